@@ -1,0 +1,57 @@
+/**
+ * What the pipelines need to talk to the user. The action backs it with
+ * @actions/core, the CLI with the terminal, tests with a recorder; pipelines
+ * never import @actions/core themselves.
+ */
+export interface Logger {
+  info(message: string): void;
+  warning(message: string): void;
+  error(message: string): void;
+  debug(message: string): void;
+  /** Runs `fn` inside a collapsed group (a `::group::` in the action). */
+  group<T>(title: string, fn: () => Promise<T>): Promise<T>;
+  /** Registers a secret so no later log line shows it. */
+  mask(secret: string): void;
+}
+
+/** A logger that remembers everything: for tests and for building summaries. */
+export class RecordingLogger implements Logger {
+  readonly lines: { level: 'info' | 'warning' | 'error' | 'debug' | 'group'; message: string }[] = [];
+  readonly secrets: string[] = [];
+  info(message: string): void {
+    this.lines.push({ level: 'info', message });
+  }
+  warning(message: string): void {
+    this.lines.push({ level: 'warning', message });
+  }
+  error(message: string): void {
+    this.lines.push({ level: 'error', message });
+  }
+  debug(message: string): void {
+    this.lines.push({ level: 'debug', message });
+  }
+  async group<T>(title: string, fn: () => Promise<T>): Promise<T> {
+    this.lines.push({ level: 'group', message: title });
+    return fn();
+  }
+  mask(secret: string): void {
+    if (secret) this.secrets.push(secret);
+  }
+  /** All messages of one level (or all levels) joined, for assertions. */
+  text(level?: 'info' | 'warning' | 'error' | 'debug' | 'group'): string {
+    return this.lines
+      .filter((l) => !level || l.level === level)
+      .map((l) => l.message)
+      .join('\n');
+  }
+}
+
+/** A logger that says nothing. */
+export const silentLogger: Logger = {
+  info: () => undefined,
+  warning: () => undefined,
+  error: () => undefined,
+  debug: () => undefined,
+  group: (_title, fn) => fn(),
+  mask: () => undefined,
+};
