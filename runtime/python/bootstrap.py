@@ -1,0 +1,283 @@
+"""A Lambda runtime client for Python handlers, standard library only (3.9+).
+
+Speaks the Lambda Runtime API at http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/
+the way AWS's own runtime does: import the handler named by _HANDLER from
+LAMBDA_TASK_ROOT, report import failures to /runtime/init/error and exit, then
+loop over /invocation/next, calling handler(event, context) and posting the
+result or the error. lambda-deploy runs it for `target: local`; it works
+against any server that implements the Runtime API.
+"""
+
+import decimal
+import http.client
+import importlib
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+
+API_VERSION = "2018-06-01"
+
+
+def _unbuffer_output():
+    # Logs must reach the parent as they are written, also when the process is
+    # killed on a timeout; `python -u` does it fully, this is the fallback.
+    if sys.flags.unbuffered:
+        return
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(line_buffering=True, write_through=True)
+        except (AttributeError, ValueError):
+            pass
+
+
+class RuntimeApiClient:
+    """One short HTTP connection per call: no keep-alive to go stale, no proxies."""
+
+    def __init__(self, address):
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError("AWS_LAMBDA_RUNTIME_API must be host:port, got %r" % address)
+        self.host = host.strip("[]")
+        self.port = int(port)
+
+    def _request(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection(self.host, self.port)
+        try:
+            conn.request(method, "/%s/runtime/%s" % (API_VERSION, path), body=body, headers=headers or {})
+            response = conn.getresponse()
+            return response.status, dict((k.lower(), v) for k, v in response.getheaders()), response.read()
+        finally:
+            conn.close()
+
+    def next_invocation(self):
+        status, headers, body = self._request("GET", "invocation/next")
+        if status != 200:
+            raise RuntimeError("GET invocation/next returned HTTP %d: %r" % (status, body[:200]))
+        return headers, body
+
+    def post_response(self, request_id, payload):
+        self._post("invocation/%s/response" % request_id, payload, {"Content-Type": "application/json"})
+
+    def post_error(self, request_id, error):
+        self._post("invocation/%s/error" % request_id, _error_body(error), _error_headers(error))
+
+    def post_init_error(self, error):
+        self._post("init/error", _error_body(error), _error_headers(error))
+
+    def _post(self, path, body, headers):
+        status, _, text = self._request("POST", path, body, headers)
+        if status >= 300:
+            # 413 (response too large) and 400 (unknown request) still end the
+            # invocation on the server side; say so and carry on.
+            sys.stderr.write("lambda runtime: POST %s returned HTTP %d: %s\n" % (path, status, text[:300]))
+
+
+def _error_body(error):
+    return json.dumps(error).encode("utf-8")
+
+
+def _error_headers(error):
+    return {
+        "Content-Type": "application/json",
+        "Lambda-Runtime-Function-Error-Type": error.get("errorType", "Unhandled"),
+    }
+
+
+class FaultError(Exception):
+    """An error of the runtime itself (bad handler name, import failure)."""
+
+    def __init__(self, error_type, message, stack=None):
+        Exception.__init__(self, message)
+        self.error_type = error_type
+        self.message = message
+        self.stack = stack or []
+
+
+def load_handler(handler_name):
+    modname, dot, fname = handler_name.rpartition(".")
+    if not dot or not modname or not fname:
+        raise FaultError(
+            "Runtime.MalformedHandlerName",
+            "Bad handler '%s': expected module.function, e.g. app.handler or dir/app.handler" % handler_name,
+        )
+    if modname.split(".")[0].split("/")[0] in sys.builtin_module_names:
+        raise FaultError(
+            "Runtime.BuiltInModuleConflict", "Cannot use built-in module %s as a handler module" % modname
+        )
+    try:
+        module = importlib.import_module(modname.replace("/", "."))
+    except ImportError as e:
+        raise FaultError("Runtime.ImportModuleError", "Unable to import module '%s': %s" % (modname, e))
+    except SyntaxError as e:
+        stack = ['  File "%s" Line %s\n    %s' % (e.filename, e.lineno, (e.text or "").strip())]
+        raise FaultError("Runtime.UserCodeSyntaxError", "Syntax error in module '%s': %s" % (modname, e), stack)
+    try:
+        handler = getattr(module, fname)
+    except AttributeError:
+        raise FaultError("Runtime.HandlerNotFound", "Handler '%s' missing on module '%s'" % (fname, modname))
+    if not callable(handler):
+        raise FaultError("Runtime.HandlerNotFound", "Handler '%s' on module '%s' is not callable" % (fname, modname))
+    return handler
+
+
+class LambdaContext:
+    def __init__(self, request_id, deadline_ms, invoked_function_arn, client_context=None, identity=None):
+        self.aws_request_id = request_id
+        self.invoked_function_arn = invoked_function_arn
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
+        self.client_context = client_context
+        self.identity = identity
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self):
+        return max(int(self._deadline_ms - time.time() * 1000), 0)
+
+    def __repr__(self):
+        return "LambdaContext([aws_request_id=%s,function_name=%s,function_version=%s])" % (
+            self.aws_request_id,
+            self.function_name,
+            self.function_version,
+        )
+
+
+class _Encoder(json.JSONEncoder):
+    def default(self, o):
+        if isinstance(o, decimal.Decimal):
+            return int(o) if o == o.to_integral_value() else float(o)
+        return json.JSONEncoder.default(self, o)
+
+
+def _error_from_exception(exc_info):
+    etype, value, tb = exc_info
+    return {
+        "errorMessage": str(value),
+        "errorType": etype.__name__,
+        "stackTrace": traceback.format_list(traceback.extract_tb(tb)),
+    }
+
+
+def _print_error(error, exc_info=None):
+    lines = ["[ERROR] %s: %s" % (error["errorType"], error["errorMessage"])]
+    if exc_info is not None:
+        lines.append("".join(traceback.format_exception(*exc_info)).rstrip("\n"))
+    elif error.get("stackTrace"):
+        lines.append("Traceback (most recent call last):")
+        lines.extend(s.rstrip("\n") for s in error["stackTrace"])
+    sys.stderr.write("\n".join(lines) + "\n")
+
+
+class _RequestIdFilter(logging.Filter):
+    request_id = ""
+
+    def filter(self, record):
+        record.aws_request_id = _RequestIdFilter.request_id
+        return True
+
+
+def _install_log_handler():
+    # The same line format as Lambda's Python runtime, so `logging` output reads alike.
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S")
+    )
+    handler.formatter.converter = time.gmtime
+    handler.addFilter(_RequestIdFilter())
+    logging.getLogger().addHandler(handler)
+
+
+def handle_one(client, handler, headers, body):
+    request_id = headers.get("lambda-runtime-aws-request-id", "")
+    trace_id = headers.get("lambda-runtime-trace-id")
+    if trace_id:
+        os.environ["_X_AMZN_TRACE_ID"] = trace_id
+    else:
+        os.environ.pop("_X_AMZN_TRACE_ID", None)
+    _RequestIdFilter.request_id = request_id
+    try:
+        deadline_ms = int(headers.get("lambda-runtime-deadline-ms", "0"))
+    except ValueError:
+        deadline_ms = 0
+    client_context = headers.get("lambda-runtime-client-context")
+    identity = headers.get("lambda-runtime-cognito-identity")
+    context = LambdaContext(
+        request_id,
+        deadline_ms,
+        headers.get("lambda-runtime-invoked-function-arn", ""),
+        json.loads(client_context) if client_context else None,
+        json.loads(identity) if identity else None,
+    )
+    try:
+        event = json.loads(body) if body else None
+    except ValueError as e:
+        error = {"errorMessage": "Unable to parse the event as JSON: %s" % e, "errorType": "Runtime.UnmarshalError"}
+        _print_error(error)
+        client.post_error(request_id, error)
+        return
+    try:
+        result = handler(event, context)
+    except Exception:
+        exc_info = sys.exc_info()
+        error = _error_from_exception(exc_info)
+        _print_error(error, exc_info)
+        client.post_error(request_id, error)
+        return
+    try:
+        payload = json.dumps(result, cls=_Encoder).encode("utf-8")
+    except (TypeError, ValueError) as e:
+        error = {"errorMessage": "Unable to marshal response: %s" % e, "errorType": "Runtime.MarshalError"}
+        _print_error(error)
+        client.post_error(request_id, error)
+        return
+    client.post_response(request_id, payload)
+
+
+def main():
+    _unbuffer_output()
+    address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
+    if not address:
+        sys.stderr.write("lambda runtime: AWS_LAMBDA_RUNTIME_API is not set\n")
+        return 2
+    client = RuntimeApiClient(address)
+
+    task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
+    # The folder of this script must not shadow the function's own modules.
+    here = os.path.dirname(os.path.abspath(__file__))
+    if sys.path and os.path.abspath(sys.path[0] or ".") == here:
+        del sys.path[0]
+    sys.path.insert(0, task_root)
+    _install_log_handler()
+
+    try:
+        handler = load_handler(os.environ.get("_HANDLER", ""))
+    except FaultError as fault:
+        error = {"errorMessage": fault.message, "errorType": fault.error_type, "stackTrace": fault.stack}
+        _print_error(error)
+        client.post_init_error(error)
+        return 1
+    except Exception:
+        # Any other exception raised while the module ran at import time.
+        exc_info = sys.exc_info()
+        error = _error_from_exception(exc_info)
+        _print_error(error, exc_info)
+        client.post_init_error(error)
+        return 1
+
+    while True:
+        try:
+            headers, body = client.next_invocation()
+        except (OSError, http.client.HTTPException, RuntimeError) as e:
+            # The Runtime API is gone (the parent stopped): nothing left to serve.
+            sys.stderr.write("lambda runtime: cannot reach the Runtime API at %s: %s\n" % (address, e))
+            return 3
+        handle_one(client, handler, headers, body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

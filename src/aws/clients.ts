@@ -1,0 +1,57 @@
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+
+/** Every AWS client the action uses, built once per run and passed down. */
+export interface AwsClients {
+  region: string;
+  lambda: LambdaClient;
+  s3: S3Client;
+  iam: IAMClient;
+  sts: STSClient;
+  apiGatewayV2: ApiGatewayV2Client;
+  apiGateway: APIGatewayClient;
+  logs: CloudWatchLogsClient;
+  tagging: ResourceGroupsTaggingAPIClient;
+  events: EventBridgeClient;
+}
+
+export interface ClientOptions {
+  region: string;
+  /** Absent: the SDK's default chain (env, profile, web identity, instance role). */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+}
+
+/**
+ * Builds the clients. Endpoints are never hard-wired, so the SDK's own
+ * AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> settings keep working
+ * (that is how the action runs against local emulators).
+ */
+export function createAwsClients(options: ClientOptions): AwsClients {
+  const common = { region: options.region, credentials: options.credentials, maxAttempts: 5 };
+  return {
+    region: options.region,
+    lambda: new LambdaClient(common),
+    // Checksums only when required: identical bytes on the wire whatever the SDK version.
+    s3: new S3Client({
+      ...common,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      forcePathStyle: process.env.AWS_S3_FORCE_PATH_STYLE === 'true',
+    }),
+    iam: new IAMClient(common),
+    sts: new STSClient(common),
+    apiGatewayV2: new ApiGatewayV2Client(common),
+    apiGateway: new APIGatewayClient(common),
+    logs: new CloudWatchLogsClient(common),
+    tagging: new ResourceGroupsTaggingAPIClient(common),
+    events: new EventBridgeClient(common),
+  };
+}

@@ -1,0 +1,270 @@
+import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { errorMessage, errorName, isTransient, withRetry } from '../util/retry.js';
+import { type AwsDeps, AwsError, hasErrorName, isAccessDenied, wrapAwsError } from './aws-call.js';
+
+/** Where the OIDC token comes from: the runner's token endpoint, or a test server. */
+export interface TokenSource {
+  getToken(audience: string): Promise<string>;
+}
+
+/** Why no token could be had; the pipeline skips a fork pull request instead of failing. */
+export class OidcTokenUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'fork' | 'permission' | 'endpoint',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'OidcTokenUnavailableError';
+  }
+}
+
+export interface GithubTokenSourceOptions {
+  /** The event is a pull request from a fork: GitHub gives it no token. */
+  fromFork?: boolean;
+  fetch?: typeof fetch;
+}
+
+class HttpStatusError extends Error {
+  constructor(readonly status: number) {
+    super(`HTTP ${status}`);
+  }
+}
+
+/**
+ * The runner's OIDC token endpoint (what @actions/core.getIDToken calls),
+ * read from ACTIONS_ID_TOKEN_REQUEST_URL / _TOKEN.
+ */
+export function githubTokenSource(
+  env: NodeJS.ProcessEnv,
+  deps: AwsDeps,
+  options: GithubTokenSourceOptions = {},
+): TokenSource {
+  const doFetch = options.fetch ?? fetch;
+  return {
+    async getToken(audience: string): Promise<string> {
+      const requestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL;
+      const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+      if (!requestUrl || !requestToken) {
+        if (options.fromFork) {
+          throw new OidcTokenUnavailableError(
+            'No OIDC token: this run is a pull request from a fork, and GitHub never gives those an OIDC token ' +
+              '(nor secrets). Deploy previews of fork pull requests from a trusted event instead, or skip them.',
+            'fork',
+          );
+        }
+        throw new OidcTokenUnavailableError(
+          'No OIDC token for role-to-assume: ACTIONS_ID_TOKEN_REQUEST_URL is not set. Add `permissions: id-token: write` ' +
+            '(and `contents: read`) to the workflow or job. Pull requests from forks never get a token.',
+          'permission',
+        );
+      }
+      deps.logger.mask(requestToken);
+      const url = new URL(requestUrl);
+      url.searchParams.set('audience', audience);
+      try {
+        return await withRetry(
+          async () => {
+            const response = await doFetch(url, {
+              headers: { Authorization: `Bearer ${requestToken}`, Accept: 'application/json' },
+            });
+            if (!response.ok) throw new HttpStatusError(response.status);
+            const body = (await response.json()) as { value?: unknown };
+            if (typeof body.value !== 'string' || !body.value) throw new Error('the answer has no token (`value`)');
+            deps.logger.mask(body.value);
+            return body.value;
+          },
+          {
+            attempts: 5,
+            baseDelayMs: 1_000,
+            maxDelayMs: 10_000,
+            random: deps.random,
+            sleep: deps.sleep,
+            retryable: (error) =>
+              error instanceof HttpStatusError
+                ? error.status === 429 || error.status >= 500
+                : error instanceof TypeError || isTransient(error), // fetch reports network failures as TypeError
+          },
+        );
+      } catch (error) {
+        throw new OidcTokenUnavailableError(
+          `Could not get an OIDC token from the runner for audience ${audience}: ${errorMessage(error)}`,
+          'endpoint',
+          { cause: error },
+        );
+      }
+    },
+  };
+}
+
+/** The token's claims worth comparing with a trust policy; none of them is secret. */
+export const PRINTED_CLAIMS = ['sub', 'aud', 'repository', 'ref', 'event_name', 'job_workflow_ref'] as const;
+
+/** Decodes a JWT's payload without checking its signature (only to explain a refusal). */
+export function tokenClaims(token: string): Record<string, string> {
+  const payload = token.split('.')[1];
+  if (!payload) return {};
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const picked: Record<string, string> = {};
+    for (const name of PRINTED_CLAIMS) {
+      const value = claims[name];
+      if (typeof value === 'string') picked[name] = value;
+      else if (Array.isArray(value)) picked[name] = value.join(',');
+    }
+    return picked;
+  } catch {
+    return {};
+  }
+}
+
+/** `lambda-deploy-{runId}`, cleaned to what STS accepts: [\w+=,.@-]{2,64}. */
+export function roleSessionName(runId: string | undefined): string {
+  const name = `lambda-deploy-${runId ?? ''}`
+    .replace(/[^\w+=,.@-]/g, '-')
+    .replace(/-+$/, '')
+    .slice(0, 64);
+  return name.length >= 2 ? name : 'lambda-deploy';
+}
+
+export interface OidcSignIn {
+  roleArn: string;
+  /** `audience` input; default sts.amazonaws.com. */
+  audience: string;
+  /** GITHUB_RUN_ID: names the session in CloudTrail. */
+  runId?: string;
+  durationSeconds?: number;
+}
+
+/**
+ * Exchanges the runner's OIDC token for credentials of `roleArn`. Transient
+ * errors, throttling, IDPCommunicationError and an InvalidIdentityToken (the
+ * token can be a moment too new for STS) are retried with jittered backoff.
+ */
+export async function assumeRoleWithOidc(
+  sts: STSClient,
+  input: OidcSignIn,
+  deps: AwsDeps & { tokenSource: TokenSource },
+): Promise<AwsCredentialIdentity> {
+  const token = await deps.tokenSource.getToken(input.audience);
+  deps.logger.mask(token);
+  const sessionName = roleSessionName(input.runId);
+  let response;
+  try {
+    response = await withRetry(
+      () =>
+        sts.send(
+          new AssumeRoleWithWebIdentityCommand({
+            RoleArn: input.roleArn,
+            RoleSessionName: sessionName,
+            WebIdentityToken: token,
+            DurationSeconds: input.durationSeconds ?? 3600,
+          }),
+        ),
+      {
+        attempts: 6,
+        baseDelayMs: 1_000,
+        maxDelayMs: 10_000,
+        random: deps.random,
+        sleep: deps.sleep,
+        retryable: (error, attempt) =>
+          isTransient(error) ||
+          hasErrorName(error, 'IDPCommunicationError') ||
+          // A token a moment too new is accepted a second later; a wrong one never is.
+          (hasErrorName(error, 'InvalidIdentityToken') && attempt < 3),
+        onRetry: (error, attempt, delayMs) =>
+          deps.logger.info(`AssumeRoleWithWebIdentity: ${errorName(error)}; attempt ${attempt + 1} in ${delayMs} ms`),
+      },
+    );
+  } catch (error) {
+    const claims = tokenClaims(token);
+    const shown = Object.entries(claims)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+    if (isAccessDenied(error)) {
+      deps.logger.error(`OIDC token claims to compare with the role's trust policy: ${shown}`);
+      throw new AwsError(
+        `Could not assume role ${input.roleArn} with OIDC: ${errorMessage(error)}; the role's trust policy must allow ` +
+          `this repository and event (token claims: ${shown})`,
+        errorName(error),
+        { cause: error },
+      );
+    }
+    if (hasErrorName(error, 'InvalidIdentityToken')) {
+      throw new AwsError(
+        `Could not assume role ${input.roleArn} with OIDC: ${errorMessage(error)}; the account needs an IAM OIDC ` +
+          `provider for https://token.actions.githubusercontent.com whose audiences include ${input.audience} ` +
+          `(token claims: ${shown})`,
+        errorName(error),
+        { cause: error },
+      );
+    }
+    throw wrapAwsError(error, `Could not assume role ${input.roleArn} with OIDC`);
+  }
+  const c = response.Credentials;
+  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
+    throw new AwsError(`Could not assume role ${input.roleArn} with OIDC: STS returned no credentials`, 'NoCredentials');
+  }
+  deps.logger.mask(c.AccessKeyId);
+  deps.logger.mask(c.SecretAccessKey);
+  deps.logger.mask(c.SessionToken);
+  deps.logger.info(`Assumed role ${input.roleArn} (session ${sessionName}) with the runner's OIDC token`);
+  return {
+    accessKeyId: c.AccessKeyId,
+    secretAccessKey: c.SecretAccessKey,
+    sessionToken: c.SessionToken,
+    expiration: c.Expiration,
+  };
+}
+
+export interface SignInInput {
+  /** `role-to-assume`; absent: the SDK's default chain. */
+  roleToAssume?: string;
+  audience: string;
+  runId?: string;
+}
+
+/**
+ * Credentials for the AWS clients: assumed through OIDC with role-to-assume,
+ * otherwise undefined, so the SDK's default chain applies (env keys from
+ * aws-actions/configure-aws-credentials, a profile, an instance role).
+ */
+export async function resolveCredentials(
+  sts: STSClient,
+  input: SignInInput,
+  deps: AwsDeps & { tokenSource: TokenSource },
+): Promise<AwsCredentialIdentity | undefined> {
+  if (!input.roleToAssume) {
+    deps.logger.info('No role-to-assume: using the AWS credentials of the environment');
+    return undefined;
+  }
+  return assumeRoleWithOidc(
+    sts,
+    { roleArn: input.roleToAssume, audience: input.audience, runId: input.runId },
+    deps,
+  );
+}
+
+/** The account the credentials belong to; also the first proof that there are credentials at all. */
+export async function getAccountId(sts: STSClient, deps: AwsDeps): Promise<string> {
+  try {
+    const identity = await withRetry(() => sts.send(new GetCallerIdentityCommand({})), {
+      attempts: 4,
+      baseDelayMs: 500,
+      random: deps.random,
+      sleep: deps.sleep,
+      retryable: isTransient,
+    });
+    if (!identity.Account) throw new Error('GetCallerIdentity returned no account');
+    deps.logger.debug(`AWS identity: ${identity.Arn ?? '?'}`);
+    return identity.Account;
+  } catch (error) {
+    throw new AwsError(
+      `Could not find AWS credentials: ${errorMessage(error)}; configure role-to-assume, or run ` +
+        'aws-actions/configure-aws-credentials first',
+      errorName(error),
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+
+/** What the run knows about GitHub: the event and the repository. Read once, from the runner's env. */
+export interface GitHubContext {
+  /** GITHUB_EVENT_NAME; '' outside Actions. */
+  eventName: string;
+  /** The webhook payload (GITHUB_EVENT_PATH), or {}. */
+  payload: Record<string, unknown>;
+  /** GITHUB_REF, e.g. refs/heads/main. On `delete` it is the default branch, not the deleted one. */
+  ref: string;
+  sha: string;
+  /** owner/repo */
+  repository: string;
+  serverUrl: string;
+  apiUrl: string;
+  runId: string;
+  runAttempt: string;
+  /** Link to this workflow run, or '' outside Actions. */
+  runUrl: string;
+}
+
+export function readGitHubContext(env: NodeJS.ProcessEnv = process.env): GitHubContext {
+  let payload: Record<string, unknown> = {};
+  const eventPath = env.GITHUB_EVENT_PATH;
+  if (eventPath) {
+    try {
+      payload = JSON.parse(readFileSync(eventPath, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new Error(`Could not read the event payload GITHUB_EVENT_PATH=${eventPath}: ${(e as Error).message}`);
+    }
+  }
+  const serverUrl = env.GITHUB_SERVER_URL || 'https://github.com';
+  const repository = env.GITHUB_REPOSITORY || '';
+  const runId = env.GITHUB_RUN_ID || '';
+  return {
+    eventName: env.GITHUB_EVENT_NAME || '',
+    payload,
+    ref: env.GITHUB_REF || '',
+    sha: env.GITHUB_SHA || '',
+    repository,
+    serverUrl,
+    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    runId,
+    runAttempt: env.GITHUB_RUN_ATTEMPT || '1',
+    runUrl: repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : '',
+  };
+}

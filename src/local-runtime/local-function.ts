@@ -1,0 +1,372 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Logger } from '../util/logger.js';
+import { runtimeAssetsDir } from '../util/assets.js';
+import { lambdaEnvironment, localRegion } from './lambda-environment.js';
+import { LogBuffer, type LogStream } from './log-buffer.js';
+import { RuntimeApiServer, type InvocationOutcome, type LambdaError } from './runtime-api-server.js';
+
+export interface LocalFunctionOptions {
+  /** The unpacked package: the function's LAMBDA_TASK_ROOT. */
+  codeDir: string;
+  /** A Lambda runtime name: python3.x or nodejsNN.x. */
+  runtime: string;
+  /** `module.function` (Python) or `file.export` (Node.js). */
+  handler: string;
+  environment: Record<string, string>;
+  /** Seconds, as Lambda's function timeout. */
+  timeout: number;
+  /** MB; reported to the function, not enforced. */
+  memory: number;
+  functionName: string;
+  /** The region the function sees; default the caller's AWS_REGION, else us-east-1. */
+  region?: string;
+}
+
+export interface LocalFunctionDeps {
+  logger: Logger;
+  /** Default `python3`. */
+  pythonCommand?: string;
+  /** Default the running Node (`process.execPath`). */
+  nodeCommand?: string;
+  /** Receives each log line of the function; without it lines go to logger.debug. */
+  onLog?: (line: string, stream: LogStream) => void;
+  /** The parent environment the allow-listed variables come from; default process.env. */
+  env?: Record<string, string | undefined>;
+  /** Lines kept by logs(); default 2000. */
+  maxLogLines?: number;
+  now?: () => number;
+}
+
+export type InvokeResult =
+  | { ok: true; payload: unknown; requestId: string }
+  | { ok: false; errorType: string; errorMessage: string; stackTrace?: string[]; requestId?: string };
+
+export interface LocalFunction {
+  readonly functionName: string;
+  readonly functionArn: string;
+  readonly runtime: string;
+  /** Runs one invocation; concurrent calls wait their turn, as on one Lambda instance. */
+  invoke(event: unknown): Promise<InvokeResult>;
+  /** The function's log lines (its stdout and stderr, plus START/END/REPORT), timestamped. */
+  logs(): string[];
+  /** The error of the last failed init, cleared once a runtime starts cleanly. */
+  initError(): LambdaError | undefined;
+  stop(): Promise<void>;
+}
+
+/** Lambda gives a function's init phase 10 s, more when the timeout is longer. */
+const MIN_INIT_SECONDS = 10;
+
+type Family = 'python' | 'node';
+
+export function runtimeFamily(runtime: string): Family {
+  if (/^python3(\.\d+)?$/.test(runtime)) return 'python';
+  if (/^nodejs(\d+\.x)?$/.test(runtime)) return 'node';
+  throw new Error(
+    `runtime '${runtime}' cannot run locally: the local runtime runs python3.x and nodejsNN.x (e.g. python3.12, nodejs22.x)`,
+  );
+}
+
+/**
+ * Starts a Lambda-compatible runtime for an unpacked package: a child process
+ * running our Python or Node.js bootstrap against a Runtime API served here.
+ * Resolves once the first init is over, also when it failed: as on Lambda,
+ * the failure is what each invocation then reports (and init is retried).
+ */
+export async function startLocalFunction(options: LocalFunctionOptions, deps: LocalFunctionDeps): Promise<LocalFunction> {
+  const family = runtimeFamily(options.runtime);
+  if (!(options.timeout > 0)) throw new Error(`timeout must be a positive number of seconds, got ${options.timeout}`);
+  const codeDir = resolve(options.codeDir);
+  const info = await stat(codeDir).catch(() => undefined);
+  if (!info?.isDirectory()) throw new Error(`local runtime: the package folder ${codeDir} does not exist`);
+
+  const fn = new LocalFunctionImpl({ ...options, codeDir }, deps, family);
+  await fn.warmUp();
+  return fn;
+}
+
+class LocalFunctionImpl implements LocalFunction {
+  readonly functionName: string;
+  readonly functionArn: string;
+  readonly runtime: string;
+  private readonly now: () => number;
+  private readonly buffer: LogBuffer;
+  private readonly region: string;
+  private readonly logStreamName: string;
+  private process: RuntimeProcess | undefined;
+  private lastInitError: LambdaError | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly options: LocalFunctionOptions,
+    private readonly deps: LocalFunctionDeps,
+    private readonly family: Family,
+  ) {
+    this.now = deps.now ?? Date.now;
+    const parentEnv = deps.env ?? process.env;
+    this.region = localRegion(options.region, parentEnv);
+    this.functionName = options.functionName;
+    this.functionArn = `arn:aws:lambda:${this.region}:000000000000:function:${options.functionName}`;
+    this.runtime = options.runtime;
+    const day = new Date(this.now()).toISOString().slice(0, 10).replace(/-/g, '/');
+    this.logStreamName = `${day}/[$LATEST]${randomBytes(16).toString('hex')}`;
+    const sink =
+      deps.onLog ?? ((line: string) => deps.logger.debug(`[${options.functionName}] ${line}`));
+    this.buffer = new LogBuffer(this.now, deps.maxLogLines ?? 2000, 16 * 1024, sink);
+  }
+
+  logs(): string[] {
+    return this.buffer.snapshot();
+  }
+
+  initError(): LambdaError | undefined {
+    return this.lastInitError;
+  }
+
+  async warmUp(): Promise<void> {
+    await this.serialized(() => this.ensureRuntime());
+  }
+
+  invoke(event: unknown): Promise<InvokeResult> {
+    return this.serialized(() => this.invokeNow(event));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const running = this.process;
+    this.process = undefined;
+    await running?.kill();
+    await this.queue.catch(() => undefined);
+  }
+
+  private serialized<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A live runtime past its init, or the init's error. */
+  private async ensureRuntime(): Promise<RuntimeProcess | LambdaError> {
+    if (this.stopped) return { errorType: 'Runtime.Stopped', errorMessage: `${this.functionName} was stopped` };
+    if (this.process && !this.process.exited) return this.process;
+    if (this.process) await this.process.kill();
+    this.process = undefined;
+
+    const command = this.family === 'python' ? (this.deps.pythonCommand ?? 'python3') : (this.deps.nodeCommand ?? process.execPath);
+    const runtimeDir = join(runtimeAssetsDir(), this.family);
+    const script = join(runtimeDir, this.family === 'python' ? 'bootstrap.py' : 'bootstrap.mjs');
+    const args = this.family === 'python' ? ['-u', script] : [script];
+    const initSeconds = Math.max(MIN_INIT_SECONDS, this.options.timeout);
+
+    this.buffer.add('runtime', `INIT_START Runtime: ${this.runtime} (${command})`);
+    const started = this.now();
+    const proc = await RuntimeProcess.start(command, args, this.options.codeDir, this.buffer, (runtimeApi) => {
+      const { env, ignored } = lambdaEnvironment({
+        parentEnv: this.deps.env ?? process.env,
+        userEnv: this.options.environment,
+        runtime: this.runtime,
+        runtimeApi,
+        handler: this.options.handler,
+        taskRoot: this.options.codeDir,
+        runtimeDir,
+        functionName: this.functionName,
+        memory: this.options.memory,
+        region: this.region,
+        logStreamName: this.logStreamName,
+      });
+      if (ignored.length > 0) {
+        this.deps.logger.warning(
+          `${this.functionName}: environment variables ${ignored.join(', ')} are reserved by Lambda and were not set`,
+        );
+      }
+      return env;
+    });
+    // Known before init ends, so stop() can kill a runtime that hangs in init.
+    this.process = proc;
+    const failure = await proc.waitForInit(initSeconds * 1000);
+    if (this.stopped) {
+      await proc.kill();
+      return { errorType: 'Runtime.Stopped', errorMessage: `${this.functionName} was stopped` };
+    }
+    if (failure) {
+      this.process = undefined;
+      await proc.kill();
+      this.lastInitError = failure;
+      this.buffer.add('runtime', `INIT_REPORT Init Duration: ${this.now() - started} ms Phase: init Status: error Error Type: ${failure.errorType}`);
+      this.deps.logger.warning(`${this.functionName}: init failed: ${failure.errorType}: ${failure.errorMessage}`);
+      return failure;
+    }
+    this.lastInitError = undefined;
+    return proc;
+  }
+
+  private async invokeNow(event: unknown): Promise<InvokeResult> {
+    const proc = await this.ensureRuntime();
+    if (!(proc instanceof RuntimeProcess)) return { ok: false, ...proc };
+
+    const timeoutMs = this.options.timeout * 1000;
+    const started = this.now();
+    const invocation = proc.server.enqueue(event, { deadlineMs: started + timeoutMs, functionArn: this.functionArn });
+    const { requestId } = invocation;
+    this.buffer.add('runtime', `START RequestId: ${requestId} Version: $LATEST`);
+
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<{ kind: 'timeout' }>((done) => {
+      timer = setTimeout(() => done({ kind: 'timeout' }), timeoutMs);
+    });
+    const first = await Promise.race<InvocationOutcome | { kind: 'timeout' } | { kind: 'exit'; detail: string }>([
+      invocation.outcome,
+      timedOut,
+      proc.exit.then((detail) => ({ kind: 'exit' as const, detail })),
+    ]);
+    clearTimeout(timer);
+
+    let result: InvokeResult;
+    if (first.kind === 'response') {
+      result = { ok: true, payload: parsePayload(first.body), requestId };
+    } else if (first.kind === 'error') {
+      result = { ok: false, ...first.error, requestId };
+    } else {
+      proc.server.abandon(requestId);
+      if (this.process === proc) this.process = undefined;
+      if (first.kind === 'timeout') {
+        const seconds = this.options.timeout.toFixed(2);
+        this.buffer.add('runtime', `${requestId} Task timed out after ${seconds} seconds`);
+        result = { ok: false, errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${seconds} seconds`, requestId };
+      } else {
+        const errorMessage = `RequestId: ${requestId} Error: Runtime exited with error: ${first.detail}`;
+        this.buffer.add('runtime', errorMessage);
+        result = { ok: false, errorType: 'Runtime.ExitError', errorMessage, requestId };
+      }
+      // The sandbox is reset: the next invocation gets a fresh runtime.
+      await proc.kill();
+    }
+    const duration = this.now() - started;
+    this.buffer.add('runtime', `END RequestId: ${requestId}`);
+    this.buffer.add(
+      'runtime',
+      `REPORT RequestId: ${requestId} Duration: ${duration} ms Memory Size: ${this.options.memory} MB${result.ok ? '' : ` Status: ${result.errorType}`}`,
+    );
+    return result;
+  }
+}
+
+/** The payload as the runtime sent it: JSON almost always, raw text otherwise. */
+function parsePayload(body: Buffer): unknown {
+  const text = body.toString('utf8');
+  if (text === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** One runtime process with its own Runtime API server. */
+class RuntimeProcess {
+  exited = false;
+  /** Settles with "exit status N" / "signal: X" when the process is gone. */
+  readonly exit: Promise<string>;
+  private readonly closed: Promise<void>;
+  private ready: (() => void) | undefined;
+  private initFailed: ((error: LambdaError) => void) | undefined;
+  private readonly detached = process.platform !== 'win32';
+
+  private constructor(
+    readonly server: RuntimeApiServer,
+    private readonly child: ChildProcess,
+    buffer: LogBuffer,
+    command: string,
+  ) {
+    this.exit = new Promise<string>((done) => {
+      child.once('exit', (code, signal) => {
+        this.exited = true;
+        done(code !== null ? `exit status ${code}` : `signal: ${signal ?? 'unknown'}`);
+      });
+      child.once('error', (error) => {
+        this.exited = true;
+        done(`could not start ${command}: ${error.message}`);
+      });
+    });
+    this.closed = new Promise<void>((done) => child.once('close', () => done()));
+    const pipe = (stream: 'stdout' | 'stderr') => {
+      const source = child[stream];
+      if (!source) return;
+      source.setEncoding('utf8');
+      source.on('data', (chunk: string) => buffer.write(stream, chunk));
+      source.on('end', () => buffer.end(stream));
+    };
+    pipe('stdout');
+    pipe('stderr');
+  }
+
+  static async start(
+    command: string,
+    args: string[],
+    cwd: string,
+    buffer: LogBuffer,
+    environment: (runtimeApi: string) => Record<string, string>,
+  ): Promise<RuntimeProcess> {
+    let proc: RuntimeProcess | undefined;
+    const server = await RuntimeApiServer.start({
+      onNext: () => proc?.ready?.(),
+      onInitError: (error) => proc?.initFailed?.(error),
+    });
+    const child = spawn(command, args, {
+      cwd,
+      env: environment(server.address),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so a kill also takes whatever the handler started.
+      detached: process.platform !== 'win32',
+      windowsHide: true,
+    });
+    proc = new RuntimeProcess(server, child, buffer, command);
+    return proc;
+  }
+
+  /** Undefined once the runtime polls for its first invocation; the failure otherwise. */
+  waitForInit(limitMs: number): Promise<LambdaError | undefined> {
+    return new Promise<LambdaError | undefined>((done) => {
+      const timer = setTimeout(
+        () => done({ errorType: 'Runtime.InitTimeout', errorMessage: `Init timed out after ${(limitMs / 1000).toFixed(2)} seconds` }),
+        limitMs,
+      );
+      const finish = (value: LambdaError | undefined) => {
+        clearTimeout(timer);
+        done(value);
+      };
+      this.ready = () => finish(undefined);
+      this.initFailed = (error) => finish(error);
+      void this.exit.then((detail) => {
+        // An init error posted just before the exit is the better explanation.
+        finish(
+          this.server.initError ?? {
+            errorType: detail.startsWith('could not start') ? 'Runtime.InvalidEntrypoint' : 'Runtime.ExitError',
+            errorMessage: detail.startsWith('could not start')
+              ? `${detail} (is it installed and on PATH? set pythonCommand/nodeCommand otherwise)`
+              : `Runtime exited with error: ${detail}`,
+          },
+        );
+      });
+    });
+  }
+
+  /** Kills the process group, waits for its output to end, closes the server. */
+  async kill(): Promise<void> {
+    const pid = this.child.pid;
+    if (pid !== undefined) {
+      try {
+        if (this.detached) process.kill(-pid, 'SIGKILL');
+        else this.child.kill('SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    await this.closed;
+    await this.server.close();
+  }
+}

@@ -1,0 +1,56 @@
+export type LogStream = 'stdout' | 'stderr' | 'runtime';
+
+/** One complete log line. */
+export type LogSink = (line: string, stream: LogStream) => void;
+
+/**
+ * The function's log lines, newest last, at most `maxLines` of them (oldest
+ * dropped first) and each cut at `maxLineLength`, so a chatty or binary-spewing
+ * handler cannot exhaust memory. Output arrives in chunks; a line is complete
+ * at its newline, or when the stream ends.
+ */
+export class LogBuffer {
+  private readonly lines: string[] = [];
+  private readonly partial = new Map<LogStream, string>();
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly maxLines = 2000,
+    private readonly maxLineLength = 16 * 1024,
+    private readonly sink?: LogSink,
+  ) {}
+
+  /** A chunk of a stream's output, not necessarily ending at a newline. */
+  write(stream: LogStream, chunk: string): void {
+    const text = (this.partial.get(stream) ?? '') + chunk;
+    const parts = text.split(/\r?\n/);
+    const rest = parts.pop() ?? '';
+    for (const line of parts) this.add(stream, line);
+    if (rest.length > this.maxLineLength) {
+      // A huge line with no newline yet: keep what fits rather than buffer it all.
+      this.add(stream, rest);
+      this.partial.set(stream, '');
+    } else {
+      this.partial.set(stream, rest);
+    }
+  }
+
+  /** The stream ended: its unfinished last line counts as a line. */
+  end(stream: LogStream): void {
+    const rest = this.partial.get(stream);
+    this.partial.delete(stream);
+    if (rest) this.add(stream, rest);
+  }
+
+  /** A line of our own (START, END, timeouts), logged as Lambda logs its platform lines. */
+  add(stream: LogStream, line: string): void {
+    const cut = line.length > this.maxLineLength ? `${line.slice(0, this.maxLineLength)} [truncated]` : line;
+    this.lines.push(`${new Date(this.now()).toISOString()} ${cut}`);
+    if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);
+    this.sink?.(cut, stream);
+  }
+
+  snapshot(): string[] {
+    return [...this.lines];
+  }
+}

@@ -1,0 +1,302 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isPythonRuntime, type Settings } from '../settings/settings.js';
+import { runtimeAssetsDir } from '../util/assets.js';
+import type { Logger } from '../util/logger.js';
+import { collectFiles } from './collect-files.js';
+import type { CommandRunner } from './command-runner.js';
+import { pipInstall } from './pip-install.js';
+import { checkPackageSize, formatBytes, formatCount, largestParts, type SizeEntry } from './size-check.js';
+import { writeZip, type WriteZipOptions, type ZipEntrySource } from './zip-writer.js';
+
+export const ADAPTER_MODULE = '_lambda_deploy_adapter';
+export const ADAPTER_HANDLER = `${ADAPTER_MODULE}.handler`;
+export const ADAPTER_FILE = `${ADAPTER_MODULE}.py`;
+export const APP_SETTINGS_FILE = '_lambda_deploy_settings.json';
+
+export type BuildPackageOptions = Pick<
+  Settings,
+  | 'name'
+  | 'path'
+  | 'runtime'
+  | 'architecture'
+  | 'handler'
+  | 'app'
+  | 'requirements'
+  | 'pipArgs'
+  | 'include'
+  | 'exclude'
+  | 'dependenciesLayer'
+> & {
+  /** Where the zips are written (created when missing). */
+  outDir: string;
+  /** Unzipped size of the attached layers, counted in Lambda's limit. */
+  layerBytes?: number;
+  /** The WSGI/ASGI adapter copied in with `app` (default: the one shipped in runtime/python/). */
+  adapterPath?: string;
+  /** Tuning for the zip writer (tests, benchmark). */
+  zip?: WriteZipOptions;
+};
+
+export interface BuildPackageDeps {
+  logger: Logger;
+  runner?: CommandRunner;
+  /** Environment for pip (LAMBDA_DEPLOY_PYTHON, proxies). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A written zip. */
+export interface PackageArtifact {
+  zipPath: string;
+  /** Base64 SHA-256 of the zip: Lambda's CodeSha256. */
+  codeSha256: string;
+  sha256Hex: string;
+  packageBytes: number;
+  unpackedBytes: number;
+  fileCount: number;
+}
+
+export interface DependenciesLayerArtifact extends PackageArtifact {
+  /**
+   * Hex SHA-256 of the requirements file's content, the runtime, the
+   * architecture and pip-args: a layer published for this key can be reused.
+   */
+  key: string;
+}
+
+export interface PackageResult extends PackageArtifact {
+  /** The ten largest top-level folders/files of the function package. */
+  largest: SizeEntry[];
+  /** The handler Lambda must call: the adapter's with `app`, else settings.handler. */
+  handler: string;
+  /** With dependencies-layer and requirements: the layer zip (Lambda layout `python/...`). */
+  dependencies?: DependenciesLayerArtifact;
+}
+
+export class PackageTooLargeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PackageTooLargeError';
+  }
+}
+
+interface Entry {
+  path: string;
+  bytes: number;
+  source: ZipEntrySource;
+}
+
+/** Content-addresses the dependencies: same requirements, runtime, architecture and pip-args, same key. */
+export function dependenciesKey(requirementsContent: Buffer, runtime: string, architecture: string, pipArgs: readonly string[]): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ version: 1, runtime, architecture, pipArgs }));
+  hash.update('\0');
+  hash.update(requirementsContent);
+  return hash.digest('hex');
+}
+
+/**
+ * Files that would hold a handler's module, one of which should be in the
+ * package: `app.handler` -> app.py; `src/index.handler` -> src/index.js;
+ * app `service.main:api` -> service/main.py.
+ */
+export function handlerModuleFiles(handler: string, runtime: string, app?: string): string[] {
+  const dot = handler.lastIndexOf('.');
+  const module = app ? (app.split(':')[0] as string) : handler.slice(0, dot);
+  if (!module) return [];
+  if (isPythonRuntime(runtime)) {
+    const base = module.replace(/\./g, '/');
+    return [`${base}.py`, `${base}/__init__.py`];
+  }
+  return ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`);
+}
+
+function entriesFromFiles(files: readonly { path: string; absPath: string; size: number; executable: boolean }[], prefix = ''): Entry[] {
+  return files.map((f) => ({
+    path: `${prefix}${f.path}`,
+    bytes: f.size,
+    source: { name: `${prefix}${f.path}`, file: f.absPath, size: f.size, executable: f.executable },
+  }));
+}
+
+/** Later lists win over earlier ones; collisions are reported. */
+function merge(logger: Logger, ...lists: { what: string; entries: Entry[] }[]): Entry[] {
+  const byPath = new Map<string, { what: string; entry: Entry }>();
+  for (const { what, entries } of lists) {
+    const replaced: string[] = [];
+    for (const entry of entries) {
+      const before = byPath.get(entry.path);
+      if (before) replaced.push(`${entry.path} (from ${before.what})`);
+      byPath.set(entry.path, { what, entry });
+    }
+    if (replaced.length)
+      logger.warning(
+        `${replaced.length} file(s) of the package are replaced by ${what}: ${replaced.slice(0, 5).join(', ')}${replaced.length > 5 ? ', …' : ''}`,
+      );
+  }
+  return [...byPath.values()].map((v) => v.entry);
+}
+
+async function writeArtifact(
+  outDir: string,
+  baseName: string,
+  entries: readonly Entry[],
+  zipOptions: WriteZipOptions | undefined,
+): Promise<PackageArtifact> {
+  const temp = join(outDir, `.${baseName}-${process.pid}-${randomBytes(4).toString('hex')}.zip.partial`);
+  try {
+    const zip = await writeZip(
+      temp,
+      entries.map((e) => e.source),
+      zipOptions,
+    );
+    const zipPath = join(outDir, `${baseName}-${zip.sha256Hex.slice(0, 12)}.zip`);
+    await rename(temp, zipPath);
+    return {
+      zipPath,
+      codeSha256: zip.sha256Base64,
+      sha256Hex: zip.sha256Hex,
+      packageBytes: zip.bytes,
+      unpackedBytes: zip.unpackedBytes,
+      fileCount: zip.entries,
+    };
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+function summary(label: string, a: PackageArtifact): string {
+  return `${label}: ${formatBytes(a.packageBytes)} zipped, ${formatBytes(a.unpackedBytes)} unzipped, ${formatCount(a.fileCount)} files (${a.zipPath})`;
+}
+
+/**
+ * Builds the function's zip (and, with dependencies-layer, the dependencies
+ * layer's zip): collect files -> pip install for Lambda's platform ->
+ * the app adapter -> size check -> reproducible zip.
+ */
+export async function buildPackage(options: BuildPackageOptions, deps: BuildPackageDeps): Promise<PackageResult> {
+  const { logger } = deps;
+  const python = isPythonRuntime(options.runtime);
+  const outDir = resolve(options.outDir);
+  await mkdir(outDir, { recursive: true });
+
+  // The build's own output never goes into the package, even when it lies inside `path`.
+  const outRel = relative(options.path, outDir);
+  const excludeDirs = outRel && !outRel.startsWith('..') && !isAbsolute(outRel) ? [outRel.split(/[\\/]/).join('/')] : [];
+  const codeFiles = await collectFiles(
+    options.path,
+    { runtime: options.runtime, include: options.include, exclude: options.exclude, excludeDirs },
+    (m) => logger.info(m),
+  );
+  if (codeFiles.length === 0)
+    throw new Error(
+      `path: no files to package in ${options.path}` +
+        (options.include.length ? ` (include: ${options.include.join(', ')} matched nothing)` : ''),
+    );
+  const code = entriesFromFiles(codeFiles);
+
+  let staging: string | undefined;
+  try {
+    let dependencies: Entry[] = [];
+    let key: string | undefined;
+    if (python && options.requirements) {
+      staging = await mkdtemp(join(tmpdir(), 'lambda-deploy-deps-'));
+      const requirements = options.requirements;
+      await logger.group(`Installing requirements (${relative(options.path, requirements) || requirements})`, () =>
+        pipInstall(
+          {
+            requirements,
+            targetDir: staging!,
+            runtime: options.runtime,
+            architecture: options.architecture,
+            pipArgs: options.pipArgs,
+          },
+          deps,
+        ),
+      );
+      const installed = await collectFiles(staging, {
+        runtime: options.runtime,
+        defaults: false,
+        exclude: ['__pycache__', '*.pyc', '*.pyo'],
+      });
+      dependencies = entriesFromFiles(installed);
+      key = dependenciesKey(await readFile(requirements), options.runtime, options.architecture, options.pipArgs);
+    }
+
+    const generated: Entry[] = [];
+    let handler = options.handler;
+    if (options.app) {
+      const adapterPath = options.adapterPath ?? join(runtimeAssetsDir(), 'python', ADAPTER_FILE);
+      if (!existsSync(adapterPath))
+        throw new Error(`the WSGI/ASGI adapter shipped with lambda-deploy is missing at ${adapterPath}; reinstall the action.`);
+      const adapter = await readFile(adapterPath);
+      const settings = Buffer.from(`${JSON.stringify({ app: options.app })}\n`);
+      generated.push(
+        { path: ADAPTER_FILE, bytes: adapter.length, source: { name: ADAPTER_FILE, data: adapter } },
+        { path: APP_SETTINGS_FILE, bytes: settings.length, source: { name: APP_SETTINGS_FILE, data: settings } },
+      );
+      handler = ADAPTER_HANDLER;
+    }
+
+    const separateLayer = options.dependenciesLayer && dependencies.length > 0;
+    const functionEntries = merge(
+      logger,
+      { what: 'the installed requirements', entries: separateLayer ? [] : dependencies },
+      { what: `the files of ${options.path}`, entries: code },
+      { what: "lambda-deploy's app adapter", entries: generated },
+    );
+
+    const candidates = handlerModuleFiles(options.handler, options.runtime, options.app);
+    const present = new Set([...functionEntries, ...(separateLayer ? dependencies : [])].map((e) => e.path));
+    if (candidates.length && !candidates.some((c) => present.has(c)))
+      logger.warning(
+        `${options.app ? `app "${options.app}"` : `handler "${options.handler}"`}: none of ${candidates.join(', ')} is in the package; Lambda will fail to import it. Check path, include and exclude.`,
+      );
+
+    // Before compressing anything: Lambda counts the function and all its layers unzipped.
+    const functionBytes = functionEntries.reduce((n, e) => n + e.bytes, 0);
+    const layerBytes = separateLayer ? dependencies.reduce((n, e) => n + e.bytes, 0) : 0;
+    const allFiles = [...functionEntries, ...(separateLayer ? dependencies : [])];
+    const pre = checkPackageSize({
+      unpackedBytes: functionBytes,
+      layerBytes: layerBytes + (options.layerBytes ?? 0),
+      files: allFiles,
+    });
+    if (pre.error) throw new PackageTooLargeError(pre.error);
+    for (const w of pre.warnings) logger.warning(w);
+
+    let layer: DependenciesLayerArtifact | undefined;
+    if (separateLayer) {
+      const layerEntries = dependencies.map((e) => ({
+        path: `python/${e.path}`,
+        bytes: e.bytes,
+        source: { ...e.source, name: `python/${e.path}` },
+      }));
+      const artifact = await writeArtifact(outDir, `${options.name}-deps`, layerEntries, options.zip);
+      layer = { ...artifact, key: key! };
+      logger.info(summary('Dependencies layer', layer));
+    }
+    const artifact = await writeArtifact(outDir, options.name, functionEntries, options.zip);
+    logger.info(summary('Package', artifact));
+    for (const zipped of [artifact, ...(layer ? [layer] : [])]) {
+      const post = checkPackageSize({ unpackedBytes: zipped.unpackedBytes, packageBytes: zipped.packageBytes });
+      for (const n of post.notes) logger.info(n);
+    }
+    return {
+      ...artifact,
+      largest: largestParts(functionEntries),
+      handler,
+      ...(layer ? { dependencies: layer } : {}),
+    };
+  } finally {
+    if (staging) await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** The folder a package's zip is kept in for later steps: RUNNER_TEMP, else the OS temp folder. */
+export function defaultOutDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.RUNNER_TEMP || tmpdir(), 'lambda-deploy');
+}

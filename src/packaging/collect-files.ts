@@ -1,0 +1,97 @@
+import type { Dirent } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { createFileFilter, type FileFilter, type FilterOptions } from './file-filter.js';
+import { compareZipNames } from './zip-writer.js';
+
+/** A file to package. */
+export interface CollectedFile {
+  /** Path inside the package: relative, forward slashes. */
+  path: string;
+  /** Where to read it (a symlink's target for links). */
+  absPath: string;
+  size: number;
+  /** Any execute bit set on disk: packaged as 0755. */
+  executable: boolean;
+}
+
+export class SymlinkError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SymlinkError';
+  }
+}
+
+function isInside(root: string, target: string): boolean {
+  const rel = relative(root, target);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
+/**
+ * Walks `root` and returns the files the filter keeps, sorted by the UTF-8
+ * bytes of their paths. Symbolic links are followed when they point inside
+ * `root` (the package then holds the target's content under the link's
+ * name); a link pointing outside `root` is an error, since its target would
+ * silently differ between machines. Folders holding a `pyvenv.cfg` are
+ * virtualenvs, whatever their name, and are skipped.
+ */
+export async function collectFiles(
+  root: string,
+  filter: FilterOptions | FileFilter,
+  onSkip: (message: string) => void = () => undefined,
+): Promise<CollectedFile[]> {
+  const decide = 'includeFile' in filter ? filter : createFileFilter(filter);
+  const realRoot = await realpath(root);
+  const files: CollectedFile[] = [];
+
+  const addFile = async (relPath: string, absPath: string): Promise<void> => {
+    const s = await stat(absPath);
+    files.push({ path: relPath, absPath, size: s.size, executable: (s.mode & 0o111) !== 0 });
+  };
+
+  const walk = async (dirAbs: string, rel: string): Promise<void> => {
+    const dirents: Dirent[] = await readdir(dirAbs, { withFileTypes: true });
+    if (rel !== '' && dirents.some((d) => d.name === 'pyvenv.cfg' && !d.isDirectory())) {
+      onSkip(`${rel}/ is a virtualenv (it holds pyvenv.cfg): not packaged`);
+      return;
+    }
+    await Promise.all(
+      dirents.map(async (d) => {
+        const relPath = rel ? `${rel}/${d.name}` : d.name;
+        const absPath = join(dirAbs, d.name);
+        if (d.isDirectory()) {
+          if (decide.walkDir(relPath)) await walk(absPath, relPath);
+        } else if (d.isFile()) {
+          if (decide.includeFile(relPath)) await addFile(relPath, absPath);
+        } else if (d.isSymbolicLink()) {
+          if (!decide.includeFile(relPath) && !decide.walkDir(relPath)) return;
+          let target: string;
+          try {
+            target = await realpath(absPath);
+          } catch {
+            throw new SymlinkError(
+              `${relPath} is a symbolic link whose target does not exist; remove it or add it to exclude.`,
+            );
+          }
+          if (!isInside(realRoot, target))
+            throw new SymlinkError(
+              `${relPath} is a symbolic link to ${target}, outside the package folder ${root}; ` +
+                'the package would depend on the machine that built it. Copy the file into the folder, or add the link to exclude.',
+            );
+          const s = await stat(target);
+          if (s.isDirectory()) {
+            // dirAbs is always a real path: a target above it would be walked forever.
+            if (isInside(target, dirAbs))
+              throw new SymlinkError(`${relPath} is a symbolic link to a folder that contains it (${target}): a loop.`);
+            if (decide.walkDir(relPath)) await walk(target, relPath);
+          } else if (s.isFile() && decide.includeFile(relPath)) {
+            files.push({ path: relPath, absPath: target, size: s.size, executable: (s.mode & 0o111) !== 0 });
+          }
+        }
+      }),
+    );
+  };
+
+  await walk(realRoot, '');
+  return files.sort((a, b) => compareZipNames(a.path, b.path));
+}

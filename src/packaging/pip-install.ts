@@ -1,0 +1,107 @@
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Architecture } from '../settings/settings.js';
+import type { Logger } from '../util/logger.js';
+import { createCommandRunner, type CommandRunner } from './command-runner.js';
+import { lambdaPythonPlatform, pipInstallArgs } from './python-platform.js';
+
+export type { CommandRunner, CommandResult } from './command-runner.js';
+export { createCommandRunner } from './command-runner.js';
+
+export interface PipInstallOptions {
+  /** Absolute path of the requirements file. */
+  requirements: string;
+  /** Empty folder the packages are installed into. */
+  targetDir: string;
+  runtime: string;
+  architecture: Architecture;
+  pipArgs?: readonly string[];
+}
+
+export class PipInstallError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PipInstallError';
+  }
+}
+
+/** The Python that runs pip: LAMBDA_DEPLOY_PYTHON, or python3 on PATH. */
+export function pythonExecutable(env: NodeJS.ProcessEnv = process.env): string {
+  return env.LAMBDA_DEPLOY_PYTHON || (process.platform === 'win32' ? 'python' : 'python3');
+}
+
+/**
+ * What went wrong, for a pip failure with its output: a requirement with no
+ * wheel for the Lambda platform gets a message naming it and the ways out.
+ */
+export function explainPipFailure(output: string, options: PipInstallOptions): string {
+  const platform = lambdaPythonPlatform(options.runtime, options.architecture);
+  const missing =
+    /No matching distribution found for\s+(\S+)/.exec(output) ??
+    /Could not find a version that satisfies the requirement\s+(\S+)/.exec(output);
+  if (missing) {
+    const requirement = missing[1] as string;
+    const name = /^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(requirement)?.[0] ?? requirement;
+    return [
+      `pip found no installable wheel for "${requirement}" (package ${name}) for ${platform.description}.`,
+      'lambda-deploy installs only binary wheels built for the Lambda platform, never the runner\'s, and never builds from source.',
+      'What to do:',
+      `  - pick a version of ${name} that publishes manylinux wheels for ${platform.machine} and Python ${platform.pythonVersion} (see its "Download files" page on PyPI);`,
+      `  - or build the wheel yourself in a Lambda-compatible container (public.ecr.aws/lambda/python:${platform.pythonVersion}), put it in a folder, and set pip-args: --find-links <folder> (add --no-index to use only that folder);`,
+      '  - or check the name and version in the requirements file, and that pip-args reaches your private index.',
+    ].join('\n');
+  }
+  const tail = output.trim().split('\n').slice(-15).join('\n');
+  return `pip install -r ${options.requirements} failed for ${platform.description}:\n${tail}`;
+}
+
+/**
+ * Installs the requirements into `targetDir` for the Lambda platform of the
+ * runtime and architecture, then strips bytecode caches (compiled by the
+ * runner's interpreter; Lambda does not need them). dist-info folders stay:
+ * importlib.metadata reads them at run time.
+ */
+export async function pipInstall(
+  options: PipInstallOptions,
+  deps: { logger: Logger; runner?: CommandRunner; env?: NodeJS.ProcessEnv },
+): Promise<void> {
+  const runner = deps.runner ?? createCommandRunner(deps.logger);
+  const python = pythonExecutable(deps.env);
+  const args = ['-m', 'pip', ...pipInstallArgs({ ...options, target: options.targetDir })];
+  const platform = lambdaPythonPlatform(options.runtime, options.architecture);
+  deps.logger.info(`Installing ${options.requirements} for ${platform.description}`);
+  deps.logger.debug(`${python} ${args.join(' ')}`);
+  let result;
+  try {
+    result = await runner.run(python, args, { env: { ...(deps.env ?? process.env), PIP_NO_INPUT: '1' } });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new PipInstallError(
+      code === 'ENOENT'
+        ? `${python} was not found; it is needed to install ${options.requirements}. Add actions/setup-python before this step, or set LAMBDA_DEPLOY_PYTHON to a Python 3 executable.`
+        : `could not start ${python} to install ${options.requirements}: ${(error as Error).message}`,
+    );
+  }
+  if (result.exitCode !== 0) {
+    if (/No module named pip/.test(result.output))
+      throw new PipInstallError(`${python} has no pip; install it (python3 -m ensurepip) or use actions/setup-python.`);
+    throw new PipInstallError(explainPipFailure(result.output, options));
+  }
+  await stripBytecode(options.targetDir);
+}
+
+/** Removes __pycache__ folders and .pyc/.pyo files below `dir`. */
+export async function stripBytecode(dir: string): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  await Promise.all(
+    entries.map(async (e) => {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name === '__pycache__') await rm(path, { recursive: true, force: true });
+        else await stripBytecode(path);
+      } else if (/\.py[co]$/.test(e.name)) {
+        await rm(path, { force: true });
+      }
+    }),
+  );
+}

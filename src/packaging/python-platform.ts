@@ -1,0 +1,102 @@
+import type { Architecture } from '../settings/settings.js';
+
+/**
+ * The Linux a Lambda Python runtime runs on, and the wheel platform tags its
+ * glibc accepts. pip resolves for this platform, not the runner's, so a
+ * package built on the runner can never carry a binary Lambda cannot load.
+ */
+export interface LambdaPythonPlatform {
+  runtime: string;
+  /** `3.12` */
+  pythonVersion: string;
+  os: 'Amazon Linux 2' | 'Amazon Linux 2023';
+  /** [major, minor] */
+  glibc: readonly [number, number];
+  /** uname machine: x86_64 or aarch64 */
+  machine: 'x86_64' | 'aarch64';
+  /** Accepted `--platform` tags, newest first. */
+  tags: string[];
+  /** "python3.12 on Amazon Linux 2023, x86_64 (manylinux_2_34 and older)" */
+  description: string;
+}
+
+export function pythonVersionOf(runtime: string): string {
+  const m = /^python(3\.\d+)$/.exec(runtime);
+  if (!m) throw new Error(`runtime: "${runtime}" is not a Python runtime; expected one like python3.12.`);
+  return m[1] as string;
+}
+
+export function lambdaPythonPlatform(runtime: string, architecture: Architecture): LambdaPythonPlatform {
+  const pythonVersion = pythonVersionOf(runtime);
+  const minor = Number(pythonVersion.split('.')[1]);
+  // python3.9-3.11 run on Amazon Linux 2 (glibc 2.26); 3.12 and newer on Amazon Linux 2023 (glibc 2.34).
+  const al2023 = minor >= 12;
+  const glibc: readonly [number, number] = al2023 ? [2, 34] : [2, 26];
+  const machine = architecture === 'arm64' ? 'aarch64' : 'x86_64';
+  const tags: string[] = [];
+  for (let g = glibc[1]; g >= 17; g--) tags.push(`manylinux_2_${g}_${machine}`);
+  // The legacy aliases (PEP 599/571/513): many wheels still carry only these names.
+  tags.push(`manylinux2014_${machine}`);
+  if (machine === 'x86_64')
+    tags.push(`manylinux_2_12_${machine}`, `manylinux2010_${machine}`, `manylinux_2_5_${machine}`, `manylinux1_${machine}`);
+  const os = al2023 ? 'Amazon Linux 2023' : 'Amazon Linux 2';
+  return {
+    runtime,
+    pythonVersion,
+    os,
+    glibc,
+    machine,
+    tags,
+    description: `${runtime} on ${os}, ${machine} (manylinux_2_${glibc[1]} and older)`,
+  };
+}
+
+/** Options that choose the target platform; when pip-args sets one itself, ours are left out. */
+const PLATFORM_OPTIONS = ['--platform', '--python-version', '--implementation', '--abi'];
+
+function hasOption(args: readonly string[], option: string): boolean {
+  return args.some((a) => a === option || a.startsWith(`${option}=`));
+}
+
+/**
+ * The full `pip install` argument list (after `python -m pip`) that installs
+ * `requirements` into `target` for Lambda's platform. `pipArgs` come last,
+ * so a private index or `--no-index --find-links` applies; when they name a
+ * platform option themselves, the user's choice replaces ours.
+ */
+export function pipInstallArgs(options: {
+  runtime: string;
+  architecture: Architecture;
+  requirements: string;
+  target: string;
+  pipArgs?: readonly string[];
+}): string[] {
+  const platform = lambdaPythonPlatform(options.runtime, options.architecture);
+  const user = options.pipArgs ?? [];
+  const platformArgs = PLATFORM_OPTIONS.some((o) => hasOption(user, o))
+    ? []
+    : [
+        ...platform.tags.flatMap((t) => ['--platform', t]),
+        '--implementation',
+        'cp',
+        '--python-version',
+        platform.pythonVersion,
+      ];
+  const binaryArgs = hasOption(user, '--only-binary') ? [] : ['--only-binary=:all:'];
+  return [
+    'install',
+    '--requirement',
+    options.requirements,
+    '--target',
+    options.target,
+    ...platformArgs,
+    ...binaryArgs,
+    // Bytecode from the runner's interpreter is stripped anyway (see pip-install.ts).
+    '--no-compile',
+    '--disable-pip-version-check',
+    '--no-input',
+    '--progress-bar',
+    'off',
+    ...user,
+  ];
+}

@@ -1,0 +1,11 @@
+import type { PackageResult } from '../packaging/build-package.js';
+import type { PruneLine } from '../reporting/summary.js';
+import type { DeployOutcome, UndeployOutcome } from './outcome.js';
+
+/** What a pipeline hands back to the action or the CLI. */
+export type PipelineResult =
+  | { kind: 'skip'; reason: string }
+  | { kind: 'package'; stage: string; pkg: PackageResult }
+  | { kind: 'deploy'; outcome: DeployOutcome }
+  | { kind: 'undeploy'; outcome: UndeployOutcome }
+  | { kind: 'prune'; lines: PruneLine[]; dryRun: boolean };

@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+
+/** Longest stage we make: leaves room for the project name in a 64-character function name. */
+export const MAX_STAGE_LENGTH = 40;
+/** Lambda's limit on a function name. */
+export const MAX_FUNCTION_NAME_LENGTH = 64;
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 8);
+}
+
+/**
+ * The stage of a branch: lower-case `[a-z0-9-]`, at most 40 characters.
+ * A branch whose name had to change to fit (case, slashes, dots, unicode,
+ * length), or that would look like a pull-request stage, gets a hash of its
+ * original name, so `feature/Login` and `feature-login` never share a stage.
+ */
+export function branchStage(branch: string): string {
+  const slug = branch
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  const fits = slug === branch && slug.length <= MAX_STAGE_LENGTH && !/^pr-\d+$/.test(slug);
+  if (fits) return slug;
+  const base = slug.slice(0, MAX_STAGE_LENGTH - 9).replace(/-+$/, '');
+  return base ? `${base}-${shortHash(branch)}` : `b-${shortHash(branch)}`;
+}
+
+/** The stage of pull request `number`. */
+export function pullRequestStage(number: number): string {
+  return `pr-${number}`;
+}
+
+/** `{name}-{stage}`, shortened with a hash of the whole when past Lambda's 64 characters. */
+export function functionName(project: string, stage: string): string {
+  const full = `${project}-${stage}`;
+  if (full.length <= MAX_FUNCTION_NAME_LENGTH) return full;
+  return `${full.slice(0, MAX_FUNCTION_NAME_LENGTH - 9).replace(/-+$/, '')}-${shortHash(full)}`;
+}
+
+/**
+ * A value AWS accepts in a tag: letters, digits, spaces and `_ . : / = + - @`,
+ * at most 256 characters. Anything else becomes `-`.
+ */
+export function tagValue(text: string): string {
+  return text.replace(/[^\p{L}\p{N}\p{Zs}_.:/=+\-@]/gu, '-').slice(0, 256);
+}

@@ -1,0 +1,112 @@
+import { statusAccepted, type StatusRanges } from '../settings/settings.js';
+
+/** What one smoke request produced: an answer, or a failure to get one. */
+export type ProbeOutcome =
+  | { kind: 'response'; status: number; body: string }
+  /** `code` is the socket/DNS error code (ECONNREFUSED, ENOTFOUND...) or the error's name (TimeoutError). */
+  | { kind: 'error'; code: string; message: string };
+
+export interface SmokeExpectation {
+  status: StatusRanges;
+  contains?: string;
+}
+
+export type ProbeVerdict =
+  | { verdict: 'pass' }
+  /** Worth another attempt: the front door or the function is still settling. */
+  | { verdict: 'retry'; reason: string }
+  /** A definite answer that is wrong: another attempt would only say the same. */
+  | { verdict: 'fail'; reason: string };
+
+/**
+ * Errors that mean "not reachable yet": a new API's DNS name that does not
+ * resolve for a while, connections refused or reset while a front door
+ * settles, and our own per-request timeout. TLS and protocol errors are not
+ * here: they do not fix themselves within a smoke timeout.
+ */
+const SETTLING_ERRORS = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'TimeoutError',
+  'AbortError',
+]);
+
+export function formatStatusRanges(ranges: StatusRanges): string {
+  return ranges.map(([low, high]) => (low === high ? String(low) : `${low}-${high}`)).join(', ');
+}
+
+/** Decides what one probe means: passed, try again, or failed for good. */
+export function judgeProbe(outcome: ProbeOutcome, expect: SmokeExpectation): ProbeVerdict {
+  if (outcome.kind === 'error') {
+    const what = `${outcome.code || 'error'}: ${outcome.message}`;
+    return SETTLING_ERRORS.has(outcome.code)
+      ? { verdict: 'retry', reason: `no answer yet (${what})` }
+      : { verdict: 'fail', reason: `the request failed (${what})` };
+  }
+  const { status, body } = outcome;
+  if (!statusAccepted(status, expect.status)) {
+    const reason = `answered ${status}, expected ${formatStatusRanges(expect.status)}`;
+    // 5xx while a new front door or a cold start settles; a wrong 2xx/3xx/4xx is an answer.
+    return status >= 500 ? { verdict: 'retry', reason } : { verdict: 'fail', reason };
+  }
+  if (expect.contains !== undefined && expect.contains !== '' && !body.includes(expect.contains)) {
+    return { verdict: 'fail', reason: `answered ${status} but the body does not contain ${JSON.stringify(expect.contains)}` };
+  }
+  return { verdict: 'pass' };
+}
+
+/**
+ * url + path without a double slash, keeping the url's own path (the REST
+ * API stage, `/pr-12`) and the path's query string.
+ */
+export function joinUrl(url: string, path: string): string {
+  const base = url.replace(/\/+$/, '');
+  if (!path) return `${base}/`;
+  const tail = path.startsWith('/') || path.startsWith('?') ? path : `/${path}`;
+  return tail.startsWith('?') ? `${base}/${tail}` : `${base}${tail.replace(/^\/+/, '/')}`;
+}
+
+/** A bounded, single-string excerpt of a body with the listed secrets removed. */
+export function bodyExcerpt(body: string, secrets: readonly string[] = [], maxChars = 1024): string {
+  let text = body;
+  for (const secret of secrets) if (secret) text = text.split(secret).join('***');
+  if (text.length <= maxChars) return text;
+  return `${text.slice(0, maxChars)}… (${text.length - maxChars} more characters)`;
+}
+
+/** The code that names a fetch failure: undici puts the socket/DNS error in `cause`. */
+export function fetchErrorCode(error: unknown): string {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current && typeof current === 'object' && !seen.has(current)) {
+    seen.add(current);
+    const e = current as { code?: unknown; name?: unknown; cause?: unknown };
+    if (typeof e.code === 'string' && e.code) return e.code;
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') return e.name;
+    current = e.cause;
+  }
+  return '';
+}
+
+/** The innermost message: `fetch failed` alone says nothing. */
+export function fetchErrorMessage(error: unknown): string {
+  let message = error instanceof Error ? error.message : String(error);
+  let cause = (error as { cause?: unknown } | undefined)?.cause;
+  for (let depth = 0; cause instanceof Error && depth < 5; depth++) {
+    message = cause.message || message;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return message;
+}

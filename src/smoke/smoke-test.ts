@@ -1,0 +1,302 @@
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { SmokeResult } from '../pipelines/outcome.js';
+import type { StatusRanges } from '../settings/settings.js';
+import type { Logger } from '../util/logger.js';
+import { errorMessage, errorName, isTransient, withRetry } from '../util/retry.js';
+import type { Sleep } from '../util/sleep.js';
+import {
+  bodyExcerpt,
+  fetchErrorCode,
+  fetchErrorMessage,
+  formatStatusRanges,
+  joinUrl,
+  judgeProbe,
+  type ProbeOutcome,
+} from './smoke-rules.js';
+
+export interface SmokeInput {
+  /** The stage's URL; a REST API's stage path (`/pr-12`) is kept. */
+  url: string;
+  path: string;
+  expectStatus: StatusRanges;
+  contains?: string;
+  timeoutSeconds: number;
+  /** Sent as `x-api-key` (REST API with `api-key: true`); never shown. */
+  apiKey?: string;
+}
+
+export interface SmokeDeps {
+  logger: Logger;
+  sleep: Sleep;
+  now?: () => number;
+  fetch?: typeof fetch;
+  /** Jitter source; tests pass `() => 1` for exact delays. */
+  random?: () => number;
+}
+
+/** Backoff of the smoke test: 1 s, 2 s, 4 s, then every 8 s until the timeout. */
+const BASE_DELAY_MS = 1_000;
+const MAX_DELAY_MS = 8_000;
+/** One request never waits longer than this, so a hanging attempt leaves time for others. */
+const REQUEST_TIMEOUT_MS = 10_000;
+/** Enough body to look for `smoke-contains` in; the rest is not read. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+class ProbeFailed extends Error {
+  constructor(
+    readonly retry: boolean,
+    readonly reason: string,
+    readonly outcome: ProbeOutcome,
+  ) {
+    super(reason);
+  }
+}
+
+async function readBounded(response: Response, maxBytes: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < maxBytes) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  if (size >= maxBytes) await reader.cancel().catch(() => undefined);
+  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
+}
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}
+
+/**
+ * GETs url + path until it answers as expected or the timeout runs out.
+ * Retries only what settles by itself (no connection or DNS yet, 5xx); a
+ * wrong 2xx/3xx/4xx or a body without `contains` fails at once.
+ */
+export async function runSmokeTest(input: SmokeInput, deps: SmokeDeps): Promise<SmokeResult> {
+  const now = deps.now ?? Date.now;
+  const doFetch = deps.fetch ?? fetch;
+  const target = joinUrl(input.url, input.path);
+  const secrets = input.apiKey ? [input.apiKey] : [];
+  if (input.apiKey) deps.logger.mask(input.apiKey);
+  const start = now();
+  const budgetMs = Math.max(0, input.timeoutSeconds * 1000);
+  const deadline = start + budgetMs;
+  const expect = { status: input.expectStatus, contains: input.contains };
+  let attempts = 0;
+  let last: ProbeOutcome | undefined;
+
+  const probe = async (): Promise<ProbeOutcome> => {
+    const timeoutMs = Math.max(1_000, Math.min(REQUEST_TIMEOUT_MS, deadline - now()));
+    const headers: Record<string, string> = { 'user-agent': 'lambda-deploy-smoke-test', accept: '*/*' };
+    if (input.apiKey) headers['x-api-key'] = input.apiKey;
+    try {
+      const response = await doFetch(target, {
+        method: 'GET',
+        headers,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      return { kind: 'response', status: response.status, body: await readBounded(response, MAX_BODY_BYTES) };
+    } catch (error) {
+      return { kind: 'error', code: fetchErrorCode(error), message: fetchErrorMessage(error) };
+    }
+  };
+
+  const result = (status: SmokeResult['status'], detail: string): SmokeResult => ({
+    status,
+    target,
+    attempts,
+    lastStatus: last?.kind === 'response' ? last.status : undefined,
+    bodyExcerpt: last?.kind === 'response' ? bodyExcerpt(last.body, secrets) : undefined,
+    detail,
+    expected: input.expectStatus,
+    durationMs: now() - start,
+  });
+
+  try {
+    await withRetry(
+      async (attempt) => {
+        attempts = attempt;
+        last = await probe();
+        const verdict = judgeProbe(last, expect);
+        if (verdict.verdict !== 'pass') throw new ProbeFailed(verdict.verdict === 'retry', verdict.reason, last);
+      },
+      {
+        attempts: Number.MAX_SAFE_INTEGER,
+        baseDelayMs: BASE_DELAY_MS,
+        maxDelayMs: MAX_DELAY_MS,
+        maxWaitMs: budgetMs,
+        random: deps.random,
+        sleep: deps.sleep,
+        // The wait budget alone ignores the time the requests themselves took.
+        retryable: (error) => error instanceof ProbeFailed && error.retry && now() < deadline,
+        onRetry: (error, attempt, delayMs) =>
+          deps.logger.info(
+            `Smoke test attempt ${attempt}: GET ${target} ${(error as ProbeFailed).reason}; trying again in ${seconds(delayMs)}.`,
+          ),
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof ProbeFailed)) throw error;
+    const detail = error.retry
+      ? `GET ${target} ${error.reason} after ${attempts} attempt${attempts === 1 ? '' : 's'} within smoke-timeout ${input.timeoutSeconds} s.`
+      : `GET ${target} ${error.reason}.`;
+    deps.logger.info(`Smoke test failed: ${detail}`);
+    return result('failed', detail);
+  }
+  const status = last?.kind === 'response' ? last.status : 0;
+  const detail = `GET ${target} answered ${status} (expected ${formatStatusRanges(input.expectStatus)}${
+    input.contains ? ` and found ${JSON.stringify(input.contains)}` : ''
+  }) after ${attempts} attempt${attempts === 1 ? '' : 's'} in ${seconds(now() - start)}.`;
+  deps.logger.info(`Smoke test passed: ${detail}`);
+  return result('passed', detail);
+}
+
+export interface InvokeSmokeDeps {
+  logger: Logger;
+  sleep: Sleep;
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface InvokeSmokeOptions {
+  /** Path of the synthetic GET; `/` by default. */
+  path?: string;
+  contains?: string;
+  /** The alias to invoke; `live` by default. */
+  qualifier?: string;
+}
+
+/** A minimal API Gateway HTTP API (payload 2.0) GET event, what an app adapter expects. */
+export function smokeEvent(path: string, now: number): Record<string, unknown> {
+  const [rawPath = '/', rawQueryString = ''] = (path.startsWith('/') ? path : `/${path}`).split('?', 2);
+  const headers = { accept: '*/*', host: 'lambda-deploy.invalid', 'user-agent': 'lambda-deploy-smoke-test' };
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath,
+    rawQueryString,
+    headers,
+    requestContext: {
+      accountId: 'anonymous',
+      apiId: 'lambda-deploy',
+      domainName: 'lambda-deploy.invalid',
+      domainPrefix: 'lambda-deploy',
+      http: { method: 'GET', path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] },
+      requestId: `smoke-${now}`,
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
+    },
+    isBase64Encoded: false,
+  };
+}
+
+/** Lambda is briefly unwilling right after an alias or code change; those settle. */
+function invokeRetryable(error: unknown): boolean {
+  const name = errorName(error);
+  return isTransient(error) || name === 'ResourceConflictException' || name === 'ResourceNotReadyException';
+}
+
+/**
+ * `gateway: none`: invokes the alias with a GET / event instead of a URL.
+ * A FunctionError, or an HTTP-shaped answer with statusCode >= 500, fails.
+ */
+export async function invokeSmokeTest(
+  lambda: LambdaClient,
+  functionName: string,
+  deps: InvokeSmokeDeps,
+  options: InvokeSmokeOptions = {},
+): Promise<SmokeResult> {
+  const now = deps.now ?? Date.now;
+  const qualifier = options.qualifier ?? 'live';
+  const target = `invoke ${functionName}:${qualifier}`;
+  const start = now();
+  let attempts = 0;
+  const result = (status: SmokeResult['status'], detail: string, extra: Partial<SmokeResult> = {}): SmokeResult => ({
+    status,
+    target,
+    attempts,
+    detail,
+    durationMs: now() - start,
+    ...extra,
+  });
+
+  let response;
+  try {
+    response = await withRetry(
+      (attempt) => {
+        attempts = attempt;
+        return lambda.send(
+          new InvokeCommand({
+            FunctionName: functionName,
+            Qualifier: qualifier,
+            InvocationType: 'RequestResponse',
+            Payload: new TextEncoder().encode(JSON.stringify(smokeEvent(options.path ?? '/', now()))),
+          }),
+        );
+      },
+      {
+        attempts: 6,
+        baseDelayMs: 1_000,
+        maxDelayMs: 8_000,
+        random: deps.random,
+        sleep: deps.sleep,
+        retryable: invokeRetryable,
+        onRetry: (error, attempt, delayMs) =>
+          deps.logger.info(`Smoke test: invoking ${functionName}:${qualifier} (attempt ${attempt}) failed with ${errorName(error) || errorMessage(error)}; trying again in ${seconds(delayMs)}.`),
+      },
+    );
+  } catch (error) {
+    const name = errorName(error);
+    const hint = /AccessDenied/i.test(name) ? ' (the deploy role needs lambda:InvokeFunction on the function)' : '';
+    return result('failed', `Invoke ${functionName}:${qualifier} failed: ${name ? `${name}: ` : ''}${errorMessage(error)}${hint}.`);
+  }
+
+  const payload = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
+  const excerpt = bodyExcerpt(payload);
+  if (response.FunctionError) {
+    let errorText = '';
+    try {
+      const parsed = JSON.parse(payload) as { errorType?: string; errorMessage?: string };
+      errorText = [parsed.errorType, parsed.errorMessage].filter(Boolean).join(': ');
+    } catch {
+      // not JSON: the excerpt shows it
+    }
+    return result(
+      'failed',
+      `Invoke ${functionName}:${qualifier} raised an error (${response.FunctionError})${errorText ? `: ${errorText}` : ''}.`,
+      { bodyExcerpt: excerpt },
+    );
+  }
+
+  let statusCode: number | undefined;
+  let body = payload;
+  try {
+    const parsed = JSON.parse(payload) as unknown;
+    if (parsed && typeof parsed === 'object' && typeof (parsed as { statusCode?: unknown }).statusCode === 'number') {
+      statusCode = (parsed as { statusCode: number }).statusCode;
+      const b = (parsed as { body?: unknown; isBase64Encoded?: unknown }).body;
+      if (typeof b === 'string') {
+        body = (parsed as { isBase64Encoded?: unknown }).isBase64Encoded === true ? Buffer.from(b, 'base64').toString('utf8') : b;
+      }
+    }
+  } catch {
+    // A plain function may return any text: only errors and 5xx fail.
+  }
+  const extra = { lastStatus: statusCode, bodyExcerpt: bodyExcerpt(body) };
+  if (statusCode !== undefined && statusCode >= 500) {
+    return result('failed', `Invoke ${functionName}:${qualifier} answered statusCode ${statusCode}.`, extra);
+  }
+  if (options.contains && !body.includes(options.contains)) {
+    return result('failed', `Invoke ${functionName}:${qualifier} answered but the body does not contain ${JSON.stringify(options.contains)}.`, extra);
+  }
+  const detail = `Invoke ${functionName}:${qualifier} answered${statusCode !== undefined ? ` statusCode ${statusCode}` : ''} after ${attempts} attempt${attempts === 1 ? '' : 's'}.`;
+  deps.logger.info(`Smoke test passed: ${detail}`);
+  return result('passed', detail, extra);
+}

@@ -1,0 +1,86 @@
+import { describe, expect, test } from '@jest/globals';
+import type { GitHubContext } from '../../src/github/github-context.js';
+import { makePlan } from '../../src/plan/plan.js';
+import { branchStage } from '../../src/plan/stage-name.js';
+import type { Command } from '../../src/settings/settings.js';
+
+function ctx(eventName: string, payload: Record<string, unknown> = {}, ref = ''): GitHubContext {
+  return {
+    eventName,
+    payload,
+    ref,
+    sha: 'abc123',
+    repository: 'octo/svc',
+    serverUrl: 'https://github.com',
+    apiUrl: 'https://api.github.com',
+    runId: '1',
+    runAttempt: '1',
+    runUrl: '',
+  };
+}
+
+const pr = (action: string, number = 42, headRepo: string | null = 'octo/svc') => ({
+  action,
+  number,
+  pull_request: { number, head: { repo: headRepo ? { full_name: headRepo } : null }, base: { repo: { full_name: 'octo/svc' } } },
+  repository: { full_name: 'octo/svc' },
+});
+
+const settings = (command: Command = 'auto', stage?: string) => ({ command, name: 'svc', stage });
+
+describe('makePlan with command: auto', () => {
+  test.each<[string, GitHubContext, string, string, string]>([
+    ['push to main', ctx('push', {}, 'refs/heads/main'), 'deploy', 'main', 'main'],
+    ['push to feature/Login', ctx('push', {}, 'refs/heads/feature/Login'), 'deploy', branchStage('feature/Login'), 'feature/Login'],
+    ['workflow_dispatch', ctx('workflow_dispatch', {}, 'refs/heads/develop'), 'deploy', 'develop', 'develop'],
+    ['pull_request opened', ctx('pull_request', pr('opened'), 'refs/pull/42/merge'), 'deploy', 'pr-42', 'pull/42'],
+    ['pull_request synchronize', ctx('pull_request', pr('synchronize'), 'refs/pull/42/merge'), 'deploy', 'pr-42', 'pull/42'],
+    ['pull_request reopened', ctx('pull_request', pr('reopened'), 'refs/pull/42/merge'), 'deploy', 'pr-42', 'pull/42'],
+    ['pull_request closed', ctx('pull_request', pr('closed'), 'refs/pull/42/merge'), 'undeploy', 'pr-42', 'pull/42'],
+    // On delete, GITHUB_REF is the default branch: the deleted branch comes from the payload.
+    ['delete of a branch', ctx('delete', { ref: 'feature-x', ref_type: 'branch' }, 'refs/heads/main'), 'undeploy', 'feature-x', 'feature-x'],
+    ['schedule', ctx('schedule', {}, 'refs/heads/main'), 'prune', '', ''],
+    ['push of a tag', ctx('push', {}, 'refs/tags/v1.0.0'), 'skip', '', ''],
+    ['delete of a tag', ctx('delete', { ref: 'v1', ref_type: 'tag' }, 'refs/heads/main'), 'skip', '', ''],
+    ['pull_request labeled', ctx('pull_request', pr('labeled'), 'refs/pull/42/merge'), 'skip', '', ''],
+  ])('%s', (_title, context, command, stage, ref) => {
+    const plan = makePlan(settings(), context);
+    expect(plan).toMatchObject({ command, stage, ref });
+    expect(plan.functionName).toBe(stage ? `svc-${stage}` : '');
+  });
+
+  test('a pull request from a fork is marked, so sign-in can explain why there is no token', () => {
+    expect(makePlan(settings(), ctx('pull_request', pr('opened', 7, 'someone/svc'))).fromFork).toBe(true);
+    expect(makePlan(settings(), ctx('pull_request', pr('opened', 7, null))).fromFork).toBe(true);
+    expect(makePlan(settings(), ctx('pull_request', pr('opened', 7))).fromFork).toBe(false);
+  });
+
+  test('an unknown event is an error that names the command input', () => {
+    expect(() => makePlan(settings(), ctx('release', {}, 'refs/tags/v1'))).toThrow(/command: "auto" does not know .* "release" event/);
+  });
+});
+
+describe('makePlan with an explicit command or stage', () => {
+  test('stage override wins over the event', () => {
+    expect(makePlan(settings('auto', 'staging'), ctx('push', {}, 'refs/heads/main'))).toMatchObject({
+      command: 'deploy',
+      stage: 'staging',
+      functionName: 'svc-staging',
+    });
+  });
+
+  test('command undeploy on a push removes that branch stage', () => {
+    expect(makePlan(settings('undeploy'), ctx('push', {}, 'refs/heads/feature-y'))).toMatchObject({
+      command: 'undeploy',
+      stage: 'feature-y',
+    });
+  });
+
+  test('package needs no stage', () => {
+    expect(makePlan(settings('package'), ctx('schedule'))).toMatchObject({ command: 'package', stage: '' });
+  });
+
+  test('deploy with no stage to derive is an error that says to set stage', () => {
+    expect(() => makePlan(settings('deploy'), ctx('schedule'))).toThrow(/stage: could not be derived .*set stage/);
+  });
+});

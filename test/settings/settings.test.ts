@@ -1,0 +1,172 @@
+import { describe, expect, test } from '@jest/globals';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { InputName } from '../../src/settings/names.js';
+import {
+  parseQuota,
+  parseStatusRanges,
+  readSettings,
+  SettingsError,
+  splitArgs,
+  statusAccepted,
+} from '../../src/settings/settings.js';
+
+const workspace = mkdtempSync(join(tmpdir(), 'settings-'));
+mkdirSync(join(workspace, 'fn'));
+writeFileSync(join(workspace, 'fn', 'app.py'), 'def handler(e, c):\n  return 1\n');
+writeFileSync(join(workspace, 'fn', 'requirements.txt'), 'requests\n');
+mkdirSync(join(workspace, 'node'));
+
+const env = { GITHUB_WORKSPACE: workspace } as NodeJS.ProcessEnv;
+
+function settingsFrom(inputs: Partial<Record<InputName, string>>, extraEnv: NodeJS.ProcessEnv = {}) {
+  return readSettings((name) => inputs[name], { ...env, ...extraEnv });
+}
+
+function problemsOf(inputs: Partial<Record<InputName, string>>): string[] {
+  try {
+    settingsFrom(inputs);
+  } catch (e) {
+    if (e instanceof SettingsError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe('readSettings', () => {
+  test('works with only name set, with the documented defaults', () => {
+    const s = settingsFrom({ name: 'svc' });
+    expect(s).toMatchObject({
+      command: 'auto',
+      name: 'svc',
+      path: workspace,
+      runtime: 'python3.12',
+      handler: 'app.handler',
+      architecture: 'x86_64',
+      memory: 256,
+      timeout: 30,
+      gateway: 'http-api',
+      apiKey: false,
+      smokeTest: true,
+      smokePath: '/',
+      smokeStatus: [[200, 399]],
+      smokeTimeout: 60,
+      rollback: true,
+      comment: true,
+      deployment: true,
+      protectedStages: ['main', 'master', 'prod', 'production'],
+      target: 'aws',
+      dryRun: false,
+      audience: 'sts.amazonaws.com',
+    });
+    expect(s.stage).toBeUndefined();
+    expect(s.requirements).toBeUndefined();
+  });
+
+  test('finds requirements.txt in path when present', () => {
+    expect(settingsFrom({ name: 'svc', path: 'fn' }).requirements).toBe(join(workspace, 'fn', 'requirements.txt'));
+  });
+
+  test('parses environment lines, keeping = in values', () => {
+    const s = settingsFrom({ name: 'svc', environment: 'A=1\nB=x=y\n\n# comment\nEMPTY=' });
+    expect(s.environment).toEqual({ A: '1', B: 'x=y', EMPTY: '' });
+  });
+
+  test('region falls back to AWS_REGION', () => {
+    expect(settingsFrom({ name: 'svc' }, { AWS_REGION: 'eu-west-1' }).awsRegion).toBe('eu-west-1');
+    expect(settingsFrom({ name: 'svc', 'aws-region': 'us-east-2' }, { AWS_REGION: 'eu-west-1' }).awsRegion).toBe(
+      'us-east-2',
+    );
+  });
+
+  test.each<[string, Partial<Record<InputName, string>>, RegExp]>([
+    ['memory too low', { memory: '64' }, /^memory: "64" is not valid; expected a whole number from 128 to 10240/],
+    ['memory too high', { memory: '20000' }, /^memory: "20000".*128 to 10240/],
+    ['memory not a number', { memory: '1GB' }, /^memory: "1GB"/],
+    ['timeout zero', { timeout: '0' }, /^timeout: "0".*1 to 900/],
+    ['timeout too high', { timeout: '901' }, /^timeout: "901".*1 to 900/],
+    ['unknown runtime', { runtime: 'python2.7' }, /^runtime: "python2.7".*one of python3.9/],
+    ['unknown architecture', { architecture: 'arm' }, /^architecture: "arm".*x86_64, arm64/],
+    ['unknown gateway', { gateway: 'alb' }, /^gateway: "alb".*http-api, rest-api, function-url, none/],
+    ['unknown command', { command: 'destroy' }, /^command: "destroy".*auto, deploy, undeploy, package, prune/],
+    ['environment without =', { environment: 'JUSTAKEY' }, /^environment: the line "JUSTAKEY" has no KEY=VALUE form/],
+    ['reserved environment name', { environment: 'AWS_REGION=x' }, /^environment: "AWS_REGION" is reserved by Lambda/],
+    ['path missing', { path: 'nope' }, /^path: "nope" is not valid; expected an existing folder/],
+    ['requirements missing', { path: 'fn', requirements: 'other.txt' }, /^requirements: "other.txt".*a file relative to path/],
+    ['app and handler', { app: 'app:app', handler: 'x.y' }, /^app, handler: both are set \("app:app", "x.y"\)/],
+    ['bad app', { app: 'app.app' }, /^app: "app.app".*module:attribute/],
+    ['bad quota', { gateway: 'rest-api', 'api-key': 'true', quota: '100/year' }, /^quota: "100\/year".*N\/day/],
+    ['bad boolean', { rollback: 'maybe' }, /^rollback: "maybe".*true or false/],
+    ['bad role', { 'role-to-assume': 'deploy-role' }, /^role-to-assume: "deploy-role".*IAM role ARN/],
+    ['bad stage', { stage: 'Feature/X' }, /^stage: "Feature\/X"/],
+    ['bad name', { name: '1svc' }, /^name: "1svc"/],
+    ['bad smoke status', { 'smoke-status': '2xx' }, /^smoke-status: "2xx"/],
+    ['api key without rest', { 'api-key': 'true' }, /^api-key: "true".*gateway: rest-api/],
+    ['bad keep-warm', { 'keep-warm': 'every 5 minutes' }, /^keep-warm: "every 5 minutes"/],
+    ['bad layer', { layers: 'my-layer' }, /^layers: "my-layer".*layer version ARNs/],
+  ])('%s is named, quoted and explained', (_title, inputs, expected) => {
+    const problems = problemsOf({ name: 'svc', ...inputs });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(expected);
+  });
+
+  test('missing name is reported', () => {
+    expect(problemsOf({})).toEqual([expect.stringMatching(/^name: is required/)]);
+  });
+
+  test('several bad inputs are reported together', () => {
+    let error: unknown;
+    try {
+      settingsFrom({ name: 'svc', memory: '1', timeout: '1000', runtime: 'ruby3.3', environment: 'NOEQUALS' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SettingsError);
+    const { problems, message } = error as SettingsError;
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['runtime', 'memory', 'timeout', 'environment']);
+    expect(message).toMatch(/^4 invalid inputs:/);
+  });
+});
+
+describe('small parsers', () => {
+  test.each<[string, string[]]>([
+    ['--no-index --find-links wheels', ['--no-index', '--find-links', 'wheels']],
+    ['--extra-index-url "https://x/simple y"', ['--extra-index-url', 'https://x/simple y']],
+    ["-i 'a b' c\\ d", ['-i', 'a b', 'c d']],
+    ['', []],
+  ])('splitArgs(%j)', (input, expected) => {
+    expect(splitArgs(input)).toEqual(expected);
+  });
+
+  test('splitArgs refuses an unbalanced quote', () => {
+    expect(() => splitArgs('"abc')).toThrow(/unbalanced/);
+  });
+
+  test.each<[string, number, boolean]>([
+    ['200-399', 200, true],
+    ['200-399', 399, true],
+    ['200-399', 404, false],
+    ['200,204', 204, true],
+    ['200,204', 201, false],
+    ['200-299, 404', 404, true],
+  ])('status %s accepts %d: %s', (ranges, status, accepted) => {
+    const parsed = parseStatusRanges(ranges);
+    expect(typeof parsed).not.toBe('string');
+    expect(statusAccepted(status, parsed as [number, number][])).toBe(accepted);
+  });
+
+  test.each([['abc'], ['600'], ['399-200']])('status %j is refused', (value) => {
+    expect(typeof parseStatusRanges(value)).toBe('string');
+  });
+
+  test.each<[string, unknown]>([
+    ['10000/day', { limit: 10000, period: 'DAY' }],
+    ['500 / Week', { limit: 500, period: 'WEEK' }],
+    ['1/month', { limit: 1, period: 'MONTH' }],
+    ['0/day', undefined],
+    ['10/year', undefined],
+  ])('quota %j', (value, expected) => {
+    expect(parseQuota(value)).toEqual(expected);
+  });
+});
