@@ -12,7 +12,7 @@ const bundles = [
   ['src/cli/index.ts', join(out, 'cli')],
 ];
 for (const [entry, dir] of bundles) {
-  execFileSync(process.execPath, [ncc, 'build', entry, '-o', dir, '--target', 'es2022', '--quiet'], {
+  execFileSync(process.execPath, [ncc, 'build', entry, '-o', dir, '--target', 'es2022', '--transpile-only', '--quiet'], {
     stdio: 'inherit',
   });
 }

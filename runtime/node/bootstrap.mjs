@@ -227,7 +227,10 @@ async function serve(api, handler) {
       continue;
     }
 
+    // A promise that never settles must time out, as on Lambda, not let the process drain and exit.
+    const keepAlive = setInterval(() => undefined, 1 << 30);
     const outcome = await runHandler(handler, event, next.headers);
+    clearInterval(keepAlive);
     current = undefined;
     if ('error' in outcome) {
       const e = toLambdaError(outcome.error);

@@ -213,6 +213,7 @@ def _is_text(content_type):
     return (
         mime.startswith("text/")
         or mime in _TEXT_TYPES
+        or mime.endswith("+json")
         or mime.endswith("+xml")
     )
 
@@ -273,6 +274,15 @@ def _text(raw):
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         return raw.decode("latin-1")
+
+
+def _wsgi_text(value):
+    """PEP 3333 strs carry bytes as latin-1; the front door wants real text."""
+    value = str(value)
+    try:
+        return _text(value.encode("latin-1"))
+    except UnicodeEncodeError:  # not PEP 3333, but already real text
+        return value
 
 
 def _log_exception(headline):
@@ -351,9 +361,7 @@ def _run_wsgi(app, req):
     if "status" not in started:
         raise RuntimeError("the WSGI app returned without calling start_response")
     status = int(str(started["status"]).split(" ", 1)[0])
-    # PEP 3333 strs carry bytes as latin-1; the front door wants real text.
-    headers = [(_text(str(k).encode("latin-1", "replace")), _text(str(v).encode("latin-1", "replace")))
-               for k, v in started["headers"]]
+    headers = [(_wsgi_text(k), _wsgi_text(v)) for k, v in started["headers"]]
     return _build_response(req.version, status, headers, b"".join(chunks))
 
 

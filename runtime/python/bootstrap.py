@@ -24,8 +24,6 @@ API_VERSION = "2018-06-01"
 def _unbuffer_output():
     # Logs must reach the parent as they are written, also when the process is
     # killed on a timeout; `python -u` does it fully, this is the fallback.
-    if sys.flags.unbuffered:
-        return
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(line_buffering=True, write_through=True)

@@ -17,7 +17,9 @@ export interface AwsDeps {
  * `FooException` while the wire code is `Foo` (STS, IAM), so both forms match.
  */
 export function hasErrorName(error: unknown, ...names: string[]): boolean {
-  const name = errorName(error).replace(/Exception$/, '');
+  // A wrapped error keeps the SDK's name for later decisions.
+  const raw = error instanceof AwsError ? error.awsErrorName : errorName(error);
+  const name = raw.replace(/Exception$/, '');
   return names.some((n) => n.replace(/Exception$/, '') === name);
 }
 

@@ -23,14 +23,16 @@ export function parseTaggedArn(arn: string): TaggedArn {
   const parts = arn.split(':');
   const service = parts[2];
   const rest = parts.slice(5).join(':');
-  if (service === 'lambda' && parts[5] === 'function' && parts[6]) return { kind: 'function', arn, name: parts[6] };
+  if (service === 'lambda' && parts[5] === 'function' && parts[6])
+    return { kind: 'function', arn, name: parts[6] };
   if (service === 'apigateway') {
     // arn:aws:apigateway:us-east-1::/restapis/abc123[/stages/live]
     const segments = rest.split('/').filter(Boolean);
     const kind = APIGATEWAY_KINDS[segments[0] ?? ''];
     const id = segments[1];
     if (kind && id && segments.length === 2) return { kind, arn, id };
-    if ((kind === 'rest-api' || kind === 'http-api') && id && segments[2] === 'stages') return { kind: 'api-stage', arn, id };
+    if ((kind === 'rest-api' || kind === 'http-api') && id && segments[2] === 'stages')
+      return { kind: 'api-stage', arn, id };
   }
   if (service === 'events' && rest.startsWith('rule/')) {
     const segments = rest.slice('rule/'.length).split('/');
@@ -38,12 +40,15 @@ export function parseTaggedArn(arn: string): TaggedArn {
     if (segments.length === 2 && segments[0] && segments[1])
       return { kind: 'rule', arn, name: segments[1], eventBusName: segments[0] };
   }
-  if (service === 'logs' && parts[5] === 'log-group' && parts[6]) return { kind: 'log-group', arn, name: parts[6] };
+  if (service === 'logs' && parts[5] === 'log-group' && parts[6])
+    return { kind: 'log-group', arn, name: parts[6] };
   return { kind: 'other', arn };
 }
 
 /** `[{Key, Value}]` (tagging API, EventBridge, most SDK shapes) to a plain map. */
-export function tagMap(list: readonly { Key?: string; Value?: string }[] | undefined): Record<string, string> {
+export function tagMap(
+  list: readonly { Key?: string; Value?: string }[] | undefined,
+): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const { Key, Value } of list ?? []) if (Key !== undefined) tags[Key] = Value ?? '';
   return tags;

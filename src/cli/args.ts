@@ -11,6 +11,7 @@ export interface CliExtras {
   account?: string;
   repository?: string;
   help: boolean;
+  verbose: boolean;
 }
 
 export interface ParsedArgs {
@@ -21,7 +22,21 @@ export interface ParsedArgs {
 }
 
 const INPUT_NAMES = new Set<string>(Object.values(Inputs));
-const EXTRA_FLAGS = new Set(['port', 'follow', 'since', 'account', 'repository', 'help']);
+const EXTRA_FLAGS = new Set(['port', 'follow', 'since', 'account', 'repository', 'help', 'verbose']);
+/** Flags that are on or off. */
+const SWITCHES = new Set<string>([
+  'follow',
+  'help',
+  'verbose',
+  Inputs.ApiKey,
+  Inputs.SmokeTest,
+  Inputs.Rollback,
+  Inputs.Comment,
+  Inputs.Deployment,
+  Inputs.RemoveLogs,
+  Inputs.DryRun,
+  Inputs.DependenciesLayer,
+]);
 /** Inputs that hold lists: a repeated flag adds a line. */
 const LIST_INPUTS = new Set<string>([Inputs.Environment, Inputs.Layers, Inputs.Include, Inputs.Exclude]);
 
@@ -33,7 +48,7 @@ export class UsageError extends Error {}
  */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const inputs: Partial<Record<InputName, string>> = {};
-  const extras: CliExtras = { follow: false, help: false };
+  const extras: CliExtras = { follow: false, help: false, verbose: false };
   let command: CliCommand | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -51,7 +66,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const eq = arg.indexOf('=');
     let flag = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
     let value: string | undefined = eq > 0 ? arg.slice(eq + 1) : undefined;
-    if (flag.startsWith('no-') && value === undefined && (INPUT_NAMES.has(flag.slice(3)) || flag === 'no-follow')) {
+    if (flag.startsWith('no-') && value === undefined && (INPUT_NAMES.has(flag.slice(3)) || flag === 'no-follow' || flag === 'no-verbose')) {
       flag = flag.slice(3);
       value = 'false';
     }
@@ -59,11 +74,13 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       throw new UsageError(`unknown flag --${flag}; run lambda-deploy ${command ?? ''} --help for the flags`.replace('  ', ' '));
     if (value === undefined) {
       const next = argv[i + 1];
-      // A flag followed by another flag (or nothing) is a switch.
-      value = next === undefined || next.startsWith('--') ? 'true' : (i++, next);
+      // A switch takes a value only when one is spelled out; other flags take the next word.
+      if (SWITCHES.has(flag)) value = next === 'true' || next === 'false' ? (i++, next) : 'true';
+      else value = next === undefined || next.startsWith('--') ? 'true' : (i++, next);
     }
     if (flag === 'follow') extras.follow = value !== 'false';
     else if (flag === 'help') extras.help = value !== 'false';
+    else if (flag === 'verbose') extras.verbose = value !== 'false';
     else if (flag === 'port') {
       const port = Number(value);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: ${JSON.stringify(value)} is not a port number (0-65535)`);

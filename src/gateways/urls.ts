@@ -8,7 +8,8 @@ export interface AliasArnParts {
   qualifier: string;
 }
 
-const ALIAS_ARN = /^arn:(aws[a-z-]*):lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+):([A-Za-z0-9_$-]+)$/;
+const ALIAS_ARN =
+  /^arn:(aws[a-z-]*):lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+):([A-Za-z0-9_$-]+)$/;
 
 /** Splits `arn:aws:lambda:REGION:ACCOUNT:function:NAME:ALIAS`; throws on anything else. */
 export function parseAliasArn(arn: string): AliasArnParts {
@@ -39,7 +40,8 @@ export function dnsSuffix(region: string): string {
  */
 export function restStageName(stage: string): string {
   const name = stage.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 128);
-  if (!name) throw new Error(`REST API stage: expected a non-empty stage name, got ${JSON.stringify(stage)}.`);
+  if (!name)
+    throw new Error(`REST API stage: expected a non-empty stage name, got ${JSON.stringify(stage)}.`);
   return name;
 }
 

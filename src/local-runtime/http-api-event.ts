@@ -59,7 +59,12 @@ export function toHttpApiEvent(request: HttpRequestParts): HttpApiEvent {
     const value = request.rawHeaders[i + 1]!;
     if (name === 'cookie') {
       // API Gateway moves cookies out of the headers into their own list.
-      cookies.push(...value.split(';').map((c) => c.trim()).filter(Boolean));
+      cookies.push(
+        ...value
+          .split(';')
+          .map((c) => c.trim())
+          .filter(Boolean),
+      );
     } else {
       headers[name] = name in headers ? `${headers[name]},${value}` : value;
     }

@@ -103,6 +103,9 @@ export function lambdaEnvironment(input: LambdaEnvironmentInput): LambdaEnvironm
 }
 
 /** The region a local function reports: the caller's choice, the parent's, or us-east-1. */
-export function localRegion(explicit: string | undefined, parentEnv: Record<string, string | undefined>): string {
+export function localRegion(
+  explicit: string | undefined,
+  parentEnv: Record<string, string | undefined>,
+): string {
   return explicit || parentEnv.AWS_REGION || parentEnv.AWS_DEFAULT_REGION || 'us-east-1';
 }

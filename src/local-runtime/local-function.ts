@@ -76,9 +76,13 @@ export function runtimeFamily(runtime: string): Family {
  * Resolves once the first init is over, also when it failed: as on Lambda,
  * the failure is what each invocation then reports (and init is retried).
  */
-export async function startLocalFunction(options: LocalFunctionOptions, deps: LocalFunctionDeps): Promise<LocalFunction> {
+export async function startLocalFunction(
+  options: LocalFunctionOptions,
+  deps: LocalFunctionDeps,
+): Promise<LocalFunction> {
   const family = runtimeFamily(options.runtime);
-  if (!(options.timeout > 0)) throw new Error(`timeout must be a positive number of seconds, got ${options.timeout}`);
+  if (!(options.timeout > 0))
+    throw new Error(`timeout must be a positive number of seconds, got ${options.timeout}`);
   const codeDir = resolve(options.codeDir);
   const info = await stat(codeDir).catch(() => undefined);
   if (!info?.isDirectory()) throw new Error(`local runtime: the package folder ${codeDir} does not exist`);
@@ -114,8 +118,7 @@ class LocalFunctionImpl implements LocalFunction {
     this.runtime = options.runtime;
     const day = new Date(this.now()).toISOString().slice(0, 10).replace(/-/g, '/');
     this.logStreamName = `${day}/[$LATEST]${randomBytes(16).toString('hex')}`;
-    const sink =
-      deps.onLog ?? ((line: string) => deps.logger.debug(`[${options.functionName}] ${line}`));
+    const sink = deps.onLog ?? ((line: string) => deps.logger.debug(`[${options.functionName}] ${line}`));
     this.buffer = new LogBuffer(this.now, deps.maxLogLines ?? 2000, 16 * 1024, sink);
   }
 
@@ -151,12 +154,16 @@ class LocalFunctionImpl implements LocalFunction {
 
   /** A live runtime past its init, or the init's error. */
   private async ensureRuntime(): Promise<RuntimeProcess | LambdaError> {
-    if (this.stopped) return { errorType: 'Runtime.Stopped', errorMessage: `${this.functionName} was stopped` };
+    if (this.stopped)
+      return { errorType: 'Runtime.Stopped', errorMessage: `${this.functionName} was stopped` };
     if (this.process && !this.process.exited) return this.process;
     if (this.process) await this.process.kill();
     this.process = undefined;
 
-    const command = this.family === 'python' ? (this.deps.pythonCommand ?? 'python3') : (this.deps.nodeCommand ?? process.execPath);
+    const command =
+      this.family === 'python'
+        ? (this.deps.pythonCommand ?? 'python3')
+        : (this.deps.nodeCommand ?? process.execPath);
     const runtimeDir = join(runtimeAssetsDir(), this.family);
     const script = join(runtimeDir, this.family === 'python' ? 'bootstrap.py' : 'bootstrap.mjs');
     const args = this.family === 'python' ? ['-u', script] : [script];
@@ -164,27 +171,33 @@ class LocalFunctionImpl implements LocalFunction {
 
     this.buffer.add('runtime', `INIT_START Runtime: ${this.runtime} (${command})`);
     const started = this.now();
-    const proc = await RuntimeProcess.start(command, args, this.options.codeDir, this.buffer, (runtimeApi) => {
-      const { env, ignored } = lambdaEnvironment({
-        parentEnv: this.deps.env ?? process.env,
-        userEnv: this.options.environment,
-        runtime: this.runtime,
-        runtimeApi,
-        handler: this.options.handler,
-        taskRoot: this.options.codeDir,
-        runtimeDir,
-        functionName: this.functionName,
-        memory: this.options.memory,
-        region: this.region,
-        logStreamName: this.logStreamName,
-      });
-      if (ignored.length > 0) {
-        this.deps.logger.warning(
-          `${this.functionName}: environment variables ${ignored.join(', ')} are reserved by Lambda and were not set`,
-        );
-      }
-      return env;
-    });
+    const proc = await RuntimeProcess.start(
+      command,
+      args,
+      this.options.codeDir,
+      this.buffer,
+      (runtimeApi) => {
+        const { env, ignored } = lambdaEnvironment({
+          parentEnv: this.deps.env ?? process.env,
+          userEnv: this.options.environment,
+          runtime: this.runtime,
+          runtimeApi,
+          handler: this.options.handler,
+          taskRoot: this.options.codeDir,
+          runtimeDir,
+          functionName: this.functionName,
+          memory: this.options.memory,
+          region: this.region,
+          logStreamName: this.logStreamName,
+        });
+        if (ignored.length > 0) {
+          this.deps.logger.warning(
+            `${this.functionName}: environment variables ${ignored.join(', ')} are reserved by Lambda and were not set`,
+          );
+        }
+        return env;
+      },
+    );
     // Known before init ends, so stop() can kill a runtime that hangs in init.
     this.process = proc;
     const failure = await proc.waitForInit(initSeconds * 1000);
@@ -196,8 +209,13 @@ class LocalFunctionImpl implements LocalFunction {
       this.process = undefined;
       await proc.kill();
       this.lastInitError = failure;
-      this.buffer.add('runtime', `INIT_REPORT Init Duration: ${this.now() - started} ms Phase: init Status: error Error Type: ${failure.errorType}`);
-      this.deps.logger.warning(`${this.functionName}: init failed: ${failure.errorType}: ${failure.errorMessage}`);
+      this.buffer.add(
+        'runtime',
+        `INIT_REPORT Init Duration: ${this.now() - started} ms Phase: init Status: error Error Type: ${failure.errorType}`,
+      );
+      this.deps.logger.warning(
+        `${this.functionName}: init failed: ${failure.errorType}: ${failure.errorMessage}`,
+      );
       return failure;
     }
     this.lastInitError = undefined;
@@ -205,12 +223,28 @@ class LocalFunctionImpl implements LocalFunction {
   }
 
   private async invokeNow(event: unknown): Promise<InvokeResult> {
-    const proc = await this.ensureRuntime();
-    if (!(proc instanceof RuntimeProcess)) return { ok: false, ...proc };
+    for (let attempt = 1; ; attempt++) {
+      const proc = await this.ensureRuntime();
+      if (!(proc instanceof RuntimeProcess)) return { ok: false, ...proc };
+      const result = await this.invokeOn(proc, event, attempt < 2);
+      // A runtime that exited before it took the event (say, right after an
+      // uncaught exception ended the previous invocation) never saw it: the
+      // event goes to a fresh runtime, as Lambda would send it to a new sandbox.
+      if (result !== 'undelivered') return result;
+    }
+  }
 
+  private async invokeOn(
+    proc: RuntimeProcess,
+    event: unknown,
+    mayRetry: boolean,
+  ): Promise<InvokeResult | 'undelivered'> {
     const timeoutMs = this.options.timeout * 1000;
     const started = this.now();
-    const invocation = proc.server.enqueue(event, { deadlineMs: started + timeoutMs, functionArn: this.functionArn });
+    const invocation = proc.server.enqueue(event, {
+      deadlineMs: started + timeoutMs,
+      functionArn: this.functionArn,
+    });
     const { requestId } = invocation;
     this.buffer.add('runtime', `START RequestId: ${requestId} Version: $LATEST`);
 
@@ -218,11 +252,9 @@ class LocalFunctionImpl implements LocalFunction {
     const timedOut = new Promise<{ kind: 'timeout' }>((done) => {
       timer = setTimeout(() => done({ kind: 'timeout' }), timeoutMs);
     });
-    const first = await Promise.race<InvocationOutcome | { kind: 'timeout' } | { kind: 'exit'; detail: string }>([
-      invocation.outcome,
-      timedOut,
-      proc.exit.then((detail) => ({ kind: 'exit' as const, detail })),
-    ]);
+    const first = await Promise.race<
+      InvocationOutcome | { kind: 'timeout' } | { kind: 'exit'; detail: string }
+    >([invocation.outcome, timedOut, proc.exit.then((detail) => ({ kind: 'exit' as const, detail }))]);
     clearTimeout(timer);
 
     let result: InvokeResult;
@@ -233,10 +265,23 @@ class LocalFunctionImpl implements LocalFunction {
     } else {
       proc.server.abandon(requestId);
       if (this.process === proc) this.process = undefined;
+      if (first.kind === 'exit' && mayRetry && !invocation.delivered() && !this.stopped) {
+        this.buffer.add(
+          'runtime',
+          `${requestId} The runtime exited (${first.detail}) before taking the event; retrying on a fresh runtime`,
+        );
+        await proc.kill();
+        return 'undelivered';
+      }
       if (first.kind === 'timeout') {
         const seconds = this.options.timeout.toFixed(2);
         this.buffer.add('runtime', `${requestId} Task timed out after ${seconds} seconds`);
-        result = { ok: false, errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${seconds} seconds`, requestId };
+        result = {
+          ok: false,
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `Task timed out after ${seconds} seconds`,
+          requestId,
+        };
       } else {
         const errorMessage = `RequestId: ${requestId} Error: Runtime exited with error: ${first.detail}`;
         this.buffer.add('runtime', errorMessage);
@@ -311,10 +356,10 @@ class RuntimeProcess {
     buffer: LogBuffer,
     environment: (runtimeApi: string) => Record<string, string>,
   ): Promise<RuntimeProcess> {
-    let proc: RuntimeProcess | undefined;
+    const self: { proc?: RuntimeProcess } = {};
     const server = await RuntimeApiServer.start({
-      onNext: () => proc?.ready?.(),
-      onInitError: (error) => proc?.initFailed?.(error),
+      onNext: () => self.proc?.ready?.(),
+      onInitError: (error) => self.proc?.initFailed?.(error),
     });
     const child = spawn(command, args, {
       cwd,
@@ -324,15 +369,19 @@ class RuntimeProcess {
       detached: process.platform !== 'win32',
       windowsHide: true,
     });
-    proc = new RuntimeProcess(server, child, buffer, command);
-    return proc;
+    self.proc = new RuntimeProcess(server, child, buffer, command);
+    return self.proc;
   }
 
   /** Undefined once the runtime polls for its first invocation; the failure otherwise. */
   waitForInit(limitMs: number): Promise<LambdaError | undefined> {
     return new Promise<LambdaError | undefined>((done) => {
       const timer = setTimeout(
-        () => done({ errorType: 'Runtime.InitTimeout', errorMessage: `Init timed out after ${(limitMs / 1000).toFixed(2)} seconds` }),
+        () =>
+          done({
+            errorType: 'Runtime.InitTimeout',
+            errorMessage: `Init timed out after ${(limitMs / 1000).toFixed(2)} seconds`,
+          }),
         limitMs,
       );
       const finish = (value: LambdaError | undefined) => {
@@ -345,7 +394,9 @@ class RuntimeProcess {
         // An init error posted just before the exit is the better explanation.
         finish(
           this.server.initError ?? {
-            errorType: detail.startsWith('could not start') ? 'Runtime.InvalidEntrypoint' : 'Runtime.ExitError',
+            errorType: detail.startsWith('could not start')
+              ? 'Runtime.InvalidEntrypoint'
+              : 'Runtime.ExitError',
             errorMessage: detail.startsWith('could not start')
               ? `${detail} (is it installed and on PATH? set pythonCommand/nodeCommand otherwise)`
               : `Runtime exited with error: ${detail}`,

@@ -16,6 +16,8 @@ export interface Invocation {
   requestId: string;
   /** Settles when the runtime posts the response or the error; never rejects. */
   outcome: Promise<InvocationOutcome>;
+  /** Whether a runtime has taken the event off the queue. */
+  delivered(): boolean;
 }
 
 export interface RuntimeApiHooks {
@@ -36,6 +38,7 @@ interface Pending {
   deadlineMs: number;
   functionArn: string;
   traceId: string;
+  delivered: boolean;
   resolve: (outcome: InvocationOutcome) => void;
 }
 
@@ -59,13 +62,13 @@ export class RuntimeApiServer {
 
   /** Listens on 127.0.0.1 on an ephemeral port. */
   static async start(hooks: RuntimeApiHooks = {}): Promise<RuntimeApiServer> {
-    let api: RuntimeApiServer | undefined;
-    const server = createServer((req, res) => {
-      api?.handle(req, res).catch((error: unknown) => {
+    const server = createServer();
+    const api = new RuntimeApiServer(server, hooks);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      api.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) reply(res, 500, { errorType: 'ServiceException', errorMessage: String(error) });
       });
     });
-    api = new RuntimeApiServer(server, hooks);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => {
@@ -82,6 +85,11 @@ export class RuntimeApiServer {
     return `127.0.0.1:${port}`;
   }
 
+  /** Polls parked until work arrives. */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
   /** Queues an event; the runtime receives it on its next poll. */
   enqueue(event: unknown, options: { deadlineMs: number; functionArn: string }): Invocation {
     const requestId = randomUUID();
@@ -93,11 +101,12 @@ export class RuntimeApiServer {
       deadlineMs: options.deadlineMs,
       functionArn: options.functionArn,
       traceId: traceId(Date.now()),
+      delivered: false,
       resolve,
     };
     this.queue.push(pending);
     this.dispatch();
-    return { requestId, outcome };
+    return { requestId, outcome, delivered: () => pending.delivered };
   }
 
   /** Forgets an invocation (timed out, runtime gone): later posts for it get a 400. */
@@ -163,7 +172,11 @@ export class RuntimeApiServer {
     }
     reply(res, 202, { status: 'OK' });
     if (match[2] === 'response') pending.resolve({ kind: 'response', body: body.data });
-    else pending.resolve({ kind: 'error', error: parseError(body.data, req.headers['lambda-runtime-function-error-type']) });
+    else
+      pending.resolve({
+        kind: 'error',
+        error: parseError(body.data, req.headers['lambda-runtime-function-error-type']),
+      });
   }
 
   private dispatch(): void {
@@ -171,6 +184,7 @@ export class RuntimeApiServer {
       const res = this.waiters.shift()!;
       if (res.destroyed || res.writableEnded) continue;
       const pending = this.queue.shift()!;
+      pending.delivered = true;
       this.inFlight.set(pending.requestId, pending);
       res.writeHead(200, {
         'Content-Type': 'application/json',
@@ -228,6 +242,8 @@ export function parseError(body: Buffer, headerType?: string | string[]): Lambda
 
 /** An X-Ray style trace header, so code that parses _X_AMZN_TRACE_ID finds one. */
 function traceId(nowMs: number): string {
-  const epoch = Math.floor(nowMs / 1000).toString(16).padStart(8, '0');
+  const epoch = Math.floor(nowMs / 1000)
+    .toString(16)
+    .padStart(8, '0');
   return `Root=1-${epoch}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
 }

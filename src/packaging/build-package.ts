@@ -90,7 +90,12 @@ interface Entry {
 }
 
 /** Content-addresses the dependencies: same requirements, runtime, architecture and pip-args, same key. */
-export function dependenciesKey(requirementsContent: Buffer, runtime: string, architecture: string, pipArgs: readonly string[]): string {
+export function dependenciesKey(
+  requirementsContent: Buffer,
+  runtime: string,
+  architecture: string,
+  pipArgs: readonly string[],
+): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ version: 1, runtime, architecture, pipArgs }));
   hash.update('\0');
@@ -114,7 +119,10 @@ export function handlerModuleFiles(handler: string, runtime: string, app?: strin
   return ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`);
 }
 
-function entriesFromFiles(files: readonly { path: string; absPath: string; size: number; executable: boolean }[], prefix = ''): Entry[] {
+function entriesFromFiles(
+  files: readonly { path: string; absPath: string; size: number; executable: boolean }[],
+  prefix = '',
+): Entry[] {
   return files.map((f) => ({
     path: `${prefix}${f.path}`,
     bytes: f.size,
@@ -177,7 +185,10 @@ function summary(label: string, a: PackageArtifact): string {
  * layer's zip): collect files -> pip install for Lambda's platform ->
  * the app adapter -> size check -> reproducible zip.
  */
-export async function buildPackage(options: BuildPackageOptions, deps: BuildPackageDeps): Promise<PackageResult> {
+export async function buildPackage(
+  options: BuildPackageOptions,
+  deps: BuildPackageDeps,
+): Promise<PackageResult> {
   const { logger } = deps;
   const python = isPythonRuntime(options.runtime);
   const outDir = resolve(options.outDir);
@@ -185,7 +196,8 @@ export async function buildPackage(options: BuildPackageOptions, deps: BuildPack
 
   // The build's own output never goes into the package, even when it lies inside `path`.
   const outRel = relative(options.path, outDir);
-  const excludeDirs = outRel && !outRel.startsWith('..') && !isAbsolute(outRel) ? [outRel.split(/[\\/]/).join('/')] : [];
+  const excludeDirs =
+    outRel && !outRel.startsWith('..') && !isAbsolute(outRel) ? [outRel.split(/[\\/]/).join('/')] : [];
   const codeFiles = await collectFiles(
     options.path,
     { runtime: options.runtime, include: options.include, exclude: options.exclude, excludeDirs },
@@ -205,17 +217,19 @@ export async function buildPackage(options: BuildPackageOptions, deps: BuildPack
     if (python && options.requirements) {
       staging = await mkdtemp(join(tmpdir(), 'lambda-deploy-deps-'));
       const requirements = options.requirements;
-      await logger.group(`Installing requirements (${relative(options.path, requirements) || requirements})`, () =>
-        pipInstall(
-          {
-            requirements,
-            targetDir: staging!,
-            runtime: options.runtime,
-            architecture: options.architecture,
-            pipArgs: options.pipArgs,
-          },
-          deps,
-        ),
+      await logger.group(
+        `Installing requirements (${relative(options.path, requirements) || requirements})`,
+        () =>
+          pipInstall(
+            {
+              requirements,
+              targetDir: staging!,
+              runtime: options.runtime,
+              architecture: options.architecture,
+              pipArgs: options.pipArgs,
+            },
+            deps,
+          ),
       );
       const installed = await collectFiles(staging, {
         runtime: options.runtime,
@@ -223,7 +237,12 @@ export async function buildPackage(options: BuildPackageOptions, deps: BuildPack
         exclude: ['__pycache__', '*.pyc', '*.pyo'],
       });
       dependencies = entriesFromFiles(installed);
-      key = dependenciesKey(await readFile(requirements), options.runtime, options.architecture, options.pipArgs);
+      key = dependenciesKey(
+        await readFile(requirements),
+        options.runtime,
+        options.architecture,
+        options.pipArgs,
+      );
     }
 
     const generated: Entry[] = [];
@@ -231,12 +250,18 @@ export async function buildPackage(options: BuildPackageOptions, deps: BuildPack
     if (options.app) {
       const adapterPath = options.adapterPath ?? join(runtimeAssetsDir(), 'python', ADAPTER_FILE);
       if (!existsSync(adapterPath))
-        throw new Error(`the WSGI/ASGI adapter shipped with lambda-deploy is missing at ${adapterPath}; reinstall the action.`);
+        throw new Error(
+          `the WSGI/ASGI adapter shipped with lambda-deploy is missing at ${adapterPath}; reinstall the action.`,
+        );
       const adapter = await readFile(adapterPath);
       const settings = Buffer.from(`${JSON.stringify({ app: options.app })}\n`);
       generated.push(
         { path: ADAPTER_FILE, bytes: adapter.length, source: { name: ADAPTER_FILE, data: adapter } },
-        { path: APP_SETTINGS_FILE, bytes: settings.length, source: { name: APP_SETTINGS_FILE, data: settings } },
+        {
+          path: APP_SETTINGS_FILE,
+          bytes: settings.length,
+          source: { name: APP_SETTINGS_FILE, data: settings },
+        },
       );
       handler = ADAPTER_HANDLER;
     }
@@ -282,7 +307,10 @@ export async function buildPackage(options: BuildPackageOptions, deps: BuildPack
     const artifact = await writeArtifact(outDir, options.name, functionEntries, options.zip);
     logger.info(summary('Package', artifact));
     for (const zipped of [artifact, ...(layer ? [layer] : [])]) {
-      const post = checkPackageSize({ unpackedBytes: zipped.unpackedBytes, packageBytes: zipped.packageBytes });
+      const post = checkPackageSize({
+        unpackedBytes: zipped.unpackedBytes,
+        packageBytes: zipped.packageBytes,
+      });
       for (const n of post.notes) logger.info(n);
     }
     return {

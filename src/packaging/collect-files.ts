@@ -82,7 +82,9 @@ export async function collectFiles(
           if (s.isDirectory()) {
             // dirAbs is always a real path: a target above it would be walked forever.
             if (isInside(target, dirAbs))
-              throw new SymlinkError(`${relPath} is a symbolic link to a folder that contains it (${target}): a loop.`);
+              throw new SymlinkError(
+                `${relPath} is a symbolic link to a folder that contains it (${target}): a loop.`,
+              );
             if (decide.walkDir(relPath)) await walk(target, relPath);
           } else if (s.isFile() && decide.includeFile(relPath)) {
             files.push({ path: relPath, absPath: target, size: s.size, executable: (s.mode & 0o111) !== 0 });

@@ -14,7 +14,11 @@ export interface CommandRunner {
    * non-zero exit). Rejects when the program cannot be started; the error's
    * `code` is then e.g. ENOENT.
    */
-  run(command: string, args: readonly string[], options?: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<CommandResult>;
+  run(
+    command: string,
+    args: readonly string[],
+    options?: { cwd?: string; env?: NodeJS.ProcessEnv },
+  ): Promise<CommandResult>;
 }
 
 const KEEP_OUTPUT = 64 * 1024;

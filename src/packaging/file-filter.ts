@@ -109,7 +109,8 @@ export function createFileFilter(options: FilterOptions): FileFilter {
   const negated = userExclude.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
   const excluded = anyLevel(compile(userExclude.filter((p) => !p.startsWith('!'))));
   const kept = anyLevel(compile(negated));
-  const defaults = options.defaults === false ? () => false : anyLevel(compile(defaultExcludes(options.runtime)));
+  const defaults =
+    options.defaults === false ? () => false : anyLevel(compile(defaultExcludes(options.runtime)));
   const outDirs = (options.excludeDirs ?? []).filter((d) => d !== '' && d !== '.');
   const inOutDir: Matcher = (p) => outDirs.some((d) => p === d || p.startsWith(`${d}/`));
   const include = options.include ?? [];

@@ -44,7 +44,7 @@ export function explainPipFailure(output: string, options: PipInstallOptions): s
     const name = /^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(requirement)?.[0] ?? requirement;
     return [
       `pip found no installable wheel for "${requirement}" (package ${name}) for ${platform.description}.`,
-      'lambda-deploy installs only binary wheels built for the Lambda platform, never the runner\'s, and never builds from source.',
+      "lambda-deploy installs only binary wheels built for the Lambda platform, never the runner's, and never builds from source.",
       'What to do:',
       `  - pick a version of ${name} that publishes manylinux wheels for ${platform.machine} and Python ${platform.pythonVersion} (see its "Download files" page on PyPI);`,
       `  - or build the wheel yourself in a Lambda-compatible container (public.ecr.aws/lambda/python:${platform.pythonVersion}), put it in a folder, and set pip-args: --find-links <folder> (add --no-index to use only that folder);`,
@@ -84,7 +84,9 @@ export async function pipInstall(
   }
   if (result.exitCode !== 0) {
     if (/No module named pip/.test(result.output))
-      throw new PipInstallError(`${python} has no pip; install it (python3 -m ensurepip) or use actions/setup-python.`);
+      throw new PipInstallError(
+        `${python} has no pip; install it (python3 -m ensurepip) or use actions/setup-python.`,
+      );
     throw new PipInstallError(explainPipFailure(result.output, options));
   }
   await stripBytecode(options.targetDir);

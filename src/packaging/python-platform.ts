@@ -38,7 +38,12 @@ export function lambdaPythonPlatform(runtime: string, architecture: Architecture
   // The legacy aliases (PEP 599/571/513): many wheels still carry only these names.
   tags.push(`manylinux2014_${machine}`);
   if (machine === 'x86_64')
-    tags.push(`manylinux_2_12_${machine}`, `manylinux2010_${machine}`, `manylinux_2_5_${machine}`, `manylinux1_${machine}`);
+    tags.push(
+      `manylinux_2_12_${machine}`,
+      `manylinux2010_${machine}`,
+      `manylinux_2_5_${machine}`,
+      `manylinux1_${machine}`,
+    );
   const os = al2023 ? 'Amazon Linux 2023' : 'Amazon Linux 2';
   return {
     runtime,

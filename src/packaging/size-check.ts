@@ -90,12 +90,16 @@ export function checkPackageSize(input: SizeCheckInput): SizeCheckResult {
     if (parts.length) {
       lines.push('Largest parts of the package:');
       for (const p of parts)
-        lines.push(`  ${p.path.padEnd(width)}  ${formatBytes(p.bytes).padStart(9)}  (${formatCount(p.bytes)} bytes)`);
+        lines.push(
+          `  ${p.path.padEnd(width)}  ${formatBytes(p.bytes).padStart(9)}  (${formatCount(p.bytes)} bytes)`,
+        );
     }
     const names = new Set(parts.map((p) => p.path.replace(/\/$/, '').toLowerCase()));
     lines.push('What to do:');
     if (names.has('boto3') || names.has('botocore') || names.has('s3transfer'))
-      lines.push('  - drop boto3 and botocore from the requirements: the Python runtime already provides them;');
+      lines.push(
+        '  - drop boto3 and botocore from the requirements: the Python runtime already provides them;',
+      );
     lines.push(
       '  - leave out what the function does not need at run time with exclude globs (tests, docs, data files, e.g. exclude: "tests/**");',
       '  - move the dependencies into a layer (dependencies-layer: true) or an existing layer (layers);',

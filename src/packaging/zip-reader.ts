@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, mkdir, open, realpath, type FileHandle } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
@@ -84,7 +84,10 @@ export async function readZipDirectory(zipPath: string): Promise<ZipListing> {
     const tail = await readAt(fh, size - tailLength, tailLength);
     let eocd = -1;
     for (let i = tail.length - 22; i >= 0; i--) {
-      if (tail.readUInt32LE(i) === END_OF_CENTRAL_DIRECTORY && i + 22 + tail.readUInt16LE(i + 20) === tail.length) {
+      if (
+        tail.readUInt32LE(i) === END_OF_CENTRAL_DIRECTORY &&
+        i + 22 + tail.readUInt16LE(i + 20) === tail.length
+      ) {
         eocd = i;
         break;
       }
@@ -134,8 +137,14 @@ export async function readZipDirectory(zipPath: string): Promise<ZipListing> {
         const length = cd.readUInt16LE(e + 2);
         if (id === ZIP64_EXTRA_ID) {
           let z = e + 4;
-          if (uncompressed === MAX_UINT32) (uncompressed = readUInt64(cd, z)), (z += 8);
-          if (compressedSize === MAX_UINT32) (compressedSize = readUInt64(cd, z)), (z += 8);
+          if (uncompressed === MAX_UINT32) {
+            uncompressed = readUInt64(cd, z);
+            z += 8;
+          }
+          if (compressedSize === MAX_UINT32) {
+            compressedSize = readUInt64(cd, z);
+            z += 8;
+          }
           if (localHeaderOffset === MAX_UINT32) localHeaderOffset = readUInt64(cd, z);
         }
         e += 4 + length;
@@ -189,7 +198,10 @@ async function dataOffset(zipPath: string, entry: ZipEntryInfo): Promise<number>
 function checkSupported(zipPath: string, entry: ZipEntryInfo): void {
   if (entry.flags & FLAG_ENCRYPTED) fail(zipPath, `${entry.name} is encrypted`);
   if (entry.method !== METHOD_STORED && entry.method !== METHOD_DEFLATE)
-    fail(zipPath, `${entry.name} uses compression method ${entry.method} (only stored and deflate are supported)`);
+    fail(
+      zipPath,
+      `${entry.name} uses compression method ${entry.method} (only stored and deflate are supported)`,
+    );
 }
 
 /** The content of one entry, CRC-checked (for small entries and tests). */
@@ -236,7 +248,10 @@ class CrcCheck extends Transform {
  * otherwise. Entries that would land outside `destDir`, symlinks, and
  * encrypted entries are refused.
  */
-export async function extractZip(zipPath: string, destDir: string): Promise<{ files: number; bytes: number }> {
+export async function extractZip(
+  zipPath: string,
+  destDir: string,
+): Promise<{ files: number; bytes: number }> {
   const entries = await listZip(zipPath);
   await mkdir(destDir, { recursive: true });
   const root = await realpath(destDir);
@@ -272,9 +287,4 @@ export async function extractZip(zipPath: string, destDir: string): Promise<{ fi
     bytes += entry.size;
   }
   return { files, bytes };
-}
-
-/** Joins a zip entry name onto a folder (for callers that map entries to paths). */
-export function entryPath(destDir: string, name: string): string {
-  return join(destDir, ...name.split('/'));
 }

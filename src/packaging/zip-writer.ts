@@ -105,8 +105,10 @@ function checkName(name: string): void {
     name.includes('\0') ||
     name.endsWith('/') ||
     name.split('/').some((part) => part === '' || part === '.' || part === '..');
-  if (bad) throw new Error(`zip entry name ${JSON.stringify(name)} is not a relative path of forward-slash parts`);
-  if (Buffer.byteLength(name, 'utf8') > MAX_UINT16) throw new Error(`zip entry name is longer than 65535 bytes: ${name.slice(0, 80)}…`);
+  if (bad)
+    throw new Error(`zip entry name ${JSON.stringify(name)} is not a relative path of forward-slash parts`);
+  if (Buffer.byteLength(name, 'utf8') > MAX_UINT16)
+    throw new Error(`zip entry name is longer than 65535 bytes: ${name.slice(0, 80)}…`);
 }
 
 /**
@@ -144,10 +146,10 @@ export async function writeZip(
       throw new Error(`zip entry ${e.source.name} is given twice`);
   }
 
-  let tempDir: string | undefined;
+  let tempDir: Promise<string> | undefined;
   const tempFile = async (i: number): Promise<string> => {
-    tempDir ??= await mkdtemp(join(options.tempDir ?? tmpdir(), 'lambda-deploy-zip-'));
-    return join(tempDir, `${i}.deflate`);
+    tempDir ??= mkdtemp(join(options.tempDir ?? tmpdir(), 'lambda-deploy-zip-'));
+    return join(await tempDir, `${i}.deflate`);
   };
 
   const sizes = await Promise.all(
@@ -181,7 +183,12 @@ export async function writeZip(
   let active = 0;
   let failed = false;
   const pump = (): void => {
-    while (!failed && next < entries.length && active < concurrency && (held === 0 || held + cost(next) <= maxBuffered)) {
+    while (
+      !failed &&
+      next < entries.length &&
+      active < concurrency &&
+      (held === 0 || held + cost(next) <= maxBuffered)
+    ) {
       const i = next++;
       held += cost(i);
       active++;
@@ -208,7 +215,12 @@ export async function writeZip(
       if (prepared.data) await out.write(prepared.data);
       else await out.copyFile(prepared.dataFile!, prepared.compressedSize);
       if (prepared.temporary) await unlink(prepared.dataFile!);
-      central.push({ name: nameBytes, prepared, mode: source.executable ? MODE_EXECUTABLE : MODE_FILE, offset });
+      central.push({
+        name: nameBytes,
+        prepared,
+        mode: source.executable ? MODE_EXECUTABLE : MODE_FILE,
+        offset,
+      });
       unpackedBytes += prepared.size;
       held -= cost(i);
     }
@@ -231,7 +243,7 @@ export async function writeZip(
     await out.abort();
     throw error;
   } finally {
-    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    if (tempDir) await rm(await tempDir, { recursive: true, force: true });
   }
 }
 
@@ -249,7 +261,8 @@ async function prepareLarge(file: string, size: number, level: number, temp: str
   await pipeline(createReadStream(file), crcTap, createDeflateRaw({ level }), createWriteStream(temp));
   if (read !== size) throw new Error(`${file} changed size while it was being packaged`);
   const compressedSize = (await stat(temp)).size;
-  if (compressedSize < size) return { crc, size, method: METHOD_DEFLATE, compressedSize, dataFile: temp, temporary: true };
+  if (compressedSize < size)
+    return { crc, size, method: METHOD_DEFLATE, compressedSize, dataFile: temp, temporary: true };
   await unlink(temp);
   return { crc, size, method: METHOD_STORED, compressedSize: size, dataFile: file };
 }
@@ -315,7 +328,13 @@ function centralHeader(c: Central, force: boolean): Buffer {
   return b;
 }
 
-function endRecords(count: number, cdSize: number, cdOffset: number, zip64Offset: number, force: boolean): Buffer {
+function endRecords(
+  count: number,
+  cdSize: number,
+  cdOffset: number,
+  zip64Offset: number,
+  force: boolean,
+): Buffer {
   const zip64 = force || count >= MAX_UINT16 || cdSize >= MAX_UINT32 || cdOffset >= MAX_UINT32;
   const parts: Buffer[] = [];
   if (zip64) {
@@ -368,11 +387,31 @@ class HashingWriter {
     this.stream.on('error', (e) => (this.error ??= e));
   }
 
+  /** Small chunks (headers, small entries) are gathered: one stream write per ~256 KB. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
   async write(chunk: Buffer): Promise<void> {
     if (this.error) throw this.error;
     this.hash.update(chunk);
     this.offset += chunk.length;
-    if (!this.stream.write(chunk)) await this.drained();
+    if (chunk.length >= 256 * 1024) {
+      await this.flush();
+      if (!this.stream.write(chunk)) await this.drained();
+      return;
+    }
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes >= 256 * 1024) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    const data =
+      this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (!this.stream.write(data)) await this.drained();
   }
 
   async copyFile(file: string, expected: number): Promise<void> {
@@ -385,6 +424,7 @@ class HashingWriter {
   }
 
   async close(): Promise<{ bytes: number; sha256: Buffer }> {
+    await this.flush();
     if (this.error) throw this.error;
     this.stream.end();
     await once(this.stream, 'close');

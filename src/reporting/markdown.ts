@@ -42,7 +42,10 @@ export function code(text: string): string {
 
 /** A link whose target cannot break out of the Markdown. */
 export function link(url: string, text = url): string {
-  const target = url.replace(/[()<>\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  const target = url.replace(
+    /[()<>\s]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
   return `[${text.replace(/[[\]]/g, '\\$&')}](${target})`;
 }
 

@@ -23,12 +23,18 @@ const PATTERNS: Pattern[] = [
     pattern: /((?:aws_?)?secret_?access_?key["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/gi,
     replace: `$1${REDACTED}`,
   },
-  { pattern: /((?:aws_?)?session_?token["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{16,}/gi, replace: `$1${REDACTED}` },
+  {
+    pattern: /((?:aws_?)?session_?token["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{16,}/gi,
+    replace: `$1${REDACTED}`,
+  },
   // API Gateway keys as a header, a JSON field or a query parameter.
   { pattern: /(x-api-key["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi, replace: `$1${REDACTED}` },
   // GitHub tokens, and any bearer token.
   { pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b/g, replace: REDACTED },
-  { pattern: /(authorization["']?\s*[:=]\s*["']?(?:bearer|token|basic)\s+)[^\s"',;]+/gi, replace: `$1${REDACTED}` },
+  {
+    pattern: /(authorization["']?\s*[:=]\s*["']?(?:bearer|token|basic)\s+)[^\s"',;]+/gi,
+    replace: `$1${REDACTED}`,
+  },
 ];
 
 function escapeRegExp(text: string): string {
@@ -38,7 +44,11 @@ function escapeRegExp(text: string): string {
 /** `text` without the listed secrets and without anything that looks like an AWS or GitHub credential. */
 export function redact(text: string, secrets: readonly (string | undefined)[] = []): string {
   let out = text;
-  const known = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.trim().length >= MIN_SECRET_LENGTH))]
+  const known = [
+    ...new Set(
+      secrets.filter((s): s is string => typeof s === 'string' && s.trim().length >= MIN_SECRET_LENGTH),
+    ),
+  ]
     // Longest first: a secret that contains another goes whole.
     .sort((a, b) => b.length - a.length);
   if (known.length) out = out.replace(new RegExp(known.map(escapeRegExp).join('|'), 'g'), REDACTED);

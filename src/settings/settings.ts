@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { INPUT_DEFAULTS, Inputs, type InputName } from './names.js';
 
@@ -145,6 +145,7 @@ export const RESERVED_ENV_NAMES: readonly string[] = [
  */
 export const NOT_YET_SUPPORTED: readonly InputName[] = [];
 
+const DEFAULT_REQUIREMENTS = 'requirements.txt';
 const ROLE_ARN = /^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const LAYER_ARN = /^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -289,6 +290,8 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
   const path = resolve(workspace, value(Inputs.Path));
   const pathIsDir = existsSync(path) && statSync(path).isDirectory();
+  // Listed rather than probed by name: keeps the bundler from treating the name as an asset.
+  const listing = pathIsDir ? readdirSync(path) : [];
   if (!pathIsDir) bad(Inputs.Path, `an existing folder (resolved to ${path})`);
 
   const runtime = value(Inputs.Runtime);
@@ -336,8 +339,9 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     if (file) {
       requirements = isAbsolute(file) ? file : resolve(path, file);
       if (!existsSync(requirements)) bad(Inputs.Requirements, `a file relative to path (resolved to ${requirements})`);
-    } else if (existsSync(resolve(path, 'requirements.txt'))) {
-      requirements = resolve(path, 'requirements.txt');
+    } else {
+      const found = listing.find((f) => f === DEFAULT_REQUIREMENTS);
+      if (found) requirements = resolve(path, found);
     }
   } else if (!python && given(Inputs.Requirements)) {
     bad(Inputs.Requirements, `a Python runtime (runtime is ${show(runtime)}; Node.js packages are taken as they are)`);

@@ -64,7 +64,14 @@ export async function fetchFunctionLogs(
               nextToken: token,
             }),
           ),
-        { attempts: 4, baseDelayMs: 500, maxDelayMs: 4_000, random: deps.random, sleep: deps.sleep, retryable: isTransient },
+        {
+          attempts: 4,
+          baseDelayMs: 500,
+          maxDelayMs: 4_000,
+          random: deps.random,
+          sleep: deps.sleep,
+          retryable: isTransient,
+        },
       );
       pages++;
       events.push(...(page.events ?? []));
@@ -93,9 +100,7 @@ export async function fetchFunctionLogs(
 
 function messagesOf(events: readonly FilteredLogEvent[]): string[] {
   // FilterLogEvents interleaves streams; order them in time.
-  return [...events]
-    .sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0))
-    .map((e) => e.message ?? '');
+  return [...events].sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0)).map((e) => e.message ?? '');
 }
 
 /** The same excerpt for the local runtime's output lines. */

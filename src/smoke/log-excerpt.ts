@@ -18,6 +18,9 @@ export interface ExcerptOptions {
 const ERROR_LINE = /ERROR|Error|Exception|Traceback|Task timed out|Runtime\.\w+/;
 /** A traceback or stack continues with indented lines (`  File ...`, `    at ...`). */
 const CONTINUATION = /^[ \t]+\S/;
+/** Lines that open (a further part of) a traceback right after an error line. */
+const TRACE_START =
+  /^(Traceback \(most recent call last\)|During handling of the above exception|The above exception was the direct cause|Caused by:)/;
 
 /** Splits messages into lines: the Lambda Python runtime joins a record's lines with `\r`. */
 export function splitLogLines(messages: readonly string[]): string[] {
@@ -29,7 +32,9 @@ export function splitLogLines(messages: readonly string[]): string[] {
 }
 
 function cut(line: string, maxChars: number): string {
-  return line.length <= maxChars ? line : `${line.slice(0, maxChars)}… (${line.length - maxChars} more characters)`;
+  return line.length <= maxChars
+    ? line
+    : `${line.slice(0, maxChars)}… (${line.length - maxChars} more characters)`;
 }
 
 function bytes(text: string): number {
@@ -45,15 +50,23 @@ export function errorBlocks(lines: readonly string[], maxBlockLines = 30): { tex
     if (!ERROR_LINE.test(line)) continue;
     const block = [line];
     let j = i + 1;
-    // Indented lines and further error lines (Python's final `ValueError: boom`) belong to the block.
-    while (j < lines.length && (CONTINUATION.test(lines[j] as string) || ERROR_LINE.test(lines[j] as string))) {
+    // Indented lines and traceback headers belong to the block, and so does an error line
+    // right after indented ones (Python's final `ValueError: boom`); two error lines in a row are two blocks.
+    const continues = (k: number) =>
+      CONTINUATION.test(lines[k] as string) ||
+      TRACE_START.test(lines[k] as string) ||
+      (ERROR_LINE.test(lines[k] as string) && CONTINUATION.test(lines[k - 1] as string));
+    while (j < lines.length && continues(j)) {
       if (block.length < maxBlockLines) block.push(lines[j] as string);
       else if (block.length === maxBlockLines) block.push('  …');
       j++;
     }
     i = j - 1;
     // Request ids and timestamps differ between repeats of the same error; compare without them.
-    const key = block.join('\n').replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '').replace(/\d{4}-\d\d-\d\dT[\d:.]+Z?/g, '');
+    const key = block
+      .join('\n')
+      .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '')
+      .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z?/g, '');
     const seen = index.get(key);
     if (seen !== undefined) (blocks[seen] as { count: number }).count++;
     else {
@@ -65,7 +78,11 @@ export function errorBlocks(lines: readonly string[], maxBlockLines = 30): { tex
 }
 
 /** Takes whole lines from `lines` (from the end when `fromEnd`) until `budget` bytes are used. */
-function fit(lines: readonly string[], budget: number, fromEnd: boolean): { kept: string[]; dropped: number } {
+function fit(
+  lines: readonly string[],
+  budget: number,
+  fromEnd: boolean,
+): { kept: string[]; dropped: number } {
   const kept: string[] = [];
   let used = 0;
   const order = fromEnd ? [...lines].reverse() : lines;
@@ -100,7 +117,9 @@ export function formatLogExcerpt(messages: readonly string[], options: ExcerptOp
   if (blocks.length) {
     const header = `--- errors (${blocks.length} distinct) ---`;
     const errorBudget = Math.floor(maxBytes * 0.6) - bytes(header) - 1;
-    const errorLines = blocks.flatMap((b) => (b.count > 1 ? [`${b.text}`, `  (seen ${b.count} times)`] : [b.text]));
+    const errorLines = blocks.flatMap((b) =>
+      b.count > 1 ? [`${b.text}`, `  (seen ${b.count} times)`] : [b.text],
+    );
     const split = errorLines.flatMap((b) => b.split('\n'));
     const { kept, dropped } = fit(split, errorBudget - 40, false);
     const body = dropped ? [...kept, `… ${dropped} more error lines not shown`] : kept;

@@ -62,7 +62,10 @@ export function judgeProbe(outcome: ProbeOutcome, expect: SmokeExpectation): Pro
     return status >= 500 ? { verdict: 'retry', reason } : { verdict: 'fail', reason };
   }
   if (expect.contains !== undefined && expect.contains !== '' && !body.includes(expect.contains)) {
-    return { verdict: 'fail', reason: `answered ${status} but the body does not contain ${JSON.stringify(expect.contains)}` };
+    return {
+      verdict: 'fail',
+      reason: `answered ${status} but the body does not contain ${JSON.stringify(expect.contains)}`,
+    };
   }
   return { verdict: 'pass' };
 }

@@ -123,7 +123,8 @@ export async function runSmokeTest(input: SmokeInput, deps: SmokeDeps): Promise<
         attempts = attempt;
         last = await probe();
         const verdict = judgeProbe(last, expect);
-        if (verdict.verdict !== 'pass') throw new ProbeFailed(verdict.verdict === 'retry', verdict.reason, last);
+        if (verdict.verdict !== 'pass')
+          throw new ProbeFailed(verdict.verdict === 'retry', verdict.reason, last);
       },
       {
         attempts: Number.MAX_SAFE_INTEGER,
@@ -186,7 +187,13 @@ export function smokeEvent(path: string, now: number): Record<string, unknown> {
       apiId: 'lambda-deploy',
       domainName: 'lambda-deploy.invalid',
       domainPrefix: 'lambda-deploy',
-      http: { method: 'GET', path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] },
+      http: {
+        method: 'GET',
+        path: rawPath,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: headers['user-agent'],
+      },
       requestId: `smoke-${now}`,
       routeKey: '$default',
       stage: '$default',
@@ -218,7 +225,11 @@ export async function invokeSmokeTest(
   const target = `invoke ${functionName}:${qualifier}`;
   const start = now();
   let attempts = 0;
-  const result = (status: SmokeResult['status'], detail: string, extra: Partial<SmokeResult> = {}): SmokeResult => ({
+  const result = (
+    status: SmokeResult['status'],
+    detail: string,
+    extra: Partial<SmokeResult> = {},
+  ): SmokeResult => ({
     status,
     target,
     attempts,
@@ -249,13 +260,20 @@ export async function invokeSmokeTest(
         sleep: deps.sleep,
         retryable: invokeRetryable,
         onRetry: (error, attempt, delayMs) =>
-          deps.logger.info(`Smoke test: invoking ${functionName}:${qualifier} (attempt ${attempt}) failed with ${errorName(error) || errorMessage(error)}; trying again in ${seconds(delayMs)}.`),
+          deps.logger.info(
+            `Smoke test: invoking ${functionName}:${qualifier} (attempt ${attempt}) failed with ${errorName(error) || errorMessage(error)}; trying again in ${seconds(delayMs)}.`,
+          ),
       },
     );
   } catch (error) {
     const name = errorName(error);
-    const hint = /AccessDenied/i.test(name) ? ' (the deploy role needs lambda:InvokeFunction on the function)' : '';
-    return result('failed', `Invoke ${functionName}:${qualifier} failed: ${name ? `${name}: ` : ''}${errorMessage(error)}${hint}.`);
+    const hint = /AccessDenied/i.test(name)
+      ? ' (the deploy role needs lambda:InvokeFunction on the function)'
+      : '';
+    return result(
+      'failed',
+      `Invoke ${functionName}:${qualifier} failed: ${name ? `${name}: ` : ''}${errorMessage(error)}${hint}.`,
+    );
   }
 
   const payload = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
@@ -279,11 +297,18 @@ export async function invokeSmokeTest(
   let body = payload;
   try {
     const parsed = JSON.parse(payload) as unknown;
-    if (parsed && typeof parsed === 'object' && typeof (parsed as { statusCode?: unknown }).statusCode === 'number') {
+    if (
+      parsed &&
+      typeof parsed === 'object' &&
+      typeof (parsed as { statusCode?: unknown }).statusCode === 'number'
+    ) {
       statusCode = (parsed as { statusCode: number }).statusCode;
       const b = (parsed as { body?: unknown; isBase64Encoded?: unknown }).body;
       if (typeof b === 'string') {
-        body = (parsed as { isBase64Encoded?: unknown }).isBase64Encoded === true ? Buffer.from(b, 'base64').toString('utf8') : b;
+        body =
+          (parsed as { isBase64Encoded?: unknown }).isBase64Encoded === true
+            ? Buffer.from(b, 'base64').toString('utf8')
+            : b;
       }
     }
   } catch {
@@ -294,7 +319,11 @@ export async function invokeSmokeTest(
     return result('failed', `Invoke ${functionName}:${qualifier} answered statusCode ${statusCode}.`, extra);
   }
   if (options.contains && !body.includes(options.contains)) {
-    return result('failed', `Invoke ${functionName}:${qualifier} answered but the body does not contain ${JSON.stringify(options.contains)}.`, extra);
+    return result(
+      'failed',
+      `Invoke ${functionName}:${qualifier} answered but the body does not contain ${JSON.stringify(options.contains)}.`,
+      extra,
+    );
   }
   const detail = `Invoke ${functionName}:${qualifier} answered${statusCode !== undefined ? ` statusCode ${statusCode}` : ''} after ${attempts} attempt${attempts === 1 ? '' : 's'}.`;
   deps.logger.info(`Smoke test passed: ${detail}`);

@@ -19,6 +19,9 @@ import tempfile
 import unittest
 from unittest import mock
 
+# No __pycache__ next to the shipped adapter or the test apps.
+sys.dont_write_bytecode = True
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 ADAPTER = os.path.join(ROOT, "runtime", "python", "_lambda_deploy_adapter.py")
@@ -204,6 +207,13 @@ class WsgiPayloadV2Test(AdapterTestCase):
         for raw_path in ("/caf%C3%A9/a%20b", "/caf\u00e9/a b"):
             echo = self.json_body(self.invoke(v2(raw_path)))
             self.assertEqual(echo["path"], "/caf\u00c3\u00a9/a b", raw_path)
+
+    def test_utf8_response_headers_and_body(self):
+        with mock.patch.dict(os.environ, {"LAMBDA_DEPLOY_APP": "wsgi_echo_app:unicode_headers"}):
+            response = load_adapter().handler(v2("/"), Context())
+        self.assertEqual(response["headers"]["X-Pep3333"], "caf\u00e9")
+        self.assertEqual(response["headers"]["X-Text"], "\u2713 done")
+        self.assertEqual((response["body"], response["isBase64Encoded"]), ("caf\u00e9 \u2713", False))
 
     def test_response_iterable_is_closed(self):
         import wsgi_echo_app
@@ -446,12 +456,15 @@ class AsgiTest(AdapterTestCase):
         self.assertEqual(echo["state"], {"greeting": "hello from lifespan"})
         self.assertTrue(echo["has_event"])
         self.assertEqual(echo["events"], ["startup"])
+        self.assertIsNone(echo["early_receive"])
+        self.assertTrue(echo["same_loop_as_startup"])
         self.assertEqual(response["cookies"], ["first=1; Path=/", "second=2; Path=/; HttpOnly"])
 
         # The loop survives: after the response the app got a disconnect, and
         # a second invocation does not start the app again.
         echo = self.json_body(self.invoke(event("http-api-v2-get-root")))
         self.assertEqual(echo["events"], ["startup", "after-response:http.disconnect"])
+        self.assertTrue(echo["same_loop_as_startup"])
         self.adapter.shutdown()
         self.assertEqual(
             sys.modules["asgi_echo_app"].EVENTS,

@@ -1,10 +1,12 @@
 """Plain ASGI 3 apps (no framework): one speaks lifespan, one refuses it."""
 
+import asyncio
 import json
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
 EVENTS = []  # lifespan events seen, in order
 FAIL_STARTUP = []  # truthy: the next startup fails
+LOOPS = []  # the running loop at startup
 
 
 async def app(scope, receive, send):
@@ -18,6 +20,7 @@ async def app(scope, receive, send):
                     await send({"type": "lifespan.startup.failed", "message": "no database"})
                     return
                 EVENTS.append("startup")
+                LOOPS.append(asyncio.get_running_loop())
                 scope["state"]["greeting"] = "hello from lifespan"
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
@@ -27,6 +30,10 @@ async def app(scope, receive, send):
     assert scope["type"] == "http"
     message = await receive()
     body = message["body"]
+    try:  # no disconnect may come before the response is out
+        early = await asyncio.wait_for(receive(), 0.01)
+    except asyncio.TimeoutError:
+        early = None
     if scope["path"] == "/image.png":
         await send({"type": "http.response.start", "status": 200,
                     "headers": [[b"content-type", b"image/png"]]})
@@ -52,6 +59,8 @@ async def app(scope, receive, send):
         "state": dict(scope.get("state") or {}),
         "has_event": "lambda.event" in scope,
         "events": list(EVENTS),
+        "early_receive": early,
+        "same_loop_as_startup": bool(LOOPS) and LOOPS[-1] is asyncio.get_running_loop(),
     }
     await send({
         "type": "http.response.start",

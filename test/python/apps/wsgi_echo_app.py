@@ -72,3 +72,16 @@ def app(environ, start_response):
 def create_app():
     """A factory, named as `wsgi_echo_app:create_app()`."""
     return app
+
+
+def unicode_headers(environ, start_response):
+    """A UTF-8 header the PEP 3333 way (latin-1 str), and one that is not."""
+    start_response(
+        "200 OK",
+        [
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("X-Pep3333", "caf\u00e9".encode("utf-8").decode("latin-1")),
+            ("X-Text", "\u2713 done"),
+        ],
+    )
+    return ["caf\u00e9 \u2713".encode("utf-8")]

@@ -1,0 +1,38 @@
+import type { Logger } from '../util/logger.js';
+
+/**
+ * The CLI's Logger: progress on stderr with the time each step took, results
+ * on stdout, masked secrets replaced before anything is printed.
+ */
+export function terminalLogger(options: { verbose: boolean; out?: NodeJS.WritableStream; err?: NodeJS.WritableStream }): Logger {
+  const out = options.out ?? process.stdout;
+  const err = options.err ?? process.stderr;
+  const secrets: string[] = [];
+  let depth = 0;
+  const clean = (text: string) => secrets.reduce((t, s) => t.split(s).join('***'), text);
+  const indent = () => '  '.repeat(depth);
+  const write = (stream: NodeJS.WritableStream, text: string) =>
+    stream.write(`${clean(text).split('\n').map((l) => indent() + l).join('\n')}\n`);
+  return {
+    info: (m) => write(out, m),
+    warning: (m) => write(err, `warning: ${m}`),
+    error: (m) => write(err, `error: ${m}`),
+    debug: (m) => {
+      if (options.verbose) write(err, m);
+    },
+    async group(title, fn) {
+      write(err, `▸ ${title}`);
+      const started = Date.now();
+      depth++;
+      try {
+        return await fn();
+      } finally {
+        depth--;
+        write(err, `  ${title} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      }
+    },
+    mask: (secret) => {
+      if (secret && !secrets.includes(secret)) secrets.push(secret);
+    },
+  };
+}

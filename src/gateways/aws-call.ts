@@ -1,0 +1,119 @@
+/**
+ * Every AWS call of the gateways goes through here: backoff on throttling
+ * (API Gateway allows about one CreateRestApi per 3 s and one CreateDeployment
+ * per 5 s per account, and parallel jobs share that) and errors that say what
+ * failed, for which stage, and which permission is missing.
+ */
+import type { Logger } from '../util/logger.js';
+import { errorMessage, errorName, isTransient, withRetry } from '../util/retry.js';
+import type { Sleep } from '../util/sleep.js';
+
+export interface CallDeps {
+  logger: Logger;
+  sleep?: Sleep;
+  /** Jitter source; tests may pin it. */
+  random?: () => number;
+}
+
+export interface CallSpec {
+  /** What we were doing, for the error: `create the HTTP API`. */
+  action: string;
+  stage: string;
+  /** The IAM permission the call needs, named on AccessDenied: `apigateway:POST on arn:aws:apigateway:REGION::/apis`. */
+  permission: string;
+  /** First backoff delay; API Gateway's control plane wants seconds, not milliseconds. */
+  baseDelayMs?: number;
+  /** Extra errors worth another attempt, besides throttling, 5xx and network errors. */
+  retryable?: (error: unknown) => boolean;
+}
+
+/** A CallSpec for an API Gateway call: `verb` and `path` name the IAM permission (apigateway:POST on /restapis). */
+export function apiGatewaySpec(
+  where: { region: string; stage: string },
+  action: string,
+  verb: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  path: string,
+): CallSpec {
+  return {
+    action,
+    stage: where.stage,
+    permission: `apigateway:${verb} on arn:aws:apigateway:${where.region}::${path}`,
+  };
+}
+
+/** A wrapped AWS error; `cause` is the SDK's error. */
+export class GatewayError extends Error {
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+    this.name = 'GatewayError';
+  }
+}
+
+const DENIED = new Set([
+  'AccessDeniedException',
+  'AccessDenied',
+  'UnauthorizedException',
+  'UnauthorizedOperation',
+]);
+
+export function isAccessDenied(error: unknown): boolean {
+  if (DENIED.has(errorName(error))) return true;
+  return (
+    (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode === 403
+  );
+}
+
+/** API Gateway's "concurrent modification" conflict: another change to the same API is running. */
+export function isConcurrentModification(error: unknown): boolean {
+  return errorName(error) === 'ConflictException' && /concurrent modification/i.test(errorMessage(error));
+}
+
+export function wrapError(spec: CallSpec, error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const name = errorName(error);
+  const detail = errorMessage(error);
+  let hint = '';
+  if (isAccessDenied(error)) hint = ` The deploy role needs ${spec.permission}.`;
+  else if (name === 'LimitExceededException')
+    hint = ' An account quota of API Gateway is reached: remove unused APIs or ask AWS for a higher quota.';
+  return new GatewayError(
+    `Could not ${spec.action} for stage ${spec.stage}: ${name && !detail.includes(name) ? `${name}: ` : ''}${detail}${hint}`,
+    { cause: error },
+  );
+}
+
+/** Runs one AWS call with backoff; wraps what it finally throws. */
+export async function awsCall<T>(spec: CallSpec, deps: CallDeps, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await withRetry(() => fn(), {
+      attempts: 8,
+      baseDelayMs: spec.baseDelayMs ?? 4000,
+      maxDelayMs: 30_000,
+      maxWaitMs: 180_000,
+      sleep: deps.sleep,
+      random: deps.random,
+      retryable: (e) => isTransient(e) || isConcurrentModification(e) || (spec.retryable?.(e) ?? false),
+      onRetry: (e, attempt, delay) =>
+        deps.logger.info(
+          `AWS said ${errorName(e) || 'an error'} while trying to ${spec.action}; trying again in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1}).`,
+        ),
+    });
+  } catch (error) {
+    throw wrapError(spec, error);
+  }
+}
+
+/** Like awsCall, but an error named in `absent` (NotFoundException...) means "not there": undefined. */
+export async function awsGet<T>(
+  spec: CallSpec,
+  deps: CallDeps,
+  absent: readonly string[],
+  fn: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await awsCall(spec, deps, fn);
+  } catch (error) {
+    if (error instanceof GatewayError && absent.includes(errorName(error.cause))) return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../util/logger.js';
+import { toHttpApiEvent } from './http-api-event.js';
+import { toHttpResponse, type HttpResponseParts } from './http-api-response.js';
+import type { LocalFunction } from './local-function.js';
+
+export interface FrontDoorOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  logger?: Logger;
+  /** Larger request bodies get a 413, as Lambda's 6 MB invoke limit would refuse them. */
+  maxBodyBytes?: number;
+  now?: () => number;
+}
+
+export interface FrontDoor {
+  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  url: string;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+/**
+ * A local stand-in for an HTTP API's `$default` route: each request becomes a
+ * payload format 2.0 event for the function, and its result the response.
+ */
+export async function startFrontDoor(
+  fn: Pick<LocalFunction, 'invoke'>,
+  options: FrontDoorOptions = {},
+): Promise<FrontDoor> {
+  const now = options.now ?? Date.now;
+  const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const logger = options.logger;
+
+  const server = createServer((req, res) => {
+    const requestId = randomBytes(10).toString('base64');
+    serve(req, res, requestId).catch((error: unknown) => {
+      logger?.warning(`front door: ${req.method} ${req.url} failed: ${String(error)}`);
+      if (!res.headersSent) send(res, requestId, jsonError(500, 'Internal Server Error'));
+      else res.destroy();
+    });
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const started = now();
+    const body = await readBody(req, limit);
+    if (body === undefined) {
+      send(res, requestId, jsonError(413, 'Request Entity Too Large'));
+      return;
+    }
+    const event = toHttpApiEvent({
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      httpVersion: req.httpVersion,
+      rawHeaders: req.rawHeaders,
+      body,
+      sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+      requestId,
+      timeEpoch: started,
+    });
+    const response = toHttpResponse(await fn.invoke(event));
+    if (response.problem)
+      logger?.warning(`${req.method} ${event.rawPath} -> ${response.statusCode}: ${response.problem}`);
+    send(res, requestId, response);
+    logger?.debug(`${req.method} ${event.rawPath} -> ${response.statusCode} (${now() - started} ms)`);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(
+              `local front door: port ${options.port} on 127.0.0.1 is already in use; choose another or 0 for any`,
+            )
+          : error,
+      );
+    });
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function send(res: ServerResponse, requestId: string, response: HttpResponseParts): void {
+  const headers: Record<string, string[]> = {};
+  for (const [name, value] of response.headers) {
+    // A header Node refuses (bad name, newline in value) is dropped, not fatal.
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) continue;
+    (headers[name.toLowerCase()] ??= []).push(value);
+  }
+  headers['apigw-requestid'] = [requestId];
+  headers['content-length'] = [String(response.body.length)];
+  res.writeHead(response.statusCode, headers);
+  res.end(response.body);
+}
+
+function jsonError(statusCode: number, message: string): HttpResponseParts {
+  return {
+    statusCode,
+    headers: [['content-type', 'application/json']],
+    body: Buffer.from(JSON.stringify({ message })),
+  };
+}
+
+/** The whole body, or undefined past `limit` bytes. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) tooLarge = true;
+    else chunks.push(chunk);
+  }
+  return tooLarge ? undefined : Buffer.concat(chunks);
+}

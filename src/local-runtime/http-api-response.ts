@@ -1,0 +1,89 @@
+import type { InvokeResult } from './local-function.js';
+
+/** An HTTP response to write: headers as a list, so repeated ones (Set-Cookie) stay apart. */
+export interface HttpResponseParts {
+  statusCode: number;
+  headers: [string, string][];
+  body: Buffer;
+  /** Why the function's result was not served as is; for the logs. */
+  problem?: string;
+}
+
+/** Headers the front door sets itself; a function cannot choose them. */
+const HOP_BY_HOP = new Set(['connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade']);
+
+/**
+ * The HTTP response API Gateway's HTTP API makes of an invocation's result,
+ * following the payload format 2.0 response rules: a failed invocation is a
+ * 502 (a timeout a 504) with API Gateway's own error body; a result without a
+ * statusCode is a 200 with the result as JSON; a result with one carries its
+ * statusCode, headers, multiValueHeaders, cookies and (base64) body.
+ */
+export function toHttpResponse(result: InvokeResult): HttpResponseParts {
+  if (!result.ok) {
+    if (result.errorType === 'Sandbox.Timedout') {
+      return gatewayError(504, 'Endpoint request timed out', `${result.errorType}: ${result.errorMessage}`);
+    }
+    return gatewayError(502, 'Internal Server Error', `${result.errorType}: ${result.errorMessage}`);
+  }
+  const payload = result.payload;
+  if (!isStructured(payload)) {
+    const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+    return {
+      statusCode: 200,
+      headers: [['content-type', 'application/json']],
+      body: Buffer.from(body ?? 'null'),
+    };
+  }
+
+  const status = payload.statusCode;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
+    return gatewayError(
+      502,
+      'Internal Server Error',
+      `the function returned statusCode ${JSON.stringify(status)}, not an HTTP status`,
+    );
+  }
+  const headers: [string, string][] = [];
+  if (isRecord(payload.headers)) {
+    for (const [name, value] of Object.entries(payload.headers)) {
+      if (value !== undefined && value !== null && !HOP_BY_HOP.has(name.toLowerCase()))
+        headers.push([name, String(value)]);
+    }
+  }
+  if (isRecord(payload.multiValueHeaders)) {
+    for (const [name, values] of Object.entries(payload.multiValueHeaders)) {
+      if (!Array.isArray(values) || HOP_BY_HOP.has(name.toLowerCase())) continue;
+      for (const value of values)
+        if (value !== undefined && value !== null) headers.push([name, String(value)]);
+    }
+  }
+  if (Array.isArray(payload.cookies)) {
+    for (const cookie of payload.cookies)
+      if (typeof cookie === 'string') headers.push(['set-cookie', cookie]);
+  }
+
+  let body: Buffer;
+  if (payload.body === undefined || payload.body === null) body = Buffer.alloc(0);
+  else if (typeof payload.body === 'string')
+    body = Buffer.from(payload.body, payload.isBase64Encoded === true ? 'base64' : 'utf8');
+  else body = Buffer.from(JSON.stringify(payload.body));
+  return { statusCode: status, headers, body };
+}
+
+function gatewayError(statusCode: number, message: string, problem: string): HttpResponseParts {
+  return {
+    statusCode,
+    headers: [['content-type', 'application/json']],
+    body: Buffer.from(JSON.stringify({ message })),
+    problem,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isStructured(value: unknown): value is Record<string, unknown> & { statusCode: unknown } {
+  return isRecord(value) && 'statusCode' in value;
+}

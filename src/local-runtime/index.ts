@@ -1,0 +1,21 @@
+/** A Lambda-compatible runtime on this machine: `target: local` and `lambda-deploy serve`. */
+export {
+  startLocalFunction,
+  runtimeFamily,
+  type LocalFunction,
+  type LocalFunctionOptions,
+  type LocalFunctionDeps,
+  type InvokeResult,
+} from './local-function.js';
+export { startFrontDoor, type FrontDoor, type FrontDoorOptions } from './front-door.js';
+export {
+  toHttpApiEvent,
+  isTextContentType,
+  parseQuery,
+  type HttpApiEvent,
+  type HttpRequestParts,
+} from './http-api-event.js';
+export { toHttpResponse, type HttpResponseParts } from './http-api-response.js';
+export { RuntimeApiServer, type LambdaError, type InvocationOutcome } from './runtime-api-server.js';
+export { lambdaEnvironment, INHERITED_VARIABLES, RESERVED_VARIABLES } from './lambda-environment.js';
+export type { LogStream } from './log-buffer.js';

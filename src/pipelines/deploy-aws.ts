@@ -1,0 +1,207 @@
+import { publishArtifact } from '../aws/artifact-bucket.js';
+import { ensureExecutionRole } from '../aws/execution-role.js';
+import { deployFunction, type FunctionResult } from '../aws/lambda-function.js';
+import type { GitHubContext } from '../github/github-context.js';
+import { ensureGateway, type GatewayResult } from '../gateways/gateway.js';
+import type { PackageResult } from '../packaging/build-package.js';
+import type { Plan } from '../plan/plan.js';
+import type { DeployReport } from '../reporting/summary.js';
+import type { Settings } from '../settings/settings.js';
+import { fetchFunctionLogs } from '../smoke/function-logs.js';
+import { rollbackAlias } from '../smoke/rollback.js';
+import { invokeSmokeTest, runSmokeTest } from '../smoke/smoke-test.js';
+import { errorMessage } from '../util/retry.js';
+import { realSleep } from '../util/sleep.js';
+import { openAwsSession, stageContext, type AwsSession } from './aws-session.js';
+import type { SmokeResult } from './outcome.js';
+import { packageStep } from './package-pipeline.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+
+function skippedSmoke(detail: string): SmokeResult {
+  return { status: 'skipped', target: '', attempts: 0, detail, durationMs: 0 };
+}
+
+/**
+ * build -> size check -> credentials -> upload -> function -> gateway ->
+ * smoke test -> (rollback + logs on failure). Returns a report of what
+ * happened; AWS errors after sign-in become a failed report, not a throw, so
+ * the pull request and the Deployment hear about them too.
+ */
+export async function deployToAws(
+  settings: Settings,
+  plan: Plan,
+  ctx: GitHubContext,
+  deps: PipelineDeps,
+): Promise<{ report: DeployReport; secrets: string[] }> {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? realSleep;
+  const started = now();
+  const { logger } = deps;
+  const pkg = await packageStep(settings, deps);
+  const session = await logger.group('Sign in to AWS', () => openAwsSession(settings, plan, ctx, deps));
+  const context = stageContext(settings, plan, session);
+  logger.info(`Deploying ${plan.functionName} (stage ${plan.stage}, ${plan.reason}) to account ${session.accountId} in ${context.region}`);
+
+  const report: DeployReport = {
+    status: 'failure',
+    project: settings.name,
+    stage: plan.stage,
+    functionName: plan.functionName,
+    functionArn: '',
+    version: '',
+    previousVersion: '',
+    url: '',
+    codeSha256: pkg.codeSha256,
+    packageBytes: pkg.packageBytes,
+    unpackedBytes: pkg.unpackedBytes,
+    packagePath: pkg.zipPath,
+    changed: false,
+    rolledBack: false,
+    smoke: skippedSmoke('not reached'),
+    sha: plan.sha,
+    durationMs: 0,
+    target: 'aws',
+  };
+  const secrets: string[] = [];
+  let fn: FunctionResult | undefined;
+  try {
+    fn = await deployCode(settings, plan, pkg, session, deps);
+    Object.assign(report, {
+      functionArn: fn.functionArn,
+      version: fn.version,
+      previousVersion: fn.previousVersion,
+      changed: fn.changed,
+    });
+    const gateway: GatewayResult = await logger.group(`Front door (${settings.gateway})`, () =>
+      ensureGateway(
+        settings.gateway,
+        session.clients,
+        {
+          context,
+          aliasArn: fn!.aliasArn,
+          throttleRate: settings.throttleRate,
+          throttleBurst: settings.throttleBurst,
+          apiKey: settings.apiKey,
+          quota: settings.quota,
+        },
+        { logger, sleep },
+      ),
+    );
+    if (gateway.apiKeyValue) secrets.push(gateway.apiKeyValue);
+    Object.assign(report, { url: gateway.url, apiId: gateway.apiId, apiKeyId: gateway.apiKeyId, changed: report.changed || gateway.changed });
+    if (gateway.url) logger.info(`URL: ${gateway.url}`);
+
+    report.smoke = await logger.group('Smoke test', async () => {
+      if (!settings.smokeTest) return skippedSmoke('smoke-test: false');
+      if (settings.gateway === 'none')
+        return invokeSmokeTest(session.clients.lambda, plan.functionName, { logger, sleep }, { path: settings.smokePath, contains: settings.smokeContains });
+      return runSmokeTest(
+        {
+          url: gateway.url,
+          path: settings.smokePath,
+          expectStatus: settings.smokeStatus,
+          contains: settings.smokeContains,
+          timeoutSeconds: settings.smokeTimeout,
+          apiKey: gateway.apiKeyValue,
+        },
+        { logger, sleep },
+      );
+    });
+    if (report.smoke.status === 'failed') {
+      report.error = `Smoke test failed: ${report.smoke.detail}`;
+      await rollBack(settings, report, fn, session, deps);
+    } else {
+      report.status = 'success';
+    }
+  } catch (error) {
+    report.error = errorMessage(error);
+    logger.error(report.error);
+  }
+  if (report.status === 'failure' && fn) {
+    const logs = await fetchFunctionLogs(
+      session.clients.logs,
+      { functionName: plan.functionName, startTime: started, endTime: now() },
+      { logger, sleep },
+    );
+    report.logs = logs.text;
+    report.logsNote = logs.note;
+    if (logs.text) await logger.group('Function logs', async () => logger.info(logs.text));
+    else if (logs.note) logger.info(logs.note);
+  }
+  report.durationMs = now() - started;
+  return { report, secrets };
+}
+
+async function deployCode(
+  settings: Settings,
+  plan: Plan,
+  pkg: PackageResult,
+  session: AwsSession,
+  deps: PipelineDeps,
+): Promise<FunctionResult> {
+  const { clients, accountId, awsDeps } = session;
+  const tags = stageContext(settings, plan, session).tags;
+  const artifact = await deps.logger.group('Upload', () =>
+    publishArtifact(
+      clients.s3,
+      {
+        bucket: settings.s3Bucket,
+        region: clients.region,
+        accountId,
+        name: settings.name,
+        zipPath: pkg.zipPath,
+        sha256Hex: pkg.sha256Hex,
+        codeSha256: pkg.codeSha256,
+      },
+      awsDeps,
+    ),
+  );
+  return deps.logger.group('Function', async () => {
+    const role = await ensureExecutionRole(
+      clients.iam,
+      { project: settings.name, executionRoleArn: settings.executionRoleArn, accountId, tags, policyStatements: settings.policyStatements },
+      awsDeps,
+    );
+    return deployFunction(
+      clients.lambda,
+      {
+        functionName: plan.functionName,
+        runtime: settings.runtime,
+        handler: pkg.handler,
+        memory: settings.memory,
+        timeout: settings.timeout,
+        architecture: settings.architecture,
+        environment: settings.environment,
+        layers: settings.layers,
+        roleArn: role.roleArn,
+        description: `lambda-deploy ${settings.name} stage ${plan.stage}`,
+        tags,
+        code: { bucket: artifact.bucket, key: artifact.key, codeSha256: pkg.codeSha256 },
+        keepVersions: settings.keepVersions,
+        roleJustCreated: role.created,
+      },
+      awsDeps,
+    );
+  });
+}
+
+async function rollBack(settings: Settings, report: DeployReport, fn: FunctionResult, session: AwsSession, deps: PipelineDeps) {
+  report.failedVersion = fn.version;
+  if (!settings.rollback) {
+    report.rollbackMessage = `rollback: false, so stage ${report.stage} keeps serving the failing version ${fn.version}.`;
+  } else if (!fn.changed) {
+    report.rollbackMessage = `Nothing changed in this deploy, so version ${fn.version} was already live before it: nothing to roll back.`;
+  } else {
+    const result = await rollbackAlias(
+      session.clients.lambda,
+      { functionName: report.functionName, previousVersion: fn.previousVersion, failedVersion: fn.version },
+      { logger: deps.logger, sleep: deps.sleep ?? realSleep },
+    );
+    report.rollbackMessage = result.message;
+    if (result.rolledBack) {
+      report.rolledBack = true;
+      report.version = fn.previousVersion;
+    }
+  }
+  deps.logger.error(report.rollbackMessage);
+}

@@ -1,0 +1,116 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startFrontDoor, startLocalFunction, type FrontDoor, type LocalFunction } from '../local-runtime/index.js';
+import { defaultOutDir } from '../packaging/build-package.js';
+import { pythonExecutable } from '../packaging/pip-install.js';
+import { extractZip } from '../packaging/zip-reader.js';
+import type { Plan } from '../plan/plan.js';
+import type { DeployReport } from '../reporting/summary.js';
+import type { Settings } from '../settings/settings.js';
+import { localFunctionLogs } from '../smoke/function-logs.js';
+import { runSmokeTest } from '../smoke/smoke-test.js';
+import { errorMessage } from '../util/retry.js';
+import { realSleep } from '../util/sleep.js';
+import { packageStep } from './package-pipeline.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+
+/** A running local stage, for the CLI's serve. */
+export interface LocalStage {
+  url: string;
+  fn: LocalFunction;
+  stop(): Promise<void>;
+}
+
+/**
+ * `target: local`: the same package, unzipped and run under a Lambda-compatible
+ * runtime on this machine behind a local HTTP front door (payload 2.0), then
+ * smoke-tested like a real stage. No AWS account involved.
+ */
+export async function deployLocally(
+  settings: Settings,
+  plan: Plan,
+  deps: PipelineDeps,
+): Promise<{ report: DeployReport; stage?: LocalStage }> {
+  const now = deps.now ?? Date.now;
+  const started = now();
+  const { logger } = deps;
+  const pkg = await packageStep(settings, deps);
+  const stage = plan.stage || 'local';
+  const report: DeployReport = {
+    status: 'failure',
+    project: settings.name,
+    stage,
+    functionName: plan.functionName || `${settings.name}-${stage}`,
+    functionArn: '',
+    version: '$LATEST',
+    previousVersion: '',
+    url: '',
+    codeSha256: pkg.codeSha256,
+    packageBytes: pkg.packageBytes,
+    unpackedBytes: pkg.unpackedBytes,
+    packagePath: pkg.zipPath,
+    changed: true,
+    rolledBack: false,
+    smoke: { status: 'skipped', target: '', attempts: 0, detail: 'smoke-test: false', durationMs: 0 },
+    sha: plan.sha,
+    durationMs: 0,
+    target: 'local',
+  };
+  const codeDir = await mkdtemp(join(defaultOutDir(deps.env), 'local-'));
+  let fn: LocalFunction | undefined;
+  let door: FrontDoor | undefined;
+  const stop = async () => {
+    await door?.close();
+    await fn?.stop();
+    await rm(codeDir, { recursive: true, force: true });
+  };
+  try {
+    await extractZip(pkg.zipPath, codeDir);
+    fn = await startLocalFunction(
+      {
+        codeDir,
+        runtime: settings.runtime,
+        handler: pkg.handler,
+        environment: settings.environment,
+        timeout: settings.timeout,
+        memory: settings.memory,
+        functionName: report.functionName,
+        region: settings.awsRegion,
+      },
+      { logger, pythonCommand: pythonExecutable(deps.env), env: deps.env },
+    );
+    door = await startFrontDoor(fn, { logger, port: deps.localPort ?? 0 });
+    report.functionArn = fn.functionArn;
+    report.url = door.url;
+    logger.info(`Local stage ${stage} of ${settings.name} is serving at ${door.url}`);
+    if (settings.smokeTest) {
+      report.smoke = await logger.group('Smoke test', () =>
+        runSmokeTest(
+          {
+            url: door!.url,
+            path: settings.smokePath,
+            expectStatus: settings.smokeStatus,
+            contains: settings.smokeContains,
+            timeoutSeconds: settings.smokeTimeout,
+          },
+          { logger, sleep: deps.sleep ?? realSleep },
+        ),
+      );
+    }
+    if (report.smoke.status === 'failed') report.error = `Smoke test failed: ${report.smoke.detail}`;
+    else report.status = 'success';
+  } catch (error) {
+    report.error = errorMessage(error);
+    logger.error(report.error);
+  }
+  if (report.status === 'failure' && fn) {
+    const logs = localFunctionLogs(fn.logs());
+    report.logs = logs.text;
+    report.logsNote = logs.note;
+    if (logs.text) await logger.group('Function logs', async () => logger.info(logs.text));
+  }
+  report.durationMs = now() - started;
+  if (deps.keepLocalRunning && report.status === 'success' && fn) return { report, stage: { url: report.url, fn, stop } };
+  await stop();
+  return { report };
+}

@@ -1,0 +1,10 @@
+import { buildPackage, defaultOutDir, type PackageResult } from '../packaging/build-package.js';
+import type { Settings } from '../settings/settings.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+
+/** Builds the package (pip install, zip, size check) into RUNNER_TEMP for later steps. */
+export async function packageStep(settings: Settings, deps: PipelineDeps, layerBytes = 0): Promise<PackageResult> {
+  return deps.logger.group('Package', () =>
+    buildPackage({ ...settings, outDir: defaultOutDir(deps.env), layerBytes }, { logger: deps.logger, env: deps.env }),
+  );
+}

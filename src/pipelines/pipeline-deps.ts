@@ -1,0 +1,20 @@
+import type { TokenSource } from '../aws/oidc-credentials.js';
+import type { GitHubApi } from '../reporting/github-api.js';
+import type { Logger } from '../util/logger.js';
+import type { Sleep } from '../util/sleep.js';
+
+/** What the pipelines need from the world, injected so the action, the CLI and tests share them. */
+export interface PipelineDeps {
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+  sleep?: Sleep;
+  now?: () => number;
+  /** OIDC token source (tests: a local server); default: the runner's ACTIONS_ID_TOKEN_REQUEST_* endpoint. */
+  tokenSource?: TokenSource;
+  /** GitHub REST API (tests: a recorder); default: built from github-token and GITHUB_API_URL. */
+  github?: GitHubApi;
+  /** Keep the local runtime running after a `target: local` deploy (the CLI's serve). */
+  keepLocalRunning?: boolean;
+  /** Port of the local front door (0: any free port). */
+  localPort?: number;
+}

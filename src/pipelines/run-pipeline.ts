@@ -1,0 +1,125 @@
+import { pruneStages } from '../cleanup/prune.js';
+import { createGitHubRefs } from '../cleanup/github-refs.js';
+import { undeployStage } from '../cleanup/remove-stage.js';
+import type { GitHubContext } from '../github/github-context.js';
+import type { Plan } from '../plan/plan.js';
+import { reportDeploy, reportUndeploy, type ReportOptions } from '../reporting/report.js';
+import { renderPruneSummary } from '../reporting/summary.js';
+import { formatBytes } from '../packaging/size-check.js';
+import type { Settings } from '../settings/settings.js';
+import { realSleep } from '../util/sleep.js';
+import { openAwsSession } from './aws-session.js';
+import { deployToAws } from './deploy-aws.js';
+import { deployLocally, type LocalStage } from './deploy-local.js';
+import { packageStep } from './package-pipeline.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+import type { PipelineResult } from './pipeline-result.js';
+
+export interface PipelineRun {
+  result: PipelineResult;
+  /** Job summary Markdown ('' for none). */
+  markdown: string;
+  /** Set when the step must fail: the message for setFailed. */
+  failure?: string;
+  /** `target: local` with keepLocalRunning: the running stage. */
+  local?: LocalStage;
+}
+
+function reportOptions(settings: Settings, plan: Plan, ctx: GitHubContext, deps: PipelineDeps, secrets: string[] = []): ReportOptions {
+  return {
+    ctx,
+    token: settings.githubToken,
+    pullRequest: plan.pullRequest,
+    comment: settings.comment,
+    deployment: settings.deployment,
+    api: deps.github,
+    protectedStages: settings.protectedStages,
+    secrets,
+  };
+}
+
+/** Runs what the plan says. Pipelines talk through deps.logger only, so the action and the CLI share them. */
+export async function runPipeline(settings: Settings, plan: Plan, ctx: GitHubContext, deps: PipelineDeps): Promise<PipelineRun> {
+  const { logger } = deps;
+  const sleep = deps.sleep ?? realSleep;
+  const needsAws = settings.target === 'aws' && plan.command !== 'package' && plan.command !== 'skip';
+  if (needsAws && plan.fromFork) {
+    const reason =
+      'This pull request comes from a fork: GitHub gives such runs no OIDC token and no secrets, so lambda-deploy cannot sign in to AWS. Skipped; a maintainer can deploy it from a branch of this repository.';
+    logger.warning(reason);
+    return { result: { kind: 'skip', reason }, markdown: `### lambda-deploy skipped\n\n${reason}\n` };
+  }
+
+  switch (plan.command) {
+    case 'skip':
+      logger.info(`Nothing to do: ${plan.reason}.`);
+      return { result: { kind: 'skip', reason: plan.reason }, markdown: '' };
+
+    case 'package': {
+      const pkg = await packageStep(settings, deps);
+      logger.info(`Package ready: ${pkg.zipPath} (code-sha256 ${pkg.codeSha256})`);
+      const markdown = `### 📦 ${settings.name} package\n\n| | |\n|---|---|\n| Zipped | ${formatBytes(pkg.packageBytes)} |\n| Unzipped | ${formatBytes(pkg.unpackedBytes)} |\n| Files | ${pkg.fileCount} |\n| code-sha256 | \`${pkg.codeSha256}\` |\n`;
+      return { result: { kind: 'package', stage: plan.stage, pkg }, markdown };
+    }
+
+    case 'deploy': {
+      if (settings.target === 'local') {
+        const { report, stage } = await deployLocally(settings, plan, deps);
+        const { markdown } = await reportDeploy(report, { ...reportOptions(settings, plan, ctx, deps), comment: false, deployment: false }, { logger });
+        return { result: { kind: 'deploy', outcome: report }, markdown, failure: failureMessage(report), local: stage };
+      }
+      const { report, secrets } = await deployToAws(settings, plan, ctx, deps);
+      const { markdown } = await reportDeploy(report, reportOptions(settings, plan, ctx, deps, secrets), { logger });
+      return { result: { kind: 'deploy', outcome: report }, markdown, failure: failureMessage(report) };
+    }
+
+    case 'undeploy': {
+      if (settings.target === 'local') throw new Error('target: "local" stages stop with the run; expected command deploy or package with target local.');
+      const session = await logger.group('Sign in to AWS', () => openAwsSession(settings, plan, ctx, deps));
+      const outcome = await undeployStage(
+        session.clients,
+        {
+          project: settings.name,
+          stage: plan.stage,
+          functionName: plan.functionName,
+          removeLogs: settings.removeLogs,
+          dryRun: settings.dryRun,
+          protectedStages: settings.protectedStages,
+        },
+        { logger, sleep },
+      );
+      const { markdown } = await reportUndeploy(outcome, reportOptions(settings, plan, ctx, deps), { logger });
+      return { result: { kind: 'undeploy', outcome }, markdown };
+    }
+
+    case 'prune': {
+      if (settings.target === 'local') throw new Error('target: "local" has nothing to prune; expected target aws.');
+      const session = await logger.group('Sign in to AWS', () => openAwsSession(settings, plan, ctx, deps));
+      const github = createGitHubRefs({ apiUrl: ctx.apiUrl, repository: ctx.repository, token: settings.githubToken, logger, sleep });
+      const lines = await pruneStages(
+        session.clients,
+        github,
+        {
+          project: settings.name,
+          protectedStages: settings.protectedStages,
+          previewTtl: settings.previewTtl,
+          dryRun: settings.dryRun,
+          removeLogs: settings.removeLogs,
+          now: new Date((deps.now ?? Date.now)()),
+        },
+        { logger, sleep },
+      );
+      const failed = lines.filter((l) => l.action === 'failed');
+      return {
+        result: { kind: 'prune', lines, dryRun: settings.dryRun },
+        markdown: renderPruneSummary(settings.name, lines),
+        failure: failed.length ? `Prune could not remove ${failed.map((l) => l.stage).join(', ')}: see the summary.` : undefined,
+      };
+    }
+  }
+}
+
+function failureMessage(report: { status: string; error?: string; rollbackMessage?: string; stage: string }): string | undefined {
+  if (report.status === 'success') return undefined;
+  return [report.error ?? `Deploy of stage ${report.stage} failed.`, report.rollbackMessage].filter(Boolean).join(' ');
+}

@@ -1,0 +1,86 @@
+/**
+ * The sticky pull request comment: one per project and stage, found again
+ * on every push through a hidden marker and updated in place.
+ */
+import type { UndeployOutcome } from '../pipelines/outcome.js';
+import type { Logger } from '../util/logger.js';
+import { GitHubApiError, type GitHubApi } from './github-api.js';
+import { code, factTable, link } from './markdown.js';
+import { redact } from './redact.js';
+import {
+  deployFacts,
+  deployHeading,
+  failureSections,
+  type DeployReport,
+  type RenderOptions,
+} from './summary.js';
+
+/** The hidden line that makes a comment ours for this project and stage. */
+export function commentMarker(project: string, stage: string): string {
+  // `--` would end the HTML comment early; project and stage names never need it.
+  const safe = (s: string) => s.replace(/-{2,}/g, '-').replace(/[<>]/g, '');
+  return `<!-- lambda-deploy:${safe(project)}:${safe(stage)} -->`;
+}
+
+/** The comment after a deploy: the same facts as the summary, compact; the failure details when it failed. */
+export function renderDeployComment(o: DeployReport, options: RenderOptions = {}): string {
+  const parts = [commentMarker(o.project, o.stage), deployHeading(o), factTable(deployFacts(o, true))];
+  if (o.status === 'failure') parts.push(...failureSections(o, options));
+  else if (options.runUrl) parts.push(`<sub>${link(options.runUrl, 'Workflow run')}</sub>`);
+  return redact(parts.join('\n\n'), options.secrets);
+}
+
+/** The comment after an undeploy: the preview is gone. */
+export function renderUndeployComment(o: UndeployOutcome, options: RenderOptions = {}): string {
+  const parts = [commentMarker(o.project, o.stage)];
+  if (o.dryRun) {
+    parts.push(`### 🔍 Preview ${code(o.stage)} of ${code(o.project)}: dry run, nothing removed`);
+  } else {
+    parts.push(
+      `### 🗑️ Preview removed`,
+      `Stage ${code(o.stage)} of ${code(o.project)} was removed (${o.removed.length} resource${o.removed.length === 1 ? '' : 's'}).`,
+    );
+  }
+  if (o.skipped.length)
+    parts.push(`Left in place: ${o.skipped.map((s) => `${code(s.resource)} (${s.why})`).join(', ')}`);
+  if (options.runUrl) parts.push(`<sub>${link(options.runUrl, 'Workflow run')}</sub>`);
+  return redact(parts.join('\n\n'), options.secrets);
+}
+
+export interface StickyComment {
+  pullRequest: number;
+  project: string;
+  stage: string;
+  /** The full body; it must contain commentMarker(project, stage). */
+  body: string;
+}
+
+export interface StickyResult {
+  action: 'created' | 'updated';
+  id: number;
+}
+
+/** Updates this project's and stage's comment when there is one, else creates it. Throws GitHubApiError. */
+export async function upsertStickyComment(
+  api: GitHubApi,
+  c: StickyComment,
+  deps: { logger: Logger },
+): Promise<StickyResult> {
+  const marker = commentMarker(c.project, c.stage);
+  const body = c.body.includes(marker) ? c.body : `${marker}\n${c.body}`;
+  const comments = await api.listIssueComments(c.pullRequest);
+  const existing = comments.find((comment) => comment.body.includes(marker));
+  if (existing) {
+    try {
+      await api.updateIssueComment(existing.id, body);
+      deps.logger.info(`Updated the comment on pull request #${c.pullRequest} (${c.project}, ${c.stage}).`);
+      return { action: 'updated', id: existing.id };
+    } catch (error) {
+      // Deleted between the list and the update: post a new one.
+      if (!(error instanceof GitHubApiError && error.status === 404)) throw error;
+    }
+  }
+  const created = await api.createIssueComment(c.pullRequest, body);
+  deps.logger.info(`Commented on pull request #${c.pullRequest} (${c.project}, ${c.stage}).`);
+  return { action: 'created', id: created.id };
+}

@@ -1,0 +1,225 @@
+/**
+ * Tells GitHub what a deploy or an undeploy did: the sticky pull request
+ * comment and the Deployment statuses. A missing permission or a GitHub
+ * outage is a warning: the deploy itself has already happened.
+ */
+import type { GitHubContext } from '../github/github-context.js';
+import type { UndeployOutcome } from '../pipelines/outcome.js';
+import type { Logger } from '../util/logger.js';
+import { errorMessage } from '../util/retry.js';
+import { deactivateEnvironment, environmentName, finishDeployment, startDeployment } from './deployment.js';
+import { createGitHubApi, isPermissionError, type GitHubApi } from './github-api.js';
+import {
+  renderDeployComment,
+  renderUndeployComment,
+  upsertStickyComment,
+  type StickyResult,
+} from './pr-comment.js';
+import { redact } from './redact.js';
+import { renderDeploySummary, renderUndeploySummary, type DeployReport } from './summary.js';
+
+export interface ReportOptions {
+  ctx: GitHubContext;
+  /** github-token; with neither token nor api nothing is posted. */
+  token?: string;
+  /** The pull request number on pull request events; no comment without it. */
+  pullRequest?: number;
+  comment: boolean;
+  deployment: boolean;
+  /** Injected in tests; built from token and ctx.apiUrl otherwise. */
+  api?: GitHubApi;
+  /** protected-stages: these are production environments. */
+  protectedStages?: readonly string[];
+  /** Values that must not appear in what is posted (API key...); the token is added. */
+  secrets?: readonly (string | undefined)[];
+  /** From startDeployment at the start of the run; created here when absent. */
+  deploymentId?: number;
+}
+
+export interface ReportResult {
+  /** The job summary Markdown (main.ts writes it). */
+  markdown: string;
+  comment?: StickyResult;
+  deploymentId?: number;
+  /** Inactive deployments after an undeploy. */
+  deactivated?: number;
+  /** The warnings logged (permission missing, GitHub failing). */
+  warnings: string[];
+}
+
+type Deps = { logger: Logger };
+
+const COMMENT_PERMISSION = 'pull-requests: write';
+const DEPLOYMENT_PERMISSION = 'deployments: write';
+
+/** The pull request's head, not the merge commit GITHUB_SHA points at, so the Deployment shows on the PR's commit. */
+export function deploymentRef(ctx: GitHubContext, fallbackSha: string): string {
+  const pr = ctx.payload.pull_request as { head?: { sha?: unknown } } | undefined;
+  const head = pr?.head?.sha;
+  return typeof head === 'string' && head ? head : fallbackSha || ctx.sha;
+}
+
+function apiFor(options: ReportOptions, deps: Deps): GitHubApi | undefined {
+  if (options.api) return options.api;
+  if (!options.token || !options.ctx.repository) return undefined;
+  deps.logger.mask(options.token);
+  return createGitHubApi({
+    token: options.token,
+    apiUrl: options.ctx.apiUrl,
+    repository: options.ctx.repository,
+    logger: deps.logger,
+  });
+}
+
+/** Runs one GitHub step; a failure becomes a warning naming the permission when that is the cause. */
+async function attempt<T>(
+  what: string,
+  permission: string,
+  warnings: string[],
+  deps: Deps,
+  secrets: readonly (string | undefined)[],
+  fn: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (error) {
+    const detail = redact(errorMessage(error), secrets);
+    const message = isPermissionError(error)
+      ? `Could not ${what}: the token lacks \`${permission}\` (add \`permissions: ${permission}\` to the job; pull requests from forks get a read-only token). ${detail}`
+      : `Could not ${what}: ${detail}`;
+    deps.logger.warning(message);
+    warnings.push(message);
+    return undefined;
+  }
+}
+
+export async function reportDeploy(
+  outcome: DeployReport,
+  options: ReportOptions,
+  deps: Deps,
+): Promise<ReportResult> {
+  const secrets = [...(options.secrets ?? []), options.token];
+  const render = { secrets, runUrl: options.ctx.runUrl || undefined };
+  const result: ReportResult = { markdown: renderDeploySummary(outcome, render), warnings: [] };
+  const wantsComment = options.comment && options.pullRequest !== undefined;
+  if (!wantsComment && !options.deployment) return result;
+  const api = apiFor(options, deps);
+  if (!api) {
+    deps.logger.debug('No github-token or repository: no pull request comment and no GitHub Deployment.');
+    return result;
+  }
+
+  if (wantsComment) {
+    result.comment = await attempt(
+      'post the pull request comment',
+      COMMENT_PERMISSION,
+      result.warnings,
+      deps,
+      secrets,
+      () =>
+        upsertStickyComment(
+          api,
+          {
+            pullRequest: options.pullRequest as number,
+            project: outcome.project,
+            stage: outcome.stage,
+            body: renderDeployComment(outcome, render),
+          },
+          deps,
+        ),
+    );
+  }
+
+  if (options.deployment) {
+    result.deploymentId = await attempt(
+      'record the GitHub Deployment',
+      DEPLOYMENT_PERMISSION,
+      result.warnings,
+      deps,
+      secrets,
+      async () => {
+        const id =
+          options.deploymentId ??
+          (await startDeployment(
+            api,
+            {
+              project: outcome.project,
+              stage: outcome.stage,
+              ref: deploymentRef(options.ctx, outcome.sha),
+              protectedStages: options.protectedStages,
+            },
+            deps,
+          ));
+        const description =
+          outcome.status === 'success'
+            ? `Version ${outcome.version} is live`
+            : redact(
+                outcome.rolledBack
+                  ? `Failed; rolled back to version ${outcome.version}`
+                  : `Failed: ${outcome.error ?? outcome.smoke.detail}`,
+                secrets,
+              );
+        await finishDeployment(api, id, {
+          status: outcome.status,
+          url: outcome.url,
+          runUrl: options.ctx.runUrl,
+          description,
+        });
+        return id;
+      },
+    );
+  }
+  return result;
+}
+
+export async function reportUndeploy(
+  outcome: UndeployOutcome,
+  options: ReportOptions,
+  deps: Deps,
+): Promise<ReportResult> {
+  const secrets = [...(options.secrets ?? []), options.token];
+  const render = { secrets, runUrl: options.ctx.runUrl || undefined };
+  const result: ReportResult = { markdown: renderUndeploySummary(outcome, render), warnings: [] };
+  const wantsComment = options.comment && options.pullRequest !== undefined;
+  // A dry run removed nothing: the environment stays active.
+  const wantsDeployment = options.deployment && !outcome.dryRun;
+  if (!wantsComment && !wantsDeployment) return result;
+  const api = apiFor(options, deps);
+  if (!api) {
+    deps.logger.debug(
+      'No github-token or repository: no pull request comment and no GitHub Deployment update.',
+    );
+    return result;
+  }
+  if (wantsComment) {
+    result.comment = await attempt(
+      'update the pull request comment',
+      COMMENT_PERMISSION,
+      result.warnings,
+      deps,
+      secrets,
+      () =>
+        upsertStickyComment(
+          api,
+          {
+            pullRequest: options.pullRequest as number,
+            project: outcome.project,
+            stage: outcome.stage,
+            body: renderUndeployComment(outcome, render),
+          },
+          deps,
+        ),
+    );
+  }
+  if (wantsDeployment) {
+    result.deactivated = await attempt(
+      'mark the GitHub Deployment inactive',
+      DEPLOYMENT_PERMISSION,
+      result.warnings,
+      deps,
+      secrets,
+      () => deactivateEnvironment(api, environmentName(outcome.project, outcome.stage), deps),
+    );
+  }
+  return result;
+}

@@ -1,0 +1,175 @@
+/**
+ * The job summary (Markdown) of a deploy, an undeploy and a prune. Pure:
+ * main.ts writes it to GITHUB_STEP_SUMMARY, the CLI prints it.
+ */
+import type { DeployOutcome, SmokeResult, UndeployOutcome } from '../pipelines/outcome.js';
+import {
+  cell,
+  code,
+  details,
+  factTable,
+  fenced,
+  formatBytes,
+  formatDuration,
+  link,
+  shortSha,
+} from './markdown.js';
+import { redact } from './redact.js';
+
+/** Facts a deploy knows beyond DeployOutcome, for the failure part of a report. */
+export interface DeployExtras {
+  /** The version that failed; after a rollback `version` is the restored one. */
+  failedVersion?: string;
+  /** rollbackAlias's message (rolled back, nothing to roll back, or ROLLBACK FAILED). */
+  rollbackMessage?: string;
+  /** fetchFunctionLogs's note (no log group yet, no permission). */
+  logsNote?: string;
+}
+
+export type DeployReport = DeployOutcome & DeployExtras;
+
+export interface RenderOptions {
+  /** Values never to show (API key, tokens); AWS- and GitHub-looking credentials go anyway. */
+  secrets?: readonly (string | undefined)[];
+  /** This workflow run, for "see the run" links. */
+  runUrl?: string;
+}
+
+/** One line of a prune's report; `failed`: the removal was attempted and an error stopped it. */
+export interface PruneLine {
+  stage: string;
+  action: 'kept' | 'removed' | 'would remove' | 'failed';
+  why: string;
+}
+
+export function smokeLine(smoke: SmokeResult): string {
+  switch (smoke.status) {
+    case 'passed':
+      return `✅ passed: ${smoke.detail}`;
+    case 'failed':
+      return `❌ failed: ${smoke.detail}`;
+    default:
+      return smoke.detail && smoke.detail !== 'smoke-test: false'
+        ? `⏭️ skipped: ${smoke.detail}`
+        : '⏭️ skipped (smoke-test: false)';
+  }
+}
+
+function versionLine(o: DeployReport): string {
+  if (o.rolledBack) {
+    return `${o.version} (rolled back${o.failedVersion ? ` from failing version ${o.failedVersion}` : ''})`;
+  }
+  if (o.previousVersion && o.previousVersion !== o.version)
+    return `${o.version} (previous: ${o.previousVersion})`;
+  if (!o.previousVersion) return `${o.version} (first deploy)`;
+  return `${o.version} (unchanged)`;
+}
+
+/** The facts of a deploy as table rows: the summary shows all, the PR comment the compact set. */
+export function deployFacts(o: DeployReport, compact = false): [string, string][] {
+  const rows: [string, string][] = [];
+  if (o.url) rows.push(['URL', link(o.url)]);
+  rows.push(['Stage', code(o.stage)]);
+  if (!compact) rows.push(['Function', code(o.functionName)]);
+  rows.push(['Version', versionLine(o)]);
+  if (o.sha) rows.push(['Commit', code(shortSha(o.sha))]);
+  if (o.packageBytes > 0) {
+    rows.push(['Package', `${formatBytes(o.packageBytes)} zipped, ${formatBytes(o.unpackedBytes)} unpacked`]);
+  }
+  rows.push(['Changed', o.changed ? 'yes' : 'no (same code and configuration)']);
+  rows.push(['Smoke test', smokeLine(o.smoke)]);
+  if (o.target === 'local') rows.push(['Target', 'local runtime on the runner']);
+  rows.push(['Time', formatDuration(o.durationMs)]);
+  return rows;
+}
+
+/** The failure part: cause, rollback, smoke answer, logs. Shared by the summary and the comment. */
+export function failureSections(o: DeployReport, options: RenderOptions = {}): string[] {
+  const parts: string[] = [];
+  if (o.error) parts.push(`**Error:** ${o.error.replace(/\r?\n/g, ' ')}`);
+  if (o.rollbackMessage) parts.push(o.rolledBack ? `↩️ ${o.rollbackMessage}` : `⚠️ **${o.rollbackMessage}**`);
+  else if (o.rolledBack) parts.push(`↩️ Rolled back: the stage is serving version ${o.version} again.`);
+  if (o.smoke.status === 'failed' && (o.smoke.lastStatus !== undefined || o.smoke.bodyExcerpt)) {
+    const title = `Smoke test: last answer ${o.smoke.lastStatus ?? '(none)'} from ${o.smoke.target}`;
+    parts.push(details(title, o.smoke.bodyExcerpt ? fenced(o.smoke.bodyExcerpt) : '(empty body)'));
+  }
+  if (o.logs) {
+    const body = [fenced(o.logs), ...(o.logsNote ? [`_${o.logsNote}_`] : [])].join('\n\n');
+    parts.push(details(`Function logs: ${o.functionName}`, body));
+  } else if (o.logsNote) {
+    parts.push(`_Logs: ${o.logsNote}_`);
+  }
+  if (options.runUrl) parts.push(`See ${link(options.runUrl, 'the workflow run')} for the full log.`);
+  return parts;
+}
+
+export function deployHeading(o: DeployOutcome): string {
+  return o.status === 'success'
+    ? `### ✅ ${code(o.project)} deployed to ${code(o.stage)}`
+    : `### ❌ ${code(o.project)} deploy to ${code(o.stage)} failed`;
+}
+
+/** The job summary of a deploy. */
+export function renderDeploySummary(o: DeployReport, options: RenderOptions = {}): string {
+  const parts = [deployHeading(o), factTable(deployFacts(o))];
+  if (o.status === 'failure') parts.push(...failureSections(o, options));
+  return `${redact(parts.join('\n\n'), options.secrets)}\n`;
+}
+
+export function undeployHeading(o: UndeployOutcome): string {
+  return o.dryRun
+    ? `### 🔍 ${code(o.project)} stage ${code(o.stage)}: dry run, nothing removed`
+    : `### 🗑️ ${code(o.project)} stage ${code(o.stage)} removed`;
+}
+
+/** The job summary of an undeploy (or its dry run). */
+export function renderUndeploySummary(o: UndeployOutcome, options: RenderOptions = {}): string {
+  const parts = [undeployHeading(o)];
+  const verb = o.dryRun ? 'Would remove' : 'Removed';
+  parts.push(
+    o.removed.length
+      ? [`${verb}:`, ...o.removed.map((r) => `- ${code(r)}`)].join('\n')
+      : `${o.dryRun ? 'Would remove' : 'Removed'} nothing: no resource carries this stage's tags.`,
+  );
+  if (o.skipped.length) {
+    parts.push(
+      [
+        'Left in place:',
+        '',
+        '| Resource | Why |',
+        '|---|---|',
+        ...o.skipped.map((s) => `| ${cell(code(s.resource))} | ${cell(s.why)} |`),
+      ].join('\n'),
+    );
+  }
+  return `${redact(parts.join('\n\n'), options.secrets)}\n`;
+}
+
+/** The job summary of a prune: one line per stage. */
+export function renderPruneSummary(
+  project: string,
+  lines: readonly PruneLine[],
+  options: RenderOptions = {},
+): string {
+  const count = (action: PruneLine['action']) => lines.filter((l) => l.action === action).length;
+  const totals = [
+    count('removed') && `${count('removed')} removed`,
+    count('would remove') && `${count('would remove')} would be removed (dry run)`,
+    `${count('kept')} kept`,
+    count('failed') && `${count('failed')} failed`,
+  ].filter(Boolean);
+  const parts = [`### 🧹 ${code(project)} prune: ${totals.join(', ')}`];
+  parts.push(
+    lines.length
+      ? [
+          '| Stage | Action | Why |',
+          '|---|---|---|',
+          ...lines.map(
+            (l) =>
+              `| ${cell(code(l.stage))} | ${l.action === 'failed' ? '❌ failed' : l.action} | ${cell(l.why)} |`,
+          ),
+        ].join('\n')
+      : 'No stages of this project were found.',
+  );
+  return `${redact(parts.join('\n\n'), options.secrets)}\n`;
+}

@@ -1,0 +1,82 @@
+/** A stand-in for the GitHub REST API on 127.0.0.1: branches in pages, pull requests by number. */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface GitHubServerState {
+  repository: string;
+  token: string;
+  branches: string[];
+  perPage: number;
+  pulls: Map<number, 'open' | 'closed'>;
+  /** Base of the URLs in Link headers; defaults to this server. */
+  linkBase?: string;
+  /** Answer the next N requests with 502. */
+  failNext: number;
+  requests: { path: string; authorization?: string }[];
+}
+
+export interface GitHubServer {
+  url: string;
+  state: GitHubServerState;
+  close(): Promise<void>;
+}
+
+export async function startGitHubServer(init: Partial<GitHubServerState> = {}): Promise<GitHubServer> {
+  const state: GitHubServerState = {
+    repository: 'acme/shop',
+    token: 'ghs_test_token',
+    branches: [],
+    perPage: 100,
+    pulls: new Map(),
+    failNext: 0,
+    requests: [],
+    ...init,
+  };
+  let base = '';
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    const url = new URL(req.url ?? '/', base);
+    state.requests.push({ path: `${url.pathname}${url.search}`, authorization: req.headers.authorization });
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(body));
+    };
+    if (state.failNext > 0) {
+      state.failNext--;
+      return json(502, { message: 'Bad gateway' });
+    }
+    if (req.headers.authorization !== `Bearer ${state.token}`)
+      return json(401, { message: 'Bad credentials' });
+    const prefix = `/api/v3/repos/${state.repository}`;
+    if (url.pathname === `${prefix}/branches`) {
+      const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), state.perPage);
+      const page = Number(url.searchParams.get('page') ?? 1);
+      const items = state.branches.slice((page - 1) * perPage, page * perPage);
+      const last = Math.max(1, Math.ceil(state.branches.length / perPage));
+      const link = (p: number) =>
+        `<${state.linkBase ?? base}${prefix}/branches?per_page=${perPage}&page=${p}>`;
+      const links = [];
+      if (page < last) links.push(`${link(page + 1)}; rel="next"`, `${link(last)}; rel="last"`);
+      if (page > 1) links.push(`${link(1)}; rel="first"`, `${link(page - 1)}; rel="prev"`);
+      return json(
+        200,
+        items.map((name) => ({ name, commit: { sha: '0'.repeat(40) }, protected: false })),
+        links.length ? { link: links.join(', ') } : {},
+      );
+    }
+    const pull = new RegExp(`^${prefix}/pulls/(\\d+)$`).exec(url.pathname);
+    if (pull) {
+      const stateOf = state.pulls.get(Number(pull[1]));
+      return stateOf
+        ? json(200, { number: Number(pull[1]), state: stateOf })
+        : json(404, { message: 'Not Found' });
+    }
+    return json(404, { message: 'Not Found' });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: `${base}/api/v3`,
+    state,
+    close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * The reusable workflow against the action it calls: every input it passes
+ * exists in action.yml, every job runs only on its events, with its own
+ * minimal permissions and a concurrency group that never cancels a run.
+ * (actionlint checks the syntax and expressions: see the lint script.)
+ */
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const workflow = readFileSync(`${root}.github/workflows/deploy.yml`, 'utf8');
+const actionYml = readFileSync(`${root}action.yml`, 'utf8');
+
+/** Keys indented by `indent` spaces inside the block that starts at `header` (a line). */
+function blockKeys(text: string, header: RegExp, indent: number): string[] {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => header.test(l));
+  if (start < 0) return [];
+  const headerIndent = (lines[start] ?? '').search(/\S/);
+  const keys: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim() === '' || line.trim().startsWith('#')) continue;
+    const lineIndent = line.search(/\S/);
+    if (lineIndent <= headerIndent) break;
+    const m = new RegExp(`^ {${indent}}([A-Za-z0-9_-]+):`).exec(line);
+    if (m?.[1]) keys.push(m[1]);
+  }
+  return keys;
+}
+
+/** Each job's text, by name. */
+function jobs(): Map<string, string> {
+  const body = workflow.slice(workflow.indexOf('\njobs:\n'));
+  const parts = body.split(/\n(?= {2}[a-z-]+:\n)/).slice(1);
+  return new Map(parts.map((p) => [/^ {2}([a-z-]+):/.exec(p)?.[1] ?? '', p]));
+}
+
+/** The `with:` keys of the lambda-deploy step of a job. */
+function actionInputs(job: string): string[] {
+  const at = job.indexOf('uses: lambda-deploy/lambda-deploy@v1');
+  expect(at).toBeGreaterThan(0);
+  return blockKeys(job.slice(at), /^\s+with:\s*$/, 10);
+}
+
+const declaredActionInputs = blockKeys(actionYml, /^inputs:\s*$/, 2);
+const workflowInputs = blockKeys(workflow, /^ {4}inputs:\s*$/, 6);
+
+describe('.github/workflows/deploy.yml', () => {
+  it('is a reusable workflow and never runs pull request code with secrets', () => {
+    expect(workflow).toMatch(/^on:\n {2}workflow_call:/m);
+    expect(workflow).not.toContain('pull_request_target');
+    expect(workflow).toMatch(/^permissions: \{\}$/m);
+  });
+
+  it('has the jobs, each gated on its events', () => {
+    const j = jobs();
+    expect([...j.keys()]).toEqual(['fork-notice', 'deploy', 'undeploy', 'prune']);
+    expect(j.get('deploy')).toContain(
+      `contains(fromJSON('["opened", "synchronize", "reopened"]'), github.event.action)`,
+    );
+    expect(j.get('deploy')).toContain('github.event.pull_request.head.repo.full_name == github.repository');
+    expect(j.get('undeploy')).toContain("github.event.action == 'closed'");
+    expect(j.get('undeploy')).toContain("github.event.ref_type == 'branch'");
+    expect(j.get('prune')).toContain("if: github.event_name == 'schedule'");
+    expect(j.get('fork-notice')).toContain(
+      'github.event.pull_request.head.repo.full_name != github.repository',
+    );
+    expect(j.get('fork-notice')).toContain('::notice title=lambda-deploy skipped::');
+  });
+
+  it.each([
+    ['fork-notice', {}],
+    ['deploy', { 'id-token': 'write', contents: 'read', 'pull-requests': 'write', deployments: 'write' }],
+    ['undeploy', { 'id-token': 'write', contents: 'read', 'pull-requests': 'write', deployments: 'write' }],
+    ['prune', { 'id-token': 'write', contents: 'read', 'pull-requests': 'read' }],
+  ])('%s asks for exactly its permissions', (name, expected) => {
+    const job = jobs().get(name) ?? '';
+    const inline = /\n {4}permissions: \{\}/.test(job);
+    const perms = Object.fromEntries(
+      [...(job.split(/\n {4}permissions:\n/)[1] ?? '').matchAll(/^ {6}([a-z-]+): (read|write)$/gm)].map(
+        (m) => [m[1], m[2]],
+      ),
+    );
+    expect(inline ? {} : perms).toEqual(expected);
+  });
+
+  it.each(['deploy', 'undeploy', 'prune'])('%s: one run per project and stage, never cancelled', (name) => {
+    const job = jobs().get(name) ?? '';
+    expect(job).toMatch(/concurrency:\n {6}group: (>-\n {8})?lambda-deploy-\$\{\{ inputs\.name \}\}-/);
+    expect(job).toContain('cancel-in-progress: false');
+  });
+
+  it('deploy and undeploy agree on the stage of a pull request', () => {
+    for (const name of ['deploy', 'undeploy'])
+      expect(jobs().get(name)).toContain("format('pr-{0}', github.event.pull_request.number)");
+    // The deleted branch is the event's ref, not GITHUB_REF (the default branch).
+    expect(jobs().get('undeploy')).toMatch(/\|\|\n\s+github\.event\.ref \}\}/);
+  });
+
+  it.each(['deploy', 'undeploy', 'prune'])(
+    '%s passes only inputs the action declares, and the required ones',
+    (name) => {
+      const passed = actionInputs(jobs().get(name) ?? '');
+      expect(declaredActionInputs.length).toBeGreaterThan(20);
+      expect(passed.filter((i) => !declaredActionInputs.includes(i))).toEqual([]);
+      expect(passed).toEqual(expect.arrayContaining(['command', 'name', 'aws-region', 'role-to-assume']));
+    },
+  );
+
+  it('every workflow input reaches the action in some job, except the runner label', () => {
+    const passed = new Set(['deploy', 'undeploy', 'prune'].flatMap((n) => actionInputs(jobs().get(n) ?? '')));
+    expect(workflowInputs.filter((i) => !passed.has(i) && i !== 'runs-on')).toEqual([]);
+  });
+
+  it('undeploy and prune do not pass build inputs (no checkout there: a path would not exist)', () => {
+    for (const name of ['undeploy', 'prune']) {
+      const job = jobs().get(name) ?? '';
+      expect(job).not.toContain('actions/checkout');
+      expect(actionInputs(job)).not.toEqual(expect.arrayContaining(['path']));
+      expect(actionInputs(job)).not.toContain('requirements');
+    }
+  });
+});

@@ -1,0 +1,205 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  defaultArtifactBucket,
+  deployPolicyNotes,
+  deployRolePolicy,
+  executionRolePolicy,
+  managedExecutionRoleName,
+  oidcTrustPolicy,
+} from '../../src/iam/deploy-policy.js';
+import { isAllowed } from '../../src/iam/policy-check.js';
+import { trustedSubjects, trustPolicyNotes } from '../../src/iam/trust-policy.js';
+import { executionRoleName, executionPolicy } from '../../src/aws/execution-role.js';
+import { defaultBucketName } from '../../src/aws/artifact-bucket.js';
+
+const base = {
+  project: 'shop',
+  region: 'eu-west-1',
+  accountId: '123456789012',
+  managesExecutionRole: true,
+} as const;
+
+describe('deployRolePolicy', () => {
+  it('groups statements under unique Sids', () => {
+    const doc = deployRolePolicy({
+      ...base,
+      gateway: 'all',
+      keepWarm: true,
+      layers: true,
+      provisionedConcurrency: true,
+    });
+    const sids = doc.Statement.map((s) => s.Sid);
+    expect(new Set(sids).size).toBe(sids.length);
+    expect(sids).toEqual(
+      expect.arrayContaining([
+        'ProjectFunctions',
+        'ArtifactBucket',
+        'Artifacts',
+        'ExecutionRole',
+        'PassExecutionRole',
+        'HttpApi',
+        'RestApi',
+        'KeepWarmSchedules',
+        'DependenciesLayer',
+      ]),
+    );
+    expect(doc.Version).toBe('2012-10-17');
+  });
+
+  it('names match what the aws modules create', () => {
+    expect(managedExecutionRoleName('shop')).toBe(executionRoleName('shop'));
+    expect(managedExecutionRoleName('a'.repeat(40))).toBe(executionRoleName('a'.repeat(40)));
+    expect(defaultArtifactBucket('123456789012', 'eu-west-1')).toBe(
+      defaultBucketName('123456789012', 'eu-west-1'),
+    );
+  });
+
+  it('adds GetLayerVersion on the layers the function attaches', () => {
+    const layer = 'arn:aws:lambda:eu-west-1:901920570463:layer:aws-otel-python-amd64-ver-1-25-0:1';
+    const doc = deployRolePolicy({ ...base, gateway: 'http-api', attachedLayers: [layer] });
+    expect(isAllowed(doc, 'lambda:GetLayerVersion', layer)).toBe(true);
+    expect(isAllowed(doc, 'lambda:GetLayerVersion', `${layer.slice(0, -1)}2`)).toBe(false);
+  });
+
+  it('fits a customer managed policy (6,144 characters without whitespace) in the largest case', () => {
+    const doc = deployRolePolicy({
+      ...base,
+      project: 'a'.repeat(40),
+      region: 'ap-southeast-2',
+      gateway: 'all',
+      bucket: 'b'.repeat(63),
+      keepWarm: true,
+      layers: true,
+      provisionedConcurrency: true,
+      attachedLayers: [1, 2, 3, 4, 5].map((n) => `arn:aws:lambda:ap-southeast-2:123456789012:layer:${'l'.repeat(60)}:${n}`),
+    });
+    expect(JSON.stringify(doc).replace(/\s/g, '').length).toBeLessThan(6144);
+  });
+
+  it('writes ARNs of other partitions', () => {
+    const doc = deployRolePolicy({ ...base, region: 'cn-north-1', gateway: 'none', partition: 'aws-cn' });
+    expect(
+      isAllowed(doc, 'lambda:GetFunction', 'arn:aws-cn:lambda:cn-north-1:123456789012:function:shop-main'),
+    ).toBe(true);
+  });
+
+  it('notes say what the policy does not cover', () => {
+    expect(deployPolicyNotes({ ...base, gateway: 'function-url' }).join('\n')).toMatch(/gateway "all"/);
+    expect(deployPolicyNotes({ ...base, gateway: 'none', managesExecutionRole: false }).join('\n')).toMatch(
+      /every role/,
+    );
+  });
+});
+
+describe('oidcTrustPolicy', () => {
+  it('trusts branch pushes (and deletes, on the default branch) and pull requests, audience sts.amazonaws.com', () => {
+    const doc = oidcTrustPolicy({ repository: 'octo-org/shop', accountId: '123456789012' });
+    expect(doc).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'GitHubActionsDeploy',
+          Effect: 'Allow',
+          Principal: {
+            Federated: 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com',
+          },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: {
+            StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
+            StringLike: {
+              'token.actions.githubusercontent.com:sub': [
+                'repo:octo-org/shop:ref:refs/heads/*',
+                'repo:octo-org/shop:pull_request',
+              ],
+            },
+          },
+        },
+      ],
+    });
+  });
+
+  it('adds the immutable form when the ids are known, and environments on request', () => {
+    expect(
+      trustedSubjects({
+        repository: 'octo-org/shop',
+        ownerId: '123456',
+        repoId: '456789',
+        environments: true,
+      }),
+    ).toEqual([
+      'repo:octo-org/shop:ref:refs/heads/*',
+      'repo:octo-org/shop:pull_request',
+      'repo:octo-org/shop:environment:*',
+      'repo:octo-org@123456/shop@456789:ref:refs/heads/*',
+      'repo:octo-org@123456/shop@456789:pull_request',
+      'repo:octo-org@123456/shop@456789:environment:*',
+    ]);
+  });
+
+  it('matches the subs GitHub sends, and not those of other repositories or tags', () => {
+    const doc = oidcTrustPolicy({
+      repository: 'octo-org/shop',
+      ownerId: '1',
+      repoId: '2',
+      accountId: '123456789012',
+      audience: 'custom',
+    });
+    const statement = doc.Statement[0];
+    const patterns = statement?.Condition?.StringLike?.[
+      'token.actions.githubusercontent.com:sub'
+    ] as string[];
+    const matches = (sub: string) =>
+      isAllowed(
+        { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'x:y', Resource: patterns }] },
+        'x:y',
+        sub,
+      );
+    expect(matches('repo:octo-org/shop:ref:refs/heads/feature/login')).toBe(true);
+    expect(matches('repo:octo-org@1/shop@2:pull_request')).toBe(true);
+    expect(matches('repo:octo-org/shop-fork:pull_request')).toBe(false);
+    expect(matches('repo:octo-org@9/shop@2:pull_request')).toBe(false);
+    expect(matches('repo:octo-org/shop:ref:refs/tags/v1')).toBe(false);
+    expect(statement?.Condition?.StringEquals).toEqual({
+      'token.actions.githubusercontent.com:aud': 'custom',
+    });
+  });
+
+  it('rejects a malformed repository or half the ids, and notes what is missing', () => {
+    expect(() => oidcTrustPolicy({ repository: 'shop', accountId: '1' })).toThrow(/owner\/repo/);
+    expect(() => oidcTrustPolicy({ repository: 'o/r', ownerId: '1', accountId: '1' })).toThrow(
+      /both numeric ids/,
+    );
+    expect(trustPolicyNotes({ repository: 'o/r', accountId: '1' }).join('\n')).toMatch(/July 15, 2026/);
+  });
+});
+
+describe('executionRolePolicy', () => {
+  it('is the document the aws module writes: own log groups only, plus the user statements', () => {
+    const extra = [
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:GetItem',
+        Resource: 'arn:aws:dynamodb:eu-west-1:123456789012:table/orders',
+      },
+    ];
+    expect(executionRolePolicy('shop', '123456789012', extra)).toEqual(
+      JSON.parse(executionPolicy('shop', '123456789012', extra)),
+    );
+    const doc = executionRolePolicy('shop', '123456789012');
+    expect(
+      isAllowed(
+        doc,
+        'logs:PutLogEvents',
+        'arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shop-main:log-stream:x',
+      ),
+    ).toBe(true);
+    expect(
+      isAllowed(
+        doc,
+        'logs:PutLogEvents',
+        'arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/other:log-stream:x',
+      ),
+    ).toBe(false);
+    expect(isAllowed(doc, 's3:GetObject', 'arn:aws:s3:::any/x')).toBe(false);
+  });
+});

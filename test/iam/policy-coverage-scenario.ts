@@ -1,0 +1,228 @@
+/**
+ * Part (b) of the policy coverage test: the real modules, driven against the
+ * stateful fakes their engineers wrote, every call recorded. Imported
+ * dynamically by policy-coverage.test.ts only when all the files exist.
+ */
+import type { GatewayKind } from '../../src/settings/settings.js';
+import { RecordingLogger } from '../../src/util/logger.js';
+import { recordingSleep } from '../../src/util/sleep.js';
+import { recordCalls, type RecordedCall } from '../support/policy-recorder.js';
+
+/** The files part (b) needs, relative to the repository root. */
+export const SCENARIO_FILES = [
+  'src/aws/lambda-function.ts',
+  'src/aws/artifact-bucket.ts',
+  'src/aws/execution-role.ts',
+  'src/gateways/gateway.ts',
+  'src/smoke/rollback.ts',
+  'src/cleanup/remove-stage.ts',
+  'src/cleanup/prune.ts',
+  'test/support/fake-aws.ts',
+  'test/support/aws-deploy-sequence.ts',
+  'test/gateways/fake-aws.ts',
+  'test/cleanup/fake-account.ts',
+];
+
+export interface Recorded {
+  region: string;
+  accountId: string;
+  calls: RecordedCall[];
+}
+
+const deps = () => ({
+  logger: new RecordingLogger(),
+  sleep: recordingSleep(),
+  random: () => 1,
+  now: () => new Date(),
+});
+
+/**
+ * Deploy (bucket, role and function created), redeploy with new code and a
+ * new setting, an unchanged redeploy, a deploy to a bucket the user gave, and
+ * a rollback after a failed smoke test.
+ */
+export async function deployScenario(options: { s3Bucket?: string } = {}): Promise<Recorded> {
+  const { FakeAws } = await import('../support/fake-aws.js');
+  const { deployStageToAws, writeZipFixture, tempDir } = await import('../support/aws-deploy-sequence.js');
+  const { rollbackAlias } = await import('../../src/smoke/rollback.js');
+  const fake = new FakeAws();
+  if (options.s3Bucket) fake.addBucket(options.s3Bucket);
+  const calls = recordCalls({ lambda: fake.lambda, s3: fake.s3, iam: fake.iam, sts: fake.sts });
+  const clients = { lambda: fake.lambda, s3: fake.s3, iam: fake.iam, sts: fake.sts, region: fake.region };
+  const dir = tempDir('policy-coverage-');
+  const stage = { project: 'shop', stage: 'pr-7', s3Bucket: options.s3Bucket, keepVersions: 2 };
+
+  await deployStageToAws(clients, { ...stage, zip: writeZipFixture(dir, 'a.zip', 4096, 1) }, deps());
+  const second = await deployStageToAws(
+    clients,
+    { ...stage, zip: writeZipFixture(dir, 'b.zip', 4096, 2), environment: { MODE: 'two' } },
+    deps(),
+  );
+  await deployStageToAws(
+    clients,
+    { ...stage, zip: writeZipFixture(dir, 'b.zip', 4096, 2), environment: { MODE: 'two' } },
+    deps(),
+  );
+  // The newest version fails its smoke test: live goes back to the one before.
+  const third = await deployStageToAws(
+    clients,
+    { ...stage, zip: writeZipFixture(dir, 'c.zip', 4096, 3), memory: 512 },
+    deps(),
+  );
+  const rollback = await rollbackAlias(
+    fake.lambda,
+    { functionName: 'shop-pr-7', previousVersion: second.fn.version, failedVersion: third.fn.version },
+    deps(),
+  );
+  if (!rollback.rolledBack) throw new Error(`scenario: rollback did not happen: ${rollback.message}`);
+  return { region: fake.region, accountId: fake.accountId, calls };
+}
+
+/** The front door created, then redeployed unchanged. */
+export async function gatewayScenario(kind: GatewayKind): Promise<Recorded> {
+  const { FakeAws, gatewayInput, REGION, ACCOUNT } = await import('../gateways/fake-aws.js');
+  const { ensureGateway } = await import('../../src/gateways/gateway.js');
+  const fake = new FakeAws();
+  const calls = recordCalls(fake.clients);
+  const input = gatewayInput({
+    apiKey: kind === 'rest-api',
+    ...(kind === 'rest-api' && { quota: { limit: 1000, period: 'DAY' as const } }),
+  });
+  for (let i = 0; i < 2; i++) await ensureGateway(kind, fake.clients, input, deps());
+  return { region: REGION, accountId: ACCOUNT, calls };
+}
+
+/** Undeploy of a stage with the front door of `kind` (and a keep-warm rule), then prune of the closed pull requests. */
+export async function cleanupScenario(kind: GatewayKind, keepWarm: boolean): Promise<Recorded> {
+  const { emptyWorld, fakeAccount, seedStage } = await import('../cleanup/fake-account.js');
+  const { undeployStage } = await import('../../src/cleanup/remove-stage.js');
+  const { pruneStages } = await import('../../src/cleanup/prune.js');
+  const world = emptyWorld();
+  const seeded = seedStage(world, { project: 'shop', stage: 'pr-7', gateway: kind, keepWarm, ref: 'pull/7' });
+  seedStage(world, { project: 'shop', stage: 'pr-8', gateway: kind, keepWarm, ref: 'pull/8' });
+  seedStage(world, { project: 'shop', stage: 'main', gateway: kind, keepWarm, ref: 'main' });
+  const account = fakeAccount(world);
+  const calls = recordCalls(account.clients);
+  const outcome = await undeployStage(
+    account.clients,
+    {
+      project: 'shop',
+      stage: 'pr-7',
+      functionName: seeded.functionName,
+      removeLogs: true,
+      dryRun: false,
+      protectedStages: ['main'],
+    },
+    deps(),
+  );
+  if (outcome.removed.length === 0) throw new Error('scenario: undeploy removed nothing');
+  const lines = await pruneStages(
+    account.clients,
+    { listBranches: async () => ['main'], getPullRequestState: async () => 'closed' },
+    { project: 'shop', protectedStages: ['main'], dryRun: false, removeLogs: true, now: new Date() },
+    deps(),
+  );
+  if (!lines.some((l) => l.action === 'removed'))
+    throw new Error(`scenario: prune removed nothing: ${JSON.stringify(lines)}`);
+  return { region: account.clients.region, accountId: '123456789012', calls };
+}
+
+/** Keep-warm created then removed, provisioned concurrency set then removed, the dependencies layer published, sized, pruned. */
+export async function warmAndLayerScenario(): Promise<Recorded> {
+  const { mockClient } = await import('aws-sdk-client-mock');
+  const ev = await import('@aws-sdk/client-eventbridge');
+  const lm = await import('@aws-sdk/client-lambda');
+  const { ensureKeepWarm } = await import('../../src/warm-starts/keep-warm.js');
+  const { ensureProvisionedConcurrency } = await import('../../src/warm-starts/provisioned-concurrency.js');
+  const { ensureDependenciesLayer, layersUnzippedBytes, pruneLayerVersions } =
+    await import('../../src/layers/dependencies-layer.js');
+  const { stageTags } = await import('../../src/plan/tags.js');
+  const region = 'eu-west-1';
+  const accountId = '123456789012';
+  const events = new ev.EventBridgeClient({ region });
+  const lambda = new lm.LambdaClient({ region });
+  const eventsMock = mockClient(events);
+  const lambdaMock = mockClient(lambda);
+  const calls = recordCalls({ events, lambda });
+  const context = {
+    project: 'shop',
+    stage: 'pr-7',
+    functionName: 'shop-pr-7',
+    region,
+    accountId,
+    tags: stageTags({ project: 'shop', stage: 'pr-7', repository: 'octo/shop', ref: 'pull/7' }),
+  };
+  const ruleArn = `arn:aws:events:${region}:${accountId}:rule/shop-pr-7-warm`;
+  const aliasArn = `arn:aws:lambda:${region}:${accountId}:function:shop-pr-7:live`;
+  const layerArn = `arn:aws:lambda:${region}:${accountId}:layer:shop-deps`;
+  try {
+    eventsMock
+      .on(ev.DescribeRuleCommand)
+      .rejectsOnce(new ev.ResourceNotFoundException({ message: 'no rule', $metadata: {} }));
+    eventsMock
+      .on(ev.DescribeRuleCommand)
+      .resolves({
+        Name: 'shop-pr-7-warm',
+        Arn: ruleArn,
+        ScheduleExpression: 'rate(5 minutes)',
+        State: 'ENABLED',
+      });
+    eventsMock.on(ev.PutRuleCommand).resolves({ RuleArn: ruleArn });
+    eventsMock.on(ev.PutTargetsCommand).resolves({ FailedEntryCount: 0 });
+    eventsMock
+      .on(ev.ListTagsForResourceCommand)
+      .resolves({ Tags: Object.entries(context.tags).map(([Key, Value]) => ({ Key, Value })) });
+    eventsMock
+      .on(ev.ListTargetsByRuleCommand)
+      .resolves({ Targets: [{ Id: 'lambda-deploy-live', Arn: aliasArn }] });
+    eventsMock.on(ev.RemoveTargetsCommand).resolves({});
+    eventsMock.on(ev.DeleteRuleCommand).resolves({});
+    lambdaMock.on(lm.AddPermissionCommand).resolves({});
+    lambdaMock.on(lm.RemovePermissionCommand).resolves({});
+    await ensureKeepWarm({ events, lambda }, { context, schedule: 'rate(5 minutes)', aliasArn }, deps());
+    await ensureKeepWarm({ events, lambda }, { context, schedule: 'rate(10 minutes)', aliasArn }, deps());
+    await ensureKeepWarm({ events, lambda }, { context, aliasArn }, deps());
+
+    lambdaMock
+      .on(lm.GetProvisionedConcurrencyConfigCommand)
+      .rejectsOnce(new lm.ProvisionedConcurrencyConfigNotFoundException({ message: 'none', $metadata: {} }))
+      .resolves({ RequestedProvisionedConcurrentExecutions: 1, Status: 'READY' });
+    lambdaMock.on(lm.PutProvisionedConcurrencyConfigCommand).resolves({ Status: 'IN_PROGRESS' });
+    lambdaMock.on(lm.DeleteProvisionedConcurrencyConfigCommand).resolves({});
+    await ensureProvisionedConcurrency(lambda, { functionName: 'shop-pr-7', count: 1 }, deps());
+    await ensureProvisionedConcurrency(lambda, { functionName: 'shop-pr-7', count: 0 }, deps());
+
+    lambdaMock.on(lm.ListLayerVersionsCommand).resolves({
+      LayerVersions: [1, 2].map((v) => ({
+        LayerVersionArn: `${layerArn}:${v}`,
+        Version: v,
+        Description: `lambda-deploy:key=old${v}`,
+      })),
+    });
+    lambdaMock
+      .on(lm.PublishLayerVersionCommand)
+      .resolves({ LayerVersionArn: `${layerArn}:3`, Version: 3, Content: {} });
+    lambdaMock.on(lm.GetLayerVersionByArnCommand).resolves({ Content: { CodeSize: 10 } });
+    lambdaMock.on(lm.DeleteLayerVersionCommand).resolves({});
+    await ensureDependenciesLayer(
+      lambda,
+      {
+        project: 'shop',
+        runtime: 'python3.12',
+        architecture: 'x86_64',
+        key: 'k1',
+        zipPath: '/nonexistent.zip',
+        codeSha256: 'x',
+        bucket: `lambda-deploy-${accountId}-${region}`,
+        s3Key: 'lambda-deploy/shop/layer-k1.zip',
+      },
+      deps(),
+    );
+    await layersUnzippedBytes(lambda, [`${layerArn}:3`], deps());
+    await pruneLayerVersions(lambda, { project: 'shop', inUse: new Set([`${layerArn}:2`]) }, deps());
+  } finally {
+    eventsMock.restore();
+    lambdaMock.restore();
+  }
+  return { region, accountId, calls };
+}

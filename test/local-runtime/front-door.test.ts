@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { RecordingLogger } from '../../src/util/logger.js';
+import {
+  startFrontDoor,
+  startLocalFunction,
+  type FrontDoor,
+  type LocalFunction,
+} from '../../src/local-runtime/index.js';
+import type { HttpApiEvent } from '../../src/local-runtime/http-api-event.js';
+import { codeDir, removeAll } from './helpers.js';
+
+// A Python handler that answers with what it received, and a few special routes.
+const APP = `
+import base64, json, os, sys, time
+
+def handler(event, context):
+    path = event["rawPath"]
+    if path == "/sleep":
+        time.sleep(30)
+    if path == "/exit":
+        os._exit(5)
+    if path == "/raise":
+        raise RuntimeError("kaput")
+    if path == "/plain":
+        return {"just": "data"}
+    if path == "/binary":
+        data = base64.b64decode(event["body"]) if event.get("isBase64Encoded") else event["body"].encode()
+        return {"statusCode": 200, "headers": {"content-type": "application/octet-stream"},
+                "body": base64.b64encode(data[::-1]).decode(), "isBase64Encoded": True}
+    print("request", event["requestContext"]["http"]["method"], path)
+    return {
+        "statusCode": 201,
+        "headers": {"content-type": "application/json", "x-pid": str(os.getpid())},
+        "cookies": ["session=abc; Path=/; HttpOnly", "theme=dark; Path=/"],
+        "body": json.dumps(event),
+    }
+`;
+
+let dir: string;
+let fn: LocalFunction;
+let door: FrontDoor;
+const logger = new RecordingLogger();
+
+beforeAll(async () => {
+  dir = await codeDir({ 'app.py': APP });
+  fn = await startLocalFunction(
+    {
+      codeDir: dir,
+      runtime: 'python3.11',
+      handler: 'app.handler',
+      environment: {},
+      timeout: 1,
+      memory: 128,
+      functionName: 'door',
+    },
+    { logger },
+  );
+  door = await startFrontDoor(fn, { logger });
+});
+
+afterAll(async () => {
+  await door?.close();
+  await fn?.stop();
+  await removeAll([dir]);
+});
+
+describe('startFrontDoor', () => {
+  it('listens on 127.0.0.1', () => {
+    expect(door.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('turns a request into a 2.0 event and the result into a response', async () => {
+    const res = await fetch(`${door.url}/items/7?tag=a&tag=b&q=x%20y`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: 'c1=v1; c2=v2', 'x-custom': 'yes' },
+      body: JSON.stringify({ name: 'widget' }),
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.getSetCookie()).toEqual(['session=abc; Path=/; HttpOnly', 'theme=dark; Path=/']);
+    expect(res.headers.get('apigw-requestid')).toBeTruthy();
+    const event = (await res.json()) as HttpApiEvent;
+    expect(event).toMatchObject({
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: '/items/7',
+      rawQueryString: 'tag=a&tag=b&q=x%20y',
+      queryStringParameters: { tag: 'a,b', q: 'x y' },
+      cookies: ['c1=v1', 'c2=v2'],
+      body: '{"name":"widget"}',
+      isBase64Encoded: false,
+      requestContext: {
+        http: { method: 'POST', path: '/items/7', sourceIp: '127.0.0.1' },
+        stage: '$default',
+      },
+    });
+    expect(event.headers['x-custom']).toBe('yes');
+    expect(event.headers).not.toHaveProperty('cookie');
+    expect(event.requestContext.requestId).toBe(res.headers.get('apigw-requestid'));
+    expect(fn.logs().join('\n')).toContain('request POST /items/7');
+  });
+
+  it('round-trips a binary body through base64', async () => {
+    const bytes = Buffer.from([0, 1, 2, 3, 128, 254, 255, 10, 13]);
+    const res = await fetch(`${door.url}/binary`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/octet-stream');
+    expect(Buffer.from(await res.arrayBuffer())).toEqual(Buffer.from([...bytes].reverse()));
+  });
+
+  it('answers a plain result with a 200 JSON body', async () => {
+    const res = await fetch(`${door.url}/plain`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(await res.json()).toEqual({ just: 'data' });
+  });
+
+  it('answers a function error with 502, a timeout with 504, a crash with 502, and recovers', async () => {
+    const raised = await fetch(`${door.url}/raise`);
+    expect(raised.status).toBe(502);
+    expect(await raised.json()).toEqual({ message: 'Internal Server Error' });
+
+    const timedOut = await fetch(`${door.url}/sleep`);
+    expect(timedOut.status).toBe(504);
+    await timedOut.arrayBuffer();
+
+    const crashed = await fetch(`${door.url}/exit`);
+    expect(crashed.status).toBe(502);
+    await crashed.arrayBuffer();
+
+    const again = await fetch(`${door.url}/fine`);
+    expect(again.status).toBe(201);
+    await again.arrayBuffer();
+    expect(logger.text('warning')).toMatch(/GET \/sleep -> 504: Sandbox.Timedout/);
+    expect(logger.text('warning')).toMatch(/GET \/exit -> 502: Runtime.ExitError/);
+  });
+
+  it('refuses a body over the limit with 413', async () => {
+    const small = await startFrontDoor(fn, { maxBodyBytes: 10 });
+    try {
+      const res = await fetch(small.url, { method: 'POST', body: 'x'.repeat(11) });
+      expect(res.status).toBe(413);
+      await res.arrayBuffer();
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('says so when the port is taken', async () => {
+    const port = Number(new URL(door.url).port);
+    await expect(startFrontDoor(fn, { port })).rejects.toThrow(`port ${port} on 127.0.0.1 is already in use`);
+  });
+});

@@ -1,0 +1,355 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { RecordingLogger } from '../../src/util/logger.js';
+import {
+  startLocalFunction,
+  type LocalFunction,
+  type LocalFunctionOptions,
+} from '../../src/local-runtime/index.js';
+import { codeDir, removeAll } from './helpers.js';
+
+const dirs: string[] = [];
+const functions: LocalFunction[] = [];
+
+afterAll(async () => {
+  await Promise.all(functions.map((f) => f.stop()));
+  await removeAll(dirs);
+});
+
+async function start(
+  files: Record<string, string>,
+  options: Partial<LocalFunctionOptions> & { handler: string },
+  deps = {},
+) {
+  const dir = await codeDir(files);
+  dirs.push(dir);
+  const logger = new RecordingLogger();
+  const fn = await startLocalFunction(
+    {
+      codeDir: dir,
+      runtime: 'python3.12',
+      environment: {},
+      timeout: 1,
+      memory: 256,
+      functionName: 'demo-main',
+      ...options,
+    },
+    { logger, ...deps },
+  );
+  functions.push(fn);
+  return { fn, logger, dir };
+}
+
+const PYTHON_ECHO = `
+import os, sys
+
+def handler(event, context):
+    print("got event", event.get("n"))
+    print("to stderr", file=sys.stderr)
+    return {
+        "event": event,
+        "requestId": context.aws_request_id,
+        "functionName": context.function_name,
+        "version": context.function_version,
+        "arn": context.invoked_function_arn,
+        "memory": context.memory_limit_in_mb,
+        "logGroup": context.log_group_name,
+        "logStream": context.log_stream_name,
+        "remaining": context.get_remaining_time_in_millis(),
+        "env": {k: os.environ.get(k) for k in ["GREETING", "AWS_REGION", "LAMBDA_TASK_ROOT", "_HANDLER", "SECRET_FROM_PARENT", "AWS_SECRET_ACCESS_KEY", "_X_AMZN_TRACE_ID"]},
+        "path0": sys.path[0],
+    }
+`;
+
+describe('Python handlers', () => {
+  it('passes the event and a Lambda context, with only the allowed environment', async () => {
+    const { fn, dir } = await start(
+      { 'pkg/app.py': PYTHON_ECHO, 'pkg/__init__.py': '' },
+      {
+        handler: 'pkg.app.handler',
+        environment: { GREETING: 'hi', AWS_REGION: 'ignored' },
+        region: 'eu-west-1',
+      },
+      {
+        env: {
+          PATH: process.env.PATH,
+          SECRET_FROM_PARENT: 'x',
+          AWS_SECRET_ACCESS_KEY: 'y',
+          GITHUB_TOKEN: 'z',
+        },
+      },
+    );
+    const result = await fn.invoke({ n: 1, nested: { a: [1, 2] } });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const p = result.payload as Record<string, unknown>;
+    expect(p.event).toEqual({ n: 1, nested: { a: [1, 2] } });
+    expect(p.requestId).toBe(result.requestId);
+    expect(p).toMatchObject({
+      functionName: 'demo-main',
+      version: '$LATEST',
+      arn: 'arn:aws:lambda:eu-west-1:000000000000:function:demo-main',
+      memory: '256',
+      logGroup: '/aws/lambda/demo-main',
+      path0: dir,
+    });
+    expect(p.logStream).toMatch(/^\d{4}\/\d{2}\/\d{2}\/\[\$LATEST\][0-9a-f]{32}$/);
+    expect(p.remaining).toBeGreaterThan(0);
+    expect(p.remaining).toBeLessThanOrEqual(1000);
+    expect(p.env).toMatchObject({
+      GREETING: 'hi',
+      AWS_REGION: 'eu-west-1',
+      LAMBDA_TASK_ROOT: dir,
+      _HANDLER: 'pkg.app.handler',
+      SECRET_FROM_PARENT: null,
+      AWS_SECRET_ACCESS_KEY: null,
+    });
+    expect((p.env as Record<string, string>)._X_AMZN_TRACE_ID).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24};/);
+
+    const logs = fn.logs().join('\n');
+    expect(logs).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z got event 1$/m);
+    expect(logs).toContain('to stderr');
+    expect(logs).toContain(`START RequestId: ${result.requestId}`);
+    expect(logs).toContain(`REPORT RequestId: ${result.requestId}`);
+  });
+
+  it('accepts dir/module handlers and reports a raised exception with its traceback', async () => {
+    const { fn } = await start(
+      { 'src/app.py': 'def handler(event, context):\n    raise ValueError("bad input: " + event["x"])\n' },
+      { handler: 'src/app.handler' },
+    );
+    const result = await fn.invoke({ x: 'boom' });
+    expect(result).toMatchObject({ ok: false, errorType: 'ValueError', errorMessage: 'bad input: boom' });
+    if (result.ok) return;
+    expect(result.stackTrace?.join('')).toContain('app.py');
+    expect(fn.logs().join('\n')).toMatch(/\[ERROR\] ValueError: bad input: boom[\s\S]*Traceback/);
+    // The runtime survives a handler's exception.
+    expect(await fn.invoke({ x: 'again' })).toMatchObject({ ok: false, errorMessage: 'bad input: again' });
+  });
+
+  it('fails a timed-out invocation like Lambda, then serves the next on a fresh runtime', async () => {
+    const { fn } = await start(
+      {
+        'app.py':
+          'import os, time\nSTARTED = os.getpid()\ndef handler(event, context):\n    if event.get("sleep"):\n        time.sleep(30)\n    return STARTED\n',
+      },
+      { handler: 'app.handler', timeout: 1 },
+    );
+    const before = await fn.invoke({});
+    expect(before.ok).toBe(true);
+    const t0 = Date.now();
+    const timedOut = await fn.invoke({ sleep: true });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(timedOut).toMatchObject({
+      ok: false,
+      errorType: 'Sandbox.Timedout',
+      errorMessage: 'Task timed out after 1.00 seconds',
+    });
+    expect(fn.logs().join('\n')).toContain('Task timed out after 1.00 seconds');
+    const after = await fn.invoke({});
+    expect(after.ok).toBe(true);
+    if (before.ok && after.ok) expect(after.payload).not.toBe(before.payload); // another process
+  });
+
+  it('reports a runtime that exits mid-invocation and restarts it', async () => {
+    const { fn } = await start(
+      {
+        'app.py':
+          'import sys\ndef handler(event, context):\n    if event.get("exit"):\n        sys.exit(3)\n    return "fine"\n',
+      },
+      { handler: 'app.handler' },
+    );
+    expect(await fn.invoke({ exit: true })).toMatchObject({
+      ok: false,
+      errorType: 'Runtime.ExitError',
+      errorMessage: expect.stringContaining('Runtime exited with error: exit status 3'),
+    });
+    expect(await fn.invoke({})).toEqual({ ok: true, payload: 'fine', requestId: expect.any(String) });
+  });
+
+  it('reports an import error as an init error on each invocation, with the logs', async () => {
+    const { fn, logger } = await start(
+      { 'app.py': 'import not_installed_anywhere\n' },
+      { handler: 'app.handler' },
+    );
+    expect(fn.initError()).toMatchObject({ errorType: 'Runtime.ImportModuleError' });
+    const result = await fn.invoke({});
+    expect(result).toMatchObject({
+      ok: false,
+      errorType: 'Runtime.ImportModuleError',
+      errorMessage: "Unable to import module 'app': No module named 'not_installed_anywhere'",
+    });
+    expect(fn.logs().join('\n')).toContain(
+      "[ERROR] Runtime.ImportModuleError: Unable to import module 'app'",
+    );
+    expect(logger.text('warning')).toContain('init failed: Runtime.ImportModuleError');
+  });
+
+  // The other handler faults (malformed name, syntax error, ...) are covered by test_bootstrap.py.
+  it('fails init with Runtime.HandlerNotFound for a missing function', async () => {
+    const { fn } = await start({ 'app.py': 'x = 1\n' }, { handler: 'app.missing' });
+    expect(await fn.invoke({})).toMatchObject({
+      ok: false,
+      errorType: 'Runtime.HandlerNotFound',
+      errorMessage: "Handler 'missing' missing on module 'app'",
+    });
+  });
+
+  it('reports a missing interpreter clearly', async () => {
+    const { fn } = await start(
+      { 'app.py': '' },
+      { handler: 'app.handler' },
+      { pythonCommand: 'no-such-python-here' },
+    );
+    expect(await fn.invoke({})).toMatchObject({
+      ok: false,
+      errorType: 'Runtime.InvalidEntrypoint',
+      errorMessage: expect.stringContaining('could not start no-such-python-here'),
+    });
+  });
+
+  it('runs one invocation at a time', async () => {
+    const { fn } = await start(
+      {
+        'app.py':
+          'import time\ndef handler(event, context):\n    t = time.time()\n    time.sleep(0.05)\n    return [t, time.time()]\n',
+      },
+      { handler: 'app.handler' },
+    );
+    const results = await Promise.all([fn.invoke({}), fn.invoke({}), fn.invoke({})]);
+    const spans = results.map((r) => (r.ok ? (r.payload as [number, number]) : ([0, 0] as [number, number])));
+    spans.sort((a, b) => a[0] - b[0]);
+    expect(spans.every(([start]) => start > 0)).toBe(true);
+    for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
+  });
+});
+
+describe('Node.js handlers', () => {
+  it('runs an async ES module handler with a Lambda context', async () => {
+    const { fn } = await start(
+      {
+        'index.mjs':
+          'export const handler = async (event, context) => { console.log("node got", event.n); ' +
+          'return { n: event.n * 2, id: context.awsRequestId, name: context.functionName, left: context.getRemainingTimeInMillis(), ' +
+          'secret: process.env.SECRET_FROM_PARENT ?? null, nodeOptions: process.env.NODE_OPTIONS ?? null }; };\n',
+      },
+      { runtime: 'nodejs22.x', handler: 'index.handler' },
+      { env: { PATH: process.env.PATH, SECRET_FROM_PARENT: 'x', NODE_OPTIONS: '--inspect' } },
+    );
+    const result = await fn.invoke({ n: 21 });
+    expect(result).toMatchObject({
+      ok: true,
+      payload: { n: 42, name: 'demo-main', secret: null, nodeOptions: null },
+    });
+    if (result.ok) expect((result.payload as { id: string }).id).toBe(result.requestId);
+    expect(fn.logs().join('\n')).toContain('node got 21');
+  });
+
+  it('runs a CommonJS callback-style handler in a nested folder', async () => {
+    const { fn } = await start(
+      {
+        'lib/handler.cjs':
+          'exports.main = function (event, context, callback) { setTimeout(() => callback(null, { got: event, cb: true }), 10); };\n',
+      },
+      { runtime: 'nodejs20.x', handler: 'lib/handler.main' },
+    );
+    expect(await fn.invoke({ a: 1 })).toMatchObject({ ok: true, payload: { got: { a: 1 }, cb: true } });
+  });
+
+  it('runs a .js CommonJS module and reports callback errors', async () => {
+    const { fn } = await start(
+      {
+        'app.js':
+          'module.exports = { handler: (event, context, cb) => cb(new TypeError("nope " + event.x)) };\n',
+      },
+      { runtime: 'nodejs22.x', handler: 'app.handler' },
+    );
+    const result = await fn.invoke({ x: 7 });
+    expect(result).toMatchObject({ ok: false, errorType: 'TypeError', errorMessage: 'nope 7' });
+    if (!result.ok) expect(result.stackTrace?.[0]).toContain('TypeError: nope 7');
+  });
+
+  it('restarts after process.exit and reports a missing module at init', async () => {
+    const { fn } = await start(
+      { 'index.mjs': 'export const handler = async (e) => { if (e.exit) process.exit(2); return "ok"; };\n' },
+      { runtime: 'nodejs22.x', handler: 'index.handler' },
+    );
+    expect(await fn.invoke({ exit: true })).toMatchObject({ ok: false, errorType: 'Runtime.ExitError' });
+    expect(await fn.invoke({})).toMatchObject({ ok: true, payload: 'ok' });
+
+    const broken = await start(
+      { 'index.mjs': 'import "not-installed-pkg";\n' },
+      { runtime: 'nodejs22.x', handler: 'index.handler' },
+    );
+    expect(await broken.fn.invoke({})).toMatchObject({ ok: false, errorType: 'Runtime.ImportModuleError' });
+    expect(broken.fn.logs().join('\n')).toContain('not-installed-pkg');
+  });
+
+  it('fails the invocation on an uncaught exception, restarts, and honours context.succeed', async () => {
+    const { fn } = await start(
+      {
+        'index.cjs':
+          'exports.handler = function (e, context) {\n' +
+          '  if (e.late) { setTimeout(() => { throw new RangeError("late failure"); }, 1); return; }\n' +
+          '  context.succeed({ legacy: true });\n' +
+          '};\n',
+      },
+      { runtime: 'nodejs22.x', handler: 'index.handler' },
+    );
+    // A handler taking two arguments that returns nothing completes at once, as on Lambda.
+    expect(await fn.invoke({})).toMatchObject({ ok: true, payload: { legacy: true } });
+    const late = await start(
+      {
+        'index.mjs':
+          'export const handler = (e) => new Promise((resolve) => {\n' +
+          '  if (e.late) setTimeout(() => { throw new RangeError("late failure"); }, 1); else resolve(process.pid);\n' +
+          '});\n',
+      },
+      { runtime: 'nodejs22.x', handler: 'index.handler' },
+    );
+    const first = await late.fn.invoke({});
+    expect(await late.fn.invoke({ late: true })).toMatchObject({
+      ok: false,
+      errorType: 'Runtime.UncaughtException',
+      errorMessage: 'late failure',
+    });
+    const second = await late.fn.invoke({});
+    expect(second.ok && first.ok && second.payload !== first.payload).toBe(true);
+  });
+
+  it('times out a handler that never settles', async () => {
+    const { fn } = await start(
+      { 'index.mjs': 'export const handler = (e) => new Promise((r) => { if (!e.hang) r("quick"); });\n' },
+      { runtime: 'nodejs22.x', handler: 'index.handler', timeout: 1 },
+    );
+    expect(await fn.invoke({ hang: true })).toMatchObject({ ok: false, errorType: 'Sandbox.Timedout' });
+    expect(await fn.invoke({})).toMatchObject({ ok: true, payload: 'quick' });
+  });
+});
+
+describe('startLocalFunction', () => {
+  it('refuses a runtime it cannot run and a missing package folder', async () => {
+    const logger = new RecordingLogger();
+    const base = { handler: 'app.handler', environment: {}, timeout: 1, memory: 128, functionName: 'f' };
+    await expect(
+      startLocalFunction({ ...base, codeDir: '.', runtime: 'java21' }, { logger }),
+    ).rejects.toThrow("runtime 'java21' cannot run locally");
+    await expect(
+      startLocalFunction({ ...base, codeDir: '/nonexistent/pkg', runtime: 'python3.12' }, { logger }),
+    ).rejects.toThrow('/nonexistent/pkg does not exist');
+  });
+
+  it('stops cleanly while an invocation runs', async () => {
+    let sleeping!: () => void;
+    const started = new Promise<void>((r) => (sleeping = r));
+    const { fn } = await start(
+      { 'app.py': 'import time\ndef handler(event, context):\n    print("sleeping")\n    time.sleep(30)\n' },
+      { handler: 'app.handler', timeout: 5 },
+      { onLog: (line: string) => line === 'sleeping' && sleeping() },
+    );
+    const pending = fn.invoke({});
+    await started;
+    await fn.stop();
+    expect(await pending).toMatchObject({ ok: false, errorType: 'Runtime.ExitError' });
+    expect(await fn.invoke({})).toMatchObject({ ok: false, errorType: 'Runtime.Stopped' });
+  });
+});

@@ -1,0 +1,164 @@
+"""unittest for runtime/python/bootstrap.py (Python 3.9+, standard library only).
+
+Run: python3 -m unittest discover -s test/local-runtime -p 'test_*.py'
+"""
+
+import http.server
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BOOTSTRAP = os.path.join(HERE, "..", "..", "runtime", "python", "bootstrap.py")
+
+spec = importlib.util.spec_from_file_location("lambda_bootstrap", BOOTSTRAP)
+bootstrap = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bootstrap)
+
+
+class FakeRuntimeApi:
+    """Serves the given events once each, records what the runtime posts, then answers 410."""
+
+    def __init__(self, events):
+        self.events = list(events)
+        self.posts = []
+        api = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                if not api.events:
+                    self.send_response(410)
+                    self.end_headers()
+                    return
+                request_id, event = api.events.pop(0)
+                body = json.dumps(event).encode()
+                self.send_response(200)
+                self.send_header("Lambda-Runtime-Aws-Request-Id", request_id)
+                self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 5000))
+                self.send_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:0:function:f")
+                self.send_header("Lambda-Runtime-Trace-Id", "Root=1-abc")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):
+                data = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                api.posts.append((self.path, json.loads(data)))
+                self.send_response(202)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def address(self):
+        return "127.0.0.1:%d" % self.server.server_address[1]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class BootstrapProcessTest(unittest.TestCase):
+    def run_runtime(self, files, handler, events):
+        root = tempfile.mkdtemp()
+        for name, text in files.items():
+            path = os.path.join(root, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(text)
+        api = FakeRuntimeApi(events)
+        self.addCleanup(api.close)
+        env = {"PATH": os.environ.get("PATH", ""), "AWS_LAMBDA_RUNTIME_API": api.address, "_HANDLER": handler,
+               "LAMBDA_TASK_ROOT": root, "AWS_LAMBDA_FUNCTION_NAME": "f"}
+        proc = subprocess.run([sys.executable, BOOTSTRAP], env=env, cwd=root, capture_output=True, text=True, timeout=30)
+        return proc, api.posts
+
+    def test_serves_events_until_the_api_goes_away(self):
+        code = "def handler(event, context):\n    print('seen', event['n'])\n    return {'n': event['n'], 'id': context.aws_request_id, 'left': context.get_remaining_time_in_millis() > 0}\n"
+        proc, posts = self.run_runtime({"app.py": code}, "app.handler", [("r1", {"n": 1}), ("r2", {"n": 2})])
+        self.assertEqual(proc.returncode, 3)
+        self.assertEqual(posts, [
+            ("/2018-06-01/runtime/invocation/r1/response", {"n": 1, "id": "r1", "left": True}),
+            ("/2018-06-01/runtime/invocation/r2/response", {"n": 2, "id": "r2", "left": True}),
+        ])
+        self.assertIn("seen 1\nseen 2\n", proc.stdout)
+
+    def test_posts_a_raised_exception(self):
+        code = "def handler(event, context):\n    raise KeyError('missing')\n"
+        proc, posts = self.run_runtime({"src/app.py": code}, "src/app.handler", [("r1", {})])
+        path, error = posts[0]
+        self.assertEqual(path, "/2018-06-01/runtime/invocation/r1/error")
+        self.assertEqual(error["errorType"], "KeyError")
+        self.assertEqual(error["errorMessage"], "'missing'")
+        self.assertTrue(any("app.py" in line for line in error["stackTrace"]))
+        self.assertIn("[ERROR] KeyError", proc.stderr)
+        self.assertIn("Traceback", proc.stderr)
+
+    def test_posts_an_init_error_and_exits(self):
+        proc, posts = self.run_runtime({"app.py": "import nowhere_to_be_found\n"}, "app.handler", [])
+        self.assertEqual(proc.returncode, 1)
+        self.assertEqual(posts[0][0], "/2018-06-01/runtime/init/error")
+        self.assertEqual(posts[0][1]["errorType"], "Runtime.ImportModuleError")
+        self.assertIn("No module named 'nowhere_to_be_found'", posts[0][1]["errorMessage"])
+
+    def test_reports_an_unserialisable_result(self):
+        code = "def handler(event, context):\n    return object()\n"
+        _, posts = self.run_runtime({"app.py": code}, "app.handler", [("r1", {})])
+        self.assertEqual(posts[0][1]["errorType"], "Runtime.MarshalError")
+
+
+class LoadHandlerTest(unittest.TestCase):
+    def setUp(self):
+        self.root = tempfile.mkdtemp()
+        sys.path.insert(0, self.root)
+        self.addCleanup(sys.path.remove, self.root)
+        os.makedirs(os.path.join(self.root, "lb_pkg"))
+        for name, text in {
+            "lb_pkg/__init__.py": "",
+            "lb_pkg/mod.py": "def fn(e, c):\n    return 'pkg'\nvalue = 3\n",
+            "lb_syntax.py": "def broken(:\n",
+        }.items():
+            with open(os.path.join(self.root, name), "w") as f:
+                f.write(text)
+
+    def test_dotted_and_slashed_modules(self):
+        self.assertEqual(bootstrap.load_handler("lb_pkg.mod.fn")(None, None), "pkg")
+        self.assertEqual(bootstrap.load_handler("lb_pkg/mod.fn")(None, None), "pkg")
+
+    def test_faults(self):
+        cases = [
+            ("nodot", "Runtime.MalformedHandlerName"),
+            ("lb_pkg.mod.absent", "Runtime.HandlerNotFound"),
+            ("lb_pkg.mod.value", "Runtime.HandlerNotFound"),
+            ("lb_missing.fn", "Runtime.ImportModuleError"),
+            ("lb_syntax.fn", "Runtime.UserCodeSyntaxError"),
+            ("sys.exit", "Runtime.BuiltInModuleConflict"),
+        ]
+        for handler, error_type in cases:
+            with self.subTest(handler=handler):
+                with self.assertRaises(bootstrap.FaultError) as caught:
+                    bootstrap.load_handler(handler)
+                self.assertEqual(caught.exception.error_type, error_type)
+
+
+class ContextTest(unittest.TestCase):
+    def test_remaining_time_counts_down_to_zero(self):
+        now = int(time.time() * 1000)
+        self.assertGreater(bootstrap.LambdaContext("r", now + 10000, "arn").get_remaining_time_in_millis(), 9000)
+        self.assertEqual(bootstrap.LambdaContext("r", now - 5, "arn").get_remaining_time_in_millis(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

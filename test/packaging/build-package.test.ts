@@ -1,0 +1,282 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, join } from 'node:path';
+import {
+  ADAPTER_FILE,
+  ADAPTER_HANDLER,
+  APP_SETTINGS_FILE,
+  buildPackage,
+  dependenciesKey,
+  handlerModuleFiles,
+  PackageTooLargeError,
+  type BuildPackageOptions,
+} from '../../src/packaging/build-package.js';
+import { collectFiles } from '../../src/packaging/collect-files.js';
+import { listZip, readZipEntry } from '../../src/packaging/zip-reader.js';
+import { runtimeAssetsDir } from '../../src/util/assets.js';
+import { RecordingLogger } from '../../src/util/logger.js';
+import { buildWheel, pythonZipInfo, tempDir } from './helpers.js';
+
+const { dir: root, cleanup } = tempDir('build');
+afterAll(cleanup);
+
+const wheels = join(root, 'wheels');
+beforeAll(async () => {
+  mkdirSync(wheels);
+  await buildWheel(wheels, 'greetlib', '1.2.0', 'def hello():\n    return "hello"\n');
+});
+
+function project(name: string, files: Record<string, string>): string {
+  const dir = join(root, name);
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  return dir;
+}
+
+function options(path: string, overrides: Partial<BuildPackageOptions> = {}): BuildPackageOptions {
+  return {
+    name: 'svc',
+    path,
+    runtime: 'python3.12',
+    architecture: 'x86_64',
+    handler: 'app.handler',
+    app: undefined,
+    requirements: undefined,
+    pipArgs: [],
+    include: [],
+    exclude: [],
+    dependenciesLayer: false,
+    outDir: join(root, 'out', basename(path)),
+    ...overrides,
+  };
+}
+
+async function names(zipPath: string): Promise<string[]> {
+  return (await listZip(zipPath)).map((e) => e.name);
+}
+
+async function touchAll(dir: string): Promise<void> {
+  const when = new Date('2030-01-02T03:04:05Z');
+  for (const f of await collectFiles(dir, { runtime: 'python3.12', defaults: false }))
+    utimesSync(f.absPath, when, when);
+}
+
+describe('buildPackage', () => {
+  it('packages a plain Python function, reports both sizes and a CodeSha256 of the zip', async () => {
+    const path = project('plain', {
+      'app.py': 'def handler(event, context):\n    return {"ok": True}\n'.repeat(50),
+      'lib/util.py': 'X = 1\n',
+      '.env': 'SECRET=x',
+      '__pycache__/app.cpython-312.pyc': 'x',
+    });
+    const logger = new RecordingLogger();
+    const result = await buildPackage(options(path), { logger });
+    expect(await names(result.zipPath)).toEqual(['app.py', 'lib/util.py']);
+    const bytes = readFileSync(result.zipPath);
+    expect(result.codeSha256).toBe(createHash('sha256').update(bytes).digest('base64'));
+    expect(result.sha256Hex).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(basename(result.zipPath)).toBe(`svc-${result.sha256Hex.slice(0, 12)}.zip`);
+    expect(result).toMatchObject({ packageBytes: bytes.length, fileCount: 2, handler: 'app.handler' });
+    expect(result.unpackedBytes).toBe(readFileSync(join(path, 'app.py')).length + 6);
+    expect(result.largest.map((l) => l.path)).toEqual(['app.py', 'lib/']);
+    expect(logger.text('info')).toMatch(
+      /^Package: \d+ bytes zipped, 2\.6 KB unzipped, 2 files \(.*svc-[0-9a-f]{12}\.zip\)$/m,
+    );
+    expect(result.dependencies).toBeUndefined();
+    expect(readdirSync(join(root, 'out', 'plain'))).toEqual([basename(result.zipPath)]); // no partial files left
+  });
+
+  it('gives the same zip after every file is touched, and keeps its own output folder out of the package', async () => {
+    const path = project('repeat', {
+      'app.py': 'def handler(e, c):\n    return 1\n',
+      'data/table.csv': 'a,b\n1,2\n',
+    });
+    const outDir = join(path, '.lambda-deploy'); // inside path: must not package the previous zip
+    const first = await buildPackage(options(path, { outDir }), { logger: new RecordingLogger() });
+    await touchAll(path);
+    const second = await buildPackage(options(path, { outDir }), { logger: new RecordingLogger() });
+    expect(second.codeSha256).toBe(first.codeSha256);
+    expect(second.zipPath).toBe(first.zipPath);
+    expect(await names(second.zipPath)).toEqual(['app.py', 'data/table.csv']);
+  });
+
+  it('packages a Node.js function as it is, node_modules included but not its cache', async () => {
+    const path = project('node', {
+      'index.mjs': 'export const handler = async () => ({ statusCode: 200 });\n',
+      'node_modules/left-pad/index.js': 'module.exports = () => "";\n',
+      'node_modules/left-pad/package.json': '{"name":"left-pad"}',
+      'node_modules/.cache/babel/x.json': '{}',
+      'requirements.txt': 'ignored for node\n',
+    });
+    const result = await buildPackage(options(path, { runtime: 'nodejs22.x', handler: 'index.handler' }), {
+      logger: new RecordingLogger(),
+    });
+    expect(await names(result.zipPath)).toEqual([
+      'index.mjs',
+      'node_modules/left-pad/index.js',
+      'node_modules/left-pad/package.json',
+      'requirements.txt',
+    ]);
+    expect(result.handler).toBe('index.handler');
+  });
+
+  it('installs requirements for Lambda into the package root, without bytecode', async () => {
+    const path = project('with-deps', {
+      'app.py': 'import greetlib\n\ndef handler(e, c):\n    return greetlib.hello()\n',
+      'requirements.txt': 'greetlib==1.2.0\n',
+    });
+    const logger = new RecordingLogger();
+    const result = await buildPackage(
+      options(path, {
+        requirements: join(path, 'requirements.txt'),
+        pipArgs: ['--no-index', '--find-links', wheels],
+      }),
+      { logger },
+    );
+    const listed = await names(result.zipPath);
+    expect(listed).toEqual(expect.arrayContaining(['app.py', 'requirements.txt', 'greetlib/__init__.py']));
+    expect(listed).toContain('greetlib-1.2.0.dist-info/METADATA');
+    expect(listed.filter((n) => /\.pyc$|__pycache__/.test(n))).toEqual([]);
+    expect(logger.lines).toContainEqual({
+      level: 'group',
+      message: 'Installing requirements (requirements.txt)',
+    });
+    expect(pythonZipInfo(result.zipPath).bad).toBeNull();
+  });
+
+  it('puts the requirements in a reproducible python/ layer zip with dependencies-layer, the code alone in the function', async () => {
+    const path = project('layered', {
+      'app.py': 'import greetlib\n\ndef handler(e, c):\n    return greetlib.hello()\n',
+      'requirements.txt': 'greetlib==1.2.0\n',
+    });
+    const build = () =>
+      buildPackage(
+        options(path, {
+          requirements: join(path, 'requirements.txt'),
+          pipArgs: ['--no-index', '--find-links', wheels],
+          dependenciesLayer: true,
+        }),
+        { logger: new RecordingLogger() },
+      );
+    const first = await build();
+    await touchAll(path);
+    const second = await build();
+    expect(await names(first.zipPath)).toEqual(['app.py', 'requirements.txt']);
+    const layer = first.dependencies!;
+    expect(basename(layer.zipPath)).toBe(`svc-deps-${layer.sha256Hex.slice(0, 12)}.zip`);
+    const layerNames = await names(layer.zipPath);
+    expect(layerNames).toContain('python/greetlib/__init__.py');
+    expect(layerNames.every((n) => n.startsWith('python/'))).toBe(true);
+    // unchanged requirements: byte-identical layer, same key, so a deploy can reuse the published layer
+    expect(second.dependencies!.codeSha256).toBe(layer.codeSha256);
+    expect(second.dependencies!.key).toBe(layer.key);
+    expect(layer.key).toBe(
+      dependenciesKey(Buffer.from('greetlib==1.2.0\n'), 'python3.12', 'x86_64', [
+        '--no-index',
+        '--find-links',
+        wheels,
+      ]),
+    );
+    expect(second.codeSha256).toBe(first.codeSha256);
+  });
+
+  it('wraps an app with the adapter and a settings file, and hands back the adapter as handler', async () => {
+    const path = project('webapp', { 'main.py': 'from flask import Flask\napp = Flask(__name__)\n' });
+    const adapterPath = join(root, 'stand-in-adapter.py');
+    writeFileSync(adapterPath, 'def handler(event, context):\n    pass\n');
+    const result = await buildPackage(options(path, { app: 'main:app', adapterPath }), {
+      logger: new RecordingLogger(),
+    });
+    expect(result.handler).toBe(ADAPTER_HANDLER);
+    expect(ADAPTER_HANDLER).toBe('_lambda_deploy_adapter.handler');
+    const entries = await listZip(result.zipPath);
+    expect(entries.map((e) => e.name)).toEqual([ADAPTER_FILE, APP_SETTINGS_FILE, 'main.py']);
+    const read = async (name: string) =>
+      (
+        await readZipEntry(
+          result.zipPath,
+          entries.find((e) => e.name === name)!,
+        )
+      ).toString();
+    expect(await read(ADAPTER_FILE)).toBe(readFileSync(adapterPath, 'utf8'));
+    expect(JSON.parse(await read(APP_SETTINGS_FILE))).toEqual({ app: 'main:app' });
+  });
+
+  it('uses the adapter shipped in runtime/python by default', async () => {
+    const path = project('webapp-default', { 'main.py': 'app = object()\n' });
+    const shipped = join(runtimeAssetsDir(), 'python', ADAPTER_FILE);
+    const attempt = buildPackage(options(path, { app: 'main:app' }), { logger: new RecordingLogger() });
+    if (existsSync(shipped)) {
+      const result = await attempt;
+      const entry = (await listZip(result.zipPath)).find((e) => e.name === ADAPTER_FILE)!;
+      expect((await readZipEntry(result.zipPath, entry)).equals(readFileSync(shipped))).toBe(true);
+    } else {
+      await expect(attempt).rejects.toThrow(/adapter shipped with lambda-deploy is missing/);
+    }
+  });
+
+  it('fails before zipping when the package is over 250 MB unzipped, listing the largest parts', async () => {
+    const path = project('too-big', { 'app.py': 'def handler(e, c): pass\n', 'models/weights.bin': '' });
+    truncateSync(join(path, 'models', 'weights.bin'), 270_000_000); // sparse: no real disk use
+    const outDir = join(root, 'out', 'too-big');
+    const attempt = buildPackage(options(path, { outDir }), { logger: new RecordingLogger() });
+    await expect(attempt).rejects.toBeInstanceOf(PackageTooLargeError);
+    await expect(attempt).rejects.toThrow(/models\/\s+257\.5 MB\s+\(270,000,000 bytes\)/);
+    expect(existsSync(outDir) ? readdirSync(outDir) : []).toEqual([]);
+  });
+
+  it('counts attached layers in the limit', async () => {
+    const path = project('layers-count', { 'app.py': 'def handler(e, c): pass\n' });
+    await expect(
+      buildPackage(options(path, { layerBytes: 262_144_000 }), { logger: new RecordingLogger() }),
+    ).rejects.toThrow(/layers 250\.0 MB/);
+  });
+
+  it('warns when the handler module is not in the package, and fails when nothing is', async () => {
+    const path = project('no-handler', { 'main.py': 'def handler(e, c): pass\n' });
+    const logger = new RecordingLogger();
+    await buildPackage(options(path), { logger });
+    expect(logger.text('warning')).toMatch(
+      /handler "app\.handler": none of app\.py, app\/__init__\.py is in the package/,
+    );
+    await expect(
+      buildPackage(options(path, { include: ['src/**'] }), { logger: new RecordingLogger() }),
+    ).rejects.toThrow(/no files to package .*include: src\/\*\* matched nothing/);
+  });
+});
+
+describe('handlerModuleFiles', () => {
+  const cases: [string, string, string | undefined, string[]][] = [
+    ['app.handler', 'python3.12', undefined, ['app.py', 'app/__init__.py']],
+    ['pkg.mod.handler', 'python3.12', undefined, ['pkg/mod.py', 'pkg/mod/__init__.py']],
+    ['src/index.handler', 'nodejs22.x', undefined, ['src/index.js', 'src/index.mjs', 'src/index.cjs']],
+    ['ignored', 'python3.12', 'service.main:api', ['service/main.py', 'service/main/__init__.py']],
+  ];
+  it.each(cases)('%s (%s, app %s)', (handler, runtime, app, expected) => {
+    expect(handlerModuleFiles(handler, runtime, app)).toEqual(expected);
+  });
+});
+
+describe('dependenciesKey', () => {
+  const base = dependenciesKey(Buffer.from('a==1\n'), 'python3.12', 'x86_64', []);
+  const cases: [string, string][] = [
+    ['requirements content', dependenciesKey(Buffer.from('a==2\n'), 'python3.12', 'x86_64', [])],
+    ['runtime', dependenciesKey(Buffer.from('a==1\n'), 'python3.13', 'x86_64', [])],
+    ['architecture', dependenciesKey(Buffer.from('a==1\n'), 'python3.12', 'arm64', [])],
+    ['pip-args', dependenciesKey(Buffer.from('a==1\n'), 'python3.12', 'x86_64', ['--pre'])],
+  ];
+  it.each(cases)('changes with the %s', (_what, other) => expect(other).not.toBe(base));
+  it('is stable', () =>
+    expect(dependenciesKey(Buffer.from('a==1\n'), 'python3.12', 'x86_64', [])).toBe(base));
+});

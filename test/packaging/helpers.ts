@@ -1,0 +1,76 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A temp folder per test file, removed by the returned cleanup. */
+export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `lambda-deploy-${prefix}-`));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface PythonZipEntry {
+  name: string;
+  mode: number;
+  compress_type: number;
+  date_time: number[];
+  file_size: number;
+  create_system: number;
+  flag_bits: number;
+  extra: number;
+}
+
+/** Reads a zip with Python's zipfile: every CRC checked (testzip), entries described. */
+export function pythonZipInfo(zipPath: string): { bad: string | null; entries: PythonZipEntry[] } {
+  const script = `
+import json, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    bad = z.testzip()
+    entries = [dict(name=i.filename, mode=i.external_attr >> 16, compress_type=i.compress_type,
+                    date_time=list(i.date_time), file_size=i.file_size, create_system=i.create_system,
+                    flag_bits=i.flag_bits, extra=len(i.extra)) for i in z.infolist()]
+print(json.dumps(dict(bad=bad, entries=entries)))
+`;
+  return JSON.parse(
+    execFileSync('python3', ['-c', script, zipPath], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }),
+  );
+}
+
+export function haveCommand(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+}
+
+/**
+ * Builds a minimal pure-Python wheel (py3-none-any) into `dir` with our zip
+ * writer: the module, METADATA, WHEEL and RECORD, as pip expects.
+ */
+export async function buildWheel(
+  dir: string,
+  name: string,
+  version: string,
+  source: string,
+): Promise<string> {
+  const { createHash } = await import('node:crypto');
+  const { writeZip } = await import('../../src/packaging/zip-writer.js');
+  const distInfo = `${name}-${version}.dist-info`;
+  const files: Record<string, Buffer> = {
+    [`${name}/__init__.py`]: Buffer.from(source),
+    [`${distInfo}/METADATA`]: Buffer.from(`Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n`),
+    [`${distInfo}/WHEEL`]: Buffer.from(
+      'Wheel-Version: 1.0\nGenerator: lambda-deploy-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n',
+    ),
+  };
+  const record = Object.entries(files)
+    .map(([path, data]) => {
+      const digest = createHash('sha256').update(data).digest('base64url');
+      return `${path},sha256=${digest},${data.length}\n`;
+    })
+    .join('');
+  files[`${distInfo}/RECORD`] = Buffer.from(`${record}${distInfo}/RECORD,,\n`);
+  const wheel = join(dir, `${name}-${version}-py3-none-any.whl`);
+  await writeZip(
+    wheel,
+    Object.entries(files).map(([path, data]) => ({ name: path, data })),
+  );
+  return wheel;
+}

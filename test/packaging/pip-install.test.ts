@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  createCommandRunner,
+  explainPipFailure,
+  pipInstall,
+  PipInstallError,
+  type CommandRunner,
+} from '../../src/packaging/pip-install.js';
+import { RecordingLogger } from '../../src/util/logger.js';
+import { buildWheel, tempDir } from './helpers.js';
+
+const { dir: root, cleanup } = tempDir('pip');
+afterAll(cleanup);
+
+const wheels = join(root, 'wheels');
+beforeAll(async () => {
+  mkdirSync(wheels);
+  await buildWheel(wheels, 'greetlib', '1.2.0', 'def hello():\n    return "hello"\n');
+});
+
+function requirements(name: string, content: string): string {
+  const path = join(root, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+/** Stands in for pip: records the call, answers as told. */
+function fakeRunner(
+  answer: { exitCode: number; output: string },
+  effect?: (args: readonly string[]) => void,
+) {
+  const calls: { command: string; args: readonly string[] }[] = [];
+  const runner: CommandRunner = {
+    async run(command, args) {
+      calls.push({ command, args });
+      effect?.(args);
+      return answer;
+    },
+  };
+  return { runner, calls };
+}
+
+describe('pipInstall with a stand-in pip', () => {
+  it('runs python3 -m pip for the Lambda platform and strips bytecode afterwards', async () => {
+    const target = join(root, 'fake-target');
+    mkdirSync(target);
+    const { runner, calls } = fakeRunner({ exitCode: 0, output: '' }, () => {
+      mkdirSync(join(target, 'pkg', '__pycache__'), { recursive: true });
+      writeFileSync(join(target, 'pkg', '__init__.py'), '');
+      writeFileSync(join(target, 'pkg', '__pycache__', '__init__.cpython-311.pyc'), 'x');
+      writeFileSync(join(target, 'pkg', 'stale.pyc'), 'x');
+      mkdirSync(join(target, 'pkg-1.0.dist-info'));
+      writeFileSync(join(target, 'pkg-1.0.dist-info', 'RECORD'), '');
+    });
+    await pipInstall(
+      {
+        requirements: '/r.txt',
+        targetDir: target,
+        runtime: 'python3.11',
+        architecture: 'x86_64',
+        pipArgs: ['--pre'],
+      },
+      { logger: new RecordingLogger(), runner, env: { LAMBDA_DEPLOY_PYTHON: '/opt/py/bin/python3' } },
+    );
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.command).toBe('/opt/py/bin/python3');
+    const args = calls[0]!.args.join(' ');
+    expect(args).toMatch(/^-m pip install --requirement \/r\.txt --target /);
+    expect(args).toContain('--platform manylinux_2_26_x86_64');
+    expect(args).not.toContain('manylinux_2_27');
+    expect(args).toContain('--python-version 3.11');
+    expect(args).toMatch(/--pre$/);
+    expect(readdirSync(join(target, 'pkg'))).toEqual(['__init__.py']);
+    expect(existsSync(join(target, 'pkg-1.0.dist-info', 'RECORD'))).toBe(true);
+  });
+
+  it('turns "no matching distribution" into an error naming the package, the platform and the ways out', async () => {
+    const output =
+      'ERROR: Could not find a version that satisfies the requirement psycopg2==2.9.9 (from versions: none)\n' +
+      'ERROR: No matching distribution found for psycopg2==2.9.9\n';
+    const { runner } = fakeRunner({ exitCode: 1, output });
+    const error = await pipInstall(
+      { requirements: '/r.txt', targetDir: root, runtime: 'python3.12', architecture: 'arm64' },
+      { logger: new RecordingLogger(), runner },
+    ).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(PipInstallError);
+    const message = (error as Error).message;
+    expect(message).toContain('"psycopg2==2.9.9" (package psycopg2)');
+    expect(message).toContain('python3.12 on Amazon Linux 2023, aarch64 (manylinux_2_34 and older)');
+    expect(message).toContain('manylinux wheels for aarch64 and Python 3.12');
+    expect(message).toContain('--find-links');
+    expect(message).toContain('public.ecr.aws/lambda/python:3.12');
+  });
+
+  it('shows the end of pip output for other failures', () => {
+    const message = explainPipFailure('line 1\nERROR: Invalid requirement: "==="\n', {
+      requirements: '/r.txt',
+      targetDir: '/t',
+      runtime: 'python3.9',
+      architecture: 'x86_64',
+    });
+    expect(message).toMatch(/pip install -r \/r\.txt failed for python3\.9 on Amazon Linux 2, x86_64/);
+    expect(message).toContain('Invalid requirement');
+  });
+
+  it('says how to get a Python when python3 is missing', async () => {
+    const runner: CommandRunner = {
+      run: async () => {
+        throw Object.assign(new Error('spawn python3 ENOENT'), { code: 'ENOENT' });
+      },
+    };
+    await expect(
+      pipInstall(
+        { requirements: '/r.txt', targetDir: root, runtime: 'python3.12', architecture: 'x86_64' },
+        { logger: new RecordingLogger(), runner, env: {} },
+      ),
+    ).rejects.toThrow(/python3 was not found.*actions\/setup-python.*LAMBDA_DEPLOY_PYTHON/);
+  });
+});
+
+describe('pipInstall with the real pip (local wheels only)', () => {
+  it('installs a wheel from --find-links into the target, streaming pip output to the log', async () => {
+    const target = join(root, 'real-target');
+    mkdirSync(target);
+    const logger = new RecordingLogger();
+    await pipInstall(
+      {
+        requirements: requirements('ok.txt', 'greetlib==1.2.0\n'),
+        targetDir: target,
+        runtime: 'python3.12',
+        architecture: 'x86_64',
+        pipArgs: ['--no-index', '--find-links', wheels],
+      },
+      { logger, runner: createCommandRunner(logger) },
+    );
+    expect(readdirSync(join(target, 'greetlib'))).toEqual(['__init__.py']);
+    expect(existsSync(join(target, 'greetlib-1.2.0.dist-info', 'METADATA'))).toBe(true);
+    expect(logger.text('info')).toMatch(/Successfully installed greetlib-1\.2\.0/);
+  });
+
+  it('fails with the missing package named when no wheel exists', async () => {
+    const target = join(root, 'missing-target');
+    mkdirSync(target);
+    const logger = new RecordingLogger();
+    const attempt = pipInstall(
+      {
+        requirements: requirements('missing.txt', 'greetlib==1.2.0\nno-such-lambda-lib>=2\n'),
+        targetDir: target,
+        runtime: 'python3.11',
+        architecture: 'arm64',
+        pipArgs: ['--no-index', '--find-links', wheels],
+      },
+      { logger, runner: createCommandRunner(logger) },
+    );
+    await expect(attempt).rejects.toThrow(
+      /no installable wheel for "no-such-lambda-lib>=2" \(package no-such-lambda-lib\) for python3\.11 on Amazon Linux 2, aarch64/,
+    );
+  });
+});

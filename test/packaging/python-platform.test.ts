@@ -1,0 +1,79 @@
+import { describe, expect, it } from '@jest/globals';
+import { PYTHON_RUNTIMES } from '../../src/settings/settings.js';
+import { lambdaPythonPlatform, pipInstallArgs } from '../../src/packaging/python-platform.js';
+
+describe('lambdaPythonPlatform', () => {
+  const cases: [string, 'x86_64' | 'arm64', string, number, string, string][] = [
+    ['python3.9', 'x86_64', 'Amazon Linux 2', 26, 'x86_64', '3.9'],
+    ['python3.10', 'arm64', 'Amazon Linux 2', 26, 'aarch64', '3.10'],
+    ['python3.11', 'x86_64', 'Amazon Linux 2', 26, 'x86_64', '3.11'],
+    ['python3.12', 'x86_64', 'Amazon Linux 2023', 34, 'x86_64', '3.12'],
+    ['python3.13', 'arm64', 'Amazon Linux 2023', 34, 'aarch64', '3.13'],
+    ['python3.14', 'x86_64', 'Amazon Linux 2023', 34, 'x86_64', '3.14'],
+  ];
+  it.each(cases)('%s on %s runs on %s with glibc 2.%d', (runtime, arch, os, glibcMinor, machine, version) => {
+    const p = lambdaPythonPlatform(runtime, arch);
+    expect(p.os).toBe(os);
+    expect(p.glibc).toEqual([2, glibcMinor]);
+    expect(p.machine).toBe(machine);
+    expect(p.pythonVersion).toBe(version);
+    // newest accepted tag first, nothing newer than the runtime's glibc
+    expect(p.tags[0]).toBe(`manylinux_2_${glibcMinor}_${machine}`);
+    expect(p.tags).not.toContain(`manylinux_2_${glibcMinor + 1}_${machine}`);
+    expect(p.tags).toContain(`manylinux_2_17_${machine}`);
+    expect(p.tags).toContain(`manylinux2014_${machine}`);
+    expect(p.tags.every((t) => t.endsWith(`_${machine}`))).toBe(true);
+    expect(p.description).toBe(`${runtime} on ${os}, ${machine} (manylinux_2_${glibcMinor} and older)`);
+  });
+
+  it('lists every manylinux_2_x tag from 2.17 up to the glibc, plus the legacy aliases on x86_64', () => {
+    expect(lambdaPythonPlatform('python3.11', 'x86_64').tags).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => `manylinux_2_${26 - i}_x86_64`),
+      'manylinux2014_x86_64',
+      'manylinux_2_12_x86_64',
+      'manylinux2010_x86_64',
+      'manylinux_2_5_x86_64',
+      'manylinux1_x86_64',
+    ]);
+    // manylinux2014 is the oldest aarch64 tag there is
+    expect(lambdaPythonPlatform('python3.12', 'arm64').tags.at(-1)).toBe('manylinux2014_aarch64');
+  });
+
+  it('covers every runtime settings accept, and refuses others', () => {
+    for (const runtime of PYTHON_RUNTIMES)
+      expect(() => lambdaPythonPlatform(runtime, 'x86_64')).not.toThrow();
+    expect(() => lambdaPythonPlatform('nodejs22.x', 'x86_64')).toThrow(/not a Python runtime/);
+  });
+});
+
+describe('pipInstallArgs', () => {
+  const base = {
+    runtime: 'python3.12',
+    architecture: 'arm64' as const,
+    requirements: '/p/requirements.txt',
+    target: '/t',
+  };
+
+  it('targets the Lambda platform, binary wheels only, no bytecode, user pip-args last', () => {
+    const args = pipInstallArgs({ ...base, pipArgs: ['--index-url', 'https://pypi.example.com/simple'] });
+    expect(args.slice(0, 5)).toEqual(['install', '--requirement', '/p/requirements.txt', '--target', '/t']);
+    const platforms = args.flatMap((a, i) => (a === '--platform' ? [args[i + 1]] : []));
+    expect(platforms).toEqual(lambdaPythonPlatform('python3.12', 'arm64').tags);
+    expect(args.join(' ')).toContain('--implementation cp --python-version 3.12');
+    expect(args).toContain('--only-binary=:all:');
+    expect(args).toContain('--no-compile');
+    expect(args).toContain('--disable-pip-version-check');
+    expect(args).toContain('--no-input');
+    expect(args.slice(-2)).toEqual(['--index-url', 'https://pypi.example.com/simple']);
+  });
+
+  const overrides: [string, string[], string, boolean][] = [
+    ['--platform given: ours dropped', ['--platform', 'manylinux_2_28_x86_64'], '--implementation', false],
+    ['--python-version=3.11 given: ours dropped', ['--python-version=3.11'], '--platform', false],
+    ['--only-binary given: ours dropped', ['--only-binary', 'numpy'], '--only-binary=:all:', false],
+    ['unrelated args keep ours', ['--no-index', '--find-links', '/w'], '--platform', true],
+  ];
+  it.each(overrides)('%s', (_what, pipArgs, option, present) => {
+    expect(pipInstallArgs({ ...base, pipArgs }).includes(option)).toBe(present);
+  });
+});

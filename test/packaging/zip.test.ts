@@ -1,0 +1,281 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  cpSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+  chmodSync,
+  readdirSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { extractZip, listZip, readZipDirectory, readZipEntry } from '../../src/packaging/zip-reader.js';
+import { compareZipNames, writeZip, type ZipEntrySource } from '../../src/packaging/zip-writer.js';
+import { collectFiles } from '../../src/packaging/collect-files.js';
+import { haveCommand, pythonZipInfo, tempDir } from './helpers.js';
+
+const { dir: root, cleanup } = tempDir('zip');
+afterAll(cleanup);
+
+let counter = 0;
+const out = (): string => join(root, `out-${counter++}.zip`);
+
+/** Text that deflates well, and bytes that do not. */
+const text = Buffer.from('def handler(event, context):\n    return {"statusCode": 200}\n'.repeat(200));
+const noise = createHash('sha512')
+  .update('seed')
+  .digest()
+  .toString('hex')
+  .split('')
+  .map((c, i) => String.fromCharCode((c.charCodeAt(0) * 7919 + i * 104729) % 256))
+  .join('');
+const random = Buffer.concat(
+  Array.from({ length: 64 }, (_, i) => createHash('sha256').update(`${noise}${i}`).digest()),
+);
+
+function makeTree(dir: string): void {
+  mkdirSync(join(dir, 'pkg', 'sub'), { recursive: true });
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  writeFileSync(join(dir, 'app.py'), text);
+  writeFileSync(join(dir, 'pkg', '__init__.py'), '');
+  writeFileSync(join(dir, 'pkg', 'sub', 'data.bin'), random);
+  writeFileSync(join(dir, 'pkg', 'Ünïcødé 名前.txt'), 'unicode ✓\n');
+  writeFileSync(join(dir, 'bin', 'tool'), '#!/bin/sh\necho hi\n');
+  chmodSync(join(dir, 'bin', 'tool'), 0o755);
+  chmodSync(join(dir, 'app.py'), 0o600); // odd permissions are normalized to 0644
+}
+
+async function zipTree(dir: string, zipPath: string, options = {}) {
+  const files = await collectFiles(dir, { runtime: 'python3.12' });
+  return writeZip(
+    zipPath,
+    files.map((f) => ({ name: f.path, file: f.absPath, size: f.size, executable: f.executable })),
+    options,
+  );
+}
+
+describe('writeZip', () => {
+  const tree = join(root, 'tree');
+  makeTree(tree);
+
+  it('writes entries sorted by UTF-8 bytes, with one timestamp, normalized modes, UTF-8 names and no extras', async () => {
+    const zipPath = out();
+    const result = await zipTree(tree, zipPath);
+    const entries = await listZip(zipPath);
+    const names = entries.map((e) => e.name);
+    expect(names).toEqual([
+      'app.py',
+      'bin/tool',
+      'pkg/__init__.py',
+      'pkg/sub/data.bin',
+      'pkg/Ünïcødé 名前.txt',
+    ]);
+    expect([...names].sort(compareZipNames)).toEqual(names);
+    for (const e of entries) {
+      expect(e.flags & 0x0800).toBe(0x0800);
+      expect(e.versionMadeBy >> 8).toBe(3);
+      expect([e.dosTime, e.dosDate]).toEqual([0, 0x21]);
+      expect(e.extraLength).toBe(0);
+    }
+    const byName = Object.fromEntries(entries.map((e) => [e.name, e]));
+    expect(byName['bin/tool']!.unixMode).toBe(0o100755);
+    expect(byName['app.py']!.unixMode).toBe(0o100644);
+    expect(byName['app.py']!.method).toBe(8);
+    expect(byName['app.py']!.compressedSize).toBeLessThan(text.length / 5);
+    // Random bytes do not shrink: stored, not inflated by deflate's overhead.
+    expect(byName['pkg/sub/data.bin']!.method).toBe(0);
+    expect(byName['pkg/sub/data.bin']!.compressedSize).toBe(random.length);
+    expect(byName['pkg/__init__.py']).toMatchObject({ method: 0, size: 0, compressedSize: 0 });
+    expect(result.entries).toBe(5);
+    expect(result.unpackedBytes).toBe(entries.reduce((n, e) => n + e.size, 0));
+    const bytes = readFileSync(zipPath);
+    expect(result.bytes).toBe(bytes.length);
+    expect(result.sha256Hex).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(result.sha256Base64).toBe(createHash('sha256').update(bytes).digest('base64'));
+  });
+
+  it("is read back by Python's zipfile with every CRC right and the same modes", async () => {
+    const zipPath = out();
+    await zipTree(tree, zipPath);
+    const info = pythonZipInfo(zipPath);
+    expect(info.bad).toBeNull();
+    expect(info.entries.map((e) => [e.name, e.mode.toString(8), e.create_system, e.extra])).toEqual([
+      ['app.py', '100644', 3, 0],
+      ['bin/tool', '100755', 3, 0],
+      ['pkg/__init__.py', '100644', 3, 0],
+      ['pkg/sub/data.bin', '100644', 3, 0],
+      ['pkg/Ünïcødé 名前.txt', '100644', 3, 0],
+    ]);
+    expect(info.entries.every((e) => e.date_time.join() === '1980,1,1,0,0,0')).toBe(true);
+  });
+
+  (haveCommand('unzip') ? it : it.skip)(
+    'passes Info-ZIP unzip -t and lists the Unix modes with unzip -Z',
+    async () => {
+      const zipPath = out();
+      await zipTree(tree, zipPath);
+      expect(execFileSync('unzip', ['-t', zipPath], { encoding: 'utf8' })).toMatch(/No errors detected/);
+      const listing = execFileSync('unzip', ['-Z', zipPath], { encoding: 'utf8' });
+      expect(listing).toMatch(/-rwxr-xr-x .* unx .* bin\/tool/);
+      expect(listing).toMatch(/-rw-r--r-- .* unx .* app\.py/);
+    },
+  );
+
+  it('gives the same bytes after every file is touched and after the folder is copied elsewhere', async () => {
+    const first = await zipTree(tree, out());
+    const later = new Date('2031-05-06T07:08:09Z');
+    for (const f of await collectFiles(tree, { runtime: 'python3.12' })) utimesSync(f.absPath, later, later);
+    const touched = await zipTree(tree, out());
+    const copy = join(root, 'elsewhere', 'deeper', 'copy');
+    cpSync(tree, copy, { recursive: true });
+    const copied = await zipTree(copy, out(), { concurrency: 1 });
+    const bigWindow = await zipTree(tree, out(), { concurrency: 16, maxBufferedBytes: 1 });
+    expect(touched.sha256Hex).toBe(first.sha256Hex);
+    expect(copied.sha256Hex).toBe(first.sha256Hex);
+    expect(bigWindow.sha256Hex).toBe(first.sha256Hex);
+    expect(readFileSync(touched.path).equals(readFileSync(first.path))).toBe(true);
+  });
+
+  it('extracts with our reader: same contents, executable bit kept', async () => {
+    const zipPath = out();
+    await zipTree(tree, zipPath);
+    const dest = join(root, 'extracted');
+    const { files, bytes } = await extractZip(zipPath, dest);
+    expect(files).toBe(5);
+    expect(bytes).toBe(
+      text.length + random.length + Buffer.byteLength('unicode ✓\n') + '#!/bin/sh\necho hi\n'.length,
+    );
+    expect(readFileSync(join(dest, 'app.py')).equals(text)).toBe(true);
+    expect(readFileSync(join(dest, 'pkg', 'sub', 'data.bin')).equals(random)).toBe(true);
+    expect(readFileSync(join(dest, 'pkg', 'Ünïcødé 名前.txt'), 'utf8')).toBe('unicode ✓\n');
+    expect(statSync(join(dest, 'bin', 'tool')).mode & 0o777).toBe(0o755);
+    expect(statSync(join(dest, 'app.py')).mode & 0o777).toBe(0o644);
+    expect(statSync(join(dest, 'pkg', '__init__.py')).size).toBe(0);
+  });
+
+  it('compresses big files through a temp file with the same result as in memory', async () => {
+    const big = Buffer.concat([text, random, text, text]);
+    const sources: ZipEntrySource[] = [
+      { name: 'big.txt', data: undefined, file: join(root, 'big.txt') },
+      { name: 'random.bin', file: join(root, 'random.bin') },
+    ];
+    writeFileSync(join(root, 'big.txt'), big);
+    writeFileSync(join(root, 'random.bin'), random);
+    const inMemory = await writeZip(out(), sources);
+    const streamed = await writeZip(out(), sources, { largeFileBytes: 1024, tempDir: root });
+    expect(streamed.sha256Hex).toBe(inMemory.sha256Hex);
+    const entries = await listZip(streamed.path);
+    expect(entries.map((e) => e.method)).toEqual([8, 0]);
+    expect((await readZipEntry(streamed.path, entries[0]!)).equals(big)).toBe(true);
+    expect(readdirSync(root).filter((n) => n.startsWith('lambda-deploy-zip-'))).toEqual([]);
+  });
+
+  it('refuses duplicate and unsafe names, and leaves no partial zip behind', async () => {
+    await expect(
+      writeZip(out(), [
+        { name: 'a', data: text },
+        { name: 'a', data: text },
+      ]),
+    ).rejects.toThrow(/given twice/);
+    for (const name of ['../evil', '/abs', 'a//b', 'a\\b', 'dir/']) {
+      await expect(writeZip(out(), [{ name, data: text }])).rejects.toThrow(/not a relative path/);
+    }
+    const target = out();
+    await expect(
+      writeZip(target, [
+        { name: 'ok', data: text },
+        { name: 'gone', file: join(root, 'no-such-file'), size: 10 },
+      ]),
+    ).rejects.toThrow(/ENOENT/);
+    expect(() => statSync(target)).toThrow();
+  });
+
+  it('writes ZIP64 records that Python, unzip and our reader understand (forced)', async () => {
+    const zipPath = out();
+    const result = await writeZip(
+      zipPath,
+      [
+        { name: 'a.txt', data: text },
+        { name: 'b.bin', data: random },
+        { name: 'empty', data: Buffer.alloc(0) },
+      ],
+      { forceZip64: true },
+    );
+    const { entries, zip64 } = await readZipDirectory(zipPath);
+    expect(zip64).toBe(true);
+    expect(entries.map((e) => [e.name, e.size, e.versionNeeded])).toEqual([
+      ['a.txt', text.length, 45],
+      ['b.bin', random.length, 45],
+      ['empty', 0, 45],
+    ]);
+    expect(entries[1]!.localHeaderOffset).toBeGreaterThan(0);
+    expect((await readZipEntry(zipPath, entries[1]!)).equals(random)).toBe(true);
+    expect(pythonZipInfo(zipPath).bad).toBeNull();
+    if (haveCommand('unzip'))
+      expect(execFileSync('unzip', ['-t', zipPath], { encoding: 'utf8' })).toMatch(/No errors/);
+    expect(result.entries).toBe(3);
+  });
+
+  it('switches to ZIP64 past 65,535 entries', async () => {
+    const count = 65_540;
+    const sources = Array.from({ length: count }, (_, i) => ({
+      name: `f/${String(i).padStart(5, '0')}`,
+      data: i % 1000 === 0 ? text : Buffer.alloc(0),
+    }));
+    const zipPath = out();
+    const result = await writeZip(zipPath, sources);
+    const { entries, zip64 } = await readZipDirectory(zipPath);
+    expect(zip64).toBe(true);
+    expect(entries.length).toBe(count);
+    expect(result.entries).toBe(count);
+    const py = execFileSync(
+      'python3',
+      [
+        '-c',
+        'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(len(z.infolist()), z.testzip())',
+        zipPath,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(py.trim()).toBe(`${count} None`);
+  });
+});
+
+describe('extractZip', () => {
+  it('refuses entries that would escape the destination', async () => {
+    // Python's zipfile writes the name as given: a hostile archive.
+    const evil = join(root, 'evil.zip');
+    execFileSync('python3', [
+      '-c',
+      'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], "w"); z.writestr("../escaped.txt", "x"); z.close()',
+      evil,
+    ]);
+    await expect(extractZip(evil, join(root, 'evil-out'))).rejects.toThrow(/outside/);
+    expect(() => statSync(join(root, 'escaped.txt'))).toThrow();
+  });
+
+  it('detects a corrupted entry by its CRC', async () => {
+    const zipPath = out();
+    await writeZip(zipPath, [{ name: 'r.bin', data: random }]);
+    const bytes = readFileSync(zipPath);
+    const at = 30 + 'r.bin'.length + 100; // inside the stored data
+    bytes[at] = bytes[at]! ^ 0xff;
+    writeFileSync(zipPath, bytes);
+    await expect(extractZip(zipPath, join(root, 'corrupt-out'))).rejects.toThrow(/CRC/);
+  });
+
+  it('reads zips made by other tools (Python zipfile, deflated, no Unix modes)', async () => {
+    const other = join(root, 'other.zip');
+    execFileSync('python3', [
+      '-c',
+      'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED); z.writestr("d/x.txt", "hello " * 100); z.close()',
+      other,
+    ]);
+    const dest = join(root, 'other-out');
+    await extractZip(other, dest);
+    expect(readFileSync(join(dest, 'd', 'x.txt'), 'utf8')).toBe('hello '.repeat(100));
+  });
+});

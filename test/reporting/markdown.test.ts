@@ -1,0 +1,65 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  cell,
+  code,
+  details,
+  fenced,
+  formatBytes,
+  formatDuration,
+  link,
+  shortSha,
+} from '../../src/reporting/markdown.js';
+
+describe('formatBytes', () => {
+  it.each([
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1024, '1.0 KB'],
+    [1536, '1.5 KB'],
+    [52_428_800, '50 MB'],
+    [262_144_000, '250 MB'],
+    [3 * 1024 ** 3, '3.0 GB'],
+    [-1, '?'],
+  ])('%i', (bytes, text) => {
+    expect(formatBytes(bytes)).toBe(text);
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [850, '850 ms'],
+    [1_000, '1 s'],
+    [42_400, '42 s'],
+    [60_000, '1 min'],
+    [125_000, '2 min 5 s'],
+  ])('%i', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe('markdown pieces', () => {
+  it('cells keep pipes and newlines from breaking the table', () => {
+    expect(cell('a|b\nc')).toBe('a\\|b c');
+  });
+  it('inline code survives backticks', () => {
+    expect(code('x')).toBe('`x`');
+    expect(code('a`b')).toBe('`` a`b ``');
+  });
+  it('a fence the content cannot close', () => {
+    expect(fenced('a\n```\nb')).toBe('````text\na\n```\nb\n````');
+    expect(fenced('plain\n\n')).toBe('```text\nplain\n```');
+  });
+  it('links escape what would end them', () => {
+    expect(link('https://x.example.com/a b)')).toBe(
+      '[https://x.example.com/a b)](https://x.example.com/a%20b%29)',
+    );
+  });
+  it('details leave a blank line so Markdown renders inside', () => {
+    expect(details('Logs <fn>', 'body')).toBe(
+      '<details><summary>Logs &lt;fn&gt;</summary>\n\nbody\n\n</details>',
+    );
+  });
+  it('short sha', () => {
+    expect(shortSha('0123456789abcdef')).toBe('0123456');
+  });
+});

@@ -1,0 +1,312 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { GitHubContext } from '../../src/github/github-context.js';
+import { createGitHubApi } from '../../src/reporting/github-api.js';
+import { commentMarker, upsertStickyComment } from '../../src/reporting/pr-comment.js';
+import { reportDeploy, reportUndeploy, type ReportOptions } from '../../src/reporting/report.js';
+import { RecordingLogger } from '../../src/util/logger.js';
+import { denyWith403, startGitHubRecorder, type GitHubRecorder } from '../support/github-recorder.js';
+import { API_KEY, failureOutcome, successOutcome, TOKEN, undeployOutcome } from './outcomes.js';
+
+const HEAD_SHA = 'feedfacefeedfacefeedfacefeedfacefeedface';
+const RUN_URL = 'https://github.com/octo/repo/actions/runs/42';
+
+let recorder: GitHubRecorder | undefined;
+afterEach(async () => {
+  await recorder?.close();
+  recorder = undefined;
+});
+
+async function start(options: Parameters<typeof startGitHubRecorder>[0] = {}): Promise<GitHubRecorder> {
+  recorder = await startGitHubRecorder(options);
+  return recorder;
+}
+
+function ctx(gh: GitHubRecorder): GitHubContext {
+  return {
+    eventName: 'pull_request',
+    payload: { number: 12, pull_request: { number: 12, head: { sha: HEAD_SHA } } },
+    ref: 'refs/pull/12/merge',
+    sha: 'merge0000merge0000merge0000merge0000merg',
+    repository: 'octo/repo',
+    serverUrl: 'https://github.com',
+    apiUrl: gh.url,
+    runId: '42',
+    runAttempt: '1',
+    runUrl: RUN_URL,
+  };
+}
+
+function options(gh: GitHubRecorder, extra: Partial<ReportOptions> = {}): ReportOptions {
+  return {
+    ctx: ctx(gh),
+    token: TOKEN,
+    pullRequest: 12,
+    comment: true,
+    deployment: true,
+    secrets: [API_KEY],
+    protectedStages: ['main'],
+    ...extra,
+  };
+}
+
+describe('sticky pull request comment', () => {
+  it('is created on the first push and updated in place on the second', async () => {
+    const gh = await start();
+    const logger = new RecordingLogger();
+    const first = await reportDeploy(successOutcome({ version: '1', previousVersion: '' }), options(gh), {
+      logger,
+    });
+    expect(first.comment?.action).toBe('created');
+    expect(gh.comments).toHaveLength(1);
+    expect(gh.comments[0]?.issue).toBe(12);
+    expect(gh.comments[0]?.body.startsWith(commentMarker('shop', 'pr-12'))).toBe(true);
+    expect(gh.comments[0]?.body).toContain('| **Version** | 1 (first deploy) |');
+
+    const second = await reportDeploy(successOutcome({ version: '2', previousVersion: '1' }), options(gh), {
+      logger,
+    });
+    expect(second.comment).toEqual({ action: 'updated', id: first.comment?.id });
+    expect(gh.comments).toHaveLength(1);
+    expect(gh.comments[0]?.body).toContain('| **Version** | 2 (previous: 1) |');
+    expect(gh.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+    expect(gh.requests[0]?.headers.authorization).toBe(`token ${TOKEN}`);
+    expect(logger.text('warning')).toBe('');
+  });
+
+  it('finds its comment on a later page', async () => {
+    const gh = await start({ maxPerPage: 2 });
+    for (let i = 0; i < 5; i++) gh.addComment(12, `review comment ${i}`);
+    const ours = gh.addComment(12, `${commentMarker('shop', 'pr-12')}\nold body`, 'github-actions[bot]');
+    gh.addComment(12, 'later comment');
+    const result = await reportDeploy(successOutcome(), options(gh), { logger: new RecordingLogger() });
+    expect(result.comment).toEqual({ action: 'updated', id: ours.id });
+    expect(gh.comments).toHaveLength(7);
+    expect(ours.body).toContain('### ✅ `shop` deployed to `pr-12`');
+    const listed = gh.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/issues/12/comments'));
+    expect(listed.map((r) => r.query.page ?? '1')).toEqual(['1', '2', '3', '4']);
+  });
+
+  it('keeps one comment per project and stage', async () => {
+    const gh = await start();
+    gh.addComment(12, `${commentMarker('other', 'pr-12')}\nother project`);
+    await reportDeploy(successOutcome(), options(gh), { logger: new RecordingLogger() });
+    expect(gh.comments).toHaveLength(2);
+    expect(gh.comments[0]?.body).toContain('other project');
+  });
+
+  it('posts a new comment when ours was deleted meanwhile', async () => {
+    const gh = await start();
+    const api = createGitHubApi({ token: TOKEN, apiUrl: gh.url, repository: 'octo/repo' });
+    const stale = {
+      ...api,
+      listIssueComments: async () => [{ id: 999_999, body: commentMarker('shop', 'pr-12') }],
+    };
+    const result = await upsertStickyComment(
+      stale,
+      { pullRequest: 12, project: 'shop', stage: 'pr-12', body: 'hi' },
+      { logger: new RecordingLogger() },
+    );
+    expect(result.action).toBe('created');
+    expect(gh.comments[0]?.body).toBe(`${commentMarker('shop', 'pr-12')}\nhi`);
+  });
+
+  it('shows the failure with its logs, and no secret', async () => {
+    const gh = await start();
+    const result = await reportDeploy(failureOutcome(), options(gh), { logger: new RecordingLogger() });
+    const body = gh.comments[0]?.body ?? '';
+    expect(body).toContain('### ❌ `shop` deploy to `pr-12` failed');
+    expect(body).toContain('<details><summary>Function logs: shop-pr-12</summary>');
+    expect(body).toContain("KeyError: 'DATABASE_URL'");
+    expect(body).toContain(`[the workflow run](${RUN_URL})`);
+    for (const text of [body, result.markdown, JSON.stringify(gh.requests.map((r) => r.body))]) {
+      expect(text).not.toContain(API_KEY);
+      expect(text).not.toContain(TOKEN);
+      expect(text).not.toContain('wJalrXUtnFEMI');
+    }
+  });
+
+  it('says "Preview removed" after undeploy', async () => {
+    const gh = await start();
+    await reportDeploy(successOutcome(), options(gh), { logger: new RecordingLogger() });
+    const result = await reportUndeploy(undeployOutcome(), options(gh), { logger: new RecordingLogger() });
+    expect(result.comment?.action).toBe('updated');
+    expect(gh.comments).toHaveLength(1);
+    expect(gh.comments[0]?.body).toContain('### 🗑️ Preview removed');
+    expect(result.markdown).toContain('### 🗑️ `shop` stage `pr-12` removed');
+  });
+
+  it('is not posted without a pull request number or with comment: false', async () => {
+    const gh = await start();
+    await reportDeploy(successOutcome(), options(gh, { pullRequest: undefined, deployment: false }), {
+      logger: new RecordingLogger(),
+    });
+    await reportDeploy(successOutcome(), options(gh, { comment: false, deployment: false }), {
+      logger: new RecordingLogger(),
+    });
+    expect(gh.requests).toHaveLength(0);
+  });
+});
+
+describe('GitHub Deployment', () => {
+  it('records success with the environment URL, on the pull request head', async () => {
+    const gh = await start();
+    const result = await reportDeploy(successOutcome(), options(gh, { comment: false }), {
+      logger: new RecordingLogger(),
+    });
+    expect(gh.deployments).toHaveLength(1);
+    expect(gh.deployments[0]).toMatchObject({
+      ref: HEAD_SHA,
+      environment: 'shop/pr-12',
+      transientEnvironment: true,
+      productionEnvironment: false,
+      autoMerge: false,
+      requiredContexts: [],
+    });
+    expect(result.deploymentId).toBe(gh.deployments[0]?.id);
+    expect(gh.statusesOf(result.deploymentId as number).map((s) => s.state)).toEqual([
+      'in_progress',
+      'success',
+    ]);
+    expect(gh.statuses[1]).toMatchObject({
+      environmentUrl: 'https://abc123.execute-api.us-east-1.amazonaws.com',
+      logUrl: RUN_URL,
+      description: 'Version 5 is live',
+    });
+  });
+
+  it('records failure with the run as log URL', async () => {
+    const gh = await start();
+    await reportDeploy(failureOutcome(), options(gh, { comment: false }), { logger: new RecordingLogger() });
+    const final = gh.statuses.at(-1);
+    expect(final).toMatchObject({
+      state: 'failure',
+      logUrl: RUN_URL,
+      environmentUrl: '',
+      description: 'Failed; rolled back to version 4',
+    });
+  });
+
+  it('keeps a long failure description within GitHub’s 140 characters', async () => {
+    const gh = await start();
+    const result = await reportDeploy(
+      failureOutcome({ rolledBack: false, error: 'x'.repeat(500) }),
+      options(gh, { comment: false }),
+      {
+        logger: new RecordingLogger(),
+      },
+    );
+    expect(result.warnings).toEqual([]);
+    expect(gh.statuses.at(-1)?.description).toHaveLength(140);
+  });
+
+  it('marks a protected branch stage as production, not transient', async () => {
+    const gh = await start();
+    const c = { ...ctx(gh), eventName: 'push', payload: {}, sha: HEAD_SHA };
+    await reportDeploy(
+      successOutcome({ stage: 'main', sha: HEAD_SHA }),
+      options(gh, { ctx: c, pullRequest: undefined }),
+      { logger: new RecordingLogger() },
+    );
+    expect(gh.deployments[0]).toMatchObject({
+      environment: 'shop/main',
+      transientEnvironment: false,
+      productionEnvironment: true,
+      ref: HEAD_SHA,
+    });
+  });
+
+  it('finishes a deployment started earlier instead of creating another', async () => {
+    const gh = await start();
+    const first = await reportDeploy(successOutcome(), options(gh, { comment: false }), {
+      logger: new RecordingLogger(),
+    });
+    await reportDeploy(successOutcome(), options(gh, { comment: false, deploymentId: first.deploymentId }), {
+      logger: new RecordingLogger(),
+    });
+    expect(gh.deployments).toHaveLength(1);
+    expect(gh.statusesOf(first.deploymentId as number).map((s) => s.state)).toEqual([
+      'in_progress',
+      'success',
+      'success',
+    ]);
+  });
+
+  it('marks every deployment of the environment inactive after undeploy, on every page', async () => {
+    const gh = await start({ maxPerPage: 2 });
+    for (let i = 0; i < 3; i++)
+      await reportDeploy(successOutcome(), options(gh, { comment: false }), {
+        logger: new RecordingLogger(),
+      });
+    await reportDeploy(successOutcome({ stage: 'pr-13' }), options(gh, { comment: false }), {
+      logger: new RecordingLogger(),
+    });
+    const result = await reportUndeploy(undeployOutcome(), options(gh), { logger: new RecordingLogger() });
+    expect(result.deactivated).toBe(3);
+    const pr12 = gh.deployments.filter((d) => d.environment === 'shop/pr-12');
+    for (const d of pr12) expect(gh.statusesOf(d.id).at(-1)?.state).toBe('inactive');
+    const pr13 = gh.deployments.find((d) => d.environment === 'shop/pr-13');
+    expect(gh.statusesOf(pr13?.id as number).at(-1)?.state).toBe('success');
+  });
+
+  it('leaves deployments alone on a dry run', async () => {
+    const gh = await start();
+    await reportDeploy(successOutcome(), options(gh, { comment: false }), { logger: new RecordingLogger() });
+    const result = await reportUndeploy(undeployOutcome({ dryRun: true }), options(gh, { comment: false }), {
+      logger: new RecordingLogger(),
+    });
+    expect(result.deactivated).toBeUndefined();
+    expect(gh.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
+  });
+});
+
+describe('missing permissions', () => {
+  it('warns naming pull-requests: write and carries on with the deployment', async () => {
+    const gh = await start({ deny: denyWith403('POST', /\/issues\/\d+\/comments$/) });
+    const logger = new RecordingLogger();
+    const result = await reportDeploy(successOutcome(), options(gh), { logger });
+    expect(result.comment).toBeUndefined();
+    expect(logger.text('warning')).toContain('`pull-requests: write`');
+    expect(logger.text('warning')).toContain('Resource not accessible by integration');
+    expect(gh.deployments).toHaveLength(1);
+    expect(result.warnings).toHaveLength(1);
+  });
+
+  it('warns naming deployments: write and still comments', async () => {
+    const gh = await start({ deny: denyWith403('POST', /\/deployments$/) });
+    const logger = new RecordingLogger();
+    const result = await reportDeploy(successOutcome(), options(gh), { logger });
+    expect(result.deploymentId).toBeUndefined();
+    expect(logger.text('warning')).toContain('`deployments: write`');
+    expect(gh.comments).toHaveLength(1);
+  });
+
+  it('warns on undeploy too, without throwing', async () => {
+    const gh = await start({
+      deny: (r) =>
+        r.method !== 'GET' ? { status: 403, message: 'Resource not accessible by integration' } : undefined,
+    });
+    const logger = new RecordingLogger();
+    const result = await reportUndeploy(undeployOutcome(), options(gh), { logger });
+    expect(result.warnings).toHaveLength(1);
+    expect(logger.text('warning')).toContain('`pull-requests: write`');
+  });
+
+  it('warns when GitHub is down, never throws, and never shows the token', async () => {
+    const gh = await start({ deny: () => ({ status: 500, message: `boom ${TOKEN}` }) });
+    const logger = new RecordingLogger();
+    const result = await reportDeploy(successOutcome(), options(gh), { logger });
+    expect(result.warnings).toHaveLength(2);
+    expect(logger.text('warning')).toContain('Could not post the pull request comment');
+    expect(logger.text('warning')).not.toContain(TOKEN);
+    expect(logger.secrets).toContain(TOKEN);
+  });
+
+  it('posts nothing without a token', async () => {
+    const gh = await start();
+    const result = await reportDeploy(successOutcome(), options(gh, { token: '' }), {
+      logger: new RecordingLogger(),
+    });
+    expect(result.markdown).toContain('deployed to');
+    expect(gh.requests).toHaveLength(0);
+  });
+});

@@ -1,0 +1,144 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  renderDeploySummary,
+  renderPruneSummary,
+  renderUndeploySummary,
+  type PruneLine,
+} from '../../src/reporting/summary.js';
+import { API_KEY, failureOutcome, successOutcome, undeployOutcome } from './outcomes.js';
+
+describe('renderDeploySummary', () => {
+  it('shows the facts of a successful deploy', () => {
+    const md = renderDeploySummary(successOutcome());
+    expect(md).toContain('### ✅ `shop` deployed to `pr-12`');
+    expect(md).toContain(
+      '| **URL** | [https://abc123.execute-api.us-east-1.amazonaws.com](https://abc123.execute-api.us-east-1.amazonaws.com) |',
+    );
+    expect(md).toContain('| **Stage** | `pr-12` |');
+    expect(md).toContain('| **Version** | 5 (previous: 4) |');
+    expect(md).toContain('| **Commit** | `0123456` |');
+    expect(md).toContain('| **Package** | 1.5 MB zipped, 5.0 MB unpacked |');
+    expect(md).toContain('| **Changed** | yes |');
+    expect(md).toContain('| **Smoke test** | ✅ passed: GET');
+    expect(md).toContain('| **Time** | 42 s |');
+    expect(md).not.toContain('<details>');
+  });
+
+  it.each([
+    [{ previousVersion: '' }, '5 (first deploy)'],
+    [{ previousVersion: '5', changed: false }, '5 (unchanged)'],
+  ])('version line %j', (extra, line) => {
+    expect(renderDeploySummary(successOutcome(extra))).toContain(`| **Version** | ${line} |`);
+  });
+
+  it('says when the code did not change', () => {
+    expect(renderDeploySummary(successOutcome({ changed: false }))).toContain(
+      '| **Changed** | no (same code and configuration) |',
+    );
+  });
+
+  it('says the smoke test was skipped', () => {
+    const md = renderDeploySummary(
+      successOutcome({ smoke: { status: 'skipped', target: '', attempts: 0, detail: '', durationMs: 0 } }),
+    );
+    expect(md).toContain('| **Smoke test** | ⏭️ skipped (smoke-test: false) |');
+  });
+
+  it('shows the error, the rollback, the smoke answer and the logs on failure', () => {
+    const md = renderDeploySummary(failureOutcome(), {
+      runUrl: 'https://github.com/octo/repo/actions/runs/9',
+    });
+    expect(md).toContain('### ❌ `shop` deploy to `pr-12` failed');
+    expect(md).toContain('| **Version** | 4 (rolled back from failing version 5) |');
+    expect(md).toContain('**Error:** The smoke test failed');
+    expect(md).toContain('↩️ Rolled back: alias live of shop-pr-12 points at version 4 again');
+    expect(md).toContain(
+      '<details><summary>Smoke test: last answer 500 from https://abc123.execute-api.us-east-1.amazonaws.com/</summary>',
+    );
+    expect(md).toMatch(
+      /<details><summary>Function logs: shop-pr-12<\/summary>\n\n```text\n--- errors \(1 distinct\) ---\n\[ERROR\] KeyError: 'DATABASE_URL'/,
+    );
+    expect(md).toContain('[the workflow run](https://github.com/octo/repo/actions/runs/9)');
+  });
+
+  it('makes a failed rollback stand out', () => {
+    const md = renderDeploySummary(
+      failureOutcome({
+        rolledBack: false,
+        version: '5',
+        rollbackMessage: 'ROLLBACK FAILED: x. THE STAGE MAY BE SERVING THE FAILING VERSION 5.',
+      }),
+    );
+    expect(md).toContain('⚠️ **ROLLBACK FAILED: x. THE STAGE MAY BE SERVING THE FAILING VERSION 5.**');
+  });
+
+  it('gives a logs note a line when there are no logs', () => {
+    const md = renderDeploySummary(
+      failureOutcome({
+        logs: undefined,
+        logsNote: 'No log group /aws/lambda/shop-pr-12 yet (the function never ran).',
+      }),
+    );
+    expect(md).toContain('_Logs: No log group /aws/lambda/shop-pr-12 yet (the function never ran)._');
+  });
+
+  it('shows no secret', () => {
+    const md = renderDeploySummary(failureOutcome(), { secrets: [API_KEY] });
+    expect(md).not.toContain(API_KEY);
+    expect(md).not.toContain('wJalrXUtnFEMI');
+    expect(md).toContain('AWS_SECRET_ACCESS_KEY=***');
+  });
+
+  it('keeps a log line with backticks inside its block', () => {
+    const md = renderDeploySummary(failureOutcome({ logs: 'a ``` b\n```\nc' }));
+    expect(md).toContain('````text\na ``` b\n```\nc\n````');
+  });
+});
+
+describe('renderUndeploySummary', () => {
+  it('lists what was removed', () => {
+    const md = renderUndeploySummary(
+      undeployOutcome({ skipped: [{ resource: 'S3 bucket b', why: 'shared by every stage' }] }),
+    );
+    expect(md).toContain('### 🗑️ `shop` stage `pr-12` removed');
+    expect(md).toContain('Removed:\n- `HTTP API abc123`\n- `Lambda function shop-pr-12`');
+    expect(md).toContain('| `S3 bucket b` | shared by every stage |');
+  });
+  it('a dry run says what would go', () => {
+    const md = renderUndeploySummary(undeployOutcome({ dryRun: true }));
+    expect(md).toContain('dry run, nothing removed');
+    expect(md).toContain('Would remove:');
+  });
+  it('says when nothing carried the tags', () => {
+    expect(renderUndeploySummary(undeployOutcome({ removed: [] }))).toContain(
+      "Removed nothing: no resource carries this stage's tags.",
+    );
+  });
+});
+
+describe('renderPruneSummary', () => {
+  it('has one line per stage', () => {
+    const lines: PruneLine[] = [
+      { stage: 'main', action: 'kept', why: 'protected stage' },
+      { stage: 'pr-3', action: 'removed', why: 'pull request #3 is closed' },
+      { stage: 'feature-x', action: 'would remove', why: 'branch feature-x | gone' },
+    ];
+    const md = renderPruneSummary('shop', lines);
+    expect(md).toContain('### 🧹 `shop` prune: 1 removed, 1 would be removed (dry run), 1 kept');
+    expect(md).toContain('| Stage | Action | Why |');
+    expect(md).toContain('| `main` | kept | protected stage |');
+    expect(md).toContain('| `pr-3` | removed | pull request #3 is closed |');
+    expect(md).toContain('| `feature-x` | would remove | branch feature-x \\| gone |');
+  });
+  it('marks a stage that could not be removed', () => {
+    const md = renderPruneSummary('shop', [
+      { stage: 'pr-4', action: 'failed', why: 'AccessDenied on DeleteFunction' },
+    ]);
+    expect(md).toContain('### 🧹 `shop` prune: 0 kept, 1 failed');
+    expect(md).toContain('| `pr-4` | ❌ failed | AccessDenied on DeleteFunction |');
+  });
+
+  it('says when there were no stages', () => {
+    expect(renderPruneSummary('shop', [])).toContain('No stages of this project were found.');
+  });
+});
