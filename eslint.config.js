@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'runtime/', 'examples/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'runtime/', 'examples/', '.tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

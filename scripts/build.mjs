@@ -12,9 +12,13 @@ const bundles = [
   ['src/cli/index.ts', join(out, 'cli')],
 ];
 for (const [entry, dir] of bundles) {
-  execFileSync(process.execPath, [ncc, 'build', entry, '-o', dir, '--target', 'es2022', '--transpile-only', '--quiet'], {
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [ncc, 'build', entry, '-o', dir, '--target', 'es2022', '--transpile-only', '--quiet'],
+    {
+      stdio: 'inherit',
+    },
+  );
 }
 // The CLI runs as a bin: it needs a shebang and the executable bit.
 const cli = join(out, 'cli', 'index.js');

@@ -20,11 +20,14 @@ try {
   const problems = [];
   for (const f of expected) {
     if (!actual.includes(f)) problems.push(`missing in dist/: ${f}`);
-    else if (!readFileSync(join(fresh, f)).equals(readFileSync(join('dist', f)))) problems.push(`differs: dist/${f}`);
+    else if (!readFileSync(join(fresh, f)).equals(readFileSync(join('dist', f))))
+      problems.push(`differs: dist/${f}`);
   }
   for (const f of actual) if (!expected.includes(f)) problems.push(`not produced by the build: dist/${f}`);
   if (problems.length) {
-    console.error(`dist/ is not what the build produces. Run \`npm run build\` and commit dist/.\n${problems.join('\n')}`);
+    console.error(
+      `dist/ is not what the build produces. Run \`npm run build\` and commit dist/.\n${problems.join('\n')}`,
+    );
     process.exit(1);
   }
   console.log(`dist/ matches the build (${expected.length} files).`);

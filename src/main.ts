@@ -12,7 +12,10 @@ export async function run(): Promise<void> {
     const settings = readActionSettings();
     const ctx = readGitHubContext();
     const plan = makePlan(settings, ctx);
-    const { result, markdown, failure } = await runPipeline(settings, plan, ctx, { logger: coreLogger(), env: process.env });
+    const { result, markdown, failure } = await runPipeline(settings, plan, ctx, {
+      logger: coreLogger(),
+      env: process.env,
+    });
     for (const [name, value] of Object.entries(outputsFor(result))) core.setOutput(name, value);
     if (markdown && process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write();
     if (failure) core.setFailed(failure);

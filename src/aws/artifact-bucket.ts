@@ -60,11 +60,15 @@ export async function ensureArtifactBucket(s3: S3Client, input: BucketInput, dep
   const bucket = input.bucket || defaultBucketName(input.accountId, input.region);
   const owner = input.accountId;
   try {
-    await callAws(() => s3.send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: owner })), deps, {
-      what: `Could not read S3 bucket ${bucket}`,
-      permission: 's3:ListBucket',
-      passThrough: (e) => isNotFound(e) || isAccessDenied(e) || httpStatus(e) === 301,
-    });
+    await callAws(
+      () => s3.send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: owner })),
+      deps,
+      {
+        what: `Could not read S3 bucket ${bucket}`,
+        permission: 's3:ListBucket',
+        passThrough: (e) => isNotFound(e) || isAccessDenied(e) || httpStatus(e) === 301,
+      },
+    );
   } catch (error) {
     if (isAccessDenied(error)) {
       throw new AwsError(
@@ -95,13 +99,23 @@ export async function ensureArtifactBucket(s3: S3Client, input: BucketInput, dep
   return bucket;
 }
 
-async function hasLifecycleRule(s3: S3Client, bucket: string, owner: string, deps: AwsDeps): Promise<boolean> {
+async function hasLifecycleRule(
+  s3: S3Client,
+  bucket: string,
+  owner: string,
+  deps: AwsDeps,
+): Promise<boolean> {
   const missing = (e: unknown) => hasErrorName(e, 'NoSuchLifecycleConfiguration');
   try {
     const config = await callAws(
-      () => s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket, ExpectedBucketOwner: owner })),
+      () =>
+        s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket, ExpectedBucketOwner: owner })),
       deps,
-      { what: `Could not read the lifecycle rules of S3 bucket ${bucket}`, permission: 's3:GetLifecycleConfiguration', passThrough: missing },
+      {
+        what: `Could not read the lifecycle rules of S3 bucket ${bucket}`,
+        permission: 's3:GetLifecycleConfiguration',
+        passThrough: missing,
+      },
     );
     return (config.Rules ?? []).some((r) => r.ID === LIFECYCLE_RULE_ID);
   } catch (error) {
@@ -110,7 +124,12 @@ async function hasLifecycleRule(s3: S3Client, bucket: string, owner: string, dep
   }
 }
 
-async function createArtifactBucket(s3: S3Client, bucket: string, input: BucketInput, deps: AwsDeps): Promise<void> {
+async function createArtifactBucket(
+  s3: S3Client,
+  bucket: string,
+  input: BucketInput,
+  deps: AwsDeps,
+): Promise<void> {
   const owner = input.accountId;
   deps.logger.info(`Creating artifact bucket ${bucket}`);
   try {
@@ -148,7 +167,12 @@ async function createArtifactBucket(s3: S3Client, bucket: string, input: BucketI
   await configureArtifactBucket(s3, bucket, owner, deps);
 }
 
-async function configureArtifactBucket(s3: S3Client, bucket: string, owner: string, deps: AwsDeps): Promise<void> {
+async function configureArtifactBucket(
+  s3: S3Client,
+  bucket: string,
+  owner: string,
+  deps: AwsDeps,
+): Promise<void> {
   // Right after CreateBucket, S3 may still answer NoSuchBucket for a moment.
   const configure = <T>(what: string, permission: string, fn: () => Promise<T>) =>
     callAws(fn, deps, {
@@ -249,7 +273,10 @@ export async function uploadArtifact(
   const key = artifactKey(input.name, input.sha256Hex);
   const where = `s3://${input.bucket}/${key}`;
   const size = (await stat(input.zipPath)).size;
-  const present = known === undefined ? await headArtifact(s3, input.bucket, key, input.accountId, deps) : (known ?? undefined);
+  const present =
+    known === undefined
+      ? await headArtifact(s3, input.bucket, key, input.accountId, deps)
+      : (known ?? undefined);
   const now = deps.now?.() ?? new Date();
   if (present) {
     const ageDays = present.lastModified ? (now.getTime() - present.lastModified.getTime()) / 86_400_000 : 0;
@@ -264,7 +291,9 @@ export async function uploadArtifact(
     );
   }
   const multipart = size > PART_SIZE;
-  deps.logger.info(`Uploading ${(size / 1024 / 1024).toFixed(1)} MB to ${where}${multipart ? ' (multipart)' : ''}`);
+  deps.logger.info(
+    `Uploading ${(size / 1024 / 1024).toFixed(1)} MB to ${where}${multipart ? ' (multipart)' : ''}`,
+  );
   await callAws(
     async () => {
       const upload = new Upload({
@@ -315,12 +344,17 @@ async function headArtifact(
       {
         what: `Could not read s3://${bucket}/${key}`,
         permission: 's3:GetObject',
-        passThrough: (e) => hasErrorName(e, 'NotFound', 'NoSuchKey') || (httpStatus(e) === 404 && !hasErrorName(e, 'NoSuchBucket')),
+        passThrough: (e) =>
+          hasErrorName(e, 'NotFound', 'NoSuchKey') ||
+          (httpStatus(e) === 404 && !hasErrorName(e, 'NoSuchBucket')),
       },
     );
     return { size: head.ContentLength ?? -1, lastModified: head.LastModified };
   } catch (error) {
-    if (hasErrorName(error, 'NotFound', 'NoSuchKey') || (httpStatus(error) === 404 && !hasErrorName(error, 'NoSuchBucket'))) {
+    if (
+      hasErrorName(error, 'NotFound', 'NoSuchKey') ||
+      (httpStatus(error) === 404 && !hasErrorName(error, 'NoSuchBucket'))
+    ) {
       return undefined;
     }
     throw error;
@@ -343,7 +377,11 @@ export interface ArtifactResult extends UploadResult {
  * is proven to exist and be ours, so HeadBucket is skipped; otherwise the
  * bucket is checked (created when missing) and the zip uploaded.
  */
-export async function publishArtifact(s3: S3Client, input: ArtifactInput, deps: AwsDeps): Promise<ArtifactResult> {
+export async function publishArtifact(
+  s3: S3Client,
+  input: ArtifactInput,
+  deps: AwsDeps,
+): Promise<ArtifactResult> {
   const bucket = input.bucket || defaultBucketName(input.accountId, input.region);
   const key = artifactKey(input.name, input.sha256Hex);
   let present: Awaited<ReturnType<typeof headArtifact>>;
@@ -353,7 +391,12 @@ export async function publishArtifact(s3: S3Client, input: ArtifactInput, deps: 
     // 403 (another owner, or no permission) and the like: ensureArtifactBucket says which.
     present = undefined;
   }
-  if (!present) await ensureArtifactBucket(s3, { bucket: input.bucket, accountId: input.accountId, region: input.region }, deps);
+  if (!present)
+    await ensureArtifactBucket(
+      s3,
+      { bucket: input.bucket, accountId: input.accountId, region: input.region },
+      deps,
+    );
   const result = await uploadArtifact(s3, { ...input, bucket }, deps, present ?? null);
   return { ...result, bucket };
 }

@@ -103,9 +103,12 @@ export async function callAws<T>(fn: () => Promise<T>, deps: AwsDeps, options: C
         random: deps.random,
         sleep: deps.sleep,
         retryable: (error, attempt) =>
-          !options.passThrough?.(error) && (isTransient(error) || (options.retryable?.(error, attempt) ?? false)),
+          !options.passThrough?.(error) &&
+          (isTransient(error) || (options.retryable?.(error, attempt) ?? false)),
         onRetry: (error, attempt, delayMs) =>
-          deps.logger.debug(`${options.what}: ${errorName(error) || errorMessage(error)}; attempt ${attempt + 1} in ${delayMs} ms`),
+          deps.logger.debug(
+            `${options.what}: ${errorName(error) || errorMessage(error)}; attempt ${attempt + 1} in ${delayMs} ms`,
+          ),
       },
     );
   } catch (error) {

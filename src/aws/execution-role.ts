@@ -45,7 +45,12 @@ export function partitionOf(region: string): string {
 }
 
 /** The role's permissions: its own functions' log groups, nothing else, plus the user's statements. */
-export function executionPolicy(project: string, accountId: string, extra: object[] = [], partition = 'aws'): string {
+export function executionPolicy(
+  project: string,
+  accountId: string,
+  extra: object[] = [],
+  partition = 'aws',
+): string {
   const logGroup = `arn:${partition}:logs:*:${accountId}:log-group:/aws/lambda/${project}-*`;
   return JSON.stringify({
     Version: '2012-10-17',
@@ -136,7 +141,8 @@ export async function ensureExecutionRole(
       // A parallel job of the same project created it first.
       role = await getRole(iam, roleName, deps);
     }
-    if (!role?.Arn) throw new AwsError(`IAM role ${roleName} was created but cannot be read back`, 'NoSuchEntity');
+    if (!role?.Arn)
+      throw new AwsError(`IAM role ${roleName} was created but cannot be read back`, 'NoSuchEntity');
   } else {
     const tags = Object.fromEntries((role.Tags ?? []).map((t) => [t.Key, t.Value]));
     if (tags[TagKeys.Name] !== projectTag) {
@@ -200,7 +206,10 @@ async function ensurePolicy(
   }
   deps.logger.info(`Writing the permissions of execution role ${roleName}`);
   await callAws(
-    () => iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: POLICY_NAME, PolicyDocument: document })),
+    () =>
+      iam.send(
+        new PutRolePolicyCommand({ RoleName: roleName, PolicyName: POLICY_NAME, PolicyDocument: document }),
+      ),
     deps,
     { what: `Could not write the policy of IAM role ${roleName}`, permission: 'iam:PutRolePolicy' },
   );

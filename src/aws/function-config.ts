@@ -21,14 +21,7 @@ export interface DesiredConfig {
 }
 
 export type ConfigField =
-  | 'runtime'
-  | 'handler'
-  | 'memory'
-  | 'timeout'
-  | 'layers'
-  | 'environment'
-  | 'role'
-  | 'description';
+  'runtime' | 'handler' | 'memory' | 'timeout' | 'layers' | 'environment' | 'role' | 'description';
 
 function sameMap(a: Record<string, string>, b: Record<string, string>): boolean {
   const keys = Object.keys(a);
@@ -60,7 +53,11 @@ export function currentArchitecture(current: FunctionConfiguration): string {
 }
 
 /** UpdateFunctionCode is needed when the zip or the architecture differs. */
-export function codeNeedsUpdate(current: FunctionConfiguration, codeSha256: string, architecture: string): boolean {
+export function codeNeedsUpdate(
+  current: FunctionConfiguration,
+  codeSha256: string,
+  architecture: string,
+): boolean {
   return current.CodeSha256 !== codeSha256 || currentArchitecture(current) !== architecture;
 }
 
@@ -132,7 +129,10 @@ export function planEnvironment(
 }
 
 /** The tags that are missing or differ on the function. */
-export function tagsToUpdate(current: Record<string, string> | undefined, desired: Record<string, string>): Record<string, string> {
+export function tagsToUpdate(
+  current: Record<string, string> | undefined,
+  desired: Record<string, string>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(desired)) if (current?.[key] !== value) out[key] = value;
   return out;

@@ -117,7 +117,8 @@ export async function waitForFunctionUpdated(
         );
       }
       if (c.State === 'Pending') return { done: false, status: `State ${c.State}` };
-      if (c.LastUpdateStatus === 'InProgress') return { done: false, status: `LastUpdateStatus ${c.LastUpdateStatus}` };
+      if (c.LastUpdateStatus === 'InProgress')
+        return { done: false, status: `LastUpdateStatus ${c.LastUpdateStatus}` };
       return { done: true, value: c };
     },
   });
@@ -187,7 +188,8 @@ async function readFunction(
       permission: 'lambda:GetFunction',
       passThrough: isNotFound,
     });
-    if (!r.Configuration) throw new AwsError(`Could not read function ${functionName}: no configuration`, 'Empty');
+    if (!r.Configuration)
+      throw new AwsError(`Could not read function ${functionName}: no configuration`, 'Empty');
     return { config: r.Configuration, tags: r.Tags ?? {} };
   } catch (error) {
     if (isNotFound(error)) return undefined;
@@ -326,14 +328,30 @@ async function updateFunction(
     deps.logger.warning(`Function ${name} was not created by lambda-deploy; taking it over (tagging it)`);
   }
   if (config.PackageType === 'Image') {
-    throw new AwsError(`Function ${name} is a container image function; lambda-deploy deploys zip packages only.`, 'Image');
+    throw new AwsError(
+      `Function ${name} is a container image function; lambda-deploy deploys zip packages only.`,
+      'Image',
+    );
   }
   if (config.State === 'Pending' || config.LastUpdateStatus === 'InProgress') {
     deps.logger.info(`Function ${name} is busy with another update; waiting for it`);
     config = await waitForFunctionUpdated(lambda, name, deps);
   }
 
-  const env = planEnvironment(config.Environment?.Variables ?? {}, input.environment, parseManagedTag(tags[ENV_TAG]));
+  if (config.Environment?.Error) {
+    // Variables encrypted with a key this role cannot use come back empty: updating would wipe them.
+    throw new AwsError(
+      `Could not read the environment variables of function ${name}: ${config.Environment.Error.ErrorCode ?? ''} ` +
+        `${config.Environment.Error.Message ?? ''}; the deploying role needs kms:Decrypt on the function's KMS key, ` +
+        'or the variables would be lost.',
+      'EnvironmentError',
+    );
+  }
+  const env = planEnvironment(
+    config.Environment?.Variables ?? {},
+    input.environment,
+    parseManagedTag(tags[ENV_TAG]),
+  );
   if (env.kept.length) {
     deps.logger.info(
       `Kept ${env.kept.length} environment variable${env.kept.length === 1 ? '' : 's'} set outside the workflow: ` +
@@ -377,7 +395,9 @@ async function updateFunction(
         ),
       deps,
       `Could not update function ${name} configuration`,
-      fields.includes('role') ? 'lambda:UpdateFunctionConfiguration and iam:PassRole' : 'lambda:UpdateFunctionConfiguration',
+      fields.includes('role')
+        ? 'lambda:UpdateFunctionConfiguration and iam:PassRole'
+        : 'lambda:UpdateFunctionConfiguration',
       fields.includes('role') ? isRoleNotReady : undefined,
     );
     config = await waitForFunctionUpdated(lambda, name, deps, { delayFirst: true });
@@ -413,16 +433,25 @@ async function updateFunction(
 
   const tagChanges = tagsToUpdate(tags, { ...input.tags, [ENV_TAG]: env.managedTag });
   if (Object.keys(tagChanges).length && config.FunctionArn) {
-    await callAws(() => lambda.send(new TagResourceCommand({ Resource: config.FunctionArn, Tags: tagChanges })), deps, {
-      what: `Could not tag function ${name}`,
-      permission: 'lambda:TagResource',
-    });
+    await callAws(
+      () => lambda.send(new TagResourceCommand({ Resource: config.FunctionArn, Tags: tagChanges })),
+      deps,
+      {
+        what: `Could not tag function ${name}`,
+        permission: 'lambda:TagResource',
+      },
+    );
   }
   if (!configChanged && !codeChanged) deps.logger.info(`Function ${name} is up to date`);
   return { config, codeChanged, configChanged, environmentKept: env.kept };
 }
 
-async function publish(lambda: LambdaClient, name: string, latest: FunctionConfiguration, deps: AwsDeps): Promise<string> {
+async function publish(
+  lambda: LambdaClient,
+  name: string,
+  latest: FunctionConfiguration,
+  deps: AwsDeps,
+): Promise<string> {
   const published = await callAws(
     () => lambda.send(new PublishVersionCommand({ FunctionName: name, CodeSha256: latest.CodeSha256 })),
     deps,
@@ -432,7 +461,8 @@ async function publish(lambda: LambdaClient, name: string, latest: FunctionConfi
       attempts: 4,
       retryable: (e) => isConflict(e) || hasErrorName(e, 'PreconditionFailed'),
       beforeRetry: async (e) => {
-        if (isConflict(e) || hasErrorName(e, 'PreconditionFailed')) await waitForFunctionUpdated(lambda, name, deps);
+        if (isConflict(e) || hasErrorName(e, 'PreconditionFailed'))
+          await waitForFunctionUpdated(lambda, name, deps);
       },
     },
   ).catch((error: unknown) => {
@@ -448,7 +478,8 @@ async function publish(lambda: LambdaClient, name: string, latest: FunctionConfi
   });
   const version = published.Version;
   if (!version) throw new AwsError(`PublishVersion of ${name} returned no version`, 'Empty');
-  if (published.State === 'Pending') await waitForFunctionUpdated(lambda, name, deps, { qualifier: version, delayFirst: true });
+  if (published.State === 'Pending')
+    await waitForFunctionUpdated(lambda, name, deps, { qualifier: version, delayFirst: true });
   return version;
 }
 
@@ -466,7 +497,12 @@ async function setAlias(
       name,
       () =>
         lambda.send(
-          new UpdateAliasCommand({ FunctionName: name, Name: LIVE_ALIAS, FunctionVersion: version, Description: description }),
+          new UpdateAliasCommand({
+            FunctionName: name,
+            Name: LIVE_ALIAS,
+            FunctionVersion: version,
+            Description: description,
+          }),
         ),
       deps,
       `Could not point alias ${LIVE_ALIAS} of function ${name} at version ${version}`,
@@ -477,7 +513,12 @@ async function setAlias(
     const created = await callAws(
       () =>
         lambda.send(
-          new CreateAliasCommand({ FunctionName: name, Name: LIVE_ALIAS, FunctionVersion: version, Description: description }),
+          new CreateAliasCommand({
+            FunctionName: name,
+            Name: LIVE_ALIAS,
+            FunctionVersion: version,
+            Description: description,
+          }),
         ),
       deps,
       {
@@ -509,9 +550,15 @@ export async function pruneVersions(
     let marker: string | undefined;
     do {
       const page = await callAws(
-        () => lambda.send(new ListVersionsByFunctionCommand({ FunctionName: functionName, Marker: marker, MaxItems: 50 })),
+        () =>
+          lambda.send(
+            new ListVersionsByFunctionCommand({ FunctionName: functionName, Marker: marker, MaxItems: 50 }),
+          ),
         deps,
-        { what: `Could not list the versions of function ${functionName}`, permission: 'lambda:ListVersionsByFunction' },
+        {
+          what: `Could not list the versions of function ${functionName}`,
+          permission: 'lambda:ListVersionsByFunction',
+        },
       );
       for (const v of page.Versions ?? []) if (v.Version && v.Version !== '$LATEST') versions.push(v.Version);
       marker = page.NextMarker;
@@ -526,7 +573,10 @@ export async function pruneVersions(
       await callAws(
         () => lambda.send(new DeleteFunctionCommand({ FunctionName: functionName, Qualifier: version })),
         deps,
-        { what: `Could not delete version ${version} of function ${functionName}`, permission: 'lambda:DeleteFunction' },
+        {
+          what: `Could not delete version ${version} of function ${functionName}`,
+          permission: 'lambda:DeleteFunction',
+        },
       );
       deleted.push(version);
     } catch (error) {
@@ -552,7 +602,10 @@ export async function deployFunction(
 ): Promise<FunctionResult> {
   const name = input.functionName;
   // Independent reads: together they are one round trip of waiting.
-  let [existing, alias] = await Promise.all([readFunction(lambda, name, deps), readAlias(lambda, name, deps)]);
+  let [existing, alias] = await Promise.all([
+    readFunction(lambda, name, deps),
+    readAlias(lambda, name, deps),
+  ]);
 
   let created = false;
   let outcome: UpdateOutcome | undefined;

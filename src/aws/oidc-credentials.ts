@@ -1,4 +1,8 @@
-import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import {
+  AssumeRoleWithWebIdentityCommand,
+  GetCallerIdentityCommand,
+  type STSClient,
+} from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { errorMessage, errorName, isTransient, withRetry } from '../util/retry.js';
 import { type AwsDeps, AwsError, hasErrorName, isAccessDenied, wrapAwsError } from './aws-call.js';
@@ -71,7 +75,8 @@ export function githubTokenSource(
             });
             if (!response.ok) throw new HttpStatusError(response.status);
             const body = (await response.json()) as { value?: unknown };
-            if (typeof body.value !== 'string' || !body.value) throw new Error('the answer has no token (`value`)');
+            if (typeof body.value !== 'string' || !body.value)
+              throw new Error('the answer has no token (`value`)');
             deps.logger.mask(body.value);
             return body.value;
           },
@@ -174,7 +179,9 @@ export async function assumeRoleWithOidc(
           // A token a moment too new is accepted a second later; a wrong one never is.
           (hasErrorName(error, 'InvalidIdentityToken') && attempt < 3),
         onRetry: (error, attempt, delayMs) =>
-          deps.logger.info(`AssumeRoleWithWebIdentity: ${errorName(error)}; attempt ${attempt + 1} in ${delayMs} ms`),
+          deps.logger.info(
+            `AssumeRoleWithWebIdentity: ${errorName(error)}; attempt ${attempt + 1} in ${delayMs} ms`,
+          ),
       },
     );
   } catch (error) {
@@ -204,7 +211,10 @@ export async function assumeRoleWithOidc(
   }
   const c = response.Credentials;
   if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
-    throw new AwsError(`Could not assume role ${input.roleArn} with OIDC: STS returned no credentials`, 'NoCredentials');
+    throw new AwsError(
+      `Could not assume role ${input.roleArn} with OIDC: STS returned no credentials`,
+      'NoCredentials',
+    );
   }
   deps.logger.mask(c.AccessKeyId);
   deps.logger.mask(c.SecretAccessKey);

@@ -1,6 +1,15 @@
 import { Inputs, type InputName } from '../settings/names.js';
 
-export const CLI_COMMANDS = ['deploy', 'undeploy', 'package', 'serve', 'logs', 'status', 'policy', 'help'] as const;
+export const CLI_COMMANDS = [
+  'deploy',
+  'undeploy',
+  'package',
+  'serve',
+  'logs',
+  'status',
+  'policy',
+  'help',
+] as const;
 export type CliCommand = (typeof CLI_COMMANDS)[number];
 
 /** Flags that are not action inputs. */
@@ -57,21 +66,32 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       continue;
     }
     if (!arg.startsWith('--')) {
-      if (command) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}; expected --flag value pairs after the command`);
+      if (command)
+        throw new UsageError(
+          `unexpected argument ${JSON.stringify(arg)}; expected --flag value pairs after the command`,
+        );
       if (!(CLI_COMMANDS as readonly string[]).includes(arg))
-        throw new UsageError(`unknown command ${JSON.stringify(arg)}; expected one of ${CLI_COMMANDS.join(', ')}`);
+        throw new UsageError(
+          `unknown command ${JSON.stringify(arg)}; expected one of ${CLI_COMMANDS.join(', ')}`,
+        );
       command = arg as CliCommand;
       continue;
     }
     const eq = arg.indexOf('=');
     let flag = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
     let value: string | undefined = eq > 0 ? arg.slice(eq + 1) : undefined;
-    if (flag.startsWith('no-') && value === undefined && (INPUT_NAMES.has(flag.slice(3)) || flag === 'no-follow' || flag === 'no-verbose')) {
+    if (
+      flag.startsWith('no-') &&
+      value === undefined &&
+      (INPUT_NAMES.has(flag.slice(3)) || flag === 'no-follow' || flag === 'no-verbose')
+    ) {
       flag = flag.slice(3);
       value = 'false';
     }
     if (!INPUT_NAMES.has(flag) && !EXTRA_FLAGS.has(flag))
-      throw new UsageError(`unknown flag --${flag}; run lambda-deploy ${command ?? ''} --help for the flags`.replace('  ', ' '));
+      throw new UsageError(
+        `unknown flag --${flag}; run lambda-deploy ${command ?? ''} --help for the flags`.replace('  ', ' '),
+      );
     if (value === undefined) {
       const next = argv[i + 1];
       // A switch takes a value only when one is spelled out; other flags take the next word.
@@ -83,7 +103,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     else if (flag === 'verbose') extras.verbose = value !== 'false';
     else if (flag === 'port') {
       const port = Number(value);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: ${JSON.stringify(value)} is not a port number (0-65535)`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new UsageError(`--port: ${JSON.stringify(value)} is not a port number (0-65535)`);
       extras.port = port;
     } else if (flag === 'since' || flag === 'account' || flag === 'repository') extras[flag] = value;
     else {

@@ -24,7 +24,10 @@ import { terminalLogger } from './terminal-logger.js';
 function localContext(env: NodeJS.ProcessEnv): GitHubContext {
   let branch = '';
   try {
-    branch = execFileSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    branch = execFileSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     // Not a git checkout: --stage is needed for commands that work on a stage.
   }
@@ -45,7 +48,10 @@ function localContext(env: NodeJS.ProcessEnv): GitHubContext {
 /** Duration like 30s, 10m, 2h, 1d, in ms. */
 export function parseDuration(text: string): number {
   const m = /^(\d+)\s*(s|m|h|d)$/.exec(text.trim());
-  if (!m) throw new UsageError(`--since: ${JSON.stringify(text)} is not a duration; expected like 30s, 10m, 2h or 1d`);
+  if (!m)
+    throw new UsageError(
+      `--since: ${JSON.stringify(text)} is not a duration; expected like 30s, 10m, 2h or 1d`,
+    );
   return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
 }
 
@@ -78,13 +84,21 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       case 'serve':
         return await serve(settings, ctx, args, env, logger);
       case 'logs':
-        return await showLogs(settings, makePlan({ ...settings, command: 'deploy' }, ctx), ctx, args, env, logger);
+        return await showLogs(
+          settings,
+          makePlan({ ...settings, command: 'deploy' }, ctx),
+          ctx,
+          args,
+          env,
+          logger,
+        );
       case 'status':
         return await showStatus(settings, ctx, env, logger);
       default: {
         const plan = makePlan(settings, ctx);
         const run = await runPipeline(settings, plan, ctx, { logger, env });
-        for (const [name, value] of Object.entries(outputsFor(run.result))) if (value) logger.info(`${name}: ${value}`);
+        for (const [name, value] of Object.entries(outputsFor(run.result)))
+          if (value) logger.info(`${name}: ${value}`);
         if (run.failure) {
           logger.error(run.failure);
           return 1;
@@ -93,17 +107,32 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       }
     }
   } catch (error) {
-    if (error instanceof SettingsError) logger.error(error.message.replace(/^Invalid input: /, '').replace(/\binputs\b/, 'flags'));
+    if (error instanceof SettingsError)
+      logger.error(error.message.replace(/^Invalid input: /, '').replace(/\binputs\b/, 'flags'));
     else logger.error(errorMessage(error));
     if (error instanceof UsageError) process.stderr.write(`Run lambda-deploy --help for usage.\n`);
     return 2;
   }
 }
 
-async function serve(settings: Settings, ctx: GitHubContext, args: ParsedArgs, env: NodeJS.ProcessEnv, logger: Logger): Promise<number> {
-  const plan = { ...makePlan({ ...settings, stage: settings.stage ?? 'local' }, ctx), command: 'deploy' as const };
+async function serve(
+  settings: Settings,
+  ctx: GitHubContext,
+  args: ParsedArgs,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+): Promise<number> {
+  const plan = {
+    ...makePlan({ ...settings, stage: settings.stage ?? 'local' }, ctx),
+    command: 'deploy' as const,
+  };
   const port = args.extras.port ?? 3000;
-  const run = await runPipeline(settings, plan, ctx, { logger, env, keepLocalRunning: true, localPort: port });
+  const run = await runPipeline(settings, plan, ctx, {
+    logger,
+    env,
+    keepLocalRunning: true,
+    localPort: port,
+  });
   if (run.failure || !run.local) {
     logger.error(run.failure ?? 'The local runtime did not start.');
     return 1;
@@ -119,7 +148,14 @@ async function serve(settings: Settings, ctx: GitHubContext, args: ParsedArgs, e
   return 0;
 }
 
-async function showLogs(settings: Settings, plan: Plan, ctx: GitHubContext, args: ParsedArgs, env: NodeJS.ProcessEnv, logger: Logger): Promise<number> {
+async function showLogs(
+  settings: Settings,
+  plan: Plan,
+  ctx: GitHubContext,
+  args: ParsedArgs,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+): Promise<number> {
   const session = await openAwsSession(settings, plan, ctx, { logger, env });
   const logGroupName = `/aws/lambda/${plan.functionName}`;
   let startTime = Date.now() - parseDuration(args.extras.since ?? '10m');
@@ -128,12 +164,16 @@ async function showLogs(settings: Settings, plan: Plan, ctx: GitHubContext, args
     let token: string | undefined;
     let newest = startTime;
     do {
-      const page = await session.clients.logs.send(new FilterLogEventsCommand({ logGroupName, startTime, nextToken: token }));
+      const page = await session.clients.logs.send(
+        new FilterLogEventsCommand({ logGroupName, startTime, nextToken: token }),
+      );
       for (const event of page.events ?? ([] as FilteredLogEvent[])) {
         if (event.eventId && seen.has(event.eventId)) continue;
         if (event.eventId) seen.add(event.eventId);
         newest = Math.max(newest, event.timestamp ?? 0);
-        process.stdout.write(`${new Date(event.timestamp ?? 0).toISOString()} ${(event.message ?? '').trimEnd()}\n`);
+        process.stdout.write(
+          `${new Date(event.timestamp ?? 0).toISOString()} ${(event.message ?? '').trimEnd()}\n`,
+        );
       }
       token = page.nextToken;
     } while (token);
@@ -143,7 +183,12 @@ async function showLogs(settings: Settings, plan: Plan, ctx: GitHubContext, args
   }
 }
 
-async function showStatus(settings: Settings, ctx: GitHubContext, env: NodeJS.ProcessEnv, logger: Logger): Promise<number> {
+async function showStatus(
+  settings: Settings,
+  ctx: GitHubContext,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+): Promise<number> {
   const plan = makePlan({ ...settings, command: 'prune' }, ctx);
   const session = await openAwsSession(settings, plan, ctx, { logger, env });
   const { clients } = session;
@@ -155,27 +200,46 @@ async function showStatus(settings: Settings, ctx: GitHubContext, env: NodeJS.Pr
   }
   const rows = [['STAGE', 'FUNCTION', 'VERSION', 'LAST DEPLOY', 'URL']];
   for (const s of stages) {
-    const alias = await clients.lambda.send(new GetAliasCommand({ FunctionName: s.functionName, Name: 'live' })).catch(() => undefined);
+    const alias = await clients.lambda
+      .send(new GetAliasCommand({ FunctionName: s.functionName, Name: 'live' }))
+      .catch(() => undefined);
     let url = await clients.lambda
       .send(new GetFunctionUrlConfigCommand({ FunctionName: s.functionName, Qualifier: 'live' }))
       .then((r) => r.FunctionUrl ?? '')
       .catch(() => '');
     if (!url) {
-      const inv = await findStageResources(clients, { project: settings.name, stage: s.stage, functionName: s.functionName, includeLogs: false }, deps);
+      const inv = await findStageResources(
+        clients,
+        { project: settings.name, stage: s.stage, functionName: s.functionName, includeLogs: false },
+        deps,
+      );
       const host = (id: string) => `https://${id}.execute-api.${clients.region}.${dnsSuffix(clients.region)}`;
       if (inv.httpApis[0]) url = host(inv.httpApis[0].id);
       else if (inv.restApis[0]) url = `${host(inv.restApis[0].id)}/${restStageName(s.stage)}`;
     }
-    rows.push([s.stage, s.functionName, alias?.FunctionVersion ?? '-', s.lastDeployed?.toISOString() ?? '-', url || '-']);
+    rows.push([
+      s.stage,
+      s.functionName,
+      alias?.FunctionVersion ?? '-',
+      s.lastDeployed?.toISOString() ?? '-',
+      url || '-',
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+  for (const r of rows)
+    process.stdout.write(
+      `${r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
   return 0;
 }
 
 function printPolicy(settings: Settings, args: ParsedArgs, logger: Logger): number {
   const accountId = args.extras.account;
-  if (!accountId || !/^\d{12}$/.test(accountId)) throw new UsageError('--account: expected the 12-digit AWS account id');
+  if (!accountId || !/^\d{12}$/.test(accountId))
+    throw new UsageError('--account: expected the 12-digit AWS account id');
   const options = {
     project: settings.name,
     region: settings.awsRegion ?? '*',
@@ -193,7 +257,9 @@ function printPolicy(settings: Settings, args: ParsedArgs, logger: Logger): numb
   for (const note of deployPolicyNotes(options)) logger.info(`# ${note}`);
   if (args.extras.repository) {
     const trust = { repository: args.extras.repository, accountId, audience: settings.audience };
-    process.stdout.write(`\n# Deploy role trust policy (GitHub OIDC)\n${policyJson(oidcTrustPolicy(trust))}\n`);
+    process.stdout.write(
+      `\n# Deploy role trust policy (GitHub OIDC)\n${policyJson(oidcTrustPolicy(trust))}\n`,
+    );
     for (const note of trustPolicyNotes(trust)) logger.info(`# ${note}`);
   } else {
     logger.info('# Add --repository owner/repo for the OIDC trust policy.');

@@ -4,7 +4,11 @@ import type { Logger } from '../util/logger.js';
  * The CLI's Logger: progress on stderr with the time each step took, results
  * on stdout, masked secrets replaced before anything is printed.
  */
-export function terminalLogger(options: { verbose: boolean; out?: NodeJS.WritableStream; err?: NodeJS.WritableStream }): Logger {
+export function terminalLogger(options: {
+  verbose: boolean;
+  out?: NodeJS.WritableStream;
+  err?: NodeJS.WritableStream;
+}): Logger {
   const out = options.out ?? process.stdout;
   const err = options.err ?? process.stderr;
   const secrets: string[] = [];
@@ -12,7 +16,12 @@ export function terminalLogger(options: { verbose: boolean; out?: NodeJS.Writabl
   const clean = (text: string) => secrets.reduce((t, s) => t.split(s).join('***'), text);
   const indent = () => '  '.repeat(depth);
   const write = (stream: NodeJS.WritableStream, text: string) =>
-    stream.write(`${clean(text).split('\n').map((l) => indent() + l).join('\n')}\n`);
+    stream.write(
+      `${clean(text)
+        .split('\n')
+        .map((l) => indent() + l)
+        .join('\n')}\n`,
+    );
   return {
     info: (m) => write(out, m),
     warning: (m) => write(err, `warning: ${m}`),

@@ -26,7 +26,9 @@ export function readGitHubContext(env: NodeJS.ProcessEnv = process.env): GitHubC
     try {
       payload = JSON.parse(readFileSync(eventPath, 'utf8')) as Record<string, unknown>;
     } catch (e) {
-      throw new Error(`Could not read the event payload GITHUB_EVENT_PATH=${eventPath}: ${(e as Error).message}`);
+      throw new Error(
+        `Could not read the event payload GITHUB_EVENT_PATH=${eventPath}: ${(e as Error).message}`,
+      );
     }
   }
   const serverUrl = env.GITHUB_SERVER_URL || 'https://github.com';

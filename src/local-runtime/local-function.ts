@@ -104,6 +104,7 @@ class LocalFunctionImpl implements LocalFunction {
   private lastInitError: LambdaError | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  private warnedReserved = false;
 
   constructor(
     private readonly options: LocalFunctionOptions,
@@ -190,7 +191,8 @@ class LocalFunctionImpl implements LocalFunction {
           region: this.region,
           logStreamName: this.logStreamName,
         });
-        if (ignored.length > 0) {
+        if (ignored.length > 0 && !this.warnedReserved) {
+          this.warnedReserved = true;
           this.deps.logger.warning(
             `${this.functionName}: environment variables ${ignored.join(', ')} are reserved by Lambda and were not set`,
           );
@@ -200,7 +202,7 @@ class LocalFunctionImpl implements LocalFunction {
     );
     // Known before init ends, so stop() can kill a runtime that hangs in init.
     this.process = proc;
-    const failure = await proc.waitForInit(initSeconds * 1000);
+    const failure = this.stopped ? undefined : await proc.waitForInit(initSeconds * 1000);
     if (this.stopped) {
       await proc.kill();
       return { errorType: 'Runtime.Stopped', errorMessage: `${this.functionName} was stopped` };

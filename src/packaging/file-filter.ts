@@ -73,27 +73,47 @@ export interface FileFilter {
 
 type Matcher = (relPath: string) => boolean;
 
+/**
+ * One regular expression for the name patterns (matched against the last
+ * path segment) and one for the path patterns: the filter runs for every
+ * file and folder of trees with tens of thousands of files.
+ */
 function compile(patterns: readonly string[]): Matcher {
-  const matchers = patterns
-    .map((p) => p.trim().replace(/\/+$/, ''))
-    .filter((p) => p.length > 0)
-    .map((p) => {
-      const anchored = p.startsWith('/');
-      const pattern = anchored ? p.replace(/^\/+/, '') : p;
-      return picomatch(pattern, { dot: true, basename: !anchored && !pattern.includes('/') });
-    });
-  if (matchers.length === 0) return () => false;
-  return (path) => matchers.some((m) => m(path));
+  const names: RegExp[] = [];
+  const paths: RegExp[] = [];
+  for (const raw of patterns) {
+    const p = raw.trim().replace(/\/+$/, '');
+    if (!p) continue;
+    const anchored = p.startsWith('/');
+    const pattern = anchored ? p.replace(/^\/+/, '') : p;
+    (anchored || pattern.includes('/') ? paths : names).push(picomatch.makeRe(pattern, { dot: true }));
+  }
+  const union = (list: RegExp[]): RegExp | undefined =>
+    list.length ? new RegExp(list.map((r) => `(?:${r.source})`).join('|')) : undefined;
+  const name = union(names);
+  const path = union(paths);
+  return (relPath) =>
+    (name !== undefined && name.test(relPath.slice(relPath.lastIndexOf('/') + 1))) ||
+    (path !== undefined && path.test(relPath));
 }
 
-/** The path itself and each folder above it: `a/b/c` -> `a`, `a/b`, `a/b/c`. */
-function selfAndAncestors(relPath: string): string[] {
-  const parts = relPath.split('/');
-  return parts.map((_, i) => parts.slice(0, i + 1).join('/'));
-}
-
+/** True when the path or any folder above it matches; folder answers are cached. */
 function anyLevel(match: Matcher): Matcher {
-  return (relPath) => selfAndAncestors(relPath).some(match);
+  const folders = new Map<string, boolean>();
+  const folderMatches = (dir: string): boolean => {
+    let result = folders.get(dir);
+    if (result === undefined) {
+      const slash = dir.lastIndexOf('/');
+      result = match(dir) || (slash > 0 && folderMatches(dir.slice(0, slash)));
+      folders.set(dir, result);
+    }
+    return result;
+  };
+  return (relPath) => {
+    if (match(relPath)) return true;
+    const slash = relPath.lastIndexOf('/');
+    return slash > 0 && folderMatches(relPath.slice(0, slash));
+  };
 }
 
 export function defaultExcludes(runtime: string): string[] {

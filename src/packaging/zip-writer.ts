@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { crc32, createDeflateRaw, deflateRaw } from 'node:zlib';
 import { promisify } from 'node:util';
+import { DeflatePool } from './deflate-pool.js';
 import {
   CENTRAL_FILE_HEADER,
   DOS_DATE,
@@ -49,7 +50,13 @@ export interface ZipEntrySource {
 export interface WriteZipOptions {
   /** zlib level, 0-9; 6 is what `zip` uses by default. */
   level?: number;
-  /** Files compressed at the same time in the libuv thread pool. */
+  /**
+   * Worker threads that read and deflate files (default: one per core when
+   * the files add up to 4 MB or more, else none). 0: Node's async zlib in
+   * the libuv pool instead.
+   */
+  workers?: number;
+  /** Files being compressed at the same time (default: two per worker or core). */
   concurrency?: number;
   /** Upper bound of file content held in memory (read ahead, compressed, not yet written). */
   maxBufferedBytes?: number;
@@ -129,7 +136,6 @@ export async function writeZip(
   options: WriteZipOptions = {},
 ): Promise<ZipResult> {
   const level = options.level ?? 6;
-  const concurrency = Math.max(1, options.concurrency ?? Math.max(2, availableParallelism()) * 2);
   const maxBuffered = options.maxBufferedBytes ?? 64 * 1024 * 1024;
   const largeFile = options.largeFileBytes ?? 16 * 1024 * 1024;
   const forceZip64 = options.forceZip64 ?? false;
@@ -159,11 +165,33 @@ export async function writeZip(
   );
   // What an entry holds in memory until written: its content and, at worst, as much again compressed.
   const cost = (i: number): number => (sizes[i]! >= largeFile ? 2 * 65536 : 2 * sizes[i]!);
+  const inWorker = (i: number): boolean => entries[i]!.source.data === undefined && sizes[i]! < largeFile;
+  const workerBytes = sizes.reduce((n, size, i) => (inWorker(i) ? n + size : n), 0);
+  const workers = Math.max(
+    0,
+    options.workers ?? (workerBytes >= 4 * 1024 * 1024 ? availableParallelism() : 0),
+  );
+  const pool = workers > 0 ? new DeflatePool(workers, level) : undefined;
+  // Workers take files in batches, so they get more ahead than the libuv pool.
+  const concurrency = Math.max(
+    1,
+    options.concurrency ?? (workers ? 64 * workers : 2 * Math.max(2, availableParallelism())),
+  );
 
   const prepare = async (i: number): Promise<Prepared> => {
     const { source } = entries[i]!;
     if (source.data === undefined && sizes[i]! >= largeFile) {
       return prepareLarge(source.file!, sizes[i]!, level, await tempFile(i));
+    }
+    if (pool && inWorker(i)) {
+      const done = await pool.deflateFile(source.file!, sizes[i]!);
+      return {
+        crc: done.crc,
+        size: done.size,
+        method: done.method,
+        compressedSize: done.data.length,
+        data: done.data,
+      };
     }
     const raw = source.data ?? (await readFile(source.file!));
     if (source.data === undefined && raw.length !== sizes[i])
@@ -243,6 +271,7 @@ export async function writeZip(
     await out.abort();
     throw error;
   } finally {
+    await pool?.close();
     if (tempDir) await rm(await tempDir, { recursive: true, force: true });
   }
 }

@@ -17,16 +17,26 @@ export interface AwsSession {
 }
 
 /** Signs in (OIDC or the ambient chain), builds the clients and learns the account. */
-export async function openAwsSession(settings: Settings, plan: Plan, ctx: GitHubContext, deps: PipelineDeps): Promise<AwsSession> {
+export async function openAwsSession(
+  settings: Settings,
+  plan: Plan,
+  ctx: GitHubContext,
+  deps: PipelineDeps,
+): Promise<AwsSession> {
   const region = settings.awsRegion;
   if (!region)
-    throw new Error(`${Inputs.AwsRegion}: is not set and neither is AWS_REGION; expected a region like us-east-1.`);
+    throw new Error(
+      `${Inputs.AwsRegion}: is not set and neither is AWS_REGION; expected a region like us-east-1.`,
+    );
   const awsDeps: AwsDeps = { logger: deps.logger, sleep: deps.sleep ?? realSleep };
   const bootstrap = createAwsClients({ region });
   const credentials = await resolveCredentials(
     bootstrap.sts,
     { roleToAssume: settings.roleToAssume, audience: settings.audience, runId: ctx.runId },
-    { ...awsDeps, tokenSource: deps.tokenSource ?? githubTokenSource(deps.env, awsDeps, { fromFork: plan.fromFork }) },
+    {
+      ...awsDeps,
+      tokenSource: deps.tokenSource ?? githubTokenSource(deps.env, awsDeps, { fromFork: plan.fromFork }),
+    },
   );
   const clients = credentials ? createAwsClients({ region, credentials }) : bootstrap;
   const accountId = await getAccountId(clients.sts, awsDeps);
@@ -40,6 +50,11 @@ export function stageContext(settings: Settings, plan: Plan, session: AwsSession
     functionName: plan.functionName,
     region: session.clients.region,
     accountId: session.accountId,
-    tags: stageTags({ project: settings.name, stage: plan.stage, repository: plan.repository, ref: plan.ref }),
+    tags: stageTags({
+      project: settings.name,
+      stage: plan.stage,
+      repository: plan.repository,
+      ref: plan.ref,
+    }),
   };
 }

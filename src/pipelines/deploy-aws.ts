@@ -1,4 +1,10 @@
 import { publishArtifact } from '../aws/artifact-bucket.js';
+import { ensureDependenciesLayer } from '../layers/dependencies-layer.js';
+import { layersUnzippedBytes } from '../layers/layer-size.js';
+import { PackageTooLargeError } from '../packaging/build-package.js';
+import { checkPackageSize, formatBytes } from '../packaging/size-check.js';
+import { ensureKeepWarm } from '../warm-starts/keep-warm.js';
+import { ensureProvisionedConcurrency } from '../warm-starts/provisioned-concurrency.js';
 import { ensureExecutionRole } from '../aws/execution-role.js';
 import { deployFunction, type FunctionResult } from '../aws/lambda-function.js';
 import type { GitHubContext } from '../github/github-context.js';
@@ -14,6 +20,7 @@ import { errorMessage } from '../util/retry.js';
 import { realSleep } from '../util/sleep.js';
 import { openAwsSession, stageContext, type AwsSession } from './aws-session.js';
 import type { SmokeResult } from './outcome.js';
+import type { StageContext } from './stage-context.js';
 import { packageStep } from './package-pipeline.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
@@ -40,7 +47,9 @@ export async function deployToAws(
   const pkg = await packageStep(settings, deps);
   const session = await logger.group('Sign in to AWS', () => openAwsSession(settings, plan, ctx, deps));
   const context = stageContext(settings, plan, session);
-  logger.info(`Deploying ${plan.functionName} (stage ${plan.stage}, ${plan.reason}) to account ${session.accountId} in ${context.region}`);
+  logger.info(
+    `Deploying ${plan.functionName} (stage ${plan.stage}, ${plan.reason}) to account ${session.accountId} in ${context.region}`,
+  );
 
   const report: DeployReport = {
     status: 'failure',
@@ -88,13 +97,24 @@ export async function deployToAws(
       ),
     );
     if (gateway.apiKeyValue) secrets.push(gateway.apiKeyValue);
-    Object.assign(report, { url: gateway.url, apiId: gateway.apiId, apiKeyId: gateway.apiKeyId, changed: report.changed || gateway.changed });
+    Object.assign(report, {
+      url: gateway.url,
+      apiId: gateway.apiId,
+      apiKeyId: gateway.apiKeyId,
+      changed: report.changed || gateway.changed,
+    });
     if (gateway.url) logger.info(`URL: ${gateway.url}`);
+    report.notes = await warmStarts(settings, context, fn, session);
 
     report.smoke = await logger.group('Smoke test', async () => {
       if (!settings.smokeTest) return skippedSmoke('smoke-test: false');
       if (settings.gateway === 'none')
-        return invokeSmokeTest(session.clients.lambda, plan.functionName, { logger, sleep }, { path: settings.smokePath, contains: settings.smokeContains });
+        return invokeSmokeTest(
+          session.clients.lambda,
+          plan.functionName,
+          { logger, sleep },
+          { path: settings.smokePath, contains: settings.smokeContains },
+        );
       return runSmokeTest(
         {
           url: gateway.url,
@@ -141,6 +161,8 @@ async function deployCode(
 ): Promise<FunctionResult> {
   const { clients, accountId, awsDeps } = session;
   const tags = stageContext(settings, plan, session).tags;
+  await checkLayerSizes(settings, pkg, session);
+  const layers = [...(await dependenciesLayer(settings, pkg, session)), ...settings.layers];
   const artifact = await deps.logger.group('Upload', () =>
     publishArtifact(
       clients.s3,
@@ -159,7 +181,13 @@ async function deployCode(
   return deps.logger.group('Function', async () => {
     const role = await ensureExecutionRole(
       clients.iam,
-      { project: settings.name, executionRoleArn: settings.executionRoleArn, accountId, tags, policyStatements: settings.policyStatements },
+      {
+        project: settings.name,
+        executionRoleArn: settings.executionRoleArn,
+        accountId,
+        tags,
+        policyStatements: settings.policyStatements,
+      },
       awsDeps,
     );
     return deployFunction(
@@ -172,7 +200,7 @@ async function deployCode(
         timeout: settings.timeout,
         architecture: settings.architecture,
         environment: settings.environment,
-        layers: settings.layers,
+        layers,
         roleArn: role.roleArn,
         description: `lambda-deploy ${settings.name} stage ${plan.stage}`,
         tags,
@@ -185,7 +213,13 @@ async function deployCode(
   });
 }
 
-async function rollBack(settings: Settings, report: DeployReport, fn: FunctionResult, session: AwsSession, deps: PipelineDeps) {
+async function rollBack(
+  settings: Settings,
+  report: DeployReport,
+  fn: FunctionResult,
+  session: AwsSession,
+  deps: PipelineDeps,
+) {
   report.failedVersion = fn.version;
   if (!settings.rollback) {
     report.rollbackMessage = `rollback: false, so stage ${report.stage} keeps serving the failing version ${fn.version}.`;
@@ -204,4 +238,91 @@ async function rollBack(settings: Settings, report: DeployReport, fn: FunctionRe
     }
   }
   deps.logger.error(report.rollbackMessage);
+}
+
+/** Lambda counts attached layers in the 250 MB unzipped limit: checked before anything is uploaded. */
+async function checkLayerSizes(settings: Settings, pkg: PackageResult, session: AwsSession): Promise<void> {
+  if (!settings.layers.length) return;
+  const sizes = await layersUnzippedBytes(session.clients.lambda, settings.layers, session.awsDeps);
+  const check = checkPackageSize({
+    unpackedBytes: pkg.unpackedBytes + (pkg.dependencies?.unpackedBytes ?? 0),
+    layerBytes: sizes.totalBytes,
+    files: pkg.largest,
+  });
+  session.awsDeps.logger.info(
+    `Layers: ${formatBytes(sizes.totalBytes)} unzipped${sizes.exact ? '' : ' at least (from their zipped sizes)'}, counted in the 250 MB limit`,
+  );
+  if (check.error) throw new PackageTooLargeError(check.error);
+}
+
+/** With dependencies-layer: the requirements' layer, reused while its content key is unchanged. */
+async function dependenciesLayer(
+  settings: Settings,
+  pkg: PackageResult,
+  session: AwsSession,
+): Promise<string[]> {
+  const layer = pkg.dependencies;
+  if (!layer) return [];
+  const { clients, accountId, awsDeps } = session;
+  const uploaded = await publishArtifact(
+    clients.s3,
+    {
+      bucket: settings.s3Bucket,
+      region: clients.region,
+      accountId,
+      name: settings.name,
+      zipPath: layer.zipPath,
+      sha256Hex: layer.sha256Hex,
+      codeSha256: layer.codeSha256,
+    },
+    awsDeps,
+  );
+  const result = await ensureDependenciesLayer(
+    clients.lambda,
+    {
+      project: settings.name,
+      runtime: settings.runtime,
+      architecture: settings.architecture,
+      key: layer.key,
+      zipPath: layer.zipPath,
+      codeSha256: layer.codeSha256,
+      bucket: uploaded.bucket,
+      s3Key: uploaded.key,
+    },
+    awsDeps,
+  );
+  return [result.layerVersionArn];
+}
+
+/** keep-warm schedule and provisioned concurrency on `live`; returns notes for the summary (cost). */
+async function warmStarts(
+  settings: Settings,
+  context: StageContext,
+  fn: FunctionResult,
+  session: AwsSession,
+): Promise<string[]> {
+  const { clients, awsDeps } = session;
+  const notes: string[] = [];
+  const warm = await ensureKeepWarm(
+    clients,
+    { context, schedule: settings.keepWarm, aliasArn: fn.aliasArn },
+    awsDeps,
+  );
+  if (warm.action !== 'none' && warm.action !== 'unchanged')
+    awsDeps.logger.info(`Keep-warm rule ${warm.ruleName}: ${warm.action}`);
+  if (settings.keepWarm) notes.push(`Kept warm by ${warm.ruleName} (${settings.keepWarm}).`);
+  if (settings.provisionedConcurrency !== undefined) {
+    const pc = await ensureProvisionedConcurrency(
+      clients.lambda,
+      {
+        functionName: context.functionName,
+        count: settings.provisionedConcurrency,
+        memoryMb: settings.memory,
+        architecture: settings.architecture,
+      },
+      awsDeps,
+    );
+    if (pc.costNote) notes.push(pc.costNote);
+  }
+  return notes;
 }

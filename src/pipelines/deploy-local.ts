@@ -1,6 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startFrontDoor, startLocalFunction, type FrontDoor, type LocalFunction } from '../local-runtime/index.js';
+import {
+  startFrontDoor,
+  startLocalFunction,
+  type FrontDoor,
+  type LocalFunction,
+} from '../local-runtime/index.js';
 import { defaultOutDir } from '../packaging/build-package.js';
 import { pythonExecutable } from '../packaging/pip-install.js';
 import { extractZip } from '../packaging/zip-reader.js';
@@ -110,7 +115,8 @@ export async function deployLocally(
     if (logs.text) await logger.group('Function logs', async () => logger.info(logs.text));
   }
   report.durationMs = now() - started;
-  if (deps.keepLocalRunning && report.status === 'success' && fn) return { report, stage: { url: report.url, fn, stop } };
+  if (deps.keepLocalRunning && report.status === 'success' && fn)
+    return { report, stage: { url: report.url, fn, stop } };
   await stop();
   return { report };
 }

@@ -3,8 +3,15 @@ import type { Settings } from '../settings/settings.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
 /** Builds the package (pip install, zip, size check) into RUNNER_TEMP for later steps. */
-export async function packageStep(settings: Settings, deps: PipelineDeps, layerBytes = 0): Promise<PackageResult> {
+export async function packageStep(
+  settings: Settings,
+  deps: PipelineDeps,
+  layerBytes = 0,
+): Promise<PackageResult> {
   return deps.logger.group('Package', () =>
-    buildPackage({ ...settings, outDir: defaultOutDir(deps.env), layerBytes }, { logger: deps.logger, env: deps.env }),
+    buildPackage(
+      { ...settings, outDir: defaultOutDir(deps.env), layerBytes },
+      { logger: deps.logger, env: deps.env },
+    ),
   );
 }

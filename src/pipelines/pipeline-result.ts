@@ -1,5 +1,5 @@
 import type { PackageResult } from '../packaging/build-package.js';
-import type { PruneLine } from "../cleanup/prune.js";
+import type { PruneLine } from '../cleanup/prune.js';
 import type { DeployOutcome, UndeployOutcome } from './outcome.js';
 
 /** What a pipeline hands back to the action or the CLI. */

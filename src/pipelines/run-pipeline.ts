@@ -1,6 +1,6 @@
 import { pruneStages } from '../cleanup/prune.js';
 import { createGitHubRefs } from '../cleanup/github-refs.js';
-import { undeployStage } from '../cleanup/remove-stage.js';
+import { isProtectedStage, ProtectedStageError, undeployStage } from '../cleanup/remove-stage.js';
 import type { GitHubContext } from '../github/github-context.js';
 import type { Plan } from '../plan/plan.js';
 import { reportDeploy, reportUndeploy, type ReportOptions } from '../reporting/report.js';
@@ -25,7 +25,13 @@ export interface PipelineRun {
   local?: LocalStage;
 }
 
-function reportOptions(settings: Settings, plan: Plan, ctx: GitHubContext, deps: PipelineDeps, secrets: string[] = []): ReportOptions {
+function reportOptions(
+  settings: Settings,
+  plan: Plan,
+  ctx: GitHubContext,
+  deps: PipelineDeps,
+  secrets: string[] = [],
+): ReportOptions {
   return {
     ctx,
     token: settings.githubToken,
@@ -39,7 +45,12 @@ function reportOptions(settings: Settings, plan: Plan, ctx: GitHubContext, deps:
 }
 
 /** Runs what the plan says. Pipelines talk through deps.logger only, so the action and the CLI share them. */
-export async function runPipeline(settings: Settings, plan: Plan, ctx: GitHubContext, deps: PipelineDeps): Promise<PipelineRun> {
+export async function runPipeline(
+  settings: Settings,
+  plan: Plan,
+  ctx: GitHubContext,
+  deps: PipelineDeps,
+): Promise<PipelineRun> {
   const { logger } = deps;
   const sleep = deps.sleep ?? realSleep;
   const needsAws = settings.target === 'aws' && plan.command !== 'package' && plan.command !== 'skip';
@@ -65,16 +76,33 @@ export async function runPipeline(settings: Settings, plan: Plan, ctx: GitHubCon
     case 'deploy': {
       if (settings.target === 'local') {
         const { report, stage } = await deployLocally(settings, plan, deps);
-        const { markdown } = await reportDeploy(report, { ...reportOptions(settings, plan, ctx, deps), comment: false, deployment: false }, { logger });
-        return { result: { kind: 'deploy', outcome: report }, markdown, failure: failureMessage(report), local: stage };
+        const { markdown } = await reportDeploy(
+          report,
+          { ...reportOptions(settings, plan, ctx, deps), comment: false, deployment: false },
+          { logger },
+        );
+        return {
+          result: { kind: 'deploy', outcome: report },
+          markdown,
+          failure: failureMessage(report),
+          local: stage,
+        };
       }
       const { report, secrets } = await deployToAws(settings, plan, ctx, deps);
-      const { markdown } = await reportDeploy(report, reportOptions(settings, plan, ctx, deps, secrets), { logger });
+      const { markdown } = await reportDeploy(report, reportOptions(settings, plan, ctx, deps, secrets), {
+        logger,
+      });
       return { result: { kind: 'deploy', outcome: report }, markdown, failure: failureMessage(report) };
     }
 
     case 'undeploy': {
-      if (settings.target === 'local') throw new Error('target: "local" stages stop with the run; expected command deploy or package with target local.');
+      if (settings.target === 'local')
+        throw new Error(
+          'target: "local" stages stop with the run; expected command deploy or package with target local.',
+        );
+      // Refused before signing in: a protected stage is never a question for AWS.
+      if (isProtectedStage(plan.stage, settings.protectedStages))
+        throw new ProtectedStageError(plan.stage, settings.protectedStages);
       const session = await logger.group('Sign in to AWS', () => openAwsSession(settings, plan, ctx, deps));
       const outcome = await undeployStage(
         session.clients,
@@ -88,14 +116,23 @@ export async function runPipeline(settings: Settings, plan: Plan, ctx: GitHubCon
         },
         { logger, sleep },
       );
-      const { markdown } = await reportUndeploy(outcome, reportOptions(settings, plan, ctx, deps), { logger });
+      const { markdown } = await reportUndeploy(outcome, reportOptions(settings, plan, ctx, deps), {
+        logger,
+      });
       return { result: { kind: 'undeploy', outcome }, markdown };
     }
 
     case 'prune': {
-      if (settings.target === 'local') throw new Error('target: "local" has nothing to prune; expected target aws.');
+      if (settings.target === 'local')
+        throw new Error('target: "local" has nothing to prune; expected target aws.');
       const session = await logger.group('Sign in to AWS', () => openAwsSession(settings, plan, ctx, deps));
-      const github = createGitHubRefs({ apiUrl: ctx.apiUrl, repository: ctx.repository, token: settings.githubToken, logger, sleep });
+      const github = createGitHubRefs({
+        apiUrl: ctx.apiUrl,
+        repository: ctx.repository,
+        token: settings.githubToken,
+        logger,
+        sleep,
+      });
       const lines = await pruneStages(
         session.clients,
         github,
@@ -113,13 +150,22 @@ export async function runPipeline(settings: Settings, plan: Plan, ctx: GitHubCon
       return {
         result: { kind: 'prune', lines, dryRun: settings.dryRun },
         markdown: renderPruneSummary(settings.name, lines),
-        failure: failed.length ? `Prune could not remove ${failed.map((l) => l.stage).join(', ')}: see the summary.` : undefined,
+        failure: failed.length
+          ? `Prune could not remove ${failed.map((l) => l.stage).join(', ')}: see the summary.`
+          : undefined,
       };
     }
   }
 }
 
-function failureMessage(report: { status: string; error?: string; rollbackMessage?: string; stage: string }): string | undefined {
+function failureMessage(report: {
+  status: string;
+  error?: string;
+  rollbackMessage?: string;
+  stage: string;
+}): string | undefined {
   if (report.status === 'success') return undefined;
-  return [report.error ?? `Deploy of stage ${report.stage} failed.`, report.rollbackMessage].filter(Boolean).join(' ');
+  return [report.error ?? `Deploy of stage ${report.stage} failed.`, report.rollbackMessage]
+    .filter(Boolean)
+    .join(' ');
 }

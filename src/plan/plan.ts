@@ -80,18 +80,27 @@ function autoCommand(ctx: GitHubContext): { command: PlannedCommand; reason: str
     case 'push':
       return branchFromRef(ctx.ref)
         ? { command: 'deploy', reason: `push to ${branchFromRef(ctx.ref)}` }
-        : { command: 'skip', reason: `push of ${ctx.ref || 'an unknown ref'} is not a branch: nothing to deploy` };
+        : {
+            command: 'skip',
+            reason: `push of ${ctx.ref || 'an unknown ref'} is not a branch: nothing to deploy`,
+          };
     case 'workflow_dispatch':
       return { command: 'deploy', reason: 'workflow_dispatch' };
     case 'pull_request':
     case 'pull_request_target':
       if (PR_DEPLOY_ACTIONS.has(action)) return { command: 'deploy', reason: `pull request ${action}` };
       if (action === 'closed') return { command: 'undeploy', reason: 'pull request closed' };
-      return { command: 'skip', reason: `pull request ${action || 'event'}: only opened, synchronize, reopened and closed act` };
+      return {
+        command: 'skip',
+        reason: `pull request ${action || 'event'}: only opened, synchronize, reopened and closed act`,
+      };
     case 'delete':
       return payload.ref_type === 'branch'
         ? { command: 'undeploy', reason: `branch ${String(payload.ref)} deleted` }
-        : { command: 'skip', reason: `deleted ${String(payload.ref_type ?? 'ref')} ${String(payload.ref ?? '')}: only branch deletions undeploy` };
+        : {
+            command: 'skip',
+            reason: `deleted ${String(payload.ref_type ?? 'ref')} ${String(payload.ref ?? '')}: only branch deletions undeploy`,
+          };
     case 'schedule':
       return { command: 'prune', reason: 'schedule' };
     case '':
@@ -106,9 +115,12 @@ function autoCommand(ctx: GitHubContext): { command: PlannedCommand; reason: str
 /** From settings and the event to what runs and where. */
 export function makePlan(settings: PlanSettings, ctx: GitHubContext): Plan {
   const { command, reason } =
-    settings.command === 'auto' ? autoCommand(ctx) : { command: settings.command, reason: `command: ${settings.command}` };
+    settings.command === 'auto'
+      ? autoCommand(ctx)
+      : { command: settings.command, reason: `command: ${settings.command}` };
   const target = eventTarget(ctx);
-  const fromFork = (ctx.eventName === 'pull_request' || ctx.eventName === 'pull_request_target') && isFork(ctx.payload);
+  const fromFork =
+    (ctx.eventName === 'pull_request' || ctx.eventName === 'pull_request_target') && isFork(ctx.payload);
   const base = { reason, fromFork, repository: ctx.repository, sha: ctx.sha };
 
   if (command === 'skip') return { ...base, command, stage: '', functionName: '', ref: '' };

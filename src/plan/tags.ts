@@ -28,7 +28,11 @@ export function stageTags(id: StageIdentity): Record<string, string> {
 }
 
 /** True only when both the project and the stage tags match: a name match alone never counts. */
-export function tagsMatchStage(tags: Record<string, string> | undefined, project: string, stage: string): boolean {
+export function tagsMatchStage(
+  tags: Record<string, string> | undefined,
+  project: string,
+  stage: string,
+): boolean {
   return tags?.[TagKeys.Name] === tagValue(project) && tags?.[TagKeys.Stage] === tagValue(stage);
 }
 

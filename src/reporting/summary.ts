@@ -24,6 +24,8 @@ export interface DeployExtras {
   rollbackMessage?: string;
   /** fetchFunctionLogs's note (no log group yet, no permission). */
   logsNote?: string;
+  /** Extra facts for the summary: keep-warm, provisioned concurrency and its estimated cost. */
+  notes?: string[];
 }
 
 export type DeployReport = DeployOutcome & DeployExtras;
@@ -112,6 +114,7 @@ export function deployHeading(o: DeployOutcome): string {
 /** The job summary of a deploy. */
 export function renderDeploySummary(o: DeployReport, options: RenderOptions = {}): string {
   const parts = [deployHeading(o), factTable(deployFacts(o))];
+  if (o.notes?.length) parts.push(o.notes.map((n) => `- ${n}`).join('\n'));
   if (o.status === 'failure') parts.push(...failureSections(o, options));
   return `${redact(parts.join('\n\n'), options.secrets)}\n`;
 }

@@ -273,7 +273,8 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
   };
 
   for (const name of NOT_YET_SUPPORTED) {
-    if (given(name)) problems.push(`${name}: is not supported yet by this version of lambda-deploy; remove it.`);
+    if (given(name))
+      problems.push(`${name}: is not supported yet by this version of lambda-deploy; remove it.`);
   }
 
   const command = oneOf<Command>(Inputs.Command, ['auto', 'deploy', 'undeploy', 'package', 'prune']);
@@ -306,7 +307,8 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
         `${Inputs.App}, ${Inputs.Handler}: both are set (${show(app)}, ${show(raw(Inputs.Handler))}); expected only one: app for a WSGI/ASGI app, handler for a plain function.`,
       );
     if (!APP.test(app)) bad(Inputs.App, 'module:attribute, like "app:app" or "service.main:api"');
-    if (!python) bad(Inputs.App, `a Python runtime to serve a WSGI/ASGI app (runtime is ${show(runtime)})`, app);
+    if (!python)
+      bad(Inputs.App, `a Python runtime to serve a WSGI/ASGI app (runtime is ${show(runtime)})`, app);
   } else if (!HANDLER.test(handler)) {
     bad(Inputs.Handler, 'module.function, like "app.handler" or "src/index.handler"');
   }
@@ -319,32 +321,44 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
   for (const line of splitList(value(Inputs.Environment))) {
     const eq = line.indexOf('=');
     if (eq <= 0) {
-      problems.push(`${Inputs.Environment}: the line ${show(line.split('=')[0] ?? '')} has no KEY=VALUE form; expected one KEY=VALUE per line.`);
+      problems.push(
+        `${Inputs.Environment}: the line ${show(line.split('=')[0] ?? '')} has no KEY=VALUE form; expected one KEY=VALUE per line.`,
+      );
       continue;
     }
     const key = line.slice(0, eq).trim();
-    if (!ENV_KEY.test(key)) bad(Inputs.Environment, 'keys of letters, digits and underscores, starting with a letter', key);
+    if (!ENV_KEY.test(key))
+      bad(Inputs.Environment, 'keys of letters, digits and underscores, starting with a letter', key);
     else if (RESERVED_ENV_NAMES.includes(key))
-      problems.push(`${Inputs.Environment}: ${show(key)} is reserved by Lambda and cannot be set; expected another name.`);
+      problems.push(
+        `${Inputs.Environment}: ${show(key)} is reserved by Lambda and cannot be set; expected another name.`,
+      );
     else environment[key] = line.slice(eq + 1);
   }
 
   const layers = splitList(value(Inputs.Layers));
-  for (const layer of layers) if (!LAYER_ARN.test(layer)) bad(Inputs.Layers, 'layer version ARNs like arn:aws:lambda:us-east-1:123456789012:layer:name:3', layer);
-  if (layers.length > 5) problems.push(`${Inputs.Layers}: ${layers.length} layers given; Lambda allows at most 5.`);
+  for (const layer of layers)
+    if (!LAYER_ARN.test(layer))
+      bad(Inputs.Layers, 'layer version ARNs like arn:aws:lambda:us-east-1:123456789012:layer:name:3', layer);
+  if (layers.length > 5)
+    problems.push(`${Inputs.Layers}: ${layers.length} layers given; Lambda allows at most 5.`);
 
   let requirements: string | undefined;
   if (python && pathIsDir) {
     const file = value(Inputs.Requirements);
     if (file) {
       requirements = isAbsolute(file) ? file : resolve(path, file);
-      if (!existsSync(requirements)) bad(Inputs.Requirements, `a file relative to path (resolved to ${requirements})`);
+      if (!existsSync(requirements))
+        bad(Inputs.Requirements, `a file relative to path (resolved to ${requirements})`);
     } else {
       const found = listing.find((f) => f === DEFAULT_REQUIREMENTS);
       if (found) requirements = resolve(path, found);
     }
   } else if (!python && given(Inputs.Requirements)) {
-    bad(Inputs.Requirements, `a Python runtime (runtime is ${show(runtime)}; Node.js packages are taken as they are)`);
+    bad(
+      Inputs.Requirements,
+      `a Python runtime (runtime is ${show(runtime)}; Node.js packages are taken as they are)`,
+    );
   }
 
   let pipArgs: string[] = [];
@@ -358,7 +372,8 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
   if (awsRegion && !REGION.test(awsRegion)) bad(Inputs.AwsRegion, 'a region like us-east-1', awsRegion);
 
   const roleToAssume = value(Inputs.RoleToAssume) || undefined;
-  if (roleToAssume && !ROLE_ARN.test(roleToAssume)) bad(Inputs.RoleToAssume, 'an IAM role ARN like arn:aws:iam::123456789012:role/deploy');
+  if (roleToAssume && !ROLE_ARN.test(roleToAssume))
+    bad(Inputs.RoleToAssume, 'an IAM role ARN like arn:aws:iam::123456789012:role/deploy');
   const executionRoleArn = value(Inputs.ExecutionRoleArn) || undefined;
   if (executionRoleArn && !ROLE_ARN.test(executionRoleArn))
     bad(Inputs.ExecutionRoleArn, 'an IAM role ARN like arn:aws:iam::123456789012:role/my-function');
@@ -368,24 +383,32 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     try {
       const parsed: unknown = JSON.parse(value(Inputs.PolicyStatements));
       const list = Array.isArray(parsed) ? parsed : [parsed];
-      if (!list.every((s) => s && typeof s === 'object' && 'Effect' in s && 'Action' in s)) throw new Error('');
+      if (!list.every((s) => s && typeof s === 'object' && 'Effect' in s && 'Action' in s))
+        throw new Error('');
       policyStatements = list as object[];
       if (executionRoleArn)
-        problems.push(`${Inputs.PolicyStatements}: only applies to the role the action manages, but execution-role-arn is set; expected one of the two.`);
+        problems.push(
+          `${Inputs.PolicyStatements}: only applies to the role the action manages, but execution-role-arn is set; expected one of the two.`,
+        );
     } catch {
-      bad(Inputs.PolicyStatements, 'a JSON IAM statement or array of statements, each with Effect, Action and Resource');
+      bad(
+        Inputs.PolicyStatements,
+        'a JSON IAM statement or array of statements, each with Effect, Action and Resource',
+      );
     }
   }
 
   const s3Bucket = value(Inputs.S3Bucket) || undefined;
-  if (s3Bucket && !BUCKET.test(s3Bucket)) bad(Inputs.S3Bucket, 'an S3 bucket name: 3-63 lower-case letters, digits, dots and hyphens');
+  if (s3Bucket && !BUCKET.test(s3Bucket))
+    bad(Inputs.S3Bucket, 'an S3 bucket name: 3-63 lower-case letters, digits, dots and hyphens');
 
   const gateway = oneOf<GatewayKind>(Inputs.Gateway, ['http-api', 'rest-api', 'function-url', 'none']);
 
   let throttleRate: number | undefined;
   if (given(Inputs.ThrottleRate)) {
     throttleRate = Number(value(Inputs.ThrottleRate));
-    if (!Number.isFinite(throttleRate) || throttleRate <= 0) bad(Inputs.ThrottleRate, 'requests per second, a number above 0');
+    if (!Number.isFinite(throttleRate) || throttleRate <= 0)
+      bad(Inputs.ThrottleRate, 'requests per second, a number above 0');
   }
   const throttleBurst = integer(Inputs.ThrottleBurst, 0, 5000);
   const apiKey = bool(Inputs.ApiKey);
@@ -395,15 +418,24 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     if (!quota) bad(Inputs.Quota, 'N/day, N/week or N/month, like 10000/day');
   }
   if (gateway !== 'rest-api' && apiKey) bad(Inputs.ApiKey, `gateway: rest-api (gateway is ${show(gateway)})`);
-  if (quota && !apiKey) problems.push(`${Inputs.Quota}: applies to an API key's usage plan; expected api-key: true with gateway: rest-api.`);
-  if ((throttleRate !== undefined || throttleBurst !== undefined) && (gateway === 'function-url' || gateway === 'none'))
-    problems.push(`${Inputs.ThrottleRate}/${Inputs.ThrottleBurst}: need an API Gateway front door; expected gateway: http-api or rest-api (gateway is ${show(gateway)}).`);
+  if (quota && !apiKey)
+    problems.push(
+      `${Inputs.Quota}: applies to an API key's usage plan; expected api-key: true with gateway: rest-api.`,
+    );
+  if (
+    (throttleRate !== undefined || throttleBurst !== undefined) &&
+    (gateway === 'function-url' || gateway === 'none')
+  )
+    problems.push(
+      `${Inputs.ThrottleRate}/${Inputs.ThrottleBurst}: need an API Gateway front door; expected gateway: http-api or rest-api (gateway is ${show(gateway)}).`,
+    );
 
   const smokeTest = bool(Inputs.SmokeTest);
   const smokePath = value(Inputs.SmokePath);
   if (!smokePath.startsWith('/')) bad(Inputs.SmokePath, 'a path starting with "/", like "/health"');
   const parsedStatus = parseStatusRanges(value(Inputs.SmokeStatus));
-  if (typeof parsedStatus === 'string') bad(Inputs.SmokeStatus, `a status range like 200-399 or a list like 200,204 (${parsedStatus})`);
+  if (typeof parsedStatus === 'string')
+    bad(Inputs.SmokeStatus, `a status range like 200-399 or a list like 200,204 (${parsedStatus})`);
   const smokeContains = raw(Inputs.SmokeContains) || undefined;
   const smokeTimeout = integer(Inputs.SmokeTimeout, 1, 900, ' (seconds)') ?? 60;
   const rollback = bool(Inputs.Rollback);
@@ -419,10 +451,12 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
   const dryRun = bool(Inputs.DryRun);
 
   const keepWarm = value(Inputs.KeepWarm) || undefined;
-  if (keepWarm && !SCHEDULE.test(keepWarm)) bad(Inputs.KeepWarm, 'an EventBridge schedule like rate(5 minutes) or cron(0/5 * * * ? *)');
+  if (keepWarm && !SCHEDULE.test(keepWarm))
+    bad(Inputs.KeepWarm, 'an EventBridge schedule like rate(5 minutes) or cron(0/5 * * * ? *)');
   const provisionedConcurrency = integer(Inputs.ProvisionedConcurrency, 0, 10000);
   const dependenciesLayer = bool(Inputs.DependenciesLayer);
-  if (dependenciesLayer && !python) bad(Inputs.DependenciesLayer, `a Python runtime (runtime is ${show(runtime)})`, 'true');
+  if (dependenciesLayer && !python)
+    bad(Inputs.DependenciesLayer, `a Python runtime (runtime is ${show(runtime)})`, 'true');
 
   if (problems.length) throw new SettingsError(problems);
 

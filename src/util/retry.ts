@@ -86,6 +86,7 @@ const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EA
 export function isTransient(error: unknown): boolean {
   const name = errorName(error);
   if (THROTTLING.has(name) || NETWORK.has(name)) return true;
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
+    ?.httpStatusCode;
   return status === 429 || (status !== undefined && status >= 500);
 }

@@ -35,7 +35,9 @@ describe('ensureArtifactBucket (scripted S3)', () => {
   });
 
   it('creates a missing bucket locked down, every call naming the expected owner', async () => {
-    mock.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
+    mock
+      .on(HeadBucketCommand)
+      .rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
     const bucket = await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: 'eu-west-1' }, testDeps());
     expect(bucket).toBe('lambda-deploy-123456789012-eu-west-1');
     const order = mock.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name);
@@ -52,10 +54,17 @@ describe('ensureArtifactBucket (scripted S3)', () => {
       CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
     });
     expect(mock).toHaveReceivedCommandWith(PutPublicAccessBlockCommand, {
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
     });
     expect(mock).toHaveReceivedCommandWith(PutBucketEncryptionCommand, {
-      ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: true }] },
+      ServerSideEncryptionConfiguration: {
+        Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: true }],
+      },
     });
     expect(mock).toHaveReceivedCommandWith(PutBucketOwnershipControlsCommand, {
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
@@ -76,30 +85,47 @@ describe('ensureArtifactBucket (scripted S3)', () => {
     });
     for (const call of mock.calls()) {
       const input = call.args[0].input as Record<string, unknown>;
-      if ((call.args[0] as object).constructor !== CreateBucketCommand) expect(input.ExpectedBucketOwner).toBe(ACCOUNT);
+      if ((call.args[0] as object).constructor !== CreateBucketCommand)
+        expect(input.ExpectedBucketOwner).toBe(ACCOUNT);
     }
   });
 
   it('us-east-1 gets no LocationConstraint', async () => {
-    mock.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
+    mock
+      .on(HeadBucketCommand)
+      .rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
     await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: 'us-east-1' }, testDeps());
-    expect(mock).toHaveReceivedCommandWith(CreateBucketCommand, { Bucket: 'lambda-deploy-123456789012-us-east-1' });
-    expect((mock.commandCalls(CreateBucketCommand)[0]!.args[0].input as { CreateBucketConfiguration?: unknown }).CreateBucketConfiguration).toBeUndefined();
+    expect(mock).toHaveReceivedCommandWith(CreateBucketCommand, {
+      Bucket: 'lambda-deploy-123456789012-us-east-1',
+    });
+    expect(
+      (mock.commandCalls(CreateBucketCommand)[0]!.args[0].input as { CreateBucketConfiguration?: unknown })
+        .CreateBucketConfiguration,
+    ).toBeUndefined();
   });
 
   it('a bucket created by a parallel job (BucketAlreadyOwnedByYou) is fine', async () => {
-    mock.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
-    mock.on(CreateBucketCommand).rejects(new BucketAlreadyOwnedByYou({ message: 'owned', $metadata: { httpStatusCode: 409 } }));
-    await expect(ensureArtifactBucket(s3, { accountId: ACCOUNT, region: 'eu-west-1' }, testDeps())).resolves.toBe(
-      'lambda-deploy-123456789012-eu-west-1',
-    );
+    mock
+      .on(HeadBucketCommand)
+      .rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
+    mock
+      .on(CreateBucketCommand)
+      .rejects(new BucketAlreadyOwnedByYou({ message: 'owned', $metadata: { httpStatusCode: 409 } }));
+    await expect(
+      ensureArtifactBucket(s3, { accountId: ACCOUNT, region: 'eu-west-1' }, testDeps()),
+    ).resolves.toBe('lambda-deploy-123456789012-eu-west-1');
     expect(mock).toHaveReceivedCommandTimes(CreateBucketCommand, 1);
     expect(mock).toHaveReceivedCommandTimes(PutBucketLifecycleConfigurationCommand, 1);
   });
 
   it('an existing default bucket that lacks its settings (a run stopped after CreateBucket) is configured', async () => {
     mock.on(GetBucketLifecycleConfigurationCommand).rejects(
-      new S3ServiceException({ name: 'NoSuchLifecycleConfiguration', $fault: 'client', message: 'none', $metadata: { httpStatusCode: 404 } }),
+      new S3ServiceException({
+        name: 'NoSuchLifecycleConfiguration',
+        $fault: 'client',
+        message: 'none',
+        $metadata: { httpStatusCode: 404 },
+      }),
     );
     await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: 'eu-west-1' }, testDeps());
     expect(mock).toHaveReceivedCommandTimes(CreateBucketCommand, 0);
@@ -108,29 +134,54 @@ describe('ensureArtifactBucket (scripted S3)', () => {
   });
 
   it('an existing configured bucket, or one named by s3-bucket, is left as it is', async () => {
-    mock.on(GetBucketLifecycleConfigurationCommand).resolves({ Rules: [{ ID: 'lambda-deploy-artifacts', Status: 'Enabled' }] });
+    mock
+      .on(GetBucketLifecycleConfigurationCommand)
+      .resolves({ Rules: [{ ID: 'lambda-deploy-artifacts', Status: 'Enabled' }] });
     await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: 'eu-west-1' }, testDeps());
-    await ensureArtifactBucket(s3, { bucket: 'my-bucket', accountId: ACCOUNT, region: 'eu-west-1' }, testDeps());
+    await ensureArtifactBucket(
+      s3,
+      { bucket: 'my-bucket', accountId: ACCOUNT, region: 'eu-west-1' },
+      testDeps(),
+    );
     expect(mock).toHaveReceivedCommandTimes(GetBucketLifecycleConfigurationCommand, 1);
     expect(mock).toHaveReceivedCommandTimes(PutPublicAccessBlockCommand, 0);
-    expect(mock).toHaveReceivedCommandWith(HeadBucketCommand, { Bucket: 'my-bucket', ExpectedBucketOwner: ACCOUNT });
+    expect(mock).toHaveReceivedCommandWith(HeadBucketCommand, {
+      Bucket: 'my-bucket',
+      ExpectedBucketOwner: ACCOUNT,
+    });
   });
 
   it('403: the bucket belongs to another account: set s3-bucket', async () => {
     mock.on(HeadBucketCommand).rejects(
-      new S3ServiceException({ name: 'Forbidden', $fault: 'client', message: 'Forbidden', $metadata: { httpStatusCode: 403 } }),
+      new S3ServiceException({
+        name: 'Forbidden',
+        $fault: 'client',
+        message: 'Forbidden',
+        $metadata: { httpStatusCode: 403 },
+      }),
     );
-    await expect(ensureArtifactBucket(s3, { accountId: ACCOUNT, region: 'eu-west-1' }, testDeps())).rejects.toThrow(
+    await expect(
+      ensureArtifactBucket(s3, { accountId: ACCOUNT, region: 'eu-west-1' }, testDeps()),
+    ).rejects.toThrow(
       /S3 bucket lambda-deploy-123456789012-eu-west-1 exists but belongs to another account.*Set s3-bucket/,
     );
     expect(mock).toHaveReceivedCommandTimes(CreateBucketCommand, 0);
   });
 
   it('a new bucket that is not visible yet (NoSuchBucket) is retried', async () => {
-    mock.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
+    mock
+      .on(HeadBucketCommand)
+      .rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
     mock
       .on(PutPublicAccessBlockCommand)
-      .rejectsOnce(new S3ServiceException({ name: 'NoSuchBucket', $fault: 'client', message: 'no bucket', $metadata: { httpStatusCode: 404 } }))
+      .rejectsOnce(
+        new S3ServiceException({
+          name: 'NoSuchBucket',
+          $fault: 'client',
+          message: 'no bucket',
+          $metadata: { httpStatusCode: 404 },
+        }),
+      )
       .resolves({});
     const deps = testDeps();
     await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: 'eu-west-1' }, deps);
@@ -141,6 +192,7 @@ describe('ensureArtifactBucket (scripted S3)', () => {
 
 describe('artifacts against the stateful fake', () => {
   const dir = tempDir();
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const zip = writeZipFixture(dir, 'a.zip', 10_000, 3);
 
   it('a bucket of another account under the default name is never written to', async () => {
@@ -149,7 +201,14 @@ describe('artifacts against the stateful fake', () => {
     await expect(
       publishArtifact(
         fake.s3,
-        { accountId: ACCOUNT, region: 'eu-west-1', name: 'shop', zipPath: zip.path, sha256Hex: zip.sha256Hex, codeSha256: zip.codeSha256 },
+        {
+          accountId: ACCOUNT,
+          region: 'eu-west-1',
+          name: 'shop',
+          zipPath: zip.path,
+          sha256Hex: zip.sha256Hex,
+          codeSha256: zip.codeSha256,
+        },
         testDeps(),
       ),
     ).rejects.toThrow(/belongs to another account/);
@@ -158,7 +217,14 @@ describe('artifacts against the stateful fake', () => {
 
   it('an artifact close to its expiry is uploaded again', async () => {
     const fake = new FakeAws();
-    const input = { accountId: ACCOUNT, region: 'eu-west-1', name: 'shop', zipPath: zip.path, sha256Hex: zip.sha256Hex, codeSha256: zip.codeSha256 };
+    const input = {
+      accountId: ACCOUNT,
+      region: 'eu-west-1',
+      name: 'shop',
+      zipPath: zip.path,
+      sha256Hex: zip.sha256Hex,
+      codeSha256: zip.codeSha256,
+    };
     const first = await publishArtifact(fake.s3, input, testDeps());
     expect(first.uploaded).toBe(true);
     const later = { ...testDeps(), now: () => new Date(Date.now() + 26 * 86_400_000) };
@@ -176,7 +242,13 @@ describe('uploadArtifact against s3rver on 127.0.0.1', () => {
   const commands: string[] = [];
 
   beforeAll(async () => {
-    server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: `${dir}/s3`, configureBuckets: [{ name: 'artifacts' }] });
+    server = new S3rver({
+      port: 0,
+      address: '127.0.0.1',
+      silent: true,
+      directory: `${dir}/s3`,
+      configureBuckets: [{ name: 'artifacts' }],
+    });
     const { port } = (await server.run()) as { port: number };
     s3 = new S3Client({
       region: 'eu-west-1',
@@ -210,9 +282,20 @@ describe('uploadArtifact against s3rver on 127.0.0.1', () => {
 
   it('uploads once (with its SHA-256 checksum and metadata), then skips; content equal byte for byte', async () => {
     const zip = writeZipFixture(dir, 'small.zip', 300_000, 5);
-    const input = { bucket: 'artifacts', accountId: ACCOUNT, name: 'shop', zipPath: zip.path, sha256Hex: zip.sha256Hex, codeSha256: zip.codeSha256 };
+    const input = {
+      bucket: 'artifacts',
+      accountId: ACCOUNT,
+      name: 'shop',
+      zipPath: zip.path,
+      sha256Hex: zip.sha256Hex,
+      codeSha256: zip.codeSha256,
+    };
     const first = await uploadArtifact(s3, input, testDeps());
-    expect(first).toEqual({ key: `lambda-deploy/shop/${zip.sha256Hex}.zip`, uploaded: true, bytes: zip.bytes });
+    expect(first).toEqual({
+      key: `lambda-deploy/shop/${zip.sha256Hex}.zip`,
+      uploaded: true,
+      bytes: zip.bytes,
+    });
     expect(commands).toEqual(['HeadObjectCommand', 'PutObjectCommand']);
     expect((await download(first.key)).equals(readFileSync(zip.path))).toBe(true);
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'artifacts', Key: first.key }));
@@ -226,7 +309,14 @@ describe('uploadArtifact against s3rver on 127.0.0.1', () => {
 
   it('a file above 8 MB goes up as a multipart upload, intact', async () => {
     const zip = writeZipFixture(dir, 'large.zip', 9 * 1024 * 1024 + 123, 7);
-    const input = { bucket: 'artifacts', accountId: ACCOUNT, name: 'shop', zipPath: zip.path, sha256Hex: zip.sha256Hex, codeSha256: zip.codeSha256 };
+    const input = {
+      bucket: 'artifacts',
+      accountId: ACCOUNT,
+      name: 'shop',
+      zipPath: zip.path,
+      sha256Hex: zip.sha256Hex,
+      codeSha256: zip.codeSha256,
+    };
     const result = await uploadArtifact(s3, input, testDeps());
     expect(result.uploaded).toBe(true);
     expect(commands).toEqual([
@@ -241,7 +331,13 @@ describe('uploadArtifact against s3rver on 127.0.0.1', () => {
 
   it('the same zip under another project is uploaded separately', async () => {
     const zip = writeZipFixture(dir, 'shared.zip', 1000, 9);
-    const base = { bucket: 'artifacts', accountId: ACCOUNT, zipPath: zip.path, sha256Hex: zip.sha256Hex, codeSha256: zip.codeSha256 };
+    const base = {
+      bucket: 'artifacts',
+      accountId: ACCOUNT,
+      zipPath: zip.path,
+      sha256Hex: zip.sha256Hex,
+      codeSha256: zip.codeSha256,
+    };
     expect((await uploadArtifact(s3, { ...base, name: 'a' }, testDeps())).uploaded).toBe(true);
     expect((await uploadArtifact(s3, { ...base, name: 'b' }, testDeps())).uploaded).toBe(true);
     expect((await uploadArtifact(s3, { ...base, name: 'a' }, testDeps())).uploaded).toBe(false);

@@ -23,7 +23,10 @@ const current: FunctionConfiguration = {
   MemorySize: 256,
   Timeout: 30,
   Architectures: ['x86_64'],
-  Layers: [{ Arn: 'arn:aws:lambda:eu-west-1:123456789012:layer:a:1' }, { Arn: 'arn:aws:lambda:eu-west-1:123456789012:layer:b:2' }],
+  Layers: [
+    { Arn: 'arn:aws:lambda:eu-west-1:123456789012:layer:a:1' },
+    { Arn: 'arn:aws:lambda:eu-west-1:123456789012:layer:b:2' },
+  ],
   Environment: { Variables: { A: '1', B: '2' } },
   Role: 'arn:aws:iam::123456789012:role/r',
   Description: 'd',
@@ -35,7 +38,10 @@ const desired: DesiredConfig = {
   memory: 256,
   timeout: 30,
   architecture: 'x86_64',
-  layers: ['arn:aws:lambda:eu-west-1:123456789012:layer:a:1', 'arn:aws:lambda:eu-west-1:123456789012:layer:b:2'],
+  layers: [
+    'arn:aws:lambda:eu-west-1:123456789012:layer:a:1',
+    'arn:aws:lambda:eu-west-1:123456789012:layer:b:2',
+  ],
   environment: { B: '2', A: '1' },
   roleArn: 'arn:aws:iam::123456789012:role/r',
   description: 'd',
@@ -61,7 +67,12 @@ describe('diffConfig', () => {
   });
 
   it('treats missing Environment/Layers/Description as empty', () => {
-    const bare: FunctionConfiguration = { ...current, Environment: undefined, Layers: undefined, Description: undefined };
+    const bare: FunctionConfiguration = {
+      ...current,
+      Environment: undefined,
+      Layers: undefined,
+      Description: undefined,
+    };
     expect(diffConfig(bare, { ...desired, environment: {}, layers: [], description: '' })).toEqual([]);
   });
 });
@@ -80,11 +91,45 @@ describe('codeNeedsUpdate', () => {
 });
 
 describe('planEnvironment: keep what others set, remove what we set and the workflow dropped', () => {
-  it.each<[string, Record<string, string>, Record<string, string>, string[] | undefined, Record<string, string>, string[], string[]]>([
+  it.each<
+    [
+      string,
+      Record<string, string>,
+      Record<string, string>,
+      string[] | undefined,
+      Record<string, string>,
+      string[],
+      string[],
+    ]
+  >([
     ['first deploy', {}, { A: '1' }, undefined, { A: '1' }, [], []],
-    ['console-set variable kept', { A: '1', SECRET: 's' }, { A: '2' }, ['A'], { A: '2', SECRET: 's' }, ['SECRET'], []],
-    ['our variable removed from the workflow is removed', { A: '1', B: '2' }, { A: '1' }, ['A', 'B'], { A: '1' }, [], ['B']],
-    ['no tag yet (older function): nothing is removed', { A: '1', B: '2' }, { A: '1' }, undefined, { A: '1', B: '2' }, ['B'], []],
+    [
+      'console-set variable kept',
+      { A: '1', SECRET: 's' },
+      { A: '2' },
+      ['A'],
+      { A: '2', SECRET: 's' },
+      ['SECRET'],
+      [],
+    ],
+    [
+      'our variable removed from the workflow is removed',
+      { A: '1', B: '2' },
+      { A: '1' },
+      ['A', 'B'],
+      { A: '1' },
+      [],
+      ['B'],
+    ],
+    [
+      'no tag yet (older function): nothing is removed',
+      { A: '1', B: '2' },
+      { A: '1' },
+      undefined,
+      { A: '1', B: '2' },
+      ['B'],
+      [],
+    ],
     ['workflow takes over a console-set key', { X: 'old' }, { X: 'new' }, [], { X: 'new' }, [], []],
     ['everything removed from the workflow', { A: '1', O: 'o' }, {}, ['A'], { O: 'o' }, ['O'], ['A']],
   ])('%s', (_name, cur, wanted, managed, variables, kept, removed) => {
@@ -96,7 +141,9 @@ describe('planEnvironment: keep what others set, remove what we set and the work
   });
 
   it('names that do not fit the 256-character tag are left untracked (so they are later kept, never lost)', () => {
-    const wanted = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`VARIABLE_NUMBER_${String(i).padStart(2, '0')}`, 'v']));
+    const wanted = Object.fromEntries(
+      Array.from({ length: 40 }, (_, i) => [`VARIABLE_NUMBER_${String(i).padStart(2, '0')}`, 'v']),
+    );
     const plan = planEnvironment({}, wanted, undefined);
     expect(plan.managedTag.length).toBeLessThanOrEqual(256);
     expect(plan.untracked.length).toBeGreaterThan(0);
@@ -120,7 +167,10 @@ describe('planEnvironment: keep what others set, remove what we set and the work
 
 describe('tagsToUpdate', () => {
   it('returns only missing or different tags', () => {
-    expect(tagsToUpdate({ a: '1', b: '2', other: 'x' }, { a: '1', b: '3', c: '' })).toEqual({ b: '3', c: '' });
+    expect(tagsToUpdate({ a: '1', b: '2', other: 'x' }, { a: '1', b: '3', c: '' })).toEqual({
+      b: '3',
+      c: '',
+    });
     expect(tagsToUpdate(undefined, { a: '1' })).toEqual({ a: '1' });
   });
 });
@@ -171,24 +221,37 @@ describe('names', () => {
     expect(long).not.toBe(executionRoleName('p'.repeat(61)));
   });
   it('bucket, key and partition', () => {
-    expect(defaultBucketName('123456789012', 'ap-southeast-2')).toBe('lambda-deploy-123456789012-ap-southeast-2');
+    expect(defaultBucketName('123456789012', 'ap-southeast-2')).toBe(
+      'lambda-deploy-123456789012-ap-southeast-2',
+    );
     expect(artifactKey('shop', 'ab12')).toBe('lambda-deploy/shop/ab12.zip');
     expect(partitionOf('cn-north-1')).toBe('aws-cn');
     expect(partitionOf('us-gov-west-1')).toBe('aws-us-gov');
     expect(partitionOf('eu-west-1')).toBe('aws');
   });
   it('the execution policy allows only the project log groups', () => {
-    const doc = JSON.parse(executionPolicy('shop', '123456789012')) as { Statement: { Action: string[]; Resource: string[] }[] };
+    const doc = JSON.parse(executionPolicy('shop', '123456789012')) as {
+      Statement: { Action: string[]; Resource: string[] }[];
+    };
     expect(doc.Statement).toHaveLength(1);
-    expect(doc.Statement[0]!.Action).toEqual(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(doc.Statement[0]!.Action).toEqual([
+      'logs:CreateLogGroup',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
     expect(doc.Statement[0]!.Resource).toEqual([
       'arn:aws:logs:*:123456789012:log-group:/aws/lambda/shop-*',
       'arn:aws:logs:*:123456789012:log-group:/aws/lambda/shop-*:*',
     ]);
   });
   it('decodes token claims without the signature', () => {
-    const payload = Buffer.from(JSON.stringify({ sub: 'repo:o/r:ref:refs/heads/main', aud: ['sts.amazonaws.com'], secret: 'x' })).toString('base64url');
-    expect(tokenClaims(`h.${payload}.sig`)).toEqual({ sub: 'repo:o/r:ref:refs/heads/main', aud: 'sts.amazonaws.com' });
+    const payload = Buffer.from(
+      JSON.stringify({ sub: 'repo:o/r:ref:refs/heads/main', aud: ['sts.amazonaws.com'], secret: 'x' }),
+    ).toString('base64url');
+    expect(tokenClaims(`h.${payload}.sig`)).toEqual({
+      sub: 'repo:o/r:ref:refs/heads/main',
+      aud: 'sts.amazonaws.com',
+    });
     expect(tokenClaims('garbage')).toEqual({});
   });
 });

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { beforeEach, describe, expect, it } from '@jest/globals';
+import { readFileSync, rmSync } from 'node:fs';
+import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
 import {
   CreateAliasCommand,
   CreateFunctionCommand,
@@ -23,7 +23,12 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { ENV_TAG } from '../../src/aws/function-config.js';
-import { deployFunction, pointAlias, waitForFunctionUpdated, type FunctionInput } from '../../src/aws/lambda-function.js';
+import {
+  deployFunction,
+  pointAlias,
+  waitForFunctionUpdated,
+  type FunctionInput,
+} from '../../src/aws/lambda-function.js';
 import { stageTags } from '../../src/plan/tags.js';
 import { FakeAws } from '../support/fake-aws.js';
 import { tempDir, testDeps, writeZipFixture, type ZipFixture } from '../support/aws-deploy-sequence.js';
@@ -77,9 +82,16 @@ describe('deployFunction with scripted Lambda answers', () => {
 
   it('create path: retries the role propagation error, waits Pending -> Active, publishes and creates live', async () => {
     const roleError = () =>
-      new InvalidParameterValueException({ message: 'The role defined for the function cannot be assumed by Lambda.', ...meta });
-    mock.on(GetFunctionCommand).rejects(new ResourceNotFoundException({ message: 'Function not found', $metadata: {} }));
-    mock.on(GetAliasCommand).rejects(new ResourceNotFoundException({ message: 'Function not found', $metadata: {} }));
+      new InvalidParameterValueException({
+        message: 'The role defined for the function cannot be assumed by Lambda.',
+        ...meta,
+      });
+    mock
+      .on(GetFunctionCommand)
+      .rejects(new ResourceNotFoundException({ message: 'Function not found', $metadata: {} }));
+    mock
+      .on(GetAliasCommand)
+      .rejects(new ResourceNotFoundException({ message: 'Function not found', $metadata: {} }));
     mock
       .on(CreateFunctionCommand)
       .rejectsOnce(roleError())
@@ -95,7 +107,11 @@ describe('deployFunction with scripted Lambda answers', () => {
     mock.on(ListVersionsByFunctionCommand).resolves({ Versions: [{ Version: '$LATEST' }, { Version: '1' }] });
 
     const deps = testDeps();
-    const result = await deployFunction(lambda, input({ codeSha256: 'sha-1=' }, { roleJustCreated: true }), deps);
+    const result = await deployFunction(
+      lambda,
+      input({ codeSha256: 'sha-1=' }, { roleJustCreated: true }),
+      deps,
+    );
 
     expect(result).toEqual({
       functionArn: ARN,
@@ -117,7 +133,10 @@ describe('deployFunction with scripted Lambda answers', () => {
       Tags: { ...tags, [ENV_TAG]: '' },
     });
     expect(mock).toHaveReceivedCommandTimes(GetFunctionConfigurationCommand, 3);
-    expect(mock).toHaveReceivedCommandWith(PublishVersionCommand, { FunctionName: 'shop-main', CodeSha256: 'sha-1=' });
+    expect(mock).toHaveReceivedCommandWith(PublishVersionCommand, {
+      FunctionName: 'shop-main',
+      CodeSha256: 'sha-1=',
+    });
     expect(mock).toHaveReceivedCommandWith(CreateAliasCommand, { Name: 'live', FunctionVersion: '1' });
     // Backoff for the role (2 s, 4 s), then the poll: 1 s before the first look, 1 s, 2 s.
     expect(deps.sleep.calls).toEqual([2000, 4000, 1000, 1000, 2000]);
@@ -126,13 +145,16 @@ describe('deployFunction with scripted Lambda answers', () => {
   it('a role that never becomes usable fails after about a minute with a trust hint', async () => {
     mock.on(GetFunctionCommand).rejects(new ResourceNotFoundException({ message: 'nf', $metadata: {} }));
     mock.on(GetAliasCommand).rejects(new ResourceNotFoundException({ message: 'nf', $metadata: {} }));
-    mock
-      .on(CreateFunctionCommand)
-      .rejects(new InvalidParameterValueException({ message: 'The role defined for the function cannot be assumed by Lambda.', ...meta }));
-    const deps = testDeps();
-    await expect(deployFunction(lambda, input({ codeSha256: 's' }, { roleJustCreated: true }), deps)).rejects.toThrow(
-      /cannot be assumed by Lambda.*must trust lambda.amazonaws.com/,
+    mock.on(CreateFunctionCommand).rejects(
+      new InvalidParameterValueException({
+        message: 'The role defined for the function cannot be assumed by Lambda.',
+        ...meta,
+      }),
     );
+    const deps = testDeps();
+    await expect(
+      deployFunction(lambda, input({ codeSha256: 's' }, { roleJustCreated: true }), deps),
+    ).rejects.toThrow(/cannot be assumed by Lambda.*must trust lambda.amazonaws.com/);
     const waited = deps.sleep.calls.reduce((a, b) => a + b, 0);
     expect(waited).toBeGreaterThan(40_000);
     expect(waited).toBeLessThanOrEqual(60_000);
@@ -142,12 +164,15 @@ describe('deployFunction with scripted Lambda answers', () => {
     mock.on(GetFunctionCommand).rejects(new ResourceNotFoundException({ message: 'nf', $metadata: {} }));
     mock.on(GetAliasCommand).rejects(new ResourceNotFoundException({ message: 'nf', $metadata: {} }));
     mock.on(CreateFunctionCommand).resolves({ ...latest, State: 'Pending' });
-    mock.on(GetFunctionConfigurationCommand).resolvesOnce({ ...latest, State: 'Pending' }).resolves({
-      ...latest,
-      State: 'Failed',
-      StateReason: 'Lambda was unable to configure your environment variables because they exceed 4 KB.',
-      StateReasonCode: 'InvalidConfiguration',
-    });
+    mock
+      .on(GetFunctionConfigurationCommand)
+      .resolvesOnce({ ...latest, State: 'Pending' })
+      .resolves({
+        ...latest,
+        State: 'Failed',
+        StateReason: 'Lambda was unable to configure your environment variables because they exceed 4 KB.',
+        StateReasonCode: 'InvalidConfiguration',
+      });
     await expect(deployFunction(lambda, input({ codeSha256: 's' }), testDeps())).rejects.toThrow(
       'Function shop-main is in state Failed: Lambda was unable to configure your environment variables because they exceed 4 KB.',
     );
@@ -155,8 +180,15 @@ describe('deployFunction with scripted Lambda answers', () => {
   });
 
   it('update path: waits out InProgress and a ResourceConflictException, then publishes', async () => {
-    mock.on(GetFunctionCommand).resolves({ Configuration: { ...latest, LastUpdateStatus: 'InProgress' }, Tags: { ...tags, [ENV_TAG]: '' } });
-    mock.on(GetAliasCommand).resolves({ AliasArn: `${ARN}:live`, FunctionVersion: '4', Description: 'lambda-deploy fp=0000000000000000' });
+    mock.on(GetFunctionCommand).resolves({
+      Configuration: { ...latest, LastUpdateStatus: 'InProgress' },
+      Tags: { ...tags, [ENV_TAG]: '' },
+    });
+    mock.on(GetAliasCommand).resolves({
+      AliasArn: `${ARN}:live`,
+      FunctionVersion: '4',
+      Description: 'lambda-deploy fp=0000000000000000',
+    });
     mock
       .on(GetFunctionConfigurationCommand)
       .resolvesOnce({ ...latest, LastUpdateStatus: 'InProgress' }) // the update found running
@@ -169,22 +201,35 @@ describe('deployFunction with scripted Lambda answers', () => {
       .on(UpdateFunctionCodeCommand)
       .rejectsOnce(
         new ResourceConflictException({
-          message: 'The operation cannot be performed at this time. An update is in progress for resource: ' + ARN,
+          message:
+            'The operation cannot be performed at this time. An update is in progress for resource: ' + ARN,
           $metadata: { httpStatusCode: 409 },
         }),
       )
       .resolves({ ...latest, CodeSha256: 'sha-2=', LastUpdateStatus: 'InProgress' });
-    mock.on(PublishVersionCommand).resolves({ ...latest, CodeSha256: 'sha-2=', Version: '5', State: 'Active' });
+    mock
+      .on(PublishVersionCommand)
+      .resolves({ ...latest, CodeSha256: 'sha-2=', Version: '5', State: 'Active' });
     mock.on(UpdateAliasCommand).resolves({ AliasArn: `${ARN}:live`, FunctionVersion: '5' });
     mock.on(ListVersionsByFunctionCommand).resolves({ Versions: [{ Version: '4' }, { Version: '5' }] });
 
     const deps = testDeps();
     const result = await deployFunction(lambda, input({ codeSha256: 'sha-2=' }), deps);
-    expect(result).toMatchObject({ version: '5', previousVersion: '4', codeChanged: true, configChanged: false, changed: true });
+    expect(result).toMatchObject({
+      version: '5',
+      previousVersion: '4',
+      codeChanged: true,
+      configChanged: false,
+      changed: true,
+    });
     expect(mock).toHaveReceivedCommandTimes(UpdateFunctionCodeCommand, 2);
     expect(mock).toHaveReceivedCommandTimes(UpdateFunctionConfigurationCommand, 0);
     expect(mock).toHaveReceivedCommandTimes(GetFunctionConfigurationCommand, 6);
-    expect(mock).toHaveReceivedCommandWith(UpdateFunctionCodeCommand, { Architectures: ['x86_64'], S3Bucket: 'b', Publish: false });
+    expect(mock).toHaveReceivedCommandWith(UpdateFunctionCodeCommand, {
+      Architectures: ['x86_64'],
+      S3Bucket: 'b',
+      Publish: false,
+    });
     expect(mock).toHaveReceivedCommandWith(PublishVersionCommand, { CodeSha256: 'sha-2=' });
     expect(mock).toHaveReceivedCommandWith(UpdateAliasCommand, { Name: 'live', FunctionVersion: '5' });
     expect(deps.logger.text()).toContain('busy with another update');
@@ -200,17 +245,31 @@ describe('deployFunction with scripted Lambda answers', () => {
       LastUpdateStatusReason: 'The layer arn:aws:lambda:eu-west-1:1:layer:x:1 does not exist.',
       LastUpdateStatusReasonCode: 'InvalidConfiguration',
     });
-    await expect(deployFunction(lambda, input({ codeSha256: 'sha-1=' }, { memory: 512 }), testDeps())).rejects.toThrow(
+    await expect(
+      deployFunction(lambda, input({ codeSha256: 'sha-1=' }, { memory: 512 }), testDeps()),
+    ).rejects.toThrow(
       'The last update of function shop-main failed: The layer arn:aws:lambda:eu-west-1:1:layer:x:1 does not exist.',
     );
     expect(mock).toHaveReceivedCommandTimes(PublishVersionCommand, 0);
   });
 
   it('throttling is retried with backoff', async () => {
-    const throttled = () => new TooManyRequestsException({ message: 'Rate exceeded', Reason: 'CallerRateLimitExceeded', $metadata: { httpStatusCode: 429 } });
-    mock.on(GetFunctionCommand).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves({ Configuration: latest, Tags: { ...tags, [ENV_TAG]: '' } });
+    const throttled = () =>
+      new TooManyRequestsException({
+        message: 'Rate exceeded',
+        Reason: 'CallerRateLimitExceeded',
+        $metadata: { httpStatusCode: 429 },
+      });
+    mock
+      .on(GetFunctionCommand)
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .resolves({ Configuration: latest, Tags: { ...tags, [ENV_TAG]: '' } });
     mock.on(GetAliasCommand).rejectsOnce(throttled()).resolves({ FunctionVersion: '3', Description: 'x' });
-    mock.on(PublishVersionCommand).rejectsOnce(throttled()).resolves({ ...latest, Version: '3', State: 'Active' });
+    mock
+      .on(PublishVersionCommand)
+      .rejectsOnce(throttled())
+      .resolves({ ...latest, Version: '3', State: 'Active' });
     mock.on(UpdateAliasCommand).resolves({ AliasArn: `${ARN}:live` });
     mock.on(ListVersionsByFunctionCommand).resolves({ Versions: [] });
     const deps = testDeps();
@@ -221,26 +280,68 @@ describe('deployFunction with scripted Lambda answers', () => {
     expect(deps.sleep.calls.length).toBe(4);
   });
 
+  it('throttling while waiting is polled through', async () => {
+    mock
+      .on(GetFunctionConfigurationCommand)
+      .rejectsOnce(
+        new TooManyRequestsException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } }),
+      )
+      .resolvesOnce({ ...latest, LastUpdateStatus: 'InProgress' })
+      .resolves(latest);
+    const deps = testDeps();
+    await expect(waitForFunctionUpdated(lambda, 'shop-main', deps)).resolves.toMatchObject({
+      LastUpdateStatus: 'Successful',
+    });
+    expect(deps.sleep.calls).toEqual([1000, 2000]);
+  });
+
+  it('environment variables it cannot decrypt stop the deploy instead of being wiped', async () => {
+    mock.on(GetFunctionCommand).resolves({
+      Configuration: {
+        ...latest,
+        Environment: { Error: { ErrorCode: 'AccessDeniedException', Message: 'KMS access denied' } },
+      },
+      Tags: tags,
+    });
+    mock.on(GetAliasCommand).resolves({ FunctionVersion: '1' });
+    await expect(deployFunction(lambda, input({ codeSha256: 'sha-1=' }), testDeps())).rejects.toThrow(
+      /kms:Decrypt/,
+    );
+    expect(mock).toHaveReceivedCommandTimes(UpdateFunctionConfigurationCommand, 0);
+  });
+
   it('AccessDenied names the missing permission', async () => {
     mock.on(GetFunctionCommand).resolves({ Configuration: latest, Tags: tags });
     mock.on(GetAliasCommand).resolves({ FunctionVersion: '1' });
     mock.on(UpdateFunctionConfigurationCommand).rejects(
-      Object.assign(new Error('User: arn:aws:sts::1:assumed-role/deploy/x is not authorized to perform: lambda:UpdateFunctionConfiguration'), {
-        name: 'AccessDeniedException',
-        $metadata: { httpStatusCode: 403 },
-      }),
+      Object.assign(
+        new Error(
+          'User: arn:aws:sts::1:assumed-role/deploy/x is not authorized to perform: lambda:UpdateFunctionConfiguration',
+        ),
+        {
+          name: 'AccessDeniedException',
+          $metadata: { httpStatusCode: 403 },
+        },
+      ),
     );
-    await expect(deployFunction(lambda, input({ codeSha256: 'sha-1=' }, { timeout: 60 }), testDeps())).rejects.toThrow(
+    await expect(
+      deployFunction(lambda, input({ codeSha256: 'sha-1=' }, { timeout: 60 }), testDeps()),
+    ).rejects.toThrow(
       /^Could not update function shop-main configuration: AccessDeniedException: .*needs the lambda:UpdateFunctionConfiguration permission/,
     );
   });
 
   it('AccessDenied while waiting fails at once instead of waiting for five minutes', async () => {
     mock.on(GetFunctionConfigurationCommand).rejects(
-      Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } }),
+      Object.assign(new Error('not authorized'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 403 },
+      }),
     );
     const deps = testDeps();
-    await expect(waitForFunctionUpdated(lambda, 'shop-main', deps)).rejects.toThrow(/lambda:GetFunctionConfiguration permission/);
+    await expect(waitForFunctionUpdated(lambda, 'shop-main', deps)).rejects.toThrow(
+      /lambda:GetFunctionConfiguration permission/,
+    );
     expect(mock).toHaveReceivedCommandTimes(GetFunctionConfigurationCommand, 1);
     expect(deps.sleep.calls).toEqual([]);
   });
@@ -259,12 +360,18 @@ describe('deployFunction with scripted Lambda answers', () => {
     mock.on(GetFunctionConfigurationCommand).resolves({ ...latest, Version: '3' });
     mock.on(UpdateAliasCommand).resolves({ AliasArn: `${ARN}:live`, FunctionVersion: '3' });
     expect(await pointAlias(lambda, 'shop-main', '3', testDeps())).toBe(`${ARN}:live`);
-    expect(mock).toHaveReceivedCommandWith(UpdateAliasCommand, { FunctionName: 'shop-main', Name: 'live', FunctionVersion: '3', Description: 'lambda-deploy pointed' });
+    expect(mock).toHaveReceivedCommandWith(UpdateAliasCommand, {
+      FunctionName: 'shop-main',
+      Name: 'live',
+      FunctionVersion: '3',
+      Description: 'lambda-deploy pointed',
+    });
   });
 });
 
 describe('deployFunction against the stateful fake', () => {
   const dir = tempDir();
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const zipA = writeZipFixture(dir, 'a.zip', 4096, 11);
   const zipB = writeZipFixture(dir, 'b.zip', 4096, 12);
 
@@ -272,18 +379,40 @@ describe('deployFunction against the stateful fake', () => {
     const fake = new FakeAws();
     const bucket = fake.addBucket('b');
     for (const zip of [zipA, zipB]) {
-      bucket.objects.set(`k-${zip.codeSha256}`, { body: readFileSync(zip.path), metadata: {}, lastModified: new Date() });
+      bucket.objects.set(`k-${zip.codeSha256}`, {
+        body: readFileSync(zip.path),
+        metadata: {},
+        lastModified: new Date(),
+      });
     }
     return fake;
   }
-  const codeOf = (zip: ZipFixture) => ({ bucket: 'b', key: `k-${zip.codeSha256}`, codeSha256: zip.codeSha256 });
+  const codeOf = (zip: ZipFixture) => ({
+    bucket: 'b',
+    key: `k-${zip.codeSha256}`,
+    codeSha256: zip.codeSha256,
+  });
 
   it('unchanged redeploy: GetFunction + GetAlias only; no update, no publish, alias untouched', async () => {
     const fake = account();
-    await deployFunction(fake.lambda, input(zipA, { code: codeOf(zipA), environment: { A: '1' } }), testDeps());
+    await deployFunction(
+      fake.lambda,
+      input(zipA, { code: codeOf(zipA), environment: { A: '1' } }),
+      testDeps(),
+    );
     fake.resetCalls();
-    const result = await deployFunction(fake.lambda, input(zipA, { code: codeOf(zipA), environment: { A: '1' } }), testDeps());
-    expect(result).toMatchObject({ changed: false, codeChanged: false, configChanged: false, version: '1', previousVersion: '1' });
+    const result = await deployFunction(
+      fake.lambda,
+      input(zipA, { code: codeOf(zipA), environment: { A: '1' } }),
+      testDeps(),
+    );
+    expect(result).toMatchObject({
+      changed: false,
+      codeChanged: false,
+      configChanged: false,
+      version: '1',
+      previousVersion: '1',
+    });
     expect(fake.lambdaMock).toHaveReceivedCommandTimes(UpdateFunctionConfigurationCommand, 0);
     expect(fake.lambdaMock).toHaveReceivedCommandTimes(UpdateFunctionCodeCommand, 0);
     expect(fake.lambdaMock).toHaveReceivedCommandTimes(PublishVersionCommand, 0);
@@ -297,8 +426,21 @@ describe('deployFunction against the stateful fake', () => {
     const fake = account();
     await deployFunction(fake.lambda, input(zipA, { code: codeOf(zipA) }), testDeps());
     fake.resetCalls();
-    const result = await deployFunction(fake.lambda, input(zipA, { code: codeOf(zipA), memory: 1024, layers: ['arn:aws:lambda:eu-west-1:123456789012:layer:l:1'] }), testDeps());
-    expect(result).toMatchObject({ configChanged: true, codeChanged: false, version: '2', previousVersion: '1' });
+    const result = await deployFunction(
+      fake.lambda,
+      input(zipA, {
+        code: codeOf(zipA),
+        memory: 1024,
+        layers: ['arn:aws:lambda:eu-west-1:123456789012:layer:l:1'],
+      }),
+      testDeps(),
+    );
+    expect(result).toMatchObject({
+      configChanged: true,
+      codeChanged: false,
+      version: '2',
+      previousVersion: '1',
+    });
     expect(fake.lambdaMock).toHaveReceivedCommandTimes(UpdateFunctionConfigurationCommand, 1);
     expect(fake.lambdaMock).toHaveReceivedCommandTimes(UpdateFunctionCodeCommand, 0);
     expect(fake.lambdaMock).toHaveReceivedCommandTimes(PublishVersionCommand, 1);
@@ -309,28 +451,58 @@ describe('deployFunction against the stateful fake', () => {
     const fake = account();
     await deployFunction(fake.lambda, input(zipA, { code: codeOf(zipA) }), testDeps());
     fake.resetCalls();
-    const result = await deployFunction(fake.lambda, input(zipA, { code: codeOf(zipA), architecture: 'arm64' }), testDeps());
+    const result = await deployFunction(
+      fake.lambda,
+      input(zipA, { code: codeOf(zipA), architecture: 'arm64' }),
+      testDeps(),
+    );
     expect(result).toMatchObject({ codeChanged: true, configChanged: false });
-    expect(fake.lambdaMock).toHaveReceivedCommandWith(UpdateFunctionCodeCommand, { Architectures: ['arm64'] });
+    expect(fake.lambdaMock).toHaveReceivedCommandWith(UpdateFunctionCodeCommand, {
+      Architectures: ['arm64'],
+    });
     expect(fake.lambdaMock).toHaveReceivedCommandTimes(UpdateFunctionConfigurationCommand, 0);
   });
 
   it('environment rule: variables set outside the workflow are kept and named; ours removed; values never logged', async () => {
     const fake = account();
-    await deployFunction(fake.lambda, input(zipA, { code: codeOf(zipA), environment: { MODE: 'prod-value-1', OLD: 'old-value-2' } }), testDeps());
+    await deployFunction(
+      fake.lambda,
+      input(zipA, { code: codeOf(zipA), environment: { MODE: 'prod-value-1', OLD: 'old-value-2' } }),
+      testDeps(),
+    );
     // Someone adds two variables in the console.
     const f = fake.fn('shop-main');
-    f.config.Environment = { Variables: { ...f.config.Environment!.Variables, API_KEY: 'console-secret-3', DEBUG: 'console-value-4' } };
+    f.config.Environment = {
+      Variables: {
+        ...f.config.Environment!.Variables,
+        API_KEY: 'console-secret-3',
+        DEBUG: 'console-value-4',
+      },
+    };
 
     const deps = testDeps();
-    const result = await deployFunction(fake.lambda, input(zipA, { code: codeOf(zipA), environment: { MODE: 'prod-value-5' } }), deps);
+    const result = await deployFunction(
+      fake.lambda,
+      input(zipA, { code: codeOf(zipA), environment: { MODE: 'prod-value-5' } }),
+      deps,
+    );
     expect(result.environmentKept).toEqual(['API_KEY', 'DEBUG']);
-    expect(f.config.Environment?.Variables).toEqual({ MODE: 'prod-value-5', API_KEY: 'console-secret-3', DEBUG: 'console-value-4' });
+    expect(f.config.Environment?.Variables).toEqual({
+      MODE: 'prod-value-5',
+      API_KEY: 'console-secret-3',
+      DEBUG: 'console-value-4',
+    });
     expect(f.tags[ENV_TAG]).toBe('MODE');
     const log = deps.logger.text();
     expect(log).toContain('Kept 2 environment variables set outside the workflow: API_KEY, DEBUG');
     expect(log).toContain('Removing 1 environment variable no longer in the workflow: OLD');
-    for (const value of ['prod-value-1', 'old-value-2', 'console-secret-3', 'console-value-4', 'prod-value-5']) {
+    for (const value of [
+      'prod-value-1',
+      'old-value-2',
+      'console-secret-3',
+      'console-value-4',
+      'prod-value-5',
+    ]) {
       expect(log).not.toContain(value);
     }
     expect(fake.lambdaMock).toHaveReceivedCommandWith(TagResourceCommand, { Tags: { [ENV_TAG]: 'MODE' } });
@@ -339,14 +511,22 @@ describe('deployFunction against the stateful fake', () => {
   it('keeps the newest versions, the live one and the previous one; pages through the list', async () => {
     const fake = account();
     for (let i = 0; i < 60; i++) {
-      await deployFunction(fake.lambda, input(zipA, { code: codeOf(i % 2 ? zipB : zipA), memory: 128 + i, keepVersions: 100 }), testDeps());
+      await deployFunction(
+        fake.lambda,
+        input(zipA, { code: codeOf(i % 2 ? zipB : zipA), memory: 128 + i, keepVersions: 100 }),
+        testDeps(),
+      );
     }
     const f = fake.fn('shop-main');
     expect(f.versions.size).toBe(60);
     // Someone points live back at an old version (a manual rollback).
     f.aliases.get('live')!.FunctionVersion = '7';
     fake.resetCalls();
-    await deployFunction(fake.lambda, input(zipA, { code: codeOf(zipA), memory: 1000, keepVersions: 3 }), testDeps());
+    await deployFunction(
+      fake.lambda,
+      input(zipA, { code: codeOf(zipA), memory: 1000, keepVersions: 3 }),
+      testDeps(),
+    );
     expect([...f.versions.keys()].sort((a, b) => Number(a) - Number(b))).toEqual(['7', '59', '60', '61']);
     expect(f.aliases.get('live')?.FunctionVersion).toBe('61');
     expect(fake.lambdaMock).toHaveReceivedCommandTimes(ListVersionsByFunctionCommand, 2); // 62 entries, 50 a page
@@ -358,16 +538,19 @@ describe('deployFunction against the stateful fake', () => {
     const fake = account();
     await deployFunction(fake.lambda, input(zipA, { code: codeOf(zipA) }), testDeps());
     const other = stageTags({ project: 'shop-main-x', stage: 'y', repository: 'o/r', ref: 'y' });
-    await expect(deployFunction(fake.lambda, input(zipA, { code: codeOf(zipA), tags: other }), testDeps())).rejects.toThrow(
-      'Function shop-main belongs to lambda-deploy project shop, not shop-main-x',
-    );
+    await expect(
+      deployFunction(fake.lambda, input(zipA, { code: codeOf(zipA), tags: other }), testDeps()),
+    ).rejects.toThrow('Function shop-main belongs to lambda-deploy project shop, not shop-main-x');
   });
 
   it('Lambda unable to read the artifact: the error says which permission', async () => {
     const fake = account();
     await expect(
-      deployFunction(fake.lambda, input(zipA, { code: { bucket: 'b', key: 'missing', codeSha256: zipA.codeSha256 } }), testDeps()),
+      deployFunction(
+        fake.lambda,
+        input(zipA, { code: { bucket: 'b', key: 'missing', codeSha256: zipA.codeSha256 } }),
+        testDeps(),
+      ),
     ).rejects.toThrow(/Could not create function shop-main: .*NoSuchKey.*s3:GetObject/);
   });
 });
-

@@ -94,14 +94,22 @@ describe('OIDC sign-in', () => {
       sessionToken: creds.SessionToken,
       expiration: creds.Expiration,
     });
-    expect(seen).toEqual([{ url: '/token?api-version=2.0&audience=sts.amazonaws.com', auth: `Bearer ${REQUEST_TOKEN}` }]);
+    expect(seen).toEqual([
+      { url: '/token?api-version=2.0&audience=sts.amazonaws.com', auth: `Bearer ${REQUEST_TOKEN}` },
+    ]);
     expect(stsMock).toHaveReceivedCommandWith(AssumeRoleWithWebIdentityCommand, {
       RoleArn: ROLE,
       RoleSessionName: 'lambda-deploy-4242',
       WebIdentityToken: TOKEN,
       DurationSeconds: 3600,
     });
-    for (const secret of [TOKEN, REQUEST_TOKEN, creds.AccessKeyId, creds.SecretAccessKey, creds.SessionToken]) {
+    for (const secret of [
+      TOKEN,
+      REQUEST_TOKEN,
+      creds.AccessKeyId,
+      creds.SecretAccessKey,
+      creds.SessionToken,
+    ]) {
       expect(deps.logger.secrets).toContain(secret);
     }
   });
@@ -109,7 +117,11 @@ describe('OIDC sign-in', () => {
   it('encodes an unusual audience', async () => {
     stsMock.on(AssumeRoleWithWebIdentityCommand).resolves({ Credentials: creds });
     const deps = testDeps();
-    await resolveCredentials(sts, { roleToAssume: ROLE, audience: 'api://my app' }, { ...deps, tokenSource: githubTokenSource(env(), deps) });
+    await resolveCredentials(
+      sts,
+      { roleToAssume: ROLE, audience: 'api://my app' },
+      { ...deps, tokenSource: githubTokenSource(env(), deps) },
+    );
     expect(seen[0]?.url).toBe('/token?api-version=2.0&audience=api%3A%2F%2Fmy+app');
   });
 
@@ -117,8 +129,18 @@ describe('OIDC sign-in', () => {
     failuresLeft = 2;
     stsMock
       .on(AssumeRoleWithWebIdentityCommand)
-      .rejectsOnce(new IDPCommunicationErrorException({ message: 'Could not reach the IdP', $metadata: { httpStatusCode: 400 } }))
-      .rejectsOnce(new InvalidIdentityTokenException({ message: 'Token not yet valid (iat)', $metadata: { httpStatusCode: 400 } }))
+      .rejectsOnce(
+        new IDPCommunicationErrorException({
+          message: 'Could not reach the IdP',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      )
+      .rejectsOnce(
+        new InvalidIdentityTokenException({
+          message: 'Token not yet valid (iat)',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      )
       .resolves({ Credentials: creds });
     const deps = testDeps();
     const result = await resolveCredentials(
@@ -139,7 +161,11 @@ describe('OIDC sign-in', () => {
       .rejectsOnce(new IDPCommunicationErrorException({ message: 'x', $metadata: {} }))
       .resolves({ Credentials: creds });
     const deps = { ...testDeps(), random: () => 0 };
-    await resolveCredentials(sts, { roleToAssume: ROLE, audience: 'sts.amazonaws.com' }, { ...deps, tokenSource: githubTokenSource(env(), deps) });
+    await resolveCredentials(
+      sts,
+      { roleToAssume: ROLE, audience: 'sts.amazonaws.com' },
+      { ...deps, tokenSource: githubTokenSource(env(), deps) },
+    );
     expect(deps.sleep.calls).toEqual([500]);
   });
 
@@ -177,18 +203,31 @@ describe('OIDC sign-in', () => {
 
   it('a wrong audience (InvalidIdentityToken every time) gives up quickly with a provider hint', async () => {
     stsMock.on(AssumeRoleWithWebIdentityCommand).rejects(
-      new InvalidIdentityTokenException({ message: 'Incorrect token audience', $metadata: { httpStatusCode: 400 } }),
+      new InvalidIdentityTokenException({
+        message: 'Incorrect token audience',
+        $metadata: { httpStatusCode: 400 },
+      }),
     );
     const deps = testDeps();
     await expect(
-      resolveCredentials(sts, { roleToAssume: ROLE, audience: 'wrong' }, { ...deps, tokenSource: githubTokenSource(env(), deps) }),
-    ).rejects.toThrow(/OIDC provider for https:\/\/token.actions.githubusercontent.com whose audiences include wrong/);
+      resolveCredentials(
+        sts,
+        { roleToAssume: ROLE, audience: 'wrong' },
+        { ...deps, tokenSource: githubTokenSource(env(), deps) },
+      ),
+    ).rejects.toThrow(
+      /OIDC provider for https:\/\/token.actions.githubusercontent.com whose audiences include wrong/,
+    );
     expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleWithWebIdentityCommand, 3);
   });
 
   it('missing token variables: asks for permissions: id-token: write', async () => {
     const deps = testDeps();
-    const failure = resolveCredentials(sts, { roleToAssume: ROLE, audience: 'sts.amazonaws.com' }, { ...deps, tokenSource: githubTokenSource({}, deps) });
+    const failure = resolveCredentials(
+      sts,
+      { roleToAssume: ROLE, audience: 'sts.amazonaws.com' },
+      { ...deps, tokenSource: githubTokenSource({}, deps) },
+    );
     await expect(failure).rejects.toThrow(/`permissions: id-token: write`.*forks never get a token/);
     await expect(failure).rejects.toMatchObject({ reason: 'permission' });
     expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleWithWebIdentityCommand, 0);
@@ -218,19 +257,29 @@ describe('OIDC sign-in', () => {
 
   it('without role-to-assume: no credentials (the SDK default chain) and no token request', async () => {
     const deps = testDeps();
-    expect(await resolveCredentials(sts, { audience: 'sts.amazonaws.com' }, { ...deps, tokenSource: githubTokenSource(env(), deps) })).toBeUndefined();
+    expect(
+      await resolveCredentials(
+        sts,
+        { audience: 'sts.amazonaws.com' },
+        { ...deps, tokenSource: githubTokenSource(env(), deps) },
+      ),
+    ).toBeUndefined();
     expect(seen).toHaveLength(0);
   });
 });
 
 describe('getAccountId', () => {
   it('returns the account', async () => {
-    stsMock.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:sts::123456789012:assumed-role/x/y' });
+    stsMock
+      .on(GetCallerIdentityCommand)
+      .resolves({ Account: '123456789012', Arn: 'arn:aws:sts::123456789012:assumed-role/x/y' });
     expect(await getAccountId(sts, testDeps())).toBe('123456789012');
   });
   it('explains missing credentials', async () => {
     stsMock.on(GetCallerIdentityCommand).rejects(
-      Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+      Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      }),
     );
     await expect(getAccountId(sts, testDeps())).rejects.toThrow(
       'Could not find AWS credentials: Could not load credentials from any providers; configure role-to-assume, or run aws-actions/configure-aws-credentials first',

@@ -4,7 +4,9 @@ import { parseDuration } from '../../src/cli/cli.js';
 
 describe('parseArgs', () => {
   test('flags are the action input names', () => {
-    expect(parseArgs(['deploy', '--name', 'svc', '--path=examples/handler', '--gateway', 'function-url'])).toMatchObject({
+    expect(
+      parseArgs(['deploy', '--name', 'svc', '--path=examples/handler', '--gateway', 'function-url']),
+    ).toMatchObject({
       command: 'deploy',
       inputs: { name: 'svc', path: 'examples/handler', gateway: 'function-url' },
     });
@@ -18,7 +20,9 @@ describe('parseArgs', () => {
   });
 
   test('repeated list flags add lines', () => {
-    expect(parseArgs(['deploy', '--environment', 'A=1', '--environment', 'B=2']).inputs.environment).toBe('A=1\nB=2');
+    expect(parseArgs(['deploy', '--environment', 'A=1', '--environment', 'B=2']).inputs.environment).toBe(
+      'A=1\nB=2',
+    );
   });
 
   test('no command is help', () => {

@@ -71,7 +71,9 @@ describe('deployRolePolicy', () => {
       keepWarm: true,
       layers: true,
       provisionedConcurrency: true,
-      attachedLayers: [1, 2, 3, 4, 5].map((n) => `arn:aws:lambda:ap-southeast-2:123456789012:layer:${'l'.repeat(60)}:${n}`),
+      attachedLayers: [1, 2, 3, 4, 5].map(
+        (n) => `arn:aws:lambda:ap-southeast-2:123456789012:layer:${'l'.repeat(60)}:${n}`,
+      ),
     });
     expect(JSON.stringify(doc).replace(/\s/g, '').length).toBeLessThan(6144);
   });

@@ -159,14 +159,12 @@ export async function warmAndLayerScenario(): Promise<Recorded> {
     eventsMock
       .on(ev.DescribeRuleCommand)
       .rejectsOnce(new ev.ResourceNotFoundException({ message: 'no rule', $metadata: {} }));
-    eventsMock
-      .on(ev.DescribeRuleCommand)
-      .resolves({
-        Name: 'shop-pr-7-warm',
-        Arn: ruleArn,
-        ScheduleExpression: 'rate(5 minutes)',
-        State: 'ENABLED',
-      });
+    eventsMock.on(ev.DescribeRuleCommand).resolves({
+      Name: 'shop-pr-7-warm',
+      Arn: ruleArn,
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+    });
     eventsMock.on(ev.PutRuleCommand).resolves({ RuleArn: ruleArn });
     eventsMock.on(ev.PutTargetsCommand).resolves({ FailedEntryCount: 0 });
     eventsMock

@@ -172,14 +172,12 @@ describe('ensureDependenciesLayer', () => {
   });
 
   it('names prune when the account code storage is full', async () => {
-    mock
-      .on(PublishLayerVersionCommand)
-      .rejects(
-        Object.assign(new Error('Code storage limit exceeded'), {
-          name: 'CodeStorageExceededException',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    mock.on(PublishLayerVersionCommand).rejects(
+      Object.assign(new Error('Code storage limit exceeded'), {
+        name: 'CodeStorageExceededException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     await expect(ensureDependenciesLayer(lambda, input('k1'), deps)).rejects.toThrow(/run prune/);
   });
 });

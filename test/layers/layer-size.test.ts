@@ -130,11 +130,9 @@ describe('layersUnzippedBytes', () => {
       ['a.zip', 'arn:aws:lambda:eu-west-1:123456789012:layer:a:1'],
       ['b.zip', 'arn:aws:lambda:eu-west-1:999999999999:layer:b:4'],
     ] as const)
-      mock
-        .on(GetLayerVersionByArnCommand, { Arn: arn })
-        .resolves({
-          Content: { Location: `${base}/${file}`, CodeSize: readFileSync(join(dir, file)).length },
-        });
+      mock.on(GetLayerVersionByArnCommand, { Arn: arn }).resolves({
+        Content: { Location: `${base}/${file}`, CodeSize: readFileSync(join(dir, file)).length },
+      });
   });
 
   const deps = () => ({ logger: new RecordingLogger(), sleep: recordingSleep(), random: () => 1 });
@@ -161,14 +159,12 @@ describe('layersUnzippedBytes', () => {
   });
 
   it('names the permission when a layer cannot be read', async () => {
-    mock
-      .on(GetLayerVersionByArnCommand)
-      .rejects(
-        Object.assign(new Error('denied'), {
-          name: 'AccessDeniedException',
-          $metadata: { httpStatusCode: 403 },
-        }),
-      );
+    mock.on(GetLayerVersionByArnCommand).rejects(
+      Object.assign(new Error('denied'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
     await expect(
       layersUnzippedBytes(lambda, ['arn:aws:lambda:eu-west-1:1:layer:x:1'], deps()),
     ).rejects.toThrow(/lambda:GetLayerVersion/);

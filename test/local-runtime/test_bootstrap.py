@@ -7,12 +7,15 @@ import http.server
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import unittest
+
+sys.dont_write_bytecode = True  # keep runtime/python free of __pycache__
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BOOTSTRAP = os.path.join(HERE, "..", "..", "runtime", "python", "bootstrap.py")
@@ -73,6 +76,7 @@ class FakeRuntimeApi:
 class BootstrapProcessTest(unittest.TestCase):
     def run_runtime(self, files, handler, events):
         root = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, root, True)
         for name, text in files.items():
             path = os.path.join(root, name)
             os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -122,6 +126,7 @@ class BootstrapProcessTest(unittest.TestCase):
 class LoadHandlerTest(unittest.TestCase):
     def setUp(self):
         self.root = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.root, True)
         sys.path.insert(0, self.root)
         self.addCleanup(sys.path.remove, self.root)
         os.makedirs(os.path.join(self.root, "lb_pkg"))

@@ -133,9 +133,14 @@ describe('writeZip', () => {
     cpSync(tree, copy, { recursive: true });
     const copied = await zipTree(copy, out(), { concurrency: 1 });
     const bigWindow = await zipTree(tree, out(), { concurrency: 16, maxBufferedBytes: 1 });
+    // worker threads and the libuv pool produce the same bytes
+    const inWorkers = await zipTree(tree, out(), { workers: 2 });
+    const inLibuv = await zipTree(tree, out(), { workers: 0 });
     expect(touched.sha256Hex).toBe(first.sha256Hex);
     expect(copied.sha256Hex).toBe(first.sha256Hex);
     expect(bigWindow.sha256Hex).toBe(first.sha256Hex);
+    expect(inWorkers.sha256Hex).toBe(first.sha256Hex);
+    expect(inLibuv.sha256Hex).toBe(first.sha256Hex);
     expect(readFileSync(touched.path).equals(readFileSync(first.path))).toBe(true);
   });
 
@@ -184,6 +189,10 @@ describe('writeZip', () => {
       await expect(writeZip(out(), [{ name, data: text }])).rejects.toThrow(/not a relative path/);
     }
     const target = out();
+    await expect(
+      writeZip(target, [{ name: 'moved', file: join(root, 'no-such-file'), size: 10 }], { workers: 1 }),
+    ).rejects.toThrow(/ENOENT/);
+    expect(() => statSync(target)).toThrow();
     await expect(
       writeZip(target, [
         { name: 'ok', data: text },

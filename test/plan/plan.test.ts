@@ -22,7 +22,11 @@ function ctx(eventName: string, payload: Record<string, unknown> = {}, ref = '')
 const pr = (action: string, number = 42, headRepo: string | null = 'octo/svc') => ({
   action,
   number,
-  pull_request: { number, head: { repo: headRepo ? { full_name: headRepo } : null }, base: { repo: { full_name: 'octo/svc' } } },
+  pull_request: {
+    number,
+    head: { repo: headRepo ? { full_name: headRepo } : null },
+    base: { repo: { full_name: 'octo/svc' } },
+  },
   repository: { full_name: 'octo/svc' },
 });
 
@@ -31,14 +35,50 @@ const settings = (command: Command = 'auto', stage?: string) => ({ command, name
 describe('makePlan with command: auto', () => {
   test.each<[string, GitHubContext, string, string, string]>([
     ['push to main', ctx('push', {}, 'refs/heads/main'), 'deploy', 'main', 'main'],
-    ['push to feature/Login', ctx('push', {}, 'refs/heads/feature/Login'), 'deploy', branchStage('feature/Login'), 'feature/Login'],
+    [
+      'push to feature/Login',
+      ctx('push', {}, 'refs/heads/feature/Login'),
+      'deploy',
+      branchStage('feature/Login'),
+      'feature/Login',
+    ],
     ['workflow_dispatch', ctx('workflow_dispatch', {}, 'refs/heads/develop'), 'deploy', 'develop', 'develop'],
-    ['pull_request opened', ctx('pull_request', pr('opened'), 'refs/pull/42/merge'), 'deploy', 'pr-42', 'pull/42'],
-    ['pull_request synchronize', ctx('pull_request', pr('synchronize'), 'refs/pull/42/merge'), 'deploy', 'pr-42', 'pull/42'],
-    ['pull_request reopened', ctx('pull_request', pr('reopened'), 'refs/pull/42/merge'), 'deploy', 'pr-42', 'pull/42'],
-    ['pull_request closed', ctx('pull_request', pr('closed'), 'refs/pull/42/merge'), 'undeploy', 'pr-42', 'pull/42'],
+    [
+      'pull_request opened',
+      ctx('pull_request', pr('opened'), 'refs/pull/42/merge'),
+      'deploy',
+      'pr-42',
+      'pull/42',
+    ],
+    [
+      'pull_request synchronize',
+      ctx('pull_request', pr('synchronize'), 'refs/pull/42/merge'),
+      'deploy',
+      'pr-42',
+      'pull/42',
+    ],
+    [
+      'pull_request reopened',
+      ctx('pull_request', pr('reopened'), 'refs/pull/42/merge'),
+      'deploy',
+      'pr-42',
+      'pull/42',
+    ],
+    [
+      'pull_request closed',
+      ctx('pull_request', pr('closed'), 'refs/pull/42/merge'),
+      'undeploy',
+      'pr-42',
+      'pull/42',
+    ],
     // On delete, GITHUB_REF is the default branch: the deleted branch comes from the payload.
-    ['delete of a branch', ctx('delete', { ref: 'feature-x', ref_type: 'branch' }, 'refs/heads/main'), 'undeploy', 'feature-x', 'feature-x'],
+    [
+      'delete of a branch',
+      ctx('delete', { ref: 'feature-x', ref_type: 'branch' }, 'refs/heads/main'),
+      'undeploy',
+      'feature-x',
+      'feature-x',
+    ],
     ['schedule', ctx('schedule', {}, 'refs/heads/main'), 'prune', '', ''],
     ['push of a tag', ctx('push', {}, 'refs/tags/v1.0.0'), 'skip', '', ''],
     ['delete of a tag', ctx('delete', { ref: 'v1', ref_type: 'tag' }, 'refs/heads/main'), 'skip', '', ''],
@@ -56,7 +96,9 @@ describe('makePlan with command: auto', () => {
   });
 
   test('an unknown event is an error that names the command input', () => {
-    expect(() => makePlan(settings(), ctx('release', {}, 'refs/tags/v1'))).toThrow(/command: "auto" does not know .* "release" event/);
+    expect(() => makePlan(settings(), ctx('release', {}, 'refs/tags/v1'))).toThrow(
+      /command: "auto" does not know .* "release" event/,
+    );
   });
 });
 
@@ -81,6 +123,8 @@ describe('makePlan with an explicit command or stage', () => {
   });
 
   test('deploy with no stage to derive is an error that says to set stage', () => {
-    expect(() => makePlan(settings('deploy'), ctx('schedule'))).toThrow(/stage: could not be derived .*set stage/);
+    expect(() => makePlan(settings('deploy'), ctx('schedule'))).toThrow(
+      /stage: could not be derived .*set stage/,
+    );
   });
 });

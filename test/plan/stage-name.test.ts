@@ -66,10 +66,19 @@ describe('property: 10,000 generated branch names', () => {
     { weight: 1, arbitrary: fc.stringMatching(/^[a-z]{230,255}$/) },
   );
   // Each branch also appears in variants that differ only by case or separators.
-  const variants = (b: string) => [b, b.toUpperCase(), b.toLowerCase(), b.replace(/\//g, '-'), b.replace(/-/g, '/'), b.replace(/[/-]/g, '.')];
+  const variants = (b: string) => [
+    b,
+    b.toUpperCase(),
+    b.toLowerCase(),
+    b.replace(/\//g, '-'),
+    b.replace(/-/g, '/'),
+    b.replace(/[/-]/g, '.'),
+  ];
 
   const sample = new Set<string>();
-  fc.sample(branch, { numRuns: 2500, seed: 20261127 }).forEach((b) => variants(b).forEach((v) => v && sample.add(v)));
+  fc.sample(branch, { numRuns: 2500, seed: 20261127 }).forEach((b) =>
+    variants(b).forEach((v) => v && sample.add(v)),
+  );
 
   test('the sample is large and varied', () => {
     expect(sample.size).toBeGreaterThanOrEqual(10_000);
@@ -85,7 +94,8 @@ describe('property: 10,000 generated branch names', () => {
       const fn = functionName('my-service-project', stage);
       expect(fn).toMatch(FUNCTION_NAME);
       const previous = owner.get(stage);
-      if (previous !== undefined) throw new Error(`${JSON.stringify(b)} and ${JSON.stringify(previous)} share ${stage}`);
+      if (previous !== undefined)
+        throw new Error(`${JSON.stringify(b)} and ${JSON.stringify(previous)} share ${stage}`);
       owner.set(stage, b);
     }
     expect(owner.size).toBe(sample.size);

@@ -65,7 +65,9 @@ describe('readSettings', () => {
   });
 
   test('finds requirements.txt in path when present', () => {
-    expect(settingsFrom({ name: 'svc', path: 'fn' }).requirements).toBe(join(workspace, 'fn', 'requirements.txt'));
+    expect(settingsFrom({ name: 'svc', path: 'fn' }).requirements).toBe(
+      join(workspace, 'fn', 'requirements.txt'),
+    );
   });
 
   test('parses environment lines, keeping = in values', () => {
@@ -75,13 +77,17 @@ describe('readSettings', () => {
 
   test('region falls back to AWS_REGION', () => {
     expect(settingsFrom({ name: 'svc' }, { AWS_REGION: 'eu-west-1' }).awsRegion).toBe('eu-west-1');
-    expect(settingsFrom({ name: 'svc', 'aws-region': 'us-east-2' }, { AWS_REGION: 'eu-west-1' }).awsRegion).toBe(
-      'us-east-2',
-    );
+    expect(
+      settingsFrom({ name: 'svc', 'aws-region': 'us-east-2' }, { AWS_REGION: 'eu-west-1' }).awsRegion,
+    ).toBe('us-east-2');
   });
 
   test.each<[string, Partial<Record<InputName, string>>, RegExp]>([
-    ['memory too low', { memory: '64' }, /^memory: "64" is not valid; expected a whole number from 128 to 10240/],
+    [
+      'memory too low',
+      { memory: '64' },
+      /^memory: "64" is not valid; expected a whole number from 128 to 10240/,
+    ],
     ['memory too high', { memory: '20000' }, /^memory: "20000".*128 to 10240/],
     ['memory not a number', { memory: '1GB' }, /^memory: "1GB"/],
     ['timeout zero', { timeout: '0' }, /^timeout: "0".*1 to 900/],
@@ -89,14 +95,38 @@ describe('readSettings', () => {
     ['unknown runtime', { runtime: 'python2.7' }, /^runtime: "python2.7".*one of python3.9/],
     ['unknown architecture', { architecture: 'arm' }, /^architecture: "arm".*x86_64, arm64/],
     ['unknown gateway', { gateway: 'alb' }, /^gateway: "alb".*http-api, rest-api, function-url, none/],
-    ['unknown command', { command: 'destroy' }, /^command: "destroy".*auto, deploy, undeploy, package, prune/],
-    ['environment without =', { environment: 'JUSTAKEY' }, /^environment: the line "JUSTAKEY" has no KEY=VALUE form/],
-    ['reserved environment name', { environment: 'AWS_REGION=x' }, /^environment: "AWS_REGION" is reserved by Lambda/],
+    [
+      'unknown command',
+      { command: 'destroy' },
+      /^command: "destroy".*auto, deploy, undeploy, package, prune/,
+    ],
+    [
+      'environment without =',
+      { environment: 'JUSTAKEY' },
+      /^environment: the line "JUSTAKEY" has no KEY=VALUE form/,
+    ],
+    [
+      'reserved environment name',
+      { environment: 'AWS_REGION=x' },
+      /^environment: "AWS_REGION" is reserved by Lambda/,
+    ],
     ['path missing', { path: 'nope' }, /^path: "nope" is not valid; expected an existing folder/],
-    ['requirements missing', { path: 'fn', requirements: 'other.txt' }, /^requirements: "other.txt".*a file relative to path/],
-    ['app and handler', { app: 'app:app', handler: 'x.y' }, /^app, handler: both are set \("app:app", "x.y"\)/],
+    [
+      'requirements missing',
+      { path: 'fn', requirements: 'other.txt' },
+      /^requirements: "other.txt".*a file relative to path/,
+    ],
+    [
+      'app and handler',
+      { app: 'app:app', handler: 'x.y' },
+      /^app, handler: both are set \("app:app", "x.y"\)/,
+    ],
     ['bad app', { app: 'app.app' }, /^app: "app.app".*module:attribute/],
-    ['bad quota', { gateway: 'rest-api', 'api-key': 'true', quota: '100/year' }, /^quota: "100\/year".*N\/day/],
+    [
+      'bad quota',
+      { gateway: 'rest-api', 'api-key': 'true', quota: '100/year' },
+      /^quota: "100\/year".*N\/day/,
+    ],
     ['bad boolean', { rollback: 'maybe' }, /^rollback: "maybe".*true or false/],
     ['bad role', { 'role-to-assume': 'deploy-role' }, /^role-to-assume: "deploy-role".*IAM role ARN/],
     ['bad stage', { stage: 'Feature/X' }, /^stage: "Feature\/X"/],
@@ -118,7 +148,13 @@ describe('readSettings', () => {
   test('several bad inputs are reported together', () => {
     let error: unknown;
     try {
-      settingsFrom({ name: 'svc', memory: '1', timeout: '1000', runtime: 'ruby3.3', environment: 'NOEQUALS' });
+      settingsFrom({
+        name: 'svc',
+        memory: '1',
+        timeout: '1000',
+        runtime: 'ruby3.3',
+        environment: 'NOEQUALS',
+      });
     } catch (e) {
       error = e;
     }

@@ -100,7 +100,12 @@ export async function deployStageToAws(
     },
     deps,
   );
-  const tags = stageTags({ project: input.project, stage: input.stage, repository: 'octo/app', ref: input.stage });
+  const tags = stageTags({
+    project: input.project,
+    stage: input.stage,
+    repository: 'octo/app',
+    ref: input.stage,
+  });
   const role = await ensureExecutionRole(
     clients.iam,
     { project: input.project, executionRoleArn: input.executionRoleArn, accountId, tags },

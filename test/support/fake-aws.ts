@@ -237,7 +237,13 @@ export class FakeAws {
 
   /** Adds a bucket directly (e.g. one owned by another account). */
   addBucket(name: string, owner = this.accountId): FakeBucket {
-    const bucket: FakeBucket = { owner, region: this.region, objects: new Map(), settings: {}, uploads: new Map() };
+    const bucket: FakeBucket = {
+      owner,
+      region: this.region,
+      objects: new Map(),
+      settings: {},
+      uploads: new Map(),
+    };
     this.buckets.set(name, bucket);
     return bucket;
   }
@@ -252,13 +258,12 @@ export class FakeAws {
     return async (input: I) => {
       this.calls.push({ op, input });
       const queue = this.failures.get(op);
-      if (queue?.length) {
-        const next = queue[0]!;
+      const next = queue?.shift();
+      if (next) {
+        // Taken off the queue first, so a failure that makes calls itself does not meet itself.
         const error = typeof next === 'function' ? next(input) : next;
-        if (error) {
-          queue.shift();
-          throw error;
-        }
+        if (error) throw error;
+        queue!.unshift(next);
       }
       return handler(input);
     };
@@ -266,27 +271,41 @@ export class FakeAws {
 
   private wire(): void {
     const l = this.lambdaMock;
-    l.on(GetFunctionCommand).callsFake(this.wrap('GetFunction', (i: { FunctionName?: string }) => this.getFunction(i.FunctionName!)));
+    l.on(GetFunctionCommand).callsFake(
+      this.wrap('GetFunction', (i: { FunctionName?: string }) => this.getFunction(i.FunctionName!)),
+    );
     l.on(GetFunctionConfigurationCommand).callsFake(
       this.wrap('GetFunctionConfiguration', (i: { FunctionName?: string; Qualifier?: string }) =>
         this.getConfiguration(i.FunctionName!, i.Qualifier),
       ),
     );
-    l.on(CreateFunctionCommand).callsFake(this.wrap('CreateFunction', (i: CreateFunctionCommandInput) => this.createFunction(i)));
+    l.on(CreateFunctionCommand).callsFake(
+      this.wrap('CreateFunction', (i: CreateFunctionCommandInput) => this.createFunction(i)),
+    );
     l.on(UpdateFunctionConfigurationCommand).callsFake(
-      this.wrap('UpdateFunctionConfiguration', (i: UpdateFunctionConfigurationCommandInput) => this.updateConfiguration(i)),
+      this.wrap('UpdateFunctionConfiguration', (i: UpdateFunctionConfigurationCommandInput) =>
+        this.updateConfiguration(i),
+      ),
     );
     l.on(UpdateFunctionCodeCommand).callsFake(
       this.wrap('UpdateFunctionCode', (i: UpdateFunctionCodeCommandInput) => this.updateCode(i)),
     );
     l.on(PublishVersionCommand).callsFake(
-      this.wrap('PublishVersion', (i: { FunctionName?: string; CodeSha256?: string }) => this.publishVersion(i)),
+      this.wrap('PublishVersion', (i: { FunctionName?: string; CodeSha256?: string }) =>
+        this.publishVersion(i),
+      ),
     );
     l.on(GetAliasCommand).callsFake(
-      this.wrap('GetAlias', (i: { FunctionName?: string; Name?: string }) => this.getAlias(i.FunctionName!, i.Name!)),
+      this.wrap('GetAlias', (i: { FunctionName?: string; Name?: string }) =>
+        this.getAlias(i.FunctionName!, i.Name!),
+      ),
     );
-    l.on(CreateAliasCommand).callsFake(this.wrap('CreateAlias', (i: CreateAliasCommandInput) => this.createAlias(i)));
-    l.on(UpdateAliasCommand).callsFake(this.wrap('UpdateAlias', (i: UpdateAliasCommandInput) => this.updateAlias(i)));
+    l.on(CreateAliasCommand).callsFake(
+      this.wrap('CreateAlias', (i: CreateAliasCommandInput) => this.createAlias(i)),
+    );
+    l.on(UpdateAliasCommand).callsFake(
+      this.wrap('UpdateAlias', (i: UpdateAliasCommandInput) => this.updateAlias(i)),
+    );
     l.on(TagResourceCommand).callsFake(
       this.wrap('TagResource', (i: { Resource?: string; Tags?: Record<string, string> }) => {
         const f = this.byArn(i.Resource!);
@@ -295,8 +314,10 @@ export class FakeAws {
       }),
     );
     l.on(ListVersionsByFunctionCommand).callsFake(
-      this.wrap('ListVersionsByFunction', (i: { FunctionName?: string; Marker?: string; MaxItems?: number }) =>
-        this.listVersions(i.FunctionName!, i.Marker, i.MaxItems),
+      this.wrap(
+        'ListVersionsByFunction',
+        (i: { FunctionName?: string; Marker?: string; MaxItems?: number }) =>
+          this.listVersions(i.FunctionName!, i.Marker, i.MaxItems),
       ),
     );
     l.on(DeleteFunctionCommand).callsFake(
@@ -312,25 +333,37 @@ export class FakeAws {
         return { BucketRegion: this.region };
       }),
     );
-    s.on(CreateBucketCommand).callsFake(this.wrap('CreateBucket', (i: CreateBucketCommandInput) => this.createBucket(i)));
+    s.on(CreateBucketCommand).callsFake(
+      this.wrap('CreateBucket', (i: CreateBucketCommandInput) => this.createBucket(i)),
+    );
     const setting = (op: string, field: string) =>
       this.wrap(op, (i: Record<string, unknown> & { Bucket?: string; ExpectedBucketOwner?: string }) => {
         this.bucket(i.Bucket!, i.ExpectedBucketOwner).settings[op] = i[field];
         return {};
       });
-    s.on(PutPublicAccessBlockCommand).callsFake(setting('PutPublicAccessBlock', 'PublicAccessBlockConfiguration'));
-    s.on(PutBucketEncryptionCommand).callsFake(setting('PutBucketEncryption', 'ServerSideEncryptionConfiguration'));
-    s.on(PutBucketOwnershipControlsCommand).callsFake(setting('PutBucketOwnershipControls', 'OwnershipControls'));
+    s.on(PutPublicAccessBlockCommand).callsFake(
+      setting('PutPublicAccessBlock', 'PublicAccessBlockConfiguration'),
+    );
+    s.on(PutBucketEncryptionCommand).callsFake(
+      setting('PutBucketEncryption', 'ServerSideEncryptionConfiguration'),
+    );
+    s.on(PutBucketOwnershipControlsCommand).callsFake(
+      setting('PutBucketOwnershipControls', 'OwnershipControls'),
+    );
     s.on(PutBucketLifecycleConfigurationCommand).callsFake(
       setting('PutBucketLifecycleConfiguration', 'LifecycleConfiguration'),
     );
     s.on(GetBucketLifecycleConfigurationCommand).callsFake(
       this.wrap('GetBucketLifecycleConfiguration', (i: { Bucket?: string; ExpectedBucketOwner?: string }) => {
-        const config = this.bucket(i.Bucket!, i.ExpectedBucketOwner).settings.PutBucketLifecycleConfiguration as
-          | { Rules?: unknown[] }
-          | undefined;
+        const config = this.bucket(i.Bucket!, i.ExpectedBucketOwner).settings
+          .PutBucketLifecycleConfiguration as { Rules?: unknown[] } | undefined;
         if (!config) {
-          throw new S3ServiceException({ name: 'NoSuchLifecycleConfiguration', $fault: 'client', message: 'The lifecycle configuration does not exist', ...meta(404) });
+          throw new S3ServiceException({
+            name: 'NoSuchLifecycleConfiguration',
+            $fault: 'client',
+            message: 'The lifecycle configuration does not exist',
+            ...meta(404),
+          });
         }
         return { Rules: config.Rules };
       }),
@@ -351,21 +384,40 @@ export class FakeAws {
     );
     s.on(PutObjectCommand).callsFake(this.wrap('PutObject', (i: PutObjectCommandInput) => this.putObject(i)));
     s.on(CreateMultipartUploadCommand).callsFake(
-      this.wrap('CreateMultipartUpload', (i: { Bucket?: string; Key?: string; ExpectedBucketOwner?: string; Metadata?: Record<string, string> }) => {
-        const id = `upload-${++this.uploadSeq}`;
-        this.bucket(i.Bucket!, i.ExpectedBucketOwner).uploads.set(id, { key: i.Key!, parts: new Map(), metadata: i.Metadata ?? {} });
-        return { UploadId: id, Bucket: i.Bucket, Key: i.Key };
-      }),
+      this.wrap(
+        'CreateMultipartUpload',
+        (i: {
+          Bucket?: string;
+          Key?: string;
+          ExpectedBucketOwner?: string;
+          Metadata?: Record<string, string>;
+        }) => {
+          const id = `upload-${++this.uploadSeq}`;
+          this.bucket(i.Bucket!, i.ExpectedBucketOwner).uploads.set(id, {
+            key: i.Key!,
+            parts: new Map(),
+            metadata: i.Metadata ?? {},
+          });
+          return { UploadId: id, Bucket: i.Bucket, Key: i.Key };
+        },
+      ),
     );
-    s.on(UploadPartCommand).callsFake(this.wrap('UploadPart', (i: UploadPartCommandInput) => this.uploadPart(i)));
+    s.on(UploadPartCommand).callsFake(
+      this.wrap('UploadPart', (i: UploadPartCommandInput) => this.uploadPart(i)),
+    );
     s.on(CompleteMultipartUploadCommand).callsFake(
-      this.wrap('CompleteMultipartUpload', (i: CompleteMultipartUploadCommandInput) => this.completeUpload(i)),
+      this.wrap('CompleteMultipartUpload', (i: CompleteMultipartUploadCommandInput) =>
+        this.completeUpload(i),
+      ),
     );
     s.on(AbortMultipartUploadCommand).callsFake(
-      this.wrap('AbortMultipartUpload', (i: { Bucket?: string; UploadId?: string; ExpectedBucketOwner?: string }) => {
-        this.bucket(i.Bucket!, i.ExpectedBucketOwner).uploads.delete(i.UploadId!);
-        return {};
-      }),
+      this.wrap(
+        'AbortMultipartUpload',
+        (i: { Bucket?: string; UploadId?: string; ExpectedBucketOwner?: string }) => {
+          this.bucket(i.Bucket!, i.ExpectedBucketOwner).uploads.delete(i.UploadId!);
+          return {};
+        },
+      ),
     );
 
     const m = this.iamMock;
@@ -385,7 +437,10 @@ export class FakeAws {
     m.on(CreateRoleCommand).callsFake(
       this.wrap('CreateRole', (i: CreateRoleCommandInput) => {
         if (this.roles.has(i.RoleName!)) {
-          throw new EntityAlreadyExistsException({ message: `Role with name ${i.RoleName} already exists.`, ...meta(409) });
+          throw new EntityAlreadyExistsException({
+            message: `Role with name ${i.RoleName} already exists.`,
+            ...meta(409),
+          });
         }
         const role: FakeRole = {
           arn: `arn:aws:iam::${this.accountId}:role/${i.RoleName}`,
@@ -407,7 +462,8 @@ export class FakeAws {
     m.on(GetRolePolicyCommand).callsFake(
       this.wrap('GetRolePolicy', (i: GetRolePolicyCommandInput) => {
         const doc = this.role(i.RoleName!).policies.get(i.PolicyName!);
-        if (doc === undefined) throw new NoSuchEntityException({ message: 'The role policy was not found.', ...meta(404) });
+        if (doc === undefined)
+          throw new NoSuchEntityException({ message: 'The role policy was not found.', ...meta(404) });
         return { RoleName: i.RoleName, PolicyName: i.PolicyName, PolicyDocument: encodeURIComponent(doc) };
       }),
     );
@@ -436,7 +492,10 @@ export class FakeAws {
 
   private get(name: string): FakeFunction {
     const f = this.functions.get(name);
-    if (!f) throw this.notFound(`Function not found: arn:aws:lambda:${this.region}:${this.accountId}:function:${name}`);
+    if (!f)
+      throw this.notFound(
+        `Function not found: arn:aws:lambda:${this.region}:${this.accountId}:function:${name}`,
+      );
     return f;
   }
 
@@ -450,7 +509,12 @@ export class FakeAws {
     if (f.busyPolls > 0) {
       f.busyPolls--;
       return f.busy === 'create'
-        ? { ...f.config, State: 'Pending', StateReason: 'The function is being created.', LastUpdateStatus: 'InProgress' }
+        ? {
+            ...f.config,
+            State: 'Pending',
+            StateReason: 'The function is being created.',
+            LastUpdateStatus: 'InProgress',
+          }
         : { ...f.config, State: 'Active', LastUpdateStatus: 'InProgress' };
     }
     if (f.busy) {
@@ -459,9 +523,21 @@ export class FakeAws {
       f.busy = undefined;
       f.failReason = undefined;
       if (failed && f.busyKindWas === 'create') {
-        f.config = { ...f.config, State: 'Failed', StateReason: failed, StateReasonCode: 'InvalidConfiguration', LastUpdateStatus: 'Failed' };
+        f.config = {
+          ...f.config,
+          State: 'Failed',
+          StateReason: failed,
+          StateReasonCode: 'InvalidConfiguration',
+          LastUpdateStatus: 'Failed',
+        };
       } else if (failed) {
-        f.config = { ...f.config, State: 'Active', LastUpdateStatus: 'Failed', LastUpdateStatusReason: failed, LastUpdateStatusReasonCode: 'InvalidConfiguration' };
+        f.config = {
+          ...f.config,
+          State: 'Active',
+          LastUpdateStatus: 'Failed',
+          LastUpdateStatusReason: failed,
+          LastUpdateStatusReasonCode: 'InvalidConfiguration',
+        };
       } else {
         f.config = { ...f.config, State: 'Active', LastUpdateStatus: 'Successful' };
       }
@@ -513,7 +589,11 @@ export class FakeAws {
   private createFunction(i: CreateFunctionCommandInput): FunctionConfiguration {
     const name = i.FunctionName!;
     if (this.functions.has(name)) {
-      throw new ResourceConflictException({ message: `Function already exist: ${name}`, Type: 'User', ...meta(409) });
+      throw new ResourceConflictException({
+        message: `Function already exist: ${name}`,
+        Type: 'User',
+        ...meta(409),
+      });
     }
     const role = [...this.roles.values()].find((r) => r.arn === i.Role);
     if (role && role.refusalsLeft > 0) {
@@ -653,10 +733,20 @@ export class FakeAws {
   private createAlias(i: CreateAliasCommandInput): AliasConfiguration {
     const f = this.get(i.FunctionName!);
     if (f.aliases.has(i.Name!)) {
-      throw new ResourceConflictException({ message: `Alias already exists: ${f.config.FunctionArn}:${i.Name}`, Type: 'User', ...meta(409) });
+      throw new ResourceConflictException({
+        message: `Alias already exists: ${f.config.FunctionArn}:${i.Name}`,
+        Type: 'User',
+        ...meta(409),
+      });
     }
-    if (!f.versions.has(i.FunctionVersion!)) throw this.notFound(`Function not found: ${f.config.FunctionArn}:${i.FunctionVersion}`);
-    const a: AliasConfiguration = { Name: i.Name, FunctionVersion: i.FunctionVersion, Description: i.Description ?? '', RevisionId: 'a1' };
+    if (!f.versions.has(i.FunctionVersion!))
+      throw this.notFound(`Function not found: ${f.config.FunctionArn}:${i.FunctionVersion}`);
+    const a: AliasConfiguration = {
+      Name: i.Name,
+      FunctionVersion: i.FunctionVersion,
+      Description: i.Description ?? '',
+      RevisionId: 'a1',
+    };
     f.aliases.set(i.Name!, a);
     return this.aliasOut(f, a);
   }
@@ -666,7 +756,8 @@ export class FakeAws {
     const a = f.aliases.get(i.Name!);
     if (!a) throw this.notFound(`Alias not found: ${f.config.FunctionArn}:${i.Name}`);
     if (i.FunctionVersion !== undefined) {
-      if (!f.versions.has(i.FunctionVersion)) throw this.notFound(`Function not found: ${f.config.FunctionArn}:${i.FunctionVersion}`);
+      if (!f.versions.has(i.FunctionVersion))
+        throw this.notFound(`Function not found: ${f.config.FunctionArn}:${i.FunctionVersion}`);
       a.FunctionVersion = i.FunctionVersion;
     }
     if (i.Description !== undefined) a.Description = i.Description;
@@ -696,7 +787,8 @@ export class FakeAws {
         ...meta(409),
       });
     }
-    if (!f.versions.delete(qualifier)) throw this.notFound(`Function not found: ${f.config.FunctionArn}:${qualifier}`);
+    if (!f.versions.delete(qualifier))
+      throw this.notFound(`Function not found: ${f.config.FunctionArn}:${qualifier}`);
     return {};
   }
 
@@ -710,7 +802,12 @@ export class FakeAws {
         : new NoSuchBucket({ message: 'The specified bucket does not exist', ...meta(404) });
     }
     if (expectedOwner !== undefined && expectedOwner !== b.owner) {
-      throw new S3ServiceException({ name: head ? 'Forbidden' : 'AccessDenied', $fault: 'client', message: 'Access Denied', ...meta(403) });
+      throw new S3ServiceException({
+        name: head ? 'Forbidden' : 'AccessDenied',
+        $fault: 'client',
+        message: 'Access Denied',
+        ...meta(403),
+      });
     }
     return b;
   }
@@ -720,13 +817,17 @@ export class FakeAws {
     const existing = this.buckets.get(name);
     if (existing) {
       throw existing.owner === this.accountId
-        ? new BucketAlreadyOwnedByYou({ message: 'Your previous request to create the named bucket succeeded and you already own it.', ...meta(409) })
+        ? new BucketAlreadyOwnedByYou({
+            message: 'Your previous request to create the named bucket succeeded and you already own it.',
+            ...meta(409),
+          })
         : new BucketAlreadyExists({ message: 'The requested bucket name is not available.', ...meta(409) });
     }
     const constraint = i.CreateBucketConfiguration?.LocationConstraint;
     if (this.region === 'us-east-1' ? constraint !== undefined : constraint !== this.region) {
       throw new S3ServiceException({
-        name: this.region === 'us-east-1' ? 'InvalidLocationConstraint' : 'IllegalLocationConstraintException',
+        name:
+          this.region === 'us-east-1' ? 'InvalidLocationConstraint' : 'IllegalLocationConstraintException',
         $fault: 'client',
         message: `The ${String(constraint)} location constraint is incompatible for the region specific endpoint this request was sent to.`,
         ...meta(400),
@@ -738,7 +839,12 @@ export class FakeAws {
 
   private checkDigest(body: Buffer, checksum: string | undefined): void {
     if (checksum && createHash('sha256').update(body).digest('base64') !== checksum) {
-      throw new S3ServiceException({ name: 'BadDigest', $fault: 'client', message: 'The SHA256 you specified did not match the calculated checksum.', ...meta(400) });
+      throw new S3ServiceException({
+        name: 'BadDigest',
+        $fault: 'client',
+        message: 'The SHA256 you specified did not match the calculated checksum.',
+        ...meta(400),
+      });
     }
   }
 
@@ -754,7 +860,13 @@ export class FakeAws {
   private async uploadPart(i: UploadPartCommandInput) {
     const b = this.bucket(i.Bucket!, i.ExpectedBucketOwner);
     const upload = b.uploads.get(i.UploadId!);
-    if (!upload) throw new S3ServiceException({ name: 'NoSuchUpload', $fault: 'client', message: 'no such upload', ...meta(404) });
+    if (!upload)
+      throw new S3ServiceException({
+        name: 'NoSuchUpload',
+        $fault: 'client',
+        message: 'no such upload',
+        ...meta(404),
+      });
     const body = await toBuffer(i.Body);
     this.checkDigest(body, i.ChecksumSHA256);
     this.bytesUploaded += body.length;
@@ -765,9 +877,19 @@ export class FakeAws {
   private completeUpload(i: CompleteMultipartUploadCommandInput) {
     const b = this.bucket(i.Bucket!, i.ExpectedBucketOwner);
     const upload = b.uploads.get(i.UploadId!);
-    if (!upload) throw new S3ServiceException({ name: 'NoSuchUpload', $fault: 'client', message: 'no such upload', ...meta(404) });
+    if (!upload)
+      throw new S3ServiceException({
+        name: 'NoSuchUpload',
+        $fault: 'client',
+        message: 'no such upload',
+        ...meta(404),
+      });
     const parts = (i.MultipartUpload?.Parts ?? []).map((p) => upload.parts.get(p.PartNumber!)!);
-    b.objects.set(upload.key, { body: Buffer.concat(parts), metadata: upload.metadata, lastModified: new Date() });
+    b.objects.set(upload.key, {
+      body: Buffer.concat(parts),
+      metadata: upload.metadata,
+      lastModified: new Date(),
+    });
     b.uploads.delete(i.UploadId!);
     return { Bucket: i.Bucket, Key: upload.key, ETag: '"multipart"' };
   }
@@ -776,7 +898,11 @@ export class FakeAws {
 
   private role(name: string): FakeRole {
     const r = this.roles.get(name);
-    if (!r) throw new NoSuchEntityException({ message: `The role with name ${name} cannot be found.`, ...meta(404) });
+    if (!r)
+      throw new NoSuchEntityException({
+        message: `The role with name ${name} cannot be found.`,
+        ...meta(404),
+      });
     return r;
   }
 }

@@ -131,14 +131,12 @@ describe('ensureKeepWarm', () => {
     eventsMock.on(ListTargetsByRuleCommand).resolves({ Targets: [ourTarget] });
     eventsMock.on(ListTagsForResourceCommand).resolves({ Tags: tagList });
     eventsMock.on(PutRuleCommand).resolves({ RuleArn: RULE_ARN });
-    lambdaMock
-      .on(AddPermissionCommand)
-      .rejects(
-        new ResourceConflictException({
-          message: 'The statement id (lambda-deploy-warm) provided already exists.',
-          $metadata: {},
-        }),
-      );
+    lambdaMock.on(AddPermissionCommand).rejects(
+      new ResourceConflictException({
+        message: 'The statement id (lambda-deploy-warm) provided already exists.',
+        $metadata: {},
+      }),
+    );
 
     const result = await ensureKeepWarm(
       { events, lambda },
@@ -191,14 +189,12 @@ describe('ensureKeepWarm', () => {
   it('reports a target EventBridge refused', async () => {
     eventsMock.on(DescribeRuleCommand).rejects(notFound());
     eventsMock.on(PutRuleCommand).resolves({ RuleArn: RULE_ARN });
-    eventsMock
-      .on(PutTargetsCommand)
-      .resolves({
-        FailedEntryCount: 1,
-        FailedEntries: [
-          { TargetId: 'lambda-deploy-live', ErrorCode: 'ValidationException', ErrorMessage: 'bad arn' },
-        ],
-      });
+    eventsMock.on(PutTargetsCommand).resolves({
+      FailedEntryCount: 1,
+      FailedEntries: [
+        { TargetId: 'lambda-deploy-live', ErrorCode: 'ValidationException', ErrorMessage: 'bad arn' },
+      ],
+    });
     await expect(
       ensureKeepWarm({ events, lambda }, { context, schedule: 'rate(5 minutes)', aliasArn: ALIAS }, deps),
     ).rejects.toThrow(/ValidationException: bad arn/);
@@ -271,14 +267,12 @@ describe('removing the rule (keep-warm unset, or undeploy)', () => {
     eventsMock.on(ListTagsForResourceCommand).resolves({ Tags: tagList });
     eventsMock.on(ListTargetsByRuleCommand).resolves({ Targets: [] });
     eventsMock.on(DeleteRuleCommand).resolves({});
-    lambdaMock
-      .on(RemovePermissionCommand)
-      .rejects(
-        Object.assign(new Error('Function not found'), {
-          name: 'ResourceNotFoundException',
-          $metadata: { httpStatusCode: 404 },
-        }),
-      );
+    lambdaMock.on(RemovePermissionCommand).rejects(
+      Object.assign(new Error('Function not found'), {
+        name: 'ResourceNotFoundException',
+        $metadata: { httpStatusCode: 404 },
+      }),
+    );
     expect((await removeKeepWarm({ events, lambda }, { context }, deps)).action).toBe('removed');
     expect(eventsMock).not.toHaveReceivedCommand(RemoveTargetsCommand);
   });

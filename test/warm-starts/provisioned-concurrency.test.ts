@@ -156,14 +156,12 @@ describe('ensureProvisionedConcurrency', () => {
       'none',
     );
     mock.reset();
-    mock
-      .on(GetProvisionedConcurrencyConfigCommand)
-      .rejects(
-        Object.assign(new Error('not authorized'), {
-          name: 'AccessDeniedException',
-          $metadata: { httpStatusCode: 403 },
-        }),
-      );
+    mock.on(GetProvisionedConcurrencyConfigCommand).rejects(
+      Object.assign(new Error('not authorized'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
     expect((await ensureProvisionedConcurrency(lambda, { functionName: 'shop-main' }, deps)).action).toBe(
       'none',
     );

@@ -1,0 +1,120 @@
+/**
+ * Runs the bundled action the way the runner does: `node dist/index.js` in a
+ * temp folder, inputs as INPUT_* variables (hyphens kept, as the runner
+ * does), GITHUB_* variables, an event payload file, and the GITHUB_OUTPUT /
+ * GITHUB_STEP_SUMMARY files it writes.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** The bundle under test: dist/index.js, or LAMBDA_DEPLOY_DIST while developing (a build under .tmp/). */
+export const DIST_INDEX = process.env.LAMBDA_DEPLOY_DIST
+  ? resolve(process.env.LAMBDA_DEPLOY_DIST)
+  : resolve(new URL('.', import.meta.url).pathname, '../../dist/index.js');
+
+export interface ActionRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+  /** The run's temp folder (RUNNER_TEMP, workspace parent). */
+  dir: string;
+}
+
+export interface RunActionOptions {
+  inputs: Record<string, string>;
+  /** GITHUB_EVENT_NAME; default push. */
+  eventName?: string;
+  payload?: Record<string, unknown>;
+  /** GITHUB_REF; default refs/heads/main. */
+  ref?: string;
+  /** GITHUB_WORKSPACE; default the temp folder. */
+  workspace?: string;
+  /** Extra or overriding environment (e.g. AWS_ENDPOINT_URL, GITHUB_API_URL). */
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** Parses the GITHUB_OUTPUT file: `name<<DELIMITER\nvalue\nDELIMITER` blocks and `name=value` lines. */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const [, name, delimiter] = heredoc as unknown as [string, string, string];
+      const value: string[] = [];
+      while (++i < lines.length && lines[i] !== delimiter) value.push(lines[i] as string);
+      outputs[name] = value.join('\n');
+    } else if (line.includes('=')) {
+      outputs[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
+    }
+  }
+  return outputs;
+}
+
+export async function runAction(options: RunActionOptions): Promise<ActionRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'action-run-'));
+  const outputFile = join(dir, 'github_output');
+  const summaryFile = join(dir, 'step_summary');
+  const eventFile = join(dir, 'event.json');
+  writeFileSync(outputFile, '');
+  writeFileSync(summaryFile, '');
+  writeFileSync(eventFile, JSON.stringify(options.payload ?? {}));
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? dir,
+    LANG: 'C.UTF-8',
+    RUNNER_TEMP: dir,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: options.workspace ?? dir,
+    GITHUB_EVENT_NAME: options.eventName ?? 'push',
+    GITHUB_EVENT_PATH: eventFile,
+    GITHUB_REF: options.ref ?? 'refs/heads/main',
+    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
+    GITHUB_REPOSITORY: 'octo/svc',
+    GITHUB_RUN_ID: '4242',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_API_URL: 'http://127.0.0.1:9/',
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+  };
+  for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  Object.assign(env, options.env);
+  // Python that the packager and the local runtime use (Debian's carries Flask in CI).
+  if (process.env.LAMBDA_DEPLOY_TEST_PYTHON && !env.LAMBDA_DEPLOY_PYTHON)
+    env.LAMBDA_DEPLOY_PYTHON = process.env.LAMBDA_DEPLOY_TEST_PYTHON;
+
+  const child = spawn(process.execPath, [DIST_INDEX], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number>((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(
+          `node dist/index.js did not finish in ${options.timeoutMs ?? 60_000} ms\n${stdout}\n${stderr}`,
+        ),
+      );
+    }, options.timeoutMs ?? 60_000);
+    child.on('close', (c) => {
+      clearTimeout(timer);
+      resolvePromise(c ?? -1);
+    });
+  });
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
+    summary: readFileSync(summaryFile, 'utf8'),
+    dir,
+  };
+}
