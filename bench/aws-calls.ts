@@ -2,9 +2,14 @@
  * AWS calls by operation and bytes uploaded for a first deploy, an unchanged
  * redeploy and a code change, recorded from the real deploy code (identity,
  * artifact, execution role, function) against a stateful fake account behind
- * aws-sdk-client-mock. The lead adds the gateway's calls.
+ * aws-sdk-client-mock, plus the default front door (an HTTP API) against the
+ * gateways' stateful fake.
  */
 import { rmSync } from 'node:fs';
+import { ensureGateway } from '../src/gateways/gateway.js';
+import { silentLogger } from '../src/util/logger.js';
+import { recordingSleep } from '../src/util/sleep.js';
+import { FakeAws as FakeGatewayAws, gatewayInput, stageContext } from '../test/gateways/fake-aws.js';
 import { FakeAws } from '../test/support/fake-aws.js';
 import { deployStageToAws, tempDir, testDeps, writeZipFixture } from '../test/support/aws-deploy-sequence.js';
 
@@ -49,12 +54,24 @@ export async function runAwsCallsBench(options: { print?: boolean } = {}): Promi
     const zipB = writeZipFixture(dir, 'b.zip', 2 * 1024 * 1024, 2);
     // A realistic account: a new function is Pending for a couple of polls, an update InProgress for one.
     const fake = new FakeAws({ pendingPolls: 2, inProgressPolls: 1 });
+    const gateways = new FakeGatewayAws();
     const scenarios: AwsCallsScenario[] = [];
     const run = async (name: string, zip: typeof zipA) => {
       fake.resetCalls();
       const deps = testDeps();
       const result = await deployStageToAws(fake, { project: 'shop', stage: 'main', zip }, deps);
       const calls = fake.counts();
+      gateways.resetCalls();
+      await ensureGateway(
+        'http-api',
+        gateways.clients,
+        gatewayInput(
+          { aliasArn: result.fn.aliasArn, functionChanged: result.fn.changed },
+          stageContext('main', 'shop'),
+        ),
+        { logger: silentLogger, sleep: recordingSleep() },
+      );
+      for (const op of gateways.calls) calls[op] = (calls[op] ?? 0) + 1;
       scenarios.push({
         name,
         calls,
@@ -69,7 +86,7 @@ export async function runAwsCallsBench(options: { print?: boolean } = {}): Promi
     await run('code change', zipB);
     const table = formatAwsCallsTable(scenarios);
     if (options.print !== false) {
-      console.log('AWS calls (function side: STS, S3, IAM, Lambda; gateway not included)\n');
+      console.log('AWS calls per deploy (STS, S3, IAM, Lambda, and the default HTTP API front door)\n');
       console.log(table);
     }
     return { scenarios, table };

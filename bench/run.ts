@@ -1,11 +1,14 @@
 /**
- * `npm run bench`: performance figures of lambda-deploy. Each section is a
- * function returning its figures; add sections below.
+ * `npm run bench`: performance figures of lambda-deploy, each printed side by
+ * side with its baseline in the same run.
  */
+import { runAwsCallsBench } from './aws-calls.js';
 import { runPackagingBench } from './packaging-bench.js';
 
 async function main(): Promise<void> {
-  await runPackagingBench();
+  const only = process.argv[2];
+  if (!only || only === 'aws') await runAwsCallsBench();
+  if (!only || only === 'packaging') await runPackagingBench();
 }
 
 main().catch((error: unknown) => {

@@ -72,6 +72,8 @@ export interface FunctionResult {
   changed: boolean;
   /** Names of variables set outside the workflow that were kept. */
   environmentKept: string[];
+  /** The function's tags before this deploy ({} when it was created): what earlier deploys set up. */
+  previousTags: Record<string, string>;
 }
 
 const ROLE_NOT_READY = /cannot be assumed by Lambda|role defined for the function cannot be assumed/i;
@@ -653,5 +655,6 @@ export async function deployFunction(
     configChanged: outcome.configChanged,
     changed: created || outcome.codeChanged || outcome.configChanged || aliasMoved,
     environmentKept: outcome.environmentKept,
+    previousTags: created ? {} : (existing?.tags ?? {}),
   };
 }

@@ -22,6 +22,12 @@ export interface GatewayInput {
   throttleBurst?: number;
   apiKey: boolean;
   quota?: Quota;
+  /**
+   * false: the function was neither created nor changed by this run, so the
+   * permissions an earlier run granted on `live` are still there and a front
+   * door that is complete need not read them again (one call fewer).
+   */
+  functionChanged?: boolean;
 }
 
 export interface GatewayResult {

@@ -222,25 +222,29 @@ export async function ensureHttpApi(
     changed = (await ensureIntegrationAndRoute(client, apiId, isNew, input, deps)) || changed;
   }
 
+  // A complete front door of an unchanged function keeps the permission an earlier run granted.
+  const permissionSettled = !!stage && input.functionChanged === false;
   changed =
-    (await ensurePermissions(
-      clients.lambda,
-      {
-        functionName: context.functionName,
-        qualifier: alias.qualifier,
-        aliasArn: input.aliasArn,
-        stage: context.stage,
-      },
-      [
+    (!permissionSettled &&
+      (await ensurePermissions(
+        clients.lambda,
         {
-          statementId: PermissionIds.httpApi,
-          action: 'lambda:InvokeFunction',
-          principal: 'apigateway.amazonaws.com',
-          sourceArn: httpApiSourceArn(alias, apiId),
+          functionName: context.functionName,
+          qualifier: alias.qualifier,
+          aliasArn: input.aliasArn,
+          stage: context.stage,
         },
-      ],
-      deps,
-    )) || changed;
+        [
+          {
+            statementId: PermissionIds.httpApi,
+            action: 'lambda:InvokeFunction',
+            principal: 'apigateway.amazonaws.com',
+            sourceArn: httpApiSourceArn(alias, apiId),
+          },
+        ],
+        deps,
+      ))) ||
+    changed;
 
   if (!stage) {
     const settings = httpRouteSettingsUpdate(undefined, throttle);

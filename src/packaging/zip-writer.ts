@@ -125,9 +125,10 @@ function checkName(name: string): void {
  * when deflate does not make it smaller. The same contents always give the
  * same bytes, whatever the files' times, owners or location.
  *
- * Several files are read and deflated at once in the libuv thread pool (which
- * uses every core, unlike single-stream zip libraries) while the output is
- * written in order; at most `maxBufferedBytes` of content waits in memory.
+ * Several files are read and deflated at once on worker threads (one per
+ * core; zip libraries deflate one entry at a time) while the output is
+ * written in order; at most `maxBufferedBytes` of content waits in memory,
+ * and files of `largeFileBytes` or more are streamed through a temp file.
  * The SHA-256 is computed as the bytes go out.
  */
 export async function writeZip(

@@ -39,8 +39,14 @@ export async function openAwsSession(
     },
   );
   const clients = credentials ? createAwsClients({ region, credentials }) : bootstrap;
-  const accountId = await getAccountId(clients.sts, awsDeps);
+  // The assumed role's ARN names the account: no GetCallerIdentity needed after OIDC sign-in.
+  const accountId = (credentials && roleAccount(settings.roleToAssume)) || (await getAccountId(clients.sts, awsDeps));
   return { clients, accountId, awsDeps };
+}
+
+/** The account id in an IAM role ARN (arn:aws:iam::123456789012:role/name). */
+export function roleAccount(roleArn: string | undefined): string | undefined {
+  return /^arn:[\w-]+:iam::(\d{12}):role\//.exec(roleArn ?? '')?.[1];
 }
 
 export function stageContext(settings: Settings, plan: Plan, session: AwsSession): StageContext {

@@ -24,6 +24,13 @@ import type { StageContext } from './stage-context.js';
 import { packageStep } from './package-pipeline.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
+/** Set on the function: whether this stage has a keep-warm rule ('on' / 'off'). */
+const KEEP_WARM_TAG = 'lambda-deploy:keep-warm';
+
+function functionTags(settings: Settings, stageTags: Record<string, string>): Record<string, string> {
+  return { ...stageTags, [KEEP_WARM_TAG]: settings.keepWarm ? 'on' : 'off' };
+}
+
 function skippedSmoke(detail: string): SmokeResult {
   return { status: 'skipped', target: '', attempts: 0, detail, durationMs: 0 };
 }
@@ -92,6 +99,7 @@ export async function deployToAws(
           throttleBurst: settings.throttleBurst,
           apiKey: settings.apiKey,
           quota: settings.quota,
+          functionChanged: fn!.changed,
         },
         { logger, sleep },
       ),
@@ -160,7 +168,7 @@ async function deployCode(
   deps: PipelineDeps,
 ): Promise<FunctionResult> {
   const { clients, accountId, awsDeps } = session;
-  const tags = stageContext(settings, plan, session).tags;
+  const tags = functionTags(settings, stageContext(settings, plan, session).tags);
   await checkLayerSizes(settings, pkg, session);
   const layers = [...(await dependenciesLayer(settings, pkg, session)), ...settings.layers];
   const artifact = await deps.logger.group('Upload', () =>

@@ -38,7 +38,7 @@ function jobs(): Map<string, string> {
 
 /** The `with:` keys of the lambda-deploy step of a job. */
 function actionInputs(job: string): string[] {
-  const at = job.indexOf('uses: lambda-deploy/lambda-deploy@v1');
+  const at = job.indexOf('uses: org/lambda-deploy@v1');
   expect(at).toBeGreaterThan(0);
   return blockKeys(job.slice(at), /^\s+with:\s*$/, 10);
 }

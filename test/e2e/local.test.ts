@@ -35,7 +35,17 @@ beforeAll(() => {
   wheels = join(root, 'wheels');
   vendorFlask(wheels);
 }, 60_000);
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+/** The runs' temp folders (RUNNER_TEMP with the zips), removed at the end. */
+const runDirs: string[] = [];
+afterAll(() => {
+  for (const dir of [root, ...runDirs]) rmSync(dir, { recursive: true, force: true });
+});
+
+async function tracked(run: Promise<ActionRun>): Promise<ActionRun> {
+  const done = await run;
+  runDirs.push(done.dir);
+  return done;
+}
 
 function copyExample(example: string, name = example): string {
   const dir = join(root, name);
@@ -53,10 +63,12 @@ function expectSuccess(run: ActionRun): void {
 }
 
 function localDeploy(inputs: Record<string, string>): Promise<ActionRun> {
-  return runAction({
-    inputs: { name: 'demo', command: 'deploy', target: 'local', stage: 'local', ...inputs },
-    timeoutMs: 80_000,
-  });
+  return tracked(
+    runAction({
+      inputs: { name: 'demo', command: 'deploy', target: 'local', stage: 'local', ...inputs },
+      timeoutMs: 80_000,
+    }),
+  );
 }
 
 /** Processes whose working folder lies inside `dir` (Linux /proc); [] elsewhere. */

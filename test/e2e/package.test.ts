@@ -32,7 +32,17 @@ let root: string;
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'e2e-package-'));
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+/** The runs' temp folders (RUNNER_TEMP with the zips), removed at the end. */
+const runDirs: string[] = [];
+afterAll(() => {
+  for (const dir of [root, ...runDirs]) rmSync(dir, { recursive: true, force: true });
+});
+
+async function tracked(run: Promise<ActionRun>): Promise<ActionRun> {
+  const done = await run;
+  runDirs.push(done.dir);
+  return done;
+}
 
 /** A copy of examples/handler with a subfolder, an executable and files the default excludes drop. */
 function handlerWorkspace(name: string): string {
@@ -87,11 +97,13 @@ function packageRun(
   extra: Record<string, string> = {},
   workspace?: string,
 ): Promise<ActionRun> {
-  return runAction({
-    inputs: { command: 'package', name: 'demo', path, ...extra },
-    workspace,
-    timeoutMs: 60_000,
-  });
+  return tracked(
+    runAction({
+      inputs: { command: 'package', name: 'demo', path, ...extra },
+      workspace,
+      timeoutMs: 60_000,
+    }),
+  );
 }
 
 describe('node dist/index.js with command: package', () => {
@@ -180,11 +192,13 @@ describe('node dist/index.js with command: package', () => {
 
   test('with only name set, the defaults apply', async () => {
     // command auto on a tag push: nothing to deploy, and no input is missing.
-    const tagPush = await runAction({
-      inputs: { name: 'demo' },
-      ref: 'refs/tags/v1.0.0',
-      workspace: handlerWorkspace('only-name-tag'),
-    });
+    const tagPush = await tracked(
+      runAction({
+        inputs: { name: 'demo' },
+        ref: 'refs/tags/v1.0.0',
+        workspace: handlerWorkspace('only-name-tag'),
+      }),
+    );
     expect({ code: tagPush.code, log: tagPush.code === 0 ? '' : describeRun(tagPush) }).toEqual({
       code: 0,
       log: '',
@@ -193,10 +207,9 @@ describe('node dist/index.js with command: package', () => {
     expect(tagPush.stdout).not.toContain('::error::');
 
     // command package with every other input at its default: path '.', runtime python3.12, handler app.handler.
-    const packaged = await runAction({
-      inputs: { name: 'demo', command: 'package' },
-      workspace: handlerWorkspace('only-name'),
-    });
+    const packaged = await tracked(
+      runAction({ inputs: { name: 'demo', command: 'package' }, workspace: handlerWorkspace('only-name') }),
+    );
     expect({ code: packaged.code, log: packaged.code === 0 ? '' : describeRun(packaged) }).toEqual({
       code: 0,
       log: '',

@@ -36,11 +36,22 @@ import { routeJsonRpc } from './fake-aws-server/json-rpc.js';
 import { routeLambda, type Routed } from './fake-aws-server/lambda.js';
 import { routeQuery, type IssuedCredentials } from './fake-aws-server/query.js';
 import { routeS3, type S3Context } from './fake-aws-server/s3.js';
-import { ACCOUNT_ID, REGION, newId, newState, type AccountState, type FakeLogEvent } from './fake-aws-server/state.js';
+import {
+  ACCOUNT_ID,
+  REGION,
+  lambdaTime,
+  newId,
+  newRevision,
+  newState,
+  type AccountState,
+  type FakeFunction,
+  type FakeHttpApi,
+  type FakeLogEvent,
+} from './fake-aws-server/state.js';
 
 export type { ApiInfo } from './fake-aws-server/apigateway.js';
 export type { IssuedCredentials } from './fake-aws-server/query.js';
-export type { AccountState, FakeFunction } from './fake-aws-server/state.js';
+export type { AccountState, FakeFunction, FakeHttpApi } from './fake-aws-server/state.js';
 export { ACCOUNT_ID, REGION } from './fake-aws-server/state.js';
 
 export type AwsService = 'sts' | 'iam' | 'lambda' | 'apigateway' | 's3' | 'logs' | 'events' | 'tagging';
@@ -71,6 +82,8 @@ export interface AwsCall {
   error?: string;
   /** '' for an unsigned request. */
   accessKeyId: string;
+  /** When it arrived (ms since the epoch): gaps show where the client waited. */
+  at: number;
 }
 
 export interface FakeAwsOptions {
@@ -107,6 +120,10 @@ export interface FakeAws {
   object(bucket: string, key: string): Buffer | undefined;
   /** The value of API keys created from now on (default a recognisable random value). */
   setApiKeyValue(value: () => string): void;
+  /** Puts a settled function straight into the account (a decoy, or someone else's). */
+  seedFunction(name: string, tags: Record<string, string>): FakeFunction;
+  /** Puts an HTTP API straight into the account. */
+  seedHttpApi(name: string, tags: Record<string, string>): FakeHttpApi;
   clearRequests(): void;
   close(): Promise<void>;
 }
@@ -205,6 +222,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
       input: routed.input,
       status: 0,
       accessKeyId: req.accessKeyId,
+      at: Date.now(),
     };
     requests.push(call);
     const requestId = newId(16);
@@ -276,6 +294,56 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     object: readObject,
     setApiKeyValue: (value) => {
       newApiKeyValue = value;
+    },
+    seedFunction: (name, tags) => {
+      const arn = `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${name}`;
+      const fn: FakeFunction = {
+        name,
+        arn,
+        latest: {
+          FunctionName: name,
+          FunctionArn: arn,
+          Runtime: 'python3.12',
+          Role: `arn:aws:iam::${ACCOUNT_ID}:role/someone-else`,
+          Handler: 'app.handler',
+          CodeSize: 1,
+          Description: 'seeded by the test',
+          Timeout: 3,
+          MemorySize: 128,
+          LastModified: lambdaTime(),
+          CodeSha256: 'AAAA',
+          Version: '$LATEST',
+          Architectures: ['x86_64'],
+          PackageType: 'Zip',
+          State: 'Active',
+          LastUpdateStatus: 'Successful',
+          RevisionId: newRevision(),
+        },
+        tags: { ...tags },
+        versions: new Map(),
+        nextVersion: 1,
+        aliases: new Map(),
+        policies: new Map(),
+        busyReadsLeft: 0,
+      };
+      state.functions.set(name, fn);
+      return fn;
+    },
+    seedHttpApi: (name, tags) => {
+      const id = newId(10);
+      const api: FakeHttpApi = {
+        id,
+        name,
+        protocolType: 'HTTP',
+        createdDate: new Date(),
+        tags: { ...tags },
+        apiEndpoint: `https://${id}.execute-api.${REGION}.amazonaws.com`,
+        integrations: new Map(),
+        routes: new Map(),
+        stages: new Map(),
+      };
+      state.httpApis.set(id, api);
+      return api;
     },
     clearRequests: () => {
       requests.length = 0;
