@@ -1,3 +1,5 @@
+import { RESERVED_ENV_NAMES } from '../settings/settings.js';
+
 /**
  * The environment a local runtime process starts with: a few harmless variables
  * of the parent (never its AWS credentials or tokens), the function's own
@@ -23,27 +25,8 @@ export const INHERITED_VARIABLES = [
   'PATHEXT',
 ] as const;
 
-/** Names Lambda reserves: a function's configuration cannot set them. */
-export const RESERVED_VARIABLES = [
-  '_HANDLER',
-  '_X_AMZN_TRACE_ID',
-  'AWS_DEFAULT_REGION',
-  'AWS_REGION',
-  'AWS_EXECUTION_ENV',
-  'AWS_LAMBDA_FUNCTION_NAME',
-  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
-  'AWS_LAMBDA_FUNCTION_VERSION',
-  'AWS_LAMBDA_INITIALIZATION_TYPE',
-  'AWS_LAMBDA_LOG_GROUP_NAME',
-  'AWS_LAMBDA_LOG_STREAM_NAME',
-  'AWS_ACCESS_KEY',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_LAMBDA_RUNTIME_API',
-  'LAMBDA_TASK_ROOT',
-  'LAMBDA_RUNTIME_DIR',
-] as const;
+/** Names Lambda reserves: a function's configuration cannot set them (the settings module's list). */
+export const RESERVED_VARIABLES = RESERVED_ENV_NAMES;
 
 export interface LambdaEnvironmentInput {
   /** The parent's environment; only INHERITED_VARIABLES are read from it. */

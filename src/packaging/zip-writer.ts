@@ -33,6 +33,8 @@ import {
 
 const deflateRawAsync = promisify(deflateRaw);
 
+export const DEFAULT_LEVEL = 5;
+
 /** One file to put in the zip: its content comes from a file on disk or a buffer. */
 export interface ZipEntrySource {
   /** Path inside the zip: forward slashes, no leading slash, no `..`. */
@@ -48,7 +50,11 @@ export interface ZipEntrySource {
 }
 
 export interface WriteZipOptions {
-  /** zlib level, 0-9; 6 is what `zip` uses by default. */
+  /**
+   * zlib level, 0-9. Default 5: on a package-like tree it costs ~40% less
+   * CPU than 6 for a zip 0.1% larger, still smaller than Info-ZIP's `zip -6`
+   * (see bench/).
+   */
   level?: number;
   /**
    * Worker threads that read and deflate files (default: one per core when
@@ -136,7 +142,7 @@ export async function writeZip(
   sources: readonly ZipEntrySource[],
   options: WriteZipOptions = {},
 ): Promise<ZipResult> {
-  const level = options.level ?? 6;
+  const level = options.level ?? DEFAULT_LEVEL;
   const maxBuffered = options.maxBufferedBytes ?? 64 * 1024 * 1024;
   const largeFile = options.largeFileBytes ?? 16 * 1024 * 1024;
   const forceZip64 = options.forceZip64 ?? false;

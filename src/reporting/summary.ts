@@ -2,6 +2,7 @@
  * The job summary (Markdown) of a deploy, an undeploy and a prune. Pure:
  * main.ts writes it to GITHUB_STEP_SUMMARY, the CLI prints it.
  */
+import type { PruneLine } from '../cleanup/prune.js';
 import type { DeployOutcome, SmokeResult, UndeployOutcome } from '../pipelines/outcome.js';
 import {
   cell,
@@ -37,12 +38,7 @@ export interface RenderOptions {
   runUrl?: string;
 }
 
-/** One line of a prune's report; `failed`: the removal was attempted and an error stopped it. */
-export interface PruneLine {
-  stage: string;
-  action: 'kept' | 'removed' | 'would remove' | 'failed';
-  why: string;
-}
+export type { PruneLine };
 
 export function smokeLine(smoke: SmokeResult): string {
   switch (smoke.status) {

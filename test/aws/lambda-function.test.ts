@@ -123,6 +123,7 @@ describe('deployFunction with scripted Lambda answers', () => {
       configChanged: true,
       changed: true,
       environmentKept: [],
+      previousTags: {},
     });
     expect(mock).toHaveReceivedCommandTimes(CreateFunctionCommand, 3);
     expect(mock).toHaveReceivedCommandWith(CreateFunctionCommand, {

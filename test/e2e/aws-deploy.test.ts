@@ -137,17 +137,31 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
       const hex = createHash('sha256').update(zip).digest('hex');
       const bucket = aws.state.buckets.get('lambda-deploy-123456789012-us-east-1')!;
       expect(aws.object(bucket.name, `lambda-deploy/svc/${hex}.zip`)).toEqual(zip);
-      expect([...bucket.settings.keys()].sort()).toEqual(['encryption', 'lifecycle', 'ownershipControls', 'publicAccessBlock']);
-      expect(bucket.settings.get('publicAccessBlock')).toContain('<RestrictPublicBuckets>true</RestrictPublicBuckets>');
+      expect([...bucket.settings.keys()].sort()).toEqual([
+        'encryption',
+        'lifecycle',
+        'ownershipControls',
+        'publicAccessBlock',
+      ]);
+      expect(bucket.settings.get('publicAccessBlock')).toContain(
+        '<RestrictPublicBuckets>true</RestrictPublicBuckets>',
+      );
       expect(bucket.settings.get('lifecycle')).toContain('lambda-deploy/');
       for (const r of aws.requests.filter((r) => r.service === 's3' && r.operation !== 'CreateBucket'))
         expect(r.input.ExpectedBucketOwner).toBe('123456789012');
 
       // The function: created from that artifact, waited for (Pending, then Active), version 1 behind live.
       expect(fn.codeSource).toEqual({ bucket: bucket.name, key: `lambda-deploy/svc/${hex}.zip` });
-      expect(fn.latest).toMatchObject({ Runtime: 'python3.12', Handler: 'app.handler', State: 'Active', LastUpdateStatus: 'Successful' });
+      expect(fn.latest).toMatchObject({
+        Runtime: 'python3.12',
+        Handler: 'app.handler',
+        State: 'Active',
+        LastUpdateStatus: 'Successful',
+      });
       expect(fn.latest.Role).toBe('arn:aws:iam::123456789012:role/svc-lambda-deploy');
-      expect(aws.operations('lambda').filter((o) => o === 'GetFunctionConfiguration').length).toBeGreaterThanOrEqual(2);
+      expect(
+        aws.operations('lambda').filter((o) => o === 'GetFunctionConfiguration').length,
+      ).toBeGreaterThanOrEqual(2);
       expect(fn.aliases.get('live')?.FunctionVersion).toBe('1');
       expect(fn.tags).toMatchObject({
         'lambda-deploy:name': 'svc',
@@ -158,13 +172,19 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
       // The front door: a tagged HTTP API invoking the alias, allowed by a permission limited to that API.
       expect(api.tags).toMatchObject({ 'lambda-deploy:name': 'svc', 'lambda-deploy:stage': 'main' });
       expect([...api.integrations.values()]).toEqual([
-        expect.objectContaining({ integrationType: 'AWS_PROXY', integrationUri: `${fn.arn}:live`, payloadFormatVersion: '2.0' }),
+        expect.objectContaining({
+          integrationType: 'AWS_PROXY',
+          integrationUri: `${fn.arn}:live`,
+          payloadFormatVersion: '2.0',
+        }),
       ]);
       expect(api.stages.get('$default')).toMatchObject({ autoDeploy: true });
       expect(fn.policies.get('live')).toEqual([
         expect.objectContaining({
           Principal: { Service: 'apigateway.amazonaws.com' },
-          Condition: { ArnLike: { 'AWS:SourceArn': `arn:aws:execute-api:us-east-1:123456789012:${api.id}/*/*` } },
+          Condition: {
+            ArnLike: { 'AWS:SourceArn': `arn:aws:execute-api:us-east-1:123456789012:${api.id}/*/*` },
+          },
         }),
       ]);
 
@@ -213,7 +233,10 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
     async () => {
       writeFileSync(
         join(ws, 'app.py'),
-        readFileSync(join(ws, 'app.py'), 'utf8').replace('"Hello, {name}!"', '"Hello, {name}!" if 1 / 0 else ""'),
+        readFileSync(join(ws, 'app.py'), 'utf8').replace(
+          '"Hello, {name}!"',
+          '"Hello, {name}!" if 1 / 0 else ""',
+        ),
       );
       smoke.answer('svc-main', () => ({ status: 500, body: '{"message": "Internal Server Error"}' }));
       aws.setFunctionLogs('svc-main', [
@@ -253,7 +276,9 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
       expect(run.summary).toContain('Rolled back');
       expect(run.summary).toContain('ZeroDivisionError: division by zero');
       expect(run.summary).toContain('Traceback (most recent call last)');
-      expect(aws.requests.find((r) => r.operation === 'FilterLogEvents')?.input.logGroupName).toBe('/aws/lambda/svc-main');
+      expect(aws.requests.find((r) => r.operation === 'FilterLogEvents')?.input.logGroupName).toBe(
+        '/aws/lambda/svc-main',
+      );
 
       // The GitHub Deployment of svc/main: in progress, then failure pointing at the run.
       expect(github.deployments).toHaveLength(1);
@@ -282,22 +307,36 @@ describe('push with the ambient credentials (no role-to-assume)', () => {
   test(
     '(d) a new front door answering 503 twice, then 200, passes after retries',
     async () => {
-      smoke.answer('svc-flaky', (attempt) => (attempt <= 2 ? { status: 503, body: 'Service Unavailable' } : { status: 200, body: 'ok' }));
+      smoke.answer('svc-flaky', (attempt) =>
+        attempt <= 2 ? { status: 503, body: 'Service Unavailable' } : { status: 200, body: 'ok' },
+      );
       const run = await runAction({
         inputs: { name: 'svc', 'smoke-timeout': '20' },
         ref: 'refs/heads/flaky',
         workspace: workspace(),
-        env: { ...aws.env(), ...aws.staticCredentialsEnv() },
+        // One endpoint variable per service this time: none of them is hard-wired.
+        env: { ...aws.envPerService(), ...aws.staticCredentialsEnv() },
       });
       expect(run.code).toBe(0);
       if (run.code !== 0) throw new Error(details(run));
-      expect(run.outputs).toMatchObject({ stage: 'flaky', 'function-name': 'svc-flaky', url: `${smoke.url}/svc-flaky`, version: '1' });
+      expect(run.outputs).toMatchObject({
+        stage: 'flaky',
+        'function-name': 'svc-flaky',
+        url: `${smoke.url}/svc-flaky`,
+        version: '1',
+      });
       expect(smoke.requestsOf('svc-flaky').map((r) => r.status)).toEqual([503, 503, 200]);
       expect(run.summary).toMatch(/passed: .*after 3 attempts/);
 
       // The SDK's default chain: the environment's key signs everything; no STS exchange.
       expect(aws.operations('sts')).toEqual(['GetCallerIdentity']);
-      expect(new Set(aws.requests.map((r) => r.accessKeyId))).toEqual(new Set([aws.staticCredentials.accessKeyId]));
+      // Every client found the fake through its own variable.
+      expect(new Set(aws.requests.map((r) => r.service))).toEqual(
+        new Set(['sts', 's3', 'iam', 'lambda', 'apigateway', 'events']),
+      );
+      expect(new Set(aws.requests.map((r) => r.accessKeyId))).toEqual(
+        new Set([aws.staticCredentials.accessKeyId]),
+      );
       expectAbsent(run, aws.staticCredentials.secretAccessKey);
     },
     TIMEOUT,
@@ -345,7 +384,11 @@ describe('pull request previews', () => {
       const opened = await run('opened', 'a'.repeat(40));
       expect(opened.code).toBe(0);
       if (opened.code !== 0) throw new Error(details(opened));
-      expect(opened.outputs).toMatchObject({ stage: 'pr-12', 'function-name': 'svc-pr-12', url: `${smoke.url}/svc-pr-12` });
+      expect(opened.outputs).toMatchObject({
+        stage: 'pr-12',
+        'function-name': 'svc-pr-12',
+        url: `${smoke.url}/svc-pr-12`,
+      });
       expect(github.comments).toHaveLength(1);
       const comment = github.comments[0]!;
       expect(comment.issue).toBe(12);

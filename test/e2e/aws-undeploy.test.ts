@@ -40,7 +40,8 @@ const pullRequest = (action: string, number: number) => ({
 });
 
 /** Operations that change something (the rest only read). */
-const isWrite = (operation: string) => /^(Create|Update|Put|Publish|Delete|Add|Remove|Tag|Untag)/.test(operation);
+const isWrite = (operation: string) =>
+  /^(Create|Update|Put|Publish|Delete|Add|Remove|Tag|Untag)/.test(operation);
 
 describe('undeploy through the bundled action', () => {
   let aws: FakeAws;
@@ -78,7 +79,10 @@ describe('undeploy through the bundled action', () => {
     aws.seedFunction('svc-pr-7-old', { 'lambda-deploy:name': 'other', 'lambda-deploy:stage': 'pr-7' });
     aws.seedFunction('svc-pr-7x', { 'lambda-deploy:name': 'svc', 'lambda-deploy:stage': 'pr-7x' });
     aws.seedFunction('other-pr-7', { 'lambda-deploy:name': 'other', 'lambda-deploy:stage': 'pr-7' });
-    ids.decoyApi = aws.seedHttpApi('svc-pr-7', { 'lambda-deploy:name': 'other', 'lambda-deploy:stage': 'pr-7' }).id;
+    ids.decoyApi = aws.seedHttpApi('svc-pr-7', {
+      'lambda-deploy:name': 'other',
+      'lambda-deploy:stage': 'pr-7',
+    }).id;
     ids.untaggedApi = aws.seedHttpApi('svc-pr-7', {}).id;
   }, 120_000);
 
@@ -93,7 +97,11 @@ describe('undeploy through the bundled action', () => {
         ['other-pr-7', 'svc-feature-x', 'svc-main', 'svc-pr-7', 'svc-pr-7-old', 'svc-pr-7x'].sort(),
       );
       aws.clearRequests();
-      const closed = await run({ eventName: 'pull_request', ref: 'refs/pull/7/merge', payload: pullRequest('closed', 7) });
+      const closed = await run({
+        eventName: 'pull_request',
+        ref: 'refs/pull/7/merge',
+        payload: pullRequest('closed', 7),
+      });
       expectSuccess(closed);
       expect(closed.outputs).toEqual({ stage: 'pr-7' });
 
@@ -113,16 +121,26 @@ describe('undeploy through the bundled action', () => {
 
       // The APIs that looked like pr-7's are named, with why they stayed (the function decoys
       // are not even candidates: functions are looked up by the exact name and by tags).
-      expect(closed.summary).toContain(`\`HTTP API svc-pr-7 (${ids.decoyApi})\` | name matches but tag lambda-deploy:name is 'other'`);
-      expect(closed.summary).toContain(`\`HTTP API svc-pr-7 (${ids.untaggedApi})\` | name matches but has no lambda-deploy tags`);
-      expect(closed.stdout).toContain(`::warning::Skipped HTTP API svc-pr-7 (${ids.decoyApi}): name matches but`);
+      expect(closed.summary).toContain(
+        `\`HTTP API svc-pr-7 (${ids.decoyApi})\` | name matches but tag lambda-deploy:name is 'other'`,
+      );
+      expect(closed.summary).toContain(
+        `\`HTTP API svc-pr-7 (${ids.untaggedApi})\` | name matches but has no lambda-deploy tags`,
+      );
+      expect(closed.stdout).toContain(
+        `::warning::Skipped HTTP API svc-pr-7 (${ids.decoyApi}): name matches but`,
+      );
 
       // The sticky comment now says the preview is gone; the environment is inactive.
       const comments = github.comments.filter((c) => c.issue === 7);
       expect(comments).toHaveLength(1);
       expect(comments[0]?.body).toMatch(/removed/i);
       const deployment = github.deployments.find((d) => d.environment === 'svc/pr-7')!;
-      expect(github.statusesOf(deployment.id).map((s) => s.state)).toEqual(['in_progress', 'success', 'inactive']);
+      expect(github.statusesOf(deployment.id).map((s) => s.state)).toEqual([
+        'in_progress',
+        'success',
+        'inactive',
+      ]);
     },
     TIMEOUT,
   );
@@ -131,7 +149,11 @@ describe('undeploy through the bundled action', () => {
     'the same undeploy again is a success that removes nothing',
     async () => {
       aws.clearRequests();
-      const again = await run({ eventName: 'pull_request', ref: 'refs/pull/7/merge', payload: pullRequest('closed', 7) });
+      const again = await run({
+        eventName: 'pull_request',
+        ref: 'refs/pull/7/merge',
+        payload: pullRequest('closed', 7),
+      });
       expectSuccess(again);
       expect(again.stdout).toContain('nothing to remove');
       expect(again.summary).toContain('Removed nothing');

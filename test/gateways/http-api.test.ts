@@ -80,6 +80,21 @@ describe('http-api', () => {
     expect(fake.policies.get('shop-pr-42:live')).toHaveLength(1);
   });
 
+  test('with an unchanged function, a complete front door is not asked for its permission again', async () => {
+    const { fake, run } = setup();
+    await run();
+    fake.resetCalls();
+
+    await run(gatewayInput({ functionChanged: false }));
+    expect(fake.calls).toEqual(['GetApis', 'GetStage']);
+
+    // A function that changed (or was re-created) gets its permission checked, and restored when missing.
+    fake.policies.delete('shop-pr-42:live');
+    fake.resetCalls();
+    await run(gatewayInput({ functionChanged: true }));
+    expect(fake.calls).toEqual(['GetApis', 'GetStage', 'GetPolicy', 'AddPermission']);
+  });
+
   test('throttling is set on the stage, changed, then removed, without touching anything else', async () => {
     const { fake, run } = setup();
     await run(gatewayInput({ throttleRate: 50, throttleBurst: 100 }));

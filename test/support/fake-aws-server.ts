@@ -31,7 +31,14 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { routeApiGateway, type ApiInfo } from './fake-aws-server/apigateway.js';
-import { AwsFault, credentialScope, renderFault, type FakeRequest, type Protocol, type Reply } from './fake-aws-server/http.js';
+import {
+  AwsFault,
+  credentialScope,
+  renderFault,
+  type FakeRequest,
+  type Protocol,
+  type Reply,
+} from './fake-aws-server/http.js';
 import { routeJsonRpc } from './fake-aws-server/json-rpc.js';
 import { routeLambda, type Routed } from './fake-aws-server/lambda.js';
 import { routeQuery, type IssuedCredentials } from './fake-aws-server/query.js';
@@ -106,6 +113,8 @@ export interface FakeAws {
   staticCredentials: { accessKeyId: string; secretAccessKey: string };
   /** Environment that points the SDK at the fake, with no credentials of its own. */
   env(): Record<string, string>;
+  /** Like env(), with one AWS_ENDPOINT_URL_<SERVICE> per client instead of the global AWS_ENDPOINT_URL. */
+  envPerService(): Record<string, string>;
   /** AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of the static key pair. */
   staticCredentialsEnv(): Record<string, string>;
   /** `service:Operation` of every request (or of one service's, without the prefix). */
@@ -129,7 +138,9 @@ export interface FakeAws {
 }
 
 const defaultCheck = (token: string) =>
-  /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token) ? undefined : 'Not authorized to perform sts:AssumeRoleWithWebIdentity';
+  /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token)
+    ? undefined
+    : 'Not authorized to perform sts:AssumeRoleWithWebIdentity';
 
 export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAws> {
   const state = newState();
@@ -157,7 +168,11 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     if (req.accessKeyId === staticCredentials.accessKeyId) return;
     const session = issued.find((c) => c.accessKeyId === req.accessKeyId);
     if (session && req.headers['x-amz-security-token'] === session.sessionToken) return;
-    throw new AwsFault(403, 'InvalidClientTokenId', `The security token included in the request is invalid (key ${req.accessKeyId}).`);
+    throw new AwsFault(
+      403,
+      'InvalidClientTokenId',
+      `The security token included in the request is invalid (key ${req.accessKeyId}).`,
+    );
   }
 
   function route(service: AwsService | 'unknown', req: FakeRequest): Routed {
@@ -172,7 +187,11 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
       case 'lambda':
         return routeLambda(req, { state, busyReads: options.busyReads ?? 1, readObject });
       case 'apigateway':
-        return routeApiGateway(req, { state, endpointFor: (api) => endpointFor(api), newApiKeyValue: () => newApiKeyValue() });
+        return routeApiGateway(req, {
+          state,
+          endpointFor: (api) => endpointFor(api),
+          newApiKeyValue: () => newApiKeyValue(),
+        });
       case 's3':
         return routeS3(req, s3);
       case 'logs':
@@ -184,7 +203,11 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
           operation: 'Unknown',
           input: {},
           run: () => {
-            throw new AwsFault(400, 'UnknownService', `The fake AWS does not know this request: ${req.method} ${req.path}`);
+            throw new AwsFault(
+              400,
+              'UnknownService',
+              `The fake AWS does not know this request: ${req.method} ${req.path}`,
+            );
           },
         };
     }
@@ -234,12 +257,25 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
       const fault =
         error instanceof AwsFault
           ? new AwsFault(error.status, faultCode(service, error.code), error.message)
-          : new AwsFault(500, 'InternalFailure', `The fake AWS failed: ${(error as Error).stack ?? String(error)}`);
+          : new AwsFault(
+              500,
+              'InternalFailure',
+              `The fake AWS failed: ${(error as Error).stack ?? String(error)}`,
+            );
       call.error = fault.code;
-      reply = renderFault(service === 'unknown' ? 'rest-json' : PROTOCOLS[service], fault, req.method, requestId);
+      reply = renderFault(
+        service === 'unknown' ? 'rest-json' : PROTOCOLS[service],
+        fault,
+        req.method,
+        requestId,
+      );
     }
     call.status = reply.status;
-    res.writeHead(reply.status, { 'x-amzn-requestid': requestId, 'x-amz-request-id': requestId, ...reply.headers });
+    res.writeHead(reply.status, {
+      'x-amzn-requestid': requestId,
+      'x-amz-request-id': requestId,
+      ...reply.headers,
+    });
     res.end(req.method === 'HEAD' ? undefined : reply.body);
   }
 
@@ -252,6 +288,16 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  const env = () => ({
+    AWS_ENDPOINT_URL: url,
+    AWS_S3_FORCE_PATH_STYLE: 'true',
+    AWS_REGION: REGION,
+    // Nothing from this machine: no profile, no instance metadata.
+    AWS_CONFIG_FILE: '/nonexistent/aws-config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  });
+
   return {
     url,
     accountId: ACCOUNT_ID,
@@ -260,15 +306,23 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     requests,
     issued,
     staticCredentials,
-    env: () => ({
-      AWS_ENDPOINT_URL: url,
-      AWS_S3_FORCE_PATH_STYLE: 'true',
-      AWS_REGION: REGION,
-      // Nothing from this machine: no profile, no instance metadata.
-      AWS_CONFIG_FILE: '/nonexistent/aws-config',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-      AWS_EC2_METADATA_DISABLED: 'true',
-    }),
+    env,
+    envPerService: () => {
+      const { AWS_ENDPOINT_URL: _global, ...rest } = env();
+      // The SDK's service ids, upper-cased with spaces as underscores.
+      const ids = [
+        'STS',
+        'IAM',
+        'LAMBDA',
+        'S3',
+        'API_GATEWAY',
+        'APIGATEWAYV2',
+        'CLOUDWATCH_LOGS',
+        'EVENTBRIDGE',
+        'RESOURCE_GROUPS_TAGGING_API',
+      ];
+      return { ...rest, ...Object.fromEntries(ids.map((id) => [`AWS_ENDPOINT_URL_${id}`, url])) };
+    },
     staticCredentialsEnv: () => ({
       AWS_ACCESS_KEY_ID: staticCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: staticCredentials.secretAccessKey,
@@ -279,7 +333,8 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
         .map((r) => (service ? r.operation : `${r.service}:${r.operation}`)),
     counts: () => {
       const out: Record<string, number> = {};
-      for (const r of requests) out[`${r.service}:${r.operation}`] = (out[`${r.service}:${r.operation}`] ?? 0) + 1;
+      for (const r of requests)
+        out[`${r.service}:${r.operation}`] = (out[`${r.service}:${r.operation}`] ?? 0) + 1;
       return out;
     },
     setStageUrl: (endpoint) => {

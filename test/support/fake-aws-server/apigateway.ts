@@ -105,7 +105,8 @@ export function routeApiGateway(req: FakeRequest, ctx: ApiGatewayContext): Route
           const api = httpApi(ctx, apiId);
           const input = body();
           const name = String(input.stageName ?? '');
-          if (api.stages.has(name)) throw new AwsFault(409, 'ConflictException', `Stage already exists: ${name}`);
+          if (api.stages.has(name))
+            throw new AwsFault(409, 'ConflictException', `Stage already exists: ${name}`);
           const now = new Date().toISOString();
           const stage = {
             defaultRouteSettings: { detailedMetricsEnabled: false },
@@ -165,7 +166,9 @@ export function routeApiGateway(req: FakeRequest, ctx: ApiGatewayContext): Route
       if (!subId && m === 'GET')
         return route('GetResources', () => {
           const embed = req.query.getAll('embed').join(',').includes('methods');
-          return json(200, { item: [...restApi(ctx, id).resources.values()].map((r) => resourceJson(r, embed)) });
+          return json(200, {
+            item: [...restApi(ctx, id).resources.values()].map((r) => resourceJson(r, embed)),
+          });
         });
       if (subId && !methods && m === 'POST')
         return route('CreateResource', () => {
@@ -174,8 +177,18 @@ export function routeApiGateway(req: FakeRequest, ctx: ApiGatewayContext): Route
           const pathPart = String(body().pathPart ?? '');
           const path = `${parent.path === '/' ? '' : parent.path}/${pathPart}`;
           if ([...api.resources.values()].some((r) => r.path === path))
-            throw new AwsFault(409, 'ConflictException', `Another resource with the same parent already has this name: ${pathPart}`);
-          const made: FakeRestResource = { id: newId(6), parentId: parent.id, pathPart, path, methods: new Map() };
+            throw new AwsFault(
+              409,
+              'ConflictException',
+              `Another resource with the same parent already has this name: ${pathPart}`,
+            );
+          const made: FakeRestResource = {
+            id: newId(6),
+            parentId: parent.id,
+            pathPart,
+            path,
+            methods: new Map(),
+          };
           api.resources.set(made.id, made);
           return json(201, resourceJson(made, true));
         });
@@ -227,7 +240,8 @@ export function routeApiGateway(req: FakeRequest, ctx: ApiGatewayContext): Route
           if (m === 'GET')
             return route('GetIntegration', () => {
               const integration = method().methodIntegration;
-              if (!integration) throw new AwsFault(404, 'NotFoundException', 'No integration defined for method');
+              if (!integration)
+                throw new AwsFault(404, 'NotFoundException', 'No integration defined for method');
               return json(200, integration);
             });
         }
@@ -238,7 +252,11 @@ export function routeApiGateway(req: FakeRequest, ctx: ApiGatewayContext): Route
       return route('CreateDeployment', () => {
         const api = restApi(ctx, id);
         const input = body();
-        const deployment = { id: newId(6), description: input.description as string | undefined, createdDate: new Date() };
+        const deployment = {
+          id: newId(6),
+          description: input.description as string | undefined,
+          createdDate: new Date(),
+        };
         api.deployments.set(deployment.id, deployment);
         const stageName = input.stageName as string | undefined;
         if (stageName) {
@@ -348,7 +366,10 @@ export function routeApiGateway(req: FakeRequest, ctx: ApiGatewayContext): Route
             id: newId(6),
             name: String(input.name ?? ''),
             description: input.description as string | undefined,
-            apiStages: ((input.apiStages ?? []) as { apiId: string; stage: string }[]).map((a) => ({ apiId: a.apiId, stage: a.stage })),
+            apiStages: ((input.apiStages ?? []) as { apiId: string; stage: string }[]).map((a) => ({
+              apiId: a.apiId,
+              stage: a.stage,
+            })),
             throttle: input.throttle as FakeUsagePlan['throttle'],
             quota: input.quota as FakeUsagePlan['quota'],
             tags: { ...((input.tags ?? {}) as Record<string, string>) },
@@ -367,12 +388,19 @@ export function routeApiGateway(req: FakeRequest, ctx: ApiGatewayContext): Route
     };
     if (!sub) {
       if (m === 'GET') return route('GetUsagePlan', () => json(200, usagePlanJson(plan())));
-      if (m === 'PATCH') return route('UpdateUsagePlan', () => json(200, usagePlanJson(patchUsagePlan(plan(), patchOps(body())))));
+      if (m === 'PATCH')
+        return route('UpdateUsagePlan', () =>
+          json(200, usagePlanJson(patchUsagePlan(plan(), patchOps(body())))),
+        );
       if (m === 'DELETE')
         return route('DeleteUsagePlan', () => {
           const found = plan();
           if (found.apiStages.length)
-            throw new AwsFault(400, 'BadRequestException', 'Cannot delete Usage Plan while it is associated with API stages');
+            throw new AwsFault(
+              400,
+              'BadRequestException',
+              'Cannot delete Usage Plan while it is associated with API stages',
+            );
           ctx.state.usagePlans.delete(id);
           return empty(202);
         });
@@ -395,14 +423,19 @@ export function routeApiGateway(req: FakeRequest, ctx: ApiGatewayContext): Route
           const key = ctx.state.apiKeys.get(keyId);
           if (!key) throw new AwsFault(404, 'NotFoundException', 'Invalid API Key identifier specified');
           if (found.keyIds.includes(keyId))
-            throw new AwsFault(409, 'ConflictException', `Usage Plan ${id} cannot be added because API Key ${keyId} cannot reference multiple Usage Plans with the same API Stage`);
+            throw new AwsFault(
+              409,
+              'ConflictException',
+              `Usage Plan ${id} cannot be added because API Key ${keyId} cannot reference multiple Usage Plans with the same API Stage`,
+            );
           found.keyIds.push(keyId);
           return json(201, { id: key.id, type: 'API_KEY', name: key.name, value: key.value });
         });
       if (subId && m === 'DELETE')
         return route('DeleteUsagePlanKey', () => {
           const found = plan();
-          if (!found.keyIds.includes(subId)) throw new AwsFault(404, 'NotFoundException', 'Invalid API Key identifier specified');
+          if (!found.keyIds.includes(subId))
+            throw new AwsFault(404, 'NotFoundException', 'Invalid API Key identifier specified');
           found.keyIds = found.keyIds.filter((k) => k !== subId);
           return empty(202);
         });
@@ -425,7 +458,20 @@ function pathParams(segments: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < segments.length; i += 1) {
     const key = segments[i] as string;
-    if (['apis', 'restapis', 'resources', 'stages', 'apikeys', 'usageplans', 'keys', 'integrations', 'routes', 'methods'].includes(key))
+    if (
+      [
+        'apis',
+        'restapis',
+        'resources',
+        'stages',
+        'apikeys',
+        'usageplans',
+        'keys',
+        'integrations',
+        'routes',
+        'methods',
+      ].includes(key)
+    )
       out[key] = segments[i + 1] as string;
   }
   return out;
@@ -439,7 +485,8 @@ function patchOps(body: Record<string, unknown>): PatchOperation[] {
 
 function httpApi(ctx: ApiGatewayContext, id: string): FakeHttpApi {
   const api = ctx.state.httpApis.get(id);
-  if (!api) throw new AwsFault(404, 'NotFoundException', `Invalid API identifier specified ${ACCOUNT_ID}:${id}`);
+  if (!api)
+    throw new AwsFault(404, 'NotFoundException', `Invalid API identifier specified ${ACCOUNT_ID}:${id}`);
   return api;
 }
 
@@ -555,7 +602,9 @@ function createRestApi(ctx: ApiGatewayContext, input: Record<string, unknown>): 
 }
 
 function resourceJson(r: FakeRestResource, embedMethods: boolean) {
-  const methods = Object.fromEntries([...r.methods.entries()].map(([verb, method]) => [verb, embedMethods ? method : {}]));
+  const methods = Object.fromEntries(
+    [...r.methods.entries()].map(([verb, method]) => [verb, embedMethods ? method : {}]),
+  );
   return {
     id: r.id,
     ...(r.parentId ? { parentId: r.parentId, pathPart: r.pathPart } : {}),
@@ -616,14 +665,21 @@ export function apiGatewayArns(state: AccountState): { arn: string; tags: Record
   for (const api of state.httpApis.values()) {
     out.push({ arn: `${base}/apis/${api.id}`, tags: api.tags });
     for (const [name, stage] of api.stages)
-      out.push({ arn: `${base}/apis/${api.id}/stages/${name}`, tags: (stage.tags ?? {}) as Record<string, string> });
+      out.push({
+        arn: `${base}/apis/${api.id}/stages/${name}`,
+        tags: (stage.tags ?? {}) as Record<string, string>,
+      });
   }
   for (const api of state.restApis.values()) {
     out.push({ arn: `${base}/restapis/${api.id}`, tags: api.tags });
     for (const [name, stage] of api.stages)
-      out.push({ arn: `${base}/restapis/${api.id}/stages/${name}`, tags: (stage.tags ?? {}) as Record<string, string> });
+      out.push({
+        arn: `${base}/restapis/${api.id}/stages/${name}`,
+        tags: (stage.tags ?? {}) as Record<string, string>,
+      });
   }
-  for (const plan of state.usagePlans.values()) out.push({ arn: `${base}/usageplans/${plan.id}`, tags: plan.tags });
+  for (const plan of state.usagePlans.values())
+    out.push({ arn: `${base}/usageplans/${plan.id}`, tags: plan.tags });
   for (const key of state.apiKeys.values()) out.push({ arn: `${base}/apikeys/${key.id}`, tags: key.tags });
   return out;
 }

@@ -47,13 +47,24 @@ export function json(status: number, value: unknown, headers: Record<string, str
 }
 
 export function xml(status: number, text: string, headers: Record<string, string> = {}): Reply {
-  return { status, headers: { 'content-type': 'text/xml', ...headers }, body: `<?xml version="1.0" encoding="UTF-8"?>\n${text}` };
+  return {
+    status,
+    headers: { 'content-type': 'text/xml', ...headers },
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n${text}`,
+  };
 }
 
-export const empty = (status: number, headers: Record<string, string> = {}): Reply => ({ status, headers, body: '' });
+export const empty = (status: number, headers: Record<string, string> = {}): Reply => ({
+  status,
+  headers,
+  body: '',
+});
 
 export function escapeXml(value: string): string {
-  return value.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
+  return value.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c,
+  );
 }
 
 /** `{A: 'x', B: {C: 1}}` as `<A>x</A><B><C>1</C></B>`; arrays become repeated `member` elements. */
@@ -106,9 +117,9 @@ export function renderFault(protocol: Protocol, fault: AwsFault, method: string,
 }
 
 /** `Credential=AKID/20250101/us-east-1/lambda/aws4_request` of a SigV4 Authorization header. */
-export function credentialScope(authorization: string | undefined):
-  | { accessKeyId: string; region: string; service: string }
-  | undefined {
+export function credentialScope(
+  authorization: string | undefined,
+): { accessKeyId: string; region: string; service: string } | undefined {
   const m = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(authorization ?? '');
   return m ? { accessKeyId: m[1] as string, region: m[2] as string, service: m[3] as string } : undefined;
 }

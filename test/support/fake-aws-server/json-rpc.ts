@@ -19,7 +19,11 @@ const reply = (value: unknown): Reply => ({
 
 const logGroupArn = (name: string) => `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:${name}`;
 
-export function routeJsonRpc(service: 'logs' | 'events' | 'tagging', req: FakeRequest, ctx: JsonRpcContext): Routed {
+export function routeJsonRpc(
+  service: 'logs' | 'events' | 'tagging',
+  req: FakeRequest,
+  ctx: JsonRpcContext,
+): Routed {
   const target = String(req.headers['x-amz-target'] ?? '');
   const operation = target.split('.').at(-1) || 'Unknown';
   const input = (() => {
@@ -43,7 +47,8 @@ function logs(operation: string, body: Record<string, unknown>, ctx: JsonRpcCont
   switch (operation) {
     case 'FilterLogEvents': {
       const events = ctx.state.logs.get(name);
-      if (!events) throw new AwsFault(400, 'ResourceNotFoundException', 'The specified log group does not exist.');
+      if (!events)
+        throw new AwsFault(400, 'ResourceNotFoundException', 'The specified log group does not exist.');
       const start = Number(body.startTime ?? 0);
       const end = Number(body.endTime ?? Date.now());
       const limit = Number(body.limit ?? 10_000);
@@ -68,7 +73,13 @@ function logs(operation: string, body: Record<string, unknown>, ctx: JsonRpcCont
       const prefix = String(body.logGroupNamePrefix ?? '');
       const groups = [...ctx.state.logs.keys()].filter((g) => g.startsWith(prefix)).sort();
       return reply({
-        logGroups: groups.map((g) => ({ logGroupName: g, arn: `${logGroupArn(g)}:*`, logGroupArn: logGroupArn(g), creationTime: 0, storedBytes: 0 })),
+        logGroups: groups.map((g) => ({
+          logGroupName: g,
+          arn: `${logGroupArn(g)}:*`,
+          logGroupArn: logGroupArn(g),
+          creationTime: 0,
+          storedBytes: 0,
+        })),
       });
     }
     case 'DeleteLogGroup':
@@ -85,7 +96,11 @@ function logs(operation: string, body: Record<string, unknown>, ctx: JsonRpcCont
 function events(operation: string, body: Record<string, unknown>): Reply {
   switch (operation) {
     case 'DescribeRule':
-      throw new AwsFault(400, 'ResourceNotFoundException', `Rule ${String(body.Name)} does not exist on EventBus default.`);
+      throw new AwsFault(
+        400,
+        'ResourceNotFoundException',
+        `Rule ${String(body.Name)} does not exist on EventBus default.`,
+      );
     case 'ListRules':
       return reply({ Rules: [] });
     default:
@@ -108,7 +123,13 @@ function tagging(operation: string, body: Record<string, unknown>, ctx: JsonRpcC
   };
   const found = all.filter(
     ({ arn, tags }) =>
-      (!types.length || types.some((t) => typeOf(arn) === t || typeOf(arn).startsWith(`${t}:`) || (t === 'apigateway' && typeOf(arn) === 'apigateway'))) &&
+      (!types.length ||
+        types.some(
+          (t) =>
+            typeOf(arn) === t ||
+            typeOf(arn).startsWith(`${t}:`) ||
+            (t === 'apigateway' && typeOf(arn) === 'apigateway'),
+        )) &&
       filters.every((f) => f.Key in tags && (!f.Values?.length || f.Values.includes(tags[f.Key] as string))),
   );
   return reply({

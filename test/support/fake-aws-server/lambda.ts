@@ -97,12 +97,17 @@ function assertIdle(fn: FakeFunction): void {
 /** The configuration a qualifier names: $LATEST (observed), a version, or an alias's version. */
 function configFor(fn: FakeFunction, qualifier: string | null | undefined): FunctionConfig {
   if (!qualifier || qualifier === '$LATEST') return observeLatest(fn);
-  const version = fn.versions.get(qualifier) ?? fn.versions.get(fn.aliases.get(qualifier)?.FunctionVersion ?? '');
-  if (!version) throw new AwsFault(404, 'ResourceNotFoundException', `Function not found: ${fn.arn}:${qualifier}`);
+  const version =
+    fn.versions.get(qualifier) ?? fn.versions.get(fn.aliases.get(qualifier)?.FunctionVersion ?? '');
+  if (!version)
+    throw new AwsFault(404, 'ResourceNotFoundException', `Function not found: ${fn.arn}:${qualifier}`);
   return structuredClone(version);
 }
 
-function code(ctx: LambdaContext, input: Record<string, unknown>): { bytes: Buffer; bucket?: string; key?: string } {
+function code(
+  ctx: LambdaContext,
+  input: Record<string, unknown>,
+): { bytes: Buffer; bucket?: string; key?: string } {
   if (typeof input.ZipFile === 'string') return { bytes: Buffer.from(input.ZipFile, 'base64') };
   const bucket = String(input.S3Bucket ?? '');
   const key = String(input.S3Key ?? '');
@@ -211,7 +216,10 @@ export function routeLambda(req: FakeRequest, ctx: LambdaContext): Routed {
         const configuration = configFor(fn, q.get('Qualifier'));
         return json(200, {
           Configuration: configuration,
-          Code: { RepositoryType: 'S3', Location: `https://awslambda-${REGION}-tasks.s3.amazonaws.com/snapshots/${ACCOUNT_ID}/${name}` },
+          Code: {
+            RepositoryType: 'S3',
+            Location: `https://awslambda-${REGION}-tasks.s3.amazonaws.com/snapshots/${ACCOUNT_ID}/${name}`,
+          },
           Tags: fn.tags,
         });
       });
@@ -223,7 +231,8 @@ export function routeLambda(req: FakeRequest, ctx: LambdaContext): Routed {
       return route('GetFunctionConfiguration', () =>
         json(200, configFor(getFunction(ctx, name), q.get('Qualifier'))),
       );
-    if (m === 'PUT') return route('UpdateFunctionConfiguration', () => updateConfiguration(ctx, name, input()));
+    if (m === 'PUT')
+      return route('UpdateFunctionConfiguration', () => updateConfiguration(ctx, name, input()));
   }
   if (sub === 'code' && m === 'PUT') return route('UpdateFunctionCode', () => updateCode(ctx, name, input()));
 
@@ -236,7 +245,10 @@ export function routeLambda(req: FakeRequest, ctx: LambdaContext): Routed {
         const start = Number(q.get('Marker') ?? 0) || 0;
         const max = Number(q.get('MaxItems') ?? 50) || 50;
         const page = all.slice(start, start + max);
-        return json(200, { Versions: page, ...(start + max < all.length ? { NextMarker: String(start + max) } : {}) });
+        return json(200, {
+          Versions: page,
+          ...(start + max < all.length ? { NextMarker: String(start + max) } : {}),
+        });
       });
   }
 
@@ -247,7 +259,11 @@ export function routeLambda(req: FakeRequest, ctx: LambdaContext): Routed {
         const body = input();
         const aliasName = String(body.Name ?? '');
         if (fn.aliases.has(aliasName))
-          throw new AwsFault(409, 'ResourceConflictException', `Alias already exists: ${fn.arn}:${aliasName}`);
+          throw new AwsFault(
+            409,
+            'ResourceConflictException',
+            `Alias already exists: ${fn.arn}:${aliasName}`,
+          );
         requireVersion(fn, String(body.FunctionVersion ?? ''));
         fn.aliases.set(aliasName, {
           Name: aliasName,
@@ -257,7 +273,8 @@ export function routeLambda(req: FakeRequest, ctx: LambdaContext): Routed {
         });
         return json(201, aliasJson(fn, aliasName));
       });
-    if (subId && m === 'GET') return route('GetAlias', () => json(200, aliasJson(getFunction(ctx, name), subId)));
+    if (subId && m === 'GET')
+      return route('GetAlias', () => json(200, aliasJson(getFunction(ctx, name), subId)));
     if (subId && m === 'PUT')
       return route('UpdateAlias', () => {
         const fn = getFunction(ctx, name);
@@ -353,7 +370,11 @@ function createFunction(ctx: LambdaContext, body: Record<string, unknown>): Repl
   const role = String(body.Role ?? '');
   const roleName = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(role);
   if (!roleName || (roleName[1] === ACCOUNT_ID && !ctx.state.roles.has(roleName[2] as string)))
-    throw new AwsFault(400, 'InvalidParameterValueException', 'The role defined for the function cannot be assumed by Lambda.');
+    throw new AwsFault(
+      400,
+      'InvalidParameterValueException',
+      'The role defined for the function cannot be assumed by Lambda.',
+    );
   const source = code(ctx, (body.Code ?? {}) as Record<string, unknown>);
   const arn = functionArn(name);
   const variables = (body.Environment as { Variables?: Record<string, string> } | undefined)?.Variables;
@@ -453,7 +474,8 @@ function publishVersion(ctx: LambdaContext, name: string, body: Record<string, u
       `CodeSHA256 (${String(body.CodeSha256)}) is different from current CodeSHA256 in $LATEST (${fn.latest.CodeSha256}). Please try again with the CodeSHA256 in $LATEST.`,
     );
   const newest = [...fn.versions.values()].at(-1);
-  if (newest && versionFingerprint(newest) === versionFingerprint(fn.latest)) return json(201, structuredClone(newest));
+  if (newest && versionFingerprint(newest) === versionFingerprint(fn.latest))
+    return json(201, structuredClone(newest));
   const number = String(fn.nextVersion++);
   const published: FunctionConfig = {
     ...structuredClone(fn.latest),
@@ -474,7 +496,11 @@ function deleteFunction(ctx: LambdaContext, name: string, qualifier: string | nu
     return empty(204);
   }
   if (qualifier === '$LATEST' || fn.aliases.has(qualifier))
-    throw new AwsFault(400, 'InvalidParameterValueException', `Deletion of ${qualifier} is not allowed; delete the function or a version.`);
+    throw new AwsFault(
+      400,
+      'InvalidParameterValueException',
+      `Deletion of ${qualifier} is not allowed; delete the function or a version.`,
+    );
   if (!fn.versions.has(qualifier))
     throw new AwsFault(404, 'ResourceNotFoundException', `Function not found: ${fn.arn}:${qualifier}`);
   const users = [...fn.aliases.values()].filter((a) => a.FunctionVersion === qualifier).map((a) => a.Name);

@@ -34,7 +34,11 @@ export async function startOidcServer(claims: Record<string, string> = {}): Prom
   const requests: OidcRequest[] = [];
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const record: OidcRequest = { audience: url.searchParams.get('audience'), authorization: req.headers.authorization, status: 0 };
+    const record: OidcRequest = {
+      audience: url.searchParams.get('audience'),
+      authorization: req.headers.authorization,
+      status: 0,
+    };
     requests.push(record);
     if (req.headers.authorization !== `Bearer ${requestToken}`) {
       record.status = 401;

@@ -77,7 +77,11 @@ function sts(action: string, params: URLSearchParams, req: FakeRequest, ctx: Que
       const arn = session
         ? `arn:aws:sts::${ACCOUNT_ID}:assumed-role/${session.roleArn.split('/').at(-1)}/${session.sessionName}`
         : `arn:aws:iam::${ACCOUNT_ID}:user/ci`;
-      return answer('sts', action, { UserId: session ? `AROAFAKE:${session.sessionName}` : 'AIDAFAKEUSER', Account: ACCOUNT_ID, Arn: arn });
+      return answer('sts', action, {
+        UserId: session ? `AROAFAKE:${session.sessionName}` : 'AIDAFAKEUSER',
+        Account: ACCOUNT_ID,
+        Arn: arn,
+      });
     }
     case 'AssumeRoleWithWebIdentity': {
       const roleArn = params.get('RoleArn') ?? '';
@@ -154,7 +158,11 @@ function iam(action: string, params: URLSearchParams, ctx: QueryContext): Reply 
       const document = role().policies.get(policyName);
       if (document === undefined)
         throw new AwsFault(404, 'NoSuchEntity', `The role policy with name ${policyName} cannot be found.`);
-      return answer('iam', action, { RoleName: roleName, PolicyName: policyName, PolicyDocument: encodeURIComponent(document) });
+      return answer('iam', action, {
+        RoleName: roleName,
+        PolicyName: policyName,
+        PolicyDocument: encodeURIComponent(document),
+      });
     }
     case 'TagRole':
       Object.assign(role().Tags, memberTags(params));

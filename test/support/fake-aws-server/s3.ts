@@ -10,10 +10,21 @@ import { ACCOUNT_ID, newId, type AccountState, type FakeBucket } from './state.j
 
 export interface S3Context {
   state: AccountState;
-  uploads: Map<string, { bucket: string; key: string; parts: Map<number, Buffer>; metadata: Record<string, string> }>;
+  uploads: Map<
+    string,
+    { bucket: string; key: string; parts: Map<number, Buffer>; metadata: Record<string, string> }
+  >;
 }
 
-const SETTINGS = ['publicAccessBlock', 'encryption', 'ownershipControls', 'lifecycle', 'versioning', 'policy', 'tagging'];
+const SETTINGS = [
+  'publicAccessBlock',
+  'encryption',
+  'ownershipControls',
+  'lifecycle',
+  'versioning',
+  'policy',
+  'tagging',
+];
 const SETTING_OPERATION: Record<string, string> = {
   publicAccessBlock: 'PublicAccessBlock',
   encryption: 'BucketEncryption',
@@ -29,14 +40,16 @@ const etagOf = (bytes: Buffer) => `"${createHash('md5').update(bytes).digest('he
 function metadataOf(req: FakeRequest): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers))
-    if (name.startsWith('x-amz-meta-') && typeof value === 'string') out[name.slice('x-amz-meta-'.length)] = value;
+    if (name.startsWith('x-amz-meta-') && typeof value === 'string')
+      out[name.slice('x-amz-meta-'.length)] = value;
   return out;
 }
 
 /** The bytes the client meant: aws-chunked framing removed. */
 function payload(req: FakeRequest): Buffer {
   const encoding = String(req.headers['content-encoding'] ?? '');
-  return encoding.includes('aws-chunked') || String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-')
+  return encoding.includes('aws-chunked') ||
+    String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-')
     ? decodeAwsChunked(req.body)
     : req.body;
 }
@@ -50,19 +63,36 @@ export function routeS3(req: FakeRequest, ctx: S3Context): Routed {
   const operation = (() => {
     if (!bucketName) return m === 'GET' ? 'ListBuckets' : 'Unknown';
     if (!key) {
-      if (setting) return `${m === 'PUT' ? 'Put' : m === 'GET' ? 'Get' : 'Delete'}${SETTING_OPERATION[setting]}`;
-      return ({ HEAD: 'HeadBucket', PUT: 'CreateBucket', DELETE: 'DeleteBucket', GET: 'ListObjectsV2' } as Record<string, string>)[m] ?? 'Unknown';
+      if (setting)
+        return `${m === 'PUT' ? 'Put' : m === 'GET' ? 'Get' : 'Delete'}${SETTING_OPERATION[setting]}`;
+      return (
+        (
+          { HEAD: 'HeadBucket', PUT: 'CreateBucket', DELETE: 'DeleteBucket', GET: 'ListObjectsV2' } as Record<
+            string,
+            string
+          >
+        )[m] ?? 'Unknown'
+      );
     }
     if (m === 'POST' && q.has('uploads')) return 'CreateMultipartUpload';
     if (m === 'PUT' && q.has('partNumber')) return 'UploadPart';
     if (m === 'POST' && q.has('uploadId')) return 'CompleteMultipartUpload';
     if (m === 'DELETE' && q.has('uploadId')) return 'AbortMultipartUpload';
-    return ({ HEAD: 'HeadObject', PUT: 'PutObject', GET: 'GetObject', DELETE: 'DeleteObject' } as Record<string, string>)[m] ?? 'Unknown';
+    return (
+      (
+        { HEAD: 'HeadObject', PUT: 'PutObject', GET: 'GetObject', DELETE: 'DeleteObject' } as Record<
+          string,
+          string
+        >
+      )[m] ?? 'Unknown'
+    );
   })();
   const input: Record<string, unknown> = {
     Bucket: bucketName,
     ...(key ? { Key: key } : {}),
-    ...(req.headers['x-amz-expected-bucket-owner'] ? { ExpectedBucketOwner: req.headers['x-amz-expected-bucket-owner'] } : {}),
+    ...(req.headers['x-amz-expected-bucket-owner']
+      ? { ExpectedBucketOwner: req.headers['x-amz-expected-bucket-owner'] }
+      : {}),
     ...(m === 'PUT' || m === 'POST' ? { ContentLength: req.body.length } : {}),
   };
   return { operation, input, run: () => runS3(operation, req, ctx, bucketName, key, setting) };
@@ -72,20 +102,38 @@ function bucketFor(req: FakeRequest, ctx: S3Context, name: string): FakeBucket {
   const bucket = ctx.state.buckets.get(name);
   if (!bucket) throw new AwsFault(404, 'NoSuchBucket', 'The specified bucket does not exist');
   const expected = req.headers['x-amz-expected-bucket-owner'];
-  if (expected !== undefined && expected !== bucket.owner) throw new AwsFault(403, 'AccessDenied', 'Access Denied');
+  if (expected !== undefined && expected !== bucket.owner)
+    throw new AwsFault(403, 'AccessDenied', 'Access Denied');
   return bucket;
 }
 
-function runS3(operation: string, req: FakeRequest, ctx: S3Context, bucketName: string, key: string, setting?: string): Reply {
+function runS3(
+  operation: string,
+  req: FakeRequest,
+  ctx: S3Context,
+  bucketName: string,
+  key: string,
+  setting?: string,
+): Reply {
   const state = ctx.state;
   switch (operation) {
     case 'CreateBucket': {
       const existing = state.buckets.get(bucketName);
       if (existing)
         throw existing.owner === ACCOUNT_ID
-          ? new AwsFault(409, 'BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.')
+          ? new AwsFault(
+              409,
+              'BucketAlreadyOwnedByYou',
+              'Your previous request to create the named bucket succeeded and you already own it.',
+            )
           : new AwsFault(409, 'BucketAlreadyExists', 'The requested bucket name is not available.');
-      state.buckets.set(bucketName, { name: bucketName, owner: ACCOUNT_ID, createdAt: new Date(), objects: new Map(), settings: new Map() });
+      state.buckets.set(bucketName, {
+        name: bucketName,
+        owner: ACCOUNT_ID,
+        createdAt: new Date(),
+        objects: new Map(),
+        settings: new Map(),
+      });
       return empty(200, { location: `/${bucketName}` });
     }
     case 'HeadBucket':
@@ -110,10 +158,18 @@ function runS3(operation: string, req: FakeRequest, ctx: S3Context, bucketName: 
       const bytes = payload(req);
       const declared = req.headers['x-amz-checksum-sha256'];
       if (typeof declared === 'string' && declared !== createHash('sha256').update(bytes).digest('base64'))
-        throw new AwsFault(400, 'BadDigest', 'The SHA256 you specified did not match the calculated checksum.');
+        throw new AwsFault(
+          400,
+          'BadDigest',
+          'The SHA256 you specified did not match the calculated checksum.',
+        );
       const decoded = req.headers['x-amz-decoded-content-length'];
       if (typeof decoded === 'string' && Number(decoded) !== bytes.length)
-        throw new AwsFault(400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header');
+        throw new AwsFault(
+          400,
+          'IncompleteBody',
+          'You did not provide the number of bytes specified by the Content-Length HTTP header',
+        );
       bucket.objects.set(key, {
         bytes,
         lastModified: new Date(),
@@ -165,12 +221,17 @@ function runS3(operation: string, req: FakeRequest, ctx: S3Context, bucketName: 
       if (setting && operation.startsWith('Get')) {
         const stored = bucketFor(req, ctx, bucketName).settings.get(setting);
         if (stored === undefined) {
-          const code = setting === 'lifecycle' ? 'NoSuchLifecycleConfiguration' : `NoSuch${SETTING_OPERATION[setting]}`;
+          const code =
+            setting === 'lifecycle' ? 'NoSuchLifecycleConfiguration' : `NoSuch${SETTING_OPERATION[setting]}`;
           throw new AwsFault(404, code, `The ${setting} configuration does not exist`);
         }
         // S3 answers with the document it was given.
         return xml(200, stored.replace(/^<\?xml[^>]*>\s*/, ''));
       }
-      throw new AwsFault(501, 'NotImplemented', `The fake S3 has no ${operation} (${req.method} ${req.path})`);
+      throw new AwsFault(
+        501,
+        'NotImplemented',
+        `The fake S3 has no ${operation} (${req.method} ${req.path})`,
+      );
   }
 }

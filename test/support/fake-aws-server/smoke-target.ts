@@ -38,7 +38,10 @@ export async function startSmokeTarget(): Promise<SmokeTarget> {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const stage = path.split('/')[1] ?? '';
     const attempt = requests.filter((r) => r.stage === stage).length + 1;
-    const answer = answers.get(stage)?.(attempt) ?? { status: 200, body: JSON.stringify({ message: 'Hello, world!' }) };
+    const answer = answers.get(stage)?.(attempt) ?? {
+      status: 200,
+      body: JSON.stringify({ message: 'Hello, world!' }),
+    };
     requests.push({ stage, path, headers: req.headers, status: answer.status });
     res.writeHead(answer.status, { 'content-type': 'application/json' });
     res.end(answer.body ?? '');
