@@ -177,7 +177,7 @@ async function writeArtifact(
 }
 
 function summary(label: string, a: PackageArtifact): string {
-  return `${label}: ${formatBytes(a.packageBytes)} zipped, ${formatBytes(a.unpackedBytes)} unzipped, ${formatCount(a.fileCount)} files (${a.zipPath})`;
+  return `${label}: ${formatBytes(a.packageBytes)} zipped, ${formatBytes(a.unpackedBytes)} unzipped, ${formatCount(a.fileCount)} ${a.fileCount === 1 ? 'file' : 'files'} (${a.zipPath})`;
 }
 
 /**

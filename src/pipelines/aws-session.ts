@@ -40,7 +40,8 @@ export async function openAwsSession(
   );
   const clients = credentials ? createAwsClients({ region, credentials }) : bootstrap;
   // The assumed role's ARN names the account: no GetCallerIdentity needed after OIDC sign-in.
-  const accountId = (credentials && roleAccount(settings.roleToAssume)) || (await getAccountId(clients.sts, awsDeps));
+  const accountId =
+    (credentials && roleAccount(settings.roleToAssume)) || (await getAccountId(clients.sts, awsDeps));
   return { clients, accountId, awsDeps };
 }
 

@@ -1,0 +1,63 @@
+import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fakeCore, type FakeCore } from './fixtures/core.js';
+
+// main.ts is the one place that calls setFailed: it must turn every problem into one.
+describe('run()', () => {
+  let core: FakeCore;
+  const env = { ...process.env };
+
+  beforeEach(() => {
+    jest.resetModules();
+    const workspace = mkdtempSync(join(tmpdir(), 'main-'));
+    writeFileSync(
+      join(workspace, 'app.py'),
+      'def handler(event, context):\n    return {"statusCode": 200}\n',
+    );
+    Object.assign(process.env, {
+      GITHUB_WORKSPACE: workspace,
+      RUNNER_TEMP: workspace,
+      GITHUB_EVENT_NAME: 'push',
+      GITHUB_REF: 'refs/heads/main',
+      GITHUB_EVENT_PATH: '',
+      GITHUB_STEP_SUMMARY: join(workspace, 'summary'),
+    });
+  });
+
+  afterEach(() => {
+    process.env = { ...env };
+  });
+
+  async function runWith(inputs: Record<string, string>): Promise<void> {
+    core = fakeCore(inputs);
+    jest.unstable_mockModule('@actions/core', () => core.module);
+    const { run } = await import('../src/main.js');
+    await run();
+  }
+
+  test('bad inputs fail the step with every problem, before anything runs', async () => {
+    await runWith({ name: 'svc', memory: '64', runtime: 'ruby3.3' });
+    expect(core.failed).toHaveLength(1);
+    expect(core.failed[0]).toMatch(/2 invalid inputs/);
+    expect(core.failed[0]).toMatch(/runtime: "ruby3.3"/);
+    expect(core.failed[0]).toMatch(/memory: "64"/);
+    expect(core.outputs).toEqual({});
+  });
+
+  test('command package sets the outputs and the summary, and does not fail', async () => {
+    await runWith({ name: 'svc', command: 'package', 'github-token': 'ghs_secret' });
+    expect(core.failed).toEqual([]);
+    expect(core.outputs).toMatchObject({ stage: 'main', 'package-bytes': expect.stringMatching(/^\d+$/) });
+    expect(core.outputs['code-sha256']).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(core.summaries.join('')).toMatch(/svc package/);
+    expect(core.secrets).toContain('ghs_secret');
+  });
+
+  test('an event auto does not know is a clear failure naming the command input', async () => {
+    process.env.GITHUB_EVENT_NAME = 'release';
+    await runWith({ name: 'svc' });
+    expect(core.failed[0]).toMatch(/command: "auto" does not know what to do on the "release" event/);
+  });
+});
