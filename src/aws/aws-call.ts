@@ -2,12 +2,18 @@ import type { Logger } from '../util/logger.js';
 import { errorMessage, errorName, isTransient, withRetry } from '../util/retry.js';
 import type { Sleep } from '../util/sleep.js';
 
-/** What every AWS module takes besides its client: how to talk and how to wait. */
-export interface AwsDeps {
+/** What a retried AWS call needs besides its client: where to log and how to wait. */
+export interface RetryDeps {
   logger: Logger;
-  sleep: Sleep;
+  /** Injected so tests never wait; real sleeping when left out. */
+  sleep?: Sleep;
   /** Jitter source for backoff; tests pass `() => 1` for exact delays. */
   random?: () => number;
+}
+
+/** What every AWS module takes besides its client: how to talk and how to wait. */
+export interface AwsDeps extends RetryDeps {
+  sleep: Sleep;
   /** Wall clock, for artifact age decisions; tests pin it. */
   now?: () => Date;
 }
@@ -27,14 +33,22 @@ export function httpStatus(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 }
 
+/**
+ * The caller lacks a permission (API Gateway says Unauthorized); a bad or
+ * expired key is not that. A wrapped error is judged by the SDK error inside.
+ */
 export function isAccessDenied(error: unknown): boolean {
+  if (error instanceof AwsError && error.cause !== undefined && isAccessDenied(error.cause)) return true;
   return (
-    hasErrorName(error, 'AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'Forbidden') ||
+    hasErrorName(error, 'AccessDenied', 'Unauthorized', 'UnauthorizedOperation', 'Forbidden') ||
     (httpStatus(error) === 403 && !hasErrorName(error, 'InvalidClientTokenId', 'SignatureDoesNotMatch'))
   );
 }
 
-/** An AWS call that failed, worded for the person reading the job log. */
+/**
+ * An AWS call that failed, worded for the person reading the job log; `cause`
+ * is the SDK's error and `awsErrorName` its name, for later decisions.
+ */
 export class AwsError extends Error {
   constructor(
     message: string,
@@ -53,12 +67,18 @@ export class AwsError extends Error {
  */
 export function wrapAwsError(error: unknown, what: string, permission?: string): AwsError {
   if (error instanceof AwsError) return error;
-  const name = errorName(error);
-  let message = `${what}: ${name && !errorMessage(error).startsWith(name) ? `${name}: ` : ''}${errorMessage(error)}`;
+  let message = `${what}: ${describeAwsError(error)}`;
   if (permission && isAccessDenied(error)) {
     message += ` (the deploying role needs the ${permission} permission on this resource)`;
   }
-  return new AwsError(message, name, { cause: error });
+  return new AwsError(message, errorName(error), { cause: error });
+}
+
+/** "Name: message", the name left out where the message already starts with it. */
+export function describeAwsError(error: unknown): string {
+  const name = errorName(error);
+  const message = errorMessage(error);
+  return name && !message.startsWith(name) ? `${name}: ${message}` : message;
 }
 
 export interface CallOptions {
@@ -76,13 +96,17 @@ export interface CallOptions {
   beforeRetry?: (error: unknown) => Promise<void>;
   /** Errors returned to the caller unwrapped (e.g. a NotFound it handles). */
   passThrough?: (error: unknown) => boolean;
+  /** The error thrown when the call fails; `wrapAwsError(error, what, permission)` unless given. */
+  wrap?: (error: unknown) => AwsError;
+  /** Says a retry is coming; a debug line unless given. */
+  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
 /**
  * One AWS call with backoff on transient errors (throttling, 5xx, network:
  * parallel jobs hit rate limits together) and a wrapped error when it fails.
  */
-export async function callAws<T>(fn: () => Promise<T>, deps: AwsDeps, options: CallOptions): Promise<T> {
+export async function callAws<T>(fn: () => Promise<T>, deps: RetryDeps, options: CallOptions): Promise<T> {
   let lastError: unknown;
   try {
     return await withRetry(
@@ -105,14 +129,17 @@ export async function callAws<T>(fn: () => Promise<T>, deps: AwsDeps, options: C
         retryable: (error, attempt) =>
           !options.passThrough?.(error) &&
           (isTransient(error) || (options.retryable?.(error, attempt) ?? false)),
-        onRetry: (error, attempt, delayMs) =>
-          deps.logger.debug(
-            `${options.what}: ${errorName(error) || errorMessage(error)}; attempt ${attempt + 1} in ${delayMs} ms`,
-          ),
+        onRetry:
+          options.onRetry ??
+          ((error, attempt, delayMs) =>
+            deps.logger.debug(
+              `${options.what}: ${errorName(error) || errorMessage(error)}; attempt ${attempt + 1} in ${delayMs} ms`,
+            )),
       },
     );
   } catch (error) {
     if (options.passThrough?.(error)) throw error;
-    throw wrapAwsError(error, options.what, options.permission);
+    if (error instanceof AwsError) throw error;
+    throw options.wrap ? options.wrap(error) : wrapAwsError(error, options.what, options.permission);
   }
 }

@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { TagKeys } from '../plan/tags.js';
 import { errorMessage } from '../util/retry.js';
+import { allPages } from './all-pages.js';
 import { type AwsDeps, AwsError, callAws, hasErrorName } from './aws-call.js';
 import {
   ENV_TAG,
@@ -549,22 +550,23 @@ export async function pruneVersions(
 ): Promise<string[]> {
   const versions: string[] = [];
   try {
-    let marker: string | undefined;
-    do {
-      const page = await callAws(
-        () =>
-          lambda.send(
-            new ListVersionsByFunctionCommand({ FunctionName: functionName, Marker: marker, MaxItems: 50 }),
-          ),
-        deps,
-        {
-          what: `Could not list the versions of function ${functionName}`,
-          permission: 'lambda:ListVersionsByFunction',
-        },
-      );
-      for (const v of page.Versions ?? []) if (v.Version && v.Version !== '$LATEST') versions.push(v.Version);
-      marker = page.NextMarker;
-    } while (marker);
+    const all = await allPages(
+      (marker) =>
+        callAws(
+          () =>
+            lambda.send(
+              new ListVersionsByFunctionCommand({ FunctionName: functionName, Marker: marker, MaxItems: 50 }),
+            ),
+          deps,
+          {
+            what: `Could not list the versions of function ${functionName}`,
+            permission: 'lambda:ListVersionsByFunction',
+          },
+        ),
+      (page) => page.Versions,
+      (page) => page.NextMarker,
+    );
+    for (const v of all) if (v.Version && v.Version !== '$LATEST') versions.push(v.Version);
   } catch (error) {
     deps.logger.warning(`${errorMessage(error)}; old versions are kept`);
     return [];

@@ -1,15 +1,14 @@
-import type { Logger } from '../util/logger.js';
-import { errorMessage, errorName, isTransient, withRetry } from '../util/retry.js';
-import type { Sleep } from '../util/sleep.js';
+/**
+ * The cleanup's AWS calls: long patience with API Gateway's delete quotas, a
+ * gone resource counted as removed, and errors naming the operation, the
+ * resource and the permission. Retries, error names and the error class are
+ * the shared ones of aws/aws-call.
+ */
+import { AwsError, callAws, hasErrorName, isAccessDenied, type RetryDeps } from '../aws/aws-call.js';
+import { errorMessage, errorName } from '../util/retry.js';
 
 /** What the cleanup modules are given besides the clients. */
-export interface CleanupDeps {
-  logger: Logger;
-  /** Injected so tests never wait; defaults to real sleeping. */
-  sleep?: Sleep;
-  /** Backoff jitter; tests pass `() => 1` for exact delays. */
-  random?: () => number;
-}
+export type CleanupDeps = RetryDeps;
 
 /** One AWS call, described for retries and error messages. */
 export interface CallSpec {
@@ -23,38 +22,17 @@ export interface CallSpec {
   alsoRetry?: readonly string[];
 }
 
-const NOT_FOUND = new Set(['ResourceNotFoundException', 'NotFoundException', 'NoSuchEntity']);
-const ACCESS_DENIED = new Set([
-  'AccessDeniedException',
-  'AccessDenied',
-  'UnauthorizedException',
-  'UnauthorizedOperation',
-]);
-
 /** The resource is already gone: every delete treats this as done. */
-export function isNotFound(error: unknown): boolean {
-  return NOT_FOUND.has(errorName(error));
+function isNotFound(error: unknown): boolean {
+  return hasErrorName(error, 'ResourceNotFoundException', 'NotFoundException', 'NoSuchEntity');
 }
 
-/** An AWS failure with the operation, the resource and a hint in its message. */
-export class CleanupAwsError extends Error {
-  constructor(
-    readonly spec: CallSpec,
-    readonly causeName: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'CleanupAwsError';
-  }
-}
-
-export function wrapAwsError(spec: CallSpec, error: unknown, hint?: string): CleanupAwsError {
+export function wrapAwsError(spec: CallSpec, error: unknown, hint?: string): AwsError {
   const name = errorName(error) || 'Error';
   let text = `${spec.operation} on ${spec.resource} failed: ${name}: ${errorMessage(error)}`;
-  if (ACCESS_DENIED.has(name)) text += `. Hint: the deploy role needs ${spec.permission}.`;
+  if (isAccessDenied(error)) text += `. Hint: the deploy role needs ${spec.permission}.`;
   else if (hint) text += `. Hint: ${hint}`;
-  return new CleanupAwsError(spec, name, text, { cause: error });
+  return new AwsError(text, name, { cause: error });
 }
 
 /*
@@ -66,21 +44,16 @@ const RETRY = { attempts: 40, baseDelayMs: 2_000, maxDelayMs: 35_000, maxWaitMs:
 
 /** Runs one AWS call with backoff on throttling; other errors are wrapped and thrown. */
 export async function awsCall<T>(deps: CleanupDeps, spec: CallSpec, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await withRetry(() => fn(), {
-      ...RETRY,
-      sleep: deps.sleep,
-      random: deps.random,
-      retryable: (error) => isTransient(error) || (spec.alsoRetry ?? []).includes(errorName(error)),
-      onRetry: (error, attempt, delayMs) =>
-        deps.logger.info(
-          `${spec.operation} on ${spec.resource}: ${errorName(error) || errorMessage(error)}; trying again in ${Math.round(delayMs / 1000)} s (attempt ${attempt + 1}).`,
-        ),
-    });
-  } catch (error) {
-    if (error instanceof CleanupAwsError) throw error;
-    throw wrapAwsError(spec, error);
-  }
+  return callAws(fn, deps, {
+    what: `${spec.operation} on ${spec.resource}`,
+    ...RETRY,
+    retryable: (error) => hasErrorName(error, ...(spec.alsoRetry ?? [])),
+    onRetry: (error, attempt, delayMs) =>
+      deps.logger.info(
+        `${spec.operation} on ${spec.resource}: ${errorName(error) || errorMessage(error)}; trying again in ${Math.round(delayMs / 1000)} s (attempt ${attempt + 1}).`,
+      ),
+    wrap: (error) => wrapAwsError(spec, error),
+  });
 }
 
 /** Like awsCall, but an already-gone resource yields `undefined` instead of an error. */
@@ -92,26 +65,7 @@ export async function awsCallOrGone<T>(
   try {
     return await awsCall(deps, spec, fn);
   } catch (error) {
-    if (error instanceof CleanupAwsError && NOT_FOUND.has(error.causeName)) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
-  }
-}
-
-/** Every page of a paginated listing; `next` undefined or '' ends it. */
-export async function allPages<P, I>(
-  fetchPage: (token: string | undefined) => Promise<P>,
-  items: (page: P) => I[] | undefined,
-  next: (page: P) => string | undefined,
-): Promise<I[]> {
-  const all: I[] = [];
-  let token: string | undefined;
-  const seen = new Set<string>();
-  for (;;) {
-    const page = await fetchPage(token);
-    all.push(...(items(page) ?? []));
-    token = next(page) || undefined;
-    // A token seen twice would loop forever: stop instead.
-    if (!token || seen.has(token)) return all;
-    seen.add(token);
   }
 }

@@ -6,6 +6,7 @@ import {
   GetUsagePlansCommand,
   type RestApi,
   type UsagePlan,
+  type UsagePlanKey,
 } from '@aws-sdk/client-api-gateway';
 import { GetApisCommand, type Api } from '@aws-sdk/client-apigatewayv2';
 import {
@@ -19,9 +20,10 @@ import {
 import { GetFunctionCommand, ListFunctionUrlConfigsCommand } from '@aws-sdk/client-lambda';
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { AwsClients } from '../aws/clients.js';
+import { allPages } from '../aws/all-pages.js';
 import { TagKeys } from '../plan/tags.js';
 import { tagValue } from '../plan/stage-name.js';
-import { allPages, awsCall, awsCallOrGone, type CleanupDeps } from './aws-call.js';
+import { awsCall, awsCallOrGone, type CleanupDeps } from './aws-call.js';
 import { namedForStage, parseTaggedArn, tagMap, tagMismatch } from './tag-guard.js';
 
 export type CleanupClients = Pick<
@@ -367,23 +369,7 @@ export async function findStageResources(
   }
   for (const id of taggedKeys) if (!keyCandidates.has(id)) keyCandidates.set(id, 'index');
   for (const plan of inv.usagePlans) {
-    const links = await allPages(
-      (position) =>
-        awsCallOrGone(
-          deps,
-          {
-            operation: 'GetUsagePlanKeys',
-            resource: plan.label,
-            permission: `apigateway:GET on /usageplans/${plan.id}/keys`,
-          },
-          () =>
-            clients.apiGateway.send(
-              new GetUsagePlanKeysCommand({ usagePlanId: plan.id, position, limit: 500 }),
-            ),
-        ),
-      (page) => page?.items,
-      (page) => page?.position,
-    );
+    const links = await usagePlanKeys(clients.apiGateway, plan, deps);
     for (const link of links) if (link.id && !keyCandidates.has(link.id)) keyCandidates.set(link.id, 'plan');
   }
   for (const [id, why] of keyCandidates) {
@@ -500,4 +486,26 @@ function parseQualifier(functionArn: string, name: string): string | undefined {
   const marker = `:function:${name}:`;
   const at = functionArn.indexOf(marker);
   return at >= 0 ? functionArn.slice(at + marker.length) || undefined : undefined;
+}
+
+/** The API keys linked to a usage plan; none when the plan is already gone. */
+export async function usagePlanKeys(
+  apiGateway: AwsClients['apiGateway'],
+  plan: FoundUsagePlan,
+  deps: CleanupDeps,
+): Promise<UsagePlanKey[]> {
+  return allPages(
+    (position) =>
+      awsCallOrGone(
+        deps,
+        {
+          operation: 'GetUsagePlanKeys',
+          resource: plan.label,
+          permission: `apigateway:GET on /usageplans/${plan.id}/keys`,
+        },
+        () => apiGateway.send(new GetUsagePlanKeysCommand({ usagePlanId: plan.id, position, limit: 500 })),
+      ),
+    (page) => page?.items,
+    (page) => page?.position,
+  );
 }

@@ -3,7 +3,8 @@ import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api
 import { TagKeys, tagsMatchProject } from '../plan/tags.js';
 import { tagValue } from '../plan/stage-name.js';
 import { errorMessage } from '../util/retry.js';
-import { allPages, awsCall, awsCallOrGone, type CleanupDeps } from './aws-call.js';
+import { allPages } from '../aws/all-pages.js';
+import { awsCall, awsCallOrGone, type CleanupDeps } from './aws-call.js';
 import type { CleanupClients } from './find-stage-resources.js';
 import type { GitHubRefs } from './github-refs.js';
 import { decidePrune, stagePullRequest, type PullRequestState, type StageRecord } from './prune-decisions.js';

@@ -3,7 +3,6 @@ import {
   DeleteRestApiCommand,
   DeleteUsagePlanCommand,
   DeleteUsagePlanKeyCommand,
-  GetUsagePlanKeysCommand,
   UpdateUsagePlanCommand,
 } from '@aws-sdk/client-api-gateway';
 import { DeleteApiCommand } from '@aws-sdk/client-apigatewayv2';
@@ -14,22 +13,18 @@ import {
   RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
 import { DeleteFunctionCommand, DeleteFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
+import { allPages } from '../aws/all-pages.js';
+import { AwsError, hasErrorName } from '../aws/aws-call.js';
 import type { UndeployOutcome } from '../pipelines/outcome.js';
 import { errorMessage } from '../util/retry.js';
-import {
-  allPages,
-  awsCall,
-  awsCallOrGone,
-  CleanupAwsError,
-  wrapAwsError,
-  type CleanupDeps,
-} from './aws-call.js';
+import { awsCall, awsCallOrGone, wrapAwsError, type CleanupDeps } from './aws-call.js';
 import {
   findStageResources,
   inventoryIsEmpty,
   inventoryResources,
   type CleanupClients,
   type StageInventory,
+  usagePlanKeys,
 } from './find-stage-resources.js';
 
 export interface UndeployTarget {
@@ -142,20 +137,7 @@ async function removeInventory(
 
   // REST front door: unlink keys, detach the API stages, then the plan, the keys, the API.
   for (const plan of inv.usagePlans) {
-    const links = await allPages(
-      (position) =>
-        awsCallOrGone(
-          deps,
-          {
-            operation: 'GetUsagePlanKeys',
-            resource: plan.label,
-            permission: `apigateway:GET on /usageplans/${plan.id}/keys`,
-          },
-          () => gw.send(new GetUsagePlanKeysCommand({ usagePlanId: plan.id, position, limit: 500 })),
-        ),
-      (page) => page?.items,
-      (page) => page?.position,
-    );
+    const links = await usagePlanKeys(gw, plan, deps);
     for (const link of links) {
       if (!link.id) continue;
       await awsCallOrGone(
@@ -218,9 +200,9 @@ async function removeInventory(
       // A usage plan we may not touch still holding the API is the usual reason.
       const holders = inv.skipped.filter((s) => s.resource.startsWith('usage plan '));
       if (
-        error instanceof CleanupAwsError &&
+        error instanceof AwsError &&
         holders.length &&
-        ['BadRequestException', 'ConflictException'].includes(error.causeName)
+        hasErrorName(error, 'BadRequestException', 'ConflictException')
       )
         throw wrapAwsError(
           spec,

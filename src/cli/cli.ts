@@ -138,7 +138,7 @@ async function serve(
     return 1;
   }
   const local = run.local;
-  logger.info(`Serving ${settings.name} at ${local.url}  (Ctrl-C to stop)`);
+  process.stdout.write(`Serving ${settings.name} at ${local.url}  (Ctrl-C to stop)\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

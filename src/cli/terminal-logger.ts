@@ -1,15 +1,15 @@
 import type { Logger } from '../util/logger.js';
 
 /**
- * The CLI's Logger: progress on stderr with the time each step took, results
- * on stdout, masked secrets replaced before anything is printed.
+ * The CLI's Logger: progress and messages on stderr, with the time each step
+ * took, so stdout carries only results (outputs, status, logs, policies) and
+ * can be piped. Masked secrets are replaced before anything is printed.
  */
 export function terminalLogger(options: {
   verbose: boolean;
   out?: NodeJS.WritableStream;
   err?: NodeJS.WritableStream;
 }): Logger {
-  const out = options.out ?? process.stdout;
   const err = options.err ?? process.stderr;
   const secrets: string[] = [];
   let depth = 0;
@@ -23,7 +23,7 @@ export function terminalLogger(options: {
         .join('\n')}\n`,
     );
   return {
-    info: (m) => write(out, m),
+    info: (m) => write(err, m),
     warning: (m) => write(err, `warning: ${m}`),
     error: (m) => write(err, `error: ${m}`),
     debug: (m) => {

@@ -2,18 +2,20 @@
  * Every AWS call of the gateways goes through here: backoff on throttling
  * (API Gateway allows about one CreateRestApi per 3 s and one CreateDeployment
  * per 5 s per account, and parallel jobs share that) and errors that say what
- * failed, for which stage, and which permission is missing.
+ * failed, for which stage, and which permission is missing. Retries, error
+ * names and the error class are the shared ones of aws/aws-call.
  */
-import type { Logger } from '../util/logger.js';
-import { errorMessage, errorName, isTransient, withRetry } from '../util/retry.js';
-import type { Sleep } from '../util/sleep.js';
+import {
+  AwsError,
+  callAws,
+  describeAwsError,
+  hasErrorName,
+  isAccessDenied,
+  type RetryDeps,
+} from '../aws/aws-call.js';
+import { errorMessage, errorName } from '../util/retry.js';
 
-export interface CallDeps {
-  logger: Logger;
-  sleep?: Sleep;
-  /** Jitter source; tests may pin it. */
-  random?: () => number;
-}
+export type CallDeps = RetryDeps;
 
 export interface CallSpec {
   /** What we were doing, for the error: `create the HTTP API`. */
@@ -41,66 +43,41 @@ export function apiGatewaySpec(
   };
 }
 
-/** A wrapped AWS error; `cause` is the SDK's error. */
-export class GatewayError extends Error {
-  constructor(message: string, options: { cause: unknown }) {
-    super(message, options);
-    this.name = 'GatewayError';
-  }
-}
-
-const DENIED = new Set([
-  'AccessDeniedException',
-  'AccessDenied',
-  'UnauthorizedException',
-  'UnauthorizedOperation',
-]);
-
-export function isAccessDenied(error: unknown): boolean {
-  if (DENIED.has(errorName(error))) return true;
-  return (
-    (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode === 403
-  );
-}
-
 /** API Gateway's "concurrent modification" conflict: another change to the same API is running. */
-export function isConcurrentModification(error: unknown): boolean {
-  return errorName(error) === 'ConflictException' && /concurrent modification/i.test(errorMessage(error));
+function isConcurrentModification(error: unknown): boolean {
+  return hasErrorName(error, 'ConflictException') && /concurrent modification/i.test(errorMessage(error));
 }
 
-export function wrapError(spec: CallSpec, error: unknown): GatewayError {
-  if (error instanceof GatewayError) return error;
-  const name = errorName(error);
-  const detail = errorMessage(error);
+function wrapError(spec: CallSpec, error: unknown): AwsError {
+  if (error instanceof AwsError) return error;
   let hint = '';
   if (isAccessDenied(error)) hint = ` The deploy role needs ${spec.permission}.`;
-  else if (name === 'LimitExceededException')
+  else if (hasErrorName(error, 'LimitExceededException'))
     hint = ' An account quota of API Gateway is reached: remove unused APIs or ask AWS for a higher quota.';
-  return new GatewayError(
-    `Could not ${spec.action} for stage ${spec.stage}: ${name && !detail.includes(name) ? `${name}: ` : ''}${detail}${hint}`,
-    { cause: error },
+  return new AwsError(
+    `Could not ${spec.action} for stage ${spec.stage}: ${describeAwsError(error)}${hint}`,
+    errorName(error),
+    {
+      cause: error,
+    },
   );
 }
 
 /** Runs one AWS call with backoff; wraps what it finally throws. */
 export async function awsCall<T>(spec: CallSpec, deps: CallDeps, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await withRetry(() => fn(), {
-      attempts: 8,
-      baseDelayMs: spec.baseDelayMs ?? 4000,
-      maxDelayMs: 30_000,
-      maxWaitMs: 180_000,
-      sleep: deps.sleep,
-      random: deps.random,
-      retryable: (e) => isTransient(e) || isConcurrentModification(e) || (spec.retryable?.(e) ?? false),
-      onRetry: (e, attempt, delay) =>
-        deps.logger.info(
-          `AWS said ${errorName(e) || 'an error'} while trying to ${spec.action}; trying again in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1}).`,
-        ),
-    });
-  } catch (error) {
-    throw wrapError(spec, error);
-  }
+  return callAws(fn, deps, {
+    what: `Could not ${spec.action} for stage ${spec.stage}`,
+    attempts: 8,
+    baseDelayMs: spec.baseDelayMs ?? 4000,
+    maxDelayMs: 30_000,
+    maxWaitMs: 180_000,
+    retryable: (e) => isConcurrentModification(e) || (spec.retryable?.(e) ?? false),
+    onRetry: (e, attempt, delay) =>
+      deps.logger.info(
+        `AWS said ${errorName(e) || 'an error'} while trying to ${spec.action}; trying again in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1}).`,
+      ),
+    wrap: (e) => wrapError(spec, e),
+  });
 }
 
 /** Like awsCall, but an error named in `absent` (NotFoundException...) means "not there": undefined. */
@@ -113,7 +90,7 @@ export async function awsGet<T>(
   try {
     return await awsCall(spec, deps, fn);
   } catch (error) {
-    if (error instanceof GatewayError && absent.includes(errorName(error.cause))) return undefined;
+    if (hasErrorName(error, ...absent)) return undefined;
     throw error;
   }
 }

@@ -23,14 +23,14 @@ import {
   UpdateStageCommand,
   type Api,
   type ApiGatewayV2Client,
-  type Integration,
-  type Route,
 } from '@aws-sdk/client-apigatewayv2';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { allPages } from '../aws/all-pages.js';
 import { tagsMatchStage } from '../plan/tags.js';
 import { apiGatewaySpec, awsCall, awsGet, type CallDeps, type CallSpec } from './aws-call.js';
 import type { GatewayInput, GatewayResult } from './gateway.js';
 import { ensurePermissions } from './lambda-permission.js';
+import { oldestTagged } from './oldest-tagged.js';
 import { PermissionIds } from './policy.js';
 import { desiredThrottle, httpRouteSettingsUpdate } from './throttle.js';
 import { httpApiSourceArn, parseAliasArn, trimUrl } from './urls.js';
@@ -53,35 +53,20 @@ export async function findHttpApi(
   deps: CallDeps,
 ): Promise<Api | undefined> {
   const { project, stage } = input.context;
-  const matches: Api[] = [];
-  let token: string | undefined;
-  do {
-    const page = await awsCall(spec(input, 'list the HTTP APIs', 'GET', '/apis'), deps, () =>
-      client.send(new GetApisCommand({ NextToken: token })),
-    );
-    for (const api of page.Items ?? [])
-      if (api.ProtocolType === 'HTTP' && tagsMatchStage(api.Tags, project, stage)) matches.push(api);
-    token = page.NextToken;
-  } while (token);
-  matches.sort((a, b) => (a.CreatedDate?.getTime() ?? 0) - (b.CreatedDate?.getTime() ?? 0));
-  if (matches.length > 1)
-    deps.logger.warning(
-      `Stage ${stage} has ${matches.length} HTTP APIs tagged for it (${matches.map((a) => a.ApiId).join(', ')}); using the oldest, ${matches[0]?.ApiId}. Delete the others.`,
-    );
-  return matches[0];
-}
-
-async function listAll<T>(
-  fetch: (token: string | undefined) => Promise<{ Items?: T[]; NextToken?: string }>,
-) {
-  const items: T[] = [];
-  let token: string | undefined;
-  do {
-    const page = await fetch(token);
-    items.push(...(page.Items ?? []));
-    token = page.NextToken;
-  } while (token);
-  return items;
+  const apis = await allPages(
+    (token) =>
+      awsCall(spec(input, 'list the HTTP APIs', 'GET', '/apis'), deps, () =>
+        client.send(new GetApisCommand({ NextToken: token })),
+      ),
+    (page) => page.Items,
+    (page) => page.NextToken,
+  );
+  return oldestTagged(
+    apis.filter((api) => api.ProtocolType === 'HTTP' && tagsMatchStage(api.Tags, project, stage)),
+    { kind: 'HTTP APIs', stage, logger: deps.logger },
+    (api) => api.CreatedDate,
+    (api) => api.ApiId,
+  );
 }
 
 /** Integration and `$default` route; returns true when something was created or updated. */
@@ -95,19 +80,25 @@ async function ensureIntegrationAndRoute(
   const path = `/apis/${apiId}`;
   const integrations = isNew
     ? []
-    : await listAll<Integration>((token) =>
-        awsCall(
-          spec(input, `read the integrations of HTTP API ${apiId}`, 'GET', `${path}/integrations`),
-          deps,
-          () => client.send(new GetIntegrationsCommand({ ApiId: apiId, NextToken: token })),
-        ),
+    : await allPages(
+        (token) =>
+          awsCall(
+            spec(input, `read the integrations of HTTP API ${apiId}`, 'GET', `${path}/integrations`),
+            deps,
+            () => client.send(new GetIntegrationsCommand({ ApiId: apiId, NextToken: token })),
+          ),
+        (page) => page.Items,
+        (page) => page.NextToken,
       );
   const routes = isNew
     ? []
-    : await listAll<Route>((token) =>
-        awsCall(spec(input, `read the routes of HTTP API ${apiId}`, 'GET', `${path}/routes`), deps, () =>
-          client.send(new GetRoutesCommand({ ApiId: apiId, NextToken: token })),
-        ),
+    : await allPages(
+        (token) =>
+          awsCall(spec(input, `read the routes of HTTP API ${apiId}`, 'GET', `${path}/routes`), deps, () =>
+            client.send(new GetRoutesCommand({ ApiId: apiId, NextToken: token })),
+          ),
+        (page) => page.Items,
+        (page) => page.NextToken,
       );
   let changed = false;
 

@@ -28,10 +28,12 @@ import {
   type RestApi,
 } from '@aws-sdk/client-api-gateway';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { allPages } from '../aws/all-pages.js';
 import { tagsMatchStage } from '../plan/tags.js';
 import { apiGatewaySpec, awsCall, awsGet, type CallDeps, type CallSpec } from './aws-call.js';
 import type { GatewayInput, GatewayResult } from './gateway.js';
 import { ensurePermissions } from './lambda-permission.js';
+import { oldestTagged } from './oldest-tagged.js';
 import { PermissionIds } from './policy.js';
 import { ensureApiKey } from './rest-api-keys.js';
 import { desiredThrottle, restStageThrottlePatch } from './throttle.js';
@@ -62,37 +64,41 @@ export async function findRestApi(
   deps: CallDeps,
 ): Promise<RestApi | undefined> {
   const { project, stage } = input.context;
-  const matches: RestApi[] = [];
-  let position: string | undefined;
-  do {
-    const page = await awsCall(restSpec(input, 'list the REST APIs', 'GET', '/restapis'), deps, () =>
-      client.send(new GetRestApisCommand({ limit: 500, position })),
-    );
-    for (const api of page.items ?? []) if (tagsMatchStage(api.tags, project, stage)) matches.push(api);
-    position = page.position;
-  } while (position);
-  matches.sort((a, b) => (a.createdDate?.getTime() ?? 0) - (b.createdDate?.getTime() ?? 0));
-  if (matches.length > 1)
-    deps.logger.warning(
-      `Stage ${stage} has ${matches.length} REST APIs tagged for it (${matches.map((a) => a.id).join(', ')}); using the oldest, ${matches[0]?.id}. Delete the others.`,
-    );
-  return matches[0];
+  const apis = await allPages(
+    (position) =>
+      awsCall(restSpec(input, 'list the REST APIs', 'GET', '/restapis'), deps, () =>
+        client.send(new GetRestApisCommand({ limit: 500, position })),
+      ),
+    (page) => page.items,
+    (page) => page.position,
+  );
+  return oldestTagged(
+    apis.filter((api) => tagsMatchStage(api.tags, project, stage)),
+    { kind: 'REST APIs', stage, logger: deps.logger },
+    (api) => api.createdDate,
+    (api) => api.id,
+  );
 }
 
-async function listResources(client: APIGatewayClient, apiId: string, input: GatewayInput, deps: CallDeps) {
-  const items: Resource[] = [];
-  let position: string | undefined;
-  do {
-    const page = await awsCall(
-      restSpec(input, `read the resources of REST API ${apiId}`, 'GET', `/restapis/${apiId}/resources`),
-      deps,
-      () =>
-        client.send(new GetResourcesCommand({ restApiId: apiId, embed: ['methods'], limit: 500, position })),
-    );
-    items.push(...(page.items ?? []));
-    position = page.position;
-  } while (position);
-  return items;
+async function listResources(
+  client: APIGatewayClient,
+  apiId: string,
+  input: GatewayInput,
+  deps: CallDeps,
+): Promise<Resource[]> {
+  return allPages(
+    (position) =>
+      awsCall(
+        restSpec(input, `read the resources of REST API ${apiId}`, 'GET', `/restapis/${apiId}/resources`),
+        deps,
+        () =>
+          client.send(
+            new GetResourcesCommand({ restApiId: apiId, embed: ['methods'], limit: 500, position }),
+          ),
+      ),
+    (page) => page.items,
+    (page) => page.position,
+  );
 }
 
 /** `ANY` on one resource: method, API key requirement, proxy integration. True when something changed. */

@@ -42,6 +42,7 @@ export interface SizeCheckResult {
  * the limits read "250 MB" and "50 MB".
  */
 export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '?';
   const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
   let value = bytes;
   let unit = 0;

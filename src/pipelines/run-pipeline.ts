@@ -1,4 +1,6 @@
-import { pruneStages } from '../cleanup/prune.js';
+import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { listProjectStages, pruneStages } from '../cleanup/prune.js';
+import { pruneLayerVersions } from '../layers/dependencies-layer.js';
 import { createGitHubRefs } from '../cleanup/github-refs.js';
 import { isProtectedStage, ProtectedStageError, undeployStage } from '../cleanup/remove-stage.js';
 import type { GitHubContext } from '../github/github-context.js';
@@ -8,7 +10,7 @@ import { renderPruneSummary } from '../reporting/summary.js';
 import { formatBytes } from '../packaging/size-check.js';
 import type { Settings } from '../settings/settings.js';
 import { realSleep } from '../util/sleep.js';
-import { openAwsSession } from './aws-session.js';
+import { openAwsSession, type AwsSession } from './aws-session.js';
 import { deployToAws } from './deploy-aws.js';
 import { deployLocally, type LocalStage } from './deploy-local.js';
 import { packageStep } from './package-pipeline.js';
@@ -146,6 +148,7 @@ export async function runPipeline(
         },
         { logger, sleep },
       );
+      if (settings.dependenciesLayer) await pruneDependencyLayers(settings, session, deps);
       const failed = lines.filter((l) => l.action === 'failed');
       return {
         result: { kind: 'prune', lines, dryRun: settings.dryRun },
@@ -156,6 +159,32 @@ export async function runPipeline(
       };
     }
   }
+}
+
+/** Layer versions of the project's dependencies that no remaining stage uses. */
+async function pruneDependencyLayers(
+  settings: Settings,
+  session: AwsSession,
+  deps: PipelineDeps,
+): Promise<void> {
+  const { clients, awsDeps } = session;
+  const stages = await listProjectStages(clients, settings.name, awsDeps);
+  const inUse = new Set<string>();
+  for (const stage of stages) {
+    const config = await clients.lambda.send(
+      new GetFunctionConfigurationCommand({ FunctionName: stage.functionName }),
+    );
+    for (const layer of config.Layers ?? []) if (layer.Arn) inUse.add(layer.Arn);
+  }
+  const result = await pruneLayerVersions(
+    clients.lambda,
+    { project: settings.name, inUse, dryRun: settings.dryRun },
+    awsDeps,
+  );
+  if (result.deleted.length)
+    deps.logger.info(
+      `${settings.dryRun ? 'Would delete' : 'Deleted'} unused dependency layer versions: ${result.deleted.join(', ')}`,
+    );
 }
 
 function failureMessage(report: {

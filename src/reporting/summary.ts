@@ -4,17 +4,8 @@
  */
 import type { PruneLine } from '../cleanup/prune.js';
 import type { DeployOutcome, SmokeResult, UndeployOutcome } from '../pipelines/outcome.js';
-import {
-  cell,
-  code,
-  details,
-  factTable,
-  fenced,
-  formatBytes,
-  formatDuration,
-  link,
-  shortSha,
-} from './markdown.js';
+import { cell, code, details, factTable, fenced, formatDuration, link, shortSha } from './markdown.js';
+import { formatBytes } from '../packaging/size-check.js';
 import { redact } from './redact.js';
 
 /** Facts a deploy knows beyond DeployOutcome, for the failure part of a report. */

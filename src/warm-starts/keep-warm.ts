@@ -25,11 +25,6 @@ import type { StageContext } from '../pipelines/stage-context.js';
 import { tagsMatchStage } from '../plan/tags.js';
 import { errorMessage } from '../util/retry.js';
 
-/** AccessDenied, seen through the wrapping of callAws. */
-function wasDenied(error: unknown): boolean {
-  return isAccessDenied(error) || isAccessDenied((error as { cause?: unknown } | undefined)?.cause);
-}
-
 export const WARMUP_INPUT = JSON.stringify({ 'lambda-deploy': 'warmup' });
 /** The id of our target on the rule, and of the Lambda permission it needs. */
 export const WARM_TARGET_ID = 'lambda-deploy-live';
@@ -290,7 +285,7 @@ export async function removeKeepWarm(
   try {
     existing = await describeRule(clients.events, ruleName, deps);
   } catch (error) {
-    if (!wasDenied(error)) throw error;
+    if (!isAccessDenied(error)) throw error;
     deps.logger.debug(`No events:DescribeRule permission: no keep-warm rule to look for (${ruleName}).`);
     return { ruleName, action: 'none' };
   }

@@ -19,11 +19,6 @@ import { pollUntil } from '../aws/poll.js';
 import type { Architecture } from '../settings/settings.js';
 import { provisionedConcurrencyCost } from './concurrency-cost.js';
 
-/** AccessDenied, seen through the wrapping of callAws. */
-function wasDenied(error: unknown): boolean {
-  return isAccessDenied(error) || isAccessDenied((error as { cause?: unknown } | undefined)?.cause);
-}
-
 export interface ProvisionedConcurrencyInput {
   functionName: string;
   /** Always the alias `live`. */
@@ -93,7 +88,7 @@ export async function ensureProvisionedConcurrency(
   try {
     current = await readConfig(lambda, functionName, qualifier, deps);
   } catch (error) {
-    if (count > 0 || !wasDenied(error)) throw error;
+    if (count > 0 || !isAccessDenied(error)) throw error;
     deps.logger.debug(
       `No lambda:GetProvisionedConcurrencyConfig permission: no provisioned concurrency to remove on ${where}.`,
     );

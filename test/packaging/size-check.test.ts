@@ -20,6 +20,8 @@ describe('formatBytes', () => {
     [UNZIPPED_LIMIT_BYTES, '250.0 MB'],
     [DIRECT_UPLOAD_LIMIT_BYTES, '50.0 MB'],
     [5 * 1024 * MB, '5.0 GB'],
+    [-1, '?'],
+    [Number.NaN, '?'],
   ];
   it.each(cases)('%d -> %s', (bytes, text) => expect(formatBytes(bytes)).toBe(text));
 });

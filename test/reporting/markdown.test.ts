@@ -1,29 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  cell,
-  code,
-  details,
-  fenced,
-  formatBytes,
-  formatDuration,
-  link,
-  shortSha,
-} from '../../src/reporting/markdown.js';
-
-describe('formatBytes', () => {
-  it.each([
-    [0, '0 B'],
-    [1023, '1023 B'],
-    [1024, '1.0 KB'],
-    [1536, '1.5 KB'],
-    [52_428_800, '50 MB'],
-    [262_144_000, '250 MB'],
-    [3 * 1024 ** 3, '3.0 GB'],
-    [-1, '?'],
-  ])('%i', (bytes, text) => {
-    expect(formatBytes(bytes)).toBe(text);
-  });
-});
+import { cell, code, details, fenced, formatDuration, link, shortSha } from '../../src/reporting/markdown.js';
 
 describe('formatDuration', () => {
   it.each([
