@@ -16,6 +16,15 @@ export const ADAPTER_MODULE = '_lambda_deploy_adapter';
 export const ADAPTER_HANDLER = `${ADAPTER_MODULE}.handler`;
 export const ADAPTER_FILE = `${ADAPTER_MODULE}.py`;
 export const APP_SETTINGS_FILE = '_lambda_deploy_settings.json';
+export const WARM_MODULE = '_lambda_deploy_warm';
+export const WARM_HANDLER = `${WARM_MODULE}.handler`;
+
+/** The keep-warm wrapper's file for a runtime: `runtime/<family>/<file>` shipped with the action. */
+export function warmWrapperFile(runtime: string): { family: 'python' | 'node'; file: string } {
+  return isPythonRuntime(runtime)
+    ? { family: 'python', file: `${WARM_MODULE}.py` }
+    : { family: 'node', file: `${WARM_MODULE}.mjs` };
+}
 
 export type BuildPackageOptions = Pick<
   Settings,
@@ -37,6 +46,17 @@ export type BuildPackageOptions = Pick<
   layerBytes?: number;
   /** The WSGI/ASGI adapter copied in with `app` (default: the one shipped in runtime/python/). */
   adapterPath?: string;
+  /**
+   * `keep-warm` is set. A plain handler (no `app`) is then wrapped: the
+   * runtime's warm-up wrapper and `{"handler": ...}` in the settings file go
+   * into the package root and the function's handler becomes
+   * `_lambda_deploy_warm.handler`, which answers the keep-warm ping itself and
+   * hands every other event to settings.handler. With `app` nothing changes:
+   * the adapter already answers the ping.
+   */
+  keepWarm?: boolean;
+  /** The wrapper copied in with keepWarm (default: the one shipped in runtime/python/ or runtime/node/). */
+  warmWrapperPath?: string;
   /** Tuning for the zip writer (tests, benchmark). */
   zip?: WriteZipOptions;
 };
@@ -70,7 +90,10 @@ export interface DependenciesLayerArtifact extends PackageArtifact {
 export interface PackageResult extends PackageArtifact {
   /** The ten largest top-level folders/files of the function package. */
   largest: SizeEntry[];
-  /** The handler Lambda must call: the adapter's with `app`, else settings.handler. */
+  /**
+   * The handler Lambda must call: the adapter's with `app`, the warm-up
+   * wrapper's with keepWarm, else settings.handler.
+   */
   handler: string;
   /** With dependencies-layer and requirements: the layer zip (Lambda layout `python/...`). */
   dependencies?: DependenciesLayerArtifact;
@@ -247,23 +270,30 @@ export async function buildPackage(
 
     const generated: Entry[] = [];
     let handler = options.handler;
+    let generatedBy = "lambda-deploy's app adapter";
+    const addGenerated = async (file: string, path: string, what: string, settings: object) => {
+      if (!existsSync(path))
+        throw new Error(
+          `the ${what} shipped with lambda-deploy is missing at ${path}; reinstall the action.`,
+        );
+      const code = await readFile(path);
+      const json = Buffer.from(`${JSON.stringify(settings)}\n`);
+      generated.push(
+        { path: file, bytes: code.length, source: { name: file, data: code } },
+        { path: APP_SETTINGS_FILE, bytes: json.length, source: { name: APP_SETTINGS_FILE, data: json } },
+      );
+    };
     if (options.app) {
       const adapterPath = options.adapterPath ?? join(runtimeAssetsDir(), 'python', ADAPTER_FILE);
-      if (!existsSync(adapterPath))
-        throw new Error(
-          `the WSGI/ASGI adapter shipped with lambda-deploy is missing at ${adapterPath}; reinstall the action.`,
-        );
-      const adapter = await readFile(adapterPath);
-      const settings = Buffer.from(`${JSON.stringify({ app: options.app })}\n`);
-      generated.push(
-        { path: ADAPTER_FILE, bytes: adapter.length, source: { name: ADAPTER_FILE, data: adapter } },
-        {
-          path: APP_SETTINGS_FILE,
-          bytes: settings.length,
-          source: { name: APP_SETTINGS_FILE, data: settings },
-        },
-      );
+      await addGenerated(ADAPTER_FILE, adapterPath, 'WSGI/ASGI adapter', { app: options.app });
       handler = ADAPTER_HANDLER;
+    } else if (options.keepWarm) {
+      // A plain handler would receive the keep-warm pings itself: wrap it.
+      const { family, file } = warmWrapperFile(options.runtime);
+      const wrapperPath = options.warmWrapperPath ?? join(runtimeAssetsDir(), family, file);
+      await addGenerated(file, wrapperPath, 'keep-warm wrapper', { handler: options.handler });
+      handler = WARM_HANDLER;
+      generatedBy = "lambda-deploy's keep-warm wrapper";
     }
 
     const separateLayer = options.dependenciesLayer && dependencies.length > 0;
@@ -271,7 +301,7 @@ export async function buildPackage(
       logger,
       { what: 'the installed requirements', entries: separateLayer ? [] : dependencies },
       { what: `the files of ${options.path}`, entries: code },
-      { what: "lambda-deploy's app adapter", entries: generated },
+      { what: generatedBy, entries: generated },
     );
 
     const candidates = handlerModuleFiles(options.handler, options.runtime, options.app);

@@ -10,7 +10,7 @@ export async function packageStep(
 ): Promise<PackageResult> {
   return deps.logger.group('Package', () =>
     buildPackage(
-      { ...settings, outDir: defaultOutDir(deps.env), layerBytes },
+      { ...settings, outDir: defaultOutDir(deps.env), layerBytes, keepWarm: Boolean(settings.keepWarm) },
       { logger: deps.logger, env: deps.env },
     ),
   );

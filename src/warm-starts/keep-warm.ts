@@ -3,8 +3,9 @@
  * stage that gets little traffic keeps a warm execution environment.
  *
  * The ping is `{"lambda-deploy":"warmup"}`. The WSGI/ASGI adapter answers it
- * without running the app; a plain handler receives it as is (its code should
- * return early on that key), and `input` replaces the payload when needed.
+ * without running the app; with keep-warm a plain handler is packaged behind
+ * a small wrapper (`_lambda_deploy_warm`) that answers it without calling the
+ * user's code. `input` replaces the payload when needed.
  */
 import { createHash } from 'node:crypto';
 import {

@@ -18,6 +18,8 @@ import {
   dependenciesKey,
   handlerModuleFiles,
   PackageTooLargeError,
+  WARM_HANDLER,
+  warmWrapperFile,
   type BuildPackageOptions,
 } from '../../src/packaging/build-package.js';
 import { collectFiles } from '../../src/packaging/collect-files.js';
@@ -224,6 +226,81 @@ describe('buildPackage', () => {
     } else {
       await expect(attempt).rejects.toThrow(/adapter shipped with lambda-deploy is missing/);
     }
+  });
+
+  describe('keepWarm', () => {
+    async function zipFiles(zipPath: string): Promise<Record<string, string>> {
+      const out: Record<string, string> = {};
+      for (const entry of await listZip(zipPath))
+        out[entry.name] = (await readZipEntry(zipPath, entry)).toString();
+      return out;
+    }
+
+    it.each([
+      ['python3.12', 'app.py', 'app.handler', '_lambda_deploy_warm.py'],
+      ['nodejs22.x', 'src/index.mjs', 'src/index.handler', '_lambda_deploy_warm.mjs'],
+    ])(
+      'wraps a plain %s handler with the shipped wrapper and names it in the settings file',
+      async (runtime, file, handler, wrapperFile) => {
+        const path = project(`warm-${runtime}`, { [file]: '// the user handler\n' });
+        const logger = new RecordingLogger();
+        const result = await buildPackage(options(path, { runtime, handler, keepWarm: true }), { logger });
+        expect(result.handler).toBe(WARM_HANDLER);
+        expect(WARM_HANDLER).toBe('_lambda_deploy_warm.handler');
+        expect(warmWrapperFile(runtime).file).toBe(wrapperFile);
+        const files = await zipFiles(result.zipPath);
+        expect(Object.keys(files)).toEqual([APP_SETTINGS_FILE, wrapperFile, file]);
+        const shipped = join(runtimeAssetsDir(), warmWrapperFile(runtime).family, wrapperFile);
+        expect(files[wrapperFile]).toBe(readFileSync(shipped, 'utf8'));
+        expect(JSON.parse(files[APP_SETTINGS_FILE]!)).toEqual({ handler });
+        expect(logger.text('warning')).toBe(''); // the user's module is still found
+
+        // Reproducible: the same zip again, byte for byte.
+        const again = await buildPackage(options(path, { runtime, handler, keepWarm: true }), {
+          logger: new RecordingLogger(),
+        });
+        expect(again.codeSha256).toBe(result.codeSha256);
+      },
+    );
+
+    it('uses an injected wrapper and says when the shipped one is missing', async () => {
+      const path = project('warm-injected', { 'app.py': 'def handler(e, c): pass\n' });
+      const warmWrapperPath = join(root, 'stand-in-wrapper.py');
+      writeFileSync(warmWrapperPath, 'def handler(event, context):\n    return 1\n');
+      const result = await buildPackage(options(path, { keepWarm: true, warmWrapperPath }), {
+        logger: new RecordingLogger(),
+      });
+      expect((await zipFiles(result.zipPath))['_lambda_deploy_warm.py']).toBe(
+        readFileSync(warmWrapperPath, 'utf8'),
+      );
+      await expect(
+        buildPackage(options(path, { keepWarm: true, warmWrapperPath: join(root, 'nowhere.py') }), {
+          logger: new RecordingLogger(),
+        }),
+      ).rejects.toThrow(/keep-warm wrapper shipped with lambda-deploy is missing at .*nowhere\.py/);
+    });
+
+    it('changes nothing without keepWarm, and nothing with app (the adapter answers the ping)', async () => {
+      const plain = project('warm-off', { 'app.py': 'def handler(e, c): pass\n' });
+      const off = await buildPackage(options(plain, { keepWarm: false }), { logger: new RecordingLogger() });
+      const unset = await buildPackage(options(plain), { logger: new RecordingLogger() });
+      expect(off.handler).toBe('app.handler');
+      expect(await names(off.zipPath)).toEqual(['app.py']);
+      expect(off.codeSha256).toBe(unset.codeSha256);
+
+      const web = project('warm-app', { 'main.py': 'app = object()\n' });
+      const adapterPath = join(root, 'stand-in-adapter-warm.py');
+      writeFileSync(adapterPath, 'def handler(event, context):\n    pass\n');
+      const withApp = await buildPackage(options(web, { app: 'main:app', adapterPath, keepWarm: true }), {
+        logger: new RecordingLogger(),
+      });
+      const withoutWarm = await buildPackage(options(web, { app: 'main:app', adapterPath }), {
+        logger: new RecordingLogger(),
+      });
+      expect(withApp.handler).toBe(ADAPTER_HANDLER);
+      expect(await names(withApp.zipPath)).toEqual([ADAPTER_FILE, APP_SETTINGS_FILE, 'main.py']);
+      expect(withApp.codeSha256).toBe(withoutWarm.codeSha256);
+    });
   });
 
   it('fails before zipping when the package is over 250 MB unzipped, listing the largest parts', async () => {
