@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -11,13 +12,39 @@ import { pythonExecutable } from '../packaging/pip-install.js';
 import { extractZip } from '../packaging/zip-reader.js';
 import type { Plan } from '../plan/plan.js';
 import type { DeployReport } from '../reporting/summary.js';
-import type { Settings } from '../settings/settings.js';
+import { isPythonRuntime, type Settings } from '../settings/settings.js';
 import { localFunctionLogs } from '../smoke/function-logs.js';
 import { runSmokeTest } from '../smoke/smoke-test.js';
 import { errorMessage } from '../util/retry.js';
 import { realSleep } from '../util/sleep.js';
 import { packageStep } from './package-pipeline.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+
+/**
+ * A warning when the local Python is not the runtime's version (pure): the
+ * local runtime uses whatever Python is installed, Lambda uses exactly the
+ * runtime's.
+ */
+export function pythonVersionWarning(
+  runtime: string,
+  localVersion: string | undefined,
+  command: string,
+): string | undefined {
+  const wanted = /^python(\d+\.\d+)$/.exec(runtime)?.[1];
+  if (!wanted || !localVersion || localVersion === wanted) return undefined;
+  return `runtime ${runtime} runs locally on Python ${localVersion} (${command}); Lambda runs ${wanted}. Set LAMBDA_DEPLOY_PYTHON to a python${wanted} to match it.`;
+}
+
+function localPythonVersion(command: string): string | undefined {
+  try {
+    return execFileSync(command, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return undefined; // the runtime start reports a missing interpreter clearly
+  }
+}
 
 /** A running local stage, for the CLI's serve. */
 export interface LocalStage {
@@ -71,6 +98,11 @@ export async function deployLocally(
   };
   try {
     await extractZip(pkg.zipPath, codeDir);
+    const python = pythonExecutable(deps.env);
+    if (isPythonRuntime(settings.runtime)) {
+      const warning = pythonVersionWarning(settings.runtime, localPythonVersion(python), python);
+      if (warning) logger.warning(warning);
+    }
     fn = await startLocalFunction(
       {
         codeDir,
@@ -82,7 +114,7 @@ export async function deployLocally(
         functionName: report.functionName,
         region: settings.awsRegion,
       },
-      { logger, pythonCommand: pythonExecutable(deps.env), env: deps.env },
+      { logger, pythonCommand: python, env: deps.env },
     );
     door = await startFrontDoor(fn, { logger, port: deps.localPort ?? 0 });
     report.functionArn = fn.functionArn;
