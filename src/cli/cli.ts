@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { FilterLogEventsCommand, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { GetAliasCommand, GetFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
 import { outputsFor } from '../action/outputs.js';
+import { callAws } from '../aws/aws-call.js';
 import { findStageResources } from '../cleanup/find-stage-resources.js';
 import { listProjectStages } from '../cleanup/prune.js';
 import type { GitHubContext } from '../github/github-context.js';
@@ -58,6 +59,11 @@ export function parseDuration(text: string): number {
 function settingsFor(args: ParsedArgs, env: NodeJS.ProcessEnv): Settings {
   const command = args.command === 'serve' ? 'deploy' : args.command;
   const inputs = { ...args.inputs };
+  // OIDC needs a GitHub Actions job; on a terminal the AWS chain (profile, env) signs in.
+  if (inputs['role-to-assume'])
+    throw new UsageError(
+      '--role-to-assume: the CLI signs in with the normal AWS credential chain; expected a profile (AWS_PROFILE) that assumes the role instead',
+    );
   if (['deploy', 'undeploy', 'package'].includes(command)) inputs.command = command;
   if (args.command === 'serve') inputs.target = 'local';
   // Outside Actions there is no pull request to comment on and no Deployment to record.
@@ -164,8 +170,16 @@ async function showLogs(
     let token: string | undefined;
     let newest = startTime;
     do {
-      const page = await session.clients.logs.send(
-        new FilterLogEventsCommand({ logGroupName, startTime, nextToken: token }),
+      const page = await callAws(
+        () =>
+          session.clients.logs.send(
+            new FilterLogEventsCommand({ logGroupName, startTime, nextToken: token }),
+          ),
+        session.awsDeps,
+        {
+          what: `Could not read the log group ${logGroupName} (has stage ${plan.stage} been deployed and invoked?)`,
+          permission: 'logs:FilterLogEvents',
+        },
       );
       for (const event of page.events ?? ([] as FilteredLogEvent[])) {
         if (event.eventId && seen.has(event.eventId)) continue;

@@ -49,7 +49,7 @@ failure. --target local runs the same path on this machine.
 
 ${COMMON}
   --gateway KIND       front door (default http-api)
-  --role-to-assume ARN not used by the CLI's credentials: use a profile
+  (credentials: the AWS chain, e.g. AWS_PROFILE; --role-to-assume is for the action's OIDC sign-in)
   --smoke-path PATH / --smoke-status 200-399 / --no-smoke-test / --no-rollback`,
   undeploy: `Usage: lambda-deploy undeploy --name NAME --stage STAGE [--dry-run] [--remove-logs]
 

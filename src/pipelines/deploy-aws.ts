@@ -24,6 +24,8 @@ import type { StageContext } from './stage-context.js';
 import { packageStep } from './package-pipeline.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
+const LOG_WINDOW_MARGIN_MS = 30_000;
+
 /** Set on the function: whether this stage has a keep-warm rule ('on' / 'off'). */
 const KEEP_WARM_TAG = 'lambda-deploy:keep-warm';
 
@@ -81,7 +83,7 @@ export async function deployToAws(
   const secrets: string[] = [];
   let fn: FunctionResult | undefined;
   try {
-    fn = await deployCode(settings, plan, pkg, session, deps);
+    fn = await deployCode(settings, plan, context, pkg, session, deps);
     Object.assign(report, {
       functionArn: fn.functionArn,
       version: fn.version,
@@ -148,7 +150,8 @@ export async function deployToAws(
   if (report.status === 'failure' && fn) {
     const logs = await fetchFunctionLogs(
       session.clients.logs,
-      { functionName: plan.functionName, startTime: started, endTime: now() },
+      // A margin for clock skew between the runner and CloudWatch, so the first lines are not cut.
+      { functionName: plan.functionName, startTime: started - LOG_WINDOW_MARGIN_MS, endTime: now() },
       { logger, sleep },
     );
     report.logs = logs.text;
@@ -163,12 +166,13 @@ export async function deployToAws(
 async function deployCode(
   settings: Settings,
   plan: Plan,
+  context: StageContext,
   pkg: PackageResult,
   session: AwsSession,
   deps: PipelineDeps,
 ): Promise<FunctionResult> {
   const { clients, accountId, awsDeps } = session;
-  const tags = functionTags(settings, stageContext(settings, plan, session).tags);
+  const tags = functionTags(settings, context.tags);
   await checkLayerSizes(settings, pkg, session);
   const layers = [...(await dependenciesLayer(settings, pkg, session)), ...settings.layers];
   const artifact = await deps.logger.group('Upload', () =>

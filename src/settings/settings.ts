@@ -139,12 +139,6 @@ export const RESERVED_ENV_NAMES: readonly string[] = [
   'LAMBDA_RUNTIME_DIR',
 ];
 
-/**
- * Inputs declared in action.yml whose feature has not landed yet. Setting one
- * is an error rather than being silently ignored.
- */
-export const NOT_YET_SUPPORTED: readonly InputName[] = [];
-
 const DEFAULT_REQUIREMENTS = 'requirements.txt';
 const ROLE_ARN = /^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const LAYER_ARN = /^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$/;
@@ -271,11 +265,6 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     }
     return n;
   };
-
-  for (const name of NOT_YET_SUPPORTED) {
-    if (given(name))
-      problems.push(`${name}: is not supported yet by this version of lambda-deploy; remove it.`);
-  }
 
   const command = oneOf<Command>(Inputs.Command, ['auto', 'deploy', 'undeploy', 'package', 'prune']);
 

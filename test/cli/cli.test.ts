@@ -143,6 +143,35 @@ describe('lambda-deploy CLI', () => {
     );
   });
 
+  test('logs of a stage whose log group does not exist names the group and what to check', async () => {
+    let err = '';
+    jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      err += String(chunk);
+      return true;
+    });
+    logs.on(FilterLogEventsCommand).rejects(
+      Object.assign(new Error('The specified log group does not exist.'), {
+        name: 'ResourceNotFoundException',
+      }),
+    );
+    expect(await main(['logs', '--name', 'shop', '--stage', 'pr-9'], env)).toBe(2);
+    expect(err).toMatch(
+      /Could not read the log group \/aws\/lambda\/shop-pr-9 \(has stage pr-9 been deployed and invoked\?\)/,
+    );
+  });
+
+  test('--role-to-assume is refused: the CLI signs in with the AWS chain', async () => {
+    let err = '';
+    jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      err += String(chunk);
+      return true;
+    });
+    const role = 'arn:aws:iam::123456789012:role/deploy';
+    expect(await main(['deploy', '--name', 'shop', '--role-to-assume', role], env)).toBe(2);
+    expect(err).toMatch(/--role-to-assume: .*expected a profile \(AWS_PROFILE\)/);
+    expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
+  });
+
   test('policy prints the deploy policy and the trust policy', async () => {
     expect(
       await main(
