@@ -65,7 +65,8 @@ export async function startFrontDoor(
     if (response.problem)
       logger?.warning(`${req.method} ${event.rawPath} -> ${response.statusCode}: ${response.problem}`);
     send(res, requestId, response);
-    logger?.debug(`${req.method} ${event.rawPath} -> ${response.statusCode} (${now() - started} ms)`);
+    // One line per request, as a local server shows them (serve's stderr, the action's log).
+    logger?.info(`${req.method} ${req.url ?? '/'} -> ${response.statusCode} (${now() - started} ms)`);
   }
 
   await new Promise<void>((resolve, reject) => {
