@@ -12,6 +12,7 @@ import { ensureGateway, type GatewayResult } from '../gateways/gateway.js';
 import type { PackageResult } from '../packaging/build-package.js';
 import type { Plan } from '../plan/plan.js';
 import type { DeployReport } from '../reporting/summary.js';
+import { secretValues } from '../settings/secret-values.js';
 import type { Settings } from '../settings/settings.js';
 import { fetchFunctionLogs } from '../smoke/function-logs.js';
 import { rollbackAlias } from '../smoke/rollback.js';
@@ -81,6 +82,7 @@ export async function deployToAws(
     target: 'aws',
   };
   const secrets: string[] = [];
+  const hidden = secretValues(settings, plan);
   let fn: FunctionResult | undefined;
   try {
     fn = await deployCode(settings, plan, context, pkg, session, deps);
@@ -123,7 +125,7 @@ export async function deployToAws(
           session.clients.lambda,
           plan.functionName,
           { logger, sleep },
-          { path: settings.smokePath, contains: settings.smokeContains },
+          { path: settings.smokePath, contains: settings.smokeContains, secrets: hidden },
         );
       return runSmokeTest(
         {
@@ -133,6 +135,7 @@ export async function deployToAws(
           contains: settings.smokeContains,
           timeoutSeconds: settings.smokeTimeout,
           apiKey: gateway.apiKeyValue,
+          secrets: hidden,
         },
         { logger, sleep },
       );
@@ -152,11 +155,11 @@ export async function deployToAws(
       session.clients.logs,
       // A margin for clock skew between the runner and CloudWatch, so the first lines are not cut.
       { functionName: plan.functionName, startTime: started - LOG_WINDOW_MARGIN_MS, endTime: now() },
-      { logger, sleep },
+      { logger, sleep, excerpt: { secrets: [...hidden, ...secrets] } },
     );
     report.logs = logs.text;
     report.logsNote = logs.note;
-    if (logs.text) await logger.group('Function logs', async () => logger.info(logs.text));
+    if (logs.text) await logger.group('Function logs', async () => logger.untrusted(logs.text));
     else if (logs.note) logger.info(logs.note);
   }
   report.durationMs = now() - started;

@@ -3,11 +3,13 @@ import { listProjectStages, pruneStages } from '../cleanup/prune.js';
 import { pruneLayerVersions } from '../layers/dependencies-layer.js';
 import { createGitHubRefs } from '../cleanup/github-refs.js';
 import { isProtectedStage, ProtectedStageError, undeployStage } from '../cleanup/remove-stage.js';
-import type { GitHubContext } from '../github/github-context.js';
+import { isPrivateRepository, type GitHubContext } from '../github/github-context.js';
 import type { Plan } from '../plan/plan.js';
 import { reportDeploy, reportUndeploy, type ReportOptions } from '../reporting/report.js';
+import { redact } from '../reporting/redact.js';
 import { renderPruneSummary } from '../reporting/summary.js';
 import { formatBytes } from '../packaging/size-check.js';
+import { secretValues } from '../settings/secret-values.js';
 import type { Settings } from '../settings/settings.js';
 import { realSleep } from '../util/sleep.js';
 import { openAwsSession, type AwsSession } from './aws-session.js';
@@ -42,7 +44,8 @@ function reportOptions(
     deployment: settings.deployment,
     api: deps.github,
     protectedStages: settings.protectedStages,
-    secrets,
+    secrets: [...secretValues(settings, plan), ...secrets],
+    commentLogs: settings.publicCommentLogs || isPrivateRepository(ctx),
   };
 }
 
@@ -55,6 +58,8 @@ export async function runPipeline(
 ): Promise<PipelineRun> {
   const { logger } = deps;
   const sleep = deps.sleep ?? realSleep;
+  // Before anything is logged: environment values, the token, passwords in pip-args.
+  for (const secret of secretValues(settings, plan)) logger.mask(secret);
   const needsAws = settings.target === 'aws' && plan.command !== 'package' && plan.command !== 'skip';
   if (needsAws && plan.fromFork) {
     const reason =
@@ -78,23 +83,24 @@ export async function runPipeline(
     case 'deploy': {
       if (settings.target === 'local') {
         const { report, stage } = await deployLocally(settings, plan, deps);
-        const { markdown } = await reportDeploy(
-          report,
-          { ...reportOptions(settings, plan, ctx, deps), comment: false, deployment: false },
-          { logger },
-        );
+        // The pull request hears how its code did on the runner; a loopback URL is no Deployment.
+        const options = { ...reportOptions(settings, plan, ctx, deps), deployment: false };
+        const { markdown } = await reportDeploy(report, options, { logger });
         return {
           result: { kind: 'deploy', outcome: report },
           markdown,
-          failure: failureMessage(report),
+          failure: failureMessage(report, options.secrets),
           local: stage,
         };
       }
       const { report, secrets } = await deployToAws(settings, plan, ctx, deps);
-      const { markdown } = await reportDeploy(report, reportOptions(settings, plan, ctx, deps, secrets), {
-        logger,
-      });
-      return { result: { kind: 'deploy', outcome: report }, markdown, failure: failureMessage(report) };
+      const options = reportOptions(settings, plan, ctx, deps, secrets);
+      const { markdown } = await reportDeploy(report, options, { logger });
+      return {
+        result: { kind: 'deploy', outcome: report },
+        markdown,
+        failure: failureMessage(report, options.secrets),
+      };
     }
 
     case 'undeploy': {
@@ -187,14 +193,21 @@ async function pruneDependencyLayers(
     );
 }
 
-function failureMessage(report: {
-  status: string;
-  error?: string;
-  rollbackMessage?: string;
-  stage: string;
-}): string | undefined {
+/** The step's failure message: setFailed prints it past the logger, so it is redacted here. */
+function failureMessage(
+  report: {
+    status: string;
+    error?: string;
+    rollbackMessage?: string;
+    stage: string;
+  },
+  secrets: readonly (string | undefined)[] = [],
+): string | undefined {
   if (report.status === 'success') return undefined;
-  return [report.error ?? `Deploy of stage ${report.stage} failed.`, report.rollbackMessage]
-    .filter(Boolean)
-    .join(' ');
+  return redact(
+    [report.error ?? `Deploy of stage ${report.stage} failed.`, report.rollbackMessage]
+      .filter(Boolean)
+      .join(' '),
+    secrets,
+  );
 }
