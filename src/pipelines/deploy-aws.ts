@@ -6,7 +6,13 @@ import { checkPackageSize, formatBytes } from '../packaging/size-check.js';
 import { ensureKeepWarm } from '../warm-starts/keep-warm.js';
 import { ensureProvisionedConcurrency } from '../warm-starts/provisioned-concurrency.js';
 import { ensureExecutionRole } from '../aws/execution-role.js';
-import { deployFunction, type FunctionResult } from '../aws/lambda-function.js';
+import {
+  clearDeploying,
+  deployFunction,
+  markDeploying,
+  readStageFunction,
+  type FunctionResult,
+} from '../aws/lambda-function.js';
 import type { GitHubContext } from '../github/github-context.js';
 import { ensureGateway, type GatewayResult } from '../gateways/gateway.js';
 import type { PackageResult } from '../packaging/build-package.js';
@@ -84,8 +90,9 @@ export async function deployToAws(
   const secrets: string[] = [];
   const hidden = secretValues(settings, plan);
   let fn: FunctionResult | undefined;
+  const marked: DeployingMark = { since: new Date(started).toISOString() };
   try {
-    fn = await deployCode(settings, plan, context, pkg, session, deps);
+    fn = await deployCode(settings, plan, context, pkg, session, deps, marked);
     Object.assign(report, {
       functionArn: fn.functionArn,
       version: fn.version,
@@ -162,8 +169,15 @@ export async function deployToAws(
     if (logs.text) await logger.group('Function logs', async () => logger.untrusted(logs.text));
     else if (logs.note) logger.info(logs.note);
   }
+  if (marked.functionArn) await clearDeploying(session.clients.lambda, marked.functionArn, session.awsDeps);
   report.durationMs = now() - started;
   return { report, secrets };
+}
+
+/** The lambda-deploy:deploying mark of this run: when it started, and the function once marked. */
+interface DeployingMark {
+  since: string;
+  functionArn?: string;
 }
 
 async function deployCode(
@@ -173,9 +187,21 @@ async function deployCode(
   pkg: PackageResult,
   session: AwsSession,
   deps: PipelineDeps,
+  marked: DeployingMark,
 ): Promise<FunctionResult> {
   const { clients, accountId, awsDeps } = session;
   const tags = functionTags(settings, context.tags);
+  // Before anything is uploaded or changed: a function that is not this stage's is refused.
+  const current = await readStageFunction(
+    clients.lambda,
+    { functionName: plan.functionName, tags, adopt: settings.adopt },
+    awsDeps,
+  );
+  const existingArn = current.existing?.config.FunctionArn;
+  if (existingArn) {
+    await markDeploying(clients.lambda, existingArn, marked.since, awsDeps);
+    marked.functionArn = existingArn;
+  }
   await checkLayerSizes(settings, pkg, session);
   const layers = [...(await dependenciesLayer(settings, pkg, session)), ...settings.layers];
   const artifact = await deps.logger.group('Upload', () =>
@@ -205,7 +231,7 @@ async function deployCode(
       },
       awsDeps,
     );
-    return deployFunction(
+    const result = await deployFunction(
       clients.lambda,
       {
         functionName: plan.functionName,
@@ -222,9 +248,14 @@ async function deployCode(
         code: { bucket: artifact.bucket, key: artifact.key, codeSha256: pkg.codeSha256 },
         keepVersions: settings.keepVersions,
         roleJustCreated: role.created,
+        adopt: settings.adopt,
+        deployingSince: marked.since,
       },
       awsDeps,
+      current,
     );
+    marked.functionArn ??= result.functionArn || undefined;
+    return result;
   });
 }
 
@@ -250,6 +281,8 @@ async function rollBack(
     if (result.rolledBack) {
       report.rolledBack = true;
       report.version = fn.previousVersion;
+    } else if (result.supersededBy) {
+      report.version = result.supersededBy;
     }
   }
   deps.logger.error(report.rollbackMessage);

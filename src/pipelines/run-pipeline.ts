@@ -116,6 +116,7 @@ export async function runPipeline(
         session.clients,
         {
           project: settings.name,
+          repository: plan.repository,
           stage: plan.stage,
           functionName: plan.functionName,
           removeLogs: settings.removeLogs,
@@ -146,6 +147,7 @@ export async function runPipeline(
         github,
         {
           project: settings.name,
+          repository: plan.repository,
           protectedStages: settings.protectedStages,
           previewTtl: settings.previewTtl,
           dryRun: settings.dryRun,
@@ -174,7 +176,8 @@ async function pruneDependencyLayers(
   deps: PipelineDeps,
 ): Promise<void> {
   const { clients, awsDeps } = session;
-  const stages = await listProjectStages(clients, settings.name, awsDeps);
+  // Every repository's stages of this name: the layer {name}-deps is shared by all of them.
+  const stages = await listProjectStages(clients, settings.name, null, awsDeps);
   const inUse = new Set<string>();
   for (const stage of stages) {
     const config = await clients.lambda.send(
