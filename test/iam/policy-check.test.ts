@@ -262,14 +262,23 @@ describe('requiredPermissions', () => {
       },
       scope,
     );
+    const sent = { 'aws:RequestTag/lambda-deploy:name': 'p', 'aws:TagKeys': ['lambda-deploy:name'] };
     expect(needs).toEqual([
-      { action: 'lambda:CreateFunction', resource: 'arn:aws:lambda:eu-west-1:123456789012:function:p-main' },
+      {
+        action: 'lambda:CreateFunction',
+        resource: 'arn:aws:lambda:eu-west-1:123456789012:function:p-main',
+        context: sent,
+      },
       {
         action: 'iam:PassRole',
         resource: 'arn:aws:iam::123456789012:role/p-lambda-deploy',
         context: { 'iam:PassedToService': 'lambda.amazonaws.com' },
       },
-      { action: 'lambda:TagResource', resource: 'arn:aws:lambda:eu-west-1:123456789012:function:p-main' },
+      {
+        action: 'lambda:TagResource',
+        resource: 'arn:aws:lambda:eu-west-1:123456789012:function:p-main',
+        context: sent,
+      },
       { action: 'lambda:GetLayerVersion', resource: 'arn:aws:lambda:eu-west-1:123456789012:layer:p-deps:1' },
       { action: 's3:GetObject', resource: 'arn:aws:s3:::b/lambda-deploy/p/x.zip' },
     ]);
