@@ -189,7 +189,9 @@ const APIGATEWAY_WRITES = ['apigateway:POST', 'apigateway:PATCH', 'apigateway:PU
  * test/iam/sar-model.test.ts checks that these cover every such action AWS lists.
  */
 export const IAM_WRITES: readonly string[] = [
+  'iam:Accept*',
   'iam:Add*',
+  'iam:Associate*',
   'iam:Attach*',
   'iam:Change*',
   'iam:Create*',
@@ -199,9 +201,11 @@ export const IAM_WRITES: readonly string[] = [
   'iam:Disable*',
   'iam:Enable*',
   'iam:Put*',
+  'iam:Reject*',
   'iam:Remove*',
   'iam:Reset*',
   'iam:Resync*',
+  'iam:Send*',
   'iam:Set*',
   'iam:Tag*',
   'iam:Untag*',

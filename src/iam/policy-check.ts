@@ -548,7 +548,7 @@ export function supportsResourceTag(action: string, resource: string): boolean {
 }
 
 /** Actions that carry `aws:RequestTag/KEY` and `aws:TagKeys` (the action-level keys of the reference). */
-const REQUEST_TAG_ACTIONS = new Set(
+export const REQUEST_TAG_ACTIONS: ReadonlySet<string> = new Set(
   [
     'lambda:CreateFunction',
     'lambda:TagResource',
