@@ -227,3 +227,62 @@ describe('executionRolePolicy', () => {
     expect(isAllowed(doc, 's3:GetObject', 'arn:aws:s3:::any/x')).toBe(false);
   });
 });
+
+describe('the two deploy roles trust different jobs', () => {
+  const repo = {
+    repository: 'octo-org/shop',
+    accountId: '123456789012',
+    ownerId: '1234567',
+    repoId: '89012345',
+  };
+  const sub = (doc: ReturnType<typeof oidcTrustPolicy>) => doc.Statement[0]!.Condition!;
+
+  it('production: pushes to the protected branches and the named environments, both sub forms, no pull request', () => {
+    const cond = sub(
+      oidcTrustPolicy({
+        ...repo,
+        role: 'production',
+        protectedBranches: ['main'],
+        environments: ['production'],
+      }),
+    );
+    expect(cond.StringLike!['token.actions.githubusercontent.com:sub']).toEqual([
+      'repo:octo-org/shop:ref:refs/heads/main',
+      'repo:octo-org/shop:environment:production',
+      'repo:octo-org@1234567/shop@89012345:ref:refs/heads/main',
+      'repo:octo-org@1234567/shop@89012345:environment:production',
+    ]);
+    expect(cond.StringNotLike).toBeUndefined();
+  });
+
+  it('preview: pull requests and every branch but the protected ones', () => {
+    const cond = sub(oidcTrustPolicy({ ...repo, role: 'preview', protectedBranches: ['main', 'master'] }));
+    expect(cond.StringLike!['token.actions.githubusercontent.com:sub']).toEqual([
+      'repo:octo-org/shop:ref:refs/heads/*',
+      'repo:octo-org/shop:pull_request',
+      'repo:octo-org@1234567/shop@89012345:ref:refs/heads/*',
+      'repo:octo-org@1234567/shop@89012345:pull_request',
+    ]);
+    expect(cond.StringNotLike!['token.actions.githubusercontent.com:sub']).toEqual([
+      'repo:octo-org/shop:ref:refs/heads/main',
+      'repo:octo-org/shop:ref:refs/heads/master',
+      'repo:octo-org@1234567/shop@89012345:ref:refs/heads/main',
+      'repo:octo-org@1234567/shop@89012345:ref:refs/heads/master',
+    ]);
+  });
+
+  it('refuses wildcards in branch and environment names', () => {
+    expect(() => oidcTrustPolicy({ ...repo, role: 'production', protectedBranches: ['*'] })).toThrow(
+      /protected branch: "\*" is not valid/,
+    );
+    expect(() => oidcTrustPolicy({ ...repo, role: 'production', environments: ['prod*'] })).toThrow(
+      /environment: "prod\*" is not valid/,
+    );
+  });
+
+  it('the notes tell what to set on the environment', () => {
+    expect(trustPolicyNotes({ ...repo, role: 'production' }).join('\n')).toMatch(
+      /Limit those environments' deployment branches to the protected branches/,
+    );
+  });
+});
