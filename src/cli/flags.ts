@@ -136,6 +136,12 @@ export const INPUT_FLAGS = {
     'put the requirements in a layer of the project',
   ),
   audience: input(Inputs.Audience, 'value', 'AUDIENCE', 'OIDC audience in the trust policy'),
+  adopt: input(
+    Inputs.Adopt,
+    'switch',
+    undefined,
+    'take over an existing {name}-{stage} function lambda-deploy did not create',
+  ),
 } satisfies Record<string, Flag>;
 
 /** Flags every command takes. */
@@ -156,6 +162,7 @@ const ACTION_ONLY: Partial<Record<InputName, string>> = {
   [Inputs.GithubToken]: 'only the action posts to GitHub',
   [Inputs.Comment]: 'only the action comments on pull requests',
   [Inputs.Deployment]: 'only the action records GitHub Deployments',
+  [Inputs.PublicCommentLogs]: 'only the action comments on pull requests',
 };
 
 /** The default shown in help, from action.yml's defaults. */

@@ -5,13 +5,22 @@ import { PackageTooLargeError } from '../packaging/build-package.js';
 import { checkPackageSize, formatBytes } from '../packaging/size-check.js';
 import { ensureKeepWarm } from '../warm-starts/keep-warm.js';
 import { ensureProvisionedConcurrency } from '../warm-starts/provisioned-concurrency.js';
-import { ensureExecutionRole } from '../aws/execution-role.js';
-import { deployFunction, type FunctionResult } from '../aws/lambda-function.js';
+import { ensureExecutionRole, partitionOf } from '../aws/execution-role.js';
+import { isProtectedStage } from '../cleanup/remove-stage.js';
+import { boundaryPolicyName } from '../iam/execution-policy.js';
+import {
+  clearDeploying,
+  deployFunction,
+  markDeploying,
+  readStageFunction,
+  type FunctionResult,
+} from '../aws/lambda-function.js';
 import type { GitHubContext } from '../github/github-context.js';
 import { ensureGateway, type GatewayResult } from '../gateways/gateway.js';
 import type { PackageResult } from '../packaging/build-package.js';
 import type { Plan } from '../plan/plan.js';
 import type { DeployReport } from '../reporting/summary.js';
+import { secretValues } from '../settings/secret-values.js';
 import type { Settings } from '../settings/settings.js';
 import { fetchFunctionLogs } from '../smoke/function-logs.js';
 import { rollbackAlias } from '../smoke/rollback.js';
@@ -81,9 +90,11 @@ export async function deployToAws(
     target: 'aws',
   };
   const secrets: string[] = [];
+  const hidden = secretValues(settings, plan);
   let fn: FunctionResult | undefined;
+  const marked: DeployingMark = { since: new Date(started).toISOString() };
   try {
-    fn = await deployCode(settings, plan, context, pkg, session, deps);
+    fn = await deployCode(settings, plan, context, pkg, session, deps, marked);
     Object.assign(report, {
       functionArn: fn.functionArn,
       version: fn.version,
@@ -123,7 +134,7 @@ export async function deployToAws(
           session.clients.lambda,
           plan.functionName,
           { logger, sleep },
-          { path: settings.smokePath, contains: settings.smokeContains },
+          { path: settings.smokePath, contains: settings.smokeContains, secrets: hidden },
         );
       return runSmokeTest(
         {
@@ -133,6 +144,7 @@ export async function deployToAws(
           contains: settings.smokeContains,
           timeoutSeconds: settings.smokeTimeout,
           apiKey: gateway.apiKeyValue,
+          secrets: hidden,
         },
         { logger, sleep },
       );
@@ -152,15 +164,22 @@ export async function deployToAws(
       session.clients.logs,
       // A margin for clock skew between the runner and CloudWatch, so the first lines are not cut.
       { functionName: plan.functionName, startTime: started - LOG_WINDOW_MARGIN_MS, endTime: now() },
-      { logger, sleep },
+      { logger, sleep, excerpt: { secrets: [...hidden, ...secrets] } },
     );
     report.logs = logs.text;
     report.logsNote = logs.note;
-    if (logs.text) await logger.group('Function logs', async () => logger.info(logs.text));
+    if (logs.text) await logger.group('Function logs', async () => logger.untrusted(logs.text));
     else if (logs.note) logger.info(logs.note);
   }
+  if (marked.functionArn) await clearDeploying(session.clients.lambda, marked.functionArn, session.awsDeps);
   report.durationMs = now() - started;
   return { report, secrets };
+}
+
+/** The lambda-deploy:deploying mark of this run: when it started, and the function once marked. */
+interface DeployingMark {
+  since: string;
+  functionArn?: string;
 }
 
 async function deployCode(
@@ -170,9 +189,21 @@ async function deployCode(
   pkg: PackageResult,
   session: AwsSession,
   deps: PipelineDeps,
+  marked: DeployingMark,
 ): Promise<FunctionResult> {
   const { clients, accountId, awsDeps } = session;
   const tags = functionTags(settings, context.tags);
+  // Before anything is uploaded or changed: a function that is not this stage's is refused.
+  const current = await readStageFunction(
+    clients.lambda,
+    { functionName: plan.functionName, tags, adopt: settings.adopt },
+    awsDeps,
+  );
+  const existingArn = current.existing?.config.FunctionArn;
+  if (existingArn) {
+    await markDeploying(clients.lambda, existingArn, marked.since, awsDeps);
+    marked.functionArn = existingArn;
+  }
   await checkLayerSizes(settings, pkg, session);
   const layers = [...(await dependenciesLayer(settings, pkg, session)), ...settings.layers];
   const artifact = await deps.logger.group('Upload', () =>
@@ -191,6 +222,7 @@ async function deployCode(
     ),
   );
   return deps.logger.group('Function', async () => {
+    const production = isProtectedStage(plan.stage, settings.protectedStages);
     const role = await ensureExecutionRole(
       clients.iam,
       {
@@ -199,10 +231,13 @@ async function deployCode(
         accountId,
         tags,
         policyStatements: settings.policyStatements,
+        kind: production ? 'production' : 'preview',
+        partition: partitionOf(clients.region),
+        permissionsBoundary: `arn:${partitionOf(clients.region)}:iam::${accountId}:policy/${boundaryPolicyName(settings.name)}`,
       },
       awsDeps,
     );
-    return deployFunction(
+    const result = await deployFunction(
       clients.lambda,
       {
         functionName: plan.functionName,
@@ -219,9 +254,14 @@ async function deployCode(
         code: { bucket: artifact.bucket, key: artifact.key, codeSha256: pkg.codeSha256 },
         keepVersions: settings.keepVersions,
         roleJustCreated: role.created,
+        adopt: settings.adopt,
+        deployingSince: marked.since,
       },
       awsDeps,
+      current,
     );
+    marked.functionArn ??= result.functionArn || undefined;
+    return result;
   });
 }
 
@@ -247,6 +287,8 @@ async function rollBack(
     if (result.rolledBack) {
       report.rolledBack = true;
       report.version = fn.previousVersion;
+    } else if (result.supersededBy) {
+      report.version = result.supersededBy;
     }
   }
   deps.logger.error(report.rollbackMessage);

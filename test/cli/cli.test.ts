@@ -24,6 +24,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { readFileSync } from 'node:fs';
 import { main } from '../../src/cli/cli.js';
+import { gitHubRepository } from '../../src/cli/local-context.js';
 import { testIo, type TestIo } from './io.js';
 
 // Class-level mocks: the CLI builds its own clients from the normal AWS chain.
@@ -42,6 +43,8 @@ const env = {
   AWS_SECRET_ACCESS_KEY: 'secret',
   GITHUB_WORKSPACE: process.cwd(),
   LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
+  // Whose stages these are: status lists only this repository's.
+  GITHUB_REPOSITORY: 'octo/shop',
 } as NodeJS.ProcessEnv;
 
 let io: TestIo;
@@ -60,6 +63,20 @@ const tags = (stage: string, project = 'shop') => ({
   'lambda-deploy:stage': stage,
   'lambda-deploy:ref': stage === 'main' ? 'main' : 'pull/3',
   'lambda-deploy:repository': 'octo/shop',
+});
+
+describe('gitHubRepository', () => {
+  test.each<[string, string | undefined]>([
+    ['https://github.com/octo/shop.git', 'octo/shop'],
+    ['https://github.com/octo/shop', 'octo/shop'],
+    ['https://token@github.com/octo/my.app.git', 'octo/my.app'],
+    ['git@github.com:octo/shop.git', 'octo/shop'],
+    ['ssh://git@github.com/octo/shop.git', 'octo/shop'],
+    ['https://gitlab.com/octo/shop.git', undefined],
+    ['/srv/git/shop.git', undefined],
+  ])('%s -> %s', (url, expected) => {
+    expect(gitHubRepository(url)).toBe(expected);
+  });
 });
 
 describe('lambda-stage-deploy CLI', () => {
@@ -237,14 +254,46 @@ describe('lambda-stage-deploy CLI', () => {
     expect(await run(...argv, '--repository', 'octo/shop')).toBe(0);
     expect(io.stdout()).toMatch(/arn:aws:lambda:eu-west-1:123456789012:function:shop-\*/);
     expect(io.stdout()).toMatch(/repo:octo\/shop:pull_request/);
+    expect(io.stdout()).toMatch(/# Production deploy role: permissions policy/);
+    expect(io.stdout()).toMatch(/# Preview deploy role: trust policy/);
+    expect(io.stdout()).toMatch(/"Sid": "NoIamWrites"/);
     io = testIo(env);
     expect(await run(...argv, '--repository', 'octo/shop', '--gateway', 'all', '--json')).toBe(0);
-    const json = JSON.parse(io.stdout()) as Record<string, { Statement: unknown[] }>;
-    expect(Object.keys(json).sort()).toEqual(['notes', 'permissions-policy', 'trust-policy']);
-    expect(json['permissions-policy']?.Statement.length).toBeGreaterThan(3);
+    const json = JSON.parse(io.stdout()) as {
+      roles: { role: string; 'permissions-policy': { Statement: unknown[] }; 'trust-policy': object }[];
+      notes: string[];
+    };
+    expect(json.roles.map((r) => r.role)).toEqual(['production', 'preview']);
+    expect(json.roles[0]?.['permissions-policy'].Statement.length).toBeGreaterThan(3);
+    expect(json.roles[1]?.['trust-policy']).toBeDefined();
     io = testIo(env);
     expect(await run('policy', '--name', 'shop')).toBe(2);
     expect(io.stderr()).toMatch(/--account: missing; expected the 12-digit AWS account id/);
+  });
+
+  test('policy takes --owner-id/--repo-id, --role, --protected-branches and --github-environment', async () => {
+    const code = await run(
+      'policy',
+      '--name=shop',
+      '--account=123456789012',
+      '--repository=octo/shop',
+      '--owner-id=1234567',
+      '--repo-id',
+      '89012345',
+      '--role',
+      'production',
+      '--protected-branches',
+      'main,release',
+      '--github-environment',
+      'prod',
+    );
+    expect(code).toBe(0);
+    expect(io.stdout()).toContain('"repo:octo@1234567/shop@89012345:ref:refs/heads/release"');
+    expect(io.stdout()).toContain('"repo:octo/shop:environment:prod"');
+    expect(io.stdout()).not.toContain('pull_request');
+    io = testIo(env);
+    expect(await run('policy', '--name=shop', '--account=123456789012', '--role=admin')).toBe(2);
+    expect(io.stderr()).toMatch(/--role: "admin" is not valid; expected one of production, preview, single/);
   });
 
   test('bad flag values are reported like the action reports bad inputs: exit 2, before anything runs', async () => {

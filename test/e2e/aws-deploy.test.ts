@@ -77,6 +77,7 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
       startGitHubRecorder(),
     ]);
     aws.setStageUrl(smoke.stageUrlFor);
+    aws.seedSetup('svc'); // lambda-deploy setup ran: previews need the preview execution role
     ws = workspace();
   });
   afterAll(async () => {
@@ -211,8 +212,15 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
         'code-sha256': first.outputs['code-sha256'],
         'api-id': first.outputs['api-id'],
       });
+      // The only writes: the run's lambda-deploy:deploying mark, set at the start and removed at the end.
       const writes = aws.operations().filter((o) => WRITES.test(o.split(':')[1]!));
-      expect(writes).toEqual([]);
+      expect(writes).toEqual(['lambda:TagResource']);
+      const marks = aws.requests.filter((r) => /^(Tag|Untag)Resource$/.test(r.operation));
+      expect(marks.map((r) => [r.operation, JSON.stringify(r.input)])).toEqual([
+        ['TagResource', expect.stringContaining('"lambda-deploy:deploying"')],
+        ['UntagResource', expect.stringContaining('lambda-deploy:deploying')],
+      ]);
+      expect(aws.state.functions.get('svc-main')?.tags['lambda-deploy:deploying']).toBeUndefined();
       expect(aws.operations('s3')).not.toContain('PutObject');
       expect(aws.operations('lambda')).not.toContain('PublishVersion');
       const counts = aws.counts();
@@ -299,6 +307,7 @@ describe('push with the ambient credentials (no role-to-assume)', () => {
   beforeAll(async () => {
     [aws, smoke] = await Promise.all([startFakeAws(), startSmokeTarget()]);
     aws.setStageUrl(smoke.stageUrlFor);
+    aws.seedSetup('svc'); // lambda-deploy setup ran: previews need the preview execution role
   });
   afterAll(async () => {
     await Promise.all([aws?.close(), smoke?.close()]);
@@ -351,6 +360,7 @@ describe('pull request previews', () => {
   beforeAll(async () => {
     [aws, smoke, github] = await Promise.all([startFakeAws(), startSmokeTarget(), startGitHubRecorder()]);
     aws.setStageUrl(smoke.stageUrlFor);
+    aws.seedSetup('svc'); // lambda-deploy setup ran: previews need the preview execution role
   });
   afterAll(async () => {
     await Promise.all([aws?.close(), smoke?.close(), github?.close()]);
@@ -430,6 +440,7 @@ describe('refusals before any AWS call', () => {
 
   beforeAll(async () => {
     aws = await startFakeAws();
+    aws.seedSetup('svc'); // lambda-deploy setup ran: previews need the preview execution role
   });
   afterAll(async () => {
     await aws?.close();

@@ -50,6 +50,7 @@ export const deployCommand: CliCommand = {
     F.keepWarm,
     F.provisionedConcurrency,
     F.dependenciesLayer,
+    F.adopt,
     F.target,
   ],
   usesAws: true,

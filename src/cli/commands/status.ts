@@ -46,7 +46,7 @@ export const statusCommand: CliCommand = {
     const session = await openAwsSession(settings, plan, ctx.github, { logger: ctx.logger, env: ctx.io.env });
     const { clients } = session;
     const deps = session.awsDeps;
-    const stages = await listProjectStages(clients, settings.name, deps);
+    const stages = await listProjectStages(clients, settings.name, ctx.github.repository, deps);
     if (!stages.length) ctx.logger.info(`No stages of ${settings.name} in ${clients.region}.`);
     const rows: StageRow[] = [];
     for (const s of stages) {
@@ -60,7 +60,13 @@ export const statusCommand: CliCommand = {
       if (!url) {
         const found = await findStageResources(
           clients,
-          { project: settings.name, stage: s.stage, functionName: s.functionName, includeLogs: false },
+          {
+            project: settings.name,
+            repository: ctx.github.repository,
+            stage: s.stage,
+            functionName: s.functionName,
+            includeLogs: false,
+          },
           deps,
         );
         const host = (id: string) =>
