@@ -20,9 +20,10 @@ export const serveCommand: CliCommand = {
   usage: '--name NAME [--path DIR] [--app MODULE:ATTR | --handler MODULE.FUNCTION] [--port 3000]',
   description: [
     'Builds the same package a deploy would, runs it under a Lambda-compatible runtime',
-    'on this machine (the Lambda Runtime API, API Gateway payload 2.0 events) and serves',
-    'it over HTTP on 127.0.0.1, one log line per request. A function that cannot start',
-    'fails at once with its traceback. Stops on Ctrl-C.',
+    'on this machine and serves it over HTTP on 127.0.0.1, one log line per request,',
+    'sending the events of --gateway: API Gateway payload 2.0 at the root (http-api, the',
+    'default, and function-url), or 1.0 under /{stage} (rest-api). A function that cannot',
+    'start fails at once with its traceback. Stops on Ctrl-C.',
   ].join('\n'),
   flags: [
     F.name,
@@ -39,6 +40,7 @@ export const serveCommand: CliCommand = {
     F.include,
     F.exclude,
     F.awsRegion,
+    F.gateway,
     F.smokePath,
     { name: 'port', kind: 'value', arg: 'PORT', help: 'local port (default 3000; 0 picks a free one)' },
   ],
