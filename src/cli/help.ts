@@ -31,8 +31,9 @@ Run lambda-deploy <command> --help for a command's flags.`,
   serve: `Usage: lambda-deploy serve --name NAME [--path DIR] [--port 3000] [--app app:app | --handler app.handler]
 
 Builds the same package a deploy would, runs it under a Lambda-compatible
-runtime on this machine and serves it over HTTP (API Gateway payload 2.0
-events). Stops on Ctrl-C.
+runtime on this machine and serves it over HTTP, sending the events of
+--gateway: API Gateway payload 2.0 at the root (http-api, the default, and
+function-url), or 1.0 under /{stage} (rest-api). Stops on Ctrl-C.
 
 ${COMMON}
   --port PORT          local port (default 3000; 0 picks a free one)`,
