@@ -1,9 +1,11 @@
 import type { CliCommand } from '../command.js';
 import { deployCommand } from './deploy.js';
+import { initCommand } from './init.js';
 import { logsCommand } from './logs.js';
 import { packageCommand } from './package.js';
 import { policyCommand } from './policy.js';
 import { serveCommand } from './serve.js';
+import { setupCommand } from './setup.js';
 import { statusCommand } from './status.js';
 import { undeployCommand } from './undeploy.js';
 
@@ -16,4 +18,6 @@ export const COMMANDS: readonly CliCommand[] = [
   logsCommand,
   statusCommand,
   policyCommand,
+  setupCommand,
+  initCommand,
 ];
