@@ -19,9 +19,11 @@ export const arn = {
   oidcProvider: (hostPath: string) => `arn:${PARTITION}:iam::${ACCOUNT_ID}:oidc-provider/${hostPath}`,
   policy: (name: string) => `arn:${PARTITION}:iam::${ACCOUNT_ID}:policy/${name}`,
   restApi: (id: string) => `arn:${PARTITION}:apigateway:${REGION}::/restapis/${id}`,
-  restStage: (id: string, stage: string) => `arn:${PARTITION}:apigateway:${REGION}::/restapis/${id}/stages/${stage}`,
+  restStage: (id: string, stage: string) =>
+    `arn:${PARTITION}:apigateway:${REGION}::/restapis/${id}/stages/${stage}`,
   httpApi: (id: string) => `arn:${PARTITION}:apigateway:${REGION}::/apis/${id}`,
-  httpStage: (id: string, stage: string) => `arn:${PARTITION}:apigateway:${REGION}::/apis/${id}/stages/${stage}`,
+  httpStage: (id: string, stage: string) =>
+    `arn:${PARTITION}:apigateway:${REGION}::/apis/${id}/stages/${stage}`,
   usagePlan: (id: string) => `arn:${PARTITION}:apigateway:${REGION}::/usageplans/${id}`,
   apiKey: (id: string) => `arn:${PARTITION}:apigateway:${REGION}::/apikeys/${id}`,
   rule: (name: string) => `arn:${PARTITION}:events:${REGION}:${ACCOUNT_ID}:rule/${name}`,

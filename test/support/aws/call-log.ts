@@ -60,14 +60,17 @@ export class CallLog {
   /** Counts by `service:Operation`. */
   counts(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const c of this.calls) out[`${c.service}:${c.operation}`] = (out[`${c.service}:${c.operation}`] ?? 0) + 1;
+    for (const c of this.calls)
+      out[`${c.service}:${c.operation}`] = (out[`${c.service}:${c.operation}`] ?? 0) + 1;
     return out;
   }
 
   /** The calls that change something (Create, Put, Update, Delete, Add, Remove, Tag, Publish…), as operation names. */
   writes(service?: ServiceName): string[] {
     return this.operations(service).filter((op) =>
-      /(^|:)(Create|Put|Update|Delete|Add|Remove|Tag|Untag|Publish|Upload|Complete|Abort|Attach|Detach)/.test(op),
+      /(^|:)(Create|Put|Update|Delete|Add|Remove|Tag|Untag|Publish|Upload|Complete|Abort|Attach|Detach)/.test(
+        op,
+      ),
     );
   }
 

@@ -9,15 +9,7 @@
 
 /** The services, named as the AwsClients members that call them. */
 export type ServiceName =
-  | 'lambda'
-  | 'iam'
-  | 'sts'
-  | 's3'
-  | 'apiGateway'
-  | 'apiGatewayV2'
-  | 'logs'
-  | 'events'
-  | 'tagging';
+  'lambda' | 'iam' | 'sts' | 's3' | 'apiGateway' | 'apiGatewayV2' | 'logs' | 'events' | 'tagging';
 
 export const SERVICES: readonly ServiceName[] = [
   'lambda',
@@ -144,7 +136,11 @@ export const ERROR_STATUS: Record<ServiceName, Record<string, number>> = {
 
 /** What each service answers when it throttles, denies, or fails inside. */
 export const COMMON_ERRORS: Record<ServiceName, { throttle: string; deny: string; internal: string }> = {
-  lambda: { throttle: 'TooManyRequestsException', deny: 'AccessDeniedException', internal: 'ServiceException' },
+  lambda: {
+    throttle: 'TooManyRequestsException',
+    deny: 'AccessDeniedException',
+    internal: 'ServiceException',
+  },
   apiGateway: {
     throttle: 'TooManyRequestsException',
     deny: 'AccessDeniedException',
@@ -158,9 +154,17 @@ export const COMMON_ERRORS: Record<ServiceName, { throttle: string; deny: string
   iam: { throttle: 'Throttling', deny: 'AccessDenied', internal: 'ServiceFailure' },
   sts: { throttle: 'Throttling', deny: 'AccessDenied', internal: 'InternalFailure' },
   s3: { throttle: 'SlowDown', deny: 'AccessDenied', internal: 'InternalError' },
-  logs: { throttle: 'ThrottlingException', deny: 'AccessDeniedException', internal: 'ServiceUnavailableException' },
+  logs: {
+    throttle: 'ThrottlingException',
+    deny: 'AccessDeniedException',
+    internal: 'ServiceUnavailableException',
+  },
   events: { throttle: 'ThrottlingException', deny: 'AccessDeniedException', internal: 'InternalException' },
-  tagging: { throttle: 'ThrottledException', deny: 'AccessDeniedException', internal: 'InternalServiceException' },
+  tagging: {
+    throttle: 'ThrottledException',
+    deny: 'AccessDeniedException',
+    internal: 'InternalServiceException',
+  },
 };
 
 /** An AWS error answer. The status comes from the catalog, so it is stated once per error. */

@@ -95,7 +95,12 @@ export interface FakeAws {
   /** AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of the static key (ambient credentials). */
   staticCredentialsEnv(): Record<string, string>;
   /** The next create (State Failed) or update (LastUpdateStatus Failed) of the function (any, when unnamed) fails. */
-  failNextChange(options?: { functionName?: string; kind?: 'create' | 'update'; reason?: string; code?: string }): void;
+  failNextChange(options?: {
+    functionName?: string;
+    kind?: 'create' | 'update';
+    reason?: string;
+    code?: string;
+  }): void;
   /** Log lines of a function's group `/aws/lambda/{name}` (created when missing). */
   setFunctionLogs(functionName: string, lines: (string | LogEvent)[]): void;
   /** The bytes of an S3 object. */
@@ -103,7 +108,17 @@ export interface FakeAws {
   close(): Promise<void>;
 }
 
-const SDK_SERVICE_IDS = ['STS', 'IAM', 'LAMBDA', 'S3', 'API_GATEWAY', 'APIGATEWAYV2', 'CLOUDWATCH_LOGS', 'EVENTBRIDGE', 'RESOURCE_GROUPS_TAGGING_API'];
+const SDK_SERVICE_IDS = [
+  'STS',
+  'IAM',
+  'LAMBDA',
+  'S3',
+  'API_GATEWAY',
+  'APIGATEWAYV2',
+  'CLOUDWATCH_LOGS',
+  'EVENTBRIDGE',
+  'RESOURCE_GROUPS_TAGGING_API',
+];
 
 export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAws> {
   const account = newAccountState();
@@ -120,7 +135,12 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     accessKeyId: `AKIAFAKE${randomBytes(6).toString('hex').toUpperCase()}`,
     secretAccessKey: `fakeStaticSecret${randomBytes(12).toString('base64url')}`,
   };
-  const changeFailures: { functionName?: string; kind?: 'create' | 'update'; reason: string; code: string }[] = [];
+  const changeFailures: {
+    functionName?: string;
+    kind?: 'create' | 'update';
+    reason: string;
+    code: string;
+  }[] = [];
   const timings: Timings = { ...DEFAULT_TIMINGS, ...options.timings };
   const context: Omit<ServiceContext, 'caller' | 'requestId' | 'url'> = {
     account,
@@ -131,7 +151,9 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     newApiKeyValue: () => `fakeApiKeyValue${randomBytes(12).toString('hex')}`,
     invoke: options.invoke ?? defaultInvoke,
     takeChangeFailure: (functionName, kind) => {
-      const i = changeFailures.findIndex((f) => (!f.functionName || f.functionName === functionName) && (!f.kind || f.kind === kind));
+      const i = changeFailures.findIndex(
+        (f) => (!f.functionName || f.functionName === functionName) && (!f.kind || f.kind === kind),
+      );
       if (i < 0) return undefined;
       const [taken] = changeFailures.splice(i, 1);
       return { reason: taken!.reason, code: taken!.code };

@@ -44,7 +44,10 @@ export function paginate<T>(
     start = decoded.offset;
   }
   const asked = Number(options.requested);
-  let size = Number.isFinite(asked) && asked > 0 ? Math.min(asked, options.limits.maxSize) : options.limits.defaultSize;
+  let size =
+    Number.isFinite(asked) && asked > 0
+      ? Math.min(asked, options.limits.maxSize)
+      : options.limits.defaultSize;
   if (options.cap) size = Math.min(size, options.cap);
   const end = start + size;
   return {
@@ -59,7 +62,10 @@ function encodeToken(listing: string, offset: number): string {
 
 function decodeToken(token: string): { listing: string; offset: number } | undefined {
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { l?: unknown; o?: unknown };
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      l?: unknown;
+      o?: unknown;
+    };
     if (typeof parsed.l !== 'string' || typeof parsed.o !== 'number') return undefined;
     return { listing: parsed.l, offset: parsed.o };
   } catch {

@@ -52,11 +52,19 @@ export function githubTrust(subPatterns: string[]): string {
   });
 }
 
-export function seeds(account: AccountState, clock: Clock, context: Pick<ServiceContext, 'endpointFor' | 'timings'>, staleIndex: IndexEntry[]) {
+export function seeds(
+  account: AccountState,
+  clock: Clock,
+  context: Pick<ServiceContext, 'endpointFor' | 'timings'>,
+  staleIndex: IndexEntry[],
+) {
   const settledRoleTime = () => clock.now() - context.timings.rolePropagationMs - 1;
   const seed = {
     /** A role made long enough ago for Lambda to accept it (trusting Lambda unless `trust` says otherwise). */
-    role(name: string, options: { trust?: string; tags?: Tags; path?: string; justCreated?: boolean } = {}): Role {
+    role(
+      name: string,
+      options: { trust?: string; tags?: Tags; path?: string; justCreated?: boolean } = {},
+    ): Role {
       const path = options.path ?? '/';
       const role: Role = {
         RoleName: name,
@@ -108,7 +116,12 @@ export function seeds(account: AccountState, clock: Clock, context: Pick<Service
       return bucket;
     },
 
-    object(bucket: string, key: string, bytes: Buffer, options: { metadata?: Record<string, string>; lastModified?: number } = {}) {
+    object(
+      bucket: string,
+      key: string,
+      bytes: Buffer,
+      options: { metadata?: Record<string, string>; lastModified?: number } = {},
+    ) {
       const b = account.buckets.get(bucket) ?? seed.bucket(bucket);
       b.objects.set(key, {
         bytes,
@@ -122,7 +135,15 @@ export function seeds(account: AccountState, clock: Clock, context: Pick<Service
     /** A settled function, optionally with published versions and an alias pointing at the newest. */
     function(
       name: string,
-      options: { tags?: Tags; role?: string; zip?: Buffer; versions?: number; alias?: string; runtime?: string; handler?: string } = {},
+      options: {
+        tags?: Tags;
+        role?: string;
+        zip?: Buffer;
+        versions?: number;
+        alias?: string;
+        runtime?: string;
+        handler?: string;
+      } = {},
     ): LambdaFunction {
       const zip = options.zip ?? EMPTY_ZIP;
       const fnArn = arn.function(name);
@@ -156,10 +177,23 @@ export function seeds(account: AccountState, clock: Clock, context: Pick<Service
       };
       for (let i = 0; i < (options.versions ?? (options.alias ? 1 : 0)); i++) {
         const v = String(fn.nextVersion++);
-        fn.versions.set(v, { config: { ...structuredClone(fn.latest), Version: v, FunctionArn: `${fnArn}:${v}`, RevisionId: newUuid() }, readyAt: 0 });
+        fn.versions.set(v, {
+          config: {
+            ...structuredClone(fn.latest),
+            Version: v,
+            FunctionArn: `${fnArn}:${v}`,
+            RevisionId: newUuid(),
+          },
+          readyAt: 0,
+        });
       }
       if (options.alias)
-        fn.aliases.set(options.alias, { Name: options.alias, FunctionVersion: String(fn.nextVersion - 1), Description: '', RevisionId: newUuid() });
+        fn.aliases.set(options.alias, {
+          Name: options.alias,
+          FunctionVersion: String(fn.nextVersion - 1),
+          Description: '',
+          RevisionId: newUuid(),
+        });
       account.functions.set(name, fn);
       return fn;
     },
@@ -169,7 +203,16 @@ export function seeds(account: AccountState, clock: Clock, context: Pick<Service
       account.layers.set(name, layer);
       const version = layer.nextVersion++;
       const layerArn = arn.layer(name, version);
-      layer.versions.set(version, { arn: layerArn, version, description, createdDate: lambdaTime(clock.now()), bytes: zip, sha256: sha256(zip), compatibleRuntimes: [], compatibleArchitectures: [] });
+      layer.versions.set(version, {
+        arn: layerArn,
+        version,
+        description,
+        createdDate: lambdaTime(clock.now()),
+        bytes: zip,
+        sha256: sha256(zip),
+        compatibleRuntimes: [],
+        compatibleArchitectures: [],
+      });
       return layerArn;
     },
 
@@ -209,20 +252,43 @@ export function seeds(account: AccountState, clock: Clock, context: Pick<Service
       if (options.stage) {
         const deployment = { id: newId(6), createdAt: clock.now() };
         api.deployments.set(deployment.id, deployment);
-        api.stages.set(options.stage, { stageName: options.stage, deploymentId: deployment.id, methodSettings: {}, tags: { ...tags } });
+        api.stages.set(options.stage, {
+          stageName: options.stage,
+          deploymentId: deployment.id,
+          methodSettings: {},
+          tags: { ...tags },
+        });
       }
       account.restApis.set(api.id, api);
       return api;
     },
 
     apiKey(name: string, tags: Tags = {}): ApiKey {
-      const key: ApiKey = { id: newId(10), value: `fakeApiKeyValue${newId(24)}`, name, enabled: true, createdAt: clock.now(), tags: { ...tags } };
+      const key: ApiKey = {
+        id: newId(10),
+        value: `fakeApiKeyValue${newId(24)}`,
+        name,
+        enabled: true,
+        createdAt: clock.now(),
+        tags: { ...tags },
+      };
       account.apiKeys.set(key.id, key);
       return key;
     },
 
-    usagePlan(name: string, tags: Tags = {}, apiStages: { apiId: string; stage: string }[] = [], keyIds: string[] = []): UsagePlan {
-      const plan: UsagePlan = { id: newId(6), name, apiStages: [...apiStages], tags: { ...tags }, keyIds: [...keyIds] };
+    usagePlan(
+      name: string,
+      tags: Tags = {},
+      apiStages: { apiId: string; stage: string }[] = [],
+      keyIds: string[] = [],
+    ): UsagePlan {
+      const plan: UsagePlan = {
+        id: newId(6),
+        name,
+        apiStages: [...apiStages],
+        tags: { ...tags },
+        keyIds: [...keyIds],
+      };
       account.usagePlans.set(plan.id, plan);
       return plan;
     },
@@ -238,7 +304,14 @@ export function seeds(account: AccountState, clock: Clock, context: Pick<Service
       return group;
     },
 
-    rule(name: string, options: { tags?: Tags; schedule?: string; targets?: { Id: string; Arn: string; Input?: string }[] } = {}): EventRule {
+    rule(
+      name: string,
+      options: {
+        tags?: Tags;
+        schedule?: string;
+        targets?: { Id: string; Arn: string; Input?: string }[];
+      } = {},
+    ): EventRule {
       const rule: EventRule = {
         Name: name,
         Arn: arn.rule(name),

@@ -47,10 +47,25 @@ function iamAction(service: ServiceName, operation: string): string {
     events: 'events',
     tagging: 'tag',
   };
-  const s3: Record<string, string> = { HeadBucket: 'ListBucket', HeadObject: 'GetObject', ListObjectsV2: 'ListBucket', UploadPart: 'PutObject', CreateMultipartUpload: 'PutObject', CompleteMultipartUpload: 'PutObject' };
+  const s3: Record<string, string> = {
+    HeadBucket: 'ListBucket',
+    HeadObject: 'GetObject',
+    ListObjectsV2: 'ListBucket',
+    UploadPart: 'PutObject',
+    CreateMultipartUpload: 'PutObject',
+    CompleteMultipartUpload: 'PutObject',
+  };
   if (service === 's3') return `s3:${s3[operation] ?? operation}`;
   if (service === 'apiGateway' || service === 'apiGatewayV2') {
-    const verb = /^(Get)/.test(operation) ? 'GET' : /^Delete/.test(operation) ? 'DELETE' : /^(Update)/.test(operation) ? 'PATCH' : /^Put/.test(operation) ? 'PUT' : 'POST';
+    const verb = /^(Get)/.test(operation)
+      ? 'GET'
+      : /^Delete/.test(operation)
+        ? 'DELETE'
+        : /^(Update)/.test(operation)
+          ? 'PATCH'
+          : /^Put/.test(operation)
+            ? 'PUT'
+            : 'POST';
     return `apigateway:${verb}`;
   }
   if (service === 'lambda' && operation === 'Invoke') return 'lambda:InvokeFunction';
@@ -60,16 +75,32 @@ function iamAction(service: ServiceName, operation: string): string {
 function resourceOf(service: ServiceName, input: Record<string, unknown>): string {
   if (service === 'lambda' && typeof input.FunctionName === 'string') return arn.function(input.FunctionName);
   if (service === 'iam' && typeof input.RoleName === 'string') return arn.role(input.RoleName);
-  if (service === 's3' && typeof input.Bucket === 'string') return `arn:aws:s3:::${input.Bucket}${input.Key ? `/${String(input.Key)}` : ''}`;
+  if (service === 's3' && typeof input.Bucket === 'string')
+    return `arn:aws:s3:::${input.Bucket}${input.Key ? `/${String(input.Key)}` : ''}`;
   return '*';
 }
 
-function ruleFault(rule: FaultRule, service: ServiceName, operation: string, caller: Caller, input: Record<string, unknown>): AwsFault {
+function ruleFault(
+  rule: FaultRule,
+  service: ServiceName,
+  operation: string,
+  caller: Caller,
+  input: Record<string, unknown>,
+): AwsFault {
   const common = COMMON_ERRORS[service];
   if (rule.kind === 'throttle') {
     const retry = { headers: { 'retry-after': '1' } };
-    if (service === 'lambda') return fault(service, common.throttle, 'Rate exceeded', { ...retry, fields: { Reason: 'CallerRateLimitExceeded' } });
-    return fault(service, common.throttle, service === 's3' ? 'Please reduce your request rate.' : 'Rate exceeded', retry);
+    if (service === 'lambda')
+      return fault(service, common.throttle, 'Rate exceeded', {
+        ...retry,
+        fields: { Reason: 'CallerRateLimitExceeded' },
+      });
+    return fault(
+      service,
+      common.throttle,
+      service === 's3' ? 'Please reduce your request rate.' : 'Rate exceeded',
+      retry,
+    );
   }
   if (rule.kind === 'deny') {
     const action = iamAction(service, operation);
@@ -80,7 +111,14 @@ function ruleFault(rule: FaultRule, service: ServiceName, operation: string, cal
     );
   }
   const code = rule.code ?? common.internal;
-  return fault(service, code, rule.message ?? (rule.kind === 'failAfter' ? 'We encountered an internal error. Please try again.' : `Injected ${code}`));
+  return fault(
+    service,
+    code,
+    rule.message ??
+      (rule.kind === 'failAfter'
+        ? 'We encountered an internal error. Please try again.'
+        : `Injected ${code}`),
+  );
 }
 
 /** Which handler a request is for, by its signature (or, unsigned, its STS Action). */
@@ -94,18 +132,32 @@ function handlerFor(parts: ServerParts, req: WireRequest): ServiceHandler | unde
 /** The caller a signed request's key stands for; throws the protocol's auth error for an unknown or expired key. */
 function callerOf(parts: ServerParts, req: WireRequest, protocol: Protocol): Caller {
   if (!req.headers.authorization) return { accessKeyId: '', arn: 'anonymous', userId: 'anonymous' };
-  if (req.accessKeyId === parts.staticCredentials.accessKeyId) return { accessKeyId: req.accessKeyId, ...STATIC_USER };
+  if (req.accessKeyId === parts.staticCredentials.accessKeyId)
+    return { accessKeyId: req.accessKeyId, ...STATIC_USER };
   const session = parts.account.issued.find((c) => c.accessKeyId === req.accessKeyId);
-  const codes = { 'rest-json': ['UnrecognizedClientException', 403, 'ExpiredTokenException', 403], 'json-1.1': ['UnrecognizedClientException', 400, 'ExpiredTokenException', 400], query: ['InvalidClientTokenId', 403, 'ExpiredToken', 403], 'rest-xml': ['InvalidAccessKeyId', 403, 'ExpiredToken', 400] } as const;
+  const codes = {
+    'rest-json': ['UnrecognizedClientException', 403, 'ExpiredTokenException', 403],
+    'json-1.1': ['UnrecognizedClientException', 400, 'ExpiredTokenException', 400],
+    query: ['InvalidClientTokenId', 403, 'ExpiredToken', 403],
+    'rest-xml': ['InvalidAccessKeyId', 403, 'ExpiredToken', 400],
+  } as const;
   const [invalidCode, invalidStatus, expiredCode, expiredStatus] = codes[protocol];
   if (session && req.headers['x-amz-security-token'] === session.sessionToken) {
     if (parts.clock.now() >= session.expiresAt)
       throw new AwsFault(expiredStatus, expiredCode, 'The security token included in the request is expired');
     const role = session.roleArn.split('/').at(-1);
-    return { accessKeyId: req.accessKeyId, arn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/${role}/${session.sessionName}`, userId: `AROAFAKE:${session.sessionName}` };
+    return {
+      accessKeyId: req.accessKeyId,
+      arn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/${role}/${session.sessionName}`,
+      userId: `AROAFAKE:${session.sessionName}`,
+    };
   }
   if (parts.credentials === 'any') return { accessKeyId: req.accessKeyId, ...STATIC_USER };
-  throw new AwsFault(invalidStatus, invalidCode, `The security token included in the request is invalid (key ${req.accessKeyId}).`);
+  throw new AwsFault(
+    invalidStatus,
+    invalidCode,
+    `The security token included in the request is invalid (key ${req.accessKeyId}).`,
+  );
 }
 
 async function parse(incoming: IncomingMessage): Promise<WireRequest> {
@@ -115,7 +167,10 @@ async function parse(incoming: IncomingMessage): Promise<WireRequest> {
   return {
     method: incoming.method ?? 'GET',
     path: parsed.pathname,
-    segments: parsed.pathname.split('/').filter(Boolean).map((s) => decodeURIComponent(s)),
+    segments: parsed.pathname
+      .split('/')
+      .filter(Boolean)
+      .map((s) => decodeURIComponent(s)),
     query: parsed.searchParams,
     headers: incoming.headers,
     body: Buffer.concat(chunks),
@@ -126,16 +181,28 @@ async function parse(incoming: IncomingMessage): Promise<WireRequest> {
 /** The fake's own URLs (what AWS would hand out as presigned S3 URLs): layer zips, with Range support. */
 function ownUrl(parts: ServerParts, req: WireRequest): Reply | undefined {
   if (req.segments[0] !== '__fake') return undefined;
-  const bytes = req.segments[1] === 'layers' ? layerBytes(parts, req.segments[2] ?? '', Number(req.segments[3])) : undefined;
+  const bytes =
+    req.segments[1] === 'layers'
+      ? layerBytes(parts, req.segments[2] ?? '', Number(req.segments[3]))
+      : undefined;
   if (!bytes) return { status: 404, body: 'not found' };
   const range = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ''));
   if (!range) return { status: 200, headers: { 'content-length': String(bytes.length) }, body: bytes };
   const start = Number(range[1]);
   const end = range[2] ? Math.min(Number(range[2]), bytes.length - 1) : bytes.length - 1;
-  return { status: 206, headers: { 'content-range': `bytes ${start}-${end}/${bytes.length}` }, body: bytes.subarray(start, end + 1) };
+  return {
+    status: 206,
+    headers: { 'content-range': `bytes ${start}-${end}/${bytes.length}` },
+    body: bytes.subarray(start, end + 1),
+  };
 }
 
-async function handle(parts: ServerParts, url: string, incoming: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  parts: ServerParts,
+  url: string,
+  incoming: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const req = await parse(incoming);
   const own = ownUrl(parts, req);
   if (own) {
@@ -148,7 +215,15 @@ async function handle(parts: ServerParts, url: string, incoming: IncomingMessage
   const requestId = newUuid();
   const handler = handlerFor(parts, req);
   if (!handler) {
-    parts.calls.add({ service: 'unknown', operation: 'Unknown', input: {}, at, status: 400, error: 'UnknownService', accessKeyId: req.accessKeyId });
+    parts.calls.add({
+      service: 'unknown',
+      operation: 'Unknown',
+      input: {},
+      at,
+      status: 400,
+      error: 'UnknownService',
+      accessKeyId: req.accessKeyId,
+    });
     res.writeHead(400, { 'content-type': 'text/plain' });
     res.end(`The fake AWS does not know this request: ${req.method} ${req.path}`);
     return;
@@ -159,7 +234,11 @@ async function handle(parts: ServerParts, url: string, incoming: IncomingMessage
   let ruleKind: FaultRule['kind'] | undefined;
   let reset = false;
   // Routing needs the caller only for GetCallerIdentity; resolve it first so auth errors win.
-  let operation = { name: 'Unknown', input: {} as Record<string, unknown>, run: (): Reply => ({ status: 500 }) } as ReturnType<ServiceHandler['route']>;
+  let operation = {
+    name: 'Unknown',
+    input: {} as Record<string, unknown>,
+    run: (): Reply => ({ status: 500 }),
+  } as ReturnType<ServiceHandler['route']>;
   try {
     caller = callerOf(parts, req, handler.protocol);
     const ctx: ServiceContext = { ...parts.context, caller, requestId, url };
@@ -185,7 +264,11 @@ async function handle(parts: ServerParts, url: string, incoming: IncomingMessage
     const f =
       e instanceof AwsFault
         ? e
-        : new AwsFault(500, COMMON_ERRORS[handler.name].internal, `The fake AWS failed: ${(e as Error).stack ?? String(e)}`);
+        : new AwsFault(
+            500,
+            COMMON_ERRORS[handler.name].internal,
+            `The fake AWS failed: ${(e as Error).stack ?? String(e)}`,
+          );
     error = f.code;
     reply = renderFault(handler.protocol, f, req.method, requestId);
   }

@@ -46,7 +46,9 @@ export type InvokeHandler = (invocation: {
   version: string;
   config: Readonly<FunctionConfig>;
   payload: string;
-}) => { payload: string; functionError?: string; logTail?: string } | Promise<{ payload: string; functionError?: string; logTail?: string }>;
+}) =>
+  | { payload: string; functionError?: string; logTail?: string }
+  | Promise<{ payload: string; functionError?: string; logTail?: string }>;
 
 export interface ServiceContext {
   account: AccountState;
@@ -59,11 +61,19 @@ export interface ServiceContext {
   caller: Caller;
   requestId: string;
   /** The ApiEndpoint of a new HTTP API or the invoke URL of a REST API. */
-  endpointFor(api: { kind: 'http-api' | 'rest-api'; id: string; name: string; tags: Record<string, string> }): string;
+  endpointFor(api: {
+    kind: 'http-api' | 'rest-api';
+    id: string;
+    name: string;
+    tags: Record<string, string>;
+  }): string;
   newApiKeyValue(): string;
   invoke: InvokeHandler;
   /** Function-level faults: the next create or update of a function ends Failed. */
-  takeChangeFailure(functionName: string, kind: 'create' | 'update'): { reason: string; code: string } | undefined;
+  takeChangeFailure(
+    functionName: string,
+    kind: 'create' | 'update',
+  ): { reason: string; code: string } | undefined;
 }
 
 export interface Operation {
@@ -148,7 +158,8 @@ function summarise(value: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     if (k === 'ZipFile' && typeof v === 'string') out[k] = `<${v.length} base64 characters>`;
-    else if (v && typeof v === 'object' && !Array.isArray(v)) out[k] = summarise(v as Record<string, unknown>);
+    else if (v && typeof v === 'object' && !Array.isArray(v))
+      out[k] = summarise(v as Record<string, unknown>);
     else out[k] = v;
   }
   return out;

@@ -134,7 +134,10 @@ export function decodeAwsChunked(body: Buffer): { bytes: Buffer; trailers: Recor
     const size = parseInt(body.subarray(at, eol).toString('latin1').split(';')[0] ?? '', 16);
     if (!Number.isFinite(size)) break;
     if (size === 0) {
-      for (const line of body.subarray(eol + 2).toString('latin1').split('\r\n')) {
+      for (const line of body
+        .subarray(eol + 2)
+        .toString('latin1')
+        .split('\r\n')) {
         const colon = line.indexOf(':');
         if (colon > 0) trailers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
       }
@@ -172,7 +175,11 @@ export function renderFault(protocol: Protocol, fault: AwsFault, method: string,
     case 'rest-json':
       return json(
         fault.status,
-        { Type: fault.status < 500 ? 'User' : 'Service', message: fault.message, ...(fault.extra.fields ?? {}) },
+        {
+          Type: fault.status < 500 ? 'User' : 'Service',
+          message: fault.message,
+          ...(fault.extra.fields ?? {}),
+        },
         { ...headers, 'x-amzn-errortype': fault.code, 'x-amzn-requestid': requestId },
       );
     case 'json-1.1':

@@ -11,9 +11,14 @@ import type { HttpApi } from '../state.js';
 import { empty, json } from '../wire.js';
 
 const notFound = (what: string, id: string) =>
-  fault('apiGatewayV2', 'NotFoundException', `Invalid ${what} identifier specified ${what === 'API' ? `${ACCOUNT_ID}:` : ''}${id}`, {
-    fields: { resourceType: what },
-  });
+  fault(
+    'apiGatewayV2',
+    'NotFoundException',
+    `Invalid ${what} identifier specified ${what === 'API' ? `${ACCOUNT_ID}:` : ''}${id}`,
+    {
+      fields: { resourceType: what },
+    },
+  );
 const bad = (message: string) => fault('apiGatewayV2', 'BadRequestException', message);
 
 function apiJson(api: HttpApi) {
@@ -64,9 +69,18 @@ function createRoute(api: HttpApi, body: Record<string, unknown>) {
   const routeKey = String(body.routeKey ?? '');
   if (!routeKey) throw bad('Route key must be specified');
   if ([...api.routes.values()].some((r) => r.routeKey === routeKey))
-    throw fault('apiGatewayV2', 'ConflictException', `Unable to create Route, a Route with key ${routeKey} already exists`);
+    throw fault(
+      'apiGatewayV2',
+      'ConflictException',
+      `Unable to create Route, a Route with key ${routeKey} already exists`,
+    );
   checkTarget(api, body.target);
-  const route = { ...body, routeId: newId(7), apiKeyRequired: body.apiKeyRequired ?? false, authorizationType: body.authorizationType ?? 'NONE' };
+  const route = {
+    ...body,
+    routeId: newId(7),
+    apiKeyRequired: body.apiKeyRequired ?? false,
+    authorizationType: body.authorizationType ?? 'NONE',
+  };
   api.routes.set(route.routeId, route);
   return json(201, route);
 }
@@ -74,7 +88,8 @@ function createRoute(api: HttpApi, body: Record<string, unknown>) {
 function checkTarget(api: HttpApi, target: unknown): void {
   if (target === undefined) return;
   const m = /^integrations\/(\w+)$/.exec(String(target));
-  if (!m || !api.integrations.has(m[1] as string)) throw bad(`Invalid integration identifier specified: ${String(target)}`);
+  if (!m || !api.integrations.has(m[1] as string))
+    throw bad(`Invalid integration identifier specified: ${String(target)}`);
 }
 
 function createStage(ctx: ServiceContext, api: HttpApi, body: Record<string, unknown>) {
@@ -97,13 +112,15 @@ function createStage(ctx: ServiceContext, api: HttpApi, body: Record<string, unk
 
 /** The v2 ARN of a tagged resource: an API or one of its stages. */
 function taggable(ctx: ServiceContext, resourceArn: string): { tags: Tags } {
-  const m = /^arn:aws[a-zA-Z-]*:apigateway:[a-z0-9-]+::\/apis\/(\w+)(?:\/stages\/([^/]+))?$/.exec(resourceArn);
+  const m = /^arn:aws[a-zA-Z-]*:apigateway:[a-z0-9-]+::\/apis\/(\w+)(?:\/stages\/([^/]+))?$/.exec(
+    resourceArn,
+  );
   if (!m) throw bad(`Invalid resource ARN ${resourceArn}`);
   const api = apiOf(ctx, m[1] as string);
   if (!m[2]) return { tags: api.Tags };
   const stage = api.stages.get(m[2]);
   if (!stage) throw notFound('Stage', m[2]);
-  return { tags: ((stage.tags ??= {}) as Tags) };
+  return { tags: (stage.tags ??= {}) as Tags };
 }
 
 export function httpApiRoutes(ctx: ServiceContext): RestRoute[] {
@@ -133,7 +150,12 @@ export function httpApiRoutes(ctx: ServiceContext): RestRoute[] {
   };
   const A = '/v2/apis';
   return [
-    { method: 'GET', path: A, op: 'GetApis', run: (c) => page([...ctx.account.httpApis.values()].map(apiJson), c, 'GetApis') },
+    {
+      method: 'GET',
+      path: A,
+      op: 'GetApis',
+      run: (c) => page([...ctx.account.httpApis.values()].map(apiJson), c, 'GetApis'),
+    },
     { method: 'POST', path: A, op: 'CreateApi', run: (c) => createApi(ctx, c.body()) },
     { method: 'GET', path: `${A}/{ApiId}`, op: 'GetApi', run: (c) => json(200, apiJson(api(c))) },
     {
@@ -166,15 +188,30 @@ export function httpApiRoutes(ctx: ServiceContext): RestRoute[] {
         return json(201, item);
       },
     },
-    { method: 'GET', path: `${A}/{ApiId}/integrations/{IntegrationId}`, op: 'GetIntegration', run: (c) => json(200, integration(c)) },
+    {
+      method: 'GET',
+      path: `${A}/{ApiId}/integrations/{IntegrationId}`,
+      op: 'GetIntegration',
+      run: (c) => json(200, integration(c)),
+    },
     {
       method: 'PATCH',
       path: `${A}/{ApiId}/integrations/{IntegrationId}`,
       op: 'UpdateIntegration',
       run: (c) => json(200, Object.assign(integration(c), c.body())),
     },
-    { method: 'GET', path: `${A}/{ApiId}/routes`, op: 'GetRoutes', run: (c) => page([...api(c).routes.values()], c, `GetRoutes:${c.params.ApiId}`) },
-    { method: 'POST', path: `${A}/{ApiId}/routes`, op: 'CreateRoute', run: (c) => createRoute(api(c), c.body()) },
+    {
+      method: 'GET',
+      path: `${A}/{ApiId}/routes`,
+      op: 'GetRoutes',
+      run: (c) => page([...api(c).routes.values()], c, `GetRoutes:${c.params.ApiId}`),
+    },
+    {
+      method: 'POST',
+      path: `${A}/{ApiId}/routes`,
+      op: 'CreateRoute',
+      run: (c) => createRoute(api(c), c.body()),
+    },
     { method: 'GET', path: `${A}/{ApiId}/routes/{RouteId}`, op: 'GetRoute', run: (c) => json(200, route(c)) },
     {
       method: 'PATCH',
@@ -185,14 +222,33 @@ export function httpApiRoutes(ctx: ServiceContext): RestRoute[] {
         return json(200, Object.assign(route(c), c.body()));
       },
     },
-    { method: 'GET', path: `${A}/{ApiId}/stages`, op: 'GetStages', run: (c) => page([...api(c).stages.values()], c, `GetStages:${c.params.ApiId}`) },
-    { method: 'POST', path: `${A}/{ApiId}/stages`, op: 'CreateStage', run: (c) => createStage(ctx, api(c), c.body()) },
-    { method: 'GET', path: `${A}/{ApiId}/stages/{StageName}`, op: 'GetStage', run: (c) => json(200, stage(c)) },
+    {
+      method: 'GET',
+      path: `${A}/{ApiId}/stages`,
+      op: 'GetStages',
+      run: (c) => page([...api(c).stages.values()], c, `GetStages:${c.params.ApiId}`),
+    },
+    {
+      method: 'POST',
+      path: `${A}/{ApiId}/stages`,
+      op: 'CreateStage',
+      run: (c) => createStage(ctx, api(c), c.body()),
+    },
+    {
+      method: 'GET',
+      path: `${A}/{ApiId}/stages/{StageName}`,
+      op: 'GetStage',
+      run: (c) => json(200, stage(c)),
+    },
     {
       method: 'PATCH',
       path: `${A}/{ApiId}/stages/{StageName}`,
       op: 'UpdateStage',
-      run: (c) => json(200, Object.assign(stage(c), c.body(), { lastUpdatedDate: new Date(ctx.clock.now()).toISOString() })),
+      run: (c) =>
+        json(
+          200,
+          Object.assign(stage(c), c.body(), { lastUpdatedDate: new Date(ctx.clock.now()).toISOString() }),
+        ),
     },
     {
       method: 'DELETE',
@@ -204,7 +260,12 @@ export function httpApiRoutes(ctx: ServiceContext): RestRoute[] {
         return empty(204);
       },
     },
-    { method: 'GET', path: '/v2/tags/{ResourceArn}', op: 'GetTags', run: (c) => json(200, { tags: taggable(ctx, c.params.ResourceArn as string).tags }) },
+    {
+      method: 'GET',
+      path: '/v2/tags/{ResourceArn}',
+      op: 'GetTags',
+      run: (c) => json(200, { tags: taggable(ctx, c.params.ResourceArn as string).tags }),
+    },
     {
       method: 'POST',
       path: '/v2/tags/{ResourceArn}',
@@ -222,7 +283,8 @@ export function httpApiArns(ctx: Pick<ServiceContext, 'account'>): { arn: string
   const out: { arn: string; tags: Tags }[] = [];
   for (const api of ctx.account.httpApis.values()) {
     out.push({ arn: arn.httpApi(api.ApiId), tags: api.Tags });
-    for (const [name, stage] of api.stages) out.push({ arn: arn.httpStage(api.ApiId, name), tags: (stage.tags ?? {}) as Tags });
+    for (const [name, stage] of api.stages)
+      out.push({ arn: arn.httpStage(api.ApiId, name), tags: (stage.tags ?? {}) as Tags });
   }
   return out;
 }

@@ -99,16 +99,24 @@ function patchStage(stage: Record<string, unknown>, ops: PatchOperation[], now: 
   const settings = (stage.methodSettings ?? {}) as Record<string, Record<string, unknown>>;
   for (const op of ops) {
     const path = op.path ?? '';
-    const t = /^\/([^/]+\/[^/]+)\/(throttling\/rateLimit|throttling\/burstLimit|metrics\/enabled|logging\/loglevel)$/.exec(path);
+    const t =
+      /^\/([^/]+\/[^/]+)\/(throttling\/rateLimit|throttling\/burstLimit|metrics\/enabled|logging\/loglevel)$/.exec(
+        path,
+      );
     if (t && (op.op === 'replace' || op.op === 'add')) {
       const key = unescapePath(t[1] as string);
       // API Gateway fills the other fields of a new method setting with its defaults.
-      const s = (settings[key] ??= { throttlingRateLimit: 10000, throttlingBurstLimit: 5000, metricsEnabled: false });
+      const s = (settings[key] ??= {
+        throttlingRateLimit: 10000,
+        throttlingBurstLimit: 5000,
+        metricsEnabled: false,
+      });
       if (t[2] === 'throttling/rateLimit') s.throttlingRateLimit = Number(op.value);
       else if (t[2] === 'throttling/burstLimit') s.throttlingBurstLimit = Number(op.value);
       else if (t[2] === 'metrics/enabled') s.metricsEnabled = op.value === 'true';
       else s.loggingLevel = op.value;
-    } else if (op.op === 'remove' && /^\/[^/]+\/[^/]+$/.test(path)) delete settings[unescapePath(path.slice(1))];
+    } else if (op.op === 'remove' && /^\/[^/]+\/[^/]+$/.test(path))
+      delete settings[unescapePath(path.slice(1))];
     else if (op.op === 'replace' && path === '/description') stage.description = op.value;
     else if (op.op === 'replace' && path === '/deploymentId') stage.deploymentId = op.value;
     else if (/^\/variables\//.test(path)) {
@@ -127,12 +135,17 @@ function patchUsagePlan(ctx: ServiceContext, plan: UsagePlan, ops: PatchOperatio
     const path = op.path ?? '';
     const [apiId = '', stage = ''] = (op.value ?? '').split(':');
     if (path === '/apiStages' && op.op === 'add') {
-      stageOf(ctx, apiId, stage, () => bad(`Invalid API Stage {api: ${apiId}, stage: ${stage}} specified for usageplan ${plan.id}`));
-      if (!plan.apiStages.some((s) => s.apiId === apiId && s.stage === stage)) plan.apiStages.push({ apiId, stage });
+      stageOf(ctx, apiId, stage, () =>
+        bad(`Invalid API Stage {api: ${apiId}, stage: ${stage}} specified for usageplan ${plan.id}`),
+      );
+      if (!plan.apiStages.some((s) => s.apiId === apiId && s.stage === stage))
+        plan.apiStages.push({ apiId, stage });
     } else if (path === '/apiStages' && op.op === 'remove') {
-      if (!plan.apiStages.some((s) => s.apiId === apiId && s.stage === stage)) throw bad('Invalid API Stage specified');
+      if (!plan.apiStages.some((s) => s.apiId === apiId && s.stage === stage))
+        throw bad('Invalid API Stage specified');
       plan.apiStages = plan.apiStages.filter((s) => s.apiId !== apiId || s.stage !== stage);
-    } else if ((path === '/throttle' || path === '/quota') && op.op === 'remove') delete plan[path.slice(1) as 'throttle' | 'quota'];
+    } else if ((path === '/throttle' || path === '/quota') && op.op === 'remove')
+      delete plan[path.slice(1) as 'throttle' | 'quota'];
     else if (/^\/throttle\/(rateLimit|burstLimit)$/.test(path) && op.op !== 'remove') {
       plan.throttle = { ...plan.throttle, [path.slice('/throttle/'.length)]: Number(op.value) };
     } else if (/^\/quota\/(limit|period|offset)$/.test(path) && op.op !== 'remove') {
@@ -147,7 +160,12 @@ function patchUsagePlan(ctx: ServiceContext, plan: UsagePlan, ops: PatchOperatio
   }
 }
 
-function stageOf(ctx: ServiceContext, apiId: string, stage: string, error = () => notFound('Invalid stage identifier specified')) {
+function stageOf(
+  ctx: ServiceContext,
+  apiId: string,
+  stage: string,
+  error = () => notFound('Invalid stage identifier specified'),
+) {
   const found = ctx.account.restApis.get(apiId)?.stages.get(stage);
   if (!found) throw error();
   return found;
@@ -156,11 +174,19 @@ function stageOf(ctx: ServiceContext, apiId: string, stage: string, error = () =
 function deleteRestApi(ctx: ServiceContext, api: RestApi): Reply {
   const interval = ctx.timings.restApiDeleteIntervalMs;
   const now = ctx.clock.now();
-  if (interval > 0 && ctx.account.lastRestApiDelete !== undefined && now - ctx.account.lastRestApiDelete < interval) {
+  if (
+    interval > 0 &&
+    ctx.account.lastRestApiDelete !== undefined &&
+    now - ctx.account.lastRestApiDelete < interval
+  ) {
     const wait = Math.ceil((interval - (now - ctx.account.lastRestApiDelete)) / 1000);
-    throw fault('apiGateway', 'TooManyRequestsException', 'Too Many Requests', { headers: { 'retry-after': String(wait) } });
+    throw fault('apiGateway', 'TooManyRequestsException', 'Too Many Requests', {
+      headers: { 'retry-after': String(wait) },
+    });
   }
-  const holders = [...ctx.account.usagePlans.values()].filter((p) => p.apiStages.some((s) => s.apiId === api.id));
+  const holders = [...ctx.account.usagePlans.values()].filter((p) =>
+    p.apiStages.some((s) => s.apiId === api.id),
+  );
   if (holders.length)
     throw bad(
       `Cannot delete API ${api.id} because it is still associated with usage plan(s): ${holders.map((p) => p.id).join(', ')}. Remove its stages from the usage plans first.`,
@@ -194,9 +220,14 @@ function createRestApi(ctx: ServiceContext, body: Record<string, unknown>): Repl
 
 function createUsagePlan(ctx: ServiceContext, body: Record<string, unknown>): Reply {
   const id = newId(6);
-  const apiStages = ((body.apiStages ?? []) as { apiId: string; stage: string }[]).map((a) => ({ apiId: a.apiId, stage: a.stage }));
+  const apiStages = ((body.apiStages ?? []) as { apiId: string; stage: string }[]).map((a) => ({
+    apiId: a.apiId,
+    stage: a.stage,
+  }));
   for (const s of apiStages)
-    stageOf(ctx, s.apiId, s.stage, () => bad(`Invalid API Stage {api: ${s.apiId}, stage: ${s.stage}} specified for usageplan ${id}`));
+    stageOf(ctx, s.apiId, s.stage, () =>
+      bad(`Invalid API Stage {api: ${s.apiId}, stage: ${s.stage}} specified for usageplan ${id}`),
+    );
   const plan: UsagePlan = {
     id,
     name: String(body.name ?? ''),
@@ -213,14 +244,17 @@ function createUsagePlan(ctx: ServiceContext, body: Record<string, unknown>): Re
 
 /** The v1 resource an ARN names, for tags. */
 function taggable(ctx: ServiceContext, resourceArn: string): { tags: Tags } {
-  const m = /^arn:aws[a-zA-Z-]*:apigateway:[a-z0-9-]+::\/(restapis|apikeys|usageplans)\/(\w+)(?:\/stages\/([^/]+))?$/.exec(resourceArn);
+  const m =
+    /^arn:aws[a-zA-Z-]*:apigateway:[a-z0-9-]+::\/(restapis|apikeys|usageplans)\/(\w+)(?:\/stages\/([^/]+))?$/.exec(
+      resourceArn,
+    );
   if (!m) throw bad(`Invalid ARN specified in the request: ${resourceArn}`);
   const [, kind, id, stage] = m as unknown as [string, string, string, string | undefined];
   if (kind === 'restapis') {
     const api = ctx.account.restApis.get(id);
     if (!api) throw notFound('Invalid API identifier specified');
     if (!stage) return api;
-    return { tags: ((stageOf(ctx, id, stage).tags ??= {}) as Tags) };
+    return { tags: (stageOf(ctx, id, stage).tags ??= {}) as Tags };
   }
   const found = kind === 'apikeys' ? ctx.account.apiKeys.get(id) : ctx.account.usagePlans.get(id);
   if (!found) throw notFound(`Invalid ${kind === 'apikeys' ? 'API Key' : 'Usage Plan'} identifier specified`);
@@ -267,7 +301,12 @@ export function restApiRoutes(ctx: ServiceContext): RestRoute[] {
   const R = '/restapis/{restApiId}';
   const M = `${R}/resources/{resourceId}/methods/{httpMethod}`;
   return [
-    { method: 'GET', path: '/restapis', op: 'GetRestApis', run: (c) => page([...ctx.account.restApis.values()].map(restApiJson), c, 'GetRestApis') },
+    {
+      method: 'GET',
+      path: '/restapis',
+      op: 'GetRestApis',
+      run: (c) => page([...ctx.account.restApis.values()].map(restApiJson), c, 'GetRestApis'),
+    },
     { method: 'POST', path: '/restapis', op: 'CreateRestApi', run: (c) => createRestApi(ctx, c.body()) },
     { method: 'GET', path: R, op: 'GetRestApi', run: (c) => json(200, restApiJson(api(c))) },
     { method: 'DELETE', path: R, op: 'DeleteRestApi', run: (c) => deleteRestApi(ctx, api(c)) },
@@ -280,7 +319,8 @@ export function restApiRoutes(ctx: ServiceContext): RestRoute[] {
         for (const op of patchOps(c.body())) {
           const media = /^\/binaryMediaTypes\/(.+)$/.exec(op.path ?? '');
           if (media && op.op === 'add') a.binaryMediaTypes.push(unescapePath(media[1] as string));
-          else if (media && op.op === 'remove') a.binaryMediaTypes = a.binaryMediaTypes.filter((t) => t !== unescapePath(media[1] as string));
+          else if (media && op.op === 'remove')
+            a.binaryMediaTypes = a.binaryMediaTypes.filter((t) => t !== unescapePath(media[1] as string));
           else if (op.path === '/description' && op.op === 'replace') a.description = op.value;
           else if (op.path === '/name' && op.op === 'replace') a.name = op.value ?? a.name;
           else throw bad(`Invalid patch path '${op.path}' specified for op '${op.op}'.`);
@@ -294,7 +334,11 @@ export function restApiRoutes(ctx: ServiceContext): RestRoute[] {
       op: 'GetResources',
       run: (c) => {
         const embed = c.query.getAll('embed').join(',').includes('methods');
-        return page([...api(c).resources.values()].map((r) => resourceJson(r, embed)), c, `GetResources:${c.params.restApiId}`);
+        return page(
+          [...api(c).resources.values()].map((r) => resourceJson(r, embed)),
+          c,
+          `GetResources:${c.params.restApiId}`,
+        );
       },
     },
     {
@@ -308,7 +352,11 @@ export function restApiRoutes(ctx: ServiceContext): RestRoute[] {
         const pathPart = String(c.body().pathPart ?? '');
         const path = `${parent.path === '/' ? '' : parent.path}/${pathPart}`;
         if ([...a.resources.values()].some((r) => r.path === path))
-          throw fault('apiGateway', 'ConflictException', `Another resource with the same parent already has this name: ${pathPart}`);
+          throw fault(
+            'apiGateway',
+            'ConflictException',
+            `Another resource with the same parent already has this name: ${pathPart}`,
+          );
         const made: RestResource = { id: newId(6), parentId: parent.id, pathPart, path, methods: new Map() };
         a.resources.set(made.id, made);
         return json(201, resourceJson(made, true));
@@ -321,9 +369,14 @@ export function restApiRoutes(ctx: ServiceContext): RestRoute[] {
       run: (c) => {
         const r = resource(c);
         const verb = c.params.httpMethod as string;
-        if (r.methods.has(verb)) throw fault('apiGateway', 'ConflictException', 'Method already exists for this resource');
+        if (r.methods.has(verb))
+          throw fault('apiGateway', 'ConflictException', 'Method already exists for this resource');
         const body = c.body();
-        const made = { httpMethod: verb, authorizationType: body.authorizationType ?? 'NONE', apiKeyRequired: body.apiKeyRequired === true };
+        const made = {
+          httpMethod: verb,
+          authorizationType: body.authorizationType ?? 'NONE',
+          apiKeyRequired: body.apiKeyRequired === true,
+        };
         r.methods.set(verb, made);
         return json(201, made);
       },
@@ -336,8 +389,10 @@ export function restApiRoutes(ctx: ServiceContext): RestRoute[] {
       run: (c) => {
         const found = method(c);
         for (const op of patchOps(c.body())) {
-          if (op.path === '/apiKeyRequired' && op.op === 'replace') found.apiKeyRequired = op.value === 'true';
-          else if (op.path === '/authorizationType' && op.op === 'replace') found.authorizationType = op.value;
+          if (op.path === '/apiKeyRequired' && op.op === 'replace')
+            found.apiKeyRequired = op.value === 'true';
+          else if (op.path === '/authorizationType' && op.op === 'replace')
+            found.authorizationType = op.value;
           else throw bad(`Invalid patch path '${op.path}' specified for op '${op.op}'.`);
         }
         return json(200, found);
@@ -383,16 +438,26 @@ export function restApiRoutes(ctx: ServiceContext): RestRoute[] {
       run: (c) => {
         const a = api(c);
         const body = c.body();
-        if (![...a.resources.values()].some((r) => r.methods.size)) throw bad('The REST API doesn\'t contain any methods');
-        const deployment = { id: newId(6), ...(body.description !== undefined ? { description: String(body.description) } : {}), createdAt: ctx.clock.now() };
+        if (![...a.resources.values()].some((r) => r.methods.size))
+          throw bad("The REST API doesn't contain any methods");
+        const deployment = {
+          id: newId(6),
+          ...(body.description !== undefined ? { description: String(body.description) } : {}),
+          createdAt: ctx.clock.now(),
+        };
         a.deployments.set(deployment.id, deployment);
         const stageName = body.stageName as string | undefined;
         if (stageName) {
           const stage = a.stages.get(stageName);
           if (stage) stage.deploymentId = deployment.id;
-          else a.stages.set(stageName, stageJson({ stageName, deploymentId: deployment.id }, ctx.clock.now()));
+          else
+            a.stages.set(stageName, stageJson({ stageName, deploymentId: deployment.id }, ctx.clock.now()));
         }
-        return json(201, { id: deployment.id, ...(deployment.description ? { description: deployment.description } : {}), createdDate: epoch(deployment.createdAt) });
+        return json(201, {
+          id: deployment.id,
+          ...(deployment.description ? { description: deployment.description } : {}),
+          createdDate: epoch(deployment.createdAt),
+        });
       },
     },
     {
@@ -405,13 +470,19 @@ export function restApiRoutes(ctx: ServiceContext): RestRoute[] {
         const name = String(body.stageName ?? '');
         if (!/^[a-zA-Z0-9_]{1,128}$/.test(name)) throw bad('Stage name only allows a-zA-Z0-9_');
         if (a.stages.has(name)) throw fault('apiGateway', 'ConflictException', 'Stage already exists');
-        if (!a.deployments.has(String(body.deploymentId))) throw bad('Invalid deployment identifier specified');
+        if (!a.deployments.has(String(body.deploymentId)))
+          throw bad('Invalid deployment identifier specified');
         const stage = stageJson(body, ctx.clock.now());
         a.stages.set(name, stage);
         return json(201, stage);
       },
     },
-    { method: 'GET', path: `${R}/stages/{stageName}`, op: 'GetStage', run: (c) => json(200, stageOf(ctx, api(c).id, c.params.stageName as string)) },
+    {
+      method: 'GET',
+      path: `${R}/stages/{stageName}`,
+      op: 'GetStage',
+      run: (c) => json(200, stageOf(ctx, api(c).id, c.params.stageName as string)),
+    },
     {
       method: 'PATCH',
       path: `${R}/stages/{stageName}`,
@@ -439,7 +510,9 @@ export function restApiRoutes(ctx: ServiceContext): RestRoute[] {
       run: (c) => {
         const prefix = c.query.get('name') ?? '';
         const values = c.query.get('includeValues') === 'true';
-        const keys = [...ctx.account.apiKeys.values()].filter((k) => k.name.startsWith(prefix)).map((k) => apiKeyJson(k, values));
+        const keys = [...ctx.account.apiKeys.values()]
+          .filter((k) => k.name.startsWith(prefix))
+          .map((k) => apiKeyJson(k, values));
         return page(keys, c, `GetApiKeys:${prefix}`);
       },
     },
@@ -464,7 +537,12 @@ export function restApiRoutes(ctx: ServiceContext): RestRoute[] {
         return json(201, apiKeyJson(made, true));
       },
     },
-    { method: 'GET', path: '/apikeys/{apiKey}', op: 'GetApiKey', run: (c) => json(200, apiKeyJson(key(c), c.query.get('includeValue') === 'true')) },
+    {
+      method: 'GET',
+      path: '/apikeys/{apiKey}',
+      op: 'GetApiKey',
+      run: (c) => json(200, apiKeyJson(key(c), c.query.get('includeValue') === 'true')),
+    },
     {
       method: 'PATCH',
       path: '/apikeys/{apiKey}',
@@ -497,12 +575,24 @@ export function restApiRoutes(ctx: ServiceContext): RestRoute[] {
       op: 'GetUsagePlans',
       run: (c) => {
         const keyId = c.query.get('keyId');
-        const plans = [...ctx.account.usagePlans.values()].filter((p) => !keyId || p.keyIds.includes(keyId)).map(usagePlanJson);
+        const plans = [...ctx.account.usagePlans.values()]
+          .filter((p) => !keyId || p.keyIds.includes(keyId))
+          .map(usagePlanJson);
         return page(plans, c, `GetUsagePlans:${keyId ?? ''}`);
       },
     },
-    { method: 'POST', path: '/usageplans', op: 'CreateUsagePlan', run: (c) => createUsagePlan(ctx, c.body()) },
-    { method: 'GET', path: '/usageplans/{usagePlanId}', op: 'GetUsagePlan', run: (c) => json(200, usagePlanJson(plan(c))) },
+    {
+      method: 'POST',
+      path: '/usageplans',
+      op: 'CreateUsagePlan',
+      run: (c) => createUsagePlan(ctx, c.body()),
+    },
+    {
+      method: 'GET',
+      path: '/usageplans/{usagePlanId}',
+      op: 'GetUsagePlan',
+      run: (c) => json(200, usagePlanJson(plan(c))),
+    },
     {
       method: 'PATCH',
       path: '/usageplans/{usagePlanId}',
@@ -549,7 +639,8 @@ export function restApiRoutes(ctx: ServiceContext): RestRoute[] {
         const keyId = String(c.body().keyId ?? '');
         const k = ctx.account.apiKeys.get(keyId);
         if (!k) throw notFound('Invalid API Key identifier specified');
-        if (found.keyIds.includes(keyId)) throw fault('apiGateway', 'ConflictException', 'Usage Plan Key already exists');
+        if (found.keyIds.includes(keyId))
+          throw fault('apiGateway', 'ConflictException', 'Usage Plan Key already exists');
         found.keyIds.push(keyId);
         return json(201, { id: k.id, type: 'API_KEY', name: k.name, value: k.value });
       },
@@ -560,12 +651,18 @@ export function restApiRoutes(ctx: ServiceContext): RestRoute[] {
       op: 'DeleteUsagePlanKey',
       run: (c) => {
         const found = plan(c);
-        if (!found.keyIds.includes(c.params.keyId as string)) throw notFound('Invalid API Key identifier specified');
+        if (!found.keyIds.includes(c.params.keyId as string))
+          throw notFound('Invalid API Key identifier specified');
         found.keyIds = found.keyIds.filter((k) => k !== c.params.keyId);
         return empty(202);
       },
     },
-    { method: 'GET', path: '/tags/{resourceArn}', op: 'GetTags', run: (c) => json(200, { tags: taggable(ctx, c.params.resourceArn as string).tags }) },
+    {
+      method: 'GET',
+      path: '/tags/{resourceArn}',
+      op: 'GetTags',
+      run: (c) => json(200, { tags: taggable(ctx, c.params.resourceArn as string).tags }),
+    },
     {
       method: 'PUT',
       path: '/tags/{resourceArn}',
@@ -583,10 +680,11 @@ export function restApiArns(ctx: Pick<ServiceContext, 'account'>): { arn: string
   const out: { arn: string; tags: Tags }[] = [];
   for (const api of ctx.account.restApis.values()) {
     out.push({ arn: arn.restApi(api.id), tags: api.tags });
-    for (const [name, stage] of api.stages) out.push({ arn: arn.restStage(api.id, name), tags: (stage.tags ?? {}) as Tags });
+    for (const [name, stage] of api.stages)
+      out.push({ arn: arn.restStage(api.id, name), tags: (stage.tags ?? {}) as Tags });
   }
-  for (const plan of ctx.account.usagePlans.values()) out.push({ arn: arn.usagePlan(plan.id), tags: plan.tags });
+  for (const plan of ctx.account.usagePlans.values())
+    out.push({ arn: arn.usagePlan(plan.id), tags: plan.tags });
   for (const key of ctx.account.apiKeys.values()) out.push({ arn: arn.apiKey(key.id), tags: key.tags });
   return out;
 }
-

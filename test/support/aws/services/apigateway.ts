@@ -4,20 +4,35 @@
  * REST API service.
  */
 import { fault } from '../errors.js';
-import { loggableBody, matchRoute, type Operation, type RestRoute, type ServiceContext, type ServiceHandler } from '../service.js';
+import {
+  loggableBody,
+  matchRoute,
+  type Operation,
+  type RestRoute,
+  type ServiceContext,
+  type ServiceHandler,
+} from '../service.js';
 import type { WireRequest } from '../wire.js';
 import { httpApiRoutes } from './apigateway-http.js';
 import { restApiRoutes } from './apigateway-rest.js';
 
 function routeWith(service: 'apiGateway' | 'apiGatewayV2', routes: RestRoute[], req: WireRequest): Operation {
   const found = matchRoute(routes, req);
-  const input: Record<string, unknown> = { ...(found?.call.params ?? {}), ...Object.fromEntries(req.query), ...loggableBody(req) };
+  const input: Record<string, unknown> = {
+    ...(found?.call.params ?? {}),
+    ...Object.fromEntries(req.query),
+    ...loggableBody(req),
+  };
   if (!found)
     return {
       name: 'Unknown',
       input,
       run: () => {
-        throw fault(service, 'UnknownOperationException', `The fake AWS does not model API Gateway ${req.method} ${req.path}`);
+        throw fault(
+          service,
+          'UnknownOperationException',
+          `The fake AWS does not model API Gateway ${req.method} ${req.path}`,
+        );
       },
     };
   return { name: found.route.op, input, run: () => found.route.run(found.call) };

@@ -14,22 +14,38 @@ const validation = (message: string) => fault('events', 'ValidationException', m
 
 function ruleOf(ctx: ServiceContext, name: unknown): EventRule {
   const rule = ctx.account.rules.get(String(name ?? ''));
-  if (!rule) throw fault('events', 'ResourceNotFoundException', `Rule ${String(name)} does not exist on EventBus ${BUS}.`);
+  if (!rule)
+    throw fault(
+      'events',
+      'ResourceNotFoundException',
+      `Rule ${String(name)} does not exist on EventBus ${BUS}.`,
+    );
   return rule;
 }
 
 function checkBus(body: Record<string, unknown>): void {
-  if (body.EventBusName !== undefined && body.EventBusName !== BUS && !String(body.EventBusName).endsWith(':event-bus/default'))
-    throw fault('events', 'ResourceNotFoundException', `Event bus ${String(body.EventBusName)} does not exist.`);
+  if (
+    body.EventBusName !== undefined &&
+    body.EventBusName !== BUS &&
+    !String(body.EventBusName).endsWith(':event-bus/default')
+  )
+    throw fault(
+      'events',
+      'ResourceNotFoundException',
+      `Event bus ${String(body.EventBusName)} does not exist.`,
+    );
 }
 
 function putRule(ctx: ServiceContext, body: Record<string, unknown>) {
   checkBus(body);
   const name = String(body.Name ?? '');
   if (!/^[.\-_A-Za-z0-9]{1,64}$/.test(name))
-    throw validation(`1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+`);
+    throw validation(
+      `1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+`,
+    );
   const schedule = body.ScheduleExpression as string | undefined;
-  if (!schedule && !body.EventPattern) throw validation('Parameter(s) ScheduleExpression or EventPattern must be specified.');
+  if (!schedule && !body.EventPattern)
+    throw validation('Parameter(s) ScheduleExpression or EventPattern must be specified.');
   if (schedule && !/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/.test(schedule))
     throw validation('Parameter ScheduleExpression is not valid.');
   if (schedule) {
@@ -48,7 +64,9 @@ function putRule(ctx: ServiceContext, body: Record<string, unknown>) {
     // Tags count only when PutRule creates the rule.
     tags: existing
       ? existing.tags
-      : Object.fromEntries(((body.Tags ?? []) as { Key: string; Value: string }[]).map((t) => [t.Key, t.Value])),
+      : Object.fromEntries(
+          ((body.Tags ?? []) as { Key: string; Value: string }[]).map((t) => [t.Key, t.Value]),
+        ),
     targets: existing?.targets ?? new Map(),
   };
   ctx.account.rules.set(name, rule);
@@ -81,8 +99,13 @@ export const eventsService = jsonService('events', {
   },
   ListRules: (ctx, body) => {
     const prefix = String(body.NamePrefix ?? '');
-    const rules = [...ctx.account.rules.values()].filter((r) => r.Name.startsWith(prefix)).sort((a, b) => a.Name.localeCompare(b.Name));
-    const page = jsonPage(ctx, 'events', rules, body.NextToken, body.Limit, `ListRules:${prefix}`, { defaultSize: 100, maxSize: 100 });
+    const rules = [...ctx.account.rules.values()]
+      .filter((r) => r.Name.startsWith(prefix))
+      .sort((a, b) => a.Name.localeCompare(b.Name));
+    const page = jsonPage(ctx, 'events', rules, body.NextToken, body.Limit, `ListRules:${prefix}`, {
+      defaultSize: 100,
+      maxSize: 100,
+    });
     return { Rules: page.items.map(ruleJson), ...(page.next ? { NextToken: page.next } : {}) };
   },
   PutTargets: (ctx, body) => {
@@ -90,16 +113,30 @@ export const eventsService = jsonService('events', {
     const targets = (body.Targets ?? []) as { Id: string; Arn: string; Input?: string }[];
     if (!targets.length) throw validation('Targets must not be empty.');
     const ids = new Set([...rule.targets.keys(), ...targets.map((t) => t.Id)]);
-    if (ids.size > 5) throw fault('events', 'LimitExceededException', 'The requested resource exceeds the maximum number allowed.');
-    for (const t of targets) rule.targets.set(t.Id, { Id: t.Id, Arn: t.Arn, ...(t.Input !== undefined ? { Input: t.Input } : {}) });
+    if (ids.size > 5)
+      throw fault(
+        'events',
+        'LimitExceededException',
+        'The requested resource exceeds the maximum number allowed.',
+      );
+    for (const t of targets)
+      rule.targets.set(t.Id, { Id: t.Id, Arn: t.Arn, ...(t.Input !== undefined ? { Input: t.Input } : {}) });
     return { FailedEntryCount: 0, FailedEntries: [] };
   },
   ListTargetsByRule: (ctx, body) => {
     const rule = ruleOf(ctx, body.Rule);
-    const page = jsonPage(ctx, 'events', [...rule.targets.values()], body.NextToken, body.Limit, `ListTargetsByRule:${rule.Name}`, {
-      defaultSize: 100,
-      maxSize: 100,
-    });
+    const page = jsonPage(
+      ctx,
+      'events',
+      [...rule.targets.values()],
+      body.NextToken,
+      body.Limit,
+      `ListTargetsByRule:${rule.Name}`,
+      {
+        defaultSize: 100,
+        maxSize: 100,
+      },
+    );
     return { Targets: page.items, ...(page.next ? { NextToken: page.next } : {}) };
   },
   RemoveTargets: (ctx, body) => {
@@ -118,4 +155,3 @@ export const eventsService = jsonService('events', {
     return {};
   },
 });
-

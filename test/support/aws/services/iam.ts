@@ -14,14 +14,20 @@ import { formOf, iamPage, loggableForm, memberList, memberTags, tagList } from '
 const NAME = /^[\w+=,.@-]{1,64}$/;
 const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
 
-const noSuchRole = (name: string) => fault('iam', 'NoSuchEntity', `The role with name ${name} cannot be found.`);
+const noSuchRole = (name: string) =>
+  fault('iam', 'NoSuchEntity', `The role with name ${name} cannot be found.`);
 const validation = (value: string, member: string, constraint: string) =>
-  fault('iam', 'ValidationError', `1 validation error detected: Value '${value}' at '${member}' failed to satisfy constraint: ${constraint}`);
+  fault(
+    'iam',
+    'ValidationError',
+    `1 validation error detected: Value '${value}' at '${member}' failed to satisfy constraint: ${constraint}`,
+  );
 
 function checkDocument(document: string, what: string): void {
   try {
     const parsed = JSON.parse(document) as { Statement?: unknown };
-    if (!parsed || typeof parsed !== 'object' || parsed.Statement === undefined) throw new Error('no Statement');
+    if (!parsed || typeof parsed !== 'object' || parsed.Statement === undefined)
+      throw new Error('no Statement');
   } catch {
     throw fault('iam', 'MalformedPolicyDocument', `${what}: This policy contains invalid Json`);
   }
@@ -39,7 +45,12 @@ function roleXml(role: Role) {
     Description: role.Description,
     MaxSessionDuration: role.MaxSessionDuration,
     ...(role.PermissionsBoundary
-      ? { PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: role.PermissionsBoundary } }
+      ? {
+          PermissionsBoundary: {
+            PermissionsBoundaryType: 'Policy',
+            PermissionsBoundaryArn: role.PermissionsBoundary,
+          },
+        }
       : {}),
     ...(Object.keys(role.Tags).length ? { Tags: tagList(role.Tags) } : {}),
   };
@@ -55,17 +66,31 @@ function checkBoundary(ctx: ServiceContext, value: string): void {
 function createRole(ctx: ServiceContext, p: URLSearchParams): Record<string, unknown> {
   const name = p.get('RoleName') ?? '';
   if (!NAME.test(name))
-    throw validation(name, 'roleName', 'Member must satisfy regular expression pattern: [\\w+=,.@-]+ and have length less than or equal to 64');
+    throw validation(
+      name,
+      'roleName',
+      'Member must satisfy regular expression pattern: [\\w+=,.@-]+ and have length less than or equal to 64',
+    );
   const path = p.get('Path') ?? '/';
-  if (!/^\/([\x21-\x7e]*\/)?$/.test(path)) throw validation(path, 'path', 'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)');
+  if (!/^\/([\x21-\x7e]*\/)?$/.test(path))
+    throw validation(
+      path,
+      'path',
+      'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)',
+    );
   const trust = p.get('AssumeRolePolicyDocument') ?? '';
   checkDocument(trust, 'AssumeRolePolicyDocument');
   const maxSession = Number(p.get('MaxSessionDuration') ?? 3600);
   if (maxSession < 3600 || maxSession > 43200)
-    throw validation(String(maxSession), 'maxSessionDuration', 'Member must have value between 3600 and 43200');
+    throw validation(
+      String(maxSession),
+      'maxSessionDuration',
+      'Member must have value between 3600 and 43200',
+    );
   const boundary = p.get('PermissionsBoundary');
   if (boundary) checkBoundary(ctx, boundary);
-  if (ctx.account.roles.has(name)) throw fault('iam', 'EntityAlreadyExists', `Role with name ${name} already exists.`);
+  if (ctx.account.roles.has(name))
+    throw fault('iam', 'EntityAlreadyExists', `Role with name ${name} already exists.`);
   const role: Role = {
     RoleName: name,
     RoleId: newIamId('AROA'),
@@ -118,7 +143,10 @@ function createProvider(ctx: ServiceContext, p: URLSearchParams): Record<string,
     Tags: memberTags(p),
     createdAt: ctx.clock.now(),
   });
-  return { OpenIDConnectProviderArn: providerArn, ...(Object.keys(memberTags(p)).length ? { Tags: tagList(memberTags(p)) } : {}) };
+  return {
+    OpenIDConnectProviderArn: providerArn,
+    ...(Object.keys(memberTags(p)).length ? { Tags: tagList(memberTags(p)) } : {}),
+  };
 }
 
 type Handler = (ctx: ServiceContext, p: URLSearchParams) => Record<string, unknown> | undefined;
@@ -163,11 +191,16 @@ const ACTIONS: Record<string, Handler> = {
   PutRolePolicy: (ctx, p) => {
     const r = role(ctx, p);
     const name = p.get('PolicyName') ?? '';
-    if (!POLICY_NAME.test(name)) throw validation(name, 'policyName', 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
+    if (!POLICY_NAME.test(name))
+      throw validation(name, 'policyName', 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
     const document = p.get('PolicyDocument') ?? '';
     checkDocument(document, 'PolicyDocument');
     if (document.replace(/\s/g, '').length > 10_240)
-      throw fault('iam', 'LimitExceeded', 'Maximum policy size of 10240 bytes exceeded for role ' + r.RoleName);
+      throw fault(
+        'iam',
+        'LimitExceeded',
+        'Maximum policy size of 10240 bytes exceeded for role ' + r.RoleName,
+      );
     r.inlinePolicies.set(name, document);
     return undefined;
   },

@@ -33,7 +33,8 @@ export function jsonService(name: ServiceName, handlers: Record<string, JsonHand
         input,
         run: () => {
           const handler = handlers[operation];
-          if (!handler) throw fault(name, 'UnknownOperationException', `The fake AWS does not model ${target}`);
+          if (!handler)
+            throw fault(name, 'UnknownOperationException', `The fake AWS does not model ${target}`);
           return jsonReply(handler(ctx, parseJsonBody(req.body)));
         },
       };

@@ -14,10 +14,15 @@ import { empty, json, type Reply } from '../wire.js';
 import { getFunction, lambdaTime, notFound, parseFunctionName, readCode, sha256 } from './lambda-model.js';
 
 const invalid = (message: string) => fault('lambda', 'InvalidParameterValueException', message);
-const missing = () => fault('lambda', 'ResourceNotFoundException', 'The resource you requested does not exist.');
+const missing = () =>
+  fault('lambda', 'ResourceNotFoundException', 'The resource you requested does not exist.');
 const POLICY_LIMIT = 20_480;
 
-type ConfigFor = (ctx: ServiceContext, fn: LambdaFunction, qualifier: string | null | undefined) => FunctionConfig;
+type ConfigFor = (
+  ctx: ServiceContext,
+  fn: LambdaFunction,
+  qualifier: string | null | undefined,
+) => FunctionConfig;
 
 /** The qualifier a policy, URL or concurrency setting applies to: '' (the function), a version or an alias. */
 function target(fn: LambdaFunction, qualifier: string | null | undefined): string {
@@ -42,13 +47,21 @@ function addPermission(fn: LambdaFunction, qualifier: string | null, body: Recor
   const key = target(fn, qualifier);
   const policy = fn.policies.get(key) ?? { statements: [], revisionId: newUuid() };
   if (body.RevisionId !== undefined && body.RevisionId !== policy.revisionId)
-    throw fault('lambda', 'PreconditionFailedException', 'The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id');
+    throw fault(
+      'lambda',
+      'PreconditionFailedException',
+      'The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id',
+    );
   const sid = String(body.StatementId ?? '');
   if (!/^[a-zA-Z0-9-_.]{1,100}$/.test(sid))
-    throw invalid(`1 validation error detected: Value '${sid}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_.]+)`);
+    throw invalid(
+      `1 validation error detected: Value '${sid}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_.]+)`,
+    );
   const action = String(body.Action ?? '');
   if (!/^(lambda:[*]|lambda:[a-zA-Z]+|[*])$/.test(action))
-    throw invalid(`1 validation error detected: Value '${action}' at 'action' failed to satisfy constraint: Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])`);
+    throw invalid(
+      `1 validation error detected: Value '${action}' at 'action' failed to satisfy constraint: Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])`,
+    );
   if (policy.statements.some((s) => s.Sid === sid))
     throw fault(
       'lambda',
@@ -59,7 +72,10 @@ function addPermission(fn: LambdaFunction, qualifier: string | null, body: Recor
   if (body.SourceArn) condition.ArnLike = { 'AWS:SourceArn': String(body.SourceArn) };
   if (body.SourceAccount) condition.StringEquals = { 'AWS:SourceAccount': String(body.SourceAccount) };
   if (body.FunctionUrlAuthType)
-    condition.StringEquals = { ...condition.StringEquals, 'lambda:FunctionUrlAuthType': String(body.FunctionUrlAuthType) };
+    condition.StringEquals = {
+      ...condition.StringEquals,
+      'lambda:FunctionUrlAuthType': String(body.FunctionUrlAuthType),
+    };
   if (body.InvokedViaFunctionUrl) condition.Bool = { 'lambda:InvokedViaFunctionUrl': 'true' };
   const statement: PolicyStatement = {
     Sid: sid,
@@ -76,13 +92,22 @@ function addPermission(fn: LambdaFunction, qualifier: string | null, body: Recor
   return json(201, { Statement: JSON.stringify(statement) });
 }
 
-function removePermission(fn: LambdaFunction, qualifier: string | null, sid: string, revision: string | null): Reply {
+function removePermission(
+  fn: LambdaFunction,
+  qualifier: string | null,
+  sid: string,
+  revision: string | null,
+): Reply {
   const key = target(fn, qualifier);
   const policy = fn.policies.get(key);
   if (!policy?.statements.length)
     throw fault('lambda', 'ResourceNotFoundException', 'No policy is associated with the given resource.');
   if (revision && revision !== policy.revisionId)
-    throw fault('lambda', 'PreconditionFailedException', 'The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id');
+    throw fault(
+      'lambda',
+      'PreconditionFailedException',
+      'The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id',
+    );
   if (!policy.statements.some((s) => s.Sid === sid))
     throw fault('lambda', 'ResourceNotFoundException', `Statement ${sid} is not found in resource policy.`);
   fn.policies.set(key, { statements: policy.statements.filter((s) => s.Sid !== sid), revisionId: newUuid() });
@@ -93,7 +118,9 @@ function removePermission(fn: LambdaFunction, qualifier: string | null, sid: str
 
 function urlTarget(fn: LambdaFunction, qualifier: string | null): string {
   if (qualifier && /^\d+$/.test(qualifier))
-    throw invalid(`1 validation error detected: Value '${qualifier}' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: ((?!^\\d+$)^[0-9a-zA-Z-_]+$)`);
+    throw invalid(
+      `1 validation error detected: Value '${qualifier}' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: ((?!^\\d+$)^[0-9a-zA-Z-_]+$)`,
+    );
   return target(fn, qualifier);
 }
 
@@ -103,7 +130,12 @@ function urlOf(fn: LambdaFunction, qualifier: string | null) {
   return url;
 }
 
-function createUrl(ctx: ServiceContext, fn: LambdaFunction, qualifier: string | null, body: Record<string, unknown>): Reply {
+function createUrl(
+  ctx: ServiceContext,
+  fn: LambdaFunction,
+  qualifier: string | null,
+  body: Record<string, unknown>,
+): Reply {
   const key = urlTarget(fn, qualifier);
   const functionArn = key ? `${fn.arn}:${key}` : fn.arn;
   if (fn.urls.has(key))
@@ -114,7 +146,9 @@ function createUrl(ctx: ServiceContext, fn: LambdaFunction, qualifier: string | 
     );
   const authType = String(body.AuthType ?? '');
   if (!['NONE', 'AWS_IAM'].includes(authType))
-    throw invalid(`1 validation error detected: Value '${authType}' at 'authType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]`);
+    throw invalid(
+      `1 validation error detected: Value '${authType}' at 'authType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]`,
+    );
   const now = new Date(ctx.clock.now()).toISOString();
   const id = [...randomBytes(32)].map((b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
   const url = {
@@ -143,7 +177,11 @@ function concurrencyTarget(fn: LambdaFunction, qualifier: string | null): string
 function concurrencyJson(ctx: ServiceContext, fn: LambdaFunction, key: string) {
   const pc = fn.provisioned.get(key);
   if (!pc)
-    throw fault('lambda', 'ProvisionedConcurrencyConfigNotFoundException', 'No Provisioned Concurrency Config found for this function');
+    throw fault(
+      'lambda',
+      'ProvisionedConcurrencyConfigNotFoundException',
+      'No Provisioned Concurrency Config found for this function',
+    );
   const ready = ctx.clock.now() >= pc.readyAt;
   return {
     RequestedProvisionedConcurrentExecutions: pc.requested,
@@ -156,7 +194,13 @@ function concurrencyJson(ctx: ServiceContext, fn: LambdaFunction, key: string) {
 
 // ---- Invoke
 
-async function invoke(ctx: ServiceContext, fn: LambdaFunction, qualifier: string | null, c: RestCall, configFor: ConfigFor): Promise<Reply> {
+async function invoke(
+  ctx: ServiceContext,
+  fn: LambdaFunction,
+  qualifier: string | null,
+  c: RestCall,
+  configFor: ConfigFor,
+): Promise<Reply> {
   const config = configFor(ctx, fn, qualifier);
   if (config.State === 'Pending' || config.State === 'Failed')
     throw fault(
@@ -173,7 +217,10 @@ async function invoke(ctx: ServiceContext, fn: LambdaFunction, qualifier: string
     payload: c.req.body.toString('utf8'),
   });
   if (type === 'Event') return empty(202);
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amz-executed-version': config.Version };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-amz-executed-version': config.Version,
+  };
   if (result.functionError) headers['x-amz-function-error'] = result.functionError;
   if (c.req.headers['x-amz-log-type'] === 'Tail')
     headers['x-amz-log-result'] = Buffer.from((result.logTail ?? '').slice(-4096)).toString('base64');
@@ -182,7 +229,18 @@ async function invoke(ctx: ServiceContext, fn: LambdaFunction, qualifier: string
 
 // ---- layers
 
-function layerVersionJson(name: string, v: { arn: string; version: number; description: string; createdDate: string; compatibleRuntimes: string[]; compatibleArchitectures: string[]; licenseInfo?: string }) {
+function layerVersionJson(
+  name: string,
+  v: {
+    arn: string;
+    version: number;
+    description: string;
+    createdDate: string;
+    compatibleRuntimes: string[];
+    compatibleArchitectures: string[];
+    licenseInfo?: string;
+  },
+) {
   return {
     LayerVersionArn: v.arn,
     Version: v.version,
@@ -197,7 +255,9 @@ function layerVersionJson(name: string, v: { arn: string; version: number; descr
 
 function publishLayer(ctx: ServiceContext, name: string, body: Record<string, unknown>): Reply {
   if (!/^[a-zA-Z0-9-_]{1,140}$/.test(name))
-    throw invalid(`1 validation error detected: Value '${name}' at 'layerName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+`);
+    throw invalid(
+      `1 validation error detected: Value '${name}' at 'layerName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+`,
+    );
   const code = readCode(ctx, (body.Content ?? {}) as Record<string, unknown>);
   const layer = ctx.account.layers.get(name) ?? { name, versions: new Map(), nextVersion: 1 };
   ctx.account.layers.set(name, layer);
@@ -217,7 +277,11 @@ function publishLayer(ctx: ServiceContext, name: string, body: Record<string, un
   return json(201, { Content: layerContent(ctx, name, v), ...layerVersionJson(name, v) });
 }
 
-function layerContent(ctx: ServiceContext, name: string, v: { version: number; bytes: Buffer; sha256: string }) {
+function layerContent(
+  ctx: ServiceContext,
+  name: string,
+  v: { version: number; bytes: Buffer; sha256: string },
+) {
   return {
     // A presigned S3 URL in AWS; here the fake serves the zip itself (with Range requests).
     Location: `${ctx.url}/__fake/layers/${name}/${v.version}`,
@@ -229,9 +293,14 @@ function layerContent(ctx: ServiceContext, name: string, v: { version: number; b
 function layerByArn(ctx: ServiceContext, value: string): Reply {
   const m = /^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):layer:([a-zA-Z0-9-_]+):(\d+)$/.exec(value);
   if (!m)
-    throw invalid(`1 validation error detected: Value '${value}' at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)`);
+    throw invalid(
+      `1 validation error detected: Value '${value}' at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)`,
+    );
   const name = m[3] as string;
-  const v = m[1] === REGION && m[2] === ACCOUNT_ID ? ctx.account.layers.get(name)?.versions.get(Number(m[4])) : undefined;
+  const v =
+    m[1] === REGION && m[2] === ACCOUNT_ID
+      ? ctx.account.layers.get(name)?.versions.get(Number(m[4]))
+      : undefined;
   if (!v) throw missing();
   return json(200, { Content: layerContent(ctx, name, v), ...layerVersionJson(name, v) });
 }
@@ -253,7 +322,12 @@ export function attachedRoutes(ctx: ServiceContext, configFor: ConfigFor): RestR
   const U = '/2021-10-31/functions/{FunctionName}/url';
   const PC = '/2019-09-30/functions/{FunctionName}/provisioned-concurrency';
   return [
-    { method: 'POST', path: P, op: 'AddPermission', run: (c) => addPermission(fnOf(c), qualifierOf(c), c.body()) },
+    {
+      method: 'POST',
+      path: P,
+      op: 'AddPermission',
+      run: (c) => addPermission(fnOf(c), qualifierOf(c), c.body()),
+    },
     {
       method: 'GET',
       path: P,
@@ -269,10 +343,21 @@ export function attachedRoutes(ctx: ServiceContext, configFor: ConfigFor): RestR
       method: 'DELETE',
       path: `${P}/{StatementId}`,
       op: 'RemovePermission',
-      run: (c) => removePermission(fnOf(c), qualifierOf(c), c.params.StatementId as string, c.query.get('RevisionId')),
+      run: (c) =>
+        removePermission(fnOf(c), qualifierOf(c), c.params.StatementId as string, c.query.get('RevisionId')),
     },
-    { method: 'POST', path: U, op: 'CreateFunctionUrlConfig', run: (c) => createUrl(ctx, fnOf(c), qualifierOf(c), c.body()) },
-    { method: 'GET', path: U, op: 'GetFunctionUrlConfig', run: (c) => json(200, urlOf(fnOf(c), qualifierOf(c))) },
+    {
+      method: 'POST',
+      path: U,
+      op: 'CreateFunctionUrlConfig',
+      run: (c) => createUrl(ctx, fnOf(c), qualifierOf(c), c.body()),
+    },
+    {
+      method: 'GET',
+      path: U,
+      op: 'GetFunctionUrlConfig',
+      run: (c) => json(200, urlOf(fnOf(c), qualifierOf(c))),
+    },
     {
       method: 'PUT',
       path: U,
@@ -317,7 +402,9 @@ export function attachedRoutes(ctx: ServiceContext, configFor: ConfigFor): RestR
         const key = concurrencyTarget(fn, qualifierOf(c));
         const requested = Number(c.body().ProvisionedConcurrentExecutions);
         if (!(requested >= 1))
-          throw invalid(`1 validation error detected: Value '${requested}' at 'provisionedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 1`);
+          throw invalid(
+            `1 validation error detected: Value '${requested}' at 'provisionedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 1`,
+          );
         fn.provisioned.set(key, {
           requested,
           readyAt: ctx.clock.now() + ctx.timings.provisionedConcurrencyMs,
@@ -393,12 +480,17 @@ export function attachedRoutes(ctx: ServiceContext, configFor: ConfigFor): RestR
 }
 
 /** The bytes behind a layer's Content.Location, for the server's download route. */
-export function layerBytes(ctx: Pick<ServiceContext, 'account'>, name: string, version: number): Buffer | undefined {
+export function layerBytes(
+  ctx: Pick<ServiceContext, 'account'>,
+  name: string,
+  version: number,
+): Buffer | undefined {
   return ctx.account.layers.get(name)?.versions.get(version)?.bytes;
 }
 
 /** The default Invoke: answers as an API Gateway proxy handler would, 200 with a small body. */
 export function defaultInvoke(): { payload: string } {
-  return { payload: JSON.stringify({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' }) };
+  return {
+    payload: JSON.stringify({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' }),
+  };
 }
-

@@ -84,15 +84,20 @@ export const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).dige
 
 /** A name, a partial (`123456789012:function:f`) or a full ARN, optionally qualified, to name and qualifier. */
 export function parseFunctionName(value: string): { name: string; qualifier?: string } {
-  const m = /^(?:arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:|\d{12}:function:)?([^:]+)(?::([^:]+))?$/.exec(
-    value,
-  );
+  const m =
+    /^(?:arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:|\d{12}:function:)?([^:]+)(?::([^:]+))?$/.exec(
+      value,
+    );
   return m ? { name: m[1] as string, ...(m[2] ? { qualifier: m[2] } : {}) } : { name: value };
 }
 
 export function checkFunctionName(name: string): void {
   if (name.length > LIMITS.nameLength)
-    throw validation(name, 'functionName', `Member must have length less than or equal to ${LIMITS.nameLength}`);
+    throw validation(
+      name,
+      'functionName',
+      `Member must have length less than or equal to ${LIMITS.nameLength}`,
+    );
   if (!NAME_PATTERN.test(name))
     throw validation(
       name,
@@ -242,11 +247,13 @@ export function checkRole(ctx: ServiceContext, role: unknown): string {
       'role',
       'Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+',
     );
-  if (m[2] !== ACCOUNT_ID) throw fault('lambda', 'AccessDeniedException', 'Cross-account pass role is not allowed.');
+  if (m[2] !== ACCOUNT_ID)
+    throw fault('lambda', 'AccessDeniedException', 'Cross-account pass role is not allowed.');
   const found = [...ctx.account.roles.values()].find((r) => r.Arn === value);
   const trusted = found && trustsService(found.AssumeRolePolicyDocument, 'lambda.amazonaws.com');
   const propagated = found && ctx.clock.now() >= found.createdAt + ctx.timings.rolePropagationMs;
-  if (!found || !trusted || !propagated) throw invalid('The role defined for the function cannot be assumed by Lambda.');
+  if (!found || !trusted || !propagated)
+    throw invalid('The role defined for the function cannot be assumed by Lambda.');
   return value;
 }
 
@@ -255,10 +262,18 @@ function trustsService(document: string, service: string): boolean {
     const doc = JSON.parse(document) as { Statement?: unknown };
     const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
     return statements.some((s) => {
-      const st = s as { Effect?: string; Principal?: { Service?: string | string[] }; Action?: string | string[] };
+      const st = s as {
+        Effect?: string;
+        Principal?: { Service?: string | string[] };
+        Action?: string | string[];
+      };
       const services = [st.Principal?.Service ?? []].flat();
       const actions = [st.Action ?? []].flat();
-      return st.Effect === 'Allow' && services.includes(service) && actions.some((a) => a === 'sts:AssumeRole' || a === 'sts:*');
+      return (
+        st.Effect === 'Allow' &&
+        services.includes(service) &&
+        actions.some((a) => a === 'sts:AssumeRole' || a === 'sts:*')
+      );
     });
   } catch {
     return false;
@@ -266,14 +281,21 @@ function trustsService(document: string, service: string): boolean {
 }
 
 /** Layer ARNs: at most 5; one of this account and region must exist. Returns them with their sizes. */
-export function checkLayers(ctx: ServiceContext, value: unknown): { Arn: string; CodeSize: number; unzipped: number }[] {
+export function checkLayers(
+  ctx: ServiceContext,
+  value: unknown,
+): { Arn: string; CodeSize: number; unzipped: number }[] {
   if (!Array.isArray(value)) return [];
   if (value.length > LIMITS.layers) throw invalid(`Cannot reference more than ${LIMITS.layers} layers.`);
   return value.map((raw) => {
     const layerArn = String(raw);
     const m = /^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):layer:([a-zA-Z0-9-_]+):(\d+)$/.exec(layerArn);
     if (!m)
-      throw validation(layerArn, 'layers', 'Member must satisfy regular expression pattern: arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+');
+      throw validation(
+        layerArn,
+        'layers',
+        'Member must satisfy regular expression pattern: arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+',
+      );
     if (m[1] !== REGION || m[2] !== ACCOUNT_ID) return { Arn: layerArn, CodeSize: 0, unzipped: 0 };
     const version = ctx.account.layers.get(m[3] as string)?.versions.get(Number(m[4]));
     if (!version) throw invalid(`Layer version ${layerArn} does not exist.`);
@@ -283,7 +305,10 @@ export function checkLayers(ctx: ServiceContext, value: unknown): { Arn: string;
 
 export function checkEnvironment(value: unknown): Record<string, string> | undefined {
   if (value === undefined) return undefined;
-  const variables = ((value as { Variables?: Record<string, string> }).Variables ?? {}) as Record<string, string>;
+  const variables = ((value as { Variables?: Record<string, string> }).Variables ?? {}) as Record<
+    string,
+    string
+  >;
   const reserved = Object.keys(variables).filter((k) => RESERVED_ENV.has(k));
   if (reserved.length)
     throw invalid(
@@ -303,7 +328,11 @@ export function readCode(
 ): { bytes: Buffer; source?: { bucket: string; key: string } } {
   if (typeof code.ZipFile === 'string') {
     if (code.ZipFile.length > LIMITS.requestBytes)
-      throw fault('lambda', 'RequestTooLargeException', `Request must be smaller than ${LIMITS.requestBytes} bytes for the CreateFunction operation`);
+      throw fault(
+        'lambda',
+        'RequestTooLargeException',
+        `Request must be smaller than ${LIMITS.requestBytes} bytes for the CreateFunction operation`,
+      );
     return { bytes: Buffer.from(code.ZipFile, 'base64') };
   }
   const bucketName = String(code.S3Bucket ?? '');
@@ -314,7 +343,10 @@ export function readCode(
   const bucket = ctx.account.buckets.get(bucketName);
   if (!bucket) throw s3Error('NoSuchBucket', 'The specified bucket does not exist');
   if (bucket.region !== REGION)
-    throw s3Error('PermanentRedirect', 'The bucket is in this region: ' + bucket.region + '. Please use this region to retry the request');
+    throw s3Error(
+      'PermanentRedirect',
+      'The bucket is in this region: ' + bucket.region + '. Please use this region to retry the request',
+    );
   const object = bucket.objects.get(key);
   if (!object) throw s3Error('NoSuchKey', 'The specified key does not exist.');
   return { bytes: object.bytes, source: { bucket: bucketName, key } };
@@ -323,7 +355,8 @@ export function readCode(
 /** Checks a deployment package: a zip, and (with its layers) under Lambda's unzipped limit. */
 export function checkPackage(bytes: Buffer, layersUnzipped: number): void {
   const info = zipInfo(bytes);
-  if (!info.ok) throw invalid('Could not unzip uploaded file. Please check your file, then try to upload again.');
+  if (!info.ok)
+    throw invalid('Could not unzip uploaded file. Please check your file, then try to upload again.');
   if (info.unzippedBytes + layersUnzipped > LIMITS.unzippedBytes)
     throw invalid(
       `Function code combined with layers exceeds the maximum allowed size of ${LIMITS.unzippedBytes} bytes. The actual size is ${info.unzippedBytes + layersUnzipped} bytes.`,
@@ -337,14 +370,19 @@ export function zipInfo(bytes: Buffer): { ok: boolean; unzippedBytes: number } {
   let entries = bytes.readUInt16LE(eocd + 10);
   let at = bytes.readUInt32LE(eocd + 16);
   const locator = eocd - 20;
-  if ((entries === 0xffff || at === 0xffffffff) && locator >= 0 && bytes.readUInt32LE(locator) === 0x07064b50) {
+  if (
+    (entries === 0xffff || at === 0xffffffff) &&
+    locator >= 0 &&
+    bytes.readUInt32LE(locator) === 0x07064b50
+  ) {
     const zip64 = Number(bytes.readBigUInt64LE(locator + 8));
     entries = Number(bytes.readBigUInt64LE(zip64 + 32));
     at = Number(bytes.readBigUInt64LE(zip64 + 48));
   }
   let total = 0;
   for (let i = 0; i < entries; i++) {
-    if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== 0x02014b50) return { ok: false, unzippedBytes: 0 };
+    if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== 0x02014b50)
+      return { ok: false, unzippedBytes: 0 };
     let size = bytes.readUInt32LE(at + 24);
     const nameLength = bytes.readUInt16LE(at + 28);
     const extraLength = bytes.readUInt16LE(at + 30);

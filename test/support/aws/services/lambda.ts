@@ -6,7 +6,14 @@
 import { arn, newUuid, type Tags } from '../account.js';
 import { fault } from '../errors.js';
 import { paginate } from '../pagination.js';
-import { loggableBody, matchRoute, type RestCall, type RestRoute, type ServiceContext, type ServiceHandler } from '../service.js';
+import {
+  loggableBody,
+  matchRoute,
+  type RestCall,
+  type RestRoute,
+  type ServiceContext,
+  type ServiceHandler,
+} from '../service.js';
 import type { FunctionConfig, LambdaFunction } from '../state.js';
 import { empty, json, type Reply } from '../wire.js';
 import { attachedRoutes } from './lambda-attached.js';
@@ -39,11 +46,16 @@ const precondition = (what: string) =>
   );
 
 /** The configuration a qualifier names: $LATEST (observed now), a version, or an alias's version. */
-export function configFor(ctx: ServiceContext, fn: LambdaFunction, qualifier: string | null | undefined): FunctionConfig {
+export function configFor(
+  ctx: ServiceContext,
+  fn: LambdaFunction,
+  qualifier: string | null | undefined,
+): FunctionConfig {
   if (!qualifier || qualifier === '$LATEST') return observe(fn, ctx.clock.now());
   const alias = fn.aliases.get(qualifier);
   const versionName = alias ? alias.FunctionVersion : qualifier;
-  if (versionName === '$LATEST') return { ...observe(fn, ctx.clock.now()), FunctionArn: `${fn.arn}:${qualifier}` };
+  if (versionName === '$LATEST')
+    return { ...observe(fn, ctx.clock.now()), FunctionArn: `${fn.arn}:${qualifier}` };
   const version = fn.versions.get(versionName);
   if (!version) throw notFound(fn.name, qualifier);
   const ready = ctx.clock.now() >= version.readyAt;
@@ -62,13 +74,18 @@ function createFunction(ctx: ServiceContext, body: Record<string, unknown>): Rep
   checkSizes(body);
   const packageType = String(body.PackageType ?? 'Zip');
   if (packageType === 'Zip' && (body.Runtime === undefined || body.Handler === undefined))
-    throw invalid('Runtime and Handler are mandatory parameters for functions created with deployment packages.');
+    throw invalid(
+      'Runtime and Handler are mandatory parameters for functions created with deployment packages.',
+    );
   checkRuntime(body.Runtime);
   const role = checkRole(ctx, body.Role);
   const layers = checkLayers(ctx, body.Layers);
   const variables = checkEnvironment(body.Environment);
   const code = readCode(ctx, (body.Code ?? {}) as Record<string, unknown>);
-  checkPackage(code.bytes, layers.reduce((sum, l) => sum + l.unzipped, 0));
+  checkPackage(
+    code.bytes,
+    layers.reduce((sum, l) => sum + l.unzipped, 0),
+  );
   if (ctx.account.functions.has(name))
     throw fault('lambda', 'ResourceConflictException', `Function already exist: ${name}`);
   const fnArn = arn.function(name);
@@ -112,7 +129,8 @@ function createFunction(ctx: ServiceContext, body: Record<string, unknown>): Rep
 }
 
 function checkRevision(fn: LambdaFunction, body: Record<string, unknown>): void {
-  if (body.RevisionId !== undefined && body.RevisionId !== fn.latest.RevisionId) throw precondition('GetFunction');
+  if (body.RevisionId !== undefined && body.RevisionId !== fn.latest.RevisionId)
+    throw precondition('GetFunction');
 }
 
 function updateConfiguration(ctx: ServiceContext, fn: LambdaFunction, body: Record<string, unknown>): Reply {
@@ -148,7 +166,10 @@ function updateCode(ctx: ServiceContext, fn: LambdaFunction, body: Record<string
   assertIdle(fn, ctx.clock.now());
   checkRevision(fn, body);
   const code = readCode(ctx, body);
-  const layersUnzipped = checkLayers(ctx, (fn.latest.Layers ?? []).map((l) => l.Arn)).reduce((s, l) => s + l.unzipped, 0);
+  const layersUnzipped = checkLayers(
+    ctx,
+    (fn.latest.Layers ?? []).map((l) => l.Arn),
+  ).reduce((s, l) => s + l.unzipped, 0);
   checkPackage(code.bytes, layersUnzipped);
   const c = fn.latest;
   c.CodeSha256 = sha256(code.bytes);
@@ -227,7 +248,9 @@ function requireVersion(fn: LambdaFunction, version: string): void {
 function createAlias(fn: LambdaFunction, body: Record<string, unknown>): Reply {
   const name = String(body.Name ?? '');
   if (!ALIAS_NAME.test(name))
-    throw invalid(`1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)`);
+    throw invalid(
+      `1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)`,
+    );
   if (fn.aliases.has(name))
     throw fault('lambda', 'ResourceConflictException', `Alias already exists: ${fn.arn}:${name}`);
   requireVersion(fn, String(body.FunctionVersion ?? ''));
@@ -257,7 +280,8 @@ function updateAlias(fn: LambdaFunction, name: string, body: Record<string, unkn
 
 function taggedFunction(ctx: ServiceContext, resource: string): LambdaFunction {
   const { name, qualifier } = parseFunctionName(resource);
-  if (qualifier) throw invalid('Tags on function aliases and versions are not supported. Please specify a function ARN.');
+  if (qualifier)
+    throw invalid('Tags on function aliases and versions are not supported. Please specify a function ARN.');
   return getFunction(ctx, name);
 }
 
@@ -292,7 +316,11 @@ function routes(ctx: ServiceContext): RestRoute[] {
       run: (c) => {
         const fn = fnOf(c);
         return json(200, {
-          Configuration: configFor(ctx, fn, c.query.get('Qualifier') ?? parseFunctionName(c.params.FunctionName as string).qualifier),
+          Configuration: configFor(
+            ctx,
+            fn,
+            c.query.get('Qualifier') ?? parseFunctionName(c.params.FunctionName as string).qualifier,
+          ),
           Code: { RepositoryType: 'S3', Location: `${ctx.url}/__fake/lambda-code/${fn.name}` },
           ...(Object.keys(fn.tags).length ? { Tags: { ...fn.tags } } : {}),
         });
@@ -316,7 +344,12 @@ function routes(ctx: ServiceContext): RestRoute[] {
       op: 'UpdateFunctionConfiguration',
       run: (c) => updateConfiguration(ctx, fnOf(c), c.body()),
     },
-    { method: 'PUT', path: `${F}/{FunctionName}/code`, op: 'UpdateFunctionCode', run: (c) => updateCode(ctx, fnOf(c), c.body()) },
+    {
+      method: 'PUT',
+      path: `${F}/{FunctionName}/code`,
+      op: 'UpdateFunctionCode',
+      run: (c) => updateCode(ctx, fnOf(c), c.body()),
+    },
     {
       method: 'POST',
       path: `${F}/{FunctionName}/versions`,
@@ -329,19 +362,31 @@ function routes(ctx: ServiceContext): RestRoute[] {
       op: 'ListVersionsByFunction',
       run: (c) => {
         const fn = fnOf(c);
-        const all = [observe(fn, ctx.clock.now()), ...[...fn.versions.keys()].map((v) => configFor(ctx, fn, v))];
+        const all = [
+          observe(fn, ctx.clock.now()),
+          ...[...fn.versions.keys()].map((v) => configFor(ctx, fn, v)),
+        ];
         const p = page(all, c, `ListVersionsByFunction:${fn.name}`);
         return json(200, { Versions: p.items, ...(p.next ? { NextMarker: p.next } : {}) });
       },
     },
-    { method: 'POST', path: `${F}/{FunctionName}/aliases`, op: 'CreateAlias', run: (c) => createAlias(fnOf(c), c.body()) },
+    {
+      method: 'POST',
+      path: `${F}/{FunctionName}/aliases`,
+      op: 'CreateAlias',
+      run: (c) => createAlias(fnOf(c), c.body()),
+    },
     {
       method: 'GET',
       path: `${F}/{FunctionName}/aliases`,
       op: 'ListAliases',
       run: (c) => {
         const fn = fnOf(c);
-        const p = page([...fn.aliases.keys()].map((n) => aliasJson(fn, n)), c, `ListAliases:${fn.name}`);
+        const p = page(
+          [...fn.aliases.keys()].map((n) => aliasJson(fn, n)),
+          c,
+          `ListAliases:${fn.name}`,
+        );
         return json(200, { Aliases: p.items, ...(p.next ? { NextMarker: p.next } : {}) });
       },
     },
@@ -415,7 +460,11 @@ export const lambdaService: ServiceHandler = {
         name: 'Unknown',
         input,
         run: () => {
-          throw fault('lambda', 'UnknownOperationException', `The fake AWS does not model Lambda ${req.method} ${req.path}`);
+          throw fault(
+            'lambda',
+            'UnknownOperationException',
+            `The fake AWS does not model Lambda ${req.method} ${req.path}`,
+          );
         },
       };
     return { name: found.route.op, input, run: () => found.route.run(found.call) };

@@ -13,7 +13,9 @@ const missing = () => fault('logs', 'ResourceNotFoundException', 'The specified 
 
 function groupOf(ctx: ServiceContext, body: Record<string, unknown>): LogGroup {
   const identifier = String(body.logGroupName ?? body.logGroupIdentifier ?? '');
-  const name = identifier.includes(':log-group:') ? (identifier.split(':log-group:')[1] as string).replace(/:\*$/, '') : identifier;
+  const name = identifier.includes(':log-group:')
+    ? (identifier.split(':log-group:')[1] as string).replace(/:\*$/, '')
+    : identifier;
   const group = ctx.account.logGroups.get(name);
   if (!group) throw missing();
   return group;
@@ -32,16 +34,36 @@ function filterLogEvents(ctx: ServiceContext, body: Record<string, unknown>) {
   const end = Number(body.endTime ?? ctx.clock.now());
   const limit = Number(body.limit ?? 10_000);
   if (limit < 1 || limit > 10_000)
-    throw fault('logs', 'InvalidParameterException', '1 validation error detected: Value at \'limit\' failed to satisfy constraint: Member must have value less than or equal to 10000');
-  const terms = String(body.filterPattern ?? '').split(/\s+/).filter(Boolean);
-  const placed = group.events.map((e, i) => ({ timestamp: e.timestamp ?? Math.min(end, start + i), message: e.message }));
+    throw fault(
+      'logs',
+      'InvalidParameterException',
+      "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value less than or equal to 10000",
+    );
+  const terms = String(body.filterPattern ?? '')
+    .split(/\s+/)
+    .filter(Boolean);
+  const placed = group.events.map((e, i) => ({
+    timestamp: e.timestamp ?? Math.min(end, start + i),
+    message: e.message,
+  }));
   const matching = placed.filter(
-    (e) => e.timestamp >= start && e.timestamp <= end && terms.every((t) => e.message.includes(t.replace(/^"|"$/g, ''))),
+    (e) =>
+      e.timestamp >= start &&
+      e.timestamp <= end &&
+      terms.every((t) => e.message.includes(t.replace(/^"|"$/g, ''))),
   );
-  const page = jsonPage(ctx, 'logs', matching, body.nextToken, limit, `FilterLogEvents:${group.name}:${start}:${end}`, {
-    defaultSize: 10_000,
-    maxSize: 10_000,
-  });
+  const page = jsonPage(
+    ctx,
+    'logs',
+    matching,
+    body.nextToken,
+    limit,
+    `FilterLogEvents:${group.name}:${start}:${end}`,
+    {
+      defaultSize: 10_000,
+      maxSize: 10_000,
+    },
+  );
   return {
     events: page.items.map((e, i) => ({
       logStreamName: '2025/01/01/[$LATEST]0123456789abcdef0123456789abcdef',
@@ -59,8 +81,13 @@ export const logsService = jsonService('logs', {
   FilterLogEvents: filterLogEvents,
   DescribeLogGroups: (ctx, body) => {
     const prefix = String(body.logGroupNamePrefix ?? '');
-    const groups = [...ctx.account.logGroups.values()].filter((g) => g.name.startsWith(prefix)).sort((a, b) => a.name.localeCompare(b.name));
-    const page = jsonPage(ctx, 'logs', groups, body.nextToken, body.limit, `DescribeLogGroups:${prefix}`, { defaultSize: 50, maxSize: 50 });
+    const groups = [...ctx.account.logGroups.values()]
+      .filter((g) => g.name.startsWith(prefix))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const page = jsonPage(ctx, 'logs', groups, body.nextToken, body.limit, `DescribeLogGroups:${prefix}`, {
+      defaultSize: 50,
+      maxSize: 50,
+    });
     return {
       logGroups: page.items.map((g) => ({
         logGroupName: g.name,
@@ -74,8 +101,14 @@ export const logsService = jsonService('logs', {
   },
   CreateLogGroup: (ctx, body) => {
     const name = String(body.logGroupName ?? '');
-    if (ctx.account.logGroups.has(name)) throw fault('logs', 'ResourceAlreadyExistsException', 'The specified log group already exists');
-    ctx.account.logGroups.set(name, { name, createdAt: ctx.clock.now(), tags: { ...((body.tags ?? {}) as Tags) }, events: [] });
+    if (ctx.account.logGroups.has(name))
+      throw fault('logs', 'ResourceAlreadyExistsException', 'The specified log group already exists');
+    ctx.account.logGroups.set(name, {
+      name,
+      createdAt: ctx.clock.now(),
+      tags: { ...((body.tags ?? {}) as Tags) },
+      events: [],
+    });
     return {};
   },
   DeleteLogGroup: (ctx, body) => {

@@ -24,7 +24,8 @@ export function memberTags(params: URLSearchParams, prefix = 'Tags'): Record<str
 /** `X.member.1=a&X.member.2=b` as ['a', 'b']. */
 export function memberList(params: URLSearchParams, prefix: string): string[] {
   const out: string[] = [];
-  for (let i = 1; params.has(`${prefix}.member.${i}`); i++) out.push(params.get(`${prefix}.member.${i}`) as string);
+  for (let i = 1; params.has(`${prefix}.member.${i}`); i++)
+    out.push(params.get(`${prefix}.member.${i}`) as string);
   return out;
 }
 
@@ -35,7 +36,8 @@ export function loggableForm(params: URLSearchParams): Record<string, unknown> {
     if (k === 'Action' || k === 'Version') continue;
     const m = /^(\w+)\.member\.\d+(?:\.(\w+))?$/.exec(k);
     if (!m) out[k] = k === 'WebIdentityToken' ? `<${v.length} characters>` : v;
-    else if (m[1] === 'Tags') out.Tags = Object.entries(memberTags(params)).map(([Key, Value]) => ({ Key, Value }));
+    else if (m[1] === 'Tags')
+      out.Tags = Object.entries(memberTags(params)).map(([Key, Value]) => ({ Key, Value }));
     else out[m[1] as string] = memberList(params, m[1] as string);
   }
   return out;

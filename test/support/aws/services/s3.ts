@@ -20,17 +20,42 @@ import { fault } from '../errors.js';
 import { paginate } from '../pagination.js';
 import type { ServiceContext, ServiceHandler } from '../service.js';
 import type { Bucket, S3Object } from '../state.js';
-import { decodeAwsChunked, empty, escapeXml, toXml, xml, xmlValue, xmlValues, type Reply, type WireRequest } from '../wire.js';
+import {
+  decodeAwsChunked,
+  empty,
+  escapeXml,
+  toXml,
+  xml,
+  xmlValue,
+  xmlValues,
+  type Reply,
+  type WireRequest,
+} from '../wire.js';
 
 const NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 const MIN_PART = 5 * 1024 * 1024;
 
 /** Bucket subresources: query flag -> [operation suffix, error when none is set]. */
 const SETTINGS: Record<string, { op: string; missing?: [string, string] }> = {
-  publicAccessBlock: { op: 'PublicAccessBlock', missing: ['NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found'] },
-  encryption: { op: 'BucketEncryption', missing: ['ServerSideEncryptionConfigurationNotFoundError', 'The server side encryption configuration was not found'] },
-  ownershipControls: { op: 'BucketOwnershipControls', missing: ['OwnershipControlsNotFoundError', 'The bucket ownership controls were not found'] },
-  lifecycle: { op: 'BucketLifecycleConfiguration', missing: ['NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist'] },
+  publicAccessBlock: {
+    op: 'PublicAccessBlock',
+    missing: ['NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found'],
+  },
+  encryption: {
+    op: 'BucketEncryption',
+    missing: [
+      'ServerSideEncryptionConfigurationNotFoundError',
+      'The server side encryption configuration was not found',
+    ],
+  },
+  ownershipControls: {
+    op: 'BucketOwnershipControls',
+    missing: ['OwnershipControlsNotFoundError', 'The bucket ownership controls were not found'],
+  },
+  lifecycle: {
+    op: 'BucketLifecycleConfiguration',
+    missing: ['NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist'],
+  },
   policy: { op: 'BucketPolicy', missing: ['NoSuchBucketPolicy', 'The bucket policy does not exist'] },
   versioning: { op: 'BucketVersioning' },
   tagging: { op: 'BucketTagging', missing: ['NoSuchTagSet', 'The TagSet does not exist'] },
@@ -68,13 +93,23 @@ function operationOf(req: WireRequest, bucket: string, key: string): string {
     }
     if (q.has('location')) return 'GetBucketLocation';
     if (m === 'GET') return q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
-    return ({ HEAD: 'HeadBucket', PUT: 'CreateBucket', DELETE: 'DeleteBucket' } as Record<string, string>)[m] ?? 'Unknown';
+    return (
+      ({ HEAD: 'HeadBucket', PUT: 'CreateBucket', DELETE: 'DeleteBucket' } as Record<string, string>)[m] ??
+      'Unknown'
+    );
   }
   if (m === 'POST' && q.has('uploads')) return 'CreateMultipartUpload';
   if (m === 'PUT' && q.has('partNumber')) return 'UploadPart';
   if (m === 'POST' && q.has('uploadId')) return 'CompleteMultipartUpload';
   if (m === 'DELETE' && q.has('uploadId')) return 'AbortMultipartUpload';
-  return ({ HEAD: 'HeadObject', PUT: 'PutObject', GET: 'GetObject', DELETE: 'DeleteObject' } as Record<string, string>)[m] ?? 'Unknown';
+  return (
+    (
+      { HEAD: 'HeadObject', PUT: 'PutObject', GET: 'GetObject', DELETE: 'DeleteObject' } as Record<
+        string,
+        string
+      >
+    )[m] ?? 'Unknown'
+  );
 }
 
 /** The bucket, if the caller may use it: it exists, is this account's, and is the owner they expect. */
@@ -93,10 +128,16 @@ function payload(req: WireRequest): { bytes: Buffer; checksum?: { algorithm: str
   const chunked =
     String(req.headers['content-encoding'] ?? '').includes('aws-chunked') ||
     String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
-  const { bytes, trailers } = chunked ? decodeAwsChunked(req.body) : { bytes: req.body, trailers: {} as Record<string, string> };
+  const { bytes, trailers } = chunked
+    ? decodeAwsChunked(req.body)
+    : { bytes: req.body, trailers: {} as Record<string, string> };
   const decoded = req.headers['x-amz-decoded-content-length'];
   if (typeof decoded === 'string' && Number(decoded) !== bytes.length)
-    throw fault('s3', 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header');
+    throw fault(
+      's3',
+      'IncompleteBody',
+      'You did not provide the number of bytes specified by the Content-Length HTTP header',
+    );
   const contentMd5 = req.headers['content-md5'];
   if (typeof contentMd5 === 'string' && contentMd5 !== md5(bytes).toString('base64'))
     throw fault('s3', 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
@@ -116,7 +157,8 @@ function payload(req: WireRequest): { bytes: Buffer; checksum?: { algorithm: str
 function metadataOf(req: WireRequest): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers))
-    if (name.startsWith('x-amz-meta-') && typeof value === 'string') out[name.slice('x-amz-meta-'.length)] = value;
+    if (name.startsWith('x-amz-meta-') && typeof value === 'string')
+      out[name.slice('x-amz-meta-'.length)] = value;
   return out;
 }
 
@@ -132,7 +174,11 @@ function objectHeaders(o: S3Object, req: WireRequest): Record<string, string> {
     'accept-ranges': 'bytes',
   };
   for (const [name, value] of Object.entries(o.metadata)) headers[`x-amz-meta-${name}`] = value;
-  if (o.checksum && String(req.headers['x-amz-checksum-mode'] ?? '').toUpperCase() === 'ENABLED' && !req.headers.range) {
+  if (
+    o.checksum &&
+    String(req.headers['x-amz-checksum-mode'] ?? '').toUpperCase() === 'ENABLED' &&
+    !req.headers.range
+  ) {
     headers[`x-amz-checksum-${o.checksum.algorithm.toLowerCase()}`] = o.checksum.value;
     headers['x-amz-checksum-type'] = o.checksum.type;
   }
@@ -147,13 +193,26 @@ function createBucket(ctx: ServiceContext, req: WireRequest, name: string): Repl
   if (constraint !== undefined && (REGION === 'us-east-1' || constraint !== REGION))
     throw REGION === 'us-east-1'
       ? fault('s3', 'InvalidLocationConstraint', 'The specified location-constraint is not valid')
-      : fault('s3', 'IllegalLocationConstraintException', `The ${constraint} location constraint is incompatible for the region specific endpoint this request was sent to.`);
+      : fault(
+          's3',
+          'IllegalLocationConstraintException',
+          `The ${constraint} location constraint is incompatible for the region specific endpoint this request was sent to.`,
+        );
   const existing = ctx.account.buckets.get(name);
   if (existing) {
-    if (existing.owner !== ACCOUNT_ID) throw fault('s3', 'BucketAlreadyExists', 'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.');
+    if (existing.owner !== ACCOUNT_ID)
+      throw fault(
+        's3',
+        'BucketAlreadyExists',
+        'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.',
+      );
     // In us-east-1 S3 answers 200 to the owner re-creating its bucket; elsewhere BucketAlreadyOwnedByYou.
     if (REGION !== 'us-east-1')
-      throw fault('s3', 'BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.');
+      throw fault(
+        's3',
+        'BucketAlreadyOwnedByYou',
+        'Your previous request to create the named bucket succeeded and you already own it.',
+      );
     return empty(200, { location: `/${name}` });
   }
   ctx.account.buckets.set(name, {
@@ -178,9 +237,14 @@ function bucketSetting(ctx: ServiceContext, req: WireRequest, operation: string,
       try {
         JSON.parse(body);
       } catch {
-        throw fault('s3', 'MalformedPolicy', 'Policies must be valid JSON and the first byte must be \'{\'');
+        throw fault('s3', 'MalformedPolicy', "Policies must be valid JSON and the first byte must be '{'");
       }
-    } else if (!/<\w/.test(body)) throw fault('s3', 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
+    } else if (!/<\w/.test(body))
+      throw fault(
+        's3',
+        'MalformedXML',
+        'The XML you provided was not well-formed or did not validate against our published schema',
+      );
     bucket.settings.set(key, body);
     return empty(key === 'policy' ? 204 : 200);
   }
@@ -222,7 +286,13 @@ function listObjects(ctx: ServiceContext, req: WireRequest, name: string): Reply
   );
 }
 
-function getObject(ctx: ServiceContext, req: WireRequest, operation: string, name: string, key: string): Reply {
+function getObject(
+  ctx: ServiceContext,
+  req: WireRequest,
+  operation: string,
+  name: string,
+  key: string,
+): Reply {
   const bucket = bucketFor(ctx, req, name);
   const o = bucket.objects.get(key);
   if (!o) throw fault('s3', 'NoSuchKey', 'The specified key does not exist.');
@@ -236,7 +306,11 @@ function getObject(ctx: ServiceContext, req: WireRequest, operation: string, nam
     const slice = o.bytes.subarray(start, end + 1);
     return {
       status: 206,
-      headers: { ...headers, 'content-length': String(slice.length), 'content-range': `bytes ${start}-${end}/${size}` },
+      headers: {
+        ...headers,
+        'content-length': String(slice.length),
+        'content-range': `bytes ${start}-${end}/${size}`,
+      },
       body: slice,
     };
   }
@@ -262,7 +336,13 @@ function putObject(ctx: ServiceContext, req: WireRequest, name: string, key: str
   });
 }
 
-function multipart(ctx: ServiceContext, req: WireRequest, operation: string, name: string, key: string): Reply {
+function multipart(
+  ctx: ServiceContext,
+  req: WireRequest,
+  operation: string,
+  name: string,
+  key: string,
+): Reply {
   const bucket = bucketFor(ctx, req, name);
   const uploadId = req.query.get('uploadId') ?? '';
   if (operation === 'CreateMultipartUpload') {
@@ -283,7 +363,11 @@ function multipart(ctx: ServiceContext, req: WireRequest, operation: string, nam
   }
   const upload = bucket.uploads.get(uploadId);
   if (!upload || upload.key !== key)
-    throw fault('s3', 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
+    throw fault(
+      's3',
+      'NoSuchUpload',
+      'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+    );
   if (operation === 'AbortMultipartUpload') {
     bucket.uploads.delete(uploadId);
     return empty(204);
@@ -292,9 +376,20 @@ function multipart(ctx: ServiceContext, req: WireRequest, operation: string, nam
     const { bytes, checksum } = payload(req);
     const etag = etagOf(bytes);
     if (upload.checksumAlgorithm && checksum && checksum.algorithm !== upload.checksumAlgorithm)
-      throw fault('s3', 'InvalidRequest', `Checksum Type mismatch occurred, expected checksum Type: ${upload.checksumAlgorithm.toLowerCase()}, actual checksum Type: ${checksum.algorithm.toLowerCase()}`);
-    upload.parts.set(Number(req.query.get('partNumber')), { bytes, etag, ...(checksum ? { checksum: checksum.value } : {}) });
-    return empty(200, { etag, ...(checksum ? { [`x-amz-checksum-${checksum.algorithm.toLowerCase()}`]: checksum.value } : {}) });
+      throw fault(
+        's3',
+        'InvalidRequest',
+        `Checksum Type mismatch occurred, expected checksum Type: ${upload.checksumAlgorithm.toLowerCase()}, actual checksum Type: ${checksum.algorithm.toLowerCase()}`,
+      );
+    upload.parts.set(Number(req.query.get('partNumber')), {
+      bytes,
+      etag,
+      ...(checksum ? { checksum: checksum.value } : {}),
+    });
+    return empty(200, {
+      etag,
+      ...(checksum ? { [`x-amz-checksum-${checksum.algorithm.toLowerCase()}`]: checksum.value } : {}),
+    });
   }
   return completeUpload(ctx, bucket, uploadId, req);
 }
@@ -307,15 +402,36 @@ function completeUpload(ctx: ServiceContext, bucket: Bucket, uploadId: string, r
     etag: xmlValue(p, 'ETag') ?? '',
     checksum: upload.checksumAlgorithm ? xmlValue(p, `Checksum${upload.checksumAlgorithm}`) : undefined,
   }));
-  if (!listed.length) throw fault('s3', 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
+  if (!listed.length)
+    throw fault(
+      's3',
+      'MalformedXML',
+      'The XML you provided was not well-formed or did not validate against our published schema',
+    );
   listed.forEach((p, i) => {
     if (i > 0 && p.number <= (listed[i - 1] as { number: number }).number)
-      throw fault('s3', 'InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.');
+      throw fault(
+        's3',
+        'InvalidPartOrder',
+        'The list of parts was not in ascending order. Parts must be ordered by part number.',
+      );
     const stored = upload.parts.get(p.number);
-    if (!stored || stored.etag.replace(/"/g, '') !== p.etag.replace(/"/g, '') || (p.checksum && p.checksum !== stored.checksum))
-      throw fault('s3', 'InvalidPart', 'One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part\'s entity tag.');
+    if (
+      !stored ||
+      stored.etag.replace(/"/g, '') !== p.etag.replace(/"/g, '') ||
+      (p.checksum && p.checksum !== stored.checksum)
+    )
+      throw fault(
+        's3',
+        'InvalidPart',
+        "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+      );
     if (i < listed.length - 1 && stored.bytes.length < MIN_PART)
-      throw fault('s3', 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.');
+      throw fault(
+        's3',
+        'EntityTooSmall',
+        'Your proposed upload is smaller than the minimum allowed object size.',
+      );
   });
   const parts = listed.map((p) => upload.parts.get(p.number)!);
   const bytes = Buffer.concat(parts.map((p) => p.bytes));
@@ -331,10 +447,20 @@ function completeUpload(ctx: ServiceContext, bucket: Bucket, uploadId: string, r
     lastModified: ctx.clock.now(),
     contentType: upload.contentType,
     metadata: upload.metadata,
-    ...(composite ? { checksum: { algorithm: upload.checksumAlgorithm as string, value: composite, type: 'COMPOSITE' as const } } : {}),
+    ...(composite
+      ? {
+          checksum: {
+            algorithm: upload.checksumAlgorithm as string,
+            value: composite,
+            type: 'COMPOSITE' as const,
+          },
+        }
+      : {}),
   });
   bucket.uploads.delete(uploadId);
-  const checksumXml = composite ? `<Checksum${upload.checksumAlgorithm}>${composite}</Checksum${upload.checksumAlgorithm}><ChecksumType>COMPOSITE</ChecksumType>` : '';
+  const checksumXml = composite
+    ? `<Checksum${upload.checksumAlgorithm}>${composite}</Checksum${upload.checksumAlgorithm}><ChecksumType>COMPOSITE</ChecksumType>`
+    : '';
   return xml(
     200,
     `<CompleteMultipartUploadResult xmlns="${NS}"><Location>/${escapeXml(bucket.name)}/${escapeXml(upload.key)}</Location><Bucket>${escapeXml(bucket.name)}</Bucket><Key>${escapeXml(upload.key)}</Key><ETag>${escapeXml(etag)}</ETag>${checksumXml}</CompleteMultipartUploadResult>`,
@@ -351,10 +477,14 @@ function run(ctx: ServiceContext, req: WireRequest, operation: string, name: str
     case 'GetBucketLocation':
       bucketFor(ctx, req, name);
       // us-east-1 answers an empty constraint.
-      return xml(200, `<LocationConstraint xmlns="${NS}">${REGION === 'us-east-1' ? '' : REGION}</LocationConstraint>`);
+      return xml(
+        200,
+        `<LocationConstraint xmlns="${NS}">${REGION === 'us-east-1' ? '' : REGION}</LocationConstraint>`,
+      );
     case 'DeleteBucket': {
       const bucket = bucketFor(ctx, req, name);
-      if (bucket.objects.size) throw fault('s3', 'BucketNotEmpty', 'The bucket you tried to delete is not empty');
+      if (bucket.objects.size)
+        throw fault('s3', 'BucketNotEmpty', 'The bucket you tried to delete is not empty');
       ctx.account.buckets.delete(name);
       return empty(204);
     }
@@ -364,7 +494,8 @@ function run(ctx: ServiceContext, req: WireRequest, operation: string, name: str
     case 'GetObject':
       return getObject(ctx, req, operation, name, key);
     case 'PutObject':
-      if (req.headers['x-amz-copy-source']) throw fault('s3', 'NotImplemented', 'The fake AWS does not model S3 CopyObject');
+      if (req.headers['x-amz-copy-source'])
+        throw fault('s3', 'NotImplemented', 'The fake AWS does not model S3 CopyObject');
       return putObject(ctx, req, name, key);
     case 'DeleteObject':
       bucketFor(ctx, req, name).objects.delete(key);
@@ -375,8 +506,13 @@ function run(ctx: ServiceContext, req: WireRequest, operation: string, name: str
     case 'AbortMultipartUpload':
       return multipart(ctx, req, operation, name, key);
     default:
-      if (Object.keys(SETTINGS).some((s) => req.query.has(s)) && !key) return bucketSetting(ctx, req, operation, name);
-      throw fault('s3', 'NotImplemented', `The fake AWS does not model S3 ${operation} (${req.method} ${req.path})`);
+      if (Object.keys(SETTINGS).some((s) => req.query.has(s)) && !key)
+        return bucketSetting(ctx, req, operation, name);
+      throw fault(
+        's3',
+        'NotImplemented',
+        `The fake AWS does not model S3 ${operation} (${req.method} ${req.path})`,
+      );
   }
 }
 

@@ -26,7 +26,11 @@ function claimsOf(token: string): Record<string, unknown> {
     if (!claims || typeof claims !== 'object') throw new Error('not an object');
     return claims as Record<string, unknown>;
   } catch {
-    throw fault('sts', 'InvalidIdentityToken', 'The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)');
+    throw fault(
+      'sts',
+      'InvalidIdentityToken',
+      'The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)',
+    );
   }
 }
 
@@ -36,7 +40,12 @@ function checkWebIdentity(ctx: ServiceContext, roleArn: string, token: string): 
   const issuer = String(claims.iss ?? '');
   const hostPath = issuer.replace(/^https:\/\//, '').replace(/\/$/, '');
   const provider = ctx.account.oidcProviders.get(arn.oidcProvider(hostPath));
-  if (!provider) throw fault('sts', 'InvalidIdentityToken', `No OpenIDConnect provider found in your account for ${issuer}`);
+  if (!provider)
+    throw fault(
+      'sts',
+      'InvalidIdentityToken',
+      `No OpenIDConnect provider found in your account for ${issuer}`,
+    );
   const audiences = [claims.aud ?? []].flat().map(String);
   if (!audiences.some((a) => provider.ClientIDList.includes(a)))
     throw fault('sts', 'InvalidIdentityToken', 'Incorrect token audience');
@@ -48,24 +57,43 @@ function checkWebIdentity(ctx: ServiceContext, roleArn: string, token: string): 
       `Token expired: current date/time ${Math.floor(now / 1000)} must be before the expiration date/time ${claims.exp}`,
     );
   const role = [...ctx.account.roles.values()].find((r) => r.Arn === roleArn);
-  if (!role || !trustAllows(role.AssumeRolePolicyDocument, { federated: provider.Arn, issuerHost: hostPath, claims }))
+  if (
+    !role ||
+    !trustAllows(role.AssumeRolePolicyDocument, { federated: provider.Arn, issuerHost: hostPath, claims })
+  )
     throw fault('sts', 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
   return claims;
 }
 
-function assumeRoleWithWebIdentity(ctx: ServiceContext, p: URLSearchParams, mode: WebIdentityMode): Record<string, unknown> {
+function assumeRoleWithWebIdentity(
+  ctx: ServiceContext,
+  p: URLSearchParams,
+  mode: WebIdentityMode,
+): Record<string, unknown> {
   const roleArn = p.get('RoleArn') ?? '';
   const sessionName = p.get('RoleSessionName') ?? '';
   const token = p.get('WebIdentityToken') ?? '';
   if (!/^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/.+$/.test(roleArn))
-    throw fault('sts', 'ValidationError', `1 validation error detected: Value '${roleArn}' at 'roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+`);
+    throw fault(
+      'sts',
+      'ValidationError',
+      `1 validation error detected: Value '${roleArn}' at 'roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+`,
+    );
   if (!/^[\w+=,.@-]{2,64}$/.test(sessionName))
-    throw fault('sts', 'ValidationError', `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`);
+    throw fault(
+      'sts',
+      'ValidationError',
+      `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`,
+    );
   const claims = mode === 'trust-policy' ? checkWebIdentity(ctx, roleArn, token) : claimsOf(token);
   const role = [...ctx.account.roles.values()].find((r) => r.Arn === roleArn);
   const duration = Number(p.get('DurationSeconds') ?? 3600);
   if (duration < 900 || (role && duration > role.MaxSessionDuration))
-    throw fault('sts', 'ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+    throw fault(
+      'sts',
+      'ValidationError',
+      'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+    );
   const credentials: IssuedCredentials = {
     roleArn,
     sessionName,

@@ -19,7 +19,10 @@ export interface IndexEntry {
 }
 
 /** Every tagged resource of the account, as the tagging index sees it. */
-export function taggedResources(ctx: Pick<ServiceContext, 'account'>, stale: IndexEntry[] = []): IndexEntry[] {
+export function taggedResources(
+  ctx: Pick<ServiceContext, 'account'>,
+  stale: IndexEntry[] = [],
+): IndexEntry[] {
   const a = ctx.account;
   return [
     ...[...a.functions.values()].map((f) => ({ arn: f.arn, tags: f.tags })),
@@ -44,18 +47,28 @@ export function taggingService(stale: IndexEntry[]) {
       const types = ((body.ResourceTypeFilters ?? []) as string[]).map(String);
       for (const t of types)
         if (!/^[a-z0-9-]+(:[a-zA-Z0-9-]+)?$/.test(t))
-          throw fault('tagging', 'InvalidParameterException', `Unsupported service=${t} in ResourceTypeFilters.`);
+          throw fault(
+            'tagging',
+            'InvalidParameterException',
+            `Unsupported service=${t} in ResourceTypeFilters.`,
+          );
       const filters = (body.TagFilters ?? []) as { Key: string; Values?: string[] }[];
       const perPage = Number(body.ResourcesPerPage ?? 50);
       if (perPage < 1 || perPage > 100)
         throw fault('tagging', 'InvalidParameterException', 'ResourcesPerPage must be between 1 and 100.');
       const found = taggedResources(ctx, stale).filter(
         (r) =>
-          (!types.length || types.some((t) => resourceType(r.arn) === t || resourceType(r.arn).startsWith(`${t}:`))) &&
-          filters.every((f) => f.Key in r.tags && (!f.Values?.length || f.Values.includes(r.tags[f.Key] as string))),
+          (!types.length ||
+            types.some((t) => resourceType(r.arn) === t || resourceType(r.arn).startsWith(`${t}:`))) &&
+          filters.every(
+            (f) => f.Key in r.tags && (!f.Values?.length || f.Values.includes(r.tags[f.Key] as string)),
+          ),
       );
       const listing = `GetResources:${JSON.stringify([types, filters])}`;
-      const page = jsonPage(ctx, 'tagging', found, body.PaginationToken || undefined, perPage, listing, { defaultSize: 50, maxSize: 100 });
+      const page = jsonPage(ctx, 'tagging', found, body.PaginationToken || undefined, perPage, listing, {
+        defaultSize: 50,
+        maxSize: 100,
+      });
       return {
         ResourceTagMappingList: page.items.map((r) => ({
           ResourceARN: r.arn,

@@ -10,16 +10,23 @@ type Claims = Record<string, unknown>;
 
 interface Statement {
   Effect?: string;
-  Principal?: { Federated?: string | string[]; Service?: string | string[]; AWS?: string | string[] } | string;
+  Principal?:
+    { Federated?: string | string[]; Service?: string | string[]; AWS?: string | string[] } | string;
   Action?: string | string[];
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
-const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const list = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /** IAM's `*` and `?` wildcards, everything else literal. */
 export function wildcardMatch(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return re.test(value);
 }
 
@@ -36,7 +43,9 @@ function keyValues(key: string, issuerHost: string, claims: Claims): string[] {
 }
 
 function conditionHolds(operator: string, expected: string[], actual: string[]): boolean {
-  const [qualifier, base] = operator.includes(':') ? (operator.split(':') as [string, string]) : ['', operator];
+  const [qualifier, base] = operator.includes(':')
+    ? (operator.split(':') as [string, string])
+    : ['', operator];
   const test = (value: string) => {
     switch (base.replace(/IfExists$/, '')) {
       case 'StringEquals':
@@ -56,12 +65,20 @@ function conditionHolds(operator: string, expected: string[], actual: string[]):
   return actual.some(test);
 }
 
-function statementApplies(s: Statement, federated: string, issuerHost: string, claims: Claims, action: string): boolean {
+function statementApplies(
+  s: Statement,
+  federated: string,
+  issuerHost: string,
+  claims: Claims,
+  action: string,
+): boolean {
   const principal = typeof s.Principal === 'object' ? s.Principal : undefined;
   if (!principal || !list(principal.Federated).includes(federated)) return false;
   if (!list(s.Action).some((a) => actionMatches(a, action))) return false;
   return Object.entries(s.Condition ?? {}).every(([operator, keys]) =>
-    Object.entries(keys).every(([key, values]) => conditionHolds(operator, list(values).map(String), keyValues(key, issuerHost, claims))),
+    Object.entries(keys).every(([key, values]) =>
+      conditionHolds(operator, list(values).map(String), keyValues(key, issuerHost, claims)),
+    ),
   );
 }
 
@@ -77,7 +94,8 @@ export function trustAllows(
     return false;
   }
   const action = request.action ?? 'sts:AssumeRoleWithWebIdentity';
-  const applies = (s: Statement) => statementApplies(s, request.federated, request.issuerHost, request.claims, action);
+  const applies = (s: Statement) =>
+    statementApplies(s, request.federated, request.issuerHost, request.claims, action);
   if (statements.some((s) => s.Effect === 'Deny' && applies(s))) return false;
   return statements.some((s) => s.Effect === 'Allow' && applies(s));
 }
