@@ -468,7 +468,8 @@ export function restApiRoutes(ctx: ServiceContext): RestRoute[] {
         const a = api(c);
         const body = c.body();
         const name = String(body.stageName ?? '');
-        if (!/^[a-zA-Z0-9_]{1,128}$/.test(name)) throw bad('Stage name only allows a-zA-Z0-9_');
+        // AWS: "Stage names can only contain alphanumeric characters, hyphens, and underscores" ($default is HTTP APIs' only).
+        if (!/^[a-zA-Z0-9_-]{1,128}$/.test(name)) throw bad('Stage name only allows a-zA-Z0-9_-');
         if (a.stages.has(name)) throw fault('apiGateway', 'ConflictException', 'Stage already exists');
         if (!a.deployments.has(String(body.deploymentId)))
           throw bad('Invalid deployment identifier specified');
