@@ -225,7 +225,9 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
   };
 }
 
+/** Closes the server; closing twice is harmless (an afterEach after a test that restarted the fake). */
 function close(server: Server): Promise<void> {
+  if (!server.listening) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     server.closeAllConnections();
     server.close((error) => (error ? reject(error) : resolve()));
