@@ -16,12 +16,39 @@ import type { WireRequest } from '../wire.js';
 import { httpApiRoutes } from './apigateway-http.js';
 import { restApiRoutes } from './apigateway-rest.js';
 
+/** Members whose keys are data (tag keys, route keys, variable names), never renamed. */
+const DATA_MAPS = new Set([
+  'tags',
+  'stageVariables',
+  'requestParameters',
+  'requestTemplates',
+  'responseParameters',
+  'routeSettings',
+]);
+
+/**
+ * HTTP API members are camelCase on the wire and PascalCase in the SDK
+ * (`defaultRouteSettings` / `DefaultRouteSettings`): the call log speaks SDK.
+ */
+export function sdkMembers(value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const name = k.charAt(0).toUpperCase() + k.slice(1);
+    out[name] =
+      v && typeof v === 'object' && !Array.isArray(v) && !DATA_MAPS.has(k)
+        ? sdkMembers(v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
 function routeWith(service: 'apiGateway' | 'apiGatewayV2', routes: RestRoute[], req: WireRequest): Operation {
   const found = matchRoute(routes, req);
+  const query = Object.fromEntries(req.query);
+  const body = loggableBody(req);
   const input: Record<string, unknown> = {
     ...(found?.call.params ?? {}),
-    ...Object.fromEntries(req.query),
-    ...loggableBody(req),
+    ...(service === 'apiGatewayV2' ? { ...sdkMembers(query), ...sdkMembers(body) } : { ...query, ...body }),
   };
   if (!found)
     return {
