@@ -16,8 +16,7 @@
  *   // the bundled action: node dist/index.js with these variables
  *   await runAction({ inputs, env: { ...aws.env(), ...aws.staticCredentialsEnv() } });
  *
- * What it models, what it refuses and how each test file moves onto it:
- * see notes in the README beside this file.
+ * What it models and its options: README.md beside this file.
  */
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
