@@ -46,6 +46,8 @@ describe('node dist/index.js against the fake AWS', () => {
       stageUrl: (api) => `${siteUrl}/${api.name}`,
     });
     aws.seed.githubDeployRole('deploy', ['repo:octo/svc:ref:refs/heads/main']);
+    // What `lambda-deploy setup` leaves: the boundary of the production execution role, the preview role.
+    aws.seed.setup('svc');
   });
   afterAll(async () => {
     await aws?.close();

@@ -8,6 +8,13 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import {
   AttachRolePolicyCommand,
   CreateOpenIDConnectProviderCommand,
+  CreatePolicyCommand,
+  CreatePolicyVersionCommand,
+  DeletePolicyCommand,
+  DeletePolicyVersionCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  ListPolicyVersionsCommand,
   CreateRoleCommand,
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
@@ -151,7 +158,7 @@ describe('IAM roles', () => {
       'NoSuchEntityException',
       404,
     );
-    aws.account.managedPolicies.add(`arn:aws:iam::${ACCOUNT_ID}:policy/lambda-deploy-boundary`);
+    aws.seed.managedPolicy('lambda-deploy-boundary');
     await iam.send(
       new PutRolePermissionsBoundaryCommand({
         RoleName: 'r',
@@ -162,6 +169,64 @@ describe('IAM roles', () => {
       PermissionsBoundaryType: 'Policy',
       PermissionsBoundaryArn: `arn:aws:iam::${ACCOUNT_ID}:policy/lambda-deploy-boundary`,
     });
+  });
+
+  test('managed policies: 409 for a name taken, at most 5 versions (LimitExceeded 409), the default version and an attached policy cannot be deleted (DeleteConflict 409)', async () => {
+    const made = await iam.send(
+      new CreatePolicyCommand({ PolicyName: 'shop-lambda-deploy-boundary', PolicyDocument: POLICY }),
+    );
+    const policyArn = made.Policy!.Arn!;
+    expect(policyArn).toBe(`arn:aws:iam::${ACCOUNT_ID}:policy/shop-lambda-deploy-boundary`);
+    await expectAwsError(
+      iam.send(
+        new CreatePolicyCommand({ PolicyName: 'shop-lambda-deploy-boundary', PolicyDocument: POLICY }),
+      ),
+      'EntityAlreadyExistsException',
+      409,
+    );
+    for (let i = 0; i < 4; i++)
+      await iam.send(
+        new CreatePolicyVersionCommand({ PolicyArn: policyArn, PolicyDocument: POLICY, SetAsDefault: true }),
+      );
+    await expectAwsError(
+      iam.send(new CreatePolicyVersionCommand({ PolicyArn: policyArn, PolicyDocument: POLICY })),
+      'LimitExceededException',
+      409,
+      /up to 5 versions/,
+    );
+    expect((await iam.send(new GetPolicyCommand({ PolicyArn: policyArn }))).Policy!.DefaultVersionId).toBe(
+      'v5',
+    );
+    expect(
+      decodeURIComponent(
+        (await iam.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: 'v5' })))
+          .PolicyVersion!.Document!,
+      ),
+    ).toBe(POLICY);
+    await expectAwsError(
+      iam.send(new DeletePolicyVersionCommand({ PolicyArn: policyArn, VersionId: 'v5' })),
+      'DeleteConflictException',
+      409,
+      'Cannot delete the default version of a policy.',
+    );
+    expect(
+      (await iam.send(new ListPolicyVersionsCommand({ PolicyArn: policyArn }))).Versions!.map(
+        (v) => v.VersionId,
+      ),
+    ).toEqual(['v5', 'v4', 'v3', 'v2', 'v1']);
+    aws.seed.role('r');
+    await iam.send(new AttachRolePolicyCommand({ RoleName: 'r', PolicyArn: policyArn }));
+    await expectAwsError(
+      iam.send(new DeletePolicyCommand({ PolicyArn: policyArn })),
+      'DeleteConflictException',
+      409,
+      'Cannot delete a policy attached to entities.',
+    );
+    await expectAwsError(
+      iam.send(new GetPolicyCommand({ PolicyArn: `arn:aws:iam::${ACCOUNT_ID}:policy/nope` })),
+      'NoSuchEntityException',
+      404,
+    );
   });
 
   test('OpenID Connect providers: created once per URL (409 the second time), read, listed; 404 for another', async () => {

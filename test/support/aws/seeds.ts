@@ -4,6 +4,12 @@
  * Pending, roles already propagated. Each returns what it made.
  */
 import { createHash } from 'node:crypto';
+import {
+  boundaryPolicyName,
+  executionBoundaryPolicy,
+  executionRoleName,
+  executionRolePolicy,
+} from '../../../src/iam/execution-policy.js';
 import { ACCOUNT_ID, REGION, arn, newIamId, newId, newUuid, type Tags } from './account.js';
 import type { Clock } from './clock.js';
 import type { IndexEntry } from './services/tagging.js';
@@ -18,6 +24,7 @@ import type {
   LambdaFunction,
   LogEvent,
   LogGroup,
+  ManagedPolicy,
   OidcProvider,
   RestApi,
   Role,
@@ -80,6 +87,43 @@ export function seeds(
       };
       account.roles.set(name, role);
       return role;
+    },
+
+    /** A customer managed policy of the account. */
+    managedPolicy(name: string, document = '{"Version":"2012-10-17","Statement":[]}'): ManagedPolicy {
+      const policy: ManagedPolicy = {
+        PolicyName: name,
+        PolicyId: newIamId('ANPA'),
+        Arn: arn.policy(name),
+        Path: '/',
+        DefaultVersionId: 'v1',
+        versions: new Map([['v1', { document, createdAt: clock.now() }]]),
+        nextVersion: 2,
+        Tags: {},
+        createdAt: clock.now(),
+      };
+      account.managedPolicies.set(policy.Arn, policy);
+      return policy;
+    },
+
+    /**
+     * What `lambda-deploy setup` leaves for a project (issue 12): the
+     * boundary policy of the production execution role and the preview
+     * execution role with its inline policy. Deploy roles: githubDeployRole.
+     */
+    setup(project: string): { boundary: ManagedPolicy; previewRole: Role } {
+      const boundary = seed.managedPolicy(
+        boundaryPolicyName(project),
+        JSON.stringify(executionBoundaryPolicy(project, ACCOUNT_ID)),
+      );
+      const previewRole = seed.role(executionRoleName(project, 'preview'), {
+        tags: { 'lambda-deploy:name': project },
+      });
+      previewRole.inlinePolicies.set(
+        'lambda-deploy',
+        JSON.stringify(executionRolePolicy(project, ACCOUNT_ID, [], { kind: 'preview' })),
+      );
+      return { boundary, previewRole };
     },
 
     /** GitHub's OIDC provider (audience sts.amazonaws.com), as the setup command creates it. */

@@ -137,6 +137,20 @@ export interface Role {
   PermissionsBoundary?: string;
 }
 
+/** A customer managed policy (or one of AWS's, with an empty document), with its versions. */
+export interface ManagedPolicy {
+  PolicyName: string;
+  PolicyId: string;
+  Arn: string;
+  Path: string;
+  Description?: string;
+  DefaultVersionId: string;
+  versions: Map<string, { document: string; createdAt: number }>;
+  nextVersion: number;
+  Tags: Tags;
+  createdAt: number;
+}
+
 export interface OidcProvider {
   Arn: string;
   Url: string;
@@ -280,7 +294,7 @@ export interface AccountState {
   layers: Map<string, Layer>;
   roles: Map<string, Role>;
   /** IAM managed policies that exist (AWS's and the account's), by ARN. */
-  managedPolicies: Set<string>;
+  managedPolicies: Map<string, ManagedPolicy>;
   oidcProviders: Map<string, OidcProvider>;
   issued: IssuedCredentials[];
   buckets: Map<string, Bucket>;
@@ -299,11 +313,13 @@ export function newAccountState(): AccountState {
     functions: new Map(),
     layers: new Map(),
     roles: new Map(),
-    managedPolicies: new Set([
-      'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
-      'arn:aws:iam::aws:policy/AdministratorAccess',
-      'arn:aws:iam::aws:policy/ReadOnlyAccess',
-    ]),
+    managedPolicies: new Map(
+      [
+        'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+        'arn:aws:iam::aws:policy/AdministratorAccess',
+        'arn:aws:iam::aws:policy/ReadOnlyAccess',
+      ].map((arn) => [arn, awsManaged(arn)]),
+    ),
     oidcProviders: new Map(),
     issued: [],
     buckets: new Map(),
@@ -313,5 +329,20 @@ export function newAccountState(): AccountState {
     usagePlans: new Map(),
     logGroups: new Map(),
     rules: new Map(),
+  };
+}
+
+function awsManaged(arn: string): ManagedPolicy {
+  const name = arn.split('/').at(-1) as string;
+  return {
+    PolicyName: name,
+    PolicyId: `ANPAAWSMANAGED${name.length}`,
+    Arn: arn,
+    Path: arn.slice(arn.indexOf(':policy') + ':policy'.length, arn.length - name.length),
+    DefaultVersionId: 'v1',
+    versions: new Map([['v1', { document: '{"Version":"2012-10-17","Statement":[]}', createdAt: 0 }]]),
+    nextVersion: 2,
+    Tags: {},
+    createdAt: 0,
   };
 }

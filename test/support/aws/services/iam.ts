@@ -4,10 +4,10 @@
  * role is recorded with its creation time: Lambda refuses it until
  * `timings.rolePropagationMs` has passed (lambda-model.ts).
  */
-import { arn, newIamId } from '../account.js';
+import { ACCOUNT_ID, arn, newIamId } from '../account.js';
 import { fault } from '../errors.js';
 import type { ServiceContext, ServiceHandler } from '../service.js';
-import type { OidcProvider, Role } from '../state.js';
+import type { ManagedPolicy, OidcProvider, Role } from '../state.js';
 import { queryAnswer, type Reply } from '../wire.js';
 import { formOf, iamPage, loggableForm, memberList, memberTags, tagList } from './query.js';
 
@@ -149,6 +149,163 @@ function createProvider(ctx: ServiceContext, p: URLSearchParams): Record<string,
   };
 }
 
+// ---- customer managed policies, keyed by ARN, with up to 5 versions
+
+const MAX_POLICY_VERSIONS = 5;
+
+function policyOf(ctx: ServiceContext, policyArn: string): ManagedPolicy {
+  const found = ctx.account.managedPolicies.get(policyArn);
+  if (!found) throw fault('iam', 'NoSuchEntity', `Policy ${policyArn} does not exist or is not attachable.`);
+  return found;
+}
+
+function attachments(ctx: ServiceContext, policyArn: string): number {
+  return [...ctx.account.roles.values()].filter((r) => r.attachedPolicies.includes(policyArn)).length;
+}
+
+function policyXml(ctx: ServiceContext, policy: ManagedPolicy) {
+  return {
+    PolicyName: policy.PolicyName,
+    PolicyId: policy.PolicyId,
+    Arn: policy.Arn,
+    Path: policy.Path,
+    DefaultVersionId: policy.DefaultVersionId,
+    AttachmentCount: attachments(ctx, policy.Arn),
+    PermissionsBoundaryUsageCount: [...ctx.account.roles.values()].filter(
+      (r) => r.PermissionsBoundary === policy.Arn,
+    ).length,
+    IsAttachable: true,
+    ...(policy.Description !== undefined ? { Description: policy.Description } : {}),
+    CreateDate: new Date(policy.createdAt),
+    UpdateDate: new Date(policy.createdAt),
+    ...(Object.keys(policy.Tags).length ? { Tags: tagList(policy.Tags) } : {}),
+  };
+}
+
+function createPolicy(ctx: ServiceContext, p: URLSearchParams): Record<string, unknown> {
+  const name = p.get('PolicyName') ?? '';
+  if (!POLICY_NAME.test(name))
+    throw validation(name, 'policyName', 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
+  const path = p.get('Path') ?? '/';
+  const document = p.get('PolicyDocument') ?? '';
+  checkDocument(document, 'PolicyDocument');
+  if (document.replace(/\s/g, '').length > 6_144)
+    throw fault('iam', 'LimitExceeded', 'Cannot exceed quota for PolicySize: 6144');
+  const policyArn = `arn:aws:iam::${ACCOUNT_ID}:policy${path}${name}`;
+  if (ctx.account.managedPolicies.has(policyArn))
+    throw fault(
+      'iam',
+      'EntityAlreadyExists',
+      `A policy called ${name} already exists. Duplicate names are not allowed.`,
+    );
+  const policy: ManagedPolicy = {
+    PolicyName: name,
+    PolicyId: newIamId('ANPA'),
+    Arn: policyArn,
+    Path: path,
+    ...(p.get('Description') !== null ? { Description: p.get('Description') as string } : {}),
+    DefaultVersionId: 'v1',
+    versions: new Map([['v1', { document, createdAt: ctx.clock.now() }]]),
+    nextVersion: 2,
+    Tags: memberTags(p),
+    createdAt: ctx.clock.now(),
+  };
+  ctx.account.managedPolicies.set(policyArn, policy);
+  return { Policy: policyXml(ctx, policy) };
+}
+
+function versionXml(policy: ManagedPolicy, id: string, withDocument: boolean) {
+  const v = policy.versions.get(id)!;
+  return {
+    ...(withDocument ? { Document: encodeURIComponent(v.document) } : {}),
+    VersionId: id,
+    IsDefaultVersion: id === policy.DefaultVersionId,
+    CreateDate: new Date(v.createdAt),
+  };
+}
+
+const MANAGED_POLICY_ACTIONS: Record<string, Handler> = {
+  CreatePolicy: createPolicy,
+  GetPolicy: (ctx, p) => ({ Policy: policyXml(ctx, policyOf(ctx, p.get('PolicyArn') ?? '')) }),
+  ListPolicies: (ctx, p) => {
+    const scope = p.get('Scope') ?? 'All';
+    const prefix = p.get('PathPrefix') ?? '/';
+    const all = [...ctx.account.managedPolicies.values()].filter(
+      (x) =>
+        x.Path.startsWith(prefix) &&
+        (scope === 'All' || (scope === 'Local') === !x.Arn.includes(':aws:policy/')),
+    );
+    const page = iamPage(ctx, 'iam', all, p, `ListPolicies:${scope}:${prefix}`);
+    return {
+      Policies: page.items.map((x) => policyXml(ctx, x)),
+      IsTruncated: page.IsTruncated,
+      Marker: page.Marker,
+    };
+  },
+  DeletePolicy: (ctx, p) => {
+    const policy = policyOf(ctx, p.get('PolicyArn') ?? '');
+    if (attachments(ctx, policy.Arn))
+      throw fault('iam', 'DeleteConflict', 'Cannot delete a policy attached to entities.');
+    if (policy.versions.size > 1)
+      throw fault(
+        'iam',
+        'DeleteConflict',
+        "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.",
+      );
+    ctx.account.managedPolicies.delete(policy.Arn);
+    return undefined;
+  },
+  CreatePolicyVersion: (ctx, p) => {
+    const policy = policyOf(ctx, p.get('PolicyArn') ?? '');
+    const document = p.get('PolicyDocument') ?? '';
+    checkDocument(document, 'PolicyDocument');
+    if (policy.versions.size >= MAX_POLICY_VERSIONS)
+      throw fault(
+        'iam',
+        'LimitExceeded',
+        `A managed policy can have up to ${MAX_POLICY_VERSIONS} versions. Before you create a new version, you must delete an existing version.`,
+      );
+    const id = `v${policy.nextVersion++}`;
+    policy.versions.set(id, { document, createdAt: ctx.clock.now() });
+    if (p.get('SetAsDefault') === 'true') policy.DefaultVersionId = id;
+    return { PolicyVersion: versionXml(policy, id, false) };
+  },
+  GetPolicyVersion: (ctx, p) => {
+    const policy = policyOf(ctx, p.get('PolicyArn') ?? '');
+    const id = p.get('VersionId') ?? '';
+    if (!policy.versions.has(id))
+      throw fault(
+        'iam',
+        'NoSuchEntity',
+        `Policy ${policy.Arn} version ${id} does not exist or is not attachable.`,
+      );
+    return { PolicyVersion: versionXml(policy, id, true) };
+  },
+  ListPolicyVersions: (ctx, p) => {
+    const policy = policyOf(ctx, p.get('PolicyArn') ?? '');
+    const ids = [...policy.versions.keys()].reverse();
+    const page = iamPage(ctx, 'iam', ids, p, `ListPolicyVersions:${policy.Arn}`);
+    return {
+      Versions: page.items.map((id) => versionXml(policy, id, false)),
+      IsTruncated: page.IsTruncated,
+      Marker: page.Marker,
+    };
+  },
+  DeletePolicyVersion: (ctx, p) => {
+    const policy = policyOf(ctx, p.get('PolicyArn') ?? '');
+    const id = p.get('VersionId') ?? '';
+    if (id === policy.DefaultVersionId)
+      throw fault('iam', 'DeleteConflict', 'Cannot delete the default version of a policy.');
+    if (!policy.versions.delete(id))
+      throw fault(
+        'iam',
+        'NoSuchEntity',
+        `Policy ${policy.Arn} version ${id} does not exist or is not attachable.`,
+      );
+    return undefined;
+  },
+};
+
 type Handler = (ctx: ServiceContext, p: URLSearchParams) => Record<string, unknown> | undefined;
 
 const role = (ctx: ServiceContext, p: URLSearchParams): Role => {
@@ -280,6 +437,7 @@ const ACTIONS: Record<string, Handler> = {
     ctx.account.oidcProviders.delete(providerArn);
     return undefined;
   },
+  ...MANAGED_POLICY_ACTIONS,
   AddClientIDToOpenIDConnectProvider: (ctx, p) => {
     const provider = providerOf(ctx, p.get('OpenIDConnectProviderArn') ?? '');
     const id = p.get('ClientID') ?? '';
