@@ -86,6 +86,8 @@ export interface StageInventory {
 export interface FindTarget {
   project: string;
   stage: string;
+  /** owner/repo: a same-name stage of another repository is never ours. */
+  repository: string;
   /** `{name}-{stage}` as the plan computed it. */
   functionName: string;
   /** Look for the functions' log groups (remove-logs). */
@@ -126,6 +128,7 @@ export async function findStageResources(
   deps: CleanupDeps,
 ): Promise<StageInventory> {
   const { project, stage, functionName } = target;
+  const owner = { project, stage, repository: target.repository };
   const inv: StageInventory = {
     project,
     stage,
@@ -149,7 +152,7 @@ export async function findStageResources(
     tags: Record<string, string> | undefined,
     fromIndex: boolean,
   ): boolean => {
-    const mismatch = tagMismatch(tags, project, stage);
+    const mismatch = tagMismatch(tags, owner);
     if (mismatch) skip(resource, (fromIndex ? INDEX_DISAGREES : NAME_MATCHES) + mismatch);
     return !mismatch;
   };
@@ -187,7 +190,7 @@ export async function findStageResources(
   for (const mapping of mappings) {
     const arn = mapping.ResourceARN ?? '';
     // The index filtered on the tags already; a disagreement here means a stale or odd answer.
-    if (tagMismatch(tagMap(mapping.Tags), project, stage)) continue;
+    if (tagMismatch(tagMap(mapping.Tags), owner)) continue;
     const parsed = parseTaggedArn(arn);
     switch (parsed.kind) {
       case 'function':
@@ -324,7 +327,7 @@ export async function findStageResources(
     const byName = namedForStage(plan.name, functionName);
     if (!fromIndex && !byName && !servesOurs) continue;
     const label = `usage plan ${plan.name ?? ''} (${id})`;
-    const mismatch = tagMismatch(plan.tags, project, stage);
+    const mismatch = tagMismatch(plan.tags, owner);
     if (mismatch) {
       const prefix = byName
         ? NAME_MATCHES
@@ -384,7 +387,7 @@ export async function findStageResources(
       details = { name: key.name, tags: key.tags };
     }
     const label = `API key ${details.name ?? ''} (${id})`;
-    const mismatch = tagMismatch(details.tags, project, stage);
+    const mismatch = tagMismatch(details.tags, owner);
     if (mismatch) {
       const prefix =
         why === 'name'
@@ -467,7 +470,7 @@ export async function findStageResources(
               () => clients.logs.send(new ListLogTagsCommand({ resourceArn: group.logGroupArn })),
             )
           : undefined;
-        const mismatch = tagMismatch(tags?.tags, project, stage);
+        const mismatch = tagMismatch(tags?.tags, owner);
         if (mismatch)
           skip(label, `its function is gone and its own tags do not tie it to this stage (${mismatch})`);
         else inv.logGroups.push({ label, name: groupName });

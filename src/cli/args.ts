@@ -65,6 +65,8 @@ const SWITCHES = new Set<string>([
   Inputs.RemoveLogs,
   Inputs.DryRun,
   Inputs.DependenciesLayer,
+  Inputs.Adopt,
+  Inputs.PublicCommentLogs,
 ]);
 /** Inputs that hold lists: a repeated flag adds a line. */
 const LIST_INPUTS = new Set<string>([Inputs.Environment, Inputs.Layers, Inputs.Include, Inputs.Exclude]);

@@ -37,13 +37,32 @@ function localContext(env: NodeJS.ProcessEnv): GitHubContext {
     payload: {},
     ref: branch && branch !== 'HEAD' ? `refs/heads/${branch}` : '',
     sha: '',
-    repository: env.GITHUB_REPOSITORY ?? '',
+    // Whose stages these are (the lambda-deploy:repository tag): the checkout's GitHub remote.
+    repository: env.GITHUB_REPOSITORY || gitHubRepository() || '',
     serverUrl: 'https://github.com',
     apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
     runId: '',
     runAttempt: '1',
     runUrl: '',
   };
+}
+
+/** owner/repo of the checkout's `origin` when it is on GitHub (https or ssh), else undefined. */
+export function gitHubRepository(remoteUrl?: string): string | undefined {
+  let url = remoteUrl;
+  if (url === undefined) {
+    try {
+      url = execFileSync('git', ['remote', 'get-url', 'origin'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
+    } catch {
+      return undefined;
+    }
+  }
+  return /^(?:https:\/\/(?:[^@/]+@)?github\.com\/|git@github\.com:|ssh:\/\/git@github\.com\/)([\w.-]+\/[\w.-]+?)(?:\.git)?\/?$/.exec(
+    url,
+  )?.[1];
 }
 
 /** Duration like 30s, 10m, 2h, 1d, in ms. */
@@ -207,7 +226,7 @@ async function showStatus(
   const session = await openAwsSession(settings, plan, ctx, { logger, env });
   const { clients } = session;
   const deps = { logger, sleep: realSleep };
-  const stages = await listProjectStages(clients, settings.name, deps);
+  const stages = await listProjectStages(clients, settings.name, ctx.repository, deps);
   if (!stages.length) {
     logger.info(`No stages of ${settings.name} in ${clients.region}.`);
     return 0;
@@ -224,7 +243,13 @@ async function showStatus(
     if (!url) {
       const inv = await findStageResources(
         clients,
-        { project: settings.name, stage: s.stage, functionName: s.functionName, includeLogs: false },
+        {
+          project: settings.name,
+          repository: ctx.repository,
+          stage: s.stage,
+          functionName: s.functionName,
+          includeLogs: false,
+        },
         deps,
       );
       const host = (id: string) => `https://${id}.execute-api.${clients.region}.${dnsSuffix(clients.region)}`;

@@ -56,7 +56,7 @@ async function findApiKey(
   input: GatewayInput,
   deps: CallDeps,
 ): Promise<ApiKey | undefined> {
-  const { project, stage, functionName } = input.context;
+  const { stage, functionName } = input.context;
   const matches: ApiKey[] = [];
   let position: string | undefined;
   do {
@@ -66,7 +66,7 @@ async function findApiKey(
       ),
     );
     for (const key of page.items ?? [])
-      if (key.name === functionName && tagsMatchStage(key.tags, project, stage)) matches.push(key);
+      if (key.name === functionName && tagsMatchStage(key.tags, input.context.tags)) matches.push(key);
     position = page.position;
   } while (position);
   oldestFirst(matches);
@@ -84,14 +84,14 @@ async function findUsagePlan(
   deps: CallDeps,
   keyId?: string,
 ): Promise<UsagePlan | undefined> {
-  const { project, stage } = input.context;
   const matches: UsagePlan[] = [];
   let position: string | undefined;
   do {
     const page = await awsCall(restSpec(input, 'list the usage plans', 'GET', '/usageplans'), deps, () =>
       client.send(new GetUsagePlansCommand({ keyId, limit: 500, position })),
     );
-    for (const plan of page.items ?? []) if (tagsMatchStage(plan.tags, project, stage)) matches.push(plan);
+    for (const plan of page.items ?? [])
+      if (tagsMatchStage(plan.tags, input.context.tags)) matches.push(plan);
     position = page.position;
   } while (position);
   return matches[0];

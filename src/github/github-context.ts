@@ -56,3 +56,9 @@ export function readGitHubContext(env: NodeJS.ProcessEnv = process.env): GitHubC
     runUrl: runUrlOf(env),
   };
 }
+
+/** Only a repository the event says is private (or internal) counts: unknown is treated as public. */
+export function isPrivateRepository(ctx: Pick<GitHubContext, 'payload'>): boolean {
+  const repo = ctx.payload.repository as { private?: unknown; visibility?: unknown } | undefined;
+  return repo?.private === true || repo?.visibility === 'private' || repo?.visibility === 'internal';
+}

@@ -118,6 +118,8 @@ export const FUNCTION_ACTIONS: readonly string[] = [
   'lambda:RemovePermission',
   'lambda:GetPolicy',
   'lambda:TagResource',
+  // A deploy removes its lambda-deploy:deploying mark when it ends.
+  'lambda:UntagResource',
   'lambda:ListTags',
   // Undeploy looks for a function URL on every function it removes.
   'lambda:ListFunctionUrlConfigs',

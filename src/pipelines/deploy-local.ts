@@ -12,6 +12,7 @@ import { pythonExecutable } from '../packaging/pip-install.js';
 import { extractZip } from '../packaging/zip-reader.js';
 import type { Plan } from '../plan/plan.js';
 import type { DeployReport } from '../reporting/summary.js';
+import { secretValues } from '../settings/secret-values.js';
 import { isPythonRuntime, type Settings } from '../settings/settings.js';
 import { localFunctionLogs } from '../smoke/function-logs.js';
 import { runSmokeTest } from '../smoke/smoke-test.js';
@@ -68,6 +69,7 @@ export async function deployLocally(
   const { logger } = deps;
   const pkg = await packageStep(settings, deps);
   const stage = plan.stage || 'local';
+  const hidden = secretValues(settings, plan);
   const report: DeployReport = {
     status: 'failure',
     project: settings.name,
@@ -129,6 +131,7 @@ export async function deployLocally(
             expectStatus: settings.smokeStatus,
             contains: settings.smokeContains,
             timeoutSeconds: settings.smokeTimeout,
+            secrets: hidden,
           },
           { logger, sleep: deps.sleep ?? realSleep },
         ),
@@ -141,10 +144,10 @@ export async function deployLocally(
     logger.error(report.error);
   }
   if (report.status === 'failure' && fn) {
-    const logs = localFunctionLogs(fn.logs());
+    const logs = localFunctionLogs(fn.logs(), { secrets: hidden });
     report.logs = logs.text;
     report.logsNote = logs.note;
-    if (logs.text) await logger.group('Function logs', async () => logger.info(logs.text));
+    if (logs.text) await logger.group('Function logs', async () => logger.untrusted(logs.text));
   }
   report.durationMs = now() - started;
   if (deps.keepLocalRunning && report.status === 'success' && fn)

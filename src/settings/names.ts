@@ -39,6 +39,7 @@ export const Inputs = {
   KeepVersions: 'keep-versions',
   GithubToken: 'github-token',
   Comment: 'comment',
+  PublicCommentLogs: 'public-comment-logs',
   Deployment: 'deployment',
   ProtectedStages: 'protected-stages',
   PreviewTtl: 'preview-ttl',
@@ -48,6 +49,7 @@ export const Inputs = {
   KeepWarm: 'keep-warm',
   ProvisionedConcurrency: 'provisioned-concurrency',
   DependenciesLayer: 'dependencies-layer',
+  Adopt: 'adopt',
 } as const;
 
 export type InputName = (typeof Inputs)[keyof typeof Inputs];
@@ -112,6 +114,7 @@ export const INPUT_DEFAULTS: Record<InputName, string> = {
   'keep-versions': '5',
   'github-token': '${{ github.token }}',
   comment: 'true',
+  'public-comment-logs': 'true',
   deployment: 'true',
   'protected-stages': 'main,master,prod,production',
   'preview-ttl': '',
@@ -121,4 +124,5 @@ export const INPUT_DEFAULTS: Record<InputName, string> = {
   'keep-warm': '',
   'provisioned-concurrency': '',
   'dependencies-layer': 'false',
+  adopt: 'false',
 };

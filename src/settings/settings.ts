@@ -75,6 +75,8 @@ export interface Settings {
   keepVersions: number;
   githubToken: string;
   comment: boolean;
+  /** Function logs in the PR comment of a public repository too (always in a private one). */
+  publicCommentLogs: boolean;
   deployment: boolean;
   protectedStages: string[];
   /** days; pull-request stages older than this are pruned. */
@@ -86,6 +88,8 @@ export interface Settings {
   keepWarm?: string;
   provisionedConcurrency?: number;
   dependenciesLayer: boolean;
+  /** Take over an existing `{name}-{stage}` function without our tags. */
+  adopt: boolean;
 }
 
 /** Where raw input values come from: the action's inputs, or CLI flags. */
@@ -310,11 +314,16 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
   const timeout = integer(Inputs.Timeout, 1, 900, ' (seconds)') ?? 30;
 
   const environment: Record<string, string> = {};
-  for (const line of splitList(value(Inputs.Environment))) {
+  // Numbered as written (blank and comment lines count), so the message can point at a line it does not quote.
+  for (const [index, raw] of value(Inputs.Environment).split(/\r?\n/).entries()) {
+    // trim() also drops the \r of a CRLF file.
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
     const eq = line.indexOf('=');
     if (eq <= 0) {
+      // Not quoted: a line without `=` may be a secret pasted on its own.
       problems.push(
-        `${Inputs.Environment}: the line ${show(line.split('=')[0] ?? '')} has no KEY=VALUE form; expected one KEY=VALUE per line.`,
+        `${Inputs.Environment}: line ${index + 1} (not shown: it may hold a secret) has no KEY=VALUE form; expected one KEY=VALUE per line.`,
       );
       continue;
     }
@@ -435,6 +444,7 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
 
   const githubToken = value(Inputs.GithubToken) || env.GITHUB_TOKEN || '';
   const comment = bool(Inputs.Comment);
+  const publicCommentLogs = bool(Inputs.PublicCommentLogs);
   const deployment = bool(Inputs.Deployment);
   const protectedStages = splitList(value(Inputs.ProtectedStages), /[,\n]/).map((s) => s.toLowerCase());
   const previewTtl = integer(Inputs.PreviewTtl, 1, 3650, ' (days)');
@@ -447,6 +457,7 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     bad(Inputs.KeepWarm, 'an EventBridge schedule like rate(5 minutes) or cron(0/5 * * * ? *)');
   const provisionedConcurrency = integer(Inputs.ProvisionedConcurrency, 0, 10000);
   const dependenciesLayer = bool(Inputs.DependenciesLayer);
+  const adopt = bool(Inputs.Adopt);
   if (dependenciesLayer && !python)
     bad(Inputs.DependenciesLayer, `a Python runtime (runtime is ${show(runtime)})`, 'true');
 
@@ -489,6 +500,7 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     keepVersions,
     githubToken,
     comment,
+    publicCommentLogs,
     deployment,
     protectedStages,
     previewTtl,
@@ -498,5 +510,6 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     keepWarm,
     provisionedConcurrency,
     dependenciesLayer,
+    adopt,
   };
 }

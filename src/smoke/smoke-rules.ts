@@ -1,3 +1,4 @@
+import { cutText, redact } from '../reporting/redact.js';
 import { statusAccepted, type StatusRanges } from '../settings/settings.js';
 
 /** What one smoke request produced: an answer, or a failure to get one. */
@@ -81,12 +82,13 @@ export function joinUrl(url: string, path: string): string {
   return tail.startsWith('?') ? `${base}/${tail}` : `${base}${tail.replace(/^\/+/, '/')}`;
 }
 
-/** A bounded, single-string excerpt of a body with the listed secrets removed. */
-export function bodyExcerpt(body: string, secrets: readonly string[] = [], maxChars = 1024): string {
-  let text = body;
-  for (const secret of secrets) if (secret) text = text.split(secret).join('***');
-  if (text.length <= maxChars) return text;
-  return `${text.slice(0, maxChars)}… (${text.length - maxChars} more characters)`;
+/** A bounded excerpt of a body, redacted whole before it is cut (see redact.ts). */
+export function bodyExcerpt(
+  body: string,
+  secrets: readonly (string | undefined)[] = [],
+  maxChars = 1024,
+): string {
+  return cutText(redact(body, secrets), maxChars, secrets);
 }
 
 /** The code that names a fetch failure: undici puts the socket/DNS error in `cause`. */

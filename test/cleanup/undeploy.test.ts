@@ -15,6 +15,7 @@ const PROJECT = 'shop';
 function target(stage: string, extra: Partial<UndeployTarget> = {}): UndeployTarget {
   return {
     project: PROJECT,
+    repository: 'acme/shop',
     stage,
     functionName: functionName(PROJECT, stage),
     removeLogs: false,
@@ -35,6 +36,24 @@ async function undeploy(world: World, t: UndeployTarget) {
     account.reset();
   }
 }
+
+describe('undeployStage: ownership is project, stage and repository together', () => {
+  it('a same-name stage of another repository is left alone by undeploy', async () => {
+    const world = emptyWorld();
+    const theirs = { ...tagsFor(PROJECT, 'pr-1'), 'lambda-deploy:repository': 'other-org/shop' };
+    seedStage(world, { project: PROJECT, stage: 'pr-1', gateway: 'rest-api', keepWarm: true, tags: theirs });
+    const { outcome, account, logger } = await undeploy(world, target('pr-1'));
+    expect(outcome.removed).toEqual([]);
+    expect(account.changes()).toEqual([]);
+    expect(world.functions.has('shop-pr-1')).toBe(true);
+    expect(outcome.skipped.map((s) => s.why)).toContain(
+      "name matches but tag lambda-deploy:repository is 'other-org/shop'",
+    );
+    expect(logger.text('warning')).toContain(
+      "Skipped function shop-pr-1: name matches but tag lambda-deploy:repository is 'other-org/shop'",
+    );
+  });
+});
 
 describe('undeployStage: one sequence per front door', () => {
   it('http-api: deletes the API, then the function', async () => {

@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-resource-groups-tagging-api';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
-import { main } from '../../src/cli/cli.js';
+import { gitHubRepository, main } from '../../src/cli/cli.js';
 
 // Class-level mocks: the CLI builds its own clients from the normal AWS chain.
 const lambda = mockClient(LambdaClient);
@@ -39,6 +39,8 @@ const env = {
   AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
   AWS_SECRET_ACCESS_KEY: 'secret',
   GITHUB_WORKSPACE: process.cwd(),
+  // Whose stages these are: status lists only this repository's.
+  GITHUB_REPOSITORY: 'octo/shop',
 } as NodeJS.ProcessEnv;
 
 let stdout: string;
@@ -64,6 +66,20 @@ const tags = (stage: string, project = 'shop') => ({
   'lambda-deploy:stage': stage,
   'lambda-deploy:ref': stage === 'main' ? 'main' : 'pull/3',
   'lambda-deploy:repository': 'octo/shop',
+});
+
+describe('gitHubRepository', () => {
+  test.each<[string, string | undefined]>([
+    ['https://github.com/octo/shop.git', 'octo/shop'],
+    ['https://github.com/octo/shop', 'octo/shop'],
+    ['https://token@github.com/octo/my.app.git', 'octo/my.app'],
+    ['git@github.com:octo/shop.git', 'octo/shop'],
+    ['ssh://git@github.com/octo/shop.git', 'octo/shop'],
+    ['https://gitlab.com/octo/shop.git', undefined],
+    ['/srv/git/shop.git', undefined],
+  ])('%s -> %s', (url, expected) => {
+    expect(gitHubRepository(url)).toBe(expected);
+  });
 });
 
 describe('lambda-deploy CLI', () => {

@@ -188,6 +188,7 @@ export async function cleanupScenario(
     account.clients,
     {
       project: 'shop',
+      repository: 'acme/shop',
       stage: 'pr-7',
       functionName: seeded.functionName,
       removeLogs: true,
@@ -201,7 +202,14 @@ export async function cleanupScenario(
   const lines = await pruneStages(
     account.clients,
     { listBranches: async () => ['main'], getPullRequestState: async () => 'closed' },
-    { project: 'shop', protectedStages: ['main'], dryRun: false, removeLogs: true, now: new Date() },
+    {
+      project: 'shop',
+      repository: 'acme/shop',
+      protectedStages: ['main'],
+      dryRun: false,
+      removeLogs: true,
+      now: new Date(),
+    },
     deps(),
   );
   if (!lines.some((l) => l.action === 'removed'))
@@ -296,12 +304,16 @@ export async function warmAndLayerScenario(): Promise<Recorded> {
       LayerVersions: [1, 2].map((v) => ({
         LayerVersionArn: `${layerArn}:${v}`,
         Version: v,
-        Description: `lambda-deploy:key=old${v}`,
+        // Version 2 names the key but holds other content: read (GetLayerVersion), not reused.
+        Description: v === 2 ? 'lambda-deploy:key=k1' : `lambda-deploy:key=old${v}`,
+        CompatibleRuntimes: ['python3.12'],
+        CompatibleArchitectures: ['x86_64'],
       })),
     });
+    lambdaMock.on(lm.GetLayerVersionCommand).resolves({ Content: { CodeSha256: 'other' } });
     lambdaMock
       .on(lm.PublishLayerVersionCommand)
-      .resolves({ LayerVersionArn: `${layerArn}:3`, Version: 3, Content: {} });
+      .resolves({ LayerVersionArn: `${layerArn}:3`, Version: 3, Content: { CodeSha256: 'x' } });
     lambdaMock.on(lm.GetLayerVersionByArnCommand).resolves({ Content: { CodeSize: 10 } });
     lambdaMock.on(lm.DeleteLayerVersionCommand).resolves({});
     await ensureDependenciesLayer(

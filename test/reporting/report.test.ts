@@ -125,6 +125,18 @@ describe('sticky pull request comment', () => {
     }
   });
 
+  it('leaves the logs out of the comment with commentLogs false, and keeps them in the summary', async () => {
+    const gh = await start();
+    const result = await reportDeploy(failureOutcome(), options(gh, { commentLogs: false }), {
+      logger: new RecordingLogger(),
+    });
+    const body = gh.comments[0]?.body ?? '';
+    expect(body).toContain('### ❌ `shop` deploy to `pr-12` failed');
+    expect(body).not.toContain("KeyError: 'DATABASE_URL'");
+    expect(body).toContain('public-comment-logs: false');
+    expect(result.markdown).toContain("KeyError: 'DATABASE_URL'");
+  });
+
   it('says "Preview removed" after undeploy', async () => {
     const gh = await start();
     await reportDeploy(successOutcome(), options(gh), { logger: new RecordingLogger() });

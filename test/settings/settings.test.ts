@@ -70,6 +70,17 @@ describe('readSettings', () => {
     );
   });
 
+  test('an environment line without = is reported without its value', () => {
+    const problems = problemsOf({ name: 'svc', environment: 'DB=x\nhunter2-secret-pasted-alone' });
+    expect(problems).toEqual([expect.stringMatching(/^environment: line 2 /)]);
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
+  test('environment values of a CRLF file lose their \\r', () => {
+    const s = settingsFrom({ name: 'svc', environment: 'A=1\r\nB=two words\r\nC=last\r' });
+    expect(s.environment).toEqual({ A: '1', B: 'two words', C: 'last' });
+  });
+
   test('parses environment lines, keeping = in values', () => {
     const s = settingsFrom({ name: 'svc', environment: 'A=1\nB=x=y\n\n# comment\nEMPTY=' });
     expect(s.environment).toEqual({ A: '1', B: 'x=y', EMPTY: '' });
@@ -102,8 +113,8 @@ describe('readSettings', () => {
     ],
     [
       'environment without =',
-      { environment: 'JUSTAKEY' },
-      /^environment: the line "JUSTAKEY" has no KEY=VALUE form/,
+      { environment: 'A=1\n\nJUSTAKEY' },
+      /^environment: line 3 \(not shown: it may hold a secret\) has no KEY=VALUE form/,
     ],
     [
       'reserved environment name',
