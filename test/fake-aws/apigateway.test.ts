@@ -293,6 +293,7 @@ describe("the project's front doors, built and removed against one account", () 
         {
           project: 'shop',
           stage: 'pr-7',
+          repository: 'octo/shop',
           functionName: 'shop-pr-7',
           removeLogs: false,
           dryRun: false,

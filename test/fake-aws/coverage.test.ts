@@ -187,7 +187,7 @@ describe('every AWS call of the project reaches the fake as itself', () => {
     expect(names.length).toBeGreaterThan(90);
   });
 
-  test.each(calls)('%s %s', async (pkg, service, op) => {
+  test.each(calls)('%s %s %s', async (pkg, service, op) => {
     const module = (await import(`@aws-sdk/${pkg}`)) as Record<string, new (input: unknown) => unknown>;
     const Command = module[`${op}Command`];
     expect(Command).toBeDefined();

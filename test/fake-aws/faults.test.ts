@@ -5,7 +5,7 @@
  * (simulated and real), and the clock options.
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { GetRestApisCommand } from '@aws-sdk/client-api-gateway';
+import { GetRestApisCommand, GetUsagePlansCommand } from '@aws-sdk/client-api-gateway';
 import { CreateApiCommand, GetApisCommand, GetStageCommand } from '@aws-sdk/client-apigatewayv2';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ListRulesCommand } from '@aws-sdk/client-eventbridge';
@@ -193,6 +193,17 @@ describe('failures', () => {
     expect(e.message).toMatch(/socket hang up|ECONNRESET/);
     expect(aws.account.httpApis.size).toBe(1);
     expect(aws.calls.of({ operation: 'CreateApi' })[0]).toMatchObject({ status: 0, fault: 'failAfter' });
+  });
+
+  test('answer(op, body): a read that sees an older account (a parallel run’s plan is not listed yet)', async () => {
+    aws.seed.usagePlan('shop-pr-1');
+    aws.faults.answer('GetUsagePlans', { item: [] });
+    expect((await c.apiGateway.send(new GetUsagePlansCommand({}))).items).toEqual([]);
+    expect((await c.apiGateway.send(new GetUsagePlansCommand({}))).items).toHaveLength(1);
+    expect(aws.calls.of({ operation: 'GetUsagePlans' }).map((x) => x.fault ?? 'none')).toEqual([
+      'answer',
+      'none',
+    ]);
   });
 
   test('fail(op, code) answers any error of the service’s catalog; the selector can name the service', async () => {

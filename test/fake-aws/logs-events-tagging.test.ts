@@ -221,7 +221,7 @@ describe('Resource Groups Tagging API', () => {
     await restart({ pageSize: 1 });
     aws.seed.function('shop-main', { tags: tags('main') });
     aws.seed.staleTagIndex(`arn:aws:lambda:us-east-1:${ACCOUNT_ID}:function:shop-pr-9`, tags('pr-9'));
-    const stages = await listProjectStages(clients, 'shop', depsFor(aws));
+    const stages = await listProjectStages(clients, 'shop', 'octo/shop', depsFor(aws));
     expect(stages.map((s) => s.stage)).toEqual(['main']);
     expect(aws.calls.operations('tagging')).toEqual(['GetResources', 'GetResources']);
     expect(aws.calls.of({ operation: 'GetFunction' }).map((c) => c.error ?? 'ok')).toEqual([

@@ -14,7 +14,7 @@
  */
 import type { ServiceName } from './errors.js';
 
-export type FaultKind = 'throttle' | 'deny' | 'fail' | 'failAfter';
+export type FaultKind = 'throttle' | 'deny' | 'fail' | 'failAfter' | 'answer';
 
 export interface FaultRule {
   selector: string;
@@ -26,6 +26,8 @@ export interface FaultRule {
   message?: string;
   /** failAfter: drop the connection instead of answering. */
   reset?: boolean;
+  /** answer: the JSON body answered with HTTP 200 instead of running the call. */
+  body?: unknown;
 }
 
 export interface LatencyRule {
@@ -86,6 +88,16 @@ export class Faults {
       code: options.code,
       reset: options.reset,
     });
+    return this;
+  }
+
+  /**
+   * The next `times` calls answer 200 with `body` without running: a read
+   * that sees an older account (a list that misses what a parallel run just
+   * made). JSON services only (Lambda, API Gateway, Logs, EventBridge, tagging).
+   */
+  answer(operation: string, body: unknown, options: { times?: number } = {}): this {
+    this.rules.push({ selector: operation, kind: 'answer', remaining: options.times ?? 1, body });
     return this;
   }
 

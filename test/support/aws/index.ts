@@ -72,6 +72,8 @@ export interface FakeAwsOptions {
   stageUrl?: ServiceContext['endpointFor'];
   /** What Lambda Invoke answers (default: a 200 proxy response with body `ok`). */
   invoke?: InvokeHandler;
+  /** The value of each new API key (default a random `fakeApiKeyValue…`). */
+  apiKeyValue?: () => string;
 }
 
 export interface FakeAws {
@@ -147,7 +149,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     timings,
     pageSize: options.pageSize ?? 0,
     endpointFor: options.stageUrl ?? ((api) => `https://${api.id}.execute-api.${REGION}.amazonaws.com`),
-    newApiKeyValue: () => `fakeApiKeyValue${randomBytes(12).toString('hex')}`,
+    newApiKeyValue: options.apiKeyValue ?? (() => `fakeApiKeyValue${randomBytes(12).toString('hex')}`),
     invoke: options.invoke ?? defaultInvoke,
     takeChangeFailure: (functionName, kind) => {
       const i = changeFailures.findIndex(

@@ -248,12 +248,20 @@ async function handle(
       parts.clock.advance(latency.ms);
       if (latency.real) await new Promise((resolve) => setTimeout(resolve, latency.ms));
     }
-    const before = parts.faults.take(handler.name, operation.name, ['deny', 'throttle', 'fail']);
-    if (before) {
+    const before = parts.faults.take(handler.name, operation.name, ['deny', 'throttle', 'fail', 'answer']);
+    if (before?.kind === 'answer') {
+      ruleKind = before.kind;
+      if (handler.protocol !== 'rest-json' && handler.protocol !== 'json-1.1')
+        throw new Error(`faults.answer() needs a JSON service; ${handler.name} is not one`);
+      reply = {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(before.body),
+      };
+    } else if (before) {
       ruleKind = before.kind;
       throw ruleFault(before, handler.name, operation.name, caller, operation.input);
-    }
-    reply = await operation.run();
+    } else reply = await operation.run();
     const after = parts.faults.take(handler.name, operation.name, ['failAfter']);
     if (after) {
       ruleKind = after.kind;

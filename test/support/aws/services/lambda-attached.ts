@@ -471,6 +471,12 @@ export function attachedRoutes(ctx: ServiceContext, configFor: ConfigFor): RestR
     },
     {
       method: 'GET',
+      path: '/2018-10-31/layers/{LayerName}/versions/{VersionNumber}',
+      op: 'GetLayerVersion',
+      run: (c) => layerByArn(ctx, arn.layer(c.params.LayerName as string, Number(c.params.VersionNumber))),
+    },
+    {
+      method: 'GET',
       path: '/2018-10-31/layers',
       queryIs: { find: 'LayerVersion' },
       op: 'GetLayerVersionByArn',
