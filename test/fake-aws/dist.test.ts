@@ -1,9 +1,10 @@
 /**
- * The bundled action (`node dist/index.js`, as the runner runs it) against
- * the one fake AWS, reached through the SDK's own AWS_ENDPOINT_URL: sign-in
- * through OIDC decided by the deploy role's trust policy, then a full deploy;
- * and a pull request's token refused by the production role before anything
- * is created.
+ * The project's `setup` against the one fake AWS, then the bundled action
+ * (`node dist/index.js`, as the runner runs it) reaching it through the SDK's
+ * own AWS_ENDPOINT_URL with the roles setup made: a push to main signs in
+ * through OIDC (STS decides by the trust policy setup wrote) and deploys; a
+ * pull request's token is refused by the production role before anything is
+ * created, and let in by the preview role.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { cpSync, mkdtempSync } from 'node:fs';
@@ -11,12 +12,22 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { runSetup } from '../../src/setup/setup-aws.js';
+import { setupDocuments } from '../../src/setup/setup-documents.js';
 import { startOidcServer, type OidcServer } from '../support/fake-aws-server/oidc-server.js';
 import { runAction, type ActionRun } from '../support/run-action.js';
+import { RecordingLogger } from '../../src/util/logger.js';
 import { ACCOUNT_ID, startFakeAws, type FakeAws } from '../support/aws/index.js';
 
 const EXAMPLE = resolve(new URL('.', import.meta.url).pathname, '../../examples/handler');
-const ROLE = `arn:aws:iam::${ACCOUNT_ID}:role/deploy`;
+const docs = setupDocuments({
+  project: 'svc',
+  region: 'us-east-1',
+  accountId: ACCOUNT_ID,
+  repository: 'octo/svc',
+});
+const ROLE = docs.deployRoles.production.arn;
 
 function workspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'fake-aws-dist-'));
@@ -45,9 +56,15 @@ describe('node dist/index.js against the fake AWS', () => {
       timings: { rolePropagationMs: 1_000 },
       stageUrl: (api) => `${siteUrl}/${api.name}`,
     });
-    aws.seed.githubDeployRole('deploy', ['repo:octo/svc:ref:refs/heads/main']);
-    // What `lambda-deploy setup` leaves: the boundary of the production execution role, the preview role.
-    aws.seed.setup('svc');
+    // `lambda-deploy setup`, run once by an administrator: OIDC provider, boundary, both deploy roles, both execution roles, bucket.
+    const report = await runSetup(
+      aws.clients(),
+      docs,
+      { dryRun: false },
+      { logger: new RecordingLogger(), sleep: aws.clock.sleep },
+    );
+    expect(report.changes.length).toBeGreaterThan(5);
+    aws.calls.clear();
   });
   afterAll(async () => {
     await aws?.close();
@@ -95,6 +112,43 @@ describe('node dist/index.js against the fake AWS', () => {
       await oidc.close();
     }
   }, 120_000);
+
+  test('the trust policies setup wrote: a pull request may use the preview role, never the production role', async () => {
+    const oidc = await startOidcServer({ sub: 'repo:octo/svc:pull_request' });
+    try {
+      const token = async () =>
+        (
+          (await (
+            await fetch(`${oidc.url}&audience=sts.amazonaws.com`, {
+              headers: { authorization: `Bearer ${oidc.requestToken}` },
+            })
+          ).json()) as { value: string }
+        ).value;
+      const sts = new STSClient({
+        region: aws.region,
+        endpoint: aws.url,
+        credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
+        maxAttempts: 1,
+      });
+      const assume = async (roleArn: string) =>
+        sts
+          .send(
+            new AssumeRoleWithWebIdentityCommand({
+              RoleArn: roleArn,
+              RoleSessionName: 'lambda-deploy-1',
+              WebIdentityToken: await token(),
+            }),
+          )
+          .then(
+            () => 'allowed',
+            (e: Error) => e.name,
+          );
+      expect(await assume(docs.deployRoles.preview.arn)).toBe('allowed');
+      expect(await assume(docs.deployRoles.production.arn)).toBe('AccessDenied');
+    } finally {
+      await oidc.close();
+    }
+  });
 
   test("a pull request's token cannot assume the production role: the action fails before anything is created", async () => {
     const oidc = await startOidcServer({
