@@ -11,6 +11,8 @@ export interface PipelineDeps {
   now?: () => number;
   /** OIDC token source (tests: a local server); default: the runner's ACTIONS_ID_TOKEN_REQUEST_* endpoint. */
   tokenSource?: TokenSource;
+  /** The AWS credential chain, asked once before building (tests: a stand-in); default the SDK's. */
+  credentialChain?: () => Promise<unknown>;
   /** GitHub REST API (tests: a recorder); default: built from github-token and GITHUB_API_URL. */
   github?: GitHubApi;
   /** Keep the local runtime running after a `target: local` deploy (the CLI's serve). */

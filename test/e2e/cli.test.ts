@@ -180,6 +180,27 @@ describe('node dist/cli/index.js', () => {
     expect(failed.leftInTemp).toEqual([]);
   }, 90_000);
 
+  test('serve fails at once on a function that cannot start: exit 1, the traceback on stderr, no URL', async () => {
+    const cwd = project();
+    writeFileSync(
+      join(cwd, 'app.py'),
+      'import os\n\nTABLE = os.environ["TABLE_NAME"]\n\n\ndef handler(event, context):\n    return {}\n',
+    );
+    const run = await cli(['serve', '--name', 'demo', '--port', '0'], cwd);
+    expect(run).toMatchObject({ code: 1, stdout: '' });
+    expect(run.stderr).toMatch(/error: The function could not start: KeyError: 'TABLE_NAME'/);
+    expect(run.stderr).toContain('Traceback (most recent call last)');
+    expect(run.stderr).toMatch(/app\.py", line 3/);
+    expect(run.leftInTemp).toEqual([]);
+
+    // An app whose import fails: its first request answers 500, which ends serve at once.
+    writeFileSync(join(cwd, 'web.py'), 'import not_installed_framework\n\napp = None\n');
+    const app = await cli(['serve', '--name', 'demo', '--port', '0', '--app', 'web:app'], cwd);
+    expect(app).toMatchObject({ code: 1, stdout: '' });
+    expect(app.stderr).toContain("No module named 'not_installed_framework'");
+    expect(app.stderr).not.toMatch(/Smoke test attempt/);
+  }, 60_000);
+
   test('serve: the URL on stdout, one stderr line per request, Ctrl-C stops it with exit 0 and leaves nothing', async () => {
     const temp = tempDir('cli-tmp-');
     const child = start(['serve', '--name', 'demo', '--port', '0'], project(), temp);
