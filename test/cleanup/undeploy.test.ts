@@ -90,14 +90,12 @@ describe('undeployStage: one sequence per front door', () => {
     const world = emptyWorld();
     const s = seedStage(world, { project: PROJECT, stage: 'pr-9', gateway: 'rest-api' });
     const account = fakeAccount(world);
-    account.mocks.apiGateway
-      .on(GetApiKeysCommand)
-      .rejects(
-        Object.assign(new Error('not authorized'), {
-          name: 'AccessDeniedException',
-          $metadata: { httpStatusCode: 403 },
-        }),
-      );
+    account.mocks.apiGateway.on(GetApiKeysCommand).rejects(
+      Object.assign(new Error('not authorized'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
     await undeployStage(account.clients, target('pr-9'), {
       logger: new RecordingLogger(),
       sleep: recordingSleep(),
