@@ -8,6 +8,8 @@ export const CLI_COMMANDS = [
   'logs',
   'status',
   'policy',
+  'setup',
+  'init',
   'help',
 ] as const;
 export type CliCommand = (typeof CLI_COMMANDS)[number];
@@ -28,6 +30,15 @@ export interface CliExtras {
   'protected-branches'?: string;
   /** policy/setup: GitHub environments the production role trusts (comma-separated). */
   'github-environment'?: string;
+  /** init: the roles setup printed. */
+  'production-role'?: string;
+  'preview-role'?: string;
+  /** init: the folder of the repository (default .). */
+  dir?: string;
+  /** init: replace an existing workflow file. */
+  force: boolean;
+  /** setup: print a CloudFormation template instead of changing the account. */
+  cloudformation: boolean;
   help: boolean;
   verbose: boolean;
 }
@@ -50,13 +61,15 @@ const VALUE_EXTRAS = [
   'role',
   'protected-branches',
   'github-environment',
+  'production-role',
+  'preview-role',
+  'dir',
 ] as const;
-const EXTRA_FLAGS = new Set<string>(['port', 'follow', 'help', 'verbose', ...VALUE_EXTRAS]);
+const EXTRA_SWITCHES = ['follow', 'help', 'verbose', 'force', 'cloudformation'] as const;
+const EXTRA_FLAGS = new Set<string>(['port', ...EXTRA_SWITCHES, ...VALUE_EXTRAS]);
 /** Flags that are on or off. */
 const SWITCHES = new Set<string>([
-  'follow',
-  'help',
-  'verbose',
+  ...EXTRA_SWITCHES,
   Inputs.ApiKey,
   Inputs.SmokeTest,
   Inputs.Rollback,
@@ -79,7 +92,13 @@ export class UsageError extends Error {}
  */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const inputs: Partial<Record<InputName, string>> = {};
-  const extras: CliExtras = { follow: false, help: false, verbose: false };
+  const extras: CliExtras = {
+    follow: false,
+    help: false,
+    verbose: false,
+    force: false,
+    cloudformation: false,
+  };
   let command: CliCommand | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -105,7 +124,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (
       flag.startsWith('no-') &&
       value === undefined &&
-      (INPUT_NAMES.has(flag.slice(3)) || flag === 'no-follow' || flag === 'no-verbose')
+      (INPUT_NAMES.has(flag.slice(3)) || (EXTRA_SWITCHES as readonly string[]).includes(flag.slice(3)))
     ) {
       flag = flag.slice(3);
       value = 'false';
@@ -120,9 +139,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (SWITCHES.has(flag)) value = next === 'true' || next === 'false' ? (i++, next) : 'true';
       else value = next === undefined || next.startsWith('--') ? 'true' : (i++, next);
     }
-    if (flag === 'follow') extras.follow = value !== 'false';
-    else if (flag === 'help') extras.help = value !== 'false';
-    else if (flag === 'verbose') extras.verbose = value !== 'false';
+    if ((EXTRA_SWITCHES as readonly string[]).includes(flag))
+      extras[flag as (typeof EXTRA_SWITCHES)[number]] = value !== 'false';
     else if (flag === 'port') {
       const port = Number(value);
       if (!Number.isInteger(port) || port < 0 || port > 65535)

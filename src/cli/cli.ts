@@ -1,8 +1,17 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { FilterLogEventsCommand, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { GetAliasCommand, GetFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
 import { outputsFor } from '../action/outputs.js';
 import { callAws } from '../aws/aws-call.js';
+import { createAwsClients } from '../aws/clients.js';
+import { partitionOf } from '../aws/execution-role.js';
+import { getAccountId } from '../aws/oidc-credentials.js';
+import { cloudFormationTemplate } from '../setup/cloudformation.js';
+import { writeCallerWorkflow } from '../setup/init-workflow.js';
+import { formatSetupReport, runSetup, setupDocumentsText } from '../setup/setup-aws.js';
+import { setupDocuments, type SetupConfig } from '../setup/setup-documents.js';
 import { findStageResources } from '../cleanup/find-stage-resources.js';
 import { listProjectStages } from '../cleanup/prune.js';
 import type { GitHubContext } from '../github/github-context.js';
@@ -101,11 +110,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       process.stdout.write(`${HELP[args.command]}\n`);
       return 0;
     }
+    if (args.command === 'setup' || args.command === 'init') readPolicyStatementsFile(args);
     const settings = settingsFor(args, env);
     const ctx = localContext(env);
     switch (args.command) {
       case 'policy':
         return printPolicy(settings, args, logger);
+      case 'setup':
+        return await setupCommand(settings, args, logger);
+      case 'init':
+        return initCommand(settings, args);
       case 'serve':
         return await serve(settings, ctx, args, env, logger);
       case 'logs':
@@ -272,6 +286,95 @@ async function showStatus(
         .join('  ')
         .trimEnd()}\n`,
     );
+  return 0;
+}
+
+/** `--policy-statements FILE`: the file's JSON, for the settings to check like the input. */
+function readPolicyStatementsFile(args: ParsedArgs): void {
+  const value = args.inputs['policy-statements']?.trim();
+  if (!value || value.startsWith('{') || value.startsWith('[')) return;
+  try {
+    args.inputs['policy-statements'] = readFileSync(value, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `--policy-statements: ${JSON.stringify(value)} is neither JSON nor a readable file (${errorMessage(error)})`,
+    );
+  }
+}
+
+function setupConfig(settings: Settings, args: ParsedArgs, accountId: string, region: string): SetupConfig {
+  const repository = args.extras.repository;
+  if (!repository) throw new UsageError('--repository: expected the GitHub repository, like octo/shop');
+  return {
+    project: settings.name,
+    region,
+    accountId,
+    partition: partitionOf(region) as SetupConfig['partition'],
+    repository,
+    ownerId: args.extras['owner-id'],
+    repoId: args.extras['repo-id'],
+    audience: settings.audience,
+    protectedStages: settings.protectedStages,
+    protectedBranches: commaList(args.extras['protected-branches']),
+    environments: commaList(args.extras['github-environment']),
+    gateway: args.inputs.gateway === 'all' || !args.inputs.gateway ? 'all' : settings.gateway,
+    bucket: settings.s3Bucket,
+    policyStatements: settings.policyStatements,
+  };
+}
+
+async function setupCommand(settings: Settings, args: ParsedArgs, logger: Logger): Promise<number> {
+  const region = settings.awsRegion;
+  if (!region) throw new UsageError('--aws-region: expected a region like eu-west-1 (or set AWS_REGION)');
+  const deps = { logger, sleep: realSleep };
+  const offline = args.extras.cloudformation && args.extras.account;
+  if (offline && !/^\d{12}$/.test(args.extras.account!))
+    throw new UsageError('--account: expected the 12-digit AWS account id');
+  const clients = offline ? undefined : createAwsClients({ region });
+  const accountId = offline ? args.extras.account! : await getAccountId(clients!.sts, deps);
+  const docs = setupDocuments(setupConfig(settings, args, accountId, region));
+  if (args.extras.cloudformation) {
+    process.stdout.write(`${JSON.stringify(cloudFormationTemplate(docs), null, 2)}\n`);
+    return 0;
+  }
+  if (settings.dryRun) process.stdout.write(`${setupDocumentsText(docs)}\n`);
+  const report = await runSetup(
+    { iam: clients!.iam, s3: clients!.s3 },
+    docs,
+    { dryRun: settings.dryRun },
+    deps,
+  );
+  process.stdout.write(formatSetupReport(report));
+  return 0;
+}
+
+function initCommand(settings: Settings, args: ParsedArgs): number {
+  const region = settings.awsRegion;
+  if (!region) throw new UsageError('--aws-region: expected a region like eu-west-1 (or set AWS_REGION)');
+  for (const flag of ['production-role', 'preview-role'] as const) {
+    const arn = args.extras[flag];
+    if (arn !== undefined && !/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(arn))
+      throw new UsageError(
+        `--${flag}: ${JSON.stringify(arn)} is not valid; expected a role ARN like arn:aws:iam::123456789012:role/shop-deploy-${flag.replace('-role', '')}`,
+      );
+  }
+  const result = writeCallerWorkflow(
+    resolve(args.extras.dir ?? '.'),
+    {
+      name: settings.name,
+      awsRegion: region,
+      productionRole: args.extras['production-role'],
+      previewRole: args.extras['preview-role'],
+      environment: args.extras['github-environment'],
+      app: settings.app,
+      handler: args.inputs.handler,
+      path: args.inputs.path,
+      runtime: args.inputs.runtime,
+      protectedStages: settings.protectedStages,
+    },
+    args.extras.force,
+  );
+  process.stdout.write(`Wrote ${result.path}\n\nNext steps:\n${result.nextSteps.join('\n')}\n`);
   return 0;
 }
 

@@ -24,13 +24,16 @@ Commands:
   logs       show a stage's CloudWatch logs (--follow to keep tailing)
   status     list the project's stages: function, version, URL, last deploy
   policy     print the deploy roles' least-privilege policies and their OIDC trust policies
+  setup      create the deploy roles, execution roles and artifact bucket, once (administrator credentials)
+  init       write the GitHub workflow (.github/workflows/lambda-deploy.yml) and print the next steps
 
 Run lambda-deploy <command> --help for a command's flags.`,
   serve: `Usage: lambda-deploy serve --name NAME [--path DIR] [--port 3000] [--app app:app | --handler app.handler]
 
 Builds the same package a deploy would, runs it under a Lambda-compatible
-runtime on this machine and serves it over HTTP (API Gateway payload 2.0
-events). Stops on Ctrl-C.
+runtime on this machine and serves it over HTTP, sending the events of
+--gateway: API Gateway payload 2.0 at the root (http-api, the default, and
+function-url), or 1.0 under /{stage} (rest-api). Stops on Ctrl-C.
 
 ${COMMON}
   --port PORT          local port (default 3000; 0 picks a free one)`,
@@ -89,4 +92,43 @@ ${COMMON}
   --protected-stages LIST    stages only the production role may change
   --gateway KIND       or all (default http-api)
   --s3-bucket NAME / --execution-role-arn ARN / --keep-warm / --dependencies-layer`,
+  setup: `Usage: lambda-deploy setup --name NAME --repository owner/repo [--aws-region REGION] [--dry-run | --cloudformation]
+
+Run once, from an administrator's machine, with ordinary AWS credentials
+(profile or environment). Creates or updates, and changes nothing that is
+already right (a second run says so):
+  - GitHub's OIDC provider, if the account has none;
+  - the production deploy role (trusted for pushes to the protected branches
+    and the GitHub environments) and the preview deploy role (pull requests and
+    other branches; denied every write to a protected stage and every IAM write);
+  - the production and preview execution roles, production's under a
+    permissions boundary that no deploy can change;
+  - the artifact bucket: public access blocked, encrypted, TLS only, old
+    artifacts expiring.
+Ends with the two role ARNs to put in the workflow.
+
+${COMMON}
+  --repository O/R     GitHub repository (owner/name)
+  --owner-id N --repo-id N   numeric ids, to trust the immutable sub form too
+  --protected-stages LIST    stages only production may change (default main,master,prod,production)
+  --protected-branches LIST  branches whose pushes deploy production (default main,master)
+  --github-environment LIST  environments the production role trusts (default production)
+  --policy-statements JSON|FILE  extra statements for the execution roles (and the boundary)
+  --gateway KIND       front doors the roles may manage (default all)
+  --s3-bucket NAME     an artifact bucket of yours instead of lambda-deploy-{account}-{region}
+  --dry-run            print every document and every change; change nothing
+  --cloudformation     print the same resources as a CloudFormation template (JSON)
+  --account ID         with --cloudformation: no AWS call at all`,
+  init: `Usage: lambda-deploy init --name NAME --aws-region REGION [--production-role ARN --preview-role ARN]
+
+Writes .github/workflows/lambda-deploy.yml: the reusable workflow with the
+production role (its job in a GitHub environment) and the preview role, on
+push, pull_request, delete and a nightly prune. Prints the next steps.
+
+${COMMON}
+  --production-role ARN / --preview-role ARN   from lambda-deploy setup (placeholders otherwise)
+  --github-environment NAME  the production job's environment (default production)
+  --protected-stages LIST    stages production deploys (default main,master,prod,production)
+  --dir DIR            the repository's folder (default .)
+  --force              replace an existing workflow file`,
 };

@@ -7,6 +7,7 @@ import {
   type FrontDoor,
   type LocalFunction,
 } from '../local-runtime/index.js';
+import { restStageName } from '../gateways/urls.js';
 import { defaultOutDir } from '../packaging/build-package.js';
 import { pythonExecutable } from '../packaging/pip-install.js';
 import { extractZip } from '../packaging/zip-reader.js';
@@ -56,8 +57,9 @@ export interface LocalStage {
 
 /**
  * `target: local`: the same package, unzipped and run under a Lambda-compatible
- * runtime on this machine behind a local HTTP front door (payload 2.0), then
- * smoke-tested like a real stage. No AWS account involved.
+ * runtime on this machine behind a local HTTP front door that sends the
+ * events of the chosen gateway (payload 2.0; 1.0 under `/{stage}` for
+ * rest-api), then smoke-tested like a real stage. No AWS account involved.
  */
 export async function deployLocally(
   settings: Settings,
@@ -118,7 +120,12 @@ export async function deployLocally(
       },
       { logger, pythonCommand: python, env: deps.env },
     );
-    door = await startFrontDoor(fn, { logger, port: deps.localPort ?? 0 });
+    door = await startFrontDoor(fn, {
+      logger,
+      port: deps.localPort ?? 0,
+      gateway: settings.gateway,
+      stage: restStageName(stage),
+    });
     report.functionArn = fn.functionArn;
     report.url = door.url;
     logger.info(`Local stage ${stage} of ${settings.name} is serving at ${door.url}`);

@@ -109,7 +109,7 @@ interface ReusableWorkflow {
  */
 export function reusableWorkflowActionInputs(
   callerWith: Record<string, string>,
-  job: 'deploy' | 'undeploy' | 'prune' = 'deploy',
+  job: 'deploy' | 'preview' | 'undeploy' | 'prune' = 'deploy',
   root = REPO_ROOT,
 ): Record<string, string> {
   const workflow = parse(
