@@ -91,7 +91,8 @@ export async function startFrontDoor(
     if (response.problem)
       logger?.warning(`${req.method} ${shown} -> ${response.statusCode}: ${response.problem}`);
     send(res, requestId, response);
-    logger?.debug(`${req.method} ${shown} -> ${response.statusCode} (${now() - started} ms)`);
+    // One line per request (no query string: it may carry a token), as a local server logs them.
+    logger?.info(`${req.method} ${shown} -> ${response.statusCode} (${now() - started} ms)`);
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -92,7 +92,7 @@ export async function deployLocally(
     durationMs: 0,
     target: 'local',
   };
-  const codeDir = await mkdtemp(join(defaultOutDir(deps.env), 'local-'));
+  const codeDir = await mkdtemp(join(deps.outDir ?? defaultOutDir(deps.env), 'local-'));
   let fn: LocalFunction | undefined;
   let door: FrontDoor | undefined;
   const stop = async () => {

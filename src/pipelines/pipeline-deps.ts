@@ -17,4 +17,10 @@ export interface PipelineDeps {
   keepLocalRunning?: boolean;
   /** Port of the local front door (0: any free port). */
   localPort?: number;
+  /**
+   * Where built packages (and a local run's unpacked code) go. Default
+   * RUNNER_TEMP/lambda-deploy: the action keeps its zip there for later steps
+   * of the job. The CLI passes a folder of its own that it removes afterwards.
+   */
+  outDir?: string;
 }

@@ -113,7 +113,7 @@ export function nextSteps(o: InitOptions, file: string): string[] {
   const steps: string[] = [];
   if (!o.productionRole || !o.previewRole)
     steps.push(
-      `Create the roles once, with administrator credentials: lambda-deploy setup --name ${o.name} --aws-region ${o.awsRegion} --repository OWNER/REPO` +
+      `Create the roles once, with administrator credentials: npx github:org/lambda-deploy setup --name ${o.name} --aws-region ${o.awsRegion} --repository OWNER/REPO` +
         ` (add --dry-run to see every document first, or --cloudformation for a template), then put the two ARNs it prints in ${file}.`,
     );
   steps.push(

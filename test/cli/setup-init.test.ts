@@ -3,7 +3,7 @@
  * tested against a stateful fake in test/setup; here: the flags, what is
  * printed, and that a dry run writes nothing.
  */
-import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import 'aws-sdk-client-mock-jest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { parse } from 'yaml';
 import { main } from '../../src/cli/cli.js';
+import { testIo } from './io.js';
 import { reusableWorkflowActionInputs } from '../support/workflow-snippets.js';
 
 const iam = mockClient(IAMClient);
@@ -50,19 +51,19 @@ beforeEach(() => {
   s3.on(HeadBucketCommand).rejects(notFound('NotFound'));
   stdout = '';
   stderr = '';
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
 });
 afterEach(() => {
-  jest.restoreAllMocks();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+/** Runs the CLI; what it printed is added to stdout and stderr. */
+async function cli(argv: string[]): Promise<number> {
+  const io = testIo(env);
+  const code = await main(argv, io);
+  stdout += io.stdout();
+  stderr += io.stderr();
+  return code;
+}
 
 function tempRepo(): string {
   const dir = mkdtempSync(join(tmpdir(), 'lambda-deploy-init-'));
@@ -72,7 +73,7 @@ function tempRepo(): string {
 
 describe('lambda-deploy setup', () => {
   test('--dry-run prints every document and each change, makes no write call, ends with the two role ARNs', async () => {
-    const code = await main(['setup', '--name=shop', '--repository=octo/shop', '--dry-run'], env);
+    const code = await cli(['setup', '--name=shop', '--repository=octo/shop', '--dry-run']);
     expect({ code, stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     for (const title of [
       '# Production deploy role shop-deploy-production: trust policy',
@@ -96,10 +97,13 @@ describe('lambda-deploy setup', () => {
 
   test('--cloudformation --account needs no AWS call and prints a template that parses', async () => {
     expect(
-      await main(
-        ['setup', '--name=shop', '--repository=octo/shop', '--cloudformation', '--account=123456789012'],
-        env,
-      ),
+      await cli([
+        'setup',
+        '--name=shop',
+        '--repository=octo/shop',
+        '--cloudformation',
+        '--account=123456789012',
+      ]),
     ).toBe(0);
     expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
     const template = parse(stdout) as { Resources: Record<string, { Type: string }> };
@@ -124,27 +128,26 @@ describe('lambda-deploy setup', () => {
     const file = join(dir, 'statements.json');
     writeFileSync(file, JSON.stringify([{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' }]));
     expect(
-      await main(
-        [
-          'setup',
-          '--name=shop',
-          '--repository=octo/shop',
-          '--cloudformation',
-          '--account=123456789012',
-          `--policy-statements=${file}`,
-        ],
-        env,
-      ),
+      await cli([
+        'setup',
+        '--name=shop',
+        '--repository=octo/shop',
+        '--cloudformation',
+        '--account=123456789012',
+        `--policy-statements=${file}`,
+      ]),
     ).toBe(0);
     expect(stdout).toContain('dynamodb:GetItem');
     expect(
-      await main(
-        ['setup', '--name=shop', '--repository=octo/shop', `--policy-statements=${join(dir, 'none.json')}`],
-        env,
-      ),
+      await cli([
+        'setup',
+        '--name=shop',
+        '--repository=octo/shop',
+        `--policy-statements=${join(dir, 'none.json')}`,
+      ]),
     ).toBe(2);
     expect(stderr).toMatch(/--policy-statements: ".*none\.json" is neither JSON nor a readable file/);
-    expect(await main(['setup', '--name=shop', '--dry-run'], env)).toBe(2);
+    expect(await cli(['setup', '--name=shop', '--dry-run'])).toBe(2);
     expect(stderr).toMatch(/--repository: expected the GitHub repository/);
   });
 });
@@ -157,7 +160,7 @@ describe('lambda-deploy init', () => {
 
   test('writes the caller workflow: production in its environment with the production role, previews with the preview role', async () => {
     const dir = tempRepo();
-    expect(await main(['init', '--name=shop', '--app=app:app', `--dir=${dir}`, ...roles], env)).toBe(0);
+    expect(await cli(['init', '--name=shop', '--app=app:app', `--dir=${dir}`, ...roles])).toBe(0);
     const file = join(dir, '.github/workflows/lambda-deploy.yml');
     const workflow = parse(readFileSync(file, 'utf8')) as {
       jobs: { lambda: { uses: string; with: Record<string, string> } };
@@ -189,24 +192,22 @@ describe('lambda-deploy init', () => {
 
   test('without the ARNs: placeholders, and the first next step is setup', async () => {
     const dir = tempRepo();
-    expect(await main(['init', '--name=shop', `--dir=${dir}`, '--github-environment=prod'], env)).toBe(0);
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--github-environment=prod'])).toBe(0);
     const text = readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8');
     expect(text).toContain('production-role: arn:aws:iam::ACCOUNT_ID:role/shop-deploy-production');
     expect(text).toContain('production-environment: prod');
     expect(stdout).toMatch(
-      /1\. Create the roles once, with administrator credentials: lambda-deploy setup --name shop/,
+      /1\. Create the roles once, with administrator credentials: npx github:org\/lambda-deploy setup --name shop/,
     );
   });
 
   test('never overwrites a workflow without --force, and checks the ARNs', async () => {
     const dir = tempRepo();
-    expect(await main(['init', '--name=shop', `--dir=${dir}`, ...roles], env)).toBe(0);
-    expect(await main(['init', '--name=shop', `--dir=${dir}`, ...roles], env)).toBe(2);
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, ...roles])).toBe(0);
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, ...roles])).toBe(2);
     expect(stderr).toMatch(/lambda-deploy\.yml exists already; expected --force/);
-    expect(await main(['init', '--name=shop', `--dir=${dir}`, '--force', ...roles], env)).toBe(0);
-    expect(await main(['init', '--name=shop', `--dir=${dir}`, '--force', '--preview-role=shop'], env)).toBe(
-      2,
-    );
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--force', ...roles])).toBe(0);
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--force', '--preview-role=shop'])).toBe(2);
     expect(stderr).toMatch(/--preview-role: "shop" is not valid; expected a role ARN/);
   });
 });
