@@ -42,6 +42,8 @@ export type BuildPackageOptions = Pick<
 > & {
   /** Where the zips are written (created when missing). */
   outDir: string;
+  /** Symbolic links may point anywhere inside it (settings.workspace); default: path itself. */
+  workspace?: string;
   /** Unzipped size of the attached layers, counted in Lambda's limit. */
   layerBytes?: number;
   /** The WSGI/ASGI adapter copied in with `app` (default: the one shipped in runtime/python/). */
@@ -225,6 +227,7 @@ export async function buildPackage(
     options.path,
     { runtime: options.runtime, include: options.include, exclude: options.exclude, excludeDirs },
     (m) => logger.info(m),
+    options.workspace,
   );
   if (codeFiles.length === 0)
     throw new Error(

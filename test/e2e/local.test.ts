@@ -66,6 +66,8 @@ function localDeploy(inputs: Record<string, string>): Promise<ActionRun> {
   return tracked(
     runAction({
       inputs: { name: 'demo', command: 'deploy', target: 'local', stage: 'local', ...inputs },
+      // `path` must lie inside the workspace: every folder of these tests is under root.
+      workspace: root,
       timeoutMs: 80_000,
     }),
   );

@@ -100,7 +100,8 @@ function packageRun(
   return tracked(
     runAction({
       inputs: { command: 'package', name: 'demo', path, ...extra },
-      workspace,
+      // `path` must lie inside the workspace: the test's folders do.
+      workspace: workspace ?? root,
       timeoutMs: 60_000,
     }),
   );
