@@ -120,6 +120,9 @@ describe('a failing handler that prints secrets (target: local, pull request, lo
       });
     }
     expect(comment).toContain('<!-- lambda-deploy:svc:pr-7 -->');
+    // The runner's loopback URL is no link for a reader of the pull request.
+    expect(comment).not.toContain('| **URL** |');
+    expect(comment).toContain('local runtime on the runner');
   });
 
   test('a handler printing an environment secret, a JWT and a PEM key in a traceback: none appears in stdout, the summary or the comment body', () => {

@@ -164,6 +164,37 @@ describe('REST APIs, keys and usage plans', () => {
     expect(aws.account.restApis.size).toBe(0);
   });
 
+  test("the project's undeploy of two REST stages back to back waits out DeleteRestApi's 30 s limit (worst-case jitter)", async () => {
+    await aws.close();
+    aws = await startFakeAws({ timings: { restApiDeleteIntervalMs: 30_000 } });
+    clients = aws.clients();
+    for (const stage of ['pr-1', 'pr-2']) {
+      const input = gatewayInput(stage);
+      aws.seed.function(input.context.functionName, { alias: 'live', tags: input.context.tags });
+      await ensureGateway('rest-api', clients, input, depsFor(aws));
+    }
+    const deps = { ...depsFor(aws), random: () => 0 };
+    for (const stage of ['pr-1', 'pr-2'])
+      await undeployStage(
+        clients,
+        {
+          project: 'shop',
+          stage,
+          repository: 'octo/shop',
+          functionName: `shop-${stage}`,
+          removeLogs: false,
+          dryRun: false,
+          protectedStages: [],
+        },
+        deps,
+      );
+    expect(aws.account.restApis.size).toBe(0);
+    const deletes = aws.calls.of({ operation: 'DeleteRestApi' });
+    expect(deletes.map((d) => d.status).filter((s) => s === 202)).toHaveLength(2);
+    expect(deletes.some((d) => d.status === 429)).toBe(true);
+    expect(deletes.at(-1)!.at - deletes[0]!.at).toBeGreaterThanOrEqual(30_000);
+  });
+
   test('GetRestApis pages with position; a forged position is refused', async () => {
     await aws.close();
     aws = await startFakeAws({ pageSize: 2 });

@@ -171,6 +171,20 @@ describe('IAM roles', () => {
     });
   });
 
+  test('a trust policy naming an OpenID Connect provider that does not exist is refused (400 MalformedPolicyDocument)', async () => {
+    const trust = githubTrust(['repo:octo/*']);
+    await expectAwsError(
+      iam.send(new CreateRoleCommand({ RoleName: 'deploy', AssumeRolePolicyDocument: trust })),
+      'MalformedPolicyDocumentException',
+      400,
+      `Invalid principal in policy: "Federated":"arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${GITHUB_OIDC_HOST}"`,
+    );
+    aws.seed.githubOidcProvider();
+    await expect(
+      iam.send(new CreateRoleCommand({ RoleName: 'deploy', AssumeRolePolicyDocument: trust })),
+    ).resolves.toBeDefined();
+  });
+
   test('managed policies: 409 for a name taken, at most 5 versions (LimitExceeded 409), the default version and an attached policy cannot be deleted (DeleteConflict 409)', async () => {
     const made = await iam.send(
       new CreatePolicyCommand({ PolicyName: 'shop-lambda-deploy-boundary', PolicyDocument: POLICY }),

@@ -23,6 +23,21 @@ const validation = (value: string, member: string, constraint: string) =>
     `1 validation error detected: Value '${value}' at '${member}' failed to satisfy constraint: ${constraint}`,
   );
 
+/** A trust policy may name only OpenID Connect providers that exist in the account (IAM checks at write time). */
+function checkPrincipals(ctx: ServiceContext, document: string): void {
+  const statements = [(JSON.parse(document) as { Statement?: unknown }).Statement ?? []].flat() as {
+    Principal?: { Federated?: string | string[] };
+  }[];
+  for (const s of statements)
+    for (const federated of [s.Principal?.Federated ?? []].flat())
+      if (federated.includes(':oidc-provider/') && !ctx.account.oidcProviders.has(federated))
+        throw fault(
+          'iam',
+          'MalformedPolicyDocument',
+          `Invalid principal in policy: "Federated":"${federated}"`,
+        );
+}
+
 function checkDocument(document: string, what: string): void {
   try {
     const parsed = JSON.parse(document) as { Statement?: unknown };
@@ -80,6 +95,7 @@ function createRole(ctx: ServiceContext, p: URLSearchParams): Record<string, unk
     );
   const trust = p.get('AssumeRolePolicyDocument') ?? '';
   checkDocument(trust, 'AssumeRolePolicyDocument');
+  checkPrincipals(ctx, trust);
   const maxSession = Number(p.get('MaxSessionDuration') ?? 3600);
   if (maxSession < 3600 || maxSession > 43200)
     throw validation(
@@ -332,6 +348,7 @@ const ACTIONS: Record<string, Handler> = {
     const r = role(ctx, p);
     const document = p.get('PolicyDocument') ?? '';
     checkDocument(document, 'PolicyDocument');
+    checkPrincipals(ctx, document);
     r.AssumeRolePolicyDocument = document;
     return undefined;
   },
