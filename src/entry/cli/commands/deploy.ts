@@ -3,6 +3,7 @@ import { runPipeline } from '../../../pipelines/run-pipeline.js';
 import { Outputs } from '../../../settings/names.js';
 import type { CliCommand, CommandResult } from '../command.js';
 import { INPUT_FLAGS as F } from '../flags.js';
+import { CODE_FLAGS } from './shared-flags.js';
 import { stagePlan } from './stage-plan.js';
 
 export const deployCommand: CliCommand = {
@@ -19,19 +20,11 @@ export const deployCommand: CliCommand = {
     F.name,
     F.stage,
     F.awsRegion,
-    F.path,
-    F.runtime,
-    F.handler,
-    F.app,
-    F.architecture,
+    ...CODE_FLAGS,
     F.memory,
     F.timeout,
     F.environment,
     F.layers,
-    F.requirements,
-    F.pipArgs,
-    F.include,
-    F.exclude,
     F.executionRoleArn,
     F.policyStatements,
     F.s3Bucket,

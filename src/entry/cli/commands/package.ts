@@ -4,6 +4,7 @@ import { makePlan } from '../../../model/plan.js';
 import { runPipeline } from '../../../pipelines/run-pipeline.js';
 import type { CliCommand, CommandResult } from '../command.js';
 import { INPUT_FLAGS as F } from '../flags.js';
+import { CODE_FLAGS } from './shared-flags.js';
 
 /** Where --output puts a zip: into an existing folder under its own name, else at that path. */
 async function destination(output: string, zipPath: string): Promise<string> {
@@ -25,15 +26,7 @@ export const packageCommand: CliCommand = {
   ].join('\n'),
   flags: [
     F.name,
-    F.path,
-    F.runtime,
-    F.handler,
-    F.app,
-    F.architecture,
-    F.requirements,
-    F.pipArgs,
-    F.include,
-    F.exclude,
+    ...CODE_FLAGS,
     F.dependenciesLayer,
     F.keepWarm,
     {

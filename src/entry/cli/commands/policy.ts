@@ -1,27 +1,13 @@
 import { deployPolicyNotes, deployRolePolicy } from '../../../iam/deploy-policy.js';
 import { policyJson } from '../../../model/policy-document.js';
 import { oidcTrustPolicy, trustPolicyNotes } from '../../../iam/trust-policy.js';
-import { splitList } from '../../../settings/settings.js';
-import { type GatewayKind } from '../../../model/settings.js';
+import type { GatewayKind } from '../../../model/settings.js';
 import type { CliCommand, CommandResult } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
+import { commaList, GATEWAY_CHOICES, oneOf, TRUST_FLAGS } from './shared-flags.js';
 
-const GATEWAYS = ['http-api', 'rest-api', 'function-url', 'none', 'all'] as const;
 const ROLES = ['production', 'preview', 'single'] as const;
 type RoleKind = (typeof ROLES)[number];
-
-function commaList(text: string | undefined): string[] | undefined {
-  return text === undefined ? undefined : splitList(text, /[,\n]/);
-}
-
-function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value))
-    throw new UsageError(
-      `--${flag}: ${JSON.stringify(value)} is not valid; expected one of ${allowed.join(', ')}`,
-      'policy',
-    );
-  return value as T;
-}
 
 export const policyCommand: CliCommand = {
   name: 'policy',
@@ -43,36 +29,16 @@ export const policyCommand: CliCommand = {
       arg: 'OWNER/REPO',
       help: 'the GitHub repository, for the trust policies',
     },
-    {
-      name: 'owner-id',
-      kind: 'value',
-      arg: 'N',
-      help: "the owner's numeric id, to trust the immutable sub form too (gh api repos/OWNER/REPO --jq .owner.id)",
-    },
-    {
-      name: 'repo-id',
-      kind: 'value',
-      arg: 'N',
-      help: "the repository's numeric id (gh api repos/OWNER/REPO --jq .id)",
-    },
+    TRUST_FLAGS.ownerId,
+    TRUST_FLAGS.repoId,
     {
       name: 'role',
       kind: 'value',
       arg: 'ROLE',
       help: 'production, preview, or single (one role for everything) (default: production and preview)',
     },
-    {
-      name: 'protected-branches',
-      kind: 'value',
-      arg: 'LIST',
-      help: 'branches whose pushes deploy production, comma-separated (default main,master)',
-    },
-    {
-      name: 'github-environment',
-      kind: 'value',
-      arg: 'LIST',
-      help: 'GitHub environments the production role trusts, comma-separated (default production)',
-    },
+    TRUST_FLAGS.protectedBranches,
+    TRUST_FLAGS.githubEnvironment,
     F.protectedStages,
     {
       name: 'gateway',
@@ -97,9 +63,9 @@ export const policyCommand: CliCommand = {
         `--account: ${accountId === undefined ? 'missing' : JSON.stringify(accountId)}; expected the 12-digit AWS account id`,
         'policy',
       );
-    const gateway = oneOf('gateway', own.gateway ?? 'http-api', GATEWAYS);
+    const gateway = oneOf('policy', 'gateway', own.gateway ?? 'http-api', GATEWAY_CHOICES);
     const kinds: RoleKind[] =
-      own.role === undefined ? ['production', 'preview'] : [oneOf('role', own.role, ROLES)];
+      own.role === undefined ? ['production', 'preview'] : [oneOf('policy', 'role', own.role, ROLES)];
     const settings = ctx.settings({ command: 'deploy' });
     const options = {
       project: settings.name,

@@ -2,6 +2,7 @@ import { makePlan } from '../../../model/plan.js';
 import { runPipeline } from '../../../pipelines/run-pipeline.js';
 import type { CliCommand } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
+import { CODE_FLAGS } from './shared-flags.js';
 
 function port(text: string | undefined): number {
   if (text === undefined) return 3000;
@@ -27,18 +28,10 @@ export const serveCommand: CliCommand = {
   ].join('\n'),
   flags: [
     F.name,
-    F.path,
-    F.runtime,
-    F.handler,
-    F.app,
-    F.architecture,
+    ...CODE_FLAGS,
     F.memory,
     F.timeout,
     F.environment,
-    F.requirements,
-    F.pipArgs,
-    F.include,
-    F.exclude,
     F.awsRegion,
     F.gateway,
     F.smokePath,

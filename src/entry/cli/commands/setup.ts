@@ -5,17 +5,11 @@ import { getAccountId } from '../../../aws/oidc-credentials.js';
 import { cloudFormationTemplate } from '../../../setup/cloudformation.js';
 import { formatSetupReport, runSetup, setupDocumentsText } from '../../../setup/setup-aws.js';
 import { setupDocuments, type SetupConfig } from '../../../setup/setup-documents.js';
-import { splitList } from '../../../settings/settings.js';
-import { type GatewayKind } from '../../../model/settings.js';
+import type { GatewayKind } from '../../../model/settings.js';
 import { errorMessage } from '../../../util/retry.js';
 import type { CliCommand, CommandContext } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
-
-const GATEWAYS = ['http-api', 'rest-api', 'function-url', 'none', 'all'] as const;
-
-function commaList(text: string | undefined): string[] | undefined {
-  return text === undefined ? undefined : splitList(text, /[,\n]/);
-}
+import { commaList, GATEWAY_CHOICES, oneOf, TRUST_FLAGS } from './shared-flags.js';
 
 /** `--policy-statements FILE`: the file's JSON, checked like the input. */
 function policyStatements(ctx: CommandContext): Record<string, string> {
@@ -49,26 +43,11 @@ export const setupCommand: CliCommand = {
     F.name,
     F.awsRegion,
     { name: 'repository', kind: 'value', arg: 'OWNER/REPO', help: 'the GitHub repository (required)' },
-    {
-      name: 'owner-id',
-      kind: 'value',
-      arg: 'N',
-      help: "the owner's numeric id, to trust the immutable sub form too",
-    },
-    { name: 'repo-id', kind: 'value', arg: 'N', help: "the repository's numeric id" },
+    TRUST_FLAGS.ownerId,
+    TRUST_FLAGS.repoId,
     F.protectedStages,
-    {
-      name: 'protected-branches',
-      kind: 'value',
-      arg: 'LIST',
-      help: 'branches whose pushes deploy production, comma-separated (default main,master)',
-    },
-    {
-      name: 'github-environment',
-      kind: 'value',
-      arg: 'LIST',
-      help: 'GitHub environments the production role trusts, comma-separated (default production)',
-    },
+    TRUST_FLAGS.protectedBranches,
+    TRUST_FLAGS.githubEnvironment,
     {
       ...F.policyStatements,
       arg: 'JSON|FILE',
@@ -104,12 +83,7 @@ export const setupCommand: CliCommand = {
       throw new UsageError('--aws-region: expected a region like eu-west-1 (or set AWS_REGION)', 'setup');
     if (!own.repository)
       throw new UsageError('--repository: expected the GitHub repository, like octo/shop', 'setup');
-    const gateway = own.gateway ?? 'all';
-    if (!(GATEWAYS as readonly string[]).includes(gateway))
-      throw new UsageError(
-        `--gateway: ${JSON.stringify(gateway)} is not valid; expected one of ${GATEWAYS.join(', ')}`,
-        'setup',
-      );
+    const gateway = oneOf('setup', 'gateway', own.gateway ?? 'all', GATEWAY_CHOICES);
     const cloudformation = own.cloudformation === 'true';
     const offline = cloudformation && own.account !== undefined;
     if (offline && !/^\d{12}$/.test(own.account as string))
