@@ -1,3 +1,14 @@
+/**
+ * The one way src/ calls AWS: backoff on transient errors (throttling, 5xx,
+ * network: parallel jobs hit rate limits together) and one error grammar,
+ *
+ *   Could not <what>: <AWS's error>. The deploy role needs <permission>.
+ *
+ * (the last sentence only when AWS denied the call; another hint otherwise,
+ * when the caller knows one). How long a call keeps trying is its patience:
+ * most calls retry a few times quickly, API Gateway's control plane and the
+ * removals wait out account-wide quotas.
+ */
 import type { Logger } from '../util/logger.js';
 import { errorMessage, errorName, isTransient, withRetry } from '../util/retry.js';
 import type { Sleep } from '../util/sleep.js';
@@ -18,11 +29,55 @@ export interface AwsDeps extends RetryDeps {
   now?: () => Date;
 }
 
+/** How long a call keeps trying on transient errors: attempts in all, and the backoff between them. */
+export interface Patience {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Gives up once this much time has been spent waiting. */
+  maxWaitMs?: number;
+}
+
+export const PATIENCE = {
+  /** Most calls: a few quick retries. */
+  quick: { attempts: 5, baseDelayMs: 500, maxDelayMs: 8_000 },
+  /**
+   * API Gateway's control plane allows about one CreateRestApi per 3 s and one
+   * CreateDeployment per 5 s per account, and parallel jobs share that.
+   */
+  apiGateway: { attempts: 8, baseDelayMs: 4_000, maxDelayMs: 30_000, maxWaitMs: 180_000 },
+  /**
+   * Removals: API Gateway allows about one DeleteRestApi per 30 s per account,
+   * so a prune of several REST stages waits minutes before it fails.
+   */
+  removal: { attempts: 40, baseDelayMs: 2_000, maxDelayMs: 35_000, maxWaitMs: 15 * 60_000 },
+} as const satisfies Record<string, Patience>;
+
+/** One AWS call, described for its retries and its error; a Patience field given here overrides `patience`'s. */
+export interface AwsCall extends Partial<Patience> {
+  /** What the call does, completing "Could not …": `read function shop-main`. */
+  what: string;
+  /** The IAM action (and resource) the call needs, named when AWS denies it. */
+  permission?: string;
+  /** A hint for an error AWS gave that was not a denial (undefined: none). */
+  hint?: (error: unknown) => string | undefined;
+  /** PATIENCE.quick unless given. */
+  patience?: Patience;
+  /** Errors worth another attempt besides throttling, 5xx and network errors. */
+  retryable?: (error: unknown, attempt: number) => boolean;
+  /** Runs before attempt 2, 3, ...: e.g. wait for an update in progress to finish. */
+  beforeRetry?: (error: unknown) => Promise<void>;
+  /** Errors returned to the caller as they are (e.g. a conflict it resolves itself). */
+  passThrough?: (error: unknown) => boolean;
+  /** Error names that mean "not there": findAws answers undefined for them. */
+  absent?: readonly string[];
+}
+
 /**
  * True when the error's name is one of `names`. The SDK names modelled errors
  * `FooException` while the wire code is `Foo` (STS, IAM), so both forms match.
  */
-export function hasErrorName(error: unknown, ...names: string[]): boolean {
+export function hasErrorName(error: unknown, ...names: readonly string[]): boolean {
   // A wrapped error keeps the SDK's name for later decisions.
   const raw = error instanceof AwsError ? error.awsErrorName : errorName(error);
   const name = raw.replace(/Exception$/, '');
@@ -45,6 +100,9 @@ export function isAccessDenied(error: unknown): boolean {
   );
 }
 
+/** The names AWS gives a resource that is not there (Lambda, API Gateway, IAM, S3). */
+export const NOT_FOUND = ['ResourceNotFoundException', 'NotFoundException', 'NoSuchEntity'] as const;
+
 /**
  * An AWS call that failed, worded for the person reading the job log; `cause`
  * is the SDK's error and `awsErrorName` its name, for later decisions.
@@ -60,20 +118,6 @@ export class AwsError extends Error {
   }
 }
 
-/**
- * Wraps an SDK error: `what` names the operation and the resource ("Could not
- * update function X configuration"); `permission` is the IAM action a denied
- * call needs, added as a hint.
- */
-export function wrapAwsError(error: unknown, what: string, permission?: string): AwsError {
-  if (error instanceof AwsError) return error;
-  let message = `${what}: ${describeAwsError(error)}`;
-  if (permission && isAccessDenied(error)) {
-    message += ` (the deploying role needs the ${permission} permission on this resource)`;
-  }
-  return new AwsError(message, errorName(error), { cause: error });
-}
-
 /** "Name: message", the name left out where the message already starts with it. */
 export function describeAwsError(error: unknown): string {
   const name = errorName(error);
@@ -81,37 +125,31 @@ export function describeAwsError(error: unknown): string {
   return name && !message.startsWith(name) ? `${name}: ${message}` : message;
 }
 
-export interface CallOptions {
-  /** "Could not read function X": the start of the error message. */
-  what: string;
-  /** IAM action named in an AccessDenied hint, e.g. `lambda:GetFunction`. */
-  permission?: string;
-  /** Retries beyond throttling/5xx/network. */
-  retryable?: (error: unknown, attempt: number) => boolean;
-  attempts?: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  maxWaitMs?: number;
-  /** Runs before attempt 2, 3, ...: e.g. wait for an update in progress to finish. */
-  beforeRetry?: (error: unknown) => Promise<void>;
-  /** Errors returned to the caller unwrapped (e.g. a NotFound it handles). */
-  passThrough?: (error: unknown) => boolean;
-  /** The error thrown when the call fails; `wrapAwsError(error, what, permission)` unless given. */
-  wrap?: (error: unknown) => AwsError;
-  /** Says a retry is coming; a debug line unless given. */
-  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+/**
+ * Wraps an SDK error in the one grammar: "Could not {what}: {AWS's words}."
+ * then, on a denial, "The deploy role needs {permission}.", else the hint.
+ */
+export function wrapAwsError(error: unknown, what: string, permission?: string, hint?: string): AwsError {
+  if (error instanceof AwsError) return error;
+  const advice = permission && isAccessDenied(error) ? `The deploy role needs ${permission}.` : hint;
+  const cause = describeAwsError(error);
+  const message = advice
+    ? `Could not ${what}: ${/[.!?]$/.test(cause) ? cause : `${cause}.`} ${advice}`
+    : `Could not ${what}: ${cause}`;
+  return new AwsError(message, errorName(error), { cause: error });
 }
 
 /**
- * One AWS call with backoff on transient errors (throttling, 5xx, network:
- * parallel jobs hit rate limits together) and a wrapped error when it fails.
+ * One AWS call with backoff on transient errors and a wrapped error when it
+ * fails.
  */
-export async function callAws<T>(fn: () => Promise<T>, deps: RetryDeps, options: CallOptions): Promise<T> {
+export async function callAws<T>(deps: RetryDeps, call: AwsCall, fn: () => Promise<T>): Promise<T> {
+  const patience: Patience = { ...(call.patience ?? PATIENCE.quick), ...defined(call) };
   let lastError: unknown;
   try {
     return await withRetry(
       async (attempt) => {
-        if (attempt > 1 && options.beforeRetry) await options.beforeRetry(lastError);
+        if (attempt > 1 && call.beforeRetry) await call.beforeRetry(lastError);
         try {
           return await fn();
         } catch (error) {
@@ -120,26 +158,51 @@ export async function callAws<T>(fn: () => Promise<T>, deps: RetryDeps, options:
         }
       },
       {
-        attempts: options.attempts ?? 5,
-        baseDelayMs: options.baseDelayMs ?? 500,
-        maxDelayMs: options.maxDelayMs ?? 8_000,
-        maxWaitMs: options.maxWaitMs,
+        attempts: patience.attempts,
+        baseDelayMs: patience.baseDelayMs,
+        maxDelayMs: patience.maxDelayMs,
+        maxWaitMs: patience.maxWaitMs,
         random: deps.random,
         sleep: deps.sleep,
         retryable: (error, attempt) =>
-          !options.passThrough?.(error) &&
-          (isTransient(error) || (options.retryable?.(error, attempt) ?? false)),
-        onRetry:
-          options.onRetry ??
-          ((error, attempt, delayMs) =>
-            deps.logger.debug(
-              `${options.what}: ${errorName(error) || errorMessage(error)}; attempt ${attempt + 1} in ${delayMs} ms`,
-            )),
+          !call.passThrough?.(error) && (isTransient(error) || (call.retryable?.(error, attempt) ?? false)),
+        onRetry: (error, attempt, delayMs) => {
+          const line = `AWS said ${errorName(error) || errorMessage(error)} while trying to ${call.what}; trying again in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1}).`;
+          // A patient call waits long enough to be noticed: say why in the log.
+          if (patience.baseDelayMs >= 1_000) deps.logger.info(line);
+          else deps.logger.debug(line);
+        },
       },
     );
   } catch (error) {
-    if (options.passThrough?.(error)) throw error;
-    if (error instanceof AwsError) throw error;
-    throw options.wrap ? options.wrap(error) : wrapAwsError(error, options.what, options.permission);
+    if (call.passThrough?.(error) || error instanceof AwsError) throw error;
+    throw wrapAwsError(error, call.what, call.permission, call.hint?.(error));
+  }
+}
+
+/** The Patience fields a call sets itself. */
+function defined(call: AwsCall): Partial<Patience> {
+  const { attempts, baseDelayMs, maxDelayMs, maxWaitMs } = call;
+  return Object.fromEntries(
+    Object.entries({ attempts, baseDelayMs, maxDelayMs, maxWaitMs }).filter(([, v]) => v !== undefined),
+  );
+}
+
+/** Like callAws, but an error named in `call.absent` (NOT_FOUND unless given) means "not there": undefined. */
+export async function findAws<T>(
+  deps: RetryDeps,
+  call: AwsCall,
+  fn: () => Promise<T>,
+): Promise<T | undefined> {
+  const absent = call.absent ?? NOT_FOUND;
+  try {
+    return await callAws(
+      deps,
+      { ...call, passThrough: (e) => hasErrorName(e, ...absent) || !!call.passThrough?.(e) },
+      fn,
+    );
+  } catch (error) {
+    if (hasErrorName(error, ...absent)) return undefined;
+    throw error;
   }
 }

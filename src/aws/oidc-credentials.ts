@@ -217,7 +217,7 @@ export async function assumeRoleWithOidc(
         { cause: error },
       );
     }
-    throw wrapAwsError(error, `Could not assume role ${input.roleArn} with OIDC`);
+    throw wrapAwsError(error, `assume role ${input.roleArn} with OIDC`);
   }
   const c = response.Credentials;
   if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {

@@ -1,6 +1,6 @@
 import type { PruneLine } from '../model/outcome.js';
 import { decidePrune, stagePullRequest, type PullRequestState } from '../model/prune-decisions.js';
-import type { CleanupDeps } from '../resources/stage/aws-call.js';
+import type { RetryDeps } from '../aws/aws-call.js';
 import type { CleanupClients } from '../resources/stage/find-stage-resources.js';
 import { listProjectStages } from '../resources/stage/project-stages.js';
 import type { GitHubRefs } from '../reporting/github-refs.js';
@@ -29,7 +29,7 @@ export async function pruneStages(
   clients: CleanupClients,
   github: GitHubRefs,
   options: PruneOptions,
-  deps: CleanupDeps,
+  deps: RetryDeps,
 ): Promise<PruneLine[]> {
   const stages = await listProjectStages(clients, options.project, options.repository, deps);
   if (stages.length === 0) {

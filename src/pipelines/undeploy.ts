@@ -7,17 +7,18 @@ import {
 } from '@aws-sdk/client-api-gateway';
 import { DeleteApiCommand } from '@aws-sdk/client-apigatewayv2';
 import { DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
-import {
-  DeleteRuleCommand,
-  ListTargetsByRuleCommand,
-  RemoveTargetsCommand,
-} from '@aws-sdk/client-eventbridge';
 import { DeleteFunctionCommand, DeleteFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
-import { allPages } from '../aws/all-pages.js';
-import { AwsError, hasErrorName } from '../aws/aws-call.js';
+import {
+  AwsError,
+  findAws,
+  hasErrorName,
+  PATIENCE,
+  wrapAwsError,
+  type AwsCall,
+  type RetryDeps,
+} from '../aws/aws-call.js';
 import type { UndeployOutcome } from '../model/outcome.js';
 import { errorMessage } from '../util/retry.js';
-import { awsCall, awsCallOrGone, wrapAwsError, type CleanupDeps } from '../resources/stage/aws-call.js';
 import {
   findStageResources,
   inventoryIsEmpty,
@@ -26,6 +27,7 @@ import {
   type StageInventory,
   usagePlanKeys,
 } from '../resources/stage/find-stage-resources.js';
+import { removeRule } from '../resources/warm-up/rules.js';
 
 export interface UndeployTarget {
   project: string;
@@ -77,7 +79,7 @@ export function describeUndeploy(outcome: UndeployOutcome): string {
 export async function undeployStage(
   clients: CleanupClients,
   target: UndeployTarget,
-  deps: CleanupDeps,
+  deps: RetryDeps,
 ): Promise<UndeployOutcome> {
   const { project, stage, dryRun } = target;
   const { logger } = deps;
@@ -125,19 +127,20 @@ export async function undeployStage(
   return outcome;
 }
 
+/** A removal: patient with API Gateway's delete quotas (PATIENCE.removal). */
+function removal(what: string, permission: string, extra: Partial<AwsCall> = {}): AwsCall {
+  return { what, permission, patience: PATIENCE.removal, ...extra };
+}
+
 async function removeInventory(
   clients: CleanupClients,
   inv: StageInventory,
-  deps: CleanupDeps,
+  deps: RetryDeps,
   removed: (label: string) => void,
 ): Promise<void> {
   /** Runs a delete; a resource already gone is not reported as removed by this run. */
-  const del = async (
-    spec: Parameters<typeof awsCall>[1],
-    fn: () => Promise<unknown>,
-    label = spec.resource,
-  ) => {
-    const result = await awsCallOrGone(deps, spec, async () => (await fn()) ?? true);
+  const del = async (label: string, call: AwsCall, fn: () => Promise<unknown>) => {
+    const result = await findAws(deps, call, async () => (await fn()) ?? true);
     if (result !== undefined) removed(label);
     else deps.logger.info(`${label} was already gone.`);
   };
@@ -148,24 +151,22 @@ async function removeInventory(
     const links = await usagePlanKeys(gw, plan, deps);
     for (const link of links) {
       if (!link.id) continue;
-      await awsCallOrGone(
+      await findAws(
         deps,
-        {
-          operation: 'DeleteUsagePlanKey',
-          resource: `link of API key ${link.id} to ${plan.label}`,
-          permission: `apigateway:DELETE on /usageplans/${plan.id}/keys/*`,
-        },
+        removal(
+          `unlink API key ${link.id} from ${plan.label}`,
+          `apigateway:DELETE on /usageplans/${plan.id}/keys/*`,
+        ),
         () => gw.send(new DeleteUsagePlanKeyCommand({ usagePlanId: plan.id, keyId: link.id })),
       );
     }
     for (const apiStage of plan.apiStages) {
-      await awsCallOrGone(
+      await findAws(
         deps,
-        {
-          operation: 'UpdateUsagePlan',
-          resource: `${plan.label} (detaching ${apiStage.apiId}:${apiStage.stage})`,
-          permission: `apigateway:PATCH on /usageplans/${plan.id}`,
-        },
+        removal(
+          `detach ${apiStage.apiId}:${apiStage.stage} from ${plan.label}`,
+          `apigateway:PATCH on /usageplans/${plan.id}`,
+        ),
         () =>
           gw.send(
             new UpdateUsagePlanCommand({
@@ -178,32 +179,20 @@ async function removeInventory(
       );
     }
     await del(
-      {
-        operation: 'DeleteUsagePlan',
-        resource: plan.label,
-        permission: `apigateway:DELETE on /usageplans/${plan.id}`,
-      },
+      plan.label,
+      removal(`delete ${plan.label}`, `apigateway:DELETE on /usageplans/${plan.id}`),
       () => gw.send(new DeleteUsagePlanCommand({ usagePlanId: plan.id })),
     );
   }
   for (const key of inv.apiKeys) {
-    await del(
-      {
-        operation: 'DeleteApiKey',
-        resource: key.label,
-        permission: `apigateway:DELETE on /apikeys/${key.id}`,
-      },
-      () => gw.send(new DeleteApiKeyCommand({ apiKey: key.id })),
+    await del(key.label, removal(`delete ${key.label}`, `apigateway:DELETE on /apikeys/${key.id}`), () =>
+      gw.send(new DeleteApiKeyCommand({ apiKey: key.id })),
     );
   }
   for (const api of inv.restApis) {
-    const spec = {
-      operation: 'DeleteRestApi',
-      resource: api.label,
-      permission: `apigateway:DELETE on /restapis/${api.id}`,
-    };
+    const call = removal(`delete ${api.label}`, `apigateway:DELETE on /restapis/${api.id}`);
     try {
-      await del(spec, () => gw.send(new DeleteRestApiCommand({ restApiId: api.id })));
+      await del(api.label, call, () => gw.send(new DeleteRestApiCommand({ restApiId: api.id })));
     } catch (error) {
       // A usage plan we may not touch still holding the API is the usual reason.
       const holders = inv.skipped.filter((s) => s.resource.startsWith('usage plan '));
@@ -213,80 +202,46 @@ async function removeInventory(
         hasErrorName(error, 'BadRequestException', 'ConflictException')
       )
         throw wrapAwsError(
-          spec,
           error.cause,
-          `usage plans not tagged for this stage still use it (${holders.map((h) => h.resource).join(', ')}); detach the API stage from them, then undeploy again.`,
+          call.what,
+          call.permission,
+          `Usage plans not tagged for this stage still use it (${holders.map((h) => h.resource).join(', ')}): detach the API stage from them, then undeploy again.`,
         );
       throw error;
     }
   }
   for (const api of inv.httpApis) {
-    await del(
-      { operation: 'DeleteApi', resource: api.label, permission: `apigateway:DELETE on /apis/${api.id}` },
-      () => clients.apiGatewayV2.send(new DeleteApiCommand({ ApiId: api.id })),
+    await del(api.label, removal(`delete ${api.label}`, `apigateway:DELETE on /apis/${api.id}`), () =>
+      clients.apiGatewayV2.send(new DeleteApiCommand({ ApiId: api.id })),
     );
   }
   for (const url of inv.functionUrls) {
-    await del(
-      {
-        operation: 'DeleteFunctionUrlConfig',
-        resource: url.label,
-        permission: 'lambda:DeleteFunctionUrlConfig',
-      },
-      () =>
-        clients.lambda.send(
-          new DeleteFunctionUrlConfigCommand({ FunctionName: url.functionName, Qualifier: url.qualifier }),
-        ),
+    await del(url.label, removal(`delete the ${url.label}`, 'lambda:DeleteFunctionUrlConfig'), () =>
+      clients.lambda.send(
+        new DeleteFunctionUrlConfigCommand({ FunctionName: url.functionName, Qualifier: url.qualifier }),
+      ),
     );
   }
 
-  // Keep-warm rules: a rule with targets cannot be deleted.
+  // Keep-warm rules: their targets go first (EventBridge refuses to delete a rule that has any).
   for (const rule of inv.rules) {
-    const bus = rule.eventBusName;
-    const targets = await allPages(
-      (token) =>
-        awsCallOrGone(
-          deps,
-          { operation: 'ListTargetsByRule', resource: rule.label, permission: 'events:ListTargetsByRule' },
-          () =>
-            clients.events.send(
-              new ListTargetsByRuleCommand({ Rule: rule.name, EventBusName: bus, NextToken: token }),
-            ),
-        ),
-      (page) => page?.Targets,
-      (page) => page?.NextToken,
-    );
-    const ids = targets.map((t) => t.Id).filter((id): id is string => !!id);
-    // RemoveTargets takes at most 100 ids at a time.
-    for (let i = 0; i < ids.length; i += 100) {
-      await awsCallOrGone(
-        deps,
-        { operation: 'RemoveTargets', resource: rule.label, permission: 'events:RemoveTargets' },
-        () =>
-          clients.events.send(
-            new RemoveTargetsCommand({ Rule: rule.name, EventBusName: bus, Ids: ids.slice(i, i + 100) }),
-          ),
-      );
-    }
-    await del({ operation: 'DeleteRule', resource: rule.label, permission: 'events:DeleteRule' }, () =>
-      clients.events.send(new DeleteRuleCommand({ Name: rule.name, EventBusName: bus })),
-    );
+    const deleted = await removeRule(clients.events, rule, deps, PATIENCE.removal);
+    if (deleted) removed(rule.label);
+    else deps.logger.info(`${rule.label} was already gone.`);
   }
 
   // The function takes its versions, aliases, permissions and URL configs with it.
   for (const fn of inv.functions) {
     await del(
-      {
-        operation: 'DeleteFunction',
-        resource: fn.label,
-        permission: 'lambda:DeleteFunction',
-        alsoRetry: ['ResourceConflictException'],
-      },
+      fn.label,
+      removal(`delete ${fn.label}`, 'lambda:DeleteFunction', {
+        retryable: (error) => hasErrorName(error, 'ResourceConflictException'),
+      }),
       () => clients.lambda.send(new DeleteFunctionCommand({ FunctionName: fn.name })),
     );
   }
   for (const group of inv.logGroups) {
-    await del({ operation: 'DeleteLogGroup', resource: group.label, permission: 'logs:DeleteLogGroup' }, () =>
+    await del(group.label, removal(`delete ${group.label}`, 'logs:DeleteLogGroup'), () =>
       clients.logs.send(new DeleteLogGroupCommand({ logGroupName: group.name })),
     );
   }

@@ -104,7 +104,7 @@ async function read<T>(
   const absent = (e: unknown) =>
     hasErrorName(e, ...missing) || (missing.includes('404') && httpStatus(e) === 404);
   try {
-    return await callAws(fn, run.deps, { what, permission, passThrough: absent });
+    return await callAws(run.deps, { what, permission, passThrough: absent }, fn);
   } catch (error) {
     if (absent(error)) return undefined;
     throw error;
@@ -123,10 +123,14 @@ async function write(
   run.deps.logger.info(
     `${change.kind === 'create' ? 'Creating' : 'Updating'} ${change.resource}: ${change.what}`,
   );
-  await callAws(fn, run.deps, {
-    what: `Could not ${change.kind} ${change.resource} (${change.what})`,
-    permission,
-  });
+  await callAws(
+    run.deps,
+    {
+      what: `${change.kind} ${change.resource} (${change.what})`,
+      permission,
+    },
+    fn,
+  );
 }
 
 export async function runSetup(
@@ -163,10 +167,14 @@ export async function runSetup(
 async function ensureOidcProvider(run: Run, oidc: SetupDocuments['oidcProvider']): Promise<void> {
   const { iam } = run.clients;
   const resource = `OIDC provider ${oidc.url.replace('https://', '')}`;
-  const listed = await callAws(() => iam.send(new ListOpenIDConnectProvidersCommand({})), run.deps, {
-    what: 'Could not list the OIDC providers',
-    permission: 'iam:ListOpenIDConnectProviders',
-  });
+  const listed = await callAws(
+    run.deps,
+    {
+      what: 'list the OIDC providers',
+      permission: 'iam:ListOpenIDConnectProviders',
+    },
+    () => iam.send(new ListOpenIDConnectProvidersCommand({})),
+  );
   const found = (listed.OpenIDConnectProviderList ?? []).find((p) => p.Arn === oidc.arn);
   if (!found) {
     await write(
@@ -179,9 +187,9 @@ async function ensureOidcProvider(run: Run, oidc: SetupDocuments['oidcProvider']
     return;
   }
   const provider = await callAws(
-    () => iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: oidc.arn })),
     run.deps,
-    { what: `Could not read the ${resource}`, permission: 'iam:GetOpenIDConnectProvider' },
+    { what: `read the ${resource}`, permission: 'iam:GetOpenIDConnectProvider' },
+    () => iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: oidc.arn })),
   );
   if ((provider.ClientIDList ?? []).includes(oidc.audience)) {
     run.report.unchanged.push(`${resource} (audience ${oidc.audience})`);
@@ -205,7 +213,7 @@ async function ensureBoundary(run: Run, boundary: SetupDocuments['boundary']): P
   const { iam } = run.clients;
   const resource = `policy ${boundary.name}`;
   const document = JSON.stringify(boundary.document);
-  const current = await read(run, `Could not read ${resource}`, 'iam:GetPolicy', ['NoSuchEntity'], () =>
+  const current = await read(run, `read ${resource}`, 'iam:GetPolicy', ['NoSuchEntity'], () =>
     iam.send(new GetPolicyCommand({ PolicyArn: boundary.arn })),
   );
   if (!current?.Policy) {
@@ -225,12 +233,12 @@ async function ensureBoundary(run: Run, boundary: SetupDocuments['boundary']): P
     return;
   }
   const version = await callAws(
+    run.deps,
+    { what: `read ${resource}`, permission: 'iam:GetPolicyVersion' },
     () =>
       iam.send(
         new GetPolicyVersionCommand({ PolicyArn: boundary.arn, VersionId: current.Policy!.DefaultVersionId }),
       ),
-    run.deps,
-    { what: `Could not read ${resource}`, permission: 'iam:GetPolicyVersion' },
   );
   if (sameDocument(version.PolicyVersion?.Document, boundary.document)) {
     run.report.unchanged.push(resource);
@@ -275,7 +283,7 @@ async function ensureRole(run: Run, role: RoleDocuments, hashTag: boolean): Prom
     ? { ...role.tags, [POLICY_HASH_TAG]: policyHash(JSON.stringify(role.policy)) }
     : role.tags;
   const current: Role | undefined = (
-    await read(run, `Could not read ${resource}`, 'iam:GetRole', ['NoSuchEntity'], () =>
+    await read(run, `read ${resource}`, 'iam:GetRole', ['NoSuchEntity'], () =>
       iam.send(new GetRoleCommand({ RoleName: role.name })),
     )
   )?.Role;
@@ -330,7 +338,7 @@ async function ensureRole(run: Run, role: RoleDocuments, hashTag: boolean): Prom
     );
   const inline = await read(
     run,
-    `Could not read the policy of ${resource}`,
+    `read the policy of ${resource}`,
     'iam:GetRolePolicy',
     ['NoSuchEntity'],
     () => iam.send(new GetRolePolicyCommand({ RoleName: role.name, PolicyName: INLINE_POLICY_NAME })),
@@ -367,7 +375,7 @@ async function ensureBucket(run: Run, bucket: SetupDocuments['bucket']): Promise
   const common = { Bucket: bucket.name, ExpectedBucketOwner: owner };
   const exists = await read(
     run,
-    `Could not read ${resource}`,
+    `read ${resource}`,
     's3:ListBucket',
     ['NotFound', 'NoSuchBucket', '404'],
     () => s3.send(new HeadBucketCommand(common)),
@@ -396,7 +404,7 @@ async function ensureBucket(run: Run, bucket: SetupDocuments['bucket']): Promise
   const readSetting = <T>(what: string, permission: string, missing: string[], fn: () => Promise<T>) =>
     created
       ? Promise.resolve(undefined)
-      : read(run, `Could not read the ${what} of ${resource}`, permission, missing, fn);
+      : read(run, `read the ${what} of ${resource}`, permission, missing, fn);
 
   const block = await readSetting(
     'public access block',

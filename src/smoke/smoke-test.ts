@@ -5,6 +5,7 @@ import type { StatusRanges } from '../model/settings.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage, errorName, isTransient, withRetry } from '../util/retry.js';
 import type { Sleep } from '../util/sleep.js';
+import { LIVE_ALIAS } from '../model/live-alias.js';
 import {
   bodyExcerpt,
   fetchErrorCode,
@@ -234,7 +235,7 @@ export async function invokeSmokeTest(
   options: InvokeSmokeOptions = {},
 ): Promise<SmokeResult> {
   const now = deps.now ?? Date.now;
-  const qualifier = options.qualifier ?? 'live';
+  const qualifier = options.qualifier ?? LIVE_ALIAS;
   const target = `invoke ${functionName}:${qualifier}`;
   const start = now();
   let attempts = 0;

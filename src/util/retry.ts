@@ -67,6 +67,8 @@ export function errorMessage(error: unknown): string {
 const THROTTLING = new Set([
   'ThrottlingException',
   'Throttling',
+  // The Resource Groups Tagging API's name for it (HTTP 400).
+  'ThrottledException',
   'TooManyRequestsException',
   'RequestLimitExceeded',
   'SlowDown',

@@ -110,14 +110,12 @@ describe('throttling and AccessDenied, in every service', () => {
       for (let i = 0; i < 2; i++) {
         const e = await awsError(call());
         expect({ name: e.name, status: e.status }).toEqual({ name, status });
-        // The project's retry helper must see AWS's throttling as transient. (The tagging API's
-        // ThrottledException, HTTP 400, is not in its list: a finding reported with issue 14.)
-        if (service !== 'tagging')
-          expect(
-            isTransient(
-              Object.assign(new Error(e.message), { name: e.name, $metadata: { httpStatusCode: e.status } }),
-            ),
-          ).toBe(true);
+        // The project's retry helper must see every service's throttling as transient.
+        expect(
+          isTransient(
+            Object.assign(new Error(e.message), { name: e.name, $metadata: { httpStatusCode: e.status } }),
+          ),
+        ).toBe(true);
       }
       await call().catch(() => undefined);
       expect(aws.calls.of({ operation: `${service}:${op}` }).map((x) => x.fault ?? 'none')).toEqual([

@@ -216,7 +216,7 @@ describe('pruneStages end to end (mocked AWS, local GitHub API)', () => {
     const gone = lines.find((l) => l.stage === 'feature-gone');
     expect(gone?.action).toBe('failed');
     expect(gone?.why).toMatch(
-      /^branch feature-gone no longer exists; removal failed: .*DeleteApi .*AccessDeniedException.*apigateway:DELETE/,
+      /^branch feature-gone no longer exists; removal failed: .*Could not delete HTTP API .*AccessDeniedException.*apigateway:DELETE/,
     );
     expect(lines.filter((l) => l.action === 'removed').map((l) => l.stage)).toEqual(['pr-12', 'pr-14']);
     expect(world.functions.has('shop-feature-gone')).toBe(true);

@@ -347,7 +347,7 @@ describe('undeployStage: idempotence, refusals, retries, dry run', () => {
     expect(sleep.calls).toEqual([2000, 4000, 8000]);
     expect(world.restApis.size).toBe(0);
     expect(logger.text('info')).toMatch(
-      /DeleteRestApi on REST API shop-pr-11 .*TooManyRequestsException; trying again in 2 s/,
+      /TooManyRequestsException while trying to delete REST API shop-pr-11 .*; trying again in 2.0 s/,
     );
   });
 
@@ -420,7 +420,7 @@ describe('undeployStage: idempotence, refusals, retries, dry run', () => {
       }).catch((e: unknown) => e as Error);
       expect(error).toBeInstanceOf(Error);
       expect((error as Error).message).toMatch(
-        /DeleteRestApi on REST API shop-pr-14 .* failed: BadRequestException/,
+        /Could not delete REST API shop-pr-14 .*: BadRequestException/,
       );
       expect((error as Error).message).toContain('usage plan partner-plan (foreign)');
       expect((error as Error).message).toContain('Removed before the failure: usage plan shop-pr-14');
@@ -448,7 +448,7 @@ describe('undeployStage: idempotence, refusals, retries, dry run', () => {
           sleep: recordingSleep(),
         }),
       ).rejects.toThrow(
-        /DeleteFunction on function shop-pr-15 failed: AccessDeniedException.*the deploy role needs lambda:DeleteFunction/,
+        /Could not delete function shop-pr-15: AccessDeniedException.*\. The deploy role needs lambda:DeleteFunction\./,
       );
       expect(account.mocks.lambda).toHaveReceivedCommandTimes(DeleteFunctionCommand, 1);
     } finally {

@@ -69,13 +69,13 @@ export async function ensureArtifactBucket(s3: S3Client, input: BucketInput, dep
   const owner = input.accountId;
   try {
     await callAws(
-      () => s3.send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: owner })),
       deps,
       {
-        what: `Could not read S3 bucket ${bucket}`,
+        what: `read S3 bucket ${bucket}`,
         permission: 's3:ListBucket',
         passThrough: (e) => isNotFound(e) || isAccessDenied(e) || httpStatus(e) === 301,
       },
+      () => s3.send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: owner })),
     );
   } catch (error) {
     if (isAccessDenied(error)) {
@@ -116,14 +116,14 @@ async function hasLifecycleRule(
   const missing = (e: unknown) => hasErrorName(e, 'NoSuchLifecycleConfiguration');
   try {
     const config = await callAws(
-      () =>
-        s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket, ExpectedBucketOwner: owner })),
       deps,
       {
-        what: `Could not read the lifecycle rules of S3 bucket ${bucket}`,
+        what: `read the lifecycle rules of S3 bucket ${bucket}`,
         permission: 's3:GetLifecycleConfiguration',
         passThrough: missing,
       },
+      () =>
+        s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket, ExpectedBucketOwner: owner })),
     );
     return (config.Rules ?? []).some((r) => r.ID === LIFECYCLE_RULE_ID);
   } catch (error) {
@@ -142,6 +142,12 @@ async function createArtifactBucket(
   deps.logger.info(`Creating artifact bucket ${bucket}`);
   try {
     await callAws(
+      deps,
+      {
+        what: `create S3 bucket ${bucket}`,
+        permission: 's3:CreateBucket',
+        passThrough: (e) => hasErrorName(e, 'BucketAlreadyOwnedByYou', 'BucketAlreadyExists'),
+      },
       () =>
         s3.send(
           new CreateBucketCommand({
@@ -153,12 +159,6 @@ async function createArtifactBucket(
                 : { LocationConstraint: input.region as BucketLocationConstraint },
           }),
         ),
-      deps,
-      {
-        what: `Could not create S3 bucket ${bucket}`,
-        permission: 's3:CreateBucket',
-        passThrough: (e) => hasErrorName(e, 'BucketAlreadyOwnedByYou', 'BucketAlreadyExists'),
-      },
     );
   } catch (error) {
     if (hasErrorName(error, 'BucketAlreadyExists')) {
@@ -183,13 +183,17 @@ async function configureArtifactBucket(
 ): Promise<void> {
   // Right after CreateBucket, S3 may still answer NoSuchBucket for a moment.
   const configure = <T>(what: string, permission: string, fn: () => Promise<T>) =>
-    callAws(fn, deps, {
-      what: `Could not ${what} of S3 bucket ${bucket}`,
-      permission,
-      retryable: (e) => hasErrorName(e, 'NoSuchBucket') || httpStatus(e) === 404,
-      attempts: 6,
-      baseDelayMs: 1_000,
-    });
+    callAws(
+      deps,
+      {
+        what: `${what} of S3 bucket ${bucket}`,
+        permission,
+        retryable: (e) => hasErrorName(e, 'NoSuchBucket') || httpStatus(e) === 404,
+        attempts: 6,
+        baseDelayMs: 1_000,
+      },
+      fn,
+    );
   // The lifecycle rule goes last: it marks a fully configured bucket.
   await configure('block public access', 's3:PutBucketPublicAccessBlock', () =>
     s3.send(
@@ -354,6 +358,8 @@ export async function uploadArtifact(
     `Uploading ${(size / 1024 / 1024).toFixed(1)} MB to ${where}${multipart ? ' (multipart)' : ''}`,
   );
   await callAws(
+    deps,
+    { what: `upload the package to ${where}`, permission: 's3:PutObject', attempts: 3 },
     async () => {
       const upload = new Upload({
         client: s3,
@@ -378,8 +384,6 @@ export async function uploadArtifact(
       });
       await upload.done();
     },
-    deps,
-    { what: `Could not upload the package to ${where}`, permission: 's3:PutObject', attempts: 3 },
   );
   return { key, uploaded: true, bytes: size };
 }
@@ -400,6 +404,14 @@ async function headArtifact(
 ): Promise<HeadResult | undefined> {
   try {
     const head = await callAws(
+      deps,
+      {
+        what: `read s3://${bucket}/${key}`,
+        permission: 's3:GetObject',
+        passThrough: (e) =>
+          hasErrorName(e, 'NotFound', 'NoSuchKey') ||
+          (httpStatus(e) === 404 && !hasErrorName(e, 'NoSuchBucket')),
+      },
       () =>
         s3.send(
           new HeadObjectCommand({
@@ -409,14 +421,6 @@ async function headArtifact(
             ChecksumMode: 'ENABLED',
           }),
         ),
-      deps,
-      {
-        what: `Could not read s3://${bucket}/${key}`,
-        permission: 's3:GetObject',
-        passThrough: (e) =>
-          hasErrorName(e, 'NotFound', 'NoSuchKey') ||
-          (httpStatus(e) === 404 && !hasErrorName(e, 'NoSuchBucket')),
-      },
     );
     return {
       size: head.ContentLength ?? -1,

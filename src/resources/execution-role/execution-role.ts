@@ -110,6 +110,12 @@ export async function ensureExecutionRole(
     deps.logger.info(`Creating execution role ${roleName}`);
     try {
       const response = await callAws(
+        deps,
+        {
+          what: `create IAM role ${roleName}`,
+          permission: `iam:CreateRole with the permissions boundary ${input.permissionsBoundary ?? '(none)'}; run lambda-deploy setup once, or set execution-role-arn`,
+          passThrough: (e) => hasErrorName(e, 'EntityAlreadyExists'),
+        },
         () =>
           iam.send(
             new CreateRoleCommand({
@@ -120,12 +126,6 @@ export async function ensureExecutionRole(
               PermissionsBoundary: input.permissionsBoundary,
             }),
           ),
-        deps,
-        {
-          what: `Could not create IAM role ${roleName}`,
-          permission: `iam:CreateRole with the permissions boundary ${input.permissionsBoundary ?? '(none)'}; run lambda-deploy setup once, or set execution-role-arn`,
-          passThrough: (e) => hasErrorName(e, 'EntityAlreadyExists'),
-        },
       );
       role = response.Role;
       created = true;
@@ -145,10 +145,8 @@ export async function ensureExecutionRole(
   }
 
   await ensurePolicy(iam, roleName, document, created, deps);
-  await callAws(
-    () => iam.send(new TagRoleCommand({ RoleName: roleName, Tags: [{ Key: POLICY_HASH_TAG, Value: hash }] })),
-    deps,
-    { what: `Could not tag IAM role ${roleName}`, permission: 'iam:TagRole' },
+  await callAws(deps, { what: `tag IAM role ${roleName}`, permission: 'iam:TagRole' }, () =>
+    iam.send(new TagRoleCommand({ RoleName: roleName, Tags: [{ Key: POLICY_HASH_TAG, Value: hash }] })),
   );
   return { roleArn: role.Arn!, created };
 }
@@ -188,11 +186,15 @@ async function previewRole(
 
 async function getRole(iam: IAMClient, roleName: string, deps: AwsDeps): Promise<Role | undefined> {
   try {
-    const response = await callAws(() => iam.send(new GetRoleCommand({ RoleName: roleName })), deps, {
-      what: `Could not read IAM role ${roleName}`,
-      permission: 'iam:GetRole (or set execution-role-arn)',
-      passThrough: (e) => hasErrorName(e, 'NoSuchEntity'),
-    });
+    const response = await callAws(
+      deps,
+      {
+        what: `read IAM role ${roleName}`,
+        permission: 'iam:GetRole (or set execution-role-arn)',
+        passThrough: (e) => hasErrorName(e, 'NoSuchEntity'),
+      },
+      () => iam.send(new GetRoleCommand({ RoleName: roleName })),
+    );
     return response.Role;
   } catch (error) {
     if (hasErrorName(error, 'NoSuchEntity')) return undefined;
@@ -212,13 +214,13 @@ async function ensurePolicy(
     let current: string | undefined;
     try {
       const response = await callAws(
-        () => iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: POLICY_NAME })),
         deps,
         {
-          what: `Could not read the policy of IAM role ${roleName}`,
+          what: `read the policy of IAM role ${roleName}`,
           permission: 'iam:GetRolePolicy',
           passThrough: (e) => hasErrorName(e, 'NoSuchEntity'),
         },
+        () => iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: POLICY_NAME })),
       );
       current = response.PolicyDocument ? decodeURIComponent(response.PolicyDocument) : undefined;
     } catch (error) {
@@ -228,11 +230,11 @@ async function ensurePolicy(
   }
   deps.logger.info(`Writing the permissions of execution role ${roleName}`);
   await callAws(
+    deps,
+    { what: `write the policy of IAM role ${roleName}`, permission: 'iam:PutRolePolicy' },
     () =>
       iam.send(
         new PutRolePolicyCommand({ RoleName: roleName, PolicyName: POLICY_NAME, PolicyDocument: document }),
       ),
-    deps,
-    { what: `Could not write the policy of IAM role ${roleName}`, permission: 'iam:PutRolePolicy' },
   );
 }

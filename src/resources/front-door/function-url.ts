@@ -11,7 +11,8 @@ import {
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { errorMessage, errorName } from '../../util/retry.js';
-import { awsCall, awsGet, type CallDeps } from './aws-call.js';
+import { callAws, findAws, type RetryDeps } from '../../aws/aws-call.js';
+import { lambdaCall } from './call-options.js';
 import type { GatewayInput, GatewayResult } from './gateway-types.js';
 import { ensurePermissions, isUpdateInProgress } from './lambda-permission.js';
 import { PermissionIds, type PermissionSpec } from './resource-policy.js';
@@ -38,34 +39,35 @@ export function functionUrlPermissions(): PermissionSpec[] {
 export async function ensureFunctionUrl(
   lambda: LambdaClient,
   input: GatewayInput,
-  deps: CallDeps,
+  deps: RetryDeps,
 ): Promise<GatewayResult> {
   const { context } = input;
   const alias = parseAliasArn(input.aliasArn);
   const target = { FunctionName: context.functionName, Qualifier: alias.qualifier };
-  const base = { stage: context.stage, baseDelayMs: 2000, retryable: isUpdateInProgress };
+  const call = (action: string, permission: string) =>
+    lambdaCall(context.stage, action, permission, isUpdateInProgress);
   let changed = false;
 
-  const existing = await awsGet(
-    {
-      ...base,
-      action: `read the function URL of ${input.aliasArn}`,
-      permission: `lambda:GetFunctionUrlConfig on ${input.aliasArn}`,
-    },
+  const existing = await findAws(
     deps,
-    ['ResourceNotFoundException'],
+    {
+      ...call(
+        `read the function URL of ${input.aliasArn}`,
+        `lambda:GetFunctionUrlConfig on ${input.aliasArn}`,
+      ),
+      absent: ['ResourceNotFoundException'],
+    },
     () => lambda.send(new GetFunctionUrlConfigCommand(target)),
   );
 
   let url = existing?.FunctionUrl;
   if (!existing) {
-    const created = await awsCall(
-      {
-        ...base,
-        action: `create the function URL of ${input.aliasArn}`,
-        permission: `lambda:CreateFunctionUrlConfig on ${input.aliasArn}`,
-      },
+    const created = await callAws(
       deps,
+      call(
+        `create the function URL of ${input.aliasArn}`,
+        `lambda:CreateFunctionUrlConfig on ${input.aliasArn}`,
+      ),
       async () => {
         try {
           return await lambda.send(new CreateFunctionUrlConfigCommand({ ...target, AuthType: 'NONE' }));
@@ -81,13 +83,12 @@ export async function ensureFunctionUrl(
     deps.logger.info(`Created the function URL of ${input.aliasArn}.`);
     changed = true;
   } else if (existing.AuthType !== 'NONE') {
-    const updated = await awsCall(
-      {
-        ...base,
-        action: `set the function URL of ${input.aliasArn} to auth NONE`,
-        permission: `lambda:UpdateFunctionUrlConfig on ${input.aliasArn}`,
-      },
+    const updated = await callAws(
       deps,
+      call(
+        `set the function URL of ${input.aliasArn} to auth NONE`,
+        `lambda:UpdateFunctionUrlConfig on ${input.aliasArn}`,
+      ),
       () => lambda.send(new UpdateFunctionUrlConfigCommand({ ...target, AuthType: 'NONE' })),
     );
     url = updated.FunctionUrl ?? url;

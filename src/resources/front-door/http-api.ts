@@ -27,7 +27,8 @@ import {
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { allPages } from '../../aws/all-pages.js';
 import { tagsMatchStage } from '../../model/tags.js';
-import { apiGatewaySpec, awsCall, awsGet, type CallDeps, type CallSpec } from './aws-call.js';
+import { callAws, findAws, type AwsCall, type RetryDeps } from '../../aws/aws-call.js';
+import { apiGatewayCall } from './call-options.js';
 import type { GatewayInput, GatewayResult } from './gateway-types.js';
 import { ensurePermissions } from './lambda-permission.js';
 import { oldestTagged } from './oldest-tagged.js';
@@ -43,19 +44,19 @@ export interface HttpApiClients {
   lambda: LambdaClient;
 }
 
-const spec = (input: GatewayInput, action: string, verb: 'GET' | 'POST' | 'PATCH', path: string): CallSpec =>
-  apiGatewaySpec(input.context, action, verb, path);
+const spec = (input: GatewayInput, action: string, verb: 'GET' | 'POST' | 'PATCH', path: string): AwsCall =>
+  apiGatewayCall(input.context, action, verb, path);
 
 /** The stage's HTTP API by its tags (never by name alone); the oldest when a race made two. */
 export async function findHttpApi(
   client: ApiGatewayV2Client,
   input: GatewayInput,
-  deps: CallDeps,
+  deps: RetryDeps,
 ): Promise<Api | undefined> {
   const { stage } = input.context;
   const apis = await allPages(
     (token) =>
-      awsCall(spec(input, 'list the HTTP APIs', 'GET', '/apis'), deps, () =>
+      callAws(deps, spec(input, 'list the HTTP APIs', 'GET', '/apis'), () =>
         client.send(new GetApisCommand({ NextToken: token })),
       ),
     (page) => page.Items,
@@ -75,16 +76,16 @@ async function ensureIntegrationAndRoute(
   apiId: string,
   isNew: boolean,
   input: GatewayInput,
-  deps: CallDeps,
+  deps: RetryDeps,
 ): Promise<boolean> {
   const path = `/apis/${apiId}`;
   const integrations = isNew
     ? []
     : await allPages(
         (token) =>
-          awsCall(
-            spec(input, `read the integrations of HTTP API ${apiId}`, 'GET', `${path}/integrations`),
+          callAws(
             deps,
+            spec(input, `read the integrations of HTTP API ${apiId}`, 'GET', `${path}/integrations`),
             () => client.send(new GetIntegrationsCommand({ ApiId: apiId, NextToken: token })),
           ),
         (page) => page.Items,
@@ -94,7 +95,7 @@ async function ensureIntegrationAndRoute(
     ? []
     : await allPages(
         (token) =>
-          awsCall(spec(input, `read the routes of HTTP API ${apiId}`, 'GET', `${path}/routes`), deps, () =>
+          callAws(deps, spec(input, `read the routes of HTTP API ${apiId}`, 'GET', `${path}/routes`), () =>
             client.send(new GetRoutesCommand({ ApiId: apiId, NextToken: token })),
           ),
         (page) => page.Items,
@@ -108,9 +109,9 @@ async function ensureIntegrationAndRoute(
     integrations.find((i) => i.IntegrationType === 'AWS_PROXY' && i.IntegrationUri === input.aliasArn) ??
     (routed?.IntegrationType === 'AWS_PROXY' ? routed : undefined);
   if (!integration) {
-    integration = await awsCall(
-      spec(input, `create the Lambda integration of HTTP API ${apiId}`, 'POST', `${path}/integrations`),
+    integration = await callAws(
       deps,
+      spec(input, `create the Lambda integration of HTTP API ${apiId}`, 'POST', `${path}/integrations`),
       () =>
         client.send(
           new CreateIntegrationCommand({
@@ -124,14 +125,14 @@ async function ensureIntegrationAndRoute(
     changed = true;
   } else if (integration.IntegrationUri !== input.aliasArn || integration.PayloadFormatVersion !== '2.0') {
     const id = integration.IntegrationId;
-    integration = await awsCall(
+    integration = await callAws(
+      deps,
       spec(
         input,
         `update the Lambda integration of HTTP API ${apiId}`,
         'PATCH',
         `${path}/integrations/${id}`,
       ),
-      deps,
       () =>
         client.send(
           new UpdateIntegrationCommand({
@@ -147,22 +148,22 @@ async function ensureIntegrationAndRoute(
 
   const target = `integrations/${integration.IntegrationId}`;
   if (!route) {
-    await awsCall(
-      spec(input, `create the $default route of HTTP API ${apiId}`, 'POST', `${path}/routes`),
+    await callAws(
       deps,
+      spec(input, `create the $default route of HTTP API ${apiId}`, 'POST', `${path}/routes`),
       () => client.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: ROUTE, Target: target })),
     );
     changed = true;
   } else if (route.Target !== target) {
     const routeId = route.RouteId;
-    await awsCall(
+    await callAws(
+      deps,
       spec(
         input,
         `point the $default route of HTTP API ${apiId} at the function`,
         'PATCH',
         `${path}/routes/${routeId}`,
       ),
-      deps,
       () => client.send(new UpdateRouteCommand({ ApiId: apiId, RouteId: routeId, Target: target })),
     );
     changed = true;
@@ -173,7 +174,7 @@ async function ensureIntegrationAndRoute(
 export async function ensureHttpApi(
   clients: HttpApiClients,
   input: GatewayInput,
-  deps: CallDeps,
+  deps: RetryDeps,
 ): Promise<GatewayResult> {
   const { context } = input;
   const client = clients.apiGatewayV2;
@@ -184,7 +185,7 @@ export async function ensureHttpApi(
   let api: { ApiId?: string; ApiEndpoint?: string } | undefined = await findHttpApi(client, input, deps);
   const isNew = !api;
   if (!api) {
-    api = await awsCall(spec(input, 'create the HTTP API', 'POST', '/apis'), deps, () =>
+    api = await callAws(deps, spec(input, 'create the HTTP API', 'POST', '/apis'), () =>
       client.send(
         new CreateApiCommand({
           Name: context.functionName,
@@ -202,10 +203,12 @@ export async function ensureHttpApi(
 
   const stage = isNew
     ? undefined
-    : await awsGet(
-        spec(input, `read the $default stage of HTTP API ${apiId}`, 'GET', stagePath),
+    : await findAws(
         deps,
-        ['NotFoundException'],
+        {
+          ...spec(input, `read the $default stage of HTTP API ${apiId}`, 'GET', stagePath),
+          absent: ['NotFoundException'],
+        },
         () => client.send(new GetStageCommand({ ApiId: apiId, StageName: STAGE })),
       );
 
@@ -239,9 +242,9 @@ export async function ensureHttpApi(
 
   if (!stage) {
     const settings = httpRouteSettingsUpdate(undefined, throttle);
-    await awsCall(
-      spec(input, `create the $default stage of HTTP API ${apiId}`, 'POST', `/apis/${apiId}/stages`),
+    await callAws(
       deps,
+      spec(input, `create the $default stage of HTTP API ${apiId}`, 'POST', `/apis/${apiId}/stages`),
       () =>
         client.send(
           new CreateStageCommand({
@@ -257,9 +260,9 @@ export async function ensureHttpApi(
   } else {
     const settings = httpRouteSettingsUpdate(stage.DefaultRouteSettings, throttle);
     if (settings || stage.AutoDeploy !== true) {
-      await awsCall(
-        spec(input, `update the $default stage of HTTP API ${apiId}`, 'PATCH', stagePath),
+      await callAws(
         deps,
+        spec(input, `update the $default stage of HTTP API ${apiId}`, 'PATCH', stagePath),
         () =>
           client.send(
             new UpdateStageCommand({

@@ -9,7 +9,8 @@ import {
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { errorMessage, errorName } from '../../util/retry.js';
-import { awsCall, awsGet, type CallDeps } from './aws-call.js';
+import { callAws, findAws, type RetryDeps } from '../../aws/aws-call.js';
+import { lambdaCall } from './call-options.js';
 import { parsePolicy, permissionAction, type PermissionSpec } from './resource-policy.js';
 
 export interface PermissionTarget {
@@ -39,17 +40,16 @@ export async function ensurePermissions(
   lambda: LambdaClient,
   target: PermissionTarget,
   specs: readonly PermissionSpec[],
-  deps: CallDeps,
+  deps: RetryDeps,
 ): Promise<boolean> {
-  const base = { stage: target.stage, baseDelayMs: 2000, retryable: isUpdateInProgress };
-  const policy = await awsGet(
-    {
-      ...base,
-      action: `read the permissions of ${target.aliasArn}`,
-      permission: `lambda:GetPolicy on ${target.aliasArn}`,
-    },
+  const call = (action: string, permission: string) =>
+    lambdaCall(target.stage, action, permission, isUpdateInProgress);
+  const policy = await findAws(
     deps,
-    ['ResourceNotFoundException'],
+    {
+      ...call(`read the permissions of ${target.aliasArn}`, `lambda:GetPolicy on ${target.aliasArn}`),
+      absent: ['ResourceNotFoundException'],
+    },
     () =>
       lambda.send(new GetPolicyCommand({ FunctionName: target.functionName, Qualifier: target.qualifier })),
   );
@@ -61,14 +61,15 @@ export async function ensurePermissions(
     if (todo.kind === 'keep') continue;
     if (todo.kind === 'replace') {
       deps.logger.info(`Replacing the stale permission ${spec.statementId} on ${target.aliasArn}.`);
-      await awsGet(
-        {
-          ...base,
-          action: `remove the stale permission ${spec.statementId}`,
-          permission: `lambda:RemovePermission on ${target.aliasArn}`,
-        },
+      await findAws(
         deps,
-        ['ResourceNotFoundException'],
+        {
+          ...call(
+            `remove the stale permission ${spec.statementId}`,
+            `lambda:RemovePermission on ${target.aliasArn}`,
+          ),
+          absent: ['ResourceNotFoundException'],
+        },
         () =>
           lambda.send(
             new RemovePermissionCommand({
@@ -79,13 +80,12 @@ export async function ensurePermissions(
           ),
       );
     }
-    const added = await awsCall(
-      {
-        ...base,
-        action: `allow ${spec.principal} to call ${spec.action} on ${target.aliasArn}`,
-        permission: `lambda:AddPermission on ${target.aliasArn}`,
-      },
+    const added = await callAws(
       deps,
+      call(
+        `allow ${spec.principal} to call ${spec.action} on ${target.aliasArn}`,
+        `lambda:AddPermission on ${target.aliasArn}`,
+      ),
       async () => {
         try {
           await lambda.send(

@@ -24,7 +24,8 @@ import {
 import { isAccessDenied } from '../../aws/aws-call.js';
 import { tagsMatchStage } from '../../model/tags.js';
 import { errorName } from '../../util/retry.js';
-import { apiGatewaySpec, awsCall, type CallDeps, type CallSpec } from './aws-call.js';
+import { callAws, type AwsCall, type RetryDeps } from '../../aws/aws-call.js';
+import { apiGatewayCall } from './call-options.js';
 import type { GatewayInput } from './gateway-types.js';
 import {
   desiredThrottle,
@@ -39,7 +40,7 @@ const restSpec = (
   action: string,
   verb: 'GET' | 'POST' | 'PATCH',
   path: string,
-): CallSpec => apiGatewaySpec(input.context, action, verb, path);
+): AwsCall => apiGatewayCall(input.context, action, verb, path);
 
 export interface ApiKeyResult {
   apiKeyId: string;
@@ -61,7 +62,7 @@ function oldestFirst<T extends { createdDate?: Date }>(items: T[]): T[] {
 async function findApiKey(
   client: APIGatewayClient,
   input: GatewayInput,
-  deps: CallDeps,
+  deps: RetryDeps,
 ): Promise<ApiKey | undefined> {
   try {
     return await listedApiKey(client, input, deps);
@@ -80,14 +81,14 @@ async function linkedApiKey(
   client: APIGatewayClient,
   input: GatewayInput,
   planId: string,
-  deps: CallDeps,
+  deps: RetryDeps,
 ): Promise<ApiKey | undefined> {
   const ids: string[] = [];
   let position: string | undefined;
   do {
-    const page = await awsCall(
-      restSpec(input, `list the keys of usage plan ${planId}`, 'GET', `/usageplans/${planId}/keys`),
+    const page = await callAws(
       deps,
+      restSpec(input, `list the keys of usage plan ${planId}`, 'GET', `/usageplans/${planId}/keys`),
       () => client.send(new GetUsagePlanKeysCommand({ usagePlanId: planId, limit: 500, position })),
     );
     for (const link of page.items ?? [])
@@ -96,7 +97,7 @@ async function linkedApiKey(
   } while (position);
   const keys: ApiKey[] = [];
   for (const id of ids) {
-    const key = await awsCall(restSpec(input, `read the API key ${id}`, 'GET', `/apikeys/${id}`), deps, () =>
+    const key = await callAws(deps, restSpec(input, `read the API key ${id}`, 'GET', `/apikeys/${id}`), () =>
       client.send(new GetApiKeyCommand({ apiKey: id, includeValue: true })),
     );
     if (tagsMatchStage(key.tags, input.context.tags)) keys.push(key);
@@ -107,13 +108,13 @@ async function linkedApiKey(
 async function listedApiKey(
   client: APIGatewayClient,
   input: GatewayInput,
-  deps: CallDeps,
+  deps: RetryDeps,
 ): Promise<ApiKey | undefined> {
   const { stage, functionName } = input.context;
   const matches: ApiKey[] = [];
   let position: string | undefined;
   do {
-    const page = await awsCall(restSpec(input, 'list the API keys', 'GET', '/apikeys'), deps, () =>
+    const page = await callAws(deps, restSpec(input, 'list the API keys', 'GET', '/apikeys'), () =>
       client.send(
         new GetApiKeysCommand({ nameQuery: functionName, includeValues: true, limit: 500, position }),
       ),
@@ -134,13 +135,13 @@ async function listedApiKey(
 async function findUsagePlan(
   client: APIGatewayClient,
   input: GatewayInput,
-  deps: CallDeps,
+  deps: RetryDeps,
   keyId?: string,
 ): Promise<UsagePlan | undefined> {
   const matches: UsagePlan[] = [];
   let position: string | undefined;
   do {
-    const page = await awsCall(restSpec(input, 'list the usage plans', 'GET', '/usageplans'), deps, () =>
+    const page = await callAws(deps, restSpec(input, 'list the usage plans', 'GET', '/usageplans'), () =>
       client.send(new GetUsagePlansCommand({ keyId, limit: 500, position })),
     );
     for (const plan of page.items ?? [])
@@ -154,7 +155,7 @@ export async function ensureApiKey(
   client: APIGatewayClient,
   input: GatewayInput,
   target: { apiId: string; restStage: string },
-  deps: CallDeps,
+  deps: RetryDeps,
 ): Promise<ApiKeyResult> {
   const { context } = input;
   let changed = false;
@@ -163,12 +164,12 @@ export async function ensureApiKey(
   if (key?.id && key.value === undefined) {
     // includeValues normally carries it; read the one key if it did not.
     const id = key.id;
-    key = await awsCall(restSpec(input, `read the API key ${id}`, 'GET', `/apikeys/${id}`), deps, () =>
+    key = await callAws(deps, restSpec(input, `read the API key ${id}`, 'GET', `/apikeys/${id}`), () =>
       client.send(new GetApiKeyCommand({ apiKey: id, includeValue: true })),
     );
   }
   if (!key) {
-    key = await awsCall(restSpec(input, 'create the API key', 'POST', '/apikeys'), deps, () =>
+    key = await callAws(deps, restSpec(input, 'create the API key', 'POST', '/apikeys'), () =>
       client.send(
         new CreateApiKeyCommand({
           name: context.functionName,
@@ -185,7 +186,7 @@ export async function ensureApiKey(
     if (key.value) deps.logger.mask(key.value);
     if (key.enabled === false) {
       const id = key.id as string;
-      await awsCall(restSpec(input, `enable the API key ${id}`, 'PATCH', `/apikeys/${id}`), deps, () =>
+      await callAws(deps, restSpec(input, `enable the API key ${id}`, 'PATCH', `/apikeys/${id}`), () =>
         client.send(
           new UpdateApiKeyCommand({
             apiKey: id,
@@ -215,7 +216,7 @@ export async function ensureApiKey(
   if (!plan) {
     plan = await findUsagePlan(client, input, deps);
     if (!plan) {
-      plan = await awsCall(restSpec(input, 'create the usage plan', 'POST', '/usageplans'), deps, () =>
+      plan = await callAws(deps, restSpec(input, 'create the usage plan', 'POST', '/usageplans'), () =>
         client.send(
           new CreateUsagePlanCommand({
             name: context.functionName,
@@ -231,9 +232,9 @@ export async function ensureApiKey(
       created = true;
     }
     const planId = plan.id as string;
-    await awsCall(
-      restSpec(input, `link API key ${keyId} to usage plan ${planId}`, 'POST', `/usageplans/${planId}/keys`),
+    await callAws(
       deps,
+      restSpec(input, `link API key ${keyId} to usage plan ${planId}`, 'POST', `/usageplans/${planId}/keys`),
       async () => {
         try {
           await client.send(
@@ -254,7 +255,7 @@ export async function ensureApiKey(
   const update = ops.filter((op) => !stale.includes(op));
   const planSpec = restSpec(input, `update usage plan ${planId}`, 'PATCH', `/usageplans/${planId}`);
   if (update.length) {
-    await awsCall(planSpec, deps, () =>
+    await callAws(deps, planSpec, () =>
       client.send(new UpdateUsagePlanCommand({ usagePlanId: planId, patchOperations: update })),
     );
     deps.logger.info(`Updated usage plan ${planId} (API stage, throttle or quota).`);
@@ -263,7 +264,7 @@ export async function ensureApiKey(
   if (stale.length) {
     // Leftovers of a recreated API: worth cleaning, not worth failing a deploy for.
     try {
-      await awsCall(planSpec, deps, () =>
+      await callAws(deps, planSpec, () =>
         client.send(new UpdateUsagePlanCommand({ usagePlanId: planId, patchOperations: stale })),
       );
       changed = true;

@@ -30,7 +30,8 @@ import {
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { allPages } from '../../aws/all-pages.js';
 import { tagsMatchStage } from '../../model/tags.js';
-import { apiGatewaySpec, awsCall, awsGet, type CallDeps, type CallSpec } from './aws-call.js';
+import { callAws, findAws, type AwsCall, type RetryDeps } from '../../aws/aws-call.js';
+import { apiGatewayCall } from './call-options.js';
 import type { GatewayInput, GatewayResult } from './gateway-types.js';
 import { ensurePermissions } from './lambda-permission.js';
 import { oldestTagged } from './oldest-tagged.js';
@@ -54,19 +55,19 @@ export interface RestApiClients {
 }
 
 type Verb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-const restSpec = (input: GatewayInput, action: string, verb: Verb, path: string): CallSpec =>
-  apiGatewaySpec(input.context, action, verb, path);
+const restSpec = (input: GatewayInput, action: string, verb: Verb, path: string): AwsCall =>
+  apiGatewayCall(input.context, action, verb, path);
 
 /** The stage's REST API by its tags (never by name alone); the oldest when a race made two. */
 export async function findRestApi(
   client: APIGatewayClient,
   input: GatewayInput,
-  deps: CallDeps,
+  deps: RetryDeps,
 ): Promise<RestApi | undefined> {
   const { stage } = input.context;
   const apis = await allPages(
     (position) =>
-      awsCall(restSpec(input, 'list the REST APIs', 'GET', '/restapis'), deps, () =>
+      callAws(deps, restSpec(input, 'list the REST APIs', 'GET', '/restapis'), () =>
         client.send(new GetRestApisCommand({ limit: 500, position })),
       ),
     (page) => page.items,
@@ -84,13 +85,13 @@ async function listResources(
   client: APIGatewayClient,
   apiId: string,
   input: GatewayInput,
-  deps: CallDeps,
+  deps: RetryDeps,
 ): Promise<Resource[]> {
   return allPages(
     (position) =>
-      awsCall(
-        restSpec(input, `read the resources of REST API ${apiId}`, 'GET', `/restapis/${apiId}/resources`),
+      callAws(
         deps,
+        restSpec(input, `read the resources of REST API ${apiId}`, 'GET', `/restapis/${apiId}/resources`),
         () =>
           client.send(
             new GetResourcesCommand({ restApiId: apiId, embed: ['methods'], limit: 500, position }),
@@ -108,7 +109,7 @@ async function ensureMethod(
   resource: Resource,
   uri: string,
   input: GatewayInput,
-  deps: CallDeps,
+  deps: RetryDeps,
 ): Promise<boolean> {
   const resourceId = resource.id as string;
   const where = `ANY ${resource.path} of REST API ${apiId}`;
@@ -119,15 +120,15 @@ async function ensureMethod(
   let integration: Integration | undefined;
 
   if (!method) {
-    await awsCall(restSpec(input, `create the method ${where}`, 'PUT', methodPath), deps, () =>
+    await callAws(deps, restSpec(input, `create the method ${where}`, 'PUT', methodPath), () =>
       client.send(new PutMethodCommand({ ...key, authorizationType: 'NONE', apiKeyRequired: input.apiKey })),
     );
     changed = true;
   } else {
     if ((method.apiKeyRequired ?? false) !== input.apiKey) {
-      await awsCall(
-        restSpec(input, `set the API key requirement of ${where}`, 'PATCH', methodPath),
+      await callAws(
         deps,
+        restSpec(input, `set the API key requirement of ${where}`, 'PATCH', methodPath),
         () =>
           client.send(
             new UpdateMethodCommand({
@@ -142,10 +143,12 @@ async function ensureMethod(
     // GetResources embeds the integration with the method; ask for it only when it is not there.
     integration =
       method.methodIntegration ??
-      (await awsGet(
-        restSpec(input, `read the integration of ${where}`, 'GET', `${methodPath}/integration`),
+      (await findAws(
         deps,
-        ['NotFoundException'],
+        {
+          ...restSpec(input, `read the integration of ${where}`, 'GET', `${methodPath}/integration`),
+          absent: ['NotFoundException'],
+        },
         () => client.send(new GetIntegrationCommand(key)),
       ));
   }
@@ -156,9 +159,9 @@ async function ensureMethod(
     integration.uri !== uri ||
     integration.httpMethod !== 'POST'
   ) {
-    await awsCall(
-      restSpec(input, `connect ${where} to the function`, 'PUT', `${methodPath}/integration`),
+    await callAws(
       deps,
+      restSpec(input, `connect ${where} to the function`, 'PUT', `${methodPath}/integration`),
       () =>
         client.send(
           new PutIntegrationCommand({ ...key, type: 'AWS_PROXY', integrationHttpMethod: 'POST', uri }),
@@ -172,7 +175,7 @@ async function ensureMethod(
 export async function ensureRestApi(
   clients: RestApiClients,
   input: GatewayInput,
-  deps: CallDeps,
+  deps: RetryDeps,
 ): Promise<GatewayResult> {
   const { context } = input;
   const client = clients.apiGateway;
@@ -184,7 +187,7 @@ export async function ensureRestApi(
   let api = await findRestApi(client, input, deps);
   const isNew = !api;
   if (!api) {
-    api = await awsCall(restSpec(input, 'create the REST API', 'POST', '/restapis'), deps, () =>
+    api = await callAws(deps, restSpec(input, 'create the REST API', 'POST', '/restapis'), () =>
       client.send(
         new CreateRestApiCommand({
           name: context.functionName,
@@ -213,9 +216,9 @@ export async function ensureRestApi(
 
   let methodsChanged = false;
   if (!isNew && !(api.binaryMediaTypes ?? []).includes(BINARY_ALL)) {
-    await awsCall(
-      restSpec(input, `allow binary bodies on REST API ${apiId}`, 'PATCH', `/restapis/${apiId}`),
+    await callAws(
       deps,
+      restSpec(input, `allow binary bodies on REST API ${apiId}`, 'PATCH', `/restapis/${apiId}`),
       () =>
         client.send(
           new UpdateRestApiCommand({
@@ -229,14 +232,14 @@ export async function ensureRestApi(
   methodsChanged = (await ensureMethod(client, apiId, root, uri, input, deps)) || methodsChanged;
   let proxy = resources.find((r) => r.path === `/${PROXY_PART}`);
   if (!proxy) {
-    proxy = await awsCall(
+    proxy = await callAws(
+      deps,
       restSpec(
         input,
         `create the resource /${PROXY_PART} of REST API ${apiId}`,
         'POST',
         `/restapis/${apiId}/resources/${root.id}`,
       ),
-      deps,
       () =>
         client.send(new CreateResourceCommand({ restApiId: apiId, parentId: root.id, pathPart: PROXY_PART })),
     );
@@ -269,27 +272,29 @@ export async function ensureRestApi(
   const stagePath = `/restapis/${apiId}/stages/${restStage}`;
   const stage = isNew
     ? undefined
-    : await awsGet(
-        restSpec(input, `read the stage ${restStage} of REST API ${apiId}`, 'GET', stagePath),
+    : await findAws(
         deps,
-        ['NotFoundException'],
+        {
+          ...restSpec(input, `read the stage ${restStage} of REST API ${apiId}`, 'GET', stagePath),
+          absent: ['NotFoundException'],
+        },
         () => client.send(new GetStageCommand({ restApiId: apiId, stageName: restStage })),
       );
 
   const deploySpec = restSpec(input, `deploy REST API ${apiId}`, 'POST', `/restapis/${apiId}/deployments`);
   const description = `lambda-deploy ${context.stage}`;
   if (!stage) {
-    const deployment = await awsCall(deploySpec, deps, () =>
+    const deployment = await callAws(deps, deploySpec, () =>
       client.send(new CreateDeploymentCommand({ restApiId: apiId, description })),
     );
-    await awsCall(
+    await callAws(
+      deps,
       restSpec(
         input,
         `create the stage ${restStage} of REST API ${apiId}`,
         'POST',
         `/restapis/${apiId}/stages`,
       ),
-      deps,
       () =>
         client.send(
           new CreateStageCommand({
@@ -304,7 +309,7 @@ export async function ensureRestApi(
     deps.logger.info(`Deployed REST API ${apiId} to its new stage ${restStage}.`);
     changed = true;
   } else if (methodsChanged) {
-    await awsCall(deploySpec, deps, () =>
+    await callAws(deps, deploySpec, () =>
       client.send(new CreateDeploymentCommand({ restApiId: apiId, stageName: restStage, description })),
     );
     deps.logger.info(`Deployed the changed methods of REST API ${apiId} to stage ${restStage}.`);
@@ -315,9 +320,9 @@ export async function ensureRestApi(
   const stageThrottle = input.apiKey ? undefined : desiredThrottle(input.throttleRate, input.throttleBurst);
   const ops = restStageThrottlePatch(stage?.methodSettings, stageThrottle);
   if (ops.length) {
-    await awsCall(
-      restSpec(input, `set the throttling of stage ${restStage} of REST API ${apiId}`, 'PATCH', stagePath),
+    await callAws(
       deps,
+      restSpec(input, `set the throttling of stage ${restStage} of REST API ${apiId}`, 'PATCH', stagePath),
       () =>
         client.send(new UpdateStageCommand({ restApiId: apiId, stageName: restStage, patchOperations: ops })),
     );

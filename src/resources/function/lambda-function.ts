@@ -33,10 +33,8 @@ import {
   versionsToDelete,
   type DesiredConfig,
 } from './function-config.js';
+import { LIVE_ALIAS } from '../../model/live-alias.js';
 import { pollUntil } from '../../aws/poll.js';
-
-/** The alias every front door invokes. */
-export const LIVE_ALIAS = 'live';
 
 export interface FunctionInput {
   functionName: string;
@@ -140,19 +138,23 @@ function updateCall<T>(
   permission: string,
   extraRetry?: (error: unknown) => boolean,
 ): Promise<T> {
-  return callAws(fn, deps, {
-    what,
-    permission,
-    attempts: 10,
-    maxWaitMs: 120_000,
-    retryable: (e) => isConflict(e) || (extraRetry?.(e) ?? false),
-    beforeRetry: async (e) => {
-      if (isConflict(e)) {
-        deps.logger.info(`Function ${functionName} is busy with another update; waiting for it`);
-        await waitForFunctionUpdated(lambda, functionName, deps);
-      }
+  return callAws(
+    deps,
+    {
+      what,
+      permission,
+      attempts: 10,
+      maxWaitMs: 120_000,
+      retryable: (e) => isConflict(e) || (extraRetry?.(e) ?? false),
+      beforeRetry: async (e) => {
+        if (isConflict(e)) {
+          deps.logger.info(`Function ${functionName} is busy with another update; waiting for it`);
+          await waitForFunctionUpdated(lambda, functionName, deps);
+        }
+      },
     },
-  });
+    fn,
+  );
 }
 
 /**
@@ -182,7 +184,7 @@ export async function pointAlias(
         }),
       ),
     deps,
-    `Could not point alias ${LIVE_ALIAS} of function ${functionName} at version ${version}`,
+    `point alias ${LIVE_ALIAS} of function ${functionName} at version ${version}`,
     'lambda:UpdateAlias',
   );
   deps.logger.info(`Alias ${LIVE_ALIAS} of ${functionName} now points at version ${version}`);
@@ -253,11 +255,15 @@ async function readFunction(
   deps: AwsDeps,
 ): Promise<{ config: FunctionConfiguration; tags: Record<string, string> } | undefined> {
   try {
-    const r = await callAws(() => lambda.send(new GetFunctionCommand({ FunctionName: functionName })), deps, {
-      what: `Could not read function ${functionName}`,
-      permission: 'lambda:GetFunction',
-      passThrough: isNotFound,
-    });
+    const r = await callAws(
+      deps,
+      {
+        what: `read function ${functionName}`,
+        permission: 'lambda:GetFunction',
+        passThrough: isNotFound,
+      },
+      () => lambda.send(new GetFunctionCommand({ FunctionName: functionName })),
+    );
     if (!r.Configuration)
       throw new AwsError(`Could not read function ${functionName}: no configuration`, 'Empty');
     return { config: r.Configuration, tags: r.Tags ?? {} };
@@ -274,13 +280,13 @@ async function readAlias(
 ): Promise<AliasConfiguration | undefined> {
   try {
     return await callAws(
-      () => lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: LIVE_ALIAS })),
       deps,
       {
-        what: `Could not read alias ${LIVE_ALIAS} of function ${functionName}`,
+        what: `read alias ${LIVE_ALIAS} of function ${functionName}`,
         permission: 'lambda:GetAlias',
         passThrough: isNotFound,
       },
+      () => lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: LIVE_ALIAS })),
     );
   } catch (error) {
     if (isNotFound(error)) return undefined;
@@ -326,9 +332,9 @@ export async function markDeploying(
   deps: AwsDeps,
 ): Promise<void> {
   await callAws(
-    () => lambda.send(new TagResourceCommand({ Resource: functionArn, Tags: { [DEPLOYING_TAG]: since } })),
     deps,
-    { what: `Could not tag function ${functionArn} as being deployed`, permission: 'lambda:TagResource' },
+    { what: `tag function ${functionArn} as being deployed`, permission: 'lambda:TagResource' },
+    () => lambda.send(new TagResourceCommand({ Resource: functionArn, Tags: { [DEPLOYING_TAG]: since } })),
   );
 }
 
@@ -340,12 +346,12 @@ export async function clearDeploying(
 ): Promise<void> {
   try {
     await callAws(
-      () => lambda.send(new UntagResourceCommand({ Resource: functionArn, TagKeys: [DEPLOYING_TAG] })),
       deps,
       {
-        what: `Could not remove the ${DEPLOYING_TAG} tag of function ${functionArn}`,
+        what: `remove the ${DEPLOYING_TAG} tag of function ${functionArn}`,
         permission: 'lambda:UntagResource',
       },
+      () => lambda.send(new UntagResourceCommand({ Resource: functionArn, TagKeys: [DEPLOYING_TAG] })),
     );
   } catch (error) {
     deps.logger.warning(`${errorMessage(error)}; prune takes the stage as being deployed for up to an hour`);
@@ -383,6 +389,18 @@ async function createFunction(
   let response: FunctionConfiguration;
   try {
     response = await callAws(
+      deps,
+      {
+        what: `create function ${name}`,
+        permission: 'lambda:CreateFunction and iam:PassRole',
+        // A new IAM role reaches Lambda a few seconds after CreateRole.
+        retryable: isRoleNotReady,
+        attempts: 30,
+        baseDelayMs: 2_000,
+        maxDelayMs: 10_000,
+        maxWaitMs: input.roleJustCreated ? 60_000 : 20_000,
+        passThrough: isConflict,
+      },
       () =>
         lambda.send(
           new CreateFunctionCommand({
@@ -406,18 +424,6 @@ async function createFunction(
             },
           }),
         ),
-      deps,
-      {
-        what: `Could not create function ${name}`,
-        permission: 'lambda:CreateFunction and iam:PassRole',
-        // A new IAM role reaches Lambda a few seconds after CreateRole.
-        retryable: isRoleNotReady,
-        attempts: 30,
-        baseDelayMs: 2_000,
-        maxDelayMs: 10_000,
-        maxWaitMs: input.roleJustCreated ? 60_000 : 20_000,
-        passThrough: isConflict,
-      },
     );
   } catch (error) {
     if (isConflict(error)) return 'exists'; // created meanwhile by a parallel run
@@ -522,7 +528,7 @@ async function updateFunction(
           }),
         ),
       deps,
-      `Could not update function ${name} configuration`,
+      `update function ${name} configuration`,
       fields.includes('role')
         ? 'lambda:UpdateFunctionConfiguration and iam:PassRole'
         : 'lambda:UpdateFunctionConfiguration',
@@ -549,7 +555,7 @@ async function updateFunction(
             }),
           ),
         deps,
-        `Could not update function ${name} code`,
+        `update function ${name} code`,
         'lambda:UpdateFunctionCode',
       );
     } catch (error) {
@@ -563,12 +569,12 @@ async function updateFunction(
   const tagChanges = tagsToUpdate(tags, { ...input.tags, [ENV_TAG]: env.managedTag });
   if (Object.keys(tagChanges).length && config.FunctionArn) {
     await callAws(
-      () => lambda.send(new TagResourceCommand({ Resource: config.FunctionArn, Tags: tagChanges })),
       deps,
       {
-        what: `Could not tag function ${name}`,
+        what: `tag function ${name}`,
         permission: 'lambda:TagResource',
       },
+      () => lambda.send(new TagResourceCommand({ Resource: config.FunctionArn, Tags: tagChanges })),
     );
   }
   if (!configChanged && !codeChanged) deps.logger.info(`Function ${name} is up to date`);
@@ -583,10 +589,9 @@ async function publish(
 ): Promise<string> {
   // With our CodeSha256, Lambda refuses to publish $LATEST if it holds any other code.
   const published = await callAws(
-    () => lambda.send(new PublishVersionCommand({ FunctionName: name, CodeSha256: input.code.codeSha256 })),
     deps,
     {
-      what: `Could not publish a version of function ${name}`,
+      what: `publish a version of function ${name}`,
       permission: 'lambda:PublishVersion',
       attempts: 4,
       retryable: (e) => isConflict(e) || hasErrorName(e, 'PreconditionFailed'),
@@ -595,6 +600,7 @@ async function publish(
           await waitForFunctionUpdated(lambda, name, deps);
       },
     },
+    () => lambda.send(new PublishVersionCommand({ FunctionName: name, CodeSha256: input.code.codeSha256 })),
   ).catch((error: unknown) => {
     if (hasErrorName(error, 'PreconditionFailed')) {
       throw new AwsError(
@@ -654,7 +660,7 @@ async function setAlias(
             }),
           ),
         deps,
-        `Could not point alias ${LIVE_ALIAS} of function ${name} at version ${version}`,
+        `point alias ${LIVE_ALIAS} of function ${name} at version ${version}`,
         'lambda:UpdateAlias',
       );
       return updated.AliasArn ?? '';
@@ -665,6 +671,12 @@ async function setAlias(
   }
   try {
     const created = await callAws(
+      deps,
+      {
+        what: `create alias ${LIVE_ALIAS} of function ${name}`,
+        permission: 'lambda:CreateAlias',
+        passThrough: isConflict,
+      },
       () =>
         lambda.send(
           new CreateAliasCommand({
@@ -674,12 +686,6 @@ async function setAlias(
             Description: description,
           }),
         ),
-      deps,
-      {
-        what: `Could not create alias ${LIVE_ALIAS} of function ${name}`,
-        permission: 'lambda:CreateAlias',
-        passThrough: isConflict,
-      },
     );
     return created.AliasArn ?? '';
   } catch (error) {
@@ -705,15 +711,15 @@ export async function pruneVersions(
     const all = await allPages(
       (marker) =>
         callAws(
+          deps,
+          {
+            what: `list the versions of function ${functionName}`,
+            permission: 'lambda:ListVersionsByFunction',
+          },
           () =>
             lambda.send(
               new ListVersionsByFunctionCommand({ FunctionName: functionName, Marker: marker, MaxItems: 50 }),
             ),
-          deps,
-          {
-            what: `Could not list the versions of function ${functionName}`,
-            permission: 'lambda:ListVersionsByFunction',
-          },
         ),
       (page) => page.Versions,
       (page) => page.NextMarker,
@@ -727,12 +733,12 @@ export async function pruneVersions(
   for (const version of versionsToDelete(versions, keep, protect)) {
     try {
       await callAws(
-        () => lambda.send(new DeleteFunctionCommand({ FunctionName: functionName, Qualifier: version })),
         deps,
         {
-          what: `Could not delete version ${version} of function ${functionName}`,
+          what: `delete version ${version} of function ${functionName}`,
           permission: 'lambda:DeleteFunction',
         },
+        () => lambda.send(new DeleteFunctionCommand({ FunctionName: functionName, Qualifier: version })),
       );
       deleted.push(version);
     } catch (error) {

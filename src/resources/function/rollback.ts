@@ -1,6 +1,7 @@
 import { GetAliasCommand, type AliasConfiguration, type LambdaClient } from '@aws-sdk/client-lambda';
 import { hasErrorName } from '../../aws/aws-call.js';
-import { LIVE_ALIAS, pointAlias } from './lambda-function.js';
+import { pointAlias } from './lambda-function.js';
+import { LIVE_ALIAS } from '../../model/live-alias.js';
 import type { Logger } from '../../util/logger.js';
 import { errorMessage, errorName, isTransient, withRetry } from '../../util/retry.js';
 import type { Sleep } from '../../util/sleep.js';

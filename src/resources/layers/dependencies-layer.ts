@@ -80,14 +80,14 @@ export async function listLayerVersions(
     let page;
     try {
       page = await callAws(
-        () =>
-          lambda.send(new ListLayerVersionsCommand({ LayerName: layerName, Marker: marker, MaxItems: 50 })),
         deps,
         {
-          what: `Could not list the versions of layer ${layerName}`,
+          what: `list the versions of layer ${layerName}`,
           permission: 'lambda:ListLayerVersions',
           passThrough: isNotFound,
         },
+        () =>
+          lambda.send(new ListLayerVersionsCommand({ LayerName: layerName, Marker: marker, MaxItems: 50 })),
       );
     } catch (error) {
       if (isNotFound(error)) break;
@@ -119,10 +119,10 @@ async function reusableVersion(
   const candidates = (await listLayerVersions(lambda, layerName, deps)).filter((v) => fits(v, input));
   for (const candidate of candidates.slice(0, MAX_CANDIDATES)) {
     const version = await callAws(
+      deps,
+      { what: `read layer ${candidate.LayerVersionArn}`, permission: 'lambda:GetLayerVersion' },
       () =>
         lambda.send(new GetLayerVersionCommand({ LayerName: layerName, VersionNumber: candidate.Version })),
-      deps,
-      { what: `Could not read layer ${candidate.LayerVersionArn}`, permission: 'lambda:GetLayerVersion' },
     );
     if (version.Content?.CodeSha256 === input.codeSha256) return candidate;
     deps.logger.info(
@@ -171,6 +171,12 @@ export async function ensureDependenciesLayer(
   let published;
   try {
     published = await callAws(
+      deps,
+      {
+        what: `publish layer ${layerName}`,
+        permission: 'lambda:PublishLayerVersion',
+        passThrough: storageFull,
+      },
       () =>
         lambda.send(
           new PublishLayerVersionCommand({
@@ -184,12 +190,6 @@ export async function ensureDependenciesLayer(
             CompatibleArchitectures: [input.architecture as LambdaArchitecture],
           }),
         ),
-      deps,
-      {
-        what: `Could not publish layer ${layerName}`,
-        permission: 'lambda:PublishLayerVersion',
-        passThrough: storageFull,
-      },
     );
   } catch (error) {
     if (!storageFull(error)) throw error;
@@ -250,13 +250,13 @@ export async function pruneLayerVersions(
     }
     try {
       await callAws(
-        () => lambda.send(new DeleteLayerVersionCommand({ LayerName: layerName, VersionNumber: number })),
         deps,
         {
-          what: `Could not delete layer version ${arn}`,
+          what: `delete layer version ${arn}`,
           permission: 'lambda:DeleteLayerVersion',
           passThrough: isNotFound,
         },
+        () => lambda.send(new DeleteLayerVersionCommand({ LayerName: layerName, VersionNumber: number })),
       );
     } catch (error) {
       if (!isNotFound(error)) throw error;

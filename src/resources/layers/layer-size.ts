@@ -71,10 +71,14 @@ export async function layersUnzippedBytes(
   const read = deps.readRange ?? fetchRange;
   const layers: LayerSize[] = [];
   for (const arn of arns) {
-    const layer = await callAws(() => lambda.send(new GetLayerVersionByArnCommand({ Arn: arn })), deps, {
-      what: `Could not read layer ${arn}`,
-      permission: 'lambda:GetLayerVersion',
-    });
+    const layer = await callAws(
+      deps,
+      {
+        what: `read layer ${arn}`,
+        permission: 'lambda:GetLayerVersion',
+      },
+      () => lambda.send(new GetLayerVersionByArnCommand({ Arn: arn })),
+    );
     const zippedBytes = layer.Content?.CodeSize ?? 0;
     const location = layer.Content?.Location;
     let unzippedBytes = zippedBytes;

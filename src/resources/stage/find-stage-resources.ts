@@ -13,18 +13,14 @@ import {
   DescribeLogGroupsCommand,
   ListTagsForResourceCommand as ListLogTagsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
-import {
-  ListRulesCommand,
-  ListTagsForResourceCommand as ListRuleTagsCommand,
-} from '@aws-sdk/client-eventbridge';
 import { GetFunctionCommand, ListFunctionUrlConfigsCommand } from '@aws-sdk/client-lambda';
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { AwsClients } from '../../aws/clients.js';
 import { allPages } from '../../aws/all-pages.js';
-import { isAccessDenied } from '../../aws/aws-call.js';
+import { callAws, findAws, isAccessDenied, PATIENCE, type RetryDeps } from '../../aws/aws-call.js';
 import { TagKeys } from '../../model/tags.js';
 import { tagValue } from '../../model/stage-name.js';
-import { awsCall, awsCallOrGone, type CleanupDeps } from './aws-call.js';
+import { ruleTags, rulesNamed } from '../warm-up/rules.js';
 import { namedForStage, parseTaggedArn, tagMap, tagMismatch } from './tag-guard.js';
 
 export type CleanupClients = Pick<
@@ -126,7 +122,7 @@ const INDEX_DISAGREES = 'listed by the tagging API for this stage, but its own t
 export async function findStageResources(
   clients: CleanupClients,
   target: FindTarget,
-  deps: CleanupDeps,
+  deps: RetryDeps,
 ): Promise<StageInventory> {
   const { project, stage, functionName } = target;
   const owner = { project, stage, repository: target.repository };
@@ -161,12 +157,12 @@ export async function findStageResources(
   // 1. The tagging API's view: both tags must match.
   const mappings = await allPages(
     (token) =>
-      awsCall(
+      callAws(
         deps,
         {
-          operation: 'GetResources',
-          resource: `resources tagged for stage ${stage}`,
+          what: `list the resources tagged for stage ${stage}`,
           permission: 'tag:GetResources',
+          patience: PATIENCE.removal,
         },
         () =>
           clients.tagging.send(
@@ -225,9 +221,9 @@ export async function findStageResources(
   // 2. Functions: the expected name and every tagged one, each by its own tags.
   const notOurFunctions = new Map<string, string>();
   for (const name of new Set([functionName, ...tagged.functions])) {
-    const fn = await awsCallOrGone(
+    const fn = await findAws(
       deps,
-      { operation: 'GetFunction', resource: `function ${name}`, permission: 'lambda:GetFunction' },
+      { what: `read function ${name}`, permission: 'lambda:GetFunction', patience: PATIENCE.removal },
       () => clients.lambda.send(new GetFunctionCommand({ FunctionName: name })),
     );
     if (!fn?.Configuration) continue;
@@ -247,12 +243,12 @@ export async function findStageResources(
   for (const fn of inv.functions) {
     const urls = await allPages(
       (marker) =>
-        awsCallOrGone(
+        findAws(
           deps,
           {
-            operation: 'ListFunctionUrlConfigs',
-            resource: fn.label,
+            what: `list the function URLs of ${fn.label}`,
             permission: 'lambda:ListFunctionUrlConfigs',
+            patience: PATIENCE.removal,
           },
           () =>
             clients.lambda.send(new ListFunctionUrlConfigsCommand({ FunctionName: fn.name, Marker: marker })),
@@ -273,9 +269,9 @@ export async function findStageResources(
   // 3. HTTP APIs and REST APIs: listed with their tags, candidates by name or tag.
   const httpApis = await allPages<{ Items?: Api[]; NextToken?: string }, Api>(
     (token) =>
-      awsCall(
+      callAws(
         deps,
-        { operation: 'GetApis', resource: 'HTTP APIs', permission: 'apigateway:GET on /apis' },
+        { what: 'list the HTTP APIs', permission: 'apigateway:GET on /apis', patience: PATIENCE.removal },
         () => clients.apiGatewayV2.send(new GetApisCommand({ NextToken: token })),
       ),
     (page) => page.Items,
@@ -292,9 +288,9 @@ export async function findStageResources(
 
   const restApis = await allPages<{ items?: RestApi[]; position?: string }, RestApi>(
     (position) =>
-      awsCall(
+      callAws(
         deps,
-        { operation: 'GetRestApis', resource: 'REST APIs', permission: 'apigateway:GET on /restapis' },
+        { what: 'list the REST APIs', permission: 'apigateway:GET on /restapis', patience: PATIENCE.removal },
         () => clients.apiGateway.send(new GetRestApisCommand({ position, limit: 500 })),
       ),
     (page) => page.items,
@@ -313,9 +309,13 @@ export async function findStageResources(
   const ourRestIds = new Set(inv.restApis.map((a) => a.id));
   const plans = await allPages<{ items?: UsagePlan[]; position?: string }, UsagePlan>(
     (position) =>
-      awsCall(
+      callAws(
         deps,
-        { operation: 'GetUsagePlans', resource: 'usage plans', permission: 'apigateway:GET on /usageplans' },
+        {
+          what: 'list the usage plans',
+          permission: 'apigateway:GET on /usageplans',
+          patience: PATIENCE.removal,
+        },
         () => clients.apiGateway.send(new GetUsagePlansCommand({ position, limit: 500 })),
       ),
     (page) => page.items,
@@ -352,12 +352,12 @@ export async function findStageResources(
   // region): then the keys come from the tags and the usage plans only.
   const named = await allPages(
     (position) =>
-      awsCall(
+      callAws(
         deps,
         {
-          operation: 'GetApiKeys',
-          resource: `API keys named ${functionName}*`,
+          what: `list the API keys named ${functionName}*`,
           permission: 'apigateway:GET on /apikeys',
+          patience: PATIENCE.removal,
         },
         () =>
           clients.apiGateway.send(
@@ -387,9 +387,13 @@ export async function findStageResources(
   for (const [id, why] of keyCandidates) {
     let details = keyDetails.get(id);
     if (!details) {
-      const key = await awsCallOrGone(
+      const key = await findAws(
         deps,
-        { operation: 'GetApiKey', resource: `API key ${id}`, permission: `apigateway:GET on /apikeys/${id}` },
+        {
+          what: `read API key ${id}`,
+          permission: `apigateway:GET on /apikeys/${id}`,
+          patience: PATIENCE.removal,
+        },
         () => clients.apiGateway.send(new GetApiKeyCommand({ apiKey: id, includeValue: false })),
       );
       if (!key) continue;
@@ -412,20 +416,7 @@ export async function findStageResources(
 
   // 6. Keep-warm rules: by tag (any bus) or by name on the default bus.
   const rules = new Map(taggedRules);
-  const byName = await allPages(
-    (token) =>
-      awsCall(
-        deps,
-        {
-          operation: 'ListRules',
-          resource: `EventBridge rules named ${functionName}*`,
-          permission: 'events:ListRules',
-        },
-        () => clients.events.send(new ListRulesCommand({ NamePrefix: functionName, NextToken: token })),
-      ),
-    (page) => page.Rules,
-    (page) => page.NextToken,
-  );
+  const byName = await rulesNamed(clients.events, functionName, deps, PATIENCE.removal);
   for (const rule of byName) {
     if (rule.Arn && rule.Name && namedForStage(rule.Name, functionName) && !rules.has(rule.Arn))
       rules.set(rule.Arn, {
@@ -434,19 +425,11 @@ export async function findStageResources(
       });
   }
   for (const [arn, rule] of rules) {
-    const tags = await awsCallOrGone(
-      deps,
-      {
-        operation: 'ListTagsForResource',
-        resource: `EventBridge rule ${rule.name}`,
-        permission: 'events:ListTagsForResource',
-      },
-      () => clients.events.send(new ListRuleTagsCommand({ ResourceARN: arn })),
-    );
+    const tags = await ruleTags(clients.events, arn, deps, PATIENCE.removal);
     if (!tags) continue;
     const label = `EventBridge rule ${rule.name}`;
     const fromIndex = taggedRules.has(arn) && !namedForStage(rule.name, functionName);
-    if (belongs(label, tagMap(tags.Tags), fromIndex)) inv.rules.push({ label, arn, ...rule });
+    if (belongs(label, tags, fromIndex)) inv.rules.push({ label, arn, ...rule });
   }
 
   // 7. Log groups: they carry no tags of their own when Lambda creates them, so they follow their function.
@@ -459,9 +442,9 @@ export async function findStageResources(
       const groupName = `/aws/lambda/${fnName}`;
       const label = `log group ${groupName}`;
       // Sorted by name, so the exact name comes first among those sharing the prefix: one page is enough.
-      const found = await awsCall(
+      const found = await callAws(
         deps,
-        { operation: 'DescribeLogGroups', resource: label, permission: 'logs:DescribeLogGroups' },
+        { what: `find ${label}`, permission: 'logs:DescribeLogGroups', patience: PATIENCE.removal },
         () => clients.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: groupName })),
       );
       const group = (found.logGroups ?? []).find((g) => g.logGroupName === groupName);
@@ -473,9 +456,13 @@ export async function findStageResources(
       } else {
         // Function gone: only the log group's own tags can still vouch for it.
         const tags = group.logGroupArn
-          ? await awsCallOrGone(
+          ? await findAws(
               deps,
-              { operation: 'ListTagsForResource', resource: label, permission: 'logs:ListTagsForResource' },
+              {
+                what: `read the tags of ${label}`,
+                permission: 'logs:ListTagsForResource',
+                patience: PATIENCE.removal,
+              },
               () => clients.logs.send(new ListLogTagsCommand({ resourceArn: group.logGroupArn })),
             )
           : undefined;
@@ -504,16 +491,16 @@ function parseQualifier(functionArn: string, name: string): string | undefined {
 export async function usagePlanKeys(
   apiGateway: AwsClients['apiGateway'],
   plan: FoundUsagePlan,
-  deps: CleanupDeps,
+  deps: RetryDeps,
 ): Promise<UsagePlanKey[]> {
   return allPages(
     (position) =>
-      awsCallOrGone(
+      findAws(
         deps,
         {
-          operation: 'GetUsagePlanKeys',
-          resource: plan.label,
+          what: `list the API keys of ${plan.label}`,
           permission: `apigateway:GET on /usageplans/${plan.id}/keys`,
+          patience: PATIENCE.removal,
         },
         () => apiGateway.send(new GetUsagePlanKeysCommand({ usagePlanId: plan.id, position, limit: 500 })),
       ),

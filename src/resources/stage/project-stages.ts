@@ -8,7 +8,7 @@ import { allPages } from '../../aws/all-pages.js';
 import type { StageRecord } from '../../model/prune-decisions.js';
 import { tagValue } from '../../model/stage-name.js';
 import { DEPLOYING_TAG, TagKeys, tagsMatchProject } from '../../model/tags.js';
-import { awsCall, awsCallOrGone, type CleanupDeps } from './aws-call.js';
+import { callAws, findAws, PATIENCE, type RetryDeps } from '../../aws/aws-call.js';
 import type { CleanupClients } from './find-stage-resources.js';
 import { parseTaggedArn } from './tag-guard.js';
 
@@ -34,16 +34,16 @@ export async function listProjectStages(
   clients: CleanupClients,
   project: string,
   repository: string | null,
-  deps: CleanupDeps,
+  deps: RetryDeps,
 ): Promise<ProjectStage[]> {
   const mappings = await allPages(
     (token) =>
-      awsCall(
+      callAws(
         deps,
         {
-          operation: 'GetResources',
-          resource: `functions tagged ${TagKeys.Name}=${project}`,
+          what: `list the functions tagged ${TagKeys.Name}=${project}`,
           permission: 'tag:GetResources',
+          patience: PATIENCE.removal,
         },
         () =>
           clients.tagging.send(
@@ -62,9 +62,9 @@ export async function listProjectStages(
     const parsed = parseTaggedArn(mapping.ResourceARN ?? '');
     if (parsed.kind !== 'function') continue;
     // The index may lag: the function's own tags and LastModified are the truth.
-    const fn = await awsCallOrGone(
+    const fn = await findAws(
       deps,
-      { operation: 'GetFunction', resource: `function ${parsed.name}`, permission: 'lambda:GetFunction' },
+      { what: `read function ${parsed.name}`, permission: 'lambda:GetFunction', patience: PATIENCE.removal },
       () => clients.lambda.send(new GetFunctionCommand({ FunctionName: parsed.name })),
     );
     const tags = fn?.Tags ?? {};

@@ -9,29 +9,33 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  DeleteRuleCommand,
   DescribeRuleCommand,
-  ListTagsForResourceCommand,
-  ListTargetsByRuleCommand,
   PutRuleCommand,
   PutTargetsCommand,
-  RemoveTargetsCommand,
   type DescribeRuleCommandOutput,
   type EventBridgeClient,
   type Target,
 } from '@aws-sdk/client-eventbridge';
 import { AddPermissionCommand, RemovePermissionCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { type AwsDeps, AwsError, callAws, hasErrorName, isAccessDenied } from '../../aws/aws-call.js';
+import {
+  type AwsDeps,
+  AwsError,
+  callAws,
+  findAws,
+  hasErrorName,
+  isAccessDenied,
+} from '../../aws/aws-call.js';
 import type { StageContext } from '../../model/stage-context.js';
 import { tagsMatchStage } from '../../model/tags.js';
 import { errorMessage } from '../../util/retry.js';
+import { LIVE_ALIAS as LIVE } from '../../model/live-alias.js';
+import { removeRule, removeTargets, ruleTags, ruleTargets } from './rules.js';
 
 export const WARMUP_INPUT = JSON.stringify({ 'lambda-deploy': 'warmup' });
 /** The id of our target on the rule, and of the Lambda permission it needs. */
 export const WARM_TARGET_ID = 'lambda-deploy-live';
 export const WARM_STATEMENT_ID = 'lambda-deploy-warm';
 const MAX_RULE_NAME = 64;
-const LIVE = 'live';
 
 /** `{function}-warm`, shortened with a hash past EventBridge's 64 characters (the project prefix stays). */
 export function warmRuleName(functionName: string): string {
@@ -59,43 +63,20 @@ export interface KeepWarmResult {
 
 type Clients = { events: EventBridgeClient; lambda: LambdaClient };
 
-function isNotFound(error: unknown): boolean {
-  return hasErrorName(error, 'ResourceNotFoundException');
-}
-
 async function describeRule(
   events: EventBridgeClient,
   name: string,
   deps: AwsDeps,
 ): Promise<DescribeRuleCommandOutput | undefined> {
-  try {
-    return await callAws(() => events.send(new DescribeRuleCommand({ Name: name })), deps, {
-      what: `Could not read the keep-warm rule ${name}`,
+  return findAws(
+    deps,
+    {
+      what: `read the keep-warm rule ${name}`,
       permission: 'events:DescribeRule',
-      passThrough: isNotFound,
-    });
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
-
-async function ruleTargets(events: EventBridgeClient, name: string, deps: AwsDeps): Promise<Target[]> {
-  const targets: Target[] = [];
-  let token: string | undefined;
-  do {
-    const page = await callAws(
-      () => events.send(new ListTargetsByRuleCommand({ Rule: name, NextToken: token })),
-      deps,
-      {
-        what: `Could not list the targets of the keep-warm rule ${name}`,
-        permission: 'events:ListTargetsByRule',
-      },
-    );
-    targets.push(...(page.Targets ?? []));
-    token = page.NextToken;
-  } while (token);
-  return targets;
+      absent: ['ResourceNotFoundException'],
+    },
+    () => events.send(new DescribeRuleCommand({ Name: name })),
+  );
 }
 
 async function ruleIsOurs(
@@ -104,16 +85,8 @@ async function ruleIsOurs(
   context: StageContext,
   deps: AwsDeps,
 ): Promise<boolean> {
-  const response = await callAws(
-    () => events.send(new ListTagsForResourceCommand({ ResourceARN: ruleArn })),
-    deps,
-    {
-      what: `Could not read the tags of the keep-warm rule ${ruleArn}`,
-      permission: 'events:ListTagsForResource',
-    },
-  );
-  const tags = Object.fromEntries((response.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-  return tagsMatchStage(tags, context.tags);
+  const tags = await ruleTags(events, ruleArn, deps);
+  return !!tags && tagsMatchStage(tags, context.tags);
 }
 
 function targetIsCurrent(targets: Target[], aliasArn: string, input: string): boolean {
@@ -136,9 +109,19 @@ async function allowRuleToInvoke(
   ruleArn: string,
   deps: AwsDeps,
 ): Promise<void> {
-  const what = `Could not allow the keep-warm rule to invoke ${functionName}:${LIVE}`;
+  const what = `allow the keep-warm rule to invoke ${functionName}:${LIVE}`;
   try {
     await callAws(
+      deps,
+      {
+        what,
+        permission: 'lambda:AddPermission',
+        // ResourceConflictException also means "an update is in progress": wait it out.
+        retryable: (error) => hasErrorName(error, 'ResourceConflictException') && !isStatementExists(error),
+        baseDelayMs: 2_000,
+        attempts: 8,
+        passThrough: isStatementExists,
+      },
       () =>
         lambda.send(
           new AddPermissionCommand({
@@ -150,16 +133,6 @@ async function allowRuleToInvoke(
             SourceArn: ruleArn,
           }),
         ),
-      deps,
-      {
-        what,
-        permission: 'lambda:AddPermission',
-        // ResourceConflictException also means "an update is in progress": wait it out.
-        retryable: (error) => hasErrorName(error, 'ResourceConflictException') && !isStatementExists(error),
-        baseDelayMs: 2_000,
-        attempts: 8,
-        passThrough: isStatementExists,
-      },
     );
   } catch (error) {
     // The rule's name (and so its ARN) never changes, so an existing statement is ours and current.
@@ -186,7 +159,7 @@ export async function ensureKeepWarm(
   const existing = await describeRule(clients.events, ruleName, deps);
   let targets: Target[] = [];
   if (existing) {
-    targets = await ruleTargets(clients.events, ruleName, deps);
+    targets = await ruleTargets(clients.events, { name: ruleName }, deps);
     const sameRule = existing.ScheduleExpression === input.schedule && existing.State === 'ENABLED';
     if (sameRule && targetIsCurrent(targets, input.aliasArn, payload)) {
       deps.logger.debug(`Keep-warm rule ${ruleName} is unchanged (${input.schedule}).`);
@@ -200,6 +173,11 @@ export async function ensureKeepWarm(
   }
 
   const put = await callAws(
+    deps,
+    {
+      what: `${existing ? 'update' : 'create'} the keep-warm rule ${ruleName}`,
+      permission: 'events:PutRule',
+    },
     () =>
       clients.events.send(
         new PutRuleCommand({
@@ -211,19 +189,19 @@ export async function ensureKeepWarm(
           ...(existing ? {} : { Tags: Object.entries(context.tags).map(([Key, Value]) => ({ Key, Value })) }),
         }),
       ),
-    deps,
-    {
-      what: `Could not ${existing ? 'update' : 'create'} the keep-warm rule ${ruleName}`,
-      permission: 'events:PutRule',
-    },
   );
   const ruleArn = put.RuleArn ?? existing?.Arn;
   if (!ruleArn) throw new AwsError(`PutRule for ${ruleName} returned no rule ARN`, 'NoRuleArn');
 
   const stale = targets.filter((t) => t.Id && t.Id !== WARM_TARGET_ID).map((t) => t.Id as string);
-  if (stale.length) await removeTargets(clients.events, ruleName, stale, deps);
+  if (stale.length) await removeTargets(clients.events, { name: ruleName }, stale, deps);
   if (!targetIsCurrent(targets, input.aliasArn, payload)) {
     const result = await callAws(
+      deps,
+      {
+        what: `point the keep-warm rule ${ruleName} at ${input.aliasArn}`,
+        permission: 'events:PutTargets',
+      },
       () =>
         clients.events.send(
           new PutTargetsCommand({
@@ -231,11 +209,6 @@ export async function ensureKeepWarm(
             Targets: [{ Id: WARM_TARGET_ID, Arn: input.aliasArn, Input: payload }],
           }),
         ),
-      deps,
-      {
-        what: `Could not point the keep-warm rule ${ruleName} at ${input.aliasArn}`,
-        permission: 'events:PutTargets',
-      },
     );
     if (result.FailedEntryCount) {
       const failed = result.FailedEntries?.[0];
@@ -250,22 +223,6 @@ export async function ensureKeepWarm(
     `Keep-warm rule ${ruleName} ${existing ? 'updated' : 'created'}: ${input.schedule} pings ${context.functionName}:${LIVE}.`,
   );
   return { ruleName, ruleArn, action: existing ? 'updated' : 'created' };
-}
-
-async function removeTargets(
-  events: EventBridgeClient,
-  ruleName: string,
-  ids: string[],
-  deps: AwsDeps,
-): Promise<void> {
-  // RemoveTargets takes at most 100 ids per call.
-  for (let i = 0; i < ids.length; i += 100) {
-    const batch = ids.slice(i, i + 100);
-    await callAws(() => events.send(new RemoveTargetsCommand({ Rule: ruleName, Ids: batch })), deps, {
-      what: `Could not remove the targets of the keep-warm rule ${ruleName}`,
-      permission: 'events:RemoveTargets',
-    });
-  }
 }
 
 /**
@@ -297,46 +254,30 @@ export async function removeKeepWarm(
     );
     return { ruleName, ruleArn: existing.Arn, action: 'none' };
   }
-  const ids = (await ruleTargets(clients.events, ruleName, deps))
-    .map((t) => t.Id)
-    .filter((id): id is string => !!id);
-  if (ids.length) await removeTargets(clients.events, ruleName, ids, deps);
-  try {
-    await callAws(() => clients.events.send(new DeleteRuleCommand({ Name: ruleName })), deps, {
-      what: `Could not delete the keep-warm rule ${ruleName}`,
-      permission: 'events:DeleteRule',
-      passThrough: isNotFound,
-    });
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
+  await removeRule(clients.events, { name: ruleName }, deps);
   await revokeRuleInvoke(clients.lambda, context.functionName, deps);
   deps.logger.info(`Keep-warm rule ${ruleName} removed.`);
   return { ruleName, ruleArn: existing.Arn, action: 'removed' };
 }
 
 async function revokeRuleInvoke(lambda: LambdaClient, functionName: string, deps: AwsDeps): Promise<void> {
-  try {
-    await callAws(
-      () =>
-        lambda.send(
-          new RemovePermissionCommand({
-            FunctionName: functionName,
-            Qualifier: LIVE,
-            StatementId: WARM_STATEMENT_ID,
-          }),
-        ),
-      deps,
-      {
-        what: `Could not remove the keep-warm permission from ${functionName}:${LIVE}`,
-        permission: 'lambda:RemovePermission',
-        retryable: (error) => hasErrorName(error, 'ResourceConflictException'),
-        baseDelayMs: 2_000,
-        passThrough: isNotFound,
-      },
-    );
-  } catch (error) {
-    // The statement (or the whole function, on undeploy) is already gone.
-    if (!isNotFound(error)) throw error;
-  }
+  // The statement (or the whole function, on undeploy) may already be gone.
+  await findAws(
+    deps,
+    {
+      what: `remove the keep-warm permission from ${functionName}:${LIVE}`,
+      permission: 'lambda:RemovePermission',
+      retryable: (error) => hasErrorName(error, 'ResourceConflictException'),
+      baseDelayMs: 2_000,
+      absent: ['ResourceNotFoundException'],
+    },
+    () =>
+      lambda.send(
+        new RemovePermissionCommand({
+          FunctionName: functionName,
+          Qualifier: LIVE,
+          StatementId: WARM_STATEMENT_ID,
+        }),
+      ),
+  );
 }

@@ -18,6 +18,7 @@ import { type AwsDeps, AwsError, callAws, hasErrorName, isAccessDenied } from '.
 import { pollUntil } from '../../aws/poll.js';
 import type { Architecture } from '../../model/settings.js';
 import { provisionedConcurrencyCost } from './concurrency-cost.js';
+import { LIVE_ALIAS } from '../../model/live-alias.js';
 
 export interface ProvisionedConcurrencyInput {
   functionName: string;
@@ -49,16 +50,16 @@ async function readConfig(
 ): Promise<GetProvisionedConcurrencyConfigCommandOutput | undefined> {
   try {
     return await callAws(
+      deps,
+      {
+        what: `read the provisioned concurrency of ${functionName}:${qualifier}`,
+        permission: 'lambda:GetProvisionedConcurrencyConfig',
+        passThrough: (error) => hasErrorName(error, ...NOT_FOUND),
+      },
       () =>
         lambda.send(
           new GetProvisionedConcurrencyConfigCommand({ FunctionName: functionName, Qualifier: qualifier }),
         ),
-      deps,
-      {
-        what: `Could not read the provisioned concurrency of ${functionName}:${qualifier}`,
-        permission: 'lambda:GetProvisionedConcurrencyConfig',
-        passThrough: (error) => hasErrorName(error, ...NOT_FOUND),
-      },
     );
   } catch (error) {
     if (hasErrorName(error, ...NOT_FOUND)) return undefined;
@@ -79,7 +80,7 @@ export async function ensureProvisionedConcurrency(
   input: ProvisionedConcurrencyInput,
   deps: AwsDeps,
 ): Promise<ProvisionedConcurrencyResult> {
-  const qualifier = input.qualifier ?? 'live';
+  const qualifier = input.qualifier ?? LIVE_ALIAS;
   const { functionName } = input;
   const count = input.count ?? 0;
   const where = `${functionName}:${qualifier}`;
@@ -98,17 +99,17 @@ export async function ensureProvisionedConcurrency(
   if (count <= 0) {
     if (!current) return { action: 'none', count: 0 };
     await callAws(
-      () =>
-        lambda.send(
-          new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: functionName, Qualifier: qualifier }),
-        ),
       deps,
       {
-        what: `Could not remove the provisioned concurrency of ${where}`,
+        what: `remove the provisioned concurrency of ${where}`,
         permission: 'lambda:DeleteProvisionedConcurrencyConfig',
         retryable: (error) => hasErrorName(error, 'ResourceConflictException'),
         baseDelayMs: 2_000,
       },
+      () =>
+        lambda.send(
+          new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: functionName, Qualifier: qualifier }),
+        ),
     );
     deps.logger.info(`Provisioned concurrency removed from ${where}.`);
     return { action: 'removed', count: 0 };
@@ -123,6 +124,15 @@ export async function ensureProvisionedConcurrency(
   if (!sameCount || current?.Status === 'FAILED') {
     deps.logger.info(`Setting provisioned concurrency of ${where} to ${count}.`);
     await callAws(
+      deps,
+      {
+        what: `set the provisioned concurrency of ${where} to ${count}`,
+        permission: 'lambda:PutProvisionedConcurrencyConfig',
+        // The alias or function is still updating.
+        retryable: (error) => hasErrorName(error, 'ResourceConflictException'),
+        baseDelayMs: 2_000,
+        attempts: 8,
+      },
       () =>
         lambda.send(
           new PutProvisionedConcurrencyConfigCommand({
@@ -131,15 +141,6 @@ export async function ensureProvisionedConcurrency(
             ProvisionedConcurrentExecutions: count,
           }),
         ),
-      deps,
-      {
-        what: `Could not set the provisioned concurrency of ${where} to ${count}`,
-        permission: 'lambda:PutProvisionedConcurrencyConfig',
-        // The alias or function is still updating.
-        retryable: (error) => hasErrorName(error, 'ResourceConflictException'),
-        baseDelayMs: 2_000,
-        attempts: 8,
-      },
     );
   }
 

@@ -231,7 +231,7 @@ describe('ensureExecutionRole', () => {
     await expect(
       ensureExecutionRole(fake.iam, { project: 'shop', accountId: ACCOUNT, tags: tags('main') }, testDeps()),
     ).rejects.toThrow(
-      /Could not read IAM role shop-lambda-deploy: .*needs the iam:GetRole \(or set execution-role-arn\) permission/,
+      /Could not read IAM role shop-lambda-deploy: .*\. The deploy role needs iam:GetRole \(or set execution-role-arn\)\./,
     );
   });
 });

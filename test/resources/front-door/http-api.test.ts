@@ -195,7 +195,7 @@ describe('http-api', () => {
     expect(fake.clock.sleep.calls).toEqual([4000, 8000]);
     expect(apis()).toHaveLength(1);
     expect(logger.text('info')).toMatch(
-      /TooManyRequestsException while trying to create the HTTP API; trying again in 4\.0 s/,
+      /TooManyRequestsException while trying to create the HTTP API for stage pr-42; trying again in 4\.0 s/,
     );
   });
 
@@ -230,7 +230,7 @@ describe('http-api', () => {
     const { fake, run } = await setup();
     fake.faults.deny('CreateApi');
     await expect(run()).rejects.toThrow(
-      `Could not create the HTTP API for stage pr-42: AccessDeniedException: User: arn:aws:iam::${ACCOUNT_ID}:user/ci is not authorized to perform: apigateway:POST on resource: * because no identity-based policy allows the apigateway:POST action The deploy role needs apigateway:POST on arn:aws:apigateway:${REGION}::/apis.`,
+      `Could not create the HTTP API for stage pr-42: AccessDeniedException: User: arn:aws:iam::${ACCOUNT_ID}:user/ci is not authorized to perform: apigateway:POST on resource: * because no identity-based policy allows the apigateway:POST action. The deploy role needs apigateway:POST on arn:aws:apigateway:${REGION}::/apis.`,
     );
     expect(fake.calls.of({ operation: 'CreateApi' })).toHaveLength(1); // not retried
   });

@@ -328,7 +328,7 @@ describe('deployFunction with scripted Lambda answers', () => {
     await expect(
       deployFunction(lambda, input({ codeSha256: 'sha-1=' }, { timeout: 60 }), testDeps()),
     ).rejects.toThrow(
-      /^Could not update function shop-main configuration: AccessDeniedException: .*needs the lambda:UpdateFunctionConfiguration permission/,
+      /^Could not update function shop-main configuration: AccessDeniedException: .*\. The deploy role needs lambda:UpdateFunctionConfiguration\.$/,
     );
   });
 
@@ -341,7 +341,7 @@ describe('deployFunction with scripted Lambda answers', () => {
     );
     const deps = testDeps();
     await expect(waitForFunctionUpdated(lambda, 'shop-main', deps)).rejects.toThrow(
-      /lambda:GetFunctionConfiguration permission/,
+      /The deploy role needs lambda:GetFunctionConfiguration\./,
     );
     expect(mock).toHaveReceivedCommandTimes(GetFunctionConfigurationCommand, 1);
     expect(deps.sleep.calls).toEqual([]);

@@ -56,15 +56,15 @@ export const logsCommand: CliCommand = {
       let newest = startTime;
       do {
         const page = await callAws(
+          session.awsDeps,
+          {
+            what: `read the log group ${logGroupName} (has stage ${plan.stage} been deployed and invoked?)`,
+            permission: 'logs:FilterLogEvents',
+          },
           () =>
             session.clients.logs.send(
               new FilterLogEventsCommand({ logGroupName, startTime, nextToken: token }),
             ),
-          session.awsDeps,
-          {
-            what: `Could not read the log group ${logGroupName} (has stage ${plan.stage} been deployed and invoked?)`,
-            permission: 'logs:FilterLogEvents',
-          },
         );
         for (const event of page.events ?? ([] as FilteredLogEvent[])) {
           if (event.eventId && seen.has(event.eventId)) continue;

@@ -2,6 +2,7 @@ import { GetAliasCommand, GetFunctionUrlConfigCommand } from '@aws-sdk/client-la
 import { findStageResources } from '../../../resources/stage/find-stage-resources.js';
 import { listProjectStages } from '../../../resources/stage/project-stages.js';
 import { dnsSuffix, restStageName } from '../../../resources/front-door/urls.js';
+import { LIVE_ALIAS } from '../../../model/live-alias.js';
 import { makePlan } from '../../../model/plan.js';
 import { openAwsSession } from '../../../pipelines/aws-session.js';
 import type { CliCommand } from '../command.js';
@@ -51,10 +52,10 @@ export const statusCommand: CliCommand = {
     const rows: StageRow[] = [];
     for (const s of stages) {
       const alias = await clients.lambda
-        .send(new GetAliasCommand({ FunctionName: s.functionName, Name: 'live' }))
+        .send(new GetAliasCommand({ FunctionName: s.functionName, Name: LIVE_ALIAS }))
         .catch(() => undefined);
       let url = await clients.lambda
-        .send(new GetFunctionUrlConfigCommand({ FunctionName: s.functionName, Qualifier: 'live' }))
+        .send(new GetFunctionUrlConfigCommand({ FunctionName: s.functionName, Qualifier: LIVE_ALIAS }))
         .then((r) => r.FunctionUrl ?? '')
         .catch(() => '');
       if (!url) {
