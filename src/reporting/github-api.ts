@@ -1,14 +1,19 @@
 /**
- * The few GitHub REST calls the reports need, behind an interface so the
- * reporting logic is tested against a recorder and the CLI can leave it out.
+ * The one GitHub client: the few REST calls the reports and prune need,
+ * behind an interface so the logic is tested against a local server and the
+ * CLI can leave it out.
  *
  * Built on @actions/github's Octokit rather than plain fetch: it follows the
- * runner's proxy settings (HTTPS_PROXY / NO_PROXY on self-hosted runners),
- * handles Link-header pagination, and GitHub Enterprise through baseUrl.
+ * runner's proxy settings (HTTPS_PROXY / NO_PROXY on self-hosted runners) and
+ * GitHub Enterprise through baseUrl. Lists follow Link headers here rather
+ * than through Octokit's paginate, so the token never follows a link to
+ * another host.
  */
 import type { getOctokit } from '@actions/github';
+import type { PullRequestState } from '../model/prune-decisions.js';
 import type { Logger } from '../util/logger.js';
-import { errorMessage } from '../util/retry.js';
+import { errorMessage, withRetry } from '../util/retry.js';
+import type { Sleep } from '../util/sleep.js';
 
 export interface IssueComment {
   id: number;
@@ -50,18 +55,43 @@ export interface GitHubApi {
   createDeploymentStatus(deploymentId: number, status: NewDeploymentStatus): Promise<void>;
   /** Every deployment of an environment: all pages. */
   listDeployments(environment: string): Promise<{ id: number; ref: string }[]>;
+  /** Every branch name of the repository: all pages. Retried on 429, 5xx and network errors. */
+  listBranches(): Promise<string[]>;
+  /** open or closed; missing when GitHub has no such pull request. Retried like listBranches. */
+  getPullRequestState(number: number): Promise<PullRequestState>;
 }
+
+/** What prune asks GitHub. */
+export type GitHubRefs = Pick<GitHubApi, 'listBranches' | 'getPullRequestState'>;
 
 /** A failed GitHub call, naming the operation and keeping the HTTP status for decisions. */
 export class GitHubApiError extends Error {
   constructor(
     readonly operation: string,
+    /** undefined: no answer at all (network). */
     readonly status: number | undefined,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(`${operation} failed${status ? ` (HTTP ${status})` : ''}: ${message}`);
+    super(`${operation} failed${status ? ` (HTTP ${status})` : ''}: ${message}`, options);
     this.name = 'GitHubApiError';
   }
+}
+
+/** Worth another attempt: no answer, rate limited, or GitHub's own trouble. */
+function isTransientGitHub(error: unknown): boolean {
+  if (!(error instanceof GitHubApiError)) return false;
+  return error.status === undefined || error.status === 429 || error.status >= 500;
+}
+
+/** The `rel="next"` URL of a Link header, if any. Pure. */
+export function nextLink(header: string | null | undefined): string | undefined {
+  for (const part of (header ?? '').split(',')) {
+    const m = /^<([^>]+)>(.*)$/.exec(part.trim());
+    const rel = /;\s*rel="?([^";]*)"?/i.exec(m?.[2] ?? '')?.[1] ?? '';
+    if (m && rel.split(/\s+/).includes('next')) return m[1];
+  }
+  return undefined;
 }
 
 /** Is this the token missing a permission (403/404 "Resource not accessible by integration")? */
@@ -77,22 +107,60 @@ export interface GitHubApiOptions {
   /** owner/repo */
   repository: string;
   logger?: Logger;
-  /** Per call, including every page of a list; 30 s by default. */
+  /** Per request; 30 s by default. */
   timeoutMs?: number;
+  /** Backoff of the retried reads (tests: a recording sleep). */
+  sleep?: Sleep;
+  random?: () => number;
+  /** Stops a runaway pagination; 100 items a page. */
+  maxPages?: number;
 }
 
-export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
-  const [owner = '', repo = ''] = options.repository.split('/');
+/** What a 401, 403 or 404 most likely means, for the reads prune makes. */
+function accessHint(status: number | undefined, permission: string): string {
+  if (status === 401) return ' Hint: github-token is missing or expired.';
+  if (status === 403 || status === 404) return ` Hint: the job needs \`permissions: ${permission}\`.`;
+  return '';
+}
+
+type Octokit = ReturnType<typeof getOctokit>;
+
+/** How every method reaches GitHub: one error shape, lists by Link header, retries for reads. */
+interface Transport {
+  owner: string;
+  repo: string;
+  /** `{base}/repos/{owner}/{repo}` */
+  repoUrl: string;
+  /** Per-request options: the timeout signal. */
+  request: () => { signal: AbortSignal };
+  call<T>(operation: string, fn: (octokit: Octokit) => Promise<T>): Promise<T>;
+  /**
+   * Every item of a list, first page at `url`, following rel="next" on the
+   * API's own host only; `retry`: each page with backoff, like `retried`.
+   */
+  pages<T>(operation: string, url: string, retry?: boolean): Promise<T[]>;
+  /** `call` with backoff on 429, 5xx and no answer. */
+  retried<T>(operation: string, fn: (octokit: Octokit) => Promise<T>): Promise<T>;
+}
+
+function transport(options: GitHubApiOptions): Transport {
+  const [owner = '', repo = ''] = /^[\w.-]+\/[\w.-]+$/.test(options.repository)
+    ? options.repository.split('/')
+    : [];
   if (!owner || !repo)
-    throw new Error(`GITHUB_REPOSITORY must look like owner/repo, got "${options.repository}"`);
-  const logger = options.logger;
+    throw new Error(`GITHUB_REPOSITORY must look like owner/repo, got ${JSON.stringify(options.repository)}`);
+  const { logger } = options;
+  if (options.token) logger?.mask(options.token);
+  const base = options.apiUrl.replace(/\/+$/, '');
+  const origin = new URL(base).origin;
+  const maxPages = options.maxPages ?? 1000;
   // Imported on first use: @actions/github parses GITHUB_EVENT_PATH when it loads, and a
   // malformed event file must fail as one clear line in run(), not as a stack trace at startup.
-  let octokit: Promise<ReturnType<typeof getOctokit>> | undefined;
+  let octokit: Promise<Octokit> | undefined;
   const client = () =>
     (octokit ??= import('@actions/github').then(({ getOctokit: make }) =>
       make(options.token, {
-        baseUrl: options.apiUrl.replace(/\/+$/, ''),
+        baseUrl: base,
         log: {
           debug: (m: string) => logger?.debug(m),
           info: (m: string) => logger?.debug(m),
@@ -105,85 +173,119 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
   // `request` in the constructor would replace the runner's proxy-aware fetch, so the signal goes per call.
   const request = () => ({ signal: AbortSignal.timeout(timeoutMs) });
 
-  async function call<T>(
-    operation: string,
-    fn: (octokit: ReturnType<typeof getOctokit>) => Promise<T>,
-  ): Promise<T> {
+  async function call<T>(operation: string, fn: (octokit: Octokit) => Promise<T>): Promise<T> {
     try {
       return await fn(await client());
     } catch (error) {
-      const status = (error as { status?: unknown }).status;
-      throw new GitHubApiError(
-        operation,
-        typeof status === 'number' ? status : undefined,
-        errorMessage(error),
-      );
+      if (error instanceof GitHubApiError) throw error;
+      // Octokit reports "no answer" as status 500 without a response.
+      const e = error as { status?: unknown; response?: unknown };
+      const status = typeof e.status === 'number' && e.response !== undefined ? e.status : undefined;
+      throw new GitHubApiError(operation, status, errorMessage(error), { cause: error });
     }
   }
 
-  const comment = (c: {
-    id: number;
-    body?: string | null;
-    user?: { login?: string } | null;
-  }): IssueComment => ({
-    id: c.id,
-    body: c.body ?? '',
-    user: c.user?.login,
-  });
+  async function pages<T>(operation: string, first: string, retry = false): Promise<T[]> {
+    const get = retry ? retried : call;
+    const items: T[] = [];
+    let url: string | undefined = first;
+    for (let page = 1; url; page++) {
+      if (page > maxPages) throw new Error(`${operation} went past ${maxPages} pages; stopping.`);
+      // The token goes only to the API's own host, even if a Link header points elsewhere.
+      if (new URL(url).origin !== origin)
+        throw new Error(`GitHub API pagination pointed at ${url}, outside ${origin}; refusing to follow it.`);
+      const pageUrl: string = url;
+      const response = await get(operation, (o) => o.request(`GET ${pageUrl}`, { request: request() }));
+      if (!Array.isArray(response.data))
+        throw new GitHubApiError(operation, response.status, 'GitHub did not answer with a list');
+      items.push(...(response.data as T[]));
+      url = nextLink(response.headers.link);
+    }
+    return items;
+  }
 
+  function retried<T>(operation: string, fn: (octokit: Octokit) => Promise<T>): Promise<T> {
+    return withRetry(() => call(operation, fn), {
+      attempts: 5,
+      baseDelayMs: 1000,
+      maxDelayMs: 20_000,
+      sleep: options.sleep,
+      random: options.random,
+      retryable: isTransientGitHub,
+      onRetry: (error, attempt, delay) =>
+        logger?.info(
+          `GitHub API: ${errorMessage(error)}; trying again in ${Math.round(delay / 1000)} s (attempt ${attempt + 1}).`,
+        ),
+    });
+  }
+
+  return { owner, repo, repoUrl: `${base}/repos/${owner}/${repo}`, request, call, pages, retried };
+}
+
+function toComment(c: { id: number; body?: string | null; user?: { login?: string } | null }): IssueComment {
+  return { id: c.id, body: c.body ?? '', user: c.user?.login };
+}
+
+function commentMethods(
+  t: Transport,
+): Pick<GitHubApi, 'viewerLogin' | 'listIssueComments' | 'createIssueComment' | 'updateIssueComment'> {
+  const { owner, repo } = t;
   return {
     // GraphQL's viewer: REST GET /user refuses installation tokens (GITHUB_TOKEN, apps).
     viewerLogin: () =>
-      call('Read the login of github-token', async (octokit) => {
+      t.call('Read the login of github-token', async (octokit) => {
         const data = await octokit.graphql<{ viewer?: { login?: string } }>('query { viewer { login } }', {
-          request: request(),
+          request: t.request(),
         });
         const login = data.viewer?.login;
         if (!login) throw new Error('GitHub answered without a login');
         return login;
       }),
-    listIssueComments: (issue) =>
-      call(`List comments of #${issue}`, async (octokit) =>
-        (
-          await octokit.paginate(octokit.rest.issues.listComments, {
-            owner,
-            repo,
-            issue_number: issue,
-            per_page: 100,
-            request: request(),
-          })
-        ).map(comment),
-      ),
+    listIssueComments: async (issue) =>
+      (
+        await t.pages<Parameters<typeof toComment>[0]>(
+          `List comments of #${issue}`,
+          `${t.repoUrl}/issues/${issue}/comments?per_page=100`,
+        )
+      ).map(toComment),
     createIssueComment: (issue, body) =>
-      call(`Create a comment on #${issue}`, async (octokit) =>
-        comment(
+      t.call(`Create a comment on #${issue}`, async (octokit) =>
+        toComment(
           (
             await octokit.rest.issues.createComment({
               owner,
               repo,
               issue_number: issue,
               body,
-              request: request(),
+              request: t.request(),
             })
           ).data,
         ),
       ),
     updateIssueComment: (commentId, body) =>
-      call(`Update comment ${commentId}`, async (octokit) =>
-        comment(
+      t.call(`Update comment ${commentId}`, async (octokit) =>
+        toComment(
           (
             await octokit.rest.issues.updateComment({
               owner,
               repo,
               comment_id: commentId,
               body,
-              request: request(),
+              request: t.request(),
             })
           ).data,
         ),
       ),
+  };
+}
+
+function deploymentMethods(
+  t: Transport,
+): Pick<GitHubApi, 'createDeployment' | 'createDeploymentStatus' | 'listDeployments'> {
+  const { owner, repo } = t;
+  return {
     createDeployment: (d) =>
-      call(`Create a deployment of ${d.environment}`, async (octokit) => {
+      t.call(`Create a deployment of ${d.environment}`, async (octokit) => {
         const response = await octokit.rest.repos.createDeployment({
           owner,
           repo,
@@ -194,7 +296,7 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
           required_contexts: [],
           transient_environment: d.transientEnvironment,
           production_environment: d.productionEnvironment,
-          request: request(),
+          request: t.request(),
         });
         // 202 means GitHub merged the default branch instead (only with auto_merge): not a deployment.
         const id = (response.data as { id?: unknown }).id;
@@ -203,7 +305,7 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
         return { id };
       }),
     createDeploymentStatus: (deploymentId, s) =>
-      call(`Set deployment ${deploymentId} to ${s.state}`, async (octokit) => {
+      t.call(`Set deployment ${deploymentId} to ${s.state}`, async (octokit) => {
         await octokit.rest.repos.createDeploymentStatus({
           owner,
           repo,
@@ -212,20 +314,70 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
           environment_url: s.environmentUrl,
           log_url: s.logUrl,
           description: s.description?.slice(0, 140),
-          request: request(),
+          request: t.request(),
         });
       }),
-    listDeployments: (environment) =>
-      call(`List deployments of ${environment}`, async (octokit) =>
-        (
-          await octokit.paginate(octokit.rest.repos.listDeployments, {
-            owner,
-            repo,
-            environment,
-            per_page: 100,
-            request: request(),
-          })
-        ).map((d) => ({ id: d.id, ref: d.ref })),
-      ),
+    listDeployments: async (environment) =>
+      (
+        await t.pages<{ id: number; ref: string }>(
+          `List deployments of ${environment}`,
+          `${t.repoUrl}/deployments?environment=${encodeURIComponent(environment)}&per_page=100`,
+        )
+      ).map((d) => ({ id: d.id, ref: d.ref })),
   };
+}
+
+/** The reads prune makes: every branch, and pull request states. */
+function refMethods(t: Transport): GitHubRefs {
+  const repository = `${t.owner}/${t.repo}`;
+  const withHint = async <T>(permission: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!(error instanceof GitHubApiError) || !accessHint(error.status, permission)) throw error;
+      throw new GitHubApiError(
+        error.operation,
+        error.status,
+        `${error.message.replace(/^.*?failed( \(HTTP \d+\))?: /, '')}.${accessHint(error.status, permission)}`,
+        { cause: error.cause },
+      );
+    }
+  };
+  return {
+    listBranches: () =>
+      withHint('contents: read', async () => {
+        const operation = `List the branches of ${repository}`;
+        const branches = await t.pages<{ name?: unknown }>(
+          operation,
+          `${t.repoUrl}/branches?per_page=100`,
+          true,
+        );
+        return branches.map((b) => b.name).filter((name): name is string => typeof name === 'string');
+      }),
+    getPullRequestState: (number) =>
+      withHint('pull-requests: read', async () => {
+        const operation = `Read pull request #${number} of ${repository}`;
+        const state = await t
+          .retried(operation, async (octokit) => {
+            const response = await octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+              owner: t.owner,
+              repo: t.repo,
+              pull_number: number,
+              request: t.request(),
+            });
+            return (response.data as { state?: unknown }).state;
+          })
+          .catch((error: unknown) => {
+            if (error instanceof GitHubApiError && error.status === 404) return 'missing';
+            throw error;
+          });
+        if (state === 'open' || state === 'closed' || state === 'missing') return state;
+        throw new Error(`${operation} answered state ${JSON.stringify(state)}; expected open or closed.`);
+      }),
+  };
+}
+
+export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
+  const t = transport(options);
+  return { ...commentMethods(t), ...deploymentMethods(t), ...refMethods(t) };
 }
