@@ -1,177 +1,101 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
+import * as zlib from 'node:zlib';
+import {
+  createInlineProcessor,
+  WORKER_SOURCE,
+  type BatchResult,
+  type ProcessorConfig,
+  type Unit,
+} from './deflate-units.js';
 
-/** What a worker hands back for one file: its CRC and the bytes to store. */
-export interface DeflatedFile {
-  crc: number;
-  size: number;
-  /** 8 when deflate made it smaller, else 0 (stored). */
-  method: number;
-  data: Buffer;
+/** Runs batches of units; results come back in the order batches were given to each runner. */
+export interface UnitRunner {
+  /** Batches worth keeping in flight to keep every thread busy. */
+  readonly slots: number;
+  run(units: readonly Unit[]): Promise<BatchResult>;
+  close(): Promise<void>;
 }
-
-/*
- * The worker's whole program, inline so the ncc bundle needs no second file.
- * Reading and deflating synchronously on a worker thread costs less CPU than
- * Node's async zlib (no per-16 KB round trips through the libuv pool): on 2
- * busy cores that is the difference between matching `zip` and beating it.
- * The result is copied once into its own ArrayBuffer so it can be transferred
- * (a pooled or oversized buffer cannot be).
- */
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const { readFileSync } = require('node:fs');
-const { crc32, deflateRawSync } = require('node:zlib');
-function deflate(job) {
-  try {
-    const raw = readFileSync(job.file);
-    if (raw.length !== job.size) throw new Error(job.file + ' changed size while it was being packaged');
-    const crc = crc32(raw);
-    let method = 0;
-    let out = raw;
-    if (raw.length > 0) {
-      const deflated = deflateRawSync(raw, { level: job.level });
-      if (deflated.length < raw.length) { method = 8; out = deflated; }
-    }
-    const copy = new Uint8Array(out.length);
-    copy.set(out);
-    return { id: job.id, crc, size: raw.length, method, data: copy };
-  } catch (error) {
-    return { id: job.id, error: { message: error.message, code: error.code } };
-  }
-}
-parentPort.on('message', (jobs) => {
-  const results = jobs.map(deflate);
-  parentPort.postMessage(results, results.filter((r) => r.data).map((r) => r.data.buffer));
-});
-`;
 
 interface Pending {
-  resolve: (value: DeflatedFile) => void;
-  reject: (error: Error) => void;
+  resolve: (r: BatchResult) => void;
+  reject: (e: Error) => void;
 }
 
-interface Job {
-  id: number;
-  file: string;
-  size: number;
-  level: number;
-}
-
-interface Result {
-  id: number;
-  crc: number;
-  size: number;
-  method: number;
-  data: Uint8Array;
-  error?: { message: string; code?: string };
-}
-
-interface Slot {
+interface Thread {
   worker: Worker;
-  /** Files sent and not answered yet. */
-  pending: Map<number, Pending>;
+  /** Batches sent and not answered, oldest first (a worker answers in order). */
+  pending: Pending[];
 }
 
-/** Small files travel in batches: one message per ~1 MB instead of one per file. */
-const BATCH_BYTES = 1024 * 1024;
-const BATCH_FILES = 64;
+/** A few worker threads, each running the unit processor on the batches it is given. */
+export class DeflatePool implements UnitRunner {
+  private readonly threads: Thread[] = [];
+  private failure: Error | undefined;
 
-/** A few worker threads that read, checksum and deflate whole files. */
-export class DeflatePool {
-  private readonly slots: Slot[] = [];
-  private readonly waiting = new Map<number, Pending>();
-  private queue: Job[] = [];
-  private flushScheduled = false;
-  private nextId = 0;
+  constructor(size: number, config: ProcessorConfig) {
+    for (let i = 0; i < size; i++) this.threads.push(this.spawn(config));
+  }
 
-  constructor(
-    private readonly size: number,
-    private readonly level: number,
-  ) {}
+  /** Two batches per thread: one being worked on, one waiting, so no thread idles between messages. */
+  get slots(): number {
+    return 2 * this.threads.length;
+  }
 
-  deflateFile(file: string, size: number): Promise<DeflatedFile> {
-    const id = this.nextId++;
-    return new Promise<DeflatedFile>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.queue.push({ id, file, size, level: this.level });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        // Jobs queued in the same tick share messages.
-        queueMicrotask(() => this.flush());
-      }
+  run(units: readonly Unit[]): Promise<BatchResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    const thread = this.threads.reduce((a, b) => (b.pending.length < a.pending.length ? b : a));
+    return new Promise<BatchResult>((resolve, reject) => {
+      thread.pending.push({ resolve, reject });
+      thread.worker.postMessage(units);
     });
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
-    this.slots.length = 0;
+    // Asked to close, each worker closes the files it holds open and exits.
+    await Promise.all(
+      this.threads.map(async (t) => {
+        const exited = new Promise((resolve) => t.worker.once('exit', resolve));
+        t.worker.postMessage('close');
+        await exited;
+      }),
+    );
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const jobs = this.queue;
-    this.queue = [];
-    // Spread over the workers, in batches no bigger than BATCH_*.
-    const batches: Job[][] = [];
-    let batch: Job[] = [];
-    let bytes = 0;
-    const perWorker = Math.ceil(jobs.length / this.size);
-    for (const job of jobs) {
-      if (
-        batch.length &&
-        (bytes + job.size > BATCH_BYTES || batch.length >= Math.min(BATCH_FILES, perWorker))
-      ) {
-        batches.push(batch);
-        batch = [];
-        bytes = 0;
-      }
-      batch.push(job);
-      bytes += job.size;
-    }
-    if (batch.length) batches.push(batch);
-    for (const b of batches) {
-      const slot = this.leastBusy();
-      for (const job of b) {
-        slot.pending.set(job.id, this.waiting.get(job.id)!);
-        this.waiting.delete(job.id);
-      }
-      slot.worker.postMessage(b);
-    }
-  }
-
-  private leastBusy(): Slot {
-    if (this.slots.length < this.size) {
-      const free = this.slots.find((s) => s.pending.size === 0);
-      return free ?? this.spawn();
-    }
-    return this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
-  }
-
-  private spawn(): Slot {
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
-    const slot: Slot = { worker, pending: new Map() };
-    worker.on('message', (results: Result[]) => {
-      for (const r of results) {
-        const p = slot.pending.get(r.id);
-        if (!p) continue;
-        slot.pending.delete(r.id);
-        if (r.error) p.reject(Object.assign(new Error(r.error.message), { code: r.error.code }));
-        else
-          p.resolve({
-            crc: r.crc,
-            size: r.size,
-            method: r.method,
-            data: Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength),
-          });
-      }
-    });
-    const failAll = (error: Error): void => {
-      for (const p of slot.pending.values()) p.reject(error);
-      slot.pending.clear();
+  private spawn(config: ProcessorConfig): Thread {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: config });
+    const thread: Thread = { worker, pending: [] };
+    worker.on('message', (r: BatchResult) => thread.pending.shift()?.resolve(r));
+    const fail = (error: Error): void => {
+      this.failure ??= error;
+      for (const p of thread.pending.splice(0)) p.reject(error);
     };
-    worker.on('error', failAll);
-    worker.on('exit', (code) => failAll(new Error(`a zip worker thread stopped (exit code ${code})`)));
-    this.slots.push(slot);
-    return slot;
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (thread.pending.length) fail(new Error(`a zip worker thread stopped (exit code ${code})`));
+    });
+    return thread;
+  }
+}
+
+/** The processor on this thread, for trees too small to pay for starting threads. */
+export class InlineRunner implements UnitRunner {
+  readonly slots = 1;
+  private readonly processor;
+
+  constructor(config: ProcessorConfig) {
+    this.processor = createInlineProcessor({ zlib, fs, crypto }, config);
+  }
+
+  async run(units: readonly Unit[]): Promise<BatchResult> {
+    // Let the writes started since the last batch go out first.
+    await nextTurn();
+    return this.processor.processBatch(units);
+  }
+
+  async close(): Promise<void> {
+    this.processor.dispose();
   }
 }
