@@ -41,7 +41,8 @@ zipped and unzipped sizes and code-sha256, and fails over Lambda's limits.
 
 ${COMMON}
   --include GLOB / --exclude GLOB   repeat for several globs
-  --requirements FILE / --pip-args ARGS`,
+  --requirements FILE / --pip-args ARGS
+  --package-cache DIR  keep compressed files there and reuse the unchanged ones next time`,
   deploy: `Usage: lambda-deploy deploy --name NAME [--stage STAGE] [--gateway http-api|rest-api|function-url|none]
 
 Builds, uploads and deploys a stage, smoke-tests its URL and rolls back on

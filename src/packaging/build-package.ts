@@ -39,6 +39,7 @@ export type BuildPackageOptions = Pick<
   | 'include'
   | 'exclude'
   | 'dependenciesLayer'
+  | 'packageCache'
 > & {
   /** Where the zips are written (created when missing). */
   outDir: string;
@@ -176,6 +177,7 @@ async function writeArtifact(
   baseName: string,
   entries: readonly Entry[],
   zipOptions: WriteZipOptions | undefined,
+  logger: Logger,
 ): Promise<PackageArtifact> {
   const temp = join(outDir, `.${baseName}-${process.pid}-${randomBytes(4).toString('hex')}.zip.partial`);
   try {
@@ -184,6 +186,14 @@ async function writeArtifact(
       entries.map((e) => e.source),
       zipOptions,
     );
+    if (zip.cache) {
+      const { hits, misses, rejected, saved } = zip.cache;
+      logger.info(
+        `Package cache: ${formatCount(hits)} of ${formatCount(hits + misses)} files and 1 MiB chunks reused, ` +
+          `${formatCount(misses)} compressed${rejected ? ` (${formatCount(rejected)} cached ones failed their checksums)` : ''}; ` +
+          `the cache holds ${formatCount(saved.entries)} in ${formatBytes(saved.bytes)}`,
+      );
+    }
     const zipPath = join(outDir, `${baseName}-${zip.sha256Hex.slice(0, 12)}.zip`);
     await rename(temp, zipPath);
     return {
@@ -217,10 +227,15 @@ export async function buildPackage(
   const outDir = resolve(options.outDir);
   await mkdir(outDir, { recursive: true });
 
-  // The build's own output never goes into the package, even when it lies inside `path`.
-  const outRel = relative(options.path, outDir);
-  const excludeDirs =
-    outRel && !outRel.startsWith('..') && !isAbsolute(outRel) ? [outRel.split(/[\\/]/).join('/')] : [];
+  // The build's own output and cache never go into the package, even when they lie inside `path`.
+  const excludeDirs = [outDir, ...(options.packageCache ? [resolve(options.packageCache)] : [])].flatMap((dir) => {
+    const rel = relative(options.path, dir);
+    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? [rel.split(/[\\/]/).join('/')] : [];
+  });
+  const zipOptions: WriteZipOptions = {
+    ...options.zip,
+    ...(options.packageCache ? { cache: resolve(options.packageCache) } : {}),
+  };
   const codeFiles = await collectFiles(
     options.path,
     { runtime: options.runtime, include: options.include, exclude: options.exclude, excludeDirs },
@@ -330,11 +345,11 @@ export async function buildPackage(
         bytes: e.bytes,
         source: { ...e.source, name: `python/${e.path}` },
       }));
-      const artifact = await writeArtifact(outDir, `${options.name}-deps`, layerEntries, options.zip);
+      const artifact = await writeArtifact(outDir, `${options.name}-deps`, layerEntries, zipOptions, logger);
       layer = { ...artifact, key: key! };
       logger.info(summary('Dependencies layer', layer));
     }
-    const artifact = await writeArtifact(outDir, options.name, functionEntries, options.zip);
+    const artifact = await writeArtifact(outDir, options.name, functionEntries, zipOptions, logger);
     logger.info(summary('Package', artifact));
     for (const zipped of [artifact, ...(layer ? [layer] : [])]) {
       const post = checkPackageSize({

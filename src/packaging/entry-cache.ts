@@ -7,6 +7,8 @@
  * level, the chunk layout) names the cache's sub-folder, so changing any of
  * it starts from an empty cache and the old one is removed on the next save.
  *
+ * (zlib's output is also fingerprinted on a sample: deflateFingerprint.)
+ *
  * The compressed bytes are not copied anywhere: the cache keeps the zips it
  * was filled from (hard-linked when the folder is on the same file system)
  * and points into them. A zip is dropped once no entry of the last
@@ -20,7 +22,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { versions } from 'node:process';
+import { arch, versions } from 'node:process';
+import { deflateRawSync } from 'node:zlib';
 import { CHUNK_BYTES, DICTIONARY_BYTES, RECORD_FIELDS, type CacheIndexForWorkers } from './deflate-units.js';
 
 /**
@@ -43,11 +46,35 @@ export interface CacheSettings {
   packagerVersion?: string;
 }
 
+const fingerprints = new Map<number, string>();
+
+/**
+ * The hash of a fixed sample deflated here: zlib builds may pick other
+ * matches on other CPUs or architectures (SIMD hashing) for the same
+ * version, and a cache filled by one must not serve another.
+ */
+function deflateFingerprint(level: number): string {
+  let known = fingerprints.get(level);
+  if (!known) {
+    const words = ['def', 'return', 'self', 'value', 'import', 'data', '(', ')', ':', '\n    ', '0x1f'];
+    let state = 1;
+    const sample = Array.from({ length: 40_000 }, () => {
+      state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+      return words[state % words.length];
+    }).join(' ');
+    known = createHash('sha256').update(deflateRawSync(Buffer.from(sample), { level })).digest('hex');
+    fingerprints.set(level, known);
+  }
+  return known;
+}
+
 /** The folder name for these settings: every input that shapes compressed bytes, hashed. */
 export function cacheConfigId(settings: CacheSettings): string {
   const fields = {
     packager: settings.packagerVersion ?? PACKAGER_VERSION,
     zlib: versions.zlib,
+    arch,
+    deflate: deflateFingerprint(settings.level),
     level: settings.level,
     chunk: CHUNK_BYTES,
     dictionary: DICTIONARY_BYTES,

@@ -494,7 +494,9 @@ class HashingFile {
   ) {}
 
   static async create(path: string): Promise<HashingFile> {
-    return new HashingFile(path, await open(path, 'w'));
+    // A new file, never an old one truncated: the entry cache may hold an earlier zip of that name as a hard link.
+    await rm(path, { force: true });
+    return new HashingFile(path, await open(path, 'wx'));
   }
 
   async write(chunk: Buffer): Promise<void> {

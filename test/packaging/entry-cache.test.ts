@@ -94,6 +94,18 @@ describe('the entry cache', () => {
     expect(readdirSync(folder).sort()).toEqual([`${reference.sha256Hex}.zip`, 'index']);
   });
 
+  it('survives a new zip written to the path of the one it keeps (a new file, not the old one truncated)', async () => {
+    const tree = makeTree('same-path');
+    const cache = join(root, 'cache-same-path');
+    const files = await collectFiles(tree, { runtime: 'python3.12' });
+    const sources = files.map((f) => ({ name: f.path, file: f.absPath, size: f.size }));
+    const path = join(root, 'same-path.zip');
+    const first = await writeZip(path, sources, { cache });
+    const second = await writeZip(path, sources, { cache });
+    expect(second.cache).toMatchObject({ hits: 20, misses: 0, rejected: 0 });
+    expect(second.sha256Hex).toBe(first.sha256Hex);
+  });
+
   it('never serves a changed file, even with the same size and modification time', async () => {
     const tree = makeTree('changed');
     const cache = join(root, 'cache-changed');

@@ -1,0 +1,53 @@
+/**
+ * One packaging run in its own process, so the benchmark can report its peak
+ * memory: `pack-child.ts <tree> <zip> <runtime> [json options]`. Collects the
+ * files and writes the zip exactly as a build does, then prints one JSON line:
+ * wall and CPU seconds of that work (Node's own start-up excluded: the action
+ * is already running when it packages), the zip's size and SHA-256, the cache
+ * counts, and the process's peak RSS.
+ */
+import { performance } from 'node:perf_hooks';
+import { collectFiles } from '../src/packaging/collect-files.js';
+import { writeZip, type WriteZipOptions } from '../src/packaging/zip-writer.js';
+
+export interface PackChildResult {
+  wall: number;
+  cpu: number;
+  bytes: number;
+  sha256: string;
+  entries: number;
+  maxRssBytes: number;
+  hits?: number;
+  misses?: number;
+}
+
+async function main(): Promise<void> {
+  const [tree, zip, runtime, json] = process.argv.slice(2);
+  if (!tree || !zip || !runtime)
+    throw new Error('usage: pack-child.ts <tree> <zip> <runtime> [options json]');
+  const options = JSON.parse(json ?? '{}') as WriteZipOptions;
+  const start = performance.now();
+  const cpuStart = process.cpuUsage();
+  const files = await collectFiles(tree, { runtime });
+  const result = await writeZip(
+    zip,
+    files.map((f) => ({ name: f.path, file: f.absPath, size: f.size, executable: f.executable })),
+    options,
+  );
+  const cpu = process.cpuUsage(cpuStart);
+  const out: PackChildResult = {
+    wall: (performance.now() - start) / 1000,
+    cpu: (cpu.user + cpu.system) / 1e6,
+    bytes: result.bytes,
+    sha256: result.sha256Hex,
+    entries: result.entries,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    ...(result.cache ? { hits: result.cache.hits, misses: result.cache.misses } : {}),
+  };
+  console.log(JSON.stringify(out));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
