@@ -228,10 +228,12 @@ export async function buildPackage(
   await mkdir(outDir, { recursive: true });
 
   // The build's own output and cache never go into the package, even when they lie inside `path`.
-  const excludeDirs = [outDir, ...(options.packageCache ? [resolve(options.packageCache)] : [])].flatMap((dir) => {
-    const rel = relative(options.path, dir);
-    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? [rel.split(/[\\/]/).join('/')] : [];
-  });
+  const excludeDirs = [outDir, ...(options.packageCache ? [resolve(options.packageCache)] : [])].flatMap(
+    (dir) => {
+      const rel = relative(options.path, dir);
+      return rel && !rel.startsWith('..') && !isAbsolute(rel) ? [rel.split(/[\\/]/).join('/')] : [];
+    },
+  );
   const zipOptions: WriteZipOptions = {
     ...options.zip,
     ...(options.packageCache ? { cache: resolve(options.packageCache) } : {}),

@@ -87,6 +87,7 @@ export interface BatchResult {
 }
 
 export interface Processor {
+  /** Read, deflate, assemble: the whole job, synchronously. */
   processBatch(units: readonly Unit[]): BatchResult;
   /** Closes the files it keeps open. */
   dispose(): void;
@@ -176,65 +177,98 @@ function createProcessor(zlib, fs, crypto, config) {
       return false;
     }
   }
-  function deflate(u, raw) {
+  // A unit up to deflate: its result already (a cache hit, an empty file), or what to deflate.
+  function prepare(u) {
+    const raw = read(u);
     const input = u.dictionary ? raw.subarray(u.dictionary) : raw;
+    const p = { key: null, flags: 0, done: null, deflate: null, error: null };
+    if (config.hash) {
+      p.key = keyOf(u, raw);
+      if (index) {
+        const hit = fromCache(p.key, input);
+        if (hit) {
+          p.done = hit;
+          p.flags = ${FLAG_HIT};
+          return p;
+        }
+        if (hit === false) p.flags = ${FLAG_REJECTED};
+      }
+    }
     const crc = zlib.crc32(input);
-    if (input.length === 0) return { crc, method: 0, data: input };
+    if (input.length === 0) {
+      p.done = { crc, method: 0, data: input };
+      return p;
+    }
     const options = { level, chunkSize: Math.max(1024, input.length + 512) };
     if (!u.whole) {
       options.finishFlush = u.last ? FINISH : SYNC;
       if (u.dictionary) options.dictionary = raw.subarray(0, u.dictionary);
     }
-    const deflated = zlib.deflateRawSync(input, options);
-    if (u.whole && deflated.length >= input.length) return { crc, method: 0, data: input };
-    return { crc, method: 8, data: deflated };
+    p.deflate = { input, options, crc, whole: u.whole };
+    return p;
   }
-  function processBatch(units) {
-    const n = units.length;
+  function prepareAll(units) {
+    return units.map((u) => {
+      try {
+        return prepare(u);
+      } catch (error) {
+        if (!u.whole) closeChunkFile();
+        return { error };
+      }
+    });
+  }
+  // A whole file that deflate does not make smaller is stored.
+  function complete(p, deflated) {
+    const d = p.deflate;
+    p.done = d.whole && deflated.length >= d.input.length
+      ? { crc: d.crc, method: 0, data: d.input }
+      : { crc: d.crc, method: 8, data: deflated };
+  }
+  function assemble(prepared) {
+    const n = prepared.length;
     const meta = new Float64Array(n * ${META_FIELDS});
     const keys = config.hash ? new Uint8Array(n * 32) : null;
-    const outputs = [];
     const errors = [];
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const u = units[i];
+      const p = prepared[i];
       const m = i * ${META_FIELDS};
-      try {
-        const raw = read(u);
-        let flags = 0;
-        let done = null;
-        if (config.hash) {
-          const key = keyOf(u, raw);
-          keys.set(key, i * 32);
-          if (index) {
-            done = fromCache(key, u.dictionary ? raw.subarray(u.dictionary) : raw);
-            if (done) flags = ${FLAG_HIT};
-            else if (done === false) flags = ${FLAG_REJECTED};
-          }
-        }
-        if (!done) done = deflate(u, raw);
-        meta[m] = done.crc;
-        meta[m + 1] = done.method;
-        meta[m + 2] = total;
-        meta[m + 3] = done.data.length;
-        meta[m + 4] = flags;
-        if (config.hash) meta[m + 5] = done.dataCrc === undefined ? zlib.crc32(done.data) : done.dataCrc;
-        outputs.push(done.data);
-        total += done.data.length;
-      } catch (error) {
-        if (!u.whole) closeChunkFile();
+      if (p.error) {
         meta[m + 4] = ${FLAG_ERROR};
-        errors.push({ index: i, message: error.message, code: error.code });
+        errors.push({ index: i, message: p.error.message, code: p.error.code });
+        continue;
       }
+      const done = p.done;
+      meta[m] = done.crc;
+      meta[m + 1] = done.method;
+      meta[m + 2] = total;
+      meta[m + 3] = done.data.length;
+      meta[m + 4] = p.flags;
+      if (p.key) {
+        keys.set(p.key, i * 32);
+        meta[m + 5] = done.dataCrc === undefined ? zlib.crc32(done.data) : done.dataCrc;
+      }
+      total += done.data.length;
     }
     const data = new ArrayBuffer(total);
     const view = new Uint8Array(data);
-    let at = 0;
-    for (const o of outputs) {
-      view.set(o, at);
-      at += o.length;
+    for (let i = 0; i < n; i++) {
+      if (!prepared[i].error) view.set(prepared[i].done.data, meta[i * ${META_FIELDS} + 2]);
     }
     return { meta, keys, data, errors };
+  }
+  function processBatch(units) {
+    const prepared = prepareAll(units);
+    for (const p of prepared) {
+      if (p.deflate) {
+        try {
+          complete(p, zlib.deflateRawSync(p.deflate.input, p.deflate.options));
+        } catch (error) {
+          p.error = error;
+        }
+      }
+    }
+    return assemble(prepared);
   }
   function dispose() {
     closeChunkFile();

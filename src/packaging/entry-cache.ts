@@ -62,7 +62,9 @@ function deflateFingerprint(level: number): string {
       state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
       return words[state % words.length];
     }).join(' ');
-    known = createHash('sha256').update(deflateRawSync(Buffer.from(sample), { level })).digest('hex');
+    known = createHash('sha256')
+      .update(deflateRawSync(Buffer.from(sample), { level }))
+      .digest('hex');
     fingerprints.set(level, known);
   }
   return known;
