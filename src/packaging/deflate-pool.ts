@@ -7,6 +7,7 @@ import {
   createInlineProcessor,
   WORKER_SOURCE,
   type BatchResult,
+  type Processor,
   type ProcessorConfig,
   type Unit,
 } from './deflate-units.js';
@@ -26,27 +27,48 @@ interface Pending {
 
 interface Thread {
   worker: Worker;
+  /** Started: until then, batches go to the calling thread, when it may take them. */
+  online: boolean;
   /** Batches sent and not answered, oldest first (a worker answers in order). */
   pending: Pending[];
+  exited: Promise<unknown>;
 }
 
-/** A few worker threads, each running the unit processor on the batches it is given. */
+/**
+ * Runs the unit processor on a few worker threads, and on the calling thread
+ * while none has started yet (a worker takes ~20 ms to start on an idle
+ * machine, several times that on a busy one: small trees are done by then).
+ * With no threads, everything runs on the calling thread.
+ */
 export class DeflatePool implements UnitRunner {
   private readonly threads: Thread[] = [];
+  private readonly inline: Processor | undefined;
   private failure: Error | undefined;
 
-  constructor(size: number, config: ProcessorConfig) {
-    for (let i = 0; i < size; i++) this.threads.push(this.spawn(config));
+  constructor(threads: number, config: ProcessorConfig, options: { inlineUntilStarted?: boolean } = {}) {
+    for (let i = 0; i < threads; i++) this.threads.push(this.spawn(config));
+    if (threads === 0 || options.inlineUntilStarted !== false)
+      this.inline = createInlineProcessor({ zlib, fs, crypto }, config);
   }
 
-  /** Two batches per thread: one being worked on, one waiting, so no thread idles between messages. */
+  /** Two batches per started thread (one being worked on, one waiting, so none idles), else one at a time here. */
   get slots(): number {
-    return 2 * this.threads.length;
+    const online = this.threads.reduce((n, t) => n + (t.online ? 1 : 0), 0);
+    if (online) return 2 * online;
+    return this.inline ? 1 : 2 * this.threads.length;
   }
 
-  run(units: readonly Unit[]): Promise<BatchResult> {
-    if (this.failure) return Promise.reject(this.failure);
-    const thread = this.threads.reduce((a, b) => (b.pending.length < a.pending.length ? b : a));
+  async run(units: readonly Unit[]): Promise<BatchResult> {
+    if (this.failure) throw this.failure;
+    const online = this.threads.filter((t) => t.online);
+    if (online.length === 0 && this.inline) {
+      // Let the writes started since the last batch go out first.
+      await nextTurn();
+      return this.inline.processBatch(units);
+    }
+    const thread = (online.length ? online : this.threads).reduce((a, b) =>
+      b.pending.length < a.pending.length ? b : a,
+    );
     return new Promise<BatchResult>((resolve, reject) => {
       thread.pending.push({ resolve, reject });
       thread.worker.postMessage(units);
@@ -54,19 +76,26 @@ export class DeflatePool implements UnitRunner {
   }
 
   async close(): Promise<void> {
-    // Asked to close, each worker closes the files it holds open and exits.
+    this.inline?.dispose();
     await Promise.all(
       this.threads.map(async (t) => {
-        const exited = new Promise((resolve) => t.worker.once('exit', resolve));
-        t.worker.postMessage('close');
-        await exited;
+        // A started worker closes the files it holds open and exits; one still starting has none.
+        if (t.online) t.worker.postMessage('close');
+        else await t.worker.terminate();
+        await t.exited;
       }),
     );
   }
 
   private spawn(config: ProcessorConfig): Thread {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: config });
-    const thread: Thread = { worker, pending: [] };
+    const thread: Thread = {
+      worker,
+      online: false,
+      pending: [],
+      exited: new Promise((resolve) => worker.once('exit', resolve)),
+    };
+    worker.once('online', () => (thread.online = true));
     worker.on('message', (r: BatchResult) => thread.pending.shift()?.resolve(r));
     const fail = (error: Error): void => {
       this.failure ??= error;
@@ -77,29 +106,5 @@ export class DeflatePool implements UnitRunner {
       if (thread.pending.length) fail(new Error(`a zip worker thread stopped (exit code ${code})`));
     });
     return thread;
-  }
-}
-
-/**
- * The processor on this thread, for trees too small to pay for starting
- * threads. (Deflating small files in the libuv pool instead was measured at
- * 2.5 times the CPU: a zlib stream object and a thread hand-off per file.)
- */
-export class InlineRunner implements UnitRunner {
-  readonly slots = 1;
-  private readonly processor;
-
-  constructor(config: ProcessorConfig) {
-    this.processor = createInlineProcessor({ zlib, fs, crypto }, config);
-  }
-
-  async run(units: readonly Unit[]): Promise<BatchResult> {
-    // Let the writes started since the last batch go out first.
-    await nextTurn();
-    return this.processor.processBatch(units);
-  }
-
-  async close(): Promise<void> {
-    this.processor.dispose();
   }
 }

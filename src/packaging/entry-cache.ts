@@ -14,8 +14,8 @@
  * and points into them. A zip is dropped once no entry of the last
  * MAX_AGE builds points into it, so a cache holds about one zip per
  * archive the project builds. A changed file has another key and is never
- * served; a cached unit is served only when its stored bytes and its input
- * still match their CRC-32s (checked by the processor).
+ * served; a cached unit is served only when its stored bytes still match the
+ * CRC-32 recorded when they were written (checked by the processor).
  *
  * Layout: `<dir>/zip-<config id>/index` and `<dir>/zip-<config id>/<sha256>.zip`.
  */

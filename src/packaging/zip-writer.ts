@@ -3,7 +3,7 @@ import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { crc32Combine } from './crc32-combine.js';
-import { DeflatePool, InlineRunner, type UnitRunner } from './deflate-pool.js';
+import { DeflatePool, type UnitRunner } from './deflate-pool.js';
 import {
   FLAG_ERROR,
   FLAG_HIT,
@@ -35,11 +35,11 @@ import {
 export const DEFAULT_LEVEL = 5;
 
 /**
- * Files below this total are compressed on the calling thread: starting
- * worker threads costs more than it saves (~20 ms each on an idle machine,
- * several times that on a busy one).
+ * Files below this total are compressed on the calling thread alone: worker
+ * threads would start when it is all done. Above it, the calling thread
+ * works until they have started.
  */
-export const INLINE_LIMIT = 8 * 1024 * 1024;
+export const INLINE_LIMIT = 2 * 1024 * 1024;
 
 /** One file to put in the zip: its content comes from a file on disk or a buffer. */
 export interface ZipEntrySource {
@@ -64,7 +64,9 @@ export interface WriteZipOptions {
   level?: number;
   /**
    * Worker threads that read and deflate (default: one per core when the
-   * files add up to INLINE_LIMIT or more, else none). 0: on this thread.
+   * files add up to INLINE_LIMIT or more, else none; the calling thread
+   * works too until they have started). 0: on this thread only. Given,
+   * every batch goes to the threads (tests).
    */
   workers?: number;
   /** Bytes of file content being compressed or waiting to be written, at most (default 32 MiB). */
@@ -195,7 +197,9 @@ export async function writeZip(
     typeof options.cache === 'string' ? await EntryCache.open(options.cache, { level }) : options.cache;
   const config = { level, hash: cache !== undefined, cache: cache?.forWorkers() };
   const threads = Math.max(0, options.workers ?? (fileBytes >= INLINE_LIMIT ? availableParallelism() : 0));
-  const runner: UnitRunner = threads > 0 ? new DeflatePool(threads, config) : new InlineRunner(config);
+  const runner: UnitRunner = new DeflatePool(threads, config, {
+    inlineUntilStarted: options.workers === undefined,
+  });
   const feeder = new UnitFeeder(units, runner, options.maxBufferedBytes ?? 32 * 1024 * 1024);
   const out = await HashingFile.create(outPath);
   const cached: CachedUnit[] = [];
