@@ -95,11 +95,13 @@ export interface Processor {
 
 /*
  * The processor's source: plain JavaScript run as a worker thread's program
- * (inline, so the ncc bundle needs no second file) and, for trees too small
- * to pay for threads, on the main thread through `new Function`, so both
- * paths run the very same code. Synchronous reads and deflate on a worker
- * cost less CPU than Node's async zlib, which round-trips through the libuv
- * pool every 16 KB. A batch's outputs go back in one transferable buffer.
+ * (inline, so the ncc bundle needs no second file) and, for small trees, on
+ * the calling thread through `new Function`, so both run the very same code.
+ * Synchronous reads and deflate on a worker cost less CPU than Node's async
+ * zlib (a thread hand-off per call). Little garbage per unit: one input
+ * buffer is reused, and each unit's bytes go straight into the batch's
+ * output buffer, transferred back whole (V8 collects dead buffers outside
+ * its heap late, so garbage would show as memory).
  */
 const PROCESSOR_SOURCE = String.raw`
 function createProcessor(zlib, fs, crypto, config) {
@@ -112,7 +114,10 @@ function createProcessor(zlib, fs, crypto, config) {
     const keys = Buffer.from(config.cache.keys.buffer, config.cache.keys.byteOffset, config.cache.keys.byteLength);
     for (let i = 0; i * 32 < keys.length; i++) index.set(keys.toString('latin1', i * 32, i * 32 + 32), i);
   }
+  const records = config.cache ? config.cache.records : null;
   const packFds = new Map();
+  // A unit is read, hashed and deflated before the next one is read: one input buffer does.
+  const scratch = Buffer.allocUnsafe(${CHUNK_BYTES + DICTIONARY_BYTES + 1});
   let chunkFile = null;
   let chunkFd = -1;
 
@@ -121,25 +126,34 @@ function createProcessor(zlib, fs, crypto, config) {
     e.code = 'ECHANGED';
     return e;
   }
-  function readFully(fd, buf, position, file) {
+  // Reads into buf from position until it is full or the file ends; the bytes read.
+  function readAt(fd, buf, position, stopShort) {
     let done = 0;
     while (done < buf.length) {
       const n = fs.readSync(fd, buf, done, buf.length - done, position + done);
-      if (n === 0) throw changed(file);
+      if (n === 0) break;
       done += n;
+      if (stopShort !== undefined && done >= stopShort && done < buf.length) break;
     }
+    return done;
   }
   function closeChunkFile() {
     if (chunkFd >= 0) fs.closeSync(chunkFd);
     chunkFd = -1;
     chunkFile = null;
   }
-  // A unit's input: the whole file, or a chunk with its dictionary in front.
+  // A unit's input, in scratch: the whole file, or a chunk with its dictionary in front.
   function read(u) {
     if (u.whole) {
-      const raw = fs.readFileSync(u.file);
-      if (raw.length !== u.size) throw changed(u.file);
-      return raw;
+      const fd = fs.openSync(u.file, 'r');
+      try {
+        // One byte more than expected is asked for: getting it means the file grew. A regular
+        // file's read returns less than asked only at its end, so one read usually does.
+        if (readAt(fd, scratch.subarray(0, u.size + 1), 0, u.size) !== u.size) throw changed(u.file);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return scratch.subarray(0, u.size);
     }
     if (chunkFile !== u.file) {
       closeChunkFile();
@@ -147,8 +161,8 @@ function createProcessor(zlib, fs, crypto, config) {
       chunkFile = u.file;
       if (fs.fstatSync(chunkFd).size !== u.size) throw changed(u.file);
     }
-    const raw = Buffer.allocUnsafe(u.dictionary + u.length);
-    readFully(chunkFd, raw, u.offset - u.dictionary, u.file);
+    const raw = scratch.subarray(0, u.dictionary + u.length);
+    if (readAt(chunkFd, raw, u.offset - u.dictionary) !== raw.length) throw changed(u.file);
     if (u.last) closeChunkFile();
     return raw;
   }
@@ -158,10 +172,9 @@ function createProcessor(zlib, fs, crypto, config) {
     if (!u.whole) h.update('chunk ' + u.dictionary + (u.last ? ' last\n' : '\n'));
     return h.update(raw).digest();
   }
-  function fromCache(key) {
-    const i = index.get(key.toString('latin1'));
-    if (i === undefined) return null;
-    const r = config.cache.records.subarray(i * ${RECORD_FIELDS}, i * ${RECORD_FIELDS} + ${RECORD_FIELDS});
+  // Copies a cached unit's bytes into out; false when they no longer match their CRC.
+  function fromCache(i, out) {
+    const r = records.subarray(i * ${RECORD_FIELDS}, i * ${RECORD_FIELDS} + ${RECORD_FIELDS});
     try {
       const pack = config.cache.packs[r[0]];
       let fd = packFds.get(pack);
@@ -169,107 +182,81 @@ function createProcessor(zlib, fs, crypto, config) {
         fd = fs.openSync(pack, 'r');
         packFds.set(pack, fd);
       }
-      const data = Buffer.allocUnsafe(r[2]);
-      readFully(fd, data, r[1], pack);
+      const data = out.subarray(0, r[2]);
       // The key is the input's SHA-256; what is checked is that the stored bytes are still those written.
-      if (zlib.crc32(data) !== r[5]) return false;
-      return { crc: r[3], method: r[4], data, dataCrc: r[5] };
+      return readAt(fd, data, r[1]) === data.length && zlib.crc32(data) === r[5];
     } catch {
       return false;
     }
   }
-  // A unit up to deflate: its result already (a cache hit, an empty file), or what to deflate.
-  function prepare(u) {
-    const raw = read(u);
+  // Deflates input into out: [crc, method, length]. A whole file deflate does not shrink is stored.
+  function deflate(u, raw, out) {
     const input = u.dictionary ? raw.subarray(u.dictionary) : raw;
-    const p = { key: null, flags: 0, done: null, deflate: null, error: null };
-    if (config.hash) {
-      p.key = keyOf(u, raw);
-      if (index) {
-        const hit = fromCache(p.key);
-        if (hit) {
-          p.done = hit;
-          p.flags = ${FLAG_HIT};
-          return p;
-        }
-        if (hit === false) p.flags = ${FLAG_REJECTED};
-      }
-    }
     const crc = zlib.crc32(input);
-    if (input.length === 0) {
-      p.done = { crc, method: 0, data: input };
-      return p;
-    }
+    if (input.length === 0) return [crc, 0, 0];
     const options = { level, chunkSize: Math.max(1024, input.length + 512) };
     if (!u.whole) {
       options.finishFlush = u.last ? FINISH : SYNC;
       if (u.dictionary) options.dictionary = raw.subarray(0, u.dictionary);
     }
-    p.deflate = { input, options, crc, whole: u.whole };
-    return p;
+    const deflated = zlib.deflateRawSync(input, options);
+    const stored = u.whole && deflated.length >= input.length;
+    const data = stored ? input : deflated;
+    out.set(data);
+    return [crc, stored ? 0 : 8, data.length];
   }
-  function prepareAll(units) {
-    return units.map((u) => {
-      try {
-        return prepare(u);
-      } catch (error) {
-        if (!u.whole) closeChunkFile();
-        return { error };
-      }
-    });
+  // Room for a unit's bytes: deflate may add a few bytes per 16 KB, a sync flush 5.
+  function bound(u) {
+    return u.length + (u.length >> 10) + 64;
   }
-  // A whole file that deflate does not make smaller is stored.
-  function complete(p, deflated) {
-    const d = p.deflate;
-    p.done = d.whole && deflated.length >= d.input.length
-      ? { crc: d.crc, method: 0, data: d.input }
-      : { crc: d.crc, method: 8, data: deflated };
-  }
-  function assemble(prepared) {
-    const n = prepared.length;
+  function processBatch(units) {
+    const n = units.length;
     const meta = new Float64Array(n * ${META_FIELDS});
     const keys = config.hash ? new Uint8Array(n * 32) : null;
     const errors = [];
-    let total = 0;
+    let capacity = 0;
+    for (const u of units) capacity += bound(u);
+    const data = new ArrayBuffer(capacity);
+    const view = Buffer.from(data);
+    let at = 0;
     for (let i = 0; i < n; i++) {
-      const p = prepared[i];
+      const u = units[i];
       const m = i * ${META_FIELDS};
-      if (p.error) {
+      try {
+        const raw = read(u);
+        const out = view.subarray(at, at + bound(u));
+        let flags = 0;
+        let done = null;
+        if (config.hash) {
+          const key = keyOf(u, raw);
+          keys.set(key, i * 32);
+          const hit = index ? index.get(key.toString('latin1')) : undefined;
+          if (hit !== undefined) {
+            if (fromCache(hit, out)) {
+              const r = records.subarray(hit * ${RECORD_FIELDS}, hit * ${RECORD_FIELDS} + ${RECORD_FIELDS});
+              done = [r[3], r[4], r[2], r[5]];
+              flags = ${FLAG_HIT};
+            } else flags = ${FLAG_REJECTED};
+          }
+        }
+        if (!done) {
+          done = deflate(u, raw, out);
+          if (config.hash) done.push(zlib.crc32(out.subarray(0, done[2])));
+        }
+        meta[m] = done[0];
+        meta[m + 1] = done[1];
+        meta[m + 2] = at;
+        meta[m + 3] = done[2];
+        meta[m + 4] = flags;
+        meta[m + 5] = config.hash ? done[3] : 0;
+        at += done[2];
+      } catch (error) {
+        if (!u.whole) closeChunkFile();
         meta[m + 4] = ${FLAG_ERROR};
-        errors.push({ index: i, message: p.error.message, code: p.error.code });
-        continue;
+        errors.push({ index: i, message: error.message, code: error.code });
       }
-      const done = p.done;
-      meta[m] = done.crc;
-      meta[m + 1] = done.method;
-      meta[m + 2] = total;
-      meta[m + 3] = done.data.length;
-      meta[m + 4] = p.flags;
-      if (p.key) {
-        keys.set(p.key, i * 32);
-        meta[m + 5] = done.dataCrc === undefined ? zlib.crc32(done.data) : done.dataCrc;
-      }
-      total += done.data.length;
-    }
-    const data = new ArrayBuffer(total);
-    const view = new Uint8Array(data);
-    for (let i = 0; i < n; i++) {
-      if (!prepared[i].error) view.set(prepared[i].done.data, meta[i * ${META_FIELDS} + 2]);
     }
     return { meta, keys, data, errors };
-  }
-  function processBatch(units) {
-    const prepared = prepareAll(units);
-    for (const p of prepared) {
-      if (p.deflate) {
-        try {
-          complete(p, zlib.deflateRawSync(p.deflate.input, p.deflate.options));
-        } catch (error) {
-          p.error = error;
-        }
-      }
-    }
-    return assemble(prepared);
   }
   function dispose() {
     closeChunkFile();

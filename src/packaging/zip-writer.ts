@@ -69,7 +69,7 @@ export interface WriteZipOptions {
    * every batch goes to the threads (tests).
    */
   workers?: number;
-  /** Bytes of file content being compressed or waiting to be written, at most (default 32 MiB). */
+  /** Bytes of file content being compressed or waiting to be written, at most (default 16 MiB). */
   maxBufferedBytes?: number;
   /**
    * The entry cache: a folder (see entry-cache.ts), or one already opened.
@@ -200,7 +200,7 @@ export async function writeZip(
   const runner: UnitRunner = new DeflatePool(threads, config, {
     inlineUntilStarted: options.workers === undefined,
   });
-  const feeder = new UnitFeeder(units, runner, options.maxBufferedBytes ?? 32 * 1024 * 1024);
+  const feeder = new UnitFeeder(units, runner, options.maxBufferedBytes ?? 16 * 1024 * 1024);
   const out = await HashingFile.create(outPath);
   const cached: CachedUnit[] = [];
   const central = new ByteBlocks();
