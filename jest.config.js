@@ -6,4 +6,6 @@ export default {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 60000,
+  // Builds the bundles the end-to-end tests run from the current sources (scripts/build-cache.mjs).
+  globalSetup: '<rootDir>/test/support/global-setup.mjs',
 };

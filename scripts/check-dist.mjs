@@ -1,8 +1,7 @@
 // dist/ must be exactly what the build produces from the committed sources.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { cachedBuild } from './build-cache.mjs';
 
 function files(dir) {
   return readdirSync(dir, { recursive: true })
@@ -12,25 +11,20 @@ function files(dir) {
     .sort();
 }
 
-const fresh = mkdtempSync(join(tmpdir(), 'check-dist-'));
-try {
-  execFileSync(process.execPath, ['scripts/build.mjs', fresh], { stdio: 'inherit' });
-  const expected = files(fresh);
-  const actual = files('dist');
-  const problems = [];
-  for (const f of expected) {
-    if (!actual.includes(f)) problems.push(`missing in dist/: ${f}`);
-    else if (!readFileSync(join(fresh, f)).equals(readFileSync(join('dist', f))))
-      problems.push(`differs: dist/${f}`);
-  }
-  for (const f of actual) if (!expected.includes(f)) problems.push(`not produced by the build: dist/${f}`);
-  if (problems.length) {
-    console.error(
-      `dist/ is not what the build produces. Run \`npm run build\` and commit dist/.\n${problems.join('\n')}`,
-    );
-    process.exit(1);
-  }
-  console.log(`dist/ matches the build (${expected.length} files).`);
-} finally {
-  rmSync(fresh, { recursive: true, force: true });
+const fresh = cachedBuild();
+const expected = files(fresh);
+const actual = files('dist');
+const problems = [];
+for (const f of expected) {
+  if (!actual.includes(f)) problems.push(`missing in dist/: ${f}`);
+  else if (!readFileSync(join(fresh, f)).equals(readFileSync(join('dist', f))))
+    problems.push(`differs: dist/${f}`);
 }
+for (const f of actual) if (!expected.includes(f)) problems.push(`not produced by the build: dist/${f}`);
+if (problems.length) {
+  console.error(
+    `dist/ is not what the build produces. Run \`npm run build\` and commit dist/.\n${problems.join('\n')}`,
+  );
+  process.exit(1);
+}
+console.log(`dist/ matches the build (${expected.length} files).`);

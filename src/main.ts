@@ -2,24 +2,57 @@ import * as core from '@actions/core';
 import { readActionSettings } from './action/action-inputs.js';
 import { coreLogger } from './action/core-logger.js';
 import { outputsFor } from './action/outputs.js';
-import { readGitHubContext } from './github/github-context.js';
+import { readGitHubContext, runUrlOf } from './github/github-context.js';
 import { makePlan } from './plan/plan.js';
 import { runPipeline } from './pipelines/run-pipeline.js';
+import { renderFailureSummary, type FailureFacts } from './reporting/failure-summary.js';
+import { trackSteps } from './util/step-tracker.js';
+import { errorMessage } from './util/retry.js';
 
-/** The action's entry point: the one place that catches and calls setFailed. */
+/**
+ * The action's entry point: the one place that catches and calls setFailed.
+ * Every failure also leaves a job summary saying what failed and where to look.
+ */
 export async function run(): Promise<void> {
+  const steps = trackSteps(coreLogger());
+  const facts: Omit<FailureFacts, 'error'> = { steps: ['Reading the inputs'], runUrl: runUrlOf(process.env) };
+  const secrets: string[] = [];
   try {
     const settings = readActionSettings();
+    Object.assign(facts, { project: settings.name, steps: ['Reading the event'] });
+    secrets.push(settings.githubToken);
     const ctx = readGitHubContext();
+    facts.steps = ['Choosing the command from the event'];
     const plan = makePlan(settings, ctx);
+    Object.assign(facts, {
+      command: plan.command,
+      stage: plan.stage || undefined,
+      steps: [`Running ${plan.command}`],
+    });
     const { result, markdown, failure } = await runPipeline(settings, plan, ctx, {
-      logger: coreLogger(),
+      logger: steps.logger,
       env: process.env,
     });
     for (const [name, value] of Object.entries(outputsFor(result))) core.setOutput(name, value);
-    if (markdown && process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write();
+    if (markdown) await writeSummary(markdown);
     if (failure) core.setFailed(failure);
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    const message = errorMessage(error);
+    core.setFailed(message);
+    const where = steps.failedIn(error);
+    const summary = renderFailureSummary(
+      { ...facts, ...(where.length ? { steps: where, inGroup: true } : {}), error: message },
+      [...secrets, ...steps.secrets()],
+    );
+    await writeSummary(summary);
   }
+}
+
+/** The job summary, when the runner provides one (a failure to write it is only a warning). */
+async function writeSummary(markdown: string): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  await core.summary
+    .addRaw(markdown, true)
+    .write()
+    .catch((e: unknown) => core.warning(`Could not write the job summary: ${errorMessage(e)}`));
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fakeCore, type FakeCore } from './fixtures/core.js';
+import { RUNNER_TOKEN, runnerInputs } from './support/action-yml.js';
 
 // main.ts is the one place that calls setFailed: it must turn every problem into one.
 describe('run()', () => {
@@ -31,7 +32,8 @@ describe('run()', () => {
   });
 
   async function runWith(inputs: Record<string, string>): Promise<void> {
-    core = fakeCore(inputs);
+    // Every input, at its action.yml default unless given: what the runner passes.
+    core = fakeCore(runnerInputs(inputs));
     jest.unstable_mockModule('@actions/core', () => core.module);
     const { run } = await import('../src/main.js');
     await run();
@@ -44,6 +46,11 @@ describe('run()', () => {
     expect(core.failed[0]).toMatch(/runtime: "ruby3.3"/);
     expect(core.failed[0]).toMatch(/memory: "64"/);
     expect(core.outputs).toEqual({});
+    // The job summary says so too: what failed, the error, where to look.
+    expect(core.summaries).toHaveLength(1);
+    expect(core.summaries[0]).toContain('| **Failed at** | Reading the inputs |');
+    expect(core.summaries[0]).toContain('memory: "64" is not valid');
+    expect(core.summaries[0]).toContain("**Where to look:** the step's `with:` block");
   });
 
   test('command package sets the outputs and the summary, and does not fail', async () => {
@@ -59,5 +66,24 @@ describe('run()', () => {
     process.env.GITHUB_EVENT_NAME = 'release';
     await runWith({ name: 'svc' });
     expect(core.failed[0]).toMatch(/command: "auto" does not know what to do on the "release" event/);
+    expect(core.summaries[0]).toContain('### ❌ `svc` run failed');
+    expect(core.summaries[0]).toContain('| **Failed at** | Choosing the command from the event |');
+    expect(core.summaries[0]).toContain('`on:` events');
+  });
+
+  test('a packaging failure names the step it failed in, and the token never shows in the summary', async () => {
+    process.env.GITHUB_SERVER_URL = 'https://github.com';
+    process.env.GITHUB_REPOSITORY = 'octo/svc';
+    process.env.GITHUB_RUN_ID = '77';
+    // include matches nothing: the package step fails.
+    await runWith({ name: 'svc', command: 'package', include: 'nothing-here/**' });
+    expect(core.failed[0]).toMatch(/^path: no files to package/);
+    const summary = core.summaries.join('');
+    expect(summary).toContain('### ❌ `svc` package failed');
+    expect(summary).toContain('| **Failed at** | Package |');
+    expect(summary).toContain('log group Package');
+    expect(summary).toContain('https://github.com/octo/svc/actions/runs/77');
+    expect(core.secrets).toContain(RUNNER_TOKEN);
+    expect(summary).not.toContain(RUNNER_TOKEN);
   });
 });

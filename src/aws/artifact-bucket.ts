@@ -25,7 +25,7 @@ export const ARTIFACT_PREFIX = 'lambda-deploy/';
 export const ARTIFACT_EXPIRY_DAYS = 30;
 /** An artifact older than this is uploaded again (resetting its expiry) rather than reused. */
 export const ARTIFACT_REFRESH_DAYS = 25;
-const LIFECYCLE_RULE_ID = 'lambda-deploy-artifacts';
+export const LIFECYCLE_RULE_ID = 'lambda-deploy-artifacts';
 export const PART_SIZE = 8 * 1024 * 1024;
 export const QUEUE_SIZE = 4;
 

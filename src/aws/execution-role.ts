@@ -8,6 +8,13 @@ import {
   type IAMClient,
   type Role,
 } from '@aws-sdk/client-iam';
+import {
+  executionRoleName,
+  executionRolePolicy,
+  executionRoleTrustPolicy,
+  type ExecutionRoleKind,
+} from '../iam/execution-policy.js';
+import type { Partition } from '../iam/policy-document.js';
 import { TagKeys } from '../plan/tags.js';
 import { type AwsDeps, AwsError, callAws, hasErrorName } from './aws-call.js';
 
@@ -19,23 +26,9 @@ export const POLICY_NAME = 'lambda-deploy';
  * is not noticed until the wanted document changes.
  */
 export const POLICY_HASH_TAG = 'lambda-deploy:policy';
-const MAX_ROLE_NAME = 64;
+export { executionRoleName, type ExecutionRoleKind };
 
-export const LAMBDA_TRUST_POLICY = JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-});
-
-function shortHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 8);
-}
-
-/** `{project}-lambda-deploy`, shortened with a hash past IAM's 64 characters. */
-export function executionRoleName(project: string): string {
-  const full = `${project}-lambda-deploy`.replace(/[^\w+=,.@-]/g, '-');
-  if (full.length <= MAX_ROLE_NAME) return full;
-  return `${full.slice(0, MAX_ROLE_NAME - 9).replace(/-+$/, '')}-${shortHash(full)}`;
-}
+export const LAMBDA_TRUST_POLICY = JSON.stringify(executionRoleTrustPolicy());
 
 /** `aws`, `aws-cn` or `aws-us-gov`, for the ARNs in the policy. */
 export function partitionOf(region: string): string {
@@ -51,19 +44,9 @@ export function executionPolicy(
   extra: object[] = [],
   partition = 'aws',
 ): string {
-  const logGroup = `arn:${partition}:logs:*:${accountId}:log-group:/aws/lambda/${project}-*`;
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'OwnLogs',
-        Effect: 'Allow',
-        Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: [logGroup, `${logGroup}:*`],
-      },
-      ...extra,
-    ],
-  });
+  return JSON.stringify(
+    executionRolePolicy(project, accountId, extra, { partition: partition as Partition }),
+  );
 }
 
 export interface ExecutionRoleInput {
@@ -73,9 +56,16 @@ export interface ExecutionRoleInput {
   accountId: string;
   /** The stage's tags; only the project tag goes on the role (stages share it). */
   tags: Record<string, string>;
-  /** `policy-statements`: extra statements for the managed role. */
+  /** `policy-statements`: extra statements for the managed role (production runs only). */
   policyStatements?: object[];
   partition?: string;
+  /**
+   * Which role the stage runs under. A preview run only reads its role: it
+   * never writes IAM, so `setup` must have made the role.
+   */
+  kind?: ExecutionRoleKind;
+  /** The managed policy a production role is created with (`setup` makes it). */
+  permissionsBoundary?: string;
 }
 
 export interface ExecutionRoleResult {
@@ -106,9 +96,11 @@ export async function ensureExecutionRole(
   deps: AwsDeps,
 ): Promise<ExecutionRoleResult> {
   if (input.executionRoleArn) return { roleArn: input.executionRoleArn, created: false };
-  const roleName = executionRoleName(input.project);
+  const kind = input.kind ?? 'production';
+  const roleName = executionRoleName(input.project, kind);
   const projectTag = input.tags[TagKeys.Name];
   if (projectTag === undefined) throw new Error(`ensureExecutionRole: tags lack ${TagKeys.Name}`);
+  if (kind === 'preview') return previewRole(iam, input, roleName, projectTag, deps);
   const document = executionPolicy(input.project, input.accountId, input.policyStatements, input.partition);
   const hash = policyHash(document);
 
@@ -125,12 +117,13 @@ export async function ensureExecutionRole(
               AssumeRolePolicyDocument: LAMBDA_TRUST_POLICY,
               Description: `Execution role of the ${input.project} functions deployed by lambda-deploy`,
               Tags: [{ Key: TagKeys.Name, Value: projectTag }],
+              PermissionsBoundary: input.permissionsBoundary,
             }),
           ),
         deps,
         {
           what: `Could not create IAM role ${roleName}`,
-          permission: 'iam:CreateRole (or set execution-role-arn)',
+          permission: `iam:CreateRole with the permissions boundary ${input.permissionsBoundary ?? '(none)'}; run lambda-deploy setup once, or set execution-role-arn`,
           passThrough: (e) => hasErrorName(e, 'EntityAlreadyExists'),
         },
       );
@@ -144,15 +137,11 @@ export async function ensureExecutionRole(
     if (!role?.Arn)
       throw new AwsError(`IAM role ${roleName} was created but cannot be read back`, 'NoSuchEntity');
   } else {
+    checkOwner(role, roleName, input.project, projectTag);
     const tags = Object.fromEntries((role.Tags ?? []).map((t) => [t.Key, t.Value]));
-    if (tags[TagKeys.Name] !== projectTag) {
-      throw new AwsError(
-        `IAM role ${roleName} exists but was not created by lambda-deploy for ${input.project} (its ${TagKeys.Name} tag ` +
-          `is ${JSON.stringify(tags[TagKeys.Name] ?? null)}); set execution-role-arn, or remove or rename that role.`,
-        'RoleNotOwned',
-      );
-    }
     if (tags[POLICY_HASH_TAG] === hash) return { roleArn: role.Arn!, created: false };
+    // Without policy-statements the policy is setup's to keep: a deploy does not undo it.
+    if (!input.policyStatements) return { roleArn: role.Arn!, created: false };
   }
 
   await ensurePolicy(iam, roleName, document, created, deps);
@@ -162,6 +151,39 @@ export async function ensureExecutionRole(
     { what: `Could not tag IAM role ${roleName}`, permission: 'iam:TagRole' },
   );
   return { roleArn: role.Arn!, created };
+}
+
+function checkOwner(role: Role, roleName: string, project: string, projectTag: string): void {
+  const tags = Object.fromEntries((role.Tags ?? []).map((t) => [t.Key, t.Value]));
+  if (tags[TagKeys.Name] !== projectTag)
+    throw new AwsError(
+      `IAM role ${roleName} exists but was not created by lambda-deploy for ${project} (its ${TagKeys.Name} tag ` +
+        `is ${JSON.stringify(tags[TagKeys.Name] ?? null)}); set execution-role-arn, or remove or rename that role.`,
+      'RoleNotOwned',
+    );
+}
+
+/** A preview run reads its execution role and nothing more: IAM writes belong to setup. */
+async function previewRole(
+  iam: IAMClient,
+  input: ExecutionRoleInput,
+  roleName: string,
+  projectTag: string,
+  deps: AwsDeps,
+): Promise<ExecutionRoleResult> {
+  if (input.policyStatements)
+    throw new Error(
+      `policy-statements: a preview run never changes IAM; put the statements in "lambda-deploy setup --policy-statements" (run once with administrator credentials).`,
+    );
+  const role = await getRole(iam, roleName, deps);
+  if (!role?.Arn)
+    throw new AwsError(
+      `The preview execution role ${roleName} does not exist, and a preview run never creates IAM roles. ` +
+        `Run "lambda-deploy setup --name ${input.project} --repository OWNER/REPO" once with administrator credentials, or set execution-role-arn.`,
+      'NoSuchEntity',
+    );
+  checkOwner(role, roleName, input.project, projectTag);
+  return { roleArn: role.Arn, created: false };
 }
 
 async function getRole(iam: IAMClient, roleName: string, deps: AwsDeps): Promise<Role | undefined> {

@@ -19,6 +19,15 @@ export interface CliExtras {
   since?: string;
   account?: string;
   repository?: string;
+  /** policy/setup: numeric GitHub ids for the immutable `sub` form. */
+  'owner-id'?: string;
+  'repo-id'?: string;
+  /** policy: production, preview or single (one role for everything). */
+  role?: string;
+  /** policy/setup: branches whose pushes deploy production (comma-separated). */
+  'protected-branches'?: string;
+  /** policy/setup: GitHub environments the production role trusts (comma-separated). */
+  'github-environment'?: string;
   help: boolean;
   verbose: boolean;
 }
@@ -31,7 +40,18 @@ export interface ParsedArgs {
 }
 
 const INPUT_NAMES = new Set<string>(Object.values(Inputs));
-const EXTRA_FLAGS = new Set(['port', 'follow', 'since', 'account', 'repository', 'help', 'verbose']);
+/** Extra flags that take a value as given. */
+const VALUE_EXTRAS = [
+  'since',
+  'account',
+  'repository',
+  'owner-id',
+  'repo-id',
+  'role',
+  'protected-branches',
+  'github-environment',
+] as const;
+const EXTRA_FLAGS = new Set<string>(['port', 'follow', 'help', 'verbose', ...VALUE_EXTRAS]);
 /** Flags that are on or off. */
 const SWITCHES = new Set<string>([
   'follow',
@@ -106,7 +126,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new UsageError(`--port: ${JSON.stringify(value)} is not a port number (0-65535)`);
       extras.port = port;
-    } else if (flag === 'since' || flag === 'account' || flag === 'repository') extras[flag] = value;
+    } else if ((VALUE_EXTRAS as readonly string[]).includes(flag))
+      extras[flag as (typeof VALUE_EXTRAS)[number]] = value;
     else {
       const name = flag as InputName;
       inputs[name] = LIST_INPUTS.has(name) && inputs[name] ? `${inputs[name]}\n${value}` : value;

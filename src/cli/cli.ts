@@ -13,7 +13,7 @@ import { oidcTrustPolicy, trustPolicyNotes } from '../iam/trust-policy.js';
 import { makePlan, type Plan } from '../plan/plan.js';
 import { openAwsSession } from '../pipelines/aws-session.js';
 import { runPipeline } from '../pipelines/run-pipeline.js';
-import { readSettings, SettingsError, type Settings } from '../settings/settings.js';
+import { readSettings, SettingsError, splitList, type Settings } from '../settings/settings.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/retry.js';
 import { realSleep } from '../util/sleep.js';
@@ -250,10 +250,17 @@ async function showStatus(
   return 0;
 }
 
+function commaList(text: string | undefined): string[] | undefined {
+  return text === undefined ? undefined : splitList(text, /[,\n]/);
+}
+
 function printPolicy(settings: Settings, args: ParsedArgs, logger: Logger): number {
   const accountId = args.extras.account;
   if (!accountId || !/^\d{12}$/.test(accountId))
     throw new UsageError('--account: expected the 12-digit AWS account id');
+  const role = args.extras.role;
+  if (role !== undefined && !['production', 'preview', 'single'].includes(role))
+    throw new UsageError(`--role: "${role}" is not valid; expected production, preview or single`);
   const options = {
     project: settings.name,
     region: settings.awsRegion ?? '*',
@@ -266,17 +273,41 @@ function printPolicy(settings: Settings, args: ParsedArgs, logger: Logger): numb
     provisionedConcurrency: settings.provisionedConcurrency !== undefined,
     layers: settings.dependenciesLayer,
     attachedLayers: settings.layers,
+    protectedStages: settings.protectedStages,
+    repository: args.extras.repository,
   };
-  process.stdout.write(`# Deploy role permissions policy\n${policyJson(deployRolePolicy(options))}\n`);
-  for (const note of deployPolicyNotes(options)) logger.info(`# ${note}`);
-  if (args.extras.repository) {
-    const trust = { repository: args.extras.repository, accountId, audience: settings.audience };
-    process.stdout.write(
-      `\n# Deploy role trust policy (GitHub OIDC)\n${policyJson(oidcTrustPolicy(trust))}\n`,
-    );
-    for (const note of trustPolicyNotes(trust)) logger.info(`# ${note}`);
-  } else {
-    logger.info('# Add --repository owner/repo for the OIDC trust policy.');
+  const trust = args.extras.repository && {
+    repository: args.extras.repository,
+    ownerId: args.extras['owner-id'],
+    repoId: args.extras['repo-id'],
+    accountId,
+    audience: settings.audience,
+    protectedBranches: commaList(args.extras['protected-branches']),
+    environments: commaList(args.extras['github-environment']),
+  };
+  const kinds: ('production' | 'preview' | 'single')[] =
+    role === undefined ? ['production', 'preview'] : [role as 'production' | 'preview' | 'single'];
+  for (const kind of kinds) {
+    const deployRole = kind === 'single' ? undefined : kind;
+    const title =
+      kind === 'single'
+        ? 'Deploy role (one role for everything)'
+        : `${kind[0]!.toUpperCase()}${kind.slice(1)} deploy role`;
+    const permissions = { ...options, role: deployRole };
+    process.stdout.write(`# ${title}: permissions policy\n${policyJson(deployRolePolicy(permissions))}\n`);
+    for (const note of deployPolicyNotes(permissions)) logger.info(`# ${note}`);
+    if (trust) {
+      const roleTrust = { ...trust, role: deployRole };
+      process.stdout.write(
+        `\n# ${title}: trust policy (GitHub OIDC)\n${policyJson(oidcTrustPolicy(roleTrust))}\n\n`,
+      );
+      for (const note of trustPolicyNotes(roleTrust)) logger.info(`# ${note}`);
+    }
   }
+  if (!trust) logger.info('# Add --repository owner/repo for the OIDC trust policies.');
+  if (kinds.includes('single'))
+    logger.warning(
+      "# One role for everything: pull requests and feature branches share production's power. Prefer two roles (lambda-deploy setup).",
+    );
   return 0;
 }

@@ -23,7 +23,7 @@ Commands:
   undeploy   remove a stage (only resources tagged for it)
   logs       show a stage's CloudWatch logs (--follow to keep tailing)
   status     list the project's stages: function, version, URL, last deploy
-  policy     print the least-privilege deploy role policy and its OIDC trust policy
+  policy     print the deploy roles' least-privilege policies and their OIDC trust policies
 
 Run lambda-deploy <command> --help for a command's flags.`,
   serve: `Usage: lambda-deploy serve --name NAME [--path DIR] [--port 3000] [--app app:app | --handler app.handler]
@@ -73,12 +73,21 @@ and last deploy time.
 ${COMMON}`,
   policy: `Usage: lambda-deploy policy --name NAME --account 123456789012 --repository owner/repo [--aws-region REGION]
 
-Prints the deploy role's least-privilege IAM policy for this configuration and
-the OIDC trust policy that lets the repository's workflows assume it.
+Prints the least-privilege IAM policies of the two deploy roles (production:
+the only one that may change a protected stage; preview: pull requests and
+other branches, denied every write to protected stages and every IAM write),
+and the OIDC trust policies that let the repository's workflows assume them.
+lambda-deploy setup creates all of it.
 
 ${COMMON}
   --account ID         AWS account id
   --repository O/R     GitHub repository (owner/name)
+  --owner-id N --repo-id N   numeric ids, to trust the immutable sub form too
+                       (gh api repos/OWNER/REPO --jq '.owner.id, .id')
+  --role ROLE          production, preview, or single (one role for everything); default both
+  --protected-branches LIST  branches whose pushes deploy production (default main,master)
+  --github-environment LIST  environments the production role trusts (default production)
+  --protected-stages LIST    stages only the production role may change
   --gateway KIND       or all (default http-api)
   --s3-bucket NAME / --execution-role-arn ARN / --keep-warm / --dependencies-layer`,
 };

@@ -19,6 +19,15 @@ export interface GitHubContext {
   runUrl: string;
 }
 
+/** Link to this workflow run, or '' outside Actions. */
+export function runUrlOf(env: NodeJS.ProcessEnv): string {
+  const repository = env.GITHUB_REPOSITORY || '';
+  const runId = env.GITHUB_RUN_ID || '';
+  return repository && runId
+    ? `${env.GITHUB_SERVER_URL || 'https://github.com'}/${repository}/actions/runs/${runId}`
+    : '';
+}
+
 export function readGitHubContext(env: NodeJS.ProcessEnv = process.env): GitHubContext {
   let payload: Record<string, unknown> = {};
   const eventPath = env.GITHUB_EVENT_PATH;
@@ -44,6 +53,6 @@ export function readGitHubContext(env: NodeJS.ProcessEnv = process.env): GitHubC
     apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
     runId,
     runAttempt: env.GITHUB_RUN_ATTEMPT || '1',
-    runUrl: repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : '',
+    runUrl: runUrlOf(env),
   };
 }

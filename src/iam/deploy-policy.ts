@@ -1,15 +1,63 @@
 /**
- * The deploy role's policy: the least privilege with which every command of
+ * The deploy roles' policies: the least privilege with which every command of
  * lambda-deploy works (deploy, redeploy, rollback, undeploy, prune), for one
- * project. test/iam/policy-coverage.test.ts records the AWS calls the code
- * really makes and checks each against this document, so the two cannot
- * drift apart.
+ * project, in two flavours (DESIGN.md, "Who may deploy what"):
+ *
+ * - the production role: the only one that may change a protected stage;
+ * - the preview role: everything a pull request or a feature branch needs,
+ *   and explicit Deny statements for every write to a protected stage's
+ *   resources (reads too, where they would show production's secrets), for
+ *   every IAM write and for passing production's execution role.
+ *
+ * test/iam/policy-coverage.test.ts records the AWS calls the code really makes
+ * (with the tags of each resource they touch) and checks each against these
+ * documents, so code and policy cannot drift apart.
+ *
+ * What AWS can and cannot condition (Service Authorization Reference, checked
+ * against AWS's published data by test/iam/sar-model.test.ts):
+ * - Lambda: every function action takes `aws:ResourceTag/*` (versions and
+ *   aliases are authorized by their function's tags); CreateFunction and
+ *   TagResource take `aws:RequestTag/*` and `aws:TagKeys`. Layers have no tags:
+ *   they are scoped by name (`{project}-*`) only.
+ * - API Gateway: IAM sees an HTTP verb on a path. Every API, stage, route,
+ *   integration, usage plan and key takes `aws:ResourceTag/*` (children are
+ *   authorized by their parent's tags); POST/PUT/PATCH/DELETE take
+ *   `aws:RequestTag/*`. Two things cannot be conditioned: the collections
+ *   (`GET /apis`, `/restapis`, `/usageplans`, `/apikeys`: listing returns every
+ *   item of the region, and `GET /apikeys?includeValues` every key's value), and
+ *   `/tags/{arn}`, which has no resource tags at all, so a tag write there could
+ *   relabel anyone's API: no role gets it (we tag at creation only), and the
+ *   preview role is denied it outright.
+ * - CloudWatch Logs: log groups take `aws:ResourceTag/*`, but the groups
+ *   Lambda creates for a function carry no tags, so they are scoped by name
+ *   (`/aws/lambda/{project}-*`); `DescribeLogGroups` has no resource at all.
+ * - EventBridge: rules take `aws:ResourceTag/*`, PutRule `aws:RequestTag/*`;
+ *   `ListRules` has no resource.
+ * - S3: objects are scoped by key prefix (`lambda-deploy/{project}/`); bucket
+ *   tags are not used (S3 ABAC is opt-in per bucket).
+ * - IAM: roles take `aws:ResourceTag/*`; CreateRole and PutRolePolicy take
+ *   `iam:PermissionsBoundary`, which is how the production role may write its
+ *   execution role's policy only while that role keeps the boundary.
+ * - `tag:GetResources`, `sts:GetCallerIdentity`: no resource-level permissions.
+ *
+ * A resource that does not exist yet has no tags, so the Allow statements on
+ * Lambda, Logs and EventBridge use `...IfExists` (the names already keep them
+ * to the project) and the ownership Deny statements fire only when a tag is
+ * present and names someone else. API Gateway ids are random, so its Allow
+ * statements demand the project's tag outright.
  */
+import { functionName } from '../plan/stage-name.js';
+import { TagKeys } from '../plan/tags.js';
 import type { GatewayKind } from '../settings/settings.js';
+import { warmRuleName } from '../warm-starts/keep-warm.js';
 import { policy, type Partition, type PolicyDocument, type PolicyStatement } from './policy-document.js';
+import { boundaryPolicyName, executionRoleName, type ExecutionRoleKind } from './execution-policy.js';
 
 export { oidcTrustPolicy, type TrustPolicyOptions } from './trust-policy.js';
-export { executionRolePolicy } from './execution-policy.js';
+export { executionRolePolicy, executionRoleName, type ExecutionRoleKind } from './execution-policy.js';
+
+/** Which deploy role a policy is for. */
+export type DeployRoleKind = 'production' | 'preview';
 
 export interface DeployPolicyOptions {
   /** The `name` input: every resource name starts with it. */
@@ -33,15 +81,20 @@ export interface DeployPolicyOptions {
   layers?: boolean;
   /** The `layers` input: attaching a layer needs lambda:GetLayerVersion on it. */
   attachedLayers?: readonly string[];
+  /** Which role; default production (also the policy of a single-role setup). */
+  role?: DeployRoleKind;
+  /** The `protected-stages` input: stages the preview role may not touch. */
+  protectedStages?: readonly string[];
+  /** `owner/repo`: resources tagged for another repository are off limits. */
+  repository?: string;
   partition?: Partition;
 }
 
-/** The execution role the action manages (src/aws/execution-role.ts). */
-export function managedExecutionRoleName(project: string): string {
-  const name = `${project}-lambda-deploy`;
-  // Project names are at most 40 characters, so this never needs the hash the
-  // role module adds past 64; a prefix wildcard keeps the policy right anyway.
-  return name.length <= 64 ? name : `${name.slice(0, 55)}*`;
+export const DEFAULT_PROTECTED_STAGES: readonly string[] = ['main', 'master', 'prod', 'production'];
+
+/** The execution role the action manages (src/aws/execution-role.ts), as a policy resource. */
+export function managedExecutionRoleName(project: string, kind: ExecutionRoleKind = 'production'): string {
+  return executionRoleName(project, kind);
 }
 
 /** The bucket the action creates when `s3-bucket` is not given. */
@@ -53,7 +106,6 @@ export function defaultArtifactBucket(accountId: string, region: string): string
 export const FUNCTION_ACTIONS: readonly string[] = [
   'lambda:GetFunction',
   'lambda:GetFunctionConfiguration',
-  'lambda:CreateFunction',
   'lambda:UpdateFunctionCode',
   'lambda:UpdateFunctionConfiguration',
   'lambda:PublishVersion',
@@ -93,6 +145,8 @@ const LAYER_ACTIONS = [
 
 /** Bucket-level calls on a bucket someone else set up: HeadBucket is authorized as s3:ListBucket. */
 const BUCKET_READ_ACTIONS = ['s3:ListBucket', 's3:GetBucketLocation'];
+/** A deploy to the default bucket checks its lifecycle rule (written last when the bucket is set up). */
+const DEFAULT_BUCKET_READ_ACTIONS = [...BUCKET_READ_ACTIONS, 's3:GetLifecycleConfiguration'];
 
 /** Creating the default bucket secure: private, encrypted, owner-enforced, old artifacts expire. */
 const BUCKET_SETUP_ACTIONS = [
@@ -107,14 +161,6 @@ const BUCKET_SETUP_ACTIONS = [
 /** HeadObject is authorized as s3:GetObject; multipart uploads as s3:PutObject. */
 const OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'];
 
-const ROLE_ACTIONS = [
-  'iam:GetRole',
-  'iam:CreateRole',
-  'iam:PutRolePolicy',
-  'iam:GetRolePolicy',
-  'iam:TagRole',
-];
-
 const LOG_ACTIONS = ['logs:FilterLogEvents', 'logs:DeleteLogGroup', 'logs:ListTagsForResource'];
 
 const RULE_ACTIONS = [
@@ -128,14 +174,6 @@ const RULE_ACTIONS = [
   'events:ListTagsForResource',
 ];
 
-/**
- * API Gateway authorizes by HTTP verb on the resource path. A new API, usage
- * plan or key gets a random id, and creation is authorized on the collection
- * (`/apis`, `/restapis`, ...), so neither creation nor the later calls can be
- * scoped to this project by name; tag conditions do not reach sub-resources
- * (routes, integrations, stages) either. The grant is therefore limited to the
- * kinds of resource the chosen front door uses, in one region.
- */
 const APIGATEWAY_VERBS = [
   'apigateway:GET',
   'apigateway:POST',
@@ -143,33 +181,83 @@ const APIGATEWAY_VERBS = [
   'apigateway:PUT',
   'apigateway:DELETE',
 ];
+const APIGATEWAY_WRITES = ['apigateway:POST', 'apigateway:PATCH', 'apigateway:PUT', 'apigateway:DELETE'];
+
+/**
+ * Every IAM write (access levels Write, Permissions management, Tagging) but
+ * PassRole, which the preview role needs for its own execution role;
+ * test/iam/sar-model.test.ts checks that these cover every such action AWS lists.
+ */
+export const IAM_WRITES: readonly string[] = [
+  'iam:Accept*',
+  'iam:Add*',
+  'iam:Associate*',
+  'iam:Attach*',
+  'iam:Change*',
+  'iam:Create*',
+  'iam:Deactivate*',
+  'iam:Delete*',
+  'iam:Detach*',
+  'iam:Disable*',
+  'iam:Enable*',
+  'iam:Put*',
+  'iam:Reject*',
+  'iam:Remove*',
+  'iam:Reset*',
+  'iam:Resync*',
+  'iam:Send*',
+  'iam:Set*',
+  'iam:Tag*',
+  'iam:Untag*',
+  'iam:Update*',
+  'iam:Upload*',
+];
+
+/**
+ * The resources whose names tie them to one stage: its function (with versions
+ * and aliases), log group and keep-warm rule. In every region and account: a
+ * Deny may be wider than needed, and the policy stays under IAM's size limit.
+ */
+function stageArns(p: string, project: string, stage: string) {
+  const fn = functionName(project, stage);
+  const functionArn = `arn:${p}:lambda:*:*:function:${fn}`;
+  const logGroup = `arn:${p}:logs:*:*:log-group:/aws/lambda/${fn}`;
+  return {
+    functions: [functionArn, `${functionArn}:*`],
+    logs: [logGroup, `${logGroup}:*`],
+    rule: `arn:${p}:events:*:*:rule/${warmRuleName(fn)}`,
+  };
+}
+
+/** Lower-cased, deduplicated, as the settings module reads protected-stages. */
+function protectedStagesOf(options: DeployPolicyOptions): string[] {
+  return [...new Set((options.protectedStages ?? DEFAULT_PROTECTED_STAGES).map((s) => s.toLowerCase()))];
+}
 
 export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
   const p = options.partition ?? 'aws';
   const { project, region, accountId } = options;
-  const gateway = options.gateway;
-  const uses = (kind: GatewayKind): boolean => gateway === 'all' || gateway === kind;
+  const preview = options.role === 'preview';
+  const uses = (kind: GatewayKind): boolean => options.gateway === 'all' || options.gateway === kind;
   const functions = `arn:${p}:lambda:${region}:${accountId}:function:${project}-*`;
+  const api = `arn:${p}:apigateway:${region}::`;
+  const ours = { [`aws:ResourceTag/${TagKeys.Name}`]: project };
   const statements: PolicyStatement[] = [];
 
   statements.push({ Sid: 'WhoAmI', Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' });
-  // Undeploy and prune find a stage's resources by tag and by name, whatever
-  // the front door: list calls only. The tagging API has no resource-level
-  // permissions; events:ListRules is granted on '*' for the same reason.
+  // Undeploy and prune find a stage's resources by tag and by name: list calls with no resource.
   statements.push({
     Sid: 'FindStageResources',
     Effect: 'Allow',
     Action: ['tag:GetResources', 'events:ListRules'],
     Resource: '*',
   });
-  const api = `arn:${p}:apigateway:${region}::`;
   statements.push({
     Sid: 'ListFrontDoors',
     Effect: 'Allow',
     Action: 'apigateway:GET',
     Resource: [`${api}/apis`, `${api}/restapis`, `${api}/usageplans`, `${api}/apikeys`],
   });
-  // DescribeLogGroups is authorized on the account's log groups as a whole, never on a prefix.
   statements.push({
     Sid: 'ListLogGroups',
     Effect: 'Allow',
@@ -187,6 +275,14 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
     Effect: 'Allow',
     Action: functionActions,
     Resource: [functions, `${functions}:*`],
+    Condition: { StringEqualsIfExists: ours },
+  });
+  statements.push({
+    Sid: 'CreateProjectFunctions',
+    Effect: 'Allow',
+    Action: ['lambda:CreateFunction', 'lambda:TagResource'],
+    Resource: functions,
+    Condition: { StringEquals: { [`aws:RequestTag/${TagKeys.Name}`]: project } },
   });
 
   if (options.layers) {
@@ -207,57 +303,29 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
     });
   }
 
-  const bucket = options.bucket ?? defaultArtifactBucket(accountId, region);
-  statements.push({
-    Sid: 'ArtifactBucket',
-    Effect: 'Allow',
-    Action: options.bucket ? BUCKET_READ_ACTIONS : [...BUCKET_READ_ACTIONS, ...BUCKET_SETUP_ACTIONS],
-    Resource: `arn:${p}:s3:::${bucket}`,
-  });
-  statements.push({
-    Sid: 'Artifacts',
-    Effect: 'Allow',
-    Action: OBJECT_ACTIONS,
-    Resource: `arn:${p}:s3:::${bucket}/lambda-deploy/${project}/*`,
-  });
+  statements.push(...artifactStatements(options, p));
+  statements.push(...roleStatements(options, p));
 
-  const passedRole = options.managesExecutionRole
-    ? `arn:${p}:iam::${accountId}:role/${managedExecutionRoleName(project)}`
-    : (options.executionRoleArn ?? `arn:${p}:iam::${accountId}:role/*`);
-  if (options.managesExecutionRole) {
-    statements.push({ Sid: 'ExecutionRole', Effect: 'Allow', Action: ROLE_ACTIONS, Resource: passedRole });
-  }
-  statements.push({
-    Sid: 'PassExecutionRole',
+  const createOn = (collections: string[]): PolicyStatement => ({
     Effect: 'Allow',
-    Action: 'iam:PassRole',
-    Resource: passedRole,
-    Condition: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } },
+    Action: 'apigateway:POST',
+    Resource: collections.map((c) => `${api}${c}`),
+    Condition: { StringEquals: { [`aws:RequestTag/${TagKeys.Name}`]: project } },
   });
-
+  const manage = (collections: string[]): PolicyStatement => ({
+    Effect: 'Allow',
+    Action: APIGATEWAY_VERBS,
+    Resource: collections.map((c) => `${api}${c}/*`),
+    Condition: { StringEquals: ours },
+  });
   if (uses('http-api')) {
-    statements.push({
-      Sid: 'HttpApi',
-      Effect: 'Allow',
-      Action: APIGATEWAY_VERBS,
-      Resource: [`${api}/apis`, `${api}/apis/*`, `${api}/tags/*`],
-    });
+    statements.push({ Sid: 'CreateHttpApi', ...createOn(['/apis']) });
+    statements.push({ Sid: 'HttpApi', ...manage(['/apis']) });
   }
   if (uses('rest-api')) {
-    statements.push({
-      Sid: 'RestApi',
-      Effect: 'Allow',
-      Action: APIGATEWAY_VERBS,
-      Resource: [
-        `${api}/restapis`,
-        `${api}/restapis/*`,
-        `${api}/usageplans`,
-        `${api}/usageplans/*`,
-        `${api}/apikeys`,
-        `${api}/apikeys/*`,
-        `${api}/tags/*`,
-      ],
-    });
+    const rest = ['/restapis', '/usageplans', '/apikeys'];
+    statements.push({ Sid: 'CreateRestApi', ...createOn(rest) });
+    statements.push({ Sid: 'RestApi', ...manage(rest) });
   }
 
   statements.push({
@@ -265,6 +333,7 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
     Effect: 'Allow',
     Action: LOG_ACTIONS,
     Resource: `arn:${p}:logs:${region}:${accountId}:log-group:/aws/lambda/${project}-*`,
+    Condition: { StringEqualsIfExists: ours },
   });
 
   if (options.keepWarm) {
@@ -273,10 +342,202 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
       Effect: 'Allow',
       Action: RULE_ACTIONS,
       Resource: `arn:${p}:events:${region}:${accountId}:rule/${project}-*`,
+      Condition: { StringEqualsIfExists: ours },
     });
   }
 
+  statements.push(...ownershipDenies(options, p));
+  if (preview) statements.push(...previewDenies(options, p));
   return policy(statements);
+}
+
+function artifactStatements(options: DeployPolicyOptions, p: string): PolicyStatement[] {
+  const bucket = options.bucket ?? defaultArtifactBucket(options.accountId, options.region);
+  // Only production may set the default bucket up; `setup` makes it before any preview runs.
+  const setsUp = !options.bucket && options.role !== 'preview';
+  return [
+    {
+      Sid: 'ArtifactBucket',
+      Effect: 'Allow',
+      Action: options.bucket
+        ? BUCKET_READ_ACTIONS
+        : setsUp
+          ? [...BUCKET_READ_ACTIONS, ...BUCKET_SETUP_ACTIONS]
+          : DEFAULT_BUCKET_READ_ACTIONS,
+      Resource: `arn:${p}:s3:::${bucket}`,
+    },
+    {
+      Sid: 'Artifacts',
+      Effect: 'Allow',
+      Action: OBJECT_ACTIONS,
+      Resource: `arn:${p}:s3:::${bucket}/lambda-deploy/${options.project}/*`,
+    },
+  ];
+}
+
+/**
+ * Execution roles. The preview role only reads and passes the preview
+ * execution role. The production role passes either (a single-role setup
+ * deploys previews with it too) and may create its own execution role or
+ * rewrite its inline policy only with the permissions boundary that `setup`
+ * made, which it cannot change (see previewDenies and boundaryDenies).
+ */
+function roleStatements(options: DeployPolicyOptions, p: string): PolicyStatement[] {
+  const { project, accountId } = options;
+  const roleArn = (kind: ExecutionRoleKind) =>
+    `arn:${p}:iam::${accountId}:role/${executionRoleName(project, kind)}`;
+  const passToLambda = { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } };
+  if (!options.managesExecutionRole)
+    return [
+      {
+        Sid: 'PassExecutionRole',
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: options.executionRoleArn ?? `arn:${p}:iam::${accountId}:role/*`,
+        Condition: passToLambda,
+      },
+    ];
+  if (options.role === 'preview')
+    return [
+      { Sid: 'ExecutionRole', Effect: 'Allow', Action: 'iam:GetRole', Resource: roleArn('preview') },
+      {
+        Sid: 'PassExecutionRole',
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: roleArn('preview'),
+        Condition: passToLambda,
+      },
+    ];
+  const boundary = `arn:${p}:iam::${accountId}:policy/${boundaryPolicyName(project)}`;
+  return [
+    {
+      Sid: 'ExecutionRoles',
+      Effect: 'Allow',
+      Action: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:TagRole'],
+      Resource: [roleArn('production'), roleArn('preview')],
+    },
+    {
+      Sid: 'ExecutionRoleUnderBoundary',
+      Effect: 'Allow',
+      Action: ['iam:CreateRole', 'iam:PutRolePolicy'],
+      Resource: roleArn('production'),
+      Condition: { StringEquals: { 'iam:PermissionsBoundary': boundary } },
+    },
+    {
+      Sid: 'PassExecutionRole',
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: [roleArn('production'), roleArn('preview')],
+      Condition: passToLambda,
+    },
+    {
+      Sid: 'KeepTheBoundary',
+      Effect: 'Deny',
+      Action: [
+        'iam:DeleteRolePermissionsBoundary',
+        'iam:PutRolePermissionsBoundary',
+        'iam:CreatePolicyVersion',
+        'iam:DeletePolicy',
+        'iam:DeletePolicyVersion',
+        'iam:SetDefaultPolicyVersion',
+      ],
+      Resource: [roleArn('production'), roleArn('preview'), boundary],
+    },
+  ];
+}
+
+/**
+ * Reads, on the four services whose resources carry the stage tags: everything
+ * else there (any write, now or added later) is what ownershipDenies refuse.
+ */
+export const STAGE_READS: readonly string[] = [
+  'lambda:Get*',
+  'lambda:List*',
+  'apigateway:GET',
+  'logs:Describe*',
+  'logs:FilterLogEvents',
+  'logs:Get*',
+  'logs:List*',
+  'events:Describe*',
+  'events:List*',
+];
+
+/** Resources tagged for another project, or another repository, are never written. */
+function ownershipDenies(options: DeployPolicyOptions, p: string): PolicyStatement[] {
+  const services = ['lambda', 'apigateway', 'logs', 'events'].map((s) => `arn:${p}:${s}:*`);
+  const denyWhenTag = (sid: string, key: string, allowed: string[]): PolicyStatement => ({
+    Sid: sid,
+    Effect: 'Deny',
+    NotAction: [...STAGE_READS],
+    Resource: services,
+    Condition: {
+      Null: { [`aws:ResourceTag/${key}`]: 'false' },
+      StringNotEquals: { [`aws:ResourceTag/${key}`]: allowed.length === 1 ? allowed[0]! : allowed },
+    },
+  });
+  const statements = [denyWhenTag('OtherProjects', TagKeys.Name, [options.project])];
+  // A stage deployed from a terminal carries an empty repository tag.
+  if (options.repository)
+    statements.push(denyWhenTag('OtherRepositories', TagKeys.Repository, [options.repository, '']));
+  return statements;
+}
+
+/**
+ * The preview role: nothing of a protected stage (by name, and by the stage
+ * tag wherever a resource has one), no tag that claims a protected stage, no
+ * API Gateway tag writes, no IAM write, and never production's execution role.
+ */
+function previewDenies(options: DeployPolicyOptions, p: string): PolicyStatement[] {
+  const { project, region } = options;
+  const stages = protectedStagesOf(options);
+  if (!stages.length) return iamDenies(options, p);
+  const named = stages.map((s) => stageArns(p, project, s));
+  const stageTag = `aws:ResourceTag/${TagKeys.Stage}`;
+  // Reads too: a function's configuration holds its environment (secrets included),
+  // an API key its value, a log group what the function printed.
+  const everything = ['lambda:*', 'apigateway:*', 'logs:*', 'events:*'];
+  return [
+    {
+      Sid: 'ProtectedStages',
+      Effect: 'Deny',
+      Action: ['lambda:*', 'logs:*', 'events:*'],
+      Resource: named.flatMap((n) => [...n.functions, ...n.logs, n.rule]),
+    },
+    {
+      Sid: 'ProtectedStageTags',
+      Effect: 'Deny',
+      Action: everything,
+      Resource: '*',
+      Condition: { StringEquals: { [stageTag]: stages } },
+    },
+    {
+      // Nothing may be created or tagged as a protected stage's.
+      Sid: 'NoProtectedStageTags',
+      Effect: 'Deny',
+      Action: everything,
+      Resource: '*',
+      Condition: { 'ForAnyValue:StringEquals': { [`aws:RequestTag/${TagKeys.Stage}`]: stages } },
+    },
+    {
+      Sid: 'NoApiGatewayTagWrites',
+      Effect: 'Deny',
+      Action: APIGATEWAY_WRITES,
+      Resource: `arn:${p}:apigateway:${region}::/tags/*`,
+    },
+    ...iamDenies(options, p),
+  ];
+}
+
+function iamDenies(options: DeployPolicyOptions, p: string): PolicyStatement[] {
+  return [
+    { Sid: 'NoIamWrites', Effect: 'Deny', Action: [...IAM_WRITES], Resource: '*' },
+    {
+      Sid: 'NotProductionExecutionRole',
+      Effect: 'Deny',
+      Action: 'iam:PassRole',
+      Resource: `arn:${p}:iam::${options.accountId}:role/${executionRoleName(options.project, 'production')}`,
+    },
+  ];
 }
 
 /** What a user should know about a generated policy: printed by `lambda-deploy policy` next to it. */
@@ -288,7 +549,7 @@ export function deployPolicyNotes(options: DeployPolicyOptions): string[] {
     );
   if (options.gateway === 'all' || options.gateway === 'http-api' || options.gateway === 'rest-api')
     notes.push(
-      'API Gateway cannot scope creation by name (APIs get random ids), so the apigateway statements cover every API of that kind in the region.',
+      'API Gateway collections (GET /apis, /restapis, /usageplans, /apikeys) cannot be scoped: listing shows every item of the region. Everything below them is limited to resources tagged for this project.',
     );
   if (!options.managesExecutionRole && !options.executionRoleArn)
     notes.push(
@@ -298,6 +559,10 @@ export function deployPolicyNotes(options: DeployPolicyOptions): string[] {
   if (options.keepWarm === undefined && options.provisionedConcurrency === undefined)
     notes.push(
       'keep-warm and provisioned-concurrency are not covered; regenerate the policy when you turn them on.',
+    );
+  if (options.role === 'preview')
+    notes.push(
+      `Preview role: denied every write to the stages ${protectedStagesOf(options).join(', ')} and every IAM write.`,
     );
   return notes;
 }

@@ -5,9 +5,24 @@
  * The evaluation follows IAM for identity policies: an explicit Deny wins, an
  * Allow is needed, nothing else grants. Action names match case-insensitively,
  * resources case-sensitively, both with `*` (any run, `:` and `/` included)
- * and `?` (one character). Conditions are evaluated for the string and ARN
- * operators against a context the caller gives; any other operator throws, so
- * a check never passes by not understanding a policy.
+ * and `?` (one character). Conditions are evaluated for the string, ARN, Bool
+ * and Null operators, with the IfExists suffix and the ForAllValues: /
+ * ForAnyValue: set prefixes, against a request context the caller gives; any
+ * other operator throws, so a check never passes by not understanding a policy.
+ *
+ * The context of a call is built the way AWS builds it (Service Authorization
+ * Reference, checked against AWS's own data in test/iam/sar-model.test.ts):
+ * - `aws:ResourceTag/KEY` holds the tags of the resource the call touches, and
+ *   only for actions whose resource type supports the key. The tags come from
+ *   a TagLookup: the caller (test/support/policy-recorder.ts) knows which
+ *   resource each call touched and the tags that resource had at that moment.
+ *   A resource that does not exist (yet) has no tags, so the key is absent.
+ * - Tags are looked up where AWS takes them from: a Lambda version or alias
+ *   carries its function's tags; an API Gateway child resource (route,
+ *   integration, stage, deployment, method, usage plan key) its parent's,
+ *   merged with its own (a stage has tags of its own).
+ * - `aws:RequestTag/KEY` and `aws:TagKeys` (multi-valued) hold the tags a
+ *   create or tag call sends, for the actions that support them.
  */
 import type { ConditionBlock, Partition, PolicyDocument, PolicyStatement } from './policy-document.js';
 
@@ -21,12 +36,36 @@ export interface CallScope {
   partition?: Partition;
 }
 
+/** A request context value: one string, or several for a multi-valued key like aws:TagKeys. */
+export type ContextValue = string | readonly string[];
+export type RequestContext = Record<string, ContextValue>;
+
 /** One permission a call needs: an action on a resource, with the request's condition keys. */
 export interface Permission {
   action: string;
   resource: string;
-  context?: Record<string, string>;
+  context?: RequestContext;
 }
+
+/** The tags a resource has (undefined: none, or it does not exist), by its ARN. */
+export type TagLookup = (arn: string) => Readonly<Record<string, string>> | undefined;
+
+/** What AWS knows about the resources a call touches, as far as conditions need it. */
+export interface ResourceFacts {
+  tags?: TagLookup;
+  /** The permissions boundary (a policy ARN) an IAM role has now, for iam:PermissionsBoundary. */
+  permissionsBoundary?: (roleArn: string) => string | undefined;
+}
+
+/** IAM actions on a role whose context carries the role's current permissions boundary. */
+const BOUNDARY_OF_ROLE = new Set([
+  'PutRolePolicy',
+  'DeleteRolePolicy',
+  'AttachRolePolicy',
+  'DetachRolePolicy',
+  'UpdateAssumeRolePolicy',
+  'DeleteRolePermissionsBoundary',
+]);
 
 type Input = Record<string, unknown>;
 
@@ -87,26 +126,57 @@ const STRING_OPERATORS: Record<
   Bool: { negated: false, test: (p, v) => p.toLowerCase() === v.toLowerCase() },
 };
 
-/** True when every operator and key of the block holds (keys are case-insensitive, values OR-ed). */
-export function conditionsHold(
-  condition: ConditionBlock | undefined,
-  context: Record<string, string> = {},
+const SET_PREFIXES = ['ForAllValues:', 'ForAnyValue:'] as const;
+
+/** A context value as a list; an absent key and an empty list are both "no value". */
+function values(actual: ContextValue | undefined): readonly string[] {
+  return actual === undefined ? [] : typeof actual === 'string' ? [actual] : actual;
+}
+
+/** One operator (e.g. `ForAnyValue:StringLike`, `StringEqualsIfExists`, `Null`) on one key. */
+function operatorHolds(
+  rawOperator: string,
+  key: string,
+  expected: string | string[],
+  actual: ContextValue | undefined,
 ): boolean {
+  const set = SET_PREFIXES.find((prefix) => rawOperator.startsWith(prefix));
+  let name = set ? rawOperator.slice(set.length) : rawOperator;
+  const ifExists = name.endsWith('IfExists');
+  if (ifExists) name = name.slice(0, -'IfExists'.length);
+  const present = values(actual);
+  if (name === 'Null') {
+    if (set || ifExists) throw new Error(`Condition operator ${rawOperator} is not valid IAM.`);
+    // "true": the key is absent; "false": it is there. Values are OR-ed like any other.
+    return list(expected).some((e) => (e.toLowerCase() === 'true') === (present.length === 0));
+  }
+  const operator = STRING_OPERATORS[name];
+  if (!operator) throw new Error(`Condition operator ${rawOperator} is not supported by the policy checker.`);
+  // A context value satisfies the operator when it matches one of the policy's values
+  // (or, for a negated operator, none of them).
+  const satisfies = (v: string): boolean => {
+    const any = list(expected).some((pattern) => operator.test(pattern, v));
+    return operator.negated ? !any : any;
+  };
+  if (set === 'ForAllValues:') return present.every(satisfies); // true for no values at all
+  if (set === 'ForAnyValue:') return present.some(satisfies); // false for no values at all
+  if (present.length === 0) return ifExists || operator.negated;
+  if (present.length > 1)
+    throw new Error(
+      `Condition ${rawOperator} on ${key}: the key has ${present.length} values; IAM needs ForAllValues: or ForAnyValue: for a multi-valued key.`,
+    );
+  return satisfies(present[0] as string);
+}
+
+/** True when every operator and key of the block holds (keys are case-insensitive, values OR-ed). */
+export function conditionsHold(condition: ConditionBlock | undefined, context: RequestContext = {}): boolean {
   if (!condition) return true;
   const lookup = new Map(Object.entries(context).map(([k, v]) => [k.toLowerCase(), v]));
-  return Object.entries(condition).every(([rawOperator, keys]) => {
-    const ifExists = rawOperator.endsWith('IfExists');
-    const operatorName = ifExists ? rawOperator.slice(0, -'IfExists'.length) : rawOperator;
-    const operator = STRING_OPERATORS[operatorName];
-    if (!operator)
-      throw new Error(`Condition operator ${rawOperator} is not supported by the policy checker.`);
-    return Object.entries(keys).every(([key, expected]) => {
-      const actual = lookup.get(key.toLowerCase());
-      if (actual === undefined) return ifExists || operator.negated;
-      const any = list(expected).some((pattern) => operator.test(pattern, actual));
-      return operator.negated ? !any : any;
-    });
-  });
+  return Object.entries(condition).every(([rawOperator, keys]) =>
+    Object.entries(keys).every(([key, expected]) =>
+      operatorHolds(rawOperator, key, expected, lookup.get(key.toLowerCase())),
+    ),
+  );
 }
 
 export type Decision = 'allowed' | 'explicit-deny' | 'implicit-deny';
@@ -115,7 +185,7 @@ export function evaluate(
   document: PolicyDocument,
   action: string,
   resource: string,
-  context?: Record<string, string>,
+  context?: RequestContext,
 ): Decision {
   let allowed = false;
   for (const statement of document.Statement) {
@@ -131,7 +201,7 @@ export function isAllowed(
   document: PolicyDocument,
   action: string,
   resourceArn: string,
-  context?: Record<string, string>,
+  context?: RequestContext,
 ): boolean {
   return evaluate(document, action, resourceArn, context) === 'allowed';
 }
@@ -449,6 +519,122 @@ function hasTags(value: unknown): boolean {
 }
 
 /**
+ * Which resources carry `aws:ResourceTag` for an action (Service Authorization
+ * Reference, resource types table): Lambda functions, their versions and
+ * aliases (not layers); every API Gateway resource but `/tags/...` and
+ * `/account`; CloudWatch Logs log groups; EventBridge rules; IAM roles and
+ * policies. S3 buckets only with ABAC turned on per bucket, which this project
+ * neither needs nor models. The tagging API, STS and the list calls on `*`
+ * have no resource, so no resource tags.
+ */
+export function supportsResourceTag(action: string, resource: string): boolean {
+  const [service, name = ''] = action.toLowerCase().split(':') as [string, string?];
+  switch (service) {
+    case 'lambda':
+      return /:function:[^:]+(:[^:]+)?$/.test(resource);
+    case 'apigateway': {
+      const path = resource.replace(/^arn:[^:]+:apigateway:[^:]*:[^:]*:/, '');
+      return path.startsWith('/') && !path.startsWith('/tags/') && path !== '/account';
+    }
+    case 'logs':
+      return name !== 'describeloggroups' && /:log-group:[^:*]+/.test(resource);
+    case 'events':
+      return /:rule\//.test(resource);
+    case 'iam':
+      return /:(role|policy)\//.test(resource);
+    default:
+      return false;
+  }
+}
+
+/** Actions that carry `aws:RequestTag/KEY` and `aws:TagKeys` (the action-level keys of the reference). */
+export const REQUEST_TAG_ACTIONS: ReadonlySet<string> = new Set(
+  [
+    'lambda:CreateFunction',
+    'lambda:TagResource',
+    'lambda:UntagResource',
+    'apigateway:POST',
+    'apigateway:PUT',
+    'apigateway:PATCH',
+    'apigateway:DELETE',
+    'logs:CreateLogGroup',
+    'logs:TagResource',
+    'logs:TagLogGroup',
+    'logs:UntagResource',
+    'events:PutRule',
+    'events:TagResource',
+    'events:UntagResource',
+    'iam:CreateRole',
+    'iam:TagRole',
+    'iam:UntagRole',
+    's3:CreateBucket',
+  ].map((a) => a.toLowerCase()),
+);
+
+export function supportsRequestTags(action: string): boolean {
+  return REQUEST_TAG_ACTIONS.has(action.toLowerCase());
+}
+
+/** The tags a request sends (`Tags`/`tags` as a map or as [{Key, Value}]) and the keys it names. */
+export function requestTags(input: Input): { tags: Record<string, string>; keys: string[] } {
+  const raw = input.Tags ?? input.tags;
+  const tags: Record<string, string> = {};
+  if (Array.isArray(raw)) {
+    for (const t of raw as { Key?: unknown; Value?: unknown }[])
+      if (t && typeof t.Key === 'string') tags[t.Key] = typeof t.Value === 'string' ? t.Value : '';
+  } else if (raw && typeof raw === 'object') {
+    for (const [k, v] of Object.entries(raw as Record<string, unknown>))
+      tags[k] = typeof v === 'string' ? v : String(v);
+  }
+  const untag = input.TagKeys ?? input.tagKeys;
+  const keys = Array.isArray(untag) ? untag.filter((k): k is string => typeof k === 'string') : [];
+  return { tags, keys: [...Object.keys(tags), ...keys] };
+}
+
+/**
+ * The ARNs whose tags a resource is authorized by, nearest last: a Lambda
+ * version or alias -> its function; an API Gateway child -> its API (REST or
+ * HTTP), usage plan key -> its usage plan, plus a stage's own tags.
+ */
+export function tagSources(resource: string): string[] {
+  const fn = /^(arn:[^:]+:lambda:[^:]+:[^:]+:function:[^:]+)(:[^:]+)?$/.exec(resource);
+  if (fn) return [fn[1] as string];
+  const api =
+    /^(arn:[^:]+:apigateway:[^:]*:[^:]*:)(\/(?:apis|restapis|usageplans|apikeys)\/[^/]+)(\/.*)?$/.exec(
+      resource,
+    );
+  if (api) {
+    const parent = `${api[1]}${api[2]}`;
+    const stage = /^\/stages\/[^/]+/.exec(api[3] ?? '');
+    return stage ? [parent, `${parent}${stage[0]}`] : [parent];
+  }
+  return [resource];
+}
+
+/** The tags IAM sees on a resource: its own, or those it inherits (see tagSources). */
+export function effectiveTags(resource: string, tags: TagLookup): Record<string, string> | undefined {
+  let found: Record<string, string> | undefined;
+  for (const source of tagSources(resource)) {
+    const own = tags(source);
+    if (own) found = { ...found, ...own };
+  }
+  return found;
+}
+
+function withTagContext(permission: Permission, request: Input | undefined, tags?: TagLookup): Permission {
+  const context: RequestContext = { ...permission.context };
+  if (tags && supportsResourceTag(permission.action, permission.resource))
+    for (const [k, v] of Object.entries(effectiveTags(permission.resource, tags) ?? {}))
+      context[`aws:ResourceTag/${k}`] = v;
+  if (request && supportsRequestTags(permission.action)) {
+    const sent = requestTags(request);
+    for (const [k, v] of Object.entries(sent.tags)) context[`aws:RequestTag/${k}`] = v;
+    if (sent.keys.length) context['aws:TagKeys'] = sent.keys;
+  }
+  return Object.keys(context).length ? { ...permission, context } : permission;
+}
+
+/**
  * The permissions a call needs. Besides its own action, AWS checks some on the
  * side: passing a role (iam:PassRole, only to Lambda), tagging on create,
  * reading code from S3 as the caller, attaching layers.
@@ -458,6 +644,7 @@ export function requiredPermissions(
   commandName: string,
   input: Input,
   scope: CallScope,
+  facts: ResourceFacts = {},
 ): Permission[] {
   const operation = operationName(commandName);
   const p = scope.partition ?? 'aws';
@@ -504,7 +691,21 @@ export function requiredPermissions(
     extra.push({ action: 's3:PutBucketOwnershipControls', resource: own.resource });
   if (service === 's3' && operation === 'PutObject' && typeof input.Tagging === 'string')
     extra.push({ action: 's3:PutObjectTagging', resource: own.resource });
-  return [own, ...extra];
+  if (service === 'iam') {
+    // CreateRole and PutRolePermissionsBoundary name the boundary they set; the rest see the role's.
+    const boundary =
+      operation === 'CreateRole' || operation === 'PutRolePermissionsBoundary'
+        ? str(input, 'PermissionsBoundary')
+        : BOUNDARY_OF_ROLE.has(operation)
+          ? facts.permissionsBoundary?.(own.resource)
+          : undefined;
+    if (boundary) own.context = { ...own.context, 'iam:PermissionsBoundary': boundary };
+  }
+  // The call's own action and the tag-on-create checks carry the request's tags.
+  const tagging = new Set([own, ...extra.filter((e) => /:(TagResource|TagRole)$/.test(e.action))]);
+  return [own, ...extra].map((permission) =>
+    withTagContext(permission, tagging.has(permission) ? input : undefined, facts.tags),
+  );
 }
 
 /** The permissions of a call the policy does not grant (empty: the call is allowed). */
@@ -514,8 +715,9 @@ export function missingPermissions(
   commandName: string,
   input: Input,
   scope: CallScope,
+  facts?: ResourceFacts,
 ): Permission[] {
-  return requiredPermissions(service, commandName, input, scope).filter(
+  return requiredPermissions(service, commandName, input, scope, facts).filter(
     (need) => !isAllowed(document, need.action, need.resource, need.context),
   );
 }

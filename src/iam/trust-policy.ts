@@ -15,6 +15,16 @@
  *   repo:OWNER@OWNER_ID/REPO@REPO_ID:ref:refs/heads/main
  * (docs.github.com, "OpenID Connect", Immutable subject claims). Both forms are
  * trusted when the ids are known, so a repository keeps working across the switch.
+ *
+ * Two roles (DESIGN.md, "Who may deploy what"):
+ * - production: pushes to the protected branches (`ref:refs/heads/main`; delete
+ *   and schedule runs carry the default branch's ref, so prune and branch
+ *   cleanup run with it too) and jobs in the named GitHub environments. An
+ *   environment is only as safe as its deployment-branch rule: limit it to the
+ *   protected branches, or a pull request's workflow could name it.
+ * - preview: pull requests and every other branch, never a protected one.
+ * Without a role (one role for everything) every branch and pull request is
+ * trusted, as before.
  */
 import { policy, type Partition, type PolicyDocument } from './policy-document.js';
 
@@ -31,13 +41,20 @@ export interface TrustPolicyOptions {
   /** The `audience` input; the action's default is sts.amazonaws.com. */
   audience?: string;
   /**
-   * Trust jobs that run in a GitHub environment (`environment:` in the job).
-   * lambda-deploy's own workflows do not need it; set it when your workflow
-   * puts the deploy job in an environment (for protection rules).
+   * Trust jobs that run in a GitHub environment (`environment:` in the job):
+   * `true` for any environment (single role), or the names the production
+   * role trusts.
    */
-  environments?: boolean;
+  environments?: boolean | readonly string[];
+  /** Which deploy role; absent: a single role trusted for everything. */
+  role?: 'production' | 'preview';
+  /** Branches whose pushes deploy production (only those are trusted by the production role). */
+  protectedBranches?: readonly string[];
   partition?: Partition;
 }
+
+export const DEFAULT_PROTECTED_BRANCHES: readonly string[] = ['main', 'master'];
+export const DEFAULT_ENVIRONMENTS: readonly string[] = ['production'];
 
 const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
 const NUMERIC_ID = /^\d+$/;
@@ -67,29 +84,78 @@ export function subjectPrefixes(
   return prefixes;
 }
 
+const BRANCH = /^[^\s*?~^:\\[]+$/;
+const ENVIRONMENT = /^[^\s*?'"`]+$/;
+
+type SubjectOptions = Pick<
+  TrustPolicyOptions,
+  'repository' | 'ownerId' | 'repoId' | 'environments' | 'role' | 'protectedBranches'
+>;
+
+function protectedBranches(options: SubjectOptions): readonly string[] {
+  const branches = options.protectedBranches ?? DEFAULT_PROTECTED_BRANCHES;
+  for (const b of branches)
+    if (!BRANCH.test(b))
+      throw new Error(
+        `protected branch: "${b}" is not valid; expected a branch name like "main" (no wildcards).`,
+      );
+  return branches;
+}
+
+function environmentNames(options: SubjectOptions): readonly string[] {
+  const envs = Array.isArray(options.environments) ? options.environments : DEFAULT_ENVIRONMENTS;
+  for (const e of envs)
+    if (!ENVIRONMENT.test(e))
+      throw new Error(
+        `environment: "${e}" is not valid; expected a GitHub environment name like "production".`,
+      );
+  return envs;
+}
+
 /** Every `sub` pattern the trust policy accepts. */
-export function trustedSubjects(
-  options: Pick<TrustPolicyOptions, 'repository' | 'ownerId' | 'repoId' | 'environments'>,
-): string[] {
+export function trustedSubjects(options: SubjectOptions): string[] {
   const subjects: string[] = [];
   for (const prefix of subjectPrefixes(options)) {
+    if (options.role === 'production') {
+      for (const b of protectedBranches(options)) subjects.push(`${prefix}:ref:refs/heads/${b}`);
+      if (options.environments !== false)
+        for (const e of environmentNames(options)) subjects.push(`${prefix}:environment:${e}`);
+      continue;
+    }
     subjects.push(`${prefix}:ref:refs/heads/*`, `${prefix}:pull_request`);
-    if (options.environments) subjects.push(`${prefix}:environment:*`);
+    if (options.environments === true && options.role === undefined) subjects.push(`${prefix}:environment:*`);
   }
   return subjects;
 }
+
+/** The preview role's exceptions: the protected branches' pushes belong to production. */
+export function excludedSubjects(options: SubjectOptions): string[] {
+  if (options.role !== 'preview') return [];
+  return subjectPrefixes(options).flatMap((prefix) =>
+    protectedBranches(options).map((b) => `${prefix}:ref:refs/heads/${b}`),
+  );
+}
+
+const TRUST_SIDS = {
+  single: 'GitHubActionsDeploy',
+  production: 'GitHubActionsProduction',
+  preview: 'GitHubActionsPreview',
+} as const;
 
 export function oidcTrustPolicy(options: TrustPolicyOptions): PolicyDocument {
   const p = options.partition ?? 'aws';
   return policy([
     {
-      Sid: 'GitHubActionsDeploy',
+      Sid: TRUST_SIDS[options.role ?? 'single'],
       Effect: 'Allow',
       Principal: { Federated: `arn:${p}:iam::${options.accountId}:oidc-provider/${GITHUB_OIDC_HOST}` },
       Action: 'sts:AssumeRoleWithWebIdentity',
       Condition: {
         StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: options.audience ?? 'sts.amazonaws.com' },
         StringLike: { [`${GITHUB_OIDC_HOST}:sub`]: trustedSubjects(options) },
+        ...(options.role === 'preview' && {
+          StringNotLike: { [`${GITHUB_OIDC_HOST}:sub`]: excludedSubjects(options) },
+        }),
       },
     },
   ]);
@@ -97,14 +163,23 @@ export function oidcTrustPolicy(options: TrustPolicyOptions): PolicyDocument {
 
 /** Notes printed with the trust policy. */
 export function trustPolicyNotes(options: TrustPolicyOptions): string[] {
-  const notes = [
-    'Branch pushes, pull requests (not from forks: they get no token) and branch deletions (they run on the default branch) are trusted.',
-  ];
+  const notes =
+    options.role === 'production'
+      ? [
+          `Production role: trusted for pushes to ${protectedBranches(options).join(', ')} (branch deletions and schedules run there too) and the environments ${environmentNames(options).join(', ')}. Limit those environments' deployment branches to the protected branches: a pull request's workflow could otherwise name them.`,
+        ]
+      : options.role === 'preview'
+        ? [
+            `Preview role: trusted for pull requests (not from forks: they get no token) and every branch but ${protectedBranches(options).join(', ')}.`,
+          ]
+        : [
+            'Branch pushes, pull requests (not from forks: they get no token) and branch deletions (they run on the default branch) are trusted.',
+          ];
   if (!options.ownerId || !options.repoId)
     notes.push(
       `Only the classic sub form is trusted. Repositories created or renamed since July 15, 2026 (or opted in) send repo:OWNER@OWNER_ID/REPO@REPO_ID:...; pass their ids (gh api repos/${options.repository} --jq '.owner.id, .id') to trust that form too.`,
     );
-  if (!options.environments)
+  if (!options.environments && options.role === undefined)
     notes.push(
       'Jobs that run in a GitHub environment send repo:OWNER/REPO:environment:NAME instead; add environments to trust them.',
     );

@@ -5,7 +5,9 @@ import { PackageTooLargeError } from '../packaging/build-package.js';
 import { checkPackageSize, formatBytes } from '../packaging/size-check.js';
 import { ensureKeepWarm } from '../warm-starts/keep-warm.js';
 import { ensureProvisionedConcurrency } from '../warm-starts/provisioned-concurrency.js';
-import { ensureExecutionRole } from '../aws/execution-role.js';
+import { ensureExecutionRole, partitionOf } from '../aws/execution-role.js';
+import { isProtectedStage } from '../cleanup/remove-stage.js';
+import { boundaryPolicyName } from '../iam/execution-policy.js';
 import { deployFunction, type FunctionResult } from '../aws/lambda-function.js';
 import type { GitHubContext } from '../github/github-context.js';
 import { ensureGateway, type GatewayResult } from '../gateways/gateway.js';
@@ -191,6 +193,7 @@ async function deployCode(
     ),
   );
   return deps.logger.group('Function', async () => {
+    const production = isProtectedStage(plan.stage, settings.protectedStages);
     const role = await ensureExecutionRole(
       clients.iam,
       {
@@ -199,6 +202,9 @@ async function deployCode(
         accountId,
         tags,
         policyStatements: settings.policyStatements,
+        kind: production ? 'production' : 'preview',
+        partition: partitionOf(clients.region),
+        permissionsBoundary: `arn:${partitionOf(clients.region)}:iam::${accountId}:policy/${boundaryPolicyName(settings.name)}`,
       },
       awsDeps,
     );

@@ -90,6 +90,13 @@ export async function runPipeline(
           local: stage,
         };
       }
+      // Refused before building and signing in: a preview run never writes IAM.
+      if (
+        settings.policyStatements &&
+        !settings.executionRoleArn &&
+        !isProtectedStage(plan.stage, settings.protectedStages)
+      )
+        throw new PreviewPolicyStatementsError(plan.stage, settings.protectedStages);
       const { report, secrets } = await deployToAws(settings, plan, ctx, deps);
       const { markdown } = await reportDeploy(report, reportOptions(settings, plan, ctx, deps, secrets), {
         logger,
@@ -185,6 +192,19 @@ async function pruneDependencyLayers(
     deps.logger.info(
       `${settings.dryRun ? 'Would delete' : 'Deleted'} unused dependency layer versions: ${result.deleted.join(', ')}`,
     );
+}
+
+/** `policy-statements` on a stage that is not protected: where those statements belong instead. */
+export class PreviewPolicyStatementsError extends Error {
+  constructor(stage: string, protectedStages: readonly string[]) {
+    super(
+      `policy-statements: stage "${stage}" is a preview (not in protected-stages: ${protectedStages.join(', ') || 'none'}), and a preview run never changes IAM: ` +
+        `no job that can run pull-request code may write an execution role. ` +
+        `Put the statements in "lambda-deploy setup --policy-statements FILE" (run once with administrator credentials; it writes both execution roles), ` +
+        `or set policy-statements only on the production deploy, whose role may change its execution role under the permissions boundary setup made.`,
+    );
+    this.name = 'PreviewPolicyStatementsError';
+  }
 }
 
 function failureMessage(report: {

@@ -23,7 +23,27 @@ export interface Plan {
   sha: string;
 }
 
-type PlanSettings = Pick<Settings, 'command' | 'name' | 'stage'>;
+type PlanSettings = Pick<Settings, 'command' | 'name' | 'stage'> & Partial<Pick<Settings, 'protectedStages'>>;
+
+/** The action's default protected-stages, for callers that do not pass theirs. */
+const DEFAULT_PROTECTED_STAGES = ['main', 'master', 'prod', 'production'];
+
+/** Events that run code from a pull request (or on its behalf): never allowed near a protected stage. */
+export function isPullRequestEvent(eventName: string): boolean {
+  return eventName.startsWith('pull_request');
+}
+
+/** A pull-request run aimed at a protected stage: refused before anything signs in. */
+export class ProtectedStageFromPullRequestError extends Error {
+  constructor(stage: string, eventName: string, protectedStages: readonly string[]) {
+    super(
+      `stage: "${stage}" is a protected stage (protected-stages: ${protectedStages.join(', ')}), and a ${eventName} run may not deploy or remove it: ` +
+        `code from a pull request never reaches a protected stage, whatever the stage input says. ` +
+        `Protected stages are deployed by a push to their branch (the production role); pull requests get their own pr-N stage.`,
+    );
+    this.name = 'ProtectedStageFromPullRequestError';
+  }
+}
 
 interface Target {
   stage?: string;
@@ -127,6 +147,14 @@ export function makePlan(settings: PlanSettings, ctx: GitHubContext): Plan {
   if (command === 'prune') return { ...base, command, stage: '', functionName: '', ref: '' };
 
   const stage = settings.stage ?? target?.stage;
+  const protectedStages = settings.protectedStages ?? DEFAULT_PROTECTED_STAGES;
+  if (
+    stage &&
+    isPullRequestEvent(ctx.eventName) &&
+    command !== 'package' &&
+    protectedStages.some((p) => p.toLowerCase() === stage.toLowerCase())
+  )
+    throw new ProtectedStageFromPullRequestError(stage, ctx.eventName, protectedStages);
   if (!stage) {
     if (command === 'package') return { ...base, command, stage: '', functionName: '', ref: '' };
     throw new Error(

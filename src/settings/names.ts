@@ -82,7 +82,7 @@ export const INPUT_DEFAULTS: Record<InputName, string> = {
   stage: '',
   path: '.',
   runtime: 'python3.12',
-  handler: 'app.handler',
+  handler: '',
   app: '',
   architecture: 'x86_64',
   memory: '256',

@@ -31,7 +31,7 @@ export interface Settings {
   path: string;
   /** Lambda runtime identifier, e.g. python3.12 or nodejs22.x. */
   runtime: string;
-  /** `module.function` (ignored when `app` is set). */
+  /** `module.function`: the input, else `app.handler`; empty when `app` is set. */
   handler: string;
   /** WSGI/ASGI app as `module:attribute`; the package then carries our adapter. */
   app?: string;
@@ -145,6 +145,8 @@ export const RESERVED_ENV_NAMES: readonly string[] = [
 ];
 
 const DEFAULT_REQUIREMENTS = 'requirements.txt';
+/** The handler when neither `handler` nor `app` is set. */
+export const DEFAULT_HANDLER = 'app.handler';
 const ROLE_ARN = /^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const LAYER_ARN = /^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -294,7 +296,8 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
   const python = isPythonRuntime(runtime);
 
   const app = value(Inputs.App) || undefined;
-  const handler = value(Inputs.Handler);
+  // No default in action.yml: the runner would pass it next to `app` (DESIGN.md).
+  const handler = app ? '' : value(Inputs.Handler) || DEFAULT_HANDLER;
   if (app) {
     if (given(Inputs.Handler))
       problems.push(

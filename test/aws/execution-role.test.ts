@@ -98,20 +98,85 @@ describe('ensureExecutionRole', () => {
 
   it('a role whose hash tag was lost but whose policy is right is not rewritten', async () => {
     const fake = new FakeAws();
+    const extra = [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::data/*' }];
+    const input = { project: 'shop', accountId: ACCOUNT, tags: tags('main'), policyStatements: extra };
+    await ensureExecutionRole(fake.iam, input, testDeps());
+    delete fake.roles.get('shop-lambda-deploy')!.tags['lambda-deploy:policy'];
+    fake.resetCalls();
+    await ensureExecutionRole(fake.iam, input, testDeps());
+    expect(fake.iamMock).toHaveReceivedCommandTimes(GetRolePolicyCommand, 1);
+    expect(fake.iamMock).toHaveReceivedCommandTimes(PutRolePolicyCommand, 0);
+  });
+
+  it('without policy-statements a production run keeps the policy setup wrote', async () => {
+    const fake = new FakeAws();
+    const extra = [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' }];
     await ensureExecutionRole(
       fake.iam,
-      { project: 'shop', accountId: ACCOUNT, tags: tags('main') },
+      { project: 'shop', accountId: ACCOUNT, tags: tags('main'), policyStatements: extra },
       testDeps(),
     );
-    delete fake.roles.get('shop-lambda-deploy')!.tags['lambda-deploy:policy'];
     fake.resetCalls();
     await ensureExecutionRole(
       fake.iam,
       { project: 'shop', accountId: ACCOUNT, tags: tags('main') },
       testDeps(),
     );
-    expect(fake.iamMock).toHaveReceivedCommandTimes(GetRolePolicyCommand, 1);
-    expect(fake.iamMock).toHaveReceivedCommandTimes(PutRolePolicyCommand, 0);
+    expect(fake.counts()).toEqual({ GetRole: 1 });
+    expect(fake.roles.get('shop-lambda-deploy')!.policies.get(POLICY_NAME)).toContain('dynamodb:GetItem');
+  });
+
+  it('creates the production role with the permissions boundary setup made', async () => {
+    const fake = new FakeAws();
+    const boundary = `arn:aws:iam::${ACCOUNT}:policy/shop-lambda-deploy-boundary`;
+    await ensureExecutionRole(
+      fake.iam,
+      { project: 'shop', accountId: ACCOUNT, tags: tags('main'), permissionsBoundary: boundary },
+      testDeps(),
+    );
+    expect(fake.roles.get('shop-lambda-deploy')!.boundary).toBe(boundary);
+  });
+
+  describe('a preview run', () => {
+    const preview = { project: 'shop', accountId: ACCOUNT, tags: tags('pr-7'), kind: 'preview' as const };
+
+    it('only reads the preview role setup made: one GetRole, no IAM write', async () => {
+      const fake = new FakeAws();
+      fake.roles.set('shop-lambda-deploy-preview', {
+        arn: `arn:aws:iam::${ACCOUNT}:role/shop-lambda-deploy-preview`,
+        trust: '{}',
+        tags: { [TagKeys.Name]: 'shop' },
+        policies: new Map(),
+        refusalsLeft: 0,
+      });
+      const result = await ensureExecutionRole(fake.iam, preview, testDeps());
+      expect(result).toEqual({
+        roleArn: `arn:aws:iam::${ACCOUNT}:role/shop-lambda-deploy-preview`,
+        created: false,
+      });
+      expect(fake.counts()).toEqual({ GetRole: 1 });
+    });
+
+    it('without that role, says to run setup and creates nothing', async () => {
+      const fake = new FakeAws();
+      await expect(ensureExecutionRole(fake.iam, preview, testDeps())).rejects.toThrow(
+        /preview execution role shop-lambda-deploy-preview does not exist.*never creates IAM roles.*lambda-deploy setup/,
+      );
+      expect(fake.roles.size).toBe(0);
+      expect(fake.iamMock).toHaveReceivedCommandTimes(CreateRoleCommand, 0);
+    });
+
+    it('refuses policy-statements, naming where they belong', async () => {
+      const fake = new FakeAws();
+      await expect(
+        ensureExecutionRole(
+          fake.iam,
+          { ...preview, policyStatements: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+          testDeps(),
+        ),
+      ).rejects.toThrow(/policy-statements: a preview run never changes IAM.*setup --policy-statements/);
+      expect(fake.calls).toHaveLength(0);
+    });
   });
 
   it('refuses a same-named role that lambda-deploy did not create', async () => {

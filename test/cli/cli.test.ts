@@ -191,7 +191,36 @@ describe('lambda-deploy CLI', () => {
     ).toBe(0);
     expect(stdout).toMatch(/arn:aws:lambda:eu-west-1:123456789012:function:shop-\*/);
     expect(stdout).toMatch(/repo:octo\/shop:pull_request/);
+    expect(stdout).toMatch(/# Production deploy role: permissions policy/);
+    expect(stdout).toMatch(/# Preview deploy role: trust policy/);
+    expect(stdout).toMatch(/"Sid": "NoIamWrites"/);
     expect(await main(['policy', '--name', 'shop'], env)).toBe(2);
+  });
+
+  test('policy takes --owner-id/--repo-id, --role, --protected-branches and --github-environment', async () => {
+    const code = await main(
+      [
+        'policy',
+        '--name=shop',
+        '--account=123456789012',
+        '--repository=octo/shop',
+        '--owner-id=1234567',
+        '--repo-id',
+        '89012345',
+        '--role',
+        'production',
+        '--protected-branches',
+        'main,release',
+        '--github-environment',
+        'prod',
+      ],
+      env,
+    );
+    expect(code).toBe(0);
+    expect(stdout).toContain('"repo:octo@1234567/shop@89012345:ref:refs/heads/release"');
+    expect(stdout).toContain('"repo:octo/shop:environment:prod"');
+    expect(stdout).not.toContain('pull_request');
+    expect(await main(['policy', '--name=shop', '--account=123456789012', '--role=admin'], env)).toBe(2);
   });
 
   test('bad flags are reported like the action reports bad inputs', async () => {

@@ -77,6 +77,7 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
       startGitHubRecorder(),
     ]);
     aws.setStageUrl(smoke.stageUrlFor);
+    aws.seedSetup('svc'); // lambda-deploy setup ran: previews need the preview execution role
     ws = workspace();
   });
   afterAll(async () => {
@@ -299,6 +300,7 @@ describe('push with the ambient credentials (no role-to-assume)', () => {
   beforeAll(async () => {
     [aws, smoke] = await Promise.all([startFakeAws(), startSmokeTarget()]);
     aws.setStageUrl(smoke.stageUrlFor);
+    aws.seedSetup('svc'); // lambda-deploy setup ran: previews need the preview execution role
   });
   afterAll(async () => {
     await Promise.all([aws?.close(), smoke?.close()]);
@@ -351,6 +353,7 @@ describe('pull request previews', () => {
   beforeAll(async () => {
     [aws, smoke, github] = await Promise.all([startFakeAws(), startSmokeTarget(), startGitHubRecorder()]);
     aws.setStageUrl(smoke.stageUrlFor);
+    aws.seedSetup('svc'); // lambda-deploy setup ran: previews need the preview execution role
   });
   afterAll(async () => {
     await Promise.all([aws?.close(), smoke?.close(), github?.close()]);
@@ -430,6 +433,7 @@ describe('refusals before any AWS call', () => {
 
   beforeAll(async () => {
     aws = await startFakeAws();
+    aws.seedSetup('svc'); // lambda-deploy setup ran: previews need the preview execution role
   });
   afterAll(async () => {
     await aws?.close();

@@ -60,6 +60,7 @@ describe('gateway: rest-api with api-key: true', () => {
 
   beforeAll(async () => {
     aws = await startFakeAws();
+    aws.seedSetup('svc'); // lambda-deploy setup ran: previews need the preview execution role
     aws.setApiKeyValue(() => KEY_VALUE);
     ws = mkdtempSync(join(tmpdir(), 'aws-e2e-ws-'));
     cpSync(EXAMPLE, ws, { recursive: true });

@@ -61,6 +61,7 @@ describe('undeploy through the bundled action', () => {
   beforeAll(async () => {
     [aws, smoke, github] = await Promise.all([startFakeAws(), startSmokeTarget(), startGitHubRecorder()]);
     aws.setStageUrl(smoke.stageUrlFor);
+    aws.seedSetup('svc'); // lambda-deploy setup ran: previews need the preview execution role
     ws = mkdtempSync(join(tmpdir(), 'aws-e2e-ws-'));
     cpSync(EXAMPLE, ws, { recursive: true });
 

@@ -179,6 +179,37 @@ describe('node dist/index.js with target: local', () => {
     }
   }, 60_000);
 
+  test('serves an ASGI app (app: main:app, a coroutine app with no dependencies)', async () => {
+    const dir = join(root, 'asgi');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'main.py'),
+      [
+        'import json',
+        '',
+        '',
+        'async def app(scope, receive, send):',
+        '    assert scope["type"] == "http"',
+        '    body = json.dumps({"asgi": scope["asgi"]["version"], "path": scope["path"], "query": scope["query_string"].decode()})',
+        '    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})',
+        '    await send({"type": "http.response.body", "body": body.encode()})',
+        '',
+      ].join('\n'),
+    );
+    const run = await localDeploy({
+      app: 'main:app',
+      path: dir,
+      'smoke-path': '/items?id=7',
+      'smoke-contains': '"query": "id=7"',
+    });
+    expectSuccess(run);
+    expect(run.outputs.url).toMatch(URL_PATTERN);
+    expect(run.summary).toMatch(/Smoke test\*\*[^\n]*passed[^\n]*\/items\?id=7/);
+    const names = (await listZip(run.outputs['package-path'] as string)).map((e) => e.name);
+    expect(names).toEqual(expect.arrayContaining(['main.py', '_lambda_deploy_adapter.py']));
+    await expectStopped(run);
+  }, 60_000);
+
   test('serves examples/handler (a plain Python handler)', async () => {
     const run = await localDeploy({
       handler: 'app.handler',

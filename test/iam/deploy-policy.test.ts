@@ -20,29 +20,46 @@ const base = {
 } as const;
 
 describe('deployRolePolicy', () => {
-  it('groups statements under unique Sids', () => {
+  it.each(['production', 'preview'] as const)('groups the %s role statements under unique Sids', (role) => {
     const doc = deployRolePolicy({
       ...base,
       gateway: 'all',
       keepWarm: true,
       layers: true,
       provisionedConcurrency: true,
+      role,
+      repository: 'octo/shop',
     });
     const sids = doc.Statement.map((s) => s.Sid);
     expect(new Set(sids).size).toBe(sids.length);
-    expect(sids).toEqual(
-      expect.arrayContaining([
-        'ProjectFunctions',
-        'ArtifactBucket',
-        'Artifacts',
-        'ExecutionRole',
-        'PassExecutionRole',
-        'HttpApi',
-        'RestApi',
-        'KeepWarmSchedules',
-        'DependenciesLayer',
-      ]),
-    );
+    const shared = [
+      'ProjectFunctions',
+      'CreateProjectFunctions',
+      'ArtifactBucket',
+      'Artifacts',
+      'PassExecutionRole',
+      'CreateHttpApi',
+      'HttpApi',
+      'CreateRestApi',
+      'RestApi',
+      'KeepWarmSchedules',
+      'DependenciesLayer',
+      'OtherProjects',
+      'OtherRepositories',
+    ];
+    const own =
+      role === 'production'
+        ? ['ExecutionRoles', 'ExecutionRoleUnderBoundary', 'KeepTheBoundary']
+        : [
+            'ExecutionRole',
+            'ProtectedStages',
+            'ProtectedStageTags',
+            'NoProtectedStageTags',
+            'NoApiGatewayTagWrites',
+            'NoIamWrites',
+            'NotProductionExecutionRole',
+          ];
+    expect(sids).toEqual(expect.arrayContaining([...shared, ...own]));
     expect(doc.Version).toBe('2012-10-17');
   });
 
@@ -61,22 +78,27 @@ describe('deployRolePolicy', () => {
     expect(isAllowed(doc, 'lambda:GetLayerVersion', `${layer.slice(0, -1)}2`)).toBe(false);
   });
 
-  it('fits a customer managed policy (6,144 characters without whitespace) in the largest case', () => {
-    const doc = deployRolePolicy({
-      ...base,
-      project: 'a'.repeat(40),
-      region: 'ap-southeast-2',
-      gateway: 'all',
-      bucket: 'b'.repeat(63),
-      keepWarm: true,
-      layers: true,
-      provisionedConcurrency: true,
-      attachedLayers: [1, 2, 3, 4, 5].map(
-        (n) => `arn:aws:lambda:ap-southeast-2:123456789012:layer:${'l'.repeat(60)}:${n}`,
-      ),
-    });
-    expect(JSON.stringify(doc).replace(/\s/g, '').length).toBeLessThan(6144);
-  });
+  it.each(['production', 'preview'] as const)(
+    'the %s role fits an inline role policy (10,240 characters without whitespace) in the largest case',
+    (role) => {
+      const doc = deployRolePolicy({
+        role,
+        repository: `${'o'.repeat(39)}/${'r'.repeat(60)}`,
+        ...base,
+        project: 'a'.repeat(40),
+        region: 'ap-southeast-2',
+        gateway: 'all',
+        bucket: 'b'.repeat(63),
+        keepWarm: true,
+        layers: true,
+        provisionedConcurrency: true,
+        attachedLayers: [1, 2, 3, 4, 5].map(
+          (n) => `arn:aws:lambda:ap-southeast-2:123456789012:layer:${'l'.repeat(60)}:${n}`,
+        ),
+      });
+      expect(JSON.stringify(doc).replace(/\s/g, '').length).toBeLessThan(10240);
+    },
+  );
 
   it('writes ARNs of other partitions', () => {
     const doc = deployRolePolicy({ ...base, region: 'cn-north-1', gateway: 'none', partition: 'aws-cn' });
@@ -203,5 +225,64 @@ describe('executionRolePolicy', () => {
       ),
     ).toBe(false);
     expect(isAllowed(doc, 's3:GetObject', 'arn:aws:s3:::any/x')).toBe(false);
+  });
+});
+
+describe('the two deploy roles trust different jobs', () => {
+  const repo = {
+    repository: 'octo-org/shop',
+    accountId: '123456789012',
+    ownerId: '1234567',
+    repoId: '89012345',
+  };
+  const sub = (doc: ReturnType<typeof oidcTrustPolicy>) => doc.Statement[0]!.Condition!;
+
+  it('production: pushes to the protected branches and the named environments, both sub forms, no pull request', () => {
+    const cond = sub(
+      oidcTrustPolicy({
+        ...repo,
+        role: 'production',
+        protectedBranches: ['main'],
+        environments: ['production'],
+      }),
+    );
+    expect(cond.StringLike!['token.actions.githubusercontent.com:sub']).toEqual([
+      'repo:octo-org/shop:ref:refs/heads/main',
+      'repo:octo-org/shop:environment:production',
+      'repo:octo-org@1234567/shop@89012345:ref:refs/heads/main',
+      'repo:octo-org@1234567/shop@89012345:environment:production',
+    ]);
+    expect(cond.StringNotLike).toBeUndefined();
+  });
+
+  it('preview: pull requests and every branch but the protected ones', () => {
+    const cond = sub(oidcTrustPolicy({ ...repo, role: 'preview', protectedBranches: ['main', 'master'] }));
+    expect(cond.StringLike!['token.actions.githubusercontent.com:sub']).toEqual([
+      'repo:octo-org/shop:ref:refs/heads/*',
+      'repo:octo-org/shop:pull_request',
+      'repo:octo-org@1234567/shop@89012345:ref:refs/heads/*',
+      'repo:octo-org@1234567/shop@89012345:pull_request',
+    ]);
+    expect(cond.StringNotLike!['token.actions.githubusercontent.com:sub']).toEqual([
+      'repo:octo-org/shop:ref:refs/heads/main',
+      'repo:octo-org/shop:ref:refs/heads/master',
+      'repo:octo-org@1234567/shop@89012345:ref:refs/heads/main',
+      'repo:octo-org@1234567/shop@89012345:ref:refs/heads/master',
+    ]);
+  });
+
+  it('refuses wildcards in branch and environment names', () => {
+    expect(() => oidcTrustPolicy({ ...repo, role: 'production', protectedBranches: ['*'] })).toThrow(
+      /protected branch: "\*" is not valid/,
+    );
+    expect(() => oidcTrustPolicy({ ...repo, role: 'production', environments: ['prod*'] })).toThrow(
+      /environment: "prod\*" is not valid/,
+    );
+  });
+
+  it('the notes tell what to set on the environment', () => {
+    expect(trustPolicyNotes({ ...repo, role: 'production' }).join('\n')).toMatch(
+      /Limit those environments' deployment branches to the protected branches/,
+    );
   });
 });

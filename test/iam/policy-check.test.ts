@@ -82,6 +82,180 @@ describe('isAllowed', () => {
     );
     expect(() => conditionsHold({ NumericLessThan: { k: '1' } }, { k: '0' })).toThrow(/NumericLessThan/);
   });
+
+  it.each<
+    [string, Record<string, Record<string, string | string[]>>, Record<string, string | string[]>, boolean]
+  >([
+    ['Null true: key absent', { Null: { k: 'true' } }, {}, true],
+    ['Null true: key present', { Null: { k: 'true' } }, { k: 'x' }, false],
+    ['Null false: key present', { Null: { k: 'false' } }, { k: 'x' }, true],
+    ['Null false: key absent', { Null: { k: 'false' } }, {}, false],
+    ['Null false: empty list counts as absent', { Null: { k: 'false' } }, { k: [] }, false],
+    [
+      'ForAllValues: every value listed',
+      { 'ForAllValues:StringEquals': { k: ['a', 'b'] } },
+      { k: ['a', 'b'] },
+      true,
+    ],
+    [
+      'ForAllValues: one value not listed',
+      { 'ForAllValues:StringEquals': { k: ['a'] } },
+      { k: ['a', 'c'] },
+      false,
+    ],
+    [
+      'ForAllValues: no values at all holds (the IAM pitfall)',
+      { 'ForAllValues:StringEquals': { k: 'a' } },
+      {},
+      true,
+    ],
+    [
+      'ForAnyValue: one value listed',
+      { 'ForAnyValue:StringEquals': { k: ['main', 'prod'] } },
+      { k: ['x', 'prod'] },
+      true,
+    ],
+    ['ForAnyValue: none listed', { 'ForAnyValue:StringEquals': { k: 'main' } }, { k: ['x', 'y'] }, false],
+    ['ForAnyValue: no values at all fails', { 'ForAnyValue:StringEquals': { k: 'main' } }, {}, false],
+    [
+      'ForAnyValue:StringLike',
+      { 'ForAnyValue:StringLike': { k: 'lambda-deploy:*' } },
+      { k: ['x', 'lambda-deploy:name'] },
+      true,
+    ],
+    ['ForAllValues:StringNotEquals', { 'ForAllValues:StringNotEquals': { k: 'a' } }, { k: ['b', 'c'] }, true],
+    ['StringEqualsIfExists: present and different', { StringEqualsIfExists: { k: 'a' } }, { k: 'b' }, false],
+    ['StringNotEquals on a present key', { StringNotEquals: { k: 'a' } }, { k: 'a' }, false],
+    [
+      'Null false + StringNotEquals: another owner',
+      { Null: { k: 'false' }, StringNotEquals: { k: 'me' } },
+      { k: 'you' },
+      true,
+    ],
+    [
+      'Null false + StringNotEquals: no owner',
+      { Null: { k: 'false' }, StringNotEquals: { k: 'me' } },
+      {},
+      false,
+    ],
+  ])('%s', (_, condition, context, expected) => {
+    expect(conditionsHold(condition, context)).toBe(expected);
+  });
+
+  it('refuses a single-valued operator on a multi-valued key, and set prefixes on Null', () => {
+    expect(() =>
+      conditionsHold({ StringEquals: { 'aws:TagKeys': 'a' } }, { 'aws:TagKeys': ['a', 'b'] }),
+    ).toThrow(/ForAllValues: or ForAnyValue:/);
+    expect(() => conditionsHold({ 'ForAnyValue:Null': { k: 'true' } }, {})).toThrow(/not valid IAM/);
+  });
+
+  it('an explicit Deny beats any Allow, whatever the order', () => {
+    const allow = { Effect: 'Allow' as const, Action: 'lambda:*', Resource: '*' };
+    const deny = {
+      Effect: 'Deny' as const,
+      Action: 'lambda:UpdateFunctionCode',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:ResourceTag/lambda-deploy:stage': ['main', 'prod'] } },
+    };
+    for (const doc of [policy([allow, deny]), policy([deny, allow])]) {
+      expect(
+        evaluate(doc, 'lambda:UpdateFunctionCode', 'arn:aws:lambda:r:1:function:f', {
+          'aws:ResourceTag/lambda-deploy:stage': 'prod',
+        }),
+      ).toBe('explicit-deny');
+      expect(
+        evaluate(doc, 'lambda:UpdateFunctionCode', 'arn:aws:lambda:r:1:function:f', {
+          'aws:ResourceTag/lambda-deploy:stage': 'pr-1',
+        }),
+      ).toBe('allowed');
+    }
+  });
+});
+
+describe('the request context of a call', () => {
+  const fnTags = { 'lambda-deploy:name': 'p', 'lambda-deploy:stage': 'main' };
+  const apiTags = { 'lambda-deploy:name': 'p', 'lambda-deploy:stage': 'pr-1' };
+  const facts = {
+    tags: (arn: string) =>
+      arn === 'arn:aws:lambda:eu-west-1:123456789012:function:p-main'
+        ? fnTags
+        : arn === 'arn:aws:apigateway:eu-west-1::/apis/h1'
+          ? apiTags
+          : arn === 'arn:aws:apigateway:eu-west-1::/apis/h1/stages/%24default' // labels are URL-encoded
+            ? { own: 'yes' }
+            : undefined,
+  };
+
+  it("carries the tags of the resource: a version or alias has its function's", () => {
+    const [own] = requiredPermissions(
+      'lambda',
+      'UpdateAliasCommand',
+      { FunctionName: 'p-main', Name: 'live' },
+      scope,
+      facts,
+    );
+    expect(own?.context).toEqual({
+      'aws:ResourceTag/lambda-deploy:name': 'p',
+      'aws:ResourceTag/lambda-deploy:stage': 'main',
+    });
+  });
+
+  it("an API Gateway child has its API's tags, a stage its own on top", () => {
+    const [route] = requiredPermissions('apiGatewayV2', 'CreateRouteCommand', { ApiId: 'h1' }, scope, facts);
+    expect(route?.context).toEqual({
+      'aws:ResourceTag/lambda-deploy:name': 'p',
+      'aws:ResourceTag/lambda-deploy:stage': 'pr-1',
+    });
+    const [stage] = requiredPermissions(
+      'apiGatewayV2',
+      'UpdateStageCommand',
+      { ApiId: 'h1', StageName: '$default' },
+      scope,
+      facts,
+    );
+    expect(stage?.context).toMatchObject({
+      'aws:ResourceTag/own': 'yes',
+      'aws:ResourceTag/lambda-deploy:name': 'p',
+    });
+  });
+
+  it('a resource that does not exist has no tags; a tag-less call has no tag keys', () => {
+    const [create] = requiredPermissions(
+      'apiGatewayV2',
+      'CreateApiCommand',
+      { Name: 'x', Tags: apiTags },
+      scope,
+      facts,
+    );
+    expect(create?.context).toEqual({
+      'aws:RequestTag/lambda-deploy:name': 'p',
+      'aws:RequestTag/lambda-deploy:stage': 'pr-1',
+      'aws:TagKeys': ['lambda-deploy:name', 'lambda-deploy:stage'],
+    });
+    const [list] = requiredPermissions('tagging', 'GetResourcesCommand', {}, scope, facts);
+    expect(list?.context).toBeUndefined();
+  });
+
+  it('tags sent as [{Key, Value}] and keys removed count too; the boundary of a role comes from the facts', () => {
+    const [rule] = requiredPermissions(
+      'events',
+      'PutRuleCommand',
+      { Name: 'r', Tags: [{ Key: 'k', Value: 'v' }] },
+      scope,
+    );
+    expect(rule?.context).toEqual({ 'aws:RequestTag/k': 'v', 'aws:TagKeys': ['k'] });
+    const [untag] = requiredPermissions(
+      'lambda',
+      'UntagResourceCommand',
+      { Resource: 'arn:aws:lambda:eu-west-1:123456789012:function:x', TagKeys: ['a'] },
+      scope,
+    );
+    expect(untag?.context).toEqual({ 'aws:TagKeys': ['a'] });
+    const [put] = requiredPermissions('iam', 'PutRolePolicyCommand', { RoleName: 'r' }, scope, {
+      permissionsBoundary: () => 'arn:aws:iam::123456789012:policy/b',
+    });
+    expect(put?.context).toEqual({ 'iam:PermissionsBoundary': 'arn:aws:iam::123456789012:policy/b' });
+  });
 });
 
 describe('operationToAction', () => {
@@ -262,14 +436,23 @@ describe('requiredPermissions', () => {
       },
       scope,
     );
+    const sent = { 'aws:RequestTag/lambda-deploy:name': 'p', 'aws:TagKeys': ['lambda-deploy:name'] };
     expect(needs).toEqual([
-      { action: 'lambda:CreateFunction', resource: 'arn:aws:lambda:eu-west-1:123456789012:function:p-main' },
+      {
+        action: 'lambda:CreateFunction',
+        resource: 'arn:aws:lambda:eu-west-1:123456789012:function:p-main',
+        context: sent,
+      },
       {
         action: 'iam:PassRole',
         resource: 'arn:aws:iam::123456789012:role/p-lambda-deploy',
         context: { 'iam:PassedToService': 'lambda.amazonaws.com' },
       },
-      { action: 'lambda:TagResource', resource: 'arn:aws:lambda:eu-west-1:123456789012:function:p-main' },
+      {
+        action: 'lambda:TagResource',
+        resource: 'arn:aws:lambda:eu-west-1:123456789012:function:p-main',
+        context: sent,
+      },
       { action: 'lambda:GetLayerVersion', resource: 'arn:aws:lambda:eu-west-1:123456789012:layer:p-deps:1' },
       { action: 's3:GetObject', resource: 'arn:aws:s3:::b/lambda-deploy/p/x.zip' },
     ]);

@@ -8,6 +8,11 @@ import { RecordingLogger } from '../../src/util/logger.js';
 import { recordingSleep } from '../../src/util/sleep.js';
 import { recordCalls, type RecordedCall } from '../support/policy-recorder.js';
 
+/** The resource id or name at the end of an ARN (`.../function:NAME[:q]`, `/apis/ID`, `rule/NAME`). */
+function arnMatch(arn: string, pattern: RegExp): string | undefined {
+  return pattern.exec(arn)?.[1];
+}
+
 /** The files part (b) needs, relative to the repository root. */
 export const SCENARIO_FILES = [
   'src/aws/lambda-function.ts',
@@ -27,7 +32,11 @@ export interface Recorded {
   region: string;
   accountId: string;
   calls: RecordedCall[];
+  /** The repository the scenario's stage tags name. */
+  repository: string;
 }
+
+export const BOUNDARY = (accountId: string) => `arn:aws:iam::${accountId}:policy/shop-lambda-deploy-boundary`;
 
 const deps = () => ({
   logger: new RecordingLogger(),
@@ -41,16 +50,46 @@ const deps = () => ({
  * new setting, an unchanged redeploy, a deploy to a bucket the user gave, and
  * a rollback after a failed smoke test.
  */
-export async function deployScenario(options: { s3Bucket?: string } = {}): Promise<Recorded> {
+export async function deployScenario(options: { s3Bucket?: string; stage?: string } = {}): Promise<Recorded> {
   const { FakeAws } = await import('../support/fake-aws.js');
   const { deployStageToAws, writeZipFixture, tempDir } = await import('../support/aws-deploy-sequence.js');
   const { rollbackAlias } = await import('../../src/smoke/rollback.js');
+  const stageName = options.stage ?? 'pr-7';
+  const production = stageName === 'main';
   const fake = new FakeAws();
   if (options.s3Bucket) fake.addBucket(options.s3Bucket);
-  const calls = recordCalls({ lambda: fake.lambda, s3: fake.s3, iam: fake.iam, sts: fake.sts });
+  // What setup made before any preview runs: the bucket and the preview execution role.
+  if (!production) {
+    if (!options.s3Bucket) {
+      const { ensureArtifactBucket } = await import('../../src/aws/artifact-bucket.js');
+      await ensureArtifactBucket(fake.s3, { region: fake.region, accountId: fake.accountId }, deps());
+    }
+    fake.roles.set('shop-lambda-deploy-preview', {
+      arn: `arn:aws:iam::${fake.accountId}:role/shop-lambda-deploy-preview`,
+      trust: '{}',
+      tags: { 'lambda-deploy:name': 'shop' },
+      policies: new Map(),
+      refusalsLeft: 0,
+    });
+  }
+  const name = (arn: string, re: RegExp) => arnMatch(arn, re) ?? '';
+  const calls = recordCalls({ lambda: fake.lambda, s3: fake.s3, iam: fake.iam, sts: fake.sts }, [], {
+    scope: { region: fake.region, accountId: fake.accountId },
+    tagsOf: (arn) =>
+      fake.functions.get(name(arn, /:function:([^:]+)$/))?.tags ??
+      fake.roles.get(name(arn, /:role\/(.+)$/))?.tags,
+    boundaryOf: (arn) => fake.roles.get(name(arn, /:role\/(.+)$/))?.boundary,
+  });
   const clients = { lambda: fake.lambda, s3: fake.s3, iam: fake.iam, sts: fake.sts, region: fake.region };
   const dir = tempDir('policy-coverage-');
-  const stage = { project: 'shop', stage: 'pr-7', s3Bucket: options.s3Bucket, keepVersions: 2 };
+  const stage = {
+    project: 'shop',
+    stage: stageName,
+    s3Bucket: options.s3Bucket,
+    keepVersions: 2,
+    executionRoleKind: production ? ('production' as const) : ('preview' as const),
+    permissionsBoundary: BOUNDARY(fake.accountId),
+  };
 
   await deployStageToAws(clients, { ...stage, zip: writeZipFixture(dir, 'a.zip', 4096, 1) }, deps());
   const second = await deployStageToAws(
@@ -71,29 +110,60 @@ export async function deployScenario(options: { s3Bucket?: string } = {}): Promi
   );
   const rollback = await rollbackAlias(
     fake.lambda,
-    { functionName: 'shop-pr-7', previousVersion: second.fn.version, failedVersion: third.fn.version },
+    {
+      functionName: `shop-${stageName}`,
+      previousVersion: second.fn.version,
+      failedVersion: third.fn.version,
+    },
     deps(),
   );
   if (!rollback.rolledBack) throw new Error(`scenario: rollback did not happen: ${rollback.message}`);
-  return { region: fake.region, accountId: fake.accountId, calls };
+  return { region: fake.region, accountId: fake.accountId, calls, repository: 'octo/app' };
 }
 
 /** The front door created, then redeployed unchanged. */
-export async function gatewayScenario(kind: GatewayKind): Promise<Recorded> {
-  const { FakeAws, gatewayInput, REGION, ACCOUNT } = await import('../gateways/fake-aws.js');
+export async function gatewayScenario(kind: GatewayKind, stage = 'pr-42'): Promise<Recorded> {
+  const { FakeAws, gatewayInput, stageContext, REGION, ACCOUNT } = await import('../gateways/fake-aws.js');
   const { ensureGateway } = await import('../../src/gateways/gateway.js');
   const fake = new FakeAws();
-  const calls = recordCalls(fake.clients);
-  const input = gatewayInput({
-    apiKey: kind === 'rest-api',
-    ...(kind === 'rest-api' && { quota: { limit: 1000, period: 'DAY' as const } }),
+  const context = stageContext(stage);
+  const api = (arn: string, re: RegExp) => arnMatch(arn, re) ?? '';
+  const calls = recordCalls(fake.clients, [], {
+    scope: { region: REGION, accountId: ACCOUNT },
+    tagsOf: (arn) => {
+      // The function exists with the stage's tags: the deploy made it before the front door.
+      if (arn.endsWith(`:function:${context.functionName}`)) return context.tags;
+      const [, kindOf, id, , stageOf] =
+        /::\/(apis|restapis|usageplans|apikeys)\/([^/]+)(\/stages\/([^/]+))?$/.exec(arn) ?? [];
+      if (!kindOf || !id) return undefined;
+      if (kindOf === 'apis') {
+        const http = fake.httpApis.get(id);
+        return stageOf ? http?.stages.get(decodeURIComponent(stageOf))?.Tags : http?.api.Tags;
+      }
+      if (kindOf === 'restapis') {
+        const rest = fake.restApis.get(id);
+        return stageOf ? rest?.stages.get(stageOf)?.tags : rest?.api.tags;
+      }
+      if (kindOf === 'usageplans') return fake.plans.get(api(arn, /\/usageplans\/([^/]+)$/))?.plan.tags;
+      return fake.apiKeys.get(id)?.tags;
+    },
   });
+  const input = gatewayInput(
+    {
+      apiKey: kind === 'rest-api',
+      ...(kind === 'rest-api' && { quota: { limit: 1000, period: 'DAY' as const } }),
+    },
+    context,
+  );
   for (let i = 0; i < 2; i++) await ensureGateway(kind, fake.clients, input, deps());
-  return { region: REGION, accountId: ACCOUNT, calls };
+  return { region: REGION, accountId: ACCOUNT, calls, repository: 'octo/shop' };
 }
 
 /** Undeploy of a stage with the front door of `kind` (and a keep-warm rule), then prune of the closed pull requests. */
-export async function cleanupScenario(kind: GatewayKind, keepWarm: boolean): Promise<Recorded> {
+export async function cleanupScenario(
+  kind: GatewayKind,
+  keepWarm: boolean,
+): Promise<Recorded & { undeployCalls: RecordedCall[] }> {
   const { emptyWorld, fakeAccount, seedStage } = await import('../cleanup/fake-account.js');
   const { undeployStage } = await import('../../src/cleanup/remove-stage.js');
   const { pruneStages } = await import('../../src/cleanup/prune.js');
@@ -102,7 +172,18 @@ export async function cleanupScenario(kind: GatewayKind, keepWarm: boolean): Pro
   seedStage(world, { project: 'shop', stage: 'pr-8', gateway: kind, keepWarm, ref: 'pull/8' });
   seedStage(world, { project: 'shop', stage: 'main', gateway: kind, keepWarm, ref: 'main' });
   const account = fakeAccount(world);
-  const calls = recordCalls(account.clients);
+  const id = (arn: string, re: RegExp) => arnMatch(arn, re) ?? '';
+  const calls = recordCalls(account.clients, [], {
+    scope: { region: account.clients.region, accountId: '123456789012' },
+    tagsOf: (arn) =>
+      world.functions.get(id(arn, /:function:([^:]+)$/))?.tags ??
+      world.httpApis.get(id(arn, /::\/apis\/([^/]+)$/))?.tags ??
+      world.restApis.get(id(arn, /::\/restapis\/([^/]+)$/))?.tags ??
+      world.usagePlans.get(id(arn, /::\/usageplans\/([^/]+)$/))?.tags ??
+      world.apiKeys.get(id(arn, /::\/apikeys\/([^/]+)$/))?.tags ??
+      world.rules.get(id(arn, /:rule\/(.+)$/))?.tags ??
+      world.logGroups.get(id(arn, /:log-group:([^:]+)$/))?.tags,
+  });
   const outcome = await undeployStage(
     account.clients,
     {
@@ -116,6 +197,7 @@ export async function cleanupScenario(kind: GatewayKind, keepWarm: boolean): Pro
     deps(),
   );
   if (outcome.removed.length === 0) throw new Error('scenario: undeploy removed nothing');
+  const undeployCalls = [...calls];
   const lines = await pruneStages(
     account.clients,
     { listBranches: async () => ['main'], getPullRequestState: async () => 'closed' },
@@ -124,7 +206,13 @@ export async function cleanupScenario(kind: GatewayKind, keepWarm: boolean): Pro
   );
   if (!lines.some((l) => l.action === 'removed'))
     throw new Error(`scenario: prune removed nothing: ${JSON.stringify(lines)}`);
-  return { region: account.clients.region, accountId: '123456789012', calls };
+  return {
+    region: account.clients.region,
+    accountId: '123456789012',
+    calls,
+    undeployCalls,
+    repository: 'acme/shop',
+  };
 }
 
 /** Keep-warm created then removed, provisioned concurrency set then removed, the dependencies layer published, sized, pruned. */
@@ -143,7 +231,15 @@ export async function warmAndLayerScenario(): Promise<Recorded> {
   const lambda = new lm.LambdaClient({ region });
   const eventsMock = mockClient(events);
   const lambdaMock = mockClient(lambda);
-  const calls = recordCalls({ events, lambda });
+  let ruleExists = false;
+  const calls = recordCalls({ events, lambda }, [], {
+    scope: { region, accountId },
+    tagsOf: (arn) =>
+      arn === `arn:aws:lambda:${region}:${accountId}:function:shop-pr-7` ||
+      (ruleExists && arn === `arn:aws:events:${region}:${accountId}:rule/shop-pr-7-warm`)
+        ? context.tags
+        : undefined,
+  });
   const context = {
     project: 'shop',
     stage: 'pr-7',
@@ -165,7 +261,10 @@ export async function warmAndLayerScenario(): Promise<Recorded> {
       ScheduleExpression: 'rate(5 minutes)',
       State: 'ENABLED',
     });
-    eventsMock.on(ev.PutRuleCommand).resolves({ RuleArn: ruleArn });
+    eventsMock.on(ev.PutRuleCommand).callsFake(() => {
+      ruleExists = true;
+      return { RuleArn: ruleArn };
+    });
     eventsMock.on(ev.PutTargetsCommand).resolves({ FailedEntryCount: 0 });
     eventsMock
       .on(ev.ListTagsForResourceCommand)
@@ -174,7 +273,10 @@ export async function warmAndLayerScenario(): Promise<Recorded> {
       .on(ev.ListTargetsByRuleCommand)
       .resolves({ Targets: [{ Id: 'lambda-deploy-live', Arn: aliasArn }] });
     eventsMock.on(ev.RemoveTargetsCommand).resolves({});
-    eventsMock.on(ev.DeleteRuleCommand).resolves({});
+    eventsMock.on(ev.DeleteRuleCommand).callsFake(() => {
+      ruleExists = false;
+      return {};
+    });
     lambdaMock.on(lm.AddPermissionCommand).resolves({});
     lambdaMock.on(lm.RemovePermissionCommand).resolves({});
     await ensureKeepWarm({ events, lambda }, { context, schedule: 'rate(5 minutes)', aliasArn }, deps());
@@ -222,5 +324,5 @@ export async function warmAndLayerScenario(): Promise<Recorded> {
     eventsMock.restore();
     lambdaMock.restore();
   }
-  return { region, accountId, calls };
+  return { region, accountId, calls, repository: 'octo/shop' };
 }

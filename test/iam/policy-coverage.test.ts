@@ -10,29 +10,30 @@
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { deployRolePolicy, type DeployPolicyOptions } from '../../src/iam/deploy-policy.js';
+import {
+  deployRolePolicy,
+  type DeployPolicyOptions,
+  type DeployRoleKind,
+} from '../../src/iam/deploy-policy.js';
 import { isAllowed } from '../../src/iam/policy-check.js';
 import type { GatewayKind } from '../../src/settings/settings.js';
 import { checkCalls, formatViolations, operations, type RecordedCall } from '../support/policy-recorder.js';
 import {
   ACCOUNT,
   BUCKET,
-  DEPENDENCIES_LAYER,
-  DEPLOY_BY_GATEWAY,
-  DEPLOY_COMMON,
-  FUNCTION,
-  KEEP_WARM,
+  PREVIEW_ROLE_ARN,
   PROJECT,
-  PROVISIONED_CONCURRENCY,
   REGION,
   ROLE_ARN,
-  UNDEPLOY_BY_GATEWAY,
-  UNDEPLOY_COMMON,
+  stageCalls,
 } from './policy-coverage-calls.js';
 import { SCENARIO_FILES, type Recorded } from './policy-coverage-scenario.js';
 
 const KINDS: GatewayKind[] = ['http-api', 'rest-api', 'function-url', 'none'];
 const scope = { region: REGION, accountId: ACCOUNT };
+const PREVIEW = stageCalls('pr-7');
+const PRODUCTION = stageCalls('main');
+type Calls = ReturnType<typeof stageCalls>;
 
 function options(
   gateway: DeployPolicyOptions['gateway'],
@@ -44,48 +45,89 @@ function options(
     accountId: ACCOUNT,
     gateway,
     managesExecutionRole: true,
+    repository: 'octo/shop',
     ...extra,
   };
 }
 
-function expectAllowed(doc: ReturnType<typeof deployRolePolicy>, calls: RecordedCall[]): void {
-  const violations = checkCalls(doc, calls, scope);
-  expect(formatViolations(violations)).toBe('');
+const roleDoc = (role: DeployRoleKind, gateway: DeployPolicyOptions['gateway'], extra = {}) =>
+  deployRolePolicy(options(gateway, { role, ...extra }));
+
+function stageOf(s: Calls, kind: GatewayKind): RecordedCall[] {
+  return [
+    ...s.DEPLOY_COMMON,
+    ...s.DEPLOY_BY_GATEWAY[kind],
+    ...s.UNDEPLOY_COMMON,
+    ...s.UNDEPLOY_BY_GATEWAY[kind],
+  ];
 }
 
-describe('(a) the deploy policy allows every call of the action', () => {
-  describe.each(KINDS)('gateway %s', (kind) => {
-    const calls = [
-      ...DEPLOY_COMMON,
-      ...DEPLOY_BY_GATEWAY[kind],
-      ...UNDEPLOY_COMMON,
-      ...UNDEPLOY_BY_GATEWAY[kind],
-    ];
+function expectAllowed(doc: ReturnType<typeof deployRolePolicy>, calls: RecordedCall[], s: Calls): void {
+  expect(formatViolations(checkCalls(doc, calls, scope, s.facts))).toBe('');
+}
 
-    it('deploy, redeploy, rollback, undeploy and prune', () => {
-      expectAllowed(deployRolePolicy(options(kind)), calls);
+/** Calls that change something (or, for Invoke, run it): everything the preview role must never do to production. */
+const WRITE = /^(Create|Update|Put|Delete|Publish|Add|Remove|Tag|Untag|Invoke)/;
+
+describe('(a) the deploy policies allow every call of the action', () => {
+  describe.each(KINDS)('gateway %s', (kind) => {
+    it('the preview role: deploy, redeploy, rollback, undeploy of a preview stage', () => {
+      expectAllowed(roleDoc('preview', kind), stageOf(PREVIEW, kind), PREVIEW);
+    });
+
+    it('the production role: the same on the protected stage, and on previews (a single-role setup)', () => {
+      expectAllowed(roleDoc('production', kind), stageOf(PRODUCTION, kind), PRODUCTION);
+      expectAllowed(roleDoc('production', kind), stageOf(PREVIEW, kind), PREVIEW);
     });
 
     it('with keep-warm, provisioned concurrency and the dependencies layer', () => {
-      const doc = deployRolePolicy(
-        options(kind, { keepWarm: true, provisionedConcurrency: true, layers: true }),
-      );
-      expectAllowed(doc, [...calls, ...KEEP_WARM, ...PROVISIONED_CONCURRENCY, ...DEPENDENCIES_LAYER]);
+      const extra = { keepWarm: true, provisionedConcurrency: true, layers: true };
+      for (const [role, s] of [
+        ['preview', PREVIEW],
+        ['production', PRODUCTION],
+      ] as const)
+        expectAllowed(
+          roleDoc(role, kind, extra),
+          [...stageOf(s, kind), ...s.KEEP_WARM, ...s.PROVISIONED_CONCURRENCY, ...s.DEPENDENCIES_LAYER],
+          s,
+        );
     });
 
-    it('is also covered by the policy for all gateways', () => {
-      expectAllowed(deployRolePolicy(options('all')), calls);
+    it('is also covered by the policies for all gateways', () => {
+      expectAllowed(roleDoc('preview', 'all'), stageOf(PREVIEW, kind), PREVIEW);
+      expectAllowed(roleDoc('production', 'all'), stageOf(PRODUCTION, kind), PRODUCTION);
+    });
+
+    it('the preview role refuses every write of the protected stage (S3 artifacts aside)', () => {
+      const extra = { keepWarm: true, provisionedConcurrency: true };
+      const calls = [
+        ...stageOf(PRODUCTION, kind),
+        ...PRODUCTION.KEEP_WARM,
+        ...PRODUCTION.PROVISIONED_CONCURRENCY,
+      ];
+      const writes = calls.filter((c) => c.service !== 's3' && WRITE.test(c.command));
+      const refused = new Set(
+        checkCalls(roleDoc('preview', 'all', extra), writes, scope, PRODUCTION.facts).map((v) => v.call),
+      );
+      expect(writes.filter((c) => !refused.has(c)).map((c) => `${c.service} ${c.command}`)).toEqual([]);
+      expect(refused.size).toBe(writes.length);
     });
   });
 
   it('every front door of every kind is removable with gateway all', () => {
-    const all = KINDS.flatMap((k) => [...DEPLOY_BY_GATEWAY[k], ...UNDEPLOY_BY_GATEWAY[k]]);
-    expectAllowed(deployRolePolicy(options('all')), all);
+    for (const [role, s] of [
+      ['preview', PREVIEW],
+      ['production', PRODUCTION],
+    ] as const) {
+      const all = KINDS.flatMap((k) => [...s.DEPLOY_BY_GATEWAY[k], ...s.UNDEPLOY_BY_GATEWAY[k]]);
+      expectAllowed(roleDoc(role, 'all'), all, s);
+    }
   });
 });
 
 describe('(a) and nothing much else', () => {
   const doc = deployRolePolicy(options('http-api'));
+  const FUNCTION = PREVIEW.FUNCTION;
   const deny = (action: string, resource: string, context?: Record<string, string>) =>
     expect(isAllowed(doc, action, resource, context)).toBe(false);
 
@@ -102,11 +144,14 @@ describe('(a) and nothing much else', () => {
     deny('logs:DeleteLogGroup', `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/other-main`);
   });
 
-  it('passes the execution role only to Lambda', () => {
+  it('passes the execution roles only to Lambda; the preview role only its own', () => {
+    const lambda = { 'iam:PassedToService': 'lambda.amazonaws.com' };
     deny('iam:PassRole', ROLE_ARN, { 'iam:PassedToService': 'ec2.amazonaws.com' });
-    expect(isAllowed(doc, 'iam:PassRole', ROLE_ARN, { 'iam:PassedToService': 'lambda.amazonaws.com' })).toBe(
-      true,
-    );
+    expect(isAllowed(doc, 'iam:PassRole', ROLE_ARN, lambda)).toBe(true);
+    expect(isAllowed(doc, 'iam:PassRole', PREVIEW_ROLE_ARN, lambda)).toBe(true);
+    const preview = roleDoc('preview', 'http-api');
+    expect(isAllowed(preview, 'iam:PassRole', PREVIEW_ROLE_ARN, lambda)).toBe(true);
+    expect(isAllowed(preview, 'iam:PassRole', ROLE_ARN, lambda)).toBe(false);
   });
 
   it('grants each front door only what its kind needs', () => {
@@ -124,9 +169,9 @@ describe('(a) and nothing much else', () => {
 
   it('leaves out keep-warm, provisioned concurrency and layers until asked', () => {
     for (const call of [
-      ...KEEP_WARM.filter((c) => c.service === 'events'),
-      ...PROVISIONED_CONCURRENCY,
-      ...DEPENDENCIES_LAYER.slice(0, 4),
+      ...PREVIEW.KEEP_WARM.filter((c) => c.service === 'events'),
+      ...PREVIEW.PROVISIONED_CONCURRENCY,
+      ...PREVIEW.DEPENDENCIES_LAYER.slice(0, 4),
     ])
       expect(checkCalls(doc, [call], scope)).toHaveLength(1);
   });
@@ -177,28 +222,25 @@ const describeScenario = scenarioReady ? describe : describe.skip;
 
 describeScenario('(b) every call the real modules make is allowed', () => {
   const load = () => import('./policy-coverage-scenario.js');
-  const check = (
-    recorded: Recorded,
-    policy: Partial<DeployPolicyOptions> & Pick<DeployPolicyOptions, 'gateway'>,
-  ) => {
-    const doc = deployRolePolicy({
-      project: PROJECT,
+  type Policy = Partial<DeployPolicyOptions> & Pick<DeployPolicyOptions, 'gateway'>;
+  const docFor = (recorded: Recorded, policy: Policy, project = PROJECT) =>
+    deployRolePolicy({
+      project,
       region: recorded.region,
       accountId: recorded.accountId,
       managesExecutionRole: true,
+      repository: recorded.repository,
       ...policy,
     });
-    expect(recorded.calls.length).toBeGreaterThan(0);
-    expect(formatViolations(checkCalls(doc, recorded.calls, recorded))).toBe('');
+  const violations = (recorded: Recorded, policy: Policy, calls = recorded.calls, project?: string) =>
+    checkCalls(docFor(recorded, policy, project), calls, recorded);
+  /** Allowed by the given role (and by production, which may do all a preview does); refused to another project. */
+  const check = (recorded: Recorded, policy: Policy, calls = recorded.calls) => {
+    expect(calls.length).toBeGreaterThan(0);
+    expect(formatViolations(violations(recorded, policy, calls))).toBe('');
+    expect(formatViolations(violations(recorded, { ...policy, role: 'production' }, calls))).toBe('');
     // The check has teeth: the same calls are refused to another project's policy.
-    const other = deployRolePolicy({
-      project: 'other',
-      region: recorded.region,
-      accountId: recorded.accountId,
-      managesExecutionRole: true,
-      ...policy,
-    });
-    expect(checkCalls(other, recorded.calls, recorded).length).toBeGreaterThan(0);
+    expect(violations(recorded, policy, calls, 'other').length).toBeGreaterThan(0);
   };
   const FRONT_DOOR_OPS: Record<GatewayKind, string[]> = {
     'http-api': ['apiGatewayV2 CreateApi', 'apiGatewayV2 CreateRoute', 'lambda AddPermission'],
@@ -212,44 +254,67 @@ describeScenario('(b) every call the real modules make is allowed', () => {
     none: [],
   };
 
-  it('deploy, redeploy, unchanged redeploy and rollback', async () => {
+  it('preview stage: deploy, redeploy, unchanged redeploy and rollback, with the preview role', async () => {
     const recorded = await (await load()).deployScenario();
-    // The scenario really created the bucket, the role and the function, and rolled back.
     for (const op of [
-      's3 CreateBucket',
-      'iam CreateRole',
       'lambda CreateFunction',
       'lambda UpdateFunctionCode',
       'lambda UpdateAlias',
+      'iam GetRole',
     ])
       expect(operations(recorded.calls)).toContain(op);
-    for (const kind of KINDS) check(recorded, { gateway: kind });
+    // Setup made the bucket and the preview execution role: a preview writes no IAM.
+    for (const op of ['s3 CreateBucket', 'iam CreateRole', 'iam PutRolePolicy', 'iam TagRole'])
+      expect(operations(recorded.calls)).not.toContain(op);
+    for (const kind of KINDS) check(recorded, { gateway: kind, role: 'preview' });
+  });
+
+  it('production stage: the same with the production role, which the preview role cannot do', async () => {
+    const recorded = await (await load()).deployScenario({ stage: 'main' });
+    for (const op of ['s3 CreateBucket', 'iam CreateRole', 'iam PutRolePolicy', 'lambda CreateFunction'])
+      expect(operations(recorded.calls)).toContain(op);
+    for (const kind of KINDS) check(recorded, { gateway: kind, role: 'production' });
+    const refused = violations(recorded, { gateway: 'all', role: 'preview' });
+    const writes = recorded.calls.filter((c) => c.service !== 's3' && WRITE.test(c.command));
+    expect(writes.length).toBeGreaterThan(10);
+    expect(writes.filter((w) => !refused.some((v) => v.call === w)).map((c) => c.command)).toEqual([]);
   });
 
   it('deploy to the bucket the user gave', async () => {
     const recorded = await (await load()).deployScenario({ s3Bucket: 'team-artifacts' });
     expect(operations(recorded.calls)).not.toContain('s3 CreateBucket');
-    check(recorded, { gateway: 'none', bucket: 'team-artifacts' });
+    check(recorded, { gateway: 'none', bucket: 'team-artifacts', role: 'preview' });
   });
 
-  it.each(KINDS)('front door %s: created, then redeployed', async (kind) => {
+  it.each(KINDS)('front door %s: created, then redeployed, for a preview', async (kind) => {
     const recorded = await (await load()).gatewayScenario(kind);
     for (const op of FRONT_DOOR_OPS[kind]) expect(operations(recorded.calls)).toContain(op);
     if (kind === 'none') expect(recorded.calls).toEqual([]);
-    if (recorded.calls.length) check(recorded, { gateway: kind });
+    if (recorded.calls.length) check(recorded, { gateway: kind, role: 'preview' });
   });
 
-  it.each(KINDS)('undeploy and prune of %s stages', async (kind) => {
+  it.each(KINDS)('front door %s of the protected stage: production only', async (kind) => {
+    const recorded = await (await load()).gatewayScenario(kind, 'main');
+    if (kind === 'none') return expect(recorded.calls).toEqual([]);
+    check(recorded, { gateway: kind, role: 'production' });
+    const writes = recorded.calls.filter((c) => WRITE.test(c.command));
+    const refused = violations(recorded, { gateway: kind, role: 'preview' }, writes);
+    expect(refused.length).toBe(writes.length);
+  });
+
+  it.each(KINDS)('undeploy of a %s preview (preview role) and prune (production role)', async (kind) => {
     const recorded = await (await load()).cleanupScenario(kind, false);
     for (const op of ['tagging GetResources', 'lambda DeleteFunction', 'logs DeleteLogGroup'])
       expect(operations(recorded.calls)).toContain(op);
-    check(recorded, { gateway: kind });
+    check(recorded, { gateway: kind, role: 'preview' }, recorded.undeployCalls);
+    check(recorded, { gateway: kind, role: 'production' });
   });
 
   it.each(KINDS)('undeploy and prune of %s stages with keep-warm rules', async (kind) => {
     const recorded = await (await load()).cleanupScenario(kind, true);
     expect(operations(recorded.calls)).toContain('events DeleteRule');
-    check(recorded, { gateway: kind, keepWarm: true });
+    check(recorded, { gateway: kind, keepWarm: true, role: 'preview' }, recorded.undeployCalls);
+    check(recorded, { gateway: kind, keepWarm: true, role: 'production' });
   });
 
   it('keep-warm, provisioned concurrency and the dependencies layer, with those options on', async () => {
@@ -262,15 +327,9 @@ describeScenario('(b) every call the real modules make is allowed', () => {
       'lambda DeleteLayerVersion',
     ])
       expect(operations(recorded.calls)).toContain(op);
-    check(recorded, { gateway: 'none', keepWarm: true, provisionedConcurrency: true, layers: true });
+    const on = { gateway: 'none' as const, keepWarm: true, provisionedConcurrency: true, layers: true };
+    check(recorded, { ...on, role: 'preview' });
     // Without the options those calls are refused.
-    const plain = deployRolePolicy({
-      project: PROJECT,
-      region: recorded.region,
-      accountId: recorded.accountId,
-      managesExecutionRole: true,
-      gateway: 'none',
-    });
-    expect(checkCalls(plain, recorded.calls, recorded).length).toBeGreaterThan(5);
+    expect(violations(recorded, { gateway: 'none', role: 'preview' }).length).toBeGreaterThan(5);
   });
 });

@@ -128,3 +128,55 @@ describe('makePlan with an explicit command or stage', () => {
     );
   });
 });
+
+describe('a pull request never reaches a protected stage', () => {
+  const protectedStages = ['main', 'master', 'prod', 'production'];
+  const withStage = (stage: string, command: Command = 'auto') => ({
+    ...settings(command, stage),
+    protectedStages,
+  });
+
+  test.each(['main', 'Main', 'prod', 'production', 'master'])(
+    'a pull_request run with stage: %s is refused, naming the stage and the rule',
+    (stage) => {
+      expect(() => makePlan(withStage(stage), ctx('pull_request', pr('synchronize', 7)))).toThrow(
+        new RegExp(
+          `stage: "${stage}" is a protected stage \\(protected-stages: main, master, prod, production\\), and a pull_request run may not deploy or remove it`,
+        ),
+      );
+    },
+  );
+
+  test.each(['pull_request_target', 'pull_request_review', 'pull_request_review_comment'])(
+    'so is any pull-request event (%s), with command deploy or undeploy',
+    (event) => {
+      for (const command of ['deploy', 'undeploy'] as const)
+        expect(() => makePlan(withStage('main', command), ctx(event, pr('opened', 7)))).toThrow(
+          /code from a pull request never reaches a protected stage/,
+        );
+    },
+  );
+
+  test('a custom protected stage counts, and the default list applies when none is passed', () => {
+    expect(() =>
+      makePlan({ ...settings('auto', 'live'), protectedStages: ['live'] }, ctx('pull_request', pr('opened'))),
+    ).toThrow(/stage: "live" is a protected stage/);
+    expect(() => makePlan(settings('auto', 'main'), ctx('pull_request', pr('opened')))).toThrow(
+      /protected stage/,
+    );
+  });
+
+  test('its own pr-N stage, other stages, and pushes to main are fine', () => {
+    expect(makePlan(withStage('staging'), ctx('pull_request', pr('opened', 7))).stage).toBe('staging');
+    expect(makePlan({ ...settings(), protectedStages }, ctx('pull_request', pr('opened', 7))).stage).toBe(
+      'pr-7',
+    );
+    expect(makePlan({ ...settings(), protectedStages }, ctx('push', {}, 'refs/heads/main')).stage).toBe(
+      'main',
+    );
+    // Packaging touches no stage.
+    expect(makePlan(withStage('main', 'package'), ctx('pull_request', pr('opened', 7))).command).toBe(
+      'package',
+    );
+  });
+});

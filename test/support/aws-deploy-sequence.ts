@@ -72,6 +72,9 @@ export interface StageDeploy {
   executionRoleArn?: string;
   s3Bucket?: string;
   keepVersions?: number;
+  /** Which execution role the stage runs under (the pipeline picks it from protected-stages). */
+  executionRoleKind?: 'production' | 'preview';
+  permissionsBoundary?: string;
 }
 
 export interface StageDeployResult {
@@ -108,7 +111,14 @@ export async function deployStageToAws(
   });
   const role = await ensureExecutionRole(
     clients.iam,
-    { project: input.project, executionRoleArn: input.executionRoleArn, accountId, tags },
+    {
+      project: input.project,
+      executionRoleArn: input.executionRoleArn,
+      accountId,
+      tags,
+      kind: input.executionRoleKind,
+      permissionsBoundary: input.permissionsBoundary,
+    },
     deps,
   );
   const fn = await deployFunction(

@@ -43,6 +43,7 @@ import { routeJsonRpc } from './fake-aws-server/json-rpc.js';
 import { routeLambda, type Routed } from './fake-aws-server/lambda.js';
 import { routeQuery, type IssuedCredentials } from './fake-aws-server/query.js';
 import { routeS3, type S3Context } from './fake-aws-server/s3.js';
+import { executionRoleTrustPolicy } from '../../src/iam/execution-policy.js';
 import {
   ACCOUNT_ID,
   REGION,
@@ -133,6 +134,8 @@ export interface FakeAws {
   seedFunction(name: string, tags: Record<string, string>): FakeFunction;
   /** Puts an HTTP API straight into the account. */
   seedHttpApi(name: string, tags: Record<string, string>): FakeHttpApi;
+  /** What `lambda-deploy setup` leaves for a project: the preview execution role (previews never create IAM roles). */
+  seedSetup(project: string): void;
   clearRequests(): void;
   close(): Promise<void>;
 }
@@ -349,6 +352,19 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     object: readObject,
     setApiKeyValue: (value) => {
       newApiKeyValue = value;
+    },
+    seedSetup: (project) => {
+      const name = `${project}-lambda-deploy-preview`;
+      state.roles.set(name, {
+        RoleName: name,
+        RoleId: `AROA${name.length}SETUP`,
+        Arn: `arn:aws:iam::${ACCOUNT_ID}:role/${name}`,
+        Path: '/',
+        CreateDate: new Date(),
+        AssumeRolePolicyDocument: JSON.stringify(executionRoleTrustPolicy()),
+        Tags: { 'lambda-deploy:name': project },
+        policies: new Map(),
+      });
     },
     seedFunction: (name, tags) => {
       const arn = `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${name}`;

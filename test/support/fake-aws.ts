@@ -124,6 +124,8 @@ export interface FakeRole {
   tags: Record<string, string>;
   policies: Map<string, string>;
   refusalsLeft: number;
+  /** The permissions boundary (a policy ARN) the role was created with. */
+  boundary?: string;
 }
 
 type Failure = Error | ((input: unknown) => Error | undefined);
@@ -448,6 +450,7 @@ export class FakeAws {
           tags: Object.fromEntries((i.Tags ?? []).map((t) => [t.Key!, t.Value!])),
           policies: new Map(),
           refusalsLeft: this.options.rolePropagationFailures,
+          boundary: i.PermissionsBoundary,
         };
         this.roles.set(i.RoleName!, role);
         return { Role: { RoleName: i.RoleName, Arn: role.arn, Tags: i.Tags } };

@@ -1,18 +1,29 @@
 /**
  * Runs the bundled action the way the runner does: `node dist/index.js` in a
- * temp folder, inputs as INPUT_* variables (hyphens kept, as the runner
- * does), GITHUB_* variables, an event payload file, and the GITHUB_OUTPUT /
- * GITHUB_STEP_SUMMARY files it writes.
+ * temp folder, with EVERY input of action.yml as an INPUT_* variable (the
+ * test's value, else the default, `${{ github.token }}` expanded: see
+ * action-yml.ts), GITHUB_* variables, an event payload file, and the
+ * GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files it writes.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { inputEnvName, runnerInputs } from './action-yml.js';
 
-/** The bundle under test: dist/index.js, or LAMBDA_DEPLOY_DIST while developing (a build under .tmp/). */
-export const DIST_INDEX = process.env.LAMBDA_DEPLOY_DIST
-  ? resolve(process.env.LAMBDA_DEPLOY_DIST)
-  : resolve(new URL('.', import.meta.url).pathname, '../../dist/index.js');
+/** The bundle under test: built from the current sources by jest's global setup (scripts/build-cache.mjs). */
+export const DIST_INDEX = resolve(bundleUnderTest('LAMBDA_DEPLOY_DIST'));
+/** The CLI bundle built with it. */
+export const DIST_CLI = resolve(bundleUnderTest('LAMBDA_DEPLOY_DIST_CLI'));
+
+function bundleUnderTest(variable: string): string {
+  const path = process.env[variable];
+  if (!path)
+    throw new Error(
+      `${variable} is not set: run the tests through jest (its global setup builds the bundles)`,
+    );
+  return path;
+}
 
 export interface ActionRun {
   code: number;
@@ -22,9 +33,12 @@ export interface ActionRun {
   summary: string;
   /** The run's temp folder (RUNNER_TEMP, workspace parent). */
   dir: string;
+  /** The environment the bundle ran with. */
+  env: Record<string, string>;
 }
 
 export interface RunActionOptions {
+  /** The step's `with:`; every other input gets its action.yml default, as on the runner. */
   inputs: Record<string, string>;
   /** GITHUB_EVENT_NAME; default push. */
   eventName?: string;
@@ -84,7 +98,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
   };
-  for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  for (const [name, value] of Object.entries(runnerInputs(options.inputs))) env[inputEnvName(name)] = value;
   Object.assign(env, options.env);
   // Python that the packager and the local runtime use (Debian's carries Flask in CI).
   if (process.env.LAMBDA_DEPLOY_TEST_PYTHON && !env.LAMBDA_DEPLOY_PYTHON)
@@ -116,5 +130,6 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
     summary: readFileSync(summaryFile, 'utf8'),
     dir,
+    env,
   };
 }

@@ -1,0 +1,167 @@
+/**
+ * Everything `lambda-deploy setup` puts in an account, as documents: the two
+ * deploy roles (trust + permissions), the two execution roles, the permissions
+ * boundary of the production execution role, the artifact bucket's settings.
+ * Pure: `setup` applies these, `setup --dry-run` and `policy` print them,
+ * `setup --cloudformation` turns them into a template.
+ */
+import { ARTIFACT_EXPIRY_DAYS } from '../aws/artifact-bucket.js';
+import { defaultArtifactBucket, deployRolePolicy, DEFAULT_PROTECTED_STAGES } from '../iam/deploy-policy.js';
+import {
+  boundaryPolicyName,
+  executionBoundaryPolicy,
+  executionRoleName,
+  executionRolePolicy,
+  executionRoleTrustPolicy,
+} from '../iam/execution-policy.js';
+import { policy, type Partition, type PolicyDocument } from '../iam/policy-document.js';
+import {
+  DEFAULT_ENVIRONMENTS,
+  DEFAULT_PROTECTED_BRANCHES,
+  GITHUB_OIDC_HOST,
+  oidcTrustPolicy,
+} from '../iam/trust-policy.js';
+import { TagKeys } from '../plan/tags.js';
+import type { GatewayKind } from '../settings/settings.js';
+
+export interface SetupConfig {
+  /** The `name` input. */
+  project: string;
+  region: string;
+  accountId: string;
+  partition?: Partition;
+  /** `owner/repo`. */
+  repository: string;
+  ownerId?: string;
+  repoId?: string;
+  audience?: string;
+  protectedStages?: readonly string[];
+  protectedBranches?: readonly string[];
+  /** GitHub environments the production role trusts. */
+  environments?: readonly string[];
+  gateway?: GatewayKind | 'all';
+  /** The `s3-bucket` input; default `lambda-deploy-{account}-{region}`. */
+  bucket?: string;
+  keepWarm?: boolean;
+  provisionedConcurrency?: boolean;
+  layers?: boolean;
+  /** Extra statements for both execution roles (and the production boundary). */
+  policyStatements?: readonly object[];
+}
+
+export interface RoleDocuments {
+  name: string;
+  arn: string;
+  description: string;
+  trust: PolicyDocument;
+  /** The inline policy `lambda-deploy`. */
+  policy: PolicyDocument;
+  tags: Record<string, string>;
+  /** The managed policy ARN that bounds the role. */
+  boundaryArn?: string;
+}
+
+export interface SetupDocuments {
+  oidcProvider: { url: string; arn: string; audience: string };
+  deployRoles: { production: RoleDocuments; preview: RoleDocuments };
+  executionRoles: { production: RoleDocuments; preview: RoleDocuments };
+  boundary: { name: string; arn: string; document: PolicyDocument };
+  bucket: { name: string; policy: PolicyDocument; expireAfterDays: number };
+}
+
+/** The inline policy name on every role setup writes (the action's own name for it too). */
+export const INLINE_POLICY_NAME = 'lambda-deploy';
+
+/** `{project}-deploy-production` / `{project}-deploy-preview`. */
+export function deployRoleName(project: string, kind: 'production' | 'preview'): string {
+  return `${project}-deploy-${kind}`;
+}
+
+/** TLS only: every request over plain HTTP is refused, whoever makes it. */
+export function tlsOnlyBucketPolicy(bucket: string, partition: Partition = 'aws'): PolicyDocument {
+  const arn = `arn:${partition}:s3:::${bucket}`;
+  return policy([
+    {
+      Sid: 'TlsOnly',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:*',
+      Resource: [arn, `${arn}/*`],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    },
+  ]);
+}
+
+export function setupDocuments(config: SetupConfig): SetupDocuments {
+  const p = config.partition ?? 'aws';
+  const { project, accountId, region } = config;
+  const protectedStages = config.protectedStages ?? DEFAULT_PROTECTED_STAGES;
+  const projectTags = { [TagKeys.Name]: project, [TagKeys.Repository]: config.repository };
+  const roleArn = (name: string) => `arn:${p}:iam::${accountId}:role/${name}`;
+  const trust = {
+    repository: config.repository,
+    ownerId: config.ownerId,
+    repoId: config.repoId,
+    accountId,
+    audience: config.audience,
+    protectedBranches: config.protectedBranches ?? DEFAULT_PROTECTED_BRANCHES,
+    environments: config.environments ?? DEFAULT_ENVIRONMENTS,
+    partition: p,
+  };
+  const permissions = {
+    project,
+    region,
+    accountId,
+    gateway: config.gateway ?? 'all',
+    bucket: config.bucket,
+    managesExecutionRole: true,
+    keepWarm: config.keepWarm ?? true,
+    provisionedConcurrency: config.provisionedConcurrency ?? true,
+    layers: config.layers ?? true,
+    protectedStages,
+    repository: config.repository,
+    partition: p,
+  } as const;
+  const deployRole = (kind: 'production' | 'preview'): RoleDocuments => {
+    const name = deployRoleName(project, kind);
+    return {
+      name,
+      arn: roleArn(name),
+      description: `lambda-deploy ${kind} deploys of ${project} from ${config.repository} (GitHub OIDC)`,
+      trust: oidcTrustPolicy({ ...trust, role: kind }),
+      policy: deployRolePolicy({ ...permissions, role: kind }),
+      tags: projectTags,
+    };
+  };
+  const statements = config.policyStatements ?? [];
+  const boundaryName = boundaryPolicyName(project);
+  const boundaryArn = `arn:${p}:iam::${accountId}:policy/${boundaryName}`;
+  const executionRole = (kind: 'production' | 'preview'): RoleDocuments => {
+    const name = executionRoleName(project, kind);
+    return {
+      name,
+      arn: roleArn(name),
+      description: `Execution role of the ${project} ${kind === 'preview' ? 'preview ' : ''}functions deployed by lambda-deploy`,
+      trust: executionRoleTrustPolicy(),
+      policy: executionRolePolicy(project, accountId, statements, { partition: p, kind, protectedStages }),
+      tags: { [TagKeys.Name]: project },
+      ...(kind === 'production' && { boundaryArn }),
+    };
+  };
+  const bucket = config.bucket ?? defaultArtifactBucket(accountId, region);
+  return {
+    oidcProvider: {
+      url: `https://${GITHUB_OIDC_HOST}`,
+      arn: `arn:${p}:iam::${accountId}:oidc-provider/${GITHUB_OIDC_HOST}`,
+      audience: config.audience ?? 'sts.amazonaws.com',
+    },
+    deployRoles: { production: deployRole('production'), preview: deployRole('preview') },
+    executionRoles: { production: executionRole('production'), preview: executionRole('preview') },
+    boundary: {
+      name: boundaryName,
+      arn: boundaryArn,
+      document: executionBoundaryPolicy(project, accountId, statements, { partition: p }),
+    },
+    bucket: { name: bucket, policy: tlsOnlyBucketPolicy(bucket, p), expireAfterDays: ARTIFACT_EXPIRY_DAYS },
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * Every workflow snippet of README.md and examples/ (read from the files, so
+ * this follows the README when it changes), run through the bundled action
+ * the way the runner runs it: its `with:` block, every other input at its
+ * action.yml default, a push to main, against the fake AWS on 127.0.0.1, the
+ * local OIDC token endpoint and the GitHub API recorder. A reusable-workflow
+ * snippet goes through the workflow's own deploy step, its expressions
+ * evaluated as the runner would.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFakeAws, type FakeAws } from '../support/fake-aws-server.js';
+import { startOidcServer, type OidcServer } from '../support/fake-aws-server/oidc-server.js';
+import { startSmokeTarget, type SmokeTarget } from '../support/fake-aws-server/smoke-target.js';
+import { startGitHubRecorder, type GitHubRecorder } from '../support/github-recorder.js';
+import { runAction, type ActionRun } from '../support/run-action.js';
+import {
+  readSnippets,
+  REPO_ROOT,
+  reusableWorkflowActionInputs,
+  type Snippet,
+} from '../support/workflow-snippets.js';
+
+/**
+ * The repository a snippet deploys: app.py at the top with both a plain
+ * handler and a WSGI app (so `handler:` and `app: app:app` snippets both find
+ * theirs), and examples/ for snippets that point `path` there.
+ */
+function workspace(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'readme-ws-'));
+  writeFileSync(
+    join(dir, 'app.py'),
+    [
+      'def handler(event, context):',
+      '    return {"statusCode": 200, "body": "hello from a handler"}',
+      '',
+      '',
+      'def app(environ, start_response):',
+      '    start_response("200 OK", [("Content-Type", "text/plain")])',
+      '    return [b"hello from a WSGI app"]',
+      '',
+    ].join('\n'),
+  );
+  cpSync(join(REPO_ROOT, 'examples'), join(dir, 'examples'), { recursive: true });
+  return dir;
+}
+
+/** The action's `with:` for a snippet. */
+function actionInputs(snippet: Snippet): Record<string, string> {
+  switch (snippet.kind) {
+    case 'reusable':
+      return reusableWorkflowActionInputs(snippet.with);
+    case 'fragment':
+      // Shown on its own in the README: added to a step that names the project. A REST
+      // API's URL is built by the action (https://{id}.execute-api...), which no local
+      // server can answer for, so its smoke test is left out here.
+      return {
+        name: 'shop',
+        ...snippet.with,
+        ...(snippet.with.gateway === 'rest-api' ? { 'smoke-test': 'false' } : {}),
+      };
+    case 'action':
+      return snippet.with;
+  }
+}
+
+function details(run: ActionRun): string {
+  return `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}\n--- summary\n${run.summary}`;
+}
+
+const snippets = readSnippets();
+
+describe('README.md and examples/ workflow snippets, run as the runner runs them', () => {
+  let oidc: OidcServer;
+  let smoke: SmokeTarget;
+  let github: GitHubRecorder;
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    [oidc, smoke, github] = await Promise.all([startOidcServer(), startSmokeTarget(), startGitHubRecorder()]);
+  });
+  afterAll(async () => {
+    await Promise.all([oidc?.close(), smoke?.close(), github?.close()]);
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('there are snippets of each kind the README shows', () => {
+    const kinds = new Set(snippets.map((s) => s.kind));
+    expect([...kinds].sort()).toEqual(['action', 'fragment', 'reusable']);
+  });
+
+  test.each(snippets.map((s) => [`${s.where} (${s.kind})`, s] as const))(
+    '%s deploys on a push to main',
+    async (_, snippet) => {
+      const inputs = actionInputs(snippet);
+      const ws = workspace();
+      // A fresh account per snippet: each deploys from scratch, as a new user's first run does.
+      const aws: FakeAws = await startFakeAws();
+      aws.setStageUrl(smoke.stageUrlFor);
+      const run = await runAction({
+        inputs,
+        workspace: ws,
+        env: {
+          ...aws.env(),
+          // With role-to-assume the job signs in through OIDC; without, the ambient credentials.
+          ...(inputs['role-to-assume'] ? oidc.env() : aws.staticCredentialsEnv()),
+          GITHUB_API_URL: github.url,
+        },
+        timeoutMs: 80_000,
+      }).finally(() => aws.close());
+      dirs.push(ws, run.dir);
+      expect({ code: run.code, log: run.code === 0 ? '' : details(run) }).toEqual({ code: 0, log: '' });
+      expect(run.stdout).not.toContain('::error::');
+      expect(run.outputs.stage).toBe('main');
+      expect(run.outputs['function-name']).toBe(`${inputs.name}-main`);
+      expect(run.outputs.url).toMatch(/^(http:\/\/127\.0\.0\.1:\d+|https:\/\/)/);
+      expect(run.summary).toContain(`deployed to \`main\``);
+      // The function runs what the snippet asked for: the adapter for an app, else its handler.
+      const fn = aws.state.functions.get(`${inputs.name}-main`);
+      // The defaults the runner filled in are in effect: a GitHub Deployment for the stage (deployment: true, github.token).
+      expect(github.deployments.map((d) => d.environment)).toContain(`${inputs.name}/main`);
+      expect(fn?.latest.Handler).toBe(
+        inputs.app ? '_lambda_deploy_adapter.handler' : inputs.handler || 'app.handler',
+      );
+    },
+    90_000,
+  );
+});

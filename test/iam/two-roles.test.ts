@@ -1,0 +1,220 @@
+/**
+ * What the two deploy roles may and may not do, asked of the IAM evaluator
+ * for every write AWS lists (test/support/sar.ts), not a hand-picked few.
+ *
+ * - The preview role: every write to a protected stage's resources (Lambda,
+ *   API Gateway, Logs, EventBridge) is denied; so is every IAM write.
+ * - The production role: every operation the action makes on a protected
+ *   stage is allowed (the coverage test replays them; here the direct grants).
+ * - Another project's tags: no Lambda, API Gateway or Logs write, for either role.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { deployRolePolicy, FUNCTION_ACTIONS, type DeployRoleKind } from '../../src/iam/deploy-policy.js';
+import { evaluate, type RequestContext } from '../../src/iam/policy-check.js';
+import { isWrite, resourceTypeFor, sarActions, type SarAction } from '../support/sar.js';
+
+const R = 'eu-west-1';
+const A = '123456789012';
+const api = (path: string) => `arn:aws:apigateway:${R}::${path}`;
+const doc = (role: DeployRoleKind) =>
+  deployRolePolicy({
+    project: 'shop',
+    region: R,
+    accountId: A,
+    gateway: 'all',
+    managesExecutionRole: true,
+    keepWarm: true,
+    provisionedConcurrency: true,
+    layers: true,
+    role,
+    repository: 'octo/shop',
+  });
+
+const tags = (project: string, stage: string): RequestContext => ({
+  'aws:ResourceTag/lambda-deploy:name': project,
+  'aws:ResourceTag/lambda-deploy:stage': stage,
+  'aws:ResourceTag/lambda-deploy:repository': 'octo/shop',
+});
+
+/** Resources of a stage, with the context IAM sees on them (log groups Lambda creates carry no tags). */
+function stageResources(project: string, stage: string, name = `${project}-${stage}`) {
+  const t = tags(project, stage);
+  return {
+    lambda: [
+      { arn: `arn:aws:lambda:${R}:${A}:function:${name}`, context: t },
+      { arn: `arn:aws:lambda:${R}:${A}:function:${name}:live`, context: t },
+      { arn: `arn:aws:lambda:${R}:${A}:function:${name}:7`, context: t },
+    ],
+    apigateway: [
+      '/apis/h9',
+      '/apis/h9/routes/r1',
+      '/apis/h9/integrations/i1',
+      '/apis/h9/stages/$default',
+      '/restapis/a9',
+      '/restapis/a9/resources/p1/methods/ANY',
+      '/restapis/a9/stages/main',
+      '/restapis/a9/deployments',
+      '/usageplans/u9',
+      '/usageplans/u9/keys/k9',
+      '/apikeys/k9',
+    ].map((path) => ({ arn: api(path), context: t })),
+    logs: [{ arn: `arn:aws:logs:${R}:${A}:log-group:/aws/lambda/${name}`, context: {} }],
+    events: [{ arn: `arn:aws:events:${R}:${A}:rule/${name}-warm`, context: t }],
+  };
+}
+
+/** Every (write action, resource of its type) pair AWS lists for the stage's resources. */
+async function writesOn(resources: ReturnType<typeof stageResources>, services: (keyof typeof resources)[]) {
+  const pairs: { action: SarAction; arn: string; context: RequestContext }[] = [];
+  for (const service of services)
+    for (const action of (await sarActions(service)).filter(isWrite))
+      for (const r of resources[service]) if (resourceTypeFor(action, r.arn)) pairs.push({ action, ...r });
+  return pairs;
+}
+
+const decisions = (role: DeployRoleKind, pairs: Awaited<ReturnType<typeof writesOn>>) =>
+  pairs.map((p) => `${evaluate(doc(role), p.action.action, p.arn, p.context)} ${p.action.action} ${p.arn}`);
+
+describe('the preview role', () => {
+  it.each(['main', 'master', 'prod', 'production'])(
+    'is denied every write AWS lists on the resources of protected stage %s',
+    async (stage) => {
+      const pairs = await writesOn(stageResources('shop', stage), ['lambda', 'apigateway', 'logs', 'events']);
+      expect(pairs.length).toBeGreaterThan(150);
+      const notDenied = decisions('preview', pairs).filter((d) => !d.startsWith('explicit-deny'));
+      expect(notDenied).toEqual([]);
+    },
+  );
+
+  it('is denied reading a protected function (its environment holds secrets) or an API key of production', () => {
+    const preview = doc('preview');
+    const main = tags('shop', 'main');
+    expect(
+      evaluate(
+        preview,
+        'lambda:GetFunctionConfiguration',
+        `arn:aws:lambda:${R}:${A}:function:shop-main`,
+        main,
+      ),
+    ).toBe('explicit-deny');
+    expect(evaluate(preview, 'apigateway:GET', api('/apikeys/k9'), main)).toBe('explicit-deny');
+    expect(
+      evaluate(preview, 'logs:FilterLogEvents', `arn:aws:logs:${R}:${A}:log-group:/aws/lambda/shop-main`),
+    ).toBe('explicit-deny');
+  });
+
+  it('may not create or tag anything as a protected stage, nor relabel an API through /tags', () => {
+    const preview = doc('preview');
+    const claim = {
+      'aws:RequestTag/lambda-deploy:name': 'shop',
+      'aws:RequestTag/lambda-deploy:stage': 'main',
+      'aws:TagKeys': ['lambda-deploy:name', 'lambda-deploy:stage'],
+    };
+    expect(
+      evaluate(preview, 'lambda:CreateFunction', `arn:aws:lambda:${R}:${A}:function:shop-x`, claim),
+    ).toBe('explicit-deny');
+    expect(evaluate(preview, 'apigateway:POST', api('/apis'), claim)).toBe('explicit-deny');
+    expect(
+      evaluate(preview, 'lambda:TagResource', `arn:aws:lambda:${R}:${A}:function:shop-pr-7`, claim),
+    ).toBe('explicit-deny');
+    const relabel = { 'aws:RequestTag/lambda-deploy:stage': 'pr-7', 'aws:TagKeys': ['lambda-deploy:stage'] };
+    expect(
+      evaluate(preview, 'apigateway:POST', api(`/tags/${encodeURIComponent(api('/apis/h9'))}`), relabel),
+    ).toBe('explicit-deny');
+  });
+
+  it('is denied every IAM write AWS lists, on any role or policy, and passing the production execution role', async () => {
+    const preview = doc('preview');
+    const writes = (await sarActions('iam')).filter(isWrite).filter((a) => a.action !== 'iam:PassRole');
+    expect(writes.length).toBeGreaterThan(100);
+    const resources = [
+      `arn:aws:iam::${A}:role/shop-lambda-deploy-preview`,
+      `arn:aws:iam::${A}:role/shop-lambda-deploy`,
+      `arn:aws:iam::${A}:role/shop-deploy-production`,
+      `arn:aws:iam::${A}:policy/shop-lambda-deploy-boundary`,
+      '*',
+    ];
+    const notDenied = writes.flatMap((w) =>
+      resources
+        .filter((r) => evaluate(preview, w.action, r) !== 'explicit-deny')
+        .map((r) => `${w.action} ${r}`),
+    );
+    expect(notDenied).toEqual([]);
+    const toLambda = { 'iam:PassedToService': 'lambda.amazonaws.com' };
+    expect(evaluate(preview, 'iam:PassRole', `arn:aws:iam::${A}:role/shop-lambda-deploy`, toLambda)).toBe(
+      'explicit-deny',
+    );
+    expect(
+      evaluate(preview, 'iam:PassRole', `arn:aws:iam::${A}:role/shop-lambda-deploy-preview`, toLambda),
+    ).toBe('allowed');
+  });
+});
+
+describe('the production role', () => {
+  it('may do every function operation of the action on a protected stage', () => {
+    const production = doc('production');
+    const main = tags('shop', 'main');
+    for (const arn of [
+      `arn:aws:lambda:${R}:${A}:function:shop-main`,
+      `arn:aws:lambda:${R}:${A}:function:shop-main:live`,
+    ])
+      for (const action of FUNCTION_ACTIONS)
+        expect(`${action} ${evaluate(production, action, arn, main)}`).toBe(`${action} allowed`);
+    for (const verb of ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'])
+      for (const path of [
+        '/apis/h9',
+        '/apis/h9/routes/r1',
+        '/restapis/a9/stages/main',
+        '/usageplans/u9/keys/k9',
+        '/apikeys/k9',
+      ])
+        expect(`${verb} ${path} ${evaluate(production, `apigateway:${verb}`, api(path), main)}`).toBe(
+          `${verb} ${path} allowed`,
+        );
+    expect(
+      evaluate(production, 'logs:DeleteLogGroup', `arn:aws:logs:${R}:${A}:log-group:/aws/lambda/shop-main`),
+    ).toBe('allowed');
+    expect(evaluate(production, 'events:PutRule', `arn:aws:events:${R}:${A}:rule/shop-main-warm`, main)).toBe(
+      'allowed',
+    );
+  });
+
+  it('writes its execution role only under the boundary, and never touches the boundary', () => {
+    const production = doc('production');
+    const role = `arn:aws:iam::${A}:role/shop-lambda-deploy`;
+    const boundary = `arn:aws:iam::${A}:policy/shop-lambda-deploy-boundary`;
+    expect(evaluate(production, 'iam:PutRolePolicy', role, { 'iam:PermissionsBoundary': boundary })).toBe(
+      'allowed',
+    );
+    expect(evaluate(production, 'iam:PutRolePolicy', role)).toBe('implicit-deny');
+    expect(
+      evaluate(production, 'iam:CreateRole', role, { 'iam:PermissionsBoundary': `${boundary}-other` }),
+    ).toBe('implicit-deny');
+    for (const action of ['iam:DeleteRolePermissionsBoundary', 'iam:PutRolePermissionsBoundary'])
+      expect(evaluate(production, action, role)).toBe('explicit-deny');
+    expect(evaluate(production, 'iam:CreatePolicyVersion', boundary)).toBe('explicit-deny');
+    expect(
+      evaluate(production, 'iam:PutRolePolicy', `arn:aws:iam::${A}:role/shop-lambda-deploy-preview`),
+    ).toBe('implicit-deny');
+  });
+});
+
+describe.each(['preview', 'production'] as const)('the %s role and another project', (role) => {
+  it('may not write any Lambda, API Gateway or Logs resource tagged for another project', async () => {
+    // Named like ours ("shop-" prefix) but tagged for project "shop-admin": the tags decide.
+    const resources = stageResources('shop-admin', 'pr-1', 'shop-admin-pr-1');
+    resources.logs[0]!.context = tags('shop-admin', 'pr-1');
+    const pairs = await writesOn(resources, ['lambda', 'apigateway', 'logs']);
+    expect(pairs.length).toBeGreaterThan(100);
+    expect(decisions(role, pairs).filter((d) => d.startsWith('allowed'))).toEqual([]);
+  });
+
+  it('may not write resources tagged for another repository', async () => {
+    const pairs = await writesOn(stageResources('shop', 'pr-1'), ['lambda', 'apigateway']);
+    const foreign = pairs.map((p) => ({
+      ...p,
+      context: { ...p.context, 'aws:ResourceTag/lambda-deploy:repository': 'someone/else' },
+    }));
+    expect(decisions(role, foreign).filter((d) => d.startsWith('allowed'))).toEqual([]);
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * The workflow snippets users copy: every ```yaml block of README.md and of
+ * the Markdown under examples/, and the workflow files under examples/. Read
+ * from the files themselves, so the tests follow the README when it changes.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parse } from 'yaml';
+import { readActionYml } from './action-yml.js';
+import { interpolate, type Contexts, type Value } from './workflow-expressions.js';
+
+export const REPO_ROOT = new URL('../../', import.meta.url).pathname;
+
+export interface Snippet {
+  /** `README.md:57`: the file and the line the block starts on. */
+  where: string;
+  /**
+   * `action`: a step `uses: org/lambda-deploy@REF` (its `with:` are the action's inputs);
+   * `reusable`: a job `uses: org/lambda-deploy/.github/workflows/deploy.yml@REF` (its `with:` are the workflow's);
+   * `fragment`: a block of action inputs shown on their own (e.g. the API key settings).
+   */
+  kind: 'action' | 'reusable' | 'fragment';
+  /** The `uses:` line, for action and reusable. */
+  uses?: string;
+  /** The `with:` block as the runner passes it: every value a string. */
+  with: Record<string, string>;
+}
+
+const ACTION_USES = /^[\w.-]+\/lambda-deploy@[\w./-]+$/;
+const REUSABLE_USES = /^[\w.-]+\/lambda-deploy\/\.github\/workflows\/deploy\.yml@[\w./-]+$/;
+
+/** YAML scalars as the runner passes them to an action: `true` -> "true", `10` -> "10". */
+function asStrings(block: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((block ?? {}) as Record<string, unknown>))
+    out[k] = v === null || v === undefined ? '' : String(v);
+  return out;
+}
+
+function fromDocument(doc: unknown, where: string, inputNames: Set<string>): Snippet[] {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return [];
+  const found: Snippet[] = [];
+  const jobs = (doc as { jobs?: Record<string, Record<string, unknown>> }).jobs;
+  if (jobs) {
+    for (const job of Object.values(jobs)) {
+      const uses = typeof job.uses === 'string' ? job.uses : undefined;
+      if (uses && REUSABLE_USES.test(uses))
+        found.push({ where, kind: 'reusable', uses, with: asStrings(job.with) });
+      for (const step of (job.steps ?? []) as Record<string, unknown>[]) {
+        if (typeof step.uses === 'string' && ACTION_USES.test(step.uses))
+          found.push({ where, kind: 'action', uses: step.uses, with: asStrings(step.with) });
+      }
+    }
+    return found;
+  }
+  const keys = Object.keys(doc);
+  if (keys.length && keys.every((k) => inputNames.has(k)))
+    found.push({ where, kind: 'fragment', with: asStrings(doc) });
+  return found;
+}
+
+function yamlBlocks(markdown: string): { line: number; text: string }[] {
+  const blocks: { line: number; text: string }[] = [];
+  const lines = markdown.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^(\s*)```ya?ml\s*$/.exec(lines[i] as string);
+    if (!open) continue;
+    const indent = (open[1] as string).length;
+    const body: string[] = [];
+    const start = i + 1;
+    while (++i < lines.length && !/^\s*```\s*$/.test(lines[i] as string))
+      body.push((lines[i] as string).slice(indent));
+    blocks.push({ line: start + 1, text: body.join('\n') });
+  }
+  return blocks;
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return (readdirSync(dir, { recursive: true }) as string[]).map((f) => join(dir, f)).sort();
+}
+
+/** The snippets of README.md and examples/, in file order. */
+export function readSnippets(root = REPO_ROOT): Snippet[] {
+  const inputNames = new Set(Object.keys(readActionYml().inputs));
+  const snippets: Snippet[] = [];
+  const markdown = [
+    join(root, 'README.md'),
+    ...filesUnder(join(root, 'examples')).filter((f) => f.endsWith('.md')),
+  ];
+  for (const file of markdown) {
+    for (const block of yamlBlocks(readFileSync(file, 'utf8')))
+      snippets.push(...fromDocument(parse(block.text), `${relative(root, file)}:${block.line}`, inputNames));
+  }
+  for (const file of filesUnder(join(root, 'examples')).filter((f) => /\.ya?ml$/.test(f)))
+    snippets.push(...fromDocument(parse(readFileSync(file, 'utf8')), relative(root, file), inputNames));
+  return snippets;
+}
+
+interface ReusableWorkflow {
+  on: { workflow_call: { inputs: Record<string, { type: string; default?: Value }> } };
+  jobs: Record<string, { steps?: { uses?: string; with?: Record<string, unknown> }[] }>;
+}
+
+/**
+ * The inputs the reusable workflow's `job` passes to the action for a caller's
+ * `with:`, its expressions evaluated as the runner would (workflow input
+ * defaults applied, no secrets given).
+ */
+export function reusableWorkflowActionInputs(
+  callerWith: Record<string, string>,
+  job: 'deploy' | 'undeploy' | 'prune' = 'deploy',
+  root = REPO_ROOT,
+): Record<string, string> {
+  const workflow = parse(
+    readFileSync(join(root, '.github/workflows/deploy.yml'), 'utf8'),
+  ) as ReusableWorkflow;
+  const declared = workflow.on.workflow_call.inputs;
+  const unknown = Object.keys(callerWith).filter((k) => !(k in declared));
+  if (unknown.length) throw new Error(`the reusable workflow declares no input ${unknown.join(', ')}`);
+  const inputs: Record<string, Value> = {};
+  for (const [name, spec] of Object.entries(declared)) {
+    const given = callerWith[name];
+    // Typed inputs: a boolean arrives as a boolean, a string as given.
+    inputs[name] =
+      given === undefined
+        ? (spec.default ?? (spec.type === 'boolean' ? false : ''))
+        : spec.type === 'boolean'
+          ? given === 'true'
+          : given;
+  }
+  const contexts: Contexts = { inputs, secrets: {} };
+  const step = workflow.jobs[job]?.steps?.find((s) => s.uses && ACTION_USES.test(s.uses));
+  if (!step) throw new Error(`job ${job} of the reusable workflow has no lambda-deploy step`);
+  return Object.fromEntries(
+    Object.entries(asStrings(step.with)).map(([name, value]) => [name, interpolate(value, contexts)]),
+  );
+}
