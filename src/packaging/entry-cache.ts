@@ -111,6 +111,8 @@ export interface CacheSaveResult {
 export class EntryCache {
   private constructor(
     readonly folder: string,
+    /** The zlib level its entries were deflated at. */
+    readonly level: number,
     private readonly generation: number,
     private readonly rows: Row[],
   ) {}
@@ -122,10 +124,10 @@ export class EntryCache {
     try {
       bytes = await readFile(join(folder, 'index'));
     } catch {
-      return new EntryCache(folder, 0, []);
+      return new EntryCache(folder, settings.level, 0, []);
     }
     const parsed = parseIndex(bytes);
-    if (!parsed) return new EntryCache(folder, 0, []);
+    if (!parsed) return new EntryCache(folder, settings.level, 0, []);
     // Entries in a zip that is gone (removed by hand, or by a concurrent build) are dropped.
     const present = new Set<string>();
     for (const pack of new Set(parsed.rows.map((r) => r.pack))) {
@@ -133,6 +135,7 @@ export class EntryCache {
     }
     return new EntryCache(
       folder,
+      settings.level,
       parsed.generation,
       parsed.rows.filter((r) => present.has(r.pack)),
     );

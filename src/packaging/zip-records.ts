@@ -58,6 +58,47 @@ function writeUInt64(b: Buffer, value: number, offset: number): number {
   return b.writeBigUInt64LE(BigInt(value), offset);
 }
 
+export function localHeaderLength(name: Buffer, zip64: boolean): number {
+  return 30 + name.length + (zip64 ? 20 : 0);
+}
+
+/**
+ * Writes a local header into `b` at `o` (localHeaderLength bytes); returns
+ * the offset after it. With `descriptor`, CRC and sizes are zeros (bit 3).
+ */
+export function writeLocalHeader(
+  b: Buffer,
+  o: number,
+  name: Buffer,
+  method: number,
+  crc: number,
+  size: number,
+  compressedSize: number,
+  zip64: boolean,
+  descriptor = false,
+): number {
+  b.writeUInt32LE(LOCAL_FILE_HEADER, o);
+  b.writeUInt16LE(versionNeeded(method, zip64), o + 4);
+  b.writeUInt16LE(descriptor ? FLAG_UTF8 | FLAG_DATA_DESCRIPTOR : FLAG_UTF8, o + 6);
+  b.writeUInt16LE(method, o + 8);
+  b.writeUInt16LE(DOS_TIME, o + 10);
+  b.writeUInt16LE(DOS_DATE, o + 12);
+  b.writeUInt32LE(crc >>> 0, o + 14);
+  b.writeUInt32LE(zip64 ? MAX_UINT32 : compressedSize, o + 18);
+  b.writeUInt32LE(zip64 ? MAX_UINT32 : size, o + 22);
+  b.writeUInt16LE(name.length, o + 26);
+  b.writeUInt16LE(zip64 ? 20 : 0, o + 28);
+  o += 30 + name.copy(b, o + 30);
+  if (zip64) {
+    // A local ZIP64 field always carries both sizes.
+    o = b.writeUInt16LE(ZIP64_EXTRA_ID, o);
+    o = b.writeUInt16LE(16, o);
+    o = writeUInt64(b, size, o);
+    o = writeUInt64(b, compressedSize, o);
+  }
+  return o;
+}
+
 /** A local header whose CRC and sizes are known (written before the data). */
 export function localHeader(
   name: Buffer,
@@ -67,28 +108,8 @@ export function localHeader(
   compressedSize: number,
   zip64: boolean,
 ): Buffer {
-  const extraLength = zip64 ? 20 : 0;
-  const b = Buffer.allocUnsafe(30 + name.length + extraLength);
-  b.writeUInt32LE(LOCAL_FILE_HEADER, 0);
-  b.writeUInt16LE(versionNeeded(method, zip64), 4);
-  b.writeUInt16LE(FLAG_UTF8, 6);
-  b.writeUInt16LE(method, 8);
-  b.writeUInt16LE(DOS_TIME, 10);
-  b.writeUInt16LE(DOS_DATE, 12);
-  b.writeUInt32LE(crc >>> 0, 14);
-  b.writeUInt32LE(zip64 ? MAX_UINT32 : compressedSize, 18);
-  b.writeUInt32LE(zip64 ? MAX_UINT32 : size, 22);
-  b.writeUInt16LE(name.length, 26);
-  b.writeUInt16LE(extraLength, 28);
-  name.copy(b, 30);
-  if (zip64) {
-    // A local ZIP64 field always carries both sizes.
-    let o = 30 + name.length;
-    o = b.writeUInt16LE(ZIP64_EXTRA_ID, o);
-    o = b.writeUInt16LE(16, o);
-    o = writeUInt64(b, size, o);
-    writeUInt64(b, compressedSize, o);
-  }
+  const b = Buffer.allocUnsafe(localHeaderLength(name, zip64));
+  writeLocalHeader(b, 0, name, method, crc, size, compressedSize, zip64);
   return b;
 }
 
@@ -97,8 +118,8 @@ export function localHeader(
  * zeros there (and in the ZIP64 field, when there is one), bit 3 set.
  */
 export function descriptorLocalHeader(name: Buffer, zip64: boolean): Buffer {
-  const b = localHeader(name, METHOD_DEFLATE, 0, 0, 0, zip64);
-  b.writeUInt16LE(FLAG_UTF8 | FLAG_DATA_DESCRIPTOR, 6);
+  const b = Buffer.allocUnsafe(localHeaderLength(name, zip64));
+  writeLocalHeader(b, 0, name, METHOD_DEFLATE, 0, 0, 0, zip64, true);
   return b;
 }
 
@@ -117,42 +138,58 @@ export function dataDescriptor(crc: number, size: number, compressedSize: number
   return b;
 }
 
-/** The central directory record of an entry. */
-export function centralHeader(e: EntryFacts, force: boolean): Buffer {
+function centralZip64(
+  e: EntryFacts,
+  force: boolean,
+): { bigSizes: boolean; bigOffset: boolean; count: number } {
   // Central ZIP64 fields appear only for values marked 0xFFFFFFFF, in this order.
   const bigSizes = force || e.size >= MAX_UINT32 || e.compressedSize >= MAX_UINT32;
   const bigOffset = force || e.offset >= MAX_UINT32;
-  const count = (bigSizes ? 2 : 0) + (bigOffset ? 1 : 0);
-  const extraLength = count ? 4 + 8 * count : 0;
-  const b = Buffer.allocUnsafe(46 + e.name.length + extraLength);
-  b.writeUInt32LE(CENTRAL_FILE_HEADER, 0);
-  b.writeUInt16LE(VERSION_MADE_BY, 4);
-  b.writeUInt16LE(versionNeeded(e.method, count > 0 || e.zip64Local), 6);
-  b.writeUInt16LE(e.descriptor ? FLAG_UTF8 | FLAG_DATA_DESCRIPTOR : FLAG_UTF8, 8);
-  b.writeUInt16LE(e.method, 10);
-  b.writeUInt16LE(DOS_TIME, 12);
-  b.writeUInt16LE(DOS_DATE, 14);
-  b.writeUInt32LE(e.crc >>> 0, 16);
-  b.writeUInt32LE(bigSizes ? MAX_UINT32 : e.compressedSize, 20);
-  b.writeUInt32LE(bigSizes ? MAX_UINT32 : e.size, 24);
-  b.writeUInt16LE(e.name.length, 28);
-  b.writeUInt16LE(extraLength, 30);
-  b.writeUInt16LE(0, 32); // comment length
-  b.writeUInt16LE(0, 34); // disk number
-  b.writeUInt16LE(0, 36); // internal attributes
-  b.writeUInt32LE(e.mode * 0x10000, 38); // Unix mode in the high 16 bits
-  b.writeUInt32LE(bigOffset ? MAX_UINT32 : e.offset, 42);
-  e.name.copy(b, 46);
+  return { bigSizes, bigOffset, count: (bigSizes ? 2 : 0) + (bigOffset ? 1 : 0) };
+}
+
+export function centralHeaderLength(e: EntryFacts, force: boolean): number {
+  const { count } = centralZip64(e, force);
+  return 46 + e.name.length + (count ? 4 + 8 * count : 0);
+}
+
+/** Writes an entry's central directory record into `b` at `o`; returns the offset after it. */
+export function writeCentralHeader(b: Buffer, o: number, e: EntryFacts, force: boolean): number {
+  const { bigSizes, bigOffset, count } = centralZip64(e, force);
+  b.writeUInt32LE(CENTRAL_FILE_HEADER, o);
+  b.writeUInt16LE(VERSION_MADE_BY, o + 4);
+  b.writeUInt16LE(versionNeeded(e.method, count > 0 || e.zip64Local), o + 6);
+  b.writeUInt16LE(e.descriptor ? FLAG_UTF8 | FLAG_DATA_DESCRIPTOR : FLAG_UTF8, o + 8);
+  b.writeUInt16LE(e.method, o + 10);
+  b.writeUInt16LE(DOS_TIME, o + 12);
+  b.writeUInt16LE(DOS_DATE, o + 14);
+  b.writeUInt32LE(e.crc >>> 0, o + 16);
+  b.writeUInt32LE(bigSizes ? MAX_UINT32 : e.compressedSize, o + 20);
+  b.writeUInt32LE(bigSizes ? MAX_UINT32 : e.size, o + 24);
+  b.writeUInt16LE(e.name.length, o + 28);
+  b.writeUInt16LE(count ? 4 + 8 * count : 0, o + 30);
+  b.writeUInt16LE(0, o + 32); // comment length
+  b.writeUInt16LE(0, o + 34); // disk number
+  b.writeUInt16LE(0, o + 36); // internal attributes
+  b.writeUInt32LE(e.mode * 0x10000, o + 38); // Unix mode in the high 16 bits
+  b.writeUInt32LE(bigOffset ? MAX_UINT32 : e.offset, o + 42);
+  o += 46 + e.name.copy(b, o + 46);
   if (count) {
-    let o = 46 + e.name.length;
     o = b.writeUInt16LE(ZIP64_EXTRA_ID, o);
     o = b.writeUInt16LE(8 * count, o);
     if (bigSizes) {
       o = writeUInt64(b, e.size, o);
       o = writeUInt64(b, e.compressedSize, o);
     }
-    if (bigOffset) writeUInt64(b, e.offset, o);
+    if (bigOffset) o = writeUInt64(b, e.offset, o);
   }
+  return o;
+}
+
+/** The central directory record of an entry. */
+export function centralHeader(e: EntryFacts, force: boolean): Buffer {
+  const b = Buffer.allocUnsafe(centralHeaderLength(e, force));
+  writeCentralHeader(b, 0, e, force);
   return b;
 }
 

@@ -15,7 +15,7 @@ import { collectFiles } from '../../src/packaging/collect-files.js';
 import { CHUNK_BYTES, DICTIONARY_BYTES } from '../../src/packaging/deflate-units.js';
 import { cacheConfigId, EntryCache, MAX_AGE } from '../../src/packaging/entry-cache.js';
 import { listZip, readZipEntry } from '../../src/packaging/zip-reader.js';
-import { writeZip, type WriteZipOptions } from '../../src/packaging/zip-writer.js';
+import { DEFAULT_LEVEL, writeZip, type WriteZipOptions } from '../../src/packaging/zip-writer.js';
 import { pythonZipInfo, tempDir } from './helpers.js';
 
 const { dir: root, cleanup } = tempDir('entry-cache');
@@ -90,7 +90,7 @@ describe('the entry cache', () => {
     expect(cold.sha256Hex).toBe(reference.sha256Hex);
     expect(readFileSync(warm.path).equals(readFileSync(reference.path))).toBe(true);
     // The cache keeps one zip (the last one written) and its index.
-    const folder = join(cache, `zip-${cacheConfigId({ level: 5 })}`);
+    const folder = join(cache, `zip-${cacheConfigId({ level: DEFAULT_LEVEL })}`);
     expect(readdirSync(folder).sort()).toEqual([`${reference.sha256Hex}.zip`, 'index']);
   });
 
@@ -148,11 +148,14 @@ describe('the entry cache', () => {
     const files = await collectFiles(tree, { runtime: 'python3.12' });
     const sources = files.map((f) => ({ name: f.path, file: f.absPath, size: f.size }));
     const old = await EntryCache.open(dir, { level: 5, packagerVersion: 'old' });
-    expect((await writeZip(out(), sources, { cache: old })).cache?.misses).toBe(20);
+    await expect(writeZip(out(), sources, { cache: old })).rejects.toThrow(
+      `the entry cache holds level 5 entries; this zip is written at level ${DEFAULT_LEVEL}`,
+    );
+    expect((await writeZip(out(), sources, { cache: old, level: 5 })).cache?.misses).toBe(20);
     expect((await EntryCache.open(dir, { level: 5, packagerVersion: 'old' })).entries).toBe(20);
     const next = await EntryCache.open(dir, { level: 5, packagerVersion: 'next' });
     expect(next.entries).toBe(0);
-    const rebuilt = await writeZip(out(), sources, { cache: next });
+    const rebuilt = await writeZip(out(), sources, { cache: next, level: 5 });
     expect(rebuilt.cache).toMatchObject({ hits: 0, misses: 20 });
     expect(readdirSync(dir)).toEqual([`zip-${cacheConfigId({ level: 5, packagerVersion: 'next' })}`]);
   });
@@ -161,7 +164,7 @@ describe('the entry cache', () => {
     const tree = makeTree('damaged');
     const cache = join(root, 'cache-damaged');
     const first = await zipTree(tree, { cache });
-    const pack = join(cache, `zip-${cacheConfigId({ level: 5 })}`, `${first.sha256Hex}.zip`);
+    const pack = join(cache, `zip-${cacheConfigId({ level: DEFAULT_LEVEL })}`, `${first.sha256Hex}.zip`);
     const entry = (await listZip(pack)).find((e) => e.name === 'pkg/m3.py')!;
     const bytes = readFileSync(pack);
     const at = entry.localHeaderOffset + 30 + 'pkg/m3.py'.length + 3;
@@ -176,16 +179,16 @@ describe('the entry cache', () => {
     const tree = makeTree('doctored');
     const cache = join(root, 'cache-doctored');
     await zipTree(tree, { cache });
-    const folder = join(cache, `zip-${cacheConfigId({ level: 5 })}`);
+    const folder = join(cache, `zip-${cacheConfigId({ level: DEFAULT_LEVEL })}`);
     const index = readFileSync(join(folder, 'index'));
     const evil = Buffer.from(index);
     evil.write('../', 22, 'latin1'); // first pack name, after its 2-byte length
     writeFileSync(join(folder, 'index'), evil);
-    expect((await EntryCache.open(cache, { level: 5 })).entries).toBe(0);
+    expect((await EntryCache.open(cache, { level: DEFAULT_LEVEL })).entries).toBe(0);
     writeFileSync(join(folder, 'index'), index.subarray(0, index.length - 3));
-    expect((await EntryCache.open(cache, { level: 5 })).entries).toBe(0);
+    expect((await EntryCache.open(cache, { level: DEFAULT_LEVEL })).entries).toBe(0);
     writeFileSync(join(folder, 'index'), index);
-    expect((await EntryCache.open(cache, { level: 5 })).entries).toBe(20);
+    expect((await EntryCache.open(cache, { level: DEFAULT_LEVEL })).entries).toBe(20);
   });
 
   it(`drops entries unused for ${MAX_AGE} builds, and the zips no entry points into any more`, async () => {
@@ -195,14 +198,14 @@ describe('the entry cache', () => {
     writeFileSync(join(b, 'pkg', 'm0.py'), 'print("b only")\n');
     const cache = join(root, 'cache-age');
     const first = await zipTree(a, { cache });
-    const folder = join(cache, `zip-${cacheConfigId({ level: 5 })}`);
+    const folder = join(cache, `zip-${cacheConfigId({ level: DEFAULT_LEVEL })}`);
     let last = first;
     for (let i = 0; i < MAX_AGE - 1; i++) last = await zipTree(b, { cache });
     // a's own m0.py was last used MAX_AGE - 1 builds ago: still there.
-    expect((await EntryCache.open(cache, { level: 5 })).entries).toBe(21);
+    expect((await EntryCache.open(cache, { level: DEFAULT_LEVEL })).entries).toBe(21);
     expect(existsSync(join(folder, `${first.sha256Hex}.zip`))).toBe(true);
     last = await zipTree(b, { cache });
-    expect((await EntryCache.open(cache, { level: 5 })).entries).toBe(20);
+    expect((await EntryCache.open(cache, { level: DEFAULT_LEVEL })).entries).toBe(20);
     expect(readdirSync(folder).sort()).toEqual([`${last.sha256Hex}.zip`, 'index']);
     expect((await zipTree(a, { cache })).cache).toMatchObject({ hits: 19, misses: 1 });
   });
