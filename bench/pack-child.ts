@@ -1,14 +1,16 @@
 /**
  * One packaging run in its own process, so the benchmark can report its peak
  * memory: `pack-child.ts <tree> <zip> <runtime> [json options]`. Collects the
- * files and writes the zip exactly as a build does, then prints one JSON line:
+ * files and writes the zip as a build does (threads started during the walk),
+ * then prints one JSON line:
  * wall and CPU seconds of that work (Node's own start-up excluded: the action
  * is already running when it packages), the zip's size and SHA-256, the cache
  * counts, and the process's peak RSS.
  */
 import { performance } from 'node:perf_hooks';
+import { filterStartingPool } from '../src/packaging/build-package.js';
 import { collectFiles } from '../src/packaging/collect-files.js';
-import { writeZip, type WriteZipOptions } from '../src/packaging/zip-writer.js';
+import { defaultThreads, DeflatePool, writeZip, type WriteZipOptions } from '../src/packaging/zip-writer.js';
 
 export interface PackChildResult {
   wall: number;
@@ -28,12 +30,15 @@ async function main(): Promise<void> {
   const options = JSON.parse(json ?? '{}') as WriteZipOptions;
   const start = performance.now();
   const cpuStart = process.cpuUsage();
-  const files = await collectFiles(tree, { runtime });
+  // As buildPackage does: threads started during the walk once it has found enough files.
+  const pool = new DeflatePool(options.workers ?? defaultThreads(), options.workers ? 'never' : 'always');
+  const files = await collectFiles(tree, filterStartingPool({ runtime }, pool));
   const result = await writeZip(
     zip,
     files.map((f) => ({ name: f.path, file: f.absPath, size: f.size, executable: f.executable })),
-    options,
+    { ...options, pool },
   );
+  await pool.close();
   const cpu = process.cpuUsage(cpuStart);
   const out: PackChildResult = {
     wall: (performance.now() - start) / 1000,

@@ -7,10 +7,17 @@ import { isPythonRuntime, type Settings } from '../settings/settings.js';
 import { runtimeAssetsDir } from '../util/assets.js';
 import type { Logger } from '../util/logger.js';
 import { collectFiles } from './collect-files.js';
+import { createFileFilter, type FileFilter, type FilterOptions } from './file-filter.js';
 import type { CommandRunner } from './command-runner.js';
 import { pipInstall } from './pip-install.js';
 import { checkPackageSize, formatBytes, formatCount, largestParts, type SizeEntry } from './size-check.js';
-import { writeZip, type WriteZipOptions, type ZipEntrySource } from './zip-writer.js';
+import {
+  defaultThreads,
+  DeflatePool,
+  writeZip,
+  type WriteZipOptions,
+  type ZipEntrySource,
+} from './zip-writer.js';
 
 export const ADAPTER_MODULE = '_lambda_deploy_adapter';
 export const ADAPTER_HANDLER = `${ADAPTER_MODULE}.handler`;
@@ -222,6 +229,39 @@ export async function buildPackage(
   options: BuildPackageOptions,
   deps: BuildPackageDeps,
 ): Promise<PackageResult> {
+  // The zip threads start while the files are listed, once there are enough of them to need threads.
+  const workers = options.zip?.workers;
+  const pool =
+    options.zip?.pool ?? new DeflatePool(workers ?? defaultThreads(), workers ? 'never' : 'always');
+  try {
+    return await buildWithPool(options, deps, pool);
+  } finally {
+    if (!options.zip?.pool) await pool.close();
+  }
+}
+
+/** Files listed before a build starts its zip threads: a few hundred are worth them (see INLINE_LIMIT). */
+export const THREADS_AFTER_FILES = 256;
+
+/** The filter of `options`, starting `pool` when it has kept THREADS_AFTER_FILES files. */
+export function filterStartingPool(options: FilterOptions, pool: DeflatePool): FileFilter {
+  const filter = createFileFilter(options);
+  let kept = 0;
+  return {
+    walkDir: (relPath) => filter.walkDir(relPath),
+    includeFile: (relPath) => {
+      const keep = filter.includeFile(relPath);
+      if (keep && ++kept === THREADS_AFTER_FILES) pool.start();
+      return keep;
+    },
+  };
+}
+
+async function buildWithPool(
+  options: BuildPackageOptions,
+  deps: BuildPackageDeps,
+  pool: DeflatePool,
+): Promise<PackageResult> {
   const { logger } = deps;
   const python = isPythonRuntime(options.runtime);
   const outDir = resolve(options.outDir);
@@ -236,11 +276,15 @@ export async function buildPackage(
   );
   const zipOptions: WriteZipOptions = {
     ...options.zip,
+    pool,
     ...(options.packageCache ? { cache: resolve(options.packageCache) } : {}),
   };
   const codeFiles = await collectFiles(
     options.path,
-    { runtime: options.runtime, include: options.include, exclude: options.exclude, excludeDirs },
+    filterStartingPool(
+      { runtime: options.runtime, include: options.include, exclude: options.exclude, excludeDirs },
+      pool,
+    ),
     (m) => logger.info(m),
   );
   if (codeFiles.length === 0)
@@ -271,11 +315,13 @@ export async function buildPackage(
             deps,
           ),
       );
-      const installed = await collectFiles(staging, {
-        runtime: options.runtime,
-        defaults: false,
-        exclude: ['__pycache__', '*.pyc', '*.pyo'],
-      });
+      const installed = await collectFiles(
+        staging,
+        filterStartingPool(
+          { runtime: options.runtime, defaults: false, exclude: ['__pycache__', '*.pyc', '*.pyo'] },
+          pool,
+        ),
+      );
       dependencies = entriesFromFiles(installed);
       key = dependenciesKey(
         await readFile(requirements),

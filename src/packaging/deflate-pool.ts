@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
 import {
@@ -35,37 +36,68 @@ interface Thread {
 }
 
 /**
- * Runs the unit processor on a few worker threads, and on the calling thread
- * while none has started yet (a worker takes ~20 ms to start on an idle
- * machine, several times that on a busy one: small trees are done by then).
- * With no threads, everything runs on the calling thread.
+ * Where batches run besides the worker threads: `always` on the calling
+ * thread too (one batch at a time, between its writes), `until-started`
+ * only while no thread has started (~20 ms on an idle machine, several times
+ * that on a busy one), `never`.
+ */
+export type InlineUse = 'always' | 'until-started' | 'never';
+
+/** Worker threads for this machine: one core stays with the calling thread, which compresses too. */
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+/**
+ * Runs the unit processor on worker threads and on the calling thread.
+ * Threads start on start(), so a build can start them while it is still
+ * listing files, and they serve all its zips; with none, all runs here.
  */
 export class DeflatePool implements UnitRunner {
   private readonly threads: Thread[] = [];
-  private readonly inline: Processor | undefined;
+  private inline: Processor | undefined;
+  private inlineBusy = false;
+  private config: ProcessorConfig | undefined;
   private failure: Error | undefined;
 
-  constructor(threads: number, config: ProcessorConfig, options: { inlineUntilStarted?: boolean } = {}) {
-    for (let i = 0; i < threads; i++) this.threads.push(this.spawn(config));
-    if (threads === 0 || options.inlineUntilStarted !== false)
-      this.inline = createInlineProcessor({ zlib, fs, crypto }, config);
+  constructor(
+    private readonly size: number,
+    private readonly inlineUse: InlineUse = 'always',
+  ) {}
+
+  /** Starts the threads (once). */
+  start(): void {
+    while (this.threads.length < this.size) this.threads.push(this.spawn());
   }
 
-  /** Two batches per started thread (one being worked on, one waiting, so none idles), else one at a time here. */
+  /** Sets the level and cache of the batches that follow (each zip configures the pool). */
+  configure(config: ProcessorConfig): void {
+    this.config = config;
+    for (const t of this.threads) t.worker.postMessage({ config });
+    this.inline?.dispose();
+    this.inline = undefined;
+  }
+
+  private online(): number {
+    return this.threads.reduce((n, t) => n + (t.online ? 1 : 0), 0);
+  }
+
+  private inlineAllowed(): boolean {
+    if (this.threads.length === 0) return true;
+    if (this.inlineUse === 'always') return true;
+    return this.inlineUse === 'until-started' && this.online() === 0;
+  }
+
+  /** Two batches per started thread (one being worked on, one waiting, so none idles), and one here. */
   get slots(): number {
-    const online = this.threads.reduce((n, t) => n + (t.online ? 1 : 0), 0);
-    if (online) return 2 * online;
-    return this.inline ? 1 : 2 * this.threads.length;
+    const threads = this.inlineUse === 'never' ? this.threads.length : this.online();
+    return 2 * threads + (this.inlineAllowed() ? 1 : 0);
   }
 
   async run(units: readonly Unit[]): Promise<BatchResult> {
     if (this.failure) throw this.failure;
+    if (this.inlineAllowed() && !this.inlineBusy) return this.runInline(units);
     const online = this.threads.filter((t) => t.online);
-    if (online.length === 0 && this.inline) {
-      // Let the writes started since the last batch go out first.
-      await nextTurn();
-      return this.inline.processBatch(units);
-    }
     const thread = (online.length ? online : this.threads).reduce((a, b) =>
       b.pending.length < a.pending.length ? b : a,
     );
@@ -75,10 +107,24 @@ export class DeflatePool implements UnitRunner {
     });
   }
 
+  private async runInline(units: readonly Unit[]): Promise<BatchResult> {
+    this.inlineBusy = true;
+    try {
+      // Let the writes and messages that came in since the last batch go first.
+      await nextTurn();
+      this.inline ??= createInlineProcessor({ zlib, fs, crypto }, this.config!);
+      return this.inline.processBatch(units);
+    } finally {
+      this.inlineBusy = false;
+    }
+  }
+
   async close(): Promise<void> {
     this.inline?.dispose();
+    this.inline = undefined;
+    const threads = this.threads.splice(0);
     await Promise.all(
-      this.threads.map(async (t) => {
+      threads.map(async (t) => {
         // A started worker closes the files it holds open and exits; one still starting has none.
         if (t.online) t.worker.postMessage('close');
         else await t.worker.terminate();
@@ -87,8 +133,9 @@ export class DeflatePool implements UnitRunner {
     );
   }
 
-  private spawn(config: ProcessorConfig): Thread {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: config });
+  private spawn(): Thread {
+    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    if (this.config) worker.postMessage({ config: this.config });
     const thread: Thread = {
       worker,
       online: false,

@@ -270,17 +270,27 @@ function createProcessor(zlib, fs, crypto, config) {
 }
 `;
 
-/** A worker thread's whole program: batches of units in, results out (buffers transferred). */
+/**
+ * A worker thread's whole program. Messages, in order: `{ config }` sets
+ * up the processor for the batches that follow (a zip's level and cache),
+ * an array of units is a batch (answered with its result, buffers
+ * transferred), `'close'` closes its files and ends the thread.
+ */
 export const WORKER_SOURCE = `${PROCESSOR_SOURCE}
-const { parentPort, workerData } = require('node:worker_threads');
-const processor = createProcessor(require('node:zlib'), require('node:fs'), require('node:crypto'), workerData);
-parentPort.on('message', (units) => {
-  if (units === 'close') {
-    processor.dispose();
+const { parentPort } = require('node:worker_threads');
+let processor = null;
+parentPort.on('message', (message) => {
+  if (message === 'close') {
+    if (processor) processor.dispose();
     parentPort.close();
     return;
   }
-  const r = processor.processBatch(units);
+  if (!Array.isArray(message)) {
+    if (processor) processor.dispose();
+    processor = createProcessor(require('node:zlib'), require('node:fs'), require('node:crypto'), message.config);
+    return;
+  }
+  const r = processor.processBatch(message);
   const transfer = [r.meta.buffer, r.data];
   if (r.keys) transfer.push(r.keys.buffer);
   parentPort.postMessage(r, transfer);

@@ -1,9 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
 import { open, rm, stat, type FileHandle } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { crc32Combine } from './crc32-combine.js';
-import { DeflatePool, type UnitRunner } from './deflate-pool.js';
+import { DeflatePool, defaultThreads, type UnitRunner } from './deflate-pool.js';
+
+export { DeflatePool, defaultThreads } from './deflate-pool.js';
 import {
   FLAG_ERROR,
   FLAG_HIT,
@@ -79,6 +80,12 @@ export interface WriteZipOptions {
    * Unchanged files are then copied from an earlier zip instead of deflated.
    */
   cache?: string | EntryCache;
+  /**
+   * Threads to use, started or not: a build starts them while it lists its
+   * files and shares them between its zips (it closes them). By default the
+   * zip starts its own, when its files add up to INLINE_LIMIT.
+   */
+  pool?: DeflatePool;
   /** Write ZIP64 records even when nothing needs them (to test readers of large archives). */
   forceZip64?: boolean;
 }
@@ -198,12 +205,12 @@ export async function writeZip(
     throw new Error(
       `the entry cache holds level ${cache.level} entries; this zip is written at level ${level}`,
     );
-  const config = { level, hash: cache !== undefined, cache: cache?.forWorkers() };
-  const threads = Math.max(0, options.workers ?? (fileBytes >= INLINE_LIMIT ? availableParallelism() : 0));
-  const runner: UnitRunner = new DeflatePool(threads, config, {
-    inlineUntilStarted: options.workers === undefined,
-  });
-  const feeder = new UnitFeeder(units, runner, options.maxBufferedBytes ?? 16 * 1024 * 1024);
+  const pool =
+    options.pool ??
+    new DeflatePool(options.workers ?? defaultThreads(), options.workers ? 'never' : 'always');
+  pool.configure({ level, hash: cache !== undefined, cache: cache?.forWorkers() });
+  if (fileBytes >= INLINE_LIMIT || options.workers !== undefined) pool.start();
+  const feeder = new UnitFeeder(units, pool, options.maxBufferedBytes ?? 16 * 1024 * 1024);
   const out = await HashingFile.create(outPath);
   const cached: CachedUnit[] = [];
   const central = new ByteBlocks();
@@ -252,7 +259,7 @@ export async function writeZip(
     await out.abort();
     throw error;
   } finally {
-    await runner.close();
+    if (!options.pool) await pool.close();
   }
 }
 
