@@ -8,9 +8,18 @@
  * counts, and the process's peak RSS.
  */
 import { performance } from 'node:perf_hooks';
-import { filterStartingPool } from '../src/packaging/build-package.js';
+import { walkingFilter } from '../src/packaging/build-package.js';
+import { EntryCache } from '../src/packaging/entry-cache.js';
 import { collectFiles } from '../src/packaging/collect-files.js';
-import { defaultThreads, DeflatePool, writeZip, type WriteZipOptions } from '../src/packaging/zip-writer.js';
+import {
+  configureZipThreads,
+  DEFAULT_LEVEL,
+  defaultThreads,
+  DeflatePool,
+  Prefetcher,
+  writeZip,
+  type WriteZipOptions,
+} from '../src/packaging/zip-writer.js';
 
 export interface PackChildResult {
   wall: number;
@@ -30,13 +39,20 @@ async function main(): Promise<void> {
   const options = JSON.parse(json ?? '{}') as WriteZipOptions;
   const start = performance.now();
   const cpuStart = process.cpuUsage();
-  // As buildPackage does: threads started during the walk once it has found enough files.
+  // As buildPackage does: cache opened and threads set up before the walk, started during it
+  // once it has found enough files, and compressing the files it finds.
   const pool = new DeflatePool(options.workers ?? defaultThreads(), options.workers ? 'never' : 'always');
-  const files = await collectFiles(tree, filterStartingPool({ runtime }, pool));
+  const level = options.level ?? DEFAULT_LEVEL;
+  const cache =
+    typeof options.cache === 'string' ? await EntryCache.open(options.cache, { level }) : undefined;
+  configureZipThreads(pool, level, cache);
+  const prefetch = new Prefetcher(pool);
+  const files = await collectFiles(tree, walkingFilter(tree, { runtime }, pool, prefetch));
+  prefetch.end();
   const result = await writeZip(
     zip,
     files.map((f) => ({ name: f.path, file: f.absPath, size: f.size, executable: f.executable })),
-    { ...options, pool },
+    { ...options, pool, prefetch, ...(cache ? { cache } : {}) },
   );
   await pool.close();
   const cpu = process.cpuUsage(cpuStart);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
@@ -11,9 +11,13 @@ import { createFileFilter, type FileFilter, type FilterOptions } from './file-fi
 import type { CommandRunner } from './command-runner.js';
 import { pipInstall } from './pip-install.js';
 import { checkPackageSize, formatBytes, formatCount, largestParts, type SizeEntry } from './size-check.js';
+import { EntryCache } from './entry-cache.js';
 import {
+  configureZipThreads,
+  DEFAULT_LEVEL,
   defaultThreads,
   DeflatePool,
+  Prefetcher,
   writeZip,
   type WriteZipOptions,
   type ZipEntrySource,
@@ -243,15 +247,29 @@ export async function buildPackage(
 /** Files listed before a build starts its zip threads: a few hundred are worth them (see INLINE_LIMIT). */
 export const THREADS_AFTER_FILES = 256;
 
-/** The filter of `options`, starting `pool` when it has kept THREADS_AFTER_FILES files. */
-export function filterStartingPool(options: FilterOptions, pool: DeflatePool): FileFilter {
+/**
+ * The filter of `options` for a walk of `root` that gets the zip going: it
+ * starts `pool` once it has kept THREADS_AFTER_FILES files, and hands every
+ * file it keeps to `prefetch`, so the threads compress while the walk goes on.
+ */
+export function walkingFilter(
+  root: string,
+  options: FilterOptions,
+  pool: DeflatePool,
+  prefetch?: Prefetcher,
+): FileFilter {
   const filter = createFileFilter(options);
+  // collectFiles walks the real path: the files' paths then match what the prefetcher saw.
+  const base = realpathSync(root);
   let kept = 0;
   return {
     walkDir: (relPath) => filter.walkDir(relPath),
     includeFile: (relPath) => {
       const keep = filter.includeFile(relPath);
-      if (keep && ++kept === THREADS_AFTER_FILES) pool.start();
+      if (keep) {
+        if (++kept === THREADS_AFTER_FILES) pool.start();
+        prefetch?.add(join(base, relPath));
+      }
       return keep;
     },
   };
@@ -274,19 +292,25 @@ async function buildWithPool(
       return rel && !rel.startsWith('..') && !isAbsolute(rel) ? [rel.split(/[\\/]/).join('/')] : [];
     },
   );
-  const zipOptions: WriteZipOptions = {
-    ...options.zip,
-    pool,
-    ...(options.packageCache ? { cache: resolve(options.packageCache) } : {}),
-  };
+  // The threads know the zips' level and cache before the walk, to compress files as it finds them.
+  const level = options.zip?.level ?? DEFAULT_LEVEL;
+  const cache = options.packageCache
+    ? await EntryCache.open(resolve(options.packageCache), { level })
+    : undefined;
+  configureZipThreads(pool, level, cache);
+  const prefetch = new Prefetcher(pool);
+  const zipOptions: WriteZipOptions = { ...options.zip, pool, prefetch, ...(cache ? { cache } : {}) };
   const codeFiles = await collectFiles(
     options.path,
-    filterStartingPool(
+    walkingFilter(
+      options.path,
       { runtime: options.runtime, include: options.include, exclude: options.exclude, excludeDirs },
       pool,
+      prefetch,
     ),
     (m) => logger.info(m),
   );
+  prefetch.end();
   if (codeFiles.length === 0)
     throw new Error(
       `path: no files to package in ${options.path}` +
@@ -317,11 +341,14 @@ async function buildWithPool(
       );
       const installed = await collectFiles(
         staging,
-        filterStartingPool(
+        walkingFilter(
+          staging,
           { runtime: options.runtime, defaults: false, exclude: ['__pycache__', '*.pyc', '*.pyo'] },
           pool,
+          prefetch,
         ),
       );
+      prefetch.end();
       dependencies = entriesFromFiles(installed);
       key = dependenciesKey(
         await readFile(requirements),

@@ -70,8 +70,14 @@ export class DeflatePool implements UnitRunner {
     while (this.threads.length < this.size) this.threads.push(this.spawn());
   }
 
+  get started(): boolean {
+    return this.threads.length > 0;
+  }
+
   /** Sets the level and cache of the batches that follow (each zip configures the pool). */
   configure(config: ProcessorConfig): void {
+    const c = this.config;
+    if (c && c.level === config.level && c.hash === config.hash && c.cache === config.cache) return;
     this.config = config;
     for (const t of this.threads) t.worker.postMessage({ config });
     this.inline?.dispose();
@@ -97,6 +103,13 @@ export class DeflatePool implements UnitRunner {
   async run(units: readonly Unit[]): Promise<BatchResult> {
     if (this.failure) throw this.failure;
     if (this.inlineAllowed() && !this.inlineBusy) return this.runInline(units);
+    return this.runOnThreads(units);
+  }
+
+  /** A batch for the threads (started ones first), never this one: it may be busy listing files. */
+  async runOnThreads(units: readonly Unit[]): Promise<BatchResult> {
+    if (this.failure) throw this.failure;
+    if (!this.threads.length) throw new Error('the zip threads are not started');
     const online = this.threads.filter((t) => t.online);
     const thread = (online.length ? online : this.threads).reduce((a, b) =>
       b.pending.length < a.pending.length ? b : a,

@@ -18,7 +18,10 @@ export const DICTIONARY_BYTES = 32 * 1024;
 /** One piece of work: a whole file, or a chunk of one. */
 export interface Unit {
   file: string;
-  /** Size of the whole file, as collected: a file that changed size since is an error. */
+  /**
+   * Size of the whole file, as collected: a file that changed size since is
+   * an error. -1 for a prefetch (prefetchUnit): any size up to a chunk.
+   */
   size: number;
   offset: number;
   length: number;
@@ -69,12 +72,22 @@ export interface ProcessorConfig {
 }
 
 /** Per unit in a batch result, META_FIELDS numbers. */
-export const META_FIELDS = 6;
-export const META = { crc: 0, method: 1, start: 2, length: 3, flags: 4, dataCrc: 5 } as const;
+export const META_FIELDS = 7;
+export const META = { crc: 0, method: 1, start: 2, length: 3, flags: 4, dataCrc: 5, size: 6 } as const;
 export const FLAG_HIT = 1;
 /** A cached entry did not match its checksums and was deflated again. */
 export const FLAG_REJECTED = 2;
 export const FLAG_ERROR = 4;
+/** A prefetched file turned out bigger than a chunk, or came after the batch's share: not done. */
+export const FLAG_SKIPPED = 8;
+
+/** Input a prefetch batch reads at most (its files are small; the walk cannot wait for results). */
+export const PREFETCH_BATCH_BYTES = 1024 * 1024;
+
+/** A whole file whose size the walk has not told yet: read, and done when it fits one unit. */
+export function prefetchUnit(file: string): Unit {
+  return { file, size: -1, offset: 0, length: 0, dictionary: 0, whole: true, last: true };
+}
 
 export interface BatchResult {
   /** META_FIELDS numbers per unit, in the batch's order. */
@@ -142,8 +155,19 @@ function createProcessor(zlib, fs, crypto, config) {
     chunkFd = -1;
     chunkFile = null;
   }
-  // A unit's input, in scratch: the whole file, or a chunk with its dictionary in front.
+  // A unit's input, in scratch: the whole file, or a chunk with its dictionary in front; null
+  // for a prefetched file bigger than a chunk.
   function read(u) {
+    if (u.size < 0) {
+      const fd = fs.openSync(u.file, 'r');
+      let n;
+      try {
+        n = readAt(fd, scratch.subarray(0, ${CHUNK_BYTES} + 1), 0, 1);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return n > ${CHUNK_BYTES} ? null : scratch.subarray(0, n);
+    }
     if (u.whole) {
       const fd = fs.openSync(u.file, 'r');
       try {
@@ -207,7 +231,8 @@ function createProcessor(zlib, fs, crypto, config) {
   }
   // Room for a unit's bytes: deflate may add a few bytes per 16 KB, a sync flush 5.
   function bound(u) {
-    return u.length + (u.length >> 10) + 64;
+    const n = u.size < 0 ? ${CHUNK_BYTES} : u.length;
+    return n + (n >> 10) + 64;
   }
   function processBatch(units) {
     const n = units.length;
@@ -215,15 +240,32 @@ function createProcessor(zlib, fs, crypto, config) {
     const keys = config.hash ? new Uint8Array(n * 32) : null;
     const errors = [];
     let capacity = 0;
-    for (const u of units) capacity += bound(u);
+    let prefetch = 0;
+    for (const u of units) {
+      if (u.size >= 0) capacity += bound(u);
+      else prefetch++;
+    }
+    // A prefetch batch stops after PREFETCH_BATCH_BYTES of input: room for that and one file more.
+    if (prefetch) capacity += 2 * bound({ size: -1 });
     const data = new ArrayBuffer(capacity);
     const view = Buffer.from(data);
     let at = 0;
+    let prefetched = 0;
     for (let i = 0; i < n; i++) {
       const u = units[i];
       const m = i * ${META_FIELDS};
+      if (u.size < 0 && prefetched >= ${PREFETCH_BATCH_BYTES}) {
+        meta[m + 4] = ${FLAG_SKIPPED};
+        continue;
+      }
       try {
         const raw = read(u);
+        if (raw === null) {
+          meta[m + 4] = ${FLAG_SKIPPED};
+          continue;
+        }
+        if (u.size < 0) prefetched += raw.length;
+        meta[m + 6] = raw.length - u.dictionary;
         const out = view.subarray(at, at + bound(u));
         let flags = 0;
         let done = null;

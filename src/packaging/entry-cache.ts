@@ -109,12 +109,14 @@ export interface CacheSaveResult {
 }
 
 export class EntryCache {
+  private workerIndex: CacheIndexForWorkers | undefined;
+
   private constructor(
     readonly folder: string,
     /** The zlib level its entries were deflated at. */
     readonly level: number,
-    private readonly generation: number,
-    private readonly rows: Row[],
+    private generation: number,
+    private rows: Row[],
   ) {}
 
   /** Opens (creating nothing yet) the cache in `dir` for these settings; an unreadable index counts as empty. */
@@ -145,9 +147,14 @@ export class EntryCache {
     return this.rows.length;
   }
 
-  /** The index in the compact form the processor threads take (undefined when empty). */
+  /** The index in the compact form the processor threads take (undefined when empty); the same object until a save. */
   forWorkers(): CacheIndexForWorkers | undefined {
     if (this.rows.length === 0) return undefined;
+    this.workerIndex ??= this.buildWorkerIndex();
+    return this.workerIndex;
+  }
+
+  private buildWorkerIndex(): CacheIndexForWorkers {
     const packs = [...new Set(this.rows.map((r) => r.pack))];
     const packIds = new Map(packs.map((p, i) => [p, i]));
     const keys = new Uint8Array(32 * this.rows.length);
@@ -185,6 +192,10 @@ export class EntryCache {
     const temp = join(this.folder, `.index-${process.pid}-${randomBytes(4).toString('hex')}`);
     await writeFile(temp, formatIndex(generation, kept));
     await rename(temp, join(this.folder, 'index'));
+    // This object now stands for the saved cache: a second zip of the same build uses it.
+    this.rows = kept;
+    this.generation = generation;
+    this.workerIndex = undefined;
 
     const live = new Set(kept.map((r) => r.pack));
     let bytes = 0;

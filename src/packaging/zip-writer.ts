@@ -2,19 +2,12 @@ import { createHash, type Hash } from 'node:crypto';
 import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { crc32Combine } from './crc32-combine.js';
-import { DeflatePool, defaultThreads, type UnitRunner } from './deflate-pool.js';
+import { DeflatePool, defaultThreads } from './deflate-pool.js';
 
 export { DeflatePool, defaultThreads } from './deflate-pool.js';
-import {
-  FLAG_ERROR,
-  FLAG_HIT,
-  FLAG_REJECTED,
-  META,
-  META_FIELDS,
-  planUnits,
-  type BatchResult,
-  type Unit,
-} from './deflate-units.js';
+export { Prefetcher } from './unit-feeder.js';
+import { planUnits, type Unit } from './deflate-units.js';
+import { UnitFeeder, type Prefetcher, type UnitDone } from './unit-feeder.js';
 import { EntryCache, type CachedUnit, type CacheSaveResult } from './entry-cache.js';
 import {
   MAX_UINT16,
@@ -86,6 +79,8 @@ export interface WriteZipOptions {
    * zip starts its own, when its files add up to INLINE_LIMIT.
    */
   pool?: DeflatePool;
+  /** Files of this zip the pool has compressed (or is compressing) while the build listed them. */
+  prefetch?: Prefetcher;
   /** Write ZIP64 records even when nothing needs them (to test readers of large archives). */
   forceZip64?: boolean;
 }
@@ -112,6 +107,8 @@ export interface ZipResult {
   sha256Base64: string;
   /** With a cache. */
   cache?: ZipCacheStats;
+  /** Files taken from the prefetcher (compressed while the build listed them). */
+  prefetched: number;
 }
 
 interface Entry {
@@ -147,6 +144,11 @@ function sortedEntries(sources: readonly ZipEntrySource[]): Entry[] {
       throw new Error(`zip entry ${e.source.name} is given twice`);
   }
   return entries;
+}
+
+/** Sets up `pool` for zips at `level` with `cache` (the same settings again cost nothing). */
+export function configureZipThreads(pool: DeflatePool, level: number, cache: EntryCache | undefined): void {
+  pool.configure({ level, hash: cache !== undefined, cache: cache?.forWorkers() });
 }
 
 /** Sizes as given, else from stat (64 at a time). */
@@ -208,9 +210,9 @@ export async function writeZip(
   const pool =
     options.pool ??
     new DeflatePool(options.workers ?? defaultThreads(), options.workers ? 'never' : 'always');
-  pool.configure({ level, hash: cache !== undefined, cache: cache?.forWorkers() });
+  configureZipThreads(pool, level, cache);
   if (fileBytes >= INLINE_LIMIT || options.workers !== undefined) pool.start();
-  const feeder = new UnitFeeder(units, pool, options.maxBufferedBytes ?? 16 * 1024 * 1024);
+  const feeder = new UnitFeeder(units, pool, options.maxBufferedBytes ?? 16 * 1024 * 1024, options.prefetch);
   const out = await HashingFile.create(outPath);
   const cached: CachedUnit[] = [];
   const central = new ByteBlocks();
@@ -248,10 +250,12 @@ export async function writeZip(
       entries: entries.length,
       sha256Hex,
       sha256Base64: sha256.toString('base64'),
+      prefetched: feeder.stats.prefetched,
     };
     if (cache) {
       const saved = await cache.save(outPath, sha256Hex, cached);
-      result.cache = { ...feeder.stats, saved };
+      const { hits, misses, rejected } = feeder.stats;
+      result.cache = { hits, misses, rejected, saved };
     }
     return result;
   } catch (error) {
@@ -346,135 +350,6 @@ async function writeChunkedEntry(
   }
   out.put(dataDescriptor(crc, size, compressedSize, zip64));
   return { method: METHOD_DEFLATE, crc, compressedSize, descriptor: true, zip64Local: zip64 };
-}
-
-interface UnitDone {
-  crc: number;
-  method: number;
-  data: Buffer;
-  key?: Buffer;
-  dataCrc: number;
-}
-
-/** Small units travel together: one message per ~1 MiB of content. */
-const BATCH_BYTES = 1024 * 1024;
-const BATCH_UNITS = 1024;
-
-/**
- * Hands units to the runner in order, in batches, keeping every thread busy
- * while at most `maxBytes` of content is in flight or done and not yet
- * written; collects the results for the writer, which takes them in order.
- */
-class UnitFeeder {
-  private next = 0;
-  private batches = 0;
-  private held = 0;
-  private readonly done: (UnitDone | undefined)[];
-  private waiter: { unit: number; resolve: (d: UnitDone) => void; reject: (e: Error) => void } | undefined;
-  private failure: Error | undefined;
-  private stopped = false;
-  readonly stats = { hits: 0, misses: 0, rejected: 0 };
-
-  constructor(
-    readonly units: readonly Unit[],
-    private readonly runner: UnitRunner,
-    private readonly maxBytes: number,
-  ) {
-    this.done = new Array(units.length);
-    this.pump();
-  }
-
-  /** The result of unit `u` if it is done (taking it frees its slot), else undefined. */
-  take(u: number): UnitDone | undefined {
-    if (this.failure) throw this.failure;
-    const d = this.done[u];
-    if (d) this.done[u] = undefined;
-    return d;
-  }
-
-  /** The result of unit `u`, once it is done; taking it frees its slot in the array. */
-  result(u: number): Promise<UnitDone> {
-    if (this.failure) return Promise.reject(this.failure);
-    const d = this.done[u];
-    if (d) {
-      this.done[u] = undefined;
-      return Promise.resolve(d);
-    }
-    return new Promise((resolve, reject) => (this.waiter = { unit: u, resolve, reject }));
-  }
-
-  /** Unit `u` is written: its bytes no longer count against the window. */
-  release(u: number): void {
-    this.held -= this.units[u]!.length;
-    this.pump();
-  }
-
-  stop(): void {
-    this.stopped = true;
-  }
-
-  private pump(): void {
-    while (!this.stopped && this.next < this.units.length && this.batches < this.runner.slots) {
-      if (this.held > 0 && this.held + this.units[this.next]!.length > this.maxBytes) return;
-      const start = this.next;
-      let bytes = 0;
-      while (
-        this.next < this.units.length &&
-        this.next - start < BATCH_UNITS &&
-        (bytes === 0 || bytes + this.units[this.next]!.length <= BATCH_BYTES)
-      ) {
-        bytes += this.units[this.next]!.length;
-        this.next++;
-      }
-      this.held += bytes;
-      this.batches++;
-      this.runner.run(this.units.slice(start, this.next)).then(
-        (r) => this.accept(start, r),
-        (e: Error) => this.fail(e),
-      );
-    }
-  }
-
-  private accept(start: number, r: BatchResult): void {
-    this.batches--;
-    const data = Buffer.from(r.data);
-    const count = r.meta.length / META_FIELDS;
-    for (let i = 0; i < count; i++) {
-      const m = i * META_FIELDS;
-      const flags = r.meta[m + META.flags]!;
-      if (flags & FLAG_ERROR) {
-        const e = r.errors.find((x) => x.index === i)!;
-        return this.fail(Object.assign(new Error(e.message), { code: e.code }));
-      }
-      if (flags & FLAG_HIT) this.stats.hits++;
-      else this.stats.misses++;
-      if (flags & FLAG_REJECTED) this.stats.rejected++;
-      const at = r.meta[m + META.start]!;
-      this.done[start + i] = {
-        crc: r.meta[m + META.crc]!,
-        method: r.meta[m + META.method]!,
-        data: data.subarray(at, at + r.meta[m + META.length]!),
-        dataCrc: r.meta[m + META.dataCrc]!,
-        ...(r.keys ? { key: Buffer.from(r.keys.buffer, r.keys.byteOffset + 32 * i, 32) } : {}),
-      };
-    }
-    const w = this.waiter;
-    if (w && this.done[w.unit]) {
-      this.waiter = undefined;
-      const d = this.done[w.unit]!;
-      this.done[w.unit] = undefined;
-      w.resolve(d);
-    }
-    this.pump();
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    this.stopped = true;
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.reject(this.failure);
-  }
 }
 
 /** Append-only bytes in 1 MiB blocks: the central directory, without an object per entry. */

@@ -5,7 +5,16 @@ import { cpSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync, c
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { extractZip, listZip, readZipDirectory, readZipEntry } from '../../src/packaging/zip-reader.js';
-import { compareZipNames, writeZip, type ZipEntrySource } from '../../src/packaging/zip-writer.js';
+import { walkingFilter } from '../../src/packaging/build-package.js';
+import {
+  compareZipNames,
+  configureZipThreads,
+  DEFAULT_LEVEL,
+  DeflatePool,
+  Prefetcher,
+  writeZip,
+  type ZipEntrySource,
+} from '../../src/packaging/zip-writer.js';
 import { collectFiles } from '../../src/packaging/collect-files.js';
 import { CHUNK_BYTES } from '../../src/packaging/deflate-units.js';
 import { haveCommand, pythonZipInfo, tempDir } from './helpers.js';
@@ -225,6 +234,45 @@ describe('writeZip', () => {
       writeZip(target, [{ name: 'grows.bin', file: big, size: CHUNK_BYTES + 5 }], { workers: 1 }),
     ).rejects.toThrow(/grows\.bin changed while it was being packaged/);
     expect(() => statSync(target)).toThrow();
+  });
+
+  it('takes files the threads compressed while the walk listed them, the same bytes, and redoes one that changed since', async () => {
+    const dir = join(root, 'prefetched');
+    mkdirSync(join(dir, 'pkg'), { recursive: true });
+    for (let i = 0; i < 600; i++) writeFileSync(join(dir, 'pkg', `m${i}.py`), text.subarray(0, 500 + i * 7));
+    const walk = async (prefetch?: Prefetcher, pool?: DeflatePool) => {
+      const files = await collectFiles(
+        dir,
+        pool ? walkingFilter(dir, { runtime: 'python3.12' }, pool, prefetch) : { runtime: 'python3.12' },
+      );
+      prefetch?.end();
+      return files.map((f) => ({ name: f.path, file: f.absPath, size: f.size }));
+    };
+    const plain = await writeZip(out(), await walk());
+    expect(plain.prefetched).toBe(0);
+
+    const pool = new DeflatePool(1, 'always');
+    try {
+      configureZipThreads(pool, DEFAULT_LEVEL, undefined);
+      // At most 4 batches of 100 files go out while the walk lists 600.
+      const prefetch = new Prefetcher(pool, { batchFiles: 100, maxBatches: 4 });
+      const sources = await walk(prefetch, pool);
+      await prefetch.settled();
+      // After the walk and its prefetch, before the zip: one file gets other bytes and another size.
+      const changed = join(dir, 'pkg', 'm0.py');
+      writeFileSync(changed, 'print("changed")\n');
+      sources.find((s) => s.file === changed)!.size = statSync(changed).size;
+      const result = await writeZip(out(), sources, { pool, prefetch });
+      expect(result.prefetched).toBeGreaterThan(300);
+      expect(result.prefetched).toBeLessThan(400);
+      const entry = (await listZip(result.path)).find((e) => e.name === 'pkg/m0.py')!;
+      expect((await readZipEntry(result.path, entry)).toString()).toBe('print("changed")\n');
+      const reference = await writeZip(out(), await walk());
+      expect(result.sha256Hex).toBe(reference.sha256Hex);
+      expect(reference.sha256Hex).not.toBe(plain.sha256Hex);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('refuses duplicate and unsafe names, and leaves no partial zip behind', async () => {
