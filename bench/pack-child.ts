@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const cpuStart = process.cpuUsage();
   // As buildPackage does: cache opened and threads set up before the walk, started during it
   // once it has found enough files, and compressing the files it finds.
-  const pool = new DeflatePool(options.workers ?? defaultThreads(), options.workers ? 'never' : 'always');
+  const pool = new DeflatePool(options.workers ?? defaultThreads(), options.workers ? 'never' : 'idle');
   const level = options.level ?? DEFAULT_LEVEL;
   const cache =
     typeof options.cache === 'string' ? await EntryCache.open(options.cache, { level }) : undefined;

@@ -219,7 +219,8 @@ export interface PackagingBench {
  * in the same run, best of BENCH_RUNS alternating rounds (default 3), each
  * packer in its own process for its peak RSS; then the incremental row.
  * The 1.87 GB and 5 GB trees take minutes: BENCH_LARGE=1 adds them (one
- * round each). Trees go to a temp folder, removed at the end.
+ * round each); BENCH_SHAPES=id,id runs only those shapes (ids in
+ * generate-tree.ts). Trees go to a temp folder, removed at the end.
  */
 export async function runPackagingBench(
   options: { rounds?: number; large?: boolean; log?: (line: string) => void } = {},
@@ -233,7 +234,8 @@ export async function runPackagingBench(
   let incremental: IncrementalResult | undefined;
   try {
     if (!existsSync(ZIP)) log(`${ZIP} is missing: the Info-ZIP baseline is skipped (apt-get install zip).`);
-    for (const shape of TREE_SHAPES.filter((s) => large || !s.large)) {
+    const only = process.env.BENCH_SHAPES?.split(',');
+    for (const shape of TREE_SHAPES.filter((s) => (only ? only.includes(s.id) : large || !s.large))) {
       const { result, tree } = await benchShape(work, shape, shape.large ? 1 : rounds, log);
       shapes.push(result);
       if (shape.id === 'default') {

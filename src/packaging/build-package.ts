@@ -235,8 +235,7 @@ export async function buildPackage(
 ): Promise<PackageResult> {
   // The zip threads start while the files are listed, once there are enough of them to need threads.
   const workers = options.zip?.workers;
-  const pool =
-    options.zip?.pool ?? new DeflatePool(workers ?? defaultThreads(), workers ? 'never' : 'always');
+  const pool = options.zip?.pool ?? new DeflatePool(workers ?? defaultThreads(), workers ? 'never' : 'idle');
   try {
     return await buildWithPool(options, deps, pool);
   } finally {

@@ -36,14 +36,14 @@ interface Thread {
 }
 
 /**
- * Where batches run besides the worker threads: `always` on the calling
- * thread too (one batch at a time, between its writes), `until-started`
- * only while no thread has started (~20 ms on an idle machine, several times
- * that on a busy one), `never`.
+ * When the calling thread runs batches itself: `idle`, while no worker has
+ * started (~20 ms on an idle machine, several times that on a busy one:
+ * small trees are done by then) and whenever it would otherwise wait for a
+ * result (runInline); `never`: only on the threads.
  */
-export type InlineUse = 'always' | 'until-started' | 'never';
+export type InlineUse = 'idle' | 'never';
 
-/** Worker threads for this machine: one core stays with the calling thread, which compresses too. */
+/** Worker threads for this machine: one core stays with the calling thread, which writes, and compresses when idle. */
 export function defaultThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }
@@ -62,7 +62,7 @@ export class DeflatePool implements UnitRunner {
 
   constructor(
     private readonly size: number,
-    private readonly inlineUse: InlineUse = 'always',
+    private readonly inlineUse: InlineUse = 'idle',
   ) {}
 
   /** Starts the threads (once). */
@@ -88,21 +88,21 @@ export class DeflatePool implements UnitRunner {
     return this.threads.reduce((n, t) => n + (t.online ? 1 : 0), 0);
   }
 
-  private inlineAllowed(): boolean {
-    if (this.threads.length === 0) return true;
-    if (this.inlineUse === 'always') return true;
-    return this.inlineUse === 'until-started' && this.online() === 0;
+  /** Whether this thread may take a batch now (it takes one at a time). */
+  get canRunInline(): boolean {
+    return !this.inlineBusy && (this.threads.length === 0 || this.inlineUse === 'idle');
   }
 
-  /** Two batches per started thread (one being worked on, one waiting, so none idles), and one here. */
+  /** Two batches per started thread (one being worked on, one waiting, so none idles); one here while none has started. */
   get slots(): number {
-    const threads = this.inlineUse === 'never' ? this.threads.length : this.online();
-    return 2 * threads + (this.inlineAllowed() ? 1 : 0);
+    if (this.inlineUse === 'never') return 2 * this.threads.length;
+    const online = this.online();
+    return online ? 2 * online : 1;
   }
 
   async run(units: readonly Unit[]): Promise<BatchResult> {
     if (this.failure) throw this.failure;
-    if (this.inlineAllowed() && !this.inlineBusy) return this.runInline(units);
+    if (this.online() === 0 && this.canRunInline) return this.runInline(units);
     return this.runOnThreads(units);
   }
 
@@ -120,7 +120,9 @@ export class DeflatePool implements UnitRunner {
     });
   }
 
-  private async runInline(units: readonly Unit[]): Promise<BatchResult> {
+  /** A batch on this thread (see canRunInline), after the writes and messages that came in first. */
+  async runInline(units: readonly Unit[]): Promise<BatchResult> {
+    if (this.failure) throw this.failure;
     this.inlineBusy = true;
     try {
       // Let the writes and messages that came in since the last batch go first.

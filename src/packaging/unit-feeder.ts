@@ -2,7 +2,7 @@
  * The traffic between the zip writer and the pool: units out in batches,
  * results back, in whatever order; the writer takes them in its own.
  */
-import type { DeflatePool, UnitRunner } from './deflate-pool.js';
+import type { DeflatePool } from './deflate-pool.js';
 import {
   FLAG_ERROR,
   FLAG_HIT,
@@ -171,7 +171,7 @@ export class UnitFeeder {
 
   constructor(
     readonly units: readonly Unit[],
-    private readonly runner: UnitRunner,
+    private readonly runner: DeflatePool,
     private readonly maxBytes: number,
     private readonly prefetch?: Prefetcher,
   ) {
@@ -197,6 +197,8 @@ export class UnitFeeder {
     const waiting = new Promise<UnitDone>((resolve, reject) => (this.waiter = { unit: u, resolve, reject }));
     // Units sent out of order (after a prefetch fell through) may have to pass a full window.
     this.pump();
+    // Rather than wait, this thread does a batch itself.
+    if (this.runner.canRunInline) this.dispatch(true);
     return waiting;
   }
 
@@ -248,30 +250,37 @@ export class UnitFeeder {
   }
 
   private pump(): void {
-    while (!this.stopped && this.batches < this.runner.slots) {
-      let u = this.peek();
-      if (u === undefined) return;
-      // The window holds back units ahead of the writer, never the one it waits for (or earlier).
-      if (u > this.writing && this.held > 0 && this.held + this.units[u]!.length > this.maxBytes) return;
-      const ids: number[] = [];
-      let bytes = 0;
-      while (
-        u !== undefined &&
-        ids.length < BATCH_UNITS &&
-        (bytes === 0 || bytes + this.units[u]!.length <= BATCH_BYTES)
-      ) {
-        ids.push(u);
-        bytes += this.units[u]!.length;
-        this.advance();
-        u = this.peek();
-      }
-      this.held += bytes;
-      this.batches++;
-      this.runner.run(ids.map((i) => this.units[i]!)).then(
-        (r) => this.accept(ids, r),
-        (e: Error) => this.fail(e),
-      );
+    while (!this.stopped && this.batches < this.runner.slots) if (!this.dispatch(false)) return;
+  }
+
+  /** Sends the next batch (to this thread when `inline`); false when there is none the window allows. */
+  private dispatch(inline: boolean): boolean {
+    if (this.stopped) return false;
+    let u = this.peek();
+    if (u === undefined) return false;
+    // The window holds back units ahead of the writer, never the one it waits for (or earlier).
+    if (u > this.writing && this.held > 0 && this.held + this.units[u]!.length > this.maxBytes) return false;
+    const ids: number[] = [];
+    let bytes = 0;
+    while (
+      u !== undefined &&
+      ids.length < BATCH_UNITS &&
+      (bytes === 0 || bytes + this.units[u]!.length <= BATCH_BYTES)
+    ) {
+      ids.push(u);
+      bytes += this.units[u]!.length;
+      this.advance();
+      u = this.peek();
     }
+    this.held += bytes;
+    // A batch on this thread takes no thread's slot.
+    if (!inline) this.batches++;
+    const units = ids.map((i) => this.units[i]!);
+    (inline ? this.runner.runInline(units) : this.runner.run(units)).then(
+      (r) => this.accept(ids, r, inline),
+      (e: Error) => this.fail(e),
+    );
+    return true;
   }
 
   private complete(u: number, done: UnitDone): void {
@@ -287,8 +296,8 @@ export class UnitFeeder {
     }
   }
 
-  private accept(ids: number[], r: BatchResult): void {
-    this.batches--;
+  private accept(ids: number[], r: BatchResult, inline: boolean): void {
+    if (!inline) this.batches--;
     const decoded = decodeBatch(r);
     for (let i = 0; i < ids.length; i++) {
       const d = decoded[i];

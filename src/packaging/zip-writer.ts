@@ -208,8 +208,7 @@ export async function writeZip(
       `the entry cache holds level ${cache.level} entries; this zip is written at level ${level}`,
     );
   const pool =
-    options.pool ??
-    new DeflatePool(options.workers ?? defaultThreads(), options.workers ? 'never' : 'always');
+    options.pool ?? new DeflatePool(options.workers ?? defaultThreads(), options.workers ? 'never' : 'idle');
   configureZipThreads(pool, level, cache);
   if (fileBytes >= INLINE_LIMIT || options.workers !== undefined) pool.start();
   const feeder = new UnitFeeder(units, pool, options.maxBufferedBytes ?? 16 * 1024 * 1024, options.prefetch);

@@ -251,7 +251,7 @@ describe('writeZip', () => {
     const plain = await writeZip(out(), await walk());
     expect(plain.prefetched).toBe(0);
 
-    const pool = new DeflatePool(1, 'always');
+    const pool = new DeflatePool(1, 'idle');
     try {
       configureZipThreads(pool, DEFAULT_LEVEL, undefined);
       // At most 4 batches of 100 files go out while the walk lists 600.
