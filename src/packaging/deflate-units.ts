@@ -82,7 +82,7 @@ export const FLAG_ERROR = 4;
 export const FLAG_SKIPPED = 8;
 
 /** Input a prefetch batch reads at most (its files are small; the walk cannot wait for results). */
-export const PREFETCH_BATCH_BYTES = 1024 * 1024;
+export const PREFETCH_BATCH_BYTES = 512 * 1024;
 
 /** A whole file whose size the walk has not told yet: read, and done when it fits one unit. */
 export function prefetchUnit(file: string): Unit {
@@ -155,18 +155,18 @@ function createProcessor(zlib, fs, crypto, config) {
     chunkFd = -1;
     chunkFile = null;
   }
-  // A unit's input, in scratch: the whole file, or a chunk with its dictionary in front; null
-  // for a prefetched file bigger than a chunk.
-  function read(u) {
+  // A unit's input, in scratch: the whole file, or a chunk with its dictionary in front; null for
+  // a prefetched file bigger than a chunk, or than the room its batch has left (room).
+  function read(u, room) {
     if (u.size < 0) {
       const fd = fs.openSync(u.file, 'r');
-      let n;
       try {
-        n = readAt(fd, scratch.subarray(0, ${CHUNK_BYTES} + 1), 0, 1);
+        const size = fs.fstatSync(fd).size;
+        if (size > ${CHUNK_BYTES} || size > room) return null;
+        return scratch.subarray(0, readAt(fd, scratch.subarray(0, size + 1), 0, size));
       } finally {
         fs.closeSync(fd);
       }
-      return n > ${CHUNK_BYTES} ? null : scratch.subarray(0, n);
     }
     if (u.whole) {
       const fd = fs.openSync(u.file, 'r');
@@ -245,8 +245,8 @@ function createProcessor(zlib, fs, crypto, config) {
       if (u.size >= 0) capacity += bound(u);
       else prefetch++;
     }
-    // A prefetch batch stops after PREFETCH_BATCH_BYTES of input: room for that and one file more.
-    if (prefetch) capacity += 2 * bound({ size: -1 });
+    // A prefetch batch reads at most PREFETCH_BATCH_BYTES (see read).
+    if (prefetch) capacity += ${PREFETCH_BATCH_BYTES} + (${PREFETCH_BATCH_BYTES} >> 10) + 64 * prefetch;
     const data = new ArrayBuffer(capacity);
     const view = Buffer.from(data);
     let at = 0;
@@ -254,12 +254,8 @@ function createProcessor(zlib, fs, crypto, config) {
     for (let i = 0; i < n; i++) {
       const u = units[i];
       const m = i * ${META_FIELDS};
-      if (u.size < 0 && prefetched >= ${PREFETCH_BATCH_BYTES}) {
-        meta[m + 4] = ${FLAG_SKIPPED};
-        continue;
-      }
       try {
-        const raw = read(u);
+        const raw = read(u, ${PREFETCH_BATCH_BYTES} - prefetched);
         if (raw === null) {
           meta[m + 4] = ${FLAG_SKIPPED};
           continue;

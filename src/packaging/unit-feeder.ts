@@ -65,11 +65,11 @@ export function decodeBatch(r: BatchResult): ({ done: UnitDone; size: number } |
 /**
  * Compresses files while the build is still listing them. The walk is
  * synchronous and its files' sizes come last, so files go out by path in
- * batches of a few hundred, each read whole by a worker thread when it fits
- * one unit (up to PREFETCH_BATCH_BYTES of input per batch); the writer later
- * takes a result when its file has the size the walk found. At most
- * `maxBatches` batches are out: about as much as a thread compresses while a
- * walk lists a big tree, and a bound on the memory held.
+ * batches of 128, each file read whole by a worker thread when it fits one
+ * unit and its batch's share (PREFETCH_BATCH_BYTES of input); the writer
+ * later takes a result when its file has the size the walk found. At most
+ * `maxBatches` (48) batches go out: 24 MiB, about what a thread compresses
+ * while a walk lists a big tree, and a bound on the memory held.
  */
 export class Prefetcher {
   private queue: string[] = [];
@@ -84,11 +84,11 @@ export class Prefetcher {
   ) {}
 
   private get batchFiles(): number {
-    return this.options.batchFiles ?? 512;
+    return this.options.batchFiles ?? 128;
   }
 
   private get full(): boolean {
-    return this.sent >= (this.options.maxBatches ?? 12);
+    return this.sent >= (this.options.maxBatches ?? 48);
   }
 
   /** A file the walk keeps; sent once a batch is full and the pool has threads. */
