@@ -27,6 +27,7 @@ interface Pending {
 }
 
 interface Thread {
+  index: number;
   worker: Worker;
   /** Started: until then, batches go to the calling thread, when it may take them. */
   online: boolean;
@@ -128,10 +129,17 @@ export class DeflatePool implements UnitRunner {
       // Let the writes and messages that came in since the last batch go first.
       await nextTurn();
       this.inline ??= createInlineProcessor({ zlib, fs, crypto }, this.config!);
-      return this.inline.processBatch(units);
+      return Object.assign(this.inline.processBatch(units), { origin: -1 });
     } finally {
       this.inlineBusy = false;
     }
+  }
+
+  /** A batch's output buffer, written out, back to the thread that filled it. */
+  recycle(buffer: ArrayBuffer, origin: number | undefined): void {
+    if (origin === -1) this.inline?.recycle(buffer);
+    else if (origin !== undefined && this.threads[origin]?.online)
+      this.threads[origin].worker.postMessage({ recycle: buffer }, [buffer]);
   }
 
   async close(): Promise<void> {
@@ -152,13 +160,16 @@ export class DeflatePool implements UnitRunner {
     const worker = new Worker(WORKER_SOURCE, { eval: true });
     if (this.config) worker.postMessage({ config: this.config });
     const thread: Thread = {
+      index: this.threads.length,
       worker,
       online: false,
       pending: [],
       exited: new Promise((resolve) => worker.once('exit', resolve)),
     };
     worker.once('online', () => (thread.online = true));
-    worker.on('message', (r: BatchResult) => thread.pending.shift()?.resolve(r));
+    worker.on('message', (r: BatchResult) =>
+      thread.pending.shift()?.resolve(Object.assign(r, { origin: thread.index })),
+    );
     const fail = (error: Error): void => {
       this.failure ??= error;
       for (const p of thread.pending.splice(0)) p.reject(error);

@@ -71,6 +71,13 @@ export interface ProcessorConfig {
   cache?: CacheIndexForWorkers;
 }
 
+/**
+ * Output buffers are made this big (or bigger for a bigger batch), so one
+ * can serve any later batch: a batch holds at most 1 MiB of input (BATCH_BYTES
+ * in unit-feeder.ts) in at most 1024 units, each with a little room to grow.
+ */
+export const BATCH_BUFFER_BYTES = 1024 * 1024 + 1024 + 64 * 1024 + 4096;
+
 /** Per unit in a batch result, META_FIELDS numbers. */
 export const META_FIELDS = 7;
 export const META = { crc: 0, method: 1, start: 2, length: 3, flags: 4, dataCrc: 5, size: 6 } as const;
@@ -97,11 +104,15 @@ export interface BatchResult {
   /** The units' bytes to store, one after the other (meta start/length). */
   data: ArrayBuffer;
   errors: { index: number; message: string; code?: string }[];
+  /** Set by the pool: the thread that did the batch (-1: the calling thread), to give its buffer back to. */
+  origin?: number;
 }
 
 export interface Processor {
   /** Read, deflate, assemble: the whole job, synchronously. */
   processBatch(units: readonly Unit[]): BatchResult;
+  /** A batch's output buffer, written out: used again for a later batch. */
+  recycle(buffer: ArrayBuffer): void;
   /** Closes the files it keeps open. */
   dispose(): void;
 }
@@ -234,6 +245,17 @@ function createProcessor(zlib, fs, crypto, config) {
     const n = u.size < 0 ? ${CHUNK_BYTES} : u.length;
     return n + (n >> 10) + 64;
   }
+  // Output buffers come back from the writer once written, to be used again (recycle).
+  const free = [];
+  function recycle(buffer) {
+    if (free.length < 8) free.push(buffer);
+  }
+  function outputBuffer(capacity) {
+    for (let i = 0; i < free.length; i++) {
+      if (free[i].byteLength >= capacity) return free.splice(i, 1)[0];
+    }
+    return new ArrayBuffer(Math.max(capacity, ${BATCH_BUFFER_BYTES}));
+  }
   function processBatch(units) {
     const n = units.length;
     const meta = new Float64Array(n * ${META_FIELDS});
@@ -247,7 +269,7 @@ function createProcessor(zlib, fs, crypto, config) {
     }
     // A prefetch batch reads at most PREFETCH_BATCH_BYTES (see read).
     if (prefetch) capacity += ${PREFETCH_BATCH_BYTES} + (${PREFETCH_BATCH_BYTES} >> 10) + 64 * prefetch;
-    const data = new ArrayBuffer(capacity);
+    const data = outputBuffer(capacity);
     const view = Buffer.from(data);
     let at = 0;
     let prefetched = 0;
@@ -294,17 +316,14 @@ function createProcessor(zlib, fs, crypto, config) {
         errors.push({ index: i, message: error.message, code: error.code });
       }
     }
-    // Room is made for the worst case; compressed text needs a third of it. A buffer sized to
-    // what was written costs a copy here and keeps the receiving thread's external memory
-    // (and so its garbage collections) down.
-    return { meta, keys, data: at < capacity / 2 ? data.slice(0, at) : data, errors };
+    return { meta, keys, data, errors };
   }
   function dispose() {
     closeChunkFile();
     for (const fd of packFds.values()) fs.closeSync(fd);
     packFds.clear();
   }
-  return { processBatch, dispose };
+  return { processBatch, recycle, dispose };
 }
 `;
 
@@ -321,6 +340,10 @@ parentPort.on('message', (message) => {
   if (message === 'close') {
     if (processor) processor.dispose();
     parentPort.close();
+    return;
+  }
+  if (message.recycle) {
+    if (processor) processor.recycle(message.recycle);
     return;
   }
   if (!Array.isArray(message)) {

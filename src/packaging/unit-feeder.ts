@@ -15,8 +15,18 @@ import {
   type Unit,
 } from './deflate-units.js';
 
+/** A batch's output buffer, shared by its units' results until all are written. */
+export interface BatchBuffer {
+  buffer: ArrayBuffer;
+  origin: number | undefined;
+  /** Units whose bytes are not written yet. */
+  left: number;
+}
+
 /** A unit's bytes to store, and what the zip and the cache need to know of them. */
 export interface UnitDone {
+  /** Where `data` lies: given back to the pool once the last of its units is written. */
+  batch: BatchBuffer;
   crc: number;
   method: number;
   data: Buffer;
@@ -33,6 +43,7 @@ export function decodeBatch(r: BatchResult): ({ done: UnitDone; size: number } |
   const data = Buffer.from(r.data);
   const count = r.meta.length / META_FIELDS;
   const out: ({ done: UnitDone; size: number } | Error | undefined)[] = [];
+  const batch: BatchBuffer = { buffer: r.data, origin: r.origin, left: 0 };
   for (let i = 0; i < count; i++) {
     const m = i * META_FIELDS;
     const flags = r.meta[m + META.flags]!;
@@ -46,9 +57,11 @@ export function decodeBatch(r: BatchResult): ({ done: UnitDone; size: number } |
       continue;
     }
     const at = r.meta[m + META.start]!;
+    batch.left++;
     out.push({
       size: r.meta[m + META.size]!,
       done: {
+        batch,
         crc: r.meta[m + META.crc]!,
         method: r.meta[m + META.method]!,
         data: data.subarray(at, at + r.meta[m + META.length]!),
@@ -202,9 +215,10 @@ export class UnitFeeder {
     return waiting;
   }
 
-  /** Unit `u` is written: its bytes no longer count against the window. */
-  release(u: number): void {
+  /** Unit `u` is written (copied out of `done.data`): its bytes no longer count against the window. */
+  written(u: number, done: UnitDone): void {
     this.held -= this.units[u]!.length;
+    if (--done.batch.left === 0) this.runner.recycle(done.batch.buffer, done.batch.origin);
     this.pump();
   }
 

@@ -228,7 +228,7 @@ export async function writeZip(
         // Most entries: the result is usually there already, and nothing here waits.
         const done = feeder.take(first) ?? (await feeder.result(first));
         written = writeWholeEntry(out, name, done, size, forceZip64, cached);
-        feeder.release(first);
+        feeder.written(first, done);
       } else written = await writeChunkedEntry(out, name, feeder, first, size, forceZip64, cached);
       const facts = { name, mode: source.executable ? MODE_EXECUTABLE : MODE_FILE, offset, size, ...written };
       const at = central.reserve(centralHeaderLength(facts, forceZip64));
@@ -340,9 +340,10 @@ async function writeChunkedEntry(
     const done = feeder.take(u) ?? (await feeder.result(u));
     crc = crc32Combine(crc, done.crc, feeder.units[u]!.length);
     remember(cached, done, out.offset);
-    out.put(done.data);
-    feeder.release(u);
     compressedSize += done.data.length;
+    out.put(done.data);
+    // From here done.data may be gone (its buffer is back with the thread that filled it).
+    feeder.written(u, done);
     const busy = out.busy();
     if (busy) await busy;
     if (feeder.units[u]!.last) break;
@@ -381,9 +382,10 @@ const WRITE_BYTES = 1024 * 1024;
 const MAX_WRITES = 4;
 
 /**
- * The zip file: positioned writes in order, hashed as they go out. Pieces
- * are put without waiting (small ones copied into a staging buffer, headers
- * written there in place); busy() says when to wait for the disk.
+ * The zip file: positioned writes in order, hashed as they go out. What is
+ * put is copied into 1 MiB staging buffers (headers written there in
+ * place), so the caller's memory is free again at once; busy() says when to
+ * wait for the disk.
  */
 class HashingFile {
   offset = 0;
@@ -392,7 +394,7 @@ class HashingFile {
   private staged = 0;
   /** Staging buffers whose writes are done, for reuse. */
   private readonly spare: Buffer[] = [];
-  private readonly writes: { done: Promise<void>; staging?: Buffer }[] = [];
+  private readonly writes: { done: Promise<void>; staging: Buffer }[] = [];
   private position = 0;
 
   private constructor(
@@ -415,15 +417,13 @@ class HashingFile {
     return { buffer: this.staging, offset };
   }
 
+  /** Copies `chunk` out (the caller may reuse its memory at once). */
   put(chunk: Buffer): void {
-    if (chunk.length >= 64 * 1024) {
-      this.flush();
-      this.offset += chunk.length;
-      this.submit(chunk);
-      return;
+    for (let done = 0; done < chunk.length;) {
+      const n = Math.min(chunk.length - done, WRITE_BYTES);
+      const at = this.reserve(n);
+      done += chunk.copy(at.buffer, at.offset, done, done + n);
     }
-    const at = this.reserve(chunk.length);
-    chunk.copy(at.buffer, at.offset);
   }
 
   /** A promise while too many writes are in flight: await it before putting more. */
@@ -449,7 +449,7 @@ class HashingFile {
     while (this.writes.length > n) {
       const w = this.writes.shift()!;
       await w.done;
-      if (w.staging) this.spare.push(w.staging);
+      this.spare.push(w.staging);
     }
   }
 
@@ -461,7 +461,7 @@ class HashingFile {
     this.staged = 0;
   }
 
-  private submit(data: Buffer, staging?: Buffer): void {
+  private submit(data: Buffer, staging: Buffer): void {
     this.hash.update(data);
     const done = writeFully(this.fh, data, this.position);
     done.catch(() => undefined); // awaited in order; this only keeps an early failure from going unhandled
