@@ -121,6 +121,38 @@ def load_handler(handler_name):
     return handler
 
 
+class _Fields:
+    """An object with the given attributes, None where the JSON has none."""
+
+    def __init__(self, data, fields):
+        data = data if isinstance(data, dict) else {}
+        for name, keys in fields.items():
+            setattr(self, name, next((data[k] for k in keys if k in data), None))
+
+
+def _client_context(data):
+    # As AWS's runtime: context.client_context.custom / .env / .client.app_title
+    if data is None:
+        return None
+    context = _Fields(data, {"custom": ["custom"], "env": ["env"], "client": ["client"]})
+    if context.client is not None:
+        context.client = _Fields(
+            context.client,
+            dict((f, [f]) for f in ("installation_id", "app_title", "app_version_name",
+                                    "app_version_code", "app_package_name")),
+        )
+    return context
+
+
+def _identity(data):
+    if data is None:
+        return None
+    return _Fields(data, {
+        "cognito_identity_id": ["cognitoIdentityId", "cognito_identity_id"],
+        "cognito_identity_pool_id": ["cognitoIdentityPoolId", "cognito_identity_pool_id"],
+    })
+
+
 class LambdaContext:
     def __init__(self, request_id, deadline_ms, invoked_function_arn, client_context=None, identity=None):
         self.aws_request_id = request_id
@@ -130,8 +162,8 @@ class LambdaContext:
         self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
         self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
-        self.client_context = client_context
-        self.identity = identity
+        self.client_context = _client_context(client_context)
+        self.identity = _identity(identity)
         self._deadline_ms = deadline_ms
 
     def get_remaining_time_in_millis(self):

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import {
@@ -259,9 +260,46 @@ export interface UploadResult {
 }
 
 /**
+ * The SHA-256 checksum S3 stores for our upload of this zip: for a single PUT
+ * the zip's own (Lambda's CodeSha256); for a multipart upload S3 keeps a
+ * composite, the SHA-256 of the parts' SHA-256s followed by `-{parts}`, and
+ * our parts are always PART_SIZE bytes.
+ */
+export async function artifactChecksum(zipPath: string, size: number, codeSha256: string): Promise<string> {
+  if (size <= PART_SIZE) return codeSha256;
+  const digests: Buffer[] = [];
+  let part = createHash('sha256');
+  let inPart = 0;
+  for await (const chunk of createReadStream(zipPath, {
+    highWaterMark: 1024 * 1024,
+  }) as AsyncIterable<Buffer>) {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const take = Math.min(PART_SIZE - inPart, chunk.length - offset);
+      part.update(chunk.subarray(offset, offset + take));
+      inPart += take;
+      offset += take;
+      if (inPart === PART_SIZE) {
+        digests.push(part.digest());
+        part = createHash('sha256');
+        inPart = 0;
+      }
+    }
+  }
+  if (inPart > 0) digests.push(part.digest());
+  return `${createHash('sha256').update(Buffer.concat(digests)).digest('base64')}-${digests.length}`;
+}
+
+/**
  * Uploads the zip to `lambda-deploy/{name}/{sha256-hex}.zip` unless it is
- * already there (content-addressed). Files above 8 MB go up as a multipart
- * upload, 4 parts at a time.
+ * already there (content-addressed). "There" means S3's own SHA-256 checksum
+ * of the stored object, which S3 computed and verified on upload, equals
+ * ours: a key is predictable (the zips are reproducible), so an object of the
+ * right size someone else put there proves nothing. Such an object is
+ * overwritten rather than refused: refusing would let anyone who can write
+ * the key block every deploy of this code, and Lambda's CodeSha256 is checked
+ * after it reads the object (a swap in between fails the deploy loudly).
+ * Files above 8 MB go up as a multipart upload, 4 parts at a time.
  */
 export async function uploadArtifact(
   s3: S3Client,
@@ -280,15 +318,29 @@ export async function uploadArtifact(
   const now = deps.now?.() ?? new Date();
   if (present) {
     const ageDays = present.lastModified ? (now.getTime() - present.lastModified.getTime()) / 86_400_000 : 0;
-    if (present.size === size && ageDays < ARTIFACT_REFRESH_DAYS) {
-      deps.logger.info(`Artifact ${where} is already there; nothing to upload`);
+    const expected =
+      present.size === size ? await artifactChecksum(input.zipPath, size, input.codeSha256) : '';
+    const intact = present.size === size && present.checksumSha256 === expected;
+    if (intact && ageDays < ARTIFACT_REFRESH_DAYS) {
+      deps.logger.info(
+        `Artifact ${where} is already there (its SHA-256 checksum matches); nothing to upload`,
+      );
       return { key, uploaded: false, bytes: 0 };
     }
-    deps.logger.info(
-      present.size !== size
-        ? `Artifact ${where} has ${present.size} bytes instead of ${size}; uploading it again`
-        : `Artifact ${where} is ${Math.floor(ageDays)} days old; uploading it again before it expires`,
-    );
+    if (intact) {
+      deps.logger.info(
+        `Artifact ${where} is ${Math.floor(ageDays)} days old; uploading it again before it expires`,
+      );
+    } else if (present.checksumSha256) {
+      deps.logger.warning(
+        `Artifact ${where} does not hold this package: S3's SHA-256 checksum of it is ${present.checksumSha256} (${present.size} bytes), ` +
+          `this package's is ${expected || input.codeSha256} (${size} bytes). Someone wrote another object under its key; uploading this package over it.`,
+      );
+    } else {
+      deps.logger.info(
+        `Artifact ${where} has no SHA-256 checksum S3 vouches for (${present.size} bytes); uploading this package over it`,
+      );
+    }
   }
   const multipart = size > PART_SIZE;
   deps.logger.info(
@@ -328,6 +380,8 @@ export async function uploadArtifact(
 interface HeadResult {
   size: number;
   lastModified?: Date;
+  /** S3's own SHA-256 checksum of the object (composite `...-N` for a multipart upload), when it has one. */
+  checksumSha256?: string;
 }
 
 async function headArtifact(
@@ -339,7 +393,15 @@ async function headArtifact(
 ): Promise<HeadResult | undefined> {
   try {
     const head = await callAws(
-      () => s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ExpectedBucketOwner: owner })),
+      () =>
+        s3.send(
+          new HeadObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            ExpectedBucketOwner: owner,
+            ChecksumMode: 'ENABLED',
+          }),
+        ),
       deps,
       {
         what: `Could not read s3://${bucket}/${key}`,
@@ -349,7 +411,11 @@ async function headArtifact(
           (httpStatus(e) === 404 && !hasErrorName(e, 'NoSuchBucket')),
       },
     );
-    return { size: head.ContentLength ?? -1, lastModified: head.LastModified };
+    return {
+      size: head.ContentLength ?? -1,
+      lastModified: head.LastModified,
+      checksumSha256: head.ChecksumSHA256,
+    };
   } catch (error) {
     if (
       hasErrorName(error, 'NotFound', 'NoSuchKey') ||

@@ -8,6 +8,7 @@ import {
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
   TagResourceCommand,
+  UntagResourceCommand,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
@@ -15,7 +16,7 @@ import {
   type FunctionConfiguration,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { TagKeys } from '../plan/tags.js';
+import { DEPLOYING_TAG, ownerMismatch, TagKeys } from '../plan/tags.js';
 import { errorMessage } from '../util/retry.js';
 import { allPages } from './all-pages.js';
 import { type AwsDeps, AwsError, callAws, hasErrorName } from './aws-call.js';
@@ -56,6 +57,8 @@ export interface FunctionInput {
   keepVersions: number;
   /** The role was created by this run: Lambda may refuse it for a few seconds. */
   roleJustCreated?: boolean;
+  /** Set on a function this run creates as its lambda-deploy:deploying tag (ISO time the run started). */
+  deployingSince?: string;
 }
 
 export interface FunctionResult {
@@ -152,12 +155,17 @@ function updateCall<T>(
   });
 }
 
-/** Points `live` at `version` (rollback uses it); the next deploy re-checks what `live` serves. */
+/**
+ * Points `live` at `version` (rollback uses it); the next deploy re-checks
+ * what `live` serves. With `revisionId` Lambda refuses (PreconditionFailed)
+ * when the alias changed since it was read.
+ */
 export async function pointAlias(
   lambda: LambdaClient,
   functionName: string,
   version: string,
   deps: AwsDeps,
+  revisionId?: string,
 ): Promise<string> {
   await waitForFunctionUpdated(lambda, functionName, deps, { qualifier: version });
   const alias = await updateCall(
@@ -170,6 +178,7 @@ export async function pointAlias(
           Name: LIVE_ALIAS,
           FunctionVersion: version,
           Description: 'lambda-deploy pointed',
+          RevisionId: revisionId,
         }),
       ),
     deps,
@@ -178,6 +187,64 @@ export async function pointAlias(
   );
   deps.logger.info(`Alias ${LIVE_ALIAS} of ${functionName} now points at version ${version}`);
   return alias.AliasArn ?? '';
+}
+
+/** What this run may do with an existing `{name}-{stage}` function. Pure. */
+export type Ownership = { action: 'ours' } | { action: 'adopt' } | { action: 'refuse'; message: string };
+
+/**
+ * Whether the function is this stage's: its project, stage and repository
+ * tags (see ownerMismatch) must all be ours. A function without any
+ * lambda-deploy tag (made by hand or another tool) is taken over only with
+ * `adopt: true`; a function of another project, stage or repository never is.
+ */
+export function functionOwnership(
+  name: string,
+  tags: Record<string, string>,
+  expected: Record<string, string>,
+  adopt: boolean,
+): Ownership {
+  const mismatch = ownerMismatch(tags, expected);
+  if (!mismatch) return { action: 'ours' };
+  const untagged = !Object.keys(tags).some((k) => k.startsWith('lambda-deploy:'));
+  if (untagged) {
+    if (adopt) return { action: 'adopt' };
+    return {
+      action: 'refuse',
+      message:
+        `Function ${name} exists but was not created by lambda-deploy (it has no lambda-deploy tags), so this deploy leaves it alone. ` +
+        "Set adopt: true to take it over (its code and configuration are replaced and it gets this stage's tags), or choose another name or stage.",
+    };
+  }
+  const ours = expected[TagKeys.Repository] ?? '';
+  if (tags[TagKeys.Name] !== expected[TagKeys.Name])
+    return {
+      action: 'refuse',
+      message: `Function ${name} belongs to lambda-deploy project ${tags[TagKeys.Name] ?? '(none)'}, not ${expected[TagKeys.Name] ?? '?'}; choose another name or stage.`,
+    };
+  if (mismatch.includes(TagKeys.Repository))
+    return {
+      action: 'refuse',
+      message:
+        `Function ${name} is stage ${tags[TagKeys.Stage] ?? '?'} of repository ${tags[TagKeys.Repository] || '(none)'}, not of ` +
+        `${ours || 'this run (whose repository is unknown: set GITHUB_REPOSITORY=owner/repo)'} (tag ${TagKeys.Repository}); ` +
+        "lambda-deploy never changes another repository's stage. Choose another name for this project.",
+    };
+  return {
+    action: 'refuse',
+    message: `Function ${name} is not stage ${expected[TagKeys.Stage] ?? '?'} of this project: it ${mismatch}; choose another name or stage.`,
+  };
+}
+
+/** Lambda's CodeSha256 of what it runs must be the zip built here; anything else is not deployed. */
+function checkCode(name: string, what: string, config: FunctionConfiguration, input: FunctionInput): void {
+  if (config.CodeSha256 === input.code.codeSha256) return;
+  throw new AwsError(
+    `Lambda reports CodeSha256 ${config.CodeSha256 ?? '(none)'} for ${what} of function ${name}, but the package built here ` +
+      `has ${input.code.codeSha256}: the object at s3://${input.code.bucket}/${input.code.key} was changed between the upload ` +
+      `and Lambda reading it. Not published; alias ${LIVE_ALIAS} stays where it was.`,
+    'CodeSha256Mismatch',
+  );
 }
 
 async function readFunction(
@@ -218,6 +285,70 @@ async function readAlias(
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
+  }
+}
+
+/** The stage's function (undefined when there is none yet) and its `live` alias, as read before any change. */
+export interface StageFunction {
+  existing?: { config: FunctionConfiguration; tags: Record<string, string> };
+  alias?: AliasConfiguration;
+}
+
+/**
+ * Reads the stage's function and alias, and refuses one that is not this
+ * stage's (see functionOwnership) before anything is uploaded or changed.
+ */
+export async function readStageFunction(
+  lambda: LambdaClient,
+  input: { functionName: string; tags: Record<string, string>; adopt?: boolean },
+  deps: AwsDeps,
+): Promise<StageFunction> {
+  const name = input.functionName;
+  // Independent reads: together they are one round trip of waiting.
+  const [existing, alias] = await Promise.all([
+    readFunction(lambda, name, deps),
+    readAlias(lambda, name, deps),
+  ]);
+  if (existing) {
+    const ownership = functionOwnership(name, existing.tags, input.tags, input.adopt ?? false);
+    if (ownership.action === 'refuse') throw new AwsError(ownership.message, 'FunctionNotOwned');
+    if (ownership.action === 'adopt')
+      deps.logger.warning(`Function ${name} was not deployed by lambda-deploy; adopting it (adopt: true)`);
+  }
+  return { existing, alias };
+}
+
+/** Marks the function as being deployed (DEPLOYING_TAG), so a prune running meanwhile leaves the stage alone. */
+export async function markDeploying(
+  lambda: LambdaClient,
+  functionArn: string,
+  since: string,
+  deps: AwsDeps,
+): Promise<void> {
+  await callAws(
+    () => lambda.send(new TagResourceCommand({ Resource: functionArn, Tags: { [DEPLOYING_TAG]: since } })),
+    deps,
+    { what: `Could not tag function ${functionArn} as being deployed`, permission: 'lambda:TagResource' },
+  );
+}
+
+/** Removes the mark when the deploy ends; a failure only warns (prune ignores a mark older than an hour). */
+export async function clearDeploying(
+  lambda: LambdaClient,
+  functionArn: string,
+  deps: AwsDeps,
+): Promise<void> {
+  try {
+    await callAws(
+      () => lambda.send(new UntagResourceCommand({ Resource: functionArn, TagKeys: [DEPLOYING_TAG] })),
+      deps,
+      {
+        what: `Could not remove the ${DEPLOYING_TAG} tag of function ${functionArn}`,
+        permission: 'lambda:UntagResource',
+      },
+    );
+  } catch (error) {
+    deps.logger.warning(`${errorMessage(error)}; prune takes the stage as being deployed for up to an hour`);
   }
 }
 
@@ -268,7 +399,11 @@ async function createFunction(
             Description: input.description,
             PackageType: 'Zip',
             Publish: false,
-            Tags: { ...input.tags, [ENV_TAG]: env.managedTag },
+            Tags: {
+              ...input.tags,
+              [ENV_TAG]: env.managedTag,
+              ...(input.deployingSince ? { [DEPLOYING_TAG]: input.deployingSince } : {}),
+            },
           }),
         ),
       deps,
@@ -300,6 +435,7 @@ async function createFunction(
     response.State === 'Active' && response.LastUpdateStatus !== 'InProgress'
       ? response
       : await waitForFunctionUpdated(lambda, name, deps, { delayFirst: true });
+  checkCode(name, 'the new function', config, input);
   return { config, environmentKept: [] };
 }
 
@@ -319,17 +455,6 @@ async function updateFunction(
   const name = input.functionName;
   const { tags } = existing;
   let config = existing.config;
-  const project = input.tags[TagKeys.Name];
-  if (tags[TagKeys.Name] !== undefined && tags[TagKeys.Name] !== project) {
-    throw new AwsError(
-      `Function ${name} belongs to lambda-deploy project ${tags[TagKeys.Name]}, not ${project ?? '?'}; ` +
-        'choose another name or stage.',
-      'FunctionNotOwned',
-    );
-  }
-  if (tags[TagKeys.Name] === undefined) {
-    deps.logger.warning(`Function ${name} was not created by lambda-deploy; taking it over (tagging it)`);
-  }
   if (config.PackageType === 'Image') {
     throw new AwsError(
       `Function ${name} is a container image function; lambda-deploy deploys zip packages only.`,
@@ -432,6 +557,7 @@ async function updateFunction(
       throw hint ? new AwsError(errorMessage(error) + hint, 'S3', { cause: error }) : error;
     }
     config = await waitForFunctionUpdated(lambda, name, deps, { delayFirst: true });
+    checkCode(name, 'the updated code', config, input);
   }
 
   const tagChanges = tagsToUpdate(tags, { ...input.tags, [ENV_TAG]: env.managedTag });
@@ -452,11 +578,12 @@ async function updateFunction(
 async function publish(
   lambda: LambdaClient,
   name: string,
-  latest: FunctionConfiguration,
+  input: FunctionInput,
   deps: AwsDeps,
 ): Promise<string> {
+  // With our CodeSha256, Lambda refuses to publish $LATEST if it holds any other code.
   const published = await callAws(
-    () => lambda.send(new PublishVersionCommand({ FunctionName: name, CodeSha256: latest.CodeSha256 })),
+    () => lambda.send(new PublishVersionCommand({ FunctionName: name, CodeSha256: input.code.codeSha256 })),
     deps,
     {
       what: `Could not publish a version of function ${name}`,
@@ -481,37 +608,61 @@ async function publish(
   });
   const version = published.Version;
   if (!version) throw new AwsError(`PublishVersion of ${name} returned no version`, 'Empty');
+  checkCode(name, `version ${version}`, published, input);
   if (published.State === 'Pending')
     await waitForFunctionUpdated(lambda, name, deps, { qualifier: version, delayFirst: true });
   return version;
 }
 
+/** Another run moved `live` (or created it) after this one read it: this run does not override it. */
+function aliasMovedError(name: string, version: string, cause: unknown): AwsError {
+  return new AwsError(
+    `Alias ${LIVE_ALIAS} of function ${name} was changed by another run while this one deployed, so this run does not ` +
+      `point it at version ${version} (that would undo the other run's deploy). Give the workflow a concurrency group ` +
+      `per stage so deploys of one stage run one at a time, and run this one again if its code is the newer.`,
+    'AliasMoved',
+    { cause },
+  );
+}
+
+/**
+ * Points `live` at the new version. An existing alias is updated only with
+ * the RevisionId read at the start of the deploy: when another run moved it
+ * meanwhile, Lambda refuses (PreconditionFailed) and so does this run.
+ */
 async function setAlias(
   lambda: LambdaClient,
   name: string,
   version: string,
   description: string,
-  exists: boolean,
+  alias: AliasConfiguration | undefined,
   deps: AwsDeps,
 ): Promise<string> {
-  const update = () =>
-    updateCall(
-      lambda,
-      name,
-      () =>
-        lambda.send(
-          new UpdateAliasCommand({
-            FunctionName: name,
-            Name: LIVE_ALIAS,
-            FunctionVersion: version,
-            Description: description,
-          }),
-        ),
-      deps,
-      `Could not point alias ${LIVE_ALIAS} of function ${name} at version ${version}`,
-      'lambda:UpdateAlias',
-    );
-  if (exists) return (await update()).AliasArn ?? '';
+  if (alias) {
+    try {
+      const updated = await updateCall(
+        lambda,
+        name,
+        () =>
+          lambda.send(
+            new UpdateAliasCommand({
+              FunctionName: name,
+              Name: LIVE_ALIAS,
+              FunctionVersion: version,
+              Description: description,
+              RevisionId: alias.RevisionId,
+            }),
+          ),
+        deps,
+        `Could not point alias ${LIVE_ALIAS} of function ${name} at version ${version}`,
+        'lambda:UpdateAlias',
+      );
+      return updated.AliasArn ?? '';
+    } catch (error) {
+      if (hasErrorName(error, 'PreconditionFailed')) throw aliasMovedError(name, version, error);
+      throw error;
+    }
+  }
   try {
     const created = await callAws(
       () =>
@@ -532,8 +683,9 @@ async function setAlias(
     );
     return created.AliasArn ?? '';
   } catch (error) {
-    if (!isConflict(error)) throw error;
-    return (await update()).AliasArn ?? ''; // created meanwhile by a parallel run
+    // Created meanwhile by a parallel first deploy of the stage.
+    if (isConflict(error)) throw aliasMovedError(name, version, error);
+    throw error;
   }
 }
 
@@ -601,24 +753,22 @@ export async function pruneVersions(
  */
 export async function deployFunction(
   lambda: LambdaClient,
-  input: FunctionInput,
+  input: FunctionInput & { adopt?: boolean },
   deps: AwsDeps,
+  /** readStageFunction's answer when the caller already read (and checked) the function. */
+  known?: StageFunction,
 ): Promise<FunctionResult> {
   const name = input.functionName;
-  // Independent reads: together they are one round trip of waiting.
-  let [existing, alias] = await Promise.all([
-    readFunction(lambda, name, deps),
-    readAlias(lambda, name, deps),
-  ]);
+  let { existing, alias } = known ?? (await readStageFunction(lambda, input, deps));
 
   let created = false;
   let outcome: UpdateOutcome | undefined;
   if (!existing) {
     const made = await createFunction(lambda, input, deps);
     if (made === 'exists') {
-      existing = await readFunction(lambda, name, deps);
+      // Created meanwhile by a parallel run: it is ours only if its tags say so.
+      ({ existing, alias } = await readStageFunction(lambda, input, deps));
       if (!existing) throw new AwsError(`Function ${name} exists and does not: try again`, 'Inconsistent');
-      alias = await readAlias(lambda, name, deps);
     } else {
       created = true;
       outcome = { config: made.config, codeChanged: true, configChanged: true, environmentKept: [] };
@@ -634,9 +784,9 @@ export async function deployFunction(
   let aliasArn = alias?.AliasArn ?? '';
   let aliasMoved = false;
   if (!liveIsLatest || outcome.codeChanged || outcome.configChanged) {
-    version = await publish(lambda, name, latest, deps);
+    version = await publish(lambda, name, input, deps);
     deps.logger.info(`Published version ${version} of ${name}`);
-    aliasArn = await setAlias(lambda, name, version, aliasDescription(fingerprint), !!alias, deps);
+    aliasArn = await setAlias(lambda, name, version, aliasDescription(fingerprint), alias, deps);
     aliasMoved = version !== previousVersion;
     deps.logger.info(
       previousVersion

@@ -21,6 +21,7 @@ import { GetFunctionCommand, ListFunctionUrlConfigsCommand } from '@aws-sdk/clie
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { AwsClients } from '../aws/clients.js';
 import { allPages } from '../aws/all-pages.js';
+import { isAccessDenied } from '../aws/aws-call.js';
 import { TagKeys } from '../plan/tags.js';
 import { tagValue } from '../plan/stage-name.js';
 import { awsCall, awsCallOrGone, type CleanupDeps } from './aws-call.js';
@@ -86,6 +87,8 @@ export interface StageInventory {
 export interface FindTarget {
   project: string;
   stage: string;
+  /** owner/repo: a same-name stage of another repository is never ours. */
+  repository: string;
   /** `{name}-{stage}` as the plan computed it. */
   functionName: string;
   /** Look for the functions' log groups (remove-logs). */
@@ -126,6 +129,7 @@ export async function findStageResources(
   deps: CleanupDeps,
 ): Promise<StageInventory> {
   const { project, stage, functionName } = target;
+  const owner = { project, stage, repository: target.repository };
   const inv: StageInventory = {
     project,
     stage,
@@ -149,7 +153,7 @@ export async function findStageResources(
     tags: Record<string, string> | undefined,
     fromIndex: boolean,
   ): boolean => {
-    const mismatch = tagMismatch(tags, project, stage);
+    const mismatch = tagMismatch(tags, owner);
     if (mismatch) skip(resource, (fromIndex ? INDEX_DISAGREES : NAME_MATCHES) + mismatch);
     return !mismatch;
   };
@@ -187,7 +191,7 @@ export async function findStageResources(
   for (const mapping of mappings) {
     const arn = mapping.ResourceARN ?? '';
     // The index filtered on the tags already; a disagreement here means a stale or odd answer.
-    if (tagMismatch(tagMap(mapping.Tags), project, stage)) continue;
+    if (tagMismatch(tagMap(mapping.Tags), owner)) continue;
     const parsed = parseTaggedArn(arn);
     switch (parsed.kind) {
       case 'function':
@@ -324,7 +328,7 @@ export async function findStageResources(
     const byName = namedForStage(plan.name, functionName);
     if (!fromIndex && !byName && !servesOurs) continue;
     const label = `usage plan ${plan.name ?? ''} (${id})`;
-    const mismatch = tagMismatch(plan.tags, project, stage);
+    const mismatch = tagMismatch(plan.tags, owner);
     if (mismatch) {
       const prefix = byName
         ? NAME_MATCHES
@@ -344,6 +348,8 @@ export async function findStageResources(
 
   // 5. API keys: by tag, by name, or linked to one of our usage plans.
   const keyCandidates = new Map<string, 'index' | 'name' | 'plan'>();
+  // The preview role may not list /apikeys (the listing shows every key's value in the
+  // region): then the keys come from the tags and the usage plans only.
   const named = await allPages(
     (position) =>
       awsCall(
@@ -360,7 +366,13 @@ export async function findStageResources(
       ),
     (page) => page.items,
     (page) => page.position,
-  );
+  ).catch((error: unknown) => {
+    if (!isAccessDenied(error)) throw error;
+    deps.logger.debug(
+      'Listing API keys is not allowed to this role: API keys are found by tag and usage plan.',
+    );
+    return [];
+  });
   const keyDetails = new Map<string, { name?: string; tags?: Record<string, string> }>();
   for (const key of named) {
     if (!key.id || !namedForStage(key.name, functionName)) continue;
@@ -384,7 +396,7 @@ export async function findStageResources(
       details = { name: key.name, tags: key.tags };
     }
     const label = `API key ${details.name ?? ''} (${id})`;
-    const mismatch = tagMismatch(details.tags, project, stage);
+    const mismatch = tagMismatch(details.tags, owner);
     if (mismatch) {
       const prefix =
         why === 'name'
@@ -467,7 +479,7 @@ export async function findStageResources(
               () => clients.logs.send(new ListLogTagsCommand({ resourceArn: group.logGroupArn })),
             )
           : undefined;
-        const mismatch = tagMismatch(tags?.tags, project, stage);
+        const mismatch = tagMismatch(tags?.tags, owner);
         if (mismatch)
           skip(label, `its function is gone and its own tags do not tie it to this stage (${mismatch})`);
         else inv.logGroups.push({ label, name: groupName });

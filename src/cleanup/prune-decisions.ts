@@ -9,6 +9,10 @@ export interface StageRecord {
   ref: string;
   /** The function's LastModified: the last deploy that changed something. */
   lastDeployed?: Date;
+  /** When a deploy that has not finished started (its lambda-deploy:deploying tag). */
+  deployingSince?: Date;
+  /** Lambda is applying an update to the function right now (State Pending, LastUpdateStatus InProgress). */
+  updating?: boolean;
 }
 
 export interface PruneFacts {
@@ -29,6 +33,12 @@ export interface PruneDecision {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * A deploying mark older than this is from a run that stopped without
+ * finishing (cancelled, runner lost): a deploy's AWS part (upload, function,
+ * front door, smoke test of at most 15 minutes) takes far less.
+ */
+export const DEPLOYING_MARK_MAX_AGE_MS = 60 * 60 * 1000;
 
 /** `pull/12` -> 12. */
 export function pullRequestNumber(ref: string): number | undefined {
@@ -60,10 +70,17 @@ export function decidePrune(stages: readonly StageRecord[], facts: PruneFacts): 
   for (const b of facts.branches)
     if (!branchByStage.has(branchStage(b))) branchByStage.set(branchStage(b), b);
 
-  return stages.map(({ stage, ref, lastDeployed }): PruneDecision => {
+  return stages.map(({ stage, ref, lastDeployed, deployingSince, updating }): PruneDecision => {
     const keep = (why: string): PruneDecision => ({ stage, action: 'keep', why });
     const remove = (why: string): PruneDecision => ({ stage, action: 'remove', why });
     if (protectedSet.has(stage.toLowerCase())) return keep('protected (protected-stages)');
+    // Removing a stage under a running deploy would leave half of it behind, recreated by that deploy.
+    if (updating) return keep('Lambda is applying an update to its function: a deploy is running');
+    const deployingFor = deployingSince ? facts.now.getTime() - deployingSince.getTime() : Infinity;
+    if (deployingFor < DEPLOYING_MARK_MAX_AGE_MS)
+      return keep(
+        `a deploy started ${Math.max(0, Math.round(deployingFor / 60_000))} min ago is still running (tag lambda-deploy:deploying)`,
+      );
 
     const pr = stagePullRequest({ stage, ref });
     if (pr !== undefined) {

@@ -1,6 +1,6 @@
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
-import { TagKeys, tagsMatchProject } from '../plan/tags.js';
+import { DEPLOYING_TAG, TagKeys, tagsMatchProject } from '../plan/tags.js';
 import { tagValue } from '../plan/stage-name.js';
 import { errorMessage } from '../util/retry.js';
 import { allPages } from '../aws/all-pages.js';
@@ -13,6 +13,8 @@ import { parseTaggedArn } from './tag-guard.js';
 
 export interface PruneOptions {
   project: string;
+  /** owner/repo of this run: only this repository's stages are judged (by its branches and pull requests). */
+  repository: string;
   protectedStages: readonly string[];
   /** Days; see decidePrune. */
   previewTtl?: number;
@@ -40,10 +42,17 @@ export function parseLambdaTime(text: string | undefined): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-/** The project's stages, from its tagged functions. */
+/**
+ * The project's stages of this repository, from their tagged functions. A
+ * same-name project of another repository in the account is not listed:
+ * its stages are judged by its own branches, never by ours. `repository`
+ * null lists every repository's (for what must stay in use, like a shared
+ * layer).
+ */
 export async function listProjectStages(
   clients: CleanupClients,
   project: string,
+  repository: string | null,
   deps: CleanupDeps,
 ): Promise<ProjectStage[]> {
   const mappings = await allPages(
@@ -78,15 +87,24 @@ export async function listProjectStages(
       () => clients.lambda.send(new GetFunctionCommand({ FunctionName: parsed.name })),
     );
     const tags = fn?.Tags ?? {};
-    if (!fn || !tagsMatchProject(tags, project)) continue;
+    if (!fn) continue;
+    if (
+      repository === null
+        ? tags[TagKeys.Name] !== tagValue(project)
+        : !tagsMatchProject(tags, project, repository)
+    )
+      continue;
     const stage = tags[TagKeys.Stage] ?? '';
     if (byStage.has(stage)) continue;
     const modified = parseLambdaTime(fn.Configuration?.LastModified);
+    const since = tags[DEPLOYING_TAG] ? new Date(tags[DEPLOYING_TAG]) : undefined;
     byStage.set(stage, {
       stage,
       ref: tags[TagKeys.Ref] ?? '',
       functionName: parsed.name,
       lastDeployed: modified,
+      deployingSince: since && !Number.isNaN(since.getTime()) ? since : undefined,
+      updating: fn.Configuration?.State === 'Pending' || fn.Configuration?.LastUpdateStatus === 'InProgress',
     });
   }
   return [...byStage.values()].sort((a, b) => a.stage.localeCompare(b.stage));
@@ -103,7 +121,7 @@ export async function pruneStages(
   options: PruneOptions,
   deps: CleanupDeps,
 ): Promise<PruneLine[]> {
-  const stages = await listProjectStages(clients, options.project, deps);
+  const stages = await listProjectStages(clients, options.project, options.repository, deps);
   if (stages.length === 0) {
     deps.logger.info(`No stages of ${options.project} found: nothing to prune.`);
     return [];
@@ -142,6 +160,7 @@ export async function pruneStages(
           clients,
           {
             project: options.project,
+            repository: options.repository,
             stage: decision.stage,
             functionName: record.functionName,
             removeLogs: options.removeLogs ?? false,

@@ -30,6 +30,8 @@ import {
 export interface UndeployTarget {
   project: string;
   stage: string;
+  /** owner/repo of this run: another repository's stage of the same name is left alone. */
+  repository: string;
   /** `{name}-{stage}` from the plan. */
   functionName: string;
   /** Also delete `/aws/lambda/{function}`. */
@@ -84,7 +86,13 @@ export async function undeployStage(
 
   const inv = await findStageResources(
     clients,
-    { project, stage, functionName: target.functionName, includeLogs: target.removeLogs },
+    {
+      project,
+      stage,
+      repository: target.repository,
+      functionName: target.functionName,
+      includeLogs: target.removeLogs,
+    },
     deps,
   );
   for (const s of inv.skipped) logger.warning(`Skipped ${s.resource}: ${s.why}.`);

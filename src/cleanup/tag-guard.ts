@@ -1,5 +1,4 @@
-import { TagKeys } from '../plan/tags.js';
-import { tagValue } from '../plan/stage-name.js';
+import { ownerMismatch, ownerTags } from '../plan/tags.js';
 
 /** A resource the tagging API returned, by kind. */
 export type TaggedArn =
@@ -54,24 +53,21 @@ export function tagMap(
   return tags;
 }
 
+/** Whose stage a cleanup works on: the project, the stage and the repository together. */
+export interface StageOwner {
+  project: string;
+  stage: string;
+  /** owner/repo of this run ('' when unknown). */
+  repository: string;
+}
+
 /**
  * Why a resource does not belong to the stage, or undefined when its tags
- * say it does. Worded to follow "name matches but ...".
+ * say it does: project, stage and repository must all match. Worded to
+ * follow "name matches but ...".
  */
-export function tagMismatch(
-  tags: Record<string, string> | undefined,
-  project: string,
-  stage: string,
-): string | undefined {
-  const ours = Object.keys(tags ?? {}).filter((k) => k.startsWith('lambda-deploy:'));
-  if (!tags || ours.length === 0) return 'has no lambda-deploy tags';
-  const name = tags[TagKeys.Name];
-  if (name === undefined) return `has no ${TagKeys.Name} tag`;
-  if (name !== tagValue(project)) return `tag ${TagKeys.Name} is '${name}'`;
-  const tagStage = tags[TagKeys.Stage];
-  if (tagStage === undefined) return `has no ${TagKeys.Stage} tag`;
-  if (tagStage !== tagValue(stage)) return `tag ${TagKeys.Stage} is '${tagStage}'`;
-  return undefined;
+export function tagMismatch(tags: Record<string, string> | undefined, owner: StageOwner): string | undefined {
+  return ownerMismatch(tags, ownerTags(owner));
 }
 
 /**

@@ -43,5 +43,7 @@ export function terminalLogger(options: {
     mask: (secret) => {
       if (secret && !secrets.includes(secret)) secrets.push(secret);
     },
+    // A terminal runs no workflow commands: the function's lines are printed as they are.
+    untrusted: (text) => write(err, text),
   };
 }

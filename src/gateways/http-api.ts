@@ -52,7 +52,7 @@ export async function findHttpApi(
   input: GatewayInput,
   deps: CallDeps,
 ): Promise<Api | undefined> {
-  const { project, stage } = input.context;
+  const { stage } = input.context;
   const apis = await allPages(
     (token) =>
       awsCall(spec(input, 'list the HTTP APIs', 'GET', '/apis'), deps, () =>
@@ -62,7 +62,7 @@ export async function findHttpApi(
     (page) => page.NextToken,
   );
   return oldestTagged(
-    apis.filter((api) => api.ProtocolType === 'HTTP' && tagsMatchStage(api.Tags, project, stage)),
+    apis.filter((api) => api.ProtocolType === 'HTTP' && tagsMatchStage(api.Tags, input.context.tags)),
     { kind: 'HTTP APIs', stage, logger: deps.logger },
     (api) => api.CreatedDate,
     (api) => api.ApiId,

@@ -63,7 +63,7 @@ export async function findRestApi(
   input: GatewayInput,
   deps: CallDeps,
 ): Promise<RestApi | undefined> {
-  const { project, stage } = input.context;
+  const { stage } = input.context;
   const apis = await allPages(
     (position) =>
       awsCall(restSpec(input, 'list the REST APIs', 'GET', '/restapis'), deps, () =>
@@ -73,7 +73,7 @@ export async function findRestApi(
     (page) => page.position,
   );
   return oldestTagged(
-    apis.filter((api) => tagsMatchStage(api.tags, project, stage)),
+    apis.filter((api) => tagsMatchStage(api.tags, input.context.tags)),
     { kind: 'REST APIs', stage, logger: deps.logger },
     (api) => api.createdDate,
     (api) => api.id,

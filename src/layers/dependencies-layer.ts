@@ -2,12 +2,16 @@
  * `dependencies-layer: true`: the installed requirements go into a layer of
  * the project, `{project}-deps`, content-addressed by the packaging's key (a
  * hash of the requirements, runtime and architecture). A version whose
- * description carries the key is reused by every stage and every deploy, so a
- * code-only change publishes no layer and uploads only the code.
+ * description carries the key, and whose CodeSha256 (Lambda's own digest of
+ * its content) equals the layer zip built here, is reused by every stage and
+ * every deploy, so a code-only change publishes no layer and uploads only the
+ * code. The description alone proves nothing: anyone who may publish a
+ * version of the layer can write any description.
  */
 import { readFile, stat } from 'node:fs/promises';
 import {
   DeleteLayerVersionCommand,
+  GetLayerVersionCommand,
   ListLayerVersionsCommand,
   PublishLayerVersionCommand,
   type Architecture as LambdaArchitecture,
@@ -20,6 +24,8 @@ import type { Architecture } from '../settings/settings.js';
 
 export { layersUnzippedBytes, type LayerSize, type LayersSize } from './layer-size.js';
 
+/** Versions with the right key checked for equal content, newest first. */
+const MAX_CANDIDATES = 5;
 /** Lambda's limit on a layer name. */
 const MAX_LAYER_NAME = 140;
 /** A ZipFile in the request is limited to 50 MB; bigger layers go through S3. */
@@ -102,13 +108,39 @@ function fits(version: LayerVersionsListItem, input: DependenciesLayerInput): bo
   );
 }
 
+/** The newest version whose description names the key and whose content is the zip built here. */
+async function reusableVersion(
+  lambda: LambdaClient,
+  layerName: string,
+  input: DependenciesLayerInput,
+  deps: AwsDeps,
+): Promise<LayerVersionsListItem | undefined> {
+  // Newest first; a few are enough (a build that is not reproducible publishes one per deploy).
+  const candidates = (await listLayerVersions(lambda, layerName, deps)).filter((v) => fits(v, input));
+  for (const candidate of candidates.slice(0, MAX_CANDIDATES)) {
+    const version = await callAws(
+      () =>
+        lambda.send(new GetLayerVersionCommand({ LayerName: layerName, VersionNumber: candidate.Version })),
+      deps,
+      { what: `Could not read layer ${candidate.LayerVersionArn}`, permission: 'lambda:GetLayerVersion' },
+    );
+    if (version.Content?.CodeSha256 === input.codeSha256) return candidate;
+    deps.logger.info(
+      `Layer ${candidate.LayerVersionArn} is described as these dependencies, but its CodeSha256 is ` +
+        `${version.Content?.CodeSha256 ?? '(none)'}, not ${input.codeSha256} of the layer built here ` +
+        '(another pip resolution, or not published by this project): not reused.',
+    );
+  }
+  return undefined;
+}
+
 export async function ensureDependenciesLayer(
   lambda: LambdaClient,
   input: DependenciesLayerInput,
   deps: AwsDeps,
 ): Promise<DependenciesLayerResult> {
   const layerName = dependenciesLayerName(input.project);
-  const reusable = (await listLayerVersions(lambda, layerName, deps)).find((v) => fits(v, input));
+  const reusable = await reusableVersion(lambda, layerName, input, deps);
   if (reusable?.LayerVersionArn && reusable.Version !== undefined) {
     deps.logger.info(`Dependencies unchanged: reusing layer ${layerName} version ${reusable.Version}.`);
     return {
@@ -170,9 +202,9 @@ export async function ensureDependenciesLayer(
   if (!published.LayerVersionArn || published.Version === undefined)
     throw new AwsError(`PublishLayerVersion for ${layerName} returned no version ARN`, 'NoLayerVersion');
   const sha = published.Content?.CodeSha256;
-  if (sha && sha !== input.codeSha256)
+  if (sha !== input.codeSha256)
     throw new AwsError(
-      `Layer ${published.LayerVersionArn} has CodeSha256 ${sha}, but the zip built here has ${input.codeSha256}: the upload was changed on the way.`,
+      `Layer ${published.LayerVersionArn} has CodeSha256 ${sha ?? '(none)'}, but the zip built here has ${input.codeSha256}: the upload was changed on the way.`,
       'LayerShaMismatch',
     );
   return { layerName, layerVersionArn: published.LayerVersionArn, version: published.Version, created: true };

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../util/logger.js';
-import { toHttpApiEvent } from './http-api-event.js';
+import { toHttpApiEvent, type HttpRequestParts } from './http-api-event.js';
 import { toHttpResponse, type HttpResponseParts } from './http-api-response.js';
 import type { LocalFunction } from './local-function.js';
+import { toRestApiEvent } from './rest-api-event.js';
 
 export interface FrontDoorOptions {
   /** 0 (the default) picks a free port. */
@@ -13,10 +14,19 @@ export interface FrontDoorOptions {
   /** Larger request bodies get a 413, as Lambda's 6 MB invoke limit would refuse them. */
   maxBodyBytes?: number;
   now?: () => number;
+  /**
+   * Which front door to stand in for: `rest-api` sends payload format 1.0
+   * events and serves under `/{stage}`, like execute-api; the others (the
+   * default) send payload format 2.0 at the root, like an HTTP API's
+   * `$default` stage or a function URL.
+   */
+  gateway?: 'http-api' | 'rest-api' | 'function-url' | 'none';
+  /** The REST API stage name (`gateway: rest-api`); default `local`. */
+  stage?: string;
 }
 
 export interface FrontDoor {
-  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  /** `http://127.0.0.1:PORT`, or `http://127.0.0.1:PORT/{stage}` for a REST API; no trailing slash. */
   url: string;
   close(): Promise<void>;
 }
@@ -24,8 +34,10 @@ export interface FrontDoor {
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
 /**
- * A local stand-in for an HTTP API's `$default` route: each request becomes a
- * payload format 2.0 event for the function, and its result the response.
+ * A local stand-in for the stage's front door: each request becomes the event
+ * that front door would send (payload 2.0 for an HTTP API's `$default` route
+ * or a function URL, 1.0 under `/{stage}` for a REST API), and the function's
+ * result the response.
  */
 export async function startFrontDoor(
   fn: Pick<LocalFunction, 'invoke'>,
@@ -34,7 +46,13 @@ export async function startFrontDoor(
   const now = options.now ?? Date.now;
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const logger = options.logger;
+  const stage = options.stage ?? 'local';
+  if (options.gateway === 'rest-api' && !/^[A-Za-z0-9_-]+$/.test(stage))
+    throw new Error(
+      `local front door: REST API stage ${JSON.stringify(stage)} must be letters, digits, - and _`,
+    );
 
+  let port = 0;
   const server = createServer((req, res) => {
     const requestId = randomBytes(10).toString('base64');
     serve(req, res, requestId).catch((error: unknown) => {
@@ -46,12 +64,24 @@ export async function startFrontDoor(
 
   async function serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const started = now();
+    if (!servesHost(req.headers.host, port)) {
+      // A web page whose name was rebound to 127.0.0.1 (DNS rebinding) sends its own name as Host.
+      logger?.warning(
+        `front door: refused ${req.method} for Host ${JSON.stringify(req.headers.host ?? '')}: only 127.0.0.1:${port} and localhost:${port} are served.`,
+      );
+      send(
+        res,
+        requestId,
+        jsonError(421, 'Misdirected Request: this local server answers only 127.0.0.1 and localhost'),
+      );
+      return;
+    }
     const body = await readBody(req, limit);
     if (body === undefined) {
       send(res, requestId, jsonError(413, 'Request Entity Too Large'));
       return;
     }
-    const event = toHttpApiEvent({
+    const parts: HttpRequestParts = {
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       httpVersion: req.httpVersion,
@@ -60,12 +90,22 @@ export async function startFrontDoor(
       sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
       requestId,
       timeEpoch: started,
-    });
-    const response = toHttpResponse(await fn.invoke(event));
+    };
+    const rest = options.gateway === 'rest-api';
+    const event = rest ? toRestApiEvent(parts, stage) : toHttpApiEvent(parts);
+    const shown = req.url?.split('?')[0] ?? '/';
+    if (!event) {
+      // Outside /{stage}: execute-api answers this itself, the function never sees it.
+      send(res, requestId, jsonError(403, 'Forbidden'));
+      logger?.debug(`${req.method} ${shown} -> 403 (not under /${stage})`);
+      return;
+    }
+    const response = toHttpResponse(await fn.invoke(event), rest ? '1.0' : '2.0');
     if (response.problem)
-      logger?.warning(`${req.method} ${event.rawPath} -> ${response.statusCode}: ${response.problem}`);
+      logger?.warning(`${req.method} ${shown} -> ${response.statusCode}: ${response.problem}`);
     send(res, requestId, response);
-    logger?.debug(`${req.method} ${event.rawPath} -> ${response.statusCode} (${now() - started} ms)`);
+    // One line per request (no query string: it may carry a token), as a local server logs them.
+    logger?.info(`${req.method} ${shown} -> ${response.statusCode} (${now() - started} ms)`);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -80,16 +120,27 @@ export async function startFrontDoor(
     });
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  port = (server.address() as AddressInfo).port;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}${options.gateway === 'rest-api' ? `/${stage}` : ''}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * The Host header names the address the server listens on: 127.0.0.1 or
+ * localhost with its port (no port only on port 80). Anything else is a
+ * request meant for another name, as a DNS rebinding attack sends.
+ */
+export function servesHost(host: string | undefined, port: number): boolean {
+  if (!host) return false;
+  const h = host.toLowerCase();
+  return ['127.0.0.1', 'localhost'].some((name) => h === `${name}:${port}` || (port === 80 && h === name));
 }
 
 function send(res: ServerResponse, requestId: string, response: HttpResponseParts): void {

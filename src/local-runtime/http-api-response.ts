@@ -12,21 +12,36 @@ export interface HttpResponseParts {
 /** Headers the front door sets itself; a function cannot choose them. */
 const HOP_BY_HOP = new Set(['connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade']);
 
+/** The keys a REST API's Lambda proxy integration accepts in a result; any other is a malformed response. */
+const REST_KEYS = new Set(['statusCode', 'headers', 'multiValueHeaders', 'body', 'isBase64Encoded']);
+
 /**
- * The HTTP response API Gateway's HTTP API makes of an invocation's result,
- * following the payload format 2.0 response rules: a failed invocation is a
- * 502 (a timeout a 504) with API Gateway's own error body; a result without a
+ * The HTTP response API Gateway makes of an invocation's result. Payload
+ * format 2.0 (HTTP API, function URL): a failed invocation is a 502 (a
+ * timeout a 504) with API Gateway's own error body; a result without a
  * statusCode is a 200 with the result as JSON; a result with one carries its
  * statusCode, headers, multiValueHeaders, cookies and (base64) body.
+ * Payload format 1.0 (REST API proxy integration) is stricter: a result
+ * without a statusCode, or with a key the format lacks (`cookies`), is a 502.
  */
-export function toHttpResponse(result: InvokeResult): HttpResponseParts {
+export function toHttpResponse(result: InvokeResult, format: '1.0' | '2.0' = '2.0'): HttpResponseParts {
+  const internal = format === '1.0' ? 'Internal server error' : 'Internal Server Error';
   if (!result.ok) {
     if (result.errorType === 'Sandbox.Timedout') {
       return gatewayError(504, 'Endpoint request timed out', `${result.errorType}: ${result.errorMessage}`);
     }
-    return gatewayError(502, 'Internal Server Error', `${result.errorType}: ${result.errorMessage}`);
+    return gatewayError(502, internal, `${result.errorType}: ${result.errorMessage}`);
   }
   const payload = result.payload;
+  if (format === '1.0') {
+    const extra = isRecord(payload) ? Object.keys(payload).filter((k) => !REST_KEYS.has(k)) : [];
+    if (!isStructured(payload) || extra.length > 0)
+      return gatewayError(
+        502,
+        internal,
+        `Malformed Lambda proxy response: ${isStructured(payload) ? `unexpected ${extra.join(', ')}` : 'no statusCode'}`,
+      );
+  }
   if (!isStructured(payload)) {
     const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
     return {

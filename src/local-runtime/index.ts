@@ -15,6 +15,7 @@ export {
   type HttpApiEvent,
   type HttpRequestParts,
 } from './http-api-event.js';
+export { toRestApiEvent, pathUnderStage, parseFormQuery, type RestApiEvent } from './rest-api-event.js';
 export { toHttpResponse, type HttpResponseParts } from './http-api-response.js';
 export { RuntimeApiServer, type LambdaError, type InvocationOutcome } from './runtime-api-server.js';
 export { lambdaEnvironment, INHERITED_VARIABLES, RESERVED_VARIABLES } from './lambda-environment.js';

@@ -8,12 +8,19 @@ import { ensureProvisionedConcurrency } from '../warm-starts/provisioned-concurr
 import { ensureExecutionRole, partitionOf } from '../aws/execution-role.js';
 import { isProtectedStage } from '../cleanup/remove-stage.js';
 import { boundaryPolicyName } from '../iam/execution-policy.js';
-import { deployFunction, type FunctionResult } from '../aws/lambda-function.js';
+import {
+  clearDeploying,
+  deployFunction,
+  markDeploying,
+  readStageFunction,
+  type FunctionResult,
+} from '../aws/lambda-function.js';
 import type { GitHubContext } from '../github/github-context.js';
 import { ensureGateway, type GatewayResult } from '../gateways/gateway.js';
 import type { PackageResult } from '../packaging/build-package.js';
 import type { Plan } from '../plan/plan.js';
 import type { DeployReport } from '../reporting/summary.js';
+import { secretValues } from '../settings/secret-values.js';
 import type { Settings } from '../settings/settings.js';
 import { fetchFunctionLogs } from '../smoke/function-logs.js';
 import { rollbackAlias } from '../smoke/rollback.js';
@@ -83,9 +90,11 @@ export async function deployToAws(
     target: 'aws',
   };
   const secrets: string[] = [];
+  const hidden = secretValues(settings, plan);
   let fn: FunctionResult | undefined;
+  const marked: DeployingMark = { since: new Date(started).toISOString() };
   try {
-    fn = await deployCode(settings, plan, context, pkg, session, deps);
+    fn = await deployCode(settings, plan, context, pkg, session, deps, marked);
     Object.assign(report, {
       functionArn: fn.functionArn,
       version: fn.version,
@@ -125,7 +134,7 @@ export async function deployToAws(
           session.clients.lambda,
           plan.functionName,
           { logger, sleep },
-          { path: settings.smokePath, contains: settings.smokeContains },
+          { path: settings.smokePath, contains: settings.smokeContains, secrets: hidden },
         );
       return runSmokeTest(
         {
@@ -135,6 +144,7 @@ export async function deployToAws(
           contains: settings.smokeContains,
           timeoutSeconds: settings.smokeTimeout,
           apiKey: gateway.apiKeyValue,
+          secrets: hidden,
         },
         { logger, sleep },
       );
@@ -154,15 +164,22 @@ export async function deployToAws(
       session.clients.logs,
       // A margin for clock skew between the runner and CloudWatch, so the first lines are not cut.
       { functionName: plan.functionName, startTime: started - LOG_WINDOW_MARGIN_MS, endTime: now() },
-      { logger, sleep },
+      { logger, sleep, excerpt: { secrets: [...hidden, ...secrets] } },
     );
     report.logs = logs.text;
     report.logsNote = logs.note;
-    if (logs.text) await logger.group('Function logs', async () => logger.info(logs.text));
+    if (logs.text) await logger.group('Function logs', async () => logger.untrusted(logs.text));
     else if (logs.note) logger.info(logs.note);
   }
+  if (marked.functionArn) await clearDeploying(session.clients.lambda, marked.functionArn, session.awsDeps);
   report.durationMs = now() - started;
   return { report, secrets };
+}
+
+/** The lambda-deploy:deploying mark of this run: when it started, and the function once marked. */
+interface DeployingMark {
+  since: string;
+  functionArn?: string;
 }
 
 async function deployCode(
@@ -172,9 +189,21 @@ async function deployCode(
   pkg: PackageResult,
   session: AwsSession,
   deps: PipelineDeps,
+  marked: DeployingMark,
 ): Promise<FunctionResult> {
   const { clients, accountId, awsDeps } = session;
   const tags = functionTags(settings, context.tags);
+  // Before anything is uploaded or changed: a function that is not this stage's is refused.
+  const current = await readStageFunction(
+    clients.lambda,
+    { functionName: plan.functionName, tags, adopt: settings.adopt },
+    awsDeps,
+  );
+  const existingArn = current.existing?.config.FunctionArn;
+  if (existingArn) {
+    await markDeploying(clients.lambda, existingArn, marked.since, awsDeps);
+    marked.functionArn = existingArn;
+  }
   await checkLayerSizes(settings, pkg, session);
   const layers = [...(await dependenciesLayer(settings, pkg, session)), ...settings.layers];
   const artifact = await deps.logger.group('Upload', () =>
@@ -208,7 +237,7 @@ async function deployCode(
       },
       awsDeps,
     );
-    return deployFunction(
+    const result = await deployFunction(
       clients.lambda,
       {
         functionName: plan.functionName,
@@ -225,9 +254,14 @@ async function deployCode(
         code: { bucket: artifact.bucket, key: artifact.key, codeSha256: pkg.codeSha256 },
         keepVersions: settings.keepVersions,
         roleJustCreated: role.created,
+        adopt: settings.adopt,
+        deployingSince: marked.since,
       },
       awsDeps,
+      current,
     );
+    marked.functionArn ??= result.functionArn || undefined;
+    return result;
   });
 }
 
@@ -253,6 +287,8 @@ async function rollBack(
     if (result.rolledBack) {
       report.rolledBack = true;
       report.version = fn.previousVersion;
+    } else if (result.supersededBy) {
+      report.version = result.supersededBy;
     }
   }
   deps.logger.error(report.rollbackMessage);

@@ -7,11 +7,13 @@ import {
   type FrontDoor,
   type LocalFunction,
 } from '../local-runtime/index.js';
+import { restStageName } from '../gateways/urls.js';
 import { defaultOutDir } from '../packaging/build-package.js';
 import { pythonExecutable } from '../packaging/pip-install.js';
 import { extractZip } from '../packaging/zip-reader.js';
 import type { Plan } from '../plan/plan.js';
 import type { DeployReport } from '../reporting/summary.js';
+import { secretValues } from '../settings/secret-values.js';
 import { isPythonRuntime, type Settings } from '../settings/settings.js';
 import { localFunctionLogs } from '../smoke/function-logs.js';
 import { runSmokeTest } from '../smoke/smoke-test.js';
@@ -55,8 +57,9 @@ export interface LocalStage {
 
 /**
  * `target: local`: the same package, unzipped and run under a Lambda-compatible
- * runtime on this machine behind a local HTTP front door (payload 2.0), then
- * smoke-tested like a real stage. No AWS account involved.
+ * runtime on this machine behind a local HTTP front door that sends the
+ * events of the chosen gateway (payload 2.0; 1.0 under `/{stage}` for
+ * rest-api), then smoke-tested like a real stage. No AWS account involved.
  */
 export async function deployLocally(
   settings: Settings,
@@ -68,6 +71,7 @@ export async function deployLocally(
   const { logger } = deps;
   const pkg = await packageStep(settings, deps);
   const stage = plan.stage || 'local';
+  const hidden = secretValues(settings, plan);
   const report: DeployReport = {
     status: 'failure',
     project: settings.name,
@@ -83,12 +87,18 @@ export async function deployLocally(
     packagePath: pkg.zipPath,
     changed: true,
     rolledBack: false,
-    smoke: { status: 'skipped', target: '', attempts: 0, detail: 'smoke-test: false', durationMs: 0 },
+    smoke: {
+      status: 'skipped',
+      target: '',
+      attempts: 0,
+      detail: settings.smokeTest ? 'not reached' : 'smoke-test: false',
+      durationMs: 0,
+    },
     sha: plan.sha,
     durationMs: 0,
     target: 'local',
   };
-  const codeDir = await mkdtemp(join(defaultOutDir(deps.env), 'local-'));
+  const codeDir = await mkdtemp(join(deps.outDir ?? defaultOutDir(deps.env), 'local-'));
   let fn: LocalFunction | undefined;
   let door: FrontDoor | undefined;
   const stop = async () => {
@@ -116,7 +126,19 @@ export async function deployLocally(
       },
       { logger, pythonCommand: python, env: deps.env },
     );
-    door = await startFrontDoor(fn, { logger, port: deps.localPort ?? 0 });
+    // A function that cannot start fails now, its traceback in the logs below: no smoke test
+    // retrying it for smoke-timeout.
+    const initError = fn.initError();
+    if (initError)
+      throw new Error(
+        `The function could not start: ${initError.errorType}: ${initError.errorMessage} (its traceback is in the function's logs).`,
+      );
+    door = await startFrontDoor(fn, {
+      logger,
+      port: deps.localPort ?? 0,
+      gateway: settings.gateway,
+      stage: restStageName(stage),
+    });
     report.functionArn = fn.functionArn;
     report.url = door.url;
     logger.info(`Local stage ${stage} of ${settings.name} is serving at ${door.url}`);
@@ -129,6 +151,9 @@ export async function deployLocally(
             expectStatus: settings.smokeStatus,
             contains: settings.smokeContains,
             timeoutSeconds: settings.smokeTimeout,
+            secrets: hidden,
+            // Up before the first request: a 5xx is the function's answer, not a front door settling.
+            serverErrorsSettle: false,
           },
           { logger, sleep: deps.sleep ?? realSleep },
         ),
@@ -141,10 +166,10 @@ export async function deployLocally(
     logger.error(report.error);
   }
   if (report.status === 'failure' && fn) {
-    const logs = localFunctionLogs(fn.logs());
+    const logs = localFunctionLogs(fn.logs(), { secrets: hidden });
     report.logs = logs.text;
     report.logsNote = logs.note;
-    if (logs.text) await logger.group('Function logs', async () => logger.info(logs.text));
+    if (logs.text) await logger.group('Function logs', async () => logger.untrusted(logs.text));
   }
   report.durationMs = now() - started;
   if (deps.keepLocalRunning && report.status === 'success' && fn)

@@ -3,14 +3,16 @@ import { listProjectStages, pruneStages } from '../cleanup/prune.js';
 import { pruneLayerVersions } from '../layers/dependencies-layer.js';
 import { createGitHubRefs } from '../cleanup/github-refs.js';
 import { isProtectedStage, ProtectedStageError, undeployStage } from '../cleanup/remove-stage.js';
-import type { GitHubContext } from '../github/github-context.js';
+import { isPrivateRepository, type GitHubContext } from '../github/github-context.js';
 import type { Plan } from '../plan/plan.js';
 import { reportDeploy, reportUndeploy, type ReportOptions } from '../reporting/report.js';
+import { redact } from '../reporting/redact.js';
 import { renderPruneSummary } from '../reporting/summary.js';
 import { formatBytes } from '../packaging/size-check.js';
+import { secretValues } from '../settings/secret-values.js';
 import type { Settings } from '../settings/settings.js';
 import { realSleep } from '../util/sleep.js';
-import { openAwsSession, type AwsSession } from './aws-session.js';
+import { checkAwsPrerequisites, openAwsSession, type AwsSession } from './aws-session.js';
 import { deployToAws } from './deploy-aws.js';
 import { deployLocally, type LocalStage } from './deploy-local.js';
 import { packageStep } from './package-pipeline.js';
@@ -42,7 +44,8 @@ function reportOptions(
     deployment: settings.deployment,
     api: deps.github,
     protectedStages: settings.protectedStages,
-    secrets,
+    secrets: [...secretValues(settings, plan), ...secrets],
+    commentLogs: settings.publicCommentLogs || isPrivateRepository(ctx),
   };
 }
 
@@ -55,6 +58,8 @@ export async function runPipeline(
 ): Promise<PipelineRun> {
   const { logger } = deps;
   const sleep = deps.sleep ?? realSleep;
+  // Before anything is logged: environment values, the token, passwords in pip-args.
+  for (const secret of secretValues(settings, plan)) logger.mask(secret);
   const needsAws = settings.target === 'aws' && plan.command !== 'package' && plan.command !== 'skip';
   if (needsAws && plan.fromFork) {
     const reason =
@@ -78,15 +83,13 @@ export async function runPipeline(
     case 'deploy': {
       if (settings.target === 'local') {
         const { report, stage } = await deployLocally(settings, plan, deps);
-        const { markdown } = await reportDeploy(
-          report,
-          { ...reportOptions(settings, plan, ctx, deps), comment: false, deployment: false },
-          { logger },
-        );
+        // The pull request hears how its code did on the runner; a loopback URL is no Deployment.
+        const options = { ...reportOptions(settings, plan, ctx, deps), deployment: false };
+        const { markdown } = await reportDeploy(report, options, { logger });
         return {
           result: { kind: 'deploy', outcome: report },
           markdown,
-          failure: failureMessage(report),
+          failure: failureMessage(report, options.secrets),
           local: stage,
         };
       }
@@ -97,11 +100,16 @@ export async function runPipeline(
         !isProtectedStage(plan.stage, settings.protectedStages)
       )
         throw new PreviewPolicyStatementsError(plan.stage, settings.protectedStages);
+      // The region and a source of credentials, before minutes of packaging.
+      await checkAwsPrerequisites(settings, plan, deps);
       const { report, secrets } = await deployToAws(settings, plan, ctx, deps);
-      const { markdown } = await reportDeploy(report, reportOptions(settings, plan, ctx, deps, secrets), {
-        logger,
-      });
-      return { result: { kind: 'deploy', outcome: report }, markdown, failure: failureMessage(report) };
+      const options = reportOptions(settings, plan, ctx, deps, secrets);
+      const { markdown } = await reportDeploy(report, options, { logger });
+      return {
+        result: { kind: 'deploy', outcome: report },
+        markdown,
+        failure: failureMessage(report, options.secrets),
+      };
     }
 
     case 'undeploy': {
@@ -117,6 +125,7 @@ export async function runPipeline(
         session.clients,
         {
           project: settings.name,
+          repository: plan.repository,
           stage: plan.stage,
           functionName: plan.functionName,
           removeLogs: settings.removeLogs,
@@ -147,6 +156,7 @@ export async function runPipeline(
         github,
         {
           project: settings.name,
+          repository: plan.repository,
           protectedStages: settings.protectedStages,
           previewTtl: settings.previewTtl,
           dryRun: settings.dryRun,
@@ -175,7 +185,8 @@ async function pruneDependencyLayers(
   deps: PipelineDeps,
 ): Promise<void> {
   const { clients, awsDeps } = session;
-  const stages = await listProjectStages(clients, settings.name, awsDeps);
+  // Every repository's stages of this name: the layer {name}-deps is shared by all of them.
+  const stages = await listProjectStages(clients, settings.name, null, awsDeps);
   const inUse = new Set<string>();
   for (const stage of stages) {
     const config = await clients.lambda.send(
@@ -207,14 +218,21 @@ export class PreviewPolicyStatementsError extends Error {
   }
 }
 
-function failureMessage(report: {
-  status: string;
-  error?: string;
-  rollbackMessage?: string;
-  stage: string;
-}): string | undefined {
+/** The step's failure message: setFailed prints it past the logger, so it is redacted here. */
+function failureMessage(
+  report: {
+    status: string;
+    error?: string;
+    rollbackMessage?: string;
+    stage: string;
+  },
+  secrets: readonly (string | undefined)[] = [],
+): string | undefined {
   if (report.status === 'success') return undefined;
-  return [report.error ?? `Deploy of stage ${report.stage} failed.`, report.rollbackMessage]
-    .filter(Boolean)
-    .join(' ');
+  return redact(
+    [report.error ?? `Deploy of stage ${report.stage} failed.`, report.rollbackMessage]
+      .filter(Boolean)
+      .join(' '),
+    secrets,
+  );
 }

@@ -1,21 +1,59 @@
 /**
- * Removes secrets from text before it goes into Markdown we post (job
- * summary, PR comment, Deployment description). The logger masks what it
- * prints; this covers what we write elsewhere. Pure.
+ * Removes secrets from text we show: the job log's function lines, smoke
+ * answers, the job summary, the PR comment and the Deployment description.
+ * The runner masks only what setSecret registered and only in the job log;
+ * a PR comment is masked by nobody. So every text is cleaned of the values
+ * the action knows (environment values, tokens, keys) and of the shapes of
+ * secrets it was never told about. Pure.
  */
 
 export const REDACTED = '***';
 
-/** Shorter values are too likely to be ordinary words or numbers. */
-const MIN_SECRET_LENGTH = 6;
+/** Shorter values are too likely to be ordinary words or numbers (`true`, `info`, `1`). */
+export const MIN_SECRET_LENGTH = 6;
 
 interface Pattern {
   pattern: RegExp;
   /** Replacement; `$1` keeps the key name or prefix. */
   replace: string;
+  /** Extra test on the match (e.g. mixed case), for shapes a regular expression alone over-matches. */
+  accept?: (match: string) => boolean;
 }
 
+/** Names whose value is a secret when assigned with `=`: DB_PASSWORD=..., api_key=..., GITHUB_TOKEN=... */
+const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|credentials?)`;
+/**
+ * The same after a colon (`"password": "x"`, `client_secret: x`), without the bare
+ * `token` that ordinary text has (`id-token: write`).
+ */
+const SECRET_NAME_COLON = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|api[_-]?key|private[_-]?key|access[_-]?key|(?:access|refresh|session|auth)[_-]?token)`;
+const VALUE = String.raw`[^\s"'\`,;&}\])]+`;
+
+/** Something secret-shaped with mixed case and a digit: real keys are, commit hashes and words are not. */
+const mixed = (s: string) => /[a-z]/.test(s) && /[A-Z]/.test(s) && /\d/.test(s);
+/** A value after a secret's name that is not one: a setting, a placeholder, an already hidden value. */
+const notAPlainWord = (s: string) =>
+  !/^(?:true|false|null|none|undefined|yes|no|on|off|read|write|required|optional|\*+|\$\{.*|<.*>)$/i.test(s);
+
 const PATTERNS: Pattern[] = [
+  // PEM blocks (private keys, and any other): whole, also when printed with literal \n inside a string.
+  { pattern: /-----BEGIN ([A-Z0-9 ]{1,60})-----[\s\S]*?-----END \1-----/g, replace: REDACTED },
+  // A PEM block whose end is missing (cut, or in a later log line): its header and the base64 after it.
+  {
+    pattern: /-----BEGIN [A-Z0-9 ]{1,60}-----(?:(?:\s|\\[nr])*[A-Za-z0-9+/=]{16,})*/g,
+    replace: REDACTED,
+  },
+  // URLs with a password: scheme://user:password@host.
+  { pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@'"]*:)[^\s/?#@'"]+(?=@)/gi, replace: `$1${REDACTED}` },
+  // Slack incoming webhooks carry their secret in the path.
+  { pattern: /(hooks\.slack\.com\/services\/)[A-Za-z0-9/_-]+/g, replace: `$1${REDACTED}` },
+  // JSON Web Tokens (OIDC tokens, session cookies): header.payload[.signature].
+  { pattern: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*)?/g, replace: REDACTED },
+  // GitHub, Stripe and Slack tokens by their prefixes.
+  { pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b/g, replace: REDACTED },
+  { pattern: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}\b/g, replace: REDACTED },
+  { pattern: /\bwhsec_[A-Za-z0-9+/=]{10,}/g, replace: REDACTED },
+  { pattern: /\b(?:xox[abposr]|xapp)-[A-Za-z0-9-]{10,}/g, replace: REDACTED },
   // Access key ids: long-term (AKIA) and temporary (ASIA).
   { pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, replace: REDACTED },
   // Secret keys and session tokens after their names: ini, env, JSON, YAML, CLI output.
@@ -27,31 +65,127 @@ const PATTERNS: Pattern[] = [
     pattern: /((?:aws_?)?session_?token["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{16,}/gi,
     replace: `$1${REDACTED}`,
   },
+  // An AWS secret access key on its own: 40 characters of base64 with mixed case.
+  {
+    pattern: /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+    replace: REDACTED,
+    accept: mixed,
+  },
   // API Gateway keys as a header, a JSON field or a query parameter.
   { pattern: /(x-api-key["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi, replace: `$1${REDACTED}` },
-  // GitHub tokens, and any bearer token.
-  { pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b/g, replace: REDACTED },
+  // Authorization headers, and bearer tokens without their header name.
   {
     pattern: /(authorization["']?\s*[:=]\s*["']?(?:bearer|token|basic)\s+)[^\s"',;]+/gi,
     replace: `$1${REDACTED}`,
   },
+  {
+    pattern: /(\bbearer\s+)(?=[A-Za-z0-9._~+/-]*\d)[A-Za-z0-9._~+/-]{12,}=*/gi,
+    replace: `$1${REDACTED}`,
+  },
+  // NAME=value, "name": "value", name: value for names that hold secrets; not the words
+  // our own messages put there (`api-key: true`, `permissions: id-token: write`).
+  {
+    pattern: new RegExp(String.raw`(\b${SECRET_NAME}["']?\s*=\s*["']?)(${VALUE})`, 'gi'),
+    replace: `$1${REDACTED}`,
+    accept: notAPlainWord,
+  },
+  {
+    pattern: new RegExp(String.raw`(["']${SECRET_NAME}["']\s*:\s*["']?)(${VALUE})`, 'gi'),
+    replace: `$1${REDACTED}`,
+    accept: notAPlainWord,
+  },
+  {
+    pattern: new RegExp(String.raw`(\b${SECRET_NAME_COLON}\s*:\s*["']?)(${VALUE})`, 'gi'),
+    replace: `$1${REDACTED}`,
+    accept: notAPlainWord,
+  },
+];
+
+/** The start of a secret shape at the very end of a cut text: the rest of it is gone, so no pattern above sees it. */
+const CUT_SHAPES: RegExp[] = [
+  /(?:gh[pousr]_|github_pat_|(?:sk|rk)_(?:live|test)_|whsec_|xox[abposr]-|xapp-|AKIA|ASIA|eyJ)[A-Za-z0-9_+/=.-]*$/,
+  /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/?#@'"]*:[^\s/?#@'"]*$/i,
 ];
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** `text` without the listed secrets and without anything that looks like an AWS or GitHub credential. */
-export function redact(text: string, secrets: readonly (string | undefined)[] = []): string {
-  let out = text;
-  const known = [
+/** The values worth looking for: long enough, unique, longest first (a secret that contains another goes whole). */
+export function usableSecrets(secrets: readonly (string | undefined)[]): string[] {
+  return [
     ...new Set(
       secrets.filter((s): s is string => typeof s === 'string' && s.trim().length >= MIN_SECRET_LENGTH),
     ),
-  ]
-    // Longest first: a secret that contains another goes whole.
-    .sort((a, b) => b.length - a.length);
+  ].sort((a, b) => b.length - a.length);
+}
+
+/** `text` without the listed secrets and without anything shaped like a credential. */
+export function redact(text: string, secrets: readonly (string | undefined)[] = []): string {
+  let out = text;
+  const known = usableSecrets(secrets);
   if (known.length) out = out.replace(new RegExp(known.map(escapeRegExp).join('|'), 'g'), REDACTED);
-  for (const { pattern, replace } of PATTERNS) out = out.replace(pattern, replace);
+  for (const { pattern, replace, accept } of PATTERNS) {
+    out = accept
+      ? out.replace(pattern, (match: string, ...groups: unknown[]) => {
+          // Keyed patterns capture (name, value): the value decides and only it goes.
+          const prefix =
+            typeof groups[0] === 'string' && typeof groups[1] === 'string' ? groups[0] : undefined;
+          const value = prefix !== undefined ? (groups[1] as string) : match;
+          if (!accept(value)) return match;
+          return prefix !== undefined ? `${prefix}${REDACTED}` : REDACTED;
+        })
+      : out.replace(pattern, replace);
+  }
   return out;
+}
+
+/**
+ * Cleans the end of a text that was cut: a secret whose second half is gone
+ * no longer matches anything, so its first half would show. Replaces an
+ * ending that starts a known secret or a secret shape (a token prefix, a JWT,
+ * a URL's password). Run it on text already passed through redact().
+ */
+export function redactCutTail(text: string, secrets: readonly (string | undefined)[] = []): string {
+  for (const secret of usableSecrets(secrets)) {
+    // At least 3 characters: shorter endings match some secret's start by chance.
+    for (let k = Math.min(secret.length - 1, text.length); k >= 3; k--) {
+      if (text.endsWith(secret.slice(0, k))) return `${text.slice(0, text.length - k)}${REDACTED}`;
+    }
+  }
+  for (const shape of CUT_SHAPES) if (shape.test(text)) return text.replace(shape, REDACTED);
+  return text;
+}
+
+/**
+ * At most `max` characters of `text` (plus the marker), cut without
+ * showing the first part of the word the cut falls in. Redact before
+ * cutting: a secret cut in half no longer matches its pattern.
+ */
+export function cutText(
+  text: string,
+  max: number,
+  secrets: readonly (string | undefined)[] = [],
+  marker = (rest: number) => `… (${rest} more characters)`,
+): string {
+  if (text.length <= max) return text;
+  return `${redactCutTail(text.slice(0, max), secrets)}${marker(text.length - max)}`;
+}
+
+/**
+ * redact() for text that arrives one line at a time (a function's live
+ * output): remembers an open PEM block, whose body lines carry no marker of
+ * their own, until its END line.
+ */
+export function lineRedactor(secrets: readonly (string | undefined)[] = []): (line: string) => string {
+  let inPem = false;
+  return (line) => {
+    const begins = /-----BEGIN [A-Z0-9 ]{1,60}-----/.test(line);
+    const ends = /-----END [A-Z0-9 ]{1,60}-----/.test(line);
+    if (inPem || (begins && !ends)) {
+      inPem = !ends;
+      return REDACTED;
+    }
+    return redact(line, secrets);
+  };
 }

@@ -34,6 +34,8 @@ export interface ReportOptions {
   secrets?: readonly (string | undefined)[];
   /** From startDeployment at the start of the run; created here when absent. */
   deploymentId?: number;
+  /** Put the function's (redacted) logs in the PR comment; false: the summary only (public-comment-logs). */
+  commentLogs?: boolean;
 }
 
 export interface ReportResult {
@@ -123,7 +125,7 @@ export async function reportDeploy(
             pullRequest: options.pullRequest as number,
             project: outcome.project,
             stage: outcome.stage,
-            body: renderDeployComment(outcome, render),
+            body: renderDeployComment(outcome, { ...render, omitLogs: options.commentLogs === false }),
           },
           deps,
         ),

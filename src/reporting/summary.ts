@@ -6,6 +6,7 @@ import type { PruneLine } from '../cleanup/prune.js';
 import type { DeployOutcome, SmokeResult, UndeployOutcome } from '../pipelines/outcome.js';
 import { cell, code, details, factTable, fenced, formatDuration, link, shortSha } from './markdown.js';
 import { formatBytes } from '../packaging/size-check.js';
+import { Inputs } from '../settings/names.js';
 import { redact } from './redact.js';
 
 /** Facts a deploy knows beyond DeployOutcome, for the failure part of a report. */
@@ -27,6 +28,8 @@ export interface RenderOptions {
   secrets?: readonly (string | undefined)[];
   /** This workflow run, for "see the run" links. */
   runUrl?: string;
+  /** Leave the function's logs out (the PR comment of a public repository with public-comment-logs: false). */
+  omitLogs?: boolean;
 }
 
 export type { PruneLine };
@@ -57,7 +60,8 @@ function versionLine(o: DeployReport): string {
 /** The facts of a deploy as table rows: the summary shows all, the PR comment the compact set. */
 export function deployFacts(o: DeployReport, compact = false): [string, string][] {
   const rows: [string, string][] = [];
-  if (o.url) rows.push(['URL', link(o.url)]);
+  // A local stage's URL is a loopback address of the runner, gone with the job: no use in a comment.
+  if (o.url && !(compact && o.target === 'local')) rows.push(['URL', link(o.url)]);
   rows.push(['Stage', code(o.stage)]);
   if (!compact) rows.push(['Function', code(o.functionName)]);
   rows.push(['Version', versionLine(o)]);
@@ -82,7 +86,11 @@ export function failureSections(o: DeployReport, options: RenderOptions = {}): s
     const title = `Smoke test: last answer ${o.smoke.lastStatus ?? '(none)'} from ${o.smoke.target}`;
     parts.push(details(title, o.smoke.bodyExcerpt ? fenced(o.smoke.bodyExcerpt) : '(empty body)'));
   }
-  if (o.logs) {
+  if (o.logs && options.omitLogs) {
+    parts.push(
+      `_The function's logs are left out of comments on this public repository (${Inputs.PublicCommentLogs}: false): see the job summary of the workflow run._`,
+    );
+  } else if (o.logs) {
     const body = [fenced(o.logs), ...(o.logsNote ? [`_${o.logsNote}_`] : [])].join('\n\n');
     parts.push(details(`Function logs: ${o.functionName}`, body));
   } else if (o.logsNote) {

@@ -40,6 +40,7 @@ export const Inputs = {
   KeepVersions: 'keep-versions',
   GithubToken: 'github-token',
   Comment: 'comment',
+  PublicCommentLogs: 'public-comment-logs',
   Deployment: 'deployment',
   ProtectedStages: 'protected-stages',
   PreviewTtl: 'preview-ttl',
@@ -49,6 +50,7 @@ export const Inputs = {
   KeepWarm: 'keep-warm',
   ProvisionedConcurrency: 'provisioned-concurrency',
   DependenciesLayer: 'dependencies-layer',
+  Adopt: 'adopt',
 } as const;
 
 export type InputName = (typeof Inputs)[keyof typeof Inputs];
@@ -114,6 +116,7 @@ export const INPUT_DEFAULTS: Record<InputName, string> = {
   'keep-versions': '5',
   'github-token': '${{ github.token }}',
   comment: 'true',
+  'public-comment-logs': 'true',
   deployment: 'true',
   'protected-stages': 'main,master,prod,production',
   'preview-ttl': '',
@@ -123,4 +126,5 @@ export const INPUT_DEFAULTS: Record<InputName, string> = {
   'keep-warm': '',
   'provisioned-concurrency': '',
   'dependencies-layer': 'false',
+  adopt: 'false',
 };

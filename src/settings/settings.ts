@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { INPUT_DEFAULTS, Inputs, type InputName } from './names.js';
 
 export type Command = 'auto' | 'deploy' | 'undeploy' | 'package' | 'prune';
@@ -27,8 +27,13 @@ export interface Settings {
   name: string;
   /** Stage override; empty means derived from the event. */
   stage?: string;
-  /** Absolute folder with the function's code. */
+  /** Absolute folder with the function's code, inside the workspace. */
   path: string;
+  /**
+   * The workspace (GITHUB_WORKSPACE; the CLI's current directory): `path`,
+   * `requirements` and the targets of symbolic links stay inside it. A real path.
+   */
+  workspace: string;
   /** Lambda runtime identifier, e.g. python3.12 or nodejs22.x. */
   runtime: string;
   /** `module.function`: the input, else `app.handler`; empty when `app` is set. */
@@ -80,6 +85,8 @@ export interface Settings {
   keepVersions: number;
   githubToken: string;
   comment: boolean;
+  /** Function logs in the PR comment of a public repository too (always in a private one). */
+  publicCommentLogs: boolean;
   deployment: boolean;
   protectedStages: string[];
   /** days; pull-request stages older than this are pruned. */
@@ -91,6 +98,8 @@ export interface Settings {
   keepWarm?: string;
   provisionedConcurrency?: number;
   dependenciesLayer: boolean;
+  /** Take over an existing `{name}-{stage}` function without our tags. */
+  adopt: boolean;
 }
 
 /** Where raw input values come from: the action's inputs, or CLI flags. */
@@ -226,6 +235,20 @@ export function parseQuota(value: string): Quota | undefined {
   return limit > 0 && period ? { limit, period } : undefined;
 }
 
+/** The real path (links resolved) when it exists, else the path as given. */
+function realOrResolved(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+function isInside(root: string, target: string): boolean {
+  const rel = relative(root, target);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
 function show(value: string): string {
   return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
 }
@@ -284,12 +307,16 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
   if (stage !== undefined && !STAGE.test(stage))
     bad(Inputs.Stage, 'up to 40 lower-case letters, digits and inner hyphens, like "staging" or "pr-42"');
 
-  const workspace = env.GITHUB_WORKSPACE || process.cwd();
+  // The checkout: what the workflow may package. `path: /etc` or `../..` would package the runner.
+  const workspace = realOrResolved(env.GITHUB_WORKSPACE || process.cwd());
   const path = resolve(workspace, value(Inputs.Path));
   const pathIsDir = existsSync(path) && statSync(path).isDirectory();
+  const pathInside = isInside(workspace, realOrResolved(path));
   // Listed rather than probed by name: keeps the bundler from treating the name as an asset.
-  const listing = pathIsDir ? readdirSync(path) : [];
-  if (!pathIsDir) bad(Inputs.Path, `an existing folder (resolved to ${path})`);
+  const listing = pathIsDir && pathInside ? readdirSync(path) : [];
+  if (!pathInside)
+    bad(Inputs.Path, `a folder inside the workspace ${workspace} (resolved to ${realOrResolved(path)})`);
+  else if (!pathIsDir) bad(Inputs.Path, `an existing folder (resolved to ${path})`);
 
   const runtime = value(Inputs.Runtime);
   if (!RUNTIMES.includes(runtime)) bad(Inputs.Runtime, `one of ${RUNTIMES.join(', ')}`);
@@ -315,11 +342,16 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
   const timeout = integer(Inputs.Timeout, 1, 900, ' (seconds)') ?? 30;
 
   const environment: Record<string, string> = {};
-  for (const line of splitList(value(Inputs.Environment))) {
+  // Numbered as written (blank and comment lines count), so the message can point at a line it does not quote.
+  for (const [index, raw] of value(Inputs.Environment).split(/\r?\n/).entries()) {
+    // trim() also drops the \r of a CRLF file.
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
     const eq = line.indexOf('=');
     if (eq <= 0) {
+      // Not quoted: a line without `=` may be a secret pasted on its own.
       problems.push(
-        `${Inputs.Environment}: the line ${show(line.split('=')[0] ?? '')} has no KEY=VALUE form; expected one KEY=VALUE per line.`,
+        `${Inputs.Environment}: line ${index + 1} (not shown: it may hold a secret) has no KEY=VALUE form; expected one KEY=VALUE per line.`,
       );
       continue;
     }
@@ -341,12 +373,17 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     problems.push(`${Inputs.Layers}: ${layers.length} layers given; Lambda allows at most 5.`);
 
   let requirements: string | undefined;
-  if (python && pathIsDir) {
+  if (python && pathIsDir && pathInside) {
     const file = value(Inputs.Requirements);
     if (file) {
       requirements = isAbsolute(file) ? file : resolve(path, file);
       if (!existsSync(requirements))
         bad(Inputs.Requirements, `a file relative to path (resolved to ${requirements})`);
+      else if (!isInside(workspace, realOrResolved(requirements)))
+        bad(
+          Inputs.Requirements,
+          `a file inside the workspace ${workspace} (resolved to ${realOrResolved(requirements)})`,
+        );
     } else {
       const found = listing.find((f) => f === DEFAULT_REQUIREMENTS);
       if (found) requirements = resolve(path, found);
@@ -447,6 +484,7 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
 
   const githubToken = value(Inputs.GithubToken) || env.GITHUB_TOKEN || '';
   const comment = bool(Inputs.Comment);
+  const publicCommentLogs = bool(Inputs.PublicCommentLogs);
   const deployment = bool(Inputs.Deployment);
   const protectedStages = splitList(value(Inputs.ProtectedStages), /[,\n]/).map((s) => s.toLowerCase());
   const previewTtl = integer(Inputs.PreviewTtl, 1, 3650, ' (days)');
@@ -459,6 +497,15 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     bad(Inputs.KeepWarm, 'an EventBridge schedule like rate(5 minutes) or cron(0/5 * * * ? *)');
   const provisionedConcurrency = integer(Inputs.ProvisionedConcurrency, 0, 10000);
   const dependenciesLayer = bool(Inputs.DependenciesLayer);
+  const adopt = bool(Inputs.Adopt);
+  const include = splitList(value(Inputs.Include));
+  for (const pattern of include)
+    if (pattern.split(/[\\/]/).includes('..'))
+      bad(
+        Inputs.Include,
+        'globs of files inside path, without ".." (to package shared code from elsewhere in the repository, link it into path with a symbolic link)',
+        pattern,
+      );
   if (dependenciesLayer && !python)
     bad(Inputs.DependenciesLayer, `a Python runtime (runtime is ${show(runtime)})`, 'true');
 
@@ -469,6 +516,7 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     name,
     stage,
     path,
+    workspace,
     runtime,
     handler,
     app,
@@ -479,7 +527,7 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     layers,
     requirements,
     pipArgs,
-    include: splitList(value(Inputs.Include)),
+    include,
     exclude: splitList(value(Inputs.Exclude)),
     packageCache,
     awsRegion,
@@ -502,6 +550,7 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     keepVersions,
     githubToken,
     comment,
+    publicCommentLogs,
     deployment,
     protectedStages,
     previewTtl,
@@ -511,5 +560,6 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     keepWarm,
     provisionedConcurrency,
     dependenciesLayer,
+    adopt,
   };
 }

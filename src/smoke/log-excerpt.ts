@@ -3,6 +3,7 @@
  * output) into a short excerpt: errors and tracebacks first, then the last
  * lines, bounded in bytes. Pure.
  */
+import { cutText, redact } from '../reporting/redact.js';
 
 export interface ExcerptOptions {
   /** Bound of the whole excerpt, in UTF-8 bytes. */
@@ -13,6 +14,8 @@ export interface ExcerptOptions {
   maxLineChars?: number;
   /** Lines kept per error block (the error line and its traceback). */
   maxBlockLines?: number;
+  /** Values to hide (environment values, tokens); secret shapes go anyway. */
+  secrets?: readonly (string | undefined)[];
 }
 
 const ERROR_LINE = /ERROR|Error|Exception|Traceback|Task timed out|Runtime\.\w+/;
@@ -29,12 +32,6 @@ export function splitLogLines(messages: readonly string[]): string[] {
     for (const line of message.replace(/[\r\n]+$/, '').split(/\r\n|\r|\n/)) lines.push(line);
   }
   return lines;
-}
-
-function cut(line: string, maxChars: number): string {
-  return line.length <= maxChars
-    ? line
-    : `${line.slice(0, maxChars)}… (${line.length - maxChars} more characters)`;
 }
 
 function bytes(text: string): number {
@@ -104,8 +101,11 @@ export function formatLogExcerpt(messages: readonly string[], options: ExcerptOp
   const maxBytes = options.maxBytes ?? 8 * 1024;
   const tailCount = options.tailLines ?? 40;
   const maxLineChars = options.maxLineChars ?? 500;
-  const lines = splitLogLines(messages)
-    .map((l) => cut(l.trimEnd(), maxLineChars))
+  // Redacted whole, before any cut or dropped line: a PEM block spans lines, and
+  // a secret cut in half no longer matches its pattern.
+  const lines = redact(splitLogLines(messages).join('\n'), options.secrets)
+    .split('\n')
+    .map((l) => cutText(l.trimEnd(), maxLineChars, options.secrets))
     .filter((l) => l !== '');
   if (!lines.length) return '';
 

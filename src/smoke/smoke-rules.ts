@@ -1,3 +1,4 @@
+import { cutText, redact } from '../reporting/redact.js';
 import { statusAccepted, type StatusRanges } from '../settings/settings.js';
 
 /** What one smoke request produced: an answer, or a failure to get one. */
@@ -9,6 +10,12 @@ export type ProbeOutcome =
 export interface SmokeExpectation {
   status: StatusRanges;
   contains?: string;
+  /**
+   * A 5xx may be a new front door or a cold start settling (true, the
+   * default, on AWS). A local runtime is up before the first request, so its
+   * 5xx is the function's own answer (false): it fails at once.
+   */
+  serverErrorsSettle?: boolean;
 }
 
 export type ProbeVerdict =
@@ -59,7 +66,9 @@ export function judgeProbe(outcome: ProbeOutcome, expect: SmokeExpectation): Pro
   if (!statusAccepted(status, expect.status)) {
     const reason = `answered ${status}, expected ${formatStatusRanges(expect.status)}`;
     // 5xx while a new front door or a cold start settles; a wrong 2xx/3xx/4xx is an answer.
-    return status >= 500 ? { verdict: 'retry', reason } : { verdict: 'fail', reason };
+    return status >= 500 && expect.serverErrorsSettle !== false
+      ? { verdict: 'retry', reason }
+      : { verdict: 'fail', reason };
   }
   if (expect.contains !== undefined && expect.contains !== '' && !body.includes(expect.contains)) {
     return {
@@ -81,12 +90,13 @@ export function joinUrl(url: string, path: string): string {
   return tail.startsWith('?') ? `${base}/${tail}` : `${base}${tail.replace(/^\/+/, '/')}`;
 }
 
-/** A bounded, single-string excerpt of a body with the listed secrets removed. */
-export function bodyExcerpt(body: string, secrets: readonly string[] = [], maxChars = 1024): string {
-  let text = body;
-  for (const secret of secrets) if (secret) text = text.split(secret).join('***');
-  if (text.length <= maxChars) return text;
-  return `${text.slice(0, maxChars)}… (${text.length - maxChars} more characters)`;
+/** A bounded excerpt of a body, redacted whole before it is cut (see redact.ts). */
+export function bodyExcerpt(
+  body: string,
+  secrets: readonly (string | undefined)[] = [],
+  maxChars = 1024,
+): string {
+  return cutText(redact(body, secrets), maxChars, secrets);
 }
 
 /** The code that names a fetch failure: undici puts the socket/DNS error in `cause`. */

@@ -1,5 +1,6 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { SmokeResult } from '../pipelines/outcome.js';
+import { redact } from '../reporting/redact.js';
 import type { StatusRanges } from '../settings/settings.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage, errorName, isTransient, withRetry } from '../util/retry.js';
@@ -23,6 +24,10 @@ export interface SmokeInput {
   timeoutSeconds: number;
   /** Sent as `x-api-key` (REST API with `api-key: true`); never shown. */
   apiKey?: string;
+  /** Values the answer must not show (environment values, tokens). */
+  secrets?: readonly string[];
+  /** See SmokeExpectation: false for a local runtime, whose 5xx is final. */
+  serverErrorsSettle?: boolean;
 }
 
 export interface SmokeDeps {
@@ -80,12 +85,16 @@ export async function runSmokeTest(input: SmokeInput, deps: SmokeDeps): Promise<
   const now = deps.now ?? Date.now;
   const doFetch = deps.fetch ?? fetch;
   const target = joinUrl(input.url, input.path);
-  const secrets = input.apiKey ? [input.apiKey] : [];
+  const secrets = [...(input.secrets ?? []), ...(input.apiKey ? [input.apiKey] : [])];
   if (input.apiKey) deps.logger.mask(input.apiKey);
   const start = now();
   const budgetMs = Math.max(0, input.timeoutSeconds * 1000);
   const deadline = start + budgetMs;
-  const expect = { status: input.expectStatus, contains: input.contains };
+  const expect = {
+    status: input.expectStatus,
+    contains: input.contains,
+    serverErrorsSettle: input.serverErrorsSettle,
+  };
   let attempts = 0;
   let last: ProbeOutcome | undefined;
 
@@ -170,6 +179,10 @@ export interface InvokeSmokeOptions {
   contains?: string;
   /** The alias to invoke; `live` by default. */
   qualifier?: string;
+  /** Values the answer must not show (environment values, tokens). */
+  secrets?: readonly string[];
+  /** See SmokeExpectation: false for a local runtime, whose 5xx is final. */
+  serverErrorsSettle?: boolean;
 }
 
 /** A minimal API Gateway HTTP API (payload 2.0) GET event, what an app adapter expects. */
@@ -277,12 +290,13 @@ export async function invokeSmokeTest(
   }
 
   const payload = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
-  const excerpt = bodyExcerpt(payload);
+  const excerpt = bodyExcerpt(payload, options.secrets);
   if (response.FunctionError) {
     let errorText = '';
     try {
       const parsed = JSON.parse(payload) as { errorType?: string; errorMessage?: string };
-      errorText = [parsed.errorType, parsed.errorMessage].filter(Boolean).join(': ');
+      // The function's own words: they reach the log and the summary.
+      errorText = redact([parsed.errorType, parsed.errorMessage].filter(Boolean).join(': '), options.secrets);
     } catch {
       // not JSON: the excerpt shows it
     }
@@ -314,7 +328,7 @@ export async function invokeSmokeTest(
   } catch {
     // A plain function may return any text: only errors and 5xx fail.
   }
-  const extra = { lastStatus: statusCode, bodyExcerpt: bodyExcerpt(body) };
+  const extra = { lastStatus: statusCode, bodyExcerpt: bodyExcerpt(body, options.secrets) };
   if (statusCode !== undefined && statusCode >= 500) {
     return result('failed', `Invoke ${functionName}:${qualifier} answered statusCode ${statusCode}.`, extra);
   }

@@ -12,11 +12,19 @@ export interface Logger {
   group<T>(title: string, fn: () => Promise<T>): Promise<T>;
   /** Registers a secret so no later log line shows it. */
   mask(secret: string): void;
+  /**
+   * Prints text we did not write (the function's log lines), already
+   * redacted: in the action none of its lines can act as a workflow command
+   * (`::set-output::`, `::add-mask::`...); on a terminal it is printed as is.
+   */
+  untrusted(text: string): void;
 }
+
+type Level = 'info' | 'warning' | 'error' | 'debug' | 'group' | 'untrusted';
 
 /** A logger that remembers everything: for tests and for building summaries. */
 export class RecordingLogger implements Logger {
-  readonly lines: { level: 'info' | 'warning' | 'error' | 'debug' | 'group'; message: string }[] = [];
+  readonly lines: { level: Level; message: string }[] = [];
   readonly secrets: string[] = [];
   info(message: string): void {
     this.lines.push({ level: 'info', message });
@@ -37,8 +45,11 @@ export class RecordingLogger implements Logger {
   mask(secret: string): void {
     if (secret) this.secrets.push(secret);
   }
+  untrusted(text: string): void {
+    this.lines.push({ level: 'untrusted', message: text });
+  }
   /** All messages of one level (or all levels) joined, for assertions. */
-  text(level?: 'info' | 'warning' | 'error' | 'debug' | 'group'): string {
+  text(level?: Level): string {
     return this.lines
       .filter((l) => !level || l.level === level)
       .map((l) => l.message)
@@ -54,4 +65,5 @@ export const silentLogger: Logger = {
   debug: () => undefined,
   group: (_title, fn) => fn(),
   mask: () => undefined,
+  untrusted: () => undefined,
 };

@@ -24,6 +24,7 @@ export function trackSteps(inner: Logger): StepTracker {
     warning: (m) => inner.warning(m),
     error: (m) => inner.error(m),
     debug: (m) => inner.debug(m),
+    untrusted: (text) => inner.untrusted(text),
     mask: (secret) => {
       if (secret) masked.push(secret);
       inner.mask(secret);

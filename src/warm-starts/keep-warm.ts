@@ -113,7 +113,7 @@ async function ruleIsOurs(
     },
   );
   const tags = Object.fromEntries((response.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-  return tagsMatchStage(tags, context.project, context.stage);
+  return tagsMatchStage(tags, context.tags);
 }
 
 function targetIsCurrent(targets: Target[], aliasArn: string, input: string): boolean {

@@ -544,6 +544,107 @@ describe('deployFunction against the stateful fake', () => {
     ).rejects.toThrow('Function shop-main belongs to lambda-deploy project shop, not shop-main-x');
   });
 
+  it('a CodeSha256 mismatch fails the deploy and keeps live', async () => {
+    const fake = account();
+    await deployFunction(fake.lambda, input(zipA, { code: codeOf(zipA) }), testDeps());
+    expect(fake.fn('shop-main').aliases.get('live')?.FunctionVersion).toBe('1');
+    // Between the upload of zip B and Lambda reading it, someone writes other bytes under its key.
+    const bucket = fake.buckets.get('b')!;
+    bucket.objects.get(`k-${zipB.codeSha256}`)!.body = readFileSync(zipA.path).subarray(0, 100);
+    fake.resetCalls();
+    await expect(
+      deployFunction(fake.lambda, input(zipB, { code: codeOf(zipB) }), testDeps()),
+    ).rejects.toThrow(
+      /Lambda reports CodeSha256 \S+ for the updated code of function shop-main, but the package built here has .*was changed between the upload and Lambda reading it\. Not published; alias live stays where it was/,
+    );
+    expect(fake.fn('shop-main').aliases.get('live')?.FunctionVersion).toBe('1');
+    expect(fake.counts().PublishVersion ?? 0).toBe(0);
+    expect(fake.counts().UpdateAlias ?? 0).toBe(0);
+  });
+
+  it('a CodeSha256 mismatch on the first deploy creates no alias', async () => {
+    const fake = account();
+    fake.buckets.get('b')!.objects.get(`k-${zipA.codeSha256}`)!.body = Buffer.from('planted');
+    await expect(
+      deployFunction(fake.lambda, input(zipA, { code: codeOf(zipA) }), testDeps()),
+    ).rejects.toThrow(/for the new function of function shop-main/);
+    expect(fake.fn('shop-main').aliases.size).toBe(0);
+    expect(fake.fn('shop-main').versions.size).toBe(0);
+  });
+
+  it('an untagged function is refused without adopt, and taken over with adopt: true', async () => {
+    const fake = account();
+    await deployFunction(fake.lambda, input(zipA, { code: codeOf(zipA) }), testDeps());
+    // Someone's own function that happens to be called shop-main.
+    const f = fake.fn('shop-main');
+    f.tags = { team: 'billing' };
+    fake.resetCalls();
+    await expect(
+      deployFunction(fake.lambda, input(zipB, { code: codeOf(zipB) }), testDeps()),
+    ).rejects.toThrow(
+      'Function shop-main exists but was not created by lambda-deploy (it has no lambda-deploy tags), so this deploy leaves it alone. Set adopt: true',
+    );
+    expect(fake.counts()).toEqual({ GetFunction: 1, GetAlias: 1 });
+    expect(f.config.CodeSha256).toBe(zipA.codeSha256);
+
+    const deps = testDeps();
+    const adopted = await deployFunction(
+      fake.lambda,
+      input(zipB, { code: codeOf(zipB), adopt: true } as Partial<FunctionInput>),
+      deps,
+    );
+    expect(adopted.codeChanged).toBe(true);
+    expect(f.config.CodeSha256).toBe(zipB.codeSha256);
+    expect(f.tags).toMatchObject({ ...tags, team: 'billing' });
+    expect(deps.logger.text('warning')).toContain('adopting it (adopt: true)');
+  });
+
+  it("another repository's stage of the same name is never updated, not even with adopt", async () => {
+    const fake = account();
+    const theirs = stageTags({ project: 'shop', stage: 'main', repository: 'other-org/shop', ref: 'main' });
+    await deployFunction(fake.lambda, input(zipA, { code: codeOf(zipA), tags: theirs }), testDeps());
+    fake.resetCalls();
+    for (const adopt of [false, true])
+      await expect(
+        deployFunction(
+          fake.lambda,
+          input(zipB, { code: codeOf(zipB), adopt } as Partial<FunctionInput>),
+          testDeps(),
+        ),
+      ).rejects.toThrow(
+        "Function shop-main is stage main of repository other-org/shop, not of octo/app (tag lambda-deploy:repository); lambda-deploy never changes another repository's stage",
+      );
+    expect(fake.counts()).toEqual({ GetFunction: 2, GetAlias: 2 });
+    expect(fake.fn('shop-main').config.CodeSha256).toBe(zipA.codeSha256);
+  });
+
+  it('UpdateAlias carries the RevisionId it read: a run that lost the race does not undo the newer deploy', async () => {
+    const fake = account();
+    await deployFunction(fake.lambda, input(zipA, { code: codeOf(zipA) }), testDeps());
+    const f = fake.fn('shop-main');
+    // While this run deploys zip B, another run publishes version 7 and points live at it.
+    let moved = false;
+    fake.failOnce('UpdateAlias', () => {
+      if (!moved) {
+        moved = true;
+        f.versions.set('7', { ...f.versions.get('1')!, Version: '7' });
+        const live = f.aliases.get('live')!;
+        live.FunctionVersion = '7';
+        live.RevisionId = 'other-run';
+      }
+      return undefined;
+    });
+    await expect(
+      deployFunction(fake.lambda, input(zipB, { code: codeOf(zipB) }), testDeps()),
+    ).rejects.toThrow(
+      /Alias live of function shop-main was changed by another run while this one deployed, so this run does not point it at version 2/,
+    );
+    expect(f.aliases.get('live')?.FunctionVersion).toBe('7');
+    expect(fake.callsOf('UpdateAlias')).toEqual([
+      expect.objectContaining({ RevisionId: 'a1', FunctionVersion: '2' }),
+    ]);
+  });
+
   it('Lambda unable to read the artifact: the error says which permission', async () => {
     const fake = account();
     await expect(

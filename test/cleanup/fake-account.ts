@@ -71,7 +71,16 @@ const meta = { $metadata: { httpStatusCode: 400 } };
 type Tags = Record<string, string>;
 
 export interface World {
-  functions: Map<string, { tags: Tags; lastModified: string; urls: (string | undefined)[] }>;
+  functions: Map<
+    string,
+    {
+      tags: Tags;
+      lastModified: string;
+      urls: (string | undefined)[];
+      /** InProgress while Lambda applies an update. */
+      lastUpdateStatus?: string;
+    }
+  >;
   httpApis: Map<string, { name: string; tags: Tags }>;
   restApis: Map<string, { name: string; tags: Tags }>;
   usagePlans: Map<
@@ -269,6 +278,8 @@ export function fakeAccount(world: World) {
         FunctionName: input.FunctionName,
         FunctionArn: arns.fn(input.FunctionName),
         LastModified: f.lastModified,
+        State: 'Active',
+        LastUpdateStatus: f.lastUpdateStatus ?? 'Successful',
       },
       Tags: { ...f.tags },
     };

@@ -5,7 +5,7 @@ import { createGitHubRefs } from '../../src/cleanup/github-refs.js';
 import { parseLambdaTime, pruneStages, type PruneOptions } from '../../src/cleanup/prune.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { recordingSleep } from '../../src/util/sleep.js';
-import { emptyWorld, fakeAccount, seedStage, type World } from './fake-account.js';
+import { emptyWorld, fakeAccount, seedStage, tagsFor, type World } from './fake-account.js';
 import { startGitHubServer, type GitHubServer } from './github-server.js';
 
 const NOW = new Date('2026-03-20T12:00:00Z');
@@ -42,6 +42,7 @@ function seedProject(world: World): void {
 
 const options: PruneOptions = {
   project: 'shop',
+  repository: 'acme/shop',
   protectedStages: ['main', 'master', 'prod', 'production'],
   previewTtl: 7,
   dryRun: false,
@@ -76,6 +77,73 @@ async function prune(
     account.reset();
   }
 }
+
+describe('pruneStages: only this repository’s stages, and never one being deployed', () => {
+  it("prune in repository A never judges B's stages by A's branches", async () => {
+    const world = emptyWorld();
+    seedProject(world);
+    // The same project name used by another repository in the account: its branch and PR are not ours to ask about.
+    const theirs = (stage: string) => ({
+      ...tagsFor('shop', stage),
+      'lambda-deploy:repository': 'other-org/shop',
+    });
+    seedStage(world, {
+      project: 'shop',
+      stage: 'feature-theirs',
+      gateway: 'http-api',
+      tags: theirs('feature-theirs'),
+    });
+    seedStage(world, { project: 'shop', stage: 'pr-99', gateway: 'rest-api', tags: theirs('pr-99') });
+    github.state.requests.length = 0;
+    const { lines, account } = await prune(world);
+    expect(lines.map((l) => l.stage)).not.toContain('feature-theirs');
+    expect(lines.map((l) => l.stage)).not.toContain('pr-99');
+    expect(lines.filter((l) => l.action === 'removed').map((l) => l.stage)).toEqual([
+      'feature-gone',
+      'pr-12',
+      'pr-14',
+    ]);
+    expect(world.functions.has('shop-feature-theirs')).toBe(true);
+    expect(world.functions.has('shop-pr-99')).toBe(true);
+    for (const change of account.changes()) expect(change).not.toMatch(/theirs|pr-99/);
+    expect(github.state.requests.map((r) => r.path)).not.toContain('/api/v3/repos/acme/shop/pulls/99');
+  });
+
+  it('skips a stage a run is deploying (its lambda-deploy:deploying mark), but not a mark over an hour old', async () => {
+    const world = emptyWorld();
+    const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000).toISOString();
+    seedStage(world, {
+      project: 'shop',
+      stage: 'feature-gone',
+      gateway: 'http-api',
+      tags: { ...tagsFor('shop', 'feature-gone'), 'lambda-deploy:deploying': minutesAgo(5) },
+    });
+    seedStage(world, {
+      project: 'shop',
+      stage: 'feature-stale',
+      gateway: 'http-api',
+      tags: { ...tagsFor('shop', 'feature-stale'), 'lambda-deploy:deploying': minutesAgo(120) },
+    });
+    seedStage(world, { project: 'shop', stage: 'pr-12', gateway: 'http-api' });
+    world.functions.get('shop-pr-12')!.lastUpdateStatus = 'InProgress';
+    const { lines } = await prune(world);
+    expect(lines).toEqual([
+      {
+        stage: 'feature-gone',
+        action: 'kept',
+        why: 'a deploy started 5 min ago is still running (tag lambda-deploy:deploying)',
+      },
+      { stage: 'feature-stale', action: 'removed', why: 'branch feature-stale no longer exists' },
+      {
+        stage: 'pr-12',
+        action: 'kept',
+        why: 'Lambda is applying an update to its function: a deploy is running',
+      },
+    ]);
+    expect(world.functions.has('shop-feature-gone')).toBe(true);
+    expect(world.functions.has('shop-feature-stale')).toBe(false);
+  });
+});
 
 describe('pruneStages end to end (mocked AWS, local GitHub API)', () => {
   it('removes stages whose branch is gone or pull request closed or idle, keeps the rest, says why', async () => {

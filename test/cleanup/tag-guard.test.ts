@@ -31,7 +31,12 @@ describe('parseTaggedArn', () => {
 });
 
 describe('tagMismatch', () => {
-  const ours = { 'lambda-deploy:name': 'shop', 'lambda-deploy:stage': 'pr-1', 'lambda-deploy:ref': 'pull/1' };
+  const ours = {
+    'lambda-deploy:name': 'shop',
+    'lambda-deploy:stage': 'pr-1',
+    'lambda-deploy:repository': 'acme/shop',
+    'lambda-deploy:ref': 'pull/1',
+  };
   it.each<[string, Record<string, string> | undefined, string | undefined]>([
     ['matching tags', ours, undefined],
     ['no tags object', undefined, 'has no lambda-deploy tags'],
@@ -41,12 +46,24 @@ describe('tagMismatch', () => {
     ['no project tag', { 'lambda-deploy:stage': 'pr-1' }, 'has no lambda-deploy:name tag'],
     ['no stage tag', { 'lambda-deploy:name': 'shop' }, 'has no lambda-deploy:stage tag'],
     [
+      'the same project and stage of another repository',
+      { ...ours, 'lambda-deploy:repository': 'other-org/shop' },
+      "tag lambda-deploy:repository is 'other-org/shop'",
+    ],
+    [
+      'no repository tag',
+      { 'lambda-deploy:name': 'shop', 'lambda-deploy:stage': 'pr-1' },
+      'has no lambda-deploy:repository tag',
+    ],
+    // GitHub names are case-insensitive: ACME/Shop is acme/shop.
+    ['the repository in other case', { ...ours, 'lambda-deploy:repository': 'ACME/Shop' }, undefined],
+    [
       'a case difference is another project',
       { ...ours, 'lambda-deploy:name': 'Shop' },
       "tag lambda-deploy:name is 'Shop'",
     ],
   ])('%s', (_label, tags, expected) => {
-    expect(tagMismatch(tags, 'shop', 'pr-1')).toBe(expected);
+    expect(tagMismatch(tags, { project: 'shop', stage: 'pr-1', repository: 'acme/shop' })).toBe(expected);
   });
 });
 

@@ -1,3 +1,4 @@
+import { GetApiKeysCommand } from '@aws-sdk/client-api-gateway';
 import { describe, expect, it } from '@jest/globals';
 import 'aws-sdk-client-mock-jest';
 import {
@@ -15,6 +16,7 @@ const PROJECT = 'shop';
 function target(stage: string, extra: Partial<UndeployTarget> = {}): UndeployTarget {
   return {
     project: PROJECT,
+    repository: 'acme/shop',
     stage,
     functionName: functionName(PROJECT, stage),
     removeLogs: false,
@@ -35,6 +37,24 @@ async function undeploy(world: World, t: UndeployTarget) {
     account.reset();
   }
 }
+
+describe('undeployStage: ownership is project, stage and repository together', () => {
+  it('a same-name stage of another repository is left alone by undeploy', async () => {
+    const world = emptyWorld();
+    const theirs = { ...tagsFor(PROJECT, 'pr-1'), 'lambda-deploy:repository': 'other-org/shop' };
+    seedStage(world, { project: PROJECT, stage: 'pr-1', gateway: 'rest-api', keepWarm: true, tags: theirs });
+    const { outcome, account, logger } = await undeploy(world, target('pr-1'));
+    expect(outcome.removed).toEqual([]);
+    expect(account.changes()).toEqual([]);
+    expect(world.functions.has('shop-pr-1')).toBe(true);
+    expect(outcome.skipped.map((s) => s.why)).toContain(
+      "name matches but tag lambda-deploy:repository is 'other-org/shop'",
+    );
+    expect(logger.text('warning')).toContain(
+      "Skipped function shop-pr-1: name matches but tag lambda-deploy:repository is 'other-org/shop'",
+    );
+  });
+});
 
 describe('undeployStage: one sequence per front door', () => {
   it('http-api: deletes the API, then the function', async () => {
@@ -64,6 +84,25 @@ describe('undeployStage: one sequence per front door', () => {
     expect(world.restApis.size + world.usagePlans.size + world.apiKeys.size + world.functions.size).toBe(0);
     // Key values are never asked for (the fake throws if they are).
     expect(account.calls.some((c) => c.startsWith('GetApiKeys'))).toBe(true);
+  });
+
+  it('rest-api with the preview role (no listing of /apikeys): the key is still found, by tag and plan, and removed', async () => {
+    const world = emptyWorld();
+    const s = seedStage(world, { project: PROJECT, stage: 'pr-9', gateway: 'rest-api' });
+    const account = fakeAccount(world);
+    account.mocks.apiGateway.on(GetApiKeysCommand).rejects(
+      Object.assign(new Error('not authorized'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
+    await undeployStage(account.clients, target('pr-9'), {
+      logger: new RecordingLogger(),
+      sleep: recordingSleep(),
+      random: () => 1,
+    });
+    expect(account.changes()).toContain(`DeleteApiKey ${s.apiKeyId}`);
+    expect(world.apiKeys.size).toBe(0);
   });
 
   it('function-url: deletes the URL on live, then the function', async () => {

@@ -212,8 +212,15 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
         'code-sha256': first.outputs['code-sha256'],
         'api-id': first.outputs['api-id'],
       });
+      // The only writes: the run's lambda-deploy:deploying mark, set at the start and removed at the end.
       const writes = aws.operations().filter((o) => WRITES.test(o.split(':')[1]!));
-      expect(writes).toEqual([]);
+      expect(writes).toEqual(['lambda:TagResource']);
+      const marks = aws.requests.filter((r) => /^(Tag|Untag)Resource$/.test(r.operation));
+      expect(marks.map((r) => [r.operation, JSON.stringify(r.input)])).toEqual([
+        ['TagResource', expect.stringContaining('"lambda-deploy:deploying"')],
+        ['UntagResource', expect.stringContaining('lambda-deploy:deploying')],
+      ]);
+      expect(aws.state.functions.get('svc-main')?.tags['lambda-deploy:deploying']).toBeUndefined();
       expect(aws.operations('s3')).not.toContain('PutObject');
       expect(aws.operations('lambda')).not.toContain('PublishVersion');
       const counts = aws.counts();

@@ -126,6 +126,8 @@ export async function gatewayScenario(kind: GatewayKind, stage = 'pr-42'): Promi
   const { FakeAws, gatewayInput, stageContext, REGION, ACCOUNT } = await import('../gateways/fake-aws.js');
   const { ensureGateway } = await import('../../src/gateways/gateway.js');
   const fake = new FakeAws();
+  // As IAM answers the preview role: no listing of /apikeys (the code then reads its usage plan's links).
+  if (stage !== 'main') fake.deny('GetApiKeys');
   const context = stageContext(stage);
   const api = (arn: string, re: RegExp) => arnMatch(arn, re) ?? '';
   const calls = recordCalls(fake.clients, [], {
@@ -172,6 +174,14 @@ export async function cleanupScenario(
   seedStage(world, { project: 'shop', stage: 'pr-8', gateway: kind, keepWarm, ref: 'pull/8' });
   seedStage(world, { project: 'shop', stage: 'main', gateway: kind, keepWarm, ref: 'main' });
   const account = fakeAccount(world);
+  // As IAM answers the preview role that undeploys the pull request: no listing of /apikeys.
+  const { GetApiKeysCommand } = await import('@aws-sdk/client-api-gateway');
+  account.mocks.apiGateway.on(GetApiKeysCommand).rejects(
+    Object.assign(new Error('not authorized'), {
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 403 },
+    }),
+  );
   const id = (arn: string, re: RegExp) => arnMatch(arn, re) ?? '';
   const calls = recordCalls(account.clients, [], {
     scope: { region: account.clients.region, accountId: '123456789012' },
@@ -188,6 +198,7 @@ export async function cleanupScenario(
     account.clients,
     {
       project: 'shop',
+      repository: 'acme/shop',
       stage: 'pr-7',
       functionName: seeded.functionName,
       removeLogs: true,
@@ -201,7 +212,14 @@ export async function cleanupScenario(
   const lines = await pruneStages(
     account.clients,
     { listBranches: async () => ['main'], getPullRequestState: async () => 'closed' },
-    { project: 'shop', protectedStages: ['main'], dryRun: false, removeLogs: true, now: new Date() },
+    {
+      project: 'shop',
+      repository: 'acme/shop',
+      protectedStages: ['main'],
+      dryRun: false,
+      removeLogs: true,
+      now: new Date(),
+    },
     deps(),
   );
   if (!lines.some((l) => l.action === 'removed'))
@@ -296,12 +314,16 @@ export async function warmAndLayerScenario(): Promise<Recorded> {
       LayerVersions: [1, 2].map((v) => ({
         LayerVersionArn: `${layerArn}:${v}`,
         Version: v,
-        Description: `lambda-deploy:key=old${v}`,
+        // Version 2 names the key but holds other content: read (GetLayerVersion), not reused.
+        Description: v === 2 ? 'lambda-deploy:key=k1' : `lambda-deploy:key=old${v}`,
+        CompatibleRuntimes: ['python3.12'],
+        CompatibleArchitectures: ['x86_64'],
       })),
     });
+    lambdaMock.on(lm.GetLayerVersionCommand).resolves({ Content: { CodeSha256: 'other' } });
     lambdaMock
       .on(lm.PublishLayerVersionCommand)
-      .resolves({ LayerVersionArn: `${layerArn}:3`, Version: 3, Content: {} });
+      .resolves({ LayerVersionArn: `${layerArn}:3`, Version: 3, Content: { CodeSha256: 'x' } });
     lambdaMock.on(lm.GetLayerVersionByArnCommand).resolves({ Content: { CodeSize: 10 } });
     lambdaMock.on(lm.DeleteLayerVersionCommand).resolves({});
     await ensureDependenciesLayer(

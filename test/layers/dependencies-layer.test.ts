@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import {
   DeleteLayerVersionCommand,
+  GetLayerVersionCommand,
   LambdaClient,
   ListLayerVersionsCommand,
   PublishLayerVersionCommand,
@@ -27,10 +28,16 @@ const mock = mockClient(lambda);
 const LAYER_ARN = 'arn:aws:lambda:eu-west-1:123456789012:layer:shop-deps';
 let deps: { logger: RecordingLogger; sleep: ReturnType<typeof recordingSleep>; random: () => number };
 let versions: LayerVersionsListItem[];
+/** Lambda's CodeSha256 of each version's content (ListLayerVersions does not return it; GetLayerVersion does). */
+let contents: Map<number, string>;
+/** What S3 holds under a key, for versions published from S3. */
+let s3Objects: Map<string, string>;
 
 /** A layer store like Lambda's: versions numbered from 1, listed newest first, two per page. */
 function wireLayerStore(): void {
   versions = [];
+  contents = new Map();
+  s3Objects = new Map();
   mock.on(ListLayerVersionsCommand).callsFake((input: { Marker?: string }) => {
     const sorted = [...versions].sort((a, b) => (b.Version ?? 0) - (a.Version ?? 0));
     const start = Number(input.Marker ?? 0);
@@ -40,6 +47,12 @@ function wireLayerStore(): void {
   mock.on(PublishLayerVersionCommand).callsFake((input: PublishLayerVersionCommandInput) => {
     const version = versions.length + 1;
     const zip = input.Content?.ZipFile;
+    const codeSha256 = zip
+      ? createHash('sha256').update(zip).digest('base64')
+      : createHash('sha256')
+          .update(s3Objects.get(input.Content?.S3Key ?? '') ?? '')
+          .digest('base64');
+    contents.set(version, codeSha256);
     versions.push({
       LayerVersionArn: `${LAYER_ARN}:${version}`,
       Version: version,
@@ -50,8 +63,13 @@ function wireLayerStore(): void {
     return {
       LayerVersionArn: `${LAYER_ARN}:${version}`,
       Version: version,
-      Content: { CodeSha256: zip ? createHash('sha256').update(zip).digest('base64') : 'from-s3' },
+      Content: { CodeSha256: codeSha256 },
     };
+  });
+  mock.on(GetLayerVersionCommand).callsFake((input: { VersionNumber?: number }) => {
+    const v = versions.find((x) => x.Version === input.VersionNumber);
+    if (!v) throw Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' });
+    return { ...v, Content: { CodeSha256: contents.get(v.Version ?? 0) } };
   });
   mock.on(DeleteLayerVersionCommand).callsFake((input: { VersionNumber?: number }) => {
     versions = versions.filter((v) => v.Version !== input.VersionNumber);
@@ -132,6 +150,29 @@ describe('ensureDependenciesLayer', () => {
     expect(mock).toHaveReceivedCommandTimes(ListLayerVersionsCommand, 2);
   });
 
+  it('a version described as the key but holding other content is not reused: a new one is published', async () => {
+    // Someone who may publish versions of the layer wrote our marker into theirs.
+    versions.push({
+      LayerVersionArn: `${LAYER_ARN}:1`,
+      Version: 1,
+      Description: 'lambda-deploy:key=k1 lambda-deploy dependencies of shop',
+      CompatibleRuntimes: ['python3.12'],
+      CompatibleArchitectures: ['x86_64'],
+    });
+    contents.set(1, createHash('sha256').update('planted').digest('base64'));
+    const result = await ensureDependenciesLayer(lambda, input('k1'), deps);
+    expect(result).toMatchObject({ version: 2, created: true });
+    expect(mock).toHaveReceivedCommandWith(GetLayerVersionCommand, {
+      LayerName: 'shop-deps',
+      VersionNumber: 1,
+    });
+    expect(deps.logger.text()).toMatch(
+      /layer:shop-deps:1 is described as these dependencies, but its CodeSha256/,
+    );
+    // The next deploy reuses the version with our content.
+    expect((await ensureDependenciesLayer(lambda, input('k1'), deps)).version).toBe(2);
+  });
+
   it('a version of the key for another runtime or architecture is not reused', async () => {
     versions.push({
       LayerVersionArn: `${LAYER_ARN}:1`,
@@ -148,9 +189,7 @@ describe('ensureDependenciesLayer', () => {
   });
 
   it('publishes from S3 when the zip was uploaded there', async () => {
-    mock
-      .on(PublishLayerVersionCommand)
-      .resolves({ LayerVersionArn: `${LAYER_ARN}:1`, Version: 1, Content: {} });
+    s3Objects.set('lambda-deploy/shop/layer-k1.zip', 'z');
     await ensureDependenciesLayer(
       lambda,
       input('k1', 'z', {

@@ -164,6 +164,23 @@ class ContextTest(unittest.TestCase):
         self.assertGreater(bootstrap.LambdaContext("r", now + 10000, "arn").get_remaining_time_in_millis(), 9000)
         self.assertEqual(bootstrap.LambdaContext("r", now - 5, "arn").get_remaining_time_in_millis(), 0)
 
+    def test_client_context_and_identity_are_objects_as_on_aws(self):
+        context = bootstrap.LambdaContext(
+            "r", 0, "arn",
+            {"custom": {"source": "serverless-plugin-warmup"}, "env": {"locale": "en"},
+             "client": {"app_title": "demo"}},
+            {"cognitoIdentityId": "id-1", "cognitoIdentityPoolId": "pool-1"},
+        )
+        self.assertEqual(context.client_context.custom, {"source": "serverless-plugin-warmup"})
+        self.assertEqual(context.client_context.env, {"locale": "en"})
+        self.assertEqual(context.client_context.client.app_title, "demo")
+        self.assertIsNone(context.client_context.client.installation_id)
+        self.assertEqual((context.identity.cognito_identity_id, context.identity.cognito_identity_pool_id),
+                         ("id-1", "pool-1"))
+        bare = bootstrap.LambdaContext("r", 0, "arn")
+        self.assertIsNone(bare.client_context)
+        self.assertIsNone(bare.identity)
+
 
 if __name__ == "__main__":
     unittest.main()

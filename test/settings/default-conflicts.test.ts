@@ -73,6 +73,7 @@ const USAGES: Record<InputName, Usage[]> = {
   'keep-versions': [{ 'keep-versions': '10' }],
   'github-token': [{ 'github-token': 'ghp_personalToken' }],
   comment: [{ comment: 'false' }],
+  'public-comment-logs': [{ 'public-comment-logs': 'false' }],
   deployment: [{ deployment: 'false' }],
   'protected-stages': [{ 'protected-stages': 'main,prod' }],
   'preview-ttl': [{ command: 'prune', 'preview-ttl': '7' }],
@@ -82,6 +83,7 @@ const USAGES: Record<InputName, Usage[]> = {
   'keep-warm': [{ 'keep-warm': 'rate(5 minutes)' }],
   'provisioned-concurrency': [{ 'provisioned-concurrency': '2' }],
   'dependencies-layer': [{ 'dependencies-layer': 'true', path: 'examples/flask-app', app: 'app:app' }],
+  adopt: [{ adopt: 'true' }],
 };
 
 const env = { GITHUB_WORKSPACE: REPO_ROOT, PATH: process.env.PATH } as NodeJS.ProcessEnv;

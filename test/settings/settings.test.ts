@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InputName } from '../../src/settings/names.js';
@@ -80,6 +80,32 @@ describe('readSettings', () => {
     );
   });
 
+  test('path may be a link inside the workspace, not one that leads out of it', () => {
+    symlinkSync(join(workspace, 'fn'), join(workspace, 'fn-link'));
+    expect(settingsFrom({ name: 'svc', path: 'fn-link' }).path).toBe(join(workspace, 'fn-link'));
+    symlinkSync(tmpdir(), join(workspace, 'tmp-link'));
+    expect(problemsOf({ name: 'svc', path: 'tmp-link' })).toEqual([
+      expect.stringMatching(/^path: "tmp-link" is not valid; expected a folder inside the workspace/),
+    ]);
+  });
+
+  test('the workspace is GITHUB_WORKSPACE, or the current directory for the CLI', () => {
+    expect(settingsFrom({ name: 'svc', path: 'fn' }).workspace).toBe(realpathSync(workspace));
+    const cwd = readSettings((name) => ({ name: 'svc' })[name as string], {});
+    expect(cwd.workspace).toBe(realpathSync(process.cwd()));
+  });
+
+  test('an environment line without = is reported without its value', () => {
+    const problems = problemsOf({ name: 'svc', environment: 'DB=x\nhunter2-secret-pasted-alone' });
+    expect(problems).toEqual([expect.stringMatching(/^environment: line 2 /)]);
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
+  test('environment values of a CRLF file lose their \\r', () => {
+    const s = settingsFrom({ name: 'svc', environment: 'A=1\r\nB=two words\r\nC=last\r' });
+    expect(s.environment).toEqual({ A: '1', B: 'two words', C: 'last' });
+  });
+
   test('parses environment lines, keeping = in values', () => {
     const s = settingsFrom({ name: 'svc', environment: 'A=1\nB=x=y\n\n# comment\nEMPTY=' });
     expect(s.environment).toEqual({ A: '1', B: 'x=y', EMPTY: '' });
@@ -112,8 +138,8 @@ describe('readSettings', () => {
     ],
     [
       'environment without =',
-      { environment: 'JUSTAKEY' },
-      /^environment: the line "JUSTAKEY" has no KEY=VALUE form/,
+      { environment: 'A=1\n\nJUSTAKEY' },
+      /^environment: line 3 \(not shown: it may hold a secret\) has no KEY=VALUE form/,
     ],
     [
       'reserved environment name',
@@ -121,6 +147,26 @@ describe('readSettings', () => {
       /^environment: "AWS_REGION" is reserved by Lambda/,
     ],
     ['path missing', { path: 'nope' }, /^path: "nope" is not valid; expected an existing folder/],
+    [
+      'path outside the workspace',
+      { path: '/etc' },
+      /^path: "\/etc" is not valid; expected a folder inside the workspace .*settings-.* \(resolved to \/etc\)/,
+    ],
+    [
+      'path above the workspace',
+      { path: '..' },
+      /^path: "\.\." is not valid; expected a folder inside the workspace/,
+    ],
+    [
+      'requirements outside the workspace',
+      { path: 'fn', requirements: '/etc/hostname' },
+      /^requirements: "\/etc\/hostname" is not valid; expected a file inside the workspace/,
+    ],
+    [
+      'include reaching out of path',
+      { include: 'app.py\n../../secrets/**' },
+      /^include: "\.\.\/\.\.\/secrets\/\*\*" is not valid; expected globs of files inside path, without "\.\."/,
+    ],
     [
       'requirements missing',
       { path: 'fn', requirements: 'other.txt' },

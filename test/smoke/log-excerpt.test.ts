@@ -135,3 +135,35 @@ describe('formatLogExcerpt', () => {
     );
   });
 });
+
+describe('formatLogExcerpt hides secrets', () => {
+  const PEM_LINE = 'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun';
+  const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJvY3RvL3N2YyJ9.c2lnbmF0dXJlLWJ5dGVz';
+
+  it('redacts environment values, a JWT and a PEM key of a traceback', () => {
+    const record =
+      `[ERROR] RuntimeError: login failed with DB_PASS=Pg-Secret-771 and ${JWT}\r` +
+      'Traceback (most recent call last):\r' +
+      '  File "/var/task/app.py", line 9, in handler\r' +
+      `    key = """-----BEGIN PRIVATE KEY-----\r${PEM_LINE}\r${PEM_LINE}\r-----END PRIVATE KEY-----"""\r` +
+      'RuntimeError: login failed\n';
+    const text = formatLogExcerpt([record], { secrets: ['Pg-Secret-771'] });
+    expect(text).toContain('RuntimeError: login failed');
+    for (const secret of ['Pg-Secret-771', JWT.slice(0, 20), PEM_LINE.slice(0, 20), 'BEGIN PRIVATE'])
+      expect(text).not.toContain(secret);
+  });
+
+  it('redacts a PEM block even when its lines are more than the excerpt keeps', () => {
+    const lines = ['-----BEGIN PRIVATE KEY-----', ...Array(60).fill(PEM_LINE), '-----END PRIVATE KEY-----'];
+    const text = formatLogExcerpt(lines, { tailLines: 10 });
+    expect(text).not.toContain(PEM_LINE.slice(0, 20));
+  });
+
+  it('redacts a secret before cutting a long line, so its first half is not shown either', () => {
+    const secret = 'Pg-Secret-7710-long-value';
+    const line = `${'x '.repeat(240)}password ${secret} tail`;
+    const text = formatLogExcerpt([line], { maxLineChars: 494, secrets: [secret] });
+    expect(text).toContain('more characters');
+    expect(text).not.toContain('Pg-Se');
+  });
+});

@@ -32,10 +32,14 @@ function modelLambda(options: {
   conflicts?: number;
   inProgressPolls?: number;
   aliasSticks?: boolean;
+  /** Another deploy moves live to this version right after the rollback's first read of the alias. */
+  newerDeployAfterRead?: string;
 }) {
   let alias = options.alias;
+  let revision = 1;
   let conflicts = options.conflicts ?? 0;
   let inProgress = options.inProgressPolls ?? 0;
+  let newer = options.newerDeployAfterRead;
   lambdaMock.on(UpdateAliasCommand).callsFake((input: UpdateAliasCommandInput) => {
     if (conflicts-- > 0)
       throw awsError(
@@ -43,14 +47,30 @@ function modelLambda(options: {
         409,
         'The operation cannot be performed at this time. An update is in progress',
       );
+    // Lambda refuses an update whose RevisionId is no longer the alias's.
+    if (input.RevisionId !== undefined && input.RevisionId !== `r${revision}`)
+      throw awsError(
+        'PreconditionFailedException',
+        412,
+        'The Revision Id provided does not match the latest Revision Id. Call the GetAlias API to retrieve the latest Revision Id',
+      );
     if (!options.aliasSticks) alias = input.FunctionVersion as string;
-    return { Name: 'live', FunctionVersion: alias };
+    revision++;
+    return { Name: 'live', FunctionVersion: alias, RevisionId: `r${revision}` };
   });
   lambdaMock.on(GetFunctionConfigurationCommand).callsFake(() => {
     const status = inProgress-- > 0 ? 'InProgress' : 'Successful';
     return { Version: alias, LastUpdateStatus: status, State: 'Active' };
   });
-  lambdaMock.on(GetAliasCommand).callsFake(() => ({ Name: 'live', FunctionVersion: alias }));
+  lambdaMock.on(GetAliasCommand).callsFake(() => {
+    const read = { Name: 'live', FunctionVersion: alias, RevisionId: `r${revision}` };
+    if (newer) {
+      alias = newer;
+      revision++;
+      newer = undefined;
+    }
+    return read;
+  });
   return { alias: () => alias };
 }
 
@@ -165,6 +185,40 @@ describe('rollbackAlias', () => {
   });
 });
 
+describe('rollbackAlias racing a newer deploy', () => {
+  it('a rollback racing a newer deploy leaves the newer version live', async () => {
+    // The rollback reads live (still the failed 4); before its UpdateAlias lands, a newer deploy points live at 5.
+    const model = modelLambda({ alias: '4', newerDeployAfterRead: '5' });
+    const result = await rollbackAlias(lambda, target, {
+      logger: new RecordingLogger(),
+      sleep: recordingSleep(),
+      random: () => 1,
+    });
+    expect(model.alias()).toBe('5');
+    expect(result).toMatchObject({ rolledBack: false, supersededBy: '5' });
+    expect(result.message).toContain('already points at version 5, not at the failed version 4');
+    expect(result.message).not.toContain('ROLLBACK FAILED');
+    // The one UpdateAlias carried the RevisionId it read, and Lambda refused it.
+    expect(lambdaMock).toHaveReceivedCommandTimes(UpdateAliasCommand, 1);
+    expect(lambdaMock).toHaveReceivedCommandWith(UpdateAliasCommand, {
+      FunctionVersion: '3',
+      RevisionId: 'r1',
+    });
+  });
+
+  it('does not touch live when a newer deploy moved it before the rollback started', async () => {
+    const model = modelLambda({ alias: '6' });
+    const result = await rollbackAlias(lambda, target, {
+      logger: new RecordingLogger(),
+      sleep: recordingSleep(),
+      random: () => 1,
+    });
+    expect(result).toMatchObject({ rolledBack: false, supersededBy: '6' });
+    expect(model.alias()).toBe('6');
+    expect(lambdaMock).toHaveReceivedCommandTimes(UpdateAliasCommand, 0);
+  });
+});
+
 describe('rollbackAlias verification', () => {
   it('fails loudly when the alias cannot be read back', async () => {
     modelLambda({ alias: '4' });
@@ -185,6 +239,7 @@ describe('rollbackAlias verification', () => {
     modelLambda({ alias: '4' });
     lambdaMock
       .on(GetAliasCommand)
+      .resolvesOnce({ FunctionVersion: '4' })
       .resolves({ FunctionVersion: '3', RoutingConfig: { AdditionalVersionWeights: { '4': 0.5 } } });
     const result = await rollbackAlias(lambda, target, {
       logger: new RecordingLogger(),

@@ -36,6 +36,7 @@ import {
   ResourceConflictException,
   ResourceNotFoundException,
   TagResourceCommand,
+  UntagResourceCommand,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
@@ -108,6 +109,8 @@ interface FakeObject {
   body: Buffer;
   metadata: Record<string, string>;
   lastModified: Date;
+  /** S3's SHA-256 checksum, when uploaded with one: the body's own, or `composite-N` for a multipart upload. */
+  checksumSha256?: string;
 }
 
 interface FakeBucket {
@@ -115,7 +118,10 @@ interface FakeBucket {
   region: string;
   objects: Map<string, FakeObject>;
   settings: Record<string, unknown>;
-  uploads: Map<string, { key: string; parts: Map<number, Buffer>; metadata: Record<string, string> }>;
+  uploads: Map<
+    string,
+    { key: string; parts: Map<number, Buffer>; metadata: Record<string, string>; sha256: boolean }
+  >;
 }
 
 export interface FakeRole {
@@ -315,6 +321,13 @@ export class FakeAws {
         return {};
       }),
     );
+    l.on(UntagResourceCommand).callsFake(
+      this.wrap('UntagResource', (i: { Resource?: string; TagKeys?: string[] }) => {
+        const f = this.byArn(i.Resource!);
+        for (const key of i.TagKeys ?? []) delete f.tags[key];
+        return {};
+      }),
+    );
     l.on(ListVersionsByFunctionCommand).callsFake(
       this.wrap(
         'ListVersionsByFunction',
@@ -374,7 +387,18 @@ export class FakeAws {
       this.wrap('HeadObject', (i: { Bucket?: string; Key?: string; ExpectedBucketOwner?: string }) => {
         const o = this.bucket(i.Bucket!, i.ExpectedBucketOwner, true).objects.get(i.Key!);
         if (!o) throw new NotFound({ message: 'Not Found', ...meta(404) });
-        return { ContentLength: o.body.length, LastModified: o.lastModified, Metadata: o.metadata };
+        return {
+          ContentLength: o.body.length,
+          LastModified: o.lastModified,
+          Metadata: o.metadata,
+          // S3 returns the stored checksum only when asked (x-amz-checksum-mode: ENABLED).
+          ...((i as { ChecksumMode?: string }).ChecksumMode === 'ENABLED' && o.checksumSha256
+            ? {
+                ChecksumSHA256: o.checksumSha256,
+                ChecksumType: o.checksumSha256.includes('-') ? 'COMPOSITE' : 'FULL_OBJECT',
+              }
+            : {}),
+        };
       }),
     );
     s.on(GetObjectCommand).callsFake(
@@ -393,12 +417,14 @@ export class FakeAws {
           Key?: string;
           ExpectedBucketOwner?: string;
           Metadata?: Record<string, string>;
+          ChecksumAlgorithm?: string;
         }) => {
           const id = `upload-${++this.uploadSeq}`;
           this.bucket(i.Bucket!, i.ExpectedBucketOwner).uploads.set(id, {
             key: i.Key!,
             parts: new Map(),
             metadata: i.Metadata ?? {},
+            sha256: i.ChecksumAlgorithm === 'SHA256',
           });
           return { UploadId: id, Bucket: i.Bucket, Key: i.Key };
         },
@@ -758,6 +784,15 @@ export class FakeAws {
     const f = this.get(i.FunctionName!);
     const a = f.aliases.get(i.Name!);
     if (!a) throw this.notFound(`Alias not found: ${f.config.FunctionArn}:${i.Name}`);
+    if (i.RevisionId !== undefined && i.RevisionId !== a.RevisionId) {
+      throw new PreconditionFailedException({
+        message:
+          'The Revision Id provided does not match the latest Revision Id. Call the GetAlias API to retrieve the latest Revision Id',
+        Type: 'User',
+        ...meta(412),
+      });
+    }
+    a.RevisionId = `a${Number((a.RevisionId ?? 'a0').slice(1)) + 1}`;
     if (i.FunctionVersion !== undefined) {
       if (!f.versions.has(i.FunctionVersion))
         throw this.notFound(`Function not found: ${f.config.FunctionArn}:${i.FunctionVersion}`);
@@ -851,12 +886,31 @@ export class FakeAws {
     }
   }
 
+  /** An object written under the key by someone else (another job, another tool), with or without a checksum. */
+  plantObject(bucket: string, key: string, body: Buffer, options: { checksum?: boolean } = {}): void {
+    this.bucket(bucket, undefined).objects.set(key, {
+      body,
+      metadata: {},
+      lastModified: new Date(),
+      checksumSha256: options.checksum ? createHash('sha256').update(body).digest('base64') : undefined,
+    });
+  }
+
   private async putObject(i: PutObjectCommandInput) {
     const b = this.bucket(i.Bucket!, i.ExpectedBucketOwner);
     const body = await toBuffer(i.Body);
     this.checkDigest(body, i.ChecksumSHA256);
     this.bytesUploaded += body.length;
-    b.objects.set(i.Key!, { body, metadata: { ...(i.Metadata ?? {}) }, lastModified: new Date() });
+    // With ChecksumAlgorithm alone the SDK computes the value (no middleware runs under the mock).
+    const sha256 =
+      i.ChecksumSHA256 ??
+      (i.ChecksumAlgorithm === 'SHA256' ? createHash('sha256').update(body).digest('base64') : undefined);
+    b.objects.set(i.Key!, {
+      body,
+      metadata: { ...(i.Metadata ?? {}) },
+      lastModified: new Date(),
+      checksumSha256: sha256,
+    });
     return { ETag: `"${createHash('md5').update(body).digest('hex')}"` };
   }
 
@@ -888,10 +942,17 @@ export class FakeAws {
         ...meta(404),
       });
     const parts = (i.MultipartUpload?.Parts ?? []).map((p) => upload.parts.get(p.PartNumber!)!);
+    // A multipart upload's SHA-256 is S3's composite: the SHA-256 of the parts' SHA-256s, then -{parts}.
+    const composite = upload.sha256
+      ? `${createHash('sha256')
+          .update(Buffer.concat(parts.map((p) => createHash('sha256').update(p).digest())))
+          .digest('base64')}-${parts.length}`
+      : undefined;
     b.objects.set(upload.key, {
       body: Buffer.concat(parts),
       metadata: upload.metadata,
       lastModified: new Date(),
+      checksumSha256: composite,
     });
     b.uploads.delete(i.UploadId!);
     return { Bucket: i.Bucket, Key: upload.key, ETag: '"multipart"' };

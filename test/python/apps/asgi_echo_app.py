@@ -34,7 +34,9 @@ async def app(scope, receive, send):
         early = await asyncio.wait_for(receive(), 0.01)
     except asyncio.TimeoutError:
         early = None
-    if scope["path"] == "/image.png":
+    # ASGI spec: path is the full path, root_path the part before the app's routes
+    route = scope["path"][len(scope["root_path"]):]
+    if route == "/image.png":
         await send({"type": "http.response.start", "status": 200,
                     "headers": [[b"content-type", b"image/png"]]})
         await send({"type": "http.response.body", "body": PNG})

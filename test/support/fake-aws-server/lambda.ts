@@ -194,6 +194,12 @@ export function routeLambda(req: FakeRequest, ctx: LambdaContext): Routed {
         return empty(204);
       });
     if (m === 'GET') return route('ListTags', () => json(200, { Tags: getFunction(ctx, arn).tags }));
+    if (m === 'DELETE')
+      return route('UntagResource', () => {
+        const fn = getFunction(ctx, arn);
+        for (const key of q.getAll('tagKeys')) delete fn.tags[key];
+        return empty(204);
+      });
   }
 
   if (version === '2021-10-31' && collection === 'functions' && rawName && sub === 'urls' && m === 'GET')
@@ -281,6 +287,12 @@ export function routeLambda(req: FakeRequest, ctx: LambdaContext): Routed {
         const alias = fn.aliases.get(subId);
         if (!alias) return json(404, aliasJson(fn, subId));
         const body = input();
+        if (body.RevisionId !== undefined && body.RevisionId !== alias.RevisionId)
+          throw new AwsFault(
+            412,
+            'PreconditionFailedException',
+            'The Revision Id provided does not match the latest Revision Id. Call the GetAlias API to retrieve the latest Revision Id',
+          );
         if (body.FunctionVersion !== undefined) {
           requireVersion(fn, String(body.FunctionVersion));
           alias.FunctionVersion = String(body.FunctionVersion);

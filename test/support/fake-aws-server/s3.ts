@@ -1,7 +1,9 @@
 /**
  * S3, path-style REST-XML: buckets with an owner (every call's
  * x-amz-expected-bucket-owner is checked), the put-* bucket settings, objects
- * with a checked x-amz-checksum-sha256, and multipart uploads.
+ * with a checked and stored x-amz-checksum-sha256 (returned by HEAD and GET
+ * only with x-amz-checksum-mode: ENABLED, composite `...-N` for a multipart
+ * upload created with x-amz-checksum-algorithm: SHA256), and multipart uploads.
  */
 import { createHash } from 'node:crypto';
 import { AwsFault, decodeAwsChunked, empty, escapeXml, xml, type FakeRequest, type Reply } from './http.js';
@@ -12,7 +14,13 @@ export interface S3Context {
   state: AccountState;
   uploads: Map<
     string,
-    { bucket: string; key: string; parts: Map<number, Buffer>; metadata: Record<string, string> }
+    {
+      bucket: string;
+      key: string;
+      parts: Map<number, Buffer>;
+      metadata: Record<string, string>;
+      sha256: boolean;
+    }
   >;
 }
 
@@ -151,6 +159,10 @@ function runS3(
         'content-type': object.contentType ?? 'binary/octet-stream',
       };
       for (const [name, value] of Object.entries(object.metadata)) headers[`x-amz-meta-${name}`] = value;
+      if (req.headers['x-amz-checksum-mode'] === 'ENABLED' && object.checksumSha256) {
+        headers['x-amz-checksum-sha256'] = object.checksumSha256;
+        headers['x-amz-checksum-type'] = object.checksumSha256.includes('-') ? 'COMPOSITE' : 'FULL_OBJECT';
+      }
       return operation === 'HeadObject' ? empty(200, headers) : { status: 200, headers, body: object.bytes };
     }
     case 'PutObject': {
@@ -176,13 +188,20 @@ function runS3(
         etag: etagOf(bytes),
         contentType: req.headers['content-type'],
         metadata: metadataOf(req),
+        checksumSha256: typeof declared === 'string' ? declared : undefined,
       });
       return empty(200, { etag: etagOf(bytes) });
     }
     case 'CreateMultipartUpload': {
       bucketFor(req, ctx, bucketName);
       const uploadId = newId(32);
-      ctx.uploads.set(uploadId, { bucket: bucketName, key, parts: new Map(), metadata: metadataOf(req) });
+      ctx.uploads.set(uploadId, {
+        bucket: bucketName,
+        key,
+        parts: new Map(),
+        metadata: metadataOf(req),
+        sha256: String(req.headers['x-amz-checksum-algorithm'] ?? '').toUpperCase() === 'SHA256',
+      });
       return xml(
         200,
         `<InitiateMultipartUploadResult><Bucket>${escapeXml(bucketName)}</Bucket><Key>${escapeXml(key)}</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`,
@@ -193,18 +212,42 @@ function runS3(
       const upload = ctx.uploads.get(req.query.get('uploadId') ?? '');
       if (!upload) throw new AwsFault(404, 'NoSuchUpload', 'The specified upload does not exist.');
       const bytes = payload(req);
+      const digest = createHash('sha256').update(bytes).digest('base64');
+      const declaredPart = req.headers['x-amz-checksum-sha256'];
+      if (typeof declaredPart === 'string' && declaredPart !== digest)
+        throw new AwsFault(
+          400,
+          'BadDigest',
+          'The SHA256 you specified did not match the calculated checksum.',
+        );
       upload.parts.set(Number(req.query.get('partNumber')), bytes);
-      return empty(200, { etag: etagOf(bytes) });
+      return empty(200, {
+        etag: etagOf(bytes),
+        ...(upload.sha256 ? { 'x-amz-checksum-sha256': digest } : {}),
+      });
     }
     case 'CompleteMultipartUpload': {
       const bucket = bucketFor(req, ctx, bucketName);
       const uploadId = req.query.get('uploadId') ?? '';
       const upload = ctx.uploads.get(uploadId);
       if (!upload) throw new AwsFault(404, 'NoSuchUpload', 'The specified upload does not exist.');
-      const bytes = Buffer.concat([...upload.parts.entries()].sort(([a], [b]) => a - b).map(([, b]) => b));
+      const parts = [...upload.parts.entries()].sort(([a], [b]) => a - b).map(([, b]) => b);
+      const bytes = Buffer.concat(parts);
       ctx.uploads.delete(uploadId);
       const etag = `"${createHash('md5').update(bytes).digest('hex')}-${upload.parts.size}"`;
-      bucket.objects.set(key, { bytes, lastModified: new Date(), etag, metadata: upload.metadata });
+      // S3's composite checksum: the SHA-256 of the parts' SHA-256s, then -{parts}.
+      const checksumSha256 = upload.sha256
+        ? `${createHash('sha256')
+            .update(Buffer.concat(parts.map((part) => createHash('sha256').update(part).digest())))
+            .digest('base64')}-${parts.length}`
+        : undefined;
+      bucket.objects.set(key, {
+        bytes,
+        lastModified: new Date(),
+        etag,
+        metadata: upload.metadata,
+        checksumSha256,
+      });
       return xml(
         200,
         `<CompleteMultipartUploadResult><Location>/${escapeXml(bucketName)}/${escapeXml(key)}</Location><Bucket>${escapeXml(bucketName)}</Bucket><Key>${escapeXml(key)}</Key><ETag>${escapeXml(etag)}</ETag></CompleteMultipartUploadResult>`,

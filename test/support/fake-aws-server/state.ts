@@ -141,6 +141,8 @@ export interface FakeObject {
   etag: string;
   contentType?: string;
   metadata: Record<string, string>;
+  /** S3's SHA-256 checksum when uploaded with one: the object's own, or `composite-N` for a multipart upload. */
+  checksumSha256?: string;
 }
 
 export interface FakeBucket {

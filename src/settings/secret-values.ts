@@ -1,0 +1,40 @@
+import { usableSecrets } from '../reporting/redact.js';
+import type { Settings } from './settings.js';
+
+type SecretSettings = Pick<Settings, 'environment' | 'githubToken' | 'pipArgs' | 'name' | 'awsRegion'>;
+
+/**
+ * The values of the settings that no log line, summary or comment may show:
+ * every `environment` value (a workflow passes `${{ secrets.X }}` there and
+ * nothing says which ones), the GitHub token, and passwords in pip-args
+ * URLs (`--index-url https://user:password@host/simple`). Values shorter than
+ * MIN_SECRET_LENGTH are left out (masking `1` or `true` would star out every
+ * occurrence in the log), and so are values that are already public: the
+ * project name, the stage, the function name and the region are in every
+ * resource name and URL.
+ */
+export function secretValues(
+  settings: SecretSettings,
+  stage: { stage?: string; functionName?: string } = {},
+): string[] {
+  const passwords = settings.pipArgs.flatMap((arg) => {
+    const m = /^[a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*:([^\s/?#@]+)@/i.exec(arg);
+    return m?.[1] ? [m[1], decodeURIComponentSafe(m[1])] : [];
+  });
+  const isPublic = new Set(
+    [settings.name, settings.awsRegion, stage.stage, stage.functionName].filter(Boolean),
+  );
+  return usableSecrets([
+    ...Object.values(settings.environment).filter((v) => !isPublic.has(v)),
+    settings.githubToken,
+    ...passwords,
+  ]);
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

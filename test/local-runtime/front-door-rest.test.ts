@@ -1,0 +1,125 @@
+/**
+ * The local front door standing in for a REST API (`gateway: rest-api`):
+ * served under `/{stage}` like execute-api, payload format 1.0 events, the
+ * proxy integration's stricter response rules.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { RecordingLogger } from '../../src/util/logger.js';
+import {
+  startFrontDoor,
+  startLocalFunction,
+  type FrontDoor,
+  type LocalFunction,
+  type RestApiEvent,
+} from '../../src/local-runtime/index.js';
+import { codeDir, removeAll } from './helpers.js';
+
+// Answers with the event it received; /cookies sets two, /v2 answers in the 2.0 shape.
+const APP = `
+import json
+
+def handler(event, context):
+    if event["path"] == "/cookies":
+        return {"statusCode": 200, "headers": {"Content-Type": "text/plain"},
+                "multiValueHeaders": {"Set-Cookie": ["a=1; Path=/", "b=2; Path=/"]}, "body": "ok"}
+    if event["path"] == "/v2":
+        return {"statusCode": 200, "cookies": ["a=1"], "body": "cookies is not a 1.0 key"}
+    if event["path"] == "/plain":
+        return {"just": "data"}
+    return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": json.dumps(event)}
+`;
+
+let dir: string;
+let fn: LocalFunction;
+let door: FrontDoor;
+const logger = new RecordingLogger();
+
+beforeAll(async () => {
+  dir = await codeDir({ 'app.py': APP });
+  fn = await startLocalFunction(
+    {
+      codeDir: dir,
+      runtime: 'python3.11',
+      handler: 'app.handler',
+      environment: {},
+      timeout: 5,
+      memory: 128,
+      functionName: 'rest-door',
+    },
+    { logger, pythonCommand: process.env.LAMBDA_DEPLOY_TEST_PYTHON || 'python3' },
+  );
+  door = await startFrontDoor(fn, { logger, gateway: 'rest-api', stage: 'pr-7' });
+});
+
+afterAll(async () => {
+  await door?.close();
+  await fn?.stop();
+  await removeAll([dir]);
+});
+
+describe('startFrontDoor with gateway rest-api', () => {
+  it('serves under /{stage}, like execute-api', () => {
+    expect(door.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/pr-7$/);
+  });
+
+  it('turns a request under the stage into a 1.0 event without the stage in path', async () => {
+    const res = await fetch(`${door.url}/items/7?tag=a&tag=b&q=x+y`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: 'c1=v1; c2=v2' },
+      body: '{"name":"widget"}',
+    });
+    expect(res.status).toBe(200);
+    const event = (await res.json()) as RestApiEvent;
+    expect(event).toMatchObject({
+      resource: '/{proxy+}',
+      path: '/items/7',
+      httpMethod: 'POST',
+      queryStringParameters: { tag: 'b', q: 'x y' },
+      multiValueQueryStringParameters: { tag: ['a', 'b'], q: ['x y'] },
+      pathParameters: { proxy: 'items/7' },
+      isBase64Encoded: true,
+      requestContext: { path: '/pr-7/items/7', stage: 'pr-7', resourcePath: '/{proxy+}', httpMethod: 'POST' },
+    });
+    expect(Buffer.from(event.body ?? '', 'base64').toString()).toBe('{"name":"widget"}');
+    expect(event.headers.cookie).toBe('c1=v1; c2=v2');
+    expect(event.requestContext.requestId).toBe(res.headers.get('apigw-requestid'));
+  });
+
+  it.each(['/pr-7', '/pr-7/'])('%s is the root resource', async (path) => {
+    const res = await fetch(`${new URL(door.url).origin}${path}`);
+    const event = (await res.json()) as RestApiEvent;
+    expect([event.resource, event.path, event.requestContext.path]).toEqual(['/', '/', path]);
+  });
+
+  it.each(['/', '/items/7', '/pr-70/x', '/main/x'])(
+    '%s is outside the stage: 403, the function not called',
+    async (path) => {
+      const before = fn.logs().filter((l) => l.includes('START RequestId')).length;
+      const res = await fetch(`${new URL(door.url).origin}${path}`);
+      expect(res.status).toBe(403);
+      expect(await res.json()).toEqual({ message: 'Forbidden' });
+      expect(fn.logs().filter((l) => l.includes('START RequestId')).length).toBe(before);
+    },
+  );
+
+  it('sends every Set-Cookie of multiValueHeaders', async () => {
+    const res = await fetch(`${door.url}/cookies`);
+    expect(res.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; Path=/']);
+    expect(await res.text()).toBe('ok');
+  });
+
+  it.each(['/v2', '/plain'])('%s: a result REST cannot read is a 502, as on AWS', async (path) => {
+    const res = await fetch(`${door.url}${path}`);
+    expect(res.status).toBe(502);
+    expect(await res.json()).toEqual({ message: 'Internal server error' });
+    expect(logger.text('warning')).toMatch(
+      new RegExp(`GET /pr-7${path} -> 502: Malformed Lambda proxy response`),
+    );
+  });
+
+  it('refuses a stage name execute-api could not have', async () => {
+    await expect(startFrontDoor(fn, { gateway: 'rest-api', stage: 'a/b' })).rejects.toThrow(
+      'REST API stage "a/b" must be letters, digits, - and _',
+    );
+  });
+});
