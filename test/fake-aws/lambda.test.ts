@@ -39,15 +39,15 @@ import {
   pruneVersions,
   waitForFunctionUpdated,
   type FunctionInput,
-} from '../../src/aws/lambda-function.js';
-import { layersUnzippedBytes } from '../../src/layers/layer-size.js';
+} from '../../src/resources/function/lambda-function.js';
+import { layersUnzippedBytes } from '../../src/resources/layers/layer-size.js';
 import {
   ACCOUNT_ID,
   LAMBDA_TRUST,
   OTHER_ACCOUNT_ID,
   startFakeAws,
   type FakeAws,
-} from '../support/aws/index.js';
+} from '../../fakes/aws/index.js';
 import { awsError, depsFor, expectAwsError, storedZip } from './helpers.js';
 
 const ZIP = storedZip({ 'app.py': 'def handler(event, context):\n    return {"statusCode": 200}\n' });
