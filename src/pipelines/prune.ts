@@ -3,7 +3,7 @@ import { decidePrune, stagePullRequest, type PullRequestState } from '../model/p
 import type { RetryDeps } from '../aws/aws-call.js';
 import type { CleanupClients } from '../resources/stage/find-stage-resources.js';
 import { listProjectStages } from '../resources/stage/project-stages.js';
-import type { GitHubRefs } from '../reporting/github-refs.js';
+import type { GitHubRefs } from '../reporting/github-api.js';
 import { errorMessage } from '../util/retry.js';
 import { undeployStage } from './undeploy.js';
 

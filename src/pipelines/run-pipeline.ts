@@ -2,7 +2,7 @@ import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { pruneStages } from './prune.js';
 import { listProjectStages } from '../resources/stage/project-stages.js';
 import { pruneLayerVersions } from '../resources/layers/dependencies-layer.js';
-import { createGitHubRefs } from '../reporting/github-refs.js';
+import { createGitHubApi } from '../reporting/github-api.js';
 import { isProtectedStage, ProtectedStageError, undeployStage } from './undeploy.js';
 import { isPrivateRepository, type GitHubContext } from '../model/github-context.js';
 import type { Plan } from '../model/plan.js';
@@ -145,7 +145,7 @@ export async function runPipeline(
       if (settings.target === 'local')
         throw new Error('target: "local" has nothing to prune; expected target aws.');
       const session = await logger.group('Sign in to AWS', () => openAwsSession(settings, plan, ctx, deps));
-      const github = createGitHubRefs({
+      const github = createGitHubApi({
         apiUrl: ctx.apiUrl,
         repository: ctx.repository,
         token: settings.githubToken,

@@ -78,6 +78,16 @@ export class GitHubApiError extends Error {
   }
 }
 
+/** fetch hides the reason (ECONNREFUSED, ENOTFOUND...) a cause or two down: " (ECONNREFUSED)". */
+function networkCode(error: unknown): string {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    const { code, cause } = e as { code?: unknown; cause?: unknown };
+    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return ` (${code})`;
+    e = cause;
+  }
+  return '';
+}
+
 /** Worth another attempt: no answer, rate limited, or GitHub's own trouble. */
 function isTransientGitHub(error: unknown): boolean {
   if (!(error instanceof GitHubApiError)) return false;
@@ -181,7 +191,7 @@ function transport(options: GitHubApiOptions): Transport {
       // Octokit reports "no answer" as status 500 without a response.
       const e = error as { status?: unknown; response?: unknown };
       const status = typeof e.status === 'number' && e.response !== undefined ? e.status : undefined;
-      throw new GitHubApiError(operation, status, errorMessage(error), { cause: error });
+      throw new GitHubApiError(operation, status, errorMessage(error) + networkCode(error), { cause: error });
     }
   }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import 'aws-sdk-client-mock-jest';
 import { DeleteApiCommand } from '@aws-sdk/client-apigatewayv2';
-import { createGitHubRefs } from '../../src/reporting/github-refs.js';
+import { createGitHubApi } from '../../src/reporting/github-api.js';
 import { pruneStages, type PruneOptions } from '../../src/pipelines/prune.js';
 import { parseLambdaTime } from '../../src/resources/stage/project-stages.js';
 import { RecordingLogger } from '../../src/util/logger.js';
@@ -59,7 +59,7 @@ async function prune(
   setup?.(account);
   const logger = new RecordingLogger();
   const sleep = recordingSleep();
-  const refs = createGitHubRefs({
+  const refs = createGitHubApi({
     apiUrl: github.url,
     repository: 'acme/shop',
     token: github.state.token,

@@ -44,7 +44,8 @@ export async function startGitHubServer(init: Partial<GitHubServerState> = {}): 
       state.failNext--;
       return json(502, { message: 'Bad gateway' });
     }
-    if (req.headers.authorization !== `Bearer ${state.token}`)
+    // GitHub takes a token with either scheme.
+    if (![`Bearer ${state.token}`, `token ${state.token}`].includes(req.headers.authorization ?? ''))
       return json(401, { message: 'Bad credentials' });
     const prefix = `/api/v3/repos/${state.repository}`;
     if (url.pathname === `${prefix}/branches`) {
