@@ -1,5 +1,6 @@
 import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { join } from 'node:path';
+import { isInside } from '../util/paths.js';
 import { createFileFilter, type FileFilter, type FilterOptions } from './file-filter.js';
 
 /** A file to package. */
@@ -18,11 +19,6 @@ export class SymlinkError extends Error {
     super(message);
     this.name = 'SymlinkError';
   }
-}
-
-function isInside(root: string, target: string): boolean {
-  const rel = relative(root, target);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
 /**

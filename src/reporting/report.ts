@@ -16,7 +16,7 @@ import {
   type StickyResult,
 } from './pr-comment.js';
 import { redact } from '../util/redact.js';
-import { renderDeploySummary, renderUndeploySummary } from './summary.js';
+import { renderDeploySummary, renderUndeploySummary, type RenderOptions as Render } from './summary.js';
 import { type DeployReport } from '../model/outcome.js';
 
 export interface ReportOptions {
@@ -74,6 +74,15 @@ function apiFor(options: ReportOptions, deps: Deps): GitHubApi | undefined {
   });
 }
 
+/** What both reports start from: the secrets to hide, the render options, the summary. */
+function startReport(options: ReportOptions, summary: (render: Render) => string) {
+  const secrets = [...(options.secrets ?? []), options.token];
+  const render: Render = { secrets, runUrl: options.ctx.runUrl || undefined };
+  const result: ReportResult = { markdown: summary(render), warnings: [] };
+  const wantsComment = options.comment && options.pullRequest !== undefined;
+  return { secrets, render, result, wantsComment };
+}
+
 /** Runs one GitHub step; a failure becomes a warning naming the permission when that is the cause. */
 async function attempt<T>(
   what: string,
@@ -101,10 +110,9 @@ export async function reportDeploy(
   options: ReportOptions,
   deps: Deps,
 ): Promise<ReportResult> {
-  const secrets = [...(options.secrets ?? []), options.token];
-  const render = { secrets, runUrl: options.ctx.runUrl || undefined };
-  const result: ReportResult = { markdown: renderDeploySummary(outcome, render), warnings: [] };
-  const wantsComment = options.comment && options.pullRequest !== undefined;
+  const { secrets, render, result, wantsComment } = startReport(options, (r) =>
+    renderDeploySummary(outcome, r),
+  );
   if (!wantsComment && !options.deployment) return result;
   const api = apiFor(options, deps);
   if (!api) {
@@ -180,10 +188,9 @@ export async function reportUndeploy(
   options: ReportOptions,
   deps: Deps,
 ): Promise<ReportResult> {
-  const secrets = [...(options.secrets ?? []), options.token];
-  const render = { secrets, runUrl: options.ctx.runUrl || undefined };
-  const result: ReportResult = { markdown: renderUndeploySummary(outcome, render), warnings: [] };
-  const wantsComment = options.comment && options.pullRequest !== undefined;
+  const { secrets, render, result, wantsComment } = startReport(options, (r) =>
+    renderUndeploySummary(outcome, r),
+  );
   // A dry run removed nothing: the environment stays active.
   const wantsDeployment = options.deployment && !outcome.dryRun;
   if (!wantsComment && !wantsDeployment) return result;

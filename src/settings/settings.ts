@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import type {
   Architecture,
   Command,
@@ -9,6 +9,7 @@ import type {
   StatusRanges,
   Target,
 } from '../model/settings.js';
+import { isInside } from '../util/paths.js';
 import { INPUT_DEFAULTS, Inputs, type InputName } from './names.js';
 
 /** Where raw input values come from: the action's inputs, or CLI flags. */
@@ -151,11 +152,6 @@ function realOrResolved(path: string): string {
   } catch {
     return resolve(path);
   }
-}
-
-function isInside(root: string, target: string): boolean {
-  const rel = relative(root, target);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
 function show(value: string): string {
