@@ -1,31 +1,20 @@
-import {
-  DeleteApiKeyCommand,
-  DeleteRestApiCommand,
-  DeleteUsagePlanCommand,
-  DeleteUsagePlanKeyCommand,
-  UpdateUsagePlanCommand,
-} from '@aws-sdk/client-api-gateway';
-import { DeleteApiCommand } from '@aws-sdk/client-apigatewayv2';
-import { DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DeleteFunctionCommand, DeleteFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
-import {
-  AwsError,
-  findAws,
-  hasErrorName,
-  PATIENCE,
-  wrapAwsError,
-  type AwsCall,
-  type RetryDeps,
-} from '../aws/aws-call.js';
+import { PATIENCE, type RetryDeps } from '../aws/aws-call.js';
 import type { UndeployOutcome } from '../model/outcome.js';
 import { errorMessage } from '../util/retry.js';
+import {
+  removeApiKey,
+  removeHttpApi,
+  removeRestApi,
+  removeUsagePlan,
+} from '../resources/front-door/stage-front-door.js';
+import { removeFunction, removeFunctionUrl } from '../resources/function/stage-functions.js';
+import { removeLogGroup } from '../resources/logs/stage-logs.js';
 import {
   findStageResources,
   inventoryIsEmpty,
   inventoryResources,
   type CleanupClients,
   type StageInventory,
-  usagePlanKeys,
 } from '../resources/stage/find-stage-resources.js';
 import { removeRule } from '../resources/warm-up/rules.js';
 
@@ -127,122 +116,30 @@ export async function undeployStage(
   return outcome;
 }
 
-/** A removal: patient with API Gateway's delete quotas (PATIENCE.removal). */
-function removal(what: string, permission: string, extra: Partial<AwsCall> = {}): AwsCall {
-  return { what, permission, patience: PATIENCE.removal, ...extra };
-}
-
+/**
+ * Removes what the inventory holds, in an order AWS accepts: the front door
+ * first (a usage plan before its keys and API, so nothing routes to a
+ * function being deleted), keep-warm rules, the function, its logs. Each
+ * kind's remover lives with its kind.
+ */
 async function removeInventory(
   clients: CleanupClients,
   inv: StageInventory,
   deps: RetryDeps,
   removed: (label: string) => void,
 ): Promise<void> {
-  /** Runs a delete; a resource already gone is not reported as removed by this run. */
-  const del = async (label: string, call: AwsCall, fn: () => Promise<unknown>) => {
-    const result = await findAws(deps, call, async () => (await fn()) ?? true);
-    if (result !== undefined) removed(label);
+  const report = (label: string, done: boolean) => {
+    if (done) removed(label);
     else deps.logger.info(`${label} was already gone.`);
   };
-  const gw = clients.apiGateway;
-
-  // REST front door: unlink keys, detach the API stages, then the plan, the keys, the API.
-  for (const plan of inv.usagePlans) {
-    const links = await usagePlanKeys(gw, plan, deps);
-    for (const link of links) {
-      if (!link.id) continue;
-      await findAws(
-        deps,
-        removal(
-          `unlink API key ${link.id} from ${plan.label}`,
-          `apigateway:DELETE on /usageplans/${plan.id}/keys/*`,
-        ),
-        () => gw.send(new DeleteUsagePlanKeyCommand({ usagePlanId: plan.id, keyId: link.id })),
-      );
-    }
-    for (const apiStage of plan.apiStages) {
-      await findAws(
-        deps,
-        removal(
-          `detach ${apiStage.apiId}:${apiStage.stage} from ${plan.label}`,
-          `apigateway:PATCH on /usageplans/${plan.id}`,
-        ),
-        () =>
-          gw.send(
-            new UpdateUsagePlanCommand({
-              usagePlanId: plan.id,
-              patchOperations: [
-                { op: 'remove', path: '/apiStages', value: `${apiStage.apiId}:${apiStage.stage}` },
-              ],
-            }),
-          ),
-      );
-    }
-    await del(
-      plan.label,
-      removal(`delete ${plan.label}`, `apigateway:DELETE on /usageplans/${plan.id}`),
-      () => gw.send(new DeleteUsagePlanCommand({ usagePlanId: plan.id })),
-    );
-  }
-  for (const key of inv.apiKeys) {
-    await del(key.label, removal(`delete ${key.label}`, `apigateway:DELETE on /apikeys/${key.id}`), () =>
-      gw.send(new DeleteApiKeyCommand({ apiKey: key.id })),
-    );
-  }
-  for (const api of inv.restApis) {
-    const call = removal(`delete ${api.label}`, `apigateway:DELETE on /restapis/${api.id}`);
-    try {
-      await del(api.label, call, () => gw.send(new DeleteRestApiCommand({ restApiId: api.id })));
-    } catch (error) {
-      // A usage plan we may not touch still holding the API is the usual reason.
-      const holders = inv.skipped.filter((s) => s.resource.startsWith('usage plan '));
-      if (
-        error instanceof AwsError &&
-        holders.length &&
-        hasErrorName(error, 'BadRequestException', 'ConflictException')
-      )
-        throw wrapAwsError(
-          error.cause,
-          call.what,
-          call.permission,
-          `Usage plans not tagged for this stage still use it (${holders.map((h) => h.resource).join(', ')}): detach the API stage from them, then undeploy again.`,
-        );
-      throw error;
-    }
-  }
-  for (const api of inv.httpApis) {
-    await del(api.label, removal(`delete ${api.label}`, `apigateway:DELETE on /apis/${api.id}`), () =>
-      clients.apiGatewayV2.send(new DeleteApiCommand({ ApiId: api.id })),
-    );
-  }
-  for (const url of inv.functionUrls) {
-    await del(url.label, removal(`delete the ${url.label}`, 'lambda:DeleteFunctionUrlConfig'), () =>
-      clients.lambda.send(
-        new DeleteFunctionUrlConfigCommand({ FunctionName: url.functionName, Qualifier: url.qualifier }),
-      ),
-    );
-  }
-
-  // Keep-warm rules: their targets go first (EventBridge refuses to delete a rule that has any).
-  for (const rule of inv.rules) {
-    const deleted = await removeRule(clients.events, rule, deps, PATIENCE.removal);
-    if (deleted) removed(rule.label);
-    else deps.logger.info(`${rule.label} was already gone.`);
-  }
-
+  for (const plan of inv.usagePlans) report(plan.label, await removeUsagePlan(clients, plan, deps));
+  for (const key of inv.apiKeys) report(key.label, await removeApiKey(clients, key, deps));
+  for (const api of inv.restApis) report(api.label, await removeRestApi(clients, api, inv.skipped, deps));
+  for (const api of inv.httpApis) report(api.label, await removeHttpApi(clients, api, deps));
+  for (const url of inv.functionUrls) report(url.label, await removeFunctionUrl(clients, url, deps));
+  for (const rule of inv.rules)
+    report(rule.label, await removeRule(clients.events, rule, deps, PATIENCE.removal));
   // The function takes its versions, aliases, permissions and URL configs with it.
-  for (const fn of inv.functions) {
-    await del(
-      fn.label,
-      removal(`delete ${fn.label}`, 'lambda:DeleteFunction', {
-        retryable: (error) => hasErrorName(error, 'ResourceConflictException'),
-      }),
-      () => clients.lambda.send(new DeleteFunctionCommand({ FunctionName: fn.name })),
-    );
-  }
-  for (const group of inv.logGroups) {
-    await del(group.label, removal(`delete ${group.label}`, 'logs:DeleteLogGroup'), () =>
-      clients.logs.send(new DeleteLogGroupCommand({ logGroupName: group.name })),
-    );
-  }
+  for (const fn of inv.functions) report(fn.label, await removeFunction(clients, fn, deps));
+  for (const group of inv.logGroups) report(group.label, await removeLogGroup(clients, group, deps));
 }

@@ -9,7 +9,7 @@ import type { StageRecord } from '../../model/prune-decisions.js';
 import { tagValue } from '../../model/stage-name.js';
 import { DEPLOYING_TAG, TagKeys, tagsMatchProject } from '../../model/tags.js';
 import { callAws, findAws, PATIENCE, type RetryDeps } from '../../aws/aws-call.js';
-import type { CleanupClients } from './find-stage-resources.js';
+import type { CleanupClients } from './stage-search.js';
 import { parseTaggedArn } from './tag-guard.js';
 
 export interface ProjectStage extends StageRecord {

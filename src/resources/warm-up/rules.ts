@@ -15,6 +15,8 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { allPages } from '../../aws/all-pages.js';
 import { callAws, findAws, PATIENCE, type Patience, type RetryDeps } from '../../aws/aws-call.js';
+import type { Labelled, StageSearch } from '../stage/stage-search.js';
+import { namedForStage } from '../stage/tag-guard.js';
 
 /** A rule by name and event bus (undefined: the default bus). */
 export interface RuleRef {
@@ -135,4 +137,33 @@ export async function rulesNamed(
     (page) => page.Rules,
     (page) => page.NextToken,
   );
+}
+
+export interface FoundRule extends Labelled {
+  name: string;
+  arn: string;
+  eventBusName?: string;
+}
+
+/** The stage's keep-warm rules: by tag (any bus) or by name on the default bus; their own tags decide. */
+export async function findStageRules(search: StageSearch): Promise<FoundRule[]> {
+  const { clients, deps } = search;
+  const { functionName } = search.target;
+  const rules = new Map(search.tagged.rules);
+  for (const rule of await rulesNamed(clients.events, functionName, deps, PATIENCE.removal)) {
+    if (rule.Arn && rule.Name && namedForStage(rule.Name, functionName) && !rules.has(rule.Arn))
+      rules.set(rule.Arn, {
+        name: rule.Name,
+        eventBusName: rule.EventBusName === 'default' ? undefined : rule.EventBusName,
+      });
+  }
+  const found: FoundRule[] = [];
+  for (const [arn, rule] of rules) {
+    const tags = await ruleTags(clients.events, arn, deps, PATIENCE.removal);
+    if (!tags) continue;
+    const label = `EventBridge rule ${rule.name}`;
+    const fromIndex = search.tagged.rules.has(arn) && !namedForStage(rule.name, functionName);
+    if (search.belongs(label, tags, fromIndex)) found.push({ label, arn, ...rule });
+  }
+  return found;
 }
