@@ -10,10 +10,10 @@ import type {
   Target,
 } from '../model/settings.js';
 import { isInside } from '../util/paths.js';
-import { INPUT_DEFAULTS, Inputs, type InputName } from './names.js';
+import { InputReader, show, type InputSource } from './input-reader.js';
+import { Inputs } from './names.js';
 
-/** Where raw input values come from: the action's inputs, or CLI flags. */
-export type InputSource = (name: InputName) => string | undefined;
+export type { InputSource } from './input-reader.js';
 
 export class SettingsError extends Error {
   constructor(readonly problems: string[]) {
@@ -154,298 +154,254 @@ function realOrResolved(path: string): string {
   }
 }
 
-function show(value: string): string {
-  return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
+type Checked<K extends keyof Settings> = Pick<Settings, K>;
+
+/** What to run, for which project and stage. */
+function readProject(r: InputReader): Checked<'command' | 'name' | 'stage'> {
+  const command = r.oneOf<Command>(Inputs.Command, ['auto', 'deploy', 'undeploy', 'package', 'prune']);
+  const name = r.value(Inputs.Name);
+  if (!name) r.problem(`${Inputs.Name}: is required; expected a project name like "my-service".`);
+  else if (!PROJECT_NAME.test(name))
+    r.bad(Inputs.Name, 'a letter followed by up to 39 letters, digits or hyphens, like "my-service"');
+  const stage = r.value(Inputs.Stage) || undefined;
+  if (stage !== undefined && !STAGE.test(stage))
+    r.bad(Inputs.Stage, 'up to 40 lower-case letters, digits and inner hyphens, like "staging" or "pr-42"');
+  return { command, name, stage };
 }
 
-/**
- * Reads and validates every input. All problems are collected and thrown
- * together as a SettingsError, so a user fixes them in one run.
- *
- * @param read  raw inputs (empty or undefined means "not set")
- * @param env   process environment, for AWS_REGION and the workspace
- */
-export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process.env): Settings {
-  const problems: string[] = [];
-  const raw = (name: InputName): string => (read(name) ?? '').trim();
-  const given = (name: InputName): boolean => raw(name) !== '';
-  const value = (name: InputName): string => {
-    const v = raw(name);
-    if (v !== '') return v;
-    const d = INPUT_DEFAULTS[name];
-    return d.startsWith('${{') ? '' : d;
-  };
-  const bad = (name: InputName, expected: string, shown: string = value(name)): void => {
-    problems.push(`${name}: ${show(shown)} is not valid; expected ${expected}.`);
-  };
-  const oneOf = <T extends string>(name: InputName, allowed: readonly T[]): T => {
-    const v = value(name);
-    if (!(allowed as readonly string[]).includes(v)) bad(name, `one of ${allowed.join(', ')}`);
-    return v as T;
-  };
-  const bool = (name: InputName): boolean => {
-    const v = value(name);
-    if (/^(true|yes|on|1)$/i.test(v)) return true;
-    if (/^(false|no|off|0)$/i.test(v)) return false;
-    bad(name, 'true or false');
-    return false;
-  };
-  const integer = (name: InputName, min: number, max: number, unit = ''): number | undefined => {
-    const v = value(name);
-    if (v === '') return undefined;
-    const n = Number(v);
-    if (!/^\d+$/.test(v) || n < min || n > max) {
-      bad(name, `a whole number from ${min} to ${max}${unit}`);
-      return undefined;
-    }
-    return n;
-  };
+/** The source folder, checked to be inside the checkout, and what it holds. */
+interface Source extends Checked<'path' | 'workspace'> {
+  /** A folder inside the workspace: the only case its files are looked at. */
+  usable: boolean;
+  listing: string[];
+}
 
-  const command = oneOf<Command>(Inputs.Command, ['auto', 'deploy', 'undeploy', 'package', 'prune']);
-
-  const name = value(Inputs.Name);
-  if (!name) problems.push(`${Inputs.Name}: is required; expected a project name like "my-service".`);
-  else if (!PROJECT_NAME.test(name))
-    bad(Inputs.Name, 'a letter followed by up to 39 letters, digits or hyphens, like "my-service"');
-
-  const stage = value(Inputs.Stage) || undefined;
-  if (stage !== undefined && !STAGE.test(stage))
-    bad(Inputs.Stage, 'up to 40 lower-case letters, digits and inner hyphens, like "staging" or "pr-42"');
-
+function readSource(r: InputReader, env: NodeJS.ProcessEnv): Source {
   // The checkout: what the workflow may package. `path: /etc` or `../..` would package the runner.
   const workspace = realOrResolved(env.GITHUB_WORKSPACE || process.cwd());
-  const path = resolve(workspace, value(Inputs.Path));
+  const path = resolve(workspace, r.value(Inputs.Path));
   const pathIsDir = existsSync(path) && statSync(path).isDirectory();
   const pathInside = isInside(workspace, realOrResolved(path));
   // Listed rather than probed by name: keeps the bundler from treating the name as an asset.
   const listing = pathIsDir && pathInside ? readdirSync(path) : [];
   if (!pathInside)
-    bad(Inputs.Path, `a folder inside the workspace ${workspace} (resolved to ${realOrResolved(path)})`);
-  else if (!pathIsDir) bad(Inputs.Path, `an existing folder (resolved to ${path})`);
+    r.bad(Inputs.Path, `a folder inside the workspace ${workspace} (resolved to ${realOrResolved(path)})`);
+  else if (!pathIsDir) r.bad(Inputs.Path, `an existing folder (resolved to ${path})`);
+  return { path, workspace, usable: pathIsDir && pathInside, listing };
+}
 
-  const runtime = value(Inputs.Runtime);
-  if (!RUNTIMES.includes(runtime)) bad(Inputs.Runtime, `one of ${RUNTIMES.join(', ')}`);
-  const python = isPythonRuntime(runtime);
-
-  const app = value(Inputs.App) || undefined;
+/** The runtime and the entry point: a handler, or a WSGI/ASGI app on Python. */
+function readEntryPoint(r: InputReader): Checked<'runtime' | 'handler' | 'app'> {
+  const runtime = r.value(Inputs.Runtime);
+  if (!RUNTIMES.includes(runtime)) r.bad(Inputs.Runtime, `one of ${RUNTIMES.join(', ')}`);
+  const app = r.value(Inputs.App) || undefined;
   // No default in action.yml: the runner would pass it next to `app` (DESIGN.md).
-  const handler = app ? '' : value(Inputs.Handler) || DEFAULT_HANDLER;
+  const handler = app ? '' : r.value(Inputs.Handler) || DEFAULT_HANDLER;
   if (app) {
-    if (given(Inputs.Handler))
-      problems.push(
-        `${Inputs.App}, ${Inputs.Handler}: both are set (${show(app)}, ${show(raw(Inputs.Handler))}); expected only one: app for a WSGI/ASGI app, handler for a plain function.`,
+    if (r.given(Inputs.Handler))
+      r.problem(
+        `${Inputs.App}, ${Inputs.Handler}: both are set (${show(app)}, ${show(r.raw(Inputs.Handler))}); expected only one: app for a WSGI/ASGI app, handler for a plain function.`,
       );
-    if (!APP.test(app)) bad(Inputs.App, 'module:attribute, like "app:app" or "service.main:api"');
-    if (!python)
-      bad(Inputs.App, `a Python runtime to serve a WSGI/ASGI app (runtime is ${show(runtime)})`, app);
+    if (!APP.test(app)) r.bad(Inputs.App, 'module:attribute, like "app:app" or "service.main:api"');
+    if (!isPythonRuntime(runtime))
+      r.bad(Inputs.App, `a Python runtime to serve a WSGI/ASGI app (runtime is ${show(runtime)})`, app);
   } else if (!HANDLER.test(handler)) {
-    bad(Inputs.Handler, 'module.function, like "app.handler" or "src/index.handler"');
+    r.bad(Inputs.Handler, 'module.function, like "app.handler" or "src/index.handler"');
   }
+  return { runtime, handler, app };
+}
 
-  const architecture = oneOf<Architecture>(Inputs.Architecture, ['x86_64', 'arm64']);
-  const memory = integer(Inputs.Memory, 128, 10240, ' (MB)') ?? 256;
-  const timeout = integer(Inputs.Timeout, 1, 900, ' (seconds)') ?? 30;
-
+/** KEY=VALUE lines; a line is pointed at by number, never quoted (it may hold a secret). */
+function readEnvironment(r: InputReader): Record<string, string> {
   const environment: Record<string, string> = {};
   // Numbered as written (blank and comment lines count), so the message can point at a line it does not quote.
-  for (const [index, raw] of value(Inputs.Environment).split(/\r?\n/).entries()) {
+  for (const [index, raw] of r.value(Inputs.Environment).split(/\r?\n/).entries()) {
     // trim() also drops the \r of a CRLF file.
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
     const eq = line.indexOf('=');
     if (eq <= 0) {
       // Not quoted: a line without `=` may be a secret pasted on its own.
-      problems.push(
+      r.problem(
         `${Inputs.Environment}: line ${index + 1} (not shown: it may hold a secret) has no KEY=VALUE form; expected one KEY=VALUE per line.`,
       );
       continue;
     }
     const key = line.slice(0, eq).trim();
     if (!ENV_KEY.test(key))
-      bad(Inputs.Environment, 'keys of letters, digits and underscores, starting with a letter', key);
+      r.bad(Inputs.Environment, 'keys of letters, digits and underscores, starting with a letter', key);
     else if (RESERVED_ENV_NAMES.includes(key))
-      problems.push(
+      r.problem(
         `${Inputs.Environment}: ${show(key)} is reserved by Lambda and cannot be set; expected another name.`,
       );
     else environment[key] = line.slice(eq + 1);
   }
+  return environment;
+}
 
-  const layers = splitList(value(Inputs.Layers));
+/** The function's configuration: size, time, environment, layers. */
+function readFunctionConfig(
+  r: InputReader,
+): Checked<'architecture' | 'memory' | 'timeout' | 'environment' | 'layers'> {
+  const architecture = r.oneOf<Architecture>(Inputs.Architecture, ['x86_64', 'arm64']);
+  const memory = r.integer(Inputs.Memory, 128, 10240, ' (MB)') ?? 256;
+  const timeout = r.integer(Inputs.Timeout, 1, 900, ' (seconds)') ?? 30;
+  const environment = readEnvironment(r);
+  const layers = splitList(r.value(Inputs.Layers));
   for (const layer of layers)
     if (!LAYER_ARN.test(layer))
-      bad(Inputs.Layers, 'layer version ARNs like arn:aws:lambda:us-east-1:123456789012:layer:name:3', layer);
+      r.bad(
+        Inputs.Layers,
+        'layer version ARNs like arn:aws:lambda:us-east-1:123456789012:layer:name:3',
+        layer,
+      );
   if (layers.length > 5)
-    problems.push(`${Inputs.Layers}: ${layers.length} layers given; Lambda allows at most 5.`);
+    r.problem(`${Inputs.Layers}: ${layers.length} layers given; Lambda allows at most 5.`);
+  return { architecture, memory, timeout, environment, layers };
+}
 
-  let requirements: string | undefined;
-  if (python && pathIsDir && pathInside) {
-    const file = value(Inputs.Requirements);
-    if (file) {
-      requirements = isAbsolute(file) ? file : resolve(path, file);
-      if (!existsSync(requirements))
-        bad(Inputs.Requirements, `a file relative to path (resolved to ${requirements})`);
-      else if (!isInside(workspace, realOrResolved(requirements)))
-        bad(
-          Inputs.Requirements,
-          `a file inside the workspace ${workspace} (resolved to ${realOrResolved(requirements)})`,
-        );
-    } else {
-      const found = listing.find((f) => f === DEFAULT_REQUIREMENTS);
-      if (found) requirements = resolve(path, found);
-    }
-  } else if (!python && given(Inputs.Requirements)) {
-    bad(
-      Inputs.Requirements,
-      `a Python runtime (runtime is ${show(runtime)}; Node.js packages are taken as they are)`,
-    );
+/** The Python requirements file: given (inside the workspace) or requirements.txt found in path. */
+function readRequirements(r: InputReader, source: Source, runtime: string): string | undefined {
+  const python = isPythonRuntime(runtime);
+  if (!python) {
+    if (r.given(Inputs.Requirements))
+      r.bad(
+        Inputs.Requirements,
+        `a Python runtime (runtime is ${show(runtime)}; Node.js packages are taken as they are)`,
+      );
+    return undefined;
   }
+  if (!source.usable) return undefined;
+  const file = r.value(Inputs.Requirements);
+  if (!file) {
+    const found = source.listing.find((f) => f === DEFAULT_REQUIREMENTS);
+    return found ? resolve(source.path, found) : undefined;
+  }
+  const requirements = isAbsolute(file) ? file : resolve(source.path, file);
+  if (!existsSync(requirements))
+    r.bad(Inputs.Requirements, `a file relative to path (resolved to ${requirements})`);
+  else if (!isInside(source.workspace, realOrResolved(requirements)))
+    r.bad(
+      Inputs.Requirements,
+      `a file inside the workspace ${source.workspace} (resolved to ${realOrResolved(requirements)})`,
+    );
+  return requirements;
+}
 
+/** How dependencies are installed and where built packages are cached. */
+function readDependencies(
+  r: InputReader,
+  source: Source,
+  runtime: string,
+): Checked<'requirements' | 'pipArgs' | 'packageCache'> {
+  const requirements = readRequirements(r, source, runtime);
   let pipArgs: string[] = [];
   try {
-    pipArgs = splitArgs(value(Inputs.PipArgs));
+    pipArgs = splitArgs(r.value(Inputs.PipArgs));
   } catch (e) {
-    bad(Inputs.PipArgs, `shell-like arguments (${(e as Error).message})`);
+    r.bad(Inputs.PipArgs, `shell-like arguments (${(e as Error).message})`);
   }
-
   let packageCache: string | undefined;
-  if (given(Inputs.PackageCache)) {
-    packageCache = resolve(workspace, value(Inputs.PackageCache));
+  if (r.given(Inputs.PackageCache)) {
+    packageCache = resolve(source.workspace, r.value(Inputs.PackageCache));
     if (existsSync(packageCache) && !statSync(packageCache).isDirectory())
-      bad(Inputs.PackageCache, `a folder, or a path where one can be created (${packageCache} is a file)`);
+      r.bad(Inputs.PackageCache, `a folder, or a path where one can be created (${packageCache} is a file)`);
   }
+  return { requirements, pipArgs, packageCache };
+}
 
-  const awsRegion = value(Inputs.AwsRegion) || env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
-  if (awsRegion && !REGION.test(awsRegion)) bad(Inputs.AwsRegion, 'a region like us-east-1', awsRegion);
-
-  const roleToAssume = value(Inputs.RoleToAssume) || undefined;
-  if (roleToAssume && !ROLE_ARN.test(roleToAssume))
-    bad(Inputs.RoleToAssume, 'an IAM role ARN like arn:aws:iam::123456789012:role/deploy');
-  const executionRoleArn = value(Inputs.ExecutionRoleArn) || undefined;
-  if (executionRoleArn && !ROLE_ARN.test(executionRoleArn))
-    bad(Inputs.ExecutionRoleArn, 'an IAM role ARN like arn:aws:iam::123456789012:role/my-function');
-
-  let policyStatements: object[] | undefined;
-  if (given(Inputs.PolicyStatements)) {
-    try {
-      const parsed: unknown = JSON.parse(value(Inputs.PolicyStatements));
-      const list = Array.isArray(parsed) ? parsed : [parsed];
-      if (!list.every((s) => s && typeof s === 'object' && 'Effect' in s && 'Action' in s))
-        throw new Error('');
-      policyStatements = list as object[];
-      if (executionRoleArn)
-        problems.push(
-          `${Inputs.PolicyStatements}: only applies to the role the action manages, but execution-role-arn is set; expected one of the two.`,
-        );
-    } catch {
-      bad(
-        Inputs.PolicyStatements,
-        'a JSON IAM statement or array of statements, each with Effect, Action and Resource',
+/** Extra IAM statements for the managed execution role: JSON, each with Effect and Action. */
+function readPolicyStatements(r: InputReader, executionRoleArn: string | undefined): object[] | undefined {
+  if (!r.given(Inputs.PolicyStatements)) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(r.value(Inputs.PolicyStatements));
+    const list = Array.isArray(parsed) ? parsed : [parsed];
+    if (!list.every((s) => s && typeof s === 'object' && 'Effect' in s && 'Action' in s)) throw new Error('');
+    if (executionRoleArn)
+      r.problem(
+        `${Inputs.PolicyStatements}: only applies to the role the action manages, but execution-role-arn is set; expected one of the two.`,
       );
-    }
+    return list as object[];
+  } catch {
+    r.bad(
+      Inputs.PolicyStatements,
+      'a JSON IAM statement or array of statements, each with Effect, Action and Resource',
+    );
+    return undefined;
   }
+}
 
-  const s3Bucket = value(Inputs.S3Bucket) || undefined;
+/** Where in AWS, as whom, with which execution role and bucket. */
+function readAws(
+  r: InputReader,
+  env: NodeJS.ProcessEnv,
+): Checked<'awsRegion' | 'roleToAssume' | 'executionRoleArn' | 'policyStatements' | 's3Bucket'> {
+  const awsRegion = r.value(Inputs.AwsRegion) || env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
+  if (awsRegion && !REGION.test(awsRegion)) r.bad(Inputs.AwsRegion, 'a region like us-east-1', awsRegion);
+  const roleToAssume = r.value(Inputs.RoleToAssume) || undefined;
+  if (roleToAssume && !ROLE_ARN.test(roleToAssume))
+    r.bad(Inputs.RoleToAssume, 'an IAM role ARN like arn:aws:iam::123456789012:role/deploy');
+  const executionRoleArn = r.value(Inputs.ExecutionRoleArn) || undefined;
+  if (executionRoleArn && !ROLE_ARN.test(executionRoleArn))
+    r.bad(Inputs.ExecutionRoleArn, 'an IAM role ARN like arn:aws:iam::123456789012:role/my-function');
+  const policyStatements = readPolicyStatements(r, executionRoleArn);
+  const s3Bucket = r.value(Inputs.S3Bucket) || undefined;
   if (s3Bucket && !BUCKET.test(s3Bucket))
-    bad(Inputs.S3Bucket, 'an S3 bucket name: 3-63 lower-case letters, digits, dots and hyphens');
+    r.bad(Inputs.S3Bucket, 'an S3 bucket name: 3-63 lower-case letters, digits, dots and hyphens');
+  return { awsRegion, roleToAssume, executionRoleArn, policyStatements, s3Bucket };
+}
 
-  const gateway = oneOf<GatewayKind>(Inputs.Gateway, ['http-api', 'rest-api', 'function-url', 'none']);
-
+/** The front door and its limits; throttling and keys only where the gateway has them. */
+function readFrontDoor(
+  r: InputReader,
+): Checked<'gateway' | 'throttleRate' | 'throttleBurst' | 'apiKey' | 'quota'> {
+  const gateway = r.oneOf<GatewayKind>(Inputs.Gateway, ['http-api', 'rest-api', 'function-url', 'none']);
   let throttleRate: number | undefined;
-  if (given(Inputs.ThrottleRate)) {
-    throttleRate = Number(value(Inputs.ThrottleRate));
+  if (r.given(Inputs.ThrottleRate)) {
+    throttleRate = Number(r.value(Inputs.ThrottleRate));
     if (!Number.isFinite(throttleRate) || throttleRate <= 0)
-      bad(Inputs.ThrottleRate, 'requests per second, a number above 0');
+      r.bad(Inputs.ThrottleRate, 'requests per second, a number above 0');
   }
-  const throttleBurst = integer(Inputs.ThrottleBurst, 0, 5000);
-  const apiKey = bool(Inputs.ApiKey);
+  const throttleBurst = r.integer(Inputs.ThrottleBurst, 0, 5000);
+  const apiKey = r.bool(Inputs.ApiKey);
   let quota: Quota | undefined;
-  if (given(Inputs.Quota)) {
-    quota = parseQuota(value(Inputs.Quota));
-    if (!quota) bad(Inputs.Quota, 'N/day, N/week or N/month, like 10000/day');
+  if (r.given(Inputs.Quota)) {
+    quota = parseQuota(r.value(Inputs.Quota));
+    if (!quota) r.bad(Inputs.Quota, 'N/day, N/week or N/month, like 10000/day');
   }
-  if (gateway !== 'rest-api' && apiKey) bad(Inputs.ApiKey, `gateway: rest-api (gateway is ${show(gateway)})`);
+  if (gateway !== 'rest-api' && apiKey)
+    r.bad(Inputs.ApiKey, `gateway: rest-api (gateway is ${show(gateway)})`);
   if (quota && !apiKey)
-    problems.push(
+    r.problem(
       `${Inputs.Quota}: applies to an API key's usage plan; expected api-key: true with gateway: rest-api.`,
     );
   if (
     (throttleRate !== undefined || throttleBurst !== undefined) &&
     (gateway === 'function-url' || gateway === 'none')
   )
-    problems.push(
+    r.problem(
       `${Inputs.ThrottleRate}/${Inputs.ThrottleBurst}: need an API Gateway front door; expected gateway: http-api or rest-api (gateway is ${show(gateway)}).`,
     );
+  return { gateway, throttleRate, throttleBurst, apiKey, quota };
+}
 
-  const smokeTest = bool(Inputs.SmokeTest);
-  const smokePath = value(Inputs.SmokePath);
-  if (!smokePath.startsWith('/')) bad(Inputs.SmokePath, 'a path starting with "/", like "/health"');
-  const parsedStatus = parseStatusRanges(value(Inputs.SmokeStatus));
+/** The smoke test after each deploy, and what a failure does. */
+function readSmoke(
+  r: InputReader,
+): Checked<
+  'smokeTest' | 'smokePath' | 'smokeStatus' | 'smokeContains' | 'smokeTimeout' | 'rollback' | 'keepVersions'
+> {
+  const smokeTest = r.bool(Inputs.SmokeTest);
+  const smokePath = r.value(Inputs.SmokePath);
+  if (!smokePath.startsWith('/')) r.bad(Inputs.SmokePath, 'a path starting with "/", like "/health"');
+  const parsedStatus = parseStatusRanges(r.value(Inputs.SmokeStatus));
   if (typeof parsedStatus === 'string')
-    bad(Inputs.SmokeStatus, `a status range like 200-399 or a list like 200,204 (${parsedStatus})`);
-  const smokeContains = raw(Inputs.SmokeContains) || undefined;
-  const smokeTimeout = integer(Inputs.SmokeTimeout, 1, 900, ' (seconds)') ?? 60;
-  const rollback = bool(Inputs.Rollback);
-  const keepVersions = integer(Inputs.KeepVersions, 1, 100) ?? 5;
-
-  const githubToken = value(Inputs.GithubToken) || env.GITHUB_TOKEN || '';
-  const comment = bool(Inputs.Comment);
-  const publicCommentLogs = bool(Inputs.PublicCommentLogs);
-  const deployment = bool(Inputs.Deployment);
-  const protectedStages = splitList(value(Inputs.ProtectedStages), /[,\n]/).map((s) => s.toLowerCase());
-  const previewTtl = integer(Inputs.PreviewTtl, 1, 3650, ' (days)');
-  const removeLogs = bool(Inputs.RemoveLogs);
-  const target = oneOf<Target>(Inputs.Target, ['aws', 'local']);
-  const dryRun = bool(Inputs.DryRun);
-
-  const keepWarm = value(Inputs.KeepWarm) || undefined;
-  if (keepWarm && !SCHEDULE.test(keepWarm))
-    bad(Inputs.KeepWarm, 'an EventBridge schedule like rate(5 minutes) or cron(0/5 * * * ? *)');
-  const provisionedConcurrency = integer(Inputs.ProvisionedConcurrency, 0, 10000);
-  const dependenciesLayer = bool(Inputs.DependenciesLayer);
-  const adopt = bool(Inputs.Adopt);
-  const include = splitList(value(Inputs.Include));
-  for (const pattern of include)
-    if (pattern.split(/[\\/]/).includes('..'))
-      bad(
-        Inputs.Include,
-        'globs of files inside path, without ".." (to package shared code from elsewhere in the repository, link it into path with a symbolic link)',
-        pattern,
-      );
-  if (dependenciesLayer && !python)
-    bad(Inputs.DependenciesLayer, `a Python runtime (runtime is ${show(runtime)})`, 'true');
-
-  if (problems.length) throw new SettingsError(problems);
-
+    r.bad(Inputs.SmokeStatus, `a status range like 200-399 or a list like 200,204 (${parsedStatus})`);
+  const smokeContains = r.raw(Inputs.SmokeContains) || undefined;
+  const smokeTimeout = r.integer(Inputs.SmokeTimeout, 1, 900, ' (seconds)') ?? 60;
+  const rollback = r.bool(Inputs.Rollback);
+  const keepVersions = r.integer(Inputs.KeepVersions, 1, 100) ?? 5;
   return {
-    command,
-    name,
-    stage,
-    path,
-    workspace,
-    runtime,
-    handler,
-    app,
-    architecture,
-    memory,
-    timeout,
-    environment,
-    layers,
-    requirements,
-    pipArgs,
-    include,
-    exclude: splitList(value(Inputs.Exclude)),
-    packageCache,
-    awsRegion,
-    roleToAssume,
-    audience: value(Inputs.Audience),
-    executionRoleArn,
-    policyStatements,
-    s3Bucket,
-    gateway,
-    throttleRate,
-    throttleBurst,
-    apiKey,
-    quota,
     smokeTest,
     smokePath,
     smokeStatus: parsedStatus as StatusRanges,
@@ -453,18 +409,99 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     smokeTimeout,
     rollback,
     keepVersions,
-    githubToken,
-    comment,
-    publicCommentLogs,
-    deployment,
-    protectedStages,
-    previewTtl,
-    removeLogs,
-    target,
-    dryRun,
-    keepWarm,
-    provisionedConcurrency,
-    dependenciesLayer,
-    adopt,
+  };
+}
+
+/** Reporting on GitHub, the stages' lifecycle, and where and whether to deploy. */
+function readLifecycle(
+  r: InputReader,
+  env: NodeJS.ProcessEnv,
+): Checked<
+  | 'githubToken'
+  | 'comment'
+  | 'publicCommentLogs'
+  | 'deployment'
+  | 'protectedStages'
+  | 'previewTtl'
+  | 'removeLogs'
+  | 'target'
+  | 'dryRun'
+> {
+  return {
+    githubToken: r.value(Inputs.GithubToken) || env.GITHUB_TOKEN || '',
+    comment: r.bool(Inputs.Comment),
+    publicCommentLogs: r.bool(Inputs.PublicCommentLogs),
+    deployment: r.bool(Inputs.Deployment),
+    protectedStages: splitList(r.value(Inputs.ProtectedStages), /[,\n]/).map((s) => s.toLowerCase()),
+    previewTtl: r.integer(Inputs.PreviewTtl, 1, 3650, ' (days)'),
+    removeLogs: r.bool(Inputs.RemoveLogs),
+    target: r.oneOf<Target>(Inputs.Target, ['aws', 'local']),
+    dryRun: r.bool(Inputs.DryRun),
+  };
+}
+
+/** Warm starts, the dependencies layer, adoption, and extra files to package. */
+function readExtras(
+  r: InputReader,
+  runtime: string,
+): Checked<'keepWarm' | 'provisionedConcurrency' | 'dependenciesLayer' | 'adopt' | 'include'> {
+  const keepWarm = r.value(Inputs.KeepWarm) || undefined;
+  if (keepWarm && !SCHEDULE.test(keepWarm))
+    r.bad(Inputs.KeepWarm, 'an EventBridge schedule like rate(5 minutes) or cron(0/5 * * * ? *)');
+  const provisionedConcurrency = r.integer(Inputs.ProvisionedConcurrency, 0, 10000);
+  const dependenciesLayer = r.bool(Inputs.DependenciesLayer);
+  const adopt = r.bool(Inputs.Adopt);
+  const include = splitList(r.value(Inputs.Include));
+  for (const pattern of include)
+    if (pattern.split(/[\\/]/).includes('..'))
+      r.bad(
+        Inputs.Include,
+        'globs of files inside path, without ".." (to package shared code from elsewhere in the repository, link it into path with a symbolic link)',
+        pattern,
+      );
+  if (dependenciesLayer && !isPythonRuntime(runtime))
+    r.bad(Inputs.DependenciesLayer, `a Python runtime (runtime is ${show(runtime)})`, 'true');
+  return { keepWarm, provisionedConcurrency, dependenciesLayer, adopt, include };
+}
+
+/**
+ * Reads and validates every input, one concern at a time. All problems are
+ * collected and thrown together as a SettingsError, so a user fixes them in
+ * one run.
+ *
+ * @param read  raw inputs (empty or undefined means "not set")
+ * @param env   process environment, for AWS_REGION and the workspace
+ */
+export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process.env): Settings {
+  const r = new InputReader(read);
+  const project = readProject(r);
+  const source = readSource(r, env);
+  const entryPoint = readEntryPoint(r);
+  const functionConfig = readFunctionConfig(r);
+  const dependencies = readDependencies(r, source, entryPoint.runtime);
+  const aws = readAws(r, env);
+  const frontDoor = readFrontDoor(r);
+  const smoke = readSmoke(r);
+  const lifecycle = readLifecycle(r, env);
+  const extras = readExtras(r, entryPoint.runtime);
+  if (r.problems.length) throw new SettingsError(r.problems);
+  return {
+    ...project,
+    path: source.path,
+    workspace: source.workspace,
+    ...entryPoint,
+    ...functionConfig,
+    ...dependencies,
+    include: extras.include,
+    exclude: splitList(r.value(Inputs.Exclude)),
+    ...aws,
+    audience: r.value(Inputs.Audience),
+    ...frontDoor,
+    ...smoke,
+    ...lifecycle,
+    keepWarm: extras.keepWarm,
+    provisionedConcurrency: extras.provisionedConcurrency,
+    dependenciesLayer: extras.dependenciesLayer,
+    adopt: extras.adopt,
   };
 }
