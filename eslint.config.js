@@ -11,6 +11,44 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // House rule: a function fits on a screen (about 80 lines, blank lines and comments not counted).
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }],
+    },
+  },
+  // The functions still longer, and why (issue 14 lists them; each file leaves the list once split):
+  {
+    files: [
+      // Being rewritten for speed by the packaging work (issue 16): buildWithPool, readZipDirectory,
+      // writeZip. Splitting them here now would collide with it.
+      'src/packaging/build-package.ts',
+      'src/packaging/zip-reader.ts',
+      'src/packaging/zip-writer.ts',
+      // The deploy critical path (issue 16) is reordering these steps: deployToAws, deployCode,
+      // runPipeline, deployLocally.
+      'src/pipelines/deploy-aws.ts',
+      'src/pipelines/run-pipeline.ts',
+      'src/pipelines/deploy-local.ts',
+      // One ensure each, written as AWS's sequence of calls with the decisions between them:
+      // ensureRestApi, ensureHttpApi, ensureIntegrationAndRoute, ensureApiKey, updateFunction,
+      // ensureProvisionedConcurrency, ensureBucket (setup). Not yet split into steps.
+      'src/resources/front-door/rest-api.ts',
+      'src/resources/front-door/http-api.ts',
+      'src/resources/front-door/rest-api-keys.ts',
+      'src/resources/function/lambda-function.ts',
+      'src/resources/warm-up/provisioned-concurrency.ts',
+      'src/setup/setup-aws.ts',
+      // Declarative documents, read top to bottom: the deploy role's policy, the setup template.
+      'src/iam/deploy-policy.ts',
+      'src/setup/cloudformation.ts',
+      // invokeSmokeTest (the retry loop of one probe), startFrontDoor (one HTTP handler).
+      'src/smoke/smoke-test.ts',
+      'src/local-runtime/front-door.ts',
+    ],
+    rules: { 'max-lines-per-function': 'off' },
+  },
   // CommonJS config files (dependency-cruiser reads only CommonJS).
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } } },
 );
