@@ -351,9 +351,7 @@ describe('undeployStage: idempotence, refusals, retries, dry run', () => {
       sleep: aws.clock.sleep,
     }).catch((e: unknown) => e as Error);
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toMatch(
-      /Could not delete REST API shop-pr-14 .*: BadRequestException/,
-    );
+    expect((error as Error).message).toMatch(/Could not delete REST API shop-pr-14 .*: BadRequestException/);
     expect((error as Error).message).toContain(`usage plan partner-plan (${foreign.id})`);
     expect((error as Error).message).toContain('Removed before the failure: usage plan shop-pr-14');
     // The function stays: the front door was not gone yet.
