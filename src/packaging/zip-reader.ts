@@ -4,49 +4,17 @@ import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
+import { errorMessage } from '../util/retry.js';
 import {
-  CENTRAL_FILE_HEADER,
-  END_OF_CENTRAL_DIRECTORY,
-  FLAG_ENCRYPTED,
-  FLAG_UTF8,
-  HOST_UNIX,
-  LOCAL_FILE_HEADER,
-  MAX_UINT16,
-  MAX_UINT32,
-  METHOD_DEFLATE,
-  METHOD_STORED,
-  S_IFDIR,
-  S_IFLNK,
-  S_IFMT,
-  ZIP64_END_LOCATOR,
-  ZIP64_END_OF_CENTRAL_DIRECTORY,
-  ZIP64_EXTRA_ID,
-} from './zip-format.js';
+  locateCentralDirectory,
+  MAX_TAIL_BYTES,
+  parseCentralDirectory,
+  readZip64End,
+  type ZipEntryInfo,
+} from './zip-directory.js';
+import { FLAG_ENCRYPTED, LOCAL_FILE_HEADER, METHOD_DEFLATE, METHOD_STORED } from './zip-format.js';
 
-/** One entry of a zip's central directory. */
-export interface ZipEntryInfo {
-  name: string;
-  method: number;
-  crc32: number;
-  compressedSize: number;
-  size: number;
-  /** Offset of the entry's local header. */
-  localHeaderOffset: number;
-  flags: number;
-  versionMadeBy: number;
-  versionNeeded: number;
-  externalAttributes: number;
-  /** Unix mode (type and permission bits) when made on Unix, else undefined. */
-  unixMode?: number;
-  /** DOS time and date words as stored. */
-  dosTime: number;
-  dosDate: number;
-  /** Length of the entry's extra field in the central directory. */
-  extraLength: number;
-  isDirectory: boolean;
-  isSymlink: boolean;
-  executable: boolean;
-}
+export type { ZipEntryInfo } from './zip-directory.js';
 
 export interface ZipListing {
   entries: ZipEntryInfo[];
@@ -69,110 +37,22 @@ async function readAt(fh: FileHandle, position: number, length: number): Promise
   return done === length ? buffer : buffer.subarray(0, done);
 }
 
-function readUInt64(b: Buffer, offset: number): number {
-  const v = b.readBigUInt64LE(offset);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('zip value beyond 2^53');
-  return Number(v);
-}
-
-/** Reads the central directory (ZIP64 aware). */
+/** Reads the central directory (ZIP64 aware) through the one parser, zip-directory.ts. */
 export async function readZipDirectory(zipPath: string): Promise<ZipListing> {
   const fh = await open(zipPath, 'r');
   try {
     const { size } = await fh.stat();
-    const tailLength = Math.min(size, 22 + MAX_UINT16);
-    const tail = await readAt(fh, size - tailLength, tailLength);
-    let eocd = -1;
-    for (let i = tail.length - 22; i >= 0; i--) {
-      if (
-        tail.readUInt32LE(i) === END_OF_CENTRAL_DIRECTORY &&
-        i + 22 + tail.readUInt16LE(i + 20) === tail.length
-      ) {
-        eocd = i;
-        break;
-      }
-    }
-    if (eocd < 0) fail(zipPath, 'no end of central directory record');
-    let count = tail.readUInt16LE(eocd + 10);
-    let cdSize = tail.readUInt32LE(eocd + 12);
-    let cdOffset = tail.readUInt32LE(eocd + 16);
-    let zip64 = false;
-    const eocdPosition = size - tailLength + eocd;
-    if (eocdPosition >= 20) {
-      const locator = await readAt(fh, eocdPosition - 20, 20);
-      if (locator.readUInt32LE(0) === ZIP64_END_LOCATOR) {
-        const recordOffset = readUInt64(locator, 8);
-        const record = await readAt(fh, recordOffset, 56);
-        if (record.length < 56 || record.readUInt32LE(0) !== ZIP64_END_OF_CENTRAL_DIRECTORY)
-          fail(zipPath, 'the ZIP64 locator points at no ZIP64 end record');
-        zip64 = true;
-        count = readUInt64(record, 32);
-        cdSize = readUInt64(record, 40);
-        cdOffset = readUInt64(record, 48);
-      }
-    }
-    if (cdOffset + cdSize > size) fail(zipPath, 'the central directory lies beyond the end of the file');
-    const cd = await readAt(fh, cdOffset, cdSize);
-    const entries: ZipEntryInfo[] = [];
-    let o = 0;
-    for (let n = 0; n < count; n++) {
-      if (o + 46 > cd.length || cd.readUInt32LE(o) !== CENTRAL_FILE_HEADER)
-        fail(zipPath, `central directory entry ${n} is damaged`);
-      const versionMadeBy = cd.readUInt16LE(o + 4);
-      const flags = cd.readUInt16LE(o + 8);
-      let compressedSize = cd.readUInt32LE(o + 20);
-      let uncompressed = cd.readUInt32LE(o + 24);
-      const nameLength = cd.readUInt16LE(o + 28);
-      const extraLength = cd.readUInt16LE(o + 30);
-      const commentLength = cd.readUInt16LE(o + 32);
-      const externalAttributes = cd.readUInt32LE(o + 38);
-      let localHeaderOffset = cd.readUInt32LE(o + 42);
-      const nameBytes = cd.subarray(o + 46, o + 46 + nameLength);
-      // Without the UTF-8 flag the name is CP437; latin1 is right for the ASCII names that matter here.
-      const name = nameBytes.toString(flags & FLAG_UTF8 ? 'utf8' : 'latin1');
-      let e = o + 46 + nameLength;
-      const extraEnd = e + extraLength;
-      while (e + 4 <= extraEnd) {
-        const id = cd.readUInt16LE(e);
-        const length = cd.readUInt16LE(e + 2);
-        if (id === ZIP64_EXTRA_ID) {
-          let z = e + 4;
-          if (uncompressed === MAX_UINT32) {
-            uncompressed = readUInt64(cd, z);
-            z += 8;
-          }
-          if (compressedSize === MAX_UINT32) {
-            compressedSize = readUInt64(cd, z);
-            z += 8;
-          }
-          if (localHeaderOffset === MAX_UINT32) localHeaderOffset = readUInt64(cd, z);
-        }
-        e += 4 + length;
-      }
-      const unixMode = versionMadeBy >> 8 === HOST_UNIX ? externalAttributes >>> 16 : undefined;
-      const type = (unixMode ?? 0) & S_IFMT;
-      entries.push({
-        name,
-        method: cd.readUInt16LE(o + 10),
-        crc32: cd.readUInt32LE(o + 16),
-        compressedSize,
-        size: uncompressed,
-        localHeaderOffset,
-        flags,
-        versionMadeBy,
-        versionNeeded: cd.readUInt16LE(o + 6),
-        externalAttributes,
-        unixMode,
-        dosTime: cd.readUInt16LE(o + 12),
-        dosDate: cd.readUInt16LE(o + 14),
-        extraLength,
-        isDirectory: name.endsWith('/') || type === S_IFDIR,
-        isSymlink: type === S_IFLNK,
-        executable: ((unixMode ?? 0) & 0o111) !== 0,
-      });
-      o = extraEnd + commentLength;
-    }
-    return { entries, zip64 };
+    const tailStart = Math.max(0, size - MAX_TAIL_BYTES);
+    let location = locateCentralDirectory(await readAt(fh, tailStart, size - tailStart), tailStart);
+    const zip64 = location.zip64EndOffset !== undefined;
+    if (location.zip64EndOffset !== undefined)
+      location = readZip64End(await readAt(fh, location.zip64EndOffset, 56));
+    if (location.offset + location.size > size)
+      throw new Error('zip: the central directory lies beyond the end of the file');
+    const directory = await readAt(fh, location.offset, location.size);
+    return { entries: parseCentralDirectory(directory, location.entries), zip64 };
+  } catch (error) {
+    fail(zipPath, errorMessage(error).replace(/^zip: /, ''));
   } finally {
     await fh.close();
   }
