@@ -80,18 +80,10 @@ module.exports = {
     },
     {
       name: 'bench-imports-no-tests',
-      comment:
-        'bench/ shares fakes/ with test/, never test/ itself. Until the migration onto fakes/aws the bench still runs on the three old fakes named here.',
+      comment: 'bench/ shares fakes/ with test/, never test/ itself.',
       severity: 'error',
       from: { path: '^bench/' },
-      to: {
-        path: '^test/',
-        pathNot: [
-          '^test/support/fake-aws\\.ts$',
-          '^test/gateways/fake-aws\\.ts$',
-          '^test/support/aws-deploy-sequence\\.ts$',
-        ],
-      },
+      to: { path: '^test/' },
     },
     {
       name: 'fakes-import-no-tests',
