@@ -72,6 +72,14 @@ module.exports = {
       to: { path: '@actions/core' },
     },
     {
+      name: 'pipelines-get-clients-through-deps',
+      comment:
+        'Pipelines take their AWS clients from PipelineDeps.awsClients (the entry passes createAwsClients): types only from aws/clients.ts.',
+      severity: 'error',
+      from: { path: '^src/pipelines/' },
+      to: { path: '^src/aws/clients\\.ts$', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'src-stands-alone',
       comment: 'Shipped code never imports tests, fakes or benchmarks.',
       severity: 'error',

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { createAwsClients } from './aws/clients.js';
 import { readActionSettings } from './entry/action/action-inputs.js';
 import { coreLogger } from './entry/action/core-logger.js';
 import { outputsFor } from './entry/action/outputs.js';
@@ -32,6 +33,7 @@ export async function run(): Promise<void> {
     const { result, markdown, failure } = await runPipeline(settings, plan, ctx, {
       logger: steps.logger,
       env: process.env,
+      awsClients: createAwsClients,
     });
     for (const [name, value] of Object.entries(outputsFor(result))) core.setOutput(name, value);
     if (markdown) await writeSummary(markdown);

@@ -1,5 +1,5 @@
 import type { AwsDeps } from '../aws/aws-call.js';
-import { createAwsClients, type AwsClients } from '../aws/clients.js';
+import type { AwsClients } from '../aws/clients.js';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import {
   getAccountId,
@@ -71,7 +71,7 @@ export async function openAwsSession(
   const region = regionOf(settings);
   await checkAwsPrerequisites(settings, plan, deps);
   const awsDeps: AwsDeps = { logger: deps.logger, sleep: deps.sleep ?? realSleep };
-  const bootstrap = createAwsClients({ region });
+  const bootstrap = deps.awsClients({ region });
   const credentials = await resolveCredentials(
     bootstrap.sts,
     { roleToAssume: settings.roleToAssume, audience: settings.audience, runId: ctx.runId },
@@ -80,7 +80,7 @@ export async function openAwsSession(
       tokenSource: deps.tokenSource ?? githubTokenSource(deps.env, awsDeps, { fromFork: plan.fromFork }),
     },
   );
-  const clients = credentials ? createAwsClients({ region, credentials }) : bootstrap;
+  const clients = credentials ? deps.awsClients({ region, credentials }) : bootstrap;
   // The assumed role's ARN names the account: no GetCallerIdentity needed after OIDC sign-in.
   const accountId =
     (credentials && roleAccount(settings.roleToAssume)) || (await getAccountId(clients.sts, awsDeps));

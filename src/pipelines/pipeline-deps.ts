@@ -1,3 +1,4 @@
+import type { AwsClients, ClientOptions } from '../aws/clients.js';
 import type { TokenSource } from '../aws/oidc-credentials.js';
 import type { GitHubApi } from '../reporting/github-api.js';
 import type { Logger } from '../util/logger.js';
@@ -7,6 +8,11 @@ import type { Sleep } from '../util/sleep.js';
 export interface PipelineDeps {
   logger: Logger;
   env: NodeJS.ProcessEnv;
+  /**
+   * Builds the AWS SDK clients for a region and, once signed in, credentials.
+   * The entry passes createAwsClients; pipelines never construct a client.
+   */
+  awsClients: (options: ClientOptions) => AwsClients;
   sleep?: Sleep;
   now?: () => number;
   /** OIDC token source (tests: a local server); default: the runner's ACTIONS_ID_TOKEN_REQUEST_* endpoint. */

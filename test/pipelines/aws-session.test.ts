@@ -24,6 +24,9 @@ describe('checkAwsPrerequisites: what signing in needs, before anything is built
     logger: new RecordingLogger(),
     env,
     credentialChain: failingChain,
+    awsClients: () => {
+      throw new Error('checkAwsPrerequisites must build no AWS client');
+    },
     ...over,
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { createAwsClients } from '../../src/aws/clients.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +92,7 @@ describe('runPipeline', () => {
     await runPipeline(settings, makePlan(settings, ctx), ctx, {
       logger,
       env: { RUNNER_TEMP: workspace },
+      awsClients: createAwsClients,
     });
     expect(logger.secrets).toEqual(
       expect.arrayContaining(['Pg-Secret-771', 'abcdef123456', 'ghs_16C7e42F292c6912E7710c838347Ae178B4a']),

@@ -1,3 +1,4 @@
+import { createAwsClients } from '../../../aws/clients.js';
 import { outputsFor } from '../../action/outputs.js';
 import { runPipeline } from '../../../pipelines/run-pipeline.js';
 import { Outputs } from '../../../settings/names.js';
@@ -52,6 +53,7 @@ export const deployCommand: CliCommand = {
     const plan = stagePlan(ctx, settings, 'deploy');
     const run = await runPipeline(settings, plan, ctx.github, {
       logger: ctx.logger,
+      awsClients: createAwsClients,
       env: ctx.io.env,
       outDir: await ctx.workDir(),
     });

@@ -1,3 +1,4 @@
+import { createAwsClients } from '../../../aws/clients.js';
 import { FilterLogEventsCommand, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { callAws } from '../../../aws/aws-call.js';
 import { openAwsSession } from '../../../pipelines/aws-session.js';
@@ -44,7 +45,11 @@ export const logsCommand: CliCommand = {
       );
     const settings = ctx.settings({ command: 'deploy' });
     const plan = stagePlan(ctx, settings, 'logs');
-    const session = await openAwsSession(settings, plan, ctx.github, { logger: ctx.logger, env: ctx.io.env });
+    const session = await openAwsSession(settings, plan, ctx.github, {
+      logger: ctx.logger,
+      env: ctx.io.env,
+      awsClients: createAwsClients,
+    });
     const logGroupName = `/aws/lambda/${plan.functionName}`;
     let startTime = Date.now() - windowMs;
     const seen = new Set<string>();

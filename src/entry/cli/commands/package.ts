@@ -1,3 +1,4 @@
+import { createAwsClients } from '../../../aws/clients.js';
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { makePlan } from '../../../model/plan.js';
@@ -49,6 +50,7 @@ export const packageCommand: CliCommand = {
     const plan = makePlan(settings, ctx.github);
     const run = await runPipeline(settings, plan, ctx.github, {
       logger: ctx.logger,
+      awsClients: createAwsClients,
       env: ctx.io.env,
       outDir: await ctx.workDir(),
     });

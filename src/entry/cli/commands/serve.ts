@@ -1,3 +1,4 @@
+import { createAwsClients } from '../../../aws/clients.js';
 import { makePlan } from '../../../model/plan.js';
 import { runPipeline } from '../../../pipelines/run-pipeline.js';
 import type { CliCommand } from '../command.js';
@@ -45,6 +46,7 @@ export const serveCommand: CliCommand = {
     const plan = makePlan({ ...settings, stage: settings.stage ?? 'local' }, ctx.github);
     const run = await runPipeline(settings, plan, ctx.github, {
       logger: ctx.logger,
+      awsClients: createAwsClients,
       env: ctx.io.env,
       keepLocalRunning: true,
       localPort,

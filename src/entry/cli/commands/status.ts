@@ -1,3 +1,4 @@
+import { createAwsClients } from '../../../aws/clients.js';
 import { GetAliasCommand, GetFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
 import { findStageResources } from '../../../resources/stage/find-stage-resources.js';
 import { listProjectStages } from '../../../resources/stage/project-stages.js';
@@ -44,7 +45,11 @@ export const statusCommand: CliCommand = {
   async run(ctx) {
     const settings = ctx.settings({ command: 'prune' });
     const plan = makePlan(settings, ctx.github);
-    const session = await openAwsSession(settings, plan, ctx.github, { logger: ctx.logger, env: ctx.io.env });
+    const session = await openAwsSession(settings, plan, ctx.github, {
+      logger: ctx.logger,
+      env: ctx.io.env,
+      awsClients: createAwsClients,
+    });
     const { clients } = session;
     const deps = session.awsDeps;
     const stages = await listProjectStages(clients, settings.name, ctx.github.repository, deps);

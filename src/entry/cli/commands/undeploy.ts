@@ -1,3 +1,4 @@
+import { createAwsClients } from '../../../aws/clients.js';
 import { runPipeline } from '../../../pipelines/run-pipeline.js';
 import type { CliCommand } from '../command.js';
 import { INPUT_FLAGS as F } from '../flags.js';
@@ -17,7 +18,11 @@ export const undeployCommand: CliCommand = {
   async run(ctx) {
     const settings = ctx.settings({ command: 'undeploy' });
     const plan = stagePlan(ctx, settings, 'undeploy');
-    const run = await runPipeline(settings, plan, ctx.github, { logger: ctx.logger, env: ctx.io.env });
+    const run = await runPipeline(settings, plan, ctx.github, {
+      logger: ctx.logger,
+      env: ctx.io.env,
+      awsClients: createAwsClients,
+    });
     if (run.result.kind !== 'undeploy') return { exitCode: 1, error: run.failure ?? 'nothing was removed' };
     const { outcome } = run.result;
     return {
