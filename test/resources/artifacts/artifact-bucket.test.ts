@@ -50,6 +50,8 @@ describe('ensureArtifactBucket (scripted S3)', () => {
     const order = mock.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name);
     expect(order).toEqual([
       'HeadBucketCommand',
+      // Read together with HeadBucket, so a bucket that exists costs no second round trip.
+      'GetBucketLifecycleConfigurationCommand',
       'CreateBucketCommand',
       'PutPublicAccessBlockCommand',
       'PutBucketEncryptionCommand',
