@@ -12,6 +12,7 @@ export const CODE_FLAGS: readonly Flag[] = [
   F.pipArgs,
   F.include,
   F.exclude,
+  F.packageCache,
 ];
 
 /** Who the deploy roles trust (policy, setup): the repository and its protected branches. */
