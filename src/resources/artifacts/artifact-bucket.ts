@@ -499,10 +499,11 @@ export async function publishArtifact(
   const bucketInput = { bucket: input.bucket, accountId: input.accountId, region: input.region };
   const bucket = input.bucket || defaultBucketName(input.accountId, input.region);
   const key = artifactKey(input.name, input.sha256Hex);
+  const head = headArtifact(s3, bucket, key, input.accountId, deps);
   const probe = start(deps, () => probeArtifactBucket(s3, bucketInput, deps));
   let present: Awaited<ReturnType<typeof headArtifact>>;
   try {
-    present = await headArtifact(s3, bucket, key, input.accountId, deps);
+    present = await head;
   } catch {
     // 403 (another owner, or no permission) and the like: the bucket's probe says which.
     present = undefined;
