@@ -9,8 +9,8 @@ import { simulatedClock } from '../../fakes/aws/clock.js';
 import { startFakeAws, type AwsCall, type FakeAws } from '../../fakes/aws/index.js';
 import { appFolder, changeCode, deployApp, removeApp } from '../../fakes/aws/pipeline-deploy.js';
 
-/** Well above the scheduling jitter of a loaded machine, so requests sent together always overlap. */
-const LATENCY_MS = 100;
+/** Well above the scheduling jitter of a loaded machine (jitter can only add round trips, never hide one). */
+const LATENCY_MS = 250;
 const TIMEOUT = 60_000;
 
 const WRITE = /^(Create|Put|Update|Delete|Add|Remove|Tag|Untag|Publish)/;
