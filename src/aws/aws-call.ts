@@ -27,6 +27,8 @@ export interface AwsDeps extends RetryDeps {
   sleep: Sleep;
   /** Wall clock, for artifact age decisions; tests pin it. */
   now?: () => Date;
+  /** Run independent requests one at a time (see together()); the bench's baseline. */
+  sequential?: boolean;
 }
 
 /** How long a call keeps trying on transient errors: attempts in all, and the backoff between them. */

@@ -29,10 +29,11 @@ import { allPages } from '../../aws/all-pages.js';
 import { tagsMatchStage } from '../../model/tags.js';
 import { callAws, findAws, type AwsCall, type RetryDeps } from '../../aws/aws-call.js';
 import { apiGatewayCall } from './call-options.js';
-import type { GatewayInput, GatewayResult } from './gateway-types.js';
-import { ensurePermissions } from './lambda-permission.js';
+import { afterFunction, type GatewayInput, type GatewayResult } from './gateway-types.js';
+import { ensurePermissions, readPermissions, type PermissionTarget } from './lambda-permission.js';
 import { oldestTagged } from './oldest-tagged.js';
-import { PermissionIds } from './resource-policy.js';
+import { PermissionIds, type PolicyStatement } from './resource-policy.js';
+import { start, type ConcurrencyDeps, type Started } from '../../aws/together.js';
 import { desiredThrottle, httpRouteSettingsUpdate } from './throttle.js';
 import { httpApiSourceArn, parseAliasArn, trimUrl } from './urls.js';
 
@@ -44,6 +45,20 @@ export interface HttpApiClients {
   lambda: LambdaClient;
 }
 
+const stagePath = (apiId: string) => `/apis/${apiId}/stages/${STAGE}`;
+
+/** The alias's permissions: the function of the stage, qualifier `live`. */
+function permissionTarget(input: GatewayInput): PermissionTarget {
+  return {
+    functionName: input.context.functionName,
+    qualifier: parseAliasArn(input.aliasArn).qualifier,
+    aliasArn: input.aliasArn,
+    stage: input.context.stage,
+  };
+}
+
+type CallDeps = RetryDeps & ConcurrencyDeps;
+
 const spec = (input: GatewayInput, action: string, verb: 'GET' | 'POST' | 'PATCH', path: string): AwsCall =>
   apiGatewayCall(input.context, action, verb, path);
 
@@ -51,7 +66,7 @@ const spec = (input: GatewayInput, action: string, verb: 'GET' | 'POST' | 'PATCH
 export async function findHttpApi(
   client: ApiGatewayV2Client,
   input: GatewayInput,
-  deps: RetryDeps,
+  deps: CallDeps,
 ): Promise<Api | undefined> {
   const { stage } = input.context;
   const apis = await allPages(
@@ -76,7 +91,7 @@ async function ensureIntegrationAndRoute(
   apiId: string,
   isNew: boolean,
   input: GatewayInput,
-  deps: RetryDeps,
+  deps: CallDeps,
 ): Promise<boolean> {
   const path = `/apis/${apiId}`;
   const integrations = isNew
@@ -174,16 +189,40 @@ async function ensureIntegrationAndRoute(
 export async function ensureHttpApi(
   clients: HttpApiClients,
   input: GatewayInput,
-  deps: RetryDeps,
+  deps: CallDeps,
 ): Promise<GatewayResult> {
   const { context } = input;
   const client = clients.apiGatewayV2;
-  const alias = parseAliasArn(input.aliasArn);
   const throttle = desiredThrottle(input.throttleRate, input.throttleBurst);
   let changed = false;
 
   let api: { ApiId?: string; ApiEndpoint?: string } | undefined = await findHttpApi(client, input, deps);
   const isNew = !api;
+  const stage = api?.ApiId
+    ? await findAws(
+        deps,
+        {
+          ...spec(input, `read the $default stage of HTTP API ${api.ApiId}`, 'GET', stagePath(api.ApiId)),
+          absent: ['NotFoundException'],
+        },
+        () => client.send(new GetStageCommand({ ApiId: api!.ApiId, StageName: STAGE })),
+      )
+    : undefined;
+  let knownPolicy: Started<PolicyStatement[]> | undefined;
+  if (input.pending) {
+    // Alongside the function deploy: the permissions of a changing function are read
+    // while it updates; nothing is written before it is deployed.
+    try {
+      if (stage && (await input.pending.changing))
+        knownPolicy = start(deps, () => readPermissions(clients.lambda, permissionTarget(input), deps));
+      input = await afterFunction(input, input.pending);
+    } catch (error) {
+      await knownPolicy?.settled();
+      throw error;
+    }
+  }
+  const alias = parseAliasArn(input.aliasArn);
+
   if (!api) {
     api = await callAws(deps, spec(input, 'create the HTTP API', 'POST', '/apis'), () =>
       client.send(
@@ -199,18 +238,6 @@ export async function ensureHttpApi(
     changed = true;
   }
   const apiId = api.ApiId as string;
-  const stagePath = `/apis/${apiId}/stages/${STAGE}`;
-
-  const stage = isNew
-    ? undefined
-    : await findAws(
-        deps,
-        {
-          ...spec(input, `read the $default stage of HTTP API ${apiId}`, 'GET', stagePath),
-          absent: ['NotFoundException'],
-        },
-        () => client.send(new GetStageCommand({ ApiId: apiId, StageName: STAGE })),
-      );
 
   if (!stage) {
     changed = (await ensureIntegrationAndRoute(client, apiId, isNew, input, deps)) || changed;
@@ -222,12 +249,7 @@ export async function ensureHttpApi(
     (!permissionSettled &&
       (await ensurePermissions(
         clients.lambda,
-        {
-          functionName: context.functionName,
-          qualifier: alias.qualifier,
-          aliasArn: input.aliasArn,
-          stage: context.stage,
-        },
+        permissionTarget(input),
         [
           {
             statementId: PermissionIds.httpApi,
@@ -237,6 +259,7 @@ export async function ensureHttpApi(
           },
         ],
         deps,
+        await knownPolicy?.result(),
       ))) ||
     changed;
 
@@ -262,7 +285,7 @@ export async function ensureHttpApi(
     if (settings || stage.AutoDeploy !== true) {
       await callAws(
         deps,
-        spec(input, `update the $default stage of HTTP API ${apiId}`, 'PATCH', stagePath),
+        spec(input, `update the $default stage of HTTP API ${apiId}`, 'PATCH', stagePath(apiId)),
         () =>
           client.send(
             new UpdateStageCommand({

@@ -10,8 +10,14 @@ import {
 } from '@aws-sdk/client-lambda';
 import { errorMessage, errorName } from '../../util/retry.js';
 import { callAws, findAws, type RetryDeps } from '../../aws/aws-call.js';
+import type { ConcurrencyDeps } from '../../aws/together.js';
 import { lambdaCall } from './call-options.js';
-import { parsePolicy, permissionAction, type PermissionSpec } from './resource-policy.js';
+import {
+  parsePolicy,
+  permissionAction,
+  type PermissionSpec,
+  type PolicyStatement,
+} from './resource-policy.js';
 
 export interface PermissionTarget {
   functionName: string;
@@ -32,28 +38,42 @@ export function isUpdateInProgress(error: unknown): boolean {
   return errorName(error) === 'ResourceConflictException' && !isStatementExists(error);
 }
 
-/**
- * Makes every spec granted on the alias. Returns true when a statement was
- * added or replaced. Costs one GetPolicy when everything is in place.
- */
-export async function ensurePermissions(
+type CallDeps = RetryDeps & ConcurrencyDeps;
+
+const call = (target: PermissionTarget, action: string, permission: string) =>
+  lambdaCall(target.stage, action, permission, isUpdateInProgress);
+
+/** The statements of the alias's resource policy (none when it has no policy). */
+export async function readPermissions(
   lambda: LambdaClient,
   target: PermissionTarget,
-  specs: readonly PermissionSpec[],
-  deps: RetryDeps,
-): Promise<boolean> {
-  const call = (action: string, permission: string) =>
-    lambdaCall(target.stage, action, permission, isUpdateInProgress);
+  deps: CallDeps,
+): Promise<PolicyStatement[]> {
   const policy = await findAws(
     deps,
     {
-      ...call(`read the permissions of ${target.aliasArn}`, `lambda:GetPolicy on ${target.aliasArn}`),
+      ...call(target, `read the permissions of ${target.aliasArn}`, `lambda:GetPolicy on ${target.aliasArn}`),
       absent: ['ResourceNotFoundException'],
     },
     () =>
       lambda.send(new GetPolicyCommand({ FunctionName: target.functionName, Qualifier: target.qualifier })),
   );
-  const statements = parsePolicy(policy?.Policy);
+  return parsePolicy(policy?.Policy);
+}
+
+/**
+ * Makes every spec granted on the alias. Returns true when a statement was
+ * added or replaced. Costs one GetPolicy when everything is in place, none
+ * when the caller read the policy already (`known`).
+ */
+export async function ensurePermissions(
+  lambda: LambdaClient,
+  target: PermissionTarget,
+  specs: readonly PermissionSpec[],
+  deps: CallDeps,
+  known?: PolicyStatement[],
+): Promise<boolean> {
+  const statements = known ?? (await readPermissions(lambda, target, deps));
 
   let changed = false;
   for (const spec of specs) {
@@ -65,6 +85,7 @@ export async function ensurePermissions(
         deps,
         {
           ...call(
+            target,
             `remove the stale permission ${spec.statementId}`,
             `lambda:RemovePermission on ${target.aliasArn}`,
           ),
@@ -83,6 +104,7 @@ export async function ensurePermissions(
     const added = await callAws(
       deps,
       call(
+        target,
         `allow ${spec.principal} to call ${spec.action} on ${target.aliasArn}`,
         `lambda:AddPermission on ${target.aliasArn}`,
       ),

@@ -53,6 +53,12 @@ export interface KeepWarmInput {
   aliasArn: string;
   /** The event sent; default {"lambda-deploy":"warmup"}. */
   input?: string;
+  /**
+   * Set when the rule is looked at while the function deploys: settles once
+   * `live` points at the new version (rejects when that failed). The rule is
+   * read meanwhile; nothing is written before.
+   */
+  ready?: Promise<unknown>;
 }
 
 export interface KeepWarmResult {
@@ -154,7 +160,7 @@ export async function ensureKeepWarm(
   const ruleName = warmRuleName(context.functionName);
   const payload = input.input ?? WARMUP_INPUT;
 
-  if (!input.schedule) return removeKeepWarm(clients, { context }, deps);
+  if (!input.schedule) return removeKeepWarm(clients, { context, ready: input.ready }, deps);
 
   const existing = await describeRule(clients.events, ruleName, deps);
   let targets: Target[] = [];
@@ -172,6 +178,7 @@ export async function ensureKeepWarm(
       );
   }
 
+  await input.ready;
   const put = await callAws(
     deps,
     {
@@ -234,7 +241,7 @@ export async function ensureKeepWarm(
  */
 export async function removeKeepWarm(
   clients: Clients,
-  input: { context: StageContext },
+  input: { context: StageContext; ready?: Promise<unknown> },
   deps: AwsDeps,
 ): Promise<KeepWarmResult> {
   const { context } = input;
@@ -254,6 +261,7 @@ export async function removeKeepWarm(
     );
     return { ruleName, ruleArn: existing.Arn, action: 'none' };
   }
+  await input.ready;
   await removeRule(clients.events, { name: ruleName }, deps);
   await revokeRuleInvoke(clients.lambda, context.functionName, deps);
   deps.logger.info(`Keep-warm rule ${ruleName} removed.`);
