@@ -613,6 +613,7 @@ def unpack(source, sha256, base, expected_bytes=None):
     partial = os.path.join(base, "%s%d-%s" % (PARTIAL, os.getpid(), os.urandom(4).hex()))
     os.mkdir(partial)
     started = time.monotonic()
+    cpu_started = time.process_time()
     reader = None
     unpacker = TarGzUnpacker(partial)
     try:
@@ -641,6 +642,7 @@ def unpack(source, sha256, base, expected_bytes=None):
             "bytes": unpacker.bytes,
             "archiveBytes": reader.bytes,
             "seconds": round(time.monotonic() - started, 3),
+            "cpuSeconds": round(time.process_time() - cpu_started, 3),
         }
         with open(os.path.join(partial, MARKER), "w", encoding="utf-8") as handle:
             json.dump(stats, handle)

@@ -8,8 +8,9 @@ import { runtimeAssetsDir } from '../util/assets.js';
 import type { Logger } from '../util/logger.js';
 import { collectFiles } from './collect-files.js';
 import type { CommandRunner } from './command-runner.js';
-import { pipInstall } from './pip-install.js';
+import { pipInstall, pythonExecutable } from './pip-install.js';
 import { checkPackageSize, formatBytes, formatCount, largestParts, type SizeEntry } from './size-check.js';
+import { packSlimDependencies, type SlimPackage } from './slim-package.js';
 import { writeZip, type WriteZipOptions, type ZipEntrySource } from './zip-writer.js';
 
 export const ADAPTER_MODULE = '_lambda_deploy_adapter';
@@ -39,27 +40,28 @@ export type BuildPackageOptions = Pick<
   | 'include'
   | 'exclude'
   | 'dependenciesLayer'
-> & {
-  /** Where the zips are written (created when missing). */
-  outDir: string;
-  /** Unzipped size of the attached layers, counted in Lambda's limit. */
-  layerBytes?: number;
-  /** The WSGI/ASGI adapter copied in with `app` (default: the one shipped in runtime/python/). */
-  adapterPath?: string;
-  /**
-   * `keep-warm` is set. A plain handler (no `app`) is then wrapped: the
-   * runtime's warm-up wrapper and `{"handler": ...}` in the settings file go
-   * into the package root and the function's handler becomes
-   * `_lambda_deploy_warm.handler`, which answers the keep-warm ping itself and
-   * hands every other event to settings.handler. With `app` nothing changes:
-   * the adapter already answers the ping.
-   */
-  keepWarm?: boolean;
-  /** The wrapper copied in with keepWarm (default: the one shipped in runtime/python/ or runtime/node/). */
-  warmWrapperPath?: string;
-  /** Tuning for the zip writer (tests, benchmark). */
-  zip?: WriteZipOptions;
-};
+> &
+  Partial<Pick<Settings, 'slim' | 'memory' | 'timeout'>> & {
+    /** Where the zips are written (created when missing). */
+    outDir: string;
+    /** Unzipped size of the attached layers, counted in Lambda's limit. */
+    layerBytes?: number;
+    /** The WSGI/ASGI adapter copied in with `app` (default: the one shipped in runtime/python/). */
+    adapterPath?: string;
+    /**
+     * `keep-warm` is set. A plain handler (no `app`) is then wrapped: the
+     * runtime's warm-up wrapper and `{"handler": ...}` in the settings file go
+     * into the package root and the function's handler becomes
+     * `_lambda_deploy_warm.handler`, which answers the keep-warm ping itself and
+     * hands every other event to settings.handler. With `app` nothing changes:
+     * the adapter already answers the ping.
+     */
+    keepWarm?: boolean;
+    /** The wrapper copied in with keepWarm (default: the one shipped in runtime/python/ or runtime/node/). */
+    warmWrapperPath?: string;
+    /** Tuning for the zip writer (tests, benchmark). */
+    zip?: WriteZipOptions;
+  };
 
 export interface BuildPackageDeps {
   logger: Logger;
@@ -97,6 +99,8 @@ export interface PackageResult extends PackageArtifact {
   handler: string;
   /** With dependencies-layer and requirements: the layer zip (Lambda layout `python/...`). */
   dependencies?: DependenciesLayerArtifact;
+  /** A slim package: the dependencies archive fetched at cold start (see slim-package.ts). */
+  slim?: SlimPackage;
 }
 
 export class PackageTooLargeError extends Error {
@@ -271,17 +275,16 @@ export async function buildPackage(
     const generated: Entry[] = [];
     let handler = options.handler;
     let generatedBy = "lambda-deploy's app adapter";
+    /** What _lambda_deploy_settings.json holds: one file for the adapter, the wrapper and the slim loader. */
+    const generatedSettings: Record<string, unknown> = {};
     const addGenerated = async (file: string, path: string, what: string, settings: object) => {
       if (!existsSync(path))
         throw new Error(
           `the ${what} shipped with lambda-deploy is missing at ${path}; reinstall the action.`,
         );
       const code = await readFile(path);
-      const json = Buffer.from(`${JSON.stringify(settings)}\n`);
-      generated.push(
-        { path: file, bytes: code.length, source: { name: file, data: code } },
-        { path: APP_SETTINGS_FILE, bytes: json.length, source: { name: APP_SETTINGS_FILE, data: json } },
-      );
+      generated.push({ path: file, bytes: code.length, source: { name: file, data: code } });
+      Object.assign(generatedSettings, settings);
     };
     if (options.app) {
       const adapterPath = options.adapterPath ?? join(runtimeAssetsDir(), 'python', ADAPTER_FILE);
@@ -294,6 +297,37 @@ export async function buildPackage(
       await addGenerated(file, wrapperPath, 'keep-warm wrapper', { handler: options.handler });
       handler = WARM_HANDLER;
       generatedBy = "lambda-deploy's keep-warm wrapper";
+    }
+
+    // Past 250 MB (or with slim: true) the requirements leave the zip for an archive fetched at cold start.
+    const slim = await packSlimDependencies(
+      {
+        ...options,
+        outDir,
+        handler,
+        dependencies: dependencies.map((e) => e.source),
+        otherFiles: [...code, ...generated].map((e) => ({ path: e.path, bytes: e.bytes })),
+        layerBytes: options.layerBytes ?? 0,
+      },
+      {
+        logger,
+        python: pythonExecutable(deps.env),
+        tooLarge: (message) => new PackageTooLargeError(message),
+      },
+    );
+    if (slim) {
+      dependencies = [];
+      await addGenerated(slim.moduleFile, slim.modulePath, 'slim package loader', { slim: slim.settings });
+      handler = slim.handler;
+      generatedBy = "lambda-deploy's generated files";
+    }
+    if (Object.keys(generatedSettings).length) {
+      const json = Buffer.from(`${JSON.stringify(generatedSettings)}\n`);
+      generated.push({
+        path: APP_SETTINGS_FILE,
+        bytes: json.length,
+        source: { name: APP_SETTINGS_FILE, data: json },
+      });
     }
 
     const separateLayer = options.dependenciesLayer && dependencies.length > 0;
@@ -348,6 +382,7 @@ export async function buildPackage(
       largest: largestParts(functionEntries),
       handler,
       ...(layer ? { dependencies: layer } : {}),
+      ...(slim ? { slim: slim.artifact } : {}),
     };
   } finally {
     if (staging) await rm(staging, { recursive: true, force: true });

@@ -216,6 +216,18 @@ class GzipChunks {
   }
 }
 
+/** What a tree of these files takes on a file system of 4 KiB blocks: whole blocks per file and per folder. */
+export function treeDiskBytes(files: readonly { name: string; size: number }[]): number {
+  const folders = new Set<string>();
+  let bytes = 0;
+  for (const file of files) {
+    const parts = file.name.split('/');
+    for (let i = 1; i < parts.length; i++) folders.add(parts.slice(0, i).join('/'));
+    bytes += Math.ceil(file.size / FS_BLOCK) * FS_BLOCK;
+  }
+  return bytes + (folders.size + 1) * FS_BLOCK;
+}
+
 /** Writes the archive; `sources` are files (or generated data) with their names inside the tree. */
 export async function writeSlimArchive(
   outPath: string,
@@ -226,9 +238,7 @@ export async function writeSlimArchive(
   for (let i = 1; i < entries.length; i++)
     if (entries[i - 1]!.name === entries[i]!.name)
       throw new Error(`dependencies archive entry ${entries[i]!.name} is given twice`);
-  const folders = new Set<string>();
   let unpackedBytes = 0;
-  let diskBytes = 0;
   const out = await open(outPath, 'w');
   try {
     const gzip = new GzipChunks(
@@ -241,7 +251,6 @@ export async function writeSlimArchive(
       const parts = entry.name.split('/');
       if (parts.some((p) => p === '' || p === '.' || p === '..') || entry.name.includes('\\'))
         throw new Error(`dependencies archive entry ${JSON.stringify(entry.name)} is not a relative path`);
-      for (let i = 1; i < parts.length; i++) folders.add(parts.slice(0, i).join('/'));
       const size = entry.data ? entry.data.length : (entry.size ?? -1);
       if (size < 0) throw new Error(`dependencies archive entry ${entry.name} has no size`);
       await gzip.write(tarFileHeaders(entry.name, size, Boolean(entry.executable)));
@@ -249,7 +258,6 @@ export async function writeSlimArchive(
       else await gzip.writeFile(entry.file!, size);
       await gzip.write(padding(size));
       unpackedBytes += size;
-      diskBytes += Math.ceil(size / FS_BLOCK) * FS_BLOCK;
     }
     await gzip.write(Buffer.alloc(2 * BLOCK));
     const { bytes, sha256Hex } = await gzip.finish();
@@ -258,7 +266,9 @@ export async function writeSlimArchive(
       bytes,
       sha256Hex,
       unpackedBytes,
-      diskBytes: diskBytes + (folders.size + 1) * FS_BLOCK,
+      diskBytes: treeDiskBytes(
+        entries.map((e) => ({ name: e.name, size: e.data ? e.data.length : (e.size ?? 0) })),
+      ),
       files: entries.length,
     };
   } finally {

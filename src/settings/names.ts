@@ -49,6 +49,7 @@ export const Inputs = {
   KeepWarm: 'keep-warm',
   ProvisionedConcurrency: 'provisioned-concurrency',
   DependenciesLayer: 'dependencies-layer',
+  Slim: 'slim',
   Adopt: 'adopt',
 } as const;
 
@@ -124,5 +125,6 @@ export const INPUT_DEFAULTS: Record<InputName, string> = {
   'keep-warm': '',
   'provisioned-concurrency': '',
   'dependencies-layer': 'false',
+  slim: 'auto',
   adopt: 'false',
 };

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import type { SlimSetting } from '../packaging/slim-plan.js';
 import { INPUT_DEFAULTS, Inputs, type InputName } from './names.js';
 
 export type Command = 'auto' | 'deploy' | 'undeploy' | 'package' | 'prune';
@@ -88,6 +89,11 @@ export interface Settings {
   keepWarm?: string;
   provisionedConcurrency?: number;
   dependenciesLayer: boolean;
+  /**
+   * `auto` (the default): a slim package only past Lambda's 250 MB unzipped
+   * limit; `true`: always (Python with requirements); `false`: never.
+   */
+  slim: SlimSetting;
   /** Take over an existing `{name}-{stage}` function without our tags. */
   adopt: boolean;
 }
@@ -223,6 +229,14 @@ export function parseQuota(value: string): Quota | undefined {
   const limit = Number(m[1]);
   const period = QUOTA_PERIODS[(m[2] as string).toLowerCase()];
   return limit > 0 && period ? { limit, period } : undefined;
+}
+
+/** `auto`, `true` or `false` (and the spellings `bool` takes for the last two); undefined otherwise. */
+export function slimSetting(value: string): SlimSetting | undefined {
+  if (/^auto$/i.test(value)) return 'auto';
+  if (/^(true|yes|on|1)$/i.test(value)) return 'true';
+  if (/^(false|no|off|0)$/i.test(value)) return 'false';
+  return undefined;
 }
 
 function show(value: string): string {
@@ -460,6 +474,17 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
   const adopt = bool(Inputs.Adopt);
   if (dependenciesLayer && !python)
     bad(Inputs.DependenciesLayer, `a Python runtime (runtime is ${show(runtime)})`, 'true');
+  const slim = slimSetting(value(Inputs.Slim));
+  if (!slim) bad(Inputs.Slim, 'auto, true or false');
+  else if (slim === 'true' && !python)
+    bad(
+      Inputs.Slim,
+      `a Python runtime (runtime is ${show(runtime)}); for Node.js, bundle the code and its dependencies instead (see README)`,
+    );
+  else if (slim === 'true' && dependenciesLayer)
+    problems.push(
+      `${Inputs.Slim}, ${Inputs.DependenciesLayer}: both are true; expected one: slim fetches the requirements into /tmp at cold start, dependencies-layer puts them in a layer (counted in the 250 MB limit).`,
+    );
 
   if (problems.length) throw new SettingsError(problems);
 
@@ -510,6 +535,7 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     keepWarm,
     provisionedConcurrency,
     dependenciesLayer,
+    slim: slim ?? 'auto',
     adopt,
   };
 }
