@@ -40,28 +40,31 @@ export type BuildPackageOptions = Pick<
   | 'include'
   | 'exclude'
   | 'dependenciesLayer'
-> &
-  Partial<Pick<Settings, 'slim' | 'memory' | 'timeout'>> & {
-    /** Where the zips are written (created when missing). */
-    outDir: string;
-    /** Unzipped size of the attached layers, counted in Lambda's limit. */
-    layerBytes?: number;
-    /** The WSGI/ASGI adapter copied in with `app` (default: the one shipped in runtime/python/). */
-    adapterPath?: string;
-    /**
-     * `keep-warm` is set. A plain handler (no `app`) is then wrapped: the
-     * runtime's warm-up wrapper and `{"handler": ...}` in the settings file go
-     * into the package root and the function's handler becomes
-     * `_lambda_deploy_warm.handler`, which answers the keep-warm ping itself and
-     * hands every other event to settings.handler. With `app` nothing changes:
-     * the adapter already answers the ping.
-     */
-    keepWarm?: boolean;
-    /** The wrapper copied in with keepWarm (default: the one shipped in runtime/python/ or runtime/node/). */
-    warmWrapperPath?: string;
-    /** Tuning for the zip writer (tests, benchmark). */
-    zip?: WriteZipOptions;
-  };
+> & {
+  /** Where the zips are written (created when missing). */
+  outDir: string;
+  /** Unzipped size of the attached layers, counted in Lambda's limit. */
+  layerBytes?: number;
+  /** The WSGI/ASGI adapter copied in with `app` (default: the one shipped in runtime/python/). */
+  adapterPath?: string;
+  /**
+   * `keep-warm` is set. A plain handler (no `app`) is then wrapped: the
+   * runtime's warm-up wrapper and `{"handler": ...}` in the settings file go
+   * into the package root and the function's handler becomes
+   * `_lambda_deploy_warm.handler`, which answers the keep-warm ping itself and
+   * hands every other event to settings.handler. With `app` nothing changes:
+   * the adapter already answers the ping.
+   */
+  keepWarm?: boolean;
+  /** The wrapper copied in with keepWarm (default: the one shipped in runtime/python/ or runtime/node/). */
+  warmWrapperPath?: string;
+  /** Tuning for the zip writer (tests, benchmark). */
+  zip?: WriteZipOptions;
+  /** `slim` (default auto), and the function's memory and timeout for the cold-start estimate. */
+  slim?: Settings['slim'];
+  memory?: number;
+  timeout?: number;
+};
 
 export interface BuildPackageDeps {
   logger: Logger;
