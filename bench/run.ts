@@ -4,11 +4,13 @@
  */
 import { runAwsCallsBench } from './aws-calls.js';
 import { runPackagingBench } from './packaging-bench.js';
+import { runSlimBench } from './slim-bench.js';
 
 async function main(): Promise<void> {
   const only = process.argv[2];
   if (!only || only === 'aws') await runAwsCallsBench();
   if (!only || only === 'packaging') await runPackagingBench();
+  if (!only || only === 'slim') await runSlimBench();
 }
 
 main().catch((error: unknown) => {
