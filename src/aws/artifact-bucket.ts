@@ -250,6 +250,12 @@ export interface UploadInput {
   sha256Hex: string;
   /** Base64 SHA-256 of the zip (Lambda's CodeSha256). */
   codeSha256: string;
+  /** The object's key; default `lambda-deploy/{name}/{sha256-hex}.zip` (slim archives have their own). */
+  key?: string;
+  /** Default application/zip. */
+  contentType?: string;
+  /** Reused only while younger than this (default ARTIFACT_REFRESH_DAYS; a key the lifecycle rule does not cover never expires). */
+  refreshDays?: number;
 }
 
 export interface UploadResult {
@@ -308,7 +314,7 @@ export async function uploadArtifact(
   /** What a HeadObject the caller already made found (null: nothing); undefined: ask S3. */
   known?: HeadResult | null,
 ): Promise<UploadResult> {
-  const key = artifactKey(input.name, input.sha256Hex);
+  const key = input.key ?? artifactKey(input.name, input.sha256Hex);
   const where = `s3://${input.bucket}/${key}`;
   const size = (await stat(input.zipPath)).size;
   const present =
@@ -321,7 +327,7 @@ export async function uploadArtifact(
     const expected =
       present.size === size ? await artifactChecksum(input.zipPath, size, input.codeSha256) : '';
     const intact = present.size === size && present.checksumSha256 === expected;
-    if (intact && ageDays < ARTIFACT_REFRESH_DAYS) {
+    if (intact && ageDays < (input.refreshDays ?? ARTIFACT_REFRESH_DAYS)) {
       deps.logger.info(
         `Artifact ${where} is already there (its SHA-256 checksum matches); nothing to upload`,
       );
@@ -358,7 +364,7 @@ export async function uploadArtifact(
           Key: key,
           Body: createReadStream(input.zipPath),
           ContentLength: size,
-          ContentType: 'application/zip',
+          ContentType: input.contentType ?? 'application/zip',
           ExpectedBucketOwner: input.accountId,
           Metadata: { sha256: input.sha256Hex, 'code-sha256': input.codeSha256 },
           // S3 checks the bytes it stores: the whole file's digest on a single PUT; per part
@@ -449,7 +455,7 @@ export async function publishArtifact(
   deps: AwsDeps,
 ): Promise<ArtifactResult> {
   const bucket = input.bucket || defaultBucketName(input.accountId, input.region);
-  const key = artifactKey(input.name, input.sha256Hex);
+  const key = input.key ?? artifactKey(input.name, input.sha256Hex);
   let present: Awaited<ReturnType<typeof headArtifact>>;
   try {
     present = await headArtifact(s3, bucket, key, input.accountId, deps);

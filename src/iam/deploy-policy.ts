@@ -50,6 +50,7 @@ import { functionName } from '../plan/stage-name.js';
 import { TagKeys } from '../plan/tags.js';
 import type { GatewayKind } from '../settings/settings.js';
 import { warmRuleName } from '../warm-starts/keep-warm.js';
+import { SLIM_PREFIX, slimArchivePrefix } from '../aws/slim-artifact.js';
 import { policy, type Partition, type PolicyDocument, type PolicyStatement } from './policy-document.js';
 import { boundaryPolicyName, executionRoleName, type ExecutionRoleKind } from './execution-policy.js';
 
@@ -369,10 +370,18 @@ function artifactStatements(options: DeployPolicyOptions, p: string): PolicyStat
       Resource: `arn:${p}:s3:::${bucket}`,
     },
     {
+      // With the slim packages' dependencies archives: a preview job writes only the previews' folder.
       Sid: 'Artifacts',
       Effect: 'Allow',
       Action: OBJECT_ACTIONS,
-      Resource: `arn:${p}:s3:::${bucket}/lambda-deploy/${options.project}/*`,
+      Resource: [
+        `arn:${p}:s3:::${bucket}/lambda-deploy/${options.project}/*`,
+        `arn:${p}:s3:::${bucket}/${
+          options.role === 'preview'
+            ? slimArchivePrefix(options.project, 'preview')
+            : `${SLIM_PREFIX}${options.project}/`
+        }*`,
+      ],
     },
   ];
 }

@@ -1,4 +1,4 @@
-import { publishArtifact } from '../aws/artifact-bucket.js';
+import { defaultBucketName, publishArtifact } from '../aws/artifact-bucket.js';
 import { ensureDependenciesLayer } from '../layers/dependencies-layer.js';
 import { layersUnzippedBytes } from '../layers/layer-size.js';
 import { PackageTooLargeError } from '../packaging/build-package.js';
@@ -6,6 +6,7 @@ import { checkPackageSize, formatBytes } from '../packaging/size-check.js';
 import { ensureKeepWarm } from '../warm-starts/keep-warm.js';
 import { ensureProvisionedConcurrency } from '../warm-starts/provisioned-concurrency.js';
 import { ensureExecutionRole, partitionOf } from '../aws/execution-role.js';
+import { publishSlimArchive } from '../aws/slim-artifact.js';
 import { isProtectedStage } from '../cleanup/remove-stage.js';
 import { boundaryPolicyName } from '../iam/execution-policy.js';
 import {
@@ -32,6 +33,14 @@ import type { SmokeResult } from './outcome.js';
 import type { StageContext } from './stage-context.js';
 import { packageStep } from './package-pipeline.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+import {
+  ownRoleNote,
+  slimEphemeralStorage,
+  slimFunctionEnvironment,
+  slimOutcome,
+  slimTarget,
+  type SlimTarget,
+} from './slim-deploy.js';
 
 const LOG_WINDOW_MARGIN_MS = 30_000;
 
@@ -68,6 +77,15 @@ export async function deployToAws(
   logger.info(
     `Deploying ${plan.functionName} (stage ${plan.stage}, ${plan.reason}) to account ${session.accountId} in ${context.region}`,
   );
+  const slim =
+    pkg.slim &&
+    slimTarget(pkg.slim, {
+      project: settings.name,
+      bucket: settings.s3Bucket,
+      accountId: session.accountId,
+      region: context.region,
+      protectedStage: isProtectedStage(plan.stage, settings.protectedStages),
+    });
 
   const report: DeployReport = {
     status: 'failure',
@@ -88,13 +106,14 @@ export async function deployToAws(
     sha: plan.sha,
     durationMs: 0,
     target: 'aws',
+    ...(pkg.slim && slim ? { slim: slimOutcome(pkg.slim, slim) } : {}),
   };
   const secrets: string[] = [];
   const hidden = secretValues(settings, plan);
   let fn: FunctionResult | undefined;
   const marked: DeployingMark = { since: new Date(started).toISOString() };
   try {
-    fn = await deployCode(settings, plan, context, pkg, session, deps, marked);
+    fn = await deployCode(settings, plan, context, pkg, session, deps, marked, slim);
     Object.assign(report, {
       functionArn: fn.functionArn,
       version: fn.version,
@@ -190,6 +209,7 @@ async function deployCode(
   session: AwsSession,
   deps: PipelineDeps,
   marked: DeployingMark,
+  slim: SlimTarget | undefined,
 ): Promise<FunctionResult> {
   const { clients, accountId, awsDeps } = session;
   const tags = functionTags(settings, context.tags);
@@ -206,6 +226,21 @@ async function deployCode(
   }
   await checkLayerSizes(settings, pkg, session);
   const layers = [...(await dependenciesLayer(settings, pkg, session)), ...settings.layers];
+  if (pkg.slim && slim)
+    await deps.logger.group('Upload the dependencies archive', () =>
+      publishSlimArchive(
+        clients.s3,
+        {
+          bucket: settings.s3Bucket,
+          region: clients.region,
+          accountId,
+          project: settings.name,
+          kind: slim.kind,
+          slim: pkg.slim!,
+        },
+        awsDeps,
+      ),
+    );
   const artifact = await deps.logger.group('Upload', () =>
     publishArtifact(
       clients.s3,
@@ -234,9 +269,14 @@ async function deployCode(
         kind: production ? 'production' : 'preview',
         partition: partitionOf(clients.region),
         permissionsBoundary: `arn:${partitionOf(clients.region)}:iam::${accountId}:policy/${boundaryPolicyName(settings.name)}`,
+        bucket: settings.s3Bucket || defaultBucketName(accountId, clients.region),
       },
       awsDeps,
     );
+    if (slim && settings.executionRoleArn)
+      deps.logger.warning(
+        ownRoleNote(settings.executionRoleArn, settings.name, slim, partitionOf(clients.region)),
+      );
     const result = await deployFunction(
       clients.lambda,
       {
@@ -246,7 +286,8 @@ async function deployCode(
         memory: settings.memory,
         timeout: settings.timeout,
         architecture: settings.architecture,
-        environment: settings.environment,
+        environment: slimFunctionEnvironment(settings.environment, slim, accountId),
+        ephemeralStorageMb: slimEphemeralStorage(pkg.slim, current.existing?.config.Environment?.Variables),
         layers,
         roleArn: role.roleArn,
         description: `lambda-deploy ${settings.name} stage ${plan.stage}`,
