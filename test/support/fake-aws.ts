@@ -646,6 +646,7 @@ export class FakeAws {
       Description: i.Description ?? '',
       Architectures: i.Architectures ?? ['x86_64'],
       Layers: (i.Layers ?? []).map((Arn) => ({ Arn, CodeSize: 1 })),
+      EphemeralStorage: { Size: i.EphemeralStorage?.Size ?? 512 },
       // Lambda omits Environment when no variables are set.
       ...(i.Environment?.Variables && Object.keys(i.Environment.Variables).length
         ? { Environment: { Variables: { ...i.Environment.Variables } } }
@@ -697,6 +698,7 @@ export class FakeAws {
     if (i.Description !== undefined) c.Description = i.Description;
     if (i.Role !== undefined) c.Role = i.Role;
     if (i.Layers !== undefined) c.Layers = i.Layers.map((Arn) => ({ Arn, CodeSize: 1 }));
+    if (i.EphemeralStorage?.Size !== undefined) c.EphemeralStorage = { Size: i.EphemeralStorage.Size };
     if (i.Environment !== undefined) {
       const vars = i.Environment.Variables ?? {};
       if (Object.keys(vars).length) c.Environment = { Variables: { ...vars } };

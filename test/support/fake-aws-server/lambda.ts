@@ -407,6 +407,7 @@ function createFunction(ctx: LambdaContext, body: Record<string, unknown>): Repl
       CodeSha256: sha256(source.bytes),
       Version: '$LATEST',
       ...(variables ? { Environment: { Variables: { ...variables } } } : {}),
+      EphemeralStorage: { Size: ephemeralSize(body) ?? 512 },
       ...(Array.isArray(body.Layers) && body.Layers.length ? { Layers: layers(body.Layers) } : {}),
       Architectures: Array.isArray(body.Architectures) ? body.Architectures.map(String) : ['x86_64'],
       PackageType: 'Zip',
@@ -430,6 +431,12 @@ function createFunction(ctx: LambdaContext, body: Record<string, unknown>): Repl
   return json(201, response);
 }
 
+/** EphemeralStorage.Size of a create or update body (Lambda answers with it always: 512 by default). */
+function ephemeralSize(body: Record<string, unknown>): number | undefined {
+  const size = (body.EphemeralStorage as { Size?: unknown } | undefined)?.Size;
+  return size === undefined ? undefined : Number(size);
+}
+
 function updateConfiguration(ctx: LambdaContext, name: string, body: Record<string, unknown>): Reply {
   const fn = getFunction(ctx, name);
   assertIdle(fn);
@@ -440,6 +447,8 @@ function updateConfiguration(ctx: LambdaContext, name: string, body: Record<stri
   if (body.Timeout !== undefined) c.Timeout = Number(body.Timeout);
   if (body.Role !== undefined) c.Role = String(body.Role);
   if (body.Description !== undefined) c.Description = String(body.Description);
+  const size = ephemeralSize(body);
+  if (size !== undefined) c.EphemeralStorage = { Size: size };
   if (body.Layers !== undefined) {
     const next = layers(body.Layers);
     if (next?.length) c.Layers = next;

@@ -30,6 +30,8 @@ export interface FunctionConfig {
   Environment?: { Variables: Record<string, string> };
   Layers?: { Arn: string; CodeSize: number }[];
   Architectures: string[];
+  /** /tmp in MB; Lambda reports it on every function (512 unless set). */
+  EphemeralStorage?: { Size: number };
   PackageType: 'Zip';
   State: 'Pending' | 'Active' | 'Inactive' | 'Failed';
   StateReason?: string;

@@ -1,0 +1,185 @@
+/**
+ * A slim deploy against the stateful fake AWS, every call recorded: the
+ * archive's upload (and its reuse), the function with the archive's
+ * variables and its ephemeral storage, an unchanged redeploy, then slim
+ * turned off. Every call is allowed by the deploy role of the stage's kind;
+ * the preview role is refused what a production stage does to its archive.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { ensureArtifactBucket, publishArtifact } from '../../src/aws/artifact-bucket.js';
+import { ensureExecutionRole } from '../../src/aws/execution-role.js';
+import { deployFunction } from '../../src/aws/lambda-function.js';
+import { publishSlimArchive } from '../../src/aws/slim-artifact.js';
+import { deployRolePolicy } from '../../src/iam/deploy-policy.js';
+import {
+  slimEphemeralStorage,
+  slimFunctionEnvironment,
+  slimTarget,
+} from '../../src/pipelines/slim-deploy.js';
+import { stageTags } from '../../src/plan/tags.js';
+import { RecordingLogger } from '../../src/util/logger.js';
+import { recordingSleep } from '../../src/util/sleep.js';
+import { tempDir, writeZipFixture } from '../support/aws-deploy-sequence.js';
+import { FakeAws } from '../support/fake-aws.js';
+import { checkCalls, formatViolations, operations, recordCalls } from '../support/policy-recorder.js';
+
+const deps = () => ({
+  logger: new RecordingLogger(),
+  sleep: recordingSleep(),
+  random: () => 1,
+  now: () => new Date(),
+});
+
+async function scenario(stage: string) {
+  const production = stage === 'main';
+  const fake = new FakeAws();
+  await ensureArtifactBucket(fake.s3, { region: fake.region, accountId: fake.accountId }, deps());
+  if (!production)
+    fake.roles.set('shop-lambda-deploy-preview', {
+      arn: `arn:aws:iam::${fake.accountId}:role/shop-lambda-deploy-preview`,
+      trust: '{}',
+      tags: { 'lambda-deploy:name': 'shop' },
+      policies: new Map(),
+      refusalsLeft: 0,
+    });
+  const calls = recordCalls({ lambda: fake.lambda, s3: fake.s3, iam: fake.iam }, [], {
+    scope: { region: fake.region, accountId: fake.accountId },
+    tagsOf: (arn) =>
+      fake.functions.get(/:function:([^:]+)$/.exec(arn)?.[1] ?? '')?.tags ??
+      fake.roles.get(/:role\/(.+)$/.exec(arn)?.[1] ?? '')?.tags,
+    boundaryOf: (arn) => fake.roles.get(/:role\/(.+)$/.exec(arn)?.[1] ?? '')?.boundary,
+  });
+  const dir = tempDir('slim-coverage-');
+  const archivePath = join(dir, 'deps.tar.gz');
+  writeFileSync(archivePath, Buffer.alloc(3000, 7));
+  const slim = {
+    archivePath,
+    sha256Hex: createHash('sha256').update(Buffer.alloc(3000, 7)).digest('hex'),
+    ephemeralStorageMb: 896,
+  };
+  const target = slimTarget(slim, {
+    project: 'shop',
+    accountId: fake.accountId,
+    region: fake.region,
+    protectedStage: production,
+  });
+  const tags = stageTags({ project: 'shop', stage, repository: 'octo/shop', ref: stage });
+  const role = await ensureExecutionRole(
+    fake.iam,
+    {
+      project: 'shop',
+      accountId: fake.accountId,
+      tags,
+      kind: production ? 'production' : 'preview',
+      permissionsBoundary: `arn:aws:iam::${fake.accountId}:policy/shop-lambda-deploy-boundary`,
+      bucket: target.bucket,
+    },
+    deps(),
+  );
+  const zip = writeZipFixture(dir, 'a.zip', 4096, 1);
+  const artifact = await publishArtifact(
+    fake.s3,
+    {
+      region: fake.region,
+      accountId: fake.accountId,
+      name: 'shop',
+      zipPath: zip.path,
+      sha256Hex: zip.sha256Hex,
+      codeSha256: zip.codeSha256,
+    },
+    deps(),
+  );
+  const code = { bucket: artifact.bucket, key: artifact.key, codeSha256: zip.codeSha256 };
+  const uploads = [];
+  const configs = [];
+  for (const on of [true, true, false]) {
+    if (on)
+      uploads.push(
+        await publishSlimArchive(
+          fake.s3,
+          { region: fake.region, accountId: fake.accountId, project: 'shop', kind: target.kind, slim },
+          deps(),
+        ),
+      );
+    const current = fake.functions.get(`shop-${stage}`)?.config.Environment?.Variables;
+    const result = await deployFunction(
+      fake.lambda,
+      {
+        functionName: `shop-${stage}`,
+        runtime: 'python3.12',
+        handler: '_lambda_deploy_slim.handler',
+        memory: 256,
+        timeout: 30,
+        architecture: 'x86_64',
+        environment: slimFunctionEnvironment({ MODE: 'x' }, on ? target : undefined, fake.accountId),
+        ephemeralStorageMb: slimEphemeralStorage(on ? slim : undefined, current),
+        layers: [],
+        roleArn: role.roleArn,
+        description: 'shop',
+        tags,
+        code,
+        keepVersions: 5,
+      },
+      deps(),
+    );
+    configs.push({ result, config: structuredClone(fake.functions.get(`shop-${stage}`)!.config) });
+  }
+  return { fake, calls, target, uploads, configs };
+}
+
+describe('a slim deploy, call by call', () => {
+  it.each(['pr-7', 'main'])(
+    '%s: uploads once, sets the variables and the storage, resets both when slim is off',
+    async (stage) => {
+      const { fake, calls, target, uploads, configs } = await scenario(stage);
+      expect(target.key).toMatch(
+        new RegExp(
+          `^lambda-deploy-slim/shop/${stage === 'main' ? 'production' : 'preview'}/[0-9a-f]{64}\\.tar\\.gz$`,
+        ),
+      );
+      expect(uploads.map((u) => u.uploaded)).toEqual([true, false]); // reused by S3's checksum
+      const [first, again, off] = configs;
+      expect(first!.config.EphemeralStorage).toEqual({ Size: 896 });
+      expect(first!.config.Environment?.Variables).toEqual({
+        MODE: 'x',
+        LAMBDA_DEPLOY_SLIM_BUCKET: target.bucket,
+        LAMBDA_DEPLOY_SLIM_KEY: target.key,
+        LAMBDA_DEPLOY_SLIM_OWNER: fake.accountId,
+      });
+      expect(again!.result).toMatchObject({ codeChanged: false, configChanged: false });
+      expect(off!.config.EphemeralStorage).toEqual({ Size: 512 });
+      expect(off!.config.Environment?.Variables).toEqual({ MODE: 'x' });
+      expect([...operations(calls)]).toEqual(
+        expect.arrayContaining(['s3 PutObject', 'lambda CreateFunction']),
+      );
+
+      const scope = { region: fake.region, accountId: fake.accountId };
+      const policy = (role: 'production' | 'preview') =>
+        deployRolePolicy({
+          project: 'shop',
+          region: fake.region,
+          accountId: fake.accountId,
+          gateway: 'none',
+          managesExecutionRole: true,
+          repository: 'octo/shop',
+          role,
+        });
+      expect(formatViolations(checkCalls(policy('production'), calls, scope))).toBe('');
+      const asPreview = checkCalls(policy('preview'), calls, scope);
+      if (stage === 'main') {
+        // The preview role can neither upload nor read the archive production's functions fetch.
+        const refused = asPreview
+          .filter(
+            (v) => v.call.service === 's3' && String(v.call.input.Key).startsWith('lambda-deploy-slim/'),
+          )
+          .map((v) => v.call.command);
+        expect(refused).toEqual(expect.arrayContaining(['HeadObjectCommand', 'PutObjectCommand']));
+      } else {
+        expect(formatViolations(asPreview)).toBe('');
+      }
+    },
+  );
+});
