@@ -109,7 +109,7 @@ export async function runSlimBench(
         best: { seconds: Infinity, cpuSeconds: Infinity },
       },
       {
-        label: 'zip, deflate level 5 (plain zip: download, then zipfile)',
+        label: 'zip, deflate level 5 (plain zip: hash, then ZipFile.extractall)',
         archive: zip.path,
         bytes: zip.bytes,
         unpack: (into) => candidate('zip', zip.path, join(into, 'zip')),

@@ -3,13 +3,12 @@
   python3 slim-candidates.py zip|tar ARCHIVE DEST
 
 Unpacks ARCHIVE into DEST the way a cold-start loader for that format would,
-with the same care as runtime/python/_lambda_deploy_slim.py (files created
-with O_EXCL, one read pass hashing every byte), and prints
+hashing every byte like runtime/python/_lambda_deploy_slim.py, and prints
 {"seconds", "cpuSeconds", "files", "bytes"} as JSON, timed in-process like the
 runtime module's own `unpack` command:
 
-- zip: hash the downloaded file, then extract it with zipfile (a zip's
-  directory is at its end: it cannot be unpacked while it downloads);
+- zip: hash the downloaded file, then ZipFile.extractall (a zip's directory
+  is at its end: it cannot be unpacked while it downloads);
 - tar: the runtime module's own tar reader with the gzip step left out.
 """
 
@@ -33,29 +32,19 @@ def runtime_module():
 
 
 def unpack_zip(path, dest):
+    # The usual way: hash the downloaded file, then ZipFile.extractall (which
+    # drops the modes: the executables get theirs back after).
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
-    files = size = 0
-    made = set()
     with zipfile.ZipFile(path) as archive:
-        for info in archive.infolist():
-            if info.is_dir():
-                continue
-            target = os.path.join(dest, *info.filename.split("/"))
-            folder = os.path.dirname(target)
-            if folder not in made:
-                os.makedirs(folder, exist_ok=True)
-                made.add(folder)
-            mode = 0o755 if (info.external_attr >> 16) & 0o111 else 0o644
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-            with archive.open(info) as source, os.fdopen(fd, "wb") as out:
-                for chunk in iter(lambda: source.read(1 << 20), b""):
-                    out.write(chunk)
-            files += 1
-            size += info.file_size
-    return files, size
+        archive.extractall(dest)
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+    for info in infos:
+        if (info.external_attr >> 16) & 0o111:
+            os.chmod(os.path.join(dest, info.filename), 0o755)
+    return len(infos), sum(i.file_size for i in infos)
 
 
 def unpack_tar(path, dest):
