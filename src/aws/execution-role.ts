@@ -77,7 +77,7 @@ export interface ExecutionRoleResult {
   created: boolean;
 }
 
-function policyHash(document: string): string {
+export function policyHash(document: string): string {
   return createHash('sha256').update(document).digest('hex').slice(0, 16);
 }
 

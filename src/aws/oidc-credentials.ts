@@ -37,6 +37,28 @@ class HttpStatusError extends Error {
 }
 
 /**
+ * Why this job cannot get an OIDC token, told from its environment alone
+ * (checked before anything is built); undefined when it can ask for one.
+ */
+export function oidcTokenProblem(
+  env: NodeJS.ProcessEnv,
+  fromFork = false,
+): OidcTokenUnavailableError | undefined {
+  if (env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) return undefined;
+  if (fromFork)
+    return new OidcTokenUnavailableError(
+      'No OIDC token: this run is a pull request from a fork, and GitHub never gives those an OIDC token ' +
+        '(nor secrets). Deploy previews of fork pull requests from a trusted event instead, or skip them.',
+      'fork',
+    );
+  return new OidcTokenUnavailableError(
+    'No OIDC token for role-to-assume: ACTIONS_ID_TOKEN_REQUEST_URL is not set. Add `permissions: id-token: write` ' +
+      '(and `contents: read`) to the workflow or job. Pull requests from forks never get a token.',
+    'permission',
+  );
+}
+
+/**
  * The runner's OIDC token endpoint (what @actions/core.getIDToken calls),
  * read from ACTIONS_ID_TOKEN_REQUEST_URL / _TOKEN.
  */
@@ -48,22 +70,10 @@ export function githubTokenSource(
   const doFetch = options.fetch ?? fetch;
   return {
     async getToken(audience: string): Promise<string> {
-      const requestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL;
-      const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
-      if (!requestUrl || !requestToken) {
-        if (options.fromFork) {
-          throw new OidcTokenUnavailableError(
-            'No OIDC token: this run is a pull request from a fork, and GitHub never gives those an OIDC token ' +
-              '(nor secrets). Deploy previews of fork pull requests from a trusted event instead, or skip them.',
-            'fork',
-          );
-        }
-        throw new OidcTokenUnavailableError(
-          'No OIDC token for role-to-assume: ACTIONS_ID_TOKEN_REQUEST_URL is not set. Add `permissions: id-token: write` ' +
-            '(and `contents: read`) to the workflow or job. Pull requests from forks never get a token.',
-          'permission',
-        );
-      }
+      const problem = oidcTokenProblem(env, options.fromFork);
+      if (problem) throw problem;
+      const requestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL as string;
+      const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN as string;
       deps.logger.mask(requestToken);
       const url = new URL(requestUrl);
       url.searchParams.set('audience', audience);

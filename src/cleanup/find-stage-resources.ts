@@ -21,6 +21,7 @@ import { GetFunctionCommand, ListFunctionUrlConfigsCommand } from '@aws-sdk/clie
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { AwsClients } from '../aws/clients.js';
 import { allPages } from '../aws/all-pages.js';
+import { isAccessDenied } from '../aws/aws-call.js';
 import { TagKeys } from '../plan/tags.js';
 import { tagValue } from '../plan/stage-name.js';
 import { awsCall, awsCallOrGone, type CleanupDeps } from './aws-call.js';
@@ -347,6 +348,8 @@ export async function findStageResources(
 
   // 5. API keys: by tag, by name, or linked to one of our usage plans.
   const keyCandidates = new Map<string, 'index' | 'name' | 'plan'>();
+  // The preview role may not list /apikeys (the listing shows every key's value in the
+  // region): then the keys come from the tags and the usage plans only.
   const named = await allPages(
     (position) =>
       awsCall(
@@ -363,7 +366,13 @@ export async function findStageResources(
       ),
     (page) => page.items,
     (page) => page.position,
-  );
+  ).catch((error: unknown) => {
+    if (!isAccessDenied(error)) throw error;
+    deps.logger.debug(
+      'Listing API keys is not allowed to this role: API keys are found by tag and usage plan.',
+    );
+    return [];
+  });
   const keyDetails = new Map<string, { name?: string; tags?: Record<string, string> }>();
   for (const key of named) {
     if (!key.id || !namedForStage(key.name, functionName)) continue;

@@ -1,338 +1,162 @@
-import { execFileSync } from 'node:child_process';
-import { FilterLogEventsCommand, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
-import { GetAliasCommand, GetFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
-import { outputsFor } from '../action/outputs.js';
-import { callAws } from '../aws/aws-call.js';
-import { findStageResources } from '../cleanup/find-stage-resources.js';
-import { listProjectStages } from '../cleanup/prune.js';
-import type { GitHubContext } from '../github/github-context.js';
-import { dnsSuffix, restStageName } from '../gateways/urls.js';
-import { deployRolePolicy, deployPolicyNotes } from '../iam/deploy-policy.js';
-import { policyJson } from '../iam/policy-document.js';
-import { oidcTrustPolicy, trustPolicyNotes } from '../iam/trust-policy.js';
-import { makePlan, type Plan } from '../plan/plan.js';
-import { openAwsSession } from '../pipelines/aws-session.js';
-import { runPipeline } from '../pipelines/run-pipeline.js';
-import { readSettings, SettingsError, splitList, type Settings } from '../settings/settings.js';
-import type { Logger } from '../util/logger.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readSettings, SettingsError } from '../settings/settings.js';
+import { packageVersion } from '../util/assets.js';
 import { errorMessage } from '../util/retry.js';
 import { realSleep } from '../util/sleep.js';
-import { parseArgs, UsageError, type ParsedArgs } from './args.js';
-import { HELP } from './help.js';
+import type { CliCommand, CliIo, CommandContext, CommandResult } from './command.js';
+import { COMMANDS } from './commands/index.js';
+import { parseFlags, UsageError } from './flags.js';
+import { commandHelp, overviewHelp } from './help.js';
+import { localContext } from './local-context.js';
+import { nodeVersionProblem, PROGRAM } from './program.js';
 import { terminalLogger } from './terminal-logger.js';
 
-/** The CLI's GitHub context: no event; the stage comes from --stage or the current git branch. */
-function localContext(env: NodeJS.ProcessEnv): GitHubContext {
-  let branch = '';
-  try {
-    branch = execFileSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  } catch {
-    // Not a git checkout: --stage is needed for commands that work on a stage.
-  }
+/** The real process: stdout, stderr, its environment, Ctrl-C. */
+export function processIo(): CliIo {
+  let stop: Promise<void> | undefined;
   return {
-    eventName: '',
-    payload: {},
-    ref: branch && branch !== 'HEAD' ? `refs/heads/${branch}` : '',
-    sha: '',
-    // Whose stages these are (the lambda-deploy:repository tag): the checkout's GitHub remote.
-    repository: env.GITHUB_REPOSITORY || gitHubRepository() || '',
-    serverUrl: 'https://github.com',
-    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
-    runId: '',
-    runAttempt: '1',
-    runUrl: '',
+    out: process.stdout,
+    err: process.stderr,
+    env: process.env,
+    sleep: realSleep,
+    interrupted: () =>
+      (stop ??= new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      })),
   };
 }
 
-/** owner/repo of the checkout's `origin` when it is on GitHub (https or ssh), else undefined. */
-export function gitHubRepository(remoteUrl?: string): string | undefined {
-  let url = remoteUrl;
-  if (url === undefined) {
-    try {
-      url = execFileSync('git', ['remote', 'get-url', 'origin'], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }).trim();
-    } catch {
-      return undefined;
-    }
-  }
-  return /^(?:https:\/\/(?:[^@/]+@)?github\.com\/|git@github\.com:|ssh:\/\/git@github\.com\/)([\w.-]+\/[\w.-]+?)(?:\.git)?\/?$/.exec(
-    url,
-  )?.[1];
+/** A result for a terminal: `key: value` lines (lists comma-separated, objects as JSON). */
+export function resultLines(result: CommandResult): string {
+  const show = (v: unknown): string =>
+    Array.isArray(v)
+      ? v.map(show).join(', ')
+      : v !== null && typeof v === 'object'
+        ? JSON.stringify(v)
+        : String(v);
+  return Object.entries(result)
+    .map(([key, value]) => `${key}: ${show(value)}`)
+    .join('\n');
 }
 
-/** Duration like 30s, 10m, 2h, 1d, in ms. */
-export function parseDuration(text: string): number {
-  const m = /^(\d+)\s*(s|m|h|d)$/.exec(text.trim());
-  if (!m)
-    throw new UsageError(
-      `--since: ${JSON.stringify(text)} is not a duration; expected like 30s, 10m, 2h or 1d`,
+function print(
+  io: CliIo,
+  json: boolean,
+  result: CommandResult | undefined,
+  text?: string,
+  error?: string,
+): void {
+  if (json) io.out.write(`${JSON.stringify({ ...result, ...(error ? { error } : {}) })}\n`);
+  else if (text !== undefined) io.out.write(text.endsWith('\n') || !text ? text : `${text}\n`);
+  else if (result && Object.keys(result).length) io.out.write(`${resultLines(result)}\n`);
+}
+
+function usageFailure(io: CliIo, json: boolean, error: Error, command?: string): number {
+  io.err.write(`error: ${error.message}\n`);
+  const helpOf = (error instanceof UsageError ? error.command : undefined) ?? command;
+  io.err.write(`Run "${PROGRAM} help${helpOf ? ` ${helpOf}` : ''}" for usage.\n`);
+  if (json) print(io, true, {}, undefined, error.message);
+  return 2;
+}
+
+/**
+ * The AWS SDK prints an eight-line warning on Node.js 20 at every client it
+ * builds; one line says the same.
+ */
+function replaceNode20Warning(io: CliIo, logger: { info(m: string): void }): void {
+  if (Number(process.versions.node.split('.')[0]) >= 22) return;
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  if (io.env.LAMBDA_DEPLOY_QUIET_NODE_NOTICE !== '1')
+    logger.info(
+      `note: Node.js ${process.versions.node} works; AWS SDK releases after January 2027 need Node.js 22 or newer.`,
     );
-  return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
 }
 
-function settingsFor(args: ParsedArgs, env: NodeJS.ProcessEnv): Settings {
-  const command = args.command === 'serve' ? 'deploy' : args.command;
-  const inputs = { ...args.inputs };
-  // OIDC needs a GitHub Actions job; on a terminal the AWS chain (profile, env) signs in.
-  if (inputs['role-to-assume'])
-    throw new UsageError(
-      '--role-to-assume: the CLI signs in with the normal AWS credential chain; expected a profile (AWS_PROFILE) that assumes the role instead',
-    );
-  if (['deploy', 'undeploy', 'package'].includes(command)) inputs.command = command;
-  if (args.command === 'serve') inputs.target = 'local';
-  // Outside Actions there is no pull request to comment on and no Deployment to record.
-  inputs.comment ??= 'false';
-  inputs.deployment ??= 'false';
-  return readSettings((name) => inputs[name], env);
-}
-
-/** Runs the CLI; returns the exit code. */
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let logger: Logger = terminalLogger({ verbose: false });
-  try {
-    const args = parseArgs(argv);
-    logger = terminalLogger({ verbose: args.extras.verbose || env.LAMBDA_DEPLOY_DEBUG === '1' });
-    if (args.extras.help || args.command === 'help') {
-      process.stdout.write(`${HELP[args.command]}\n`);
-      return 0;
-    }
-    const settings = settingsFor(args, env);
-    const ctx = localContext(env);
-    switch (args.command) {
-      case 'policy':
-        return printPolicy(settings, args, logger);
-      case 'serve':
-        return await serve(settings, ctx, args, env, logger);
-      case 'logs':
-        return await showLogs(
-          settings,
-          makePlan({ ...settings, command: 'deploy' }, ctx),
-          ctx,
-          args,
-          env,
-          logger,
-        );
-      case 'status':
-        return await showStatus(settings, ctx, env, logger);
-      default: {
-        const plan = makePlan(settings, ctx);
-        const run = await runPipeline(settings, plan, ctx, { logger, env });
-        for (const [name, value] of Object.entries(outputsFor(run.result)))
-          if (value) logger.info(`${name}: ${value}`);
-        if (run.failure) {
-          logger.error(run.failure);
-          return 1;
-        }
-        return 0;
-      }
-    }
-  } catch (error) {
-    if (error instanceof SettingsError)
-      logger.error(error.message.replace(/^Invalid input: /, '').replace(/\binputs\b/, 'flags'));
-    else logger.error(errorMessage(error));
-    if (error instanceof UsageError) process.stderr.write(`Run lambda-deploy --help for usage.\n`);
-    return 2;
-  }
-}
-
-async function serve(
-  settings: Settings,
-  ctx: GitHubContext,
-  args: ParsedArgs,
-  env: NodeJS.ProcessEnv,
-  logger: Logger,
-): Promise<number> {
-  const plan = {
-    ...makePlan({ ...settings, stage: settings.stage ?? 'local' }, ctx),
-    command: 'deploy' as const,
-  };
-  const port = args.extras.port ?? 3000;
-  const run = await runPipeline(settings, plan, ctx, {
-    logger,
-    env,
-    keepLocalRunning: true,
-    localPort: port,
-  });
-  if (run.failure || !run.local) {
-    logger.error(run.failure ?? 'The local runtime did not start.');
-    return 1;
-  }
-  const local = run.local;
-  process.stdout.write(`Serving ${settings.name} at ${local.url}  (Ctrl-C to stop)\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await local.stop();
-  return 0;
-}
-
-async function showLogs(
-  settings: Settings,
-  plan: Plan,
-  ctx: GitHubContext,
-  args: ParsedArgs,
-  env: NodeJS.ProcessEnv,
-  logger: Logger,
-): Promise<number> {
-  const session = await openAwsSession(settings, plan, ctx, { logger, env });
-  const logGroupName = `/aws/lambda/${plan.functionName}`;
-  let startTime = Date.now() - parseDuration(args.extras.since ?? '10m');
-  const seen = new Set<string>();
-  for (;;) {
-    let token: string | undefined;
-    let newest = startTime;
-    do {
-      const page = await callAws(
-        () =>
-          session.clients.logs.send(
-            new FilterLogEventsCommand({ logGroupName, startTime, nextToken: token }),
-          ),
-        session.awsDeps,
-        {
-          what: `Could not read the log group ${logGroupName} (has stage ${plan.stage} been deployed and invoked?)`,
-          permission: 'logs:FilterLogEvents',
-        },
-      );
-      for (const event of page.events ?? ([] as FilteredLogEvent[])) {
-        if (event.eventId && seen.has(event.eventId)) continue;
-        if (event.eventId) seen.add(event.eventId);
-        newest = Math.max(newest, event.timestamp ?? 0);
-        process.stdout.write(
-          `${new Date(event.timestamp ?? 0).toISOString()} ${(event.message ?? '').trimEnd()}\n`,
-        );
-      }
-      token = page.nextToken;
-    } while (token);
-    if (!args.extras.follow) return 0;
-    startTime = newest;
-    await realSleep(2_000);
-  }
-}
-
-async function showStatus(
-  settings: Settings,
-  ctx: GitHubContext,
-  env: NodeJS.ProcessEnv,
-  logger: Logger,
-): Promise<number> {
-  const plan = makePlan({ ...settings, command: 'prune' }, ctx);
-  const session = await openAwsSession(settings, plan, ctx, { logger, env });
-  const { clients } = session;
-  const deps = { logger, sleep: realSleep };
-  const stages = await listProjectStages(clients, settings.name, ctx.repository, deps);
-  if (!stages.length) {
-    logger.info(`No stages of ${settings.name} in ${clients.region}.`);
+async function runCommand(command: CliCommand, argv: readonly string[], io: CliIo): Promise<number> {
+  const flags = parseFlags(argv, command.flags, command.name);
+  if (flags.help) {
+    io.out.write(`${commandHelp(command)}\n`);
     return 0;
   }
-  const rows = [['STAGE', 'FUNCTION', 'VERSION', 'LAST DEPLOY', 'URL']];
-  for (const s of stages) {
-    const alias = await clients.lambda
-      .send(new GetAliasCommand({ FunctionName: s.functionName, Name: 'live' }))
-      .catch(() => undefined);
-    let url = await clients.lambda
-      .send(new GetFunctionUrlConfigCommand({ FunctionName: s.functionName, Qualifier: 'live' }))
-      .then((r) => r.FunctionUrl ?? '')
-      .catch(() => '');
-    if (!url) {
-      const inv = await findStageResources(
-        clients,
-        {
-          project: settings.name,
-          repository: ctx.repository,
-          stage: s.stage,
-          functionName: s.functionName,
-          includeLogs: false,
-        },
-        deps,
-      );
-      const host = (id: string) => `https://${id}.execute-api.${clients.region}.${dnsSuffix(clients.region)}`;
-      if (inv.httpApis[0]) url = host(inv.httpApis[0].id);
-      else if (inv.restApis[0]) url = `${host(inv.restApis[0].id)}/${restStageName(s.stage)}`;
-    }
-    rows.push([
-      s.stage,
-      s.functionName,
-      alias?.FunctionVersion ?? '-',
-      s.lastDeployed?.toISOString() ?? '-',
-      url || '-',
-    ]);
+  const logger = terminalLogger({
+    verbose: flags.verbose || io.env.LAMBDA_DEPLOY_DEBUG === '1',
+    err: io.err,
+  });
+  let dir: string | undefined;
+  const ctx: CommandContext = {
+    flags,
+    io,
+    logger,
+    github: localContext(io.env),
+    settings: (fixed = {}) => {
+      // Outside Actions there is no pull request to comment on and no Deployment to record.
+      const inputs = { comment: 'false', deployment: 'false', ...flags.inputs, ...fixed };
+      return readSettings((name) => inputs[name], io.env);
+    },
+    workDir: async () => (dir ??= await mkdtemp(join(tmpdir(), `${PROGRAM}-`))),
+    emit: (result, text) => print(io, flags.json, result, text),
+  };
+  try {
+    if (command.usesAws) replaceNode20Warning(io, logger);
+    const outcome = await command.run(ctx);
+    if (outcome.error) logger.error(outcome.error);
+    if (outcome.result || outcome.text !== undefined || outcome.error)
+      print(io, flags.json, outcome.result, outcome.text, outcome.error);
+    return outcome.exitCode;
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof SettingsError)
+      return usageFailure(io, flags.json, error, command.name);
+    logger.error(errorMessage(error));
+    if (flags.json) print(io, true, {}, undefined, errorMessage(error));
+    return 1;
+  } finally {
+    if (dir) await rm(dir, { recursive: true, force: true });
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  for (const r of rows)
-    process.stdout.write(
-      `${r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd()}\n`,
-    );
-  return 0;
 }
 
-function commaList(text: string | undefined): string[] | undefined {
-  return text === undefined ? undefined : splitList(text, /[,\n]/);
+/** Runs the CLI; returns the exit code (0 done, 1 failed, 2 wrong command line). */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const json = argv.includes('--json');
+  const tooOld = nodeVersionProblem(process.versions.node);
+  if (tooOld) {
+    io.err.write(`error: ${tooOld}\n`);
+    return 1;
+  }
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-V') {
+    io.out.write(json ? `${JSON.stringify({ version: packageVersion() })}\n` : `${packageVersion()}\n`);
+    return 0;
+  }
+  if (first === undefined || first === '--help' || first === '-h') {
+    io.out.write(`${overviewHelp(COMMANDS, packageVersion())}\n`);
+    return 0;
+  }
+  const find = (name: string) => COMMANDS.find((c) => c.name === name);
+  try {
+    if (first === 'help') {
+      const wanted = rest.find((w) => !w.startsWith('-'));
+      const command = wanted === undefined ? undefined : find(wanted);
+      if (wanted !== undefined && !command) throw unknownCommand(wanted);
+      io.out.write(`${command ? commandHelp(command) : overviewHelp(COMMANDS, packageVersion())}\n`);
+      return 0;
+    }
+    const command = find(first);
+    if (!command) throw unknownCommand(first);
+    return await runCommand(command, rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) return usageFailure(io, json, error);
+    throw error;
+  }
 }
 
-function printPolicy(settings: Settings, args: ParsedArgs, logger: Logger): number {
-  const accountId = args.extras.account;
-  if (!accountId || !/^\d{12}$/.test(accountId))
-    throw new UsageError('--account: expected the 12-digit AWS account id');
-  const role = args.extras.role;
-  if (role !== undefined && !['production', 'preview', 'single'].includes(role))
-    throw new UsageError(`--role: "${role}" is not valid; expected production, preview or single`);
-  const options = {
-    project: settings.name,
-    region: settings.awsRegion ?? '*',
-    accountId,
-    gateway: (args.inputs.gateway === 'all' ? 'all' : settings.gateway) as Settings['gateway'] | 'all',
-    bucket: settings.s3Bucket,
-    managesExecutionRole: !settings.executionRoleArn,
-    executionRoleArn: settings.executionRoleArn,
-    keepWarm: Boolean(settings.keepWarm),
-    provisionedConcurrency: settings.provisionedConcurrency !== undefined,
-    layers: settings.dependenciesLayer,
-    attachedLayers: settings.layers,
-    protectedStages: settings.protectedStages,
-    repository: args.extras.repository,
-  };
-  const trust = args.extras.repository && {
-    repository: args.extras.repository,
-    ownerId: args.extras['owner-id'],
-    repoId: args.extras['repo-id'],
-    accountId,
-    audience: settings.audience,
-    protectedBranches: commaList(args.extras['protected-branches']),
-    environments: commaList(args.extras['github-environment']),
-  };
-  const kinds: ('production' | 'preview' | 'single')[] =
-    role === undefined ? ['production', 'preview'] : [role as 'production' | 'preview' | 'single'];
-  for (const kind of kinds) {
-    const deployRole = kind === 'single' ? undefined : kind;
-    const title =
-      kind === 'single'
-        ? 'Deploy role (one role for everything)'
-        : `${kind[0]!.toUpperCase()}${kind.slice(1)} deploy role`;
-    const permissions = { ...options, role: deployRole };
-    process.stdout.write(`# ${title}: permissions policy\n${policyJson(deployRolePolicy(permissions))}\n`);
-    for (const note of deployPolicyNotes(permissions)) logger.info(`# ${note}`);
-    if (trust) {
-      const roleTrust = { ...trust, role: deployRole };
-      process.stdout.write(
-        `\n# ${title}: trust policy (GitHub OIDC)\n${policyJson(oidcTrustPolicy(roleTrust))}\n\n`,
-      );
-      for (const note of trustPolicyNotes(roleTrust)) logger.info(`# ${note}`);
-    }
-  }
-  if (!trust) logger.info('# Add --repository owner/repo for the OIDC trust policies.');
-  if (kinds.includes('single'))
-    logger.warning(
-      "# One role for everything: pull requests and feature branches share production's power. Prefer two roles (lambda-deploy setup).",
-    );
-  return 0;
+function unknownCommand(word: string): UsageError {
+  const names = [...COMMANDS.map((c) => c.name), 'help'];
+  return new UsageError(
+    word.startsWith('-')
+      ? `expected a command before ${word}; one of ${names.join(', ')}`
+      : `unknown command ${JSON.stringify(word)}; expected one of ${names.join(', ')}`,
+  );
 }

@@ -13,6 +13,7 @@ import {
   CreateUsagePlanKeyCommand,
   GetApiKeyCommand,
   GetApiKeysCommand,
+  GetUsagePlanKeysCommand,
   GetUsagePlansCommand,
   UpdateApiKeyCommand,
   UpdateUsagePlanCommand,
@@ -20,6 +21,7 @@ import {
   type ApiKey,
   type UsagePlan,
 } from '@aws-sdk/client-api-gateway';
+import { isAccessDenied } from '../aws/aws-call.js';
 import { tagsMatchStage } from '../plan/tags.js';
 import { errorName } from '../util/retry.js';
 import { apiGatewaySpec, awsCall, type CallDeps, type CallSpec } from './aws-call.js';
@@ -50,8 +52,59 @@ function oldestFirst<T extends { createdDate?: Date }>(items: T[]): T[] {
   return items.sort((a, b) => (a.createdDate?.getTime() ?? 0) - (b.createdDate?.getTime() ?? 0));
 }
 
-/** The stage's key: the exact name and the stage's tags (nameQuery is only a prefix match). */
+/**
+ * The stage's key: the exact name and the stage's tags. Found by listing
+ * `/apikeys` where the role may; the preview role may not (IAM cannot limit
+ * that listing to the project, and with includeValues it shows every key's
+ * value in the region), so it finds the key through its usage plan's links.
+ */
 async function findApiKey(
+  client: APIGatewayClient,
+  input: GatewayInput,
+  deps: CallDeps,
+): Promise<ApiKey | undefined> {
+  try {
+    return await listedApiKey(client, input, deps);
+  } catch (error) {
+    if (!isAccessDenied(error)) throw error;
+    deps.logger.debug(
+      'Listing API keys is not allowed to this role: looking through the usage plan instead.',
+    );
+    const plan = await findUsagePlan(client, input, deps);
+    return plan?.id ? linkedApiKey(client, input, plan.id, deps) : undefined;
+  }
+}
+
+/** The stage's key among those linked to its usage plan (the links carry no tags: each key is read). */
+async function linkedApiKey(
+  client: APIGatewayClient,
+  input: GatewayInput,
+  planId: string,
+  deps: CallDeps,
+): Promise<ApiKey | undefined> {
+  const ids: string[] = [];
+  let position: string | undefined;
+  do {
+    const page = await awsCall(
+      restSpec(input, `list the keys of usage plan ${planId}`, 'GET', `/usageplans/${planId}/keys`),
+      deps,
+      () => client.send(new GetUsagePlanKeysCommand({ usagePlanId: planId, limit: 500, position })),
+    );
+    for (const link of page.items ?? [])
+      if (link.id && link.name === input.context.functionName) ids.push(link.id);
+    position = page.position;
+  } while (position);
+  const keys: ApiKey[] = [];
+  for (const id of ids) {
+    const key = await awsCall(restSpec(input, `read the API key ${id}`, 'GET', `/apikeys/${id}`), deps, () =>
+      client.send(new GetApiKeyCommand({ apiKey: id, includeValue: true })),
+    );
+    if (tagsMatchStage(key.tags, input.context.tags)) keys.push(key);
+  }
+  return oldestFirst(keys)[0];
+}
+
+async function listedApiKey(
   client: APIGatewayClient,
   input: GatewayInput,
   deps: CallDeps,

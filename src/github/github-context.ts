@@ -32,13 +32,20 @@ export function readGitHubContext(env: NodeJS.ProcessEnv = process.env): GitHubC
   let payload: Record<string, unknown> = {};
   const eventPath = env.GITHUB_EVENT_PATH;
   if (eventPath) {
+    let parsed: unknown;
     try {
-      payload = JSON.parse(readFileSync(eventPath, 'utf8')) as Record<string, unknown>;
+      parsed = JSON.parse(readFileSync(eventPath, 'utf8'));
     } catch (e) {
+      // One line: the message of a JSON error can hold a newline of the file.
       throw new Error(
-        `Could not read the event payload GITHUB_EVENT_PATH=${eventPath}: ${(e as Error).message}`,
+        `Could not read the event payload GITHUB_EVENT_PATH=${eventPath}: ${(e as Error).message.replace(/\s+/g, ' ')}; expected the JSON object the runner writes there.`,
       );
     }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error(
+        `The event payload GITHUB_EVENT_PATH=${eventPath} is ${JSON.stringify(parsed)?.slice(0, 40)}, not a JSON object; expected the JSON object the runner writes there.`,
+      );
+    payload = parsed as Record<string, unknown>;
   }
   const serverUrl = env.GITHUB_SERVER_URL || 'https://github.com';
   const repository = env.GITHUB_REPOSITORY || '';

@@ -24,7 +24,8 @@
  *   authorized by their parent's tags); POST/PUT/PATCH/DELETE take
  *   `aws:RequestTag/*`. Two things cannot be conditioned: the collections
  *   (`GET /apis`, `/restapis`, `/usageplans`, `/apikeys`: listing returns every
- *   item of the region, and `GET /apikeys?includeValues` every key's value), and
+ *   item of the region, and `GET /apikeys?includeValues` every key's value: only
+ *   the production role may list API keys, the preview role is denied it), and
  *   `/tags/{arn}`, which has no resource tags at all, so a tag write there could
  *   relabel anyone's API: no role gets it (we tag at creation only), and the
  *   preview role is denied it outright.
@@ -255,11 +256,14 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
     Action: ['tag:GetResources', 'events:ListRules'],
     Resource: '*',
   });
+  // Listing /apikeys cannot be limited to the project and, with includeValues, shows every
+  // key's value in the region: production may (it finds keys by name), a preview may not
+  // (it finds its key through its usage plan's links, see src/gateways/rest-api-keys.ts).
   statements.push({
     Sid: 'ListFrontDoors',
     Effect: 'Allow',
     Action: 'apigateway:GET',
-    Resource: [`${api}/apis`, `${api}/restapis`, `${api}/usageplans`, `${api}/apikeys`],
+    Resource: [`${api}/apis`, `${api}/restapis`, `${api}/usageplans`, ...(preview ? [] : [`${api}/apikeys`])],
   });
   statements.push({
     Sid: 'ListLogGroups',
@@ -534,6 +538,13 @@ function previewDenies(options: DeployPolicyOptions, p: string): PolicyStatement
       Effect: 'Deny',
       Action: APIGATEWAY_WRITES,
       Resource: `arn:${p}:apigateway:${region}::/tags/*`,
+    },
+    {
+      // The listing would show every API key's value in the region, production's included.
+      Sid: 'NoApiKeyListing',
+      Effect: 'Deny',
+      Action: 'apigateway:GET',
+      Resource: `arn:${p}:apigateway:${region}::/apikeys`,
     },
     ...iamDenies(options, p),
   ];

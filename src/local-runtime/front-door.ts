@@ -52,6 +52,7 @@ export async function startFrontDoor(
       `local front door: REST API stage ${JSON.stringify(stage)} must be letters, digits, - and _`,
     );
 
+  let port = 0;
   const server = createServer((req, res) => {
     const requestId = randomBytes(10).toString('base64');
     serve(req, res, requestId).catch((error: unknown) => {
@@ -63,6 +64,18 @@ export async function startFrontDoor(
 
   async function serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const started = now();
+    if (!servesHost(req.headers.host, port)) {
+      // A web page whose name was rebound to 127.0.0.1 (DNS rebinding) sends its own name as Host.
+      logger?.warning(
+        `front door: refused ${req.method} for Host ${JSON.stringify(req.headers.host ?? '')}: only 127.0.0.1:${port} and localhost:${port} are served.`,
+      );
+      send(
+        res,
+        requestId,
+        jsonError(421, 'Misdirected Request: this local server answers only 127.0.0.1 and localhost'),
+      );
+      return;
+    }
     const body = await readBody(req, limit);
     if (body === undefined) {
       send(res, requestId, jsonError(413, 'Request Entity Too Large'));
@@ -91,7 +104,8 @@ export async function startFrontDoor(
     if (response.problem)
       logger?.warning(`${req.method} ${shown} -> ${response.statusCode}: ${response.problem}`);
     send(res, requestId, response);
-    logger?.debug(`${req.method} ${shown} -> ${response.statusCode} (${now() - started} ms)`);
+    // One line per request (no query string: it may carry a token), as a local server logs them.
+    logger?.info(`${req.method} ${shown} -> ${response.statusCode} (${now() - started} ms)`);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -106,7 +120,7 @@ export async function startFrontDoor(
     });
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  port = (server.address() as AddressInfo).port;
 
   return {
     url: `http://127.0.0.1:${port}${options.gateway === 'rest-api' ? `/${stage}` : ''}`,
@@ -116,6 +130,17 @@ export async function startFrontDoor(
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * The Host header names the address the server listens on: 127.0.0.1 or
+ * localhost with its port (no port only on port 80). Anything else is a
+ * request meant for another name, as a DNS rebinding attack sends.
+ */
+export function servesHost(host: string | undefined, port: number): boolean {
+  if (!host) return false;
+  const h = host.toLowerCase();
+  return ['127.0.0.1', 'localhost'].some((name) => h === `${name}:${port}` || (port === 80 && h === name));
 }
 
 function send(res: ServerResponse, requestId: string, response: HttpResponseParts): void {

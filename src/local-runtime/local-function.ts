@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { lineRedactor } from '../reporting/redact.js';
 import type { Logger } from '../util/logger.js';
 import { runtimeAssetsDir } from '../util/assets.js';
 import { lambdaEnvironment, localRegion, type LambdaEnvironmentInput } from './lambda-environment.js';
@@ -121,7 +122,10 @@ class LocalFunctionImpl implements LocalFunction {
     this.runtime = options.runtime;
     const day = new Date(this.now()).toISOString().slice(0, 10).replace(/-/g, '/');
     this.logStreamName = `${day}/[$LATEST]${randomBytes(16).toString('hex')}`;
-    const sink = deps.onLog ?? ((line: string) => deps.logger.debug(`[${options.functionName}] ${line}`));
+    // The function's live output (debug): its environment values and secret shapes hidden, line by line.
+    const clean = lineRedactor(Object.values(options.environment));
+    const sink =
+      deps.onLog ?? ((line: string) => deps.logger.debug(`[${options.functionName}] ${clean(line)}`));
     this.buffer = new LogBuffer(this.now, deps.maxLogLines ?? 2000, 16 * 1024, sink);
   }
 

@@ -8,6 +8,7 @@ import { runtimeAssetsDir } from '../util/assets.js';
 import type { Logger } from '../util/logger.js';
 import { collectFiles } from './collect-files.js';
 import type { CommandRunner } from './command-runner.js';
+import { checkHandlerIn, handlerTarget, missingModuleError } from './handler-check.js';
 import { pipInstall, pythonExecutable } from './pip-install.js';
 import { checkPackageSize, formatBytes, formatCount, largestParts, type SizeEntry } from './size-check.js';
 import { packSlimDependencies, type SlimPackage } from './slim-package.js';
@@ -43,6 +44,8 @@ export type BuildPackageOptions = Pick<
 > & {
   /** Where the zips are written (created when missing). */
   outDir: string;
+  /** Symbolic links may point anywhere inside it (settings.workspace); default: path itself. */
+  workspace?: string;
   /** Unzipped size of the attached layers, counted in Lambda's limit. */
   layerBytes?: number;
   /** The WSGI/ASGI adapter copied in with `app` (default: the one shipped in runtime/python/). */
@@ -133,22 +136,6 @@ export function dependenciesKey(
   return hash.digest('hex');
 }
 
-/**
- * Files that would hold a handler's module, one of which should be in the
- * package: `app.handler` -> app.py; `src/index.handler` -> src/index.js;
- * app `service.main:api` -> service/main.py.
- */
-export function handlerModuleFiles(handler: string, runtime: string, app?: string): string[] {
-  const dot = handler.lastIndexOf('.');
-  const module = app ? (app.split(':')[0] as string) : handler.slice(0, dot);
-  if (!module) return [];
-  if (isPythonRuntime(runtime)) {
-    const base = module.replace(/\./g, '/');
-    return [`${base}.py`, `${base}/__init__.py`];
-  }
-  return ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`);
-}
-
 function entriesFromFiles(
   files: readonly { path: string; absPath: string; size: number; executable: boolean }[],
   prefix = '',
@@ -232,6 +219,7 @@ export async function buildPackage(
     options.path,
     { runtime: options.runtime, include: options.include, exclude: options.exclude, excludeDirs },
     (m) => logger.info(m),
+    options.workspace,
   );
   if (codeFiles.length === 0)
     throw new Error(
@@ -239,6 +227,22 @@ export async function buildPackage(
         (options.include.length ? ` (include: ${options.include.join(', ')} matched nothing)` : ''),
     );
   const code = entriesFromFiles(codeFiles);
+
+  // The entry point is checked first, statically (never by running user code), before pip or an upload.
+  const target = handlerTarget(options.handler, options.runtime, options.app);
+  const checkDeps = { logger, python: pythonExecutable(deps.env), env: deps.env };
+  const byPath = (files: readonly { path: string; absPath: string }[]) =>
+    new Map(files.map((f) => [f.path, f.absPath] as const));
+  const missingModule = () =>
+    missingModuleError(
+      target,
+      codeFiles.map((f) => f.path),
+      options.path,
+      target.files.some((f) => existsSync(join(options.path, f))),
+    );
+  const inCode = await checkHandlerIn(target, byPath(codeFiles), options.runtime, checkDeps);
+  // A module that is not among the code files may come with the requirements.
+  if (!inCode && !(python && options.requirements)) throw missingModule();
 
   let staging: string | undefined;
   try {
@@ -267,6 +271,8 @@ export async function buildPackage(
         exclude: ['__pycache__', '*.pyc', '*.pyo'],
       });
       dependencies = entriesFromFiles(installed);
+      if (!inCode && !(await checkHandlerIn(target, byPath(installed), options.runtime, checkDeps)))
+        throw missingModule();
       key = dependenciesKey(
         await readFile(requirements),
         options.runtime,
@@ -340,13 +346,6 @@ export async function buildPackage(
       { what: `the files of ${options.path}`, entries: code },
       { what: generatedBy, entries: generated },
     );
-
-    const candidates = handlerModuleFiles(options.handler, options.runtime, options.app);
-    const present = new Set([...functionEntries, ...(separateLayer ? dependencies : [])].map((e) => e.path));
-    if (candidates.length && !candidates.some((c) => present.has(c)))
-      logger.warning(
-        `${options.app ? `app "${options.app}"` : `handler "${options.handler}"`}: none of ${candidates.join(', ')} is in the package; Lambda will fail to import it. Check path, include and exclude.`,
-      );
 
     // Before compressing anything: Lambda counts the function and all its layers unzipped.
     const functionBytes = functionEntries.reduce((n, e) => n + e.bytes, 0);

@@ -28,18 +28,22 @@ function isInside(root: string, target: string): boolean {
 /**
  * Walks `root` and returns the files the filter keeps, sorted by the UTF-8
  * bytes of their paths. Symbolic links are followed when they point inside
- * `root` (the package then holds the target's content under the link's
- * name); a link pointing outside `root` is an error, since its target would
- * silently differ between machines. Folders holding a `pyvenv.cfg` are
- * virtualenvs, whatever their name, and are skipped.
+ * `boundary` (the workspace; `root` itself by default): the package then
+ * holds the target's content under the link's name, so a monorepo's
+ * `common -> ../../libs/common` is packaged as regular files. A link pointing
+ * outside is an error, since its target would silently differ between
+ * machines (and could be any file of the runner). Folders holding a
+ * `pyvenv.cfg` are virtualenvs, whatever their name, and are skipped.
  */
 export async function collectFiles(
   root: string,
   filter: FilterOptions | FileFilter,
   onSkip: (message: string) => void = () => undefined,
+  boundary: string = root,
 ): Promise<CollectedFile[]> {
   const decide = 'includeFile' in filter ? filter : createFileFilter(filter);
   const realRoot = realpathSync(root);
+  const realBoundary = realpathSync(boundary);
   const files: CollectedFile[] = [];
 
   const addFile = (relPath: string, absPath: string): void => {
@@ -49,7 +53,8 @@ export async function collectFiles(
 
   // Synchronous on purpose: for tens of thousands of files, sync stat calls
   // cost a fraction of the CPU of as many promises (measured ~10x).
-  const walk = (dirAbs: string, rel: string): void => {
+  /** `ancestors`: the real folders being walked, so links that lead back into one are a loop. */
+  const walk = (dirAbs: string, rel: string, ancestors: readonly string[]): void => {
     const dirents: Dirent[] = readdirSync(dirAbs, { withFileTypes: true });
     if (rel !== '' && dirents.some((d) => d.name === 'pyvenv.cfg' && !d.isDirectory())) {
       onSkip(`${rel}/ is a virtualenv (it holds pyvenv.cfg): not packaged`);
@@ -59,7 +64,7 @@ export async function collectFiles(
       const relPath = rel ? `${rel}/${d.name}` : d.name;
       const absPath = join(dirAbs, d.name);
       if (d.isDirectory()) {
-        if (decide.walkDir(relPath)) walk(absPath, relPath);
+        if (decide.walkDir(relPath)) walk(absPath, relPath, [...ancestors, absPath]);
       } else if (d.isFile()) {
         if (decide.includeFile(relPath)) addFile(relPath, absPath);
       } else if (d.isSymbolicLink()) {
@@ -72,19 +77,19 @@ export async function collectFiles(
             `${relPath} is a symbolic link whose target does not exist; remove it or add it to exclude.`,
           );
         }
-        if (!isInside(realRoot, target))
+        if (!isInside(realBoundary, target))
           throw new SymlinkError(
-            `${relPath} is a symbolic link to ${target}, outside the package folder ${root}; ` +
+            `${relPath} is a symbolic link to ${target}, outside ${boundary === root ? `the package folder ${root}` : `the workspace ${boundary}`}; ` +
               'the package would depend on the machine that built it. Copy the file into the folder, or add the link to exclude.',
           );
         const s = statSync(target);
         if (s.isDirectory()) {
-          // dirAbs is always a real path: a target above it would be walked forever.
-          if (isInside(target, dirAbs))
+          // dirAbs is always a real path: a target above it, or one being walked, would be walked forever.
+          if (isInside(target, dirAbs) || ancestors.includes(target))
             throw new SymlinkError(
               `${relPath} is a symbolic link to a folder that contains it (${target}): a loop.`,
             );
-          if (decide.walkDir(relPath)) walk(target, relPath);
+          if (decide.walkDir(relPath)) walk(target, relPath, [...ancestors, target]);
         } else if (s.isFile() && decide.includeFile(relPath)) {
           files.push({ path: relPath, absPath: target, size: s.size, executable: (s.mode & 0o111) !== 0 });
         }
@@ -92,7 +97,7 @@ export async function collectFiles(
     }
   };
 
-  walk(realRoot, '');
+  walk(realRoot, '', [realRoot]);
   const keyed = files.map((f) => ({ f, key: Buffer.from(f.path, 'utf8') }));
   return keyed.sort((a, b) => Buffer.compare(a.key, b.key)).map((k) => k.f);
 }

@@ -30,23 +30,53 @@ export function pythonExecutable(env: NodeJS.ProcessEnv = process.env): string {
   return env.LAMBDA_DEPLOY_PYTHON || (process.platform === 'win32' ? 'python' : 'python3');
 }
 
+/** pip's words for a network it could not use: the index was never asked, so nothing is known of wheels. */
+const UNREACHABLE =
+  /NewConnectionError|Failed to establish a new connection|Temporary failure in name resolution|Name or service not known|nodename nor servname|No address associated with hostname|ConnectTimeoutError|Connection to \S+ timed out|Read timed out|ProxyError|Network is unreachable|Connection refused|ConnectionResetError|SSLError|CERTIFICATE_VERIFY_FAILED|Max retries exceeded/;
+
+/** The index pip used: `Looking in indexes:` in its output, else --index-url / -i, else PyPI. */
+function indexUrl(output: string, pipArgs: readonly string[]): string {
+  const looked = /Looking in indexes:\s*(\S+)/.exec(output)?.[1];
+  if (looked) return looked.replace(/\/\/[^/@\s]*@/, '//***@').replace(/,$/, '');
+  const at = pipArgs.findIndex((a) => a === '--index-url' || a === '-i');
+  const given = at >= 0 ? pipArgs[at + 1] : pipArgs.find((a) => a.startsWith('--index-url='))?.slice(12);
+  return given ? given.replace(/\/\/[^/@\s]*@/, '//***@') : 'https://pypi.org/simple';
+}
+
 /**
- * What went wrong, for a pip failure with its output: a requirement with no
- * wheel for the Lambda platform gets a message naming it and the ways out.
+ * What went wrong, for a pip failure with its output. Two kinds come with
+ * what to do: the package index could not be reached (the network, a
+ * proxy, a private index, or no index at all), and the index answered but
+ * has no wheel for the Lambda platform. pip reports both as "No matching
+ * distribution", so the connection errors in its output decide.
  */
 export function explainPipFailure(output: string, options: PipInstallOptions): string {
   const platform = lambdaPythonPlatform(options.runtime, options.architecture);
   const missing =
     /No matching distribution found for\s+(\S+)/.exec(output) ??
     /Could not find a version that satisfies the requirement\s+(\S+)/.exec(output);
-  if (missing) {
-    const requirement = missing[1] as string;
-    const name = /^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(requirement)?.[0] ?? requirement;
+  const requirement = missing?.[1];
+  const name = requirement
+    ? (/^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(requirement)?.[0] ?? requirement)
+    : undefined;
+  if (UNREACHABLE.test(output)) {
+    const cause = UNREACHABLE.exec(output)?.[0];
     return [
-      `pip found no installable wheel for "${requirement}" (package ${name}) for ${platform.description}.`,
+      `Could not reach the package index ${indexUrl(output, options.pipArgs ?? [])}${requirement ? ` to install "${requirement}"` : ''} (pip: ${cause}).`,
+      'This is a network problem, not a missing package: pip never got an answer about any wheel.',
+      'What to do:',
+      '  - check that this machine reaches the index (a proxy goes in HTTPS_PROXY; a self-hosted runner may need its firewall opened);',
+      '  - a private index: pip-args: --index-url https://your.index/simple (its credentials from a secret, never in the workflow file);',
+      '  - no network at all: build or download the wheels beforehand and set pip-args: --no-index --find-links <folder>.',
+    ].join('\n');
+  }
+  if (requirement) {
+    return [
+      `No compatible wheel: pip found no installable wheel for "${requirement}" (package ${name}) for ${platform.description}.`,
       "lambda-deploy installs only binary wheels built for the Lambda platform, never the runner's, and never builds from source.",
       'What to do:',
       `  - pick a version of ${name} that publishes manylinux wheels for ${platform.machine} and Python ${platform.pythonVersion} (see its "Download files" page on PyPI);`,
+      `  - or a runtime (or architecture) whose wheels exist: a package new releases of Python wait for often has wheels for an older runtime (say python3.12 before python3.13);`,
       `  - or build the wheel yourself in a Lambda-compatible container (public.ecr.aws/lambda/python:${platform.pythonVersion}), put it in a folder, and set pip-args: --find-links <folder> (add --no-index to use only that folder);`,
       '  - or check the name and version in the requirements file, and that pip-args reaches your private index.',
     ].join('\n');

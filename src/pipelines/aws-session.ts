@@ -1,11 +1,18 @@
 import type { AwsDeps } from '../aws/aws-call.js';
 import { createAwsClients, type AwsClients } from '../aws/clients.js';
-import { getAccountId, githubTokenSource, resolveCredentials } from '../aws/oidc-credentials.js';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import {
+  getAccountId,
+  githubTokenSource,
+  oidcTokenProblem,
+  resolveCredentials,
+} from '../aws/oidc-credentials.js';
 import type { GitHubContext } from '../github/github-context.js';
 import type { Plan } from '../plan/plan.js';
 import { stageTags } from '../plan/tags.js';
 import { Inputs } from '../settings/names.js';
 import type { Settings } from '../settings/settings.js';
+import { errorMessage } from '../util/retry.js';
 import { realSleep } from '../util/sleep.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import type { StageContext } from './stage-context.js';
@@ -16,6 +23,44 @@ export interface AwsSession {
   awsDeps: AwsDeps;
 }
 
+function regionOf(settings: Settings): string {
+  if (!settings.awsRegion)
+    throw new Error(
+      `${Inputs.AwsRegion}: is not set and neither is AWS_REGION; expected a region like us-east-1.`,
+    );
+  return settings.awsRegion;
+}
+
+/**
+ * What signing in needs, checked before anything is built or asked of AWS:
+ * a region, and a source of credentials (the runner's OIDC token endpoint
+ * for role-to-assume, else the AWS credential chain: environment, profile,
+ * web identity, container or instance role).
+ */
+export async function checkAwsPrerequisites(
+  settings: Settings,
+  plan: Plan,
+  deps: PipelineDeps,
+): Promise<void> {
+  regionOf(settings);
+  if (settings.roleToAssume) {
+    const problem = deps.tokenSource ? undefined : oidcTokenProblem(deps.env, plan.fromFork);
+    if (problem) throw problem;
+    return;
+  }
+  // A key pair in the environment is the chain's first answer; anything else, the chain itself tells.
+  if (deps.env.AWS_ACCESS_KEY_ID && deps.env.AWS_SECRET_ACCESS_KEY) return;
+  try {
+    await (deps.credentialChain ?? defaultProvider())();
+  } catch (error) {
+    throw new Error(
+      `No AWS credentials (${errorMessage(error)}). Expected ${Inputs.RoleToAssume} (GitHub OIDC, with permissions: id-token: write), ` +
+        'or credentials set up before this step (aws-actions/configure-aws-credentials, a runner role); ' +
+        'from a terminal, a profile (AWS_PROFILE, after aws sso login) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.',
+    );
+  }
+}
+
 /** Signs in (OIDC or the ambient chain), builds the clients and learns the account. */
 export async function openAwsSession(
   settings: Settings,
@@ -23,11 +68,8 @@ export async function openAwsSession(
   ctx: GitHubContext,
   deps: PipelineDeps,
 ): Promise<AwsSession> {
-  const region = settings.awsRegion;
-  if (!region)
-    throw new Error(
-      `${Inputs.AwsRegion}: is not set and neither is AWS_REGION; expected a region like us-east-1.`,
-    );
+  const region = regionOf(settings);
+  await checkAwsPrerequisites(settings, plan, deps);
   const awsDeps: AwsDeps = { logger: deps.logger, sleep: deps.sleep ?? realSleep };
   const bootstrap = createAwsClients({ region });
   const credentials = await resolveCredentials(

@@ -90,12 +90,18 @@ export async function deployLocally(
     packagePath: pkg.zipPath,
     changed: true,
     rolledBack: false,
-    smoke: { status: 'skipped', target: '', attempts: 0, detail: 'smoke-test: false', durationMs: 0 },
+    smoke: {
+      status: 'skipped',
+      target: '',
+      attempts: 0,
+      detail: settings.smokeTest ? 'not reached' : 'smoke-test: false',
+      durationMs: 0,
+    },
     sha: plan.sha,
     durationMs: 0,
     target: 'local',
   };
-  const codeDir = await mkdtemp(join(defaultOutDir(deps.env), 'local-'));
+  const codeDir = await mkdtemp(join(deps.outDir ?? defaultOutDir(deps.env), 'local-'));
   let fn: LocalFunction | undefined;
   let door: FrontDoor | undefined;
   let slim: LocalSlim | undefined;
@@ -143,6 +149,13 @@ export async function deployLocally(
       },
       { logger, pythonCommand: python, env: deps.env },
     );
+    // A function that cannot start fails now, its traceback in the logs below: no smoke test
+    // retrying it for smoke-timeout.
+    const initError = fn.initError();
+    if (initError)
+      throw new Error(
+        `The function could not start: ${initError.errorType}: ${initError.errorMessage} (its traceback is in the function's logs).`,
+      );
     door = await startFrontDoor(fn, {
       logger,
       port: deps.localPort ?? 0,
@@ -162,6 +175,8 @@ export async function deployLocally(
             contains: settings.smokeContains,
             timeoutSeconds: settings.smokeTimeout,
             secrets: hidden,
+            // Up before the first request: a 5xx is the function's answer, not a front door settling.
+            serverErrorsSettle: false,
           },
           { logger, sleep: deps.sleep ?? realSleep },
         ),

@@ -2,7 +2,7 @@ import { buildPackage, defaultOutDir, type PackageResult } from '../packaging/bu
 import type { Settings } from '../settings/settings.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
-/** Builds the package (pip install, zip, size check) into RUNNER_TEMP for later steps. */
+/** Builds the package (pip install, zip, size check) into deps.outDir (default RUNNER_TEMP, for later steps). */
 export async function packageStep(
   settings: Settings,
   deps: PipelineDeps,
@@ -10,7 +10,12 @@ export async function packageStep(
 ): Promise<PackageResult> {
   return deps.logger.group('Package', () =>
     buildPackage(
-      { ...settings, outDir: defaultOutDir(deps.env), layerBytes, keepWarm: Boolean(settings.keepWarm) },
+      {
+        ...settings,
+        outDir: deps.outDir ?? defaultOutDir(deps.env),
+        layerBytes,
+        keepWarm: Boolean(settings.keepWarm),
+      },
       { logger: deps.logger, env: deps.env },
     ),
   );

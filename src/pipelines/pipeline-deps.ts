@@ -11,10 +11,18 @@ export interface PipelineDeps {
   now?: () => number;
   /** OIDC token source (tests: a local server); default: the runner's ACTIONS_ID_TOKEN_REQUEST_* endpoint. */
   tokenSource?: TokenSource;
+  /** The AWS credential chain, asked once before building (tests: a stand-in); default the SDK's. */
+  credentialChain?: () => Promise<unknown>;
   /** GitHub REST API (tests: a recorder); default: built from github-token and GITHUB_API_URL. */
   github?: GitHubApi;
   /** Keep the local runtime running after a `target: local` deploy (the CLI's serve). */
   keepLocalRunning?: boolean;
   /** Port of the local front door (0: any free port). */
   localPort?: number;
+  /**
+   * Where built packages (and a local run's unpacked code) go. Default
+   * RUNNER_TEMP/lambda-deploy: the action keeps its zip there for later steps
+   * of the job. The CLI passes a folder of its own that it removes afterwards.
+   */
+  outDir?: string;
 }

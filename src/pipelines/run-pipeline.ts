@@ -12,7 +12,7 @@ import { formatBytes } from '../packaging/size-check.js';
 import { secretValues } from '../settings/secret-values.js';
 import type { Settings } from '../settings/settings.js';
 import { realSleep } from '../util/sleep.js';
-import { openAwsSession, type AwsSession } from './aws-session.js';
+import { checkAwsPrerequisites, openAwsSession, type AwsSession } from './aws-session.js';
 import { deployToAws } from './deploy-aws.js';
 import { deployLocally, type LocalStage } from './deploy-local.js';
 import { packageStep } from './package-pipeline.js';
@@ -104,6 +104,8 @@ export async function runPipeline(
         !isProtectedStage(plan.stage, settings.protectedStages)
       )
         throw new PreviewPolicyStatementsError(plan.stage, settings.protectedStages);
+      // The region and a source of credentials, before minutes of packaging.
+      await checkAwsPrerequisites(settings, plan, deps);
       const { report, secrets } = await deployToAws(settings, plan, ctx, deps);
       const options = reportOptions(settings, plan, ctx, deps, secrets);
       const { markdown } = await reportDeploy(report, options, { logger });

@@ -61,9 +61,14 @@ function branchFromRef(ref: string): string | undefined {
 }
 
 function pullRequestTarget(payload: Record<string, unknown>): Target | undefined {
-  const number = Number(payload.number ?? obj(payload.pull_request).number);
-  if (!Number.isInteger(number) || number <= 0) return undefined;
-  return { stage: pullRequestStage(number), ref: `pull/${number}`, pullRequest: number };
+  const raw = payload.number ?? obj(payload.pull_request).number;
+  if (raw === undefined) return undefined;
+  // Only a JSON number that is a positive whole number below 2^53: 1e21 would make stage `pr-1e+21`.
+  if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw <= 0)
+    throw new Error(
+      `The pull request number of the event is ${JSON.stringify(raw)?.slice(0, 40)}; expected a positive whole number, like 42.`,
+    );
+  return { stage: pullRequestStage(raw), ref: `pull/${raw}`, pullRequest: raw };
 }
 
 function isFork(payload: Record<string, unknown>): boolean {

@@ -21,8 +21,12 @@ export interface FailureFacts {
 }
 
 /** The first place to look for a failure in a step, by where it failed. */
-export function whereToLook(steps: readonly string[], inGroup = false): string {
+export function whereToLook(steps: readonly string[], inGroup = false, error = ''): string {
   const at = steps.join(' › ');
+  if (/^(handler|app): /.test(error))
+    return 'the `handler` or `app` input and the files of `path`: the error names the file looked for and what it defines.';
+  if (/^(No OIDC token|No AWS credentials|aws-region: is not set)/.test(error))
+    return "the step's sign-in: `aws-region` (or AWS_REGION); with `role-to-assume`, the job's `permissions: id-token: write`; without it, credentials set up before this step (aws-actions/configure-aws-credentials, a runner role).";
   if (/inputs/i.test(at))
     return "the step's `with:` block: each problem names the input, quotes the value and states the expected form (action.yml lists every input and its default).";
   if (/event/i.test(at))
@@ -55,7 +59,7 @@ export function renderFailureSummary(facts: FailureFacts, secrets: readonly stri
     '',
     fenced(redact(facts.error, secrets)),
     '',
-    `**Where to look:** ${whereToLook(facts.steps, facts.inGroup)}`,
+    `**Where to look:** ${whereToLook(facts.steps, facts.inGroup, facts.error)}`,
     '',
   ].join('\n');
 }

@@ -6,7 +6,7 @@
  * runner's proxy settings (HTTPS_PROXY / NO_PROXY on self-hosted runners),
  * handles Link-header pagination, and GitHub Enterprise through baseUrl.
  */
-import { getOctokit } from '@actions/github';
+import type { getOctokit } from '@actions/github';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/retry.js';
 
@@ -37,6 +37,11 @@ export interface NewDeploymentStatus {
 }
 
 export interface GitHubApi {
+  /**
+   * The login the token acts as (`github-actions[bot]` for GITHUB_TOKEN, `name[bot]`
+   * for an app, the user for a personal token), as comment authors are named.
+   */
+  viewerLogin(): Promise<string>;
   /** Every comment of an issue or pull request: all pages. */
   listIssueComments(issue: number): Promise<IssueComment[]>;
   createIssueComment(issue: number, body: string): Promise<IssueComment>;
@@ -81,22 +86,31 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
   if (!owner || !repo)
     throw new Error(`GITHUB_REPOSITORY must look like owner/repo, got "${options.repository}"`);
   const logger = options.logger;
-  const octokit = getOctokit(options.token, {
-    baseUrl: options.apiUrl.replace(/\/+$/, ''),
-    log: {
-      debug: (m: string) => logger?.debug(m),
-      info: (m: string) => logger?.debug(m),
-      warn: (m: string) => logger?.debug(`GitHub API: ${m}`),
-      error: (m: string) => logger?.debug(`GitHub API: ${m}`),
-    },
-  });
+  // Imported on first use: @actions/github parses GITHUB_EVENT_PATH when it loads, and a
+  // malformed event file must fail as one clear line in run(), not as a stack trace at startup.
+  let octokit: Promise<ReturnType<typeof getOctokit>> | undefined;
+  const client = () =>
+    (octokit ??= import('@actions/github').then(({ getOctokit: make }) =>
+      make(options.token, {
+        baseUrl: options.apiUrl.replace(/\/+$/, ''),
+        log: {
+          debug: (m: string) => logger?.debug(m),
+          info: (m: string) => logger?.debug(m),
+          warn: (m: string) => logger?.debug(`GitHub API: ${m}`),
+          error: (m: string) => logger?.debug(`GitHub API: ${m}`),
+        },
+      }),
+    ));
   const timeoutMs = options.timeoutMs ?? 30_000;
   // `request` in the constructor would replace the runner's proxy-aware fetch, so the signal goes per call.
   const request = () => ({ signal: AbortSignal.timeout(timeoutMs) });
 
-  async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  async function call<T>(
+    operation: string,
+    fn: (octokit: ReturnType<typeof getOctokit>) => Promise<T>,
+  ): Promise<T> {
     try {
-      return await fn();
+      return await fn(await client());
     } catch (error) {
       const status = (error as { status?: unknown }).status;
       throw new GitHubApiError(
@@ -118,8 +132,18 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
   });
 
   return {
+    // GraphQL's viewer: REST GET /user refuses installation tokens (GITHUB_TOKEN, apps).
+    viewerLogin: () =>
+      call('Read the login of github-token', async (octokit) => {
+        const data = await octokit.graphql<{ viewer?: { login?: string } }>('query { viewer { login } }', {
+          request: request(),
+        });
+        const login = data.viewer?.login;
+        if (!login) throw new Error('GitHub answered without a login');
+        return login;
+      }),
     listIssueComments: (issue) =>
-      call(`List comments of #${issue}`, async () =>
+      call(`List comments of #${issue}`, async (octokit) =>
         (
           await octokit.paginate(octokit.rest.issues.listComments, {
             owner,
@@ -131,7 +155,7 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
         ).map(comment),
       ),
     createIssueComment: (issue, body) =>
-      call(`Create a comment on #${issue}`, async () =>
+      call(`Create a comment on #${issue}`, async (octokit) =>
         comment(
           (
             await octokit.rest.issues.createComment({
@@ -145,7 +169,7 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
         ),
       ),
     updateIssueComment: (commentId, body) =>
-      call(`Update comment ${commentId}`, async () =>
+      call(`Update comment ${commentId}`, async (octokit) =>
         comment(
           (
             await octokit.rest.issues.updateComment({
@@ -159,7 +183,7 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
         ),
       ),
     createDeployment: (d) =>
-      call(`Create a deployment of ${d.environment}`, async () => {
+      call(`Create a deployment of ${d.environment}`, async (octokit) => {
         const response = await octokit.rest.repos.createDeployment({
           owner,
           repo,
@@ -179,7 +203,7 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
         return { id };
       }),
     createDeploymentStatus: (deploymentId, s) =>
-      call(`Set deployment ${deploymentId} to ${s.state}`, async () => {
+      call(`Set deployment ${deploymentId} to ${s.state}`, async (octokit) => {
         await octokit.rest.repos.createDeploymentStatus({
           owner,
           repo,
@@ -192,7 +216,7 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
         });
       }),
     listDeployments: (environment) =>
-      call(`List deployments of ${environment}`, async () =>
+      call(`List deployments of ${environment}`, async (octokit) =>
         (
           await octokit.paginate(octokit.rest.repos.listDeployments, {
             owner,

@@ -60,7 +60,12 @@ export interface StickyResult {
   id: number;
 }
 
-/** Updates this project's and stage's comment when there is one, else creates it. Throws GitHubApiError. */
+/**
+ * Updates this project's and stage's comment when there is one, else creates
+ * it. Ours is the one with the marker AND written by the token's own identity:
+ * anyone can paste the marker into a comment, and such a comment is never
+ * edited. Throws GitHubApiError.
+ */
 export async function upsertStickyComment(
   api: GitHubApi,
   c: StickyComment,
@@ -68,8 +73,24 @@ export async function upsertStickyComment(
 ): Promise<StickyResult> {
   const marker = commentMarker(c.project, c.stage);
   const body = c.body.includes(marker) ? c.body : `${marker}\n${c.body}`;
-  const comments = await api.listIssueComments(c.pullRequest);
-  const existing = comments.find((comment) => comment.body.includes(marker));
+  const [comments, self] = await Promise.all([
+    api.listIssueComments(c.pullRequest),
+    // The reason is not repeated: the listing's own failure (if GitHub is down) says it, redacted.
+    api.viewerLogin().catch(() => {
+      deps.logger.warning(
+        'Could not tell which GitHub login github-token acts as: posting a new comment rather than editing one.',
+      );
+      return undefined;
+    }),
+  ]);
+  const existing = self
+    ? comments.find((comment) => comment.user === self && comment.body.includes(marker))
+    : undefined;
+  const foreign = comments.filter((comment) => comment.user !== self && comment.body.includes(marker));
+  if (foreign.length)
+    deps.logger.debug(
+      `Left alone ${foreign.length} comment${foreign.length === 1 ? '' : 's'} with the marker by others (${[...new Set(foreign.map((f) => f.user ?? '?'))].join(', ')}).`,
+    );
   if (existing) {
     try {
       await api.updateIssueComment(existing.id, body);

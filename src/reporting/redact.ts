@@ -171,3 +171,21 @@ export function cutText(
   if (text.length <= max) return text;
   return `${redactCutTail(text.slice(0, max), secrets)}${marker(text.length - max)}`;
 }
+
+/**
+ * redact() for text that arrives one line at a time (a function's live
+ * output): remembers an open PEM block, whose body lines carry no marker of
+ * their own, until its END line.
+ */
+export function lineRedactor(secrets: readonly (string | undefined)[] = []): (line: string) => string {
+  let inPem = false;
+  return (line) => {
+    const begins = /-----BEGIN [A-Z0-9 ]{1,60}-----/.test(line);
+    const ends = /-----END [A-Z0-9 ]{1,60}-----/.test(line);
+    if (inPem || (begins && !ends)) {
+      inPem = !ends;
+      return REDACTED;
+    }
+    return redact(line, secrets);
+  };
+}

@@ -60,7 +60,8 @@ function versionLine(o: DeployReport): string {
 /** The facts of a deploy as table rows: the summary shows all, the PR comment the compact set. */
 export function deployFacts(o: DeployReport, compact = false): [string, string][] {
   const rows: [string, string][] = [];
-  if (o.url) rows.push(['URL', link(o.url)]);
+  // A local stage's URL is a loopback address of the runner, gone with the job: no use in a comment.
+  if (o.url && !(compact && o.target === 'local')) rows.push(['URL', link(o.url)]);
   rows.push(['Stage', code(o.stage)]);
   if (!compact) rows.push(['Function', code(o.functionName)]);
   rows.push(['Version', versionLine(o)]);

@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { SlimSetting } from '../packaging/slim-plan.js';
 import { INPUT_DEFAULTS, Inputs, type InputName } from './names.js';
 
@@ -28,8 +28,13 @@ export interface Settings {
   name: string;
   /** Stage override; empty means derived from the event. */
   stage?: string;
-  /** Absolute folder with the function's code. */
+  /** Absolute folder with the function's code, inside the workspace. */
   path: string;
+  /**
+   * The workspace (GITHUB_WORKSPACE; the CLI's current directory): `path`,
+   * `requirements` and the targets of symbolic links stay inside it. A real path.
+   */
+  workspace: string;
   /** Lambda runtime identifier, e.g. python3.12 or nodejs22.x. */
   runtime: string;
   /** `module.function`: the input, else `app.handler`; empty when `app` is set. */
@@ -239,6 +244,20 @@ export function slimSetting(value: string): SlimSetting | undefined {
   return undefined;
 }
 
+/** The real path (links resolved) when it exists, else the path as given. */
+function realOrResolved(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+function isInside(root: string, target: string): boolean {
+  const rel = relative(root, target);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
 function show(value: string): string {
   return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
 }
@@ -297,12 +316,16 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
   if (stage !== undefined && !STAGE.test(stage))
     bad(Inputs.Stage, 'up to 40 lower-case letters, digits and inner hyphens, like "staging" or "pr-42"');
 
-  const workspace = env.GITHUB_WORKSPACE || process.cwd();
+  // The checkout: what the workflow may package. `path: /etc` or `../..` would package the runner.
+  const workspace = realOrResolved(env.GITHUB_WORKSPACE || process.cwd());
   const path = resolve(workspace, value(Inputs.Path));
   const pathIsDir = existsSync(path) && statSync(path).isDirectory();
+  const pathInside = isInside(workspace, realOrResolved(path));
   // Listed rather than probed by name: keeps the bundler from treating the name as an asset.
-  const listing = pathIsDir ? readdirSync(path) : [];
-  if (!pathIsDir) bad(Inputs.Path, `an existing folder (resolved to ${path})`);
+  const listing = pathIsDir && pathInside ? readdirSync(path) : [];
+  if (!pathInside)
+    bad(Inputs.Path, `a folder inside the workspace ${workspace} (resolved to ${realOrResolved(path)})`);
+  else if (!pathIsDir) bad(Inputs.Path, `an existing folder (resolved to ${path})`);
 
   const runtime = value(Inputs.Runtime);
   if (!RUNTIMES.includes(runtime)) bad(Inputs.Runtime, `one of ${RUNTIMES.join(', ')}`);
@@ -359,12 +382,17 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     problems.push(`${Inputs.Layers}: ${layers.length} layers given; Lambda allows at most 5.`);
 
   let requirements: string | undefined;
-  if (python && pathIsDir) {
+  if (python && pathIsDir && pathInside) {
     const file = value(Inputs.Requirements);
     if (file) {
       requirements = isAbsolute(file) ? file : resolve(path, file);
       if (!existsSync(requirements))
         bad(Inputs.Requirements, `a file relative to path (resolved to ${requirements})`);
+      else if (!isInside(workspace, realOrResolved(requirements)))
+        bad(
+          Inputs.Requirements,
+          `a file inside the workspace ${workspace} (resolved to ${realOrResolved(requirements)})`,
+        );
     } else {
       const found = listing.find((f) => f === DEFAULT_REQUIREMENTS);
       if (found) requirements = resolve(path, found);
@@ -472,6 +500,14 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
   const provisionedConcurrency = integer(Inputs.ProvisionedConcurrency, 0, 10000);
   const dependenciesLayer = bool(Inputs.DependenciesLayer);
   const adopt = bool(Inputs.Adopt);
+  const include = splitList(value(Inputs.Include));
+  for (const pattern of include)
+    if (pattern.split(/[\\/]/).includes('..'))
+      bad(
+        Inputs.Include,
+        'globs of files inside path, without ".." (to package shared code from elsewhere in the repository, link it into path with a symbolic link)',
+        pattern,
+      );
   if (dependenciesLayer && !python)
     bad(Inputs.DependenciesLayer, `a Python runtime (runtime is ${show(runtime)})`, 'true');
   const slim = slimSetting(value(Inputs.Slim));
@@ -493,6 +529,7 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     name,
     stage,
     path,
+    workspace,
     runtime,
     handler,
     app,
@@ -503,7 +540,7 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     layers,
     requirements,
     pipArgs,
-    include: splitList(value(Inputs.Include)),
+    include,
     exclude: splitList(value(Inputs.Exclude)),
     awsRegion,
     roleToAssume,

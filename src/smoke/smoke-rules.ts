@@ -10,6 +10,12 @@ export type ProbeOutcome =
 export interface SmokeExpectation {
   status: StatusRanges;
   contains?: string;
+  /**
+   * A 5xx may be a new front door or a cold start settling (true, the
+   * default, on AWS). A local runtime is up before the first request, so its
+   * 5xx is the function's own answer (false): it fails at once.
+   */
+  serverErrorsSettle?: boolean;
 }
 
 export type ProbeVerdict =
@@ -60,7 +66,9 @@ export function judgeProbe(outcome: ProbeOutcome, expect: SmokeExpectation): Pro
   if (!statusAccepted(status, expect.status)) {
     const reason = `answered ${status}, expected ${formatStatusRanges(expect.status)}`;
     // 5xx while a new front door or a cold start settles; a wrong 2xx/3xx/4xx is an answer.
-    return status >= 500 ? { verdict: 'retry', reason } : { verdict: 'fail', reason };
+    return status >= 500 && expect.serverErrorsSettle !== false
+      ? { verdict: 'retry', reason }
+      : { verdict: 'fail', reason };
   }
   if (expect.contains !== undefined && expect.contains !== '' && !body.includes(expect.contains)) {
     return {

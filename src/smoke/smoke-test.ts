@@ -26,6 +26,8 @@ export interface SmokeInput {
   apiKey?: string;
   /** Values the answer must not show (environment values, tokens). */
   secrets?: readonly string[];
+  /** See SmokeExpectation: false for a local runtime, whose 5xx is final. */
+  serverErrorsSettle?: boolean;
 }
 
 export interface SmokeDeps {
@@ -88,7 +90,11 @@ export async function runSmokeTest(input: SmokeInput, deps: SmokeDeps): Promise<
   const start = now();
   const budgetMs = Math.max(0, input.timeoutSeconds * 1000);
   const deadline = start + budgetMs;
-  const expect = { status: input.expectStatus, contains: input.contains };
+  const expect = {
+    status: input.expectStatus,
+    contains: input.contains,
+    serverErrorsSettle: input.serverErrorsSettle,
+  };
   let attempts = 0;
   let last: ProbeOutcome | undefined;
 
@@ -175,6 +181,8 @@ export interface InvokeSmokeOptions {
   qualifier?: string;
   /** Values the answer must not show (environment values, tokens). */
   secrets?: readonly string[];
+  /** See SmokeExpectation: false for a local runtime, whose 5xx is final. */
+  serverErrorsSettle?: boolean;
 }
 
 /** A minimal API Gateway HTTP API (payload 2.0) GET event, what an app adapter expects. */

@@ -55,11 +55,17 @@ describe('.github/workflows/deploy.yml', () => {
 
   it('has the jobs, each gated on its events', () => {
     const j = jobs();
-    expect([...j.keys()]).toEqual(['fork-notice', 'deploy', 'undeploy', 'prune']);
-    expect(j.get('deploy')).toContain(
+    expect([...j.keys()]).toEqual(['fork-notice', 'deploy', 'preview', 'undeploy', 'prune']);
+    expect(j.get('preview')).toContain(
       `contains(fromJSON('["opened", "synchronize", "reopened"]'), github.event.action)`,
     );
-    expect(j.get('deploy')).toContain('github.event.pull_request.head.repo.full_name == github.repository');
+    expect(j.get('preview')).toContain('github.event.pull_request.head.repo.full_name == github.repository');
+    // Only pushes (and manual runs) reach the production job, and only for a protected stage.
+    expect(j.get('deploy')).not.toContain('pull_request');
+    const isProtected =
+      "contains(format(',{0},', inputs.protected-stages), format(',{0},', inputs.stage || github.ref_name))";
+    expect(j.get('deploy')).toContain(`&&\n      ${isProtected}`);
+    expect(j.get('preview')).toContain(`!${isProtected}`);
     expect(j.get('undeploy')).toContain("github.event.action == 'closed'");
     expect(j.get('undeploy')).toContain("github.event.ref_type == 'branch'");
     expect(j.get('prune')).toContain("if: github.event_name == 'schedule'");
@@ -72,6 +78,7 @@ describe('.github/workflows/deploy.yml', () => {
   it.each([
     ['fork-notice', {}],
     ['deploy', { 'id-token': 'write', contents: 'read', 'pull-requests': 'write', deployments: 'write' }],
+    ['preview', { 'id-token': 'write', contents: 'read', 'pull-requests': 'write', deployments: 'write' }],
     ['undeploy', { 'id-token': 'write', contents: 'read', 'pull-requests': 'write', deployments: 'write' }],
     ['prune', { 'id-token': 'write', contents: 'read', 'pull-requests': 'read' }],
   ])('%s asks for exactly its permissions', (name, expected) => {
@@ -85,20 +92,23 @@ describe('.github/workflows/deploy.yml', () => {
     expect(inline ? {} : perms).toEqual(expected);
   });
 
-  it.each(['deploy', 'undeploy', 'prune'])('%s: one run per project and stage, never cancelled', (name) => {
-    const job = jobs().get(name) ?? '';
-    expect(job).toMatch(/concurrency:\n {6}group: (>-\n {8})?lambda-deploy-\$\{\{ inputs\.name \}\}-/);
-    expect(job).toContain('cancel-in-progress: false');
-  });
+  it.each(['deploy', 'preview', 'undeploy', 'prune'])(
+    '%s: one run per project and stage, never cancelled',
+    (name) => {
+      const job = jobs().get(name) ?? '';
+      expect(job).toMatch(/concurrency:\n {6}group: (>-\n {8})?lambda-deploy-\$\{\{ inputs\.name \}\}-/);
+      expect(job).toContain('cancel-in-progress: false');
+    },
+  );
 
-  it('deploy and undeploy agree on the stage of a pull request', () => {
-    for (const name of ['deploy', 'undeploy'])
+  it('preview and undeploy agree on the stage of a pull request', () => {
+    for (const name of ['preview', 'undeploy'])
       expect(jobs().get(name)).toContain("format('pr-{0}', github.event.pull_request.number)");
     // The deleted branch is the event's ref, not GITHUB_REF (the default branch).
     expect(jobs().get('undeploy')).toMatch(/\|\|\n\s+github\.event\.ref \}\}/);
   });
 
-  it.each(['deploy', 'undeploy', 'prune'])(
+  it.each(['deploy', 'preview', 'undeploy', 'prune'])(
     '%s passes only inputs the action declares, and the required ones',
     (name) => {
       const passed = actionInputs(jobs().get(name) ?? '');
@@ -108,9 +118,39 @@ describe('.github/workflows/deploy.yml', () => {
     },
   );
 
-  it('every workflow input reaches the action in some job, except the runner label', () => {
-    const passed = new Set(['deploy', 'undeploy', 'prune'].flatMap((n) => actionInputs(jobs().get(n) ?? '')));
-    expect(workflowInputs.filter((i) => !passed.has(i) && i !== 'runs-on')).toEqual([]);
+  it('every workflow input reaches the action in some job, except the runner label and the roles', () => {
+    const passed = new Set(
+      ['deploy', 'preview', 'undeploy', 'prune'].flatMap((n) => actionInputs(jobs().get(n) ?? '')),
+    );
+    // The two roles become role-to-assume; the environment is the production job's.
+    const jobLevel = ['runs-on', 'production-role', 'preview-role', 'production-environment'];
+    expect(workflowInputs.filter((i) => !passed.has(i) && !jobLevel.includes(i))).toEqual([]);
+  });
+
+  it('production deploys with the production role in its GitHub environment; previews with the preview role', () => {
+    const j = jobs();
+    expect(j.get('deploy')).toContain('environment: ${{ inputs.production-environment }}');
+    expect(j.get('deploy')).toContain(
+      'role-to-assume: ${{ inputs.production-role || inputs.role-to-assume }}',
+    );
+    expect(j.get('preview')).not.toMatch(/\n {4}environment:/);
+    expect(j.get('preview')).toContain('role-to-assume: ${{ inputs.preview-role || inputs.role-to-assume }}');
+    expect(j.get('prune')).toContain(
+      'role-to-assume: ${{ inputs.production-role || inputs.role-to-assume }}',
+    );
+    // A branch delete runs on the default branch: production's trust; a closed pull request: the preview role.
+    expect(j.get('undeploy')).toMatch(
+      /github\.event_name == 'delete' && \(inputs\.production-role \|\| inputs\.role-to-assume\) \|\|\n\s+\(inputs\.preview-role \|\| inputs\.role-to-assume\)/,
+    );
+    for (const name of ['deploy', 'preview'])
+      expect(actionInputs(j.get(name) ?? '')).toContain('protected-stages');
+  });
+
+  it('one role for everything still works, with a warning in the job summary', () => {
+    const preview = jobs().get('preview') ?? '';
+    expect(preview).toContain("if: inputs.preview-role == '' && inputs.role-to-assume != ''");
+    expect(preview).toMatch(/Previews share production's power.*\n(.*\n)*.*>> "\$GITHUB_STEP_SUMMARY"/);
+    expect(workflow).toMatch(/ {6}role-to-assume:\n(.*\n)? {8}required: false/);
   });
 
   it('undeploy and prune do not pass build inputs (no checkout there: a path would not exist)', () => {

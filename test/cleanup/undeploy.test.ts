@@ -1,3 +1,4 @@
+import { GetApiKeysCommand } from '@aws-sdk/client-api-gateway';
 import { describe, expect, it } from '@jest/globals';
 import 'aws-sdk-client-mock-jest';
 import {
@@ -83,6 +84,25 @@ describe('undeployStage: one sequence per front door', () => {
     expect(world.restApis.size + world.usagePlans.size + world.apiKeys.size + world.functions.size).toBe(0);
     // Key values are never asked for (the fake throws if they are).
     expect(account.calls.some((c) => c.startsWith('GetApiKeys'))).toBe(true);
+  });
+
+  it('rest-api with the preview role (no listing of /apikeys): the key is still found, by tag and plan, and removed', async () => {
+    const world = emptyWorld();
+    const s = seedStage(world, { project: PROJECT, stage: 'pr-9', gateway: 'rest-api' });
+    const account = fakeAccount(world);
+    account.mocks.apiGateway.on(GetApiKeysCommand).rejects(
+      Object.assign(new Error('not authorized'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
+    await undeployStage(account.clients, target('pr-9'), {
+      logger: new RecordingLogger(),
+      sleep: recordingSleep(),
+      random: () => 1,
+    });
+    expect(account.changes()).toContain(`DeleteApiKey ${s.apiKeyId}`);
+    expect(world.apiKeys.size).toBe(0);
   });
 
   it('function-url: deletes the URL on live, then the function', async () => {

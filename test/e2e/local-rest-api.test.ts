@@ -68,6 +68,8 @@ async function deploy(inputs: Record<string, string>): Promise<ActionRun> {
       'pip-args': `--no-index --find-links ${wheels} --no-deps`,
       ...inputs,
     },
+    // `path` must lie inside the workspace: the copies are under root.
+    workspace: root,
     timeoutMs: 80_000,
   });
   runDirs.push(run.dir);

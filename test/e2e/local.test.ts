@@ -66,6 +66,8 @@ function localDeploy(inputs: Record<string, string>): Promise<ActionRun> {
   return tracked(
     runAction({
       inputs: { name: 'demo', command: 'deploy', target: 'local', stage: 'local', ...inputs },
+      // `path` must lie inside the workspace: every folder of these tests is under root.
+      workspace: root,
       timeoutMs: 80_000,
     }),
   );
@@ -207,6 +209,57 @@ describe('node dist/index.js with target: local', () => {
     expect(run.summary).toMatch(/Smoke test\*\*[^\n]*passed[^\n]*\/items\?id=7/);
     const names = (await listZip(run.outputs['package-path'] as string)).map((e) => e.name);
     expect(names).toEqual(expect.arrayContaining(['main.py', '_lambda_deploy_adapter.py']));
+    await expectStopped(run);
+  }, 60_000);
+
+  test('a handler that cannot start fails at once with its traceback: no smoke test retries', async () => {
+    const dir = join(root, 'broken-start');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'app.py'),
+      'import os\n\nDATABASE_URL = os.environ["DATABASE_URL"]\n\n\ndef handler(event, context):\n    return {}\n',
+    );
+    // smoke-timeout stays at its default (60 s): nothing may wait for it.
+    const run = await localDeploy({ handler: 'app.handler', path: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^::error::The function could not start: KeyError: .*DATABASE_URL/m);
+    expect(run.stdout).not.toMatch(/Smoke test attempt/);
+    expect(run.summary).toContain('Traceback (most recent call last)');
+    expect(run.summary).toMatch(/app\.py", line 3/);
+    expect(run.summary).toContain('| **Smoke test** | ⏭️ skipped: not reached |');
+
+    // A missing dependency: Lambda's own message, naming the module.
+    const missing = join(root, 'broken-import');
+    mkdirSync(missing, { recursive: true });
+    writeFileSync(
+      join(missing, 'app.py'),
+      'import databaselib_not_installed\n\n\ndef handler(event, context):\n    return {}\n',
+    );
+    const again = await localDeploy({ handler: 'app.handler', path: missing });
+    expect(again.code).toBe(1);
+    expect(again.stdout).toMatch(
+      /^::error::The function could not start: Runtime\.ImportModuleError: Unable to import module 'app': No module named 'databaselib_not_installed'/m,
+    );
+    // No front door was opened; no runtime process or unpacked code is left.
+    for (const r of [run, again]) {
+      expect(r.outputs.url ?? '').toBe('');
+      expect(processesUnder(r.dir)).toEqual([]);
+      expect(readdirSync(join(r.dir, 'lambda-deploy')).filter((f) => f.startsWith('local-'))).toEqual([]);
+    }
+  }, 60_000);
+
+  test('an app that cannot start fails on the first smoke request, with its traceback', async () => {
+    const dir = join(root, 'broken-app');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'app.py'), 'import flask_extension_not_installed\n\napp = None\n');
+    const run = await localDeploy({ app: 'app:app', path: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /^::error::Smoke test failed: GET http:\/\/127\.0\.0\.1:\d+\/ answered 500, expected 200-399\./m,
+    );
+    expect(run.stdout).not.toMatch(/Smoke test attempt/);
+    expect(run.summary).toContain("No module named 'flask_extension_not_installed'");
+    expect(run.summary).toContain('Traceback (most recent call last)');
     await expectStopped(run);
   }, 60_000);
 

@@ -698,5 +698,15 @@ export class FakeAws {
       plan.keys.add(i.keyId as string);
       return { id: i.keyId, type: 'API_KEY' };
     });
+    // Like API Gateway, the links carry the key's name and value.
+    m.on(v1.GetUsagePlanKeysCommand).callsFake(async (i: v1.GetUsagePlanKeysRequest) => {
+      this.enter('GetUsagePlanKeys', T);
+      const links = [...this.plan(i.usagePlanId).keys].flatMap((id) => {
+        const key = this.apiKeys.get(id);
+        return key ? [{ id, type: 'API_KEY', name: key.name, value: key.value }] : [];
+      });
+      const p = page(links, i.position);
+      return { items: p.items, position: p.next };
+    });
   }
 }

@@ -1,50 +1,54 @@
-import { describe, expect, test } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { ensureGateway } from '../../src/gateways/gateway.js';
 import { RecordingLogger } from '../../src/util/logger.js';
-import { recordingSleep } from '../../src/util/sleep.js';
-import { FakeAws, gatewayInput, stageContext } from './fake-aws.js';
+import { startFakeAws, type FakeAws } from '../support/aws/index.js';
+import { gatewayInput, seedStageFunction, stageContext } from '../support/aws/stage-fixtures.js';
+
+let aws: FakeAws;
+beforeEach(async () => {
+  aws = await startFakeAws();
+});
+afterEach(() => aws.close());
 
 describe('ensureGateway', () => {
   test('none: no front door, no AWS call', async () => {
-    const fake = new FakeAws();
     const logger = new RecordingLogger();
-    await expect(ensureGateway('none', fake.clients, gatewayInput(), { logger })).resolves.toEqual({
+    await expect(ensureGateway('none', aws.clients(), gatewayInput(), { logger })).resolves.toEqual({
       kind: 'none',
       url: '',
       changed: false,
     });
-    expect(fake.calls).toEqual([]);
+    expect(aws.calls.calls).toEqual([]);
     expect(logger.text('info')).toContain('no front door');
   });
 
   test.each(['http-api', 'function-url', 'none'] as const)(
     'api-key with %s is refused before any call',
     async (kind) => {
-      const fake = new FakeAws();
       await expect(
-        ensureGateway(kind, fake.clients, gatewayInput({ apiKey: true }), { logger: new RecordingLogger() }),
+        ensureGateway(kind, aws.clients(), gatewayInput({ apiKey: true }), { logger: new RecordingLogger() }),
       ).rejects.toThrow('api-key: needs gateway: rest-api');
-      expect(fake.calls).toEqual([]);
+      expect(aws.calls.calls).toEqual([]);
     },
   );
 
   test('an unqualified function ARN is refused: the gateway must invoke the alias, never $LATEST', async () => {
-    const fake = new FakeAws();
-    const input = gatewayInput({ aliasArn: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-pr-42' });
+    const input = gatewayInput({ aliasArn: 'arn:aws:lambda:us-east-1:123456789012:function:shop-pr-42' });
     for (const kind of ['http-api', 'rest-api', 'function-url'] as const) {
       await expect(
-        ensureGateway(kind, fake.clients, input, { logger: new RecordingLogger(), sleep: recordingSleep() }),
+        ensureGateway(kind, aws.clients(), input, { logger: new RecordingLogger(), sleep: aws.clock.sleep }),
       ).rejects.toThrow(/expected an alias ARN/);
     }
-    expect(fake.calls.filter((c) => c.startsWith('Create'))).toEqual([]);
+    expect(aws.calls.writes()).toEqual([]);
   });
 
   test('two stages get two front doors', async () => {
-    const fake = new FakeAws();
-    const deps = { logger: new RecordingLogger(), sleep: recordingSleep() };
-    const a = await ensureGateway('http-api', fake.clients, gatewayInput(), deps);
-    const b = await ensureGateway('http-api', fake.clients, gatewayInput({}, stageContext('main')), deps);
+    seedStageFunction(aws);
+    seedStageFunction(aws, stageContext('main'));
+    const deps = { logger: new RecordingLogger(), sleep: aws.clock.sleep };
+    const a = await ensureGateway('http-api', aws.clients(), gatewayInput(), deps);
+    const b = await ensureGateway('http-api', aws.clients(), gatewayInput({}, stageContext('main')), deps);
     expect(a.apiId).not.toBe(b.apiId);
-    expect(fake.httpApis.size).toBe(2);
+    expect(aws.account.httpApis.size).toBe(2);
   });
 });

@@ -1,30 +1,36 @@
-import { describe, expect, test } from '@jest/globals';
-import 'aws-sdk-client-mock-jest';
-import { CreateApiCommand, CreateStageCommand, UpdateStageCommand } from '@aws-sdk/client-apigatewayv2';
-import { AddPermissionCommand } from '@aws-sdk/client-lambda';
+import { afterEach, describe, expect, test } from '@jest/globals';
 import { ensureGateway, type GatewayInput } from '../../src/gateways/gateway.js';
 import { stageTags } from '../../src/plan/tags.js';
 import { RecordingLogger } from '../../src/util/logger.js';
-import { recordingSleep } from '../../src/util/sleep.js';
-import { ACCOUNT, FakeAws, gatewayInput, REGION, stageContext } from './fake-aws.js';
+import { ACCOUNT_ID, REGION, startFakeAws, type FakeAws } from '../support/aws/index.js';
+import { gatewayInput, seedStageFunction, stageContext } from '../support/aws/stage-fixtures.js';
 
-function setup() {
-  const fake = new FakeAws();
+let aws: FakeAws | undefined;
+afterEach(() => aws?.close());
+
+/** The one fake AWS, two items a page (three decoys take two GetApis calls), the stage's function deployed. */
+async function setup() {
+  aws = await startFakeAws({ pageSize: 2 });
+  const fake = aws;
+  seedStageFunction(fake);
+  const clients = fake.clients();
   const logger = new RecordingLogger();
-  const sleep = recordingSleep();
   const run = (input: GatewayInput = gatewayInput()) =>
-    ensureGateway('http-api', fake.clients, input, { logger, sleep, random: () => 1 });
-  return { fake, logger, sleep, run };
+    ensureGateway('http-api', clients, input, { logger, sleep: fake.clock.sleep, random: () => 1 });
+  /** Every call, in order, as operation names (`GetApis`). */
+  const calls = () => fake.calls.calls.map((c) => c.operation);
+  const writes = () => fake.calls.writes().map((op) => op.split(':')[1]);
+  const apis = () => [...fake.account.httpApis.values()];
+  const statements = () => fake.account.functions.get('shop-pr-42')!.policies.get('live')?.statements ?? [];
+  return { fake, logger, run, calls, writes, apis, statements };
 }
-
-const WRITES = /^(Create|Update|Put|Add|Remove|Delete)/;
 
 describe('http-api', () => {
   test('first run creates the API, integration, route, permission and stage, in that order', async () => {
-    const { fake, run } = setup();
+    const { fake, run, calls, apis } = await setup();
     const result = await run();
 
-    expect(fake.calls).toEqual([
+    expect(calls()).toEqual([
       'GetApis',
       'CreateApi',
       'CreateIntegration',
@@ -33,73 +39,69 @@ describe('http-api', () => {
       'AddPermission',
       'CreateStage',
     ]);
-    const [entry] = [...fake.httpApis.values()];
-    const apiId = entry!.api.ApiId!;
+    const [entry] = apis();
+    const apiId = entry!.ApiId;
     expect(result).toEqual({
       kind: 'http-api',
       url: `https://${apiId}.execute-api.${REGION}.amazonaws.com`,
       apiId,
       changed: true,
     });
-    expect(entry!.api.Name).toBe('shop-pr-42');
-    expect(entry!.api.Tags).toEqual(stageContext().tags);
-    expect(entry!.integrations).toEqual([
-      expect.objectContaining({
-        IntegrationType: 'AWS_PROXY',
-        IntegrationUri: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:shop-pr-42:live`,
-        PayloadFormatVersion: '2.0',
-      }),
+    expect(entry!.Name).toBe('shop-pr-42');
+    expect(entry!.Tags).toEqual(stageContext().tags);
+    const [integration] = [...entry!.integrations.values()];
+    expect(integration).toMatchObject({
+      integrationType: 'AWS_PROXY',
+      integrationUri: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:shop-pr-42:live`,
+      payloadFormatVersion: '2.0',
+    });
+    expect([...entry!.routes.values()]).toEqual([
+      expect.objectContaining({ routeKey: '$default', target: `integrations/${integration!.integrationId}` }),
     ]);
-    expect(entry!.routes).toEqual([
-      expect.objectContaining({
-        RouteKey: '$default',
-        Target: `integrations/${entry!.integrations[0]!.IntegrationId}`,
-      }),
-    ]);
-    expect(entry!.stages.get('$default')).toMatchObject({ AutoDeploy: true, Tags: stageContext().tags });
-    expect(fake.lambdaMock).toHaveReceivedCommandWith(AddPermissionCommand, {
+    expect(entry!.stages.get('$default')).toMatchObject({ autoDeploy: true, tags: stageContext().tags });
+    expect(fake.calls.of({ operation: 'AddPermission' })[0]!.input).toMatchObject({
       FunctionName: 'shop-pr-42',
       Qualifier: 'live',
       StatementId: 'lambda-deploy-http-api',
       Action: 'lambda:InvokeFunction',
       Principal: 'apigateway.amazonaws.com',
-      SourceArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${apiId}/*/*`,
+      SourceArn: `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:${apiId}/*/*`,
     });
   });
 
   test('an unchanged rerun reads three times and writes nothing', async () => {
-    const { fake, run } = setup();
+    const { fake, run, calls, apis, statements } = await setup();
     const first = await run();
-    fake.resetCalls();
+    fake.calls.clear();
 
     const second = await run();
 
-    expect(fake.calls).toEqual(['GetApis', 'GetStage', 'GetPolicy']);
+    expect(calls()).toEqual(['GetApis', 'GetStage', 'GetPolicy']);
     expect(second).toEqual({ ...first, changed: false });
-    expect(fake.httpApis.size).toBe(1);
-    expect(fake.policies.get('shop-pr-42:live')).toHaveLength(1);
+    expect(apis()).toHaveLength(1);
+    expect(statements()).toHaveLength(1);
   });
 
   test('with an unchanged function, a complete front door is not asked for its permission again', async () => {
-    const { fake, run } = setup();
+    const { fake, run, calls } = await setup();
     await run();
-    fake.resetCalls();
+    fake.calls.clear();
 
     await run(gatewayInput({ functionChanged: false }));
-    expect(fake.calls).toEqual(['GetApis', 'GetStage']);
+    expect(calls()).toEqual(['GetApis', 'GetStage']);
 
     // A function that changed (or was re-created) gets its permission checked, and restored when missing.
-    fake.policies.delete('shop-pr-42:live');
-    fake.resetCalls();
+    fake.account.functions.get('shop-pr-42')!.policies.delete('live');
+    fake.calls.clear();
     await run(gatewayInput({ functionChanged: true }));
-    expect(fake.calls).toEqual(['GetApis', 'GetStage', 'GetPolicy', 'AddPermission']);
+    expect(calls()).toEqual(['GetApis', 'GetStage', 'GetPolicy', 'AddPermission']);
   });
 
   test('throttling is set on the stage, changed, then removed, without touching anything else', async () => {
-    const { fake, run } = setup();
+    const { fake, run, calls, writes, apis } = await setup();
     await run(gatewayInput({ throttleRate: 50, throttleBurst: 100 }));
-    const stage = () => [...fake.httpApis.values()][0]!.stages.get('$default')!;
-    expect(fake.v2Mock).toHaveReceivedCommandWith(CreateStageCommand, {
+    const stage = () => apis()[0]!.stages.get('$default')!;
+    expect(fake.calls.of({ operation: 'apiGatewayV2:CreateStage' })[0]!.input).toMatchObject({
       DefaultRouteSettings: {
         DetailedMetricsEnabled: false,
         ThrottlingRateLimit: 50,
@@ -107,104 +109,107 @@ describe('http-api', () => {
       },
     });
 
-    fake.resetCalls();
+    fake.calls.clear();
     await expect(run(gatewayInput({ throttleRate: 10, throttleBurst: 100 }))).resolves.toMatchObject({
       changed: true,
     });
-    expect(fake.calls).toEqual(['GetApis', 'GetStage', 'GetPolicy', 'UpdateStage']);
-    expect(stage().DefaultRouteSettings).toEqual({
-      DetailedMetricsEnabled: false,
-      ThrottlingRateLimit: 10,
-      ThrottlingBurstLimit: 100,
+    expect(calls()).toEqual(['GetApis', 'GetStage', 'GetPolicy', 'UpdateStage']);
+    expect(stage().defaultRouteSettings).toEqual({
+      detailedMetricsEnabled: false,
+      throttlingRateLimit: 10,
+      throttlingBurstLimit: 100,
     });
 
-    fake.resetCalls();
+    fake.calls.clear();
     await expect(run(gatewayInput())).resolves.toMatchObject({ changed: true });
-    expect(fake.calls.filter((c) => WRITES.test(c))).toEqual(['UpdateStage']);
-    expect(stage().DefaultRouteSettings).toEqual({ DetailedMetricsEnabled: false });
+    expect(writes()).toEqual(['UpdateStage']);
+    expect(stage().defaultRouteSettings).toEqual({ detailedMetricsEnabled: false });
 
-    fake.resetCalls();
+    fake.calls.clear();
     await expect(run(gatewayInput())).resolves.toMatchObject({ changed: false });
-    expect(fake.calls.filter((c) => WRITES.test(c))).toEqual([]);
+    expect(writes()).toEqual([]);
   });
 
   test('a decoy with the same name but other tags is never reused (and lists are read page by page)', async () => {
-    const { fake, run } = setup();
-    const otherStage = fake.addHttpApi(
+    const { fake, run, calls } = await setup();
+    const otherStage = fake.seed.httpApi(
       'shop-pr-42',
       stageTags({ project: 'shop', stage: 'pr-43', repository: 'octo/shop', ref: 'pull/43' }),
-    );
-    const untagged = fake.addHttpApi('shop-pr-42', {});
-    const otherProject = fake.addHttpApi(
+    ).ApiId;
+    const untagged = fake.seed.httpApi('shop-pr-42', {}).ApiId;
+    const otherProject = fake.seed.httpApi(
       'shop-pr-42',
       stageTags({ project: 'shopx', stage: 'pr-42', repository: 'o/x', ref: 'pull/42' }),
-    );
+    ).ApiId;
 
     const result = await run();
 
-    expect(fake.callsOf('GetApis')).toHaveLength(2); // 3 decoys, 2 a page
-    expect(fake.calls).toContain('CreateApi');
+    expect(calls().filter((c) => c === 'GetApis')).toHaveLength(2); // 3 decoys, 2 a page
+    expect(calls()).toContain('CreateApi');
     expect([otherStage, untagged, otherProject]).not.toContain(result.apiId);
     for (const id of [otherStage, untagged, otherProject]) {
-      expect(fake.httpApis.get(id)!.integrations).toEqual([]);
-      expect(fake.httpApis.get(id)!.stages.size).toBe(0);
+      expect(fake.account.httpApis.get(id)!.integrations.size).toBe(0);
+      expect(fake.account.httpApis.get(id)!.stages.size).toBe(0);
     }
   });
 
   test('a permission that already exists is not an error and is not added twice', async () => {
-    const { fake, run } = setup();
+    const { fake, run, calls, statements } = await setup();
     await run();
-    // A parallel run added the statement between our GetPolicy and AddPermission.
-    fake.resetCalls();
-    fake.blindOnce('GetPolicy');
+    // A parallel run added the statement between our GetPolicy (which saw none) and AddPermission.
+    fake.calls.clear();
+    fake.faults.fail('GetPolicy', 'ResourceNotFoundException', {
+      message: 'The resource you requested does not exist.',
+    });
     await expect(run()).resolves.toMatchObject({ changed: false });
-    expect(fake.calls).toEqual(['GetApis', 'GetStage', 'GetPolicy', 'AddPermission']);
-    expect(fake.policies.get('shop-pr-42:live')).toHaveLength(1);
+    expect(calls()).toEqual(['GetApis', 'GetStage', 'GetPolicy', 'AddPermission']);
+    expect(fake.calls.of({ operation: 'AddPermission' })[0]).toMatchObject({
+      status: 409,
+      error: 'ResourceConflictException',
+    });
+    expect(statements()).toHaveLength(1);
   });
 
   test('a statement left from an API that was deleted is replaced, not duplicated', async () => {
-    const { fake, run } = setup();
+    const { fake, run, writes, apis, statements } = await setup();
     await run();
-    const statements = fake.policies.get('shop-pr-42:live')!;
-    (statements[0]!.Condition!.ArnLike as Record<string, string>)['AWS:SourceArn'] =
-      `arn:aws:execute-api:${REGION}:${ACCOUNT}:gone/*/*`;
-    fake.resetCalls();
+    (statements()[0]!.Condition!.ArnLike as Record<string, string>)['AWS:SourceArn'] =
+      `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:gone/*/*`;
+    fake.calls.clear();
 
     await run();
 
-    expect(fake.calls.filter((c) => WRITES.test(c))).toEqual(['RemovePermission', 'AddPermission']);
-    const after = fake.policies.get('shop-pr-42:live')!;
-    expect(after).toHaveLength(1);
-    expect(JSON.stringify(after[0])).toContain([...fake.httpApis.keys()][0]);
+    expect(writes()).toEqual(['RemovePermission', 'AddPermission']);
+    expect(statements()).toHaveLength(1);
+    expect(JSON.stringify(statements()[0])).toContain(apis()[0]!.ApiId);
   });
 
   test('throttled creation backs off and succeeds', async () => {
-    const { fake, run, sleep, logger } = setup();
-    fake.throttle('CreateApi', 2);
+    const { fake, run, logger, apis } = await setup();
+    fake.faults.throttle('CreateApi', 2);
 
     await expect(run()).resolves.toMatchObject({ kind: 'http-api', changed: true });
 
-    expect(fake.callsOf('CreateApi')).toHaveLength(3);
-    expect(fake.v2Mock).toHaveReceivedCommandTimes(CreateApiCommand, 3);
-    expect(sleep.calls).toEqual([4000, 8000]);
-    expect(fake.httpApis.size).toBe(1);
+    expect(fake.calls.of({ operation: 'CreateApi' }).map((c) => c.status)).toEqual([429, 429, 201]);
+    expect(fake.clock.sleep.calls).toEqual([4000, 8000]);
+    expect(apis()).toHaveLength(1);
     expect(logger.text('info')).toMatch(
       /TooManyRequestsException while trying to create the HTTP API; trying again in 4\.0 s/,
     );
   });
 
   test('a run stopped half-way converges on the next, without duplicates', async () => {
-    const { fake, run } = setup();
-    fake.deny('CreateRoute');
+    const { fake, run, calls, apis } = await setup();
+    fake.faults.deny('CreateRoute');
     await expect(run()).rejects.toThrow(
       /^Could not create the \$default route of HTTP API \w+ for stage pr-42/,
     );
 
-    fake.allow('CreateRoute');
-    fake.resetCalls();
+    fake.faults.allow('CreateRoute');
+    fake.calls.clear();
     await expect(run()).resolves.toMatchObject({ changed: true });
 
-    expect(fake.calls).toEqual([
+    expect(calls()).toEqual([
       'GetApis',
       'GetStage',
       'GetIntegrations',
@@ -214,36 +219,40 @@ describe('http-api', () => {
       'AddPermission',
       'CreateStage',
     ]);
-    const [entry] = [...fake.httpApis.values()];
-    expect(fake.httpApis.size).toBe(1);
-    expect(entry!.integrations).toHaveLength(1);
-    expect(entry!.routes).toHaveLength(1);
+    const [entry] = apis();
+    expect(apis()).toHaveLength(1);
+    expect(entry!.integrations.size).toBe(1);
+    expect(entry!.routes.size).toBe(1);
   });
 
   test('AccessDenied names the permission', async () => {
-    const { fake, run } = setup();
-    fake.deny('CreateApi');
+    const { fake, run } = await setup();
+    fake.faults.deny('CreateApi');
     await expect(run()).rejects.toThrow(
-      `Could not create the HTTP API for stage pr-42: AccessDeniedException: User: arn:aws:sts::${ACCOUNT}:assumed-role/deploy/gh is not authorized to perform this action The deploy role needs apigateway:POST on arn:aws:apigateway:${REGION}::/apis.`,
+      `Could not create the HTTP API for stage pr-42: AccessDeniedException: User: arn:aws:iam::${ACCOUNT_ID}:user/ci is not authorized to perform: apigateway:POST on resource: * because no identity-based policy allows the apigateway:POST action The deploy role needs apigateway:POST on arn:aws:apigateway:${REGION}::/apis.`,
     );
-    expect(fake.callsOf('CreateApi')).toHaveLength(1); // not retried
+    expect(fake.calls.of({ operation: 'CreateApi' })).toHaveLength(1); // not retried
   });
 
   test('a $default route pointing elsewhere is repointed, a stage without auto-deploy is fixed', async () => {
-    const { fake, run } = setup();
+    const { fake, run, writes, apis } = await setup();
     await run();
-    const entry = [...fake.httpApis.values()][0]!;
+    const entry = apis()[0]!;
+    const [route] = [...entry.routes.values()];
+    const [integration] = [...entry.integrations.values()];
     entry.stages.delete('$default');
-    entry.routes[0]!.Target = 'integrations/other';
-    fake.resetCalls();
+    route!.target = 'integrations/other';
+    fake.calls.clear();
 
     await run();
-    expect(fake.calls.filter((c) => WRITES.test(c))).toEqual(['UpdateRoute', 'CreateStage']);
-    expect(entry.routes[0]!.Target).toBe(`integrations/${entry.integrations[0]!.IntegrationId}`);
+    expect(writes()).toEqual(['UpdateRoute', 'CreateStage']);
+    expect(route!.target).toBe(`integrations/${integration!.integrationId}`);
 
-    entry.stages.get('$default')!.AutoDeploy = false;
-    fake.resetCalls();
+    entry.stages.get('$default')!.autoDeploy = false;
+    fake.calls.clear();
     await run();
-    expect(fake.v2Mock).toHaveReceivedCommandWith(UpdateStageCommand, { AutoDeploy: true });
+    expect(fake.calls.of({ operation: 'apiGatewayV2:UpdateStage' })[0]!.input).toMatchObject({
+      AutoDeploy: true,
+    });
   });
 });

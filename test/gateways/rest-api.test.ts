@@ -195,6 +195,20 @@ describe('rest-api', () => {
     expect(logger.secrets).toEqual([first.apiKeyValue]);
   });
 
+  test('the preview role may not list /apikeys: the key is found through its usage plan, nothing is written', async () => {
+    const { fake, run } = setup();
+    fake.deny('GetApiKeys'); // as IAM answers the preview role
+    const first = await run(gatewayInput(KEYED));
+    fake.resetCalls();
+    const second = await run(gatewayInput(KEYED));
+    expect(second).toEqual({ ...first, changed: false });
+    expect(writes(fake)).toEqual([]);
+    expect(fake.calls).toEqual(
+      expect.arrayContaining(['GetApiKeys', 'GetUsagePlans', 'GetUsagePlanKeys', 'GetApiKey']),
+    );
+    expect(fake.apiKeys.size).toBe(1);
+  });
+
   test('quota and throttle changes update the plan in place, without a deployment', async () => {
     const { fake, run } = setup();
     await run(gatewayInput(KEYED));

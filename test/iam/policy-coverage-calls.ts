@@ -148,7 +148,10 @@ export function stageCalls(stage: string) {
       c('apiGateway', 'CreateDeployment', { restApiId: 'a1', stageName: stage }),
       c('apiGateway', 'CreateStage', { restApiId: 'a1', stageName: stage, deploymentId: 'd1', tags: TAGS }),
       c('apiGateway', 'UpdateStage', { restApiId: 'a1', stageName: stage }),
-      c('apiGateway', 'GetApiKeys', { nameQuery: FUNCTION, includeValues: true }),
+      // Production lists keys by name; a preview may not list /apikeys and reads its plan's links.
+      production
+        ? c('apiGateway', 'GetApiKeys', { nameQuery: FUNCTION, includeValues: true })
+        : c('apiGateway', 'GetUsagePlanKeys', { usagePlanId: 'u1' }),
       c('apiGateway', 'GetApiKey', { apiKey: 'k1', includeValue: true }),
       c('apiGateway', 'CreateApiKey', { name: FUNCTION, tags: TAGS }),
       c('apiGateway', 'UpdateApiKey', { apiKey: 'k1' }),
@@ -185,7 +188,7 @@ export function stageCalls(stage: string) {
     c('apiGatewayV2', 'GetApis', {}),
     c('apiGateway', 'GetRestApis', { limit: 500 }),
     c('apiGateway', 'GetUsagePlans', { limit: 500 }),
-    c('apiGateway', 'GetApiKeys', { nameQuery: FUNCTION }),
+    ...(production ? [c('apiGateway', 'GetApiKeys', { nameQuery: FUNCTION })] : []),
     c('events', 'ListRules', { NamePrefix: FUNCTION }),
     c('logs', 'DescribeLogGroups', { logGroupNamePrefix: `/aws/lambda/${FUNCTION}` }),
     c('logs', 'ListTagsForResource', {

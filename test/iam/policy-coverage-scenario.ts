@@ -126,6 +126,8 @@ export async function gatewayScenario(kind: GatewayKind, stage = 'pr-42'): Promi
   const { FakeAws, gatewayInput, stageContext, REGION, ACCOUNT } = await import('../gateways/fake-aws.js');
   const { ensureGateway } = await import('../../src/gateways/gateway.js');
   const fake = new FakeAws();
+  // As IAM answers the preview role: no listing of /apikeys (the code then reads its usage plan's links).
+  if (stage !== 'main') fake.deny('GetApiKeys');
   const context = stageContext(stage);
   const api = (arn: string, re: RegExp) => arnMatch(arn, re) ?? '';
   const calls = recordCalls(fake.clients, [], {
@@ -172,6 +174,14 @@ export async function cleanupScenario(
   seedStage(world, { project: 'shop', stage: 'pr-8', gateway: kind, keepWarm, ref: 'pull/8' });
   seedStage(world, { project: 'shop', stage: 'main', gateway: kind, keepWarm, ref: 'main' });
   const account = fakeAccount(world);
+  // As IAM answers the preview role that undeploys the pull request: no listing of /apikeys.
+  const { GetApiKeysCommand } = await import('@aws-sdk/client-api-gateway');
+  account.mocks.apiGateway.on(GetApiKeysCommand).rejects(
+    Object.assign(new Error('not authorized'), {
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 403 },
+    }),
+  );
   const id = (arn: string, re: RegExp) => arnMatch(arn, re) ?? '';
   const calls = recordCalls(account.clients, [], {
     scope: { region: account.clients.region, accountId: '123456789012' },

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { request } from 'node:http';
+import { servesHost } from '../../src/local-runtime/front-door.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import {
   startFrontDoor,
@@ -152,5 +154,53 @@ describe('startFrontDoor', () => {
   it('says so when the port is taken', async () => {
     const port = Number(new URL(door.url).port);
     await expect(startFrontDoor(fn, { port })).rejects.toThrow(`port ${port} on 127.0.0.1 is already in use`);
+  });
+});
+
+describe('serve answers only its own address (DNS rebinding)', () => {
+  /** A GET with the Host header a browser would send for `host`. */
+  function get(host: string): Promise<{ status: number; body: string }> {
+    const { port } = new URL(door.url);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port: Number(port), path: '/who', method: 'GET', headers: { host } },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('refuses a request for another name with 421, and the function never sees it', async () => {
+    const { port } = new URL(door.url);
+    const before = fn.logs().filter((l) => l.includes('request GET /who')).length;
+    const refused = await get(`attacker.example:${port}`);
+    expect(refused.status).toBe(421);
+    expect(refused.body).toContain('answers only 127.0.0.1 and localhost');
+    expect(fn.logs().filter((l) => l.includes('request GET /who'))).toHaveLength(before);
+    expect(logger.text('warning')).toContain('refused GET for Host "attacker.example:');
+  });
+
+  it('answers 127.0.0.1:PORT and localhost:PORT', async () => {
+    const { port } = new URL(door.url);
+    expect((await get(`127.0.0.1:${port}`)).status).toBe(201);
+    expect((await get(`LOCALHOST:${port}`)).status).toBe(201);
+  });
+
+  it.each<[string | undefined, number, boolean]>([
+    ['127.0.0.1:3000', 3000, true],
+    ['localhost:3000', 3000, true],
+    ['localhost', 80, true],
+    ['localhost', 3000, false],
+    ['127.0.0.1:3001', 3000, false],
+    ['evil.example', 80, false],
+    ['127.0.0.1.nip.io:3000', 3000, false],
+    [undefined, 3000, false],
+  ])('servesHost(%s, %s) is %s', (host, port, expected) => {
+    expect(servesHost(host, port)).toBe(expected);
   });
 });

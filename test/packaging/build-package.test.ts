@@ -16,7 +16,6 @@ import {
   APP_SETTINGS_FILE,
   buildPackage,
   dependenciesKey,
-  handlerModuleFiles,
   PackageTooLargeError,
   WARM_HANDLER,
   warmWrapperFile,
@@ -242,7 +241,10 @@ describe('buildPackage', () => {
     ])(
       'wraps a plain %s handler with the shipped wrapper and names it in the settings file',
       async (runtime, file, handler, wrapperFile) => {
-        const path = project(`warm-${runtime}`, { [file]: '// the user handler\n' });
+        const userHandler = file.endsWith('.py')
+          ? 'def handler(event, context):\n    return 1\n'
+          : 'export const handler = async () => 1;\n';
+        const path = project(`warm-${runtime}`, { [file]: userHandler });
         const logger = new RecordingLogger();
         const result = await buildPackage(options(path, { runtime, handler, keepWarm: true }), { logger });
         expect(result.handler).toBe(WARM_HANDLER);
@@ -320,28 +322,16 @@ describe('buildPackage', () => {
     ).rejects.toThrow(/layers 250\.0 MB/);
   });
 
-  it('warns when the handler module is not in the package, and fails when nothing is', async () => {
+  it('fails before zipping when the handler module is not in the package, and when nothing is', async () => {
     const path = project('no-handler', { 'main.py': 'def handler(e, c): pass\n' });
-    const logger = new RecordingLogger();
-    await buildPackage(options(path), { logger });
-    expect(logger.text('warning')).toMatch(
-      /handler "app\.handler": none of app\.py, app\/__init__\.py is in the package/,
+    const outDir = join(root, 'out', 'no-handler');
+    await expect(buildPackage(options(path, { outDir }), { logger: new RecordingLogger() })).rejects.toThrow(
+      /^handler: "app\.handler" names a module that is not in the package: no app\.py or app\/__init__\.py in .*; top-level Python files: main\.py\./,
     );
+    expect(existsSync(outDir) ? readdirSync(outDir) : []).toEqual([]);
     await expect(
       buildPackage(options(path, { include: ['src/**'] }), { logger: new RecordingLogger() }),
     ).rejects.toThrow(/no files to package .*include: src\/\*\* matched nothing/);
-  });
-});
-
-describe('handlerModuleFiles', () => {
-  const cases: [string, string, string | undefined, string[]][] = [
-    ['app.handler', 'python3.12', undefined, ['app.py', 'app/__init__.py']],
-    ['pkg.mod.handler', 'python3.12', undefined, ['pkg/mod.py', 'pkg/mod/__init__.py']],
-    ['src/index.handler', 'nodejs22.x', undefined, ['src/index.js', 'src/index.mjs', 'src/index.cjs']],
-    ['ignored', 'python3.12', 'service.main:api', ['service/main.py', 'service/main/__init__.py']],
-  ];
-  it.each(cases)('%s (%s, app %s)', (handler, runtime, app, expected) => {
-    expect(handlerModuleFiles(handler, runtime, app)).toEqual(expected);
   });
 });
 

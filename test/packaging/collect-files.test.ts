@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectFiles } from '../../src/packaging/collect-files.js';
 import { tempDir } from './helpers.js';
@@ -88,6 +88,43 @@ describe('collectFiles', () => {
     write(loop, { 'a/app.py': '' });
     symlinkSync('..', join(loop, 'a', 'up'));
     await expect(collectFiles(loop, { runtime: 'python3.12' })).rejects.toThrow(/a\/up .*a loop/);
+  });
+
+  it('an in-workspace link is followed and an outside link refused (monorepo: common -> ../../libs/common)', async () => {
+    const workspace = join(root, 'monorepo');
+    write(workspace, {
+      'services/api/app.py': 'import common',
+      'libs/common/__init__.py': 'X = 1',
+      'libs/common/util.py': 'def f(): pass',
+    });
+    const app = join(workspace, 'services/api');
+    symlinkSync('../../libs/common', join(app, 'common'));
+    const files = await collectFiles(app, { runtime: 'python3.12' }, undefined, workspace);
+    // Stored as regular files under the link's name.
+    expect(files.map((f) => f.path)).toEqual(['app.py', 'common/__init__.py', 'common/util.py']);
+    expect(files[1]?.absPath).toBe(join(realpathSync(workspace), 'libs/common/__init__.py'));
+    // Without the workspace as boundary the same link leaves the package folder.
+    await expect(collectFiles(app, { runtime: 'python3.12' })).rejects.toThrow(
+      /common is a symbolic link to .*libs\/common, outside the package folder/,
+    );
+
+    // A link out of the workspace (the runner's files) is refused with the same message.
+    const secret = join(root, 'runner-secret.txt');
+    writeFileSync(secret, 'secret');
+    symlinkSync(secret, join(app, 'leak.txt'));
+    await expect(collectFiles(app, { runtime: 'python3.12' }, undefined, workspace)).rejects.toThrow(
+      /leak\.txt is a symbolic link to .*runner-secret\.txt, outside the workspace .*monorepo; the package would depend on the machine that built it/,
+    );
+  });
+
+  it('refuses links that lead back into a folder being walked', async () => {
+    const workspace = join(root, 'cross');
+    write(workspace, { 'app/app.py': '', 'lib/x.py': '' });
+    symlinkSync('../lib', join(workspace, 'app', 'lib'));
+    symlinkSync('../app', join(workspace, 'lib', 'back'));
+    await expect(
+      collectFiles(join(workspace, 'app'), { runtime: 'python3.12' }, undefined, workspace),
+    ).rejects.toThrow(/lib\/back is a symbolic link to a folder that contains it .*: a loop/);
   });
 
   it('honours include and exclude, and leaves out the output folder', async () => {

@@ -94,6 +94,34 @@ describe('pipInstall with a stand-in pip', () => {
     expect(message).toContain('public.ecr.aws/lambda/python:3.12');
   });
 
+  it('tells "could not reach the package index" from "no compatible wheel", each with what to do', () => {
+    const options = {
+      requirements: '/r.txt',
+      targetDir: '/t',
+      runtime: 'python3.12',
+      architecture: 'x86_64' as const,
+    };
+    const offline =
+      'Looking in indexes: https://user:s3cret@pypi.example.com/simple\n' +
+      "WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) after connection broken by 'NewConnectionError('<pip._vendor.urllib3.connection.HTTPSConnection object at 0x7f>: Failed to establish a new connection: [Errno -3] Temporary failure in name resolution')': /simple/flask/\n" +
+      'ERROR: Could not find a version that satisfies the requirement flask>=2.2 (from versions: none)\n' +
+      'ERROR: No matching distribution found for flask>=2.2\n';
+    const unreachable = explainPipFailure(offline, options);
+    expect(unreachable).toMatch(
+      /^Could not reach the package index https:\/\/\*\*\*@pypi\.example\.com\/simple to install "flask>=2\.2" \(pip: NewConnectionError\)\./,
+    );
+    expect(unreachable).toContain('not a missing package');
+    expect(unreachable).toContain('pip-args: --index-url https://your.index/simple');
+    expect(unreachable).toContain('pip-args: --no-index --find-links <folder>');
+    expect(unreachable).not.toContain('s3cret');
+    expect(unreachable).not.toMatch(/No compatible wheel/);
+
+    const noWheel = explainPipFailure(offline.split('\n').slice(2).join('\n'), options);
+    expect(noWheel).toMatch(/^No compatible wheel: pip found no installable wheel for "flask>=2\.2"/);
+    expect(noWheel).toContain('a runtime (or architecture) whose wheels exist');
+    expect(noWheel).not.toMatch(/Could not reach/);
+  });
+
   it('shows the end of pip output for other failures', () => {
     const message = explainPipFailure('line 1\nERROR: Invalid requirement: "==="\n', {
       requirements: '/r.txt',
@@ -121,6 +149,26 @@ describe('pipInstall with a stand-in pip', () => {
 });
 
 describe('pipInstall with the real pip (local wheels only)', () => {
+  it('an index that cannot be reached is reported as such, not as a missing wheel', async () => {
+    const target = join(root, 'unreachable-target');
+    mkdirSync(target);
+    const logger = new RecordingLogger();
+    // Port 9 on the loopback: nothing listens, the connection is refused at once.
+    const attempt = pipInstall(
+      {
+        requirements: requirements('unreachable.txt', 'greetlib==1.2.0\n'),
+        targetDir: target,
+        runtime: 'python3.12',
+        architecture: 'x86_64',
+        pipArgs: ['--index-url', 'http://127.0.0.1:9/simple', '--retries', '1', '--timeout', '2'],
+      },
+      { logger, runner: createCommandRunner(logger) },
+    );
+    await expect(attempt).rejects.toThrow(
+      /^Could not reach the package index http:\/\/127\.0\.0\.1:9\/simple to install "greetlib==1\.2\.0" \(pip: /,
+    );
+  });
+
   it('installs a wheel from --find-links into the target, streaming pip output to the log', async () => {
     const target = join(root, 'real-target');
     mkdirSync(target);
@@ -155,7 +203,7 @@ describe('pipInstall with the real pip (local wheels only)', () => {
       { logger, runner: createCommandRunner(logger) },
     );
     await expect(attempt).rejects.toThrow(
-      /no installable wheel for "no-such-lambda-lib>=2" \(package no-such-lambda-lib\) for python3\.11 on Amazon Linux 2, aarch64/,
+      /^No compatible wheel: pip found no installable wheel for "no-such-lambda-lib>=2" \(package no-such-lambda-lib\) for python3\.11 on Amazon Linux 2, aarch64/,
     );
   });
 });

@@ -1,5 +1,9 @@
-import { expect, test } from '@jest/globals';
-import { roleAccount } from '../../src/pipelines/aws-session.js';
+import { describe, expect, test } from '@jest/globals';
+import type { Plan } from '../../src/plan/plan.js';
+import { checkAwsPrerequisites, roleAccount } from '../../src/pipelines/aws-session.js';
+import type { PipelineDeps } from '../../src/pipelines/pipeline-deps.js';
+import type { Settings } from '../../src/settings/settings.js';
+import { RecordingLogger } from '../../src/util/logger.js';
 
 test.each([
   ['arn:aws:iam::123456789012:role/deploy', '123456789012'],
@@ -8,4 +12,47 @@ test.each([
   [undefined, undefined],
 ])('the account of role %s is %s', (arn, account) => {
   expect(roleAccount(arn)).toBe(account);
+});
+
+describe('checkAwsPrerequisites: what signing in needs, before anything is built', () => {
+  const settings = (over: Partial<Settings> = {}) => ({ awsRegion: 'eu-west-1', ...over }) as Settings;
+  const plan = { fromFork: false } as Plan;
+  const failingChain = async () => {
+    throw new Error('Could not load credentials from any providers');
+  };
+  const deps = (env: NodeJS.ProcessEnv, over: Partial<PipelineDeps> = {}): PipelineDeps => ({
+    logger: new RecordingLogger(),
+    env,
+    credentialChain: failingChain,
+    ...over,
+  });
+
+  test('a region', async () => {
+    await expect(checkAwsPrerequisites(settings({ awsRegion: undefined }), plan, deps({}))).rejects.toThrow(
+      'aws-region: is not set and neither is AWS_REGION; expected a region like us-east-1.',
+    );
+  });
+
+  test('role-to-assume: the runner must offer an OIDC token (id-token: write)', async () => {
+    const role = settings({ roleToAssume: 'arn:aws:iam::123456789012:role/deploy' });
+    await expect(checkAwsPrerequisites(role, plan, deps({}))).rejects.toThrow(/permissions: id-token: write/);
+    await expect(checkAwsPrerequisites(role, { fromFork: true } as Plan, deps({}))).rejects.toThrow(
+      /from a fork/,
+    );
+    const oidc = {
+      ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:9/token',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't',
+    };
+    await expect(checkAwsPrerequisites(role, plan, deps(oidc))).resolves.toBeUndefined();
+  });
+
+  test('without a role: a key pair in the environment, or whatever the credential chain finds', async () => {
+    const keys = { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x' };
+    await expect(checkAwsPrerequisites(settings(), plan, deps(keys))).resolves.toBeUndefined();
+    const profile = deps({ AWS_PROFILE: 'dev' }, { credentialChain: async () => ({ accessKeyId: 'A' }) });
+    await expect(checkAwsPrerequisites(settings(), plan, profile)).resolves.toBeUndefined();
+    await expect(checkAwsPrerequisites(settings(), plan, deps({}))).rejects.toThrow(
+      /^No AWS credentials \(Could not load credentials from any providers\)\. Expected role-to-assume .*aws-actions\/configure-aws-credentials.*AWS_PROFILE/,
+    );
+  });
 });

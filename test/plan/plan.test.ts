@@ -180,3 +180,25 @@ describe('a pull request never reaches a protected stage', () => {
     );
   });
 });
+
+describe('a pull request number that is not a positive whole number is refused', () => {
+  test.each<[string, unknown]>([
+    ['1e21 (would be stage pr-1e+21)', 1e21],
+    ['2^53, past the safe integers', 2 ** 53],
+    ['zero', 0],
+    ['negative', -3],
+    ['a fraction', 4.5],
+    ['a string', '42'],
+    ['null', null],
+  ])('%s', (_name, number) => {
+    const payload = { action: 'opened', number, pull_request: { number } };
+    expect(() => makePlan(settings(), ctx('pull_request', payload))).toThrow(
+      /^The pull request number of the event is .*; expected a positive whole number, like 42\.$/,
+    );
+  });
+
+  test('the largest safe number still works', () => {
+    const n = Number.MAX_SAFE_INTEGER;
+    expect(makePlan(settings(), ctx('pull_request', pr('opened', n))).stage).toBe(`pr-${n}`);
+  });
+});

@@ -54,4 +54,14 @@ describe('whereToLook', () => {
   ])('%j -> %s', (steps, inGroup, expected) => {
     expect(whereToLook(steps, inGroup)).toMatch(expected);
   });
+
+  test.each([
+    ['handler: "app.handler": app.py defines no "handler"', /`handler` or `app` input/],
+    ['app: "app:app" names a module that is not in the package', /`handler` or `app` input/],
+    ['No AWS credentials (Could not load credentials from any providers).', /permissions: id-token: write/],
+    ['No OIDC token for role-to-assume: ACTIONS_ID_TOKEN_REQUEST_URL is not set.', /sign-in/],
+    ['aws-region: is not set and neither is AWS_REGION', /`aws-region`/],
+  ])('the error %s points at %s, wherever it happened', (error, expected) => {
+    expect(whereToLook(['Running deploy'], false, error)).toMatch(expected);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { cutText, redact, redactCutTail } from '../../src/reporting/redact.js';
+import { cutText, lineRedactor, redact, redactCutTail } from '../../src/reporting/redact.js';
 
 const SECRET_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
@@ -157,5 +157,19 @@ describe('a secret cut by truncation', () => {
     const cut = cutText(redact(text, [secret]), 24, [secret]);
     expect(cut).not.toContain('Zq8');
     expect(cutText(text, 24, [secret])).toBe('connect failed for ***… (32 more characters)');
+  });
+});
+
+describe("lineRedactor (a function's live output, one line at a time)", () => {
+  it('hides the body lines of a PEM block, which carry no marker of their own, and the known values', () => {
+    const clean = lineRedactor(['Pg-Secret-771']);
+    const lines = [
+      'key is',
+      '-----BEGIN PRIVATE KEY-----',
+      'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj',
+      '-----END PRIVATE KEY-----',
+      'password Pg-Secret-771 after',
+    ].map(clean);
+    expect(lines).toEqual(['key is', '***', '***', '***', 'password *** after']);
   });
 });

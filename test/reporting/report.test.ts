@@ -94,12 +94,55 @@ describe('sticky pull request comment', () => {
     expect(gh.comments[0]?.body).toContain('other project');
   });
 
+  it("another user's comment that carries the marker is never edited", async () => {
+    const gh = await start();
+    const planted = gh.addComment(
+      12,
+      `${commentMarker('shop', 'pr-12')}\nClick [here](https://evil.example)`,
+      'mallory',
+    );
+    const result = await reportDeploy(successOutcome(), options(gh), { logger: new RecordingLogger() });
+    expect(result.comment?.action).toBe('created');
+    expect(planted.body).toContain('evil.example');
+    expect(gh.requests.filter((r) => r.method === 'PATCH')).toEqual([]);
+    expect(gh.comments.map((c) => c.user)).toEqual(['mallory', 'github-actions[bot]']);
+    // The next push updates our own comment, still not mallory's.
+    const again = await reportDeploy(successOutcome(), options(gh), { logger: new RecordingLogger() });
+    expect(again.comment).toEqual({ action: 'updated', id: result.comment?.id });
+    expect(planted.body).toContain('evil.example');
+  });
+
+  it('finds the comment of a personal token by its own login (GraphQL viewer)', async () => {
+    const gh = await start({ login: 'release-bot' });
+    gh.addComment(
+      12,
+      `${commentMarker('shop', 'pr-12')}\nby the action's default token`,
+      'github-actions[bot]',
+    );
+    const ours = gh.addComment(12, `${commentMarker('shop', 'pr-12')}\nold`, 'release-bot');
+    const result = await reportDeploy(successOutcome(), options(gh), { logger: new RecordingLogger() });
+    expect(result.comment).toEqual({ action: 'updated', id: ours.id });
+    expect(gh.requests.some((r) => r.method === 'POST' && r.path === '/graphql')).toBe(true);
+  });
+
+  it('when the login cannot be read, posts a new comment rather than editing any', async () => {
+    const gh = await start({ deny: denyWith403('POST', /^\/graphql$/) });
+    const ours = gh.addComment(12, `${commentMarker('shop', 'pr-12')}\nold`, 'github-actions[bot]');
+    const logger = new RecordingLogger();
+    const result = await reportDeploy(successOutcome(), options(gh), { logger });
+    expect(result.comment?.action).toBe('created');
+    expect(ours.body).toContain('old');
+    expect(logger.text('warning')).toContain('Could not tell which GitHub login github-token acts as');
+  });
+
   it('posts a new comment when ours was deleted meanwhile', async () => {
     const gh = await start();
     const api = createGitHubApi({ token: TOKEN, apiUrl: gh.url, repository: 'octo/repo' });
     const stale = {
       ...api,
-      listIssueComments: async () => [{ id: 999_999, body: commentMarker('shop', 'pr-12') }],
+      listIssueComments: async () => [
+        { id: 999_999, body: commentMarker('shop', 'pr-12'), user: 'github-actions[bot]' },
+      ],
     };
     const result = await upsertStickyComment(
       stale,

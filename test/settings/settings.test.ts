@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InputName } from '../../src/settings/names.js';
@@ -70,6 +70,21 @@ describe('readSettings', () => {
     );
   });
 
+  test('path may be a link inside the workspace, not one that leads out of it', () => {
+    symlinkSync(join(workspace, 'fn'), join(workspace, 'fn-link'));
+    expect(settingsFrom({ name: 'svc', path: 'fn-link' }).path).toBe(join(workspace, 'fn-link'));
+    symlinkSync(tmpdir(), join(workspace, 'tmp-link'));
+    expect(problemsOf({ name: 'svc', path: 'tmp-link' })).toEqual([
+      expect.stringMatching(/^path: "tmp-link" is not valid; expected a folder inside the workspace/),
+    ]);
+  });
+
+  test('the workspace is GITHUB_WORKSPACE, or the current directory for the CLI', () => {
+    expect(settingsFrom({ name: 'svc', path: 'fn' }).workspace).toBe(realpathSync(workspace));
+    const cwd = readSettings((name) => ({ name: 'svc' })[name as string], {});
+    expect(cwd.workspace).toBe(realpathSync(process.cwd()));
+  });
+
   test('an environment line without = is reported without its value', () => {
     const problems = problemsOf({ name: 'svc', environment: 'DB=x\nhunter2-secret-pasted-alone' });
     expect(problems).toEqual([expect.stringMatching(/^environment: line 2 /)]);
@@ -122,6 +137,26 @@ describe('readSettings', () => {
       /^environment: "AWS_REGION" is reserved by Lambda/,
     ],
     ['path missing', { path: 'nope' }, /^path: "nope" is not valid; expected an existing folder/],
+    [
+      'path outside the workspace',
+      { path: '/etc' },
+      /^path: "\/etc" is not valid; expected a folder inside the workspace .*settings-.* \(resolved to \/etc\)/,
+    ],
+    [
+      'path above the workspace',
+      { path: '..' },
+      /^path: "\.\." is not valid; expected a folder inside the workspace/,
+    ],
+    [
+      'requirements outside the workspace',
+      { path: 'fn', requirements: '/etc/hostname' },
+      /^requirements: "\/etc\/hostname" is not valid; expected a file inside the workspace/,
+    ],
+    [
+      'include reaching out of path',
+      { include: 'app.py\n../../secrets/**' },
+      /^include: "\.\.\/\.\.\/secrets\/\*\*" is not valid; expected globs of files inside path, without "\.\."/,
+    ],
     [
       'requirements missing',
       { path: 'fn', requirements: 'other.txt' },

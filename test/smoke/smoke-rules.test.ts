@@ -17,7 +17,7 @@ describe('judgeProbe', () => {
   const table: [
     string,
     ProbeOutcome,
-    { status: readonly (readonly [number, number])[]; contains?: string },
+    { status: readonly (readonly [number, number])[]; contains?: string; serverErrorsSettle?: boolean },
     string,
   ][] = [
     ['200 in 200-399', response(200), { status: ok }, 'pass'],
@@ -34,6 +34,14 @@ describe('judgeProbe', () => {
     ['body lacks contains', response(200, 'hello'), { status: ok, contains: 'world' }, 'fail'],
     ['empty contains is no condition', response(200, 'x'), { status: ok, contains: '' }, 'pass'],
     ['5xx lacking contains still retries', response(503, 'busy'), { status: ok, contains: 'world' }, 'retry'],
+    ['a local 500 is final', response(500), { status: ok, serverErrorsSettle: false }, 'fail'],
+    ['a local 503 is final', response(503), { status: ok, serverErrorsSettle: false }, 'fail'],
+    [
+      'a local refused connection still settles',
+      error('ECONNREFUSED'),
+      { status: ok, serverErrorsSettle: false },
+      'retry',
+    ],
     ['DNS not yet', error('ENOTFOUND'), { status: ok }, 'retry'],
     ['DNS temporary', error('EAI_AGAIN'), { status: ok }, 'retry'],
     ['refused', error('ECONNREFUSED'), { status: ok }, 'retry'],

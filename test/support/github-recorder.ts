@@ -191,6 +191,13 @@ export async function startGitHubRecorder(options: RecorderOptions = {}): Promis
       send(res, record, 200, p.items.map(map), p.headers);
     };
 
+    // GraphQL: only `viewer { login }`, the way a token learns whose comments are its own.
+    if ((path === '/graphql' || path === '/api/graphql') && method === 'POST') {
+      const query = typeof body.query === 'string' ? body.query : '';
+      if (/viewer\s*\{\s*login\s*\}/.test(query))
+        return send(res, record, 200, { data: { viewer: { login } } });
+      return send(res, record, 200, { errors: [{ message: `The recorder does not answer ${query}` }] });
+    }
     if ((m = /^\/repos\/([^/]+\/[^/]+)\/issues\/(\d+)\/comments$/.exec(path))) {
       const repository = m[1] as string;
       const issue = Number(m[2]);

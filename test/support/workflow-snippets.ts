@@ -12,7 +12,7 @@ import { interpolate, type Contexts, type Value } from './workflow-expressions.j
 export const REPO_ROOT = new URL('../../', import.meta.url).pathname;
 
 export interface Snippet {
-  /** `README.md:57`: the file and the line the block starts on. */
+  /** `README.md:57 jobs.deploy`: the file, the line the block starts on, and the job. */
   where: string;
   /**
    * `action`: a step `uses: org/lambda-deploy@REF` (its `with:` are the action's inputs);
@@ -42,13 +42,14 @@ function fromDocument(doc: unknown, where: string, inputNames: Set<string>): Sni
   const found: Snippet[] = [];
   const jobs = (doc as { jobs?: Record<string, Record<string, unknown>> }).jobs;
   if (jobs) {
-    for (const job of Object.values(jobs)) {
+    for (const [name, job] of Object.entries(jobs)) {
+      const at = `${where} jobs.${name}`;
       const uses = typeof job.uses === 'string' ? job.uses : undefined;
       if (uses && REUSABLE_USES.test(uses))
-        found.push({ where, kind: 'reusable', uses, with: asStrings(job.with) });
+        found.push({ where: at, kind: 'reusable', uses, with: asStrings(job.with) });
       for (const step of (job.steps ?? []) as Record<string, unknown>[]) {
         if (typeof step.uses === 'string' && ACTION_USES.test(step.uses))
-          found.push({ where, kind: 'action', uses: step.uses, with: asStrings(step.with) });
+          found.push({ where: at, kind: 'action', uses: step.uses, with: asStrings(step.with) });
       }
     }
     return found;
@@ -109,7 +110,7 @@ interface ReusableWorkflow {
  */
 export function reusableWorkflowActionInputs(
   callerWith: Record<string, string>,
-  job: 'deploy' | 'undeploy' | 'prune' = 'deploy',
+  job: 'deploy' | 'preview' | 'undeploy' | 'prune' = 'deploy',
   root = REPO_ROOT,
 ): Record<string, string> {
   const workflow = parse(

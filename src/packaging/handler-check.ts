@@ -1,0 +1,254 @@
+import { readFile } from 'node:fs/promises';
+import { init as initCjsLexer, parse as parseCjs } from 'cjs-module-lexer';
+import { init as initEsmLexer, parse as parseEsm } from 'es-module-lexer';
+import { Inputs } from '../settings/names.js';
+import { isPythonRuntime } from '../settings/settings.js';
+import type { Logger } from '../util/logger.js';
+import { createCommandRunner, type CommandRunner } from './command-runner.js';
+
+/** What the function's entry point must be: a file of the package that defines a name. */
+export interface HandlerTarget {
+  /** The input that names it. */
+  input: typeof Inputs.Handler | typeof Inputs.App;
+  value: string;
+  /** Package paths that would hold the module, in Lambda's order of preference. */
+  files: string[];
+  /** The function (handler) or the app's first attribute. */
+  name: string;
+  python: boolean;
+}
+
+/** The handler or app points at nothing Lambda could load: found before anything runs or uploads. */
+export class HandlerCheckError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HandlerCheckError';
+  }
+}
+
+/**
+ * The files and name a handler or app means (pure): `app.handler` ->
+ * app.py defining `handler`; `src/index.handler` (Node.js) -> src/index.js,
+ * .mjs or .cjs exporting `handler`; app `service.main:create_app()` ->
+ * service/main.py defining `create_app`.
+ */
+export function handlerTarget(handler: string, runtime: string, app?: string): HandlerTarget {
+  const python = isPythonRuntime(runtime);
+  if (app) {
+    const [module = '', attribute = ''] = app.split(':');
+    const base = module.replace(/\./g, '/');
+    return {
+      input: Inputs.App,
+      value: app,
+      files: [`${base}.py`, `${base}/__init__.py`],
+      name: attribute.replace(/\(\)$/, '').split('.')[0] as string,
+      python: true,
+    };
+  }
+  const dot = handler.lastIndexOf('.');
+  const module = handler.slice(0, dot);
+  const name = handler.slice(dot + 1);
+  const files = python
+    ? [`${module.replace(/\./g, '/')}.py`, `${module.replace(/\./g, '/')}/__init__.py`]
+    : ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`);
+  return { input: Inputs.Handler, value: handler, files, name, python };
+}
+
+/** What a module defines at its top level, as far as can be told without running it. */
+export interface Definitions {
+  names: string[];
+  /** `from x import *`, `export * from`, a module `__getattr__`: other names may exist. */
+  open: boolean;
+  /** Definitive: ES module exports, Python's AST. CommonJS exports built at run time escape a static look. */
+  exact: boolean;
+  /** The module does not parse. */
+  error?: string;
+}
+
+/**
+ * Top-level names of Python files, read with Python's own `ast` (the code is
+ * parsed, never imported). Prints {path: {names, star} | {error}} as JSON.
+ */
+const PYTHON_DEFINITIONS = `
+import ast, json, sys
+def names_of(tree):
+    names, star = set(), False
+    def target(t):
+        if isinstance(t, ast.Name): names.add(t.id)
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            for e in t.elts: target(e)
+        elif isinstance(t, ast.Starred): target(t.value)
+    def visit(body):
+        nonlocal star
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)): names.add(node.name)
+            elif isinstance(node, ast.Assign):
+                for t in node.targets: target(t)
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)): target(node.target)
+            elif isinstance(node, ast.Import):
+                for a in node.names: names.add((a.asname or a.name).split(".")[0])
+            elif isinstance(node, ast.ImportFrom):
+                for a in node.names:
+                    if a.name == "*": star = True
+                    else: names.add(a.asname or a.name)
+            else:
+                for field in ("body", "orelse", "finalbody"): visit(getattr(node, field, []) or [])
+                for h in getattr(node, "handlers", []) or []: visit(h.body)
+                for c in getattr(node, "cases", []) or []: visit(c.body)
+    visit(tree.body)
+    return sorted(names), star or "__getattr__" in names
+out = {"python": "%d.%d" % sys.version_info[:2], "files": {}}
+for path in sys.argv[1:]:
+    try:
+        with open(path, "rb") as f: tree = ast.parse(f.read(), filename=path)
+        names, star = names_of(tree)
+        out["files"][path] = {"names": names, "open": star}
+    except (SyntaxError, ValueError) as e:
+        out["files"][path] = {"error": "%s (line %s)" % (getattr(e, "msg", e), getattr(e, "lineno", "?"))}
+print(json.dumps(out))
+`;
+
+async function pythonDefinitions(
+  file: string,
+  runtime: string,
+  deps: HandlerCheckDeps,
+): Promise<Definitions | { unchecked: string }> {
+  const python = deps.python;
+  const runner = deps.runner ?? createCommandRunner({ ...deps.logger, info: (m) => deps.logger.debug(m) });
+  let result;
+  try {
+    result = await runner.run(python, ['-I', '-c', PYTHON_DEFINITIONS, file], { env: deps.env });
+  } catch (error) {
+    return { unchecked: `${python} could not be started (${(error as Error).message})` };
+  }
+  const json = result.output.split('\n').find((line) => line.startsWith('{"python"'));
+  if (result.exitCode !== 0 || !json) return { unchecked: `${python} could not read it` };
+  const parsed = JSON.parse(json) as {
+    python: string;
+    files: Record<string, { names?: string[]; open?: boolean; error?: string }>;
+  };
+  const found = parsed.files[file] ?? {};
+  if (found.error) {
+    // A newer runtime's syntax is not an error of the user's code when the local Python is older.
+    const wanted = /^python(\d+)\.(\d+)$/.exec(runtime);
+    const [major, minor] = parsed.python.split('.').map(Number);
+    if (wanted && (major as number) * 100 + (minor as number) < Number(wanted[1]) * 100 + Number(wanted[2]))
+      return { unchecked: `Python ${parsed.python} here cannot parse it (${found.error}); ${runtime} may` };
+    return { names: [], open: false, exact: true, error: found.error };
+  }
+  return { names: found.names ?? [], open: Boolean(found.open), exact: true };
+}
+
+let lexersReady: Promise<unknown> | undefined;
+
+/** Exports of a JavaScript file, by the lexers Node.js itself uses (the code is never run). */
+export async function javascriptDefinitions(source: string, file: string): Promise<Definitions> {
+  lexersReady ??= Promise.all([initEsmLexer, initCjsLexer()]);
+  await lexersReady;
+  let esm: string[] = [];
+  let star = /(^|[\s;])export\s*\*\s*from\b/m.test(source);
+  let isModule = file.endsWith('.mjs');
+  try {
+    const [, exports, , hasModuleSyntax] = parseEsm(source, file);
+    esm = exports.map((e) => e.n);
+    isModule ||= hasModuleSyntax;
+  } catch (error) {
+    if (isModule) return { names: [], open: false, exact: true, error: (error as Error).message };
+  }
+  if (isModule) return { names: esm, open: star, exact: true };
+  try {
+    const cjs = parseCjs(source);
+    star ||= cjs.reexports.length > 0;
+    return { names: cjs.exports, open: star, exact: false };
+  } catch (error) {
+    return { names: [], open: false, exact: true, error: (error as Error).message };
+  }
+}
+
+export interface HandlerCheckDeps {
+  logger: Logger;
+  /** The Python that parses Python modules (LAMBDA_DEPLOY_PYTHON or python3). */
+  python: string;
+  runner?: CommandRunner;
+  env?: NodeJS.ProcessEnv;
+}
+
+function listed(names: readonly string[]): string {
+  if (!names.length) return 'nothing';
+  const shown = names.slice(0, 12).join(', ');
+  return names.length > 12 ? `${shown}, … (${names.length} names)` : shown;
+}
+
+/**
+ * Checks that the package holds the module `target` names and that it
+ * defines the name, statically: Python through `ast`, JavaScript through the
+ * module lexers. `files` maps package paths to files on disk. Returns false
+ * when the module is not among `files` (the caller decides whether it may
+ * still come with the dependencies); throws a HandlerCheckError when it
+ * certainly does not define the name; warns when that cannot be told.
+ */
+export async function checkHandlerIn(
+  target: HandlerTarget,
+  files: ReadonlyMap<string, string>,
+  runtime: string,
+  deps: HandlerCheckDeps,
+): Promise<boolean> {
+  const path = target.files.find((f) => files.has(f));
+  if (!path) return false;
+  const abs = files.get(path) as string;
+  const found = target.python
+    ? await pythonDefinitions(abs, runtime, deps)
+    : await javascriptDefinitions(await readFile(abs, 'utf8'), path);
+  const named = `${target.input}: ${JSON.stringify(target.value)}`;
+  if ('unchecked' in found) {
+    deps.logger.warning(
+      `${named}: could not check that ${path} defines "${target.name}": ${found.unchecked}.`,
+    );
+    return true;
+  }
+  if (found.error)
+    throw new HandlerCheckError(
+      `${named}: ${path} does not ${target.python ? 'compile' : 'parse'}: ${found.error}; Lambda could not load it. Expected a module that ${target.python ? 'Python' : 'Node.js'} can import.`,
+    );
+  if (found.names.includes(target.name)) return true;
+  const what = target.python ? 'defines' : 'exports';
+  const message = `${named}: ${path} ${what} no "${target.name}" (it ${what}: ${listed(found.names)})`;
+  if (found.open || !found.exact) {
+    deps.logger.warning(
+      `${message}; it may still at run time (${found.open ? 'names come from elsewhere' : 'CommonJS exports built at run time'}), so the deploy goes on.`,
+    );
+    return true;
+  }
+  throw new HandlerCheckError(
+    target.input === Inputs.App
+      ? `${message}. Expected module:attribute naming the app object, like "${appSuggestion(target, found.names)}".`
+      : `${message}. Expected ${target.python ? 'module.function' : 'file.export'} naming the function Lambda calls.`,
+  );
+}
+
+/** The app spec the module most likely means: its app object, else its factory, else `app`. */
+function appSuggestion(target: HandlerTarget, names: readonly string[]): string {
+  const module = target.files[0]!.replace(/(\/__init__)?\.py$/, '').replace(/\//g, '.');
+  const object = names.find((n) => /^(app|application|api)$/i.test(n));
+  const factory = names.find((n) => /^(create|make)_?app/i.test(n));
+  return `${module}:${object ?? (factory ? `${factory}()` : 'app')}`;
+}
+
+/** The module is in neither the code nor the dependencies: what there is instead, and why. */
+export function missingModuleError(
+  target: HandlerTarget,
+  packaged: readonly string[],
+  codeDir: string,
+  onDiskButLeftOut: boolean,
+): HandlerCheckError {
+  const ext = target.python ? /\.py$/ : /\.[cm]?js$/;
+  const nearby = packaged.filter((p) => ext.test(p) && !p.includes('/')).slice(0, 10);
+  return new HandlerCheckError(
+    `${target.input}: ${JSON.stringify(target.value)} names a module that is not in the package: no ${target.files.join(' or ')} in ${codeDir}` +
+      (onDiskButLeftOut ? ' (the file is there, but include/exclude leave it out)' : '') +
+      `; top-level ${target.python ? 'Python' : 'JavaScript'} files: ${nearby.length ? nearby.join(', ') : 'none'}. ` +
+      `Expected ${target.input === Inputs.App ? 'module:attribute' : target.python ? 'module.function' : 'file.export'} relative to path, like "${
+        target.input === Inputs.App ? 'app:app' : target.python ? 'app.handler' : 'index.handler'
+      }".`,
+  );
+}

@@ -1,0 +1,126 @@
+/**
+ * `lambda-deploy init`: writes the caller workflow into `.github/workflows/`:
+ * the reusable workflow with the production role (its job in a GitHub
+ * environment) and the preview role, on every event the reusable workflow
+ * acts on. What `zappa init` is to Zappa: the file to commit, and the next steps.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { DEFAULT_PROTECTED_STAGES } from '../iam/deploy-policy.js';
+import { deployRoleName } from './setup-documents.js';
+
+export interface InitOptions {
+  /** The `name` input. */
+  name: string;
+  awsRegion: string;
+  /** ARNs from `setup`; placeholders naming the roles setup makes when absent. */
+  productionRole?: string;
+  previewRole?: string;
+  /** The production job's GitHub environment. */
+  environment?: string;
+  app?: string;
+  handler?: string;
+  path?: string;
+  runtime?: string;
+  protectedStages?: readonly string[];
+  /** `org/lambda-deploy@v1`: where the reusable workflow comes from. */
+  uses?: string;
+}
+
+export const WORKFLOW_FILE = '.github/workflows/lambda-deploy.yml';
+const DEFAULT_USES = 'org/lambda-deploy/.github/workflows/deploy.yml@v1';
+
+/** YAML scalar: plain when safe, single-quoted otherwise. */
+function scalar(value: string): string {
+  return /^[\w./:@-]+$/.test(value) && !/^(true|false|yes|no|on|off|null|~|\d+(\.\d+)?)$/i.test(value)
+    ? value
+    : `'${value.replace(/'/g, "''")}'`;
+}
+
+function roleArn(given: string | undefined, name: string, kind: 'production' | 'preview'): string {
+  return given ?? `arn:aws:iam::ACCOUNT_ID:role/${deployRoleName(name, kind)}`;
+}
+
+export function callerWorkflow(o: InitOptions): string {
+  const protectedStages = o.protectedStages ?? DEFAULT_PROTECTED_STAGES;
+  const optional: [string, string | undefined][] = [
+    ['app', o.app],
+    ['handler', o.handler],
+    ['path', o.path && o.path !== '.' ? o.path : undefined],
+    ['runtime', o.runtime],
+    [
+      'protected-stages',
+      protectedStages.join(',') === DEFAULT_PROTECTED_STAGES.join(',')
+        ? undefined
+        : protectedStages.join(','),
+    ],
+  ];
+  const withLines = [
+    ['name', o.name],
+    ['aws-region', o.awsRegion],
+    ['production-role', roleArn(o.productionRole, o.name, 'production')],
+    ['preview-role', roleArn(o.previewRole, o.name, 'preview')],
+    ['production-environment', o.environment ?? 'production'],
+    ...optional.filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
+  ].map(([k, v]) => `      ${k}: ${scalar(v!)}`);
+  return `# Written by lambda-deploy init. Pushes to ${protectedStages.join(', ')} deploy production (in the
+# GitHub environment below, with the production role); pull requests and other
+# branches get their own preview stage (the preview role, which cannot touch
+# production or IAM), removed when the pull request closes or the branch goes.
+name: lambda-deploy
+
+on:
+  push:
+    branches: ['**']
+  pull_request:
+    types: [opened, synchronize, reopened, closed]
+  delete:
+  schedule:
+    - cron: '17 3 * * *'
+  workflow_dispatch:
+
+jobs:
+  lambda:
+    uses: ${o.uses ?? DEFAULT_USES}
+    permissions:
+      id-token: write
+      contents: read
+      pull-requests: write
+      deployments: write
+    with:
+${withLines.join('\n')}
+`;
+}
+
+export interface InitResult {
+  path: string;
+  nextSteps: string[];
+}
+
+/** Writes the workflow under `dir`; refuses to overwrite one that is there unless `force`. */
+export function writeCallerWorkflow(dir: string, o: InitOptions, force = false): InitResult {
+  const path = join(dir, WORKFLOW_FILE);
+  if (existsSync(path) && !force)
+    throw new Error(`${WORKFLOW_FILE} exists already; expected --force to replace it (or edit it by hand).`);
+  mkdirSync(join(dir, '.github/workflows'), { recursive: true });
+  writeFileSync(path, callerWorkflow(o));
+  return { path, nextSteps: nextSteps(o, relative(dir, path) || path) };
+}
+
+export function nextSteps(o: InitOptions, file: string): string[] {
+  const environment = o.environment ?? 'production';
+  const branches = (o.protectedStages ?? DEFAULT_PROTECTED_STAGES).join(', ');
+  const steps: string[] = [];
+  if (!o.productionRole || !o.previewRole)
+    steps.push(
+      `Create the roles once, with administrator credentials: npx github:org/lambda-deploy setup --name ${o.name} --aws-region ${o.awsRegion} --repository OWNER/REPO` +
+        ` (add --dry-run to see every document first, or --cloudformation for a template), then put the two ARNs it prints in ${file}.`,
+    );
+  steps.push(
+    `In the repository's Settings > Environments, create "${environment}" and limit its deployment branches to ${branches}` +
+      ` (add required reviewers if production deploys need an approval). Without that limit a pull request could name the environment.`,
+    `Protect those branches (Settings > Branches): whoever can push to them can deploy production.`,
+    `Commit ${file} and push: the push deploys its branch, a pull request gets a pr-N preview.`,
+  );
+  return steps.map((s, i) => `${i + 1}. ${s}`);
+}

@@ -1,0 +1,568 @@
+/**
+ * `lambda-deploy setup`: puts what setupDocuments describes into the account,
+ * once, from an administrator's machine. Every resource is read first and
+ * written only where it differs, so a second run writes nothing; with
+ * dryRun nothing is written at all and the report lists what would be.
+ *
+ * Order matters: the OIDC provider before the deploy roles that trust it
+ * (IAM refuses a trust policy naming a provider that does not exist), the
+ * boundary policy before the execution role it bounds.
+ */
+import {
+  AddClientIDToOpenIDConnectProviderCommand,
+  CreateOpenIDConnectProviderCommand,
+  CreatePolicyCommand,
+  CreatePolicyVersionCommand,
+  CreateRoleCommand,
+  DeletePolicyVersionCommand,
+  GetOpenIDConnectProviderCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  ListOpenIDConnectProvidersCommand,
+  ListPolicyVersionsCommand,
+  PutRolePermissionsBoundaryCommand,
+  PutRolePolicyCommand,
+  TagRoleCommand,
+  UpdateAssumeRolePolicyCommand,
+  type IAMClient,
+  type Role,
+} from '@aws-sdk/client-iam';
+import {
+  CreateBucketCommand,
+  GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketOwnershipControlsCommand,
+  GetBucketPolicyCommand,
+  GetPublicAccessBlockCommand,
+  HeadBucketCommand,
+  PutBucketEncryptionCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketOwnershipControlsCommand,
+  PutBucketPolicyCommand,
+  PutPublicAccessBlockCommand,
+  type LifecycleRule,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { ARTIFACT_PREFIX, LIFECYCLE_RULE_ID } from '../aws/artifact-bucket.js';
+import { callAws, hasErrorName, httpStatus, type AwsDeps } from '../aws/aws-call.js';
+import { POLICY_HASH_TAG, policyHash } from '../aws/execution-role.js';
+import { policyJson, type PolicyDocument, type PolicyStatement } from '../iam/policy-document.js';
+import { INLINE_POLICY_NAME, type RoleDocuments, type SetupDocuments } from './setup-documents.js';
+
+export interface SetupClients {
+  iam: IAMClient;
+  s3: S3Client;
+}
+
+/** One write setup makes (or, with dryRun, would make). */
+export interface SetupChange {
+  /** `create`, `update`. */
+  kind: 'create' | 'update';
+  /** "role shop-deploy-preview", "bucket lambda-deploy-...". */
+  resource: string;
+  /** What changes: "trust policy", "inline policy lambda-deploy", "public access block". */
+  what: string;
+}
+
+export interface SetupReport {
+  dryRun: boolean;
+  changes: SetupChange[];
+  /** What was already right. */
+  unchanged: string[];
+  productionRoleArn: string;
+  previewRoleArn: string;
+}
+
+interface Run {
+  clients: SetupClients;
+  deps: AwsDeps;
+  dryRun: boolean;
+  report: SetupReport;
+}
+
+/** Same JSON document, whatever the spacing or URL-encoding IAM returns it in. */
+function sameDocument(current: string | undefined, wanted: PolicyDocument): boolean {
+  if (current === undefined) return false;
+  try {
+    const text = current.trimStart().startsWith('{') ? current : decodeURIComponent(current);
+    return JSON.stringify(JSON.parse(text)) === JSON.stringify(wanted);
+  } catch {
+    return false;
+  }
+}
+
+/** A read that answers undefined when AWS says the thing is not there. */
+async function read<T>(
+  run: Run,
+  what: string,
+  permission: string,
+  missing: string[],
+  fn: () => Promise<T>,
+): Promise<T | undefined> {
+  const absent = (e: unknown) =>
+    hasErrorName(e, ...missing) || (missing.includes('404') && httpStatus(e) === 404);
+  try {
+    return await callAws(fn, run.deps, { what, permission, passThrough: absent });
+  } catch (error) {
+    if (absent(error)) return undefined;
+    throw error;
+  }
+}
+
+/** A write: recorded always, made unless dry-run. */
+async function write(
+  run: Run,
+  change: SetupChange,
+  permission: string,
+  fn: () => Promise<unknown>,
+): Promise<void> {
+  run.report.changes.push(change);
+  if (run.dryRun) return;
+  run.deps.logger.info(
+    `${change.kind === 'create' ? 'Creating' : 'Updating'} ${change.resource}: ${change.what}`,
+  );
+  await callAws(fn, run.deps, {
+    what: `Could not ${change.kind} ${change.resource} (${change.what})`,
+    permission,
+  });
+}
+
+export async function runSetup(
+  clients: SetupClients,
+  docs: SetupDocuments,
+  options: { dryRun: boolean },
+  deps: AwsDeps,
+): Promise<SetupReport> {
+  const run: Run = {
+    clients,
+    deps,
+    dryRun: options.dryRun,
+    report: {
+      dryRun: options.dryRun,
+      changes: [],
+      unchanged: [],
+      productionRoleArn: docs.deployRoles.production.arn,
+      previewRoleArn: docs.deployRoles.preview.arn,
+    },
+  };
+  await ensureOidcProvider(run, docs.oidcProvider);
+  await ensureBoundary(run, docs.boundary);
+  for (const role of [
+    docs.executionRoles.production,
+    docs.executionRoles.preview,
+    docs.deployRoles.production,
+    docs.deployRoles.preview,
+  ])
+    await ensureRole(run, role, role === docs.executionRoles.production);
+  await ensureBucket(run, docs.bucket);
+  return run.report;
+}
+
+async function ensureOidcProvider(run: Run, oidc: SetupDocuments['oidcProvider']): Promise<void> {
+  const { iam } = run.clients;
+  const resource = `OIDC provider ${oidc.url.replace('https://', '')}`;
+  const listed = await callAws(() => iam.send(new ListOpenIDConnectProvidersCommand({})), run.deps, {
+    what: 'Could not list the OIDC providers',
+    permission: 'iam:ListOpenIDConnectProviders',
+  });
+  const found = (listed.OpenIDConnectProviderList ?? []).find((p) => p.Arn === oidc.arn);
+  if (!found) {
+    await write(
+      run,
+      { kind: 'create', resource, what: `audience ${oidc.audience}` },
+      'iam:CreateOpenIDConnectProvider',
+      () =>
+        iam.send(new CreateOpenIDConnectProviderCommand({ Url: oidc.url, ClientIDList: [oidc.audience] })),
+    );
+    return;
+  }
+  const provider = await callAws(
+    () => iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: oidc.arn })),
+    run.deps,
+    { what: `Could not read the ${resource}`, permission: 'iam:GetOpenIDConnectProvider' },
+  );
+  if ((provider.ClientIDList ?? []).includes(oidc.audience)) {
+    run.report.unchanged.push(`${resource} (audience ${oidc.audience})`);
+    return;
+  }
+  await write(
+    run,
+    { kind: 'update', resource, what: `add audience ${oidc.audience}` },
+    'iam:AddClientIDToOpenIDConnectProvider',
+    () =>
+      iam.send(
+        new AddClientIDToOpenIDConnectProviderCommand({
+          OpenIDConnectProviderArn: oidc.arn,
+          ClientID: oidc.audience,
+        }),
+      ),
+  );
+}
+
+async function ensureBoundary(run: Run, boundary: SetupDocuments['boundary']): Promise<void> {
+  const { iam } = run.clients;
+  const resource = `policy ${boundary.name}`;
+  const document = JSON.stringify(boundary.document);
+  const current = await read(run, `Could not read ${resource}`, 'iam:GetPolicy', ['NoSuchEntity'], () =>
+    iam.send(new GetPolicyCommand({ PolicyArn: boundary.arn })),
+  );
+  if (!current?.Policy) {
+    await write(
+      run,
+      { kind: 'create', resource, what: 'permissions boundary of the production execution role' },
+      'iam:CreatePolicy',
+      () =>
+        iam.send(
+          new CreatePolicyCommand({
+            PolicyName: boundary.name,
+            PolicyDocument: document,
+            Description: 'The most a lambda-deploy production function may do (permissions boundary)',
+          }),
+        ),
+    );
+    return;
+  }
+  const version = await callAws(
+    () =>
+      iam.send(
+        new GetPolicyVersionCommand({ PolicyArn: boundary.arn, VersionId: current.Policy!.DefaultVersionId }),
+      ),
+    run.deps,
+    { what: `Could not read ${resource}`, permission: 'iam:GetPolicyVersion' },
+  );
+  if (sameDocument(version.PolicyVersion?.Document, boundary.document)) {
+    run.report.unchanged.push(resource);
+    return;
+  }
+  await write(
+    run,
+    { kind: 'update', resource, what: 'new default version' },
+    'iam:CreatePolicyVersion',
+    async () => {
+      // IAM keeps at most five versions: the oldest non-default one makes room.
+      const versions = await iam.send(new ListPolicyVersionsCommand({ PolicyArn: boundary.arn }));
+      const old = (versions.Versions ?? []).filter((v) => !v.IsDefaultVersion);
+      if ((versions.Versions ?? []).length >= 5 && old.length) {
+        const oldest = old.sort(
+          (a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0),
+        )[0]!;
+        await iam.send(
+          new DeletePolicyVersionCommand({ PolicyArn: boundary.arn, VersionId: oldest.VersionId }),
+        );
+      }
+      await iam.send(
+        new CreatePolicyVersionCommand({
+          PolicyArn: boundary.arn,
+          PolicyDocument: document,
+          SetAsDefault: true,
+        }),
+      );
+    },
+  );
+}
+
+function tagList(tags: Record<string, string>) {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+async function ensureRole(run: Run, role: RoleDocuments, hashTag: boolean): Promise<void> {
+  const { iam } = run.clients;
+  const resource = `role ${role.name}`;
+  // The production execution role carries the hash of its policy, as the action writes it.
+  const tags = hashTag
+    ? { ...role.tags, [POLICY_HASH_TAG]: policyHash(JSON.stringify(role.policy)) }
+    : role.tags;
+  const current: Role | undefined = (
+    await read(run, `Could not read ${resource}`, 'iam:GetRole', ['NoSuchEntity'], () =>
+      iam.send(new GetRoleCommand({ RoleName: role.name })),
+    )
+  )?.Role;
+  const putPolicy = (kind: 'create' | 'update') =>
+    write(run, { kind, resource, what: `inline policy ${INLINE_POLICY_NAME}` }, 'iam:PutRolePolicy', () =>
+      iam.send(
+        new PutRolePolicyCommand({
+          RoleName: role.name,
+          PolicyName: INLINE_POLICY_NAME,
+          PolicyDocument: JSON.stringify(role.policy),
+        }),
+      ),
+    );
+  if (!current) {
+    await write(run, { kind: 'create', resource, what: role.description }, 'iam:CreateRole', () =>
+      iam.send(
+        new CreateRoleCommand({
+          RoleName: role.name,
+          AssumeRolePolicyDocument: JSON.stringify(role.trust),
+          Description: role.description,
+          Tags: tagList(tags),
+          PermissionsBoundary: role.boundaryArn,
+          MaxSessionDuration: 3600,
+        }),
+      ),
+    );
+    await putPolicy('create');
+    return;
+  }
+  const before = run.report.changes.length;
+  if (!sameDocument(current.AssumeRolePolicyDocument, role.trust))
+    await write(run, { kind: 'update', resource, what: 'trust policy' }, 'iam:UpdateAssumeRolePolicy', () =>
+      iam.send(
+        new UpdateAssumeRolePolicyCommand({
+          RoleName: role.name,
+          PolicyDocument: JSON.stringify(role.trust),
+        }),
+      ),
+    );
+  if (role.boundaryArn && current.PermissionsBoundary?.PermissionsBoundaryArn !== role.boundaryArn)
+    await write(
+      run,
+      { kind: 'update', resource, what: `permissions boundary ${role.boundaryArn}` },
+      'iam:PutRolePermissionsBoundary',
+      () =>
+        iam.send(
+          new PutRolePermissionsBoundaryCommand({
+            RoleName: role.name,
+            PermissionsBoundary: role.boundaryArn,
+          }),
+        ),
+    );
+  const inline = await read(
+    run,
+    `Could not read the policy of ${resource}`,
+    'iam:GetRolePolicy',
+    ['NoSuchEntity'],
+    () => iam.send(new GetRolePolicyCommand({ RoleName: role.name, PolicyName: INLINE_POLICY_NAME })),
+  );
+  if (!sameDocument(inline?.PolicyDocument, role.policy)) await putPolicy('update');
+  const have = Object.fromEntries((current.Tags ?? []).map((t) => [t.Key, t.Value]));
+  const missing = Object.entries(tags).filter(([k, v]) => have[k] !== v);
+  if (missing.length)
+    await write(
+      run,
+      { kind: 'update', resource, what: `tags ${missing.map(([k]) => k).join(', ')}` },
+      'iam:TagRole',
+      () => iam.send(new TagRoleCommand({ RoleName: role.name, Tags: tagList(Object.fromEntries(missing)) })),
+    );
+  if (run.report.changes.length === before) run.report.unchanged.push(resource);
+}
+
+/** The lifecycle rule the action checks for: old artifacts expire, unfinished uploads go. */
+export function artifactLifecycleRule(days: number): LifecycleRule {
+  return {
+    ID: LIFECYCLE_RULE_ID,
+    Status: 'Enabled',
+    Filter: { Prefix: ARTIFACT_PREFIX },
+    Expiration: { Days: days },
+    NoncurrentVersionExpiration: { NoncurrentDays: days },
+    AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+  };
+}
+
+async function ensureBucket(run: Run, bucket: SetupDocuments['bucket']): Promise<void> {
+  const { s3 } = run.clients;
+  const owner = run.report.productionRoleArn.split(':')[4]!;
+  const resource = `bucket ${bucket.name}`;
+  const common = { Bucket: bucket.name, ExpectedBucketOwner: owner };
+  const exists = await read(
+    run,
+    `Could not read ${resource}`,
+    's3:ListBucket',
+    ['NotFound', 'NoSuchBucket', '404'],
+    () => s3.send(new HeadBucketCommand(common)),
+  );
+  const before = run.report.changes.length;
+  const created = exists === undefined;
+  if (created) {
+    const region = await s3.config.region();
+    await write(
+      run,
+      { kind: 'create', resource, what: 'artifact bucket, objects owned by the account' },
+      's3:CreateBucket',
+      () =>
+        s3.send(
+          new CreateBucketCommand({
+            Bucket: bucket.name,
+            ObjectOwnership: 'BucketOwnerEnforced',
+            ...(region !== 'us-east-1' && {
+              CreateBucketConfiguration: { LocationConstraint: region as never },
+            }),
+          }),
+        ),
+    );
+  }
+  // A bucket this run creates has none of its settings yet: no need to read them.
+  const readSetting = <T>(what: string, permission: string, missing: string[], fn: () => Promise<T>) =>
+    created
+      ? Promise.resolve(undefined)
+      : read(run, `Could not read the ${what} of ${resource}`, permission, missing, fn);
+
+  const block = await readSetting(
+    'public access block',
+    's3:GetBucketPublicAccessBlock',
+    ['NoSuchPublicAccessBlockConfiguration'],
+    () => s3.send(new GetPublicAccessBlockCommand(common)),
+  );
+  const pab = block?.PublicAccessBlockConfiguration;
+  if (!(pab?.BlockPublicAcls && pab.IgnorePublicAcls && pab.BlockPublicPolicy && pab.RestrictPublicBuckets))
+    await write(
+      run,
+      { kind: created ? 'create' : 'update', resource, what: 'public access blocked' },
+      's3:PutBucketPublicAccessBlock',
+      () =>
+        s3.send(
+          new PutPublicAccessBlockCommand({
+            ...common,
+            PublicAccessBlockConfiguration: {
+              BlockPublicAcls: true,
+              IgnorePublicAcls: true,
+              BlockPublicPolicy: true,
+              RestrictPublicBuckets: true,
+            },
+          }),
+        ),
+    );
+
+  const encryption = await readSetting(
+    'encryption',
+    's3:GetEncryptionConfiguration',
+    ['ServerSideEncryptionConfigurationNotFoundError'],
+    () => s3.send(new GetBucketEncryptionCommand(common)),
+  );
+  if (!encryption?.ServerSideEncryptionConfiguration?.Rules?.length)
+    await write(
+      run,
+      { kind: created ? 'create' : 'update', resource, what: 'default encryption (SSE-S3)' },
+      's3:PutEncryptionConfiguration',
+      () =>
+        s3.send(
+          new PutBucketEncryptionCommand({
+            ...common,
+            ServerSideEncryptionConfiguration: {
+              Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+            },
+          }),
+        ),
+    );
+
+  if (!created) {
+    const ownership = await readSetting(
+      'ownership controls',
+      's3:GetBucketOwnershipControls',
+      ['OwnershipControlsNotFoundError'],
+      () => s3.send(new GetBucketOwnershipControlsCommand(common)),
+    );
+    if (ownership?.OwnershipControls?.Rules?.[0]?.ObjectOwnership !== 'BucketOwnerEnforced')
+      await write(
+        run,
+        { kind: 'update', resource, what: 'objects owned by the account (ACLs off)' },
+        's3:PutBucketOwnershipControls',
+        () =>
+          s3.send(
+            new PutBucketOwnershipControlsCommand({
+              ...common,
+              OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+            }),
+          ),
+      );
+  }
+
+  const policy = await readSetting('policy', 's3:GetBucketPolicy', ['NoSuchBucketPolicy'], () =>
+    s3.send(new GetBucketPolicyCommand(common)),
+  );
+  const merged = mergeStatements(policy?.Policy, bucket.policy);
+  if (merged)
+    await write(
+      run,
+      { kind: created ? 'create' : 'update', resource, what: 'bucket policy: TLS only' },
+      's3:PutBucketPolicy',
+      () => s3.send(new PutBucketPolicyCommand({ ...common, Policy: JSON.stringify(merged) })),
+    );
+
+  const lifecycle = await readSetting(
+    'lifecycle rules',
+    's3:GetLifecycleConfiguration',
+    ['NoSuchLifecycleConfiguration'],
+    () => s3.send(new GetBucketLifecycleConfigurationCommand(common)),
+  );
+  const rules = lifecycle?.Rules ?? [];
+  const wanted = artifactLifecycleRule(bucket.expireAfterDays);
+  const ours = rules.find((r) => r.ID === LIFECYCLE_RULE_ID);
+  if (!ours || ours.Expiration?.Days !== wanted.Expiration?.Days)
+    await write(
+      run,
+      {
+        kind: created ? 'create' : 'update',
+        resource,
+        what: `lifecycle: artifacts expire after ${bucket.expireAfterDays} days`,
+      },
+      's3:PutLifecycleConfiguration',
+      () =>
+        s3.send(
+          new PutBucketLifecycleConfigurationCommand({
+            ...common,
+            // Other rules someone added stay.
+            LifecycleConfiguration: { Rules: [...rules.filter((r) => r.ID !== LIFECYCLE_RULE_ID), wanted] },
+          }),
+        ),
+    );
+  if (run.report.changes.length === before)
+    run.report.unchanged.push(`${resource} (private, encrypted, TLS only, lifecycle)`);
+}
+
+/** The bucket policy with our statements in (by Sid), or undefined when it already has them. */
+function mergeStatements(current: string | undefined, wanted: PolicyDocument): PolicyDocument | undefined {
+  let doc: { Version?: string; Statement?: PolicyStatement[] } = {};
+  try {
+    if (current) doc = JSON.parse(current) as typeof doc;
+  } catch {
+    doc = {};
+  }
+  const statements = doc.Statement ?? [];
+  const missing = wanted.Statement.filter(
+    (w) => !statements.some((s) => s.Sid === w.Sid && JSON.stringify(s) === JSON.stringify(w)),
+  );
+  if (!missing.length) return undefined;
+  const sids = new Set(wanted.Statement.map((w) => w.Sid));
+  return {
+    Version: '2012-10-17',
+    Statement: [...statements.filter((s) => !sids.has(s.Sid)), ...wanted.Statement],
+  };
+}
+
+/** Every document setup writes, for --dry-run and for review. */
+export function setupDocumentsText(docs: SetupDocuments): string {
+  const section = (title: string, doc: PolicyDocument) => `# ${title}\n${policyJson(doc)}\n`;
+  const role = (label: string, r: RoleDocuments) =>
+    [
+      section(`${label} ${r.name}: trust policy`, r.trust),
+      section(`${label} ${r.name}: inline policy ${INLINE_POLICY_NAME}`, r.policy),
+    ].join('\n');
+  return [
+    `# OIDC provider ${docs.oidcProvider.url} (audience ${docs.oidcProvider.audience}), created if missing\n`,
+    role('Production deploy role', docs.deployRoles.production),
+    role('Preview deploy role', docs.deployRoles.preview),
+    section(
+      `Permissions boundary ${docs.boundary.name} (of the production execution role)`,
+      docs.boundary.document,
+    ),
+    role('Production execution role', docs.executionRoles.production),
+    role('Preview execution role', docs.executionRoles.preview),
+    section(`Artifact bucket ${docs.bucket.name}: bucket policy`, docs.bucket.policy),
+  ].join('\n');
+}
+
+/** The report as the CLI prints it; ends with the two role ARNs to put in the workflow. */
+export function formatSetupReport(report: SetupReport): string {
+  const lines: string[] = [];
+  const verb = report.dryRun ? 'would ' : '';
+  for (const c of report.changes)
+    lines.push(`${c.kind === 'create' ? '+' : '~'} ${verb}${c.kind} ${c.resource}: ${c.what}`);
+  for (const u of report.unchanged) lines.push(`= ${u}: unchanged`);
+  if (!report.changes.length) lines.push('Nothing to change: everything is already set up.');
+  else if (report.dryRun) lines.push(`Dry run: ${report.changes.length} changes listed, none made.`);
+  else lines.push(`${report.changes.length} changes made.`);
+  lines.push('', `production-role: ${report.productionRoleArn}`, `preview-role: ${report.previewRoleArn}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,232 @@
+/**
+ * The fake's CloudWatch Logs, EventBridge and Resource Groups Tagging API
+ * through the real SDK clients, and the project's keep-warm, log excerpt and
+ * stage listing against them.
+ */
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import {
+  DeleteLogGroupCommand,
+  DescribeLogGroupsCommand,
+  FilterLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
+  DeleteRuleCommand,
+  DescribeRuleCommand,
+  ListRulesCommand,
+  ListTagsForResourceCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
+import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
+import { listProjectStages } from '../../src/cleanup/prune.js';
+import { stageTags } from '../../src/plan/tags.js';
+import { fetchFunctionLogs } from '../../src/smoke/function-logs.js';
+import { ensureKeepWarm, warmRuleName } from '../../src/warm-starts/keep-warm.js';
+import { ACCOUNT_ID, startFakeAws, type FakeAws } from '../support/aws/index.js';
+import { depsFor, expectAwsError } from './helpers.js';
+
+let aws: FakeAws;
+let clients: ReturnType<FakeAws['clients']>;
+
+async function restart(options: Parameters<typeof startFakeAws>[0] = {}) {
+  await aws?.close();
+  aws = await startFakeAws(options);
+  clients = aws.clients();
+}
+beforeEach(() => restart());
+afterEach(() => aws.close());
+
+const tags = (stage: string) => stageTags({ project: 'shop', stage, repository: 'octo/shop', ref: stage });
+
+describe('CloudWatch Logs', () => {
+  test('FilterLogEvents pages within the window; a missing group is ResourceNotFoundException with HTTP 400', async () => {
+    await restart({ pageSize: 2 });
+    aws.setFunctionLogs('shop-main', ['START', 'boom', { message: 'old', timestamp: 1 }, 'END']);
+    const start = aws.clock.now();
+    const first = await clients.logs.send(
+      new FilterLogEventsCommand({
+        logGroupName: '/aws/lambda/shop-main',
+        startTime: start,
+        endTime: start + 60_000,
+      }),
+    );
+    expect(first.events!.map((e) => e.message)).toEqual(['START', 'boom']);
+    const second = await clients.logs.send(
+      new FilterLogEventsCommand({
+        logGroupName: '/aws/lambda/shop-main',
+        startTime: start,
+        endTime: start + 60_000,
+        nextToken: first.nextToken,
+      }),
+    );
+    expect(second.events!.map((e) => e.message)).toEqual(['END']);
+    expect(second.nextToken).toBeUndefined();
+    await expectAwsError(
+      clients.logs.send(new FilterLogEventsCommand({ logGroupName: '/aws/lambda/nope' })),
+      'ResourceNotFoundException',
+      400,
+      'The specified log group does not exist.',
+    );
+    await expectAwsError(
+      clients.logs.send(new DeleteLogGroupCommand({ logGroupName: '/aws/lambda/nope' })),
+      'ResourceNotFoundException',
+      400,
+    );
+    expect(
+      (
+        await clients.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/shop' }))
+      ).logGroups!.map((g) => g.logGroupName),
+    ).toEqual(['/aws/lambda/shop-main']);
+  });
+
+  test("the project's log excerpt reads every page it is allowed", async () => {
+    await restart({ pageSize: 2 });
+    aws.setFunctionLogs('shop-main', ['one', 'two', 'three', 'Traceback: boom']);
+    const now = aws.clock.now();
+    const logs = await fetchFunctionLogs(
+      clients.logs,
+      { functionName: 'shop-main', startTime: now, endTime: now + 60_000 },
+      depsFor(aws),
+    );
+    expect(logs.text).toContain('Traceback: boom');
+    expect(aws.calls.operations('logs')).toEqual(['FilterLogEvents', 'FilterLogEvents']);
+  });
+});
+
+describe('EventBridge', () => {
+  test('a rule with targets cannot be deleted (ValidationException, 400); tags count only when the rule is created', async () => {
+    await clients.events.send(
+      new PutRuleCommand({
+        Name: 'r',
+        ScheduleExpression: 'rate(5 minutes)',
+        Tags: [{ Key: 'a', Value: '1' }],
+      }),
+    );
+    await clients.events.send(
+      new PutRuleCommand({
+        Name: 'r',
+        ScheduleExpression: 'rate(10 minutes)',
+        Tags: [{ Key: 'b', Value: '2' }],
+      }),
+    );
+    const described = await clients.events.send(new DescribeRuleCommand({ Name: 'r' }));
+    expect(described).toMatchObject({
+      ScheduleExpression: 'rate(10 minutes)',
+      Arn: `arn:aws:events:us-east-1:${ACCOUNT_ID}:rule/r`,
+    });
+    expect(
+      (await clients.events.send(new ListTagsForResourceCommand({ ResourceARN: described.Arn }))).Tags,
+    ).toEqual([{ Key: 'a', Value: '1' }]);
+    await clients.events.send(
+      new PutTargetsCommand({
+        Rule: 'r',
+        Targets: [{ Id: 't', Arn: 'arn:aws:lambda:us-east-1:123456789012:function:f:live' }],
+      }),
+    );
+    await expectAwsError(
+      clients.events.send(new DeleteRuleCommand({ Name: 'r' })),
+      'ValidationException',
+      400,
+      "Rule can't be deleted since it has targets.",
+    );
+    await clients.events.send(new RemoveTargetsCommand({ Rule: 'r', Ids: ['t'] }));
+    await clients.events.send(new DeleteRuleCommand({ Name: 'r' }));
+    await expectAwsError(
+      clients.events.send(new DescribeRuleCommand({ Name: 'r' })),
+      'ResourceNotFoundException',
+      400,
+      'Rule r does not exist on EventBus default.',
+    );
+    await expectAwsError(
+      clients.events.send(new PutRuleCommand({ Name: 'bad', ScheduleExpression: 'rate(1 minutes)' })),
+      'ValidationException',
+      400,
+      'Parameter ScheduleExpression is not valid.',
+    );
+  });
+
+  test('ListRules pages with NextToken', async () => {
+    await restart({ pageSize: 2 });
+    for (const n of ['a', 'b', 'c']) aws.seed.rule(`shop-${n}`);
+    const first = await clients.events.send(new ListRulesCommand({ NamePrefix: 'shop-' }));
+    const second = await clients.events.send(
+      new ListRulesCommand({ NamePrefix: 'shop-', NextToken: first.NextToken }),
+    );
+    expect([...first.Rules!, ...second.Rules!].map((r) => r.Name)).toEqual(['shop-a', 'shop-b', 'shop-c']);
+  });
+
+  test("the project's keep-warm creates the rule, target and permission, then finds it unchanged", async () => {
+    aws.seed.function('shop-main', { alias: 'live', tags: tags('main') });
+    const context = {
+      project: 'shop',
+      stage: 'main',
+      functionName: 'shop-main',
+      region: aws.region,
+      accountId: ACCOUNT_ID,
+      tags: tags('main'),
+    };
+    const input = {
+      context,
+      schedule: 'rate(5 minutes)',
+      aliasArn: `arn:aws:lambda:us-east-1:${ACCOUNT_ID}:function:shop-main:live`,
+    };
+    await expect(ensureKeepWarm(clients, input, depsFor(aws))).resolves.toMatchObject({ action: 'created' });
+    const rule = aws.account.rules.get(warmRuleName('shop-main'))!;
+    expect(rule.tags).toEqual(tags('main'));
+    expect([...rule.targets.values()]).toEqual([expect.objectContaining({ Arn: input.aliasArn })]);
+    expect(aws.account.functions.get('shop-main')!.policies.get('live')!.statements).toHaveLength(1);
+    aws.calls.clear();
+    await expect(ensureKeepWarm(clients, input, depsFor(aws))).resolves.toMatchObject({
+      action: 'unchanged',
+    });
+    expect(aws.calls.writes()).toEqual([]);
+  });
+});
+
+describe('Resource Groups Tagging API', () => {
+  test('GetResources filters by tag and type, pages with PaginationToken (empty on the last page), skips untagged resources', async () => {
+    await restart({ pageSize: 2 });
+    for (const s of ['a', 'b', 'c']) aws.seed.function(`shop-${s}`, { tags: tags(s) });
+    aws.seed.function('untagged');
+    aws.seed.httpApi('shop-a', tags('a'));
+    const ask = (token?: string) =>
+      clients.tagging.send(
+        new GetResourcesCommand({
+          TagFilters: [{ Key: 'lambda-deploy:name', Values: ['shop'] }],
+          ResourceTypeFilters: ['lambda:function'],
+          PaginationToken: token,
+        }),
+      );
+    const first = await ask();
+    const second = await ask(first.PaginationToken);
+    expect(
+      [...first.ResourceTagMappingList!, ...second.ResourceTagMappingList!].map((m) =>
+        m.ResourceARN!.split(':').at(-1),
+      ),
+    ).toEqual(['shop-a', 'shop-b', 'shop-c']);
+    expect(second.PaginationToken).toBe('');
+    const apis = await clients.tagging.send(new GetResourcesCommand({ ResourceTypeFilters: ['apigateway'] }));
+    expect(apis.ResourceTagMappingList!.map((m) => m.ResourceARN)).toEqual([
+      expect.stringMatching(/^arn:aws:apigateway:us-east-1::\/apis\/\w+$/),
+    ]);
+    await expectAwsError(
+      clients.tagging.send(new GetResourcesCommand({ PaginationToken: 'forged' })),
+      'InvalidParameterException',
+      400,
+    );
+  });
+
+  test("the project's stage listing trusts the function, not the index: a stale index entry is skipped", async () => {
+    await restart({ pageSize: 1 });
+    aws.seed.function('shop-main', { tags: tags('main') });
+    aws.seed.staleTagIndex(`arn:aws:lambda:us-east-1:${ACCOUNT_ID}:function:shop-pr-9`, tags('pr-9'));
+    const stages = await listProjectStages(clients, 'shop', 'octo/shop', depsFor(aws));
+    expect(stages.map((s) => s.stage)).toEqual(['main']);
+    expect(aws.calls.operations('tagging')).toEqual(['GetResources', 'GetResources']);
+    expect(aws.calls.of({ operation: 'GetFunction' }).map((c) => c.error ?? 'ok')).toEqual([
+      'ok',
+      'ResourceNotFoundException',
+    ]);
+  });
+});

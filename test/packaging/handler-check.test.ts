@@ -1,0 +1,215 @@
+/**
+ * The entry point is checked statically before anything runs or uploads:
+ * Python modules through Python's `ast` (never imported), JavaScript through
+ * the module lexers Node.js itself uses (never run).
+ */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import {
+  checkHandlerIn,
+  handlerTarget,
+  HandlerCheckError,
+  javascriptDefinitions,
+  missingModuleError,
+} from '../../src/packaging/handler-check.js';
+import { RecordingLogger } from '../../src/util/logger.js';
+import { testPython } from '../support/vendor-wheels.js';
+
+const root = mkdtempSync(join(tmpdir(), 'handler-check-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let counter = 0;
+
+/** Writes the files into a fresh folder; returns package path -> file on disk. */
+function pkg(files: Record<string, string>): Map<string, string> {
+  const dir = join(root, String(++counter));
+  const map = new Map<string, string>();
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+    map.set(path, join(dir, path));
+  }
+  return map;
+}
+
+async function check(
+  files: Record<string, string>,
+  handler: string,
+  runtime = 'python3.12',
+  app?: string,
+): Promise<{ found: boolean; warnings: string }> {
+  const logger = new RecordingLogger();
+  const found = await checkHandlerIn(handlerTarget(handler, runtime, app), pkg(files), runtime, {
+    logger,
+    python: testPython(),
+  });
+  return { found, warnings: logger.text('warning') };
+}
+
+describe('handlerTarget', () => {
+  it.each([
+    ['app.handler', 'python3.12', undefined, ['app.py', 'app/__init__.py'], 'handler'],
+    ['pkg.mod.handler', 'python3.12', undefined, ['pkg/mod.py', 'pkg/mod/__init__.py'], 'handler'],
+    [
+      'src/index.handler',
+      'nodejs22.x',
+      undefined,
+      ['src/index.js', 'src/index.mjs', 'src/index.cjs'],
+      'handler',
+    ],
+    ['', 'python3.12', 'service.main:api', ['service/main.py', 'service/main/__init__.py'], 'api'],
+    ['', 'python3.12', 'app:create_app()', ['app.py', 'app/__init__.py'], 'create_app'],
+    ['', 'python3.12', 'app:server.wsgi', ['app.py', 'app/__init__.py'], 'server'],
+  ])('%s %s app=%s', (handler, runtime, app, files, name) => {
+    expect(handlerTarget(handler, runtime, app)).toMatchObject({ files, name });
+  });
+});
+
+describe('a Python handler, read with ast', () => {
+  it.each([
+    ['def', 'def handler(event, context):\n    return 1\n'],
+    ['async def', 'async def handler(event, context):\n    return 1\n'],
+    ['an assignment', 'from mangum import Mangum\napp = object()\nhandler = Mangum(app)\n'],
+    ['an import', 'from .views import handler\n'],
+    ['an import as', 'from views import main as handler\n'],
+    ['a class', 'class handler:\n    pass\n'],
+    [
+      'an if block',
+      'import os\nif os.environ.get("X"):\n    def handler(e, c): return 1\nelse:\n    handler = None\n',
+    ],
+    [
+      'a try block',
+      'try:\n    from fast import handler\nexcept ImportError:\n    from slow import handler\n',
+    ],
+    ['a tuple assignment', 'handler, other = (lambda e, c: 1), 2\n'],
+  ])('finds one defined by %s', async (_, source) => {
+    expect(await check({ 'app.py': source }, 'app.handler')).toEqual({ found: true, warnings: '' });
+  });
+
+  it('finds it in a package __init__.py and in a nested module', async () => {
+    expect((await check({ 'app/__init__.py': 'def handler(e, c): pass\n' }, 'app.handler')).found).toBe(true);
+    expect((await check({ 'pkg/mod.py': 'def handler(e, c): pass\n' }, 'pkg.mod.handler')).found).toBe(true);
+  });
+
+  it('fails naming the input, the file and what it defines instead', async () => {
+    const attempt = check(
+      { 'app.py': 'import json\n\ndef main(e, c):\n    pass\n\nHANDLER = 1\n' },
+      'app.handler',
+    );
+    await expect(attempt).rejects.toBeInstanceOf(HandlerCheckError);
+    await expect(attempt).rejects.toThrow(
+      'handler: "app.handler": app.py defines no "handler" (it defines: HANDLER, json, main). Expected module.function naming the function Lambda calls.',
+    );
+  });
+
+  it('never runs the module: code at its top level has no effect', async () => {
+    const marker = join(root, 'was-imported');
+    const source = `open(${JSON.stringify(marker)}, "w").write("ran")\nraise SystemExit(3)\ndef handler(e, c): pass\n`;
+    expect((await check({ 'app.py': source }, 'app.handler')).found).toBe(true);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('a syntax error is an error, unless the runtime is newer than the Python here', async () => {
+    await expect(
+      check({ 'app.py': 'def handler(e, c)\n    pass\n' }, 'app.handler', 'python3.9'),
+    ).rejects.toThrow(
+      /^handler: "app\.handler": app\.py does not compile: .*\(line 1\); Lambda could not load it/,
+    );
+    const newer = await check({ 'app.py': 'def handler(e, c)\n    pass\n' }, 'app.handler', 'python3.99');
+    expect(newer.found).toBe(true);
+    expect(newer.warnings).toMatch(
+      /could not check that app\.py defines "handler": Python 3\.\d+ here cannot parse it/,
+    );
+  });
+
+  it('a star import or a module __getattr__ leaves it open: a warning, not a failure', async () => {
+    const star = await check({ 'app.py': 'from handlers import *\n' }, 'app.handler');
+    expect(star).toEqual({
+      found: true,
+      warnings: expect.stringMatching(/defines no "handler" .*names come from elsewhere/),
+    });
+    const dynamic = await check({ 'app.py': 'def __getattr__(name):\n    return None\n' }, 'app.handler');
+    expect(dynamic.warnings).toMatch(/may still at run time/);
+  });
+
+  it('an app: the module must define the object (or its factory)', async () => {
+    const flask = 'from flask import Flask\napp = Flask(__name__)\n';
+    expect((await check({ 'app.py': flask }, '', 'python3.12', 'app:app')).found).toBe(true);
+    expect(
+      (await check({ 'app.py': 'def create_app():\n    pass\n' }, '', 'python3.12', 'app:create_app()'))
+        .found,
+    ).toBe(true);
+    await expect(
+      check({ 'app.py': 'def create_app():\n    pass\n' }, '', 'python3.12', 'app:application'),
+    ).rejects.toThrow(
+      'app: "app:application": app.py defines no "application" (it defines: create_app). Expected module:attribute naming the app object, like "app:create_app()".',
+    );
+  });
+
+  it('a module not among the files: not found, for the caller to decide', async () => {
+    expect(await check({ 'main.py': 'def handler(e, c): pass\n' }, 'app.handler')).toEqual({
+      found: false,
+      warnings: '',
+    });
+  });
+});
+
+describe('a Node.js handler, read with the module lexers', () => {
+  it.each([
+    ['index.mjs', 'export const handler = async () => 1;\n'],
+    ['index.mjs', 'export async function handler() { return 1; }\n'],
+    ['index.mjs', 'const main = () => 1;\nexport { main as handler };\n'],
+    ['index.js', 'export const handler = () => 1;\n'],
+    ['index.js', 'exports.handler = async () => 1;\n'],
+    ['index.js', 'module.exports = { handler: async () => 1 };\n'],
+    ['index.cjs', 'module.exports.handler = async () => 1;\n'],
+  ])('%s exporting it: %s', async (file, source) => {
+    expect(await check({ [file]: source }, 'index.handler', 'nodejs22.x')).toEqual({
+      found: true,
+      warnings: '',
+    });
+  });
+
+  it('an ES module without the export fails, listing its exports', async () => {
+    await expect(
+      check(
+        { 'index.mjs': 'export const main = () => 1;\nexport default main;\n' },
+        'index.handler',
+        'nodejs22.x',
+      ),
+    ).rejects.toThrow(
+      'handler: "index.handler": index.mjs exports no "handler" (it exports: main, default). Expected file.export naming the function Lambda calls.',
+    );
+  });
+
+  it('CommonJS exports built at run time cannot be seen: a warning, the deploy goes on', async () => {
+    const result = await check(
+      { 'index.js': 'module.exports = require("./build")();\n' },
+      'index.handler',
+      'nodejs22.x',
+    );
+    expect(result.found).toBe(true);
+    expect(result.warnings).toMatch(/index\.js exports no "handler" .*it may still at run time/);
+  });
+
+  it('the lexers read exports without running anything', async () => {
+    expect(await javascriptDefinitions('process.exit(1);\nexport const handler = 1;\n', 'a.mjs')).toEqual({
+      names: ['handler'],
+      open: false,
+      exact: true,
+    });
+  });
+});
+
+describe('missingModuleError', () => {
+  it('names the files looked for, where, what is there, and an excluded file', () => {
+    const target = handlerTarget('app.handler', 'python3.12');
+    expect(missingModuleError(target, ['main.py', 'lib/util.py', 'README.md'], '/ws/fn', false).message).toBe(
+      'handler: "app.handler" names a module that is not in the package: no app.py or app/__init__.py in /ws/fn; top-level Python files: main.py. Expected module.function relative to path, like "app.handler".',
+    );
+    expect(missingModuleError(target, [], '/ws/fn', true).message).toContain(
+      '(the file is there, but include/exclude leave it out)',
+    );
+  });
+});
