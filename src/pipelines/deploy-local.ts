@@ -122,7 +122,7 @@ export async function deployLocally(
             bucket: settings.s3Bucket,
             region: localRegion(settings.awsRegion, deps.env),
             protectedStage: isProtectedStage(stage, settings.protectedStages),
-            tempParent: defaultOutDir(deps.env),
+            tempParent: deps.outDir ?? defaultOutDir(deps.env),
             env: deps.env,
           },
           { logger, sleep: deps.sleep ?? realSleep },

@@ -82,7 +82,7 @@ function inputs(extra: Record<string, string> = {}): Record<string, string> {
     command: 'deploy',
     target: 'local',
     stage: 'local',
-    path: app,
+    path: 'app',
     app: 'app:app',
     'pip-args': `--no-index --find-links ${wheels}`,
     ...extra,
@@ -101,6 +101,7 @@ describe('a slim package through node dist/index.js with target: local', () => {
     const marker = join(root, 'imported-1');
     const run = await runAction({
       inputs: inputs({ environment: `APP_MARKER=${marker}`, 'smoke-contains': '"value":42' }),
+      workspace: root,
       env: s3.env(),
       timeoutMs: 240_000,
     });
@@ -155,6 +156,7 @@ describe('a slim package through node dist/index.js with target: local', () => {
     try {
       const run = await runAction({
         inputs: inputs({ environment: `APP_MARKER=${marker}`, 'smoke-timeout': '3' }),
+        workspace: root,
         env: s3.env(),
         timeoutMs: 240_000,
       });
@@ -192,14 +194,15 @@ describe('the same slim package under the CLI’s serve', () => {
       [
         DIST_CLI,
         'serve',
+        // serve is a local deploy of stage local: it takes no command, target or stage.
         ...Object.entries(inputs({ environment: `APP_MARKER=${marker}` })).flatMap(([k, v]) =>
-          k === 'command' ? [] : [`--${k}=${v}`],
+          ['command', 'target', 'stage'].includes(k) ? [] : [`--${k}=${v}`],
         ),
         '--port',
         '0',
       ],
       {
-        cwd: work,
+        cwd: root,
         env: {
           PATH: process.env.PATH ?? '',
           HOME: process.env.HOME ?? work,

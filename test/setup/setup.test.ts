@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
+import { defaultBucketName } from '../../src/aws/artifact-bucket.js';
 import { POLICY_HASH_TAG } from '../../src/aws/execution-role.js';
 import { ensureExecutionRole } from '../../src/aws/execution-role.js';
 import { stageTags } from '../../src/plan/tags.js';
@@ -165,6 +166,8 @@ describe('lambda-deploy setup', () => {
         accountId: ACCOUNT,
         tags: stageTags({ project: 'shop', stage: 'main', repository: 'octo/shop', ref: 'main' }),
         policyStatements: config.policyStatements as object[],
+        // As deploy-aws.ts passes it: the artifact bucket, for the slim archives' read grant.
+        bucket: defaultBucketName(ACCOUNT, REGION),
       },
       testDeps(),
     );

@@ -50,6 +50,7 @@ export const deployCommand: CliCommand = {
     F.keepWarm,
     F.provisionedConcurrency,
     F.dependenciesLayer,
+    F.slim,
     F.adopt,
     F.target,
   ],

@@ -35,6 +35,7 @@ export const packageCommand: CliCommand = {
     F.include,
     F.exclude,
     F.dependenciesLayer,
+    F.slim,
     F.keepWarm,
     {
       name: 'output',

@@ -39,6 +39,7 @@ export const serveCommand: CliCommand = {
     F.pipArgs,
     F.include,
     F.exclude,
+    F.slim,
     F.awsRegion,
     F.gateway,
     F.smokePath,
