@@ -6,7 +6,7 @@
  * gateways' stateful fake.
  */
 import { rmSync } from 'node:fs';
-import { ensureGateway } from '../src/gateways/gateway.js';
+import { ensureGateway } from '../src/resources/front-door/gateway.js';
 import { silentLogger } from '../src/util/logger.js';
 import { recordingSleep } from '../src/util/sleep.js';
 import { FakeAws as FakeGatewayAws, gatewayInput, stageContext } from '../test/gateways/fake-aws.js';

@@ -18,7 +18,7 @@ function bundle(entry, dir) {
 }
 
 // Two independent bundles: built side by side (about half the time on two cores).
-await Promise.all([bundle('src/index.ts', out), bundle('src/cli/index.ts', join(out, 'cli'))]);
+await Promise.all([bundle('src/index.ts', out), bundle('src/entry/cli/index.ts', join(out, 'cli'))]);
 
 // The CLI runs as a bin: it needs a shebang and the executable bit.
 const cli = join(out, 'cli', 'index.js');

@@ -1,9 +1,9 @@
 import * as core from '@actions/core';
-import { readActionSettings } from './action/action-inputs.js';
-import { coreLogger } from './action/core-logger.js';
-import { outputsFor } from './action/outputs.js';
-import { readGitHubContext, runUrlOf } from './github/github-context.js';
-import { makePlan } from './plan/plan.js';
+import { readActionSettings } from './entry/action/action-inputs.js';
+import { coreLogger } from './entry/action/core-logger.js';
+import { outputsFor } from './entry/action/outputs.js';
+import { readGitHubContext, runUrlOf } from './entry/action/runner-context.js';
+import { makePlan } from './model/plan.js';
 import { runPipeline } from './pipelines/run-pipeline.js';
 import { renderFailureSummary, type FailureFacts } from './reporting/failure-summary.js';
 import { trackSteps } from './util/step-tracker.js';

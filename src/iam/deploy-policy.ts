@@ -47,16 +47,29 @@
  * present and names someone else. API Gateway ids are random, so its Allow
  * statements demand the project's tag outright.
  */
-import { functionName } from '../plan/stage-name.js';
-import { TagKeys } from '../plan/tags.js';
-import type { GatewayKind } from '../settings/settings.js';
-import { warmRuleName } from '../warm-starts/keep-warm.js';
-import { SLIM_PREFIX, slimArchivePrefix } from '../aws/slim-artifact.js';
-import { policy, type Partition, type PolicyDocument, type PolicyStatement } from './policy-document.js';
-import { boundaryPolicyName, executionRoleName, type ExecutionRoleKind } from './execution-policy.js';
+import { functionName } from '../model/stage-name.js';
+import { TagKeys } from '../model/tags.js';
+import type { GatewayKind } from '../model/settings.js';
+import { warmRuleName } from '../resources/warm-up/keep-warm.js';
+import {
+  policy,
+  type Partition,
+  type PolicyDocument,
+  type PolicyStatement,
+} from '../model/policy-document.js';
+import {
+  boundaryPolicyName,
+  executionRoleName,
+  type ExecutionRoleKind,
+} from '../resources/execution-role/execution-policy.js';
+import { SLIM_PREFIX, slimArchivePrefix } from '../model/slim-location.js';
 
 export { oidcTrustPolicy, type TrustPolicyOptions } from './trust-policy.js';
-export { executionRolePolicy, executionRoleName, type ExecutionRoleKind } from './execution-policy.js';
+export {
+  executionRolePolicy,
+  executionRoleName,
+  type ExecutionRoleKind,
+} from '../resources/execution-role/execution-policy.js';
 
 /** Which deploy role a policy is for. */
 export type DeployRoleKind = 'production' | 'preview';
@@ -94,7 +107,7 @@ export interface DeployPolicyOptions {
 
 export const DEFAULT_PROTECTED_STAGES: readonly string[] = ['main', 'master', 'prod', 'production'];
 
-/** The execution role the action manages (src/aws/execution-role.ts), as a policy resource. */
+/** The execution role the action manages (src/resources/execution-role/execution-role.ts), as a policy resource. */
 export function managedExecutionRoleName(project: string, kind: ExecutionRoleKind = 'production'): string {
   return executionRoleName(project, kind);
 }
@@ -258,7 +271,7 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
   });
   // Listing /apikeys cannot be limited to the project and, with includeValues, shows every
   // key's value in the region: production may (it finds keys by name), a preview may not
-  // (it finds its key through its usage plan's links, see src/gateways/rest-api-keys.ts).
+  // (it finds its key through its usage plan's links, see src/resources/front-door/rest-api-keys.ts).
   statements.push({
     Sid: 'ListFrontDoors',
     Effect: 'Allow',

@@ -26,7 +26,7 @@
  * Without a role (one role for everything) every branch and pull request is
  * trusted, as before.
  */
-import { policy, type Partition, type PolicyDocument } from './policy-document.js';
+import { policy, type Partition, type PolicyDocument } from '../model/policy-document.js';
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { lineRedactor } from '../reporting/redact.js';
+import { lineRedactor } from '../util/redact.js';
 import type { Logger } from '../util/logger.js';
 import { runtimeAssetsDir } from '../util/assets.js';
 import { lambdaEnvironment, localRegion, type LambdaEnvironmentInput } from './lambda-environment.js';

@@ -11,10 +11,10 @@
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { uploadArtifact } from '../aws/artifact-bucket.js';
+import { uploadArtifact } from '../resources/artifacts/artifact-bucket.js';
 import { type AwsDeps, callAws, hasErrorName, httpStatus } from '../aws/aws-call.js';
 import type { SlimPackage } from '../packaging/slim-package.js';
-import type { SlimOutcome } from '../pipelines/outcome.js';
+import type { SlimOutcome } from '../model/outcome.js';
 import { slimFunctionEnvironment, slimOutcome, slimTarget } from '../pipelines/slim-deploy.js';
 
 /** The bucket a local stage uses when `s3-bucket` is not set. */

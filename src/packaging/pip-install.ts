@@ -1,6 +1,6 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Architecture } from '../settings/settings.js';
+import type { Architecture } from '../model/settings.js';
 import type { Logger } from '../util/logger.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';
 import { lambdaPythonPlatform, pipInstallArgs } from './python-platform.js';

@@ -1,4 +1,4 @@
-import type { Architecture } from '../settings/settings.js';
+import type { Architecture } from '../model/settings.js';
 
 /**
  * The Linux a Lambda Python runtime runs on, and the wheel platform tags its

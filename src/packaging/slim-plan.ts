@@ -10,6 +10,7 @@
  * layers only; the dependencies are bounded by the ephemeral storage, which
  * goes up to 10,240 MB.
  */
+import type { SlimSetting } from '../model/settings.js';
 import {
   formatBytes,
   formatCount,
@@ -18,8 +19,7 @@ import {
   type SizeEntry,
 } from './size-check.js';
 
-/** The `slim` input. */
-export type SlimSetting = 'auto' | 'true' | 'false';
+export type { SlimSetting };
 
 const MB = 1024 * 1024;
 /** Lambda's ephemeral storage (/tmp): 512 MB by default and at least, 10,240 MB at most. */

@@ -7,15 +7,15 @@ import {
   oidcTokenProblem,
   resolveCredentials,
 } from '../aws/oidc-credentials.js';
-import type { GitHubContext } from '../github/github-context.js';
-import type { Plan } from '../plan/plan.js';
-import { stageTags } from '../plan/tags.js';
+import type { GitHubContext } from '../model/github-context.js';
+import type { Plan } from '../model/plan.js';
+import { stageTags } from '../model/tags.js';
 import { Inputs } from '../settings/names.js';
-import type { Settings } from '../settings/settings.js';
+import type { Settings } from '../model/settings.js';
 import { errorMessage } from '../util/retry.js';
 import { realSleep } from '../util/sleep.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import type { StageContext } from './stage-context.js';
+import type { StageContext } from '../model/stage-context.js';
 
 export interface AwsSession {
   clients: AwsClients;

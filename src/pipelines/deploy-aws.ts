@@ -1,36 +1,37 @@
-import { defaultBucketName, publishArtifact } from '../aws/artifact-bucket.js';
-import { ensureDependenciesLayer } from '../layers/dependencies-layer.js';
-import { layersUnzippedBytes } from '../layers/layer-size.js';
+import { defaultBucketName, publishArtifact } from '../resources/artifacts/artifact-bucket.js';
+import { publishSlimArchive } from '../resources/artifacts/slim-artifact.js';
+import { ensureDependenciesLayer } from '../resources/layers/dependencies-layer.js';
+import { layersUnzippedBytes } from '../resources/layers/layer-size.js';
 import { PackageTooLargeError } from '../packaging/build-package.js';
 import { checkPackageSize, formatBytes } from '../packaging/size-check.js';
-import { ensureKeepWarm } from '../warm-starts/keep-warm.js';
-import { ensureProvisionedConcurrency } from '../warm-starts/provisioned-concurrency.js';
-import { ensureExecutionRole, partitionOf } from '../aws/execution-role.js';
-import { publishSlimArchive } from '../aws/slim-artifact.js';
-import { isProtectedStage } from '../cleanup/remove-stage.js';
-import { boundaryPolicyName } from '../iam/execution-policy.js';
+import { ensureKeepWarm } from '../resources/warm-up/keep-warm.js';
+import { ensureProvisionedConcurrency } from '../resources/warm-up/provisioned-concurrency.js';
+import { ensureExecutionRole, partitionOf } from '../resources/execution-role/execution-role.js';
+import { isProtectedStage } from './undeploy.js';
+import { boundaryPolicyName } from '../resources/execution-role/execution-policy.js';
 import {
   clearDeploying,
   deployFunction,
   markDeploying,
   readStageFunction,
   type FunctionResult,
-} from '../aws/lambda-function.js';
-import type { GitHubContext } from '../github/github-context.js';
-import { ensureGateway, type GatewayResult } from '../gateways/gateway.js';
+} from '../resources/function/lambda-function.js';
+import type { GitHubContext } from '../model/github-context.js';
+import { ensureGateway } from '../resources/front-door/gateway.js';
+import { type GatewayResult } from '../resources/front-door/gateway-types.js';
 import type { PackageResult } from '../packaging/build-package.js';
-import type { Plan } from '../plan/plan.js';
-import type { DeployReport } from '../reporting/summary.js';
+import type { Plan } from '../model/plan.js';
+import type { DeployReport } from '../model/outcome.js';
 import { secretValues } from '../settings/secret-values.js';
-import type { Settings } from '../settings/settings.js';
-import { fetchFunctionLogs } from '../smoke/function-logs.js';
-import { rollbackAlias } from '../smoke/rollback.js';
+import type { Settings } from '../model/settings.js';
+import { fetchFunctionLogs } from '../resources/logs/function-logs.js';
+import { rollbackAlias } from '../resources/function/rollback.js';
 import { invokeSmokeTest, runSmokeTest } from '../smoke/smoke-test.js';
 import { errorMessage } from '../util/retry.js';
 import { realSleep } from '../util/sleep.js';
 import { openAwsSession, stageContext, type AwsSession } from './aws-session.js';
-import type { SmokeResult } from './outcome.js';
-import type { StageContext } from './stage-context.js';
+import type { SmokeResult } from '../model/outcome.js';
+import type { StageContext } from '../model/stage-context.js';
 import { packageStep } from './package-pipeline.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import {

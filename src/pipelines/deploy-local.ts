@@ -7,18 +7,19 @@ import {
   type FrontDoor,
   type LocalFunction,
 } from '../local-runtime/index.js';
-import { restStageName } from '../gateways/urls.js';
-import { isProtectedStage } from '../cleanup/remove-stage.js';
+import { restStageName } from '../resources/front-door/urls.js';
+import { isProtectedStage } from './undeploy.js';
 import { localRegion } from '../local-runtime/lambda-environment.js';
 import { prepareLocalSlim, type LocalSlim } from '../local-runtime/local-slim.js';
 import { defaultOutDir } from '../packaging/build-package.js';
 import { pythonExecutable } from '../packaging/pip-install.js';
 import { extractZip } from '../packaging/zip-reader.js';
-import type { Plan } from '../plan/plan.js';
-import type { DeployReport } from '../reporting/summary.js';
+import type { Plan } from '../model/plan.js';
+import type { DeployReport } from '../model/outcome.js';
 import { secretValues } from '../settings/secret-values.js';
-import { isPythonRuntime, type Settings } from '../settings/settings.js';
-import { localFunctionLogs } from '../smoke/function-logs.js';
+import { isPythonRuntime } from '../settings/settings.js';
+import { type Settings } from '../model/settings.js';
+import { localFunctionLogs } from '../resources/logs/function-logs.js';
 import { runSmokeTest } from '../smoke/smoke-test.js';
 import { errorMessage } from '../util/retry.js';
 import { realSleep } from '../util/sleep.js';

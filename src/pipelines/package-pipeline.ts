@@ -1,5 +1,5 @@
 import { buildPackage, defaultOutDir, type PackageResult } from '../packaging/build-package.js';
-import type { Settings } from '../settings/settings.js';
+import type { Settings } from '../model/settings.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
 /** Builds the package (pip install, zip, size check) into deps.outDir (default RUNNER_TEMP, for later steps). */

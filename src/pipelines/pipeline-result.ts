@@ -1,6 +1,6 @@
 import type { PackageResult } from '../packaging/build-package.js';
-import type { PruneLine } from '../cleanup/prune.js';
-import type { DeployOutcome, UndeployOutcome } from './outcome.js';
+import type { PruneLine } from '../model/outcome.js';
+import type { DeployOutcome, UndeployOutcome } from '../model/outcome.js';
 
 /** What a pipeline hands back to the action or the CLI. */
 export type PipelineResult =

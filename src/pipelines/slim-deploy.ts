@@ -3,8 +3,8 @@
  * dependencies archive goes, the function's variables that name it, its
  * ephemeral storage, and the summary's facts. Pure.
  */
-import { defaultBucketName } from '../aws/artifact-bucket.js';
-import { DEFAULT_EPHEMERAL_STORAGE_MB } from '../aws/function-config.js';
+import { defaultBucketName } from '../resources/artifacts/artifact-bucket.js';
+import { DEFAULT_EPHEMERAL_STORAGE_MB } from '../resources/function/function-config.js';
 import {
   slimArchiveKey,
   slimArchivePrefix,
@@ -12,9 +12,9 @@ import {
   slimEnvironment,
   slimKind,
   type SlimKind,
-} from '../aws/slim-artifact.js';
+} from '../model/slim-location.js';
 import type { SlimPackage } from '../packaging/slim-package.js';
-import type { SlimOutcome } from './outcome.js';
+import type { SlimOutcome } from '../model/outcome.js';
 
 export interface SlimTarget {
   bucket: string;

@@ -4,7 +4,7 @@
  * error, and where to look. Pure.
  */
 import { code, factTable, fenced, link } from './markdown.js';
-import { redact } from './redact.js';
+import { redact } from '../util/redact.js';
 
 export interface FailureFacts {
   /** Where it failed: a phase of the run ('Reading the inputs') or the pipeline's groups ('Package', 'Installing requirements'). */

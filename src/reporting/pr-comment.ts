@@ -2,18 +2,13 @@
  * The sticky pull request comment: one per project and stage, found again
  * on every push through a hidden marker and updated in place.
  */
-import type { UndeployOutcome } from '../pipelines/outcome.js';
+import type { UndeployOutcome } from '../model/outcome.js';
 import type { Logger } from '../util/logger.js';
 import { GitHubApiError, type GitHubApi } from './github-api.js';
 import { code, factTable, link } from './markdown.js';
-import { redact } from './redact.js';
-import {
-  deployFacts,
-  deployHeading,
-  failureSections,
-  type DeployReport,
-  type RenderOptions,
-} from './summary.js';
+import { redact } from '../util/redact.js';
+import { deployFacts, deployHeading, failureSections, type RenderOptions } from './summary.js';
+import { type DeployReport } from '../model/outcome.js';
 
 /** The hidden line that makes a comment ours for this project and stage. */
 export function commentMarker(project: string, stage: string): string {

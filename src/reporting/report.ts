@@ -3,8 +3,8 @@
  * comment and the Deployment statuses. A missing permission or a GitHub
  * outage is a warning: the deploy itself has already happened.
  */
-import type { GitHubContext } from '../github/github-context.js';
-import type { UndeployOutcome } from '../pipelines/outcome.js';
+import type { GitHubContext } from '../model/github-context.js';
+import type { UndeployOutcome } from '../model/outcome.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/retry.js';
 import { deactivateEnvironment, environmentName, finishDeployment, startDeployment } from './deployment.js';
@@ -15,8 +15,9 @@ import {
   upsertStickyComment,
   type StickyResult,
 } from './pr-comment.js';
-import { redact } from './redact.js';
-import { renderDeploySummary, renderUndeploySummary, type DeployReport } from './summary.js';
+import { redact } from '../util/redact.js';
+import { renderDeploySummary, renderUndeploySummary } from './summary.js';
+import { type DeployReport } from '../model/outcome.js';
 
 export interface ReportOptions {
   ctx: GitHubContext;

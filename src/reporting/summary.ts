@@ -2,26 +2,17 @@
  * The job summary (Markdown) of a deploy, an undeploy and a prune. Pure:
  * main.ts writes it to GITHUB_STEP_SUMMARY, the CLI prints it.
  */
-import type { PruneLine } from '../cleanup/prune.js';
-import type { DeployOutcome, SmokeResult, UndeployOutcome } from '../pipelines/outcome.js';
+import type {
+  DeployOutcome,
+  DeployReport,
+  PruneLine,
+  SmokeResult,
+  UndeployOutcome,
+} from '../model/outcome.js';
 import { cell, code, details, factTable, fenced, formatDuration, link, shortSha } from './markdown.js';
 import { formatBytes } from '../packaging/size-check.js';
 import { Inputs } from '../settings/names.js';
-import { redact } from './redact.js';
-
-/** Facts a deploy knows beyond DeployOutcome, for the failure part of a report. */
-export interface DeployExtras {
-  /** The version that failed; after a rollback `version` is the restored one. */
-  failedVersion?: string;
-  /** rollbackAlias's message (rolled back, nothing to roll back, or ROLLBACK FAILED). */
-  rollbackMessage?: string;
-  /** fetchFunctionLogs's note (no log group yet, no permission). */
-  logsNote?: string;
-  /** Extra facts for the summary: keep-warm, provisioned concurrency and its estimated cost. */
-  notes?: string[];
-}
-
-export type DeployReport = DeployOutcome & DeployExtras;
+import { redact } from '../util/redact.js';
 
 export interface RenderOptions {
   /** Values never to show (API key, tokens); AWS- and GitHub-looking credentials go anyway. */
@@ -31,8 +22,6 @@ export interface RenderOptions {
   /** Leave the function's logs out (the PR comment of a public repository with public-comment-logs: false). */
   omitLogs?: boolean;
 }
-
-export type { PruneLine };
 
 export function smokeLine(smoke: SmokeResult): string {
   switch (smoke.status) {

@@ -1,5 +1,5 @@
-import { usableSecrets } from '../reporting/redact.js';
-import type { Settings } from './settings.js';
+import { usableSecrets } from '../util/redact.js';
+import type { Settings } from '../model/settings.js';
 
 type SecretSettings = Pick<Settings, 'environment' | 'githubToken' | 'pipArgs' | 'name' | 'awsRegion'>;
 

@@ -8,7 +8,7 @@
  * already has GitHub's OIDC provider deploys the stack with
  * CreateOidcProvider=false.
  */
-import { ARTIFACT_PREFIX, LIFECYCLE_RULE_ID } from '../aws/artifact-bucket.js';
+import { ARTIFACT_PREFIX, LIFECYCLE_RULE_ID } from '../resources/artifacts/artifact-bucket.js';
 import { INLINE_POLICY_NAME, type RoleDocuments, type SetupDocuments } from './setup-documents.js';
 
 type Json = Record<string, unknown>;

@@ -45,10 +45,10 @@ import {
   type LifecycleRule,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { ARTIFACT_PREFIX, LIFECYCLE_RULE_ID } from '../aws/artifact-bucket.js';
+import { ARTIFACT_PREFIX, LIFECYCLE_RULE_ID } from '../resources/artifacts/artifact-bucket.js';
 import { callAws, hasErrorName, httpStatus, type AwsDeps } from '../aws/aws-call.js';
-import { POLICY_HASH_TAG, policyHash } from '../aws/execution-role.js';
-import { policyJson, type PolicyDocument, type PolicyStatement } from '../iam/policy-document.js';
+import { POLICY_HASH_TAG, policyHash } from '../resources/execution-role/execution-role.js';
+import { policyJson, type PolicyDocument, type PolicyStatement } from '../model/policy-document.js';
 import { INLINE_POLICY_NAME, type RoleDocuments, type SetupDocuments } from './setup-documents.js';
 
 export interface SetupClients {

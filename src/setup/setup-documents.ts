@@ -5,7 +5,7 @@
  * Pure: `setup` applies these, `setup --dry-run` and `policy` print them,
  * `setup --cloudformation` turns them into a template.
  */
-import { ARTIFACT_EXPIRY_DAYS } from '../aws/artifact-bucket.js';
+import { ARTIFACT_EXPIRY_DAYS } from '../resources/artifacts/artifact-bucket.js';
 import { defaultArtifactBucket, deployRolePolicy, DEFAULT_PROTECTED_STAGES } from '../iam/deploy-policy.js';
 import {
   boundaryPolicyName,
@@ -13,16 +13,16 @@ import {
   executionRoleName,
   executionRolePolicy,
   executionRoleTrustPolicy,
-} from '../iam/execution-policy.js';
-import { policy, type Partition, type PolicyDocument } from '../iam/policy-document.js';
+} from '../resources/execution-role/execution-policy.js';
+import { policy, type Partition, type PolicyDocument } from '../model/policy-document.js';
 import {
   DEFAULT_ENVIRONMENTS,
   DEFAULT_PROTECTED_BRANCHES,
   GITHUB_OIDC_HOST,
   oidcTrustPolicy,
 } from '../iam/trust-policy.js';
-import { TagKeys } from '../plan/tags.js';
-import type { GatewayKind } from '../settings/settings.js';
+import { TagKeys } from '../model/tags.js';
+import type { GatewayKind } from '../model/settings.js';
 
 export interface SetupConfig {
   /** The `name` input. */

@@ -1,5 +1,6 @@
-import { cutText, redact } from '../reporting/redact.js';
-import { statusAccepted, type StatusRanges } from '../settings/settings.js';
+import { cutText, redact } from '../util/redact.js';
+import { statusAccepted } from '../settings/settings.js';
+import { type StatusRanges } from '../model/settings.js';
 
 /** What one smoke request produced: an answer, or a failure to get one. */
 export type ProbeOutcome =

@@ -1,7 +1,7 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import type { SmokeResult } from '../pipelines/outcome.js';
-import { redact } from '../reporting/redact.js';
-import type { StatusRanges } from '../settings/settings.js';
+import type { SmokeResult } from '../model/outcome.js';
+import { redact } from '../util/redact.js';
+import type { StatusRanges } from '../model/settings.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage, errorName, isTransient, withRetry } from '../util/retry.js';
 import type { Sleep } from '../util/sleep.js';

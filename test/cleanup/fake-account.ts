@@ -58,9 +58,9 @@ import {
   ResourceGroupsTaggingAPIClient,
 } from '@aws-sdk/client-resource-groups-tagging-api';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { CleanupClients } from '../../src/cleanup/find-stage-resources.js';
-import { functionName } from '../../src/plan/stage-name.js';
-import { stageTags } from '../../src/plan/tags.js';
+import type { CleanupClients } from '../../src/resources/stage/find-stage-resources.js';
+import { functionName } from '../../src/model/stage-name.js';
+import { stageTags } from '../../src/model/tags.js';
 
 export { functionName };
 

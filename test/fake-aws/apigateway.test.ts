@@ -23,10 +23,11 @@ import {
   GetApiCommand,
   GetApisCommand,
 } from '@aws-sdk/client-apigatewayv2';
-import { undeployStage } from '../../src/cleanup/remove-stage.js';
-import { ensureGateway, type GatewayInput } from '../../src/gateways/gateway.js';
-import { stageTags } from '../../src/plan/tags.js';
-import { ACCOUNT_ID, startFakeAws, type FakeAws } from '../support/aws/index.js';
+import { undeployStage } from '../../src/pipelines/undeploy.js';
+import { ensureGateway } from '../../src/resources/front-door/gateway.js';
+import { type GatewayInput } from '../../src/resources/front-door/gateway-types.js';
+import { stageTags } from '../../src/model/tags.js';
+import { ACCOUNT_ID, startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
 import { depsFor, expectAwsError } from './helpers.js';
 
 let aws: FakeAws;

@@ -10,8 +10,8 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { ERROR_STATUS, type ServiceName } from '../support/aws/errors.js';
-import { startFakeAws, type FakeAws } from '../support/aws/index.js';
+import { ERROR_STATUS, type ServiceName } from '../../fakes/aws/errors.js';
+import { startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
 
 const ROOT = resolve(new URL('.', import.meta.url).pathname, '../..');
 const PACKAGE_OF: Record<string, ServiceName> = {

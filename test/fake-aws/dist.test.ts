@@ -18,7 +18,7 @@ import { setupDocuments } from '../../src/setup/setup-documents.js';
 import { startOidcServer, type OidcServer } from '../support/fake-aws-server/oidc-server.js';
 import { runAction, type ActionRun } from '../support/run-action.js';
 import { RecordingLogger } from '../../src/util/logger.js';
-import { ACCOUNT_ID, startFakeAws, type FakeAws } from '../support/aws/index.js';
+import { ACCOUNT_ID, startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
 
 const EXAMPLE = resolve(new URL('.', import.meta.url).pathname, '../../examples/handler');
 const docs = setupDocuments({

@@ -20,7 +20,7 @@ import { HeadBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { isAccessDenied } from '../../src/aws/aws-call.js';
 import { isTransient } from '../../src/util/retry.js';
-import { startFakeAws, type FakeAws } from '../support/aws/index.js';
+import { startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
 import { awsError, expectAwsError, storedZip } from './helpers.js';
 
 let aws: FakeAws;

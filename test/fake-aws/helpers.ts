@@ -3,7 +3,7 @@ import { crc32 } from 'node:zlib';
 import { expect } from '@jest/globals';
 import { RecordingLogger } from '../../src/util/logger.js';
 import type { AwsDeps } from '../../src/aws/aws-call.js';
-import type { FakeAws } from '../support/aws/index.js';
+import type { FakeAws } from '../../fakes/aws/index.js';
 
 /** The error an SDK call rejected with: its name, HTTP status and message. */
 export async function awsError(

@@ -38,7 +38,7 @@ import {
   githubTrust,
   startFakeAws,
   type FakeAws,
-} from '../support/aws/index.js';
+} from '../../fakes/aws/index.js';
 import { expectAwsError } from './helpers.js';
 
 let aws: FakeAws;

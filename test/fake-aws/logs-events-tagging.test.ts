@@ -19,11 +19,11 @@ import {
   RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
-import { listProjectStages } from '../../src/cleanup/prune.js';
-import { stageTags } from '../../src/plan/tags.js';
-import { fetchFunctionLogs } from '../../src/smoke/function-logs.js';
-import { ensureKeepWarm, warmRuleName } from '../../src/warm-starts/keep-warm.js';
-import { ACCOUNT_ID, startFakeAws, type FakeAws } from '../support/aws/index.js';
+import { listProjectStages } from '../../src/resources/stage/project-stages.js';
+import { stageTags } from '../../src/model/tags.js';
+import { fetchFunctionLogs } from '../../src/resources/logs/function-logs.js';
+import { ensureKeepWarm, warmRuleName } from '../../src/resources/warm-up/keep-warm.js';
+import { ACCOUNT_ID, startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
 import { depsFor, expectAwsError } from './helpers.js';
 
 let aws: FakeAws;

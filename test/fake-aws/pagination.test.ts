@@ -23,7 +23,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { startFakeAws, type FakeAws } from '../support/aws/index.js';
+import { startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
 
 let aws: FakeAws;
 let c: ReturnType<FakeAws['clients']>;

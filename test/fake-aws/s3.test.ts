@@ -28,8 +28,8 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { ensureArtifactBucket, publishArtifact } from '../../src/aws/artifact-bucket.js';
-import { ACCOUNT_ID, OTHER_ACCOUNT_ID, startFakeAws, type FakeAws } from '../support/aws/index.js';
+import { ensureArtifactBucket, publishArtifact } from '../../src/resources/artifacts/artifact-bucket.js';
+import { ACCOUNT_ID, OTHER_ACCOUNT_ID, startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
 import { depsFor, expectAwsError } from './helpers.js';
 
 let aws: FakeAws;

@@ -9,9 +9,9 @@ import * as v1 from '@aws-sdk/client-api-gateway';
 import * as v2 from '@aws-sdk/client-apigatewayv2';
 import * as lambda from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { stageTags } from '../../src/plan/tags.js';
-import type { StageContext } from '../../src/pipelines/stage-context.js';
-import type { GatewayInput } from '../../src/gateways/gateway.js';
+import { stageTags } from '../../src/model/tags.js';
+import type { StageContext } from '../../src/model/stage-context.js';
+import type { GatewayInput } from '../../src/resources/front-door/gateway-types.js';
 
 export const REGION = 'eu-west-1';
 export const ACCOUNT = '123456789012';

@@ -7,10 +7,10 @@ import {
   managedExecutionRoleName,
   oidcTrustPolicy,
 } from '../../src/iam/deploy-policy.js';
-import { isAllowed } from '../../src/iam/policy-check.js';
+import { isAllowed } from '../support/policy-check.js';
 import { trustedSubjects, trustPolicyNotes } from '../../src/iam/trust-policy.js';
-import { executionRoleName, executionPolicy } from '../../src/aws/execution-role.js';
-import { defaultBucketName } from '../../src/aws/artifact-bucket.js';
+import { executionRoleName, executionPolicy } from '../../src/resources/execution-role/execution-role.js';
+import { defaultBucketName } from '../../src/resources/artifacts/artifact-bucket.js';
 
 const base = {
   project: 'shop',

@@ -1,11 +1,11 @@
 /**
  * The AWS calls of deploy, redeploy, rollback, undeploy and prune, written
- * out per gateway kind, with the inputs the modules send (see src/aws,
- * src/gateways, src/smoke, src/cleanup, src/warm-starts, src/layers). The
- * scenario half of policy-coverage.test.ts records the real ones; this list
- * keeps the check meaningful while those modules change.
+ * out per gateway kind, with the inputs the modules send (see src/resources
+ * and src/pipelines). The scenario half of policy-coverage.test.ts records
+ * the real ones; this list keeps the check meaningful while those modules
+ * change.
  */
-import type { GatewayKind } from '../../src/settings/settings.js';
+import type { GatewayKind } from '../../src/model/settings.js';
 import type { RecordedCall } from '../support/policy-recorder.js';
 
 export const PROJECT = 'shop';

@@ -3,7 +3,7 @@
  * stateful fakes their engineers wrote, every call recorded. Imported
  * dynamically by policy-coverage.test.ts only when all the files exist.
  */
-import type { GatewayKind } from '../../src/settings/settings.js';
+import type { GatewayKind } from '../../src/model/settings.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { recordingSleep } from '../../src/util/sleep.js';
 import { recordCalls, type RecordedCall } from '../support/policy-recorder.js';
@@ -15,13 +15,13 @@ function arnMatch(arn: string, pattern: RegExp): string | undefined {
 
 /** The files part (b) needs, relative to the repository root. */
 export const SCENARIO_FILES = [
-  'src/aws/lambda-function.ts',
-  'src/aws/artifact-bucket.ts',
-  'src/aws/execution-role.ts',
-  'src/gateways/gateway.ts',
-  'src/smoke/rollback.ts',
-  'src/cleanup/remove-stage.ts',
-  'src/cleanup/prune.ts',
+  'src/resources/function/lambda-function.ts',
+  'src/resources/artifacts/artifact-bucket.ts',
+  'src/resources/execution-role/execution-role.ts',
+  'src/resources/front-door/gateway.ts',
+  'src/resources/function/rollback.ts',
+  'src/pipelines/undeploy.ts',
+  'src/pipelines/prune.ts',
   'test/support/fake-aws.ts',
   'test/support/aws-deploy-sequence.ts',
   'test/gateways/fake-aws.ts',
@@ -53,7 +53,7 @@ const deps = () => ({
 export async function deployScenario(options: { s3Bucket?: string; stage?: string } = {}): Promise<Recorded> {
   const { FakeAws } = await import('../support/fake-aws.js');
   const { deployStageToAws, writeZipFixture, tempDir } = await import('../support/aws-deploy-sequence.js');
-  const { rollbackAlias } = await import('../../src/smoke/rollback.js');
+  const { rollbackAlias } = await import('../../src/resources/function/rollback.js');
   const stageName = options.stage ?? 'pr-7';
   const production = stageName === 'main';
   const fake = new FakeAws();
@@ -61,7 +61,7 @@ export async function deployScenario(options: { s3Bucket?: string; stage?: strin
   // What setup made before any preview runs: the bucket and the preview execution role.
   if (!production) {
     if (!options.s3Bucket) {
-      const { ensureArtifactBucket } = await import('../../src/aws/artifact-bucket.js');
+      const { ensureArtifactBucket } = await import('../../src/resources/artifacts/artifact-bucket.js');
       await ensureArtifactBucket(fake.s3, { region: fake.region, accountId: fake.accountId }, deps());
     }
     fake.roles.set('shop-lambda-deploy-preview', {
@@ -124,7 +124,7 @@ export async function deployScenario(options: { s3Bucket?: string; stage?: strin
 /** The front door created, then redeployed unchanged. */
 export async function gatewayScenario(kind: GatewayKind, stage = 'pr-42'): Promise<Recorded> {
   const { FakeAws, gatewayInput, stageContext, REGION, ACCOUNT } = await import('../gateways/fake-aws.js');
-  const { ensureGateway } = await import('../../src/gateways/gateway.js');
+  const { ensureGateway } = await import('../../src/resources/front-door/gateway.js');
   const fake = new FakeAws();
   // As IAM answers the preview role: no listing of /apikeys (the code then reads its usage plan's links).
   if (stage !== 'main') fake.deny('GetApiKeys');
@@ -167,8 +167,8 @@ export async function cleanupScenario(
   keepWarm: boolean,
 ): Promise<Recorded & { undeployCalls: RecordedCall[] }> {
   const { emptyWorld, fakeAccount, seedStage } = await import('../cleanup/fake-account.js');
-  const { undeployStage } = await import('../../src/cleanup/remove-stage.js');
-  const { pruneStages } = await import('../../src/cleanup/prune.js');
+  const { undeployStage } = await import('../../src/pipelines/undeploy.js');
+  const { pruneStages } = await import('../../src/pipelines/prune.js');
   const world = emptyWorld();
   const seeded = seedStage(world, { project: 'shop', stage: 'pr-7', gateway: kind, keepWarm, ref: 'pull/7' });
   seedStage(world, { project: 'shop', stage: 'pr-8', gateway: kind, keepWarm, ref: 'pull/8' });
@@ -238,11 +238,12 @@ export async function warmAndLayerScenario(): Promise<Recorded> {
   const { mockClient } = await import('aws-sdk-client-mock');
   const ev = await import('@aws-sdk/client-eventbridge');
   const lm = await import('@aws-sdk/client-lambda');
-  const { ensureKeepWarm } = await import('../../src/warm-starts/keep-warm.js');
-  const { ensureProvisionedConcurrency } = await import('../../src/warm-starts/provisioned-concurrency.js');
+  const { ensureKeepWarm } = await import('../../src/resources/warm-up/keep-warm.js');
+  const { ensureProvisionedConcurrency } =
+    await import('../../src/resources/warm-up/provisioned-concurrency.js');
   const { ensureDependenciesLayer, layersUnzippedBytes, pruneLayerVersions } =
-    await import('../../src/layers/dependencies-layer.js');
-  const { stageTags } = await import('../../src/plan/tags.js');
+    await import('../../src/resources/layers/dependencies-layer.js');
+  const { stageTags } = await import('../../src/model/tags.js');
   const region = 'eu-west-1';
   const accountId = '123456789012';
   const events = new ev.EventBridgeClient({ region });

@@ -15,8 +15,8 @@ import {
   type DeployPolicyOptions,
   type DeployRoleKind,
 } from '../../src/iam/deploy-policy.js';
-import { isAllowed } from '../../src/iam/policy-check.js';
-import type { GatewayKind } from '../../src/settings/settings.js';
+import { isAllowed } from '../support/policy-check.js';
+import type { GatewayKind } from '../../src/model/settings.js';
 import { checkCalls, formatViolations, operations, type RecordedCall } from '../support/policy-recorder.js';
 import {
   ACCOUNT,

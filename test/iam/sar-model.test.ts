@@ -10,8 +10,8 @@ import {
   STAGE_READS,
   type DeployPolicyOptions,
 } from '../../src/iam/deploy-policy.js';
-import { REQUEST_TAG_ACTIONS, supportsResourceTag } from '../../src/iam/policy-check.js';
-import { executionRolePolicy } from '../../src/iam/execution-policy.js';
+import { REQUEST_TAG_ACTIONS, supportsResourceTag } from '../support/policy-check.js';
+import { executionRolePolicy } from '../../src/resources/execution-role/execution-policy.js';
 import { isWrite, matching, resourceTypeFor, sarActions } from '../support/sar.js';
 
 const R = 'eu-west-1';

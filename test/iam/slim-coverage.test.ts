@@ -9,17 +9,17 @@ import { describe, expect, it } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { ensureArtifactBucket, publishArtifact } from '../../src/aws/artifact-bucket.js';
-import { ensureExecutionRole } from '../../src/aws/execution-role.js';
-import { deployFunction } from '../../src/aws/lambda-function.js';
-import { publishSlimArchive } from '../../src/aws/slim-artifact.js';
+import { ensureArtifactBucket, publishArtifact } from '../../src/resources/artifacts/artifact-bucket.js';
+import { ensureExecutionRole } from '../../src/resources/execution-role/execution-role.js';
+import { deployFunction } from '../../src/resources/function/lambda-function.js';
+import { publishSlimArchive } from '../../src/resources/artifacts/slim-artifact.js';
 import { deployRolePolicy } from '../../src/iam/deploy-policy.js';
 import {
   slimEphemeralStorage,
   slimFunctionEnvironment,
   slimTarget,
 } from '../../src/pipelines/slim-deploy.js';
-import { stageTags } from '../../src/plan/tags.js';
+import { stageTags } from '../../src/model/tags.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { recordingSleep } from '../../src/util/sleep.js';
 import { tempDir, writeZipFixture } from '../support/aws-deploy-sequence.js';

@@ -6,10 +6,10 @@
  * replace the archive a production cold start fetches.
  */
 import { describe, expect, it } from '@jest/globals';
-import { executionPolicy } from '../../src/aws/execution-role.js';
-import { slimArchiveKey } from '../../src/aws/slim-artifact.js';
+import { executionPolicy } from '../../src/resources/execution-role/execution-role.js';
+import { slimArchiveKey } from '../../src/model/slim-location.js';
 import { deployRolePolicy, executionRolePolicy } from '../../src/iam/deploy-policy.js';
-import { isAllowed } from '../../src/iam/policy-check.js';
+import { isAllowed } from '../support/policy-check.js';
 import { setupDocuments } from '../../src/setup/setup-documents.js';
 
 const ACCOUNT = '123456789012';

@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { deployRolePolicy, FUNCTION_ACTIONS, type DeployRoleKind } from '../../src/iam/deploy-policy.js';
-import { evaluate, type RequestContext } from '../../src/iam/policy-check.js';
+import { evaluate, type RequestContext } from '../support/policy-check.js';
 import { isWrite, resourceTypeFor, sarActions, type SarAction } from '../support/sar.js';
 
 const R = 'eu-west-1';

@@ -1,8 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
-import type { Plan } from '../../src/plan/plan.js';
+import type { Plan } from '../../src/model/plan.js';
 import { checkAwsPrerequisites, roleAccount } from '../../src/pipelines/aws-session.js';
 import type { PipelineDeps } from '../../src/pipelines/pipeline-deps.js';
-import type { Settings } from '../../src/settings/settings.js';
+import type { Settings } from '../../src/model/settings.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 
 test.each([

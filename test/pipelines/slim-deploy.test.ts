@@ -1,6 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
-import { configFingerprint, diffConfig, type DesiredConfig } from '../../src/aws/function-config.js';
+import {
+  configFingerprint,
+  diffConfig,
+  type DesiredConfig,
+} from '../../src/resources/function/function-config.js';
 import { prepareLocalSlim } from '../../src/local-runtime/local-slim.js';
 import {
   ownRoleNote,

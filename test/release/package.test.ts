@@ -5,7 +5,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { MIN_NODE, nodeVersionProblem, PROGRAM } from '../../src/cli/program.js';
+import { MIN_NODE, nodeVersionProblem, PROGRAM } from '../../src/entry/cli/program.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {

@@ -1,6 +1,6 @@
 /** Sample outcomes for the reporting tests. */
-import type { DeployOutcome, UndeployOutcome } from '../../src/pipelines/outcome.js';
-import type { DeployReport } from '../../src/reporting/summary.js';
+import type { DeployOutcome, UndeployOutcome } from '../../src/model/outcome.js';
+import type { DeployReport } from '../../src/model/outcome.js';
 
 export const API_KEY = 'Rk7zQ2pXv9L4mN8sT1wY6bC3dF5gH0jK';
 export const TOKEN = 'ghs_16C7e42F292c6912E7710c838347Ae178B4a';

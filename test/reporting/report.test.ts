@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { GitHubContext } from '../../src/github/github-context.js';
+import type { GitHubContext } from '../../src/model/github-context.js';
 import { createGitHubApi } from '../../src/reporting/github-api.js';
 import { commentMarker, upsertStickyComment } from '../../src/reporting/pr-comment.js';
 import { reportDeploy, reportUndeploy, type ReportOptions } from '../../src/reporting/report.js';

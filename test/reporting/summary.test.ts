@@ -3,8 +3,8 @@ import {
   renderDeploySummary,
   renderPruneSummary,
   renderUndeploySummary,
-  type PruneLine,
 } from '../../src/reporting/summary.js';
+import { type PruneLine } from '../../src/model/outcome.js';
 import { API_KEY, failureOutcome, successOutcome, undeployOutcome } from './outcomes.js';
 
 describe('renderDeploySummary', () => {

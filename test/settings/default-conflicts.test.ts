@@ -10,7 +10,8 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import type { InputName } from '../../src/settings/names.js';
-import { readSettings, SettingsError, type Settings } from '../../src/settings/settings.js';
+import { readSettings, SettingsError } from '../../src/settings/settings.js';
+import { type Settings } from '../../src/model/settings.js';
 import { readActionYml, runnerInputs } from '../support/action-yml.js';
 import { readSnippets, REPO_ROOT, reusableWorkflowActionInputs } from '../support/workflow-snippets.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { defaultBucketName } from '../../src/aws/artifact-bucket.js';
-import { POLICY_HASH_TAG } from '../../src/aws/execution-role.js';
-import { ensureExecutionRole } from '../../src/aws/execution-role.js';
-import { stageTags } from '../../src/plan/tags.js';
+import { defaultBucketName } from '../../src/resources/artifacts/artifact-bucket.js';
+import { POLICY_HASH_TAG } from '../../src/resources/execution-role/execution-role.js';
+import { ensureExecutionRole } from '../../src/resources/execution-role/execution-role.js';
+import { stageTags } from '../../src/model/tags.js';
 import { cloudFormationTemplate } from '../../src/setup/cloudformation.js';
 import { formatSetupReport, runSetup, setupDocumentsText } from '../../src/setup/setup-aws.js';
 import { setupDocuments, type SetupConfig } from '../../src/setup/setup-documents.js';

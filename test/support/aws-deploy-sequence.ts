@@ -10,13 +10,16 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { publishArtifact, type ArtifactResult } from '../../src/aws/artifact-bucket.js';
+import { publishArtifact, type ArtifactResult } from '../../src/resources/artifacts/artifact-bucket.js';
 import type { AwsDeps } from '../../src/aws/aws-call.js';
-import { ensureExecutionRole, type ExecutionRoleResult } from '../../src/aws/execution-role.js';
-import { deployFunction, type FunctionResult } from '../../src/aws/lambda-function.js';
+import {
+  ensureExecutionRole,
+  type ExecutionRoleResult,
+} from '../../src/resources/execution-role/execution-role.js';
+import { deployFunction, type FunctionResult } from '../../src/resources/function/lambda-function.js';
 import { getAccountId } from '../../src/aws/oidc-credentials.js';
-import { functionName } from '../../src/plan/stage-name.js';
-import { stageTags } from '../../src/plan/tags.js';
+import { functionName } from '../../src/model/stage-name.js';
+import { stageTags } from '../../src/model/tags.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { recordingSleep } from '../../src/util/sleep.js';
 

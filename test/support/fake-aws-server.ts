@@ -43,7 +43,7 @@ import { routeJsonRpc } from './fake-aws-server/json-rpc.js';
 import { routeLambda, type Routed } from './fake-aws-server/lambda.js';
 import { routeQuery, type IssuedCredentials } from './fake-aws-server/query.js';
 import { routeS3, type S3Context } from './fake-aws-server/s3.js';
-import { executionRoleTrustPolicy } from '../../src/iam/execution-policy.js';
+import { executionRoleTrustPolicy } from '../../src/resources/execution-role/execution-policy.js';
 import {
   ACCOUNT_ID,
   REGION,

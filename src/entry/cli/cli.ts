@@ -1,0 +1,162 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readSettings, SettingsError } from '../../settings/settings.js';
+import { packageVersion } from '../../util/assets.js';
+import { errorMessage } from '../../util/retry.js';
+import { realSleep } from '../../util/sleep.js';
+import type { CliCommand, CliIo, CommandContext, CommandResult } from './command.js';
+import { COMMANDS } from './commands/index.js';
+import { parseFlags, UsageError } from './flags.js';
+import { commandHelp, overviewHelp } from './help.js';
+import { localContext } from './local-context.js';
+import { nodeVersionProblem, PROGRAM } from './program.js';
+import { terminalLogger } from './terminal-logger.js';
+
+/** The real process: stdout, stderr, its environment, Ctrl-C. */
+export function processIo(): CliIo {
+  let stop: Promise<void> | undefined;
+  return {
+    out: process.stdout,
+    err: process.stderr,
+    env: process.env,
+    sleep: realSleep,
+    interrupted: () =>
+      (stop ??= new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      })),
+  };
+}
+
+/** A result for a terminal: `key: value` lines (lists comma-separated, objects as JSON). */
+export function resultLines(result: CommandResult): string {
+  const show = (v: unknown): string =>
+    Array.isArray(v)
+      ? v.map(show).join(', ')
+      : v !== null && typeof v === 'object'
+        ? JSON.stringify(v)
+        : String(v);
+  return Object.entries(result)
+    .map(([key, value]) => `${key}: ${show(value)}`)
+    .join('\n');
+}
+
+function print(
+  io: CliIo,
+  json: boolean,
+  result: CommandResult | undefined,
+  text?: string,
+  error?: string,
+): void {
+  if (json) io.out.write(`${JSON.stringify({ ...result, ...(error ? { error } : {}) })}\n`);
+  else if (text !== undefined) io.out.write(text.endsWith('\n') || !text ? text : `${text}\n`);
+  else if (result && Object.keys(result).length) io.out.write(`${resultLines(result)}\n`);
+}
+
+function usageFailure(io: CliIo, json: boolean, error: Error, command?: string): number {
+  io.err.write(`error: ${error.message}\n`);
+  const helpOf = (error instanceof UsageError ? error.command : undefined) ?? command;
+  io.err.write(`Run "${PROGRAM} help${helpOf ? ` ${helpOf}` : ''}" for usage.\n`);
+  if (json) print(io, true, {}, undefined, error.message);
+  return 2;
+}
+
+/**
+ * The AWS SDK prints an eight-line warning on Node.js 20 at every client it
+ * builds; one line says the same.
+ */
+function replaceNode20Warning(io: CliIo, logger: { info(m: string): void }): void {
+  if (Number(process.versions.node.split('.')[0]) >= 22) return;
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  if (io.env.LAMBDA_DEPLOY_QUIET_NODE_NOTICE !== '1')
+    logger.info(
+      `note: Node.js ${process.versions.node} works; AWS SDK releases after January 2027 need Node.js 22 or newer.`,
+    );
+}
+
+async function runCommand(command: CliCommand, argv: readonly string[], io: CliIo): Promise<number> {
+  const flags = parseFlags(argv, command.flags, command.name);
+  if (flags.help) {
+    io.out.write(`${commandHelp(command)}\n`);
+    return 0;
+  }
+  const logger = terminalLogger({
+    verbose: flags.verbose || io.env.LAMBDA_DEPLOY_DEBUG === '1',
+    err: io.err,
+  });
+  let dir: string | undefined;
+  const ctx: CommandContext = {
+    flags,
+    io,
+    logger,
+    github: localContext(io.env),
+    settings: (fixed = {}) => {
+      // Outside Actions there is no pull request to comment on and no Deployment to record.
+      const inputs = { comment: 'false', deployment: 'false', ...flags.inputs, ...fixed };
+      return readSettings((name) => inputs[name], io.env);
+    },
+    workDir: async () => (dir ??= await mkdtemp(join(tmpdir(), `${PROGRAM}-`))),
+    emit: (result, text) => print(io, flags.json, result, text),
+  };
+  try {
+    if (command.usesAws) replaceNode20Warning(io, logger);
+    const outcome = await command.run(ctx);
+    if (outcome.error) logger.error(outcome.error);
+    if (outcome.result || outcome.text !== undefined || outcome.error)
+      print(io, flags.json, outcome.result, outcome.text, outcome.error);
+    return outcome.exitCode;
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof SettingsError)
+      return usageFailure(io, flags.json, error, command.name);
+    logger.error(errorMessage(error));
+    if (flags.json) print(io, true, {}, undefined, errorMessage(error));
+    return 1;
+  } finally {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the CLI; returns the exit code (0 done, 1 failed, 2 wrong command line). */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const json = argv.includes('--json');
+  const tooOld = nodeVersionProblem(process.versions.node);
+  if (tooOld) {
+    io.err.write(`error: ${tooOld}\n`);
+    return 1;
+  }
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-V') {
+    io.out.write(json ? `${JSON.stringify({ version: packageVersion() })}\n` : `${packageVersion()}\n`);
+    return 0;
+  }
+  if (first === undefined || first === '--help' || first === '-h') {
+    io.out.write(`${overviewHelp(COMMANDS, packageVersion())}\n`);
+    return 0;
+  }
+  const find = (name: string) => COMMANDS.find((c) => c.name === name);
+  try {
+    if (first === 'help') {
+      const wanted = rest.find((w) => !w.startsWith('-'));
+      const command = wanted === undefined ? undefined : find(wanted);
+      if (wanted !== undefined && !command) throw unknownCommand(wanted);
+      io.out.write(`${command ? commandHelp(command) : overviewHelp(COMMANDS, packageVersion())}\n`);
+      return 0;
+    }
+    const command = find(first);
+    if (!command) throw unknownCommand(first);
+    return await runCommand(command, rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) return usageFailure(io, json, error);
+    throw error;
+  }
+}
+
+function unknownCommand(word: string): UsageError {
+  const names = [...COMMANDS.map((c) => c.name), 'help'];
+  return new UsageError(
+    word.startsWith('-')
+      ? `expected a command before ${word}; one of ${names.join(', ')}`
+      : `unknown command ${JSON.stringify(word)}; expected one of ${names.join(', ')}`,
+  );
+}

@@ -1,0 +1,59 @@
+import type { GitHubContext } from '../../model/github-context.js';
+import type { InputName } from '../../settings/names.js';
+import type { Settings } from '../../model/settings.js';
+import type { Logger } from '../../util/logger.js';
+import type { Sleep } from '../../util/sleep.js';
+import type { Flag, ParsedFlags } from './flags.js';
+
+/** Where a command reads and writes: results on `out`, progress and errors on `err`. */
+export interface CliIo {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  /** Resolves when the user asks to stop (Ctrl-C): serve and logs --follow wait for it. */
+  interrupted(): Promise<void>;
+  sleep: Sleep;
+}
+
+/** A command's result: `key: value` lines on stdout, or one JSON object with --json. */
+export type CommandResult = Record<string, unknown>;
+
+export interface CommandOutcome {
+  /** 0 done; 1 the command ran and failed (usage errors never get here: they exit 2). */
+  exitCode: 0 | 1;
+  result?: CommandResult;
+  /** The result for a terminal, instead of `key: value` lines (a table, policies, log lines). */
+  text?: string;
+  /** Why it failed: on stderr, and as `error` in the JSON object. */
+  error?: string;
+}
+
+export interface CommandContext {
+  flags: ParsedFlags;
+  io: CliIo;
+  logger: Logger;
+  /** The event-less context of a terminal: the stage comes from --stage or the current git branch. */
+  github: GitHubContext;
+  /** Settings from the flags, every other input at its default; `fixed` are the inputs the command decides. */
+  settings(fixed?: Partial<Record<InputName, string>>): Settings;
+  /** A folder for this run's packages, removed when the command ends. */
+  workDir(): Promise<string>;
+  /** Prints a result now (serve, once it is serving), the way the final one would be. */
+  emit(result: CommandResult, text?: string): void;
+}
+
+/** One CLI command: its help and its flags in one table, and what it does. */
+export interface CliCommand {
+  name: string;
+  /** One line for the command list. */
+  summary: string;
+  /** What follows `lambda-stage-deploy <name>` in its usage line. */
+  usage: string;
+  /** A paragraph for its help. */
+  description: string;
+  /** Every flag it reads (the global ones come on top). */
+  flags: readonly Flag[];
+  /** It calls AWS (credentials and region are needed). */
+  usesAws: boolean;
+  run(ctx: CommandContext): Promise<CommandOutcome>;
+}

@@ -1,0 +1,63 @@
+import { outputsFor } from '../../action/outputs.js';
+import { runPipeline } from '../../../pipelines/run-pipeline.js';
+import { Outputs } from '../../../settings/names.js';
+import type { CliCommand, CommandResult } from '../command.js';
+import { INPUT_FLAGS as F } from '../flags.js';
+import { CODE_FLAGS } from './shared-flags.js';
+import { stagePlan } from './stage-plan.js';
+
+export const deployCommand: CliCommand = {
+  name: 'deploy',
+  summary: 'build and deploy a stage (--target local: the same path on this machine)',
+  usage: '--name NAME [--stage STAGE] [--aws-region REGION] [--app MODULE:ATTR | --handler MODULE.FUNCTION]',
+  description: [
+    'Builds the package, uploads it, creates or updates the function and its front door,',
+    'smoke-tests the URL and rolls back when that fails: what the action does, with this',
+    "machine's AWS credentials (profile or environment). --target local runs it all under",
+    'a local Lambda-compatible runtime, no AWS account needed.',
+  ].join('\n'),
+  flags: [
+    F.name,
+    F.stage,
+    F.awsRegion,
+    ...CODE_FLAGS,
+    F.memory,
+    F.timeout,
+    F.environment,
+    F.layers,
+    F.executionRoleArn,
+    F.policyStatements,
+    F.s3Bucket,
+    F.gateway,
+    F.throttleRate,
+    F.throttleBurst,
+    F.apiKey,
+    F.quota,
+    F.smokeTest,
+    F.smokePath,
+    F.smokeStatus,
+    F.smokeContains,
+    F.smokeTimeout,
+    F.rollback,
+    F.keepVersions,
+    F.keepWarm,
+    F.provisionedConcurrency,
+    F.dependenciesLayer,
+    F.adopt,
+    F.target,
+  ],
+  usesAws: true,
+  async run(ctx) {
+    const settings = ctx.settings({ command: 'deploy' });
+    const plan = stagePlan(ctx, settings, 'deploy');
+    const run = await runPipeline(settings, plan, ctx.github, {
+      logger: ctx.logger,
+      env: ctx.io.env,
+      outDir: await ctx.workDir(),
+    });
+    const result: CommandResult = { ...outputsFor(run.result) };
+    // The zip lived in this run's folder, removed at the end: `package --output` keeps one.
+    delete result[Outputs.PackagePath];
+    return run.failure ? { exitCode: 1, result, error: run.failure } : { exitCode: 0, result };
+  },
+};

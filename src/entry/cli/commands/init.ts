@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { WORKFLOW_FILE, writeCallerWorkflow } from '../../../setup/init-workflow.js';
+import type { CliCommand } from '../command.js';
+import { INPUT_FLAGS as F, UsageError } from '../flags.js';
+
+const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
+export const initCommand: CliCommand = {
+  name: 'init',
+  summary: 'write the GitHub workflow (.github/workflows/lambda-deploy.yml) and print the next steps',
+  usage: '--name NAME --aws-region REGION [--production-role ARN --preview-role ARN]',
+  description: [
+    'Writes .github/workflows/lambda-deploy.yml: the reusable workflow with the production',
+    'role (its job in a GitHub environment) and the preview role, on push, pull_request,',
+    'delete and a nightly prune. Prints the next steps.',
+  ].join('\n'),
+  flags: [
+    F.name,
+    F.awsRegion,
+    { name: 'production-role', kind: 'value', arg: 'ARN', help: 'from setup (a placeholder otherwise)' },
+    { name: 'preview-role', kind: 'value', arg: 'ARN', help: 'from setup (a placeholder otherwise)' },
+    {
+      name: 'github-environment',
+      kind: 'value',
+      arg: 'NAME',
+      help: "the production job's GitHub environment (default production)",
+    },
+    F.protectedStages,
+    F.path,
+    F.runtime,
+    F.handler,
+    F.app,
+    { name: 'dir', kind: 'value', arg: 'DIR', help: "the repository's folder (default .)" },
+    { name: 'force', kind: 'switch', help: 'replace an existing workflow file' },
+  ],
+  usesAws: false,
+  async run(ctx) {
+    const { own, inputs } = ctx.flags;
+    const settings = ctx.settings({ command: 'deploy' });
+    const region = settings.awsRegion;
+    if (!region)
+      throw new UsageError('--aws-region: expected a region like eu-west-1 (or set AWS_REGION)', 'init');
+    for (const flag of ['production-role', 'preview-role'] as const) {
+      const arn = own[flag];
+      if (arn !== undefined && !ROLE_ARN.test(arn))
+        throw new UsageError(
+          `--${flag}: ${JSON.stringify(arn)} is not valid; expected a role ARN like arn:aws:iam::123456789012:role/${settings.name}-deploy-${flag.replace('-role', '')}`,
+          'init',
+        );
+    }
+    const dir = resolve(own.dir ?? '.');
+    const force = own.force === 'true';
+    if (existsSync(join(dir, WORKFLOW_FILE)) && !force)
+      throw new UsageError(
+        `${WORKFLOW_FILE} exists already; expected --force to replace it (or edit it by hand).`,
+        'init',
+      );
+    const written = writeCallerWorkflow(
+      dir,
+      {
+        name: settings.name,
+        awsRegion: region,
+        productionRole: own['production-role'],
+        previewRole: own['preview-role'],
+        environment: own['github-environment'],
+        app: settings.app,
+        handler: inputs.handler,
+        path: inputs.path,
+        runtime: inputs.runtime,
+        protectedStages: settings.protectedStages,
+      },
+      force,
+    );
+    return {
+      exitCode: 0,
+      result: { path: written.path, 'next-steps': written.nextSteps },
+      text: `Wrote ${written.path}\n\nNext steps:\n${written.nextSteps.join('\n')}`,
+    };
+  },
+};

@@ -1,0 +1,89 @@
+import { FilterLogEventsCommand, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import { callAws } from '../../../aws/aws-call.js';
+import { openAwsSession } from '../../../pipelines/aws-session.js';
+import type { CliCommand } from '../command.js';
+import { INPUT_FLAGS as F, UsageError } from '../flags.js';
+import { stagePlan } from './stage-plan.js';
+
+/** Duration like 30s, 10m, 2h, 1d, in ms. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+)\s*(s|m|h|d)$/.exec(text.trim());
+  if (!m)
+    throw new UsageError(
+      `--since: ${JSON.stringify(text)} is not a duration; expected like 30s, 10m, 2h or 1d`,
+      'logs',
+    );
+  return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}
+
+/** How often --follow asks for new events. */
+const FOLLOW_INTERVAL_MS = 2_000;
+
+export const logsCommand: CliCommand = {
+  name: 'logs',
+  summary: "show a stage's CloudWatch logs (--follow keeps tailing)",
+  usage: '--name NAME [--stage STAGE] [--since 10m] [--follow]',
+  description:
+    "Prints the stage function's CloudWatch log events, oldest first; --follow keeps polling until Ctrl-C.",
+  flags: [
+    F.name,
+    F.stage,
+    F.awsRegion,
+    { name: 'since', kind: 'value', arg: 'DURATION', help: 'how far back: 30s, 10m, 2h, 1d (default 10m)' },
+    { name: 'follow', kind: 'switch', help: 'keep tailing until Ctrl-C' },
+  ],
+  usesAws: true,
+  async run(ctx) {
+    // Checked before anything is asked of AWS.
+    const windowMs = parseDuration(ctx.flags.own.since ?? '10m');
+    const follow = ctx.flags.own.follow === 'true';
+    if (follow && ctx.flags.json)
+      throw new UsageError(
+        '--json prints one object at the end, which --follow never reaches; expected one of the two',
+        'logs',
+      );
+    const settings = ctx.settings({ command: 'deploy' });
+    const plan = stagePlan(ctx, settings, 'logs');
+    const session = await openAwsSession(settings, plan, ctx.github, { logger: ctx.logger, env: ctx.io.env });
+    const logGroupName = `/aws/lambda/${plan.functionName}`;
+    let startTime = Date.now() - windowMs;
+    const seen = new Set<string>();
+    const events: { time: string; message: string }[] = [];
+    let stopped = false;
+    void ctx.io.interrupted().then(() => (stopped = true));
+    for (;;) {
+      let token: string | undefined;
+      let newest = startTime;
+      do {
+        const page = await callAws(
+          () =>
+            session.clients.logs.send(
+              new FilterLogEventsCommand({ logGroupName, startTime, nextToken: token }),
+            ),
+          session.awsDeps,
+          {
+            what: `Could not read the log group ${logGroupName} (has stage ${plan.stage} been deployed and invoked?)`,
+            permission: 'logs:FilterLogEvents',
+          },
+        );
+        for (const event of page.events ?? ([] as FilteredLogEvent[])) {
+          if (event.eventId && seen.has(event.eventId)) continue;
+          if (event.eventId) seen.add(event.eventId);
+          newest = Math.max(newest, event.timestamp ?? 0);
+          const line = {
+            time: new Date(event.timestamp ?? 0).toISOString(),
+            message: (event.message ?? '').trimEnd(),
+          };
+          if (ctx.flags.json) events.push(line);
+          else ctx.io.out.write(`${line.time} ${line.message}\n`);
+        }
+        token = page.nextToken;
+      } while (token);
+      if (!follow || stopped) break;
+      startTime = newest;
+      await Promise.race([ctx.io.sleep(FOLLOW_INTERVAL_MS), ctx.io.interrupted()]);
+      if (stopped) break;
+    }
+    return ctx.flags.json ? { exitCode: 0, result: { 'log-group': logGroupName, events } } : { exitCode: 0 };
+  },
+};

@@ -1,0 +1,61 @@
+import { makePlan } from '../../../model/plan.js';
+import { runPipeline } from '../../../pipelines/run-pipeline.js';
+import type { CliCommand } from '../command.js';
+import { INPUT_FLAGS as F, UsageError } from '../flags.js';
+import { CODE_FLAGS } from './shared-flags.js';
+
+function port(text: string | undefined): number {
+  if (text === undefined) return 3000;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535)
+    throw new UsageError(
+      `--port: ${JSON.stringify(text)} is not a port number; expected 0 to 65535 (0: any free port)`,
+      'serve',
+    );
+  return n;
+}
+
+export const serveCommand: CliCommand = {
+  name: 'serve',
+  summary: 'build the package and serve it locally (no AWS account, no Docker)',
+  usage: '--name NAME [--path DIR] [--app MODULE:ATTR | --handler MODULE.FUNCTION] [--port 3000]',
+  description: [
+    'Builds the same package a deploy would, runs it under a Lambda-compatible runtime',
+    'on this machine and serves it over HTTP on 127.0.0.1, one log line per request,',
+    'sending the events of --gateway: API Gateway payload 2.0 at the root (http-api, the',
+    'default, and function-url), or 1.0 under /{stage} (rest-api). A function that cannot',
+    'start fails at once with its traceback. Stops on Ctrl-C.',
+  ].join('\n'),
+  flags: [
+    F.name,
+    ...CODE_FLAGS,
+    F.memory,
+    F.timeout,
+    F.environment,
+    F.awsRegion,
+    F.gateway,
+    F.smokePath,
+    { name: 'port', kind: 'value', arg: 'PORT', help: 'local port (default 3000; 0 picks a free one)' },
+  ],
+  usesAws: false,
+  async run(ctx) {
+    const localPort = port(ctx.flags.own.port);
+    // The start-up check asks smoke-path once: any answer but a server error means it started.
+    const settings = ctx.settings({ command: 'deploy', target: 'local', 'smoke-status': '100-499' });
+    const plan = makePlan({ ...settings, stage: settings.stage ?? 'local' }, ctx.github);
+    const run = await runPipeline(settings, plan, ctx.github, {
+      logger: ctx.logger,
+      env: ctx.io.env,
+      keepLocalRunning: true,
+      localPort,
+      outDir: await ctx.workDir(),
+    });
+    if (run.failure || !run.local)
+      return { exitCode: 1, error: run.failure ?? 'The local runtime did not start.' };
+    const { url } = run.local;
+    ctx.emit({ url, name: settings.name }, `Serving ${settings.name} at ${url}  (Ctrl-C to stop)`);
+    await ctx.io.interrupted();
+    await run.local.stop();
+    return { exitCode: 0 };
+  },
+};

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { createAwsClients } from '../../../aws/clients.js';
+import { partitionOf } from '../../../resources/execution-role/execution-role.js';
+import { getAccountId } from '../../../aws/oidc-credentials.js';
+import { cloudFormationTemplate } from '../../../setup/cloudformation.js';
+import { formatSetupReport, runSetup, setupDocumentsText } from '../../../setup/setup-aws.js';
+import { setupDocuments, type SetupConfig } from '../../../setup/setup-documents.js';
+import type { GatewayKind } from '../../../model/settings.js';
+import { errorMessage } from '../../../util/retry.js';
+import type { CliCommand, CommandContext } from '../command.js';
+import { INPUT_FLAGS as F, UsageError } from '../flags.js';
+import { commaList, GATEWAY_CHOICES, oneOf, TRUST_FLAGS } from './shared-flags.js';
+
+/** `--policy-statements FILE`: the file's JSON, checked like the input. */
+function policyStatements(ctx: CommandContext): Record<string, string> {
+  const value = ctx.flags.inputs['policy-statements']?.trim();
+  if (!value || value.startsWith('{') || value.startsWith('[')) return {};
+  try {
+    return { 'policy-statements': readFileSync(value, 'utf8') };
+  } catch (error) {
+    throw new UsageError(
+      `--policy-statements: ${JSON.stringify(value)} is neither JSON nor a readable file (${errorMessage(error)})`,
+      'setup',
+    );
+  }
+}
+
+export const setupCommand: CliCommand = {
+  name: 'setup',
+  summary: 'create the deploy roles, execution roles and artifact bucket, once (administrator credentials)',
+  usage: '--name NAME --repository OWNER/REPO [--aws-region REGION] [--dry-run | --cloudformation]',
+  description: [
+    "Run once, from an administrator's machine, with ordinary AWS credentials (profile or",
+    'environment). Creates or updates, and changes nothing that is already right (a second',
+    "run says so): GitHub's OIDC provider if the account has none; the production deploy",
+    'role (pushes to the protected branches, the GitHub environments) and the preview deploy',
+    'role (pull requests and other branches; denied every write to a protected stage and',
+    "every IAM write); the production and preview execution roles, production's under a",
+    'permissions boundary no deploy can change; the artifact bucket (public access blocked,',
+    'encrypted, TLS only, old artifacts expiring). Ends with the two role ARNs for the workflow.',
+  ].join('\n'),
+  flags: [
+    F.name,
+    F.awsRegion,
+    { name: 'repository', kind: 'value', arg: 'OWNER/REPO', help: 'the GitHub repository (required)' },
+    TRUST_FLAGS.ownerId,
+    TRUST_FLAGS.repoId,
+    F.protectedStages,
+    TRUST_FLAGS.protectedBranches,
+    TRUST_FLAGS.githubEnvironment,
+    {
+      ...F.policyStatements,
+      arg: 'JSON|FILE',
+      help: 'extra statements for the execution roles (and the boundary): JSON, or a file of it',
+    },
+    {
+      name: 'gateway',
+      kind: 'value',
+      arg: 'KIND',
+      help: 'front doors the roles may manage: http-api, rest-api, function-url, none or all (default all)',
+    },
+    F.s3Bucket,
+    F.audience,
+    { ...F.dryRun, help: 'print every document and every change; change nothing' },
+    {
+      name: 'cloudformation',
+      kind: 'switch',
+      help: 'print the same resources as a CloudFormation template (JSON)',
+    },
+    {
+      name: 'account',
+      kind: 'value',
+      arg: 'ID',
+      help: 'with --cloudformation: the account id, so no AWS call is made',
+    },
+  ],
+  usesAws: true,
+  async run(ctx) {
+    const { own } = ctx.flags;
+    const settings = ctx.settings({ command: 'deploy', ...policyStatements(ctx) });
+    const region = settings.awsRegion;
+    if (!region)
+      throw new UsageError('--aws-region: expected a region like eu-west-1 (or set AWS_REGION)', 'setup');
+    if (!own.repository)
+      throw new UsageError('--repository: expected the GitHub repository, like octo/shop', 'setup');
+    const gateway = oneOf('setup', 'gateway', own.gateway ?? 'all', GATEWAY_CHOICES);
+    const cloudformation = own.cloudformation === 'true';
+    const offline = cloudformation && own.account !== undefined;
+    if (offline && !/^\d{12}$/.test(own.account as string))
+      throw new UsageError('--account: expected the 12-digit AWS account id', 'setup');
+
+    const deps = { logger: ctx.logger, sleep: ctx.io.sleep };
+    const clients = offline ? undefined : createAwsClients({ region });
+    const accountId = offline ? (own.account as string) : await getAccountId(clients!.sts, deps);
+    const config: SetupConfig = {
+      project: settings.name,
+      region,
+      accountId,
+      partition: partitionOf(region) as SetupConfig['partition'],
+      repository: own.repository,
+      ownerId: own['owner-id'],
+      repoId: own['repo-id'],
+      audience: settings.audience,
+      protectedStages: settings.protectedStages,
+      protectedBranches: commaList(own['protected-branches']),
+      environments: commaList(own['github-environment']),
+      gateway: gateway as GatewayKind | 'all',
+      bucket: settings.s3Bucket,
+      policyStatements: settings.policyStatements,
+    };
+    const docs = setupDocuments(config);
+    if (cloudformation) {
+      const template = cloudFormationTemplate(docs);
+      return { exitCode: 0, result: { template }, text: JSON.stringify(template, null, 2) };
+    }
+    let text = settings.dryRun ? `${setupDocumentsText(docs)}\n` : '';
+    const report = await runSetup(
+      { iam: clients!.iam, s3: clients!.s3 },
+      docs,
+      { dryRun: settings.dryRun },
+      deps,
+    );
+    text += formatSetupReport(report);
+    return {
+      exitCode: 0,
+      text,
+      result: {
+        'dry-run': report.dryRun,
+        changes: report.changes,
+        unchanged: report.unchanged,
+        'production-role': report.productionRoleArn,
+        'preview-role': report.previewRoleArn,
+      },
+    };
+  },
+};

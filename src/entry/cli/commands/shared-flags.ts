@@ -1,0 +1,67 @@
+import { splitList } from '../../../settings/settings.js';
+import { INPUT_FLAGS as F, UsageError, type Flag } from '../flags.js';
+
+/** What is built: the commands that package (serve, package, deploy) read these alike. */
+export const CODE_FLAGS: readonly Flag[] = [
+  F.path,
+  F.runtime,
+  F.handler,
+  F.app,
+  F.architecture,
+  F.requirements,
+  F.pipArgs,
+  F.include,
+  F.exclude,
+  F.slim,
+];
+
+/** Who the deploy roles trust (policy, setup): the repository and its protected branches. */
+export const TRUST_FLAGS = {
+  ownerId: {
+    name: 'owner-id',
+    kind: 'value',
+    arg: 'N',
+    help: "the owner's numeric id, to trust the immutable sub form too (gh api repos/OWNER/REPO --jq .owner.id)",
+  },
+  repoId: {
+    name: 'repo-id',
+    kind: 'value',
+    arg: 'N',
+    help: "the repository's numeric id (gh api repos/OWNER/REPO --jq .id)",
+  },
+  protectedBranches: {
+    name: 'protected-branches',
+    kind: 'value',
+    arg: 'LIST',
+    help: 'branches whose pushes deploy production, comma-separated (default main,master)',
+  },
+  githubEnvironment: {
+    name: 'github-environment',
+    kind: 'value',
+    arg: 'LIST',
+    help: 'GitHub environments the production role trusts, comma-separated (default production)',
+  },
+} satisfies Record<string, Flag>;
+
+/** Front doors a deploy role may manage: one kind, or all. */
+export const GATEWAY_CHOICES = ['http-api', 'rest-api', 'function-url', 'none', 'all'] as const;
+
+/** `a,b` or lines, trimmed; undefined when the flag was not given. */
+export function commaList(text: string | undefined): string[] | undefined {
+  return text === undefined ? undefined : splitList(text, /[,\n]/);
+}
+
+/** A flag value that must be one of `allowed`, or a usage error naming it. */
+export function oneOf<T extends string>(
+  command: string,
+  flag: string,
+  value: string,
+  allowed: readonly T[],
+): T {
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(
+      `--${flag}: ${JSON.stringify(value)} is not valid; expected one of ${allowed.join(', ')}`,
+      command,
+    );
+  return value as T;
+}

@@ -1,0 +1,87 @@
+import { GetAliasCommand, GetFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
+import { findStageResources } from '../../../resources/stage/find-stage-resources.js';
+import { listProjectStages } from '../../../resources/stage/project-stages.js';
+import { dnsSuffix, restStageName } from '../../../resources/front-door/urls.js';
+import { makePlan } from '../../../model/plan.js';
+import { openAwsSession } from '../../../pipelines/aws-session.js';
+import type { CliCommand } from '../command.js';
+import { INPUT_FLAGS as F } from '../flags.js';
+
+interface StageRow {
+  stage: string;
+  function: string;
+  version: string;
+  'last-deploy': string;
+  url: string;
+}
+
+/** Columns padded to their widest cell (pure). */
+export function statusTable(rows: readonly StageRow[]): string {
+  const cells = [
+    ['STAGE', 'FUNCTION', 'VERSION', 'LAST DEPLOY', 'URL'],
+    ...rows.map((r) => [r.stage, r.function, r.version, r['last-deploy'], r.url]),
+  ];
+  const widths = (cells[0] as string[]).map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] as number))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export const statusCommand: CliCommand = {
+  name: 'status',
+  summary: "list the project's stages: function, live version, URL, last deploy",
+  usage: '--name NAME [--aws-region REGION]',
+  description:
+    "Lists the project's stages, found by their tags: function, the version live serves, URL and last deploy time.",
+  flags: [F.name, F.awsRegion],
+  usesAws: true,
+  async run(ctx) {
+    const settings = ctx.settings({ command: 'prune' });
+    const plan = makePlan(settings, ctx.github);
+    const session = await openAwsSession(settings, plan, ctx.github, { logger: ctx.logger, env: ctx.io.env });
+    const { clients } = session;
+    const deps = session.awsDeps;
+    const stages = await listProjectStages(clients, settings.name, ctx.github.repository, deps);
+    if (!stages.length) ctx.logger.info(`No stages of ${settings.name} in ${clients.region}.`);
+    const rows: StageRow[] = [];
+    for (const s of stages) {
+      const alias = await clients.lambda
+        .send(new GetAliasCommand({ FunctionName: s.functionName, Name: 'live' }))
+        .catch(() => undefined);
+      let url = await clients.lambda
+        .send(new GetFunctionUrlConfigCommand({ FunctionName: s.functionName, Qualifier: 'live' }))
+        .then((r) => r.FunctionUrl ?? '')
+        .catch(() => '');
+      if (!url) {
+        const found = await findStageResources(
+          clients,
+          {
+            project: settings.name,
+            repository: ctx.github.repository,
+            stage: s.stage,
+            functionName: s.functionName,
+            includeLogs: false,
+          },
+          deps,
+        );
+        const host = (id: string) =>
+          `https://${id}.execute-api.${clients.region}.${dnsSuffix(clients.region)}`;
+        if (found.httpApis[0]) url = host(found.httpApis[0].id);
+        else if (found.restApis[0]) url = `${host(found.restApis[0].id)}/${restStageName(s.stage)}`;
+      }
+      rows.push({
+        stage: s.stage,
+        function: s.functionName,
+        version: alias?.FunctionVersion ?? '-',
+        'last-deploy': s.lastDeployed?.toISOString() ?? '-',
+        url: url || '-',
+      });
+    }
+    return { exitCode: 0, result: { stages: rows }, text: rows.length ? statusTable(rows) : '' };
+  },
+};

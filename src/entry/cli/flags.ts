@@ -1,0 +1,275 @@
+import { INPUT_DEFAULTS, Inputs, type InputName } from '../../settings/names.js';
+
+/**
+ * A command's flags, as one table: parsing and help are both derived from it,
+ * so a command's help lists exactly the flags it reads.
+ */
+export interface Flag {
+  /** Without the leading `--`. */
+  name: string;
+  /**
+   * `value` takes the next word (always, even one starting with `--`, so
+   * `--pip-args "--index-url URL"` works) or `=value`; `list` is a value that
+   * may repeat, one line each; `switch` is on with `--name`, off with
+   * `--no-name`, or `--name=true|false`.
+   */
+  kind: 'value' | 'list' | 'switch';
+  /** The action input it sets (then its name is the input's name); otherwise the command's own flag. */
+  input?: InputName;
+  /** What the value looks like in the help: NAME, DIR, 10m. */
+  arg?: string;
+  help: string;
+}
+
+/** What a command line said: action inputs by name, the command's own flags, and the global ones. */
+export interface ParsedFlags {
+  inputs: Partial<Record<InputName, string>>;
+  own: Record<string, string>;
+  json: boolean;
+  verbose: boolean;
+  help: boolean;
+}
+
+/** A command line that cannot run: unknown command or flag, a missing or malformed value. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    /** The command whose help would help. */
+    readonly command?: string,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+const input = (name: InputName, kind: Flag['kind'], arg: string | undefined, help: string): Flag => ({
+  name,
+  input: name,
+  kind,
+  arg,
+  help,
+});
+
+/** The action's inputs as flags, for commands to pick from. */
+export const INPUT_FLAGS = {
+  name: input(Inputs.Name, 'value', 'NAME', 'project name: every resource name starts with it (required)'),
+  stage: input(Inputs.Stage, 'value', 'STAGE', 'stage (default: the current git branch)'),
+  path: input(Inputs.Path, 'value', 'DIR', 'folder with the function code'),
+  runtime: input(
+    Inputs.Runtime,
+    'value',
+    'RUNTIME',
+    'python3.9-python3.14, nodejs20.x, nodejs22.x or nodejs24.x',
+  ),
+  handler: input(Inputs.Handler, 'value', 'MODULE.FUNCTION', 'handler (default app.handler, unless --app)'),
+  app: input(Inputs.App, 'value', 'MODULE:ATTR', 'a WSGI/ASGI app (Flask, FastAPI) instead of a handler'),
+  architecture: input(Inputs.Architecture, 'value', 'ARCH', 'x86_64 or arm64'),
+  memory: input(Inputs.Memory, 'value', 'MB', 'memory, 128 to 10240'),
+  timeout: input(Inputs.Timeout, 'value', 'SECONDS', 'timeout, 1 to 900'),
+  environment: input(Inputs.Environment, 'list', 'KEY=VALUE', 'a variable of the function; repeat for more'),
+  layers: input(Inputs.Layers, 'list', 'ARN', 'a layer version ARN; repeat for more (at most 5)'),
+  requirements: input(
+    Inputs.Requirements,
+    'value',
+    'FILE',
+    'requirements file (default requirements.txt when present)',
+  ),
+  pipArgs: input(
+    Inputs.PipArgs,
+    'value',
+    'ARGS',
+    'extra pip arguments, e.g. "--index-url URL" or "--no-index --find-links wheels/"',
+  ),
+  include: input(Inputs.Include, 'list', 'GLOB', 'package only matching files; repeat for more'),
+  exclude: input(Inputs.Exclude, 'list', 'GLOB', 'leave matching files out; repeat for more'),
+  awsRegion: input(Inputs.AwsRegion, 'value', 'REGION', 'AWS region (default AWS_REGION)'),
+  executionRoleArn: input(
+    Inputs.ExecutionRoleArn,
+    'value',
+    'ARN',
+    "the function's role (default: a minimal role lambda-deploy manages)",
+  ),
+  policyStatements: input(
+    Inputs.PolicyStatements,
+    'value',
+    'JSON',
+    'extra IAM statements for the managed role',
+  ),
+  s3Bucket: input(
+    Inputs.S3Bucket,
+    'value',
+    'BUCKET',
+    'artifact bucket (default lambda-deploy-{account}-{region})',
+  ),
+  gateway: input(Inputs.Gateway, 'value', 'KIND', 'front door: http-api, rest-api, function-url or none'),
+  throttleRate: input(Inputs.ThrottleRate, 'value', 'N', 'requests per second on the stage'),
+  throttleBurst: input(Inputs.ThrottleBurst, 'value', 'N', 'burst on the stage'),
+  apiKey: input(Inputs.ApiKey, 'switch', undefined, 'rest-api: require an API key, with a usage plan'),
+  quota: input(Inputs.Quota, 'value', 'N/PERIOD', 'rest-api usage plan quota, e.g. 10000/day'),
+  smokeTest: input(Inputs.SmokeTest, 'switch', undefined, 'probe the URL after deploy'),
+  smokePath: input(Inputs.SmokePath, 'value', 'PATH', 'path the smoke test requests'),
+  smokeStatus: input(Inputs.SmokeStatus, 'value', 'RANGES', 'statuses it accepts, e.g. 200-399 or 200,204'),
+  smokeContains: input(Inputs.SmokeContains, 'value', 'TEXT', 'text the response body must contain'),
+  smokeTimeout: input(Inputs.SmokeTimeout, 'value', 'SECONDS', 'how long it retries'),
+  rollback: input(
+    Inputs.Rollback,
+    'switch',
+    undefined,
+    'on a failed smoke test, go back to the previous version',
+  ),
+  keepVersions: input(Inputs.KeepVersions, 'value', 'N', 'published versions kept per stage'),
+  protectedStages: input(Inputs.ProtectedStages, 'value', 'STAGES', 'stages never removed, comma-separated'),
+  removeLogs: input(Inputs.RemoveLogs, 'switch', undefined, "also delete the function's log group"),
+  target: input(Inputs.Target, 'value', 'TARGET', 'aws, or local (the whole deploy path on this machine)'),
+  dryRun: input(Inputs.DryRun, 'switch', undefined, 'list what would be removed, remove nothing'),
+  keepWarm: input(Inputs.KeepWarm, 'value', 'SCHEDULE', 'ping live on a schedule, e.g. "rate(5 minutes)"'),
+  provisionedConcurrency: input(
+    Inputs.ProvisionedConcurrency,
+    'value',
+    'N',
+    'provisioned concurrency on live (billed)',
+  ),
+  dependenciesLayer: input(
+    Inputs.DependenciesLayer,
+    'switch',
+    undefined,
+    'put the requirements in a layer of the project',
+  ),
+  slim: input(
+    Inputs.Slim,
+    'value',
+    'auto|true|false',
+    'requirements fetched into /tmp at cold start: auto past 250 MB (Python)',
+  ),
+  audience: input(Inputs.Audience, 'value', 'AUDIENCE', 'OIDC audience in the trust policy'),
+  adopt: input(
+    Inputs.Adopt,
+    'switch',
+    undefined,
+    'take over an existing {name}-{stage} function lambda-deploy did not create',
+  ),
+} satisfies Record<string, Flag>;
+
+/** Flags every command takes. */
+export const GLOBAL_FLAGS: readonly Flag[] = [
+  { name: 'json', kind: 'switch', help: 'print the result as one JSON object on stdout' },
+  { name: 'verbose', kind: 'switch', help: 'show debug output on stderr' },
+  { name: 'help', kind: 'switch', help: "show this command's help" },
+];
+
+/**
+ * Action inputs no command takes, and why: `--role-to-assume` gets this
+ * answer instead of "unknown flag".
+ */
+const ACTION_ONLY: Partial<Record<InputName, string>> = {
+  [Inputs.RoleToAssume]:
+    'the CLI signs in with the normal AWS credential chain; expected a profile (AWS_PROFILE) that assumes the role instead',
+  [Inputs.Command]: 'the command is the first word, e.g. "lambda-stage-deploy deploy"',
+  [Inputs.GithubToken]: 'only the action posts to GitHub',
+  [Inputs.Comment]: 'only the action comments on pull requests',
+  [Inputs.Deployment]: 'only the action records GitHub Deployments',
+  [Inputs.PublicCommentLogs]: 'only the action comments on pull requests',
+};
+
+/** The default shown in help, from action.yml's defaults. */
+export function flagDefault(flag: Flag): string | undefined {
+  if (!flag.input) return undefined;
+  const value = INPUT_DEFAULTS[flag.input];
+  if (!value || value.includes('${{')) return undefined;
+  if (flag.kind === 'switch') return value === 'true' ? 'on' : 'off';
+  return value;
+}
+
+const BOOLEAN = /^(true|false|yes|no|on|off|1|0)$/i;
+
+function closest(name: string, flags: readonly Flag[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let diagonal = row[0] as number;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const above = row[j] as number;
+        row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+        diagonal = above;
+      }
+    }
+    return row[b.length] as number;
+  };
+  const best = flags.map((f) => ({ f, d: distance(name, f.name) })).sort((x, y) => x.d - y.d)[0];
+  return best && best.d <= (name.length < 4 ? 1 : Math.max(2, name.length / 4)) ? best.f.name : undefined;
+}
+
+function unknownFlag(name: string, command: string, flags: readonly Flag[]): UsageError {
+  const why = ACTION_ONLY[name as InputName];
+  if (why) return new UsageError(`--${name} is not a flag of ${command}: ${why}.`, command);
+  const near = closest(name, flags);
+  return new UsageError(
+    `unknown flag --${name} for ${command}${near ? ` (did you mean --${near}?)` : ''}; ` +
+      `"lambda-stage-deploy help ${command}" lists its flags`,
+    command,
+  );
+}
+
+/**
+ * Parses the words after the command against its flags (GLOBAL_FLAGS are
+ * always accepted). `--flag value` and `--flag=value` both work; a value flag
+ * takes the next word whatever it starts with.
+ */
+export function parseFlags(argv: readonly string[], flags: readonly Flag[], command: string): ParsedFlags {
+  const all = [...flags, ...GLOBAL_FLAGS];
+  const byName = new Map(all.map((f) => [f.name, f]));
+  const parsed: ParsedFlags = { inputs: {}, own: {}, json: false, verbose: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i] as string;
+    if (word === '-h') {
+      parsed.help = true;
+      continue;
+    }
+    if (!word.startsWith('--') || word === '--')
+      throw new UsageError(
+        `unexpected argument ${JSON.stringify(word)}; ${command} takes only --flag value pairs (a value that has spaces goes in quotes)`,
+        command,
+      );
+    const eq = word.indexOf('=');
+    let name = eq > 0 ? word.slice(2, eq) : word.slice(2);
+    let value: string | undefined = eq > 0 ? word.slice(eq + 1) : undefined;
+    let flag = byName.get(name);
+    if (
+      !flag &&
+      name.startsWith('no-') &&
+      byName.get(name.slice(3))?.kind === 'switch' &&
+      value === undefined
+    ) {
+      name = name.slice(3);
+      flag = byName.get(name);
+      value = 'false';
+    }
+    if (!flag) throw unknownFlag(name, command, all);
+
+    if (flag.kind === 'switch') {
+      if (value === undefined) value = BOOLEAN.test(argv[i + 1] ?? '') ? (argv[++i] as string) : 'true';
+      if (!BOOLEAN.test(value))
+        throw new UsageError(
+          `--${name}: ${JSON.stringify(value)} is not valid; expected true or false`,
+          command,
+        );
+      value = /^(true|yes|on|1)$/i.test(value) ? 'true' : 'false';
+    } else if (value === undefined) {
+      if (i + 1 >= argv.length)
+        throw new UsageError(`--${name} needs a value (${flag.arg ?? 'VALUE'})`, command);
+      value = argv[++i] as string;
+    }
+
+    if (flag.name === 'json' || flag.name === 'verbose' || flag.name === 'help')
+      parsed[flag.name] = value === 'true';
+    else if (flag.input) {
+      const before = parsed.inputs[flag.input];
+      parsed.inputs[flag.input] = flag.kind === 'list' && before ? `${before}\n${value}` : value;
+    } else {
+      const before = parsed.own[flag.name];
+      parsed.own[flag.name] = flag.kind === 'list' && before ? `${before}\n${value}` : value;
+    }
+  }
+  return parsed;
+}

@@ -1,0 +1,49 @@
+import type { Logger } from '../../util/logger.js';
+
+/**
+ * The CLI's Logger: progress and messages on stderr, with the time each step
+ * took, so stdout carries only results (outputs, status, logs, policies) and
+ * can be piped. Masked secrets are replaced before anything is printed.
+ */
+export function terminalLogger(options: {
+  verbose: boolean;
+  out?: NodeJS.WritableStream;
+  err?: NodeJS.WritableStream;
+}): Logger {
+  const err = options.err ?? process.stderr;
+  const secrets: string[] = [];
+  let depth = 0;
+  const clean = (text: string) => secrets.reduce((t, s) => t.split(s).join('***'), text);
+  const indent = () => '  '.repeat(depth);
+  const write = (stream: NodeJS.WritableStream, text: string) =>
+    stream.write(
+      `${clean(text)
+        .split('\n')
+        .map((l) => indent() + l)
+        .join('\n')}\n`,
+    );
+  return {
+    info: (m) => write(err, m),
+    warning: (m) => write(err, `warning: ${m}`),
+    error: (m) => write(err, `error: ${m}`),
+    debug: (m) => {
+      if (options.verbose) write(err, m);
+    },
+    async group(title, fn) {
+      write(err, `▸ ${title}`);
+      const started = Date.now();
+      depth++;
+      try {
+        return await fn();
+      } finally {
+        depth--;
+        write(err, `  ${title} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      }
+    },
+    mask: (secret) => {
+      if (secret && !secrets.includes(secret)) secrets.push(secret);
+    },
+    // A terminal runs no workflow commands: the function's lines are printed as they are.
+    untrusted: (text) => write(err, text),
+  };
+}

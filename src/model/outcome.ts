@@ -1,0 +1,93 @@
+import type { StatusRanges } from './settings.js';
+
+/** What the smoke test saw. */
+export interface SmokeResult {
+  status: 'passed' | 'failed' | 'skipped';
+  /** The URL probed (or `invoke {function}:live` for gateway none). */
+  target: string;
+  attempts: number;
+  lastStatus?: number;
+  /** A bounded excerpt of the last body (never a secret). */
+  bodyExcerpt?: string;
+  /** Why it failed or was skipped, in one sentence. */
+  detail: string;
+  expected?: StatusRanges;
+  durationMs: number;
+}
+
+/** A slim package's dependencies, for the summary. */
+export interface SlimOutcome {
+  archiveBytes: number;
+  unpackedBytes: number;
+  files: number;
+  ephemeralStorageMb: number;
+  /** The unpack measured in the build, one line. */
+  measured: string;
+  /** What that means at the function's memory, one line. */
+  atMemory: string;
+  /** Where the function fetches it (s3://bucket/key). */
+  location: string;
+}
+
+/** The result of a deploy, as outputs, summary, PR comment and Deployment report it. */
+export interface DeployOutcome {
+  status: 'success' | 'failure';
+  project: string;
+  stage: string;
+  functionName: string;
+  functionArn: string;
+  /** The version `live` serves after this run. */
+  version: string;
+  /** The version `live` had before this run ('' on a first deploy). */
+  previousVersion: string;
+  url: string;
+  apiId?: string;
+  apiKeyId?: string;
+  codeSha256: string;
+  packageBytes: number;
+  unpackedBytes: number;
+  packagePath: string;
+  changed: boolean;
+  rolledBack: boolean;
+  smoke: SmokeResult;
+  /** Log excerpt on failure (already bounded). */
+  logs?: string;
+  /** One-line cause of a failure. */
+  error?: string;
+  sha: string;
+  durationMs: number;
+  /** aws or local */
+  target: 'aws' | 'local';
+  /** Set for a slim package. */
+  slim?: SlimOutcome;
+}
+
+/** The result of an undeploy, for the summary and the PR comment. */
+export interface UndeployOutcome {
+  project: string;
+  stage: string;
+  removed: string[];
+  skipped: { resource: string; why: string }[];
+  dryRun: boolean;
+}
+
+/** Facts a deploy knows beyond DeployOutcome, for the failure part of a report. */
+export interface DeployExtras {
+  /** The version that failed; after a rollback `version` is the restored one. */
+  failedVersion?: string;
+  /** rollbackAlias's message (rolled back, nothing to roll back, or ROLLBACK FAILED). */
+  rollbackMessage?: string;
+  /** fetchFunctionLogs's note (no log group yet, no permission). */
+  logsNote?: string;
+  /** Extra facts for the summary: keep-warm, provisioned concurrency and its estimated cost. */
+  notes?: string[];
+}
+
+export type DeployReport = DeployOutcome & DeployExtras;
+
+/** One line of the prune summary. `failed`: the removal was attempted and an error stopped it. */
+export interface PruneLine {
+  stage: string;
+  action: 'kept' | 'removed' | 'would remove' | 'failed';
+  why: string;
+}

@@ -1,0 +1,178 @@
+import type { GitHubContext } from './github-context.js';
+import type { Command, Settings } from './settings.js';
+import { branchStage, functionName, pullRequestStage } from './stage-name.js';
+
+export type PlannedCommand = Exclude<Command, 'auto'> | 'skip';
+
+/** What this run does and to which stage. Pure: derived from settings and the event. */
+export interface Plan {
+  command: PlannedCommand;
+  /** Why: the event that led here, or why nothing runs (for `skip`). */
+  reason: string;
+  /** '' for prune (it works on every stage of the project). */
+  stage: string;
+  /** `{name}-{stage}` (shortened when needed); '' for prune. */
+  functionName: string;
+  /** For the `lambda-deploy:ref` tag: branch name or `pull/{number}`. */
+  ref: string;
+  branch?: string;
+  pullRequest?: number;
+  /** A pull request whose head lives in a fork: no OIDC token, no secrets. */
+  fromFork: boolean;
+  repository: string;
+  sha: string;
+}
+
+type PlanSettings = Pick<Settings, 'command' | 'name' | 'stage'> & Partial<Pick<Settings, 'protectedStages'>>;
+
+/** The action's default protected-stages, for callers that do not pass theirs. */
+const DEFAULT_PROTECTED_STAGES = ['main', 'master', 'prod', 'production'];
+
+/** Events that run code from a pull request (or on its behalf): never allowed near a protected stage. */
+export function isPullRequestEvent(eventName: string): boolean {
+  return eventName.startsWith('pull_request');
+}
+
+/** A pull-request run aimed at a protected stage: refused before anything signs in. */
+export class ProtectedStageFromPullRequestError extends Error {
+  constructor(stage: string, eventName: string, protectedStages: readonly string[]) {
+    super(
+      `stage: "${stage}" is a protected stage (protected-stages: ${protectedStages.join(', ')}), and a ${eventName} run may not deploy or remove it: ` +
+        `code from a pull request never reaches a protected stage, whatever the stage input says. ` +
+        `Protected stages are deployed by a push to their branch (the production role); pull requests get their own pr-N stage.`,
+    );
+    this.name = 'ProtectedStageFromPullRequestError';
+  }
+}
+
+interface Target {
+  stage?: string;
+  ref: string;
+  branch?: string;
+  pullRequest?: number;
+}
+
+function obj(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+}
+
+function branchFromRef(ref: string): string | undefined {
+  return ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
+}
+
+function pullRequestTarget(payload: Record<string, unknown>): Target | undefined {
+  const raw = payload.number ?? obj(payload.pull_request).number;
+  if (raw === undefined) return undefined;
+  // Only a JSON number that is a positive whole number below 2^53: 1e21 would make stage `pr-1e+21`.
+  if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw <= 0)
+    throw new Error(
+      `The pull request number of the event is ${JSON.stringify(raw)?.slice(0, 40)}; expected a positive whole number, like 42.`,
+    );
+  return { stage: pullRequestStage(raw), ref: `pull/${raw}`, pullRequest: raw };
+}
+
+function isFork(payload: Record<string, unknown>): boolean {
+  const pr = obj(payload.pull_request);
+  const headRepo = obj(obj(pr.head).repo);
+  const baseRepo = obj(obj(pr.base).repo);
+  if (!pr.head) return false;
+  // A deleted fork shows up as head.repo = null.
+  if (!headRepo.full_name) return true;
+  return headRepo.full_name !== (baseRepo.full_name ?? obj(payload.repository).full_name);
+}
+
+/** The stage the event points at, when it points at one. */
+function eventTarget(ctx: GitHubContext): Target | undefined {
+  const { eventName, payload } = ctx;
+  if (eventName === 'pull_request' || eventName === 'pull_request_target') return pullRequestTarget(payload);
+  if (eventName === 'delete') {
+    if (payload.ref_type !== 'branch' || typeof payload.ref !== 'string') return undefined;
+    const branch = payload.ref.replace(/^refs\/heads\//, '');
+    return { stage: branchStage(branch), ref: branch, branch };
+  }
+  const branch = branchFromRef(ctx.ref);
+  if (branch) return { stage: branchStage(branch), ref: branch, branch };
+  return undefined;
+}
+
+const PR_DEPLOY_ACTIONS = new Set(['opened', 'synchronize', 'reopened']);
+
+/** `command: auto`: the event table of DESIGN.md. */
+function autoCommand(ctx: GitHubContext): { command: PlannedCommand; reason: string } {
+  const { eventName, payload } = ctx;
+  const action = typeof payload.action === 'string' ? payload.action : '';
+  switch (eventName) {
+    case 'push':
+      return branchFromRef(ctx.ref)
+        ? { command: 'deploy', reason: `push to ${branchFromRef(ctx.ref)}` }
+        : {
+            command: 'skip',
+            reason: `push of ${ctx.ref || 'an unknown ref'} is not a branch: nothing to deploy`,
+          };
+    case 'workflow_dispatch':
+      return { command: 'deploy', reason: 'workflow_dispatch' };
+    case 'pull_request':
+    case 'pull_request_target':
+      if (PR_DEPLOY_ACTIONS.has(action)) return { command: 'deploy', reason: `pull request ${action}` };
+      if (action === 'closed') return { command: 'undeploy', reason: 'pull request closed' };
+      return {
+        command: 'skip',
+        reason: `pull request ${action || 'event'}: only opened, synchronize, reopened and closed act`,
+      };
+    case 'delete':
+      return payload.ref_type === 'branch'
+        ? { command: 'undeploy', reason: `branch ${String(payload.ref)} deleted` }
+        : {
+            command: 'skip',
+            reason: `deleted ${String(payload.ref_type ?? 'ref')} ${String(payload.ref ?? '')}: only branch deletions undeploy`,
+          };
+    case 'schedule':
+      return { command: 'prune', reason: 'schedule' };
+    case '':
+      return { command: 'deploy', reason: 'run outside GitHub Actions' };
+    default:
+      throw new Error(
+        `command: "auto" does not know what to do on the "${eventName}" event; expected push, pull_request, delete, workflow_dispatch or schedule, or set command to deploy, undeploy, package or prune.`,
+      );
+  }
+}
+
+/** From settings and the event to what runs and where. */
+export function makePlan(settings: PlanSettings, ctx: GitHubContext): Plan {
+  const { command, reason } =
+    settings.command === 'auto'
+      ? autoCommand(ctx)
+      : { command: settings.command, reason: `command: ${settings.command}` };
+  const target = eventTarget(ctx);
+  const fromFork =
+    (ctx.eventName === 'pull_request' || ctx.eventName === 'pull_request_target') && isFork(ctx.payload);
+  const base = { reason, fromFork, repository: ctx.repository, sha: ctx.sha };
+
+  if (command === 'skip') return { ...base, command, stage: '', functionName: '', ref: '' };
+  if (command === 'prune') return { ...base, command, stage: '', functionName: '', ref: '' };
+
+  const stage = settings.stage ?? target?.stage;
+  const protectedStages = settings.protectedStages ?? DEFAULT_PROTECTED_STAGES;
+  if (
+    stage &&
+    isPullRequestEvent(ctx.eventName) &&
+    command !== 'package' &&
+    protectedStages.some((p) => p.toLowerCase() === stage.toLowerCase())
+  )
+    throw new ProtectedStageFromPullRequestError(stage, ctx.eventName, protectedStages);
+  if (!stage) {
+    if (command === 'package') return { ...base, command, stage: '', functionName: '', ref: '' };
+    throw new Error(
+      `stage: could not be derived from the "${ctx.eventName || 'local'}" event (ref ${JSON.stringify(ctx.ref)}); expected a branch push, a pull request or a branch delete, or set stage, like "staging".`,
+    );
+  }
+  return {
+    ...base,
+    command,
+    stage,
+    functionName: functionName(settings.name, stage),
+    ref: target?.ref ?? stage,
+    branch: target?.branch,
+    pullRequest: target?.pullRequest,
+  };
+}

@@ -1,0 +1,481 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import {
+  CreateBucketCommand,
+  GetBucketLifecycleConfigurationCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  PutBucketEncryptionCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketOwnershipControlsCommand,
+  PutPublicAccessBlockCommand,
+  type BucketLocationConstraint,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import {
+  type AwsDeps,
+  AwsError,
+  callAws,
+  hasErrorName,
+  httpStatus,
+  isAccessDenied,
+} from '../../aws/aws-call.js';
+
+/** Every artifact lives under this prefix; the lifecycle rule covers only it. */
+export const ARTIFACT_PREFIX = 'lambda-deploy/';
+/**
+ * Artifacts expire 30 days after their last upload. Lambda keeps its own copy
+ * of the code, so an artifact is only a transfer medium and an upload cache:
+ * an expired one is simply uploaded again by the next deploy that needs it.
+ */
+export const ARTIFACT_EXPIRY_DAYS = 30;
+/** An artifact older than this is uploaded again (resetting its expiry) rather than reused. */
+export const ARTIFACT_REFRESH_DAYS = 25;
+export const LIFECYCLE_RULE_ID = 'lambda-deploy-artifacts';
+export const PART_SIZE = 8 * 1024 * 1024;
+export const QUEUE_SIZE = 4;
+
+/** The default artifact bucket: `lambda-deploy-{account}-{region}`. */
+export function defaultBucketName(accountId: string, region: string): string {
+  return `lambda-deploy-${accountId}-${region}`;
+}
+
+export function artifactKey(name: string, sha256Hex: string): string {
+  return `${ARTIFACT_PREFIX}${name}/${sha256Hex}.zip`;
+}
+
+export interface BucketInput {
+  /** `s3-bucket`; absent: the default name. */
+  bucket?: string;
+  accountId: string;
+  region: string;
+}
+
+function isNotFound(error: unknown): boolean {
+  return hasErrorName(error, 'NotFound', 'NoSuchBucket') || httpStatus(error) === 404;
+}
+
+/**
+ * Makes sure the artifact bucket exists and belongs to this account. A new
+ * bucket is created locked down: public access blocked, SSE-S3 encryption,
+ * bucket-owner-enforced ownership, and a lifecycle rule for old artifacts.
+ * Every call names the account as expected owner, so a bucket someone else
+ * created under the predictable default name is never used.
+ */
+export async function ensureArtifactBucket(s3: S3Client, input: BucketInput, deps: AwsDeps): Promise<string> {
+  const bucket = input.bucket || defaultBucketName(input.accountId, input.region);
+  const owner = input.accountId;
+  try {
+    await callAws(
+      () => s3.send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: owner })),
+      deps,
+      {
+        what: `Could not read S3 bucket ${bucket}`,
+        permission: 's3:ListBucket',
+        passThrough: (e) => isNotFound(e) || isAccessDenied(e) || httpStatus(e) === 301,
+      },
+    );
+  } catch (error) {
+    if (isAccessDenied(error)) {
+      throw new AwsError(
+        `S3 bucket ${bucket} exists but belongs to another account (or this role may not read it: s3:ListBucket). ` +
+          `Set s3-bucket to a bucket of account ${owner}.`,
+        'AccessDenied',
+        { cause: error },
+      );
+    }
+    if (httpStatus(error) === 301) {
+      throw new AwsError(
+        `S3 bucket ${bucket} is in another region than ${input.region}; set s3-bucket to a bucket in ${input.region}.`,
+        'PermanentRedirect',
+        { cause: error },
+      );
+    }
+    if (!isNotFound(error)) throw error;
+    await createArtifactBucket(s3, bucket, input, deps);
+    return bucket;
+  }
+  // A run stopped between CreateBucket and the last setting left the default
+  // bucket half-configured: the lifecycle rule is written last, so its
+  // absence says the settings must be written (again).
+  if (!input.bucket && !(await hasLifecycleRule(s3, bucket, owner, deps))) {
+    deps.logger.info(`Artifact bucket ${bucket} lacks its settings; writing them`);
+    await configureArtifactBucket(s3, bucket, owner, deps);
+  }
+  return bucket;
+}
+
+async function hasLifecycleRule(
+  s3: S3Client,
+  bucket: string,
+  owner: string,
+  deps: AwsDeps,
+): Promise<boolean> {
+  const missing = (e: unknown) => hasErrorName(e, 'NoSuchLifecycleConfiguration');
+  try {
+    const config = await callAws(
+      () =>
+        s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket, ExpectedBucketOwner: owner })),
+      deps,
+      {
+        what: `Could not read the lifecycle rules of S3 bucket ${bucket}`,
+        permission: 's3:GetLifecycleConfiguration',
+        passThrough: missing,
+      },
+    );
+    return (config.Rules ?? []).some((r) => r.ID === LIFECYCLE_RULE_ID);
+  } catch (error) {
+    if (missing(error)) return false;
+    throw error;
+  }
+}
+
+async function createArtifactBucket(
+  s3: S3Client,
+  bucket: string,
+  input: BucketInput,
+  deps: AwsDeps,
+): Promise<void> {
+  const owner = input.accountId;
+  deps.logger.info(`Creating artifact bucket ${bucket}`);
+  try {
+    await callAws(
+      () =>
+        s3.send(
+          new CreateBucketCommand({
+            Bucket: bucket,
+            // us-east-1 is the one region that refuses its own name as location constraint.
+            CreateBucketConfiguration:
+              input.region === 'us-east-1'
+                ? undefined
+                : { LocationConstraint: input.region as BucketLocationConstraint },
+          }),
+        ),
+      deps,
+      {
+        what: `Could not create S3 bucket ${bucket}`,
+        permission: 's3:CreateBucket',
+        passThrough: (e) => hasErrorName(e, 'BucketAlreadyOwnedByYou', 'BucketAlreadyExists'),
+      },
+    );
+  } catch (error) {
+    if (hasErrorName(error, 'BucketAlreadyExists')) {
+      throw new AwsError(
+        `S3 bucket name ${bucket} is taken by another account; set s3-bucket to a bucket of account ${owner}.`,
+        'BucketAlreadyExists',
+        { cause: error },
+      );
+    }
+    if (!hasErrorName(error, 'BucketAlreadyOwnedByYou')) throw error;
+    // A parallel job created it; configuring it again is harmless.
+    deps.logger.info(`Bucket ${bucket} was just created by another job`);
+  }
+  await configureArtifactBucket(s3, bucket, owner, deps);
+}
+
+async function configureArtifactBucket(
+  s3: S3Client,
+  bucket: string,
+  owner: string,
+  deps: AwsDeps,
+): Promise<void> {
+  // Right after CreateBucket, S3 may still answer NoSuchBucket for a moment.
+  const configure = <T>(what: string, permission: string, fn: () => Promise<T>) =>
+    callAws(fn, deps, {
+      what: `Could not ${what} of S3 bucket ${bucket}`,
+      permission,
+      retryable: (e) => hasErrorName(e, 'NoSuchBucket') || httpStatus(e) === 404,
+      attempts: 6,
+      baseDelayMs: 1_000,
+    });
+  // The lifecycle rule goes last: it marks a fully configured bucket.
+  await configure('block public access', 's3:PutBucketPublicAccessBlock', () =>
+    s3.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: bucket,
+        ExpectedBucketOwner: owner,
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          IgnorePublicAcls: true,
+          BlockPublicPolicy: true,
+          RestrictPublicBuckets: true,
+        },
+      }),
+    ),
+  );
+  await configure('set the encryption', 's3:PutEncryptionConfiguration', () =>
+    s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: bucket,
+        ExpectedBucketOwner: owner,
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: true }],
+        },
+      }),
+    ),
+  );
+  await configure('set the ownership controls', 's3:PutBucketOwnershipControls', () =>
+    s3.send(
+      new PutBucketOwnershipControlsCommand({
+        Bucket: bucket,
+        ExpectedBucketOwner: owner,
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      }),
+    ),
+  );
+  await configure('set the lifecycle rule', 's3:PutLifecycleConfiguration', () =>
+    s3.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: bucket,
+        ExpectedBucketOwner: owner,
+        LifecycleConfiguration: {
+          Rules: [
+            {
+              ID: LIFECYCLE_RULE_ID,
+              Status: 'Enabled',
+              Filter: { Prefix: ARTIFACT_PREFIX },
+              Expiration: { Days: ARTIFACT_EXPIRY_DAYS },
+              // Only matters if someone turns versioning on.
+              NoncurrentVersionExpiration: { NoncurrentDays: ARTIFACT_EXPIRY_DAYS },
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+            },
+          ],
+        },
+      }),
+    ),
+  );
+}
+
+export interface UploadInput {
+  bucket: string;
+  accountId: string;
+  /** Project name: the key's folder. */
+  name: string;
+  zipPath: string;
+  sha256Hex: string;
+  /** Base64 SHA-256 of the zip (Lambda's CodeSha256). */
+  codeSha256: string;
+  /** The object's key; default `lambda-deploy/{name}/{sha256-hex}.zip` (slim archives have their own). */
+  key?: string;
+  /** Default application/zip. */
+  contentType?: string;
+  /** Reused only while younger than this (default ARTIFACT_REFRESH_DAYS; a key the lifecycle rule does not cover never expires). */
+  refreshDays?: number;
+}
+
+export interface UploadResult {
+  key: string;
+  uploaded: boolean;
+  /** Bytes sent to S3 (0 when the artifact was already there). */
+  bytes: number;
+}
+
+/**
+ * The SHA-256 checksum S3 stores for our upload of this zip: for a single PUT
+ * the zip's own (Lambda's CodeSha256); for a multipart upload S3 keeps a
+ * composite, the SHA-256 of the parts' SHA-256s followed by `-{parts}`, and
+ * our parts are always PART_SIZE bytes.
+ */
+export async function artifactChecksum(zipPath: string, size: number, codeSha256: string): Promise<string> {
+  if (size <= PART_SIZE) return codeSha256;
+  const digests: Buffer[] = [];
+  let part = createHash('sha256');
+  let inPart = 0;
+  for await (const chunk of createReadStream(zipPath, {
+    highWaterMark: 1024 * 1024,
+  }) as AsyncIterable<Buffer>) {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const take = Math.min(PART_SIZE - inPart, chunk.length - offset);
+      part.update(chunk.subarray(offset, offset + take));
+      inPart += take;
+      offset += take;
+      if (inPart === PART_SIZE) {
+        digests.push(part.digest());
+        part = createHash('sha256');
+        inPart = 0;
+      }
+    }
+  }
+  if (inPart > 0) digests.push(part.digest());
+  return `${createHash('sha256').update(Buffer.concat(digests)).digest('base64')}-${digests.length}`;
+}
+
+/**
+ * Uploads the zip to `lambda-deploy/{name}/{sha256-hex}.zip` unless it is
+ * already there (content-addressed). "There" means S3's own SHA-256 checksum
+ * of the stored object, which S3 computed and verified on upload, equals
+ * ours: a key is predictable (the zips are reproducible), so an object of the
+ * right size someone else put there proves nothing. Such an object is
+ * overwritten rather than refused: refusing would let anyone who can write
+ * the key block every deploy of this code, and Lambda's CodeSha256 is checked
+ * after it reads the object (a swap in between fails the deploy loudly).
+ * Files above 8 MB go up as a multipart upload, 4 parts at a time.
+ */
+export async function uploadArtifact(
+  s3: S3Client,
+  input: UploadInput,
+  deps: AwsDeps,
+  /** What a HeadObject the caller already made found (null: nothing); undefined: ask S3. */
+  known?: HeadResult | null,
+): Promise<UploadResult> {
+  const key = input.key ?? artifactKey(input.name, input.sha256Hex);
+  const where = `s3://${input.bucket}/${key}`;
+  const size = (await stat(input.zipPath)).size;
+  const present =
+    known === undefined
+      ? await headArtifact(s3, input.bucket, key, input.accountId, deps)
+      : (known ?? undefined);
+  const now = deps.now?.() ?? new Date();
+  if (present) {
+    const ageDays = present.lastModified ? (now.getTime() - present.lastModified.getTime()) / 86_400_000 : 0;
+    const expected =
+      present.size === size ? await artifactChecksum(input.zipPath, size, input.codeSha256) : '';
+    const intact = present.size === size && present.checksumSha256 === expected;
+    if (intact && ageDays < (input.refreshDays ?? ARTIFACT_REFRESH_DAYS)) {
+      deps.logger.info(
+        `Artifact ${where} is already there (its SHA-256 checksum matches); nothing to upload`,
+      );
+      return { key, uploaded: false, bytes: 0 };
+    }
+    if (intact) {
+      deps.logger.info(
+        `Artifact ${where} is ${Math.floor(ageDays)} days old; uploading it again before it expires`,
+      );
+    } else if (present.checksumSha256) {
+      deps.logger.warning(
+        `Artifact ${where} does not hold this package: S3's SHA-256 checksum of it is ${present.checksumSha256} (${present.size} bytes), ` +
+          `this package's is ${expected || input.codeSha256} (${size} bytes). Someone wrote another object under its key; uploading this package over it.`,
+      );
+    } else {
+      deps.logger.info(
+        `Artifact ${where} has no SHA-256 checksum S3 vouches for (${present.size} bytes); uploading this package over it`,
+      );
+    }
+  }
+  const multipart = size > PART_SIZE;
+  deps.logger.info(
+    `Uploading ${(size / 1024 / 1024).toFixed(1)} MB to ${where}${multipart ? ' (multipart)' : ''}`,
+  );
+  await callAws(
+    async () => {
+      const upload = new Upload({
+        client: s3,
+        partSize: PART_SIZE,
+        queueSize: QUEUE_SIZE,
+        leavePartsOnError: false,
+        params: {
+          Bucket: input.bucket,
+          Key: key,
+          Body: createReadStream(input.zipPath),
+          ContentLength: size,
+          ContentType: input.contentType ?? 'application/zip',
+          ExpectedBucketOwner: input.accountId,
+          Metadata: { sha256: input.sha256Hex, 'code-sha256': input.codeSha256 },
+          // S3 checks the bytes it stores: the whole file's digest on a single PUT; per part
+          // otherwise (lib-storage passes the same params to every UploadPart).
+          ...(multipart ? { ChecksumAlgorithm: 'SHA256' as const } : { ChecksumSHA256: input.codeSha256 }),
+        },
+      });
+      upload.on('httpUploadProgress', (p) => {
+        if (multipart && p.loaded !== undefined) deps.logger.debug(`Uploaded ${p.loaded} of ${size} bytes`);
+      });
+      await upload.done();
+    },
+    deps,
+    { what: `Could not upload the package to ${where}`, permission: 's3:PutObject', attempts: 3 },
+  );
+  return { key, uploaded: true, bytes: size };
+}
+
+interface HeadResult {
+  size: number;
+  lastModified?: Date;
+  /** S3's own SHA-256 checksum of the object (composite `...-N` for a multipart upload), when it has one. */
+  checksumSha256?: string;
+}
+
+async function headArtifact(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  owner: string,
+  deps: AwsDeps,
+): Promise<HeadResult | undefined> {
+  try {
+    const head = await callAws(
+      () =>
+        s3.send(
+          new HeadObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            ExpectedBucketOwner: owner,
+            ChecksumMode: 'ENABLED',
+          }),
+        ),
+      deps,
+      {
+        what: `Could not read s3://${bucket}/${key}`,
+        permission: 's3:GetObject',
+        passThrough: (e) =>
+          hasErrorName(e, 'NotFound', 'NoSuchKey') ||
+          (httpStatus(e) === 404 && !hasErrorName(e, 'NoSuchBucket')),
+      },
+    );
+    return {
+      size: head.ContentLength ?? -1,
+      lastModified: head.LastModified,
+      checksumSha256: head.ChecksumSHA256,
+    };
+  } catch (error) {
+    if (
+      hasErrorName(error, 'NotFound', 'NoSuchKey') ||
+      (httpStatus(error) === 404 && !hasErrorName(error, 'NoSuchBucket'))
+    ) {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+export interface ArtifactInput extends Omit<UploadInput, 'bucket'> {
+  /** `s3-bucket`; absent: the default name. */
+  bucket?: string;
+  region: string;
+}
+
+export interface ArtifactResult extends UploadResult {
+  bucket: string;
+}
+
+/**
+ * The deploy's artifact step in as few calls as possible: when the artifact is
+ * already there (HeadObject with the expected owner answers 200), the bucket
+ * is proven to exist and be ours, so HeadBucket is skipped; otherwise the
+ * bucket is checked (created when missing) and the zip uploaded.
+ */
+export async function publishArtifact(
+  s3: S3Client,
+  input: ArtifactInput,
+  deps: AwsDeps,
+): Promise<ArtifactResult> {
+  const bucket = input.bucket || defaultBucketName(input.accountId, input.region);
+  const key = input.key ?? artifactKey(input.name, input.sha256Hex);
+  let present: Awaited<ReturnType<typeof headArtifact>>;
+  try {
+    present = await headArtifact(s3, bucket, key, input.accountId, deps);
+  } catch {
+    // 403 (another owner, or no permission) and the like: ensureArtifactBucket says which.
+    present = undefined;
+  }
+  if (!present)
+    await ensureArtifactBucket(
+      s3,
+      { bucket: input.bucket, accountId: input.accountId, region: input.region },
+      deps,
+    );
+  const result = await uploadArtifact(s3, { ...input, bucket }, deps, present ?? null);
+  return { ...result, bucket };
+}

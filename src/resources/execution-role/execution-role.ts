@@ -1,0 +1,247 @@
+import { createHash } from 'node:crypto';
+import {
+  CreateRoleCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  PutRolePolicyCommand,
+  TagRoleCommand,
+  type IAMClient,
+  type Role,
+} from '@aws-sdk/client-iam';
+import {
+  executionRoleName,
+  executionRolePolicy,
+  executionRoleTrustPolicy,
+  type ExecutionRoleKind,
+} from './execution-policy.js';
+import type { Partition } from '../../model/policy-document.js';
+import { TagKeys } from '../../model/tags.js';
+import { type AwsDeps, AwsError, callAws, hasErrorName } from '../../aws/aws-call.js';
+
+/** Name of the inline policy the action writes on its role. */
+export const POLICY_NAME = 'lambda-deploy';
+/**
+ * Tag holding a hash of the inline policy last written, so an unchanged
+ * redeploy needs GetRole only (no GetRolePolicy). A hand edit of the policy
+ * is not noticed until the wanted document changes.
+ */
+export const POLICY_HASH_TAG = 'lambda-deploy:policy';
+export { executionRoleName, type ExecutionRoleKind };
+
+export const LAMBDA_TRUST_POLICY = JSON.stringify(executionRoleTrustPolicy());
+
+/** `aws`, `aws-cn` or `aws-us-gov`, for the ARNs in the policy. */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+/** The role's permissions: its own functions' log groups (and slim archives in `bucket`), plus the user's statements. */
+export function executionPolicy(
+  project: string,
+  accountId: string,
+  extra: object[] = [],
+  partition = 'aws',
+  bucket?: string,
+): string {
+  return JSON.stringify(
+    executionRolePolicy(project, accountId, extra, { partition: partition as Partition, bucket }),
+  );
+}
+
+export interface ExecutionRoleInput {
+  project: string;
+  /** `execution-role-arn`: used as is. */
+  executionRoleArn?: string;
+  accountId: string;
+  /** The stage's tags; only the project tag goes on the role (stages share it). */
+  tags: Record<string, string>;
+  /** `policy-statements`: extra statements for the managed role (production runs only). */
+  policyStatements?: object[];
+  partition?: string;
+  /**
+   * Which role the stage runs under. A preview run only reads its role: it
+   * never writes IAM, so `setup` must have made the role.
+   */
+  kind?: ExecutionRoleKind;
+  /** The managed policy a production role is created with (`setup` makes it). */
+  permissionsBoundary?: string;
+  /** The artifact bucket, for the slim archives' read grant (as `setup` writes it). */
+  bucket?: string;
+}
+
+export interface ExecutionRoleResult {
+  roleArn: string;
+  /** True when this run created the role: Lambda may not accept it for a few seconds. */
+  created: boolean;
+}
+
+export function policyHash(document: string): string {
+  return createHash('sha256').update(document).digest('hex').slice(0, 16);
+}
+
+function sameDocument(a: string, b: string): boolean {
+  try {
+    return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The function's execution role: `execution-role-arn` as given, or a minimal
+ * role shared by all stages of the project, created on first use and reused.
+ */
+export async function ensureExecutionRole(
+  iam: IAMClient,
+  input: ExecutionRoleInput,
+  deps: AwsDeps,
+): Promise<ExecutionRoleResult> {
+  if (input.executionRoleArn) return { roleArn: input.executionRoleArn, created: false };
+  const kind = input.kind ?? 'production';
+  const roleName = executionRoleName(input.project, kind);
+  const projectTag = input.tags[TagKeys.Name];
+  if (projectTag === undefined) throw new Error(`ensureExecutionRole: tags lack ${TagKeys.Name}`);
+  if (kind === 'preview') return previewRole(iam, input, roleName, projectTag, deps);
+  const document = executionPolicy(
+    input.project,
+    input.accountId,
+    input.policyStatements,
+    input.partition,
+    input.bucket,
+  );
+  const hash = policyHash(document);
+
+  let role = await getRole(iam, roleName, deps);
+  let created = false;
+  if (!role) {
+    deps.logger.info(`Creating execution role ${roleName}`);
+    try {
+      const response = await callAws(
+        () =>
+          iam.send(
+            new CreateRoleCommand({
+              RoleName: roleName,
+              AssumeRolePolicyDocument: LAMBDA_TRUST_POLICY,
+              Description: `Execution role of the ${input.project} functions deployed by lambda-deploy`,
+              Tags: [{ Key: TagKeys.Name, Value: projectTag }],
+              PermissionsBoundary: input.permissionsBoundary,
+            }),
+          ),
+        deps,
+        {
+          what: `Could not create IAM role ${roleName}`,
+          permission: `iam:CreateRole with the permissions boundary ${input.permissionsBoundary ?? '(none)'}; run lambda-deploy setup once, or set execution-role-arn`,
+          passThrough: (e) => hasErrorName(e, 'EntityAlreadyExists'),
+        },
+      );
+      role = response.Role;
+      created = true;
+    } catch (error) {
+      if (!hasErrorName(error, 'EntityAlreadyExists')) throw error;
+      // A parallel job of the same project created it first.
+      role = await getRole(iam, roleName, deps);
+    }
+    if (!role?.Arn)
+      throw new AwsError(`IAM role ${roleName} was created but cannot be read back`, 'NoSuchEntity');
+  } else {
+    checkOwner(role, roleName, input.project, projectTag);
+    const tags = Object.fromEntries((role.Tags ?? []).map((t) => [t.Key, t.Value]));
+    if (tags[POLICY_HASH_TAG] === hash) return { roleArn: role.Arn!, created: false };
+    // Without policy-statements the policy is setup's to keep: a deploy does not undo it.
+    if (!input.policyStatements) return { roleArn: role.Arn!, created: false };
+  }
+
+  await ensurePolicy(iam, roleName, document, created, deps);
+  await callAws(
+    () => iam.send(new TagRoleCommand({ RoleName: roleName, Tags: [{ Key: POLICY_HASH_TAG, Value: hash }] })),
+    deps,
+    { what: `Could not tag IAM role ${roleName}`, permission: 'iam:TagRole' },
+  );
+  return { roleArn: role.Arn!, created };
+}
+
+function checkOwner(role: Role, roleName: string, project: string, projectTag: string): void {
+  const tags = Object.fromEntries((role.Tags ?? []).map((t) => [t.Key, t.Value]));
+  if (tags[TagKeys.Name] !== projectTag)
+    throw new AwsError(
+      `IAM role ${roleName} exists but was not created by lambda-deploy for ${project} (its ${TagKeys.Name} tag ` +
+        `is ${JSON.stringify(tags[TagKeys.Name] ?? null)}); set execution-role-arn, or remove or rename that role.`,
+      'RoleNotOwned',
+    );
+}
+
+/** A preview run reads its execution role and nothing more: IAM writes belong to setup. */
+async function previewRole(
+  iam: IAMClient,
+  input: ExecutionRoleInput,
+  roleName: string,
+  projectTag: string,
+  deps: AwsDeps,
+): Promise<ExecutionRoleResult> {
+  if (input.policyStatements)
+    throw new Error(
+      `policy-statements: a preview run never changes IAM; put the statements in "lambda-deploy setup --policy-statements" (run once with administrator credentials).`,
+    );
+  const role = await getRole(iam, roleName, deps);
+  if (!role?.Arn)
+    throw new AwsError(
+      `The preview execution role ${roleName} does not exist, and a preview run never creates IAM roles. ` +
+        `Run "lambda-deploy setup --name ${input.project} --repository OWNER/REPO" once with administrator credentials, or set execution-role-arn.`,
+      'NoSuchEntity',
+    );
+  checkOwner(role, roleName, input.project, projectTag);
+  return { roleArn: role.Arn, created: false };
+}
+
+async function getRole(iam: IAMClient, roleName: string, deps: AwsDeps): Promise<Role | undefined> {
+  try {
+    const response = await callAws(() => iam.send(new GetRoleCommand({ RoleName: roleName })), deps, {
+      what: `Could not read IAM role ${roleName}`,
+      permission: 'iam:GetRole (or set execution-role-arn)',
+      passThrough: (e) => hasErrorName(e, 'NoSuchEntity'),
+    });
+    return response.Role;
+  } catch (error) {
+    if (hasErrorName(error, 'NoSuchEntity')) return undefined;
+    throw error;
+  }
+}
+
+/** PutRolePolicy only when the stored document differs (IAM stores it URL-encoded). */
+async function ensurePolicy(
+  iam: IAMClient,
+  roleName: string,
+  document: string,
+  roleIsNew: boolean,
+  deps: AwsDeps,
+): Promise<void> {
+  if (!roleIsNew) {
+    let current: string | undefined;
+    try {
+      const response = await callAws(
+        () => iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: POLICY_NAME })),
+        deps,
+        {
+          what: `Could not read the policy of IAM role ${roleName}`,
+          permission: 'iam:GetRolePolicy',
+          passThrough: (e) => hasErrorName(e, 'NoSuchEntity'),
+        },
+      );
+      current = response.PolicyDocument ? decodeURIComponent(response.PolicyDocument) : undefined;
+    } catch (error) {
+      if (!hasErrorName(error, 'NoSuchEntity')) throw error;
+    }
+    if (current !== undefined && sameDocument(current, document)) return;
+  }
+  deps.logger.info(`Writing the permissions of execution role ${roleName}`);
+  await callAws(
+    () =>
+      iam.send(
+        new PutRolePolicyCommand({ RoleName: roleName, PolicyName: POLICY_NAME, PolicyDocument: document }),
+      ),
+    deps,
+    { what: `Could not write the policy of IAM role ${roleName}`, permission: 'iam:PutRolePolicy' },
+  );
+}

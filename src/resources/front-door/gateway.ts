@@ -1,0 +1,36 @@
+/**
+ * The front door of a stage: one call that creates or converges it.
+ * See README.md next to this file for the event each kind delivers and what
+ * undeploy removes.
+ */
+import type { AwsClients } from '../../aws/clients.js';
+import type { GatewayKind } from '../../model/settings.js';
+import { ensureFunctionUrl } from './function-url.js';
+import { ensureHttpApi } from './http-api.js';
+import type { GatewayDeps, GatewayInput, GatewayResult } from './gateway-types.js';
+import { ensureRestApi } from './rest-api.js';
+
+export async function ensureGateway(
+  kind: GatewayKind,
+  clients: Pick<AwsClients, 'lambda' | 'apiGatewayV2' | 'apiGateway'>,
+  input: GatewayInput,
+  deps: GatewayDeps,
+): Promise<GatewayResult> {
+  if (input.apiKey && kind !== 'rest-api')
+    throw new Error(`api-key: needs gateway: rest-api (gateway is ${JSON.stringify(kind)}).`);
+  switch (kind) {
+    case 'http-api':
+      return ensureHttpApi(clients, input, deps);
+    case 'rest-api':
+      return ensureRestApi(clients, input, deps);
+    case 'function-url':
+      return ensureFunctionUrl(clients.lambda, input, deps);
+    case 'none':
+      deps.logger.info(`Stage ${input.context.stage} has no front door (gateway: none).`);
+      return { kind: 'none', url: '', changed: false };
+    default:
+      throw new Error(
+        `gateway: expected http-api, rest-api, function-url or none, got ${JSON.stringify(kind)}.`,
+      );
+  }
+}

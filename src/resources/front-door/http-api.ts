@@ -1,0 +1,281 @@
+/**
+ * `gateway: http-api`: one HTTP API per stage, found by its tags, with an
+ * AWS_PROXY integration (payload 2.0) to the alias, the `$default` route and
+ * an auto-deployed `$default` stage.
+ *
+ * Creation order is API, integration, route, permission, stage: the stage
+ * comes last, so a stage that exists means the integration and the route were
+ * made. An unchanged rerun therefore reads only GetApis, GetStage and
+ * GetPolicy; integration and route are read (and repaired) whenever the stage
+ * is missing.
+ */
+import {
+  CreateApiCommand,
+  CreateIntegrationCommand,
+  CreateRouteCommand,
+  CreateStageCommand,
+  GetApisCommand,
+  GetIntegrationsCommand,
+  GetRoutesCommand,
+  GetStageCommand,
+  UpdateIntegrationCommand,
+  UpdateRouteCommand,
+  UpdateStageCommand,
+  type Api,
+  type ApiGatewayV2Client,
+} from '@aws-sdk/client-apigatewayv2';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { allPages } from '../../aws/all-pages.js';
+import { tagsMatchStage } from '../../model/tags.js';
+import { apiGatewaySpec, awsCall, awsGet, type CallDeps, type CallSpec } from './aws-call.js';
+import type { GatewayInput, GatewayResult } from './gateway-types.js';
+import { ensurePermissions } from './lambda-permission.js';
+import { oldestTagged } from './oldest-tagged.js';
+import { PermissionIds } from './resource-policy.js';
+import { desiredThrottle, httpRouteSettingsUpdate } from './throttle.js';
+import { httpApiSourceArn, parseAliasArn, trimUrl } from './urls.js';
+
+const STAGE = '$default';
+const ROUTE = '$default';
+
+export interface HttpApiClients {
+  apiGatewayV2: ApiGatewayV2Client;
+  lambda: LambdaClient;
+}
+
+const spec = (input: GatewayInput, action: string, verb: 'GET' | 'POST' | 'PATCH', path: string): CallSpec =>
+  apiGatewaySpec(input.context, action, verb, path);
+
+/** The stage's HTTP API by its tags (never by name alone); the oldest when a race made two. */
+export async function findHttpApi(
+  client: ApiGatewayV2Client,
+  input: GatewayInput,
+  deps: CallDeps,
+): Promise<Api | undefined> {
+  const { stage } = input.context;
+  const apis = await allPages(
+    (token) =>
+      awsCall(spec(input, 'list the HTTP APIs', 'GET', '/apis'), deps, () =>
+        client.send(new GetApisCommand({ NextToken: token })),
+      ),
+    (page) => page.Items,
+    (page) => page.NextToken,
+  );
+  return oldestTagged(
+    apis.filter((api) => api.ProtocolType === 'HTTP' && tagsMatchStage(api.Tags, input.context.tags)),
+    { kind: 'HTTP APIs', stage, logger: deps.logger },
+    (api) => api.CreatedDate,
+    (api) => api.ApiId,
+  );
+}
+
+/** Integration and `$default` route; returns true when something was created or updated. */
+async function ensureIntegrationAndRoute(
+  client: ApiGatewayV2Client,
+  apiId: string,
+  isNew: boolean,
+  input: GatewayInput,
+  deps: CallDeps,
+): Promise<boolean> {
+  const path = `/apis/${apiId}`;
+  const integrations = isNew
+    ? []
+    : await allPages(
+        (token) =>
+          awsCall(
+            spec(input, `read the integrations of HTTP API ${apiId}`, 'GET', `${path}/integrations`),
+            deps,
+            () => client.send(new GetIntegrationsCommand({ ApiId: apiId, NextToken: token })),
+          ),
+        (page) => page.Items,
+        (page) => page.NextToken,
+      );
+  const routes = isNew
+    ? []
+    : await allPages(
+        (token) =>
+          awsCall(spec(input, `read the routes of HTTP API ${apiId}`, 'GET', `${path}/routes`), deps, () =>
+            client.send(new GetRoutesCommand({ ApiId: apiId, NextToken: token })),
+          ),
+        (page) => page.Items,
+        (page) => page.NextToken,
+      );
+  let changed = false;
+
+  const route = routes.find((r) => r.RouteKey === ROUTE);
+  const routed = integrations.find((i) => route?.Target === `integrations/${i.IntegrationId}`);
+  let integration =
+    integrations.find((i) => i.IntegrationType === 'AWS_PROXY' && i.IntegrationUri === input.aliasArn) ??
+    (routed?.IntegrationType === 'AWS_PROXY' ? routed : undefined);
+  if (!integration) {
+    integration = await awsCall(
+      spec(input, `create the Lambda integration of HTTP API ${apiId}`, 'POST', `${path}/integrations`),
+      deps,
+      () =>
+        client.send(
+          new CreateIntegrationCommand({
+            ApiId: apiId,
+            IntegrationType: 'AWS_PROXY',
+            IntegrationUri: input.aliasArn,
+            PayloadFormatVersion: '2.0',
+          }),
+        ),
+    );
+    changed = true;
+  } else if (integration.IntegrationUri !== input.aliasArn || integration.PayloadFormatVersion !== '2.0') {
+    const id = integration.IntegrationId;
+    integration = await awsCall(
+      spec(
+        input,
+        `update the Lambda integration of HTTP API ${apiId}`,
+        'PATCH',
+        `${path}/integrations/${id}`,
+      ),
+      deps,
+      () =>
+        client.send(
+          new UpdateIntegrationCommand({
+            ApiId: apiId,
+            IntegrationId: id,
+            IntegrationUri: input.aliasArn,
+            PayloadFormatVersion: '2.0',
+          }),
+        ),
+    );
+    changed = true;
+  }
+
+  const target = `integrations/${integration.IntegrationId}`;
+  if (!route) {
+    await awsCall(
+      spec(input, `create the $default route of HTTP API ${apiId}`, 'POST', `${path}/routes`),
+      deps,
+      () => client.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: ROUTE, Target: target })),
+    );
+    changed = true;
+  } else if (route.Target !== target) {
+    const routeId = route.RouteId;
+    await awsCall(
+      spec(
+        input,
+        `point the $default route of HTTP API ${apiId} at the function`,
+        'PATCH',
+        `${path}/routes/${routeId}`,
+      ),
+      deps,
+      () => client.send(new UpdateRouteCommand({ ApiId: apiId, RouteId: routeId, Target: target })),
+    );
+    changed = true;
+  }
+  return changed;
+}
+
+export async function ensureHttpApi(
+  clients: HttpApiClients,
+  input: GatewayInput,
+  deps: CallDeps,
+): Promise<GatewayResult> {
+  const { context } = input;
+  const client = clients.apiGatewayV2;
+  const alias = parseAliasArn(input.aliasArn);
+  const throttle = desiredThrottle(input.throttleRate, input.throttleBurst);
+  let changed = false;
+
+  let api: { ApiId?: string; ApiEndpoint?: string } | undefined = await findHttpApi(client, input, deps);
+  const isNew = !api;
+  if (!api) {
+    api = await awsCall(spec(input, 'create the HTTP API', 'POST', '/apis'), deps, () =>
+      client.send(
+        new CreateApiCommand({
+          Name: context.functionName,
+          ProtocolType: 'HTTP',
+          Description: `lambda-deploy: ${context.project}, stage ${context.stage}`,
+          Tags: context.tags,
+        }),
+      ),
+    );
+    deps.logger.info(`Created HTTP API ${api.ApiId} for stage ${context.stage}.`);
+    changed = true;
+  }
+  const apiId = api.ApiId as string;
+  const stagePath = `/apis/${apiId}/stages/${STAGE}`;
+
+  const stage = isNew
+    ? undefined
+    : await awsGet(
+        spec(input, `read the $default stage of HTTP API ${apiId}`, 'GET', stagePath),
+        deps,
+        ['NotFoundException'],
+        () => client.send(new GetStageCommand({ ApiId: apiId, StageName: STAGE })),
+      );
+
+  if (!stage) {
+    changed = (await ensureIntegrationAndRoute(client, apiId, isNew, input, deps)) || changed;
+  }
+
+  // A complete front door of an unchanged function keeps the permission an earlier run granted.
+  const permissionSettled = !!stage && input.functionChanged === false;
+  changed =
+    (!permissionSettled &&
+      (await ensurePermissions(
+        clients.lambda,
+        {
+          functionName: context.functionName,
+          qualifier: alias.qualifier,
+          aliasArn: input.aliasArn,
+          stage: context.stage,
+        },
+        [
+          {
+            statementId: PermissionIds.httpApi,
+            action: 'lambda:InvokeFunction',
+            principal: 'apigateway.amazonaws.com',
+            sourceArn: httpApiSourceArn(alias, apiId),
+          },
+        ],
+        deps,
+      ))) ||
+    changed;
+
+  if (!stage) {
+    const settings = httpRouteSettingsUpdate(undefined, throttle);
+    await awsCall(
+      spec(input, `create the $default stage of HTTP API ${apiId}`, 'POST', `/apis/${apiId}/stages`),
+      deps,
+      () =>
+        client.send(
+          new CreateStageCommand({
+            ApiId: apiId,
+            StageName: STAGE,
+            AutoDeploy: true,
+            ...(settings && { DefaultRouteSettings: settings }),
+            Tags: context.tags,
+          }),
+        ),
+    );
+    changed = true;
+  } else {
+    const settings = httpRouteSettingsUpdate(stage.DefaultRouteSettings, throttle);
+    if (settings || stage.AutoDeploy !== true) {
+      await awsCall(
+        spec(input, `update the $default stage of HTTP API ${apiId}`, 'PATCH', stagePath),
+        deps,
+        () =>
+          client.send(
+            new UpdateStageCommand({
+              ApiId: apiId,
+              StageName: STAGE,
+              AutoDeploy: true,
+              ...(settings && { DefaultRouteSettings: settings }),
+            }),
+          ),
+      );
+      deps.logger.info(`Updated the $default stage of HTTP API ${apiId} (throttling or auto-deploy).`);
+      changed = true;
+    }
+  }
+
+  const url = trimUrl(api.ApiEndpoint ?? '');
+  deps.logger.info(changed ? `HTTP API ${apiId} is ready: ${url}` : `HTTP API ${apiId} unchanged: ${url}`);
+  return { kind: 'http-api', url, apiId, changed };
+}

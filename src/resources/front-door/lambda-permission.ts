@@ -1,0 +1,118 @@
+/**
+ * Idempotent Lambda permissions on the alias: read the policy once, add only
+ * what is missing, replace our own statements when they went stale.
+ */
+import {
+  AddPermissionCommand,
+  GetPolicyCommand,
+  RemovePermissionCommand,
+  type LambdaClient,
+} from '@aws-sdk/client-lambda';
+import { errorMessage, errorName } from '../../util/retry.js';
+import { awsCall, awsGet, type CallDeps } from './aws-call.js';
+import { parsePolicy, permissionAction, type PermissionSpec } from './resource-policy.js';
+
+export interface PermissionTarget {
+  functionName: string;
+  /** The alias: `live`. */
+  qualifier: string;
+  /** The alias ARN, named in AccessDenied hints. */
+  aliasArn: string;
+  stage: string;
+}
+
+/** "The statement id (x) provided already exists": someone (a parallel run) added it first. */
+export function isStatementExists(error: unknown): boolean {
+  return errorName(error) === 'ResourceConflictException' && /already exists/i.test(errorMessage(error));
+}
+
+/** ResourceConflictException while the function updates: wait and try again. */
+export function isUpdateInProgress(error: unknown): boolean {
+  return errorName(error) === 'ResourceConflictException' && !isStatementExists(error);
+}
+
+/**
+ * Makes every spec granted on the alias. Returns true when a statement was
+ * added or replaced. Costs one GetPolicy when everything is in place.
+ */
+export async function ensurePermissions(
+  lambda: LambdaClient,
+  target: PermissionTarget,
+  specs: readonly PermissionSpec[],
+  deps: CallDeps,
+): Promise<boolean> {
+  const base = { stage: target.stage, baseDelayMs: 2000, retryable: isUpdateInProgress };
+  const policy = await awsGet(
+    {
+      ...base,
+      action: `read the permissions of ${target.aliasArn}`,
+      permission: `lambda:GetPolicy on ${target.aliasArn}`,
+    },
+    deps,
+    ['ResourceNotFoundException'],
+    () =>
+      lambda.send(new GetPolicyCommand({ FunctionName: target.functionName, Qualifier: target.qualifier })),
+  );
+  const statements = parsePolicy(policy?.Policy);
+
+  let changed = false;
+  for (const spec of specs) {
+    const todo = permissionAction(statements, spec);
+    if (todo.kind === 'keep') continue;
+    if (todo.kind === 'replace') {
+      deps.logger.info(`Replacing the stale permission ${spec.statementId} on ${target.aliasArn}.`);
+      await awsGet(
+        {
+          ...base,
+          action: `remove the stale permission ${spec.statementId}`,
+          permission: `lambda:RemovePermission on ${target.aliasArn}`,
+        },
+        deps,
+        ['ResourceNotFoundException'],
+        () =>
+          lambda.send(
+            new RemovePermissionCommand({
+              FunctionName: target.functionName,
+              Qualifier: target.qualifier,
+              StatementId: spec.statementId,
+            }),
+          ),
+      );
+    }
+    const added = await awsCall(
+      {
+        ...base,
+        action: `allow ${spec.principal} to call ${spec.action} on ${target.aliasArn}`,
+        permission: `lambda:AddPermission on ${target.aliasArn}`,
+      },
+      deps,
+      async () => {
+        try {
+          await lambda.send(
+            new AddPermissionCommand({
+              FunctionName: target.functionName,
+              Qualifier: target.qualifier,
+              StatementId: spec.statementId,
+              Action: spec.action,
+              Principal: spec.principal,
+              ...(spec.sourceArn && { SourceArn: spec.sourceArn }),
+              ...(spec.functionUrlAuthType && { FunctionUrlAuthType: spec.functionUrlAuthType }),
+              ...(spec.invokedViaFunctionUrl && { InvokedViaFunctionUrl: true }),
+            }),
+          );
+          return true;
+        } catch (error) {
+          if (isStatementExists(error)) return false;
+          throw error;
+        }
+      },
+    );
+    if (added)
+      deps.logger.info(
+        `Allowed ${spec.principal} to call ${spec.action} on ${target.aliasArn} (${spec.statementId}).`,
+      );
+    else deps.logger.debug(`Permission ${spec.statementId} was already there.`);
+    changed ||= added || todo.kind === 'replace';
+  }
+  return changed;
+}

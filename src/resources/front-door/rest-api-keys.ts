@@ -1,0 +1,276 @@
+/**
+ * `api-key: true`: one API key and one usage plan per stage, both tagged and
+ * named after the function, the plan bound to the REST API's stage with the
+ * stage's throttle and quota, the key linked to the plan.
+ *
+ * Redeploys find and keep the same key: rotating it is an explicit choice
+ * (delete the key; the next deploy makes a new one), never a side effect. The
+ * key's value is passed to logger.mask as soon as it is read.
+ */
+import {
+  CreateApiKeyCommand,
+  CreateUsagePlanCommand,
+  CreateUsagePlanKeyCommand,
+  GetApiKeyCommand,
+  GetApiKeysCommand,
+  GetUsagePlanKeysCommand,
+  GetUsagePlansCommand,
+  UpdateApiKeyCommand,
+  UpdateUsagePlanCommand,
+  type APIGatewayClient,
+  type ApiKey,
+  type UsagePlan,
+} from '@aws-sdk/client-api-gateway';
+import { isAccessDenied } from '../../aws/aws-call.js';
+import { tagsMatchStage } from '../../model/tags.js';
+import { errorName } from '../../util/retry.js';
+import { apiGatewaySpec, awsCall, type CallDeps, type CallSpec } from './aws-call.js';
+import type { GatewayInput } from './gateway-types.js';
+import {
+  desiredThrottle,
+  usagePlanPatch,
+  usagePlanQuota,
+  usagePlanThrottle,
+  type UsagePlanWant,
+} from './throttle.js';
+
+const restSpec = (
+  input: GatewayInput,
+  action: string,
+  verb: 'GET' | 'POST' | 'PATCH',
+  path: string,
+): CallSpec => apiGatewaySpec(input.context, action, verb, path);
+
+export interface ApiKeyResult {
+  apiKeyId: string;
+  /** Already masked. */
+  apiKeyValue: string;
+  changed: boolean;
+}
+
+function oldestFirst<T extends { createdDate?: Date }>(items: T[]): T[] {
+  return items.sort((a, b) => (a.createdDate?.getTime() ?? 0) - (b.createdDate?.getTime() ?? 0));
+}
+
+/**
+ * The stage's key: the exact name and the stage's tags. Found by listing
+ * `/apikeys` where the role may; the preview role may not (IAM cannot limit
+ * that listing to the project, and with includeValues it shows every key's
+ * value in the region), so it finds the key through its usage plan's links.
+ */
+async function findApiKey(
+  client: APIGatewayClient,
+  input: GatewayInput,
+  deps: CallDeps,
+): Promise<ApiKey | undefined> {
+  try {
+    return await listedApiKey(client, input, deps);
+  } catch (error) {
+    if (!isAccessDenied(error)) throw error;
+    deps.logger.debug(
+      'Listing API keys is not allowed to this role: looking through the usage plan instead.',
+    );
+    const plan = await findUsagePlan(client, input, deps);
+    return plan?.id ? linkedApiKey(client, input, plan.id, deps) : undefined;
+  }
+}
+
+/** The stage's key among those linked to its usage plan (the links carry no tags: each key is read). */
+async function linkedApiKey(
+  client: APIGatewayClient,
+  input: GatewayInput,
+  planId: string,
+  deps: CallDeps,
+): Promise<ApiKey | undefined> {
+  const ids: string[] = [];
+  let position: string | undefined;
+  do {
+    const page = await awsCall(
+      restSpec(input, `list the keys of usage plan ${planId}`, 'GET', `/usageplans/${planId}/keys`),
+      deps,
+      () => client.send(new GetUsagePlanKeysCommand({ usagePlanId: planId, limit: 500, position })),
+    );
+    for (const link of page.items ?? [])
+      if (link.id && link.name === input.context.functionName) ids.push(link.id);
+    position = page.position;
+  } while (position);
+  const keys: ApiKey[] = [];
+  for (const id of ids) {
+    const key = await awsCall(restSpec(input, `read the API key ${id}`, 'GET', `/apikeys/${id}`), deps, () =>
+      client.send(new GetApiKeyCommand({ apiKey: id, includeValue: true })),
+    );
+    if (tagsMatchStage(key.tags, input.context.tags)) keys.push(key);
+  }
+  return oldestFirst(keys)[0];
+}
+
+async function listedApiKey(
+  client: APIGatewayClient,
+  input: GatewayInput,
+  deps: CallDeps,
+): Promise<ApiKey | undefined> {
+  const { stage, functionName } = input.context;
+  const matches: ApiKey[] = [];
+  let position: string | undefined;
+  do {
+    const page = await awsCall(restSpec(input, 'list the API keys', 'GET', '/apikeys'), deps, () =>
+      client.send(
+        new GetApiKeysCommand({ nameQuery: functionName, includeValues: true, limit: 500, position }),
+      ),
+    );
+    for (const key of page.items ?? [])
+      if (key.name === functionName && tagsMatchStage(key.tags, input.context.tags)) matches.push(key);
+    position = page.position;
+  } while (position);
+  oldestFirst(matches);
+  if (matches.length > 1)
+    deps.logger.warning(
+      `Stage ${stage} has ${matches.length} API keys tagged for it (${matches.map((k) => k.id).join(', ')}); using the oldest, ${matches[0]?.id}.`,
+    );
+  return matches[0];
+}
+
+/** Usage plans tagged for the stage; with `keyId`, only those the key is linked to. */
+async function findUsagePlan(
+  client: APIGatewayClient,
+  input: GatewayInput,
+  deps: CallDeps,
+  keyId?: string,
+): Promise<UsagePlan | undefined> {
+  const matches: UsagePlan[] = [];
+  let position: string | undefined;
+  do {
+    const page = await awsCall(restSpec(input, 'list the usage plans', 'GET', '/usageplans'), deps, () =>
+      client.send(new GetUsagePlansCommand({ keyId, limit: 500, position })),
+    );
+    for (const plan of page.items ?? [])
+      if (tagsMatchStage(plan.tags, input.context.tags)) matches.push(plan);
+    position = page.position;
+  } while (position);
+  return matches[0];
+}
+
+export async function ensureApiKey(
+  client: APIGatewayClient,
+  input: GatewayInput,
+  target: { apiId: string; restStage: string },
+  deps: CallDeps,
+): Promise<ApiKeyResult> {
+  const { context } = input;
+  let changed = false;
+
+  let key = await findApiKey(client, input, deps);
+  if (key?.id && key.value === undefined) {
+    // includeValues normally carries it; read the one key if it did not.
+    const id = key.id;
+    key = await awsCall(restSpec(input, `read the API key ${id}`, 'GET', `/apikeys/${id}`), deps, () =>
+      client.send(new GetApiKeyCommand({ apiKey: id, includeValue: true })),
+    );
+  }
+  if (!key) {
+    key = await awsCall(restSpec(input, 'create the API key', 'POST', '/apikeys'), deps, () =>
+      client.send(
+        new CreateApiKeyCommand({
+          name: context.functionName,
+          description: `lambda-deploy: ${context.project}, stage ${context.stage}`,
+          enabled: true,
+          tags: context.tags,
+        }),
+      ),
+    );
+    if (key.value) deps.logger.mask(key.value);
+    deps.logger.info(`Created API key ${key.id} for stage ${context.stage}.`);
+    changed = true;
+  } else {
+    if (key.value) deps.logger.mask(key.value);
+    if (key.enabled === false) {
+      const id = key.id as string;
+      await awsCall(restSpec(input, `enable the API key ${id}`, 'PATCH', `/apikeys/${id}`), deps, () =>
+        client.send(
+          new UpdateApiKeyCommand({
+            apiKey: id,
+            patchOperations: [{ op: 'replace', path: '/enabled', value: 'true' }],
+          }),
+        ),
+      );
+      deps.logger.info(`Enabled the API key ${id} again.`);
+      changed = true;
+    }
+  }
+  const keyId = key.id as string;
+  const value = key.value ?? '';
+  if (!value)
+    throw new Error(`API key ${keyId} of stage ${context.stage}: API Gateway returned no value for it.`);
+
+  const want: UsagePlanWant = {
+    apiId: target.apiId,
+    stage: target.restStage,
+    throttle: desiredThrottle(input.throttleRate, input.throttleBurst),
+    quota: input.quota,
+  };
+
+  // One call when all is in place: the plans the key is linked to.
+  let plan = await findUsagePlan(client, input, deps, keyId);
+  let created = false;
+  if (!plan) {
+    plan = await findUsagePlan(client, input, deps);
+    if (!plan) {
+      plan = await awsCall(restSpec(input, 'create the usage plan', 'POST', '/usageplans'), deps, () =>
+        client.send(
+          new CreateUsagePlanCommand({
+            name: context.functionName,
+            description: `lambda-deploy: ${context.project}, stage ${context.stage}`,
+            apiStages: [{ apiId: want.apiId, stage: want.stage }],
+            throttle: usagePlanThrottle(want.throttle),
+            quota: usagePlanQuota(want.quota),
+            tags: context.tags,
+          }),
+        ),
+      );
+      deps.logger.info(`Created usage plan ${plan.id} for stage ${context.stage}.`);
+      created = true;
+    }
+    const planId = plan.id as string;
+    await awsCall(
+      restSpec(input, `link API key ${keyId} to usage plan ${planId}`, 'POST', `/usageplans/${planId}/keys`),
+      deps,
+      async () => {
+        try {
+          await client.send(
+            new CreateUsagePlanKeyCommand({ usagePlanId: planId, keyId, keyType: 'API_KEY' }),
+          );
+        } catch (error) {
+          // Already linked (a parallel run, or an earlier run stopped after linking).
+          if (errorName(error) !== 'ConflictException') throw error;
+        }
+      },
+    );
+    changed = true;
+  }
+
+  const planId = plan.id as string;
+  const ops = created ? [] : usagePlanPatch(plan, want);
+  const stale = ops.filter((op) => op.op === 'remove' && op.path === '/apiStages');
+  const update = ops.filter((op) => !stale.includes(op));
+  const planSpec = restSpec(input, `update usage plan ${planId}`, 'PATCH', `/usageplans/${planId}`);
+  if (update.length) {
+    await awsCall(planSpec, deps, () =>
+      client.send(new UpdateUsagePlanCommand({ usagePlanId: planId, patchOperations: update })),
+    );
+    deps.logger.info(`Updated usage plan ${planId} (API stage, throttle or quota).`);
+    changed = true;
+  }
+  if (stale.length) {
+    // Leftovers of a recreated API: worth cleaning, not worth failing a deploy for.
+    try {
+      await awsCall(planSpec, deps, () =>
+        client.send(new UpdateUsagePlanCommand({ usagePlanId: planId, patchOperations: stale })),
+      );
+      changed = true;
+    } catch (error) {
+      deps.logger.warning(`Usage plan ${planId} still lists an old API stage: ${(error as Error).message}`);
+    }
+  }
+
+  return { apiKeyId: keyId, apiKeyValue: value, changed };
+}

@@ -1,0 +1,340 @@
+/**
+ * `gateway: rest-api`: one regional REST API per stage, found by its tags,
+ * with `ANY /` and `ANY /{proxy+}` proxying to the alias `live`, a stage named
+ * after our stage (the URL ends in `/pr-42`), and, with `api-key: true`, a
+ * usage plan and one key (rest-api-keys.ts).
+ *
+ * A deployment is made only when a method or integration was created or
+ * changed, or the stage is new: API Gateway allows about one CreateDeployment
+ * per 5 s per account, and every deployment is a snapshot kept forever.
+ */
+import {
+  CreateDeploymentCommand,
+  CreateResourceCommand,
+  CreateRestApiCommand,
+  CreateStageCommand,
+  GetIntegrationCommand,
+  GetResourcesCommand,
+  GetRestApisCommand,
+  GetStageCommand,
+  PutIntegrationCommand,
+  PutMethodCommand,
+  UpdateMethodCommand,
+  UpdateRestApiCommand,
+  UpdateStageCommand,
+  type APIGatewayClient,
+  type Integration,
+  type Resource,
+  type RestApi,
+} from '@aws-sdk/client-api-gateway';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { allPages } from '../../aws/all-pages.js';
+import { tagsMatchStage } from '../../model/tags.js';
+import { apiGatewaySpec, awsCall, awsGet, type CallDeps, type CallSpec } from './aws-call.js';
+import type { GatewayInput, GatewayResult } from './gateway-types.js';
+import { ensurePermissions } from './lambda-permission.js';
+import { oldestTagged } from './oldest-tagged.js';
+import { PermissionIds } from './resource-policy.js';
+import { ensureApiKey } from './rest-api-keys.js';
+import { desiredThrottle, restStageThrottlePatch } from './throttle.js';
+import { lambdaInvocationUri, parseAliasArn, restApiSourceArn, restApiUrl, restStageName } from './urls.js';
+
+const METHOD = 'ANY';
+const PROXY_PART = '{proxy+}';
+/**
+ * Every content type may be binary: API Gateway then decodes a proxy
+ * response with `isBase64Encoded: true` (images, files) instead of sending
+ * the base64 text, and passes request bodies base64-encoded.
+ */
+const BINARY_ALL = '*/*';
+
+export interface RestApiClients {
+  apiGateway: APIGatewayClient;
+  lambda: LambdaClient;
+}
+
+type Verb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+const restSpec = (input: GatewayInput, action: string, verb: Verb, path: string): CallSpec =>
+  apiGatewaySpec(input.context, action, verb, path);
+
+/** The stage's REST API by its tags (never by name alone); the oldest when a race made two. */
+export async function findRestApi(
+  client: APIGatewayClient,
+  input: GatewayInput,
+  deps: CallDeps,
+): Promise<RestApi | undefined> {
+  const { stage } = input.context;
+  const apis = await allPages(
+    (position) =>
+      awsCall(restSpec(input, 'list the REST APIs', 'GET', '/restapis'), deps, () =>
+        client.send(new GetRestApisCommand({ limit: 500, position })),
+      ),
+    (page) => page.items,
+    (page) => page.position,
+  );
+  return oldestTagged(
+    apis.filter((api) => tagsMatchStage(api.tags, input.context.tags)),
+    { kind: 'REST APIs', stage, logger: deps.logger },
+    (api) => api.createdDate,
+    (api) => api.id,
+  );
+}
+
+async function listResources(
+  client: APIGatewayClient,
+  apiId: string,
+  input: GatewayInput,
+  deps: CallDeps,
+): Promise<Resource[]> {
+  return allPages(
+    (position) =>
+      awsCall(
+        restSpec(input, `read the resources of REST API ${apiId}`, 'GET', `/restapis/${apiId}/resources`),
+        deps,
+        () =>
+          client.send(
+            new GetResourcesCommand({ restApiId: apiId, embed: ['methods'], limit: 500, position }),
+          ),
+      ),
+    (page) => page.items,
+    (page) => page.position,
+  );
+}
+
+/** `ANY` on one resource: method, API key requirement, proxy integration. True when something changed. */
+async function ensureMethod(
+  client: APIGatewayClient,
+  apiId: string,
+  resource: Resource,
+  uri: string,
+  input: GatewayInput,
+  deps: CallDeps,
+): Promise<boolean> {
+  const resourceId = resource.id as string;
+  const where = `ANY ${resource.path} of REST API ${apiId}`;
+  const methodPath = `/restapis/${apiId}/resources/${resourceId}/methods/${METHOD}`;
+  const key = { restApiId: apiId, resourceId, httpMethod: METHOD };
+  const method = resource.resourceMethods?.[METHOD];
+  let changed = false;
+  let integration: Integration | undefined;
+
+  if (!method) {
+    await awsCall(restSpec(input, `create the method ${where}`, 'PUT', methodPath), deps, () =>
+      client.send(new PutMethodCommand({ ...key, authorizationType: 'NONE', apiKeyRequired: input.apiKey })),
+    );
+    changed = true;
+  } else {
+    if ((method.apiKeyRequired ?? false) !== input.apiKey) {
+      await awsCall(
+        restSpec(input, `set the API key requirement of ${where}`, 'PATCH', methodPath),
+        deps,
+        () =>
+          client.send(
+            new UpdateMethodCommand({
+              ...key,
+              patchOperations: [{ op: 'replace', path: '/apiKeyRequired', value: String(input.apiKey) }],
+            }),
+          ),
+      );
+      deps.logger.info(`${where}: API key ${input.apiKey ? 'now required' : 'no longer required'}.`);
+      changed = true;
+    }
+    // GetResources embeds the integration with the method; ask for it only when it is not there.
+    integration =
+      method.methodIntegration ??
+      (await awsGet(
+        restSpec(input, `read the integration of ${where}`, 'GET', `${methodPath}/integration`),
+        deps,
+        ['NotFoundException'],
+        () => client.send(new GetIntegrationCommand(key)),
+      ));
+  }
+
+  if (
+    !integration ||
+    integration.type !== 'AWS_PROXY' ||
+    integration.uri !== uri ||
+    integration.httpMethod !== 'POST'
+  ) {
+    await awsCall(
+      restSpec(input, `connect ${where} to the function`, 'PUT', `${methodPath}/integration`),
+      deps,
+      () =>
+        client.send(
+          new PutIntegrationCommand({ ...key, type: 'AWS_PROXY', integrationHttpMethod: 'POST', uri }),
+        ),
+    );
+    changed = true;
+  }
+  return changed;
+}
+
+export async function ensureRestApi(
+  clients: RestApiClients,
+  input: GatewayInput,
+  deps: CallDeps,
+): Promise<GatewayResult> {
+  const { context } = input;
+  const client = clients.apiGateway;
+  const alias = parseAliasArn(input.aliasArn);
+  const uri = lambdaInvocationUri(alias, input.aliasArn);
+  const restStage = restStageName(context.stage);
+  let changed = false;
+
+  let api = await findRestApi(client, input, deps);
+  const isNew = !api;
+  if (!api) {
+    api = await awsCall(restSpec(input, 'create the REST API', 'POST', '/restapis'), deps, () =>
+      client.send(
+        new CreateRestApiCommand({
+          name: context.functionName,
+          description: `lambda-deploy: ${context.project}, stage ${context.stage}`,
+          endpointConfiguration: { types: ['REGIONAL'] },
+          apiKeySource: 'HEADER',
+          binaryMediaTypes: [BINARY_ALL],
+          tags: context.tags,
+        }),
+      ),
+    );
+    deps.logger.info(`Created REST API ${api.id} for stage ${context.stage}.`);
+    changed = true;
+  }
+  const apiId = api.id as string;
+
+  // A new API has only its root resource, with no methods: no need to read it.
+  const resources = isNew
+    ? [{ id: api.rootResourceId, path: '/' }]
+    : await listResources(client, apiId, input, deps);
+  const root = resources.find((r) => r.path === '/');
+  if (!root?.id)
+    throw new Error(
+      `REST API ${apiId} of stage ${context.stage} has no root resource; delete it and deploy again.`,
+    );
+
+  let methodsChanged = false;
+  if (!isNew && !(api.binaryMediaTypes ?? []).includes(BINARY_ALL)) {
+    await awsCall(
+      restSpec(input, `allow binary bodies on REST API ${apiId}`, 'PATCH', `/restapis/${apiId}`),
+      deps,
+      () =>
+        client.send(
+          new UpdateRestApiCommand({
+            restApiId: apiId,
+            patchOperations: [{ op: 'add', path: `/binaryMediaTypes/${BINARY_ALL.replace('/', '~1')}` }],
+          }),
+        ),
+    );
+    methodsChanged = true; // takes effect with the next deployment
+  }
+  methodsChanged = (await ensureMethod(client, apiId, root, uri, input, deps)) || methodsChanged;
+  let proxy = resources.find((r) => r.path === `/${PROXY_PART}`);
+  if (!proxy) {
+    proxy = await awsCall(
+      restSpec(
+        input,
+        `create the resource /${PROXY_PART} of REST API ${apiId}`,
+        'POST',
+        `/restapis/${apiId}/resources/${root.id}`,
+      ),
+      deps,
+      () =>
+        client.send(new CreateResourceCommand({ restApiId: apiId, parentId: root.id, pathPart: PROXY_PART })),
+    );
+    methodsChanged = true;
+  }
+  methodsChanged = (await ensureMethod(client, apiId, proxy, uri, input, deps)) || methodsChanged;
+  changed ||= methodsChanged;
+
+  // Before the stage exists, so the first request through the new URL is allowed.
+  changed =
+    (await ensurePermissions(
+      clients.lambda,
+      {
+        functionName: context.functionName,
+        qualifier: alias.qualifier,
+        aliasArn: input.aliasArn,
+        stage: context.stage,
+      },
+      [
+        {
+          statementId: PermissionIds.restApi,
+          action: 'lambda:InvokeFunction',
+          principal: 'apigateway.amazonaws.com',
+          sourceArn: restApiSourceArn(alias, apiId),
+        },
+      ],
+      deps,
+    )) || changed;
+
+  const stagePath = `/restapis/${apiId}/stages/${restStage}`;
+  const stage = isNew
+    ? undefined
+    : await awsGet(
+        restSpec(input, `read the stage ${restStage} of REST API ${apiId}`, 'GET', stagePath),
+        deps,
+        ['NotFoundException'],
+        () => client.send(new GetStageCommand({ restApiId: apiId, stageName: restStage })),
+      );
+
+  const deploySpec = restSpec(input, `deploy REST API ${apiId}`, 'POST', `/restapis/${apiId}/deployments`);
+  const description = `lambda-deploy ${context.stage}`;
+  if (!stage) {
+    const deployment = await awsCall(deploySpec, deps, () =>
+      client.send(new CreateDeploymentCommand({ restApiId: apiId, description })),
+    );
+    await awsCall(
+      restSpec(
+        input,
+        `create the stage ${restStage} of REST API ${apiId}`,
+        'POST',
+        `/restapis/${apiId}/stages`,
+      ),
+      deps,
+      () =>
+        client.send(
+          new CreateStageCommand({
+            restApiId: apiId,
+            stageName: restStage,
+            deploymentId: deployment.id,
+            description,
+            tags: context.tags,
+          }),
+        ),
+    );
+    deps.logger.info(`Deployed REST API ${apiId} to its new stage ${restStage}.`);
+    changed = true;
+  } else if (methodsChanged) {
+    await awsCall(deploySpec, deps, () =>
+      client.send(new CreateDeploymentCommand({ restApiId: apiId, stageName: restStage, description })),
+    );
+    deps.logger.info(`Deployed the changed methods of REST API ${apiId} to stage ${restStage}.`);
+    changed = true;
+  }
+
+  // With an API key the usage plan throttles each caller; without one, the stage throttles everyone.
+  const stageThrottle = input.apiKey ? undefined : desiredThrottle(input.throttleRate, input.throttleBurst);
+  const ops = restStageThrottlePatch(stage?.methodSettings, stageThrottle);
+  if (ops.length) {
+    await awsCall(
+      restSpec(input, `set the throttling of stage ${restStage} of REST API ${apiId}`, 'PATCH', stagePath),
+      deps,
+      () =>
+        client.send(new UpdateStageCommand({ restApiId: apiId, stageName: restStage, patchOperations: ops })),
+    );
+    deps.logger.info(`Updated the throttling of REST API ${apiId} stage ${restStage}.`);
+    changed = true;
+  }
+
+  const url = restApiUrl(apiId, context.region, restStage);
+  const result: GatewayResult = { kind: 'rest-api', url, apiId, changed };
+  if (input.apiKey) {
+    const key = await ensureApiKey(client, input, { apiId, restStage }, deps);
+    result.apiKeyId = key.apiKeyId;
+    result.apiKeyValue = key.apiKeyValue;
+    result.changed ||= key.changed;
+  }
+  deps.logger.info(
+    result.changed ? `REST API ${apiId} is ready: ${url}` : `REST API ${apiId} unchanged: ${url}`,
+  );
+  return result;
+}

@@ -1,0 +1,817 @@
+import {
+  CreateAliasCommand,
+  CreateFunctionCommand,
+  DeleteFunctionCommand,
+  GetAliasCommand,
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  ListVersionsByFunctionCommand,
+  PublishVersionCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateAliasCommand,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+  type AliasConfiguration,
+  type FunctionConfiguration,
+  type LambdaClient,
+} from '@aws-sdk/client-lambda';
+import { DEPLOYING_TAG, ownerMismatch, TagKeys } from '../../model/tags.js';
+import { errorMessage } from '../../util/retry.js';
+import { allPages } from '../../aws/all-pages.js';
+import { type AwsDeps, AwsError, callAws, hasErrorName } from '../../aws/aws-call.js';
+import {
+  ENV_TAG,
+  aliasDescription,
+  codeNeedsUpdate,
+  configFingerprint,
+  diffConfig,
+  fingerprintOfAlias,
+  parseManagedTag,
+  planEnvironment,
+  tagsToUpdate,
+  versionsToDelete,
+  type DesiredConfig,
+} from './function-config.js';
+import { pollUntil } from '../../aws/poll.js';
+
+/** The alias every front door invokes. */
+export const LIVE_ALIAS = 'live';
+
+export interface FunctionInput {
+  functionName: string;
+  runtime: string;
+  handler: string;
+  memory: number;
+  timeout: number;
+  architecture: 'x86_64' | 'arm64';
+  /** The workflow's `environment` (see planEnvironment for what happens to other variables). */
+  environment: Record<string, string>;
+  layers: string[];
+  roleArn: string;
+  description: string;
+  /** The stage's lambda-deploy:* tags. */
+  tags: Record<string, string>;
+  code: { bucket: string; key: string; codeSha256: string };
+  /** Published versions to keep; older ones are deleted. */
+  keepVersions: number;
+  /** /tmp in MB (a slim package's dependencies go there); undefined leaves it as it is (512 on a new function). */
+  ephemeralStorageMb?: number;
+  /** The role was created by this run: Lambda may refuse it for a few seconds. */
+  roleJustCreated?: boolean;
+  /** Set on a function this run creates as its lambda-deploy:deploying tag (ISO time the run started). */
+  deployingSince?: string;
+}
+
+export interface FunctionResult {
+  /** Unqualified function ARN. */
+  functionArn: string;
+  aliasArn: string;
+  /** The version `live` points at after this deploy. */
+  version: string;
+  /** The version `live` pointed at before ('' when `live` did not exist). */
+  previousVersion: string;
+  created: boolean;
+  codeChanged: boolean;
+  configChanged: boolean;
+  /** Something changed: the function, or the version `live` serves. */
+  changed: boolean;
+  /** Names of variables set outside the workflow that were kept. */
+  environmentKept: string[];
+  /** The function's tags before this deploy ({} when it was created): what earlier deploys set up. */
+  previousTags: Record<string, string>;
+}
+
+const ROLE_NOT_READY = /cannot be assumed by Lambda|role defined for the function cannot be assumed/i;
+
+function isRoleNotReady(error: unknown): boolean {
+  return hasErrorName(error, 'InvalidParameterValue') && ROLE_NOT_READY.test(errorMessage(error));
+}
+
+const isConflict = (error: unknown) => hasErrorName(error, 'ResourceConflict');
+const isNotFound = (error: unknown) => hasErrorName(error, 'ResourceNotFound');
+
+/**
+ * Waits until the function (or a version of it) accepts the next change:
+ * State not Pending and LastUpdateStatus not InProgress. A Failed state or
+ * update fails with Lambda's own reason.
+ */
+export async function waitForFunctionUpdated(
+  lambda: LambdaClient,
+  functionName: string,
+  deps: AwsDeps,
+  options: { qualifier?: string; delayFirst?: boolean } = {},
+): Promise<FunctionConfiguration> {
+  const label = options.qualifier ? `${functionName}:${options.qualifier}` : functionName;
+  return pollUntil(deps, {
+    what: `function ${label} to be ready`,
+    permission: 'lambda:GetFunctionConfiguration',
+    delayFirstMs: options.delayFirst ? 1_000 : undefined,
+    check: async () => {
+      const c = await lambda.send(
+        new GetFunctionConfigurationCommand({ FunctionName: functionName, Qualifier: options.qualifier }),
+      );
+      if (c.State === 'Failed') {
+        throw new AwsError(
+          `Function ${label} is in state Failed: ${c.StateReason ?? 'no reason given'} (${c.StateReasonCode ?? ''})`,
+          'FunctionFailed',
+        );
+      }
+      if (c.LastUpdateStatus === 'Failed') {
+        throw new AwsError(
+          `The last update of function ${label} failed: ${c.LastUpdateStatusReason ?? 'no reason given'} ` +
+            `(${c.LastUpdateStatusReasonCode ?? ''})`,
+          'UpdateFailed',
+        );
+      }
+      if (c.State === 'Pending') return { done: false, status: `State ${c.State}` };
+      if (c.LastUpdateStatus === 'InProgress')
+        return { done: false, status: `LastUpdateStatus ${c.LastUpdateStatus}` };
+      return { done: true, value: c };
+    },
+  });
+}
+
+/** An update call that waits out "an update is in progress" instead of failing. */
+function updateCall<T>(
+  lambda: LambdaClient,
+  functionName: string,
+  fn: () => Promise<T>,
+  deps: AwsDeps,
+  what: string,
+  permission: string,
+  extraRetry?: (error: unknown) => boolean,
+): Promise<T> {
+  return callAws(fn, deps, {
+    what,
+    permission,
+    attempts: 10,
+    maxWaitMs: 120_000,
+    retryable: (e) => isConflict(e) || (extraRetry?.(e) ?? false),
+    beforeRetry: async (e) => {
+      if (isConflict(e)) {
+        deps.logger.info(`Function ${functionName} is busy with another update; waiting for it`);
+        await waitForFunctionUpdated(lambda, functionName, deps);
+      }
+    },
+  });
+}
+
+/**
+ * Points `live` at `version` (rollback uses it); the next deploy re-checks
+ * what `live` serves. With `revisionId` Lambda refuses (PreconditionFailed)
+ * when the alias changed since it was read.
+ */
+export async function pointAlias(
+  lambda: LambdaClient,
+  functionName: string,
+  version: string,
+  deps: AwsDeps,
+  revisionId?: string,
+): Promise<string> {
+  await waitForFunctionUpdated(lambda, functionName, deps, { qualifier: version });
+  const alias = await updateCall(
+    lambda,
+    functionName,
+    () =>
+      lambda.send(
+        new UpdateAliasCommand({
+          FunctionName: functionName,
+          Name: LIVE_ALIAS,
+          FunctionVersion: version,
+          Description: 'lambda-deploy pointed',
+          RevisionId: revisionId,
+        }),
+      ),
+    deps,
+    `Could not point alias ${LIVE_ALIAS} of function ${functionName} at version ${version}`,
+    'lambda:UpdateAlias',
+  );
+  deps.logger.info(`Alias ${LIVE_ALIAS} of ${functionName} now points at version ${version}`);
+  return alias.AliasArn ?? '';
+}
+
+/** What this run may do with an existing `{name}-{stage}` function. Pure. */
+export type Ownership = { action: 'ours' } | { action: 'adopt' } | { action: 'refuse'; message: string };
+
+/**
+ * Whether the function is this stage's: its project, stage and repository
+ * tags (see ownerMismatch) must all be ours. A function without any
+ * lambda-deploy tag (made by hand or another tool) is taken over only with
+ * `adopt: true`; a function of another project, stage or repository never is.
+ */
+export function functionOwnership(
+  name: string,
+  tags: Record<string, string>,
+  expected: Record<string, string>,
+  adopt: boolean,
+): Ownership {
+  const mismatch = ownerMismatch(tags, expected);
+  if (!mismatch) return { action: 'ours' };
+  const untagged = !Object.keys(tags).some((k) => k.startsWith('lambda-deploy:'));
+  if (untagged) {
+    if (adopt) return { action: 'adopt' };
+    return {
+      action: 'refuse',
+      message:
+        `Function ${name} exists but was not created by lambda-deploy (it has no lambda-deploy tags), so this deploy leaves it alone. ` +
+        "Set adopt: true to take it over (its code and configuration are replaced and it gets this stage's tags), or choose another name or stage.",
+    };
+  }
+  const ours = expected[TagKeys.Repository] ?? '';
+  if (tags[TagKeys.Name] !== expected[TagKeys.Name])
+    return {
+      action: 'refuse',
+      message: `Function ${name} belongs to lambda-deploy project ${tags[TagKeys.Name] ?? '(none)'}, not ${expected[TagKeys.Name] ?? '?'}; choose another name or stage.`,
+    };
+  if (mismatch.includes(TagKeys.Repository))
+    return {
+      action: 'refuse',
+      message:
+        `Function ${name} is stage ${tags[TagKeys.Stage] ?? '?'} of repository ${tags[TagKeys.Repository] || '(none)'}, not of ` +
+        `${ours || 'this run (whose repository is unknown: set GITHUB_REPOSITORY=owner/repo)'} (tag ${TagKeys.Repository}); ` +
+        "lambda-deploy never changes another repository's stage. Choose another name for this project.",
+    };
+  return {
+    action: 'refuse',
+    message: `Function ${name} is not stage ${expected[TagKeys.Stage] ?? '?'} of this project: it ${mismatch}; choose another name or stage.`,
+  };
+}
+
+/** Lambda's CodeSha256 of what it runs must be the zip built here; anything else is not deployed. */
+function checkCode(name: string, what: string, config: FunctionConfiguration, input: FunctionInput): void {
+  if (config.CodeSha256 === input.code.codeSha256) return;
+  throw new AwsError(
+    `Lambda reports CodeSha256 ${config.CodeSha256 ?? '(none)'} for ${what} of function ${name}, but the package built here ` +
+      `has ${input.code.codeSha256}: the object at s3://${input.code.bucket}/${input.code.key} was changed between the upload ` +
+      `and Lambda reading it. Not published; alias ${LIVE_ALIAS} stays where it was.`,
+    'CodeSha256Mismatch',
+  );
+}
+
+async function readFunction(
+  lambda: LambdaClient,
+  functionName: string,
+  deps: AwsDeps,
+): Promise<{ config: FunctionConfiguration; tags: Record<string, string> } | undefined> {
+  try {
+    const r = await callAws(() => lambda.send(new GetFunctionCommand({ FunctionName: functionName })), deps, {
+      what: `Could not read function ${functionName}`,
+      permission: 'lambda:GetFunction',
+      passThrough: isNotFound,
+    });
+    if (!r.Configuration)
+      throw new AwsError(`Could not read function ${functionName}: no configuration`, 'Empty');
+    return { config: r.Configuration, tags: r.Tags ?? {} };
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+async function readAlias(
+  lambda: LambdaClient,
+  functionName: string,
+  deps: AwsDeps,
+): Promise<AliasConfiguration | undefined> {
+  try {
+    return await callAws(
+      () => lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: LIVE_ALIAS })),
+      deps,
+      {
+        what: `Could not read alias ${LIVE_ALIAS} of function ${functionName}`,
+        permission: 'lambda:GetAlias',
+        passThrough: isNotFound,
+      },
+    );
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** The stage's function (undefined when there is none yet) and its `live` alias, as read before any change. */
+export interface StageFunction {
+  existing?: { config: FunctionConfiguration; tags: Record<string, string> };
+  alias?: AliasConfiguration;
+}
+
+/**
+ * Reads the stage's function and alias, and refuses one that is not this
+ * stage's (see functionOwnership) before anything is uploaded or changed.
+ */
+export async function readStageFunction(
+  lambda: LambdaClient,
+  input: { functionName: string; tags: Record<string, string>; adopt?: boolean },
+  deps: AwsDeps,
+): Promise<StageFunction> {
+  const name = input.functionName;
+  // Independent reads: together they are one round trip of waiting.
+  const [existing, alias] = await Promise.all([
+    readFunction(lambda, name, deps),
+    readAlias(lambda, name, deps),
+  ]);
+  if (existing) {
+    const ownership = functionOwnership(name, existing.tags, input.tags, input.adopt ?? false);
+    if (ownership.action === 'refuse') throw new AwsError(ownership.message, 'FunctionNotOwned');
+    if (ownership.action === 'adopt')
+      deps.logger.warning(`Function ${name} was not deployed by lambda-deploy; adopting it (adopt: true)`);
+  }
+  return { existing, alias };
+}
+
+/** Marks the function as being deployed (DEPLOYING_TAG), so a prune running meanwhile leaves the stage alone. */
+export async function markDeploying(
+  lambda: LambdaClient,
+  functionArn: string,
+  since: string,
+  deps: AwsDeps,
+): Promise<void> {
+  await callAws(
+    () => lambda.send(new TagResourceCommand({ Resource: functionArn, Tags: { [DEPLOYING_TAG]: since } })),
+    deps,
+    { what: `Could not tag function ${functionArn} as being deployed`, permission: 'lambda:TagResource' },
+  );
+}
+
+/** Removes the mark when the deploy ends; a failure only warns (prune ignores a mark older than an hour). */
+export async function clearDeploying(
+  lambda: LambdaClient,
+  functionArn: string,
+  deps: AwsDeps,
+): Promise<void> {
+  try {
+    await callAws(
+      () => lambda.send(new UntagResourceCommand({ Resource: functionArn, TagKeys: [DEPLOYING_TAG] })),
+      deps,
+      {
+        what: `Could not remove the ${DEPLOYING_TAG} tag of function ${functionArn}`,
+        permission: 'lambda:UntagResource',
+      },
+    );
+  } catch (error) {
+    deps.logger.warning(`${errorMessage(error)}; prune takes the stage as being deployed for up to an hour`);
+  }
+}
+
+function desiredConfig(input: FunctionInput, environment: Record<string, string>): DesiredConfig {
+  return {
+    runtime: input.runtime,
+    handler: input.handler,
+    memory: input.memory,
+    timeout: input.timeout,
+    architecture: input.architecture,
+    layers: input.layers,
+    environment,
+    roleArn: input.roleArn,
+    description: input.description,
+    ephemeralStorage: input.ephemeralStorageMb,
+  };
+}
+
+function s3Hint(error: unknown): string {
+  return /GetObject|S3 Error/i.test(errorMessage(error))
+    ? ' (Lambda reads the package with the deploying role: it needs s3:GetObject on the artifact bucket)'
+    : '';
+}
+
+async function createFunction(
+  lambda: LambdaClient,
+  input: FunctionInput,
+  deps: AwsDeps,
+): Promise<{ config: FunctionConfiguration; environmentKept: string[] } | 'exists'> {
+  const env = planEnvironment({}, input.environment, undefined);
+  const name = input.functionName;
+  deps.logger.info(`Creating function ${name} (${input.runtime}, ${input.architecture})`);
+  let response: FunctionConfiguration;
+  try {
+    response = await callAws(
+      () =>
+        lambda.send(
+          new CreateFunctionCommand({
+            FunctionName: name,
+            Runtime: input.runtime as FunctionConfiguration['Runtime'],
+            Handler: input.handler,
+            Role: input.roleArn,
+            Code: { S3Bucket: input.code.bucket, S3Key: input.code.key },
+            Architectures: [input.architecture],
+            MemorySize: input.memory,
+            Timeout: input.timeout,
+            Environment: { Variables: env.variables },
+            Layers: input.layers,
+            Description: input.description,
+            ...(input.ephemeralStorageMb ? { EphemeralStorage: { Size: input.ephemeralStorageMb } } : {}),
+            PackageType: 'Zip',
+            Publish: false,
+            Tags: {
+              ...input.tags,
+              [ENV_TAG]: env.managedTag,
+              ...(input.deployingSince ? { [DEPLOYING_TAG]: input.deployingSince } : {}),
+            },
+          }),
+        ),
+      deps,
+      {
+        what: `Could not create function ${name}`,
+        permission: 'lambda:CreateFunction and iam:PassRole',
+        // A new IAM role reaches Lambda a few seconds after CreateRole.
+        retryable: isRoleNotReady,
+        attempts: 30,
+        baseDelayMs: 2_000,
+        maxDelayMs: 10_000,
+        maxWaitMs: input.roleJustCreated ? 60_000 : 20_000,
+        passThrough: isConflict,
+      },
+    );
+  } catch (error) {
+    if (isConflict(error)) return 'exists'; // created meanwhile by a parallel run
+    if (isRoleNotReady(error)) {
+      throw new AwsError(
+        `${errorMessage(error)} The role ${input.roleArn} must trust lambda.amazonaws.com.`,
+        'InvalidParameterValue',
+        { cause: error },
+      );
+    }
+    const hint = s3Hint(error);
+    throw hint ? new AwsError(errorMessage(error) + hint, 'S3', { cause: error }) : error;
+  }
+  const config =
+    response.State === 'Active' && response.LastUpdateStatus !== 'InProgress'
+      ? response
+      : await waitForFunctionUpdated(lambda, name, deps, { delayFirst: true });
+  checkCode(name, 'the new function', config, input);
+  return { config, environmentKept: [] };
+}
+
+interface UpdateOutcome {
+  config: FunctionConfiguration;
+  codeChanged: boolean;
+  configChanged: boolean;
+  environmentKept: string[];
+}
+
+async function updateFunction(
+  lambda: LambdaClient,
+  input: FunctionInput,
+  existing: { config: FunctionConfiguration; tags: Record<string, string> },
+  deps: AwsDeps,
+): Promise<UpdateOutcome> {
+  const name = input.functionName;
+  const { tags } = existing;
+  let config = existing.config;
+  if (config.PackageType === 'Image') {
+    throw new AwsError(
+      `Function ${name} is a container image function; lambda-deploy deploys zip packages only.`,
+      'Image',
+    );
+  }
+  if (config.State === 'Pending' || config.LastUpdateStatus === 'InProgress') {
+    deps.logger.info(`Function ${name} is busy with another update; waiting for it`);
+    config = await waitForFunctionUpdated(lambda, name, deps);
+  }
+
+  if (config.Environment?.Error) {
+    // Variables encrypted with a key this role cannot use come back empty: updating would wipe them.
+    throw new AwsError(
+      `Could not read the environment variables of function ${name}: ${config.Environment.Error.ErrorCode ?? ''} ` +
+        `${config.Environment.Error.Message ?? ''}; the deploying role needs kms:Decrypt on the function's KMS key, ` +
+        'or the variables would be lost.',
+      'EnvironmentError',
+    );
+  }
+  const env = planEnvironment(
+    config.Environment?.Variables ?? {},
+    input.environment,
+    parseManagedTag(tags[ENV_TAG]),
+  );
+  if (env.kept.length) {
+    deps.logger.info(
+      `Kept ${env.kept.length} environment variable${env.kept.length === 1 ? '' : 's'} set outside the workflow: ` +
+        env.kept.join(', '),
+    );
+  }
+  if (env.removed.length) {
+    deps.logger.info(
+      `Removing ${env.removed.length} environment variable${env.removed.length === 1 ? '' : 's'} no longer in the ` +
+        `workflow: ${env.removed.join(', ')}`,
+    );
+  }
+  if (env.untracked.length) {
+    deps.logger.warning(
+      `Too many environment variable names for the ${ENV_TAG} tag; these stay on the function even when removed ` +
+        `from the workflow: ${env.untracked.join(', ')}`,
+    );
+  }
+
+  const desired = desiredConfig(input, env.variables);
+  const fields = diffConfig(config, desired);
+  const configChanged = fields.length > 0;
+  if (configChanged) {
+    deps.logger.info(`Updating the configuration of ${name}: ${fields.join(', ')}`);
+    await updateCall(
+      lambda,
+      name,
+      () =>
+        lambda.send(
+          new UpdateFunctionConfigurationCommand({
+            FunctionName: name,
+            Runtime: desired.runtime as FunctionConfiguration['Runtime'],
+            Handler: desired.handler,
+            MemorySize: desired.memory,
+            Timeout: desired.timeout,
+            Layers: desired.layers,
+            Environment: { Variables: desired.environment },
+            Role: desired.roleArn,
+            Description: desired.description,
+            ...(desired.ephemeralStorage ? { EphemeralStorage: { Size: desired.ephemeralStorage } } : {}),
+          }),
+        ),
+      deps,
+      `Could not update function ${name} configuration`,
+      fields.includes('role')
+        ? 'lambda:UpdateFunctionConfiguration and iam:PassRole'
+        : 'lambda:UpdateFunctionConfiguration',
+      fields.includes('role') ? isRoleNotReady : undefined,
+    );
+    config = await waitForFunctionUpdated(lambda, name, deps, { delayFirst: true });
+  }
+
+  const codeChanged = codeNeedsUpdate(config, input.code.codeSha256, input.architecture);
+  if (codeChanged) {
+    deps.logger.info(`Updating the code of ${name} from s3://${input.code.bucket}/${input.code.key}`);
+    try {
+      await updateCall(
+        lambda,
+        name,
+        () =>
+          lambda.send(
+            new UpdateFunctionCodeCommand({
+              FunctionName: name,
+              S3Bucket: input.code.bucket,
+              S3Key: input.code.key,
+              Architectures: [input.architecture],
+              Publish: false,
+            }),
+          ),
+        deps,
+        `Could not update function ${name} code`,
+        'lambda:UpdateFunctionCode',
+      );
+    } catch (error) {
+      const hint = s3Hint(error);
+      throw hint ? new AwsError(errorMessage(error) + hint, 'S3', { cause: error }) : error;
+    }
+    config = await waitForFunctionUpdated(lambda, name, deps, { delayFirst: true });
+    checkCode(name, 'the updated code', config, input);
+  }
+
+  const tagChanges = tagsToUpdate(tags, { ...input.tags, [ENV_TAG]: env.managedTag });
+  if (Object.keys(tagChanges).length && config.FunctionArn) {
+    await callAws(
+      () => lambda.send(new TagResourceCommand({ Resource: config.FunctionArn, Tags: tagChanges })),
+      deps,
+      {
+        what: `Could not tag function ${name}`,
+        permission: 'lambda:TagResource',
+      },
+    );
+  }
+  if (!configChanged && !codeChanged) deps.logger.info(`Function ${name} is up to date`);
+  return { config, codeChanged, configChanged, environmentKept: env.kept };
+}
+
+async function publish(
+  lambda: LambdaClient,
+  name: string,
+  input: FunctionInput,
+  deps: AwsDeps,
+): Promise<string> {
+  // With our CodeSha256, Lambda refuses to publish $LATEST if it holds any other code.
+  const published = await callAws(
+    () => lambda.send(new PublishVersionCommand({ FunctionName: name, CodeSha256: input.code.codeSha256 })),
+    deps,
+    {
+      what: `Could not publish a version of function ${name}`,
+      permission: 'lambda:PublishVersion',
+      attempts: 4,
+      retryable: (e) => isConflict(e) || hasErrorName(e, 'PreconditionFailed'),
+      beforeRetry: async (e) => {
+        if (isConflict(e) || hasErrorName(e, 'PreconditionFailed'))
+          await waitForFunctionUpdated(lambda, name, deps);
+      },
+    },
+  ).catch((error: unknown) => {
+    if (hasErrorName(error, 'PreconditionFailed')) {
+      throw new AwsError(
+        `${errorMessage(error)}; the code of ${name} changed during this deploy (another deploy of the same stage? ` +
+          'give the job a concurrency group)',
+        'PreconditionFailed',
+        { cause: error },
+      );
+    }
+    throw error;
+  });
+  const version = published.Version;
+  if (!version) throw new AwsError(`PublishVersion of ${name} returned no version`, 'Empty');
+  checkCode(name, `version ${version}`, published, input);
+  if (published.State === 'Pending')
+    await waitForFunctionUpdated(lambda, name, deps, { qualifier: version, delayFirst: true });
+  return version;
+}
+
+/** Another run moved `live` (or created it) after this one read it: this run does not override it. */
+function aliasMovedError(name: string, version: string, cause: unknown): AwsError {
+  return new AwsError(
+    `Alias ${LIVE_ALIAS} of function ${name} was changed by another run while this one deployed, so this run does not ` +
+      `point it at version ${version} (that would undo the other run's deploy). Give the workflow a concurrency group ` +
+      `per stage so deploys of one stage run one at a time, and run this one again if its code is the newer.`,
+    'AliasMoved',
+    { cause },
+  );
+}
+
+/**
+ * Points `live` at the new version. An existing alias is updated only with
+ * the RevisionId read at the start of the deploy: when another run moved it
+ * meanwhile, Lambda refuses (PreconditionFailed) and so does this run.
+ */
+async function setAlias(
+  lambda: LambdaClient,
+  name: string,
+  version: string,
+  description: string,
+  alias: AliasConfiguration | undefined,
+  deps: AwsDeps,
+): Promise<string> {
+  if (alias) {
+    try {
+      const updated = await updateCall(
+        lambda,
+        name,
+        () =>
+          lambda.send(
+            new UpdateAliasCommand({
+              FunctionName: name,
+              Name: LIVE_ALIAS,
+              FunctionVersion: version,
+              Description: description,
+              RevisionId: alias.RevisionId,
+            }),
+          ),
+        deps,
+        `Could not point alias ${LIVE_ALIAS} of function ${name} at version ${version}`,
+        'lambda:UpdateAlias',
+      );
+      return updated.AliasArn ?? '';
+    } catch (error) {
+      if (hasErrorName(error, 'PreconditionFailed')) throw aliasMovedError(name, version, error);
+      throw error;
+    }
+  }
+  try {
+    const created = await callAws(
+      () =>
+        lambda.send(
+          new CreateAliasCommand({
+            FunctionName: name,
+            Name: LIVE_ALIAS,
+            FunctionVersion: version,
+            Description: description,
+          }),
+        ),
+      deps,
+      {
+        what: `Could not create alias ${LIVE_ALIAS} of function ${name}`,
+        permission: 'lambda:CreateAlias',
+        passThrough: isConflict,
+      },
+    );
+    return created.AliasArn ?? '';
+  } catch (error) {
+    // Created meanwhile by a parallel first deploy of the stage.
+    if (isConflict(error)) throw aliasMovedError(name, version, error);
+    throw error;
+  }
+}
+
+/**
+ * Deletes published versions beyond the newest `keep`, never `protect`ed
+ * ones. Failures only warn: old versions cost storage, not correctness.
+ */
+export async function pruneVersions(
+  lambda: LambdaClient,
+  functionName: string,
+  keep: number,
+  protect: string[],
+  deps: AwsDeps,
+): Promise<string[]> {
+  const versions: string[] = [];
+  try {
+    const all = await allPages(
+      (marker) =>
+        callAws(
+          () =>
+            lambda.send(
+              new ListVersionsByFunctionCommand({ FunctionName: functionName, Marker: marker, MaxItems: 50 }),
+            ),
+          deps,
+          {
+            what: `Could not list the versions of function ${functionName}`,
+            permission: 'lambda:ListVersionsByFunction',
+          },
+        ),
+      (page) => page.Versions,
+      (page) => page.NextMarker,
+    );
+    for (const v of all) if (v.Version && v.Version !== '$LATEST') versions.push(v.Version);
+  } catch (error) {
+    deps.logger.warning(`${errorMessage(error)}; old versions are kept`);
+    return [];
+  }
+  const deleted: string[] = [];
+  for (const version of versionsToDelete(versions, keep, protect)) {
+    try {
+      await callAws(
+        () => lambda.send(new DeleteFunctionCommand({ FunctionName: functionName, Qualifier: version })),
+        deps,
+        {
+          what: `Could not delete version ${version} of function ${functionName}`,
+          permission: 'lambda:DeleteFunction',
+        },
+      );
+      deleted.push(version);
+    } catch (error) {
+      // Another alias (not ours) may still point at it.
+      deps.logger.warning(errorMessage(error));
+    }
+  }
+  if (deleted.length) deps.logger.info(`Deleted old versions of ${functionName}: ${deleted.join(', ')}`);
+  return deleted;
+}
+
+/**
+ * Creates or updates the stage's function, publishes a version when anything
+ * changed and points `live` at it. An unchanged redeploy costs GetFunction +
+ * GetAlias and changes nothing. A run stopped at any step converges on the
+ * next one: nothing is created twice, and PublishVersion of an unchanged
+ * $LATEST returns the existing version instead of a new one.
+ */
+export async function deployFunction(
+  lambda: LambdaClient,
+  input: FunctionInput & { adopt?: boolean },
+  deps: AwsDeps,
+  /** readStageFunction's answer when the caller already read (and checked) the function. */
+  known?: StageFunction,
+): Promise<FunctionResult> {
+  const name = input.functionName;
+  let { existing, alias } = known ?? (await readStageFunction(lambda, input, deps));
+
+  let created = false;
+  let outcome: UpdateOutcome | undefined;
+  if (!existing) {
+    const made = await createFunction(lambda, input, deps);
+    if (made === 'exists') {
+      // Created meanwhile by a parallel run: it is ours only if its tags say so.
+      ({ existing, alias } = await readStageFunction(lambda, input, deps));
+      if (!existing) throw new AwsError(`Function ${name} exists and does not: try again`, 'Inconsistent');
+    } else {
+      created = true;
+      outcome = { config: made.config, codeChanged: true, configChanged: true, environmentKept: [] };
+    }
+  }
+  if (!outcome) outcome = await updateFunction(lambda, input, existing!, deps);
+
+  const latest = outcome.config;
+  const fingerprint = configFingerprint(latest);
+  const previousVersion = alias?.FunctionVersion ?? '';
+  const liveIsLatest = !!alias && fingerprintOfAlias(alias.Description) === fingerprint;
+  let version = previousVersion;
+  let aliasArn = alias?.AliasArn ?? '';
+  let aliasMoved = false;
+  if (!liveIsLatest || outcome.codeChanged || outcome.configChanged) {
+    version = await publish(lambda, name, input, deps);
+    deps.logger.info(`Published version ${version} of ${name}`);
+    aliasArn = await setAlias(lambda, name, version, aliasDescription(fingerprint), alias, deps);
+    aliasMoved = version !== previousVersion;
+    deps.logger.info(
+      previousVersion
+        ? `Alias ${LIVE_ALIAS} of ${name}: version ${previousVersion} -> ${version}`
+        : `Alias ${LIVE_ALIAS} of ${name} points at version ${version}`,
+    );
+    await pruneVersions(lambda, name, input.keepVersions, [version, previousVersion], deps);
+  }
+
+  const functionArn = latest.FunctionArn ?? '';
+  return {
+    functionArn,
+    aliasArn: aliasArn || (functionArn ? `${functionArn}:${LIVE_ALIAS}` : ''),
+    version,
+    previousVersion,
+    created,
+    codeChanged: outcome.codeChanged,
+    configChanged: outcome.configChanged,
+    changed: created || outcome.codeChanged || outcome.configChanged || aliasMoved,
+    environmentKept: outcome.environmentKept,
+    previousTags: created ? {} : (existing?.tags ?? {}),
+  };
+}

@@ -1,0 +1,154 @@
+import { GetAliasCommand, type AliasConfiguration, type LambdaClient } from '@aws-sdk/client-lambda';
+import { hasErrorName } from '../../aws/aws-call.js';
+import { LIVE_ALIAS, pointAlias } from './lambda-function.js';
+import type { Logger } from '../../util/logger.js';
+import { errorMessage, errorName, isTransient, withRetry } from '../../util/retry.js';
+import type { Sleep } from '../../util/sleep.js';
+
+export interface RollbackTarget {
+  functionName: string;
+  /** The version `live` had before this deploy; '' on a stage's first deploy. */
+  previousVersion: string;
+  /** The version that failed the smoke test. */
+  failedVersion: string;
+}
+
+export interface RollbackDeps {
+  logger: Logger;
+  sleep: Sleep;
+  random?: () => number;
+  /** How long to wait for the alias to read back as moved; 60 s by default. */
+  maxWaitMs?: number;
+}
+
+export interface RollbackResult {
+  rolledBack: boolean;
+  /** What happened, for the step's failure message, the summary and the PR comment. */
+  message: string;
+  /** Another deploy moved `live` meanwhile: the version it serves (left there). */
+  supersededBy?: string;
+}
+
+class NotYet extends Error {}
+
+/** Reads `live`; a failure carries whether trying again may help. */
+async function readLive(lambda: LambdaClient, functionName: string): Promise<AliasConfiguration> {
+  try {
+    return await lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: LIVE_ALIAS }));
+  } catch (error) {
+    const name = errorName(error);
+    const hint = /AccessDenied/i.test(name)
+      ? ' (the deploying role needs the lambda:GetAlias permission)'
+      : '';
+    throw Object.assign(
+      new Error(
+        `Could not read alias ${LIVE_ALIAS} of ${functionName} back: ${name ? `${name}: ` : ''}${errorMessage(error)}${hint}`,
+      ),
+      { transient: isTransient(error) },
+    );
+  }
+}
+
+function superseded(target: RollbackTarget, version: string | undefined): RollbackResult {
+  return {
+    rolledBack: false,
+    supersededBy: version,
+    message:
+      `Not rolled back: alias ${LIVE_ALIAS} of ${target.functionName} already points at version ${version ?? '(none)'}, not at the ` +
+      `failed version ${target.failedVersion}: another deploy moved it meanwhile, and it stays there.`,
+  };
+}
+
+/**
+ * Points `live` back at the version it had before this deploy, but only
+ * while it still points at the version that failed: a newer deploy that
+ * moved it meanwhile is left live (the update carries the alias's RevisionId,
+ * so a move between the read and the update is refused and read again).
+ * pointAlias waits for the version to be ready and out any update in
+ * progress; then the alias is read back until it shows the previous version.
+ * Never throws: the result says what happened, loudly when the rollback
+ * itself failed.
+ *
+ * pointAlias also replaces the alias description, which carried the failed
+ * version's configuration fingerprint: the next push of the same code is
+ * published and smoke-tested again instead of being taken as unchanged.
+ */
+export async function rollbackAlias(
+  lambda: LambdaClient,
+  target: RollbackTarget,
+  deps: RollbackDeps,
+): Promise<RollbackResult> {
+  const { functionName, previousVersion, failedVersion } = target;
+  if (!previousVersion) {
+    return {
+      rolledBack: false,
+      message:
+        `Nothing to roll back to: this was the first deploy of ${functionName}, so alias ${LIVE_ALIAS} stays on the failing version ${failedVersion}. ` +
+        'Fix the code and push again; the next deploy replaces it.',
+    };
+  }
+  const retry = {
+    baseDelayMs: 1_000,
+    maxDelayMs: 5_000,
+    random: deps.random,
+    sleep: deps.sleep,
+  };
+  try {
+    deps.logger.info(
+      `Rolling back: pointing alias ${LIVE_ALIAS} of ${functionName} back at version ${previousVersion} (version ${failedVersion} failed).`,
+    );
+    const moved = await withRetry(
+      async () => {
+        const alias = await readLive(lambda, functionName);
+        if (alias.FunctionVersion !== failedVersion) return alias.FunctionVersion ?? '';
+        await pointAlias(lambda, functionName, previousVersion, deps, alias.RevisionId);
+        return undefined;
+      },
+      {
+        ...retry,
+        attempts: 4,
+        // PreconditionFailed: the alias changed between the read and the update; read it again.
+        retryable: (error) =>
+          hasErrorName(error, 'PreconditionFailed') || (error as { transient?: boolean }).transient === true,
+      },
+    );
+    if (moved !== undefined) return superseded(target, moved);
+    const after = await withRetry(
+      async () => {
+        const alias = await readLive(lambda, functionName);
+        if (alias.FunctionVersion !== previousVersion && alias.FunctionVersion !== failedVersion)
+          return alias.FunctionVersion ?? '';
+        if (alias.FunctionVersion !== previousVersion) {
+          throw new NotYet(
+            `alias ${LIVE_ALIAS} of ${functionName} still points at version ${alias.FunctionVersion ?? '(none)'}, not ${previousVersion}`,
+          );
+        }
+        const weighted = Object.keys(alias.RoutingConfig?.AdditionalVersionWeights ?? {});
+        if (weighted.length)
+          throw new NotYet(
+            `alias ${LIVE_ALIAS} of ${functionName} still sends part of the traffic to version ${weighted.join(', ')}`,
+          );
+        return undefined;
+      },
+      {
+        ...retry,
+        attempts: 30,
+        maxWaitMs: deps.maxWaitMs ?? 60_000,
+        retryable: (error) =>
+          error instanceof NotYet || (error as { transient?: boolean }).transient === true,
+      },
+    );
+    if (after !== undefined) return superseded(target, after);
+  } catch (error) {
+    return {
+      rolledBack: false,
+      message:
+        `ROLLBACK FAILED: ${errorMessage(error).replace(/\.$/, '')}. ` +
+        `THE STAGE MAY BE SERVING THE FAILING VERSION ${failedVersion}. ` +
+        `Point it back by hand: aws lambda update-alias --function-name ${functionName} --name ${LIVE_ALIAS} --function-version ${previousVersion}`,
+    };
+  }
+  const message = `Rolled back: alias ${LIVE_ALIAS} of ${functionName} points at version ${previousVersion} again; the stage is serving the previous version (version ${failedVersion} failed the smoke test).`;
+  deps.logger.info(message);
+  return { rolledBack: true, message };
+}

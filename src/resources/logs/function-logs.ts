@@ -1,0 +1,110 @@
+import {
+  FilterLogEventsCommand,
+  type CloudWatchLogsClient,
+  type FilteredLogEvent,
+} from '@aws-sdk/client-cloudwatch-logs';
+import type { Logger } from '../../util/logger.js';
+import { errorMessage, errorName, isTransient, withRetry } from '../../util/retry.js';
+import type { Sleep } from '../../util/sleep.js';
+import { formatLogExcerpt, type ExcerptOptions } from './log-excerpt.js';
+
+export interface LogWindow {
+  functionName: string;
+  /** ms since the epoch: the start of this deploy. */
+  startTime: number;
+  endTime: number;
+  /** When the function logs elsewhere (LoggingConfig.LogGroup); `/aws/lambda/{functionName}` by default. */
+  logGroupName?: string;
+}
+
+export interface FunctionLogsDeps {
+  logger: Logger;
+  sleep: Sleep;
+  random?: () => number;
+  /** Bounds of the read: 500 events and 3 pages by default. */
+  maxEvents?: number;
+  maxPages?: number;
+  excerpt?: ExcerptOptions;
+}
+
+export interface FunctionLogs {
+  /** The bounded excerpt; '' when there is nothing to show. */
+  text: string;
+  /** One line on why there is no (or only part of the) log: a missing group, a missing permission. */
+  note?: string;
+}
+
+/**
+ * Reads the function's CloudWatch Logs for the deploy's window and makes an
+ * excerpt of them. Never throws: logs are a help on failure, not a reason
+ * for another failure.
+ */
+export async function fetchFunctionLogs(
+  logs: CloudWatchLogsClient,
+  window: LogWindow,
+  deps: FunctionLogsDeps,
+): Promise<FunctionLogs> {
+  const logGroupName = window.logGroupName ?? `/aws/lambda/${window.functionName}`;
+  const maxEvents = deps.maxEvents ?? 500;
+  const maxPages = deps.maxPages ?? 3;
+  const events: FilteredLogEvent[] = [];
+  let nextToken: string | undefined;
+  let pages = 0;
+  try {
+    do {
+      const token = nextToken;
+      const page = await withRetry(
+        () =>
+          logs.send(
+            new FilterLogEventsCommand({
+              logGroupName,
+              startTime: window.startTime,
+              endTime: window.endTime,
+              limit: Math.min(10_000, maxEvents - events.length),
+              nextToken: token,
+            }),
+          ),
+        {
+          attempts: 4,
+          baseDelayMs: 500,
+          maxDelayMs: 4_000,
+          random: deps.random,
+          sleep: deps.sleep,
+          retryable: isTransient,
+        },
+      );
+      pages++;
+      events.push(...(page.events ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken && pages < maxPages && events.length < maxEvents);
+  } catch (error) {
+    const name = errorName(error);
+    if (name === 'ResourceNotFoundException') {
+      return { text: '', note: `No log group ${logGroupName} yet (the function never ran).` };
+    }
+    const note = /AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name)
+      ? `No logs: the deploy role may not read ${logGroupName} (it needs logs:FilterLogEvents).`
+      : `Could not read ${logGroupName}: ${name ? `${name}: ` : ''}${errorMessage(error)}.`;
+    deps.logger.debug(`FilterLogEvents on ${logGroupName} failed: ${errorMessage(error)}`);
+    // What was read before the failure is still worth showing.
+    return { text: formatLogExcerpt(messagesOf(events), deps.excerpt), note };
+  }
+
+  const text = formatLogExcerpt(messagesOf(events), deps.excerpt);
+  if (!text) return { text, note: `No log lines in ${logGroupName} during this deploy.` };
+  const truncated = nextToken !== undefined;
+  return truncated
+    ? { text, note: `Only the first ${events.length} log events of this deploy's window were read.` }
+    : { text };
+}
+
+function messagesOf(events: readonly FilteredLogEvent[]): string[] {
+  // FilterLogEvents interleaves streams; order them in time.
+  return [...events].sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0)).map((e) => e.message ?? '');
+}
+
+/** The same excerpt for the local runtime's output lines. */
+export function localFunctionLogs(lines: readonly string[], options?: ExcerptOptions): FunctionLogs {
+  const text = formatLogExcerpt(lines, options);
+  return text ? { text } : { text, note: 'The function wrote no log lines.' };
+}

@@ -1,0 +1,164 @@
+/**
+ * `provisioned-concurrency: N` on the alias `live`: N execution environments
+ * kept initialized. Each deploy moves `live` to a new version, which Lambda
+ * provisions again, so the deploy waits until the config is READY.
+ *
+ * Call it only when the input is set (0 included, which removes the config):
+ * with the input unset the deploy role may lack these permissions, and an
+ * AccessDenied on the read then means "nothing to remove".
+ */
+import {
+  DeleteProvisionedConcurrencyConfigCommand,
+  GetProvisionedConcurrencyConfigCommand,
+  PutProvisionedConcurrencyConfigCommand,
+  type GetProvisionedConcurrencyConfigCommandOutput,
+  type LambdaClient,
+} from '@aws-sdk/client-lambda';
+import { type AwsDeps, AwsError, callAws, hasErrorName, isAccessDenied } from '../../aws/aws-call.js';
+import { pollUntil } from '../../aws/poll.js';
+import type { Architecture } from '../../model/settings.js';
+import { provisionedConcurrencyCost } from './concurrency-cost.js';
+
+export interface ProvisionedConcurrencyInput {
+  functionName: string;
+  /** Always the alias `live`. */
+  qualifier?: string;
+  /** The input; 0 or unset removes an existing config. */
+  count?: number;
+  /** For the cost note. */
+  memoryMb?: number;
+  architecture?: Architecture;
+  /** How long to wait for READY; default 15 minutes (large counts take minutes). */
+  maxWaitMs?: number;
+}
+
+export interface ProvisionedConcurrencyResult {
+  action: 'set' | 'unchanged' | 'removed' | 'none';
+  count: number;
+  /** For the job summary, when count > 0: clearly an estimate. */
+  costNote?: string;
+}
+
+const NOT_FOUND = ['ProvisionedConcurrencyConfigNotFoundException', 'ResourceNotFoundException'];
+
+async function readConfig(
+  lambda: LambdaClient,
+  functionName: string,
+  qualifier: string,
+  deps: AwsDeps,
+): Promise<GetProvisionedConcurrencyConfigCommandOutput | undefined> {
+  try {
+    return await callAws(
+      () =>
+        lambda.send(
+          new GetProvisionedConcurrencyConfigCommand({ FunctionName: functionName, Qualifier: qualifier }),
+        ),
+      deps,
+      {
+        what: `Could not read the provisioned concurrency of ${functionName}:${qualifier}`,
+        permission: 'lambda:GetProvisionedConcurrencyConfig',
+        passThrough: (error) => hasErrorName(error, ...NOT_FOUND),
+      },
+    );
+  } catch (error) {
+    if (hasErrorName(error, ...NOT_FOUND)) return undefined;
+    throw error;
+  }
+}
+
+function failure(functionName: string, qualifier: string, reason: string | undefined): AwsError {
+  return new AwsError(
+    `Provisioned concurrency on ${functionName}:${qualifier} FAILED: ${reason ?? 'no reason given'}. ` +
+      "Check the account's unreserved concurrency (at least 100 must stay unreserved) and the function's initialization.",
+    'ProvisionedConcurrencyFailed',
+  );
+}
+
+export async function ensureProvisionedConcurrency(
+  lambda: LambdaClient,
+  input: ProvisionedConcurrencyInput,
+  deps: AwsDeps,
+): Promise<ProvisionedConcurrencyResult> {
+  const qualifier = input.qualifier ?? 'live';
+  const { functionName } = input;
+  const count = input.count ?? 0;
+  const where = `${functionName}:${qualifier}`;
+
+  let current: GetProvisionedConcurrencyConfigCommandOutput | undefined;
+  try {
+    current = await readConfig(lambda, functionName, qualifier, deps);
+  } catch (error) {
+    if (count > 0 || !isAccessDenied(error)) throw error;
+    deps.logger.debug(
+      `No lambda:GetProvisionedConcurrencyConfig permission: no provisioned concurrency to remove on ${where}.`,
+    );
+    return { action: 'none', count: 0 };
+  }
+
+  if (count <= 0) {
+    if (!current) return { action: 'none', count: 0 };
+    await callAws(
+      () =>
+        lambda.send(
+          new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: functionName, Qualifier: qualifier }),
+        ),
+      deps,
+      {
+        what: `Could not remove the provisioned concurrency of ${where}`,
+        permission: 'lambda:DeleteProvisionedConcurrencyConfig',
+        retryable: (error) => hasErrorName(error, 'ResourceConflictException'),
+        baseDelayMs: 2_000,
+      },
+    );
+    deps.logger.info(`Provisioned concurrency removed from ${where}.`);
+    return { action: 'removed', count: 0 };
+  }
+
+  const cost = provisionedConcurrencyCost(count, input.memoryMb ?? 128, input.architecture ?? 'x86_64').note;
+  const sameCount = current?.RequestedProvisionedConcurrentExecutions === count;
+  if (sameCount && current?.Status === 'READY') {
+    deps.logger.debug(`Provisioned concurrency of ${where} is ${count}, READY.`);
+    return { action: 'unchanged', count, costNote: cost };
+  }
+  if (!sameCount || current?.Status === 'FAILED') {
+    deps.logger.info(`Setting provisioned concurrency of ${where} to ${count}.`);
+    await callAws(
+      () =>
+        lambda.send(
+          new PutProvisionedConcurrencyConfigCommand({
+            FunctionName: functionName,
+            Qualifier: qualifier,
+            ProvisionedConcurrentExecutions: count,
+          }),
+        ),
+      deps,
+      {
+        what: `Could not set the provisioned concurrency of ${where} to ${count}`,
+        permission: 'lambda:PutProvisionedConcurrencyConfig',
+        // The alias or function is still updating.
+        retryable: (error) => hasErrorName(error, 'ResourceConflictException'),
+        baseDelayMs: 2_000,
+        attempts: 8,
+      },
+    );
+  }
+
+  await pollUntil(deps, {
+    what: `provisioned concurrency of ${where} to be READY`,
+    permission: 'lambda:GetProvisionedConcurrencyConfig',
+    intervalMs: 5_000,
+    maxIntervalMs: 15_000,
+    maxWaitMs: input.maxWaitMs ?? 15 * 60_000,
+    check: async () => {
+      const config = await readConfig(lambda, functionName, qualifier, deps);
+      if (config?.Status === 'READY') return { done: true, value: config };
+      if (config?.Status === 'FAILED') throw failure(functionName, qualifier, config.StatusReason);
+      return {
+        done: false,
+        status: `${config?.Status ?? 'absent'}, ${config?.AllocatedProvisionedConcurrentExecutions ?? 0}/${count} allocated`,
+      };
+    },
+  });
+  deps.logger.info(`Provisioned concurrency of ${where} is ${count}, READY.`);
+  return { action: sameCount ? 'unchanged' : 'set', count, costNote: cost };
+}

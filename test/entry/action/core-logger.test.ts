@@ -1,0 +1,77 @@
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { coreLogger } from '../../../src/entry/action/core-logger.js';
+import { executedCommands } from '../../support/workflow-commands.js';
+
+/** What the step writes to stdout while `fn` runs (the real @actions/core writes there). */
+async function stdoutOf(fn: () => void | Promise<void>): Promise<string> {
+  let out = '';
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return true;
+  });
+  try {
+    await fn();
+  } finally {
+    spy.mockRestore();
+  }
+  return out;
+}
+
+describe('coreLogger', () => {
+  const saved = process.env.GITHUB_OUTPUT;
+  beforeEach(() => {
+    delete process.env.GITHUB_OUTPUT;
+  });
+  afterEach(() => {
+    if (saved !== undefined) process.env.GITHUB_OUTPUT = saved;
+  });
+
+  it('shows function log lines that look like workflow commands, and the runner runs none of them', async () => {
+    const lines = [
+      '::set-output name=x::y',
+      '  ::add-mask::everything',
+      'START ##[set-output name=z;]legacy form',
+      '::error::not from us',
+      '::stop-commands::guess',
+      '::set-output name=after::guess',
+    ].join('\n');
+    const out = await stdoutOf(() => coreLogger().untrusted(lines));
+    for (const line of lines.split('\n')) expect(out).toContain(line);
+    const executed = executedCommands(out);
+    // Only our own stop and resume.
+    expect(executed.map((c) => c.name)).toEqual(['stop-commands']);
+    expect(out.trimEnd().split('\n').at(-1)).toBe(`::${executed[0]?.data}::`);
+    expect(executed[0]?.data).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('without the stop-commands the same line would set an output (the model is not blind)', () => {
+    expect(executedCommands('::set-output name=x::y')).toEqual([
+      { name: 'set-output', properties: { name: 'x' }, data: 'y', line: 1 },
+    ]);
+  });
+
+  it('uses a fresh token each time', async () => {
+    const logger = coreLogger();
+    const out = await stdoutOf(() => {
+      logger.untrusted('a');
+      logger.untrusted('b');
+    });
+    const tokens = executedCommands(out).map((c) => c.data);
+    expect(tokens).toHaveLength(2);
+    expect(tokens[0]).not.toBe(tokens[1]);
+  });
+
+  it('masks what it is told and redacts secret shapes from what it prints', async () => {
+    const logger = coreLogger();
+    const out = await stdoutOf(() => {
+      logger.mask('Pg-Secret-771');
+      logger.info('connecting with Pg-Secret-771');
+      logger.untrusted('DB said Pg-Secret-771 and ghp_16C7e42F292c6912E7710c838347Ae178B4a');
+    });
+    expect(out).toContain('::add-mask::Pg-Secret-771');
+    const shown = out.replace('::add-mask::Pg-Secret-771', '');
+    expect(shown).not.toContain('Pg-Secret-771');
+    expect(shown).not.toContain('ghp_16C7');
+    expect(shown).toContain('connecting with ***');
+  });
+});

@@ -1,0 +1,308 @@
+import { beforeEach, describe, expect, test } from '@jest/globals';
+import 'aws-sdk-client-mock-jest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { FilterLogEventsCommand, CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { ApiGatewayV2Client, GetApisCommand } from '@aws-sdk/client-apigatewayv2';
+import {
+  APIGatewayClient,
+  GetRestApisCommand,
+  GetUsagePlansCommand,
+  GetApiKeysCommand,
+} from '@aws-sdk/client-api-gateway';
+import {
+  GetAliasCommand,
+  GetFunctionCommand,
+  GetFunctionUrlConfigCommand,
+  LambdaClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-lambda';
+import {
+  GetResourcesCommand,
+  ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
+import { readFileSync } from 'node:fs';
+import { main } from '../../../src/entry/cli/cli.js';
+import { gitHubRepository } from '../../../src/entry/cli/local-context.js';
+import { testIo, type TestIo } from './io.js';
+
+// Class-level mocks: the CLI builds its own clients from the normal AWS chain.
+const lambda = mockClient(LambdaClient);
+const sts = mockClient(STSClient);
+const tagging = mockClient(ResourceGroupsTaggingAPIClient);
+const logs = mockClient(CloudWatchLogsClient);
+const v2 = mockClient(ApiGatewayV2Client);
+const v1 = mockClient(APIGatewayClient);
+const events = mockClient(EventBridgeClient);
+
+const env = {
+  ...process.env,
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'secret',
+  GITHUB_WORKSPACE: process.cwd(),
+  LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
+  // Whose stages these are: status lists only this repository's.
+  GITHUB_REPOSITORY: 'octo/shop',
+} as NodeJS.ProcessEnv;
+
+let io: TestIo;
+const run = (...argv: string[]) => main(argv, io);
+beforeEach(() => {
+  for (const m of [lambda, sts, tagging, logs, v2, v1, events]) m.reset();
+  events.on(ListRulesCommand).resolves({ Rules: [] });
+  sts
+    .on(GetCallerIdentityCommand)
+    .resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/dev' });
+  io = testIo(env);
+});
+
+const tags = (stage: string, project = 'shop') => ({
+  'lambda-deploy:name': project,
+  'lambda-deploy:stage': stage,
+  'lambda-deploy:ref': stage === 'main' ? 'main' : 'pull/3',
+  'lambda-deploy:repository': 'octo/shop',
+});
+
+describe('gitHubRepository', () => {
+  test.each<[string, string | undefined]>([
+    ['https://github.com/octo/shop.git', 'octo/shop'],
+    ['https://github.com/octo/shop', 'octo/shop'],
+    ['https://token@github.com/octo/my.app.git', 'octo/my.app'],
+    ['git@github.com:octo/shop.git', 'octo/shop'],
+    ['ssh://git@github.com/octo/shop.git', 'octo/shop'],
+    ['https://gitlab.com/octo/shop.git', undefined],
+    ['/srv/git/shop.git', undefined],
+  ])('%s -> %s', (url, expected) => {
+    expect(gitHubRepository(url)).toBe(expected);
+  });
+});
+
+describe('lambda-stage-deploy CLI', () => {
+  test('--version prints the package version, and only that, on stdout', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(await run('--version')).toBe(0);
+    expect(io.stdout()).toBe(`${pkg.version}\n`);
+    expect(io.stderr()).toBe('');
+  });
+
+  test('help: the overview, help <command>, <command> --help; an unknown command exits 2', async () => {
+    expect(await run()).toBe(0);
+    expect(io.stdout()).toMatch(/Commands:\n\s+serve/);
+    expect(io.stdout()).toMatch(/Exit codes:\n\s+0\s+done\n\s+1\s+the command ran and failed/);
+    io = testIo(env);
+    expect(await run('help', 'logs')).toBe(0);
+    const viaHelp = io.stdout();
+    expect(viaHelp).toMatch(/^Usage: lambda-stage-deploy logs /);
+    expect(viaHelp).toMatch(/--follow/);
+    io = testIo(env);
+    expect(await run('logs', '--help')).toBe(0);
+    expect(io.stdout()).toBe(viaHelp);
+    io = testIo(env);
+    expect(await run('explode')).toBe(2);
+    expect(io.stderr()).toMatch(/^error: unknown command "explode"; expected one of serve, package, deploy/);
+    expect(io.stdout()).toBe('');
+    io = testIo(env);
+    expect(await run('help', 'explode')).toBe(2);
+  });
+
+  test('status lists the stages found by tags, with version and URL', async () => {
+    tagging.on(GetResourcesCommand).resolves({
+      ResourceTagMappingList: [
+        { ResourceARN: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-main' },
+        { ResourceARN: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-pr-3' },
+        { ResourceARN: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-decoy' },
+      ],
+    });
+    lambda
+      .on(GetFunctionCommand, { FunctionName: 'shop-main' })
+      .resolves({ Configuration: { LastModified: '2026-11-01T10:00:00.000+0000' }, Tags: tags('main') })
+      .on(GetFunctionCommand, { FunctionName: 'shop-pr-3' })
+      .resolves({ Configuration: { LastModified: '2026-11-20T10:00:00.000+0000' }, Tags: tags('pr-3') })
+      .on(GetFunctionCommand, { FunctionName: 'shop-decoy' })
+      .resolves({ Configuration: {}, Tags: tags('decoy', 'other') })
+      .on(GetAliasCommand, { FunctionName: 'shop-main' })
+      .resolves({ FunctionVersion: '7' })
+      .on(GetAliasCommand, { FunctionName: 'shop-pr-3' })
+      .resolves({ FunctionVersion: '2' })
+      .on(GetFunctionUrlConfigCommand, { FunctionName: 'shop-main' })
+      .resolves({ FunctionUrl: 'https://abc.lambda-url.eu-west-1.on.aws/' })
+      .on(GetFunctionUrlConfigCommand, { FunctionName: 'shop-pr-3' })
+      .rejects(new ResourceNotFoundException({ message: 'no url', $metadata: {} }));
+    v2.on(GetApisCommand).resolves({
+      Items: [
+        {
+          ApiId: 'h77',
+          Name: 'shop-pr-3',
+          ProtocolType: 'HTTP',
+          RouteSelectionExpression: '',
+          Tags: tags('pr-3'),
+        },
+      ],
+    });
+    v1.on(GetRestApisCommand).resolves({ items: [] });
+    v1.on(GetUsagePlansCommand).resolves({ items: [] });
+    v1.on(GetApiKeysCommand).resolves({ items: [] });
+
+    expect(await run('status', '--name', 'shop')).toBe(0);
+    expect(io.stderr()).not.toMatch(/error/);
+    const lines = io.stdout().trim().split('\n');
+    expect(lines[0]).toMatch(/^STAGE\s+FUNCTION\s+VERSION\s+LAST DEPLOY\s+URL$/);
+    expect(lines[1]).toMatch(/^main\s+shop-main\s+7\s+2026-11-01T10:00:00.000Z\s+https:\/\/abc.lambda-url/);
+    expect(lines[2]).toMatch(
+      /^pr-3\s+shop-pr-3\s+2\s+2026-11-20T10:00:00.000Z\s+https:\/\/h77.execute-api.eu-west-1.amazonaws.com$/,
+    );
+    expect(io.stdout()).not.toMatch(/decoy/);
+
+    // --json: the same rows as one object.
+    io = testIo(env);
+    expect(await run('status', '--name', 'shop', '--json')).toBe(0);
+    const json = JSON.parse(io.stdout()) as { stages: Record<string, string>[] };
+    expect(io.stdout().trim().split('\n')).toHaveLength(1);
+    expect(json.stages.map((s) => [s.stage, s.version, s.url])).toEqual([
+      ['main', '7', 'https://abc.lambda-url.eu-west-1.on.aws/'],
+      ['pr-3', '2', 'https://h77.execute-api.eu-west-1.amazonaws.com'],
+    ]);
+  });
+
+  test('logs prints the stage function log events; --json one object of them', async () => {
+    logs.on(FilterLogEventsCommand).resolves({
+      events: [
+        { eventId: '1', timestamp: Date.parse('2026-11-27T10:00:00Z'), message: 'START RequestId: 1\n' },
+        { eventId: '2', timestamp: Date.parse('2026-11-27T10:00:01Z'), message: 'hello from the function\n' },
+      ],
+    });
+    expect(await run('logs', '--name', 'shop', '--stage', 'pr-3', '--since', '1h')).toBe(0);
+    expect(logs).toHaveReceivedCommandWith(FilterLogEventsCommand, { logGroupName: '/aws/lambda/shop-pr-3' });
+    expect(io.stdout()).toBe(
+      '2026-11-27T10:00:00.000Z START RequestId: 1\n2026-11-27T10:00:01.000Z hello from the function\n',
+    );
+    io = testIo(env);
+    expect(await run('logs', '--name', 'shop', '--stage', 'pr-3', '--json')).toBe(0);
+    expect(JSON.parse(io.stdout())).toEqual({
+      'log-group': '/aws/lambda/shop-pr-3',
+      events: [
+        { time: '2026-11-27T10:00:00.000Z', message: 'START RequestId: 1' },
+        { time: '2026-11-27T10:00:01.000Z', message: 'hello from the function' },
+      ],
+    });
+  });
+
+  test('logs --follow polls until Ctrl-C, never printing an event twice', async () => {
+    logs
+      .on(FilterLogEventsCommand)
+      .resolvesOnce({ events: [{ eventId: '1', timestamp: 1_000, message: 'one' }] })
+      .resolves({
+        events: [
+          { eventId: '1', timestamp: 1_000, message: 'one' },
+          { eventId: '2', timestamp: 2_000, message: 'two' },
+        ],
+      });
+    // Ctrl-C during the second wait between polls.
+    let waits = 0;
+    io.sleep = async () => {
+      if (++waits === 2) io.interrupt();
+    };
+    expect(await run('logs', '--name', 'shop', '--stage', 'pr-3', '--follow')).toBe(0);
+    expect(logs).toHaveReceivedCommandTimes(FilterLogEventsCommand, 2);
+    expect(
+      io
+        .stdout()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ')[1]),
+    ).toEqual(['one', 'two']);
+  });
+
+  test('logs checks --since and --json with --follow before asking AWS anything', async () => {
+    expect(await run('logs', '--name', 'shop', '--stage', 'pr-3', '--since', 'yesterday')).toBe(2);
+    expect(io.stderr()).toMatch(/--since: "yesterday" is not a duration; expected like 30s, 10m, 2h or 1d/);
+    io = testIo(env);
+    expect(await run('logs', '--name', 'shop', '--stage', 'pr-3', '--follow', '--json')).toBe(2);
+    expect(JSON.parse(io.stdout())).toEqual({ error: expect.stringMatching(/--follow never reaches/) });
+    expect(logs).toHaveReceivedCommandTimes(FilterLogEventsCommand, 0);
+    expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
+  });
+
+  test('logs of a stage whose log group does not exist: exit 1, naming the group and what to check', async () => {
+    logs.on(FilterLogEventsCommand).rejects(
+      Object.assign(new Error('The specified log group does not exist.'), {
+        name: 'ResourceNotFoundException',
+      }),
+    );
+    expect(await run('logs', '--name', 'shop', '--stage', 'pr-9')).toBe(1);
+    expect(io.stderr()).toMatch(
+      /Could not read the log group \/aws\/lambda\/shop-pr-9 \(has stage pr-9 been deployed and invoked\?\)/,
+    );
+    expect(io.stdout()).toBe('');
+  });
+
+  test('--role-to-assume is refused: the CLI signs in with the AWS chain', async () => {
+    const role = 'arn:aws:iam::123456789012:role/deploy';
+    expect(await run('deploy', '--name', 'shop', '--role-to-assume', role)).toBe(2);
+    expect(io.stderr()).toMatch(
+      /--role-to-assume is not a flag of deploy: .*expected a profile \(AWS_PROFILE\)/,
+    );
+    expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
+  });
+
+  test('policy prints the deploy policy and the trust policy; --json as one object', async () => {
+    const argv = ['policy', '--name', 'shop', '--account', '123456789012', '--aws-region', 'eu-west-1'];
+    expect(await run(...argv, '--repository', 'octo/shop')).toBe(0);
+    expect(io.stdout()).toMatch(/arn:aws:lambda:eu-west-1:123456789012:function:shop-\*/);
+    expect(io.stdout()).toMatch(/repo:octo\/shop:pull_request/);
+    expect(io.stdout()).toMatch(/# Production deploy role: permissions policy/);
+    expect(io.stdout()).toMatch(/# Preview deploy role: trust policy/);
+    expect(io.stdout()).toMatch(/"Sid": "NoIamWrites"/);
+    io = testIo(env);
+    expect(await run(...argv, '--repository', 'octo/shop', '--gateway', 'all', '--json')).toBe(0);
+    const json = JSON.parse(io.stdout()) as {
+      roles: { role: string; 'permissions-policy': { Statement: unknown[] }; 'trust-policy': object }[];
+      notes: string[];
+    };
+    expect(json.roles.map((r) => r.role)).toEqual(['production', 'preview']);
+    expect(json.roles[0]?.['permissions-policy'].Statement.length).toBeGreaterThan(3);
+    expect(json.roles[1]?.['trust-policy']).toBeDefined();
+    io = testIo(env);
+    expect(await run('policy', '--name', 'shop')).toBe(2);
+    expect(io.stderr()).toMatch(/--account: missing; expected the 12-digit AWS account id/);
+  });
+
+  test('policy takes --owner-id/--repo-id, --role, --protected-branches and --github-environment', async () => {
+    const code = await run(
+      'policy',
+      '--name=shop',
+      '--account=123456789012',
+      '--repository=octo/shop',
+      '--owner-id=1234567',
+      '--repo-id',
+      '89012345',
+      '--role',
+      'production',
+      '--protected-branches',
+      'main,release',
+      '--github-environment',
+      'prod',
+    );
+    expect(code).toBe(0);
+    expect(io.stdout()).toContain('"repo:octo@1234567/shop@89012345:ref:refs/heads/release"');
+    expect(io.stdout()).toContain('"repo:octo/shop:environment:prod"');
+    expect(io.stdout()).not.toContain('pull_request');
+    io = testIo(env);
+    expect(await run('policy', '--name=shop', '--account=123456789012', '--role=admin')).toBe(2);
+    expect(io.stderr()).toMatch(/--role: "admin" is not valid; expected one of production, preview, single/);
+  });
+
+  test('bad flag values are reported like the action reports bad inputs: exit 2, before anything runs', async () => {
+    expect(await run('package', '--name', 'shop', '--path', 'examples/handler', '--memory', '1')).toBe(2);
+    expect(io.stderr()).toMatch(/unknown flag --memory for package/);
+    io = testIo(env);
+    expect(await run('deploy', '--name', 'shop', '--stage', 'x', '--memory', '1', '--json')).toBe(2);
+    expect(io.stderr()).toMatch(/memory: "1" is not valid; expected a whole number from 128 to 10240/);
+    expect(JSON.parse(io.stdout())).toEqual({ error: expect.stringMatching(/memory: "1" is not valid/) });
+    expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
+  });
+});

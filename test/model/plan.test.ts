@@ -1,0 +1,204 @@
+import { describe, expect, test } from '@jest/globals';
+import type { GitHubContext } from '../../src/model/github-context.js';
+import { makePlan } from '../../src/model/plan.js';
+import { branchStage } from '../../src/model/stage-name.js';
+import type { Command } from '../../src/model/settings.js';
+
+function ctx(eventName: string, payload: Record<string, unknown> = {}, ref = ''): GitHubContext {
+  return {
+    eventName,
+    payload,
+    ref,
+    sha: 'abc123',
+    repository: 'octo/svc',
+    serverUrl: 'https://github.com',
+    apiUrl: 'https://api.github.com',
+    runId: '1',
+    runAttempt: '1',
+    runUrl: '',
+  };
+}
+
+const pr = (action: string, number = 42, headRepo: string | null = 'octo/svc') => ({
+  action,
+  number,
+  pull_request: {
+    number,
+    head: { repo: headRepo ? { full_name: headRepo } : null },
+    base: { repo: { full_name: 'octo/svc' } },
+  },
+  repository: { full_name: 'octo/svc' },
+});
+
+const settings = (command: Command = 'auto', stage?: string) => ({ command, name: 'svc', stage });
+
+describe('makePlan with command: auto', () => {
+  test.each<[string, GitHubContext, string, string, string]>([
+    ['push to main', ctx('push', {}, 'refs/heads/main'), 'deploy', 'main', 'main'],
+    [
+      'push to feature/Login',
+      ctx('push', {}, 'refs/heads/feature/Login'),
+      'deploy',
+      branchStage('feature/Login'),
+      'feature/Login',
+    ],
+    ['workflow_dispatch', ctx('workflow_dispatch', {}, 'refs/heads/develop'), 'deploy', 'develop', 'develop'],
+    [
+      'pull_request opened',
+      ctx('pull_request', pr('opened'), 'refs/pull/42/merge'),
+      'deploy',
+      'pr-42',
+      'pull/42',
+    ],
+    [
+      'pull_request synchronize',
+      ctx('pull_request', pr('synchronize'), 'refs/pull/42/merge'),
+      'deploy',
+      'pr-42',
+      'pull/42',
+    ],
+    [
+      'pull_request reopened',
+      ctx('pull_request', pr('reopened'), 'refs/pull/42/merge'),
+      'deploy',
+      'pr-42',
+      'pull/42',
+    ],
+    [
+      'pull_request closed',
+      ctx('pull_request', pr('closed'), 'refs/pull/42/merge'),
+      'undeploy',
+      'pr-42',
+      'pull/42',
+    ],
+    // On delete, GITHUB_REF is the default branch: the deleted branch comes from the payload.
+    [
+      'delete of a branch',
+      ctx('delete', { ref: 'feature-x', ref_type: 'branch' }, 'refs/heads/main'),
+      'undeploy',
+      'feature-x',
+      'feature-x',
+    ],
+    ['schedule', ctx('schedule', {}, 'refs/heads/main'), 'prune', '', ''],
+    ['push of a tag', ctx('push', {}, 'refs/tags/v1.0.0'), 'skip', '', ''],
+    ['delete of a tag', ctx('delete', { ref: 'v1', ref_type: 'tag' }, 'refs/heads/main'), 'skip', '', ''],
+    ['pull_request labeled', ctx('pull_request', pr('labeled'), 'refs/pull/42/merge'), 'skip', '', ''],
+  ])('%s', (_title, context, command, stage, ref) => {
+    const plan = makePlan(settings(), context);
+    expect(plan).toMatchObject({ command, stage, ref });
+    expect(plan.functionName).toBe(stage ? `svc-${stage}` : '');
+  });
+
+  test('a pull request from a fork is marked, so sign-in can explain why there is no token', () => {
+    expect(makePlan(settings(), ctx('pull_request', pr('opened', 7, 'someone/svc'))).fromFork).toBe(true);
+    expect(makePlan(settings(), ctx('pull_request', pr('opened', 7, null))).fromFork).toBe(true);
+    expect(makePlan(settings(), ctx('pull_request', pr('opened', 7))).fromFork).toBe(false);
+  });
+
+  test('an unknown event is an error that names the command input', () => {
+    expect(() => makePlan(settings(), ctx('release', {}, 'refs/tags/v1'))).toThrow(
+      /command: "auto" does not know .* "release" event/,
+    );
+  });
+});
+
+describe('makePlan with an explicit command or stage', () => {
+  test('stage override wins over the event', () => {
+    expect(makePlan(settings('auto', 'staging'), ctx('push', {}, 'refs/heads/main'))).toMatchObject({
+      command: 'deploy',
+      stage: 'staging',
+      functionName: 'svc-staging',
+    });
+  });
+
+  test('command undeploy on a push removes that branch stage', () => {
+    expect(makePlan(settings('undeploy'), ctx('push', {}, 'refs/heads/feature-y'))).toMatchObject({
+      command: 'undeploy',
+      stage: 'feature-y',
+    });
+  });
+
+  test('package needs no stage', () => {
+    expect(makePlan(settings('package'), ctx('schedule'))).toMatchObject({ command: 'package', stage: '' });
+  });
+
+  test('deploy with no stage to derive is an error that says to set stage', () => {
+    expect(() => makePlan(settings('deploy'), ctx('schedule'))).toThrow(
+      /stage: could not be derived .*set stage/,
+    );
+  });
+});
+
+describe('a pull request never reaches a protected stage', () => {
+  const protectedStages = ['main', 'master', 'prod', 'production'];
+  const withStage = (stage: string, command: Command = 'auto') => ({
+    ...settings(command, stage),
+    protectedStages,
+  });
+
+  test.each(['main', 'Main', 'prod', 'production', 'master'])(
+    'a pull_request run with stage: %s is refused, naming the stage and the rule',
+    (stage) => {
+      expect(() => makePlan(withStage(stage), ctx('pull_request', pr('synchronize', 7)))).toThrow(
+        new RegExp(
+          `stage: "${stage}" is a protected stage \\(protected-stages: main, master, prod, production\\), and a pull_request run may not deploy or remove it`,
+        ),
+      );
+    },
+  );
+
+  test.each(['pull_request_target', 'pull_request_review', 'pull_request_review_comment'])(
+    'so is any pull-request event (%s), with command deploy or undeploy',
+    (event) => {
+      for (const command of ['deploy', 'undeploy'] as const)
+        expect(() => makePlan(withStage('main', command), ctx(event, pr('opened', 7)))).toThrow(
+          /code from a pull request never reaches a protected stage/,
+        );
+    },
+  );
+
+  test('a custom protected stage counts, and the default list applies when none is passed', () => {
+    expect(() =>
+      makePlan({ ...settings('auto', 'live'), protectedStages: ['live'] }, ctx('pull_request', pr('opened'))),
+    ).toThrow(/stage: "live" is a protected stage/);
+    expect(() => makePlan(settings('auto', 'main'), ctx('pull_request', pr('opened')))).toThrow(
+      /protected stage/,
+    );
+  });
+
+  test('its own pr-N stage, other stages, and pushes to main are fine', () => {
+    expect(makePlan(withStage('staging'), ctx('pull_request', pr('opened', 7))).stage).toBe('staging');
+    expect(makePlan({ ...settings(), protectedStages }, ctx('pull_request', pr('opened', 7))).stage).toBe(
+      'pr-7',
+    );
+    expect(makePlan({ ...settings(), protectedStages }, ctx('push', {}, 'refs/heads/main')).stage).toBe(
+      'main',
+    );
+    // Packaging touches no stage.
+    expect(makePlan(withStage('main', 'package'), ctx('pull_request', pr('opened', 7))).command).toBe(
+      'package',
+    );
+  });
+});
+
+describe('a pull request number that is not a positive whole number is refused', () => {
+  test.each<[string, unknown]>([
+    ['1e21 (would be stage pr-1e+21)', 1e21],
+    ['2^53, past the safe integers', 2 ** 53],
+    ['zero', 0],
+    ['negative', -3],
+    ['a fraction', 4.5],
+    ['a string', '42'],
+    ['null', null],
+  ])('%s', (_name, number) => {
+    const payload = { action: 'opened', number, pull_request: { number } };
+    expect(() => makePlan(settings(), ctx('pull_request', payload))).toThrow(
+      /^The pull request number of the event is .*; expected a positive whole number, like 42\.$/,
+    );
+  });
+
+  test('the largest safe number still works', () => {
+    const n = Number.MAX_SAFE_INTEGER;
+    expect(makePlan(settings(), ctx('pull_request', pr('opened', n))).stage).toBe(`pr-${n}`);
+  });
+});

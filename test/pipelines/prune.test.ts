@@ -1,0 +1,254 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import 'aws-sdk-client-mock-jest';
+import { DeleteApiCommand } from '@aws-sdk/client-apigatewayv2';
+import { createGitHubRefs } from '../../src/reporting/github-refs.js';
+import { pruneStages, type PruneOptions } from '../../src/pipelines/prune.js';
+import { parseLambdaTime } from '../../src/resources/stage/project-stages.js';
+import { RecordingLogger } from '../../src/util/logger.js';
+import { recordingSleep } from '../../src/util/sleep.js';
+import { emptyWorld, fakeAccount, seedStage, tagsFor, type World } from '../cleanup/fake-account.js';
+import { startGitHubServer, type GitHubServer } from '../support/github-server.js';
+
+const NOW = new Date('2026-03-20T12:00:00Z');
+const lambdaTime = (daysAgo: number) =>
+  new Date(NOW.getTime() - daysAgo * 86_400_000).toISOString().replace('Z', '+0000');
+
+let github: GitHubServer;
+beforeAll(async () => {
+  // 'develop' sits on the third page: a prune that read one page would remove its stage.
+  const filler = Array.from({ length: 230 }, (_, i) => `dependabot/${i}`);
+  github = await startGitHubServer({
+    branches: ['main', ...filler.slice(0, 150), 'release/2', ...filler.slice(150), 'develop'],
+    pulls: new Map([
+      [12, 'closed'],
+      [13, 'open'],
+      [14, 'open'],
+    ]),
+  });
+});
+afterAll(() => github.close());
+
+function seedProject(world: World): void {
+  const p = 'shop';
+  seedStage(world, { project: p, stage: 'main', gateway: 'http-api' });
+  seedStage(world, { project: p, stage: 'develop', gateway: 'http-api' });
+  seedStage(world, { project: p, stage: 'feature-gone', gateway: 'http-api', keepWarm: true });
+  seedStage(world, { project: p, stage: 'pr-12', gateway: 'rest-api', lastModified: lambdaTime(1) });
+  seedStage(world, { project: p, stage: 'pr-13', gateway: 'function-url', lastModified: lambdaTime(2) });
+  seedStage(world, { project: p, stage: 'pr-14', gateway: 'none', lastModified: lambdaTime(9) });
+  seedStage(world, { project: p, stage: 'staging', gateway: 'http-api', ref: 'main' });
+  // Another project's stage whose branch is gone too: not ours to prune.
+  seedStage(world, { project: 'billing', stage: 'feature-gone', gateway: 'http-api' });
+}
+
+const options: PruneOptions = {
+  project: 'shop',
+  repository: 'acme/shop',
+  protectedStages: ['main', 'master', 'prod', 'production'],
+  previewTtl: 7,
+  dryRun: false,
+  now: NOW,
+};
+
+async function prune(
+  world: World,
+  extra: Partial<PruneOptions> = {},
+  setup?: (a: ReturnType<typeof fakeAccount>) => void,
+) {
+  const account = fakeAccount(world);
+  setup?.(account);
+  const logger = new RecordingLogger();
+  const sleep = recordingSleep();
+  const refs = createGitHubRefs({
+    apiUrl: github.url,
+    repository: 'acme/shop',
+    token: github.state.token,
+    logger,
+    sleep,
+  });
+  try {
+    const lines = await pruneStages(
+      account.clients,
+      refs,
+      { ...options, ...extra },
+      { logger, sleep, random: () => 1 },
+    );
+    return { lines, account, logger };
+  } finally {
+    account.reset();
+  }
+}
+
+describe('pruneStages: only this repository’s stages, and never one being deployed', () => {
+  it("prune in repository A never judges B's stages by A's branches", async () => {
+    const world = emptyWorld();
+    seedProject(world);
+    // The same project name used by another repository in the account: its branch and PR are not ours to ask about.
+    const theirs = (stage: string) => ({
+      ...tagsFor('shop', stage),
+      'lambda-deploy:repository': 'other-org/shop',
+    });
+    seedStage(world, {
+      project: 'shop',
+      stage: 'feature-theirs',
+      gateway: 'http-api',
+      tags: theirs('feature-theirs'),
+    });
+    seedStage(world, { project: 'shop', stage: 'pr-99', gateway: 'rest-api', tags: theirs('pr-99') });
+    github.state.requests.length = 0;
+    const { lines, account } = await prune(world);
+    expect(lines.map((l) => l.stage)).not.toContain('feature-theirs');
+    expect(lines.map((l) => l.stage)).not.toContain('pr-99');
+    expect(lines.filter((l) => l.action === 'removed').map((l) => l.stage)).toEqual([
+      'feature-gone',
+      'pr-12',
+      'pr-14',
+    ]);
+    expect(world.functions.has('shop-feature-theirs')).toBe(true);
+    expect(world.functions.has('shop-pr-99')).toBe(true);
+    for (const change of account.changes()) expect(change).not.toMatch(/theirs|pr-99/);
+    expect(github.state.requests.map((r) => r.path)).not.toContain('/api/v3/repos/acme/shop/pulls/99');
+  });
+
+  it('skips a stage a run is deploying (its lambda-deploy:deploying mark), but not a mark over an hour old', async () => {
+    const world = emptyWorld();
+    const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000).toISOString();
+    seedStage(world, {
+      project: 'shop',
+      stage: 'feature-gone',
+      gateway: 'http-api',
+      tags: { ...tagsFor('shop', 'feature-gone'), 'lambda-deploy:deploying': minutesAgo(5) },
+    });
+    seedStage(world, {
+      project: 'shop',
+      stage: 'feature-stale',
+      gateway: 'http-api',
+      tags: { ...tagsFor('shop', 'feature-stale'), 'lambda-deploy:deploying': minutesAgo(120) },
+    });
+    seedStage(world, { project: 'shop', stage: 'pr-12', gateway: 'http-api' });
+    world.functions.get('shop-pr-12')!.lastUpdateStatus = 'InProgress';
+    const { lines } = await prune(world);
+    expect(lines).toEqual([
+      {
+        stage: 'feature-gone',
+        action: 'kept',
+        why: 'a deploy started 5 min ago is still running (tag lambda-deploy:deploying)',
+      },
+      { stage: 'feature-stale', action: 'removed', why: 'branch feature-stale no longer exists' },
+      {
+        stage: 'pr-12',
+        action: 'kept',
+        why: 'Lambda is applying an update to its function: a deploy is running',
+      },
+    ]);
+    expect(world.functions.has('shop-feature-gone')).toBe(true);
+    expect(world.functions.has('shop-feature-stale')).toBe(false);
+  });
+});
+
+describe('pruneStages end to end (mocked AWS, local GitHub API)', () => {
+  it('removes stages whose branch is gone or pull request closed or idle, keeps the rest, says why', async () => {
+    const world = emptyWorld();
+    seedProject(world);
+    github.state.requests.length = 0;
+    const { lines, account } = await prune(world);
+    expect(lines).toEqual([
+      { stage: 'develop', action: 'kept', why: 'branch develop exists' },
+      { stage: 'feature-gone', action: 'removed', why: 'branch feature-gone no longer exists' },
+      { stage: 'main', action: 'kept', why: 'protected (protected-stages)' },
+      { stage: 'pr-12', action: 'removed', why: 'pull request #12 is closed' },
+      { stage: 'pr-13', action: 'kept', why: 'pull request #13 is open' },
+      { stage: 'pr-14', action: 'removed', why: 'pull request #14 not deployed for 9 days (preview-ttl 7)' },
+      {
+        stage: 'staging',
+        action: 'kept',
+        why: "not a branch or pull request stage (ref 'main'; set by the stage input?)",
+      },
+    ]);
+    expect([...world.functions.keys()].sort()).toEqual([
+      'billing-feature-gone',
+      'shop-develop',
+      'shop-main',
+      'shop-pr-13',
+      'shop-staging',
+    ]);
+    expect(world.restApis.size + world.usagePlans.size + world.apiKeys.size + world.rules.size).toBe(0);
+    // Every deletion belongs to a removed stage.
+    for (const change of account.changes()) expect(change).not.toMatch(/billing|develop|main|pr-13|staging/);
+    // Three pages of branches, one request per pull request stage.
+    expect(github.state.requests.map((r) => r.path).filter((p) => p.includes('/branches'))).toHaveLength(3);
+    expect(
+      github.state.requests
+        .map((r) => r.path)
+        .filter((p) => p.includes('/pulls/'))
+        .sort(),
+    ).toEqual([
+      '/api/v3/repos/acme/shop/pulls/12',
+      '/api/v3/repos/acme/shop/pulls/13',
+      '/api/v3/repos/acme/shop/pulls/14',
+    ]);
+  });
+
+  it('dry-run: says what would go and removes nothing', async () => {
+    const world = emptyWorld();
+    seedProject(world);
+    const { lines, account } = await prune(world, { dryRun: true });
+    expect(lines.filter((l) => l.action === 'would remove').map((l) => l.stage)).toEqual([
+      'feature-gone',
+      'pr-12',
+      'pr-14',
+    ]);
+    expect(lines.filter((l) => l.action === 'removed')).toEqual([]);
+    expect(account.changes()).toEqual([]);
+    expect(world.functions.size).toBe(8);
+  });
+
+  it('one stage failing to go does not stop the others; its line says why', async () => {
+    const world = emptyWorld();
+    seedProject(world);
+    const { lines, logger } = await prune(world, {}, (account) =>
+      account.mocks.apiGatewayV2.on(DeleteApiCommand).rejects(
+        Object.assign(new Error('not authorized to perform apigateway:DELETE'), {
+          name: 'AccessDeniedException',
+        }),
+      ),
+    );
+    const gone = lines.find((l) => l.stage === 'feature-gone');
+    expect(gone?.action).toBe('failed');
+    expect(gone?.why).toMatch(
+      /^branch feature-gone no longer exists; removal failed: .*DeleteApi .*AccessDeniedException.*apigateway:DELETE/,
+    );
+    expect(lines.filter((l) => l.action === 'removed').map((l) => l.stage)).toEqual(['pr-12', 'pr-14']);
+    expect(world.functions.has('shop-feature-gone')).toBe(true);
+    expect(logger.text('error')).toContain('Could not remove stage feature-gone');
+  });
+
+  it('a project with no stages: nothing to prune, GitHub not asked', async () => {
+    github.state.requests.length = 0;
+    const { lines, logger } = await prune(emptyWorld());
+    expect(lines).toEqual([]);
+    expect(logger.text('info')).toContain('nothing to prune');
+    expect(github.state.requests).toEqual([]);
+  });
+
+  it('without preview-ttl an idle open pull request stays', async () => {
+    const world = emptyWorld();
+    seedProject(world);
+    const { lines } = await prune(world, { previewTtl: undefined, dryRun: true });
+    expect(lines.find((l) => l.stage === 'pr-14')).toEqual({
+      stage: 'pr-14',
+      action: 'kept',
+      why: 'pull request #14 is open',
+    });
+  });
+});
+
+it.each<[string | undefined, string | undefined]>([
+  ['2026-03-11T12:00:00.000+0000', '2026-03-11T12:00:00.000Z'],
+  ['2026-03-11T12:00:00.000+0530', '2026-03-11T06:30:00.000Z'],
+  ['2026-03-11T12:00:00Z', '2026-03-11T12:00:00.000Z'],
+  ['not a time', undefined],
+  [undefined, undefined],
+])('parseLambdaTime(%s)', (text, iso) => {
+  expect(parseLambdaTime(text)?.toISOString()).toBe(iso);
+});

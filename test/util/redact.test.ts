@@ -1,0 +1,175 @@
+import { describe, expect, it } from '@jest/globals';
+import { cutText, lineRedactor, redact, redactCutTail } from '../../src/util/redact.js';
+
+const SECRET_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+
+describe('redact', () => {
+  it.each([
+    ['a long-term access key id', 'key AKIAIOSFODNN7EXAMPLE used', 'key *** used'],
+    ['a temporary access key id', 'ASIAY34FZKBOKMUTVV7A', '***'],
+    ['not an access key id (too short)', 'AKIA1234', 'AKIA1234'],
+    ['a secret key in ini form', `aws_secret_access_key = ${SECRET_KEY}`, 'aws_secret_access_key = ***'],
+    ['a secret key in env form', `AWS_SECRET_ACCESS_KEY=${SECRET_KEY}`, 'AWS_SECRET_ACCESS_KEY=***'],
+    ['a secret key in JSON (STS)', `{"SecretAccessKey": "${SECRET_KEY}"}`, '{"SecretAccessKey": "***"}'],
+    [
+      'a session token',
+      'aws_session_token=IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJH',
+      'aws_session_token=***',
+    ],
+    ['a 40-character word without a key name stays', `sha ${'a'.repeat(40)}`, `sha ${'a'.repeat(40)}`],
+    ['an x-api-key header', 'x-api-key: Rk7zQ2pXv9L4mN8sT1wY', 'x-api-key: ***'],
+    ['an x-api-key in JSON', '{"x-api-key":"Rk7zQ2pXv9L4mN8sT1wY","a":1}', '{"x-api-key":"***","a":1}'],
+    ['an x-api-key header, any case', 'X-Api-Key=abc123def', 'X-Api-Key=***'],
+    ['a GitHub token', 'token ghs_16C7e42F292c6912E7710c838347Ae178B4a in use', 'token *** in use'],
+    ['a bearer header', 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.x.y', 'Authorization: Bearer ***'],
+    [
+      'ordinary text',
+      'Deployed version 4 to https://x.example.com/pr-12',
+      'Deployed version 4 to https://x.example.com/pr-12',
+    ],
+  ])('%s', (_name, input, output) => {
+    expect(redact(input)).toBe(output);
+  });
+
+  it.each([
+    [
+      'a listed secret anywhere',
+      'db=hunter2-prod; again hunter2-prod',
+      ['hunter2-prod'],
+      'db=***; again ***',
+    ],
+    ['regex characters in a secret', 'p=a.b*c+d(e)', ['a.b*c+d(e)'], 'p=***'],
+    ['the longer of two overlapping secrets whole', 'x=abcdef123456', ['abcdef', 'abcdef123456'], 'x=***'],
+    ['too short a value is ignored', 'the cat', ['cat'], 'the cat'],
+    ['empty and undefined are ignored', 'text', ['', undefined], 'text'],
+  ])('%s', (_name, input, secrets, output) => {
+    expect(redact(input, secrets)).toBe(output);
+  });
+
+  // Shapes nobody told us about: the function's logs and answers carry them.
+  const JWT =
+    'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJyZXBvOm9jdG8vc3ZjIiwiYXVkIjoic3RzIn0.c2lnbmF0dXJlLWJ5dGVz';
+  const PEM_BODY = 'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun';
+  it.each([
+    ['a JWT', `token=${JWT}`, 'token=***'],
+    ['a JWT in a sentence', `got ${JWT} from the endpoint`, 'got *** from the endpoint'],
+    [
+      'a PEM block across lines',
+      `key:\n-----BEGIN RSA PRIVATE KEY-----\n${PEM_BODY}\n${PEM_BODY}\n-----END RSA PRIVATE KEY-----\ndone`,
+      'key:\n***\ndone',
+    ],
+    [
+      'a PEM block inside a Python repr (literal \\n)',
+      `ValueError: bad key '-----BEGIN PRIVATE KEY-----\\n${PEM_BODY}\\n-----END PRIVATE KEY-----\\n'`,
+      "ValueError: bad key '***\\n'",
+    ],
+    [
+      'a PEM block whose end is missing',
+      `-----BEGIN EC PRIVATE KEY-----\n${PEM_BODY}\n${PEM_BODY.slice(0, 20)}`,
+      '***',
+    ],
+    [
+      'a URL with a password',
+      'postgres://app:S3cr3t-pw@db.internal:5432/app',
+      'postgres://app:***@db.internal:5432/app',
+    ],
+    ['a URL with only a password', 'redis://:onlypass1@cache:6379', 'redis://:***@cache:6379'],
+    ['a bare AWS secret access key', `got ${SECRET_KEY}.`, 'got ***.'],
+    [
+      'a commit hash is no secret key',
+      `commit ${'0123456789abcdef'.repeat(2)}01234567`,
+      `commit ${'0123456789abcdef'.repeat(2)}01234567`,
+    ],
+    [
+      'a code-sha256 is no secret key',
+      'sha 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
+      'sha 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
+    ],
+    ['a classic GitHub token', 'ghp_16C7e42F292c6912E7710c838347Ae178B4a', '***'],
+    ['a fine-grained GitHub token', 'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuv', '***'],
+    ['a Stripe secret key', 'stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'stripe ***'],
+    ['a Stripe restricted test key', 'rk_test_51H8abcdefghijklmn', '***'],
+    ['a Stripe webhook secret', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', '***'],
+    ['a Slack bot token', 'xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx', '***'],
+    [
+      'a Slack webhook',
+      'https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXX',
+      'https://hooks.slack.com/services/***',
+    ],
+    [
+      'an upper-case session token assignment',
+      'AWS_SESSION_TOKEN=IQoJb3JpZ2luX2VjEJr//////////wEaCXVz',
+      'AWS_SESSION_TOKEN=***',
+    ],
+    ['a password assignment', 'DB_PASSWORD=hunter2 user=app', 'DB_PASSWORD=*** user=app'],
+    [
+      'a password in a Python dict',
+      "{'password': 'p4ss!', 'user': 'app'}",
+      "{'password': '***', 'user': 'app'}",
+    ],
+    ['a client secret in YAML form', 'client_secret: abcDEF123', 'client_secret: ***'],
+    ['a token in a query string', 'GET /cb?token=abc123&x=1', 'GET /cb?token=***&x=1'],
+    ['a bare bearer token', 'sent Bearer abcdef0123456789xyz', 'sent Bearer ***'],
+    // Our own words next to those names stay readable.
+    [
+      'permissions text',
+      'add `permissions: id-token: write` to the job',
+      'add `permissions: id-token: write` to the job',
+    ],
+    [
+      'an input named after a key',
+      'expected api-key: true with gateway: rest-api',
+      'expected api-key: true with gateway: rest-api',
+    ],
+    [
+      'a sentence about the token',
+      'the token lacks `pull-requests: write`',
+      'the token lacks `pull-requests: write`',
+    ],
+  ])('finds %s', (_name, input, output) => {
+    expect(redact(input)).toBe(output);
+  });
+});
+
+describe('a secret cut by truncation', () => {
+  it('does not leave the first half of a known secret at the end', () => {
+    expect(redactCutTail('password is correct horse bat', ['correct horse battery staple'])).toBe(
+      'password is ***',
+    );
+  });
+
+  it('does not leave the start of a token shape at the end', () => {
+    expect(redactCutTail('token ghp_16C7e42F29')).toBe('token ***');
+    expect(redactCutTail('jwt eyJhbGciOiJSUzI1NiIsInR5')).toBe('jwt ***');
+    expect(redactCutTail('db postgres://app:S3cr')).toBe('db ***');
+  });
+
+  it('leaves an ordinary ending alone', () => {
+    expect(redactCutTail('the handler raised ValueError', ['correct horse battery'])).toBe(
+      'the handler raised ValueError',
+    );
+  });
+
+  it('cutText cuts after redacting, and never shows the part of a secret before the cut', () => {
+    const secret = 'Zq8-very-long-database-password';
+    const text = `connect failed for ${secret} at db`;
+    // The cut falls in the middle of the secret: as a whole it was redacted first.
+    const cut = cutText(redact(text, [secret]), 24, [secret]);
+    expect(cut).not.toContain('Zq8');
+    expect(cutText(text, 24, [secret])).toBe('connect failed for ***… (32 more characters)');
+  });
+});
+
+describe("lineRedactor (a function's live output, one line at a time)", () => {
+  it('hides the body lines of a PEM block, which carry no marker of their own, and the known values', () => {
+    const clean = lineRedactor(['Pg-Secret-771']);
+    const lines = [
+      'key is',
+      '-----BEGIN PRIVATE KEY-----',
+      'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj',
+      '-----END PRIVATE KEY-----',
+      'password Pg-Secret-771 after',
+    ].map(clean);
+    expect(lines).toEqual(['key is', '***', '***', '***', 'password *** after']);
+  });
+});
