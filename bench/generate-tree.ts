@@ -15,6 +15,14 @@ export interface TreeSpec {
   /** Big native libraries, like libopenblas in numpy.libs/. */
   largeBinaries: number;
   largeBinaryBytes: number;
+  /** Mean size of the Python files (default 5,000 bytes). */
+  pythonMeanBytes?: number;
+  /** JavaScript files laid out like a `node_modules` folder (default none). */
+  jsFiles?: number;
+  /** Mean size of the JavaScript files (default 2,150 bytes). */
+  jsMeanBytes?: number;
+  /** Add the small executable `bin/run-tool` (default true). */
+  tool?: boolean;
 }
 
 export const DEFAULT_TREE: TreeSpec = {
@@ -25,6 +33,75 @@ export const DEFAULT_TREE: TreeSpec = {
   largeBinaries: 3,
   largeBinaryBytes: 8 * 1024 * 1024,
 };
+
+/** A tree shape of the packaging benchmark, named as in its table. */
+export interface TreeShape {
+  id: string;
+  label: string;
+  spec: TreeSpec;
+  /** Only with BENCH_LARGE=1: it takes minutes. */
+  large?: boolean;
+}
+
+/** Ten times DEFAULT_TREE: 108,531 files, ~1.9 GB. */
+const TEN_TIMES: TreeSpec = {
+  ...DEFAULT_TREE,
+  seed: 20240610,
+  pythonFiles: 100_000,
+  binaryFiles: 6_000,
+  compressedFiles: 2_500,
+  largeBinaries: 30,
+};
+
+/** The shapes users have: the issue-16 table, smallest first within the default run. */
+export const TREE_SHAPES: readonly TreeShape[] = [
+  {
+    id: 'small',
+    label: '5.5 MB, 1,001 files',
+    spec: {
+      ...DEFAULT_TREE,
+      seed: 7,
+      pythonFiles: 1_000,
+      binaryFiles: 0,
+      compressedFiles: 0,
+      largeBinaries: 0,
+    },
+  },
+  { id: 'default', label: '190 MB, 10,854 files', spec: DEFAULT_TREE },
+  {
+    id: 'node-modules',
+    label: '121 MB, 50,001 small files',
+    spec: {
+      seed: 50_001,
+      pythonFiles: 0,
+      binaryFiles: 0,
+      compressedFiles: 0,
+      largeBinaries: 0,
+      largeBinaryBytes: 0,
+      jsFiles: 50_000,
+    },
+  },
+  {
+    id: 'one-file',
+    label: 'one 200 MB file',
+    spec: {
+      seed: 200,
+      pythonFiles: 0,
+      binaryFiles: 0,
+      compressedFiles: 0,
+      largeBinaries: 1,
+      largeBinaryBytes: 200 * 1000 * 1000,
+      tool: false,
+    },
+  },
+  { id: 'huge', label: '1.87 GB, 108,531 files', spec: TEN_TIMES, large: true },
+  {
+    id: '5gb',
+    label: '5 GB, 108,561 files',
+    spec: { ...TEN_TIMES, seed: 5_000, largeBinaries: 60, largeBinaryBytes: 52 * 1000 * 1000 },
+    large: true,
+  },
+];
 
 export interface TreeStats {
   files: number;
@@ -148,6 +225,47 @@ class Text {
     return Math.floor(this.random() * max);
   }
 
+  /** CommonJS like a transpiled npm package: requires, functions, an export list. */
+  javascript(targetBytes: number): string {
+    const lines: string[] = ["'use strict';", ''];
+    for (let i = 0; i < 1 + this.int(5); i++)
+      lines.push(`const ${this.word()} = require('./${this.word()}');`);
+    let size = lines.join('\n').length;
+    const exported: string[] = [];
+    while (size < targetBytes) {
+      const name = this.word();
+      exported.push(name);
+      const args = Array.from({ length: this.int(4) }, () => this.word());
+      const block = [
+        '',
+        `/** ${this.sentence(6 + this.int(10))}. */`,
+        `function ${name}(${args.join(', ')}) {`,
+      ];
+      for (let s = 0; s < 2 + this.int(8); s++) {
+        const r = this.random();
+        if (r < 0.3) block.push(`  const ${this.word()} = ${this.word()}.${this.word()}(${this.int(100)});`);
+        else if (r < 0.55)
+          block.push(
+            `  if (${this.word()} === undefined) {`,
+            `    return ${this.word()}[${this.int(10)}];`,
+            '  }',
+          );
+        else if (r < 0.7) block.push(`  // ${this.sentence(5 + this.int(8))}`);
+        else if (r < 0.85) block.push(`  throw new TypeError(\`${this.sentence(4)} \${${this.word()}}\`);`);
+        else
+          block.push(
+            `  ${this.word()}.push({ ${this.word()}: ${this.word()}, ${this.word()}: ${this.int(9999)} });`,
+          );
+      }
+      block.push(`  return ${this.word()};`, '}');
+      const text = block.join('\n');
+      lines.push(text);
+      size += text.length + 1;
+    }
+    lines.push('', `module.exports = { ${exported.join(', ')} };`);
+    return `${lines.join('\n')}\n`;
+  }
+
   python(targetBytes: number): string {
     const lines: string[] = [
       '# -*- coding: utf-8 -*-',
@@ -256,52 +374,95 @@ function randomBytes(random: () => number, bytes: number): Buffer {
   return out;
 }
 
-/** Writes the tree into `root`; the same spec always gives the same files. */
-export async function generateTree(root: string, spec: TreeSpec = DEFAULT_TREE): Promise<TreeStats> {
+interface TreeFile {
+  path: string;
+  data: Buffer | string;
+  mode?: number;
+}
+
+/** The tree's files, generated one at a time in a fixed order. */
+function* treeFiles(spec: TreeSpec): Generator<TreeFile> {
   const random = prng(spec.seed);
   const text = new Text(random);
   const packages = Array.from({ length: 40 }, (_, i) => `${text.word()}${i}`);
-  const files: { path: string; data: Buffer | string; mode?: number }[] = [];
   const pkg = (): string => packages[Math.floor(random() * packages.length)] as string;
   const size = (mean: number): number => Math.max(64, Math.round(-Math.log(1 - random()) * mean));
 
   for (let i = 0; i < spec.pythonFiles; i++) {
     const depth = Math.floor(random() * 3);
     const dirs = Array.from({ length: depth }, () => text.word());
-    files.push({ path: join(pkg(), ...dirs, `${text.word()}_${i}.py`), data: text.python(size(5_000)) });
+    yield {
+      path: join(pkg(), ...dirs, `${text.word()}_${i}.py`),
+      data: text.python(size(spec.pythonMeanBytes ?? 5_000)),
+    };
   }
   for (let i = 0; i < spec.binaryFiles; i++)
-    files.push({
+    yield {
       path: join(pkg(), `_${text.word()}_${i}.cpython-312-x86_64-linux-gnu.so`),
       data: binary(random, text, size(150_000)),
       mode: 0o755,
-    });
+    };
   for (let i = 0; i < spec.largeBinaries; i++)
-    files.push({
+    yield {
       path: join(`${pkg()}.libs`, `lib${text.word()}-${i}.so.0`),
       data: binary(random, text, spec.largeBinaryBytes),
       mode: 0o755,
-    });
+    };
   for (let i = 0; i < spec.compressedFiles; i++)
-    files.push({
-      path: join(pkg(), 'data', `${text.word()}_${i}.gz`),
-      data: randomBytes(random, size(80_000)),
-    });
-  files.push({ path: join('bin', 'run-tool'), data: '#!/bin/sh\necho tool\n', mode: 0o755 });
+    yield { path: join(pkg(), 'data', `${text.word()}_${i}.gz`), data: randomBytes(random, size(80_000)) };
+  // node_modules: a few hundred packages of ~120 files, each with package.json and a few lib/ folders.
+  const jsPackages = Array.from({ length: Math.ceil((spec.jsFiles ?? 0) / 120) }, (_, i) => ({
+    name: i % 5 === 0 ? `@${text.word()}/${text.word()}-${i}` : `${text.word().replace(/_/g, '-')}-${i}`,
+    dirs: [
+      [],
+      ...Array.from({ length: 5 }, () => Array.from({ length: 1 + text.int(2) }, () => text.word())),
+    ],
+  }));
+  for (let i = 0; i < (spec.jsFiles ?? 0); i++) {
+    const p = jsPackages[Math.floor(i / 120)]!;
+    if (i % 120 === 0) {
+      yield {
+        path: join('node_modules', p.name, 'package.json'),
+        data: `${JSON.stringify({ name: p.name, version: `${text.int(9)}.${text.int(20)}.${text.int(30)}`, main: 'lib/index.js', description: text.sentence(10) }, null, 2)}\n`,
+      };
+      continue;
+    }
+    const dirs = p.dirs[text.int(p.dirs.length)]!;
+    yield {
+      path: join('node_modules', p.name, 'lib', ...dirs, `${text.word()}-${i}.js`),
+      data: text.javascript(size(spec.jsMeanBytes ?? 2_150)),
+    };
+  }
+  if (spec.tool ?? true) yield { path: join('bin', 'run-tool'), data: '#!/bin/sh\necho tool\n', mode: 0o755 };
+}
 
+/**
+ * Writes the tree into `root`; the same spec always gives the same files.
+ * Files are written as they are generated, a few at a time, so a tree of
+ * gigabytes never sits in memory.
+ */
+export async function generateTree(root: string, spec: TreeSpec = DEFAULT_TREE): Promise<TreeStats> {
+  let files = 0;
   let bytes = 0;
-  const dirs = new Set(files.map((f) => dirname(join(root, f.path))));
-  for (const d of dirs) await mkdir(d, { recursive: true });
-  const queue = [...files];
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      for (let f = queue.shift(); f; f = queue.shift()) {
-        const path = join(root, f.path);
-        await writeFile(path, f.data);
-        if (f.mode) await chmod(path, f.mode);
-        bytes += typeof f.data === 'string' ? Buffer.byteLength(f.data) : f.data.length;
-      }
-    }),
-  );
-  return { files: files.length, bytes };
+  const made = new Set<string>();
+  const writing = new Set<Promise<void>>();
+  for (const f of treeFiles(spec)) {
+    const path = join(root, f.path);
+    const dir = dirname(path);
+    if (!made.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      made.add(dir);
+    }
+    const write = (async () => {
+      await writeFile(path, f.data);
+      if (f.mode) await chmod(path, f.mode);
+    })();
+    writing.add(write);
+    void write.finally(() => writing.delete(write)).catch(() => undefined);
+    files++;
+    bytes += typeof f.data === 'string' ? Buffer.byteLength(f.data) : f.data.length;
+    if (writing.size >= 16) await Promise.race(writing);
+  }
+  await Promise.all(writing);
+  return { files, bytes };
 }

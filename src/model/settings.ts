@@ -58,6 +58,11 @@ export interface Settings {
   pipArgs: string[];
   include: string[];
   exclude: string[];
+  /**
+   * Absolute folder of the compressed-entry cache (packaging/entry-cache.ts),
+   * relative paths taken from the workspace; undefined: no cache.
+   */
+  packageCache?: string;
   /** Empty: AWS_REGION / AWS_DEFAULT_REGION, checked when AWS is first needed. */
   awsRegion?: string;
   roleToAssume?: string;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
@@ -8,12 +8,23 @@ import { type Settings } from '../model/settings.js';
 import { runtimeAssetsDir } from '../util/assets.js';
 import type { Logger } from '../util/logger.js';
 import { collectFiles } from './collect-files.js';
+import { createFileFilter, type FileFilter, type FilterOptions } from './file-filter.js';
 import type { CommandRunner } from './command-runner.js';
 import { checkHandlerIn, handlerTarget, missingModuleError } from './handler-check.js';
 import { pipInstall, pythonExecutable } from './pip-install.js';
 import { checkPackageSize, formatBytes, formatCount, largestParts, type SizeEntry } from './size-check.js';
 import { packSlimDependencies, type SlimPackage } from './slim-package.js';
-import { writeZip, type WriteZipOptions, type ZipEntrySource } from './zip-writer.js';
+import { EntryCache } from './entry-cache.js';
+import {
+  configureZipThreads,
+  DEFAULT_LEVEL,
+  defaultThreads,
+  DeflatePool,
+  Prefetcher,
+  writeZip,
+  type WriteZipOptions,
+  type ZipEntrySource,
+} from './zip-writer.js';
 
 export const ADAPTER_MODULE = '_lambda_deploy_adapter';
 export const ADAPTER_HANDLER = `${ADAPTER_MODULE}.handler`;
@@ -42,6 +53,7 @@ export type BuildPackageOptions = Pick<
   | 'include'
   | 'exclude'
   | 'dependenciesLayer'
+  | 'packageCache'
 > & {
   /** Where the zips are written (created when missing). */
   outDir: string;
@@ -171,6 +183,7 @@ async function writeArtifact(
   baseName: string,
   entries: readonly Entry[],
   zipOptions: WriteZipOptions | undefined,
+  logger: Logger,
 ): Promise<PackageArtifact> {
   const temp = join(outDir, `.${baseName}-${process.pid}-${randomBytes(4).toString('hex')}.zip.partial`);
   try {
@@ -179,6 +192,14 @@ async function writeArtifact(
       entries.map((e) => e.source),
       zipOptions,
     );
+    if (zip.cache) {
+      const { hits, misses, rejected, saved } = zip.cache;
+      logger.info(
+        `Package cache: ${formatCount(hits)} of ${formatCount(hits + misses)} files and 1 MiB chunks reused, ` +
+          `${formatCount(misses)} compressed${rejected ? ` (${formatCount(rejected)} cached ones failed their checksums)` : ''}; ` +
+          `the cache holds ${formatCount(saved.entries)} in ${formatBytes(saved.bytes)}`,
+      );
+    }
     const zipPath = join(outDir, `${baseName}-${zip.sha256Hex.slice(0, 12)}.zip`);
     await rename(temp, zipPath);
     return {
@@ -207,21 +228,84 @@ export async function buildPackage(
   options: BuildPackageOptions,
   deps: BuildPackageDeps,
 ): Promise<PackageResult> {
+  // The zip threads start while the files are listed, once there are enough of them to need threads.
+  const workers = options.zip?.workers;
+  const pool = options.zip?.pool ?? new DeflatePool(workers ?? defaultThreads(), workers ? 'never' : 'idle');
+  try {
+    return await buildWithPool(options, deps, pool);
+  } finally {
+    if (!options.zip?.pool) await pool.close();
+  }
+}
+
+/** Files listed before a build starts its zip threads: a few hundred are worth them (see INLINE_LIMIT). */
+export const THREADS_AFTER_FILES = 256;
+
+/**
+ * The filter of `options` for a walk of `root` that gets the zip going: it
+ * starts `pool` once it has kept THREADS_AFTER_FILES files, and hands every
+ * file it keeps to `prefetch`, so the threads compress while the walk goes on.
+ */
+export function walkingFilter(
+  root: string,
+  options: FilterOptions,
+  pool: DeflatePool,
+  prefetch?: Prefetcher,
+): FileFilter {
+  const filter = createFileFilter(options);
+  // collectFiles walks the real path: the files' paths then match what the prefetcher saw.
+  const base = realpathSync(root);
+  let kept = 0;
+  return {
+    walkDir: (relPath) => filter.walkDir(relPath),
+    includeFile: (relPath) => {
+      const keep = filter.includeFile(relPath);
+      if (keep) {
+        if (++kept === THREADS_AFTER_FILES) pool.start();
+        prefetch?.add(join(base, relPath));
+      }
+      return keep;
+    },
+  };
+}
+
+async function buildWithPool(
+  options: BuildPackageOptions,
+  deps: BuildPackageDeps,
+  pool: DeflatePool,
+): Promise<PackageResult> {
   const { logger } = deps;
   const python = isPythonRuntime(options.runtime);
   const outDir = resolve(options.outDir);
   await mkdir(outDir, { recursive: true });
 
-  // The build's own output never goes into the package, even when it lies inside `path`.
-  const outRel = relative(options.path, outDir);
-  const excludeDirs =
-    outRel && !outRel.startsWith('..') && !isAbsolute(outRel) ? [outRel.split(/[\\/]/).join('/')] : [];
+  // The build's own output and cache never go into the package, even when they lie inside `path`.
+  const excludeDirs = [outDir, ...(options.packageCache ? [resolve(options.packageCache)] : [])].flatMap(
+    (dir) => {
+      const rel = relative(options.path, dir);
+      return rel && !rel.startsWith('..') && !isAbsolute(rel) ? [rel.split(/[\\/]/).join('/')] : [];
+    },
+  );
+  // The threads know the zips' level and cache before the walk, to compress files as it finds them.
+  const level = options.zip?.level ?? DEFAULT_LEVEL;
+  const cache = options.packageCache
+    ? await EntryCache.open(resolve(options.packageCache), { level })
+    : undefined;
+  configureZipThreads(pool, level, cache);
+  const prefetch = new Prefetcher(pool);
+  const zipOptions: WriteZipOptions = { ...options.zip, pool, prefetch, ...(cache ? { cache } : {}) };
   const codeFiles = await collectFiles(
     options.path,
-    { runtime: options.runtime, include: options.include, exclude: options.exclude, excludeDirs },
+    walkingFilter(
+      options.path,
+      { runtime: options.runtime, include: options.include, exclude: options.exclude, excludeDirs },
+      pool,
+      prefetch,
+    ),
     (m) => logger.info(m),
     options.workspace,
   );
+  prefetch.end();
   if (codeFiles.length === 0)
     throw new Error(
       `path: no files to package in ${options.path}` +
@@ -266,11 +350,16 @@ export async function buildPackage(
             deps,
           ),
       );
-      const installed = await collectFiles(staging, {
-        runtime: options.runtime,
-        defaults: false,
-        exclude: ['__pycache__', '*.pyc', '*.pyo'],
-      });
+      const installed = await collectFiles(
+        staging,
+        walkingFilter(
+          staging,
+          { runtime: options.runtime, defaults: false, exclude: ['__pycache__', '*.pyc', '*.pyo'] },
+          pool,
+          prefetch,
+        ),
+      );
+      prefetch.end();
       dependencies = entriesFromFiles(installed);
       if (!inCode && !(await checkHandlerIn(target, byPath(installed), options.runtime, checkDeps)))
         throw missingModule();
@@ -367,11 +456,11 @@ export async function buildPackage(
         bytes: e.bytes,
         source: { ...e.source, name: `python/${e.path}` },
       }));
-      const artifact = await writeArtifact(outDir, `${options.name}-deps`, layerEntries, options.zip);
+      const artifact = await writeArtifact(outDir, `${options.name}-deps`, layerEntries, zipOptions, logger);
       layer = { ...artifact, key: key! };
       logger.info(summary('Dependencies layer', layer));
     }
-    const artifact = await writeArtifact(outDir, options.name, functionEntries, options.zip);
+    const artifact = await writeArtifact(outDir, options.name, functionEntries, zipOptions, logger);
     logger.info(summary('Package', artifact));
     for (const zipped of [artifact, ...(layer ? [layer] : [])]) {
       const post = checkPackageSize({

@@ -1,177 +1,183 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import * as zlib from 'node:zlib';
+import {
+  createInlineProcessor,
+  WORKER_SOURCE,
+  type BatchResult,
+  type Processor,
+  type ProcessorConfig,
+  type Unit,
+} from './deflate-units.js';
 
-/** What a worker hands back for one file: its CRC and the bytes to store. */
-export interface DeflatedFile {
-  crc: number;
-  size: number;
-  /** 8 when deflate made it smaller, else 0 (stored). */
-  method: number;
-  data: Buffer;
+/** Runs batches of units; results come back in the order batches were given to each runner. */
+export interface UnitRunner {
+  /** Batches worth keeping in flight to keep every thread busy. */
+  readonly slots: number;
+  run(units: readonly Unit[]): Promise<BatchResult>;
+  close(): Promise<void>;
 }
-
-/*
- * The worker's whole program, inline so the ncc bundle needs no second file.
- * Reading and deflating synchronously on a worker thread costs less CPU than
- * Node's async zlib (no per-16 KB round trips through the libuv pool): on 2
- * busy cores that is the difference between matching `zip` and beating it.
- * The result is copied once into its own ArrayBuffer so it can be transferred
- * (a pooled or oversized buffer cannot be).
- */
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const { readFileSync } = require('node:fs');
-const { crc32, deflateRawSync } = require('node:zlib');
-function deflate(job) {
-  try {
-    const raw = readFileSync(job.file);
-    if (raw.length !== job.size) throw new Error(job.file + ' changed size while it was being packaged');
-    const crc = crc32(raw);
-    let method = 0;
-    let out = raw;
-    if (raw.length > 0) {
-      const deflated = deflateRawSync(raw, { level: job.level });
-      if (deflated.length < raw.length) { method = 8; out = deflated; }
-    }
-    const copy = new Uint8Array(out.length);
-    copy.set(out);
-    return { id: job.id, crc, size: raw.length, method, data: copy };
-  } catch (error) {
-    return { id: job.id, error: { message: error.message, code: error.code } };
-  }
-}
-parentPort.on('message', (jobs) => {
-  const results = jobs.map(deflate);
-  parentPort.postMessage(results, results.filter((r) => r.data).map((r) => r.data.buffer));
-});
-`;
 
 interface Pending {
-  resolve: (value: DeflatedFile) => void;
-  reject: (error: Error) => void;
+  resolve: (r: BatchResult) => void;
+  reject: (e: Error) => void;
 }
 
-interface Job {
-  id: number;
-  file: string;
-  size: number;
-  level: number;
-}
-
-interface Result {
-  id: number;
-  crc: number;
-  size: number;
-  method: number;
-  data: Uint8Array;
-  error?: { message: string; code?: string };
-}
-
-interface Slot {
+interface Thread {
+  index: number;
   worker: Worker;
-  /** Files sent and not answered yet. */
-  pending: Map<number, Pending>;
+  /** Started: until then, batches go to the calling thread, when it may take them. */
+  online: boolean;
+  /** Batches sent and not answered, oldest first (a worker answers in order). */
+  pending: Pending[];
+  exited: Promise<unknown>;
 }
 
-/** Small files travel in batches: one message per ~1 MB instead of one per file. */
-const BATCH_BYTES = 1024 * 1024;
-const BATCH_FILES = 64;
+/**
+ * When the calling thread runs batches itself: `idle`, while no worker has
+ * started (~20 ms on an idle machine, several times that on a busy one:
+ * small trees are done by then) and whenever it would otherwise wait for a
+ * result (runInline); `never`: only on the threads.
+ */
+export type InlineUse = 'idle' | 'never';
 
-/** A few worker threads that read, checksum and deflate whole files. */
-export class DeflatePool {
-  private readonly slots: Slot[] = [];
-  private readonly waiting = new Map<number, Pending>();
-  private queue: Job[] = [];
-  private flushScheduled = false;
-  private nextId = 0;
+/** Worker threads for this machine: one core stays with the calling thread, which writes, and compresses when idle. */
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+/**
+ * Runs the unit processor on worker threads and on the calling thread.
+ * Threads start on start(), so a build can start them while it is still
+ * listing files, and they serve all its zips; with none, all runs here.
+ */
+export class DeflatePool implements UnitRunner {
+  private readonly threads: Thread[] = [];
+  private inline: Processor | undefined;
+  private inlineBusy = false;
+  private config: ProcessorConfig | undefined;
+  private failure: Error | undefined;
 
   constructor(
     private readonly size: number,
-    private readonly level: number,
+    private readonly inlineUse: InlineUse = 'idle',
   ) {}
 
-  deflateFile(file: string, size: number): Promise<DeflatedFile> {
-    const id = this.nextId++;
-    return new Promise<DeflatedFile>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.queue.push({ id, file, size, level: this.level });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        // Jobs queued in the same tick share messages.
-        queueMicrotask(() => this.flush());
-      }
+  /** Starts the threads (once). */
+  start(): void {
+    while (this.threads.length < this.size) this.threads.push(this.spawn());
+  }
+
+  get started(): boolean {
+    return this.threads.length > 0;
+  }
+
+  /** Sets the level and cache of the batches that follow (each zip configures the pool). */
+  configure(config: ProcessorConfig): void {
+    const c = this.config;
+    if (c && c.level === config.level && c.hash === config.hash && c.cache === config.cache) return;
+    this.config = config;
+    for (const t of this.threads) t.worker.postMessage({ config });
+    this.inline?.dispose();
+    this.inline = undefined;
+  }
+
+  private online(): number {
+    return this.threads.reduce((n, t) => n + (t.online ? 1 : 0), 0);
+  }
+
+  /** Whether this thread may take a batch now (it takes one at a time). */
+  get canRunInline(): boolean {
+    return !this.inlineBusy && (this.threads.length === 0 || this.inlineUse === 'idle');
+  }
+
+  /** Two batches per started thread (one being worked on, one waiting, so none idles); one here while none has started. */
+  get slots(): number {
+    if (this.inlineUse === 'never') return 2 * this.threads.length;
+    const online = this.online();
+    return online ? 2 * online : 1;
+  }
+
+  async run(units: readonly Unit[]): Promise<BatchResult> {
+    if (this.failure) throw this.failure;
+    if (this.online() === 0 && this.canRunInline) return this.runInline(units);
+    return this.runOnThreads(units);
+  }
+
+  /** A batch for the threads (started ones first), never this one: it may be busy listing files. */
+  async runOnThreads(units: readonly Unit[]): Promise<BatchResult> {
+    if (this.failure) throw this.failure;
+    if (!this.threads.length) throw new Error('the zip threads are not started');
+    const online = this.threads.filter((t) => t.online);
+    const thread = (online.length ? online : this.threads).reduce((a, b) =>
+      b.pending.length < a.pending.length ? b : a,
+    );
+    return new Promise<BatchResult>((resolve, reject) => {
+      thread.pending.push({ resolve, reject });
+      thread.worker.postMessage(units);
     });
+  }
+
+  /** A batch on this thread (see canRunInline), after the writes and messages that came in first. */
+  async runInline(units: readonly Unit[]): Promise<BatchResult> {
+    if (this.failure) throw this.failure;
+    this.inlineBusy = true;
+    try {
+      // Let the writes and messages that came in since the last batch go first.
+      await nextTurn();
+      this.inline ??= createInlineProcessor({ zlib, fs, crypto }, this.config!);
+      return Object.assign(this.inline.processBatch(units), { origin: -1 });
+    } finally {
+      this.inlineBusy = false;
+    }
+  }
+
+  /** A batch's output buffer, written out, back to the thread that filled it. */
+  recycle(buffer: ArrayBuffer, origin: number | undefined): void {
+    if (origin === -1) this.inline?.recycle(buffer);
+    else if (origin !== undefined && this.threads[origin]?.online)
+      this.threads[origin].worker.postMessage({ recycle: buffer }, [buffer]);
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
-    this.slots.length = 0;
+    this.inline?.dispose();
+    this.inline = undefined;
+    const threads = this.threads.splice(0);
+    await Promise.all(
+      threads.map(async (t) => {
+        // A started worker closes the files it holds open and exits; one still starting has none.
+        if (t.online) t.worker.postMessage('close');
+        else await t.worker.terminate();
+        await t.exited;
+      }),
+    );
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const jobs = this.queue;
-    this.queue = [];
-    // Spread over the workers, in batches no bigger than BATCH_*.
-    const batches: Job[][] = [];
-    let batch: Job[] = [];
-    let bytes = 0;
-    const perWorker = Math.ceil(jobs.length / this.size);
-    for (const job of jobs) {
-      if (
-        batch.length &&
-        (bytes + job.size > BATCH_BYTES || batch.length >= Math.min(BATCH_FILES, perWorker))
-      ) {
-        batches.push(batch);
-        batch = [];
-        bytes = 0;
-      }
-      batch.push(job);
-      bytes += job.size;
-    }
-    if (batch.length) batches.push(batch);
-    for (const b of batches) {
-      const slot = this.leastBusy();
-      for (const job of b) {
-        slot.pending.set(job.id, this.waiting.get(job.id)!);
-        this.waiting.delete(job.id);
-      }
-      slot.worker.postMessage(b);
-    }
-  }
-
-  private leastBusy(): Slot {
-    if (this.slots.length < this.size) {
-      const free = this.slots.find((s) => s.pending.size === 0);
-      return free ?? this.spawn();
-    }
-    return this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
-  }
-
-  private spawn(): Slot {
+  private spawn(): Thread {
     const worker = new Worker(WORKER_SOURCE, { eval: true });
-    const slot: Slot = { worker, pending: new Map() };
-    worker.on('message', (results: Result[]) => {
-      for (const r of results) {
-        const p = slot.pending.get(r.id);
-        if (!p) continue;
-        slot.pending.delete(r.id);
-        if (r.error) p.reject(Object.assign(new Error(r.error.message), { code: r.error.code }));
-        else
-          p.resolve({
-            crc: r.crc,
-            size: r.size,
-            method: r.method,
-            data: Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength),
-          });
-      }
-    });
-    const failAll = (error: Error): void => {
-      for (const p of slot.pending.values()) p.reject(error);
-      slot.pending.clear();
+    if (this.config) worker.postMessage({ config: this.config });
+    const thread: Thread = {
+      index: this.threads.length,
+      worker,
+      online: false,
+      pending: [],
+      exited: new Promise((resolve) => worker.once('exit', resolve)),
     };
-    worker.on('error', failAll);
-    worker.on('exit', (code) => failAll(new Error(`a zip worker thread stopped (exit code ${code})`)));
-    this.slots.push(slot);
-    return slot;
+    worker.once('online', () => (thread.online = true));
+    worker.on('message', (r: BatchResult) =>
+      thread.pending.shift()?.resolve(Object.assign(r, { origin: thread.index })),
+    );
+    const fail = (error: Error): void => {
+      this.failure ??= error;
+      for (const p of thread.pending.splice(0)) p.reject(error);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (thread.pending.length) fail(new Error(`a zip worker thread stopped (exit code ${code})`));
+    });
+    return thread;
   }
 }

@@ -10,13 +10,19 @@ export const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
 export const ZIP64_END_OF_CENTRAL_DIRECTORY = 0x06064b50;
 export const ZIP64_END_LOCATOR = 0x07064b50;
 export const ZIP64_EXTRA_ID = 0x0001;
+export const DATA_DESCRIPTOR = 0x08074b50;
 
 export const METHOD_STORED = 0;
 export const METHOD_DEFLATE = 8;
 
 /** General purpose flag bit 11: the name is UTF-8. */
 export const FLAG_UTF8 = 0x0800;
-/** Bit 3: sizes and CRC follow the data (we never write it; the reader tolerates it). */
+/**
+ * Bit 3: CRC and sizes follow the data in a data descriptor. We set it only
+ * on entries deflated in chunks (files over one chunk), whose sizes are
+ * known only once every chunk is done; their central records carry the
+ * real values, which is what readers (unzip, Python, Lambda) use.
+ */
 export const FLAG_DATA_DESCRIPTOR = 0x0008;
 export const FLAG_ENCRYPTED = 0x0001;
 

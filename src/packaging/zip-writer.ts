@@ -1,39 +1,46 @@
-import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, unlink } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
-import { crc32, createDeflateRaw, deflateRaw } from 'node:zlib';
-import { promisify } from 'node:util';
-import { DeflatePool } from './deflate-pool.js';
+import { createHash, type Hash } from 'node:crypto';
+import { open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { crc32, deflateRawSync } from 'node:zlib';
+import { crc32Combine } from './crc32-combine.js';
+import { DeflatePool, defaultThreads } from './deflate-pool.js';
+
+export { DeflatePool, defaultThreads } from './deflate-pool.js';
+export { Prefetcher } from './unit-feeder.js';
+import { planUnits, type Unit } from './deflate-units.js';
+import { UnitFeeder, type Prefetcher, type UnitDone } from './unit-feeder.js';
+import { EntryCache, type CachedUnit, type CacheSaveResult } from './entry-cache.js';
 import {
-  CENTRAL_FILE_HEADER,
-  DOS_DATE,
-  DOS_TIME,
-  END_OF_CENTRAL_DIRECTORY,
-  FLAG_UTF8,
-  LOCAL_FILE_HEADER,
   MAX_UINT16,
   MAX_UINT32,
   METHOD_DEFLATE,
   METHOD_STORED,
   MODE_EXECUTABLE,
   MODE_FILE,
-  VERSION_DEFLATE,
-  VERSION_MADE_BY,
-  VERSION_STORED,
-  VERSION_ZIP64,
-  ZIP64_END_LOCATOR,
-  ZIP64_END_OF_CENTRAL_DIRECTORY,
-  ZIP64_EXTRA_ID,
 } from './zip-format.js';
+import {
+  centralHeaderLength,
+  dataDescriptor,
+  DESCRIPTOR_ZIP64_FROM,
+  descriptorLocalHeader,
+  endRecords,
+  localHeaderLength,
+  writeCentralHeader,
+  writeLocalHeader,
+} from './zip-records.js';
 
-const deflateRawAsync = promisify(deflateRaw);
+/**
+ * zlib level 4: measured on the benchmark's trees it costs 3-23% less CPU
+ * than level 5 for a zip 0.3-1.6% larger, still within 0.3% of (and mostly
+ * smaller than) Info-ZIP's `zip -6` (see bench/).
+ */
+export const DEFAULT_LEVEL = 4;
 
-export const DEFAULT_LEVEL = 5;
+/**
+ * Files below this total are compressed on the calling thread alone: worker
+ * threads would start when it is all done. Above it, the calling thread
+ * works until they have started.
+ */
+export const INLINE_LIMIT = 2 * 1024 * 1024;
 
 /** One file to put in the zip: its content comes from a file on disk or a buffer. */
 export interface ZipEntrySource {
@@ -41,37 +48,51 @@ export interface ZipEntrySource {
   name: string;
   /** File to read the content from. */
   file?: string;
-  /** Content, when it is generated rather than read. */
+  /** Content, when it is generated rather than read (small files: compressed on the calling thread). */
   data?: Buffer;
   /** Stored as mode 0755 instead of 0644. */
   executable?: boolean;
-  /** Size of `file` when already known (it sizes the memory window; stat is used otherwise). */
+  /** Size of `file` as collected (stat is used when missing); a file that no longer has it is an error. */
   size?: number;
 }
 
 export interface WriteZipOptions {
-  /**
-   * zlib level, 0-9. Default 5: on a package-like tree it costs ~40% less
-   * CPU than 6 for a zip 0.1% larger, still smaller than Info-ZIP's `zip -6`
-   * (see bench/).
-   */
+  /** zlib level, 0-9 (default DEFAULT_LEVEL). */
   level?: number;
   /**
-   * Worker threads that read and deflate files (default: one per core when
-   * the files add up to 4 MB or more, else none). 0: Node's async zlib in
-   * the libuv pool instead.
+   * Worker threads that read and deflate (default: one per core when the
+   * files add up to INLINE_LIMIT or more, else none; the calling thread
+   * works too until they have started). 0: on this thread only. Given,
+   * every batch goes to the threads (tests).
    */
   workers?: number;
-  /** Files being compressed at the same time (default: two per worker or core). */
-  concurrency?: number;
-  /** Upper bound of file content held in memory (read ahead, compressed, not yet written). */
+  /** Bytes of file content being compressed or waiting to be written, at most (default 16 MiB). */
   maxBufferedBytes?: number;
-  /** Files from this size up are compressed through a temporary file instead of memory. */
-  largeFileBytes?: number;
-  /** Folder for those temporary files (default: the OS temp folder). */
-  tempDir?: string;
+  /**
+   * The entry cache: a folder (see entry-cache.ts), or one already opened.
+   * Unchanged files are then copied from an earlier zip instead of deflated.
+   */
+  cache?: string | EntryCache;
+  /**
+   * Threads to use, started or not: a build starts them while it lists its
+   * files and shares them between its zips (it closes them). By default the
+   * zip starts its own, when its files add up to INLINE_LIMIT.
+   */
+  pool?: DeflatePool;
+  /** Files of this zip the pool has compressed (or is compressing) while the build listed them. */
+  prefetch?: Prefetcher;
   /** Write ZIP64 records even when nothing needs them (to test readers of large archives). */
   forceZip64?: boolean;
+}
+
+export interface ZipCacheStats {
+  /** Units (whole files, or 1 MiB chunks of big ones) copied from the cache. */
+  hits: number;
+  /** Units deflated. */
+  misses: number;
+  /** Cached units that failed their checksums and were deflated again. */
+  rejected: number;
+  saved: CacheSaveResult;
 }
 
 export interface ZipResult {
@@ -84,25 +105,15 @@ export interface ZipResult {
   sha256Hex: string;
   /** Base64 of the SHA-256: what Lambda reports as CodeSha256. */
   sha256Base64: string;
+  /** With a cache. */
+  cache?: ZipCacheStats;
+  /** Files taken from the prefetcher (compressed while the build listed them). */
+  prefetched: number;
 }
 
-interface Prepared {
-  crc: number;
-  size: number;
-  method: number;
-  compressedSize: number;
-  /** The bytes to write, when they fit in memory. */
-  data?: Buffer;
-  /** Otherwise the file holding them (a temp file for deflate, the source for stored). */
-  dataFile?: string;
-  temporary?: boolean;
-}
-
-interface Central {
+interface Entry {
+  source: ZipEntrySource;
   name: Buffer;
-  prepared: Prepared;
-  mode: number;
-  offset: number;
 }
 
 /** Compares UTF-8 byte order, the order entries are written in. */
@@ -110,18 +121,48 @@ export function compareZipNames(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
+/** An empty, `.` or `..` part (which covers '', leading, trailing and doubled slashes), a backslash or a NUL. */
+const BAD_NAME = /(?:^|\/)\.{0,2}(?:\/|$)|[\\\0]/;
+
 function checkName(name: string): void {
-  const bad =
-    name === '' ||
-    name.startsWith('/') ||
-    name.includes('\\') ||
-    name.includes('\0') ||
-    name.endsWith('/') ||
-    name.split('/').some((part) => part === '' || part === '.' || part === '..');
-  if (bad)
+  if (BAD_NAME.test(name))
     throw new Error(`zip entry name ${JSON.stringify(name)} is not a relative path of forward-slash parts`);
   if (Buffer.byteLength(name, 'utf8') > MAX_UINT16)
     throw new Error(`zip entry name is longer than 65535 bytes: ${name.slice(0, 80)}…`);
+}
+
+function sortedEntries(sources: readonly ZipEntrySource[]): Entry[] {
+  const entries = sources
+    .map((source) => ({ source, name: Buffer.from(source.name, 'utf8') }))
+    .sort((a, b) => Buffer.compare(a.name, b.name));
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    checkName(e.source.name);
+    if (e.source.data === undefined && e.source.file === undefined)
+      throw new Error(`zip entry ${e.source.name} has neither data nor a file`);
+    if (i > 0 && entries[i - 1]!.name.equals(e.name))
+      throw new Error(`zip entry ${e.source.name} is given twice`);
+  }
+  return entries;
+}
+
+/** Sets up `pool` for zips at `level` with `cache` (the same settings again cost nothing). */
+export function configureZipThreads(pool: DeflatePool, level: number, cache: EntryCache | undefined): void {
+  pool.configure({ level, hash: cache !== undefined, cache: cache?.forWorkers() });
+}
+
+/** Sizes as given, else from stat (64 at a time). */
+async function sizesOf(entries: readonly Entry[]): Promise<number[]> {
+  const sizes = entries.map(({ source }) => source.data?.length ?? source.size ?? -1);
+  const missing = sizes.flatMap((s, i) => (s < 0 ? [i] : []));
+  for (let i = 0; i < missing.length; i += 64) {
+    await Promise.all(
+      missing.slice(i, i + 64).map(async (j) => {
+        sizes[j] = (await stat(entries[j]!.source.file!)).size;
+      }),
+    );
+  }
+  return sizes;
 }
 
 /**
@@ -129,13 +170,15 @@ function checkName(name: string): void {
  * names, one fixed timestamp (see DOS_DATE), Unix mode 0644 or 0755, the
  * UTF-8 flag, no extra fields except ZIP64 where needed, an entry stored
  * when deflate does not make it smaller. The same contents always give the
- * same bytes, whatever the files' times, owners or location.
+ * same bytes, whatever the files' times, owners or location, the number of
+ * cores, or the cache.
  *
- * Several files are read and deflated at once on worker threads (one per
- * core; zip libraries deflate one entry at a time) while the output is
- * written in order; at most `maxBufferedBytes` of content waits in memory,
- * and files of `largeFileBytes` or more are streamed through a temp file.
- * The SHA-256 is computed as the bytes go out.
+ * Files are read and deflated on worker threads (deflate-units.ts: whole
+ * files in batches, big files in 1 MiB chunks on every core) while this
+ * thread writes the results in order, hashing them on the way out. At most
+ * `maxBufferedBytes` of content is in flight, and a zip entry is forgotten
+ * once written (only its central record is kept), so memory does not grow
+ * with the tree.
  */
 export async function writeZip(
   outPath: string,
@@ -143,352 +186,293 @@ export async function writeZip(
   options: WriteZipOptions = {},
 ): Promise<ZipResult> {
   const level = options.level ?? DEFAULT_LEVEL;
-  const maxBuffered = options.maxBufferedBytes ?? 64 * 1024 * 1024;
-  const largeFile = options.largeFileBytes ?? 16 * 1024 * 1024;
   const forceZip64 = options.forceZip64 ?? false;
+  const entries = sortedEntries(sources);
+  const sizes = await sizesOf(entries);
 
-  const entries = sources
-    .map((s) => ({ source: s, nameBytes: Buffer.from(s.name, 'utf8') }))
-    .sort((a, b) => Buffer.compare(a.nameBytes, b.nameBytes));
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i]!;
-    checkName(e.source.name);
-    if (e.source.data === undefined && e.source.file === undefined)
-      throw new Error(`zip entry ${e.source.name} has neither data nor a file`);
-    if (i > 0 && entries[i - 1]!.nameBytes.equals(e.nameBytes))
-      throw new Error(`zip entry ${e.source.name} is given twice`);
-  }
+  const units: Unit[] = [];
+  /** Each entry's first unit (-1 for data entries). */
+  const firstUnit: number[] = [];
+  let fileBytes = 0;
+  entries.forEach(({ source }, i) => {
+    if (source.data !== undefined) return firstUnit.push(-1);
+    firstUnit.push(units.length);
+    units.push(...planUnits(source.file!, sizes[i]!));
+    fileBytes += sizes[i]!;
+  });
 
-  let tempDir: Promise<string> | undefined;
-  const tempFile = async (i: number): Promise<string> => {
-    tempDir ??= mkdtemp(join(options.tempDir ?? tmpdir(), 'lambda-deploy-zip-'));
-    return join(await tempDir, `${i}.deflate`);
-  };
-
-  const sizes = await Promise.all(
-    entries.map(async ({ source }) =>
-      source.data ? source.data.length : (source.size ?? (await stat(source.file!)).size),
-    ),
-  );
-  // What an entry holds in memory until written: its content and, at worst, as much again compressed.
-  const cost = (i: number): number => (sizes[i]! >= largeFile ? 2 * 65536 : 2 * sizes[i]!);
-  const inWorker = (i: number): boolean => entries[i]!.source.data === undefined && sizes[i]! < largeFile;
-  const workerBytes = sizes.reduce((n, size, i) => (inWorker(i) ? n + size : n), 0);
-  const workers = Math.max(
-    0,
-    options.workers ?? (workerBytes >= 4 * 1024 * 1024 ? availableParallelism() : 0),
-  );
-  const pool = workers > 0 ? new DeflatePool(workers, level) : undefined;
-  // Workers take files in batches, so they get more ahead than the libuv pool.
-  const concurrency = Math.max(
-    1,
-    options.concurrency ?? (workers ? 64 * workers : 2 * Math.max(2, availableParallelism())),
-  );
-
-  const prepare = async (i: number): Promise<Prepared> => {
-    const { source } = entries[i]!;
-    if (source.data === undefined && sizes[i]! >= largeFile) {
-      return prepareLarge(source.file!, sizes[i]!, level, await tempFile(i));
-    }
-    if (pool && inWorker(i)) {
-      const done = await pool.deflateFile(source.file!, sizes[i]!);
-      return {
-        crc: done.crc,
-        size: done.size,
-        method: done.method,
-        compressedSize: done.data.length,
-        data: done.data,
-      };
-    }
-    const raw = source.data ?? (await readFile(source.file!));
-    if (source.data === undefined && raw.length !== sizes[i])
-      throw new Error(`${source.file} changed size while it was being packaged`);
-    const crc = crc32(raw);
-    if (raw.length === 0) return { crc, size: 0, method: METHOD_STORED, compressedSize: 0, data: raw };
-    const deflated = await deflateRawAsync(raw, { level });
-    return deflated.length < raw.length
-      ? { crc, size: raw.length, method: METHOD_DEFLATE, compressedSize: deflated.length, data: deflated }
-      : { crc, size: raw.length, method: METHOD_STORED, compressedSize: raw.length, data: raw };
-  };
-
-  const out = new HashingWriter(outPath);
-  const slots: (Promise<Prepared> | undefined)[] = new Array(entries.length);
-  let next = 0;
-  let held = 0;
-  let active = 0;
-  let failed = false;
-  const pump = (): void => {
-    while (
-      !failed &&
-      next < entries.length &&
-      active < concurrency &&
-      (held === 0 || held + cost(next) <= maxBuffered)
-    ) {
-      const i = next++;
-      held += cost(i);
-      active++;
-      const p = prepare(i).finally(() => {
-        active--;
-        pump();
-      });
-      p.catch(() => undefined); // awaited in order below; this only silences early rejections
-      slots[i] = p;
-    }
-  };
-
-  const central: Central[] = [];
+  const cache =
+    typeof options.cache === 'string' ? await EntryCache.open(options.cache, { level }) : options.cache;
+  if (cache && cache.level !== level)
+    throw new Error(
+      `the entry cache holds level ${cache.level} entries; this zip is written at level ${level}`,
+    );
+  const pool =
+    options.pool ?? new DeflatePool(options.workers ?? defaultThreads(), options.workers ? 'never' : 'idle');
+  configureZipThreads(pool, level, cache);
+  if (fileBytes >= INLINE_LIMIT || options.workers !== undefined) pool.start();
+  const feeder = new UnitFeeder(units, pool, options.maxBufferedBytes ?? 16 * 1024 * 1024, options.prefetch);
+  const out = await HashingFile.create(outPath);
+  const cached: CachedUnit[] = [];
+  const central = new ByteBlocks();
   let unpackedBytes = 0;
   try {
     for (let i = 0; i < entries.length; i++) {
-      pump();
-      const prepared = await slots[i]!;
-      slots[i] = undefined;
-      const { source, nameBytes } = entries[i]!;
+      const { source, name } = entries[i]!;
+      const size = sizes[i]!;
       const offset = out.offset;
-      const zip64Sizes = forceZip64 || prepared.size >= MAX_UINT32 || prepared.compressedSize >= MAX_UINT32;
-      await out.write(localHeader(nameBytes, prepared, zip64Sizes));
-      if (prepared.data) await out.write(prepared.data);
-      else await out.copyFile(prepared.dataFile!, prepared.compressedSize);
-      if (prepared.temporary) await unlink(prepared.dataFile!);
-      central.push({
-        name: nameBytes,
-        prepared,
-        mode: source.executable ? MODE_EXECUTABLE : MODE_FILE,
-        offset,
-      });
-      unpackedBytes += prepared.size;
-      held -= cost(i);
+      const first = firstUnit[i]!;
+      let written: Written;
+      if (first < 0) written = writeDataEntry(out, name, source.data!, level, forceZip64);
+      else if (units[first]!.whole) {
+        // Most entries: the result is usually there already, and nothing here waits.
+        const done = feeder.take(first) ?? (await feeder.result(first));
+        written = writeWholeEntry(out, name, done, size, forceZip64, cached);
+        feeder.written(first, done);
+      } else written = await writeChunkedEntry(out, name, feeder, first, size, forceZip64, cached);
+      const facts = { name, mode: source.executable ? MODE_EXECUTABLE : MODE_FILE, offset, size, ...written };
+      const at = central.reserve(centralHeaderLength(facts, forceZip64));
+      writeCentralHeader(at.buffer, at.offset, facts, forceZip64);
+      unpackedBytes += size;
+      const busy = out.busy();
+      if (busy) await busy;
     }
     const cdOffset = out.offset;
-    for (const c of central) await out.write(centralHeader(c, forceZip64));
-    const cdSize = out.offset - cdOffset;
-    await out.write(endRecords(central.length, cdSize, cdOffset, out.offset, forceZip64));
+    for (const block of central.blocks()) out.put(block);
+    out.put(endRecords(entries.length, out.offset - cdOffset, cdOffset, out.offset, forceZip64));
     const { bytes, sha256 } = await out.close();
-    return {
+    const sha256Hex = sha256.toString('hex');
+    const result: ZipResult = {
       path: outPath,
       bytes,
       unpackedBytes,
-      entries: central.length,
-      sha256Hex: sha256.toString('hex'),
+      entries: entries.length,
+      sha256Hex,
       sha256Base64: sha256.toString('base64'),
+      prefetched: feeder.stats.prefetched,
     };
+    if (cache) {
+      const saved = await cache.save(outPath, sha256Hex, cached);
+      const { hits, misses, rejected } = feeder.stats;
+      result.cache = { hits, misses, rejected, saved };
+    }
+    return result;
   } catch (error) {
-    failed = true;
-    await Promise.allSettled(slots.filter((s) => s !== undefined));
+    feeder.stop();
     await out.abort();
     throw error;
   } finally {
-    await pool?.close();
-    if (tempDir) await rm(await tempDir, { recursive: true, force: true });
+    if (!options.pool) await pool.close();
   }
 }
 
-/** Deflates a big file into a temporary file, so its compressed size and CRC are known before its header. */
-async function prepareLarge(file: string, size: number, level: number, temp: string): Promise<Prepared> {
-  let crc = 0;
-  let read = 0;
-  const crcTap = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      crc = crc32(chunk, crc);
-      read += chunk.length;
-      done(null, chunk);
-    },
-  });
-  await pipeline(createReadStream(file), crcTap, createDeflateRaw({ level }), createWriteStream(temp));
-  if (read !== size) throw new Error(`${file} changed size while it was being packaged`);
-  const compressedSize = (await stat(temp)).size;
-  if (compressedSize < size)
-    return { crc, size, method: METHOD_DEFLATE, compressedSize, dataFile: temp, temporary: true };
-  await unlink(temp);
-  return { crc, size, method: METHOD_STORED, compressedSize: size, dataFile: file };
+interface Written {
+  method: number;
+  crc: number;
+  compressedSize: number;
+  descriptor: boolean;
+  zip64Local: boolean;
 }
 
-function localHeader(name: Buffer, p: Prepared, zip64: boolean): Buffer {
-  const extraLength = zip64 ? 20 : 0;
-  const b = Buffer.alloc(30 + name.length + extraLength);
-  b.writeUInt32LE(LOCAL_FILE_HEADER, 0);
-  b.writeUInt16LE(zip64 ? VERSION_ZIP64 : versionNeeded(p), 4);
-  b.writeUInt16LE(FLAG_UTF8, 6);
-  b.writeUInt16LE(p.method, 8);
-  b.writeUInt16LE(DOS_TIME, 10);
-  b.writeUInt16LE(DOS_DATE, 12);
-  b.writeUInt32LE(p.crc >>> 0, 14);
-  b.writeUInt32LE(zip64 ? MAX_UINT32 : p.compressedSize, 18);
-  b.writeUInt32LE(zip64 ? MAX_UINT32 : p.size, 22);
-  b.writeUInt16LE(name.length, 26);
-  b.writeUInt16LE(extraLength, 28);
-  name.copy(b, 30);
-  if (zip64) {
-    // A local ZIP64 field always carries both sizes.
-    let o = 30 + name.length;
-    o = b.writeUInt16LE(ZIP64_EXTRA_ID, o);
-    o = b.writeUInt16LE(16, o);
-    o = writeUInt64(b, p.size, o);
-    writeUInt64(b, p.compressedSize, o);
-  }
-  return b;
+/** Generated content (an adapter, a settings file): small, deflated here. */
+function writeDataEntry(
+  out: HashingFile,
+  name: Buffer,
+  data: Buffer,
+  level: number,
+  zip64: boolean,
+): Written {
+  const crc = crc32(data);
+  const deflated = data.length ? deflateRawSync(data, { level }) : data;
+  const method = deflated.length < data.length ? METHOD_DEFLATE : METHOD_STORED;
+  const bytes = method === METHOD_DEFLATE ? deflated : data;
+  const at = out.reserve(localHeaderLength(name, zip64));
+  writeLocalHeader(at.buffer, at.offset, name, method, crc, data.length, bytes.length, zip64);
+  out.put(bytes);
+  return { method, crc, compressedSize: bytes.length, descriptor: false, zip64Local: zip64 };
 }
 
-function centralHeader(c: Central, force: boolean): Buffer {
-  const p = c.prepared;
-  // Central ZIP64 fields appear only for values marked 0xFFFFFFFF, in this order.
-  const bigSizes = force || p.size >= MAX_UINT32 || p.compressedSize >= MAX_UINT32;
-  const bigOffset = force || c.offset >= MAX_UINT32;
-  const zip64Values = [...(bigSizes ? [p.size, p.compressedSize] : []), ...(bigOffset ? [c.offset] : [])];
-  const extraLength = zip64Values.length ? 4 + 8 * zip64Values.length : 0;
-  const b = Buffer.alloc(46 + c.name.length + extraLength);
-  b.writeUInt32LE(CENTRAL_FILE_HEADER, 0);
-  b.writeUInt16LE(VERSION_MADE_BY, 4);
-  b.writeUInt16LE(zip64Values.length ? VERSION_ZIP64 : versionNeeded(p), 6);
-  b.writeUInt16LE(FLAG_UTF8, 8);
-  b.writeUInt16LE(p.method, 10);
-  b.writeUInt16LE(DOS_TIME, 12);
-  b.writeUInt16LE(DOS_DATE, 14);
-  b.writeUInt32LE(p.crc >>> 0, 16);
-  b.writeUInt32LE(bigSizes ? MAX_UINT32 : p.compressedSize, 20);
-  b.writeUInt32LE(bigSizes ? MAX_UINT32 : p.size, 24);
-  b.writeUInt16LE(c.name.length, 28);
-  b.writeUInt16LE(extraLength, 30);
-  b.writeUInt16LE(0, 32); // comment length
-  b.writeUInt16LE(0, 34); // disk number
-  b.writeUInt16LE(0, 36); // internal attributes
-  b.writeUInt32LE(c.mode * 0x10000, 38); // Unix mode in the high 16 bits
-  b.writeUInt32LE(bigOffset ? MAX_UINT32 : c.offset, 42);
-  c.name.copy(b, 46);
-  if (zip64Values.length) {
-    let o = 46 + c.name.length;
-    o = b.writeUInt16LE(ZIP64_EXTRA_ID, o);
-    o = b.writeUInt16LE(8 * zip64Values.length, o);
-    for (const v of zip64Values) o = writeUInt64(b, v, o);
-  }
-  return b;
+function remember(cached: CachedUnit[], done: UnitDone, offset: number): void {
+  if (done.key)
+    cached.push({
+      key: done.key,
+      offset,
+      compressedSize: done.data.length,
+      crc: done.crc,
+      method: done.method,
+      dataCrc: done.dataCrc,
+    });
 }
 
-function endRecords(
-  count: number,
-  cdSize: number,
-  cdOffset: number,
-  zip64Offset: number,
+/** A file of one unit: CRC and sizes are known before its header. */
+function writeWholeEntry(
+  out: HashingFile,
+  name: Buffer,
+  done: UnitDone,
+  size: number,
   force: boolean,
-): Buffer {
-  const zip64 = force || count >= MAX_UINT16 || cdSize >= MAX_UINT32 || cdOffset >= MAX_UINT32;
-  const parts: Buffer[] = [];
-  if (zip64) {
-    const rec = Buffer.alloc(56);
-    rec.writeUInt32LE(ZIP64_END_OF_CENTRAL_DIRECTORY, 0);
-    writeUInt64(rec, 44, 4); // size of the rest of this record
-    rec.writeUInt16LE(VERSION_MADE_BY, 12);
-    rec.writeUInt16LE(VERSION_ZIP64, 14);
-    rec.writeUInt32LE(0, 16); // this disk
-    rec.writeUInt32LE(0, 20); // disk with the central directory
-    writeUInt64(rec, count, 24);
-    writeUInt64(rec, count, 32);
-    writeUInt64(rec, cdSize, 40);
-    writeUInt64(rec, cdOffset, 48);
-    const locator = Buffer.alloc(20);
-    locator.writeUInt32LE(ZIP64_END_LOCATOR, 0);
-    locator.writeUInt32LE(0, 4);
-    writeUInt64(locator, zip64Offset, 8);
-    locator.writeUInt32LE(1, 16); // total disks
-    parts.push(rec, locator);
+  cached: CachedUnit[],
+): Written {
+  const compressedSize = done.data.length;
+  const zip64 = force || size >= MAX_UINT32 || compressedSize >= MAX_UINT32;
+  const at = out.reserve(localHeaderLength(name, zip64));
+  writeLocalHeader(at.buffer, at.offset, name, done.method, done.crc, size, compressedSize, zip64);
+  remember(cached, done, out.offset);
+  out.put(done.data);
+  return { method: done.method, crc: done.crc, compressedSize, descriptor: false, zip64Local: zip64 };
+}
+
+/** A file deflated in chunks: each written as it is done, CRC and sizes in a data descriptor after them. */
+async function writeChunkedEntry(
+  out: HashingFile,
+  name: Buffer,
+  feeder: UnitFeeder,
+  first: number,
+  size: number,
+  force: boolean,
+  cached: CachedUnit[],
+): Promise<Written> {
+  const zip64 = force || size >= DESCRIPTOR_ZIP64_FROM;
+  out.put(descriptorLocalHeader(name, zip64));
+  let crc = 0;
+  let compressedSize = 0;
+  for (let u = first; ; u++) {
+    const done = feeder.take(u) ?? (await feeder.result(u));
+    crc = crc32Combine(crc, done.crc, feeder.units[u]!.length);
+    remember(cached, done, out.offset);
+    compressedSize += done.data.length;
+    out.put(done.data);
+    // From here done.data may be gone (its buffer is back with the thread that filled it).
+    feeder.written(u, done);
+    const busy = out.busy();
+    if (busy) await busy;
+    if (feeder.units[u]!.last) break;
   }
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(END_OF_CENTRAL_DIRECTORY, 0);
-  const countField = force || count >= MAX_UINT16 ? MAX_UINT16 : count;
-  end.writeUInt16LE(countField, 8);
-  end.writeUInt16LE(countField, 10);
-  end.writeUInt32LE(force || cdSize >= MAX_UINT32 ? MAX_UINT32 : cdSize, 12);
-  end.writeUInt32LE(force || cdOffset >= MAX_UINT32 ? MAX_UINT32 : cdOffset, 16);
-  parts.push(end);
-  return Buffer.concat(parts);
+  out.put(dataDescriptor(crc, size, compressedSize, zip64));
+  return { method: METHOD_DEFLATE, crc, compressedSize, descriptor: true, zip64Local: zip64 };
 }
 
-function versionNeeded(p: Prepared): number {
-  return p.method === METHOD_DEFLATE ? VERSION_DEFLATE : VERSION_STORED;
+/** Append-only bytes in 1 MiB blocks: the central directory, without an object per entry. */
+class ByteBlocks {
+  private readonly full: Buffer[] = [];
+  private current = Buffer.allocUnsafe(1024 * 1024);
+  private used = 0;
+
+  /** Room for `n` bytes, to be written in place. */
+  reserve(n: number): { buffer: Buffer; offset: number } {
+    if (this.used + n > this.current.length) {
+      this.full.push(this.current.subarray(0, this.used));
+      this.current = Buffer.allocUnsafe(Math.max(1024 * 1024, n));
+      this.used = 0;
+    }
+    const offset = this.used;
+    this.used += n;
+    return { buffer: this.current, offset };
+  }
+
+  *blocks(): Generator<Buffer> {
+    yield* this.full;
+    yield this.current.subarray(0, this.used);
+  }
 }
 
-function writeUInt64(b: Buffer, value: number, offset: number): number {
-  return b.writeBigUInt64LE(BigInt(value), offset);
-}
+/** Small pieces are gathered into writes of about this size. */
+const WRITE_BYTES = 1024 * 1024;
+/** Writes in flight at once: enough to overlap the disk with compression, few enough to bound memory. */
+const MAX_WRITES = 4;
 
-/** A file write stream that respects backpressure and hashes what it writes. */
-class HashingWriter {
+/**
+ * The zip file: positioned writes in order, hashed as they go out. What is
+ * put is copied into 1 MiB staging buffers (headers written there in
+ * place), so the caller's memory is free again at once; busy() says when to
+ * wait for the disk.
+ */
+class HashingFile {
   offset = 0;
-  private readonly stream: WriteStream;
-  private readonly hash = createHash('sha256');
-  private error: Error | undefined;
+  private readonly hash: Hash = createHash('sha256');
+  private staging: Buffer = Buffer.allocUnsafe(WRITE_BYTES);
+  private staged = 0;
+  /** Staging buffers whose writes are done, for reuse. */
+  private readonly spare: Buffer[] = [];
+  private readonly writes: { done: Promise<void>; staging: Buffer }[] = [];
+  private position = 0;
 
-  constructor(readonly path: string) {
-    this.stream = createWriteStream(path, { highWaterMark: 1024 * 1024 });
-    this.stream.on('error', (e) => (this.error ??= e));
+  private constructor(
+    readonly path: string,
+    private readonly fh: FileHandle,
+  ) {}
+
+  static async create(path: string): Promise<HashingFile> {
+    // A new file, never an old one truncated: the entry cache may hold an earlier zip of that name as a hard link.
+    await rm(path, { force: true });
+    return new HashingFile(path, await open(path, 'wx'));
   }
 
-  /** Small chunks (headers, small entries) are gathered: one stream write per ~256 KB. */
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** Room for `n` bytes (n ≤ WRITE_BYTES) at the end of the file, to be written in place. */
+  reserve(n: number): { buffer: Buffer; offset: number } {
+    if (this.staged + n > WRITE_BYTES) this.flush();
+    const offset = this.staged;
+    this.staged += n;
+    this.offset += n;
+    return { buffer: this.staging, offset };
+  }
 
-  async write(chunk: Buffer): Promise<void> {
-    if (this.error) throw this.error;
-    this.hash.update(chunk);
-    this.offset += chunk.length;
-    if (chunk.length >= 256 * 1024) {
-      await this.flush();
-      if (!this.stream.write(chunk)) await this.drained();
-      return;
+  /** Copies `chunk` out (the caller may reuse its memory at once). */
+  put(chunk: Buffer): void {
+    for (let done = 0; done < chunk.length;) {
+      const n = Math.min(chunk.length - done, WRITE_BYTES);
+      const at = this.reserve(n);
+      done += chunk.copy(at.buffer, at.offset, done, done + n);
     }
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    if (this.pendingBytes >= 256 * 1024) await this.flush();
   }
 
-  private async flush(): Promise<void> {
-    if (this.pendingBytes === 0) return;
-    const data =
-      this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
-    if (!this.stream.write(data)) await this.drained();
-  }
-
-  async copyFile(file: string, expected: number): Promise<void> {
-    let copied = 0;
-    for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
-      copied += (chunk as Buffer).length;
-      await this.write(chunk as Buffer);
-    }
-    if (copied !== expected) throw new Error(`${file} changed size while it was being packaged`);
+  /** A promise while too many writes are in flight: await it before putting more. */
+  busy(): Promise<void> | undefined {
+    if (this.writes.length <= MAX_WRITES) return undefined;
+    return this.drainTo(MAX_WRITES);
   }
 
   async close(): Promise<{ bytes: number; sha256: Buffer }> {
-    await this.flush();
-    if (this.error) throw this.error;
-    this.stream.end();
-    await once(this.stream, 'close');
-    if (this.error) throw this.error;
+    this.flush();
+    await this.drainTo(0);
+    await this.fh.close();
     return { bytes: this.offset, sha256: this.hash.digest() };
   }
 
   async abort(): Promise<void> {
-    if (!this.stream.closed) {
-      const closed = once(this.stream, 'close').catch(() => undefined);
-      this.stream.destroy();
-      await closed;
-    }
+    await Promise.allSettled(this.writes.splice(0).map((w) => w.done));
+    await this.fh.close().catch(() => undefined);
     await rm(this.path, { force: true });
   }
 
-  private async drained(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      const onDrain = (): void => {
-        this.stream.off('error', onError);
-        resolve();
-      };
-      const onError = (e: Error): void => {
-        this.stream.off('drain', onDrain);
-        reject(e);
-      };
-      this.stream.once('drain', onDrain);
-      this.stream.once('error', onError);
-    });
+  private async drainTo(n: number): Promise<void> {
+    while (this.writes.length > n) {
+      const w = this.writes.shift()!;
+      await w.done;
+      this.spare.push(w.staging);
+    }
+  }
+
+  private flush(): void {
+    if (this.staged === 0) return;
+    const full = this.staging;
+    this.submit(full.subarray(0, this.staged), full);
+    this.staging = this.spare.pop() ?? Buffer.allocUnsafe(WRITE_BYTES);
+    this.staged = 0;
+  }
+
+  private submit(data: Buffer, staging: Buffer): void {
+    this.hash.update(data);
+    const done = writeFully(this.fh, data, this.position);
+    done.catch(() => undefined); // awaited in order; this only keeps an early failure from going unhandled
+    this.writes.push({ done, staging });
+    this.position += data.length;
+  }
+}
+
+async function writeFully(fh: FileHandle, data: Buffer, position: number): Promise<void> {
+  for (let done = 0; done < data.length;) {
+    const { bytesWritten } = await fh.write(data, done, data.length - done, position + done);
+    done += bytesWritten;
   }
 }

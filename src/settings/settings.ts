@@ -320,6 +320,13 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     bad(Inputs.PipArgs, `shell-like arguments (${(e as Error).message})`);
   }
 
+  let packageCache: string | undefined;
+  if (given(Inputs.PackageCache)) {
+    packageCache = resolve(workspace, value(Inputs.PackageCache));
+    if (existsSync(packageCache) && !statSync(packageCache).isDirectory())
+      bad(Inputs.PackageCache, `a folder, or a path where one can be created (${packageCache} is a file)`);
+  }
+
   const awsRegion = value(Inputs.AwsRegion) || env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
   if (awsRegion && !REGION.test(awsRegion)) bad(Inputs.AwsRegion, 'a region like us-east-1', awsRegion);
 
@@ -451,6 +458,7 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     pipArgs,
     include,
     exclude: splitList(value(Inputs.Exclude)),
+    packageCache,
     awsRegion,
     roleToAssume,
     audience: value(Inputs.Audience),

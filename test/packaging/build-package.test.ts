@@ -112,6 +112,53 @@ describe('buildPackage', () => {
     expect(await names(second.zipPath)).toEqual(['app.py', 'data/table.csv']);
   });
 
+  it('with package-cache, reuses compressed files for the same zip, keeps the cache folder out of the package, and includes the layer zip', async () => {
+    const files = {
+      'app.py': 'def handler(e, c):\n    return 1\n'.repeat(40),
+      'lib/util.py': 'X = 1\n'.repeat(30),
+      'requirements.txt': 'greetlib==1.2.0\n',
+    };
+    const path = project('cached', files);
+    const packageCache = join(path, '.cache', 'lambda-deploy'); // inside path: must not be packaged
+    const layered = {
+      dependenciesLayer: true,
+      requirements: join(path, 'requirements.txt'),
+      pipArgs: ['--no-index', '--find-links', wheels],
+    };
+    const build = (logger: RecordingLogger) =>
+      buildPackage(options(path, { ...layered, packageCache }), { logger });
+    const coldLog = new RecordingLogger();
+    const cold = await build(coldLog);
+    // The layer (greetlib: 6 files), then the function (3 files).
+    expect(coldLog.text('info')).toMatch(
+      /^Package cache: 0 of 6 files and 1 MiB chunks reused, 6 compressed;.*\n.*\nPackage cache: 0 of 3 files and 1 MiB chunks reused, 3 compressed; the cache holds 9/m,
+    );
+    const warmLog = new RecordingLogger();
+    const warm = await build(warmLog);
+    expect(warmLog.text('info')).toMatch(
+      /^Package cache: 6 of 6 files and 1 MiB chunks reused, 0 compressed;.*\n.*\nPackage cache: 3 of 3 files and 1 MiB chunks reused, 0 compressed;/m,
+    );
+    expect(warm.codeSha256).toBe(cold.codeSha256);
+    expect(warm.dependencies!.codeSha256).toBe(cold.dependencies!.codeSha256);
+    expect(await names(warm.zipPath)).toEqual(['app.py', 'lib/util.py', 'requirements.txt']);
+    // The function and the layer zip share one cache folder.
+    const folders = readdirSync(packageCache);
+    expect(folders).toHaveLength(1);
+    expect(
+      readdirSync(join(packageCache, folders[0]!))
+        .filter((n) => n.endsWith('.zip'))
+        .sort(),
+    ).toEqual([cold.sha256Hex, cold.dependencies!.sha256Hex].map((h) => `${h}.zip`).sort());
+    // Without the cache (the same files elsewhere): the same bytes.
+    const elsewhere = project('cached-plain', files);
+    const plain = await buildPackage(
+      options(elsewhere, { ...layered, requirements: join(elsewhere, 'requirements.txt') }),
+      { logger: new RecordingLogger() },
+    );
+    expect(plain.codeSha256).toBe(cold.codeSha256);
+    expect(plain.dependencies!.codeSha256).toBe(cold.dependencies!.codeSha256);
+  });
+
   it('packages a Node.js function as it is, node_modules included but not its cache', async () => {
     const path = project('node', {
       'index.mjs': 'export const handler = async () => ({ statusCode: 200 });\n',

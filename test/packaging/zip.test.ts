@@ -1,20 +1,22 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  cpSync,
-  mkdirSync,
-  readFileSync,
-  statSync,
-  utimesSync,
-  writeFileSync,
-  chmodSync,
-  readdirSync,
-} from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { extractZip, listZip, readZipDirectory, readZipEntry } from '../../src/packaging/zip-reader.js';
-import { compareZipNames, writeZip, type ZipEntrySource } from '../../src/packaging/zip-writer.js';
+import { walkingFilter } from '../../src/packaging/build-package.js';
+import {
+  compareZipNames,
+  configureZipThreads,
+  DEFAULT_LEVEL,
+  DeflatePool,
+  Prefetcher,
+  writeZip,
+  type ZipEntrySource,
+} from '../../src/packaging/zip-writer.js';
 import { collectFiles } from '../../src/packaging/collect-files.js';
+import { CHUNK_BYTES } from '../../src/packaging/deflate-units.js';
 import { haveCommand, pythonZipInfo, tempDir } from './helpers.js';
 
 const { dir: root, cleanup } = tempDir('zip');
@@ -132,14 +134,14 @@ describe('writeZip', () => {
     const touched = await zipTree(tree, out());
     const copy = join(root, 'elsewhere', 'deeper', 'copy');
     cpSync(tree, copy, { recursive: true });
-    const copied = await zipTree(copy, out(), { concurrency: 1 });
-    const bigWindow = await zipTree(tree, out(), { concurrency: 16, maxBufferedBytes: 1 });
-    // worker threads and the libuv pool produce the same bytes
+    const copied = await zipTree(copy, out(), { workers: 1 });
+    const tinyWindow = await zipTree(tree, out(), { maxBufferedBytes: 1 });
+    // worker threads and the calling thread produce the same bytes
     const inWorkers = await zipTree(tree, out(), { workers: 2 });
     const inLibuv = await zipTree(tree, out(), { workers: 0 });
     expect(touched.sha256Hex).toBe(first.sha256Hex);
     expect(copied.sha256Hex).toBe(first.sha256Hex);
-    expect(bigWindow.sha256Hex).toBe(first.sha256Hex);
+    expect(tinyWindow.sha256Hex).toBe(first.sha256Hex);
     expect(inWorkers.sha256Hex).toBe(first.sha256Hex);
     expect(inLibuv.sha256Hex).toBe(first.sha256Hex);
     expect(readFileSync(touched.path).equals(readFileSync(first.path))).toBe(true);
@@ -162,21 +164,116 @@ describe('writeZip', () => {
     expect(statSync(join(dest, 'pkg', '__init__.py')).size).toBe(0);
   });
 
-  it('compresses big files through a temp file with the same result as in memory', async () => {
-    const big = Buffer.concat([text, random, text, text]);
+  it('deflates a big file in 1 MiB chunks on worker threads into one entry that unzip -t, Python and our reader check', async () => {
+    // 3.3 MiB: text, then bytes that do not compress, then text again, so chunks differ.
+    const big = Buffer.concat([
+      ...Array.from({ length: 100 }, () => text),
+      randomBytes(2 * CHUNK_BYTES),
+      ...Array.from({ length: 30 }, () => text),
+    ]);
+    expect(big.length).toBeGreaterThan(3 * CHUNK_BYTES);
+    writeFileSync(join(root, 'big.bin'), big);
+    writeFileSync(join(root, 'small.txt'), text);
     const sources: ZipEntrySource[] = [
-      { name: 'big.txt', data: undefined, file: join(root, 'big.txt') },
-      { name: 'random.bin', file: join(root, 'random.bin') },
+      { name: 'big.bin', file: join(root, 'big.bin') },
+      { name: 'small.txt', file: join(root, 'small.txt') },
     ];
-    writeFileSync(join(root, 'big.txt'), big);
-    writeFileSync(join(root, 'random.bin'), random);
-    const inMemory = await writeZip(out(), sources);
-    const streamed = await writeZip(out(), sources, { largeFileBytes: 1024, tempDir: root });
-    expect(streamed.sha256Hex).toBe(inMemory.sha256Hex);
-    const entries = await listZip(streamed.path);
-    expect(entries.map((e) => e.method)).toEqual([8, 0]);
-    expect((await readZipEntry(streamed.path, entries[0]!)).equals(big)).toBe(true);
-    expect(readdirSync(root).filter((n) => n.startsWith('lambda-deploy-zip-'))).toEqual([]);
+    const zipPath = out();
+    const inWorkers = await writeZip(zipPath, sources, { workers: 2 });
+    const entries = await listZip(zipPath);
+    expect(entries.map((e) => [e.name, e.method, e.flags & 0x0008, e.size])).toEqual([
+      ['big.bin', 8, 0x0008, big.length], // sizes and CRC in a data descriptor after the chunks
+      ['small.txt', 8, 0, text.length],
+    ]);
+    expect(entries[0]!.crc32).toBe(crc32(big));
+    expect((await readZipEntry(zipPath, entries[0]!)).equals(big)).toBe(true);
+    const info = pythonZipInfo(zipPath);
+    expect(info.bad).toBeNull(); // testzip(): every entry inflated and its CRC checked
+    expect(info.entries.map((e) => [e.name, e.file_size, e.flag_bits & 0x08])).toEqual([
+      ['big.bin', big.length, 0x08],
+      ['small.txt', text.length, 0],
+    ]);
+    if (haveCommand('unzip'))
+      expect(execFileSync('unzip', ['-t', zipPath], { encoding: 'utf8' })).toMatch(/No errors detected/);
+    // The cut depends on the size alone: one thread, three threads, a tiny window give the same bytes.
+    const inline = await writeZip(out(), sources, { workers: 0 });
+    const three = await writeZip(out(), sources, { workers: 3, maxBufferedBytes: 1 });
+    expect(inline.sha256Hex).toBe(inWorkers.sha256Hex);
+    expect(three.sha256Hex).toBe(inWorkers.sha256Hex);
+  });
+
+  it('writes a chunked entry with ZIP64 sizes in its local field and descriptor when forced', async () => {
+    const big = Buffer.concat([random, ...Array.from({ length: 100 }, () => text)]);
+    expect(big.length).toBeGreaterThan(CHUNK_BYTES);
+    writeFileSync(join(root, 'big64.bin'), big);
+    const zipPath = out();
+    await writeZip(zipPath, [{ name: 'big64.bin', file: join(root, 'big64.bin') }], { forceZip64: true });
+    const [entry] = (await readZipDirectory(zipPath)).entries;
+    expect(entry).toMatchObject({ name: 'big64.bin', size: big.length, versionNeeded: 45 });
+    // The descriptor right after the data: signature, CRC, then 8-byte compressed and uncompressed sizes.
+    const bytes = readFileSync(zipPath);
+    const dataStart = 30 + 'big64.bin'.length + 20;
+    const d = dataStart + entry!.compressedSize;
+    expect(bytes.readUInt32LE(d)).toBe(0x08074b50);
+    expect(bytes.readUInt32LE(d + 4)).toBe(crc32(big));
+    expect(Number(bytes.readBigUInt64LE(d + 8))).toBe(entry!.compressedSize);
+    expect(Number(bytes.readBigUInt64LE(d + 16))).toBe(big.length);
+    expect(pythonZipInfo(zipPath).bad).toBeNull();
+    if (haveCommand('unzip'))
+      expect(execFileSync('unzip', ['-t', zipPath], { encoding: 'utf8' })).toMatch(/No errors detected/);
+  });
+
+  it('fails naming the file when it changes size while being packaged, and leaves no zip', async () => {
+    writeFileSync(join(root, 'shrinks.txt'), text);
+    const target = out();
+    await expect(
+      writeZip(target, [{ name: 'shrinks.txt', file: join(root, 'shrinks.txt'), size: text.length + 1 }]),
+    ).rejects.toThrow(/shrinks\.txt changed while it was being packaged/);
+    const big = join(root, 'grows.bin');
+    writeFileSync(join(big), Buffer.alloc(CHUNK_BYTES + 10, 7));
+    await expect(
+      writeZip(target, [{ name: 'grows.bin', file: big, size: CHUNK_BYTES + 5 }], { workers: 1 }),
+    ).rejects.toThrow(/grows\.bin changed while it was being packaged/);
+    expect(() => statSync(target)).toThrow();
+  });
+
+  it('takes files the threads compressed while the walk listed them, the same bytes, and redoes one that changed since', async () => {
+    const dir = join(root, 'prefetched');
+    mkdirSync(join(dir, 'pkg'), { recursive: true });
+    for (let i = 0; i < 600; i++) writeFileSync(join(dir, 'pkg', `m${i}.py`), text.subarray(0, 500 + i * 7));
+    const walk = async (prefetch?: Prefetcher, pool?: DeflatePool) => {
+      const files = await collectFiles(
+        dir,
+        pool ? walkingFilter(dir, { runtime: 'python3.12' }, pool, prefetch) : { runtime: 'python3.12' },
+      );
+      prefetch?.end();
+      return files.map((f) => ({ name: f.path, file: f.absPath, size: f.size }));
+    };
+    const plain = await writeZip(out(), await walk());
+    expect(plain.prefetched).toBe(0);
+
+    const pool = new DeflatePool(1, 'idle');
+    try {
+      configureZipThreads(pool, DEFAULT_LEVEL, undefined);
+      // At most 4 batches of 100 files go out while the walk lists 600.
+      const prefetch = new Prefetcher(pool, { batchFiles: 100, maxBatches: 4 });
+      const sources = await walk(prefetch, pool);
+      await prefetch.settled();
+      // After the walk and its prefetch, before the zip: one file gets other bytes and another size.
+      const changed = join(dir, 'pkg', 'm0.py');
+      writeFileSync(changed, 'print("changed")\n');
+      sources.find((s) => s.file === changed)!.size = statSync(changed).size;
+      const result = await writeZip(out(), sources, { pool, prefetch });
+      expect(result.prefetched).toBeGreaterThan(300);
+      expect(result.prefetched).toBeLessThan(400);
+      const entry = (await listZip(result.path)).find((e) => e.name === 'pkg/m0.py')!;
+      expect((await readZipEntry(result.path, entry)).toString()).toBe('print("changed")\n');
+      const reference = await writeZip(out(), await walk());
+      expect(result.sha256Hex).toBe(reference.sha256Hex);
+      expect(reference.sha256Hex).not.toBe(plain.sha256Hex);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('refuses duplicate and unsafe names, and leaves no partial zip behind', async () => {

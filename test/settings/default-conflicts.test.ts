@@ -48,6 +48,7 @@ const USAGES: Record<InputName, Usage[]> = {
   ],
   include: [{ include: '*.py\nlib/**' }],
   exclude: [{ exclude: 'tests/**\n*.md' }],
+  'package-cache': [{ 'package-cache': '/home/runner/work/_temp/lambda-deploy-cache' }],
   'aws-region': [{ 'aws-region': 'eu-west-1' }],
   'role-to-assume': [{ 'role-to-assume': 'arn:aws:iam::123456789012:role/lambda-deploy' }],
   audience: [{ audience: 'sts.amazonaws.com' }],

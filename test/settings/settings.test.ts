@@ -62,6 +62,16 @@ describe('readSettings', () => {
     });
     expect(s.stage).toBeUndefined();
     expect(s.requirements).toBeUndefined();
+    expect(s.packageCache).toBeUndefined(); // the entry cache is off unless asked for
+  });
+
+  test('package-cache: a folder, relative to the workspace, that may not exist yet', () => {
+    expect(settingsFrom({ name: 'svc', 'package-cache': '.cache/lambda-deploy' }).packageCache).toBe(
+      join(workspace, '.cache', 'lambda-deploy'),
+    );
+    expect(settingsFrom({ name: 'svc', 'package-cache': '/var/cache/ld' }).packageCache).toBe(
+      '/var/cache/ld',
+    );
   });
 
   test('finds requirements.txt in path when present', () => {
@@ -181,6 +191,11 @@ describe('readSettings', () => {
     ['api key without rest', { 'api-key': 'true' }, /^api-key: "true".*gateway: rest-api/],
     ['bad keep-warm', { 'keep-warm': 'every 5 minutes' }, /^keep-warm: "every 5 minutes"/],
     ['bad layer', { layers: 'my-layer' }, /^layers: "my-layer".*layer version ARNs/],
+    [
+      'package-cache that is a file',
+      { 'package-cache': 'fn/app.py' },
+      /^package-cache: "fn\/app.py" is not valid; expected a folder, or a path where one can be created \(.*is a file\)/,
+    ],
   ])('%s is named, quoted and explained', (_title, inputs, expected) => {
     const problems = problemsOf({ name: 'svc', ...inputs });
     expect(problems).toHaveLength(1);

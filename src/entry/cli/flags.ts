@@ -82,6 +82,12 @@ export const INPUT_FLAGS = {
   ),
   include: input(Inputs.Include, 'list', 'GLOB', 'package only matching files; repeat for more'),
   exclude: input(Inputs.Exclude, 'list', 'GLOB', 'leave matching files out; repeat for more'),
+  packageCache: input(
+    Inputs.PackageCache,
+    'value',
+    'DIR',
+    'keep compressed files there and reuse the unchanged ones on the next build',
+  ),
   awsRegion: input(Inputs.AwsRegion, 'value', 'REGION', 'AWS region (default AWS_REGION)'),
   executionRoleArn: input(
     Inputs.ExecutionRoleArn,

@@ -13,6 +13,7 @@ export const CODE_FLAGS: readonly Flag[] = [
   F.include,
   F.exclude,
   F.slim,
+  F.packageCache,
 ];
 
 /** Who the deploy roles trust (policy, setup): the repository and its protected branches. */

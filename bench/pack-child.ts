@@ -1,0 +1,74 @@
+/**
+ * One packaging run in its own process, so the benchmark can report its peak
+ * memory: `pack-child.ts <tree> <zip> <runtime> [json options]`. Collects the
+ * files and writes the zip as a build does (threads started during the walk),
+ * then prints one JSON line:
+ * wall and CPU seconds of that work (Node's own start-up excluded: the action
+ * is already running when it packages), the zip's size and SHA-256, the cache
+ * counts, and the process's peak RSS.
+ */
+import { performance } from 'node:perf_hooks';
+import { walkingFilter } from '../src/packaging/build-package.js';
+import { EntryCache } from '../src/packaging/entry-cache.js';
+import { collectFiles } from '../src/packaging/collect-files.js';
+import {
+  configureZipThreads,
+  DEFAULT_LEVEL,
+  defaultThreads,
+  DeflatePool,
+  Prefetcher,
+  writeZip,
+  type WriteZipOptions,
+} from '../src/packaging/zip-writer.js';
+
+export interface PackChildResult {
+  wall: number;
+  cpu: number;
+  bytes: number;
+  sha256: string;
+  entries: number;
+  maxRssBytes: number;
+  hits?: number;
+  misses?: number;
+}
+
+async function main(): Promise<void> {
+  const [tree, zip, runtime, json] = process.argv.slice(2);
+  if (!tree || !zip || !runtime)
+    throw new Error('usage: pack-child.ts <tree> <zip> <runtime> [options json]');
+  const options = JSON.parse(json ?? '{}') as WriteZipOptions;
+  const start = performance.now();
+  const cpuStart = process.cpuUsage();
+  // As buildPackage does: cache opened and threads set up before the walk, started during it
+  // once it has found enough files, and compressing the files it finds.
+  const pool = new DeflatePool(options.workers ?? defaultThreads(), options.workers ? 'never' : 'idle');
+  const level = options.level ?? DEFAULT_LEVEL;
+  const cache =
+    typeof options.cache === 'string' ? await EntryCache.open(options.cache, { level }) : undefined;
+  configureZipThreads(pool, level, cache);
+  const prefetch = new Prefetcher(pool);
+  const files = await collectFiles(tree, walkingFilter(tree, { runtime }, pool, prefetch));
+  prefetch.end();
+  const result = await writeZip(
+    zip,
+    files.map((f) => ({ name: f.path, file: f.absPath, size: f.size, executable: f.executable })),
+    { ...options, pool, prefetch, ...(cache ? { cache } : {}) },
+  );
+  await pool.close();
+  const cpu = process.cpuUsage(cpuStart);
+  const out: PackChildResult = {
+    wall: (performance.now() - start) / 1000,
+    cpu: (cpu.user + cpu.system) / 1e6,
+    bytes: result.bytes,
+    sha256: result.sha256Hex,
+    entries: result.entries,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    ...(result.cache ? { hits: result.cache.hits, misses: result.cache.misses } : {}),
+  };
+  console.log(JSON.stringify(out));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,374 @@
+/**
+ * Units of compression work and the code that does them. A file up to
+ * CHUNK_BYTES is one unit, deflated whole (and stored when that does not
+ * make it smaller). A bigger file is cut into CHUNK_BYTES chunks, deflated
+ * independently in pigz's way: each chunk's raw deflate stream is primed
+ * with the 32 KiB before it (the decoder has those bytes in its window
+ * already), ends on a byte boundary with Z_SYNC_FLUSH, and the last one with
+ * Z_FINISH, so their concatenation is one valid deflate stream. Chunks of
+ * one file then run on all cores. The cut depends on the file's size only,
+ * so the same file always gives the same bytes.
+ */
+
+/** Chunk size of files deflated in parallel; part of the output format (and of the cache key). */
+export const CHUNK_BYTES = 1024 * 1024;
+/** Preset dictionary of each chunk after the first: deflate's whole window. */
+export const DICTIONARY_BYTES = 32 * 1024;
+
+/** One piece of work: a whole file, or a chunk of one. */
+export interface Unit {
+  file: string;
+  /**
+   * Size of the whole file, as collected: a file that changed size since is
+   * an error. -1 for a prefetch (prefetchUnit): any size up to a chunk.
+   */
+  size: number;
+  offset: number;
+  length: number;
+  /** Bytes before `offset` read as the preset dictionary (0 for a whole file and the first chunk). */
+  dictionary: number;
+  /** The entry's only unit: stored when deflate does not make it smaller. */
+  whole: boolean;
+  /** The entry's last unit: ends with Z_FINISH. */
+  last: boolean;
+}
+
+/** How a file of `size` bytes is cut into units. */
+export function planUnits(file: string, size: number): Unit[] {
+  if (size <= CHUNK_BYTES)
+    return [{ file, size, offset: 0, length: size, dictionary: 0, whole: true, last: true }];
+  const units: Unit[] = [];
+  for (let offset = 0; offset < size; offset += CHUNK_BYTES) {
+    const length = Math.min(CHUNK_BYTES, size - offset);
+    units.push({
+      file,
+      size,
+      offset,
+      length,
+      dictionary: Math.min(offset, DICTIONARY_BYTES),
+      whole: false,
+      last: offset + length === size,
+    });
+  }
+  return units;
+}
+
+/** Cached entries the processor may serve instead of deflating: see entry-cache.ts. */
+export interface CacheIndexForWorkers {
+  /** Files holding cached bytes, by number. */
+  packs: string[];
+  /** 32-byte keys, one after the other. */
+  keys: Uint8Array;
+  /** Per key, RECORD_FIELDS numbers: pack, offset, compressed size, crc, method, crc of the stored bytes. */
+  records: Float64Array;
+}
+export const RECORD_FIELDS = 6;
+
+export interface ProcessorConfig {
+  level: number;
+  /** Compute each unit's cache key (SHA-256): the cache is on. */
+  hash: boolean;
+  cache?: CacheIndexForWorkers;
+}
+
+/**
+ * Output buffers are made this big (or bigger for a bigger batch), so one
+ * can serve any later batch: a batch holds at most 1 MiB of input (BATCH_BYTES
+ * in unit-feeder.ts) in at most 1024 units, each with a little room to grow.
+ */
+export const BATCH_BUFFER_BYTES = 1024 * 1024 + 1024 + 64 * 1024 + 4096;
+
+/** Per unit in a batch result, META_FIELDS numbers. */
+export const META_FIELDS = 7;
+export const META = { crc: 0, method: 1, start: 2, length: 3, flags: 4, dataCrc: 5, size: 6 } as const;
+export const FLAG_HIT = 1;
+/** A cached entry did not match its checksums and was deflated again. */
+export const FLAG_REJECTED = 2;
+export const FLAG_ERROR = 4;
+/** A prefetched file turned out bigger than a chunk, or came after the batch's share: not done. */
+export const FLAG_SKIPPED = 8;
+
+/** Input a prefetch batch reads at most (its files are small; the walk cannot wait for results). */
+export const PREFETCH_BATCH_BYTES = 512 * 1024;
+
+/** A whole file whose size the walk has not told yet: read, and done when it fits one unit. */
+export function prefetchUnit(file: string): Unit {
+  return { file, size: -1, offset: 0, length: 0, dictionary: 0, whole: true, last: true };
+}
+
+export interface BatchResult {
+  /** META_FIELDS numbers per unit, in the batch's order. */
+  meta: Float64Array;
+  /** With hashing: 32-byte keys, one per unit. */
+  keys: Uint8Array | null;
+  /** The units' bytes to store, one after the other (meta start/length). */
+  data: ArrayBuffer;
+  errors: { index: number; message: string; code?: string }[];
+  /** Set by the pool: the thread that did the batch (-1: the calling thread), to give its buffer back to. */
+  origin?: number;
+}
+
+export interface Processor {
+  /** Read, deflate, assemble: the whole job, synchronously. */
+  processBatch(units: readonly Unit[]): BatchResult;
+  /** A batch's output buffer, written out: used again for a later batch. */
+  recycle(buffer: ArrayBuffer): void;
+  /** Closes the files it keeps open. */
+  dispose(): void;
+}
+
+/*
+ * The processor's source: plain JavaScript run as a worker thread's program
+ * (inline, so the ncc bundle needs no second file) and, for small trees, on
+ * the calling thread through `new Function`, so both run the very same code.
+ * Synchronous reads and deflate on a worker cost less CPU than Node's async
+ * zlib (a thread hand-off per call). Little garbage per unit: one input
+ * buffer is reused, and each unit's bytes go straight into the batch's
+ * output buffer, transferred back whole (V8 collects dead buffers outside
+ * its heap late, so garbage would show as memory).
+ */
+const PROCESSOR_SOURCE = String.raw`
+function createProcessor(zlib, fs, crypto, config) {
+  const level = config.level;
+  const SYNC = zlib.constants.Z_SYNC_FLUSH;
+  const FINISH = zlib.constants.Z_FINISH;
+  let index = null;
+  if (config.cache) {
+    index = new Map();
+    const keys = Buffer.from(config.cache.keys.buffer, config.cache.keys.byteOffset, config.cache.keys.byteLength);
+    for (let i = 0; i * 32 < keys.length; i++) index.set(keys.toString('latin1', i * 32, i * 32 + 32), i);
+  }
+  const records = config.cache ? config.cache.records : null;
+  const packFds = new Map();
+  // A unit is read, hashed and deflated before the next one is read: one input buffer does.
+  const scratch = Buffer.allocUnsafe(${CHUNK_BYTES + DICTIONARY_BYTES + 1});
+  let chunkFile = null;
+  let chunkFd = -1;
+
+  function changed(file) {
+    const e = new Error(file + ' changed while it was being packaged');
+    e.code = 'ECHANGED';
+    return e;
+  }
+  // Reads into buf from position until it is full or the file ends; the bytes read.
+  function readAt(fd, buf, position, stopShort) {
+    let done = 0;
+    while (done < buf.length) {
+      const n = fs.readSync(fd, buf, done, buf.length - done, position + done);
+      if (n === 0) break;
+      done += n;
+      if (stopShort !== undefined && done >= stopShort && done < buf.length) break;
+    }
+    return done;
+  }
+  function closeChunkFile() {
+    if (chunkFd >= 0) fs.closeSync(chunkFd);
+    chunkFd = -1;
+    chunkFile = null;
+  }
+  // A unit's input, in scratch: the whole file, or a chunk with its dictionary in front; null for
+  // a prefetched file bigger than a chunk, or than the room its batch has left (room).
+  function read(u, room) {
+    if (u.size < 0) {
+      const fd = fs.openSync(u.file, 'r');
+      try {
+        const size = fs.fstatSync(fd).size;
+        if (size > ${CHUNK_BYTES} || size > room) return null;
+        return scratch.subarray(0, readAt(fd, scratch.subarray(0, size + 1), 0, size));
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    if (u.whole) {
+      const fd = fs.openSync(u.file, 'r');
+      try {
+        // One byte more than expected is asked for: getting it means the file grew. A regular
+        // file's read returns less than asked only at its end, so one read usually does.
+        if (readAt(fd, scratch.subarray(0, u.size + 1), 0, u.size) !== u.size) throw changed(u.file);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return scratch.subarray(0, u.size);
+    }
+    if (chunkFile !== u.file) {
+      closeChunkFile();
+      chunkFd = fs.openSync(u.file, 'r');
+      chunkFile = u.file;
+      if (fs.fstatSync(chunkFd).size !== u.size) throw changed(u.file);
+    }
+    const raw = scratch.subarray(0, u.dictionary + u.length);
+    if (readAt(chunkFd, raw, u.offset - u.dictionary) !== raw.length) throw changed(u.file);
+    if (u.last) closeChunkFile();
+    return raw;
+  }
+  function keyOf(u, raw) {
+    const h = crypto.createHash('sha256');
+    // A chunk's bytes depend on its dictionary and on being last: both are in its key.
+    if (!u.whole) h.update('chunk ' + u.dictionary + (u.last ? ' last\n' : '\n'));
+    return h.update(raw).digest();
+  }
+  // Copies a cached unit's bytes into out; false when they no longer match their CRC.
+  function fromCache(i, out) {
+    const r = records.subarray(i * ${RECORD_FIELDS}, i * ${RECORD_FIELDS} + ${RECORD_FIELDS});
+    try {
+      const pack = config.cache.packs[r[0]];
+      let fd = packFds.get(pack);
+      if (fd === undefined) {
+        fd = fs.openSync(pack, 'r');
+        packFds.set(pack, fd);
+      }
+      const data = out.subarray(0, r[2]);
+      // The key is the input's SHA-256; what is checked is that the stored bytes are still those written.
+      return readAt(fd, data, r[1]) === data.length && zlib.crc32(data) === r[5];
+    } catch {
+      return false;
+    }
+  }
+  // Deflates input into out: [crc, method, length]. A whole file deflate does not shrink is stored.
+  function deflate(u, raw, out) {
+    const input = u.dictionary ? raw.subarray(u.dictionary) : raw;
+    const crc = zlib.crc32(input);
+    if (input.length === 0) return [crc, 0, 0];
+    const options = { level, chunkSize: Math.max(1024, input.length + 512) };
+    if (!u.whole) {
+      options.finishFlush = u.last ? FINISH : SYNC;
+      if (u.dictionary) options.dictionary = raw.subarray(0, u.dictionary);
+    }
+    const deflated = zlib.deflateRawSync(input, options);
+    const stored = u.whole && deflated.length >= input.length;
+    const data = stored ? input : deflated;
+    out.set(data);
+    return [crc, stored ? 0 : 8, data.length];
+  }
+  // Room for a unit's bytes: deflate may add a few bytes per 16 KB, a sync flush 5.
+  function bound(u) {
+    const n = u.size < 0 ? ${CHUNK_BYTES} : u.length;
+    return n + (n >> 10) + 64;
+  }
+  // Output buffers come back from the writer once written, to be used again (recycle).
+  const free = [];
+  function recycle(buffer) {
+    if (free.length < 8) free.push(buffer);
+  }
+  function outputBuffer(capacity) {
+    for (let i = 0; i < free.length; i++) {
+      if (free[i].byteLength >= capacity) return free.splice(i, 1)[0];
+    }
+    return new ArrayBuffer(Math.max(capacity, ${BATCH_BUFFER_BYTES}));
+  }
+  function processBatch(units) {
+    const n = units.length;
+    const meta = new Float64Array(n * ${META_FIELDS});
+    const keys = config.hash ? new Uint8Array(n * 32) : null;
+    const errors = [];
+    let capacity = 0;
+    let prefetch = 0;
+    for (const u of units) {
+      if (u.size >= 0) capacity += bound(u);
+      else prefetch++;
+    }
+    // A prefetch batch reads at most PREFETCH_BATCH_BYTES (see read).
+    if (prefetch) capacity += ${PREFETCH_BATCH_BYTES} + (${PREFETCH_BATCH_BYTES} >> 10) + 64 * prefetch;
+    const data = outputBuffer(capacity);
+    const view = Buffer.from(data);
+    let at = 0;
+    let prefetched = 0;
+    for (let i = 0; i < n; i++) {
+      const u = units[i];
+      const m = i * ${META_FIELDS};
+      try {
+        const raw = read(u, ${PREFETCH_BATCH_BYTES} - prefetched);
+        if (raw === null) {
+          meta[m + 4] = ${FLAG_SKIPPED};
+          continue;
+        }
+        if (u.size < 0) prefetched += raw.length;
+        meta[m + 6] = raw.length - u.dictionary;
+        const out = view.subarray(at, at + bound(u));
+        let flags = 0;
+        let done = null;
+        if (config.hash) {
+          const key = keyOf(u, raw);
+          keys.set(key, i * 32);
+          const hit = index ? index.get(key.toString('latin1')) : undefined;
+          if (hit !== undefined) {
+            if (fromCache(hit, out)) {
+              const r = records.subarray(hit * ${RECORD_FIELDS}, hit * ${RECORD_FIELDS} + ${RECORD_FIELDS});
+              done = [r[3], r[4], r[2], r[5]];
+              flags = ${FLAG_HIT};
+            } else flags = ${FLAG_REJECTED};
+          }
+        }
+        if (!done) {
+          done = deflate(u, raw, out);
+          if (config.hash) done.push(zlib.crc32(out.subarray(0, done[2])));
+        }
+        meta[m] = done[0];
+        meta[m + 1] = done[1];
+        meta[m + 2] = at;
+        meta[m + 3] = done[2];
+        meta[m + 4] = flags;
+        meta[m + 5] = config.hash ? done[3] : 0;
+        at += done[2];
+      } catch (error) {
+        if (!u.whole) closeChunkFile();
+        meta[m + 4] = ${FLAG_ERROR};
+        errors.push({ index: i, message: error.message, code: error.code });
+      }
+    }
+    return { meta, keys, data, errors };
+  }
+  function dispose() {
+    closeChunkFile();
+    for (const fd of packFds.values()) fs.closeSync(fd);
+    packFds.clear();
+  }
+  return { processBatch, recycle, dispose };
+}
+`;
+
+/**
+ * A worker thread's whole program. Messages, in order: `{ config }` sets
+ * up the processor for the batches that follow (a zip's level and cache),
+ * an array of units is a batch (answered with its result, buffers
+ * transferred), `'close'` closes its files and ends the thread.
+ */
+export const WORKER_SOURCE = `${PROCESSOR_SOURCE}
+const { parentPort } = require('node:worker_threads');
+let processor = null;
+parentPort.on('message', (message) => {
+  if (message === 'close') {
+    if (processor) processor.dispose();
+    parentPort.close();
+    return;
+  }
+  if (message.recycle) {
+    if (processor) processor.recycle(message.recycle);
+    return;
+  }
+  if (!Array.isArray(message)) {
+    if (processor) processor.dispose();
+    processor = createProcessor(require('node:zlib'), require('node:fs'), require('node:crypto'), message.config);
+    return;
+  }
+  const r = processor.processBatch(message);
+  const transfer = [r.meta.buffer, r.data];
+  if (r.keys) transfer.push(r.keys.buffer);
+  parentPort.postMessage(r, transfer);
+});
+`;
+
+/** The same processor on the calling thread. */
+export function createInlineProcessor(
+  modules: { zlib: unknown; fs: unknown; crypto: unknown },
+  config: ProcessorConfig,
+): Processor {
+  const factory = new Function(
+    'zlib',
+    'fs',
+    'crypto',
+    'config',
+    `${PROCESSOR_SOURCE}\nreturn createProcessor(zlib, fs, crypto, config);`,
+  ) as (zlib: unknown, fs: unknown, crypto: unknown, config: ProcessorConfig) => Processor;
+  return factory(modules.zlib, modules.fs, modules.crypto, config);
+}

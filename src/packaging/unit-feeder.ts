@@ -1,0 +1,332 @@
+/**
+ * The traffic between the zip writer and the pool: units out in batches,
+ * results back, in whatever order; the writer takes them in its own.
+ */
+import type { DeflatePool } from './deflate-pool.js';
+import {
+  FLAG_ERROR,
+  FLAG_HIT,
+  FLAG_REJECTED,
+  FLAG_SKIPPED,
+  META,
+  META_FIELDS,
+  prefetchUnit,
+  type BatchResult,
+  type Unit,
+} from './deflate-units.js';
+
+/** A batch's output buffer, shared by its units' results until all are written. */
+export interface BatchBuffer {
+  buffer: ArrayBuffer;
+  origin: number | undefined;
+  /** Units whose bytes are not written yet. */
+  left: number;
+}
+
+/** A unit's bytes to store, and what the zip and the cache need to know of them. */
+export interface UnitDone {
+  /** Where `data` lies: given back to the pool once the last of its units is written. */
+  batch: BatchBuffer;
+  crc: number;
+  method: number;
+  data: Buffer;
+  /** SHA-256 key, when the cache is on. */
+  key?: Buffer;
+  /** CRC-32 of `data` (cache records). */
+  dataCrc: number;
+  hit: boolean;
+  rejected: boolean;
+}
+
+/** Per unit of a batch: its result and the input size read, an error, or undefined when skipped. */
+export function decodeBatch(r: BatchResult): ({ done: UnitDone; size: number } | Error | undefined)[] {
+  const data = Buffer.from(r.data);
+  const count = r.meta.length / META_FIELDS;
+  const out: ({ done: UnitDone; size: number } | Error | undefined)[] = [];
+  const batch: BatchBuffer = { buffer: r.data, origin: r.origin, left: 0 };
+  for (let i = 0; i < count; i++) {
+    const m = i * META_FIELDS;
+    const flags = r.meta[m + META.flags]!;
+    if (flags & FLAG_ERROR) {
+      const e = r.errors.find((x) => x.index === i)!;
+      out.push(Object.assign(new Error(e.message), { code: e.code }));
+      continue;
+    }
+    if (flags & FLAG_SKIPPED) {
+      out.push(undefined);
+      continue;
+    }
+    const at = r.meta[m + META.start]!;
+    batch.left++;
+    out.push({
+      size: r.meta[m + META.size]!,
+      done: {
+        batch,
+        crc: r.meta[m + META.crc]!,
+        method: r.meta[m + META.method]!,
+        data: data.subarray(at, at + r.meta[m + META.length]!),
+        dataCrc: r.meta[m + META.dataCrc]!,
+        ...(r.keys ? { key: Buffer.from(r.keys.buffer, r.keys.byteOffset + 32 * i, 32) } : {}),
+        hit: (flags & FLAG_HIT) !== 0,
+        rejected: (flags & FLAG_REJECTED) !== 0,
+      },
+    });
+  }
+  return out;
+}
+
+/**
+ * Compresses files while the build is still listing them. The walk is
+ * synchronous and its files' sizes come last, so files go out by path in
+ * batches of 128, each file read whole by a worker thread when it fits one
+ * unit and its batch's share (PREFETCH_BATCH_BYTES of input); the writer
+ * later takes a result when its file has the size the walk found. At most
+ * `maxBatches` (48) batches go out: 24 MiB, about what a thread compresses
+ * while a walk lists a big tree, and a bound on the memory held.
+ */
+export class Prefetcher {
+  private queue: string[] = [];
+  private sent = 0;
+  private readonly pending = new Set<string>();
+  private readonly results = new Map<string, { done: UnitDone; size: number }>();
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    private readonly pool: DeflatePool,
+    private readonly options: { maxBatches?: number; batchFiles?: number } = {},
+  ) {}
+
+  private get batchFiles(): number {
+    return this.options.batchFiles ?? 128;
+  }
+
+  private get full(): boolean {
+    return this.sent >= (this.options.maxBatches ?? 48);
+  }
+
+  /** A file the walk keeps; sent once a batch is full and the pool has threads. */
+  add(file: string): void {
+    if (this.full) return;
+    this.queue.push(file);
+    while (this.queue.length >= this.batchFiles && this.pool.started && !this.full) this.send();
+  }
+
+  /** The walk is over: what is queued goes out (when the pool has threads). */
+  end(): void {
+    while (this.queue.length && this.pool.started && !this.full) this.send();
+    this.queue = [];
+  }
+
+  /** The prefetched result of `file` if it has `size`; 'pending' while its batch is out. */
+  take(file: string, size: number): UnitDone | 'pending' | undefined {
+    if (this.pending.has(file)) return 'pending';
+    const r = this.results.get(file);
+    if (!r) return undefined;
+    this.results.delete(file);
+    return r.size === size ? r.done : undefined;
+  }
+
+  /** Resolves once no batch is out. */
+  async settled(): Promise<void> {
+    while (this.pending.size) await new Promise<void>((resolve) => this.onSettled(resolve));
+  }
+
+  /** Called whenever a batch comes back. */
+  onSettled(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private send(): void {
+    const files = this.queue.splice(0, this.batchFiles);
+    this.sent++;
+    for (const f of files) this.pending.add(f);
+    const settle = (r?: BatchResult): void => {
+      const decoded = r ? decodeBatch(r) : [];
+      files.forEach((f, i) => {
+        this.pending.delete(f);
+        const d = decoded[i];
+        // Errors are left to the zip's own read of the file, which reports them.
+        if (d && !(d instanceof Error)) this.results.set(f, d);
+      });
+      for (const l of this.listeners) l();
+    };
+    this.pool.runOnThreads(files.map(prefetchUnit)).then(settle, () => settle());
+  }
+}
+
+/** Small units travel together: one message per ~1 MiB of content. */
+const BATCH_BYTES = 1024 * 1024;
+const BATCH_UNITS = 1024;
+
+/**
+ * Hands units to the runner in order, in batches, keeping every thread busy
+ * while at most `maxBytes` of content is in flight or done and not yet
+ * written; collects the results for the writer, which takes them in order.
+ * Units a prefetcher has done (or is doing) are taken from it instead.
+ */
+export class UnitFeeder {
+  private next = 0;
+  /** Units to send before `next`: their prefetch fell through. */
+  private retry: number[] = [];
+  /** Units whose prefetch batch is still out. */
+  private deferred: number[] = [];
+  private batches = 0;
+  private held = 0;
+  /** The unit the writer wants next: it and those before it are sent whatever the window. */
+  private writing = 0;
+  private readonly done: (UnitDone | undefined)[];
+  private waiter: { unit: number; resolve: (d: UnitDone) => void; reject: (e: Error) => void } | undefined;
+  private failure: Error | undefined;
+  private stopped = false;
+  private readonly unlisten: (() => void) | undefined;
+  readonly stats = { hits: 0, misses: 0, rejected: 0, prefetched: 0 };
+
+  constructor(
+    readonly units: readonly Unit[],
+    private readonly runner: DeflatePool,
+    private readonly maxBytes: number,
+    private readonly prefetch?: Prefetcher,
+  ) {
+    this.done = new Array(units.length);
+    this.unlisten = prefetch?.onSettled(() => this.recheck());
+    this.pump();
+  }
+
+  /** The result of unit `u` if it is done (taking it frees its slot), else undefined. */
+  take(u: number): UnitDone | undefined {
+    if (this.failure) throw this.failure;
+    this.writing = u;
+    const d = this.done[u];
+    if (d) this.done[u] = undefined;
+    return d;
+  }
+
+  /** The result of unit `u`, once it is done; taking it frees its slot in the array. */
+  result(u: number): Promise<UnitDone> {
+    if (this.failure) return Promise.reject(this.failure);
+    const d = this.take(u);
+    if (d) return Promise.resolve(d);
+    const waiting = new Promise<UnitDone>((resolve, reject) => (this.waiter = { unit: u, resolve, reject }));
+    // Units sent out of order (after a prefetch fell through) may have to pass a full window.
+    this.pump();
+    // Rather than wait, this thread does a batch itself.
+    if (this.runner.canRunInline) this.dispatch(true);
+    return waiting;
+  }
+
+  /** Unit `u` is written (copied out of `done.data`): its bytes no longer count against the window. */
+  written(u: number, done: UnitDone): void {
+    this.held -= this.units[u]!.length;
+    if (--done.batch.left === 0) this.runner.recycle(done.batch.buffer, done.batch.origin);
+    this.pump();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unlisten?.();
+  }
+
+  /** A whole unit the prefetcher has: done now (true), or later (deferred, true); false: send it. */
+  private fromPrefetch(u: number): boolean {
+    const unit = this.units[u]!;
+    if (!this.prefetch || !unit.whole) return false;
+    const p = this.prefetch.take(unit.file, unit.size);
+    if (p === undefined) return false;
+    if (p === 'pending') this.deferred.push(u);
+    else {
+      // Its bytes are in memory now: they count against the window until written.
+      this.held += unit.length;
+      this.stats.prefetched++;
+      this.complete(u, p);
+    }
+    return true;
+  }
+
+  private recheck(): void {
+    const deferred = this.deferred;
+    this.deferred = [];
+    for (const u of deferred) if (!this.fromPrefetch(u)) this.retry.push(u);
+    this.retry.sort((a, b) => a - b);
+    this.pump();
+  }
+
+  /** The next unit to send, skipping those the prefetcher has. */
+  private peek(): number | undefined {
+    if (this.retry.length) return this.retry[0];
+    while (this.next < this.units.length && this.fromPrefetch(this.next)) this.next++;
+    return this.next < this.units.length ? this.next : undefined;
+  }
+
+  private advance(): void {
+    if (this.retry.length) this.retry.shift();
+    else this.next++;
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.batches < this.runner.slots) if (!this.dispatch(false)) return;
+  }
+
+  /** Sends the next batch (to this thread when `inline`); false when there is none the window allows. */
+  private dispatch(inline: boolean): boolean {
+    if (this.stopped) return false;
+    let u = this.peek();
+    if (u === undefined) return false;
+    // The window holds back units ahead of the writer, never the one it waits for (or earlier).
+    if (u > this.writing && this.held > 0 && this.held + this.units[u]!.length > this.maxBytes) return false;
+    const ids: number[] = [];
+    let bytes = 0;
+    while (
+      u !== undefined &&
+      ids.length < BATCH_UNITS &&
+      (bytes === 0 || bytes + this.units[u]!.length <= BATCH_BYTES)
+    ) {
+      ids.push(u);
+      bytes += this.units[u]!.length;
+      this.advance();
+      u = this.peek();
+    }
+    this.held += bytes;
+    // A batch on this thread takes no thread's slot.
+    if (!inline) this.batches++;
+    const units = ids.map((i) => this.units[i]!);
+    (inline ? this.runner.runInline(units) : this.runner.run(units)).then(
+      (r) => this.accept(ids, r, inline),
+      (e: Error) => this.fail(e),
+    );
+    return true;
+  }
+
+  private complete(u: number, done: UnitDone): void {
+    if (done.hit) this.stats.hits++;
+    else this.stats.misses++;
+    if (done.rejected) this.stats.rejected++;
+    this.done[u] = done;
+    const w = this.waiter;
+    if (w && w.unit === u) {
+      this.waiter = undefined;
+      this.done[u] = undefined;
+      w.resolve(done);
+    }
+  }
+
+  private accept(ids: number[], r: BatchResult, inline: boolean): void {
+    if (!inline) this.batches--;
+    const decoded = decodeBatch(r);
+    for (let i = 0; i < ids.length; i++) {
+      const d = decoded[i];
+      if (d instanceof Error) return this.fail(d);
+      if (d === undefined) return this.fail(new Error(`${this.units[ids[i]!]!.file}: no result`));
+      this.complete(ids[i]!, d.done);
+    }
+    this.pump();
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.stop();
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.reject(this.failure);
+  }
+}
