@@ -7,7 +7,8 @@
  * already), ends on a byte boundary with Z_SYNC_FLUSH, and the last one with
  * Z_FINISH, so their concatenation is one valid deflate stream. Chunks of
  * one file then run on all cores. The cut depends on the file's size only,
- * so the same file always gives the same bytes.
+ * so the same file always gives the same bytes. A stream (a tar.gz) is cut
+ * and deflated the same way: chunked-deflate.ts.
  */
 
 /** Chunk size of files deflated in parallel; part of the output format (and of the cache key). */
@@ -31,6 +32,11 @@ export interface Unit {
   whole: boolean;
   /** The entry's last unit: ends with Z_FINISH. */
   last: boolean;
+  /**
+   * The input itself, when it is not read from `file` (a stream: chunked-deflate.ts):
+   * `dictionary` bytes, then `length` bytes to deflate.
+   */
+  data?: Uint8Array;
 }
 
 /** How a file of `size` bytes is cut into units. */
@@ -169,6 +175,7 @@ function createProcessor(zlib, fs, crypto, config) {
   // A unit's input, in scratch: the whole file, or a chunk with its dictionary in front; null for
   // a prefetched file bigger than a chunk, or than the room its batch has left (room).
   function read(u, room) {
+    if (u.data) return Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength);
     if (u.size < 0) {
       const fd = fs.openSync(u.file, 'r');
       try {
@@ -228,7 +235,8 @@ function createProcessor(zlib, fs, crypto, config) {
   function deflate(u, raw, out) {
     const input = u.dictionary ? raw.subarray(u.dictionary) : raw;
     const crc = zlib.crc32(input);
-    if (input.length === 0) return [crc, 0, 0];
+    // An empty file is stored as nothing; an empty stream still needs its final block.
+    if (input.length === 0 && u.whole) return [crc, 0, 0];
     const options = { level, chunkSize: Math.max(1024, input.length + 512) };
     if (!u.whole) {
       options.finishFlush = u.last ? FINISH : SYNC;

@@ -1,237 +1,219 @@
-import { describe, expect, it } from '@jest/globals';
-import {
-  CreateRoleCommand,
-  GetRoleCommand,
-  GetRolePolicyCommand,
-  PutRolePolicyCommand,
-} from '@aws-sdk/client-iam';
-import 'aws-sdk-client-mock-jest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { ensureExecutionRole, POLICY_NAME } from '../../../src/resources/execution-role/execution-role.js';
+import { boundaryPolicyName } from '../../../src/resources/execution-role/execution-policy.js';
 import { stageTags, TagKeys } from '../../../src/model/tags.js';
-import { FakeAws } from '../../support/fake-aws.js';
-import { testDeps } from '../../support/aws-deploy-sequence.js';
+import { ACCOUNT_ID, startFakeAws, type FakeAws } from '../../../fakes/aws/index.js';
+import { depsFor } from '../../fake-aws/helpers.js';
 
-const ACCOUNT = '123456789012';
 const tags = (stage: string) => stageTags({ project: 'shop', stage, repository: 'octo/app', ref: stage });
+const production = (stage = 'main') => ({ project: 'shop', accountId: ACCOUNT_ID, tags: tags(stage) });
+const ROLE_ARN = `arn:aws:iam::${ACCOUNT_ID}:role/shop-lambda-deploy`;
+
+let aws: FakeAws | undefined;
+afterEach(() => aws?.close());
+
+/** The one fake AWS, its IAM client, and how to read the role it holds. */
+async function setup() {
+  aws = await startFakeAws();
+  const fake = aws;
+  const iam = fake.clients().iam;
+  const role = (name = 'shop-lambda-deploy') => fake.account.roles.get(name);
+  /** The inline policy as the code wrote it (IAM keeps the document as sent). */
+  const policy = (name = 'shop-lambda-deploy') => role(name)!.inlinePolicies.get(POLICY_NAME)!;
+  return { fake, iam, role, policy };
+}
 
 describe('ensureExecutionRole', () => {
   it('a given execution-role-arn is used as is, with no IAM call', async () => {
-    const fake = new FakeAws();
+    const { fake, iam } = await setup();
     const result = await ensureExecutionRole(
-      fake.iam,
-      {
-        project: 'shop',
-        executionRoleArn: 'arn:aws:iam::1:role/mine',
-        accountId: ACCOUNT,
-        tags: tags('main'),
-      },
-      testDeps(),
+      iam,
+      { ...production(), executionRoleArn: 'arn:aws:iam::1:role/mine' },
+      depsFor(fake),
     );
     expect(result).toEqual({ roleArn: 'arn:aws:iam::1:role/mine', created: false });
-    expect(fake.calls).toHaveLength(0);
+    expect(fake.calls.calls).toHaveLength(0);
   });
 
   it('creates a minimal role once per project, tagged with the project only, and reuses it with one GetRole', async () => {
-    const fake = new FakeAws();
-    const first = await ensureExecutionRole(
-      fake.iam,
-      { project: 'shop', accountId: ACCOUNT, tags: tags('main') },
-      testDeps(),
-    );
-    expect(first).toEqual({ roleArn: `arn:aws:iam::${ACCOUNT}:role/shop-lambda-deploy`, created: true });
-    const role = fake.roles.get('shop-lambda-deploy')!;
-    expect(JSON.parse(role.trust)).toEqual({
+    const { fake, iam, role, policy } = await setup();
+    const first = await ensureExecutionRole(iam, production(), depsFor(fake));
+    expect(first).toEqual({ roleArn: ROLE_ARN, created: true });
+    expect(JSON.parse(role()!.AssumeRolePolicyDocument)).toEqual({
       Version: '2012-10-17',
       Statement: [
         { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
       ],
     });
-    expect(fake.iamMock).toHaveReceivedCommandWith(CreateRoleCommand, {
+    expect(fake.calls.of({ operation: 'CreateRole' })[0]!.input).toMatchObject({
       Tags: [{ Key: TagKeys.Name, Value: 'shop' }],
     });
-    expect(Object.keys(role.tags).sort()).toEqual(['lambda-deploy:name', 'lambda-deploy:policy']);
-    const policy = JSON.parse(role.policies.get(POLICY_NAME)!) as { Statement: { Resource: string[] }[] };
-    expect(policy.Statement.flatMap((s) => s.Resource)).toEqual([
-      `arn:aws:logs:*:${ACCOUNT}:log-group:/aws/lambda/shop-*`,
-      `arn:aws:logs:*:${ACCOUNT}:log-group:/aws/lambda/shop-*:*`,
+    expect(Object.keys(role()!.Tags).sort()).toEqual(['lambda-deploy:name', 'lambda-deploy:policy']);
+    const document = JSON.parse(policy()) as { Statement: { Resource: string[] }[] };
+    expect(document.Statement.flatMap((s) => s.Resource)).toEqual([
+      `arn:aws:logs:*:${ACCOUNT_ID}:log-group:/aws/lambda/shop-*`,
+      `arn:aws:logs:*:${ACCOUNT_ID}:log-group:/aws/lambda/shop-*:*`,
     ]);
 
-    fake.resetCalls();
-    const other = await ensureExecutionRole(
-      fake.iam,
-      { project: 'shop', accountId: ACCOUNT, tags: tags('pr-7') },
-      testDeps(),
-    );
+    fake.calls.clear();
+    const other = await ensureExecutionRole(iam, production('pr-7'), depsFor(fake));
     expect(other).toEqual({ roleArn: first.roleArn, created: false });
-    expect(fake.counts()).toEqual({ GetRole: 1 });
+    expect(fake.calls.counts()).toEqual({ 'iam:GetRole': 1 });
   });
 
   it('new policy-statements: compares with GetRolePolicy and writes once', async () => {
-    const fake = new FakeAws();
-    await ensureExecutionRole(
-      fake.iam,
-      { project: 'shop', accountId: ACCOUNT, tags: tags('main') },
-      testDeps(),
-    );
+    const { fake, iam, policy } = await setup();
+    await ensureExecutionRole(iam, production(), depsFor(fake));
     const extra = [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::data/*' }];
-    fake.resetCalls();
-    await ensureExecutionRole(
-      fake.iam,
-      { project: 'shop', accountId: ACCOUNT, tags: tags('main'), policyStatements: extra },
-      testDeps(),
-    );
-    expect(fake.iamMock).toHaveReceivedCommandTimes(GetRolePolicyCommand, 1);
-    expect(fake.iamMock).toHaveReceivedCommandTimes(PutRolePolicyCommand, 1);
-    const policy = JSON.parse(fake.roles.get('shop-lambda-deploy')!.policies.get(POLICY_NAME)!) as {
-      Statement: object[];
-    };
-    expect(policy.Statement).toContainEqual(extra[0]);
+    fake.calls.clear();
+    await ensureExecutionRole(iam, { ...production(), policyStatements: extra }, depsFor(fake));
+    expect(fake.calls.operations('iam')).toEqual(['GetRole', 'GetRolePolicy', 'PutRolePolicy', 'TagRole']);
+    expect((JSON.parse(policy()) as { Statement: object[] }).Statement).toContainEqual(extra[0]);
 
-    fake.resetCalls();
-    await ensureExecutionRole(
-      fake.iam,
-      { project: 'shop', accountId: ACCOUNT, tags: tags('main'), policyStatements: extra },
-      testDeps(),
-    );
-    expect(fake.counts()).toEqual({ GetRole: 1 });
+    fake.calls.clear();
+    await ensureExecutionRole(iam, { ...production(), policyStatements: extra }, depsFor(fake));
+    expect(fake.calls.counts()).toEqual({ 'iam:GetRole': 1 });
   });
 
   it('a role whose hash tag was lost but whose policy is right is not rewritten', async () => {
-    const fake = new FakeAws();
+    const { fake, iam, role } = await setup();
     const extra = [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::data/*' }];
-    const input = { project: 'shop', accountId: ACCOUNT, tags: tags('main'), policyStatements: extra };
-    await ensureExecutionRole(fake.iam, input, testDeps());
-    delete fake.roles.get('shop-lambda-deploy')!.tags['lambda-deploy:policy'];
-    fake.resetCalls();
-    await ensureExecutionRole(fake.iam, input, testDeps());
-    expect(fake.iamMock).toHaveReceivedCommandTimes(GetRolePolicyCommand, 1);
-    expect(fake.iamMock).toHaveReceivedCommandTimes(PutRolePolicyCommand, 0);
+    const input = { ...production(), policyStatements: extra };
+    await ensureExecutionRole(iam, input, depsFor(fake));
+    delete role()!.Tags['lambda-deploy:policy'];
+    fake.calls.clear();
+    await ensureExecutionRole(iam, input, depsFor(fake));
+    expect(fake.calls.counts()['iam:GetRolePolicy']).toBe(1);
+    expect(fake.calls.counts()['iam:PutRolePolicy']).toBeUndefined();
   });
 
   it('without policy-statements a production run keeps the policy setup wrote', async () => {
-    const fake = new FakeAws();
+    const { fake, iam, policy } = await setup();
     const extra = [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' }];
-    await ensureExecutionRole(
-      fake.iam,
-      { project: 'shop', accountId: ACCOUNT, tags: tags('main'), policyStatements: extra },
-      testDeps(),
-    );
-    fake.resetCalls();
-    await ensureExecutionRole(
-      fake.iam,
-      { project: 'shop', accountId: ACCOUNT, tags: tags('main') },
-      testDeps(),
-    );
-    expect(fake.counts()).toEqual({ GetRole: 1 });
-    expect(fake.roles.get('shop-lambda-deploy')!.policies.get(POLICY_NAME)).toContain('dynamodb:GetItem');
+    await ensureExecutionRole(iam, { ...production(), policyStatements: extra }, depsFor(fake));
+    fake.calls.clear();
+    await ensureExecutionRole(iam, production(), depsFor(fake));
+    expect(fake.calls.counts()).toEqual({ 'iam:GetRole': 1 });
+    expect(policy()).toContain('dynamodb:GetItem');
   });
 
   it('creates the production role with the permissions boundary setup made', async () => {
-    const fake = new FakeAws();
-    const boundary = `arn:aws:iam::${ACCOUNT}:policy/shop-lambda-deploy-boundary`;
-    await ensureExecutionRole(
-      fake.iam,
-      { project: 'shop', accountId: ACCOUNT, tags: tags('main'), permissionsBoundary: boundary },
-      testDeps(),
+    const { fake, iam, role } = await setup();
+    const { boundary } = fake.seed.setup('shop');
+    expect(boundary.Arn).toBe(`arn:aws:iam::${ACCOUNT_ID}:policy/${boundaryPolicyName('shop')}`);
+    await ensureExecutionRole(iam, { ...production(), permissionsBoundary: boundary.Arn }, depsFor(fake));
+    expect(role()!.PermissionsBoundary).toBe(boundary.Arn);
+  });
+
+  it('a permissions boundary that does not exist: IAM refuses it (404) and the error names it', async () => {
+    const { fake, iam, role } = await setup();
+    const missing = `arn:aws:iam::${ACCOUNT_ID}:policy/${boundaryPolicyName('shop')}`;
+    await expect(
+      ensureExecutionRole(iam, { ...production(), permissionsBoundary: missing }, depsFor(fake)),
+    ).rejects.toThrow(
+      /Could not create IAM role shop-lambda-deploy: .*shop-lambda-deploy-boundary does not exist/,
     );
-    expect(fake.roles.get('shop-lambda-deploy')!.boundary).toBe(boundary);
+    expect(fake.calls.of({ operation: 'CreateRole' })[0]).toMatchObject({
+      status: 404,
+      error: 'NoSuchEntity',
+    });
+    expect(role()).toBeUndefined();
   });
 
   describe('a preview run', () => {
-    const preview = { project: 'shop', accountId: ACCOUNT, tags: tags('pr-7'), kind: 'preview' as const };
+    const preview = { ...production('pr-7'), kind: 'preview' as const };
 
     it('only reads the preview role setup made: one GetRole, no IAM write', async () => {
-      const fake = new FakeAws();
-      fake.roles.set('shop-lambda-deploy-preview', {
-        arn: `arn:aws:iam::${ACCOUNT}:role/shop-lambda-deploy-preview`,
-        trust: '{}',
-        tags: { [TagKeys.Name]: 'shop' },
-        policies: new Map(),
-        refusalsLeft: 0,
-      });
-      const result = await ensureExecutionRole(fake.iam, preview, testDeps());
+      const { fake, iam } = await setup();
+      fake.seed.setup('shop');
+      const result = await ensureExecutionRole(iam, preview, depsFor(fake));
       expect(result).toEqual({
-        roleArn: `arn:aws:iam::${ACCOUNT}:role/shop-lambda-deploy-preview`,
+        roleArn: `arn:aws:iam::${ACCOUNT_ID}:role/shop-lambda-deploy-preview`,
         created: false,
       });
-      expect(fake.counts()).toEqual({ GetRole: 1 });
+      expect(fake.calls.counts()).toEqual({ 'iam:GetRole': 1 });
     });
 
     it('without that role, says to run setup and creates nothing', async () => {
-      const fake = new FakeAws();
-      await expect(ensureExecutionRole(fake.iam, preview, testDeps())).rejects.toThrow(
+      const { fake, iam } = await setup();
+      await expect(ensureExecutionRole(iam, preview, depsFor(fake))).rejects.toThrow(
         /preview execution role shop-lambda-deploy-preview does not exist.*never creates IAM roles.*lambda-deploy setup/,
       );
-      expect(fake.roles.size).toBe(0);
-      expect(fake.iamMock).toHaveReceivedCommandTimes(CreateRoleCommand, 0);
+      expect(fake.account.roles.size).toBe(0);
+      expect(fake.calls.writes()).toEqual([]);
     });
 
     it('refuses policy-statements, naming where they belong', async () => {
-      const fake = new FakeAws();
+      const { fake, iam } = await setup();
       await expect(
         ensureExecutionRole(
-          fake.iam,
+          iam,
           { ...preview, policyStatements: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
-          testDeps(),
+          depsFor(fake),
         ),
       ).rejects.toThrow(/policy-statements: a preview run never changes IAM.*setup --policy-statements/);
-      expect(fake.calls).toHaveLength(0);
+      expect(fake.calls.calls).toHaveLength(0);
     });
   });
 
   it('refuses a same-named role that lambda-deploy did not create', async () => {
-    const fake = new FakeAws();
-    fake.roles.set('shop-lambda-deploy', {
-      arn: `arn:aws:iam::${ACCOUNT}:role/shop-lambda-deploy`,
-      trust: '{}',
-      tags: {},
-      policies: new Map(),
-      refusalsLeft: 0,
-    });
-    await expect(
-      ensureExecutionRole(fake.iam, { project: 'shop', accountId: ACCOUNT, tags: tags('main') }, testDeps()),
-    ).rejects.toThrow(
+    const { fake, iam } = await setup();
+    fake.seed.role('shop-lambda-deploy');
+    await expect(ensureExecutionRole(iam, production(), depsFor(fake))).rejects.toThrow(
       /IAM role shop-lambda-deploy exists but was not created by lambda-deploy for shop.*set execution-role-arn/,
     );
-    expect(fake.iamMock).toHaveReceivedCommandTimes(PutRolePolicyCommand, 0);
+    expect(fake.calls.writes()).toEqual([]);
   });
 
   it('a role created by a parallel job at the same moment is reused', async () => {
-    const fake = new FakeAws();
-    // GetRole saw nothing, then the other job's CreateRole won.
-    fake.failOnce('GetRole', () => {
-      void ensureExecutionRole(
-        fake.iam,
-        { project: 'shop', accountId: ACCOUNT, tags: tags('other') },
-        testDeps(),
-      );
-      return Object.assign(new Error('The role with name shop-lambda-deploy cannot be found.'), {
-        name: 'NoSuchEntityException',
-      });
+    const { fake, iam } = await setup();
+    // The other job's role is there, but this job's GetRole came just before it was.
+    fake.seed.role('shop-lambda-deploy', { tags: { [TagKeys.Name]: 'shop' }, justCreated: true });
+    fake.faults.fail('GetRole', 'NoSuchEntity', {
+      message: 'The role with name shop-lambda-deploy cannot be found.',
     });
-    const result = await ensureExecutionRole(
-      fake.iam,
-      { project: 'shop', accountId: ACCOUNT, tags: tags('main') },
-      testDeps(),
-    );
-    expect(result.roleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/shop-lambda-deploy`);
-    expect(fake.roles.size).toBe(1);
-    expect(fake.iamMock).toHaveReceivedCommandTimes(GetRoleCommand, 3);
+    const result = await ensureExecutionRole(iam, production(), depsFor(fake));
+    expect(result.roleArn).toBe(ROLE_ARN);
+    expect(fake.account.roles.size).toBe(1);
+    expect(fake.calls.calls.map((c) => [c.operation, c.status, c.error])).toEqual([
+      ['GetRole', 404, 'NoSuchEntity'],
+      ['CreateRole', 409, 'EntityAlreadyExists'],
+      ['GetRole', 200, undefined],
+      // The other job has not written its policy yet: this one writes it.
+      ['GetRolePolicy', 404, 'NoSuchEntity'],
+      ['PutRolePolicy', 200, undefined],
+      ['TagRole', 200, undefined],
+    ]);
   });
 
   it('AccessDenied on GetRole hints at execution-role-arn', async () => {
-    const fake = new FakeAws();
-    fake.failOnce(
-      'GetRole',
-      Object.assign(new Error('not authorized to perform: iam:GetRole'), {
-        name: 'AccessDenied',
-        $metadata: { httpStatusCode: 403 },
-      }),
-    );
-    await expect(
-      ensureExecutionRole(fake.iam, { project: 'shop', accountId: ACCOUNT, tags: tags('main') }, testDeps()),
-    ).rejects.toThrow(
+    const { fake, iam } = await setup();
+    fake.faults.deny('GetRole', 1);
+    await expect(ensureExecutionRole(iam, production(), depsFor(fake))).rejects.toThrow(
       /Could not read IAM role shop-lambda-deploy: .*needs the iam:GetRole \(or set execution-role-arn\) permission/,
     );
+    expect(fake.calls.of({ operation: 'GetRole' })[0]).toMatchObject({ status: 403, error: 'AccessDenied' });
+  });
+
+  it('IAM throttling (Throttling, HTTP 400) on every call is waited out with backoff', async () => {
+    const { fake, iam, role } = await setup();
+    for (const op of ['GetRole', 'CreateRole', 'PutRolePolicy', 'TagRole']) fake.faults.throttle(op, 2);
+    const result = await ensureExecutionRole(iam, production(), depsFor(fake));
+    expect(result).toEqual({ roleArn: ROLE_ARN, created: true });
+    expect(role()!.Tags['lambda-deploy:policy']).toBeDefined();
+    const throttled = fake.calls.calls.filter((c) => c.error === 'Throttling');
+    expect(throttled.map((c) => [c.operation, c.status])).toEqual(
+      [
+        'GetRole',
+        'GetRole',
+        'CreateRole',
+        'CreateRole',
+        'PutRolePolicy',
+        'PutRolePolicy',
+        'TagRole',
+        'TagRole',
+      ].map((op) => [op, 400]),
+    );
+    expect(fake.clock.sleep.calls.length).toBeGreaterThanOrEqual(8);
   });
 });

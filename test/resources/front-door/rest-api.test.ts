@@ -1,29 +1,35 @@
-import { describe, expect, test } from '@jest/globals';
-import 'aws-sdk-client-mock-jest';
-import {
-  CreateRestApiCommand,
-  PutIntegrationCommand,
-  UpdateMethodCommand,
-} from '@aws-sdk/client-api-gateway';
+import { afterEach, describe, expect, test } from '@jest/globals';
 import { ensureGateway } from '../../../src/resources/front-door/gateway.js';
 import { type GatewayInput } from '../../../src/resources/front-door/gateway-types.js';
 import { stageTags } from '../../../src/model/tags.js';
 import { RecordingLogger } from '../../../src/util/logger.js';
-import { recordingSleep } from '../../../src/util/sleep.js';
-import { ACCOUNT, FakeAws, gatewayInput, REGION, stageContext } from '../../gateways/fake-aws.js';
+import { ACCOUNT_ID, REGION, startFakeAws, type FakeAws } from '../../../fakes/aws/index.js';
+import { gatewayInput, seedStageFunction, stageContext } from '../../../fakes/aws/stage-fixtures.js';
 
-function setup() {
-  const fake = new FakeAws();
+let aws: FakeAws | undefined;
+afterEach(() => aws?.close());
+
+/** The one fake AWS, two items a page, the stage's function (alias live) deployed. */
+async function setup() {
+  aws = await startFakeAws({ pageSize: 2 });
+  const fake = aws;
+  seedStageFunction(fake);
   const logger = new RecordingLogger();
-  const sleep = recordingSleep();
   const run = (input: GatewayInput = gatewayInput()) =>
-    ensureGateway('rest-api', fake.clients, input, { logger, sleep, random: () => 1 });
-  return { fake, logger, sleep, run };
+    ensureGateway('rest-api', fake.clients(), input, { logger, sleep: fake.clock.sleep, random: () => 1 });
+  return { fake, logger, run };
 }
 
+/** Every call, in order, as operation names. */
+const calls = (fake: FakeAws) => fake.calls.calls.map((c) => c.operation);
 const WRITES = /^(Create|Update|Put|Add|Remove|Delete)/;
-const writes = (fake: FakeAws) => fake.calls.filter((c) => WRITES.test(c));
-const ALIAS_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:shop-pr-42:live`;
+const writes = (fake: FakeAws) => calls(fake).filter((c) => WRITES.test(c));
+const callsOf = (fake: FakeAws, operation: string) => fake.calls.of({ operation });
+const onlyApi = (fake: FakeAws) => [...fake.account.restApis.values()][0]!;
+const deploymentIds = (fake: FakeAws) => [...onlyApi(fake).deployments.keys()];
+const statements = (fake: FakeAws) =>
+  fake.account.functions.get('shop-pr-42')!.policies.get('live')?.statements ?? [];
+const ALIAS_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:shop-pr-42:live`;
 const URI = `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${ALIAS_ARN}/invocations`;
 const KEYED = {
   apiKey: true,
@@ -32,17 +38,29 @@ const KEYED = {
   quota: { limit: 1000, period: 'DAY' as const },
 };
 
-function methods(fake: FakeAws) {
-  const api = [...fake.restApis.values()][0]!;
-  return Object.fromEntries(api.resources.map((r) => [r.path, r.resourceMethods?.ANY]));
+interface AnyMethod {
+  authorizationType: string;
+  apiKeyRequired: boolean;
+  methodIntegration: { type: string; httpMethod: string; uri: string };
 }
+
+/** The ANY method of each path, as API Gateway keeps it (with its integration). */
+function methods(fake: FakeAws): Record<string, AnyMethod | undefined> {
+  return Object.fromEntries(
+    [...onlyApi(fake).resources.values()].map((r) => [r.path, r.methods.get('ANY') as AnyMethod | undefined]),
+  );
+}
+
+/** The stage's method settings for every method (`*\/*`): where the stage throttles. */
+const stageThrottle = (fake: FakeAws, stage = 'pr-42') =>
+  (onlyApi(fake).stages.get(stage)!.methodSettings as Record<string, Record<string, unknown>>)['*/*'];
 
 describe('rest-api', () => {
   test('first run: regional API, ANY / and ANY /{proxy+} to the alias, permission, deployment and stage', async () => {
-    const { fake, run } = setup();
+    const { fake, run } = await setup();
     const result = await run();
 
-    expect(fake.calls).toEqual([
+    expect(calls(fake)).toEqual([
       'GetRestApis',
       'CreateRestApi',
       'PutMethod',
@@ -55,15 +73,15 @@ describe('rest-api', () => {
       'CreateDeployment',
       'CreateStage',
     ]);
-    const api = [...fake.restApis.values()][0]!;
-    const apiId = api.api.id!;
+    const api = onlyApi(fake);
+    const apiId = api.id;
     expect(result).toEqual({
       kind: 'rest-api',
       url: `https://${apiId}.execute-api.${REGION}.amazonaws.com/pr-42`,
       apiId,
       changed: true,
     });
-    expect(fake.v1Mock).toHaveReceivedCommandWith(CreateRestApiCommand, {
+    expect(callsOf(fake, 'CreateRestApi')[0]!.input).toMatchObject({
       name: 'shop-pr-42',
       endpointConfiguration: { types: ['REGIONAL'] },
       binaryMediaTypes: ['*/*'],
@@ -78,72 +96,72 @@ describe('rest-api', () => {
       });
     }
     expect(api.stages.get('pr-42')).toMatchObject({
-      deploymentId: api.deployments[0],
+      deploymentId: deploymentIds(fake)[0],
       tags: stageContext().tags,
     });
-    expect(api.deployments).toHaveLength(1);
-    expect(fake.policies.get('shop-pr-42:live')).toEqual([
+    expect(api.deployments.size).toBe(1);
+    expect(statements(fake)).toEqual([
       expect.objectContaining({
         Sid: 'lambda-deploy-rest-api',
         Principal: { Service: 'apigateway.amazonaws.com' },
         Condition: {
-          ArnLike: { 'AWS:SourceArn': `arn:aws:execute-api:${REGION}:${ACCOUNT}:${apiId}/*/*/*` },
+          ArnLike: { 'AWS:SourceArn': `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:${apiId}/*/*/*` },
         },
       }),
     ]);
   });
 
   test('an unchanged rerun reads four times, writes nothing and makes no deployment', async () => {
-    const { fake, run } = setup();
+    const { fake, run } = await setup();
     const first = await run();
-    fake.resetCalls();
+    fake.calls.clear();
 
     await expect(run()).resolves.toEqual({ ...first, changed: false });
-    expect(fake.calls).toEqual(['GetRestApis', 'GetResources', 'GetPolicy', 'GetStage']);
-    expect([...fake.restApis.values()][0]!.deployments).toHaveLength(1);
+    expect(calls(fake)).toEqual(['GetRestApis', 'GetResources', 'GetPolicy', 'GetStage']);
+    expect(onlyApi(fake).deployments.size).toBe(1);
   });
 
   test('stage throttling without api-key: set, changed, removed, never redeployed', async () => {
-    const { fake, run } = setup();
+    const { fake, run } = await setup();
     await run();
-    const api = [...fake.restApis.values()][0]!;
-    const throttle = () => api.stages.get('pr-42')!.methodSettings?.['*/*'];
+    const api = onlyApi(fake);
+    const throttle = () => stageThrottle(fake);
 
-    fake.resetCalls();
+    fake.calls.clear();
     await expect(run(gatewayInput({ throttleRate: 20, throttleBurst: 40 }))).resolves.toMatchObject({
       changed: true,
     });
     expect(writes(fake)).toEqual(['UpdateStage']);
     expect(throttle()).toMatchObject({ throttlingRateLimit: 20, throttlingBurstLimit: 40 });
 
-    fake.resetCalls();
+    fake.calls.clear();
     await run(gatewayInput({ throttleRate: 25, throttleBurst: 40 }));
     expect(writes(fake)).toEqual(['UpdateStage']);
     expect(throttle()).toMatchObject({ throttlingRateLimit: 25 });
 
     // Only the rate given: API Gateway's default burst is not fought over.
-    fake.resetCalls();
+    fake.calls.clear();
     await expect(run(gatewayInput({ throttleRate: 25 }))).resolves.toMatchObject({ changed: false });
 
-    fake.resetCalls();
+    fake.calls.clear();
     await run(gatewayInput());
     expect(writes(fake)).toEqual(['UpdateStage']);
     expect(throttle()).toBeUndefined();
-    expect(api.deployments).toHaveLength(1);
+    expect(api.deployments.size).toBe(1);
   });
 
   test('api-key turned on: both methods require it, one new deployment, a plan and one key, value masked', async () => {
-    const { fake, run, logger } = setup();
+    const { fake, run, logger } = await setup();
     await run();
-    fake.resetCalls();
+    fake.calls.clear();
 
     const result = await run(gatewayInput(KEYED));
 
     const m = methods(fake);
     expect(m['/']!.apiKeyRequired).toBe(true);
     expect(m['/{proxy+}']!.apiKeyRequired).toBe(true);
-    expect(fake.v1Mock).toHaveReceivedCommandTimes(UpdateMethodCommand, 2);
-    expect(fake.v1Mock).not.toHaveReceivedCommand(PutIntegrationCommand);
+    expect(callsOf(fake, 'UpdateMethod')).toHaveLength(2);
+    expect(callsOf(fake, 'PutIntegration')).toHaveLength(0);
     expect(writes(fake)).toEqual([
       'UpdateMethod',
       'UpdateMethod',
@@ -152,23 +170,23 @@ describe('rest-api', () => {
       'CreateUsagePlan',
       'CreateUsagePlanKey',
     ]);
-    const api = [...fake.restApis.values()][0]!;
-    expect(api.deployments).toHaveLength(2);
-    expect(api.stages.get('pr-42')!.deploymentId).toBe(api.deployments[1]);
+    const api = onlyApi(fake);
+    expect(api.deployments.size).toBe(2);
+    expect(api.stages.get('pr-42')!.deploymentId).toBe(deploymentIds(fake)[1]);
 
-    const [key] = [...fake.apiKeys.values()];
-    const [plan] = [...fake.plans.values()];
+    const [key] = [...fake.account.apiKeys.values()];
+    const [plan] = [...fake.account.usagePlans.values()];
     expect(key).toMatchObject({ name: 'shop-pr-42', enabled: true, tags: stageContext().tags });
-    expect(plan!.plan).toMatchObject({
+    expect(plan).toMatchObject({
       name: 'shop-pr-42',
-      apiStages: [{ apiId: api.api.id, stage: 'pr-42' }],
+      apiStages: [{ apiId: api.id, stage: 'pr-42' }],
       throttle: { rateLimit: 5, burstLimit: 10 },
       quota: { limit: 1000, period: 'DAY', offset: 0 },
       tags: stageContext().tags,
     });
-    expect([...plan!.keys]).toEqual([key!.id]);
+    expect(plan!.keyIds).toEqual([key!.id]);
     // With a key, the plan throttles each caller; the stage is left alone.
-    expect(api.stages.get('pr-42')!.methodSettings?.['*/*']).toBeUndefined();
+    expect(stageThrottle(fake)).toBeUndefined();
 
     expect(result).toMatchObject({ apiKeyId: key!.id, apiKeyValue: key!.value, changed: true });
     expect(logger.secrets).toContain(key!.value);
@@ -176,15 +194,15 @@ describe('rest-api', () => {
   });
 
   test('a rerun with api-key keeps the same key and writes nothing', async () => {
-    const { fake, run, logger } = setup();
+    const { fake, run, logger } = await setup();
     const first = await run(gatewayInput(KEYED));
-    fake.resetCalls();
+    fake.calls.clear();
     logger.secrets.length = 0;
 
     const second = await run(gatewayInput(KEYED));
 
     expect(second).toEqual({ ...first, changed: false });
-    expect(fake.calls).toEqual([
+    expect(calls(fake)).toEqual([
       'GetRestApis',
       'GetResources',
       'GetPolicy',
@@ -192,42 +210,42 @@ describe('rest-api', () => {
       'GetApiKeys',
       'GetUsagePlans',
     ]);
-    expect(fake.apiKeys.size).toBe(1);
+    expect(fake.account.apiKeys.size).toBe(1);
     expect(logger.secrets).toEqual([first.apiKeyValue]);
   });
 
   test('the preview role may not list /apikeys: the key is found through its usage plan, nothing is written', async () => {
-    const { fake, run } = setup();
-    fake.deny('GetApiKeys'); // as IAM answers the preview role
+    const { fake, run } = await setup();
+    fake.faults.deny('GetApiKeys'); // as IAM answers the preview role
     const first = await run(gatewayInput(KEYED));
-    fake.resetCalls();
+    fake.calls.clear();
     const second = await run(gatewayInput(KEYED));
     expect(second).toEqual({ ...first, changed: false });
     expect(writes(fake)).toEqual([]);
-    expect(fake.calls).toEqual(
+    expect(calls(fake)).toEqual(
       expect.arrayContaining(['GetApiKeys', 'GetUsagePlans', 'GetUsagePlanKeys', 'GetApiKey']),
     );
-    expect(fake.apiKeys.size).toBe(1);
+    expect(fake.account.apiKeys.size).toBe(1);
   });
 
   test('quota and throttle changes update the plan in place, without a deployment', async () => {
-    const { fake, run } = setup();
+    const { fake, run } = await setup();
     await run(gatewayInput(KEYED));
-    fake.resetCalls();
+    fake.calls.clear();
 
     await run(gatewayInput({ ...KEYED, throttleRate: 7, quota: { limit: 50, period: 'WEEK' } }));
 
     expect(writes(fake)).toEqual(['UpdateUsagePlan']);
-    expect([...fake.plans.values()][0]!.plan).toMatchObject({
+    expect([...fake.account.usagePlans.values()][0]).toMatchObject({
       throttle: { rateLimit: 7, burstLimit: 10 },
       quota: { limit: 50, period: 'WEEK' },
     });
   });
 
   test('api-key turned off: methods stop requiring it (one deployment), the stage throttles instead', async () => {
-    const { fake, run } = setup();
+    const { fake, run } = await setup();
     await run(gatewayInput(KEYED));
-    fake.resetCalls();
+    fake.calls.clear();
 
     await run(gatewayInput({ throttleRate: 5, throttleBurst: 10 }));
 
@@ -236,116 +254,122 @@ describe('rest-api', () => {
   });
 
   test('decoys with the same name but other tags are not reused: API, key and plan', async () => {
-    const { fake, run } = setup();
+    const { fake, run } = await setup();
     const otherTags = stageTags({ project: 'shop', stage: 'pr-43', repository: 'octo/shop', ref: 'pull/43' });
     const decoyApis = [
-      fake.addRestApi('shop-pr-42', otherTags),
-      fake.addRestApi('shop-pr-42', {}),
-      fake.addRestApi('x', {}),
+      fake.seed.restApi('shop-pr-42', otherTags).id,
+      fake.seed.restApi('shop-pr-42', {}).id,
+      fake.seed.restApi('x', {}).id,
     ];
-    const decoyKey = fake.addApiKey('shop-pr-42', otherTags);
-    const prefixKey = fake.addApiKey('shop-pr-421', stageContext().tags); // nameQuery matches prefixes
+    const decoyKey = fake.seed.apiKey('shop-pr-42', otherTags);
+    const prefixKey = fake.seed.apiKey('shop-pr-421', stageContext().tags); // nameQuery matches prefixes
 
     const result = await run(gatewayInput(KEYED));
 
     expect(decoyApis).not.toContain(result.apiId);
-    expect(fake.callsOf('GetRestApis')).toHaveLength(2);
+    expect(callsOf(fake, 'GetRestApis')).toHaveLength(2); // three decoys, two a page
     expect([decoyKey.id, prefixKey.id]).not.toContain(result.apiKeyId);
-    expect(fake.apiKeys.size).toBe(3);
+    expect(fake.account.apiKeys.size).toBe(3);
     expect(result.apiKeyValue).not.toBe(decoyKey.value);
   });
 
-  test('throttled CreateRestApi and CreateDeployment back off and succeed', async () => {
-    const { fake, run, sleep } = setup();
-    fake.throttle('CreateRestApi', 2);
-    fake.throttle('CreateDeployment', 2);
+  test('throttled CreateRestApi and CreateDeployment (429) back off and succeed', async () => {
+    const { fake, run } = await setup();
+    fake.faults.throttle('CreateRestApi', 2).throttle('CreateDeployment', 2);
 
     await expect(run()).resolves.toMatchObject({ changed: true });
 
-    expect(fake.callsOf('CreateRestApi')).toHaveLength(3);
-    expect(fake.callsOf('CreateDeployment')).toHaveLength(3);
-    expect(sleep.calls).toEqual([4000, 8000, 4000, 8000]);
-    expect(fake.restApis.size).toBe(1);
+    expect(callsOf(fake, 'CreateRestApi').map((c) => c.status)).toEqual([429, 429, 201]);
+    expect(callsOf(fake, 'CreateDeployment').map((c) => c.status)).toEqual([429, 429, 201]);
+    expect(fake.clock.sleep.calls).toEqual([4000, 8000, 4000, 8000]);
+    expect(fake.account.restApis.size).toBe(1);
   });
 
-  test('a permission that already exists is not an error', async () => {
-    const { fake, run } = setup();
+  test('a permission that already exists is not an error (409 ResourceConflictException)', async () => {
+    const { fake, run } = await setup();
     await run();
-    fake.resetCalls();
-    fake.blindOnce('GetPolicy');
+    fake.calls.clear();
+    // The read says "no policy"; the write then meets the statement that is there.
+    fake.faults.fail('GetPolicy', 'ResourceNotFoundException');
     await expect(run()).resolves.toMatchObject({ changed: false });
     expect(writes(fake)).toEqual(['AddPermission']);
-    expect(fake.policies.get('shop-pr-42:live')).toHaveLength(1);
+    expect(callsOf(fake, 'AddPermission')[0]).toMatchObject({
+      status: 409,
+      error: 'ResourceConflictException',
+    });
+    expect(statements(fake)).toHaveLength(1);
   });
 
   test('a key already linked to the plan is not an error (stopped run, stale read)', async () => {
-    const { fake, run } = setup();
+    const { fake, run } = await setup();
     const first = await run(gatewayInput(KEYED));
-    fake.resetCalls();
-    fake.blindOnce('GetUsagePlans');
+    fake.calls.clear();
+    // The plan list misses the plan, as a read that sees the account before this stage's plan.
+    fake.faults.answer('GetUsagePlans', { item: [] });
 
     await expect(run(gatewayInput(KEYED))).resolves.toMatchObject({
       apiKeyId: first.apiKeyId,
       apiKeyValue: first.apiKeyValue,
     });
     expect(writes(fake)).toEqual(['CreateUsagePlanKey']);
-    expect(fake.plans.size).toBe(1);
+    expect(callsOf(fake, 'CreateUsagePlanKey')[0]).toMatchObject({ status: 409, error: 'ConflictException' });
+    expect(fake.account.usagePlans.size).toBe(1);
   });
 
   test('a run stopped before linking the key converges: same key, the plan is found and linked', async () => {
-    const { fake, run } = setup();
-    fake.deny('CreateUsagePlanKey');
+    const { fake, run } = await setup();
+    fake.faults.deny('CreateUsagePlanKey');
     await expect(run(gatewayInput(KEYED))).rejects.toThrow(
-      /^Could not link API key \w+ to usage plan \w+ for stage pr-42: .*The deploy role needs apigateway:POST on arn:aws:apigateway:eu-west-1::\/usageplans\/\w+\/keys\.$/,
+      /^Could not link API key \w+ to usage plan \w+ for stage pr-42: .*The deploy role needs apigateway:POST on arn:aws:apigateway:us-east-1::\/usageplans\/\w+\/keys\.$/,
     );
-    const keyId = [...fake.apiKeys.keys()][0];
-    fake.allow('CreateUsagePlanKey');
-    fake.resetCalls();
+    const keyId = [...fake.account.apiKeys.keys()][0];
+    fake.faults.allow('CreateUsagePlanKey');
+    fake.calls.clear();
 
     const result = await run(gatewayInput(KEYED));
     expect(result.apiKeyId).toBe(keyId);
     expect(writes(fake)).toEqual(['CreateUsagePlanKey']);
-    expect(fake.plans.size).toBe(1);
-    expect(fake.apiKeys.size).toBe(1);
+    expect(fake.account.usagePlans.size).toBe(1);
+    expect(fake.account.apiKeys.size).toBe(1);
   });
 
   test('a disabled key is enabled again, not replaced', async () => {
-    const { fake, run } = setup();
+    const { fake, run } = await setup();
     const first = await run(gatewayInput(KEYED));
-    fake.apiKeys.get(first.apiKeyId!)!.enabled = false;
-    fake.resetCalls();
+    fake.account.apiKeys.get(first.apiKeyId!)!.enabled = false;
+    fake.calls.clear();
 
     await expect(run(gatewayInput(KEYED))).resolves.toMatchObject({
       apiKeyId: first.apiKeyId,
       changed: true,
     });
     expect(writes(fake)).toEqual(['UpdateApiKey']);
-    expect(fake.apiKeys.get(first.apiKeyId!)!.enabled).toBe(true);
+    expect(fake.account.apiKeys.get(first.apiKeyId!)!.enabled).toBe(true);
   });
 
   test('an API made before binary support gets */* and one deployment', async () => {
-    const { fake, run } = setup();
+    const { fake, run } = await setup();
     await run();
-    const api = [...fake.restApis.values()][0]!;
-    delete api.api.binaryMediaTypes;
-    fake.resetCalls();
+    const api = onlyApi(fake);
+    api.binaryMediaTypes = [];
+    fake.calls.clear();
 
     await expect(run()).resolves.toMatchObject({ changed: true });
     expect(writes(fake)).toEqual(['UpdateRestApi', 'CreateDeployment']);
-    expect(api.api.binaryMediaTypes).toEqual(['*/*']);
-    fake.resetCalls();
+    expect(api.binaryMediaTypes).toEqual(['*/*']);
+    fake.calls.clear();
     await expect(run()).resolves.toMatchObject({ changed: false });
   });
 
   test('an integration pointing elsewhere is reconnected and redeployed', async () => {
-    const { fake, run } = setup();
+    const { fake, run } = await setup();
     await run();
-    methods(fake)['/{proxy+}']!.methodIntegration!.uri =
-      'arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/other/invocations';
-    fake.resetCalls();
+    methods(fake)['/{proxy+}']!.methodIntegration.uri =
+      `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/other/invocations`;
+    fake.calls.clear();
 
     await run();
     expect(writes(fake)).toEqual(['PutIntegration', 'CreateDeployment']);
-    expect(methods(fake)['/{proxy+}']!.methodIntegration!.uri).toBe(URI);
+    expect(methods(fake)['/{proxy+}']!.methodIntegration.uri).toBe(URI);
   });
 });
