@@ -7,28 +7,23 @@
  * needs no room in /tmp next to the tree (see bench/slim-bench.ts for the
  * figures).
  *
- * The gzip stream is compressed the way pigz does it: 1 MiB chunks deflated
- * at the same time in Node's zlib thread pool, each primed with the 32 KiB
- * before it (so the ratio is that of one stream) and ended with a sync flush,
- * the last with a final block; their concatenation is one valid deflate
- * stream. The CRC-32 is computed in order as the tar bytes go by. The bytes
- * do not depend on the number of cores.
+ * The tar stream is deflated by the zip writer's ChunkedDeflate (pigz's
+ * way: 1 MiB chunks on all cores, each primed with the 32 KiB before it, one
+ * deflate stream, combined CRC-32); this file adds the gzip header and
+ * trailer. The bytes do not depend on the number of cores.
  */
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
-import { promisify } from 'node:util';
-import { constants, crc32, deflateRaw, type ZlibOptions } from 'node:zlib';
+import { ChunkedDeflate } from './chunked-deflate.js';
+import type { DeflatePool } from './deflate-pool.js';
 import { compareZipNames, type ZipEntrySource } from './zip-writer.js';
-
-const deflateRawAsync = promisify<Buffer, ZlibOptions, Buffer>(deflateRaw);
 
 export const SLIM_ARCHIVE_EXTENSION = '.tar.gz';
 /** zlib level of the archive: as the function zip's (see zip-writer.ts). */
 export const SLIM_ARCHIVE_LEVEL = 5;
 const BLOCK = 512;
-const CHUNK = 1024 * 1024;
-const WINDOW = 32 * 1024;
+/** Bytes of a file read at a time into the deflate stream. */
+const READ_BYTES = 1024 * 1024;
 /** Octal in 11 digits: the most a ustar size field holds. */
 const MAX_OCTAL_SIZE = 0o77777777777;
 /** A file's share of the /tmp file system: whole 4 KiB blocks, as ext4 allocates them. */
@@ -38,8 +33,8 @@ const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
 
 export interface SlimArchiveOptions {
   level?: number;
-  /** Chunks being deflated at once (default: one per core, plus one). */
-  concurrency?: number;
+  /** Threads to deflate on (default: ChunkedDeflate's own, one per core but one). */
+  pool?: DeflatePool;
 }
 
 export interface SlimArchiveResult {
@@ -124,95 +119,45 @@ export function tarFileHeaders(name: string, size: number, executable: boolean):
   ]);
 }
 
-/** Deflates 1 MiB chunks concurrently and writes them, in order, as one gzip stream. */
-class GzipChunks {
-  private chunk = Buffer.allocUnsafe(CHUNK);
-  private filled = 0;
-  private tail = Buffer.alloc(0);
-  private crc = 0;
-  private inputBytes = 0;
-  private readonly pending: Promise<Buffer>[] = [];
+/** The archive file: the gzip framing and deflate stream written in order, hashed as they go. */
+class HashedFile {
   private readonly hash = createHash('sha256');
-  private outputBytes = 0;
+  bytes = 0;
 
-  constructor(
-    private readonly out: FileHandle,
-    private readonly level: number,
-    private readonly concurrency: number,
-  ) {}
+  constructor(private readonly out: FileHandle) {}
 
-  async start(): Promise<void> {
-    await this.emit(GZIP_HEADER);
-  }
-
-  async write(data: Buffer): Promise<void> {
-    let offset = 0;
-    while (offset < data.length) {
-      const n = data.copy(this.chunk, this.filled, offset);
-      this.filled += n;
-      offset += n;
-      if (this.filled === CHUNK) await this.dispatch(false);
-    }
-  }
-
-  /** Copies `size` bytes of a file straight into the chunks; a file of another size is an error. */
-  async writeFile(path: string, size: number): Promise<void> {
-    const file = await open(path, 'r');
-    try {
-      let left = size;
-      while (left > 0) {
-        const want = Math.min(left, CHUNK - this.filled);
-        const { bytesRead } = await file.read(this.chunk, this.filled, want, null);
-        if (bytesRead === 0) throw new Error(`${path} became shorter while it was being packaged`);
-        this.filled += bytesRead;
-        left -= bytesRead;
-        if (this.filled === CHUNK) await this.dispatch(false);
-      }
-      const { bytesRead } = await file.read(Buffer.alloc(1), 0, 1, null);
-      if (bytesRead) throw new Error(`${path} became longer while it was being packaged`);
-    } finally {
-      await file.close();
-    }
-  }
-
-  async finish(): Promise<{ bytes: number; sha256Hex: string }> {
-    await this.dispatch(true);
-    while (this.pending.length) await this.flushOne();
-    const trailer = Buffer.alloc(8);
-    trailer.writeUInt32LE(this.crc >>> 0, 0);
-    trailer.writeUInt32LE(this.inputBytes % 2 ** 32, 4);
-    await this.emit(trailer);
-    return { bytes: this.outputBytes, sha256Hex: this.hash.digest('hex') };
-  }
-
-  private async dispatch(last: boolean): Promise<void> {
-    const input = this.chunk.subarray(0, this.filled);
-    this.chunk = Buffer.allocUnsafe(CHUNK);
-    this.filled = 0;
-    this.crc = crc32(input, this.crc);
-    this.inputBytes += input.length;
-    const options: ZlibOptions = {
-      level: this.level,
-      finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
-      ...(this.tail.length ? { dictionary: this.tail } : {}),
-    };
-    const window = Buffer.concat([this.tail, input]);
-    this.tail = Buffer.from(window.subarray(Math.max(0, window.length - WINDOW)));
-    const deflated = deflateRawAsync(input, options);
-    deflated.catch(() => undefined); // awaited in order by flushOne
-    this.pending.push(deflated);
-    while (this.pending.length > this.concurrency) await this.flushOne();
-  }
-
-  private async flushOne(): Promise<void> {
-    await this.emit(await this.pending.shift()!);
-  }
-
-  private async emit(data: Buffer): Promise<void> {
+  async write(data: Uint8Array): Promise<void> {
     this.hash.update(data);
-    this.outputBytes += data.length;
+    this.bytes += data.length;
     let offset = 0;
     while (offset < data.length) offset += (await this.out.write(data, offset)).bytesWritten;
+  }
+
+  sha256Hex(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+/** Copies `size` bytes of a file into the stream; a file of another size is an error. */
+async function writeFileInto(
+  deflate: ChunkedDeflate,
+  path: string,
+  size: number,
+  buffer: Buffer,
+): Promise<void> {
+  const file = await open(path, 'r');
+  try {
+    let left = size;
+    while (left > 0) {
+      const { bytesRead } = await file.read(buffer, 0, Math.min(left, buffer.length), null);
+      if (bytesRead === 0) throw new Error(`${path} became shorter while it was being packaged`);
+      await deflate.write(buffer.subarray(0, bytesRead));
+      left -= bytesRead;
+    }
+    const { bytesRead } = await file.read(buffer, 0, 1, null);
+    if (bytesRead) throw new Error(`${path} became longer while it was being packaged`);
+  } finally {
+    await file.close();
   }
 }
 
@@ -238,33 +183,46 @@ export async function writeSlimArchive(
   for (let i = 1; i < entries.length; i++)
     if (entries[i - 1]!.name === entries[i]!.name)
       throw new Error(`dependencies archive entry ${entries[i]!.name} is given twice`);
+  for (const entry of entries) {
+    const parts = entry.name.split('/');
+    if (parts.some((p) => p === '' || p === '.' || p === '..') || entry.name.includes('\\'))
+      throw new Error(`dependencies archive entry ${JSON.stringify(entry.name)} is not a relative path`);
+    if (!entry.data && (entry.size ?? -1) < 0)
+      throw new Error(`dependencies archive entry ${entry.name} has no size`);
+  }
   let unpackedBytes = 0;
   const out = await open(outPath, 'w');
   try {
-    const gzip = new GzipChunks(
-      out,
-      options.level ?? SLIM_ARCHIVE_LEVEL,
-      Math.max(1, options.concurrency ?? availableParallelism() + 1),
-    );
-    await gzip.start();
-    for (const entry of entries) {
-      const parts = entry.name.split('/');
-      if (parts.some((p) => p === '' || p === '.' || p === '..') || entry.name.includes('\\'))
-        throw new Error(`dependencies archive entry ${JSON.stringify(entry.name)} is not a relative path`);
-      const size = entry.data ? entry.data.length : (entry.size ?? -1);
-      if (size < 0) throw new Error(`dependencies archive entry ${entry.name} has no size`);
-      await gzip.write(tarFileHeaders(entry.name, size, Boolean(entry.executable)));
-      if (entry.data) await gzip.write(entry.data);
-      else await gzip.writeFile(entry.file!, size);
-      await gzip.write(padding(size));
-      unpackedBytes += size;
+    const file = new HashedFile(out);
+    await file.write(GZIP_HEADER);
+    const deflate = new ChunkedDeflate((bytes) => file.write(bytes), {
+      level: options.level ?? SLIM_ARCHIVE_LEVEL,
+      ...(options.pool ? { pool: options.pool } : {}),
+    });
+    const buffer = Buffer.allocUnsafe(READ_BYTES);
+    try {
+      for (const entry of entries) {
+        const size = entry.data ? entry.data.length : entry.size!;
+        await deflate.write(tarFileHeaders(entry.name, size, Boolean(entry.executable)));
+        if (entry.data) await deflate.write(entry.data);
+        else await writeFileInto(deflate, entry.file!, size, buffer);
+        await deflate.write(padding(size));
+        unpackedBytes += size;
+      }
+      await deflate.write(Buffer.alloc(2 * BLOCK));
+    } catch (error) {
+      await deflate.abort();
+      throw error;
     }
-    await gzip.write(Buffer.alloc(2 * BLOCK));
-    const { bytes, sha256Hex } = await gzip.finish();
+    const { crc, size } = await deflate.end();
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(crc >>> 0, 0);
+    trailer.writeUInt32LE(size % 2 ** 32, 4);
+    await file.write(trailer);
     return {
       path: outPath,
-      bytes,
-      sha256Hex,
+      bytes: file.bytes,
+      sha256Hex: file.sha256Hex(),
       unpackedBytes,
       diskBytes: treeDiskBytes(
         entries.map((e) => ({ name: e.name, size: e.data ? e.data.length : (e.size ?? 0) })),
