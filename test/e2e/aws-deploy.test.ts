@@ -13,9 +13,11 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startFakeAws, type FakeAws } from '../support/fake-aws-server.js';
-import { startOidcServer, type OidcServer } from '../support/fake-aws-server/oidc-server.js';
-import { startSmokeTarget, type SmokeTarget } from '../support/fake-aws-server/smoke-target.js';
+import type { FakeAws } from '../../fakes/aws/index.js';
+import { observe } from '../../fakes/aws/services/lambda-model.js';
+import { startFakeAwsForAction } from '../support/action-aws.js';
+import { startOidcServer, type OidcServer } from '../support/oidc-server.js';
+import { startSmokeTarget, type SmokeTarget } from '../support/smoke-target.js';
 import { startGitHubRecorder, type GitHubRecorder } from '../support/github-recorder.js';
 import { runAction, type ActionRun } from '../support/run-action.js';
 
@@ -31,6 +33,8 @@ function workspace(): string {
 }
 
 const base64Sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('base64');
+const claimsOf = (jwt: string) =>
+  JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as unknown;
 
 /** What the runner shows: stdout without the add-mask commands (the runner consumes those). */
 function shown(run: ActionRun): string {
@@ -70,14 +74,11 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
   let first: ActionRun;
 
   beforeAll(async () => {
-    [aws, oidc, smoke, github] = await Promise.all([
-      startFakeAws(),
-      startOidcServer(),
-      startSmokeTarget(),
-      startGitHubRecorder(),
-    ]);
-    aws.setStageUrl(smoke.stageUrlFor);
-    aws.seedSetup('svc'); // lambda-deploy setup ran: previews need the preview execution role
+    [oidc, smoke, github] = await Promise.all([startOidcServer(), startSmokeTarget(), startGitHubRecorder()]);
+    aws = await startFakeAwsForAction({ stageUrl: smoke.stageUrlFor });
+    aws.seed.setup('svc'); // lambda-deploy setup ran: previews need the preview execution role
+    // The deploy role: STS lets in a GitHub token of octo/svc's main branch, by its trust policy.
+    aws.seed.githubDeployRole('deploy', ['repo:octo/svc:ref:refs/heads/main']);
     ws = workspace();
   });
   afterAll(async () => {
@@ -102,14 +103,14 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
       expect(oidc.requests).toEqual([
         { audience: 'sts.amazonaws.com', authorization: `Bearer ${oidc.requestToken}`, status: 200 },
       ]);
-      const assume = aws.requests.filter((r) => r.operation === 'AssumeRoleWithWebIdentity');
+      const assume = aws.calls.of({ operation: 'AssumeRoleWithWebIdentity' });
       expect(assume).toHaveLength(1);
       expect(assume[0]?.input).toMatchObject({ RoleArn: ROLE, RoleSessionName: 'lambda-deploy-4242' });
-      expect(aws.issued).toHaveLength(1);
-      expect(aws.issued[0]?.webIdentityToken).toBe(oidc.tokens[0]);
-      const issued = aws.issued[0]!;
+      expect(aws.account.issued).toHaveLength(1);
+      expect(aws.account.issued[0]?.claims).toEqual(claimsOf(oidc.tokens[0]!));
+      const issued = aws.account.issued[0]!;
       // Every other call is signed with the assumed role's key (the fake refuses unknown keys).
-      const signed = aws.requests.filter((r) => r.operation !== 'AssumeRoleWithWebIdentity');
+      const signed = aws.calls.calls.filter((r) => r.operation !== 'AssumeRoleWithWebIdentity');
       expect(signed.length).toBeGreaterThan(10);
       expect(new Set(signed.map((r) => r.accessKeyId))).toEqual(new Set([issued.accessKeyId]));
       for (const secret of [issued.secretAccessKey, issued.sessionToken, oidc.tokens[0]!, oidc.requestToken])
@@ -117,8 +118,8 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
 
       // The outputs of DESIGN.md.
       const zip = readFileSync(first.outputs['package-path']!);
-      const fn = aws.state.functions.get('svc-main')!;
-      const api = [...aws.state.httpApis.values()][0]!;
+      const fn = aws.account.functions.get('svc-main')!;
+      const api = [...aws.account.httpApis.values()][0]!;
       expect(first.outputs).toMatchObject({
         url: `${smoke.url}/svc-main`,
         stage: 'main',
@@ -129,14 +130,14 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
         'package-bytes': String(zip.length),
         changed: 'true',
         'rolled-back': 'false',
-        'api-id': api.id,
+        'api-id': api.ApiId,
       });
       expect(Number(first.outputs['unpacked-bytes'])).toBeGreaterThan(0);
       expect(fn.latest.CodeSha256).toBe(first.outputs['code-sha256']);
 
       // The artifact: content-addressed, in a locked-down default bucket.
       const hex = createHash('sha256').update(zip).digest('hex');
-      const bucket = aws.state.buckets.get('lambda-deploy-123456789012-us-east-1')!;
+      const bucket = aws.account.buckets.get('lambda-deploy-123456789012-us-east-1')!;
       expect(aws.object(bucket.name, `lambda-deploy/svc/${hex}.zip`)).toEqual(zip);
       expect([...bucket.settings.keys()].sort()).toEqual([
         'encryption',
@@ -148,12 +149,12 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
         '<RestrictPublicBuckets>true</RestrictPublicBuckets>',
       );
       expect(bucket.settings.get('lifecycle')).toContain('lambda-deploy/');
-      for (const r of aws.requests.filter((r) => r.service === 's3' && r.operation !== 'CreateBucket'))
+      for (const r of aws.calls.of({ service: 's3' }).filter((r) => r.operation !== 'CreateBucket'))
         expect(r.input.ExpectedBucketOwner).toBe('123456789012');
 
       // The function: created from that artifact, waited for (Pending, then Active), version 1 behind live.
       expect(fn.codeSource).toEqual({ bucket: bucket.name, key: `lambda-deploy/svc/${hex}.zip` });
-      expect(fn.latest).toMatchObject({
+      expect(observe(fn, aws.clock.now())).toMatchObject({
         Runtime: 'python3.12',
         Handler: 'app.handler',
         State: 'Active',
@@ -161,7 +162,7 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
       });
       expect(fn.latest.Role).toBe('arn:aws:iam::123456789012:role/svc-lambda-deploy');
       expect(
-        aws.operations('lambda').filter((o) => o === 'GetFunctionConfiguration').length,
+        aws.calls.operations('lambda').filter((o) => o === 'GetFunctionConfiguration').length,
       ).toBeGreaterThanOrEqual(2);
       expect(fn.aliases.get('live')?.FunctionVersion).toBe('1');
       expect(fn.tags).toMatchObject({
@@ -171,7 +172,7 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
         'lambda-deploy:ref': 'main',
       });
       // The front door: a tagged HTTP API invoking the alias, allowed by a permission limited to that API.
-      expect(api.tags).toMatchObject({ 'lambda-deploy:name': 'svc', 'lambda-deploy:stage': 'main' });
+      expect(api.Tags).toMatchObject({ 'lambda-deploy:name': 'svc', 'lambda-deploy:stage': 'main' });
       expect([...api.integrations.values()]).toEqual([
         expect.objectContaining({
           integrationType: 'AWS_PROXY',
@@ -180,11 +181,11 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
         }),
       ]);
       expect(api.stages.get('$default')).toMatchObject({ autoDeploy: true });
-      expect(fn.policies.get('live')).toEqual([
+      expect(fn.policies.get('live')?.statements).toEqual([
         expect.objectContaining({
           Principal: { Service: 'apigateway.amazonaws.com' },
           Condition: {
-            ArnLike: { 'AWS:SourceArn': `arn:aws:execute-api:us-east-1:123456789012:${api.id}/*/*` },
+            ArnLike: { 'AWS:SourceArn': `arn:aws:execute-api:us-east-1:123456789012:${api.ApiId}/*/*` },
           },
         }),
       ]);
@@ -200,7 +201,7 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
   test(
     '(b) the same again: changed=false, nothing uploaded, updated or published',
     async () => {
-      aws.clearRequests();
+      aws.calls.clear();
       const again = await deploy();
       expect(again.code).toBe(0);
       if (again.code !== 0) throw new Error(details(again));
@@ -213,17 +214,17 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
         'api-id': first.outputs['api-id'],
       });
       // The only writes: the run's lambda-deploy:deploying mark, set at the start and removed at the end.
-      const writes = aws.operations().filter((o) => WRITES.test(o.split(':')[1]!));
+      const writes = aws.calls.operations().filter((o) => WRITES.test(o.split(':')[1]!));
       expect(writes).toEqual(['lambda:TagResource']);
-      const marks = aws.requests.filter((r) => /^(Tag|Untag)Resource$/.test(r.operation));
+      const marks = aws.calls.calls.filter((r) => /^(Tag|Untag)Resource$/.test(r.operation));
       expect(marks.map((r) => [r.operation, JSON.stringify(r.input)])).toEqual([
         ['TagResource', expect.stringContaining('"lambda-deploy:deploying"')],
         ['UntagResource', expect.stringContaining('lambda-deploy:deploying')],
       ]);
-      expect(aws.state.functions.get('svc-main')?.tags['lambda-deploy:deploying']).toBeUndefined();
-      expect(aws.operations('s3')).not.toContain('PutObject');
-      expect(aws.operations('lambda')).not.toContain('PublishVersion');
-      const counts = aws.counts();
+      expect(aws.account.functions.get('svc-main')?.tags['lambda-deploy:deploying']).toBeUndefined();
+      expect(aws.calls.operations('s3')).not.toContain('PutObject');
+      expect(aws.calls.operations('lambda')).not.toContain('PublishVersion');
+      const counts = aws.calls.counts();
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       console.log(
         `AWS calls of an unchanged redeploy (OIDC sign-in included): ${total}\n` +
@@ -255,7 +256,7 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
         'ZeroDivisionError: division by zero',
         'END RequestId: 6f1c',
       ]);
-      aws.clearRequests();
+      aws.calls.clear();
       const run = await deploy({
         inputs: { 'github-token': 'ghs_fakeToken123456' },
         env: { GITHUB_API_URL: github.url },
@@ -267,24 +268,22 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
       expect(run.outputs['code-sha256']).not.toBe(first.outputs['code-sha256']);
 
       // Version 2 was published and live moved to it, then back to 1.
-      const fn = aws.state.functions.get('svc-main')!;
+      const fn = aws.account.functions.get('svc-main')!;
       expect(fn.versions.has('2')).toBe(true);
       expect(fn.latest.CodeSha256).toBe(run.outputs['code-sha256']);
       expect(fn.aliases.get('live')?.FunctionVersion).toBe('1');
-      const aliasMoves = aws.requests
-        .filter((r) => r.operation === 'UpdateAlias')
-        .map((r) => r.input.FunctionVersion);
+      const aliasMoves = aws.calls.of({ operation: 'UpdateAlias' }).map((r) => r.input.FunctionVersion);
       expect(aliasMoves).toEqual(['2', '1']);
-      expect(aws.operations('s3').filter((o) => o === 'PutObject')).toHaveLength(1);
-      expect(aws.operations('lambda').filter((o) => o === 'UpdateFunctionCode')).toHaveLength(1);
-      expect(aws.operations('lambda').filter((o) => o === 'PublishVersion')).toHaveLength(1);
+      expect(aws.calls.operations('s3').filter((o) => o === 'PutObject')).toHaveLength(1);
+      expect(aws.calls.operations('lambda').filter((o) => o === 'UpdateFunctionCode')).toHaveLength(1);
+      expect(aws.calls.operations('lambda').filter((o) => o === 'PublishVersion')).toHaveLength(1);
       expect(smoke.requestsOf('svc-main').filter((r) => r.status === 500).length).toBeGreaterThanOrEqual(2);
 
       // The summary: the rollback and the function's logs.
       expect(run.summary).toContain('Rolled back');
       expect(run.summary).toContain('ZeroDivisionError: division by zero');
       expect(run.summary).toContain('Traceback (most recent call last)');
-      expect(aws.requests.find((r) => r.operation === 'FilterLogEvents')?.input.logGroupName).toBe(
+      expect(aws.calls.of({ operation: 'FilterLogEvents' })[0]?.input.logGroupName).toBe(
         '/aws/lambda/svc-main',
       );
 
@@ -305,9 +304,9 @@ describe('push with the ambient credentials (no role-to-assume)', () => {
   let smoke: SmokeTarget;
 
   beforeAll(async () => {
-    [aws, smoke] = await Promise.all([startFakeAws(), startSmokeTarget()]);
-    aws.setStageUrl(smoke.stageUrlFor);
-    aws.seedSetup('svc'); // lambda-deploy setup ran: previews need the preview execution role
+    smoke = await startSmokeTarget();
+    aws = await startFakeAwsForAction({ stageUrl: smoke.stageUrlFor });
+    aws.seed.setup('svc'); // lambda-deploy setup ran: previews need the preview execution role
   });
   afterAll(async () => {
     await Promise.all([aws?.close(), smoke?.close()]);
@@ -338,12 +337,12 @@ describe('push with the ambient credentials (no role-to-assume)', () => {
       expect(run.summary).toMatch(/passed: .*after 3 attempts/);
 
       // The SDK's default chain: the environment's key signs everything; no STS exchange.
-      expect(aws.operations('sts')).toEqual(['GetCallerIdentity']);
+      expect(aws.calls.operations('sts')).toEqual(['GetCallerIdentity']);
       // Every client found the fake through its own variable.
-      expect(new Set(aws.requests.map((r) => r.service))).toEqual(
-        new Set(['sts', 's3', 'iam', 'lambda', 'apigateway', 'events']),
+      expect(new Set(aws.calls.calls.map((r) => r.service))).toEqual(
+        new Set(['sts', 's3', 'iam', 'lambda', 'apiGatewayV2', 'events']),
       );
-      expect(new Set(aws.requests.map((r) => r.accessKeyId))).toEqual(
+      expect(new Set(aws.calls.calls.map((r) => r.accessKeyId))).toEqual(
         new Set([aws.staticCredentials.accessKeyId]),
       );
       expectAbsent(run, aws.staticCredentials.secretAccessKey);
@@ -358,9 +357,9 @@ describe('pull request previews', () => {
   let github: GitHubRecorder;
 
   beforeAll(async () => {
-    [aws, smoke, github] = await Promise.all([startFakeAws(), startSmokeTarget(), startGitHubRecorder()]);
-    aws.setStageUrl(smoke.stageUrlFor);
-    aws.seedSetup('svc'); // lambda-deploy setup ran: previews need the preview execution role
+    [smoke, github] = await Promise.all([startSmokeTarget(), startGitHubRecorder()]);
+    aws = await startFakeAwsForAction({ stageUrl: smoke.stageUrlFor });
+    aws.seed.setup('svc'); // lambda-deploy setup ran: previews need the preview execution role
   });
   afterAll(async () => {
     await Promise.all([aws?.close(), smoke?.close(), github?.close()]);
@@ -439,8 +438,8 @@ describe('refusals before any AWS call', () => {
   let aws: FakeAws;
 
   beforeAll(async () => {
-    aws = await startFakeAws();
-    aws.seedSetup('svc'); // lambda-deploy setup ran: previews need the preview execution role
+    aws = await startFakeAwsForAction();
+    aws.seed.setup('svc'); // lambda-deploy setup ran: previews need the preview execution role
   });
   afterAll(async () => {
     await aws?.close();
@@ -456,7 +455,7 @@ describe('refusals before any AWS call', () => {
       });
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(/^::error::.*id-token: write/m);
-      expect(aws.requests).toEqual([]);
+      expect(aws.calls.calls).toEqual([]);
     },
     TIMEOUT,
   );
@@ -486,7 +485,7 @@ describe('refusals before any AWS call', () => {
       expect(run.stdout).not.toContain('::error::');
       expect(run.summary).toContain('skipped');
       expect(run.outputs).toEqual({});
-      expect(aws.requests).toEqual([]);
+      expect(aws.calls.calls).toEqual([]);
     },
     TIMEOUT,
   );

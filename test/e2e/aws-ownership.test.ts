@@ -9,8 +9,9 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startFakeAws, type FakeAws } from '../support/fake-aws-server.js';
-import { startSmokeTarget, type SmokeTarget } from '../support/fake-aws-server/smoke-target.js';
+import type { FakeAws } from '../../fakes/aws/index.js';
+import { startFakeAwsForAction } from '../support/action-aws.js';
+import { startSmokeTarget, type SmokeTarget } from '../support/smoke-target.js';
 import { runAction, type ActionRun } from '../support/run-action.js';
 
 const EXAMPLE = resolve(new URL('.', import.meta.url).pathname, '../../examples/handler');
@@ -24,8 +25,9 @@ let ws: string;
 const runs: ActionRun[] = [];
 
 beforeAll(async () => {
-  [aws, smoke] = await Promise.all([startFakeAws(), startSmokeTarget()]);
-  aws.setStageUrl(smoke.stageUrlFor);
+  smoke = await startSmokeTarget();
+  aws = await startFakeAwsForAction({ stageUrl: smoke.stageUrlFor });
+  aws.seed.setup('svc'); // lambda-deploy setup ran: the production execution role's boundary exists
   ws = mkdtempSync(join(tmpdir(), 'aws-ownership-ws-'));
   cpSync(EXAMPLE, ws, { recursive: true });
 });
@@ -57,7 +59,7 @@ function changeCode(n: number): void {
   writeFileSync(join(ws, 'app.py'), `${readFileSync(join(ws, 'app.py'), 'utf8')}\n# change ${n}\n`);
 }
 
-const live = () => aws.state.functions.get('svc-main')?.aliases.get('live')?.FunctionVersion;
+const live = () => aws.account.functions.get('svc-main')?.aliases.get('live')?.FunctionVersion;
 
 describe('deploy of a stage whose function is not ours', () => {
   test(
@@ -66,16 +68,16 @@ describe('deploy of a stage whose function is not ours', () => {
       expectOk(await deploy());
       expect(live()).toBe('1');
       // Someone's own function that happens to be called svc-main.
-      const fn = aws.state.functions.get('svc-main')!;
+      const fn = aws.account.functions.get('svc-main')!;
       fn.tags = { team: 'billing' };
       changeCode(1);
-      aws.clearRequests();
+      aws.calls.clear();
       const refused = await deploy();
       expect(refused.code).toBe(1);
       expect(refused.stdout).toMatch(
         /::error::.*Function svc-main exists but was not created by lambda-deploy \(it has no lambda-deploy tags\), so this deploy leaves it alone\. Set adopt: true/,
       );
-      expect(aws.operations().filter((o) => WRITES.test(o.split(':')[1]!))).toEqual([]);
+      expect(aws.calls.operations().filter((o) => WRITES.test(o.split(':')[1]!))).toEqual([]);
       expect(fn.tags).toEqual({ team: 'billing' });
       expect(live()).toBe('1');
 
@@ -95,17 +97,17 @@ describe('deploy of a stage whose function is not ours', () => {
   test(
     'a same-name stage of another repository is left alone by deploy, with or without adopt',
     async () => {
-      const fn = aws.state.functions.get('svc-main')!;
+      const fn = aws.account.functions.get('svc-main')!;
       fn.tags['lambda-deploy:repository'] = 'other-org/svc';
       changeCode(2);
       for (const adopt of ['false', 'true']) {
-        aws.clearRequests();
+        aws.calls.clear();
         const refused = await deploy({ adopt });
         expect(refused.code).toBe(1);
         expect(refused.stdout).toContain(
           "Function svc-main is stage main of repository other-org/svc, not of octo/svc (tag lambda-deploy:repository); lambda-deploy never changes another repository's stage",
         );
-        expect(aws.operations().filter((o) => WRITES.test(o.split(':')[1]!))).toEqual([]);
+        expect(aws.calls.operations().filter((o) => WRITES.test(o.split(':')[1]!))).toEqual([]);
       }
       expect(live()).toBe('2');
       fn.tags['lambda-deploy:repository'] = 'octo/svc';
@@ -125,20 +127,14 @@ describe('an object planted at the artifact key', () => {
       const key = `lambda-deploy/svc/${createHash('sha256').update(zip).digest('hex')}.zip`;
       // A preview job computed the key of the (reproducible) zip and wrote other bytes of the same size there.
       const planted = Buffer.alloc(zip.length, 0x41);
-      aws.state.buckets.get(BUCKET)!.objects.set(key, {
-        bytes: planted,
-        lastModified: new Date(),
-        etag: `"${createHash('md5').update(planted).digest('hex')}"`,
-        metadata: {},
-        checksumSha256: createHash('sha256').update(planted).digest('base64'),
-      });
-      aws.clearRequests();
+      aws.seed.object(BUCKET, key, planted);
+      aws.calls.clear();
       const run = await deploy();
       expectOk(run);
       expect(run.stdout).toMatch(/::warning::Artifact s3:.* does not hold this package/);
-      expect(aws.operations('s3')).toContain('PutObject');
+      expect(aws.calls.operations('s3')).toContain('PutObject');
       expect(aws.object(BUCKET, key)?.equals(zip)).toBe(true);
-      expect(aws.state.functions.get('svc-main')!.latest.CodeSha256).toBe(run.outputs['code-sha256']);
+      expect(aws.account.functions.get('svc-main')!.latest.CodeSha256).toBe(run.outputs['code-sha256']);
       expect(run.outputs['code-sha256']).toBe(createHash('sha256').update(zip).digest('base64'));
     },
     TIMEOUT,

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startFakeAws, type FakeAws } from '../support/fake-aws-server.js';
+import type { FakeAws } from '../../fakes/aws/index.js';
+import { startFakeAwsForAction } from '../support/action-aws.js';
 import { runAction, type ActionRun } from '../support/run-action.js';
 
 const EXAMPLE = resolve(new URL('.', import.meta.url).pathname, '../../examples/handler');
@@ -59,9 +60,8 @@ describe('gateway: rest-api with api-key: true', () => {
     });
 
   beforeAll(async () => {
-    aws = await startFakeAws();
-    aws.seedSetup('svc'); // lambda-deploy setup ran: previews need the preview execution role
-    aws.setApiKeyValue(() => KEY_VALUE);
+    aws = await startFakeAwsForAction({ apiKeyValue: () => KEY_VALUE });
+    aws.seed.setup('svc'); // lambda-deploy setup ran: previews need the preview execution role
     ws = mkdtempSync(join(tmpdir(), 'aws-e2e-ws-'));
     cpSync(EXAMPLE, ws, { recursive: true });
   });
@@ -76,9 +76,9 @@ describe('gateway: rest-api with api-key: true', () => {
       expect(first.code).toBe(0);
       if (first.code !== 0) throw new Error(details(first));
 
-      const api = [...aws.state.restApis.values()][0]!;
-      const key = [...aws.state.apiKeys.values()][0]!;
-      const plan = [...aws.state.usagePlans.values()][0]!;
+      const api = [...aws.account.restApis.values()][0]!;
+      const key = [...aws.account.apiKeys.values()][0]!;
+      const plan = [...aws.account.usagePlans.values()][0]!;
       expect(key.value).toBe(KEY_VALUE);
       expect(first.outputs).toMatchObject({
         url: `https://${api.id}.execute-api.us-east-1.amazonaws.com/api`,
@@ -128,7 +128,7 @@ describe('gateway: rest-api with api-key: true', () => {
       });
       expect(plan.tags).toMatchObject({ 'lambda-deploy:stage': 'api' });
       expect(key.tags).toMatchObject({ 'lambda-deploy:stage': 'api' });
-      expect(aws.state.functions.get('svc-api')?.policies.get('live')).toEqual([
+      expect(aws.account.functions.get('svc-api')?.policies.get('live')?.statements).toEqual([
         expect.objectContaining({
           Condition: {
             ArnLike: { 'AWS:SourceArn': `arn:aws:execute-api:us-east-1:123456789012:${api.id}/*/*/*` },
@@ -142,7 +142,7 @@ describe('gateway: rest-api with api-key: true', () => {
   test(
     'a redeploy keeps the same key and makes no new deployment',
     async () => {
-      aws.clearRequests();
+      aws.calls.clear();
       const again = await run();
       expect(again.code).toBe(0);
       if (again.code !== 0) throw new Error(details(again));
@@ -151,8 +151,8 @@ describe('gateway: rest-api with api-key: true', () => {
         'api-id': first.outputs['api-id'],
         changed: 'false',
       });
-      expect(aws.state.apiKeys.size).toBe(1);
-      const ops = aws.operations('apigateway');
+      expect(aws.account.apiKeys.size).toBe(1);
+      const ops = aws.calls.operations('apiGateway');
       expect(ops).not.toContain('CreateApiKey');
       expect(ops).not.toContain('CreateDeployment');
       expect(ops.filter((o) => !o.startsWith('Get'))).toEqual([]);
@@ -164,11 +164,11 @@ describe('gateway: rest-api with api-key: true', () => {
   test(
     'undeploy removes the usage plan, the key, the REST API and the function',
     async () => {
-      aws.clearRequests();
+      aws.calls.clear();
       const removed = await run({ command: 'undeploy' });
       expect(removed.code).toBe(0);
       if (removed.code !== 0) throw new Error(details(removed));
-      const writes = aws.requests
+      const writes = aws.calls.calls
         .filter((r) => !/^(Get|List|Describe|Head)/.test(r.operation))
         .map((r) => r.operation);
       expect(writes).toEqual([
@@ -179,10 +179,10 @@ describe('gateway: rest-api with api-key: true', () => {
         'DeleteRestApi',
         'DeleteFunction',
       ]);
-      expect(aws.state.restApis.size).toBe(0);
-      expect(aws.state.usagePlans.size).toBe(0);
-      expect(aws.state.apiKeys.size).toBe(0);
-      expect(aws.state.functions.size).toBe(0);
+      expect(aws.account.restApis.size).toBe(0);
+      expect(aws.account.usagePlans.size).toBe(0);
+      expect(aws.account.apiKeys.size).toBe(0);
+      expect(aws.account.functions.size).toBe(0);
       expect(`${removed.stdout}${removed.summary}`).not.toContain(KEY_VALUE);
     },
     TIMEOUT,

@@ -12,8 +12,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeAws, type FakeAws } from '../support/fake-aws-server.js';
-import { startSmokeTarget, type SmokeTarget } from '../support/fake-aws-server/smoke-target.js';
+import type { FakeAws } from '../../fakes/aws/index.js';
+import { startFakeAwsForAction } from '../support/action-aws.js';
+import { startSmokeTarget, type SmokeTarget } from '../support/smoke-target.js';
 import { runAction, type ActionRun } from '../support/run-action.js';
 import { buildWheel } from '../support/vendor-wheels.js';
 
@@ -25,9 +26,9 @@ let ws: string;
 const runs: ActionRun[] = [];
 
 beforeAll(async () => {
-  [aws, smoke] = await Promise.all([startFakeAws(), startSmokeTarget()]);
-  aws.setStageUrl(smoke.stageUrlFor);
-  aws.seedSetup('svc');
+  smoke = await startSmokeTarget();
+  aws = await startFakeAwsForAction({ stageUrl: smoke.stageUrlFor });
+  aws.seed.setup('svc');
   root = mkdtempSync(join(tmpdir(), 'aws-slim-'));
   buildWheel(join(root, 'wheels'), {
     name: 'tinydep',
@@ -70,7 +71,7 @@ async function deploy(
 }
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-const calls = (operation: string) => aws.requests.filter((r) => r.operation === operation);
+const calls = (operation: string) => aws.calls.of({ operation });
 
 describe('slim: true to AWS', () => {
   test('push to main: the archive in production’s folder, the loader as handler, variables and storage set', async () => {
@@ -81,10 +82,11 @@ describe('slim: true to AWS', () => {
     const archive = readFileSync(archivePath);
     const key = `lambda-deploy-slim/svc/production/${sha256(archive)}.tar.gz`;
     expect(aws.object(BUCKET, key)).toEqual(archive);
-    for (const r of aws.requests.filter((r) => r.service === 's3' && r.input.Key === key))
-      expect(r.input.ExpectedBucketOwner).toBe('123456789012');
+    const onArchive = aws.calls.calls.filter((c) => c.service === 's3' && c.input.Key === key);
+    expect(onArchive.map((c) => c.operation)).toEqual(expect.arrayContaining(['PutObject']));
+    for (const c of onArchive) expect(c.input.ExpectedBucketOwner).toBe('123456789012');
 
-    const fn = aws.state.functions.get('svc-main')!;
+    const fn = aws.account.functions.get('svc-main')!;
     expect(fn.latest.Handler).toBe('_lambda_deploy_slim.handler');
     expect(fn.latest.EphemeralStorage).toEqual({ Size: 640 });
     expect(fn.latest.Environment?.Variables).toEqual({
@@ -99,7 +101,7 @@ describe('slim: true to AWS', () => {
   }, 150_000);
 
   test('a redeploy uploads nothing and changes nothing', async () => {
-    aws.requests.length = 0;
+    aws.calls.clear();
     const run = await deploy();
     expect(run.outputs.changed).toBe('false');
     expect(calls('PutObject').concat(calls('CreateMultipartUpload'))).toEqual([]);
@@ -123,7 +125,7 @@ describe('slim: true to AWS', () => {
         ref: 'refs/pull/7/merge',
       },
     );
-    const key = aws.state.functions.get('svc-pr-7')!.latest.Environment!.Variables.LAMBDA_DEPLOY_SLIM_KEY!;
+    const key = aws.account.functions.get('svc-pr-7')!.latest.Environment!.Variables.LAMBDA_DEPLOY_SLIM_KEY!;
     expect(key).toMatch(/^lambda-deploy-slim\/svc\/preview\/[0-9a-f]{64}\.tar\.gz$/);
     expect(aws.object(BUCKET, key)).toBeDefined();
     expect(run.summary).toContain(key);
@@ -131,7 +133,7 @@ describe('slim: true to AWS', () => {
 
   test('slim: false puts the requirements back in the zip, drops the variables and the storage', async () => {
     await deploy({ slim: 'false' });
-    const fn = aws.state.functions.get('svc-main')!;
+    const fn = aws.account.functions.get('svc-main')!;
     expect(fn.latest.Handler).toBe('app.handler');
     expect(fn.latest.Environment).toBeUndefined();
     expect(fn.latest.EphemeralStorage).toEqual({ Size: 512 });

@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startFakeAws, type FakeAws } from '../support/fake-aws-server.js';
-import { startSmokeTarget, type SmokeTarget } from '../support/fake-aws-server/smoke-target.js';
+import type { FakeAws } from '../../fakes/aws/index.js';
+import { startFakeAwsForAction } from '../support/action-aws.js';
+import { startSmokeTarget, type SmokeTarget } from '../support/smoke-target.js';
 import { startGitHubRecorder, type GitHubRecorder } from '../support/github-recorder.js';
 import { runAction, type ActionRun, type RunActionOptions } from '../support/run-action.js';
 
@@ -59,9 +60,9 @@ describe('undeploy through the bundled action', () => {
     });
 
   beforeAll(async () => {
-    [aws, smoke, github] = await Promise.all([startFakeAws(), startSmokeTarget(), startGitHubRecorder()]);
-    aws.setStageUrl(smoke.stageUrlFor);
-    aws.seedSetup('svc'); // lambda-deploy setup ran: previews need the preview execution role
+    [smoke, github] = await Promise.all([startSmokeTarget(), startGitHubRecorder()]);
+    aws = await startFakeAwsForAction({ stageUrl: smoke.stageUrlFor });
+    aws.seed.setup('svc'); // lambda-deploy setup ran: previews need the preview execution role
     ws = mkdtempSync(join(tmpdir(), 'aws-e2e-ws-'));
     cpSync(EXAMPLE, ws, { recursive: true });
 
@@ -77,14 +78,18 @@ describe('undeploy through the bundled action', () => {
     for (const r of [main, pr7, featureX]) ids[r.outputs.stage!] = r.outputs['api-id']!;
 
     // Decoys: names that match pr-7's, tags that do not; and resources of another project.
-    aws.seedFunction('svc-pr-7-old', { 'lambda-deploy:name': 'other', 'lambda-deploy:stage': 'pr-7' });
-    aws.seedFunction('svc-pr-7x', { 'lambda-deploy:name': 'svc', 'lambda-deploy:stage': 'pr-7x' });
-    aws.seedFunction('other-pr-7', { 'lambda-deploy:name': 'other', 'lambda-deploy:stage': 'pr-7' });
-    ids.decoyApi = aws.seedHttpApi('svc-pr-7', {
+    aws.seed.function('svc-pr-7-old', {
+      tags: { 'lambda-deploy:name': 'other', 'lambda-deploy:stage': 'pr-7' },
+    });
+    aws.seed.function('svc-pr-7x', { tags: { 'lambda-deploy:name': 'svc', 'lambda-deploy:stage': 'pr-7x' } });
+    aws.seed.function('other-pr-7', {
+      tags: { 'lambda-deploy:name': 'other', 'lambda-deploy:stage': 'pr-7' },
+    });
+    ids.decoyApi = aws.seed.httpApi('svc-pr-7', {
       'lambda-deploy:name': 'other',
       'lambda-deploy:stage': 'pr-7',
-    }).id;
-    ids.untaggedApi = aws.seedHttpApi('svc-pr-7', {}).id;
+    }).ApiId;
+    ids.untaggedApi = aws.seed.httpApi('svc-pr-7', {}).ApiId;
   }, 120_000);
 
   afterAll(async () => {
@@ -94,10 +99,10 @@ describe('undeploy through the bundled action', () => {
   test(
     'pull_request closed (7) removes exactly pr-7: its API and its function, and says what it left',
     async () => {
-      expect([...aws.state.functions.keys()].sort()).toEqual(
+      expect([...aws.account.functions.keys()].sort()).toEqual(
         ['other-pr-7', 'svc-feature-x', 'svc-main', 'svc-pr-7', 'svc-pr-7-old', 'svc-pr-7x'].sort(),
       );
-      aws.clearRequests();
+      aws.calls.clear();
       const closed = await run({
         eventName: 'pull_request',
         ref: 'refs/pull/7/merge',
@@ -106,17 +111,17 @@ describe('undeploy through the bundled action', () => {
       expectSuccess(closed);
       expect(closed.outputs).toEqual({ stage: 'pr-7' });
 
-      const writes = aws.requests.filter((r) => isWrite(r.operation));
-      expect(writes.map((r) => [r.operation, r.input.apis ?? r.input.FunctionName])).toEqual([
+      const writes = aws.calls.calls.filter((r) => isWrite(r.operation));
+      expect(writes.map((r) => [r.operation, r.input.ApiId ?? r.input.FunctionName])).toEqual([
         ['DeleteApi', ids['pr-7']],
         ['DeleteFunction', 'svc-pr-7'],
       ]);
       expect(writes.find((r) => r.operation === 'DeleteFunction')?.input.Qualifier).toBeUndefined();
 
-      expect([...aws.state.functions.keys()].sort()).toEqual(
+      expect([...aws.account.functions.keys()].sort()).toEqual(
         ['other-pr-7', 'svc-feature-x', 'svc-main', 'svc-pr-7-old', 'svc-pr-7x'].sort(),
       );
-      expect([...aws.state.httpApis.keys()].sort()).toEqual(
+      expect([...aws.account.httpApis.keys()].sort()).toEqual(
         [ids.main, ids['feature-x'], ids.decoyApi, ids.untaggedApi].sort(),
       );
 
@@ -149,7 +154,7 @@ describe('undeploy through the bundled action', () => {
   test(
     'the same undeploy again is a success that removes nothing',
     async () => {
-      aws.clearRequests();
+      aws.calls.clear();
       const again = await run({
         eventName: 'pull_request',
         ref: 'refs/pull/7/merge',
@@ -158,7 +163,7 @@ describe('undeploy through the bundled action', () => {
       expectSuccess(again);
       expect(again.stdout).toContain('nothing to remove');
       expect(again.summary).toContain('Removed nothing');
-      expect(aws.requests.filter((r) => isWrite(r.operation))).toEqual([]);
+      expect(aws.calls.calls.filter((r) => isWrite(r.operation))).toEqual([]);
     },
     TIMEOUT,
   );
@@ -166,7 +171,7 @@ describe('undeploy through the bundled action', () => {
   test(
     'delete of branch feature-x (GITHUB_REF on main) removes feature-x, not main',
     async () => {
-      aws.clearRequests();
+      aws.calls.clear();
       const deleted = await run({
         eventName: 'delete',
         ref: 'refs/heads/main',
@@ -174,14 +179,14 @@ describe('undeploy through the bundled action', () => {
       });
       expectSuccess(deleted);
       expect(deleted.outputs).toEqual({ stage: 'feature-x' });
-      const writes = aws.requests.filter((r) => isWrite(r.operation));
-      expect(writes.map((r) => [r.operation, r.input.apis ?? r.input.FunctionName])).toEqual([
+      const writes = aws.calls.calls.filter((r) => isWrite(r.operation));
+      expect(writes.map((r) => [r.operation, r.input.ApiId ?? r.input.FunctionName])).toEqual([
         ['DeleteApi', ids['feature-x']],
         ['DeleteFunction', 'svc-feature-x'],
       ]);
-      expect(aws.state.functions.has('svc-main')).toBe(true);
-      expect(aws.state.functions.get('svc-main')?.aliases.get('live')?.FunctionVersion).toBe('1');
-      expect(aws.state.httpApis.has(ids.main!)).toBe(true);
+      expect(aws.account.functions.has('svc-main')).toBe(true);
+      expect(aws.account.functions.get('svc-main')?.aliases.get('live')?.FunctionVersion).toBe('1');
+      expect(aws.account.httpApis.has(ids.main!)).toBe(true);
     },
     TIMEOUT,
   );
@@ -189,12 +194,12 @@ describe('undeploy through the bundled action', () => {
   test(
     'a protected stage is refused before any AWS call',
     async () => {
-      aws.clearRequests();
+      aws.calls.clear();
       const refused = await run({ inputs: { command: 'undeploy', stage: 'main' } });
       expect(refused.code).toBe(1);
       expect(refused.stdout).toMatch(/^::error::.*"main".*protected-stages/m);
-      expect(aws.requests).toEqual([]);
-      expect(aws.state.functions.has('svc-main')).toBe(true);
+      expect(aws.calls.calls).toEqual([]);
+      expect(aws.account.functions.has('svc-main')).toBe(true);
     },
     TIMEOUT,
   );

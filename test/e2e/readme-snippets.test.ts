@@ -11,9 +11,10 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeAws, type FakeAws } from '../support/fake-aws-server.js';
-import { startOidcServer, type OidcServer } from '../support/fake-aws-server/oidc-server.js';
-import { startSmokeTarget, type SmokeTarget } from '../support/fake-aws-server/smoke-target.js';
+import { REGION, type FakeAws } from '../../fakes/aws/index.js';
+import { startFakeAwsForAction } from '../support/action-aws.js';
+import { startOidcServer, type OidcServer } from '../support/oidc-server.js';
+import { startSmokeTarget, type SmokeTarget } from '../support/smoke-target.js';
 import { startGitHubRecorder, type GitHubRecorder } from '../support/github-recorder.js';
 import { runAction, type ActionRun } from '../support/run-action.js';
 import {
@@ -94,11 +95,17 @@ describe('README.md and examples/ workflow snippets, run as the runner runs them
   test.each(snippets.map((s) => [`${s.where} (${s.kind})`, s] as const))(
     '%s deploys on a push to main',
     async (_, snippet) => {
-      const inputs = actionInputs(snippet);
+      // The fake AWS is one account in one region: a snippet's aws-region (eu-west-1) is moved there.
+      const inputs: Record<string, string> = { ...actionInputs(snippet) };
+      if (inputs['aws-region']) inputs['aws-region'] = REGION;
       const ws = workspace();
       // A fresh account per snippet: each deploys from scratch, as a new user's first run does.
-      const aws: FakeAws = await startFakeAws();
-      aws.setStageUrl(smoke.stageUrlFor);
+      const aws: FakeAws = await startFakeAwsForAction({ stageUrl: smoke.stageUrlFor });
+      // `lambda-deploy setup` ran for the project: the execution roles' boundary, the preview
+      // execution role, and the deploy role the snippet names, trusting this repository's tokens.
+      aws.seed.setup(inputs.name!);
+      const deployRole = /:role\/(.+)$/.exec(inputs['role-to-assume'] ?? '')?.[1];
+      if (deployRole) aws.seed.githubDeployRole(deployRole, ['repo:octo/svc:*']);
       const run = await runAction({
         inputs,
         workspace: ws,
@@ -118,7 +125,7 @@ describe('README.md and examples/ workflow snippets, run as the runner runs them
       expect(run.outputs.url).toMatch(/^(http:\/\/127\.0\.0\.1:\d+|https:\/\/)/);
       expect(run.summary).toContain(`deployed to \`main\``);
       // The function runs what the snippet asked for: the adapter for an app, else its handler.
-      const fn = aws.state.functions.get(`${inputs.name}-main`);
+      const fn = aws.account.functions.get(`${inputs.name}-main`);
       // The defaults the runner filled in are in effect: a GitHub Deployment for the stage (deployment: true, github.token).
       expect(github.deployments.map((d) => d.environment)).toContain(`${inputs.name}/main`);
       expect(fn?.latest.Handler).toBe(

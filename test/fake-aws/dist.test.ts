@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { runSetup } from '../../src/setup/setup-aws.js';
 import { setupDocuments } from '../../src/setup/setup-documents.js';
-import { startOidcServer, type OidcServer } from '../support/fake-aws-server/oidc-server.js';
+import { startOidcServer, type OidcServer } from '../support/oidc-server.js';
 import { runAction, type ActionRun } from '../support/run-action.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { ACCOUNT_ID, startFakeAws, type FakeAws } from '../../fakes/aws/index.js';

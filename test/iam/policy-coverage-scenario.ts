@@ -1,16 +1,18 @@
 /**
- * Part (b) of the policy coverage test: the real modules, driven against the
- * stateful fakes their engineers wrote, every call recorded. Imported
- * dynamically by policy-coverage.test.ts only when all the files exist.
+ * Part (b) of the policy coverage test: the real modules, driven through the
+ * real SDK clients against the fake AWS account, every call recorded as the
+ * code sent it. Imported dynamically by policy-coverage.test.ts only when all
+ * the files exist.
  */
 import type { GatewayKind } from '../../src/model/settings.js';
+import type { FakeAws } from '../../fakes/aws/index.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { recordingSleep } from '../../src/util/sleep.js';
 import { recordCalls, type RecordedCall } from '../support/policy-recorder.js';
 
 /** The resource id or name at the end of an ARN (`.../function:NAME[:q]`, `/apis/ID`, `rule/NAME`). */
-function arnMatch(arn: string, pattern: RegExp): string | undefined {
-  return pattern.exec(arn)?.[1];
+function arnMatch(arn: string, pattern: RegExp): string {
+  return pattern.exec(arn)?.[1] ?? '';
 }
 
 /** The files part (b) needs, relative to the repository root. */
@@ -22,10 +24,10 @@ export const SCENARIO_FILES = [
   'src/resources/function/rollback.ts',
   'src/pipelines/undeploy.ts',
   'src/pipelines/prune.ts',
-  'test/support/fake-aws.ts',
-  'test/support/aws-deploy-sequence.ts',
-  'test/gateways/fake-aws.ts',
-  'test/cleanup/fake-account.ts',
+  'fakes/aws/index.ts',
+  'fakes/aws/deploy-sequence.ts',
+  'fakes/aws/deployed-stage.ts',
+  'fakes/aws/stage-fixtures.ts',
 ];
 
 export interface Recorded {
@@ -38,11 +40,47 @@ export interface Recorded {
 
 export const BOUNDARY = (accountId: string) => `arn:aws:iam::${accountId}:policy/shop-lambda-deploy-boundary`;
 
-const deps = () => ({
+/** The tags, in the fake's state right now, of the resource an ARN names (undefined: none, or gone). */
+function tagsIn(aws: FakeAws, arn: string): Record<string, string> | undefined {
+  const a = aws.account;
+  const [, kindOf, id = '', , stageOf] =
+    /::\/(apis|restapis|usageplans|apikeys)\/([^/]+)(\/stages\/([^/]+))?$/.exec(arn) ?? [];
+  if (kindOf === 'apis') {
+    const http = a.httpApis.get(id);
+    return stageOf
+      ? (http?.stages.get(decodeURIComponent(stageOf))?.tags as Record<string, string>)
+      : http?.Tags;
+  }
+  if (kindOf === 'restapis') {
+    const rest = a.restApis.get(id);
+    return stageOf
+      ? (rest?.stages.get(decodeURIComponent(stageOf))?.tags as Record<string, string>)
+      : rest?.tags;
+  }
+  if (kindOf === 'usageplans') return a.usagePlans.get(id)?.tags;
+  if (kindOf === 'apikeys') return a.apiKeys.get(id)?.tags;
+  return (
+    a.functions.get(arnMatch(arn, /:function:([^:]+)$/))?.tags ??
+    a.roles.get(arnMatch(arn, /:role\/(?:.*\/)?([^/]+)$/))?.Tags ??
+    a.rules.get(arnMatch(arn, /:rule\/(.+)$/))?.tags ??
+    a.logGroups.get(arnMatch(arn, /:log-group:([^:]+)$/))?.tags
+  );
+}
+
+function record(aws: FakeAws, clients: object): RecordedCall[] {
+  return recordCalls(clients as Parameters<typeof recordCalls>[0], [], {
+    scope: { region: aws.region, accountId: aws.accountId },
+    tagsOf: (arn) => tagsIn(aws, arn),
+    boundaryOf: (arn) =>
+      aws.account.roles.get(arnMatch(arn, /:role\/(?:.*\/)?([^/]+)$/))?.PermissionsBoundary,
+  });
+}
+
+const deps = (aws?: FakeAws) => ({
   logger: new RecordingLogger(),
-  sleep: recordingSleep(),
+  sleep: aws ? aws.clock.sleep : recordingSleep(),
   random: () => 1,
-  now: () => new Date(),
+  now: () => (aws ? aws.clock.date() : new Date()),
 });
 
 /**
@@ -51,114 +89,94 @@ const deps = () => ({
  * a rollback after a failed smoke test.
  */
 export async function deployScenario(options: { s3Bucket?: string; stage?: string } = {}): Promise<Recorded> {
-  const { FakeAws } = await import('../support/fake-aws.js');
-  const { deployStageToAws, writeZipFixture, tempDir } = await import('../support/aws-deploy-sequence.js');
+  const { startFakeAws } = await import('../../fakes/aws/index.js');
+  const { deployStageToAws } = await import('../../fakes/aws/deploy-sequence.js');
+  const { writeZipFixture } = await import('../../fakes/aws/zip.js');
+  const { tempDir } = await import('../support/aws-deploy-sequence.js');
   const { rollbackAlias } = await import('../../src/resources/function/rollback.js');
   const stageName = options.stage ?? 'pr-7';
   const production = stageName === 'main';
-  const fake = new FakeAws();
-  if (options.s3Bucket) fake.addBucket(options.s3Bucket);
-  // What setup made before any preview runs: the bucket and the preview execution role.
-  if (!production) {
-    if (!options.s3Bucket) {
+  const aws = await startFakeAws();
+  try {
+    const { lambda, s3, iam, sts, region } = aws.clients();
+    if (options.s3Bucket) aws.seed.bucket(options.s3Bucket);
+    // What setup made: the boundary policy, and the bucket and preview execution role a preview runs with.
+    aws.seed.setup('shop');
+    if (!production && !options.s3Bucket) {
       const { ensureArtifactBucket } = await import('../../src/resources/artifacts/artifact-bucket.js');
-      await ensureArtifactBucket(fake.s3, { region: fake.region, accountId: fake.accountId }, deps());
+      await ensureArtifactBucket(s3, { region, accountId: aws.accountId }, deps(aws));
     }
-    fake.roles.set('shop-lambda-deploy-preview', {
-      arn: `arn:aws:iam::${fake.accountId}:role/shop-lambda-deploy-preview`,
-      trust: '{}',
-      tags: { 'lambda-deploy:name': 'shop' },
-      policies: new Map(),
-      refusalsLeft: 0,
-    });
-  }
-  const name = (arn: string, re: RegExp) => arnMatch(arn, re) ?? '';
-  const calls = recordCalls({ lambda: fake.lambda, s3: fake.s3, iam: fake.iam, sts: fake.sts }, [], {
-    scope: { region: fake.region, accountId: fake.accountId },
-    tagsOf: (arn) =>
-      fake.functions.get(name(arn, /:function:([^:]+)$/))?.tags ??
-      fake.roles.get(name(arn, /:role\/(.+)$/))?.tags,
-    boundaryOf: (arn) => fake.roles.get(name(arn, /:role\/(.+)$/))?.boundary,
-  });
-  const clients = { lambda: fake.lambda, s3: fake.s3, iam: fake.iam, sts: fake.sts, region: fake.region };
-  const dir = tempDir('policy-coverage-');
-  const stage = {
-    project: 'shop',
-    stage: stageName,
-    s3Bucket: options.s3Bucket,
-    keepVersions: 2,
-    executionRoleKind: production ? ('production' as const) : ('preview' as const),
-    permissionsBoundary: BOUNDARY(fake.accountId),
-  };
+    const calls = record(aws, { lambda, s3, iam, sts });
+    const clients = { lambda, s3, iam, sts, region };
+    const dir = tempDir('policy-coverage-');
+    const stage = {
+      project: 'shop',
+      stage: stageName,
+      s3Bucket: options.s3Bucket,
+      keepVersions: 2,
+      executionRoleKind: production ? ('production' as const) : ('preview' as const),
+      permissionsBoundary: BOUNDARY(aws.accountId),
+    };
 
-  await deployStageToAws(clients, { ...stage, zip: writeZipFixture(dir, 'a.zip', 4096, 1) }, deps());
-  const second = await deployStageToAws(
-    clients,
-    { ...stage, zip: writeZipFixture(dir, 'b.zip', 4096, 2), environment: { MODE: 'two' } },
-    deps(),
-  );
-  await deployStageToAws(
-    clients,
-    { ...stage, zip: writeZipFixture(dir, 'b.zip', 4096, 2), environment: { MODE: 'two' } },
-    deps(),
-  );
-  // The newest version fails its smoke test: live goes back to the one before.
-  const third = await deployStageToAws(
-    clients,
-    { ...stage, zip: writeZipFixture(dir, 'c.zip', 4096, 3), memory: 512 },
-    deps(),
-  );
-  const rollback = await rollbackAlias(
-    fake.lambda,
-    {
-      functionName: `shop-${stageName}`,
-      previousVersion: second.fn.version,
-      failedVersion: third.fn.version,
-    },
-    deps(),
-  );
-  if (!rollback.rolledBack) throw new Error(`scenario: rollback did not happen: ${rollback.message}`);
-  return { region: fake.region, accountId: fake.accountId, calls, repository: 'octo/app' };
+    await deployStageToAws(clients, { ...stage, zip: writeZipFixture(dir, 'a.zip', 4096, 1) }, deps(aws));
+    const second = await deployStageToAws(
+      clients,
+      { ...stage, zip: writeZipFixture(dir, 'b.zip', 4096, 2), environment: { MODE: 'two' } },
+      deps(aws),
+    );
+    await deployStageToAws(
+      clients,
+      { ...stage, zip: writeZipFixture(dir, 'b.zip', 4096, 2), environment: { MODE: 'two' } },
+      deps(aws),
+    );
+    // The newest version fails its smoke test: live goes back to the one before.
+    const third = await deployStageToAws(
+      clients,
+      { ...stage, zip: writeZipFixture(dir, 'c.zip', 4096, 3), memory: 512 },
+      deps(aws),
+    );
+    const rollback = await rollbackAlias(
+      lambda,
+      {
+        functionName: `shop-${stageName}`,
+        previousVersion: second.fn.version,
+        failedVersion: third.fn.version,
+      },
+      deps(aws),
+    );
+    if (!rollback.rolledBack) throw new Error(`scenario: rollback did not happen: ${rollback.message}`);
+    return { region, accountId: aws.accountId, calls, repository: 'octo/app' };
+  } finally {
+    await aws.close();
+  }
 }
 
 /** The front door created, then redeployed unchanged. */
 export async function gatewayScenario(kind: GatewayKind, stage = 'pr-42'): Promise<Recorded> {
-  const { FakeAws, gatewayInput, stageContext, REGION, ACCOUNT } = await import('../gateways/fake-aws.js');
+  const { startFakeAws } = await import('../../fakes/aws/index.js');
+  const { gatewayInput, seedStageFunction, stageContext } = await import('../../fakes/aws/stage-fixtures.js');
   const { ensureGateway } = await import('../../src/resources/front-door/gateway.js');
-  const fake = new FakeAws();
-  // As IAM answers the preview role: no listing of /apikeys (the code then reads its usage plan's links).
-  if (stage !== 'main') fake.deny('GetApiKeys');
-  const context = stageContext(stage);
-  const api = (arn: string, re: RegExp) => arnMatch(arn, re) ?? '';
-  const calls = recordCalls(fake.clients, [], {
-    scope: { region: REGION, accountId: ACCOUNT },
-    tagsOf: (arn) => {
-      // The function exists with the stage's tags: the deploy made it before the front door.
-      if (arn.endsWith(`:function:${context.functionName}`)) return context.tags;
-      const [, kindOf, id, , stageOf] =
-        /::\/(apis|restapis|usageplans|apikeys)\/([^/]+)(\/stages\/([^/]+))?$/.exec(arn) ?? [];
-      if (!kindOf || !id) return undefined;
-      if (kindOf === 'apis') {
-        const http = fake.httpApis.get(id);
-        return stageOf ? http?.stages.get(decodeURIComponent(stageOf))?.Tags : http?.api.Tags;
-      }
-      if (kindOf === 'restapis') {
-        const rest = fake.restApis.get(id);
-        return stageOf ? rest?.stages.get(stageOf)?.tags : rest?.api.tags;
-      }
-      if (kindOf === 'usageplans') return fake.plans.get(api(arn, /\/usageplans\/([^/]+)$/))?.plan.tags;
-      return fake.apiKeys.get(id)?.tags;
-    },
-  });
-  const input = gatewayInput(
-    {
-      apiKey: kind === 'rest-api',
-      ...(kind === 'rest-api' && { quota: { limit: 1000, period: 'DAY' as const } }),
-    },
-    context,
-  );
-  for (let i = 0; i < 2; i++) await ensureGateway(kind, fake.clients, input, deps());
-  return { region: REGION, accountId: ACCOUNT, calls, repository: 'octo/shop' };
+  const aws = await startFakeAws({ pageSize: 2 });
+  try {
+    // As IAM answers the preview role: no listing of /apikeys (the code then reads its usage plan's links).
+    if (stage !== 'main') aws.faults.deny('GetApiKeys');
+    const context = stageContext(stage);
+    // The function exists with the stage's tags: the deploy made it before the front door.
+    seedStageFunction(aws, context);
+    const clients = aws.clients();
+    const calls = record(aws, clients);
+    const input = gatewayInput(
+      {
+        apiKey: kind === 'rest-api',
+        ...(kind === 'rest-api' && { quota: { limit: 1000, period: 'DAY' as const } }),
+      },
+      context,
+    );
+    for (let i = 0; i < 2; i++) await ensureGateway(kind, clients, input, deps(aws));
+    return { region: aws.region, accountId: aws.accountId, calls, repository: 'octo/shop' };
+  } finally {
+    await aws.close();
+  }
 }
 
 /** Undeploy of a stage with the front door of `kind` (and a keep-warm rule), then prune of the closed pull requests. */
@@ -166,71 +184,55 @@ export async function cleanupScenario(
   kind: GatewayKind,
   keepWarm: boolean,
 ): Promise<Recorded & { undeployCalls: RecordedCall[] }> {
-  const { emptyWorld, fakeAccount, seedStage } = await import('../cleanup/fake-account.js');
+  const { startFakeAws } = await import('../../fakes/aws/index.js');
+  const { seedDeployedStage } = await import('../../fakes/aws/deployed-stage.js');
   const { undeployStage } = await import('../../src/pipelines/undeploy.js');
   const { pruneStages } = await import('../../src/pipelines/prune.js');
-  const world = emptyWorld();
-  const seeded = seedStage(world, { project: 'shop', stage: 'pr-7', gateway: kind, keepWarm, ref: 'pull/7' });
-  seedStage(world, { project: 'shop', stage: 'pr-8', gateway: kind, keepWarm, ref: 'pull/8' });
-  seedStage(world, { project: 'shop', stage: 'main', gateway: kind, keepWarm, ref: 'main' });
-  const account = fakeAccount(world);
-  // As IAM answers the preview role that undeploys the pull request: no listing of /apikeys.
-  const { GetApiKeysCommand } = await import('@aws-sdk/client-api-gateway');
-  account.mocks.apiGateway.on(GetApiKeysCommand).rejects(
-    Object.assign(new Error('not authorized'), {
-      name: 'AccessDeniedException',
-      $metadata: { httpStatusCode: 403 },
-    }),
-  );
-  const id = (arn: string, re: RegExp) => arnMatch(arn, re) ?? '';
-  const calls = recordCalls(account.clients, [], {
-    scope: { region: account.clients.region, accountId: '123456789012' },
-    tagsOf: (arn) =>
-      world.functions.get(id(arn, /:function:([^:]+)$/))?.tags ??
-      world.httpApis.get(id(arn, /::\/apis\/([^/]+)$/))?.tags ??
-      world.restApis.get(id(arn, /::\/restapis\/([^/]+)$/))?.tags ??
-      world.usagePlans.get(id(arn, /::\/usageplans\/([^/]+)$/))?.tags ??
-      world.apiKeys.get(id(arn, /::\/apikeys\/([^/]+)$/))?.tags ??
-      world.rules.get(id(arn, /:rule\/(.+)$/))?.tags ??
-      world.logGroups.get(id(arn, /:log-group:([^:]+)$/))?.tags,
-  });
-  const outcome = await undeployStage(
-    account.clients,
-    {
-      project: 'shop',
-      repository: 'acme/shop',
-      stage: 'pr-7',
-      functionName: seeded.functionName,
-      removeLogs: true,
-      dryRun: false,
-      protectedStages: ['main'],
-    },
-    deps(),
-  );
-  if (outcome.removed.length === 0) throw new Error('scenario: undeploy removed nothing');
-  const undeployCalls = [...calls];
-  const lines = await pruneStages(
-    account.clients,
-    { listBranches: async () => ['main'], getPullRequestState: async () => 'closed' },
-    {
-      project: 'shop',
-      repository: 'acme/shop',
-      protectedStages: ['main'],
-      dryRun: false,
-      removeLogs: true,
-      now: new Date(),
-    },
-    deps(),
-  );
-  if (!lines.some((l) => l.action === 'removed'))
-    throw new Error(`scenario: prune removed nothing: ${JSON.stringify(lines)}`);
-  return {
-    region: account.clients.region,
-    accountId: '123456789012',
-    calls,
-    undeployCalls,
-    repository: 'acme/shop',
-  };
+  const aws = await startFakeAws({ pageSize: 2 });
+  try {
+    const seed = (stage: string, ref: string) =>
+      seedDeployedStage(aws, { project: 'shop', stage, gateway: kind, keepWarm, ref });
+    const seeded = seed('pr-7', 'pull/7');
+    seed('pr-8', 'pull/8');
+    seed('main', 'main');
+    // As IAM answers the preview role that undeploys the pull request: no listing of /apikeys.
+    aws.faults.deny('GetApiKeys', 1);
+    const clients = aws.clients();
+    const calls = record(aws, clients);
+    const outcome = await undeployStage(
+      clients,
+      {
+        project: 'shop',
+        repository: 'acme/shop',
+        stage: 'pr-7',
+        functionName: seeded.functionName,
+        removeLogs: true,
+        dryRun: false,
+        protectedStages: ['main'],
+      },
+      deps(aws),
+    );
+    if (outcome.removed.length === 0) throw new Error('scenario: undeploy removed nothing');
+    const undeployCalls = [...calls];
+    const lines = await pruneStages(
+      clients,
+      { listBranches: async () => ['main'], getPullRequestState: async () => 'closed' },
+      {
+        project: 'shop',
+        repository: 'acme/shop',
+        protectedStages: ['main'],
+        dryRun: false,
+        removeLogs: true,
+        now: aws.clock.date(),
+      },
+      deps(aws),
+    );
+    if (!lines.some((l) => l.action === 'removed'))
+      throw new Error(`scenario: prune removed nothing: ${JSON.stringify(lines)}`);
+    return { region: aws.region, accountId: aws.accountId, calls, undeployCalls, repository: 'acme/shop' };
+  } finally {
+    await aws.close();
+  }
 }
 
 /** Keep-warm created then removed, provisioned concurrency set then removed, the dependencies layer published, sized, pruned. */

@@ -4,9 +4,8 @@
  *
  * (a) The calls written out in policy-coverage-calls.ts, checked one by one.
  * (b) The scenario: the real deploy, redeploy, rollback, undeploy and prune
- *     modules run against the stateful fake AWS, every call recorded and
- *     checked (see policy-coverage-scenario.ts; it runs once those modules
- *     and test/support/fake-aws.ts exist).
+ *     modules run against the fake AWS (fakes/aws), every call recorded and
+ *     checked (see policy-coverage-scenario.ts).
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';

@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import 'aws-sdk-client-mock-jest';
-import { DeleteApiCommand } from '@aws-sdk/client-apigatewayv2';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { changes } from '../../fakes/aws/call-summaries.js';
+import { seedDeployedStage, tagsFor } from '../../fakes/aws/deployed-stage.js';
+import { startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
 import { createGitHubRefs } from '../../src/reporting/github-refs.js';
 import { pruneStages, type PruneOptions } from '../../src/pipelines/prune.js';
 import { parseLambdaTime } from '../../src/resources/stage/project-stages.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { recordingSleep } from '../../src/util/sleep.js';
-import { emptyWorld, fakeAccount, seedStage, tagsFor, type World } from '../cleanup/fake-account.js';
 import { startGitHubServer, type GitHubServer } from '../support/github-server.js';
 
 const NOW = new Date('2026-03-20T12:00:00Z');
@@ -28,17 +28,26 @@ beforeAll(async () => {
 });
 afterAll(() => github.close());
 
-function seedProject(world: World): void {
+// Two items a page: every listing the prune makes has to page.
+let aws: FakeAws;
+beforeEach(async () => {
+  aws = await startFakeAws({ pageSize: 2 });
+});
+afterEach(() => aws.close());
+
+const seedStage = (options: Parameters<typeof seedDeployedStage>[1]) => seedDeployedStage(aws, options);
+
+function seedProject(): void {
   const p = 'shop';
-  seedStage(world, { project: p, stage: 'main', gateway: 'http-api' });
-  seedStage(world, { project: p, stage: 'develop', gateway: 'http-api' });
-  seedStage(world, { project: p, stage: 'feature-gone', gateway: 'http-api', keepWarm: true });
-  seedStage(world, { project: p, stage: 'pr-12', gateway: 'rest-api', lastModified: lambdaTime(1) });
-  seedStage(world, { project: p, stage: 'pr-13', gateway: 'function-url', lastModified: lambdaTime(2) });
-  seedStage(world, { project: p, stage: 'pr-14', gateway: 'none', lastModified: lambdaTime(9) });
-  seedStage(world, { project: p, stage: 'staging', gateway: 'http-api', ref: 'main' });
+  seedStage({ project: p, stage: 'main', gateway: 'http-api' });
+  seedStage({ project: p, stage: 'develop', gateway: 'http-api' });
+  seedStage({ project: p, stage: 'feature-gone', gateway: 'http-api', keepWarm: true });
+  seedStage({ project: p, stage: 'pr-12', gateway: 'rest-api', lastModified: lambdaTime(1) });
+  seedStage({ project: p, stage: 'pr-13', gateway: 'function-url', lastModified: lambdaTime(2) });
+  seedStage({ project: p, stage: 'pr-14', gateway: 'none', lastModified: lambdaTime(9) });
+  seedStage({ project: p, stage: 'staging', gateway: 'http-api', ref: 'main' });
   // Another project's stage whose branch is gone too: not ours to prune.
-  seedStage(world, { project: 'billing', stage: 'feature-gone', gateway: 'http-api' });
+  seedStage({ project: 'billing', stage: 'feature-gone', gateway: 'http-api' });
 }
 
 const options: PruneOptions = {
@@ -50,53 +59,41 @@ const options: PruneOptions = {
   now: NOW,
 };
 
-async function prune(
-  world: World,
-  extra: Partial<PruneOptions> = {},
-  setup?: (a: ReturnType<typeof fakeAccount>) => void,
-) {
-  const account = fakeAccount(world);
-  setup?.(account);
+async function prune(extra: Partial<PruneOptions> = {}) {
   const logger = new RecordingLogger();
-  const sleep = recordingSleep();
   const refs = createGitHubRefs({
     apiUrl: github.url,
     repository: 'acme/shop',
     token: github.state.token,
     logger,
-    sleep,
+    sleep: recordingSleep(),
   });
-  try {
-    const lines = await pruneStages(
-      account.clients,
-      refs,
-      { ...options, ...extra },
-      { logger, sleep, random: () => 1 },
-    );
-    return { lines, account, logger };
-  } finally {
-    account.reset();
-  }
+  const lines = await pruneStages(
+    aws.clients(),
+    refs,
+    { ...options, ...extra },
+    { logger, sleep: aws.clock.sleep, random: () => 1 },
+  );
+  return { lines, logger };
 }
 
 describe('pruneStages: only this repository’s stages, and never one being deployed', () => {
   it("prune in repository A never judges B's stages by A's branches", async () => {
-    const world = emptyWorld();
-    seedProject(world);
+    seedProject();
     // The same project name used by another repository in the account: its branch and PR are not ours to ask about.
     const theirs = (stage: string) => ({
       ...tagsFor('shop', stage),
       'lambda-deploy:repository': 'other-org/shop',
     });
-    seedStage(world, {
+    seedStage({
       project: 'shop',
       stage: 'feature-theirs',
       gateway: 'http-api',
       tags: theirs('feature-theirs'),
     });
-    seedStage(world, { project: 'shop', stage: 'pr-99', gateway: 'rest-api', tags: theirs('pr-99') });
+    seedStage({ project: 'shop', stage: 'pr-99', gateway: 'rest-api', tags: theirs('pr-99') });
     github.state.requests.length = 0;
-    const { lines, account } = await prune(world);
+    const { lines } = await prune();
     expect(lines.map((l) => l.stage)).not.toContain('feature-theirs');
     expect(lines.map((l) => l.stage)).not.toContain('pr-99');
     expect(lines.filter((l) => l.action === 'removed').map((l) => l.stage)).toEqual([
@@ -104,30 +101,30 @@ describe('pruneStages: only this repository’s stages, and never one being depl
       'pr-12',
       'pr-14',
     ]);
-    expect(world.functions.has('shop-feature-theirs')).toBe(true);
-    expect(world.functions.has('shop-pr-99')).toBe(true);
-    for (const change of account.changes()) expect(change).not.toMatch(/theirs|pr-99/);
+    expect(aws.account.functions.has('shop-feature-theirs')).toBe(true);
+    expect(aws.account.functions.has('shop-pr-99')).toBe(true);
+    for (const change of changes(aws)) expect(change).not.toMatch(/theirs|pr-99/);
     expect(github.state.requests.map((r) => r.path)).not.toContain('/api/v3/repos/acme/shop/pulls/99');
   });
 
   it('skips a stage a run is deploying (its lambda-deploy:deploying mark), but not a mark over an hour old', async () => {
-    const world = emptyWorld();
     const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000).toISOString();
-    seedStage(world, {
+    seedStage({
       project: 'shop',
       stage: 'feature-gone',
       gateway: 'http-api',
       tags: { ...tagsFor('shop', 'feature-gone'), 'lambda-deploy:deploying': minutesAgo(5) },
     });
-    seedStage(world, {
+    seedStage({
       project: 'shop',
       stage: 'feature-stale',
       gateway: 'http-api',
       tags: { ...tagsFor('shop', 'feature-stale'), 'lambda-deploy:deploying': minutesAgo(120) },
     });
-    seedStage(world, { project: 'shop', stage: 'pr-12', gateway: 'http-api' });
-    world.functions.get('shop-pr-12')!.lastUpdateStatus = 'InProgress';
-    const { lines } = await prune(world);
+    seedStage({ project: 'shop', stage: 'pr-12', gateway: 'http-api' });
+    // An update Lambda is still applying.
+    aws.account.functions.get('shop-pr-12')!.change = { kind: 'update', until: aws.clock.now() + 60_000 };
+    const { lines } = await prune();
     expect(lines).toEqual([
       {
         stage: 'feature-gone',
@@ -141,17 +138,16 @@ describe('pruneStages: only this repository’s stages, and never one being depl
         why: 'Lambda is applying an update to its function: a deploy is running',
       },
     ]);
-    expect(world.functions.has('shop-feature-gone')).toBe(true);
-    expect(world.functions.has('shop-feature-stale')).toBe(false);
+    expect(aws.account.functions.has('shop-feature-gone')).toBe(true);
+    expect(aws.account.functions.has('shop-feature-stale')).toBe(false);
   });
 });
 
-describe('pruneStages end to end (mocked AWS, local GitHub API)', () => {
+describe('pruneStages end to end (fake AWS, local GitHub API)', () => {
   it('removes stages whose branch is gone or pull request closed or idle, keeps the rest, says why', async () => {
-    const world = emptyWorld();
-    seedProject(world);
+    seedProject();
     github.state.requests.length = 0;
-    const { lines, account } = await prune(world);
+    const { lines } = await prune();
     expect(lines).toEqual([
       { stage: 'develop', action: 'kept', why: 'branch develop exists' },
       { stage: 'feature-gone', action: 'removed', why: 'branch feature-gone no longer exists' },
@@ -165,16 +161,21 @@ describe('pruneStages end to end (mocked AWS, local GitHub API)', () => {
         why: "not a branch or pull request stage (ref 'main'; set by the stage input?)",
       },
     ]);
-    expect([...world.functions.keys()].sort()).toEqual([
+    expect([...aws.account.functions.keys()].sort()).toEqual([
       'billing-feature-gone',
       'shop-develop',
       'shop-main',
       'shop-pr-13',
       'shop-staging',
     ]);
-    expect(world.restApis.size + world.usagePlans.size + world.apiKeys.size + world.rules.size).toBe(0);
+    expect(
+      aws.account.restApis.size +
+        aws.account.usagePlans.size +
+        aws.account.apiKeys.size +
+        aws.account.rules.size,
+    ).toBe(0);
     // Every deletion belongs to a removed stage.
-    for (const change of account.changes()) expect(change).not.toMatch(/billing|develop|main|pr-13|staging/);
+    for (const change of changes(aws)) expect(change).not.toMatch(/billing|develop|main|pr-13|staging/);
     // Three pages of branches, one request per pull request stage.
     expect(github.state.requests.map((r) => r.path).filter((p) => p.includes('/branches'))).toHaveLength(3);
     expect(
@@ -190,51 +191,43 @@ describe('pruneStages end to end (mocked AWS, local GitHub API)', () => {
   });
 
   it('dry-run: says what would go and removes nothing', async () => {
-    const world = emptyWorld();
-    seedProject(world);
-    const { lines, account } = await prune(world, { dryRun: true });
+    seedProject();
+    const { lines } = await prune({ dryRun: true });
     expect(lines.filter((l) => l.action === 'would remove').map((l) => l.stage)).toEqual([
       'feature-gone',
       'pr-12',
       'pr-14',
     ]);
     expect(lines.filter((l) => l.action === 'removed')).toEqual([]);
-    expect(account.changes()).toEqual([]);
-    expect(world.functions.size).toBe(8);
+    expect(changes(aws)).toEqual([]);
+    expect(aws.account.functions.size).toBe(8);
   });
 
   it('one stage failing to go does not stop the others; its line says why', async () => {
-    const world = emptyWorld();
-    seedProject(world);
-    const { lines, logger } = await prune(world, {}, (account) =>
-      account.mocks.apiGatewayV2.on(DeleteApiCommand).rejects(
-        Object.assign(new Error('not authorized to perform apigateway:DELETE'), {
-          name: 'AccessDeniedException',
-        }),
-      ),
-    );
+    seedProject();
+    aws.faults.deny('DeleteApi');
+    const { lines, logger } = await prune();
     const gone = lines.find((l) => l.stage === 'feature-gone');
     expect(gone?.action).toBe('failed');
     expect(gone?.why).toMatch(
       /^branch feature-gone no longer exists; removal failed: .*DeleteApi .*AccessDeniedException.*apigateway:DELETE/,
     );
     expect(lines.filter((l) => l.action === 'removed').map((l) => l.stage)).toEqual(['pr-12', 'pr-14']);
-    expect(world.functions.has('shop-feature-gone')).toBe(true);
+    expect(aws.account.functions.has('shop-feature-gone')).toBe(true);
     expect(logger.text('error')).toContain('Could not remove stage feature-gone');
   });
 
   it('a project with no stages: nothing to prune, GitHub not asked', async () => {
     github.state.requests.length = 0;
-    const { lines, logger } = await prune(emptyWorld());
+    const { lines, logger } = await prune();
     expect(lines).toEqual([]);
     expect(logger.text('info')).toContain('nothing to prune');
     expect(github.state.requests).toEqual([]);
   });
 
   it('without preview-ttl an idle open pull request stays', async () => {
-    const world = emptyWorld();
-    seedProject(world);
-    const { lines } = await prune(world, { previewTtl: undefined, dryRun: true });
+    seedProject();
+    const { lines } = await prune({ previewTtl: undefined, dryRun: true });
     expect(lines.find((l) => l.stage === 'pr-14')).toEqual({
       stage: 'pr-14',
       action: 'kept',

@@ -1,6 +1,8 @@
-import { GetApiKeysCommand } from '@aws-sdk/client-api-gateway';
-import { describe, expect, it } from '@jest/globals';
-import 'aws-sdk-client-mock-jest';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { changes } from '../../fakes/aws/call-summaries.js';
+import { seedDeployedStage, tagsFor } from '../../fakes/aws/deployed-stage.js';
+import { ACCOUNT_ID, REGION, startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
+import { functionName } from '../../src/model/stage-name.js';
 import {
   ProtectedStageError,
   describeUndeploy,
@@ -8,15 +10,6 @@ import {
   type UndeployTarget,
 } from '../../src/pipelines/undeploy.js';
 import { RecordingLogger } from '../../src/util/logger.js';
-import { recordingSleep } from '../../src/util/sleep.js';
-import {
-  emptyWorld,
-  fakeAccount,
-  functionName,
-  seedStage,
-  tagsFor,
-  type World,
-} from '../cleanup/fake-account.js';
 
 const PROJECT = 'shop';
 
@@ -33,27 +26,33 @@ function target(stage: string, extra: Partial<UndeployTarget> = {}): UndeployTar
   };
 }
 
-async function undeploy(world: World, t: UndeployTarget) {
-  const account = fakeAccount(world);
+// Two items a page: every listing the undeploy makes has to page.
+let aws: FakeAws;
+beforeEach(async () => {
+  aws = await startFakeAws({ pageSize: 2 });
+});
+afterEach(() => aws.close());
+
+const seedStage = (options: Parameters<typeof seedDeployedStage>[1]) => seedDeployedStage(aws, options);
+const fnArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${name}`;
+
+/** One undeploy run: the call log and the waits are this run's only. */
+async function undeploy(t: UndeployTarget) {
+  aws.calls.clear();
   const logger = new RecordingLogger();
-  const sleep = recordingSleep();
-  try {
-    const outcome = await undeployStage(account.clients, t, { logger, sleep, random: () => 1 });
-    return { outcome, account, logger, sleep };
-  } finally {
-    account.reset();
-  }
+  const waitedBefore = aws.clock.sleep.calls.length;
+  const outcome = await undeployStage(aws.clients(), t, { logger, sleep: aws.clock.sleep, random: () => 1 });
+  return { outcome, logger, sleeps: aws.clock.sleep.calls.slice(waitedBefore) };
 }
 
 describe('undeployStage: ownership is project, stage and repository together', () => {
   it('a same-name stage of another repository is left alone by undeploy', async () => {
-    const world = emptyWorld();
     const theirs = { ...tagsFor(PROJECT, 'pr-1'), 'lambda-deploy:repository': 'other-org/shop' };
-    seedStage(world, { project: PROJECT, stage: 'pr-1', gateway: 'rest-api', keepWarm: true, tags: theirs });
-    const { outcome, account, logger } = await undeploy(world, target('pr-1'));
+    seedStage({ project: PROJECT, stage: 'pr-1', gateway: 'rest-api', keepWarm: true, tags: theirs });
+    const { outcome, logger } = await undeploy(target('pr-1'));
     expect(outcome.removed).toEqual([]);
-    expect(account.changes()).toEqual([]);
-    expect(world.functions.has('shop-pr-1')).toBe(true);
+    expect(changes(aws)).toEqual([]);
+    expect(aws.account.functions.has('shop-pr-1')).toBe(true);
     expect(outcome.skipped.map((s) => s.why)).toContain(
       "name matches but tag lambda-deploy:repository is 'other-org/shop'",
     );
@@ -65,91 +64,84 @@ describe('undeployStage: ownership is project, stage and repository together', (
 
 describe('undeployStage: one sequence per front door', () => {
   it('http-api: deletes the API, then the function', async () => {
-    const world = emptyWorld();
-    const s = seedStage(world, { project: PROJECT, stage: 'pr-7', gateway: 'http-api' });
-    const { outcome, account } = await undeploy(world, target('pr-7'));
-    expect(account.changes()).toEqual([`DeleteApi ${s.apiId}`, 'DeleteFunction shop-pr-7']);
+    const s = seedStage({ project: PROJECT, stage: 'pr-7', gateway: 'http-api' });
+    const { outcome } = await undeploy(target('pr-7'));
+    expect(changes(aws)).toEqual([`DeleteApi ${s.apiId}`, 'DeleteFunction shop-pr-7']);
     expect(outcome.removed).toEqual([`HTTP API shop-pr-7 (${s.apiId})`, 'function shop-pr-7']);
-    expect(world.functions.size + world.httpApis.size).toBe(0);
+    expect(aws.account.functions.size + aws.account.httpApis.size).toBe(0);
     // Logs stay without remove-logs.
-    expect(world.logGroups.has('/aws/lambda/shop-pr-7')).toBe(true);
+    expect(aws.account.logGroups.has('/aws/lambda/shop-pr-7')).toBe(true);
   });
 
   it('rest-api: unlinks the key, detaches the stage, deletes plan, key, API, then the function', async () => {
-    const world = emptyWorld();
-    const s = seedStage(world, { project: PROJECT, stage: 'pr-8', gateway: 'rest-api' });
-    const { outcome, account } = await undeploy(world, target('pr-8'));
-    expect(account.changes()).toEqual([
+    const s = seedStage({ project: PROJECT, stage: 'pr-8', gateway: 'rest-api' });
+    const { outcome } = await undeploy(target('pr-8'));
+    expect(changes(aws)).toEqual([
       `DeleteUsagePlanKey ${s.usagePlanId} ${s.apiKeyId}`,
-      `UpdateUsagePlan ${s.usagePlanId} remove /apiStages ${s.apiId}:live`,
+      `UpdateUsagePlan ${s.usagePlanId} remove /apiStages ${s.apiId}:pr-8`,
       `DeleteUsagePlan ${s.usagePlanId}`,
       `DeleteApiKey ${s.apiKeyId}`,
       `DeleteRestApi ${s.apiId}`,
       'DeleteFunction shop-pr-8',
     ]);
     expect(outcome.removed).toHaveLength(4);
-    expect(world.restApis.size + world.usagePlans.size + world.apiKeys.size + world.functions.size).toBe(0);
-    // Key values are never asked for (the fake throws if they are).
-    expect(account.calls.some((c) => c.startsWith('GetApiKeys'))).toBe(true);
+    const { restApis, usagePlans, apiKeys, functions } = aws.account;
+    expect(restApis.size + usagePlans.size + apiKeys.size + functions.size).toBe(0);
+    // The keys are listed, their values never asked for.
+    const keyReads = [
+      ...aws.calls.of({ operation: 'GetApiKeys' }),
+      ...aws.calls.of({ operation: 'GetApiKey' }),
+    ];
+    expect(aws.calls.of({ operation: 'GetApiKeys' }).length).toBeGreaterThan(0);
+    for (const read of keyReads) {
+      expect(read.input.includeValues).not.toBe('true');
+      expect(read.input.includeValue).not.toBe('true');
+    }
   });
 
   it('rest-api with the preview role (no listing of /apikeys): the key is still found, by tag and plan, and removed', async () => {
-    const world = emptyWorld();
-    const s = seedStage(world, { project: PROJECT, stage: 'pr-9', gateway: 'rest-api' });
-    const account = fakeAccount(world);
-    account.mocks.apiGateway.on(GetApiKeysCommand).rejects(
-      Object.assign(new Error('not authorized'), {
-        name: 'AccessDeniedException',
-        $metadata: { httpStatusCode: 403 },
-      }),
-    );
-    await undeployStage(account.clients, target('pr-9'), {
-      logger: new RecordingLogger(),
-      sleep: recordingSleep(),
-      random: () => 1,
-    });
-    expect(account.changes()).toContain(`DeleteApiKey ${s.apiKeyId}`);
-    expect(world.apiKeys.size).toBe(0);
+    const s = seedStage({ project: PROJECT, stage: 'pr-9', gateway: 'rest-api' });
+    aws.faults.deny('GetApiKeys');
+    await undeploy(target('pr-9'));
+    expect(aws.calls.of({ operation: 'GetApiKeys' })[0]?.error).toBe('AccessDeniedException');
+    expect(changes(aws)).toContain(`DeleteApiKey ${s.apiKeyId}`);
+    expect(aws.account.apiKeys.size).toBe(0);
   });
 
   it('function-url: deletes the URL on live, then the function', async () => {
-    const world = emptyWorld();
-    seedStage(world, { project: PROJECT, stage: 'feature-x', gateway: 'function-url' });
-    const { account } = await undeploy(world, target('feature-x'));
-    expect(account.changes()).toEqual([
+    seedStage({ project: PROJECT, stage: 'feature-x', gateway: 'function-url' });
+    await undeploy(target('feature-x'));
+    expect(changes(aws)).toEqual([
       'DeleteFunctionUrlConfig shop-feature-x:live',
       'DeleteFunction shop-feature-x',
     ]);
   });
 
   it('none: deletes only the function', async () => {
-    const world = emptyWorld();
-    seedStage(world, { project: PROJECT, stage: 'feature-y', gateway: 'none' });
-    const { account, outcome } = await undeploy(world, target('feature-y'));
-    expect(account.changes()).toEqual(['DeleteFunction shop-feature-y']);
+    seedStage({ project: PROJECT, stage: 'feature-y', gateway: 'none' });
+    const { outcome } = await undeploy(target('feature-y'));
+    expect(changes(aws)).toEqual(['DeleteFunction shop-feature-y']);
     expect(describeUndeploy(outcome)).toBe('stage feature-y: removed 1 resource (function shop-feature-y)');
   });
 
   it('keep-warm rule: removes its targets, then the rule, before the function', async () => {
-    const world = emptyWorld();
-    const s = seedStage(world, { project: PROJECT, stage: 'pr-9', gateway: 'http-api', keepWarm: true });
-    const { account } = await undeploy(world, target('pr-9'));
-    expect(account.changes()).toEqual([
+    const s = seedStage({ project: PROJECT, stage: 'pr-9', gateway: 'http-api', keepWarm: true });
+    await undeploy(target('pr-9'));
+    expect(changes(aws)).toEqual([
       `DeleteApi ${s.apiId}`,
-      'RemoveTargets shop-pr-9-keep-warm live',
-      'DeleteRule shop-pr-9-keep-warm',
+      `RemoveTargets ${s.ruleName} lambda-deploy-live`,
+      `DeleteRule ${s.ruleName}`,
       'DeleteFunction shop-pr-9',
     ]);
-    expect(world.rules.size).toBe(0);
+    expect(aws.account.rules.size).toBe(0);
   });
 
   it('removeLogs: deletes the log group last', async () => {
-    const world = emptyWorld();
-    seedStage(world, { project: PROJECT, stage: 'pr-3', gateway: 'none' });
-    const { account, outcome } = await undeploy(world, target('pr-3', { removeLogs: true }));
-    expect(account.changes()).toEqual(['DeleteFunction shop-pr-3', 'DeleteLogGroup /aws/lambda/shop-pr-3']);
+    seedStage({ project: PROJECT, stage: 'pr-3', gateway: 'none' });
+    const { outcome } = await undeploy(target('pr-3', { removeLogs: true }));
+    expect(changes(aws)).toEqual(['DeleteFunction shop-pr-3', 'DeleteLogGroup /aws/lambda/shop-pr-3']);
     expect(outcome.removed).toContain('log group /aws/lambda/shop-pr-3');
-    expect(world.logGroups.size).toBe(0);
+    expect(aws.account.logGroups.size).toBe(0);
   });
 });
 
@@ -160,79 +152,70 @@ describe('undeployStage: the tag guard', () => {
    * project "shop-pr" stage "1" would collide, so the function decoy is the
    * one that owns the name here, and near names of other stages.
    */
-  function decoyWorld(): { world: World; ours: ReturnType<typeof seedStage> } {
-    const world = emptyWorld();
+  function seedDecoys() {
     // The real stage: an HTTP API and a keep-warm rule.
-    const ours = seedStage(world, { project: PROJECT, stage: 'pr-1', gateway: 'http-api', keepWarm: true });
+    const ours = seedStage({ project: PROJECT, stage: 'pr-1', gateway: 'http-api', keepWarm: true });
     // Another project's HTTP API and REST API with the very same name.
-    world.httpApis.set('other1', { name: 'shop-pr-1', tags: tagsFor('shop-pr', '1') });
-    world.restApis.set('other2', { name: 'shop-pr-1', tags: tagsFor('billing', 'pr-1') });
-    world.apiKeys.set('otherkey', { name: 'shop-pr-1-key', tags: tagsFor('billing', 'pr-1') });
+    const other1 = aws.seed.httpApi('shop-pr-1', tagsFor('shop-pr', '1')).ApiId;
+    const other2 = aws.seed.restApi('shop-pr-1', tagsFor('billing', 'pr-1')).id;
+    const otherKey = aws.seed.apiKey('shop-pr-1-key', tagsFor('billing', 'pr-1')).id;
     // No tags at all, same name.
-    world.httpApis.set('untagged', { name: 'shop-pr-1', tags: {} });
-    world.rules.set('shop-pr-1-cron', { tags: {}, targets: ['x'] });
+    const untagged = aws.seed.httpApi('shop-pr-1').ApiId;
+    aws.seed.rule('shop-pr-1-cron', { targets: [{ Id: 'x', Arn: `${fnArn('shop-pr-1')}:live` }] });
     // Right project, another stage, same name prefix.
-    seedStage(world, { project: PROJECT, stage: 'pr-10', gateway: 'rest-api', keepWarm: true });
-    seedStage(world, { project: PROJECT, stage: 'pr-1-b', gateway: 'http-api' });
+    const pr10 = seedStage({ project: PROJECT, stage: 'pr-10', gateway: 'rest-api', keepWarm: true });
+    const pr1b = seedStage({ project: PROJECT, stage: 'pr-1-b', gateway: 'http-api' });
     // A usage plan with our name but someone else's tags.
-    world.usagePlans.set('otherplan', {
-      name: 'shop-pr-1',
-      tags: tagsFor('billing', 'pr-1'),
-      apiStages: [],
-      keys: [],
-    });
-    return { world, ours };
+    const otherPlan = aws.seed.usagePlan('shop-pr-1', tagsFor('billing', 'pr-1')).id;
+    return { ours, other1, other2, otherKey, untagged, pr10, pr1b, otherPlan };
   }
 
   it('removes only the stage whose tags match; every decoy is skipped or never touched', async () => {
-    const { world, ours } = decoyWorld();
-    const { account, outcome } = await undeploy(world, target('pr-1', { removeLogs: true }));
-    expect(account.changes()).toEqual([
-      `DeleteApi ${ours.apiId}`,
-      'RemoveTargets shop-pr-1-keep-warm live',
-      'DeleteRule shop-pr-1-keep-warm',
+    const d = seedDecoys();
+    const { outcome } = await undeploy(target('pr-1', { removeLogs: true }));
+    expect(changes(aws)).toEqual([
+      `DeleteApi ${d.ours.apiId}`,
+      `RemoveTargets ${d.ours.ruleName} lambda-deploy-live`,
+      `DeleteRule ${d.ours.ruleName}`,
       'DeleteFunction shop-pr-1',
       'DeleteLogGroup /aws/lambda/shop-pr-1',
     ]);
     // Decoys survive.
-    expect([...world.httpApis.keys()].sort()).toEqual(
-      ['other1', 'untagged', expect.stringMatching(/^h/)].sort(),
-    );
-    expect(world.restApis.has('other2')).toBe(true);
-    expect(world.apiKeys.has('otherkey')).toBe(true);
-    expect(world.usagePlans.has('otherplan')).toBe(true);
-    expect(world.rules.has('shop-pr-1-cron')).toBe(true);
-    expect(world.functions.has('shop-pr-10')).toBe(true);
-    expect(world.functions.has('shop-pr-1-b')).toBe(true);
-    expect(world.rules.has('shop-pr-10-keep-warm')).toBe(true);
-    expect(world.logGroups.has('/aws/lambda/shop-pr-10')).toBe(true);
+    expect([...aws.account.httpApis.keys()].sort()).toEqual([d.other1, d.untagged, d.pr1b.apiId].sort());
+    expect(aws.account.restApis.has(d.other2)).toBe(true);
+    expect(aws.account.apiKeys.has(d.otherKey)).toBe(true);
+    expect(aws.account.usagePlans.has(d.otherPlan)).toBe(true);
+    expect(aws.account.rules.has('shop-pr-1-cron')).toBe(true);
+    expect(aws.account.functions.has('shop-pr-10')).toBe(true);
+    expect(aws.account.functions.has('shop-pr-1-b')).toBe(true);
+    expect(aws.account.rules.has(d.pr10.ruleName!)).toBe(true);
+    expect(aws.account.logGroups.has('/aws/lambda/shop-pr-10')).toBe(true);
 
     const skipped = Object.fromEntries(outcome.skipped.map((s) => [s.resource, s.why]));
-    expect(skipped['HTTP API shop-pr-1 (other1)']).toBe(
+    expect(skipped[`HTTP API shop-pr-1 (${d.other1})`]).toBe(
       "name matches but tag lambda-deploy:name is 'shop-pr'",
     );
-    expect(skipped['HTTP API shop-pr-1 (untagged)']).toBe('name matches but has no lambda-deploy tags');
-    expect(skipped['REST API shop-pr-1 (other2)']).toBe(
+    expect(skipped[`HTTP API shop-pr-1 (${d.untagged})`]).toBe('name matches but has no lambda-deploy tags');
+    expect(skipped[`REST API shop-pr-1 (${d.other2})`]).toBe(
       "name matches but tag lambda-deploy:name is 'billing'",
     );
-    expect(skipped['API key shop-pr-1-key (otherkey)']).toBe(
+    expect(skipped[`API key shop-pr-1-key (${d.otherKey})`]).toBe(
       "name matches but tag lambda-deploy:name is 'billing'",
     );
-    expect(skipped['usage plan shop-pr-1 (otherplan)']).toBe(
+    expect(skipped[`usage plan shop-pr-1 (${d.otherPlan})`]).toBe(
       "name matches but tag lambda-deploy:name is 'billing'",
     );
     expect(skipped['EventBridge rule shop-pr-1-cron']).toBe('name matches but has no lambda-deploy tags');
-    expect(Object.entries(skipped).find(([r]) => r.startsWith('HTTP API shop-pr-1-b'))?.[1]).toBe(
+    expect(skipped[`HTTP API shop-pr-1-b (${d.pr1b.apiId})`]).toBe(
       "name matches but tag lambda-deploy:stage is 'pr-1-b'",
     );
   });
 
   it('a function with the stage name but another project tags is left, with its log group', async () => {
-    const world = emptyWorld();
     // Project "shop-pr", stage "1" owns the function name shop-pr-1 as well.
-    seedStage(world, { project: 'shop-pr', stage: '1', gateway: 'http-api' });
-    const { account, outcome } = await undeploy(world, target('pr-1', { removeLogs: true }));
-    expect(account.changes()).toEqual([]);
+    seedStage({ project: 'shop-pr', stage: '1', gateway: 'http-api' });
+    const { outcome } = await undeploy(target('pr-1', { removeLogs: true }));
+    expect(changes(aws)).toEqual([]);
     expect(outcome.removed).toEqual([]);
     expect(outcome.skipped).toEqual(
       expect.arrayContaining([
@@ -246,38 +229,21 @@ describe('undeployStage: the tag guard', () => {
   });
 
   it('a function with the stage name and no tags at all is left', async () => {
-    const world = emptyWorld();
-    world.functions.set('shop-pr-1', {
-      tags: {},
-      lastModified: '2026-01-01T00:00:00.000+0000',
-      urls: ['live'],
-    });
-    const { account, outcome } = await undeploy(world, target('pr-1'));
-    expect(account.changes()).toEqual([]);
+    seedStage({ project: PROJECT, stage: 'pr-1', gateway: 'function-url', tags: {} });
+    const { outcome } = await undeploy(target('pr-1'));
+    expect(changes(aws)).toEqual([]);
     expect(outcome.skipped).toEqual([
       { resource: 'function shop-pr-1', why: 'name matches but has no lambda-deploy tags' },
     ]);
   });
 
   it('a function found by its tags under another name is ours; the tagging index alone is re-checked', async () => {
-    const world = emptyWorld();
-    world.functions.set('shop-renamed', {
-      tags: tagsFor(PROJECT, 'pr-4'),
-      lastModified: '2026-01-01T00:00:00.000+0000',
-      urls: [],
-    });
+    aws.seed.function('shop-renamed', { alias: 'live', tags: tagsFor(PROJECT, 'pr-4') });
     // A stale index entry: the tags changed since the index saw it.
-    world.functions.set('shop-retagged', {
-      tags: tagsFor(PROJECT, 'pr-5'),
-      lastModified: '2026-01-01T00:00:00.000+0000',
-      urls: [],
-    });
-    world.staleIndex.push({
-      arn: 'arn:aws:lambda:us-east-1:123456789012:function:shop-retagged',
-      tags: tagsFor(PROJECT, 'pr-4'),
-    });
-    const { account, outcome } = await undeploy(world, target('pr-4'));
-    expect(account.changes()).toEqual(['DeleteFunction shop-renamed']);
+    aws.seed.function('shop-retagged', { alias: 'live', tags: tagsFor(PROJECT, 'pr-5') });
+    aws.seed.staleTagIndex(fnArn('shop-retagged'), tagsFor(PROJECT, 'pr-4'));
+    const { outcome } = await undeploy(target('pr-4'));
+    expect(changes(aws)).toEqual(['DeleteFunction shop-renamed']);
     expect(outcome.skipped).toEqual([
       {
         resource: 'function shop-retagged',
@@ -289,89 +255,67 @@ describe('undeployStage: the tag guard', () => {
 
 describe('undeployStage: idempotence, refusals, retries, dry run', () => {
   it('undeploying twice: the second run finds nothing and succeeds', async () => {
-    const world = emptyWorld();
-    seedStage(world, { project: PROJECT, stage: 'pr-2', gateway: 'rest-api', keepWarm: true });
-    const first = await undeploy(world, target('pr-2', { removeLogs: true }));
+    seedStage({ project: PROJECT, stage: 'pr-2', gateway: 'rest-api', keepWarm: true });
+    const first = await undeploy(target('pr-2', { removeLogs: true }));
     expect(first.outcome.removed.length).toBeGreaterThan(0);
-    const second = await undeploy(world, target('pr-2', { removeLogs: true }));
-    expect(second.account.changes()).toEqual([]);
+    const second = await undeploy(target('pr-2', { removeLogs: true }));
+    expect(changes(aws)).toEqual([]);
     expect(second.outcome.removed).toEqual([]);
     expect(describeUndeploy(second.outcome)).toBe('stage pr-2: nothing to remove');
     expect(second.logger.text('info')).toContain('nothing to remove');
   });
 
   it('a stale index entry for a deleted function counts as already gone', async () => {
-    const world = emptyWorld();
-    world.staleIndex.push({
-      arn: 'arn:aws:lambda:us-east-1:123456789012:function:shop-pr-6',
-      tags: tagsFor(PROJECT, 'pr-6'),
-    });
-    const { account, outcome } = await undeploy(world, target('pr-6'));
-    expect(account.changes()).toEqual([]);
+    aws.seed.staleTagIndex(fnArn('shop-pr-6'), tagsFor(PROJECT, 'pr-6'));
+    const { outcome } = await undeploy(target('pr-6'));
+    expect(changes(aws)).toEqual([]);
     expect(describeUndeploy(outcome)).toBe('stage pr-6: nothing to remove');
   });
 
   it.each([['main'], ['prod'], ['Production']])(
     'refuses protected stage %s before any AWS call',
     async (stage) => {
-      const world = emptyWorld();
-      seedStage(world, { project: PROJECT, stage: stage.toLowerCase(), gateway: 'http-api' });
-      const account = fakeAccount(world);
-      try {
-        await expect(
-          undeployStage(account.clients, target(stage), {
-            logger: new RecordingLogger(),
-            sleep: recordingSleep(),
-          }),
-        ).rejects.toThrow(ProtectedStageError);
-        await expect(
-          undeployStage(account.clients, target(stage), {
-            logger: new RecordingLogger(),
-            sleep: recordingSleep(),
-          }),
-        ).rejects.toThrow(/protected-stages/);
-        expect(account.calls).toEqual([]);
-        expect(world.functions.size).toBe(1);
-      } finally {
-        account.reset();
-      }
+      seedStage({ project: PROJECT, stage: stage.toLowerCase(), gateway: 'http-api' });
+      const deps = { logger: new RecordingLogger(), sleep: aws.clock.sleep };
+      await expect(undeployStage(aws.clients(), target(stage), deps)).rejects.toThrow(ProtectedStageError);
+      await expect(undeployStage(aws.clients(), target(stage), deps)).rejects.toThrow(/protected-stages/);
+      expect(aws.calls.calls).toEqual([]);
+      expect(aws.account.functions.size).toBe(1);
     },
   );
 
   it('waits out TooManyRequestsException on DeleteRestApi with backoff', async () => {
-    const world = emptyWorld();
-    const s = seedStage(world, { project: PROJECT, stage: 'pr-11', gateway: 'rest-api' });
-    world.throttleRestDeletes = 3;
-    const { account, sleep, logger } = await undeploy(world, target('pr-11'));
-    expect(account.calls.filter((c) => c === `DeleteRestApi ${s.apiId}`)).toHaveLength(4);
-    expect(sleep.calls).toEqual([2000, 4000, 8000]);
-    expect(world.restApis.size).toBe(0);
+    const s = seedStage({ project: PROJECT, stage: 'pr-11', gateway: 'rest-api' });
+    aws.faults.throttle('DeleteRestApi', 3);
+    const { sleeps, logger } = await undeploy(target('pr-11'));
+    expect(changes(aws).filter((c) => c === `DeleteRestApi ${s.apiId}`)).toHaveLength(4);
+    expect(sleeps).toEqual([2000, 4000, 8000]);
+    expect(aws.account.restApis.size).toBe(0);
     expect(logger.text('info')).toMatch(
       /DeleteRestApi on REST API shop-pr-11 .*TooManyRequestsException; trying again in 2 s/,
     );
   });
 
   it('waits out ResourceConflictException on DeleteFunction (an update in progress)', async () => {
-    const world = emptyWorld();
-    seedStage(world, { project: PROJECT, stage: 'pr-12', gateway: 'none' });
-    world.functionConflicts = 2;
-    const { account, sleep } = await undeploy(world, target('pr-12'));
-    expect(account.changes()).toEqual([
+    seedStage({ project: PROJECT, stage: 'pr-12', gateway: 'none' });
+    aws.faults.fail('DeleteFunction', 'ResourceConflictException', { times: 2 });
+    const { sleeps } = await undeploy(target('pr-12'));
+    expect(changes(aws)).toEqual([
       'DeleteFunction shop-pr-12',
       'DeleteFunction shop-pr-12',
       'DeleteFunction shop-pr-12',
     ]);
-    expect(sleep.calls).toHaveLength(2);
+    expect(sleeps).toHaveLength(2);
+    expect(aws.account.functions.size).toBe(0);
   });
 
   it('removeLogs after the function is gone: a tagged log group goes, an untagged one is left and reported', async () => {
-    const world = emptyWorld();
-    world.logGroups.set('/aws/lambda/shop-pr-20', { tags: tagsFor(PROJECT, 'pr-20') });
-    world.logGroups.set('/aws/lambda/shop-pr-21', { tags: {} });
-    const tagged = await undeploy(world, target('pr-20', { removeLogs: true }));
-    expect(tagged.account.changes()).toEqual(['DeleteLogGroup /aws/lambda/shop-pr-20']);
-    const untagged = await undeploy(world, target('pr-21', { removeLogs: true }));
-    expect(untagged.account.changes()).toEqual([]);
+    aws.seed.logGroup('/aws/lambda/shop-pr-20', { tags: tagsFor(PROJECT, 'pr-20') });
+    aws.seed.logGroup('/aws/lambda/shop-pr-21');
+    await undeploy(target('pr-20', { removeLogs: true }));
+    expect(changes(aws)).toEqual(['DeleteLogGroup /aws/lambda/shop-pr-20']);
+    const untagged = await undeploy(target('pr-21', { removeLogs: true }));
+    expect(changes(aws)).toEqual([]);
     expect(untagged.outcome.skipped).toEqual([
       {
         resource: 'log group /aws/lambda/shop-pr-21',
@@ -382,77 +326,51 @@ describe('undeployStage: idempotence, refusals, retries, dry run', () => {
   });
 
   it('dryRun lists what would go and removes nothing', async () => {
-    const world = emptyWorld();
-    const s = seedStage(world, { project: PROJECT, stage: 'pr-13', gateway: 'rest-api', keepWarm: true });
-    const { account, outcome, logger } = await undeploy(
-      world,
-      target('pr-13', { dryRun: true, removeLogs: true }),
-    );
-    expect(account.changes()).toEqual([]);
+    const s = seedStage({ project: PROJECT, stage: 'pr-13', gateway: 'rest-api', keepWarm: true });
+    const { outcome, logger } = await undeploy(target('pr-13', { dryRun: true, removeLogs: true }));
+    expect(changes(aws)).toEqual([]);
     expect(outcome.dryRun).toBe(true);
     expect(outcome.removed).toEqual([
       `usage plan shop-pr-13 (${s.usagePlanId})`,
       `API key shop-pr-13 (${s.apiKeyId})`,
       `REST API shop-pr-13 (${s.apiId})`,
-      'EventBridge rule shop-pr-13-keep-warm',
+      `EventBridge rule ${s.ruleName}`,
       'function shop-pr-13',
       'log group /aws/lambda/shop-pr-13',
     ]);
     expect(describeUndeploy(outcome)).toMatch(/^stage pr-13: would remove 6 resources/);
     expect(logger.text('info')).toContain('Would remove function shop-pr-13.');
-    expect(world.functions.size).toBe(1);
+    expect(aws.account.functions.size).toBe(1);
   });
 
   it('a usage plan of someone else holding our REST API: the failure says which and how to fix it', async () => {
-    const world = emptyWorld();
-    const s = seedStage(world, { project: PROJECT, stage: 'pr-14', gateway: 'rest-api' });
-    world.usagePlans.set('foreign', {
-      name: 'partner-plan',
-      tags: {},
-      apiStages: [{ apiId: s.apiId ?? '', stage: 'live' }],
-      keys: [],
-    });
-    const account = fakeAccount(world);
-    try {
-      const error = await undeployStage(account.clients, target('pr-14'), {
-        logger: new RecordingLogger(),
-        sleep: recordingSleep(),
-      }).catch((e: unknown) => e as Error);
-      expect(error).toBeInstanceOf(Error);
-      expect((error as Error).message).toMatch(
-        /DeleteRestApi on REST API shop-pr-14 .* failed: BadRequestException/,
-      );
-      expect((error as Error).message).toContain('usage plan partner-plan (foreign)');
-      expect((error as Error).message).toContain('Removed before the failure: usage plan shop-pr-14');
-      // The function stays: the front door was not gone yet.
-      expect(world.functions.has('shop-pr-14')).toBe(true);
-    } finally {
-      account.reset();
-    }
+    const s = seedStage({ project: PROJECT, stage: 'pr-14', gateway: 'rest-api' });
+    const foreign = aws.seed.usagePlan('partner-plan', {}, [{ apiId: s.apiId!, stage: s.restStage! }]);
+    const error = await undeployStage(aws.clients(), target('pr-14'), {
+      logger: new RecordingLogger(),
+      sleep: aws.clock.sleep,
+    }).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(
+      /DeleteRestApi on REST API shop-pr-14 .* failed: BadRequestException/,
+    );
+    expect((error as Error).message).toContain(`usage plan partner-plan (${foreign.id})`);
+    expect((error as Error).message).toContain('Removed before the failure: usage plan shop-pr-14');
+    // The function stays: the front door was not gone yet.
+    expect(aws.account.functions.has('shop-pr-14')).toBe(true);
   });
 
   it('AccessDenied names the permission the deploy role lacks', async () => {
-    const world = emptyWorld();
-    seedStage(world, { project: PROJECT, stage: 'pr-15', gateway: 'none' });
-    const account = fakeAccount(world);
-    const { DeleteFunctionCommand } = await import('@aws-sdk/client-lambda');
-    account.mocks.lambda.on(DeleteFunctionCommand).rejects(
-      Object.assign(new Error('User is not authorized to perform: lambda:DeleteFunction'), {
-        name: 'AccessDeniedException',
+    seedStage({ project: PROJECT, stage: 'pr-15', gateway: 'none' });
+    aws.faults.deny('DeleteFunction');
+    await expect(
+      undeployStage(aws.clients(), target('pr-15'), {
+        logger: new RecordingLogger(),
+        sleep: aws.clock.sleep,
       }),
+    ).rejects.toThrow(
+      /DeleteFunction on function shop-pr-15 failed: AccessDeniedException.*the deploy role needs lambda:DeleteFunction/,
     );
-    try {
-      await expect(
-        undeployStage(account.clients, target('pr-15'), {
-          logger: new RecordingLogger(),
-          sleep: recordingSleep(),
-        }),
-      ).rejects.toThrow(
-        /DeleteFunction on function shop-pr-15 failed: AccessDeniedException.*the deploy role needs lambda:DeleteFunction/,
-      );
-      expect(account.mocks.lambda).toHaveReceivedCommandTimes(DeleteFunctionCommand, 1);
-    } finally {
-      account.reset();
-    }
+    expect(aws.calls.of({ operation: 'DeleteFunction' })).toHaveLength(1);
   });
 });

@@ -1,19 +1,19 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { defaultBucketName } from '../../src/resources/artifacts/artifact-bucket.js';
+import { depsFor } from '../../fakes/aws/deps.js';
+import { ACCOUNT_ID, REGION, startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
 import { POLICY_HASH_TAG } from '../../src/resources/execution-role/execution-role.js';
 import { ensureExecutionRole } from '../../src/resources/execution-role/execution-role.js';
 import { stageTags } from '../../src/model/tags.js';
 import { cloudFormationTemplate } from '../../src/setup/cloudformation.js';
 import { formatSetupReport, runSetup, setupDocumentsText } from '../../src/setup/setup-aws.js';
 import { setupDocuments, type SetupConfig } from '../../src/setup/setup-documents.js';
-import { testDeps } from '../support/aws-deploy-sequence.js';
-import { ACCOUNT, FakeSetupAccount, REGION } from './fake-setup-account.js';
 
 const config: SetupConfig = {
   project: 'shop',
   region: REGION,
-  accountId: ACCOUNT,
+  accountId: ACCOUNT_ID,
   repository: 'octo/shop',
   ownerId: '1234567',
   repoId: '89012345',
@@ -22,87 +22,100 @@ const config: SetupConfig = {
   ],
 };
 const docs = setupDocuments(config);
-const BUCKET = `lambda-deploy-${ACCOUNT}-${REGION}`;
+const BUCKET = `lambda-deploy-${ACCOUNT_ID}-${REGION}`;
+const BOUNDARY = `arn:aws:iam::${ACCOUNT_ID}:policy/shop-lambda-deploy-boundary`;
 
-const setup = (account: FakeSetupAccount, dryRun = false, d = docs) =>
-  runSetup({ iam: account.iam, s3: account.s3 }, d, { dryRun }, testDeps());
+let aws: FakeAws;
+beforeEach(async () => {
+  aws = await startFakeAws();
+});
+afterEach(() => aws.close());
+
+const setup = (account: FakeAws, dryRun = false, d = docs) =>
+  runSetup(account.clients(), d, { dryRun }, depsFor(account));
+
+/** The write calls the account received, by operation name. */
+const writes = () => aws.calls.writes().map((op) => op.slice(op.indexOf(':') + 1));
 
 const decoded = (text: string) => JSON.parse(text) as unknown;
+/** The texts of one element in an S3 settings document: `<ID>a</ID>…` -> ['a', …]. */
+const xmlValues = (xml: string | undefined, element: string) =>
+  [...(xml ?? '').matchAll(new RegExp(`<${element}>([^<]*)</${element}>`, 'g'))].map((m) => m[1]);
 
 describe('lambda-deploy setup', () => {
   it('first run creates everything: OIDC provider, boundary, four roles, the bucket locked down', async () => {
-    const account = new FakeSetupAccount();
-    const report = await setup(account);
-    expect([...account.providers]).toEqual([
-      [`arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`, ['sts.amazonaws.com']],
+    const report = await setup(aws);
+    expect([...aws.account.oidcProviders].map(([arn, p]) => [arn, p.ClientIDList])).toEqual([
+      [`arn:aws:iam::${ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com`, ['sts.amazonaws.com']],
     ]);
-    expect([...account.roles.keys()].sort()).toEqual([
+    expect([...aws.account.roles.keys()].sort()).toEqual([
       'shop-deploy-preview',
       'shop-deploy-production',
       'shop-lambda-deploy',
       'shop-lambda-deploy-preview',
     ]);
-    const role = (name: string) => account.roles.get(name)!;
+    const role = (name: string) => aws.account.roles.get(name)!;
     // Each role holds exactly the documents setupDocuments describes.
-    expect(decoded(role('shop-deploy-preview').trust)).toEqual(docs.deployRoles.preview.trust);
-    expect(decoded(role('shop-deploy-preview').policies.get('lambda-deploy')!)).toEqual(
+    expect(decoded(role('shop-deploy-preview').AssumeRolePolicyDocument)).toEqual(
+      docs.deployRoles.preview.trust,
+    );
+    expect(decoded(role('shop-deploy-preview').inlinePolicies.get('lambda-deploy')!)).toEqual(
       docs.deployRoles.preview.policy,
     );
-    expect(decoded(role('shop-deploy-production').policies.get('lambda-deploy')!)).toEqual(
+    expect(decoded(role('shop-deploy-production').inlinePolicies.get('lambda-deploy')!)).toEqual(
       docs.deployRoles.production.policy,
     );
-    expect(role('shop-lambda-deploy').boundary).toBe(
-      `arn:aws:iam::${ACCOUNT}:policy/shop-lambda-deploy-boundary`,
+    expect(role('shop-lambda-deploy').PermissionsBoundary).toBe(BOUNDARY);
+    expect(role('shop-lambda-deploy-preview').PermissionsBoundary).toBeUndefined();
+    expect(role('shop-lambda-deploy-preview').inlinePolicies.get('lambda-deploy')).toContain(
+      'dynamodb:GetItem',
     );
-    expect(role('shop-lambda-deploy-preview').boundary).toBeUndefined();
-    expect(role('shop-lambda-deploy-preview').policies.get('lambda-deploy')).toContain('dynamodb:GetItem');
-    expect(role('shop-lambda-deploy').tags[POLICY_HASH_TAG]).toMatch(/^[0-9a-f]{16}$/);
-    const boundary = account.policies.get(`arn:aws:iam::${ACCOUNT}:policy/shop-lambda-deploy-boundary`)!;
-    expect(decoded(boundary.versions[0]!.document)).toEqual(docs.boundary.document);
+    expect(role('shop-lambda-deploy').Tags[POLICY_HASH_TAG]).toMatch(/^[0-9a-f]{16}$/);
+    const boundary = aws.account.managedPolicies.get(BOUNDARY)!;
+    expect(decoded(boundary.versions.get('v1')!.document)).toEqual(docs.boundary.document);
 
-    const settings = account.buckets.get(BUCKET)!.settings;
-    expect(settings.get('block')).toEqual({
-      BlockPublicAcls: true,
-      IgnorePublicAcls: true,
-      BlockPublicPolicy: true,
-      RestrictPublicBuckets: true,
-    });
-    expect(JSON.stringify(settings.get('encryption'))).toContain('AES256');
-    expect(decoded(settings.get('policy') as string)).toEqual(docs.bucket.policy);
-    expect(settings.get('lifecycle')).toEqual([
-      expect.objectContaining({ ID: 'lambda-deploy-artifacts', Expiration: { Days: 30 } }),
-    ]);
-    expect(report.changes.length).toBe(account.writes().length);
+    const settings = aws.account.buckets.get(BUCKET)!.settings;
+    for (const flag of ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'])
+      expect(xmlValues(settings.get('publicAccessBlock'), flag)).toEqual(['true']);
+    expect(xmlValues(settings.get('encryption'), 'SSEAlgorithm')).toEqual(['AES256']);
+    expect(decoded(settings.get('policy')!)).toEqual(docs.bucket.policy);
+    expect(xmlValues(settings.get('lifecycle'), 'ID')).toEqual(['lambda-deploy-artifacts']);
+    expect(xmlValues(settings.get('lifecycle'), 'Days')).toEqual(['30']);
+    expect(settings.get('lifecycle')).toMatch(/<Expiration><Days>30<\/Days><\/Expiration>/);
+    expect(report.changes.length).toBe(writes().length);
     const text = formatSetupReport(report);
     expect(text).toMatch(/^\+ create OIDC provider token.actions.githubusercontent.com/m);
     expect(text.trimEnd().split('\n').slice(-2)).toEqual([
-      `production-role: arn:aws:iam::${ACCOUNT}:role/shop-deploy-production`,
-      `preview-role: arn:aws:iam::${ACCOUNT}:role/shop-deploy-preview`,
+      `production-role: arn:aws:iam::${ACCOUNT_ID}:role/shop-deploy-production`,
+      `preview-role: arn:aws:iam::${ACCOUNT_ID}:role/shop-deploy-preview`,
     ]);
   });
 
   it('second run makes no write call and says so', async () => {
-    const account = new FakeSetupAccount();
-    await setup(account);
-    account.calls.length = 0;
-    const report = await setup(account);
-    expect(account.writes()).toEqual([]);
-    expect(account.calls.length).toBeGreaterThan(10);
+    await setup(aws);
+    aws.calls.clear();
+    const report = await setup(aws);
+    expect(writes()).toEqual([]);
+    expect(aws.calls.calls.length).toBeGreaterThan(10);
     expect(report.changes).toEqual([]);
     expect(formatSetupReport(report)).toMatch(/Nothing to change: everything is already set up\./);
   });
 
   it('--dry-run makes no write call, lists every change, and the documents are printable', async () => {
-    const account = new FakeSetupAccount();
-    const report = await setup(account, true);
-    expect(account.writes()).toEqual([]);
-    expect(account.roles.size + account.buckets.size + account.providers.size).toBe(0);
+    const report = await setup(aws, true);
+    expect(writes()).toEqual([]);
+    expect(aws.account.roles.size + aws.account.buckets.size + aws.account.oidcProviders.size).toBe(0);
     const text = formatSetupReport(report);
     expect(text).toMatch(/\+ would create role shop-deploy-preview/);
     expect(text).toMatch(/Dry run: \d+ changes listed, none made\./);
     // Same changes as a real first run.
-    const real = await setup(new FakeSetupAccount());
-    expect(report.changes).toEqual(real.changes);
+    const fresh = await startFakeAws();
+    try {
+      const real = await setup(fresh);
+      expect(report.changes).toEqual(real.changes);
+    } finally {
+      await fresh.close();
+    }
     const printed = setupDocumentsText(docs);
     for (const doc of [
       docs.deployRoles.preview.policy,
@@ -113,35 +126,37 @@ describe('lambda-deploy setup', () => {
   });
 
   it('changes only what differs: a trust policy edited by hand, a missing audience, a lost setting', async () => {
-    const account = new FakeSetupAccount();
-    await setup(account);
-    account.roles.get('shop-deploy-preview')!.trust = JSON.stringify({
+    await setup(aws);
+    aws.account.roles.get('shop-deploy-preview')!.AssumeRolePolicyDocument = JSON.stringify({
       Version: '2012-10-17',
       Statement: [],
     });
-    account.providers.set([...account.providers.keys()][0]!, ['other']);
-    account.buckets.get(BUCKET)!.settings.delete('block');
-    account.buckets.get(BUCKET)!.settings.set('lifecycle', [{ ID: 'keep-logs', Status: 'Enabled' }]);
-    account.calls.length = 0;
-    await setup(account);
-    expect(account.writes().sort()).toEqual([
+    [...aws.account.oidcProviders.values()][0]!.ClientIDList = ['other'];
+    const settings = aws.account.buckets.get(BUCKET)!.settings;
+    settings.delete('publicAccessBlock');
+    // Someone else's rule replaced ours.
+    settings.set(
+      'lifecycle',
+      '<LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ID>keep-logs</ID>' +
+        '<Filter><Prefix>logs/</Prefix></Filter><Status>Enabled</Status></Rule></LifecycleConfiguration>',
+    );
+    aws.calls.clear();
+    await setup(aws);
+    expect(writes().sort()).toEqual([
       'AddClientIDToOpenIDConnectProvider',
       'PutBucketLifecycleConfiguration',
       'PutPublicAccessBlock',
       'UpdateAssumeRolePolicy',
     ]);
     // The rule someone else added stays.
-    expect(
-      (account.buckets.get(BUCKET)!.settings.get('lifecycle') as { ID: string }[]).map((r) => r.ID),
-    ).toEqual(['keep-logs', 'lambda-deploy-artifacts']);
+    expect(xmlValues(settings.get('lifecycle'), 'ID')).toEqual(['keep-logs', 'lambda-deploy-artifacts']);
   });
 
   it('new policy statements: a new default version of the boundary, the old ones kept to IAM limit', async () => {
-    const account = new FakeSetupAccount();
-    await setup(account);
+    await setup(aws);
     for (let n = 0; n < 6; n++)
       await setup(
-        account,
+        aws,
         false,
         setupDocuments({
           ...config,
@@ -150,29 +165,28 @@ describe('lambda-deploy setup', () => {
           ],
         }),
       );
-    const boundary = account.policies.get(`arn:aws:iam::${ACCOUNT}:policy/shop-lambda-deploy-boundary`)!;
-    expect(boundary.versions.length).toBe(5);
-    expect(boundary.versions.find((v) => v.id === boundary.default)!.document).toContain('q5');
+    const boundary = aws.account.managedPolicies.get(BOUNDARY)!;
+    expect(boundary.versions.size).toBe(5);
+    expect(boundary.versions.get(boundary.DefaultVersionId)!.document).toContain('q5');
   });
 
   it('a production deploy afterwards finds the execution role set up and writes nothing', async () => {
-    const account = new FakeSetupAccount();
-    await setup(account);
-    account.calls.length = 0;
+    await setup(aws);
+    aws.calls.clear();
     const result = await ensureExecutionRole(
-      account.iam,
+      aws.clients().iam,
       {
         project: 'shop',
-        accountId: ACCOUNT,
+        accountId: ACCOUNT_ID,
         tags: stageTags({ project: 'shop', stage: 'main', repository: 'octo/shop', ref: 'main' }),
         policyStatements: config.policyStatements as object[],
         // As deploy-aws.ts passes it: the artifact bucket, for the slim archives' read grant.
-        bucket: defaultBucketName(ACCOUNT, REGION),
+        bucket: defaultBucketName(ACCOUNT_ID, REGION),
       },
-      testDeps(),
+      depsFor(aws),
     );
-    expect(result.roleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/shop-lambda-deploy`);
-    expect(account.calls).toEqual(['GetRole']);
+    expect(result.roleArn).toBe(`arn:aws:iam::${ACCOUNT_ID}:role/shop-lambda-deploy`);
+    expect(aws.calls.operations()).toEqual(['iam:GetRole']);
   });
 });
 

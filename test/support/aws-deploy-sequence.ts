@@ -1,54 +1,21 @@
 /**
- * The AWS part of a deploy, in the order the deploy pipeline runs it, for
- * tests and the bench: identity -> artifact -> execution role -> function.
+ * The deploy sequence and package fixtures (in fakes/aws, which the bench
+ * shares), with the deps tests hand to src/ code.
  */
-import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IAMClient } from '@aws-sdk/client-iam';
-import type { LambdaClient } from '@aws-sdk/client-lambda';
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { STSClient } from '@aws-sdk/client-sts';
-import { publishArtifact, type ArtifactResult } from '../../src/resources/artifacts/artifact-bucket.js';
 import type { AwsDeps } from '../../src/aws/aws-call.js';
-import {
-  ensureExecutionRole,
-  type ExecutionRoleResult,
-} from '../../src/resources/execution-role/execution-role.js';
-import { deployFunction, type FunctionResult } from '../../src/resources/function/lambda-function.js';
-import { getAccountId } from '../../src/aws/oidc-credentials.js';
-import { functionName } from '../../src/model/stage-name.js';
-import { stageTags } from '../../src/model/tags.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { recordingSleep } from '../../src/util/sleep.js';
 
-export interface ZipFixture {
-  path: string;
-  bytes: number;
-  sha256Hex: string;
-  codeSha256: string;
-}
-
-/** A file of `bytes` deterministic bytes standing in for a built package. */
-export function writeZipFixture(dir: string, name: string, bytes: number, seed: number): ZipFixture {
-  const data = Buffer.alloc(bytes);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < bytes; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    data[i] = x & 0xff;
-  }
-  const path = join(dir, name);
-  writeFileSync(path, data);
-  return {
-    path,
-    bytes,
-    sha256Hex: createHash('sha256').update(data).digest('hex'),
-    codeSha256: createHash('sha256').update(data).digest('base64'),
-  };
-}
+export {
+  deployStageToAws,
+  type AwsAccountClients,
+  type StageDeploy,
+  type StageDeployResult,
+} from '../../fakes/aws/deploy-sequence.js';
+export { writeZipFixture, type ZipFixture } from '../../fakes/aws/zip.js';
 
 export function tempDir(prefix = 'lambda-deploy-aws-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -56,93 +23,4 @@ export function tempDir(prefix = 'lambda-deploy-aws-'): string {
 
 export function testDeps(): AwsDeps & { logger: RecordingLogger; sleep: ReturnType<typeof recordingSleep> } {
   return { logger: new RecordingLogger(), sleep: recordingSleep(), random: () => 1, now: () => new Date() };
-}
-
-export interface AwsAccountClients {
-  lambda: LambdaClient;
-  s3: S3Client;
-  iam: IAMClient;
-  sts: STSClient;
-  region: string;
-}
-
-export interface StageDeploy {
-  project: string;
-  stage: string;
-  zip: ZipFixture;
-  environment?: Record<string, string>;
-  memory?: number;
-  executionRoleArn?: string;
-  s3Bucket?: string;
-  keepVersions?: number;
-  /** Which execution role the stage runs under (the pipeline picks it from protected-stages). */
-  executionRoleKind?: 'production' | 'preview';
-  permissionsBoundary?: string;
-}
-
-export interface StageDeployResult {
-  accountId: string;
-  artifact: ArtifactResult;
-  role: ExecutionRoleResult;
-  fn: FunctionResult;
-}
-
-export async function deployStageToAws(
-  clients: AwsAccountClients,
-  input: StageDeploy,
-  deps: AwsDeps,
-): Promise<StageDeployResult> {
-  const accountId = await getAccountId(clients.sts, deps);
-  const artifact = await publishArtifact(
-    clients.s3,
-    {
-      bucket: input.s3Bucket,
-      accountId,
-      region: clients.region,
-      name: input.project,
-      zipPath: input.zip.path,
-      sha256Hex: input.zip.sha256Hex,
-      codeSha256: input.zip.codeSha256,
-    },
-    deps,
-  );
-  const tags = stageTags({
-    project: input.project,
-    stage: input.stage,
-    repository: 'octo/app',
-    ref: input.stage,
-  });
-  const role = await ensureExecutionRole(
-    clients.iam,
-    {
-      project: input.project,
-      executionRoleArn: input.executionRoleArn,
-      accountId,
-      tags,
-      kind: input.executionRoleKind,
-      permissionsBoundary: input.permissionsBoundary,
-    },
-    deps,
-  );
-  const fn = await deployFunction(
-    clients.lambda,
-    {
-      functionName: functionName(input.project, input.stage),
-      runtime: 'python3.12',
-      handler: 'app.handler',
-      memory: input.memory ?? 256,
-      timeout: 30,
-      architecture: 'x86_64',
-      environment: input.environment ?? {},
-      layers: [],
-      roleArn: role.roleArn,
-      description: `${input.project} ${input.stage} (lambda-deploy)`,
-      tags,
-      code: { bucket: artifact.bucket, key: artifact.key, codeSha256: input.zip.codeSha256 },
-      keepVersions: input.keepVersions ?? 5,
-      roleJustCreated: role.created,
-    },
-    deps,
-  );
-  return { accountId, artifact, role, fn };
 }

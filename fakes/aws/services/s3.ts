@@ -221,10 +221,18 @@ function createBucket(ctx: ServiceContext, req: WireRequest, name: string): Repl
     region: REGION,
     createdAt: ctx.clock.now(),
     objects: new Map(),
-    settings: new Map(),
+    // A new bucket has ownership controls: the x-amz-object-ownership asked for, else BucketOwnerEnforced (S3's default since 2023).
+    settings: new Map([
+      ['ownershipControls', ownershipControlsXml(String(req.headers['x-amz-object-ownership'] ?? ''))],
+    ]),
     uploads: new Map(),
   });
   return empty(200, { location: `/${name}` });
+}
+
+function ownershipControlsXml(asked: string): string {
+  const ownership = asked || 'BucketOwnerEnforced';
+  return `<OwnershipControls xmlns="${NS}"><Rule><ObjectOwnership>${ownership}</ObjectOwnership></Rule></OwnershipControls>`;
 }
 
 function bucketSetting(ctx: ServiceContext, req: WireRequest, operation: string, name: string): Reply {

@@ -5,7 +5,6 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ApiInfo } from '../fake-aws-server.js';
 
 export interface SmokeAnswer {
   status: number;
@@ -25,8 +24,8 @@ export interface SmokeTarget {
   requests: SmokeRequest[];
   /** How `name` answers its n-th request (1-based); 200 `{"message":"Hello"}` by default. */
   answer(name: string, fn: (attempt: number) => SmokeAnswer): void;
-  /** For FakeAws.setStageUrl. */
-  stageUrlFor(api: ApiInfo): string;
+  /** For the fake AWS's `stageUrl` option. */
+  stageUrlFor(api: { name: string }): string;
   requestsOf(name: string): SmokeRequest[];
   close(): Promise<void>;
 }

@@ -1,0 +1,108 @@
+/**
+ * The AWS part of a deploy, in the order the deploy pipeline runs it, for
+ * tests and the bench: identity -> artifact -> execution role -> function.
+ */
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { STSClient } from '@aws-sdk/client-sts';
+import type { AwsDeps } from '../../src/aws/aws-call.js';
+import { getAccountId } from '../../src/aws/oidc-credentials.js';
+import { functionName } from '../../src/model/stage-name.js';
+import { stageTags } from '../../src/model/tags.js';
+import { publishArtifact, type ArtifactResult } from '../../src/resources/artifacts/artifact-bucket.js';
+import {
+  ensureExecutionRole,
+  type ExecutionRoleResult,
+} from '../../src/resources/execution-role/execution-role.js';
+import { deployFunction, type FunctionResult } from '../../src/resources/function/lambda-function.js';
+import type { ZipFixture } from './zip.js';
+
+export interface AwsAccountClients {
+  lambda: LambdaClient;
+  s3: S3Client;
+  iam: IAMClient;
+  sts: STSClient;
+  region: string;
+}
+
+export interface StageDeploy {
+  project: string;
+  stage: string;
+  zip: ZipFixture;
+  environment?: Record<string, string>;
+  memory?: number;
+  executionRoleArn?: string;
+  s3Bucket?: string;
+  keepVersions?: number;
+  /** Which execution role the stage runs under (the pipeline picks it from protected-stages). */
+  executionRoleKind?: 'production' | 'preview';
+  permissionsBoundary?: string;
+}
+
+export interface StageDeployResult {
+  accountId: string;
+  artifact: ArtifactResult;
+  role: ExecutionRoleResult;
+  fn: FunctionResult;
+}
+
+export async function deployStageToAws(
+  clients: AwsAccountClients,
+  input: StageDeploy,
+  deps: AwsDeps,
+): Promise<StageDeployResult> {
+  const accountId = await getAccountId(clients.sts, deps);
+  const artifact = await publishArtifact(
+    clients.s3,
+    {
+      bucket: input.s3Bucket,
+      accountId,
+      region: clients.region,
+      name: input.project,
+      zipPath: input.zip.path,
+      sha256Hex: input.zip.sha256Hex,
+      codeSha256: input.zip.codeSha256,
+    },
+    deps,
+  );
+  const tags = stageTags({
+    project: input.project,
+    stage: input.stage,
+    repository: 'octo/app',
+    ref: input.stage,
+  });
+  const role = await ensureExecutionRole(
+    clients.iam,
+    {
+      project: input.project,
+      executionRoleArn: input.executionRoleArn,
+      accountId,
+      tags,
+      kind: input.executionRoleKind,
+      permissionsBoundary: input.permissionsBoundary,
+    },
+    deps,
+  );
+  const fn = await deployFunction(
+    clients.lambda,
+    {
+      functionName: functionName(input.project, input.stage),
+      runtime: 'python3.12',
+      handler: 'app.handler',
+      memory: input.memory ?? 256,
+      timeout: 30,
+      architecture: 'x86_64',
+      environment: input.environment ?? {},
+      layers: [],
+      roleArn: role.roleArn,
+      description: `${input.project} ${input.stage} (lambda-deploy)`,
+      tags,
+      code: { bucket: artifact.bucket, key: artifact.key, codeSha256: input.zip.codeSha256 },
+      keepVersions: input.keepVersions ?? 5,
+      roleJustCreated: role.created,
+    },
+    deps,
+  );
+  return { accountId, artifact, role, fn };
+}

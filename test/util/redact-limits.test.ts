@@ -1,0 +1,118 @@
+/** Redaction's limits at, just inside and just outside each boundary, and every case form of the AWS names. */
+import { describe, expect, it } from '@jest/globals';
+import {
+  cutText,
+  MIN_SECRET_LENGTH,
+  redact,
+  redactCutTail,
+  REDACTED,
+  usableSecrets,
+} from '../../src/util/redact.js';
+
+describe('the shortest secret redacted is 6 characters', () => {
+  it('is 6', () => {
+    expect([MIN_SECRET_LENGTH, REDACTED]).toEqual([6, '***']);
+  });
+
+  it.each<[string, boolean]>([
+    ['q7x', false],
+    ['q7x2z', false],
+    ['q7x2zk', true],
+    ['q7x2zk9', true],
+    // Counted without surrounding blanks: a padded short value is still short.
+    ['  q7x2z  ', false],
+    [' q7x2zk ', true],
+  ])('a known value %j is redacted: %s', (secret, hidden) => {
+    const text = `value=[${secret}] end`;
+    expect(redact(text, [secret])).toBe(hidden ? `value=[${REDACTED}] end` : text);
+    expect(usableSecrets([secret])).toEqual(hidden ? [secret] : []);
+  });
+
+  it('longest first, each once', () => {
+    expect(usableSecrets(['abcdef', 'abcdefgh', 'abcdef', undefined, 'abcdefg'])).toEqual([
+      'abcdefgh',
+      'abcdefg',
+      'abcdef',
+    ]);
+  });
+});
+
+describe('AWS credentials after their names, in every case', () => {
+  const TOKEN = 'IQoJb3JpZ2luX2VjEJr//////////wEaCXVz';
+  const KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+  it.each([
+    `AWS_SESSION_TOKEN=${TOKEN}`,
+    `aws_session_token=${TOKEN}`,
+    `Aws_Session_Token = ${TOKEN}`,
+    `AWS_SESSION_TOKEN: ${TOKEN}`,
+    `"SessionToken": "${TOKEN}"`,
+    `export AWS_SESSION_TOKEN="${TOKEN}"`,
+    `AWS_SECRET_ACCESS_KEY=${KEY}`,
+    `"SECRETACCESSKEY":"${KEY}"`,
+  ])('%s', (line) => {
+    const out = redact(line);
+    expect(out).not.toContain(TOKEN.slice(0, 12));
+    expect(out).not.toContain(KEY.slice(0, 12));
+    expect(out).toContain(REDACTED);
+  });
+
+  // A log excerpt starts mid-line: the name keeps its closing quote, not its opening one.
+  it.each([
+    [`AWS_SESSION_TOKEN": "${TOKEN}"}`, `AWS_SESSION_TOKEN": "${REDACTED}"}`],
+    [`aws_session_token': '${TOKEN}'`, `aws_session_token': '${REDACTED}'`],
+    [`SESSIONTOKEN":"${TOKEN}"`, `SESSIONTOKEN":"${REDACTED}"`],
+    [`AWS_SECRET_ACCESS_KEY": "${KEY}"`, `AWS_SECRET_ACCESS_KEY": "${REDACTED}"`],
+    [`SecretAccessKey':'${KEY}'`, `SecretAccessKey':'${REDACTED}'`],
+  ])('a field whose opening quote was cut off: %s', (line, out) => {
+    expect(redact(line)).toBe(out);
+  });
+
+  it('a session token needs 16 characters to be taken by its shape', () => {
+    expect(redact('x-session_token:abcdefghijklmnop,')).toBe(`x-session_token:${REDACTED},`);
+  });
+
+  it('a secret key is exactly 40 characters of base64', () => {
+    expect(redact(`aws_secret_access_key=${KEY}`)).toBe(`aws_secret_access_key=${REDACTED}`);
+    expect(redact(`ver ${KEY.slice(1)}`)).toBe(`ver ${KEY.slice(1)}`);
+    expect(redact(`ver ${KEY}x`)).toBe(`ver ${KEY}x`);
+    expect(redact(`ver ${KEY}`)).toBe(`ver ${REDACTED}`);
+  });
+
+  it('an access key id is AKIA or ASIA and exactly 16 more upper-case letters or digits', () => {
+    expect(redact('AKIAIOSFODNN7EXAMPL')).toBe('AKIAIOSFODNN7EXAMPL');
+    expect(redact('AKIAIOSFODNN7EXAMPLE')).toBe(REDACTED);
+    expect(redact('AKIAIOSFODNN7EXAMPLEX')).toBe('AKIAIOSFODNN7EXAMPLEX');
+    expect(redact('AIDAIOSFODNN7EXAMPLE')).toBe('AIDAIOSFODNN7EXAMPLE');
+  });
+});
+
+describe('a cut text', () => {
+  it('cutText leaves text of at most max characters alone', () => {
+    expect(cutText('abcdef', 6)).toBe('abcdef');
+    expect(cutText('abcdefg', 6)).toBe('abcdef… (1 more characters)');
+    expect(cutText('abcdefg', 6, [], (n) => ` +${n}`)).toBe('abcdef +1');
+  });
+
+  it.each<[string, string]>([
+    ['log Zq8', `log ${REDACTED}`],
+    ['log Zq', 'log Zq'],
+    ['log Zq8-secret-valu', `log ${REDACTED}`],
+  ])('an ending of 3 or more characters of a known secret goes: %j', (text, out) => {
+    expect(redactCutTail(text, ['Zq8-secret-value'])).toBe(out);
+  });
+
+  it('the whole secret at the end is not a cut one (redact() handles it)', () => {
+    expect(redactCutTail('Zq8-secret-value', ['Zq8-secret-value'])).toBe('Zq8-secret-value');
+  });
+
+  it.each([
+    ['token ghp_', `token ${REDACTED}`],
+    ['id ASIA', `id ${REDACTED}`],
+    ['jwt eyJ', `jwt ${REDACTED}`],
+    ['see https://u:', `see ${REDACTED}`],
+    ['see https://host/x', 'see https://host/x'],
+    ['word ghp', 'word ghp'],
+  ])('a secret shape cut at the end: %j', (text, out) => {
+    expect(redactCutTail(text)).toBe(out);
+  });
+});
