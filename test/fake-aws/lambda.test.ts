@@ -644,6 +644,12 @@ describe('URLs, provisioned concurrency, Invoke, tags', () => {
     );
     expect(JSON.parse(Buffer.from(out.Payload!).toString())).toEqual({ version: '2', echo: { a: 1 } });
     expect(out).toMatchObject({ FunctionError: 'Unhandled', ExecutedVersion: '2', StatusCode: 200 });
+    await lambda.send(new InvokeCommand({ FunctionName: 'f', InvocationType: 'DryRun', LogType: 'Tail' }));
+    // The call log names the members sent as headers; of the payload only its size.
+    expect(aws.calls.of({ operation: 'Invoke' }).map((c) => c.input)).toEqual([
+      { FunctionName: 'f', Qualifier: 'live', Payload: '<7 bytes>' },
+      { FunctionName: 'f', InvocationType: 'DryRun', LogType: 'Tail', Payload: '<0 bytes>' },
+    ]);
     aws.seed.role('exec');
     aws.seed.object('artifacts', 'a.zip', ZIP);
     await create({ FunctionName: 'new' });

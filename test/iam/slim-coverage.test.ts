@@ -20,37 +20,27 @@ import {
   slimTarget,
 } from '../../src/pipelines/slim-deploy.js';
 import { stageTags } from '../../src/model/tags.js';
-import { RecordingLogger } from '../../src/util/logger.js';
-import { recordingSleep } from '../../src/util/sleep.js';
-import { tempDir, writeZipFixture } from '../support/aws-deploy-sequence.js';
-import { FakeAws } from '../support/fake-aws.js';
+import { depsFor } from '../../fakes/aws/deps.js';
+import { startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
+import { writeZipFixture } from '../../fakes/aws/zip.js';
+import { tempDir } from '../support/aws-deploy-sequence.js';
 import { checkCalls, formatViolations, operations, recordCalls } from '../support/policy-recorder.js';
 
-const deps = () => ({
-  logger: new RecordingLogger(),
-  sleep: recordingSleep(),
-  random: () => 1,
-  now: () => new Date(),
-});
+const nameIn = (arn: string, pattern: RegExp) => pattern.exec(arn)?.[1] ?? '';
 
 async function scenario(stage: string) {
   const production = stage === 'main';
-  const fake = new FakeAws();
-  await ensureArtifactBucket(fake.s3, { region: fake.region, accountId: fake.accountId }, deps());
-  if (!production)
-    fake.roles.set('shop-lambda-deploy-preview', {
-      arn: `arn:aws:iam::${fake.accountId}:role/shop-lambda-deploy-preview`,
-      trust: '{}',
-      tags: { 'lambda-deploy:name': 'shop' },
-      policies: new Map(),
-      refusalsLeft: 0,
-    });
-  const calls = recordCalls({ lambda: fake.lambda, s3: fake.s3, iam: fake.iam }, [], {
+  const fake: FakeAws = await startFakeAws();
+  fake.seed.setup('shop'); // the boundary and the preview execution role, as setup makes them
+  const deps = () => depsFor(fake);
+  const clients = fake.clients();
+  await ensureArtifactBucket(clients.s3, { region: fake.region, accountId: fake.accountId }, deps());
+  const calls = recordCalls({ lambda: clients.lambda, s3: clients.s3, iam: clients.iam }, [], {
     scope: { region: fake.region, accountId: fake.accountId },
     tagsOf: (arn) =>
-      fake.functions.get(/:function:([^:]+)$/.exec(arn)?.[1] ?? '')?.tags ??
-      fake.roles.get(/:role\/(.+)$/.exec(arn)?.[1] ?? '')?.tags,
-    boundaryOf: (arn) => fake.roles.get(/:role\/(.+)$/.exec(arn)?.[1] ?? '')?.boundary,
+      fake.account.functions.get(nameIn(arn, /:function:([^:]+)$/))?.tags ??
+      fake.account.roles.get(nameIn(arn, /:role\/(.+)$/))?.Tags,
+    boundaryOf: (arn) => fake.account.roles.get(nameIn(arn, /:role\/(.+)$/))?.PermissionsBoundary,
   });
   const dir = tempDir('slim-coverage-');
   const archivePath = join(dir, 'deps.tar.gz');
@@ -68,7 +58,7 @@ async function scenario(stage: string) {
   });
   const tags = stageTags({ project: 'shop', stage, repository: 'octo/shop', ref: stage });
   const role = await ensureExecutionRole(
-    fake.iam,
+    clients.iam,
     {
       project: 'shop',
       accountId: fake.accountId,
@@ -81,7 +71,7 @@ async function scenario(stage: string) {
   );
   const zip = writeZipFixture(dir, 'a.zip', 4096, 1);
   const artifact = await publishArtifact(
-    fake.s3,
+    clients.s3,
     {
       region: fake.region,
       accountId: fake.accountId,
@@ -99,14 +89,14 @@ async function scenario(stage: string) {
     if (on)
       uploads.push(
         await publishSlimArchive(
-          fake.s3,
+          clients.s3,
           { region: fake.region, accountId: fake.accountId, project: 'shop', kind: target.kind, slim },
           deps(),
         ),
       );
-    const current = fake.functions.get(`shop-${stage}`)?.config.Environment?.Variables;
+    const current = fake.account.functions.get(`shop-${stage}`)?.latest.Environment?.Variables;
     const result = await deployFunction(
-      fake.lambda,
+      clients.lambda,
       {
         functionName: `shop-${stage}`,
         runtime: 'python3.12',
@@ -122,11 +112,13 @@ async function scenario(stage: string) {
         tags,
         code,
         keepVersions: 5,
+        roleJustCreated: role.created,
       },
       deps(),
     );
-    configs.push({ result, config: structuredClone(fake.functions.get(`shop-${stage}`)!.config) });
+    configs.push({ result, config: structuredClone(fake.account.functions.get(`shop-${stage}`)!.latest) });
   }
+  await fake.close();
   return { fake, calls, target, uploads, configs };
 }
 

@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import 'aws-sdk-client-mock-jest';
 import { invokeSmokeTest, runSmokeTest, type SmokeInput } from '../../src/smoke/smoke-test.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { recordingSleep } from '../../src/util/sleep.js';
+import { startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
+import type { InvokeHandler } from '../../fakes/aws/service.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
 
@@ -260,22 +259,33 @@ describe('runSmokeTest', () => {
   });
 });
 
-describe('invokeSmokeTest', () => {
-  const lambdaMock = mockClient(LambdaClient);
-  afterEach(() => {
-    lambdaMock.reset();
-  });
-  const lambda = new LambdaClient({ region: 'us-east-1' });
-  const payload = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)) as never;
+describe('invokeSmokeTest on the one fake AWS', () => {
+  let aws: FakeAws | undefined;
+  afterEach(() => aws?.close());
+
+  /**
+   * The fake account with `shop-pr-1` deployed (alias live on version 1);
+   * its Lambda answers Invoke with `answer`, and keeps each event it was sent.
+   */
+  async function account(answer: Awaited<ReturnType<InvokeHandler>>) {
+    const events: { qualifier: string; event: unknown }[] = [];
+    aws = await startFakeAws({
+      invoke: ({ version, payload }) => {
+        events.push({ qualifier: version, event: JSON.parse(payload) as unknown });
+        return answer;
+      },
+    });
+    const fake = aws;
+    fake.seed.function('shop-pr-1', { alias: 'live' });
+    const lambda = fake.clients().lambda;
+    const deps = { logger: new RecordingLogger(), sleep: fake.clock.sleep, random: () => 1 };
+    return { fake, lambda, deps, events };
+  }
+  const payload = (value: unknown) => ({ payload: JSON.stringify(value) });
 
   it('invokes live with an HTTP API GET / event and passes on 200', async () => {
-    lambdaMock
-      .on(InvokeCommand)
-      .resolves({ StatusCode: 200, Payload: payload({ statusCode: 200, body: 'hi' }) });
-    const result = await invokeSmokeTest(lambda, 'shop-pr-1', {
-      logger: new RecordingLogger(),
-      sleep: recordingSleep(),
-    });
+    const { fake, lambda, deps, events } = await account(payload({ statusCode: 200, body: 'hi' }));
+    const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps);
     expect(result).toMatchObject({
       status: 'passed',
       target: 'invoke shop-pr-1:live',
@@ -283,93 +293,76 @@ describe('invokeSmokeTest', () => {
       bodyExcerpt: 'hi',
       attempts: 1,
     });
-    expect(lambdaMock).toHaveReceivedCommandWith(InvokeCommand, {
+    expect(fake.calls.of({ operation: 'Invoke' })[0]!.input).toMatchObject({
       FunctionName: 'shop-pr-1',
       Qualifier: 'live',
       InvocationType: 'RequestResponse',
     });
-    const sent = JSON.parse(
-      Buffer.from(lambdaMock.commandCalls(InvokeCommand)[0]?.args[0].input.Payload as Uint8Array).toString(),
-    ) as {
-      version: string;
-      rawPath: string;
-      requestContext: { http: { method: string } };
-    };
-    expect(sent).toMatchObject({ version: '2.0', rawPath: '/', requestContext: { http: { method: 'GET' } } });
+    // Lambda resolved live to version 1 and ran it with the event the smoke test sent.
+    expect(events).toHaveLength(1);
+    expect(events[0]!.qualifier).toBe('1');
+    expect(events[0]!.event).toMatchObject({
+      version: '2.0',
+      rawPath: '/',
+      requestContext: { http: { method: 'GET' } },
+    });
   });
 
   it('fails on a FunctionError, showing the error', async () => {
-    lambdaMock.on(InvokeCommand).resolves({
-      StatusCode: 200,
-      FunctionError: 'Unhandled',
-      Payload: payload({
+    const { lambda, deps } = await account({
+      functionError: 'Unhandled',
+      payload: JSON.stringify({
         errorType: 'Runtime.ImportModuleError',
         errorMessage: "Unable to import module 'app': No module named 'flask'",
       }),
     });
-    const result = await invokeSmokeTest(lambda, 'shop-pr-1', {
-      logger: new RecordingLogger(),
-      sleep: recordingSleep(),
-    });
+    const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps);
     expect(result.status).toBe('failed');
     expect(result.detail).toContain("Runtime.ImportModuleError: Unable to import module 'app'");
     expect(result.bodyExcerpt).toContain('No module named');
   });
 
   it('fails on statusCode >= 500 in the payload', async () => {
-    lambdaMock
-      .on(InvokeCommand)
-      .resolves({ StatusCode: 200, Payload: payload({ statusCode: 502, body: 'bad gateway' }) });
-    const result = await invokeSmokeTest(lambda, 'fn', {
-      logger: new RecordingLogger(),
-      sleep: recordingSleep(),
-    });
+    const { lambda, deps } = await account(payload({ statusCode: 502, body: 'bad gateway' }));
+    const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps);
     expect(result).toMatchObject({ status: 'failed', lastStatus: 502, bodyExcerpt: 'bad gateway' });
   });
 
   it('passes a plain function that returns any JSON', async () => {
-    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload({ ok: true }) });
-    const result = await invokeSmokeTest(lambda, 'fn', {
-      logger: new RecordingLogger(),
-      sleep: recordingSleep(),
-    });
+    const { lambda, deps } = await account(payload({ ok: true }));
+    const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps);
     expect(result).toMatchObject({ status: 'passed', lastStatus: undefined });
   });
 
-  it('waits out a ResourceConflictException right after the alias moved', async () => {
-    const conflict = Object.assign(
-      new Error('The operation cannot be performed at this time. An update is in progress'),
-      {
-        name: 'ResourceConflictException',
-        $metadata: { httpStatusCode: 409 },
-      },
-    );
-    lambdaMock
-      .on(InvokeCommand)
-      .rejectsOnce(conflict)
-      .resolves({ StatusCode: 200, Payload: payload({ statusCode: 200, body: 'ok' }) });
-    const sleep = recordingSleep();
-    const result = await invokeSmokeTest(lambda, 'fn', {
-      logger: new RecordingLogger(),
-      sleep,
-      random: () => 1,
-    });
+  it('waits out a ResourceConflictException (409) right after the alias moved to a version still Pending', async () => {
+    const { fake, lambda, deps, events } = await account(payload({ statusCode: 200, body: 'ok' }));
+    // live was just pointed at version 1, which Lambda is still getting ready.
+    fake.account.functions.get('shop-pr-1')!.versions.get('1')!.readyAt = fake.clock.now() + 500;
+    const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps);
     expect(result).toMatchObject({ status: 'passed', attempts: 2 });
-    expect(sleep.calls).toEqual([1000]);
+    expect(fake.calls.of({ operation: 'Invoke' }).map((c) => [c.status, c.error])).toEqual([
+      [409, 'ResourceConflictException'],
+      [200, undefined],
+    ]);
+    expect(fake.clock.sleep.calls).toEqual([1000]);
+    expect(events).toHaveLength(1);
   });
 
-  it('fails (without throwing) when invoking is not allowed, naming the permission', async () => {
-    lambdaMock.on(InvokeCommand).rejects(
-      Object.assign(new Error('not authorized'), {
-        name: 'AccessDeniedException',
-        $metadata: { httpStatusCode: 403 },
-      }),
-    );
-    const result = await invokeSmokeTest(lambda, 'fn', {
-      logger: new RecordingLogger(),
-      sleep: recordingSleep(),
-    });
+  it('fails (without throwing) when invoking is not allowed (403), naming the permission', async () => {
+    const { fake, lambda, deps, events } = await account(payload({ statusCode: 200 }));
+    fake.faults.deny('Invoke');
+    const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps);
     expect(result.status).toBe('failed');
     expect(result.detail).toContain('lambda:InvokeFunction');
+    expect(fake.calls.of({ operation: 'Invoke' }).map((c) => c.status)).toEqual([403]);
+    expect(events).toEqual([]);
+  });
+
+  it('throttling (429) is retried', async () => {
+    const { fake, lambda, deps } = await account(payload({ statusCode: 200, body: 'ok' }));
+    fake.faults.throttle('Invoke', 2);
+    const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps);
+    expect(result).toMatchObject({ status: 'passed', attempts: 3 });
+    expect(fake.calls.of({ operation: 'Invoke' }).map((c) => c.status)).toEqual([429, 429, 200]);
   });
 });

@@ -15,7 +15,7 @@ import {
   type ServiceHandler,
 } from '../service.js';
 import type { FunctionConfig, LambdaFunction } from '../state.js';
-import { empty, json, type Reply } from '../wire.js';
+import { empty, json, type Reply, type WireRequest } from '../wire.js';
 import { attachedRoutes } from './lambda-attached.js';
 import {
   assertIdle,
@@ -447,6 +447,17 @@ function routes(ctx: ServiceContext): RestRoute[] {
   ];
 }
 
+/** Invoke's members that travel as headers (InvocationType, LogType), and the payload's size only. */
+function invokeInput(req: WireRequest): Record<string, unknown> {
+  const type = req.headers['x-amz-invocation-type'];
+  const logType = req.headers['x-amz-log-type'];
+  return {
+    ...(type ? { InvocationType: type } : {}),
+    ...(logType ? { LogType: logType } : {}),
+    Payload: `<${req.body.length} bytes>`,
+  };
+}
+
 export const lambdaService: ServiceHandler = {
   name: 'lambda',
   protocol: 'rest-json',
@@ -457,7 +468,7 @@ export const lambdaService: ServiceHandler = {
       ...params,
       ...(params.FunctionName ? { FunctionName: parseFunctionName(params.FunctionName).name } : {}),
       ...Object.fromEntries(req.query),
-      ...(found?.route.op === 'Invoke' ? { Payload: `<${req.body.length} bytes>` } : loggableBody(req)),
+      ...(found?.route.op === 'Invoke' ? invokeInput(req) : loggableBody(req)),
     };
     if (!found)
       return {

@@ -1,20 +1,12 @@
 import { readFileSync, rmSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import {
-  BucketAlreadyOwnedByYou,
   CreateBucketCommand,
-  GetBucketLifecycleConfigurationCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   NotFound,
-  PutBucketEncryptionCommand,
-  PutBucketLifecycleConfigurationCommand,
-  PutBucketOwnershipControlsCommand,
-  PutObjectCommand,
-  PutPublicAccessBlockCommand,
   S3Client,
-  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -27,285 +19,288 @@ import {
   publishArtifact,
   uploadArtifact,
 } from '../../../src/resources/artifacts/artifact-bucket.js';
-import { FakeAws } from '../../support/fake-aws.js';
-import { tempDir, testDeps, writeZipFixture } from '../../support/aws-deploy-sequence.js';
+import {
+  ACCOUNT_ID,
+  OTHER_ACCOUNT_ID,
+  REGION,
+  startFakeAws,
+  type FakeAws,
+} from '../../../fakes/aws/index.js';
+import { tempDir, testDeps, writeZipFixture, type ZipFixture } from '../../support/aws-deploy-sequence.js';
+import { depsFor } from '../../fake-aws/helpers.js';
 
-const ACCOUNT = '123456789012';
+const ACCOUNT = ACCOUNT_ID;
+const BUCKET = `lambda-deploy-${ACCOUNT_ID}-${REGION}`;
+const DAY = 86_400_000;
 
-describe('ensureArtifactBucket (scripted S3)', () => {
+let aws: FakeAws | undefined;
+afterEach(() => aws?.close());
+
+/** The one fake AWS and its S3 client (as the action builds it: path-style, checksums when required). */
+async function account() {
+  aws = await startFakeAws();
+  const fake = aws;
+  const s3 = fake.clients().s3;
+  const ops = () => fake.calls.operations('s3');
+  const count = (operation: string) => fake.calls.of({ service: 's3', operation }).length;
+  const bucket = (name = BUCKET) => fake.account.buckets.get(name);
+  return { fake, s3, ops, count, bucket };
+}
+
+describe('ensureArtifactBucket on the fake S3', () => {
+  it('creates a missing bucket locked down (us-east-1: no LocationConstraint), every call naming the expected owner', async () => {
+    const { fake, s3, ops, bucket } = await account();
+    const name = await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: REGION }, depsFor(fake));
+    expect(name).toBe(BUCKET);
+    expect(ops()).toEqual([
+      'HeadBucket',
+      'CreateBucket',
+      'PutPublicAccessBlock',
+      'PutBucketEncryption',
+      'PutBucketOwnershipControls',
+      'PutBucketLifecycleConfiguration',
+    ]);
+    // S3 in us-east-1 refuses its own name as LocationConstraint (400 InvalidLocationConstraint): none was sent.
+    expect(fake.calls.of({ operation: 'CreateBucket' })[0]).toMatchObject({
+      input: { Bucket: BUCKET },
+      status: 200,
+    });
+    const settings = bucket()!.settings;
+    const xml = (key: string) => settings.get(key)!.replace(/\s+/g, '');
+    for (const flag of ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'])
+      expect(xml('publicAccessBlock')).toContain(`<${flag}>true</${flag}>`);
+    expect(xml('encryption')).toMatch(
+      /<ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256<\/SSEAlgorithm><\/ApplyServerSideEncryptionByDefault><BucketKeyEnabled>true<\/BucketKeyEnabled>/,
+    );
+    expect(xml('ownershipControls')).toContain('<ObjectOwnership>BucketOwnerEnforced</ObjectOwnership>');
+    const lifecycle = xml('lifecycle');
+    for (const part of [
+      '<ID>lambda-deploy-artifacts</ID>',
+      '<Status>Enabled</Status>',
+      '<Filter><Prefix>lambda-deploy/</Prefix></Filter>',
+      '<Expiration><Days>30</Days></Expiration>',
+      '<NoncurrentVersionExpiration><NoncurrentDays>30</NoncurrentDays></NoncurrentVersionExpiration>',
+      '<AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload>',
+    ])
+      expect(lifecycle).toContain(part);
+    for (const call of fake.calls.of({ service: 's3' }))
+      if (call.operation !== 'CreateBucket') expect(call.input.ExpectedBucketOwner).toBe(ACCOUNT);
+  });
+
+  it('a bucket created by a parallel job (409 BucketAlreadyOwnedByYou, as every region but us-east-1 answers) is fine', async () => {
+    const { fake, s3, count } = await account();
+    // The other job's bucket is there, but this job's HeadBucket came just before it was.
+    fake.seed.bucket(BUCKET);
+    fake.faults.fail('HeadBucket', 'NoSuchBucket').fail('CreateBucket', 'BucketAlreadyOwnedByYou');
+    const deps = depsFor(fake);
+    await expect(ensureArtifactBucket(s3, { accountId: ACCOUNT, region: REGION }, deps)).resolves.toBe(
+      BUCKET,
+    );
+    expect(fake.calls.of({ operation: 'CreateBucket' }).map((c) => c.status)).toEqual([409]);
+    expect(count('PutBucketLifecycleConfiguration')).toBe(1);
+    expect(deps.logger.text()).toContain(`Bucket ${BUCKET} was just created by another job`);
+  });
+
+  it('the default name taken by another account between HeadBucket and CreateBucket (409 BucketAlreadyExists): set s3-bucket', async () => {
+    const { fake, s3, count } = await account();
+    fake.seed.bucket(BUCKET, { owner: OTHER_ACCOUNT_ID });
+    fake.faults.fail('HeadBucket', 'NoSuchBucket');
+    await expect(
+      ensureArtifactBucket(s3, { accountId: ACCOUNT, region: REGION }, depsFor(fake)),
+    ).rejects.toThrow(
+      `S3 bucket name ${BUCKET} is taken by another account; set s3-bucket to a bucket of account ${ACCOUNT}.`,
+    );
+    expect(fake.calls.of({ operation: 'CreateBucket' }).map((c) => [c.status, c.error])).toEqual([
+      [409, 'BucketAlreadyExists'],
+    ]);
+    expect(count('PutPublicAccessBlock')).toBe(0);
+  });
+
+  it('an existing default bucket that lacks its settings (a run stopped after CreateBucket) is configured', async () => {
+    const { fake, s3, count } = await account();
+    fake.seed.bucket(BUCKET);
+    await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: REGION }, depsFor(fake));
+    expect(fake.calls.of({ operation: 'GetBucketLifecycleConfiguration' })[0]).toMatchObject({
+      status: 404,
+      error: 'NoSuchLifecycleConfiguration',
+    });
+    expect(count('CreateBucket')).toBe(0);
+    expect(count('PutPublicAccessBlock')).toBe(1);
+    expect(count('PutBucketLifecycleConfiguration')).toBe(1);
+  });
+
+  it('an existing configured bucket, or one named by s3-bucket, is left as it is', async () => {
+    const { fake, s3, count } = await account();
+    await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: REGION }, depsFor(fake));
+    fake.seed.bucket('my-bucket');
+    fake.calls.clear();
+    await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: REGION }, depsFor(fake));
+    await ensureArtifactBucket(
+      s3,
+      { bucket: 'my-bucket', accountId: ACCOUNT, region: REGION },
+      depsFor(fake),
+    );
+    expect(count('GetBucketLifecycleConfiguration')).toBe(1);
+    expect(count('PutPublicAccessBlock')).toBe(0);
+    expect(fake.calls.of({ operation: 'HeadBucket' }).map((c) => c.input)).toContainEqual({
+      Bucket: 'my-bucket',
+      ExpectedBucketOwner: ACCOUNT,
+    });
+    expect(fake.account.buckets.get('my-bucket')!.settings.size).toBe(0);
+  });
+
+  it('403: the bucket belongs to another account: set s3-bucket', async () => {
+    const { fake, s3, count } = await account();
+    fake.seed.bucket(BUCKET, { owner: OTHER_ACCOUNT_ID });
+    await expect(
+      ensureArtifactBucket(s3, { accountId: ACCOUNT, region: REGION }, depsFor(fake)),
+    ).rejects.toThrow(new RegExp(`S3 bucket ${BUCKET} exists but belongs to another account.*Set s3-bucket`));
+    expect(fake.calls.of({ operation: 'HeadBucket' })[0]!.status).toBe(403);
+    expect(count('CreateBucket')).toBe(0);
+  });
+
+  it('a new bucket that is not visible yet (404 NoSuchBucket) is retried', async () => {
+    const { fake, s3 } = await account();
+    fake.faults.fail('PutPublicAccessBlock', 'NoSuchBucket');
+    await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: REGION }, depsFor(fake));
+    expect(fake.calls.of({ operation: 'PutPublicAccessBlock' }).map((c) => c.status)).toEqual([404, 200]);
+    expect(fake.clock.sleep.calls).toEqual([1000]);
+  });
+
+  it('S3 throttling (503 SlowDown) on every bucket call is waited out', async () => {
+    const { fake, s3, bucket } = await account();
+    for (const op of [
+      'HeadBucket',
+      'CreateBucket',
+      'PutPublicAccessBlock',
+      'PutBucketLifecycleConfiguration',
+    ])
+      fake.faults.throttle(op, 1);
+    await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: REGION }, depsFor(fake));
+    expect(
+      fake.calls.calls.filter((c) => c.error === 'SlowDown').map((c) => [c.operation, c.status]),
+    ).toEqual([
+      ['HeadBucket', 503],
+      ['CreateBucket', 503],
+      ['PutPublicAccessBlock', 503],
+      ['PutBucketLifecycleConfiguration', 503],
+    ]);
+    expect(bucket()!.settings.has('lifecycle')).toBe(true);
+  });
+});
+
+// The one region-specific branch: the fake models one region (us-east-1), so this stays a mocked call.
+describe('ensureArtifactBucket in another region (scripted S3)', () => {
   const s3 = new S3Client({ region: 'eu-west-1' });
   const mock = mockClient(s3);
   beforeEach(() => {
     mock.reset();
-    // Specific answers below override this default.
     mock.onAnyCommand().resolves({});
   });
 
-  it('creates a missing bucket locked down, every call naming the expected owner', async () => {
+  it('names its region as LocationConstraint', async () => {
     mock
       .on(HeadBucketCommand)
       .rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
     const bucket = await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: 'eu-west-1' }, testDeps());
-    expect(bucket).toBe('lambda-deploy-123456789012-eu-west-1');
-    const order = mock.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name);
-    expect(order).toEqual([
-      'HeadBucketCommand',
-      'CreateBucketCommand',
-      'PutPublicAccessBlockCommand',
-      'PutBucketEncryptionCommand',
-      'PutBucketOwnershipControlsCommand',
-      'PutBucketLifecycleConfigurationCommand',
-    ]);
+    expect(bucket).toBe(`lambda-deploy-${ACCOUNT}-eu-west-1`);
     expect(mock).toHaveReceivedCommandWith(CreateBucketCommand, {
       Bucket: bucket,
       CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
     });
-    expect(mock).toHaveReceivedCommandWith(PutPublicAccessBlockCommand, {
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true,
-        IgnorePublicAcls: true,
-        BlockPublicPolicy: true,
-        RestrictPublicBuckets: true,
-      },
-    });
-    expect(mock).toHaveReceivedCommandWith(PutBucketEncryptionCommand, {
-      ServerSideEncryptionConfiguration: {
-        Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: true }],
-      },
-    });
-    expect(mock).toHaveReceivedCommandWith(PutBucketOwnershipControlsCommand, {
-      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-    });
-    expect(mock).toHaveReceivedCommandWith(PutBucketLifecycleConfigurationCommand, {
-      LifecycleConfiguration: {
-        Rules: [
-          {
-            ID: 'lambda-deploy-artifacts',
-            Status: 'Enabled',
-            Filter: { Prefix: 'lambda-deploy/' },
-            Expiration: { Days: 30 },
-            NoncurrentVersionExpiration: { NoncurrentDays: 30 },
-            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
-          },
-        ],
-      },
-    });
-    for (const call of mock.calls()) {
-      const input = call.args[0].input as Record<string, unknown>;
-      if ((call.args[0] as object).constructor !== CreateBucketCommand)
-        expect(input.ExpectedBucketOwner).toBe(ACCOUNT);
-    }
   });
+});
 
-  it('us-east-1 gets no LocationConstraint', async () => {
-    mock
-      .on(HeadBucketCommand)
-      .rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
-    await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: 'us-east-1' }, testDeps());
-    expect(mock).toHaveReceivedCommandWith(CreateBucketCommand, {
-      Bucket: 'lambda-deploy-123456789012-us-east-1',
-    });
-    expect(
-      (mock.commandCalls(CreateBucketCommand)[0]!.args[0].input as { CreateBucketConfiguration?: unknown })
-        .CreateBucketConfiguration,
-    ).toBeUndefined();
-  });
-
-  it('a bucket created by a parallel job (BucketAlreadyOwnedByYou) is fine', async () => {
-    mock
-      .on(HeadBucketCommand)
-      .rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
-    mock
-      .on(CreateBucketCommand)
-      .rejects(new BucketAlreadyOwnedByYou({ message: 'owned', $metadata: { httpStatusCode: 409 } }));
-    await expect(
-      ensureArtifactBucket(s3, { accountId: ACCOUNT, region: 'eu-west-1' }, testDeps()),
-    ).resolves.toBe('lambda-deploy-123456789012-eu-west-1');
-    expect(mock).toHaveReceivedCommandTimes(CreateBucketCommand, 1);
-    expect(mock).toHaveReceivedCommandTimes(PutBucketLifecycleConfigurationCommand, 1);
-  });
-
-  it('an existing default bucket that lacks its settings (a run stopped after CreateBucket) is configured', async () => {
-    mock.on(GetBucketLifecycleConfigurationCommand).rejects(
-      new S3ServiceException({
-        name: 'NoSuchLifecycleConfiguration',
-        $fault: 'client',
-        message: 'none',
-        $metadata: { httpStatusCode: 404 },
-      }),
-    );
-    await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: 'eu-west-1' }, testDeps());
-    expect(mock).toHaveReceivedCommandTimes(CreateBucketCommand, 0);
-    expect(mock).toHaveReceivedCommandTimes(PutPublicAccessBlockCommand, 1);
-    expect(mock).toHaveReceivedCommandTimes(PutBucketLifecycleConfigurationCommand, 1);
-  });
-
-  it('an existing configured bucket, or one named by s3-bucket, is left as it is', async () => {
-    mock
-      .on(GetBucketLifecycleConfigurationCommand)
-      .resolves({ Rules: [{ ID: 'lambda-deploy-artifacts', Status: 'Enabled' }] });
-    await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: 'eu-west-1' }, testDeps());
-    await ensureArtifactBucket(
-      s3,
-      { bucket: 'my-bucket', accountId: ACCOUNT, region: 'eu-west-1' },
-      testDeps(),
-    );
-    expect(mock).toHaveReceivedCommandTimes(GetBucketLifecycleConfigurationCommand, 1);
-    expect(mock).toHaveReceivedCommandTimes(PutPublicAccessBlockCommand, 0);
-    expect(mock).toHaveReceivedCommandWith(HeadBucketCommand, {
-      Bucket: 'my-bucket',
-      ExpectedBucketOwner: ACCOUNT,
-    });
-  });
-
-  it('403: the bucket belongs to another account: set s3-bucket', async () => {
-    mock.on(HeadBucketCommand).rejects(
-      new S3ServiceException({
-        name: 'Forbidden',
-        $fault: 'client',
-        message: 'Forbidden',
-        $metadata: { httpStatusCode: 403 },
-      }),
-    );
-    await expect(
-      ensureArtifactBucket(s3, { accountId: ACCOUNT, region: 'eu-west-1' }, testDeps()),
-    ).rejects.toThrow(
-      /S3 bucket lambda-deploy-123456789012-eu-west-1 exists but belongs to another account.*Set s3-bucket/,
-    );
-    expect(mock).toHaveReceivedCommandTimes(CreateBucketCommand, 0);
-  });
-
-  it('a new bucket that is not visible yet (NoSuchBucket) is retried', async () => {
-    mock
-      .on(HeadBucketCommand)
-      .rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
-    mock
-      .on(PutPublicAccessBlockCommand)
-      .rejectsOnce(
-        new S3ServiceException({
-          name: 'NoSuchBucket',
-          $fault: 'client',
-          message: 'no bucket',
-          $metadata: { httpStatusCode: 404 },
-        }),
-      )
-      .resolves({});
-    const deps = testDeps();
-    await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: 'eu-west-1' }, deps);
-    expect(mock).toHaveReceivedCommandTimes(PutPublicAccessBlockCommand, 2);
-    expect(deps.sleep.calls).toEqual([1000]);
-  });
+/** A built package on disk and the artifact input publishArtifact takes for it. */
+const zipDir = tempDir();
+afterAll(() => rmSync(zipDir, { recursive: true, force: true }));
+const zip = writeZipFixture(zipDir, 'ours.zip', 10_000, 3);
+const artifactInput = (z: ZipFixture = zip) => ({
+  accountId: ACCOUNT,
+  region: REGION,
+  name: 'shop',
+  zipPath: z.path,
+  sha256Hex: z.sha256Hex,
+  codeSha256: z.codeSha256,
 });
 
 describe('artifacts against the stateful fake', () => {
-  const dir = tempDir();
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const zip = writeZipFixture(dir, 'a.zip', 10_000, 3);
+  const input = artifactInput();
 
   it('a bucket of another account under the default name is never written to', async () => {
-    const fake = new FakeAws();
-    fake.addBucket('lambda-deploy-123456789012-eu-west-1', '999999999999');
-    await expect(
-      publishArtifact(
-        fake.s3,
-        {
-          accountId: ACCOUNT,
-          region: 'eu-west-1',
-          name: 'shop',
-          zipPath: zip.path,
-          sha256Hex: zip.sha256Hex,
-          codeSha256: zip.codeSha256,
-        },
-        testDeps(),
-      ),
-    ).rejects.toThrow(/belongs to another account/);
-    expect(fake.s3Mock).toHaveReceivedCommandTimes(PutObjectCommand, 0);
+    const { fake, s3, count } = await account();
+    fake.seed.bucket(BUCKET, { owner: OTHER_ACCOUNT_ID });
+    await expect(publishArtifact(s3, input, depsFor(fake))).rejects.toThrow(/belongs to another account/);
+    expect(count('PutObject')).toBe(0);
+    expect(fake.calls.writes()).toEqual([]);
   });
 
   it('an artifact close to its expiry is uploaded again', async () => {
-    const fake = new FakeAws();
-    const input = {
-      accountId: ACCOUNT,
-      region: 'eu-west-1',
-      name: 'shop',
-      zipPath: zip.path,
-      sha256Hex: zip.sha256Hex,
-      codeSha256: zip.codeSha256,
-    };
-    const first = await publishArtifact(fake.s3, input, testDeps());
+    const { fake, s3 } = await account();
+    const first = await publishArtifact(s3, input, depsFor(fake));
     expect(first.uploaded).toBe(true);
-    const later = { ...testDeps(), now: () => new Date(Date.now() + 26 * 86_400_000) };
-    const again = await publishArtifact(fake.s3, input, later);
+    fake.clock.advance(26 * DAY);
+    const later = depsFor(fake);
+    const again = await publishArtifact(s3, input, later);
     expect(again.uploaded).toBe(true);
     expect(later.logger.text()).toContain('days old; uploading it again before it expires');
-    expect((await publishArtifact(fake.s3, input, testDeps())).uploaded).toBe(false);
+    expect((await publishArtifact(s3, input, depsFor(fake))).uploaded).toBe(false);
   });
 });
 
-describe('an artifact is reused only when S3 vouches for its SHA-256 (stateful fake of S3 checksums)', () => {
-  const dir = tempDir();
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const BUCKET = 'lambda-deploy-123456789012-eu-west-1';
-  const zip = writeZipFixture(dir, 'ours.zip', 10_000, 3);
-  const input = {
-    accountId: ACCOUNT,
-    region: 'eu-west-1',
-    name: 'shop',
-    zipPath: zip.path,
-    sha256Hex: zip.sha256Hex,
-    codeSha256: zip.codeSha256,
-  };
+describe('an artifact is reused only when S3 vouches for its SHA-256 (the fake stores S3 checksums)', () => {
+  const input = artifactInput();
   const key = artifactKey('shop', zip.sha256Hex);
 
   it('asks S3 for the stored checksum (ChecksumMode ENABLED) and reuses an object that has ours', async () => {
-    const fake = new FakeAws();
-    expect((await publishArtifact(fake.s3, input, testDeps())).uploaded).toBe(true);
-    fake.resetCalls();
-    const deps = testDeps();
-    expect((await publishArtifact(fake.s3, input, deps)).uploaded).toBe(false);
-    expect(fake.callsOf('HeadObject')).toEqual([
+    const { fake, s3 } = await account();
+    expect((await publishArtifact(s3, input, depsFor(fake))).uploaded).toBe(true);
+    fake.calls.clear();
+    const deps = depsFor(fake);
+    expect((await publishArtifact(s3, input, deps)).uploaded).toBe(false);
+    expect(fake.calls.of({ operation: 'HeadObject' }).map((c) => c.input)).toEqual([
       { Bucket: BUCKET, Key: key, ExpectedBucketOwner: ACCOUNT, ChecksumMode: 'ENABLED' },
     ]);
     expect(deps.logger.text()).toContain('its SHA-256 checksum matches');
   });
 
   it('a planted same-size object at the artifact key is not reused: ours is uploaded over it', async () => {
-    const fake = new FakeAws();
-    fake.addBucket(BUCKET);
-    await publishArtifact(fake.s3, input, testDeps()); // configures the bucket
+    const { fake, s3, bucket } = await account();
+    await publishArtifact(s3, input, depsFor(fake)); // creates and configures the bucket
     // A preview job computed the key of this (reproducible) zip and wrote its own bytes there.
-    const planted = writeZipFixture(dir, 'planted.zip', zip.bytes, 99);
-    fake.plantObject(BUCKET, key, readFileSync(planted.path), { checksum: true });
-    const deps = testDeps();
-    const result = await publishArtifact(fake.s3, input, deps);
+    const planted = writeZipFixture(zipDir, 'planted.zip', zip.bytes, 99);
+    fake.seed.object(BUCKET, key, readFileSync(planted.path));
+    const deps = depsFor(fake);
+    const result = await publishArtifact(s3, input, deps);
     expect(result).toMatchObject({ uploaded: true, bytes: zip.bytes });
     expect(deps.logger.text('warning')).toContain(
       `does not hold this package: S3's SHA-256 checksum of it is ${planted.codeSha256}`,
     );
-    const stored = fake.buckets.get(BUCKET)!.objects.get(key)!;
-    expect(stored.body.equals(readFileSync(zip.path))).toBe(true);
-    expect(stored.checksumSha256).toBe(zip.codeSha256);
+    const stored = bucket()!.objects.get(key)!;
+    expect(stored.bytes.equals(readFileSync(zip.path))).toBe(true);
+    expect(stored.checksum).toMatchObject({ algorithm: 'SHA256', value: zip.codeSha256 });
   });
 
   it('a same-size object without a checksum is not reused either', async () => {
-    const fake = new FakeAws();
-    fake.addBucket(BUCKET);
-    fake.plantObject(BUCKET, key, readFileSync(writeZipFixture(dir, 'no-sum.zip', zip.bytes, 7).path));
-    const deps = testDeps();
-    expect((await publishArtifact(fake.s3, input, deps)).uploaded).toBe(true);
+    const { fake, s3, bucket } = await account();
+    fake.seed.object(BUCKET, key, readFileSync(writeZipFixture(zipDir, 'no-sum.zip', zip.bytes, 7).path));
+    delete bucket()!.objects.get(key)!.checksum;
+    const deps = depsFor(fake);
+    expect((await publishArtifact(s3, input, deps)).uploaded).toBe(true);
     expect(deps.logger.text()).toContain('has no SHA-256 checksum S3 vouches for');
-    expect(fake.buckets.get(BUCKET)!.objects.get(key)!.body.equals(readFileSync(zip.path))).toBe(true);
+    expect(bucket()!.objects.get(key)!.bytes.equals(readFileSync(zip.path))).toBe(true);
   });
 
   it('a multipart artifact is reused by its composite checksum (SHA-256 of the parts’ SHA-256s, -N)', async () => {
-    const big = writeZipFixture(dir, 'big.zip', 2 * PART_SIZE + 4321, 5);
-    const bigInput = { ...input, zipPath: big.path, sha256Hex: big.sha256Hex, codeSha256: big.codeSha256 };
-    const fake = new FakeAws();
-    expect((await publishArtifact(fake.s3, bigInput, testDeps())).uploaded).toBe(true);
-    const stored = fake.buckets.get(BUCKET)!.objects.get(artifactKey('shop', big.sha256Hex))!;
-    expect(stored.checksumSha256).toMatch(/-3$/);
-    expect(await artifactChecksum(big.path, big.bytes, big.codeSha256)).toBe(stored.checksumSha256);
-    expect((await publishArtifact(fake.s3, bigInput, testDeps())).uploaded).toBe(false);
+    const big = writeZipFixture(zipDir, 'big.zip', 2 * PART_SIZE + 4321, 5);
+    const bigInput = artifactInput(big);
+    const { fake, s3, bucket } = await account();
+    expect((await publishArtifact(s3, bigInput, depsFor(fake))).uploaded).toBe(true);
+    expect(fake.calls.of({ operation: 'UploadPart' })).toHaveLength(3);
+    const stored = bucket()!.objects.get(artifactKey('shop', big.sha256Hex))!;
+    expect(stored.checksum?.value).toMatch(/-3$/);
+    expect(await artifactChecksum(big.path, big.bytes, big.codeSha256)).toBe(stored.checksum?.value);
+    expect((await publishArtifact(s3, bigInput, depsFor(fake))).uploaded).toBe(false);
   });
 
   it('artifactChecksum of a single-part file is its CodeSha256', async () => {

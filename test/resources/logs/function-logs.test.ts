@@ -1,136 +1,152 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { mockClient } from 'aws-sdk-client-mock';
-import 'aws-sdk-client-mock-jest';
 import { fetchFunctionLogs, localFunctionLogs } from '../../../src/resources/logs/function-logs.js';
 import { RecordingLogger } from '../../../src/util/logger.js';
-import { recordingSleep } from '../../../src/util/sleep.js';
-
-const logsMock = mockClient(CloudWatchLogsClient);
-const logs = new CloudWatchLogsClient({ region: 'us-east-1' });
-afterEach(() => {
-  logsMock.reset();
-});
+import { startFakeAws, type FakeAws, type FakeAwsOptions } from '../../../fakes/aws/index.js';
 
 const window = { functionName: 'shop-pr-7', startTime: 1_700_000_000_000, endTime: 1_700_000_060_000 };
-const deps = () => ({ logger: new RecordingLogger(), sleep: recordingSleep() });
-const event = (timestamp: number, message: string) => ({
-  timestamp,
-  message,
-  logStreamName: 's',
-  eventId: String(timestamp),
-});
-function awsError(name: string, status: number) {
-  return Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+const at = (offsetMs: number) => window.startTime + offsetMs;
+
+let aws: FakeAws | undefined;
+afterEach(() => aws?.close());
+
+/** The one fake AWS, its Logs client, and the calls FilterLogEvents received. */
+async function account(options: FakeAwsOptions = {}) {
+  aws = await startFakeAws(options);
+  const fake = aws;
+  const logs = fake.clients().logs;
+  const deps = () => ({ logger: new RecordingLogger(), sleep: fake.clock.sleep, random: () => 1 });
+  const filters = () => fake.calls.of({ operation: 'FilterLogEvents' });
+  return { fake, logs, deps, filters };
 }
 
 describe('fetchFunctionLogs', () => {
-  it('reads the window of /aws/lambda/{function}, errors first', async () => {
-    logsMock
-      .on(FilterLogEventsCommand, { nextToken: undefined })
-      .resolves({
-        events: [
-          event(3, 'START RequestId: a Version: 4\n'),
-          event(
-            4,
-            '[ERROR] KeyError: \'name\'\rTraceback (most recent call last):\r  File "/var/task/app.py", line 5, in handler\n',
-          ),
-        ],
-        nextToken: 'page-2',
-      })
-      .on(FilterLogEventsCommand, { nextToken: 'page-2' })
-      .resolves({
-        events: [event(5, 'END RequestId: a\n'), event(6, 'REPORT RequestId: a Duration: 2.1 ms\n')],
-      });
+  it('reads the window of /aws/lambda/{function}, page by page, errors first', async () => {
+    const { fake, logs, deps, filters } = await account({ pageSize: 2 });
+    fake.setFunctionLogs('shop-pr-7', [
+      { timestamp: at(3), message: 'START RequestId: a Version: 4\n' },
+      {
+        timestamp: at(4),
+        message:
+          '[ERROR] KeyError: \'name\'\rTraceback (most recent call last):\r  File "/var/task/app.py", line 5, in handler\n',
+      },
+      { timestamp: at(5), message: 'END RequestId: a\n' },
+      { timestamp: at(6), message: 'REPORT RequestId: a Duration: 2.1 ms\n' },
+      // Outside the window: another run's lines.
+      { timestamp: window.endTime + 1, message: 'Exception: later run\n' },
+    ]);
     const result = await fetchFunctionLogs(logs, window, deps());
     expect(result.note).toBeUndefined();
     expect(result.text.indexOf("KeyError: 'name'")).toBeLessThan(result.text.indexOf('--- last'));
     expect(result.text).toContain('REPORT RequestId: a');
-    expect(logsMock).toHaveReceivedCommandWith(FilterLogEventsCommand, {
+    expect(result.text).not.toContain('later run');
+    expect(filters()[0]!.input).toMatchObject({
       logGroupName: '/aws/lambda/shop-pr-7',
       startTime: window.startTime,
       endTime: window.endTime,
     });
-    expect(logsMock).toHaveReceivedCommandTimes(FilterLogEventsCommand, 2);
+    expect(filters().map((c) => typeof c.input.nextToken)).toEqual(['undefined', 'string']);
   });
 
   it('orders interleaved streams by time', async () => {
-    logsMock.on(FilterLogEventsCommand).resolves({ events: [event(20, 'second'), event(10, 'first')] });
+    const { fake, logs, deps } = await account();
+    fake.setFunctionLogs('shop-pr-7', [
+      { timestamp: at(20), message: 'second' },
+      { timestamp: at(10), message: 'first' },
+    ]);
     const result = await fetchFunctionLogs(logs, window, deps());
     expect(result.text).toBe('--- last 2 lines ---\nfirst\nsecond');
   });
 
   it('stops after the page and event bounds, and says only part was read', async () => {
-    let page = 0;
-    logsMock.on(FilterLogEventsCommand).callsFake(() => ({
-      events: Array.from({ length: 200 }, (_, i) => event(page * 1000 + i, `line ${page}-${i}`)),
-      nextToken: `t${++page}`,
-    }));
+    const { fake, logs, deps, filters } = await account({ pageSize: 200 });
+    fake.setFunctionLogs(
+      'shop-pr-7',
+      Array.from({ length: 1000 }, (_, i) => ({ timestamp: at(i), message: `line ${i}` })),
+    );
     const result = await fetchFunctionLogs(logs, window, { ...deps(), maxEvents: 500, maxPages: 2 });
-    expect(logsMock).toHaveReceivedCommandTimes(FilterLogEventsCommand, 2);
+    expect(filters()).toHaveLength(2);
     expect(result.note).toContain('Only the first 400 log events');
     expect(Buffer.byteLength(result.text)).toBeLessThanOrEqual(8192);
   });
 
   it('asks for no more events than the bound', async () => {
-    logsMock.on(FilterLogEventsCommand).resolves({ events: [] });
+    const { fake, logs, deps, filters } = await account();
+    fake.setFunctionLogs('shop-pr-7', []);
     await fetchFunctionLogs(logs, window, { ...deps(), maxEvents: 123 });
-    expect(logsMock).toHaveReceivedCommandWith(FilterLogEventsCommand, { limit: 123 });
+    expect(filters()[0]!.input).toMatchObject({ limit: 123 });
   });
 
   it('notes a missing log group: the function never ran', async () => {
-    logsMock.on(FilterLogEventsCommand).rejects(awsError('ResourceNotFoundException', 400));
+    const { logs, deps, filters } = await account();
     const result = await fetchFunctionLogs(logs, window, deps());
     expect(result).toEqual({
       text: '',
       note: 'No log group /aws/lambda/shop-pr-7 yet (the function never ran).',
     });
+    expect(filters()[0]).toMatchObject({ status: 400, error: 'ResourceNotFoundException' });
   });
 
   it('notes a missing permission naming logs:FilterLogEvents', async () => {
-    logsMock.on(FilterLogEventsCommand).rejects(awsError('AccessDeniedException', 400));
+    const { fake, logs, deps } = await account();
+    fake.setFunctionLogs('shop-pr-7', ['Exception: x']);
+    fake.faults.deny('FilterLogEvents');
     const result = await fetchFunctionLogs(logs, window, deps());
     expect(result.text).toBe('');
     expect(result.note).toContain('logs:FilterLogEvents');
   });
 
   it('keeps what it read before a later page failed', async () => {
-    logsMock
-      .on(FilterLogEventsCommand, { nextToken: undefined })
-      .resolves({ events: [event(1, 'Exception: early')], nextToken: 'n' })
-      .on(FilterLogEventsCommand, { nextToken: 'n' })
-      .rejects(awsError('AccessDeniedException', 400));
+    const { fake, logs, deps, filters } = await account();
+    // The first page comes back with a next token; the read of the second is refused.
+    fake.faults
+      .answer('FilterLogEvents', {
+        events: [{ timestamp: at(1), message: 'Exception: early', eventId: '1' }],
+        nextToken: 'n',
+      })
+      .deny('FilterLogEvents');
     const result = await fetchFunctionLogs(logs, window, deps());
     expect(result.text).toContain('Exception: early');
     expect(result.note).toContain('logs:FilterLogEvents');
+    expect(filters().map((c) => [c.input.nextToken, c.status])).toEqual([
+      [undefined, 200],
+      ['n', 400],
+    ]);
   });
 
-  it('retries throttling', async () => {
-    logsMock
-      .on(FilterLogEventsCommand)
-      .rejectsOnce(awsError('ThrottlingException', 400))
-      .resolves({ events: [event(1, 'ok')] });
-    const d = deps();
-    const result = await fetchFunctionLogs(logs, window, d);
+  it('retries throttling (ThrottlingException, 400)', async () => {
+    const { fake, logs, deps, filters } = await account();
+    fake.setFunctionLogs('shop-pr-7', ['ok']);
+    fake.faults.throttle('FilterLogEvents', 1);
+    const result = await fetchFunctionLogs(logs, window, deps());
     expect(result.text).toContain('ok');
-    expect(d.sleep.calls).toHaveLength(1);
+    expect(filters().map((c) => [c.status, c.error])).toEqual([
+      [400, 'ThrottlingException'],
+      [200, undefined],
+    ]);
+    expect(fake.clock.sleep.calls).toHaveLength(1);
   });
 
-  it('never throws on an unexpected error', async () => {
-    logsMock.on(FilterLogEventsCommand).rejects(new Error('socket hang up'));
-    const result = await fetchFunctionLogs(logs, window, { ...deps() });
-    expect(result.note).toContain('Could not read /aws/lambda/shop-pr-7: socket hang up');
+  it('never throws on an unexpected error (a dropped connection)', async () => {
+    const { fake, logs, deps } = await account();
+    fake.setFunctionLogs('shop-pr-7', ['ok']);
+    fake.faults.failAfter('FilterLogEvents', { reset: true, times: 100 });
+    const result = await fetchFunctionLogs(logs, window, deps());
+    expect(result.text).toBe('');
+    expect(result.note).toMatch(/^Could not read \/aws\/lambda\/shop-pr-7: /);
   });
 
   it('says so when the window has no lines', async () => {
-    logsMock.on(FilterLogEventsCommand).resolves({ events: [] });
+    const { fake, logs, deps } = await account();
+    fake.setFunctionLogs('shop-pr-7', []);
     expect((await fetchFunctionLogs(logs, window, deps())).note).toContain('No log lines');
   });
 
   it('uses a custom log group', async () => {
-    logsMock.on(FilterLogEventsCommand).resolves({ events: [] });
+    const { fake, logs, deps, filters } = await account();
+    fake.seed.logGroup('/custom/group');
     await fetchFunctionLogs(logs, { ...window, logGroupName: '/custom/group' }, deps());
-    expect(logsMock).toHaveReceivedCommandWith(FilterLogEventsCommand, { logGroupName: '/custom/group' });
+    expect(filters()[0]!.input).toMatchObject({ logGroupName: '/custom/group' });
+    expect(filters()[0]!.status).toBe(200);
   });
 });
 

@@ -1,68 +1,38 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
-import {
-  DeleteRuleCommand,
-  DescribeRuleCommand,
-  EventBridgeClient,
-  ListTagsForResourceCommand,
-  ListTargetsByRuleCommand,
-  PutRuleCommand,
-  PutTargetsCommand,
-  RemoveTargetsCommand,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-eventbridge';
-import {
-  AddPermissionCommand,
-  LambdaClient,
-  RemovePermissionCommand,
-  ResourceConflictException,
-} from '@aws-sdk/client-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import 'aws-sdk-client-mock-jest';
-import type { StageContext } from '../../../src/model/stage-context.js';
-import { stageTags } from '../../../src/model/tags.js';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { RecordingLogger } from '../../../src/util/logger.js';
-import { recordingSleep } from '../../../src/util/sleep.js';
 import {
   ensureKeepWarm,
   removeKeepWarm,
   warmRuleName,
   WARMUP_INPUT,
 } from '../../../src/resources/warm-up/keep-warm.js';
+import { ACCOUNT_ID, REGION, startFakeAws, type FakeAws } from '../../../fakes/aws/index.js';
+import { stageContext } from '../../../fakes/aws/stage-fixtures.js';
 
-const context: StageContext = {
-  project: 'shop',
-  stage: 'main',
-  functionName: 'shop-main',
-  region: 'eu-west-1',
-  accountId: '123456789012',
-  tags: stageTags({ project: 'shop', stage: 'main', repository: 'octo/shop', ref: 'main' }),
-};
-const ALIAS = 'arn:aws:lambda:eu-west-1:123456789012:function:shop-main:live';
+const context = stageContext('main');
+const ALIAS = `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:shop-main:live`;
 const RULE = 'shop-main-warm';
-const RULE_ARN = `arn:aws:events:eu-west-1:123456789012:rule/${RULE}`;
+const RULE_ARN = `arn:aws:events:${REGION}:${ACCOUNT_ID}:rule/${RULE}`;
 const tagList = Object.entries(context.tags).map(([Key, Value]) => ({ Key, Value }));
-
-const events = new EventBridgeClient({ region: 'eu-west-1' });
-const lambda = new LambdaClient({ region: 'eu-west-1' });
-const eventsMock = mockClient(events);
-const lambdaMock = mockClient(lambda);
-let deps: { logger: RecordingLogger; sleep: ReturnType<typeof recordingSleep>; random: () => number };
-
-const notFound = () =>
-  new ResourceNotFoundException({ message: `Rule ${RULE} does not exist.`, $metadata: {} });
-const existingRule = (schedule: string) => ({
-  Name: RULE,
-  Arn: RULE_ARN,
-  ScheduleExpression: schedule,
-  State: 'ENABLED' as const,
-});
 const ourTarget = { Id: 'lambda-deploy-live', Arn: ALIAS, Input: WARMUP_INPUT };
 
-beforeEach(() => {
-  eventsMock.reset();
-  lambdaMock.reset();
-  deps = { logger: new RecordingLogger(), sleep: recordingSleep(), random: () => 1 };
-});
+let aws: FakeAws | undefined;
+afterEach(() => aws?.close());
+
+/** The one fake AWS with the stage's function deployed (alias live, the stage's tags) unless `deployed: false`. */
+async function account(options: { deployed?: boolean } = {}) {
+  aws = await startFakeAws();
+  const fake = aws;
+  if (options.deployed !== false) fake.seed.function('shop-main', { alias: 'live', tags: context.tags });
+  const clients = fake.clients();
+  const deps = { logger: new RecordingLogger(), sleep: fake.clock.sleep, random: () => 1 };
+  const calls = (operation: string) => fake.calls.of({ operation });
+  const statements = () => fake.account.functions.get('shop-main')?.policies.get('live')?.statements ?? [];
+  const ensure = (schedule?: string, input?: string) =>
+    ensureKeepWarm(clients, { context, schedule, aliasArn: ALIAS, input }, deps);
+  const remove = () => removeKeepWarm(clients, { context }, deps);
+  return { fake, clients, deps, calls, statements, ensure, remove };
+}
 
 describe('warmRuleName', () => {
   it('is {function}-warm, shortened past 64 characters with the project prefix kept', () => {
@@ -77,203 +47,171 @@ describe('warmRuleName', () => {
 
 describe('ensureKeepWarm', () => {
   it('creates the rule with the stage tags, targets live with the warmup event, allows EventBridge to invoke', async () => {
-    eventsMock.on(DescribeRuleCommand).rejects(notFound());
-    eventsMock.on(PutRuleCommand).resolves({ RuleArn: RULE_ARN });
-    eventsMock.on(PutTargetsCommand).resolves({ FailedEntryCount: 0 });
-    lambdaMock.on(AddPermissionCommand).resolves({});
-
-    const result = await ensureKeepWarm(
-      { events, lambda },
-      { context, schedule: 'rate(5 minutes)', aliasArn: ALIAS },
-      deps,
-    );
+    const { fake, calls, statements, ensure } = await account();
+    const result = await ensure('rate(5 minutes)');
 
     expect(result).toEqual({ ruleName: RULE, ruleArn: RULE_ARN, action: 'created' });
-    expect(eventsMock).toHaveReceivedCommandWith(PutRuleCommand, {
+    expect(calls('PutRule')[0]!.input).toMatchObject({
       Name: RULE,
       ScheduleExpression: 'rate(5 minutes)',
       State: 'ENABLED',
       Tags: tagList,
     });
-    expect(eventsMock).toHaveReceivedCommandWith(PutTargetsCommand, {
+    expect(calls('PutTargets')[0]!.input).toMatchObject({
       Rule: RULE,
       Targets: [{ Id: 'lambda-deploy-live', Arn: ALIAS, Input: '{"lambda-deploy":"warmup"}' }],
     });
-    expect(lambdaMock).toHaveReceivedCommandWith(AddPermissionCommand, {
+    expect(calls('AddPermission')[0]!.input).toMatchObject({
       FunctionName: 'shop-main',
       Qualifier: 'live',
       Principal: 'events.amazonaws.com',
       Action: 'lambda:InvokeFunction',
       SourceArn: RULE_ARN,
     });
+    const rule = fake.account.rules.get(RULE)!;
+    expect(rule).toMatchObject({ ScheduleExpression: 'rate(5 minutes)', tags: context.tags });
+    expect([...rule.targets.values()]).toEqual([ourTarget]);
+    expect(statements()).toEqual([
+      expect.objectContaining({ Principal: { Service: 'events.amazonaws.com' }, Resource: ALIAS }),
+    ]);
   });
 
   it('unchanged schedule: DescribeRule and ListTargetsByRule, nothing written', async () => {
-    eventsMock.on(DescribeRuleCommand).resolves(existingRule('rate(5 minutes)'));
-    eventsMock.on(ListTargetsByRuleCommand).resolves({ Targets: [ourTarget] });
+    const { fake, ensure } = await account();
+    await ensure('rate(5 minutes)');
+    fake.calls.clear();
 
-    const result = await ensureKeepWarm(
-      { events, lambda },
-      { context, schedule: 'rate(5 minutes)', aliasArn: ALIAS },
-      deps,
-    );
+    const result = await ensure('rate(5 minutes)');
 
     expect(result.action).toBe('unchanged');
-    expect(eventsMock.calls().map((c) => c.args[0].constructor.name)).toEqual([
-      'DescribeRuleCommand',
-      'ListTargetsByRuleCommand',
-    ]);
-    expect(lambdaMock.calls()).toHaveLength(0);
+    expect(fake.calls.operations('events')).toEqual(['DescribeRule', 'ListTargetsByRule']);
+    expect(fake.calls.operations('lambda')).toEqual([]);
   });
 
   it('a new schedule updates our rule in place (tags checked first, left as they are)', async () => {
-    eventsMock.on(DescribeRuleCommand).resolves(existingRule('rate(5 minutes)'));
-    eventsMock.on(ListTargetsByRuleCommand).resolves({ Targets: [ourTarget] });
-    eventsMock.on(ListTagsForResourceCommand).resolves({ Tags: tagList });
-    eventsMock.on(PutRuleCommand).resolves({ RuleArn: RULE_ARN });
-    lambdaMock.on(AddPermissionCommand).rejects(
-      new ResourceConflictException({
-        message: 'The statement id (lambda-deploy-warm) provided already exists.',
-        $metadata: {},
-      }),
-    );
+    const { fake, calls, ensure } = await account();
+    await ensure('rate(5 minutes)');
+    fake.calls.clear();
 
-    const result = await ensureKeepWarm(
-      { events, lambda },
-      { context, schedule: 'rate(10 minutes)', aliasArn: ALIAS },
-      deps,
-    );
+    const result = await ensure('rate(10 minutes)');
 
     expect(result.action).toBe('updated');
-    const put = eventsMock.commandCalls(PutRuleCommand)[0]?.args[0].input;
+    const put = calls('PutRule')[0]!.input;
     expect(put).toMatchObject({ Name: RULE, ScheduleExpression: 'rate(10 minutes)' });
-    expect(put?.Tags).toBeUndefined();
+    expect(put.Tags).toBeUndefined();
+    expect(fake.account.rules.get(RULE)!.ScheduleExpression).toBe('rate(10 minutes)');
     // The target already points at live with the warmup event.
-    expect(eventsMock).not.toHaveReceivedCommand(PutTargetsCommand);
-    expect(lambdaMock).toHaveReceivedCommandTimes(AddPermissionCommand, 1);
+    expect(calls('PutTargets')).toHaveLength(0);
+    // The permission is there already: Lambda answers 409, which is fine.
+    expect(calls('AddPermission').map((c) => [c.status, c.error])).toEqual([
+      [409, 'ResourceConflictException'],
+    ]);
   });
 
-  it('waits out a function update in progress before adding the permission', async () => {
-    eventsMock.on(DescribeRuleCommand).rejects(notFound());
-    eventsMock.on(PutRuleCommand).resolves({ RuleArn: RULE_ARN });
-    eventsMock.on(PutTargetsCommand).resolves({ FailedEntryCount: 0 });
-    lambdaMock
-      .on(AddPermissionCommand)
-      .rejectsOnce(
-        new ResourceConflictException({
-          message: 'The operation cannot be performed at this time. An update is in progress',
-          $metadata: {},
-        }),
-      )
-      .resolves({});
+  it('waits out a function update in progress (409) before adding the permission', async () => {
+    const { fake, calls, statements, ensure } = await account();
+    fake.faults.fail('AddPermission', 'ResourceConflictException', {
+      message: 'The operation cannot be performed at this time. An update is in progress',
+    });
 
-    await ensureKeepWarm({ events, lambda }, { context, schedule: 'rate(5 minutes)', aliasArn: ALIAS }, deps);
+    await ensure('rate(5 minutes)');
 
-    expect(lambdaMock).toHaveReceivedCommandTimes(AddPermissionCommand, 2);
-    expect(deps.sleep.calls).toHaveLength(1);
+    expect(calls('AddPermission').map((c) => c.status)).toEqual([409, 201]);
+    expect(fake.clock.sleep.calls).toHaveLength(1);
+    expect(statements()).toHaveLength(1);
   });
 
   it('refuses to take over a rule of the same name without the stage tags', async () => {
-    eventsMock.on(DescribeRuleCommand).resolves(existingRule('rate(1 hour)'));
-    eventsMock
-      .on(ListTargetsByRuleCommand)
-      .resolves({ Targets: [{ Id: 'theirs', Arn: 'arn:aws:sqs:eu-west-1:1:q' }] });
-    eventsMock.on(ListTagsForResourceCommand).resolves({ Tags: [{ Key: 'team', Value: 'other' }] });
+    const { fake, calls, ensure } = await account();
+    fake.seed.rule(RULE, {
+      schedule: 'rate(1 hour)',
+      tags: { team: 'other' },
+      targets: [{ Id: 'theirs', Arn: `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:q` }],
+    });
 
-    await expect(
-      ensureKeepWarm({ events, lambda }, { context, schedule: 'rate(5 minutes)', aliasArn: ALIAS }, deps),
-    ).rejects.toThrow(/does not carry this stage's lambda-deploy tags/);
-    expect(eventsMock).not.toHaveReceivedCommand(PutRuleCommand);
+    await expect(ensure('rate(5 minutes)')).rejects.toThrow(/does not carry this stage's lambda-deploy tags/);
+    expect(calls('PutRule')).toHaveLength(0);
+    expect(fake.account.rules.get(RULE)!.ScheduleExpression).toBe('rate(1 hour)');
   });
 
   it('reports a target EventBridge refused', async () => {
-    eventsMock.on(DescribeRuleCommand).rejects(notFound());
-    eventsMock.on(PutRuleCommand).resolves({ RuleArn: RULE_ARN });
-    eventsMock.on(PutTargetsCommand).resolves({
+    const { fake, ensure } = await account();
+    // PutTargets answers 200 and lists the target it did not take.
+    fake.faults.answer('PutTargets', {
       FailedEntryCount: 1,
       FailedEntries: [
         { TargetId: 'lambda-deploy-live', ErrorCode: 'ValidationException', ErrorMessage: 'bad arn' },
       ],
     });
-    await expect(
-      ensureKeepWarm({ events, lambda }, { context, schedule: 'rate(5 minutes)', aliasArn: ALIAS }, deps),
-    ).rejects.toThrow(/ValidationException: bad arn/);
+    await expect(ensure('rate(5 minutes)')).rejects.toThrow(/ValidationException: bad arn/);
   });
 
   it('a custom input replaces the warmup event', async () => {
-    eventsMock.on(DescribeRuleCommand).rejects(notFound());
-    eventsMock.on(PutRuleCommand).resolves({ RuleArn: RULE_ARN });
-    eventsMock.on(PutTargetsCommand).resolves({ FailedEntryCount: 0 });
-    lambdaMock.on(AddPermissionCommand).resolves({});
-    await ensureKeepWarm(
-      { events, lambda },
-      { context, schedule: 'rate(5 minutes)', aliasArn: ALIAS, input: '{"warm":true}' },
-      deps,
+    const { fake, calls, ensure } = await account();
+    await ensure('rate(5 minutes)', '{"warm":true}');
+    expect((calls('PutTargets')[0]!.input.Targets as { Input: string }[])[0]!.Input).toBe('{"warm":true}');
+    expect(fake.account.rules.get(RULE)!.targets.get('lambda-deploy-live')!.Input).toBe('{"warm":true}');
+  });
+
+  it('EventBridge throttling (ThrottlingException, 400) is waited out', async () => {
+    const { fake, calls, ensure } = await account();
+    fake.faults.throttle('DescribeRule', 1).throttle('PutRule', 1).throttle('PutTargets', 1);
+    await expect(ensure('rate(5 minutes)')).resolves.toMatchObject({ action: 'created' });
+    expect(fake.calls.calls.filter((c) => c.error === 'ThrottlingException').map((c) => c.operation)).toEqual(
+      ['DescribeRule', 'PutRule', 'PutTargets'],
     );
-    expect(eventsMock.commandCalls(PutTargetsCommand)[0]?.args[0].input.Targets?.[0]?.Input).toBe(
-      '{"warm":true}',
-    );
+    expect(calls('PutRule').map((c) => c.status)).toEqual([400, 200]);
+    expect(fake.account.rules.get(RULE)!.targets.size).toBe(1);
   });
 });
 
 describe('removing the rule (keep-warm unset, or undeploy)', () => {
   it('removes our tagged rule: targets, rule, permission', async () => {
-    eventsMock.on(DescribeRuleCommand).resolves(existingRule('rate(5 minutes)'));
-    eventsMock.on(ListTagsForResourceCommand).resolves({ Tags: tagList });
-    eventsMock.on(ListTargetsByRuleCommand).resolves({ Targets: [ourTarget] });
-    eventsMock.on(RemoveTargetsCommand).resolves({ FailedEntryCount: 0 });
-    eventsMock.on(DeleteRuleCommand).resolves({});
-    lambdaMock.on(RemovePermissionCommand).resolves({});
+    const { fake, calls, statements, ensure } = await account();
+    await ensure('rate(5 minutes)');
+    fake.calls.clear();
 
-    const result = await ensureKeepWarm({ events, lambda }, { context, aliasArn: ALIAS }, deps);
+    const result = await ensure(undefined);
 
     expect(result.action).toBe('removed');
-    expect(eventsMock).toHaveReceivedCommandWith(RemoveTargetsCommand, {
-      Rule: RULE,
-      Ids: ['lambda-deploy-live'],
-    });
-    expect(eventsMock).toHaveReceivedCommandWith(DeleteRuleCommand, { Name: RULE });
-    expect(lambdaMock).toHaveReceivedCommandWith(RemovePermissionCommand, {
+    expect(calls('RemoveTargets')[0]!.input).toMatchObject({ Rule: RULE, Ids: ['lambda-deploy-live'] });
+    expect(calls('DeleteRule')[0]!.input).toMatchObject({ Name: RULE });
+    expect(calls('RemovePermission')[0]!.input).toMatchObject({
       StatementId: 'lambda-deploy-warm',
       Qualifier: 'live',
     });
+    expect(fake.account.rules.size).toBe(0);
+    expect(statements()).toEqual([]);
   });
 
   it('leaves a rule that only matches by name', async () => {
-    eventsMock.on(DescribeRuleCommand).resolves(existingRule('rate(5 minutes)'));
-    eventsMock.on(ListTagsForResourceCommand).resolves({ Tags: [] });
-    const result = await removeKeepWarm({ events, lambda }, { context }, deps);
+    const { fake, deps, calls, remove } = await account();
+    fake.seed.rule(RULE, { tags: {} });
+    const result = await remove();
     expect(result.action).toBe('none');
-    expect(eventsMock).not.toHaveReceivedCommand(DeleteRuleCommand);
+    expect(calls('DeleteRule')).toHaveLength(0);
+    expect(fake.account.rules.has(RULE)).toBe(true);
     expect(deps.logger.text('warning')).toMatch(/left in place/);
   });
 
   it('nothing to do when there is no rule, or no events permission at all (least-privilege policy without keep-warm)', async () => {
-    eventsMock.on(DescribeRuleCommand).rejects(notFound());
-    expect((await removeKeepWarm({ events, lambda }, { context }, deps)).action).toBe('none');
+    const { fake, remove } = await account();
+    expect((await remove()).action).toBe('none');
 
-    eventsMock.reset();
-    const denied = Object.assign(new Error('not authorized to perform: events:DescribeRule'), {
-      name: 'AccessDeniedException',
-      $metadata: { httpStatusCode: 400 },
-    });
-    eventsMock.on(DescribeRuleCommand).rejects(denied);
-    expect((await removeKeepWarm({ events, lambda }, { context }, deps)).action).toBe('none');
-    expect(eventsMock.calls()).toHaveLength(1);
+    fake.calls.clear();
+    fake.faults.deny('DescribeRule');
+    expect((await remove()).action).toBe('none');
+    expect(fake.calls.calls.map((c) => [c.operation, c.status])).toEqual([['DescribeRule', 400]]);
   });
 
   it('a function already gone (undeploy removed it first) does not fail the removal', async () => {
-    eventsMock.on(DescribeRuleCommand).resolves(existingRule('rate(5 minutes)'));
-    eventsMock.on(ListTagsForResourceCommand).resolves({ Tags: tagList });
-    eventsMock.on(ListTargetsByRuleCommand).resolves({ Targets: [] });
-    eventsMock.on(DeleteRuleCommand).resolves({});
-    lambdaMock.on(RemovePermissionCommand).rejects(
-      Object.assign(new Error('Function not found'), {
-        name: 'ResourceNotFoundException',
-        $metadata: { httpStatusCode: 404 },
-      }),
-    );
-    expect((await removeKeepWarm({ events, lambda }, { context }, deps)).action).toBe('removed');
-    expect(eventsMock).not.toHaveReceivedCommand(RemoveTargetsCommand);
+    const { fake, calls, remove } = await account({ deployed: false });
+    fake.seed.rule(RULE, { tags: context.tags });
+    expect((await remove()).action).toBe('removed');
+    expect(calls('RemoveTargets')).toHaveLength(0);
+    expect(calls('RemovePermission').map((c) => [c.status, c.error])).toEqual([
+      [404, 'ResourceNotFoundException'],
+    ]);
+    expect(fake.account.rules.size).toBe(0);
   });
 });
