@@ -3,11 +3,15 @@
  * side with its baseline in the same run.
  */
 import { runAwsCallsBench } from './aws-calls.js';
+import { runDeployPathBench } from './deploy-path.js';
 import { runPackagingBench } from './packaging-bench.js';
+import { runServeBench } from './serve-bench.js';
 
 async function main(): Promise<void> {
   const only = process.argv[2];
   if (!only || only === 'aws') await runAwsCallsBench();
+  if (!only || only === 'aws' || only === 'deploy-path') await runDeployPathBench();
+  if (!only || only === 'serve') await runServeBench();
   if (!only || only === 'packaging') await runPackagingBench();
 }
 

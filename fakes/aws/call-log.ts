@@ -30,6 +30,11 @@ export interface AwsCall {
   fault?: FaultKind;
   /** '' for an unsigned request (STS AssumeRoleWithWebIdentity). */
   accessKeyId: string;
+  /**
+   * Wall time (performance.now(), ms) from the request's arrival to its
+   * answer: two requests that overlap were in flight together.
+   */
+  wall: { start: number; end: number };
 }
 
 export class CallLog {
@@ -72,6 +77,24 @@ export class CallLog {
         op,
       ),
     );
+  }
+
+  /**
+   * Round trips the calls waited for one after another: the most calls of
+   * which no two overlapped in time (each was sent only after the one before
+   * was answered). Requests sent together overlap as long as the fake takes
+   * any time to answer: give it a latency (`faults.latency('*', ms, { real: true })`).
+   */
+  roundTrips(calls: readonly AwsCall[] = this.calls): number {
+    // Interval scheduling: taking the call that ends first each time finds the longest such chain.
+    let count = 0;
+    let last = Number.NEGATIVE_INFINITY;
+    for (const c of [...calls].sort((a, b) => a.wall.end - b.wall.end)) {
+      if (c.wall.start < last) continue;
+      count++;
+      last = c.wall.end;
+    }
+    return count;
   }
 
   clear(): void {

@@ -203,6 +203,7 @@ async function handle(
   incoming: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
+  const start = performance.now();
   const req = await parse(incoming);
   const own = ownUrl(parts, req);
   if (own) {
@@ -223,6 +224,7 @@ async function handle(
       status: 400,
       error: 'UnknownService',
       accessKeyId: req.accessKeyId,
+      wall: { start, end: performance.now() },
     });
     res.writeHead(400, { 'content-type': 'text/plain' });
     res.end(`The fake AWS does not know this request: ${req.method} ${req.path}`);
@@ -289,6 +291,7 @@ async function handle(
     ...(error ? { error } : {}),
     ...(ruleKind ? { fault: ruleKind } : {}),
     accessKeyId: req.accessKeyId,
+    wall: { start, end: performance.now() },
   });
   if (reset) {
     res.socket?.destroy();

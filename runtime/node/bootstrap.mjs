@@ -30,7 +30,10 @@ function parseAddress(address) {
 }
 
 // http, not fetch: undici's fetch gives up on a long poll after 300 s of silence.
-function request(api, method, route, body, headers = {}) {
+// One kept-alive connection for every call, as AWS's runtimes hold it.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+function request(api, method, route, body, headers = {}, retried = false) {
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
@@ -39,7 +42,7 @@ function request(api, method, route, body, headers = {}) {
         method,
         path: `/${API_VERSION}/runtime/${route}`,
         headers: body === undefined ? headers : { ...headers, 'Content-Length': Buffer.byteLength(body) },
-        agent: false,
+        agent,
       },
       (res) => {
         const chunks = [];
@@ -48,7 +51,12 @@ function request(api, method, route, body, headers = {}) {
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (error) => {
+      // A kept connection the server closed meanwhile: once more on a new one.
+      if (req.reusedSocket && !retried && error.code === 'ECONNRESET')
+        resolve(request(api, method, route, body, headers, true));
+      else reject(error);
+    });
     req.end(body);
   });
 }

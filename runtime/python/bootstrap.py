@@ -32,7 +32,7 @@ def _unbuffer_output():
 
 
 class RuntimeApiClient:
-    """One short HTTP connection per call: no keep-alive to go stale, no proxies."""
+    """One keep-alive connection, no proxies; opened again when the server closed it."""
 
     def __init__(self, address):
         host, _, port = address.rpartition(":")
@@ -40,15 +40,31 @@ class RuntimeApiClient:
             raise ValueError("AWS_LAMBDA_RUNTIME_API must be host:port, got %r" % address)
         self.host = host.strip("[]")
         self.port = int(port)
+        self._conn = None
+
+    def _close(self):
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def _request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection(self.host, self.port)
-        try:
-            conn.request(method, "/%s/runtime/%s" % (API_VERSION, path), body=body, headers=headers or {})
-            response = conn.getresponse()
-            return response.status, dict((k.lower(), v) for k, v in response.getheaders()), response.read()
-        finally:
-            conn.close()
+        while True:
+            reused = self._conn is not None
+            if not reused:
+                self._conn = http.client.HTTPConnection(self.host, self.port)
+            try:
+                self._conn.request(method, "/%s/runtime/%s" % (API_VERSION, path), body=body, headers=headers or {})
+                response = self._conn.getresponse()
+                data = response.read()
+            except (ConnectionError, http.client.HTTPException):
+                self._close()
+                # A kept connection the server has closed meanwhile: once more on a new one.
+                if reused:
+                    continue
+                raise
+            if response.will_close:
+                self._close()
+            return response.status, dict((k.lower(), v) for k, v in response.getheaders()), data
 
     def next_invocation(self):
         status, headers, body = self._request("GET", "invocation/next")

@@ -16,6 +16,8 @@ export interface AwsDeps extends RetryDeps {
   sleep: Sleep;
   /** Wall clock, for artifact age decisions; tests pin it. */
   now?: () => Date;
+  /** Run independent requests one at a time (see together()); the bench's baseline. */
+  sequential?: boolean;
 }
 
 /**

@@ -262,6 +262,9 @@ class LocalFunctionImpl implements LocalFunction {
       InvocationOutcome | { kind: 'timeout' } | { kind: 'exit'; detail: string }
     >([invocation.outcome, timedOut, proc.exit.then((detail) => ({ kind: 'exit' as const, detail }))]);
     clearTimeout(timer);
+    // The runtime wrote its log lines before it posted the result, but the pipe may be read a
+    // moment after the socket (one kept-alive connection answers fast): one turn of the loop reads them.
+    await new Promise((resolve) => setImmediate(resolve));
 
     let result: InvokeResult;
     if (first.kind === 'response') {

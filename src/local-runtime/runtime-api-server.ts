@@ -53,6 +53,7 @@ export class RuntimeApiServer {
   private readonly inFlight = new Map<string, Pending>();
   private readonly waiters: ServerResponse[] = [];
   private closed = false;
+  private opened = 0;
   initError: LambdaError | undefined;
 
   private constructor(
@@ -62,8 +63,10 @@ export class RuntimeApiServer {
 
   /** Listens on 127.0.0.1 on an ephemeral port. */
   static async start(hooks: RuntimeApiHooks = {}): Promise<RuntimeApiServer> {
-    const server = createServer();
+    // The runtime keeps one connection for all its calls; it may sit idle for as long as a handler runs.
+    const server = createServer({ keepAliveTimeout: 0 });
     const api = new RuntimeApiServer(server, hooks);
+    server.on('connection', () => api.opened++);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       api.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) reply(res, 500, { errorType: 'ServiceException', errorMessage: String(error) });
@@ -83,6 +86,16 @@ export class RuntimeApiServer {
   get address(): string {
     const { port } = this.server.address() as AddressInfo;
     return `127.0.0.1:${port}`;
+  }
+
+  /** Connections the runtime opened so far: one for all its calls while it keeps it alive. */
+  get connections(): number {
+    return this.opened;
+  }
+
+  /** Closes connections between calls, as a server may; the runtime opens a new one. */
+  closeIdleConnections(): void {
+    this.server.closeIdleConnections();
   }
 
   /** Polls parked until work arrives. */

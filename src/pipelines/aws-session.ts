@@ -70,7 +70,11 @@ export async function openAwsSession(
 ): Promise<AwsSession> {
   const region = regionOf(settings);
   await checkAwsPrerequisites(settings, plan, deps);
-  const awsDeps: AwsDeps = { logger: deps.logger, sleep: deps.sleep ?? realSleep };
+  const awsDeps: AwsDeps = {
+    logger: deps.logger,
+    sleep: deps.sleep ?? realSleep,
+    ...(deps.sequentialAws && { sequential: true }),
+  };
   const bootstrap = createAwsClients({ region });
   const credentials = await resolveCredentials(
     bootstrap.sts,

@@ -3,18 +3,28 @@ import { ensureDependenciesLayer } from '../resources/layers/dependencies-layer.
 import { layersUnzippedBytes } from '../resources/layers/layer-size.js';
 import { PackageTooLargeError } from '../packaging/build-package.js';
 import { checkPackageSize, formatBytes } from '../packaging/size-check.js';
-import { ensureKeepWarm } from '../resources/warm-up/keep-warm.js';
+import { ensureKeepWarm, type KeepWarmResult } from '../resources/warm-up/keep-warm.js';
 import { ensureProvisionedConcurrency } from '../resources/warm-up/provisioned-concurrency.js';
-import { ensureExecutionRole, partitionOf } from '../resources/execution-role/execution-role.js';
+import {
+  ensureExecutionRole,
+  partitionOf,
+  type ExecutionRoleResult,
+} from '../resources/execution-role/execution-role.js';
 import { isProtectedStage } from './undeploy.js';
 import { boundaryPolicyName } from '../resources/execution-role/execution-policy.js';
 import {
   clearDeploying,
   deployFunction,
+  LIVE_ALIAS,
   markDeploying,
   readStageFunction,
   type FunctionResult,
+  type StageFunction,
 } from '../resources/function/lambda-function.js';
+import { codeNeedsUpdate } from '../resources/function/function-config.js';
+import { gate, start, together, type Gate } from '../aws/together.js';
+import { HeldLogger } from '../util/held-logger.js';
+import type { Logger } from '../util/logger.js';
 import type { GitHubContext } from '../model/github-context.js';
 import { ensureGateway } from '../resources/front-door/gateway.js';
 import { type GatewayResult } from '../resources/front-door/gateway-types.js';
@@ -94,30 +104,29 @@ export async function deployToAws(
   const hidden = secretValues(settings, plan);
   let fn: FunctionResult | undefined;
   const marked: DeployingMark = { since: new Date(started).toISOString() };
+  // The front door and keep-warm read while the function deploys, and write once it is done.
+  const changing = gate<boolean>();
+  const deployed = gate<FunctionResult>();
+  const alongside = startAlongside(settings, context, session, deps, {
+    changing: changing.promise,
+    deployed: deployed.promise,
+  });
   try {
-    fn = await deployCode(settings, plan, context, pkg, session, deps, marked);
+    try {
+      fn = await deployCode(settings, plan, context, pkg, session, deps, marked, changing);
+      deployed.open(fn);
+    } catch (error) {
+      changing.fail(error);
+      deployed.fail(error);
+      throw error;
+    }
     Object.assign(report, {
       functionArn: fn.functionArn,
       version: fn.version,
       previousVersion: fn.previousVersion,
       changed: fn.changed,
     });
-    const gateway: GatewayResult = await logger.group(`Front door (${settings.gateway})`, () =>
-      ensureGateway(
-        settings.gateway,
-        session.clients,
-        {
-          context,
-          aliasArn: fn!.aliasArn,
-          throttleRate: settings.throttleRate,
-          throttleBurst: settings.throttleBurst,
-          apiKey: settings.apiKey,
-          quota: settings.quota,
-          functionChanged: fn!.changed,
-        },
-        { logger, sleep },
-      ),
-    );
+    const gateway: GatewayResult = await logger.group(`Front door (${settings.gateway})`, alongside.gateway);
     if (gateway.apiKeyValue) secrets.push(gateway.apiKeyValue);
     Object.assign(report, {
       url: gateway.url,
@@ -126,7 +135,7 @@ export async function deployToAws(
       changed: report.changed || gateway.changed,
     });
     if (gateway.url) logger.info(`URL: ${gateway.url}`);
-    report.notes = await warmStarts(settings, context, fn, session);
+    report.notes = await warmStarts(settings, context, fn, session, await alongside.keepWarm());
 
     report.smoke = await logger.group('Smoke test', async () => {
       if (!settings.smokeTest) return skippedSmoke('smoke-test: false');
@@ -160,6 +169,8 @@ export async function deployToAws(
     report.error = errorMessage(error);
     logger.error(report.error);
   }
+  // Nothing of this deploy still runs when it reports (a failed function leaves them waiting).
+  await alongside.settled();
   if (report.status === 'failure' && fn) {
     const logs = await fetchFunctionLogs(
       session.clients.logs,
@@ -191,23 +202,15 @@ async function deployCode(
   session: AwsSession,
   deps: PipelineDeps,
   marked: DeployingMark,
+  changing: Gate<boolean>,
 ): Promise<FunctionResult> {
   const { clients, accountId, awsDeps } = session;
   const tags = functionTags(settings, context.tags);
-  // Before anything is uploaded or changed: a function that is not this stage's is refused.
-  const current = await readStageFunction(
-    clients.lambda,
-    { functionName: plan.functionName, tags, adopt: settings.adopt },
-    awsDeps,
-  );
-  const existingArn = current.existing?.config.FunctionArn;
-  if (existingArn) {
-    await markDeploying(clients.lambda, existingArn, marked.since, awsDeps);
-    marked.functionArn = existingArn;
-  }
   await checkLayerSizes(settings, pkg, session);
-  const layers = [...(await dependenciesLayer(settings, pkg, session)), ...settings.layers];
-  const artifact = await deps.logger.group('Upload', () =>
+  // The artifact is looked for while the function is read; it is written only once the function is known to be ours.
+  const mayWrite = gate<void>();
+  const uploadLog = new HeldLogger(deps.logger);
+  const upload = start(awsDeps, () =>
     publishArtifact(
       clients.s3,
       {
@@ -219,25 +222,44 @@ async function deployCode(
         sha256Hex: pkg.sha256Hex,
         codeSha256: pkg.codeSha256,
       },
-      awsDeps,
+      { ...awsDeps, logger: uploadLog },
+      mayWrite.promise,
     ),
   );
-  return deps.logger.group('Function', async () => {
-    const production = isProtectedStage(plan.stage, settings.protectedStages);
-    const role = await ensureExecutionRole(
-      clients.iam,
-      {
-        project: settings.name,
-        executionRoleArn: settings.executionRoleArn,
-        accountId,
-        tags,
-        policyStatements: settings.policyStatements,
-        kind: production ? 'production' : 'preview',
-        partition: partitionOf(clients.region),
-        permissionsBoundary: `arn:${partitionOf(clients.region)}:iam::${accountId}:policy/${boundaryPolicyName(settings.name)}`,
-      },
+  let current: StageFunction;
+  try {
+    // Before anything is uploaded or changed: a function that is not this stage's is refused.
+    current = await readStageFunction(
+      clients.lambda,
+      { functionName: plan.functionName, tags, adopt: settings.adopt },
       awsDeps,
     );
+  } catch (error) {
+    mayWrite.fail(error);
+    await upload.settled();
+    throw error;
+  }
+  mayWrite.open();
+  const { existing, alias } = current;
+  changing.open(
+    !existing || !alias || codeNeedsUpdate(existing.config, pkg.codeSha256, settings.architecture),
+  );
+  const roleLog = new HeldLogger(deps.logger);
+  const [artifact, , role, layers] = await together(
+    awsDeps,
+    () => upload.result(),
+    async () => {
+      const arn = existing?.config.FunctionArn;
+      if (!arn) return;
+      await markDeploying(clients.lambda, arn, marked.since, awsDeps);
+      marked.functionArn = arn;
+    },
+    () => executionRole(settings, plan, session, tags, roleLog),
+    () => dependenciesLayer(settings, pkg, { ...session, awsDeps: { ...awsDeps, logger: uploadLog } }),
+  );
+  await deps.logger.group('Upload', async () => uploadLog.release());
+  return deps.logger.group('Function', async () => {
+    roleLog.release();
     const result = await deployFunction(
       clients.lambda,
       {
@@ -248,7 +270,7 @@ async function deployCode(
         timeout: settings.timeout,
         architecture: settings.architecture,
         environment: settings.environment,
-        layers,
+        layers: [...layers, ...settings.layers],
         roleArn: role.roleArn,
         description: `lambda-deploy ${settings.name} stage ${plan.stage}`,
         tags,
@@ -264,6 +286,97 @@ async function deployCode(
     marked.functionArn ??= result.functionArn || undefined;
     return result;
   });
+}
+
+/** The stage's execution role: made or updated as the stage's kind needs (production or preview). */
+function executionRole(
+  settings: Settings,
+  plan: Plan,
+  session: AwsSession,
+  tags: Record<string, string>,
+  logger: Logger,
+): Promise<ExecutionRoleResult> {
+  const { clients, accountId, awsDeps } = session;
+  const partition = partitionOf(clients.region);
+  return ensureExecutionRole(
+    clients.iam,
+    {
+      project: settings.name,
+      executionRoleArn: settings.executionRoleArn,
+      accountId,
+      tags,
+      policyStatements: settings.policyStatements,
+      kind: isProtectedStage(plan.stage, settings.protectedStages) ? 'production' : 'preview',
+      partition,
+      permissionsBoundary: `arn:${partition}:iam::${accountId}:policy/${boundaryPolicyName(settings.name)}`,
+    },
+    { ...awsDeps, logger },
+  );
+}
+
+/** ARN of the stage's `live` alias, as Lambda names it: known before the function is read. */
+function liveAliasArn(context: StageContext): string {
+  const partition = partitionOf(context.region);
+  return `arn:${partition}:lambda:${context.region}:${context.accountId}:function:${context.functionName}:${LIVE_ALIAS}`;
+}
+
+/**
+ * Starts the front door and keep-warm: they read now (sequential: they wait
+ * until asked) and write once `deployed` settles. Their log lines are held
+ * and shown in their own place in the job log.
+ */
+function startAlongside(
+  settings: Settings,
+  context: StageContext,
+  session: AwsSession,
+  deps: PipelineDeps,
+  pending: { changing: Promise<boolean>; deployed: Promise<FunctionResult> },
+) {
+  const { clients, awsDeps } = session;
+  const aliasArn = liveAliasArn(context);
+  const gatewayLog = new HeldLogger(deps.logger);
+  const warmLog = new HeldLogger(deps.logger);
+  const deployed = pending.deployed.then((fn) => ({ aliasArn: fn.aliasArn, changed: fn.changed }));
+  // Awaited once the front door has read what it reads; a failed function is no unhandled rejection meanwhile.
+  deployed.catch(() => undefined);
+  const gateway = start(awsDeps, () =>
+    ensureGateway(
+      settings.gateway,
+      clients,
+      {
+        context,
+        aliasArn,
+        throttleRate: settings.throttleRate,
+        throttleBurst: settings.throttleBurst,
+        apiKey: settings.apiKey,
+        quota: settings.quota,
+        pending: { changing: pending.changing, deployed },
+      },
+      { logger: gatewayLog, sleep: awsDeps.sleep, sequential: awsDeps.sequential },
+    ),
+  );
+  const keepWarm = start(awsDeps, () =>
+    ensureKeepWarm(
+      clients,
+      { context, schedule: settings.keepWarm, aliasArn, ready: pending.deployed },
+      { ...awsDeps, logger: warmLog },
+    ),
+  );
+  return {
+    gateway: async () => {
+      gatewayLog.release();
+      return gateway.result();
+    },
+    keepWarm: async () => {
+      warmLog.release();
+      return keepWarm.result();
+    },
+    settled: async () => {
+      await Promise.all([gateway.settled(), keepWarm.settled()]);
+      gatewayLog.release();
+      warmLog.release();
+    },
+  };
 }
 
 async function rollBack(
@@ -355,14 +468,10 @@ async function warmStarts(
   context: StageContext,
   fn: FunctionResult,
   session: AwsSession,
+  warm: KeepWarmResult,
 ): Promise<string[]> {
   const { clients, awsDeps } = session;
   const notes: string[] = [];
-  const warm = await ensureKeepWarm(
-    clients,
-    { context, schedule: settings.keepWarm, aliasArn: fn.aliasArn },
-    awsDeps,
-  );
   if (warm.action !== 'none' && warm.action !== 'unchanged')
     awsDeps.logger.info(`Keep-warm rule ${warm.ruleName}: ${warm.action}`);
   if (settings.keepWarm) notes.push(`Kept warm by ${warm.ruleName} (${settings.keepWarm}).`);

@@ -25,4 +25,9 @@ export interface PipelineDeps {
    * of the job. The CLI passes a folder of its own that it removes afterwards.
    */
   outDir?: string;
+  /**
+   * Send the deploy's AWS requests one at a time instead of running the
+   * independent ones together: the baseline `npm run bench` compares with.
+   */
+  sequentialAws?: boolean;
 }

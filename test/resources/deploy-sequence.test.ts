@@ -26,7 +26,7 @@ async function account() {
 }
 
 describe('a whole AWS deploy against the one fake account', () => {
-  it('first deploy creates everything; an unchanged redeploy makes 5 calls and uploads nothing', async () => {
+  it('first deploy creates everything; an unchanged redeploy makes 7 calls (reads only) and uploads nothing', async () => {
     const { fake, deploy, fn } = await account();
     const first = await deploy();
     expect(first.fn).toMatchObject({ created: true, version: '1', previousVersion: '', changed: true });
@@ -42,6 +42,9 @@ describe('a whole AWS deploy against the one fake account', () => {
     expect(fake.calls.counts()).toEqual({
       'sts:GetCallerIdentity': 1,
       's3:HeadObject': 1,
+      // Asked together with HeadObject (the same round trip), for a deploy whose zip turns out missing.
+      's3:HeadBucket': 1,
+      's3:GetBucketLifecycleConfiguration': 1,
       'iam:GetRole': 1,
       'lambda:GetFunction': 1,
       'lambda:GetAlias': 1,

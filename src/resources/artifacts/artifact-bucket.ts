@@ -22,6 +22,7 @@ import {
   httpStatus,
   isAccessDenied,
 } from '../../aws/aws-call.js';
+import { start, type Started } from '../../aws/together.js';
 
 /** Every artifact lives under this prefix; the lifecycle rule covers only it. */
 export const ARTIFACT_PREFIX = 'lambda-deploy/';
@@ -65,10 +66,36 @@ function isNotFound(error: unknown): boolean {
  * created under the predictable default name is never used.
  */
 export async function ensureArtifactBucket(s3: S3Client, input: BucketInput, deps: AwsDeps): Promise<string> {
+  const state = await probeArtifactBucket(s3, input, deps);
+  await readyArtifactBucket(s3, input, state, deps);
+  return state.bucket;
+}
+
+/** What probeArtifactBucket found: the bucket is there and ours, and whether it must be made or configured. */
+export interface BucketState {
+  bucket: string;
+  todo: 'nothing' | 'create' | 'configure';
+}
+
+/**
+ * Reads whether the artifact bucket exists, is this account's and (the
+ * default bucket) is fully configured; changes nothing. A bucket of another
+ * account, or in another region, is an error that says so.
+ */
+export async function probeArtifactBucket(
+  s3: S3Client,
+  input: BucketInput,
+  deps: AwsDeps,
+): Promise<BucketState> {
   const bucket = input.bucket || defaultBucketName(input.accountId, input.region);
   const owner = input.accountId;
+  // A run stopped between CreateBucket and the last setting left the default
+  // bucket half-configured: the lifecycle rule is written last, so its
+  // absence says the settings must be written (again). Read together with
+  // HeadBucket (sequential: only once the bucket is known to be there).
+  let rule: Started<boolean> | undefined;
   try {
-    await callAws(
+    const head = callAws(
       () => s3.send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: owner })),
       deps,
       {
@@ -77,7 +104,10 @@ export async function ensureArtifactBucket(s3: S3Client, input: BucketInput, dep
         passThrough: (e) => isNotFound(e) || isAccessDenied(e) || httpStatus(e) === 301,
       },
     );
+    if (!input.bucket) rule = start(deps, () => hasLifecycleRule(s3, bucket, owner, deps));
+    await head;
   } catch (error) {
+    await rule?.settled();
     if (isAccessDenied(error)) {
       throw new AwsError(
         `S3 bucket ${bucket} exists but belongs to another account (or this role may not read it: s3:ListBucket). ` +
@@ -94,17 +124,23 @@ export async function ensureArtifactBucket(s3: S3Client, input: BucketInput, dep
       );
     }
     if (!isNotFound(error)) throw error;
-    await createArtifactBucket(s3, bucket, input, deps);
-    return bucket;
+    return { bucket, todo: 'create' };
   }
-  // A run stopped between CreateBucket and the last setting left the default
-  // bucket half-configured: the lifecycle rule is written last, so its
-  // absence says the settings must be written (again).
-  if (!input.bucket && !(await hasLifecycleRule(s3, bucket, owner, deps))) {
-    deps.logger.info(`Artifact bucket ${bucket} lacks its settings; writing them`);
-    await configureArtifactBucket(s3, bucket, owner, deps);
+  return { bucket, todo: rule && !(await rule.result()) ? 'configure' : 'nothing' };
+}
+
+/** Creates or configures the bucket as probeArtifactBucket found it needed. */
+async function readyArtifactBucket(
+  s3: S3Client,
+  input: BucketInput,
+  state: BucketState,
+  deps: AwsDeps,
+): Promise<void> {
+  if (state.todo === 'create') await createArtifactBucket(s3, state.bucket, input, deps);
+  if (state.todo === 'configure') {
+    deps.logger.info(`Artifact bucket ${state.bucket} lacks its settings; writing them`);
+    await configureArtifactBucket(s3, state.bucket, input.accountId, deps);
   }
-  return bucket;
 }
 
 async function hasLifecycleRule(
@@ -445,31 +481,39 @@ export interface ArtifactResult extends UploadResult {
 }
 
 /**
- * The deploy's artifact step in as few calls as possible: when the artifact is
- * already there (HeadObject with the expected owner answers 200), the bucket
- * is proven to exist and be ours, so HeadBucket is skipped; otherwise the
- * bucket is checked (created when missing) and the zip uploaded.
+ * The deploy's artifact step in as few round trips as possible. The object
+ * and the bucket are read together (sequential: the bucket only when the
+ * object is missing); when the artifact is already there (HeadObject with the
+ * expected owner answers 200), the bucket is proven to exist and be ours and
+ * what was read of it is not used; otherwise the bucket is created or
+ * configured when it needs to be, then the zip uploaded. Nothing is written
+ * before `ready` settles.
  */
 export async function publishArtifact(
   s3: S3Client,
   input: ArtifactInput,
   deps: AwsDeps,
+  /** Settles when the deploy may write (the function is known to be this stage's); rejects when not. */
+  ready?: Promise<unknown>,
 ): Promise<ArtifactResult> {
+  const bucketInput = { bucket: input.bucket, accountId: input.accountId, region: input.region };
   const bucket = input.bucket || defaultBucketName(input.accountId, input.region);
   const key = artifactKey(input.name, input.sha256Hex);
+  const head = headArtifact(s3, bucket, key, input.accountId, deps);
+  const probe = start(deps, () => probeArtifactBucket(s3, bucketInput, deps));
   let present: Awaited<ReturnType<typeof headArtifact>>;
   try {
-    present = await headArtifact(s3, bucket, key, input.accountId, deps);
+    present = await head;
   } catch {
-    // 403 (another owner, or no permission) and the like: ensureArtifactBucket says which.
+    // 403 (another owner, or no permission) and the like: the bucket's probe says which.
     present = undefined;
   }
-  if (!present)
-    await ensureArtifactBucket(
-      s3,
-      { bucket: input.bucket, accountId: input.accountId, region: input.region },
-      deps,
-    );
+  try {
+    await ready;
+    if (!present) await readyArtifactBucket(s3, bucketInput, await probe.result(), deps);
+  } finally {
+    await probe.settled();
+  }
   const result = await uploadArtifact(s3, { ...input, bucket }, deps, present ?? null);
   return { ...result, bucket };
 }

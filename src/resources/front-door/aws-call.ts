@@ -14,8 +14,9 @@ import {
   type RetryDeps,
 } from '../../aws/aws-call.js';
 import { errorMessage, errorName } from '../../util/retry.js';
+import type { ConcurrencyDeps } from '../../aws/together.js';
 
-export type CallDeps = RetryDeps;
+export type CallDeps = RetryDeps & ConcurrencyDeps;
 
 export interface CallSpec {
   /** What we were doing, for the error: `create the HTTP API`. */

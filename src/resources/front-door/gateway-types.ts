@@ -18,6 +18,23 @@ export interface GatewayInput {
    * door that is complete need not read them again (one call fewer).
    */
   functionChanged?: boolean;
+  /**
+   * Set when the front door is worked on while the function deploys: it
+   * reads then, and writes nothing (nor trusts functionChanged) until
+   * `deployed` settles.
+   */
+  pending?: PendingFunction;
+}
+
+/** The function deploy a front door runs alongside (see GatewayInput.pending). */
+export interface PendingFunction {
+  /**
+   * Whether the deploy changes the function, as soon as it knows (before it
+   * changes anything): a changing function's permissions are read meanwhile.
+   */
+  changing: Promise<boolean>;
+  /** `live` points at the deployed version; rejects when the deploy failed. */
+  deployed: Promise<{ aliasArn: string; changed: boolean }>;
 }
 
 export interface GatewayResult {
@@ -35,6 +52,14 @@ export interface GatewayResult {
 export interface GatewayDeps {
   logger: Logger;
   sleep?: Sleep;
+  /** Independent requests one at a time (the bench's baseline). */
+  sequential?: boolean;
   /** Backoff jitter; tests may pin it. */
   random?: () => number;
+}
+
+/** The input once the function is deployed: its alias, and whether it changed. */
+export async function afterFunction(input: GatewayInput, pending: PendingFunction): Promise<GatewayInput> {
+  const fn = await pending.deployed;
+  return { ...input, aliasArn: fn.aliasArn, functionChanged: fn.changed, pending: undefined };
 }

@@ -7,7 +7,7 @@ import type { AwsClients } from '../../aws/clients.js';
 import type { GatewayKind } from '../../model/settings.js';
 import { ensureFunctionUrl } from './function-url.js';
 import { ensureHttpApi } from './http-api.js';
-import type { GatewayDeps, GatewayInput, GatewayResult } from './gateway-types.js';
+import { afterFunction, type GatewayDeps, type GatewayInput, type GatewayResult } from './gateway-types.js';
 import { ensureRestApi } from './rest-api.js';
 
 export async function ensureGateway(
@@ -18,6 +18,8 @@ export async function ensureGateway(
 ): Promise<GatewayResult> {
   if (input.apiKey && kind !== 'rest-api')
     throw new Error(`api-key: needs gateway: rest-api (gateway is ${JSON.stringify(kind)}).`);
+  // Only the HTTP API reads while the function deploys; the others start once it is done.
+  if (input.pending && kind !== 'http-api') input = await afterFunction(input, input.pending);
   switch (kind) {
     case 'http-api':
       return ensureHttpApi(clients, input, deps);

@@ -28,10 +28,11 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { allPages } from '../../aws/all-pages.js';
 import { tagsMatchStage } from '../../model/tags.js';
 import { apiGatewaySpec, awsCall, awsGet, type CallDeps, type CallSpec } from './aws-call.js';
-import type { GatewayInput, GatewayResult } from './gateway-types.js';
-import { ensurePermissions } from './lambda-permission.js';
+import { afterFunction, type GatewayInput, type GatewayResult } from './gateway-types.js';
+import { ensurePermissions, readPermissions, type PermissionTarget } from './lambda-permission.js';
 import { oldestTagged } from './oldest-tagged.js';
-import { PermissionIds } from './resource-policy.js';
+import { PermissionIds, type PolicyStatement } from './resource-policy.js';
+import { start, type Started } from '../../aws/together.js';
 import { desiredThrottle, httpRouteSettingsUpdate } from './throttle.js';
 import { httpApiSourceArn, parseAliasArn, trimUrl } from './urls.js';
 
@@ -41,6 +42,18 @@ const ROUTE = '$default';
 export interface HttpApiClients {
   apiGatewayV2: ApiGatewayV2Client;
   lambda: LambdaClient;
+}
+
+const stagePath = (apiId: string) => `/apis/${apiId}/stages/${STAGE}`;
+
+/** The alias's permissions: the function of the stage, qualifier `live`. */
+function permissionTarget(input: GatewayInput): PermissionTarget {
+  return {
+    functionName: input.context.functionName,
+    qualifier: parseAliasArn(input.aliasArn).qualifier,
+    aliasArn: input.aliasArn,
+    stage: input.context.stage,
+  };
 }
 
 const spec = (input: GatewayInput, action: string, verb: 'GET' | 'POST' | 'PATCH', path: string): CallSpec =>
@@ -177,12 +190,34 @@ export async function ensureHttpApi(
 ): Promise<GatewayResult> {
   const { context } = input;
   const client = clients.apiGatewayV2;
-  const alias = parseAliasArn(input.aliasArn);
   const throttle = desiredThrottle(input.throttleRate, input.throttleBurst);
   let changed = false;
 
   let api: { ApiId?: string; ApiEndpoint?: string } | undefined = await findHttpApi(client, input, deps);
   const isNew = !api;
+  const stage = api?.ApiId
+    ? await awsGet(
+        spec(input, `read the $default stage of HTTP API ${api.ApiId}`, 'GET', stagePath(api.ApiId)),
+        deps,
+        ['NotFoundException'],
+        () => client.send(new GetStageCommand({ ApiId: api!.ApiId, StageName: STAGE })),
+      )
+    : undefined;
+  let knownPolicy: Started<PolicyStatement[]> | undefined;
+  if (input.pending) {
+    // Alongside the function deploy: the permissions of a changing function are read
+    // while it updates; nothing is written before it is deployed.
+    try {
+      if (stage && (await input.pending.changing))
+        knownPolicy = start(deps, () => readPermissions(clients.lambda, permissionTarget(input), deps));
+      input = await afterFunction(input, input.pending);
+    } catch (error) {
+      await knownPolicy?.settled();
+      throw error;
+    }
+  }
+  const alias = parseAliasArn(input.aliasArn);
+
   if (!api) {
     api = await awsCall(spec(input, 'create the HTTP API', 'POST', '/apis'), deps, () =>
       client.send(
@@ -198,16 +233,6 @@ export async function ensureHttpApi(
     changed = true;
   }
   const apiId = api.ApiId as string;
-  const stagePath = `/apis/${apiId}/stages/${STAGE}`;
-
-  const stage = isNew
-    ? undefined
-    : await awsGet(
-        spec(input, `read the $default stage of HTTP API ${apiId}`, 'GET', stagePath),
-        deps,
-        ['NotFoundException'],
-        () => client.send(new GetStageCommand({ ApiId: apiId, StageName: STAGE })),
-      );
 
   if (!stage) {
     changed = (await ensureIntegrationAndRoute(client, apiId, isNew, input, deps)) || changed;
@@ -219,12 +244,7 @@ export async function ensureHttpApi(
     (!permissionSettled &&
       (await ensurePermissions(
         clients.lambda,
-        {
-          functionName: context.functionName,
-          qualifier: alias.qualifier,
-          aliasArn: input.aliasArn,
-          stage: context.stage,
-        },
+        permissionTarget(input),
         [
           {
             statementId: PermissionIds.httpApi,
@@ -234,6 +254,7 @@ export async function ensureHttpApi(
           },
         ],
         deps,
+        await knownPolicy?.result(),
       ))) ||
     changed;
 
@@ -258,7 +279,7 @@ export async function ensureHttpApi(
     const settings = httpRouteSettingsUpdate(stage.DefaultRouteSettings, throttle);
     if (settings || stage.AutoDeploy !== true) {
       await awsCall(
-        spec(input, `update the $default stage of HTTP API ${apiId}`, 'PATCH', stagePath),
+        spec(input, `update the $default stage of HTTP API ${apiId}`, 'PATCH', stagePath(apiId)),
         deps,
         () =>
           client.send(

@@ -10,7 +10,12 @@ import {
 } from '@aws-sdk/client-lambda';
 import { errorMessage, errorName } from '../../util/retry.js';
 import { awsCall, awsGet, type CallDeps } from './aws-call.js';
-import { parsePolicy, permissionAction, type PermissionSpec } from './resource-policy.js';
+import {
+  parsePolicy,
+  permissionAction,
+  type PermissionSpec,
+  type PolicyStatement,
+} from './resource-policy.js';
 
 export interface PermissionTarget {
   functionName: string;
@@ -31,20 +36,21 @@ export function isUpdateInProgress(error: unknown): boolean {
   return errorName(error) === 'ResourceConflictException' && !isStatementExists(error);
 }
 
-/**
- * Makes every spec granted on the alias. Returns true when a statement was
- * added or replaced. Costs one GetPolicy when everything is in place.
- */
-export async function ensurePermissions(
+const retryBase = (target: PermissionTarget) => ({
+  stage: target.stage,
+  baseDelayMs: 2000,
+  retryable: isUpdateInProgress,
+});
+
+/** The statements of the alias's resource policy (none when it has no policy). */
+export async function readPermissions(
   lambda: LambdaClient,
   target: PermissionTarget,
-  specs: readonly PermissionSpec[],
   deps: CallDeps,
-): Promise<boolean> {
-  const base = { stage: target.stage, baseDelayMs: 2000, retryable: isUpdateInProgress };
+): Promise<PolicyStatement[]> {
   const policy = await awsGet(
     {
-      ...base,
+      ...retryBase(target),
       action: `read the permissions of ${target.aliasArn}`,
       permission: `lambda:GetPolicy on ${target.aliasArn}`,
     },
@@ -53,7 +59,23 @@ export async function ensurePermissions(
     () =>
       lambda.send(new GetPolicyCommand({ FunctionName: target.functionName, Qualifier: target.qualifier })),
   );
-  const statements = parsePolicy(policy?.Policy);
+  return parsePolicy(policy?.Policy);
+}
+
+/**
+ * Makes every spec granted on the alias. Returns true when a statement was
+ * added or replaced. Costs one GetPolicy when everything is in place, none
+ * when the caller read the policy already (`known`).
+ */
+export async function ensurePermissions(
+  lambda: LambdaClient,
+  target: PermissionTarget,
+  specs: readonly PermissionSpec[],
+  deps: CallDeps,
+  known?: PolicyStatement[],
+): Promise<boolean> {
+  const base = retryBase(target);
+  const statements = known ?? (await readPermissions(lambda, target, deps));
 
   let changed = false;
   for (const spec of specs) {

@@ -34,6 +34,7 @@ import {
   type DesiredConfig,
 } from './function-config.js';
 import { pollUntil } from '../../aws/poll.js';
+import { start, together } from '../../aws/together.js';
 
 /** The alias every front door invokes. */
 export const LIVE_ALIAS = 'live';
@@ -305,10 +306,11 @@ export async function readStageFunction(
 ): Promise<StageFunction> {
   const name = input.functionName;
   // Independent reads: together they are one round trip of waiting.
-  const [existing, alias] = await Promise.all([
-    readFunction(lambda, name, deps),
-    readAlias(lambda, name, deps),
-  ]);
+  const [existing, alias] = await together(
+    deps,
+    () => readFunction(lambda, name, deps),
+    () => readAlias(lambda, name, deps),
+  );
   if (existing) {
     const ownership = functionOwnership(name, existing.tags, input.tags, input.adopt ?? false);
     if (ownership.action === 'refuse') throw new AwsError(ownership.message, 'FunctionNotOwned');
@@ -689,18 +691,12 @@ async function setAlias(
   }
 }
 
-/**
- * Deletes published versions beyond the newest `keep`, never `protect`ed
- * ones. Failures only warn: old versions cost storage, not correctness.
- */
-export async function pruneVersions(
+/** The function's published versions; undefined (with a warning) when they cannot be listed. */
+async function listVersions(
   lambda: LambdaClient,
   functionName: string,
-  keep: number,
-  protect: string[],
   deps: AwsDeps,
-): Promise<string[]> {
-  const versions: string[] = [];
+): Promise<string[] | undefined> {
   try {
     const all = await allPages(
       (marker) =>
@@ -718,12 +714,30 @@ export async function pruneVersions(
       (page) => page.Versions,
       (page) => page.NextMarker,
     );
-    for (const v of all) if (v.Version && v.Version !== '$LATEST') versions.push(v.Version);
+    return all.flatMap((v) => (v.Version && v.Version !== '$LATEST' ? [v.Version] : []));
   } catch (error) {
     deps.logger.warning(`${errorMessage(error)}; old versions are kept`);
-    return [];
+    return undefined;
   }
+}
+
+/**
+ * Deletes published versions beyond the newest `keep`, never `protect`ed
+ * ones. Failures only warn: old versions cost storage, not correctness.
+ * `listed`: the versions, when the caller listed them already.
+ */
+export async function pruneVersions(
+  lambda: LambdaClient,
+  functionName: string,
+  keep: number,
+  protect: string[],
+  deps: AwsDeps,
+  listed?: Promise<string[] | undefined>,
+): Promise<string[]> {
+  const versions = await (listed ?? listVersions(lambda, functionName, deps));
+  if (!versions) return [];
   const deleted: string[] = [];
+  // One at a time: deletes of one function's versions are not known to be safe together.
   for (const version of versionsToDelete(versions, keep, protect)) {
     try {
       await callAws(
@@ -786,14 +800,21 @@ export async function deployFunction(
   if (!liveIsLatest || outcome.codeChanged || outcome.configChanged) {
     version = await publish(lambda, name, input, deps);
     deps.logger.info(`Published version ${version} of ${name}`);
-    aliasArn = await setAlias(lambda, name, version, aliasDescription(fingerprint), alias, deps);
+    // The versions are listed while `live` moves; old ones are deleted only once it has.
+    const listing = start(deps, () => listVersions(lambda, name, deps));
+    try {
+      aliasArn = await setAlias(lambda, name, version, aliasDescription(fingerprint), alias, deps);
+    } catch (error) {
+      await listing.settled();
+      throw error;
+    }
     aliasMoved = version !== previousVersion;
     deps.logger.info(
       previousVersion
         ? `Alias ${LIVE_ALIAS} of ${name}: version ${previousVersion} -> ${version}`
         : `Alias ${LIVE_ALIAS} of ${name} points at version ${version}`,
     );
-    await pruneVersions(lambda, name, input.keepVersions, [version, previousVersion], deps);
+    await pruneVersions(lambda, name, input.keepVersions, [version, previousVersion], deps, listing.result());
   }
 
   const functionArn = latest.FunctionArn ?? '';

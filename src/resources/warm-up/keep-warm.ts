@@ -49,6 +49,12 @@ export interface KeepWarmInput {
   aliasArn: string;
   /** The event sent; default {"lambda-deploy":"warmup"}. */
   input?: string;
+  /**
+   * Set when the rule is looked at while the function deploys: settles once
+   * `live` points at the new version (rejects when that failed). The rule is
+   * read meanwhile; nothing is written before.
+   */
+  ready?: Promise<unknown>;
 }
 
 export interface KeepWarmResult {
@@ -181,7 +187,7 @@ export async function ensureKeepWarm(
   const ruleName = warmRuleName(context.functionName);
   const payload = input.input ?? WARMUP_INPUT;
 
-  if (!input.schedule) return removeKeepWarm(clients, { context }, deps);
+  if (!input.schedule) return removeKeepWarm(clients, { context, ready: input.ready }, deps);
 
   const existing = await describeRule(clients.events, ruleName, deps);
   let targets: Target[] = [];
@@ -199,6 +205,7 @@ export async function ensureKeepWarm(
       );
   }
 
+  await input.ready;
   const put = await callAws(
     () =>
       clients.events.send(
@@ -277,7 +284,7 @@ async function removeTargets(
  */
 export async function removeKeepWarm(
   clients: Clients,
-  input: { context: StageContext },
+  input: { context: StageContext; ready?: Promise<unknown> },
   deps: AwsDeps,
 ): Promise<KeepWarmResult> {
   const { context } = input;
@@ -300,6 +307,7 @@ export async function removeKeepWarm(
   const ids = (await ruleTargets(clients.events, ruleName, deps))
     .map((t) => t.Id)
     .filter((id): id is string => !!id);
+  await input.ready;
   if (ids.length) await removeTargets(clients.events, ruleName, ids, deps);
   try {
     await callAws(() => clients.events.send(new DeleteRuleCommand({ Name: ruleName })), deps, {

@@ -54,6 +54,8 @@ describe('ensureArtifactBucket on the fake S3', () => {
     expect(name).toBe(BUCKET);
     expect(ops()).toEqual([
       'HeadBucket',
+      // Read together with HeadBucket, so a bucket that exists costs no second round trip.
+      'GetBucketLifecycleConfiguration',
       'CreateBucket',
       'PutPublicAccessBlock',
       'PutBucketEncryption',
