@@ -6,6 +6,7 @@ import { runAwsCallsBench } from './aws-calls.js';
 import { runDeployPathBench } from './deploy-path.js';
 import { runPackagingBench } from './packaging-bench.js';
 import { runServeBench } from './serve-bench.js';
+import { runSlimBench } from './slim-bench.js';
 
 async function main(): Promise<void> {
   const only = process.argv[2];
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   if (!only || only === 'aws' || only === 'deploy-path') await runDeployPathBench();
   if (!only || only === 'serve') await runServeBench();
   if (!only || only === 'packaging') await runPackagingBench();
+  if (!only || only === 'slim') await runSlimBench();
 }
 
 main().catch((error: unknown) => {

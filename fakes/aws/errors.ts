@@ -73,6 +73,7 @@ export const ERROR_STATUS: Record<ServiceName, Record<string, number>> = {
     AccessDenied: 403,
     ExpiredTokenException: 400,
     InvalidIdentityToken: 400,
+    IDPCommunicationError: 400,
     IDPRejectedClaim: 403,
     ValidationError: 400,
     Throttling: 400,

@@ -10,6 +10,7 @@ import {
   executionRoleName,
   executionRolePolicy,
 } from '../../src/resources/execution-role/execution-policy.js';
+import { defaultArtifactBucket } from '../../src/iam/deploy-policy.js';
 import { ACCOUNT_ID, REGION, arn, newIamId, newId, newUuid, type Tags } from './account.js';
 import type { Clock } from './clock.js';
 import type { IndexEntry } from './services/tagging.js';
@@ -121,7 +122,13 @@ export function seeds(
       });
       previewRole.inlinePolicies.set(
         'lambda-deploy',
-        JSON.stringify(executionRolePolicy(project, ACCOUNT_ID, [], { kind: 'preview' })),
+        // As setup writes it: with the read grant on the previews' slim archives in the default bucket.
+        JSON.stringify(
+          executionRolePolicy(project, ACCOUNT_ID, [], {
+            kind: 'preview',
+            bucket: defaultArtifactBucket(ACCOUNT_ID, REGION),
+          }),
+        ),
       );
       return { boundary, previewRole };
     },
@@ -204,6 +211,7 @@ export function seeds(
           Description: '',
           Timeout: 3,
           MemorySize: 128,
+          EphemeralStorage: { Size: 512 },
           LastModified: lambdaTime(clock.now()),
           CodeSha256: sha256(zip),
           Version: '$LATEST',

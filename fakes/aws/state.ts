@@ -23,6 +23,8 @@ export interface FunctionConfig {
   Version: string;
   Environment?: { Variables: Record<string, string> };
   Layers?: { Arn: string; CodeSize: number }[];
+  /** /tmp in MB: Lambda always answers with it (512 unless set). */
+  EphemeralStorage: { Size: number };
   Architectures: string[];
   PackageType: 'Zip' | 'Image';
   RevisionId: string;

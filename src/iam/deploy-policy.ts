@@ -62,6 +62,7 @@ import {
   executionRoleName,
   type ExecutionRoleKind,
 } from '../resources/execution-role/execution-policy.js';
+import { SLIM_PREFIX, slimArchivePrefix } from '../model/slim-location.js';
 
 export { oidcTrustPolicy, type TrustPolicyOptions } from './trust-policy.js';
 export {
@@ -386,10 +387,18 @@ function artifactStatements(options: DeployPolicyOptions, p: string): PolicyStat
       Resource: `arn:${p}:s3:::${bucket}`,
     },
     {
+      // With the slim packages' dependencies archives: a preview job writes only the previews' folder.
       Sid: 'Artifacts',
       Effect: 'Allow',
       Action: OBJECT_ACTIONS,
-      Resource: `arn:${p}:s3:::${bucket}/lambda-deploy/${options.project}/*`,
+      Resource: [
+        `arn:${p}:s3:::${bucket}/lambda-deploy/${options.project}/*`,
+        `arn:${p}:s3:::${bucket}/${
+          options.role === 'preview'
+            ? slimArchivePrefix(options.project, 'preview')
+            : `${SLIM_PREFIX}${options.project}/`
+        }*`,
+      ],
     },
   ];
 }

@@ -42,6 +42,12 @@ export interface LambdaEnvironmentInput {
   memory: number;
   region: string;
   logStreamName: string;
+  /**
+   * The execution role's credentials, which Lambda sets as AWS_ACCESS_KEY_ID
+   * and co.: locally only ever those of a local S3 stand-in (slim packages),
+   * never the caller's.
+   */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
 export interface LambdaEnvironment {
@@ -82,6 +88,11 @@ export function lambdaEnvironment(input: LambdaEnvironmentInput): LambdaEnvironm
     AWS_REGION: input.region,
     AWS_DEFAULT_REGION: input.region,
   });
+  if (input.credentials) {
+    env.AWS_ACCESS_KEY_ID = input.credentials.accessKeyId;
+    env.AWS_SECRET_ACCESS_KEY = input.credentials.secretAccessKey;
+    if (input.credentials.sessionToken) env.AWS_SESSION_TOKEN = input.credentials.sessionToken;
+  }
   return { env, ignored };
 }
 

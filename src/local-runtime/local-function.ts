@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { lineRedactor } from '../util/redact.js';
 import type { Logger } from '../util/logger.js';
 import { runtimeAssetsDir } from '../util/assets.js';
-import { lambdaEnvironment, localRegion } from './lambda-environment.js';
+import { lambdaEnvironment, localRegion, type LambdaEnvironmentInput } from './lambda-environment.js';
 import { LogBuffer, type LogStream } from './log-buffer.js';
 import { RuntimeApiServer, type InvocationOutcome, type LambdaError } from './runtime-api-server.js';
 
@@ -24,6 +24,8 @@ export interface LocalFunctionOptions {
   functionName: string;
   /** The region the function sees; default the caller's AWS_REGION, else us-east-1. */
   region?: string;
+  /** Credentials the function gets as its execution role's (a local S3 stand-in's, for slim packages). */
+  credentials?: LambdaEnvironmentInput['credentials'];
 }
 
 export interface LocalFunctionDeps {
@@ -194,6 +196,7 @@ class LocalFunctionImpl implements LocalFunction {
           memory: this.options.memory,
           region: this.region,
           logStreamName: this.logStreamName,
+          credentials: this.options.credentials,
         });
         if (ignored.length > 0 && !this.warnedReserved) {
           this.warnedReserved = true;

@@ -15,6 +15,20 @@ export interface SmokeResult {
   durationMs: number;
 }
 
+/** A slim package's dependencies, for the summary. */
+export interface SlimOutcome {
+  archiveBytes: number;
+  unpackedBytes: number;
+  files: number;
+  ephemeralStorageMb: number;
+  /** The unpack measured in the build, one line. */
+  measured: string;
+  /** What that means at the function's memory, one line. */
+  atMemory: string;
+  /** Where the function fetches it (s3://bucket/key). */
+  location: string;
+}
+
 /** The result of a deploy, as outputs, summary, PR comment and Deployment report it. */
 export interface DeployOutcome {
   status: 'success' | 'failure';
@@ -44,6 +58,8 @@ export interface DeployOutcome {
   durationMs: number;
   /** aws or local */
   target: 'aws' | 'local';
+  /** Set for a slim package. */
+  slim?: SlimOutcome;
 }
 
 /** The result of an undeploy, for the summary and the PR comment. */

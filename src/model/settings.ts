@@ -7,6 +7,8 @@ export type Command = 'auto' | 'deploy' | 'undeploy' | 'package' | 'prune';
 export type Architecture = 'x86_64' | 'arm64';
 export type GatewayKind = 'http-api' | 'rest-api' | 'function-url' | 'none';
 export type Target = 'aws' | 'local';
+/** The `slim` input: split the package when needed (auto), always, or never. */
+export type SlimSetting = 'auto' | 'true' | 'false';
 
 /** A usage plan quota for REST API keys. */
 export interface Quota {
@@ -99,6 +101,11 @@ export interface Settings {
   keepWarm?: string;
   provisionedConcurrency?: number;
   dependenciesLayer: boolean;
+  /**
+   * `auto` (the default): a slim package only past Lambda's 250 MB unzipped
+   * limit; `true`: always (Python with requirements); `false`: never.
+   */
+  slim: SlimSetting;
   /** Take over an existing `{name}-{stage}` function without our tags. */
   adopt: boolean;
 }

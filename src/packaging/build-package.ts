@@ -13,6 +13,7 @@ import type { CommandRunner } from './command-runner.js';
 import { checkHandlerIn, handlerTarget, missingModuleError } from './handler-check.js';
 import { pipInstall, pythonExecutable } from './pip-install.js';
 import { checkPackageSize, formatBytes, formatCount, largestParts, type SizeEntry } from './size-check.js';
+import { packSlimDependencies, type SlimPackage } from './slim-package.js';
 import { EntryCache } from './entry-cache.js';
 import {
   configureZipThreads,
@@ -75,6 +76,10 @@ export type BuildPackageOptions = Pick<
   warmWrapperPath?: string;
   /** Tuning for the zip writer (tests, benchmark). */
   zip?: WriteZipOptions;
+  /** `slim` (default auto), and the function's memory and timeout for the cold-start estimate. */
+  slim?: Settings['slim'];
+  memory?: number;
+  timeout?: number;
 };
 
 export interface BuildPackageDeps {
@@ -113,6 +118,8 @@ export interface PackageResult extends PackageArtifact {
   handler: string;
   /** With dependencies-layer and requirements: the layer zip (Lambda layout `python/...`). */
   dependencies?: DependenciesLayerArtifact;
+  /** A slim package: the dependencies archive fetched at cold start (see slim-package.ts). */
+  slim?: SlimPackage;
 }
 
 export class PackageTooLargeError extends Error {
@@ -367,17 +374,16 @@ async function buildWithPool(
     const generated: Entry[] = [];
     let handler = options.handler;
     let generatedBy = "lambda-deploy's app adapter";
+    /** What _lambda_deploy_settings.json holds: one file for the adapter, the wrapper and the slim loader. */
+    const generatedSettings: Record<string, unknown> = {};
     const addGenerated = async (file: string, path: string, what: string, settings: object) => {
       if (!existsSync(path))
         throw new Error(
           `the ${what} shipped with lambda-deploy is missing at ${path}; reinstall the action.`,
         );
       const code = await readFile(path);
-      const json = Buffer.from(`${JSON.stringify(settings)}\n`);
-      generated.push(
-        { path: file, bytes: code.length, source: { name: file, data: code } },
-        { path: APP_SETTINGS_FILE, bytes: json.length, source: { name: APP_SETTINGS_FILE, data: json } },
-      );
+      generated.push({ path: file, bytes: code.length, source: { name: file, data: code } });
+      Object.assign(generatedSettings, settings);
     };
     if (options.app) {
       const adapterPath = options.adapterPath ?? join(runtimeAssetsDir(), 'python', ADAPTER_FILE);
@@ -390,6 +396,37 @@ async function buildWithPool(
       await addGenerated(file, wrapperPath, 'keep-warm wrapper', { handler: options.handler });
       handler = WARM_HANDLER;
       generatedBy = "lambda-deploy's keep-warm wrapper";
+    }
+
+    // Past 250 MB (or with slim: true) the requirements leave the zip for an archive fetched at cold start.
+    const slim = await packSlimDependencies(
+      {
+        ...options,
+        outDir,
+        handler,
+        dependencies: dependencies.map((e) => e.source),
+        otherFiles: [...code, ...generated].map((e) => ({ path: e.path, bytes: e.bytes })),
+        layerBytes: options.layerBytes ?? 0,
+      },
+      {
+        logger,
+        python: pythonExecutable(deps.env),
+        tooLarge: (message) => new PackageTooLargeError(message),
+      },
+    );
+    if (slim) {
+      dependencies = [];
+      await addGenerated(slim.moduleFile, slim.modulePath, 'slim package loader', { slim: slim.settings });
+      handler = slim.handler;
+      generatedBy = "lambda-deploy's generated files";
+    }
+    if (Object.keys(generatedSettings).length) {
+      const json = Buffer.from(`${JSON.stringify(generatedSettings)}\n`);
+      generated.push({
+        path: APP_SETTINGS_FILE,
+        bytes: json.length,
+        source: { name: APP_SETTINGS_FILE, data: json },
+      });
     }
 
     const separateLayer = options.dependenciesLayer && dependencies.length > 0;
@@ -437,6 +474,7 @@ async function buildWithPool(
       largest: largestParts(functionEntries),
       handler,
       ...(layer ? { dependencies: layer } : {}),
+      ...(slim ? { slim: slim.artifact } : {}),
     };
   } finally {
     if (staging) await rm(staging, { recursive: true, force: true });

@@ -103,6 +103,7 @@ export function checkPackageSize(input: SizeCheckInput): SizeCheckResult {
       );
     lines.push(
       '  - leave out what the function does not need at run time with exclude globs (tests, docs, data files, e.g. exclude: "tests/**");',
+      '  - with requirements: slim: auto (the default) or true keeps them out of the zip, fetched into /tmp at cold start (README: "Beyond 250 MB");',
       '  - move the dependencies into a layer (dependencies-layer: true) or an existing layer (layers);',
       '  - choose lighter dependencies (e.g. a slimmer build of a library, or pure-Python alternatives);',
       '  - or, beyond that, deploy a container image instead of a zip (up to 10 GB).',

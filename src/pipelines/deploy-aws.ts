@@ -1,4 +1,5 @@
-import { publishArtifact } from '../resources/artifacts/artifact-bucket.js';
+import { defaultBucketName, publishArtifact } from '../resources/artifacts/artifact-bucket.js';
+import { publishSlimArchive } from '../resources/artifacts/slim-artifact.js';
 import { ensureDependenciesLayer } from '../resources/layers/dependencies-layer.js';
 import { layersUnzippedBytes } from '../resources/layers/layer-size.js';
 import { PackageTooLargeError } from '../packaging/build-package.js';
@@ -43,6 +44,14 @@ import type { SmokeResult } from '../model/outcome.js';
 import type { StageContext } from '../model/stage-context.js';
 import { packageStep } from './package-pipeline.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+import {
+  ownRoleNote,
+  slimEphemeralStorage,
+  slimFunctionEnvironment,
+  slimOutcome,
+  slimTarget,
+  type SlimTarget,
+} from './slim-deploy.js';
 
 const LOG_WINDOW_MARGIN_MS = 30_000;
 
@@ -79,6 +88,15 @@ export async function deployToAws(
   logger.info(
     `Deploying ${plan.functionName} (stage ${plan.stage}, ${plan.reason}) to account ${session.accountId} in ${context.region}`,
   );
+  const slim =
+    pkg.slim &&
+    slimTarget(pkg.slim, {
+      project: settings.name,
+      bucket: settings.s3Bucket,
+      accountId: session.accountId,
+      region: context.region,
+      protectedStage: isProtectedStage(plan.stage, settings.protectedStages),
+    });
 
   const report: DeployReport = {
     status: 'failure',
@@ -99,6 +117,7 @@ export async function deployToAws(
     sha: plan.sha,
     durationMs: 0,
     target: 'aws',
+    ...(pkg.slim && slim ? { slim: slimOutcome(pkg.slim, slim) } : {}),
   };
   const secrets: string[] = [];
   const hidden = secretValues(settings, plan);
@@ -113,7 +132,7 @@ export async function deployToAws(
   });
   try {
     try {
-      fn = await deployCode(settings, plan, context, pkg, session, deps, marked, changing);
+      fn = await deployCode(settings, plan, context, pkg, session, deps, marked, changing, slim);
       deployed.open(fn);
     } catch (error) {
       changing.fail(error);
@@ -203,6 +222,7 @@ async function deployCode(
   deps: PipelineDeps,
   marked: DeployingMark,
   changing: Gate<boolean>,
+  slim: SlimTarget | undefined,
 ): Promise<FunctionResult> {
   const { clients, accountId, awsDeps } = session;
   const tags = functionTags(settings, context.tags);
@@ -256,10 +276,30 @@ async function deployCode(
     },
     () => executionRole(settings, plan, session, tags, roleLog),
     () => dependenciesLayer(settings, pkg, { ...session, awsDeps: { ...awsDeps, logger: uploadLog } }),
+    // Written only now: the function is known to be this stage's.
+    async () =>
+      pkg.slim && slim
+        ? publishSlimArchive(
+            clients.s3,
+            {
+              bucket: settings.s3Bucket,
+              region: clients.region,
+              accountId,
+              project: settings.name,
+              kind: slim.kind,
+              slim: pkg.slim,
+            },
+            { ...awsDeps, logger: uploadLog },
+          )
+        : undefined,
   );
   await deps.logger.group('Upload', async () => uploadLog.release());
   return deps.logger.group('Function', async () => {
     roleLog.release();
+    if (slim && settings.executionRoleArn)
+      deps.logger.warning(
+        ownRoleNote(settings.executionRoleArn, settings.name, slim, partitionOf(clients.region)),
+      );
     const result = await deployFunction(
       clients.lambda,
       {
@@ -269,7 +309,8 @@ async function deployCode(
         memory: settings.memory,
         timeout: settings.timeout,
         architecture: settings.architecture,
-        environment: settings.environment,
+        environment: slimFunctionEnvironment(settings.environment, slim, accountId),
+        ephemeralStorageMb: slimEphemeralStorage(pkg.slim, current.existing?.config.Environment?.Variables),
         layers: [...layers, ...settings.layers],
         roleArn: role.roleArn,
         description: `lambda-deploy ${settings.name} stage ${plan.stage}`,
@@ -309,6 +350,8 @@ function executionRole(
       kind: isProtectedStage(plan.stage, settings.protectedStages) ? 'production' : 'preview',
       partition,
       permissionsBoundary: `arn:${partition}:iam::${accountId}:policy/${boundaryPolicyName(settings.name)}`,
+      // The artifact bucket: the slim archives' read grant, as setup wrote it.
+      bucket: settings.s3Bucket || defaultBucketName(accountId, clients.region),
     },
     { ...awsDeps, logger },
   );

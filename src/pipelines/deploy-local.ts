@@ -8,6 +8,9 @@ import {
   type LocalFunction,
 } from '../local-runtime/index.js';
 import { restStageName } from '../resources/front-door/urls.js';
+import { isProtectedStage } from './undeploy.js';
+import { localRegion } from '../local-runtime/lambda-environment.js';
+import { prepareLocalSlim, type LocalSlim } from '../local-runtime/local-slim.js';
 import { defaultOutDir } from '../packaging/build-package.js';
 import { pythonExecutable } from '../packaging/pip-install.js';
 import { extractZip } from '../packaging/zip-reader.js';
@@ -102,13 +105,32 @@ export async function deployLocally(
   const codeDir = await mkdtemp(join(deps.outDir ?? defaultOutDir(deps.env), 'local-'));
   let fn: LocalFunction | undefined;
   let door: FrontDoor | undefined;
+  let slim: LocalSlim | undefined;
   const stop = async () => {
     await door?.close();
     await fn?.stop();
     await rm(codeDir, { recursive: true, force: true });
+    await slim?.cleanup();
   };
   try {
     await extractZip(pkg.zipPath, codeDir);
+    if (pkg.slim) {
+      slim = await logger.group('Dependencies archive to the local S3 stand-in', () =>
+        prepareLocalSlim(
+          pkg.slim!,
+          {
+            project: settings.name,
+            bucket: settings.s3Bucket,
+            region: localRegion(settings.awsRegion, deps.env),
+            protectedStage: isProtectedStage(stage, settings.protectedStages),
+            tempParent: deps.outDir ?? defaultOutDir(deps.env),
+            env: deps.env,
+          },
+          { logger, sleep: deps.sleep ?? realSleep },
+        ),
+      );
+      report.slim = slim.outcome;
+    }
     const python = pythonExecutable(deps.env);
     if (isPythonRuntime(settings.runtime)) {
       const warning = pythonVersionWarning(settings.runtime, localPythonVersion(python), python);
@@ -119,7 +141,8 @@ export async function deployLocally(
         codeDir,
         runtime: settings.runtime,
         handler: pkg.handler,
-        environment: settings.environment,
+        environment: { ...settings.environment, ...slim?.environment },
+        credentials: slim?.credentials,
         timeout: settings.timeout,
         memory: settings.memory,
         functionName: report.functionName,

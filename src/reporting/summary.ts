@@ -58,6 +58,14 @@ export function deployFacts(o: DeployReport, compact = false): [string, string][
   if (o.packageBytes > 0) {
     rows.push(['Package', `${formatBytes(o.packageBytes)} zipped, ${formatBytes(o.unpackedBytes)} unpacked`]);
   }
+  if (o.slim) {
+    rows.push([
+      'Dependencies',
+      `slim: ${formatBytes(o.slim.archiveBytes)} archive, ${formatBytes(o.slim.unpackedBytes)} unpacked into /tmp at cold start` +
+        `${compact ? '' : ` (${o.slim.files.toLocaleString('en-US')} files, ${code(o.slim.location)}); ephemeral storage ${o.slim.ephemeralStorageMb.toLocaleString('en-US')} MB`}`,
+    ]);
+    rows.push(['Cold start', compact ? o.slim.atMemory : `${o.slim.measured}; ${o.slim.atMemory}`]);
+  }
   rows.push(['Changed', o.changed ? 'yes' : 'no (same code and configuration)']);
   rows.push(['Smoke test', smokeLine(o.smoke)]);
   if (o.target === 'local') rows.push(['Target', 'local runtime on the runner']);

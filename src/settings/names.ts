@@ -50,6 +50,7 @@ export const Inputs = {
   KeepWarm: 'keep-warm',
   ProvisionedConcurrency: 'provisioned-concurrency',
   DependenciesLayer: 'dependencies-layer',
+  Slim: 'slim',
   Adopt: 'adopt',
 } as const;
 
@@ -126,5 +127,6 @@ export const INPUT_DEFAULTS: Record<InputName, string> = {
   'keep-warm': '',
   'provisioned-concurrency': '',
   'dependencies-layer': 'false',
+  slim: 'auto',
   adopt: 'false',
 };

@@ -6,6 +6,7 @@ import type {
   GatewayKind,
   Quota,
   Settings,
+  SlimSetting,
   StatusRanges,
   Target,
 } from '../model/settings.js';
@@ -143,6 +144,14 @@ export function parseQuota(value: string): Quota | undefined {
   const limit = Number(m[1]);
   const period = QUOTA_PERIODS[(m[2] as string).toLowerCase()];
   return limit > 0 && period ? { limit, period } : undefined;
+}
+
+/** `auto`, `true` or `false` (and the spellings `bool` takes for the last two); undefined otherwise. */
+export function slimSetting(value: string): SlimSetting | undefined {
+  if (/^auto$/i.test(value)) return 'auto';
+  if (/^(true|yes|on|1)$/i.test(value)) return 'true';
+  if (/^(false|no|off|0)$/i.test(value)) return 'false';
+  return undefined;
 }
 
 /** The real path (links resolved) when it exists, else the path as given. */
@@ -444,7 +453,7 @@ function readLifecycle(
 function readExtras(
   r: InputReader,
   runtime: string,
-): Checked<'keepWarm' | 'provisionedConcurrency' | 'dependenciesLayer' | 'adopt' | 'include'> {
+): Checked<'keepWarm' | 'provisionedConcurrency' | 'dependenciesLayer' | 'slim' | 'adopt' | 'include'> {
   const keepWarm = r.value(Inputs.KeepWarm) || undefined;
   if (keepWarm && !SCHEDULE.test(keepWarm))
     r.bad(Inputs.KeepWarm, 'an EventBridge schedule like rate(5 minutes) or cron(0/5 * * * ? *)');
@@ -461,7 +470,18 @@ function readExtras(
       );
   if (dependenciesLayer && !isPythonRuntime(runtime))
     r.bad(Inputs.DependenciesLayer, `a Python runtime (runtime is ${show(runtime)})`, 'true');
-  return { keepWarm, provisionedConcurrency, dependenciesLayer, adopt, include };
+  const slim = slimSetting(r.value(Inputs.Slim));
+  if (!slim) r.bad(Inputs.Slim, 'auto, true or false');
+  else if (slim === 'true' && !isPythonRuntime(runtime))
+    r.bad(
+      Inputs.Slim,
+      `a Python runtime (runtime is ${show(runtime)}); for Node.js, bundle the code and its dependencies instead (see README)`,
+    );
+  else if (slim === 'true' && dependenciesLayer)
+    r.problem(
+      `${Inputs.Slim}, ${Inputs.DependenciesLayer}: both are true; expected one: slim fetches the requirements into /tmp at cold start, dependencies-layer puts them in a layer (counted in the 250 MB limit).`,
+    );
+  return { keepWarm, provisionedConcurrency, dependenciesLayer, slim: slim ?? 'auto', adopt, include };
 }
 
 /**
@@ -502,6 +522,7 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     keepWarm: extras.keepWarm,
     provisionedConcurrency: extras.provisionedConcurrency,
     dependenciesLayer: extras.dependenciesLayer,
+    slim: extras.slim,
     adopt: extras.adopt,
   };
 }

@@ -134,6 +134,7 @@ export function setupDocuments(config: SetupConfig): SetupDocuments {
     };
   };
   const statements = config.policyStatements ?? [];
+  const bucket = config.bucket ?? defaultArtifactBucket(accountId, region);
   const boundaryName = boundaryPolicyName(project);
   const boundaryArn = `arn:${p}:iam::${accountId}:policy/${boundaryName}`;
   const executionRole = (kind: 'production' | 'preview'): RoleDocuments => {
@@ -143,12 +144,16 @@ export function setupDocuments(config: SetupConfig): SetupDocuments {
       arn: roleArn(name),
       description: `Execution role of the ${project} ${kind === 'preview' ? 'preview ' : ''}functions deployed by lambda-deploy`,
       trust: executionRoleTrustPolicy(),
-      policy: executionRolePolicy(project, accountId, statements, { partition: p, kind, protectedStages }),
+      policy: executionRolePolicy(project, accountId, statements, {
+        partition: p,
+        kind,
+        protectedStages,
+        bucket,
+      }),
       tags: { [TagKeys.Name]: project },
       ...(kind === 'production' && { boundaryArn }),
     };
   };
-  const bucket = config.bucket ?? defaultArtifactBucket(accountId, region);
   return {
     oidcProvider: {
       url: `https://${GITHUB_OIDC_HOST}`,
@@ -160,7 +165,7 @@ export function setupDocuments(config: SetupConfig): SetupDocuments {
     boundary: {
       name: boundaryName,
       arn: boundaryArn,
-      document: executionBoundaryPolicy(project, accountId, statements, { partition: p }),
+      document: executionBoundaryPolicy(project, accountId, statements, { partition: p, bucket }),
     },
     bucket: { name: bucket, policy: tlsOnlyBucketPolicy(bucket, p), expireAfterDays: ARTIFACT_EXPIRY_DAYS },
   };

@@ -1,40 +1,39 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import {
-  AssumeRoleWithWebIdentityCommand,
-  GetCallerIdentityCommand,
-  IDPCommunicationErrorException,
-  InvalidIdentityTokenException,
-  STSClient,
-} from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
-import 'aws-sdk-client-mock-jest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { STSClient } from '@aws-sdk/client-sts';
 import {
   OidcTokenUnavailableError,
   getAccountId,
   githubTokenSource,
   resolveCredentials,
 } from '../../src/aws/oidc-credentials.js';
+import { ACCOUNT_ID, REGION, githubTrust, startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
 import { testDeps } from '../support/aws-deploy-sequence.js';
 
-const ROLE = 'arn:aws:iam::123456789012:role/deploy';
+const ROLE = `arn:aws:iam::${ACCOUNT_ID}:role/deploy`;
+const PULL_REQUEST = 'repo:octo/app:pull_request';
 const claims = {
-  sub: 'repo:octo/app:pull_request',
+  sub: PULL_REQUEST,
   aud: 'sts.amazonaws.com',
   repository: 'octo/app',
   ref: 'refs/pull/7/merge',
   event_name: 'pull_request',
   job_workflow_ref: 'octo/app/.github/workflows/deploy.yml@refs/pull/7/merge',
   iss: 'https://token.actions.githubusercontent.com',
+  exp: 4_102_444_800, // 2100
 };
-const TOKEN = `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2lnbmF0dXJlLXNlY3JldA`;
+/** The runner's token for `audience`: GitHub puts the audience asked for in `aud` (the signature is not checked). */
+const tokenFor = (audience: string, over: Record<string, unknown> = {}) =>
+  `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({ ...claims, aud: audience, ...over })).toString('base64url')}.c2lnbmF0dXJlLXNlY3JldA`;
+const TOKEN = tokenFor('sts.amazonaws.com');
 const REQUEST_TOKEN = 'runner-request-token-xyz';
 
 let server: Server;
 let baseUrl: string;
 const seen: { url: string; auth: string | undefined }[] = [];
 let failuresLeft = 0;
+let extraClaims: Record<string, unknown> = {};
 
 beforeAll(async () => {
   server = createServer((req: IncomingMessage, res) => {
@@ -48,7 +47,10 @@ beforeAll(async () => {
       res.writeHead(401).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ value: TOKEN }));
+    const audience = new URL(req.url ?? '/', 'http://runner').searchParams.get('audience') ?? '';
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ value: tokenFor(audience, extraClaims) }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -57,14 +59,23 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-const sts = new STSClient({ region: 'eu-west-1' });
-const stsMock = mockClient(sts);
-const creds = {
-  AccessKeyId: 'ASIAFAKEACCESSKEY',
-  SecretAccessKey: 'fake-secret-access-key',
-  SessionToken: 'fake-session-token',
-  Expiration: new Date('2030-01-01T00:00:00Z'),
-};
+/**
+ * The one fake AWS: GitHub's OIDC provider (audience sts.amazonaws.com) and
+ * the deploy role, whose trust policy lets in pull requests of octo/app (STS
+ * decides by it, as AWS does).
+ */
+let aws: FakeAws;
+let sts: STSClient;
+beforeEach(async () => {
+  aws = await startFakeAws();
+  aws.seed.githubDeployRole('deploy', [PULL_REQUEST]);
+  sts = aws.clients().sts;
+  seen.length = 0;
+  failuresLeft = 0;
+  extraClaims = {};
+});
+afterEach(() => aws.close());
+const assumeCalls = () => aws.calls.of({ operation: 'AssumeRoleWithWebIdentity' });
 
 function env(): NodeJS.ProcessEnv {
   return {
@@ -73,35 +84,36 @@ function env(): NodeJS.ProcessEnv {
   };
 }
 
-beforeEach(() => {
-  stsMock.reset();
-  seen.length = 0;
-  failuresLeft = 0;
-});
-
 describe('OIDC sign-in', () => {
   it('fetches the token for the audience, assumes the role, masks every secret', async () => {
-    stsMock.on(AssumeRoleWithWebIdentityCommand).resolves({ Credentials: creds });
     const deps = testDeps();
     const result = await resolveCredentials(
       sts,
       { roleToAssume: ROLE, audience: 'sts.amazonaws.com', runId: '4242' },
       { ...deps, tokenSource: githubTokenSource(env(), deps) },
     );
+    // STS checked the token against the provider and the trust policy, then issued these.
+    const [issued] = aws.account.issued;
+    expect(issued).toMatchObject({ roleArn: ROLE, sessionName: 'lambda-deploy-4242', claims });
+    const creds = {
+      AccessKeyId: issued!.accessKeyId,
+      SecretAccessKey: issued!.secretAccessKey,
+      SessionToken: issued!.sessionToken,
+    };
     expect(result).toEqual({
       accessKeyId: creds.AccessKeyId,
       secretAccessKey: creds.SecretAccessKey,
       sessionToken: creds.SessionToken,
-      expiration: creds.Expiration,
+      expiration: new Date(issued!.expiresAt),
     });
     expect(seen).toEqual([
       { url: '/token?api-version=2.0&audience=sts.amazonaws.com', auth: `Bearer ${REQUEST_TOKEN}` },
     ]);
-    expect(stsMock).toHaveReceivedCommandWith(AssumeRoleWithWebIdentityCommand, {
+    expect(assumeCalls()[0]!.input).toEqual({
       RoleArn: ROLE,
       RoleSessionName: 'lambda-deploy-4242',
-      WebIdentityToken: TOKEN,
-      DurationSeconds: 3600,
+      WebIdentityToken: `<${TOKEN.length} characters>`,
+      DurationSeconds: '3600',
     });
     for (const secret of [
       TOKEN,
@@ -115,7 +127,11 @@ describe('OIDC sign-in', () => {
   });
 
   it('encodes an unusual audience', async () => {
-    stsMock.on(AssumeRoleWithWebIdentityCommand).resolves({ Credentials: creds });
+    // The provider lists the audience and the role's trust policy asks for it, as they must for STS to accept it.
+    aws.seed.githubOidcProvider(['api://my app']);
+    aws.seed.role('deploy', {
+      trust: githubTrust([PULL_REQUEST]).replace('"sts.amazonaws.com"', '"api://my app"'),
+    });
     const deps = testDeps();
     await resolveCredentials(
       sts,
@@ -123,43 +139,33 @@ describe('OIDC sign-in', () => {
       { ...deps, tokenSource: githubTokenSource(env(), deps) },
     );
     expect(seen[0]?.url).toBe('/token?api-version=2.0&audience=api%3A%2F%2Fmy+app');
+    expect(aws.account.issued[0]!.claims.aud).toBe('api://my app');
   });
 
   it('retries a busy token endpoint and IDPCommunicationError / a too-new token from STS', async () => {
     failuresLeft = 2;
-    stsMock
-      .on(AssumeRoleWithWebIdentityCommand)
-      .rejectsOnce(
-        new IDPCommunicationErrorException({
-          message: 'Could not reach the IdP',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      )
-      .rejectsOnce(
-        new InvalidIdentityTokenException({
-          message: 'Token not yet valid (iat)',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      )
-      .resolves({ Credentials: creds });
+    aws.faults
+      .fail('AssumeRoleWithWebIdentity', 'IDPCommunicationError', { message: 'Could not reach the IdP' })
+      .fail('AssumeRoleWithWebIdentity', 'InvalidIdentityToken', { message: 'Token not yet valid (iat)' });
     const deps = testDeps();
     const result = await resolveCredentials(
       sts,
       { roleToAssume: ROLE, audience: 'sts.amazonaws.com' },
       { ...deps, tokenSource: githubTokenSource(env(), deps) },
     );
-    expect(result?.accessKeyId).toBe(creds.AccessKeyId);
+    expect(result?.accessKeyId).toBe(aws.account.issued[0]!.accessKeyId);
     expect(seen).toHaveLength(3);
-    expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleWithWebIdentityCommand, 3);
+    expect(assumeCalls().map((c) => [c.status, c.error])).toEqual([
+      [400, 'IDPCommunicationError'],
+      [400, 'InvalidIdentityToken'],
+      [200, undefined],
+    ]);
     // Exponential: 1 s then 2 s for the endpoint, again for STS (random pinned to 1).
     expect(deps.sleep.calls).toEqual([1000, 2000, 1000, 2000]);
   });
 
   it('jitters the backoff so parallel jobs do not retry in step', async () => {
-    stsMock
-      .on(AssumeRoleWithWebIdentityCommand)
-      .rejectsOnce(new IDPCommunicationErrorException({ message: 'x', $metadata: {} }))
-      .resolves({ Credentials: creds });
+    aws.faults.fail('AssumeRoleWithWebIdentity', 'IDPCommunicationError');
     const deps = { ...testDeps(), random: () => 0 };
     await resolveCredentials(
       sts,
@@ -169,13 +175,9 @@ describe('OIDC sign-in', () => {
     expect(deps.sleep.calls).toEqual([500]);
   });
 
-  it('AccessDenied: names the trust policy and prints the claims, never the token', async () => {
-    stsMock.on(AssumeRoleWithWebIdentityCommand).rejects(
-      Object.assign(new Error('Not authorized to perform sts:AssumeRoleWithWebIdentity'), {
-        name: 'AccessDenied',
-        $metadata: { httpStatusCode: 403 },
-      }),
-    );
+  it('AccessDenied (403): names the trust policy and prints the claims, never the token', async () => {
+    // The role trusts pushes to main only: STS refuses this pull request's token by the trust policy.
+    aws.seed.githubDeployRole('deploy', ['repo:octo/app:ref:refs/heads/main']);
     const deps = testDeps();
     const failure = resolveCredentials(
       sts,
@@ -198,16 +200,11 @@ describe('OIDC sign-in', () => {
       expect(text).not.toContain('c2lnbmF0dXJlLXNlY3JldA');
       expect(text).not.toContain(REQUEST_TOKEN);
     }
-    expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleWithWebIdentityCommand, 1);
+    expect(assumeCalls().map((c) => [c.status, c.error])).toEqual([[403, 'AccessDenied']]);
+    expect(aws.account.issued).toEqual([]);
   });
 
   it('a wrong audience (InvalidIdentityToken every time) gives up quickly with a provider hint', async () => {
-    stsMock.on(AssumeRoleWithWebIdentityCommand).rejects(
-      new InvalidIdentityTokenException({
-        message: 'Incorrect token audience',
-        $metadata: { httpStatusCode: 400 },
-      }),
-    );
     const deps = testDeps();
     await expect(
       resolveCredentials(
@@ -218,7 +215,21 @@ describe('OIDC sign-in', () => {
     ).rejects.toThrow(
       /OIDC provider for https:\/\/token.actions.githubusercontent.com whose audiences include wrong/,
     );
-    expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleWithWebIdentityCommand, 3);
+    expect(assumeCalls().map((c) => c.error)).toEqual(Array(3).fill('InvalidIdentityToken'));
+  });
+
+  it('an expired token (ExpiredTokenException, 400) is refused and no credentials are issued', async () => {
+    extraClaims = { exp: Math.floor(aws.clock.now() / 1000) - 60 };
+    const deps = testDeps();
+    await expect(
+      resolveCredentials(
+        sts,
+        { roleToAssume: ROLE, audience: 'sts.amazonaws.com' },
+        { ...deps, tokenSource: githubTokenSource(env(), deps) },
+      ),
+    ).rejects.toThrow(/Could not assume role .* with OIDC: .*Token expired/);
+    expect(assumeCalls()[0]).toMatchObject({ status: 400, error: 'ExpiredTokenException' });
+    expect(aws.account.issued).toEqual([]);
   });
 
   it('missing token variables: asks for permissions: id-token: write', async () => {
@@ -230,7 +241,7 @@ describe('OIDC sign-in', () => {
     );
     await expect(failure).rejects.toThrow(/`permissions: id-token: write`.*forks never get a token/);
     await expect(failure).rejects.toMatchObject({ reason: 'permission' });
-    expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleWithWebIdentityCommand, 0);
+    expect(assumeCalls()).toHaveLength(0);
   });
 
   it('a fork pull request: says so instead of blaming the workflow permissions', async () => {
@@ -270,19 +281,24 @@ describe('OIDC sign-in', () => {
 
 describe('getAccountId', () => {
   it('returns the account', async () => {
-    stsMock
-      .on(GetCallerIdentityCommand)
-      .resolves({ Account: '123456789012', Arn: 'arn:aws:sts::123456789012:assumed-role/x/y' });
-    expect(await getAccountId(sts, testDeps())).toBe('123456789012');
+    expect(await getAccountId(sts, testDeps())).toBe(ACCOUNT_ID);
+    expect(aws.calls.operations('sts')).toEqual(['GetCallerIdentity']);
   });
   it('explains missing credentials', async () => {
-    stsMock.on(GetCallerIdentityCommand).rejects(
-      Object.assign(new Error('Could not load credentials from any providers'), {
-        name: 'CredentialsProviderError',
-      }),
-    );
-    await expect(getAccountId(sts, testDeps())).rejects.toThrow(
+    // A client whose credential chain finds nothing, as on a runner without role-to-assume or keys.
+    const bare = new STSClient({
+      region: REGION,
+      endpoint: aws.url,
+      credentials: () =>
+        Promise.reject(
+          Object.assign(new Error('Could not load credentials from any providers'), {
+            name: 'CredentialsProviderError',
+          }),
+        ),
+    });
+    await expect(getAccountId(bare, testDeps())).rejects.toThrow(
       'Could not find AWS credentials: Could not load credentials from any providers; configure role-to-assume, or run aws-actions/configure-aws-credentials first',
     );
+    expect(aws.calls.calls).toHaveLength(0);
   });
 });

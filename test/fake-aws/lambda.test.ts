@@ -98,6 +98,22 @@ describe('the state machine, on the simulated clock', () => {
     expect(await config()).toMatchObject({ State: 'Active', LastUpdateStatus: 'Successful' });
   });
 
+  test('EphemeralStorage: 512 MB unless set, kept by an update that leaves it out, and part of what makes a new version', async () => {
+    expect((await create()).EphemeralStorage).toEqual({ Size: 512 });
+    aws.clock.advance(2_000);
+    await lambda.send(new PublishVersionCommand({ FunctionName: 'shop-main' }));
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({ FunctionName: 'shop-main', EphemeralStorage: { Size: 2048 } }),
+    );
+    aws.clock.advance(60_000);
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'shop-main', Timeout: 30 }));
+    aws.clock.advance(60_000);
+    expect(await config()).toMatchObject({ EphemeralStorage: { Size: 2048 }, Timeout: 30 });
+    const v2 = await lambda.send(new PublishVersionCommand({ FunctionName: 'shop-main' }));
+    expect(v2).toMatchObject({ Version: '2', EphemeralStorage: { Size: 2048 } });
+    expect((await config('1')).EphemeralStorage).toEqual({ Size: 512 });
+  });
+
   test('while Pending, and while an update is InProgress, every other change is refused with 409 ResourceConflictException', async () => {
     await create();
     await expectAwsError(
@@ -313,6 +329,20 @@ describe('what Lambda refuses, with its status and error name', () => {
       'InvalidParameterValueException',
       400,
       /greater than or equal to 128/,
+    ],
+    [
+      'ephemeral storage of 511 MB',
+      () => create({ EphemeralStorage: { Size: 511 } }),
+      'InvalidParameterValueException',
+      400,
+      /'ephemeralStorage.size' failed to satisfy constraint: Member must have value greater than or equal to 512/,
+    ],
+    [
+      'ephemeral storage of 10,241 MB',
+      () => create({ EphemeralStorage: { Size: 10_241 } }),
+      'InvalidParameterValueException',
+      400,
+      /less than or equal to 10240/,
     ],
     [
       'a timeout of 901 s',

@@ -48,7 +48,10 @@ describe('unzipped: the function and its layers together', () => {
     const lines = checkPackageSize({ unpackedBytes: LIMIT + 1 }).error?.split('\n') ?? [];
     expect(lines).not.toContain('Largest parts of the package:');
     expect(lines[1]).toBe('What to do:');
-    expect(lines).toHaveLength(6);
+    expect(lines).toHaveLength(7);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^ {2}- with requirements: slim: auto \(the default\) or true /),
+    );
   });
 
   it('the largest parts line up, the boto3 advice appears for any of boto3, botocore and s3transfer', () => {

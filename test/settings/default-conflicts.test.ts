@@ -84,6 +84,7 @@ const USAGES: Record<InputName, Usage[]> = {
   'keep-warm': [{ 'keep-warm': 'rate(5 minutes)' }],
   'provisioned-concurrency': [{ 'provisioned-concurrency': '2' }],
   'dependencies-layer': [{ 'dependencies-layer': 'true', path: 'examples/flask-app', app: 'app:app' }],
+  slim: [{ slim: 'false' }, { slim: 'true', path: 'examples/flask-app', app: 'app:app' }],
   adopt: [{ adopt: 'true' }],
 };
 

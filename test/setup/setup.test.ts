@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
+import { defaultBucketName } from '../../src/resources/artifacts/artifact-bucket.js';
 import { depsFor } from '../../fakes/aws/deps.js';
 import { ACCOUNT_ID, REGION, startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
 import { POLICY_HASH_TAG } from '../../src/resources/execution-role/execution-role.js';
@@ -179,6 +180,8 @@ describe('lambda-deploy setup', () => {
         accountId: ACCOUNT_ID,
         tags: stageTags({ project: 'shop', stage: 'main', repository: 'octo/shop', ref: 'main' }),
         policyStatements: config.policyStatements as object[],
+        // As deploy-aws.ts passes it: the artifact bucket, for the slim archives' read grant.
+        bucket: defaultBucketName(ACCOUNT_ID, REGION),
       },
       depsFor(aws),
     );

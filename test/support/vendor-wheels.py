@@ -14,7 +14,9 @@ and printing their file names, one a line:
 
   build OUT_DIR < SPEC.json
       Writes one wheel from {"name", "version", "files": {path: text},
-      "requires": [...]}.
+      "requires": [...], "zeros": {path: size}}. "zeros" files hold that
+      many zero bytes: a big installed tree from a wheel of a few hundred KB,
+      written without holding it in memory.
 """
 
 import base64
@@ -60,8 +62,21 @@ def with_requires(metadata_text, requires):
     return "\n".join(lines) + "\n" + (sep + body if sep else "")
 
 
-def write_wheel(out_dir, name, version, files, metadata_text, extra_metadata=None):
-    """files: {archive path: bytes}. Returns the wheel's file name."""
+ZERO_CHUNK = b"\0" * (1 << 20)
+
+
+def zeros_hash(size):
+    digest = hashlib.sha256()
+    left = size
+    while left:
+        n = min(left, len(ZERO_CHUNK))
+        digest.update(ZERO_CHUNK[:n])
+        left -= n
+    return "sha256=" + base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii")
+
+
+def write_wheel(out_dir, name, version, files, metadata_text, extra_metadata=None, zeros=None):
+    """files: {archive path: bytes}; zeros: {archive path: size}. Returns the wheel's file name."""
     dist_info = "%s-%s.dist-info" % (normalize(name), version)
     wheel_name = "%s-%s-py3-none-any.whl" % (normalize(name), version.replace("-", "_"))
     entries = dict(files)
@@ -73,6 +88,7 @@ def write_wheel(out_dir, name, version, files, metadata_text, extra_metadata=Non
         entries[dist_info + "/" + file_name] = data
     record_path = dist_info + "/RECORD"
     record = ["%s,%s,%d" % (path, record_hash(data), len(data)) for path, data in sorted(entries.items())]
+    record.extend("%s,%s,%d" % (path, zeros_hash(size), size) for path, size in sorted((zeros or {}).items()))
     record.append(record_path + ",,")
     entries[record_path] = ("\n".join(record) + "\n").encode("utf-8")
     with zipfile.ZipFile(os.path.join(out_dir, wheel_name), "w", zipfile.ZIP_DEFLATED) as wheel:
@@ -81,6 +97,16 @@ def write_wheel(out_dir, name, version, files, metadata_text, extra_metadata=Non
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             wheel.writestr(info, entries[path])
+        for path, size in sorted((zeros or {}).items()):
+            info = zipfile.ZipInfo(path, EPOCH)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with wheel.open(info, "w", force_zip64=size > 0x7FFFFFFF) as out:
+                left = size
+                while left:
+                    n = min(left, len(ZERO_CHUNK))
+                    out.write(ZERO_CHUNK[:n])
+                    left -= n
     return wheel_name
 
 
@@ -167,7 +193,7 @@ def build(out_dir, spec):
     meta_text = "Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (name, version)
     meta_text = with_requires(meta_text, spec.get("requires", []))
     files = {path: text.encode("utf-8") for path, text in spec["files"].items()}
-    return [write_wheel(out_dir, name, version, files, meta_text)]
+    return [write_wheel(out_dir, name, version, files, meta_text, zeros=spec.get("zeros"))]
 
 
 def main(argv):

@@ -62,6 +62,8 @@ export interface WheelSpec {
   files: Record<string, string>;
   /** Requires-Dist lines. */
   requires?: string[];
+  /** Archive path -> size: files of zero bytes (a big installed tree from a small wheel). */
+  zeros?: Record<string, number>;
 }
 
 /** Writes one small py3-none-any wheel into `outDir`; returns its file name. */

@@ -198,6 +198,7 @@ export function versionFingerprint(c: FunctionConfig): string {
     c.Handler,
     c.MemorySize,
     c.Timeout,
+    c.EphemeralStorage.Size,
     c.Role,
     c.Description,
     c.Architectures,
@@ -220,7 +221,28 @@ export function checkRuntime(runtime: unknown): void {
     throw validation(r, 'runtime', `Member must satisfy enum value set: [${RUNTIMES.join(', ')}]`);
 }
 
+/** EphemeralStorage.Size of a create or update body, when it has one. */
+export function ephemeralSize(body: Record<string, unknown>): number | undefined {
+  const size = (body.EphemeralStorage as { Size?: unknown } | undefined)?.Size;
+  return size === undefined ? undefined : Number(size);
+}
+
 export function checkSizes(body: Record<string, unknown>): void {
+  const storage = ephemeralSize(body);
+  if (storage !== undefined) {
+    if (storage < 512)
+      throw validation(
+        storage,
+        'ephemeralStorage.size',
+        'Member must have value greater than or equal to 512',
+      );
+    if (storage > 10240)
+      throw validation(
+        storage,
+        'ephemeralStorage.size',
+        'Member must have value less than or equal to 10240',
+      );
+  }
   if (body.MemorySize !== undefined) {
     const m = Number(body.MemorySize);
     if (m < 128) throw validation(m, 'memorySize', 'Member must have value greater than or equal to 128');

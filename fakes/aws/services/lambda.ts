@@ -26,6 +26,7 @@ import {
   checkRole,
   checkRuntime,
   checkSizes,
+  ephemeralSize,
   getFunction,
   lambdaTime,
   notFound,
@@ -108,6 +109,7 @@ function createFunction(ctx: ServiceContext, body: Record<string, unknown>): Rep
       // Lambda leaves Environment out when no variables are set.
       ...(variables && Object.keys(variables).length ? { Environment: { Variables: { ...variables } } } : {}),
       ...(layers.length ? { Layers: layers.map(({ Arn, CodeSize }) => ({ Arn, CodeSize })) } : {}),
+      EphemeralStorage: { Size: ephemeralSize(body) ?? 512 },
       Architectures: Array.isArray(body.Architectures) ? body.Architectures.map(String) : ['x86_64'],
       PackageType: packageType as 'Zip',
       RevisionId: newUuid(),
@@ -146,6 +148,8 @@ function updateConfiguration(ctx: ServiceContext, fn: LambdaFunction, body: Reco
   if (body.Handler !== undefined) c.Handler = String(body.Handler);
   if (body.MemorySize !== undefined) c.MemorySize = Number(body.MemorySize);
   if (body.Timeout !== undefined) c.Timeout = Number(body.Timeout);
+  const storage = ephemeralSize(body);
+  if (storage !== undefined) c.EphemeralStorage = { Size: storage };
   if (role !== undefined) c.Role = role;
   if (body.Description !== undefined) c.Description = String(body.Description);
   if (layers !== undefined) {

@@ -141,6 +141,12 @@ export const INPUT_FLAGS = {
     undefined,
     'put the requirements in a layer of the project',
   ),
+  slim: input(
+    Inputs.Slim,
+    'value',
+    'auto|true|false',
+    'requirements fetched into /tmp at cold start: auto past 250 MB (Python)',
+  ),
   audience: input(Inputs.Audience, 'value', 'AUDIENCE', 'OIDC audience in the trust policy'),
   adopt: input(
     Inputs.Adopt,

@@ -297,6 +297,12 @@ export interface UploadInput {
   sha256Hex: string;
   /** Base64 SHA-256 of the zip (Lambda's CodeSha256). */
   codeSha256: string;
+  /** The object's key; default `lambda-deploy/{name}/{sha256-hex}.zip` (slim archives have their own). */
+  key?: string;
+  /** Default application/zip. */
+  contentType?: string;
+  /** Reused only while younger than this (default ARTIFACT_REFRESH_DAYS; a key the lifecycle rule does not cover never expires). */
+  refreshDays?: number;
 }
 
 export interface UploadResult {
@@ -355,7 +361,7 @@ export async function uploadArtifact(
   /** What a HeadObject the caller already made found (null: nothing); undefined: ask S3. */
   known?: HeadResult | null,
 ): Promise<UploadResult> {
-  const key = artifactKey(input.name, input.sha256Hex);
+  const key = input.key ?? artifactKey(input.name, input.sha256Hex);
   const where = `s3://${input.bucket}/${key}`;
   const size = (await stat(input.zipPath)).size;
   const present =
@@ -368,7 +374,7 @@ export async function uploadArtifact(
     const expected =
       present.size === size ? await artifactChecksum(input.zipPath, size, input.codeSha256) : '';
     const intact = present.size === size && present.checksumSha256 === expected;
-    if (intact && ageDays < ARTIFACT_REFRESH_DAYS) {
+    if (intact && ageDays < (input.refreshDays ?? ARTIFACT_REFRESH_DAYS)) {
       deps.logger.info(
         `Artifact ${where} is already there (its SHA-256 checksum matches); nothing to upload`,
       );
@@ -407,7 +413,7 @@ export async function uploadArtifact(
           Key: key,
           Body: createReadStream(input.zipPath),
           ContentLength: size,
-          ContentType: 'application/zip',
+          ContentType: input.contentType ?? 'application/zip',
           ExpectedBucketOwner: input.accountId,
           Metadata: { sha256: input.sha256Hex, 'code-sha256': input.codeSha256 },
           // S3 checks the bytes it stores: the whole file's digest on a single PUT; per part
@@ -502,7 +508,7 @@ export async function publishArtifact(
 ): Promise<ArtifactResult> {
   const bucketInput = { bucket: input.bucket, accountId: input.accountId, region: input.region };
   const bucket = input.bucket || defaultBucketName(input.accountId, input.region);
-  const key = artifactKey(input.name, input.sha256Hex);
+  const key = input.key ?? artifactKey(input.name, input.sha256Hex);
   const head = headArtifact(s3, bucket, key, input.accountId, deps);
   const probe = start(deps, () => probeArtifactBucket(s3, bucketInput, deps));
   let present: Awaited<ReturnType<typeof headArtifact>>;

@@ -2,7 +2,7 @@
  * The execution roles the action's functions run under: one for previews,
  * one for production, so code from a pull request never runs with
  * production's runtime permissions. Each may write its own functions' log
- * groups and nothing else, plus exactly what the administrator adds with
+ * groups and read its own kind's slim dependencies archives, nothing else, plus exactly what the administrator adds with
  * `setup --policy-statements` (or a production deploy's `policy-statements`).
  *
  * The production role carries a permissions boundary (a managed policy that
@@ -10,6 +10,7 @@
  * policy, but never beyond the boundary, and never change the boundary.
  */
 import { createHash } from 'node:crypto';
+import { slimArchivePrefix } from '../../model/slim-location.js';
 import { functionName } from '../../model/stage-name.js';
 import {
   policy,
@@ -56,6 +57,12 @@ export interface ExecutionPolicyOptions {
   kind?: ExecutionRoleKind;
   /** Preview only: the stages whose log groups its functions may not write. */
   protectedStages?: readonly string[];
+  /**
+   * The artifact bucket: its functions may then read their kind's slim
+   * dependencies archives (granted up front, so that no deploy, and no
+   * preview job, writes IAM when a package turns slim).
+   */
+  bucket?: string;
 }
 
 function logGroupArn(p: string, region: string, accountId: string, name: string): string {
@@ -80,6 +87,13 @@ export function executionRolePolicy(
       Resource: [logGroups, `${logGroups}:*`],
     },
   ];
+  if (options.bucket)
+    statements.push({
+      Sid: 'SlimDependencies',
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: `arn:${p}:s3:::${options.bucket}/${slimArchivePrefix(project, options.kind ?? 'production')}*`,
+    });
   const protectedStages = options.kind === 'preview' ? (options.protectedStages ?? []) : [];
   if (protectedStages.length) {
     const groups = protectedStages.map((s) => logGroupArn(p, region, accountId, functionName(project, s)));
@@ -102,7 +116,7 @@ export function executionBoundaryPolicy(
   project: string,
   accountId: string,
   allowedStatements: readonly object[] = [],
-  options: Pick<ExecutionPolicyOptions, 'partition' | 'region'> = {},
+  options: Pick<ExecutionPolicyOptions, 'partition' | 'region' | 'bucket'> = {},
 ): PolicyDocument {
   return executionRolePolicy(project, accountId, allowedStatements, { ...options, kind: 'production' });
 }

@@ -37,15 +37,16 @@ export function partitionOf(region: string): string {
   return 'aws';
 }
 
-/** The role's permissions: its own functions' log groups, nothing else, plus the user's statements. */
+/** The role's permissions: its own functions' log groups (and slim archives in `bucket`), plus the user's statements. */
 export function executionPolicy(
   project: string,
   accountId: string,
   extra: object[] = [],
   partition = 'aws',
+  bucket?: string,
 ): string {
   return JSON.stringify(
-    executionRolePolicy(project, accountId, extra, { partition: partition as Partition }),
+    executionRolePolicy(project, accountId, extra, { partition: partition as Partition, bucket }),
   );
 }
 
@@ -66,6 +67,8 @@ export interface ExecutionRoleInput {
   kind?: ExecutionRoleKind;
   /** The managed policy a production role is created with (`setup` makes it). */
   permissionsBoundary?: string;
+  /** The artifact bucket, for the slim archives' read grant (as `setup` writes it). */
+  bucket?: string;
 }
 
 export interface ExecutionRoleResult {
@@ -101,7 +104,13 @@ export async function ensureExecutionRole(
   const projectTag = input.tags[TagKeys.Name];
   if (projectTag === undefined) throw new Error(`ensureExecutionRole: tags lack ${TagKeys.Name}`);
   if (kind === 'preview') return previewRole(iam, input, roleName, projectTag, deps);
-  const document = executionPolicy(input.project, input.accountId, input.policyStatements, input.partition);
+  const document = executionPolicy(
+    input.project,
+    input.accountId,
+    input.policyStatements,
+    input.partition,
+    input.bucket,
+  );
   const hash = policyHash(document);
 
   let role = await getRole(iam, roleName, deps);

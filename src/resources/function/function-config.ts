@@ -18,10 +18,23 @@ export interface DesiredConfig {
   environment: Record<string, string>;
   roleArn: string;
   description: string;
+  /** /tmp in MB (slim packages); undefined leaves the function's as it is. */
+  ephemeralStorage?: number;
 }
 
+/** Lambda's ephemeral storage when none is configured. */
+export const DEFAULT_EPHEMERAL_STORAGE_MB = 512;
+
 export type ConfigField =
-  'runtime' | 'handler' | 'memory' | 'timeout' | 'layers' | 'environment' | 'role' | 'description';
+  | 'runtime'
+  | 'handler'
+  | 'memory'
+  | 'timeout'
+  | 'layers'
+  | 'environment'
+  | 'role'
+  | 'description'
+  | 'ephemeral-storage';
 
 function sameMap(a: Record<string, string>, b: Record<string, string>): boolean {
   const keys = Object.keys(a);
@@ -45,6 +58,11 @@ export function diffConfig(current: FunctionConfiguration, desired: DesiredConfi
   if (!sameMap(current.Environment?.Variables ?? {}, desired.environment)) changed.push('environment');
   if (current.Role !== desired.roleArn) changed.push('role');
   if ((current.Description ?? '') !== desired.description) changed.push('description');
+  if (
+    desired.ephemeralStorage !== undefined &&
+    (current.EphemeralStorage?.Size ?? DEFAULT_EPHEMERAL_STORAGE_MB) !== desired.ephemeralStorage
+  )
+    changed.push('ephemeral-storage');
   return changed;
 }
 
@@ -158,6 +176,10 @@ export function configFingerprint(config: FunctionConfiguration): string {
       .sort()
       .map((k) => [k, env[k]]),
     config.Role ?? '',
+    // Only when set: the fingerprints of functions at the default stay what they were.
+    ...(config.EphemeralStorage?.Size && config.EphemeralStorage.Size !== DEFAULT_EPHEMERAL_STORAGE_MB
+      ? [config.EphemeralStorage.Size]
+      : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }

@@ -54,6 +54,8 @@ export interface FunctionInput {
   code: { bucket: string; key: string; codeSha256: string };
   /** Published versions to keep; older ones are deleted. */
   keepVersions: number;
+  /** /tmp in MB (a slim package's dependencies go there); undefined leaves it as it is (512 on a new function). */
+  ephemeralStorageMb?: number;
   /** The role was created by this run: Lambda may refuse it for a few seconds. */
   roleJustCreated?: boolean;
   /** Set on a function this run creates as its lambda-deploy:deploying tag (ISO time the run started). */
@@ -371,6 +373,7 @@ function desiredConfig(input: FunctionInput, environment: Record<string, string>
     environment,
     roleArn: input.roleArn,
     description: input.description,
+    ephemeralStorage: input.ephemeralStorageMb,
   };
 }
 
@@ -417,6 +420,7 @@ async function createFunction(
             Environment: { Variables: env.variables },
             Layers: input.layers,
             Description: input.description,
+            ...(input.ephemeralStorageMb ? { EphemeralStorage: { Size: input.ephemeralStorageMb } } : {}),
             PackageType: 'Zip',
             Publish: false,
             Tags: {
@@ -527,6 +531,7 @@ async function updateFunction(
             Environment: { Variables: desired.environment },
             Role: desired.roleArn,
             Description: desired.description,
+            ...(desired.ephemeralStorage ? { EphemeralStorage: { Size: desired.ephemeralStorage } } : {}),
           }),
         ),
       deps,

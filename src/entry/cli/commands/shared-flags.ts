@@ -12,6 +12,7 @@ export const CODE_FLAGS: readonly Flag[] = [
   F.pipArgs,
   F.include,
   F.exclude,
+  F.slim,
   F.packageCache,
 ];
 
