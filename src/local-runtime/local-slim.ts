@@ -79,19 +79,27 @@ async function ensureLocalBucket(
 ): Promise<void> {
   const missing = (e: unknown) => hasErrorName(e, 'NotFound', 'NoSuchBucket') || httpStatus(e) === 404;
   try {
-    await callAws(() => s3.send(new HeadBucketCommand({ Bucket: bucket })), deps, {
-      what: `Could not read bucket ${bucket} of the local S3 stand-in ${endpoint}`,
-      permission: 's3:ListBucket',
-      passThrough: missing,
-    });
+    await callAws(
+      deps,
+      {
+        what: `read bucket ${bucket} of the local S3 stand-in ${endpoint}`,
+        permission: 's3:ListBucket',
+        passThrough: missing,
+      },
+      () => s3.send(new HeadBucketCommand({ Bucket: bucket })),
+    );
   } catch (error) {
     if (!missing(error)) throw error;
     deps.logger.info(`Creating bucket ${bucket} on the local S3 stand-in ${endpoint}`);
-    await callAws(() => s3.send(new CreateBucketCommand({ Bucket: bucket })), deps, {
-      what: `Could not create bucket ${bucket} on the local S3 stand-in ${endpoint}`,
-      permission: 's3:CreateBucket',
-      passThrough: (e) => hasErrorName(e, 'BucketAlreadyOwnedByYou'),
-    }).catch((e: unknown) => {
+    await callAws(
+      deps,
+      {
+        what: `create bucket ${bucket} on the local S3 stand-in ${endpoint}`,
+        permission: 's3:CreateBucket',
+        passThrough: (e) => hasErrorName(e, 'BucketAlreadyOwnedByYou'),
+      },
+      () => s3.send(new CreateBucketCommand({ Bucket: bucket })),
+    ).catch((e: unknown) => {
       if (!hasErrorName(e, 'BucketAlreadyOwnedByYou')) throw e;
     });
   }
