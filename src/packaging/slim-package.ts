@@ -85,6 +85,24 @@ export interface SlimPackResult {
   handler: string;
 }
 
+/** What the slim build made and what it costs at cold start, in the step log. */
+function logArchive(
+  logger: SlimPackDeps['logger'],
+  written: Awaited<ReturnType<typeof buildSlimArtifact>>,
+  estimate: ReturnType<typeof coldStartEstimate>,
+  storage: number,
+): void {
+  logger.info(
+    `Dependencies archive: ${formatBytes(written.bytes)} (tar.gz), ${formatBytes(written.unpackedBytes)} unpacked, ` +
+      `${formatCount(written.files)} files (${written.path})`,
+  );
+  logger.info(`Cold start: ${estimate.measured}; ${estimate.atMemory}.`);
+  logger.info(
+    `Ephemeral storage (/tmp): ${formatCount(storage)} MB for the unpacked dependencies and the function's own use.`,
+  );
+  if (estimate.warning) logger.warning(estimate.warning);
+}
+
 /** Undefined when the package is not slim; the build then goes on as usual. */
 export async function packSlimDependencies(
   input: SlimPackInput,
@@ -136,15 +154,7 @@ export async function packSlimDependencies(
   );
   const storage = ephemeralStorageMb(written.diskBytes)!;
   const estimate = coldStartEstimate(written.unpack, written.bytes, input.memory ?? 256, input.timeout ?? 30);
-  logger.info(
-    `Dependencies archive: ${formatBytes(written.bytes)} (tar.gz), ${formatBytes(written.unpackedBytes)} unpacked, ` +
-      `${formatCount(written.files)} files (${written.path})`,
-  );
-  logger.info(`Cold start: ${estimate.measured}; ${estimate.atMemory}.`);
-  logger.info(
-    `Ephemeral storage (/tmp): ${formatCount(storage)} MB for the unpacked dependencies and the function's own use.`,
-  );
-  if (estimate.warning) logger.warning(estimate.warning);
+  logArchive(logger, written, estimate, storage);
   return {
     artifact: {
       archivePath: written.path,
