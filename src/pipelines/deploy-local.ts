@@ -10,7 +10,7 @@ import {
 import { restStageName } from '../resources/front-door/urls.js';
 import { isProtectedStage } from './undeploy.js';
 import { localRegion } from '../local-runtime/lambda-environment.js';
-import { prepareLocalSlim, type LocalSlim } from '../local-runtime/local-slim.js';
+import { prepareLocalSlim, type LocalSlim } from './local-slim.js';
 import { defaultOutDir } from '../packaging/build-package.js';
 import { pythonExecutable } from '../packaging/pip-install.js';
 import { extractZip } from '../packaging/zip-reader.js';

@@ -15,7 +15,7 @@ import { uploadArtifact } from '../resources/artifacts/artifact-bucket.js';
 import { type AwsDeps, callAws, hasErrorName, httpStatus } from '../aws/aws-call.js';
 import type { SlimPackage } from '../packaging/slim-package.js';
 import type { SlimOutcome } from '../model/outcome.js';
-import { slimFunctionEnvironment, slimOutcome, slimTarget } from '../pipelines/slim-deploy.js';
+import { slimFunctionEnvironment, slimOutcome, slimTarget } from './slim-deploy.js';
 
 /** The bucket a local stage uses when `s3-bucket` is not set. */
 export const LOCAL_BUCKET = 'lambda-deploy-local';
