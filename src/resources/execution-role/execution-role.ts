@@ -122,7 +122,7 @@ export async function ensureExecutionRole(
         deps,
         {
           what: `create IAM role ${roleName}`,
-          permission: `iam:CreateRole with the permissions boundary ${input.permissionsBoundary ?? '(none)'}; run lambda-deploy setup once, or set execution-role-arn`,
+          permission: `iam:CreateRole with the permissions boundary ${input.permissionsBoundary ?? '(none)'}; run "npx github:org/lambda-deploy setup" once, or set execution-role-arn`,
           passThrough: (e) => hasErrorName(e, 'EntityAlreadyExists'),
         },
         () =>
@@ -180,13 +180,13 @@ async function previewRole(
 ): Promise<ExecutionRoleResult> {
   if (input.policyStatements)
     throw new Error(
-      `policy-statements: a preview run never changes IAM; put the statements in "lambda-deploy setup --policy-statements" (run once with administrator credentials).`,
+      `policy-statements: a preview run never changes IAM; put the statements in "npx github:org/lambda-deploy setup --policy-statements" (run once with administrator credentials).`,
     );
   const role = await getRole(iam, roleName, deps);
   if (!role?.Arn)
     throw new AwsError(
       `The preview execution role ${roleName} does not exist, and a preview run never creates IAM roles. ` +
-        `Run "lambda-deploy setup --name ${input.project} --repository OWNER/REPO" once with administrator credentials, or set execution-role-arn.`,
+        `Run "npx github:org/lambda-deploy setup --name ${input.project} --repository OWNER/REPO" once with administrator credentials, or set execution-role-arn.`,
       'NoSuchEntity',
     );
   checkOwner(role, roleName, input.project, projectTag);

@@ -137,7 +137,7 @@ describe('ensureExecutionRole', () => {
     it('without that role, says to run setup and creates nothing', async () => {
       const { fake, iam } = await setup();
       await expect(ensureExecutionRole(iam, preview, depsFor(fake))).rejects.toThrow(
-        /preview execution role shop-lambda-deploy-preview does not exist.*never creates IAM roles.*lambda-deploy setup/,
+        /preview execution role shop-lambda-deploy-preview does not exist.*never creates IAM roles.*npx github:org\/lambda-deploy setup --name shop/,
       );
       expect(fake.account.roles.size).toBe(0);
       expect(fake.calls.writes()).toEqual([]);

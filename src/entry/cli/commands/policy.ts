@@ -119,7 +119,7 @@ export const policyCommand: CliCommand = {
     if (!trust) ctx.logger.info('# Add --repository owner/repo for the OIDC trust policies.');
     if (kinds.includes('single'))
       ctx.logger.warning(
-        "One role for everything: pull requests and feature branches share production's power. Prefer two roles (lambda-deploy setup).",
+        "One role for everything: pull requests and feature branches share production's power. Prefer two roles (npx github:org/lambda-deploy setup).",
       );
     return { exitCode: 0, result: { roles, notes }, text };
   },
