@@ -127,6 +127,8 @@ async function benchShape(
   const tree = join(work, shape.id);
   log(`${shape.label}: generating…`);
   const generated = await generateTree(tree, shape.spec);
+  // What a child's getrusage would have reported as its own peak (see peakRssBytes in pack-child.ts).
+  log(`  generated; this process's RSS is ${mb(process.memoryUsage().rss)}`);
   const haveZip = existsSync(ZIP);
   const ours: Run[] = [];
   const theirs: Run[] = [];
