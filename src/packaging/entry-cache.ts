@@ -173,11 +173,18 @@ export class EntryCache {
    * Records the units of a zip just written (`units`, in any order) and keeps
    * the zip as their source: entries of this build point into it, entries
    * unused for MAX_AGE builds are dropped, then zips nothing points into.
+   * `damaged`: some cached bytes failed their check, so a kept zip of the
+   * same name is replaced, not trusted to be this one.
    */
-  async save(zipPath: string, zipSha256Hex: string, units: readonly CachedUnit[]): Promise<CacheSaveResult> {
+  async save(
+    zipPath: string,
+    zipSha256Hex: string,
+    units: readonly CachedUnit[],
+    damaged = false,
+  ): Promise<CacheSaveResult> {
     await mkdir(this.folder, { recursive: true });
     const pack = `${zipSha256Hex}.zip`;
-    await keepCopy(zipPath, join(this.folder, pack));
+    await keepCopy(zipPath, join(this.folder, pack), damaged);
     const generation = this.generation + 1;
     const rows = new Map<string, Row>();
     for (const u of units) {
@@ -224,16 +231,16 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** A hard link when the cache is on the zip's file system, else a copy. */
-async function keepCopy(from: string, to: string): Promise<void> {
-  if (await exists(to)) return; // same SHA-256: the same bytes
+/** A hard link when the cache is on the zip's file system, else a copy; a kept one is replaced when `replace`. */
+async function keepCopy(from: string, to: string, replace: boolean): Promise<void> {
+  if (!replace && (await exists(to))) return; // same SHA-256: the same bytes
+  const temp = `${to}.${randomBytes(4).toString('hex')}.partial`;
   try {
-    await link(from, to);
+    await link(from, temp);
   } catch {
-    const temp = `${to}.${randomBytes(4).toString('hex')}.partial`;
     await copyFile(from, temp);
-    await rename(temp, to);
   }
+  await rename(temp, to);
 }
 
 /*
