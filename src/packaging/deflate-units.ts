@@ -65,10 +65,13 @@ export interface CacheIndexForWorkers {
   packs: string[];
   /** 32-byte keys, one after the other. */
   keys: Uint8Array;
-  /** Per key, RECORD_FIELDS numbers: pack, offset, compressed size, crc, method, crc of the stored bytes. */
+  /**
+   * Per key, RECORD_FIELDS numbers: pack, offset, compressed size, crc,
+   * method, crc of the stored bytes, and the build that last used it.
+   */
   records: Float64Array;
 }
-export const RECORD_FIELDS = 6;
+export const RECORD_FIELDS = 7;
 
 export interface ProcessorConfig {
   level: number;

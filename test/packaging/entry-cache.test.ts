@@ -201,7 +201,7 @@ describe('the entry cache', () => {
     expect((await zipTree(tree, { cache })).cache).toMatchObject({ hits: 20, misses: 0, rejected: 0 });
   });
 
-  it('ignores an index it cannot trust: another format, or a zip name outside its folder', async () => {
+  it('ignores an index it cannot trust: another format, a zip name outside its folder, a row out of range', async () => {
     const tree = makeTree('doctored');
     const cache = join(root, 'cache-doctored');
     await zipTree(tree, { cache });
@@ -212,6 +212,14 @@ describe('the entry cache', () => {
     writeFileSync(join(folder, 'index'), evil);
     expect((await EntryCache.open(cache, { level: DEFAULT_LEVEL })).entries).toBe(0);
     writeFileSync(join(folder, 'index'), index.subarray(0, index.length - 3));
+    expect((await EntryCache.open(cache, { level: DEFAULT_LEVEL })).entries).toBe(0);
+    // The first row's pack number (records start after the header and one 68-byte name, 8-aligned): no such pack.
+    const badRow = Buffer.from(index);
+    badRow.writeDoubleLE(7, 96);
+    writeFileSync(join(folder, 'index'), badRow);
+    expect((await EntryCache.open(cache, { level: DEFAULT_LEVEL })).entries).toBe(0);
+    badRow.writeDoubleLE(0.5, 96);
+    writeFileSync(join(folder, 'index'), badRow);
     expect((await EntryCache.open(cache, { level: DEFAULT_LEVEL })).entries).toBe(0);
     writeFileSync(join(folder, 'index'), index);
     expect((await EntryCache.open(cache, { level: DEFAULT_LEVEL })).entries).toBe(20);
