@@ -113,12 +113,21 @@ export class DeflatePool implements UnitRunner {
     return this.runOnThreads(units);
   }
 
+  /** A batch for the threads (started ones first), never this one: it may be busy listing files. */
+  async runOnThreads(units: readonly Unit[]): Promise<BatchResult> {
+    return this.post(units);
+  }
+
   /**
-   * A batch for the threads (started ones first), never this one: it may be
-   * busy listing files. Under a claim, the sender may take it back until a
-   * thread starts it (its units then come back skipped).
+   * Files to prefetch (prefetchUnit) on the threads, by path only: the
+   * sender may take the batch back until a thread starts it (its units then
+   * come back skipped).
    */
-  async runOnThreads(units: readonly Unit[], claim?: Claim): Promise<BatchResult> {
+  async prefetchOnThreads(files: readonly string[], claim: Claim): Promise<BatchResult> {
+    return this.post({ prefetch: files, cells: claim.cells, slot: claim.slot });
+  }
+
+  private async post(message: unknown): Promise<BatchResult> {
     if (this.failure) throw this.failure;
     if (!this.threads.length) throw new Error('the zip threads are not started');
     const online = this.threads.filter((t) => t.online);
@@ -127,7 +136,7 @@ export class DeflatePool implements UnitRunner {
     );
     return new Promise<BatchResult>((resolve, reject) => {
       thread.pending.push({ resolve, reject });
-      thread.worker.postMessage(claim ? { claimed: units, cells: claim.cells, slot: claim.slot } : units);
+      thread.worker.postMessage(message);
     });
   }
 

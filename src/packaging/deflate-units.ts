@@ -361,7 +361,8 @@ function createProcessor(zlib, fs, crypto, config) {
  * A worker thread's whole program. Messages, in order: `{ config }` sets
  * up the processor for the batches that follow (a zip's level and cache),
  * an array of units is a batch (answered with its result, buffers
- * transferred), `{ claimed, cells, slot }` a batch under a Claim, `'close'`
+ * transferred), `{ prefetch, cells, slot }` the paths of a prefetch batch
+ * under a Claim, `'close'`
  * closes its files and ends the thread.
  */
 export const WORKER_SOURCE = `${PROCESSOR_SOURCE}
@@ -377,8 +378,10 @@ parentPort.on('message', (message) => {
     if (processor) processor.recycle(message.recycle);
     return;
   }
-  if (message.claimed) {
-    answer(processor.processBatch(message.claimed, message));
+  if (message.prefetch) {
+    // As prefetchUnit: only the paths travel.
+    const units = message.prefetch.map((file) => ({ file, size: -1, offset: 0, length: 0, dictionary: 0, whole: true, last: true }));
+    answer(processor.processBatch(units, message));
     return;
   }
   if (!Array.isArray(message)) {

@@ -10,7 +10,6 @@ import {
   FLAG_SKIPPED,
   META,
   META_FIELDS,
-  prefetchUnit,
   type BatchResult,
   type Claim,
   type Unit,
@@ -189,7 +188,7 @@ export class Prefetcher {
       });
       for (const l of this.listeners) l();
     };
-    this.pool.runOnThreads(files.map(prefetchUnit), batch.claim).then(settle, () => settle());
+    this.pool.prefetchOnThreads(files, batch.claim).then(settle, () => settle());
   }
 }
 
