@@ -299,12 +299,15 @@ describe('writeZip', () => {
       const prefetch = new Prefetcher(pool);
       const files = await collectFiles(dir, walkingFilter(dir, { runtime: 'python3.12' }, pool, prefetch));
       prefetch.end();
+      // Done before the zip starts (which takes back batches no thread has started).
+      await prefetch.settled();
       const walked = await writeZip(
         out(),
         files.map((f) => ({ name: f.path, file: f.absPath, size: f.size, executable: f.executable })),
         { pool, prefetch },
       );
-      expect(walked.prefetched).toBeGreaterThan(0);
+      // Most files; a batch reads at most its share, and the 2.5 MiB file is not prefetched.
+      expect(walked.prefetched).toBeGreaterThan(200);
       expect(walked.entries).toBe(303);
       for (const r of [threads, both, walked]) expect(r.sha256Hex).toBe(inline.sha256Hex);
     } finally {
