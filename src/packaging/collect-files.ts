@@ -2,6 +2,7 @@ import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { sep } from 'node:path';
 import { isInside } from '../util/paths.js';
 import { createFileFilter, type FileFilter, type FilterOptions } from './file-filter.js';
+import { sortByUtf8 } from './utf8-order.js';
 
 /** A file to package. */
 export interface CollectedFile {
@@ -94,8 +95,7 @@ export async function collectFiles(
   };
 
   walk(realRoot, '', [realRoot]);
-  const keyed = files.map((f) => ({ f, key: Buffer.from(f.path, 'utf8') }));
-  return keyed.sort((a, b) => Buffer.compare(a.key, b.key)).map((k) => k.f);
+  return sortByUtf8(files, (f) => f.path);
 }
 
 /**
