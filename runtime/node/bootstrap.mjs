@@ -7,7 +7,7 @@
 // calling async or callback-style handlers and posting the result or the error.
 // lambda-deploy runs it for `target: local`.
 import { existsSync } from 'node:fs';
-import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -29,40 +29,196 @@ function parseAddress(address) {
   return { host: address.slice(0, colon).replace(/^\[|\]$/g, ''), port };
 }
 
-// http, not fetch: undici's fetch gives up on a long poll after 300 s of silence.
-// One kept-alive connection for every call, as AWS's runtimes hold it.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+// One kept-alive HTTP/1.1 connection to the Runtime API, on a plain socket (no
+// proxies). After a result is posted, the next GET invocation/next goes out in the
+// same write (pipelined): one exchange per invocation. A kept connection that the
+// server closed meanwhile is opened again once; a server that does not keep
+// connections alive gets one request per connection and no pipelining.
+// Not http.request: its per-request objects and streams were most of the time an
+// invocation spent in the runtime, and undici's fetch gives up on a long poll after 300 s.
+class RuntimeApiClient {
+  constructor({ host, port }) {
+    this.host = host;
+    this.port = port;
+    this.getNext = Buffer.from(`GET /${API_VERSION}/runtime/invocation/next HTTP/1.1\r\nHost: ${host}:${port}\r\n\r\n`, 'latin1');
+    this.socket = undefined;
+    this.nextSent = false; // a pipelined poll whose answer is still to be read
+  }
 
-function request(api, method, route, body, headers = {}, retried = false) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: api.host,
-        port: api.port,
-        method,
-        path: `/${API_VERSION}/runtime/${route}`,
-        headers: body === undefined ? headers : { ...headers, 'Content-Length': Buffer.byteLength(body) },
-        agent,
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', (error) => {
-      // A kept connection the server closed meanwhile: once more on a new one.
-      if (req.reusedSocket && !retried && error.code === 'ECONNRESET')
-        resolve(request(api, method, route, body, headers, true));
-      else reject(error);
+  open() {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: this.host, port: this.port, noDelay: true });
+      // need: input bytes the answer being read needs, so a large event is joined once, not per chunk.
+      const conn = { socket, input: Buffer.alloc(0), pending: [], need: 0, answers: [], reader: undefined, closed: false, error: undefined };
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        socket.on('error', (error) => (conn.error = error));
+        resolve(conn);
+      });
+      socket.once('error', reject);
+      socket.on('data', (chunk) => {
+        conn.pending.push(chunk);
+        if (conn.input.length + conn.pending.reduce((n, c) => n + c.length, 0) < conn.need) return;
+        conn.input = conn.input.length === 0 && conn.pending.length === 1 ? chunk : Buffer.concat([conn.input, ...conn.pending]);
+        conn.pending = [];
+        this.parse(conn);
+      });
+      socket.on('close', () => {
+        conn.closed = true;
+        conn.input = Buffer.concat([conn.input, ...conn.pending]);
+        conn.pending = [];
+        this.parse(conn);
+        if (conn.reader) {
+          const { reject: fail } = conn.reader;
+          conn.reader = undefined;
+          fail(conn.error ?? Object.assign(new Error('the Runtime API closed the connection'), { code: 'ECONNRESET' }));
+        }
+      });
     });
-    req.end(body);
-  });
+  }
+
+  close() {
+    this.nextSent = false;
+    if (this.conn) this.conn.socket.destroy();
+    this.conn = undefined;
+  }
+
+  // Moves every complete answer out of the input.
+  parse(conn) {
+    for (;;) {
+      const answer = parseAnswer(conn);
+      if (!answer) return;
+      if (answer.close) {
+        conn.closed = true;
+        conn.socket.end();
+      }
+      if (conn.reader) {
+        const { resolve } = conn.reader;
+        conn.reader = undefined;
+        resolve(answer);
+      } else conn.answers.push(answer);
+    }
+  }
+
+  read(conn) {
+    if (conn.answers.length > 0) return Promise.resolve(conn.answers.shift());
+    if (conn.closed) return Promise.reject(conn.error ?? Object.assign(new Error('the Runtime API closed the connection'), { code: 'ECONNRESET' }));
+    return new Promise((resolve, reject) => (conn.reader = { resolve, reject }));
+  }
+
+  // Sends one request and returns its answer; with thenNext the poll follows in the same write on a kept connection.
+  async call(request, thenNext = false) {
+    for (;;) {
+      const reused = this.conn !== undefined && !this.conn.closed;
+      if (!reused) {
+        this.close();
+        this.conn = await this.open();
+      }
+      const conn = this.conn;
+      const pipelined = thenNext && reused;
+      try {
+        conn.socket.write(pipelined ? Buffer.concat([request, this.getNext]) : request);
+        const answer = await this.read(conn);
+        this.nextSent = pipelined && !conn.closed;
+        return answer;
+      } catch (error) {
+        this.close();
+        if (!reused) throw error;
+      }
+    }
+  }
+
+  async next() {
+    if (this.nextSent) {
+      this.nextSent = false;
+      try {
+        return await this.read(this.conn);
+      } catch {
+        // The kept connection went away while the poll was parked: poll again on a new one.
+        this.close();
+      }
+    }
+    return this.call(this.getNext);
+  }
+
+  post(route, body, headers, thenNext) {
+    const data = Buffer.from(body);
+    let head = `POST /${API_VERSION}/runtime/${route} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\n`;
+    for (const [name, value] of Object.entries({ ...headers, 'Content-Length': data.length })) {
+      head += `${name}: ${String(value).replace(/[\r\n]/g, ' ')}\r\n`;
+    }
+    return this.call(Buffer.concat([Buffer.from(`${head}\r\n`, 'latin1'), data]), thenNext);
+  }
 }
 
-async function post(api, route, body, headers) {
-  const res = await request(api, 'POST', route, body, headers);
+// One answer from the head of conn.input, or undefined until it is all there.
+function parseAnswer(conn) {
+  const end = conn.input.indexOf('\r\n\r\n');
+  if (end < 0) return undefined;
+  const lines = conn.input.toString('latin1', 0, end).split('\r\n');
+  const [version, code] = lines[0].split(' ');
+  const status = Number(code);
+  const headers = {};
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  let close = version !== 'HTTP/1.1' || /close/i.test(headers.connection ?? '');
+  const rest = conn.input.subarray(end + 4);
+  let body;
+  let used;
+  if (status < 200) {
+    conn.input = rest; // 100 Continue: the real answer follows
+    return parseAnswer(conn);
+  } else if (status === 204 || status === 304) {
+    [body, used] = [Buffer.alloc(0), 0];
+  } else if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
+    const chunked = parseChunked(rest);
+    if (!chunked) return undefined;
+    [body, used] = chunked;
+  } else if (headers['content-length'] !== undefined) {
+    const length = Number(headers['content-length']);
+    if (rest.length < length) {
+      conn.need = end + 4 + length;
+      return undefined;
+    }
+    [body, used] = [rest.subarray(0, length), length];
+  } else {
+    if (!conn.closed) return undefined; // the body runs to the end of the connection
+    [body, used, close] = [rest, rest.length, true];
+  }
+  conn.input = rest.subarray(used);
+  conn.need = 0;
+  return { status, headers, body: Buffer.from(body), close };
+}
+
+// [body, bytes used] of a complete chunked body at the start of `data`, else undefined.
+function parseChunked(data) {
+  const chunks = [];
+  let at = 0;
+  for (;;) {
+    const eol = data.indexOf('\r\n', at);
+    if (eol < 0) return undefined;
+    const size = parseInt(data.toString('latin1', at, eol).split(';')[0], 16);
+    at = eol + 2;
+    if (size === 0) {
+      // Trailers, up to an empty line.
+      for (;;) {
+        const next = data.indexOf('\r\n', at);
+        if (next < 0) return undefined;
+        const empty = next === at;
+        at = next + 2;
+        if (empty) return [Buffer.concat(chunks), at];
+      }
+    }
+    if (data.length < at + size + 2) return undefined;
+    chunks.push(data.subarray(at, at + size));
+    at += size + 2;
+  }
+}
+
+async function post(api, route, body, headers, thenNext = false) {
+  const res = await api.post(route, body, headers, thenNext);
   if (res.status >= 300) {
     process.stderr.write(`lambda runtime: POST ${route} returned HTTP ${res.status}: ${res.body.toString().slice(0, 300)}\n`);
   }
@@ -209,7 +365,7 @@ async function serve(api, handler) {
   for (;;) {
     let next;
     try {
-      next = await request(api, 'GET', 'invocation/next');
+      next = await api.next();
     } catch (error) {
       process.stderr.write(`lambda runtime: cannot reach the Runtime API: ${error.message}\n`);
       process.exit(3);
@@ -231,7 +387,7 @@ async function serve(api, handler) {
       const e = { errorType: 'Runtime.UnmarshalError', errorMessage: `Unable to parse the event as JSON: ${error.message}`, stackTrace: [] };
       printError(e);
       const { body, headers } = errorBody(e);
-      await post(api, `invocation/${requestId}/error`, body, headers);
+      await post(api, `invocation/${encodeURIComponent(requestId)}/error`, body, headers, true);
       continue;
     }
 
@@ -244,7 +400,7 @@ async function serve(api, handler) {
       const e = toLambdaError(outcome.error);
       printError(e, outcome.error);
       const { body, headers } = errorBody(e);
-      await post(api, `invocation/${requestId}/error`, body, headers);
+      await post(api, `invocation/${encodeURIComponent(requestId)}/error`, body, headers, true);
       continue;
     }
     let payload;
@@ -254,10 +410,10 @@ async function serve(api, handler) {
       const e = { errorType: 'Runtime.MarshalError', errorMessage: `Unable to stringify response body: ${error.message}`, stackTrace: [] };
       printError(e);
       const { body, headers } = errorBody(e);
-      await post(api, `invocation/${requestId}/error`, body, headers);
+      await post(api, `invocation/${encodeURIComponent(requestId)}/error`, body, headers, true);
       continue;
     }
-    await post(api, `invocation/${requestId}/response`, payload, { 'Content-Type': 'application/json' });
+    await post(api, `invocation/${encodeURIComponent(requestId)}/response`, payload, { 'Content-Type': 'application/json' }, true);
   }
 }
 
@@ -267,7 +423,7 @@ async function main() {
     process.stderr.write('lambda runtime: AWS_LAMBDA_RUNTIME_API is not set\n');
     process.exit(2);
   }
-  const api = parseAddress(address);
+  const api = new RuntimeApiClient(parseAddress(address));
   const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
 
   // An error nobody awaited ends the runtime, as on Lambda; the invocation in
@@ -275,7 +431,7 @@ async function main() {
   const fatal = (errorType) => async (reason) => {
     const e = { ...toLambdaError(reason), errorType };
     printError(e, reason);
-    const route = current ? `invocation/${current}/error` : initialized ? undefined : 'init/error';
+    const route = current ? `invocation/${encodeURIComponent(current)}/error` : initialized ? undefined : 'init/error';
     const { body, headers } = errorBody(e);
     try {
       if (route) await post(api, route, body, headers);

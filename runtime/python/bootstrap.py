@@ -9,14 +9,15 @@ against any server that implements the Runtime API.
 """
 
 import decimal
-import http.client
 import importlib
 import json
 import logging
 import os
+import socket
 import sys
 import time
 import traceback
+from urllib.parse import quote
 
 API_VERSION = "2018-06-01"
 
@@ -31,8 +32,19 @@ def _unbuffer_output():
             pass
 
 
+class _Closed(ConnectionError):
+    """The server closed the connection before its whole answer arrived."""
+
+
 class RuntimeApiClient:
-    """One keep-alive connection, no proxies; opened again when the server closed it."""
+    """HTTP/1.1 over one kept-alive socket, no proxies.
+
+    After a result is posted, the next GET invocation/next goes out in the same
+    write (pipelined), so an invocation costs the Runtime API one exchange and the
+    server parks the poll at once. A kept connection that the server closed
+    meanwhile is opened again once; a server that does not keep connections alive
+    gets one request per connection and no pipelining.
+    """
 
     def __init__(self, address):
         host, _, port = address.rpartition(":")
@@ -40,53 +52,186 @@ class RuntimeApiClient:
             raise ValueError("AWS_LAMBDA_RUNTIME_API must be host:port, got %r" % address)
         self.host = host.strip("[]")
         self.port = int(port)
-        self._conn = None
+        self._host_header = ("Host: %s\r\n" % address).encode("latin-1")
+        self._get_next = self._head("GET", "invocation/next", None) + b"\r\n"
+        self._sock = None
+        self._buf = b""
+        # A pipelined GET invocation/next whose answer is still to be read.
+        self._next_sent = False
+
+    def _head(self, method, path, headers):
+        lines = ["%s /%s/runtime/%s HTTP/1.1\r\n" % (method, API_VERSION, path)]
+        for name, value in (headers or {}).items():
+            lines.append("%s: %s\r\n" % (name, _header_value(value)))
+        return "".join(lines).encode("latin-1") + self._host_header
+
+    def _open(self):
+        self._sock = socket.create_connection((self.host, self.port))
+        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._buf = b""
 
     def _close(self):
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self._next_sent = False
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
 
-    def _request(self, method, path, body=None, headers=None):
+    def _call(self, request, then_next=False):
+        """Sends one request and returns its answer (status, headers, body).
+
+        With then_next, GET invocation/next follows in the same write when the
+        connection is a kept one (an answer said keep-alive): its answer is read
+        by next_invocation. A kept connection that fails is replaced once.
+        """
         while True:
-            reused = self._conn is not None
+            reused = self._sock is not None
             if not reused:
-                self._conn = http.client.HTTPConnection(self.host, self.port)
+                self._open()
+            pipelined = then_next and reused
             try:
-                self._conn.request(method, "/%s/runtime/%s" % (API_VERSION, path), body=body, headers=headers or {})
-                response = self._conn.getresponse()
-                data = response.read()
-            except (ConnectionError, http.client.HTTPException):
+                self._send(request + [self._get_next] if pipelined else request)
+                answer = self._read_response()
+            except OSError:
                 self._close()
-                # A kept connection the server has closed meanwhile: once more on a new one.
                 if reused:
                     continue
                 raise
-            if response.will_close:
-                self._close()
-            return response.status, dict((k.lower(), v) for k, v in response.getheaders()), data
+            # The pipelined poll is answered only if the server kept the connection.
+            self._next_sent = pipelined and self._sock is not None
+            return answer
+
+    def _send(self, parts):
+        if sum(len(p) for p in parts) <= 65536:
+            self._sock.sendall(b"".join(parts))
+        else:
+            for part in parts:  # a large payload is not copied once more to join it
+                self._sock.sendall(part)
+
+    def _recv(self):
+        data = self._sock.recv(65536)
+        if not data:
+            raise _Closed("the Runtime API closed the connection")
+        return data
+
+    def _read_response(self):
+        while True:
+            end = self._buf.find(b"\r\n\r\n")
+            while end < 0:
+                self._buf += self._recv()
+                end = self._buf.find(b"\r\n\r\n")
+            lines = self._buf[:end].decode("latin-1").split("\r\n")
+            self._buf = self._buf[end + 4:]
+            version, _, rest = lines[0].partition(" ")
+            if not version.startswith("HTTP/") or not rest[:3].isdigit():
+                raise _Closed("not an HTTP answer: %r" % lines[0][:100])
+            status = int(rest[:3])
+            if status >= 200:
+                break
+            # 1xx (100 Continue): the real answer follows.
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        keep = version == "HTTP/1.1" and "close" not in headers.get("connection", "").lower()
+        if status in (204, 304):
+            body = b""
+        elif "chunked" in headers.get("transfer-encoding", "").lower():
+            body = self._read_chunked()
+        elif "content-length" in headers:
+            body = self._read_exact(int(headers["content-length"]))
+        else:
+            body = self._read_to_close()
+            keep = False
+        if not keep:
+            self._close()
+        return status, headers, body
+
+    def _read_exact(self, size):
+        if len(self._buf) >= size:
+            body, self._buf = self._buf[:size], self._buf[size:]
+            return body
+        # Large events: read straight into one buffer, no growing copies.
+        body = bytearray(size)
+        view = memoryview(body)
+        have = len(self._buf)
+        view[:have] = self._buf
+        self._buf = b""
+        while have < size:
+            got = self._sock.recv_into(view[have:])
+            if not got:
+                raise _Closed("the Runtime API closed the connection")
+            have += got
+        return body
+
+    def _read_line(self):
+        end = self._buf.find(b"\r\n")
+        while end < 0:
+            self._buf += self._recv()
+            end = self._buf.find(b"\r\n")
+        line, self._buf = self._buf[:end], self._buf[end + 2:]
+        return line
+
+    def _read_chunked(self):
+        chunks = []
+        while True:
+            size = int(self._read_line().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self._read_line():  # trailers, up to the empty line
+                    pass
+                return b"".join(chunks)
+            chunks.append(self._read_exact(size))
+            self._read_line()
+
+    def _read_to_close(self):
+        chunks = [self._buf]
+        self._buf = b""
+        while True:
+            data = self._sock.recv(65536)
+            if not data:
+                return b"".join(chunks)
+            chunks.append(data)
 
     def next_invocation(self):
-        status, headers, body = self._request("GET", "invocation/next")
+        if self._next_sent:
+            self._next_sent = False
+            try:
+                status, headers, body = self._read_response()
+            except OSError:
+                # The kept connection went away while the poll was parked: poll again on a new one.
+                self._close()
+                status, headers, body = self._call([self._get_next])
+        else:
+            status, headers, body = self._call([self._get_next])
         if status != 200:
-            raise RuntimeError("GET invocation/next returned HTTP %d: %r" % (status, body[:200]))
+            raise RuntimeError("GET invocation/next returned HTTP %d: %r" % (status, bytes(body[:200])))
         return headers, body
 
     def post_response(self, request_id, payload):
-        self._post("invocation/%s/response" % request_id, payload, {"Content-Type": "application/json"})
+        self._post("invocation/%s/response" % _path_part(request_id), payload,
+                   {"Content-Type": "application/json"}, True)
 
     def post_error(self, request_id, error):
-        self._post("invocation/%s/error" % request_id, _error_body(error), _error_headers(error))
+        self._post("invocation/%s/error" % _path_part(request_id), _error_body(error), _error_headers(error), True)
 
     def post_init_error(self, error):
-        self._post("init/error", _error_body(error), _error_headers(error))
+        self._post("init/error", _error_body(error), _error_headers(error), False)
 
-    def _post(self, path, body, headers):
-        status, _, text = self._request("POST", path, body, headers)
+    def _post(self, path, body, headers, then_next):
+        headers = dict(headers, **{"Content-Length": str(len(body))})
+        status, _, text = self._call([self._head("POST", path, headers) + b"\r\n", body], then_next)
         if status >= 300:
             # 413 (response too large) and 400 (unknown request) still end the
             # invocation on the server side; say so and carry on.
-            sys.stderr.write("lambda runtime: POST %s returned HTTP %d: %s\n" % (path, status, text[:300]))
+            sys.stderr.write("lambda runtime: POST %s returned HTTP %d: %s\n" % (path, status, bytes(text[:300])))
+
+
+def _header_value(value):
+    # A header value never carries a line break (it would start a new header).
+    return str(value).replace("\r", " ").replace("\n", " ")
+
+
+def _path_part(text):
+    return quote(text, safe="-._~")
 
 
 def _error_body(error):
@@ -200,6 +345,10 @@ class _Encoder(json.JSONEncoder):
         return json.JSONEncoder.default(self, o)
 
 
+# One encoder for every result: json.dumps(cls=...) would build a new one per call.
+_ENCODER = _Encoder()
+
+
 def _error_from_exception(exc_info):
     etype, value, tb = exc_info
     return {
@@ -275,7 +424,7 @@ def handle_one(client, handler, headers, body):
         client.post_error(request_id, error)
         return
     try:
-        payload = json.dumps(result, cls=_Encoder).encode("utf-8")
+        payload = _ENCODER.encode(result).encode("utf-8")
     except (TypeError, ValueError) as e:
         error = {"errorMessage": "Unable to marshal response: %s" % e, "errorType": "Runtime.MarshalError"}
         _print_error(error)
@@ -318,7 +467,7 @@ def main():
     while True:
         try:
             headers, body = client.next_invocation()
-        except (OSError, http.client.HTTPException, RuntimeError) as e:
+        except (OSError, RuntimeError) as e:
             # The Runtime API is gone (the parent stopped): nothing left to serve.
             sys.stderr.write("lambda runtime: cannot reach the Runtime API at %s: %s\n" % (address, e))
             return 3

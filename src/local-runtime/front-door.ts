@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../util/logger.js';
 import { toHttpApiEvent, type HttpRequestParts } from './http-api-event.js';
 import { toHttpResponse, type HttpResponseParts } from './http-api-response.js';
 import type { LocalFunction } from './local-function.js';
+import { randomText } from './random-ids.js';
 import { toRestApiEvent } from './rest-api-event.js';
 
 export interface FrontDoorOptions {
@@ -54,7 +54,7 @@ export async function startFrontDoor(
 
   let port = 0;
   const server = createServer((req, res) => {
-    const requestId = randomBytes(10).toString('base64');
+    const requestId = randomText(10, 'base64');
     serve(req, res, requestId).catch((error: unknown) => {
       logger?.warning(`front door: ${req.method} ${req.url} failed: ${String(error)}`);
       if (!res.headersSent) send(res, requestId, jsonError(500, 'Internal Server Error'));
@@ -164,15 +164,16 @@ function jsonError(statusCode: number, message: string): HttpResponseParts {
   };
 }
 
-/** The whole body, or undefined past `limit` bytes. */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let tooLarge = false;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) tooLarge = true;
-    else chunks.push(chunk);
-  }
-  return tooLarge ? undefined : Buffer.concat(chunks);
+/** The whole body, or undefined past `limit` bytes. Events, not an async iterator: it runs for every request. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.once('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
 }

@@ -125,7 +125,9 @@ class LocalFunctionImpl implements LocalFunction {
     // The function's live output (debug): its environment values and secret shapes hidden, line by line.
     const clean = lineRedactor(Object.values(options.environment));
     const sink =
-      deps.onLog ?? ((line: string) => deps.logger.debug(`[${options.functionName}] ${clean(line)}`));
+      deps.onLog ??
+      ((line: string, _stream: LogStream, own: boolean) =>
+        deps.logger.debug(`[${options.functionName}] ${own ? line : clean(line)}`));
     this.buffer = new LogBuffer(this.now, deps.maxLogLines ?? 2000, 16 * 1024, sink);
   }
 
@@ -255,16 +257,9 @@ class LocalFunctionImpl implements LocalFunction {
       functionArn: this.functionArn,
     });
     const { requestId } = invocation;
-    this.buffer.add('runtime', `START RequestId: ${requestId} Version: $LATEST`);
+    this.buffer.add('runtime', `START RequestId: ${requestId} Version: $LATEST`, true);
 
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<{ kind: 'timeout' }>((done) => {
-      timer = setTimeout(() => done({ kind: 'timeout' }), timeoutMs);
-    });
-    const first = await Promise.race<
-      InvocationOutcome | { kind: 'timeout' } | { kind: 'exit'; detail: string }
-    >([invocation.outcome, timedOut, proc.exit.then((detail) => ({ kind: 'exit' as const, detail }))]);
-    clearTimeout(timer);
+    const first = await firstOf(invocation.outcome, timeoutMs, proc);
     // The runtime wrote its log lines before it posted the result, but the pipe may be read a
     // moment after the socket (one kept-alive connection answers fast): one turn of the loop reads them.
     await new Promise((resolve) => setImmediate(resolve));
@@ -303,10 +298,11 @@ class LocalFunctionImpl implements LocalFunction {
       await proc.kill();
     }
     const duration = this.now() - started;
-    this.buffer.add('runtime', `END RequestId: ${requestId}`);
+    this.buffer.add('runtime', `END RequestId: ${requestId}`, true);
     this.buffer.add(
       'runtime',
       `REPORT RequestId: ${requestId} Duration: ${duration} ms Memory Size: ${this.options.memory} MB${result.ok ? '' : ` Status: ${result.errorType}`}`,
+      result.ok,
     );
     return result;
   }
@@ -323,11 +319,36 @@ function parsePayload(body: Buffer): unknown {
   }
 }
 
+/**
+ * The outcome, the timeout or the runtime's exit, whichever comes first. Not a
+ * Promise.race with `proc.exit`: every race would leave a reaction (holding its
+ * result) on that promise for as long as the runtime lives.
+ */
+function firstOf(
+  outcome: Promise<InvocationOutcome>,
+  timeoutMs: number,
+  proc: RuntimeProcess,
+): Promise<InvocationOutcome | { kind: 'timeout' } | { kind: 'exit'; detail: string }> {
+  return new Promise((done) => {
+    let unwatch = (): unknown => undefined;
+    const finish = (first: InvocationOutcome | { kind: 'timeout' } | { kind: 'exit'; detail: string }) => {
+      clearTimeout(timer);
+      unwatch();
+      done(first);
+    };
+    const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs);
+    unwatch = proc.onExit((detail) => finish({ kind: 'exit', detail }));
+    void outcome.then(finish);
+  });
+}
+
 /** One runtime process with its own Runtime API server. */
 class RuntimeProcess {
   exited = false;
   /** Settles with "exit status N" / "signal: X" when the process is gone. */
   readonly exit: Promise<string>;
+  private exitDetail: string | undefined;
+  private readonly exitWatchers = new Set<(detail: string) => void>();
   private readonly closed: Promise<void>;
   private ready: (() => void) | undefined;
   private initFailed: ((error: LambdaError) => void) | undefined;
@@ -348,6 +369,11 @@ class RuntimeProcess {
         this.exited = true;
         done(`could not start ${command}: ${error.message}`);
       });
+    });
+    void this.exit.then((detail) => {
+      this.exitDetail = detail;
+      for (const watcher of this.exitWatchers) watcher(detail);
+      this.exitWatchers.clear();
     });
     this.closed = new Promise<void>((done) => child.once('close', () => done()));
     const pipe = (stream: 'stdout' | 'stderr') => {
@@ -383,6 +409,16 @@ class RuntimeProcess {
     });
     self.proc = new RuntimeProcess(server, child, buffer, command);
     return self.proc;
+  }
+
+  /** Calls `watcher` once the process is gone (at once if it is); returns the way to stop watching. */
+  onExit(watcher: (detail: string) => void): () => void {
+    if (this.exitDetail !== undefined) {
+      watcher(this.exitDetail);
+      return () => undefined;
+    }
+    this.exitWatchers.add(watcher);
+    return () => this.exitWatchers.delete(watcher);
   }
 
   /** Undefined once the runtime polls for its first invocation; the failure otherwise. */

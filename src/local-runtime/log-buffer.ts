@@ -1,7 +1,7 @@
 export type LogStream = 'stdout' | 'stderr' | 'runtime';
 
-/** One complete log line. */
-export type LogSink = (line: string, stream: LogStream) => void;
+/** One complete log line; `own`: a platform line of fixed shape that carries none of the function's text. */
+export type LogSink = (line: string, stream: LogStream, own: boolean) => void;
 
 /**
  * The function's log lines, newest last, at most `maxLines` of them (oldest
@@ -42,15 +42,19 @@ export class LogBuffer {
     if (rest) this.add(stream, rest);
   }
 
-  /** A line of our own (START, END, timeouts), logged as Lambda logs its platform lines. */
-  add(stream: LogStream, line: string): void {
+  /**
+   * A line of our own (START, END, timeouts), logged as Lambda logs its platform lines.
+   * `own`: it holds only values we made (request id, duration), nothing to redact.
+   */
+  add(stream: LogStream, line: string, own = false): void {
     const cut = line.length > this.maxLineLength ? `${line.slice(0, this.maxLineLength)} [truncated]` : line;
     this.lines.push(`${new Date(this.now()).toISOString()} ${cut}`);
-    if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);
-    this.sink?.(cut, stream);
+    // Dropped in batches: removing the oldest line on every add moves the whole array each time.
+    if (this.lines.length >= this.maxLines * 2) this.lines.splice(0, this.lines.length - this.maxLines);
+    this.sink?.(cut, stream, own);
   }
 
   snapshot(): string[] {
-    return [...this.lines];
+    return this.lines.slice(-this.maxLines);
   }
 }

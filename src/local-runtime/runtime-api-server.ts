@@ -1,6 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { RuntimeApiConnection, type ApiRequest, type Reply } from './runtime-api-connection.js';
+import { randomText } from './random-ids.js';
 
 /** What a runtime reports for a failed invocation or a failed init. */
 export interface LambdaError {
@@ -51,9 +52,11 @@ interface Pending {
 export class RuntimeApiServer {
   private readonly queue: Pending[] = [];
   private readonly inFlight = new Map<string, Pending>();
-  private readonly waiters: ServerResponse[] = [];
+  private readonly waiters: Reply[] = [];
+  private readonly open = new Set<RuntimeApiConnection>();
   private closed = false;
   private opened = 0;
+  private pipelinedBefore = 0;
   initError: LambdaError | undefined;
 
   private constructor(
@@ -63,13 +66,24 @@ export class RuntimeApiServer {
 
   /** Listens on 127.0.0.1 on an ephemeral port. */
   static async start(hooks: RuntimeApiHooks = {}): Promise<RuntimeApiServer> {
-    // The runtime keeps one connection for all its calls; it may sit idle for as long as a handler runs.
-    const server = createServer({ keepAliveTimeout: 0 });
+    const server = createServer();
     const api = new RuntimeApiServer(server, hooks);
-    server.on('connection', () => api.opened++);
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      api.handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) reply(res, 500, { errorType: 'ServiceException', errorMessage: String(error) });
+    // The runtime keeps one connection for all its calls; it may sit idle for as long as a handler runs.
+    server.on('connection', (socket: Socket) => {
+      api.opened++;
+      const connection = new RuntimeApiConnection(socket, MAX_RESPONSE_BYTES, (req, res) => {
+        try {
+          api.handle(req, res);
+        } catch (error) {
+          reply(res, 500, { errorType: 'ServiceException', errorMessage: String(error) });
+        }
+      });
+      api.open.add(connection);
+      socket.on('close', () => {
+        api.pipelinedBefore += connection.pipelined;
+        api.open.delete(connection);
+        // A poll whose runtime went away never gets work.
+        for (let i = api.waiters.length - 1; i >= 0; i--) if (!api.waiters[i]!.open) api.waiters.splice(i, 1);
       });
     });
     await new Promise<void>((resolve, reject) => {
@@ -93,9 +107,21 @@ export class RuntimeApiServer {
     return this.opened;
   }
 
+  /** Requests that came in the same read as the one before them: polls sent right behind a result. */
+  get pipelined(): number {
+    let count = this.pipelinedBefore;
+    for (const connection of this.open) count += connection.pipelined;
+    return count;
+  }
+
   /** Closes connections between calls, as a server may; the runtime opens a new one. */
   closeIdleConnections(): void {
-    this.server.closeIdleConnections();
+    for (const connection of this.open) if (connection.idle) connection.destroy();
+  }
+
+  /** Closes every connection, also one with a poll parked on it, as a restarted proxy would. */
+  closeAllConnections(): void {
+    for (const connection of this.open) connection.destroy();
   }
 
   /** Polls parked until work arrives. */
@@ -132,32 +158,27 @@ export class RuntimeApiServer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const waiter of this.waiters.splice(0)) waiter.destroy();
+    this.waiters.splice(0);
     const done = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
+    for (const connection of this.open) connection.destroy();
     await done;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = req.url ?? '';
+  private handle(req: ApiRequest, res: Reply): void {
+    const url = req.url;
     if (!url.startsWith(PREFIX)) return reply(res, 404, notFound(url));
     const route = url.slice(PREFIX.length).split('?')[0] ?? '';
 
     if (req.method === 'GET' && route === 'invocation/next') {
       this.hooks.onNext?.();
-      res.on('close', () => {
-        const i = this.waiters.indexOf(res);
-        if (i >= 0) this.waiters.splice(i, 1);
-      });
       this.waiters.push(res);
       this.dispatch();
       return;
     }
     if (req.method !== 'POST') return reply(res, 405, notFound(url));
 
-    const body = await readBody(req, MAX_RESPONSE_BYTES);
     if (route === 'init/error') {
-      this.initError = parseError(body.data, req.headers['lambda-runtime-function-error-type']);
+      this.initError = parseError(req.body, req.headers['lambda-runtime-function-error-type']);
       reply(res, 202, { status: 'OK' });
       this.hooks.onInitError?.(this.initError);
       return;
@@ -172,7 +193,7 @@ export class RuntimeApiServer {
       });
     }
     this.inFlight.delete(pending.requestId);
-    if (body.truncated) {
+    if (req.truncated) {
       reply(res, 413, { errorType: 'RequestEntityTooLarge', errorMessage: 'Response payload too large' });
       pending.resolve({
         kind: 'error',
@@ -183,55 +204,47 @@ export class RuntimeApiServer {
       });
       return;
     }
-    reply(res, 202, { status: 'OK' });
-    if (match[2] === 'response') pending.resolve({ kind: 'response', body: body.data });
+    // This 202 may wait for the next event when the runtime already polled for it (pipelined).
+    res.send(202, JSON_TYPE, ACCEPTED, true);
+    if (match[2] === 'response') pending.resolve({ kind: 'response', body: req.body });
     else
       pending.resolve({
         kind: 'error',
-        error: parseError(body.data, req.headers['lambda-runtime-function-error-type']),
+        error: parseError(req.body, req.headers['lambda-runtime-function-error-type']),
       });
   }
 
   private dispatch(): void {
     while (this.queue.length > 0 && this.waiters.length > 0) {
       const res = this.waiters.shift()!;
-      if (res.destroyed || res.writableEnded) continue;
+      if (!res.open) continue;
       const pending = this.queue.shift()!;
       pending.delivered = true;
       this.inFlight.set(pending.requestId, pending);
-      res.writeHead(200, {
-        'Content-Type': 'application/json',
-        'Lambda-Runtime-Aws-Request-Id': pending.requestId,
-        'Lambda-Runtime-Deadline-Ms': String(pending.deadlineMs),
-        'Lambda-Runtime-Invoked-Function-Arn': pending.functionArn,
-        'Lambda-Runtime-Trace-Id': pending.traceId,
-      });
-      res.end(pending.body);
+      res.send(
+        200,
+        {
+          'Content-Type': 'application/json',
+          'Lambda-Runtime-Aws-Request-Id': pending.requestId,
+          'Lambda-Runtime-Deadline-Ms': pending.deadlineMs,
+          'Lambda-Runtime-Invoked-Function-Arn': pending.functionArn,
+          'Lambda-Runtime-Trace-Id': pending.traceId,
+        },
+        Buffer.from(pending.body),
+      );
     }
   }
 }
 
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
+const JSON_TYPE = { 'Content-Type': 'application/json' };
+const ACCEPTED = Buffer.from(JSON.stringify({ status: 'OK' }));
+
+function reply(res: Reply, status: number, body: unknown): void {
+  res.send(status, JSON_TYPE, Buffer.from(JSON.stringify(body)));
 }
 
 function notFound(url: string): LambdaError {
   return { errorType: 'NotFound', errorMessage: `No Runtime API route for ${url}` };
-}
-
-/** Reads a body up to `limit` bytes; the rest is drained and dropped. */
-async function readBody(req: IncomingMessage, limit: number): Promise<{ data: Buffer; truncated: boolean }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let truncated = false;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) truncated = true;
-    else chunks.push(chunk);
-  }
-  return { data: Buffer.concat(chunks), truncated };
 }
 
 /** A runtime's error document, tolerant of runtimes that post plain text or AWS Node's `trace`. */
@@ -258,5 +271,5 @@ function traceId(nowMs: number): string {
   const epoch = Math.floor(nowMs / 1000)
     .toString(16)
     .padStart(8, '0');
-  return `Root=1-${epoch}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
+  return `Root=1-${epoch}-${randomText(12, 'hex')};Parent=${randomText(8, 'hex')};Sampled=0`;
 }

@@ -8,6 +8,7 @@ import {
   createInlineProcessor,
   WORKER_SOURCE,
   type BatchResult,
+  type Claim,
   type Processor,
   type ProcessorConfig,
   type Unit,
@@ -85,6 +86,11 @@ export class DeflatePool implements UnitRunner {
     this.inline = undefined;
   }
 
+  /** Configured with a cache index: prefetched files are only hashed (see deflate-units.ts). */
+  get caching(): boolean {
+    return this.config?.cache !== undefined;
+  }
+
   private online(): number {
     return this.threads.reduce((n, t) => n + (t.online ? 1 : 0), 0);
   }
@@ -109,6 +115,19 @@ export class DeflatePool implements UnitRunner {
 
   /** A batch for the threads (started ones first), never this one: it may be busy listing files. */
   async runOnThreads(units: readonly Unit[]): Promise<BatchResult> {
+    return this.post(units);
+  }
+
+  /**
+   * Files to prefetch (prefetchUnit) on the threads, by path only: the
+   * sender may take the batch back until a thread starts it (its units then
+   * come back skipped).
+   */
+  async prefetchOnThreads(files: readonly string[], claim: Claim): Promise<BatchResult> {
+    return this.post({ prefetch: files, cells: claim.cells, slot: claim.slot });
+  }
+
+  private async post(message: unknown): Promise<BatchResult> {
     if (this.failure) throw this.failure;
     if (!this.threads.length) throw new Error('the zip threads are not started');
     const online = this.threads.filter((t) => t.online);
@@ -117,7 +136,7 @@ export class DeflatePool implements UnitRunner {
     );
     return new Promise<BatchResult>((resolve, reject) => {
       thread.pending.push({ resolve, reject });
-      thread.worker.postMessage(units);
+      thread.worker.postMessage(message);
     });
   }
 

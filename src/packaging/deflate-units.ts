@@ -65,10 +65,13 @@ export interface CacheIndexForWorkers {
   packs: string[];
   /** 32-byte keys, one after the other. */
   keys: Uint8Array;
-  /** Per key, RECORD_FIELDS numbers: pack, offset, compressed size, crc, method, crc of the stored bytes. */
+  /**
+   * Per key, RECORD_FIELDS numbers: pack, offset, compressed size, crc,
+   * method, crc of the stored bytes, and the build that last used it.
+   */
   records: Float64Array;
 }
-export const RECORD_FIELDS = 6;
+export const RECORD_FIELDS = 7;
 
 export interface ProcessorConfig {
   level: number;
@@ -84,14 +87,28 @@ export interface ProcessorConfig {
  */
 export const BATCH_BUFFER_BYTES = 1024 * 1024 + 1024 + 64 * 1024 + 4096;
 
-/** Per unit in a batch result, META_FIELDS numbers. */
-export const META_FIELDS = 7;
-export const META = { crc: 0, method: 1, start: 2, length: 3, flags: 4, dataCrc: 5, size: 6 } as const;
+/**
+ * Per unit in a batch result, META_FIELDS numbers. A cache hit carries no
+ * bytes (start and length 0): `record` is its row in the cache index, and
+ * the writer copies its bytes straight from the cache (cache-reader.ts).
+ */
+export const META_FIELDS = 8;
+export const META = {
+  crc: 0,
+  method: 1,
+  start: 2,
+  length: 3,
+  flags: 4,
+  dataCrc: 5,
+  size: 6,
+  record: 7,
+} as const;
 export const FLAG_HIT = 1;
-/** A cached entry did not match its checksums and was deflated again. */
-export const FLAG_REJECTED = 2;
 export const FLAG_ERROR = 4;
-/** A prefetched file turned out bigger than a chunk, or came after the batch's share: not done. */
+/**
+ * A prefetched file turned out bigger than a chunk, or came after the batch's
+ * share, or (with a cache) is not in the cache: not done.
+ */
 export const FLAG_SKIPPED = 8;
 
 /** Input a prefetch batch reads at most (its files are small; the walk cannot wait for results). */
@@ -114,9 +131,21 @@ export interface BatchResult {
   origin?: number;
 }
 
+/**
+ * A batch that may be taken back before it is started (a prefetch batch):
+ * its cell goes from 0 to CLAIM_STARTED when a thread starts it, or to
+ * CLAIM_REVOKED when its sender takes it back; whoever changes it first wins.
+ */
+export interface Claim {
+  cells: Int32Array;
+  slot: number;
+}
+export const CLAIM_STARTED = 1;
+export const CLAIM_REVOKED = 2;
+
 export interface Processor {
-  /** Read, deflate, assemble: the whole job, synchronously. */
-  processBatch(units: readonly Unit[]): BatchResult;
+  /** Read, deflate, assemble: the whole job, synchronously (every unit skipped when `claim` was revoked). */
+  processBatch(units: readonly Unit[], claim?: Claim): BatchResult;
   /** A batch's output buffer, written out: used again for a later batch. */
   recycle(buffer: ArrayBuffer): void;
   /** Closes the files it keeps open. */
@@ -145,7 +174,6 @@ function createProcessor(zlib, fs, crypto, config) {
     for (let i = 0; i * 32 < keys.length; i++) index.set(keys.toString('latin1', i * 32, i * 32 + 32), i);
   }
   const records = config.cache ? config.cache.records : null;
-  const packFds = new Map();
   // A unit is read, hashed and deflated before the next one is read: one input buffer does.
   const scratch = Buffer.allocUnsafe(${CHUNK_BYTES + DICTIONARY_BYTES + 1});
   let chunkFile = null;
@@ -214,23 +242,6 @@ function createProcessor(zlib, fs, crypto, config) {
     if (!u.whole) h.update('chunk ' + u.dictionary + (u.last ? ' last\n' : '\n'));
     return h.update(raw).digest();
   }
-  // Copies a cached unit's bytes into out; false when they no longer match their CRC.
-  function fromCache(i, out) {
-    const r = records.subarray(i * ${RECORD_FIELDS}, i * ${RECORD_FIELDS} + ${RECORD_FIELDS});
-    try {
-      const pack = config.cache.packs[r[0]];
-      let fd = packFds.get(pack);
-      if (fd === undefined) {
-        fd = fs.openSync(pack, 'r');
-        packFds.set(pack, fd);
-      }
-      const data = out.subarray(0, r[2]);
-      // The key is the input's SHA-256; what is checked is that the stored bytes are still those written.
-      return readAt(fd, data, r[1]) === data.length && zlib.crc32(data) === r[5];
-    } catch {
-      return false;
-    }
-  }
   // Deflates input into out: [crc, method, length]. A whole file deflate does not shrink is stored.
   function deflate(u, raw, out) {
     const input = u.dictionary ? raw.subarray(u.dictionary) : raw;
@@ -256,7 +267,7 @@ function createProcessor(zlib, fs, crypto, config) {
   // Output buffers come back from the writer once written, to be used again (recycle).
   const free = [];
   function recycle(buffer) {
-    if (free.length < 8) free.push(buffer);
+    if (buffer.byteLength && free.length < 8) free.push(buffer);
   }
   function outputBuffer(capacity) {
     for (let i = 0; i < free.length; i++) {
@@ -264,11 +275,19 @@ function createProcessor(zlib, fs, crypto, config) {
     }
     return new ArrayBuffer(Math.max(capacity, ${BATCH_BUFFER_BYTES}));
   }
-  function processBatch(units) {
+  // With a cache, a prefetched file is only hashed: a hit is done, a miss is left to the zip (skipped).
+  function prefetchRoom(prefetched) {
+    return index ? ${CHUNK_BYTES} : ${PREFETCH_BATCH_BYTES} - prefetched;
+  }
+  function processBatch(units, claim) {
     const n = units.length;
     const meta = new Float64Array(n * ${META_FIELDS});
     const keys = config.hash ? new Uint8Array(n * 32) : null;
     const errors = [];
+    if (claim && Atomics.compareExchange(claim.cells, claim.slot, 0, ${CLAIM_STARTED}) !== 0) {
+      for (let i = 0; i < n; i++) meta[i * ${META_FIELDS} + 4] = ${FLAG_SKIPPED};
+      return { meta, keys, data: new ArrayBuffer(0), errors };
+    }
     let capacity = 0;
     let prefetch = 0;
     for (const u of units) {
@@ -277,46 +296,51 @@ function createProcessor(zlib, fs, crypto, config) {
     }
     // A prefetch batch reads at most PREFETCH_BATCH_BYTES (see read).
     if (prefetch) capacity += ${PREFETCH_BATCH_BYTES} + (${PREFETCH_BATCH_BYTES} >> 10) + 64 * prefetch;
-    const data = outputBuffer(capacity);
-    const view = Buffer.from(data);
+    // Taken at the first unit with bytes to return: a batch of cache hits returns none.
+    let data = null;
+    let view = null;
     let at = 0;
     let prefetched = 0;
     for (let i = 0; i < n; i++) {
       const u = units[i];
       const m = i * ${META_FIELDS};
       try {
-        const raw = read(u, ${PREFETCH_BATCH_BYTES} - prefetched);
+        const raw = read(u, prefetchRoom(prefetched));
         if (raw === null) {
           meta[m + 4] = ${FLAG_SKIPPED};
           continue;
         }
         if (u.size < 0) prefetched += raw.length;
         meta[m + 6] = raw.length - u.dictionary;
-        const out = view.subarray(at, at + bound(u));
-        let flags = 0;
-        let done = null;
         if (config.hash) {
           const key = keyOf(u, raw);
           keys.set(key, i * 32);
           const hit = index ? index.get(key.toString('latin1')) : undefined;
           if (hit !== undefined) {
-            if (fromCache(hit, out)) {
-              const r = records.subarray(hit * ${RECORD_FIELDS}, hit * ${RECORD_FIELDS} + ${RECORD_FIELDS});
-              done = [r[3], r[4], r[2], r[5]];
-              flags = ${FLAG_HIT};
-            } else flags = ${FLAG_REJECTED};
+            const r = hit * ${RECORD_FIELDS};
+            meta[m] = records[r + 3];
+            meta[m + 1] = records[r + 4];
+            meta[m + 4] = ${FLAG_HIT};
+            meta[m + 5] = records[r + 5];
+            meta[m + 7] = hit;
+            continue;
+          }
+          if (index && u.size < 0) {
+            meta[m + 4] = ${FLAG_SKIPPED};
+            continue;
           }
         }
-        if (!done) {
-          done = deflate(u, raw, out);
-          if (config.hash) done.push(zlib.crc32(out.subarray(0, done[2])));
+        if (!view) {
+          data = outputBuffer(capacity);
+          view = Buffer.from(data);
         }
+        const out = view.subarray(at, at + bound(u));
+        const done = deflate(u, raw, out);
         meta[m] = done[0];
         meta[m + 1] = done[1];
         meta[m + 2] = at;
         meta[m + 3] = done[2];
-        meta[m + 4] = flags;
-        meta[m + 5] = config.hash ? done[3] : 0;
+        meta[m + 5] = config.hash ? zlib.crc32(out.subarray(0, done[2])) : 0;
         at += done[2];
       } catch (error) {
         if (!u.whole) closeChunkFile();
@@ -324,12 +348,10 @@ function createProcessor(zlib, fs, crypto, config) {
         errors.push({ index: i, message: error.message, code: error.code });
       }
     }
-    return { meta, keys, data, errors };
+    return { meta, keys, data: data ?? new ArrayBuffer(0), errors };
   }
   function dispose() {
     closeChunkFile();
-    for (const fd of packFds.values()) fs.closeSync(fd);
-    packFds.clear();
   }
   return { processBatch, recycle, dispose };
 }
@@ -339,7 +361,9 @@ function createProcessor(zlib, fs, crypto, config) {
  * A worker thread's whole program. Messages, in order: `{ config }` sets
  * up the processor for the batches that follow (a zip's level and cache),
  * an array of units is a batch (answered with its result, buffers
- * transferred), `'close'` closes its files and ends the thread.
+ * transferred), `{ prefetch, cells, slot }` the paths of a prefetch batch
+ * under a Claim, `'close'`
+ * closes its files and ends the thread.
  */
 export const WORKER_SOURCE = `${PROCESSOR_SOURCE}
 const { parentPort } = require('node:worker_threads');
@@ -354,16 +378,24 @@ parentPort.on('message', (message) => {
     if (processor) processor.recycle(message.recycle);
     return;
   }
+  if (message.prefetch) {
+    // As prefetchUnit: only the paths travel.
+    const units = message.prefetch.map((file) => ({ file, size: -1, offset: 0, length: 0, dictionary: 0, whole: true, last: true }));
+    answer(processor.processBatch(units, message));
+    return;
+  }
   if (!Array.isArray(message)) {
     if (processor) processor.dispose();
     processor = createProcessor(require('node:zlib'), require('node:fs'), require('node:crypto'), message.config);
     return;
   }
-  const r = processor.processBatch(message);
+  answer(processor.processBatch(message));
+});
+function answer(r) {
   const transfer = [r.meta.buffer, r.data];
   if (r.keys) transfer.push(r.keys.buffer);
   parentPort.postMessage(r, transfer);
-});
+}
 `;
 
 /** The same processor on the calling thread. */

@@ -15,13 +15,16 @@
  * MAX_AGE builds points into it, so a cache holds about one zip per
  * archive the project builds. A changed file has another key and is never
  * served; a cached unit is served only when its stored bytes still match the
- * CRC-32 recorded when they were written (checked by the processor).
+ * CRC-32 recorded when they were written. The threads only hash files and
+ * look their keys up; the writer reads a hit's bytes, in large blocks, and
+ * checks them (cache-reader.ts).
  *
  * Layout: `<dir>/zip-<config id>/index` and `<dir>/zip-<config id>/<sha256>.zip`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { endianness } from 'node:os';
 import { arch, versions } from 'node:process';
 import { deflateRawSync } from 'node:zlib';
 import { CHUNK_BYTES, DICTIONARY_BYTES, RECORD_FIELDS, type CacheIndexForWorkers } from './deflate-units.js';
@@ -36,8 +39,7 @@ export const PACKAGER_VERSION = 'lambda-deploy-zip/2';
 export const MAX_AGE = 4;
 
 const MAGIC = 0x435a444c; // "LDZC"
-const FORMAT = 1;
-const RECORD_BYTES = 64;
+const FORMAT = 2;
 const CONFIG_DIR = /^zip-[0-9a-f]{16}$/;
 
 export interface CacheSettings {
@@ -58,7 +60,7 @@ function deflateFingerprint(level: number): string {
   if (!known) {
     const words = ['def', 'return', 'self', 'value', 'import', 'data', '(', ')', ':', '\n    ', '0x1f'];
     let state = 1;
-    const sample = Array.from({ length: 40_000 }, () => {
+    const sample = Array.from({ length: 10_000 }, () => {
       state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
       return words[state % words.length];
     }).join(' ');
@@ -76,6 +78,8 @@ export function cacheConfigId(settings: CacheSettings): string {
     packager: settings.packagerVersion ?? PACKAGER_VERSION,
     zlib: versions.zlib,
     arch,
+    // The index holds numbers in this machine's byte order.
+    endian: endianness(),
     deflate: deflateFingerprint(settings.level),
     level: settings.level,
     chunk: CHUNK_BYTES,
@@ -96,10 +100,9 @@ export interface CachedUnit {
   dataCrc: number;
 }
 
-interface Row extends CachedUnit {
-  pack: string;
-  generation: number;
-}
+/** Fields of a row in CacheIndexForWorkers.records (RECORD_FIELDS of them). */
+const PACK = 0;
+const GENERATION = 6;
 
 export interface CacheSaveResult {
   entries: number;
@@ -107,6 +110,20 @@ export interface CacheSaveResult {
   packs: number;
   bytes: number;
 }
+
+/**
+ * The rows, as the processor threads take them: no object per row, so that
+ * an index of 100,000 entries loads, travels to a thread and is saved in
+ * milliseconds (all on a build's critical path).
+ */
+interface Table {
+  /** File names of the packs (`<sha256>.zip`), by number. */
+  packs: string[];
+  keys: Uint8Array;
+  records: Float64Array;
+}
+
+const EMPTY: Table = { packs: [], keys: new Uint8Array(0), records: new Float64Array(0) };
 
 export class EntryCache {
   private workerIndex: CacheIndexForWorkers | undefined;
@@ -116,7 +133,7 @@ export class EntryCache {
     /** The zlib level its entries were deflated at. */
     readonly level: number,
     private generation: number,
-    private rows: Row[],
+    private table: Table,
   ) {}
 
   /** Opens (creating nothing yet) the cache in `dir` for these settings; an unreadable index counts as empty. */
@@ -126,78 +143,60 @@ export class EntryCache {
     try {
       bytes = await readFile(join(folder, 'index'));
     } catch {
-      return new EntryCache(folder, settings.level, 0, []);
+      return new EntryCache(folder, settings.level, 0, EMPTY);
     }
     const parsed = parseIndex(bytes);
-    if (!parsed) return new EntryCache(folder, settings.level, 0, []);
+    if (!parsed) return new EntryCache(folder, settings.level, 0, EMPTY);
     // Entries in a zip that is gone (removed by hand, or by a concurrent build) are dropped.
-    const present = new Set<string>();
-    for (const pack of new Set(parsed.rows.map((r) => r.pack))) {
-      if (await exists(join(folder, pack))) present.add(pack);
-    }
-    return new EntryCache(
-      folder,
-      settings.level,
-      parsed.generation,
-      parsed.rows.filter((r) => present.has(r.pack)),
-    );
+    const present = await Promise.all(parsed.table.packs.map((p) => exists(join(folder, p))));
+    const table = present.every(Boolean)
+      ? parsed.table
+      : keepRows(parsed.table, (r) => present[parsed.table.records[r + PACK]!]!);
+    return new EntryCache(folder, settings.level, parsed.generation, table);
   }
 
   get entries(): number {
-    return this.rows.length;
+    return this.table.keys.length / 32;
   }
 
-  /** The index in the compact form the processor threads take (undefined when empty); the same object until a save. */
+  /** The index in the form the processor threads take (undefined when empty); the same object until a save. */
   forWorkers(): CacheIndexForWorkers | undefined {
-    if (this.rows.length === 0) return undefined;
-    this.workerIndex ??= this.buildWorkerIndex();
+    if (this.entries === 0) return undefined;
+    this.workerIndex ??= {
+      packs: this.table.packs.map((p) => join(this.folder, p)),
+      keys: this.table.keys,
+      records: this.table.records,
+    };
     return this.workerIndex;
-  }
-
-  private buildWorkerIndex(): CacheIndexForWorkers {
-    const packs = [...new Set(this.rows.map((r) => r.pack))];
-    const packIds = new Map(packs.map((p, i) => [p, i]));
-    const keys = new Uint8Array(32 * this.rows.length);
-    const records = new Float64Array(RECORD_FIELDS * this.rows.length);
-    this.rows.forEach((r, i) => {
-      keys.set(r.key, 32 * i);
-      records.set(
-        [packIds.get(r.pack)!, r.offset, r.compressedSize, r.crc, r.method, r.dataCrc],
-        RECORD_FIELDS * i,
-      );
-    });
-    return { packs: packs.map((p) => join(this.folder, p)), keys, records };
   }
 
   /**
    * Records the units of a zip just written (`units`, in any order) and keeps
    * the zip as their source: entries of this build point into it, entries
    * unused for MAX_AGE builds are dropped, then zips nothing points into.
+   * `damaged`: some cached bytes failed their check, so a kept zip of the
+   * same name is replaced, not trusted to be this one.
    */
-  async save(zipPath: string, zipSha256Hex: string, units: readonly CachedUnit[]): Promise<CacheSaveResult> {
+  async save(
+    zipPath: string,
+    zipSha256Hex: string,
+    units: readonly CachedUnit[],
+    damaged = false,
+  ): Promise<CacheSaveResult> {
     await mkdir(this.folder, { recursive: true });
     const pack = `${zipSha256Hex}.zip`;
-    await keepCopy(zipPath, join(this.folder, pack));
+    await keepCopy(zipPath, join(this.folder, pack), damaged);
     const generation = this.generation + 1;
-    const rows = new Map<string, Row>();
-    for (const u of units) {
-      const id = u.key.toString('latin1');
-      if (!rows.has(id)) rows.set(id, { ...u, pack, generation });
-    }
-    for (const r of this.rows) {
-      const id = r.key.toString('latin1');
-      if (!rows.has(id) && r.generation > generation - MAX_AGE) rows.set(id, r);
-    }
-    const kept = [...rows.values()];
+    const table = nextTable(this.table, pack, generation, units);
     const temp = join(this.folder, `.index-${process.pid}-${randomBytes(4).toString('hex')}`);
-    await writeFile(temp, formatIndex(generation, kept));
+    await writeFile(temp, formatIndex(generation, table));
     await rename(temp, join(this.folder, 'index'));
     // This object now stands for the saved cache: a second zip of the same build uses it.
-    this.rows = kept;
+    this.table = table;
     this.generation = generation;
     this.workerIndex = undefined;
 
-    const live = new Set(kept.map((r) => r.pack));
+    const live = new Set(table.packs);
     let bytes = 0;
     for (const name of await readdir(this.folder)) {
       if (!name.endsWith('.zip')) continue;
@@ -211,8 +210,67 @@ export class EntryCache {
       if (CONFIG_DIR.test(name) && name !== own)
         await rm(join(parent, name), { recursive: true, force: true });
     }
-    return { entries: kept.length, packs: live.size, bytes };
+    return { entries: this.entries, packs: live.size, bytes };
   }
+}
+
+/**
+ * The index after a build: its units (first of each key) pointing into
+ * `pack`, then the earlier rows of other keys used in the last MAX_AGE
+ * builds; packs no row points into are left out.
+ */
+function nextTable(old: Table, pack: string, generation: number, units: readonly CachedUnit[]): Table {
+  const seen = new Set<string>();
+  const fresh: CachedUnit[] = [];
+  for (const u of units) {
+    const id = u.key.toString('latin1');
+    if (!seen.has(id)) {
+      seen.add(id);
+      fresh.push(u);
+    }
+  }
+  const oldKeys = Buffer.from(old.keys.buffer, old.keys.byteOffset, old.keys.byteLength);
+  const kept: number[] = [];
+  for (let i = 0; 32 * i < oldKeys.length; i++) {
+    if (old.records[RECORD_FIELDS * i + GENERATION]! <= generation - MAX_AGE) continue;
+    if (!seen.has(oldKeys.toString('latin1', 32 * i, 32 * i + 32))) kept.push(i);
+  }
+  const packs = [pack];
+  const packIds = new Map<number, number>();
+  const n = fresh.length + kept.length;
+  const keys = new Uint8Array(32 * n);
+  const records = new Float64Array(RECORD_FIELDS * n);
+  fresh.forEach((u, i) => {
+    keys.set(u.key, 32 * i);
+    records.set([0, u.offset, u.compressedSize, u.crc, u.method, u.dataCrc, generation], RECORD_FIELDS * i);
+  });
+  kept.forEach((from, j) => {
+    const i = fresh.length + j;
+    keys.set(old.keys.subarray(32 * from, 32 * from + 32), 32 * i);
+    const row = old.records.subarray(RECORD_FIELDS * from, RECORD_FIELDS * from + RECORD_FIELDS);
+    records.set(row, RECORD_FIELDS * i);
+    const oldPack = old.packs[row[PACK]!]!;
+    let id = oldPack === pack ? 0 : packIds.get(row[PACK]!);
+    if (id === undefined) {
+      id = packs.push(oldPack) - 1;
+      packIds.set(row[PACK]!, id);
+    }
+    records[RECORD_FIELDS * i + PACK] = id;
+  });
+  return { packs, keys, records };
+}
+
+/** The rows at which `keep(record offset)` holds (packs kept as they are). */
+function keepRows(table: Table, keep: (record: number) => boolean): Table {
+  const rows: number[] = [];
+  for (let i = 0; 32 * i < table.keys.length; i++) if (keep(RECORD_FIELDS * i)) rows.push(i);
+  const keys = new Uint8Array(32 * rows.length);
+  const records = new Float64Array(RECORD_FIELDS * rows.length);
+  rows.forEach((from, i) => {
+    keys.set(table.keys.subarray(32 * from, 32 * from + 32), 32 * i);
+    records.set(table.records.subarray(RECORD_FIELDS * from, RECORD_FIELDS * (from + 1)), RECORD_FIELDS * i);
+  });
+  return { packs: table.packs, keys, records };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -224,54 +282,48 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** A hard link when the cache is on the zip's file system, else a copy. */
-async function keepCopy(from: string, to: string): Promise<void> {
-  if (await exists(to)) return; // same SHA-256: the same bytes
+/** A hard link when the cache is on the zip's file system, else a copy; a kept one is replaced when `replace`. */
+async function keepCopy(from: string, to: string, replace: boolean): Promise<void> {
+  if (!replace && (await exists(to))) return; // same SHA-256: the same bytes
+  const temp = `${to}.${randomBytes(4).toString('hex')}.partial`;
   try {
-    await link(from, to);
+    await link(from, temp);
   } catch {
-    const temp = `${to}.${randomBytes(4).toString('hex')}.partial`;
     await copyFile(from, temp);
-    await rename(temp, to);
   }
+  await rename(temp, to);
 }
 
 /*
  * Index: "LDZC", format, generation, pack count, row count (u32 each), the
- * pack names (u16 length + UTF-8), then 64-byte rows: key (32), pack number,
- * generation, offset (f64), compressed size, crc, method, data crc (u32).
+ * pack names (u16 length + UTF-8), zeros up to a multiple of 8, the rows'
+ * records (RECORD_FIELDS f64 each, this machine's byte order: the cache's
+ * folder name holds it), then their 32-byte keys.
  */
-function formatIndex(generation: number, rows: readonly Row[]): Buffer {
-  const packs = [...new Set(rows.map((r) => r.pack))];
-  const names = packs.map((p) => Buffer.from(p, 'utf8'));
-  const head = 20 + names.reduce((n, b) => n + 2 + b.length, 0);
-  const out = Buffer.alloc(head + RECORD_BYTES * rows.length);
+function formatIndex(generation: number, table: Table): Buffer {
+  const names = table.packs.map((p) => Buffer.from(p, 'utf8'));
+  const head = align8(20 + names.reduce((n, b) => n + 2 + b.length, 0));
+  const out = Buffer.alloc(head + table.records.byteLength + table.keys.byteLength);
   out.writeUInt32LE(MAGIC, 0);
   out.writeUInt32LE(FORMAT, 4);
   out.writeUInt32LE(generation, 8);
-  out.writeUInt32LE(packs.length, 12);
-  out.writeUInt32LE(rows.length, 16);
+  out.writeUInt32LE(table.packs.length, 12);
+  out.writeUInt32LE(table.keys.length / 32, 16);
   let o = 20;
   for (const n of names) {
     o = out.writeUInt16LE(n.length, o);
     o += n.copy(out, o);
   }
-  const packIds = new Map(packs.map((p, i) => [p, i]));
-  for (const r of rows) {
-    r.key.copy(out, o);
-    out.writeUInt32LE(packIds.get(r.pack)!, o + 32);
-    out.writeUInt32LE(r.generation, o + 36);
-    out.writeDoubleLE(r.offset, o + 40);
-    out.writeUInt32LE(r.compressedSize, o + 48);
-    out.writeUInt32LE(r.crc >>> 0, o + 52);
-    out.writeUInt32LE(r.method, o + 56);
-    out.writeUInt32LE(r.dataCrc >>> 0, o + 60);
-    o += RECORD_BYTES;
-  }
+  out.set(new Uint8Array(table.records.buffer, table.records.byteOffset, table.records.byteLength), head);
+  out.set(table.keys, head + table.records.byteLength);
   return out;
 }
 
-function parseIndex(b: Buffer): { generation: number; rows: Row[] } | undefined {
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+function parseIndex(b: Buffer): { generation: number; table: Table } | undefined {
   if (b.length < 20 || b.readUInt32LE(0) !== MAGIC || b.readUInt32LE(4) !== FORMAT) return undefined;
   const generation = b.readUInt32LE(8);
   const packCount = b.readUInt32LE(12);
@@ -287,21 +339,31 @@ function parseIndex(b: Buffer): { generation: number; rows: Row[] } | undefined 
     packs.push(name);
     o += 2 + n;
   }
-  if (b.length !== o + RECORD_BYTES * rowCount) return undefined;
-  const rows: Row[] = [];
-  for (let i = 0; i < rowCount; i++, o += RECORD_BYTES) {
-    const pack = packs[b.readUInt32LE(o + 32)];
-    if (pack === undefined) return undefined;
-    rows.push({
-      key: Buffer.from(b.subarray(o, o + 32)),
-      pack,
-      generation: b.readUInt32LE(o + 36),
-      offset: b.readDoubleLE(o + 40),
-      compressedSize: b.readUInt32LE(o + 48),
-      crc: b.readUInt32LE(o + 52),
-      method: b.readUInt32LE(o + 56),
-      dataCrc: b.readUInt32LE(o + 60),
-    });
-  }
-  return { generation, rows };
+  const head = align8(o);
+  const recordBytes = 8 * RECORD_FIELDS * rowCount;
+  if (b.length !== head + recordBytes + 32 * rowCount) return undefined;
+  // Copied out (the file's buffer need not be 8-byte aligned), then checked row by row.
+  const records = new Float64Array(RECORD_FIELDS * rowCount);
+  new Uint8Array(records.buffer).set(b.subarray(head, head + recordBytes));
+  for (let r = 0; r < records.length; r += RECORD_FIELDS)
+    if (!validRecord(records, r, packCount)) return undefined;
+  const keys = new Uint8Array(b.subarray(head + recordBytes));
+  return { generation, table: { packs, keys, records } };
+}
+
+const isUint32 = (x: number): boolean => Number.isInteger(x) && x >= 0 && x <= 0xffffffff;
+
+/** Whole numbers in range: a row the reader can act on (its bytes are still checked against their CRC). */
+function validRecord(records: Float64Array, r: number, packCount: number): boolean {
+  return (
+    isUint32(records[r]!) &&
+    records[r]! < packCount &&
+    Number.isSafeInteger(records[r + 1]!) &&
+    records[r + 1]! >= 0 &&
+    isUint32(records[r + 2]!) &&
+    isUint32(records[r + 3]!) &&
+    (records[r + 4] === 0 || records[r + 4] === 8) &&
+    isUint32(records[r + 5]!) &&
+    isUint32(records[r + GENERATION]!)
+  );
 }

@@ -5,15 +5,18 @@
 import type { DeflatePool } from './deflate-pool.js';
 import {
   FLAG_ERROR,
+  CLAIM_REVOKED,
   FLAG_HIT,
-  FLAG_REJECTED,
   FLAG_SKIPPED,
   META,
   META_FIELDS,
-  prefetchUnit,
   type BatchResult,
+  type Claim,
   type Unit,
 } from './deflate-units.js';
+
+/** Claim cells per shared buffer (a new one when they run out). */
+const CLAIM_SLOTS = 1024;
 
 /** A batch's output buffer, shared by its units' results until all are written. */
 export interface BatchBuffer {
@@ -34,7 +37,10 @@ export interface UnitDone {
   key?: Buffer;
   /** CRC-32 of `data` (cache records). */
   dataCrc: number;
+  /** Found in the cache: `data` is empty, `record` is its row in the cache index (cache-reader.ts reads it). */
   hit: boolean;
+  record: number;
+  /** Found in the cache, but its stored bytes failed their CRC: deflated again. */
   rejected: boolean;
 }
 
@@ -68,7 +74,8 @@ export function decodeBatch(r: BatchResult): ({ done: UnitDone; size: number } |
         dataCrc: r.meta[m + META.dataCrc]!,
         ...(r.keys ? { key: Buffer.from(r.keys.buffer, r.keys.byteOffset + 32 * i, 32) } : {}),
         hit: (flags & FLAG_HIT) !== 0,
-        rejected: (flags & FLAG_REJECTED) !== 0,
+        record: flags & FLAG_HIT ? r.meta[m + META.record]! : -1,
+        rejected: false,
       },
     });
   }
@@ -82,11 +89,17 @@ export function decodeBatch(r: BatchResult): ({ done: UnitDone; size: number } |
  * unit and its batch's share (PREFETCH_BATCH_BYTES of input); the writer
  * later takes a result when its file has the size the walk found. At most
  * `maxBatches` (48) batches go out: 24 MiB, about what a thread compresses
- * while a walk lists a big tree, and a bound on the memory held.
+ * while a walk lists a big tree, and a bound on the memory held. With a
+ * cache, every file goes out: its result is a hash and a cache row, or
+ * nothing (a miss is compressed by the zip as usual).
  */
 export class Prefetcher {
   private queue: string[] = [];
   private sent = 0;
+  private revoked = false;
+  private cells = new Int32Array(new SharedArrayBuffer(4 * CLAIM_SLOTS));
+  /** Batches sent and not answered, each under a claim. */
+  private readonly out = new Set<{ files: string[]; claim: Claim }>();
   private readonly pending = new Set<string>();
   private readonly results = new Map<string, { done: UnitDone; size: number }>();
   private readonly listeners = new Set<() => void>();
@@ -100,8 +113,9 @@ export class Prefetcher {
     return this.options.batchFiles ?? 128;
   }
 
+  /** With a cache, results hold no bytes (a hit is read from the cache, a miss skipped): no bound is needed. */
   private get full(): boolean {
-    return this.sent >= (this.options.maxBatches ?? 48);
+    return this.revoked || (!this.pool.caching && this.sent >= (this.options.maxBatches ?? 48));
   }
 
   /** A file the walk keeps; sent once a batch is full and the pool has threads. */
@@ -126,6 +140,23 @@ export class Prefetcher {
     return r.size === size ? r.done : undefined;
   }
 
+  /**
+   * The zip is being written: batches no thread has started yet are taken
+   * back (their files are then compressed by the zip's own batches, in its
+   * order, on every thread, instead of queueing on one), and no more go out.
+   */
+  revoke(): void {
+    this.revoked = true;
+    this.queue = [];
+    for (const batch of this.out) {
+      const { cells, slot } = batch.claim;
+      if (Atomics.compareExchange(cells, slot, 0, CLAIM_REVOKED) !== 0) continue;
+      this.out.delete(batch);
+      for (const f of batch.files) this.pending.delete(f);
+    }
+    for (const l of this.listeners) l();
+  }
+
   /** Resolves once no batch is out. */
   async settled(): Promise<void> {
     while (this.pending.size) await new Promise<void>((resolve) => this.onSettled(resolve));
@@ -139,9 +170,15 @@ export class Prefetcher {
 
   private send(): void {
     const files = this.queue.splice(0, this.batchFiles);
+    if (this.sent % CLAIM_SLOTS === 0 && this.sent > 0)
+      this.cells = new Int32Array(new SharedArrayBuffer(4 * CLAIM_SLOTS));
+    const batch = { files, claim: { cells: this.cells, slot: this.sent % CLAIM_SLOTS } };
     this.sent++;
+    this.out.add(batch);
     for (const f of files) this.pending.add(f);
     const settle = (r?: BatchResult): void => {
+      // A batch taken back comes back with every unit skipped: its files were let go already.
+      if (!this.out.delete(batch)) return;
       const decoded = r ? decodeBatch(r) : [];
       files.forEach((f, i) => {
         this.pending.delete(f);
@@ -151,7 +188,7 @@ export class Prefetcher {
       });
       for (const l of this.listeners) l();
     };
-    this.pool.runOnThreads(files.map(prefetchUnit)).then(settle, () => settle());
+    this.pool.prefetchOnThreads(files, batch.claim).then(settle, () => settle());
   }
 }
 
@@ -180,7 +217,7 @@ export class UnitFeeder {
   private failure: Error | undefined;
   private stopped = false;
   private readonly unlisten: (() => void) | undefined;
-  readonly stats = { hits: 0, misses: 0, rejected: 0, prefetched: 0 };
+  readonly stats = { prefetched: 0 };
 
   constructor(
     readonly units: readonly Unit[],
@@ -189,6 +226,7 @@ export class UnitFeeder {
     private readonly prefetch?: Prefetcher,
   ) {
     this.done = new Array(units.length);
+    prefetch?.revoke();
     this.unlisten = prefetch?.onSettled(() => this.recheck());
     this.pump();
   }
@@ -298,9 +336,6 @@ export class UnitFeeder {
   }
 
   private complete(u: number, done: UnitDone): void {
-    if (done.hit) this.stats.hits++;
-    else this.stats.misses++;
-    if (done.rejected) this.stats.rejected++;
     this.done[u] = done;
     const w = this.waiter;
     if (w && w.unit === u) {

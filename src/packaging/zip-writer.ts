@@ -9,6 +9,7 @@ export { Prefetcher } from './unit-feeder.js';
 import { planUnits, type Unit } from './deflate-units.js';
 import { UnitFeeder, type Prefetcher, type UnitDone } from './unit-feeder.js';
 import { EntryCache, type CachedUnit, type CacheSaveResult } from './entry-cache.js';
+import { CacheReader } from './cache-reader.js';
 import {
   MAX_UINT16,
   MAX_UINT32,
@@ -212,6 +213,8 @@ export async function writeZip(
   configureZipThreads(pool, level, cache);
   if (fileBytes >= INLINE_LIMIT || options.workers !== undefined) pool.start();
   const feeder = new UnitFeeder(units, pool, options.maxBufferedBytes ?? 16 * 1024 * 1024, options.prefetch);
+  const index = cache?.forWorkers();
+  const reader = index && new CacheReader(index, level);
   const out = await HashingFile.create(outPath);
   const cached: CachedUnit[] = [];
   const central = new ByteBlocks();
@@ -226,10 +229,11 @@ export async function writeZip(
       if (first < 0) written = writeDataEntry(out, name, source.data!, level, forceZip64);
       else if (units[first]!.whole) {
         // Most entries: the result is usually there already, and nothing here waits.
-        const done = feeder.take(first) ?? (await feeder.result(first));
+        let done = feeder.take(first) ?? (await feeder.result(first));
+        if (done.hit) done = reader!.serve(done, units[first]!);
         written = writeWholeEntry(out, name, done, size, forceZip64, cached);
         feeder.written(first, done);
-      } else written = await writeChunkedEntry(out, name, feeder, first, size, forceZip64, cached);
+      } else written = await writeChunkedEntry(out, name, feeder, reader, first, size, forceZip64, cached);
       const facts = { name, mode: source.executable ? MODE_EXECUTABLE : MODE_FILE, offset, size, ...written };
       const at = central.reserve(centralHeaderLength(facts, forceZip64));
       writeCentralHeader(at.buffer, at.offset, facts, forceZip64);
@@ -252,9 +256,9 @@ export async function writeZip(
       prefetched: feeder.stats.prefetched,
     };
     if (cache) {
-      const saved = await cache.save(outPath, sha256Hex, cached);
-      const { hits, misses, rejected } = feeder.stats;
-      result.cache = { hits, misses, rejected, saved };
+      const saved = await cache.save(outPath, sha256Hex, cached, (reader?.rejected ?? 0) > 0);
+      const hits = reader?.served ?? 0;
+      result.cache = { hits, misses: units.length - hits, rejected: reader?.rejected ?? 0, saved };
     }
     return result;
   } catch (error) {
@@ -262,6 +266,7 @@ export async function writeZip(
     await out.abort();
     throw error;
   } finally {
+    reader?.close();
     if (!options.pool) await pool.close();
   }
 }
@@ -327,6 +332,7 @@ async function writeChunkedEntry(
   out: HashingFile,
   name: Buffer,
   feeder: UnitFeeder,
+  reader: CacheReader | undefined,
   first: number,
   size: number,
   force: boolean,
@@ -337,7 +343,8 @@ async function writeChunkedEntry(
   let crc = 0;
   let compressedSize = 0;
   for (let u = first; ; u++) {
-    const done = feeder.take(u) ?? (await feeder.result(u));
+    let done = feeder.take(u) ?? (await feeder.result(u));
+    if (done.hit) done = reader!.serve(done, feeder.units[u]!);
     crc = crc32Combine(crc, done.crc, feeder.units[u]!.length);
     remember(cached, done, out.offset);
     compressedSize += done.data.length;

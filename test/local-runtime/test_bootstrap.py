@@ -8,6 +8,7 @@ import importlib.util
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -121,6 +122,113 @@ class BootstrapProcessTest(unittest.TestCase):
         code = "def handler(event, context):\n    return object()\n"
         _, posts = self.run_runtime({"app.py": code}, "app.handler", [("r1", {})])
         self.assertEqual(posts[0][1]["errorType"], "Runtime.MarshalError")
+
+
+class RawRuntimeApi:
+    """HTTP/1.1 on a plain socket: keeps connections alive (unless close_after_post), sends
+    events chunked, and records every read, so a test sees what the runtime sent in one write."""
+
+    def __init__(self, events, close_after_post=False):
+        self.events = list(events)
+        self.close_after_post = close_after_post
+        self.reads = []
+        self.posts = []
+        self.connections = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def address(self):
+        return "127.0.0.1:%d" % self.sock.getsockname()[1]
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                self.handle(conn)
+
+    def handle(self, conn):
+        buf = b""
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                return
+            self.reads.append(data)
+            buf += data
+            while b"\r\n\r\n" in buf:
+                head, _, rest = buf.partition(b"\r\n\r\n")
+                lines = head.decode().split("\r\n")
+                length = next((int(l.split(":")[1]) for l in lines if l.lower().startswith("content-length:")), 0)
+                if len(rest) < length:
+                    break
+                body, buf = rest[:length], rest[length:]
+                if not self.answer(conn, lines[0].split(" ")[1], body):
+                    return
+
+    def answer(self, conn, path, body):
+        if path.endswith("/invocation/next"):
+            if not self.events:
+                conn.sendall(b"HTTP/1.1 410 Gone\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                return False
+            request_id, event = self.events.pop(0)
+            data = json.dumps(event).encode()
+            half = len(data) // 2
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: " + request_id.encode()
+                + b"\r\nLambda-Runtime-Deadline-Ms: 99999999999999\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + b"%x\r\n" % half + data[:half] + b"\r\n%x;x=y\r\n" % (len(data) - half) + data[half:]
+                + b"\r\n0\r\n\r\n"
+            )
+            return True
+        self.posts.append((path, json.loads(body)))
+        if self.close_after_post:
+            conn.sendall(b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+            return False
+        conn.sendall(b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}")
+        return True
+
+    def close(self):
+        self.sock.close()
+
+
+class ConnectionTest(unittest.TestCase):
+    CODE = "def handler(event, context):\n    return {'n': event['n'], 'id': context.aws_request_id}\n"
+
+    def run_runtime(self, api):
+        root = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, root, True)
+        with open(os.path.join(root, "app.py"), "w") as f:
+            f.write(self.CODE)
+        self.addCleanup(api.close)
+        env = {"PATH": os.environ.get("PATH", ""), "AWS_LAMBDA_RUNTIME_API": api.address, "_HANDLER": "app.handler",
+               "LAMBDA_TASK_ROOT": root}
+        return subprocess.run([sys.executable, BOOTSTRAP], env=env, cwd=root, capture_output=True, text=True, timeout=30)
+
+    def test_one_connection_and_the_next_poll_in_the_results_write(self):
+        events = [("r%d" % n, {"n": n, "pad": "p" * 100000 * n}) for n in (1, 2, 3)]
+        api = RawRuntimeApi(events)
+        proc = self.run_runtime(api)
+        self.assertEqual(proc.returncode, 3, proc.stderr)
+        self.assertEqual(api.posts, [("/2018-06-01/runtime/invocation/r%d/response" % n, {"n": n, "id": "r%d" % n})
+                                     for n in (1, 2, 3)])
+        self.assertEqual(api.connections, 1)
+        together = [r for r in api.reads if r.startswith(b"POST ") and b"GET /2018-06-01/runtime/invocation/next " in r]
+        self.assertEqual(len(together), 3)
+
+    def test_a_server_that_closes_after_each_result_gets_a_new_connection(self):
+        api = RawRuntimeApi([("r1", {"n": 1}), ("r2", {"n": 2})], close_after_post=True)
+        proc = self.run_runtime(api)
+        self.assertEqual(proc.returncode, 3, proc.stderr)
+        self.assertEqual([p[1]["n"] for p in api.posts], [1, 2])
+        self.assertEqual(api.connections, 3)
+        self.assertEqual(proc.stderr.count("HTTP 410"), 1)
 
 
 class LoadHandlerTest(unittest.TestCase):

@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
+import * as crypto from 'node:crypto';
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import {
   cpSync,
   existsSync,
@@ -7,15 +9,37 @@ import {
   readdirSync,
   readFileSync,
   statSync,
+  truncateSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import * as zlib from 'node:zlib';
+import { walkingFilter } from '../../src/packaging/build-package.js';
 import { collectFiles } from '../../src/packaging/collect-files.js';
-import { CHUNK_BYTES, DICTIONARY_BYTES } from '../../src/packaging/deflate-units.js';
+import {
+  CHUNK_BYTES,
+  CLAIM_REVOKED,
+  CLAIM_STARTED,
+  createInlineProcessor,
+  DICTIONARY_BYTES,
+  FLAG_HIT,
+  FLAG_SKIPPED,
+  META,
+  META_FIELDS,
+  planUnits,
+  prefetchUnit,
+} from '../../src/packaging/deflate-units.js';
 import { cacheConfigId, EntryCache, MAX_AGE } from '../../src/packaging/entry-cache.js';
 import { listZip, readZipEntry } from '../../src/packaging/zip-reader.js';
-import { DEFAULT_LEVEL, writeZip, type WriteZipOptions } from '../../src/packaging/zip-writer.js';
+import {
+  configureZipThreads,
+  DEFAULT_LEVEL,
+  DeflatePool,
+  Prefetcher,
+  writeZip,
+  type WriteZipOptions,
+} from '../../src/packaging/zip-writer.js';
 import { pythonZipInfo, tempDir } from './helpers.js';
 
 const { dir: root, cleanup } = tempDir('entry-cache');
@@ -173,9 +197,11 @@ describe('the entry cache', () => {
     const warm = await zipTree(tree, { cache });
     expect(warm.cache).toMatchObject({ hits: 19, misses: 1, rejected: 1 });
     expect(warm.sha256Hex).toBe(first.sha256Hex);
+    // The damaged zip (same name: the same zip was written again) was replaced by the good one.
+    expect((await zipTree(tree, { cache })).cache).toMatchObject({ hits: 20, misses: 0, rejected: 0 });
   });
 
-  it('ignores an index it cannot trust: another format, or a zip name outside its folder', async () => {
+  it('ignores an index it cannot trust: another format, a zip name outside its folder, a row out of range', async () => {
     const tree = makeTree('doctored');
     const cache = join(root, 'cache-doctored');
     await zipTree(tree, { cache });
@@ -186,6 +212,14 @@ describe('the entry cache', () => {
     writeFileSync(join(folder, 'index'), evil);
     expect((await EntryCache.open(cache, { level: DEFAULT_LEVEL })).entries).toBe(0);
     writeFileSync(join(folder, 'index'), index.subarray(0, index.length - 3));
+    expect((await EntryCache.open(cache, { level: DEFAULT_LEVEL })).entries).toBe(0);
+    // The first row's pack number (records start after the header and one 68-byte name, 8-aligned): no such pack.
+    const badRow = Buffer.from(index);
+    badRow.writeDoubleLE(7, 96);
+    writeFileSync(join(folder, 'index'), badRow);
+    expect((await EntryCache.open(cache, { level: DEFAULT_LEVEL })).entries).toBe(0);
+    badRow.writeDoubleLE(0.5, 96);
+    writeFileSync(join(folder, 'index'), badRow);
     expect((await EntryCache.open(cache, { level: DEFAULT_LEVEL })).entries).toBe(0);
     writeFileSync(join(folder, 'index'), index);
     expect((await EntryCache.open(cache, { level: DEFAULT_LEVEL })).entries).toBe(20);
@@ -208,5 +242,140 @@ describe('the entry cache', () => {
     expect((await EntryCache.open(cache, { level: DEFAULT_LEVEL })).entries).toBe(20);
     expect(readdirSync(folder).sort()).toEqual([`${last.sha256Hex}.zip`, 'index']);
     expect((await zipTree(a, { cache })).cache).toMatchObject({ hits: 19, misses: 1 });
+  });
+
+  it('deflates again every entry of a truncated cached zip that it no longer holds, and gives the same bytes', async () => {
+    const tree = makeTree('truncated');
+    const cache = join(root, 'cache-truncated');
+    const first = await zipTree(tree, { cache });
+    const pack = join(cache, `zip-${cacheConfigId({ level: DEFAULT_LEVEL })}`, `${first.sha256Hex}.zip`);
+    // model.bin comes first, its noise chunk is most of the zip: cut inside it. What lies before is still served.
+    const entries = await listZip(pack);
+    expect(entries[0]!.name).toBe('model.bin');
+    truncateSync(pack, Math.floor(statSync(pack).size * 0.6));
+    const warm = await zipTree(tree, { cache });
+    expect(warm.sha256Hex).toBe(first.sha256Hex);
+    expect(warm.cache!.rejected).toBeGreaterThan(0);
+    expect(warm.cache!.hits).toBeGreaterThan(0);
+    expect(warm.cache!.hits + warm.cache!.misses).toBe(20);
+    expect(warm.cache!.misses).toBe(warm.cache!.rejected);
+    // The damaged zip is no longer used: the next build is served whole from the new one.
+    expect((await zipTree(tree, { cache })).cache).toMatchObject({ hits: 20, misses: 0, rejected: 0 });
+  });
+
+  it('deflates again the entries of a cached zip that is gone, and gives the same bytes', async () => {
+    const tree = makeTree('gone');
+    const cache = join(root, 'cache-gone');
+    const first = await zipTree(tree, { cache });
+    const opened = await EntryCache.open(cache, { level: DEFAULT_LEVEL });
+    fs.rmSync(join(cache, `zip-${cacheConfigId({ level: DEFAULT_LEVEL })}`, `${first.sha256Hex}.zip`));
+    const warm = await zipTree(tree, { cache: opened });
+    expect(warm.cache).toMatchObject({ hits: 0, misses: 20, rejected: 20 });
+    expect(warm.sha256Hex).toBe(first.sha256Hex);
+  });
+
+  it('returns a hit from the threads as its row in the cache index, without bytes; a prefetched miss is left to the zip', async () => {
+    const tree = makeTree('rows');
+    const cache = join(root, 'cache-rows');
+    await zipTree(tree, { cache });
+    patch(join(tree, 'pkg', 'm2.py'), 0, Buffer.from('#'));
+    const index = (await EntryCache.open(cache, { level: DEFAULT_LEVEL })).forWorkers()!;
+    const processor = createInlineProcessor(
+      { zlib, fs, crypto },
+      { level: DEFAULT_LEVEL, hash: true, cache: index },
+    );
+    try {
+      const files = await collectFiles(tree, { runtime: 'python3.12' });
+      const units = files.flatMap((f) => planUnits(f.absPath, f.size));
+      const r = processor.processBatch(units);
+      const flags = (i: number) => r.meta[i * META_FIELDS + META.flags]!;
+      const hits = units.flatMap((_, i) => (flags(i) === FLAG_HIT ? [i] : []));
+      expect(hits).toHaveLength(19);
+      const changed = units.findIndex((u) => u.file.endsWith('m2.py'));
+      expect(hits).not.toContain(changed);
+      for (const i of hits) {
+        expect(r.meta[i * META_FIELDS + META.length]).toBe(0);
+        // The row found is the row of this unit's key.
+        const row = r.meta[i * META_FIELDS + META.record]!;
+        expect(Buffer.from(index.keys.subarray(32 * row, 32 * row + 32))).toEqual(
+          Buffer.from(r.keys!.subarray(32 * i, 32 * i + 32)),
+        );
+      }
+      // Only the changed file's deflated bytes come back.
+      expect(r.data.byteLength).toBeGreaterThan(0);
+      expect(r.meta[changed * META_FIELDS + META.length]).toBeGreaterThan(0);
+
+      const prefetched = processor.processBatch([
+        prefetchUnit(join(tree, 'pkg', 'm3.py')),
+        prefetchUnit(join(tree, 'pkg', 'm2.py')),
+      ]);
+      expect([prefetched.meta[META.flags], prefetched.meta[META_FIELDS + META.flags]]).toEqual([
+        FLAG_HIT,
+        FLAG_SKIPPED,
+      ]);
+      expect(prefetched.data.byteLength).toBe(0);
+    } finally {
+      processor.dispose();
+    }
+  });
+
+  it('skips a batch taken back before a thread started it, without reading its files', () => {
+    const processor = createInlineProcessor({ zlib, fs, crypto }, { level: DEFAULT_LEVEL, hash: true });
+    const cells = new Int32Array(new SharedArrayBuffer(8));
+    const missing = { ...planUnits(join(root, 'no-such-file.py'), 10)[0]! };
+    Atomics.store(cells, 0, CLAIM_REVOKED);
+    const revoked = processor.processBatch([missing], { cells, slot: 0 });
+    expect(revoked.errors).toEqual([]);
+    expect(revoked.meta[META.flags]).toBe(FLAG_SKIPPED);
+    // Started first: taking it back fails, and the batch is done (here: the missing file's error).
+    const started = processor.processBatch([missing], { cells, slot: 1 });
+    expect(Atomics.compareExchange(cells, 1, 0, CLAIM_REVOKED)).toBe(CLAIM_STARTED);
+    expect(started.errors).toHaveLength(1);
+    processor.dispose();
+  });
+
+  it('through the walk and its prefetch: serves unchanged files, compresses a changed one (same size and time), and takes back what no thread started', async () => {
+    const tree = makeTree('prefetch');
+    const cache = join(root, 'cache-prefetch');
+    await zipTree(tree, { cache });
+    patch(join(tree, 'pkg', 'm7.py'), 3, Buffer.from('CHANGED'));
+    const build = async (revokeAtOnce: boolean) => {
+      const pool = new DeflatePool(1, 'idle');
+      try {
+        const opened = await EntryCache.open(cache, { level: DEFAULT_LEVEL });
+        configureZipThreads(pool, DEFAULT_LEVEL, opened);
+        pool.start();
+        const prefetch = new Prefetcher(pool, { batchFiles: 2 });
+        const files = await collectFiles(
+          tree,
+          walkingFilter(tree, { runtime: 'python3.12' }, pool, prefetch),
+        );
+        prefetch.end();
+        // Right away, no thread has started (it takes milliseconds to boot): every batch is taken back.
+        if (revokeAtOnce) prefetch.revoke();
+        else await prefetch.settled();
+        const sources = files.map((f) => ({
+          name: f.path,
+          file: f.absPath,
+          size: f.size,
+          executable: f.executable,
+        }));
+        const result = await writeZip(out(), sources, { pool, prefetch, cache: opened });
+        await prefetch.settled();
+        return result;
+      } finally {
+        await pool.close();
+      }
+    };
+    const reference = await zipTree(tree);
+    const settled = await build(false);
+    // Every whole file but the changed one came from the prefetch: 15 of 16.
+    expect(settled.prefetched).toBe(15);
+    expect(settled.cache).toMatchObject({ hits: 19, misses: 1, rejected: 0 });
+    expect(settled.sha256Hex).toBe(reference.sha256Hex);
+    const revoked = await build(true);
+    expect(revoked.prefetched).toBe(0);
+    expect(revoked.cache).toMatchObject({ hits: 20, misses: 0, rejected: 0 });
+    expect(revoked.sha256Hex).toBe(reference.sha256Hex);
   });
 });
