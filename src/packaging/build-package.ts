@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isPythonRuntime } from '../settings/settings.js';
 import { type Settings } from '../model/settings.js';
 import { runtimeAssetsDir } from '../util/assets.js';
@@ -255,6 +255,9 @@ export function walkingFilter(
   const filter = createFileFilter(options);
   // collectFiles walks the real path: the files' paths then match what the prefetcher saw.
   const base = realpathSync(root);
+  // As collectFiles builds it (relPath has forward slashes: joined, and normalized, only where they are not the separator).
+  const prefix = base.endsWith(sep) ? base : base + sep;
+  const absPath = (relPath: string): string => (sep === '/' ? prefix + relPath : join(base, relPath));
   let kept = 0;
   return {
     walkDir: (relPath) => filter.walkDir(relPath),
@@ -262,7 +265,7 @@ export function walkingFilter(
       const keep = filter.includeFile(relPath);
       if (keep) {
         if (++kept === THREADS_AFTER_FILES) pool.start();
-        prefetch?.add(join(base, relPath));
+        prefetch?.add(absPath(relPath));
       }
       return keep;
     },

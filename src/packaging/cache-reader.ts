@@ -42,19 +42,29 @@ export class CacheReader {
   ) {}
 
   /**
-   * `done` with its bytes: for a hit, read from the cache (valid until the
+   * Gives a hit its bytes, in place: read from the cache (valid until the
    * next call: copy them out first) or, when they fail their check, deflated
-   * again from `unit`'s file; anything else as it is.
+   * again from `unit`'s file (then no longer a hit). In place, so that every
+   * result the writer sees has one shape.
    */
   serve(done: UnitDone, unit: Unit): UnitDone {
     if (!done.hit) return done;
     const data = this.read(done.record, done.key);
     if (data) {
       this.served++;
-      return { ...done, data };
+      done.data = data;
+      return done;
     }
     this.rejected++;
-    return { ...this.deflateAgain(unit), batch: done.batch, rejected: true };
+    const again = this.deflateAgain(unit);
+    done.data = again.data;
+    done.crc = again.crc;
+    done.method = again.method;
+    done.dataCrc = again.dataCrc;
+    done.key = again.key;
+    done.hit = false;
+    done.rejected = true;
+    return done;
   }
 
   /** Closes the cached zips (and a file being deflated again). */

@@ -1,7 +1,8 @@
 import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
-import { join } from 'node:path';
+import { sep } from 'node:path';
 import { isInside } from '../util/paths.js';
 import { createFileFilter, type FileFilter, type FilterOptions } from './file-filter.js';
+import { sortByUtf8 } from './utf8-order.js';
 
 /** A file to package. */
 export interface CollectedFile {
@@ -58,7 +59,7 @@ export async function collectFiles(
     }
     for (const d of dirents) {
       const relPath = rel ? `${rel}/${d.name}` : d.name;
-      const absPath = join(dirAbs, d.name);
+      const absPath = childPath(dirAbs, d.name);
       if (d.isDirectory()) {
         if (decide.walkDir(relPath)) walk(absPath, relPath, [...ancestors, absPath]);
       } else if (d.isFile()) {
@@ -94,6 +95,13 @@ export async function collectFiles(
   };
 
   walk(realRoot, '', [realRoot]);
-  const keyed = files.map((f) => ({ f, key: Buffer.from(f.path, 'utf8') }));
-  return keyed.sort((a, b) => Buffer.compare(a.key, b.key)).map((k) => k.f);
+  return sortByUtf8(files, (f) => f.path);
+}
+
+/**
+ * `join(dir, name)` for a real (normalized) folder and a name readdir gave:
+ * nothing to normalize, and it runs once per file of the tree.
+ */
+function childPath(dir: string, name: string): string {
+  return dir.endsWith(sep) ? dir + name : dir + sep + name;
 }

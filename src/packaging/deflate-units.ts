@@ -167,11 +167,35 @@ function createProcessor(zlib, fs, crypto, config) {
   const level = config.level;
   const SYNC = zlib.constants.Z_SYNC_FLUSH;
   const FINISH = zlib.constants.Z_FINISH;
+  // The cache's keys in an open-addressing table of row numbers, slotted by
+  // their first 4 bytes (SHA-256 bytes are uniform): built with no object
+  // or string per key, by every thread that looks keys up.
+  const cacheKeys = config.cache ? config.cache.keys : null;
   let index = null;
-  if (config.cache) {
-    index = new Map();
-    const keys = Buffer.from(config.cache.keys.buffer, config.cache.keys.byteOffset, config.cache.keys.byteLength);
-    for (let i = 0; i * 32 < keys.length; i++) index.set(keys.toString('latin1', i * 32, i * 32 + 32), i);
+  let slots = 0;
+  if (cacheKeys) {
+    const rows = cacheKeys.length / 32;
+    slots = 1;
+    while (slots < 2 * rows) slots *= 2;
+    index = new Int32Array(slots).fill(-1);
+    for (let i = 0; i < rows; i++) {
+      let s = slotOf(cacheKeys, i * 32);
+      while (index[s] >= 0) s = (s + 1) & (slots - 1);
+      index[s] = i;
+    }
+  }
+  function slotOf(bytes, at) {
+    return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) & (slots - 1);
+  }
+  // The row holding this 32-byte key, or -1.
+  function lookUp(key) {
+    for (let s = slotOf(key, 0); index[s] >= 0; s = (s + 1) & (slots - 1)) {
+      const at = index[s] * 32;
+      let same = true;
+      for (let b = 0; b < 32 && same; b++) same = cacheKeys[at + b] === key[b];
+      if (same) return index[s];
+    }
+    return -1;
   }
   const records = config.cache ? config.cache.records : null;
   // A unit is read, hashed and deflated before the next one is read: one input buffer does.
@@ -207,6 +231,11 @@ function createProcessor(zlib, fs, crypto, config) {
     if (u.size < 0) {
       const fd = fs.openSync(u.file, 'r');
       try {
+        // With a cache (room is a chunk) a file is read without a stat: one more byte than fits means too big.
+        if (index) {
+          const n = readAt(fd, scratch.subarray(0, ${CHUNK_BYTES} + 1), 0);
+          return n > ${CHUNK_BYTES} ? null : scratch.subarray(0, n);
+        }
         const size = fs.fstatSync(fd).size;
         if (size > ${CHUNK_BYTES} || size > room) return null;
         return scratch.subarray(0, readAt(fd, scratch.subarray(0, size + 1), 0, size));
@@ -315,8 +344,8 @@ function createProcessor(zlib, fs, crypto, config) {
         if (config.hash) {
           const key = keyOf(u, raw);
           keys.set(key, i * 32);
-          const hit = index ? index.get(key.toString('latin1')) : undefined;
-          if (hit !== undefined) {
+          const hit = index ? lookUp(key) : -1;
+          if (hit >= 0) {
             const r = hit * ${RECORD_FIELDS};
             meta[m] = records[r + 3];
             meta[m + 1] = records[r + 4];

@@ -192,9 +192,19 @@ export class Prefetcher {
   }
 }
 
-/** Small units travel together: one message per ~1 MiB of content. */
+/**
+ * Small units travel together: one message per ~1 MiB of content, less for
+ * a small zip (a 32nd of it, at least 64 KiB) so that its work still splits
+ * evenly between the threads and the calling thread.
+ */
 const BATCH_BYTES = 1024 * 1024;
+const MIN_BATCH_BYTES = 64 * 1024;
 const BATCH_UNITS = 1024;
+
+function batchBytesFor(units: readonly Unit[]): number {
+  const total = units.reduce((n, u) => n + u.length, 0);
+  return Math.min(BATCH_BYTES, Math.max(MIN_BATCH_BYTES, Math.ceil(total / 32)));
+}
 
 /**
  * Hands units to the runner in order, in batches, keeping every thread busy
@@ -305,11 +315,14 @@ export class UnitFeeder {
     while (!this.stopped && this.batches < this.runner.slots) if (!this.dispatch(false)) return;
   }
 
+  private batchBytes: number | undefined;
+
   /** Sends the next batch (to this thread when `inline`); false when there is none the window allows. */
   private dispatch(inline: boolean): boolean {
     if (this.stopped) return false;
     let u = this.peek();
     if (u === undefined) return false;
+    const batchBytes = (this.batchBytes ??= batchBytesFor(this.units));
     // The window holds back units ahead of the writer, never the one it waits for (or earlier).
     if (u > this.writing && this.held > 0 && this.held + this.units[u]!.length > this.maxBytes) return false;
     const ids: number[] = [];
@@ -317,7 +330,7 @@ export class UnitFeeder {
     while (
       u !== undefined &&
       ids.length < BATCH_UNITS &&
-      (bytes === 0 || bytes + this.units[u]!.length <= BATCH_BYTES)
+      (bytes === 0 || bytes + this.units[u]!.length <= batchBytes)
     ) {
       ids.push(u);
       bytes += this.units[u]!.length;

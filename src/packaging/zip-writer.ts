@@ -7,6 +7,7 @@ import { DeflatePool, defaultThreads } from './deflate-pool.js';
 export { DeflatePool, defaultThreads } from './deflate-pool.js';
 export { Prefetcher } from './unit-feeder.js';
 import { planUnits, type Unit } from './deflate-units.js';
+import { sortByUtf8 } from './utf8-order.js';
 import { UnitFeeder, type Prefetcher, type UnitDone } from './unit-feeder.js';
 import { EntryCache, type CachedUnit, type CacheSaveResult } from './entry-cache.js';
 import { CacheReader } from './cache-reader.js';
@@ -133,9 +134,10 @@ function checkName(name: string): void {
 }
 
 function sortedEntries(sources: readonly ZipEntrySource[]): Entry[] {
-  const entries = sources
-    .map((source) => ({ source, name: Buffer.from(source.name, 'utf8') }))
-    .sort((a, b) => Buffer.compare(a.name, b.name));
+  const entries = sortByUtf8(
+    sources.map((source) => ({ source, name: Buffer.from(source.name, 'utf8') })),
+    (e) => e.source.name,
+  );
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
     checkName(e.source.name);

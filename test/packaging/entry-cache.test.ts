@@ -319,6 +319,37 @@ describe('the entry cache', () => {
     }
   });
 
+  it('finds a key among keys that share its first bytes (the lookup slot), and no other', () => {
+    const file = join(root, 'lookup.py');
+    writeFileSync(file, code(3));
+    const key = crypto.createHash('sha256').update(readFileSync(file)).digest();
+    const near = (at: number) => {
+      const k = Buffer.from(key);
+      k[at] = k[at]! ^ 1;
+      return k;
+    };
+    // Rows 0 and 1 differ from the key in one byte past the first four; row 2 is the key.
+    const keys = new Uint8Array(Buffer.concat([near(31), near(4), key]));
+    const records = new Float64Array(7 * 3).map((_, i) => (i % 7 === 4 ? 8 : i));
+    const index = { packs: ['unused.zip'], keys, records };
+    const processor = createInlineProcessor(
+      { zlib, fs, crypto },
+      { level: DEFAULT_LEVEL, hash: true, cache: index },
+    );
+    try {
+      const found = processor.processBatch(planUnits(file, statSync(file).size));
+      expect(found.meta[META.flags]).toBe(FLAG_HIT);
+      expect(found.meta[META.record]).toBe(2);
+      expect(found.meta[META.crc]).toBe(records[2 * 7 + 3]);
+      writeFileSync(file, code(4));
+      const missed = processor.processBatch(planUnits(file, statSync(file).size));
+      expect(missed.meta[META.flags]).toBe(0);
+      expect(missed.meta[META.length]).toBeGreaterThan(0);
+    } finally {
+      processor.dispose();
+    }
+  });
+
   it('skips a batch taken back before a thread started it, without reading its files', () => {
     const processor = createInlineProcessor({ zlib, fs, crypto }, { level: DEFAULT_LEVEL, hash: true });
     const cells = new Int32Array(new SharedArrayBuffer(8));

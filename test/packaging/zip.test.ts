@@ -276,6 +276,47 @@ describe('writeZip', () => {
     }
   });
 
+  it('gives the same bytes whichever thread compresses a file: this one, the workers, both, or the workers during the walk', async () => {
+    const dir = join(root, 'paths');
+    for (let d = 0; d < 30; d++) {
+      mkdirSync(join(dir, `pkg${d}`), { recursive: true });
+      for (let i = 0; i < 10; i++)
+        writeFileSync(join(dir, `pkg${d}`, `m${i}.py`), text.subarray(0, 300 + (((d * 10 + i) * 37) % 9000)));
+    }
+    writeFileSync(join(dir, 'empty.py'), '');
+    writeFileSync(join(dir, 'noise.bin'), random);
+    // Two 1 MiB chunks and a tail: text and bytes that do not deflate, across the cuts.
+    writeFileSync(
+      join(dir, 'model.bin'),
+      Buffer.concat(Array.from({ length: 260 }, (_, i) => (i % 3 ? text : random))),
+    );
+    const inline = await zipTree(dir, out(), { workers: 0 });
+    const threads = await zipTree(dir, out(), { workers: 2 });
+    const both = await zipTree(dir, out());
+    const pool = new DeflatePool(2, 'idle');
+    try {
+      configureZipThreads(pool, DEFAULT_LEVEL, undefined);
+      const prefetch = new Prefetcher(pool);
+      const files = await collectFiles(dir, walkingFilter(dir, { runtime: 'python3.12' }, pool, prefetch));
+      prefetch.end();
+      // Done before the zip starts (which takes back batches no thread has started).
+      await prefetch.settled();
+      const walked = await writeZip(
+        out(),
+        files.map((f) => ({ name: f.path, file: f.absPath, size: f.size, executable: f.executable })),
+        { pool, prefetch },
+      );
+      // Most files; a batch reads at most its share, and the 2.5 MiB file is not prefetched.
+      expect(walked.prefetched).toBeGreaterThan(200);
+      expect(walked.entries).toBe(303);
+      for (const r of [threads, both, walked]) expect(r.sha256Hex).toBe(inline.sha256Hex);
+    } finally {
+      await pool.close();
+    }
+    expect(execFileSync('unzip', ['-t', inline.path], { encoding: 'utf8' })).toMatch(/No errors detected/);
+    expect(pythonZipInfo(inline.path).bad).toBeNull();
+  });
+
   it('refuses duplicate and unsafe names, and leaves no partial zip behind', async () => {
     await expect(
       writeZip(out(), [
