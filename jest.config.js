@@ -1,13 +1,56 @@
-/** Native ESM jest with ts-jest (see ../shared/TOOLCHAIN.md). */
-export default {
+/**
+ * Native ESM jest with ts-jest (see ../shared/TOOLCHAIN.md), in two projects that
+ * share one pool of workers (`npm run unit -- --selectProjects heavy` runs one):
+ * - `heavy`: the suites that run the bundles, spawn runtimes and processes or build
+ *   zips. They are CPU-bound; next to other suites on a small machine they need more
+ *   time, so they get a longer timeout.
+ * - `unit`: everything else.
+ * Suites run in parallel: each makes its own temp folders (mkdtemp) and listens on
+ * port 0; the bundles are built once, before any suite starts (global setup).
+ */
+const shared = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
-  testMatch: ['<rootDir>/test/**/*.test.ts'],
   // Stryker's sandbox copies of the project (npm run mutate).
   modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/', '<rootDir>/reports/'],
   testTimeout: 60000,
   // Builds the bundles the end-to-end tests run from the current sources (scripts/build-cache.mjs).
+  // The same module in both projects runs once.
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
+};
+
+/** Folders (ending in /) and files of the `heavy` project. */
+const HEAVY = [
+  'test/e2e/',
+  'test/fake-aws/dist.test.ts',
+  'test/packaging/build-package.test.ts',
+  'test/packaging/slim-package.test.ts',
+  'test/packaging/entry-cache.test.ts',
+  'test/packaging/zip.test.ts',
+  'test/packaging/zip-memory.test.ts',
+];
+const escape = (path) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export default {
+  ...shared,
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // Jest's default on 2 cores is 1 worker; many suites wait on child processes, sockets
+  // and injected latency, so 3 keep both cores busy.
+  maxWorkers: 3,
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...HEAVY.map((p) => `<rootDir>/${escape(p)}`)],
+    },
+    {
+      ...shared,
+      displayName: 'heavy',
+      testMatch: HEAVY.map((p) => `<rootDir>/${p}${p.endsWith('/') ? '**/*.test.ts' : ''}`),
+      testTimeout: 180000,
+    },
+  ],
 };

@@ -3,11 +3,15 @@
  * trip once rather than once per request. `sequential` (the bench's
  * baseline) runs the same tasks one after another, in the order given.
  */
+import type { RetryDeps } from './aws-call.js';
 
 export interface ConcurrencyDeps {
   /** One request at a time: the tasks run in the order given. */
   sequential?: boolean;
 }
+
+/** What a resource's calls take: the retry helper's deps and whether to run requests together. */
+export type CallDeps = RetryDeps & ConcurrencyDeps;
 
 type Tasks<T extends readonly unknown[]> = { [K in keyof T]: () => Promise<T[K]> };
 

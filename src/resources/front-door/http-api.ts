@@ -27,13 +27,13 @@ import {
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { allPages } from '../../aws/all-pages.js';
 import { tagsMatchStage } from '../../model/tags.js';
-import { callAws, findAws, type AwsCall, type RetryDeps } from '../../aws/aws-call.js';
+import { callAws, findAws, type AwsCall } from '../../aws/aws-call.js';
 import { apiGatewayCall } from './call-options.js';
 import { afterFunction, type GatewayInput, type GatewayResult } from './gateway-types.js';
 import { ensurePermissions, readPermissions, type PermissionTarget } from './lambda-permission.js';
 import { oldestTagged } from './oldest-tagged.js';
 import { PermissionIds, type PolicyStatement } from './resource-policy.js';
-import { start, type ConcurrencyDeps, type Started } from '../../aws/together.js';
+import { start, type CallDeps, type Started } from '../../aws/together.js';
 import { desiredThrottle, httpRouteSettingsUpdate } from './throttle.js';
 import { httpApiSourceArn, parseAliasArn, trimUrl } from './urls.js';
 
@@ -56,8 +56,6 @@ function permissionTarget(input: GatewayInput): PermissionTarget {
     stage: input.context.stage,
   };
 }
-
-type CallDeps = RetryDeps & ConcurrencyDeps;
 
 const spec = (input: GatewayInput, action: string, verb: 'GET' | 'POST' | 'PATCH', path: string): AwsCall =>
   apiGatewayCall(input.context, action, verb, path);

@@ -9,8 +9,8 @@ import {
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { errorMessage, errorName } from '../../util/retry.js';
-import { callAws, findAws, type RetryDeps } from '../../aws/aws-call.js';
-import type { ConcurrencyDeps } from '../../aws/together.js';
+import { callAws, findAws } from '../../aws/aws-call.js';
+import type { CallDeps } from '../../aws/together.js';
 import { lambdaCall } from './call-options.js';
 import {
   parsePolicy,
@@ -37,8 +37,6 @@ export function isStatementExists(error: unknown): boolean {
 export function isUpdateInProgress(error: unknown): boolean {
   return errorName(error) === 'ResourceConflictException' && !isStatementExists(error);
 }
-
-type CallDeps = RetryDeps & ConcurrencyDeps;
 
 const call = (target: PermissionTarget, action: string, permission: string) =>
   lambdaCall(target.stage, action, permission, isUpdateInProgress);

@@ -1,0 +1,144 @@
+/**
+ * Redaction at the edges of each secret shape: the forms only one pattern
+ * reaches (a field whose opening quote was cut off, a header whose scheme is
+ * not Bearer), and the look-alikes that must stay readable.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { lineRedactor, redact, redactCutTail, REDACTED } from '../../src/util/redact.js';
+
+/** A secret access key without upper-case letters: the bare-key shape (mixed case) does not take it. */
+const LOWER_KEY = 'wjalrxutnfemi/k7mdeng/bpxrficyexamplekey';
+const TOKEN = 'IQoJb3JpZ2luX2VjEJr//////////wEaCXVz';
+const PEM_BODY = 'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun';
+
+describe('a bare 40-character run is a secret key only with lower case, upper case and a digit', () => {
+  it.each([
+    ['no lower case', 'id ABCDEFGHIJ0123456789ABCDEFGHIJ0123456789 in the log'],
+    ['no digit', 'id abcdefghijABCDEFGHIJabcdefghijABCDEFGHIJ in the log'],
+  ])('%s: kept', (_name, text) => {
+    expect(redact(text)).toBe(text);
+  });
+
+  it('all three: hidden, whatever the text around it', () => {
+    expect(redact('ID ABCDEFGHIJ0123456789abcdefghij0123456789 IN THE LOG')).toBe(
+      `ID ${REDACTED} IN THE LOG`,
+    );
+  });
+});
+
+describe("a value after a secret's name", () => {
+  it.each([
+    ['a setting word', 'password=off', 'password=off'],
+    ['an already hidden value', 'password=****', 'password=****'],
+    ['a placeholder to fill in', 'password=<your-password>', 'password=<your-password>'],
+    ['a shell variable', 'password=${DB_PASSWORD}', 'password=${DB_PASSWORD}'],
+    // Only a whole word is a setting: a value that begins or ends like one is a value.
+    ['that begins like a setting word', 'password=offshore-7', `password=${REDACTED}`],
+    ['that ends like one', 'password=shutoff', `password=${REDACTED}`],
+  ])('%s: %j', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it('is hidden in JSON and YAML fields whatever the case of the name, every one on the line', () => {
+    expect(redact('{"DB_PASSWORD": "Pg-Secret-771", "API_KEY": "k-99887766"}')).toBe(
+      `{"DB_PASSWORD": "${REDACTED}", "API_KEY": "${REDACTED}"}`,
+    );
+    expect(redact('CLIENT_SECRET: abcDEF123 REFRESH_TOKEN: r-5566778899')).toBe(
+      `CLIENT_SECRET: ${REDACTED} REFRESH_TOKEN: ${REDACTED}`,
+    );
+  });
+});
+
+describe('a field whose opening quote was cut off (a log excerpt that starts mid-line)', () => {
+  it.each([
+    [`AWS_SECRET_ACCESS_KEY": "${LOWER_KEY}"`, `AWS_SECRET_ACCESS_KEY": "${REDACTED}"`],
+    [`SecretAccessKey":"${LOWER_KEY}"}`, `SecretAccessKey":"${REDACTED}"}`],
+    [`secret_access_key" : ${LOWER_KEY},`, `secret_access_key" : ${REDACTED},`],
+    [`session_token" : ${TOKEN},`, `session_token" : ${REDACTED},`],
+    [`SessionToken":${TOKEN}}`, `SessionToken":${REDACTED}}`],
+    [`x-api-key":"Rk7zQ2pXv9L4mN8sT1wY", "a": 1}`, `x-api-key":"${REDACTED}", "a": 1}`],
+    [`X-Api-Key" : Rk7zQ2pXv9L4mN8sT1wY,`, `X-Api-Key" : ${REDACTED},`],
+  ])('%s', (text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it('a secret key is exactly 40 characters there too', () => {
+    const text = `SecretAccessKey":"${LOWER_KEY}x"`;
+    expect(redact(text)).toBe(text);
+  });
+});
+
+describe('API keys and Authorization headers', () => {
+  it('an x-api-key value is hidden whatever it looks like (API keys are chosen by users)', () => {
+    expect(redact('x-api-key: on')).toBe(`x-api-key: ${REDACTED}`);
+  });
+
+  it.each([
+    ['Basic credentials', 'Authorization: Basic dXNlcjpwYXNzd29yZA==', `Authorization: Basic ${REDACTED}`],
+    ['a token scheme in JSON', '{"Authorization":"token abcdefgh"}', `{"Authorization":"token ${REDACTED}"}`],
+    ['a short bearer token', 'authorization=Bearer abc', `authorization=Bearer ${REDACTED}`],
+    [
+      'a header printed in aligned columns',
+      'Authorization :  Basic   dXNlcjpwYXNzd29yZA==',
+      `Authorization :  Basic   ${REDACTED}`,
+    ],
+  ])('%s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it('a bearer token without its header: after any blanks, and only when it has a digit', () => {
+    expect(redact('sent Bearer  abcdef0123456789xyz')).toBe(`sent Bearer  ${REDACTED}`);
+    expect(redact('Bearer authentication is required')).toBe('Bearer authentication is required');
+  });
+});
+
+describe('JWTs and PEM blocks', () => {
+  it('a JWT without its signature (header.payload)', () => {
+    expect(redact('got eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0 back')).toBe(`got ${REDACTED} back`);
+  });
+
+  it.each([
+    [
+      'with CRLF line ends',
+      `-----BEGIN RSA PRIVATE KEY-----\r\n${PEM_BODY}\r\n${PEM_BODY.slice(0, 30)}`,
+      REDACTED,
+    ],
+    [
+      'inside a string (literal \\n)',
+      `key='-----BEGIN PRIVATE KEY-----\\n${PEM_BODY}\\n${PEM_BODY.slice(0, 30)}`,
+      `key='${REDACTED}`,
+    ],
+    [
+      'followed by words, which stay',
+      '-----BEGIN RSA PRIVATE KEY----- was cut here',
+      `${REDACTED} was cut here`,
+    ],
+  ])('a PEM block whose end is missing, %s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it('lineRedactor with no known values still hides a PEM block and the shapes', () => {
+    const line = lineRedactor();
+    expect(
+      ['a', '-----BEGIN PRIVATE KEY-----', PEM_BODY, '-----END PRIVATE KEY-----', 'AKIAIOSFODNN7EXAMPLE'].map(
+        line,
+      ),
+    ).toEqual(['a', REDACTED, REDACTED, REDACTED, REDACTED]);
+  });
+});
+
+describe('the end of a cut text', () => {
+  it.each([
+    ['a Slack token prefix', 'slack xoxb-12', `slack ${REDACTED}`],
+    ['a URL password', 'see postgres://app:S3c', `see ${REDACTED}`],
+  ])('%s at the end goes', (_name, text, out) => {
+    expect(redactCutTail(text)).toBe(out);
+  });
+
+  it.each([
+    ['a token prefix named in prose', 'the ghp_ prefix marks a token'],
+    ['a URL password already hidden', `see postgres://app:${REDACTED}@db:5432/app for details`],
+  ])('%s, not at the end, stays', (_name, text) => {
+    expect(redactCutTail(text)).toBe(text);
+  });
+});
