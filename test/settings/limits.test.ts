@@ -315,6 +315,8 @@ describe('handler, app and schedule forms', () => {
     ['rate(2 hours)', true],
     ['rate(1 day)', true],
     ['rate(7 days)', true],
+    ['rate(10 minutes)', true],
+    ['rate(120 minutes)', true],
     ['cron(0/5 * * * ? *)', true],
     ['rate(5 weeks)', false],
     ['rate(five minutes)', false],
@@ -409,9 +411,12 @@ describe('booleans and choices', () => {
   test.each(['false', 'False', 'no', 'off', '0'])('%j is false', (v) => {
     expect(accepted({ rollback: v }).rollback).toBe(false);
   });
-  test.each(['2', 'truee', 'y', 'xtrue', 'true1'])('%j is refused', (v) => {
-    expect(refused({ 'dry-run': v })).toBe(`dry-run: "${v}" is not valid; expected true or false.`);
-  });
+  test.each(['2', 'truee', 'y', 'xtrue', 'true1', 'xfalse', 'false0', 'yes-or-no', '10'])(
+    '%j is refused',
+    (v) => {
+      expect(refused({ 'dry-run': v })).toBe(`dry-run: "${v}" is not valid; expected true or false.`);
+    },
+  );
   test.each(['python3.9', 'python3.14', 'nodejs20.x', 'nodejs24.x'])(
     'runtime %j at either end is accepted',
     (runtime) => {
