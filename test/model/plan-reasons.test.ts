@@ -1,23 +1,11 @@
 /** The plan's reason (printed as the run's first line) and the edges of the event table. */
 import { describe, expect, test } from '@jest/globals';
-import type { GitHubContext } from '../../src/model/github-context.js';
 import { isPullRequestEvent, makePlan, ProtectedStageFromPullRequestError } from '../../src/model/plan.js';
 import type { Command } from '../../src/model/settings.js';
+import type { GitHubContext } from '../../src/model/github-context.js';
+import { eventContext } from '../support/github-context.js';
 
-function ctx(eventName: string, payload: Record<string, unknown> = {}, ref = ''): GitHubContext {
-  return {
-    eventName,
-    payload,
-    ref,
-    sha: 'abc123',
-    repository: 'octo/svc',
-    serverUrl: 'https://github.com',
-    apiUrl: 'https://api.github.com',
-    runId: '1',
-    runAttempt: '1',
-    runUrl: '',
-  };
-}
+const ctx = eventContext;
 
 const settings = (command: Command = 'auto', stage?: string) => ({ command, name: 'svc', stage });
 

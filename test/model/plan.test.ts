@@ -1,23 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
-import type { GitHubContext } from '../../src/model/github-context.js';
 import { makePlan } from '../../src/model/plan.js';
 import { branchStage } from '../../src/model/stage-name.js';
 import type { Command } from '../../src/model/settings.js';
+import type { GitHubContext } from '../../src/model/github-context.js';
+import { eventContext } from '../support/github-context.js';
 
-function ctx(eventName: string, payload: Record<string, unknown> = {}, ref = ''): GitHubContext {
-  return {
-    eventName,
-    payload,
-    ref,
-    sha: 'abc123',
-    repository: 'octo/svc',
-    serverUrl: 'https://github.com',
-    apiUrl: 'https://api.github.com',
-    runId: '1',
-    runAttempt: '1',
-    runUrl: '',
-  };
-}
+const ctx = eventContext;
 
 const pr = (action: string, number = 42, headRepo: string | null = 'octo/svc') => ({
   action,
