@@ -34,12 +34,15 @@ export class CacheReader {
   private blockStart = 0;
   private blockLength = 0;
   private again: Processor | undefined;
+  private readonly keys: Buffer;
 
   constructor(
     /** The index the processor looked the units up in (EntryCache.forWorkers()). */
     private readonly index: CacheIndexForWorkers,
     private readonly level: number,
-  ) {}
+  ) {
+    this.keys = Buffer.from(index.keys.buffer, index.keys.byteOffset, index.keys.byteLength);
+  }
 
   /**
    * Gives a hit its bytes, in place: read from the cache (valid until the
@@ -76,9 +79,8 @@ export class CacheReader {
 
   /** A row's stored bytes if they are there and match their CRC-32. */
   private read(record: number, key: Buffer | undefined): Buffer | undefined {
-    const keys = this.index.keys;
     // The row must be the one the key was found at: a guard against an index swapped in between.
-    if (!key || Buffer.compare(key, keys.subarray(32 * record, 32 * record + 32)) !== 0) return undefined;
+    if (!key || key.compare(this.keys, 32 * record, 32 * record + 32) !== 0) return undefined;
     const r = RECORD_FIELDS * record;
     const pack = this.index.records[r]!;
     const offset = this.index.records[r + 1]!;

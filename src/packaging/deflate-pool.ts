@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { Worker, type TransferListItem } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
 import {
   createInlineProcessor,
@@ -23,7 +23,7 @@ export interface UnitRunner {
 }
 
 interface Pending {
-  resolve: (r: BatchResult) => void;
+  resolve: (r: unknown) => void;
   reject: (e: Error) => void;
 }
 
@@ -128,15 +128,27 @@ export class DeflatePool implements UnitRunner {
   }
 
   private async post(message: unknown): Promise<BatchResult> {
+    return this.ask(this.leastBusy(), message) as Promise<BatchResult>;
+  }
+
+  /** The thread with the fewest messages waiting (started ones first): its index. */
+  leastBusy(): number {
     if (this.failure) throw this.failure;
     if (!this.threads.length) throw new Error('the zip threads are not started');
     const online = this.threads.filter((t) => t.online);
-    const thread = (online.length ? online : this.threads).reduce((a, b) =>
+    return (online.length ? online : this.threads).reduce((a, b) =>
       b.pending.length < a.pending.length ? b : a,
-    );
-    return new Promise<BatchResult>((resolve, reject) => {
+    ).index;
+  }
+
+  /** Sends `message` to thread `index`, after those sent to it before; resolves with its answer. */
+  async ask(index: number, message: unknown, transfer: readonly TransferListItem[] = []): Promise<unknown> {
+    if (this.failure) throw this.failure;
+    const thread = this.threads[index];
+    if (!thread) throw new Error(`no zip thread ${index}`);
+    return new Promise<unknown>((resolve, reject) => {
       thread.pending.push({ resolve, reject });
-      thread.worker.postMessage(message);
+      thread.worker.postMessage(message, transfer);
     });
   }
 

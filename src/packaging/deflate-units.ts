@@ -265,7 +265,10 @@ function createProcessor(zlib, fs, crypto, config) {
     if (u.last) closeChunkFile();
     return raw;
   }
+  // One call instead of a Hash object per file (Node 20.12 and later).
+  const oneShot = typeof crypto.hash === 'function';
   function keyOf(u, raw) {
+    if (u.whole && oneShot) return crypto.hash('sha256', raw, 'buffer');
     const h = crypto.createHash('sha256');
     // A chunk's bytes depend on its dictionary and on being last: both are in its key.
     if (!u.whole) h.update('chunk ' + u.dictionary + (u.last ? ' last\n' : '\n'));
@@ -391,12 +394,15 @@ function createProcessor(zlib, fs, crypto, config) {
  * up the processor for the batches that follow (a zip's level and cache),
  * an array of units is a batch (answered with its result, buffers
  * transferred), `{ prefetch, cells, slot }` the paths of a prefetch batch
- * under a Claim, `'close'`
- * closes its files and ends the thread.
+ * under a Claim, `{ zipWrite, fd, buffer, length, position }` bytes of a
+ * zip to hash and write (zip-sink.ts; answered with the buffer, transferred
+ * back), `{ zipDigest }` that zip's SHA-256, `'close'` closes its files and
+ * ends the thread.
  */
 export const WORKER_SOURCE = `${PROCESSOR_SOURCE}
 const { parentPort } = require('node:worker_threads');
 let processor = null;
+const zipHashes = new Map();
 parentPort.on('message', (message) => {
   if (message === 'close') {
     if (processor) processor.dispose();
@@ -405,6 +411,16 @@ parentPort.on('message', (message) => {
   }
   if (message.recycle) {
     if (processor) processor.recycle(message.recycle);
+    return;
+  }
+  if (message.zipWrite !== undefined) {
+    parentPort.postMessage(zipWrite(message), [message.buffer]);
+    return;
+  }
+  if (message.zipDigest !== undefined) {
+    const hash = zipHashes.get(message.zipDigest) || require('node:crypto').createHash('sha256');
+    zipHashes.delete(message.zipDigest);
+    parentPort.postMessage({ digest: new Uint8Array(hash.digest()) });
     return;
   }
   if (message.prefetch) {
@@ -420,6 +436,20 @@ parentPort.on('message', (message) => {
   }
   answer(processor.processBatch(message));
 });
+// Hashes a zip's bytes in order and writes them where they go; the buffer goes back either way.
+function zipWrite(m) {
+  const bytes = new Uint8Array(m.buffer, 0, m.length);
+  try {
+    let hash = zipHashes.get(m.zipWrite);
+    if (!hash) zipHashes.set(m.zipWrite, (hash = require('node:crypto').createHash('sha256')));
+    hash.update(bytes);
+    const fs = require('node:fs');
+    for (let done = 0; done < m.length; ) done += fs.writeSync(m.fd, bytes, done, m.length - done, m.position + done);
+    return { buffer: m.buffer };
+  } catch (error) {
+    return { buffer: m.buffer, error: error.message, code: error.code };
+  }
+}
 function answer(r) {
   const transfer = [r.meta.buffer, r.data];
   if (r.keys) transfer.push(r.keys.buffer);

@@ -34,7 +34,7 @@ export interface UnitDone {
   method: number;
   data: Buffer;
   /** SHA-256 key, when the cache is on. */
-  key?: Buffer;
+  key: Buffer | undefined;
   /** CRC-32 of `data` (cache records). */
   dataCrc: number;
   /** Found in the cache: `data` is empty, `record` is its row in the cache index (cache-reader.ts reads it). */
@@ -44,9 +44,13 @@ export interface UnitDone {
   rejected: boolean;
 }
 
+/** The bytes of a cache hit until the writer reads them (cache-reader.ts). */
+const NO_BYTES = Buffer.alloc(0);
+
 /** Per unit of a batch: its result and the input size read, an error, or undefined when skipped. */
 export function decodeBatch(r: BatchResult): ({ done: UnitDone; size: number } | Error | undefined)[] {
   const data = Buffer.from(r.data);
+  const keys = r.keys && Buffer.from(r.keys.buffer, r.keys.byteOffset, r.keys.byteLength);
   const count = r.meta.length / META_FIELDS;
   const out: ({ done: UnitDone; size: number } | Error | undefined)[] = [];
   const batch: BatchBuffer = { buffer: r.data, origin: r.origin, left: 0 };
@@ -63,16 +67,18 @@ export function decodeBatch(r: BatchResult): ({ done: UnitDone; size: number } |
       continue;
     }
     const at = r.meta[m + META.start]!;
+    const length = r.meta[m + META.length]!;
     batch.left++;
+    // One object shape for every result, with or without a key.
     out.push({
       size: r.meta[m + META.size]!,
       done: {
         batch,
         crc: r.meta[m + META.crc]!,
         method: r.meta[m + META.method]!,
-        data: data.subarray(at, at + r.meta[m + META.length]!),
+        data: length ? data.subarray(at, at + length) : NO_BYTES,
         dataCrc: r.meta[m + META.dataCrc]!,
-        ...(r.keys ? { key: Buffer.from(r.keys.buffer, r.keys.byteOffset + 32 * i, 32) } : {}),
+        key: keys ? keys.subarray(32 * i, 32 * i + 32) : undefined,
         hit: (flags & FLAG_HIT) !== 0,
         record: flags & FLAG_HIT ? r.meta[m + META.record]! : -1,
         rejected: false,

@@ -1,4 +1,3 @@
-import { createHash, type Hash } from 'node:crypto';
 import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { crc32Combine } from './crc32-combine.js';
@@ -11,6 +10,7 @@ import { sortByUtf8 } from './utf8-order.js';
 import { UnitFeeder, type Prefetcher, type UnitDone } from './unit-feeder.js';
 import { EntryCache, type CachedUnit, type CacheSaveResult } from './entry-cache.js';
 import { CacheReader } from './cache-reader.js';
+import { localSink, threadSink, type ZipSink } from './zip-sink.js';
 import {
   MAX_UINT16,
   MAX_UINT32,
@@ -217,7 +217,8 @@ export async function writeZip(
   const feeder = new UnitFeeder(units, pool, options.maxBufferedBytes ?? 16 * 1024 * 1024, options.prefetch);
   const index = cache?.forWorkers();
   const reader = index && new CacheReader(index, level);
-  const out = await HashingFile.create(outPath);
+  // Mostly cache hits: this thread is the busy one, a pool thread has time to hash and write the zip.
+  const out = await HashingFile.create(outPath, index && pool.started ? pool : undefined);
   const cached: CachedUnit[] = [];
   const central = new ByteBlocks();
   let unpackedBytes = 0;
@@ -387,34 +388,37 @@ class ByteBlocks {
 
 /** Small pieces are gathered into writes of about this size. */
 const WRITE_BYTES = 1024 * 1024;
-/** Writes in flight at once: enough to overlap the disk with compression, few enough to bound memory. */
-const MAX_WRITES = 4;
 
 /**
- * The zip file: positioned writes in order, hashed as they go out. What is
- * put is copied into 1 MiB staging buffers (headers written there in
- * place), so the caller's memory is free again at once; busy() says when to
- * wait for the disk.
+ * The zip file: positioned writes in order, hashed as they go out (by a
+ * ZipSink). What is put is copied into 1 MiB staging buffers (headers
+ * written there in place), so the caller's memory is free again at once;
+ * busy() says when to wait for the disk.
  */
 class HashingFile {
   offset = 0;
-  private readonly hash: Hash = createHash('sha256');
-  private staging: Buffer = Buffer.allocUnsafe(WRITE_BYTES);
+  private staging: Buffer;
   private staged = 0;
   /** Staging buffers whose writes are done, for reuse. */
   private readonly spare: Buffer[] = [];
-  private readonly writes: { done: Promise<void>; staging: Buffer }[] = [];
+  /** Writes in flight, each resolving with its staging buffer. */
+  private readonly writes: Promise<Buffer>[] = [];
   private position = 0;
 
   private constructor(
     readonly path: string,
     private readonly fh: FileHandle,
-  ) {}
+    private readonly sink: ZipSink,
+  ) {
+    this.staging = sink.allocate(WRITE_BYTES);
+  }
 
-  static async create(path: string): Promise<HashingFile> {
+  /** With `pool`, one of its threads hashes and writes the zip (zip-sink.ts). */
+  static async create(path: string, pool?: DeflatePool): Promise<HashingFile> {
     // A new file, never an old one truncated: the entry cache may hold an earlier zip of that name as a hard link.
     await rm(path, { force: true });
-    return new HashingFile(path, await open(path, 'wx'));
+    const fh = await open(path, 'wx');
+    return new HashingFile(path, fh, pool ? threadSink(pool, fh.fd) : localSink(fh));
   }
 
   /** Room for `n` bytes (n ≤ WRITE_BYTES) at the end of the file, to be written in place. */
@@ -437,51 +441,36 @@ class HashingFile {
 
   /** A promise while too many writes are in flight: await it before putting more. */
   busy(): Promise<void> | undefined {
-    if (this.writes.length <= MAX_WRITES) return undefined;
-    return this.drainTo(MAX_WRITES);
+    if (this.writes.length <= this.sink.inFlight) return undefined;
+    return this.drainTo(this.sink.inFlight);
   }
 
   async close(): Promise<{ bytes: number; sha256: Buffer }> {
     this.flush();
     await this.drainTo(0);
     await this.fh.close();
-    return { bytes: this.offset, sha256: this.hash.digest() };
+    return { bytes: this.offset, sha256: await this.sink.digest() };
   }
 
   async abort(): Promise<void> {
-    await Promise.allSettled(this.writes.splice(0).map((w) => w.done));
+    await Promise.allSettled(this.writes.splice(0));
+    // A thread hashing this zip forgets it.
+    await this.sink.digest().catch(() => undefined);
     await this.fh.close().catch(() => undefined);
     await rm(this.path, { force: true });
   }
 
   private async drainTo(n: number): Promise<void> {
-    while (this.writes.length > n) {
-      const w = this.writes.shift()!;
-      await w.done;
-      this.spare.push(w.staging);
-    }
+    while (this.writes.length > n) this.spare.push(await this.writes.shift()!);
   }
 
   private flush(): void {
     if (this.staged === 0) return;
-    const full = this.staging;
-    this.submit(full.subarray(0, this.staged), full);
-    this.staging = this.spare.pop() ?? Buffer.allocUnsafe(WRITE_BYTES);
-    this.staged = 0;
-  }
-
-  private submit(data: Buffer, staging: Buffer): void {
-    this.hash.update(data);
-    const done = writeFully(this.fh, data, this.position);
+    const done = this.sink.write(this.staging, this.staged, this.position);
     done.catch(() => undefined); // awaited in order; this only keeps an early failure from going unhandled
-    this.writes.push({ done, staging });
-    this.position += data.length;
-  }
-}
-
-async function writeFully(fh: FileHandle, data: Buffer, position: number): Promise<void> {
-  for (let done = 0; done < data.length;) {
-    const { bytesWritten } = await fh.write(data, done, data.length - done, position + done);
-    done += bytesWritten;
+    this.writes.push(done);
+    this.position += this.staged;
+    this.staging = this.spare.pop() ?? this.sink.allocate(WRITE_BYTES);
+    this.staged = 0;
   }
 }
