@@ -395,7 +395,9 @@ function createProcessor(zlib, fs, crypto, config) {
  * closes its files and ends the thread.
  */
 export const WORKER_SOURCE = `${PROCESSOR_SOURCE}
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
+// Up: the pool may count this thread before its 'online' event reaches it (deflate-pool.ts).
+Atomics.store(workerData.ready, 0, 1);
 let processor = null;
 parentPort.on('message', (message) => {
   if (message === 'close') {
@@ -415,7 +417,9 @@ parentPort.on('message', (message) => {
   }
   if (!Array.isArray(message)) {
     if (processor) processor.dispose();
-    processor = createProcessor(require('node:zlib'), require('node:fs'), require('node:crypto'), message.config);
+    // node:crypto only hashes cache keys: loading it costs a small zip's worker a few ms.
+    const crypto = message.config.hash ? require('node:crypto') : null;
+    processor = createProcessor(require('node:zlib'), require('node:fs'), crypto, message.config);
     return;
   }
   answer(processor.processBatch(message));
