@@ -266,7 +266,7 @@ function createProcessor(zlib, fs, crypto, config) {
     return raw;
   }
   // One call instead of a Hash object per file (Node 20.12 and later).
-  const oneShot = typeof crypto.hash === 'function';
+  const oneShot = crypto !== null && typeof crypto.hash === 'function';
   function keyOf(u, raw) {
     if (u.whole && oneShot) return crypto.hash('sha256', raw, 'buffer');
     const h = crypto.createHash('sha256');
@@ -400,7 +400,9 @@ function createProcessor(zlib, fs, crypto, config) {
  * ends the thread.
  */
 export const WORKER_SOURCE = `${PROCESSOR_SOURCE}
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
+// Up: the pool may count this thread before its 'online' event reaches it (deflate-pool.ts).
+Atomics.store(workerData.ready, 0, 1);
 let processor = null;
 const zipHashes = new Map();
 parentPort.on('message', (message) => {
@@ -431,7 +433,9 @@ parentPort.on('message', (message) => {
   }
   if (!Array.isArray(message)) {
     if (processor) processor.dispose();
-    processor = createProcessor(require('node:zlib'), require('node:fs'), require('node:crypto'), message.config);
+    // node:crypto only hashes cache keys: loading it costs a small zip's worker a few ms.
+    const crypto = message.config.hash ? require('node:crypto') : null;
+    processor = createProcessor(require('node:zlib'), require('node:fs'), crypto, message.config);
     return;
   }
   answer(processor.processBatch(message));
