@@ -39,7 +39,7 @@ export function localSink(fh: FileHandle): ZipSink {
     write: async (staging, length, position) => {
       const data = staging.subarray(0, length);
       hash.update(data);
-      for (let done = 0; done < length; ) {
+      for (let done = 0; done < length;) {
         const { bytesWritten } = await fh.write(data, done, length - done, position + done);
         done += bytesWritten;
       }
