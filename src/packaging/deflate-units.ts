@@ -232,8 +232,9 @@ function createProcessor(zlib, fs, crypto, config) {
       const fd = fs.openSync(u.file, 'r');
       try {
         // With a cache (room is a chunk) a file is read without a stat: one more byte than fits means too big.
+        // A short read is taken as its end, as for a whole unit: the writer checks the size the walk found.
         if (index) {
-          const n = readAt(fd, scratch.subarray(0, ${CHUNK_BYTES} + 1), 0);
+          const n = readAt(fd, scratch.subarray(0, ${CHUNK_BYTES} + 1), 0, 0);
           return n > ${CHUNK_BYTES} ? null : scratch.subarray(0, n);
         }
         const size = fs.fstatSync(fd).size;

@@ -220,20 +220,13 @@ export class EntryCache {
  * builds; packs no row points into are left out.
  */
 function nextTable(old: Table, pack: string, generation: number, units: readonly CachedUnit[]): Table {
-  const seen = new Set<string>();
+  const seen = new KeySet(units.length);
   const fresh: CachedUnit[] = [];
-  for (const u of units) {
-    const id = u.key.toString('latin1');
-    if (!seen.has(id)) {
-      seen.add(id);
-      fresh.push(u);
-    }
-  }
-  const oldKeys = Buffer.from(old.keys.buffer, old.keys.byteOffset, old.keys.byteLength);
+  for (const u of units) if (seen.add(u.key, 0)) fresh.push(u);
   const kept: number[] = [];
-  for (let i = 0; 32 * i < oldKeys.length; i++) {
+  for (let i = 0; 32 * i < old.keys.length; i++) {
     if (old.records[RECORD_FIELDS * i + GENERATION]! <= generation - MAX_AGE) continue;
-    if (!seen.has(oldKeys.toString('latin1', 32 * i, 32 * i + 32))) kept.push(i);
+    if (!seen.has(old.keys, 32 * i)) kept.push(i);
   }
   const packs = [pack];
   const packIds = new Map<number, number>();
@@ -258,6 +251,51 @@ function nextTable(old: Table, pack: string, generation: number, units: readonly
     records[RECORD_FIELDS * i + PACK] = id;
   });
   return { packs, keys, records };
+}
+
+/**
+ * A set of 32-byte keys: an open-addressing table of references to them,
+ * slotted by their first 4 bytes (SHA-256 bytes are uniform), so that
+ * 100,000 keys cost no string or object each.
+ */
+class KeySet {
+  private readonly slots: Int32Array;
+  private readonly sources: Uint8Array[] = [];
+  private readonly offsets: number[] = [];
+
+  constructor(capacity: number) {
+    let n = 1;
+    while (n < 2 * capacity) n *= 2;
+    this.slots = new Int32Array(n).fill(-1);
+  }
+
+  /** Adds the key at `bytes[at]` (kept by reference); false when it is there already. */
+  add(bytes: Uint8Array, at: number): boolean {
+    const s = this.find(bytes, at);
+    if (this.slots[s]! >= 0) return false;
+    this.slots[s] = this.sources.push(bytes) - 1;
+    this.offsets.push(at);
+    return true;
+  }
+
+  has(bytes: Uint8Array, at: number): boolean {
+    return this.slots[this.find(bytes, at)]! >= 0;
+  }
+
+  /** The slot holding the key, or the empty one where it would go. */
+  private find(bytes: Uint8Array, at: number): number {
+    const mask = this.slots.length - 1;
+    let s = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) & mask;
+    for (let i = this.slots[s]!; i >= 0; i = this.slots[s]!) {
+      const other = this.sources[i]!;
+      const o = this.offsets[i]!;
+      let b = 0;
+      while (b < 32 && other[o + b] === bytes[at + b]) b++;
+      if (b === 32) return s;
+      s = (s + 1) & mask;
+    }
+    return s;
+  }
 }
 
 /** The rows at which `keep(record offset)` holds (packs kept as they are). */

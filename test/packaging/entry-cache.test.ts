@@ -244,6 +244,52 @@ describe('the entry cache', () => {
     expect((await zipTree(a, { cache })).cache).toMatchObject({ hits: 19, misses: 1 });
   });
 
+  it('records a key once per build, and keeps an older row only for a key this build did not use (keys sharing their first bytes)', async () => {
+    const cache = await EntryCache.open(join(root, 'cache-keys'), { level: DEFAULT_LEVEL });
+    const zip = join(root, 'keys.zip');
+    writeFileSync(zip, 'stand-in for a zip');
+    // Three keys with the same first 4 bytes (one slot of the table), one far away.
+    const key = (last: number, first = 7): Buffer => Buffer.alloc(32, first).fill(last, 31);
+    const unit = (k: Buffer, offset: number) => ({
+      key: k,
+      offset,
+      compressedSize: 1,
+      crc: 0,
+      method: 8,
+      dataCrc: 0,
+    });
+    const first = await cache.save(zip, 'a'.repeat(64), [
+      unit(key(1), 0),
+      unit(key(2), 10),
+      unit(key(1), 20),
+      unit(key(3), 30),
+      unit(key(9, 200), 40),
+      unit(key(2), 50),
+    ]);
+    expect(first.entries).toBe(4);
+    // The next build uses key 2 (elsewhere now) and a new key 4 of the same slot.
+    const second = await cache.save(zip, 'b'.repeat(64), [
+      unit(key(2), 60),
+      unit(key(4), 70),
+      unit(key(2), 80),
+    ]);
+    expect(second.entries).toBe(5);
+    const reopened = await EntryCache.open(join(root, 'cache-keys'), { level: DEFAULT_LEVEL });
+    const index = reopened.forWorkers()!;
+    const rows = Array.from({ length: reopened.entries }, (_, i) => ({
+      last: index.keys[32 * i + 31],
+      offset: index.records[7 * i + 1],
+    }));
+    // This build's keys first, each at its first place in the new zip, then the older keys not seen again.
+    expect(rows).toEqual([
+      { last: 2, offset: 60 },
+      { last: 4, offset: 70 },
+      { last: 1, offset: 0 },
+      { last: 3, offset: 30 },
+      { last: 9, offset: 40 },
+    ]);
+  });
+
   it('deflates again every entry of a truncated cached zip that it no longer holds, and gives the same bytes', async () => {
     const tree = makeTree('truncated');
     const cache = join(root, 'cache-truncated');
