@@ -181,20 +181,30 @@ export class Prefetcher {
     const batch = { files, claim: { cells: this.cells, slot: this.sent % CLAIM_SLOTS } };
     this.sent++;
     this.out.add(batch);
-    for (const f of files) this.pending.add(f);
-    const settle = (r?: BatchResult): void => {
-      // A batch taken back comes back with every unit skipped: its files were let go already.
-      if (!this.out.delete(batch)) return;
-      const decoded = r ? decodeBatch(r) : [];
-      files.forEach((f, i) => {
-        this.pending.delete(f);
-        const d = decoded[i];
-        // Errors are left to the zip's own read of the file, which reports them.
-        if (d && !(d instanceof Error)) this.results.set(f, d);
-      });
-      for (const l of this.listeners) l();
-    };
-    this.pool.prefetchOnThreads(files, batch.claim).then(settle, () => settle());
+    this.markPending(files);
+    this.pool.prefetchOnThreads(files, batch.claim).then(
+      (r) => this.settle(batch, r),
+      () => this.settle(batch, undefined),
+    );
+  }
+
+  // The loops over a batch's files are functions of their own: compiled small, apart from send's calls.
+  private markPending(files: readonly string[]): void {
+    for (let i = 0; i < files.length; i++) this.pending.add(files[i]!);
+  }
+
+  private settle(batch: { files: string[]; claim: Claim }, r: BatchResult | undefined): void {
+    // A batch taken back comes back with every unit skipped: its files were let go already.
+    if (!this.out.delete(batch)) return;
+    const decoded = r ? decodeBatch(r) : [];
+    const files = batch.files;
+    for (let i = 0; i < files.length; i++) {
+      this.pending.delete(files[i]!);
+      const d = decoded[i];
+      // Errors are left to the zip's own read of the file, which reports them.
+      if (d && !(d instanceof Error)) this.results.set(files[i]!, d);
+    }
+    for (const l of this.listeners) l();
   }
 }
 
@@ -234,6 +244,9 @@ export class UnitFeeder {
   private stopped = false;
   private readonly unlisten: (() => void) | undefined;
   readonly stats = { prefetched: 0 };
+  /** Results come in so far, and cache hits among them. */
+  private results = 0;
+  private hits = 0;
 
   constructor(
     readonly units: readonly Unit[],
@@ -264,8 +277,9 @@ export class UnitFeeder {
     const waiting = new Promise<UnitDone>((resolve, reject) => (this.waiter = { unit: u, resolve, reject }));
     // Units sent out of order (after a prefetch fell through) may have to pass a full window.
     this.pump();
-    // Rather than wait, this thread does a batch itself.
-    if (this.runner.canRunInline) this.dispatch(true);
+    // Rather than wait, this thread does a batch itself, unless the results are mostly cache hits:
+    // then writing them is this thread's share, and a batch here would keep it from the writing.
+    if (this.runner.canRunInline && !this.mostlyHits()) this.dispatch(true);
     return waiting;
   }
 
@@ -354,7 +368,14 @@ export class UnitFeeder {
     return true;
   }
 
+  /** At least 9 in 10 of the results so far (and 64 of them) are cache hits. */
+  private mostlyHits(): boolean {
+    return this.results >= 64 && this.hits * 10 >= this.results * 9;
+  }
+
   private complete(u: number, done: UnitDone): void {
+    this.results++;
+    if (done.hit) this.hits++;
     this.done[u] = done;
     const w = this.waiter;
     if (w && w.unit === u) {
