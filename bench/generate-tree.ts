@@ -56,6 +56,19 @@ const TEN_TIMES: TreeSpec = {
 /** The shapes users have: the issue-16 table, smallest first within the default run. */
 export const TREE_SHAPES: readonly TreeShape[] = [
   {
+    // A typical small function: below the file count that starts the zip threads (THREADS_AFTER_FILES).
+    id: 'tiny',
+    label: '0.85 MB, 151 files',
+    spec: {
+      ...DEFAULT_TREE,
+      seed: 150,
+      pythonFiles: 150,
+      binaryFiles: 0,
+      compressedFiles: 0,
+      largeBinaries: 0,
+    },
+  },
+  {
     id: 'small',
     label: '5.5 MB, 1,001 files',
     spec: {

@@ -88,16 +88,19 @@ async function packOurs(
 
 /**
  * Info-ZIP through a small Python wrapper that reads the child's rusage:
- * wall, CPU and peak RSS of `zip -r -q -X -6` alone.
+ * wall, CPU and peak RSS of `zip -r -q -X -6` alone. The CPU is the
+ * difference over the run: `python3` may be a shim (pyenv) whose helper
+ * processes' time the interpreter inherits as its children's (~0.05 s).
  */
 async function packZip(tree: string, zip: string): Promise<Run> {
   const script = [
     'import resource, subprocess, sys, time',
+    'r0 = resource.getrusage(resource.RUSAGE_CHILDREN)',
     't = time.monotonic()',
     'subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)',
     'w = time.monotonic() - t',
     'r = resource.getrusage(resource.RUSAGE_CHILDREN)',
-    'print(w, r.ru_utime + r.ru_stime, r.ru_maxrss)',
+    'print(w, r.ru_utime + r.ru_stime - r0.ru_utime - r0.ru_stime, r.ru_maxrss)',
   ].join('\n');
   const out = await run('python3', ['-c', script, ZIP, '-r', '-q', '-X', '-6', zip, '.'], tree);
   const [wall, cpu, rssKb] = out.trim().split(/\s+/).map(Number);
