@@ -49,14 +49,6 @@ export interface EntryFacts {
  */
 export const DESCRIPTOR_ZIP64_FROM = 0xf0000000;
 
-/**
- * The flags of an entry whose sizes follow its data. A constant of this
- * module, not an expression of imported ones: the first chunked entry then
- * reads nothing the compiled header writers have not seen (which would make
- * the engine throw their compiled code away and compile them again).
- */
-const FLAGS_UTF8_DESCRIPTOR = FLAG_UTF8 | FLAG_DATA_DESCRIPTOR;
-
 function versionNeeded(method: number, zip64: boolean): number {
   if (zip64) return VERSION_ZIP64;
   return method === METHOD_DEFLATE ? VERSION_DEFLATE : VERSION_STORED;
@@ -87,7 +79,7 @@ export function writeLocalHeader(
 ): number {
   b.writeUInt32LE(LOCAL_FILE_HEADER, o);
   b.writeUInt16LE(versionNeeded(method, zip64), o + 4);
-  b.writeUInt16LE(descriptor ? FLAGS_UTF8_DESCRIPTOR : FLAG_UTF8, o + 6);
+  b.writeUInt16LE(descriptor ? FLAG_UTF8 | FLAG_DATA_DESCRIPTOR : FLAG_UTF8, o + 6);
   b.writeUInt16LE(method, o + 8);
   b.writeUInt16LE(DOS_TIME, o + 10);
   b.writeUInt16LE(DOS_DATE, o + 12);
@@ -167,7 +159,7 @@ export function writeCentralHeader(b: Buffer, o: number, e: EntryFacts, force: b
   b.writeUInt32LE(CENTRAL_FILE_HEADER, o);
   b.writeUInt16LE(VERSION_MADE_BY, o + 4);
   b.writeUInt16LE(versionNeeded(e.method, count > 0 || e.zip64Local), o + 6);
-  b.writeUInt16LE(e.descriptor ? FLAGS_UTF8_DESCRIPTOR : FLAG_UTF8, o + 8);
+  b.writeUInt16LE(e.descriptor ? FLAG_UTF8 | FLAG_DATA_DESCRIPTOR : FLAG_UTF8, o + 8);
   b.writeUInt16LE(e.method, o + 10);
   b.writeUInt16LE(DOS_TIME, o + 12);
   b.writeUInt16LE(DOS_DATE, o + 14);
