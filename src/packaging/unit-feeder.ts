@@ -244,9 +244,6 @@ export class UnitFeeder {
   private stopped = false;
   private readonly unlisten: (() => void) | undefined;
   readonly stats = { prefetched: 0 };
-  /** Results come in so far, and cache hits among them. */
-  private results = 0;
-  private hits = 0;
 
   constructor(
     readonly units: readonly Unit[],
@@ -277,9 +274,8 @@ export class UnitFeeder {
     const waiting = new Promise<UnitDone>((resolve, reject) => (this.waiter = { unit: u, resolve, reject }));
     // Units sent out of order (after a prefetch fell through) may have to pass a full window.
     this.pump();
-    // Rather than wait, this thread does a batch itself, unless the results are mostly cache hits:
-    // then writing them is this thread's share, and a batch here would keep it from the writing.
-    if (this.runner.canRunInline && !this.mostlyHits()) this.dispatch(true);
+    // Rather than wait, this thread does a batch itself.
+    if (this.runner.canRunInline) this.dispatch(true);
     return waiting;
   }
 
@@ -368,14 +364,7 @@ export class UnitFeeder {
     return true;
   }
 
-  /** At least 9 in 10 of the results so far (and 64 of them) are cache hits. */
-  private mostlyHits(): boolean {
-    return this.results >= 64 && this.hits * 10 >= this.results * 9;
-  }
-
   private complete(u: number, done: UnitDone): void {
-    this.results++;
-    if (done.hit) this.hits++;
     this.done[u] = done;
     const w = this.waiter;
     if (w && w.unit === u) {
