@@ -158,7 +158,8 @@ export function configureZipThreads(pool: DeflatePool, level: number, cache: Ent
 /** Sizes as given, else from stat (64 at a time). */
 async function sizesOf(entries: readonly Entry[]): Promise<number[]> {
   const sizes = entries.map(({ source }) => source.data?.length ?? source.size ?? -1);
-  const missing = sizes.flatMap((s, i) => (s < 0 ? [i] : []));
+  const missing: number[] = [];
+  for (let i = 0; i < sizes.length; i++) if (sizes[i]! < 0) missing.push(i);
   for (let i = 0; i < missing.length; i += 64) {
     await Promise.all(
       missing.slice(i, i + 64).map(async (j) => {
@@ -201,7 +202,7 @@ export async function writeZip(
   entries.forEach(({ source }, i) => {
     if (source.data !== undefined) return firstUnit.push(-1);
     firstUnit.push(units.length);
-    units.push(...planUnits(source.file!, sizes[i]!));
+    for (const unit of planUnits(source.file!, sizes[i]!)) units.push(unit);
     fileBytes += sizes[i]!;
   });
 
