@@ -138,6 +138,7 @@ export class EntryCache {
 
   /** Opens (creating nothing yet) the cache in `dir` for these settings; an unreadable index counts as empty. */
   static async open(dir: string, settings: CacheSettings): Promise<EntryCache> {
+    await cacheRemovalsDone();
     const folder = join(dir, `zip-${cacheConfigId(settings)}`);
     let bytes: Buffer;
     try {
@@ -201,17 +202,36 @@ export class EntryCache {
     for (const name of await readdir(this.folder)) {
       if (!name.endsWith('.zip')) continue;
       if (live.has(name)) bytes += (await stat(join(this.folder, name))).size;
-      else await rm(join(this.folder, name), { force: true });
+      else removeLater(join(this.folder, name));
     }
     // Caches of other packager versions or settings are of no use any more.
     const parent = join(this.folder, '..');
     const own = this.folder.slice(parent.length + 1);
     for (const name of await readdir(parent)) {
-      if (CONFIG_DIR.test(name) && name !== own)
-        await rm(join(parent, name), { recursive: true, force: true });
+      if (CONFIG_DIR.test(name) && name !== own) removeLater(join(parent, name));
     }
     return { entries: this.entries, packs: live.size, bytes };
   }
+}
+
+/**
+ * Zips and folders nothing points into any more are removed in the
+ * background: freeing a 100 MB zip takes the file system tens of
+ * milliseconds, which a build need not wait for (Node waits for them before
+ * it exits). The next open waits for them.
+ */
+const removals = new Set<Promise<void>>();
+
+function removeLater(path: string): void {
+  const removal: Promise<void> = rm(path, { recursive: true, force: true })
+    .catch(() => undefined)
+    .finally(() => removals.delete(removal));
+  removals.add(removal);
+}
+
+/** Resolves once the removals started by the saves so far are done. */
+export async function cacheRemovalsDone(): Promise<void> {
+  await Promise.all([...removals]);
 }
 
 /**

@@ -181,20 +181,30 @@ export class Prefetcher {
     const batch = { files, claim: { cells: this.cells, slot: this.sent % CLAIM_SLOTS } };
     this.sent++;
     this.out.add(batch);
-    for (const f of files) this.pending.add(f);
-    const settle = (r?: BatchResult): void => {
-      // A batch taken back comes back with every unit skipped: its files were let go already.
-      if (!this.out.delete(batch)) return;
-      const decoded = r ? decodeBatch(r) : [];
-      files.forEach((f, i) => {
-        this.pending.delete(f);
-        const d = decoded[i];
-        // Errors are left to the zip's own read of the file, which reports them.
-        if (d && !(d instanceof Error)) this.results.set(f, d);
-      });
-      for (const l of this.listeners) l();
-    };
-    this.pool.prefetchOnThreads(files, batch.claim).then(settle, () => settle());
+    this.markPending(files);
+    this.pool.prefetchOnThreads(files, batch.claim).then(
+      (r) => this.settle(batch, r),
+      () => this.settle(batch, undefined),
+    );
+  }
+
+  // The loops over a batch's files are functions of their own: compiled small, apart from send's calls.
+  private markPending(files: readonly string[]): void {
+    for (let i = 0; i < files.length; i++) this.pending.add(files[i]!);
+  }
+
+  private settle(batch: { files: string[]; claim: Claim }, r: BatchResult | undefined): void {
+    // A batch taken back comes back with every unit skipped: its files were let go already.
+    if (!this.out.delete(batch)) return;
+    const decoded = r ? decodeBatch(r) : [];
+    const files = batch.files;
+    for (let i = 0; i < files.length; i++) {
+      this.pending.delete(files[i]!);
+      const d = decoded[i];
+      // Errors are left to the zip's own read of the file, which reports them.
+      if (d && !(d instanceof Error)) this.results.set(files[i]!, d);
+    }
+    for (const l of this.listeners) l();
   }
 }
 

@@ -81,6 +81,6 @@ export function threadSink(pool: DeflatePool, fd: number): ZipSink {
       return Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength);
     },
     // A thread may be in the middle of a batch when a buffer comes: a few more wait their turn.
-    inFlight: 8,
+    inFlight: 16,
   };
 }

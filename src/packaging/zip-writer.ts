@@ -25,6 +25,7 @@ import {
   DESCRIPTOR_ZIP64_FROM,
   descriptorLocalHeader,
   endRecords,
+  type EntryFacts,
   localHeaderLength,
   writeCentralHeader,
   writeLocalHeader,
@@ -157,7 +158,8 @@ export function configureZipThreads(pool: DeflatePool, level: number, cache: Ent
 /** Sizes as given, else from stat (64 at a time). */
 async function sizesOf(entries: readonly Entry[]): Promise<number[]> {
   const sizes = entries.map(({ source }) => source.data?.length ?? source.size ?? -1);
-  const missing = sizes.flatMap((s, i) => (s < 0 ? [i] : []));
+  const missing: number[] = [];
+  for (let i = 0; i < sizes.length; i++) if (sizes[i]! < 0) missing.push(i);
   for (let i = 0; i < missing.length; i += 64) {
     await Promise.all(
       missing.slice(i, i + 64).map(async (j) => {
@@ -200,7 +202,7 @@ export async function writeZip(
   entries.forEach(({ source }, i) => {
     if (source.data !== undefined) return firstUnit.push(-1);
     firstUnit.push(units.length);
-    units.push(...planUnits(source.file!, sizes[i]!));
+    for (const unit of planUnits(source.file!, sizes[i]!)) units.push(unit);
     fileBytes += sizes[i]!;
   });
 
@@ -221,29 +223,9 @@ export async function writeZip(
   const out = await HashingFile.create(outPath, index && pool.started ? pool : undefined);
   const cached: CachedUnit[] = [];
   const central = new ByteBlocks();
-  let unpackedBytes = 0;
   try {
-    for (let i = 0; i < entries.length; i++) {
-      const { source, name } = entries[i]!;
-      const size = sizes[i]!;
-      const offset = out.offset;
-      const first = firstUnit[i]!;
-      let written: Written;
-      if (first < 0) written = writeDataEntry(out, name, source.data!, level, forceZip64);
-      else if (units[first]!.whole) {
-        // Most entries: the result is usually there already, and nothing here waits.
-        let done = feeder.take(first) ?? (await feeder.result(first));
-        if (done.hit) done = reader!.serve(done, units[first]!);
-        written = writeWholeEntry(out, name, done, size, forceZip64, cached);
-        feeder.written(first, done);
-      } else written = await writeChunkedEntry(out, name, feeder, reader, first, size, forceZip64, cached);
-      const facts = { name, mode: source.executable ? MODE_EXECUTABLE : MODE_FILE, offset, size, ...written };
-      const at = central.reserve(centralHeaderLength(facts, forceZip64));
-      writeCentralHeader(at.buffer, at.offset, facts, forceZip64);
-      unpackedBytes += size;
-      const busy = out.busy();
-      if (busy) await busy;
-    }
+    const job = { out, entries, sizes, firstUnit, feeder, reader, level, force: forceZip64, cached, central };
+    const unpackedBytes = await writeEntries(job);
     const cdOffset = out.offset;
     for (const block of central.blocks()) out.put(block);
     out.put(endRecords(entries.length, out.offset - cdOffset, cdOffset, out.offset, forceZip64));
@@ -272,6 +254,59 @@ export async function writeZip(
     reader?.close();
     if (!options.pool) await pool.close();
   }
+}
+
+interface EntryJob {
+  out: HashingFile;
+  entries: readonly Entry[];
+  sizes: readonly number[];
+  /** Each entry's first unit (-1 for data entries). */
+  firstUnit: readonly number[];
+  feeder: UnitFeeder;
+  reader: CacheReader | undefined;
+  level: number;
+  force: boolean;
+  /** Units written, for the cache. */
+  cached: CachedUnit[];
+  central: ByteBlocks;
+}
+
+/**
+ * Writes the entries and their central records, in order; returns the sum
+ * of their sizes. The loop that runs once per file, in a function of its
+ * own: the engine compiles it alone, not with the code around it that has
+ * not run yet (which would throw the compiled code away when it does).
+ */
+async function writeEntries(job: EntryJob): Promise<number> {
+  const { out, entries, sizes, firstUnit, feeder, reader, force, cached } = job;
+  const units = feeder.units;
+  let unpackedBytes = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const { source, name } = entries[i]!;
+    const size = sizes[i]!;
+    const offset = out.offset;
+    const first = firstUnit[i]!;
+    let written: Written;
+    if (first < 0) written = writeDataEntry(out, name, source.data!, job.level, force);
+    else if (units[first]!.whole) {
+      // Most entries: the result is usually there already, and nothing here waits.
+      let done = feeder.take(first) ?? (await feeder.result(first));
+      if (done.hit) done = reader!.serve(done, units[first]!);
+      written = writeWholeEntry(out, name, done, size, force, cached);
+      feeder.written(first, done);
+    } else written = await writeChunkedEntry(out, name, feeder, reader, first, size, force, cached);
+    const mode = source.executable ? MODE_EXECUTABLE : MODE_FILE;
+    writeCentralRecord(job.central, { name, mode, offset, size, ...written }, force);
+    unpackedBytes += size;
+    const busy = out.busy();
+    if (busy) await busy;
+  }
+  return unpackedBytes;
+}
+
+function writeCentralRecord(central: ByteBlocks, facts: EntryFacts, force: boolean): void {
+  const at = central.reserve(centralHeaderLength(facts, force));
+  writeCentralHeader(at.buffer, at.offset, facts, force);
 }
 
 interface Written {
