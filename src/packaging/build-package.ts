@@ -261,11 +261,12 @@ export function walkingFilter(
   let kept = 0;
   return {
     walkDir: (relPath) => filter.walkDir(relPath),
-    includeFile: (relPath) => {
+    includeFile: (relPath, found) => {
       const keep = filter.includeFile(relPath);
       if (keep) {
         if (++kept === THREADS_AFTER_FILES) pool.start();
-        prefetch?.add(absPath(relPath));
+        // The walk's own string when it gives one: the very path the zip reads, and no second copy per file.
+        prefetch?.add(found ?? absPath(relPath));
       }
       return keep;
     },

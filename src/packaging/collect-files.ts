@@ -63,7 +63,7 @@ export async function collectFiles(
       if (d.isDirectory()) {
         if (decide.walkDir(relPath)) walk(absPath, relPath, [...ancestors, absPath]);
       } else if (d.isFile()) {
-        if (decide.includeFile(relPath)) addFile(relPath, absPath);
+        if (decide.includeFile(relPath, absPath)) addFile(relPath, absPath);
       } else if (d.isSymbolicLink()) {
         if (!decide.includeFile(relPath) && !decide.walkDir(relPath)) continue;
         let target: string;

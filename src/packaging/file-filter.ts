@@ -67,8 +67,8 @@ export interface FilterOptions {
 export interface FileFilter {
   /** Whether a folder's content may hold packaged files (false: skip walking it). */
   walkDir(relPath: string): boolean;
-  /** Whether a file is packaged. */
-  includeFile(relPath: string): boolean;
+  /** Whether a file is packaged; `absPath`: where a walk found it (a regular file), for filters that act on it. */
+  includeFile(relPath: string, absPath?: string): boolean;
 }
 
 type Matcher = (relPath: string) => boolean;

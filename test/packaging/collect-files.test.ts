@@ -62,6 +62,28 @@ describe('collectFiles', () => {
     });
   });
 
+  it("tells the filter where it found each regular file: the path it collects (a linked folder's real one)", async () => {
+    const project = join(root, 'found-at');
+    write(project, { 'lib/real.py': 'x = 1\n', 'top.py': '', 'shared/config.json': '{}' });
+    symlinkSync('lib', join(project, 'alias'));
+    symlinkSync('shared/config.json', join(project, 'config.json'));
+    const told: [string, string | undefined][] = [];
+    const files = await collectFiles(project, {
+      walkDir: () => true,
+      includeFile: (relPath, absPath) => {
+        told.push([relPath, absPath]);
+        return true;
+      },
+    });
+    const real = realpathSync(project);
+    const byPath = new Map(told);
+    expect(byPath.get('top.py')).toBe(join(real, 'top.py'));
+    expect(byPath.get('alias/real.py')).toBe(join(real, 'lib/real.py'));
+    // A link to a file is asked about before its target is known.
+    expect(byPath.get('config.json')).toBeUndefined();
+    for (const f of files.filter((f) => f.path !== 'config.json')) expect(byPath.get(f.path)).toBe(f.absPath);
+  });
+
   it('refuses a symlink pointing outside the folder, naming it', async () => {
     const outside = join(root, 'outside.txt');
     writeFileSync(outside, 'secret');
