@@ -73,47 +73,111 @@ export interface FileFilter {
 
 type Matcher = (relPath: string) => boolean;
 
+/** A name of these characters and single `*`s, not only dots: written without picomatch (simpleSource). */
+const SIMPLE_SEGMENT = /^(?=\.*[^.])(?:[\w.~-]|\*(?!\*))+$/;
+/** What picomatch (dot: true) makes of a `**` segment between two others: any folders, none `.` or `..`. */
+const GLOBSTAR_BETWEEN = '(?:\\/(?!\\.{1,2}(?:\\/|$))(?:(?:(?!(?:^|\\/)\\.{1,2}(?:\\/|$)).)*?)\\/|\\/|$)';
+
 /**
- * One regular expression for the name patterns (matched against the last
- * path segment) and one for the path patterns: the filter runs for every
- * file and folder of trees with tens of thousands of files.
+ * The regular expression source picomatch (dot: true) makes for the common
+ * patterns, written directly: compiling the ~30 default exclusions with
+ * picomatch costs a cold process (the action) 2-3 ms per build, for patterns
+ * like `.git`, `*.pyc` and `node_modules/.cache`. A name pattern (`name`)
+ * is only ever tested against one path segment, so its `/` cases are left out.
+ * Path patterns: literal segments and `**` between two of them. Undefined
+ * for any other pattern (classes, braces, `?`, a `*` in a path...), which
+ * picomatch compiles. test/packaging/file-filter-patterns.test.ts holds the
+ * two equal.
  */
-function compile(patterns: readonly string[]): Matcher {
-  const names: RegExp[] = [];
-  const paths: RegExp[] = [];
+export function simpleSource(pattern: string, name: boolean): string | undefined {
+  const escape = (literal: string): string => literal.replace(/[.-]/g, '\\$&');
+  if (name) {
+    // picomatch gives `.*` and `*.*` their own meaning (neither matches a name ending in the dot).
+    if (!SIMPLE_SEGMENT.test(pattern) || pattern === '.*' || pattern === '*.*') return undefined;
+    // A leading `*` never matches `.` or `..` (picomatch's rule, kept with dot: true).
+    const guard = pattern.startsWith('*') ? '(?!\\.{1,2}$)(?=.)' : '';
+    return `^(?:${guard}${pattern.split('*').map(escape).join('[^/]*?')})$`;
+  }
+  const segments = pattern.split('/');
+  const last = segments.length - 1;
+  const simple = segments.every((s, i) =>
+    s === '**' ? i > 0 && i < last && segments[i - 1] !== '**' : SIMPLE_SEGMENT.test(s) && !s.includes('*'),
+  );
+  if (!simple) return undefined;
+  let source = escape(segments[0]!);
+  for (let i = 1; i <= last; i++) {
+    if (segments[i] === '**') continue;
+    source += (segments[i - 1] === '**' ? GLOBSTAR_BETWEEN : '\\/') + escape(segments[i]!);
+  }
+  return `^(?:${source})$`;
+}
+
+/**
+ * The patterns as one test: literal names in a set, one regular expression
+ * for the other name patterns (matched against the last path segment) and
+ * one for the path patterns; undefined without patterns. The filter runs for
+ * every file and folder of trees with tens of thousands of files.
+ */
+function compile(patterns: readonly string[]): Matcher | undefined {
+  const literals = new Set<string>();
+  const names: string[] = [];
+  const paths: string[] = [];
   for (const raw of patterns) {
     const p = raw.trim().replace(/\/+$/, '');
     if (!p) continue;
     const anchored = p.startsWith('/');
     const pattern = anchored ? p.replace(/^\/+/, '') : p;
-    (anchored || pattern.includes('/') ? paths : names).push(picomatch.makeRe(pattern, { dot: true }));
+    const name = !anchored && !pattern.includes('/');
+    const source = simpleSource(pattern, name);
+    // A simple name without `*` matches itself only.
+    if (name && source !== undefined && !pattern.includes('*')) literals.add(pattern);
+    else (name ? names : paths).push(source ?? picomatch.makeRe(pattern, { dot: true }).source);
   }
-  const union = (list: RegExp[]): RegExp | undefined =>
-    list.length ? new RegExp(list.map((r) => `(?:${r.source})`).join('|')) : undefined;
+  const union = (list: string[]): RegExp | undefined =>
+    list.length ? new RegExp(list.map((source) => `(?:${source})`).join('|')) : undefined;
   const name = union(names);
   const path = union(paths);
-  return (relPath) =>
-    (name !== undefined && name.test(relPath.slice(relPath.lastIndexOf('/') + 1))) ||
-    (path !== undefined && path.test(relPath));
+  if (literals.size === 0 && name === undefined && path === undefined) return undefined;
+  return (relPath) => {
+    const last = relPath.slice(relPath.lastIndexOf('/') + 1);
+    return (
+      literals.has(last) ||
+      (name !== undefined && name.test(last)) ||
+      (path !== undefined && path.test(relPath))
+    );
+  };
 }
 
-/** True when the path or any folder above it matches; folder answers are cached. */
-function anyLevel(match: Matcher): Matcher {
+/**
+ * A match of the path or of any folder above it. `folder` gives the same
+ * answer for a folder and remembers it: the walk asks for each folder before
+ * its files, whose own questions then find their folder's answer.
+ */
+interface LevelMatcher {
+  (relPath: string): boolean;
+  folder(relPath: string): boolean;
+}
+
+const NEVER: LevelMatcher = Object.assign(() => false, { folder: () => false });
+
+function anyLevel(match: Matcher | undefined): LevelMatcher {
+  if (match === undefined) return NEVER;
   const folders = new Map<string, boolean>();
-  const folderMatches = (dir: string): boolean => {
+  const folder = (dir: string): boolean => {
     let result = folders.get(dir);
     if (result === undefined) {
       const slash = dir.lastIndexOf('/');
-      result = match(dir) || (slash > 0 && folderMatches(dir.slice(0, slash)));
+      result = match(dir) || (slash > 0 && folder(dir.slice(0, slash)));
       folders.set(dir, result);
     }
     return result;
   };
-  return (relPath) => {
+  const any = (relPath: string): boolean => {
     if (match(relPath)) return true;
     const slash = relPath.lastIndexOf('/');
-    return slash > 0 && folderMatches(relPath.slice(0, slash));
+    return slash > 0 && folder(relPath.slice(0, slash));
   };
+  return Object.assign(any, { folder });
 }
 
 export function defaultExcludes(runtime: string): string[] {
@@ -129,20 +193,21 @@ export function createFileFilter(options: FilterOptions): FileFilter {
   const negated = userExclude.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
   const excluded = anyLevel(compile(userExclude.filter((p) => !p.startsWith('!'))));
   const kept = anyLevel(compile(negated));
-  const defaults =
-    options.defaults === false ? () => false : anyLevel(compile(defaultExcludes(options.runtime)));
+  const defaults = options.defaults === false ? NEVER : anyLevel(compile(defaultExcludes(options.runtime)));
   const outDirs = (options.excludeDirs ?? []).filter((d) => d !== '' && d !== '.');
-  const inOutDir: Matcher = (p) => outDirs.some((d) => p === d || p.startsWith(`${d}/`));
+  const inOutDir: Matcher = outDirs.length
+    ? (p) => outDirs.some((d) => p === d || p.startsWith(`${d}/`))
+    : () => false;
   const include = options.include ?? [];
-  const included = include.length ? anyLevel(compile(include)) : () => true;
+  const included: Matcher = include.length ? anyLevel(compile(include)) : () => true;
   // A negation may name a file inside a default-excluded folder (`!.vscode/settings.json`).
   const negationReaches = (dir: string): boolean =>
-    kept(dir) || negated.some((n) => n.replace(/^\/+/, '').startsWith(`${dir}/`));
+    kept.folder(dir) || negated.some((n) => n.replace(/^\/+/, '').startsWith(`${dir}/`));
 
   return {
     walkDir(relPath) {
-      if (inOutDir(relPath) || excluded(relPath)) return false;
-      return !defaults(relPath) || negationReaches(relPath);
+      if (inOutDir(relPath) || excluded.folder(relPath)) return false;
+      return !defaults.folder(relPath) || negationReaches(relPath);
     },
     includeFile(relPath) {
       if (inOutDir(relPath) || excluded(relPath)) return false;
