@@ -181,16 +181,11 @@ export class Prefetcher {
     const batch = { files, claim: { cells: this.cells, slot: this.sent % CLAIM_SLOTS } };
     this.sent++;
     this.out.add(batch);
-    this.markPending(files);
+    for (const f of files) this.pending.add(f);
     this.pool.prefetchOnThreads(files, batch.claim).then(
       (r) => this.settle(batch, r),
       () => this.settle(batch, undefined),
     );
-  }
-
-  // The loops over a batch's files are functions of their own: compiled small, apart from send's calls.
-  private markPending(files: readonly string[]): void {
-    for (let i = 0; i < files.length; i++) this.pending.add(files[i]!);
   }
 
   private settle(batch: { files: string[]; claim: Claim }, r: BatchResult | undefined): void {

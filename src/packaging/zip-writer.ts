@@ -273,9 +273,7 @@ interface EntryJob {
 
 /**
  * Writes the entries and their central records, in order; returns the sum
- * of their sizes. The loop that runs once per file, in a function of its
- * own: the engine compiles it alone, not with the code around it that has
- * not run yet (which would throw the compiled code away when it does).
+ * of their sizes: writeZip's once-per-file loop.
  */
 async function writeEntries(job: EntryJob): Promise<number> {
   const { out, entries, sizes, firstUnit, feeder, reader, force, cached } = job;
