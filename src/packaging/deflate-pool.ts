@@ -164,8 +164,9 @@ export class DeflatePool implements UnitRunner {
     if (this.failure) throw this.failure;
     this.inlineBusy = true;
     try {
-      // Let the writes and messages that came in since the last batch go first.
-      await nextTurn();
+      // Let the writes and messages that came in since the last batch go first. Without threads
+      // there are no messages, and a small zip's writes wait for its end: no turn of the event loop.
+      if (this.threads.length) await nextTurn();
       this.inline ??= createInlineProcessor({ zlib, fs, crypto }, this.config!);
       return Object.assign(this.inline.processBatch(units), { origin: -1 });
     } finally {

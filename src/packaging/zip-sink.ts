@@ -13,7 +13,7 @@
  * plain copy.
  */
 import { createHash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
+import { write, writeSync } from 'node:fs';
 import type { DeflatePool } from './deflate-pool.js';
 
 export interface ZipSink {
@@ -22,27 +22,42 @@ export interface ZipSink {
   /**
    * Hashes the first `length` bytes of `staging` and writes them at
    * `position`: resolves with the buffer to use again once both are done
-   * (`staging` itself may not be touched again).
+   * (`staging` itself may not be touched again). `last`: the zip's last
+   * write, which the writer waits for at once.
    */
-  write(staging: Buffer, length: number, position: number): Promise<Buffer>;
+  write(staging: Buffer, length: number, position: number, last?: boolean): Promise<Buffer>;
   /** The SHA-256 of all bytes written (call once, when every write is done). */
   digest(): Promise<Buffer>;
   /** Staging buffers worth having in flight. */
   readonly inFlight: number;
 }
 
-/** Hashed here as they go out, written by the file handle. */
-export function localSink(fh: FileHandle): ZipSink {
+/** One positioned write on libuv's thread pool: the bytes written. */
+function writeAt(fd: number, data: Buffer, offset: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    write(fd, data, offset, data.length - offset, position + offset, (error, written) =>
+      error ? reject(error) : resolve(written),
+    ),
+  );
+}
+
+/**
+ * Hashed here as they go out, written to the open file `fd` in the
+ * background, except the last write: the writer waits for it anyway, so it
+ * is made here, synchronously. A zip under one staging buffer (1 MiB) is
+ * then written without a trip through the thread pool.
+ */
+export function localSink(fd: number): ZipSink {
   const hash = createHash('sha256');
   return {
     allocate: (n) => Buffer.allocUnsafe(n),
-    write: async (staging, length, position) => {
+    write: async (staging, length, position, last) => {
       const data = staging.subarray(0, length);
       hash.update(data);
-      for (let done = 0; done < length;) {
-        const { bytesWritten } = await fh.write(data, done, length - done, position + done);
-        done += bytesWritten;
-      }
+      for (let done = 0; done < length;)
+        done += last
+          ? writeSync(fd, data, done, length - done, position + done)
+          : await writeAt(fd, data, done, position);
       return staging;
     },
     digest: async () => hash.digest(),

@@ -1,4 +1,5 @@
-import { open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { closeSync, openSync, rmSync, unlinkSync } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { crc32Combine } from './crc32-combine.js';
 import { DeflatePool, defaultThreads } from './deflate-pool.js';
@@ -220,7 +221,7 @@ export async function writeZip(
   const index = cache?.forWorkers();
   const reader = index && new CacheReader(index, level);
   // Mostly cache hits: this thread is the busy one, a pool thread has time to hash and write the zip.
-  const out = await HashingFile.create(outPath, index && pool.started ? pool : undefined);
+  const out = HashingFile.create(outPath, index && pool.started ? pool : undefined);
   const cached: CachedUnit[] = [];
   const central = new ByteBlocks();
   try {
@@ -419,6 +420,20 @@ class ByteBlocks {
   }
 }
 
+/**
+ * Deletes `path` if it is there. `unlink` first: `rm` loads Node's internal
+ * rimraf on its first call, a fair part of a small zip's time; it is still
+ * used for what unlink alone cannot do (a read-only file on Windows), and
+ * fails as before on a folder.
+ */
+function removeFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') rmSync(path, { force: true });
+  }
+}
+
 /** Small pieces are gathered into writes of about this size. */
 const WRITE_BYTES = 1024 * 1024;
 
@@ -437,21 +452,26 @@ class HashingFile {
   /** Writes in flight, each resolving with its staging buffer. */
   private readonly writes: Promise<Buffer>[] = [];
   private position = 0;
+  private fdClosed = false;
 
   private constructor(
     readonly path: string,
-    private readonly fh: FileHandle,
+    private readonly fd: number,
     private readonly sink: ZipSink,
   ) {
     this.staging = sink.allocate(WRITE_BYTES);
   }
 
-  /** With `pool`, one of its threads hashes and writes the zip (zip-sink.ts). */
-  static async create(path: string, pool?: DeflatePool): Promise<HashingFile> {
+  /**
+   * With `pool`, one of its threads hashes and writes the zip (zip-sink.ts).
+   * Opened synchronously: one system call either way, and a small zip then
+   * needs no trip through libuv's thread pool at all (see close()).
+   */
+  static create(path: string, pool?: DeflatePool): HashingFile {
     // A new file, never an old one truncated: the entry cache may hold an earlier zip of that name as a hard link.
-    await rm(path, { force: true });
-    const fh = await open(path, 'wx');
-    return new HashingFile(path, fh, pool ? threadSink(pool, fh.fd) : localSink(fh));
+    removeFile(path);
+    const fd = openSync(path, 'wx');
+    return new HashingFile(path, fd, pool ? threadSink(pool, fd) : localSink(fd));
   }
 
   /** Room for `n` bytes (n ≤ WRITE_BYTES) at the end of the file, to be written in place. */
@@ -479,9 +499,10 @@ class HashingFile {
   }
 
   async close(): Promise<{ bytes: number; sha256: Buffer }> {
-    this.flush();
+    // The last write: nothing is left to overlap it with.
+    this.flush(true);
     await this.drainTo(0);
-    await this.fh.close();
+    this.closeFile();
     return { bytes: this.offset, sha256: await this.sink.digest() };
   }
 
@@ -489,17 +510,24 @@ class HashingFile {
     await Promise.allSettled(this.writes.splice(0));
     // A thread hashing this zip forgets it.
     await this.sink.digest().catch(() => undefined);
-    await this.fh.close().catch(() => undefined);
+    this.closeFile();
     await rm(this.path, { force: true });
+  }
+
+  /** Closes the file once (its descriptor's number may be another file's afterwards). */
+  private closeFile(): void {
+    if (this.fdClosed) return;
+    this.fdClosed = true;
+    closeSync(this.fd);
   }
 
   private async drainTo(n: number): Promise<void> {
     while (this.writes.length > n) this.spare.push(await this.writes.shift()!);
   }
 
-  private flush(): void {
+  private flush(last = false): void {
     if (this.staged === 0) return;
-    const done = this.sink.write(this.staging, this.staged, this.position);
+    const done = this.sink.write(this.staging, this.staged, this.position, last);
     done.catch(() => undefined); // awaited in order; this only keeps an early failure from going unhandled
     this.writes.push(done);
     this.position += this.staged;

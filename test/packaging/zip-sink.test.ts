@@ -50,7 +50,7 @@ describe('zip sinks', () => {
       try {
         const { digest, reused } =
           where === 'local'
-            ? await writeThrough(localSink(fh), parts)
+            ? await writeThrough(localSink(fh.fd), parts)
             : await withThreads((pool) => writeThrough(threadSink(pool, fh.fd), parts));
         expect(digest).toBe(sha256(whole));
         // Every staging buffer comes back whole, to be used again.
@@ -59,6 +59,32 @@ describe('zip sinks', () => {
         await fh.close();
       }
       expect(readFileSync(path).equals(whole)).toBe(true);
+    }
+  });
+
+  it('write the last bytes of a zip at once, the others on the thread pool', async () => {
+    const path = join(root, 'last.bin');
+    const fd = openSync(path, 'wx');
+    try {
+      const sink = localSink(fd);
+      const fsRequests = () => process.getActiveResourcesInfo().filter((r) => r === 'FSReqCallback').length;
+      const before = fsRequests();
+      const first = sink.allocate(16);
+      first.fill(1);
+      const written = sink.write(first, 16, 0);
+      expect(fsRequests()).toBe(before + 1);
+      await written;
+      const last = sink.allocate(8);
+      last.fill(2);
+      const pending = fsRequests();
+      const done = sink.write(last, 8, 16, true);
+      // No request for the pool: already on disk, before the promise is awaited.
+      expect(fsRequests()).toBe(pending);
+      expect(readFileSync(path)).toEqual(Buffer.concat([Buffer.alloc(16, 1), Buffer.alloc(8, 2)]));
+      expect(await done).toBe(last);
+      expect((await sink.digest()).toString('hex')).toBe(sha256(readFileSync(path)));
+    } finally {
+      closeSync(fd);
     }
   });
 

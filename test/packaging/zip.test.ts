@@ -1,7 +1,17 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync, chmodSync } from 'node:fs';
+import { createHook } from 'node:async_hooks';
+import {
+  cpSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { extractZip, listZip, readZipDirectory, readZipEntry } from '../../src/packaging/zip-reader.js';
@@ -315,6 +325,41 @@ describe('writeZip', () => {
     }
     expect(execFileSync('unzip', ['-t', inline.path], { encoding: 'utf8' })).toMatch(/No errors detected/);
     expect(pythonZipInfo(inline.path).bad).toBeNull();
+  });
+
+  it('replaces a file at its path (a new file: a hard link to the old one keeps its bytes) and refuses a folder there', async () => {
+    const target = out();
+    writeFileSync(target, 'an earlier build');
+    const kept = join(root, 'kept-link.zip');
+    linkSync(target, kept);
+    const result = await writeZip(target, [{ name: 'app.py', data: text }]);
+    expect((await listZip(target)).map((e) => e.name)).toEqual(['app.py']);
+    expect(result.bytes).toBe(statSync(target).size);
+    expect(readFileSync(kept, 'utf8')).toBe('an earlier build');
+    const folder = join(root, 'a-folder.zip');
+    mkdirSync(folder);
+    await expect(writeZip(folder, [{ name: 'app.py', data: text }])).rejects.toThrow(/directory/);
+    expect(statSync(folder).isDirectory()).toBe(true);
+  });
+
+  it('packs a small tree without a trip through the thread pool or the event loop: the threads are not started', async () => {
+    const dir = join(root, 'small-tree');
+    mkdirSync(join(dir, 'pkg'), { recursive: true });
+    for (let i = 0; i < 40; i++) writeFileSync(join(dir, 'pkg', `m${i}.py`), `x = ${i}\n`.repeat(300 + i));
+    const files = await collectFiles(dir, { runtime: 'python3.12' });
+    const sources = files.map((f) => ({ name: f.path, file: f.absPath, size: f.size }));
+    const reference = await writeZip(out(), sources, { workers: 1 });
+    const seen: string[] = [];
+    const hook = createHook({ init: (_id, type) => void seen.push(type) }).enable();
+    let result;
+    try {
+      result = await writeZip(out(), sources);
+    } finally {
+      hook.disable();
+    }
+    // No fs request (FSREQCALLBACK, FSREQPROMISE, FILEHANDLE...) and no setImmediate (Immediate).
+    expect(seen.filter((t) => /^FS|FILEHANDLE|Immediate/.test(t))).toEqual([]);
+    expect(result.sha256Hex).toBe(reference.sha256Hex);
   });
 
   it('refuses duplicate and unsafe names, and leaves no partial zip behind', async () => {
