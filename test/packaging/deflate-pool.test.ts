@@ -1,9 +1,11 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { crc32, inflateRawSync } from 'node:zlib';
-import { DeflatePool } from '../../src/packaging/deflate-pool.js';
-import { planUnits } from '../../src/packaging/deflate-units.js';
+import { DeflatePool, THREAD_RESOURCE_LIMITS } from '../../src/packaging/deflate-pool.js';
+import { CHUNK_BYTES, planUnits } from '../../src/packaging/deflate-units.js';
 import { decodeBatch } from '../../src/packaging/unit-feeder.js';
 import { configureZipThreads, DEFAULT_LEVEL } from '../../src/packaging/zip-writer.js';
 import { tempDir } from './helpers.js';
@@ -69,5 +71,82 @@ describe('DeflatePool', () => {
     await pool.close();
     await pool.exited;
     expect(pool.started).toBe(false);
+  });
+
+  describe('thread limits', () => {
+    const cap = THREAD_RESOURCE_LIMITS.maxYoungGenerationSizeMb!;
+
+    /** What a worker started without limits gets from V8 on this Node. */
+    async function defaultLimits(): Promise<Worker['resourceLimits']> {
+      const w = new Worker("require('node:worker_threads').parentPort.postMessage(0)", { eval: true });
+      await new Promise((resolve) => w.once('message', resolve));
+      const limits = w.resourceLimits;
+      await w.terminate();
+      return limits;
+    }
+
+    it('caps only the young generation of each thread; the old generation keeps its default', async () => {
+      expect(THREAD_RESOURCE_LIMITS).toEqual({ maxYoungGenerationSizeMb: cap });
+      const pool = new DeflatePool(2, 'never');
+      try {
+        configureZipThreads(pool, DEFAULT_LEVEL, undefined);
+        pool.start();
+        await Promise.all([0, 1].map((i) => pool.ask(i, planUnits(file, content.length))));
+        const defaults = await defaultLimits();
+        // As each thread's V8 applied them (a started worker reports its isolate's values).
+        for (const limits of pool.threadLimits()) {
+          expect(limits.maxYoungGenerationSizeMb).toBe(cap);
+          expect(limits.maxYoungGenerationSizeMb).toBeLessThan(defaults!.maxYoungGenerationSizeMb!);
+          expect(limits.maxOldGenerationSizeMb).toBe(defaults!.maxOldGenerationSizeMb);
+        }
+      } finally {
+        await pool.close();
+      }
+    });
+
+    it('a batch of several times the young-generation cap compresses on a thread', async () => {
+      // Whole files just under a chunk, incompressible: a batch well past the cap, in and out.
+      const count = Math.ceil((3 * cap * 1024 * 1024) / CHUNK_BYTES);
+      const contents = Array.from({ length: count }, () => randomBytes(CHUNK_BYTES - 1));
+      const units = contents.flatMap((c, i) => {
+        const path = join(root, `blob-${i}.bin`);
+        writeFileSync(path, c);
+        return planUnits(path, c.length);
+      });
+      const pool = new DeflatePool(1, 'never');
+      try {
+        configureZipThreads(pool, DEFAULT_LEVEL, undefined);
+        pool.start();
+        const result = await pool.run(units);
+        expect(result.origin).toBe(0);
+        const done = decodeBatch(result);
+        expect(done).toHaveLength(count);
+        done.forEach((unit, i) => {
+          if (!unit || unit instanceof Error) throw new Error(`no result for blob-${i}.bin`);
+          expect(unit.done.crc).toBe(crc32(contents[i]!));
+          // Random bytes do not shrink: stored (0) rather than deflated (8).
+          const data = unit.done.method === 8 ? inflateRawSync(unit.done.data) : unit.done.data;
+          expect(data.equals(contents[i]!)).toBe(true);
+        });
+      } finally {
+        await pool.close();
+      }
+    });
+
+    it('a thread under the cap holds live data several times its size (the cap only makes scavenges more often)', async () => {
+      const worker = new Worker(
+        `const keep = [];
+        for (let i = 0; i < ${cap * 40_000}; i++) keep.push({ i, name: 'file-' + i, at: [i, i + 1] });
+        require('node:worker_threads').parentPort.postMessage(keep.length);`,
+        { eval: true, resourceLimits: THREAD_RESOURCE_LIMITS },
+      );
+      const exit = new Promise<number>((resolve) => worker.once('exit', resolve));
+      const kept = await new Promise((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      expect(kept).toBe(cap * 40_000);
+      expect(await exit).toBe(0);
+    });
   });
 });
