@@ -510,7 +510,12 @@ class HashingFile {
     await Promise.allSettled(this.writes.splice(0));
     // A thread hashing this zip forgets it.
     await this.sink.digest().catch(() => undefined);
-    this.closeFile();
+    // The error that brought us here is the one to report, not a failed close.
+    try {
+      this.closeFile();
+    } catch {
+      // The descriptor is given up either way.
+    }
     await rm(this.path, { force: true });
   }
 
