@@ -32,6 +32,8 @@ export interface PackChildResult {
   maxRssBytes: number;
   hits?: number;
   misses?: number;
+  /** Zip threads the pack started. */
+  threads: number;
   /** process.version and process.versions.zlib of the child. */
   node: string;
   zlib: string;
@@ -58,12 +60,16 @@ async function main(): Promise<void> {
   const [tree, zip, runtime, json] = process.argv.slice(2);
   if (!tree || !zip || !runtime)
     throw new Error('usage: pack-child.ts <tree> <zip> <runtime> [options json]');
-  const options = JSON.parse(json ?? '{}') as WriteZipOptions;
+  // threads: as a build on a machine with one core more (BENCH_THREADS); workers: tests' fixed threads.
+  const { threads, ...options } = JSON.parse(json ?? '{}') as WriteZipOptions & { threads?: number };
   const start = performance.now();
   const cpuStart = process.cpuUsage();
   // As buildPackage does: cache opened and threads set up before the walk, started during it
   // once it has found enough files, and compressing the files it finds.
-  const pool = new DeflatePool(options.workers ?? defaultThreads(), options.workers ? 'never' : 'idle');
+  const pool = new DeflatePool(
+    options.workers ?? threads ?? defaultThreads(),
+    options.workers ? 'never' : 'idle',
+  );
   const level = options.level ?? DEFAULT_LEVEL;
   const cache =
     typeof options.cache === 'string' ? await EntryCache.open(options.cache, { level }) : undefined;
@@ -76,6 +82,7 @@ async function main(): Promise<void> {
     files.map((f) => ({ name: f.path, file: f.absPath, size: f.size, executable: f.executable })),
     { ...options, pool, prefetch, ...(cache ? { cache } : {}) },
   );
+  const started = pool.threadLimits().length;
   await pool.close();
   const cpu = process.cpuUsage(cpuStart);
   const out: PackChildResult = {
@@ -85,6 +92,7 @@ async function main(): Promise<void> {
     sha256: result.sha256Hex,
     entries: result.entries,
     maxRssBytes: peakRssBytes(),
+    threads: started,
     ...(result.cache ? { hits: result.cache.hits, misses: result.cache.misses } : {}),
     node: process.version,
     zlib: process.versions.zlib ?? 'unknown',

@@ -79,6 +79,24 @@ async function bundleChild(work: string): Promise<void> {
 interface Child {
   work: string;
   node: string;
+  /** BENCH_THREADS: zip threads the child starts instead of one per core but one. */
+  threads?: number;
+}
+
+/**
+ * BENCH_THREADS=n: the child packs with n zip threads, as a build on an
+ * (n + 1)-core runner does (GitHub's standard Linux runner has 4), to see
+ * that runner's peak memory here. Wall times then tell nothing: the threads
+ * share this machine's cores. Checked before any tree is made.
+ */
+export function benchThreads(value = process.env.BENCH_THREADS): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new Error(
+      `BENCH_THREADS "${value}" is not valid; expected a whole number of zip threads from 1 to 64 (e.g. 3, as on a 4-core runner).`,
+    );
+  return n;
 }
 
 /**
@@ -110,7 +128,8 @@ async function packOurs(
   options: object = {},
 ): Promise<PackChildResult> {
   const script = join(child.work, 'pack-child', 'index.js');
-  const out = await run(child.node, [script, tree, zip, runtime, JSON.stringify(options)]);
+  const withThreads = child.threads ? { ...options, threads: child.threads } : options;
+  const out = await run(child.node, [script, tree, zip, runtime, JSON.stringify(withThreads)]);
   return JSON.parse(out.trim().split('\n').pop()!) as PackChildResult;
 }
 
@@ -281,7 +300,8 @@ export interface PackagingBench {
  * The 1.87 GB and 5 GB trees take minutes: BENCH_LARGE=1 adds them (one
  * round each); BENCH_SHAPES=id,id runs only those shapes (ids in
  * generate-tree.ts); BENCH_NODE=/path/to/node runs our packager on that
- * Node (the runner's: action.yml's `runs.using`) instead of this one.
+ * Node (the runner's: action.yml's `runs.using`) instead of this one;
+ * BENCH_THREADS=n gives it n zip threads (see benchThreads).
  * Trees go to a temp folder, removed at the end.
  */
 export async function runPackagingBench(
@@ -292,8 +312,9 @@ export async function runPackagingBench(
   const large = options.large ?? process.env.BENCH_LARGE === '1';
   const startLoad = load();
   const { node, version: nodeVersion } = await childNode();
+  const threads = benchThreads();
   const work = await mkdtemp(join(tmpdir(), 'lambda-deploy-bench-'));
-  const child: Child = { work, node };
+  const child: Child = { work, node, ...(threads ? { threads } : {}) };
   const shapes: ShapeResult[] = [];
   let incremental: IncrementalResult | undefined;
   try {
@@ -316,6 +337,9 @@ export async function runPackagingBench(
   log('');
   log(
     `Packaging: lambda-deploy (zlib level ${DEFAULT_LEVEL}, ${availableParallelism()} cores, ` +
+      (threads
+        ? `${threads} zip threads from BENCH_THREADS (as on a ${threads + 1}-core runner: read the RSS, not the times), `
+        : '') +
       `on Node ${nodeVersion}${process.env.BENCH_NODE ? ' from BENCH_NODE' : ''}) vs zip -r -q -X -6, ` +
       `best of ${rounds} rounds (1 for the large trees), load average ${startLoad} at start, ${load()} at end`,
   );

@@ -51,16 +51,36 @@ interface Thread {
 export type InlineUse = 'idle' | 'never';
 
 /**
- * V8 limits for each zip thread: the young generation only. Node 24 allows a
- * worker's young generation 192 MB (Node 20: 48) and lets it fill ~22 MB
- * between scavenges (Node 20: ~8), though a thread's garbage is short-lived:
- * 20-40 MB of peak RSS per thread for nothing. A young-generation cap only
- * makes scavenges more frequent (what outlives them is promoted). No
- * old-generation cap: reaching one would end the thread (ERR_WORKER_OUT_OF_MEMORY).
+ * V8 limits for each zip thread. Young generation: Node 24 allows a worker's
+ * 192 MB (Node 20: 48) and lets it fill ~22 MB between scavenges (Node 20:
+ * ~8), though a thread's garbage is short-lived; a cap only makes scavenges
+ * more frequent. Old generation: without a cap, Node 24 lets the freed
+ * output buffers of each thread pile up to ~63 MB of malloc'd memory (Node
+ * 20: ~25), so each core added ~60 MB (1.87 GB tree, 3 threads as on a
+ * 4-core runner: 553 MB peak RSS). Capped, V8 frees them sooner: ~19 MB per
+ * thread (393 MB), with no more GC pauses. The cap must stay well above what
+ * a thread keeps alive, as reaching it ends the thread
+ * (ERR_WORKER_OUT_OF_MEMORY): a batch holds at most 1 MiB of input or 1,024
+ * units, and a thread's heap after a collection is 6-11 MB on the largest
+ * benchmark trees, cache or not. File bytes are ArrayBuffers, which the cap
+ * does not count.
  */
 export const THREAD_RESOURCE_LIMITS: Readonly<ResourceLimits> = Object.freeze({
   maxYoungGenerationSizeMb: 8,
+  maxOldGenerationSizeMb: 32,
 });
+
+/** A thread's failure, said in our words when it ran out of the heap THREAD_RESOURCE_LIMITS allows. */
+export function threadFailure(error: Error & { code?: string }): Error {
+  if (error.code !== 'ERR_WORKER_OUT_OF_MEMORY') return error;
+  return Object.assign(
+    new Error(
+      `a zip thread ran out of its ${THREAD_RESOURCE_LIMITS.maxOldGenerationSizeMb} MB heap (${error.message}); ` +
+        'please report it with the number of files and the largest file size of the package',
+    ),
+    { code: error.code },
+  );
+}
 
 /** Worker threads for this machine: one core stays with the calling thread, which writes, and compresses when idle. */
 export function defaultThreads(): number {
@@ -234,7 +254,7 @@ export class DeflatePool implements UnitRunner {
       this.failure ??= error;
       for (const p of thread.pending.splice(0)) p.reject(error);
     };
-    worker.on('error', fail);
+    worker.on('error', (error: Error) => fail(threadFailure(error)));
     worker.on('exit', (code) => {
       if (thread.pending.length) fail(new Error(`a zip worker thread stopped (exit code ${code})`));
     });

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { crc32, inflateRawSync } from 'node:zlib';
-import { DeflatePool, THREAD_RESOURCE_LIMITS } from '../../src/packaging/deflate-pool.js';
+import { DeflatePool, THREAD_RESOURCE_LIMITS, threadFailure } from '../../src/packaging/deflate-pool.js';
 import { CHUNK_BYTES, planUnits } from '../../src/packaging/deflate-units.js';
 import { decodeBatch } from '../../src/packaging/unit-feeder.js';
 import { configureZipThreads, DEFAULT_LEVEL } from '../../src/packaging/zip-writer.js';
@@ -75,6 +75,7 @@ describe('DeflatePool', () => {
 
   describe('thread limits', () => {
     const cap = THREAD_RESOURCE_LIMITS.maxYoungGenerationSizeMb!;
+    const oldCap = THREAD_RESOURCE_LIMITS.maxOldGenerationSizeMb!;
 
     /** What a worker started without limits gets from V8 on this Node. */
     async function defaultLimits(): Promise<Worker['resourceLimits']> {
@@ -85,8 +86,11 @@ describe('DeflatePool', () => {
       return limits;
     }
 
-    it('caps only the young generation of each thread; the old generation keeps its default', async () => {
-      expect(THREAD_RESOURCE_LIMITS).toEqual({ maxYoungGenerationSizeMb: cap });
+    it('caps the young and the old generation of each thread, below what a worker gets by default', async () => {
+      expect(THREAD_RESOURCE_LIMITS).toEqual({
+        maxYoungGenerationSizeMb: cap,
+        maxOldGenerationSizeMb: oldCap,
+      });
       const pool = new DeflatePool(2, 'never');
       try {
         configureZipThreads(pool, DEFAULT_LEVEL, undefined);
@@ -97,7 +101,8 @@ describe('DeflatePool', () => {
         for (const limits of pool.threadLimits()) {
           expect(limits.maxYoungGenerationSizeMb).toBe(cap);
           expect(limits.maxYoungGenerationSizeMb).toBeLessThan(defaults!.maxYoungGenerationSizeMb!);
-          expect(limits.maxOldGenerationSizeMb).toBe(defaults!.maxOldGenerationSizeMb);
+          expect(limits.maxOldGenerationSizeMb).toBe(oldCap);
+          expect(limits.maxOldGenerationSizeMb).toBeLessThan(defaults!.maxOldGenerationSizeMb!);
         }
       } finally {
         await pool.close();
@@ -133,20 +138,43 @@ describe('DeflatePool', () => {
       }
     });
 
-    it('a thread under the cap holds live data several times its size (the cap only makes scavenges more often)', async () => {
+    /** A worker under THREAD_RESOURCE_LIMITS that keeps about `mb` MB of small objects alive: its exit code, or its error. */
+    async function keepAlive(
+      mb: number,
+    ): Promise<{ kept?: unknown; code: number; error?: Error & { code?: string } }> {
+      // ~150 bytes an object: 7,000 of them per MB.
       const worker = new Worker(
         `const keep = [];
-        for (let i = 0; i < ${cap * 40_000}; i++) keep.push({ i, name: 'file-' + i, at: [i, i + 1] });
+        for (let i = 0; i < ${mb * 7_000}; i++) keep.push({ i, name: 'file-' + i, at: [i, i + 1] });
         require('node:worker_threads').parentPort.postMessage(keep.length);`,
         { eval: true, resourceLimits: THREAD_RESOURCE_LIMITS },
       );
-      const exit = new Promise<number>((resolve) => worker.once('exit', resolve));
-      const kept = await new Promise((resolve, reject) => {
-        worker.once('message', resolve);
-        worker.once('error', reject);
-      });
-      expect(kept).toBe(cap * 40_000);
-      expect(await exit).toBe(0);
+      let error: (Error & { code?: string }) | undefined;
+      let kept: unknown;
+      worker.on('error', (e) => (error = e));
+      worker.on('message', (m) => (kept = m));
+      const code = await new Promise<number>((resolve) => worker.once('exit', resolve));
+      return { kept, code, ...(error ? { error } : {}) };
+    }
+
+    it('a thread keeps live data of twice the young cap, more than the most a zip thread keeps (11 MB)', async () => {
+      const { kept, code, error } = await keepAlive(2 * cap);
+      expect(error).toBeUndefined();
+      expect(kept).toBe(2 * cap * 7_000);
+      expect(code).toBe(0);
+    });
+
+    it('a thread that keeps more than the old-generation cap ends, and the pool says so in its own words', async () => {
+      const { error } = await keepAlive(2 * oldCap);
+      expect(error?.code).toBe('ERR_WORKER_OUT_OF_MEMORY');
+      const said = threadFailure(error!);
+      expect(said.message).toMatch(
+        new RegExp(`^a zip thread ran out of its ${oldCap} MB heap \\(.*memory limit`),
+      );
+      expect((said as Error & { code?: string }).code).toBe('ERR_WORKER_OUT_OF_MEMORY');
+      // Any other failure is passed on as it is.
+      const other = Object.assign(new Error('EACCES'), { code: 'EACCES' });
+      expect(threadFailure(other)).toBe(other);
     });
   });
 });
