@@ -54,12 +54,12 @@ export type InlineUse = 'idle' | 'never';
  * V8 limits for each zip thread. Young generation: Node 24 allows a worker's
  * 192 MB (Node 20: 48) and lets it fill ~22 MB between scavenges (Node 20:
  * ~8), though a thread's garbage is short-lived; a cap only makes scavenges
- * more frequent. Old generation: without a cap, Node 24 lets the freed
- * output buffers of each thread pile up to ~63 MB of malloc'd memory (Node
- * 20: ~25), so each core added ~60 MB (1.87 GB tree, 3 threads as on a
- * 4-core runner: 553 MB peak RSS). Capped, V8 frees them sooner: ~19 MB per
- * thread (393-398 MB), with no more GC pauses. The cap must stay well above what
- * a thread keeps alive, as reaching it ends the thread
+ * more frequent. Old generation: without a cap, Node 24 lets each thread's
+ * spent output buffers (garbage not yet collected) pile up to ~63 MB of
+ * malloc'd memory (Node 20: ~25), so each core added ~60 MB (1.87 GB tree, 3
+ * threads as on a 4-core runner: 553 MB peak RSS). Capped, V8 collects them
+ * sooner: ~19 MB per thread (393-398 MB), with no more GC pauses. The cap
+ * must stay well above what a thread keeps alive, as reaching it ends the thread
  * (ERR_WORKER_OUT_OF_MEMORY): a batch holds at most 1 MiB of input or 1,024
  * units, and a thread's heap after a collection is 6-11 MB on the largest
  * benchmark trees, cache or not. File bytes are ArrayBuffers, which the cap
