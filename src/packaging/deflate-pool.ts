@@ -59,11 +59,12 @@ export type InlineUse = 'idle' | 'never';
  * malloc'd memory (Node 20: ~25), so each core added ~60 MB (1.87 GB tree, 3
  * threads as on a 4-core runner: 553 MB peak RSS). Capped, V8 collects them
  * sooner: ~19 MB per thread (393-398 MB), with no more GC pauses. The cap
- * must stay well above what a thread keeps alive, as reaching it ends the thread
- * (ERR_WORKER_OUT_OF_MEMORY): a batch holds at most 1 MiB of input or 1,024
+ * must stay well above what a thread keeps alive: reaching it ends the thread
+ * (ERR_WORKER_OUT_OF_MEMORY), or, when it happens while Node sets the thread
+ * up, the whole process. A batch holds at most 1 MiB of input or 1,024
  * units, and a thread's heap after a collection is 6-11 MB on the largest
- * benchmark trees, cache or not. File bytes are ArrayBuffers, which the cap
- * does not count.
+ * benchmark trees, cache or not. File bytes and the cache index are typed
+ * arrays, which the cap does not count.
  */
 export const THREAD_RESOURCE_LIMITS: Readonly<ResourceLimits> = Object.freeze({
   maxYoungGenerationSizeMb: 8,

@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { DeflatePool, THREAD_RESOURCE_LIMITS, threadFailure } from '../../src/packaging/deflate-pool.js';
-import { CHUNK_BYTES, planUnits } from '../../src/packaging/deflate-units.js';
+import { CHUNK_BYTES, planUnits, RECORD_FIELDS } from '../../src/packaging/deflate-units.js';
 import { decodeBatch } from '../../src/packaging/unit-feeder.js';
 import { configureZipThreads, DEFAULT_LEVEL } from '../../src/packaging/zip-writer.js';
 import { tempDir } from './helpers.js';
@@ -133,6 +133,28 @@ describe('DeflatePool', () => {
           const data = unit.done.method === 8 ? inflateRawSync(unit.done.data) : unit.done.data;
           expect(data.equals(contents[i]!)).toBe(true);
         });
+      } finally {
+        await pool.close();
+      }
+    });
+
+    it('a thread takes a package cache index of a million rows under the heap cap (keys and records are typed arrays)', async () => {
+      const rows = 1_000_000;
+      const keys = new Uint8Array(randomBytes(rows * 32));
+      const records = new Float64Array(rows * RECORD_FIELDS);
+      const pool = new DeflatePool(1, 'never');
+      try {
+        pool.configure({ level: DEFAULT_LEVEL, hash: true, cache: { packs: [], keys, records } });
+        pool.start();
+        const [unit] = decodeBatch(await pool.run(planUnits(file, content.length)));
+        if (!unit || unit instanceof Error) throw new Error(`no result for app.py: ${String(unit)}`);
+        // Not among the random keys: compressed, with its key for the cache.
+        expect(unit.done.hit).toBe(false);
+        expect(unit.done.crc).toBe(crc32(content));
+        expect(inflateRawSync(unit.done.data).equals(content)).toBe(true);
+        expect(Buffer.from(unit.done.key!).toString('hex')).toBe(
+          createHash('sha256').update(content).digest('hex'),
+        );
       } finally {
         await pool.close();
       }
