@@ -186,7 +186,7 @@ describe('DeflatePool', () => {
       expect(code).toBe(0);
     });
 
-    it('a thread that keeps more than the old-generation cap ends, and the pool says so in its own words', async () => {
+    it('a thread that keeps more than the old-generation cap ends with ERR_WORKER_OUT_OF_MEMORY, which threadFailure words as ours', async () => {
       const { error } = await keepAlive(2 * oldCap);
       expect(error?.code).toBe('ERR_WORKER_OUT_OF_MEMORY');
       const said = threadFailure(error!);
