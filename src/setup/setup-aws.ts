@@ -46,7 +46,14 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { ARTIFACT_PREFIX, LIFECYCLE_RULE_ID } from '../resources/artifacts/artifact-bucket.js';
-import { callAws, hasErrorName, httpStatus, type AwsDeps } from '../aws/aws-call.js';
+import {
+  AwsError,
+  callAws,
+  hasErrorName,
+  httpStatus,
+  isAccessDenied,
+  type AwsDeps,
+} from '../aws/aws-call.js';
 import { POLICY_HASH_TAG, policyHash } from '../resources/execution-role/execution-role.js';
 import { policyJson, type PolicyDocument, type PolicyStatement } from '../model/policy-document.js';
 import { INLINE_POLICY_NAME, type RoleDocuments, type SetupDocuments } from './setup-documents.js';
@@ -379,7 +386,18 @@ async function ensureBucket(run: Run, bucket: SetupDocuments['bucket']): Promise
     's3:ListBucket',
     ['NotFound', 'NoSuchBucket', '404'],
     () => s3.send(new HeadBucketCommand(common)),
-  );
+  ).catch((error: unknown) => {
+    // Bucket names are global: with ExpectedBucketOwner, another account's bucket is a 403.
+    if (isAccessDenied(error))
+      throw new AwsError(
+        `S3 bucket ${bucket.name} exists but belongs to another account (bucket names are global), ` +
+          `or these credentials may not read it (s3:ListBucket). Nothing was written to it. ` +
+          `Choose another name with --s3-bucket, and set the same s3-bucket input in the workflow.`,
+        'AccessDenied',
+        { cause: error },
+      );
+    throw error;
+  });
   const before = run.report.changes.length;
   const created = exists === undefined;
   if (created) {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { defaultBucketName } from '../../src/resources/artifacts/artifact-bucket.js';
 import { depsFor } from '../../fakes/aws/deps.js';
-import { ACCOUNT_ID, REGION, startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
+import { ACCOUNT_ID, OTHER_ACCOUNT_ID, REGION, startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
 import { POLICY_HASH_TAG } from '../../src/resources/execution-role/execution-role.js';
 import { ensureExecutionRole } from '../../src/resources/execution-role/execution-role.js';
 import { stageTags } from '../../src/model/tags.js';
@@ -89,6 +89,20 @@ describe('lambda-deploy setup', () => {
       `production-role: arn:aws:iam::${ACCOUNT_ID}:role/shop-deploy-production`,
       `preview-role: arn:aws:iam::${ACCOUNT_ID}:role/shop-deploy-preview`,
     ]);
+  });
+
+  it('refuses an artifact bucket name another account holds, before any bucket write; every bucket call names the account', async () => {
+    aws.seed.bucket(BUCKET, { owner: OTHER_ACCOUNT_ID });
+    const failed = await setup(aws).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    expect(failed?.message).toMatch(new RegExp(`bucket ${BUCKET}.*another account`));
+    expect(writes().filter((op) => /Bucket|Object/.test(op))).toEqual([]);
+    const bucketCalls = aws.calls.of({ service: 's3' });
+    expect(bucketCalls.length).toBeGreaterThan(0);
+    expect(bucketCalls.map((c) => c.input.ExpectedBucketOwner)).toEqual(bucketCalls.map(() => ACCOUNT_ID));
+    expect(aws.account.buckets.get(BUCKET)!.settings.size).toBe(0);
   });
 
   it('second run makes no write call and says so', async () => {
