@@ -31,6 +31,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { AwsClients } from '../../src/aws/clients.js';
+import { guardCreates } from '../../src/aws/create-once.js';
 import { ACCOUNT_ID, REGION } from './account.js';
 import { CallLog } from './call-log.js';
 import { realClock, simulatedClock, type Clock } from './clock.js';
@@ -249,8 +250,9 @@ function buildClients(endpoint: string, credentials: AwsCredentialIdentity, maxA
     }),
     iam: new IAMClient(common),
     sts: new STSClient(common),
-    apiGatewayV2: new ApiGatewayV2Client(common),
-    apiGateway: new APIGatewayClient(common),
+    // As the action builds them: the non-unique creates are not retried by the SDK.
+    apiGatewayV2: guardCreates(new ApiGatewayV2Client(common)),
+    apiGateway: guardCreates(new APIGatewayClient(common)),
     logs: new CloudWatchLogsClient(common),
     tagging: new ResourceGroupsTaggingAPIClient(common),
     events: new EventBridgeClient(common),

@@ -8,6 +8,7 @@ import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { guardCreates } from './create-once.js';
 
 /** Every AWS client the action uses, built once per run and passed down. */
 export interface AwsClients {
@@ -48,8 +49,9 @@ export function createAwsClients(options: ClientOptions): AwsClients {
     }),
     iam: new IAMClient(common),
     sts: new STSClient(common),
-    apiGatewayV2: new ApiGatewayV2Client(common),
-    apiGateway: new APIGatewayClient(common),
+    // Their non-unique creates are not retried by the SDK (create-once.ts).
+    apiGatewayV2: guardCreates(new ApiGatewayV2Client(common)),
+    apiGateway: guardCreates(new APIGatewayClient(common)),
     logs: new CloudWatchLogsClient(common),
     tagging: new ResourceGroupsTaggingAPIClient(common),
     events: new EventBridgeClient(common),

@@ -28,6 +28,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { allPages } from '../../aws/all-pages.js';
 import { tagsMatchStage } from '../../model/tags.js';
 import { callAws, findAws, type AwsCall } from '../../aws/aws-call.js';
+import { createOnce } from '../../aws/create-once.js';
 import { apiGatewayCall } from './call-options.js';
 import { afterFunction, type GatewayInput, type GatewayResult } from './gateway-types.js';
 import { ensurePermissions, readPermissions, type PermissionTarget } from './lambda-permission.js';
@@ -222,15 +223,19 @@ export async function ensureHttpApi(
   const alias = parseAliasArn(input.aliasArn);
 
   if (!api) {
-    api = await callAws(deps, spec(input, 'create the HTTP API', 'POST', '/apis'), () =>
-      client.send(
-        new CreateApiCommand({
-          Name: context.functionName,
-          ProtocolType: 'HTTP',
-          Description: `lambda-deploy: ${context.project}, stage ${context.stage}`,
-          Tags: context.tags,
-        }),
-      ),
+    api = await createOnce<{ ApiId?: string; ApiEndpoint?: string }>(
+      deps,
+      spec(input, 'create the HTTP API', 'POST', '/apis'),
+      () => findHttpApi(client, input, deps),
+      () =>
+        client.send(
+          new CreateApiCommand({
+            Name: context.functionName,
+            ProtocolType: 'HTTP',
+            Description: `lambda-deploy: ${context.project}, stage ${context.stage}`,
+            Tags: context.tags,
+          }),
+        ),
     );
     deps.logger.info(`Created HTTP API ${api.ApiId} for stage ${context.stage}.`);
     changed = true;

@@ -25,6 +25,7 @@ import { isAccessDenied } from '../../aws/aws-call.js';
 import { tagsMatchStage } from '../../model/tags.js';
 import { errorName } from '../../util/retry.js';
 import { callAws, type AwsCall, type RetryDeps } from '../../aws/aws-call.js';
+import { createOnce } from '../../aws/create-once.js';
 import { apiGatewayCall } from './call-options.js';
 import type { GatewayInput } from './gateway-types.js';
 import {
@@ -160,24 +161,30 @@ export async function ensureApiKey(
   const { context } = input;
   let changed = false;
 
-  let key = await findApiKey(client, input, deps);
-  if (key?.id && key.value === undefined) {
+  const findWithValue = async () => {
+    const found = await findApiKey(client, input, deps);
+    if (!found?.id || found.value !== undefined) return found;
     // includeValues normally carries it; read the one key if it did not.
-    const id = key.id;
-    key = await callAws(deps, restSpec(input, `read the API key ${id}`, 'GET', `/apikeys/${id}`), () =>
+    const id = found.id;
+    return callAws(deps, restSpec(input, `read the API key ${id}`, 'GET', `/apikeys/${id}`), () =>
       client.send(new GetApiKeyCommand({ apiKey: id, includeValue: true })),
     );
-  }
+  };
+  let key = await findWithValue();
   if (!key) {
-    key = await callAws(deps, restSpec(input, 'create the API key', 'POST', '/apikeys'), () =>
-      client.send(
-        new CreateApiKeyCommand({
-          name: context.functionName,
-          description: `lambda-deploy: ${context.project}, stage ${context.stage}`,
-          enabled: true,
-          tags: context.tags,
-        }),
-      ),
+    key = await createOnce(
+      deps,
+      restSpec(input, 'create the API key', 'POST', '/apikeys'),
+      findWithValue,
+      () =>
+        client.send(
+          new CreateApiKeyCommand({
+            name: context.functionName,
+            description: `lambda-deploy: ${context.project}, stage ${context.stage}`,
+            enabled: true,
+            tags: context.tags,
+          }),
+        ),
     );
     if (key.value) deps.logger.mask(key.value);
     deps.logger.info(`Created API key ${key.id} for stage ${context.stage}.`);
@@ -216,17 +223,21 @@ export async function ensureApiKey(
   if (!plan) {
     plan = await findUsagePlan(client, input, deps);
     if (!plan) {
-      plan = await callAws(deps, restSpec(input, 'create the usage plan', 'POST', '/usageplans'), () =>
-        client.send(
-          new CreateUsagePlanCommand({
-            name: context.functionName,
-            description: `lambda-deploy: ${context.project}, stage ${context.stage}`,
-            apiStages: [{ apiId: want.apiId, stage: want.stage }],
-            throttle: usagePlanThrottle(want.throttle),
-            quota: usagePlanQuota(want.quota),
-            tags: context.tags,
-          }),
-        ),
+      plan = await createOnce(
+        deps,
+        restSpec(input, 'create the usage plan', 'POST', '/usageplans'),
+        () => findUsagePlan(client, input, deps),
+        () =>
+          client.send(
+            new CreateUsagePlanCommand({
+              name: context.functionName,
+              description: `lambda-deploy: ${context.project}, stage ${context.stage}`,
+              apiStages: [{ apiId: want.apiId, stage: want.stage }],
+              throttle: usagePlanThrottle(want.throttle),
+              quota: usagePlanQuota(want.quota),
+              tags: context.tags,
+            }),
+          ),
       );
       deps.logger.info(`Created usage plan ${plan.id} for stage ${context.stage}.`);
       created = true;

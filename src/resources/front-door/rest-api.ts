@@ -31,6 +31,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { allPages } from '../../aws/all-pages.js';
 import { tagsMatchStage } from '../../model/tags.js';
 import { callAws, findAws, type AwsCall, type RetryDeps } from '../../aws/aws-call.js';
+import { createOnce } from '../../aws/create-once.js';
 import { apiGatewayCall } from './call-options.js';
 import type { GatewayInput, GatewayResult } from './gateway-types.js';
 import { ensurePermissions } from './lambda-permission.js';
@@ -187,17 +188,21 @@ export async function ensureRestApi(
   let api = await findRestApi(client, input, deps);
   const isNew = !api;
   if (!api) {
-    api = await callAws(deps, restSpec(input, 'create the REST API', 'POST', '/restapis'), () =>
-      client.send(
-        new CreateRestApiCommand({
-          name: context.functionName,
-          description: `lambda-deploy: ${context.project}, stage ${context.stage}`,
-          endpointConfiguration: { types: ['REGIONAL'] },
-          apiKeySource: 'HEADER',
-          binaryMediaTypes: [BINARY_ALL],
-          tags: context.tags,
-        }),
-      ),
+    api = await createOnce(
+      deps,
+      restSpec(input, 'create the REST API', 'POST', '/restapis'),
+      () => findRestApi(client, input, deps),
+      () =>
+        client.send(
+          new CreateRestApiCommand({
+            name: context.functionName,
+            description: `lambda-deploy: ${context.project}, stage ${context.stage}`,
+            endpointConfiguration: { types: ['REGIONAL'] },
+            apiKeySource: 'HEADER',
+            binaryMediaTypes: [BINARY_ALL],
+            tags: context.tags,
+          }),
+        ),
     );
     deps.logger.info(`Created REST API ${api.id} for stage ${context.stage}.`);
     changed = true;

@@ -10,11 +10,12 @@ let aws: FakeAws | undefined;
 afterEach(() => aws?.close());
 
 /** The one fake AWS, two items a page (three decoys take two GetApis calls), the stage's function deployed. */
-async function setup() {
+async function setup(maxAttempts = 1) {
   aws = await startFakeAws({ pageSize: 2 });
   const fake = aws;
   seedStageFunction(fake);
-  const clients = fake.clients();
+  // maxAttempts > 1: the SDK's own retries, as the action's clients have them.
+  const clients = fake.clients({ maxAttempts });
   const logger = new RecordingLogger();
   const run = (input: GatewayInput = gatewayInput()) =>
     ensureGateway('http-api', clients, input, { logger, sleep: fake.clock.sleep, random: () => 1 });
@@ -27,6 +28,24 @@ async function setup() {
 }
 
 describe('http-api', () => {
+  test.each([
+    ['answers 500', {}],
+    ['drops the connection', { reset: true }],
+  ])('a create that %s after taking effect leaves one API, and it is the one set up', async (_, fault) => {
+    const { fake, run, calls, apis } = await setup(3);
+    fake.faults.failAfter('CreateApi', fault);
+    const result = await run();
+
+    expect(apis()).toHaveLength(1);
+    // Not sent again by the SDK; our retry looked before creating and found it.
+    expect(calls().filter((op) => op === 'CreateApi')).toHaveLength(1);
+    expect(calls().slice(0, 4)).toEqual(['GetApis', 'CreateApi', 'GetApis', 'CreateIntegration']);
+    const [entry] = apis();
+    expect(result).toMatchObject({ apiId: entry!.ApiId, changed: true });
+    expect(entry!.routes.size).toBe(1);
+    expect(entry!.stages.size).toBe(1);
+  });
+
   test('first run creates the API, integration, route, permission and stage, in that order', async () => {
     const { fake, run, calls, apis } = await setup();
     const result = await run();

@@ -10,13 +10,15 @@ let aws: FakeAws | undefined;
 afterEach(() => aws?.close());
 
 /** The one fake AWS, two items a page, the stage's function (alias live) deployed. */
-async function setup() {
+async function setup(maxAttempts = 1) {
   aws = await startFakeAws({ pageSize: 2 });
   const fake = aws;
   seedStageFunction(fake);
   const logger = new RecordingLogger();
+  // maxAttempts > 1: the SDK's own retries, as the action's clients have them.
+  const clients = fake.clients({ maxAttempts });
   const run = (input: GatewayInput = gatewayInput()) =>
-    ensureGateway('rest-api', fake.clients(), input, { logger, sleep: fake.clock.sleep, random: () => 1 });
+    ensureGateway('rest-api', clients, input, { logger, sleep: fake.clock.sleep, random: () => 1 });
   return { fake, logger, run };
 }
 
@@ -191,6 +193,28 @@ describe('rest-api', () => {
     expect(result).toMatchObject({ apiKeyId: key!.id, apiKeyValue: key!.value, changed: true });
     expect(logger.secrets).toContain(key!.value);
     for (const line of logger.lines) expect(line.message).not.toContain(key!.value);
+  });
+
+  test('creates that fail after taking effect leave one REST API, one key and one plan (no SDK retry; the retry looks first)', async () => {
+    const { fake, run } = await setup(3);
+    fake.faults
+      .failAfter('CreateRestApi')
+      .failAfter('CreateApiKey', { reset: true })
+      .failAfter('CreateUsagePlan');
+    const result = await run(gatewayInput(KEYED));
+
+    expect(fake.account.restApis.size).toBe(1);
+    expect(fake.account.apiKeys.size).toBe(1);
+    expect(fake.account.usagePlans.size).toBe(1);
+    for (const op of ['CreateRestApi', 'CreateApiKey', 'CreateUsagePlan'])
+      expect(callsOf(fake, op)).toHaveLength(1);
+    const [key] = [...fake.account.apiKeys.values()];
+    const [plan] = [...fake.account.usagePlans.values()];
+    expect(plan!.keyIds).toEqual([key!.id]);
+    expect(result).toMatchObject({ apiKeyId: key!.id, apiKeyValue: key!.value });
+    // The API the failed create made is the one set up: methods, deployment, stage.
+    expect(methods(fake)['/{proxy+}']!.apiKeyRequired).toBe(true);
+    expect(onlyApi(fake).stages.get('pr-42')!.deploymentId).toBe(deploymentIds(fake).at(-1));
   });
 
   test('a rerun with api-key keeps the same key and writes nothing', async () => {
