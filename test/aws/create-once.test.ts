@@ -47,7 +47,7 @@ describe('non-unique creates', () => {
     const logger = new RecordingLogger();
     const find = async () =>
       (await clients.apiGatewayV2.send(new GetApisCommand({}))).Items?.find((a) => a.Name === 'shop');
-    const api = await createOnce(
+    const api = await createOnce<{ ApiId?: string }>(
       { logger, sleep: fake.clock.sleep, random: () => 1 },
       { what: 'create the HTTP API' },
       find,

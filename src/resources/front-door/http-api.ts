@@ -93,39 +93,40 @@ async function ensureIntegrationAndRoute(
   deps: CallDeps,
 ): Promise<boolean> {
   const path = `/apis/${apiId}`;
-  const integrations = isNew
-    ? []
-    : await allPages(
-        (token) =>
-          callAws(
-            deps,
-            spec(input, `read the integrations of HTTP API ${apiId}`, 'GET', `${path}/integrations`),
-            () => client.send(new GetIntegrationsCommand({ ApiId: apiId, NextToken: token })),
-          ),
-        (page) => page.Items,
-        (page) => page.NextToken,
-      );
-  const routes = isNew
-    ? []
-    : await allPages(
-        (token) =>
-          callAws(deps, spec(input, `read the routes of HTTP API ${apiId}`, 'GET', `${path}/routes`), () =>
-            client.send(new GetRoutesCommand({ ApiId: apiId, NextToken: token })),
-          ),
-        (page) => page.Items,
-        (page) => page.NextToken,
-      );
+  const readIntegrations = () =>
+    allPages(
+      (token) =>
+        callAws(
+          deps,
+          spec(input, `read the integrations of HTTP API ${apiId}`, 'GET', `${path}/integrations`),
+          () => client.send(new GetIntegrationsCommand({ ApiId: apiId, NextToken: token })),
+        ),
+      (page) => page.Items,
+      (page) => page.NextToken,
+    );
+  const readRoutes = () =>
+    allPages(
+      (token) =>
+        callAws(deps, spec(input, `read the routes of HTTP API ${apiId}`, 'GET', `${path}/routes`), () =>
+          client.send(new GetRoutesCommand({ ApiId: apiId, NextToken: token })),
+        ),
+      (page) => page.Items,
+      (page) => page.NextToken,
+    );
+  const ours = (i: { IntegrationType?: string; IntegrationUri?: string }) =>
+    i.IntegrationType === 'AWS_PROXY' && i.IntegrationUri === input.aliasArn;
+  const integrations = isNew ? [] : await readIntegrations();
+  const routes = isNew ? [] : await readRoutes();
   let changed = false;
 
   const route = routes.find((r) => r.RouteKey === ROUTE);
   const routed = integrations.find((i) => route?.Target === `integrations/${i.IntegrationId}`);
-  let integration =
-    integrations.find((i) => i.IntegrationType === 'AWS_PROXY' && i.IntegrationUri === input.aliasArn) ??
-    (routed?.IntegrationType === 'AWS_PROXY' ? routed : undefined);
+  let integration = integrations.find(ours) ?? (routed?.IntegrationType === 'AWS_PROXY' ? routed : undefined);
   if (!integration) {
-    integration = await callAws(
+    integration = await createOnce<{ IntegrationId?: string }>(
       deps,
       spec(input, `create the Lambda integration of HTTP API ${apiId}`, 'POST', `${path}/integrations`),
+      async () => (await readIntegrations()).find(ours),
       () =>
         client.send(
           new CreateIntegrationCommand({
@@ -162,9 +163,10 @@ async function ensureIntegrationAndRoute(
 
   const target = `integrations/${integration.IntegrationId}`;
   if (!route) {
-    await callAws(
+    await createOnce<unknown>(
       deps,
       spec(input, `create the $default route of HTTP API ${apiId}`, 'POST', `${path}/routes`),
+      async () => (await readRoutes()).find((r) => r.RouteKey === ROUTE && r.Target === target),
       () => client.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: ROUTE, Target: target })),
     );
     changed = true;
@@ -268,9 +270,18 @@ export async function ensureHttpApi(
 
   if (!stage) {
     const settings = httpRouteSettingsUpdate(undefined, throttle);
-    await callAws(
+    await createOnce(
       deps,
       spec(input, `create the $default stage of HTTP API ${apiId}`, 'POST', `/apis/${apiId}/stages`),
+      () =>
+        findAws(
+          deps,
+          {
+            ...spec(input, `read the $default stage of HTTP API ${apiId}`, 'GET', stagePath(apiId)),
+            absent: ['NotFoundException'],
+          },
+          () => client.send(new GetStageCommand({ ApiId: apiId, StageName: STAGE })),
+        ),
       () =>
         client.send(
           new CreateStageCommand({

@@ -14,6 +14,7 @@ import {
   CreateRestApiCommand,
   CreateStageCommand,
   GetIntegrationCommand,
+  GetMethodCommand,
   GetResourcesCommand,
   GetRestApisCommand,
   GetStageCommand,
@@ -121,8 +122,22 @@ async function ensureMethod(
   let integration: Integration | undefined;
 
   if (!method) {
-    await callAws(deps, restSpec(input, `create the method ${where}`, 'PUT', methodPath), () =>
-      client.send(new PutMethodCommand({ ...key, authorizationType: 'NONE', apiKeyRequired: input.apiKey })),
+    await createOnce<unknown>(
+      deps,
+      restSpec(input, `create the method ${where}`, 'PUT', methodPath),
+      () =>
+        findAws(
+          deps,
+          {
+            ...restSpec(input, `read the method ${where}`, 'GET', methodPath),
+            absent: ['NotFoundException'],
+          },
+          () => client.send(new GetMethodCommand(key)),
+        ),
+      () =>
+        client.send(
+          new PutMethodCommand({ ...key, authorizationType: 'NONE', apiKeyRequired: input.apiKey }),
+        ),
     );
     changed = true;
   } else {
@@ -237,7 +252,7 @@ export async function ensureRestApi(
   methodsChanged = (await ensureMethod(client, apiId, root, uri, input, deps)) || methodsChanged;
   let proxy = resources.find((r) => r.path === `/${PROXY_PART}`);
   if (!proxy) {
-    proxy = await callAws(
+    proxy = await createOnce(
       deps,
       restSpec(
         input,
@@ -245,6 +260,7 @@ export async function ensureRestApi(
         'POST',
         `/restapis/${apiId}/resources/${root.id}`,
       ),
+      async () => (await listResources(client, apiId, input, deps)).find((r) => r.path === `/${PROXY_PART}`),
       () =>
         client.send(new CreateResourceCommand({ restApiId: apiId, parentId: root.id, pathPart: PROXY_PART })),
     );
@@ -275,16 +291,16 @@ export async function ensureRestApi(
     )) || changed;
 
   const stagePath = `/restapis/${apiId}/stages/${restStage}`;
-  const stage = isNew
-    ? undefined
-    : await findAws(
-        deps,
-        {
-          ...restSpec(input, `read the stage ${restStage} of REST API ${apiId}`, 'GET', stagePath),
-          absent: ['NotFoundException'],
-        },
-        () => client.send(new GetStageCommand({ restApiId: apiId, stageName: restStage })),
-      );
+  const readStage = () =>
+    findAws(
+      deps,
+      {
+        ...restSpec(input, `read the stage ${restStage} of REST API ${apiId}`, 'GET', stagePath),
+        absent: ['NotFoundException'],
+      },
+      () => client.send(new GetStageCommand({ restApiId: apiId, stageName: restStage })),
+    );
+  const stage = isNew ? undefined : await readStage();
 
   const deploySpec = restSpec(input, `deploy REST API ${apiId}`, 'POST', `/restapis/${apiId}/deployments`);
   const description = `lambda-deploy ${context.stage}`;
@@ -292,7 +308,7 @@ export async function ensureRestApi(
     const deployment = await callAws(deps, deploySpec, () =>
       client.send(new CreateDeploymentCommand({ restApiId: apiId, description })),
     );
-    await callAws(
+    await createOnce<unknown>(
       deps,
       restSpec(
         input,
@@ -300,6 +316,7 @@ export async function ensureRestApi(
         'POST',
         `/restapis/${apiId}/stages`,
       ),
+      readStage,
       () =>
         client.send(
           new CreateStageCommand({

@@ -29,21 +29,26 @@ async function setup(maxAttempts = 1) {
 
 describe('http-api', () => {
   test.each([
-    ['answers 500', {}],
-    ['drops the connection', { reset: true }],
-  ])('a create that %s after taking effect leaves one API, and it is the one set up', async (_, fault) => {
+    ['CreateApi', 'answers 500', {}],
+    ['CreateApi', 'drops the connection', { reset: true }],
+    ['CreateIntegration', 'answers 500', {}],
+    ['CreateRoute', 'answers 500', {}],
+    ['CreateStage', 'drops the connection', { reset: true }],
+  ])('%s that %s after taking effect: one of each, the deploy goes on', async (op, _, fault) => {
     const { fake, run, calls, apis } = await setup(3);
-    fake.faults.failAfter('CreateApi', fault);
+    fake.faults.failAfter(op, fault);
     const result = await run();
 
-    expect(apis()).toHaveLength(1);
     // Not sent again by the SDK; our retry looked before creating and found it.
-    expect(calls().filter((op) => op === 'CreateApi')).toHaveLength(1);
-    expect(calls().slice(0, 4)).toEqual(['GetApis', 'CreateApi', 'GetApis', 'CreateIntegration']);
+    expect(calls().filter((c) => c === op)).toHaveLength(1);
+    expect(apis()).toHaveLength(1);
     const [entry] = apis();
     expect(result).toMatchObject({ apiId: entry!.ApiId, changed: true });
-    expect(entry!.routes.size).toBe(1);
-    expect(entry!.stages.size).toBe(1);
+    expect([entry!.integrations.size, entry!.routes.size, entry!.stages.size]).toEqual([1, 1, 1]);
+    const [integration] = [...entry!.integrations.values()];
+    expect([...entry!.routes.values()][0]).toMatchObject({
+      target: `integrations/${integration!.integrationId}`,
+    });
   });
 
   test('first run creates the API, integration, route, permission and stage, in that order', async () => {

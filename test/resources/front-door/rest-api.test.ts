@@ -217,6 +217,24 @@ describe('rest-api', () => {
     expect(onlyApi(fake).stages.get('pr-42')!.deploymentId).toBe(deploymentIds(fake).at(-1));
   });
 
+  test.each([
+    ['CreateResource', 1],
+    ['PutMethod', 2],
+    ['CreateStage', 1],
+  ])('%s that answers 500 after taking effect: not sent again, the deploy goes on', async (op, times) => {
+    const { fake, run } = await setup(3);
+    fake.faults.failAfter(op);
+    await run();
+    // As many calls as a deploy without the fault makes (PutMethod: one per resource), none twice.
+    const sent = callsOf(fake, op).map((c) => JSON.stringify(c.input));
+    expect(sent).toHaveLength(times);
+    expect(new Set(sent).size).toBe(times);
+    const m = methods(fake);
+    expect(Object.keys(m).sort()).toEqual(['/', '/{proxy+}']);
+    expect(m['/{proxy+}']!.methodIntegration.uri).toBe(URI);
+    expect(onlyApi(fake).stages.get('pr-42')!.deploymentId).toBe(deploymentIds(fake).at(-1));
+  });
+
   test('a rerun with api-key keeps the same key and writes nothing', async () => {
     const { fake, run, logger } = await setup();
     const first = await run(gatewayInput(KEYED));
