@@ -13,7 +13,7 @@
  */
 import type { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import type { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
-import { callAws, hasErrorName, type AwsCall, type RetryDeps } from './aws-call.js';
+import { callAws, describeAwsError, hasErrorName, type AwsCall, type RetryDeps } from './aws-call.js';
 
 /** The guarded creates, as the SDK names them: `client:command`. */
 export const GUARDED_CREATES: ReadonlySet<string> = new Set([
@@ -41,17 +41,28 @@ export const CREATE_NOT_RETRIED = 'CreateNotRetried';
  */
 export function guardCreates<C extends APIGatewayClient | ApiGatewayV2Client>(client: C): C {
   (client as ApiGatewayV2Client).middlewareStack.add(
-    (next, context) => async (args) => {
-      const headers = (args.request as { headers?: Record<string, string> } | undefined)?.headers;
-      const attempt = Number(/attempt=(\d+)/.exec(headers?.['amz-sdk-request'] ?? '')?.[1] ?? 1);
-      if (attempt > 1 && GUARDED_CREATES.has(`${context.clientName}:${context.commandName}`))
-        throw Object.assign(
-          new Error(
-            `${(context.commandName ?? '').replace(/Command$/, '')} failed, and may have taken effect: not sent again before looking`,
-          ),
-          { name: CREATE_NOT_RETRIED },
-        );
-      return next(args);
+    (next, context) => {
+      const guarded = GUARDED_CREATES.has(`${context.clientName}:${context.commandName}`);
+      // One request's attempts share this: the first attempt's failure, named in the refusal.
+      let failure: unknown;
+      return async (args) => {
+        const headers = (args.request as { headers?: Record<string, string> } | undefined)?.headers;
+        const attempt = Number(/attempt=(\d+)/.exec(headers?.['amz-sdk-request'] ?? '')?.[1] ?? 1);
+        if (guarded && attempt > 1)
+          throw Object.assign(
+            new Error(
+              `${(context.commandName ?? '').replace(/Command$/, '')} failed (${describeAwsError(failure)}), ` +
+                'and may have taken effect: not sent again before looking',
+            ),
+            { name: CREATE_NOT_RETRIED, cause: failure },
+          );
+        try {
+          return await next(args);
+        } catch (error) {
+          failure = error;
+          throw error;
+        }
+      };
     },
     { step: 'finalizeRequest', priority: 'low', name: 'lambdaDeployCreateOnce' },
   );

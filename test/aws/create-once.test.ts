@@ -18,9 +18,15 @@ describe('non-unique creates', () => {
   it('are not sent a second time by the SDK after a failure that may have taken effect', async () => {
     const { fake, clients } = await start();
     fake.faults.failAfter('CreateApi').failAfter('CreateRestApi', { reset: true });
+    // The refusal names the failure that the SDK would have retried.
     await expect(
       clients.apiGatewayV2.send(new CreateApiCommand({ Name: 'a', ProtocolType: 'HTTP' })),
-    ).rejects.toMatchObject({ name: CREATE_NOT_RETRIED });
+    ).rejects.toMatchObject({
+      name: CREATE_NOT_RETRIED,
+      message: expect.stringMatching(
+        /^CreateApi failed \(InternalServerError.*\), and may have taken effect/,
+      ),
+    });
     await expect(clients.apiGateway.send(new CreateRestApiCommand({ name: 'a' }))).rejects.toMatchObject({
       name: CREATE_NOT_RETRIED,
     });
