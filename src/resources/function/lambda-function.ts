@@ -696,9 +696,14 @@ async function setAlias(
     );
     return created.AliasArn ?? '';
   } catch (error) {
+    if (!isConflict(error)) throw error;
+    // A create answered with a 5xx after it took effect is retried (by the SDK) into this
+    // conflict: the alias is then already what this run asked for.
+    const existing = await readAlias(lambda, name, deps);
+    if (existing?.FunctionVersion === version && existing.Description === description)
+      return existing.AliasArn ?? '';
     // Created meanwhile by a parallel first deploy of the stage.
-    if (isConflict(error)) throw aliasMovedError(name, version, error);
-    throw error;
+    throw aliasMovedError(name, version, error);
   }
 }
 

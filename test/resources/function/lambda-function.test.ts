@@ -538,6 +538,26 @@ describe('deployFunction against the stateful fake', () => {
     });
   });
 
+  it("a CreateAlias answered with a 5xx after it took effect: the SDK's retry meets the alias this run made, and the deploy goes on", async () => {
+    const { fake, fn } = await account();
+    // The action's clients: the SDK retries a 5xx itself.
+    const lambda = fake.clients({ maxAttempts: 3 }).lambda;
+    fake.faults.failAfter('CreateAlias');
+    const result = await deployFunction(lambda, input(zipA), depsFor(fake));
+    expect(result.aliasArn).toBe(`${ARN}:live`);
+    expect(fn().aliases.get('live')?.FunctionVersion).toBe('1');
+    expect(fake.calls.of({ operation: 'CreateAlias' }).map((c) => c.status)).toEqual([500, 409]);
+  });
+
+  it('a CreateAlias conflict with an alias this run did not make is another run: refused', async () => {
+    const { fake, lambda, fn } = await account();
+    fake.faults.fail('CreateAlias', 'ResourceConflictException');
+    await expect(deployFunction(lambda, input(zipA), depsFor(fake))).rejects.toThrow(
+      /Alias live of function shop-main was changed by another run while this one deployed/,
+    );
+    expect(fn().aliases.has('live')).toBe(false);
+  });
+
   it('Lambda unable to read the artifact: the error says which permission', async () => {
     const { fake, lambda } = await account();
     await expect(
