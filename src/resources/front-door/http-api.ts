@@ -84,6 +84,18 @@ export async function findHttpApi(
   );
 }
 
+/** The `$default` stage of HTTP API `apiId`, or undefined when it has none. */
+function readStage(client: ApiGatewayV2Client, apiId: string, input: GatewayInput, deps: CallDeps) {
+  return findAws(
+    deps,
+    {
+      ...spec(input, `read the $default stage of HTTP API ${apiId}`, 'GET', stagePath(apiId)),
+      absent: ['NotFoundException'],
+    },
+    () => client.send(new GetStageCommand({ ApiId: apiId, StageName: STAGE })),
+  );
+}
+
 /** Integration and `$default` route; returns true when something was created or updated. */
 async function ensureIntegrationAndRoute(
   client: ApiGatewayV2Client,
@@ -199,16 +211,7 @@ export async function ensureHttpApi(
 
   let api: { ApiId?: string; ApiEndpoint?: string } | undefined = await findHttpApi(client, input, deps);
   const isNew = !api;
-  const stage = api?.ApiId
-    ? await findAws(
-        deps,
-        {
-          ...spec(input, `read the $default stage of HTTP API ${api.ApiId}`, 'GET', stagePath(api.ApiId)),
-          absent: ['NotFoundException'],
-        },
-        () => client.send(new GetStageCommand({ ApiId: api!.ApiId, StageName: STAGE })),
-      )
-    : undefined;
+  const stage = api?.ApiId ? await readStage(client, api.ApiId, input, deps) : undefined;
   let knownPolicy: Started<PolicyStatement[]> | undefined;
   if (input.pending) {
     // Alongside the function deploy: the permissions of a changing function are read
@@ -273,15 +276,7 @@ export async function ensureHttpApi(
     await createOnce(
       deps,
       spec(input, `create the $default stage of HTTP API ${apiId}`, 'POST', `/apis/${apiId}/stages`),
-      () =>
-        findAws(
-          deps,
-          {
-            ...spec(input, `read the $default stage of HTTP API ${apiId}`, 'GET', stagePath(apiId)),
-            absent: ['NotFoundException'],
-          },
-          () => client.send(new GetStageCommand({ ApiId: apiId, StageName: STAGE })),
-        ),
+      () => readStage(client, apiId, input, deps),
       () =>
         client.send(
           new CreateStageCommand({
