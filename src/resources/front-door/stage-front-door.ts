@@ -11,6 +11,7 @@ import {
   GetApiKeyCommand,
   GetApiKeysCommand,
   GetRestApisCommand,
+  GetUsagePlanCommand,
   GetUsagePlanKeysCommand,
   GetUsagePlansCommand,
   UpdateUsagePlanCommand,
@@ -258,26 +259,49 @@ export async function removeUsagePlan(
     );
   }
   for (const { apiId, stage } of plan.apiStages) {
-    await findAws(
-      deps,
-      removalCall(
-        `detach ${apiId}:${stage} from ${plan.label}`,
-        `apigateway:PATCH on /usageplans/${plan.id}`,
-      ),
-      () =>
-        gw.send(
-          new UpdateUsagePlanCommand({
-            usagePlanId: plan.id,
-            patchOperations: [{ op: 'remove', path: '/apiStages', value: `${apiId}:${stage}` }],
-          }),
+    try {
+      await findAws(
+        deps,
+        removalCall(
+          `detach ${apiId}:${stage} from ${plan.label}`,
+          `apigateway:PATCH on /usageplans/${plan.id}`,
         ),
-    );
+        () =>
+          gw.send(
+            new UpdateUsagePlanCommand({
+              usagePlanId: plan.id,
+              patchOperations: [{ op: 'remove', path: '/apiStages', value: `${apiId}:${stage}` }],
+            }),
+          ),
+      );
+    } catch (error) {
+      // A detach answered with a 5xx after it took effect is sent again by the SDK, and AWS
+      // refuses to remove a stage the plan does not list ("Invalid API Stage specified").
+      if (!hasErrorName(error, 'BadRequestException') || (await planLists(gw, plan, apiId, stage, deps)))
+        throw error;
+    }
   }
   return removeOrGone(
     deps,
     removalCall(`delete ${plan.label}`, `apigateway:DELETE on /usageplans/${plan.id}`),
     () => gw.send(new DeleteUsagePlanCommand({ usagePlanId: plan.id })),
   );
+}
+
+/** Whether the usage plan, read again, still lists the API stage (false when the plan is gone). */
+async function planLists(
+  gw: CleanupClients['apiGateway'],
+  plan: FoundUsagePlan,
+  apiId: string,
+  stage: string,
+  deps: RetryDeps,
+): Promise<boolean> {
+  const now = await findAws(
+    deps,
+    removalCall(`read ${plan.label}`, `apigateway:GET on /usageplans/${plan.id}`),
+    () => gw.send(new GetUsagePlanCommand({ usagePlanId: plan.id })),
+  );
+  return (now?.apiStages ?? []).some((s) => s.apiId === apiId && s.stage === stage);
 }
 
 export function removeApiKey(clients: CleanupClients, key: FoundApi, deps: RetryDeps): Promise<boolean> {
