@@ -33,6 +33,7 @@ const HEAVY = [
   'test/packaging/entry-cache.test.ts',
   'test/packaging/zip.test.ts',
   'test/packaging/zip-memory.test.ts',
+  'test/pipelines/deploy-retries.test.ts',
 ];
 const escape = (path) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -672,8 +672,12 @@ async function setAlias(
       );
       return updated.AliasArn ?? '';
     } catch (error) {
-      if (hasErrorName(error, 'PreconditionFailed')) throw aliasMovedError(name, version, error);
-      throw error;
+      if (!hasErrorName(error, 'PreconditionFailed')) throw error;
+      // An update answered with a 5xx after it took effect is retried (by the SDK) with the
+      // revision it replaced: the alias is then already what this run asked for.
+      const now = await readAlias(lambda, name, deps);
+      if (now?.FunctionVersion === version && now.Description === description) return now.AliasArn ?? '';
+      throw aliasMovedError(name, version, error);
     }
   }
   try {

@@ -101,6 +101,8 @@ export async function rollbackAlias(
     const moved = await withRetry(
       async () => {
         const alias = await readLive(lambda, functionName);
+        // Already back (an update answered with a 5xx after it took effect, then refused on its retry).
+        if (alias.FunctionVersion === previousVersion) return undefined;
         if (alias.FunctionVersion !== failedVersion) return alias.FunctionVersion ?? '';
         await pointAlias(lambda, functionName, previousVersion, deps, alias.RevisionId);
         return undefined;

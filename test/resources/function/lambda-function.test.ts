@@ -549,6 +549,18 @@ describe('deployFunction against the stateful fake', () => {
     expect(fake.calls.of({ operation: 'CreateAlias' }).map((c) => c.status)).toEqual([500, 409]);
   });
 
+  it("an UpdateAlias answered with a 5xx after it took effect: the SDK's retry (with the old revision) is refused, and the alias this run set is taken as made", async () => {
+    const { fake, fn } = await account();
+    const lambda = fake.clients({ maxAttempts: 3 }).lambda;
+    await deployFunction(lambda, input(zipA), depsFor(fake));
+    fake.faults.failAfter('UpdateAlias');
+    fake.calls.clear();
+    const result = await deployFunction(lambda, input(zipB), depsFor(fake));
+    expect(result.aliasArn).toBe(`${ARN}:live`);
+    expect(fn().aliases.get('live')?.FunctionVersion).toBe('2');
+    expect(fake.calls.of({ operation: 'UpdateAlias' }).map((c) => c.status)).toEqual([500, 412]);
+  });
+
   it('a CreateAlias conflict with an alias this run did not make is another run: refused', async () => {
     const { fake, lambda, fn } = await account();
     fake.faults.fail('CreateAlias', 'ResourceConflictException');

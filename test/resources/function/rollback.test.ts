@@ -139,6 +139,17 @@ describe('rollbackAlias racing a newer deploy', () => {
     ]);
   });
 
+  it("an UpdateAlias answered with a 5xx after it took effect: the SDK's retry is refused (412), and the rollback is still reported as done", async () => {
+    const { fake, deps, alias, calls } = await account();
+    const lambda = fake.clients({ maxAttempts: 3 }).lambda;
+    fake.faults.failAfter('UpdateAlias');
+    const result = await rollbackAlias(lambda, target, deps());
+    expect(result).toMatchObject({ rolledBack: true });
+    expect(result.message).toContain('points at version 3 again');
+    expect(alias().FunctionVersion).toBe('3');
+    expect(calls('UpdateAlias').map((c) => c.status)).toEqual([500, 412]);
+  });
+
   it('does not touch live when a newer deploy moved it before the rollback started', async () => {
     const { lambda, deps, alias, calls } = await account('6');
     const result = await rollbackAlias(lambda, target, deps());
