@@ -140,6 +140,29 @@ async function write(
   );
 }
 
+/**
+ * A create: false when IAM answers that the entity exists, which is what the
+ * SDK's retry of a create that took effect (a 5xx, a dropped connection)
+ * meets, or a setup running alongside. The caller then reads it again and
+ * compares, as on a second run.
+ */
+async function create(
+  run: Run,
+  change: SetupChange,
+  permission: string,
+  fn: () => Promise<unknown>,
+): Promise<boolean> {
+  try {
+    await write(run, change, permission, fn);
+    return true;
+  } catch (error) {
+    if (!hasErrorName(error, 'EntityAlreadyExists')) throw error;
+    run.report.changes.splice(run.report.changes.indexOf(change), 1);
+    run.deps.logger.info(`${change.resource} exists already: comparing it with what setup writes.`);
+    return false;
+  }
+}
+
 export async function runSetup(
   clients: SetupClients,
   docs: SetupDocuments,
@@ -171,7 +194,12 @@ export async function runSetup(
   return run.report;
 }
 
-async function ensureOidcProvider(run: Run, oidc: SetupDocuments['oidcProvider']): Promise<void> {
+/** `again`: after a create IAM answered with EntityAlreadyExists (see create). */
+async function ensureOidcProvider(
+  run: Run,
+  oidc: SetupDocuments['oidcProvider'],
+  again = false,
+): Promise<void> {
   const { iam } = run.clients;
   const resource = `OIDC provider ${oidc.url.replace('https://', '')}`;
   const listed = await callAws(
@@ -183,14 +211,15 @@ async function ensureOidcProvider(run: Run, oidc: SetupDocuments['oidcProvider']
     () => iam.send(new ListOpenIDConnectProvidersCommand({})),
   );
   const found = (listed.OpenIDConnectProviderList ?? []).find((p) => p.Arn === oidc.arn);
-  if (!found) {
-    await write(
+  if (!found && !again) {
+    const made = await create(
       run,
       { kind: 'create', resource, what: `audience ${oidc.audience}` },
       'iam:CreateOpenIDConnectProvider',
       () =>
         iam.send(new CreateOpenIDConnectProviderCommand({ Url: oidc.url, ClientIDList: [oidc.audience] })),
     );
+    if (!made) await ensureOidcProvider(run, oidc, true);
     return;
   }
   const provider = await callAws(
@@ -216,7 +245,7 @@ async function ensureOidcProvider(run: Run, oidc: SetupDocuments['oidcProvider']
   );
 }
 
-async function ensureBoundary(run: Run, boundary: SetupDocuments['boundary']): Promise<void> {
+async function ensureBoundary(run: Run, boundary: SetupDocuments['boundary'], again = false): Promise<void> {
   const { iam } = run.clients;
   const resource = `policy ${boundary.name}`;
   const document = JSON.stringify(boundary.document);
@@ -224,7 +253,8 @@ async function ensureBoundary(run: Run, boundary: SetupDocuments['boundary']): P
     iam.send(new GetPolicyCommand({ PolicyArn: boundary.arn })),
   );
   if (!current?.Policy) {
-    await write(
+    if (again) throw new Error(`IAM says ${resource} exists, but it cannot be read yet; run setup again.`);
+    const made = await create(
       run,
       { kind: 'create', resource, what: 'permissions boundary of the production execution role' },
       'iam:CreatePolicy',
@@ -237,6 +267,7 @@ async function ensureBoundary(run: Run, boundary: SetupDocuments['boundary']): P
           }),
         ),
     );
+    if (!made) await ensureBoundary(run, boundary, true);
     return;
   }
   const version = await callAws(
@@ -282,7 +313,7 @@ function tagList(tags: Record<string, string>) {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
 
-async function ensureRole(run: Run, role: RoleDocuments, hashTag: boolean): Promise<void> {
+async function ensureRole(run: Run, role: RoleDocuments, hashTag: boolean, again = false): Promise<void> {
   const { iam } = run.clients;
   const resource = `role ${role.name}`;
   // The production execution role carries the hash of its policy, as the action writes it.
@@ -305,19 +336,25 @@ async function ensureRole(run: Run, role: RoleDocuments, hashTag: boolean): Prom
       ),
     );
   if (!current) {
-    await write(run, { kind: 'create', resource, what: role.description }, 'iam:CreateRole', () =>
-      iam.send(
-        new CreateRoleCommand({
-          RoleName: role.name,
-          AssumeRolePolicyDocument: JSON.stringify(role.trust),
-          Description: role.description,
-          Tags: tagList(tags),
-          PermissionsBoundary: role.boundaryArn,
-          MaxSessionDuration: 3600,
-        }),
-      ),
+    if (again) throw new Error(`IAM says ${resource} exists, but it cannot be read yet; run setup again.`);
+    const made = await create(
+      run,
+      { kind: 'create', resource, what: role.description },
+      'iam:CreateRole',
+      () =>
+        iam.send(
+          new CreateRoleCommand({
+            RoleName: role.name,
+            AssumeRolePolicyDocument: JSON.stringify(role.trust),
+            Description: role.description,
+            Tags: tagList(tags),
+            PermissionsBoundary: role.boundaryArn,
+            MaxSessionDuration: 3600,
+          }),
+        ),
     );
-    await putPolicy('create');
+    if (made) await putPolicy('create');
+    else await ensureRole(run, role, hashTag, true);
     return;
   }
   const before = run.report.changes.length;

@@ -243,3 +243,36 @@ describe('setup --cloudformation', () => {
     });
   });
 });
+
+describe('setup: a write that took effect before its 5xx or dropped connection', () => {
+  it('every write: the SDK sends it again, setup ends well, and a second run writes nothing', async () => {
+    const first = await startFakeAws();
+    await runSetup(first.clients({ maxAttempts: 5 }), docs, { dryRun: false }, depsFor(first));
+    const ops = [...new Set(first.calls.writes().map((op) => op.slice(op.indexOf(':') + 1)))];
+    await first.close();
+    expect(ops.length).toBeGreaterThan(5);
+    const failures: string[] = [];
+    for (const op of ops) {
+      for (const reset of [false, true]) {
+        const label = `${op} (${reset ? 'connection dropped' : '500'})`;
+        const account = await startFakeAws();
+        account.faults.failAfter(op, { reset });
+        const clients = account.clients({ maxAttempts: 5 });
+        try {
+          await runSetup(clients, docs, { dryRun: false }, depsFor(account));
+          if (!account.calls.of({ operation: op }).some((c) => c.fault === 'failAfter'))
+            failures.push(`${label}: the fault did not fire`);
+          account.calls.clear();
+          await runSetup(clients, docs, { dryRun: false }, depsFor(account));
+          const again = account.calls.writes();
+          if (again.length) failures.push(`${label}, then a second run wrote: ${again.join(', ')}`);
+        } catch (error) {
+          failures.push(`${label}: ${(error as Error).message}`);
+        } finally {
+          await account.close();
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
