@@ -41,20 +41,16 @@ export default tseslint.config(
       'src/pipelines/run-pipeline.ts',
       'src/pipelines/deploy-local.ts',
       // One ensure each, written as AWS's sequence of calls with the decisions between them:
-      // ensureRestApi, ensureHttpApi, ensureIntegrationAndRoute, ensureApiKey, updateFunction,
-      // ensureProvisionedConcurrency, ensureBucket (setup). Not yet split into steps.
+      // ensureRestApi, ensureHttpApi, ensureIntegrationAndRoute, ensureApiKey, updateFunction.
+      // Not yet split into steps.
       'src/resources/front-door/rest-api.ts',
       'src/resources/front-door/http-api.ts',
       'src/resources/front-door/rest-api-keys.ts',
       'src/resources/function/lambda-function.ts',
-      'src/resources/warm-up/provisioned-concurrency.ts',
-      'src/setup/setup-aws.ts',
-      // Declarative documents, read top to bottom: the deploy role's policy, the setup template.
+      // A declarative document, read top to bottom: the deploy role's policy.
       'src/iam/deploy-policy.ts',
-      'src/setup/cloudformation.ts',
-      // invokeSmokeTest (the retry loop of one probe), startFrontDoor (one HTTP handler).
+      // invokeSmokeTest (the retry loop of one probe).
       'src/smoke/smoke-test.ts',
-      'src/local-runtime/front-door.ts',
     ],
     rules: { 'max-lines-per-function': 'off' },
   },

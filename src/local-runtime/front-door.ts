@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../util/logger.js';
 import { toHttpApiEvent, type HttpRequestParts } from './http-api-event.js';
@@ -108,18 +108,7 @@ export async function startFrontDoor(
     logger?.info(`${req.method} ${shown} -> ${response.statusCode} (${now() - started} ms)`);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new Error(
-              `local front door: port ${options.port} on 127.0.0.1 is already in use; choose another or 0 for any`,
-            )
-          : error,
-      );
-    });
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
+  await listen(server, options.port ?? 0);
   port = (server.address() as AddressInfo).port;
 
   return {
@@ -130,6 +119,22 @@ export async function startFrontDoor(
         server.closeAllConnections();
       }),
   };
+}
+
+/** Listens on 127.0.0.1; a port in use is an error that says so. */
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(
+              `local front door: port ${port} on 127.0.0.1 is already in use; choose another or 0 for any`,
+            )
+          : error,
+      );
+    });
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
 }
 
 /**

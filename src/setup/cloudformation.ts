@@ -50,6 +50,39 @@ function role(r: RoleDocuments, providerArn: string, boundaryRef?: string): Json
   };
 }
 
+/** The artifact bucket: private, encrypted, owned by the account, artifacts expiring. */
+function bucketResource(bucket: SetupDocuments['bucket']): Json {
+  return {
+    Type: 'AWS::S3::Bucket',
+    DeletionPolicy: 'Retain',
+    Properties: {
+      BucketName: bucket.name,
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LifecycleConfiguration: {
+        Rules: [
+          {
+            Id: LIFECYCLE_RULE_ID,
+            Status: 'Enabled',
+            Prefix: ARTIFACT_PREFIX,
+            ExpirationInDays: bucket.expireAfterDays,
+            NoncurrentVersionExpiration: { NoncurrentDays: bucket.expireAfterDays },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          },
+        ],
+      },
+    },
+  };
+}
+
 export function cloudFormationTemplate(docs: SetupDocuments): Json {
   const bucket = docs.bucket;
   const provider = docs.oidcProvider.arn;
@@ -83,37 +116,7 @@ export function cloudFormationTemplate(docs: SetupDocuments): Json {
       PreviewExecutionRole: role(docs.executionRoles.preview, provider),
       ProductionDeployRole: role(docs.deployRoles.production, provider),
       PreviewDeployRole: role(docs.deployRoles.preview, provider),
-      ArtifactBucket: {
-        Type: 'AWS::S3::Bucket',
-        DeletionPolicy: 'Retain',
-        Properties: {
-          BucketName: bucket.name,
-          PublicAccessBlockConfiguration: {
-            BlockPublicAcls: true,
-            IgnorePublicAcls: true,
-            BlockPublicPolicy: true,
-            RestrictPublicBuckets: true,
-          },
-          BucketEncryption: {
-            ServerSideEncryptionConfiguration: [
-              { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
-            ],
-          },
-          OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-          LifecycleConfiguration: {
-            Rules: [
-              {
-                Id: LIFECYCLE_RULE_ID,
-                Status: 'Enabled',
-                Prefix: ARTIFACT_PREFIX,
-                ExpirationInDays: bucket.expireAfterDays,
-                NoncurrentVersionExpiration: { NoncurrentDays: bucket.expireAfterDays },
-                AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
-              },
-            ],
-          },
-        },
-      },
+      ArtifactBucket: bucketResource(bucket),
       ArtifactBucketPolicy: {
         Type: 'AWS::S3::BucketPolicy',
         Properties: { Bucket: { Ref: 'ArtifactBucket' }, PolicyDocument: bucket.policy },

@@ -42,6 +42,11 @@ import {
   PutBucketOwnershipControlsCommand,
   PutBucketPolicyCommand,
   PutPublicAccessBlockCommand,
+  type GetBucketEncryptionCommandOutput,
+  type GetBucketLifecycleConfigurationCommandOutput,
+  type GetBucketOwnershipControlsCommandOutput,
+  type GetBucketPolicyCommandOutput,
+  type GetPublicAccessBlockCommandOutput,
   type LifecycleRule,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -357,6 +362,19 @@ async function ensureRole(run: Run, role: RoleDocuments, hashTag: boolean, again
     else await ensureRole(run, role, hashTag, true);
     return;
   }
+  await updateRole(run, role, current, tags, putPolicy);
+}
+
+/** An existing role brought to what setup writes: trust, boundary, inline policy, tags. */
+async function updateRole(
+  run: Run,
+  role: RoleDocuments,
+  current: Role,
+  tags: Record<string, string>,
+  putPolicy: (kind: 'create' | 'update') => Promise<void>,
+): Promise<void> {
+  const { iam } = run.clients;
+  const resource = `role ${role.name}`;
   const before = run.report.changes.length;
   if (!sameDocument(current.AssumeRolePolicyDocument, role.trust))
     await write(run, { kind: 'update', resource, what: 'trust policy' }, 'iam:UpdateAssumeRolePolicy', () =>
@@ -412,17 +430,48 @@ export function artifactLifecycleRule(days: number): LifecycleRule {
   };
 }
 
+/** What each setting step of ensureBucket works on. */
+interface BucketStep {
+  run: Run;
+  s3: SetupClients['s3'];
+  bucket: SetupDocuments['bucket'];
+  resource: string;
+  /** The bucket and the owner it must have, for every call. */
+  common: { Bucket: string; ExpectedBucketOwner: string };
+  /** Made by this run: it has none of its settings yet, so none is read. */
+  created: boolean;
+}
+
 async function ensureBucket(run: Run, bucket: SetupDocuments['bucket']): Promise<void> {
-  const { s3 } = run.clients;
   const owner = run.report.productionRoleArn.split(':')[4]!;
   const resource = `bucket ${bucket.name}`;
   const common = { Bucket: bucket.name, ExpectedBucketOwner: owner };
-  const exists = await read(
+  const exists = await findBucket(run, bucket, resource, common);
+  const before = run.report.changes.length;
+  const step: BucketStep = { run, s3: run.clients.s3, bucket, resource, common, created: !exists };
+  if (step.created) await createBucket(step);
+  await ensureSetting(step, publicAccessBlock);
+  await ensureSetting(step, encryption);
+  await ensureSetting(step, ownership);
+  await ensureSetting(step, bucketPolicy);
+  await ensureSetting(step, lifecycle);
+  if (run.report.changes.length === before)
+    run.report.unchanged.push(`${resource} (private, encrypted, TLS only, lifecycle)`);
+}
+
+/** Whether the bucket exists (and is this account's: a bucket of another account is refused). */
+async function findBucket(
+  run: Run,
+  bucket: SetupDocuments['bucket'],
+  resource: string,
+  common: BucketStep['common'],
+): Promise<boolean> {
+  const found = await read(
     run,
     `read ${resource}`,
     's3:ListBucket',
     ['NotFound', 'NoSuchBucket', '404'],
-    () => s3.send(new HeadBucketCommand(common)),
+    () => run.clients.s3.send(new HeadBucketCommand(common)),
   ).catch((error: unknown) => {
     // Bucket names are global: with ExpectedBucketOwner, another account's bucket is a 403.
     if (isAccessDenied(error))
@@ -435,144 +484,175 @@ async function ensureBucket(run: Run, bucket: SetupDocuments['bucket']): Promise
       );
     throw error;
   });
-  const before = run.report.changes.length;
-  const created = exists === undefined;
-  if (created) {
-    const region = await s3.config.region();
-    await write(
-      run,
-      { kind: 'create', resource, what: 'artifact bucket, objects owned by the account' },
-      's3:CreateBucket',
-      () =>
-        s3.send(
-          new CreateBucketCommand({
-            Bucket: bucket.name,
-            ObjectOwnership: 'BucketOwnerEnforced',
-            ...(region !== 'us-east-1' && {
-              CreateBucketConfiguration: { LocationConstraint: region as never },
-            }),
-          }),
-        ),
-    );
-  }
-  // A bucket this run creates has none of its settings yet: no need to read them.
-  const readSetting = <T>(what: string, permission: string, missing: string[], fn: () => Promise<T>) =>
-    created
-      ? Promise.resolve(undefined)
-      : read(run, `read the ${what} of ${resource}`, permission, missing, fn);
-
-  const block = await readSetting(
-    'public access block',
-    's3:GetBucketPublicAccessBlock',
-    ['NoSuchPublicAccessBlockConfiguration'],
-    () => s3.send(new GetPublicAccessBlockCommand(common)),
-  );
-  const pab = block?.PublicAccessBlockConfiguration;
-  if (!(pab?.BlockPublicAcls && pab.IgnorePublicAcls && pab.BlockPublicPolicy && pab.RestrictPublicBuckets))
-    await write(
-      run,
-      { kind: created ? 'create' : 'update', resource, what: 'public access blocked' },
-      's3:PutBucketPublicAccessBlock',
-      () =>
-        s3.send(
-          new PutPublicAccessBlockCommand({
-            ...common,
-            PublicAccessBlockConfiguration: {
-              BlockPublicAcls: true,
-              IgnorePublicAcls: true,
-              BlockPublicPolicy: true,
-              RestrictPublicBuckets: true,
-            },
-          }),
-        ),
-    );
-
-  const encryption = await readSetting(
-    'encryption',
-    's3:GetEncryptionConfiguration',
-    ['ServerSideEncryptionConfigurationNotFoundError'],
-    () => s3.send(new GetBucketEncryptionCommand(common)),
-  );
-  if (!encryption?.ServerSideEncryptionConfiguration?.Rules?.length)
-    await write(
-      run,
-      { kind: created ? 'create' : 'update', resource, what: 'default encryption (SSE-S3)' },
-      's3:PutEncryptionConfiguration',
-      () =>
-        s3.send(
-          new PutBucketEncryptionCommand({
-            ...common,
-            ServerSideEncryptionConfiguration: {
-              Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-            },
-          }),
-        ),
-    );
-
-  if (!created) {
-    const ownership = await readSetting(
-      'ownership controls',
-      's3:GetBucketOwnershipControls',
-      ['OwnershipControlsNotFoundError'],
-      () => s3.send(new GetBucketOwnershipControlsCommand(common)),
-    );
-    if (ownership?.OwnershipControls?.Rules?.[0]?.ObjectOwnership !== 'BucketOwnerEnforced')
-      await write(
-        run,
-        { kind: 'update', resource, what: 'objects owned by the account (ACLs off)' },
-        's3:PutBucketOwnershipControls',
-        () =>
-          s3.send(
-            new PutBucketOwnershipControlsCommand({
-              ...common,
-              OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-            }),
-          ),
-      );
-  }
-
-  const policy = await readSetting('policy', 's3:GetBucketPolicy', ['NoSuchBucketPolicy'], () =>
-    s3.send(new GetBucketPolicyCommand(common)),
-  );
-  const merged = mergeStatements(policy?.Policy, bucket.policy);
-  if (merged)
-    await write(
-      run,
-      { kind: created ? 'create' : 'update', resource, what: 'bucket policy: TLS only' },
-      's3:PutBucketPolicy',
-      () => s3.send(new PutBucketPolicyCommand({ ...common, Policy: JSON.stringify(merged) })),
-    );
-
-  const lifecycle = await readSetting(
-    'lifecycle rules',
-    's3:GetLifecycleConfiguration',
-    ['NoSuchLifecycleConfiguration'],
-    () => s3.send(new GetBucketLifecycleConfigurationCommand(common)),
-  );
-  const rules = lifecycle?.Rules ?? [];
-  const wanted = artifactLifecycleRule(bucket.expireAfterDays);
-  const ours = rules.find((r) => r.ID === LIFECYCLE_RULE_ID);
-  if (!ours || ours.Expiration?.Days !== wanted.Expiration?.Days)
-    await write(
-      run,
-      {
-        kind: created ? 'create' : 'update',
-        resource,
-        what: `lifecycle: artifacts expire after ${bucket.expireAfterDays} days`,
-      },
-      's3:PutLifecycleConfiguration',
-      () =>
-        s3.send(
-          new PutBucketLifecycleConfigurationCommand({
-            ...common,
-            // Other rules someone added stay.
-            LifecycleConfiguration: { Rules: [...rules.filter((r) => r.ID !== LIFECYCLE_RULE_ID), wanted] },
-          }),
-        ),
-    );
-  if (run.report.changes.length === before)
-    run.report.unchanged.push(`${resource} (private, encrypted, TLS only, lifecycle)`);
+  return found !== undefined;
 }
+
+async function createBucket({ run, s3, bucket, resource }: BucketStep): Promise<void> {
+  const region = await s3.config.region();
+  await write(
+    run,
+    { kind: 'create', resource, what: 'artifact bucket, objects owned by the account' },
+    's3:CreateBucket',
+    () =>
+      s3.send(
+        new CreateBucketCommand({
+          Bucket: bucket.name,
+          ObjectOwnership: 'BucketOwnerEnforced',
+          ...(region !== 'us-east-1' && {
+            CreateBucketConfiguration: { LocationConstraint: region as never },
+          }),
+        }),
+      ),
+  );
+}
+
+/**
+ * One setting of the artifact bucket: read as it is (nothing to read on a
+ * bucket this run made), kept when `ok`, else written.
+ */
+interface BucketSetting<T> {
+  what: string;
+  readPermission: string;
+  /** Error names that mean "no such setting". */
+  missing: string[];
+  read(s3: SetupClients['s3'], common: BucketStep['common']): Promise<T>;
+  ok(current: T | undefined, step: BucketStep): boolean;
+  /** What is written, for the report. */
+  change(step: BucketStep): string;
+  writePermission: string;
+  write(
+    s3: SetupClients['s3'],
+    common: BucketStep['common'],
+    current: T | undefined,
+    step: BucketStep,
+  ): Promise<unknown>;
+}
+
+async function ensureSetting<T>(step: BucketStep, setting: BucketSetting<T>): Promise<void> {
+  const { run, s3, common, resource, created } = step;
+  const current = created
+    ? undefined
+    : await read(
+        run,
+        `read the ${setting.what} of ${resource}`,
+        setting.readPermission,
+        setting.missing,
+        () => setting.read(s3, common),
+      );
+  if (setting.ok(current, step)) return;
+  await write(
+    run,
+    { kind: created ? 'create' : 'update', resource, what: setting.change(step) },
+    setting.writePermission,
+    () => setting.write(s3, common, current, step),
+  );
+}
+
+const PUBLIC_ACCESS_BLOCKED = {
+  BlockPublicAcls: true,
+  IgnorePublicAcls: true,
+  BlockPublicPolicy: true,
+  RestrictPublicBuckets: true,
+};
+
+const publicAccessBlock: BucketSetting<GetPublicAccessBlockCommandOutput> = {
+  what: 'public access block',
+  readPermission: 's3:GetBucketPublicAccessBlock',
+  missing: ['NoSuchPublicAccessBlockConfiguration'],
+  read: (s3, common) => s3.send(new GetPublicAccessBlockCommand(common)),
+  ok: (current) => {
+    const pab = current?.PublicAccessBlockConfiguration;
+    return !!(
+      pab?.BlockPublicAcls &&
+      pab.IgnorePublicAcls &&
+      pab.BlockPublicPolicy &&
+      pab.RestrictPublicBuckets
+    );
+  },
+  change: () => 'public access blocked',
+  writePermission: 's3:PutBucketPublicAccessBlock',
+  write: (s3, common) =>
+    s3.send(
+      new PutPublicAccessBlockCommand({ ...common, PublicAccessBlockConfiguration: PUBLIC_ACCESS_BLOCKED }),
+    ),
+};
+
+const encryption: BucketSetting<GetBucketEncryptionCommandOutput> = {
+  what: 'encryption',
+  readPermission: 's3:GetEncryptionConfiguration',
+  missing: ['ServerSideEncryptionConfigurationNotFoundError'],
+  read: (s3, common) => s3.send(new GetBucketEncryptionCommand(common)),
+  ok: (current) => !!current?.ServerSideEncryptionConfiguration?.Rules?.length,
+  change: () => 'default encryption (SSE-S3)',
+  writePermission: 's3:PutEncryptionConfiguration',
+  write: (s3, common) =>
+    s3.send(
+      new PutBucketEncryptionCommand({
+        ...common,
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+      }),
+    ),
+};
+
+/** On an existing bucket only: a new one is created with it. */
+const ownership: BucketSetting<GetBucketOwnershipControlsCommandOutput> = {
+  what: 'ownership controls',
+  readPermission: 's3:GetBucketOwnershipControls',
+  missing: ['OwnershipControlsNotFoundError'],
+  read: (s3, common) => s3.send(new GetBucketOwnershipControlsCommand(common)),
+  ok: (current, step) =>
+    step.created || current?.OwnershipControls?.Rules?.[0]?.ObjectOwnership === 'BucketOwnerEnforced',
+  change: () => 'objects owned by the account (ACLs off)',
+  writePermission: 's3:PutBucketOwnershipControls',
+  write: (s3, common) =>
+    s3.send(
+      new PutBucketOwnershipControlsCommand({
+        ...common,
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      }),
+    ),
+};
+
+const bucketPolicy: BucketSetting<GetBucketPolicyCommandOutput> = {
+  what: 'policy',
+  readPermission: 's3:GetBucketPolicy',
+  missing: ['NoSuchBucketPolicy'],
+  read: (s3, common) => s3.send(new GetBucketPolicyCommand(common)),
+  ok: (current, step) => !mergeStatements(current?.Policy, step.bucket.policy),
+  change: () => 'bucket policy: TLS only',
+  writePermission: 's3:PutBucketPolicy',
+  write: (s3, common, current, step) =>
+    s3.send(
+      new PutBucketPolicyCommand({
+        ...common,
+        Policy: JSON.stringify(mergeStatements(current?.Policy, step.bucket.policy)),
+      }),
+    ),
+};
+
+const lifecycle: BucketSetting<GetBucketLifecycleConfigurationCommandOutput> = {
+  what: 'lifecycle rules',
+  readPermission: 's3:GetLifecycleConfiguration',
+  missing: ['NoSuchLifecycleConfiguration'],
+  read: (s3, common) => s3.send(new GetBucketLifecycleConfigurationCommand(common)),
+  ok: (current, step) =>
+    current?.Rules?.find((r) => r.ID === LIFECYCLE_RULE_ID)?.Expiration?.Days === step.bucket.expireAfterDays,
+  change: (step) => `lifecycle: artifacts expire after ${step.bucket.expireAfterDays} days`,
+  writePermission: 's3:PutLifecycleConfiguration',
+  write: (s3, common, current, step) => {
+    // Other rules someone added stay.
+    const others = (current?.Rules ?? []).filter((r) => r.ID !== LIFECYCLE_RULE_ID);
+    const wanted = artifactLifecycleRule(step.bucket.expireAfterDays);
+    return s3.send(
+      new PutBucketLifecycleConfigurationCommand({
+        ...common,
+        LifecycleConfiguration: { Rules: [...others, wanted] },
+      }),
+    );
+  },
+};
 
 /** The bucket policy with our statements in (by Sid), or undefined when it already has them. */
 function mergeStatements(current: string | undefined, wanted: PolicyDocument): PolicyDocument | undefined {

@@ -144,6 +144,21 @@ export async function ensureProvisionedConcurrency(
     );
   }
 
+  await waitUntilReady(lambda, input, qualifier, count, deps);
+  deps.logger.info(`Provisioned concurrency of ${where} is ${count}, READY.`);
+  return { action: sameCount ? 'unchanged' : 'set', count, costNote: cost };
+}
+
+/** Polls until the provisioned concurrency is READY; a FAILED one is an error that says what to check. */
+async function waitUntilReady(
+  lambda: LambdaClient,
+  input: ProvisionedConcurrencyInput,
+  qualifier: string,
+  count: number,
+  deps: AwsDeps,
+): Promise<void> {
+  const { functionName } = input;
+  const where = `${functionName}:${qualifier}`;
   await pollUntil(deps, {
     what: `provisioned concurrency of ${where} to be READY`,
     permission: 'lambda:GetProvisionedConcurrencyConfig',
@@ -160,6 +175,4 @@ export async function ensureProvisionedConcurrency(
       };
     },
   });
-  deps.logger.info(`Provisioned concurrency of ${where} is ${count}, READY.`);
-  return { action: sameCount ? 'unchanged' : 'set', count, costNote: cost };
 }
