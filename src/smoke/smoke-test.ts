@@ -224,6 +224,73 @@ function invokeRetryable(error: unknown): boolean {
   return isTransient(error) || name === 'ResourceConflictException' || name === 'ResourceNotReadyException';
 }
 
+/** One smoke invocation, tried again while Lambda is not ready yet (see invokeRetryable); `onAttempt` counts. */
+function invokeWithRetries(
+  lambda: LambdaClient,
+  functionName: string,
+  qualifier: string,
+  path: string,
+  deps: InvokeSmokeDeps,
+  onAttempt: (attempt: number) => void,
+) {
+  const now = deps.now ?? Date.now;
+  return withRetry(
+    (attempt) => {
+      onAttempt(attempt);
+      return lambda.send(
+        new InvokeCommand({
+          FunctionName: functionName,
+          Qualifier: qualifier,
+          InvocationType: 'RequestResponse',
+          Payload: new TextEncoder().encode(JSON.stringify(smokeEvent(path, now()))),
+        }),
+      );
+    },
+    {
+      attempts: 6,
+      baseDelayMs: 1_000,
+      maxDelayMs: 8_000,
+      random: deps.random,
+      sleep: deps.sleep,
+      retryable: invokeRetryable,
+      onRetry: (error, attempt, delayMs) =>
+        deps.logger.info(
+          `Smoke test: invoking ${functionName}:${qualifier} (attempt ${attempt}) failed with ${errorName(error) || errorMessage(error)}; trying again in ${seconds(delayMs)}.`,
+        ),
+    },
+  );
+}
+
+/** The error a function raised, in its own words (secrets redacted); '' when its payload is not JSON. */
+function functionErrorText(payload: string, secrets?: readonly string[]): string {
+  try {
+    const parsed = JSON.parse(payload) as { errorType?: string; errorMessage?: string };
+    return redact([parsed.errorType, parsed.errorMessage].filter(Boolean).join(': '), secrets);
+  } catch {
+    return ''; // not JSON: the excerpt shows it
+  }
+}
+
+/**
+ * A function's result as a front door would read it: a statusCode and its
+ * body (base64 decoded) when it has that shape; else the payload itself,
+ * with no status (a plain function may return any text: only errors and
+ * 5xx fail).
+ */
+function proxyResult(payload: string): { statusCode?: number; body: string } {
+  try {
+    const parsed = JSON.parse(payload) as { statusCode?: unknown; body?: unknown; isBase64Encoded?: unknown };
+    if (!parsed || typeof parsed !== 'object' || typeof parsed.statusCode !== 'number')
+      return { body: payload };
+    const b = parsed.body;
+    if (typeof b !== 'string') return { statusCode: parsed.statusCode, body: payload };
+    const body = parsed.isBase64Encoded === true ? Buffer.from(b, 'base64').toString('utf8') : b;
+    return { statusCode: parsed.statusCode, body };
+  } catch {
+    return { body: payload };
+  }
+}
+
 /**
  * `gateway: none`: invokes the alias with a GET / event instead of a URL.
  * A FunctionError, or an HTTP-shaped answer with statusCode >= 500, fails.
@@ -254,29 +321,14 @@ export async function invokeSmokeTest(
 
   let response;
   try {
-    response = await withRetry(
+    response = await invokeWithRetries(
+      lambda,
+      functionName,
+      qualifier,
+      options.path ?? '/',
+      deps,
       (attempt) => {
         attempts = attempt;
-        return lambda.send(
-          new InvokeCommand({
-            FunctionName: functionName,
-            Qualifier: qualifier,
-            InvocationType: 'RequestResponse',
-            Payload: new TextEncoder().encode(JSON.stringify(smokeEvent(options.path ?? '/', now()))),
-          }),
-        );
-      },
-      {
-        attempts: 6,
-        baseDelayMs: 1_000,
-        maxDelayMs: 8_000,
-        random: deps.random,
-        sleep: deps.sleep,
-        retryable: invokeRetryable,
-        onRetry: (error, attempt, delayMs) =>
-          deps.logger.info(
-            `Smoke test: invoking ${functionName}:${qualifier} (attempt ${attempt}) failed with ${errorName(error) || errorMessage(error)}; trying again in ${seconds(delayMs)}.`,
-          ),
       },
     );
   } catch (error) {
@@ -293,14 +345,7 @@ export async function invokeSmokeTest(
   const payload = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
   const excerpt = bodyExcerpt(payload, options.secrets);
   if (response.FunctionError) {
-    let errorText = '';
-    try {
-      const parsed = JSON.parse(payload) as { errorType?: string; errorMessage?: string };
-      // The function's own words: they reach the log and the summary.
-      errorText = redact([parsed.errorType, parsed.errorMessage].filter(Boolean).join(': '), options.secrets);
-    } catch {
-      // not JSON: the excerpt shows it
-    }
+    const errorText = functionErrorText(payload, options.secrets);
     return result(
       'failed',
       `Invoke ${functionName}:${qualifier} raised an error (${response.FunctionError})${errorText ? `: ${errorText}` : ''}.`,
@@ -308,27 +353,7 @@ export async function invokeSmokeTest(
     );
   }
 
-  let statusCode: number | undefined;
-  let body = payload;
-  try {
-    const parsed = JSON.parse(payload) as unknown;
-    if (
-      parsed &&
-      typeof parsed === 'object' &&
-      typeof (parsed as { statusCode?: unknown }).statusCode === 'number'
-    ) {
-      statusCode = (parsed as { statusCode: number }).statusCode;
-      const b = (parsed as { body?: unknown; isBase64Encoded?: unknown }).body;
-      if (typeof b === 'string') {
-        body =
-          (parsed as { isBase64Encoded?: unknown }).isBase64Encoded === true
-            ? Buffer.from(b, 'base64').toString('utf8')
-            : b;
-      }
-    }
-  } catch {
-    // A plain function may return any text: only errors and 5xx fail.
-  }
+  const { statusCode, body } = proxyResult(payload);
   const extra = { lastStatus: statusCode, bodyExcerpt: bodyExcerpt(body, options.secrets) };
   if (statusCode !== undefined && statusCode >= 500) {
     return result('failed', `Invoke ${functionName}:${qualifier} answered statusCode ${statusCode}.`, extra);

@@ -31,6 +31,7 @@ import {
   planEnvironment,
   tagsToUpdate,
   versionsToDelete,
+  type ConfigField,
   type DesiredConfig,
 } from './function-config.js';
 import { LIVE_ALIAS } from '../../model/live-alias.js';
@@ -466,112 +467,21 @@ async function updateFunction(
 ): Promise<UpdateOutcome> {
   const name = input.functionName;
   const { tags } = existing;
-  let config = existing.config;
-  if (config.PackageType === 'Image') {
-    throw new AwsError(
-      `Function ${name} is a container image function; lambda-deploy deploys zip packages only.`,
-      'Image',
-    );
-  }
-  if (config.State === 'Pending' || config.LastUpdateStatus === 'InProgress') {
-    deps.logger.info(`Function ${name} is busy with another update; waiting for it`);
-    config = await waitForFunctionUpdated(lambda, name, deps);
-  }
-
-  if (config.Environment?.Error) {
-    // Variables encrypted with a key this role cannot use come back empty: updating would wipe them.
-    throw new AwsError(
-      `Could not read the environment variables of function ${name}: ${config.Environment.Error.ErrorCode ?? ''} ` +
-        `${config.Environment.Error.Message ?? ''}; the deploying role needs kms:Decrypt on the function's KMS key, ` +
-        'or the variables would be lost.',
-      'EnvironmentError',
-    );
-  }
+  let config = await readyToUpdate(lambda, name, existing.config, deps);
   const env = planEnvironment(
     config.Environment?.Variables ?? {},
     input.environment,
     parseManagedTag(tags[ENV_TAG]),
   );
-  if (env.kept.length) {
-    deps.logger.info(
-      `Kept ${env.kept.length} environment variable${env.kept.length === 1 ? '' : 's'} set outside the workflow: ` +
-        env.kept.join(', '),
-    );
-  }
-  if (env.removed.length) {
-    deps.logger.info(
-      `Removing ${env.removed.length} environment variable${env.removed.length === 1 ? '' : 's'} no longer in the ` +
-        `workflow: ${env.removed.join(', ')}`,
-    );
-  }
-  if (env.untracked.length) {
-    deps.logger.warning(
-      `Too many environment variable names for the ${ENV_TAG} tag; these stay on the function even when removed ` +
-        `from the workflow: ${env.untracked.join(', ')}`,
-    );
-  }
+  logEnvironmentPlan(env, deps);
 
   const desired = desiredConfig(input, env.variables);
   const fields = diffConfig(config, desired);
   const configChanged = fields.length > 0;
-  if (configChanged) {
-    deps.logger.info(`Updating the configuration of ${name}: ${fields.join(', ')}`);
-    await updateCall(
-      lambda,
-      name,
-      () =>
-        lambda.send(
-          new UpdateFunctionConfigurationCommand({
-            FunctionName: name,
-            Runtime: desired.runtime as FunctionConfiguration['Runtime'],
-            Handler: desired.handler,
-            MemorySize: desired.memory,
-            Timeout: desired.timeout,
-            Layers: desired.layers,
-            Environment: { Variables: desired.environment },
-            Role: desired.roleArn,
-            Description: desired.description,
-            ...(desired.ephemeralStorage ? { EphemeralStorage: { Size: desired.ephemeralStorage } } : {}),
-          }),
-        ),
-      deps,
-      `update function ${name} configuration`,
-      fields.includes('role')
-        ? 'lambda:UpdateFunctionConfiguration and iam:PassRole'
-        : 'lambda:UpdateFunctionConfiguration',
-      fields.includes('role') ? isRoleNotReady : undefined,
-    );
-    config = await waitForFunctionUpdated(lambda, name, deps, { delayFirst: true });
-  }
+  if (configChanged) config = await updateConfiguration(lambda, name, desired, fields, deps);
 
   const codeChanged = codeNeedsUpdate(config, input.code.codeSha256, input.architecture);
-  if (codeChanged) {
-    deps.logger.info(`Updating the code of ${name} from s3://${input.code.bucket}/${input.code.key}`);
-    try {
-      await updateCall(
-        lambda,
-        name,
-        () =>
-          lambda.send(
-            new UpdateFunctionCodeCommand({
-              FunctionName: name,
-              S3Bucket: input.code.bucket,
-              S3Key: input.code.key,
-              Architectures: [input.architecture],
-              Publish: false,
-            }),
-          ),
-        deps,
-        `update function ${name} code`,
-        'lambda:UpdateFunctionCode',
-      );
-    } catch (error) {
-      const hint = s3Hint(error);
-      throw hint ? new AwsError(errorMessage(error) + hint, 'S3', { cause: error }) : error;
-    }
-    config = await waitForFunctionUpdated(lambda, name, deps, { delayFirst: true });
-    checkCode(name, 'the updated code', config, input);
-  }
+  if (codeChanged) config = await updateCode(lambda, input, deps);
 
   const tagChanges = tagsToUpdate(tags, { ...input.tags, [ENV_TAG]: env.managedTag });
   if (Object.keys(tagChanges).length && config.FunctionArn) {
@@ -586,6 +496,133 @@ async function updateFunction(
   }
   if (!configChanged && !codeChanged) deps.logger.info(`Function ${name} is up to date`);
   return { config, codeChanged, configChanged, environmentKept: env.kept };
+}
+
+/**
+ * The function's configuration once it may be updated: a zip function, no
+ * other update running, and environment variables this role can read (an
+ * update would otherwise wipe them).
+ */
+async function readyToUpdate(
+  lambda: LambdaClient,
+  name: string,
+  config: FunctionConfiguration,
+  deps: AwsDeps,
+): Promise<FunctionConfiguration> {
+  if (config.PackageType === 'Image') {
+    throw new AwsError(
+      `Function ${name} is a container image function; lambda-deploy deploys zip packages only.`,
+      'Image',
+    );
+  }
+  if (config.State === 'Pending' || config.LastUpdateStatus === 'InProgress') {
+    deps.logger.info(`Function ${name} is busy with another update; waiting for it`);
+    config = await waitForFunctionUpdated(lambda, name, deps);
+  }
+  if (config.Environment?.Error) {
+    // Variables encrypted with a key this role cannot use come back empty: updating would wipe them.
+    throw new AwsError(
+      `Could not read the environment variables of function ${name}: ${config.Environment.Error.ErrorCode ?? ''} ` +
+        `${config.Environment.Error.Message ?? ''}; the deploying role needs kms:Decrypt on the function's KMS key, ` +
+        'or the variables would be lost.',
+      'EnvironmentError',
+    );
+  }
+  return config;
+}
+
+function logEnvironmentPlan(env: ReturnType<typeof planEnvironment>, deps: AwsDeps): void {
+  const s = (n: number) => (n === 1 ? '' : 's');
+  if (env.kept.length) {
+    deps.logger.info(
+      `Kept ${env.kept.length} environment variable${s(env.kept.length)} set outside the workflow: ` +
+        env.kept.join(', '),
+    );
+  }
+  if (env.removed.length) {
+    deps.logger.info(
+      `Removing ${env.removed.length} environment variable${s(env.removed.length)} no longer in the ` +
+        `workflow: ${env.removed.join(', ')}`,
+    );
+  }
+  if (env.untracked.length) {
+    deps.logger.warning(
+      `Too many environment variable names for the ${ENV_TAG} tag; these stay on the function even when removed ` +
+        `from the workflow: ${env.untracked.join(', ')}`,
+    );
+  }
+}
+
+/** Writes the configuration (`fields` differ) and waits for the update: the configuration after it. */
+async function updateConfiguration(
+  lambda: LambdaClient,
+  name: string,
+  desired: DesiredConfig,
+  fields: ConfigField[],
+  deps: AwsDeps,
+): Promise<FunctionConfiguration> {
+  deps.logger.info(`Updating the configuration of ${name}: ${fields.join(', ')}`);
+  await updateCall(
+    lambda,
+    name,
+    () =>
+      lambda.send(
+        new UpdateFunctionConfigurationCommand({
+          FunctionName: name,
+          Runtime: desired.runtime as FunctionConfiguration['Runtime'],
+          Handler: desired.handler,
+          MemorySize: desired.memory,
+          Timeout: desired.timeout,
+          Layers: desired.layers,
+          Environment: { Variables: desired.environment },
+          Role: desired.roleArn,
+          Description: desired.description,
+          ...(desired.ephemeralStorage ? { EphemeralStorage: { Size: desired.ephemeralStorage } } : {}),
+        }),
+      ),
+    deps,
+    `update function ${name} configuration`,
+    fields.includes('role')
+      ? 'lambda:UpdateFunctionConfiguration and iam:PassRole'
+      : 'lambda:UpdateFunctionConfiguration',
+    fields.includes('role') ? isRoleNotReady : undefined,
+  );
+  return waitForFunctionUpdated(lambda, name, deps, { delayFirst: true });
+}
+
+/** Points the function at the uploaded package, waits, and checks Lambda took that very package. */
+async function updateCode(
+  lambda: LambdaClient,
+  input: FunctionInput,
+  deps: AwsDeps,
+): Promise<FunctionConfiguration> {
+  const name = input.functionName;
+  deps.logger.info(`Updating the code of ${name} from s3://${input.code.bucket}/${input.code.key}`);
+  try {
+    await updateCall(
+      lambda,
+      name,
+      () =>
+        lambda.send(
+          new UpdateFunctionCodeCommand({
+            FunctionName: name,
+            S3Bucket: input.code.bucket,
+            S3Key: input.code.key,
+            Architectures: [input.architecture],
+            Publish: false,
+          }),
+        ),
+      deps,
+      `update function ${name} code`,
+      'lambda:UpdateFunctionCode',
+    );
+  } catch (error) {
+    const hint = s3Hint(error);
+    throw hint ? new AwsError(errorMessage(error) + hint, 'S3', { cause: error }) : error;
+  }
+  const config = await waitForFunctionUpdated(lambda, name, deps, { delayFirst: true });
+  checkCode(name, 'the updated code', config, input);
+  return config;
 }
 
 async function publish(
