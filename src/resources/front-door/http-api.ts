@@ -96,6 +96,36 @@ function readStage(client: ApiGatewayV2Client, apiId: string, input: GatewayInpu
   );
 }
 
+/** The integrations and routes of an HTTP API, each list read whole (every page). */
+function apiReaders(client: ApiGatewayV2Client, apiId: string, input: GatewayInput, deps: CallDeps) {
+  const path = `/apis/${apiId}`;
+  return {
+    integrations: () =>
+      allPages(
+        (token) =>
+          callAws(
+            deps,
+            spec(input, `read the integrations of HTTP API ${apiId}`, 'GET', `${path}/integrations`),
+            () => client.send(new GetIntegrationsCommand({ ApiId: apiId, NextToken: token })),
+          ),
+        (page) => page.Items,
+        (page) => page.NextToken,
+      ),
+    routes: () =>
+      allPages(
+        (token) =>
+          callAws(deps, spec(input, `read the routes of HTTP API ${apiId}`, 'GET', `${path}/routes`), () =>
+            client.send(new GetRoutesCommand({ ApiId: apiId, NextToken: token })),
+          ),
+        (page) => page.Items,
+        (page) => page.NextToken,
+      ),
+  };
+}
+type ApiReaders = ReturnType<typeof apiReaders>;
+type Integration = Awaited<ReturnType<ApiReaders['integrations']>>[number];
+type Route = Awaited<ReturnType<ApiReaders['routes']>>[number];
+
 /** Integration and `$default` route; returns true when something was created or updated. */
 async function ensureIntegrationAndRoute(
   client: ApiGatewayV2Client,
@@ -104,41 +134,47 @@ async function ensureIntegrationAndRoute(
   input: GatewayInput,
   deps: CallDeps,
 ): Promise<boolean> {
-  const path = `/apis/${apiId}`;
-  const readIntegrations = () =>
-    allPages(
-      (token) =>
-        callAws(
-          deps,
-          spec(input, `read the integrations of HTTP API ${apiId}`, 'GET', `${path}/integrations`),
-          () => client.send(new GetIntegrationsCommand({ ApiId: apiId, NextToken: token })),
-        ),
-      (page) => page.Items,
-      (page) => page.NextToken,
-    );
-  const readRoutes = () =>
-    allPages(
-      (token) =>
-        callAws(deps, spec(input, `read the routes of HTTP API ${apiId}`, 'GET', `${path}/routes`), () =>
-          client.send(new GetRoutesCommand({ ApiId: apiId, NextToken: token })),
-        ),
-      (page) => page.Items,
-      (page) => page.NextToken,
-    );
-  const ours = (i: { IntegrationType?: string; IntegrationUri?: string }) =>
-    i.IntegrationType === 'AWS_PROXY' && i.IntegrationUri === input.aliasArn;
-  const integrations = isNew ? [] : await readIntegrations();
-  const routes = isNew ? [] : await readRoutes();
-  let changed = false;
-
+  const read = apiReaders(client, apiId, input, deps);
+  const integrations = isNew ? [] : await read.integrations();
+  const routes = isNew ? [] : await read.routes();
   const route = routes.find((r) => r.RouteKey === ROUTE);
   const routed = integrations.find((i) => route?.Target === `integrations/${i.IntegrationId}`);
-  let integration = integrations.find(ours) ?? (routed?.IntegrationType === 'AWS_PROXY' ? routed : undefined);
-  if (!integration) {
-    integration = await createOnce<{ IntegrationId?: string }>(
+  const found =
+    integrations.find((i) => isOurs(i, input)) ??
+    (routed?.IntegrationType === 'AWS_PROXY' ? routed : undefined);
+  const integration = await ensureIntegration(client, apiId, found, read, input, deps);
+  const routeChanged = await ensureRoute(
+    client,
+    apiId,
+    route,
+    `integrations/${integration.id}`,
+    read,
+    input,
+    deps,
+  );
+  return integration.changed || routeChanged;
+}
+
+/** The integration that invokes this stage's alias. */
+function isOurs(i: Integration, input: GatewayInput): boolean {
+  return i.IntegrationType === 'AWS_PROXY' && i.IntegrationUri === input.aliasArn;
+}
+
+/** The Lambda integration: `found` kept, pointed at the alias, or created. */
+async function ensureIntegration(
+  client: ApiGatewayV2Client,
+  apiId: string,
+  found: Integration | undefined,
+  read: ApiReaders,
+  input: GatewayInput,
+  deps: CallDeps,
+): Promise<{ id: string | undefined; changed: boolean }> {
+  const path = `/apis/${apiId}/integrations`;
+  if (!found) {
+    const made = await createOnce<{ IntegrationId?: string }>(
       deps,
-      spec(input, `create the Lambda integration of HTTP API ${apiId}`, 'POST', `${path}/integrations`),
-      async () => (await readIntegrations()).find(ours),
+      spec(input, `create the Lambda integration of HTTP API ${apiId}`, 'POST', path),
+      async () => (await read.integrations()).find((i) => isOurs(i, input)),
       () =>
         client.send(
           new CreateIntegrationCommand({
@@ -149,54 +185,60 @@ async function ensureIntegrationAndRoute(
           }),
         ),
     );
-    changed = true;
-  } else if (integration.IntegrationUri !== input.aliasArn || integration.PayloadFormatVersion !== '2.0') {
-    const id = integration.IntegrationId;
-    integration = await callAws(
-      deps,
-      spec(
-        input,
-        `update the Lambda integration of HTTP API ${apiId}`,
-        'PATCH',
-        `${path}/integrations/${id}`,
-      ),
-      () =>
-        client.send(
-          new UpdateIntegrationCommand({
-            ApiId: apiId,
-            IntegrationId: id,
-            IntegrationUri: input.aliasArn,
-            PayloadFormatVersion: '2.0',
-          }),
-        ),
-    );
-    changed = true;
+    return { id: made.IntegrationId, changed: true };
   }
+  if (found.IntegrationUri === input.aliasArn && found.PayloadFormatVersion === '2.0')
+    return { id: found.IntegrationId, changed: false };
+  const id = found.IntegrationId;
+  const updated = await callAws(
+    deps,
+    spec(input, `update the Lambda integration of HTTP API ${apiId}`, 'PATCH', `${path}/${id}`),
+    () =>
+      client.send(
+        new UpdateIntegrationCommand({
+          ApiId: apiId,
+          IntegrationId: id,
+          IntegrationUri: input.aliasArn,
+          PayloadFormatVersion: '2.0',
+        }),
+      ),
+  );
+  return { id: updated.IntegrationId, changed: true };
+}
 
-  const target = `integrations/${integration.IntegrationId}`;
+/** The `$default` route to `target`: kept, pointed there, or created; true when written. */
+async function ensureRoute(
+  client: ApiGatewayV2Client,
+  apiId: string,
+  route: Route | undefined,
+  target: string,
+  read: ApiReaders,
+  input: GatewayInput,
+  deps: CallDeps,
+): Promise<boolean> {
+  const path = `/apis/${apiId}/routes`;
   if (!route) {
     await createOnce<unknown>(
       deps,
-      spec(input, `create the $default route of HTTP API ${apiId}`, 'POST', `${path}/routes`),
-      async () => (await readRoutes()).find((r) => r.RouteKey === ROUTE && r.Target === target),
+      spec(input, `create the $default route of HTTP API ${apiId}`, 'POST', path),
+      async () => (await read.routes()).find((r) => r.RouteKey === ROUTE && r.Target === target),
       () => client.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: ROUTE, Target: target })),
     );
-    changed = true;
-  } else if (route.Target !== target) {
-    const routeId = route.RouteId;
-    await callAws(
-      deps,
-      spec(
-        input,
-        `point the $default route of HTTP API ${apiId} at the function`,
-        'PATCH',
-        `${path}/routes/${routeId}`,
-      ),
-      () => client.send(new UpdateRouteCommand({ ApiId: apiId, RouteId: routeId, Target: target })),
-    );
-    changed = true;
+    return true;
   }
-  return changed;
+  if (route.Target === target) return false;
+  const routeId = route.RouteId;
+  await callAws(
+    deps,
+    spec(
+      input,
+      `point the $default route of HTTP API ${apiId} at the function`,
+      'PATCH',
+      `${path}/${routeId}`,
+    ),
+    () => client.send(new UpdateRouteCommand({ ApiId: apiId, RouteId: routeId, Target: target })),
+  );
+  return true;
 }
 
 export async function ensureHttpApi(
@@ -204,7 +246,6 @@ export async function ensureHttpApi(
   input: GatewayInput,
   deps: CallDeps,
 ): Promise<GatewayResult> {
-  const { context } = input;
   const client = clients.apiGatewayV2;
   const throttle = desiredThrottle(input.throttleRate, input.throttleBurst);
   let changed = false;
@@ -228,21 +269,7 @@ export async function ensureHttpApi(
   const alias = parseAliasArn(input.aliasArn);
 
   if (!api) {
-    api = await createOnce<{ ApiId?: string; ApiEndpoint?: string }>(
-      deps,
-      spec(input, 'create the HTTP API', 'POST', '/apis'),
-      () => findHttpApi(client, input, deps),
-      () =>
-        client.send(
-          new CreateApiCommand({
-            Name: context.functionName,
-            ProtocolType: 'HTTP',
-            Description: `lambda-deploy: ${context.project}, stage ${context.stage}`,
-            Tags: context.tags,
-          }),
-        ),
-    );
-    deps.logger.info(`Created HTTP API ${api.ApiId} for stage ${context.stage}.`);
+    api = await createHttpApi(client, input, deps);
     changed = true;
   }
   const apiId = api.ApiId as string;
@@ -271,6 +298,47 @@ export async function ensureHttpApi(
       ))) ||
     changed;
 
+  changed = (await ensureStage(client, apiId, stage, throttle, input, deps)) || changed;
+
+  const url = trimUrl(api.ApiEndpoint ?? '');
+  deps.logger.info(changed ? `HTTP API ${apiId} is ready: ${url}` : `HTTP API ${apiId} unchanged: ${url}`);
+  return { kind: 'http-api', url, apiId, changed };
+}
+
+async function createHttpApi(
+  client: ApiGatewayV2Client,
+  input: GatewayInput,
+  deps: CallDeps,
+): Promise<{ ApiId?: string; ApiEndpoint?: string }> {
+  const { context } = input;
+  const api = await createOnce<{ ApiId?: string; ApiEndpoint?: string }>(
+    deps,
+    spec(input, 'create the HTTP API', 'POST', '/apis'),
+    () => findHttpApi(client, input, deps),
+    () =>
+      client.send(
+        new CreateApiCommand({
+          Name: context.functionName,
+          ProtocolType: 'HTTP',
+          Description: `lambda-deploy: ${context.project}, stage ${context.stage}`,
+          Tags: context.tags,
+        }),
+      ),
+  );
+  deps.logger.info(`Created HTTP API ${api.ApiId} for stage ${context.stage}.`);
+  return api;
+}
+
+/** The `$default` stage, auto-deploying with the throttling asked for: created, updated or kept; true when written. */
+async function ensureStage(
+  client: ApiGatewayV2Client,
+  apiId: string,
+  stage: Awaited<ReturnType<typeof readStage>>,
+  throttle: ReturnType<typeof desiredThrottle>,
+  input: GatewayInput,
+  deps: CallDeps,
+): Promise<boolean> {
+  const { context } = input;
   if (!stage) {
     const settings = httpRouteSettingsUpdate(undefined, throttle);
     await createOnce(
@@ -288,29 +356,23 @@ export async function ensureHttpApi(
           }),
         ),
     );
-    changed = true;
-  } else {
-    const settings = httpRouteSettingsUpdate(stage.DefaultRouteSettings, throttle);
-    if (settings || stage.AutoDeploy !== true) {
-      await callAws(
-        deps,
-        spec(input, `update the $default stage of HTTP API ${apiId}`, 'PATCH', stagePath(apiId)),
-        () =>
-          client.send(
-            new UpdateStageCommand({
-              ApiId: apiId,
-              StageName: STAGE,
-              AutoDeploy: true,
-              ...(settings && { DefaultRouteSettings: settings }),
-            }),
-          ),
-      );
-      deps.logger.info(`Updated the $default stage of HTTP API ${apiId} (throttling or auto-deploy).`);
-      changed = true;
-    }
+    return true;
   }
-
-  const url = trimUrl(api.ApiEndpoint ?? '');
-  deps.logger.info(changed ? `HTTP API ${apiId} is ready: ${url}` : `HTTP API ${apiId} unchanged: ${url}`);
-  return { kind: 'http-api', url, apiId, changed };
+  const settings = httpRouteSettingsUpdate(stage.DefaultRouteSettings, throttle);
+  if (!settings && stage.AutoDeploy === true) return false;
+  await callAws(
+    deps,
+    spec(input, `update the $default stage of HTTP API ${apiId}`, 'PATCH', stagePath(apiId)),
+    () =>
+      client.send(
+        new UpdateStageCommand({
+          ApiId: apiId,
+          StageName: STAGE,
+          AutoDeploy: true,
+          ...(settings && { DefaultRouteSettings: settings }),
+        }),
+      ),
+  );
+  deps.logger.info(`Updated the $default stage of HTTP API ${apiId} (throttling or auto-deploy).`);
+  return true;
 }
