@@ -158,9 +158,32 @@ export async function ensureApiKey(
   target: { apiId: string; restStage: string },
   deps: RetryDeps,
 ): Promise<ApiKeyResult> {
-  const { context } = input;
-  let changed = false;
+  const key = await ensureKey(client, input, deps);
+  const keyId = key.key.id as string;
+  const value = key.key.value ?? '';
+  if (!value)
+    throw new Error(
+      `API key ${keyId} of stage ${input.context.stage}: API Gateway returned no value for it.`,
+    );
 
+  const want: UsagePlanWant = {
+    apiId: target.apiId,
+    stage: target.restStage,
+    throttle: desiredThrottle(input.throttleRate, input.throttleBurst),
+    quota: input.quota,
+  };
+  const plan = await linkedPlan(client, input, keyId, want, deps);
+  const updated = !plan.created && (await updatePlan(client, input, plan.plan, want, deps));
+  return { apiKeyId: keyId, apiKeyValue: value, changed: key.changed || plan.linked || updated };
+}
+
+/** The stage's API key, its value masked in the log: found (enabled again if need be) or created. */
+async function ensureKey(
+  client: APIGatewayClient,
+  input: GatewayInput,
+  deps: RetryDeps,
+): Promise<{ key: ApiKey; changed: boolean }> {
+  const { context } = input;
   const findWithValue = async () => {
     const found = await findApiKey(client, input, deps);
     if (!found?.id || found.value !== undefined) return found;
@@ -170,9 +193,9 @@ export async function ensureApiKey(
       client.send(new GetApiKeyCommand({ apiKey: id, includeValue: true })),
     );
   };
-  let key = await findWithValue();
-  if (!key) {
-    key = await createOnce(
+  const found = await findWithValue();
+  if (!found) {
+    const key = await createOnce(
       deps,
       restSpec(input, 'create the API key', 'POST', '/apikeys'),
       findWithValue,
@@ -188,83 +211,90 @@ export async function ensureApiKey(
     );
     if (key.value) deps.logger.mask(key.value);
     deps.logger.info(`Created API key ${key.id} for stage ${context.stage}.`);
-    changed = true;
-  } else {
-    if (key.value) deps.logger.mask(key.value);
-    if (key.enabled === false) {
-      const id = key.id as string;
-      await callAws(deps, restSpec(input, `enable the API key ${id}`, 'PATCH', `/apikeys/${id}`), () =>
-        client.send(
-          new UpdateApiKeyCommand({
-            apiKey: id,
-            patchOperations: [{ op: 'replace', path: '/enabled', value: 'true' }],
-          }),
-        ),
-      );
-      deps.logger.info(`Enabled the API key ${id} again.`);
-      changed = true;
-    }
+    return { key, changed: true };
   }
-  const keyId = key.id as string;
-  const value = key.value ?? '';
-  if (!value)
-    throw new Error(`API key ${keyId} of stage ${context.stage}: API Gateway returned no value for it.`);
+  if (found.value) deps.logger.mask(found.value);
+  if (found.enabled !== false) return { key: found, changed: false };
+  const id = found.id as string;
+  await callAws(deps, restSpec(input, `enable the API key ${id}`, 'PATCH', `/apikeys/${id}`), () =>
+    client.send(
+      new UpdateApiKeyCommand({
+        apiKey: id,
+        patchOperations: [{ op: 'replace', path: '/enabled', value: 'true' }],
+      }),
+    ),
+  );
+  deps.logger.info(`Enabled the API key ${id} again.`);
+  return { key: found, changed: true };
+}
 
-  const want: UsagePlanWant = {
-    apiId: target.apiId,
-    stage: target.restStage,
-    throttle: desiredThrottle(input.throttleRate, input.throttleBurst),
-    quota: input.quota,
-  };
-
-  // One call when all is in place: the plans the key is linked to.
-  let plan = await findUsagePlan(client, input, deps, keyId);
+/**
+ * The usage plan the key is linked to: in one call when all is in place;
+ * else the stage's plan (created when missing, with the API stage, throttle
+ * and quota wanted) and the key linked to it.
+ */
+async function linkedPlan(
+  client: APIGatewayClient,
+  input: GatewayInput,
+  keyId: string,
+  want: UsagePlanWant,
+  deps: RetryDeps,
+): Promise<{ plan: UsagePlan; created: boolean; linked: boolean }> {
+  const { context } = input;
+  const linked = await findUsagePlan(client, input, deps, keyId);
+  if (linked) return { plan: linked, created: false, linked: false };
+  let plan = await findUsagePlan(client, input, deps);
   let created = false;
   if (!plan) {
-    plan = await findUsagePlan(client, input, deps);
-    if (!plan) {
-      plan = await createOnce(
-        deps,
-        restSpec(input, 'create the usage plan', 'POST', '/usageplans'),
-        () => findUsagePlan(client, input, deps),
-        () =>
-          client.send(
-            new CreateUsagePlanCommand({
-              name: context.functionName,
-              description: `lambda-deploy: ${context.project}, stage ${context.stage}`,
-              apiStages: [{ apiId: want.apiId, stage: want.stage }],
-              throttle: usagePlanThrottle(want.throttle),
-              quota: usagePlanQuota(want.quota),
-              tags: context.tags,
-            }),
-          ),
-      );
-      deps.logger.info(`Created usage plan ${plan.id} for stage ${context.stage}.`);
-      created = true;
-    }
-    const planId = plan.id as string;
-    await callAws(
+    plan = await createOnce(
       deps,
-      restSpec(input, `link API key ${keyId} to usage plan ${planId}`, 'POST', `/usageplans/${planId}/keys`),
-      async () => {
-        try {
-          await client.send(
-            new CreateUsagePlanKeyCommand({ usagePlanId: planId, keyId, keyType: 'API_KEY' }),
-          );
-        } catch (error) {
-          // Already linked (a parallel run, or an earlier run stopped after linking).
-          if (errorName(error) !== 'ConflictException') throw error;
-        }
-      },
+      restSpec(input, 'create the usage plan', 'POST', '/usageplans'),
+      () => findUsagePlan(client, input, deps),
+      () =>
+        client.send(
+          new CreateUsagePlanCommand({
+            name: context.functionName,
+            description: `lambda-deploy: ${context.project}, stage ${context.stage}`,
+            apiStages: [{ apiId: want.apiId, stage: want.stage }],
+            throttle: usagePlanThrottle(want.throttle),
+            quota: usagePlanQuota(want.quota),
+            tags: context.tags,
+          }),
+        ),
     );
-    changed = true;
+    deps.logger.info(`Created usage plan ${plan.id} for stage ${context.stage}.`);
+    created = true;
   }
-
   const planId = plan.id as string;
-  const ops = created ? [] : usagePlanPatch(plan, want);
+  await callAws(
+    deps,
+    restSpec(input, `link API key ${keyId} to usage plan ${planId}`, 'POST', `/usageplans/${planId}/keys`),
+    async () => {
+      try {
+        await client.send(new CreateUsagePlanKeyCommand({ usagePlanId: planId, keyId, keyType: 'API_KEY' }));
+      } catch (error) {
+        // Already linked (a parallel run, or an earlier run stopped after linking).
+        if (errorName(error) !== 'ConflictException') throw error;
+      }
+    },
+  );
+  return { plan, created, linked: true };
+}
+
+/** An existing plan brought to `want`; an old API stage it still lists is removed, or only warned about. */
+async function updatePlan(
+  client: APIGatewayClient,
+  input: GatewayInput,
+  plan: UsagePlan,
+  want: UsagePlanWant,
+  deps: RetryDeps,
+): Promise<boolean> {
+  const planId = plan.id as string;
+  const ops = usagePlanPatch(plan, want);
   const stale = ops.filter((op) => op.op === 'remove' && op.path === '/apiStages');
   const update = ops.filter((op) => !stale.includes(op));
   const planSpec = restSpec(input, `update usage plan ${planId}`, 'PATCH', `/usageplans/${planId}`);
+  let changed = false;
   if (update.length) {
     await callAws(deps, planSpec, () =>
       client.send(new UpdateUsagePlanCommand({ usagePlanId: planId, patchOperations: update })),
@@ -283,6 +313,5 @@ export async function ensureApiKey(
       deps.logger.warning(`Usage plan ${planId} still lists an old API stage: ${(error as Error).message}`);
     }
   }
-
-  return { apiKeyId: keyId, apiKeyValue: value, changed };
+  return changed;
 }

@@ -196,34 +196,87 @@ export async function ensureRestApi(
   const { context } = input;
   const client = clients.apiGateway;
   const alias = parseAliasArn(input.aliasArn);
-  const uri = lambdaInvocationUri(alias, input.aliasArn);
   const restStage = restStageName(context.stage);
-  let changed = false;
 
-  let api = await findRestApi(client, input, deps);
-  const isNew = !api;
-  if (!api) {
-    api = await createOnce(
-      deps,
-      restSpec(input, 'create the REST API', 'POST', '/restapis'),
-      () => findRestApi(client, input, deps),
-      () =>
-        client.send(
-          new CreateRestApiCommand({
-            name: context.functionName,
-            description: `lambda-deploy: ${context.project}, stage ${context.stage}`,
-            endpointConfiguration: { types: ['REGIONAL'] },
-            apiKeySource: 'HEADER',
-            binaryMediaTypes: [BINARY_ALL],
-            tags: context.tags,
-          }),
-        ),
-    );
-    deps.logger.info(`Created REST API ${api.id} for stage ${context.stage}.`);
-    changed = true;
-  }
+  const found = await findRestApi(client, input, deps);
+  const isNew = !found;
+  const api = found ?? (await createRestApi(client, input, deps));
   const apiId = api.id as string;
+  const uri = lambdaInvocationUri(alias, input.aliasArn);
+  const methodsChanged = await ensureMethods(client, api, isNew, uri, input, deps);
 
+  // Before the stage exists, so the first request through the new URL is allowed.
+  const permitted = await ensurePermissions(
+    clients.lambda,
+    {
+      functionName: context.functionName,
+      qualifier: alias.qualifier,
+      aliasArn: input.aliasArn,
+      stage: context.stage,
+    },
+    [
+      {
+        statementId: PermissionIds.restApi,
+        action: 'lambda:InvokeFunction',
+        principal: 'apigateway.amazonaws.com',
+        sourceArn: restApiSourceArn(alias, apiId),
+      },
+    ],
+    deps,
+  );
+  const staged = await ensureRestStage(client, apiId, restStage, isNew, methodsChanged, input, deps);
+
+  const url = restApiUrl(apiId, context.region, restStage);
+  const changed = isNew || methodsChanged || permitted || staged;
+  const result: GatewayResult = { kind: 'rest-api', url, apiId, changed };
+  if (input.apiKey) {
+    const key = await ensureApiKey(client, input, { apiId, restStage }, deps);
+    result.apiKeyId = key.apiKeyId;
+    result.apiKeyValue = key.apiKeyValue;
+    result.changed ||= key.changed;
+  }
+  deps.logger.info(
+    result.changed ? `REST API ${apiId} is ready: ${url}` : `REST API ${apiId} unchanged: ${url}`,
+  );
+  return result;
+}
+
+async function createRestApi(client: APIGatewayClient, input: GatewayInput, deps: RetryDeps) {
+  const { context } = input;
+  const api = await createOnce(
+    deps,
+    restSpec(input, 'create the REST API', 'POST', '/restapis'),
+    () => findRestApi(client, input, deps),
+    () =>
+      client.send(
+        new CreateRestApiCommand({
+          name: context.functionName,
+          description: `lambda-deploy: ${context.project}, stage ${context.stage}`,
+          endpointConfiguration: { types: ['REGIONAL'] },
+          apiKeySource: 'HEADER',
+          binaryMediaTypes: [BINARY_ALL],
+          tags: context.tags,
+        }),
+      ),
+  );
+  deps.logger.info(`Created REST API ${api.id} for stage ${context.stage}.`);
+  return api;
+}
+
+/**
+ * Binary bodies allowed, and ANY on `/` and on `/{proxy+}` (created when
+ * missing) sent to the function; true when something changed, which takes
+ * effect with the next deployment.
+ */
+async function ensureMethods(
+  client: APIGatewayClient,
+  api: { id?: string; rootResourceId?: string; binaryMediaTypes?: string[] },
+  isNew: boolean,
+  uri: string,
+  input: GatewayInput,
+  deps: RetryDeps,
+): Promise<boolean> {
+  const apiId = api.id as string;
   // A new API has only its root resource, with no methods: no need to read it.
   const resources = isNew
     ? [{ id: api.rootResourceId, path: '/' }]
@@ -231,10 +284,10 @@ export async function ensureRestApi(
   const root = resources.find((r) => r.path === '/');
   if (!root?.id)
     throw new Error(
-      `REST API ${apiId} of stage ${context.stage} has no root resource; delete it and deploy again.`,
+      `REST API ${apiId} of stage ${input.context.stage} has no root resource; delete it and deploy again.`,
     );
 
-  let methodsChanged = false;
+  let changed = false;
   if (!isNew && !(api.binaryMediaTypes ?? []).includes(BINARY_ALL)) {
     await callAws(
       deps,
@@ -247,9 +300,9 @@ export async function ensureRestApi(
           }),
         ),
     );
-    methodsChanged = true; // takes effect with the next deployment
+    changed = true;
   }
-  methodsChanged = (await ensureMethod(client, apiId, root, uri, input, deps)) || methodsChanged;
+  changed = (await ensureMethod(client, apiId, root, uri, input, deps)) || changed;
   let proxy = resources.find((r) => r.path === `/${PROXY_PART}`);
   if (!proxy) {
     proxy = await createOnce(
@@ -264,32 +317,27 @@ export async function ensureRestApi(
       () =>
         client.send(new CreateResourceCommand({ restApiId: apiId, parentId: root.id, pathPart: PROXY_PART })),
     );
-    methodsChanged = true;
+    changed = true;
   }
-  methodsChanged = (await ensureMethod(client, apiId, proxy, uri, input, deps)) || methodsChanged;
-  changed ||= methodsChanged;
+  return (await ensureMethod(client, apiId, proxy, uri, input, deps)) || changed;
+}
 
-  // Before the stage exists, so the first request through the new URL is allowed.
-  changed =
-    (await ensurePermissions(
-      clients.lambda,
-      {
-        functionName: context.functionName,
-        qualifier: alias.qualifier,
-        aliasArn: input.aliasArn,
-        stage: context.stage,
-      },
-      [
-        {
-          statementId: PermissionIds.restApi,
-          action: 'lambda:InvokeFunction',
-          principal: 'apigateway.amazonaws.com',
-          sourceArn: restApiSourceArn(alias, apiId),
-        },
-      ],
-      deps,
-    )) || changed;
-
+/**
+ * The stage: created with a first deployment, or deployed again when the
+ * methods changed; its throttling set (the stage throttles everyone when
+ * there is no API key, the usage plan each caller when there is). True when
+ * something changed.
+ */
+async function ensureRestStage(
+  client: APIGatewayClient,
+  apiId: string,
+  restStage: string,
+  isNew: boolean,
+  methodsChanged: boolean,
+  input: GatewayInput,
+  deps: RetryDeps,
+): Promise<boolean> {
+  const { context } = input;
   const stagePath = `/restapis/${apiId}/stages/${restStage}`;
   const readStage = () =>
     findAws(
@@ -301,6 +349,7 @@ export async function ensureRestApi(
       () => client.send(new GetStageCommand({ restApiId: apiId, stageName: restStage })),
     );
   const stage = isNew ? undefined : await readStage();
+  let changed = false;
 
   const deploySpec = restSpec(input, `deploy REST API ${apiId}`, 'POST', `/restapis/${apiId}/deployments`);
   const description = `lambda-deploy ${context.stage}`;
@@ -338,30 +387,15 @@ export async function ensureRestApi(
     changed = true;
   }
 
-  // With an API key the usage plan throttles each caller; without one, the stage throttles everyone.
   const stageThrottle = input.apiKey ? undefined : desiredThrottle(input.throttleRate, input.throttleBurst);
   const ops = restStageThrottlePatch(stage?.methodSettings, stageThrottle);
-  if (ops.length) {
-    await callAws(
-      deps,
-      restSpec(input, `set the throttling of stage ${restStage} of REST API ${apiId}`, 'PATCH', stagePath),
-      () =>
-        client.send(new UpdateStageCommand({ restApiId: apiId, stageName: restStage, patchOperations: ops })),
-    );
-    deps.logger.info(`Updated the throttling of REST API ${apiId} stage ${restStage}.`);
-    changed = true;
-  }
-
-  const url = restApiUrl(apiId, context.region, restStage);
-  const result: GatewayResult = { kind: 'rest-api', url, apiId, changed };
-  if (input.apiKey) {
-    const key = await ensureApiKey(client, input, { apiId, restStage }, deps);
-    result.apiKeyId = key.apiKeyId;
-    result.apiKeyValue = key.apiKeyValue;
-    result.changed ||= key.changed;
-  }
-  deps.logger.info(
-    result.changed ? `REST API ${apiId} is ready: ${url}` : `REST API ${apiId} unchanged: ${url}`,
+  if (!ops.length) return changed;
+  await callAws(
+    deps,
+    restSpec(input, `set the throttling of stage ${restStage} of REST API ${apiId}`, 'PATCH', stagePath),
+    () =>
+      client.send(new UpdateStageCommand({ restApiId: apiId, stageName: restStage, patchOperations: ops })),
   );
-  return result;
+  deps.logger.info(`Updated the throttling of REST API ${apiId} stage ${restStage}.`);
+  return true;
 }
