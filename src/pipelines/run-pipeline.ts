@@ -58,7 +58,6 @@ export async function runPipeline(
   deps: PipelineDeps,
 ): Promise<PipelineRun> {
   const { logger } = deps;
-  const sleep = deps.sleep ?? realSleep;
   // Before anything is logged: environment values, the token, passwords in pip-args.
   for (const secret of secretValues(settings, plan)) logger.mask(secret);
   const needsAws = settings.target === 'aws' && plan.command !== 'package' && plan.command !== 'skip';
@@ -73,114 +72,145 @@ export async function runPipeline(
     case 'skip':
       logger.info(`Nothing to do: ${plan.reason}.`);
       return { result: { kind: 'skip', reason: plan.reason }, markdown: '' };
-
-    case 'package': {
-      const pkg = await packageStep(settings, deps);
-      logger.info(`Package ready: ${pkg.zipPath} (code-sha256 ${pkg.codeSha256})`);
-      let markdown = `### 📦 ${settings.name} package\n\n| | |\n|---|---|\n| Zipped | ${formatBytes(pkg.packageBytes)} |\n| Unzipped | ${formatBytes(pkg.unpackedBytes)} |\n| Files | ${pkg.fileCount} |\n| code-sha256 | \`${pkg.codeSha256}\` |\n`;
-      if (pkg.slim) {
-        logger.info(`Dependencies archive (slim): ${pkg.slim.archivePath} (sha256 ${pkg.slim.sha256Hex})`);
-        markdown += `| Dependencies (slim) | ${formatBytes(pkg.slim.bytes)} archive, ${formatBytes(pkg.slim.unpackedBytes)} unpacked at cold start |\n| Cold start | ${pkg.slim.estimate.measured}; ${pkg.slim.estimate.atMemory} |\n`;
-      }
-      return { result: { kind: 'package', stage: plan.stage, pkg }, markdown };
-    }
-
-    case 'deploy': {
-      if (settings.target === 'local') {
-        const { report, stage } = await deployLocally(settings, plan, deps);
-        // The pull request hears how its code did on the runner; a loopback URL is no Deployment.
-        const options = { ...reportOptions(settings, plan, ctx, deps), deployment: false };
-        const { markdown } = await reportDeploy(report, options, { logger });
-        return {
-          result: { kind: 'deploy', outcome: report },
-          markdown,
-          failure: failureMessage(report, options.secrets),
-          local: stage,
-        };
-      }
-      // Refused before building and signing in: a preview run never writes IAM.
-      if (
-        settings.policyStatements &&
-        !settings.executionRoleArn &&
-        !isProtectedStage(plan.stage, settings.protectedStages)
-      )
-        throw new PreviewPolicyStatementsError(plan.stage, settings.protectedStages);
-      // The region and a source of credentials, before minutes of packaging.
-      await checkAwsPrerequisites(settings, plan, deps);
-      const { report, secrets } = await deployToAws(settings, plan, ctx, deps);
-      const options = reportOptions(settings, plan, ctx, deps, secrets);
-      const { markdown } = await reportDeploy(report, options, { logger });
-      return {
-        result: { kind: 'deploy', outcome: report },
-        markdown,
-        failure: failureMessage(report, options.secrets),
-      };
-    }
-
-    case 'undeploy': {
-      if (settings.target === 'local')
-        throw new Error(
-          'target: "local" stages stop with the run; expected command deploy or package with target local.',
-        );
-      // Refused before signing in: a protected stage is never a question for AWS.
-      if (isProtectedStage(plan.stage, settings.protectedStages))
-        throw new ProtectedStageError(plan.stage, settings.protectedStages);
-      const session = await logger.group('Sign in to AWS', () => openAwsSession(settings, plan, ctx, deps));
-      const outcome = await undeployStage(
-        session.clients,
-        {
-          project: settings.name,
-          repository: plan.repository,
-          stage: plan.stage,
-          functionName: plan.functionName,
-          removeLogs: settings.removeLogs,
-          dryRun: settings.dryRun,
-          protectedStages: settings.protectedStages,
-        },
-        { logger, sleep },
-      );
-      const { markdown } = await reportUndeploy(outcome, reportOptions(settings, plan, ctx, deps), {
-        logger,
-      });
-      return { result: { kind: 'undeploy', outcome }, markdown };
-    }
-
-    case 'prune': {
-      if (settings.target === 'local')
-        throw new Error('target: "local" has nothing to prune; expected target aws.');
-      const session = await logger.group('Sign in to AWS', () => openAwsSession(settings, plan, ctx, deps));
-      const github = createGitHubApi({
-        apiUrl: ctx.apiUrl,
-        repository: ctx.repository,
-        token: settings.githubToken,
-        logger,
-        sleep,
-      });
-      const lines = await pruneStages(
-        session.clients,
-        github,
-        {
-          project: settings.name,
-          repository: plan.repository,
-          protectedStages: settings.protectedStages,
-          previewTtl: settings.previewTtl,
-          dryRun: settings.dryRun,
-          removeLogs: settings.removeLogs,
-          now: new Date((deps.now ?? Date.now)()),
-        },
-        { logger, sleep },
-      );
-      if (settings.dependenciesLayer) await pruneDependencyLayers(settings, session, deps);
-      const failed = lines.filter((l) => l.action === 'failed');
-      return {
-        result: { kind: 'prune', lines, dryRun: settings.dryRun },
-        markdown: renderPruneSummary(settings.name, lines),
-        failure: failed.length
-          ? `Prune could not remove ${failed.map((l) => l.stage).join(', ')}: see the summary.`
-          : undefined,
-      };
-    }
+    case 'package':
+      return runPackage(settings, plan, deps);
+    case 'deploy':
+      return runDeploy(settings, plan, ctx, deps);
+    case 'undeploy':
+      return runUndeploy(settings, plan, ctx, deps);
+    case 'prune':
+      return runPrune(settings, plan, ctx, deps);
   }
+}
+
+async function runPackage(settings: Settings, plan: Plan, deps: PipelineDeps): Promise<PipelineRun> {
+  const { logger } = deps;
+  const pkg = await packageStep(settings, deps);
+  logger.info(`Package ready: ${pkg.zipPath} (code-sha256 ${pkg.codeSha256})`);
+  let markdown = `### 📦 ${settings.name} package\n\n| | |\n|---|---|\n| Zipped | ${formatBytes(pkg.packageBytes)} |\n| Unzipped | ${formatBytes(pkg.unpackedBytes)} |\n| Files | ${pkg.fileCount} |\n| code-sha256 | \`${pkg.codeSha256}\` |\n`;
+  if (pkg.slim) {
+    logger.info(`Dependencies archive (slim): ${pkg.slim.archivePath} (sha256 ${pkg.slim.sha256Hex})`);
+    markdown += `| Dependencies (slim) | ${formatBytes(pkg.slim.bytes)} archive, ${formatBytes(pkg.slim.unpackedBytes)} unpacked at cold start |\n| Cold start | ${pkg.slim.estimate.measured}; ${pkg.slim.estimate.atMemory} |\n`;
+  }
+  return { result: { kind: 'package', stage: plan.stage, pkg }, markdown };
+}
+
+async function runDeploy(
+  settings: Settings,
+  plan: Plan,
+  ctx: GitHubContext,
+  deps: PipelineDeps,
+): Promise<PipelineRun> {
+  const { logger } = deps;
+  if (settings.target === 'local') {
+    const { report, stage } = await deployLocally(settings, plan, deps);
+    // The pull request hears how its code did on the runner; a loopback URL is no Deployment.
+    const options = { ...reportOptions(settings, plan, ctx, deps), deployment: false };
+    const { markdown } = await reportDeploy(report, options, { logger });
+    return {
+      result: { kind: 'deploy', outcome: report },
+      markdown,
+      failure: failureMessage(report, options.secrets),
+      local: stage,
+    };
+  }
+  // Refused before building and signing in: a preview run never writes IAM.
+  if (
+    settings.policyStatements &&
+    !settings.executionRoleArn &&
+    !isProtectedStage(plan.stage, settings.protectedStages)
+  )
+    throw new PreviewPolicyStatementsError(plan.stage, settings.protectedStages);
+  // The region and a source of credentials, before minutes of packaging.
+  await checkAwsPrerequisites(settings, plan, deps);
+  const { report, secrets } = await deployToAws(settings, plan, ctx, deps);
+  const options = reportOptions(settings, plan, ctx, deps, secrets);
+  const { markdown } = await reportDeploy(report, options, { logger });
+  return {
+    result: { kind: 'deploy', outcome: report },
+    markdown,
+    failure: failureMessage(report, options.secrets),
+  };
+}
+
+async function runUndeploy(
+  settings: Settings,
+  plan: Plan,
+  ctx: GitHubContext,
+  deps: PipelineDeps,
+): Promise<PipelineRun> {
+  const { logger } = deps;
+  if (settings.target === 'local')
+    throw new Error(
+      'target: "local" stages stop with the run; expected command deploy or package with target local.',
+    );
+  // Refused before signing in: a protected stage is never a question for AWS.
+  if (isProtectedStage(plan.stage, settings.protectedStages))
+    throw new ProtectedStageError(plan.stage, settings.protectedStages);
+  const session = await logger.group('Sign in to AWS', () => openAwsSession(settings, plan, ctx, deps));
+  const outcome = await undeployStage(
+    session.clients,
+    {
+      project: settings.name,
+      repository: plan.repository,
+      stage: plan.stage,
+      functionName: plan.functionName,
+      removeLogs: settings.removeLogs,
+      dryRun: settings.dryRun,
+      protectedStages: settings.protectedStages,
+    },
+    { logger, sleep: deps.sleep ?? realSleep },
+  );
+  const { markdown } = await reportUndeploy(outcome, reportOptions(settings, plan, ctx, deps), {
+    logger,
+  });
+  return { result: { kind: 'undeploy', outcome }, markdown };
+}
+
+async function runPrune(
+  settings: Settings,
+  plan: Plan,
+  ctx: GitHubContext,
+  deps: PipelineDeps,
+): Promise<PipelineRun> {
+  const { logger } = deps;
+  const sleep = deps.sleep ?? realSleep;
+  if (settings.target === 'local')
+    throw new Error('target: "local" has nothing to prune; expected target aws.');
+  const session = await logger.group('Sign in to AWS', () => openAwsSession(settings, plan, ctx, deps));
+  // The same client the reports use (tests give a recorder).
+  const github =
+    deps.github ??
+    createGitHubApi({
+      apiUrl: ctx.apiUrl,
+      repository: ctx.repository,
+      token: settings.githubToken,
+      logger,
+      sleep,
+    });
+  const lines = await pruneStages(
+    session.clients,
+    github,
+    {
+      project: settings.name,
+      repository: plan.repository,
+      protectedStages: settings.protectedStages,
+      previewTtl: settings.previewTtl,
+      dryRun: settings.dryRun,
+      removeLogs: settings.removeLogs,
+      now: new Date((deps.now ?? Date.now)()),
+    },
+    { logger, sleep },
+  );
+  if (settings.dependenciesLayer) await pruneDependencyLayers(settings, session, deps);
+  const failed = lines.filter((l) => l.action === 'failed');
+  return {
+    result: { kind: 'prune', lines, dryRun: settings.dryRun },
+    markdown: renderPruneSummary(settings.name, lines),
+    failure: failed.length
+      ? `Prune could not remove ${failed.map((l) => l.stage).join(', ')}: see the summary.`
+      : undefined,
+  };
 }
 
 /** Layer versions of the project's dependencies that no remaining stage uses. */
