@@ -73,17 +73,25 @@ export async function runPipeline(
       logger.info(`Nothing to do: ${plan.reason}.`);
       return { result: { kind: 'skip', reason: plan.reason }, markdown: '' };
     case 'package':
-      return runPackage(settings, plan, deps);
+      return runPackage({ settings, plan, ctx, deps });
     case 'deploy':
-      return runDeploy(settings, plan, ctx, deps);
+      return runDeploy({ settings, plan, ctx, deps });
     case 'undeploy':
-      return runUndeploy(settings, plan, ctx, deps);
+      return runUndeploy({ settings, plan, ctx, deps });
     case 'prune':
-      return runPrune(settings, plan, ctx, deps);
+      return runPrune({ settings, plan, ctx, deps });
   }
 }
 
-async function runPackage(settings: Settings, plan: Plan, deps: PipelineDeps): Promise<PipelineRun> {
+/** What one command works with. */
+interface CommandRun {
+  settings: Settings;
+  plan: Plan;
+  ctx: GitHubContext;
+  deps: PipelineDeps;
+}
+
+async function runPackage({ settings, plan, deps }: CommandRun): Promise<PipelineRun> {
   const { logger } = deps;
   const pkg = await packageStep(settings, deps);
   logger.info(`Package ready: ${pkg.zipPath} (code-sha256 ${pkg.codeSha256})`);
@@ -95,12 +103,7 @@ async function runPackage(settings: Settings, plan: Plan, deps: PipelineDeps): P
   return { result: { kind: 'package', stage: plan.stage, pkg }, markdown };
 }
 
-async function runDeploy(
-  settings: Settings,
-  plan: Plan,
-  ctx: GitHubContext,
-  deps: PipelineDeps,
-): Promise<PipelineRun> {
+async function runDeploy({ settings, plan, ctx, deps }: CommandRun): Promise<PipelineRun> {
   const { logger } = deps;
   if (settings.target === 'local') {
     const { report, stage } = await deployLocally(settings, plan, deps);
@@ -133,12 +136,7 @@ async function runDeploy(
   };
 }
 
-async function runUndeploy(
-  settings: Settings,
-  plan: Plan,
-  ctx: GitHubContext,
-  deps: PipelineDeps,
-): Promise<PipelineRun> {
+async function runUndeploy({ settings, plan, ctx, deps }: CommandRun): Promise<PipelineRun> {
   const { logger } = deps;
   if (settings.target === 'local')
     throw new Error(
@@ -167,12 +165,7 @@ async function runUndeploy(
   return { result: { kind: 'undeploy', outcome }, markdown };
 }
 
-async function runPrune(
-  settings: Settings,
-  plan: Plan,
-  ctx: GitHubContext,
-  deps: PipelineDeps,
-): Promise<PipelineRun> {
+async function runPrune({ settings, plan, ctx, deps }: CommandRun): Promise<PipelineRun> {
   const { logger } = deps;
   const sleep = deps.sleep ?? realSleep;
   if (settings.target === 'local')
