@@ -36,9 +36,8 @@ export default tseslint.config(
       // for speed); not yet split.
       'src/packaging/build-package.ts',
       // The deploy critical path (issue 16) orders these steps for concurrency: deployToAws,
-      // deployCode, deployLocally.
+      // deployCode.
       'src/pipelines/deploy-aws.ts',
-      'src/pipelines/deploy-local.ts',
       // A declarative document, read top to bottom: the deploy role's policy.
       'src/iam/deploy-policy.ts',
     ],

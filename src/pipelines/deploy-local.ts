@@ -76,7 +76,51 @@ export async function deployLocally(
   const pkg = await packageStep(settings, deps);
   const stage = plan.stage || 'local';
   const hidden = secretValues(settings, plan);
-  const report: DeployReport = {
+  const report = initialReport(settings, plan, pkg, stage);
+  const codeDir = await mkdtemp(join(deps.outDir ?? defaultOutDir(deps.env), 'local-'));
+  const running: Running = {};
+  const stop = async () => {
+    await running.door?.close();
+    await running.fn?.stop();
+    await rm(codeDir, { recursive: true, force: true });
+    await running.slim?.cleanup();
+  };
+  try {
+    await extractZip(pkg.zipPath, codeDir);
+    const door = await startStage(running, { settings, pkg, codeDir, stage, report }, deps);
+    if (settings.smokeTest) report.smoke = await smokeLocally(settings, door.url, hidden, deps);
+    if (report.smoke.status === 'failed') report.error = `Smoke test failed: ${report.smoke.detail}`;
+    else report.status = 'success';
+  } catch (error) {
+    report.error = errorMessage(error);
+    logger.error(report.error);
+  }
+  const fn = running.fn;
+  if (report.status === 'failure' && fn) {
+    const logs = localFunctionLogs(fn.logs(), { secrets: hidden });
+    report.logs = logs.text;
+    report.logsNote = logs.note;
+    if (logs.text) await logger.group('Function logs', async () => logger.untrusted(logs.text));
+  }
+  report.durationMs = now() - started;
+  if (deps.keepLocalRunning && report.status === 'success' && fn)
+    return { report, stage: { url: report.url, fn, stop } };
+  await stop();
+  return { report };
+}
+
+type Package = Awaited<ReturnType<typeof packageStep>>;
+
+/** What a local stage has started so far, for stopping it whatever happened. */
+interface Running {
+  fn?: LocalFunction;
+  door?: FrontDoor;
+  slim?: LocalSlim;
+}
+
+/** The report before anything runs: a failure until the stage answers its smoke test. */
+function initialReport(settings: Settings, plan: Plan, pkg: Package, stage: string): DeployReport {
+  return {
     status: 'failure',
     project: settings.name,
     stage,
@@ -102,102 +146,91 @@ export async function deployLocally(
     durationMs: 0,
     target: 'local',
   };
-  const codeDir = await mkdtemp(join(deps.outDir ?? defaultOutDir(deps.env), 'local-'));
-  let fn: LocalFunction | undefined;
-  let door: FrontDoor | undefined;
-  let slim: LocalSlim | undefined;
-  const stop = async () => {
-    await door?.close();
-    await fn?.stop();
-    await rm(codeDir, { recursive: true, force: true });
-    await slim?.cleanup();
-  };
-  try {
-    await extractZip(pkg.zipPath, codeDir);
-    if (pkg.slim) {
-      slim = await logger.group('Dependencies archive to the local S3 stand-in', () =>
-        prepareLocalSlim(
-          pkg.slim!,
-          {
-            project: settings.name,
-            bucket: settings.s3Bucket,
-            region: localRegion(settings.awsRegion, deps.env),
-            protectedStage: isProtectedStage(stage, settings.protectedStages),
-            tempParent: deps.outDir ?? defaultOutDir(deps.env),
-            env: deps.env,
-          },
-          { logger, sleep: deps.sleep ?? realSleep },
-        ),
-      );
-      report.slim = slim.outcome;
-    }
-    const python = pythonExecutable(deps.env);
-    if (isPythonRuntime(settings.runtime)) {
-      const warning = pythonVersionWarning(settings.runtime, localPythonVersion(python), python);
-      if (warning) logger.warning(warning);
-    }
-    fn = await startLocalFunction(
-      {
-        codeDir,
-        runtime: settings.runtime,
-        handler: pkg.handler,
-        environment: { ...settings.environment, ...slim?.environment },
-        credentials: slim?.credentials,
-        timeout: settings.timeout,
-        memory: settings.memory,
-        functionName: report.functionName,
-        region: settings.awsRegion,
-      },
-      { logger, pythonCommand: python, env: deps.env },
+}
+
+/**
+ * The slim archive's stand-in (when there is one), the function and its
+ * front door, each put in `running` as it starts; a function that cannot
+ * start fails here, its traceback in its logs.
+ */
+async function startStage(
+  running: Running,
+  stage: { settings: Settings; pkg: Package; codeDir: string; stage: string; report: DeployReport },
+  deps: PipelineDeps,
+): Promise<FrontDoor> {
+  const { settings, pkg, report } = stage;
+  const { logger } = deps;
+  if (pkg.slim) {
+    running.slim = await logger.group('Dependencies archive to the local S3 stand-in', () =>
+      prepareLocalSlim(
+        pkg.slim!,
+        {
+          project: settings.name,
+          bucket: settings.s3Bucket,
+          region: localRegion(settings.awsRegion, deps.env),
+          protectedStage: isProtectedStage(stage.stage, settings.protectedStages),
+          tempParent: deps.outDir ?? defaultOutDir(deps.env),
+          env: deps.env,
+        },
+        { logger, sleep: deps.sleep ?? realSleep },
+      ),
     );
-    // A function that cannot start fails now, its traceback in the logs below: no smoke test
-    // retrying it for smoke-timeout.
-    const initError = fn.initError();
-    if (initError)
-      throw new Error(
-        `The function could not start: ${initError.errorType}: ${initError.errorMessage} (its traceback is in the function's logs).`,
-      );
-    door = await startFrontDoor(fn, {
-      logger,
-      port: deps.localPort ?? 0,
-      gateway: settings.gateway,
-      stage: restStageName(stage),
-    });
-    report.functionArn = fn.functionArn;
-    report.url = door.url;
-    logger.info(`Local stage ${stage} of ${settings.name} is serving at ${door.url}`);
-    if (settings.smokeTest) {
-      report.smoke = await logger.group('Smoke test', () =>
-        runSmokeTest(
-          {
-            url: door!.url,
-            path: settings.smokePath,
-            expectStatus: settings.smokeStatus,
-            contains: settings.smokeContains,
-            timeoutSeconds: settings.smokeTimeout,
-            secrets: hidden,
-            // Up before the first request: a 5xx is the function's answer, not a front door settling.
-            serverErrorsSettle: false,
-          },
-          { logger, sleep: deps.sleep ?? realSleep },
-        ),
-      );
-    }
-    if (report.smoke.status === 'failed') report.error = `Smoke test failed: ${report.smoke.detail}`;
-    else report.status = 'success';
-  } catch (error) {
-    report.error = errorMessage(error);
-    logger.error(report.error);
+    report.slim = running.slim.outcome;
   }
-  if (report.status === 'failure' && fn) {
-    const logs = localFunctionLogs(fn.logs(), { secrets: hidden });
-    report.logs = logs.text;
-    report.logsNote = logs.note;
-    if (logs.text) await logger.group('Function logs', async () => logger.untrusted(logs.text));
+  const python = pythonExecutable(deps.env);
+  if (isPythonRuntime(settings.runtime)) {
+    const warning = pythonVersionWarning(settings.runtime, localPythonVersion(python), python);
+    if (warning) logger.warning(warning);
   }
-  report.durationMs = now() - started;
-  if (deps.keepLocalRunning && report.status === 'success' && fn)
-    return { report, stage: { url: report.url, fn, stop } };
-  await stop();
-  return { report };
+  const fn = await startLocalFunction(
+    {
+      codeDir: stage.codeDir,
+      runtime: settings.runtime,
+      handler: pkg.handler,
+      environment: { ...settings.environment, ...running.slim?.environment },
+      credentials: running.slim?.credentials,
+      timeout: settings.timeout,
+      memory: settings.memory,
+      functionName: report.functionName,
+      region: settings.awsRegion,
+    },
+    { logger, pythonCommand: python, env: deps.env },
+  );
+  running.fn = fn;
+  // A function that cannot start fails now, its traceback in the logs below: no smoke test
+  // retrying it for smoke-timeout.
+  const initError = fn.initError();
+  if (initError)
+    throw new Error(
+      `The function could not start: ${initError.errorType}: ${initError.errorMessage} (its traceback is in the function's logs).`,
+    );
+  const door = await startFrontDoor(fn, {
+    logger,
+    port: deps.localPort ?? 0,
+    gateway: settings.gateway,
+    stage: restStageName(stage.stage),
+  });
+  running.door = door;
+  report.functionArn = fn.functionArn;
+  report.url = door.url;
+  logger.info(`Local stage ${stage.stage} of ${settings.name} is serving at ${door.url}`);
+  return door;
+}
+
+function smokeLocally(settings: Settings, url: string, hidden: string[], deps: PipelineDeps) {
+  return deps.logger.group('Smoke test', () =>
+    runSmokeTest(
+      {
+        url,
+        path: settings.smokePath,
+        expectStatus: settings.smokeStatus,
+        contains: settings.smokeContains,
+        timeoutSeconds: settings.smokeTimeout,
+        secrets: hidden,
+        // Up before the first request: a 5xx is the function's answer, not a front door settling.
+        serverErrorsSettle: false,
+      },
+      { logger: deps.logger, sleep: deps.sleep ?? realSleep },
+    ),
+  );
 }
