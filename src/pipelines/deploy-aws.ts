@@ -79,7 +79,6 @@ export async function deployToAws(
   deps: PipelineDeps,
 ): Promise<{ report: DeployReport; secrets: string[] }> {
   const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? realSleep;
   const started = now();
   const { logger } = deps;
   const pkg = await packageStep(settings, deps);
@@ -98,27 +97,7 @@ export async function deployToAws(
       protectedStage: isProtectedStage(plan.stage, settings.protectedStages),
     });
 
-  const report: DeployReport = {
-    status: 'failure',
-    project: settings.name,
-    stage: plan.stage,
-    functionName: plan.functionName,
-    functionArn: '',
-    version: '',
-    previousVersion: '',
-    url: '',
-    codeSha256: pkg.codeSha256,
-    packageBytes: pkg.packageBytes,
-    unpackedBytes: pkg.unpackedBytes,
-    packagePath: pkg.zipPath,
-    changed: false,
-    rolledBack: false,
-    smoke: skippedSmoke('not reached'),
-    sha: plan.sha,
-    durationMs: 0,
-    target: 'aws',
-    ...(pkg.slim && slim ? { slim: slimOutcome(pkg.slim, slim) } : {}),
-  };
+  const report = initialReport(settings, plan, pkg, slim);
   const secrets: string[] = [];
   const hidden = secretValues(settings, plan);
   let fn: FunctionResult | undefined;
@@ -156,28 +135,7 @@ export async function deployToAws(
     if (gateway.url) logger.info(`URL: ${gateway.url}`);
     report.notes = await warmStarts(settings, context, fn, session, await alongside.keepWarm());
 
-    report.smoke = await logger.group('Smoke test', async () => {
-      if (!settings.smokeTest) return skippedSmoke('smoke-test: false');
-      if (settings.gateway === 'none')
-        return invokeSmokeTest(
-          session.clients.lambda,
-          plan.functionName,
-          { logger, sleep },
-          { path: settings.smokePath, contains: settings.smokeContains, secrets: hidden },
-        );
-      return runSmokeTest(
-        {
-          url: gateway.url,
-          path: settings.smokePath,
-          expectStatus: settings.smokeStatus,
-          contains: settings.smokeContains,
-          timeoutSeconds: settings.smokeTimeout,
-          apiKey: gateway.apiKeyValue,
-          secrets: hidden,
-        },
-        { logger, sleep },
-      );
-    });
+    report.smoke = await smokeTestStage(settings, plan, gateway, session, hidden, deps);
     if (report.smoke.status === 'failed') {
       report.error = `Smoke test failed: ${report.smoke.detail}`;
       await rollBack(settings, report, fn, session, deps);
@@ -190,21 +148,102 @@ export async function deployToAws(
   }
   // Nothing of this deploy still runs when it reports (a failed function leaves them waiting).
   await alongside.settled();
-  if (report.status === 'failure' && fn) {
-    const logs = await fetchFunctionLogs(
-      session.clients.logs,
-      // A margin for clock skew between the runner and CloudWatch, so the first lines are not cut.
-      { functionName: plan.functionName, startTime: started - LOG_WINDOW_MARGIN_MS, endTime: now() },
-      { logger, sleep, excerpt: { secrets: [...hidden, ...secrets] } },
-    );
-    report.logs = logs.text;
-    report.logsNote = logs.note;
-    if (logs.text) await logger.group('Function logs', async () => logger.untrusted(logs.text));
-    else if (logs.note) logger.info(logs.note);
-  }
+  if (report.status === 'failure' && fn)
+    await addFunctionLogs(report, plan, started, session, [...hidden, ...secrets], deps);
   if (marked.functionArn) await clearDeploying(session.clients.lambda, marked.functionArn, session.awsDeps);
   report.durationMs = now() - started;
   return { report, secrets };
+}
+
+/** The report before anything is deployed: a failure until the stage passes its smoke test. */
+function initialReport(
+  settings: Settings,
+  plan: Plan,
+  pkg: PackageResult,
+  slim: SlimTarget | undefined,
+): DeployReport {
+  return {
+    status: 'failure',
+    project: settings.name,
+    stage: plan.stage,
+    functionName: plan.functionName,
+    functionArn: '',
+    version: '',
+    previousVersion: '',
+    url: '',
+    codeSha256: pkg.codeSha256,
+    packageBytes: pkg.packageBytes,
+    unpackedBytes: pkg.unpackedBytes,
+    packagePath: pkg.zipPath,
+    changed: false,
+    rolledBack: false,
+    smoke: skippedSmoke('not reached'),
+    sha: plan.sha,
+    durationMs: 0,
+    target: 'aws',
+    ...(pkg.slim && slim ? { slim: slimOutcome(pkg.slim, slim) } : {}),
+  };
+}
+
+/** The smoke test through the front door, or an invoke of `live` when there is none. */
+function smokeTestStage(
+  settings: Settings,
+  plan: Plan,
+  gateway: GatewayResult,
+  session: AwsSession,
+  hidden: string[],
+  deps: PipelineDeps,
+): Promise<SmokeResult> {
+  const { logger } = deps;
+  const sleep = deps.sleep ?? realSleep;
+  return logger.group('Smoke test', async () => {
+    if (!settings.smokeTest) return skippedSmoke('smoke-test: false');
+    if (settings.gateway === 'none')
+      return invokeSmokeTest(
+        session.clients.lambda,
+        plan.functionName,
+        { logger, sleep },
+        { path: settings.smokePath, contains: settings.smokeContains, secrets: hidden },
+      );
+    return runSmokeTest(
+      {
+        url: gateway.url,
+        path: settings.smokePath,
+        expectStatus: settings.smokeStatus,
+        contains: settings.smokeContains,
+        timeoutSeconds: settings.smokeTimeout,
+        apiKey: gateway.apiKeyValue,
+        secrets: hidden,
+      },
+      { logger, sleep },
+    );
+  });
+}
+
+/** A failed deploy's function logs since it started, secrets redacted, into the report and the log. */
+async function addFunctionLogs(
+  report: DeployReport,
+  plan: Plan,
+  started: number,
+  session: AwsSession,
+  secrets: string[],
+  deps: PipelineDeps,
+): Promise<void> {
+  const { logger } = deps;
+  const logs = await fetchFunctionLogs(
+    session.clients.logs,
+    // A margin for clock skew between the runner and CloudWatch, so the first lines are not cut.
+    {
+      functionName: plan.functionName,
+      startTime: started - LOG_WINDOW_MARGIN_MS,
+      endTime: (deps.now ?? Date.now)(),
+    },
+    { logger, sleep: deps.sleep ?? realSleep, excerpt: { secrets } },
+  );
+  report.logs = logs.text;
+  report.logsNote = logs.note;
+  if (logs.text) await logger.group('Function logs', async () => logger.untrusted(logs.text));
+  else if (logs.note) logger.info(logs.note);
 }
 
 /** The lambda-deploy:deploying mark of this run: when it started, and the function once marked. */
@@ -230,22 +269,7 @@ async function deployCode(
   // The artifact is looked for while the function is read; it is written only once the function is known to be ours.
   const mayWrite = gate<void>();
   const uploadLog = new HeldLogger(deps.logger);
-  const upload = start(awsDeps, () =>
-    publishArtifact(
-      clients.s3,
-      {
-        bucket: settings.s3Bucket,
-        region: clients.region,
-        accountId,
-        name: settings.name,
-        zipPath: pkg.zipPath,
-        sha256Hex: pkg.sha256Hex,
-        codeSha256: pkg.codeSha256,
-      },
-      { ...awsDeps, logger: uploadLog },
-      mayWrite.promise,
-    ),
-  );
+  const upload = start(awsDeps, () => uploadArtifact(settings, pkg, session, uploadLog, mayWrite.promise));
   let current: StageFunction;
   try {
     // Before anything is uploaded or changed: a function that is not this stage's is refused.
@@ -302,25 +326,7 @@ async function deployCode(
       );
     const result = await deployFunction(
       clients.lambda,
-      {
-        functionName: plan.functionName,
-        runtime: settings.runtime,
-        handler: pkg.handler,
-        memory: settings.memory,
-        timeout: settings.timeout,
-        architecture: settings.architecture,
-        environment: slimFunctionEnvironment(settings.environment, slim, accountId),
-        ephemeralStorageMb: slimEphemeralStorage(pkg.slim, current.existing?.config.Environment?.Variables),
-        layers: [...layers, ...settings.layers],
-        roleArn: role.roleArn,
-        description: `lambda-deploy ${settings.name} stage ${plan.stage}`,
-        tags,
-        code: { bucket: artifact.bucket, key: artifact.key, codeSha256: pkg.codeSha256 },
-        keepVersions: settings.keepVersions,
-        roleJustCreated: role.created,
-        adopt: settings.adopt,
-        deployingSince: marked.since,
-      },
+      functionInput(settings, plan, pkg, { slim, accountId, current, layers, role, artifact, marked, tags }),
       awsDeps,
       current,
     );
@@ -532,4 +538,66 @@ async function warmStarts(
     if (pc.costNote) notes.push(pc.costNote);
   }
   return notes;
+}
+
+/** The package to the artifact bucket (content-addressed), once `mayWrite` opens. */
+function uploadArtifact(
+  settings: Settings,
+  pkg: PackageResult,
+  session: AwsSession,
+  logger: HeldLogger,
+  mayWrite: Promise<void>,
+) {
+  const { clients, accountId, awsDeps } = session;
+  return publishArtifact(
+    clients.s3,
+    {
+      bucket: settings.s3Bucket,
+      region: clients.region,
+      accountId,
+      name: settings.name,
+      zipPath: pkg.zipPath,
+      sha256Hex: pkg.sha256Hex,
+      codeSha256: pkg.codeSha256,
+    },
+    { ...awsDeps, logger },
+    mayWrite,
+  );
+}
+
+/** What the function is deployed with, once its role, layers and artifact are there. */
+function functionInput(
+  settings: Settings,
+  plan: Plan,
+  pkg: PackageResult,
+  made: {
+    slim: SlimTarget | undefined;
+    accountId: string;
+    current: StageFunction;
+    layers: string[];
+    role: { roleArn: string; created: boolean };
+    artifact: { bucket: string; key: string };
+    marked: DeployingMark;
+    tags: Record<string, string>;
+  },
+): Parameters<typeof deployFunction>[1] {
+  return {
+    functionName: plan.functionName,
+    runtime: settings.runtime,
+    handler: pkg.handler,
+    memory: settings.memory,
+    timeout: settings.timeout,
+    architecture: settings.architecture,
+    environment: slimFunctionEnvironment(settings.environment, made.slim, made.accountId),
+    ephemeralStorageMb: slimEphemeralStorage(pkg.slim, made.current.existing?.config.Environment?.Variables),
+    layers: [...made.layers, ...settings.layers],
+    roleArn: made.role.roleArn,
+    description: `lambda-deploy ${settings.name} stage ${plan.stage}`,
+    tags: made.tags,
+    code: { bucket: made.artifact.bucket, key: made.artifact.key, codeSha256: pkg.codeSha256 },
+    keepVersions: settings.keepVersions,
+    roleJustCreated: made.role.created,
+    adopt: settings.adopt,
+    deployingSince: made.marked.since,
+  };
 }
