@@ -42,7 +42,7 @@ import { realSleep } from '../util/sleep.js';
 import { openAwsSession, stageContext, type AwsSession } from './aws-session.js';
 import type { SmokeResult } from '../model/outcome.js';
 import type { StageContext } from '../model/stage-context.js';
-import { packageStep } from './package-pipeline.js';
+import { packageFacts, packageStep } from './package-pipeline.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import {
   ownRoleNote,
@@ -171,10 +171,7 @@ function initialReport(
     version: '',
     previousVersion: '',
     url: '',
-    codeSha256: pkg.codeSha256,
-    packageBytes: pkg.packageBytes,
-    unpackedBytes: pkg.unpackedBytes,
-    packagePath: pkg.zipPath,
+    ...packageFacts(pkg),
     changed: false,
     rolledBack: false,
     smoke: skippedSmoke('not reached'),

@@ -23,7 +23,7 @@ import { localFunctionLogs } from '../resources/logs/function-logs.js';
 import { runSmokeTest } from '../smoke/smoke-test.js';
 import { errorMessage } from '../util/retry.js';
 import { realSleep } from '../util/sleep.js';
-import { packageStep } from './package-pipeline.js';
+import { packageFacts, packageStep } from './package-pipeline.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
 /**
@@ -129,10 +129,7 @@ function initialReport(settings: Settings, plan: Plan, pkg: Package, stage: stri
     version: '$LATEST',
     previousVersion: '',
     url: '',
-    codeSha256: pkg.codeSha256,
-    packageBytes: pkg.packageBytes,
-    unpackedBytes: pkg.unpackedBytes,
-    packagePath: pkg.zipPath,
+    ...packageFacts(pkg),
     changed: true,
     rolledBack: false,
     smoke: {

@@ -1,4 +1,5 @@
 import { buildPackage, defaultOutDir, type PackageResult } from '../packaging/build-package.js';
+import type { DeployReport } from '../model/outcome.js';
 import type { Settings } from '../model/settings.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
@@ -19,4 +20,16 @@ export async function packageStep(
       { logger: deps.logger, env: deps.env },
     ),
   );
+}
+
+/** What a deploy report says of the package it deployed. */
+export function packageFacts(
+  pkg: PackageResult,
+): Pick<DeployReport, 'codeSha256' | 'packageBytes' | 'unpackedBytes' | 'packagePath'> {
+  return {
+    codeSha256: pkg.codeSha256,
+    packageBytes: pkg.packageBytes,
+    unpackedBytes: pkg.unpackedBytes,
+    packagePath: pkg.zipPath,
+  };
 }
