@@ -279,25 +279,116 @@ async function buildWithPool(
   pool: DeflatePool,
 ): Promise<PackageResult> {
   const { logger } = deps;
-  const python = isPythonRuntime(options.runtime);
   const outDir = resolve(options.outDir);
   await mkdir(outDir, { recursive: true });
+  const { zipOptions, prefetch } = await zipSetup(options, pool);
+  const codeFiles = await collectCode(options, outDir, pool, prefetch, logger);
+  const code = entriesFromFiles(codeFiles);
 
-  // The build's own output and cache never go into the package, even when they lie inside `path`.
-  const excludeDirs = [outDir, ...(options.packageCache ? [resolve(options.packageCache)] : [])].flatMap(
-    (dir) => {
-      const rel = relative(options.path, dir);
-      return rel && !rel.startsWith('..') && !isAbsolute(rel) ? [rel.split(/[\\/]/).join('/')] : [];
-    },
-  );
-  // The threads know the zips' level and cache before the walk, to compress files as it finds them.
+  // The entry point is checked first, statically (never by running user code), before pip or an upload.
+  const check = handlerCheck(options, codeFiles, deps);
+  const inCode = await check.found(codeFiles);
+  // A module that is not among the code files may come with the requirements.
+  if (!inCode && !(isPythonRuntime(options.runtime) && options.requirements)) throw check.missing();
+
+  let staging: string | undefined;
+  try {
+    let dependencies: Entry[] = [];
+    let key: string | undefined;
+    if (isPythonRuntime(options.runtime) && options.requirements) {
+      staging = await mkdtemp(join(tmpdir(), 'lambda-deploy-deps-'));
+      const installed = await installRequirements(
+        options,
+        options.requirements,
+        staging,
+        pool,
+        prefetch,
+        deps,
+      );
+      dependencies = entriesFromFiles(installed.files);
+      if (!inCode && !(await check.found(installed.files))) throw check.missing();
+      key = installed.key;
+    }
+
+    const generated = new GeneratedFiles(options.handler);
+    await generated.addWrapper(options);
+    // Past 250 MB (or with slim: true) the requirements leave the zip for an archive fetched at cold start.
+    const slim = await packSlimDependencies(
+      {
+        ...options,
+        outDir,
+        handler: generated.handler,
+        dependencies: dependencies.map((e) => e.source),
+        otherFiles: [...code, ...generated.entries].map((e) => ({ path: e.path, bytes: e.bytes })),
+        layerBytes: options.layerBytes ?? 0,
+      },
+      {
+        logger,
+        python: pythonExecutable(deps.env),
+        tooLarge: (message) => new PackageTooLargeError(message),
+      },
+    );
+    if (slim) {
+      dependencies = [];
+      await generated.add(slim.moduleFile, slim.modulePath, 'slim package loader', { slim: slim.settings });
+      generated.handler = slim.handler;
+      generated.by = "lambda-deploy's generated files";
+    }
+    generated.addSettingsFile();
+
+    const separateLayer = options.dependenciesLayer && dependencies.length > 0;
+    const functionEntries = merge(
+      logger,
+      { what: 'the installed requirements', entries: separateLayer ? [] : dependencies },
+      { what: `the files of ${options.path}`, entries: code },
+      { what: generated.by, entries: generated.entries },
+    );
+    const layerEntries = separateLayer ? dependencies : [];
+    checkSizesBeforeZipping(functionEntries, layerEntries, options.layerBytes ?? 0, logger);
+    const zips = await writeZips(options, outDir, functionEntries, layerEntries, key, zipOptions, logger);
+    return {
+      ...zips.artifact,
+      largest: largestParts(functionEntries),
+      handler: generated.handler,
+      ...(zips.layer ? { dependencies: zips.layer } : {}),
+      ...(slim ? { slim: slim.artifact } : {}),
+    };
+  } finally {
+    if (staging) await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The zips' options: the threads know the level and the cache before the
+ * walk, to compress files as it finds them (the prefetcher).
+ */
+async function zipSetup(
+  options: BuildPackageOptions,
+  pool: DeflatePool,
+): Promise<{ zipOptions: WriteZipOptions; prefetch: Prefetcher }> {
   const level = options.zip?.level ?? DEFAULT_LEVEL;
   const cache = options.packageCache
     ? await EntryCache.open(resolve(options.packageCache), { level })
     : undefined;
   configureZipThreads(pool, level, cache);
   const prefetch = new Prefetcher(pool);
-  const zipOptions: WriteZipOptions = { ...options.zip, pool, prefetch, ...(cache ? { cache } : {}) };
+  return { zipOptions: { ...options.zip, pool, prefetch, ...(cache ? { cache } : {}) }, prefetch };
+}
+
+/** The project's files, without the build's own output and cache (even when they lie inside `path`). */
+async function collectCode(
+  options: BuildPackageOptions,
+  outDir: string,
+  pool: DeflatePool,
+  prefetch: Prefetcher,
+  logger: Logger,
+) {
+  const excludeDirs = [outDir, ...(options.packageCache ? [resolve(options.packageCache)] : [])].flatMap(
+    (dir) => {
+      const rel = relative(options.path, dir);
+      return rel && !rel.startsWith('..') && !isAbsolute(rel) ? [rel.split(/[\\/]/).join('/')] : [];
+    },
+  );
   const codeFiles = await collectFiles(
     options.path,
     walkingFilter(
@@ -315,174 +406,169 @@ async function buildWithPool(
       `path: no files to package in ${options.path}` +
         (options.include.length ? ` (include: ${options.include.join(', ')} matched nothing)` : ''),
     );
-  const code = entriesFromFiles(codeFiles);
+  return codeFiles;
+}
 
-  // The entry point is checked first, statically (never by running user code), before pip or an upload.
+/** Finds the handler's module among files, statically; `missing()` is the error that says where it was looked for. */
+function handlerCheck(
+  options: BuildPackageOptions,
+  codeFiles: readonly { path: string }[],
+  deps: BuildPackageDeps,
+) {
   const target = handlerTarget(options.handler, options.runtime, options.app);
-  const checkDeps = { logger, python: pythonExecutable(deps.env), env: deps.env };
-  const byPath = (files: readonly { path: string; absPath: string }[]) =>
-    new Map(files.map((f) => [f.path, f.absPath] as const));
-  const missingModule = () =>
-    missingModuleError(
-      target,
-      codeFiles.map((f) => f.path),
-      options.path,
-      target.files.some((f) => existsSync(join(options.path, f))),
-    );
-  const inCode = await checkHandlerIn(target, byPath(codeFiles), options.runtime, checkDeps);
-  // A module that is not among the code files may come with the requirements.
-  if (!inCode && !(python && options.requirements)) throw missingModule();
-
-  let staging: string | undefined;
-  try {
-    let dependencies: Entry[] = [];
-    let key: string | undefined;
-    if (python && options.requirements) {
-      staging = await mkdtemp(join(tmpdir(), 'lambda-deploy-deps-'));
-      const requirements = options.requirements;
-      await logger.group(
-        `Installing requirements (${relative(options.path, requirements) || requirements})`,
-        () =>
-          pipInstall(
-            {
-              requirements,
-              targetDir: staging!,
-              runtime: options.runtime,
-              architecture: options.architecture,
-              pipArgs: options.pipArgs,
-            },
-            deps,
-          ),
-      );
-      const installed = await collectFiles(
-        staging,
-        walkingFilter(
-          staging,
-          { runtime: options.runtime, defaults: false, exclude: ['__pycache__', '*.pyc', '*.pyo'] },
-          pool,
-          prefetch,
-        ),
-      );
-      prefetch.end();
-      dependencies = entriesFromFiles(installed);
-      if (!inCode && !(await checkHandlerIn(target, byPath(installed), options.runtime, checkDeps)))
-        throw missingModule();
-      key = dependenciesKey(
-        await readFile(requirements),
+  const checkDeps = { logger: deps.logger, python: pythonExecutable(deps.env), env: deps.env };
+  return {
+    found: (files: readonly { path: string; absPath: string }[]) =>
+      checkHandlerIn(
+        target,
+        new Map(files.map((f) => [f.path, f.absPath] as const)),
         options.runtime,
-        options.architecture,
-        options.pipArgs,
-      );
-    }
+        checkDeps,
+      ),
+    missing: () =>
+      missingModuleError(
+        target,
+        codeFiles.map((f) => f.path),
+        options.path,
+        target.files.some((f) => existsSync(join(options.path, f))),
+      ),
+  };
+}
 
-    const generated: Entry[] = [];
-    let handler = options.handler;
-    let generatedBy = "lambda-deploy's app adapter";
-    /** What _lambda_deploy_settings.json holds: one file for the adapter, the wrapper and the slim loader. */
-    const generatedSettings: Record<string, unknown> = {};
-    const addGenerated = async (file: string, path: string, what: string, settings: object) => {
-      if (!existsSync(path))
-        throw new Error(
-          `the ${what} shipped with lambda-deploy is missing at ${path}; reinstall the action.`,
-        );
-      const code = await readFile(path);
-      generated.push({ path: file, bytes: code.length, source: { name: file, data: code } });
-      Object.assign(generatedSettings, settings);
-    };
+/** pip installs the requirements into `staging`: the files it installed (compressed as they are found), and their key. */
+async function installRequirements(
+  options: BuildPackageOptions,
+  requirements: string,
+  staging: string,
+  pool: DeflatePool,
+  prefetch: Prefetcher,
+  deps: BuildPackageDeps,
+) {
+  await deps.logger.group(
+    `Installing requirements (${relative(options.path, requirements) || requirements})`,
+    () =>
+      pipInstall(
+        {
+          requirements,
+          targetDir: staging,
+          runtime: options.runtime,
+          architecture: options.architecture,
+          pipArgs: options.pipArgs,
+        },
+        deps,
+      ),
+  );
+  const installed = await collectFiles(
+    staging,
+    walkingFilter(
+      staging,
+      { runtime: options.runtime, defaults: false, exclude: ['__pycache__', '*.pyc', '*.pyo'] },
+      pool,
+      prefetch,
+    ),
+  );
+  prefetch.end();
+  const key = dependenciesKey(
+    await readFile(requirements),
+    options.runtime,
+    options.architecture,
+    options.pipArgs,
+  );
+  return { files: installed, key };
+}
+
+/**
+ * The files lambda-deploy adds to a package (the app adapter, the keep-warm
+ * wrapper, the slim loader) and the one settings file they share, with the
+ * handler Lambda must call once they are in.
+ */
+class GeneratedFiles {
+  readonly entries: Entry[] = [];
+  by = "lambda-deploy's app adapter";
+  /** What _lambda_deploy_settings.json holds: one file for the adapter, the wrapper and the slim loader. */
+  private readonly settings: Record<string, unknown> = {};
+
+  constructor(public handler: string) {}
+
+  async add(file: string, path: string, what: string, settings: object): Promise<void> {
+    if (!existsSync(path))
+      throw new Error(`the ${what} shipped with lambda-deploy is missing at ${path}; reinstall the action.`);
+    const code = await readFile(path);
+    this.entries.push({ path: file, bytes: code.length, source: { name: file, data: code } });
+    Object.assign(this.settings, settings);
+  }
+
+  /** With `app`, the WSGI/ASGI adapter; with keep-warm and a plain handler, the wrapper that answers the ping. */
+  async addWrapper(options: BuildPackageOptions): Promise<void> {
     if (options.app) {
       const adapterPath = options.adapterPath ?? join(runtimeAssetsDir(), 'python', ADAPTER_FILE);
-      await addGenerated(ADAPTER_FILE, adapterPath, 'WSGI/ASGI adapter', { app: options.app });
-      handler = ADAPTER_HANDLER;
+      await this.add(ADAPTER_FILE, adapterPath, 'WSGI/ASGI adapter', { app: options.app });
+      this.handler = ADAPTER_HANDLER;
     } else if (options.keepWarm) {
       // A plain handler would receive the keep-warm pings itself: wrap it.
       const { family, file } = warmWrapperFile(options.runtime);
       const wrapperPath = options.warmWrapperPath ?? join(runtimeAssetsDir(), family, file);
-      await addGenerated(file, wrapperPath, 'keep-warm wrapper', { handler: options.handler });
-      handler = WARM_HANDLER;
-      generatedBy = "lambda-deploy's keep-warm wrapper";
+      await this.add(file, wrapperPath, 'keep-warm wrapper', { handler: options.handler });
+      this.handler = WARM_HANDLER;
+      this.by = "lambda-deploy's keep-warm wrapper";
     }
-
-    // Past 250 MB (or with slim: true) the requirements leave the zip for an archive fetched at cold start.
-    const slim = await packSlimDependencies(
-      {
-        ...options,
-        outDir,
-        handler,
-        dependencies: dependencies.map((e) => e.source),
-        otherFiles: [...code, ...generated].map((e) => ({ path: e.path, bytes: e.bytes })),
-        layerBytes: options.layerBytes ?? 0,
-      },
-      {
-        logger,
-        python: pythonExecutable(deps.env),
-        tooLarge: (message) => new PackageTooLargeError(message),
-      },
-    );
-    if (slim) {
-      dependencies = [];
-      await addGenerated(slim.moduleFile, slim.modulePath, 'slim package loader', { slim: slim.settings });
-      handler = slim.handler;
-      generatedBy = "lambda-deploy's generated files";
-    }
-    if (Object.keys(generatedSettings).length) {
-      const json = Buffer.from(`${JSON.stringify(generatedSettings)}\n`);
-      generated.push({
-        path: APP_SETTINGS_FILE,
-        bytes: json.length,
-        source: { name: APP_SETTINGS_FILE, data: json },
-      });
-    }
-
-    const separateLayer = options.dependenciesLayer && dependencies.length > 0;
-    const functionEntries = merge(
-      logger,
-      { what: 'the installed requirements', entries: separateLayer ? [] : dependencies },
-      { what: `the files of ${options.path}`, entries: code },
-      { what: generatedBy, entries: generated },
-    );
-
-    // Before compressing anything: Lambda counts the function and all its layers unzipped.
-    const functionBytes = functionEntries.reduce((n, e) => n + e.bytes, 0);
-    const layerBytes = separateLayer ? dependencies.reduce((n, e) => n + e.bytes, 0) : 0;
-    const allFiles = [...functionEntries, ...(separateLayer ? dependencies : [])];
-    const pre = checkPackageSize({
-      unpackedBytes: functionBytes,
-      layerBytes: layerBytes + (options.layerBytes ?? 0),
-      files: allFiles,
-    });
-    if (pre.error) throw new PackageTooLargeError(pre.error);
-    for (const w of pre.warnings) logger.warning(w);
-
-    let layer: DependenciesLayerArtifact | undefined;
-    if (separateLayer) {
-      const layerEntries = dependencies.map((e) => ({
-        path: `python/${e.path}`,
-        bytes: e.bytes,
-        source: { ...e.source, name: `python/${e.path}` },
-      }));
-      const artifact = await writeArtifact(outDir, `${options.name}-deps`, layerEntries, zipOptions, logger);
-      layer = { ...artifact, key: key! };
-      logger.info(summary('Dependencies layer', layer));
-    }
-    const artifact = await writeArtifact(outDir, options.name, functionEntries, zipOptions, logger);
-    logger.info(summary('Package', artifact));
-    for (const zipped of [artifact, ...(layer ? [layer] : [])]) {
-      const post = checkPackageSize({
-        unpackedBytes: zipped.unpackedBytes,
-        packageBytes: zipped.packageBytes,
-      });
-      for (const n of post.notes) logger.info(n);
-    }
-    return {
-      ...artifact,
-      largest: largestParts(functionEntries),
-      handler,
-      ...(layer ? { dependencies: layer } : {}),
-      ...(slim ? { slim: slim.artifact } : {}),
-    };
-  } finally {
-    if (staging) await rm(staging, { recursive: true, force: true });
   }
+
+  addSettingsFile(): void {
+    if (!Object.keys(this.settings).length) return;
+    const json = Buffer.from(`${JSON.stringify(this.settings)}\n`);
+    this.entries.push({
+      path: APP_SETTINGS_FILE,
+      bytes: json.length,
+      source: { name: APP_SETTINGS_FILE, data: json },
+    });
+  }
+}
+
+/** Before compressing anything: Lambda counts the function and all its layers unzipped. */
+function checkSizesBeforeZipping(
+  functionEntries: readonly Entry[],
+  layerEntries: readonly Entry[],
+  otherLayerBytes: number,
+  logger: Logger,
+): void {
+  const pre = checkPackageSize({
+    unpackedBytes: functionEntries.reduce((n, e) => n + e.bytes, 0),
+    layerBytes: layerEntries.reduce((n, e) => n + e.bytes, 0) + otherLayerBytes,
+    files: [...functionEntries, ...layerEntries],
+  });
+  if (pre.error) throw new PackageTooLargeError(pre.error);
+  for (const w of pre.warnings) logger.warning(w);
+}
+
+/** The dependencies layer's zip (Lambda's `python/` layout) when there is one, then the function's. */
+async function writeZips(
+  options: BuildPackageOptions,
+  outDir: string,
+  functionEntries: Entry[],
+  dependencies: Entry[],
+  key: string | undefined,
+  zipOptions: WriteZipOptions,
+  logger: Logger,
+): Promise<{ artifact: PackageArtifact; layer?: DependenciesLayerArtifact }> {
+  let layer: DependenciesLayerArtifact | undefined;
+  if (dependencies.length) {
+    const layerEntries = dependencies.map((e) => ({
+      path: `python/${e.path}`,
+      bytes: e.bytes,
+      source: { ...e.source, name: `python/${e.path}` },
+    }));
+    const artifact = await writeArtifact(outDir, `${options.name}-deps`, layerEntries, zipOptions, logger);
+    layer = { ...artifact, key: key! };
+    logger.info(summary('Dependencies layer', layer));
+  }
+  const artifact = await writeArtifact(outDir, options.name, functionEntries, zipOptions, logger);
+  logger.info(summary('Package', artifact));
+  for (const zipped of [artifact, ...(layer ? [layer] : [])]) {
+    const post = checkPackageSize({ unpackedBytes: zipped.unpackedBytes, packageBytes: zipped.packageBytes });
+    for (const n of post.notes) logger.info(n);
+  }
+  return { artifact, ...(layer ? { layer } : {}) };
 }
 
 /** The folder a package's zip is kept in for later steps: RUNNER_TEMP, else the OS temp folder. */
