@@ -39,7 +39,7 @@ async function start(): Promise<{ aws: FakeAws; dir: string }> {
   return { aws, dir };
 }
 
-/** The write operations of a clean deploy (a first one, or a redeploy with a change), in order. */
+/** The write operations (`service:Operation`) of a clean deploy (a first one, or a redeploy with a change), in order. */
 async function writesOf(inputs: Record<string, string>, redeploy: boolean): Promise<string[]> {
   const { aws, dir } = await start();
   if (redeploy) {
@@ -49,8 +49,9 @@ async function writesOf(inputs: Record<string, string>, redeploy: boolean): Prom
   }
   const run = await deployApp(aws, dir, { inputs: redeploy ? { ...inputs, ...CHANGE } : inputs });
   expect(run.failure).toBeUndefined();
-  const writes = new Set(aws.calls.writes().map((op) => op.slice(op.indexOf(':') + 1)));
-  return [...new Set(aws.calls.calls.filter((c) => writes.has(c.operation)).map((c) => c.operation))];
+  const writes = new Set(aws.calls.writes());
+  const named = aws.calls.calls.map((c) => `${c.service}:${c.operation}`);
+  return [...new Set(named.filter((op) => writes.has(op)))];
 }
 
 /** Deploys with `operation` failing after it took effect; then the next deploy. Failures, as lines. */
@@ -63,7 +64,7 @@ async function probe(inputs: Record<string, string>, redeploy: boolean, operatio
   aws.faults.failAfter(operation, { reset });
   const run = await deployApp(aws, dir, { inputs: redeploy ? { ...inputs, ...CHANGE } : inputs });
   const label = `${operation} (${reset ? 'connection dropped' : '500'})`;
-  if (!aws.calls.of({ operation }).some((c) => c.fault === 'failAfter'))
+  if (!aws.calls.calls.some((c) => `${c.service}:${c.operation}` === operation && c.fault === 'failAfter'))
     return [`${label}: the fault did not fire`];
   if (run.failure) return [`${label}: ${run.failure}`];
   changeCode(dir);
