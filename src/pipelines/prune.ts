@@ -1,6 +1,7 @@
 import type { PruneLine } from '../model/outcome.js';
 import { decidePrune, stagePullRequest, type PullRequestState } from '../model/prune-decisions.js';
-import type { RetryDeps } from '../aws/aws-call.js';
+import type { AwsDeps, RetryDeps } from '../aws/aws-call.js';
+import { pruneLayerVersions } from '../resources/layers/dependencies-layer.js';
 import type { CleanupClients } from '../resources/stage/find-stage-resources.js';
 import { listProjectStages } from '../resources/stage/project-stages.js';
 import type { GitHubRefs } from '../reporting/github-api.js';
@@ -92,4 +93,22 @@ export async function pruneStages(
   }
   for (const line of lines) deps.logger.info(`${line.stage}: ${line.action} (${line.why})`);
   return lines;
+}
+
+/**
+ * Deletes the versions of the project's dependencies layer that no function
+ * of the project uses, in any repository (the layer `{name}-deps` is shared
+ * by all of them); the newest is always kept. The ARNs deleted (or, with
+ * dryRun, that would be).
+ */
+export async function pruneDependencyLayers(
+  clients: CleanupClients,
+  project: string,
+  dryRun: boolean,
+  deps: AwsDeps,
+): Promise<string[]> {
+  const functions = await listProjectStages(clients, project, null, deps);
+  const inUse = new Set(functions.flatMap((f) => f.layers));
+  const result = await pruneLayerVersions(clients.lambda, { project, inUse, dryRun }, deps);
+  return result.deleted;
 }

@@ -1,7 +1,4 @@
-import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { pruneStages } from './prune.js';
-import { listProjectStages } from '../resources/stage/project-stages.js';
-import { pruneLayerVersions } from '../resources/layers/dependencies-layer.js';
+import { pruneDependencyLayers, pruneStages } from './prune.js';
 import { createGitHubApi } from '../reporting/github-api.js';
 import { isProtectedStage, ProtectedStageError, undeployStage } from './undeploy.js';
 import { isPrivateRepository, type GitHubContext } from '../model/github-context.js';
@@ -13,7 +10,7 @@ import { formatBytes } from '../packaging/size-check.js';
 import { secretValues } from '../settings/secret-values.js';
 import type { Settings } from '../model/settings.js';
 import { realSleep } from '../util/sleep.js';
-import { checkAwsPrerequisites, openAwsSession, type AwsSession } from './aws-session.js';
+import { checkAwsPrerequisites, openAwsSession } from './aws-session.js';
 import { deployToAws } from './deploy-aws.js';
 import { deployLocally, type LocalStage } from './deploy-local.js';
 import { packageStep } from './package-pipeline.js';
@@ -195,7 +192,18 @@ async function runPrune({ settings, plan, ctx, deps }: CommandRun): Promise<Pipe
     },
     { logger, sleep },
   );
-  if (settings.dependenciesLayer) await pruneDependencyLayers(settings, session, deps);
+  if (settings.dependenciesLayer) {
+    const pruned = await pruneDependencyLayers(
+      session.clients,
+      settings.name,
+      settings.dryRun,
+      session.awsDeps,
+    );
+    if (pruned.length)
+      logger.info(
+        `${settings.dryRun ? 'Would delete' : 'Deleted'} unused dependency layer versions: ${pruned.join(', ')}`,
+      );
+  }
   const failed = lines.filter((l) => l.action === 'failed');
   return {
     result: { kind: 'prune', lines, dryRun: settings.dryRun },
@@ -204,33 +212,6 @@ async function runPrune({ settings, plan, ctx, deps }: CommandRun): Promise<Pipe
       ? `Prune could not remove ${failed.map((l) => l.stage).join(', ')}: see the summary.`
       : undefined,
   };
-}
-
-/** Layer versions of the project's dependencies that no remaining stage uses. */
-async function pruneDependencyLayers(
-  settings: Settings,
-  session: AwsSession,
-  deps: PipelineDeps,
-): Promise<void> {
-  const { clients, awsDeps } = session;
-  // Every repository's stages of this name: the layer {name}-deps is shared by all of them.
-  const stages = await listProjectStages(clients, settings.name, null, awsDeps);
-  const inUse = new Set<string>();
-  for (const stage of stages) {
-    const config = await clients.lambda.send(
-      new GetFunctionConfigurationCommand({ FunctionName: stage.functionName }),
-    );
-    for (const layer of config.Layers ?? []) if (layer.Arn) inUse.add(layer.Arn);
-  }
-  const result = await pruneLayerVersions(
-    clients.lambda,
-    { project: settings.name, inUse, dryRun: settings.dryRun },
-    awsDeps,
-  );
-  if (result.deleted.length)
-    deps.logger.info(
-      `${settings.dryRun ? 'Would delete' : 'Deleted'} unused dependency layer versions: ${result.deleted.join(', ')}`,
-    );
 }
 
 /** `policy-statements` on a stage that is not protected: where those statements belong instead. */

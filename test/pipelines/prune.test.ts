@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { changes } from '../../fakes/aws/call-summaries.js';
 import { seedDeployedStage, tagsFor } from '../../fakes/aws/deployed-stage.js';
-import { startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
+import { ACCOUNT_ID, REGION, startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
 import { createGitHubApi } from '../../src/reporting/github-api.js';
-import { pruneStages, type PruneOptions } from '../../src/pipelines/prune.js';
+import { pruneDependencyLayers, pruneStages, type PruneOptions } from '../../src/pipelines/prune.js';
 import { parseLambdaTime } from '../../src/resources/stage/project-stages.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { recordingSleep } from '../../src/util/sleep.js';
@@ -244,4 +244,34 @@ it.each<[string | undefined, string | undefined]>([
   [undefined, undefined],
 ])('parseLambdaTime(%s)', (text, iso) => {
   expect(parseLambdaTime(text)?.toISOString()).toBe(iso);
+});
+
+describe('pruneDependencyLayers', () => {
+  it('keeps every version a function of the project uses (two functions tagged for one stage too) and the newest; deletes the rest', async () => {
+    const layer = 'shop-deps';
+    const [v1, v2, v3, v4] = [1, 2, 3, 4].map(() => aws.seed.layerVersion(layer)) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    const main = seedStage({ project: 'shop', stage: 'main', gateway: 'none' });
+    aws.account.functions.get(main.functionName)!.latest.Layers = [{ Arn: v2, CodeSize: 0 }];
+    // Another function tagged for the same stage (made by an earlier name of it): its layer is in use too.
+    aws.seed.function('shop-main-2025', { tags: tagsFor('shop', 'main') }).latest.Layers = [
+      { Arn: v1, CodeSize: 0 },
+    ];
+    // A function the tagging index still lists after it was deleted uses no layer.
+    aws.seed.staleTagIndex(
+      `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:shop-pr-12`,
+      tagsFor('shop', 'pr-12'),
+    );
+    const deleted = await pruneDependencyLayers(aws.clients(), 'shop', false, {
+      logger: new RecordingLogger(),
+      sleep: recordingSleep(),
+      random: () => 1,
+    });
+    expect(deleted).toEqual([v3]);
+    expect([...aws.account.layers.get(layer)!.versions.values()].map((v) => v.arn)).toEqual([v1, v2, v4]);
+  });
 });

@@ -14,6 +14,8 @@ import { parseTaggedArn } from './tag-guard.js';
 
 export interface ProjectStage extends StageRecord {
   functionName: string;
+  /** The layer versions its function uses (ARNs). */
+  layers: string[];
 }
 
 /** Lambda's `2026-03-01T12:00:00.000+0000` (no colon in the offset) as a Date; undefined when unreadable. */
@@ -27,8 +29,9 @@ export function parseLambdaTime(text: string | undefined): Date | undefined {
  * The project's stages of this repository, from their tagged functions. A
  * same-name project of another repository in the account is not listed:
  * its stages are judged by its own branches, never by ours. `repository`
- * null lists every repository's (for what must stay in use, like a shared
- * layer).
+ * null lists every function of every repository's stages, one entry each
+ * even when two repositories have a stage of the same name (for what must
+ * stay in use, like a shared layer).
  */
 export async function listProjectStages(
   clients: CleanupClients,
@@ -76,16 +79,18 @@ export async function listProjectStages(
     )
       continue;
     const stage = tags[TagKeys.Stage] ?? '';
-    if (byStage.has(stage)) continue;
+    const key = repository === null ? parsed.name : stage;
+    if (byStage.has(key)) continue;
     const modified = parseLambdaTime(fn.Configuration?.LastModified);
     const since = tags[DEPLOYING_TAG] ? new Date(tags[DEPLOYING_TAG]) : undefined;
-    byStage.set(stage, {
+    byStage.set(key, {
       stage,
       ref: tags[TagKeys.Ref] ?? '',
       functionName: parsed.name,
       lastDeployed: modified,
       deployingSince: since && !Number.isNaN(since.getTime()) ? since : undefined,
       updating: fn.Configuration?.State === 'Pending' || fn.Configuration?.LastUpdateStatus === 'InProgress',
+      layers: (fn.Configuration?.Layers ?? []).flatMap((l) => (l.Arn ? [l.Arn] : [])),
     });
   }
   return [...byStage.values()].sort((a, b) => a.stage.localeCompare(b.stage));
