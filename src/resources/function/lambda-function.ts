@@ -711,10 +711,8 @@ async function setAlias(
     } catch (error) {
       if (!hasErrorName(error, 'PreconditionFailed')) throw error;
       // An update answered with a 5xx after it took effect is retried (by the SDK) with the
-      // revision it replaced: the alias is then already what this run asked for.
-      const now = await readAlias(lambda, name, deps);
-      if (now?.FunctionVersion === version && now.Description === description) return now.AliasArn ?? '';
-      throw aliasMovedError(name, version, error);
+      // revision it replaced, and refused.
+      return aliasOfThisRun(lambda, name, version, description, error, deps);
     }
   }
   try {
@@ -739,13 +737,28 @@ async function setAlias(
   } catch (error) {
     if (!isConflict(error)) throw error;
     // A create answered with a 5xx after it took effect is retried (by the SDK) into this
-    // conflict: the alias is then already what this run asked for.
-    const existing = await readAlias(lambda, name, deps);
-    if (existing?.FunctionVersion === version && existing.Description === description)
-      return existing.AliasArn ?? '';
-    // Created meanwhile by a parallel first deploy of the stage.
-    throw aliasMovedError(name, version, error);
+    // conflict; or a parallel first deploy of the stage created it meanwhile.
+    return aliasOfThisRun(lambda, name, version, description, error, deps);
   }
+}
+
+/**
+ * After Lambda refused to set `live` (`refusal`): its ARN when it already is
+ * what this run asked for (its version and this run's description: the
+ * refused call was the SDK's retry of one that took effect), else the
+ * refusal as another run's change.
+ */
+async function aliasOfThisRun(
+  lambda: LambdaClient,
+  name: string,
+  version: string,
+  description: string,
+  refusal: unknown,
+  deps: AwsDeps,
+): Promise<string> {
+  const now = await readAlias(lambda, name, deps);
+  if (now?.FunctionVersion === version && now.Description === description) return now.AliasArn ?? '';
+  throw aliasMovedError(name, version, refusal);
 }
 
 /** The function's published versions; undefined (with a warning) when they cannot be listed. */
