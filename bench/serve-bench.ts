@@ -3,10 +3,10 @@
  * local stage (front door -> Runtime API -> the Python runtime -> the
  * handler), next to the same handler called straight from a small Python
  * HTTP server (direct-wrapper.py), in the same run. One keep-alive
- * connection per client, as a browser or a test suite would hold.
+ * connection per client, as a browser or a test suite would hold, from a
+ * client process of its own (serve-client.ts), as theirs are.
  */
 import { spawn } from 'node:child_process';
-import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { appFolder, removeApp } from '../fakes/aws/pipeline-deploy.js';
@@ -15,6 +15,7 @@ import { makePlan } from '../src/model/plan.js';
 import { runPipeline } from '../src/pipelines/run-pipeline.js';
 import { readSettings } from '../src/settings/settings.js';
 import { silentLogger } from '../src/util/logger.js';
+import type { ClientRun } from './serve-client.js';
 
 export interface ServeRow {
   target: string;
@@ -25,38 +26,30 @@ export interface ServeRow {
 
 const python = () => process.env.LAMBDA_DEPLOY_TEST_PYTHON || 'python3';
 
-/** `requests` GETs one after another on one keep-alive connection; latencies in ms. */
-async function drive(url: string, requests: number): Promise<{ totalMs: number; latencies: number[] }> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const target = new URL(`${url.replace(/\/$/, '')}/bench?name=serve`);
-  const one = () =>
-    new Promise<void>((resolve, reject) => {
-      const req = request(target, { agent }, (res) => {
-        res.on('data', () => undefined);
-        res.on('end', () =>
-          res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`)),
-        );
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  try {
-    for (let i = 0; i < Math.min(200, requests); i++) await one(); // warm-up
-    const latencies: number[] = [];
-    const started = performance.now();
-    for (let i = 0; i < requests; i++) {
-      const t = performance.now();
-      await one();
-      latencies.push(performance.now() - t);
-    }
-    return { totalMs: performance.now() - started, latencies };
-  } finally {
-    agent.destroy();
-  }
+/**
+ * `requests` timed GETs to each URL (after `warmup` untimed ones), the URLs
+ * taken in turn, from a client process of its own: in this process its work
+ * would share the event loop with the front door and the Runtime API, which
+ * a browser's or a test suite's never does.
+ */
+async function drive(urls: string[], warmup: number, requests: number): Promise<ClientRun[]> {
+  const client = join(new URL('.', import.meta.url).pathname, 'serve-client.ts');
+  // process.execArgv carries tsx's loader, so the child runs the TypeScript as this process does.
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, client, String(warmup), String(requests), ...urls],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  if (code !== 0) throw new Error(`serve-client.ts exited with ${code}`);
+  return JSON.parse(out) as ClientRun[];
 }
 
-function row(target: string, run: { totalMs: number; latencies: number[] }): ServeRow {
+function row(target: string, run: ClientRun): ServeRow {
   const sorted = [...run.latencies].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   return {
@@ -119,32 +112,24 @@ async function startDirect(dir: string): Promise<{ url: string; stop: () => void
 }
 
 export async function runServeBench(
-  options: { requests?: number; print?: boolean } = {},
+  options: { requests?: number; warmup?: number; print?: boolean } = {},
 ): Promise<ServeRow[]> {
   const requests = options.requests ?? 3000;
+  // A serve session answers for minutes: timed once V8 has optimized the request path (a few thousand calls).
+  const warmup = options.warmup ?? 2000;
   const dir = appFolder();
   const serve = await startServe(dir);
   const direct = await startDirect(dir);
   try {
-    // Alternating halves, so a busy moment of the machine touches both alike.
-    const half = Math.ceil(requests / 2);
-    type Run = { totalMs: number; latencies: number[] };
-    const runs: { serve: Run[]; direct: Run[] } = { serve: [], direct: [] };
-    for (let i = 0; i < 2; i++) {
-      runs.serve.push(await drive(serve.url, half));
-      runs.direct.push(await drive(direct.url, half));
-    }
-    const merge = (rs: Run[]): Run => ({
-      totalMs: rs.reduce((a, r) => a + r.totalMs, 0),
-      latencies: rs.flatMap((r) => r.latencies),
-    });
+    // The two in turn, 100 requests at a time: a busy moment of the machine touches both alike.
+    const [serveRun, directRun] = await drive([serve.url, direct.url], warmup, requests);
     const rows = [
-      row('serve (front door + Runtime API)', merge(runs.serve)),
-      row('handler in a Python HTTP wrapper', merge(runs.direct)),
+      row('serve (front door + Runtime API)', serveRun!),
+      row('handler in a Python HTTP wrapper', directRun!),
     ];
     if (options.print !== false) {
       console.log(
-        `\nserve at concurrency 1: ${rows[0]!.requestsPerSecond > 0 ? requests : 0} GETs each, one keep-alive connection\n`,
+        `\nserve at concurrency 1: ${requests} GETs each after ${warmup} untimed ones, one keep-alive connection each, the two asked in turn, 100 at a time, from a client process of its own\n`,
       );
       console.log(formatServeTable(rows));
     }

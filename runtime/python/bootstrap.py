@@ -13,6 +13,7 @@ import importlib
 import json
 import logging
 import os
+import re
 import socket
 import sys
 import time
@@ -54,6 +55,10 @@ class RuntimeApiClient:
         self.port = int(port)
         self._host_header = ("Host: %s\r\n" % address).encode("latin-1")
         self._get_next = self._head("GET", "invocation/next", None) + b"\r\n"
+        self._response_head = (
+            "POST /%s/runtime/invocation/%%s/response HTTP/1.1\r\n"
+            "Content-Type: application/json\r\nContent-Length: %%d\r\nHost: %s\r\n\r\n"
+        ) % (API_VERSION, address.replace("%", "%%"))
         self._sock = None
         self._buf = b""
         # A pipelined GET invocation/next whose answer is still to be read.
@@ -207,8 +212,11 @@ class RuntimeApiClient:
         return headers, body
 
     def post_response(self, request_id, payload):
-        self._post("invocation/%s/response" % _path_part(request_id), payload,
-                   {"Content-Type": "application/json"}, True)
+        # The one request of every invocation: its head from a template, not _head's loop.
+        head = self._response_head % (_path_part(request_id), len(payload))
+        status, _, text = self._call([head.encode("latin-1"), payload], True)
+        if status >= 300:
+            _post_failed("invocation/%s/response" % request_id, status, text)
 
     def post_error(self, request_id, error):
         self._post("invocation/%s/error" % _path_part(request_id), _error_body(error), _error_headers(error), True)
@@ -220,9 +228,13 @@ class RuntimeApiClient:
         headers = dict(headers, **{"Content-Length": str(len(body))})
         status, _, text = self._call([self._head("POST", path, headers) + b"\r\n", body], then_next)
         if status >= 300:
-            # 413 (response too large) and 400 (unknown request) still end the
-            # invocation on the server side; say so and carry on.
-            sys.stderr.write("lambda runtime: POST %s returned HTTP %d: %s\n" % (path, status, bytes(text[:300])))
+            _post_failed(path, status, text)
+
+
+def _post_failed(path, status, text):
+    # 413 (response too large) and 400 (unknown request) still end the
+    # invocation on the server side; say so and carry on.
+    sys.stderr.write("lambda runtime: POST %s returned HTTP %d: %s\n" % (path, status, bytes(text[:300])))
 
 
 def _header_value(value):
@@ -230,8 +242,12 @@ def _header_value(value):
     return str(value).replace("\r", " ").replace("\n", " ")
 
 
+_PLAIN_PATH_PART = re.compile(r"[A-Za-z0-9._~-]+\Z")
+
+
 def _path_part(text):
-    return quote(text, safe="-._~")
+    # Request ids are UUIDs: nothing to quote, and quote() is slow.
+    return text if _PLAIN_PATH_PART.match(text) else quote(text, safe="-._~")
 
 
 def _error_body(error):
@@ -314,17 +330,33 @@ def _identity(data):
     })
 
 
+def _function_facts():
+    return (
+        os.environ.get("AWS_LAMBDA_FUNCTION_NAME", ""),
+        os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+        os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
+        os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", ""),
+        os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", ""),
+    )
+
+
 class LambdaContext:
+    # The function's own facts, fixed for the process as in a Lambda sandbox: read
+    # once by main(), not from os.environ on every invocation (each read encodes).
+    facts = None
+
     def __init__(self, request_id, deadline_ms, invoked_function_arn, client_context=None, identity=None):
         self.aws_request_id = request_id
         self.invoked_function_arn = invoked_function_arn
-        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
-        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
-        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
-        self.client_context = _client_context(client_context)
-        self.identity = _identity(identity)
+        (
+            self.function_name,
+            self.function_version,
+            self.memory_limit_in_mb,
+            self.log_group_name,
+            self.log_stream_name,
+        ) = LambdaContext.facts or _function_facts()
+        self.client_context = _client_context(client_context) if client_context is not None else None
+        self.identity = _identity(identity) if identity is not None else None
         self._deadline_ms = deadline_ms
 
     def get_remaining_time_in_millis(self):
@@ -448,6 +480,7 @@ def main():
         del sys.path[0]
     sys.path.insert(0, task_root)
     _install_log_handler()
+    LambdaContext.facts = _function_facts()
 
     try:
         handler = load_handler(os.environ.get("_HANDLER", ""))

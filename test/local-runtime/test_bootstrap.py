@@ -100,6 +100,17 @@ class BootstrapProcessTest(unittest.TestCase):
         ])
         self.assertIn("seen 1\nseen 2\n", proc.stdout)
 
+    def test_context_facts_and_a_request_id_that_needs_quoting(self):
+        # The function's facts are read once at start; a request id is quoted only when it must be.
+        code = ("def handler(event, context):\n"
+                "    return [context.function_name, context.memory_limit_in_mb, context.function_version,\n"
+                "            context.aws_request_id]\n")
+        _, posts = self.run_runtime({"app.py": code}, "app.handler", [("r 1/x", {}), ("8d3c1a2e-0b1c", {})])
+        self.assertEqual(posts, [
+            ("/2018-06-01/runtime/invocation/r%201%2Fx/response", ["f", "128", "$LATEST", "r 1/x"]),
+            ("/2018-06-01/runtime/invocation/8d3c1a2e-0b1c/response", ["f", "128", "$LATEST", "8d3c1a2e-0b1c"]),
+        ])
+
     def test_posts_a_raised_exception(self):
         code = "def handler(event, context):\n    raise KeyError('missing')\n"
         proc, posts = self.run_runtime({"src/app.py": code}, "src/app.handler", [("r1", {})])
