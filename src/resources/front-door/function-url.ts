@@ -36,6 +36,25 @@ export function functionUrlPermissions(): PermissionSpec[] {
   ];
 }
 
+/** The URL of a function's alias (`qualifier`); undefined when it has none. */
+export async function readFunctionUrl(
+  lambda: LambdaClient,
+  functionName: string,
+  qualifier: string,
+  deps: RetryDeps,
+): Promise<string | undefined> {
+  const found = await findAws(
+    deps,
+    {
+      what: `read the function URL of ${functionName}:${qualifier}`,
+      permission: `lambda:GetFunctionUrlConfig on ${functionName}:${qualifier}`,
+      absent: ['ResourceNotFoundException'],
+    },
+    () => lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: functionName, Qualifier: qualifier })),
+  );
+  return found?.FunctionUrl || undefined;
+}
+
 export async function ensureFunctionUrl(
   lambda: LambdaClient,
   input: GatewayInput,

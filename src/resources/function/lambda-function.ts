@@ -277,7 +277,8 @@ async function readFunction(
   }
 }
 
-async function readAlias(
+/** The `live` alias of a function; undefined when it has none. */
+export async function readAlias(
   lambda: LambdaClient,
   functionName: string,
   deps: AwsDeps,

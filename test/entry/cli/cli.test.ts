@@ -168,6 +168,33 @@ describe('lambda-stage-deploy CLI', () => {
     ]);
   });
 
+  test('status: a stage without live shows "-"; a denied read fails with the permission, not a "-"', async () => {
+    tagging.on(GetResourcesCommand).resolves({
+      ResourceTagMappingList: [{ ResourceARN: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-main' }],
+    });
+    lambda
+      .on(GetFunctionCommand, { FunctionName: 'shop-main' })
+      .resolves({ Configuration: { LastModified: '2026-11-01T10:00:00.000+0000' }, Tags: tags('main') })
+      .on(GetAliasCommand)
+      .rejects(new ResourceNotFoundException({ message: 'Alias not found', $metadata: {} }))
+      .on(GetFunctionUrlConfigCommand)
+      .resolves({ FunctionUrl: 'https://abc.lambda-url.eu-west-1.on.aws/' });
+    expect(await run('status', '--name', 'shop')).toBe(0);
+    expect(io.stdout().trim().split('\n')[1]).toMatch(/^main\s+shop-main\s+-\s+2026-11-01/);
+
+    const denied = Object.assign(new Error('User is not authorized to perform: lambda:GetAlias'), {
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 403 },
+    });
+    lambda.on(GetAliasCommand).rejects(denied);
+    io = testIo(env);
+    expect(await run('status', '--name', 'shop')).toBe(1);
+    expect(io.stderr()).toMatch(
+      /Could not read alias live of function shop-main: AccessDeniedException: .*The deploy role needs lambda:GetAlias/,
+    );
+    expect(io.stdout()).not.toMatch(/shop-main\s+-/);
+  });
+
   test('logs prints the stage function log events; --json one object of them', async () => {
     logs.on(FilterLogEventsCommand).resolves({
       events: [

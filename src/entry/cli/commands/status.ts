@@ -1,5 +1,6 @@
 import { createAwsClients } from '../../../aws/clients.js';
-import { GetAliasCommand, GetFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
+import { readFunctionUrl } from '../../../resources/front-door/function-url.js';
+import { readAlias } from '../../../resources/function/lambda-function.js';
 import { findStageResources } from '../../../resources/stage/find-stage-resources.js';
 import { listProjectStages } from '../../../resources/stage/project-stages.js';
 import { dnsSuffix, restStageName } from '../../../resources/front-door/urls.js';
@@ -56,13 +57,9 @@ export const statusCommand: CliCommand = {
     if (!stages.length) ctx.logger.info(`No stages of ${settings.name} in ${clients.region}.`);
     const rows: StageRow[] = [];
     for (const s of stages) {
-      const alias = await clients.lambda
-        .send(new GetAliasCommand({ FunctionName: s.functionName, Name: LIVE_ALIAS }))
-        .catch(() => undefined);
-      let url = await clients.lambda
-        .send(new GetFunctionUrlConfigCommand({ FunctionName: s.functionName, Qualifier: LIVE_ALIAS }))
-        .then((r) => r.FunctionUrl ?? '')
-        .catch(() => '');
+      // Not there is "-"; a denied or failing read is an error that names the permission, not a "-".
+      const alias = await readAlias(clients.lambda, s.functionName, deps);
+      let url = (await readFunctionUrl(clients.lambda, s.functionName, LIVE_ALIAS, deps)) ?? '';
       if (!url) {
         const found = await findStageResources(
           clients,
