@@ -274,4 +274,28 @@ describe('pruneDependencyLayers', () => {
     expect(deleted).toEqual([v3]);
     expect([...aws.account.layers.get(layer)!.versions.values()].map((v) => v.arn)).toEqual([v1, v2, v4]);
   });
+
+  it.each([false, true])(
+    'a delete that took effect before its 5xx (connection dropped: %s) counts as done when the retry finds no version',
+    async (reset) => {
+      const layer = 'shop-deps';
+      const [v1, v2, v3] = [1, 2, 3].map(() => aws.seed.layerVersion(layer)) as [string, string, string];
+      aws.seed.function('shop-main', { tags: tagsFor('shop', 'main') }).latest.Layers = [
+        { Arn: v2, CodeSize: 0 },
+      ];
+      aws.faults.failAfter('DeleteLayerVersion', { reset });
+      const logger = new RecordingLogger();
+      // The SDK's retries as the action has them (createAwsClients): they send the delete again.
+      const deleted = await pruneDependencyLayers(aws.clients({ maxAttempts: 5 }), 'shop', false, {
+        logger,
+        sleep: recordingSleep(),
+        random: () => 1,
+      });
+      expect(deleted).toEqual([v1]);
+      expect(aws.calls.of({ operation: 'DeleteLayerVersion' })[0]).toMatchObject({ fault: 'failAfter' });
+      expect(aws.calls.of({ operation: 'DeleteLayerVersion' }).length).toBeGreaterThan(1);
+      expect([...aws.account.layers.get(layer)!.versions.values()].map((v) => v.arn)).toEqual([v2, v3]);
+      expect(logger.lines.map((l) => l.message)).toContain(`Deleted unused layer version ${v1}.`);
+    },
+  );
 });
