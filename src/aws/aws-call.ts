@@ -20,6 +20,11 @@ export interface RetryDeps {
   sleep?: Sleep;
   /** Jitter source for backoff; tests pass `() => 1` for exact delays. */
   random?: () => number;
+  /**
+   * The advice after a denied call, for whoever signed in: the deploy role
+   * unless given (the CLI runs with the user's own credentials).
+   */
+  needs?: (permission: string) => string;
 }
 
 /** What every AWS module takes besides its client: how to talk and how to wait. */
@@ -127,13 +132,26 @@ export function describeAwsError(error: unknown): string {
   return name && !message.startsWith(name) ? `${name}: ${message}` : message;
 }
 
+/** The advice after a denial when the caller says nothing else: the action signs in as the deploy role. */
+export const deployRoleNeeds = (permission: string): string => `The deploy role needs ${permission}.`;
+
+/** The advice from a terminal: the CLI signs in with the user's own credentials (profile, environment). */
+export const yourCredentialsNeed = (permission: string): string => `Your AWS credentials need ${permission}.`;
+
 /**
  * Wraps an SDK error in the one grammar: "Could not {what}: {AWS's words}."
- * then, on a denial, "The deploy role needs {permission}.", else the hint.
+ * then, on a denial, "The deploy role needs {permission}." (or `needs`'s
+ * words), else the hint.
  */
-export function wrapAwsError(error: unknown, what: string, permission?: string, hint?: string): AwsError {
+export function wrapAwsError(
+  error: unknown,
+  what: string,
+  permission?: string,
+  hint?: string,
+  needs: (permission: string) => string = deployRoleNeeds,
+): AwsError {
   if (error instanceof AwsError) return error;
-  const advice = permission && isAccessDenied(error) ? `The deploy role needs ${permission}.` : hint;
+  const advice = permission && isAccessDenied(error) ? needs(permission) : hint;
   const cause = describeAwsError(error);
   const message = advice
     ? `Could not ${what}: ${/[.!?]$/.test(cause) ? cause : `${cause}.`} ${advice}`
@@ -178,7 +196,7 @@ export async function callAws<T>(deps: RetryDeps, call: AwsCall, fn: () => Promi
     );
   } catch (error) {
     if (call.passThrough?.(error) || error instanceof AwsError) throw error;
-    throw wrapAwsError(error, call.what, call.permission, call.hint?.(error));
+    throw wrapAwsError(error, call.what, call.permission, call.hint?.(error), deps.needs);
   }
 }
 

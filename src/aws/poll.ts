@@ -65,6 +65,6 @@ export async function pollUntil<T>(deps: AwsDeps, options: PollOptions<T>): Prom
         { cause: error },
       );
     }
-    throw wrapAwsError(error, `wait for ${options.what}`, options.permission);
+    throw wrapAwsError(error, `wait for ${options.what}`, options.permission, undefined, deps.needs);
   }
 }

@@ -73,6 +73,7 @@ export async function openAwsSession(
   const awsDeps: AwsDeps = {
     logger: deps.logger,
     sleep: deps.sleep ?? realSleep,
+    ...(deps.needs && { needs: deps.needs }),
     ...(deps.sequentialAws && { sequential: true }),
   };
   const bootstrap = deps.awsClients({ region });

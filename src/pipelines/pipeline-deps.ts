@@ -14,6 +14,8 @@ export interface PipelineDeps {
    */
   awsClients: (options: ClientOptions) => AwsClients;
   sleep?: Sleep;
+  /** The advice after a denied AWS call (RetryDeps.needs); the deploy role's unless given. */
+  needs?: (permission: string) => string;
   now?: () => number;
   /** OIDC token source (tests: a local server); default: the runner's ACTIONS_ID_TOKEN_REQUEST_* endpoint. */
   tokenSource?: TokenSource;

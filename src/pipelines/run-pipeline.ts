@@ -154,7 +154,7 @@ async function runUndeploy({ settings, plan, ctx, deps }: CommandRun): Promise<P
       dryRun: settings.dryRun,
       protectedStages: settings.protectedStages,
     },
-    { logger, sleep: deps.sleep ?? realSleep },
+    session.awsDeps,
   );
   const { markdown } = await reportUndeploy(outcome, reportOptions(settings, plan, ctx, deps), {
     logger,
@@ -190,7 +190,7 @@ async function runPrune({ settings, plan, ctx, deps }: CommandRun): Promise<Pipe
       removeLogs: settings.removeLogs,
       now: new Date((deps.now ?? Date.now)()),
     },
-    { logger, sleep },
+    session.awsDeps,
   );
   if (settings.dependenciesLayer) {
     const pruned = await pruneDependencyLayers(

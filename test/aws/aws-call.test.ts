@@ -10,6 +10,7 @@ import {
   PATIENCE,
   wrapAwsError,
   type RetryDeps,
+  yourCredentialsNeed,
 } from '../../src/aws/aws-call.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { recordingSleep } from '../../src/util/sleep.js';
@@ -110,6 +111,19 @@ describe('callAws retries', () => {
     );
     expect(call.calls()).toBe(1);
     expect(d.sleep.calls).toEqual([]);
+  });
+
+  it('a denial names whoever signed in, when the caller says who (the CLI: your credentials)', async () => {
+    const d = { ...deps(), needs: yourCredentialsNeed };
+    const call = failing(sdkError('AccessDeniedException', 'no'));
+    await expect(callAws(d, { what: 'read x', permission: 'x:Read' }, call.fn)).rejects.toThrow(
+      'Could not read x: AccessDeniedException: no. Your AWS credentials need x:Read.',
+    );
+    // A hint for anything else is unchanged.
+    const other = failing(sdkError('ValidationException', 'bad'));
+    await expect(
+      callAws(d, { what: 'read x', permission: 'x:Read', hint: () => 'Check y.' }, other.fn),
+    ).rejects.toThrow('Could not read x: ValidationException: bad. Check y.');
   });
 
   it('a patient call waits seconds and says so at info level', async () => {

@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { yourCredentialsNeed } from '../../aws/aws-call.js';
+import { createAwsClients } from '../../aws/clients.js';
 import { readSettings, SettingsError } from '../../settings/settings.js';
 import { packageVersion } from '../../util/assets.js';
 import { errorMessage } from '../../util/retry.js';
@@ -97,6 +99,12 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
       return readSettings((name) => inputs[name], io.env);
     },
     workDir: async () => (dir ??= await mkdtemp(join(tmpdir(), `${PROGRAM}-`))),
+    pipelineDeps: () => ({
+      logger,
+      env: io.env,
+      awsClients: createAwsClients,
+      needs: yourCredentialsNeed,
+    }),
     emit: (result, text) => print(io, flags.json, result, text),
   };
   try {

@@ -1,4 +1,5 @@
 import type { GitHubContext } from '../../model/github-context.js';
+import type { PipelineDeps } from '../../pipelines/pipeline-deps.js';
 import type { InputName } from '../../settings/names.js';
 import type { Settings } from '../../model/settings.js';
 import type { Logger } from '../../util/logger.js';
@@ -38,6 +39,12 @@ export interface CommandContext {
   settings(fixed?: Partial<Record<InputName, string>>): Settings;
   /** A folder for this run's packages, removed when the command ends. */
   workDir(): Promise<string>;
+  /**
+   * What a pipeline needs from a terminal: its logger and environment, the
+   * AWS clients of the credential chain, and denials worded for the user's
+   * own credentials (the action's name the deploy role).
+   */
+  pipelineDeps(): PipelineDeps;
   /** Prints a result now (serve, once it is serving), the way the final one would be. */
   emit(result: CommandResult, text?: string): void;
 }

@@ -340,6 +340,7 @@ export async function removeRestApi(
         call.what,
         call.permission,
         `Usage plans not tagged for this stage still use it (${holders.map((h) => h.resource).join(', ')}): detach the API stage from them, then undeploy again.`,
+        deps.needs,
       );
     throw error;
   }

@@ -168,7 +168,7 @@ describe('lambda-stage-deploy CLI', () => {
     ]);
   });
 
-  test('status: a stage without live shows "-"; a denied read fails with the permission, not a "-"', async () => {
+  test('status: a stage without live shows "-"; a denied read fails naming the permission your credentials lack', async () => {
     tagging.on(GetResourcesCommand).resolves({
       ResourceTagMappingList: [{ ResourceARN: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-main' }],
     });
@@ -190,7 +190,7 @@ describe('lambda-stage-deploy CLI', () => {
     io = testIo(env);
     expect(await run('status', '--name', 'shop')).toBe(1);
     expect(io.stderr()).toMatch(
-      /Could not read alias live of function shop-main: AccessDeniedException: .*The deploy role needs lambda:GetAlias/,
+      /Could not read alias live of function shop-main: AccessDeniedException: .*Your AWS credentials need lambda:GetAlias\./,
     );
     expect(io.stdout()).not.toMatch(/shop-main\s+-/);
   });

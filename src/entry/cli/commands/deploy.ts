@@ -1,4 +1,3 @@
-import { createAwsClients } from '../../../aws/clients.js';
 import { outputsFor } from '../../action/outputs.js';
 import { runPipeline } from '../../../pipelines/run-pipeline.js';
 import { Outputs } from '../../../settings/names.js';
@@ -52,9 +51,7 @@ export const deployCommand: CliCommand = {
     const settings = ctx.settings({ command: 'deploy' });
     const plan = stagePlan(ctx, settings, 'deploy');
     const run = await runPipeline(settings, plan, ctx.github, {
-      logger: ctx.logger,
-      awsClients: createAwsClients,
-      env: ctx.io.env,
+      ...ctx.pipelineDeps(),
       outDir: await ctx.workDir(),
     });
     const result: CommandResult = { ...outputsFor(run.result) };

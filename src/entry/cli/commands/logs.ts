@@ -1,4 +1,3 @@
-import { createAwsClients } from '../../../aws/clients.js';
 import { FilterLogEventsCommand, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { callAws } from '../../../aws/aws-call.js';
 import { openAwsSession } from '../../../pipelines/aws-session.js';
@@ -45,11 +44,7 @@ export const logsCommand: CliCommand = {
       );
     const settings = ctx.settings({ command: 'deploy' });
     const plan = stagePlan(ctx, settings, 'logs');
-    const session = await openAwsSession(settings, plan, ctx.github, {
-      logger: ctx.logger,
-      env: ctx.io.env,
-      awsClients: createAwsClients,
-    });
+    const session = await openAwsSession(settings, plan, ctx.github, ctx.pipelineDeps());
     const logGroupName = `/aws/lambda/${plan.functionName}`;
     let startTime = Date.now() - windowMs;
     const seen = new Set<string>();

@@ -1,4 +1,3 @@
-import { createAwsClients } from '../../../aws/clients.js';
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { makePlan } from '../../../model/plan.js';
@@ -49,9 +48,7 @@ export const packageCommand: CliCommand = {
     const settings = ctx.settings({ command: 'package', ...exclude });
     const plan = makePlan(settings, ctx.github);
     const run = await runPipeline(settings, plan, ctx.github, {
-      logger: ctx.logger,
-      awsClients: createAwsClients,
-      env: ctx.io.env,
+      ...ctx.pipelineDeps(),
       outDir: await ctx.workDir(),
     });
     if (run.result.kind !== 'package') return { exitCode: 1, error: run.failure ?? 'nothing was built' };

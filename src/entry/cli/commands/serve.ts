@@ -1,4 +1,3 @@
-import { createAwsClients } from '../../../aws/clients.js';
 import { makePlan } from '../../../model/plan.js';
 import { runPipeline } from '../../../pipelines/run-pipeline.js';
 import type { CliCommand } from '../command.js';
@@ -45,9 +44,7 @@ export const serveCommand: CliCommand = {
     const settings = ctx.settings({ command: 'deploy', target: 'local', 'smoke-status': '100-499' });
     const plan = makePlan({ ...settings, stage: settings.stage ?? 'local' }, ctx.github);
     const run = await runPipeline(settings, plan, ctx.github, {
-      logger: ctx.logger,
-      awsClients: createAwsClients,
-      env: ctx.io.env,
+      ...ctx.pipelineDeps(),
       keepLocalRunning: true,
       localPort,
       outDir: await ctx.workDir(),

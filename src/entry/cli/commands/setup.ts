@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { yourCredentialsNeed } from '../../../aws/aws-call.js';
 import { createAwsClients } from '../../../aws/clients.js';
 import { partitionOf } from '../../../resources/execution-role/execution-role.js';
 import { getAccountId } from '../../../aws/oidc-credentials.js';
@@ -89,7 +90,8 @@ export const setupCommand: CliCommand = {
     if (offline && !/^\d{12}$/.test(own.account as string))
       throw new UsageError('--account: expected the 12-digit AWS account id', 'setup');
 
-    const deps = { logger: ctx.logger, sleep: ctx.io.sleep };
+    // Setup runs with an administrator's own credentials: a denial names what they lack.
+    const deps = { logger: ctx.logger, sleep: ctx.io.sleep, needs: yourCredentialsNeed };
     const clients = offline ? undefined : createAwsClients({ region });
     const accountId = offline ? (own.account as string) : await getAccountId(clients!.sts, deps);
     const config: SetupConfig = {

@@ -1,4 +1,3 @@
-import { createAwsClients } from '../../../aws/clients.js';
 import { readFunctionUrl } from '../../../resources/front-door/function-url.js';
 import { readAlias } from '../../../resources/function/lambda-function.js';
 import { findStageResources } from '../../../resources/stage/find-stage-resources.js';
@@ -46,11 +45,7 @@ export const statusCommand: CliCommand = {
   async run(ctx) {
     const settings = ctx.settings({ command: 'prune' });
     const plan = makePlan(settings, ctx.github);
-    const session = await openAwsSession(settings, plan, ctx.github, {
-      logger: ctx.logger,
-      env: ctx.io.env,
-      awsClients: createAwsClients,
-    });
+    const session = await openAwsSession(settings, plan, ctx.github, ctx.pipelineDeps());
     const { clients } = session;
     const deps = session.awsDeps;
     const stages = await listProjectStages(clients, settings.name, ctx.github.repository, deps);

@@ -1,4 +1,3 @@
-import { createAwsClients } from '../../../aws/clients.js';
 import { runPipeline } from '../../../pipelines/run-pipeline.js';
 import type { CliCommand } from '../command.js';
 import { INPUT_FLAGS as F } from '../flags.js';
@@ -18,11 +17,7 @@ export const undeployCommand: CliCommand = {
   async run(ctx) {
     const settings = ctx.settings({ command: 'undeploy' });
     const plan = stagePlan(ctx, settings, 'undeploy');
-    const run = await runPipeline(settings, plan, ctx.github, {
-      logger: ctx.logger,
-      env: ctx.io.env,
-      awsClients: createAwsClients,
-    });
+    const run = await runPipeline(settings, plan, ctx.github, ctx.pipelineDeps());
     if (run.result.kind !== 'undeploy') return { exitCode: 1, error: run.failure ?? 'nothing was removed' };
     const { outcome } = run.result;
     return {
