@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, test } from '@jest/globals';
+import { beforeEach, describe, expect, jest, test } from '@jest/globals';
 import 'aws-sdk-client-mock-jest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { FilterLogEventsCommand, CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -24,6 +24,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { readFileSync } from 'node:fs';
 import { main } from '../../../src/entry/cli/cli.js';
+import { SeenEvents } from '../../../src/entry/cli/commands/logs.js';
 import { gitHubRepository } from '../../../src/entry/cli/local-context.js';
 import { testIo, type TestIo } from './io.js';
 
@@ -219,13 +220,15 @@ describe('lambda-stage-deploy CLI', () => {
   });
 
   test('logs --follow polls until Ctrl-C, never printing an event twice', async () => {
+    // In the last minute; the second poll (from the newest time seen, inclusive) returns 'one' again.
+    const t = Date.now() - 60_000;
     logs
       .on(FilterLogEventsCommand)
-      .resolvesOnce({ events: [{ eventId: '1', timestamp: 1_000, message: 'one' }] })
+      .resolvesOnce({ events: [{ eventId: '1', timestamp: t, message: 'one' }] })
       .resolves({
         events: [
-          { eventId: '1', timestamp: 1_000, message: 'one' },
-          { eventId: '2', timestamp: 2_000, message: 'two' },
+          { eventId: '1', timestamp: t, message: 'one' },
+          { eventId: '2', timestamp: t + 1_000, message: 'two' },
         ],
       });
     // Ctrl-C during the second wait between polls.
@@ -242,6 +245,48 @@ describe('lambda-stage-deploy CLI', () => {
         .filter(Boolean)
         .map((l) => l.split(' ')[1]),
     ).toEqual(['one', 'two']);
+  });
+
+  test('logs --follow of a busy function: every event once, and only the ids at the newest time kept', async () => {
+    // As CloudWatch answers: every event at or after startTime (ten a second, two at each time).
+    const base = Date.now() - 60_000;
+    const all = Array.from({ length: 60 }, (_, i) => ({
+      eventId: `e${i}`,
+      timestamp: base + Math.floor(i / 2) * 100,
+      message: `line ${i}`,
+    }));
+    let polls = 0;
+    logs.on(FilterLogEventsCommand).callsFake((input: { startTime?: number }) => {
+      // Events arrive over time: poll n sees the first 10 * n of them.
+      const arrived = all.slice(0, 10 * ++polls);
+      return { events: arrived.filter((e) => e.timestamp >= (input.startTime ?? 0)) };
+    });
+    const sizes: number[] = [];
+    const forget = SeenEvents.prototype.forgetBefore;
+    const spy = jest.spyOn(SeenEvents.prototype, 'forgetBefore').mockImplementation(function (
+      this: SeenEvents,
+      startTime: number,
+    ) {
+      forget.call(this, startTime);
+      sizes.push(this.size);
+    });
+    let waits = 0;
+    io.sleep = async () => {
+      if (++waits === 6) io.interrupt();
+    };
+    try {
+      expect(await run('logs', '--name', 'shop', '--stage', 'pr-3', '--since', '1d', '--follow')).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    const printed = io
+      .stdout()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.slice(l.indexOf(' ') + 1));
+    expect(printed).toEqual(all.map((e) => e.message));
+    // After each poll only the two ids at the newest time are remembered, not all seen so far.
+    expect(sizes).toEqual([2, 2, 2, 2, 2, 2]);
   });
 
   test('logs checks --since and --json with --follow before asking AWS anything', async () => {

@@ -19,6 +19,31 @@ export function parseDuration(text: string): number {
 /** How often --follow asks for new events. */
 const FOLLOW_INTERVAL_MS = 2_000;
 
+/**
+ * The ids of events already printed, with their times. A poll asks for events
+ * from the newest time seen, so only ids at or after it can come again: older
+ * ones are forgotten, and a --follow of a busy function for hours stays small.
+ */
+export class SeenEvents {
+  private readonly ids = new Map<string, number>();
+
+  /** False when the event was printed before; records it otherwise. */
+  add(id: string, timestamp: number): boolean {
+    if (this.ids.has(id)) return false;
+    this.ids.set(id, timestamp);
+    return true;
+  }
+
+  /** Forgets the ids of events before `startTime`, which no later poll returns. */
+  forgetBefore(startTime: number): void {
+    for (const [id, time] of this.ids) if (time < startTime) this.ids.delete(id);
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
+}
+
 export const logsCommand: CliCommand = {
   name: 'logs',
   summary: "show a stage's CloudWatch logs (--follow keeps tailing)",
@@ -47,7 +72,7 @@ export const logsCommand: CliCommand = {
     const session = await openAwsSession(settings, plan, ctx.github, ctx.pipelineDeps());
     const logGroupName = `/aws/lambda/${plan.functionName}`;
     let startTime = Date.now() - windowMs;
-    const seen = new Set<string>();
+    const seen = new SeenEvents();
     const events: { time: string; message: string }[] = [];
     let stopped = false;
     void ctx.io.interrupted().then(() => (stopped = true));
@@ -67,8 +92,7 @@ export const logsCommand: CliCommand = {
             ),
         );
         for (const event of page.events ?? ([] as FilteredLogEvent[])) {
-          if (event.eventId && seen.has(event.eventId)) continue;
-          if (event.eventId) seen.add(event.eventId);
+          if (event.eventId && !seen.add(event.eventId, event.timestamp ?? 0)) continue;
           newest = Math.max(newest, event.timestamp ?? 0);
           const line = {
             time: new Date(event.timestamp ?? 0).toISOString(),
@@ -81,6 +105,7 @@ export const logsCommand: CliCommand = {
       } while (token);
       if (!follow || stopped) break;
       startTime = newest;
+      seen.forgetBefore(startTime);
       await Promise.race([ctx.io.sleep(FOLLOW_INTERVAL_MS), ctx.io.interrupted()]);
       if (stopped) break;
     }
