@@ -24,7 +24,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { readFileSync } from 'node:fs';
 import { main } from '../../../src/entry/cli/cli.js';
-import { SeenEvents } from '../../../src/entry/cli/commands/logs.js';
+import { LATE_EVENTS_MS, nextStartTime, SeenEvents } from '../../../src/entry/cli/commands/logs.js';
 import { gitHubRepository } from '../../../src/entry/cli/local-context.js';
 import { testIo, type TestIo } from './io.js';
 
@@ -287,6 +287,48 @@ describe('lambda-stage-deploy CLI', () => {
     expect(printed).toEqual(all.map((e) => e.message));
     // After each poll only the two ids at the newest time are remembered, not all seen so far.
     expect(sizes).toEqual([2, 2, 2, 2, 2, 2]);
+  });
+
+  test('logs --follow prints a line that reaches CloudWatch late, stamped before the newest seen, once', async () => {
+    // Two instances: 'b' was written before 'c' but is ingested one poll later (CloudWatch
+    // selects by the event's timestamp, whatever its ingestion time).
+    const now = Date.now();
+    const a = { eventId: 'a', timestamp: now - 9_000, message: 'a' };
+    const b = { eventId: 'b', timestamp: now - 6_000, message: 'b (late)' };
+    const c = { eventId: 'c', timestamp: now - 3_000, message: 'c' };
+    const d = { eventId: 'd', timestamp: now - 1_000, message: 'd' };
+    const ingested = [
+      [a, c],
+      [a, b, c],
+      [a, b, c, d],
+    ];
+    const starts: number[] = [];
+    let polls = 0;
+    logs.on(FilterLogEventsCommand).callsFake((input: { startTime?: number }) => {
+      starts.push(input.startTime!);
+      const arrived = ingested[Math.min(polls++, ingested.length - 1)]!;
+      return { events: arrived.filter((e) => e.timestamp >= (input.startTime ?? 0)) };
+    });
+    let waits = 0;
+    io.sleep = async () => {
+      if (++waits === 3) io.interrupt();
+    };
+    expect(await run('logs', '--name', 'shop', '--stage', 'pr-3', '--follow')).toBe(0);
+    const printed = io
+      .stdout()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.slice(l.indexOf(' ') + 1));
+    expect(printed).toEqual(['a', 'c', 'b (late)', 'd']);
+    // The later polls look LATE_EVENTS_MS back, not only from the newest time seen.
+    expect(starts.slice(1).every((t) => t <= now - 3_000 && t >= now - LATE_EVENTS_MS - 1_000)).toBe(true);
+  });
+
+  test('the next --follow poll starts at the newest time seen, at most LATE_EVENTS_MS ago, never before --since', () => {
+    const now = 1_000_000_000;
+    expect(nextStartTime(now - 60_000, now, now - 600_000)).toBe(now - 60_000);
+    expect(nextStartTime(now - 1_000, now, now - 600_000)).toBe(now - LATE_EVENTS_MS);
+    expect(nextStartTime(now - 1_000, now, now - 5_000)).toBe(now - 5_000);
   });
 
   test('logs checks --since and --json with --follow before asking AWS anything', async () => {

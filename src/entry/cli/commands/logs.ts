@@ -20,9 +20,25 @@ export function parseDuration(text: string): number {
 const FOLLOW_INTERVAL_MS = 2_000;
 
 /**
+ * How late an event may reach CloudWatch and still be printed by --follow.
+ * FilterLogEvents selects by the event's own timestamp, not by when it was
+ * ingested, and Lambda delivers a function's lines seconds after they were
+ * written (from several instances at once): a poll from the newest time seen
+ * (what `aws logs tail --follow` does) never sees a line stamped earlier that
+ * arrives later. So each poll also looks this far back, and the ids seen
+ * keep those lines from printing twice.
+ */
+export const LATE_EVENTS_MS = 15_000;
+
+/** Where the next poll of a --follow starts: the newest time seen, or LATE_EVENTS_MS ago if that is earlier. */
+export function nextStartTime(newest: number, now: number, first: number): number {
+  return Math.max(first, Math.min(newest, now - LATE_EVENTS_MS));
+}
+
+/**
  * The ids of events already printed, with their times. A poll asks for events
- * from the newest time seen, so only ids at or after it can come again: older
- * ones are forgotten, and a --follow of a busy function for hours stays small.
+ * from nextStartTime, so only ids at or after it can come again: older ones
+ * are forgotten, and a --follow of a busy function for hours stays small.
  */
 export class SeenEvents {
   private readonly ids = new Map<string, number>();
@@ -71,14 +87,15 @@ export const logsCommand: CliCommand = {
     const plan = stagePlan(ctx, settings, 'logs');
     const session = await openAwsSession(settings, plan, ctx.github, ctx.pipelineDeps());
     const logGroupName = `/aws/lambda/${plan.functionName}`;
-    let startTime = Date.now() - windowMs;
+    const firstStart = Date.now() - windowMs;
+    let startTime = firstStart;
+    let newest = firstStart;
     const seen = new SeenEvents();
     const events: { time: string; message: string }[] = [];
     let stopped = false;
     void ctx.io.interrupted().then(() => (stopped = true));
     for (;;) {
       let token: string | undefined;
-      let newest = startTime;
       do {
         const page = await callAws(
           session.awsDeps,
@@ -104,7 +121,7 @@ export const logsCommand: CliCommand = {
         token = page.nextToken;
       } while (token);
       if (!follow || stopped) break;
-      startTime = newest;
+      startTime = nextStartTime(newest, Date.now(), firstStart);
       seen.forgetBefore(startTime);
       await Promise.race([ctx.io.sleep(FOLLOW_INTERVAL_MS), ctx.io.interrupted()]);
       if (stopped) break;
