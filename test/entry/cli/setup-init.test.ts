@@ -95,6 +95,18 @@ describe('lambda-deploy setup', () => {
     ]);
   });
 
+  test('credentials that may not read IAM: exit 1, naming the permission they lack (not the deploy role)', async () => {
+    const denied = Object.assign(new Error('User: arn:aws:iam::123456789012:user/dev is not authorized'), {
+      name: 'AccessDenied',
+      $metadata: { httpStatusCode: 403 },
+    });
+    iam.on(GetRoleCommand).rejects(denied);
+    const code = await cli(['setup', '--name=shop', '--repository=octo/shop', '--dry-run']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/Your AWS credentials need iam:GetRole\./);
+    expect(stderr).not.toMatch(/deploy role needs/);
+  });
+
   test('--cloudformation --account needs no AWS call and prints a template that parses', async () => {
     expect(
       await cli([
