@@ -93,10 +93,11 @@ export function tagsMatchProject(
   project: string,
   repository: string,
 ): boolean {
-  const have = tags?.[TagKeys.Repository];
+  if (!tags) return false;
+  const have = tags[TagKeys.Repository];
   return (
-    tags?.[TagKeys.Name] === tagValue(project) &&
-    typeof tags?.[TagKeys.Stage] === 'string' &&
+    tags[TagKeys.Name] === tagValue(project) &&
+    typeof tags[TagKeys.Stage] === 'string' &&
     have !== undefined &&
     sameValue(TagKeys.Repository, have, tagValue(repository))
   );

@@ -30,6 +30,28 @@ describe('parseTaggedArn', () => {
     ],
     ['arn:aws-cn:lambda:cn-north-1:123456789012:function:x', { kind: 'function', name: 'x' }],
     ['arn:aws:s3:::bucket', { kind: 'other' }],
+    // Shapes close to ours that are something else: cleanup must not act on them as ours.
+    ['arn:aws:lambda:us-east-1:123456789012:layer:shop-pr-1-deps:3', { kind: 'other' }],
+    ['arn:aws:lambda:us-east-1:123456789012:function', { kind: 'other' }],
+    ['arn:aws:states:us-east-1:123456789012:function:shop-pr-1', { kind: 'other' }],
+    ['arn:aws:execute-api:us-east-1::/restapis/a1b2c3', { kind: 'other' }],
+    ['arn:aws:apigateway:us-east-1::/restapis/a1b2c3/resources/r1', { kind: 'other' }],
+    ['arn:aws:apigateway:us-east-1::/restapis/a1b2c3/deployments/d1/x', { kind: 'other' }],
+    ['arn:aws:apigateway:us-east-1::/usageplans/p1/stages/live', { kind: 'other' }],
+    ['arn:aws:apigateway:us-east-1::/restapis', { kind: 'other' }],
+    ['arn:aws:apigateway:us-east-1::/', { kind: 'other' }],
+    // Object's own keys are no kind of API Gateway resource.
+    ['arn:aws:apigateway:us-east-1::/constructor/x', { kind: 'other' }],
+    ['arn:aws:apigateway:us-east-1::/toString/x', { kind: 'other' }],
+    ['arn:aws:waf::123456789012:rule/41b5b052-1e4a-426b-8149-3595be6342c2', { kind: 'other' }],
+    ['arn:aws:events:us-east-1:123456789012:event-bus/default', { kind: 'other' }],
+    ['arn:aws:events:us-east-1:123456789012:rule/bus/warm/extra', { kind: 'other' }],
+    ['arn:aws:events:us-east-1:123456789012:rule//warm', { kind: 'other' }],
+    ['arn:aws:events:us-east-1:123456789012:rule/bus/', { kind: 'other' }],
+    ['arn:aws:events:us-east-1:123456789012:rule/', { kind: 'other' }],
+    ['arn:aws:logs:us-east-1:123456789012:destination:shop-pr-1', { kind: 'other' }],
+    ['arn:aws:logs:us-east-1:123456789012:log-group', { kind: 'other' }],
+    ['arn:aws:iot:us-east-1:123456789012:log-group:shop-pr-1', { kind: 'other' }],
   ])('%s', (arn, expected) => {
     expect(parseTaggedArn(arn)).toEqual({ arn, ...expected });
   });
