@@ -238,18 +238,12 @@ export async function buildPackage(
   }
 }
 
-/**
- * Files listed before a build starts its zip threads (see INLINE_LIMIT). A
- * thread takes ~40-50 ms to start on a 2-core machine and slows the walk
- * while it does: below ~2,000 files (~10 MB of source) the calling thread
- * alone is done first (bench: 1,001 files 0.24 s alone against 0.30 s with
- * a thread started at file 256; equal at 2,000, threads ahead from ~4,000).
- */
-export const THREADS_AFTER_FILES = 2048;
+/** Files listed before a build starts its zip threads: a few hundred are worth them (see INLINE_LIMIT). */
+export const THREADS_AFTER_FILES = 256;
 
 /**
  * The filter of `options` for a walk of `root` that gets the zip going: it
- * starts `pool` once it has kept `threadsAfter` files, and hands every
+ * starts `pool` once it has kept THREADS_AFTER_FILES files, and hands every
  * file it keeps to `prefetch`, so the threads compress while the walk goes on.
  */
 export function walkingFilter(
@@ -257,7 +251,6 @@ export function walkingFilter(
   options: FilterOptions,
   pool: DeflatePool,
   prefetch?: Prefetcher,
-  threadsAfter = THREADS_AFTER_FILES,
 ): FileFilter {
   const filter = createFileFilter(options);
   // collectFiles walks the real path: the files' paths then match what the prefetcher saw.
@@ -271,7 +264,7 @@ export function walkingFilter(
     includeFile: (relPath, found) => {
       const keep = filter.includeFile(relPath);
       if (keep) {
-        if (++kept === threadsAfter) pool.start();
+        if (++kept === THREADS_AFTER_FILES) pool.start();
         // The walk's own string when it gives one: the very path the zip reads, and no second copy per file.
         prefetch?.add(found ?? absPath(relPath));
       }

@@ -41,11 +41,10 @@ export const DEFAULT_LEVEL = 4;
 
 /**
  * Files below this total are compressed on the calling thread alone: worker
- * threads would start when it is mostly done (zlib level 4 takes ~0.2 s for
- * 10 MB of source here). Above it, the calling thread works until they have
- * started. See THREADS_AFTER_FILES in build-package.ts.
+ * threads would start when it is all done. Above it, the calling thread
+ * works until they have started.
  */
-export const INLINE_LIMIT = 16 * 1024 * 1024;
+export const INLINE_LIMIT = 2 * 1024 * 1024;
 
 /** One file to put in the zip: its content comes from a file on disk or a buffer. */
 export interface ZipEntrySource {

@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PackChildResult } from '../../bench/pack-child.js';
 import { benchThreads } from '../../bench/packaging-bench.js';
-import { THREADS_AFTER_FILES } from '../../src/packaging/build-package.js';
 import { defaultThreads } from '../../src/packaging/deflate-pool.js';
 import { tempDir } from './helpers.js';
 
@@ -43,13 +42,13 @@ describe('BENCH_THREADS', () => {
     // Past the file count that starts the threads (THREADS_AFTER_FILES).
     const tree = join(root, 'tree');
     mkdirSync(join(tree, 'pkg'), { recursive: true });
-    for (let i = 0; i < THREADS_AFTER_FILES + 100; i++)
-      writeFileSync(join(tree, 'pkg', `m${i}.py`), `VALUE_${i} = ${i}\n`.repeat(40 + (i % 400)));
+    for (let i = 0; i < 400; i++)
+      writeFileSync(join(tree, 'pkg', `m${i}.py`), `VALUE_${i} = ${i}\n`.repeat(40 + i));
     const usual = pack(tree, {});
     const three = pack(tree, { threads: 3 });
     expect(usual.threads).toBe(defaultThreads());
     expect(three.threads).toBe(3);
-    expect(three.entries).toBe(THREADS_AFTER_FILES + 100);
+    expect(three.entries).toBe(400);
     expect(three.sha256).toBe(usual.sha256);
   });
 });

@@ -254,8 +254,7 @@ describe('writeZip', () => {
     const walk = async (prefetch?: Prefetcher, pool?: DeflatePool) => {
       const files = await collectFiles(
         dir,
-        // Threads started at file 256 (a build: THREADS_AFTER_FILES), to keep the tree small.
-        pool ? walkingFilter(dir, { runtime: 'python3.12' }, pool, prefetch, 256) : { runtime: 'python3.12' },
+        pool ? walkingFilter(dir, { runtime: 'python3.12' }, pool, prefetch) : { runtime: 'python3.12' },
       );
       prefetch?.end();
       return files.map((f) => ({ name: f.path, file: f.absPath, size: f.size }));
@@ -308,10 +307,7 @@ describe('writeZip', () => {
     try {
       configureZipThreads(pool, DEFAULT_LEVEL, undefined);
       const prefetch = new Prefetcher(pool);
-      const files = await collectFiles(
-        dir,
-        walkingFilter(dir, { runtime: 'python3.12' }, pool, prefetch, 100),
-      );
+      const files = await collectFiles(dir, walkingFilter(dir, { runtime: 'python3.12' }, pool, prefetch));
       prefetch.end();
       // Done before the zip starts (which takes back batches no thread has started).
       await prefetch.settled();
