@@ -70,6 +70,24 @@ describe('the release workflow', () => {
   });
 });
 
+describe('the ci workflow', () => {
+  test('runs the tests on the action\u2019s Node (action.yml runs.using) and on the oldest major the CLI supports (engines)', () => {
+    const ci = parse(read('.github/workflows/ci.yml')) as {
+      jobs: Record<string, { strategy?: { matrix?: { node?: number[] } }; steps: { with?: object }[] }>;
+    };
+    const using = (parse(read('action.yml')) as { runs: { using: string } }).runs.using;
+    const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
+    const oldest = Number(/^>=(\d+)\./.exec(engines)?.[1]);
+    const test = ci.jobs.test!;
+    expect([...(test.strategy?.matrix?.node ?? [])].sort()).toEqual(
+      [Number(using.replace(/^node/, '')), oldest].sort(),
+    );
+    expect(test.steps.find((s) => s.with && 'node-version' in s.with)?.with).toMatchObject({
+      'node-version': '${{ matrix.node }}',
+    });
+  });
+});
+
 describe('CHANGELOG.md', () => {
   test('has a section for the current version and an Unreleased one, with what to change when upgrading', () => {
     const changelog = read('CHANGELOG.md');
