@@ -8,6 +8,7 @@ import { makePlan } from './model/plan.js';
 import { runPipeline } from './pipelines/run-pipeline.js';
 import { renderFailureSummary, type FailureFacts } from './reporting/failure-summary.js';
 import { trackSteps } from './util/step-tracker.js';
+import { redact } from './util/redact.js';
 import { errorMessage } from './util/retry.js';
 
 /**
@@ -39,7 +40,8 @@ export async function run(): Promise<void> {
     if (markdown) await writeSummary(markdown);
     if (failure) core.setFailed(failure);
   } catch (error) {
-    const message = errorMessage(error);
+    // setFailed prints past the logger's redaction (an input error may quote a URL with a password).
+    const message = redact(errorMessage(error), [...secrets, ...steps.secrets()]);
     core.setFailed(message);
     const where = steps.failedIn(error);
     const summary = renderFailureSummary(

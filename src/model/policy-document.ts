@@ -19,6 +19,13 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
+/** The Sids of the statements lambda-deploy writes into an execution role's policy (IAM wants them unique). */
+export const EXECUTION_POLICY_SIDS = Object.freeze({
+  ownLogs: 'OwnLogs',
+  slimDependencies: 'SlimDependencies',
+  notProductionLogs: 'NotProductionLogs',
+});
+
 /** The partition of every ARN written here; China and GovCloud take another. */
 export type Partition = 'aws' | 'aws-cn' | 'aws-us-gov';
 

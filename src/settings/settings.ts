@@ -11,8 +11,10 @@ import type {
   Target,
 } from '../model/settings.js';
 import { isInside } from '../util/paths.js';
+import { redact } from '../util/redact.js';
 import { InputReader, show, type InputSource } from './input-reader.js';
 import { Inputs } from './names.js';
+import { parsePolicyStatements, POLICY_STATEMENTS_EXPECTED } from './policy-statements.js';
 
 export type { InputSource } from './input-reader.js';
 
@@ -308,7 +310,8 @@ function readDependencies(
   try {
     pipArgs = splitArgs(r.value(Inputs.PipArgs));
   } catch (e) {
-    r.bad(Inputs.PipArgs, `shell-like arguments (${(e as Error).message})`);
+    // Shown redacted: an --index-url may carry a password, and no secret is masked yet.
+    r.bad(Inputs.PipArgs, `shell-like arguments (${(e as Error).message})`, redact(r.value(Inputs.PipArgs)));
   }
   let packageCache: string | undefined;
   if (r.given(Inputs.PackageCache)) {
@@ -319,25 +322,20 @@ function readDependencies(
   return { requirements, pipArgs, packageCache };
 }
 
-/** Extra IAM statements for the managed execution role: JSON, each with Effect and Action. */
+/** Extra IAM statements for the managed execution role, checked as IAM would (policy-statements.ts). */
 function readPolicyStatements(r: InputReader, executionRoleArn: string | undefined): object[] | undefined {
   if (!r.given(Inputs.PolicyStatements)) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(r.value(Inputs.PolicyStatements));
-    const list = Array.isArray(parsed) ? parsed : [parsed];
-    if (!list.every((s) => s && typeof s === 'object' && 'Effect' in s && 'Action' in s)) throw new Error('');
-    if (executionRoleArn)
-      r.problem(
-        `${Inputs.PolicyStatements}: only applies to the role the action manages, but execution-role-arn is set; expected one of the two.`,
-      );
-    return list as object[];
-  } catch {
-    r.bad(
-      Inputs.PolicyStatements,
-      'a JSON IAM statement or array of statements, each with Effect, Action and Resource',
+  if (executionRoleArn)
+    r.problem(
+      `${Inputs.PolicyStatements}: only applies to the role the action manages, but execution-role-arn is set; expected one of the two.`,
     );
-    return undefined;
-  }
+  const result = parsePolicyStatements(r.value(Inputs.PolicyStatements));
+  if ('statements' in result) return result.statements;
+  // Not quoted whole (a policy can be long): each problem names its statement and quotes the part at fault.
+  r.problem(
+    `${Inputs.PolicyStatements}: ${result.problems.join('; ')}; expected ${POLICY_STATEMENTS_EXPECTED}.`,
+  );
+  return undefined;
 }
 
 /** Where in AWS, as whom, with which execution role and bucket. */

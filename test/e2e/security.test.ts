@@ -188,6 +188,20 @@ describe('bad input from the event and the workflow', () => {
     expect(r.outputs['package-path']).toBeUndefined();
   });
 
+  test('bad pip-args are refused without showing the index password they hold', async () => {
+    const ws = join(root, 'pip-ws');
+    mkdirSync(ws, { recursive: true });
+    writeFileSync(join(ws, 'app.py'), 'def handler(e, c):\n    return 1\n');
+    // Not from the secrets context, so the runner would not mask it: an unbalanced quote.
+    const pipArgs = '--index-url "https://ci:s3cr3t-index-pw@pypi.example.com/simple';
+    const r = await run({ inputs: { name: 'svc', command: 'package', 'pip-args': pipArgs }, workspace: ws });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /^::error::Invalid input: pip-args: "--index-url \\"https:\/\/ci:\*\*\*@pypi\.example\.com\/simple" is not valid; expected shell-like arguments \(unbalanced " quote\)/m,
+    );
+    expect(`${r.stdout}\n${r.stderr}\n${r.summary}`).not.toContain('s3cr3t-index-pw');
+  });
+
   test('a pull request number that is not a positive whole number is refused', async () => {
     const ws = join(root, 'pr-ws');
     mkdirSync(ws, { recursive: true });

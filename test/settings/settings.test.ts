@@ -111,6 +111,37 @@ describe('readSettings', () => {
     expect(s.environment).toEqual({ A: '1', B: 'x=y', EMPTY: '' });
   });
 
+  test('environment: indented comments and blank lines with spaces are skipped', () => {
+    const s = settingsFrom({ name: 'svc', environment: '  # the database\n   \n\tA=1' });
+    expect(s.environment).toEqual({ A: '1' });
+  });
+
+  test('github-token falls back to GITHUB_TOKEN, then to none', () => {
+    expect(
+      settingsFrom({ name: 'svc', 'github-token': 'ghs_input' }, { GITHUB_TOKEN: 'ghs_env' }).githubToken,
+    ).toBe('ghs_input');
+    expect(settingsFrom({ name: 'svc' }, { GITHUB_TOKEN: 'ghs_env' }).githubToken).toBe('ghs_env');
+    expect(settingsFrom({ name: 'svc' }, { GITHUB_TOKEN: undefined }).githubToken).toBe('');
+  });
+
+  test('smoke-contains: unset or blank checks nothing; a value is taken trimmed', () => {
+    expect(settingsFrom({ name: 'svc' }).smokeContains).toBeUndefined();
+    expect(settingsFrom({ name: 'svc', 'smoke-contains': '  ' }).smokeContains).toBeUndefined();
+    expect(settingsFrom({ name: 'svc', 'smoke-contains': ' "ok": true \n' }).smokeContains).toBe(
+      '"ok": true',
+    );
+  });
+
+  test('bad pip-args are quoted with the password of an index URL hidden', () => {
+    const problems = problemsOf({
+      name: 'svc',
+      'pip-args': "--index-url 'https://ci:hunter2-index@pypi.example/simple",
+    });
+    expect(problems).toEqual([
+      `pip-args: "--index-url 'https://ci:***@pypi.example/simple" is not valid; expected shell-like arguments (unbalanced ' quote).`,
+    ]);
+  });
+
   test('region falls back to AWS_REGION', () => {
     expect(settingsFrom({ name: 'svc' }, { AWS_REGION: 'eu-west-1' }).awsRegion).toBe('eu-west-1');
     expect(
@@ -128,7 +159,31 @@ describe('readSettings', () => {
     ['memory not a number', { memory: '1GB' }, /^memory: "1GB"/],
     ['timeout zero', { timeout: '0' }, /^timeout: "0".*1 to 900/],
     ['timeout too high', { timeout: '901' }, /^timeout: "901".*1 to 900/],
-    ['unknown runtime', { runtime: 'python2.7' }, /^runtime: "python2.7".*one of python3.9/],
+    [
+      'unknown runtime',
+      { runtime: 'python2.7' },
+      /^runtime: "python2.7" is not valid; expected one of python3\.9, python3\.10, .*, nodejs20\.x, nodejs22\.x, nodejs24\.x\.$/,
+    ],
+    [
+      'app on a Node.js runtime',
+      { app: 'app:app', runtime: 'nodejs20.x' },
+      /^app: "app:app" is not valid; expected a Python runtime to serve a WSGI\/ASGI app \(runtime is "nodejs20.x"\)\.$/,
+    ],
+    [
+      'requirements on a Node.js runtime',
+      { runtime: 'nodejs22.x', requirements: 'requirements.txt' },
+      /^requirements: "requirements.txt" is not valid; expected a Python runtime \(runtime is "nodejs22.x"; Node.js packages are taken as they are\)\.$/,
+    ],
+    [
+      'dependencies-layer on a Node.js runtime',
+      { runtime: 'nodejs22.x', 'dependencies-layer': 'true' },
+      /^dependencies-layer: "true" is not valid; expected a Python runtime \(runtime is "nodejs22.x"\)\.$/,
+    ],
+    [
+      'pip-args with an unbalanced quote',
+      { 'pip-args': '--index-url "https://pypi.example/simple' },
+      /^pip-args: "--index-url \\"https:\/\/pypi.example\/simple" is not valid; expected shell-like arguments \(unbalanced " quote\)\.$/,
+    ],
     ['unknown architecture', { architecture: 'arm' }, /^architecture: "arm".*x86_64, arm64/],
     ['unknown gateway', { gateway: 'alb' }, /^gateway: "alb".*http-api, rest-api, function-url, none/],
     [
@@ -231,6 +286,8 @@ describe('small parsers', () => {
     ['--no-index --find-links wheels', ['--no-index', '--find-links', 'wheels']],
     ['--extra-index-url "https://x/simple y"', ['--extra-index-url', 'https://x/simple y']],
     ["-i 'a b' c\\ d", ['-i', 'a b', 'c d']],
+    ['\\-x', ['-x']],
+    ['"a\\"b" \'c\\d\'', ['a"b', 'c\\d']],
     ['', []],
   ])('splitArgs(%j)', (input, expected) => {
     expect(splitArgs(input)).toEqual(expected);

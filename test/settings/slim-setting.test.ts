@@ -34,6 +34,10 @@ describe('the slim input', () => {
     expect(problemsOf({ slim: 'always' })).toEqual([
       'slim: "always" is not valid; expected auto, true or false.',
     ]);
+    // Whole words only.
+    expect(problemsOf({ slim: 'noauto' })).toEqual([
+      'slim: "noauto" is not valid; expected auto, true or false.',
+    ]);
   });
 
   test('slim: true needs a Python runtime and points Node.js users at bundling', () => {

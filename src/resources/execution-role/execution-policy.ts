@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { slimArchivePrefix } from '../../model/slim-location.js';
 import { functionName } from '../../model/stage-name.js';
 import {
+  EXECUTION_POLICY_SIDS,
   policy,
   type Partition,
   type PolicyDocument,
@@ -80,7 +81,7 @@ export function executionRolePolicy(
   const logGroups = logGroupArn(p, region, accountId, `${project}-*`);
   const statements: PolicyStatement[] = [
     {
-      Sid: 'OwnLogs',
+      Sid: EXECUTION_POLICY_SIDS.ownLogs,
       Effect: 'Allow',
       Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
       // CreateLogGroup is checked on the group, the other two on its streams.
@@ -89,7 +90,7 @@ export function executionRolePolicy(
   ];
   if (options.bucket)
     statements.push({
-      Sid: 'SlimDependencies',
+      Sid: EXECUTION_POLICY_SIDS.slimDependencies,
       Effect: 'Allow',
       Action: 's3:GetObject',
       Resource: `arn:${p}:s3:::${options.bucket}/${slimArchivePrefix(project, options.kind ?? 'production')}*`,
@@ -98,7 +99,7 @@ export function executionRolePolicy(
   if (protectedStages.length) {
     const groups = protectedStages.map((s) => logGroupArn(p, region, accountId, functionName(project, s)));
     statements.push({
-      Sid: 'NotProductionLogs',
+      Sid: EXECUTION_POLICY_SIDS.notProductionLogs,
       Effect: 'Deny',
       Action: 'logs:*',
       Resource: groups.flatMap((g) => [g, `${g}:*`]),

@@ -162,6 +162,16 @@ describe('lambda-deploy setup', () => {
     expect(await cli(['setup', '--name=shop', '--dry-run'])).toBe(2);
     expect(stderr).toMatch(/--repository: expected the GitHub repository/);
   });
+
+  test('--policy-statements that IAM would refuse stops setup before any AWS call', async () => {
+    const file = join(tempRepo(), 'statements.json');
+    // A statement without Resource: IAM refuses it only at PutRolePolicy, after the roles exist.
+    writeFileSync(file, JSON.stringify([{ Sid: 'Orders', Effect: 'Allow', Action: 'dynamodb:GetItem' }]));
+    const code = await cli(['setup', '--name=shop', '--repository=octo/shop', `--policy-statements=${file}`]);
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('policy-statements: statement 1 (Orders) has no Resource; expected');
+    for (const m of [iam, s3, sts]) expect(m.calls()).toHaveLength(0);
+  });
 });
 
 describe('lambda-deploy init', () => {
