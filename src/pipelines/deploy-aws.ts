@@ -441,7 +441,7 @@ async function rollBack(
     const result = await rollbackAlias(
       session.clients.lambda,
       { functionName: report.functionName, previousVersion: fn.previousVersion, failedVersion: fn.version },
-      { logger: deps.logger, sleep: deps.sleep ?? realSleep },
+      session.awsDeps,
     );
     report.rollbackMessage = result.message;
     if (result.rolledBack) {

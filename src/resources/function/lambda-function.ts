@@ -19,7 +19,7 @@ import {
 import { DEPLOYING_TAG, ownerMismatch, TagKeys } from '../../model/tags.js';
 import { errorMessage } from '../../util/retry.js';
 import { allPages } from '../../aws/all-pages.js';
-import { type AwsDeps, AwsError, callAws, hasErrorName } from '../../aws/aws-call.js';
+import { type AwsDeps, AwsError, callAws, deployRoleNeeds, hasErrorName } from '../../aws/aws-call.js';
 import {
   ENV_TAG,
   aliasDescription,
@@ -524,8 +524,8 @@ async function readyToUpdate(
     // Variables encrypted with a key this role cannot use come back empty: updating would wipe them.
     throw new AwsError(
       `Could not read the environment variables of function ${name}: ${config.Environment.Error.ErrorCode ?? ''} ` +
-        `${config.Environment.Error.Message ?? ''}; the deploying role needs kms:Decrypt on the function's KMS key, ` +
-        'or the variables would be lost.',
+        `${config.Environment.Error.Message ?? ''}. ${(deps.needs ?? deployRoleNeeds)("kms:Decrypt on the function's KMS key")} ` +
+        'Without it, updating the function would lose the variables.',
       'EnvironmentError',
     );
   }

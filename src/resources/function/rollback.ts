@@ -1,10 +1,8 @@
 import { GetAliasCommand, type AliasConfiguration, type LambdaClient } from '@aws-sdk/client-lambda';
-import { hasErrorName } from '../../aws/aws-call.js';
+import { hasErrorName, wrapAwsError, type AwsDeps } from '../../aws/aws-call.js';
 import { pointAlias } from './lambda-function.js';
 import { LIVE_ALIAS } from '../../model/live-alias.js';
-import type { Logger } from '../../util/logger.js';
-import { errorMessage, errorName, isTransient, withRetry } from '../../util/retry.js';
-import type { Sleep } from '../../util/sleep.js';
+import { errorMessage, isTransient, withRetry } from '../../util/retry.js';
 
 export interface RollbackTarget {
   functionName: string;
@@ -14,10 +12,8 @@ export interface RollbackTarget {
   failedVersion: string;
 }
 
-export interface RollbackDeps {
-  logger: Logger;
-  sleep: Sleep;
-  random?: () => number;
+/** The session's AWS deps (its `needs` words a denial for whoever signed in), and how long to verify. */
+export interface RollbackDeps extends AwsDeps {
   /** How long to wait for the alias to read back as moved; 60 s by default. */
   maxWaitMs?: number;
 }
@@ -32,20 +28,24 @@ export interface RollbackResult {
 
 class NotYet extends Error {}
 
-/** Reads `live`; a failure carries whether trying again may help. */
-async function readLive(lambda: LambdaClient, functionName: string): Promise<AliasConfiguration> {
+/**
+ * Reads `live` once (the rollback's own loops decide what to retry); a
+ * failure is worded as callAws words one and carries whether trying again may help.
+ */
+async function readLive(
+  lambda: LambdaClient,
+  functionName: string,
+  deps: AwsDeps,
+): Promise<AliasConfiguration> {
   try {
     return await lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: LIVE_ALIAS }));
   } catch (error) {
-    const name = errorName(error);
-    const hint = /AccessDenied/i.test(name)
-      ? ' (the deploying role needs the lambda:GetAlias permission)'
-      : '';
+    const what = `read alias ${LIVE_ALIAS} of ${functionName} back`;
     throw Object.assign(
-      new Error(
-        `Could not read alias ${LIVE_ALIAS} of ${functionName} back: ${name ? `${name}: ` : ''}${errorMessage(error)}${hint}`,
-      ),
-      { transient: isTransient(error) },
+      wrapAwsError(error, what, `lambda:GetAlias on ${functionName}`, undefined, deps.needs),
+      {
+        transient: isTransient(error),
+      },
     );
   }
 }
@@ -100,7 +100,7 @@ export async function rollbackAlias(
     );
     const moved = await withRetry(
       async () => {
-        const alias = await readLive(lambda, functionName);
+        const alias = await readLive(lambda, functionName, deps);
         // Already back (an update answered with a 5xx after it took effect, then refused on its retry).
         if (alias.FunctionVersion === previousVersion) return undefined;
         if (alias.FunctionVersion !== failedVersion) return alias.FunctionVersion ?? '';
@@ -118,7 +118,7 @@ export async function rollbackAlias(
     if (moved !== undefined) return superseded(target, moved);
     const after = await withRetry(
       async () => {
-        const alias = await readLive(lambda, functionName);
+        const alias = await readLive(lambda, functionName, deps);
         if (alias.FunctionVersion !== previousVersion && alias.FunctionVersion !== failedVersion)
           return alias.FunctionVersion ?? '';
         if (alias.FunctionVersion !== previousVersion) {

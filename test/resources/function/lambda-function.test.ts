@@ -25,6 +25,7 @@ import {
   type FakeAws,
 } from '../../../fakes/aws/index.js';
 import { depsFor, storedZip } from '../../fake-aws/helpers.js';
+import { yourCredentialsNeed } from '../../../src/aws/aws-call.js';
 
 const ARN = `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:shop-main`;
 const ROLE = `arn:aws:iam::${ACCOUNT_ID}:role/shop-lambda-deploy`;
@@ -270,17 +271,24 @@ describe('deployFunction on the awkward paths Lambda has', () => {
     await deployFunction(lambda, input(zipA, { environment: { A: '1' } }), depsFor(fake));
     // Lambda's answer when the deploying role may not use the function's KMS key.
     const read = await lambda.send(new GetFunctionCommand({ FunctionName: 'shop-main' }));
-    fake.faults.answer('GetFunction', {
-      Configuration: {
-        ...read.Configuration,
-        Environment: { Error: { ErrorCode: 'AccessDeniedException', Message: 'KMS access denied' } },
-      },
-      Tags: read.Tags,
-    });
+    const undecryptable = () =>
+      fake.faults.answer('GetFunction', {
+        Configuration: {
+          ...read.Configuration,
+          Environment: { Error: { ErrorCode: 'AccessDeniedException', Message: 'KMS access denied' } },
+        },
+        Tags: read.Tags,
+      });
+    undecryptable();
     fake.calls.clear();
     await expect(deployFunction(lambda, input(zipA, { memory: 512 }), depsFor(fake))).rejects.toThrow(
-      /kms:Decrypt/,
+      /AccessDeniedException KMS access denied\. The deploy role needs kms:Decrypt on the function's KMS key\. Without it, updating the function would lose the variables\./,
     );
+    // From a terminal: the user's own credentials.
+    undecryptable();
+    await expect(
+      deployFunction(lambda, input(zipA, { memory: 512 }), { ...depsFor(fake), needs: yourCredentialsNeed }),
+    ).rejects.toThrow(/\. Your AWS credentials need kms:Decrypt on the function's KMS key\./);
     expect(count('UpdateFunctionConfiguration')).toBe(0);
     expect(fake.account.functions.get('shop-main')!.latest.Environment).toEqual({ Variables: { A: '1' } });
   });

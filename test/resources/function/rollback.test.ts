@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { GetAliasCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { yourCredentialsNeed } from '../../../src/aws/aws-call.js';
 import { rollbackAlias } from '../../../src/resources/function/rollback.js';
 import { RecordingLogger } from '../../../src/util/logger.js';
 import { startFakeAws, type FakeAws } from '../../../fakes/aws/index.js';
@@ -165,9 +166,17 @@ describe('rollbackAlias verification', () => {
     fake.faults.deny('GetAlias');
     const result = await rollbackAlias(lambda, target, deps());
     expect(result.rolledBack).toBe(false);
-    expect(result.message).toContain('Could not read alias live of shop-pr-7 back');
-    expect(result.message).toContain('lambda:GetAlias permission');
-    expect(result.message).toContain('FAILING VERSION 4');
+    expect(result.message).toMatch(
+      /^ROLLBACK FAILED: Could not read alias live of shop-pr-7 back: AccessDenied.*\. The deploy role needs lambda:GetAlias on shop-pr-7\. THE STAGE MAY BE SERVING THE FAILING VERSION 4\./,
+    );
+  });
+
+  it('from a terminal, a denial names your credentials, not the deploy role', async () => {
+    const { fake, lambda, deps } = await account();
+    fake.faults.deny('GetAlias');
+    const result = await rollbackAlias(lambda, target, { ...deps(), needs: yourCredentialsNeed });
+    expect(result.message).toContain('Your AWS credentials need lambda:GetAlias on shop-pr-7.');
+    expect(result.message).not.toContain('deploy role');
   });
 
   it('fails loudly when part of the traffic still goes elsewhere', async () => {
