@@ -98,7 +98,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
-  if (value === null || value === undefined) return String(value);
+  // Values come from JSON.parse: never undefined.
   const json = JSON.stringify(value);
   return json.length > 80 ? `${json.slice(0, 80)}…` : json;
 }

@@ -18,12 +18,11 @@ export function secretValues(
   stage: { stage?: string; functionName?: string } = {},
 ): string[] {
   const passwords = settings.pipArgs.flatMap((arg) => {
-    const m = /^[a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*:([^\s/?#@]+)@/i.exec(arg);
+    // Anywhere in the argument: `--index-url=https://user:password@host/simple` is one.
+    const m = /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*:([^\s/?#@]+)@/i.exec(arg);
     return m?.[1] ? [m[1], decodeURIComponentSafe(m[1])] : [];
   });
-  const isPublic = new Set(
-    [settings.name, settings.awsRegion, stage.stage, stage.functionName].filter(Boolean),
-  );
+  const isPublic = new Set([settings.name, settings.awsRegion, stage.stage, stage.functionName]);
   return usableSecrets([
     ...Object.values(settings.environment).filter((v) => !isPublic.has(v)),
     settings.githubToken,

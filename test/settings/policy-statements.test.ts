@@ -95,6 +95,31 @@ describe('parsePolicyStatements', () => {
       'statement 1 has "Resources", not an IAM statement element',
     ],
     [
+      'two unknown elements',
+      { ...table, Resources: '*', Actions: '*' },
+      'statement 1 has "Resources", "Actions", not an IAM statement element',
+    ],
+    [
+      'a statement with a Statement element',
+      { ...table, Statement: [] },
+      'statement 1 has "Statement", not an IAM statement element',
+    ],
+    [
+      'two bad actions',
+      { ...table, Action: ['GetItem', 's3:GetObject', 'PutItem'] },
+      'statement 1 has the Action "GetItem", "PutItem" (not service:Action or *)',
+    ],
+    [
+      'an action in a nested list',
+      { ...table, Action: [['s3:GetObject']] },
+      'statement 1 has the Action a list',
+    ],
+    [
+      'a Condition with one operator that is not an object',
+      { ...table, Condition: { Bool: { 'aws:SecureTransport': 'true' }, StringEquals: 'x' } },
+      'statement 1 has a Condition that is not an object of operators',
+    ],
+    [
       'a Sid with a hyphen',
       { ...table, Sid: 'read-orders' },
       'statement 1 (read-orders) has the Sid "read-orders" (not ASCII letters and digits only)',
@@ -154,9 +179,11 @@ describe('parsePolicyStatements', () => {
     ]);
   });
 
-  test('a long value is shown cut', () => {
-    const [problem] = problems({ ...table, Resource: 'x'.repeat(500) });
-    expect(problem).toMatch(/^statement 1 has the Resource "x{79}… \(not an ARN or \*\)$/);
+  test('a value is shown whole up to 80 characters of JSON, then cut', () => {
+    const [whole] = problems({ ...table, Resource: 'x'.repeat(78) });
+    expect(whole).toBe(`statement 1 has the Resource "${'x'.repeat(78)}" (not an ARN or *)`);
+    const [cut] = problems({ ...table, Resource: 'x'.repeat(500) });
+    expect(cut).toMatch(/^statement 1 has the Resource "x{79}… \(not an ARN or \*\)$/);
   });
 });
 

@@ -39,4 +39,17 @@ describe('secretValues', () => {
     );
     expect(values).toEqual(['Pg-Secret-771']);
   });
+
+  it('finds the password in --index-url=URL and keeps a password that is not valid percent-encoding as it is', () => {
+    const values = secretValues({
+      ...base,
+      environment: {},
+      pipArgs: [
+        '--index-url=https://ci:Idx-pass-2024@pypi.example.com/simple',
+        '--extra-index-url',
+        'https://u:50%zz-off@x.example/simple',
+      ],
+    });
+    expect(values.sort()).toEqual(['50%zz-off', 'Idx-pass-2024'].sort());
+  });
 });

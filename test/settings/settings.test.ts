@@ -203,6 +203,12 @@ describe('readSettings', () => {
     ],
     ['path missing', { path: 'nope' }, /^path: "nope" is not valid; expected an existing folder/],
     [
+      // Not also "requirements: ... not valid": with no folder, there is nothing to look for it in.
+      'path missing, with requirements',
+      { path: 'nope', requirements: 'requirements.txt' },
+      /^path: "nope" is not valid; expected an existing folder/,
+    ],
+    [
       'path outside the workspace',
       { path: '/etc' },
       /^path: "\/etc" is not valid; expected a folder inside the workspace .*settings-.* \(resolved to \/etc\)/,
@@ -287,6 +293,7 @@ describe('small parsers', () => {
     ['--extra-index-url "https://x/simple y"', ['--extra-index-url', 'https://x/simple y']],
     ["-i 'a b' c\\ d", ['-i', 'a b', 'c d']],
     ['\\-x', ['-x']],
+    ['a \\"', ['a', '"']],
     ['"a\\"b" \'c\\d\'', ['a"b', 'c\\d']],
     ['', []],
   ])('splitArgs(%j)', (input, expected) => {
