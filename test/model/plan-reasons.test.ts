@@ -147,6 +147,20 @@ describe('the stage an event points at', () => {
     );
   });
 
+  test('undeploy on a tag delete never takes the stage of a branch of the same name', () => {
+    // A workflow that runs `command: undeploy` on every delete: deleting tag `main` must not remove stage main.
+    expect(() => makePlan(settings('undeploy'), ctx('delete', { ref: 'main', ref_type: 'tag' }))).toThrow(
+      /^stage: could not be derived from the "delete" event/,
+    );
+  });
+
+  test('a pull request number of 0 or below is refused', () => {
+    for (const number of [0, -3])
+      expect(() => makePlan(settings(), ctx('pull_request', { action: 'opened', number }))).toThrow(
+        `The pull request number of the event is ${number}; expected a positive whole number, like 42.`,
+      );
+  });
+
   test('outside GitHub Actions without a stage: the error names the local run', () => {
     expect(() => makePlan(settings('deploy'), ctx(''))).toThrow(
       'stage: could not be derived from the "local" event (ref ""); expected a branch push, a pull request or a branch delete, or set stage, like "staging".',
