@@ -3,7 +3,7 @@
  * in the cases IAM would refuse at PutRolePolicy (after `setup` made roles).
  */
 import { describe, expect, test } from '@jest/globals';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXECUTION_POLICY_SIDS } from '../../src/model/policy-document.js';
@@ -240,4 +240,13 @@ describe('the policy-statements input', () => {
       expect.stringMatching(/^policy-statements: is an empty list; expected/),
     ]);
   });
+});
+
+test("README's policy statements pass the check", () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const blocks = [...readme.matchAll(/```json\n([\s\S]*?)```/g)]
+    .map((m) => (m[1] as string).replace(/^ {3}/gm, ''))
+    .filter((text) => text.includes('"Effect"'));
+  expect(blocks.length).toBeGreaterThan(0);
+  for (const text of blocks) expect(parsePolicyStatements(text)).toHaveProperty('statements');
 });
