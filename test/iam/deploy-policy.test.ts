@@ -8,7 +8,7 @@ import {
   oidcTrustPolicy,
 } from '../../src/iam/deploy-policy.js';
 import { isAllowed } from '../support/policy-check.js';
-import { trustedSubjects, trustPolicyNotes } from '../../src/iam/trust-policy.js';
+import { excludedSubjects, trustedSubjects, trustPolicyNotes } from '../../src/iam/trust-policy.js';
 import { executionRoleName, executionPolicy } from '../../src/resources/execution-role/execution-role.js';
 import { defaultBucketName } from '../../src/resources/artifacts/artifact-bucket.js';
 
@@ -278,6 +278,109 @@ describe('the two deploy roles trust different jobs', () => {
     expect(() => oidcTrustPolicy({ ...repo, role: 'production', environments: ['prod*'] })).toThrow(
       /environment: "prod\*" is not valid/,
     );
+  });
+
+  it('by default, production takes pushes to main and master and the environment production; preview excludes both branches', () => {
+    const classic = { repository: 'octo-org/shop' };
+    expect(trustedSubjects({ ...classic, role: 'production' })).toEqual([
+      'repo:octo-org/shop:ref:refs/heads/main',
+      'repo:octo-org/shop:ref:refs/heads/master',
+      'repo:octo-org/shop:environment:production',
+    ]);
+    expect(excludedSubjects({ ...classic, role: 'preview' })).toEqual([
+      'repo:octo-org/shop:ref:refs/heads/main',
+      'repo:octo-org/shop:ref:refs/heads/master',
+    ]);
+    // Only the preview role has exceptions (the production role lists what it trusts; one role trusts all).
+    expect(excludedSubjects({ ...classic, role: 'production' })).toEqual([]);
+    expect(excludedSubjects(classic)).toEqual([]);
+  });
+
+  // A wildcard that reached a sub pattern would widen the trust: `main*` lets a branch `main-x`
+  // push to production, `*/shop` any owner's repository named shop.
+  it.each<[string, Parameters<typeof trustedSubjects>[0], RegExp]>([
+    ['a repository with a wildcard owner', { repository: '*/shop' }, /^repository: "\*\/shop" is not valid/],
+    ['a repository ending in a wildcard', { repository: 'octo-org/shop*' }, /^repository: /],
+    ['a repository with a path', { repository: 'octo-org/shop/x' }, /^repository: /],
+    [
+      'an owner id ending in a wildcard',
+      { repository: 'o/r', ownerId: '1*', repoId: '2' },
+      /^ownerId\/repoId: /,
+    ],
+    [
+      'a repo id starting with a wildcard',
+      { repository: 'o/r', ownerId: '1', repoId: '*2' },
+      /^ownerId\/repoId: /,
+    ],
+    [
+      'a protected branch ending in a wildcard',
+      { repository: 'o/r', role: 'production', protectedBranches: ['main*'] },
+      /^protected branch: "main\*" is not valid/,
+    ],
+    [
+      'a protected branch starting with a wildcard',
+      { repository: 'o/r', role: 'preview', protectedBranches: ['?main'] },
+      /^protected branch: "\?main" is not valid/,
+    ],
+    [
+      'an environment starting with a wildcard',
+      { repository: 'o/r', role: 'production', environments: ['*prod'] },
+      /^environment: "\*prod" is not valid/,
+    ],
+  ])('refuses %s', (_title, options, expected) => {
+    expect(() => oidcTrustPolicy({ accountId: '123456789012', ...options })).toThrow(expected);
+  });
+
+  it('production without environments trusts the protected branches only', () => {
+    expect(
+      trustedSubjects({ ...repo, role: 'production', protectedBranches: ['main'], environments: false }),
+    ).toEqual([
+      'repo:octo-org/shop:ref:refs/heads/main',
+      'repo:octo-org@1234567/shop@89012345:ref:refs/heads/main',
+    ]);
+  });
+
+  it('preview never trusts a GitHub environment, even when asked for environments', () => {
+    for (const environments of [true, ['production']] as const) {
+      const subjects = trustedSubjects({ ...repo, role: 'preview', environments });
+      expect(subjects.filter((s) => s.includes(':environment:'))).toEqual([]);
+    }
+  });
+
+  it('the ids must both be numeric', () => {
+    for (const ids of [
+      { ownerId: '12a', repoId: '3' },
+      { ownerId: '1', repoId: '3 ' },
+      { repoId: '3' },
+      { ownerId: '', repoId: '' },
+    ])
+      expect(() => trustedSubjects({ repository: 'o/r', ...ids })).toThrow(
+        `ownerId/repoId: "${ids.ownerId ?? ''}"/"${ids.repoId}" are not valid; expected both numeric ids (gh api repos/o/r --jq '.owner.id, .id').`,
+      );
+  });
+
+  it('the notes say which jobs each role trusts and what is not trusted yet', () => {
+    const notes = (options: Partial<Parameters<typeof trustPolicyNotes>[0]>) =>
+      trustPolicyNotes({ repository: 'o/r', accountId: '1', ...options });
+    expect(
+      notes({ role: 'production', protectedBranches: ['main', 'release'], environments: ['prod'] })[0],
+    ).toBe(
+      "Production role: trusted for pushes to main, release (branch deletions and schedules run there too) and the environments prod. Limit those environments' deployment branches to the protected branches: a pull request's workflow could otherwise name them.",
+    );
+    expect(notes({ role: 'preview', protectedBranches: ['main', 'release'] })[0]).toBe(
+      'Preview role: trusted for pull requests (not from forks: they get no token) and every branch but main, release.',
+    );
+    expect(notes({})[0]).toMatch(/^Branch pushes, pull requests .* are trusted\.$/);
+    // The classic form only, until both ids are given.
+    for (const ids of [{}, { ownerId: '1' }, { repoId: '2' }])
+      expect(notes(ids).some((n) => n.startsWith('Only the classic sub form is trusted.'))).toBe(true);
+    expect(notes({ ownerId: '1', repoId: '2' }).some((n) => n.startsWith('Only the classic'))).toBe(false);
+    // Environments: a note for the single role without them, none once given or for the two roles.
+    const envNote = (n: string) => n.startsWith('Jobs that run in a GitHub environment');
+    expect(notes({}).some(envNote)).toBe(true);
+    expect(notes({ environments: true }).some(envNote)).toBe(false);
+    expect(notes({ role: 'preview' }).some(envNote)).toBe(false);
+    expect(notes({ role: 'production' }).some(envNote)).toBe(false);
   });
 
   it('the notes tell what to set on the environment', () => {
