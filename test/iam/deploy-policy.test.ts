@@ -363,9 +363,13 @@ describe('the two deploy roles trust different jobs', () => {
     const notes = (options: Partial<Parameters<typeof trustPolicyNotes>[0]>) =>
       trustPolicyNotes({ repository: 'o/r', accountId: '1', ...options });
     expect(
-      notes({ role: 'production', protectedBranches: ['main', 'release'], environments: ['prod'] })[0],
+      notes({
+        role: 'production',
+        protectedBranches: ['main', 'release'],
+        environments: ['prod', 'staging'],
+      })[0],
     ).toBe(
-      "Production role: trusted for pushes to main, release (branch deletions and schedules run there too) and the environments prod. Limit those environments' deployment branches to the protected branches: a pull request's workflow could otherwise name them.",
+      "Production role: trusted for pushes to main, release (branch deletions and schedules run there too) and the environments prod, staging. Limit those environments' deployment branches to the protected branches: a pull request's workflow could otherwise name them.",
     );
     expect(notes({ role: 'preview', protectedBranches: ['main', 'release'] })[0]).toBe(
       'Preview role: trusted for pull requests (not from forks: they get no token) and every branch but main, release.',
