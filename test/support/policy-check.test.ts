@@ -149,6 +149,17 @@ describe('isAllowed', () => {
     expect(() => conditionsHold({ 'ForAnyValue:Null': { k: 'true' } }, {})).toThrow(/not valid IAM/);
   });
 
+  it('refuses a statement whose Effect is neither Allow nor Deny, rather than read it as an Allow', () => {
+    for (const Effect of ['', 'allow', 'Permit'])
+      expect(() =>
+        evaluate(
+          policy([{ Sid: 'X', Effect: Effect as 'Allow', Action: 'lambda:*', Resource: '*' }]),
+          'lambda:GetFunction',
+          'arn:aws:lambda:r:1:function:f',
+        ),
+      ).toThrow(`Statement X has the Effect ${JSON.stringify(Effect)}.`);
+  });
+
   it('an explicit Deny beats any Allow, whatever the order', () => {
     const allow = { Effect: 'Allow' as const, Action: 'lambda:*', Resource: '*' };
     const deny = {

@@ -194,6 +194,11 @@ export function evaluate(
 ): Decision {
   let allowed = false;
   for (const statement of document.Statement) {
+    // Anything else is not IAM: a check must not read it as an Allow.
+    if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny')
+      throw new Error(
+        `Statement ${statement.Sid ?? '(no Sid)'} has the Effect ${JSON.stringify(statement.Effect)}.`,
+      );
     if (!actionMatches(statement, action) || !resourceMatches(statement, resource)) continue;
     if (!conditionsHold(statement.Condition, context)) continue;
     if (statement.Effect === 'Deny') return 'explicit-deny';

@@ -1,0 +1,141 @@
+/**
+ * The deploy policies' IAM statements and their defences in depth, asked of
+ * the evaluator as explicit decisions: a Deny that only repeats what no Allow
+ * grants would pass an "is not allowed" check even if it were lost, so these
+ * ask for `explicit-deny` where the policy means one. And every statement of
+ * every generated policy is valid IAM (the check `policy-statements` uses).
+ */
+import { describe, expect, it } from '@jest/globals';
+import { deployRolePolicy, type DeployPolicyOptions } from '../../src/iam/deploy-policy.js';
+import { parsePolicyStatements } from '../../src/settings/policy-statements.js';
+import { evaluate, type RequestContext } from '../support/policy-check.js';
+
+const R = 'eu-west-1';
+const A = '123456789012';
+const base: DeployPolicyOptions = {
+  project: 'shop',
+  region: R,
+  accountId: A,
+  gateway: 'all',
+  managesExecutionRole: true,
+  repository: 'octo/shop',
+};
+const role = (name: string) => `arn:aws:iam::${A}:role/${name}`;
+const toLambda: RequestContext = { 'iam:PassedToService': 'lambda.amazonaws.com' };
+const production = deployRolePolicy({ ...base, role: 'production' });
+const preview = deployRolePolicy({ ...base, role: 'preview' });
+
+describe('every generated deploy policy is valid IAM', () => {
+  const variants: [string, DeployPolicyOptions][] = [
+    ['production', { ...base, role: 'production' }],
+    ['preview', { ...base, role: 'preview' }],
+    ['preview without protected stages', { ...base, role: 'preview', protectedStages: [] }],
+    ['a role without repository', { ...base, repository: undefined }],
+    ['an execution role given', { ...base, managesExecutionRole: false, executionRoleArn: role('mine') }],
+    ['any execution role', { ...base, managesExecutionRole: false }],
+    [
+      'every option',
+      {
+        ...base,
+        keepWarm: true,
+        provisionedConcurrency: true,
+        layers: true,
+        attachedLayers: [`arn:aws:lambda:${R}:${A}:layer:x:1`],
+      },
+    ],
+  ];
+  it.each(variants)('%s', (_title, options) => {
+    const document = deployRolePolicy(options);
+    expect(parsePolicyStatements(JSON.stringify(document.Statement))).toEqual({
+      statements: document.Statement,
+    });
+  });
+});
+
+describe('execution roles', () => {
+  const productionRole = role('shop-lambda-deploy');
+  const previewRole = role('shop-lambda-deploy-preview');
+  const boundary = `arn:aws:iam::${A}:policy/shop-lambda-deploy-boundary`;
+
+  it('production reads, tags and passes both execution roles, and writes only its own under the boundary', () => {
+    for (const r of [productionRole, previewRole]) {
+      for (const action of ['iam:GetRole', 'iam:GetRolePolicy', 'iam:TagRole'])
+        expect(evaluate(production, action, r)).toBe('allowed');
+      expect(evaluate(production, 'iam:PassRole', r, toLambda)).toBe('allowed');
+      expect(evaluate(production, 'iam:PassRole', r, { 'iam:PassedToService': 'ec2.amazonaws.com' })).toBe(
+        'implicit-deny',
+      );
+      expect(evaluate(production, 'iam:DeleteRolePermissionsBoundary', r)).toBe('explicit-deny');
+    }
+    for (const action of ['iam:CreateRole', 'iam:PutRolePolicy']) {
+      expect(evaluate(production, action, productionRole, { 'iam:PermissionsBoundary': boundary })).toBe(
+        'allowed',
+      );
+      expect(evaluate(production, action, previewRole, { 'iam:PermissionsBoundary': boundary })).toBe(
+        'implicit-deny',
+      );
+    }
+    for (const action of ['iam:DeletePolicy', 'iam:SetDefaultPolicyVersion'])
+      expect(evaluate(production, action, boundary)).toBe('explicit-deny');
+    expect(evaluate(production, 'iam:GetRole', role('someone-else'))).toBe('implicit-deny');
+  });
+
+  it("preview reads and passes its own execution role; passing production's is an explicit deny", () => {
+    expect(evaluate(preview, 'iam:GetRole', previewRole)).toBe('allowed');
+    expect(evaluate(preview, 'iam:PassRole', previewRole, toLambda)).toBe('allowed');
+    expect(evaluate(preview, 'iam:PassRole', productionRole, toLambda)).toBe('explicit-deny');
+    expect(evaluate(preview, 'iam:GetRole', productionRole)).toBe('implicit-deny');
+  });
+
+  it('with execution-role-arn: passes that role to Lambda only; without an ARN given, any role of the account', () => {
+    const given = deployRolePolicy({ ...base, managesExecutionRole: false, executionRoleArn: role('mine') });
+    expect(evaluate(given, 'iam:PassRole', role('mine'), toLambda)).toBe('allowed');
+    expect(evaluate(given, 'iam:PassRole', role('other'), toLambda)).toBe('implicit-deny');
+    expect(evaluate(given, 'iam:GetRole', role('mine'))).toBe('implicit-deny');
+    const any = deployRolePolicy({ ...base, managesExecutionRole: false });
+    expect(evaluate(any, 'iam:PassRole', role('other'), toLambda)).toBe('allowed');
+    expect(evaluate(any, 'iam:PassRole', `arn:aws:iam::999999999999:role/x`, toLambda)).toBe('implicit-deny');
+  });
+});
+
+describe.each([
+  ['production', production],
+  ['preview', preview],
+] as const)('the %s role and resources named like ours but tagged for someone else', (_name, document) => {
+  // Project "shop-admin"'s resources match "shop-*": only the tags tell them apart.
+  const other = (name: string, repository = 'octo/shop'): RequestContext => ({
+    'aws:ResourceTag/lambda-deploy:name': name,
+    'aws:ResourceTag/lambda-deploy:repository': repository,
+  });
+  const writes: [string, string][] = [
+    ['lambda:UpdateFunctionCode', `arn:aws:lambda:${R}:${A}:function:shop-admin-pr-1`],
+    ['apigateway:DELETE', `arn:aws:apigateway:${R}::/apis/h9`],
+    ['logs:DeleteLogGroup', `arn:aws:logs:${R}:${A}:log-group:/aws/lambda/shop-admin-pr-1`],
+    ['events:DeleteRule', `arn:aws:events:${R}:${A}:rule/shop-admin-pr-1-warm`],
+  ];
+
+  it.each(writes)("%s on another project's resource is an explicit deny", (action, arn) => {
+    expect(evaluate(document, action, arn, other('shop-admin'))).toBe('explicit-deny');
+  });
+
+  it.each(writes)("%s on another repository's resource is an explicit deny", (action, arn) => {
+    expect(evaluate(document, action, arn, other('shop', 'someone/else'))).toBe('explicit-deny');
+  });
+
+  it('a stage deployed from a terminal (empty repository tag) stays writable', () => {
+    const arn = `arn:aws:lambda:${R}:${A}:function:shop-dev`;
+    expect(evaluate(document, 'lambda:UpdateFunctionCode', arn, other('shop', ''))).toBe('allowed');
+  });
+});
+
+describe('the preview role and the API key listing', () => {
+  it('GET /apikeys is an explicit deny (it would show every key value of the region), not only missing', () => {
+    expect(evaluate(preview, 'apigateway:GET', `arn:aws:apigateway:${R}::/apikeys`)).toBe('explicit-deny');
+    expect(evaluate(production, 'apigateway:GET', `arn:aws:apigateway:${R}::/apikeys`)).toBe('allowed');
+  });
+});
+
+it('without a repository, no statement is about repositories', () => {
+  const document = deployRolePolicy({ ...base, repository: undefined });
+  expect(JSON.stringify(document)).not.toContain('lambda-deploy:repository');
+});
