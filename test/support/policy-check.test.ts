@@ -142,6 +142,13 @@ describe('isAllowed', () => {
     expect(conditionsHold(condition, context)).toBe(expected);
   });
 
+  it('refuses a Null condition whose value is not "true" or "false"', () => {
+    expect(() => conditionsHold({ Null: { 'aws:ResourceTag/x': '' } })).toThrow(
+      'Condition Null on aws:ResourceTag/x: "" is neither "true" nor "false".',
+    );
+    expect(conditionsHold({ Null: { 'aws:ResourceTag/x': 'TRUE' } })).toBe(true);
+  });
+
   it('refuses a single-valued operator on a multi-valued key, and set prefixes on Null', () => {
     expect(() =>
       conditionsHold({ StringEquals: { 'aws:TagKeys': 'a' } }, { 'aws:TagKeys': ['a', 'b'] }),

@@ -152,6 +152,10 @@ function operatorHolds(
   const present = values(actual);
   if (name === 'Null') {
     if (set || ifExists) throw new Error(`Condition operator ${rawOperator} is not valid IAM.`);
+    if (!list(expected).every((e) => /^(true|false)$/i.test(e)))
+      throw new Error(
+        `Condition ${rawOperator} on ${key}: ${JSON.stringify(expected)} is neither "true" nor "false".`,
+      );
     // "true": the key is absent; "false": it is there. Values are OR-ed like any other.
     return list(expected).some((e) => (e.toLowerCase() === 'true') === (present.length === 0));
   }
