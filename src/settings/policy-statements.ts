@@ -22,7 +22,7 @@ export const POLICY_STATEMENTS_EXPECTED = `a JSON IAM statement or array of stat
 
 export type PolicyStatementsResult = { statements: PolicyStatement[] } | { problems: string[] };
 
-/** The statements, or what is wrong with them (each problem ends with the expected form). */
+/** The statements, or what is wrong with them: each problem names its statement and quotes the part at fault (the caller adds the expected form). */
 export function parsePolicyStatements(text: string): PolicyStatementsResult {
   let parsed: unknown;
   try {
