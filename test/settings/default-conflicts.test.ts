@@ -10,10 +10,11 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import type { InputName } from '../../src/settings/names.js';
-import { readSettings, SettingsError } from '../../src/settings/settings.js';
+import { readSettings } from '../../src/settings/settings.js';
 import { type Settings } from '../../src/model/settings.js';
 import { readActionYml, runnerInputs } from '../support/action-yml.js';
 import { readSnippets, REPO_ROOT, reusableWorkflowActionInputs } from '../support/workflow-snippets.js';
+import { settingsProblems } from '../support/settings-problems.js';
 
 type Usage = Record<string, string>;
 
@@ -97,13 +98,7 @@ function asOnTheRunner(given: Usage): Settings {
 }
 
 function problems(given: Usage): string[] {
-  try {
-    asOnTheRunner(given);
-    return [];
-  } catch (error) {
-    if (error instanceof SettingsError) return error.problems;
-    throw error;
-  }
+  return settingsProblems(() => asOnTheRunner(given));
 }
 
 const declared = Object.keys(readActionYml().inputs);

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { EXECUTION_POLICY_SIDS } from '../../src/model/policy-document.js';
 import { executionRolePolicy } from '../../src/resources/execution-role/execution-policy.js';
 import { parsePolicyStatements } from '../../src/settings/policy-statements.js';
-import { readSettings, SettingsError } from '../../src/settings/settings.js';
+import { readSettings } from '../../src/settings/settings.js';
+import { settingsProblems } from '../support/settings-problems.js';
 
 const table = { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: 'arn:aws:dynamodb:*:*:table/orders' };
 
@@ -191,15 +192,7 @@ describe('the policy-statements input', () => {
   const workspace = mkdtempSync(join(tmpdir(), 'policy-statements-'));
   const read = (inputs: Record<string, string>) =>
     readSettings((name) => inputs[name], { GITHUB_WORKSPACE: workspace } as NodeJS.ProcessEnv);
-  const problemsOf = (inputs: Record<string, string>): string[] => {
-    try {
-      read(inputs);
-      return [];
-    } catch (e) {
-      if (e instanceof SettingsError) return e.problems;
-      throw e;
-    }
-  };
+  const problemsOf = (inputs: Record<string, string>): string[] => settingsProblems(() => read(inputs));
 
   test('unset or blank: no statements', () => {
     expect(read({ name: 'shop' }).policyStatements).toBeUndefined();

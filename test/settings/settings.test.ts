@@ -11,6 +11,7 @@ import {
   splitArgs,
   statusAccepted,
 } from '../../src/settings/settings.js';
+import { settingsProblems } from '../support/settings-problems.js';
 
 const workspace = mkdtempSync(join(tmpdir(), 'settings-'));
 mkdirSync(join(workspace, 'fn'));
@@ -25,13 +26,7 @@ function settingsFrom(inputs: Partial<Record<InputName, string>>, extraEnv: Node
 }
 
 function problemsOf(inputs: Partial<Record<InputName, string>>): string[] {
-  try {
-    settingsFrom(inputs);
-  } catch (e) {
-    if (e instanceof SettingsError) return e.problems;
-    throw e;
-  }
-  return [];
+  return settingsProblems(() => settingsFrom(inputs));
 }
 
 describe('readSettings', () => {

@@ -2,18 +2,13 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { InputName } from '../../src/settings/names.js';
-import { readSettings, SettingsError } from '../../src/settings/settings.js';
+import { readSettings } from '../../src/settings/settings.js';
+import { settingsProblems } from '../support/settings-problems.js';
 
 const env = { GITHUB_WORKSPACE: mkdtempSync(`${tmpdir()}/slim-settings-`) } as NodeJS.ProcessEnv;
 
 function problemsOf(inputs: Partial<Record<InputName, string>>): string[] {
-  try {
-    readSettings((name) => ({ name: 'svc', ...inputs })[name], env);
-  } catch (e) {
-    if (e instanceof SettingsError) return e.problems;
-    throw e;
-  }
-  return [];
+  return settingsProblems(() => readSettings((name) => ({ name: 'svc', ...inputs })[name], env));
 }
 
 describe('the slim input', () => {
