@@ -165,7 +165,7 @@ describe('lambda-deploy setup', () => {
 
   test('--policy-statements that IAM would refuse stops setup before any AWS call', async () => {
     const file = join(tempRepo(), 'statements.json');
-    // A statement without Resource: IAM refuses it only at PutRolePolicy, after the roles exist.
+    // A statement without Resource: IAM refuses it only when a policy holding it is written, after setup made the OIDC provider.
     writeFileSync(file, JSON.stringify([{ Sid: 'Orders', Effect: 'Allow', Action: 'dynamodb:GetItem' }]));
     const code = await cli(['setup', '--name=shop', '--repository=octo/shop', `--policy-statements=${file}`]);
     expect(code).not.toBe(0);
