@@ -68,6 +68,8 @@ export interface AwsCall extends Partial<Patience> {
   permission?: string;
   /** A hint for an error AWS gave that was not a denial (undefined: none). */
   hint?: (error: unknown) => string | undefined;
+  /** Said after the permission when AWS denied the call: another reason a denial can have. */
+  deniedHint?: string;
   /** PATIENCE.quick unless given. */
   patience?: Patience;
   /** Errors worth another attempt besides throttling, 5xx and network errors. */
@@ -141,7 +143,7 @@ export const yourCredentialsNeed = (permission: string): string => `Your AWS cre
 /**
  * Wraps an SDK error in the one grammar: "Could not {what}: {AWS's words}."
  * then, on a denial, "The deploy role needs {permission}." (or `needs`'s
- * words), else the hint.
+ * words) and the denied hint, else the hint.
  */
 export function wrapAwsError(
   error: unknown,
@@ -149,9 +151,11 @@ export function wrapAwsError(
   permission?: string,
   hint?: string,
   needs: (permission: string) => string = deployRoleNeeds,
+  deniedHint?: string,
 ): AwsError {
   if (error instanceof AwsError) return error;
-  const advice = permission && isAccessDenied(error) ? needs(permission) : hint;
+  const denied = permission && isAccessDenied(error);
+  const advice = denied ? [needs(permission), deniedHint].filter(Boolean).join(' ') : hint;
   const cause = describeAwsError(error);
   const message = advice
     ? `Could not ${what}: ${/[.!?]$/.test(cause) ? cause : `${cause}.`} ${advice}`
@@ -196,7 +200,7 @@ export async function callAws<T>(deps: RetryDeps, call: AwsCall, fn: () => Promi
     );
   } catch (error) {
     if (call.passThrough?.(error) || error instanceof AwsError) throw error;
-    throw wrapAwsError(error, call.what, call.permission, call.hint?.(error), deps.needs);
+    throw wrapAwsError(error, call.what, call.permission, call.hint?.(error), deps.needs, call.deniedHint);
   }
 }
 

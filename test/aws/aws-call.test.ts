@@ -63,6 +63,29 @@ describe('the error grammar: "Could not X: AWS\'s words. The deploy role needs P
     );
   });
 
+  it('says the denied hint after the permission on a denial only', () => {
+    const denied = wrapAwsError(
+      sdkError('AccessDeniedException', 'not authorized'),
+      'read function shop-x',
+      'lambda:GetFunction',
+      'Not said.',
+      yourCredentialsNeed,
+      'Or the name is taken.',
+    );
+    expect(denied.message).toBe(
+      'Could not read function shop-x: AccessDeniedException: not authorized. Your AWS credentials need lambda:GetFunction. Or the name is taken.',
+    );
+    const other = wrapAwsError(
+      sdkError('ServiceException', 'boom'),
+      'read function shop-x',
+      'lambda:GetFunction',
+      undefined,
+      undefined,
+      'Or the name is taken.',
+    );
+    expect(other.message).toBe('Could not read function shop-x: ServiceException: boom');
+  });
+
   it('adds nothing when there is no advice, and never wraps twice', () => {
     const inner = wrapAwsError(
       sdkError('ValidationException', 'bad name'),

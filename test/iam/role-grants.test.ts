@@ -122,6 +122,25 @@ describe.each([
     expect(evaluate(document, action, arn, other('shop', 'someone/else'))).toBe('explicit-deny');
   });
 
+  // Two repositories deploying one project name: the deploy reads the same-named function (GetFunction
+  // with its tags, GetAlias) to refuse it as "stage X of repository Y", not as a denied read.
+  const reads: [string, string][] = [
+    ['lambda:GetFunction', `arn:aws:lambda:${R}:${A}:function:shop-pr-1`],
+    ['lambda:GetAlias', `arn:aws:lambda:${R}:${A}:function:shop-pr-1:live`],
+    ['lambda:ListTags', `arn:aws:lambda:${R}:${A}:function:shop-pr-1`],
+    ['apigateway:GET', `arn:aws:apigateway:${R}::/apis/h9`],
+    ['logs:FilterLogEvents', `arn:aws:logs:${R}:${A}:log-group:/aws/lambda/shop-pr-1`],
+    ['logs:ListTagsForResource', `arn:aws:logs:${R}:${A}:log-group:/aws/lambda/shop-pr-1`],
+  ];
+  it.each(reads)("%s on another repository's resource of this project stays allowed", (action, arn) => {
+    expect(evaluate(document, action, arn, other('shop', 'someone/else'))).toBe('allowed');
+  });
+
+  it("another project's function is not even read: the grant itself is limited to this project's tag", () => {
+    const arn = `arn:aws:lambda:${R}:${A}:function:shop-admin-pr-1`;
+    expect(evaluate(document, 'lambda:GetFunction', arn, other('shop-admin'))).toBe('implicit-deny');
+  });
+
   it('a stage deployed from a terminal (empty repository tag) stays writable', () => {
     const arn = `arn:aws:lambda:${R}:${A}:function:shop-dev`;
     expect(evaluate(document, 'lambda:UpdateFunctionCode', arn, other('shop', ''))).toBe('allowed');

@@ -264,6 +264,8 @@ async function readFunction(
       {
         what: `read function ${functionName}`,
         permission: 'lambda:GetFunction',
+        // The generated policies grant reads only on functions tagged for this project.
+        deniedHint: `A function of that name deployed by another lambda-deploy project (tag ${TagKeys.Name}) is refused the same way: if one exists, choose another stage or project name.`,
         passThrough: isNotFound,
       },
       () => lambda.send(new GetFunctionCommand({ FunctionName: functionName })),

@@ -303,6 +303,16 @@ describe('deployFunction on the awkward paths Lambda has', () => {
     expect(fake.calls.of({ operation: 'UpdateFunctionConfiguration' }).map((c) => c.status)).toEqual([403]);
   });
 
+  it("a denied read of the stage's function also names the other cause: a same-named function of another project", async () => {
+    const { fake, lambda, count } = await account();
+    fake.seed.function('shop-main');
+    fake.faults.deny('GetFunction');
+    await expect(readStageFunction(lambda, input(zipA), depsFor(fake))).rejects.toThrow(
+      /^Could not read function shop-main: AccessDeniedException: .*\. The deploy role needs lambda:GetFunction\. A function of that name deployed by another lambda-deploy project \(tag lambda-deploy:name\) is refused the same way: if one exists, choose another stage or project name\.$/,
+    );
+    expect(count('UpdateFunctionCode')).toBe(0);
+  });
+
   it('AccessDenied while waiting fails at once instead of waiting for five minutes', async () => {
     const { fake, lambda, count } = await account();
     fake.seed.function('shop-main');
