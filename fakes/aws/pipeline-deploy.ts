@@ -59,7 +59,12 @@ export interface PipelineDeploy {
 export async function deployApp(
   aws: FakeAws,
   dir: string,
-  options: { sequential?: boolean; inputs?: Record<string, string> } = {},
+  options: {
+    sequential?: boolean;
+    inputs?: Record<string, string>;
+    /** The advice after a denied call (the CLI passes its own); the deploy role's when left out. */
+    needs?: (permission: string) => string;
+  } = {},
 ): Promise<PipelineDeploy> {
   const inputs: Record<string, string> = {
     name: 'shop',
@@ -103,6 +108,7 @@ export async function deployApp(
       now: () => aws.clock.now(),
       outDir: join(dir, 'out'),
       sequentialAws: options.sequential,
+      ...(options.needs && { needs: options.needs }),
     });
     if (run.result.kind !== 'deploy') throw new Error(`expected a deploy, got ${run.result.kind}`);
     return { report: run.result.outcome as DeployReport, logger, failure: run.failure };
