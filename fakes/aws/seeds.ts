@@ -10,7 +10,7 @@ import {
   executionRoleName,
   executionRolePolicy,
 } from '../../src/resources/execution-role/execution-policy.js';
-import { defaultArtifactBucket } from '../../src/iam/deploy-policy.js';
+import { defaultBucketName } from '../../src/resources/artifacts/artifact-bucket.js';
 import { ACCOUNT_ID, REGION, arn, newIamId, newId, newUuid, type Tags } from './account.js';
 import type { Clock } from './clock.js';
 import type { IndexEntry } from './services/tagging.js';
@@ -126,7 +126,7 @@ export function seeds(
         JSON.stringify(
           executionRolePolicy(project, ACCOUNT_ID, [], {
             kind: 'preview',
-            bucket: defaultArtifactBucket(ACCOUNT_ID, REGION),
+            bucket: defaultBucketName(ACCOUNT_ID, REGION),
           }),
         ),
       );

@@ -308,10 +308,13 @@ export interface AccountState {
   rules: Map<string, EventRule>;
   /** When DeleteRestApi last succeeded (its account-wide rate limit). */
   lastRestApiDelete?: number;
+  /** IAM's "Role trust policy length" quota: 2,048 unless raised (up to 4,096). */
+  trustPolicyQuota: number;
 }
 
 export function newAccountState(): AccountState {
   return {
+    trustPolicyQuota: 2_048,
     functions: new Map(),
     layers: new Map(),
     roles: new Map(),

@@ -83,6 +83,12 @@ export function toXml(value: Record<string, unknown>, listStyle: 'member' | 'rep
           : v.map((x) => `<${key}>${item(x)}</${key}>`).join('');
     } else if (v instanceof Date) {
       out += `<${key}>${v.toISOString()}</${key}>`;
+    } else if (v instanceof Map) {
+      // A query-protocol map (IAM's SummaryMap): entry elements of key and value.
+      const entries = [...(v as Map<string, unknown>)].map(
+        ([k, x]) => `<entry><key>${escapeXml(k)}</key><value>${escapeXml(String(x))}</value></entry>`,
+      );
+      out += `<${key}>${entries.join('')}</${key}>`;
     } else if (typeof v === 'object') {
       out += `<${key}>${toXml(v as Record<string, unknown>, listStyle)}</${key}>`;
     } else {

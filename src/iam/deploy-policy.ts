@@ -52,7 +52,11 @@ import { TagKeys } from '../model/tags.js';
 import type { GatewayKind } from '../model/settings.js';
 import { warmRuleName } from '../resources/warm-up/keep-warm.js';
 import {
+  IAM_SIZE_LIMITS,
+  INLINE_QUOTA,
+  oversizeProblem,
   policy,
+  policySize,
   type Partition,
   type PolicyDocument,
   type PolicyStatement,
@@ -63,6 +67,7 @@ import {
   type ExecutionRoleKind,
 } from '../resources/execution-role/execution-policy.js';
 import { SLIM_PREFIX, slimArchivePrefix } from '../model/slim-location.js';
+import { defaultBucketName } from '../resources/artifacts/artifact-bucket.js';
 
 export { oidcTrustPolicy, type TrustPolicyOptions } from './trust-policy.js';
 export {
@@ -110,11 +115,6 @@ export const DEFAULT_PROTECTED_STAGES: readonly string[] = ['main', 'master', 'p
 /** The execution role the action manages (src/resources/execution-role/execution-role.ts), as a policy resource. */
 export function managedExecutionRoleName(project: string, kind: ExecutionRoleKind = 'production'): string {
   return executionRoleName(project, kind);
-}
-
-/** The bucket the action creates when `s3-bucket` is not given. */
-export function defaultArtifactBucket(accountId: string, region: string): string {
-  return `lambda-deploy-${accountId}-${region}`;
 }
 
 /** Lambda actions every deploy, rollback, undeploy and prune needs on the project's functions. */
@@ -372,7 +372,7 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
 }
 
 function artifactStatements(options: DeployPolicyOptions, p: string): PolicyStatement[] {
-  const bucket = options.bucket ?? defaultArtifactBucket(options.accountId, options.region);
+  const bucket = options.bucket ?? defaultBucketName(options.accountId, options.region);
   // Only production may set the default bucket up; `setup` makes it before any preview runs.
   const setsUp = !options.bucket && options.role !== 'preview';
   return [
@@ -599,5 +599,14 @@ export function deployPolicyNotes(options: DeployPolicyOptions): string[] {
     notes.push(
       `Preview role: denied every write to the stages ${protectedStagesOf(options).join(', ')} and every IAM write.`,
     );
+  const tooLarge = oversizeProblem({
+    input: 'protected-stages',
+    what: 'this permissions policy',
+    size: policySize(deployRolePolicy(options)),
+    limit: IAM_SIZE_LIMITS.roleInlinePolicies,
+    quota: INLINE_QUOTA,
+    advice: 'IAM refuses it; each protected stage makes it longer, name fewer',
+  });
+  if (tooLarge) notes.push(tooLarge);
   return notes;
 }

@@ -8,6 +8,8 @@ import { redact } from '../util/redact.js';
 import { renderPruneSummary } from '../reporting/summary.js';
 import { formatBytes } from '../packaging/size-check.js';
 import { secretValues } from '../settings/secret-values.js';
+import { SettingsError } from '../settings/settings.js';
+import { executionPolicySizeProblem } from '../resources/execution-role/execution-role.js';
 import type { Settings } from '../model/settings.js';
 import { realSleep } from '../util/sleep.js';
 import { checkAwsPrerequisites, openAwsSession } from './aws-session.js';
@@ -121,6 +123,16 @@ async function runDeploy({ settings, plan, ctx, deps }: CommandRun): Promise<Pip
     !isProtectedStage(plan.stage, settings.protectedStages)
   )
     throw new PreviewPolicyStatementsError(plan.stage, settings.protectedStages);
+  // IAM refuses an oversized policy only when it is written, after the upload.
+  if (settings.policyStatements && !settings.executionRoleArn && settings.awsRegion) {
+    const tooLarge = executionPolicySizeProblem({
+      project: settings.name,
+      policyStatements: settings.policyStatements,
+      region: settings.awsRegion,
+      bucket: settings.s3Bucket,
+    });
+    if (tooLarge) throw new SettingsError([tooLarge]);
+  }
   // The region and a source of credentials, before minutes of packaging.
   await checkAwsPrerequisites(settings, plan, deps);
   const { report, secrets } = await deployToAws(settings, plan, ctx, deps);

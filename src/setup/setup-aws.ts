@@ -15,6 +15,7 @@ import {
   CreatePolicyVersionCommand,
   CreateRoleCommand,
   DeletePolicyVersionCommand,
+  GetAccountSummaryCommand,
   GetOpenIDConnectProviderCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
@@ -60,7 +61,13 @@ import {
   type AwsDeps,
 } from '../aws/aws-call.js';
 import { POLICY_HASH_TAG, policyHash } from '../resources/execution-role/execution-role.js';
-import { policyJson, type PolicyDocument, type PolicyStatement } from '../model/policy-document.js';
+import {
+  IAM_SIZE_LIMITS,
+  policyJson,
+  policySize,
+  type PolicyDocument,
+  type PolicyStatement,
+} from '../model/policy-document.js';
 import { INLINE_POLICY_NAME, type RoleDocuments, type SetupDocuments } from './setup-documents.js';
 
 export interface SetupClients {
@@ -166,6 +173,21 @@ async function create(
     run.deps.logger.info(`${change.resource} exists already: comparing it with what setup writes.`);
     return false;
   }
+}
+
+/**
+ * The account's "Role trust policy length" quota, read only when a deploy
+ * role's trust policy is over IAM's default (the quota may have been raised).
+ */
+export async function trustPolicyQuota(iam: IAMClient, docs: SetupDocuments, deps: AwsDeps): Promise<number> {
+  const longest = Math.max(...Object.values(docs.deployRoles).map((role) => policySize(role.trust)));
+  if (longest <= IAM_SIZE_LIMITS.trustPolicy) return IAM_SIZE_LIMITS.trustPolicy;
+  const summary = await callAws(
+    deps,
+    { what: 'read the IAM quotas of the account', permission: 'iam:GetAccountSummary' },
+    () => iam.send(new GetAccountSummaryCommand({})),
+  );
+  return summary.SummaryMap?.AssumeRolePolicySizeQuota ?? IAM_SIZE_LIMITS.trustPolicy;
 }
 
 export async function runSetup(

@@ -5,8 +5,8 @@
  * Pure: `setup` applies these, `setup --dry-run` and `policy` print them,
  * `setup --cloudformation` turns them into a template.
  */
-import { ARTIFACT_EXPIRY_DAYS } from '../resources/artifacts/artifact-bucket.js';
-import { defaultArtifactBucket, deployRolePolicy, DEFAULT_PROTECTED_STAGES } from '../iam/deploy-policy.js';
+import { ARTIFACT_EXPIRY_DAYS, defaultBucketName } from '../resources/artifacts/artifact-bucket.js';
+import { deployRolePolicy, DEFAULT_PROTECTED_STAGES } from '../iam/deploy-policy.js';
 import {
   boundaryPolicyName,
   executionBoundaryPolicy,
@@ -14,7 +14,17 @@ import {
   executionRolePolicy,
   executionRoleTrustPolicy,
 } from '../resources/execution-role/execution-policy.js';
-import { policy, type Partition, type PolicyDocument } from '../model/policy-document.js';
+import {
+  IAM_SIZE_LIMITS,
+  INLINE_QUOTA,
+  oversizeProblem,
+  policy,
+  policySize,
+  statementsAdvice,
+  type Oversize,
+  type Partition,
+  type PolicyDocument,
+} from '../model/policy-document.js';
 import {
   DEFAULT_ENVIRONMENTS,
   DEFAULT_PROTECTED_BRANCHES,
@@ -134,7 +144,7 @@ export function setupDocuments(config: SetupConfig): SetupDocuments {
     };
   };
   const statements = config.policyStatements ?? [];
-  const bucket = config.bucket ?? defaultArtifactBucket(accountId, region);
+  const bucket = config.bucket ?? defaultBucketName(accountId, region);
   const boundaryName = boundaryPolicyName(project);
   const boundaryArn = `arn:${p}:iam::${accountId}:policy/${boundaryName}`;
   const executionRole = (kind: 'production' | 'preview'): RoleDocuments => {
@@ -169,4 +179,56 @@ export function setupDocuments(config: SetupConfig): SetupDocuments {
     },
     bucket: { name: bucket, policy: tlsOnlyBucketPolicy(bucket, p), expireAfterDays: ARTIFACT_EXPIRY_DAYS },
   };
+}
+
+/**
+ * What IAM would refuse for its size, one problem per document, each led by
+ * the input that makes it long; empty when every document fits. `trustQuota`:
+ * the account's "Role trust policy length" (2,048 unless raised).
+ */
+export function documentSizeProblems(
+  docs: SetupDocuments,
+  config: Pick<SetupConfig, 'protectedStages' | 'policyStatements'>,
+  trustQuota: number = IAM_SIZE_LIMITS.trustPolicy,
+): string[] {
+  const stages = config.protectedStages ?? DEFAULT_PROTECTED_STAGES;
+  const shrink = statementsAdvice(config.policyStatements ?? []);
+  const inline = (role: RoleDocuments, input: string, advice: string): Oversize => ({
+    input,
+    what: `the inline policy of role ${role.name}`,
+    size: policySize(role.policy),
+    limit: IAM_SIZE_LIMITS.roleInlinePolicies,
+    quota: INLINE_QUOTA,
+    advice,
+  });
+  const quota = Math.min(trustQuota, IAM_SIZE_LIMITS.trustPolicyMax);
+  const trust = (role: RoleDocuments): Oversize => ({
+    input: 'protected-branches, github-environment',
+    what: `the trust policy of role ${role.name}`,
+    size: policySize(role.trust),
+    limit: quota,
+    quota:
+      quota < IAM_SIZE_LIMITS.trustPolicyMax
+        ? 'this account\'s "Role trust policy length" quota (Service Quotas can raise it to 4,096),'
+        : "IAM's most for a trust policy,",
+    advice: 'name fewer protected branches or environments',
+  });
+  const { production, preview } = docs.deployRoles;
+  const checks: Oversize[] = [
+    inline(production, 'gateway', 'grant one front door (--gateway) instead of all'),
+    inline(preview, 'protected-stages', `each protected stage adds to it: name fewer (${stages.length} now)`),
+    inline(docs.executionRoles.production, 'policy-statements', shrink),
+    inline(docs.executionRoles.preview, 'policy-statements', shrink),
+    {
+      input: 'policy-statements',
+      what: `the permissions boundary ${docs.boundary.name}`,
+      size: policySize(docs.boundary.document),
+      limit: IAM_SIZE_LIMITS.managedPolicy,
+      quota: "IAM's limit for a managed policy,",
+      advice: shrink,
+    },
+    trust(production),
+    trust(preview),
+  ];
+  return checks.map(oversizeProblem).filter((p): p is string => p !== undefined);
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import {
-  defaultArtifactBucket,
   deployPolicyNotes,
   deployRolePolicy,
   executionRolePolicy,
@@ -10,7 +9,6 @@ import {
 import { isAllowed } from '../support/policy-check.js';
 import { excludedSubjects, trustedSubjects, trustPolicyNotes } from '../../src/iam/trust-policy.js';
 import { executionRoleName, executionPolicy } from '../../src/resources/execution-role/execution-role.js';
-import { defaultBucketName } from '../../src/resources/artifacts/artifact-bucket.js';
 
 const base = {
   project: 'shop',
@@ -66,9 +64,6 @@ describe('deployRolePolicy', () => {
   it('names match what the aws modules create', () => {
     expect(managedExecutionRoleName('shop')).toBe(executionRoleName('shop'));
     expect(managedExecutionRoleName('a'.repeat(40))).toBe(executionRoleName('a'.repeat(40)));
-    expect(defaultArtifactBucket('123456789012', 'eu-west-1')).toBe(
-      defaultBucketName('123456789012', 'eu-west-1'),
-    );
   });
 
   it('adds GetLayerVersion on the layers the function attaches', () => {
@@ -111,6 +106,26 @@ describe('deployRolePolicy', () => {
     expect(deployPolicyNotes({ ...base, gateway: 'function-url' }).join('\n')).toMatch(/gateway "all"/);
     expect(deployPolicyNotes({ ...base, gateway: 'none', managesExecutionRole: false }).join('\n')).toMatch(
       /every role/,
+    );
+  });
+
+  it("a note when the policy is over IAM's 10,240 characters for a role's inline policies", () => {
+    const stages = (n: number) => ['main', ...Array.from({ length: n - 1 }, (_, i) => `release-${i + 1}`)];
+    const preview = (n: number) =>
+      deployPolicyNotes({
+        ...base,
+        // As setup makes it.
+        gateway: 'all',
+        keepWarm: true,
+        provisionedConcurrency: true,
+        layers: true,
+        repository: 'octo/shop',
+        role: 'preview',
+        protectedStages: stages(n),
+      });
+    expect(preview(12).join('\n')).not.toMatch(/10,240/);
+    expect(preview(14).at(-1)).toMatch(
+      /^protected-stages: this permissions policy would be 10,\d{3} characters \(IAM counts them without white space\), over IAM's limit for a role's inline policies, 10,240; IAM refuses it; each protected stage makes it longer, name fewer\.$/,
     );
   });
 });

@@ -48,6 +48,20 @@ function checkDocument(document: string, what: string): void {
   }
 }
 
+/** IAM counts a policy's size without white space. */
+const sizeOf = (document: string): number => document.replace(/\s/g, '').length;
+
+function checkManagedSize(document: string): void {
+  if (sizeOf(document) > 6_144)
+    throw fault('iam', 'LimitExceeded', 'Cannot exceed quota for PolicySize: 6144');
+}
+
+function checkTrustSize(ctx: ServiceContext, document: string): void {
+  const quota = ctx.account.trustPolicyQuota;
+  if (sizeOf(document) > quota)
+    throw fault('iam', 'LimitExceeded', `Cannot exceed quota for ACLSizePerRole: ${quota}`);
+}
+
 function roleXml(role: Role) {
   return {
     Path: role.Path,
@@ -96,6 +110,7 @@ function createRole(ctx: ServiceContext, p: URLSearchParams): Record<string, unk
   const trust = p.get('AssumeRolePolicyDocument') ?? '';
   checkDocument(trust, 'AssumeRolePolicyDocument');
   checkPrincipals(ctx, trust);
+  checkTrustSize(ctx, trust);
   const maxSession = Number(p.get('MaxSessionDuration') ?? 3600);
   if (maxSession < 3600 || maxSession > 43200)
     throw validation(
@@ -205,8 +220,7 @@ function createPolicy(ctx: ServiceContext, p: URLSearchParams): Record<string, u
   const path = p.get('Path') ?? '/';
   const document = p.get('PolicyDocument') ?? '';
   checkDocument(document, 'PolicyDocument');
-  if (document.replace(/\s/g, '').length > 6_144)
-    throw fault('iam', 'LimitExceeded', 'Cannot exceed quota for PolicySize: 6144');
+  checkManagedSize(document);
   const policyArn = `arn:aws:iam::${ACCOUNT_ID}:policy${path}${name}`;
   if (ctx.account.managedPolicies.has(policyArn))
     throw fault(
@@ -275,6 +289,7 @@ const MANAGED_POLICY_ACTIONS: Record<string, Handler> = {
     const policy = policyOf(ctx, p.get('PolicyArn') ?? '');
     const document = p.get('PolicyDocument') ?? '';
     checkDocument(document, 'PolicyDocument');
+    checkManagedSize(document);
     if (policy.versions.size >= MAX_POLICY_VERSIONS)
       throw fault(
         'iam',
@@ -338,6 +353,15 @@ const ACTIONS: Record<string, Handler> = {
     deleteRole(ctx, role(ctx, p));
     return undefined;
   },
+  GetAccountSummary: (ctx) => ({
+    SummaryMap: new Map([
+      ['Roles', ctx.account.roles.size],
+      ['RolesQuota', 1000],
+      ['AssumeRolePolicySizeQuota', ctx.account.trustPolicyQuota],
+      ['RolePolicySizeQuota', 10_240],
+      ['PolicySizeQuota', 6_144],
+    ]),
+  }),
   ListRoles: (ctx, p) => {
     const prefix = p.get('PathPrefix') ?? '/';
     const all = [...ctx.account.roles.values()].filter((r) => r.Path.startsWith(prefix));
@@ -349,6 +373,7 @@ const ACTIONS: Record<string, Handler> = {
     const document = p.get('PolicyDocument') ?? '';
     checkDocument(document, 'PolicyDocument');
     checkPrincipals(ctx, document);
+    checkTrustSize(ctx, document);
     r.AssumeRolePolicyDocument = document;
     return undefined;
   },
@@ -369,7 +394,7 @@ const ACTIONS: Record<string, Handler> = {
       throw validation(name, 'policyName', 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
     const document = p.get('PolicyDocument') ?? '';
     checkDocument(document, 'PolicyDocument');
-    if (document.replace(/\s/g, '').length > 10_240)
+    if (sizeOf(document) > 10_240)
       throw fault(
         'iam',
         'LimitExceeded',

@@ -14,7 +14,15 @@ import {
   executionRoleTrustPolicy,
   type ExecutionRoleKind,
 } from './execution-policy.js';
-import type { Partition } from '../../model/policy-document.js';
+import {
+  IAM_SIZE_LIMITS,
+  INLINE_QUOTA,
+  oversizeProblem,
+  policySize,
+  statementsAdvice,
+  type Partition,
+} from '../../model/policy-document.js';
+import { defaultBucketName } from '../artifacts/artifact-bucket.js';
 import { TagKeys } from '../../model/tags.js';
 import { type AwsDeps, AwsError, callAws, hasErrorName } from '../../aws/aws-call.js';
 
@@ -48,6 +56,35 @@ export function executionPolicy(
   return JSON.stringify(
     executionRolePolicy(project, accountId, extra, { partition: partition as Partition, bucket }),
   );
+}
+
+/** Any 12-digit account id gives the documents their real length. */
+const ANY_ACCOUNT = '000000000000';
+
+/**
+ * Why IAM would refuse the production execution role's inline policy with
+ * `policy-statements` for its size (undefined: it fits). Pure, so a deploy
+ * says it before signing in, not after uploading.
+ */
+export function executionPolicySizeProblem(input: {
+  project: string;
+  policyStatements: object[];
+  region: string;
+  /** `s3-bucket`; the default bucket when empty. */
+  bucket?: string;
+}): string | undefined {
+  const document = executionRolePolicy(input.project, ANY_ACCOUNT, input.policyStatements, {
+    partition: partitionOf(input.region) as Partition,
+    bucket: input.bucket || defaultBucketName(ANY_ACCOUNT, input.region),
+  });
+  return oversizeProblem({
+    input: 'policy-statements',
+    what: `the inline policy of role ${executionRoleName(input.project)}`,
+    size: policySize(document),
+    limit: IAM_SIZE_LIMITS.roleInlinePolicies,
+    quota: INLINE_QUOTA,
+    advice: statementsAdvice(input.policyStatements),
+  });
 }
 
 export interface ExecutionRoleInput {

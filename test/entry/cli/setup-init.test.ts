@@ -22,6 +22,7 @@ import { parse } from 'yaml';
 import { main } from '../../../src/entry/cli/cli.js';
 import { testIo } from './io.js';
 import { reusableWorkflowActionInputs } from '../../support/workflow-snippets.js';
+import { tableStatements } from '../../support/table-statements.js';
 
 const iam = mockClient(IAMClient);
 const s3 = mockClient(S3Client);
@@ -171,6 +172,19 @@ describe('lambda-deploy setup', () => {
     expect(code).not.toBe(0);
     expect(stderr).toContain('policy-statements: statement 1 (Orders) has no Resource; expected');
     for (const m of [iam, s3, sts]) expect(m.calls()).toHaveLength(0);
+  });
+
+  test('documents over IAM size quotas stop setup (and --cloudformation) with exit 2, before any IAM or S3 call', async () => {
+    const file = join(tempRepo(), 'statements.json');
+    writeFileSync(file, JSON.stringify(tableStatements(40)));
+    const args = ['setup', '--name=shop', '--repository=octo/shop', `--policy-statements=${file}`];
+    expect(await cli(args)).toBe(2);
+    expect(stderr).toMatch(
+      /policy-statements: the permissions boundary shop-lambda-deploy-boundary would be [\d,]+ characters .* over IAM's limit for a managed policy, 6,144;/,
+    );
+    expect(await cli([...args, '--cloudformation', '--account=123456789012'])).toBe(2);
+    expect(stdout).toBe('');
+    for (const m of [iam, s3]) expect(m.calls()).toHaveLength(0);
   });
 });
 

@@ -4,8 +4,15 @@ import { createAwsClients } from '../../../aws/clients.js';
 import { partitionOf } from '../../../resources/execution-role/execution-role.js';
 import { getAccountId } from '../../../aws/oidc-credentials.js';
 import { cloudFormationTemplate } from '../../../setup/cloudformation.js';
-import { formatSetupReport, runSetup, setupDocumentsText } from '../../../setup/setup-aws.js';
-import { setupDocuments, type SetupConfig } from '../../../setup/setup-documents.js';
+import {
+  formatSetupReport,
+  runSetup,
+  setupDocumentsText,
+  trustPolicyQuota,
+} from '../../../setup/setup-aws.js';
+import { documentSizeProblems, setupDocuments, type SetupConfig } from '../../../setup/setup-documents.js';
+import { IAM_SIZE_LIMITS } from '../../../model/policy-document.js';
+import { SettingsError } from '../../../settings/settings.js';
 import type { GatewayKind } from '../../../model/settings.js';
 import { errorMessage } from '../../../util/retry.js';
 import type { CliCommand, CommandContext } from '../command.js';
@@ -111,6 +118,13 @@ export const setupCommand: CliCommand = {
       policyStatements: settings.policyStatements,
     };
     const docs = setupDocuments(config);
+    // Before the first write: IAM refuses an oversized document only when it is written, half-way.
+    // Offline, the account's trust quota is unknown: only what IAM can never accept is refused.
+    const trustQuota = offline
+      ? IAM_SIZE_LIMITS.trustPolicyMax
+      : await trustPolicyQuota(clients!.iam, docs, deps);
+    const tooLarge = documentSizeProblems(docs, config, trustQuota);
+    if (tooLarge.length) throw new SettingsError(tooLarge);
     if (cloudformation) {
       const template = cloudFormationTemplate(docs);
       return { exitCode: 0, result: { template }, text: JSON.stringify(template, null, 2) };
