@@ -38,6 +38,8 @@ export interface StageDeploy {
   /** Which execution role the stage runs under (the pipeline picks it from protected-stages). */
   executionRoleKind?: 'production' | 'preview';
   permissionsBoundary?: string;
+  /** `policy-statements` of a production deploy. */
+  policyStatements?: object[];
 }
 
 export interface StageDeployResult {
@@ -81,6 +83,7 @@ export async function deployStageToAws(
       tags,
       kind: input.executionRoleKind,
       permissionsBoundary: input.permissionsBoundary,
+      policyStatements: input.policyStatements,
     },
     deps,
   );

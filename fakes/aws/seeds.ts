@@ -112,10 +112,13 @@ export function seeds(
      * boundary policy of the production execution role and the preview
      * execution role with its inline policy. Deploy roles: githubDeployRole.
      */
-    setup(project: string): { boundary: ManagedPolicy; previewRole: Role } {
+    setup(
+      project: string,
+      options: { policyStatements?: object[] } = {},
+    ): { boundary: ManagedPolicy; previewRole: Role } {
       const boundary = seed.managedPolicy(
         boundaryPolicyName(project),
-        JSON.stringify(executionBoundaryPolicy(project, ACCOUNT_ID)),
+        JSON.stringify(executionBoundaryPolicy(project, ACCOUNT_ID, options.policyStatements)),
       );
       const previewRole = seed.role(executionRoleName(project, 'preview'), {
         tags: { 'lambda-deploy:name': project },

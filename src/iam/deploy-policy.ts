@@ -445,6 +445,13 @@ function roleStatements(options: DeployPolicyOptions, p: string): PolicyStatemen
       Resource: [roleArn('production'), roleArn('preview')],
     },
     {
+      // policy-statements are compared with the boundary's: one it lacks grants nothing.
+      Sid: 'ReadTheBoundary',
+      Effect: 'Allow',
+      Action: ['iam:GetPolicy', 'iam:GetPolicyVersion'],
+      Resource: boundary,
+    },
+    {
       Sid: 'ExecutionRoleUnderBoundary',
       Effect: 'Allow',
       Action: ['iam:CreateRole', 'iam:PutRolePolicy'],

@@ -119,9 +119,16 @@ export async function deployScenario(options: { s3Bucket?: string; stage?: strin
     };
 
     await deployStageToAws(clients, { ...stage, zip: writeZipFixture(dir, 'a.zip', 4096, 1) }, deps(aws));
+    // A production redeploy adds policy-statements: the role's policy is rewritten, after a look at the boundary.
+    const statements = [{ Sid: 'Orders', Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' }];
     const second = await deployStageToAws(
       clients,
-      { ...stage, zip: writeZipFixture(dir, 'b.zip', 4096, 2), environment: { MODE: 'two' } },
+      {
+        ...stage,
+        zip: writeZipFixture(dir, 'b.zip', 4096, 2),
+        environment: { MODE: 'two' },
+        ...(production && { policyStatements: statements }),
+      },
       deps(aws),
     );
     await deployStageToAws(

@@ -278,7 +278,13 @@ describe('(b) every call the real modules make is allowed', () => {
 
   it('production stage: the same with the production role, which the preview role cannot do', async () => {
     const recorded = await (await load()).deployScenario({ stage: 'main' });
-    for (const op of ['s3 CreateBucket', 'iam CreateRole', 'iam PutRolePolicy', 'lambda CreateFunction'])
+    for (const op of [
+      's3 CreateBucket',
+      'iam CreateRole',
+      'iam GetPolicyVersion',
+      'iam PutRolePolicy',
+      'lambda CreateFunction',
+    ])
       expect(operations(recorded.calls)).toContain(op);
     for (const kind of KINDS) check(recorded, { gateway: kind, role: 'production' });
     const refused = violations(recorded, { gateway: 'all', role: 'preview' });

@@ -490,6 +490,8 @@ export function resourceFor(
     }
     case 'iam': {
       if (operation === 'PassRole') return need(input, service, operation, 'RoleArn');
+      // Managed policies (the permissions boundary) are named by their ARN.
+      if (str(input, 'PolicyArn')) return need(input, service, operation, 'PolicyArn');
       const path = str(input, 'Path') ?? '/';
       return `arn:${p}:iam::${accountId}:role${path}${need(input, service, operation, 'RoleName')}`;
     }

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import {
   CreateRoleCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   PutRolePolicyCommand,
@@ -25,6 +27,7 @@ import {
 import { defaultBucketName } from '../artifacts/artifact-bucket.js';
 import { TagKeys } from '../../model/tags.js';
 import { type AwsDeps, AwsError, callAws, hasErrorName } from '../../aws/aws-call.js';
+import { errorMessage } from '../../util/retry.js';
 
 /** Name of the inline policy the action writes on its role. */
 export const POLICY_NAME = 'lambda-deploy';
@@ -190,11 +193,83 @@ export async function ensureExecutionRole(
     if (!input.policyStatements) return { roleArn: role.Arn!, created: false };
   }
 
+  if (input.policyStatements && input.permissionsBoundary)
+    await warnOutsideBoundary(iam, input.policyStatements, input.permissionsBoundary, deps);
   await ensurePolicy(iam, roleName, document, created, deps);
   await callAws(deps, { what: `tag IAM role ${roleName}`, permission: 'iam:TagRole' }, () =>
     iam.send(new TagRoleCommand({ RoleName: roleName, Tags: [{ Key: POLICY_HASH_TAG, Value: hash }] })),
   );
   return { roleArn: role.Arn!, created };
+}
+
+/** JSON with every object's keys sorted: two statements written with their keys in another order compare equal. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
+
+/**
+ * Which of `statements` the boundary does not hold as one of its own, by
+ * position and Sid ("2 (Orders)"). Pure. Setup writes the boundary with the
+ * same statements, so a statement missing there was added to the workflow only.
+ */
+export function statementsOutsideBoundary(statements: readonly object[], boundary: unknown): string[] {
+  const held = new Set(
+    [(boundary as { Statement?: unknown } | undefined)?.Statement ?? []].flat().map((s) => canonical(s)),
+  );
+  return statements.flatMap((statement, i) => {
+    if (held.has(canonical(statement))) return [];
+    const sid = (statement as { Sid?: unknown }).Sid;
+    return [typeof sid === 'string' ? `${i + 1} (${sid})` : `${i + 1}`];
+  });
+}
+
+/**
+ * A function gets only what both its role's policy and its boundary allow: a
+ * statement that is only in `policy-statements` grants nothing. Said as a
+ * warning (a wider boundary statement may still cover it); a failed read is one too.
+ */
+async function warnOutsideBoundary(
+  iam: IAMClient,
+  statements: readonly object[],
+  boundaryArn: string,
+  deps: AwsDeps,
+): Promise<void> {
+  const name = boundaryArn.slice(boundaryArn.lastIndexOf('/') + 1);
+  let boundary: unknown;
+  try {
+    const found = await callAws(
+      deps,
+      { what: `read the permissions boundary ${name}`, permission: `iam:GetPolicy on ${name}` },
+      () => iam.send(new GetPolicyCommand({ PolicyArn: boundaryArn })),
+    );
+    const version = await callAws(
+      deps,
+      { what: `read the permissions boundary ${name}`, permission: `iam:GetPolicyVersion on ${name}` },
+      () =>
+        iam.send(
+          new GetPolicyVersionCommand({ PolicyArn: boundaryArn, VersionId: found.Policy?.DefaultVersionId }),
+        ),
+    );
+    boundary = JSON.parse(decodeURIComponent(version.PolicyVersion?.Document ?? '{}'));
+  } catch (error) {
+    deps.logger.warning(
+      `policy-statements were not compared with the permissions boundary (a statement it lacks grants nothing): ${errorMessage(error)}`,
+    );
+    return;
+  }
+  const outside = statementsOutsideBoundary(statements, boundary);
+  if (outside.length)
+    deps.logger.warning(
+      `policy-statements: ${outside.length === 1 ? 'statement' : 'statements'} ${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} not in the permissions boundary ${name}: ` +
+        'a function gets only what both allow, so unless a boundary statement covers them they grant nothing. ' +
+        'Run "npx github:org/lambda-deploy setup --policy-statements FILE" with the same statements (administrator credentials).',
+    );
 }
 
 function checkOwner(role: Role, roleName: string, project: string, projectTag: string): void {

@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { ensureExecutionRole, POLICY_NAME } from '../../../src/resources/execution-role/execution-role.js';
+import {
+  ensureExecutionRole,
+  POLICY_NAME,
+  statementsOutsideBoundary,
+} from '../../../src/resources/execution-role/execution-role.js';
 import { boundaryPolicyName } from '../../../src/resources/execution-role/execution-policy.js';
 import { stageTags, TagKeys } from '../../../src/model/tags.js';
 import { ACCOUNT_ID, startFakeAws, type FakeAws } from '../../../fakes/aws/index.js';
@@ -85,6 +89,57 @@ describe('ensureExecutionRole', () => {
     await ensureExecutionRole(iam, input, depsFor(fake));
     expect(fake.calls.counts()['iam:GetRolePolicy']).toBe(1);
     expect(fake.calls.counts()['iam:PutRolePolicy']).toBeUndefined();
+  });
+
+  describe('policy-statements and the permissions boundary (a function gets only what both allow)', () => {
+    const orders = { Sid: 'Orders', Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' };
+    const queue = { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' };
+    const BOUNDARY = `arn:aws:iam::${ACCOUNT_ID}:policy/${boundaryPolicyName('shop')}`;
+    const deploy = async (fake: FakeAws, statements: object[]) => {
+      const deps = depsFor(fake);
+      await ensureExecutionRole(
+        fake.clients().iam,
+        { ...production(), policyStatements: statements, permissionsBoundary: BOUNDARY },
+        deps,
+      );
+      return deps.logger.text('warning');
+    };
+
+    it('statements setup put in the boundary too: no warning; one added in the workflow only: named, and written anyway', async () => {
+      const { fake, policy } = await setup();
+      fake.seed.setup('shop', { policyStatements: [orders] });
+      expect(await deploy(fake, [orders])).toBe('');
+      expect(await deploy(fake, [orders, queue])).toBe(
+        'policy-statements: statement 2 is not in the permissions boundary shop-lambda-deploy-boundary: a function gets only what both allow, ' +
+          'so unless a boundary statement covers them they grant nothing. Run "npx github:org/lambda-deploy setup --policy-statements FILE" ' +
+          'with the same statements (administrator credentials).',
+      );
+      expect(policy()).toContain('sqs:SendMessage');
+      expect(fake.calls.operations('iam')).toContain('GetPolicyVersion');
+    });
+
+    it('a boundary that cannot be read: a warning that says so, and the deploy goes on', async () => {
+      const { fake, policy } = await setup();
+      fake.seed.setup('shop', { policyStatements: [orders] });
+      fake.faults.deny('GetPolicyVersion');
+      expect(await deploy(fake, [queue])).toMatch(
+        /^policy-statements were not compared with the permissions boundary \(a statement it lacks grants nothing\): Could not read the permissions boundary shop-lambda-deploy-boundary: AccessDenied: .*\. The deploy role needs iam:GetPolicyVersion on shop-lambda-deploy-boundary\.$/,
+      );
+      expect(policy()).toContain('sqs:SendMessage');
+    });
+
+    it('compares statements whatever the order of their keys; names each missing one by position and Sid', () => {
+      const boundary = {
+        Statement: [{ Resource: '*', Action: 'dynamodb:GetItem', Effect: 'Allow', Sid: 'Orders' }],
+      };
+      expect(statementsOutsideBoundary([orders], boundary)).toEqual([]);
+      expect(
+        statementsOutsideBoundary([queue, { ...orders, Resource: 'arn:aws:dynamodb:*:*:table/x' }], boundary),
+      ).toEqual(['1', '2 (Orders)']);
+      // One statement not in a list, and no boundary at all.
+      expect(statementsOutsideBoundary([orders], { Statement: boundary.Statement[0] })).toEqual([]);
+      expect(statementsOutsideBoundary([orders], undefined)).toEqual(['1 (Orders)']);
+    });
   });
 
   it('without policy-statements a production run keeps the policy setup wrote', async () => {
