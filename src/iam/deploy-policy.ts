@@ -484,6 +484,8 @@ function roleStatements(options: DeployPolicyOptions, p: string): PolicyStatemen
 /**
  * Reads, on the four services whose resources carry the stage tags: everything
  * else there (any write, now or added later) is what ownershipDenies refuse.
+ * Reads stay: a deploy reads a same-named stage of another repository to say
+ * whose it is (test/iam/role-grants.test.ts).
  */
 export const STAGE_READS: readonly string[] = [
   'lambda:Get*',

@@ -158,3 +158,83 @@ it('without a repository, no statement is about repositories', () => {
   const document = deployRolePolicy({ ...base, repository: undefined });
   expect(JSON.stringify(document)).not.toContain('lambda-deploy:repository');
 });
+
+describe("the grants' own conditions: what stays out even without the defences in depth", () => {
+  const BUCKET = `arn:aws:s3:::lambda-deploy-${A}-${R}`;
+  const tagged = (project: string): RequestContext => ({ 'aws:ResourceTag/lambda-deploy:name': project });
+  const creating = (project?: string): RequestContext =>
+    project === undefined ? {} : { 'aws:RequestTag/lambda-deploy:name': project };
+
+  it.each([
+    ['production', production],
+    ['preview', preview],
+  ] as const)('%s: creates functions and front doors only tagged as the project’s', (_name, document) => {
+    const fn = `arn:aws:lambda:${R}:${A}:function:shop-pr-9`;
+    expect(evaluate(document, 'lambda:CreateFunction', fn, creating('shop'))).toBe('allowed');
+    expect(evaluate(document, 'lambda:CreateFunction', fn, creating())).toBe('implicit-deny');
+    expect(evaluate(document, 'lambda:CreateFunction', fn, creating('shop-admin'))).toBe('implicit-deny');
+    for (const collection of ['/apis', '/restapis', '/usageplans', '/apikeys']) {
+      const arn = `arn:aws:apigateway:${R}::${collection}`;
+      expect(evaluate(document, 'apigateway:POST', arn, creating('shop'))).toBe('allowed');
+      expect(evaluate(document, 'apigateway:POST', arn, creating())).toBe('implicit-deny');
+    }
+  });
+
+  it.each([
+    ['production', production],
+    ['preview', preview],
+  ] as const)(
+    "%s: an API without our tag (someone else's, untagged) is not ours to change or read",
+    (_name, document) => {
+      for (const path of ['/apis/h9', '/restapis/r1', '/usageplans/u1', '/apikeys/k1']) {
+        const arn = `arn:aws:apigateway:${R}::${path}`;
+        expect(evaluate(document, 'apigateway:DELETE', arn, tagged('shop'))).toBe('allowed');
+        expect(evaluate(document, 'apigateway:DELETE', arn)).toBe('implicit-deny');
+        expect(evaluate(document, 'apigateway:GET', arn)).toBe('implicit-deny');
+      }
+    },
+  );
+
+  it("another project's log group (tagged) is not read, though Lambda's untagged ones are", () => {
+    const group = `arn:aws:logs:${R}:${A}:log-group:/aws/lambda/shop-admin-pr-1`;
+    for (const document of [production, preview]) {
+      expect(evaluate(document, 'logs:FilterLogEvents', group)).toBe('allowed');
+      expect(evaluate(document, 'logs:FilterLogEvents', group, tagged('shop-admin'))).toBe('implicit-deny');
+    }
+  });
+
+  it('only the gateway kinds asked for: function-url gets no API Gateway grant at all', () => {
+    const urlOnly = deployRolePolicy({ ...base, gateway: 'function-url', role: 'production' });
+    for (const collection of ['/apis', '/restapis'])
+      expect(
+        evaluate(urlOnly, 'apigateway:POST', `arn:aws:apigateway:${R}::${collection}`, creating('shop')),
+      ).toBe('implicit-deny');
+    const httpOnly = deployRolePolicy({ ...base, gateway: 'http-api', role: 'production' });
+    expect(evaluate(httpOnly, 'apigateway:POST', `arn:aws:apigateway:${R}::/apis`, creating('shop'))).toBe(
+      'allowed',
+    );
+    expect(
+      evaluate(httpOnly, 'apigateway:POST', `arn:aws:apigateway:${R}::/restapis`, creating('shop')),
+    ).toBe('implicit-deny');
+  });
+
+  it('only production sets the default bucket up; neither role does with s3-bucket given', () => {
+    for (const action of [
+      's3:CreateBucket',
+      's3:PutLifecycleConfiguration',
+      's3:PutBucketPublicAccessBlock',
+    ]) {
+      expect(evaluate(production, action, BUCKET)).toBe('allowed');
+      expect(evaluate(preview, action, BUCKET)).toBe('implicit-deny');
+      const own = deployRolePolicy({ ...base, bucket: 'team-artifacts', role: 'production' });
+      expect(evaluate(own, action, 'arn:aws:s3:::team-artifacts')).toBe('implicit-deny');
+    }
+    expect(evaluate(preview, 's3:GetLifecycleConfiguration', BUCKET)).toBe('allowed');
+  });
+
+  it('attached layers: each once, sorted', () => {
+    const layer = (n: number) => `arn:aws:lambda:${R}:${A}:layer:tools:${n}`;
+    const document = deployRolePolicy({ ...base, attachedLayers: [layer(2), layer(1), layer(2)] });
+    expect(document.Statement.find((s) => s.Sid === 'AttachLayers')?.Resource).toEqual([layer(1), layer(2)]);
+  });
+});
