@@ -20,7 +20,8 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import { listProjectStages } from '../../src/resources/stage/project-stages.js';
-import { stageTags } from '../../src/model/tags.js';
+import { DEPLOYING_TAG, stageTags } from '../../src/model/tags.js';
+import { UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { fetchFunctionLogs } from '../../src/resources/logs/function-logs.js';
 import { ensureKeepWarm, warmRuleName } from '../../src/resources/warm-up/keep-warm.js';
 import { ACCOUNT_ID, startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
@@ -215,6 +216,26 @@ describe('Resource Groups Tagging API', () => {
       'InvalidParameterException',
       400,
     );
+  });
+
+  test('each listed stage carries what prune judges by: its layers, a deploy or an update in progress', async () => {
+    const layer = `arn:aws:lambda:us-east-1:${ACCOUNT_ID}:layer:shop-deps:3`;
+    aws.seed.function('shop-main', { tags: tags('main') }).latest.Layers = [{ Arn: layer, CodeSize: 1 }];
+    const since = new Date(aws.clock.now()).toISOString();
+    aws.seed.function('shop-pr-1', { tags: { ...tags('pr-1'), [DEPLOYING_TAG]: since } });
+    aws.seed.function('shop-pr-2', { tags: { ...tags('pr-2'), [DEPLOYING_TAG]: 'not a date' } });
+    aws.seed.function('shop-pr-3', { tags: tags('pr-3') });
+    await clients.lambda.send(
+      new UpdateFunctionConfigurationCommand({ FunctionName: 'shop-pr-3', MemorySize: 256 }),
+    );
+    const stages = await listProjectStages(clients, 'shop', 'octo/shop', depsFor(aws));
+    expect(stages.map((s) => [s.stage, s.layers, s.deployingSince?.toISOString(), s.updating])).toEqual([
+      ['main', [layer], undefined, false],
+      ['pr-1', [], since, false],
+      // A deploying tag that is not a date is no deploy in progress.
+      ['pr-2', [], undefined, false],
+      ['pr-3', [], undefined, true],
+    ]);
   });
 
   test("the project's stage listing trusts the function, not the index: a stale index entry is skipped", async () => {
