@@ -253,6 +253,16 @@ describe('undeployStage: the tag guard', () => {
   });
 });
 
+describe('undeployStage: front doors found by their tags', () => {
+  it('an HTTP or REST API renamed by hand is found through the tagging index and removed; its tags are the proof', async () => {
+    const http = aws.seed.httpApi('renamed-by-hand', tagsFor(PROJECT, 'pr-4')).ApiId;
+    const rest = aws.seed.restApi('also-renamed', tagsFor(PROJECT, 'pr-4')).id;
+    const { outcome } = await undeploy(target('pr-4'));
+    expect(changes(aws).sort()).toEqual([`DeleteApi ${http}`, `DeleteRestApi ${rest}`]);
+    expect(outcome.skipped).toEqual([]);
+  });
+});
+
 describe('undeployStage: idempotence, refusals, retries, dry run', () => {
   it('undeploying twice: the second run finds nothing and succeeds', async () => {
     seedStage({ project: PROJECT, stage: 'pr-2', gateway: 'rest-api', keepWarm: true });
