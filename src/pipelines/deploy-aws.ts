@@ -17,6 +17,7 @@ import {
   clearDeploying,
   deployFunction,
   markDeploying,
+  indexedFunctionTags,
   readStageFunction,
   type FunctionResult,
   type StageFunction,
@@ -270,11 +271,9 @@ async function deployCode(
   let current: StageFunction;
   try {
     // Before anything is uploaded or changed: a function that is not this stage's is refused.
-    current = await readStageFunction(
-      clients.lambda,
-      { functionName: plan.functionName, tags, adopt: settings.adopt },
-      awsDeps,
-    );
+    const indexedTags = indexedFunctionTags(clients.tagging, functionArn(context), awsDeps);
+    const query = { functionName: plan.functionName, tags, adopt: settings.adopt, indexedTags };
+    current = await readStageFunction(clients.lambda, query, awsDeps);
   } catch (error) {
     mayWrite.fail(error);
     await upload.settled();
@@ -360,10 +359,15 @@ function executionRole(
   );
 }
 
-/** ARN of the stage's `live` alias, as Lambda names it: known before the function is read. */
-function liveAliasArn(context: StageContext): string {
+/** ARN of the stage's function, as Lambda names it: known before the function is read. */
+function functionArn(context: StageContext): string {
   const partition = partitionOf(context.region);
-  return `arn:${partition}:lambda:${context.region}:${context.accountId}:function:${context.functionName}:${LIVE_ALIAS}`;
+  return `arn:${partition}:lambda:${context.region}:${context.accountId}:function:${context.functionName}`;
+}
+
+/** ARN of the stage's `live` alias. */
+function liveAliasArn(context: StageContext): string {
+  return `${functionArn(context)}:${LIVE_ALIAS}`;
 }
 
 /**

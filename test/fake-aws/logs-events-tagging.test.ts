@@ -218,6 +218,39 @@ describe('Resource Groups Tagging API', () => {
     );
   });
 
+  test('GetResources by ResourceARNList: the listed ARNs the index holds, unknown ones skipped; alone and at most 100', async () => {
+    aws.seed.function('shop-a', { tags: tags('a') });
+    aws.seed.function('untagged');
+    const fn = (name: string) => `arn:aws:lambda:us-east-1:${ACCOUNT_ID}:function:${name}`;
+    const found = await clients.tagging.send(
+      new GetResourcesCommand({ ResourceARNList: [fn('untagged'), fn('shop-a'), fn('gone')] }),
+    );
+    expect(found.ResourceTagMappingList).toEqual([
+      {
+        ResourceARN: fn('shop-a'),
+        Tags: expect.arrayContaining([{ Key: 'lambda-deploy:stage', Value: 'a' }]),
+      },
+    ]);
+    for (const other of [
+      { TagFilters: [{ Key: 'lambda-deploy:name' }] },
+      { ResourceTypeFilters: ['lambda:function'] },
+      { ResourcesPerPage: 10 },
+      { PaginationToken: 'x' },
+    ])
+      await expectAwsError(
+        clients.tagging.send(new GetResourcesCommand({ ResourceARNList: [fn('shop-a')], ...other })),
+        'InvalidParameterException',
+        400,
+      );
+    await expectAwsError(
+      clients.tagging.send(
+        new GetResourcesCommand({ ResourceARNList: Array.from({ length: 101 }, (_, i) => fn(`f${i}`)) }),
+      ),
+      'InvalidParameterException',
+      400,
+    );
+  });
+
   test('each listed stage carries what prune judges by: its layers, a deploy or an update in progress', async () => {
     const layer = `arn:aws:lambda:us-east-1:${ACCOUNT_ID}:layer:shop-deps:3`;
     aws.seed.function('shop-main', { tags: tags('main') }).latest.Layers = [{ Arn: layer, CodeSize: 1 }];

@@ -1,7 +1,8 @@
 /**
  * The Resource Groups Tagging API (JSON 1.1): GetResources over every tagged
  * resource of the account (functions, API Gateway resources, rules, log
- * groups), filtered by tag and resource type, paged with PaginationToken.
+ * groups), filtered by tag and resource type, paged with PaginationToken;
+ * or, with ResourceARNList (alone, at most 100), those resources' tags.
  * A resource with no tags is not in the index, as in AWS. Entries a test
  * adds with `seed.staleTagIndex` stand for resources already deleted that the
  * index still lists (it lags behind deletes).
@@ -44,6 +45,7 @@ export function resourceType(resourceArn: string): string {
 export function taggingService(stale: IndexEntry[]) {
   return jsonService('tagging', {
     GetResources: (ctx, body) => {
+      if (body.ResourceARNList !== undefined) return byArn(ctx, stale, body);
       const types = ((body.ResourceTypeFilters ?? []) as string[]).map(String);
       for (const t of types)
         if (!/^[a-z0-9-]+(:[a-zA-Z0-9-]+)?$/.test(t))
@@ -79,4 +81,29 @@ export function taggingService(stale: IndexEntry[]) {
       };
     },
   });
+}
+
+/** GetResources with ResourceARNList: the listed resources the index holds; an unknown ARN is no error. */
+function byArn(ctx: ServiceContext, stale: IndexEntry[], body: Record<string, unknown>) {
+  const arns = (body.ResourceARNList as unknown[]).map(String);
+  const others = ['ResourceTypeFilters', 'TagFilters', 'ResourcesPerPage', 'TagsPerPage', 'PaginationToken'];
+  const also = others.filter((k) => body[k] !== undefined && body[k] !== '');
+  if (also.length)
+    throw fault(
+      'tagging',
+      'InvalidParameterException',
+      `ResourceARNList cannot be specified together with ${also.join(', ')}.`,
+    );
+  if (arns.length < 1 || arns.length > 100)
+    throw fault('tagging', 'InvalidParameterException', 'ResourceARNList must hold between 1 and 100 ARNs.');
+  const wanted = new Set(arns);
+  return {
+    ResourceTagMappingList: taggedResources(ctx, stale)
+      .filter((r) => wanted.has(r.arn))
+      .map((r) => ({
+        ResourceARN: r.arn,
+        Tags: Object.entries(r.tags).map(([Key, Value]) => ({ Key, Value })),
+      })),
+    PaginationToken: '',
+  };
 }

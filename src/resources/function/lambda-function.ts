@@ -16,10 +16,22 @@ import {
   type FunctionConfiguration,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
+import {
+  GetResourcesCommand,
+  type ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
 import { DEPLOYING_TAG, ownerMismatch, TagKeys } from '../../model/tags.js';
+import { tagMap } from '../stage/tag-guard.js';
 import { errorMessage } from '../../util/retry.js';
 import { allPages } from '../../aws/all-pages.js';
-import { type AwsDeps, AwsError, callAws, deployRoleNeeds, hasErrorName } from '../../aws/aws-call.js';
+import {
+  type AwsDeps,
+  AwsError,
+  callAws,
+  deployRoleNeeds,
+  hasErrorName,
+  isAccessDenied,
+} from '../../aws/aws-call.js';
 import {
   ENV_TAG,
   aliasDescription,
@@ -307,22 +319,40 @@ export interface StageFunction {
   alias?: AliasConfiguration;
 }
 
+/** The stage function's tags as the tagging index lists them (undefined: not listed, or not known). */
+export type IndexedTags = () => Promise<Record<string, string> | undefined>;
+
+/** What readStageFunction needs to know about the stage's function. */
+export interface StageFunctionQuery {
+  functionName: string;
+  tags: Record<string, string>;
+  adopt?: boolean;
+  /** Asked when the function may not be read: whose it is, without reading it. */
+  indexedTags?: IndexedTags;
+}
+
 /**
  * Reads the stage's function and alias, and refuses one that is not this
  * stage's (see functionOwnership) before anything is uploaded or changed.
  */
 export async function readStageFunction(
   lambda: LambdaClient,
-  input: { functionName: string; tags: Record<string, string>; adopt?: boolean },
+  input: StageFunctionQuery,
   deps: AwsDeps,
 ): Promise<StageFunction> {
   const name = input.functionName;
-  // Independent reads: together they are one round trip of waiting.
-  const [existing, alias] = await together(
-    deps,
-    () => readFunction(lambda, name, deps),
-    () => readAlias(lambda, name, deps),
-  );
+  let existing: StageFunction['existing'];
+  let alias: AliasConfiguration | undefined;
+  try {
+    // Independent reads: together they are one round trip of waiting.
+    [existing, alias] = await together(
+      deps,
+      () => readFunction(lambda, name, deps),
+      () => readAlias(lambda, name, deps),
+    );
+  } catch (error) {
+    throw await explainDeniedRead(error, input);
+  }
   if (existing) {
     const ownership = functionOwnership(name, existing.tags, input.tags, input.adopt ?? false);
     if (ownership.action === 'refuse') throw new AwsError(ownership.message, 'FunctionNotOwned');
@@ -330,6 +360,45 @@ export async function readStageFunction(
       deps.logger.warning(`Function ${name} was not deployed by lambda-deploy; adopting it (adopt: true)`);
   }
   return { existing, alias };
+}
+
+/** The function's tags as the tagging index lists them (tag:GetResources by ARN), whoever may read the function. */
+export function indexedFunctionTags(
+  tagging: ResourceGroupsTaggingAPIClient,
+  functionArn: string,
+  deps: AwsDeps,
+): IndexedTags {
+  return async () => {
+    const r = await callAws(
+      deps,
+      { what: `look function ${functionArn} up in the tagging index`, permission: 'tag:GetResources' },
+      () => tagging.send(new GetResourcesCommand({ ResourceARNList: [functionArn] })),
+    );
+    const mapping = r.ResourceTagMappingList?.find((m) => m.ResourceARN === functionArn);
+    return mapping ? tagMap(mapping.Tags) : undefined;
+  };
+}
+
+/**
+ * A denied read of the stage's function. The generated policies let the
+ * deploy read only functions this project may own, so the function may be
+ * another project's (`api` stage `v2-main` and `api-v2` stage `main` are
+ * both `api-v2-main`): the tagging index tells whose, and the run is refused
+ * in the words a readable function would get. Anything else (not listed, a
+ * function that is ours, the index not answering) leaves the denial as it is.
+ */
+async function explainDeniedRead(error: unknown, input: StageFunctionQuery): Promise<unknown> {
+  if (!input.indexedTags || !isAccessDenied(error)) return error;
+  const tags = await input.indexedTags().catch(() => undefined);
+  if (!tags) return error;
+  const ownership = functionOwnership(input.functionName, tags, input.tags, false);
+  if (ownership.action !== 'refuse' || !Object.keys(tags).some((k) => k.startsWith('lambda-deploy:')))
+    return error;
+  return new AwsError(
+    `${ownership.message} (Reading it was refused, as for any function of another project: its tags come from the tagging index.)`,
+    'FunctionNotOwned',
+    { cause: error },
+  );
 }
 
 /** Marks the function as being deployed (DEPLOYING_TAG), so a prune running meanwhile leaves the stage alone. */

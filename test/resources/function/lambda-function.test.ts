@@ -9,6 +9,7 @@ import {
 import { ENV_TAG } from '../../../src/resources/function/function-config.js';
 import {
   deployFunction,
+  indexedFunctionTags,
   pointAlias,
   readStageFunction,
   waitForFunctionUpdated,
@@ -311,6 +312,58 @@ describe('deployFunction on the awkward paths Lambda has', () => {
       /^Could not read function shop-main: AccessDeniedException: .*\. The deploy role needs lambda:GetFunction\. A function of that name deployed by another lambda-deploy project \(tag lambda-deploy:name\) is refused the same way: if one exists, choose another stage or project name\.$/,
     );
     expect(count('UpdateFunctionCode')).toBe(0);
+  });
+
+  describe('a denied read of the stage function asks the tagging index whose it is', () => {
+    const apiTags = stageTags({ project: 'api', stage: 'v2-main', repository: 'octo/api', ref: 'v2-main' });
+    async function deniedRead(seedTags: Record<string, string> | undefined, denyIndex = false) {
+      const { fake, lambda, count } = await account();
+      fake.seed.function('shop-main', seedTags ? { tags: seedTags } : {});
+      fake.faults.deny('GetFunction').deny('GetAlias');
+      if (denyIndex) fake.faults.deny('tagging:GetResources');
+      const deps = depsFor(fake);
+      const query = { ...input(zipA), indexedTags: indexedFunctionTags(fake.clients().tagging, ARN, deps) };
+      const error = await readStageFunction(lambda, query, deps).then(
+        () => undefined,
+        (e: unknown) => e as Error & { code?: string },
+      );
+      const lookups = fake.calls.of({ service: 'tagging', operation: 'GetResources' }).map((c) => c.input);
+      return { error, lookups, count };
+    }
+
+    it("another project's function: refused in the words a readable one gets, from one lookup by ARN", async () => {
+      const { error, lookups, count } = await deniedRead(apiTags);
+      expect(error?.message).toBe(
+        'Function shop-main belongs to lambda-deploy project api, not shop; choose another name or stage. ' +
+          '(Reading it was refused, as for any function of another project: its tags come from the tagging index.)',
+      );
+      expect(error?.name).toBe('AwsError');
+      expect(lookups).toEqual([{ ResourceARNList: [ARN] }]);
+      expect(count('UpdateFunctionCode') + count('CreateFunction')).toBe(0);
+    });
+
+    it.each([
+      ['a function tagged as this very stage (a permission really missing)', tags, false],
+      ['a function the index does not list (no tags)', undefined, false],
+      ['a function with tags of its own but none of lambda-deploy', { team: 'data' }, false],
+      ['an index that may not be read either', apiTags, true],
+    ])('%s: the denial stays, with the permission it needs', async (_, seedTags, denyIndex) => {
+      const { error, lookups } = await deniedRead(seedTags, denyIndex);
+      expect(error?.message).toMatch(
+        /^Could not read function shop-main: AccessDeniedException: .*\. The deploy role needs lambda:GetFunction\. A function of that name deployed by another lambda-deploy project/,
+      );
+      expect(lookups).toHaveLength(1);
+    });
+
+    it('the index is not asked when the read fails otherwise', async () => {
+      const { fake, lambda } = await account();
+      fake.seed.function('shop-main', { tags: apiTags });
+      fake.faults.fail('GetFunction', 'InvalidParameterValueException');
+      const deps = depsFor(fake);
+      const query = { ...input(zipA), indexedTags: indexedFunctionTags(fake.clients().tagging, ARN, deps) };
+      await expect(readStageFunction(lambda, query, deps)).rejects.toThrow(/InvalidParameterValueException/);
+      expect(fake.calls.of({ service: 'tagging' })).toHaveLength(0);
+    });
   });
 
   it('AccessDenied while waiting fails at once instead of waiting for five minutes', async () => {
