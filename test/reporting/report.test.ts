@@ -159,6 +159,17 @@ describe('sticky pull request comment', () => {
     expect(gh.comments[0]?.body).toBe(`${commentMarker('shop', 'pr-12')}\nhi`);
   });
 
+  it('an update refused for another reason than 404 fails, and no second comment is posted', async () => {
+    const gh = await start({ deny: denyWith403('PATCH', /\/issues\/comments\/\d+$/) });
+    const api = createGitHubApi({ token: TOKEN, apiUrl: gh.url, repository: 'octo/repo' });
+    const sticky = { pullRequest: 12, project: 'shop', stage: 'pr-12', body: 'hi' };
+    await upsertStickyComment(api, sticky, { logger: new RecordingLogger() });
+    await expect(
+      upsertStickyComment(api, { ...sticky, body: 'again' }, { logger: new RecordingLogger() }),
+    ).rejects.toMatchObject({ name: 'GitHubApiError', status: 403 });
+    expect(gh.comments.map((c) => c.body)).toEqual([`${commentMarker('shop', 'pr-12')}\nhi`]);
+  });
+
   it('shows the failure with its logs, and no secret', async () => {
     const gh = await start();
     const result = await reportDeploy(failureOutcome(), options(gh), { logger: new RecordingLogger() });
