@@ -28,6 +28,7 @@ import { defaultBucketName } from '../artifacts/artifact-bucket.js';
 import { TagKeys } from '../../model/tags.js';
 import { type AwsDeps, AwsError, callAws, hasErrorName } from '../../aws/aws-call.js';
 import { errorMessage } from '../../util/retry.js';
+import { coveredByBoundary } from '../../model/statement-coverage.js';
 
 /** Name of the inline policy the action writes on its role. */
 export const POLICY_NAME = 'lambda-deploy';
@@ -202,28 +203,15 @@ export async function ensureExecutionRole(
   return { roleArn: role.Arn!, created };
 }
 
-/** JSON with every object's keys sorted: two statements written with their keys in another order compare equal. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object')
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(value);
-}
-
 /**
- * Which of `statements` the boundary does not hold as one of its own, by
- * position and Sid ("2 (Orders)"). Pure. Setup writes the boundary with the
- * same statements, so a statement missing there was added to the workflow only.
+ * Which of `statements` the boundary does not cover (see coveredByBoundary),
+ * by position and Sid ("2 (Orders)"). Pure. Setup writes the boundary with
+ * the same statements, so one not covered was added to the workflow only.
  */
 export function statementsOutsideBoundary(statements: readonly object[], boundary: unknown): string[] {
-  const held = new Set(
-    [(boundary as { Statement?: unknown } | undefined)?.Statement ?? []].flat().map((s) => canonical(s)),
-  );
+  const held = (boundary as { Statement?: unknown } | undefined)?.Statement;
   return statements.flatMap((statement, i) => {
-    if (held.has(canonical(statement))) return [];
+    if (coveredByBoundary(statement, held)) return [];
     const sid = (statement as { Sid?: unknown }).Sid;
     return [typeof sid === 'string' ? `${i + 1} (${sid})` : `${i + 1}`];
   });
@@ -266,8 +254,8 @@ async function warnOutsideBoundary(
   const outside = statementsOutsideBoundary(statements, boundary);
   if (outside.length)
     deps.logger.warning(
-      `policy-statements: ${outside.length === 1 ? 'statement' : 'statements'} ${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} not in the permissions boundary ${name}: ` +
-        'a function gets only what both allow, so unless a boundary statement covers them they grant nothing. ' +
+      `policy-statements: ${outside.length === 1 ? 'statement' : 'statements'} ${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} not covered by the permissions boundary ${name}: ` +
+        'a function gets only what both allow, so the actions and resources the boundary does not allow are not granted. ' +
         'Run "npx github:org/lambda-deploy setup --policy-statements FILE" with the same statements (administrator credentials).',
     );
 }

@@ -110,8 +110,8 @@ describe('ensureExecutionRole', () => {
       fake.seed.setup('shop', { policyStatements: [orders] });
       expect(await deploy(fake, [orders])).toBe('');
       expect(await deploy(fake, [orders, queue])).toBe(
-        'policy-statements: statement 2 is not in the permissions boundary shop-lambda-deploy-boundary: a function gets only what both allow, ' +
-          'so unless a boundary statement covers them they grant nothing. Run "npx github:org/lambda-deploy setup --policy-statements FILE" ' +
+        'policy-statements: statement 2 is not covered by the permissions boundary shop-lambda-deploy-boundary: a function gets only what both allow, ' +
+          'so the actions and resources the boundary does not allow are not granted. Run "npx github:org/lambda-deploy setup --policy-statements FILE" ' +
           'with the same statements (administrator credentials).',
       );
       expect(policy()).toContain('sqs:SendMessage');
@@ -134,8 +134,15 @@ describe('ensureExecutionRole', () => {
       };
       expect(statementsOutsideBoundary([orders], boundary)).toEqual([]);
       expect(
-        statementsOutsideBoundary([queue, { ...orders, Resource: 'arn:aws:dynamodb:*:*:table/x' }], boundary),
+        statementsOutsideBoundary(
+          [queue, { ...orders, Action: ['dynamodb:GetItem', 'dynamodb:PutItem'] }],
+          boundary,
+        ),
       ).toEqual(['1', '2 (Orders)']);
+      // Narrower than a boundary statement: covered.
+      expect(
+        statementsOutsideBoundary([{ ...orders, Resource: 'arn:aws:dynamodb:*:*:table/x' }], boundary),
+      ).toEqual([]);
       // One statement not in a list, and no boundary at all.
       expect(statementsOutsideBoundary([orders], { Statement: boundary.Statement[0] })).toEqual([]);
       expect(statementsOutsideBoundary([orders], undefined)).toEqual(['1 (Orders)']);
