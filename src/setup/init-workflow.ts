@@ -25,6 +25,8 @@ export interface InitOptions {
   protectedStages?: readonly string[];
   /** `org/lambda-deploy@v1`: where the reusable workflow comes from. */
   uses?: string;
+  /** owner/repo, for the setup command of the next steps (OWNER/REPO when unknown). */
+  repository?: string;
 }
 
 export const WORKFLOW_FILE = '.github/workflows/lambda-deploy.yml';
@@ -113,7 +115,7 @@ export function nextSteps(o: InitOptions, file: string): string[] {
   const steps: string[] = [];
   if (!o.productionRole || !o.previewRole)
     steps.push(
-      `Create the roles once, with administrator credentials: npx github:org/lambda-deploy setup --name ${o.name} --aws-region ${o.awsRegion} --repository OWNER/REPO` +
+      `Create the roles once, with administrator credentials: npx github:org/lambda-deploy setup --name ${o.name} --aws-region ${o.awsRegion} --repository ${o.repository ?? 'OWNER/REPO'}` +
         ` (add --dry-run to see every document first, or --cloudformation for a template), then put the two ARNs it prints in ${file}.`,
     );
   steps.push(

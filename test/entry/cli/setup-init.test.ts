@@ -233,7 +233,17 @@ describe('lambda-deploy init', () => {
     expect(text).toContain('production-role: arn:aws:iam::ACCOUNT_ID:role/shop-deploy-production');
     expect(text).toContain('production-environment: prod');
     expect(stdout).toMatch(
-      /1\. Create the roles once, with administrator credentials: npx github:org\/lambda-deploy setup --name shop/,
+      /1\. Create the roles once, with administrator credentials: npx github:org\/lambda-deploy setup --name shop --aws-region \S+ --repository OWNER\/REPO /,
+    );
+  });
+
+  test("the setup step names the checkout's GitHub repository when its origin tells", async () => {
+    const dir = tempRepo();
+    execFileSync('git', ['init', '-q', dir]);
+    execFileSync('git', ['-C', dir, 'remote', 'add', 'origin', 'git@github.com:octo/shop.git']);
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1'])).toBe(0);
+    expect(stdout).toContain(
+      'setup --name shop --aws-region eu-west-1 --repository octo/shop (add --dry-run',
     );
   });
 

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { WORKFLOW_FILE, writeCallerWorkflow } from '../../../setup/init-workflow.js';
 import type { CliCommand } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
+import { gitHubRepository } from '../local-context.js';
 
 const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
@@ -69,6 +70,7 @@ export const initCommand: CliCommand = {
         path: inputs.path,
         runtime: inputs.runtime,
         protectedStages: settings.protectedStages,
+        repository: gitHubRepository(undefined, dir),
       },
       force,
     );
