@@ -147,7 +147,7 @@ describe('pruneStages end to end (fake AWS, local GitHub API)', () => {
   it('removes stages whose branch is gone or pull request closed or idle, keeps the rest, says why', async () => {
     seedProject();
     github.state.requests.length = 0;
-    const { lines } = await prune();
+    const { lines, logger } = await prune();
     expect(lines).toEqual([
       { stage: 'develop', action: 'kept', why: 'branch develop exists' },
       { stage: 'feature-gone', action: 'removed', why: 'branch feature-gone no longer exists' },
@@ -174,14 +174,18 @@ describe('pruneStages end to end (fake AWS, local GitHub API)', () => {
         aws.account.apiKeys.size +
         aws.account.rules.size,
     ).toBe(0);
-    // Every deletion belongs to a removed stage.
+    // Every deletion belongs to a removed stage, each found under its own function's name (no resource of
+    // another stage was even considered), and the removed stages' logs stay (remove-logs was not asked).
     for (const change of changes(aws)) expect(change).not.toMatch(/billing|develop|main|pr-13|staging/);
+    expect(logger.text('warning')).toBe('');
+    for (const stage of ['feature-gone', 'pr-12', 'pr-14'])
+      expect(aws.account.logGroups.has(`/aws/lambda/shop-${stage}`)).toBe(true);
     // Three pages of branches, one request per pull request stage.
     expect(github.state.requests.map((r) => r.path).filter((p) => p.includes('/branches'))).toHaveLength(3);
     expect(
       github.state.requests
         .map((r) => r.path)
-        .filter((p) => p.includes('/pulls/'))
+        .filter((p) => p.includes('/pulls'))
         .sort(),
     ).toEqual([
       '/api/v3/repos/acme/shop/pulls/12',
@@ -223,6 +227,18 @@ describe('pruneStages end to end (fake AWS, local GitHub API)', () => {
     expect(lines).toEqual([]);
     expect(logger.text('info')).toContain('nothing to prune');
     expect(github.state.requests).toEqual([]);
+  });
+
+  it('only pull request stages: their pull requests are read, the branches are not listed', async () => {
+    seedStage({ project: 'shop', stage: 'pr-12', gateway: 'none', lastModified: lambdaTime(1) });
+    seedStage({ project: 'shop', stage: 'pr-13', gateway: 'none', lastModified: lambdaTime(1) });
+    github.state.requests.length = 0;
+    const { lines } = await prune({ dryRun: true });
+    expect(lines.map((l) => `${l.stage} ${l.action}`)).toEqual(['pr-12 would remove', 'pr-13 kept']);
+    expect(github.state.requests.map((r) => r.path)).toEqual([
+      '/api/v3/repos/acme/shop/pulls/12',
+      '/api/v3/repos/acme/shop/pulls/13',
+    ]);
   });
 
   it('without preview-ttl an idle open pull request stays', async () => {

@@ -108,6 +108,61 @@ describe('undeployStage: one sequence per front door', () => {
     expect(aws.account.apiKeys.size).toBe(0);
   });
 
+  it("rest-api: another project's key linked to the stage's usage plan loses the link only, and the skip says so", async () => {
+    const s = seedStage({ project: PROJECT, stage: 'pr-8', gateway: 'rest-api' });
+    const shared = aws.seed.apiKey('billing-partner', tagsFor('billing', 'main')).id;
+    aws.account.usagePlans.get(s.usagePlanId!)!.keyIds.push(shared);
+    // The preview role cannot list /apikeys: the plan's links are the only way to the shared key.
+    aws.faults.deny('GetApiKeys');
+    const { outcome } = await undeploy(target('pr-8'));
+    expect(changes(aws)).toContain(`DeleteUsagePlanKey ${s.usagePlanId} ${shared}`);
+    expect(changes(aws)).toContain(`DeleteApiKey ${s.apiKeyId}`);
+    expect(changes(aws)).not.toContain(`DeleteApiKey ${shared}`);
+    expect([...aws.account.apiKeys.keys()]).toEqual([shared]);
+    expect(outcome.skipped).toEqual([
+      {
+        resource: `API key billing-partner (${shared})`,
+        why: "is linked to a usage plan of this stage but tag lambda-deploy:name is 'billing' (only the link is removed)",
+      },
+    ]);
+  });
+
+  it('rest-api: listing the API keys failing for another reason than a denial stops the undeploy before any removal', async () => {
+    seedStage({ project: PROJECT, stage: 'pr-8', gateway: 'rest-api' });
+    aws.faults.fail('GetApiKeys', 'BadRequestException');
+    await expect(undeploy(target('pr-8'))).rejects.toThrow(
+      /list the API keys named shop-pr-8\*.*BadRequestException/,
+    );
+    expect(changes(aws)).toEqual([]);
+  });
+
+  it("rest-api: the stage's API, usage plan, key and links on a listing's later pages are found all the same", async () => {
+    // Two a page: everything of other projects listed first pushes the stage's own to page two.
+    for (const n of ['a', 'b']) {
+      aws.seed.restApi(`billing-${n}`, tagsFor('billing', n));
+      aws.seed.usagePlan(`billing-${n}`, tagsFor('billing', n));
+    }
+    const theirKeys = ['a', 'b'].map((n) => aws.seed.apiKey(`shop-pr-8-${n}`, tagsFor('billing', n)).id);
+    const s = seedStage({ project: PROJECT, stage: 'pr-8', gateway: 'rest-api' });
+    const plan = aws.account.usagePlans.get(s.usagePlanId!)!;
+    plan.keyIds = [...theirKeys, s.apiKeyId!];
+    await undeploy(target('pr-8'));
+    expect(changes(aws)).toEqual(
+      expect.arrayContaining([
+        ...[...theirKeys, s.apiKeyId].map((k) => `DeleteUsagePlanKey ${s.usagePlanId} ${k}`),
+        `DeleteUsagePlan ${s.usagePlanId}`,
+        `DeleteApiKey ${s.apiKeyId}`,
+        `DeleteRestApi ${s.apiId}`,
+      ]),
+    );
+    expect([...aws.account.restApis.values()].map((a) => a.name).sort()).toEqual(['billing-a', 'billing-b']);
+    expect([...aws.account.usagePlans.values()].map((p) => p.name).sort()).toEqual([
+      'billing-a',
+      'billing-b',
+    ]);
+    expect([...aws.account.apiKeys.keys()].sort()).toEqual([...theirKeys].sort());
+  });
+
   it('function-url: deletes the URL on live, then the function', async () => {
     seedStage({ project: PROJECT, stage: 'feature-x', gateway: 'function-url' });
     await undeploy(target('feature-x'));
@@ -134,6 +189,46 @@ describe('undeployStage: one sequence per front door', () => {
       'DeleteFunction shop-pr-9',
     ]);
     expect(aws.account.rules.size).toBe(0);
+  });
+
+  it('removeLogs: a log group the tagging index lists for the stage under another name goes too', async () => {
+    seedStage({ project: PROJECT, stage: 'pr-3', gateway: 'none' });
+    aws.seed.logGroup('/custom/shop-pr-3-audit', { tags: tagsFor(PROJECT, 'pr-3') });
+    aws.seed.logGroup('/custom/shop-pr-4-audit', { tags: tagsFor(PROJECT, 'pr-4') });
+    const { outcome } = await undeploy(target('pr-3', { removeLogs: true }));
+    expect(changes(aws).sort()).toEqual([
+      'DeleteFunction shop-pr-3',
+      'DeleteLogGroup /aws/lambda/shop-pr-3',
+      'DeleteLogGroup /custom/shop-pr-3-audit',
+    ]);
+    expect(outcome.skipped).toEqual([]);
+    expect([...aws.account.logGroups.keys()]).toEqual(['/custom/shop-pr-4-audit']);
+  });
+
+  it('a keep-warm rule left without targets is deleted without a RemoveTargets (EventBridge wants 1-100 ids)', async () => {
+    const s = seedStage({ project: PROJECT, stage: 'pr-9', gateway: 'none', keepWarm: true });
+    aws.account.rules.get(s.ruleName!)!.targets.clear();
+    await undeploy(target('pr-9'));
+    expect(changes(aws)).toEqual([`DeleteRule ${s.ruleName}`, 'DeleteFunction shop-pr-9']);
+  });
+
+  it('a rule the tagging index lists for the stage: gone since, it is no error; retagged since, its own tags say it is not ours', async () => {
+    seedStage({ project: PROJECT, stage: 'pr-5', gateway: 'none' });
+    aws.seed.staleTagIndex(
+      `arn:aws:events:${REGION}:${ACCOUNT_ID}:rule/deleted-cron`,
+      tagsFor(PROJECT, 'pr-5'),
+    );
+    const moved = aws.seed.rule('moved-cron', { tags: tagsFor(PROJECT, 'pr-6') });
+    aws.seed.staleTagIndex(moved.Arn, tagsFor(PROJECT, 'pr-5'));
+    const { outcome } = await undeploy(target('pr-5'));
+    expect(changes(aws)).toEqual(['DeleteFunction shop-pr-5']);
+    expect(outcome.skipped).toEqual([
+      {
+        resource: 'EventBridge rule moved-cron',
+        why: "listed by the tagging API for this stage, but its own tags disagree: tag lambda-deploy:stage is 'pr-6'",
+      },
+    ]);
+    expect(aws.account.rules.has('moved-cron')).toBe(true);
   });
 
   it('removeLogs: deletes the log group last', async () => {
@@ -165,6 +260,8 @@ describe('undeployStage: the tag guard', () => {
     // Right project, another stage, same name prefix.
     const pr10 = seedStage({ project: PROJECT, stage: 'pr-10', gateway: 'rest-api', keepWarm: true });
     const pr1b = seedStage({ project: PROJECT, stage: 'pr-1-b', gateway: 'http-api' });
+    // An HTTP API of another stage: listed with every API, never considered.
+    aws.seed.httpApi('shop-pr-10', tagsFor(PROJECT, 'pr-10'));
     // A usage plan with our name but someone else's tags.
     const otherPlan = aws.seed.usagePlan('shop-pr-1', tagsFor('billing', 'pr-1')).id;
     return { ours, other1, other2, otherKey, untagged, pr10, pr1b, otherPlan };
@@ -181,7 +278,8 @@ describe('undeployStage: the tag guard', () => {
       'DeleteLogGroup /aws/lambda/shop-pr-1',
     ]);
     // Decoys survive.
-    expect([...aws.account.httpApis.keys()].sort()).toEqual([d.other1, d.untagged, d.pr1b.apiId].sort());
+    expect([...aws.account.httpApis.keys()]).toHaveLength(4);
+    for (const id of [d.other1, d.untagged, d.pr1b.apiId]) expect(aws.account.httpApis.has(id)).toBe(true);
     expect(aws.account.restApis.has(d.other2)).toBe(true);
     expect(aws.account.apiKeys.has(d.otherKey)).toBe(true);
     expect(aws.account.usagePlans.has(d.otherPlan)).toBe(true);
@@ -192,6 +290,19 @@ describe('undeployStage: the tag guard', () => {
     expect(aws.account.logGroups.has('/aws/lambda/shop-pr-10')).toBe(true);
 
     const skipped = Object.fromEntries(outcome.skipped.map((s) => [s.resource, s.why]));
+    // Exactly these: pr-10's API, plan, key and rule share the name prefix (a listing by prefix returns them)
+    // but are not named for pr-1, so they are not even considered.
+    expect(outcome.skipped.map((s) => s.resource).sort()).toEqual(
+      [
+        `HTTP API shop-pr-1 (${d.other1})`,
+        `HTTP API shop-pr-1 (${d.untagged})`,
+        `HTTP API shop-pr-1-b (${d.pr1b.apiId})`,
+        `REST API shop-pr-1 (${d.other2})`,
+        `usage plan shop-pr-1 (${d.otherPlan})`,
+        `API key shop-pr-1-key (${d.otherKey})`,
+        'EventBridge rule shop-pr-1-cron',
+      ].sort(),
+    );
     expect(skipped[`HTTP API shop-pr-1 (${d.other1})`]).toBe(
       "name matches but tag lambda-deploy:name is 'shop-pr'",
     );

@@ -141,7 +141,12 @@ export const eventsService = jsonService('events', {
   },
   RemoveTargets: (ctx, body) => {
     const rule = ruleOf(ctx, body.Rule);
-    for (const id of (body.Ids ?? []) as string[]) rule.targets.delete(id);
+    const ids = (body.Ids ?? []) as string[];
+    if (ids.length < 1 || ids.length > 100)
+      throw validation(
+        `1 validation error detected: Value at 'ids' failed to satisfy constraint: Member must have length between 1 and 100`,
+      );
+    for (const id of ids) rule.targets.delete(id);
     return { FailedEntryCount: 0, FailedEntries: [] };
   },
   ListTagsForResource: (ctx, body) => {
