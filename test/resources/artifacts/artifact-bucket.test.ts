@@ -305,6 +305,19 @@ describe('an artifact is reused only when S3 vouches for its SHA-256 (the fake s
     expect((await publishArtifact(s3, bigInput, depsFor(fake))).uploaded).toBe(false);
   });
 
+  it.each([
+    ['exactly one part (8 MiB): one PUT', PART_SIZE, 0, /^[A-Za-z0-9+/]+=*$/],
+    ['exactly two parts (16 MiB): no empty third part', 2 * PART_SIZE, 2, /-2$/],
+  ])('a zip of %s is reused on the next deploy', async (_, bytes, parts, checksum) => {
+    const edge = writeZipFixture(zipDir, `edge-${bytes}.zip`, bytes, 3);
+    const edgeInput = artifactInput(edge);
+    const { fake, s3, bucket } = await account();
+    expect((await publishArtifact(s3, edgeInput, depsFor(fake))).uploaded).toBe(true);
+    expect(fake.calls.of({ operation: 'UploadPart' })).toHaveLength(parts);
+    expect(bucket()!.objects.get(artifactKey('shop', edge.sha256Hex))!.checksum?.value).toMatch(checksum);
+    expect((await publishArtifact(s3, edgeInput, depsFor(fake))).uploaded).toBe(false);
+  });
+
   it('artifactChecksum of a single-part file is its CodeSha256', async () => {
     expect(await artifactChecksum(zip.path, zip.bytes, zip.codeSha256)).toBe(zip.codeSha256);
   });
