@@ -279,7 +279,7 @@ describe('undeployStage: the tag guard', () => {
     ]);
     // Decoys survive.
     expect([...aws.account.httpApis.keys()]).toHaveLength(4);
-    for (const id of [d.other1, d.untagged, d.pr1b.apiId]) expect(aws.account.httpApis.has(id)).toBe(true);
+    for (const id of [d.other1, d.untagged, d.pr1b.apiId!]) expect(aws.account.httpApis.has(id)).toBe(true);
     expect(aws.account.restApis.has(d.other2)).toBe(true);
     expect(aws.account.apiKeys.has(d.otherKey)).toBe(true);
     expect(aws.account.usagePlans.has(d.otherPlan)).toBe(true);
