@@ -235,6 +235,7 @@ describe('lambda-deploy init', () => {
     expect(stdout).toMatch(
       /1\. Create the roles once, with administrator credentials: npx github:org\/lambda-deploy setup --name shop --aws-region \S+ --repository OWNER\/REPO /,
     );
+    expect(stdout).not.toContain("this checkout's origin");
   });
 
   test("the setup step names the checkout's GitHub repository when its origin tells", async () => {
@@ -244,6 +245,9 @@ describe('lambda-deploy init', () => {
     expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1'])).toBe(0);
     expect(stdout).toContain(
       'setup --name shop --aws-region eu-west-1 --repository octo/shop (add --dry-run',
+    );
+    expect(stdout).toContain(
+      "octo/shop is this checkout's origin: the roles will trust its workflows, so name the repository that deploys, never a fork.",
     );
   });
 
