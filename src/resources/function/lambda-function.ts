@@ -391,9 +391,10 @@ async function explainDeniedRead(error: unknown, input: StageFunctionQuery): Pro
   if (!input.indexedTags || !isAccessDenied(error)) return error;
   const tags = await input.indexedTags().catch(() => undefined);
   if (!tags) return error;
-  const ownership = functionOwnership(input.functionName, tags, input.tags, false);
-  if (ownership.action !== 'refuse' || !Object.keys(tags).some((k) => k.startsWith('lambda-deploy:')))
-    return error;
+  // adopt: an untagged function is not what the denial is about (the generated policies let the deploy
+  // read those), so only a lambda-deploy owner that is not this stage turns the denial into a refusal.
+  const ownership = functionOwnership(input.functionName, tags, input.tags, true);
+  if (ownership.action !== 'refuse') return error;
   return new AwsError(
     `${ownership.message} (Reading it was refused, as for any function of another project: its tags come from the tagging index.)`,
     'FunctionNotOwned',
