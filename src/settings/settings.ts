@@ -222,7 +222,12 @@ function readEntryPoint(r: InputReader): Checked<'runtime' | 'handler' | 'app'> 
   return { runtime, handler, app };
 }
 
-/** KEY=VALUE lines; a line is pointed at by number, never quoted (it may hold a secret). */
+/** 16 or more letters and digits, both cases and a digit, no underscore: a key's body, not a variable's name. */
+function secretShaped(name: string): boolean {
+  return name.length >= 16 && /[a-z]/.test(name) && /[A-Z]/.test(name) && /\d/.test(name) && !name.includes('_');
+}
+
+/** KEY=VALUE lines; a bad line is pointed at by number, never quoted (it may hold a secret). */
 function readEnvironment(r: InputReader): Record<string, string> {
   const environment: Record<string, string> = {};
   // Numbered as written (blank and comment lines count), so the message can point at a line it does not quote.
@@ -239,13 +244,22 @@ function readEnvironment(r: InputReader): Record<string, string> {
       continue;
     }
     const key = line.slice(0, eq).trim();
+    const value = line.slice(eq + 1);
+    // Not quoted either: a padded base64 secret pasted alone ("q8J+f/…==") splits at its first "=".
     if (!ENV_KEY.test(key))
-      r.bad(Inputs.Environment, 'keys of letters, digits and underscores, starting with a letter', key);
+      r.problem(
+        `${Inputs.Environment}: line ${index + 1} (not shown: it may hold a secret) does not start with a valid name; expected KEY=VALUE, the KEY of letters, digits and underscores, starting with a letter.`,
+      );
+    // A "name" followed by padding only is the body of a base64 secret: it would become a variable name, and a tag.
+    else if (/^=+$/.test(value) || (value === '' && secretShaped(key)))
+      r.problem(
+        `${Inputs.Environment}: line ${index + 1} (not shown: it may hold a secret) has ${value ? 'only "="' : 'nothing'} after a name that looks like a base64 value pasted without KEY=; expected KEY=VALUE.`,
+      );
     else if (RESERVED_ENV_NAMES.includes(key))
       r.problem(
         `${Inputs.Environment}: ${show(key)} is reserved by Lambda and cannot be set; expected another name.`,
       );
-    else environment[key] = line.slice(eq + 1);
+    else environment[key] = value;
   }
   return environment;
 }

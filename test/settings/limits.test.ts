@@ -163,10 +163,39 @@ describe('environment keys', () => {
   test.each(['A', 'a', 'A1', 'A_B', 'aws_region_x', 'AWS_REGIONS'])('%j is accepted', (key) => {
     expect(accepted({ environment: `${key}=v` }).environment).toEqual({ [key]: 'v' });
   });
-  test.each(['1A', '_A', 'A-B', 'A.B', 'Ä'])('%j is refused', (key) => {
-    expect(refused({ environment: `${key}=v` })).toBe(
-      `environment: "${key}" is not valid; expected keys of letters, digits and underscores, starting with a letter.`,
+  test.each(['1A', '_A', 'A-B', 'A.B', 'Ä'])('%j is refused by line number, not quoted', (key) => {
+    expect(refused({ environment: `OK=1\n${key}=v` })).toBe(
+      'environment: line 2 (not shown: it may hold a secret) does not start with a valid name; expected KEY=VALUE, the KEY of letters, digits and underscores, starting with a letter.',
     );
+  });
+  // A padded base64 secret pasted without KEY=: the part before its first "=" is never shown,
+  // and never becomes a variable name (nor the lambda-deploy:env tag that lists the names).
+  test.each([
+    ['with + and /', 'q8Jf+Zx/Lm3PwR7tYv2NcK9sHbE1dGuA=='],
+    ['starting with a digit', '9fK2mQ7zR4wL8xB3nV6cT1yH=='],
+    ['letters and digits only', 'QmFzZTY0U2VjcmV0VmFsdWU1='],
+  ])('a base64 secret %s is refused without a trace of it', (_, secret) => {
+    const message = refused({ environment: `API_URL=https://api.example\n${secret}` });
+    expect(message).toMatch(/^environment: line 2 \(not shown: it may hold a secret\) /);
+    expect(message).not.toContain(secret.replace(/=+$/, '').slice(0, 8));
+  });
+  test('a name with only "=" after it is refused as such a secret, and so is an empty value after a key-shaped name', () => {
+    expect(refused({ environment: 'TOKEN==' })).toBe(
+      'environment: line 1 (not shown: it may hold a secret) has only "=" after a name that looks like a base64 value pasted without KEY=; expected KEY=VALUE.',
+    );
+    expect(refused({ environment: 'A=1\nQmFzZTY0U2VjcmV0VmFsdWU1=' })).toBe(
+      'environment: line 2 (not shown: it may hold a secret) has nothing after a name that looks like a base64 value pasted without KEY=; expected KEY=VALUE.',
+    );
+  });
+  test('empty values, "=" inside a value, and long mixed-case names with an underscore or a value are variables', () => {
+    const environment = 'EMPTY=\nEQ=a=b\nMyServiceEndpoint2Url=https://x\nFeatureFlag_2024Beta=\nShort1A=';
+    expect(accepted({ environment }).environment).toEqual({
+      EMPTY: '',
+      EQ: 'a=b',
+      MyServiceEndpoint2Url: 'https://x',
+      FeatureFlag_2024Beta: '',
+      Short1A: '',
+    });
   });
   test.each([
     'AWS_ACCESS_KEY',
