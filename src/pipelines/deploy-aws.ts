@@ -119,6 +119,13 @@ export async function deployToAws(
       deployed.fail(error);
       throw error;
     }
+    // Variables set outside the workflow (a key pasted in the console): hidden from here on, like the input's.
+    for (const value of secretValues(settings, plan, fn.environmentBefore))
+      if (!hidden.includes(value)) {
+        logger.mask(value);
+        hidden.push(value);
+        secrets.push(value);
+      }
     Object.assign(report, {
       functionArn: fn.functionArn,
       version: fn.version,

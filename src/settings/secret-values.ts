@@ -16,6 +16,8 @@ type SecretSettings = Pick<Settings, 'environment' | 'githubToken' | 'pipArgs' |
 export function secretValues(
   settings: SecretSettings,
   stage: { stage?: string; functionName?: string } = {},
+  /** Values the function already had (see FunctionResult.environmentBefore), filtered the same way. */
+  functionValues: readonly string[] = [],
 ): string[] {
   const passwords = settings.pipArgs.flatMap((arg) => {
     // Anywhere in the argument: `--index-url=https://user:password@host/simple` is one.
@@ -24,7 +26,7 @@ export function secretValues(
   });
   const isPublic = new Set([settings.name, settings.awsRegion, stage.stage, stage.functionName]);
   return usableSecrets([
-    ...Object.values(settings.environment).filter((v) => !isPublic.has(v)),
+    ...[...Object.values(settings.environment), ...functionValues].filter((v) => !isPublic.has(v)),
     settings.githubToken,
     ...passwords,
   ]);

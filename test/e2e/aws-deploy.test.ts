@@ -297,6 +297,29 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
     },
     TIMEOUT,
   );
+
+  test(
+    '(f) a variable set outside the workflow (a key pasted in the console) is kept, and its value is hidden like the input\'s',
+    async () => {
+      const PASTED = 'pk9f2Qm7Zr4Lw8Xb';
+      const fn = aws.account.functions.get('svc-main')!;
+      fn.latest.Environment = { Variables: { ...fn.latest.Environment?.Variables, PAYMENT_KEY: PASTED } };
+      // The broken app of (e) answers with the value, and logs it: what a real app's error page or traceback shows.
+      smoke.answer('svc-main', () => ({ status: 500, body: `{"message": "refused for key ${PASTED}"}` }));
+      aws.setFunctionLogs('svc-main', [
+        'START RequestId: 7a2d Version: 3',
+        `[ERROR] PaymentError: key ${PASTED} refused`,
+        'END RequestId: 7a2d',
+      ]);
+      const run = await deploy();
+
+      expect(run.code).not.toBe(0);
+      expect(run.summary).toContain('PaymentError: key *** refused');
+      expect(fn.latest.Environment?.Variables?.PAYMENT_KEY).toBe(PASTED);
+      expectHidden(run, PASTED);
+    },
+    TIMEOUT,
+  );
 });
 
 describe('push with the ambient credentials (no role-to-assume)', () => {

@@ -22,6 +22,15 @@ describe('secretValues', () => {
     );
   });
 
+  it("adds the function's own values (set outside the workflow), filtered the same way", () => {
+    const values = secretValues(
+      { ...base, environment: { DB_PASSWORD: 'Pg-Secret-771' } },
+      { stage: 'pr-12', functionName: 'shop-pr-12' },
+      ['pk9f2Qm7Zr4Lw8Xb', 'pr-12', 'eu-west-1', 'on', 'Pg-Secret-771'],
+    );
+    expect(values.sort()).toEqual(['Pg-Secret-771', 'pk9f2Qm7Zr4Lw8Xb']);
+  });
+
   it('leaves out values too short to mask and the names every URL shows anyway', () => {
     const values = secretValues(
       {

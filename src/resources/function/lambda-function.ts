@@ -90,6 +90,11 @@ export interface FunctionResult {
   changed: boolean;
   /** Names of variables set outside the workflow that were kept. */
   environmentKept: string[];
+  /**
+   * Values of the variables the function had before this deploy (kept, replaced
+   * or removed): a secret pasted in the console is one, so none may be shown.
+   */
+  environmentBefore: string[];
   /** The function's tags before this deploy ({} when it was created): what earlier deploys set up. */
   previousTags: Record<string, string>;
 }
@@ -971,6 +976,7 @@ export async function deployFunction(
     configChanged: outcome.configChanged,
     changed: created || outcome.codeChanged || outcome.configChanged || aliasMoved,
     environmentKept: outcome.environmentKept,
+    environmentBefore: created ? [] : Object.values(existing?.config.Environment?.Variables ?? {}),
     previousTags: created ? {} : (existing?.tags ?? {}),
   };
 }

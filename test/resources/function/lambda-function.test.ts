@@ -107,6 +107,7 @@ describe('deployFunction on the awkward paths Lambda has', () => {
       configChanged: true,
       changed: true,
       environmentKept: [],
+      environmentBefore: [],
       previousTags: {},
     });
     expect(fake.calls.of({ operation: 'CreateFunction' }).map((c) => [c.status, c.error])).toEqual([
@@ -468,9 +469,14 @@ describe('deployFunction against the stateful fake', () => {
       Variables: { ...latest.Environment!.Variables, API_KEY: 'console-secret-3', DEBUG: 'console-value-4' },
     };
 
+    const before = { ...latest.Environment!.Variables };
     const deps = depsFor(fake);
     const result = await deployFunction(lambda, input(zipA, { environment: { MODE: 'prod-value-5' } }), deps);
     expect(result.environmentKept).toEqual(['API_KEY', 'DEBUG']);
+    // Every value the function had before, whatever becomes of it: the pipeline hides them all.
+    expect(result.environmentBefore.sort()).toEqual(
+      Object.values({ ...before, API_KEY: 'console-secret-3', DEBUG: 'console-value-4' }).sort(),
+    );
     expect(fn().latest.Environment?.Variables).toEqual({
       MODE: 'prod-value-5',
       API_KEY: 'console-secret-3',
