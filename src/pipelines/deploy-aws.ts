@@ -119,13 +119,7 @@ export async function deployToAws(
       deployed.fail(error);
       throw error;
     }
-    // Variables set outside the workflow (a key pasted in the console): hidden from here on, like the input's.
-    for (const value of secretValues(settings, plan, fn.environmentBefore))
-      if (!hidden.includes(value)) {
-        logger.mask(value);
-        hidden.push(value);
-        secrets.push(value);
-      }
+    hideFunctionValues(secretValues(settings, plan, fn.environmentBefore), hidden, secrets, logger);
     Object.assign(report, {
       functionArn: fn.functionArn,
       version: fn.version,
@@ -161,6 +155,20 @@ export async function deployToAws(
   if (marked.functionArn) await clearDeploying(session.clients.lambda, marked.functionArn, session.awsDeps);
   report.durationMs = now() - started;
   return { report, secrets };
+}
+
+/**
+ * The values of variables set outside the workflow (a key pasted in the
+ * console): masked from here on, and redacted with the input's wherever the
+ * deploy's texts go (`hidden` for its smoke answers and logs, `secrets` for the report).
+ */
+function hideFunctionValues(values: string[], hidden: string[], secrets: string[], logger: Logger): void {
+  for (const value of values)
+    if (!hidden.includes(value)) {
+      logger.mask(value);
+      hidden.push(value);
+      secrets.push(value);
+    }
 }
 
 /** The report before anything is deployed: a failure until the stage passes its smoke test. */

@@ -224,7 +224,9 @@ function readEntryPoint(r: InputReader): Checked<'runtime' | 'handler' | 'app'> 
 
 /** 16 or more letters and digits, both cases and a digit, no underscore: a key's body, not a variable's name. */
 function secretShaped(name: string): boolean {
-  return name.length >= 16 && /[a-z]/.test(name) && /[A-Z]/.test(name) && /\d/.test(name) && !name.includes('_');
+  return (
+    name.length >= 16 && /[a-z]/.test(name) && /[A-Z]/.test(name) && /\d/.test(name) && !name.includes('_')
+  );
 }
 
 /** KEY=VALUE lines; a bad line is pointed at by number, never quoted (it may hold a secret). */

@@ -299,7 +299,7 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
   );
 
   test(
-    '(f) a variable set outside the workflow (a key pasted in the console) is kept, and its value is hidden like the input\'s',
+    "(f) a variable set outside the workflow (a key pasted in the console) is kept, and its value is hidden like the input's",
     async () => {
       const PASTED = 'pk9f2Qm7Zr4Lw8Xb';
       const fn = aws.account.functions.get('svc-main')!;
