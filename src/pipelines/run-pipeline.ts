@@ -232,7 +232,7 @@ export class PreviewPolicyStatementsError extends Error {
     super(
       `policy-statements: stage "${stage}" is a preview (not in protected-stages: ${protectedStages.join(', ') || 'none'}), and a preview run never changes IAM: ` +
         `no job that can run pull-request code may write an execution role. ` +
-        `Put the statements in "npx github:org/lambda-deploy setup --policy-statements FILE" (run once with administrator credentials; it writes both execution roles), ` +
+        `Put the statements in "npx github:org/lambda-deploy setup --policy-statements FILE" (run once with administrator credentials; it writes the production execution role and its boundary, and --preview-policy-statements the previews'), ` +
         `or set policy-statements only on the production deploy, whose role may change its execution role under the permissions boundary setup made.`,
     );
     this.name = 'PreviewPolicyStatementsError';

@@ -55,8 +55,13 @@ export interface SetupConfig {
   keepWarm?: boolean;
   provisionedConcurrency?: boolean;
   layers?: boolean;
-  /** Extra statements for both execution roles (and the production boundary). */
+  /** Extra statements for the production execution role and its boundary. */
   policyStatements?: readonly object[];
+  /**
+   * Statements for the preview execution role: what pull requests' code may
+   * do. None unless given: previews never inherit production's.
+   */
+  previewPolicyStatements?: readonly object[];
 }
 
 export interface RoleDocuments {
@@ -144,6 +149,7 @@ export function setupDocuments(config: SetupConfig): SetupDocuments {
     };
   };
   const statements = config.policyStatements ?? [];
+  const previewStatements = config.previewPolicyStatements ?? [];
   const bucket = config.bucket ?? defaultBucketName(accountId, region);
   const boundaryName = boundaryPolicyName(project);
   const boundaryArn = `arn:${p}:iam::${accountId}:policy/${boundaryName}`;
@@ -154,7 +160,7 @@ export function setupDocuments(config: SetupConfig): SetupDocuments {
       arn: roleArn(name),
       description: `Execution role of the ${project} ${kind === 'preview' ? 'preview ' : ''}functions deployed by lambda-deploy`,
       trust: executionRoleTrustPolicy(),
-      policy: executionRolePolicy(project, accountId, statements, {
+      policy: executionRolePolicy(project, accountId, kind === 'preview' ? previewStatements : statements, {
         partition: p,
         kind,
         protectedStages,
@@ -188,7 +194,7 @@ export function setupDocuments(config: SetupConfig): SetupDocuments {
  */
 export function documentSizeProblems(
   docs: SetupDocuments,
-  config: Pick<SetupConfig, 'protectedStages' | 'policyStatements'>,
+  config: Pick<SetupConfig, 'protectedStages' | 'policyStatements' | 'previewPolicyStatements'>,
   trustQuota: number = IAM_SIZE_LIMITS.trustPolicy,
 ): string[] {
   const stages = config.protectedStages ?? DEFAULT_PROTECTED_STAGES;
@@ -218,7 +224,11 @@ export function documentSizeProblems(
     inline(production, 'gateway', 'grant one front door (--gateway) instead of all'),
     inline(preview, 'protected-stages', `each protected stage adds to it: name fewer (${stages.length} now)`),
     inline(docs.executionRoles.production, 'policy-statements', shrink),
-    inline(docs.executionRoles.preview, 'policy-statements', shrink),
+    inline(
+      docs.executionRoles.preview,
+      'preview-policy-statements',
+      statementsAdvice(config.previewPolicyStatements ?? []),
+    ),
     {
       input: 'policy-statements',
       what: `the permissions boundary ${docs.boundary.name}`,

@@ -60,8 +60,15 @@ describe('documentSizeProblems', () => {
     const lots = { ...base, policyStatements: statements(70) };
     expect(documentSizeProblems(setupDocuments(lots), lots).map((p) => p.slice(0, 70))).toEqual([
       'policy-statements: the inline policy of role shop-lambda-deploy would ',
-      'policy-statements: the inline policy of role shop-lambda-deploy-previe',
+      // Not the preview execution role's: production's statements never reach it.
       'policy-statements: the permissions boundary shop-lambda-deploy-boundar',
+    ]);
+  });
+
+  it('preview-policy-statements: only the preview execution role, led by its own flag', () => {
+    const lots = { ...base, previewPolicyStatements: statements(70) };
+    expect(documentSizeProblems(setupDocuments(lots), lots).map((p) => p.slice(0, 79))).toEqual([
+      'preview-policy-statements: the inline policy of role shop-lambda-deploy-preview',
     ]);
   });
 

@@ -9,6 +9,7 @@ import { stageTags } from '../../src/model/tags.js';
 import { cloudFormationTemplate } from '../../src/setup/cloudformation.js';
 import { formatSetupReport, runSetup, setupDocumentsText } from '../../src/setup/setup-aws.js';
 import { setupDocuments, type SetupConfig } from '../../src/setup/setup-documents.js';
+import { evaluate } from '../support/policy-check.js';
 
 const config: SetupConfig = {
   project: 'shop',
@@ -67,7 +68,9 @@ describe('lambda-deploy setup', () => {
     );
     expect(role('shop-lambda-deploy').PermissionsBoundary).toBe(BOUNDARY);
     expect(role('shop-lambda-deploy-preview').PermissionsBoundary).toBeUndefined();
-    expect(role('shop-lambda-deploy-preview').inlinePolicies.get('lambda-deploy')).toContain(
+    // The statements are production's: pull requests' code never runs with them.
+    expect(role('shop-lambda-deploy').inlinePolicies.get('lambda-deploy')).toContain('dynamodb:GetItem');
+    expect(role('shop-lambda-deploy-preview').inlinePolicies.get('lambda-deploy')).not.toContain(
       'dynamodb:GetItem',
     );
     expect(role('shop-lambda-deploy').Tags[POLICY_HASH_TAG]).toMatch(/^[0-9a-f]{16}$/);
@@ -182,6 +185,47 @@ describe('lambda-deploy setup', () => {
     const boundary = aws.account.managedPolicies.get(BOUNDARY)!;
     expect(boundary.versions.size).toBe(5);
     expect(boundary.versions.get(boundary.DefaultVersionId)!.document).toContain('q5');
+  });
+
+  it("previews run with --preview-policy-statements only: production's statements never reach a pull request's code", async () => {
+    const ORDERS = 'arn:aws:dynamodb:us-east-1:123456789012:table/orders';
+    const STAGING = 'arn:aws:dynamodb:us-east-1:123456789012:table/orders-staging';
+    const split = setupDocuments({
+      ...config,
+      policyStatements: [{ Sid: 'Orders', Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: ORDERS }],
+      previewPolicyStatements: [
+        { Sid: 'Staging', Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: STAGING },
+      ],
+    });
+    const production = split.executionRoles.production.policy;
+    const preview = split.executionRoles.preview.policy;
+    expect(evaluate(production, 'dynamodb:PutItem', ORDERS)).toBe('allowed');
+    expect(evaluate(split.boundary.document, 'dynamodb:PutItem', ORDERS)).toBe('allowed');
+    expect(evaluate(preview, 'dynamodb:PutItem', ORDERS)).toBe('implicit-deny');
+    expect(evaluate(preview, 'dynamodb:PutItem', STAGING)).toBe('allowed');
+    // Nor do the preview's reach production (the boundary bounds production's role).
+    expect(evaluate(production, 'dynamodb:PutItem', STAGING)).toBe('implicit-deny');
+    expect(evaluate(split.boundary.document, 'dynamodb:PutItem', STAGING)).toBe('implicit-deny');
+
+    // An account set up before, whose preview role held production's statements: setup takes them away.
+    const role = (name: string) => aws.account.roles.get(name)!;
+    const before = setupDocuments(config);
+    await setup(aws, false, {
+      ...before,
+      executionRoles: {
+        ...before.executionRoles,
+        preview: { ...before.executionRoles.preview, policy: before.executionRoles.production.policy },
+      },
+    });
+    expect(role('shop-lambda-deploy-preview').inlinePolicies.get('lambda-deploy')).toContain(
+      'dynamodb:GetItem',
+    );
+    aws.calls.clear();
+    const report = await setup(aws);
+    expect(report.changes.map((c) => c.resource)).toEqual(['role shop-lambda-deploy-preview']);
+    expect(role('shop-lambda-deploy-preview').inlinePolicies.get('lambda-deploy')).not.toContain(
+      'dynamodb:GetItem',
+    );
   });
 
   it('a production deploy afterwards finds the execution role set up and writes nothing', async () => {

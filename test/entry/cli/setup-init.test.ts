@@ -20,6 +20,7 @@ import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { parse } from 'yaml';
 import { main } from '../../../src/entry/cli/cli.js';
+import { previewStatementsNote } from '../../../src/entry/cli/commands/setup.js';
 import { testIo } from './io.js';
 import { reusableWorkflowActionInputs } from '../../support/workflow-snippets.js';
 import { tableStatements } from '../../support/table-statements.js';
@@ -162,6 +163,82 @@ describe('lambda-deploy setup', () => {
     expect(stderr).toMatch(/--policy-statements: ".*none\.json" is neither JSON nor a readable file/);
     expect(await cli(['setup', '--name=shop', '--dry-run'])).toBe(2);
     expect(stderr).toMatch(/--repository: expected the GitHub repository/);
+  });
+
+  test('--preview-policy-statements: the preview execution role only; a bad one stops setup before any AWS call, named by its flag', async () => {
+    const dir = tempRepo();
+    const production = join(dir, 'production.json');
+    const preview = join(dir, 'preview.json');
+    writeFileSync(
+      production,
+      JSON.stringify([
+        {
+          Sid: 'Orders',
+          Effect: 'Allow',
+          Action: 'dynamodb:PutItem',
+          Resource: 'arn:aws:dynamodb:*:*:table/orders',
+        },
+      ]),
+    );
+    writeFileSync(
+      preview,
+      JSON.stringify([
+        {
+          Sid: 'Staging',
+          Effect: 'Allow',
+          Action: 'dynamodb:PutItem',
+          Resource: 'arn:aws:dynamodb:*:*:table/orders-staging',
+        },
+      ]),
+    );
+    const offline = [
+      'setup',
+      '--name=shop',
+      '--repository=octo/shop',
+      '--cloudformation',
+      '--account=123456789012',
+    ];
+    expect(
+      await cli([...offline, `--policy-statements=${production}`, `--preview-policy-statements=${preview}`]),
+    ).toBe(0);
+    const template = parse(stdout) as {
+      Resources: Record<
+        string,
+        { Properties: { Policies?: { PolicyDocument: unknown }[]; PolicyDocument?: unknown } }
+      >;
+    };
+    const text = (id: string) => JSON.stringify(template.Resources[id]!.Properties);
+    expect(text('ProductionExecutionRole')).toContain('table/orders"');
+    expect(text('ProductionExecutionRole')).not.toContain('orders-staging');
+    expect(text('PreviewExecutionRole')).toContain('orders-staging');
+    expect(text('PreviewExecutionRole')).not.toContain('table/orders"');
+
+    writeFileSync(preview, JSON.stringify([{ Sid: 'Staging', Effect: 'Allow', Action: 'dynamodb:PutItem' }]));
+    expect(
+      await cli(['setup', '--name=shop', '--repository=octo/shop', `--preview-policy-statements=${preview}`]),
+    ).toBe(2);
+    expect(stderr).toContain('--preview-policy-statements: statement 1 (Staging) has no Resource; expected');
+    expect(
+      await cli([
+        'setup',
+        '--name=shop',
+        '--repository=octo/shop',
+        `--preview-policy-statements=${join(dir, 'none.json')}`,
+      ]),
+    ).toBe(2);
+    expect(stderr).toMatch(/--preview-policy-statements: ".*none\.json" is neither JSON nor a readable file/);
+    for (const m of [iam, s3, sts]) expect(m.calls()).toHaveLength(0);
+  });
+
+  test("what previews run with is said after setup: none of production's statements, or the preview ones", () => {
+    const statement = { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' };
+    expect(previewStatementsNote(undefined, undefined)).toBeUndefined();
+    expect(previewStatementsNote([statement], undefined)).toBe(
+      "The preview execution role gets none of --policy-statements: pull requests' code cannot use production's grants. Give previews their own (a staging table, say) with --preview-policy-statements.",
+    );
+    expect(previewStatementsNote([statement], [statement, statement])).toMatch(
+      /^Previews \(any pull request's code\) run with the 2 statements of --preview-policy-statements:/,
+    );
   });
 
   test('--policy-statements that IAM would refuse stops setup before any AWS call', async () => {

@@ -13,24 +13,58 @@ import {
 import { documentSizeProblems, setupDocuments, type SetupConfig } from '../../../setup/setup-documents.js';
 import { IAM_SIZE_LIMITS } from '../../../model/policy-document.js';
 import { SettingsError } from '../../../settings/settings.js';
+import { parsePolicyStatements, POLICY_STATEMENTS_EXPECTED } from '../../../settings/policy-statements.js';
+import type { PolicyStatement } from '../../../model/policy-document.js';
 import type { GatewayKind } from '../../../model/settings.js';
 import { errorMessage } from '../../../util/retry.js';
 import type { CliCommand, CommandContext } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { commaList, GATEWAY_CHOICES, oneOf, TRUST_FLAGS } from './shared-flags.js';
 
-/** `--policy-statements FILE`: the file's JSON, checked like the input. */
-function policyStatements(ctx: CommandContext): Record<string, string> {
-  const value = ctx.flags.inputs['policy-statements']?.trim();
-  if (!value || value.startsWith('{') || value.startsWith('[')) return {};
+/** JSON given inline, or the text of the file it names; undefined when the flag is not given. */
+function jsonOrFile(flag: string, value: string | undefined): string | undefined {
+  const text = value?.trim();
+  if (!text || text.startsWith('{') || text.startsWith('[')) return text || undefined;
   try {
-    return { 'policy-statements': readFileSync(value, 'utf8') };
+    return readFileSync(text, 'utf8');
   } catch (error) {
     throw new UsageError(
-      `--policy-statements: ${JSON.stringify(value)} is neither JSON nor a readable file (${errorMessage(error)})`,
+      `--${flag}: ${JSON.stringify(text)} is neither JSON nor a readable file (${errorMessage(error)})`,
       'setup',
     );
   }
+}
+
+/** `--policy-statements FILE`: the file's JSON, checked like the input. */
+function policyStatements(ctx: CommandContext): Record<string, string> {
+  const text = jsonOrFile('policy-statements', ctx.flags.inputs['policy-statements']);
+  return text === undefined ? {} : { 'policy-statements': text };
+}
+
+/** `--preview-policy-statements JSON|FILE`: checked as the input is, named by its own flag. */
+function previewPolicyStatements(value: string | undefined): PolicyStatement[] | undefined {
+  const text = jsonOrFile(PREVIEW_STATEMENTS_FLAG, value);
+  if (text === undefined) return undefined;
+  const result = parsePolicyStatements(text);
+  if ('problems' in result)
+    throw new SettingsError([
+      `--${PREVIEW_STATEMENTS_FLAG}: ${result.problems.join('; ')}; expected ${POLICY_STATEMENTS_EXPECTED}.`,
+    ]);
+  return result.statements;
+}
+
+const PREVIEW_STATEMENTS_FLAG = 'preview-policy-statements';
+
+/** What previews run with, said when statements are given: production's never reach them. */
+export function previewStatementsNote(
+  production: readonly object[] | undefined,
+  preview: readonly object[] | undefined,
+): string | undefined {
+  if (preview?.length)
+    return `Previews (any pull request's code) run with the ${preview.length} ${preview.length === 1 ? 'statement' : 'statements'} of --${PREVIEW_STATEMENTS_FLAG}: grant them only what a pull request may do, never production's data.`;
+  if (production?.length)
+    return `The preview execution role gets none of --policy-statements: pull requests' code cannot use production's grants. Give previews their own (a staging table, say) with --${PREVIEW_STATEMENTS_FLAG}.`;
+  return undefined;
 }
 
 export const setupCommand: CliCommand = {
@@ -59,7 +93,13 @@ export const setupCommand: CliCommand = {
     {
       ...F.policyStatements,
       arg: 'JSON|FILE',
-      help: 'extra statements for the execution roles (and the boundary): JSON, or a file of it',
+      help: 'extra statements for the production execution role (and its boundary): JSON, or a file of it',
+    },
+    {
+      name: PREVIEW_STATEMENTS_FLAG,
+      kind: 'value',
+      arg: 'JSON|FILE',
+      help: "statements for the preview execution role: what pull requests' code may do (default none)",
     },
     {
       name: 'gateway',
@@ -86,6 +126,7 @@ export const setupCommand: CliCommand = {
   async run(ctx) {
     const { own } = ctx.flags;
     const settings = ctx.settings({ command: 'deploy', ...policyStatements(ctx) });
+    const previewStatements = previewPolicyStatements(own[PREVIEW_STATEMENTS_FLAG]);
     const region = settings.awsRegion;
     if (!region)
       throw new UsageError('--aws-region: expected a region like eu-west-1 (or set AWS_REGION)', 'setup');
@@ -116,6 +157,7 @@ export const setupCommand: CliCommand = {
       gateway: gateway as GatewayKind | 'all',
       bucket: settings.s3Bucket,
       policyStatements: settings.policyStatements,
+      previewPolicyStatements: previewStatements,
     };
     const docs = setupDocuments(config);
     // Before the first write: IAM refuses an oversized document only when it is written, half-way.
@@ -137,6 +179,8 @@ export const setupCommand: CliCommand = {
       deps,
     );
     text += formatSetupReport(report);
+    const previewNote = previewStatementsNote(settings.policyStatements, previewStatements);
+    if (previewNote) text += `\n${previewNote}\n`;
     return {
       exitCode: 0,
       text,
