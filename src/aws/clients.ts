@@ -57,3 +57,21 @@ export function createAwsClients(options: ClientOptions): AwsClients {
     events: new EventBridgeClient(common),
   };
 }
+
+/**
+ * The region the AWS SDK finds by itself (a client built without one):
+ * AWS_REGION, then the `region` of the profile (AWS_PROFILE, else default)
+ * in the shared config files, then the EC2 instance's. Undefined when none
+ * gives one; throws when the SDK rejects the one it found.
+ */
+export async function sdkRegion(): Promise<string | undefined> {
+  const client = new STSClient({});
+  try {
+    return await client.config.region();
+  } catch (error) {
+    if (error instanceof Error && error.message === 'Region is missing') return undefined;
+    throw error;
+  } finally {
+    client.destroy();
+  }
+}

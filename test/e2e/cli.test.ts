@@ -109,6 +109,8 @@ describe('node dist/cli/index.js', () => {
 
   test('package --output keeps the zip there; --pip-args "--no-index ..." is a value, not a flag', async () => {
     const cwd = project();
+    // Outside the folder being packaged: --output refuses a path inside it.
+    const kept = tempDir('cli-kept-');
     const wheels = tempDir('cli-wheels-');
     buildWheel(wheels, { name: 'tinydep', version: '1.0', files: { 'tinydep/__init__.py': 'X = 1\n' } });
     writeFileSync(join(cwd, 'requirements.txt'), 'tinydep==1.0\n');
@@ -120,7 +122,7 @@ describe('node dist/cli/index.js', () => {
         '--pip-args',
         `--no-index --find-links ${wheels}`,
         '--output',
-        'build/demo.zip',
+        join(kept, 'build', 'demo.zip'),
       ],
       cwd,
     );
@@ -131,28 +133,27 @@ describe('node dist/cli/index.js', () => {
         .split('\n')
         .map((l) => l.split(': ') as [string, string]),
     );
-    expect(lines['package-path']).toBe(join(cwd, 'build', 'demo.zip'));
-    expect(existsSync(join(cwd, 'build', 'demo.zip'))).toBe(true);
-    expect(Number(lines['package-bytes'])).toBe(readFileSync(join(cwd, 'build', 'demo.zip')).length);
+    expect(lines['package-path']).toBe(join(kept, 'build', 'demo.zip'));
+    expect(existsSync(join(kept, 'build', 'demo.zip'))).toBe(true);
+    expect(Number(lines['package-bytes'])).toBe(readFileSync(join(kept, 'build', 'demo.zip')).length);
     expect(run.leftInTemp).toEqual([]);
 
-    // The same with --flag=value, into an existing folder: the same bytes (neither zip is packaged).
-    mkdirSync(join(cwd, 'out'));
+    // The same with --flag=value, into an existing folder: the same bytes.
+    mkdirSync(join(kept, 'out'));
     const again = await cli(
       [
         'package',
         '--name=demo',
         `--pip-args=--no-index --find-links ${wheels}`,
-        '--exclude=build/**',
-        '--output=out',
+        `--output=${join(kept, 'out')}`,
         '--json',
       ],
       cwd,
     );
     expect(again.code).toBe(0);
-    const kept = (JSON.parse(again.stdout) as { 'package-path': string })['package-path'];
-    expect(kept.startsWith(join(cwd, 'out', 'demo-'))).toBe(true);
-    expect(readFileSync(kept).equals(readFileSync(join(cwd, 'build', 'demo.zip')))).toBe(true);
+    const into = (JSON.parse(again.stdout) as { 'package-path': string })['package-path'];
+    expect(into.startsWith(join(kept, 'out', 'demo-'))).toBe(true);
+    expect(readFileSync(into).equals(readFileSync(join(kept, 'build', 'demo.zip')))).toBe(true);
   }, 90_000);
 
   test('exit codes: 2 for a wrong command line (stdout empty, or the error as JSON), 1 for a failed build', async () => {

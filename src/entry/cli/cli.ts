@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { yourCredentialsNeed } from '../../aws/aws-call.js';
 import { createAwsClients } from '../../aws/clients.js';
+import { Inputs } from '../../settings/names.js';
 import { readSettings, SettingsError } from '../../settings/settings.js';
 import { packageVersion } from '../../util/assets.js';
 import { errorMessage } from '../../util/retry.js';
 import { realSleep } from '../../util/sleep.js';
+import { profileRegion } from './aws-region.js';
 import type { CliCommand, CliIo, CommandContext, CommandResult } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { parseFlags, UsageError } from './flags.js';
@@ -88,6 +90,7 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
     err: io.err,
   });
   let dir: string | undefined;
+  let region: string | undefined;
   const ctx: CommandContext = {
     flags,
     io,
@@ -95,7 +98,13 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
     github: localContext(io.env),
     settings: (fixed = {}) => {
       // Outside Actions there is no pull request to comment on and no Deployment to record.
-      const inputs = { comment: 'false', deployment: 'false', ...flags.inputs, ...fixed };
+      const inputs = {
+        comment: 'false',
+        deployment: 'false',
+        ...(region && { [Inputs.AwsRegion]: region }),
+        ...flags.inputs,
+        ...fixed,
+      };
       return readSettings((name) => inputs[name], io.env);
     },
     workDir: async () => (dir ??= await mkdtemp(join(tmpdir(), `${PROGRAM}-`))),
@@ -108,7 +117,14 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
     emit: (result, text) => print(io, flags.json, result, text),
   };
   try {
-    if (command.usesAws) replaceNode20Warning(io, logger);
+    if (command.usesAws) {
+      replaceNode20Warning(io, logger);
+      region = await profileRegion(flags.inputs[Inputs.AwsRegion], io.env);
+      if (region)
+        logger.debug(
+          `Region ${region}: from the AWS profile (no --aws-region, AWS_REGION or AWS_DEFAULT_REGION).`,
+        );
+    }
     const outcome = await command.run(ctx);
     if (outcome.error) logger.error(outcome.error);
     if (outcome.result || outcome.text !== undefined || outcome.error)

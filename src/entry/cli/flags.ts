@@ -88,7 +88,14 @@ export const INPUT_FLAGS = {
     'DIR',
     'keep compressed files there and reuse the unchanged ones on the next build',
   ),
-  awsRegion: input(Inputs.AwsRegion, 'value', 'REGION', 'AWS region (default AWS_REGION)'),
+  awsRegion: input(
+    Inputs.AwsRegion,
+    'value',
+    'REGION',
+    "AWS region (default AWS_REGION, else your AWS profile's region)",
+  ),
+  /** For commands that do not call AWS: no profile is read. */
+  awsRegionOffline: input(Inputs.AwsRegion, 'value', 'REGION', 'AWS region (default AWS_REGION)'),
   executionRoleArn: input(
     Inputs.ExecutionRoleArn,
     'value',

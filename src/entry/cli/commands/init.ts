@@ -18,7 +18,7 @@ export const initCommand: CliCommand = {
   ].join('\n'),
   flags: [
     F.name,
-    F.awsRegion,
+    F.awsRegionOffline,
     { name: 'production-role', kind: 'value', arg: 'ARN', help: 'from setup (a placeholder otherwise)' },
     { name: 'preview-role', kind: 'value', arg: 'ARN', help: 'from setup (a placeholder otherwise)' },
     {

@@ -1,16 +1,49 @@
-import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { copyFile, mkdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { makePlan } from '../../../model/plan.js';
 import { runPipeline } from '../../../pipelines/run-pipeline.js';
+import { isInside } from '../../../util/paths.js';
 import type { CliCommand, CommandResult } from '../command.js';
-import { INPUT_FLAGS as F } from '../flags.js';
+import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { CODE_FLAGS } from './shared-flags.js';
 
-/** Where --output puts a zip: into an existing folder under its own name, else at that path. */
-async function destination(output: string, zipPath: string): Promise<string> {
+/** The path with links resolved: its nearest existing ancestor's real path, then the rest as given. */
+async function realish(path: string): Promise<string> {
+  const real = await realpath(path).catch(() => undefined);
+  if (real) return real;
+  const parent = dirname(path);
+  return parent === path ? path : join(await realish(parent), basename(path));
+}
+
+/**
+ * Where --output puts the zip (into an existing folder, else at that path),
+ * checked before anything is built: outside the folder being packaged, since
+ * a zip left there would be packaged by the next run.
+ */
+async function outputTarget(output: string, source: string, name: string): Promise<string> {
   const target = resolve(output);
-  const info = await stat(target).catch(() => undefined);
-  if (info?.isDirectory()) return join(target, basename(zipPath));
+  const isDir = (await stat(target).catch(() => undefined))?.isDirectory() ?? false;
+  // README: PATH is a file, or an existing folder; a trailing slash says folder.
+  if (/[\\/]$/.test(output) && !isDir)
+    throw new UsageError(
+      `--output: ${JSON.stringify(output)} ends in a slash but ${target} is not an existing folder; ` +
+        `expected an existing folder, or a file path like ${join(output, `${name}.zip`)}`,
+      'package',
+    );
+  if (isInside(await realish(source), await realish(target))) {
+    const outside = join(dirname(source), isDir ? `${name}.zip` : basename(target));
+    throw new UsageError(
+      `--output: ${JSON.stringify(output)} is inside the folder being packaged (${source}): ` +
+        `the next package would include it; expected a path outside it, like ${isAbsolute(output) ? outside : relative(process.cwd(), outside)}`,
+      'package',
+    );
+  }
+  return target;
+}
+
+/** The kept zip's path: in the folder under its own name, else the target itself (its folder made). */
+async function destination(target: string, zipPath: string): Promise<string> {
+  if ((await stat(target).catch(() => undefined))?.isDirectory()) return join(target, basename(zipPath));
   await mkdir(dirname(target), { recursive: true });
   return target;
 }
@@ -33,19 +66,14 @@ export const packageCommand: CliCommand = {
       name: 'output',
       kind: 'value',
       arg: 'PATH',
-      help: 'keep the zip: a file path, or a folder to put it in (default: not kept)',
+      help: 'keep the zip: a file path or an existing folder, outside --path (default: not kept)',
     },
   ],
   usesAws: false,
   async run(ctx) {
     const output = ctx.flags.own.output;
-    // A zip kept inside the folder it packages must not end up in the next package.
-    const kept = output ? relative(resolve(ctx.settings().path), resolve(output)) : '';
-    const exclude =
-      kept && !kept.startsWith('..') && !isAbsolute(kept)
-        ? { exclude: [ctx.flags.inputs.exclude, kept, `${kept}/**`].filter(Boolean).join('\n') }
-        : {};
-    const settings = ctx.settings({ command: 'package', ...exclude });
+    const settings = ctx.settings({ command: 'package' });
+    const target = output ? await outputTarget(output, settings.path, settings.name) : undefined;
     const plan = makePlan(settings, ctx.github);
     const run = await runPipeline(settings, plan, ctx.github, {
       ...ctx.pipelineDeps(),
@@ -60,8 +88,8 @@ export const packageCommand: CliCommand = {
       files: pkg.fileCount,
       handler: pkg.handler,
     };
-    if (output) {
-      const kept = await destination(output, pkg.zipPath);
+    if (target) {
+      const kept = await destination(target, pkg.zipPath);
       await copyFile(pkg.zipPath, kept);
       result['package-path'] = kept;
       if (pkg.dependencies) {

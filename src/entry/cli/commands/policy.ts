@@ -21,7 +21,7 @@ export const policyCommand: CliCommand = {
   ].join('\n'),
   flags: [
     F.name,
-    F.awsRegion,
+    F.awsRegionOffline,
     { name: 'account', kind: 'value', arg: 'ID', help: 'the 12-digit AWS account id (required)' },
     {
       name: 'repository',

@@ -32,7 +32,7 @@ export const serveCommand: CliCommand = {
     F.memory,
     F.timeout,
     F.environment,
-    F.awsRegion,
+    F.awsRegionOffline,
     F.gateway,
     F.smokePath,
     { name: 'port', kind: 'value', arg: 'PORT', help: 'local port (default 3000; 0 picks a free one)' },
