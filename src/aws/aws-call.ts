@@ -25,6 +25,12 @@ export interface RetryDeps {
    * unless given (the CLI runs with the user's own credentials).
    */
   needs?: (permission: string) => string;
+  /**
+   * What to do when AWS finds no usable credentials, for whoever runs this:
+   * the action's inputs unless given (actionCredentialsHint; the CLI names a
+   * profile or keys, terminalCredentialsHint).
+   */
+  credentialsHint?: string;
 }
 
 /** What every AWS module takes besides its client: how to talk and how to wait. */
@@ -139,6 +145,15 @@ export const deployRoleNeeds = (permission: string): string => `The deploy role 
 
 /** The advice from a terminal: the CLI signs in with the user's own credentials (profile, environment). */
 export const yourCredentialsNeed = (permission: string): string => `Your AWS credentials need ${permission}.`;
+
+/** Where the action's credentials come from: its own input, or a step before it. */
+export const actionCredentialsHint =
+  'configure role-to-assume, or run aws-actions/configure-aws-credentials first';
+
+/** Where a terminal's credentials come from: a profile, or a key pair in the environment. */
+export const terminalCredentialsHint =
+  'set AWS_PROFILE to a profile (from `aws configure`, or `aws sso login` first), or set ' +
+  'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
 
 /**
  * Wraps an SDK error in the one grammar: "Could not {what}: {AWS's words}."

@@ -4,8 +4,22 @@ import {
   type STSClient,
 } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
-import { errorMessage, errorName, isTransient, withRetry } from '../util/retry.js';
-import { type AwsDeps, AwsError, hasErrorName, isAccessDenied, wrapAwsError } from './aws-call.js';
+import {
+  describeNetworkError,
+  errorMessage,
+  errorName,
+  isTransient,
+  networkError,
+  withRetry,
+} from '../util/retry.js';
+import {
+  actionCredentialsHint,
+  type AwsDeps,
+  AwsError,
+  hasErrorName,
+  isAccessDenied,
+  wrapAwsError,
+} from './aws-call.js';
 
 /** Where the OIDC token comes from: the runner's token endpoint, or a test server. */
 export interface TokenSource {
@@ -266,10 +280,33 @@ export async function resolveCredentials(
   );
 }
 
+/**
+ * A GetCallerIdentity request that tells `onSend` where it goes, once it is
+ * signed and about to leave: a network error names no endpoint, and the
+ * region or AWS_ENDPOINT_URL decides it.
+ */
+function callerIdentity(onSend: (endpoint: string) => void): GetCallerIdentityCommand {
+  const command = new GetCallerIdentityCommand({});
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { protocol?: string; hostname?: string; port?: number };
+      // Scheme, host and port only: never a query or a user name.
+      if (request.hostname)
+        onSend(
+          `${request.protocol ?? 'https:'}//${request.hostname}${request.port ? `:${request.port}` : ''}`,
+        );
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'lambdaDeployEndpointOfCallerIdentity' },
+  );
+  return command;
+}
+
 /** The account the credentials belong to; also the first proof that there are credentials at all. */
 export async function getAccountId(sts: STSClient, deps: AwsDeps): Promise<string> {
+  let endpoint: string | undefined;
   try {
-    const identity = await withRetry(() => sts.send(new GetCallerIdentityCommand({})), {
+    const identity = await withRetry(() => sts.send(callerIdentity((url) => (endpoint = url))), {
       attempts: 4,
       baseDelayMs: 500,
       random: deps.random,
@@ -280,9 +317,19 @@ export async function getAccountId(sts: STSClient, deps: AwsDeps): Promise<strin
     deps.logger.debug(`AWS identity: ${identity.Arn ?? '?'}`);
     return identity.Account;
   } catch (error) {
+    // No answer from STS says nothing about the credentials (a failing credential provider does).
+    const unreached = hasErrorName(error, 'CredentialsProviderError') ? undefined : networkError(error);
+    if (unreached)
+      throw new AwsError(
+        `Could not reach AWS STS${endpoint ? ` at ${endpoint}` : ''} (${describeNetworkError(unreached)}) ` +
+          'to check the credentials of the environment: AWS did not answer, so nothing is known to be wrong ' +
+          'with them. Check the network between here and AWS (proxy, firewall, DNS), and AWS_ENDPOINT_URL ' +
+          '(or AWS_ENDPOINT_URL_STS) if it is set.',
+        errorName(error),
+        { cause: error },
+      );
     throw new AwsError(
-      `Could not find AWS credentials: ${errorMessage(error)}; configure role-to-assume, or run ` +
-        'aws-actions/configure-aws-credentials first',
+      `Could not find AWS credentials: ${errorMessage(error)}; ${deps.credentialsHint ?? actionCredentialsHint}`,
       errorName(error),
       { cause: error },
     );

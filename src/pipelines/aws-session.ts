@@ -74,6 +74,7 @@ export async function openAwsSession(
     logger: deps.logger,
     sleep: deps.sleep ?? realSleep,
     ...(deps.needs && { needs: deps.needs }),
+    ...(deps.credentialsHint && { credentialsHint: deps.credentialsHint }),
     ...(deps.sequentialAws && { sequential: true }),
   };
   const bootstrap = deps.awsClients({ region });

@@ -16,6 +16,8 @@ export interface PipelineDeps {
   sleep?: Sleep;
   /** The advice after a denied AWS call (RetryDeps.needs); the deploy role's unless given. */
   needs?: (permission: string) => string;
+  /** What to do when AWS finds no usable credentials (RetryDeps.credentialsHint); the action's unless given. */
+  credentialsHint?: string;
   now?: () => number;
   /** OIDC token source (tests: a local server); default: the runner's ACTIONS_ID_TOKEN_REQUEST_* endpoint. */
   tokenSource?: TokenSource;

@@ -27,6 +27,9 @@ export function whereToLook(steps: readonly string[], inGroup = false, error = '
     return 'the `handler` or `app` input and the files of `path`: the error names the file looked for and what it defines.';
   if (/^(No OIDC token|No AWS credentials|aws-region: is not set)/.test(error))
     return "the step's sign-in: `aws-region` (or AWS_REGION); with `role-to-assume`, the job's `permissions: id-token: write`; without it, credentials set up before this step (aws-actions/configure-aws-credentials, a runner role).";
+  // AWS did not answer: the credentials were never checked, so neither they nor the trust policy are to blame.
+  if (/^Could not reach AWS/.test(error))
+    return 'the network between the runner and AWS: a proxy (HTTPS_PROXY), a firewall, DNS, and AWS_ENDPOINT_URL if the job sets it. The credentials were not checked.';
   if (/inputs/i.test(at))
     return "the step's `with:` block: each problem names the input, quotes the value and states the expected form (action.yml lists every input and its default).";
   if (/event/i.test(at))

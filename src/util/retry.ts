@@ -84,6 +84,66 @@ const THROTTLING = new Set([
 
 const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'TimeoutError']);
 
+/**
+ * Every way a request can fail before anything answers: the connection errors
+ * above (the SDK renames a reset or timed-out socket TimeoutError), a name
+ * that does not resolve, no route to the host.
+ */
+const NO_ANSWER = new Set([
+  ...NETWORK,
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+]);
+
+interface ErrorFields {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  errors?: unknown;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/**
+ * The network error that kept a request from any answer (refused, reset,
+ * timed out, name not found): the error itself, its `cause` chain or, for an
+ * AggregateError (Node tried each address of a name), one of its `errors`.
+ * Undefined when something answered (an HTTP status) or the error is another.
+ * Judged by fields, not instanceof: Node's errors may come from another realm.
+ */
+export function networkError(error: unknown, depth = 0): object | undefined {
+  if (!error || typeof error !== 'object' || depth > 10) return undefined;
+  const e = error as ErrorFields;
+  if (e.$metadata?.httpStatusCode !== undefined) return undefined;
+  if ([e.code, e.name].some((n) => typeof n === 'string' && NO_ANSWER.has(n))) return error;
+  const inner = [e.cause, ...(Array.isArray(e.errors) ? (e.errors as unknown[]) : [])];
+  for (const candidate of inner) {
+    const found = networkError(candidate, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * A network error in a few words, its code once: `connect ECONNREFUSED
+ * 127.0.0.1:9`, `socket hang up (ECONNRESET)`; an AggregateError (empty
+ * message) by the errors it holds.
+ */
+export function describeNetworkError(error: object): string {
+  const e = error as ErrorFields;
+  const own = typeof e.message === 'string' ? e.message : '';
+  const parts = Array.isArray(e.errors)
+    ? (e.errors as ErrorFields[]).map((x) => (typeof x?.message === 'string' ? x.message : ''))
+    : [];
+  const text = own || parts.filter(Boolean).join('; ');
+  const code = typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : '';
+  if (!text) return code;
+  return code && code !== 'Error' && !text.includes(code) ? `${text} (${code})` : text;
+}
+
 /** Throttling, 5xx and connection errors: worth another attempt for any AWS call. */
 export function isTransient(error: unknown): boolean {
   const name = errorName(error);

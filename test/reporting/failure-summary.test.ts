@@ -64,4 +64,12 @@ describe('whereToLook', () => {
   ])('the error %s points at %s, wherever it happened', (error, expected) => {
     expect(whereToLook(['Running deploy'], false, error)).toMatch(expected);
   });
+
+  test('AWS not reached while signing in: the network, not the credentials or the trust policy', () => {
+    const error =
+      'Could not reach AWS STS at http://127.0.0.1:9 (connect ECONNREFUSED 127.0.0.1:9) to check the credentials of the environment: AWS did not answer';
+    const where = whereToLook(['Sign in to AWS'], true, error);
+    expect(where).toMatch(/^the network between the runner and AWS/);
+    expect(where).not.toMatch(/trust policy|id-token/);
+  });
 });

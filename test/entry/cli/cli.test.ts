@@ -110,6 +110,20 @@ describe('lambda-stage-deploy CLI', () => {
     expect(await run('help', 'explode')).toBe(2);
   });
 
+  test('status with credentials AWS refuses: the advice is for a terminal (a profile or keys), not the action', async () => {
+    sts.on(GetCallerIdentityCommand).rejects(
+      Object.assign(new Error('The security token included in the request is invalid.'), {
+        name: 'InvalidClientTokenId',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
+    expect(await run('status', '--name', 'shop')).toBe(1);
+    expect(io.stderr()).toContain(
+      'Could not find AWS credentials: The security token included in the request is invalid.; set AWS_PROFILE',
+    );
+    expect(io.stderr()).not.toMatch(/configure role-to-assume|aws-actions\/configure-aws-credentials/);
+  });
+
   test('status lists the stages found by tags, with version and URL', async () => {
     tagging.on(GetResourcesCommand).resolves({
       ResourceTagMappingList: [

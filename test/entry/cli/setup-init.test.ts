@@ -109,6 +109,20 @@ describe('lambda-deploy setup', () => {
     expect(stderr).not.toMatch(/deploy role needs/);
   });
 
+  test('credentials AWS refuses: the advice is for a terminal (a profile or keys), not the action', async () => {
+    sts.on(GetCallerIdentityCommand).rejects(
+      Object.assign(new Error('The security token included in the request is invalid.'), {
+        name: 'InvalidClientTokenId',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
+    expect(await cli(['setup', '--name=shop', '--repository=octo/shop', '--dry-run'])).toBe(1);
+    expect(stderr).toContain(
+      'Could not find AWS credentials: The security token included in the request is invalid.; set AWS_PROFILE',
+    );
+    expect(stderr).not.toMatch(/configure role-to-assume|aws-actions\/configure-aws-credentials/);
+  });
+
   test('--cloudformation --account needs no AWS call and prints a template that parses', async () => {
     expect(
       await cli([

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { yourCredentialsNeed } from '../../../aws/aws-call.js';
+import { terminalCredentialsHint, yourCredentialsNeed } from '../../../aws/aws-call.js';
 import { createAwsClients } from '../../../aws/clients.js';
 import { partitionOf } from '../../../resources/execution-role/execution-role.js';
 import { getAccountId } from '../../../aws/oidc-credentials.js';
@@ -139,7 +139,12 @@ export const setupCommand: CliCommand = {
       throw new UsageError('--account: expected the 12-digit AWS account id', 'setup');
 
     // Setup runs with an administrator's own credentials: a denial names what they lack.
-    const deps = { logger: ctx.logger, sleep: ctx.io.sleep, needs: yourCredentialsNeed };
+    const deps = {
+      logger: ctx.logger,
+      sleep: ctx.io.sleep,
+      needs: yourCredentialsNeed,
+      credentialsHint: terminalCredentialsHint,
+    };
     const clients = offline ? undefined : createAwsClients({ region });
     const accountId = offline ? (own.account as string) : await getAccountId(clients!.sts, deps);
     const config: SetupConfig = {
