@@ -15,4 +15,7 @@ export default function buildBundlesUnderTest() {
   process.env.LAMBDA_DEPLOY_DIST_CLI = join(dir, 'cli', 'index.js');
   // The workers and every process they start inherit it; os.tmpdir() and Python's tempfile read it.
   process.env.TMPDIR = mkdtempSync(join(tmpdir(), 'lambda-deploy-tests-'));
+  // Tests reach only 127.0.0.1: where no region or credentials are given, the AWS SDK
+  // would otherwise ask the instance metadata service (169.254.169.254) for them.
+  process.env.AWS_EC2_METADATA_DISABLED = 'true';
 }

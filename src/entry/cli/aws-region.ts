@@ -2,6 +2,9 @@ import { sdkRegion } from '../../aws/clients.js';
 import { errorMessage } from '../../util/retry.js';
 import { UsageError } from './flags.js';
 
+/** No flag, variable or profile gives a region (a usage error: exit 2). */
+export class NoRegionError extends UsageError {}
+
 /**
  * The region of a command that calls AWS when neither --aws-region nor
  * AWS_REGION / AWS_DEFAULT_REGION gives one: where the AWS SDK finds it, as
@@ -26,7 +29,7 @@ export async function profileRegion(
     );
   }
   if (!region)
-    throw new UsageError(
+    throw new NoRegionError(
       `--aws-region: is not set, nor AWS_REGION / AWS_DEFAULT_REGION, nor a region of AWS profile "${profile}" ` +
         `(${file}); expected a region like eu-west-1: --aws-region eu-west-1, or region = eu-west-1 ` +
         `under [${profile === 'default' ? 'default' : `profile ${profile}`}] in ${file}`,

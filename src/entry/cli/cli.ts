@@ -8,7 +8,7 @@ import { readSettings, SettingsError } from '../../settings/settings.js';
 import { packageVersion } from '../../util/assets.js';
 import { errorMessage } from '../../util/retry.js';
 import { realSleep } from '../../util/sleep.js';
-import { profileRegion } from './aws-region.js';
+import { NoRegionError, profileRegion } from './aws-region.js';
 import type { CliCommand, CliIo, CommandContext, CommandResult } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { parseFlags, UsageError } from './flags.js';
@@ -91,6 +91,8 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
   });
   let dir: string | undefined;
   let region: string | undefined;
+  // No region anywhere: said once the inputs are read, so their own problems come first.
+  let noRegion: UsageError | undefined;
   const ctx: CommandContext = {
     flags,
     io,
@@ -105,7 +107,9 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
         ...flags.inputs,
         ...fixed,
       };
-      return readSettings((name) => inputs[name], io.env);
+      const settings = readSettings((name) => inputs[name], io.env);
+      if (noRegion && !settings.awsRegion) throw noRegion;
+      return settings;
     },
     workDir: async () => (dir ??= await mkdtemp(join(tmpdir(), `${PROGRAM}-`))),
     pipelineDeps: () => ({
@@ -120,7 +124,11 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
   try {
     if (command.usesAws) {
       replaceNode20Warning(io, logger);
-      region = await profileRegion(flags.inputs[Inputs.AwsRegion], io.env);
+      region = await profileRegion(flags.inputs[Inputs.AwsRegion], io.env).catch((error: unknown) => {
+        if (!(error instanceof NoRegionError)) throw error;
+        noRegion = error;
+        return undefined;
+      });
       if (region)
         logger.debug(
           `Region ${region}: from the AWS profile (no --aws-region, AWS_REGION or AWS_DEFAULT_REGION).`,

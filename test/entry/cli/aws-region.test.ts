@@ -111,6 +111,14 @@ describe('the CLI region', () => {
     expect(tagging).toHaveReceivedCommandTimes(GetResourcesCommand, 0);
   });
 
+  test("nothing gives a region, and an input is invalid too: the input's problem comes first", async () => {
+    writeFileSync(config, '[profile admin]\noutput = json\n');
+    const io = environment({ AWS_PROFILE: 'admin' });
+    expect(await main(['deploy', '--name', 'shop', '--stage', 'x', '--memory', '64'], io)).toBe(2);
+    expect(io.stderr()).toMatch(/memory: "64" is not valid/);
+    expect(io.stderr()).not.toMatch(/aws-region/);
+  });
+
   test('a region the SDK rejects: exit 2 naming the profile and what the SDK said', async () => {
     writeFileSync(config, '[profile admin]\nregion = eu west 1\n');
     const io = environment({ AWS_PROFILE: 'admin' });
