@@ -52,6 +52,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { ARTIFACT_PREFIX, LIFECYCLE_RULE_ID } from '../resources/artifacts/artifact-bucket.js';
+import { checkProjectOverlap } from './project-overlap.js';
+import { TagKeys } from '../model/tags.js';
 import {
   AwsError,
   callAws,
@@ -208,6 +210,8 @@ export async function runSetup(
       previewRoleArn: docs.deployRoles.preview.arn,
     },
   };
+  // Before any write: a name that overlaps another project's would share its resource names.
+  await checkProjectOverlap(clients.iam, docs.deployRoles.preview.tags[TagKeys.Name] ?? '', deps);
   await ensureOidcProvider(run, docs.oidcProvider);
   await ensureBoundary(run, docs.boundary);
   for (const role of [

@@ -15,6 +15,7 @@ import {
   GetRoleCommand,
   IAMClient,
   ListOpenIDConnectProvidersCommand,
+  ListRolesCommand,
 } from '@aws-sdk/client-iam';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -47,6 +48,7 @@ beforeEach(() => {
     .on(GetCallerIdentityCommand)
     .resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/admin' });
   // A new account: nothing there yet.
+  iam.on(ListRolesCommand).resolves({ Roles: [], IsTruncated: false });
   iam.on(ListOpenIDConnectProvidersCommand).resolves({ OpenIDConnectProviderList: [] });
   iam.on(GetPolicyCommand).rejects(notFound('NoSuchEntityException'));
   iam.on(GetRoleCommand).rejects(notFound('NoSuchEntityException'));
