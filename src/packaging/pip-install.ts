@@ -86,6 +86,21 @@ export function explainPipFailure(output: string, options: PipInstallOptions): s
 }
 
 /**
+ * The step's environment without what pip has no use for and a package's
+ * build could take: the action's inputs (INPUT_*: `environment` secrets, the
+ * GitHub token), the GitHub tokens, and the OIDC request pair that mints a
+ * token for the deploy role (a production job has it). pip's own settings
+ * (PIP_*), proxies and AWS credentials (a CodeArtifact keyring) stay.
+ */
+export function pipEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const kept = Object.fromEntries(Object.entries(env).filter(([name]) => !TAKEN_FROM_PIP.test(name)));
+  return { ...kept, PIP_NO_INPUT: '1' };
+}
+
+const TAKEN_FROM_PIP =
+  /^(INPUT_.*|ACTIONS_ID_TOKEN_REQUEST_(TOKEN|URL)|ACTIONS_RUNTIME_TOKEN|ACTIONS_RESULTS_URL|GITHUB_TOKEN|GH_TOKEN)$/i;
+
+/**
  * Installs the requirements into `targetDir` for the Lambda platform of the
  * runtime and architecture, then strips bytecode caches (compiled by the
  * runner's interpreter; Lambda does not need them). dist-info folders stay:
@@ -103,7 +118,7 @@ export async function pipInstall(
   deps.logger.debug(`${python} ${args.join(' ')}`);
   let result;
   try {
-    result = await runner.run(python, args, { env: { ...(deps.env ?? process.env), PIP_NO_INPUT: '1' } });
+    result = await runner.run(python, args, { env: pipEnvironment(deps.env ?? process.env) });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new PipInstallError(

@@ -31,10 +31,10 @@ function fakeRunner(
   answer: { exitCode: number; output: string },
   effect?: (args: readonly string[]) => void,
 ) {
-  const calls: { command: string; args: readonly string[] }[] = [];
+  const calls: { command: string; args: readonly string[]; env?: NodeJS.ProcessEnv }[] = [];
   const runner: CommandRunner = {
-    async run(command, args) {
-      calls.push({ command, args });
+    async run(command, args, options) {
+      calls.push({ command, args, env: options?.env });
       effect?.(args);
       return answer;
     },
@@ -74,6 +74,43 @@ describe('pipInstall with a stand-in pip', () => {
     expect(args).toMatch(/--pre$/);
     expect(readdirSync(join(target, 'pkg'))).toEqual(['__init__.py']);
     expect(existsSync(join(target, 'pkg-1.0.dist-info', 'RECORD'))).toBe(true);
+  });
+
+  it("gives pip the step's environment without the action's inputs, the GitHub tokens or the OIDC request pair", async () => {
+    const target = join(root, 'env-target');
+    mkdirSync(target);
+    const { runner, calls } = fakeRunner({ exitCode: 0, output: '' });
+    const env = {
+      PATH: '/usr/bin',
+      HOME: '/home/runner',
+      HTTPS_PROXY: 'http://proxy:3128',
+      PIP_INDEX_URL: 'https://ci:pw@pypi.example/simple',
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      INPUT_ENVIRONMENT: 'DB_PASSWORD=Pg-Secret-771',
+      'INPUT_GITHUB-TOKEN': 'ghs_abc123',
+      GITHUB_TOKEN: 'ghs_abc123',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token',
+      ACTIONS_ID_TOKEN_REQUEST_URL: 'https://token.actions.example/?x=1',
+      ACTIONS_RUNTIME_TOKEN: 'runtime-token',
+    };
+    await pipInstall(
+      {
+        requirements: '/r.txt',
+        targetDir: target,
+        runtime: 'python3.12',
+        architecture: 'x86_64',
+        pipArgs: [],
+      },
+      { logger: new RecordingLogger(), runner, env },
+    );
+    expect(calls[0]!.env).toEqual({
+      PATH: '/usr/bin',
+      HOME: '/home/runner',
+      HTTPS_PROXY: 'http://proxy:3128',
+      PIP_INDEX_URL: 'https://ci:pw@pypi.example/simple',
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      PIP_NO_INPUT: '1',
+    });
   });
 
   it('turns "no matching distribution" into an error naming the package, the platform and the ways out', async () => {
