@@ -232,6 +232,7 @@ function secretShaped(name: string): boolean {
 /** KEY=VALUE lines; a bad line is pointed at by number, never quoted (it may hold a secret). */
 function readEnvironment(r: InputReader): Record<string, string> {
   const environment: Record<string, string> = {};
+  const lines: Record<string, number> = {};
   // Numbered as written (blank and comment lines count), so the message can point at a line it does not quote.
   for (const [index, raw] of r.value(Inputs.Environment).split(/\r?\n/).entries()) {
     // trim() also drops the \r of a CRLF file.
@@ -261,7 +262,15 @@ function readEnvironment(r: InputReader): Record<string, string> {
       r.problem(
         `${Inputs.Environment}: ${show(key)} is reserved by Lambda and cannot be set; expected another name.`,
       );
-    else environment[key] = value;
+    else if (Object.hasOwn(lines, key))
+      // The later line would win unseen: one of the two is a mistake (a pasted block, a merge).
+      r.problem(
+        `${Inputs.Environment}: ${show(key)} is set on lines ${lines[key]! + 1} and ${index + 1}; expected each name once.`,
+      );
+    else {
+      environment[key] = value;
+      lines[key] = index;
+    }
   }
   return environment;
 }

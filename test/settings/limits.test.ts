@@ -187,6 +187,11 @@ describe('environment keys', () => {
       'environment: line 2 (not shown: it may hold a secret) has nothing after a name that looks like a base64 value pasted without KEY=; expected KEY=VALUE.',
     );
   });
+  test('a name set twice is refused, naming both lines (the later one would win unseen)', () => {
+    expect(refused({ environment: 'A=1\n# note\nB=2\nA=3' })).toBe(
+      'environment: "A" is set on lines 1 and 4; expected each name once.',
+    );
+  });
   test('empty values, "=" inside a value, and long mixed-case names with an underscore or a value are variables', () => {
     const environment = 'EMPTY=\nEQ=a=b\nMyServiceEndpoint2Url=https://x\nFeatureFlag_2024Beta=\nShort1A=';
     expect(accepted({ environment }).environment).toEqual({
