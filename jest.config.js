@@ -54,7 +54,8 @@ export default {
       ...shared,
       displayName: 'heavy',
       testMatch: HEAVY.map((p) => `<rootDir>/${p}${p.endsWith('/') ? '**/*.test.ts' : ''}`),
-      testTimeout: 180000,
+      // Not `testTimeout` (Jest takes it from the global config only): see heavy-timeout.ts.
+      setupFilesAfterEnv: ['<rootDir>/test/support/heavy-timeout.ts'],
     },
   ],
 };
