@@ -8,6 +8,7 @@ import {
   describeNetworkError,
   errorMessage,
   errorName,
+  isThrottling,
   isTransient,
   networkError,
   withRetry,
@@ -17,6 +18,7 @@ import {
   type AwsDeps,
   AwsError,
   hasErrorName,
+  httpStatus,
   isAccessDenied,
   wrapAwsError,
 } from './aws-call.js';
@@ -325,6 +327,15 @@ export async function getAccountId(sts: STSClient, deps: AwsDeps): Promise<strin
           'to check the credentials of the environment: AWS did not answer, so nothing is known to be wrong ' +
           'with them. Check the network between here and AWS (proxy, firewall, DNS), and AWS_ENDPOINT_URL ' +
           '(or AWS_ENDPOINT_URL_STS) if it is set.',
+        errorName(error),
+        { cause: error },
+      );
+    // Throttling or a 5xx that outlasted the retries: STS answered, but not about the credentials.
+    if (isThrottling(error) || (httpStatus(error) ?? 0) >= 500)
+      throw new AwsError(
+        `AWS STS${endpoint ? ` at ${endpoint}` : ''} kept failing (${errorName(error)}${httpStatus(error) ? `, HTTP ${httpStatus(error)}` : ''}: ` +
+          `${errorMessage(error)}) after 4 attempts, so the credentials of the environment were not checked; ` +
+          'nothing is known to be wrong with them. Run the job again; if it persists, check the AWS Health Dashboard for STS in this region.',
         errorName(error),
         { cause: error },
       );

@@ -145,10 +145,16 @@ export function describeNetworkError(error: object): string {
 }
 
 /** Throttling, 5xx and connection errors: worth another attempt for any AWS call. */
-export function isTransient(error: unknown): boolean {
-  const name = errorName(error);
-  if (THROTTLING.has(name) || NETWORK.has(name)) return true;
+/** AWS answered "too many requests" (by name or HTTP 429). */
+export function isThrottling(error: unknown): boolean {
   const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
     ?.httpStatusCode;
-  return status === 429 || (status !== undefined && status >= 500);
+  return THROTTLING.has(errorName(error)) || status === 429;
+}
+
+export function isTransient(error: unknown): boolean {
+  if (isThrottling(error) || NETWORK.has(errorName(error))) return true;
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
+    ?.httpStatusCode;
+  return status !== undefined && status >= 500;
 }

@@ -115,6 +115,26 @@ describe('getAccountId: AWS not reached is said as such, never as missing creden
     expect((await failure(answered)).message).toMatch(/^Could not find AWS credentials: Request timed out;/);
   });
 
+  test.each<[string, unknown, RegExp]>([
+    [
+      'a 503 that outlasts the retries',
+      Object.assign(new Error('Service Unavailable'), {
+        name: 'ServiceUnavailable',
+        $metadata: { httpStatusCode: 503 },
+      }),
+      /^AWS STS kept failing \(ServiceUnavailable, HTTP 503: Service Unavailable\) after 4 attempts, so the credentials of the environment were not checked;/,
+    ],
+    [
+      'throttling that outlasts the retries',
+      Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }),
+      /^AWS STS kept failing \(Throttling, HTTP 400: Rate exceeded\) after 4 attempts/,
+    ],
+  ])('%s: STS answered, but not about the credentials', async (_, error, expected) => {
+    const e = await failure(error);
+    expect(e.message).toMatch(expected);
+    expect(e.message).not.toMatch(/Could not find|role-to-assume/);
+  });
+
   test('a credential provider that failed on the network (e.g. the instance metadata service) still means no credentials', async () => {
     const provider = Object.assign(new Error('Could not load credentials from any providers'), {
       name: 'CredentialsProviderError',
