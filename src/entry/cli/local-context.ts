@@ -5,13 +5,14 @@ import type { GitHubContext } from '../../model/github-context.js';
 export function localContext(env: NodeJS.ProcessEnv, cwd = process.cwd()): GitHubContext {
   let branch = '';
   try {
-    branch = execFileSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], {
+    // symbolic-ref, not rev-parse: it names the branch of a new repository before its first commit too.
+    branch = execFileSync('git', ['symbolic-ref', '--short', '-q', 'HEAD'], {
       cwd,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();
   } catch {
-    // Not a git checkout: --stage is needed for commands that work on a stage.
+    // Not a git checkout, or a detached HEAD: --stage is needed for commands that work on a stage.
   }
   return {
     eventName: '',
