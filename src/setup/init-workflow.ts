@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DEFAULT_PROTECTED_STAGES } from '../iam/deploy-policy.js';
+import { DEFAULT_PROTECTED_BRANCHES } from '../iam/trust-policy.js';
 import { deployRoleName } from './setup-documents.js';
 
 export interface InitOptions {
@@ -23,6 +24,11 @@ export interface InitOptions {
   path?: string;
   runtime?: string;
   protectedStages?: readonly string[];
+  /**
+   * setup's `--protected-branches`: the branches the production role trusts, and
+   * the only ones the production environment may deploy from.
+   */
+  protectedBranches?: readonly string[];
   /** `org/lambda-deploy@v1`: where the reusable workflow comes from. */
   uses?: string;
   /** owner/repo, for the setup command of the next steps (OWNER/REPO when unknown). */
@@ -45,6 +51,7 @@ function roleArn(given: string | undefined, name: string, kind: 'production' | '
 
 export function callerWorkflow(o: InitOptions): string {
   const protectedStages = o.protectedStages ?? DEFAULT_PROTECTED_STAGES;
+  const protectedBranches = o.protectedBranches ?? DEFAULT_PROTECTED_BRANCHES;
   const optional: [string, string | undefined][] = [
     ['app', o.app],
     ['handler', o.handler],
@@ -65,7 +72,7 @@ export function callerWorkflow(o: InitOptions): string {
     ['production-environment', o.environment ?? 'production'],
     ...optional.filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
   ].map(([k, v]) => `      ${k}: ${scalar(v!)}`);
-  return `# Written by lambda-deploy init. Pushes to ${protectedStages.join(', ')} deploy production (in the
+  return `# Written by lambda-deploy init. Pushes to ${protectedBranches.join(', ')} deploy production (in the
 # GitHub environment below, with the production role); pull requests and other
 # branches get their own preview stage (the preview role, which cannot touch
 # production or IAM), removed when the pull request closes or the branch goes.
@@ -111,11 +118,24 @@ export function writeCallerWorkflow(dir: string, o: InitOptions, force = false):
 
 export function nextSteps(o: InitOptions, file: string): string[] {
   const environment = o.environment ?? 'production';
-  const branches = (o.protectedStages ?? DEFAULT_PROTECTED_STAGES).join(', ');
+  const stages = o.protectedStages ?? DEFAULT_PROTECTED_STAGES;
+  const branches = o.protectedBranches ?? DEFAULT_PROTECTED_BRANCHES;
+  // Stage names that are no protected branch (prod, production by default): a branch so named
+  // is one anyone with write access can push, so the environment must not admit it.
+  const stagesOnly = stages.filter((s) => !branches.includes(s));
+  // setup must trust and protect what this workflow deploys: the same lists, when not the defaults.
+  const sameLists = [
+    ['protected-branches', branches, DEFAULT_PROTECTED_BRANCHES],
+    ['protected-stages', stages, DEFAULT_PROTECTED_STAGES],
+  ] as const;
+  const listFlags = sameLists
+    .filter(([, given, fallback]) => given.join(',') !== fallback.join(','))
+    .map(([flag, given]) => ` --${flag} ${given.join(',')}`)
+    .join('');
   const steps: string[] = [];
   if (!o.productionRole || !o.previewRole)
     steps.push(
-      `Create the roles once, with administrator credentials: npx github:org/lambda-deploy setup --name ${o.name} --aws-region ${o.awsRegion} --repository ${o.repository ?? 'OWNER/REPO'}` +
+      `Create the roles once, with administrator credentials: npx github:org/lambda-deploy setup --name ${o.name} --aws-region ${o.awsRegion} --repository ${o.repository ?? 'OWNER/REPO'}${listFlags}` +
         ` (add --dry-run to see every document first, or --cloudformation for a template), then put the two ARNs it prints in ${file}.` +
         // The roles trust this repository's workflows: a fork named here could deploy to the account.
         (o.repository
@@ -123,9 +143,14 @@ export function nextSteps(o: InitOptions, file: string): string[] {
           : ''),
     );
   steps.push(
-    `In the repository's Settings > Environments, create "${environment}" and limit its deployment branches to ${branches}` +
-      ` (add required reviewers if production deploys need an approval). Without that limit a pull request could name the environment.`,
-    `Protect those branches (Settings > Branches): whoever can push to them can deploy production.`,
+    `In the repository's Settings > Environments, create "${environment}" and limit its deployment branches to exactly ${branches.join(', ')}` +
+      `, the protected branches the production role trusts (add required reviewers if production deploys need an approval).` +
+      ` Without that limit a pull request could name the environment` +
+      (stagesOnly.length
+        ? `; and do not add ${stagesOnly.join(', ')}: those are protected stages, not protected branches, and anyone with write access could push a branch so named and be trusted as production.`
+        : '.'),
+    `Protect ${branches.join(', ')} with branch protection or a ruleset (Settings > Rules > Rulesets): require a pull request with an approving review, block force pushes and deletion,` +
+      ` so only reviewed merges land there. Whatever lands on them deploys production.`,
     `Commit ${file} and push: the push deploys its branch, a pull request gets a pr-N preview.`,
   );
   return steps.map((s, i) => `${i + 1}. ${s}`);

@@ -55,17 +55,16 @@ describe('.github/workflows/deploy.yml', () => {
 
   it('has the jobs, each gated on its events', () => {
     const j = jobs();
-    expect([...j.keys()]).toEqual(['fork-notice', 'deploy', 'preview', 'undeploy', 'prune']);
+    expect([...j.keys()]).toEqual(['fork-notice', 'route', 'deploy', 'preview', 'undeploy', 'prune']);
     expect(j.get('preview')).toContain(
       `contains(fromJSON('["opened", "synchronize", "reopened"]'), github.event.action)`,
     );
     expect(j.get('preview')).toContain('github.event.pull_request.head.repo.full_name == github.repository');
-    // Only pushes (and manual runs) reach the production job, and only for a protected stage.
+    // Only pushes (and manual runs) reach the production job, and only for a protected stage:
+    // the route job decides that exactly (see workflow-routing.test.ts).
     expect(j.get('deploy')).not.toContain('pull_request');
-    const isProtected =
-      "contains(format(',{0},', inputs.protected-stages), format(',{0},', inputs.stage || github.ref_name))";
-    expect(j.get('deploy')).toContain(`&&\n      ${isProtected}`);
-    expect(j.get('preview')).toContain(`!${isProtected}`);
+    expect(j.get('deploy')).toContain("needs.route.outputs.production == 'true' &&");
+    expect(j.get('preview')).toContain("needs.route.outputs.production == 'false' &&");
     expect(j.get('undeploy')).toContain("github.event.action == 'closed'");
     expect(j.get('undeploy')).toContain("github.event.ref_type == 'branch'");
     expect(j.get('prune')).toContain("if: github.event_name == 'schedule'");
@@ -77,6 +76,7 @@ describe('.github/workflows/deploy.yml', () => {
 
   it.each([
     ['fork-notice', {}],
+    ['route', {}],
     ['deploy', { 'id-token': 'write', contents: 'read', 'pull-requests': 'write', deployments: 'write' }],
     ['preview', { 'id-token': 'write', contents: 'read', 'pull-requests': 'write', deployments: 'write' }],
     ['undeploy', { 'id-token': 'write', contents: 'read', 'pull-requests': 'write', deployments: 'write' }],

@@ -98,24 +98,44 @@ export function readSnippets(root = REPO_ROOT): Snippet[] {
   return snippets;
 }
 
-interface ReusableWorkflow {
+export interface WorkflowStep {
+  id?: string;
+  name?: string;
+  if?: string;
+  uses?: string;
+  run?: string;
+  shell?: string;
+  env?: Record<string, unknown>;
+  with?: Record<string, unknown>;
+}
+
+export interface WorkflowJob {
+  if?: string;
+  needs?: string | string[];
+  environment?: string;
+  permissions?: Record<string, string>;
+  outputs?: Record<string, string>;
+  steps?: WorkflowStep[];
+}
+
+export interface ReusableWorkflow {
   on: { workflow_call: { inputs: Record<string, { type: string; default?: Value }> } };
-  jobs: Record<string, { steps?: { uses?: string; with?: Record<string, unknown> }[] }>;
+  jobs: Record<string, WorkflowJob>;
+}
+
+/** The reusable workflow, parsed. */
+export function readReusableWorkflow(root = REPO_ROOT): ReusableWorkflow {
+  return parse(readFileSync(join(root, '.github/workflows/deploy.yml'), 'utf8')) as ReusableWorkflow;
 }
 
 /**
- * The inputs the reusable workflow's `job` passes to the action for a caller's
- * `with:`, its expressions evaluated as the runner would (workflow input
- * defaults applied, no secrets given).
+ * The reusable workflow's `inputs` context for a caller's `with:`, as the
+ * runner builds it: defaults applied, a boolean input as a boolean.
  */
-export function reusableWorkflowActionInputs(
+export function reusableWorkflowInputs(
   callerWith: Record<string, string>,
-  job: 'deploy' | 'preview' | 'undeploy' | 'prune' = 'deploy',
-  root = REPO_ROOT,
-): Record<string, string> {
-  const workflow = parse(
-    readFileSync(join(root, '.github/workflows/deploy.yml'), 'utf8'),
-  ) as ReusableWorkflow;
+  workflow: ReusableWorkflow = readReusableWorkflow(),
+): Record<string, Value> {
   const declared = workflow.on.workflow_call.inputs;
   const unknown = Object.keys(callerWith).filter((k) => !(k in declared));
   if (unknown.length) throw new Error(`the reusable workflow declares no input ${unknown.join(', ')}`);
@@ -130,7 +150,21 @@ export function reusableWorkflowActionInputs(
           ? given === 'true'
           : given;
   }
-  const contexts: Contexts = { inputs, secrets: {} };
+  return inputs;
+}
+
+/**
+ * The inputs the reusable workflow's `job` passes to the action for a caller's
+ * `with:`, its expressions evaluated as the runner would (workflow input
+ * defaults applied, no secrets given).
+ */
+export function reusableWorkflowActionInputs(
+  callerWith: Record<string, string>,
+  job: 'deploy' | 'preview' | 'undeploy' | 'prune' = 'deploy',
+  root = REPO_ROOT,
+): Record<string, string> {
+  const workflow = readReusableWorkflow(root);
+  const contexts: Contexts = { inputs: reusableWorkflowInputs(callerWith, workflow), secrets: {} };
   const step = workflow.jobs[job]?.steps?.find((s) => s.uses && ACTION_USES.test(s.uses));
   if (!step) throw new Error(`job ${job} of the reusable workflow has no lambda-deploy step`);
   return Object.fromEntries(

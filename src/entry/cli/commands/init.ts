@@ -4,6 +4,7 @@ import { WORKFLOW_FILE, writeCallerWorkflow } from '../../../setup/init-workflow
 import type { CliCommand } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { gitHubRepository } from '../local-context.js';
+import { commaList, TRUST_FLAGS } from './shared-flags.js';
 
 const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
@@ -28,6 +29,7 @@ export const initCommand: CliCommand = {
       help: "the production job's GitHub environment (default production)",
     },
     F.protectedStages,
+    TRUST_FLAGS.protectedBranches,
     F.path,
     F.runtime,
     F.handler,
@@ -70,6 +72,7 @@ export const initCommand: CliCommand = {
         path: inputs.path,
         runtime: inputs.runtime,
         protectedStages: settings.protectedStages,
+        protectedBranches: commaList(own['protected-branches']),
         repository: gitHubRepository(undefined, dir),
       },
       force,
