@@ -38,6 +38,10 @@ LIFESPAN_VAR = "LAMBDA_DEPLOY_LIFESPAN"
 LIFESPAN_TIMEOUT_VAR = "LAMBDA_DEPLOY_LIFESPAN_TIMEOUT"
 TEXT_TYPES_VAR = "LAMBDA_DEPLOY_TEXT_TYPES"
 BASE_PATH_VAR = "LAMBDA_DEPLOY_BASE_PATH"
+# src/settings/adapter-settings.ts checks the action's `environment` input
+# against these rules; test/settings/adapter-settings-runtime.test.ts runs
+# both on the same values, so a change here must be made there too.
+LIFESPAN_VALUES = ("auto", "on", "off")
 SETTINGS_FILE = "_lambda_deploy_settings.json"
 WARMUP_KEY = "lambda-deploy"
 WARMUP_VALUE = "warmup"
@@ -99,7 +103,7 @@ class _Settings(object):
 
     def __init__(self, environ):
         lifespan = (environ.get(LIFESPAN_VAR) or "auto").strip().lower()
-        if lifespan not in ("auto", "on", "off"):
+        if lifespan not in LIFESPAN_VALUES:
             raise StartupError(
                 '%s="%s": expected auto, on or off' % (LIFESPAN_VAR, environ.get(LIFESPAN_VAR))
             )
@@ -116,7 +120,19 @@ class _Settings(object):
             )
         self.lifespan_timeout = timeout
         self.text_types = DEFAULT_TEXT_TYPES + _text_type_patterns(environ.get(TEXT_TYPES_VAR))
-        self.base_path = _base_path(environ.get(BASE_PATH_VAR))
+        raw_base_path = (environ.get(BASE_PATH_VAR) or "").strip()
+        if _has_space(raw_base_path):
+            # A base path mapping holds no spaces: this is more likely a
+            # comment that a YAML block scalar kept ("api   # the mapping").
+            raise StartupError(
+                '%s="%s": expected a path without spaces, e.g. api or api/v1'
+                % (BASE_PATH_VAR, raw_base_path)
+            )
+        self.base_path = _base_path(raw_base_path)
+
+
+def _has_space(text):
+    return any(c.isspace() for c in text)
 
 
 def _text_type_patterns(raw):
@@ -125,7 +141,7 @@ def _text_type_patterns(raw):
         item = item.strip().lower()
         if not item:
             continue
-        if "/" not in item or ";" in item:
+        if "/" not in item or ";" in item or _has_space(item):
             _log('%s: "%s" is not a media type like "application/x-yaml" or "application/*+yaml";'
                  " ignored" % (TEXT_TYPES_VAR, item))
             continue

@@ -12,6 +12,7 @@ import type {
 } from '../model/settings.js';
 import { isInside } from '../util/paths.js';
 import { redact } from '../util/redact.js';
+import { adapterSettingExpected, APP } from './adapter-settings.js';
 import { InputReader, show, type InputSource } from './input-reader.js';
 import { Inputs } from './names.js';
 import { parsePolicyStatements, POLICY_STATEMENTS_EXPECTED } from './policy-statements.js';
@@ -77,7 +78,6 @@ const ENV_KEY = /^[A-Za-z][A-Za-z0-9_]*$/;
 const PROJECT_NAME = /^[A-Za-z][A-Za-z0-9-]{0,39}$/;
 const STAGE = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 const HANDLER = /^[A-Za-z_][\w./-]*\.[A-Za-z_$][\w$]*$/;
-const APP = /^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*(\(\))?$/;
 const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/;
 
 /** Lines (or commas, where a list can never hold one) split, trimmed, blanks dropped. */
@@ -229,7 +229,11 @@ function secretShaped(name: string): boolean {
   );
 }
 
-/** KEY=VALUE lines; a bad line is pointed at by number, never quoted (it may hold a secret). */
+/**
+ * KEY=VALUE lines; a bad line is pointed at by number, never quoted (it may hold a secret).
+ * The adapter's own LAMBDA_DEPLOY_* settings are checked too, and a bad value is quoted:
+ * they name modes, media types and paths, never a secret.
+ */
 function readEnvironment(r: InputReader): Record<string, string> {
   const environment: Record<string, string> = {};
   const lines: Record<string, number> = {};
@@ -268,8 +272,10 @@ function readEnvironment(r: InputReader): Record<string, string> {
         `${Inputs.Environment}: ${show(key)} is set on lines ${lines[key]! + 1} and ${index + 1}; expected each name once.`,
       );
     else {
-      environment[key] = value;
       lines[key] = index;
+      const expected = adapterSettingExpected(key, value);
+      if (expected) r.problem(`${Inputs.Environment}: ${key} is ${show(value)}; expected ${expected}.`);
+      else environment[key] = value;
     }
   }
   return environment;

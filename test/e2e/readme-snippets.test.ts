@@ -8,7 +8,7 @@
  * evaluated as the runner would.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REGION, type FakeAws } from '../../fakes/aws/index.js';
@@ -18,6 +18,7 @@ import { startSmokeTarget, type SmokeTarget } from '../support/smoke-target.js';
 import { startGitHubRecorder, type GitHubRecorder } from '../support/github-recorder.js';
 import { runAction, type ActionRun } from '../support/run-action.js';
 import {
+  commentsInBlockScalars,
   readSnippets,
   REPO_ROOT,
   reusableWorkflowActionInputs,
@@ -72,6 +73,40 @@ function details(run: ActionRun): string {
 }
 
 const snippets = readSnippets();
+
+describe('README.md and examples/ snippets can be copied as they are', () => {
+  test('no block scalar input (environment: |) carries a "# comment" after a value: YAML keeps it in the value', () => {
+    expect(snippets.flatMap(commentsInBlockScalars)).toEqual([]);
+  });
+
+  test('the check finds such a comment (the README once had these), and only there', () => {
+    const root = mkdtempSync(join(tmpdir(), 'readme-comments-'));
+    mkdirSync(join(root, 'examples'));
+    const fence = '`'.repeat(3);
+    writeFileSync(
+      join(root, 'README.md'),
+      [
+        `${fence}yaml`,
+        'environment: |',
+        '  # a comment on a line of its own is skipped by the action',
+        '  LAMBDA_DEPLOY_LIFESPAN=auto            # ASGI lifespan: auto (default), on or off',
+        '  LAMBDA_DEPLOY_BASE_PATH=api',
+        'app: app:app   # a YAML comment: not part of the value',
+        fence,
+        '',
+      ].join('\n'),
+    );
+    try {
+      const found = readSnippets(root);
+      expect(found.map((s) => [s.kind, s.blockScalars])).toEqual([['fragment', ['environment']]]);
+      expect(found.flatMap(commentsInBlockScalars)).toEqual([
+        'README.md:2 environment: LAMBDA_DEPLOY_LIFESPAN=auto            # ASGI lifespan: auto (default), on or off',
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('README.md and examples/ workflow snippets, run as the runner runs them', () => {
   let oidc: OidcServer;

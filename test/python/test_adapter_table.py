@@ -488,6 +488,15 @@ class TextTypesTable(TableTest):
             self.assertIs(response["isBase64Encoded"], False)
             self.assertIn('LAMBDA_DEPLOY_TEXT_TYPES: "yaml" is not a media type', err)
 
+    def test_an_item_with_spaces_is_ignored_with_a_warning(self):
+        # What a YAML block scalar keeps of a "# comment": "application/x-yaml  # returned as text".
+        env = {"LAMBDA_DEPLOY_TEXT_TYPES": "application/x-yaml  # as text, on top of text/*"}
+        for name, spec in self.frameworks(("flask",)):
+            response, err = self.call(spec, request("http-api", "/bytes", query="type=application/x-yaml"), env)
+            self.assertIs(response["isBase64Encoded"], True)
+            self.assertIn('"application/x-yaml  # as text" is not a media type', err)
+            self.assertIn('"on top of text/*" is not a media type', err)
+
 
 class RemoteUserTable(TableTest):
     """REMOTE_USER (WSGI) and scope["lambda.remote_user"] (ASGI): the
@@ -787,6 +796,9 @@ class SettingsTable(TableTest):
         ({"LAMBDA_DEPLOY_LIFESPAN_TIMEOUT": "soon"},
          'LAMBDA_DEPLOY_LIFESPAN_TIMEOUT="soon": expected a number of seconds'),
         ({"LAMBDA_DEPLOY_LIFESPAN_TIMEOUT": "0"}, 'LAMBDA_DEPLOY_LIFESPAN_TIMEOUT="0"'),
+        # What a YAML block scalar keeps of a "# comment".
+        ({"LAMBDA_DEPLOY_BASE_PATH": "api   # the mapping"},
+         'LAMBDA_DEPLOY_BASE_PATH="api   # the mapping": expected a path without spaces'),
     ]
 
     def test_malformed_settings(self):

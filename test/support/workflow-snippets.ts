@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parse } from 'yaml';
+import { isMap, isScalar, parse, parseDocument, Scalar, type Document } from 'yaml';
 import { readActionYml } from './action-yml.js';
 import { interpolate, type Contexts, type Value } from './workflow-expressions.js';
 
@@ -24,6 +24,8 @@ export interface Snippet {
   uses?: string;
   /** The `with:` block as the runner passes it: every value a string. */
   with: Record<string, string>;
+  /** The inputs of `with` given as YAML block scalars (`environment: |`, `include: >-`). */
+  blockScalars: string[];
 }
 
 const ACTION_USES = /^[\w.-]+\/lambda-deploy@[\w./-]+$/;
@@ -37,7 +39,36 @@ function asStrings(block: unknown): Record<string, string> {
   return out;
 }
 
-function fromDocument(doc: unknown, where: string, inputNames: Set<string>): Snippet[] {
+/** The keys of a YAML map node whose values are block scalars (`|`, `>`, and their variants). */
+function blockScalarKeys(node: unknown): string[] {
+  if (!isMap(node)) return [];
+  return node.items.flatMap((pair) =>
+    isScalar(pair.value) &&
+    (pair.value.type === Scalar.BLOCK_LITERAL || pair.value.type === Scalar.BLOCK_FOLDED)
+      ? [String(isScalar(pair.key) ? pair.key.value : pair.key)]
+      : [],
+  );
+}
+
+/**
+ * The lines of a snippet's block-scalar inputs that carry a `# comment` after
+ * a value: a YAML comment everywhere else, but inside `|` or `>` part of the
+ * value, so `LAMBDA_DEPLOY_LIFESPAN=auto  # ASGI lifespan` sets
+ * "auto  # ASGI lifespan". (A `#` line of its own is skipped by the inputs
+ * that take lines, `environment` among them.)
+ */
+export function commentsInBlockScalars(snippet: Snippet): string[] {
+  return snippet.blockScalars.flatMap((input) =>
+    (snippet.with[input] ?? '')
+      .split('\n')
+      .filter((line) => /\S\s+#/.test(line))
+      .map((line) => `${snippet.where} ${input}: ${line.trim()}`),
+  );
+}
+
+function fromDocument(document: Document, where: string, inputNames: Set<string>): Snippet[] {
+  if (document.errors.length) throw document.errors[0];
+  const doc: unknown = document.toJS();
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return [];
   const found: Snippet[] = [];
   const jobs = (doc as { jobs?: Record<string, Record<string, unknown>> }).jobs;
@@ -46,17 +77,34 @@ function fromDocument(doc: unknown, where: string, inputNames: Set<string>): Sni
       const at = `${where} jobs.${name}`;
       const uses = typeof job.uses === 'string' ? job.uses : undefined;
       if (uses && REUSABLE_USES.test(uses))
-        found.push({ where: at, kind: 'reusable', uses, with: asStrings(job.with) });
-      for (const step of (job.steps ?? []) as Record<string, unknown>[]) {
+        found.push({
+          where: at,
+          kind: 'reusable',
+          uses,
+          with: asStrings(job.with),
+          blockScalars: blockScalarKeys(document.getIn(['jobs', name, 'with'], true)),
+        });
+      for (const [i, step] of ((job.steps ?? []) as Record<string, unknown>[]).entries()) {
         if (typeof step.uses === 'string' && ACTION_USES.test(step.uses))
-          found.push({ where: at, kind: 'action', uses: step.uses, with: asStrings(step.with) });
+          found.push({
+            where: at,
+            kind: 'action',
+            uses: step.uses,
+            with: asStrings(step.with),
+            blockScalars: blockScalarKeys(document.getIn(['jobs', name, 'steps', i, 'with'], true)),
+          });
       }
     }
     return found;
   }
   const keys = Object.keys(doc);
   if (keys.length && keys.every((k) => inputNames.has(k)))
-    found.push({ where, kind: 'fragment', with: asStrings(doc) });
+    found.push({
+      where,
+      kind: 'fragment',
+      with: asStrings(doc),
+      blockScalars: blockScalarKeys(document.contents),
+    });
   return found;
 }
 
@@ -91,10 +139,14 @@ export function readSnippets(root = REPO_ROOT): Snippet[] {
   ];
   for (const file of markdown) {
     for (const block of yamlBlocks(readFileSync(file, 'utf8')))
-      snippets.push(...fromDocument(parse(block.text), `${relative(root, file)}:${block.line}`, inputNames));
+      snippets.push(
+        ...fromDocument(parseDocument(block.text), `${relative(root, file)}:${block.line}`, inputNames),
+      );
   }
   for (const file of filesUnder(join(root, 'examples')).filter((f) => /\.ya?ml$/.test(f)))
-    snippets.push(...fromDocument(parse(readFileSync(file, 'utf8')), relative(root, file), inputNames));
+    snippets.push(
+      ...fromDocument(parseDocument(readFileSync(file, 'utf8')), relative(root, file), inputNames),
+    );
   return snippets;
 }
 
