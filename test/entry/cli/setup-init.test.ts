@@ -21,7 +21,7 @@ import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { parse } from 'yaml';
 import { main } from '../../../src/entry/cli/cli.js';
-import { previewStatementsNote } from '../../../src/entry/cli/commands/setup.js';
+import { branchesNotStages, previewStatementsNote } from '../../../src/entry/cli/commands/setup.js';
 import { testIo } from './io.js';
 import { reusableWorkflowActionInputs } from '../../support/workflow-snippets.js';
 import { tableStatements } from '../../support/table-statements.js';
@@ -244,6 +244,16 @@ describe('lambda-deploy setup', () => {
     ).toBe(2);
     expect(stderr).toMatch(/--preview-policy-statements: ".*none\.json" is neither JSON nor a readable file/);
     for (const m of [iam, s3, sts]) expect(m.calls()).toHaveLength(0);
+  });
+
+  test('a protected branch that is not a protected stage is warned about: its pushes would go to the preview job', () => {
+    expect(branchesNotStages(undefined, ['main', 'master', 'prod', 'production'])).toBeUndefined();
+    expect(branchesNotStages(['main', 'release'], ['main', 'master'])).toBe(
+      '--protected-branches: release is not among the protected stages (main, master): the reusable workflow deploys a push there as a preview, and the preview role does not trust such a push. Add it to --protected-stages, and to the protected-stages input of your workflow.',
+    );
+    expect(branchesNotStages(undefined, ['prod'])).toMatch(
+      /^--protected-branches: main, master are not among/,
+    );
   });
 
   test("what previews run with is said after setup: none of production's statements, or the preview ones", () => {

@@ -15,6 +15,7 @@ import { IAM_SIZE_LIMITS } from '../../../model/policy-document.js';
 import { SettingsError } from '../../../settings/settings.js';
 import { parsePolicyStatements, POLICY_STATEMENTS_EXPECTED } from '../../../settings/policy-statements.js';
 import type { PolicyStatement } from '../../../model/policy-document.js';
+import { DEFAULT_PROTECTED_BRANCHES } from '../../../iam/trust-policy.js';
 import type { GatewayKind } from '../../../model/settings.js';
 import { errorMessage } from '../../../util/retry.js';
 import type { CliCommand, CommandContext } from '../command.js';
@@ -54,6 +55,23 @@ function previewPolicyStatements(value: string | undefined): PolicyStatement[] |
 }
 
 const PREVIEW_STATEMENTS_FLAG = 'preview-policy-statements';
+
+/**
+ * Protected branches that are not protected stages: the reusable workflow
+ * sends a push there to the preview job, whose role does not trust it.
+ */
+export function branchesNotStages(
+  branches: readonly string[] | undefined,
+  stages: readonly string[],
+): string | undefined {
+  const missing = (branches ?? DEFAULT_PROTECTED_BRANCHES).filter((b) => !stages.includes(b));
+  if (!missing.length) return undefined;
+  return (
+    `--protected-branches: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not among the protected stages (${stages.join(', ') || 'none'}): ` +
+    'the reusable workflow deploys a push there as a preview, and the preview role does not trust such a push. ' +
+    'Add it to --protected-stages, and to the protected-stages input of your workflow.'
+  );
+}
 
 /** What previews run with, said when statements are given: production's never reach them. */
 export function previewStatementsNote(
@@ -164,6 +182,8 @@ export const setupCommand: CliCommand = {
       policyStatements: settings.policyStatements,
       previewPolicyStatements: previewStatements,
     };
+    const unrouted = branchesNotStages(config.protectedBranches, settings.protectedStages);
+    if (unrouted) ctx.logger.warning(unrouted);
     const docs = setupDocuments(config);
     // Before the first write: IAM refuses an oversized document only when it is written, half-way.
     // Offline, the account's trust quota is unknown: only what IAM can never accept is refused.
