@@ -297,6 +297,27 @@ describe('lambda-deploy init', () => {
     '--preview-role=arn:aws:iam::123456789012:role/shop-deploy-preview',
   ];
 
+  test('checks the entry point as a deploy would, and warns (the workflow is still written)', async () => {
+    const dir = tempRepo();
+    writeFileSync(join(dir, 'app.py'), 'import json\n\ndef handler(event, context):\n    return {}\n');
+    expect(await cli(['init', '--name=shop', '--handler=app.nope', `--dir=${dir}`, ...roles])).toBe(0);
+    expect(stderr).toContain('handler: "app.nope": app.py defines no "nope" (it defines: handler, json).');
+    expect(stderr).toContain('The workflow is written anyway; its first deploy would fail.');
+    expect(readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8')).toContain(
+      'handler: app.nope',
+    );
+
+    const empty = tempRepo();
+    expect(await cli(['init', '--name=shop', '--app=web:app', `--dir=${empty}`, ...roles])).toBe(0);
+    expect(stderr).toContain(`app: "web:app": no web.py or web/__init__.py in ${empty} yet`);
+
+    const good = tempRepo();
+    writeFileSync(join(good, 'app.py'), 'def handler(event, context):\n    return {}\n');
+    const before = stderr.length;
+    expect(await cli(['init', '--name=shop', `--dir=${good}`, ...roles])).toBe(0);
+    expect(stderr.slice(before)).not.toMatch(/warning/);
+  });
+
   test('writes the caller workflow: production in its environment with the production role, previews with the preview role', async () => {
     const dir = tempRepo();
     expect(await cli(['init', '--name=shop', '--app=app:app', `--dir=${dir}`, ...roles])).toBe(0);

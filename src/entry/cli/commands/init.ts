@@ -5,6 +5,10 @@ import type { CliCommand } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { gitHubRepository } from '../local-context.js';
 import { commaList, TRUST_FLAGS } from './shared-flags.js';
+import { checkHandlerIn, HandlerCheckError, handlerTarget } from '../../../packaging/handler-check.js';
+import { pythonExecutable } from '../../../packaging/pip-install.js';
+import type { Settings } from '../../../model/settings.js';
+import type { CommandContext } from '../command.js';
 
 const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
@@ -59,6 +63,8 @@ export const initCommand: CliCommand = {
         `${WORKFLOW_FILE} exists already; expected --force to replace it (or edit it by hand).`,
         'init',
       );
+    // The workflow's path is relative to the repository it is written into.
+    await warnOfEntryPoint(settings, resolve(dir, inputs.path ?? '.'), ctx);
     const written = writeCallerWorkflow(
       dir,
       {
@@ -84,3 +90,25 @@ export const initCommand: CliCommand = {
     };
   },
 };
+
+/**
+ * The workflow's handler or app, checked as a deploy checks it (statically),
+ * against the folder as it is now: a warning, since init may come before the
+ * code, but a name the module does not define would fail the first deploy.
+ */
+async function warnOfEntryPoint(settings: Settings, folder: string, ctx: CommandContext): Promise<void> {
+  const target = handlerTarget(settings.handler, settings.runtime, settings.app);
+  const files = new Map(
+    target.files.filter((f) => existsSync(join(folder, f))).map((f) => [f, join(folder, f)]),
+  );
+  const deps = { logger: ctx.logger, python: pythonExecutable(ctx.io.env), env: ctx.io.env };
+  try {
+    if (!(await checkHandlerIn(target, files, settings.runtime, deps)))
+      ctx.logger.warning(
+        `${target.input}: ${JSON.stringify(target.value)}: no ${target.files.join(' or ')} in ${folder} yet; the first deploy needs it there (or in the requirements).`,
+      );
+  } catch (error) {
+    if (!(error instanceof HandlerCheckError)) throw error;
+    ctx.logger.warning(`${error.message} The workflow is written anyway; its first deploy would fail.`);
+  }
+}
