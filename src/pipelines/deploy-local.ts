@@ -41,6 +41,17 @@ export function pythonVersionWarning(
   return `runtime ${runtime} runs locally on Python ${localVersion} (${command}); Lambda runs ${wanted}. Set LAMBDA_DEPLOY_PYTHON to a python${wanted} to match it.`;
 }
 
+/**
+ * A warning when the Node that runs lambda-deploy (and so the local function)
+ * is not the runtime's major version (pure).
+ */
+export function nodeVersionWarning(runtime: string, localVersion: string): string | undefined {
+  const wanted = /^nodejs(\d+)\.x$/.exec(runtime)?.[1];
+  const local = /^v?(\d+)\./.exec(localVersion)?.[1];
+  if (!wanted || !local || local === wanted) return undefined;
+  return `runtime ${runtime} runs locally on Node.js ${localVersion.replace(/^v/, '')} (the Node that runs lambda-deploy); Lambda runs Node.js ${wanted}. Run it with a Node.js ${wanted} to match it.`;
+}
+
 function localPythonVersion(command: string): string | undefined {
   try {
     return execFileSync(command, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], {
@@ -175,10 +186,10 @@ async function startStage(
     report.slim = running.slim.outcome;
   }
   const python = pythonExecutable(deps.env);
-  if (isPythonRuntime(settings.runtime)) {
-    const warning = pythonVersionWarning(settings.runtime, localPythonVersion(python), python);
-    if (warning) logger.warning(warning);
-  }
+  const warning = isPythonRuntime(settings.runtime)
+    ? pythonVersionWarning(settings.runtime, localPythonVersion(python), python)
+    : nodeVersionWarning(settings.runtime, process.version);
+  if (warning) logger.warning(warning);
   const fn = await startLocalFunction(
     {
       codeDir: stage.codeDir,
