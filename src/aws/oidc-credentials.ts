@@ -304,12 +304,14 @@ function callerIdentity(onSend: (endpoint: string) => void): GetCallerIdentityCo
   return command;
 }
 
+const IDENTITY_ATTEMPTS = 4;
+
 /** The account the credentials belong to; also the first proof that there are credentials at all. */
 export async function getAccountId(sts: STSClient, deps: AwsDeps): Promise<string> {
   let endpoint: string | undefined;
   try {
     const identity = await withRetry(() => sts.send(callerIdentity((url) => (endpoint = url))), {
-      attempts: 4,
+      attempts: IDENTITY_ATTEMPTS,
       baseDelayMs: 500,
       random: deps.random,
       sleep: deps.sleep,
@@ -334,7 +336,7 @@ export async function getAccountId(sts: STSClient, deps: AwsDeps): Promise<strin
     if (isThrottling(error) || (httpStatus(error) ?? 0) >= 500)
       throw new AwsError(
         `AWS STS${endpoint ? ` at ${endpoint}` : ''} kept failing (${errorName(error)}${httpStatus(error) ? `, HTTP ${httpStatus(error)}` : ''}: ` +
-          `${errorMessage(error)}) after 4 attempts, so the credentials of the environment were not checked; ` +
+          `${errorMessage(error)}) after ${IDENTITY_ATTEMPTS} attempts, so the credentials of the environment were not checked; ` +
           'nothing is known to be wrong with them. Run the job again; if it persists, check the AWS Health Dashboard for STS in this region.',
         errorName(error),
         { cause: error },

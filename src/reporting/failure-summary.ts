@@ -30,6 +30,9 @@ export function whereToLook(steps: readonly string[], inGroup = false, error = '
   // AWS did not answer: the credentials were never checked, so neither they nor the trust policy are to blame.
   if (/^Could not reach AWS/.test(error))
     return 'the network between the runner and AWS: a proxy (HTTPS_PROXY), a firewall, DNS, and AWS_ENDPOINT_URL if the job sets it. The credentials were not checked.';
+  // AWS answered, with throttling or a server error, after every retry: nothing of ours to change.
+  if (/^AWS STS.* kept failing/.test(error))
+    return "AWS's side: STS kept failing after retries, so the credentials were not checked. Run the job again; if it persists, the AWS Health Dashboard for STS in the region.";
   if (/inputs/i.test(at))
     return "the step's `with:` block: each problem names the input, quotes the value and states the expected form (action.yml lists every input and its default).";
   if (/event/i.test(at))

@@ -144,17 +144,18 @@ export function describeNetworkError(error: object): string {
   return code && code !== 'Error' && !text.includes(code) ? `${text} (${code})` : text;
 }
 
-/** Throttling, 5xx and connection errors: worth another attempt for any AWS call. */
-/** AWS answered "too many requests" (by name or HTTP 429). */
-export function isThrottling(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
-    ?.httpStatusCode;
-  return THROTTLING.has(errorName(error)) || status === 429;
+/** The HTTP status an SDK error carries; undefined when nothing answered. */
+function statusOf(error: unknown): number | undefined {
+  return (error as ErrorFields | undefined)?.$metadata?.httpStatusCode;
 }
 
+/** AWS answered "too many requests" (by name or HTTP 429). */
+export function isThrottling(error: unknown): boolean {
+  return THROTTLING.has(errorName(error)) || statusOf(error) === 429;
+}
+
+/** Throttling, 5xx and connection errors: worth another attempt for any AWS call. */
 export function isTransient(error: unknown): boolean {
   if (isThrottling(error) || NETWORK.has(errorName(error))) return true;
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
-    ?.httpStatusCode;
-  return status !== undefined && status >= 500;
+  return (statusOf(error) ?? 0) >= 500;
 }

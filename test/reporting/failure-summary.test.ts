@@ -72,4 +72,12 @@ describe('whereToLook', () => {
     expect(where).toMatch(/^the network between the runner and AWS/);
     expect(where).not.toMatch(/trust policy|id-token/);
   });
+
+  test('STS failing after every retry while signing in: AWS, not the credentials or the network', () => {
+    const error =
+      'AWS STS at https://sts.eu-west-1.amazonaws.com kept failing (ServiceUnavailable, HTTP 503: Service Unavailable) after 4 attempts, so the credentials of the environment were not checked';
+    const where = whereToLook(['Sign in to AWS'], true, error);
+    expect(where).toMatch(/^AWS's side: STS kept failing/);
+    expect(where).not.toMatch(/trust policy|id-token|network/);
+  });
 });
