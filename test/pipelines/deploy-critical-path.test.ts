@@ -19,6 +19,26 @@ const writes = (calls: readonly AwsCall[]) => calls.filter((c) => WRITE.test(c.o
 let aws: FakeAws;
 let dir: string;
 
+/** The version stage main's `live` alias points at. */
+const liveVersion = (): number =>
+  Number(aws.account.functions.get('shop-main')?.aliases.get('live')?.FunctionVersion);
+
+/**
+ * Runs `deploy` (which clears the call log, deploys and checks the outcome)
+ * until its calls took at most `bound` round trips, three times at most, and
+ * expects the fewest to be within it. Jitter can only add round trips: on a
+ * loaded machine a request the deploy sends alongside another may reach the
+ * fake only after the other was answered. The call log holds the last run.
+ */
+async function measured(bound: number, deploy: () => Promise<void>): Promise<void> {
+  let fewest = Number.POSITIVE_INFINITY;
+  for (let attempt = 0; attempt < 3 && fewest > bound; attempt++) {
+    await deploy();
+    fewest = Math.min(fewest, aws.calls.roundTrips());
+  }
+  expect(fewest).toBeLessThanOrEqual(bound);
+}
+
 beforeAll(async () => {
   // The simulated clock starts now, so the artifacts' ages are real ones.
   aws = await startFakeAws({ clock: simulatedClock({ start: Date.now() }) });
@@ -38,11 +58,12 @@ describe('a deploy waits for few round trips', () => {
   test(
     'an unchanged redeploy: at most 4 round trips, nothing but the deploying mark written',
     async () => {
-      aws.calls.clear();
-      const run = await deployApp(aws, dir);
-      expect(run.report).toMatchObject({ status: 'success', changed: false, version: '1' });
-      expect(writes(aws.calls.calls).map((c) => c.operation)).toEqual(['TagResource', 'UntagResource']);
-      expect(aws.calls.roundTrips()).toBeLessThanOrEqual(4);
+      await measured(4, async () => {
+        aws.calls.clear();
+        const run = await deployApp(aws, dir);
+        expect(run.report).toMatchObject({ status: 'success', changed: false, version: '1' });
+        expect(writes(aws.calls.calls).map((c) => c.operation)).toEqual(['TagResource', 'UntagResource']);
+      });
     },
     TIMEOUT,
   );
@@ -50,25 +71,27 @@ describe('a deploy waits for few round trips', () => {
   test(
     'a code change: at most 8 round trips, in the order AWS needs',
     async () => {
-      changeCode(dir);
-      aws.calls.clear();
-      const run = await deployApp(aws, dir);
-      expect(run.report).toMatchObject({
-        status: 'success',
-        changed: true,
-        version: '2',
-        previousVersion: '1',
+      await measured(8, async () => {
+        const before = liveVersion();
+        changeCode(dir);
+        aws.calls.clear();
+        const run = await deployApp(aws, dir);
+        expect(run.report).toMatchObject({
+          status: 'success',
+          changed: true,
+          version: String(before + 1),
+          previousVersion: String(before),
+        });
+        expect(liveVersion()).toBe(before + 1);
+        // No error but the expected answers: the new zip is not there yet, and there is no keep-warm rule.
+        expect(
+          aws.calls.calls
+            .filter((c) => c.status >= 400)
+            .map((c) => `${c.operation} ${c.error}`)
+            .sort(),
+        ).toEqual(['DescribeRule ResourceNotFoundException', 'HeadObject NoSuchKey']);
       });
-      expect(aws.account.functions.get('shop-main')?.aliases.get('live')?.FunctionVersion).toBe('2');
       const calls = aws.calls.calls;
-      // No error but the expected answers: the new zip is not there yet, and there is no keep-warm rule.
-      expect(
-        calls
-          .filter((c) => c.status >= 400)
-          .map((c) => `${c.operation} ${c.error}`)
-          .sort(),
-      ).toEqual(['DescribeRule ResourceNotFoundException', 'HeadObject NoSuchKey']);
-      expect(aws.calls.roundTrips()).toBeLessThanOrEqual(8);
 
       const at = (operation: string) => calls.find((c) => c.operation === operation)!;
       // Nothing is written before the function is known to be this stage's.
@@ -101,10 +124,11 @@ describe('a deploy waits for few round trips', () => {
       aws.calls.clear();
       await deployApp(aws, dir, { sequential: true });
       expect(aws.calls.roundTrips()).toBe(aws.calls.calls.length);
+      const before = liveVersion();
       changeCode(dir);
       aws.calls.clear();
       const run = await deployApp(aws, dir, { sequential: true });
-      expect(run.report).toMatchObject({ status: 'success', version: '3' });
+      expect(run.report).toMatchObject({ status: 'success', version: String(before + 1) });
       expect(aws.calls.roundTrips()).toBe(aws.calls.calls.length);
       expect(aws.calls.calls.length).toBeGreaterThan(8);
     },
@@ -136,6 +160,7 @@ describe('what runs alongside the function never writes when the function deploy
   test(
     'a code update that fails: the front door and keep-warm write nothing, live stays',
     async () => {
+      const live = liveVersion();
       changeCode(dir);
       aws.failNextChange({ functionName: 'shop-main', kind: 'update' });
       aws.calls.clear();
@@ -146,7 +171,7 @@ describe('what runs alongside the function never writes when the function deploy
       expect(written.filter((w) => !/^(lambda|s3):/.test(w))).toEqual([]);
       expect(written).not.toContain('lambda:AddPermission');
       expect(written).not.toContain('lambda:PublishVersion');
-      expect(aws.account.functions.get('shop-main')?.aliases.get('live')?.FunctionVersion).toBe('3');
+      expect(liveVersion()).toBe(live);
       // The keep-warm rule was only looked for.
       expect(aws.calls.operations('events')).toEqual(['DescribeRule']);
     },
