@@ -212,15 +212,16 @@ export async function runSetup(
   };
   // Before any write: a name that overlaps another project's would share its resource names.
   await checkProjectOverlap(clients.iam, docs.deployRoles.preview.tags[TagKeys.Name] ?? '', deps);
-  await ensureOidcProvider(run, docs.oidcProvider);
-  await ensureBoundary(run, docs.boundary);
-  for (const role of [
+  const roles = [
     docs.executionRoles.production,
     docs.executionRoles.preview,
     docs.deployRoles.production,
     docs.deployRoles.preview,
-  ])
-    await ensureRole(run, role, role === docs.executionRoles.production);
+  ];
+  for (const role of roles) await checkRoleOwner(run, role);
+  await ensureOidcProvider(run, docs.oidcProvider);
+  await ensureBoundary(run, docs.boundary);
+  for (const role of roles) await ensureRole(run, role, role === docs.executionRoles.production);
   await ensureBucket(run, docs.bucket);
   return run.report;
 }
@@ -337,6 +338,27 @@ async function ensureBoundary(run: Run, boundary: SetupDocuments['boundary'], ag
         }),
       );
     },
+  );
+}
+
+/**
+ * Refuses, before any write, a role of setup's names that setup did not make
+ * (its lambda-deploy:name tag is not the project's): updating it would replace
+ * its trust policy, and whatever signs in through it today would be locked out.
+ */
+async function checkRoleOwner(run: Run, role: RoleDocuments): Promise<void> {
+  const project = role.tags[TagKeys.Name] ?? '';
+  const current = (
+    await read(run, `read role ${role.name}`, 'iam:GetRole', ['NoSuchEntity'], () =>
+      run.clients.iam.send(new GetRoleCommand({ RoleName: role.name })),
+    )
+  )?.Role;
+  if (!current) return;
+  const tag = current.Tags?.find((t) => t.Key === TagKeys.Name)?.Value;
+  if (tag === project) return;
+  throw new Error(
+    `IAM role ${role.name} exists but was not made by lambda-deploy setup for ${project} (its ${TagKeys.Name} tag: ${tag === undefined ? 'none' : JSON.stringify(tag)}); setup leaves it as it is. ` +
+      `Expected no role of that name, or one tagged ${TagKeys.Name}=${project}: rename or delete that role, or choose another --name.`,
   );
 }
 

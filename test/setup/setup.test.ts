@@ -108,6 +108,28 @@ describe('lambda-deploy setup', () => {
     expect(aws.account.buckets.get(BUCKET)!.settings.size).toBe(0);
   });
 
+  it.each([
+    ['without lambda-deploy tags (made by hand)', {}, 'none'],
+    ['of another lambda-deploy project', { 'lambda-deploy:name': 'shop-admin' }, '"shop-admin"'],
+  ])(
+    'refuses a role of its name %s, before any write, dry run or not',
+    async (_, tags: Record<string, string>, tag) => {
+      const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'TheirCi' }] });
+      aws.seed.role('shop-deploy-production', { trust, tags });
+      for (const dryRun of [true, false]) {
+        const failed = await setup(aws, dryRun).then(
+          () => undefined,
+          (error: Error) => error.message,
+        );
+        expect(failed).toContain(
+          `IAM role shop-deploy-production exists but was not made by lambda-deploy setup for shop (its lambda-deploy:name tag: ${tag}); setup leaves it as it is.`,
+        );
+        expect(writes()).toEqual([]);
+      }
+      expect(aws.account.roles.get('shop-deploy-production')!.AssumeRolePolicyDocument).toBe(trust);
+    },
+  );
+
   it('second run makes no write call and says so', async () => {
     await setup(aws);
     aws.calls.clear();
