@@ -10,6 +10,7 @@ import type {
   StatusRanges,
   Target,
 } from '../model/settings.js';
+import { branchStage } from '../model/stage-name.js';
 import { isInside } from '../util/paths.js';
 import { redact } from '../util/redact.js';
 import { adapterSettingExpected, APP } from './adapter-settings.js';
@@ -450,6 +451,24 @@ function readSmoke(
   };
 }
 
+/**
+ * `protected-stages`, lower-cased. An entry no stage can have (a branch name
+ * like `release/1.x`, whose stage is `release-1-x-{hash}`) would protect
+ * nothing, so undeploy, prune and pull requests could reach that branch's
+ * stage: refused, naming the stage to list instead.
+ */
+function readProtectedStages(r: InputReader): string[] {
+  const stages = splitList(r.value(Inputs.ProtectedStages), /[,\n]/);
+  for (const entry of stages)
+    if (!STAGE.test(entry.toLowerCase()))
+      r.bad(
+        Inputs.ProtectedStages,
+        `stage names (lower-case letters, digits and inner hyphens): branch ${entry} deploys to stage ${branchStage(entry)}, list that`,
+        entry,
+      );
+  return stages.map((s) => s.toLowerCase());
+}
+
 /** Reporting on GitHub, the stages' lifecycle, and where and whether to deploy. */
 function readLifecycle(
   r: InputReader,
@@ -470,7 +489,7 @@ function readLifecycle(
     comment: r.bool(Inputs.Comment),
     publicCommentLogs: r.bool(Inputs.PublicCommentLogs),
     deployment: r.bool(Inputs.Deployment),
-    protectedStages: splitList(r.value(Inputs.ProtectedStages), /[,\n]/).map((s) => s.toLowerCase()),
+    protectedStages: readProtectedStages(r),
     previewTtl: r.integer(Inputs.PreviewTtl, 1, 3650, ' (days)'),
     removeLogs: r.bool(Inputs.RemoveLogs),
     target: r.oneOf<Target>(Inputs.Target, ['aws', 'local']),

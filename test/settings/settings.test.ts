@@ -12,6 +12,7 @@ import {
   statusAccepted,
 } from '../../src/settings/settings.js';
 import { settingsProblems } from '../support/settings-problems.js';
+import { branchStage } from '../../src/model/stage-name.js';
 
 const workspace = mkdtempSync(join(tmpdir(), 'settings-'));
 mkdirSync(join(workspace, 'fn'));
@@ -256,6 +257,18 @@ describe('readSettings', () => {
     const problems = problemsOf({ name: 'svc', ...inputs });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(expected);
+  });
+
+  test('protected-stages: an entry no stage can have (a branch name like release/1.x) is refused, naming the stage to list', () => {
+    // Branch release/1.x deploys to stage release-1-x-<hash>: "release/1.x" would protect nothing, and deleting
+    // the branch, prune, or a pull request with stage: set would reach its production stage.
+    expect(problemsOf({ name: 'svc', 'protected-stages': 'main,release/1.x,Prod' })).toEqual([
+      `protected-stages: "release/1.x" is not valid; expected stage names (lower-case letters, digits and inner hyphens): branch release/1.x deploys to stage ${branchStage('release/1.x')}, list that.`,
+    ]);
+    // Case alone is forgiven, as before: "Prod" protects stage prod.
+    expect(
+      settingsFrom({ name: 'svc', 'protected-stages': 'main, Prod\n# comment' }).protectedStages,
+    ).toEqual(['main', 'prod']);
   });
 
   test('missing name is reported', () => {
