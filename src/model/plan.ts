@@ -160,6 +160,19 @@ export function makePlan(settings: PlanSettings, ctx: GitHubContext): Plan {
     protectedStages.some((p) => p.toLowerCase() === stage.toLowerCase())
   )
     throw new ProtectedStageFromPullRequestError(stage, ctx.eventName, protectedStages);
+  // A closed pull request or a deleted branch removes its own stage only: a stage input says where to
+  // deploy (on delete, an expression on github.ref_name sees the default branch), not what to remove.
+  if (settings.command === 'auto' && command === 'undeploy' && target?.stage && stage !== target.stage)
+    return {
+      ...base,
+      command: 'skip',
+      reason:
+        `${reason}: its stage is ${target.stage}, not the stage input "${stage}": nothing removed. ` +
+        `To remove stage ${stage} on purpose, run with command: undeploy`,
+      stage: '',
+      functionName: '',
+      ref: '',
+    };
   if (!stage) {
     if (command === 'package') return { ...base, command, stage: '', functionName: '', ref: '' };
     throw new Error(

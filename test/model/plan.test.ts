@@ -99,6 +99,28 @@ describe('makePlan with an explicit command or stage', () => {
     });
   });
 
+  test.each<[string, GitHubContext, string]>([
+    // On delete GITHUB_REF is the default branch, so `stage: ${{ github.ref_name == 'main' && 'staging' || '' }}` says staging.
+    [
+      'a deleted branch',
+      ctx('delete', { ref: 'feature-x', ref_type: 'branch' }, 'refs/heads/main'),
+      'feature-x',
+    ],
+    ['a closed pull request', ctx('pull_request', pr('closed'), 'refs/pull/42/merge'), 'pr-42'],
+  ])('an auto undeploy of %s removes only its own stage, never a different stage input', (_, event, own) => {
+    const plan = makePlan(settings('auto', 'staging'), event);
+    expect(plan).toMatchObject({ command: 'skip', stage: '', functionName: '' });
+    expect(plan.reason).toContain(
+      `its stage is ${own}, not the stage input "staging": nothing removed. To remove stage staging on purpose, run with command: undeploy`,
+    );
+    // The same stage, or an explicit command, still undeploys.
+    expect(makePlan(settings('auto', own), event)).toMatchObject({ command: 'undeploy', stage: own });
+    expect(makePlan(settings('undeploy', 'staging'), event)).toMatchObject({
+      command: 'undeploy',
+      stage: 'staging',
+    });
+  });
+
   test('command undeploy on a push removes that branch stage', () => {
     expect(makePlan(settings('undeploy'), ctx('push', {}, 'refs/heads/feature-y'))).toMatchObject({
       command: 'undeploy',
