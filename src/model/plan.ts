@@ -13,7 +13,10 @@ export interface Plan {
   stage: string;
   /** `{name}-{stage}` (shortened when needed); '' for prune. */
   functionName: string;
-  /** For the `lambda-deploy:ref` tag: branch name or `pull/{number}`. */
+  /**
+   * For the `lambda-deploy:ref` tag: branch name or `pull/{number}`; else the
+   * event's own ref (`refs/tags/v1`, '' outside git), never the stage.
+   */
   ref: string;
   branch?: string;
   pullRequest?: number;
@@ -184,7 +187,8 @@ export function makePlan(settings: PlanSettings, ctx: GitHubContext): Plan {
     command,
     stage,
     functionName: functionName(settings.name, stage),
-    ref: target?.ref ?? stage,
+    // Not the stage: prune would take `ref == stage` for a branch stage whose branch is gone.
+    ref: target?.ref ?? ctx.ref,
     branch: target?.branch,
     pullRequest: target?.pullRequest,
   };

@@ -1,6 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { makePlan } from '../../src/model/plan.js';
 import { branchStage } from '../../src/model/stage-name.js';
+import { decidePrune } from '../../src/model/prune-decisions.js';
+import { stageTags, TagKeys } from '../../src/model/tags.js';
 import type { Command } from '../../src/model/settings.js';
 import type { GitHubContext } from '../../src/model/github-context.js';
 import { eventContext } from '../support/github-context.js';
@@ -120,6 +122,29 @@ describe('makePlan with an explicit command or stage', () => {
       stage: 'staging',
     });
   });
+
+  test.each<[string, GitHubContext, string]>([
+    ['workflow_dispatch on a tag', ctx('workflow_dispatch', {}, 'refs/tags/v1.2'), 'refs/tags/v1.2'],
+    ['a release event', ctx('release', { action: 'published' }, 'refs/tags/v1.2'), 'refs/tags/v1.2'],
+    ['the CLI outside a git branch', ctx('', {}, ''), ''],
+  ])(
+    'a stage input deployed from %s is tagged with the event ref, never as a branch prune would remove',
+    (_, event, ref) => {
+      const plan = makePlan(settings('deploy', 'demo'), event);
+      expect(plan).toMatchObject({ command: 'deploy', stage: 'demo', ref });
+      // Prune removes a branch stage whose branch is gone; "demo" never had one.
+      const [decision] = decidePrune(
+        [{ stage: 'demo', ref: stageTags({ ...plan, project: 'svc' })[TagKeys.Ref]! }],
+        {
+          branches: ['main'],
+          pullRequests: new Map(),
+          protectedStages: [],
+          now: new Date(),
+        },
+      );
+      expect(decision).toMatchObject({ action: 'keep' });
+    },
+  );
 
   test('command undeploy on a push removes that branch stage', () => {
     expect(makePlan(settings('undeploy'), ctx('push', {}, 'refs/heads/feature-y'))).toMatchObject({
