@@ -452,21 +452,19 @@ function readSmoke(
 }
 
 /**
- * `protected-stages`, lower-cased. An entry no stage can have (a branch name
- * like `release/1.x`, whose stage is `release-1-x-{hash}`) would protect
- * nothing, so undeploy, prune and pull requests could reach that branch's
- * stage: refused, naming the stage to list instead.
+ * `protected-stages`, lower-cased. An entry that is a branch name rather than
+ * a stage (`release/1.x`, whose stage is `release-1-x-{hash}`; `Main`) also
+ * protects its branch's stage: read as it is, it matched no stage, so
+ * undeploy, prune and pull requests could reach that branch's stage while
+ * the reusable workflow deployed it as production.
  */
 function readProtectedStages(r: InputReader): string[] {
-  const stages = splitList(r.value(Inputs.ProtectedStages), /[,\n]/);
-  for (const entry of stages)
-    if (!STAGE.test(entry.toLowerCase()))
-      r.bad(
-        Inputs.ProtectedStages,
-        `stage names (lower-case letters, digits and inner hyphens): branch ${entry} deploys to stage ${branchStage(entry)}, list that`,
-        entry,
-      );
-  return stages.map((s) => s.toLowerCase());
+  const stages = new Set<string>();
+  for (const entry of splitList(r.value(Inputs.ProtectedStages), /[,\n]/)) {
+    if (STAGE.test(entry.toLowerCase())) stages.add(entry.toLowerCase());
+    stages.add(branchStage(entry));
+  }
+  return [...stages];
 }
 
 /** Reporting on GitHub, the stages' lifecycle, and where and whether to deploy. */

@@ -259,16 +259,13 @@ describe('readSettings', () => {
     expect(problems[0]).toMatch(expected);
   });
 
-  test('protected-stages: an entry no stage can have (a branch name like release/1.x) is refused, naming the stage to list', () => {
-    // Branch release/1.x deploys to stage release-1-x-<hash>: "release/1.x" would protect nothing, and deleting
-    // the branch, prune, or a pull request with stage: set would reach its production stage.
-    expect(problemsOf({ name: 'svc', 'protected-stages': 'main,release/1.x,Prod' })).toEqual([
-      `protected-stages: "release/1.x" is not valid; expected stage names (lower-case letters, digits and inner hyphens): branch release/1.x deploys to stage ${branchStage('release/1.x')}, list that.`,
-    ]);
-    // Case alone is forgiven, as before: "Prod" protects stage prod.
+  test("protected-stages: a branch name (release/1.x, Main) protects its branch's stage too", () => {
+    // Branch release/1.x deploys to stage release-1-x-<hash>: read as it is, "release/1.x" protected nothing,
+    // so deleting the branch, prune, or a pull request with stage: set could reach its production stage.
     expect(
-      settingsFrom({ name: 'svc', 'protected-stages': 'main, Prod\n# comment' }).protectedStages,
-    ).toEqual(['main', 'prod']);
+      settingsFrom({ name: 'svc', 'protected-stages': 'main,release/1.x, Prod\n# comment' }).protectedStages,
+    ).toEqual(['main', branchStage('release/1.x'), 'prod', branchStage('Prod')]);
+    expect(settingsFrom({ name: 'svc' }).protectedStages).toEqual(['main', 'master', 'prod', 'production']);
   });
 
   test('missing name is reported', () => {
