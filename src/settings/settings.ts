@@ -461,7 +461,8 @@ function readSmoke(
 function readProtectedStages(r: InputReader): string[] {
   const stages = new Set<string>();
   for (const entry of splitList(r.value(Inputs.ProtectedStages), /[,\n]/)) {
-    if (STAGE.test(entry.toLowerCase())) stages.add(entry.toLowerCase());
+    // As given too: the reusable workflow routes a push by comparing its branch with these.
+    stages.add(entry.toLowerCase());
     stages.add(branchStage(entry));
   }
   return [...stages];

@@ -264,7 +264,7 @@ describe('readSettings', () => {
     // so deleting the branch, prune, or a pull request with stage: set could reach its production stage.
     expect(
       settingsFrom({ name: 'svc', 'protected-stages': 'main,release/1.x, Prod\n# comment' }).protectedStages,
-    ).toEqual(['main', branchStage('release/1.x'), 'prod', branchStage('Prod')]);
+    ).toEqual(['main', 'release/1.x', branchStage('release/1.x'), 'prod', branchStage('Prod')]);
     expect(settingsFrom({ name: 'svc' }).protectedStages).toEqual(['main', 'master', 'prod', 'production']);
   });
 
