@@ -343,8 +343,9 @@ async function ensureBoundary(run: Run, boundary: SetupDocuments['boundary'], ag
 
 /**
  * Refuses, before any write, a role of setup's names that setup did not make
- * (its lambda-deploy:name tag is not the project's): updating it would replace
- * its trust policy, and whatever signs in through it today would be locked out.
+ * (its lambda-deploy:name tag is not the project's), or a deploy role set up
+ * for another repository: updating it would replace its trust policy, and
+ * whatever signs in through it today would be locked out.
  */
 async function checkRoleOwner(run: Run, role: RoleDocuments): Promise<void> {
   const project = role.tags[TagKeys.Name] ?? '';
@@ -354,7 +355,16 @@ async function checkRoleOwner(run: Run, role: RoleDocuments): Promise<void> {
     )
   )?.Role;
   if (!current) return;
-  const tag = current.Tags?.find((t) => t.Key === TagKeys.Name)?.Value;
+  const tagOf = (key: string) => current.Tags?.find((t) => t.Key === key)?.Value;
+  const tag = tagOf(TagKeys.Name);
+  // A deploy role trusts one repository: another's, of the same name, would lose its deploys.
+  const repository = role.tags[TagKeys.Repository];
+  const theirs = tagOf(TagKeys.Repository);
+  if (tag === project && repository && theirs && theirs.toLowerCase() !== repository.toLowerCase())
+    throw new Error(
+      `IAM role ${role.name} is set up for repository ${theirs} (tag ${TagKeys.Repository}), not ${repository}; setup leaves it as it is. ` +
+        `Expected one project name per repository: choose another --name for ${repository}, or, if ${theirs} was renamed, set the role's ${TagKeys.Repository} tag to ${repository} first.`,
+    );
   if (tag === project) return;
   throw new Error(
     `IAM role ${role.name} exists but was not made by lambda-deploy setup for ${project} (its ${TagKeys.Name} tag: ${tag === undefined ? 'none' : JSON.stringify(tag)}); setup leaves it as it is. ` +

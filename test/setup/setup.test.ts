@@ -130,6 +130,25 @@ describe('lambda-deploy setup', () => {
     },
   );
 
+  it("refuses a deploy role set up for another repository under the same name: its trust would lock that repository's workflows out", async () => {
+    await setup(aws, false, setupDocuments({ ...config, repository: 'octo/other' }));
+    const before = aws.account.roles.get('shop-deploy-preview')!.AssumeRolePolicyDocument;
+    aws.calls.clear();
+    const failed = await setup(aws).then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+    expect(failed).toContain(
+      'IAM role shop-deploy-production is set up for repository octo/other (tag lambda-deploy:repository), not octo/shop; setup leaves it as it is.',
+    );
+    expect(writes()).toEqual([]);
+    expect(aws.account.roles.get('shop-deploy-preview')!.AssumeRolePolicyDocument).toBe(before);
+    // The same repository in other letters is the same repository.
+    await expect(
+      setup(aws, false, setupDocuments({ ...config, repository: 'Octo/Other' })),
+    ).resolves.toBeDefined();
+  });
+
   it('second run makes no write call and says so', async () => {
     await setup(aws);
     aws.calls.clear();
