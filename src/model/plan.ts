@@ -13,7 +13,10 @@ export interface Plan {
   stage: string;
   /** `{name}-{stage}` (shortened when needed); '' for prune. */
   functionName: string;
-  /** For the `lambda-deploy:ref` tag: branch name or `pull/{number}`. */
+  /**
+   * For the `lambda-deploy:ref` tag: branch name or `pull/{number}`; else the
+   * event's own ref (`refs/tags/v1`, '' outside git), never the stage.
+   */
   ref: string;
   branch?: string;
   pullRequest?: number;
@@ -160,6 +163,19 @@ export function makePlan(settings: PlanSettings, ctx: GitHubContext): Plan {
     protectedStages.some((p) => p.toLowerCase() === stage.toLowerCase())
   )
     throw new ProtectedStageFromPullRequestError(stage, ctx.eventName, protectedStages);
+  // A closed pull request or a deleted branch removes its own stage only: a stage input says where to
+  // deploy (on delete, an expression on github.ref_name sees the default branch), not what to remove.
+  if (settings.command === 'auto' && command === 'undeploy' && target?.stage && stage !== target.stage)
+    return {
+      ...base,
+      command: 'skip',
+      reason:
+        `${reason}: its stage is ${target.stage}, not the stage input "${stage}": nothing removed. ` +
+        `To remove stage ${stage} on purpose, run with command: undeploy`,
+      stage: '',
+      functionName: '',
+      ref: '',
+    };
   if (!stage) {
     if (command === 'package') return { ...base, command, stage: '', functionName: '', ref: '' };
     throw new Error(
@@ -171,7 +187,8 @@ export function makePlan(settings: PlanSettings, ctx: GitHubContext): Plan {
     command,
     stage,
     functionName: functionName(settings.name, stage),
-    ref: target?.ref ?? stage,
+    // Not the stage: prune would take `ref == stage` for a branch stage whose branch is gone.
+    ref: target?.ref ?? ctx.ref,
     branch: target?.branch,
     pullRequest: target?.pullRequest,
   };

@@ -10,6 +10,7 @@ import type {
   StatusRanges,
   Target,
 } from '../model/settings.js';
+import { branchStage } from '../model/stage-name.js';
 import { isInside } from '../util/paths.js';
 import { redact } from '../util/redact.js';
 import { adapterSettingExpected, APP } from './adapter-settings.js';
@@ -450,6 +451,23 @@ function readSmoke(
   };
 }
 
+/**
+ * `protected-stages`, lower-cased. An entry that is a branch name rather than
+ * a stage (`release/1.x`, whose stage is `release-1-x-{hash}`; `Main`) also
+ * protects its branch's stage: read as it is, it matched no stage, so
+ * undeploy, prune and pull requests could reach that branch's stage while
+ * the reusable workflow deployed it as production.
+ */
+function readProtectedStages(r: InputReader): string[] {
+  const stages = new Set<string>();
+  for (const entry of splitList(r.value(Inputs.ProtectedStages), /[,\n]/)) {
+    // As given too: the reusable workflow routes a push by comparing its branch with these.
+    stages.add(entry.toLowerCase());
+    stages.add(branchStage(entry));
+  }
+  return [...stages];
+}
+
 /** Reporting on GitHub, the stages' lifecycle, and where and whether to deploy. */
 function readLifecycle(
   r: InputReader,
@@ -470,7 +488,7 @@ function readLifecycle(
     comment: r.bool(Inputs.Comment),
     publicCommentLogs: r.bool(Inputs.PublicCommentLogs),
     deployment: r.bool(Inputs.Deployment),
-    protectedStages: splitList(r.value(Inputs.ProtectedStages), /[,\n]/).map((s) => s.toLowerCase()),
+    protectedStages: readProtectedStages(r),
     previewTtl: r.integer(Inputs.PreviewTtl, 1, 3650, ' (days)'),
     removeLogs: r.bool(Inputs.RemoveLogs),
     target: r.oneOf<Target>(Inputs.Target, ['aws', 'local']),

@@ -212,15 +212,16 @@ export async function runSetup(
   };
   // Before any write: a name that overlaps another project's would share its resource names.
   await checkProjectOverlap(clients.iam, docs.deployRoles.preview.tags[TagKeys.Name] ?? '', deps);
-  await ensureOidcProvider(run, docs.oidcProvider);
-  await ensureBoundary(run, docs.boundary);
-  for (const role of [
+  const roles = [
     docs.executionRoles.production,
     docs.executionRoles.preview,
     docs.deployRoles.production,
     docs.deployRoles.preview,
-  ])
-    await ensureRole(run, role, role === docs.executionRoles.production);
+  ];
+  for (const role of roles) await checkRoleOwner(run, role);
+  await ensureOidcProvider(run, docs.oidcProvider);
+  await ensureBoundary(run, docs.boundary);
+  for (const role of roles) await ensureRole(run, role, role === docs.executionRoles.production);
   await ensureBucket(run, docs.bucket);
   return run.report;
 }
@@ -337,6 +338,37 @@ async function ensureBoundary(run: Run, boundary: SetupDocuments['boundary'], ag
         }),
       );
     },
+  );
+}
+
+/**
+ * Refuses, before any write, a role of setup's names that setup did not make
+ * (its lambda-deploy:name tag is not the project's), or a deploy role set up
+ * for another repository: updating it would replace its trust policy, and
+ * whatever signs in through it today would be locked out.
+ */
+async function checkRoleOwner(run: Run, role: RoleDocuments): Promise<void> {
+  const project = role.tags[TagKeys.Name] ?? '';
+  const current = (
+    await read(run, `read role ${role.name}`, 'iam:GetRole', ['NoSuchEntity'], () =>
+      run.clients.iam.send(new GetRoleCommand({ RoleName: role.name })),
+    )
+  )?.Role;
+  if (!current) return;
+  const tagOf = (key: string) => current.Tags?.find((t) => t.Key === key)?.Value;
+  const tag = tagOf(TagKeys.Name);
+  // A deploy role trusts one repository: another's, of the same name, would lose its deploys.
+  const repository = role.tags[TagKeys.Repository];
+  const theirs = tagOf(TagKeys.Repository);
+  if (tag === project && repository && theirs && theirs.toLowerCase() !== repository.toLowerCase())
+    throw new Error(
+      `IAM role ${role.name} is set up for repository ${theirs} (tag ${TagKeys.Repository}), not ${repository}; setup leaves it as it is. ` +
+        `Expected one project name per repository: choose another --name for ${repository}, or, if ${theirs} was renamed, set the role's ${TagKeys.Repository} tag to ${repository} first.`,
+    );
+  if (tag === project) return;
+  throw new Error(
+    `IAM role ${role.name} exists but was not made by lambda-deploy setup for ${project} (its ${TagKeys.Name} tag: ${tag === undefined ? 'none' : JSON.stringify(tag)}); setup leaves it as it is. ` +
+      `Expected no role of that name, or one tagged ${TagKeys.Name}=${project}: rename or delete that role, or choose another --name.`,
   );
 }
 

@@ -180,10 +180,11 @@ describe('the stage an event points at', () => {
     );
   });
 
-  test('an explicit stage keeps the event ref for the tag; without an event target the ref is the stage', () => {
+  test('an explicit stage keeps the event ref for the tag; without an event target the ref is the event ref, never the stage', () => {
     expect(makePlan(settings('deploy', 'staging'), ctx('push', {}, 'refs/heads/dev')).ref).toBe('dev');
+    // ref "staging" would read as branch staging to prune, and remove the stage when no such branch exists.
     expect(makePlan(settings('deploy', 'staging'), ctx('schedule'))).toMatchObject({
-      ref: 'staging',
+      ref: '',
       branch: undefined,
     });
   });

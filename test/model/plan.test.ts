@@ -1,6 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { makePlan } from '../../src/model/plan.js';
 import { branchStage } from '../../src/model/stage-name.js';
+import { decidePrune } from '../../src/model/prune-decisions.js';
+import { stageTags, TagKeys } from '../../src/model/tags.js';
 import type { Command } from '../../src/model/settings.js';
 import type { GitHubContext } from '../../src/model/github-context.js';
 import { eventContext } from '../support/github-context.js';
@@ -98,6 +100,51 @@ describe('makePlan with an explicit command or stage', () => {
       functionName: 'svc-staging',
     });
   });
+
+  test.each<[string, GitHubContext, string]>([
+    // On delete GITHUB_REF is the default branch, so `stage: ${{ github.ref_name == 'main' && 'staging' || '' }}` says staging.
+    [
+      'a deleted branch',
+      ctx('delete', { ref: 'feature-x', ref_type: 'branch' }, 'refs/heads/main'),
+      'feature-x',
+    ],
+    ['a closed pull request', ctx('pull_request', pr('closed'), 'refs/pull/42/merge'), 'pr-42'],
+  ])('an auto undeploy of %s removes only its own stage, never a different stage input', (_, event, own) => {
+    const plan = makePlan(settings('auto', 'staging'), event);
+    expect(plan).toMatchObject({ command: 'skip', stage: '', functionName: '' });
+    expect(plan.reason).toContain(
+      `its stage is ${own}, not the stage input "staging": nothing removed. To remove stage staging on purpose, run with command: undeploy`,
+    );
+    // The same stage, or an explicit command, still undeploys.
+    expect(makePlan(settings('auto', own), event)).toMatchObject({ command: 'undeploy', stage: own });
+    expect(makePlan(settings('undeploy', 'staging'), event)).toMatchObject({
+      command: 'undeploy',
+      stage: 'staging',
+    });
+  });
+
+  test.each<[string, GitHubContext, string]>([
+    ['workflow_dispatch on a tag', ctx('workflow_dispatch', {}, 'refs/tags/v1.2'), 'refs/tags/v1.2'],
+    ['a release event', ctx('release', { action: 'published' }, 'refs/tags/v1.2'), 'refs/tags/v1.2'],
+    ['the CLI outside a git branch', ctx('', {}, ''), ''],
+  ])(
+    'a stage input deployed from %s is tagged with the event ref, never as a branch prune would remove',
+    (_, event, ref) => {
+      const plan = makePlan(settings('deploy', 'demo'), event);
+      expect(plan).toMatchObject({ command: 'deploy', stage: 'demo', ref });
+      // Prune removes a branch stage whose branch is gone; "demo" never had one.
+      const [decision] = decidePrune(
+        [{ stage: 'demo', ref: stageTags({ ...plan, project: 'svc' })[TagKeys.Ref]! }],
+        {
+          branches: ['main'],
+          pullRequests: new Map(),
+          protectedStages: [],
+          now: new Date(),
+        },
+      );
+      expect(decision).toMatchObject({ action: 'keep' });
+    },
+  );
 
   test('command undeploy on a push removes that branch stage', () => {
     expect(makePlan(settings('undeploy'), ctx('push', {}, 'refs/heads/feature-y'))).toMatchObject({

@@ -10,6 +10,8 @@ import { recordingSleep } from '../../src/util/sleep.js';
 import { startGitHubServer, type GitHubServer } from '../support/github-server.js';
 
 const NOW = new Date('2026-03-20T12:00:00Z');
+/** The description lambda-deploy publishes its dependencies layer with (prune deletes only such versions). */
+const OUR_LAYER = 'lambda-deploy:key=0123abcd lambda-deploy dependencies of shop';
 const lambdaTime = (daysAgo: number) =>
   new Date(NOW.getTime() - daysAgo * 86_400_000).toISOString().replace('Z', '+0000');
 
@@ -265,7 +267,7 @@ it.each<[string | undefined, string | undefined]>([
 describe('pruneDependencyLayers', () => {
   it('keeps every version a function of the project uses (two functions tagged for one stage too) and the newest; deletes the rest', async () => {
     const layer = 'shop-deps';
-    const [v1, v2, v3, v4] = [1, 2, 3, 4].map(() => aws.seed.layerVersion(layer)) as [
+    const [v1, v2, v3, v4] = [1, 2, 3, 4].map(() => aws.seed.layerVersion(layer, undefined, OUR_LAYER)) as [
       string,
       string,
       string,
@@ -295,7 +297,11 @@ describe('pruneDependencyLayers', () => {
     'a delete that took effect before its 5xx (connection dropped: %s) counts as done when the retry finds no version',
     async (reset) => {
       const layer = 'shop-deps';
-      const [v1, v2, v3] = [1, 2, 3].map(() => aws.seed.layerVersion(layer)) as [string, string, string];
+      const [v1, v2, v3] = [1, 2, 3].map(() => aws.seed.layerVersion(layer, undefined, OUR_LAYER)) as [
+        string,
+        string,
+        string,
+      ];
       aws.seed.function('shop-main', { tags: tagsFor('shop', 'main') }).latest.Layers = [
         { Arn: v2, CodeSize: 0 },
       ];

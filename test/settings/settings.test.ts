@@ -12,6 +12,7 @@ import {
   statusAccepted,
 } from '../../src/settings/settings.js';
 import { settingsProblems } from '../support/settings-problems.js';
+import { branchStage } from '../../src/model/stage-name.js';
 
 const workspace = mkdtempSync(join(tmpdir(), 'settings-'));
 mkdirSync(join(workspace, 'fn'));
@@ -256,6 +257,15 @@ describe('readSettings', () => {
     const problems = problemsOf({ name: 'svc', ...inputs });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(expected);
+  });
+
+  test("protected-stages: a branch name (release/1.x, Main) protects its branch's stage too", () => {
+    // Branch release/1.x deploys to stage release-1-x-<hash>: read as it is, "release/1.x" protected nothing,
+    // so deleting the branch, prune, or a pull request with stage: set could reach its production stage.
+    expect(
+      settingsFrom({ name: 'svc', 'protected-stages': 'main,release/1.x, Prod\n# comment' }).protectedStages,
+    ).toEqual(['main', 'release/1.x', branchStage('release/1.x'), 'prod', branchStage('Prod')]);
+    expect(settingsFrom({ name: 'svc' }).protectedStages).toEqual(['main', 'master', 'prod', 'production']);
   });
 
   test('missing name is reported', () => {

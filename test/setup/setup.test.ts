@@ -108,6 +108,47 @@ describe('lambda-deploy setup', () => {
     expect(aws.account.buckets.get(BUCKET)!.settings.size).toBe(0);
   });
 
+  it.each([
+    ['without lambda-deploy tags (made by hand)', {}, 'none'],
+    ['of another lambda-deploy project', { 'lambda-deploy:name': 'shop-admin' }, '"shop-admin"'],
+  ])(
+    'refuses a role of its name %s, before any write, dry run or not',
+    async (_, tags: Record<string, string>, tag) => {
+      const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'TheirCi' }] });
+      aws.seed.role('shop-deploy-production', { trust, tags });
+      for (const dryRun of [true, false]) {
+        const failed = await setup(aws, dryRun).then(
+          () => undefined,
+          (error: Error) => error.message,
+        );
+        expect(failed).toContain(
+          `IAM role shop-deploy-production exists but was not made by lambda-deploy setup for shop (its lambda-deploy:name tag: ${tag}); setup leaves it as it is.`,
+        );
+        expect(writes()).toEqual([]);
+      }
+      expect(aws.account.roles.get('shop-deploy-production')!.AssumeRolePolicyDocument).toBe(trust);
+    },
+  );
+
+  it("refuses a deploy role set up for another repository under the same name: its trust would lock that repository's workflows out", async () => {
+    await setup(aws, false, setupDocuments({ ...config, repository: 'octo/other' }));
+    const before = aws.account.roles.get('shop-deploy-preview')!.AssumeRolePolicyDocument;
+    aws.calls.clear();
+    const failed = await setup(aws).then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+    expect(failed).toContain(
+      'IAM role shop-deploy-production is set up for repository octo/other (tag lambda-deploy:repository), not octo/shop; setup leaves it as it is.',
+    );
+    expect(writes()).toEqual([]);
+    expect(aws.account.roles.get('shop-deploy-preview')!.AssumeRolePolicyDocument).toBe(before);
+    // The same repository in other letters is the same repository.
+    await expect(
+      setup(aws, false, setupDocuments({ ...config, repository: 'Octo/Other' })),
+    ).resolves.toBeDefined();
+  });
+
   it('second run makes no write call and says so', async () => {
     await setup(aws);
     aws.calls.clear();

@@ -11,6 +11,7 @@ import {
   PutBucketOwnershipControlsCommand,
   PutPublicAccessBlockCommand,
   type BucketLocationConstraint,
+  type LifecycleRule,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -75,6 +76,8 @@ export async function ensureArtifactBucket(s3: S3Client, input: BucketInput, dep
 export interface BucketState {
   bucket: string;
   todo: 'nothing' | 'create' | 'configure';
+  /** With 'configure': the lifecycle rules the bucket has (someone's own among them). */
+  lifecycleRules?: LifecycleRule[];
 }
 
 /**
@@ -93,7 +96,7 @@ export async function probeArtifactBucket(
   // bucket half-configured: the lifecycle rule is written last, so its
   // absence says the settings must be written (again). Read together with
   // HeadBucket (sequential: only once the bucket is known to be there).
-  let rule: Started<boolean> | undefined;
+  let rules: Started<LifecycleRule[]> | undefined;
   try {
     const head = callAws(
       deps,
@@ -104,10 +107,10 @@ export async function probeArtifactBucket(
       },
       () => s3.send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: owner })),
     );
-    if (!input.bucket) rule = start(deps, () => hasLifecycleRule(s3, bucket, owner, deps));
+    if (!input.bucket) rules = start(deps, () => lifecycleRules(s3, bucket, owner, deps));
     await head;
   } catch (error) {
-    await rule?.settled();
+    await rules?.settled();
     if (isAccessDenied(error)) {
       throw new AwsError(
         `S3 bucket ${bucket} exists but belongs to another account (or this role may not read it: s3:ListBucket). ` +
@@ -126,7 +129,10 @@ export async function probeArtifactBucket(
     if (!isNotFound(error)) throw error;
     return { bucket, todo: 'create' };
   }
-  return { bucket, todo: rule && !(await rule.result()) ? 'configure' : 'nothing' };
+  const found = await rules?.result();
+  return found && !found.some((r) => r.ID === LIFECYCLE_RULE_ID)
+    ? { bucket, todo: 'configure', lifecycleRules: found }
+    : { bucket, todo: 'nothing' };
 }
 
 /** Creates or configures the bucket as probeArtifactBucket found it needed. */
@@ -139,16 +145,17 @@ async function readyArtifactBucket(
   if (state.todo === 'create') await createArtifactBucket(s3, state.bucket, input, deps);
   if (state.todo === 'configure') {
     deps.logger.info(`Artifact bucket ${state.bucket} lacks its settings; writing them`);
-    await configureArtifactBucket(s3, state.bucket, input.accountId, deps);
+    await configureArtifactBucket(s3, state.bucket, input.accountId, deps, state.lifecycleRules ?? []);
   }
 }
 
-async function hasLifecycleRule(
+/** The bucket's lifecycle rules ([] when it has none). */
+async function lifecycleRules(
   s3: S3Client,
   bucket: string,
   owner: string,
   deps: AwsDeps,
-): Promise<boolean> {
+): Promise<LifecycleRule[]> {
   const missing = (e: unknown) => hasErrorName(e, 'NoSuchLifecycleConfiguration');
   try {
     const config = await callAws(
@@ -161,9 +168,9 @@ async function hasLifecycleRule(
       () =>
         s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket, ExpectedBucketOwner: owner })),
     );
-    return (config.Rules ?? []).some((r) => r.ID === LIFECYCLE_RULE_ID);
+    return config.Rules ?? [];
   } catch (error) {
-    if (missing(error)) return false;
+    if (missing(error)) return [];
     throw error;
   }
 }
@@ -211,11 +218,18 @@ async function createArtifactBucket(
   await configureArtifactBucket(s3, bucket, owner, deps);
 }
 
+/**
+ * Writes the bucket's settings. `existing`: the lifecycle rules of a bucket
+ * this run did not create (half-configured by a stopped run, made under the
+ * default name by other tooling, or our rule removed by hand): its other
+ * rules stay.
+ */
 async function configureArtifactBucket(
   s3: S3Client,
   bucket: string,
   owner: string,
   deps: AwsDeps,
+  existing?: LifecycleRule[],
 ): Promise<void> {
   // Right after CreateBucket, S3 may still answer NoSuchBucket for a moment.
   const configure = <T>(what: string, permission: string, fn: () => Promise<T>) =>
@@ -272,6 +286,8 @@ async function configureArtifactBucket(
         ExpectedBucketOwner: owner,
         LifecycleConfiguration: {
           Rules: [
+            // PutBucketLifecycleConfiguration replaces every rule: the others are written back.
+            ...(existing ?? []).filter((r) => r.ID !== LIFECYCLE_RULE_ID),
             {
               ID: LIFECYCLE_RULE_ID,
               Status: 'Enabled',

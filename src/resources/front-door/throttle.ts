@@ -5,7 +5,8 @@
  * The rule for a half that is not given (only `throttle-rate`, or only
  * `throttle-burst`): it is not compared, so API Gateway's own default for it
  * stands and a rerun changes nothing. With neither given, any throttling we
- * find is removed.
+ * find is removed (on a REST stage whose `*\/*` setting also holds logging
+ * or metrics, set back to API Gateway's defaults, so those stay).
  */
 import type { RouteSettings } from '@aws-sdk/client-apigatewayv2';
 import type {
@@ -65,6 +66,20 @@ export function httpRouteSettingsUpdate(
   return next;
 }
 
+/** The throttle API Gateway fills a new method setting with (turning logging on makes one). */
+export const METHOD_SETTING_THROTTLE = { rateLimit: 10000, burstLimit: 5000 } as const;
+
+/** Settings of a method setting besides throttling: someone turned logging, metrics, tracing or caching on. */
+function holdsMore(setting: MethodSetting | undefined): boolean {
+  return (
+    !!setting &&
+    (!!setting.metricsEnabled ||
+      !!setting.dataTraceEnabled ||
+      !!setting.cachingEnabled ||
+      (setting.loggingLevel ?? 'OFF') !== 'OFF')
+  );
+}
+
 /** REST API stage: patch operations on the `*\/*` method settings (every method of the stage). */
 export function restStageThrottlePatch(
   methodSettings: Record<string, MethodSetting> | undefined,
@@ -72,6 +87,8 @@ export function restStageThrottlePatch(
 ): PatchOperation[] {
   const all = methodSettings?.['*/*'];
   const now = { rateLimit: all?.throttlingRateLimit, burstLimit: all?.throttlingBurstLimit };
+  // Removing `*/*` would turn the owner's logging or metrics off too: the throttle goes back to the defaults instead.
+  if (!desired && holdsMore(all)) desired = METHOD_SETTING_THROTTLE;
   if (!throttleDiffers(now, desired)) return [];
   if (!desired) return [{ op: 'remove', path: '/*/*' }];
   const ops: PatchOperation[] = [];

@@ -45,6 +45,7 @@ import {
   versionsToDelete,
   type ConfigField,
   type DesiredConfig,
+  type EnvironmentPlan,
 } from './function-config.js';
 import { LIVE_ALIAS } from '../../model/live-alias.js';
 import { pollUntil } from '../../aws/poll.js';
@@ -535,7 +536,12 @@ interface UpdateOutcome {
   codeChanged: boolean;
   configChanged: boolean;
   environmentKept: string[];
+  /** The values of the variables the update was planned from (see FunctionResult). */
+  environmentBefore: string[];
 }
+
+/** Reads of a function that changed while the deploy planned its update, before giving up. */
+const CONFIG_READS = 3;
 
 async function updateFunction(
   lambda: LambdaClient,
@@ -544,19 +550,34 @@ async function updateFunction(
   deps: AwsDeps,
 ): Promise<UpdateOutcome> {
   const name = input.functionName;
-  const { tags } = existing;
+  let { tags } = existing;
   let config = await readyToUpdate(lambda, name, existing.config, deps);
-  const env = planEnvironment(
-    config.Environment?.Variables ?? {},
-    input.environment,
-    parseManagedTag(tags[ENV_TAG]),
-  );
-  logEnvironmentPlan(env, deps);
-
-  const desired = desiredConfig(input, env.variables);
-  const fields = diffConfig(config, desired);
+  let env: EnvironmentPlan;
+  let fields: ConfigField[];
+  let before: Record<string, string>;
+  for (let read = 1; ; read++) {
+    before = config.Environment?.Variables ?? {};
+    env = planEnvironment(before, input.environment, parseManagedTag(tags[ENV_TAG]));
+    logEnvironmentPlan(env, deps);
+    const desired = desiredConfig(input, env.variables);
+    fields = diffConfig(config, desired);
+    if (!fields.length) break;
+    try {
+      config = await updateConfiguration(lambda, name, desired, fields, deps, config.RevisionId);
+      break;
+    } catch (error) {
+      // The variables were read before the upload: one set since (a secret pasted in the console)
+      // would be wiped by a write planned without it, so Lambda refuses it and the plan is made again.
+      if (!hasErrorName(error, 'PreconditionFailed') || read >= CONFIG_READS) throw error;
+      deps.logger.info(`Function ${name} changed since this deploy read it; reading it again`);
+      const again = await readFunction(lambda, name, deps);
+      if (!again) throw error;
+      tags = again.tags;
+      config = await readyToUpdate(lambda, name, again.config, deps);
+    }
+  }
   const configChanged = fields.length > 0;
-  if (configChanged) config = await updateConfiguration(lambda, name, desired, fields, deps);
+  const environmentBefore = Object.values(before);
 
   const codeChanged = codeNeedsUpdate(config, input.code.codeSha256, input.architecture);
   if (codeChanged) config = await updateCode(lambda, input, deps);
@@ -573,7 +594,7 @@ async function updateFunction(
     );
   }
   if (!configChanged && !codeChanged) deps.logger.info(`Function ${name} is up to date`);
-  return { config, codeChanged, configChanged, environmentKept: env.kept };
+  return { config, codeChanged, configChanged, environmentKept: env.kept, environmentBefore };
 }
 
 /**
@@ -638,6 +659,8 @@ async function updateConfiguration(
   desired: DesiredConfig,
   fields: ConfigField[],
   deps: AwsDeps,
+  /** The revision the update was planned from: Lambda refuses it (PreconditionFailed) once the function changed. */
+  revisionId?: string,
 ): Promise<FunctionConfiguration> {
   deps.logger.info(`Updating the configuration of ${name}: ${fields.join(', ')}`);
   await updateCall(
@@ -656,6 +679,7 @@ async function updateConfiguration(
           Role: desired.roleArn,
           Description: desired.description,
           ...(desired.ephemeralStorage ? { EphemeralStorage: { Size: desired.ephemeralStorage } } : {}),
+          RevisionId: revisionId,
         }),
       ),
     deps,
@@ -933,7 +957,13 @@ export async function deployFunction(
       if (!existing) throw new AwsError(`Function ${name} exists and does not: try again`, 'Inconsistent');
     } else {
       created = true;
-      outcome = { config: made.config, codeChanged: true, configChanged: true, environmentKept: [] };
+      outcome = {
+        config: made.config,
+        codeChanged: true,
+        configChanged: true,
+        environmentKept: [],
+        environmentBefore: [],
+      };
     }
   }
   if (!outcome) outcome = await updateFunction(lambda, input, existing!, deps);
@@ -976,7 +1006,7 @@ export async function deployFunction(
     configChanged: outcome.configChanged,
     changed: created || outcome.codeChanged || outcome.configChanged || aliasMoved,
     environmentKept: outcome.environmentKept,
-    environmentBefore: created ? [] : Object.values(existing?.config.Environment?.Variables ?? {}),
+    environmentBefore: outcome.environmentBefore,
     previousTags: created ? {} : (existing?.tags ?? {}),
   };
 }

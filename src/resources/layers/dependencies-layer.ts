@@ -41,6 +41,11 @@ export function layerKeyMarker(key: string): string {
   return `lambda-deploy:key=${key}`;
 }
 
+/** Published by lambda-deploy: its description carries a key marker (layer versions take no tags). */
+function publishedByUs(version: LayerVersionsListItem): boolean {
+  return (version.Description ?? '').split(/\s+/).some((word) => /^lambda-deploy:key=./.test(word));
+}
+
 export interface DependenciesLayerInput {
   project: string;
   runtime: string;
@@ -223,10 +228,13 @@ export interface PruneLayersResult {
 }
 
 /**
- * Deletes versions of `{project}-deps` that no function of the project
- * references, always keeping the newest. A function version that used a
- * deleted layer version keeps working (Lambda keeps its copy), so rollback is
- * unaffected; only attaching that version anew is no longer possible.
+ * Deletes versions of `{project}-deps` that lambda-deploy published and no
+ * function of the project references, always keeping the newest of them.
+ * A version without our key marker is someone's own (`shop-deps` is a
+ * natural name for a layer made by hand) and never touched. A function
+ * version that used a deleted layer version keeps working (Lambda keeps its
+ * copy), so rollback is unaffected; only attaching that version anew is no
+ * longer possible.
  */
 export async function pruneLayerVersions(
   lambda: LambdaClient,
@@ -234,7 +242,7 @@ export async function pruneLayerVersions(
   deps: AwsDeps,
 ): Promise<PruneLayersResult> {
   const layerName = dependenciesLayerName(input.project);
-  const versions = await listLayerVersions(lambda, layerName, deps);
+  const versions = (await listLayerVersions(lambda, layerName, deps)).filter(publishedByUs);
   const result: PruneLayersResult = { deleted: [], kept: [] };
   versions.forEach((version, index) => {
     const arn = version.LayerVersionArn;

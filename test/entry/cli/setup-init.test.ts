@@ -23,6 +23,7 @@ import { parse } from 'yaml';
 import { main } from '../../../src/entry/cli/cli.js';
 import { branchesNotStages, previewStatementsNote } from '../../../src/entry/cli/commands/setup.js';
 import { testIo } from './io.js';
+import { branchStage } from '../../../src/model/stage-name.js';
 import { reusableWorkflowActionInputs } from '../../support/workflow-snippets.js';
 import { tableStatements } from '../../support/table-statements.js';
 
@@ -254,6 +255,8 @@ describe('lambda-deploy setup', () => {
     expect(branchesNotStages(undefined, ['prod'])).toMatch(
       /^--protected-branches: main, master are not among/,
     );
+    // --protected-stages release/1.x is read as that branch's stage (release-1-x-<hash>): the branch is among them.
+    expect(branchesNotStages(['main', 'release/1.x'], ['main', branchStage('release/1.x')])).toBeUndefined();
   });
 
   test("what previews run with is said after setup: none of production's statements, or the preview ones", () => {

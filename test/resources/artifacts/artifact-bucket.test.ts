@@ -131,6 +131,23 @@ describe('ensureArtifactBucket on the fake S3', () => {
     expect(count('PutBucketLifecycleConfiguration')).toBe(1);
   });
 
+  it("an existing default bucket without our lifecycle rule keeps the owner's other rules", async () => {
+    const { fake, s3, bucket } = await account();
+    // Made under the default name by the user's own tooling, with a rule of theirs.
+    fake.seed.bucket(BUCKET);
+    const NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
+    bucket()!.settings.set(
+      'lifecycle',
+      `<LifecycleConfiguration ${NS}><Rule><ID>team-logs-90-days</ID><Filter><Prefix>logs/</Prefix></Filter>` +
+        '<Status>Enabled</Status><Expiration><Days>90</Days></Expiration></Rule></LifecycleConfiguration>',
+    );
+    await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: REGION }, depsFor(fake));
+    const lifecycle = bucket()!.settings.get('lifecycle')!.replace(/\s+/g, '');
+    expect(lifecycle).toContain('<ID>team-logs-90-days</ID>');
+    expect(lifecycle).toContain('<Filter><Prefix>logs/</Prefix></Filter>');
+    expect(lifecycle).toContain('<ID>lambda-deploy-artifacts</ID>');
+  });
+
   it('an existing configured bucket, or one named by s3-bucket, is left as it is', async () => {
     const { fake, s3, count } = await account();
     await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: REGION }, depsFor(fake));

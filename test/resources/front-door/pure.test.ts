@@ -143,6 +143,31 @@ describe('throttle', () => {
     ).toEqual([{ op: 'remove', path: '/*/*' }]);
   });
 
+  test("REST stage without throttle inputs: */* method settings that also hold the owner's logging or metrics are kept", () => {
+    // Logging turned on in the console: API Gateway fills the throttle of the new */* setting with its defaults.
+    const logging = {
+      loggingLevel: 'INFO',
+      metricsEnabled: false,
+      throttlingRateLimit: 10000,
+      throttlingBurstLimit: 5000,
+    };
+    expect(restStageThrottlePatch({ '*/*': logging }, undefined)).toEqual([]);
+    // Our old throttle plus their metrics: the throttle goes back to API Gateway's defaults, the entry stays.
+    expect(
+      restStageThrottlePatch(
+        { '*/*': { metricsEnabled: true, throttlingRateLimit: 10, throttlingBurstLimit: 5000 } },
+        undefined,
+      ),
+    ).toEqual([{ op: 'replace', path: '/*/*/throttling/rateLimit', value: '10000' }]);
+    // Logging explicitly off is nothing of theirs to keep.
+    expect(
+      restStageThrottlePatch(
+        { '*/*': { loggingLevel: 'OFF', throttlingRateLimit: 10, throttlingBurstLimit: 20 } },
+        undefined,
+      ),
+    ).toEqual([{ op: 'remove', path: '/*/*' }]);
+  });
+
   test('quota mapping', () => {
     expect(usagePlanQuota({ limit: 10000, period: 'DAY' })).toEqual({
       limit: 10000,

@@ -587,6 +587,28 @@ describe('deployFunction against the stateful fake', () => {
     expect(fn().latest.CodeSha256).toBe(zipA.codeSha256);
   });
 
+  it('a variable set in the console after the deploy read the function (while it uploaded) is kept, not wiped', async () => {
+    const { fake, lambda, fn, inputsOf } = await account();
+    await deployFunction(lambda, input(zipA, { environment: { MODE: 'a' } }), depsFor(fake));
+    const deps = depsFor(fake);
+    // The deploy reads the function first, then uploads for a while; meanwhile someone pastes a secret.
+    const known = await readStageFunction(lambda, input(zipB), deps);
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: 'shop-main',
+        Environment: { Variables: { MODE: 'a', API_KEY: 'console-secret' } },
+      }),
+    );
+    fake.clock.advance(1_000);
+
+    const result = await deployFunction(lambda, input(zipB, { environment: { MODE: 'b' } }), deps, known);
+    expect(fn().latest.Environment?.Variables).toEqual({ MODE: 'b', API_KEY: 'console-secret' });
+    expect(result.environmentKept).toEqual(['API_KEY']);
+    expect(result.environmentBefore).toContain('console-secret');
+    // The write names the revision it was planned from: Lambda refuses one planned from a stale read.
+    expect(inputsOf('UpdateFunctionConfiguration').at(-1)).toHaveProperty('RevisionId');
+  });
+
   it('UpdateAlias carries the RevisionId it read: a run that lost the race does not undo the newer deploy', async () => {
     const { fake, lambda, fn, inputsOf } = await account();
     await deployFunction(lambda, input(zipA), depsFor(fake));

@@ -253,6 +253,21 @@ describe('pruneLayerVersions', () => {
     expect(versions).toHaveLength(5);
   });
 
+  it("never deletes a version lambda-deploy did not publish (no lambda-deploy:key= in its description): the layer name may be the user's own", async () => {
+    // Someone's own `shop-deps` layer, published by hand before and after ours.
+    for (const description of ['shop dependencies', '', 'lambda-deploy:keyless by hand'])
+      versions.push({
+        LayerVersionArn: `${LAYER_ARN}:${versions.length + 1}`,
+        Version: versions.length + 1,
+        Description: description,
+      });
+    const result = await pruneLayerVersions(lambda, { project: 'shop', inUse: new Set() }, deps);
+    // Ours are 1-5: the newest of ours (5) stays, the user's 6-8 are not even considered.
+    expect(result.deleted).toEqual([`${LAYER_ARN}:4`, `${LAYER_ARN}:3`, `${LAYER_ARN}:2`, `${LAYER_ARN}:1`]);
+    expect(result.kept).toEqual([`${LAYER_ARN}:5`]);
+    expect(versions.map((v) => v.Version)).toEqual([5, 6, 7, 8]);
+  });
+
   it('a project without a layer has nothing to prune', async () => {
     versions = [];
     expect(await pruneLayerVersions(lambda, { project: 'shop', inUse: new Set() }, deps)).toEqual({

@@ -12,6 +12,7 @@ import {
 } from '../../../setup/setup-aws.js';
 import { documentSizeProblems, setupDocuments, type SetupConfig } from '../../../setup/setup-documents.js';
 import { IAM_SIZE_LIMITS } from '../../../model/policy-document.js';
+import { branchStage } from '../../../model/stage-name.js';
 import { SettingsError } from '../../../settings/settings.js';
 import { parsePolicyStatements, POLICY_STATEMENTS_EXPECTED } from '../../../settings/policy-statements.js';
 import type { PolicyStatement } from '../../../model/policy-document.js';
@@ -64,7 +65,10 @@ export function branchesNotStages(
   branches: readonly string[] | undefined,
   stages: readonly string[],
 ): string | undefined {
-  const missing = (branches ?? DEFAULT_PROTECTED_BRANCHES).filter((b) => !stages.includes(b));
+  // The settings read a branch name in protected-stages (release/1.x) as its branch's stage.
+  const missing = (branches ?? DEFAULT_PROTECTED_BRANCHES).filter(
+    (b) => !stages.includes(b) && !stages.includes(branchStage(b)),
+  );
   if (!missing.length) return undefined;
   return (
     `--protected-branches: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not among the protected stages (${stages.join(', ') || 'none'}): ` +
