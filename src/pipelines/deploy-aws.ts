@@ -21,6 +21,7 @@ import {
   readStageFunction,
   type FunctionResult,
   type StageFunction,
+  versionEnvironmentValues,
 } from '../resources/function/lambda-function.js';
 import { LIVE_ALIAS } from '../model/live-alias.js';
 import { codeNeedsUpdate } from '../resources/function/function-config.js';
@@ -151,7 +152,7 @@ export async function deployToAws(
   // Nothing of this deploy still runs when it reports (a failed function leaves them waiting).
   await alongside.settled();
   if (report.status === 'failure' && fn)
-    await addFunctionLogs(report, plan, started, session, [...hidden, ...secrets], deps);
+    await addFunctionLogs(settings, report, fn, started, session, { hidden, secrets }, deps);
   if (marked.functionArn) await clearDeploying(session.clients.lambda, marked.functionArn, session.awsDeps);
   report.durationMs = now() - started;
   return { report, secrets };
@@ -169,6 +170,44 @@ function hideFunctionValues(values: string[], hidden: string[], secrets: string[
       hidden.push(value);
       secrets.push(value);
     }
+}
+
+/**
+ * Hides the environment values of the versions other than this deploy's that
+ * served the stage in the log window: the one `live` pointed at before (and
+ * goes back to on a rollback), and one another run moved it to. They may be
+ * older than $LATEST's, all that environmentBefore knows: a key rotated in a
+ * deploy that was rolled back is new in $LATEST and old in the version `live`
+ * went back to. Returns why the logs stay out when a version's values could
+ * not be read (its lines may show them).
+ */
+async function hideServedVersionValues(
+  settings: Settings,
+  fn: FunctionResult,
+  report: DeployReport,
+  session: AwsSession,
+  lists: { hidden: string[]; secrets: string[] },
+): Promise<string | undefined> {
+  const { logger } = session.awsDeps;
+  const served = new Set([fn.previousVersion, report.version].filter((v) => v && v !== fn.version));
+  for (const version of served) {
+    try {
+      const values = await versionEnvironmentValues(
+        session.clients.lambda,
+        report.functionName,
+        version,
+        session.awsDeps,
+      );
+      hideFunctionValues(secretValues(settings, report, values), lists.hidden, lists.secrets, logger);
+    } catch (error) {
+      return (
+        `The function's logs are left out: version ${version} served the stage during this deploy, and its ` +
+        `environment values, which its log lines may show, could not be read to hide them (${errorMessage(error).replace(/\.$/, '')}). ` +
+        `Read the logs in CloudWatch Logs (/aws/lambda/${report.functionName}).`
+      );
+    }
+  }
+  return undefined;
 }
 
 /** The report before anything is deployed: a failure until the stage passes its smoke test. */
@@ -233,25 +272,36 @@ function smokeTestStage(
   });
 }
 
-/** A failed deploy's function logs since it started, secrets redacted, into the report and the log. */
+/**
+ * A failed deploy's function logs since it started, secrets redacted, into the
+ * report and the log; left out when the values of a version that served the
+ * stage meanwhile could not be read (see hideServedVersionValues).
+ */
 async function addFunctionLogs(
+  settings: Settings,
   report: DeployReport,
-  plan: Plan,
+  fn: FunctionResult,
   started: number,
   session: AwsSession,
-  secrets: string[],
+  lists: { hidden: string[]; secrets: string[] },
   deps: PipelineDeps,
 ): Promise<void> {
   const { logger } = deps;
+  const unread = await hideServedVersionValues(settings, fn, report, session, lists);
+  if (unread) {
+    report.logsNote = unread;
+    logger.warning(unread);
+    return;
+  }
   const logs = await fetchFunctionLogs(
     session.clients.logs,
     // A margin for clock skew between the runner and CloudWatch, so the first lines are not cut.
     {
-      functionName: plan.functionName,
+      functionName: report.functionName,
       startTime: started - LOG_WINDOW_MARGIN_MS,
       endTime: (deps.now ?? Date.now)(),
     },
-    { logger, sleep: deps.sleep ?? realSleep, excerpt: { secrets } },
+    { logger, sleep: deps.sleep ?? realSleep, excerpt: { secrets: [...lists.hidden, ...lists.secrets] } },
   );
   report.logs = logs.text;
   report.logsNote = logs.note;
