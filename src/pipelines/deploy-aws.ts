@@ -27,7 +27,7 @@ import { LIVE_ALIAS } from '../model/live-alias.js';
 import { codeNeedsUpdate } from '../resources/function/function-config.js';
 import { gate, start, together, type Gate } from '../aws/together.js';
 import { HeldLogger } from '../util/held-logger.js';
-import type { Logger } from '../util/logger.js';
+import { keepMasked, type Logger } from '../util/logger.js';
 import type { GitHubContext } from '../model/github-context.js';
 import { ensureGateway } from '../resources/front-door/gateway.js';
 import { type GatewayResult } from '../resources/front-door/gateway-types.js';
@@ -78,8 +78,11 @@ export async function deployToAws(
   settings: Settings,
   plan: Plan,
   ctx: GitHubContext,
-  deps: PipelineDeps,
+  pipelineDeps: PipelineDeps,
 ): Promise<{ report: DeployReport; secrets: string[] }> {
+  // Whatever a step masks (the API key, credentials, the function's values) also stays out of the report.
+  const secrets: string[] = [];
+  const deps = { ...pipelineDeps, logger: keepMasked(pipelineDeps.logger, secrets) };
   const now = deps.now ?? Date.now;
   const started = now();
   const { logger } = deps;
@@ -100,7 +103,6 @@ export async function deployToAws(
     });
 
   const report = initialReport(settings, plan, pkg, slim);
-  const secrets: string[] = [];
   const hidden = secretValues(settings, plan);
   let fn: FunctionResult | undefined;
   const marked: DeployingMark = { since: new Date(started).toISOString() };
@@ -120,7 +122,7 @@ export async function deployToAws(
       deployed.fail(error);
       throw error;
     }
-    hideFunctionValues(secretValues(settings, plan, fn.environmentBefore), hidden, secrets, logger);
+    hideFunctionValues(secretValues(settings, plan, fn.environmentBefore), hidden, logger);
     Object.assign(report, {
       functionArn: fn.functionArn,
       version: fn.version,
@@ -128,7 +130,6 @@ export async function deployToAws(
       changed: fn.changed,
     });
     const gateway: GatewayResult = await logger.group(`Front door (${settings.gateway})`, alongside.gateway);
-    if (gateway.apiKeyValue) secrets.push(gateway.apiKeyValue);
     Object.assign(report, {
       url: gateway.url,
       apiId: gateway.apiId,
@@ -160,15 +161,14 @@ export async function deployToAws(
 
 /**
  * The values of variables set outside the workflow (a key pasted in the
- * console): masked from here on, and redacted with the input's wherever the
- * deploy's texts go (`hidden` for its smoke answers and logs, `secrets` for the report).
+ * console): masked from here on (so in the report's secrets too), and
+ * redacted with the input's from the deploy's smoke answers and logs (`hidden`).
  */
-function hideFunctionValues(values: string[], hidden: string[], secrets: string[], logger: Logger): void {
+function hideFunctionValues(values: string[], hidden: string[], logger: Logger): void {
   for (const value of values)
     if (!hidden.includes(value)) {
       logger.mask(value);
       hidden.push(value);
-      secrets.push(value);
     }
 }
 
@@ -198,7 +198,7 @@ async function hideServedVersionValues(
         version,
         session.awsDeps,
       );
-      hideFunctionValues(secretValues(settings, report, values), lists.hidden, lists.secrets, logger);
+      hideFunctionValues(secretValues(settings, report, values), lists.hidden, logger);
     } catch (error) {
       return (
         `The function's logs are left out: version ${version} served the stage during this deploy, and its ` +
