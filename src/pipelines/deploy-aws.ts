@@ -103,7 +103,8 @@ export async function deployToAws(
     });
 
   const report = initialReport(settings, plan, pkg, slim);
-  const hidden = secretValues(settings, plan);
+  // `hidden`: values for the smoke answers; `secrets` for the report (logs: both).
+  const lists = { hidden: secretValues(settings, plan), secrets };
   let fn: FunctionResult | undefined;
   const marked: DeployingMark = { since: new Date(started).toISOString() };
   // The front door and keep-warm read while the function deploys, and write once it is done.
@@ -122,7 +123,7 @@ export async function deployToAws(
       deployed.fail(error);
       throw error;
     }
-    hideFunctionValues(secretValues(settings, plan, fn.environmentBefore), hidden, logger);
+    hideFunctionValues(secretValues(settings, plan, fn.environmentBefore), lists, logger);
     Object.assign(report, {
       functionArn: fn.functionArn,
       version: fn.version,
@@ -139,7 +140,7 @@ export async function deployToAws(
     if (gateway.url) logger.info(`URL: ${gateway.url}`);
     report.notes = await warmStarts(settings, context, fn, session, await alongside.keepWarm());
 
-    report.smoke = await smokeTestStage(settings, plan, gateway, session, hidden, deps);
+    report.smoke = await smokeTestStage(settings, plan, gateway, session, lists.hidden, deps);
     if (report.smoke.status === 'failed') {
       report.error = `Smoke test failed: ${report.smoke.detail}`;
       await rollBack(settings, report, fn, session, deps);
@@ -153,7 +154,7 @@ export async function deployToAws(
   // Nothing of this deploy still runs when it reports (a failed function leaves them waiting).
   await alongside.settled();
   if (report.status === 'failure' && fn)
-    await addFunctionLogs(settings, report, fn, started, session, { hidden, secrets }, deps);
+    await addFunctionLogs(settings, report, fn, started, session, lists, deps);
   if (marked.functionArn) await clearDeploying(session.clients.lambda, marked.functionArn, session.awsDeps);
   report.durationMs = now() - started;
   return { report, secrets };
@@ -161,15 +162,20 @@ export async function deployToAws(
 
 /**
  * The values of variables set outside the workflow (a key pasted in the
- * console): masked from here on (so in the report's secrets too), and
- * redacted with the input's from the deploy's smoke answers and logs (`hidden`).
+ * console): masked from here on unless they are already (`secrets` holds
+ * what was masked), and redacted with the input's from the deploy's smoke
+ * answers and logs (`hidden`).
  */
-function hideFunctionValues(values: string[], hidden: string[], logger: Logger): void {
-  for (const value of values)
-    if (!hidden.includes(value)) {
-      logger.mask(value);
-      hidden.push(value);
-    }
+function hideFunctionValues(
+  values: string[],
+  lists: { hidden: string[]; secrets: readonly string[] },
+  logger: Logger,
+): void {
+  for (const value of values) {
+    if (lists.hidden.includes(value)) continue;
+    if (!lists.secrets.includes(value)) logger.mask(value);
+    lists.hidden.push(value);
+  }
 }
 
 /**
@@ -198,7 +204,7 @@ async function hideServedVersionValues(
         version,
         session.awsDeps,
       );
-      hideFunctionValues(secretValues(settings, report, values), lists.hidden, logger);
+      hideFunctionValues(secretValues(settings, report, values), lists, logger);
     } catch (error) {
       return (
         `The function's logs are left out: version ${version} served the stage during this deploy, and its ` +
@@ -346,6 +352,10 @@ async function deployCode(
   }
   mayWrite.open();
   const { existing, alias } = current;
+  // Masked before any change: an error may quote them (Lambda's answer over 4 KB quotes every variable).
+  const known = new Set(secretValues(settings, plan));
+  const values = Object.values(existing?.config.Environment?.Variables ?? {});
+  for (const value of secretValues(settings, plan, values)) if (!known.has(value)) deps.logger.mask(value);
   changing.open(
     !existing || !alias || codeNeedsUpdate(existing.config, pkg.codeSha256, settings.architecture),
   );

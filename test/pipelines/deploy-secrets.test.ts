@@ -29,3 +29,24 @@ it("the stage's API key, masked when read, stays out of the report when the fron
     removeApp(dir);
   }
 });
+
+it("a value set in the console stays out of an error that quotes the function's variables (Lambda's 4 KB limit)", async () => {
+  const PASTED = 'pk9f2Qm7Zr4Lw8Xb';
+  const fake = await startFakeAws();
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  try {
+    expect((await deployApp(fake, dir)).failure).toBeUndefined();
+    const fn = fake.account.functions.get('shop-main')!;
+    fn.latest.Environment = { Variables: { PAYMENT_KEY: PASTED, CATALOG: 'c'.repeat(3_000) } };
+    // The workflow adds a variable: with the one kept from the console, over 4 KB.
+    const run = await deployApp(fake, dir, { inputs: { environment: `BANNER=${'b'.repeat(1_500)}` } });
+
+    expect(run.failure).toContain('exceeded the 4KB limit. String measured: {');
+    expect(run.failure).toContain('"PAYMENT_KEY":"***"');
+    expect(run.logger.secrets).toContain(PASTED);
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});
