@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { lineRedactor } from '../util/redact.js';
+import { cutText, lineRedactor } from '../util/redact.js';
 import type { Logger } from '../util/logger.js';
 import { runtimeAssetsDir } from '../util/assets.js';
 import { lambdaEnvironment, localRegion, type LambdaEnvironmentInput } from './lambda-environment.js';
@@ -34,7 +34,7 @@ export interface LocalFunctionDeps {
   pythonCommand?: string;
   /** Default the running Node (`process.execPath`). */
   nodeCommand?: string;
-  /** Receives each log line of the function; without it lines go to logger.debug. */
+  /** Receives each log line of the function, whole and as written; without it lines go to logger.debug. */
   onLog?: (line: string, stream: LogStream) => void;
   /** The parent environment the allow-listed variables come from; default process.env. */
   env?: Record<string, string | undefined>;
@@ -62,6 +62,8 @@ export interface LocalFunction {
 
 /** Lambda gives a function's init phase 10 s, more when the timeout is longer. */
 const MIN_INIT_SECONDS = 10;
+/** A longer line of the function's is cut (kept and shown): a chatty handler cannot exhaust memory. */
+const MAX_LINE_CHARS = 16 * 1024;
 
 type Family = 'python' | 'node';
 
@@ -122,13 +124,17 @@ class LocalFunctionImpl implements LocalFunction {
     this.runtime = options.runtime;
     const day = new Date(this.now()).toISOString().slice(0, 10).replace(/-/g, '/');
     this.logStreamName = `${day}/[$LATEST]${randomBytes(16).toString('hex')}`;
-    // The function's live output (debug): its environment values and secret shapes hidden, line by line.
-    const clean = lineRedactor(Object.values(options.environment));
+    // The function's live output (debug): its environment values and secret shapes hidden, line by
+    // line, before a long line is cut (a value cut in half would match nothing).
+    const secrets = Object.values(options.environment);
+    const clean = lineRedactor(secrets);
+    const shown = (line: string, own: boolean) =>
+      cutText(own ? line : clean(line), MAX_LINE_CHARS, secrets, () => ' [truncated]');
     const sink =
       deps.onLog ??
       ((line: string, _stream: LogStream, own: boolean) =>
-        deps.logger.debug(`[${options.functionName}] ${own ? line : clean(line)}`));
-    this.buffer = new LogBuffer(this.now, deps.maxLogLines ?? 2000, 16 * 1024, sink);
+        deps.logger.debug(`[${options.functionName}] ${shown(line, own)}`));
+    this.buffer = new LogBuffer(this.now, deps.maxLogLines ?? 2000, MAX_LINE_CHARS, sink);
   }
 
   logs(): string[] {

@@ -7,7 +7,9 @@ export type LogSink = (line: string, stream: LogStream, own: boolean) => void;
  * The function's log lines, newest last, at most `maxLines` of them (oldest
  * dropped first) and each cut at `maxLineLength`, so a chatty or binary-spewing
  * handler cannot exhaust memory. Output arrives in chunks; a line is complete
- * at its newline, or when the stream ends.
+ * at its newline, or when the stream ends. The lines are kept as written, for
+ * an excerpt that is redacted whole (a PEM block spans lines) and cuts lines
+ * far shorter; the sink gets each line whole, to redact before it cuts.
  */
 export class LogBuffer {
   private readonly lines: string[] = [];
@@ -51,7 +53,7 @@ export class LogBuffer {
     this.lines.push(`${new Date(this.now()).toISOString()} ${cut}`);
     // Dropped in batches: removing the oldest line on every add moves the whole array each time.
     if (this.lines.length >= this.maxLines * 2) this.lines.splice(0, this.lines.length - this.maxLines);
-    this.sink?.(cut, stream, own);
+    this.sink?.(line, stream, own);
   }
 
   snapshot(): string[] {

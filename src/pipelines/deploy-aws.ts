@@ -21,12 +21,13 @@ import {
   readStageFunction,
   type FunctionResult,
   type StageFunction,
+  versionEnvironmentValues,
 } from '../resources/function/lambda-function.js';
 import { LIVE_ALIAS } from '../model/live-alias.js';
 import { codeNeedsUpdate } from '../resources/function/function-config.js';
 import { gate, start, together, type Gate } from '../aws/together.js';
 import { HeldLogger } from '../util/held-logger.js';
-import type { Logger } from '../util/logger.js';
+import { keepMasked, type Logger } from '../util/logger.js';
 import type { GitHubContext } from '../model/github-context.js';
 import { ensureGateway } from '../resources/front-door/gateway.js';
 import { type GatewayResult } from '../resources/front-door/gateway-types.js';
@@ -77,8 +78,11 @@ export async function deployToAws(
   settings: Settings,
   plan: Plan,
   ctx: GitHubContext,
-  deps: PipelineDeps,
+  pipelineDeps: PipelineDeps,
 ): Promise<{ report: DeployReport; secrets: string[] }> {
+  // Whatever a step masks (the API key, credentials, the function's values) also stays out of the report.
+  const secrets: string[] = [];
+  const deps = { ...pipelineDeps, logger: keepMasked(pipelineDeps.logger, secrets) };
   const now = deps.now ?? Date.now;
   const started = now();
   const { logger } = deps;
@@ -99,8 +103,8 @@ export async function deployToAws(
     });
 
   const report = initialReport(settings, plan, pkg, slim);
-  const secrets: string[] = [];
-  const hidden = secretValues(settings, plan);
+  // `hidden`: values for the smoke answers; `secrets` for the report (logs: both).
+  const lists = { hidden: secretValues(settings, plan), secrets };
   let fn: FunctionResult | undefined;
   const marked: DeployingMark = { since: new Date(started).toISOString() };
   // The front door and keep-warm read while the function deploys, and write once it is done.
@@ -119,7 +123,7 @@ export async function deployToAws(
       deployed.fail(error);
       throw error;
     }
-    hideFunctionValues(secretValues(settings, plan, fn.environmentBefore), hidden, secrets, logger);
+    hideFunctionValues(secretValues(settings, plan, fn.environmentBefore), lists, logger);
     Object.assign(report, {
       functionArn: fn.functionArn,
       version: fn.version,
@@ -127,7 +131,6 @@ export async function deployToAws(
       changed: fn.changed,
     });
     const gateway: GatewayResult = await logger.group(`Front door (${settings.gateway})`, alongside.gateway);
-    if (gateway.apiKeyValue) secrets.push(gateway.apiKeyValue);
     Object.assign(report, {
       url: gateway.url,
       apiId: gateway.apiId,
@@ -137,7 +140,7 @@ export async function deployToAws(
     if (gateway.url) logger.info(`URL: ${gateway.url}`);
     report.notes = await warmStarts(settings, context, fn, session, await alongside.keepWarm());
 
-    report.smoke = await smokeTestStage(settings, plan, gateway, session, hidden, deps);
+    report.smoke = await smokeTestStage(settings, plan, gateway, session, lists.hidden, deps);
     if (report.smoke.status === 'failed') {
       report.error = `Smoke test failed: ${report.smoke.detail}`;
       await rollBack(settings, report, fn, session, deps);
@@ -151,7 +154,7 @@ export async function deployToAws(
   // Nothing of this deploy still runs when it reports (a failed function leaves them waiting).
   await alongside.settled();
   if (report.status === 'failure' && fn)
-    await addFunctionLogs(report, plan, started, session, [...hidden, ...secrets], deps);
+    await addFunctionLogs(settings, report, fn, started, session, lists, deps);
   if (marked.functionArn) await clearDeploying(session.clients.lambda, marked.functionArn, session.awsDeps);
   report.durationMs = now() - started;
   return { report, secrets };
@@ -159,16 +162,58 @@ export async function deployToAws(
 
 /**
  * The values of variables set outside the workflow (a key pasted in the
- * console): masked from here on, and redacted with the input's wherever the
- * deploy's texts go (`hidden` for its smoke answers and logs, `secrets` for the report).
+ * console): masked from here on unless they are already (`secrets` holds
+ * what was masked), and redacted with the input's from the deploy's smoke
+ * answers and logs (`hidden`).
  */
-function hideFunctionValues(values: string[], hidden: string[], secrets: string[], logger: Logger): void {
-  for (const value of values)
-    if (!hidden.includes(value)) {
-      logger.mask(value);
-      hidden.push(value);
-      secrets.push(value);
+function hideFunctionValues(
+  values: string[],
+  lists: { hidden: string[]; secrets: readonly string[] },
+  logger: Logger,
+): void {
+  for (const value of values) {
+    if (lists.hidden.includes(value)) continue;
+    if (!lists.secrets.includes(value)) logger.mask(value);
+    lists.hidden.push(value);
+  }
+}
+
+/**
+ * Hides the environment values of the versions other than this deploy's that
+ * served the stage in the log window: the one `live` pointed at before (and
+ * goes back to on a rollback), and one another run moved it to. They may be
+ * older than $LATEST's, all that environmentBefore knows: a key rotated in a
+ * deploy that was rolled back is new in $LATEST and old in the version `live`
+ * went back to. Returns why the logs stay out when a version's values could
+ * not be read (its lines may show them).
+ */
+async function hideServedVersionValues(
+  settings: Settings,
+  fn: FunctionResult,
+  report: DeployReport,
+  session: AwsSession,
+  lists: { hidden: string[]; secrets: string[] },
+): Promise<string | undefined> {
+  const { logger } = session.awsDeps;
+  const served = new Set([fn.previousVersion, report.version].filter((v) => v && v !== fn.version));
+  for (const version of served) {
+    try {
+      const values = await versionEnvironmentValues(
+        session.clients.lambda,
+        report.functionName,
+        version,
+        session.awsDeps,
+      );
+      hideFunctionValues(secretValues(settings, report, values), lists, logger);
+    } catch (error) {
+      return (
+        `The function's logs are left out: version ${version} served the stage during this deploy, and its ` +
+        `environment values, which its log lines may show, could not be read to hide them (${errorMessage(error).replace(/\.$/, '')}). ` +
+        `Read the logs in CloudWatch Logs (/aws/lambda/${report.functionName}).`
+      );
     }
+  }
+  return undefined;
 }
 
 /** The report before anything is deployed: a failure until the stage passes its smoke test. */
@@ -233,25 +278,36 @@ function smokeTestStage(
   });
 }
 
-/** A failed deploy's function logs since it started, secrets redacted, into the report and the log. */
+/**
+ * A failed deploy's function logs since it started, secrets redacted, into the
+ * report and the log; left out when the values of a version that served the
+ * stage meanwhile could not be read (see hideServedVersionValues).
+ */
 async function addFunctionLogs(
+  settings: Settings,
   report: DeployReport,
-  plan: Plan,
+  fn: FunctionResult,
   started: number,
   session: AwsSession,
-  secrets: string[],
+  lists: { hidden: string[]; secrets: string[] },
   deps: PipelineDeps,
 ): Promise<void> {
   const { logger } = deps;
+  const unread = await hideServedVersionValues(settings, fn, report, session, lists);
+  if (unread) {
+    report.logsNote = unread;
+    logger.warning(unread);
+    return;
+  }
   const logs = await fetchFunctionLogs(
     session.clients.logs,
     // A margin for clock skew between the runner and CloudWatch, so the first lines are not cut.
     {
-      functionName: plan.functionName,
+      functionName: report.functionName,
       startTime: started - LOG_WINDOW_MARGIN_MS,
       endTime: (deps.now ?? Date.now)(),
     },
-    { logger, sleep: deps.sleep ?? realSleep, excerpt: { secrets } },
+    { logger, sleep: deps.sleep ?? realSleep, excerpt: { secrets: [...lists.hidden, ...lists.secrets] } },
   );
   report.logs = logs.text;
   report.logsNote = logs.note;
@@ -296,6 +352,10 @@ async function deployCode(
   }
   mayWrite.open();
   const { existing, alias } = current;
+  // Masked before any change: an error may quote them (Lambda's answer over 4 KB quotes every variable).
+  const known = new Set(secretValues(settings, plan));
+  const values = Object.values(existing?.config.Environment?.Variables ?? {});
+  for (const value of secretValues(settings, plan, values)) if (!known.has(value)) deps.logger.mask(value);
   changing.open(
     !existing || !alias || codeNeedsUpdate(existing.config, pkg.codeSha256, settings.architecture),
   );

@@ -12,7 +12,7 @@ import type {
 import { cell, code, details, factTable, fenced, formatDuration, link, shortSha } from './markdown.js';
 import { formatBytes } from '../packaging/size-check.js';
 import { Inputs } from '../settings/names.js';
-import { redact } from '../util/redact.js';
+import { cutText, redact } from '../util/redact.js';
 
 export interface RenderOptions {
   /** Values never to show (API key, tokens); AWS- and GitHub-looking credentials go anyway. */
@@ -73,12 +73,26 @@ export function deployFacts(o: DeployReport, compact = false): [string, string][
   return rows;
 }
 
+/**
+ * The most of an error or rollback message a report shows: AWS and the
+ * function may quote whole documents, and GitHub refuses a comment longer
+ * than 65536 characters (the step's log keeps the whole message).
+ */
+export const MAX_MESSAGE_CHARS = 4_000;
+
+/** `text` redacted whole, then cut: a secret the cut falls in goes whole (see cutText). */
+function bounded(text: string, secrets: RenderOptions['secrets']): string {
+  return cutText(redact(text, secrets), MAX_MESSAGE_CHARS, secrets);
+}
+
 /** The failure part: cause, rollback, smoke answer, logs. Shared by the summary and the comment. */
 export function failureSections(o: DeployReport, options: RenderOptions = {}): string[] {
   const parts: string[] = [];
-  if (o.error) parts.push(`**Error:** ${o.error.replace(/\r?\n/g, ' ')}`);
-  if (o.rollbackMessage) parts.push(o.rolledBack ? `↩️ ${o.rollbackMessage}` : `⚠️ **${o.rollbackMessage}**`);
-  else if (o.rolledBack) parts.push(`↩️ Rolled back: the stage is serving version ${o.version} again.`);
+  if (o.error) parts.push(`**Error:** ${bounded(o.error, options.secrets).replace(/\r?\n/g, ' ')}`);
+  if (o.rollbackMessage) {
+    const message = bounded(o.rollbackMessage, options.secrets);
+    parts.push(o.rolledBack ? `↩️ ${message}` : `⚠️ **${message}**`);
+  } else if (o.rolledBack) parts.push(`↩️ Rolled back: the stage is serving version ${o.version} again.`);
   if (o.smoke.status === 'failed' && (o.smoke.lastStatus !== undefined || o.smoke.bodyExcerpt)) {
     const title = `Smoke test: last answer ${o.smoke.lastStatus ?? '(none)'} from ${o.smoke.target}`;
     parts.push(details(title, o.smoke.bodyExcerpt ? fenced(o.smoke.bodyExcerpt) : '(empty body)'));

@@ -1,4 +1,4 @@
-import { usableSecrets } from '../util/redact.js';
+import { MIN_SECRET_LENGTH, usableSecrets } from '../util/redact.js';
 import type { Settings } from '../model/settings.js';
 
 type SecretSettings = Pick<Settings, 'environment' | 'githubToken' | 'pipArgs' | 'name' | 'awsRegion'>;
@@ -26,10 +26,30 @@ export function secretValues(
   });
   const isPublic = new Set([settings.name, settings.awsRegion, stage.stage, stage.functionName]);
   return usableSecrets([
-    ...[...Object.values(settings.environment), ...functionValues].filter((v) => !isPublic.has(v)),
+    ...[...Object.values(settings.environment), ...functionValues]
+      .filter((v) => !isPublic.has(v.trim()))
+      .flatMap(printedForms),
     settings.githubToken,
     ...passwords,
   ]);
+}
+
+/**
+ * A variable's value as a function may print it: as it is, without the
+ * blanks around it (`KEY= value` in the input; the code strips it), and
+ * inside a JSON string (a structured log line), with non-ASCII characters
+ * escaped too as Python's json.dumps does.
+ */
+function printedForms(value: string): string[] {
+  const bare = value.trim();
+  // As usableSecrets: an escaped form of a value too short to hide would be hidden alone.
+  if (bare.length < MIN_SECRET_LENGTH) return [];
+  const json = JSON.stringify(bare).slice(1, -1);
+  const ascii = json.replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return [value, bare, json, ascii];
 }
 
 function decodeURIComponentSafe(text: string): string {

@@ -1,6 +1,6 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { SmokeResult } from '../model/outcome.js';
-import { redact } from '../util/redact.js';
+import { cutText, redact } from '../util/redact.js';
 import type { StatusRanges } from '../model/settings.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage, errorName, isTransient, withRetry } from '../util/retry.js';
@@ -261,11 +261,20 @@ function invokeWithRetries(
   );
 }
 
-/** The error a function raised, in its own words (secrets redacted); '' when its payload is not JSON. */
+/**
+ * The most of a function's error message the detail quotes: it goes to the
+ * step's failure, the summary, the PR comment (65536 characters at most) and
+ * the Deployment, and an error may quote a whole document (Lambda answers up
+ * to 6 MB). The body excerpt has the start of the rest.
+ */
+const MAX_ERROR_TEXT_CHARS = 1_000;
+
+/** The error a function raised, in its own words (secrets redacted, then cut); '' when its payload is not JSON. */
 function functionErrorText(payload: string, secrets?: readonly string[]): string {
   try {
     const parsed = JSON.parse(payload) as { errorType?: string; errorMessage?: string };
-    return redact([parsed.errorType, parsed.errorMessage].filter(Boolean).join(': '), secrets);
+    const text = [parsed.errorType, parsed.errorMessage].filter(Boolean).join(': ');
+    return cutText(redact(text, secrets), MAX_ERROR_TEXT_CHARS, secrets);
   } catch {
     return ''; // not JSON: the excerpt shows it
   }

@@ -57,6 +57,26 @@ export class RecordingLogger implements Logger {
   }
 }
 
+/**
+ * `logger`, also putting every value masked through it in `into` (once):
+ * what a step masks in the job log (an API key, credentials, values read
+ * from the function) is then redacted from what is posted as well.
+ */
+export function keepMasked(logger: Logger, into: string[]): Logger {
+  return {
+    info: (m) => logger.info(m),
+    warning: (m) => logger.warning(m),
+    error: (m) => logger.error(m),
+    debug: (m) => logger.debug(m),
+    group: (title, fn) => logger.group(title, fn),
+    untrusted: (text) => logger.untrusted(text),
+    mask: (secret) => {
+      if (secret && !into.includes(secret)) into.push(secret);
+      logger.mask(secret);
+    },
+  };
+}
+
 /** A logger that says nothing. */
 export const silentLogger: Logger = {
   info: () => undefined,

@@ -22,9 +22,10 @@ type Pattern =
       pattern: RegExp;
       /**
        * Extra test on the match (e.g. mixed case), for shapes a regular expression alone
-       * over-matches. What it accepts becomes REDACTED; a keyed pattern keeps its name.
+       * over-matches. What it accepts becomes REDACTED; a keyed pattern keeps its name,
+       * which it is given too (the name and separator, `api_key: "`).
        */
-      accept: (match: string) => boolean;
+      accept: (match: string, name: string) => boolean;
     };
 
 /** Names whose value is a secret when assigned with `=`: DB_PASSWORD=..., api_key=..., GITHUB_TOKEN=... */
@@ -38,9 +39,22 @@ const VALUE = String.raw`[^\s"'\`,;&}\])]+`;
 
 /** Something secret-shaped with mixed case and a digit: real keys are, commit hashes and words are not. */
 const mixed = (s: string) => /[a-z]/.test(s) && /[A-Z]/.test(s) && /\d/.test(s);
-/** A value after a secret's name that is not one: a setting, a placeholder, an already hidden value. */
-const notAPlainWord = (s: string) =>
-  !/^(?:true|false|null|none|undefined|yes|no|on|off|read|write|required|optional|\*+|\$\{.*|<.*>)$/i.test(s);
+/** Values after a secret's name that are none: a setting, a placeholder, an already hidden value. */
+const NOT_A_VALUE =
+  /^(?:true|false|null|none|undefined|yes|no|on|off|read|write|required|optional|\*+|\$\{.*|<.*>)$/i;
+/** Names of secrets people choose (a short word is one); keys and tokens are made by machines. */
+const CHOSEN_BY_PEOPLE = /pass(?:word|wd|phrase)|secret/i;
+const SHORT_WORD = new RegExp(`^[A-Za-z]{1,${MIN_SECRET_LENGTH - 1}}$`);
+/**
+ * Whether the value after a secret's name is one. After the name of a key or
+ * token, a word of letters shorter than MIN_SECRET_LENGTH is not
+ * (`api-key: "maybe"`, our own message about the api-key switch): machine-made
+ * keys and tokens are longer or carry digits and symbols, and no known value
+ * that short is hidden either. After a password's, passphrase's or secret's
+ * name a short word stays hidden (`password: admin`): people choose those.
+ */
+const aSecretValue = (value: string, name: string) =>
+  !NOT_A_VALUE.test(value) && (CHOSEN_BY_PEOPLE.test(name) || !SHORT_WORD.test(value));
 
 const PATTERNS: Pattern[] = [
   // PEM blocks (private keys, and any other): whole, also when printed with literal \n inside a string.
@@ -92,15 +106,15 @@ const PATTERNS: Pattern[] = [
   // our own messages put there (`api-key: true`, `permissions: id-token: write`).
   {
     pattern: new RegExp(String.raw`(\b${SECRET_NAME}["']?\s*=\s*["']?)(${VALUE})`, 'gi'),
-    accept: notAPlainWord,
+    accept: aSecretValue,
   },
   {
     pattern: new RegExp(String.raw`(["']${SECRET_NAME}["']\s*:\s*["']?)(${VALUE})`, 'gi'),
-    accept: notAPlainWord,
+    accept: aSecretValue,
   },
   {
     pattern: new RegExp(String.raw`(\b${SECRET_NAME_COLON}\s*:\s*["']?)(${VALUE})`, 'gi'),
-    accept: notAPlainWord,
+    accept: aSecretValue,
   },
 ];
 
@@ -139,7 +153,7 @@ export function redact(text: string, secrets: readonly (string | undefined)[] = 
       // groups, the first argument after the match is its offset, a number.
       const prefix = typeof groups[0] === 'string' ? groups[0] : undefined;
       const value = prefix !== undefined ? (groups[1] as string) : match;
-      if (!p.accept(value)) return match;
+      if (!p.accept(value, prefix ?? '')) return match;
       return prefix !== undefined ? `${prefix}${REDACTED}` : REDACTED;
     });
   }

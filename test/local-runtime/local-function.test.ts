@@ -60,6 +60,22 @@ def handler(event, context):
     }
 `;
 
+describe("the function's live output (debug)", () => {
+  it('a line cut at 16 KiB does not show the first part of a value the cut falls in', async () => {
+    const secret = 'Pg-Secret-7781-abcdef';
+    const { fn, logger } = await start(
+      {
+        'app.py': `import os\n\ndef handler(event, context):\n    print("x" * (16 * 1024 - 5) + os.environ["DB_PASSWORD"] + " tail")\n    return {}\n`,
+      },
+      { handler: 'app.handler', environment: { DB_PASSWORD: secret } },
+    );
+    await fn.invoke({});
+    const debug = logger.text('debug');
+    expect(debug).not.toContain('Pg-Se');
+    expect(debug).toContain(`${'x'.repeat(100)}***`);
+  });
+});
+
 describe('Python handlers', () => {
   it('passes the event and a Lambda context, with only the allowed environment', async () => {
     const { fn, dir } = await start(

@@ -216,5 +216,7 @@ describe('LogBuffer', () => {
       '2024-01-02T03:04:05.006Z wor',
       `2024-01-02T03:04:05.006Z ${'x'.repeat(10)} [truncated]`,
     ]);
+    // The sink gets it whole: it redacts before it cuts (a value cut in half matches nothing).
+    expect(seen.at(-1)).toBe(`stdout:${'x'.repeat(25)}`);
   });
 });

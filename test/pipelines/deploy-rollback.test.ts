@@ -58,3 +58,83 @@ it.each([
   // Nothing moved it: the failing version stays live, and the message says so.
   expect(live).toBe('2');
 });
+
+/**
+ * The version `live` goes back to may hold older values than $LATEST: here the
+ * key was rotated in a deploy that failed and was rolled back, so $LATEST (what
+ * the deploy reads) holds the new key while version 1, live again, still holds
+ * the old one. Version 1 served the stage until live moved, so its lines are in
+ * the deploy's log window.
+ */
+it("the rolled-back version's older environment values are hidden like the current ones", async () => {
+  const OLD_KEY = 'pk-old-Zr4Lw8Xb2Qm7';
+  const NEW_KEY = 'pk-new-Hy6Tc3Vn9Jd1';
+  const fake = await startFakeAws({
+    invoke: ({ version, config }) => {
+      if (version === '1') return { payload: OK };
+      const key = config.Environment?.Variables?.PAYMENT_KEY ?? '';
+      return {
+        payload: JSON.stringify({ errorType: 'KeyError', errorMessage: `bad key ${key}` }),
+        functionError: 'Unhandled',
+      };
+    },
+  });
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  try {
+    const withKey = (key: string) => ({ inputs: { ...inputs, environment: `PAYMENT_KEY=${key}` } });
+    expect((await deployApp(fake, dir, withKey(OLD_KEY))).failure).toBeUndefined();
+    changeCode(dir);
+    // The key rotated along with a change that failed: rolled back to version 1 (the old key).
+    expect((await deployApp(fake, dir, withKey(NEW_KEY))).report.rolledBack).toBe(true);
+    // Version 1, live, logged its key while it served; then the next change fails too.
+    fake.setFunctionLogs('shop-main', [
+      'START RequestId: 1d2e Version: 1',
+      `[ERROR] PaymentError: key ${OLD_KEY} refused`,
+      'END RequestId: 1d2e',
+    ]);
+    changeCode(dir);
+    const run = await deployApp(fake, dir, withKey(NEW_KEY));
+
+    expect(run.report.rolledBack).toBe(true);
+    expect(run.report.version).toBe('1');
+    expect(run.report.logs).toContain('PaymentError: key *** refused');
+    expect(run.logger.secrets).toContain(OLD_KEY);
+    const shown = [run.logger.text(), run.failure, JSON.stringify(run.report)].join('\n');
+    expect(shown).not.toContain(OLD_KEY);
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});
+
+it('the logs stay out when the environment of a version that served the stage cannot be read', async () => {
+  const fake = await startFakeAws({
+    invoke: ({ version }) => {
+      if (version === '1') return { payload: OK };
+      fake.faults.deny('GetFunctionConfiguration');
+      return { payload: CRASH, functionError: 'Unhandled' };
+    },
+  });
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  try {
+    const keep = { inputs: { ...inputs, rollback: 'false' } };
+    expect((await deployApp(fake, dir, keep)).failure).toBeUndefined();
+    fake.setFunctionLogs('shop-main', ['[ERROR] something version 1 said']);
+    changeCode(dir);
+    fake.calls.clear();
+    const run = await deployApp(fake, dir, keep);
+
+    expect(run.failure).toMatch(/smoke/i);
+    expect(run.report.logs).toBeUndefined();
+    expect(run.report.logsNote).toMatch(
+      /^The function's logs are left out: version 1 served the stage during this deploy, and its environment values, .*could not be read to hide them \(.*AccessDenied.*\)\. Read the logs in CloudWatch Logs \(\/aws\/lambda\/shop-main\)\.$/,
+    );
+    expect(run.logger.text('warning')).toContain("The function's logs are left out");
+    expect(fake.calls.of({ operation: 'FilterLogEvents' })).toHaveLength(0);
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});

@@ -185,6 +185,29 @@ describe('sticky pull request comment', () => {
     }
   });
 
+  it("stays within GitHub's 65536 characters when an error is huge, a secret at the cut hidden whole", async () => {
+    const gh = await start();
+    const secret = 'Pg-Secret-7781-abcdef';
+    // An AWS or function error that quotes a whole document, in the error and in the rollback's message.
+    const huge = `${'x'.repeat(3_990)} ${secret} ${'y'.repeat(100_000)}`;
+    const outcome = failureOutcome({
+      error: huge,
+      rolledBack: false,
+      rollbackMessage: `ROLLBACK FAILED: ${huge}`,
+    });
+    const result = await reportDeploy(outcome, options(gh, { secrets: [API_KEY, secret] }), {
+      logger: new RecordingLogger(),
+    });
+    expect(result.warnings).toEqual([]);
+    const body = gh.comments[0]?.body ?? '';
+    expect(body.length).toBeLessThan(20_000);
+    expect(result.markdown.length).toBeLessThan(20_000);
+    for (const text of [body, result.markdown]) {
+      expect(text).toMatch(/x{100} \*\*\* y*… \(\d+ more characters\)/);
+      expect(text).not.toContain('Pg-');
+    }
+  });
+
   it('leaves the logs out of the comment with commentLogs false, and keeps them in the summary', async () => {
     const gh = await start();
     const result = await reportDeploy(failureOutcome(), options(gh, { commentLogs: false }), {

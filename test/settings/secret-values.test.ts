@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { secretValues } from '../../src/settings/secret-values.js';
+import { redact } from '../../src/util/redact.js';
 
 const base = { name: 'shop', awsRegion: 'eu-west-1', githubToken: '', pipArgs: [] as string[] };
 
@@ -60,5 +61,21 @@ describe('secretValues', () => {
       ],
     });
     expect(values.sort()).toEqual(['50%zz-off', 'Idx-pass-2024'].sort());
+  });
+
+  it('a value is also hidden as a function prints it: without the blanks around it, and escaped in JSON', () => {
+    const quoted = 'Pw"7\\x-é-9';
+    const values = secretValues({ ...base, environment: { A: ' Pg-Secret-771 ', B: quoted } });
+    const lines = [
+      // Python: os.environ['A'].strip(); a structured logger's JSON line (json.dumps escapes é too).
+      'connecting with Pg-Secret-771.',
+      `{"message": "config", "b": ${JSON.stringify(quoted)}}`,
+      `{"message": "config", "b": "Pw\\"7\\\\x-\\u00e9-9"}`,
+    ];
+    expect(lines.map((line) => redact(line, values))).toEqual([
+      'connecting with ***.',
+      '{"message": "config", "b": "***"}',
+      '{"message": "config", "b": "***"}',
+    ]);
   });
 });

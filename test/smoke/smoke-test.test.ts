@@ -322,6 +322,23 @@ describe('invokeSmokeTest on the one fake AWS', () => {
     expect(result.bodyExcerpt).toContain('No module named');
   });
 
+  it("bounds a FunctionError's message in the detail (it goes to the PR comment), hiding a secret the cut falls in", async () => {
+    const secret = 'Pg-Secret-7781-abcdef';
+    // The function raised an error quoting a whole document (up to Lambda's 6 MB response), the secret at the cut.
+    const errorMessage = `${'x'.repeat(982)} ${secret} ${'y'.repeat(200_000)}`;
+    const { lambda, deps } = await account({
+      functionError: 'Unhandled',
+      payload: JSON.stringify({ errorType: 'ValueError', errorMessage }),
+    });
+    const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps, { secrets: [secret] });
+    expect(result.status).toBe('failed');
+    expect(result.detail.length).toBeLessThan(1_200);
+    expect(result.detail).toMatch(
+      /^Invoke shop-pr-1:live raised an error \(Unhandled\): ValueError: x{982} \*\*\* y… \(\d+ more characters\)\.$/,
+    );
+    expect(result.detail).not.toContain('Pg-');
+  });
+
   it('fails on statusCode >= 500 in the payload', async () => {
     const { lambda, deps } = await account(payload({ statusCode: 502, body: 'bad gateway' }));
     const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps);

@@ -94,6 +94,19 @@ export interface GitHubRecorder {
 }
 
 const FORBIDDEN = 'Resource not accessible by integration';
+/** GitHub refuses a comment body longer than this (422, "body is too long"). */
+const MAX_COMMENT_CHARS = 65_536;
+const TOO_LONG = {
+  message: 'Validation Failed',
+  errors: [
+    {
+      resource: 'IssueComment',
+      code: 'unprocessable',
+      field: 'data',
+      message: 'Body is too long (maximum is 65536 characters)',
+    },
+  ],
+};
 
 export async function startGitHubRecorder(options: RecorderOptions = {}): Promise<GitHubRecorder> {
   const requests: RecordedRequest[] = [];
@@ -208,6 +221,7 @@ export async function startGitHubRecorder(options: RecorderOptions = {}): Promis
         );
       if (method === 'POST') {
         if (typeof body.body !== 'string') return send(res, record, 422, { message: 'body is required' });
+        if (body.body.length > MAX_COMMENT_CHARS) return send(res, record, 422, TOO_LONG);
         const c: StoredComment = {
           id: nextId++,
           repository,
@@ -227,6 +241,7 @@ export async function startGitHubRecorder(options: RecorderOptions = {}): Promis
       if (method === 'GET') return send(res, record, 200, commentJson(c));
       if (method === 'PATCH') {
         if (typeof body.body !== 'string') return send(res, record, 422, { message: 'body is required' });
+        if (body.body.length > MAX_COMMENT_CHARS) return send(res, record, 422, TOO_LONG);
         c.body = body.body;
         c.updatedAt = now();
         return send(res, record, 200, commentJson(c));

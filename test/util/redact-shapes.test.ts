@@ -49,6 +49,32 @@ describe("a value after a secret's name", () => {
   });
 });
 
+describe("a short word after a key's or token's name is a word, not a key", () => {
+  it.each([
+    // Our own message about the api-key input (a switch): what the user typed must show.
+    ['our message about the api-key input', 'api-key: "maybe" is not valid; expected true or false.'],
+    ['the same from the CLI', '--api-key: "maybe" is not valid; expected true or false.'],
+    ['a YAML setting', 'access_token: auto'],
+    ['an assignment', 'API_KEY=unset'],
+  ])('%s: shown', (_name, text) => {
+    expect(redact(text)).toBe(text);
+  });
+
+  it.each([
+    // Keys and tokens are made by machines: long, or with digits or other characters.
+    ['a key of six letters', 'api-key: "abcdef"', `api-key: "${REDACTED}"`],
+    ['a short key with a digit', 'api_key: abc1', `api_key: ${REDACTED}`],
+    ['a short key with a symbol', 'API_KEY=ab-cd', `API_KEY=${REDACTED}`],
+    // Passwords, passphrases and secrets are chosen by people: a short word is one.
+    ['a short password in YAML', 'password: admin', `password: ${REDACTED}`],
+    ['a short password assigned', 'DB_PASSWORD=guest', `DB_PASSWORD=${REDACTED}`],
+    ['a short secret in JSON', '{"jwt_secret": "hello"}', `{"jwt_secret": "${REDACTED}"}`],
+    ['a short passphrase', 'passphrase: Alpha', `passphrase: ${REDACTED}`],
+  ])('%s: hidden', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+});
+
 describe('a field whose opening quote was cut off (a log excerpt that starts mid-line)', () => {
   it.each([
     [`AWS_SECRET_ACCESS_KEY": "${LOWER_KEY}"`, `AWS_SECRET_ACCESS_KEY": "${REDACTED}"`],

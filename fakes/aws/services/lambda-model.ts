@@ -336,9 +336,10 @@ export function checkEnvironment(value: unknown): Record<string, string> | undef
     throw invalid(
       `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(', ')}`,
     );
+  // Lambda quotes every variable, values too, in its answer.
   if (Buffer.byteLength(JSON.stringify(variables)) > LIMITS.environmentBytes)
     throw invalid(
-      'Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit.',
+      `Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: ${JSON.stringify(variables)}`,
     );
   return variables;
 }

@@ -41,7 +41,10 @@ export function terminalLogger(options: {
       }
     },
     mask: (secret) => {
-      if (secret && !secrets.includes(secret)) secrets.push(secret);
+      if (!secret || secrets.includes(secret)) return;
+      secrets.push(secret);
+      // Longest first: a value that holds one masked earlier goes whole, not as *** and its rest.
+      secrets.sort((a, b) => b.length - a.length);
     },
     // A terminal runs no workflow commands: the function's lines are printed as they are.
     untrusted: (text) => write(err, text),

@@ -213,6 +213,37 @@ export async function pointAlias(
   return alias.AliasArn ?? '';
 }
 
+/**
+ * The values of a published version's environment variables: a version keeps
+ * the ones it was published with, which may be older than $LATEST's (a key
+ * rotated in a deploy that was then rolled back). Throws when Lambda cannot
+ * tell them (variables under a KMS key this role may not use come back empty).
+ */
+export async function versionEnvironmentValues(
+  lambda: LambdaClient,
+  functionName: string,
+  version: string,
+  deps: AwsDeps,
+): Promise<string[]> {
+  const config = await callAws(
+    deps,
+    {
+      what: `read the environment of version ${version} of function ${functionName}`,
+      permission: 'lambda:GetFunctionConfiguration',
+    },
+    () =>
+      lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName, Qualifier: version })),
+  );
+  const error = config.Environment?.Error;
+  if (error)
+    throw new AwsError(
+      `Could not read the environment variables of version ${version} of function ${functionName}: ` +
+        `${error.ErrorCode ?? ''} ${error.Message ?? ''}`.trimEnd(),
+      'EnvironmentError',
+    );
+  return Object.values(config.Environment?.Variables ?? {});
+}
+
 /** What this run may do with an existing `{name}-{stage}` function. Pure. */
 export type Ownership = { action: 'ours' } | { action: 'adopt' } | { action: 'refuse'; message: string };
 

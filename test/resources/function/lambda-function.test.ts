@@ -12,6 +12,7 @@ import {
   indexedFunctionTags,
   pointAlias,
   readStageFunction,
+  versionEnvironmentValues,
   waitForFunctionUpdated,
   type FunctionInput,
 } from '../../../src/resources/function/lambda-function.js';
@@ -404,6 +405,20 @@ describe('deployFunction on the awkward paths Lambda has', () => {
       FunctionVersion: '3',
       Description: 'lambda-deploy pointed',
     });
+  });
+
+  it("versionEnvironmentValues reads a version's own values, not $LATEST's; undecryptable ones are an error", async () => {
+    const { fake, lambda } = await account();
+    await deployFunction(lambda, input(zipA, { environment: { KEY: 'old-value-1' } }), depsFor(fake));
+    await deployFunction(lambda, input(zipB, { environment: { KEY: 'new-value-2' } }), depsFor(fake));
+    expect(await versionEnvironmentValues(lambda, 'shop-main', '1', depsFor(fake))).toEqual(['old-value-1']);
+    fake.faults.answer('GetFunctionConfiguration', {
+      Version: '1',
+      Environment: { Error: { ErrorCode: 'KMSAccessDeniedException', Message: 'KMS access denied' } },
+    });
+    await expect(versionEnvironmentValues(lambda, 'shop-main', '1', depsFor(fake))).rejects.toThrow(
+      'Could not read the environment variables of version 1 of function shop-main: KMSAccessDeniedException KMS access denied',
+    );
   });
 });
 

@@ -1,0 +1,13 @@
+import { expect, it } from '@jest/globals';
+import { terminalLogger } from '../../../src/entry/cli/terminal-logger.js';
+import { testIo } from './io.js';
+
+it('a masked value that holds one masked earlier goes whole, not as *** and its rest', () => {
+  const io = testIo({});
+  const logger = terminalLogger({ verbose: false, err: io.err });
+  // A user name from the environment input, then a console-set URL holding it and its password.
+  logger.mask('appuser1');
+  logger.mask('postgres://appuser1:Pw-778899@db/app');
+  logger.error('could not connect to postgres://appuser1:Pw-778899@db/app as appuser1');
+  expect(io.stderr()).toBe('error: could not connect to *** as ***\n');
+});

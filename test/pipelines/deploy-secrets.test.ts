@@ -1,0 +1,52 @@
+/**
+ * What a failed deploy posts (the job summary, the PR comment, the step's
+ * failure) shows no value the job log masks, whichever step learned it.
+ */
+import { expect, it } from '@jest/globals';
+import { startFakeAws } from '../../fakes/aws/index.js';
+import { appFolder, deployApp, removeApp } from '../../fakes/aws/pipeline-deploy.js';
+
+const KEY_VALUE = 'Rk7zQ2pXv9L4mN8sT1wY6bC3dF5gH0jK';
+
+it("the stage's API key, masked when read, stays out of the report when the front door fails after reading it", async () => {
+  const fake = await startFakeAws({ apiKeyValue: () => KEY_VALUE });
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  try {
+    const inputs = { gateway: 'rest-api', 'api-key': 'true' };
+    expect((await deployApp(fake, dir, { inputs })).failure).toBeUndefined();
+    // The function logged the key its callers sent; then the next deploy's front door fails after reading the key.
+    fake.setFunctionLogs('shop-main', [`[ERROR] caller key ${KEY_VALUE} over quota`]);
+    fake.faults.deny('GetUsagePlans');
+    const run = await deployApp(fake, dir, { inputs });
+
+    expect(run.failure).toContain('Could not list the usage plans for stage main');
+    expect(run.logger.secrets).toContain(KEY_VALUE);
+    expect(run.report.logs).toContain('caller key *** over quota');
+    expect(run.failure).not.toContain(KEY_VALUE);
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});
+
+it("a value set in the console stays out of an error that quotes the function's variables (Lambda's 4 KB limit)", async () => {
+  const PASTED = 'pk9f2Qm7Zr4Lw8Xb';
+  const fake = await startFakeAws();
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  try {
+    expect((await deployApp(fake, dir)).failure).toBeUndefined();
+    const fn = fake.account.functions.get('shop-main')!;
+    fn.latest.Environment = { Variables: { PAYMENT_KEY: PASTED, CATALOG: 'c'.repeat(3_000) } };
+    // The workflow adds a variable: with the one kept from the console, over 4 KB.
+    const run = await deployApp(fake, dir, { inputs: { environment: `BANNER=${'b'.repeat(1_500)}` } });
+
+    expect(run.failure).toContain('exceeded the 4KB limit. String measured: {');
+    expect(run.failure).toContain('"PAYMENT_KEY":"***"');
+    expect(run.logger.secrets).toContain(PASTED);
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});
