@@ -1,3 +1,4 @@
+import type { SignInWords } from '../aws/aws-call.js';
 import type { AwsClients, ClientOptions } from '../aws/clients.js';
 import type { TokenSource } from '../aws/oidc-credentials.js';
 import type { GitHubApi } from '../reporting/github-api.js';
@@ -18,6 +19,8 @@ export interface PipelineDeps {
   needs?: (permission: string) => string;
   /** What to do when AWS finds no usable credentials (RetryDeps.credentialsHint); the action's unless given. */
   credentialsHint?: string;
+  /** What signing in without a role says (the credentials used, or missing): the action's unless given. */
+  signIn?: SignInWords;
   now?: () => number;
   /** OIDC token source (tests: a local server); default: the runner's ACTIONS_ID_TOKEN_REQUEST_* endpoint. */
   tokenSource?: TokenSource;

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { terminalCredentialsHint, yourCredentialsNeed } from '../../aws/aws-call.js';
+import { terminalCredentialsHint, terminalSignIn, yourCredentialsNeed } from '../../aws/aws-call.js';
 import { createAwsClients } from '../../aws/clients.js';
 import { Inputs } from '../../settings/names.js';
 import { readSettings, SettingsError } from '../../settings/settings.js';
@@ -118,6 +118,7 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
       awsClients: createAwsClients,
       needs: yourCredentialsNeed,
       credentialsHint: terminalCredentialsHint,
+      signIn: terminalSignIn(io.env),
     }),
     emit: (result, text) => print(io, flags.json, result, text),
   };
