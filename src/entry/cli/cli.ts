@@ -11,7 +11,7 @@ import { realSleep } from '../../util/sleep.js';
 import { NoRegionError, profileRegion } from './aws-region.js';
 import type { CliCommand, CliIo, CommandContext, CommandResult } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { parseFlags, UsageError } from './flags.js';
+import { asFlagProblems, parseFlags, UsageError } from './flags.js';
 import { commandHelp, overviewHelp } from './help.js';
 import { localContext } from './local-context.js';
 import { nodeVersionProblem, PROGRAM } from './program.js';
@@ -59,10 +59,11 @@ function print(
 }
 
 function usageFailure(io: CliIo, json: boolean, error: Error, command?: string): number {
-  io.err.write(`error: ${error.message}\n`);
+  const message = error instanceof SettingsError ? asFlagProblems(error.problems) : error.message;
+  io.err.write(`error: ${message}\n`);
   const helpOf = (error instanceof UsageError ? error.command : undefined) ?? command;
   io.err.write(`Run "${PROGRAM} help${helpOf ? ` ${helpOf}` : ''}" for usage.\n`);
-  if (json) print(io, true, {}, undefined, error.message);
+  if (json) print(io, true, {}, undefined, message);
   return 2;
 }
 

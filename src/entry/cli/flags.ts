@@ -184,6 +184,24 @@ const ACTION_ONLY: Partial<Record<InputName, string>> = {
   [Inputs.PublicCommentLogs]: 'only the action comments on pull requests',
 };
 
+const INPUT_NAMES: ReadonlySet<string> = new Set(Object.values(Inputs));
+
+/**
+ * Settings problems as a terminal says them: the inputs they start with
+ * (`memory:`, `app, handler:`, `throttle-rate/throttle-burst:`) become the
+ * flags that set them, and "invalid inputs" "invalid flags".
+ */
+export function asFlagProblems(problems: readonly string[]): string {
+  const said = problems.map((problem) => {
+    const label = /^([a-z0-9-]+(?:(?:, |\/)[a-z0-9-]+)*): /.exec(problem)?.[1];
+    if (!label || !label.split(/, |\//).every((name) => INPUT_NAMES.has(name))) return problem;
+    return label.replace(/[a-z0-9-]+/g, '--$&') + problem.slice(label.length);
+  });
+  return said.length === 1
+    ? (said[0] as string)
+    : `${said.length} invalid flags:\n${said.map((p) => `  - ${p}`).join('\n')}`;
+}
+
 /** The default shown in help, from action.yml's defaults. */
 export function flagDefault(flag: Flag): string | undefined {
   if (!flag.input) return undefined;

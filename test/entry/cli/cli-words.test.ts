@@ -103,3 +103,45 @@ describe('signing in from a terminal', () => {
   });
 });
 
+describe('invalid values are said as flags', () => {
+  test.each([
+    [
+      ['--memory', '64'],
+      'error: --memory: "64" is not valid; expected a whole number from 128 to 10240 (MB).\n',
+    ],
+    [
+      ['--memory', '64', '--gateway', 'alb'],
+      'error: 2 invalid flags:\n  - --memory: "64" is not valid; expected a whole number from 128 to 10240 (MB).\n' +
+        '  - --gateway: "alb" is not valid; expected one of http-api, rest-api, function-url, none.\n',
+    ],
+    [['--app', 'app:app', '--handler', 'app.handler'], 'error: --app, --handler: both are set'],
+    [['--throttle-rate', '5', '--gateway', 'none'], 'error: --throttle-rate/--throttle-burst: need an API'],
+    [['--environment', 'NOEQUALS'], 'error: --environment: line 1 (not shown'],
+  ])('deploy %j', async (flags, said) => {
+    const io = terminal({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' });
+    const argv = ['deploy', '--name', 'shop', '--stage', 'demo', '--path', project, ...flags];
+    expect(await main(argv, io)).toBe(2);
+    expect(io.stderr()).toContain(said);
+    expect(io.stderr()).not.toMatch(/invalid input/i);
+  });
+
+  test('--json carries the same words', async () => {
+    const io = terminal({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' });
+    const argv = [
+      'deploy',
+      '--name',
+      'shop',
+      '--stage',
+      'demo',
+      '--path',
+      project,
+      '--memory',
+      '1',
+      '--json',
+    ];
+    expect(await main(argv, io)).toBe(2);
+    expect(JSON.parse(io.stdout())).toEqual({
+      error: '--memory: "1" is not valid; expected a whole number from 128 to 10240 (MB).',
+    });
+  });
+});
