@@ -14,6 +14,7 @@ export async function packageStep(
       {
         ...settings,
         outDir: deps.outDir ?? defaultOutDir(deps.env),
+        temporaryOutDir: deps.temporaryOutDir,
         layerBytes,
         keepWarm: Boolean(settings.keepWarm),
       },

@@ -38,6 +38,8 @@ export interface PipelineDeps {
    * of the job. The CLI passes a folder of its own that it removes afterwards.
    */
   outDir?: string;
+  /** outDir is removed when the run ends (the CLI's): the log names no path in it, which nobody would find. */
+  temporaryOutDir?: boolean;
   /**
    * Send the deploy's AWS requests one at a time instead of running the
    * independent ones together: the baseline `npm run bench` compares with.

@@ -93,10 +93,12 @@ interface CommandRun {
 async function runPackage({ settings, plan, deps }: CommandRun): Promise<PipelineRun> {
   const { logger } = deps;
   const pkg = await packageStep(settings, deps);
-  logger.info(`Package ready: ${pkg.zipPath} (code-sha256 ${pkg.codeSha256})`);
+  // A path in a folder removed at the end would send the reader looking for nothing.
+  const where = (path: string) => (deps.temporaryOutDir ? '' : `: ${path}`);
+  logger.info(`Package ready${where(pkg.zipPath)} (code-sha256 ${pkg.codeSha256})`);
   let markdown = `### 📦 ${settings.name} package\n\n| | |\n|---|---|\n| Zipped | ${formatBytes(pkg.packageBytes)} |\n| Unzipped | ${formatBytes(pkg.unpackedBytes)} |\n| Files | ${pkg.fileCount} |\n| code-sha256 | \`${pkg.codeSha256}\` |\n`;
   if (pkg.slim) {
-    logger.info(`Dependencies archive (slim): ${pkg.slim.archivePath} (sha256 ${pkg.slim.sha256Hex})`);
+    logger.info(`Dependencies archive (slim)${where(pkg.slim.archivePath)} (sha256 ${pkg.slim.sha256Hex})`);
     markdown += `| Dependencies (slim) | ${formatBytes(pkg.slim.bytes)} archive, ${formatBytes(pkg.slim.unpackedBytes)} unpacked at cold start |\n| Cold start | ${pkg.slim.estimate.measured}; ${pkg.slim.estimate.atMemory} |\n`;
   }
   return { result: { kind: 'package', stage: plan.stage, pkg }, markdown };

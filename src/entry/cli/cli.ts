@@ -91,6 +91,14 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
     err: io.err,
   });
   let dir: string | undefined;
+  const pipelineDeps = () => ({
+    logger,
+    env: io.env,
+    awsClients: createAwsClients,
+    needs: yourCredentialsNeed,
+    credentialsHint: terminalCredentialsHint,
+    signIn: terminalSignIn(io.env),
+  });
   let region: string | undefined;
   // No region anywhere: said once the inputs are read, so their own problems come first.
   let noRegion: UsageError | undefined;
@@ -112,14 +120,11 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
       if (noRegion && !settings.awsRegion) throw noRegion;
       return settings;
     },
-    workDir: async () => (dir ??= await mkdtemp(join(tmpdir(), `${PROGRAM}-`))),
-    pipelineDeps: () => ({
-      logger,
-      env: io.env,
-      awsClients: createAwsClients,
-      needs: yourCredentialsNeed,
-      credentialsHint: terminalCredentialsHint,
-      signIn: terminalSignIn(io.env),
+    pipelineDeps,
+    buildDeps: async () => ({
+      ...pipelineDeps(),
+      outDir: (dir ??= await mkdtemp(join(tmpdir(), `${PROGRAM}-`))),
+      temporaryOutDir: true,
     }),
     emit: (result, text) => print(io, flags.json, result, text),
   };

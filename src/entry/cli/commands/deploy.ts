@@ -50,10 +50,7 @@ export const deployCommand: CliCommand = {
   async run(ctx) {
     const settings = ctx.settings({ command: 'deploy' });
     const plan = stagePlan(ctx, settings, 'deploy');
-    const run = await runPipeline(settings, plan, ctx.github, {
-      ...ctx.pipelineDeps(),
-      outDir: await ctx.workDir(),
-    });
+    const run = await runPipeline(settings, plan, ctx.github, await ctx.buildDeps());
     const result: CommandResult = { ...outputsFor(run.result) };
     // The zip lived in this run's folder, removed at the end: `package --output` keeps one.
     delete result[Outputs.PackagePath];
