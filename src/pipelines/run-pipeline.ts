@@ -8,6 +8,7 @@ import { redact } from '../util/redact.js';
 import { renderPruneSummary } from '../reporting/summary.js';
 import { formatBytes } from '../packaging/size-check.js';
 import { secretValues } from '../settings/secret-values.js';
+import { runtimeSettingWarnings } from '../settings/adapter-settings.js';
 import { SettingsError } from '../settings/settings.js';
 import { executionPolicySizeProblem } from '../resources/execution-role/execution-role.js';
 import type { Settings } from '../model/settings.js';
@@ -106,6 +107,8 @@ async function runPackage({ settings, plan, deps }: CommandRun): Promise<Pipelin
 
 async function runDeploy({ settings, plan, ctx, deps }: CommandRun): Promise<PipelineRun> {
   const { logger } = deps;
+  const uses = { app: Boolean(settings.app), keepWarm: Boolean(settings.keepWarm) };
+  for (const warning of runtimeSettingWarnings(settings.environment, uses)) logger.warning(warning);
   if (settings.target === 'local') {
     const { report, stage } = await deployLocally(settings, plan, deps);
     // The pull request hears how its code did on the runner; a loopback URL is no Deployment.

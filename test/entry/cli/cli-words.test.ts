@@ -117,12 +117,22 @@ describe('invalid values are said as flags', () => {
     [['--app', 'app:app', '--handler', 'app.handler'], 'error: --app, --handler: both are set'],
     [['--throttle-rate', '5', '--gateway', 'none'], 'error: --throttle-rate/--throttle-burst: need an API'],
     [['--environment', 'NOEQUALS'], 'error: --environment: line 1 (not shown'],
+    [
+      ['--environment', 'LAMBDA_DEPLOY_HANDLER=index'],
+      'error: --environment: LAMBDA_DEPLOY_HANDLER is "index"; expected file or module, a dot, then the function',
+    ],
+    [
+      ['--environment', 'LAMBDA_DEPLOY_SLIM_KEY=x.tar.gz'],
+      'error: --environment: "LAMBDA_DEPLOY_SLIM_KEY" is set by lambda-deploy itself',
+    ],
   ])('deploy %j', async (flags, said) => {
     const io = terminal({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' });
     const argv = ['deploy', '--name', 'shop', '--stage', 'demo', '--path', project, ...flags];
     expect(await main(argv, io)).toBe(2);
     expect(io.stderr()).toContain(said);
     expect(io.stderr()).not.toMatch(/invalid input/i);
+    // Refused before AWS is asked anything.
+    expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
   });
 
   test('--json carries the same words', async () => {
