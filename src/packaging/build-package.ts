@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isPythonRuntime } from '../settings/settings.js';
 import { type Settings } from '../model/settings.js';
+import type { Surface } from '../settings/surface.js';
 import { runtimeAssetsDir } from '../util/assets.js';
 import type { Logger } from '../util/logger.js';
 import { collectFiles } from './collect-files.js';
@@ -89,6 +90,8 @@ export interface BuildPackageDeps {
   runner?: CommandRunner;
   /** Environment for pip (LAMBDA_DEPLOY_PYTHON, proxies). */
   env?: NodeJS.ProcessEnv;
+  /** Who reads pip's advice: the action's inputs (default) or the CLI's flags. */
+  surface?: Surface;
 }
 
 /** A written zip. */

@@ -18,7 +18,7 @@ export async function packageStep(
         layerBytes,
         keepWarm: Boolean(settings.keepWarm),
       },
-      { logger: deps.logger, env: deps.env },
+      { logger: deps.logger, env: deps.env, ...(deps.surface && { surface: deps.surface }) },
     ),
   );
 }

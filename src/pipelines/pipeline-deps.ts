@@ -2,6 +2,7 @@ import type { SignInWords } from '../aws/aws-call.js';
 import type { AwsClients, ClientOptions } from '../aws/clients.js';
 import type { TokenSource } from '../aws/oidc-credentials.js';
 import type { GitHubApi } from '../reporting/github-api.js';
+import type { Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
 import type { Sleep } from '../util/sleep.js';
 
@@ -19,6 +20,8 @@ export interface PipelineDeps {
   needs?: (permission: string) => string;
   /** What to do when AWS finds no usable credentials (RetryDeps.credentialsHint); the action's unless given. */
   credentialsHint?: string;
+  /** Who reads the advice in errors (how to set an input): the action's inputs unless given. */
+  surface?: Surface;
   /** What signing in without a role says (the credentials used, or missing): the action's unless given. */
   signIn?: SignInWords;
   now?: () => number;

@@ -98,6 +98,7 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
     needs: yourCredentialsNeed,
     credentialsHint: terminalCredentialsHint,
     signIn: terminalSignIn(io.env),
+    surface: 'terminal' as const,
   });
   let region: string | undefined;
   // No region anywhere: said once the inputs are read, so their own problems come first.

@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-resource-groups-tagging-api';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { main } from '../../../src/entry/cli/cli.js';
+import { testPython } from '../../support/vendor-wheels.js';
 import { testIo, type TestIo } from './io.js';
 
 const sts = mockClient(STSClient);
@@ -154,4 +155,26 @@ describe('invalid values are said as flags', () => {
       error: '--memory: "1" is not valid; expected a whole number from 128 to 10240 (MB).',
     });
   });
+});
+
+describe('advice from the packaging, for a terminal', () => {
+  test('pip finds no wheel: --pip-args to set, not a pip-args: line of a workflow', async () => {
+    const io = terminal();
+    const wheels = join(dir, 'no-wheels');
+    mkdirSync(wheels, { recursive: true });
+    writeFileSync(join(project, 'requirements.txt'), 'nosuchpackage-xyz==2.0\n');
+    const argv = [
+      'package',
+      '--name',
+      'shop',
+      '--path',
+      project,
+      '--pip-args',
+      `--no-index --find-links ${wheels}`,
+    ];
+    expect(await main(argv, { ...io, env: { ...io.env, LAMBDA_DEPLOY_PYTHON: testPython() } })).toBe(1);
+    expect(io.stderr()).toContain('No compatible wheel');
+    expect(io.stderr()).toContain('--pip-args "--find-links <folder>"');
+    expect(io.stderr()).not.toMatch(/pip-args: |workflow|runner|this step/);
+  }, 60_000);
 });
