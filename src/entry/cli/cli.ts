@@ -118,7 +118,8 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
         ...fixed,
       };
       const settings = readSettings((name) => inputs[name], io.env);
-      if (noRegion && !settings.awsRegion) throw noRegion;
+      // --target local asks AWS nothing: no region needed (the local runtime says us-east-1).
+      if (noRegion && !settings.awsRegion && settings.target !== 'local') throw noRegion;
       return settings;
     },
     pipelineDeps,
