@@ -108,7 +108,8 @@ async function runPackage({ settings, plan, deps }: CommandRun): Promise<Pipelin
 async function runDeploy({ settings, plan, ctx, deps }: CommandRun): Promise<PipelineRun> {
   const { logger } = deps;
   const uses = { app: Boolean(settings.app), keepWarm: Boolean(settings.keepWarm) };
-  for (const warning of runtimeSettingWarnings(settings.environment, uses)) logger.warning(warning);
+  for (const warning of runtimeSettingWarnings(settings.environment, uses, deps.surface))
+    logger.warning(warning);
   if (settings.target === 'local') {
     const { report, stage } = await deployLocally(settings, plan, deps);
     // The pull request hears how its code did on the runner; a loopback URL is no Deployment.

@@ -14,6 +14,8 @@
  */
 import { SlimEnv } from '../model/slim-location.js';
 import { closestName } from '../util/closest-name.js';
+import { Inputs } from './names.js';
+import { inputName, type Surface } from './surface.js';
 
 /** `module:attribute` or `module:factory()`: the `app` input, and LAMBDA_DEPLOY_APP. */
 export const APP = /^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*(\(\))?$/;
@@ -109,7 +111,7 @@ const PROCESS_SETTINGS = [
 export function reservedSettingProblem(name: string): string | undefined {
   const why = Object.hasOwn(RESERVED_SETTINGS, name) ? RESERVED_SETTINGS[name] : undefined;
   return why
-    ? `"${name}" is set by lambda-deploy itself (${why}) and cannot be set; expected another name (the slim input decides whether there is an archive)`
+    ? `"${name}" is set by lambda-deploy itself (${why}) and cannot be set; expected another name (the slim setting decides whether there is an archive)`
     : undefined;
 }
 
@@ -145,35 +147,36 @@ const PREFIX = 'LAMBDA_DEPLOY_';
 export function runtimeSettingWarnings(
   environment: Readonly<Record<string, string>>,
   uses: { app: boolean; keepWarm: boolean },
+  surface: Surface = 'action',
 ): string[] {
+  const input = inputName(surface, Inputs.Environment);
   const warnings: string[] = [];
   for (const name of Object.keys(environment)) {
     if (!name.toUpperCase().startsWith(PREFIX) || Object.hasOwn(RESERVED_SETTINGS, name)) continue;
     if (Object.hasOwn(ADAPTER_SETTINGS, name)) {
       if (!uses.app)
         warnings.push(
-          `environment: ${name} is read by the WSGI/ASGI adapter, which a package has only with app: here it does nothing.`,
+          `${input}: ${name} is read by the WSGI/ASGI adapter, which a package has only with app: here it does nothing.`,
         );
     } else if (Object.hasOwn(WARM_SETTINGS, name)) {
       if (uses.app || !uses.keepWarm)
         warnings.push(
-          `environment: ${name} is read by the keep-warm wrapper, which a package has only with keep-warm and a handler (not app): here it does nothing.`,
+          `${input}: ${name} is read by the keep-warm wrapper, which a package has only with keep-warm and a handler (not app): here it does nothing.`,
         );
     } else if (PROCESS_SETTINGS.includes(name)) {
       warnings.push(
-        `environment: ${name} is read by lambda-deploy from its own environment (the step's env:, or the terminal's), not from the function's: set there, it only becomes a variable of the function.`,
+        `${input}: ${name} is read by lambda-deploy from its own environment (the step's env:, or the terminal's), not from the function's: set there, it only becomes a variable of the function.`,
       );
     } else {
       const cased = SETTABLE.find((known) => known === name.toUpperCase());
       // Compared without the prefix, so a typo's distance is measured against the part that differs.
-      const meant =
-        cased ??
-        closestName(
-          name.slice(PREFIX.length),
-          SETTABLE.map((known) => known.slice(PREFIX.length)),
-        )?.replace(/^/, PREFIX);
+      const near = closestName(
+        name.slice(PREFIX.length),
+        SETTABLE.map((known) => known.slice(PREFIX.length)),
+      );
+      const meant = cased ?? (near && `${PREFIX}${near}`);
       warnings.push(
-        `environment: ${name} is not a variable lambda-deploy reads` +
+        `${input}: ${name} is not a variable lambda-deploy reads` +
           (meant
             ? `${cased ? ' (names are case-sensitive)' : ''}; did you mean ${meant}?`
             : ` (those are ${SETTABLE.join(', ')}).`) +

@@ -65,7 +65,7 @@ describe('LAMBDA_DEPLOY_SLIM_*: set by the deploy itself, refused in environment
     '%s',
     (name) => {
       expect(problemsOf(`A=1\n${name}=anything`)).toEqual([
-        `environment: "${name}" is set by lambda-deploy itself (where a slim package's dependencies archive is) and cannot be set; expected another name (the slim input decides whether there is an archive).`,
+        `environment: "${name}" is set by lambda-deploy itself (where a slim package's dependencies archive is) and cannot be set; expected another name (the slim setting decides whether there is an archive).`,
       ]);
     },
   );
@@ -102,6 +102,14 @@ describe('a LAMBDA_DEPLOY_* name nothing reads: a warning, not an error', () => 
     ],
   ])('%s', (name, warning) => {
     expect(warnings({ [name]: 'x' })).toEqual([warning]);
+  });
+
+  test('from a terminal, the flag is named', () => {
+    expect(
+      runtimeSettingWarnings({ LAMBDA_DEPLOY_HANDLR: 'x' }, { app: false, keepWarm: true }, 'terminal'),
+    ).toEqual([
+      '--environment: LAMBDA_DEPLOY_HANDLR is not a variable lambda-deploy reads; did you mean LAMBDA_DEPLOY_HANDLER? It is set on the function as it is.',
+    ]);
   });
 
   test('names that mean something, and names of other prefixes, are quiet', () => {
