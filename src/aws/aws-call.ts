@@ -9,6 +9,7 @@
  * most calls retry a few times quickly, API Gateway's control plane and the
  * removals wait out account-wide quotas.
  */
+import { Inputs } from '../settings/names.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage, errorName, isTransient, withRetry } from '../util/retry.js';
 import type { Sleep } from '../util/sleep.js';
@@ -154,6 +155,41 @@ export const actionCredentialsHint =
 export const terminalCredentialsHint =
   'set AWS_PROFILE to a profile (from `aws configure`, or `aws sso login` first), or set ' +
   'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
+
+/**
+ * What signing in says without a role to assume, in the words of whoever runs
+ * it: the action has a `role-to-assume` input, a terminal has a profile and
+ * the AWS credential chain.
+ */
+export interface SignInWords {
+  /** Logged when no role is assumed: whose credentials are used instead. */
+  ambient: string;
+  /** Follows "No AWS credentials (why).": where credentials can come from. */
+  expected: string;
+}
+
+export const actionSignIn: SignInWords = {
+  ambient: `No ${Inputs.RoleToAssume}: using the AWS credentials of the environment`,
+  expected:
+    `Expected ${Inputs.RoleToAssume} (GitHub OIDC, with permissions: id-token: write), ` +
+    'or credentials set up before this step (aws-actions/configure-aws-credentials, a runner role); ' +
+    'from a terminal, a profile (AWS_PROFILE, after aws sso login) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.',
+};
+
+/** A terminal's words: the credentials the SDK's chain will pick from `env` (AWS_PROFILE wins over keys). */
+export function terminalSignIn(env: NodeJS.ProcessEnv): SignInWords {
+  const ambient = env.AWS_PROFILE
+    ? `AWS credentials: profile "${env.AWS_PROFILE}" (AWS_PROFILE)`
+    : env.AWS_ACCESS_KEY_ID
+      ? 'AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment'
+      : 'AWS credentials: the default profile, or what else the AWS credential chain finds (SSO, a container or instance role); AWS_PROFILE picks a profile';
+  return {
+    ambient,
+    expected:
+      'Expected a profile (AWS_PROFILE, set up with `aws configure`, or `aws sso login` first) ' +
+      'or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment.',
+  };
+}
 
 /**
  * Wraps an SDK error in the one grammar: "Could not {what}: {AWS's words}."

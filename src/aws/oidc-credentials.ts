@@ -15,11 +15,13 @@ import {
 } from '../util/retry.js';
 import {
   actionCredentialsHint,
+  actionSignIn,
   type AwsDeps,
   AwsError,
   hasErrorName,
   httpStatus,
   isAccessDenied,
+  type SignInWords,
   wrapAwsError,
 } from './aws-call.js';
 
@@ -269,10 +271,10 @@ export interface SignInInput {
 export async function resolveCredentials(
   sts: STSClient,
   input: SignInInput,
-  deps: AwsDeps & { tokenSource: TokenSource },
+  deps: AwsDeps & { tokenSource: TokenSource; signIn?: SignInWords },
 ): Promise<AwsCredentialIdentity | undefined> {
   if (!input.roleToAssume) {
-    deps.logger.info('No role-to-assume: using the AWS credentials of the environment');
+    deps.logger.info((deps.signIn ?? actionSignIn).ambient);
     return undefined;
   }
   return assumeRoleWithOidc(

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isPythonRuntime } from '../settings/settings.js';
 import { type Settings } from '../model/settings.js';
+import type { Surface } from '../settings/surface.js';
 import { runtimeAssetsDir } from '../util/assets.js';
 import type { Logger } from '../util/logger.js';
 import { collectFiles } from './collect-files.js';
@@ -57,6 +58,8 @@ export type BuildPackageOptions = Pick<
 > & {
   /** Where the zips are written (created when missing). */
   outDir: string;
+  /** outDir is removed when the run ends (the CLI's): the log then names no path in it. */
+  temporaryOutDir?: boolean;
   /** Symbolic links may point anywhere inside it (settings.workspace); default: path itself. */
   workspace?: string;
   /** Unzipped size of the attached layers, counted in Lambda's limit. */
@@ -87,6 +90,8 @@ export interface BuildPackageDeps {
   runner?: CommandRunner;
   /** Environment for pip (LAMBDA_DEPLOY_PYTHON, proxies). */
   env?: NodeJS.ProcessEnv;
+  /** Who reads pip's advice: the action's inputs (default) or the CLI's flags. */
+  surface?: Surface;
 }
 
 /** A written zip. */
@@ -215,8 +220,8 @@ async function writeArtifact(
   }
 }
 
-function summary(label: string, a: PackageArtifact): string {
-  return `${label}: ${formatBytes(a.packageBytes)} zipped, ${formatBytes(a.unpackedBytes)} unzipped, ${formatCount(a.fileCount)} ${a.fileCount === 1 ? 'file' : 'files'} (${a.zipPath})`;
+function summary(label: string, a: PackageArtifact, temporary?: boolean): string {
+  return `${label}: ${formatBytes(a.packageBytes)} zipped, ${formatBytes(a.unpackedBytes)} unzipped, ${formatCount(a.fileCount)} ${a.fileCount === 1 ? 'file' : 'files'}${temporary ? '' : ` (${a.zipPath})`}`;
 }
 
 /**
@@ -560,10 +565,10 @@ async function writeZips(
     }));
     const artifact = await writeArtifact(outDir, `${options.name}-deps`, layerEntries, zipOptions, logger);
     layer = { ...artifact, key: key! };
-    logger.info(summary('Dependencies layer', layer));
+    logger.info(summary('Dependencies layer', layer, options.temporaryOutDir));
   }
   const artifact = await writeArtifact(outDir, options.name, functionEntries, zipOptions, logger);
-  logger.info(summary('Package', artifact));
+  logger.info(summary('Package', artifact, options.temporaryOutDir));
   for (const zipped of [artifact, ...(layer ? [layer] : [])]) {
     const post = checkPackageSize({ unpackedBytes: zipped.unpackedBytes, packageBytes: zipped.packageBytes });
     for (const n of post.notes) logger.info(n);

@@ -1,6 +1,8 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Architecture } from '../model/settings.js';
+import { Inputs } from '../settings/names.js';
+import { settingOf, type Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';
 import { lambdaPythonPlatform, pipInstallArgs } from './python-platform.js';
@@ -50,7 +52,13 @@ function indexUrl(output: string, pipArgs: readonly string[]): string {
  * has no wheel for the Lambda platform. pip reports both as "No matching
  * distribution", so the connection errors in its output decide.
  */
-export function explainPipFailure(output: string, options: PipInstallOptions): string {
+export function explainPipFailure(
+  output: string,
+  options: PipInstallOptions,
+  surface: Surface = 'action',
+): string {
+  const pipArgs = (value: string) => settingOf(surface, Inputs.PipArgs, value);
+  const terminal = surface === 'terminal';
   const platform = lambdaPythonPlatform(options.runtime, options.architecture);
   const missing =
     /No matching distribution found for\s+(\S+)/.exec(output) ??
@@ -65,20 +73,22 @@ export function explainPipFailure(output: string, options: PipInstallOptions): s
       `Could not reach the package index ${indexUrl(output, options.pipArgs ?? [])}${requirement ? ` to install "${requirement}"` : ''} (pip: ${cause}).`,
       'This is a network problem, not a missing package: pip never got an answer about any wheel.',
       'What to do:',
-      '  - check that this machine reaches the index (a proxy goes in HTTPS_PROXY; a self-hosted runner may need its firewall opened);',
-      '  - a private index: pip-args: --index-url https://your.index/simple (its credentials from a secret, never in the workflow file);',
-      '  - no network at all: build or download the wheels beforehand and set pip-args: --no-index --find-links <folder>.',
+      `  - check that this machine reaches the index (a proxy goes in HTTPS_PROXY${terminal ? '' : '; a self-hosted runner may need its firewall opened'});`,
+      terminal
+        ? `  - a private index: ${pipArgs('--index-url https://your.index/simple')} (or PIP_INDEX_URL, which keeps its credentials out of the shell history);`
+        : `  - a private index: ${pipArgs('--index-url https://your.index/simple')} (its credentials from a secret, never in the workflow file);`,
+      `  - no network at all: build or download the wheels beforehand and set ${pipArgs('--no-index --find-links <folder>')}.`,
     ].join('\n');
   }
   if (requirement) {
     return [
       `No compatible wheel: pip found no installable wheel for "${requirement}" (package ${name}) for ${platform.description}.`,
-      "lambda-deploy installs only binary wheels built for the Lambda platform, never the runner's, and never builds from source.",
+      `lambda-deploy installs only binary wheels built for the Lambda platform, never ${terminal ? "this machine's" : "the runner's"}, and never builds from source.`,
       'What to do:',
       `  - pick a version of ${name} that publishes manylinux wheels for ${platform.machine} and Python ${platform.pythonVersion} (see its "Download files" page on PyPI);`,
       `  - or a runtime (or architecture) whose wheels exist: a package new releases of Python wait for often has wheels for an older runtime (say python3.12 before python3.13);`,
-      `  - or build the wheel yourself in a Lambda-compatible container (public.ecr.aws/lambda/python:${platform.pythonVersion}), put it in a folder, and set pip-args: --find-links <folder> (add --no-index to use only that folder);`,
-      '  - or check the name and version in the requirements file, and that pip-args reaches your private index.',
+      `  - or build the wheel yourself in a Lambda-compatible container (public.ecr.aws/lambda/python:${platform.pythonVersion}), put it in a folder, and set ${pipArgs('--find-links <folder>')} (add --no-index to use only that folder);`,
+      `  - or check the name and version in the requirements file, and that ${terminal ? '--pip-args' : 'pip-args'} reaches your private index.`,
     ].join('\n');
   }
   const tail = output.trim().split('\n').slice(-15).join('\n');
@@ -108,8 +118,9 @@ const TAKEN_FROM_PIP =
  */
 export async function pipInstall(
   options: PipInstallOptions,
-  deps: { logger: Logger; runner?: CommandRunner; env?: NodeJS.ProcessEnv },
+  deps: { logger: Logger; runner?: CommandRunner; env?: NodeJS.ProcessEnv; surface?: Surface },
 ): Promise<void> {
+  const terminal = deps.surface === 'terminal';
   const runner = deps.runner ?? createCommandRunner(deps.logger);
   const python = pythonExecutable(deps.env);
   const args = ['-m', 'pip', ...pipInstallArgs({ ...options, target: options.targetDir })];
@@ -123,16 +134,16 @@ export async function pipInstall(
     const code = (error as NodeJS.ErrnoException).code;
     throw new PipInstallError(
       code === 'ENOENT'
-        ? `${python} was not found; it is needed to install ${options.requirements}. Add actions/setup-python before this step, or set LAMBDA_DEPLOY_PYTHON to a Python 3 executable.`
+        ? `${python} was not found; it is needed to install ${options.requirements}. ${terminal ? 'Install Python 3' : 'Add actions/setup-python before this step'}, or set LAMBDA_DEPLOY_PYTHON to a Python 3 executable.`
         : `could not start ${python} to install ${options.requirements}: ${(error as Error).message}`,
     );
   }
   if (result.exitCode !== 0) {
     if (/No module named pip/.test(result.output))
       throw new PipInstallError(
-        `${python} has no pip; install it (python3 -m ensurepip) or use actions/setup-python.`,
+        `${python} has no pip; install it (python3 -m ensurepip)${terminal ? '' : ' or use actions/setup-python'}.`,
       );
-    throw new PipInstallError(explainPipFailure(result.output, options));
+    throw new PipInstallError(explainPipFailure(result.output, options, deps.surface));
   }
   await stripBytecode(options.targetDir);
 }

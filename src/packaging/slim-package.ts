@@ -51,6 +51,8 @@ export interface SlimPackInput {
   timeout?: number;
   dependenciesLayer: boolean;
   outDir: string;
+  /** outDir is removed when the run ends: the log then names no path in it. */
+  temporaryOutDir?: boolean;
   /** The handler the package has so far (adapter, keep-warm wrapper or the user's). */
   handler: string;
   /** The installed requirements (with sizes). */
@@ -91,10 +93,11 @@ function logArchive(
   written: Awaited<ReturnType<typeof buildSlimArtifact>>,
   estimate: ReturnType<typeof coldStartEstimate>,
   storage: number,
+  temporary?: boolean,
 ): void {
   logger.info(
     `Dependencies archive: ${formatBytes(written.bytes)} (tar.gz), ${formatBytes(written.unpackedBytes)} unpacked, ` +
-      `${formatCount(written.files)} files (${written.path})`,
+      `${formatCount(written.files)} files${temporary ? '' : ` (${written.path})`}`,
   );
   logger.info(`Cold start: ${estimate.measured}; ${estimate.atMemory}.`);
   logger.info(
@@ -154,7 +157,7 @@ export async function packSlimDependencies(
   );
   const storage = ephemeralStorageMb(written.diskBytes)!;
   const estimate = coldStartEstimate(written.unpack, written.bytes, input.memory ?? 256, input.timeout ?? 30);
-  logArchive(logger, written, estimate, storage);
+  logArchive(logger, written, estimate, storage, input.temporaryOutDir);
   return {
     artifact: {
       archivePath: written.path,

@@ -1,4 +1,4 @@
-import type { AwsDeps } from '../aws/aws-call.js';
+import { actionSignIn, type AwsDeps } from '../aws/aws-call.js';
 import type { AwsClients } from '../aws/clients.js';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import {
@@ -53,11 +53,7 @@ export async function checkAwsPrerequisites(
   try {
     await (deps.credentialChain ?? defaultProvider())();
   } catch (error) {
-    throw new Error(
-      `No AWS credentials (${errorMessage(error)}). Expected ${Inputs.RoleToAssume} (GitHub OIDC, with permissions: id-token: write), ` +
-        'or credentials set up before this step (aws-actions/configure-aws-credentials, a runner role); ' +
-        'from a terminal, a profile (AWS_PROFILE, after aws sso login) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.',
-    );
+    throw new Error(`No AWS credentials (${errorMessage(error)}). ${(deps.signIn ?? actionSignIn).expected}`);
   }
 }
 
@@ -84,6 +80,7 @@ export async function openAwsSession(
     {
       ...awsDeps,
       tokenSource: deps.tokenSource ?? githubTokenSource(deps.env, awsDeps, { fromFork: plan.fromFork }),
+      ...(deps.signIn && { signIn: deps.signIn }),
     },
   );
   const clients = credentials ? deps.awsClients({ region, credentials }) : bootstrap;

@@ -14,10 +14,11 @@ export async function packageStep(
       {
         ...settings,
         outDir: deps.outDir ?? defaultOutDir(deps.env),
+        temporaryOutDir: deps.temporaryOutDir,
         layerBytes,
         keepWarm: Boolean(settings.keepWarm),
       },
-      { logger: deps.logger, env: deps.env },
+      { logger: deps.logger, env: deps.env, ...(deps.surface && { surface: deps.surface }) },
     ),
   );
 }

@@ -1,6 +1,8 @@
+import type { SignInWords } from '../aws/aws-call.js';
 import type { AwsClients, ClientOptions } from '../aws/clients.js';
 import type { TokenSource } from '../aws/oidc-credentials.js';
 import type { GitHubApi } from '../reporting/github-api.js';
+import type { Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
 import type { Sleep } from '../util/sleep.js';
 
@@ -18,6 +20,10 @@ export interface PipelineDeps {
   needs?: (permission: string) => string;
   /** What to do when AWS finds no usable credentials (RetryDeps.credentialsHint); the action's unless given. */
   credentialsHint?: string;
+  /** Who reads the advice in errors (how to set an input): the action's inputs unless given. */
+  surface?: Surface;
+  /** What signing in without a role says (the credentials used, or missing): the action's unless given. */
+  signIn?: SignInWords;
   now?: () => number;
   /** OIDC token source (tests: a local server); default: the runner's ACTIONS_ID_TOKEN_REQUEST_* endpoint. */
   tokenSource?: TokenSource;
@@ -35,6 +41,8 @@ export interface PipelineDeps {
    * of the job. The CLI passes a folder of its own that it removes afterwards.
    */
   outDir?: string;
+  /** outDir is removed when the run ends (the CLI's): the log names no path in it, which nobody would find. */
+  temporaryOutDir?: boolean;
   /**
    * Send the deploy's AWS requests one at a time instead of running the
    * independent ones together: the baseline `npm run bench` compares with.

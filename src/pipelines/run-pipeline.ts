@@ -8,6 +8,7 @@ import { redact } from '../util/redact.js';
 import { renderPruneSummary } from '../reporting/summary.js';
 import { formatBytes } from '../packaging/size-check.js';
 import { secretValues } from '../settings/secret-values.js';
+import { runtimeSettingWarnings } from '../settings/adapter-settings.js';
 import { SettingsError } from '../settings/settings.js';
 import { executionPolicySizeProblem } from '../resources/execution-role/execution-role.js';
 import type { Settings } from '../model/settings.js';
@@ -93,10 +94,12 @@ interface CommandRun {
 async function runPackage({ settings, plan, deps }: CommandRun): Promise<PipelineRun> {
   const { logger } = deps;
   const pkg = await packageStep(settings, deps);
-  logger.info(`Package ready: ${pkg.zipPath} (code-sha256 ${pkg.codeSha256})`);
+  // A path in a folder removed at the end would send the reader looking for nothing.
+  const where = (path: string) => (deps.temporaryOutDir ? '' : `: ${path}`);
+  logger.info(`Package ready${where(pkg.zipPath)} (code-sha256 ${pkg.codeSha256})`);
   let markdown = `### 📦 ${settings.name} package\n\n| | |\n|---|---|\n| Zipped | ${formatBytes(pkg.packageBytes)} |\n| Unzipped | ${formatBytes(pkg.unpackedBytes)} |\n| Files | ${pkg.fileCount} |\n| code-sha256 | \`${pkg.codeSha256}\` |\n`;
   if (pkg.slim) {
-    logger.info(`Dependencies archive (slim): ${pkg.slim.archivePath} (sha256 ${pkg.slim.sha256Hex})`);
+    logger.info(`Dependencies archive (slim)${where(pkg.slim.archivePath)} (sha256 ${pkg.slim.sha256Hex})`);
     markdown += `| Dependencies (slim) | ${formatBytes(pkg.slim.bytes)} archive, ${formatBytes(pkg.slim.unpackedBytes)} unpacked at cold start |\n| Cold start | ${pkg.slim.estimate.measured}; ${pkg.slim.estimate.atMemory} |\n`;
   }
   return { result: { kind: 'package', stage: plan.stage, pkg }, markdown };
@@ -104,6 +107,9 @@ async function runPackage({ settings, plan, deps }: CommandRun): Promise<Pipelin
 
 async function runDeploy({ settings, plan, ctx, deps }: CommandRun): Promise<PipelineRun> {
   const { logger } = deps;
+  const uses = { app: Boolean(settings.app), keepWarm: Boolean(settings.keepWarm) };
+  for (const warning of runtimeSettingWarnings(settings.environment, uses, deps.surface))
+    logger.warning(warning);
   if (settings.target === 'local') {
     const { report, stage } = await deployLocally(settings, plan, deps);
     // The pull request hears how its code did on the runner; a loopback URL is no Deployment.

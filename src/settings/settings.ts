@@ -13,7 +13,7 @@ import type {
 import { branchStage } from '../model/stage-name.js';
 import { isInside } from '../util/paths.js';
 import { redact } from '../util/redact.js';
-import { adapterSettingExpected, APP } from './adapter-settings.js';
+import { adapterSettingExpected, APP, reservedSettingProblem } from './adapter-settings.js';
 import { InputReader, show, type InputSource } from './input-reader.js';
 import { Inputs } from './names.js';
 import { parsePolicyStatements, POLICY_STATEMENTS_EXPECTED } from './policy-statements.js';
@@ -267,6 +267,7 @@ function readEnvironment(r: InputReader): Record<string, string> {
       r.problem(
         `${Inputs.Environment}: ${show(key)} is reserved by Lambda and cannot be set; expected another name.`,
       );
+    else if (reservedSettingProblem(key)) r.problem(`${Inputs.Environment}: ${reservedSettingProblem(key)}.`);
     else if (Object.hasOwn(lines, key))
       // The later line would win unseen: one of the two is a mistake (a pasted block, a merge).
       r.problem(

@@ -182,6 +182,31 @@ describe('pipInstall with a stand-in pip', () => {
         { logger: new RecordingLogger(), runner, env: {} },
       ),
     ).rejects.toThrow(/python3 was not found.*actions\/setup-python.*LAMBDA_DEPLOY_PYTHON/);
+    // A terminal has no steps to add: Python itself, or LAMBDA_DEPLOY_PYTHON.
+    const fromTerminal = pipInstall(
+      { requirements: '/r.txt', targetDir: root, runtime: 'python3.12', architecture: 'x86_64' },
+      { logger: new RecordingLogger(), runner, env: {}, surface: 'terminal' },
+    );
+    await expect(fromTerminal).rejects.toThrow(
+      /python3 was not found.*Install Python 3, or set LAMBDA_DEPLOY_PYTHON/,
+    );
+    await expect(fromTerminal).rejects.not.toThrow(/actions\/setup-python|this step/);
+  });
+
+  it('from a terminal, the advice names --pip-args and no workflow, runner or secret', () => {
+    const offline =
+      "WARNING: Retrying (Retry(total=0)) after connection broken by 'NewConnectionError('x')': /simple/flask/\n" +
+      'ERROR: No matching distribution found for flask>=2.2\n';
+    const options = {
+      requirements: '/r.txt',
+      targetDir: '/t',
+      runtime: 'python3.12',
+      architecture: 'x86_64' as const,
+    };
+    const unreachable = explainPipFailure(offline, options, 'terminal');
+    expect(unreachable).toContain('--pip-args "--index-url https://your.index/simple" (or PIP_INDEX_URL');
+    expect(unreachable).toContain('set --pip-args "--no-index --find-links <folder>".');
+    expect(unreachable).not.toMatch(/pip-args: |workflow|runner|secret/);
   });
 });
 

@@ -1,5 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import type { Plan } from '../../src/model/plan.js';
+import { STSClient } from '@aws-sdk/client-sts';
+import { terminalSignIn } from '../../src/aws/aws-call.js';
+import { resolveCredentials } from '../../src/aws/oidc-credentials.js';
 import { checkAwsPrerequisites, roleAccount } from '../../src/pipelines/aws-session.js';
 import type { PipelineDeps } from '../../src/pipelines/pipeline-deps.js';
 import type { Settings } from '../../src/model/settings.js';
@@ -57,5 +60,28 @@ describe('checkAwsPrerequisites: what signing in needs, before anything is built
     await expect(checkAwsPrerequisites(settings(), plan, deps({}))).rejects.toThrow(
       /^No AWS credentials \(Could not load credentials from any providers\)\. Expected role-to-assume .*aws-actions\/configure-aws-credentials.*AWS_PROFILE/,
     );
+  });
+
+  test("without a role, each surface's words: the action's input, or a terminal's profile and keys", async () => {
+    const terminal = deps({}, { signIn: terminalSignIn({}) });
+    const refused = checkAwsPrerequisites(settings(), plan, terminal);
+    await expect(refused).rejects.toThrow(
+      /^No AWS credentials \(Could not load credentials from any providers\)\. Expected a profile \(AWS_PROFILE/,
+    );
+    await expect(refused).rejects.not.toThrow(/role-to-assume|configure-aws-credentials/);
+
+    const sts = new STSClient({ region: 'eu-west-1' });
+    const sayings = async (signIn?: ReturnType<typeof terminalSignIn>) => {
+      const logger = new RecordingLogger();
+      const tokenSource = { getToken: () => Promise.reject(new Error('no token wanted')) };
+      await resolveCredentials(
+        sts,
+        { audience: 'sts.amazonaws.com' },
+        { logger, sleep: async () => undefined, tokenSource, ...(signIn && { signIn }) },
+      );
+      return logger.text('info');
+    };
+    expect(await sayings()).toContain('No role-to-assume: using the AWS credentials of the environment');
+    expect(await sayings(terminalSignIn({ AWS_PROFILE: 'dev' }))).toContain('AWS credentials: profile "dev"');
   });
 });

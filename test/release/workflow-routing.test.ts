@@ -32,6 +32,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 type Event =
   | { name: 'push' | 'workflow_dispatch'; branch: string }
+  // A manual run started from a tag ("Use workflow from: Tags"): GITHUB_REF is refs/tags/{tag}.
+  | { name: 'workflow_dispatch'; tag: string }
   | { name: 'pull_request'; action: string; fork?: boolean }
   | { name: 'delete'; branch: string }
   | { name: 'schedule' };
@@ -41,7 +43,9 @@ function githubContext(event: Event): Record<string, unknown> {
   switch (event.name) {
     case 'push':
     case 'workflow_dispatch':
-      return { ...base, ref: `refs/heads/${event.branch}`, ref_name: event.branch, event: {} };
+      return 'tag' in event
+        ? { ...base, ref: `refs/tags/${event.tag}`, ref_name: event.tag, event: {} }
+        : { ...base, ref: `refs/heads/${event.branch}`, ref_name: event.branch, event: {} };
     case 'pull_request':
       return {
         ...base,
@@ -223,6 +227,34 @@ describe('the reusable workflow routes a push to production only for a protected
     expect(deployingJobs({ name: 'push', branch: 'main' }, { stage: 'Production' })).toEqual(['preview']);
   });
 
+  it.each(['main', 'production', 'v1.2.0', 'feature/x'])(
+    'a manual run from tag %j deploys nothing: the route job fails, saying runs start from a branch',
+    (tag) => {
+      const runs = runWorkflow({ name: 'workflow_dispatch', tag });
+      expect(runs.get('route')?.result).toBe('failure');
+      expect(deployingJobs({ name: 'workflow_dispatch', tag })).toEqual([]);
+      // The stage input does not open the way either: the run's code is still the tag's.
+      expect(deployingJobs({ name: 'workflow_dispatch', tag }, { stage: 'main' })).toEqual([]);
+    },
+  );
+
+  it('the deploy and preview jobs check the ref themselves: a route that said production for a tag is not enough', () => {
+    const workflow = readReusableWorkflow();
+    const said = (production: string): JobRun => ({ result: 'success', outputs: { production } });
+    for (const [name, production] of [
+      ['deploy', 'true'],
+      ['preview', 'false'],
+    ] as const) {
+      const contexts: Contexts = {
+        github: githubContext({ name: 'workflow_dispatch', tag: 'main' }),
+        inputs: reusableWorkflowInputs({ name: 'shop', 'aws-region': 'eu-west-1' }, workflow),
+        secrets: {},
+        needs: { route: said(production) },
+      };
+      expect(runJob(workflow.jobs[name] ?? {}, contexts, [said(production)]).result).toBe('skipped');
+    }
+  });
+
   it('other events: pull requests preview, forks get a notice, closes and deletes undeploy, schedules prune', () => {
     for (const action of ['opened', 'synchronize', 'reopened'])
       expect(deployingJobs({ name: 'pull_request', action })).toEqual(['preview']);
@@ -262,6 +294,14 @@ describe('the routing decision', () => {
       expect(step.run).not.toContain('${{');
     }
     for (const name of ['deploy', 'preview']) expect(needsOf(workflow.jobs[name] ?? {})).toEqual(['route']);
+  });
+
+  it('every run: step says shell: bash (runs-on may name a Windows runner, whose default is PowerShell)', () => {
+    const runSteps = Object.entries(workflow.jobs).flatMap(([job, { steps = [] }]) =>
+      steps.filter((s) => s.run !== undefined).map((s) => ({ job, step: s.name ?? s.id, shell: s.shell })),
+    );
+    expect(runSteps.length).toBeGreaterThan(3);
+    expect(runSteps.filter((s) => s.shell !== 'bash')).toEqual([]);
   });
 
   it('a failed routing job deploys nothing', () => {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { terminalCredentialsHint, yourCredentialsNeed } from '../../aws/aws-call.js';
+import { terminalCredentialsHint, terminalSignIn, yourCredentialsNeed } from '../../aws/aws-call.js';
 import { createAwsClients } from '../../aws/clients.js';
 import { Inputs } from '../../settings/names.js';
 import { readSettings, SettingsError } from '../../settings/settings.js';
@@ -11,7 +11,7 @@ import { realSleep } from '../../util/sleep.js';
 import { NoRegionError, profileRegion } from './aws-region.js';
 import type { CliCommand, CliIo, CommandContext, CommandResult } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { parseFlags, UsageError } from './flags.js';
+import { asFlagProblems, parseFlags, UsageError } from './flags.js';
 import { commandHelp, overviewHelp } from './help.js';
 import { localContext } from './local-context.js';
 import { nodeVersionProblem, PROGRAM } from './program.js';
@@ -59,10 +59,11 @@ function print(
 }
 
 function usageFailure(io: CliIo, json: boolean, error: Error, command?: string): number {
-  io.err.write(`error: ${error.message}\n`);
+  const message = error instanceof SettingsError ? asFlagProblems(error.problems) : error.message;
+  io.err.write(`error: ${message}\n`);
   const helpOf = (error instanceof UsageError ? error.command : undefined) ?? command;
   io.err.write(`Run "${PROGRAM} help${helpOf ? ` ${helpOf}` : ''}" for usage.\n`);
-  if (json) print(io, true, {}, undefined, error.message);
+  if (json) print(io, true, {}, undefined, message);
   return 2;
 }
 
@@ -90,6 +91,15 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
     err: io.err,
   });
   let dir: string | undefined;
+  const pipelineDeps = () => ({
+    logger,
+    env: io.env,
+    awsClients: createAwsClients,
+    needs: yourCredentialsNeed,
+    credentialsHint: terminalCredentialsHint,
+    signIn: terminalSignIn(io.env),
+    surface: 'terminal' as const,
+  });
   let region: string | undefined;
   // No region anywhere: said once the inputs are read, so their own problems come first.
   let noRegion: UsageError | undefined;
@@ -108,16 +118,15 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
         ...fixed,
       };
       const settings = readSettings((name) => inputs[name], io.env);
-      if (noRegion && !settings.awsRegion) throw noRegion;
+      // --target local asks AWS nothing: no region needed (the local runtime says us-east-1).
+      if (noRegion && !settings.awsRegion && settings.target !== 'local') throw noRegion;
       return settings;
     },
-    workDir: async () => (dir ??= await mkdtemp(join(tmpdir(), `${PROGRAM}-`))),
-    pipelineDeps: () => ({
-      logger,
-      env: io.env,
-      awsClients: createAwsClients,
-      needs: yourCredentialsNeed,
-      credentialsHint: terminalCredentialsHint,
+    pipelineDeps,
+    buildDeps: async () => ({
+      ...pipelineDeps(),
+      outDir: (dir ??= await mkdtemp(join(tmpdir(), `${PROGRAM}-`))),
+      temporaryOutDir: true,
     }),
     emit: (result, text) => print(io, flags.json, result, text),
   };

@@ -37,8 +37,8 @@ export interface CommandContext {
   github: GitHubContext;
   /** Settings from the flags, every other input at its default; `fixed` are the inputs the command decides. */
   settings(fixed?: Partial<Record<InputName, string>>): Settings;
-  /** A folder for this run's packages, removed when the command ends. */
-  workDir(): Promise<string>;
+  /** pipelineDeps() building into a folder of this run's, removed when the command ends. */
+  buildDeps(): Promise<PipelineDeps>;
   /**
    * What a pipeline needs from a terminal: its logger and environment, the
    * AWS clients of the credential chain, and denials worded for the user's

@@ -1,4 +1,5 @@
 import { INPUT_DEFAULTS, Inputs, type InputName } from '../../settings/names.js';
+import { closestName } from '../../util/closest-name.js';
 
 /**
  * A command's flags, as one table: parsing and help are both derived from it,
@@ -184,6 +185,24 @@ const ACTION_ONLY: Partial<Record<InputName, string>> = {
   [Inputs.PublicCommentLogs]: 'only the action comments on pull requests',
 };
 
+const INPUT_NAMES: ReadonlySet<string> = new Set(Object.values(Inputs));
+
+/**
+ * Settings problems as a terminal says them: the inputs they start with
+ * (`memory:`, `app, handler:`, `throttle-rate/throttle-burst:`) become the
+ * flags that set them, and "invalid inputs" "invalid flags".
+ */
+export function asFlagProblems(problems: readonly string[]): string {
+  const said = problems.map((problem) => {
+    const label = /^([a-z0-9-]+(?:(?:, |\/)[a-z0-9-]+)*): /.exec(problem)?.[1];
+    if (!label || !label.split(/, |\//).every((name) => INPUT_NAMES.has(name))) return problem;
+    return label.replace(/[a-z0-9-]+/g, '--$&') + problem.slice(label.length);
+  });
+  return said.length === 1
+    ? (said[0] as string)
+    : `${said.length} invalid flags:\n${said.map((p) => `  - ${p}`).join('\n')}`;
+}
+
 /** The default shown in help, from action.yml's defaults. */
 export function flagDefault(flag: Flag): string | undefined {
   if (!flag.input) return undefined;
@@ -195,28 +214,13 @@ export function flagDefault(flag: Flag): string | undefined {
 
 const BOOLEAN = /^(true|false|yes|no|on|off|1|0)$/i;
 
-function closest(name: string, flags: readonly Flag[]): string | undefined {
-  const distance = (a: string, b: string): number => {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      let diagonal = row[0] as number;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const above = row[j] as number;
-        row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-        diagonal = above;
-      }
-    }
-    return row[b.length] as number;
-  };
-  const best = flags.map((f) => ({ f, d: distance(name, f.name) })).sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= (name.length < 4 ? 1 : Math.max(2, name.length / 4)) ? best.f.name : undefined;
-}
-
 function unknownFlag(name: string, command: string, flags: readonly Flag[]): UsageError {
   const why = ACTION_ONLY[name as InputName];
   if (why) return new UsageError(`--${name} is not a flag of ${command}: ${why}.`, command);
-  const near = closest(name, flags);
+  const near = closestName(
+    name,
+    flags.map((f) => f.name),
+  );
   return new UsageError(
     `unknown flag --${name} for ${command}${near ? ` (did you mean --${near}?)` : ''}; ` +
       `"lambda-stage-deploy help ${command}" lists its flags`,

@@ -82,4 +82,15 @@ describe('package --output', () => {
     expect(readdirSync(join(root, 'dist'))).toHaveLength(1);
     expect(readdirSync(app)).toEqual(['app.py']);
   });
+
+  test.each([[[]], [['--output', '../shop.zip']]])(
+    'the log names no zip that is gone when the command ends (%j)',
+    async (flags) => {
+      expect(await run('--path', 'app', ...flags)).toBe(0);
+      const named = [...io.stderr().matchAll(/(\/[^\s()]+\.(?:zip|tar\.gz))/g)].map((m) => m[1]);
+      expect(named.filter((path) => !existsSync(path as string))).toEqual([]);
+      expect(io.stderr()).toMatch(/^Package ready \(code-sha256 \S+\)$/m);
+      if (!flags.length) expect(io.stderr()).toContain('The zip was not kept: --output PATH keeps it.');
+    },
+  );
 });

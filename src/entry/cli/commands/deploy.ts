@@ -14,7 +14,7 @@ export const deployCommand: CliCommand = {
     'Builds the package, uploads it, creates or updates the function and its front door,',
     'smoke-tests the URL and rolls back when that fails: what the action does, with this',
     "machine's AWS credentials (profile or environment). --target local runs it all under",
-    'a local Lambda-compatible runtime, no AWS account needed.',
+    'a local Lambda-compatible runtime, no AWS account needed, and stops it at the end.',
   ].join('\n'),
   flags: [
     F.name,
@@ -50,13 +50,15 @@ export const deployCommand: CliCommand = {
   async run(ctx) {
     const settings = ctx.settings({ command: 'deploy' });
     const plan = stagePlan(ctx, settings, 'deploy');
-    const run = await runPipeline(settings, plan, ctx.github, {
-      ...ctx.pipelineDeps(),
-      outDir: await ctx.workDir(),
-    });
+    const run = await runPipeline(settings, plan, ctx.github, await ctx.buildDeps());
     const result: CommandResult = { ...outputsFor(run.result) };
     // The zip lived in this run's folder, removed at the end: `package --output` keeps one.
     delete result[Outputs.PackagePath];
+    if (settings.target === 'local') {
+      // Its URL answered only while the command ran.
+      delete result[Outputs.Url];
+      ctx.logger.info('The local stage stopped with the command: serve keeps one running.');
+    }
     return run.failure ? { exitCode: 1, result, error: run.failure } : { exitCode: 0, result };
   },
 };

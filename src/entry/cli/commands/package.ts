@@ -75,10 +75,7 @@ export const packageCommand: CliCommand = {
     const settings = ctx.settings({ command: 'package' });
     const target = output ? await outputTarget(output, settings.path, settings.name) : undefined;
     const plan = makePlan(settings, ctx.github);
-    const run = await runPipeline(settings, plan, ctx.github, {
-      ...ctx.pipelineDeps(),
-      outDir: await ctx.workDir(),
-    });
+    const run = await runPipeline(settings, plan, ctx.github, await ctx.buildDeps());
     if (run.result.kind !== 'package') return { exitCode: 1, error: run.failure ?? 'nothing was built' };
     const { pkg } = run.result;
     const result: CommandResult = {

@@ -44,10 +44,9 @@ export const serveCommand: CliCommand = {
     const settings = ctx.settings({ command: 'deploy', target: 'local', 'smoke-status': '100-499' });
     const plan = makePlan({ ...settings, stage: settings.stage ?? 'local' }, ctx.github);
     const run = await runPipeline(settings, plan, ctx.github, {
-      ...ctx.pipelineDeps(),
+      ...(await ctx.buildDeps()),
       keepLocalRunning: true,
       localPort,
-      outDir: await ctx.workDir(),
     });
     if (run.failure || !run.local)
       return { exitCode: 1, error: run.failure ?? 'The local runtime did not start.' };

@@ -1,0 +1,19 @@
+import type { InputName } from './names.js';
+
+/**
+ * Who reads a message: the author of a workflow, who sets the action's
+ * inputs in `with:`, or a terminal user, who has the CLI's flags (and no
+ * workflow, runner or step).
+ */
+export type Surface = 'action' | 'terminal';
+
+/** The input's name for the surface: `pip-args`, or the CLI's flag `--pip-args`. */
+export function inputName(surface: Surface, input: InputName): string {
+  return surface === 'action' ? input : `--${input}`;
+}
+
+/** How to set `input` to `value`, said for the surface: `pip-args: --no-index` or `--pip-args "--no-index"`. */
+export function settingOf(surface: Surface, input: InputName, value: string): string {
+  if (surface === 'action') return `${input}: ${value}`;
+  return `${inputName(surface, input)} ${/[\s"'<>|&;$]/.test(value) ? `"${value}"` : value}`;
+}
