@@ -7,6 +7,7 @@ import { makePlan } from '../../src/model/plan.js';
 import { runPipeline } from '../../src/pipelines/run-pipeline.js';
 import { readSettings } from '../../src/settings/settings.js';
 import { RecordingLogger } from '../../src/util/logger.js';
+import { noEventContext } from '../support/github-context.js';
 
 describe('runPipeline', () => {
   it('masks every environment value before anything runs', async () => {
@@ -22,18 +23,7 @@ describe('runPipeline', () => {
         })[name as string],
       { GITHUB_WORKSPACE: workspace, RUNNER_TEMP: workspace },
     );
-    const ctx = {
-      eventName: '',
-      payload: {},
-      ref: '',
-      sha: '',
-      repository: '',
-      serverUrl: '',
-      apiUrl: '',
-      runId: '',
-      runAttempt: '1',
-      runUrl: '',
-    };
+    const ctx = noEventContext();
     const logger = new RecordingLogger();
     await runPipeline(settings, makePlan(settings, ctx), ctx, {
       logger,

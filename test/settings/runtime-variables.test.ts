@@ -17,6 +17,7 @@ import { runtimeSettingWarnings } from '../../src/settings/adapter-settings.js';
 import { readSettings } from '../../src/settings/settings.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { settingsProblems } from '../support/settings-problems.js';
+import { noEventContext } from '../support/github-context.js';
 
 const workspace = mkdtempSync(join(tmpdir(), 'runtime-variables-'));
 writeFileSync(join(workspace, 'app.py'), 'def handler(event, context):\n  return {}\n');
@@ -149,18 +150,7 @@ describe('a LAMBDA_DEPLOY_* name nothing reads: a warning, not an error', () => 
       'aws-region': 'eu-west-1',
     });
     const logger = new RecordingLogger();
-    const ctx = {
-      eventName: '',
-      payload: {},
-      ref: '',
-      sha: '',
-      repository: '',
-      serverUrl: '',
-      apiUrl: '',
-      runId: '',
-      runAttempt: '1',
-      runUrl: '',
-    };
+    const ctx = noEventContext();
     await expect(
       runPipeline(settings, makePlan(settings, ctx), ctx, {
         logger,

@@ -19,3 +19,19 @@ export function eventContext(
     runUrl: '',
   };
 }
+
+/** The context outside any workflow (a terminal, a script): every field empty. */
+export function noEventContext(): GitHubContext {
+  return {
+    eventName: '',
+    payload: {},
+    ref: '',
+    sha: '',
+    repository: '',
+    serverUrl: '',
+    apiUrl: '',
+    runId: '',
+    runAttempt: '1',
+    runUrl: '',
+  };
+}
