@@ -25,6 +25,16 @@ describe.each(COMMANDS.map((c) => [c.name, c] as const))('%s', (name, command) =
     );
   });
 
+  test('its usage line shows a flag outside brackets exactly when the flag is required', () => {
+    const usage = help.split('\n')[0] as string;
+    const bare = flagsInHelp(usage.replace(/\[[^\]]*\]/g, ''));
+    const required = help
+      .split('\n')
+      .filter((l) => /^ {2}--/.test(l) && l.includes('(required)'))
+      .map((l) => /^ {2}--(?:\[no-\])?([a-z0-9-]+)/.exec(l)?.[1]);
+    expect(bare.sort()).toEqual(required.sort());
+  });
+
   test('every flag its help lists is accepted, in both spellings', () => {
     for (const flag of command.flags) {
       const argv = flag.kind === 'switch' ? [`--${flag.name}`] : [`--${flag.name}`, 'x'];

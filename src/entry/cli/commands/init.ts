@@ -15,7 +15,7 @@ const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 export const initCommand: CliCommand = {
   name: 'init',
   summary: 'write the GitHub workflow (.github/workflows/lambda-deploy.yml) and print the next steps',
-  usage: '--name NAME --aws-region REGION [--production-role ARN --preview-role ARN]',
+  usage: '--name NAME [--aws-region REGION] [--production-role ARN --preview-role ARN]',
   description: [
     'Writes .github/workflows/lambda-deploy.yml: the reusable workflow with the production',
     'role (its job in a GitHub environment) and the preview role, on push, pull_request,',

@@ -6,7 +6,7 @@ import { stagePlan } from './stage-plan.js';
 export const undeployCommand: CliCommand = {
   name: 'undeploy',
   summary: 'remove a stage (only resources tagged for it)',
-  usage: '--name NAME --stage STAGE [--dry-run] [--remove-logs]',
+  usage: '--name NAME [--stage STAGE] [--dry-run] [--remove-logs]',
   description: [
     "Removes the stage's front door, function and schedule: only resources that carry",
     "this project's and stage's tags, never one that merely has a matching name.",
