@@ -11,6 +11,7 @@
  */
 import { Inputs } from '../settings/names.js';
 import type { Logger } from '../util/logger.js';
+import type { Surface } from '../settings/surface.js';
 import { errorMessage, errorName, isTransient, withRetry } from '../util/retry.js';
 import type { Sleep } from '../util/sleep.js';
 
@@ -32,6 +33,8 @@ export interface RetryDeps {
    * profile or keys, terminalCredentialsHint).
    */
   credentialsHint?: string;
+  /** Who reads the advice in errors (how to set an input): the action's inputs unless given. */
+  surface?: Surface;
 }
 
 /** What every AWS module takes besides its client: how to talk and how to wait. */

@@ -71,6 +71,7 @@ export async function openAwsSession(
     sleep: deps.sleep ?? realSleep,
     ...(deps.needs && { needs: deps.needs }),
     ...(deps.credentialsHint && { credentialsHint: deps.credentialsHint }),
+    ...(deps.surface && { surface: deps.surface }),
     ...(deps.sequentialAws && { sequential: true }),
   };
   const bootstrap = deps.awsClients({ region });

@@ -48,6 +48,8 @@ import {
   type EnvironmentPlan,
 } from './function-config.js';
 import { LIVE_ALIAS } from '../../model/live-alias.js';
+import { Inputs } from '../../settings/names.js';
+import { inputName, settingOf, type Surface } from '../../settings/surface.js';
 import { pollUntil } from '../../aws/poll.js';
 import { start, together } from '../../aws/together.js';
 
@@ -247,6 +249,11 @@ export async function versionEnvironmentValues(
 /** What this run may do with an existing `{name}-{stage}` function. Pure. */
 export type Ownership = { action: 'ours' } | { action: 'adopt' } | { action: 'refuse'; message: string };
 
+/** `adopt: true` in a workflow; the CLI's switch `--adopt` in a terminal. */
+function adoptSetting(surface: Surface): string {
+  return surface === 'terminal' ? inputName(surface, Inputs.Adopt) : settingOf(surface, Inputs.Adopt, 'true');
+}
+
 /**
  * Whether the function is this stage's: its project, stage and repository
  * tags (see ownerMismatch) must all be ours. A function without any
@@ -258,6 +265,7 @@ export function functionOwnership(
   tags: Record<string, string>,
   expected: Record<string, string>,
   adopt: boolean,
+  surface: Surface = 'action',
 ): Ownership {
   const mismatch = ownerMismatch(tags, expected);
   if (!mismatch) return { action: 'ours' };
@@ -268,7 +276,7 @@ export function functionOwnership(
       action: 'refuse',
       message:
         `Function ${name} exists but was not created by lambda-deploy (it has no lambda-deploy tags), so this deploy leaves it alone. ` +
-        "Set adopt: true to take it over (its code and configuration are replaced and it gets this stage's tags), or choose another name or stage.",
+        `${surface === 'terminal' ? 'Pass' : 'Set'} ${adoptSetting(surface)} to take it over (its code and configuration are replaced and it gets this stage's tags), or choose another name or stage.`,
     };
   }
   const ours = expected[TagKeys.Repository] ?? '';
@@ -391,10 +399,13 @@ export async function readStageFunction(
     throw await explainDeniedRead(error, input);
   }
   if (existing) {
-    const ownership = functionOwnership(name, existing.tags, input.tags, input.adopt ?? false);
+    const surface = deps.surface ?? 'action';
+    const ownership = functionOwnership(name, existing.tags, input.tags, input.adopt ?? false, surface);
     if (ownership.action === 'refuse') throw new AwsError(ownership.message, 'FunctionNotOwned');
     if (ownership.action === 'adopt')
-      deps.logger.warning(`Function ${name} was not deployed by lambda-deploy; adopting it (adopt: true)`);
+      deps.logger.warning(
+        `Function ${name} was not deployed by lambda-deploy; adopting it (${adoptSetting(surface)})`,
+      );
   }
   return { existing, alias };
 }

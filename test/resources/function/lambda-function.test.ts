@@ -589,6 +589,22 @@ describe('deployFunction against the stateful fake', () => {
     expect(deps.logger.text('warning')).toContain('adopting it (adopt: true)');
   });
 
+  it('from a terminal, the refusal and the take-over name the CLI switch --adopt, not adopt: true', async () => {
+    const { fake, lambda, fn } = await account();
+    await deployFunction(lambda, input(zipA), depsFor(fake));
+    fn().tags = { team: 'billing' };
+    const refused = deployFunction(lambda, input(zipB), { ...depsFor(fake), surface: 'terminal' });
+    await expect(refused).rejects.toThrow(
+      "so this deploy leaves it alone. Pass --adopt to take it over (its code and configuration are replaced and it gets this stage's tags)",
+    );
+    await expect(refused).rejects.not.toThrow(/adopt: true/);
+
+    const deps = { ...depsFor(fake), surface: 'terminal' as const };
+    await deployFunction(lambda, input(zipB, { adopt: true }), deps);
+    expect(deps.logger.text('warning')).toContain('adopting it (--adopt)');
+    expect(deps.logger.text('warning')).not.toContain('adopt: true');
+  });
+
   it("another repository's stage of the same name is never updated, not even with adopt", async () => {
     const { fake, lambda, fn } = await account();
     const theirs = stageTags({ project: 'shop', stage: 'main', repository: 'other-org/shop', ref: 'main' });
