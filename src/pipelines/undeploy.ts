@@ -1,5 +1,7 @@
 import { PATIENCE, type RetryDeps } from '../aws/aws-call.js';
 import type { UndeployOutcome } from '../model/outcome.js';
+import { Inputs } from '../settings/names.js';
+import { inputName, type Surface } from '../settings/surface.js';
 import { errorMessage } from '../util/retry.js';
 import {
   removeApiKey,
@@ -33,12 +35,16 @@ export interface UndeployTarget {
   protectedStages: readonly string[];
 }
 
-/** Refusal to remove a stage listed in protected-stages. */
+/** Refusal to remove a stage listed in protected-stages (the CLI's --protected-stages, whose default lists some). */
 export class ProtectedStageError extends Error {
-  constructor(stage: string, protectedStages: readonly string[]) {
+  constructor(stage: string, protectedStages: readonly string[], surface: Surface = 'action') {
+    const flag = inputName(surface, Inputs.ProtectedStages);
     super(
-      `Stage "${stage}" is listed in protected-stages (${protectedStages.join(', ')}): undeploy and prune never remove it. ` +
-        `To remove it on purpose, run undeploy with protected-stages set without "${stage}".`,
+      surface === 'terminal'
+        ? `Stage "${stage}" is a protected stage (${flag}: ${protectedStages.join(', ')}): undeploy never removes it. ` +
+            `To remove it on purpose, run undeploy with ${flag} listing the stages to keep, without "${stage}".`
+        : `Stage "${stage}" is listed in protected-stages (${protectedStages.join(', ')}): undeploy and prune never remove it. ` +
+            `To remove it on purpose, run undeploy with protected-stages set without "${stage}".`,
     );
     this.name = 'ProtectedStageError';
   }
@@ -73,7 +79,7 @@ export async function undeployStage(
   const { project, stage, dryRun } = target;
   const { logger } = deps;
   if (isProtectedStage(stage, target.protectedStages))
-    throw new ProtectedStageError(stage, target.protectedStages);
+    throw new ProtectedStageError(stage, target.protectedStages, deps.surface);
 
   const inv = await findStageResources(
     clients,

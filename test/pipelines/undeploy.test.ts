@@ -405,6 +405,23 @@ describe('undeployStage: idempotence, refusals, retries, dry run', () => {
     },
   );
 
+  it('says the refusal with the input in a workflow and the flag in a terminal', async () => {
+    seedStage({ project: PROJECT, stage: 'main', gateway: 'http-api' });
+    const deps = { logger: new RecordingLogger(), sleep: aws.clock.sleep };
+    const list = target('main').protectedStages.join(', ');
+    await expect(undeployStage(aws.clients(), target('main'), deps)).rejects.toThrow(
+      `Stage "main" is listed in protected-stages (${list}): undeploy and prune never remove it. ` +
+        'To remove it on purpose, run undeploy with protected-stages set without "main".',
+    );
+    await expect(
+      undeployStage(aws.clients(), target('main'), { ...deps, surface: 'terminal' }),
+    ).rejects.toThrow(
+      `Stage "main" is a protected stage (--protected-stages: ${list}): undeploy never removes it. ` +
+        'To remove it on purpose, run undeploy with --protected-stages listing the stages to keep, without "main".',
+    );
+    expect(aws.calls.calls).toEqual([]);
+  });
+
   it('waits out TooManyRequestsException on DeleteRestApi with backoff', async () => {
     const s = seedStage({ project: PROJECT, stage: 'pr-11', gateway: 'rest-api' });
     aws.faults.throttle('DeleteRestApi', 3);
