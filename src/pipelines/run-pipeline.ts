@@ -10,6 +10,8 @@ import { formatBytes } from '../packaging/size-check.js';
 import { secretValues } from '../settings/secret-values.js';
 import { runtimeSettingWarnings } from '../settings/adapter-settings.js';
 import { SettingsError } from '../settings/settings.js';
+import { Inputs } from '../settings/names.js';
+import { inputName, type Surface } from '../settings/surface.js';
 import { executionPolicySizeProblem } from '../resources/execution-role/execution-role.js';
 import type { Settings } from '../model/settings.js';
 import { realSleep } from '../util/sleep.js';
@@ -128,7 +130,7 @@ async function runDeploy({ settings, plan, ctx, deps }: CommandRun): Promise<Pip
     !settings.executionRoleArn &&
     !isProtectedStage(plan.stage, settings.protectedStages)
   )
-    throw new PreviewPolicyStatementsError(plan.stage, settings.protectedStages);
+    throw new PreviewPolicyStatementsError(plan.stage, settings.protectedStages, deps.surface);
   // IAM refuses an oversized policy only when it is written, after the upload.
   if (settings.policyStatements && !settings.executionRoleArn && settings.awsRegion) {
     const tooLarge = executionPolicySizeProblem({
@@ -159,7 +161,7 @@ async function runUndeploy({ settings, plan, ctx, deps }: CommandRun): Promise<P
     );
   // Refused before signing in: a protected stage is never a question for AWS.
   if (isProtectedStage(plan.stage, settings.protectedStages))
-    throw new ProtectedStageError(plan.stage, settings.protectedStages);
+    throw new ProtectedStageError(plan.stage, settings.protectedStages, deps.surface);
   const session = await logger.group('Sign in to AWS', () => openAwsSession(settings, plan, ctx, deps));
   const outcome = await undeployStage(
     session.clients,
@@ -234,15 +236,28 @@ async function runPrune({ settings, plan, ctx, deps }: CommandRun): Promise<Pipe
 
 /** `policy-statements` on a stage that is not protected: where those statements belong instead. */
 export class PreviewPolicyStatementsError extends Error {
-  constructor(stage: string, protectedStages: readonly string[]) {
+  constructor(stage: string, protectedStages: readonly string[], surface: Surface = 'action') {
     super(
-      `policy-statements: stage "${stage}" is a preview (not in protected-stages: ${protectedStages.join(', ') || 'none'}), and a preview run never changes IAM: ` +
-        `no job that can run pull-request code may write an execution role. ` +
-        `Put the statements in "npx github:org/lambda-deploy setup --policy-statements FILE" (run once with administrator credentials; it writes the production execution role and its boundary, and --preview-policy-statements the previews'), ` +
-        `or set policy-statements only on the production deploy, whose role may change its execution role under the permissions boundary setup made.`,
+      surface === 'terminal'
+        ? terminalPreviewStatements(stage, protectedStages)
+        : `policy-statements: stage "${stage}" is a preview (not in protected-stages: ${protectedStages.join(', ') || 'none'}), and a preview run never changes IAM: ` +
+            `no job that can run pull-request code may write an execution role. ` +
+            `Put the statements in "npx github:org/lambda-deploy setup --policy-statements FILE" (run once with administrator credentials; it writes the production execution role and its boundary, and --preview-policy-statements the previews'), ` +
+            `or set policy-statements only on the production deploy, whose role may change its execution role under the permissions boundary setup made.`,
     );
     this.name = 'PreviewPolicyStatementsError';
   }
+}
+
+/** The CLI's deploy has no --protected-stages: a protected stage is one of the default list, chosen with --stage. */
+function terminalPreviewStatements(stage: string, protectedStages: readonly string[]): string {
+  const flag = inputName('terminal', Inputs.PolicyStatements);
+  const example = protectedStages[0] ? ` (${inputName('terminal', Inputs.Stage)} ${protectedStages[0]})` : '';
+  return (
+    `${flag}: stage "${stage}" is a preview (not one of the protected stages: ${protectedStages.join(', ') || 'none'}), and a preview deploy never changes IAM. ` +
+    `Put the statements in "npx github:org/lambda-deploy setup ${flag} FILE" (run once with administrator credentials; it writes the production execution role and its boundary, and --preview-policy-statements the previews'), ` +
+    `or pass ${flag} only when deploying a protected stage${example}, whose role may change its execution role under the permissions boundary setup made.`
+  );
 }
 
 /** The step's failure message: setFailed prints it past the logger, so it is redacted here. */

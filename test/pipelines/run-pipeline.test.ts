@@ -34,4 +34,43 @@ describe('runPipeline', () => {
       expect.arrayContaining(['Pg-Secret-771', 'abcdef123456', 'ghs_16C7e42F292c6912E7710c838347Ae178B4a']),
     );
   });
+
+  it.each([
+    [
+      'action' as const,
+      'policy-statements: stage "pr-1" is a preview (not in protected-stages: main, master, prod, production), and a preview run never changes IAM: ' +
+        'no job that can run pull-request code may write an execution role. ' +
+        `Put the statements in "npx github:org/lambda-deploy setup --policy-statements FILE" (run once with administrator credentials; it writes the production execution role and its boundary, and --preview-policy-statements the previews'), ` +
+        'or set policy-statements only on the production deploy, whose role may change its execution role under the permissions boundary setup made.',
+    ],
+    [
+      'terminal' as const,
+      '--policy-statements: stage "pr-1" is a preview (not one of the protected stages: main, master, prod, production), and a preview deploy never changes IAM. ' +
+        `Put the statements in "npx github:org/lambda-deploy setup --policy-statements FILE" (run once with administrator credentials; it writes the production execution role and its boundary, and --preview-policy-statements the previews'), ` +
+        'or pass --policy-statements only when deploying a protected stage (--stage main), whose role may change its execution role under the permissions boundary setup made.',
+    ],
+  ])('policy-statements on a preview stage are refused in the words of the %s', async (surface, said) => {
+    const workspace = mkdtempSync(join(tmpdir(), 'preview-statements-'));
+    writeFileSync(join(workspace, 'app.py'), 'def handler(e, c):\n  return 1\n');
+    const inputs: Record<string, string> = {
+      name: 'shop',
+      stage: 'pr-1',
+      'aws-region': 'eu-west-1',
+      'policy-statements': JSON.stringify([
+        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:eu-west-1:123456789012:orders' },
+      ]),
+    };
+    const settings = readSettings((name) => inputs[name], {
+      GITHUB_WORKSPACE: workspace,
+      RUNNER_TEMP: workspace,
+    });
+    const ctx = noEventContext();
+    const run = runPipeline(settings, makePlan(settings, ctx), ctx, {
+      logger: new RecordingLogger(),
+      env: { RUNNER_TEMP: workspace },
+      awsClients: createAwsClients,
+      surface,
+    });
+    await expect(run).rejects.toThrow(said);
+  });
 });

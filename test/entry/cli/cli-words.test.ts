@@ -178,3 +178,47 @@ describe('advice from the packaging, for a terminal', () => {
     expect(io.stderr()).not.toMatch(/pip-args: |workflow|runner|this step/);
   }, 60_000);
 });
+
+describe('refusals name the flags a terminal has', () => {
+  test('undeploy of a protected stage: --protected-stages, not a protected-stages input', async () => {
+    const io = terminal({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' });
+    expect(await main(['undeploy', '--name', 'shop', '--stage', 'main'], io)).toBe(1);
+    expect(io.stderr()).toContain(
+      'Stage "main" is a protected stage (--protected-stages: main, master, prod, production): undeploy never removes it. ' +
+        'To remove it on purpose, run undeploy with --protected-stages listing the stages to keep, without "main".',
+    );
+    expect(io.stderr()).not.toMatch(/ protected-stages|prune/);
+  });
+
+  test('--policy-statements on a preview stage: pass it when deploying a protected stage, not "set policy-statements"', async () => {
+    const io = terminal({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' });
+    const statements = JSON.stringify([
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:GetItem',
+        Resource: 'arn:aws:dynamodb:eu-west-1:123456789012:table/orders',
+      },
+    ]);
+    const argv = [
+      'deploy',
+      '--name',
+      'shop',
+      '--stage',
+      'pr-1',
+      '--path',
+      project,
+      '--policy-statements',
+      statements,
+    ];
+    expect(await main(argv, io)).toBe(1);
+    expect(io.stderr()).toContain(
+      '--policy-statements: stage "pr-1" is a preview (not one of the protected stages: main, master, prod, production)',
+    );
+    expect(io.stderr()).toContain(
+      'or pass --policy-statements only when deploying a protected stage (--stage main)',
+    );
+    expect(io.stderr()).not.toMatch(/ policy-statements|protected-stages|pull-request|workflow/);
+    // Refused before anything was built.
+    expect(io.stderr()).not.toMatch(/Package/);
+  });
+});
