@@ -27,6 +27,8 @@ import {
 import { defaultBucketName } from '../artifacts/artifact-bucket.js';
 import { TagKeys } from '../../model/tags.js';
 import { type AwsDeps, AwsError, callAws, hasErrorName } from '../../aws/aws-call.js';
+import { Inputs } from '../../settings/names.js';
+import { inputName, type Surface } from '../../settings/surface.js';
 import { errorMessage } from '../../util/retry.js';
 import { coveredByBoundary } from '../../model/statement-coverage.js';
 
@@ -163,7 +165,7 @@ export async function ensureExecutionRole(
         deps,
         {
           what: `create IAM role ${roleName}`,
-          permission: `iam:CreateRole with the permissions boundary ${input.permissionsBoundary ?? '(none)'}; run "npx github:org/lambda-deploy setup" once, or set execution-role-arn`,
+          permission: `iam:CreateRole with the permissions boundary ${input.permissionsBoundary ?? '(none)'}; run "npx github:org/lambda-deploy setup" once, or ${useOwnRole(deps.surface)}`,
           passThrough: (e) => hasErrorName(e, 'EntityAlreadyExists'),
         },
         () =>
@@ -187,7 +189,7 @@ export async function ensureExecutionRole(
     if (!role?.Arn)
       throw new AwsError(`IAM role ${roleName} was created but cannot be read back`, 'NoSuchEntity');
   } else {
-    checkOwner(role, roleName, input.project, projectTag);
+    checkOwner(role, roleName, input.project, projectTag, deps.surface);
     const tags = Object.fromEntries((role.Tags ?? []).map((t) => [t.Key, t.Value]));
     if (tags[POLICY_HASH_TAG] === hash) return { roleArn: role.Arn!, created: false };
     // Without policy-statements the policy is setup's to keep: a deploy does not undo it.
@@ -260,12 +262,25 @@ async function warnOutsideBoundary(
     );
 }
 
-function checkOwner(role: Role, roleName: string, project: string, projectTag: string): void {
+/** How to give the function a role of one's own: the input `execution-role-arn`, or the CLI's flag. */
+function useOwnRole(surface: Surface = 'action'): string {
+  return surface === 'terminal'
+    ? `pass ${inputName(surface, Inputs.ExecutionRoleArn)} ARN`
+    : `set ${inputName(surface, Inputs.ExecutionRoleArn)}`;
+}
+
+function checkOwner(
+  role: Role,
+  roleName: string,
+  project: string,
+  projectTag: string,
+  surface?: Surface,
+): void {
   const tags = Object.fromEntries((role.Tags ?? []).map((t) => [t.Key, t.Value]));
   if (tags[TagKeys.Name] !== projectTag)
     throw new AwsError(
       `IAM role ${roleName} exists but was not created by lambda-deploy for ${project} (its ${TagKeys.Name} tag ` +
-        `is ${JSON.stringify(tags[TagKeys.Name] ?? null)}); set execution-role-arn, or remove or rename that role.`,
+        `is ${JSON.stringify(tags[TagKeys.Name] ?? null)}); ${useOwnRole(surface)}, or remove or rename that role.`,
       'RoleNotOwned',
     );
 }
@@ -280,16 +295,18 @@ async function previewRole(
 ): Promise<ExecutionRoleResult> {
   if (input.policyStatements)
     throw new Error(
-      `policy-statements: a preview run never changes IAM; put the statements in "npx github:org/lambda-deploy setup --policy-statements" (run once with administrator credentials).`,
+      deps.surface === 'terminal'
+        ? `${inputName(deps.surface, Inputs.PolicyStatements)}: a preview deploy never changes IAM; put the statements in "npx github:org/lambda-deploy setup --policy-statements" (run once with administrator credentials).`
+        : `policy-statements: a preview run never changes IAM; put the statements in "npx github:org/lambda-deploy setup --policy-statements" (run once with administrator credentials).`,
     );
   const role = await getRole(iam, roleName, deps);
   if (!role?.Arn)
     throw new AwsError(
       `The preview execution role ${roleName} does not exist, and a preview run never creates IAM roles. ` +
-        `Run "npx github:org/lambda-deploy setup --name ${input.project} --repository OWNER/REPO" once with administrator credentials, or set execution-role-arn.`,
+        `Run "npx github:org/lambda-deploy setup --name ${input.project} --repository OWNER/REPO" once with administrator credentials, or ${useOwnRole(deps.surface)}.`,
       'NoSuchEntity',
     );
-  checkOwner(role, roleName, input.project, projectTag);
+  checkOwner(role, roleName, input.project, projectTag, deps.surface);
   return { roleArn: role.Arn, created: false };
 }
 
@@ -299,7 +316,7 @@ async function getRole(iam: IAMClient, roleName: string, deps: AwsDeps): Promise
       deps,
       {
         what: `read IAM role ${roleName}`,
-        permission: 'iam:GetRole (or set execution-role-arn)',
+        permission: `iam:GetRole (or ${useOwnRole(deps.surface)})`,
         passThrough: (e) => hasErrorName(e, 'NoSuchEntity'),
       },
       () => iam.send(new GetRoleCommand({ RoleName: roleName })),

@@ -257,6 +257,62 @@ describe('ensureExecutionRole', () => {
     expect(fake.calls.of({ operation: 'GetRole' })[0]).toMatchObject({ status: 403, error: 'AccessDenied' });
   });
 
+  it('in a workflow, a denied CreateRole and a missing preview role say set execution-role-arn', async () => {
+    const { fake, iam } = await setup();
+    fake.faults.deny('CreateRole', 1);
+    await expect(ensureExecutionRole(iam, production(), depsFor(fake))).rejects.toThrow(
+      /setup" once, or set execution-role-arn/,
+    );
+    await expect(
+      ensureExecutionRole(iam, { ...production('pr-1'), kind: 'preview' }, depsFor(fake)),
+    ).rejects.toThrow(/administrator credentials, or set execution-role-arn\.$/);
+  });
+
+  describe('from a terminal, the advice names --execution-role-arn, not the input', () => {
+    const terminal = (fake: FakeAws) => ({ ...depsFor(fake), surface: 'terminal' as const });
+
+    it('a same-named role lambda-deploy did not create', async () => {
+      const { fake, iam } = await setup();
+      fake.seed.role('shop-lambda-deploy');
+      const refused = ensureExecutionRole(iam, production(), terminal(fake));
+      await expect(refused).rejects.toThrow(
+        /not created by lambda-deploy for shop.*\); pass --execution-role-arn ARN, or remove or rename that role\./,
+      );
+      await expect(refused).rejects.not.toThrow(/set execution-role-arn/);
+    });
+
+    it('AccessDenied on GetRole', async () => {
+      const { fake, iam } = await setup();
+      fake.faults.deny('GetRole', 1);
+      const refused = ensureExecutionRole(iam, production(), terminal(fake));
+      await expect(refused).rejects.toThrow(/iam:GetRole \(or pass --execution-role-arn ARN\)/);
+    });
+
+    it('AccessDenied on CreateRole', async () => {
+      const { fake, iam } = await setup();
+      fake.faults.deny('CreateRole', 1);
+      const refused = ensureExecutionRole(iam, production(), terminal(fake));
+      await expect(refused).rejects.toThrow(/setup" once, or pass --execution-role-arn ARN/);
+    });
+
+    it('a preview role that setup has not made, and policy-statements on a preview', async () => {
+      const { fake, iam } = await setup();
+      const previewInput = { ...production('pr-1'), kind: 'preview' as const };
+      await expect(ensureExecutionRole(iam, previewInput, terminal(fake))).rejects.toThrow(
+        /administrator credentials, or pass --execution-role-arn ARN\.$/,
+      );
+      const statements = [{ Effect: 'Allow', Action: '*', Resource: '*' }];
+      const refused = ensureExecutionRole(
+        iam,
+        { ...previewInput, policyStatements: statements },
+        terminal(fake),
+      );
+      await expect(refused).rejects.toThrow(
+        /^--policy-statements: a preview deploy never changes IAM; put the statements in "npx github:org\/lambda-deploy setup --policy-statements"/,
+      );
+    });
+  });
+
   it('IAM throttling (Throttling, HTTP 400) on every call is waited out with backoff', async () => {
     const { fake, iam, role } = await setup();
     for (const op of ['GetRole', 'CreateRole', 'PutRolePolicy', 'TagRole']) fake.faults.throttle(op, 2);
