@@ -331,6 +331,7 @@ async function buildWithPool(
         logger,
         python: pythonExecutable(deps.env),
         tooLarge: (message) => new PackageTooLargeError(message),
+        ...(deps.surface && { surface: deps.surface }),
       },
     );
     if (slim) {
@@ -349,7 +350,7 @@ async function buildWithPool(
       { what: generated.by, entries: generated.entries },
     );
     const layerEntries = separateLayer ? dependencies : [];
-    checkSizesBeforeZipping(functionEntries, layerEntries, options.layerBytes ?? 0, logger);
+    checkSizesBeforeZipping(functionEntries, layerEntries, options.layerBytes ?? 0, logger, deps.surface);
     const zips = await writeZips(options, outDir, functionEntries, layerEntries, key, zipOptions, logger);
     return {
       ...zips.artifact,
@@ -536,8 +537,10 @@ function checkSizesBeforeZipping(
   layerEntries: readonly Entry[],
   otherLayerBytes: number,
   logger: Logger,
+  surface: Surface | undefined,
 ): void {
   const pre = checkPackageSize({
+    ...(surface && { surface }),
     unpackedBytes: functionEntries.reduce((n, e) => n + e.bytes, 0),
     layerBytes: layerEntries.reduce((n, e) => n + e.bytes, 0) + otherLayerBytes,
     files: [...functionEntries, ...layerEntries],

@@ -8,6 +8,8 @@
  *   does not apply (only the unzipped one does), so a bigger zip is reported
  *   as a note, not a warning or an error.
  */
+import { Inputs } from '../settings/names.js';
+import { inputName, settingOf, type Surface } from '../settings/surface.js';
 
 export const UNZIPPED_LIMIT_BYTES = 262_144_000;
 export const DIRECT_UPLOAD_LIMIT_BYTES = 52_428_800;
@@ -28,6 +30,8 @@ export interface SizeCheckInput {
   layerBytes?: number;
   /** The package's files (path, size), to name the largest parts in an error. */
   files?: readonly SizeEntry[];
+  /** Who reads the advice of an error: the action's inputs (default) or the CLI's flags. */
+  surface?: Surface;
 }
 
 export interface SizeCheckResult {
@@ -102,9 +106,17 @@ export function checkPackageSize(input: SizeCheckInput): SizeCheckResult {
         '  - drop boto3 and botocore from the requirements: the Python runtime already provides them;',
       );
     lines.push(
-      '  - leave out what the function does not need at run time with exclude globs (tests, docs, data files, e.g. exclude: "tests/**");',
-      '  - with requirements: slim: auto (the default) or true keeps them out of the zip, fetched into /tmp at cold start (README: "Beyond 250 MB");',
-      '  - move the dependencies into a layer (dependencies-layer: true) or an existing layer (layers);',
+      ...(input.surface === 'terminal'
+        ? [
+            `  - leave out what the function does not need at run time with ${inputName('terminal', Inputs.Exclude)} globs (tests, docs, data files, e.g. ${settingOf('terminal', Inputs.Exclude, 'tests/**')});`,
+            `  - with requirements: ${inputName('terminal', Inputs.Slim)} auto (the default) or true keeps them out of the zip, fetched into /tmp at cold start (README: "Beyond 250 MB");`,
+            `  - move the dependencies into a layer (deploy ${inputName('terminal', Inputs.DependenciesLayer)}) or an existing layer (deploy ${inputName('terminal', Inputs.Layers)} ARN);`,
+          ]
+        : [
+            '  - leave out what the function does not need at run time with exclude globs (tests, docs, data files, e.g. exclude: "tests/**");',
+            '  - with requirements: slim: auto (the default) or true keeps them out of the zip, fetched into /tmp at cold start (README: "Beyond 250 MB");',
+            '  - move the dependencies into a layer (dependencies-layer: true) or an existing layer (layers);',
+          ]),
       '  - choose lighter dependencies (e.g. a slimmer build of a library, or pure-Python alternatives);',
       '  - or, beyond that, deploy a container image instead of a zip (up to 10 GB).',
     );

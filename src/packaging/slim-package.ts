@@ -5,6 +5,7 @@
  * then carries instead (the loader, its settings, its handler).
  */
 import type { Logger } from '../util/logger.js';
+import type { Surface } from '../settings/surface.js';
 import { treeDiskBytes } from './slim-archive.js';
 import {
   buildSlimArtifact,
@@ -68,6 +69,8 @@ export interface SlimPackDeps {
   python: string;
   /** The error a package too large for Lambda is reported with. */
   tooLarge: (message: string) => Error;
+  /** Who reads the advice of a too-large error: the action's inputs (default) or the CLI's flags. */
+  surface?: Surface;
 }
 
 export interface SlimPackResult {
@@ -140,6 +143,7 @@ export async function packSlimDependencies(
 
   // Both limits before anything is written: the zip and its layers, then the tree in /tmp.
   const zipPart = checkPackageSize({
+    ...(deps.surface && { surface: deps.surface }),
     unpackedBytes: otherBytes,
     layerBytes: input.layerBytes,
     files: input.otherFiles,

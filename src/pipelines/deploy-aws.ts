@@ -538,6 +538,7 @@ async function checkLayerSizes(settings: Settings, pkg: PackageResult, session: 
   if (!settings.layers.length) return;
   const sizes = await layersUnzippedBytes(session.clients.lambda, settings.layers, session.awsDeps);
   const check = checkPackageSize({
+    ...(session.awsDeps.surface && { surface: session.awsDeps.surface }),
     unpackedBytes: pkg.unpackedBytes + (pkg.dependencies?.unpackedBytes ?? 0),
     layerBytes: sizes.totalBytes,
     files: pkg.largest,

@@ -71,6 +71,24 @@ describe('checkPackageSize', () => {
     expect(error).toContain('lighter dependencies');
   });
 
+  it("advises the action's inputs in a workflow and the CLI's flags in a terminal", () => {
+    const action = checkPackageSize({ unpackedBytes: heavyBytes, files: heavy }).error!;
+    expect(action).toContain('e.g. exclude: "tests/**");');
+    expect(action).toContain('with requirements: slim: auto (the default) or true');
+    expect(action).toContain('(dependencies-layer: true) or an existing layer (layers);');
+
+    const terminal = checkPackageSize({
+      unpackedBytes: heavyBytes,
+      files: heavy,
+      surface: 'terminal',
+    }).error!;
+    expect(terminal).toContain('with --exclude globs (tests, docs, data files, e.g. --exclude "tests/**");');
+    expect(terminal).toContain('with requirements: --slim auto (the default) or true');
+    // package and serve have neither flag: both are deploy's.
+    expect(terminal).toContain('(deploy --dependencies-layer) or an existing layer (deploy --layers ARN);');
+    expect(terminal).not.toMatch(/[a-z]: true|exclude: |slim: /);
+  });
+
   it('counts the layers in the same limit', () => {
     const under = { unpackedBytes: 200 * MB, files: [{ path: 'big/x', bytes: 200 * MB }] };
     expect(checkPackageSize(under).error).toBeUndefined();
