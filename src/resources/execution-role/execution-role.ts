@@ -231,6 +231,7 @@ async function warnOutsideBoundary(
   deps: AwsDeps,
 ): Promise<void> {
   const name = boundaryArn.slice(boundaryArn.lastIndexOf('/') + 1);
+  const flag = inputName(deps.surface ?? 'action', Inputs.PolicyStatements);
   let boundary: unknown;
   try {
     const found = await callAws(
@@ -249,14 +250,14 @@ async function warnOutsideBoundary(
     boundary = JSON.parse(decodeURIComponent(version.PolicyVersion?.Document ?? '{}'));
   } catch (error) {
     deps.logger.warning(
-      `policy-statements were not compared with the permissions boundary (a statement it lacks grants nothing): ${errorMessage(error)}`,
+      `${deps.surface === 'terminal' ? `The statements of ${flag}` : 'policy-statements'} were not compared with the permissions boundary (a statement it lacks grants nothing): ${errorMessage(error)}`,
     );
     return;
   }
   const outside = statementsOutsideBoundary(statements, boundary);
   if (outside.length)
     deps.logger.warning(
-      `policy-statements: ${outside.length === 1 ? 'statement' : 'statements'} ${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} not covered by the permissions boundary ${name}: ` +
+      `${flag}: ${outside.length === 1 ? 'statement' : 'statements'} ${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} not covered by the permissions boundary ${name}: ` +
         'a function gets only what both allow, so the actions and resources the boundary does not allow are not granted. ' +
         'Run "npx github:org/lambda-deploy setup --policy-statements FILE" with the same statements (administrator credentials).',
     );

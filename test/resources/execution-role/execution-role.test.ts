@@ -95,8 +95,8 @@ describe('ensureExecutionRole', () => {
     const orders = { Sid: 'Orders', Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' };
     const queue = { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' };
     const BOUNDARY = `arn:aws:iam::${ACCOUNT_ID}:policy/${boundaryPolicyName('shop')}`;
-    const deploy = async (fake: FakeAws, statements: object[]) => {
-      const deps = depsFor(fake);
+    const deploy = async (fake: FakeAws, statements: object[], surface?: 'terminal') => {
+      const deps = { ...depsFor(fake), ...(surface && { surface }) };
       await ensureExecutionRole(
         fake.clients().iam,
         { ...production(), policyStatements: statements, permissionsBoundary: BOUNDARY },
@@ -126,6 +126,18 @@ describe('ensureExecutionRole', () => {
         /^policy-statements were not compared with the permissions boundary \(a statement it lacks grants nothing\): Could not read the permissions boundary shop-lambda-deploy-boundary: AccessDenied: .*\. The deploy role needs iam:GetPolicyVersion on shop-lambda-deploy-boundary\.$/,
       );
       expect(policy()).toContain('sqs:SendMessage');
+    });
+
+    it('from a terminal, both warnings name --policy-statements', async () => {
+      const { fake } = await setup();
+      fake.seed.setup('shop', { policyStatements: [orders] });
+      expect(await deploy(fake, [orders, queue], 'terminal')).toMatch(
+        /^--policy-statements: statement 2 is not covered by the permissions boundary/,
+      );
+      fake.faults.deny('GetPolicyVersion');
+      expect(await deploy(fake, [queue], 'terminal')).toMatch(
+        /^The statements of --policy-statements were not compared with the permissions boundary/,
+      );
     });
 
     it('compares statements whatever the order of their keys; names each missing one by position and Sid', () => {
