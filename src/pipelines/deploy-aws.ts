@@ -352,10 +352,9 @@ async function deployCode(
   }
   mayWrite.open();
   const { existing, alias } = current;
-  // Masked before any change: an error may quote them (Lambda's answer over 4 KB quotes every variable).
-  const known = new Set(secretValues(settings, plan));
-  const values = Object.values(existing?.config.Environment?.Variables ?? {});
-  for (const value of secretValues(settings, plan, values)) if (!known.has(value)) deps.logger.mask(value);
+  const maskValues = functionValuesMask(settings, plan, deps.logger);
+  maskValues(Object.values(existing?.config.Environment?.Variables ?? {}));
+  const made = { slim, accountId, current, marked, tags };
   changing.open(
     !existing || !alias || codeNeedsUpdate(existing.config, pkg.codeSha256, settings.architecture),
   );
@@ -397,13 +396,29 @@ async function deployCode(
       );
     const result = await deployFunction(
       clients.lambda,
-      functionInput(settings, plan, pkg, { slim, accountId, current, layers, role, artifact, marked, tags }),
+      functionInput(settings, plan, pkg, { ...made, layers, role, artifact, maskValues }),
       awsDeps,
       current,
     );
     marked.functionArn ??= result.functionArn || undefined;
     return result;
   });
+}
+
+/**
+ * Masks the values of the function's variables the settings do not already
+ * hide, as soon as the function is read (and read again): an error may quote
+ * them before the deploy ends (Lambda's answer over 4 KB quotes every variable).
+ */
+function functionValuesMask(
+  settings: Settings,
+  plan: Plan,
+  logger: Logger,
+): (values: readonly string[]) => void {
+  const known = new Set(secretValues(settings, plan));
+  return (values) => {
+    for (const value of secretValues(settings, plan, values)) if (!known.has(value)) logger.mask(value);
+  };
 }
 
 /** The stage's execution role: made or updated as the stage's kind needs (production or preview). */
@@ -656,6 +671,7 @@ function functionInput(
     artifact: { bucket: string; key: string };
     marked: DeployingMark;
     tags: Record<string, string>;
+    maskValues: (values: readonly string[]) => void;
   },
 ): Parameters<typeof deployFunction>[1] {
   return {
@@ -676,5 +692,6 @@ function functionInput(
     roleJustCreated: made.role.created,
     adopt: settings.adopt,
     deployingSince: made.marked.since,
+    maskValues: made.maskValues,
   };
 }

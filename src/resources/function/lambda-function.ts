@@ -76,6 +76,12 @@ export interface FunctionInput {
   roleJustCreated?: boolean;
   /** Set on a function this run creates as its lambda-deploy:deploying tag (ISO time the run started). */
   deployingSince?: string;
+  /**
+   * Hides the variables' values of a read the update is planned from, before
+   * the write: Lambda's error for variables over 4 KB quotes every value. The
+   * caller hides the first read's itself; this is for a read made again.
+   */
+  maskValues?: (values: readonly string[]) => void;
 }
 
 export interface FunctionResult {
@@ -614,6 +620,7 @@ async function updateFunction(
       deps.logger.info(`Function ${name} changed since this deploy read it; reading it again`);
       const again = await readFunction(lambda, name, deps);
       if (!again) throw error;
+      input.maskValues?.(Object.values(again.config.Environment?.Variables ?? {}));
       tags = again.tags;
       config = await readyToUpdate(lambda, name, again.config, deps);
     }

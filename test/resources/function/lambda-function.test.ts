@@ -640,6 +640,40 @@ describe('deployFunction against the stateful fake', () => {
     expect(inputsOf('UpdateFunctionConfiguration').at(-1)).toHaveProperty('RevisionId');
   });
 
+  it('a value set in the console while the deploy uploaded is handed to be masked before the write whose error quotes it', async () => {
+    const { fake, lambda, inputsOf } = await account();
+    await deployFunction(lambda, input(zipA, { environment: { MODE: 'a' } }), depsFor(fake));
+    const deps = depsFor(fake);
+    const known = await readStageFunction(lambda, input(zipB), deps);
+    // Fits Lambda's 4 KB alone; with this deploy's variables it does not, and Lambda's refusal quotes it.
+    const secret = `sk-${'x'.repeat(4000)}`;
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: 'shop-main',
+        Environment: { Variables: { MODE: 'a', API_KEY: secret } },
+      }),
+    );
+    fake.clock.advance(1_000);
+    const masked: { value: string; calls: number }[] = [];
+    const maskValues = (values: readonly string[]) => {
+      for (const value of values) masked.push({ value, calls: fake.calls.calls.length });
+    };
+    await expect(
+      deployFunction(
+        lambda,
+        input(zipB, { environment: { MODE: 'b', EXTRA: 'y'.repeat(100) }, maskValues }),
+        deps,
+        known,
+      ),
+    ).rejects.toThrow(/exceeded the 4KB limit. String measured: .*sk-x/);
+    const refused = fake.calls.of({ service: 'lambda', operation: 'UpdateFunctionConfiguration' }).at(-1)!;
+    expect(refused.status).toBe(400);
+    expect(inputsOf('UpdateFunctionConfiguration').length).toBeGreaterThan(2);
+    const handed = masked.find((m) => m.value === secret);
+    expect(handed).toBeDefined();
+    expect(handed!.calls).toBeLessThan(refused.seq);
+  });
+
   it('UpdateAlias carries the RevisionId it read: a run that lost the race does not undo the newer deploy', async () => {
     const { fake, lambda, fn, inputsOf } = await account();
     await deployFunction(lambda, input(zipA), depsFor(fake));
