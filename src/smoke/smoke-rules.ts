@@ -4,7 +4,13 @@ import { type StatusRanges } from '../model/settings.js';
 
 /** What one smoke request produced: an answer, or a failure to get one. */
 export type ProbeOutcome =
-  | { kind: 'response'; status: number; body: string }
+  | {
+      kind: 'response';
+      status: number;
+      body: string;
+      /** API Gateway's own error (`x-amzn-errortype`, like ForbiddenException), when it answered instead of the function. */
+      gatewayError?: string;
+    }
   /** `code` is the socket/DNS error code (ECONNREFUSED, ENOTFOUND...) or the error's name (TimeoutError). */
   | { kind: 'error'; code: string; message: string };
 
@@ -17,6 +23,17 @@ export interface SmokeExpectation {
    * 5xx is the function's own answer (false): it fails at once.
    */
   serverErrorsSettle?: boolean;
+  /**
+   * An API key was sent (REST API, `api-key: true`): API Gateway's own 403
+   * then means the key, or its link to the usage plan, has not reached it
+   * yet (a new key takes seconds to work), and is tried again.
+   */
+  apiKeySent?: boolean;
+}
+
+/** API Gateway refusing the key itself, not the function answering 403. */
+function gatewayRefusedKey(status: number, gatewayError: string | undefined): boolean {
+  return status === 403 && /^ForbiddenException\b/.test(gatewayError ?? '');
 }
 
 export type ProbeVerdict =
@@ -66,6 +83,11 @@ export function judgeProbe(outcome: ProbeOutcome, expect: SmokeExpectation): Pro
   const { status, body } = outcome;
   if (!statusAccepted(status, expect.status)) {
     const reason = `answered ${status}, expected ${formatStatusRanges(expect.status)}`;
+    if (expect.apiKeySent && gatewayRefusedKey(status, outcome.gatewayError))
+      return {
+        verdict: 'retry',
+        reason: `${reason} (API Gateway refused the API key: a new key or usage plan link takes a few seconds to work)`,
+      };
     // 5xx while a new front door or a cold start settles; a wrong 2xx/3xx/4xx is an answer.
     return status >= 500 && expect.serverErrorsSettle !== false
       ? { verdict: 'retry', reason }
