@@ -29,10 +29,16 @@ export interface SmokeExpectation {
    * yet (a new key takes seconds to work), and is tried again.
    */
   apiKeySent?: boolean;
+  /**
+   * The REST API front door was created or changed by this deploy (a new
+   * stage, a new deployment, the key requirement turned off): API Gateway's
+   * own 403 may be what it served before, and is tried again.
+   */
+  frontDoorChanged?: boolean;
 }
 
-/** API Gateway refusing the key itself, not the function answering 403. */
-function gatewayRefusedKey(status: number, gatewayError: string | undefined): boolean {
+/** API Gateway's own 403 (a key it does not know, a stage or deployment not served yet), not the function's. */
+function gatewayForbidden(status: number, gatewayError: string | undefined): boolean {
   return status === 403 && /^ForbiddenException\b/.test(gatewayError ?? '');
 }
 
@@ -83,11 +89,18 @@ export function judgeProbe(outcome: ProbeOutcome, expect: SmokeExpectation): Pro
   const { status, body } = outcome;
   if (!statusAccepted(status, expect.status)) {
     const reason = `answered ${status}, expected ${formatStatusRanges(expect.status)}`;
-    if (expect.apiKeySent && gatewayRefusedKey(status, outcome.gatewayError))
-      return {
-        verdict: 'retry',
-        reason: `${reason} (API Gateway refused the API key: a new key or usage plan link takes a few seconds to work)`,
-      };
+    if (gatewayForbidden(status, outcome.gatewayError)) {
+      if (expect.apiKeySent)
+        return {
+          verdict: 'retry',
+          reason: `${reason} (API Gateway refused the API key: a new key or usage plan link takes a few seconds to work)`,
+        };
+      if (expect.frontDoorChanged)
+        return {
+          verdict: 'retry',
+          reason: `${reason} (API Gateway's own 403: a changed REST API stage takes a few seconds to be served)`,
+        };
+    }
     // 5xx while a new front door or a cold start settles; a wrong 2xx/3xx/4xx is an answer.
     return status >= 500 && expect.serverErrorsSettle !== false
       ? { verdict: 'retry', reason }

@@ -25,6 +25,8 @@ export interface SmokeInput {
   timeoutSeconds: number;
   /** Sent as `x-api-key` (REST API with `api-key: true`); never shown. */
   apiKey?: string;
+  /** See SmokeExpectation.frontDoorChanged. */
+  frontDoorChanged?: boolean;
   /** Values the answer must not show (environment values, tokens). */
   secrets?: readonly string[];
   /** See SmokeExpectation: false for a local runtime, whose 5xx is final. */
@@ -124,6 +126,7 @@ export async function runSmokeTest(input: SmokeInput, deps: SmokeDeps): Promise<
     contains: input.contains,
     serverErrorsSettle: input.serverErrorsSettle,
     apiKeySent: Boolean(input.apiKey),
+    frontDoorChanged: input.frontDoorChanged,
   };
   let attempts = 0;
   let last: ProbeOutcome | undefined;

@@ -278,6 +278,21 @@ describe('runSmokeTest', () => {
     expect([keyless.status, keyless.attempts]).toEqual(['failed', 1]);
   });
 
+  it("a REST API front door this deploy changed (api-key turned off, a new deployment): API Gateway's own 403 is tried again", async () => {
+    // Until the new deployment is served, the old one still asks for a key the smoke test no longer sends.
+    const t = await target((_req, res, n) => (n <= 2 ? gatewayForbidden(res) : answer(200, 'hello')(res)));
+    const logger = new RecordingLogger();
+    const result = await runSmokeTest(input(t.url, { frontDoorChanged: true }), {
+      logger,
+      ...fakeTime(),
+      random: () => 1,
+    });
+    expect([result.status, result.attempts]).toEqual(['passed', 3]);
+    expect(logger.text('info')).toContain(
+      "(API Gateway's own 403: a changed REST API stage takes a few seconds",
+    );
+  });
+
   it('a key API Gateway keeps refusing fails within smoke-timeout, saying the key was refused', async () => {
     const t = await target((_req, res) => gatewayForbidden(res));
     const result = await runSmokeTest(
