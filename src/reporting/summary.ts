@@ -51,6 +51,14 @@ export function deployFacts(o: DeployReport, compact = false): [string, string][
   const rows: [string, string][] = [];
   // A local stage's URL is a loopback address of the runner, gone with the job: no use in a comment.
   if (o.url && !(compact && o.target === 'local')) rows.push(['URL', link(o.url)]);
+  // Without it the URL answers {"message":"Forbidden"}: say so where the link is (the id only, never the value).
+  if (o.apiKeyId)
+    rows.push([
+      'API key',
+      `required: send its value as the ${code('x-api-key')} header (key ${code(o.apiKeyId)}: ${code(
+        `aws apigateway get-api-key --api-key ${o.apiKeyId} --include-value --query value --output text`,
+      )})`,
+    ]);
   rows.push(['Stage', code(o.stage)]);
   if (!compact) rows.push(['Function', code(o.functionName)]);
   rows.push(['Version', versionLine(o)]);

@@ -141,12 +141,25 @@ export function statusAccepted(status: number, ranges: StatusRanges): boolean {
 
 const QUOTA_PERIODS: Record<string, Quota['period']> = { day: 'DAY', week: 'WEEK', month: 'MONTH' };
 
+/** API Gateway holds a usage plan's quota limit as a 32-bit integer: a larger one fails CreateUsagePlan. */
+export const QUOTA_MAX_LIMIT = 2_147_483_647;
+
+const QUOTA = /^(\d+)\s*\/\s*(day|week|month)$/i;
+
 export function parseQuota(value: string): Quota | undefined {
-  const m = /^(\d+)\s*\/\s*(day|week|month)$/i.exec(value.trim());
+  const m = QUOTA.exec(value.trim());
   if (!m) return undefined;
   const limit = Number(m[1]);
   const period = QUOTA_PERIODS[(m[2] as string).toLowerCase()];
-  return limit > 0 && period ? { limit, period } : undefined;
+  return limit > 0 && limit <= QUOTA_MAX_LIMIT && period ? { limit, period } : undefined;
+}
+
+/** What a quota input is expected to be; `value` decides whether the limit is the problem. */
+function quotaExpected(value: string): string {
+  const m = QUOTA.exec(value.trim());
+  return m && Number(m[1]) > QUOTA_MAX_LIMIT
+    ? `N/day, N/week or N/month with N at most ${QUOTA_MAX_LIMIT} (API Gateway's limit), like 10000/day`
+    : 'N/day, N/week or N/month, like 10000/day';
 }
 
 /** `auto`, `true` or `false` (and the spellings `bool` takes for the last two); undefined otherwise. */
@@ -407,7 +420,7 @@ function readFrontDoor(
   let quota: Quota | undefined;
   if (r.given(Inputs.Quota)) {
     quota = parseQuota(r.value(Inputs.Quota));
-    if (!quota) r.bad(Inputs.Quota, 'N/day, N/week or N/month, like 10000/day');
+    if (!quota) r.bad(Inputs.Quota, quotaExpected(r.value(Inputs.Quota)));
   }
   if (gateway !== 'rest-api' && apiKey)
     r.bad(Inputs.ApiKey, `gateway: rest-api (gateway is ${show(gateway)})`);

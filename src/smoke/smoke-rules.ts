@@ -4,7 +4,13 @@ import { type StatusRanges } from '../model/settings.js';
 
 /** What one smoke request produced: an answer, or a failure to get one. */
 export type ProbeOutcome =
-  | { kind: 'response'; status: number; body: string }
+  | {
+      kind: 'response';
+      status: number;
+      body: string;
+      /** API Gateway's own error (`x-amzn-errortype`, like ForbiddenException), when it answered instead of the function. */
+      gatewayError?: string;
+    }
   /** `code` is the socket/DNS error code (ECONNREFUSED, ENOTFOUND...) or the error's name (TimeoutError). */
   | { kind: 'error'; code: string; message: string };
 
@@ -17,6 +23,23 @@ export interface SmokeExpectation {
    * 5xx is the function's own answer (false): it fails at once.
    */
   serverErrorsSettle?: boolean;
+  /**
+   * An API key was sent (REST API, `api-key: true`): API Gateway's own 403
+   * then means the key, or its link to the usage plan, has not reached it
+   * yet (a new key takes seconds to work), and is tried again.
+   */
+  apiKeySent?: boolean;
+  /**
+   * The REST API front door was created or changed by this deploy (a new
+   * stage, a new deployment, the key requirement turned off): API Gateway's
+   * own 403 may be what it served before, and is tried again.
+   */
+  frontDoorChanged?: boolean;
+}
+
+/** API Gateway's own 403 (a key it does not know, a stage or deployment not served yet), not the function's. */
+function gatewayForbidden(status: number, gatewayError: string | undefined): boolean {
+  return status === 403 && /^ForbiddenException\b/.test(gatewayError ?? '');
 }
 
 export type ProbeVerdict =
@@ -66,6 +89,18 @@ export function judgeProbe(outcome: ProbeOutcome, expect: SmokeExpectation): Pro
   const { status, body } = outcome;
   if (!statusAccepted(status, expect.status)) {
     const reason = `answered ${status}, expected ${formatStatusRanges(expect.status)}`;
+    if (gatewayForbidden(status, outcome.gatewayError)) {
+      if (expect.apiKeySent)
+        return {
+          verdict: 'retry',
+          reason: `${reason} (API Gateway refused the API key: a new key or usage plan link takes a few seconds to work)`,
+        };
+      if (expect.frontDoorChanged)
+        return {
+          verdict: 'retry',
+          reason: `${reason} (API Gateway's own 403: a changed REST API stage takes a few seconds to be served)`,
+        };
+    }
     // 5xx while a new front door or a cold start settles; a wrong 2xx/3xx/4xx is an answer.
     return status >= 500 && expect.serverErrorsSettle !== false
       ? { verdict: 'retry', reason }

@@ -25,6 +25,8 @@ export interface SmokeInput {
   timeoutSeconds: number;
   /** Sent as `x-api-key` (REST API with `api-key: true`); never shown. */
   apiKey?: string;
+  /** See SmokeExpectation.frontDoorChanged. */
+  frontDoorChanged?: boolean;
   /** Values the answer must not show (environment values, tokens). */
   secrets?: readonly string[];
   /** See SmokeExpectation: false for a local runtime, whose 5xx is final. */
@@ -77,9 +79,37 @@ function seconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }
 
+/** One GET of the target, `x-api-key` sent when there is a key: its answer, or why there was none. */
+async function probeOnce(
+  doFetch: typeof fetch,
+  target: string,
+  apiKey: string | undefined,
+  timeoutMs: number,
+): Promise<ProbeOutcome> {
+  const headers: Record<string, string> = { 'user-agent': 'lambda-deploy-smoke-test', accept: '*/*' };
+  if (apiKey) headers['x-api-key'] = apiKey;
+  try {
+    const response = await doFetch(target, {
+      method: 'GET',
+      headers,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return {
+      kind: 'response',
+      status: response.status,
+      body: await readBounded(response, MAX_BODY_BYTES),
+      gatewayError: response.headers.get('x-amzn-errortype') ?? undefined,
+    };
+  } catch (error) {
+    return { kind: 'error', code: fetchErrorCode(error), message: fetchErrorMessage(error) };
+  }
+}
+
 /**
  * GETs url + path until it answers as expected or the timeout runs out.
- * Retries only what settles by itself (no connection or DNS yet, 5xx); a
+ * Retries only what settles by itself (no connection or DNS yet, 5xx, API
+ * Gateway refusing a key it does not know yet); a
  * wrong 2xx/3xx/4xx or a body without `contains` fails at once.
  */
 export async function runSmokeTest(input: SmokeInput, deps: SmokeDeps): Promise<SmokeResult> {
@@ -95,26 +125,14 @@ export async function runSmokeTest(input: SmokeInput, deps: SmokeDeps): Promise<
     status: input.expectStatus,
     contains: input.contains,
     serverErrorsSettle: input.serverErrorsSettle,
+    apiKeySent: Boolean(input.apiKey),
+    frontDoorChanged: input.frontDoorChanged,
   };
   let attempts = 0;
   let last: ProbeOutcome | undefined;
 
-  const probe = async (): Promise<ProbeOutcome> => {
-    const timeoutMs = Math.max(1_000, Math.min(REQUEST_TIMEOUT_MS, deadline - now()));
-    const headers: Record<string, string> = { 'user-agent': 'lambda-deploy-smoke-test', accept: '*/*' };
-    if (input.apiKey) headers['x-api-key'] = input.apiKey;
-    try {
-      const response = await doFetch(target, {
-        method: 'GET',
-        headers,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      return { kind: 'response', status: response.status, body: await readBounded(response, MAX_BODY_BYTES) };
-    } catch (error) {
-      return { kind: 'error', code: fetchErrorCode(error), message: fetchErrorMessage(error) };
-    }
-  };
+  const probe = () =>
+    probeOnce(doFetch, target, input.apiKey, Math.max(1_000, Math.min(REQUEST_TIMEOUT_MS, deadline - now())));
 
   const result = (status: SmokeResult['status'], detail: string): SmokeResult => ({
     status,

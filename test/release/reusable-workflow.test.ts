@@ -77,7 +77,8 @@ describe('.github/workflows/deploy.yml', () => {
   it.each([
     ['fork-notice', {}],
     ['route', {}],
-    ['deploy', { 'id-token': 'write', contents: 'read', 'pull-requests': 'write', deployments: 'write' }],
+    // Pushes and manual runs only: no pull request to comment on, so no pull-requests permission.
+    ['deploy', { 'id-token': 'write', contents: 'read', deployments: 'write' }],
     ['preview', { 'id-token': 'write', contents: 'read', 'pull-requests': 'write', deployments: 'write' }],
     ['undeploy', { 'id-token': 'write', contents: 'read', 'pull-requests': 'write', deployments: 'write' }],
     ['prune', { 'id-token': 'write', contents: 'read', 'pull-requests': 'read' }],

@@ -18,7 +18,9 @@ interface Workflow {
     string,
     {
       permissions?: Record<string, string>;
-      steps?: { uses?: string; run?: string; name?: string; if?: string }[];
+      needs?: string | string[];
+      if?: string;
+      steps?: { uses?: string; run?: string; name?: string; if?: string; shell?: string; with?: object }[];
     }
   >;
 }
@@ -39,34 +41,67 @@ describe('Dependabot', () => {
 
 describe('the release workflow', () => {
   const workflow = parse(read('.github/workflows/release.yml')) as Workflow;
-  const job = workflow.jobs['major-tag']!;
-  const steps = job.steps ?? [];
-  const runs = steps.map((s) => s.run ?? '').join('\n');
+  const jobs = Object.entries(workflow.jobs);
+  const runsOf = (job: { steps?: { run?: string }[] }) =>
+    (job.steps ?? []).map((s) => s.run ?? '').join('\n');
+  const [tagName, tagJob] = jobs.find(([, job]) => runsOf(job).includes('git push')) ?? [];
+  const [verifyName, verify] = jobs.find(([, job]) => runsOf(job).includes('npm test')) ?? [];
 
-  test('runs on a published release, writing only the tag, and one release at a time', () => {
+  test('runs on a published release; no permission by default, each job asks for its own', () => {
     expect(workflow.on).toEqual({ release: { types: ['published'] } });
-    expect(workflow.permissions).toEqual({ contents: 'read' });
-    expect(job.permissions).toEqual({ contents: 'write' });
+    expect(workflow.permissions ?? {}).toEqual({});
   });
 
-  test('refuses a tag that is not vX.Y.Z, checks dist/ against a build of the tag, then moves the major tag', () => {
+  test('the tag moves only after the tests (npm test: types, lint, unit, Python, dist check) pass on the tag', () => {
+    expect(verify).toBeDefined();
+    expect(tagJob).toBeDefined();
+    expect(verifyName).not.toBe(tagName);
+    // `needs`: a failed or cancelled verify job skips the tag job.
+    expect([tagJob?.needs].flat()).toContain(verifyName);
+    const runs = runsOf(verify ?? {});
     expect(runs).toContain('^v([0-9]+)\\.[0-9]+\\.[0-9]+$');
-    const order = [
-      'npm ci',
-      'npm run check-dist',
-      'git tag --force "$MAJOR"',
-      'git push --force origin "refs/tags/$MAJOR"',
-    ];
-    const at = order.map((line) => runs.indexOf(line));
+    const at = ['npm ci', 'npm test', 'npm run check-dist'].map((line) => runs.indexOf(line));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
-    expect(steps.find((s) => s.uses?.startsWith('actions/checkout@'))).toMatchObject({
-      with: { ref: '${{ github.event.release.tag_name }}' },
+    expect(verify?.steps?.find((s) => s.uses?.startsWith('actions/checkout@'))).toMatchObject({
+      with: { ref: '${{ github.event.release.tag_name }}', 'persist-credentials': false },
     });
+  });
+
+  test('the code that installs and builds never holds a token that writes: only the tag job does, and it runs no npm', () => {
+    expect(verify?.permissions).toEqual({ contents: 'read' });
+    expect(tagJob?.permissions).toEqual({ contents: 'write' });
+    const tagRuns = runsOf(tagJob ?? {});
+    expect(tagRuns).not.toMatch(/\bnpm\b|\bnode\b/);
+    expect(tagJob?.steps?.some((s) => s.uses?.startsWith('actions/setup-node@'))).toBe(false);
+    // The commit the tests passed on is the one tagged, even if the release tag moved meanwhile.
+    const order = ['git tag --force "$MAJOR" "$SHA"', 'git push --force origin "refs/tags/$MAJOR"'];
+    const at = order.map((line) => tagRuns.indexOf(line));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(JSON.stringify(tagJob?.steps)).toContain(`needs.${verifyName}.outputs.sha`);
     // A prerelease does not move the tag everyone uses.
-    expect(steps.find((s) => (s.run ?? '').includes('git tag --force'))?.if).toBe(
-      '${{ !github.event.release.prerelease }}',
-    );
+    expect(tagJob?.if).toBe('${{ !github.event.release.prerelease }}');
+  });
+});
+
+describe('every workflow', () => {
+  const files = readdirSync(join(REPO_ROOT, '.github/workflows')).filter((f) => /\.ya?ml$/.test(f));
+  const steps = files.flatMap((file) =>
+    Object.entries((parse(read(`.github/workflows/${file}`)) as Workflow).jobs).flatMap(([job, j]) =>
+      (j.steps ?? []).map(
+        (step) => [`${file} ${job} ${step.name ?? step.run?.split('\n')[0]}`, step] as const,
+      ),
+    ),
+  );
+  const runSteps = steps.filter(([, step]) => step.run !== undefined);
+
+  test.each(runSteps)('%s runs in bash (-e -o pipefail)', (_, step) => {
+    expect(step.shell).toBe('bash');
+  });
+
+  test.each(runSteps)('%s puts no ${{ }} expression in its script (env: instead)', (_, step) => {
+    expect(step.run).not.toContain('${{');
   });
 });
 

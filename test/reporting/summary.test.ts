@@ -1,3 +1,4 @@
+import { renderDeployComment } from '../../src/reporting/pr-comment.js';
 import { describe, expect, it } from '@jest/globals';
 import {
   renderDeploySummary,
@@ -6,6 +7,27 @@ import {
 } from '../../src/reporting/summary.js';
 import { type PruneLine } from '../../src/model/outcome.js';
 import { API_KEY, failureOutcome, successOutcome, undeployOutcome } from './outcomes.js';
+
+describe('a stage behind an API key (api-key: true)', () => {
+  const keyed = successOutcome({
+    url: 'https://abc123.execute-api.us-east-1.amazonaws.com/pr-12',
+    apiId: 'abc123',
+    apiKeyId: 'k3y1d0',
+  });
+  const how =
+    'required: send its value as the `x-api-key` header (key `k3y1d0`: `aws apigateway get-api-key --api-key k3y1d0 --include-value --query value --output text`)';
+
+  it('the summary and the pull request comment say the URL needs the key, and how to read it', () => {
+    expect(renderDeploySummary(keyed)).toContain(`| **API key** | ${how} |`);
+    expect(renderDeployComment(keyed)).toContain(`| **API key** | ${how} |`);
+  });
+
+  it('never its value, and no such row without a key', () => {
+    expect(renderDeploySummary({ ...keyed }, { secrets: [API_KEY] })).not.toContain(API_KEY);
+    expect(renderDeploySummary(successOutcome())).not.toContain('API key');
+    expect(renderDeployComment(successOutcome())).not.toContain('API key');
+  });
+});
 
 describe('renderDeploySummary', () => {
   it('shows the facts of a successful deploy', () => {

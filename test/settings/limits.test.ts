@@ -424,6 +424,16 @@ describe('quota: a positive number per day, week or month', () => {
       );
     },
   );
+  test("a quota above API Gateway's limit (a 32-bit integer) is refused before anything is created", () => {
+    expect(accepted({ gateway: 'rest-api', 'api-key': 'true', quota: '2147483647/month' }).quota).toEqual({
+      limit: 2147483647,
+      period: 'MONTH',
+    });
+    for (const value of ['2147483648/day', '99999999999999999999/day'])
+      expect(refused({ gateway: 'rest-api', 'api-key': 'true', quota: value })).toBe(
+        `quota: "${value}" is not valid; expected N/day, N/week or N/month with N at most 2147483647 (API Gateway's limit), like 10000/day.`,
+      );
+  });
   test('a quota needs an API key; an API key needs rest-api', () => {
     expect(accepted({ gateway: 'rest-api', 'api-key': 'true', quota: '1/day' }).quota).toEqual({
       limit: 1,

@@ -242,6 +242,73 @@ describe('runSmokeTest', () => {
     expect(logger.text()).not.toContain(key);
   });
 
+  /** API Gateway's own refusal of a key it does not know yet (not the function's answer). */
+  const gatewayForbidden = (res: ServerResponse) => {
+    res.writeHead(403, { 'content-type': 'application/json', 'x-amzn-errortype': 'ForbiddenException' });
+    res.end('{"message":"Forbidden"}');
+  };
+
+  it('a new API key refused by API Gateway while it propagates is tried again, not failed at once', async () => {
+    const key = 'Rk7zQ2pXv9L4mN8sT1wY6bC3dF5gH0jK';
+    // A key and its usage plan link take seconds to reach API Gateway's edge.
+    const t = await target((_req, res, n) => (n <= 3 ? gatewayForbidden(res) : answer(200, 'hello')(res)));
+    const logger = new RecordingLogger();
+    const result = await runSmokeTest(input(t.url, { apiKey: key }), {
+      logger,
+      ...fakeTime(),
+      random: () => 1,
+    });
+    expect(result.status).toBe('passed');
+    expect(result.attempts).toBe(4);
+    expect(logger.text('info')).toMatch(
+      /answered 403, expected 200-399 \(API Gateway refused the API key.*; trying again/,
+    );
+    expect(logger.text()).not.toContain(key);
+  });
+
+  it("a 403 from the function itself, or API Gateway's 403 with no key sent, fails at once", async () => {
+    const app = await target((_req, res) => answer(403, 'not for you')(res));
+    const own = await runSmokeTest(input(app.url, { apiKey: 'Rk7zQ2pXv9L4mN8sT1wY6bC3dF5gH0jK' }), {
+      logger: new RecordingLogger(),
+      ...fakeTime(),
+    });
+    expect([own.status, own.attempts]).toEqual(['failed', 1]);
+    const gateway = await target((_req, res) => gatewayForbidden(res));
+    const keyless = await runSmokeTest(input(gateway.url), { logger: new RecordingLogger(), ...fakeTime() });
+    expect([keyless.status, keyless.attempts]).toEqual(['failed', 1]);
+  });
+
+  it("a REST API front door this deploy changed (api-key turned off, a new deployment): API Gateway's own 403 is tried again", async () => {
+    // Until the new deployment is served, the old one still asks for a key the smoke test no longer sends.
+    const t = await target((_req, res, n) => (n <= 2 ? gatewayForbidden(res) : answer(200, 'hello')(res)));
+    const logger = new RecordingLogger();
+    const result = await runSmokeTest(input(t.url, { frontDoorChanged: true }), {
+      logger,
+      ...fakeTime(),
+      random: () => 1,
+    });
+    expect([result.status, result.attempts]).toEqual(['passed', 3]);
+    expect(logger.text('info')).toContain(
+      "(API Gateway's own 403: a changed REST API stage takes a few seconds",
+    );
+  });
+
+  it('a key API Gateway keeps refusing fails within smoke-timeout, saying the key was refused', async () => {
+    const t = await target((_req, res) => gatewayForbidden(res));
+    const result = await runSmokeTest(
+      input(t.url, { apiKey: 'Rk7zQ2pXv9L4mN8sT1wY6bC3dF5gH0jK', timeoutSeconds: 30 }),
+      {
+        logger: new RecordingLogger(),
+        ...fakeTime(),
+        random: () => 1,
+      },
+    );
+    expect(result.status).toBe('failed');
+    expect(result.attempts).toBeGreaterThan(2);
+    expect(result.detail).toContain('API Gateway refused the API key');
+    expect(result.detail).toContain('within smoke-timeout 30 s');
+  });
+
   it('keeps the REST API stage path of the url', async () => {
     const t = await target((req, res) => answer(req.url === '/pr-12/health?deep=1' ? 200 : 404)(res));
     const result = await runSmokeTest(input(`${t.url}/pr-12/`, { path: '/health?deep=1' }), {

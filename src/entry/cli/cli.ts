@@ -46,20 +46,41 @@ export function resultLines(result: CommandResult): string {
     .join('\n');
 }
 
+/** Every string in `value` passed through `hide` (a JSON result's values, before they are serialized). */
+function hideIn(value: unknown, hide: (text: string) => string): unknown {
+  if (typeof value === 'string') return hide(value);
+  if (Array.isArray(value)) return value.map((v) => hideIn(v, hide));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hideIn(v, hide)]));
+  return value;
+}
+
+/**
+ * A result on stdout: what the logger masked (an API key, environment values,
+ * a password in pip-args) is `***` there too, as on stderr.
+ */
 function print(
   io: CliIo,
   json: boolean,
   result: CommandResult | undefined,
   text?: string,
   error?: string,
+  hide: (text: string) => string = (t) => t,
 ): void {
-  if (json) io.out.write(`${JSON.stringify({ ...result, ...(error ? { error } : {}) })}\n`);
-  else if (text !== undefined) io.out.write(text.endsWith('\n') || !text ? text : `${text}\n`);
-  else if (result && Object.keys(result).length) io.out.write(`${resultLines(result)}\n`);
+  if (json) io.out.write(`${JSON.stringify(hideIn({ ...result, ...(error ? { error } : {}) }, hide))}\n`);
+  else if (text !== undefined) io.out.write(hide(text.endsWith('\n') || !text ? text : `${text}\n`));
+  else if (result && Object.keys(result).length)
+    io.out.write(`${resultLines(hideIn(result, hide) as CommandResult)}\n`);
 }
 
-function usageFailure(io: CliIo, json: boolean, error: Error, command?: string): number {
-  const message = error instanceof SettingsError ? asFlagProblems(error.problems) : error.message;
+function usageFailure(
+  io: CliIo,
+  json: boolean,
+  error: Error,
+  command?: string,
+  hide: (text: string) => string = (t) => t,
+): number {
+  const message = hide(error instanceof SettingsError ? asFlagProblems(error.problems) : error.message);
   io.err.write(`error: ${message}\n`);
   const helpOf = (error instanceof UsageError ? error.command : undefined) ?? command;
   io.err.write(`Run "${PROGRAM} help${helpOf ? ` ${helpOf}` : ''}" for usage.\n`);
@@ -128,7 +149,7 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
       outDir: (dir ??= await mkdtemp(join(tmpdir(), `${PROGRAM}-`))),
       temporaryOutDir: true,
     }),
-    emit: (result, text) => print(io, flags.json, result, text),
+    emit: (result, text) => print(io, flags.json, result, text, undefined, logger.hide),
   };
   try {
     if (command.usesAws) {
@@ -146,13 +167,13 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
     const outcome = await command.run(ctx);
     if (outcome.error) logger.error(outcome.error);
     if (outcome.result || outcome.text !== undefined || outcome.error)
-      print(io, flags.json, outcome.result, outcome.text, outcome.error);
+      print(io, flags.json, outcome.result, outcome.text, outcome.error, logger.hide);
     return outcome.exitCode;
   } catch (error) {
     if (error instanceof UsageError || error instanceof SettingsError)
-      return usageFailure(io, flags.json, error, command.name);
+      return usageFailure(io, flags.json, error, command.name, logger.hide);
     logger.error(errorMessage(error));
-    if (flags.json) print(io, true, {}, undefined, errorMessage(error));
+    if (flags.json) print(io, true, {}, undefined, errorMessage(error), logger.hide);
     return 1;
   } finally {
     if (dir) await rm(dir, { recursive: true, force: true });

@@ -5,11 +5,16 @@ import type { Logger } from '../../util/logger.js';
  * took, so stdout carries only results (outputs, status, logs, policies) and
  * can be piped. Masked secrets are replaced before anything is printed.
  */
+export interface TerminalLogger extends Logger {
+  /** `text` with every value masked so far replaced by `***`: for what goes to stdout. */
+  hide(text: string): string;
+}
+
 export function terminalLogger(options: {
   verbose: boolean;
   out?: NodeJS.WritableStream;
   err?: NodeJS.WritableStream;
-}): Logger {
+}): TerminalLogger {
   const err = options.err ?? process.stderr;
   const secrets: string[] = [];
   let depth = 0;
@@ -23,6 +28,7 @@ export function terminalLogger(options: {
         .join('\n')}\n`,
     );
   return {
+    hide: clean,
     info: (m) => write(err, m),
     warning: (m) => write(err, `warning: ${m}`),
     error: (m) => write(err, `error: ${m}`),
