@@ -152,8 +152,9 @@ export async function undeployStage(
 /**
  * Removes what the inventory holds, in an order AWS accepts: the front door
  * first (a usage plan before its keys and API, so nothing routes to a
- * function being deleted), keep-warm rules, the function, its logs. Each
- * kind's remover lives with its kind.
+ * function being deleted), keep-warm rules, the logs (while the function
+ * still vouches for them), the function. Each kind's remover lives with its
+ * kind.
  */
 async function removeInventory(
   clients: CleanupClients,
@@ -172,7 +173,15 @@ async function removeInventory(
   for (const url of inv.functionUrls) report(url.label, await removeFunctionUrl(clients, url, deps));
   for (const rule of inv.rules)
     report(rule.label, await removeRule(clients.events, rule, deps, PATIENCE.removal));
+  // Log groups before the function: Lambda never tags `/aws/lambda/{function}`, so once the
+  // function is gone nothing ties its group to the stage, and a failed delete would strand it.
+  for (const group of inv.logGroups) report(group.label, await removeLogGroup(clients, group, deps));
   // The function takes its versions, aliases, permissions and URL configs with it.
   for (const fn of inv.functions) report(fn.label, await removeFunction(clients, fn, deps));
-  for (const group of inv.logGroups) report(group.label, await removeLogGroup(clients, group, deps));
+  // A last invocation in between (an event source mapping, a direct invoke) recreates its group.
+  for (const fn of inv.functions) {
+    const group = inv.logGroups.find((g) => g.name === `/aws/lambda/${fn.name}`);
+    if (group && (await removeLogGroup(clients, group, deps)))
+      deps.logger.info(`Removed ${group.label} again: the function wrote to it while being removed.`);
+  }
 }
