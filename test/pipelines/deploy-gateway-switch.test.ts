@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { appFolder, deployApp, removeApp } from '../../fakes/aws/pipeline-deploy.js';
 import { startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
 import { undeployStage } from '../../src/pipelines/undeploy.js';
+import { oldFrontDoorKinds } from '../../src/resources/front-door/old-front-door.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 
 let aws: FakeAws;
@@ -121,5 +122,19 @@ describe('a deploy that switches the gateway type removes the old front door onc
     expect(outcome.removed).toEqual(expect.arrayContaining([expect.stringContaining(rest.report.apiId!)]));
     expect(aws.account.httpApis.size + aws.account.restApis.size + aws.account.usagePlans.size).toBe(0);
     expect(aws.account.functions.size).toBe(0);
+  });
+});
+
+describe('oldFrontDoorKinds: which kinds a deploy looks for after its smoke test', () => {
+  it.each<[string, Record<string, string>, boolean, string, string[]]>([
+    ['a new function', {}, true, 'http-api', []],
+    ['the same kind', { 'lambda-deploy:gateway': 'http-api' }, false, 'http-api', []],
+    ['another kind', { 'lambda-deploy:gateway': 'function-url' }, false, 'rest-api', ['function-url']],
+    ['none before', { 'lambda-deploy:gateway': 'none' }, false, 'rest-api', []],
+    ['an older release (no tag)', {}, false, 'http-api', ['rest-api', 'function-url']],
+    ['an older release, now none', {}, false, 'none', ['http-api', 'rest-api', 'function-url']],
+    ['a tag value we do not know', { 'lambda-deploy:gateway': 'grpc' }, false, 'http-api', []],
+  ])('%s', (_, tags, created, now, kinds) => {
+    expect(oldFrontDoorKinds(tags, created, now as never)).toEqual(kinds);
   });
 });
