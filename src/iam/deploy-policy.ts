@@ -170,6 +170,7 @@ const BUCKET_SETUP_ACTIONS = [
   's3:CreateBucket',
   's3:PutBucketPublicAccessBlock',
   's3:PutEncryptionConfiguration',
+  's3:GetEncryptionConfiguration',
   's3:PutBucketOwnershipControls',
   's3:GetLifecycleConfiguration',
   's3:PutLifecycleConfiguration',

@@ -69,6 +69,11 @@ export interface UndeployOutcome {
   removed: string[];
   skipped: { resource: string; why: string }[];
   dryRun: boolean;
+  /**
+   * With UndeployTarget.onlyIfDeployedFor: why the stage was left whole (its
+   * function was not deployed for that ref); nothing was removed.
+   */
+  notDeployedFor?: string;
 }
 
 /** Facts a deploy knows beyond DeployOutcome, for the failure part of a report. */

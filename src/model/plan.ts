@@ -22,6 +22,13 @@ export interface Plan {
   pullRequest?: number;
   /** A pull request whose head lives in a fork: no OIDC token, no secrets. */
   fromFork: boolean;
+  /**
+   * `command: auto` on a closed pull request or a deleted branch with a stage
+   * input other than the event's own stage: undeploy only when the stage's
+   * function carries `lambda-deploy:ref` = `ref` (it was deployed for this
+   * very pull request or branch); else nothing runs (see stageInputKept).
+   */
+  onlyIfDeployedFor?: { ref: string; eventStage: string };
   repository: string;
   sha: string;
 }
@@ -140,6 +147,17 @@ function autoCommand(ctx: GitHubContext): { command: PlannedCommand; reason: str
   }
 }
 
+/**
+ * Why an auto undeploy left a stage input's stage alone: `reason` is the
+ * event's ("pull request closed"), `why` what its tags (or protection) said.
+ */
+export function stageInputKept(reason: string, eventStage: string, stage: string, why: string): string {
+  return (
+    `${reason}: its stage is ${eventStage}, not the stage input "${stage}" (${why}): nothing removed. ` +
+    `To remove stage ${stage} on purpose, run with command: undeploy`
+  );
+}
+
 /** From settings and the event to what runs and where. */
 export function makePlan(settings: PlanSettings, ctx: GitHubContext): Plan {
   const { command, reason } =
@@ -156,26 +174,39 @@ export function makePlan(settings: PlanSettings, ctx: GitHubContext): Plan {
 
   const stage = settings.stage ?? target?.stage;
   const protectedStages = settings.protectedStages ?? DEFAULT_PROTECTED_STAGES;
-  if (
-    stage &&
-    isPullRequestEvent(ctx.eventName) &&
-    command !== 'package' &&
-    protectedStages.some((p) => p.toLowerCase() === stage.toLowerCase())
-  )
+  const isProtected = (s: string) => protectedStages.some((p) => p.toLowerCase() === s.toLowerCase());
+  if (stage && isPullRequestEvent(ctx.eventName) && command !== 'package' && isProtected(stage))
     throw new ProtectedStageFromPullRequestError(stage, ctx.eventName, protectedStages);
-  // A closed pull request or a deleted branch removes its own stage only: a stage input says where to
-  // deploy (on delete, an expression on github.ref_name sees the default branch), not what to remove.
-  if (settings.command === 'auto' && command === 'undeploy' && target?.stage && stage !== target.stage)
+  // A closed pull request or a deleted branch removes its own stage, and a stage input's only when that
+  // stage was deployed for it (its tags, checked after signing in): a stage input says where to deploy
+  // (on delete, an expression on github.ref_name sees the default branch), not what to remove.
+  if (
+    settings.command === 'auto' &&
+    command === 'undeploy' &&
+    target?.stage &&
+    stage &&
+    stage !== target.stage
+  ) {
+    if (isProtected(stage))
+      return {
+        ...base,
+        command: 'skip',
+        reason: stageInputKept(reason, target.stage, stage, 'a protected stage'),
+        stage: '',
+        functionName: '',
+        ref: '',
+      };
     return {
       ...base,
-      command: 'skip',
-      reason:
-        `${reason}: its stage is ${target.stage}, not the stage input "${stage}": nothing removed. ` +
-        `To remove stage ${stage} on purpose, run with command: undeploy`,
-      stage: '',
-      functionName: '',
-      ref: '',
+      command,
+      stage,
+      functionName: functionName(settings.name, stage),
+      ref: target.ref,
+      branch: target.branch,
+      pullRequest: target.pullRequest,
+      onlyIfDeployedFor: { ref: target.ref, eventStage: target.stage },
     };
+  }
   if (!stage) {
     if (command === 'package') return { ...base, command, stage: '', functionName: '', ref: '' };
     throw new Error(

@@ -30,6 +30,11 @@ import { HeldLogger } from '../util/held-logger.js';
 import { keepMasked, type Logger } from '../util/logger.js';
 import type { GitHubContext } from '../model/github-context.js';
 import { ensureGateway } from '../resources/front-door/gateway.js';
+import {
+  GATEWAY_TAG,
+  oldFrontDoorKinds,
+  removeOldFrontDoors,
+} from '../resources/front-door/old-front-door.js';
 import { type GatewayResult } from '../resources/front-door/gateway-types.js';
 import type { PackageResult } from '../packaging/build-package.js';
 import type { Plan } from '../model/plan.js';
@@ -61,7 +66,7 @@ const LOG_WINDOW_MARGIN_MS = 30_000;
 const KEEP_WARM_TAG = 'lambda-deploy:keep-warm';
 
 function functionTags(settings: Settings, stageTags: Record<string, string>): Record<string, string> {
-  return { ...stageTags, [KEEP_WARM_TAG]: settings.keepWarm ? 'on' : 'off' };
+  return { ...stageTags, [KEEP_WARM_TAG]: settings.keepWarm ? 'on' : 'off', [GATEWAY_TAG]: settings.gateway };
 }
 
 function skippedSmoke(detail: string): SmokeResult {
@@ -146,6 +151,7 @@ export async function deployToAws(
       await rollBack(settings, report, fn, session, deps);
     } else {
       report.status = 'success';
+      await removeOldFrontDoor(settings, plan, fn, session);
     }
   } catch (error) {
     report.error = errorMessage(error);
@@ -214,6 +220,43 @@ async function hideServedVersionValues(
     }
   }
   return undefined;
+}
+
+/**
+ * The front door of the gateway kind the stage had before, once the new one
+ * passed the smoke test (see old-front-door.ts). A failure is a warning: the
+ * stage works, and undeploy removes every kind.
+ */
+async function removeOldFrontDoor(
+  settings: Settings,
+  plan: Plan,
+  fn: FunctionResult,
+  session: AwsSession,
+): Promise<void> {
+  const kinds = oldFrontDoorKinds(fn.previousTags, fn.created, settings.gateway);
+  if (!kinds.length) return;
+  const { logger } = session.awsDeps;
+  const target = {
+    project: settings.name,
+    stage: plan.stage,
+    repository: plan.repository,
+    functionName: plan.functionName,
+    includeLogs: false,
+  };
+  try {
+    const removed = await removeOldFrontDoors(session.clients, kinds, target, session.awsDeps);
+    if (removed.length) {
+      const was = [...new Set(removed.map((r) => r.kind))].join(' and ');
+      logger.info(
+        `gateway is now ${settings.gateway}: removed the ${was} front door of stage ${plan.stage} (${removed.map((r) => r.label).join(', ')}).`,
+      );
+    }
+  } catch (error) {
+    logger.warning(
+      `gateway is now ${settings.gateway}, but the ${kinds.join(' or ')} front door stage ${plan.stage} had could not be removed: ${errorMessage(error).replace(/\.$/, '')}. ` +
+        `The stage works through its new front door; the old one goes with undeploy, or with the next deploy once the role may remove it.`,
+    );
+  }
 }
 
 /** The report before anything is deployed: a failure until the stage passes its smoke test. */

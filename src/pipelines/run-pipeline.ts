@@ -2,7 +2,7 @@ import { pruneDependencyLayers, pruneStages } from './prune.js';
 import { createGitHubApi } from '../reporting/github-api.js';
 import { isProtectedStage, ProtectedStageError, undeployStage } from './undeploy.js';
 import { isPrivateRepository, type GitHubContext } from '../model/github-context.js';
-import type { Plan } from '../model/plan.js';
+import { stageInputKept, type Plan } from '../model/plan.js';
 import { reportDeploy, reportUndeploy, type ReportOptions } from '../reporting/report.js';
 import { redact } from '../util/redact.js';
 import { renderPruneSummary } from '../reporting/summary.js';
@@ -173,9 +173,20 @@ async function runUndeploy({ settings, plan, ctx, deps }: CommandRun): Promise<P
       removeLogs: settings.removeLogs,
       dryRun: settings.dryRun,
       protectedStages: settings.protectedStages,
+      onlyIfDeployedFor: plan.onlyIfDeployedFor?.ref,
     },
     session.awsDeps,
   );
+  if (outcome.notDeployedFor && plan.onlyIfDeployedFor) {
+    const reason = stageInputKept(
+      plan.reason,
+      plan.onlyIfDeployedFor.eventStage,
+      plan.stage,
+      outcome.notDeployedFor,
+    );
+    logger.info(`Nothing to do: ${reason}.`);
+    return { result: { kind: 'skip', reason }, markdown: '' };
+  }
   const { markdown } = await reportUndeploy(outcome, reportOptions(settings, plan, ctx, deps), {
     logger,
   });

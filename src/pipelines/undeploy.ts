@@ -3,6 +3,8 @@ import type { UndeployOutcome } from '../model/outcome.js';
 import { Inputs } from '../settings/names.js';
 import { inputName, type Surface } from '../settings/surface.js';
 import { errorMessage } from '../util/retry.js';
+import { tagValue } from '../model/stage-name.js';
+import { TagKeys } from '../model/tags.js';
 import {
   removeApiKey,
   removeHttpApi,
@@ -33,6 +35,27 @@ export interface UndeployTarget {
   dryRun: boolean;
   /** Lower-case stage names that are never removed. */
   protectedStages: readonly string[];
+  /**
+   * Remove the stage only when its function's lambda-deploy:ref tag is this
+   * ref (branch or `pull/{number}`): it was deployed for that pull request
+   * or branch. Else nothing is removed and the outcome says why.
+   */
+  onlyIfDeployedFor?: string;
+}
+
+/**
+ * Why the stage is not one deployed for `ref`, or undefined when its
+ * function (every one found, and at least one) carries that ref tag.
+ */
+export function notDeployedFor(inv: StageInventory, ref: string, repository: string): string | undefined {
+  const want = tagValue(ref);
+  const refs = [...new Set(inv.functions.map((fn) => fn.ref ?? ''))];
+  if (refs.length === 0)
+    return `no function of this repository (${repository || 'unknown'}) is tagged for stage ${inv.stage}`;
+  const other = refs.filter((r) => r !== want);
+  if (other.length === 0) return undefined;
+  const said = other.map((r) => (r ? `'${r}'` : 'nothing')).join(' and ');
+  return `its function was last deployed for ${said} (tag ${TagKeys.Ref}), not for '${want}'`;
 }
 
 /** Refusal to remove a stage listed in protected-stages (the CLI's --protected-stages, whose default lists some). */
@@ -92,8 +115,12 @@ export async function undeployStage(
     },
     deps,
   );
-  for (const s of inv.skipped) logger.warning(`Skipped ${s.resource}: ${s.why}.`);
   const outcome: UndeployOutcome = { project, stage, removed: [], skipped: inv.skipped, dryRun };
+  if (target.onlyIfDeployedFor !== undefined) {
+    outcome.notDeployedFor = notDeployedFor(inv, target.onlyIfDeployedFor, target.repository);
+    if (outcome.notDeployedFor) return outcome;
+  }
+  for (const s of inv.skipped) logger.warning(`Skipped ${s.resource}: ${s.why}.`);
 
   if (inventoryIsEmpty(inv)) {
     logger.info(`Stage ${stage} of ${project}: nothing to remove.`);
@@ -125,8 +152,9 @@ export async function undeployStage(
 /**
  * Removes what the inventory holds, in an order AWS accepts: the front door
  * first (a usage plan before its keys and API, so nothing routes to a
- * function being deleted), keep-warm rules, the function, its logs. Each
- * kind's remover lives with its kind.
+ * function being deleted), keep-warm rules, the logs (while the function
+ * still vouches for them), the function. Each kind's remover lives with its
+ * kind.
  */
 async function removeInventory(
   clients: CleanupClients,
@@ -145,7 +173,15 @@ async function removeInventory(
   for (const url of inv.functionUrls) report(url.label, await removeFunctionUrl(clients, url, deps));
   for (const rule of inv.rules)
     report(rule.label, await removeRule(clients.events, rule, deps, PATIENCE.removal));
+  // Log groups before the function: Lambda never tags `/aws/lambda/{function}`, so once the
+  // function is gone nothing ties its group to the stage, and a failed delete would strand it.
+  for (const group of inv.logGroups) report(group.label, await removeLogGroup(clients, group, deps));
   // The function takes its versions, aliases, permissions and URL configs with it.
   for (const fn of inv.functions) report(fn.label, await removeFunction(clients, fn, deps));
-  for (const group of inv.logGroups) report(group.label, await removeLogGroup(clients, group, deps));
+  // A last invocation in between (an event source mapping, a direct invoke) recreates its group.
+  for (const fn of inv.functions) {
+    const group = inv.logGroups.find((g) => g.name === `/aws/lambda/${fn.name}`);
+    if (group && (await removeLogGroup(clients, group, deps)))
+      deps.logger.info(`Removed ${group.label} again: the function wrote to it while being removed.`);
+  }
 }

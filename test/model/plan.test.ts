@@ -109,18 +109,35 @@ describe('makePlan with an explicit command or stage', () => {
       'feature-x',
     ],
     ['a closed pull request', ctx('pull_request', pr('closed'), 'refs/pull/42/merge'), 'pr-42'],
-  ])('an auto undeploy of %s removes only its own stage, never a different stage input', (_, event, own) => {
-    const plan = makePlan(settings('auto', 'staging'), event);
+  ])(
+    'an auto undeploy of %s removes a different stage input only when its tags say it was deployed for it',
+    (_, event, own) => {
+      const plan = makePlan(settings('auto', 'staging'), event);
+      // The tags are read after signing in: the plan says which ref they must name.
+      const ref = own === 'pr-42' ? 'pull/42' : own;
+      expect(plan).toMatchObject({
+        command: 'undeploy',
+        stage: 'staging',
+        functionName: 'svc-staging',
+        ref,
+        onlyIfDeployedFor: { ref, eventStage: own },
+      });
+      // The same stage, or an explicit command, undeploys with no condition.
+      expect(makePlan(settings('auto', own), event)).toMatchObject({ command: 'undeploy', stage: own });
+      expect(makePlan(settings('auto', own), event).onlyIfDeployedFor).toBeUndefined();
+      const explicit = makePlan(settings('undeploy', 'staging'), event);
+      expect(explicit).toMatchObject({ command: 'undeploy', stage: 'staging' });
+      expect(explicit.onlyIfDeployedFor).toBeUndefined();
+    },
+  );
+
+  test('an auto undeploy of a deleted branch never aims at a protected stage input', () => {
+    const event = ctx('delete', { ref: 'feature-x', ref_type: 'branch' }, 'refs/heads/main');
+    const plan = makePlan(settings('auto', 'prod'), event);
     expect(plan).toMatchObject({ command: 'skip', stage: '', functionName: '' });
-    expect(plan.reason).toContain(
-      `its stage is ${own}, not the stage input "staging": nothing removed. To remove stage staging on purpose, run with command: undeploy`,
+    expect(plan.reason).toBe(
+      'branch feature-x deleted: its stage is feature-x, not the stage input "prod" (a protected stage): nothing removed. To remove stage prod on purpose, run with command: undeploy',
     );
-    // The same stage, or an explicit command, still undeploys.
-    expect(makePlan(settings('auto', own), event)).toMatchObject({ command: 'undeploy', stage: own });
-    expect(makePlan(settings('undeploy', 'staging'), event)).toMatchObject({
-      command: 'undeploy',
-      stage: 'staging',
-    });
   });
 
   test.each<[string, GitHubContext, string]>([

@@ -7,6 +7,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   PutBucketEncryptionCommand,
+  GetBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketOwnershipControlsCommand,
   PutPublicAccessBlockCommand,
@@ -149,6 +150,38 @@ async function readyArtifactBucket(
   }
 }
 
+/**
+ * The algorithm of the bucket's default encryption when it has one (kept as
+ * it is), undefined when it has none. A role that may not read it (set up
+ * before s3:GetEncryptionConfiguration was granted) leaves it as it is too.
+ */
+async function ownEncryption(
+  s3: S3Client,
+  bucket: string,
+  owner: string,
+  deps: AwsDeps,
+): Promise<string | undefined> {
+  const missing = (e: unknown) => hasErrorName(e, 'ServerSideEncryptionConfigurationNotFoundError');
+  try {
+    const config = await callAws(
+      deps,
+      {
+        what: `read the encryption of S3 bucket ${bucket}`,
+        permission: 's3:GetEncryptionConfiguration',
+        passThrough: (e) => missing(e) || isAccessDenied(e),
+      },
+      () => s3.send(new GetBucketEncryptionCommand({ Bucket: bucket, ExpectedBucketOwner: owner })),
+    );
+    const rules = config.ServerSideEncryptionConfiguration?.Rules ?? [];
+    if (!rules.length) return undefined;
+    return rules[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm ?? 'set';
+  } catch (error) {
+    if (missing(error)) return undefined;
+    if (isAccessDenied(error)) return 'not readable by this role: s3:GetEncryptionConfiguration';
+    throw error;
+  }
+}
+
 /** The bucket's lifecycle rules ([] when it has none). */
 async function lifecycleRules(
   s3: S3Client,
@@ -259,17 +292,23 @@ async function configureArtifactBucket(
       }),
     ),
   );
-  await configure('set the encryption', 's3:PutEncryptionConfiguration', () =>
-    s3.send(
-      new PutBucketEncryptionCommand({
-        Bucket: bucket,
-        ExpectedBucketOwner: owner,
-        ServerSideEncryptionConfiguration: {
-          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: true }],
-        },
-      }),
-    ),
-  );
+  // A bucket this run did not make may carry the owner's encryption (SSE-KMS with their key): kept.
+  const kept = existing && (await ownEncryption(s3, bucket, owner, deps));
+  if (kept) deps.logger.info(`Artifact bucket ${bucket} keeps its default encryption (${kept})`);
+  else
+    await configure('set the encryption', 's3:PutEncryptionConfiguration', () =>
+      s3.send(
+        new PutBucketEncryptionCommand({
+          Bucket: bucket,
+          ExpectedBucketOwner: owner,
+          ServerSideEncryptionConfiguration: {
+            Rules: [
+              { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: true },
+            ],
+          },
+        }),
+      ),
+    );
   await configure('set the ownership controls', 's3:PutBucketOwnershipControls', () =>
     s3.send(
       new PutBucketOwnershipControlsCommand({

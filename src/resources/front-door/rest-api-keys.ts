@@ -13,6 +13,7 @@ import {
   CreateUsagePlanKeyCommand,
   GetApiKeyCommand,
   GetApiKeysCommand,
+  GetRestApiCommand,
   GetUsagePlanKeysCommand,
   GetUsagePlansCommand,
   UpdateApiKeyCommand,
@@ -24,12 +25,13 @@ import {
 import { isAccessDenied } from '../../aws/aws-call.js';
 import { tagsMatchStage } from '../../model/tags.js';
 import { errorName } from '../../util/retry.js';
-import { callAws, type AwsCall, type RetryDeps } from '../../aws/aws-call.js';
+import { callAws, findAws, type AwsCall, type RetryDeps } from '../../aws/aws-call.js';
 import { createOnce } from '../../aws/create-once.js';
 import { apiGatewayCall } from './call-options.js';
 import type { GatewayInput } from './gateway-types.js';
 import {
   desiredThrottle,
+  otherApiStages,
   usagePlanPatch,
   usagePlanQuota,
   usagePlanThrottle,
@@ -281,7 +283,11 @@ async function linkedPlan(
   return { plan, created, linked: true };
 }
 
-/** An existing plan brought to `want`; an old API stage it still lists is removed, or only warned about. */
+/**
+ * An existing plan brought to `want`. Another API stage on it stays unless it
+ * is provably ours (see ourLeftovers): an owner may share the key with an API
+ * of theirs. Removing a leftover is worth a warning, not a failed deploy.
+ */
 async function updatePlan(
   client: APIGatewayClient,
   input: GatewayInput,
@@ -290,9 +296,7 @@ async function updatePlan(
   deps: RetryDeps,
 ): Promise<boolean> {
   const planId = plan.id as string;
-  const ops = usagePlanPatch(plan, want);
-  const stale = ops.filter((op) => op.op === 'remove' && op.path === '/apiStages');
-  const update = ops.filter((op) => !stale.includes(op));
+  const update = usagePlanPatch(plan, want);
   const planSpec = restSpec(input, `update usage plan ${planId}`, 'PATCH', `/usageplans/${planId}`);
   let changed = false;
   if (update.length) {
@@ -302,8 +306,17 @@ async function updatePlan(
     deps.logger.info(`Updated usage plan ${planId} (API stage, throttle or quota).`);
     changed = true;
   }
-  if (stale.length) {
-    // Leftovers of a recreated API: worth cleaning, not worth failing a deploy for.
+  const { leftovers, kept } = await ourLeftovers(client, input, otherApiStages(plan, want), want, deps);
+  if (kept.length)
+    deps.logger.info(
+      `The usage plan ${planId} also serves ${kept.map((s) => `${s.apiId}:${s.stage}`).join(', ')}, not this stage's REST API: kept.`,
+    );
+  if (leftovers.length) {
+    const stale = leftovers.map((s) => ({
+      op: 'remove' as const,
+      path: '/apiStages',
+      value: `${s.apiId}:${s.stage}`,
+    }));
     try {
       await callAws(deps, planSpec, () =>
         client.send(new UpdateUsagePlanCommand({ usagePlanId: planId, patchOperations: stale })),
@@ -314,4 +327,48 @@ async function updatePlan(
     }
   }
   return changed;
+}
+
+type ApiStage = { apiId: string; stage: string };
+
+/**
+ * Which of the plan's other API stages are leftovers of ours: another stage
+ * of this stage's REST API, or an API whose own tags name this stage (a
+ * second API a race made). An API we may not read or that is gone is kept.
+ */
+async function ourLeftovers(
+  client: APIGatewayClient,
+  input: GatewayInput,
+  others: ApiStage[],
+  want: UsagePlanWant,
+  deps: RetryDeps,
+): Promise<{ leftovers: ApiStage[]; kept: ApiStage[] }> {
+  const leftovers: ApiStage[] = [];
+  const kept: ApiStage[] = [];
+  const ours = new Map<string, boolean>([[want.apiId, true]]);
+  for (const s of others) {
+    if (!ours.has(s.apiId)) ours.set(s.apiId, await taggedForStage(client, input, s.apiId, deps));
+    (ours.get(s.apiId) ? leftovers : kept).push(s);
+  }
+  return { leftovers, kept };
+}
+
+async function taggedForStage(
+  client: APIGatewayClient,
+  input: GatewayInput,
+  apiId: string,
+  deps: RetryDeps,
+): Promise<boolean> {
+  try {
+    const api = await findAws(
+      deps,
+      restSpec(input, `read the REST API ${apiId}`, 'GET', `/restapis/${apiId}`),
+      () => client.send(new GetRestApiCommand({ restApiId: apiId })),
+    );
+    return tagsMatchStage(api?.tags, input.context.tags);
+  } catch (error) {
+    // The deploy role reads only the project's APIs: one it may not read is not ours.
+    if (isAccessDenied(error)) return false;
+    throw error;
+  }
 }

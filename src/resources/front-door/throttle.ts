@@ -123,19 +123,29 @@ export interface UsagePlanWant {
 }
 
 /**
+ * The API stages on `plan` other than ours: an owner may have added an API of
+ * theirs (to share the key), so only those proven ours may go (see
+ * rest-api-keys.ts), never by this list alone.
+ */
+export function otherApiStages(
+  plan: UsagePlanState,
+  want: UsagePlanWant,
+): { apiId: string; stage: string }[] {
+  return (plan.apiStages ?? [])
+    .filter((s) => s.apiId !== want.apiId || s.stage !== want.stage)
+    .map((s) => ({ apiId: s.apiId ?? '', stage: s.stage ?? '' }));
+}
+
+/**
  * UpdateUsagePlan patch operations that turn `plan` into `want`: bound to our
- * API stage only (the plan is tagged for this stage, so any other API stage
- * on it is a leftover of a recreated API), throttle and quota as given.
+ * API stage (other API stages are not touched here, see otherApiStages),
+ * throttle and quota as given.
  */
 export function usagePlanPatch(plan: UsagePlanState, want: UsagePlanWant): PatchOperation[] {
   const ops: PatchOperation[] = [];
   const stages = plan.apiStages ?? [];
   if (!stages.some((s) => s.apiId === want.apiId && s.stage === want.stage))
     ops.push({ op: 'add', path: '/apiStages', value: `${want.apiId}:${want.stage}` });
-  for (const s of stages) {
-    if (s.apiId !== want.apiId || s.stage !== want.stage)
-      ops.push({ op: 'remove', path: '/apiStages', value: `${s.apiId}:${s.stage}` });
-  }
 
   const throttle = plan.throttle;
   if (throttleDiffers(throttle, want.throttle)) {

@@ -913,10 +913,18 @@ async function aliasOfThisRun(
 }
 
 /** The function's published versions; undefined (with a warning) when they cannot be listed. */
+/**
+ * The function's published versions; with `ours`, only those lambda-deploy
+ * published: a version takes the function's description when it is
+ * published, and every release sets it to the stage's (`lambda-deploy
+ * {name} stage {stage}`), so one with another description was published by
+ * someone else (before an adopt, or by hand) and is never pruned.
+ */
 async function listVersions(
   lambda: LambdaClient,
   functionName: string,
   deps: AwsDeps,
+  ours?: string,
 ): Promise<string[] | undefined> {
   try {
     const all = await allPages(
@@ -935,7 +943,11 @@ async function listVersions(
       (page) => page.Versions,
       (page) => page.NextMarker,
     );
-    return all.flatMap((v) => (v.Version && v.Version !== '$LATEST' ? [v.Version] : []));
+    return all.flatMap((v) =>
+      v.Version && v.Version !== '$LATEST' && (ours === undefined || v.Description === ours)
+        ? [v.Version]
+        : [],
+    );
   } catch (error) {
     deps.logger.warning(`${errorMessage(error)}; old versions are kept`);
     return undefined;
@@ -1028,7 +1040,7 @@ export async function deployFunction(
     version = await publish(lambda, name, input, deps);
     deps.logger.info(`Published version ${version} of ${name}`);
     // The versions are listed while `live` moves; old ones are deleted only once it has.
-    const listing = start(deps, () => listVersions(lambda, name, deps));
+    const listing = start(deps, () => listVersions(lambda, name, deps, input.description));
     try {
       aliasArn = await setAlias(lambda, name, version, aliasDescription(fingerprint), alias, deps);
     } catch (error) {

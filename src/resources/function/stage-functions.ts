@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { allPages } from '../../aws/all-pages.js';
 import { findAws, hasErrorName, type RetryDeps } from '../../aws/aws-call.js';
+import { TagKeys } from '../../model/tags.js';
 import {
   removalCall,
   removeOrGone,
@@ -24,6 +25,8 @@ export interface FoundFunction extends Labelled {
   arn: string;
   /** ISO time of the last code or configuration change. */
   lastModified?: string;
+  /** Its lambda-deploy:ref tag: the branch or `pull/{number}` the last deploy was for. */
+  ref?: string;
 }
 
 export interface FoundFunctionUrl extends Labelled {
@@ -58,6 +61,7 @@ export async function findStageFunctions(search: StageSearch): Promise<StageFunc
       name,
       arn: fn.Configuration.FunctionArn ?? '',
       lastModified: fn.Configuration.LastModified,
+      ref: fn.Tags?.[TagKeys.Ref],
     });
   }
   for (const fn of found.functions) found.functionUrls.push(...(await functionUrls(clients, fn, deps)));

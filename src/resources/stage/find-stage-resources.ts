@@ -57,7 +57,7 @@ export interface StageInventory {
   skipped: SkippedResource[];
 }
 
-/** The resources in removal order: front door, keep-warm rules, function, logs. */
+/** The resources in removal order: front door, keep-warm rules, logs, function. */
 export function inventoryResources(inv: StageInventory): Labelled[] {
   return [
     ...inv.usagePlans,
@@ -66,8 +66,8 @@ export function inventoryResources(inv: StageInventory): Labelled[] {
     ...inv.httpApis,
     ...inv.functionUrls,
     ...inv.rules,
-    ...inv.functions,
     ...inv.logGroups,
+    ...inv.functions,
   ];
 }
 

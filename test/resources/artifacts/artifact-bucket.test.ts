@@ -148,6 +148,30 @@ describe('ensureArtifactBucket on the fake S3', () => {
     expect(lifecycle).toContain('<ID>lambda-deploy-artifacts</ID>');
   });
 
+  it("an existing default bucket without our lifecycle rule keeps the owner's encryption (SSE-KMS)", async () => {
+    const { fake, s3, bucket, count } = await account();
+    fake.seed.bucket(BUCKET);
+    const NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
+    const kms =
+      `<ServerSideEncryptionConfiguration ${NS}><Rule><ApplyServerSideEncryptionByDefault>` +
+      `<SSEAlgorithm>aws:kms</SSEAlgorithm><KMSMasterKeyID>arn:aws:kms:${REGION}:${ACCOUNT}:key/team-key</KMSMasterKeyID>` +
+      '</ApplyServerSideEncryptionByDefault><BucketKeyEnabled>true</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>';
+    bucket()!.settings.set('encryption', kms);
+    const deps = depsFor(fake);
+    await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: REGION }, deps);
+    expect(bucket()!.settings.get('encryption')).toBe(kms);
+    expect(count('PutBucketEncryption')).toBe(0);
+    expect(count('PutBucketLifecycleConfiguration')).toBe(1);
+    expect(deps.logger.text()).toContain(`keeps its default encryption (aws:kms)`);
+  });
+
+  it('an existing default bucket with no encryption configuration gets SSE-S3', async () => {
+    const { fake, s3, bucket } = await account();
+    fake.seed.bucket(BUCKET);
+    await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: REGION }, depsFor(fake));
+    expect(bucket()!.settings.get('encryption')).toContain('<SSEAlgorithm>AES256</SSEAlgorithm>');
+  });
+
   it('an existing configured bucket, or one named by s3-bucket, is left as it is', async () => {
     const { fake, s3, count } = await account();
     await ensureArtifactBucket(s3, { accountId: ACCOUNT, region: REGION }, depsFor(fake));

@@ -10,7 +10,9 @@ import {
   httpRouteSettingsUpdate,
   restStageThrottlePatch,
   throttleDiffers,
+  otherApiStages,
   usagePlanPatch,
+  type UsagePlanState,
   usagePlanQuota,
 } from '../../../src/resources/front-door/throttle.js';
 import {
@@ -197,19 +199,16 @@ describe('throttle', () => {
     ).toEqual([]);
   });
 
-  test('usage plan: new API stage, old one dropped, throttle and quota changed', () => {
-    expect(
-      usagePlanPatch(
-        {
-          apiStages: [{ apiId: 'old', stage: 'pr-42' }],
-          throttle: { rateLimit: 5, burstLimit: 20 },
-          quota: { limit: 10, period: 'WEEK' },
-        },
-        want,
-      ),
-    ).toEqual([
+  test('usage plan: new API stage, throttle and quota changed; another API stage is listed, never removed here', () => {
+    const plan: UsagePlanState = {
+      apiStages: [{ apiId: 'old', stage: 'pr-42' }],
+      throttle: { rateLimit: 5, burstLimit: 20 },
+      quota: { limit: 10, period: 'WEEK' },
+    };
+    expect(otherApiStages(plan, want)).toEqual([{ apiId: 'old', stage: 'pr-42' }]);
+    expect(otherApiStages({ apiStages: [{ apiId: 'r1', stage: 'pr-42' }] }, want)).toEqual([]);
+    expect(usagePlanPatch(plan, want)).toEqual([
       { op: 'add', path: '/apiStages', value: 'r1:pr-42' },
-      { op: 'remove', path: '/apiStages', value: 'old:pr-42' },
       { op: 'replace', path: '/throttle/rateLimit', value: '10' },
       { op: 'replace', path: '/quota/limit', value: '1000' },
       { op: 'replace', path: '/quota/period', value: 'DAY' },

@@ -284,6 +284,27 @@ describe('rest-api', () => {
     });
   });
 
+  test("API stages the owner added to the stage's usage plan stay; only our own leftovers go", async () => {
+    const { fake, run, logger } = await setup();
+    await run(gatewayInput(KEYED));
+    const [plan] = [...fake.account.usagePlans.values()];
+    const ours = onlyApi(fake);
+    // The owner shares the key with an API of theirs; a race once made a second API for the stage.
+    const theirs = fake.seed.restApi('billing', { team: 'billing' }, { stage: 'v1' });
+    const duplicate = fake.seed.restApi('shop-pr-42', stageContext().tags, { stage: 'pr-42' });
+    plan!.apiStages.push({ apiId: theirs.id, stage: 'v1' }, { apiId: duplicate.id, stage: 'pr-42' });
+    fake.calls.clear();
+
+    await run(gatewayInput({ ...KEYED, throttleRate: 7 }));
+
+    expect(plan!.apiStages).toEqual([
+      { apiId: ours.id, stage: 'pr-42' },
+      { apiId: theirs.id, stage: 'v1' },
+    ]);
+    expect(plan!.throttle).toMatchObject({ rateLimit: 7 });
+    expect(logger.text('info')).toContain(`usage plan ${plan!.id} also serves ${theirs.id}:v1`);
+  });
+
   test('api-key turned off: methods stop requiring it (one deployment), the stage throttles instead', async () => {
     const { fake, run } = await setup();
     await run(gatewayInput(KEYED));

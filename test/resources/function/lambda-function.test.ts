@@ -589,6 +589,28 @@ describe('deployFunction against the stateful fake', () => {
     expect(deps.logger.text('warning')).toContain('adopting it (adopt: true)');
   });
 
+  it('adopt: versions the owner published before the take-over are never pruned; ours beyond keep-versions are', async () => {
+    const { fake, lambda, fn } = await account();
+    // Someone's own function with six versions of theirs (their description, inherited by each).
+    fake.seed.function('shop-main', { tags: { team: 'billing' }, versions: 6, alias: 'prod' });
+    for (const v of fn().versions.values()) v.config.Description = 'billing api';
+    const deps = depsFor(fake);
+    for (let i = 0; i < 5; i++)
+      await deployFunction(
+        lambda,
+        input(i % 2 ? zipB : zipA, { adopt: i === 0, memory: 128 + i, keepVersions: 2 }),
+        deps,
+      );
+
+    const versions = [...fn().versions.keys()].map(Number).sort((a, b) => a - b);
+    // Theirs (1-6) all stay; of ours (7-11) the newest two.
+    expect(versions).toEqual([1, 2, 3, 4, 5, 6, 10, 11]);
+    expect(fn().aliases.get('prod')?.FunctionVersion).toBe('6');
+    expect(deps.logger.text('info')).toContain('Deleted old versions of shop-main: 9');
+    // Nothing of theirs was even tried (version 6, which their alias holds, would warn).
+    expect(deps.logger.text('warning')).not.toContain('aliases reference it');
+  });
+
   it('from a terminal, the refusal and the take-over name the CLI switch --adopt, not adopt: true', async () => {
     const { fake, lambda, fn } = await account();
     await deployFunction(lambda, input(zipA), depsFor(fake));
