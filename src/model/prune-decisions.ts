@@ -59,9 +59,11 @@ function days(ms: number): string {
 }
 
 /**
- * Keep or remove, and why, for each stage. Pure. Only stages derived from
- * their ref are ever removed; a stage set with the `stage` input is kept,
- * because nothing tells when it stops being wanted.
+ * Keep or remove, and why, for each stage. Pure. Only stages whose ref tells
+ * when they stop being wanted are ever removed: a pull request's (named
+ * after it, or set with the `stage` input while deploying it) once it is
+ * closed or idle past preview-ttl, and a branch's own stage once the branch
+ * is gone. Any other stage set with the `stage` input is kept.
  */
 export function decidePrune(stages: readonly StageRecord[], facts: PruneFacts): PruneDecision[] {
   const protectedSet = new Set(facts.protectedStages.map((s) => s.toLowerCase()));
@@ -82,7 +84,12 @@ export function decidePrune(stages: readonly StageRecord[], facts: PruneFacts): 
         `a deploy started ${Math.max(0, Math.round(deployingFor / 60_000))} min ago is still running (tag lambda-deploy:deploying)`,
       );
 
-    const pr = stagePullRequest({ stage, ref });
+    // A stage last deployed for a pull request is that pull request's, whatever its name (a `stage`
+    // input like preview-42), as a closed pull request's own run would remove it; a branch's stage
+    // that a pull request deployed stays while the branch exists.
+    const branch = branchByStage.get(stage);
+    const pr =
+      stagePullRequest({ stage, ref }) ?? (branch === undefined ? pullRequestNumber(ref) : undefined);
     if (pr !== undefined) {
       const state = facts.pullRequests.get(pr);
       if (state === 'closed') return remove(`pull request #${pr} is closed`);
@@ -101,7 +108,6 @@ export function decidePrune(stages: readonly StageRecord[], facts: PruneFacts): 
       return keep(`pull request #${pr} is open`);
     }
 
-    const branch = branchByStage.get(stage);
     if (branch !== undefined) return keep(`branch ${branch} exists`);
     // Derived from its branch when the ref maps back to the stage; a cleaned tag value cannot, so it is kept.
     if (

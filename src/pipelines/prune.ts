@@ -1,5 +1,10 @@
 import type { PruneLine } from '../model/outcome.js';
-import { decidePrune, stagePullRequest, type PullRequestState } from '../model/prune-decisions.js';
+import {
+  decidePrune,
+  pullRequestNumber,
+  stagePullRequest,
+  type PullRequestState,
+} from '../model/prune-decisions.js';
 import type { AwsDeps, RetryDeps } from '../aws/aws-call.js';
 import { pruneLayerVersions } from '../resources/layers/dependencies-layer.js';
 import type { CleanupClients } from '../resources/stage/find-stage-resources.js';
@@ -40,7 +45,7 @@ export async function pruneStages(
 
   const pullRequests = new Map<number, PullRequestState>();
   for (const record of stages) {
-    const n = stagePullRequest(record);
+    const n = pullRequestNumber(record.ref);
     if (n !== undefined && !pullRequests.has(n)) pullRequests.set(n, await github.getPullRequestState(n));
   }
   const needBranches = stages.some((s) => stagePullRequest(s) === undefined);

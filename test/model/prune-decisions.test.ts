@@ -109,10 +109,28 @@ describe('decidePrune', () => {
       "not a branch or pull request stage (ref 'main'; set by the stage input?)",
     ],
     [
-      'stage set by the stage input on a pull request',
+      'stage set by the stage input, last deployed for a closed pull request',
       { stage: 'review', ref: 'pull/12' },
+      'remove',
+      'pull request #12 is closed',
+    ],
+    [
+      'stage set by the stage input, last deployed for an open pull request',
+      { stage: 'preview-13', ref: 'pull/13' },
       'keep',
-      "not a branch or pull request stage (ref 'pull/12'; set by the stage input?)",
+      'pull request #13 is open',
+    ],
+    [
+      'stage set by the stage input, idle past preview-ttl',
+      { stage: 'preview-16', ref: 'pull/16', lastDeployed: daysAgo(9) },
+      'remove',
+      'pull request #16 not deployed for 9 days (preview-ttl 7)',
+    ],
+    [
+      "a branch's stage last deployed by a closed pull request stays while the branch exists",
+      { stage: 'develop', ref: 'pull/12' },
+      'keep',
+      'branch develop exists',
     ],
     [
       'stage set outside GitHub (ref is the stage)',

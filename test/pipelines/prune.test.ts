@@ -196,6 +196,23 @@ describe('pruneStages end to end (fake AWS, local GitHub API)', () => {
     ]);
   });
 
+  it('removes a stage named with the stage input once the pull request it was last deployed for is closed', async () => {
+    seedStage({ project: 'shop', stage: 'preview-12', gateway: 'http-api', ref: 'pull/12' });
+    seedStage({
+      project: 'shop',
+      stage: 'preview-13',
+      gateway: 'http-api',
+      ref: 'pull/13',
+      lastModified: lambdaTime(2),
+    });
+    const { lines } = await prune();
+    expect(lines).toEqual([
+      { stage: 'preview-12', action: 'removed', why: 'pull request #12 is closed' },
+      { stage: 'preview-13', action: 'kept', why: 'pull request #13 is open' },
+    ]);
+    expect([...aws.account.functions.keys()]).toEqual(['shop-preview-13']);
+  });
+
   it('dry-run: says what would go and removes nothing', async () => {
     seedProject();
     const { lines } = await prune({ dryRun: true });
