@@ -20,7 +20,7 @@ import {
   StageSearch,
   type CleanupClients,
   type FindTarget,
-  type TaggedIndex,
+  emptyTaggedIndex,
 } from '../stage/stage-search.js';
 import { readPermissions } from './lambda-permission.js';
 import { PermissionIds } from './resource-policy.js';
@@ -57,18 +57,6 @@ export function oldFrontDoorKinds(
   return KINDS.includes(before as GatewayKind) && before !== now ? [before as GatewayKind] : [];
 }
 
-function emptyIndex(): TaggedIndex {
-  return {
-    functions: new Set(),
-    restApis: new Set(),
-    httpApis: new Set(),
-    usagePlans: new Set(),
-    apiKeys: new Set(),
-    rules: new Map(),
-    logGroups: new Set(),
-  };
-}
-
 /** Removes the old kinds' front doors of the stage; returns what went, by kind and label. */
 export async function removeOldFrontDoors(
   clients: CleanupClients,
@@ -76,7 +64,7 @@ export async function removeOldFrontDoors(
   target: FindTarget,
   deps: RetryDeps,
 ): Promise<{ kind: GatewayKind; label: string }[]> {
-  const search = new StageSearch(clients, target, emptyIndex(), deps);
+  const search = new StageSearch(clients, target, emptyTaggedIndex(), deps);
   const removed: { kind: GatewayKind; label: string }[] = [];
   const done = (kind: GatewayKind, label: string) => (gone: boolean) => gone && removed.push({ kind, label });
   if (kinds.includes('http-api')) {

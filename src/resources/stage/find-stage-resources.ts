@@ -30,6 +30,7 @@ import {
   type FindTarget,
   type Labelled,
   type SkippedResource,
+  emptyTaggedIndex,
   type TaggedIndex,
 } from './stage-search.js';
 import { parseTaggedArn, tagMap, tagMismatch, type StageOwner } from './tag-guard.js';
@@ -108,15 +109,7 @@ async function taggedForStage(
     (page) => page.ResourceTagMappingList,
     (page) => page.PaginationToken,
   );
-  const tagged: TaggedIndex = {
-    functions: new Set(),
-    restApis: new Set(),
-    httpApis: new Set(),
-    usagePlans: new Set(),
-    apiKeys: new Set(),
-    rules: new Map(),
-    logGroups: new Set(),
-  };
+  const tagged = emptyTaggedIndex();
   const byId = {
     'rest-api': tagged.restApis,
     'http-api': tagged.httpApis,

@@ -47,6 +47,19 @@ export interface TaggedIndex {
   logGroups: Set<string>;
 }
 
+/** An index with nothing in it yet. */
+export function emptyTaggedIndex(): TaggedIndex {
+  return {
+    functions: new Set(),
+    restApis: new Set(),
+    httpApis: new Set(),
+    usagePlans: new Set(),
+    apiKeys: new Set(),
+    rules: new Map(),
+    logGroups: new Set(),
+  };
+}
+
 export const NAME_MATCHES = 'name matches but ';
 export const INDEX_DISAGREES = 'listed by the tagging API for this stage, but its own tags disagree: ';
 
