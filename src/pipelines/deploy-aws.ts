@@ -92,15 +92,7 @@ export async function deployToAws(
   logger.info(
     `Deploying ${plan.functionName} (stage ${plan.stage}, ${plan.reason}) to account ${session.accountId} in ${context.region}`,
   );
-  const slim =
-    pkg.slim &&
-    slimTarget(pkg.slim, {
-      project: settings.name,
-      bucket: settings.s3Bucket,
-      accountId: session.accountId,
-      region: context.region,
-      protectedStage: isProtectedStage(plan.stage, settings.protectedStages),
-    });
+  const slim = stageSlimTarget(settings, plan, pkg, session.accountId, context.region);
 
   const report = initialReport(settings, plan, pkg, slim);
   // `hidden`: values for the smoke answers; `secrets` for the report (logs: both).
@@ -114,6 +106,8 @@ export async function deployToAws(
     changing: changing.promise,
     deployed: deployed.promise,
   });
+  // Set once a rollback was tried: a failure after `live` moved and before it is not left serving.
+  let rollbackTried = false;
   try {
     try {
       fn = await deployCode(settings, plan, context, pkg, session, deps, marked, changing, slim);
@@ -143,6 +137,7 @@ export async function deployToAws(
     report.smoke = await smokeTestStage(settings, plan, gateway, session, lists.hidden, deps);
     if (report.smoke.status === 'failed') {
       report.error = `Smoke test failed: ${report.smoke.detail}`;
+      rollbackTried = true;
       await rollBack(settings, report, fn, session, deps);
     } else {
       report.status = 'success';
@@ -150,6 +145,9 @@ export async function deployToAws(
   } catch (error) {
     report.error = errorMessage(error);
     logger.error(report.error);
+    // `live` moved to a version that then failed (its provisioned concurrency, its front door): not left on it.
+    if (fn?.changed && !rollbackTried)
+      await rollBack(settings, report, fn, session, deps, 'failed this deploy');
   }
   // Nothing of this deploy still runs when it reports (a failed function leaves them waiting).
   await alongside.settled();
@@ -158,6 +156,24 @@ export async function deployToAws(
   if (marked.functionArn) await clearDeploying(session.clients.lambda, marked.functionArn, session.awsDeps);
   report.durationMs = now() - started;
   return { report, secrets };
+}
+
+/** Where a slim package's dependencies archive goes for this stage (its kind: production or preview). */
+function stageSlimTarget(
+  settings: Settings,
+  plan: Plan,
+  pkg: PackageResult,
+  accountId: string,
+  region: string,
+): SlimTarget | undefined {
+  if (!pkg.slim) return undefined;
+  return slimTarget(pkg.slim, {
+    project: settings.name,
+    bucket: settings.s3Bucket,
+    accountId,
+    region,
+    protectedStage: isProtectedStage(plan.stage, settings.protectedStages),
+  });
 }
 
 /**
@@ -525,6 +541,7 @@ async function rollBack(
   fn: FunctionResult,
   session: AwsSession,
   deps: PipelineDeps,
+  failure?: string,
 ) {
   report.failedVersion = fn.version;
   if (!settings.rollback) {
@@ -534,7 +551,12 @@ async function rollBack(
   } else {
     const result = await rollbackAlias(
       session.clients.lambda,
-      { functionName: report.functionName, previousVersion: fn.previousVersion, failedVersion: fn.version },
+      {
+        functionName: report.functionName,
+        previousVersion: fn.previousVersion,
+        failedVersion: fn.version,
+        ...(failure && { failure }),
+      },
       session.awsDeps,
     );
     report.rollbackMessage = result.message;
