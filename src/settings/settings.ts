@@ -304,6 +304,40 @@ function readFunctionConfig(
   return { architecture, memory, timeout, environment, layers };
 }
 
+/**
+ * What Lambda refuses of the layers together, only when it updates the
+ * function (after the upload and the dependencies layer's publishing): more
+ * than 5 with lambda-deploy's own, two versions of one layer, a layer of
+ * another region. Another account's layer is fine (AWS's, a vendor's).
+ */
+function checkLayersTogether(
+  r: InputReader,
+  layers: readonly string[],
+  dependenciesLayer: boolean,
+  region: string | undefined,
+): void {
+  if (dependenciesLayer && layers.length + 1 > 5 && layers.length <= 5)
+    r.problem(
+      `${Inputs.Layers}: ${layers.length} layers given, and ${Inputs.DependenciesLayer}: true adds the dependencies layer: ${layers.length + 1}; Lambda allows at most 5, so give at most 4.`,
+    );
+  const seen = new Map<string, string>();
+  for (const layer of layers) {
+    if (!LAYER_ARN.test(layer)) continue;
+    const unversioned = layer.slice(0, layer.lastIndexOf(':'));
+    const earlier = seen.get(unversioned);
+    if (earlier !== undefined)
+      r.bad(Inputs.Layers, `one version of each layer (${earlier} is given too)`, layer);
+    else seen.set(unversioned, layer);
+    const layerRegion = layer.split(':')[3];
+    if (region && layerRegion !== region)
+      r.bad(
+        Inputs.Layers,
+        `a layer of the function's region ${region} (${Inputs.AwsRegion}); Lambda attaches no layer of another region`,
+        layer,
+      );
+  }
+}
+
 /** The Python requirements file: given (inside the workspace) or requirements.txt found in path. */
 function readRequirements(r: InputReader, source: Source, runtime: string): string | undefined {
   const python = isPythonRuntime(runtime);
@@ -552,6 +586,7 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
   const smoke = readSmoke(r);
   const lifecycle = readLifecycle(r, env);
   const extras = readExtras(r, entryPoint.runtime);
+  checkLayersTogether(r, functionConfig.layers, extras.dependenciesLayer, aws.awsRegion);
   if (r.problems.length) throw new SettingsError(r.problems);
   return {
     ...project,
