@@ -35,6 +35,7 @@ import type { PackageResult } from '../packaging/build-package.js';
 import type { Plan } from '../model/plan.js';
 import type { DeployReport } from '../model/outcome.js';
 import { secretValues } from '../settings/secret-values.js';
+import { isPythonRuntime } from '../settings/settings.js';
 import type { Settings } from '../model/settings.js';
 import { fetchFunctionLogs } from '../resources/logs/function-logs.js';
 import { rollbackAlias } from '../resources/function/rollback.js';
@@ -86,13 +87,13 @@ export async function deployToAws(
   const now = deps.now ?? Date.now;
   const started = now();
   const { logger } = deps;
-  const pkg = await packageStep(settings, deps);
+  let pkg = await packageStep(settings, deps);
   const session = await logger.group('Sign in to AWS', () => openAwsSession(settings, plan, ctx, deps));
   const context = stageContext(settings, plan, session);
   logger.info(
     `Deploying ${plan.functionName} (stage ${plan.stage}, ${plan.reason}) to account ${session.accountId} in ${context.region}`,
   );
-  const slim = stageSlimTarget(settings, plan, pkg, session.accountId, context.region);
+  let slim = stageSlimTarget(settings, plan, pkg, session.accountId, context.region);
 
   const report = initialReport(settings, plan, pkg, slim);
   // `hidden`: values for the smoke answers; `secrets` for the report (logs: both).
@@ -110,6 +111,9 @@ export async function deployToAws(
   let rollbackTried = false;
   try {
     try {
+      pkg = await countLayers(settings, pkg, session, deps);
+      slim = stageSlimTarget(settings, plan, pkg, session.accountId, context.region);
+      Object.assign(report, initialReport(settings, plan, pkg, slim));
       fn = await deployCode(settings, plan, context, pkg, session, deps, marked, changing, slim);
       deployed.open(fn);
     } catch (error) {
@@ -350,7 +354,6 @@ async function deployCode(
 ): Promise<FunctionResult> {
   const { clients, accountId, awsDeps } = session;
   const tags = functionTags(settings, context.tags);
-  await checkLayerSizes(settings, pkg, session);
   // The artifact is looked for while the function is read; it is written only once the function is known to be ours.
   const mayWrite = gate<void>();
   const uploadLog = new HeldLogger(deps.logger);
@@ -570,9 +573,20 @@ async function rollBack(
   deps.logger.error(report.rollbackMessage);
 }
 
-/** Lambda counts attached layers in the 250 MB unzipped limit: checked before anything is uploaded. */
-async function checkLayerSizes(settings: Settings, pkg: PackageResult, session: AwsSession): Promise<void> {
-  if (!settings.layers.length) return;
+/**
+ * Lambda counts attached layers in the 250 MB unzipped limit: measured once
+ * signed in, before anything is uploaded. A Python package that fits alone
+ * but not with its layers is built again with them counted, so that `slim`
+ * (auto or true) moves its requirements out of the zip, as it does for a
+ * package too large alone; any other is refused.
+ */
+async function countLayers(
+  settings: Settings,
+  pkg: PackageResult,
+  session: AwsSession,
+  deps: PipelineDeps,
+): Promise<PackageResult> {
+  if (!settings.layers.length) return pkg;
   const sizes = await layersUnzippedBytes(session.clients.lambda, settings.layers, session.awsDeps);
   const check = checkPackageSize({
     ...(session.awsDeps.surface && { surface: session.awsDeps.surface }),
@@ -583,7 +597,14 @@ async function checkLayerSizes(settings: Settings, pkg: PackageResult, session: 
   session.awsDeps.logger.info(
     `Layers: ${formatBytes(sizes.totalBytes)} unzipped${sizes.exact ? '' : ' at least (from their zipped sizes)'}, counted in the 250 MB limit`,
   );
-  if (check.error) throw new PackageTooLargeError(check.error);
+  if (!check.error) return pkg;
+  const slimPossible =
+    !pkg.slim && settings.slim !== 'false' && isPythonRuntime(settings.runtime) && !!settings.requirements;
+  if (!slimPossible) throw new PackageTooLargeError(check.error);
+  deps.logger.info(
+    `The package and its layers together pass Lambda's 250 MB limit: building it again with the layers counted (slim: ${settings.slim}).`,
+  );
+  return packageStep(settings, deps, sizes.totalBytes);
 }
 
 /** With dependencies-layer: the requirements' layer, reused while its content key is unchanged. */
