@@ -5,7 +5,11 @@ import { layersUnzippedBytes } from '../resources/layers/layer-size.js';
 import { PackageTooLargeError } from '../packaging/build-package.js';
 import { checkPackageSize, formatBytes } from '../packaging/size-check.js';
 import { ensureKeepWarm, type KeepWarmResult } from '../resources/warm-up/keep-warm.js';
-import { ensureProvisionedConcurrency } from '../resources/warm-up/provisioned-concurrency.js';
+import {
+  ensureProvisionedConcurrency,
+  provisionedTag,
+  removeOwnProvisionedConcurrency,
+} from '../resources/warm-up/provisioned-concurrency.js';
 import {
   ensureExecutionRole,
   partitionOf,
@@ -62,7 +66,11 @@ const LOG_WINDOW_MARGIN_MS = 30_000;
 const KEEP_WARM_TAG = 'lambda-deploy:keep-warm';
 
 function functionTags(settings: Settings, stageTags: Record<string, string>): Record<string, string> {
-  return { ...stageTags, [KEEP_WARM_TAG]: settings.keepWarm ? 'on' : 'off' };
+  return {
+    ...stageTags,
+    [KEEP_WARM_TAG]: settings.keepWarm ? 'on' : 'off',
+    ...provisionedTag(settings.provisionedConcurrency),
+  };
 }
 
 function skippedSmoke(detail: string): SmokeResult {
@@ -671,6 +679,13 @@ async function warmStarts(
       awsDeps,
     );
     if (pc.costNote) notes.push(pc.costNote);
+  } else {
+    const { functionArn, previousTags } = fn;
+    await removeOwnProvisionedConcurrency(
+      clients.lambda,
+      { functionName: context.functionName, functionArn, previousTags },
+      awsDeps,
+    );
   }
   return notes;
 }

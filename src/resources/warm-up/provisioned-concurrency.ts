@@ -11,6 +11,7 @@ import {
   DeleteProvisionedConcurrencyConfigCommand,
   GetProvisionedConcurrencyConfigCommand,
   PutProvisionedConcurrencyConfigCommand,
+  TagResourceCommand,
   type GetProvisionedConcurrencyConfigCommandOutput,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
@@ -41,6 +42,46 @@ export interface ProvisionedConcurrencyResult {
 }
 
 const NOT_FOUND = ['ProvisionedConcurrencyConfigNotFoundException', 'ResourceNotFoundException'];
+
+/**
+ * On the function: the `provisioned-concurrency` the last deploy that had the
+ * input set on `live` ('0' once removed). It proves the config is ours: with
+ * the input taken out, only a config this tag accounts for is removed.
+ */
+export const PROVISIONED_TAG = 'lambda-deploy:provisioned-concurrency';
+
+/** The function's tag for a set input; none when unset (the tag keeps what an earlier deploy set up). */
+export function provisionedTag(count: number | undefined): Record<string, string> {
+  return count === undefined ? {} : { [PROVISIONED_TAG]: String(count) };
+}
+
+/**
+ * `provisioned-concurrency` taken out of the workflow: the config an earlier
+ * deploy set (the function's PROVISIONED_TAG says so) is removed, since it is
+ * billed every hour it exists, and the tag set to '0'. A config the tag does
+ * not account for (set in the console, or before the tag existed) is left.
+ */
+export async function removeOwnProvisionedConcurrency(
+  lambda: LambdaClient,
+  input: { functionName: string; functionArn: string; previousTags: Record<string, string> },
+  deps: AwsDeps,
+): Promise<ProvisionedConcurrencyResult> {
+  const before = Number(input.previousTags[PROVISIONED_TAG] ?? 0);
+  if (!(before > 0)) return { action: 'none', count: 0 };
+  const result = await ensureProvisionedConcurrency(
+    lambda,
+    { functionName: input.functionName, count: 0 },
+    deps,
+  );
+  if (result.action === 'removed')
+    deps.logger.info(
+      `provisioned-concurrency is not set any more: removed the provisioned concurrency (${before}) an earlier deploy set on ${input.functionName}:${LIVE_ALIAS}.`,
+    );
+  await callAws(deps, { what: `tag function ${input.functionName}`, permission: 'lambda:TagResource' }, () =>
+    lambda.send(new TagResourceCommand({ Resource: input.functionArn, Tags: { [PROVISIONED_TAG]: '0' } })),
+  );
+  return result;
+}
 
 async function readConfig(
   lambda: LambdaClient,
