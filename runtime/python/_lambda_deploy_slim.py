@@ -14,7 +14,9 @@ this module:
    file is written AND the archive's SHA-256 equals the one pinned in
    ``_lambda_deploy_settings.json`` is the folder renamed into place, so a
    crash, a timeout or a corrupt archive never leaves a tree that the next
-   init trusts (it removes such leftovers first);
+   init trusts (it removes such leftovers first). The archive's size and its
+   unpacked size are pinned too: an archive of another size is refused before
+   it is read, and nothing is read or written past them;
 3. puts the tree on ``sys.path`` right after the function's own folder (the
    user's files still win, as in a regular package) and imports the handler
    the package really has (the adapter, the keep-warm wrapper or the user's).
