@@ -79,7 +79,20 @@ const ENV_KEY = /^[A-Za-z][A-Za-z0-9_]*$/;
 const PROJECT_NAME = /^[A-Za-z][A-Za-z0-9-]{0,39}$/;
 const STAGE = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 const HANDLER = /^[A-Za-z_][\w./-]*\.[A-Za-z_$][\w$]*$/;
-const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/;
+/**
+ * EventBridge's schedules: `rate(1 unit)` or `rate(N units)` (a value of 1
+ * takes the singular, more the plural, 0 none), or `cron(...)` with six
+ * fields, one of day-of-month and day-of-week `?`.
+ */
+const SCHEDULE =
+  /^(rate\(1 (minute|hour|day)\)|rate\([1-9]\d* (minutes|hours|days)\)|cron\(\S+ \S+ (\?|\S+) \S+ (\?|\S+) \S+\))$/;
+
+function isSchedule(value: string): boolean {
+  if (!SCHEDULE.test(value)) return false;
+  if (value.startsWith('rate(')) return !/^rate\(1 \w+s\)$/.test(value);
+  const fields = value.slice(5, -1).split(' ');
+  return fields[2] === '?' || fields[4] === '?';
+}
 
 /** Lines (or commas, where a list can never hold one) split, trimmed, blanks dropped. */
 export function splitList(value: string, separators: RegExp = /\r?\n/): string[] {
@@ -537,7 +550,7 @@ function readExtras(
   runtime: string,
 ): Checked<'keepWarm' | 'provisionedConcurrency' | 'dependenciesLayer' | 'slim' | 'adopt' | 'include'> {
   const keepWarm = r.value(Inputs.KeepWarm) || undefined;
-  if (keepWarm && !SCHEDULE.test(keepWarm))
+  if (keepWarm && !isSchedule(keepWarm))
     r.bad(Inputs.KeepWarm, 'an EventBridge schedule like rate(5 minutes) or cron(0/5 * * * ? *)');
   const provisionedConcurrency = r.integer(Inputs.ProvisionedConcurrency, 0, 10000);
   const dependenciesLayer = r.bool(Inputs.DependenciesLayer);

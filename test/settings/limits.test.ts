@@ -389,6 +389,16 @@ describe('handler, app and schedule forms', () => {
     ['rate(5 minutes) ', true],
     ['x rate(5 minutes)', false],
     ['rate(5 minutes)x', false],
+    // EventBridge: a value of 1 takes the singular, more the plural; at least 1.
+    ['rate(5 minute)', false],
+    ['rate(1 minutes)', false],
+    ['rate(2 day)', false],
+    ['rate(0 minutes)', false],
+    // cron: six fields (minutes hours day-of-month month day-of-week year), one of the days "?".
+    ['cron(0/5 * * * ?)', false],
+    ['cron(0/5 * * * * *)', false],
+    ['cron(0 8 ? * MON-FRI *)', true],
+    ['cron(0 8 1 * ? 2027)', true],
   ])('keep-warm %j valid: %s', (keepWarm, valid) => {
     const { settings, problems } = read({ 'keep-warm': keepWarm });
     if (valid) expect(settings?.keepWarm).toBe(keepWarm.trim());
