@@ -49,6 +49,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import urllib.parse
 import zlib
 
@@ -76,6 +77,12 @@ _inner = None
 
 class SlimError(Exception):
     """The dependencies could not be made available; the message says why and what to do."""
+
+
+class HandlerImportError(ImportError):
+    """The package's handler raised an AttributeError while it was imported. Lambda's runtime reads
+    `handler` with getattr and takes any AttributeError for "Handler 'handler' missing on module
+    '_lambda_deploy_slim'": this one carries the real error instead."""
 
 
 class TransientError(SlimError):
@@ -778,7 +785,13 @@ def load():
                 log("ERROR: %s" % e)
                 raise
             add_to_path(tree)
-            _inner = _import_handler(spec["handler"])
+            try:
+                _inner = _import_handler(spec["handler"])
+            except AttributeError as e:
+                log("ERROR: importing the handler %s failed:\n%s" % (spec["handler"], traceback.format_exc().rstrip()))
+                raise HandlerImportError(
+                    "importing the handler %s failed: %s: %s" % (spec["handler"], type(e).__name__, e)
+                ) from e
     return _inner
 
 

@@ -491,6 +491,43 @@ class HandlerTest(Temp):
         self.assertTrue(os.path.exists(os.path.join(self.dir, "app-imported")))
         self.assertEqual(len(s3.requests), 1)
 
+    def test_an_attribute_error_importing_the_app_is_shown_not_taken_for_a_missing_handler(self):
+        # numpy 1.24 dropped np.float: an AttributeError while the app is imported. Lambda's runtime reads
+        # `handler` with getattr and takes an AttributeError for "Handler 'handler' missing on module
+        # '_lambda_deploy_slim'", which would hide the real error.
+        task, data, sha = self.package({"bigdep/__init__.py": b"VALUE = 1\nHOME = ''\n"})
+        with open(os.path.join(task, "app.py"), "w") as handle:
+            handle.write("import bigdep\nFLOAT = bigdep.float\n\ndef handler(event, context):\n    return 1\n")
+        s3 = FakeS3({"/b/k.tar.gz": data})
+        self.addCleanup(s3.close)
+        env = {
+            "AWS_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL_S3": s3.url,
+            "AWS_ACCESS_KEY_ID": "a",
+            "AWS_SECRET_ACCESS_KEY": "b",
+            slim.ENV_BUCKET: "b",
+            slim.ENV_KEY: "k.tar.gz",
+        }
+        code = textwrap.dedent(
+            """
+            import importlib, sys
+            sys.path.insert(0, '.')
+            m = importlib.import_module('_lambda_deploy_slim')
+            try:  # as awslambdaric's _get_handler does
+                getattr(m, 'handler')
+            except AttributeError:
+                print("Handler 'handler' missing on module '_lambda_deploy_slim'")
+            except Exception as e:
+                print('%s: %s' % (type(e).__name__, e))
+            """
+        )
+        run = self.run_handler(task, env, code)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertNotIn("missing on module", run.stdout)
+        self.assertIn("module 'bigdep' has no attribute 'float'", run.stdout)
+        self.assertIn("app.handler", run.stdout)
+        self.assertIn("AttributeError: module 'bigdep' has no attribute 'float'", run.stderr)
+
     def test_a_corrupt_archive_never_imports_the_app(self):
         task, data, sha = self.package({"bigdep/__init__.py": b"VALUE = 1\nHOME = ''\n"})
         broken = bytearray(data)
