@@ -54,3 +54,22 @@ it('provisioned concurrency someone else set on live (not through the input) is 
     expect(fake.calls.of({ operation: 'DeleteProvisionedConcurrencyConfig' })).toHaveLength(0);
   });
 });
+
+it('the input taken out but the deploy role may not remove it: a warning says it stays billed, and how to remove it', async () => {
+  await withStage(async (fake, dir) => {
+    expect(
+      (await deployApp(fake, dir, { inputs: { ...inputs, 'provisioned-concurrency': '2' } })).failure,
+    ).toBeUndefined();
+    const fn = fake.account.functions.get('shop-main')!;
+    fake.faults.deny('GetProvisionedConcurrencyConfig');
+    changeCode(dir);
+    const run = await deployApp(fake, dir, { inputs });
+    expect(run.failure).toBeUndefined();
+    expect(fn.provisioned.get('live')?.requested).toBe(2);
+    expect(run.logger.text('warning')).toContain(
+      'aws lambda delete-provisioned-concurrency-config --function-name shop-main --qualifier live',
+    );
+    // Still recorded: a deploy with the permission removes it later.
+    expect(fn.tags['lambda-deploy:provisioned-concurrency']).toBe('2');
+  });
+});

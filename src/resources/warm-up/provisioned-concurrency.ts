@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { type AwsDeps, AwsError, callAws, hasErrorName, isAccessDenied } from '../../aws/aws-call.js';
 import { pollUntil } from '../../aws/poll.js';
+import { errorMessage } from '../../util/retry.js';
 import type { Architecture } from '../../model/settings.js';
 import { provisionedConcurrencyCost } from './concurrency-cost.js';
 import { LIVE_ALIAS } from '../../model/live-alias.js';
@@ -32,6 +33,8 @@ export interface ProvisionedConcurrencyInput {
   architecture?: Architecture;
   /** How long to wait for READY; default 15 minutes (large counts take minutes). */
   maxWaitMs?: number;
+  /** With count 0: an AccessDenied on the read is an error, not "nothing to remove". */
+  mustRead?: boolean;
 }
 
 export interface ProvisionedConcurrencyResult {
@@ -68,11 +71,23 @@ export async function removeOwnProvisionedConcurrency(
 ): Promise<ProvisionedConcurrencyResult> {
   const before = Number(input.previousTags[PROVISIONED_TAG] ?? 0);
   if (!(before > 0)) return { action: 'none', count: 0 };
-  const result = await ensureProvisionedConcurrency(
-    lambda,
-    { functionName: input.functionName, count: 0 },
-    deps,
-  );
+  let result: ProvisionedConcurrencyResult;
+  try {
+    result = await ensureProvisionedConcurrency(
+      lambda,
+      { functionName: input.functionName, count: 0, mustRead: true },
+      deps,
+    );
+  } catch (error) {
+    if (!isAccessDenied(error)) throw error;
+    // Still recorded in the tag: a deploy with the permission removes it later.
+    deps.logger.warning(
+      `provisioned-concurrency is not set any more, but the provisioned concurrency (${before}) an earlier deploy set on ` +
+        `${input.functionName}:${LIVE_ALIAS} could not be removed, and is billed every hour it stays: ${errorMessage(error)} ` +
+        `Remove it: aws lambda delete-provisioned-concurrency-config --function-name ${input.functionName} --qualifier ${LIVE_ALIAS}`,
+    );
+    return { action: 'none', count: before };
+  }
   if (result.action === 'removed')
     deps.logger.info(
       `provisioned-concurrency is not set any more: removed the provisioned concurrency (${before}) an earlier deploy set on ${input.functionName}:${LIVE_ALIAS}.`,
@@ -130,7 +145,7 @@ export async function ensureProvisionedConcurrency(
   try {
     current = await readConfig(lambda, functionName, qualifier, deps);
   } catch (error) {
-    if (count > 0 || !isAccessDenied(error)) throw error;
+    if (count > 0 || input.mustRead || !isAccessDenied(error)) throw error;
     deps.logger.debug(
       `No lambda:GetProvisionedConcurrencyConfig permission: no provisioned concurrency to remove on ${where}.`,
     );
