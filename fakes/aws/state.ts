@@ -99,6 +99,12 @@ export interface LambdaFunction {
   /** Function URLs by qualifier ('' = unqualified). */
   urls: Map<string, FunctionUrl>;
   provisioned: Map<string, ProvisionedConcurrency>;
+  /**
+   * Versions whose provisioned environments fail to initialize (the reason
+   * Lambda gives): provisioned concurrency on an alias pointing at one ends
+   * FAILED, as it does for a version whose init crashes.
+   */
+  provisionedInitFailures?: Map<string, string>;
   /** Where the code came from (S3 or inline), for assertions. */
   codeSource?: { bucket: string; key: string };
 }

@@ -14,7 +14,9 @@ this module:
    file is written AND the archive's SHA-256 equals the one pinned in
    ``_lambda_deploy_settings.json`` is the folder renamed into place, so a
    crash, a timeout or a corrupt archive never leaves a tree that the next
-   init trusts (it removes such leftovers first);
+   init trusts (it removes such leftovers first). The archive's size and its
+   unpacked size are pinned too: an archive of another size is refused before
+   it is read, and nothing is read or written past them;
 3. puts the tree on ``sys.path`` right after the function's own folder (the
    user's files still win, as in a regular package) and imports the handler
    the package really has (the adapter, the keep-warm wrapper or the user's).
@@ -47,6 +49,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import urllib.parse
 import zlib
 
@@ -74,6 +77,12 @@ _inner = None
 
 class SlimError(Exception):
     """The dependencies could not be made available; the message says why and what to do."""
+
+
+class HandlerImportError(ImportError):
+    """The package's handler raised an AttributeError while it was imported. Lambda's runtime reads
+    `handler` with getattr and takes any AttributeError for "Handler 'handler' missing on module
+    '_lambda_deploy_slim'": this one carries the real error instead."""
 
 
 class TransientError(SlimError):
@@ -296,9 +305,10 @@ class ReadAhead(threading.Thread):
     """Reads the source on its own thread (network waits and hashing run while the unpacker writes),
     at most READ_AHEAD_CHUNKS ahead; hashes every byte."""
 
-    def __init__(self, source):
+    def __init__(self, source, limit=None):
         threading.Thread.__init__(self, name="lambda-deploy-slim-read", daemon=True)
         self.source = source
+        self.limit = limit  # the pinned size: a longer stream is not the archive, and is read no further
         self.chunks = queue.Queue(maxsize=READ_AHEAD_CHUNKS)
         self.digest = hashlib.sha256()
         self.bytes = 0
@@ -312,6 +322,11 @@ class ReadAhead(threading.Thread):
                 chunk = self.source.read(CHUNK)
                 if not chunk:
                     break
+                if self.limit is not None and self.bytes + len(chunk) > self.limit:
+                    raise SlimError(
+                        "%s is longer than the %d bytes of the archive this package was built with"
+                        % (self.source.where, self.limit)
+                    )
                 self.digest.update(chunk)
                 self.bytes += len(chunk)
                 self._put(chunk)
@@ -405,8 +420,9 @@ class TarGzUnpacker:
     non-ASCII paths and big sizes, regular files and folders. Files are created with O_EXCL, so an
     entry can never write through anything already there."""
 
-    def __init__(self, dest):
+    def __init__(self, dest, limit=None):
         self.dest = dest
+        self.limit = limit  # the pinned unpacked size: nothing past it is written
         self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         self.buffer = bytearray()
         self.remaining = 0  # bytes of the current member's data still to come
@@ -524,6 +540,8 @@ class TarGzUnpacker:
             return
         if kind not in (b"0", b"\0"):
             raise SlimError("the archive holds %r of type %r; only files and folders are unpacked" % (name, kind))
+        if self.limit is not None and self.bytes + size > self.limit:
+            raise SlimError("the archive unpacks to more than the %d bytes this package was built with" % self.limit)
         self._folder(os.path.dirname(path))
         try:
             self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o755 if mode & 0o111 else 0o644)
@@ -599,9 +617,11 @@ def complete_tree(base, sha256):
     return final if isinstance(marker, dict) and marker.get("sha256") == sha256 else None
 
 
-def unpack(source, sha256, base, expected_bytes=None):
+def unpack(source, sha256, base, expected_bytes=None, archive_bytes=None, unpacked_bytes=None):
     """Streams `source` into a temporary folder under `base`, checks the SHA-256 and renames the
-    folder to base/sha256. Returns (path, stats). Nothing of a failed attempt stays behind."""
+    folder to base/sha256. Returns (path, stats). Nothing of a failed attempt stays behind.
+    `archive_bytes` / `unpacked_bytes`, pinned with the SHA-256: an archive of another size is refused
+    before it is read, and none is read or written past them (a replaced archive fails fast)."""
     os.makedirs(base, exist_ok=True)
     if expected_bytes:
         free = shutil.disk_usage(base).free
@@ -615,10 +635,16 @@ def unpack(source, sha256, base, expected_bytes=None):
     started = time.monotonic()
     cpu_started = time.process_time()
     reader = None
-    unpacker = TarGzUnpacker(partial)
+    unpacker = TarGzUnpacker(partial, unpacked_bytes)
     try:
         size = source.open()
-        reader = ReadAhead(source)
+        if archive_bytes and size is not None and size != archive_bytes:
+            raise SlimError(
+                "%s is %d bytes, not the %d bytes of the archive this package was built with: it was replaced or "
+                "damaged in the bucket; nothing of it was used. Deploy again to upload it."
+                % (source.where, size, archive_bytes)
+            )
+        reader = ReadAhead(source, archive_bytes or None)
         reader.start()
         try:
             for chunk in reader:
@@ -664,6 +690,12 @@ def unpack(source, sha256, base, expected_bytes=None):
         source.close()
 
 
+def _pinned(spec, name):
+    """A size the packager pinned in the settings (a whole number), else None: older packages lack them."""
+    value = spec.get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
 def _mismatch(where, expected, got, read, size):
     cut = " (cut short: %d of %d bytes)" % (read, size) if size is not None and read != size else ""
     return (
@@ -695,7 +727,14 @@ def ensure_dependencies(spec, env=None, base=None, source=None, sleep=time.sleep
             % (current.where, _mb(spec.get("bytes", 0)), _mb(spec.get("unpackedBytes", 0)), spec.get("files", "?"), base)
         )
         try:
-            path, stats = unpack(current, sha256, base, spec.get("diskBytes") or spec.get("unpackedBytes"))
+            path, stats = unpack(
+                current,
+                sha256,
+                base,
+                spec.get("diskBytes") or spec.get("unpackedBytes"),
+                _pinned(spec, "bytes"),
+                _pinned(spec, "unpackedBytes"),
+            )
         except TransientError as e:
             if attempt == ATTEMPTS:
                 raise
@@ -746,7 +785,13 @@ def load():
                 log("ERROR: %s" % e)
                 raise
             add_to_path(tree)
-            _inner = _import_handler(spec["handler"])
+            try:
+                _inner = _import_handler(spec["handler"])
+            except AttributeError as e:
+                log("ERROR: importing the handler %s failed:\n%s" % (spec["handler"], traceback.format_exc().rstrip()))
+                raise HandlerImportError(
+                    "importing the handler %s failed: %s: %s" % (spec["handler"], type(e).__name__, e)
+                ) from e
     return _inner
 
 

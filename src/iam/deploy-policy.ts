@@ -67,6 +67,7 @@ import {
   type ExecutionRoleKind,
 } from '../resources/execution-role/execution-policy.js';
 import { SLIM_PREFIX, slimArchivePrefix } from '../model/slim-location.js';
+import { dependenciesLayerName } from '../resources/layers/dependencies-layer.js';
 import { defaultBucketName } from '../resources/artifacts/artifact-bucket.js';
 
 export { oidcTrustPolicy, type TrustPolicyOptions } from './trust-policy.js';
@@ -307,7 +308,9 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
   });
 
   if (options.layers) {
-    const layer = `arn:${p}:lambda:${region}:${accountId}:layer:${project}-*`;
+    // Exactly the project's own layer: `{project}-*` would reach the user's own layers and another
+    // project's (`shop-admin-deps` for `shop`), which have no tags to tell them apart.
+    const layer = `arn:${p}:lambda:${region}:${accountId}:layer:${dependenciesLayerName(project)}`;
     statements.push({
       Sid: 'DependenciesLayer',
       Effect: 'Allow',

@@ -1,3 +1,4 @@
+import { delimiter, join } from 'node:path';
 import { RESERVED_ENV_NAMES } from '../settings/settings.js';
 
 /**
@@ -48,6 +49,12 @@ export interface LambdaEnvironmentInput {
    * never the caller's.
    */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /**
+   * The unpacked layers, standing in for Lambda's /opt: a Python function
+   * finds `python/` and `python/lib/pythonX.Y/site-packages` in it after its
+   * own folder, as on Lambda.
+   */
+  optDir?: string;
 }
 
 export interface LambdaEnvironment {
@@ -88,6 +95,14 @@ export function lambdaEnvironment(input: LambdaEnvironmentInput): LambdaEnvironm
     AWS_REGION: input.region,
     AWS_DEFAULT_REGION: input.region,
   });
+  const version = /^python(\d+\.\d+)$/.exec(input.runtime)?.[1];
+  if (input.optDir && version) {
+    const layers = [
+      join(input.optDir, 'python', 'lib', `python${version}`, 'site-packages'),
+      join(input.optDir, 'python'),
+    ];
+    env.PYTHONPATH = [...layers, ...(env.PYTHONPATH ? [env.PYTHONPATH] : [])].join(delimiter);
+  }
   if (input.credentials) {
     env.AWS_ACCESS_KEY_ID = input.credentials.accessKeyId;
     env.AWS_SECRET_ACCESS_KEY = input.credentials.secretAccessKey;

@@ -26,6 +26,8 @@ export interface LocalFunctionOptions {
   region?: string;
   /** Credentials the function gets as its execution role's (a local S3 stand-in's, for slim packages). */
   credentials?: LambdaEnvironmentInput['credentials'];
+  /** The unpacked layers, the function's /opt (the dependencies layer). */
+  optDir?: string;
 }
 
 export interface LocalFunctionDeps {
@@ -205,6 +207,7 @@ class LocalFunctionImpl implements LocalFunction {
           region: this.region,
           logStreamName: this.logStreamName,
           credentials: this.options.credentials,
+          ...(this.options.optDir && { optDir: this.options.optDir }),
         });
         if (ignored.length > 0 && !this.warnedReserved) {
           this.warnedReserved = true;

@@ -5,7 +5,11 @@ import { layersUnzippedBytes } from '../resources/layers/layer-size.js';
 import { PackageTooLargeError } from '../packaging/build-package.js';
 import { checkPackageSize, formatBytes } from '../packaging/size-check.js';
 import { ensureKeepWarm, type KeepWarmResult } from '../resources/warm-up/keep-warm.js';
-import { ensureProvisionedConcurrency } from '../resources/warm-up/provisioned-concurrency.js';
+import {
+  ensureProvisionedConcurrency,
+  provisionedTag,
+  removeOwnProvisionedConcurrency,
+} from '../resources/warm-up/provisioned-concurrency.js';
 import {
   ensureExecutionRole,
   partitionOf,
@@ -40,6 +44,7 @@ import type { PackageResult } from '../packaging/build-package.js';
 import type { Plan } from '../model/plan.js';
 import type { DeployReport } from '../model/outcome.js';
 import { secretValues } from '../settings/secret-values.js';
+import { isPythonRuntime } from '../settings/settings.js';
 import type { Settings } from '../model/settings.js';
 import { fetchFunctionLogs } from '../resources/logs/function-logs.js';
 import { rollbackAlias } from '../resources/function/rollback.js';
@@ -66,7 +71,12 @@ const LOG_WINDOW_MARGIN_MS = 30_000;
 const KEEP_WARM_TAG = 'lambda-deploy:keep-warm';
 
 function functionTags(settings: Settings, stageTags: Record<string, string>): Record<string, string> {
-  return { ...stageTags, [KEEP_WARM_TAG]: settings.keepWarm ? 'on' : 'off', [GATEWAY_TAG]: settings.gateway };
+  return {
+    ...stageTags,
+    [KEEP_WARM_TAG]: settings.keepWarm ? 'on' : 'off',
+    [GATEWAY_TAG]: settings.gateway,
+    ...provisionedTag(settings.provisionedConcurrency),
+  };
 }
 
 function skippedSmoke(detail: string): SmokeResult {
@@ -91,21 +101,13 @@ export async function deployToAws(
   const now = deps.now ?? Date.now;
   const started = now();
   const { logger } = deps;
-  const pkg = await packageStep(settings, deps);
+  let pkg = await packageStep(settings, deps);
   const session = await logger.group('Sign in to AWS', () => openAwsSession(settings, plan, ctx, deps));
   const context = stageContext(settings, plan, session);
   logger.info(
     `Deploying ${plan.functionName} (stage ${plan.stage}, ${plan.reason}) to account ${session.accountId} in ${context.region}`,
   );
-  const slim =
-    pkg.slim &&
-    slimTarget(pkg.slim, {
-      project: settings.name,
-      bucket: settings.s3Bucket,
-      accountId: session.accountId,
-      region: context.region,
-      protectedStage: isProtectedStage(plan.stage, settings.protectedStages),
-    });
+  let slim = stageSlimTarget(settings, plan, pkg, session.accountId, context.region);
 
   const report = initialReport(settings, plan, pkg, slim);
   // `hidden`: values for the smoke answers; `secrets` for the report (logs: both).
@@ -119,8 +121,13 @@ export async function deployToAws(
     changing: changing.promise,
     deployed: deployed.promise,
   });
+  // Set once a rollback was tried: a failure after `live` moved and before it is not left serving.
+  let rollbackTried = false;
   try {
     try {
+      pkg = await countLayers(settings, pkg, session, deps);
+      slim = stageSlimTarget(settings, plan, pkg, session.accountId, context.region);
+      Object.assign(report, initialReport(settings, plan, pkg, slim));
       fn = await deployCode(settings, plan, context, pkg, session, deps, marked, changing, slim);
       deployed.open(fn);
     } catch (error) {
@@ -148,6 +155,7 @@ export async function deployToAws(
     report.smoke = await smokeTestStage(settings, plan, gateway, session, lists.hidden, deps);
     if (report.smoke.status === 'failed') {
       report.error = `Smoke test failed: ${report.smoke.detail}`;
+      rollbackTried = true;
       await rollBack(settings, report, fn, session, deps);
     } else {
       report.status = 'success';
@@ -156,6 +164,9 @@ export async function deployToAws(
   } catch (error) {
     report.error = errorMessage(error);
     logger.error(report.error);
+    // `live` moved to a version that then failed (its provisioned concurrency, its front door): not left on it.
+    if (fn?.changed && !rollbackTried)
+      await rollBack(settings, report, fn, session, deps, 'failed this deploy');
   }
   // Nothing of this deploy still runs when it reports (a failed function leaves them waiting).
   await alongside.settled();
@@ -164,6 +175,24 @@ export async function deployToAws(
   if (marked.functionArn) await clearDeploying(session.clients.lambda, marked.functionArn, session.awsDeps);
   report.durationMs = now() - started;
   return { report, secrets };
+}
+
+/** Where a slim package's dependencies archive goes for this stage (its kind: production or preview). */
+function stageSlimTarget(
+  settings: Settings,
+  plan: Plan,
+  pkg: PackageResult,
+  accountId: string,
+  region: string,
+): SlimTarget | undefined {
+  if (!pkg.slim) return undefined;
+  return slimTarget(pkg.slim, {
+    project: settings.name,
+    bucket: settings.s3Bucket,
+    accountId,
+    region,
+    protectedStage: isProtectedStage(plan.stage, settings.protectedStages),
+  });
 }
 
 /**
@@ -385,7 +414,6 @@ async function deployCode(
 ): Promise<FunctionResult> {
   const { clients, accountId, awsDeps } = session;
   const tags = functionTags(settings, context.tags);
-  await checkLayerSizes(settings, pkg, session);
   // The artifact is looked for while the function is read; it is written only once the function is known to be ours.
   const mayWrite = gate<void>();
   const uploadLog = new HeldLogger(deps.logger);
@@ -576,6 +604,7 @@ async function rollBack(
   fn: FunctionResult,
   session: AwsSession,
   deps: PipelineDeps,
+  failure?: string,
 ) {
   report.failedVersion = fn.version;
   if (!settings.rollback) {
@@ -585,7 +614,12 @@ async function rollBack(
   } else {
     const result = await rollbackAlias(
       session.clients.lambda,
-      { functionName: report.functionName, previousVersion: fn.previousVersion, failedVersion: fn.version },
+      {
+        functionName: report.functionName,
+        previousVersion: fn.previousVersion,
+        failedVersion: fn.version,
+        ...(failure && { failure }),
+      },
       session.awsDeps,
     );
     report.rollbackMessage = result.message;
@@ -599,9 +633,20 @@ async function rollBack(
   deps.logger.error(report.rollbackMessage);
 }
 
-/** Lambda counts attached layers in the 250 MB unzipped limit: checked before anything is uploaded. */
-async function checkLayerSizes(settings: Settings, pkg: PackageResult, session: AwsSession): Promise<void> {
-  if (!settings.layers.length) return;
+/**
+ * Lambda counts attached layers in the 250 MB unzipped limit: measured once
+ * signed in, before anything is uploaded. A Python package that fits alone
+ * but not with its layers is built again with them counted, so that `slim`
+ * (auto or true) moves its requirements out of the zip, as it does for a
+ * package too large alone; any other is refused.
+ */
+async function countLayers(
+  settings: Settings,
+  pkg: PackageResult,
+  session: AwsSession,
+  deps: PipelineDeps,
+): Promise<PackageResult> {
+  if (!settings.layers.length) return pkg;
   const sizes = await layersUnzippedBytes(session.clients.lambda, settings.layers, session.awsDeps);
   const check = checkPackageSize({
     ...(session.awsDeps.surface && { surface: session.awsDeps.surface }),
@@ -612,7 +657,14 @@ async function checkLayerSizes(settings: Settings, pkg: PackageResult, session: 
   session.awsDeps.logger.info(
     `Layers: ${formatBytes(sizes.totalBytes)} unzipped${sizes.exact ? '' : ' at least (from their zipped sizes)'}, counted in the 250 MB limit`,
   );
-  if (check.error) throw new PackageTooLargeError(check.error);
+  if (!check.error) return pkg;
+  const slimPossible =
+    !pkg.slim && settings.slim !== 'false' && isPythonRuntime(settings.runtime) && !!settings.requirements;
+  if (!slimPossible) throw new PackageTooLargeError(check.error);
+  deps.logger.info(
+    `The package and its layers together pass Lambda's 250 MB limit: building it again with the layers counted (slim: ${settings.slim}).`,
+  );
+  return packageStep(settings, deps, sizes.totalBytes);
 }
 
 /** With dependencies-layer: the requirements' layer, reused while its content key is unchanged. */
@@ -679,6 +731,13 @@ async function warmStarts(
       awsDeps,
     );
     if (pc.costNote) notes.push(pc.costNote);
+  } else {
+    const { functionArn, previousTags } = fn;
+    await removeOwnProvisionedConcurrency(
+      clients.lambda,
+      { functionName: context.functionName, functionArn, previousTags },
+      awsDeps,
+    );
   }
   return notes;
 }

@@ -94,10 +94,16 @@ export async function deployLocally(
     await running.door?.close();
     await running.fn?.stop();
     await rm(codeDir, { recursive: true, force: true });
+    if (running.optDir) await rm(running.optDir, { recursive: true, force: true });
     await running.slim?.cleanup();
   };
   try {
     await extractZip(pkg.zipPath, codeDir);
+    // dependencies-layer: the requirements are in the layer's zip, which Lambda unpacks into /opt.
+    if (pkg.dependencies) {
+      running.optDir = await mkdtemp(join(deps.outDir ?? defaultOutDir(deps.env), 'local-opt-'));
+      await extractZip(pkg.dependencies.zipPath, running.optDir);
+    }
     const door = await startStage(running, { settings, pkg, codeDir, stage, report }, deps);
     if (settings.smokeTest) report.smoke = await smokeLocally(settings, door.url, hidden, deps);
     if (report.smoke.status === 'failed') report.error = `Smoke test failed: ${report.smoke.detail}`;
@@ -127,6 +133,8 @@ interface Running {
   fn?: LocalFunction;
   door?: FrontDoor;
   slim?: LocalSlim;
+  /** The dependencies layer, unpacked: the function's /opt. */
+  optDir?: string;
 }
 
 /** The report before anything runs: a failure until the stage answers its smoke test. */
@@ -197,6 +205,7 @@ async function startStage(
       handler: pkg.handler,
       environment: { ...settings.environment, ...running.slim?.environment },
       credentials: running.slim?.credentials,
+      ...(running.optDir && { optDir: running.optDir }),
       timeout: settings.timeout,
       memory: settings.memory,
       functionName: report.functionName,

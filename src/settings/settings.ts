@@ -79,7 +79,20 @@ const ENV_KEY = /^[A-Za-z][A-Za-z0-9_]*$/;
 const PROJECT_NAME = /^[A-Za-z][A-Za-z0-9-]{0,39}$/;
 const STAGE = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 const HANDLER = /^[A-Za-z_][\w./-]*\.[A-Za-z_$][\w$]*$/;
-const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/;
+/**
+ * EventBridge's schedules: `rate(1 unit)` or `rate(N units)` (a value of 1
+ * takes the singular, more the plural, 0 none), or `cron(...)` with six
+ * fields, one of day-of-month and day-of-week `?`.
+ */
+const SCHEDULE =
+  /^(rate\(1 (minute|hour|day)\)|rate\([1-9]\d* (minutes|hours|days)\)|cron\(\S+ \S+ (\?|\S+) \S+ (\?|\S+) \S+\))$/;
+
+function isSchedule(value: string): boolean {
+  if (!SCHEDULE.test(value)) return false;
+  if (value.startsWith('rate(')) return !/^rate\(1 \w+s\)$/.test(value);
+  const fields = value.slice(5, -1).split(' ');
+  return fields[2] === '?' || fields[4] === '?';
+}
 
 /** Lines (or commas, where a list can never hold one) split, trimmed, blanks dropped. */
 export function splitList(value: string, separators: RegExp = /\r?\n/): string[] {
@@ -317,6 +330,40 @@ function readFunctionConfig(
   return { architecture, memory, timeout, environment, layers };
 }
 
+/**
+ * What Lambda refuses of the layers together, only when it updates the
+ * function (after the upload and the dependencies layer's publishing): more
+ * than 5 with lambda-deploy's own, two versions of one layer, a layer of
+ * another region. Another account's layer is fine (AWS's, a vendor's).
+ */
+function checkLayersTogether(
+  r: InputReader,
+  layers: readonly string[],
+  dependenciesLayer: boolean,
+  region: string | undefined,
+): void {
+  if (dependenciesLayer && layers.length + 1 > 5 && layers.length <= 5)
+    r.problem(
+      `${Inputs.Layers}: ${layers.length} layers given, and ${Inputs.DependenciesLayer}: true adds the dependencies layer: ${layers.length + 1}; Lambda allows at most 5, so give at most 4.`,
+    );
+  const seen = new Map<string, string>();
+  for (const layer of layers) {
+    if (!LAYER_ARN.test(layer)) continue;
+    const unversioned = layer.slice(0, layer.lastIndexOf(':'));
+    const earlier = seen.get(unversioned);
+    if (earlier !== undefined)
+      r.bad(Inputs.Layers, `one version of each layer (${earlier} is given too)`, layer);
+    else seen.set(unversioned, layer);
+    const layerRegion = layer.split(':')[3];
+    if (region && layerRegion !== region)
+      r.bad(
+        Inputs.Layers,
+        `a layer of the function's region ${region} (${Inputs.AwsRegion}); Lambda attaches no layer of another region`,
+        layer,
+      );
+  }
+}
+
 /** The Python requirements file: given (inside the workspace) or requirements.txt found in path. */
 function readRequirements(r: InputReader, source: Source, runtime: string): string | undefined {
   const python = isPythonRuntime(runtime);
@@ -516,7 +563,7 @@ function readExtras(
   runtime: string,
 ): Checked<'keepWarm' | 'provisionedConcurrency' | 'dependenciesLayer' | 'slim' | 'adopt' | 'include'> {
   const keepWarm = r.value(Inputs.KeepWarm) || undefined;
-  if (keepWarm && !SCHEDULE.test(keepWarm))
+  if (keepWarm && !isSchedule(keepWarm))
     r.bad(Inputs.KeepWarm, 'an EventBridge schedule like rate(5 minutes) or cron(0/5 * * * ? *)');
   const provisionedConcurrency = r.integer(Inputs.ProvisionedConcurrency, 0, 10000);
   const dependenciesLayer = r.bool(Inputs.DependenciesLayer);
@@ -565,6 +612,7 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
   const smoke = readSmoke(r);
   const lifecycle = readLifecycle(r, env);
   const extras = readExtras(r, entryPoint.runtime);
+  checkLayersTogether(r, functionConfig.layers, extras.dependenciesLayer, aws.awsRegion);
   if (r.problems.length) throw new SettingsError(r.problems);
   return {
     ...project,

@@ -66,6 +66,32 @@ describe('deployRolePolicy', () => {
     expect(managedExecutionRoleName('a'.repeat(40))).toBe(executionRoleName('a'.repeat(40)));
   });
 
+  it.each(['production', 'preview'] as const)(
+    'the %s role writes only the project’s own dependencies layer, not every layer named {project}-*',
+    (role) => {
+      const doc = deployRolePolicy({
+        ...base,
+        gateway: 'http-api',
+        layers: true,
+        role,
+        repository: 'octo/shop',
+      });
+      const layer = (name: string) => `arn:aws:lambda:eu-west-1:123456789012:layer:${name}`;
+      for (const action of [
+        'lambda:PublishLayerVersion',
+        'lambda:DeleteLayerVersion',
+        'lambda:GetLayerVersion',
+      ]) {
+        expect(isAllowed(doc, action, `${layer('shop-deps')}:3`)).toBe(true);
+        // The user's own layer, and another lambda-deploy project's (shop-admin): not ours to change.
+        expect(isAllowed(doc, action, `${layer('shop-common')}:3`)).toBe(false);
+        expect(isAllowed(doc, action, `${layer('shop-admin-deps')}:3`)).toBe(false);
+      }
+      expect(isAllowed(doc, 'lambda:ListLayerVersions', layer('shop-deps'))).toBe(true);
+      expect(isAllowed(doc, 'lambda:ListLayerVersions', layer('shop-admin-deps'))).toBe(false);
+    },
+  );
+
   it('adds GetLayerVersion on the layers the function attaches', () => {
     const layer = 'arn:aws:lambda:eu-west-1:901920570463:layer:aws-otel-python-amd64-ver-1-25-0:1';
     const doc = deployRolePolicy({ ...base, gateway: 'http-api', attachedLayers: [layer] });

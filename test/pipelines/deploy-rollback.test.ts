@@ -138,3 +138,35 @@ it('the logs stay out when the environment of a version that served the stage ca
     removeApp(dir);
   }
 });
+
+/**
+ * provisioned-concurrency: live moved to the new version, whose environments
+ * then fail to initialize (Lambda's provisioned concurrency ends FAILED). The
+ * deploy fails before its smoke test; the stage must still be left on the
+ * version that passed, not on one that cannot start.
+ */
+it('provisioned concurrency FAILED on the new version: live goes back to the version before', async () => {
+  const fake = await startFakeAws();
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  try {
+    const pc = { inputs: { ...inputs, 'provisioned-concurrency': '1' } };
+    expect((await deployApp(fake, dir, pc)).failure).toBeUndefined();
+    const fn = fake.account.functions.get('shop-main')!;
+    fn.provisionedInitFailures = new Map([['2', 'FUNCTION_ERROR_INIT_FAILURE']]);
+    changeCode(dir);
+    const run = await deployApp(fake, dir, pc);
+
+    expect(run.failure).toContain('FAILED: FUNCTION_ERROR_INIT_FAILURE');
+    expect(fn.aliases.get('live')?.FunctionVersion).toBe('1');
+    expect(run.report.rolledBack).toBe(true);
+    expect(run.report.version).toBe('1');
+    expect(run.report.failedVersion).toBe('2');
+    expect(run.report.rollbackMessage).toBe(
+      'Rolled back: alias live of shop-main points at version 1 again; the stage is serving the previous version (version 2 failed this deploy).',
+    );
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});

@@ -212,7 +212,8 @@ class UnpackTest(Temp):
 
 class EnsureTest(Temp):
     def spec(self, sha, data):
-        return {"sha256": sha, "handler": "app.handler", "bytes": len(data), "unpackedBytes": 1, "files": 1}
+        # Every archive here holds a.py, "A = 1\n": 6 bytes unpacked.
+        return {"sha256": sha, "handler": "app.handler", "bytes": len(data), "unpackedBytes": 6, "files": 1}
 
     def test_a_complete_tree_is_reused_without_reading_the_archive(self):
         data, sha = make_archive({"a.py": b"A = 1\n"})
@@ -251,6 +252,69 @@ class EnsureTest(Temp):
         with self.assertRaises(slim.SlimError):
             slim.ensure_dependencies(self.spec(sha, data), {}, other, wrong, sleep=lambda s: None)
         self.assertEqual(wrong.opened, 1)
+
+
+class PinnedSizeTest(Temp):
+    """The archive's size and its unpacked size are pinned in the package with its SHA-256: an archive
+    of another size (replaced, damaged) is refused before a byte of it is read, and one that runs past
+    either size stops there, so a replaced archive cannot keep the init busy or fill /tmp before the
+    checksum says it is not ours."""
+
+    def spec(self, sha, data, unpacked):
+        return {"sha256": sha, "handler": "app.handler", "bytes": len(data), "unpackedBytes": unpacked, "files": 1}
+
+    def test_an_archive_of_another_size_is_refused_before_it_is_read(self):
+        data, sha = make_archive({"a.py": b"A = 1\n"})
+        replaced = BytesSource(data + b"\0" * 4096, "s3://b/k")
+        with self.assertRaises(slim.SlimError) as caught:
+            slim.ensure_dependencies(self.spec(sha, data, 6), {}, self.base, replaced, sleep=lambda s: None)
+        message = str(caught.exception)
+        self.assertIn(
+            "s3://b/k is %d bytes, not the %d bytes of the archive this package was built with"
+            % (len(data) + 4096, len(data)),
+            message,
+        )
+        self.assertIn("nothing of it was used", message)
+        self.assertEqual(replaced.offset, 0)
+        self.assertEqual(self.left(), [])
+
+    def test_a_stream_without_a_length_stops_at_the_pinned_size(self):
+        data, sha = make_archive({"a.py": b"A = 1\n"})
+
+        class Endless(BytesSource):
+            def open(self):
+                BytesSource.open(self)
+                return None  # no Content-Length
+
+            def read(self, size):
+                self.offset += size
+                return b"\0" * size
+
+        endless = Endless(b"", "s3://b/k")
+        with self.assertRaises(slim.SlimError) as caught:
+            slim.ensure_dependencies(self.spec(sha, data, 6), {}, self.base, endless, sleep=lambda s: None)
+        self.assertIn("s3://b/k", str(caught.exception))
+        self.assertLessEqual(endless.offset, len(data) + slim.CHUNK)
+        self.assertEqual(self.left(), [])
+
+    def test_an_archive_that_unpacks_past_the_pinned_size_stops_there(self):
+        data, sha = make_archive({"a.py": b"A = 1\n", "zeros/blob.bin": b"\0" * (12 << 20)})
+        written = []
+        original = slim.os.write
+
+        def counting(fd, chunk):
+            written.append(len(chunk))
+            return original(fd, chunk)
+
+        slim.os.write = counting
+        self.addCleanup(setattr, slim.os, "write", original)
+        wrong = "0" * 64  # a replaced archive: same size as pinned, other content
+        with self.assertRaises(slim.SlimError) as caught:
+            slim.ensure_dependencies(self.spec(wrong, data, 6), {}, self.base, BytesSource(data), sleep=lambda s: None)
+        slim.os.write = original
+        self.assertIn("failed its SHA-256 check", str(caught.exception))
+        self.assertLessEqual(sum(written), 6)
+        self.assertEqual(self.left(), [])
 
 
 class FakeS3(object):
@@ -426,6 +490,43 @@ class HandlerTest(Temp):
         self.assertIn("already unpacked", second.stderr)
         self.assertTrue(os.path.exists(os.path.join(self.dir, "app-imported")))
         self.assertEqual(len(s3.requests), 1)
+
+    def test_an_attribute_error_importing_the_app_is_shown_not_taken_for_a_missing_handler(self):
+        # numpy 1.24 dropped np.float: an AttributeError while the app is imported. Lambda's runtime reads
+        # `handler` with getattr and takes an AttributeError for "Handler 'handler' missing on module
+        # '_lambda_deploy_slim'", which would hide the real error.
+        task, data, sha = self.package({"bigdep/__init__.py": b"VALUE = 1\nHOME = ''\n"})
+        with open(os.path.join(task, "app.py"), "w") as handle:
+            handle.write("import bigdep\nFLOAT = bigdep.float\n\ndef handler(event, context):\n    return 1\n")
+        s3 = FakeS3({"/b/k.tar.gz": data})
+        self.addCleanup(s3.close)
+        env = {
+            "AWS_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL_S3": s3.url,
+            "AWS_ACCESS_KEY_ID": "a",
+            "AWS_SECRET_ACCESS_KEY": "b",
+            slim.ENV_BUCKET: "b",
+            slim.ENV_KEY: "k.tar.gz",
+        }
+        code = textwrap.dedent(
+            """
+            import importlib, sys
+            sys.path.insert(0, '.')
+            m = importlib.import_module('_lambda_deploy_slim')
+            try:  # as awslambdaric's _get_handler does
+                getattr(m, 'handler')
+            except AttributeError:
+                print("Handler 'handler' missing on module '_lambda_deploy_slim'")
+            except Exception as e:
+                print('%s: %s' % (type(e).__name__, e))
+            """
+        )
+        run = self.run_handler(task, env, code)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertNotIn("missing on module", run.stdout)
+        self.assertIn("module 'bigdep' has no attribute 'float'", run.stdout)
+        self.assertIn("app.handler", run.stdout)
+        self.assertIn("AttributeError: module 'bigdep' has no attribute 'float'", run.stderr)
 
     def test_a_corrupt_archive_never_imports_the_app(self):
         task, data, sha = self.package({"bigdep/__init__.py": b"VALUE = 1\nHOME = ''\n"})

@@ -112,6 +112,36 @@ describe('layers: at most 5', () => {
       `layers: ${n} layers given; Lambda allows at most 5.`,
     );
   });
+  test('dependencies-layer adds one: 5 layers with it are refused, 4 accepted', () => {
+    const python = { 'dependencies-layer': 'true' };
+    expect(refused({ ...python, layers: list(5).join('\n') })).toBe(
+      'layers: 5 layers given, and dependencies-layer: true adds the dependencies layer: 6; Lambda allows at most 5, so give at most 4.',
+    );
+    expect(accepted({ ...python, layers: list(4).join('\n') }).layers).toHaveLength(4);
+  });
+  test('two versions of one layer are refused (Lambda attaches one version of a layer)', () => {
+    const base = 'arn:aws:lambda:us-east-1:123456789012:layer:lib';
+    expect(refused({ layers: `${base}:3\n${base}:4` })).toBe(
+      `layers: "${base}:4" is not valid; expected one version of each layer (${base}:3 is given too).`,
+    );
+    expect(refused({ layers: `${base}:3\n${base}:3` })).toMatch(
+      /^layers: ".*:3" is not valid; expected one version/,
+    );
+  });
+  test("a layer of another region is refused: Lambda attaches only its function's region's layers", () => {
+    const other = 'arn:aws:lambda:eu-west-1:123456789012:layer:lib:3';
+    expect(refused({ layers: other, 'aws-region': 'us-east-1' })).toBe(
+      `layers: "${other}" is not valid; expected a layer of the function's region us-east-1 (aws-region); Lambda attaches no layer of another region.`,
+    );
+    expect(accepted({ layers: other, 'aws-region': 'eu-west-1' }).layers).toEqual([other]);
+    // Another account's layer (a vendor's, AWS's own) is fine.
+    expect(
+      accepted({
+        layers: 'arn:aws:lambda:eu-west-1:580247275435:layer:LambdaInsightsExtension:53',
+        'aws-region': 'eu-west-1',
+      }).layers,
+    ).toHaveLength(1);
+  });
   test('blank and comment lines do not count', () => {
     expect(accepted({ layers: `${list(5).join('\n\n')}\n# ${arn(9)}\n` }).layers).toHaveLength(5);
   });
@@ -359,6 +389,16 @@ describe('handler, app and schedule forms', () => {
     ['rate(5 minutes) ', true],
     ['x rate(5 minutes)', false],
     ['rate(5 minutes)x', false],
+    // EventBridge: a value of 1 takes the singular, more the plural; at least 1.
+    ['rate(5 minute)', false],
+    ['rate(1 minutes)', false],
+    ['rate(2 day)', false],
+    ['rate(0 minutes)', false],
+    // cron: six fields (minutes hours day-of-month month day-of-week year), one of the days "?".
+    ['cron(0/5 * * * ?)', false],
+    ['cron(0/5 * * * * *)', false],
+    ['cron(0 8 ? * MON-FRI *)', true],
+    ['cron(0 8 1 * ? 2027)', true],
   ])('keep-warm %j valid: %s', (keepWarm, valid) => {
     const { settings, problems } = read({ 'keep-warm': keepWarm });
     if (valid) expect(settings?.keepWarm).toBe(keepWarm.trim());

@@ -183,6 +183,17 @@ function concurrencyJson(ctx: ServiceContext, fn: LambdaFunction, key: string) {
       'No Provisioned Concurrency Config found for this function',
     );
   const ready = ctx.clock.now() >= pc.readyAt;
+  const version = fn.aliases.get(key)?.FunctionVersion ?? key;
+  const failure = fn.provisionedInitFailures?.get(version);
+  if (ready && failure)
+    return {
+      RequestedProvisionedConcurrentExecutions: pc.requested,
+      AvailableProvisionedConcurrentExecutions: 0,
+      AllocatedProvisionedConcurrentExecutions: 0,
+      Status: 'FAILED',
+      StatusReason: failure,
+      LastModified: pc.lastModified,
+    };
   return {
     RequestedProvisionedConcurrentExecutions: pc.requested,
     AvailableProvisionedConcurrentExecutions: ready ? pc.requested : 0,

@@ -267,13 +267,22 @@ function createAlias(fn: LambdaFunction, body: Record<string, unknown>): Reply {
   return json(201, aliasJson(fn, name));
 }
 
-function updateAlias(fn: LambdaFunction, name: string, body: Record<string, unknown>): Reply {
+function updateAlias(
+  ctx: ServiceContext,
+  fn: LambdaFunction,
+  name: string,
+  body: Record<string, unknown>,
+): Reply {
   const alias = fn.aliases.get(name);
   if (!alias) throw fault('lambda', 'ResourceNotFoundException', `Cannot find alias arn: ${fn.arn}:${name}`);
   if (body.RevisionId !== undefined && body.RevisionId !== alias.RevisionId) throw precondition('GetAlias');
   if (body.FunctionVersion !== undefined) {
     requireVersion(fn, String(body.FunctionVersion));
+    const moved = alias.FunctionVersion !== String(body.FunctionVersion);
     alias.FunctionVersion = String(body.FunctionVersion);
+    // Lambda provisions the alias's concurrency again for the version it now points at.
+    const pc = fn.provisioned.get(name);
+    if (moved && pc) pc.readyAt = ctx.clock.now() + ctx.timings.provisionedConcurrencyMs;
   }
   if (body.Description !== undefined) alias.Description = String(body.Description);
   alias.RevisionId = newUuid();
@@ -404,7 +413,7 @@ function routes(ctx: ServiceContext): RestRoute[] {
       method: 'PUT',
       path: `${F}/{FunctionName}/aliases/{Name}`,
       op: 'UpdateAlias',
-      run: (c) => updateAlias(fnOf(c), c.params.Name as string, c.body()),
+      run: (c) => updateAlias(ctx, fnOf(c), c.params.Name as string, c.body()),
     },
     {
       method: 'DELETE',

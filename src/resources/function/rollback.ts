@@ -8,8 +8,10 @@ export interface RollbackTarget {
   functionName: string;
   /** The version `live` had before this deploy; '' on a stage's first deploy. */
   previousVersion: string;
-  /** The version that failed the smoke test. */
+  /** The version that failed the smoke test (or the deploy, after `live` moved to it). */
   failedVersion: string;
+  /** What went wrong with it, for the message; default "failed the smoke test". */
+  failure?: string;
 }
 
 /** The session's AWS deps (its `needs` words a denial for whoever signed in), and how long to verify. */
@@ -151,7 +153,7 @@ export async function rollbackAlias(
         `Point it back by hand: aws lambda update-alias --function-name ${functionName} --name ${LIVE_ALIAS} --function-version ${previousVersion}`,
     };
   }
-  const message = `Rolled back: alias ${LIVE_ALIAS} of ${functionName} points at version ${previousVersion} again; the stage is serving the previous version (version ${failedVersion} failed the smoke test).`;
+  const message = `Rolled back: alias ${LIVE_ALIAS} of ${functionName} points at version ${previousVersion} again; the stage is serving the previous version (version ${failedVersion} ${target.failure ?? 'failed the smoke test'}).`;
   deps.logger.info(message);
   return { rolledBack: true, message };
 }

@@ -11,11 +11,13 @@ import {
   DeleteProvisionedConcurrencyConfigCommand,
   GetProvisionedConcurrencyConfigCommand,
   PutProvisionedConcurrencyConfigCommand,
+  TagResourceCommand,
   type GetProvisionedConcurrencyConfigCommandOutput,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { type AwsDeps, AwsError, callAws, hasErrorName, isAccessDenied } from '../../aws/aws-call.js';
 import { pollUntil } from '../../aws/poll.js';
+import { errorMessage } from '../../util/retry.js';
 import type { Architecture } from '../../model/settings.js';
 import { provisionedConcurrencyCost } from './concurrency-cost.js';
 import { LIVE_ALIAS } from '../../model/live-alias.js';
@@ -31,6 +33,8 @@ export interface ProvisionedConcurrencyInput {
   architecture?: Architecture;
   /** How long to wait for READY; default 15 minutes (large counts take minutes). */
   maxWaitMs?: number;
+  /** With count 0: an AccessDenied on the read is an error, not "nothing to remove". */
+  mustRead?: boolean;
 }
 
 export interface ProvisionedConcurrencyResult {
@@ -41,6 +45,58 @@ export interface ProvisionedConcurrencyResult {
 }
 
 const NOT_FOUND = ['ProvisionedConcurrencyConfigNotFoundException', 'ResourceNotFoundException'];
+
+/**
+ * On the function: the `provisioned-concurrency` the last deploy that had the
+ * input set on `live` ('0' once removed). It proves the config is ours: with
+ * the input taken out, only a config this tag accounts for is removed.
+ */
+export const PROVISIONED_TAG = 'lambda-deploy:provisioned-concurrency';
+
+/** The function's tag for a set input; none when unset (the tag keeps what an earlier deploy set up). */
+export function provisionedTag(count: number | undefined): Record<string, string> {
+  return count === undefined ? {} : { [PROVISIONED_TAG]: String(count) };
+}
+
+/**
+ * `provisioned-concurrency` taken out of the workflow: the config an earlier
+ * deploy set (the function's PROVISIONED_TAG says so) is removed, since it is
+ * billed every hour it exists, and the tag set to '0'. A config the tag does
+ * not account for (set in the console, or before the tag existed) is left.
+ */
+export async function removeOwnProvisionedConcurrency(
+  lambda: LambdaClient,
+  input: { functionName: string; functionArn: string; previousTags: Record<string, string> },
+  deps: AwsDeps,
+): Promise<ProvisionedConcurrencyResult> {
+  const before = Number(input.previousTags[PROVISIONED_TAG] ?? 0);
+  if (!(before > 0)) return { action: 'none', count: 0 };
+  let result: ProvisionedConcurrencyResult;
+  try {
+    result = await ensureProvisionedConcurrency(
+      lambda,
+      { functionName: input.functionName, count: 0, mustRead: true },
+      deps,
+    );
+  } catch (error) {
+    if (!isAccessDenied(error)) throw error;
+    // Still recorded in the tag: a deploy with the permission removes it later.
+    deps.logger.warning(
+      `provisioned-concurrency is not set any more, but the provisioned concurrency (${before}) an earlier deploy set on ` +
+        `${input.functionName}:${LIVE_ALIAS} could not be removed, and is billed every hour it stays: ${errorMessage(error)} ` +
+        `Remove it: aws lambda delete-provisioned-concurrency-config --function-name ${input.functionName} --qualifier ${LIVE_ALIAS}`,
+    );
+    return { action: 'none', count: before };
+  }
+  if (result.action === 'removed')
+    deps.logger.info(
+      `provisioned-concurrency is not set any more: removed the provisioned concurrency (${before}) an earlier deploy set on ${input.functionName}:${LIVE_ALIAS}.`,
+    );
+  await callAws(deps, { what: `tag function ${input.functionName}`, permission: 'lambda:TagResource' }, () =>
+    lambda.send(new TagResourceCommand({ Resource: input.functionArn, Tags: { [PROVISIONED_TAG]: '0' } })),
+  );
+  return result;
+}
 
 async function readConfig(
   lambda: LambdaClient,
@@ -89,7 +145,7 @@ export async function ensureProvisionedConcurrency(
   try {
     current = await readConfig(lambda, functionName, qualifier, deps);
   } catch (error) {
-    if (count > 0 || !isAccessDenied(error)) throw error;
+    if (count > 0 || input.mustRead || !isAccessDenied(error)) throw error;
     deps.logger.debug(
       `No lambda:GetProvisionedConcurrencyConfig permission: no provisioned concurrency to remove on ${where}.`,
     );
