@@ -443,6 +443,18 @@ class HandlerTest(Temp):
             handle.write("WHO = 'the function'\n")
         return task, data, sha
 
+    @staticmethod
+    def s3_env(s3):
+        # What a slim function's environment holds: the archive's place, and the fake S3 standing in for AWS.
+        return {
+            "AWS_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL_S3": s3.url,
+            "AWS_ACCESS_KEY_ID": "a",
+            "AWS_SECRET_ACCESS_KEY": "b",
+            slim.ENV_BUCKET: "b",
+            slim.ENV_KEY: "k.tar.gz",
+        }
+
     def run_handler(self, task, env, code):
         full = dict(os.environ)
         full.update(env)
@@ -460,14 +472,7 @@ class HandlerTest(Temp):
         task, data, sha = self.package(files)
         s3 = FakeS3({"/b/k.tar.gz": data})
         self.addCleanup(s3.close)
-        env = {
-            "AWS_REGION": "us-east-1",
-            "AWS_ENDPOINT_URL_S3": s3.url,
-            "AWS_ACCESS_KEY_ID": "a",
-            "AWS_SECRET_ACCESS_KEY": "b",
-            slim.ENV_BUCKET: "b",
-            slim.ENV_KEY: "k.tar.gz",
-        }
+        env = self.s3_env(s3)
         code = textwrap.dedent(
             """
             import json, sys
@@ -500,14 +505,7 @@ class HandlerTest(Temp):
             handle.write("import bigdep\nFLOAT = bigdep.float\n\ndef handler(event, context):\n    return 1\n")
         s3 = FakeS3({"/b/k.tar.gz": data})
         self.addCleanup(s3.close)
-        env = {
-            "AWS_REGION": "us-east-1",
-            "AWS_ENDPOINT_URL_S3": s3.url,
-            "AWS_ACCESS_KEY_ID": "a",
-            "AWS_SECRET_ACCESS_KEY": "b",
-            slim.ENV_BUCKET: "b",
-            slim.ENV_KEY: "k.tar.gz",
-        }
+        env = self.s3_env(s3)
         code = textwrap.dedent(
             """
             import importlib, sys
@@ -534,14 +532,7 @@ class HandlerTest(Temp):
         broken[len(broken) // 2] ^= 0x40
         s3 = FakeS3({"/b/k.tar.gz": bytes(broken)})
         self.addCleanup(s3.close)
-        env = {
-            "AWS_REGION": "us-east-1",
-            "AWS_ENDPOINT_URL_S3": s3.url,
-            "AWS_ACCESS_KEY_ID": "a",
-            "AWS_SECRET_ACCESS_KEY": "b",
-            slim.ENV_BUCKET: "b",
-            slim.ENV_KEY: "k.tar.gz",
-        }
+        env = self.s3_env(s3)
         code = "import sys; sys.path.insert(0, '.'); import _lambda_deploy_slim as s; s.handler"
         run = self.run_handler(task, env, code)
         self.assertNotEqual(run.returncode, 0)
