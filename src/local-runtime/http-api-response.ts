@@ -34,13 +34,8 @@ export function toHttpResponse(result: InvokeResult, format: '1.0' | '2.0' = '2.
   }
   const payload = result.payload;
   if (format === '1.0') {
-    const extra = isRecord(payload) ? Object.keys(payload).filter((k) => !REST_KEYS.has(k)) : [];
-    if (!isStructured(payload) || extra.length > 0)
-      return gatewayError(
-        502,
-        internal,
-        `Malformed Lambda proxy response: ${isStructured(payload) ? `unexpected ${extra.join(', ')}` : 'no statusCode'}`,
-      );
+    const malformed = restMalformed(payload);
+    if (malformed) return gatewayError(502, internal, `Malformed Lambda proxy response: ${malformed}`);
   }
   if (!isStructured(payload)) {
     const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
@@ -84,6 +79,17 @@ export function toHttpResponse(result: InvokeResult, format: '1.0' | '2.0' = '2.
     body = Buffer.from(payload.body, payload.isBase64Encoded === true ? 'base64' : 'utf8');
   else body = Buffer.from(JSON.stringify(payload.body));
   return { statusCode: status, headers, body };
+}
+
+/** What makes a REST API proxy integration refuse a result (a 502), or undefined when it takes it. */
+function restMalformed(payload: unknown): string | undefined {
+  if (!isStructured(payload)) return 'no statusCode';
+  const extra = Object.keys(payload).filter((k) => !REST_KEYS.has(k));
+  if (extra.length > 0) return `unexpected ${extra.join(', ')}`;
+  // `"body": {...}` is the classic: API Gateway wants the JSON as a string (json.dumps, JSON.stringify).
+  if (typeof payload.body === 'object' && payload.body !== null)
+    return 'body is an object, not a string: return it JSON-encoded';
+  return undefined;
 }
 
 function gatewayError(statusCode: number, message: string, problem: string): HttpResponseParts {

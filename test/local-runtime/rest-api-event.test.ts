@@ -168,6 +168,18 @@ describe('toHttpResponse for payload format 1.0', () => {
     ]);
   });
 
+  it.each([{ ok: true }, ['a']])(
+    'a body that is not a string (%j) is a malformed response, as on AWS (502, not the JSON)',
+    (body) => {
+      const r = toHttpResponse(ok({ statusCode: 200, body }), '1.0');
+      expect([r.statusCode, JSON.parse(r.body.toString()), r.problem]).toEqual([
+        502,
+        { message: 'Internal server error' },
+        expect.stringContaining('body'),
+      ]);
+    },
+  );
+
   it('carries headers and multiValueHeaders (several Set-Cookie)', () => {
     const r = toHttpResponse(
       ok({
