@@ -46,12 +46,14 @@ export function toHttpResponse(result: InvokeResult, format: '1.0' | '2.0' = '2.
     };
   }
 
-  const status = payload.statusCode;
+  // A REST API also takes the status as a string of digits ("201"), as old AWS blueprints return it.
+  const raw = payload.statusCode;
+  const status = format === '1.0' && typeof raw === 'string' && /^\d{3}$/.test(raw) ? Number(raw) : raw;
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
     return gatewayError(
       502,
-      'Internal Server Error',
-      `the function returned statusCode ${JSON.stringify(status)}, not an HTTP status`,
+      internal,
+      `the function returned statusCode ${JSON.stringify(raw)}, not an HTTP status`,
     );
   }
   const headers: [string, string][] = [];

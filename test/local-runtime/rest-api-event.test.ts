@@ -180,6 +180,16 @@ describe('toHttpResponse for payload format 1.0', () => {
     },
   );
 
+  it('takes a statusCode written as a string of digits, as API Gateway does, and refuses other strings', () => {
+    const created = toHttpResponse(ok({ statusCode: '201', body: 'made' }), '1.0');
+    expect([created.statusCode, created.body.toString(), created.problem]).toEqual([201, 'made', undefined]);
+    const refused = toHttpResponse(ok({ statusCode: 'created', body: '' }), '1.0');
+    expect([refused.statusCode, JSON.parse(refused.body.toString())]).toEqual([
+      502,
+      { message: 'Internal server error' },
+    ]);
+  });
+
   it('carries headers and multiValueHeaders (several Set-Cookie)', () => {
     const r = toHttpResponse(
       ok({
