@@ -20,7 +20,8 @@ const REST_KEYS = new Set(['statusCode', 'headers', 'multiValueHeaders', 'body',
  * format 2.0 (HTTP API, function URL): a failed invocation is a 502 (a
  * timeout a 504) with API Gateway's own error body; a result without a
  * statusCode is a 200 with the result as JSON; a result with one carries its
- * statusCode, headers, multiValueHeaders, cookies and (base64) body.
+ * statusCode, headers, cookies and (base64) body; multiValueHeaders, which
+ * 2.0 lacks, are dropped (with a problem to log).
  * Payload format 1.0 (REST API proxy integration) is stricter: a result
  * without a statusCode, or with a key the format lacks (`cookies`), is a 502.
  */
@@ -63,7 +64,15 @@ export function toHttpResponse(result: InvokeResult, format: '1.0' | '2.0' = '2.
         headers.push([name, String(value)]);
     }
   }
-  if (isRecord(payload.multiValueHeaders)) {
+  let problem: string | undefined;
+  if (isRecord(payload.multiValueHeaders) && format === '2.0') {
+    // Payload format 2.0 has no multiValueHeaders: HTTP APIs and function URLs drop them unread.
+    const names = Object.keys(payload.multiValueHeaders);
+    if (names.length > 0)
+      problem =
+        `multiValueHeaders (${names.join(', ')}) dropped, as payload format 2.0 front doors do: ` +
+        'return them in headers (repeats joined with commas) and Set-Cookie in cookies';
+  } else if (isRecord(payload.multiValueHeaders)) {
     for (const [name, values] of Object.entries(payload.multiValueHeaders)) {
       if (!Array.isArray(values) || HOP_BY_HOP.has(name.toLowerCase())) continue;
       for (const value of values)
@@ -80,7 +89,7 @@ export function toHttpResponse(result: InvokeResult, format: '1.0' | '2.0' = '2.
   else if (typeof payload.body === 'string')
     body = Buffer.from(payload.body, payload.isBase64Encoded === true ? 'base64' : 'utf8');
   else body = Buffer.from(JSON.stringify(payload.body));
-  return { statusCode: status, headers, body };
+  return { statusCode: status, headers, body, ...(problem ? { problem } : {}) };
 }
 
 /** What makes a REST API proxy integration refuse a result (a 502), or undefined when it takes it. */
