@@ -79,6 +79,10 @@ export function toHttpResponse(result: InvokeResult, format: '1.0' | '2.0' = '2.
         if (value !== undefined && value !== null) headers.push([name, String(value)]);
     }
   }
+  if (format === '1.0' && !namesHeader(payload, 'content-type')) {
+    // A REST API answers JSON unless told otherwise; a null Content-Type is how a function asks for none.
+    headers.push(['content-type', 'application/json']);
+  }
   if (Array.isArray(payload.cookies)) {
     for (const cookie of payload.cookies)
       if (typeof cookie === 'string') headers.push(['set-cookie', cookie]);
@@ -101,6 +105,13 @@ function restMalformed(payload: unknown): string | undefined {
   if (typeof payload.body === 'object' && payload.body !== null)
     return 'body is an object, not a string: return it JSON-encoded';
   return undefined;
+}
+
+/** Whether the result's headers or multiValueHeaders name this header at all (a null value included). */
+function namesHeader(payload: Record<string, unknown>, name: string): boolean {
+  return [payload.headers, payload.multiValueHeaders].some(
+    (map) => isRecord(map) && Object.keys(map).some((key) => key.toLowerCase() === name),
+  );
 }
 
 function gatewayError(statusCode: number, message: string, problem: string): HttpResponseParts {

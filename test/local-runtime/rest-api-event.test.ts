@@ -190,6 +190,21 @@ describe('toHttpResponse for payload format 1.0', () => {
     ]);
   });
 
+  it('answers application/json when the result names no Content-Type, as API Gateway does', () => {
+    const type = (payload: Record<string, unknown>) =>
+      toHttpResponse(ok({ statusCode: 200, body: '{"a":1}', ...payload }), '1.0').headers.filter(
+        ([name]) => name.toLowerCase() === 'content-type',
+      );
+    expect(type({})).toEqual([['content-type', 'application/json']]);
+    expect(type({ headers: { 'X-A': '1' } })).toEqual([['content-type', 'application/json']]);
+    expect(type({ headers: { 'content-type': 'text/html' } })).toEqual([['content-type', 'text/html']]);
+    expect(type({ multiValueHeaders: { 'Content-Type': ['text/csv'] } })).toEqual([
+      ['Content-Type', 'text/csv'],
+    ]);
+    // An explicit null is how a function asks for none (Amazon.Lambda.AspNetCoreServer does).
+    expect(type({ headers: { 'Content-Type': null } })).toEqual([]);
+  });
+
   it('carries headers and multiValueHeaders (several Set-Cookie)', () => {
     const r = toHttpResponse(
       ok({
@@ -206,6 +221,7 @@ describe('toHttpResponse for payload format 1.0', () => {
       ['Location', '/local/where'],
       ['Set-Cookie', 'a=1'],
       ['Set-Cookie', 'b=2'],
+      ['content-type', 'application/json'],
     ]);
   });
 });
