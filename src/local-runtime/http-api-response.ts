@@ -39,11 +39,11 @@ export function toHttpResponse(result: InvokeResult, format: '1.0' | '2.0' = '2.
     if (malformed) return gatewayError(502, internal, `Malformed Lambda proxy response: ${malformed}`);
   }
   if (!isStructured(payload)) {
-    const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+    // The output as JSON is the body: a string keeps its quotes, as Lambda's guide shows for function URLs.
     return {
       statusCode: 200,
       headers: [['content-type', 'application/json']],
-      body: Buffer.from(body ?? 'null'),
+      body: Buffer.from(JSON.stringify(payload) ?? 'null'),
     };
   }
 

@@ -192,7 +192,8 @@ describe('toHttpResponse', () => {
   it.each([
     [{ hello: 'world' }, '{"hello":"world"}'],
     [[1, 2], '[1,2]'],
-    ['plain string', 'plain string'],
+    // Lambda's developer guide (function URLs): output "Hello, world!" reaches the client with its quotes.
+    ['Hello, world!', '"Hello, world!"'],
     [42, '42'],
     [null, 'null'],
   ])('a result without statusCode (%j) is a 200 with a JSON body', (payload, body) => {
