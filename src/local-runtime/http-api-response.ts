@@ -20,7 +20,8 @@ const REST_KEYS = new Set(['statusCode', 'headers', 'multiValueHeaders', 'body',
  * format 2.0 (HTTP API, function URL): a failed invocation is a 502 (a
  * timeout a 504) with API Gateway's own error body; a result without a
  * statusCode is a 200 with the result as JSON; a result with one carries its
- * statusCode, headers, multiValueHeaders, cookies and (base64) body.
+ * statusCode, headers, cookies and (base64) body; multiValueHeaders, which
+ * 2.0 lacks, are dropped (with a problem to log).
  * Payload format 1.0 (REST API proxy integration) is stricter: a result
  * without a statusCode, or with a key the format lacks (`cookies`), is a 502.
  */
@@ -34,29 +35,26 @@ export function toHttpResponse(result: InvokeResult, format: '1.0' | '2.0' = '2.
   }
   const payload = result.payload;
   if (format === '1.0') {
-    const extra = isRecord(payload) ? Object.keys(payload).filter((k) => !REST_KEYS.has(k)) : [];
-    if (!isStructured(payload) || extra.length > 0)
-      return gatewayError(
-        502,
-        internal,
-        `Malformed Lambda proxy response: ${isStructured(payload) ? `unexpected ${extra.join(', ')}` : 'no statusCode'}`,
-      );
+    const malformed = restMalformed(payload);
+    if (malformed) return gatewayError(502, internal, `Malformed Lambda proxy response: ${malformed}`);
   }
   if (!isStructured(payload)) {
-    const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+    // The output as JSON is the body: a string keeps its quotes, as Lambda's guide shows for function URLs.
     return {
       statusCode: 200,
       headers: [['content-type', 'application/json']],
-      body: Buffer.from(body ?? 'null'),
+      body: Buffer.from(JSON.stringify(payload) ?? 'null'),
     };
   }
 
-  const status = payload.statusCode;
+  // A REST API also takes the status as a string of digits ("201"), as old AWS blueprints return it.
+  const raw = payload.statusCode;
+  const status = format === '1.0' && typeof raw === 'string' && /^\d{3}$/.test(raw) ? Number(raw) : raw;
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
     return gatewayError(
       502,
-      'Internal Server Error',
-      `the function returned statusCode ${JSON.stringify(status)}, not an HTTP status`,
+      internal,
+      `the function returned statusCode ${JSON.stringify(raw)}, not an HTTP status`,
     );
   }
   const headers: [string, string][] = [];
@@ -66,12 +64,24 @@ export function toHttpResponse(result: InvokeResult, format: '1.0' | '2.0' = '2.
         headers.push([name, String(value)]);
     }
   }
-  if (isRecord(payload.multiValueHeaders)) {
+  let problem: string | undefined;
+  if (isRecord(payload.multiValueHeaders) && format === '2.0') {
+    // Payload format 2.0 has no multiValueHeaders: HTTP APIs and function URLs drop them unread.
+    const names = Object.keys(payload.multiValueHeaders);
+    if (names.length > 0)
+      problem =
+        `multiValueHeaders (${names.join(', ')}) dropped, as payload format 2.0 front doors do: ` +
+        'return them in headers (repeats joined with commas) and Set-Cookie in cookies';
+  } else if (isRecord(payload.multiValueHeaders)) {
     for (const [name, values] of Object.entries(payload.multiValueHeaders)) {
       if (!Array.isArray(values) || HOP_BY_HOP.has(name.toLowerCase())) continue;
       for (const value of values)
         if (value !== undefined && value !== null) headers.push([name, String(value)]);
     }
+  }
+  if (format === '1.0' && !namesHeader(payload, 'content-type')) {
+    // A REST API answers JSON unless told otherwise; a null Content-Type is how a function asks for none.
+    headers.push(['content-type', 'application/json']);
   }
   if (Array.isArray(payload.cookies)) {
     for (const cookie of payload.cookies)
@@ -83,7 +93,25 @@ export function toHttpResponse(result: InvokeResult, format: '1.0' | '2.0' = '2.
   else if (typeof payload.body === 'string')
     body = Buffer.from(payload.body, payload.isBase64Encoded === true ? 'base64' : 'utf8');
   else body = Buffer.from(JSON.stringify(payload.body));
-  return { statusCode: status, headers, body };
+  return { statusCode: status, headers, body, ...(problem ? { problem } : {}) };
+}
+
+/** What makes a REST API proxy integration refuse a result (a 502), or undefined when it takes it. */
+function restMalformed(payload: unknown): string | undefined {
+  if (!isStructured(payload)) return 'no statusCode';
+  const extra = Object.keys(payload).filter((k) => !REST_KEYS.has(k));
+  if (extra.length > 0) return `unexpected ${extra.join(', ')}`;
+  // `"body": {...}` is the classic: API Gateway wants the JSON as a string (json.dumps, JSON.stringify).
+  if (typeof payload.body === 'object' && payload.body !== null)
+    return 'body is an object, not a string: return it JSON-encoded';
+  return undefined;
+}
+
+/** Whether the result's headers or multiValueHeaders name this header at all (a null value included). */
+function namesHeader(payload: Record<string, unknown>, name: string): boolean {
+  return [payload.headers, payload.multiValueHeaders].some(
+    (map) => isRecord(map) && Object.keys(map).some((key) => key.toLowerCase() === name),
+  );
 }
 
 function gatewayError(statusCode: number, message: string, problem: string): HttpResponseParts {

@@ -192,7 +192,8 @@ describe('toHttpResponse', () => {
   it.each([
     [{ hello: 'world' }, '{"hello":"world"}'],
     [[1, 2], '[1,2]'],
-    ['plain string', 'plain string'],
+    // Lambda's developer guide (function URLs): output "Hello, world!" reaches the client with its quotes.
+    ['Hello, world!', '"Hello, world!"'],
     [42, '42'],
     [null, 'null'],
   ])('a result without statusCode (%j) is a 200 with a JSON body', (payload, body) => {
@@ -202,12 +203,11 @@ describe('toHttpResponse', () => {
     expect(text(r)).toBe(body);
   });
 
-  it('carries statusCode, headers, multiValueHeaders and each cookie', () => {
+  it('carries statusCode, headers and each cookie', () => {
     const r = toHttpResponse(
       ok({
         statusCode: 201,
         headers: { 'Content-Type': 'text/plain', 'X-Count': 3, 'Content-Length': '999' },
-        multiValueHeaders: { 'X-Multi': ['a', 'b'] },
         cookies: ['a=1; Path=/', 'b=2; HttpOnly'],
         body: 'created',
       }),
@@ -216,12 +216,24 @@ describe('toHttpResponse', () => {
     expect(r.headers).toEqual([
       ['Content-Type', 'text/plain'],
       ['X-Count', '3'],
-      ['X-Multi', 'a'],
-      ['X-Multi', 'b'],
       ['set-cookie', 'a=1; Path=/'],
       ['set-cookie', 'b=2; HttpOnly'],
     ]);
     expect(text(r)).toBe('created');
+    expect(r.problem).toBeUndefined();
+  });
+
+  it('drops multiValueHeaders, which payload format 2.0 lacks (API Gateway ignores them), and says so', () => {
+    const r = toHttpResponse(
+      ok({
+        statusCode: 200,
+        headers: { 'X-One': '1' },
+        multiValueHeaders: { 'Content-Type': ['application/json'], 'Set-Cookie': ['a=1', 'b=2'] },
+        body: '{}',
+      }),
+    );
+    expect([r.statusCode, r.headers, text(r)]).toEqual([200, [['X-One', '1']], '{}']);
+    expect(r.problem).toMatch(/multiValueHeaders.*Content-Type, Set-Cookie.*headers.*cookies/);
   });
 
   it('decodes a base64 body and allows an empty one', () => {

@@ -168,6 +168,43 @@ describe('toHttpResponse for payload format 1.0', () => {
     ]);
   });
 
+  it.each([{ ok: true }, ['a']])(
+    'a body that is not a string (%j) is a malformed response, as on AWS (502, not the JSON)',
+    (body) => {
+      const r = toHttpResponse(ok({ statusCode: 200, body }), '1.0');
+      expect([r.statusCode, JSON.parse(r.body.toString()), r.problem]).toEqual([
+        502,
+        { message: 'Internal server error' },
+        expect.stringContaining('body'),
+      ]);
+    },
+  );
+
+  it('takes a statusCode written as a string of digits, as API Gateway does, and refuses other strings', () => {
+    const created = toHttpResponse(ok({ statusCode: '201', body: 'made' }), '1.0');
+    expect([created.statusCode, created.body.toString(), created.problem]).toEqual([201, 'made', undefined]);
+    const refused = toHttpResponse(ok({ statusCode: 'created', body: '' }), '1.0');
+    expect([refused.statusCode, JSON.parse(refused.body.toString())]).toEqual([
+      502,
+      { message: 'Internal server error' },
+    ]);
+  });
+
+  it('answers application/json when the result names no Content-Type, as API Gateway does', () => {
+    const type = (payload: Record<string, unknown>) =>
+      toHttpResponse(ok({ statusCode: 200, body: '{"a":1}', ...payload }), '1.0').headers.filter(
+        ([name]) => name.toLowerCase() === 'content-type',
+      );
+    expect(type({})).toEqual([['content-type', 'application/json']]);
+    expect(type({ headers: { 'X-A': '1' } })).toEqual([['content-type', 'application/json']]);
+    expect(type({ headers: { 'content-type': 'text/html' } })).toEqual([['content-type', 'text/html']]);
+    expect(type({ multiValueHeaders: { 'Content-Type': ['text/csv'] } })).toEqual([
+      ['Content-Type', 'text/csv'],
+    ]);
+    // An explicit null is how a function asks for none (Amazon.Lambda.AspNetCoreServer does).
+    expect(type({ headers: { 'Content-Type': null } })).toEqual([]);
+  });
+
   it('carries headers and multiValueHeaders (several Set-Cookie)', () => {
     const r = toHttpResponse(
       ok({
@@ -184,6 +221,7 @@ describe('toHttpResponse for payload format 1.0', () => {
       ['Location', '/local/where'],
       ['Set-Cookie', 'a=1'],
       ['Set-Cookie', 'b=2'],
+      ['content-type', 'application/json'],
     ]);
   });
 });

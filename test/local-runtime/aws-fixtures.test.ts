@@ -1,0 +1,256 @@
+/**
+ * The events the local front door builds, side by side with events AWS sent
+ * (test/local-runtime/fixtures, from aws/aws-lambda-go's events/testdata):
+ * for the same request, the same keys, the same types and the same value
+ * formats. Request ids, times, addresses and what a route or authorizer we do
+ * not create adds (authorizer, pathParameters, stageVariables) are left out.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { toHttpApiEvent, type HttpRequestParts } from '../../src/local-runtime/http-api-event.js';
+import { toRestApiEvent } from '../../src/local-runtime/rest-api-event.js';
+
+type Json = Record<string, unknown>;
+
+function fixture(name: string): Json {
+  return JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as Json;
+}
+
+/** The shape of a value: each key's type, recursively (`string`, `number`, `null`, `[string]`, ...). */
+function shape(value: unknown, drop: string[] = []): unknown {
+  if (value === null) return 'null';
+  if (Array.isArray(value))
+    return [...new Set(value.map((v) => JSON.stringify(shape(v))))].map((s) => JSON.parse(s) as unknown);
+  if (typeof value === 'object') {
+    const out: Json = {};
+    for (const key of Object.keys(value).sort())
+      if (!drop.includes(key)) out[key] = shape((value as Json)[key], drop);
+    return out;
+  }
+  return Number.isInteger(value) ? 'integer' : typeof value;
+}
+
+function request(overrides: Partial<HttpRequestParts>): HttpRequestParts {
+  return {
+    method: 'GET',
+    url: '/',
+    httpVersion: '1.1',
+    rawHeaders: [],
+    body: Buffer.alloc(0),
+    sourceIp: '127.0.0.1',
+    requestId: 'LV7fzho-PHcEJPw=',
+    timeEpoch: Date.now(),
+    ...overrides,
+  };
+}
+
+const CLF_TIME = /^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/;
+
+function expectSameTimes(ours: Json, theirs: Json, time: string, epoch: string): void {
+  expect(ours[time]).toMatch(CLF_TIME);
+  expect(String(ours[epoch])).toMatch(/^\d{13}$/);
+  expect(String(theirs[epoch])).toMatch(/^\d{13}$/);
+}
+
+describe('payload format 2.0 (HTTP API $default, function URL)', () => {
+  it('a bare GET / has the keys and formats of a captured HTTP API event', () => {
+    const aws = fixture('http-api-v2-get-root');
+    const ours = toHttpApiEvent(
+      request({ rawHeaders: ['Host', '127.0.0.1:3000', 'User-Agent', 'curl/7.58.0', 'Accept', '*/*'] }),
+    ) as unknown as Json;
+    // Headers are compared below: which ones a client sends is not the event's shape.
+    expect(shape(ours, ['headers'])).toEqual(shape(aws, ['headers']));
+    const ctx = ours.requestContext as Json;
+    const awsCtx = aws.requestContext as Json;
+    expectSameTimes(ctx, awsCtx, 'time', 'timeEpoch');
+    expect([ctx.routeKey, ctx.stage, ours.routeKey]).toEqual([awsCtx.routeKey, awsCtx.stage, aws.routeKey]);
+    expect(ctx.http).toMatchObject({
+      method: 'GET',
+      path: '/',
+      protocol: 'HTTP/1.1',
+      userAgent: 'curl/7.58.0',
+    });
+    // Header names lower-case, the proxy headers API Gateway adds are there.
+    const headers = ours.headers as Record<string, string>;
+    for (const name of Object.keys(headers)) expect(name).toBe(name.toLowerCase());
+    for (const name of [
+      'accept',
+      'host',
+      'user-agent',
+      'x-forwarded-for',
+      'x-forwarded-port',
+      'x-forwarded-proto',
+    ])
+      expect(typeof headers[name]).toBe('string');
+  });
+
+  it('repeated query keys, repeated headers and cookies as a captured function URL event has them', () => {
+    const aws = fixture('function-url-post');
+    const ours = toHttpApiEvent(
+      request({
+        method: 'POST',
+        url: '/my/path?parameter1=value1&parameter1=value2&parameter2=value',
+        rawHeaders: [
+          'Host',
+          '127.0.0.1:3000',
+          'User-Agent',
+          'agent',
+          'header1',
+          'value1',
+          'header2',
+          'value1',
+          'Header2',
+          'value2',
+          'Cookie',
+          'cookie1; cookie2',
+          // The sample carries no Content-Type; what AWS does with a body that has none is not shown.
+          'Content-Type',
+          'text/plain',
+        ],
+        body: Buffer.from('Hello from client!'),
+      }),
+    ) as unknown as Json;
+    // A function URL's requestContext has routeKey and stage too (AWS's documented
+    // example has them); this upstream sample leaves them out.
+    const { routeKey, stage, ...ctx } = ours.requestContext as Json;
+    expect([routeKey, stage]).toEqual(['$default', '$default']);
+    expect(shape({ ...ours, requestContext: ctx }, ['headers'])).toEqual(
+      shape(aws, ['headers', 'authorizer']),
+    );
+    for (const key of [
+      'rawPath',
+      'rawQueryString',
+      'queryStringParameters',
+      'cookies',
+      'body',
+      'isBase64Encoded',
+    ])
+      expect([key, ours[key]]).toEqual([key, aws[key]]);
+    const headers = ours.headers as Record<string, string>;
+    expect([headers.header1, headers.header2]).toEqual([
+      (aws.headers as Json).header1,
+      (aws.headers as Json).header2,
+    ]);
+    expect(headers).not.toHaveProperty('cookie');
+    expect((ours.requestContext as Json).http).toEqual({
+      ...((aws.requestContext as Json).http as Json),
+      sourceIp: '127.0.0.1',
+    });
+  });
+
+  it('a POST with a query, cookies and a JSON body as a captured HTTP API event has them', () => {
+    const aws = fixture('http-api-v2-query-cookies-body');
+    const ours = toHttpApiEvent(
+      request({
+        method: 'POST',
+        url: '/my/path?parameter1=value1&parameter1=value2&parameter2=value',
+        rawHeaders: [
+          'Host',
+          '127.0.0.1:3000',
+          'Cookie',
+          'cookie1; cookie2',
+          'Content-Type',
+          'application/json',
+        ],
+        body: Buffer.from('{\r\n\t"a": 1\r\n}'),
+      }),
+    ) as unknown as Json;
+    // The sample's route has a path parameter, stage variables and a JWT authorizer, which
+    // a $default route has not; its upstream copy lacks isBase64Encoded, which AWS always sends.
+    expect(shape(ours, ['headers', 'isBase64Encoded'])).toEqual(
+      shape(aws, ['headers', 'authorizer', 'pathParameters', 'stageVariables']),
+    );
+    for (const key of ['rawQueryString', 'queryStringParameters', 'cookies', 'body'])
+      expect([key, ours[key]]).toEqual([key, aws[key]]);
+    expect(ours.isBase64Encoded).toBe(false);
+  });
+});
+
+describe('payload format 1.0 (REST API proxy integration)', () => {
+  it('a POST under /{proxy+} has the keys, types and formats of a captured REST API event', () => {
+    const aws = fixture('rest-api-v1-post-proxy');
+    const ours = toRestApiEvent(
+      request({
+        method: 'POST',
+        url: '/testStage/hello/world?name=me',
+        rawHeaders: [
+          'Host',
+          '127.0.0.1:3000',
+          'User-Agent',
+          'PostmanRuntime/2.4.5',
+          'Content-Type',
+          'application/json',
+        ],
+        body: Buffer.from('{\r\n\t"a": 1\r\n}'),
+      }),
+      'testStage',
+    ) as unknown as Json;
+    // stageVariables: null without any (ours), an object with some (the sample's stage).
+    // The sample leaves out requestContext.path, protocol and extendedRequestId and
+    // isBase64Encoded, which live events carry. identity: the sample's caller signed in
+    // (strings), ours is anonymous (nulls); principalOrgId is newer than the sample.
+    expect(
+      shape(ours, [
+        'identity',
+        'headers',
+        'multiValueHeaders',
+        'stageVariables',
+        'isBase64Encoded',
+        'path',
+        'protocol',
+        'extendedRequestId',
+        'principalOrgId',
+        'body',
+      ]),
+    ).toEqual(
+      shape(aws, [
+        'identity',
+        'headers',
+        'multiValueHeaders',
+        'stageVariables',
+        'authorizer',
+        'path',
+        'body',
+      ]),
+    );
+    const identity = (ours.requestContext as Json).identity as Json;
+    const awsIdentity = (aws.requestContext as Json).identity as Json;
+    expect(Object.keys(identity).sort()).toEqual(
+      Object.keys({ ...awsIdentity, principalOrgId: null }).sort(),
+    );
+    for (const [key, value] of Object.entries(identity))
+      expect([key, value === null || typeof value === 'string']).toEqual([key, true]);
+    expect([identity.sourceIp, identity.userAgent]).toEqual(['127.0.0.1', awsIdentity.userAgent]);
+    for (const key of [
+      'resource',
+      'path',
+      'httpMethod',
+      'queryStringParameters',
+      'multiValueQueryStringParameters',
+      'pathParameters',
+    ])
+      expect([key, ours[key]]).toEqual([key, aws[key]]);
+    const ctx = ours.requestContext as Json;
+    const awsCtx = aws.requestContext as Json;
+    expect([ctx.stage, ctx.resourcePath, ctx.httpMethod]).toEqual([
+      awsCtx.stage,
+      awsCtx.resourcePath,
+      awsCtx.httpMethod,
+    ]);
+    expect(ctx.path).toBe('/testStage/hello/world');
+    expectSameTimes(ctx, awsCtx, 'requestTime', 'requestTimeEpoch');
+    // Header names as the client cased them, each in headers and multiValueHeaders.
+    const headers = ours.headers as Record<string, string>;
+    const multi = ours.multiValueHeaders as Record<string, string[]>;
+    expect(Object.keys(multi).sort()).toEqual(Object.keys(headers).sort());
+    for (const name of [
+      'Content-Type',
+      'Host',
+      'User-Agent',
+      'X-Forwarded-For',
+      'X-Forwarded-Port',
+      'X-Forwarded-Proto',
+    ])
+      expect([name, typeof headers[name], multi[name]]).toEqual([name, 'string', [headers[name]]]);
+  });
+});
