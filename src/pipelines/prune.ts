@@ -1,6 +1,7 @@
 import type { PruneLine } from '../model/outcome.js';
 import {
   decidePrune,
+  DEPLOYING_MARK_MAX_AGE_MS,
   pullRequestNumber,
   stagePullRequest,
   type PullRequestState,
@@ -111,8 +112,23 @@ export async function pruneDependencyLayers(
   project: string,
   dryRun: boolean,
   deps: AwsDeps,
+  now: Date = new Date(),
 ): Promise<string[]> {
   const functions = await listProjectStages(clients, project, null, deps);
+  // A running deploy may be about to attach a version no function uses yet (one it reuses by its
+  // content): pruning now could delete it between its lookup and the function update.
+  const deploying = functions.filter(
+    (f) =>
+      f.updating ||
+      (f.deployingSince !== undefined &&
+        now.getTime() - f.deployingSince.getTime() < DEPLOYING_MARK_MAX_AGE_MS),
+  );
+  if (deploying.length) {
+    deps.logger.info(
+      `Unused versions of the dependencies layer stay until the next prune: a deploy of stage ${[...new Set(deploying.map((f) => f.stage))].join(', ')} is running and may attach one of them.`,
+    );
+    return [];
+  }
   const inUse = new Set(functions.flatMap((f) => f.layers));
   const result = await pruneLayerVersions(clients.lambda, { project, inUse, dryRun }, deps);
   return result.deleted;

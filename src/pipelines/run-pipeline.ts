@@ -229,6 +229,7 @@ async function runPrune({ settings, plan, ctx, deps }: CommandRun): Promise<Pipe
       settings.name,
       settings.dryRun,
       session.awsDeps,
+      new Date((deps.now ?? Date.now)()),
     );
     if (pruned.length)
       logger.info(

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { TagResourceCommand } from '@aws-sdk/client-lambda';
 import { changes } from '../../fakes/aws/call-summaries.js';
 import { seedDeployedStage, tagsFor } from '../../fakes/aws/deployed-stage.js';
 import { ACCOUNT_ID, REGION, startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
@@ -308,6 +309,36 @@ describe('pruneDependencyLayers', () => {
     });
     expect(deleted).toEqual([v3]);
     expect([...aws.account.layers.get(layer)!.versions.values()].map((v) => v.arn)).toEqual([v1, v2, v4]);
+  });
+
+  it('leaves the versions alone while a deploy of the project is running (it may attach an unused one it reuses)', async () => {
+    const layer = 'shop-deps';
+    const [v1, v2, v3] = [1, 2, 3].map(() => aws.seed.layerVersion(layer, undefined, OUR_LAYER)) as [
+      string,
+      string,
+      string,
+    ];
+    const started = (minutesAgo: number) => new Date(NOW.getTime() - minutesAgo * 60_000).toISOString();
+    const main = seedStage({
+      project: 'shop',
+      stage: 'main',
+      gateway: 'none',
+      tags: { ...tagsFor('shop', 'main'), 'lambda-deploy:deploying': started(5) },
+    });
+    aws.account.functions.get(main.functionName)!.latest.Layers = [{ Arn: v2, CodeSize: 0 }];
+    const logger = new RecordingLogger();
+    const deps = { logger, sleep: recordingSleep(), random: () => 1 };
+    expect(await pruneDependencyLayers(aws.clients(), 'shop', false, deps, NOW)).toEqual([]);
+    expect(logger.text('info')).toContain('a deploy of stage main is running');
+    expect([...aws.account.layers.get(layer)!.versions.values()].map((v) => v.arn)).toEqual([v1, v2, v3]);
+    // A mark over an hour old is a deploy that died: the prune goes ahead.
+    await aws.clients().lambda.send(
+      new TagResourceCommand({
+        Resource: aws.account.functions.get(main.functionName)!.latest.FunctionArn!,
+        Tags: { 'lambda-deploy:deploying': started(90) },
+      }),
+    );
+    expect(await pruneDependencyLayers(aws.clients(), 'shop', false, deps, NOW)).toEqual([v1]);
   });
 
   it.each([false, true])(
