@@ -95,7 +95,9 @@ describe('a deploy whose write took effect before its 5xx or dropped connection'
           }
         }
         expect(failures).toEqual([]);
-      });
+        // Two whole deploys for each write of a deploy and each way to fail it: about a minute for the
+        // whole file on an idle 2-core machine, over the heavy project's 3 minutes per case next to other work.
+      }, 600_000);
     }
   }
 });
