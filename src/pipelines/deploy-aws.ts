@@ -1,6 +1,6 @@
 import { defaultBucketName, publishArtifact } from '../resources/artifacts/artifact-bucket.js';
 import { publishSlimArchive } from '../resources/artifacts/slim-artifact.js';
-import { ensureDependenciesLayer } from '../resources/layers/dependencies-layer.js';
+import { ensureDependenciesLayer, isMissingLayerVersion } from '../resources/layers/dependencies-layer.js';
 import { layersUnzippedBytes } from '../resources/layers/layer-size.js';
 import { PackageTooLargeError } from '../packaging/build-package.js';
 import { checkPackageSize, formatBytes } from '../packaging/size-check.js';
@@ -419,10 +419,10 @@ async function deployCode(
   const uploadLog = new HeldLogger(deps.logger);
   const upload = start(awsDeps, () => uploadArtifact(settings, pkg, session, uploadLog, mayWrite.promise));
   let current: StageFunction;
+  // Before anything is uploaded or changed: a function that is not this stage's is refused.
+  const indexedTags = indexedFunctionTags(clients.tagging, functionArn(context), awsDeps);
+  const query = { functionName: plan.functionName, tags, adopt: settings.adopt, indexedTags };
   try {
-    // Before anything is uploaded or changed: a function that is not this stage's is refused.
-    const indexedTags = indexedFunctionTags(clients.tagging, functionArn(context), awsDeps);
-    const query = { functionName: plan.functionName, tags, adopt: settings.adopt, indexedTags };
     current = await readStageFunction(clients.lambda, query, awsDeps);
   } catch (error) {
     mayWrite.fail(error);
@@ -473,12 +473,8 @@ async function deployCode(
       deps.logger.warning(
         ownRoleNote(settings.executionRoleArn, settings.name, slim, partitionOf(clients.region)),
       );
-    const result = await deployFunction(
-      clients.lambda,
-      functionInput(settings, plan, pkg, { ...made, layers, role, artifact, maskValues }),
-      awsDeps,
-      current,
-    );
+    const input = { ...made, layers, role, artifact, maskValues };
+    const result = await deployWithLayers(settings, plan, pkg, session, input, query);
     marked.functionArn ??= result.functionArn || undefined;
     return result;
   });
@@ -667,11 +663,45 @@ async function countLayers(
   return packageStep(settings, deps, sizes.totalBytes);
 }
 
-/** With dependencies-layer: the requirements' layer, reused while its content key is unchanged. */
+/**
+ * deployFunction with the layers made for it. A prune running meanwhile may
+ * delete the dependencies layer's version this deploy reused, between its
+ * lookup and CreateFunction / UpdateFunctionConfiguration, which Lambda then
+ * refuses: the layer is published again, once, and the function deployed
+ * with the new version (read again: the refused attempt may have changed it).
+ * A second refusal fails the deploy as any error does.
+ */
+async function deployWithLayers(
+  settings: Settings,
+  plan: Plan,
+  pkg: PackageResult,
+  session: AwsSession,
+  made: Parameters<typeof functionInput>[3],
+  query: Parameters<typeof readStageFunction>[1],
+): Promise<FunctionResult> {
+  const { clients, awsDeps } = session;
+  const deploy = (layers: string[], known?: StageFunction) =>
+    deployFunction(clients.lambda, functionInput(settings, plan, pkg, { ...made, layers }), awsDeps, known);
+  const reused = pkg.dependencies ? made.layers[0] : undefined;
+  try {
+    return await deploy(made.layers, made.current);
+  } catch (error) {
+    if (!reused || !isMissingLayerVersion(error, reused)) throw error;
+    awsDeps.logger.warning(
+      `The dependencies layer version ${reused} no longer exists (a prune deleted it while this deploy ` +
+        'used it): publishing the layer again, once.',
+    );
+    const layers = await dependenciesLayer(settings, pkg, session, true);
+    return deploy(layers, await readStageFunction(clients.lambda, query, awsDeps));
+  }
+}
+
+/** With dependencies-layer: the requirements' layer, reused while its content key is unchanged (`publish`: published again). */
 async function dependenciesLayer(
   settings: Settings,
   pkg: PackageResult,
   session: AwsSession,
+  publish = false,
 ): Promise<string[]> {
   const layer = pkg.dependencies;
   if (!layer) return [];
@@ -700,6 +730,7 @@ async function dependenciesLayer(
       codeSha256: layer.codeSha256,
       bucket: uploaded.bucket,
       s3Key: uploaded.key,
+      publish,
     },
     awsDeps,
   );

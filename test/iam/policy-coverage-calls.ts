@@ -19,8 +19,8 @@ export const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/${ROLE_NAME}`;
 export const PREVIEW_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/${PREVIEW_ROLE_NAME}`;
 export const BOUNDARY_ARN = `arn:aws:iam::${ACCOUNT}:policy/shop-lambda-deploy-boundary`;
 export const LAYER = `${PROJECT}-deps`;
-/** The ids of the stage's front doors in the written-out calls. */
-const IDS = ['h1', 'a1', 'u1', 'k1'];
+/** The ids of the stage's front doors in the written-out calls (k0: a key the owner disabled). */
+const IDS = ['h1', 'a1', 'u1', 'k1', 'k0'];
 
 type Call = Omit<RecordedCall, 'command'> & { command: string };
 const c = (service: RecordedCall['service'], command: string, input: Record<string, unknown> = {}): Call => ({
@@ -154,7 +154,9 @@ export function stageCalls(stage: string) {
         : c('apiGateway', 'GetUsagePlanKeys', { usagePlanId: 'u1' }),
       c('apiGateway', 'GetApiKey', { apiKey: 'k1', includeValue: true }),
       c('apiGateway', 'CreateApiKey', { name: FUNCTION, tags: TAGS }),
-      c('apiGateway', 'UpdateApiKey', { apiKey: 'k1' }),
+      // A disabled key is never enabled again: replaced, then unlinked and deleted (ours, by its tags).
+      c('apiGateway', 'DeleteUsagePlanKey', { usagePlanId: 'u1', keyId: 'k0' }),
+      c('apiGateway', 'DeleteApiKey', { apiKey: 'k0' }),
       c('apiGateway', 'GetUsagePlans', { keyId: 'k1' }),
       c('apiGateway', 'CreateUsagePlan', { name: FUNCTION, tags: TAGS }),
       c('apiGateway', 'CreateUsagePlanKey', { usagePlanId: 'u1', keyId: 'k1', keyType: 'API_KEY' }),

@@ -158,7 +158,7 @@ export async function deployScenario(options: { s3Bucket?: string; stage?: strin
   }
 }
 
-/** The front door created, then redeployed unchanged. */
+/** The front door created, then redeployed unchanged; with an API key, again after the key is disabled. */
 export async function gatewayScenario(kind: GatewayKind, stage = 'pr-42'): Promise<Recorded> {
   const { startFakeAws } = await import('../../fakes/aws/index.js');
   const { gatewayInput, seedStageFunction, stageContext } = await import('../../fakes/aws/stage-fixtures.js');
@@ -179,7 +179,15 @@ export async function gatewayScenario(kind: GatewayKind, stage = 'pr-42'): Promi
       },
       context,
     );
-    for (let i = 0; i < 2; i++) await ensureGateway(kind, clients, input, deps(aws));
+    const first = await ensureGateway(kind, clients, input, deps(aws));
+    await ensureGateway(kind, clients, input, deps(aws));
+    // The owner disables the key (it leaked): the next deploy replaces it and deletes the disabled one.
+    if (first.apiKeyId) {
+      aws.account.apiKeys.get(first.apiKeyId)!.enabled = false;
+      const third = await ensureGateway(kind, clients, input, deps(aws));
+      if (third.apiKeyId === first.apiKeyId || aws.account.apiKeys.has(first.apiKeyId))
+        throw new Error('scenario: the disabled API key was not replaced');
+    }
     return { region: aws.region, accountId: aws.accountId, calls, repository: 'octo/shop' };
   } finally {
     await aws.close();

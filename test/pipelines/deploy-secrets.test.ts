@@ -50,3 +50,34 @@ it("a value set in the console stays out of an error that quotes the function's 
     removeApp(dir);
   }
 });
+
+it('a key the owner disabled is replaced: the report names the new key, the log names both ids and neither value', async () => {
+  const values = ['Rk7zQ2pXv9L4mN8sT1wY6bC3dF5gH0jK', 'Zq8wE3rT6yU1iO4pA7sD0fG5hJ2kL9xC'];
+  let made = 0;
+  const fake = await startFakeAws({ apiKeyValue: () => values[made++]! });
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  try {
+    const inputs = { gateway: 'rest-api', 'api-key': 'true' };
+    const first = await deployApp(fake, dir, { inputs });
+    expect(first.failure).toBeUndefined();
+    const leaked = first.report.apiKeyId!;
+    fake.account.apiKeys.get(leaked)!.enabled = false;
+    const run = await deployApp(fake, dir, { inputs });
+
+    expect(run.failure).toBeUndefined();
+    const fresh = run.report.apiKeyId!;
+    expect(fresh).not.toBe(leaked);
+    expect(fake.account.apiKeys.get(fresh)).toMatchObject({ enabled: true, value: values[1] });
+    expect(fake.account.apiKeys.has(leaked)).toBe(false);
+    expect(run.logger.text('warning')).toContain(`The API key ${leaked} of stage main is disabled`);
+    expect(run.logger.text('warning')).toContain(
+      `aws apigateway get-api-key --api-key ${fresh} --include-value`,
+    );
+    expect(run.logger.secrets).toContain(values[1]);
+    for (const value of values) expect(run.logger.text()).not.toContain(value);
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});

@@ -4,19 +4,22 @@
  * stage's throttle and quota, the key linked to the plan.
  *
  * Redeploys find and keep the same key: rotating it is an explicit choice
- * (delete the key; the next deploy makes a new one), never a side effect. The
+ * (delete the key; the next deploy makes a new one), never a side effect. A
+ * key the owner disabled (it leaked) is never enabled again: the deploy makes
+ * a new one, links it, and deletes the disabled one (ours, by its tags). The
  * key's value is passed to logger.mask as soon as it is read.
  */
 import {
   CreateApiKeyCommand,
   CreateUsagePlanCommand,
   CreateUsagePlanKeyCommand,
+  DeleteApiKeyCommand,
+  DeleteUsagePlanKeyCommand,
   GetApiKeyCommand,
   GetApiKeysCommand,
   GetRestApiCommand,
   GetUsagePlanKeysCommand,
   GetUsagePlansCommand,
-  UpdateApiKeyCommand,
   UpdateUsagePlanCommand,
   type APIGatewayClient,
   type ApiKey,
@@ -41,7 +44,7 @@ import {
 const restSpec = (
   input: GatewayInput,
   action: string,
-  verb: 'GET' | 'POST' | 'PATCH',
+  verb: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   path: string,
 ): AwsCall => apiGatewayCall(input.context, action, verb, path);
 
@@ -52,8 +55,12 @@ export interface ApiKeyResult {
   changed: boolean;
 }
 
-function oldestFirst<T extends { createdDate?: Date }>(items: T[]): T[] {
-  return items.sort((a, b) => (a.createdDate?.getTime() ?? 0) - (b.createdDate?.getTime() ?? 0));
+/** Enabled keys first (a disabled one is only kept when it could not be deleted), then the oldest. */
+function oldestFirst<T extends { createdDate?: Date; enabled?: boolean }>(items: T[]): T[] {
+  const disabled = (k: T) => (k.enabled === false ? 1 : 0);
+  return items.sort(
+    (a, b) => disabled(a) - disabled(b) || (a.createdDate?.getTime() ?? 0) - (b.createdDate?.getTime() ?? 0),
+  );
 }
 
 /**
@@ -127,9 +134,10 @@ async function listedApiKey(
     position = page.position;
   } while (position);
   oldestFirst(matches);
-  if (matches.length > 1)
+  const enabled = matches.filter((k) => k.enabled !== false);
+  if (enabled.length > 1)
     deps.logger.warning(
-      `Stage ${stage} has ${matches.length} API keys tagged for it (${matches.map((k) => k.id).join(', ')}); using the oldest, ${matches[0]?.id}.`,
+      `Stage ${stage} has ${enabled.length} API keys tagged for it (${enabled.map((k) => k.id).join(', ')}); using the oldest, ${enabled[0]?.id}.`,
     );
   return matches[0];
 }
@@ -176,15 +184,19 @@ export async function ensureApiKey(
   };
   const plan = await linkedPlan(client, input, keyId, want, deps);
   const updated = !plan.created && (await updatePlan(client, input, plan.plan, want, deps));
+  if (key.replaced) await retireKey(client, input, key.replaced, { id: keyId, planId: plan.plan.id }, deps);
   return { apiKeyId: keyId, apiKeyValue: value, changed: key.changed || plan.linked || updated };
 }
 
-/** The stage's API key, its value masked in the log: found (enabled again if need be) or created. */
+/**
+ * The stage's API key, its value masked in the log: found, or created. A
+ * disabled one is not used (`replaced`): a new key is made in its place.
+ */
 async function ensureKey(
   client: APIGatewayClient,
   input: GatewayInput,
   deps: RetryDeps,
-): Promise<{ key: ApiKey; changed: boolean }> {
+): Promise<{ key: ApiKey; changed: boolean; replaced?: ApiKey }> {
   const { context } = input;
   const findWithValue = async () => {
     const found = await findApiKey(client, input, deps);
@@ -196,38 +208,73 @@ async function ensureKey(
     );
   };
   const found = await findWithValue();
-  if (!found) {
-    const key = await createOnce(
-      deps,
-      restSpec(input, 'create the API key', 'POST', '/apikeys'),
-      findWithValue,
-      () =>
-        client.send(
-          new CreateApiKeyCommand({
-            name: context.functionName,
-            description: `lambda-deploy: ${context.project}, stage ${context.stage}`,
-            enabled: true,
-            tags: context.tags,
-          }),
-        ),
-    );
-    if (key.value) deps.logger.mask(key.value);
-    deps.logger.info(`Created API key ${key.id} for stage ${context.stage}.`);
-    return { key, changed: true };
-  }
-  if (found.value) deps.logger.mask(found.value);
-  if (found.enabled !== false) return { key: found, changed: false };
-  const id = found.id as string;
-  await callAws(deps, restSpec(input, `enable the API key ${id}`, 'PATCH', `/apikeys/${id}`), () =>
-    client.send(
-      new UpdateApiKeyCommand({
-        apiKey: id,
-        patchOperations: [{ op: 'replace', path: '/enabled', value: 'true' }],
-      }),
-    ),
+  if (found?.value) deps.logger.mask(found.value);
+  if (found && found.enabled !== false) return { key: found, changed: false };
+  const key = await createOnce(
+    deps,
+    restSpec(input, 'create the API key', 'POST', '/apikeys'),
+    // A retried create looks for the key it may have made: an enabled one.
+    async () => {
+      const made = await findWithValue();
+      return made?.enabled === false ? undefined : made;
+    },
+    () =>
+      client.send(
+        new CreateApiKeyCommand({
+          name: context.functionName,
+          description: `lambda-deploy: ${context.project}, stage ${context.stage}`,
+          enabled: true,
+          tags: context.tags,
+        }),
+      ),
   );
-  deps.logger.info(`Enabled the API key ${id} again.`);
-  return { key: found, changed: true };
+  if (key.value) deps.logger.mask(key.value);
+  if (!found) deps.logger.info(`Created API key ${key.id} for stage ${context.stage}.`);
+  return found ? { key, changed: true, replaced: found } : { key, changed: true };
+}
+
+/**
+ * The disabled key, replaced by `next` (already linked to the plan): said at
+ * warning level, unlinked from the plan and deleted. It is ours (found by the
+ * stage's tags) and disabled, so one that cannot be deleted is a warning:
+ * the next deploy uses the enabled key and leaves it be.
+ */
+async function retireKey(
+  client: APIGatewayClient,
+  input: GatewayInput,
+  old: ApiKey,
+  next: { id: string; planId?: string },
+  deps: RetryDeps,
+): Promise<void> {
+  const { stage, region } = input.context;
+  const oldId = old.id as string;
+  deps.logger.warning(
+    `The API key ${oldId} of stage ${stage} is disabled: a disabled key is never enabled again, so it is ` +
+      `replaced by a new key, ${next.id}, and deleted. Clients need the new key; read its value with ` +
+      `\`aws apigateway get-api-key --api-key ${next.id} --include-value --region ${region}\`.`,
+  );
+  try {
+    const planId = next.planId;
+    if (planId)
+      // Not linked to this plan (any more) is as good.
+      await findAws(
+        deps,
+        restSpec(
+          input,
+          `unlink API key ${oldId} from usage plan ${planId}`,
+          'DELETE',
+          `/usageplans/${planId}/keys/${oldId}`,
+        ),
+        () => client.send(new DeleteUsagePlanKeyCommand({ usagePlanId: planId, keyId: oldId })),
+      );
+    await findAws(deps, restSpec(input, `delete the API key ${oldId}`, 'DELETE', `/apikeys/${oldId}`), () =>
+      client.send(new DeleteApiKeyCommand({ apiKey: oldId })),
+    );
+  } catch (error) {
+    deps.logger.warning(
+      `Could not delete the disabled API key ${oldId} of stage ${stage} (it stays disabled): ${(error as Error).message}`,
+    );
+  }
 }
 
 /**

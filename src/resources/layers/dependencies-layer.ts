@@ -20,6 +20,7 @@ import {
   type Runtime,
 } from '@aws-sdk/client-lambda';
 import { type AwsDeps, AwsError, callAws, hasErrorName } from '../../aws/aws-call.js';
+import { errorMessage } from '../../util/retry.js';
 import type { Architecture } from '../../model/settings.js';
 
 export { layersUnzippedBytes, type LayerSize, type LayersSize } from './layer-size.js';
@@ -59,6 +60,8 @@ export interface DependenciesLayerInput {
   /** When given, the zip was uploaded there and is published from S3. */
   bucket?: string;
   s3Key?: string;
+  /** Publish even when a version with the key is listed: the one this deploy reused is gone. */
+  publish?: boolean;
 }
 
 export interface DependenciesLayerResult {
@@ -67,6 +70,18 @@ export interface DependenciesLayerResult {
   version: number;
   /** False when a version with the same key was reused. */
   created: boolean;
+}
+
+/**
+ * Lambda's refusal of CreateFunction / UpdateFunctionConfiguration naming a
+ * layer version that does not exist (deleted since it was looked up):
+ * InvalidParameterValueException, "Layer version {arn} does not exist."
+ */
+export function isMissingLayerVersion(error: unknown, layerVersionArn: string): boolean {
+  return (
+    hasErrorName(error, 'InvalidParameterValueException') &&
+    errorMessage(error).includes(`Layer version ${layerVersionArn} does not exist`)
+  );
 }
 
 function isNotFound(error: unknown): boolean {
@@ -145,7 +160,7 @@ export async function ensureDependenciesLayer(
   deps: AwsDeps,
 ): Promise<DependenciesLayerResult> {
   const layerName = dependenciesLayerName(input.project);
-  const reusable = await reusableVersion(lambda, layerName, input, deps);
+  const reusable = input.publish ? undefined : await reusableVersion(lambda, layerName, input, deps);
   if (reusable?.LayerVersionArn && reusable.Version !== undefined) {
     deps.logger.info(`Dependencies unchanged: reusing layer ${layerName} version ${reusable.Version}.`);
     return {

@@ -396,18 +396,72 @@ describe('rest-api', () => {
     expect(fake.account.apiKeys.size).toBe(1);
   });
 
-  test('a disabled key is enabled again, not replaced', async () => {
-    const { fake, run } = await setup();
+  // An owner disables the stage's key because it leaked: it must never work again.
+  test.each([
+    ['production (lists /apikeys)', false],
+    ['preview (reads its usage plan links)', true],
+  ])('a disabled key is replaced, never enabled again: %s', async (_, preview) => {
+    const { fake, logger, run } = await setup();
+    if (preview) fake.faults.deny('GetApiKeys');
     const first = await run(gatewayInput(KEYED));
+    const plan = [...fake.account.usagePlans.values()][0]!;
     fake.account.apiKeys.get(first.apiKeyId!)!.enabled = false;
     fake.calls.clear();
 
+    const second = await run(gatewayInput(KEYED));
+    expect(second.apiKeyId).toEqual(expect.any(String));
+    expect(second.apiKeyId).not.toBe(first.apiKeyId);
+    expect(second).toMatchObject({ changed: true });
+    expect(writes(fake)).toEqual([
+      'CreateApiKey',
+      'CreateUsagePlanKey',
+      'DeleteUsagePlanKey',
+      'DeleteApiKey',
+    ]);
+    expect(calls(fake)).not.toContain('UpdateApiKey');
+    // The leaked key is gone; the new one is the stage's, linked to the same plan.
+    expect(fake.account.apiKeys.has(first.apiKeyId!)).toBe(false);
+    const made = fake.account.apiKeys.get(second.apiKeyId!)!;
+    expect(made).toMatchObject({ name: 'shop-pr-42', enabled: true, tags: stageContext().tags });
+    expect(second.apiKeyValue).toBe(made.value);
+    expect(second.apiKeyValue).not.toBe(first.apiKeyValue);
+    expect(plan.keyIds).toEqual([second.apiKeyId]);
+    expect(fake.account.usagePlans.size).toBe(1);
+    // Said at warning level: which key, its replacement, how to read the new value; no value.
+    const warned = logger.text('warning');
+    expect(warned).toContain(first.apiKeyId);
+    expect(warned).toContain(`aws apigateway get-api-key --api-key ${second.apiKeyId} --include-value`);
+    expect(logger.secrets).toContain(second.apiKeyValue);
+    for (const line of logger.lines) {
+      expect(line.message).not.toContain(first.apiKeyValue);
+      expect(line.message).not.toContain(second.apiKeyValue);
+    }
+
+    // The next deploy keeps the new key.
+    fake.calls.clear();
     await expect(run(gatewayInput(KEYED))).resolves.toMatchObject({
-      apiKeyId: first.apiKeyId,
-      changed: true,
+      apiKeyId: second.apiKeyId,
+      changed: false,
     });
-    expect(writes(fake)).toEqual(['UpdateApiKey']);
-    expect(fake.account.apiKeys.get(first.apiKeyId!)!.enabled).toBe(true);
+    expect(writes(fake)).toEqual([]);
+  });
+
+  test('a disabled key the role may not delete stays disabled; the new key serves, and stays', async () => {
+    const { fake, logger, run } = await setup();
+    const first = await run(gatewayInput(KEYED));
+    fake.account.apiKeys.get(first.apiKeyId!)!.enabled = false;
+    fake.faults.deny('DeleteApiKey');
+
+    const second = await run(gatewayInput(KEYED));
+    expect(second.apiKeyId).not.toBe(first.apiKeyId);
+    expect(fake.account.apiKeys.get(first.apiKeyId!)!.enabled).toBe(false);
+    expect(logger.text('warning')).toMatch(new RegExp(`Could not delete.*${first.apiKeyId}`, 's'));
+
+    fake.calls.clear();
+    await expect(run(gatewayInput(KEYED))).resolves.toMatchObject({ apiKeyId: second.apiKeyId });
+    expect(calls(fake)).not.toContain('CreateApiKey');
+    expect(calls(fake)).not.toContain('UpdateApiKey');
+    expect(fake.account.apiKeys.get(first.apiKeyId!)!.enabled).toBe(false);
   });
 
   test('an API made before binary support gets */* and one deployment', async () => {
