@@ -404,6 +404,19 @@ function artifactStatements(options: DeployPolicyOptions, p: string): PolicyStat
         }*`,
       ],
     },
+    // Prune (run with the production role) deletes the slim archives no function version names any more.
+    // Not the preview role: a pull request's job has no reason to delete one, and deleting one a
+    // kept version still needs would fail its cold starts.
+    ...(options.role === 'preview'
+      ? []
+      : [
+          {
+            Sid: 'PruneSlimArchives',
+            Effect: 'Allow' as const,
+            Action: 's3:DeleteObject',
+            Resource: `arn:${p}:s3:::${bucket}/${SLIM_PREFIX}${options.project}/*`,
+          },
+        ]),
   ];
 }
 

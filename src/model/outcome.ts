@@ -96,3 +96,20 @@ export interface PruneLine {
   action: 'kept' | 'removed' | 'would remove' | 'failed';
   why: string;
 }
+
+/** A slim dependencies archive in the artifact bucket. */
+export interface SlimArchiveObject {
+  key: string;
+  bytes: number;
+  lastModified?: Date;
+}
+
+/** What prune did with the project's unused slim archives. */
+export interface SlimPruneOutcome {
+  /** Deleted (or, with dry-run, that would be). */
+  deleted: SlimArchiveObject[];
+  /** Could not be deleted, with why. */
+  failed: { key: string; why: string }[];
+  /** Why none was deleted, when prune did not look or dared not. */
+  skipped?: string;
+}

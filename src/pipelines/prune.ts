@@ -1,4 +1,4 @@
-import type { PruneLine } from '../model/outcome.js';
+import type { PruneLine, SlimPruneOutcome } from '../model/outcome.js';
 import {
   decidePrune,
   DEPLOYING_MARK_MAX_AGE_MS,
@@ -9,9 +9,16 @@ import {
 import type { AwsDeps, RetryDeps } from '../aws/aws-call.js';
 import { pruneLayerVersions } from '../resources/layers/dependencies-layer.js';
 import type { CleanupClients } from '../resources/stage/find-stage-resources.js';
-import { listProjectStages } from '../resources/stage/project-stages.js';
+import { listProjectStages, type ProjectStage } from '../resources/stage/project-stages.js';
+import {
+  deleteSlimArchive,
+  listSlimArchives,
+  slimKeysNamedBy,
+} from '../resources/artifacts/slim-archives.js';
+import type { AwsClients } from '../aws/clients.js';
 import type { GitHubRefs } from '../reporting/github-api.js';
 import { errorMessage } from '../util/retry.js';
+import { formatBytes } from '../packaging/size-check.js';
 import { undeployStage } from './undeploy.js';
 
 export interface PruneOptions {
@@ -117,19 +124,117 @@ export async function pruneDependencyLayers(
   const functions = await listProjectStages(clients, project, null, deps);
   // A running deploy may be about to attach a version no function uses yet (one it reuses by its
   // content): pruning now could delete it between its lookup and the function update.
-  const deploying = functions.filter(
-    (f) =>
-      f.updating ||
-      (f.deployingSince !== undefined &&
-        now.getTime() - f.deployingSince.getTime() < DEPLOYING_MARK_MAX_AGE_MS),
-  );
+  const deploying = runningDeploys(functions, now);
   if (deploying.length) {
     deps.logger.info(
-      `Unused versions of the dependencies layer stay until the next prune: a deploy of stage ${[...new Set(deploying.map((f) => f.stage))].join(', ')} is running and may attach one of them.`,
+      `Unused versions of the dependencies layer stay until the next prune: a deploy of stage ${deploying.join(', ')} is running and may attach one of them.`,
     );
     return [];
   }
   const inUse = new Set(functions.flatMap((f) => f.layers));
   const result = await pruneLayerVersions(clients.lambda, { project, inUse, dryRun }, deps);
   return result.deleted;
+}
+
+/** The stages of these functions a deploy is running on: its deploying mark under an hour old, or Lambda applying an update. */
+function runningDeploys(functions: readonly ProjectStage[], now: Date): string[] {
+  const running = functions.filter(
+    (f) =>
+      f.updating ||
+      (f.deployingSince !== undefined &&
+        now.getTime() - f.deployingSince.getTime() < DEPLOYING_MARK_MAX_AGE_MS),
+  );
+  return [...new Set(running.map((f) => f.stage))];
+}
+
+/** How old an unreferenced slim archive must be to go: a running deploy uploads it before it publishes the version naming it. */
+export const SLIM_ARCHIVE_MIN_AGE_MS = 24 * 60 * 60 * 1000;
+
+export interface SlimPruneOptions {
+  project: string;
+  /** The bucket the project's deploys use (`s3-bucket`, else the default one). */
+  bucket: string;
+  accountId: string;
+  dryRun: boolean;
+  now: Date;
+}
+
+/**
+ * Deletes the project's slim dependencies archives that no published version
+ * or $LATEST of any function tagged for the project (any repository, any
+ * stage) names, and that are older than SLIM_ARCHIVE_MIN_AGE_MS. Nothing
+ * while a deploy of the project runs, nor when a function's versions cannot
+ * be read: an archive a kept version needs would fail its cold starts.
+ */
+export async function pruneSlimArchives(
+  clients: CleanupClients & Pick<AwsClients, 's3'>,
+  options: SlimPruneOptions,
+  deps: RetryDeps,
+): Promise<SlimPruneOutcome> {
+  const where = { bucket: options.bucket, accountId: options.accountId, project: options.project };
+  const archives = await listSlimArchives(clients.s3, where, deps);
+  if (archives.length === 0) return { deleted: [], failed: [] };
+  const functions = await listProjectStages(clients, options.project, null, deps);
+  const deploying = runningDeploys(functions, options.now);
+  if (deploying.length)
+    return {
+      deleted: [],
+      failed: [],
+      skipped: `a deploy of stage ${deploying.join(', ')} is running and may be about to name one of them`,
+    };
+  const named = new Set<string>();
+  for (const f of functions) {
+    try {
+      for (const key of await slimKeysNamedBy(clients.lambda, f.functionName, deps)) named.add(key);
+    } catch (error) {
+      return {
+        deleted: [],
+        failed: [],
+        skipped: `the versions of ${f.functionName} could not be read (${errorMessage(error)}), so which archives are in use is unknown`,
+      };
+    }
+  }
+  const unused = archives.filter(
+    (a) =>
+      !named.has(a.key) &&
+      a.lastModified !== undefined &&
+      options.now.getTime() - a.lastModified.getTime() >= SLIM_ARCHIVE_MIN_AGE_MS,
+  );
+  if (options.dryRun) return { deleted: unused, failed: [] };
+  const result: SlimPruneOutcome = { deleted: [], failed: [] };
+  for (const archive of unused) {
+    try {
+      await deleteSlimArchive(clients.s3, { ...where, key: archive.key }, deps);
+      result.deleted.push(archive);
+    } catch (error) {
+      result.failed.push({ key: archive.key, why: errorMessage(error) });
+    }
+  }
+  return result;
+}
+
+/**
+ * pruneSlimArchives for the prune command: what went (key and size) in the
+ * log; a failure to look is a warning, never the prune's failure (the stages
+ * were judged already, and an archive kept costs only storage).
+ */
+export async function pruneSlimArchivesLogged(
+  clients: CleanupClients & Pick<AwsClients, 's3'>,
+  options: SlimPruneOptions,
+  deps: RetryDeps,
+): Promise<SlimPruneOutcome> {
+  let outcome: SlimPruneOutcome;
+  try {
+    outcome = await pruneSlimArchives(clients, options, deps);
+  } catch (error) {
+    outcome = { deleted: [], failed: [], skipped: errorMessage(error) };
+  }
+  const verb = options.dryRun ? 'Would delete' : 'Deleted';
+  for (const a of outcome.deleted)
+    deps.logger.info(`${verb} unused slim archive s3://${options.bucket}/${a.key} (${formatBytes(a.bytes)})`);
+  for (const f of outcome.failed)
+    deps.logger.warning(`Could not delete slim archive s3://${options.bucket}/${f.key}: ${f.why}`);
+  if (outcome.skipped)
+    deps.logger.warning(`Unused slim archives stay until the next prune: ${outcome.skipped}.`);
+  return outcome;
 }

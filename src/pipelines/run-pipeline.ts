@@ -1,11 +1,12 @@
-import { pruneDependencyLayers, pruneStages } from './prune.js';
+import { pruneDependencyLayers, pruneSlimArchivesLogged, pruneStages } from './prune.js';
 import { createGitHubApi } from '../reporting/github-api.js';
 import { isProtectedStage, ProtectedStageError, undeployStage } from './undeploy.js';
 import { isPrivateRepository, type GitHubContext } from '../model/github-context.js';
 import { stageInputKept, type Plan } from '../model/plan.js';
 import { reportDeploy, reportUndeploy, type ReportOptions } from '../reporting/report.js';
 import { redact } from '../util/redact.js';
-import { renderPruneSummary } from '../reporting/summary.js';
+import { defaultBucketName } from '../resources/artifacts/artifact-bucket.js';
+import { renderPruneSummary, renderSlimPruneSummary } from '../reporting/summary.js';
 import { formatBytes } from '../packaging/size-check.js';
 import { secretValues } from '../settings/secret-values.js';
 import { runtimeSettingWarnings } from '../settings/adapter-settings.js';
@@ -236,10 +237,21 @@ async function runPrune({ settings, plan, ctx, deps }: CommandRun): Promise<Pipe
         `${settings.dryRun ? 'Would delete' : 'Deleted'} unused dependency layer versions: ${pruned.join(', ')}`,
       );
   }
+  const slim = await pruneSlimArchivesLogged(
+    session.clients,
+    {
+      project: settings.name,
+      bucket: settings.s3Bucket || defaultBucketName(session.accountId, session.clients.region),
+      accountId: session.accountId,
+      dryRun: settings.dryRun,
+      now: new Date((deps.now ?? Date.now)()),
+    },
+    session.awsDeps,
+  );
   const failed = lines.filter((l) => l.action === 'failed');
   return {
     result: { kind: 'prune', lines, dryRun: settings.dryRun },
-    markdown: renderPruneSummary(settings.name, lines),
+    markdown: renderPruneSummary(settings.name, lines) + renderSlimPruneSummary(slim, settings.dryRun),
     failure: failed.length
       ? `Prune could not remove ${failed.map((l) => l.stage).join(', ')}: see the summary.`
       : undefined,

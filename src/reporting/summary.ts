@@ -6,6 +6,7 @@ import type {
   DeployOutcome,
   DeployReport,
   PruneLine,
+  SlimPruneOutcome,
   SmokeResult,
   UndeployOutcome,
 } from '../model/outcome.js';
@@ -163,6 +164,26 @@ export function renderUndeploySummary(o: UndeployOutcome, options: RenderOptions
 }
 
 /** The job summary of a prune: one line per stage. */
+/** The prune summary's part on slim archives: what went (key, size), what could not, or why none did. Empty when there is nothing to say. */
+export function renderSlimPruneSummary(outcome: SlimPruneOutcome, dryRun: boolean): string {
+  const parts: string[] = [];
+  if (outcome.deleted.length) {
+    const total = outcome.deleted.reduce((sum, a) => sum + a.bytes, 0);
+    parts.push(
+      `**Unused slim dependencies archives ${dryRun ? 'that would be deleted (dry run)' : 'deleted'}**: ${outcome.deleted.length}, ${formatBytes(total)}`,
+      [
+        '| Archive | Size |',
+        '|---|---|',
+        ...outcome.deleted.map((a) => `| ${cell(code(a.key))} | ${formatBytes(a.bytes)} |`),
+      ].join('\n'),
+    );
+  }
+  for (const f of outcome.failed) parts.push(`❌ Could not delete slim archive ${code(f.key)}: ${f.why}`);
+  if (outcome.skipped)
+    parts.push(`Unused slim dependencies archives stay until the next prune: ${outcome.skipped}.`);
+  return parts.length ? `${parts.join('\n\n')}\n` : '';
+}
+
 export function renderPruneSummary(
   project: string,
   lines: readonly PruneLine[],

@@ -202,7 +202,8 @@ export async function cleanupScenario(
   const { startFakeAws } = await import('../../fakes/aws/index.js');
   const { seedDeployedStage } = await import('../../fakes/aws/deployed-stage.js');
   const { undeployStage } = await import('../../src/pipelines/undeploy.js');
-  const { pruneStages } = await import('../../src/pipelines/prune.js');
+  const { pruneStages, pruneSlimArchives } = await import('../../src/pipelines/prune.js');
+  const { defaultBucketName } = await import('../../src/resources/artifacts/artifact-bucket.js');
   const aws = await startFakeAws({ pageSize: 2 });
   try {
     const seed = (stage: string, ref: string) =>
@@ -244,6 +245,18 @@ export async function cleanupScenario(
     );
     if (!lines.some((l) => l.action === 'removed'))
       throw new Error(`scenario: prune removed nothing: ${JSON.stringify(lines)}`);
+    // A slim archive of each kind that no version names any more, two days old: prune deletes them.
+    const bucket = defaultBucketName(aws.accountId, aws.region);
+    for (const kind of ['production', 'preview'])
+      aws.seed.object(bucket, `lambda-deploy-slim/shop/${kind}/${'a'.repeat(64)}.tar.gz`, Buffer.from('x'), {
+        lastModified: aws.clock.now() - 48 * 3_600_000,
+      });
+    const slim = await pruneSlimArchives(
+      clients,
+      { project: 'shop', bucket, accountId: aws.accountId, dryRun: false, now: aws.clock.date() },
+      deps(aws),
+    );
+    if (slim.deleted.length !== 2) throw new Error(`scenario: slim prune: ${JSON.stringify(slim)}`);
     return { region: aws.region, accountId: aws.accountId, calls, undeployCalls, repository: 'acme/shop' };
   } finally {
     await aws.close();

@@ -317,10 +317,20 @@ describe('(b) every call the real modules make is allowed', () => {
 
   it.each(KINDS)('undeploy of a %s preview (preview role) and prune (production role)', async (kind) => {
     const recorded = await (await load()).cleanupScenario(kind, false);
-    for (const op of ['tagging GetResources', 'lambda DeleteFunction', 'logs DeleteLogGroup'])
+    for (const op of [
+      'tagging GetResources',
+      'lambda DeleteFunction',
+      'logs DeleteLogGroup',
+      'lambda ListVersionsByFunction',
+      's3 ListObjectsV2',
+      's3 DeleteObject',
+    ])
       expect(operations(recorded.calls)).toContain(op);
     check(recorded, { gateway: kind, role: 'preview' }, recorded.undeployCalls);
     check(recorded, { gateway: kind, role: 'production' });
+    // Prune runs with the production role: the preview role deletes no slim archive, not even a preview's.
+    const deletes = recorded.calls.filter((c) => c.command === 'DeleteObjectCommand');
+    expect(violations(recorded, { gateway: kind, role: 'preview' }, deletes).length).toBe(deletes.length);
   });
 
   it.each(KINDS)('undeploy and prune of %s stages with keep-warm rules', async (kind) => {

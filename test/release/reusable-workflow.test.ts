@@ -154,6 +154,10 @@ describe('.github/workflows/deploy.yml', () => {
     expect(workflow).toMatch(/ {6}role-to-assume:\n(.*\n)? {8}required: false/);
   });
 
+  it('prune looks for unused slim archives in the bucket the deploys use', () => {
+    expect(jobs().get('prune')).toContain('s3-bucket: ${{ inputs.s3-bucket }}');
+  });
+
   it('undeploy and prune do not pass build inputs (no checkout there: a path would not exist)', () => {
     for (const name of ['undeploy', 'prune']) {
       const job = jobs().get(name) ?? '';
