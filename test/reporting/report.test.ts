@@ -118,6 +118,20 @@ describe('sticky pull request comment', () => {
     expect(planted.body).toContain('evil.example');
   });
 
+  it('a comment of the same bot that only quotes the marker (another workflow echoing the PR text) is left alone', async () => {
+    const gh = await start();
+    // Another workflow, with the same GITHUB_TOKEN identity, quotes the pull request's description.
+    const quoting = gh.addComment(
+      12,
+      `Thanks! Your description:\n> see ${commentMarker('shop', 'pr-12')} [here](https://evil.example)`,
+      'github-actions[bot]',
+    );
+    const result = await reportDeploy(successOutcome(), options(gh), { logger: new RecordingLogger() });
+    expect(result.comment?.action).toBe('created');
+    expect(quoting.body).toContain('Thanks! Your description');
+    expect(gh.requests.filter((r) => r.method === 'PATCH')).toEqual([]);
+  });
+
   it('finds the comment of a personal token by its own login (GraphQL viewer)', async () => {
     const gh = await start({ login: 'release-bot' });
     gh.addComment(
