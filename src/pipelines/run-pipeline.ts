@@ -49,6 +49,7 @@ function reportOptions(
     protectedStages: settings.protectedStages,
     secrets: [...secretValues(settings, plan), ...secrets],
     commentLogs: settings.publicCommentLogs || isPrivateRepository(ctx),
+    sleep: deps.sleep,
   };
 }
 

@@ -10,6 +10,7 @@ import {
   type ReportOptions,
 } from '../../src/reporting/report.js';
 import { RecordingLogger } from '../../src/util/logger.js';
+import { recordingSleep } from '../../src/util/sleep.js';
 import { denyWith403, startGitHubRecorder, type GitHubRecorder } from '../support/github-recorder.js';
 import { API_KEY, failureOutcome, successOutcome, TOKEN, undeployOutcome } from './outcomes.js';
 
@@ -403,7 +404,10 @@ describe('missing permissions', () => {
   it('warns when GitHub is down, never throws, and never shows the token', async () => {
     const gh = await start({ deny: () => ({ status: 500, message: `boom ${TOKEN}` }) });
     const logger = new RecordingLogger();
-    const result = await reportDeploy(successOutcome(), options(gh), { logger });
+    const sleep = recordingSleep();
+    const result = await reportDeploy(successOutcome(), options(gh, { sleep }), { logger });
+    // The lists are reads: tried again with backoff before the warning.
+    expect(sleep.calls.length).toBeGreaterThan(0);
     expect(result.warnings).toHaveLength(2);
     expect(logger.text('warning')).toContain('Could not post the pull request comment');
     expect(logger.text('warning')).not.toContain(TOKEN);
@@ -417,6 +421,46 @@ describe('missing permissions', () => {
     });
     expect(result.markdown).toContain('deployed to');
     expect(gh.requests).toHaveLength(0);
+  });
+});
+
+describe('GitHub rate limits', () => {
+  const SECONDARY =
+    'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.';
+  /** 403 with Retry-After to the first `times` comment posts, as GitHub answers a secondary rate limit. */
+  const limitComments = (times: number, retryAfter = '3') => {
+    let left = times;
+    return (r: { method: string; path: string }) =>
+      r.method === 'POST' && /\/issues\/12\/comments$/.test(r.path) && left-- > 0
+        ? { status: 403, message: SECONDARY, headers: { 'retry-after': retryAfter } }
+        : undefined;
+  };
+
+  it('a secondary rate limit (403 with Retry-After) is waited out as GitHub asks, and the comment posted', async () => {
+    const gh = await start({ deny: limitComments(1) });
+    const sleep = recordingSleep();
+    const api = createGitHubApi({ token: TOKEN, apiUrl: gh.url, repository: 'octo/repo', sleep });
+    const logger = new RecordingLogger();
+    const result = await reportDeploy(successOutcome(), options(gh, { api }), { logger });
+    expect(result.comment?.action).toBe('created');
+    expect(gh.comments).toHaveLength(1);
+    expect(sleep.calls).toEqual([3000]);
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('a rate limit that lasts is a warning saying so, not a missing permission; the Deployment still goes', async () => {
+    const gh = await start({ deny: limitComments(100, '600') });
+    const sleep = recordingSleep();
+    const api = createGitHubApi({ token: TOKEN, apiUrl: gh.url, repository: 'octo/repo', sleep });
+    const result = await reportDeploy(successOutcome(), options(gh, { api }), {
+      logger: new RecordingLogger(),
+    });
+    expect(result.comment).toBeUndefined();
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toContain('rate limit');
+    expect(result.warnings[0]).not.toContain('lacks');
+    expect(sleep.calls).toEqual([]); // ten minutes is no wait for a deploy step
+    expect(gh.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
   });
 });
 

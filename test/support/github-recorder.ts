@@ -69,7 +69,9 @@ export interface RecorderOptions {
   /** Caps per_page so a test sees several pages without hundreds of items. */
   maxPerPage?: number;
   /** Answers a request with an error instead (e.g. 403 "Resource not accessible by integration"). */
-  deny?: (request: RecordedRequest) => { status: number; message: string } | undefined;
+  deny?: (
+    request: RecordedRequest,
+  ) => { status: number; message: string; headers?: Record<string, string> } | undefined;
   pulls?: StoredPull[];
   /** Branch names (of every repository) for GET .../branches and .../branches/{name}. */
   branches?: string[];
@@ -362,10 +364,11 @@ export async function startGitHubRecorder(options: RecorderOptions = {}): Promis
       requests.push(record);
       const denied = options.deny?.(record);
       if (denied) {
-        return send(res, record, denied.status, {
+        const body = {
           message: denied.message || FORBIDDEN,
           documentation_url: 'https://docs.github.com/rest',
-        });
+        };
+        return send(res, record, denied.status, body, denied.headers);
       }
       route(record, res);
     })().catch((error: unknown) => {
