@@ -200,6 +200,28 @@ describe('sticky pull request comment', () => {
     }
   });
 
+  it("a function's error text cannot hide or restyle the comment with HTML (an open <!--, </details>, <img>)", async () => {
+    const gh = await start();
+    // gateway: none quotes the function's own errorMessage in the smoke detail and the error.
+    const raised =
+      'ValueError: bad input <!-- </details><img src="https://evil.example/x.png"> `<kept in code>`';
+    const outcome = failureOutcome({
+      error: `The smoke test failed: ${raised}`,
+      smoke: { ...failureOutcome().smoke, detail: `Invoke shop-pr-12:live answered ${raised}` },
+    });
+    const result = await reportDeploy(outcome, options(gh), { logger: new RecordingLogger() });
+    const body = gh.comments[0]?.body ?? '';
+    for (const text of [body, result.markdown]) {
+      // Only our own marker opens an HTML comment: the logs after the error stay visible.
+      expect(text.split('<!--')).toHaveLength(text === body ? 2 : 1);
+      expect(text).not.toContain('<img');
+      expect(text.split('</details>')).toHaveLength(3); // the smoke answer's and the logs' blocks
+      expect(text).toContain('bad input &lt;!-- &lt;/details&gt;&lt;img src=');
+      expect(text).toContain('`<kept in code>`');
+    }
+    expect(body).toContain("KeyError: 'DATABASE_URL'");
+  });
+
   it("stays within GitHub's 65536 characters when an error is huge, a secret at the cut hidden whole", async () => {
     const gh = await start();
     const secret = 'Pg-Secret-7781-abcdef';
