@@ -31,6 +31,14 @@ export interface NewDeployment {
   productionEnvironment: boolean;
 }
 
+export interface ListedDeployment {
+  id: number;
+  ref: string;
+  /** login of the creator, when GitHub says */
+  creator?: string;
+  description?: string;
+}
+
 export type DeploymentState = 'in_progress' | 'queued' | 'success' | 'failure' | 'error' | 'inactive';
 
 export interface NewDeploymentStatus {
@@ -53,8 +61,8 @@ export interface GitHubApi {
   updateIssueComment(commentId: number, body: string): Promise<IssueComment>;
   createDeployment(deployment: NewDeployment): Promise<{ id: number }>;
   createDeploymentStatus(deploymentId: number, status: NewDeploymentStatus): Promise<void>;
-  /** Every deployment of an environment: all pages. */
-  listDeployments(environment: string): Promise<{ id: number; ref: string }[]>;
+  /** Every deployment of an environment: all pages, with who created it and its description. */
+  listDeployments(environment: string): Promise<ListedDeployment[]>;
   /** Every branch name of the repository: all pages. Retried on 429, 5xx and network errors. */
   listBranches(): Promise<string[]>;
   /** open or closed; missing when GitHub has no such pull request. Retried like listBranches. */
@@ -398,12 +406,22 @@ function deploymentMethods(
       }),
     listDeployments: async (environment) =>
       (
-        await t.pages<{ id: number; ref: string }>(
+        await t.pages<{
+          id: number;
+          ref: string;
+          creator?: { login?: string } | null;
+          description?: string | null;
+        }>(
           `List deployments of ${environment}`,
           `${t.repoUrl}/deployments?environment=${encodeURIComponent(environment)}&per_page=100`,
           true,
         )
-      ).map((d) => ({ id: d.id, ref: d.ref })),
+      ).map((d) => ({
+        id: d.id,
+        ref: d.ref,
+        creator: d.creator?.login,
+        description: d.description ?? undefined,
+      })),
   };
 }
 

@@ -380,6 +380,20 @@ describe('GitHub Deployment', () => {
     expect(gh.statusesOf(pr13?.id as number).at(-1)?.state).toBe('success');
   });
 
+  it("after undeploy leaves another tool's deployment of the same environment active", async () => {
+    const gh = await start();
+    await reportDeploy(successOutcome(), options(gh, { comment: false }), { logger: new RecordingLogger() });
+    // The team's own release tool deploys to an environment of the same name.
+    gh.deployments.push({
+      ...(gh.deployments[0] as (typeof gh.deployments)[number]),
+      id: 777,
+      creator: 'release-tool[bot]',
+    });
+    const result = await reportUndeploy(undeployOutcome(), options(gh), { logger: new RecordingLogger() });
+    expect(result.deactivated).toBe(1);
+    expect(gh.statusesOf(777)).toEqual([]);
+  });
+
   it('leaves deployments alone on a dry run', async () => {
     const gh = await start();
     await reportDeploy(successOutcome(), options(gh, { comment: false }), { logger: new RecordingLogger() });

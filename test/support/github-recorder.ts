@@ -45,6 +45,8 @@ export interface StoredDeployment {
   autoMerge: unknown;
   requiredContexts: unknown;
   createdAt: string;
+  /** Who created it; the recorder's login when not seeded otherwise. */
+  creator?: string;
 }
 
 export interface StoredStatus {
@@ -144,6 +146,7 @@ export async function startGitHubRecorder(options: RecorderOptions = {}): Promis
     transient_environment: d.transientEnvironment,
     production_environment: d.productionEnvironment,
     payload: {},
+    creator: { login: d.creator ?? login, type: 'Bot' },
     created_at: d.createdAt,
     updated_at: d.createdAt,
     url: `${url}/repos/${d.repository}/deployments/${d.id}`,
