@@ -50,6 +50,7 @@ function reportOptions(
     protectedStages: settings.protectedStages,
     secrets: [...secretValues(settings, plan), ...secrets],
     commentLogs: settings.publicCommentLogs || isPrivateRepository(ctx),
+    sleep: deps.sleep,
   };
 }
 

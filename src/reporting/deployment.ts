@@ -77,13 +77,24 @@ export async function finishDeployment(
   });
 }
 
-/** After undeploy: every deployment of the environment becomes inactive. Returns how many. Throws GitHubApiError. */
+/**
+ * After undeploy: every deployment of the environment that we created becomes inactive
+ * (created by the token's login; when that cannot be read, those with our description).
+ * Another tool's deployments of an environment of the same name stay. Returns how many.
+ * Throws GitHubApiError.
+ */
 export async function deactivateEnvironment(
   api: GitHubApi,
   environment: string,
   deps: { logger: Logger },
 ): Promise<number> {
-  const deployments = await api.listDeployments(environment);
+  const [listed, self] = await Promise.all([
+    api.listDeployments(environment),
+    api.viewerLogin().catch(() => undefined),
+  ]);
+  const deployments = listed.filter((d) =>
+    self && d.creator ? d.creator === self : (d.description ?? '').startsWith('lambda-deploy '),
+  );
   for (const d of deployments) {
     await api.createDeploymentStatus(d.id, { state: 'inactive', description: 'Stage removed' });
   }

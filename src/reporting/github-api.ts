@@ -31,6 +31,14 @@ export interface NewDeployment {
   productionEnvironment: boolean;
 }
 
+export interface ListedDeployment {
+  id: number;
+  ref: string;
+  /** login of the creator, when GitHub says */
+  creator?: string;
+  description?: string;
+}
+
 export type DeploymentState = 'in_progress' | 'queued' | 'success' | 'failure' | 'error' | 'inactive';
 
 export interface NewDeploymentStatus {
@@ -53,8 +61,8 @@ export interface GitHubApi {
   updateIssueComment(commentId: number, body: string): Promise<IssueComment>;
   createDeployment(deployment: NewDeployment): Promise<{ id: number }>;
   createDeploymentStatus(deploymentId: number, status: NewDeploymentStatus): Promise<void>;
-  /** Every deployment of an environment: all pages. */
-  listDeployments(environment: string): Promise<{ id: number; ref: string }[]>;
+  /** Every deployment of an environment: all pages, with who created it and its description. */
+  listDeployments(environment: string): Promise<ListedDeployment[]>;
   /** Every branch name of the repository: all pages. Retried on 429, 5xx and network errors. */
   listBranches(): Promise<string[]>;
   /** open or closed; missing when GitHub has no such pull request. Retried like listBranches. */
@@ -71,11 +79,45 @@ export class GitHubApiError extends Error {
     /** undefined: no answer at all (network). */
     readonly status: number | undefined,
     message: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & {
+      /** The wait GitHub asked for (Retry-After, or until x-ratelimit-reset), when it did. */
+      retryAfterMs?: number;
+    },
   ) {
     super(`${operation} failed${status ? ` (HTTP ${status})` : ''}: ${message}`, options);
     this.name = 'GitHubApiError';
+    this.retryAfterMs = options?.retryAfterMs;
   }
+
+  readonly retryAfterMs: number | undefined;
+}
+
+/** The longest rate-limit wait a run sits out; past it, the report gives up with a warning. */
+export const MAX_RATE_LIMIT_WAIT_MS = 60_000;
+
+/** The wait a rate-limited answer asks for: Retry-After seconds, or until x-ratelimit-reset when none are left. */
+export function rateLimitWaitMs(
+  headers: Record<string, string | number | undefined> | undefined,
+  now = Date.now(),
+): number | undefined {
+  const retryAfter = Number(headers?.['retry-after']);
+  if (headers?.['retry-after'] !== undefined && Number.isFinite(retryAfter))
+    return Math.max(0, retryAfter) * 1000;
+  if (String(headers?.['x-ratelimit-remaining']) === '0') {
+    const reset = Number(headers?.['x-ratelimit-reset']);
+    if (Number.isFinite(reset)) return Math.max(0, reset * 1000 - now);
+  }
+  return undefined;
+}
+
+/**
+ * GitHub's primary or secondary rate limit: 429, or 403 with Retry-After, no requests left, or
+ * its rate-limit message. Not a missing permission: the same call works a little later.
+ */
+export function isRateLimited(error: unknown): boolean {
+  if (!(error instanceof GitHubApiError)) return false;
+  if (error.status === 429) return true;
+  return error.status === 403 && (error.retryAfterMs !== undefined || /rate limit/i.test(error.message));
 }
 
 /** fetch hides the reason (ECONNREFUSED, ENOTFOUND...) a cause or two down: " (ECONNREFUSED)". */
@@ -91,7 +133,7 @@ function networkCode(error: unknown): string {
 /** Worth another attempt: no answer, rate limited, or GitHub's own trouble. */
 function isTransientGitHub(error: unknown): boolean {
   if (!(error instanceof GitHubApiError)) return false;
-  return error.status === undefined || error.status === 429 || error.status >= 500;
+  return error.status === undefined || error.status >= 500 || isRateLimited(error);
 }
 
 /** The `rel="next"` URL of a Link header, if any. Pure. */
@@ -106,7 +148,7 @@ export function nextLink(header: string | null | undefined): string | undefined 
 
 /** Is this the token missing a permission (403/404 "Resource not accessible by integration")? */
 export function isPermissionError(error: unknown): boolean {
-  if (!(error instanceof GitHubApiError)) return false;
+  if (!(error instanceof GitHubApiError) || isRateLimited(error)) return false;
   return error.status === 403 || error.status === 404 || /not accessible by integration/i.test(error.message);
 }
 
@@ -149,8 +191,52 @@ interface Transport {
    * API's own host only; `retry`: each page with backoff, like `retried`.
    */
   pages<T>(operation: string, url: string, retry?: boolean): Promise<T[]>;
-  /** `call` with backoff on 429, 5xx and no answer. */
+  /** `call` with backoff on rate limits, 5xx and no answer. */
   retried<T>(operation: string, fn: (octokit: Octokit) => Promise<T>): Promise<T>;
+  /**
+   * `call` for writes: again only after a rate limit (GitHub did not act on the request),
+   * never after a 5xx or no answer, which may have posted the comment already.
+   */
+  write<T>(operation: string, fn: (octokit: Octokit) => Promise<T>): Promise<T>;
+}
+
+/** Rate-limit waits and retries around `call`: reads on any transient failure, writes on rate limits only. */
+function backoffCalls(
+  options: GitHubApiOptions,
+  call: Transport['call'],
+): Pick<Transport, 'retried' | 'write'> {
+  const { logger } = options;
+  /** A rate limit's own wait when it names one (a secondary limit without one: a minute, as GitHub advises). */
+  const delayFor = (error: unknown, backoff: number) =>
+    isRateLimited(error) ? ((error as GitHubApiError).retryAfterMs ?? MAX_RATE_LIMIT_WAIT_MS) : backoff;
+  /** A rate limit asking for longer than a run should sit waiting is not retried. */
+  const waitable = (error: unknown) =>
+    !isRateLimited(error) || ((error as GitHubApiError).retryAfterMs ?? 0) <= MAX_RATE_LIMIT_WAIT_MS;
+
+  function withBackoff<T>(
+    operation: string,
+    fn: (octokit: Octokit) => Promise<T>,
+    retryable: (error: unknown) => boolean,
+  ): Promise<T> {
+    return withRetry(() => call(operation, fn), {
+      attempts: 5,
+      baseDelayMs: 1000,
+      maxDelayMs: 20_000,
+      sleep: options.sleep,
+      random: options.random,
+      retryable: (error) => retryable(error) && waitable(error),
+      delayFor,
+      onRetry: (error, attempt, delay) =>
+        logger?.info(
+          `GitHub API: ${errorMessage(error)}; trying again in ${Math.round(delay / 1000)} s (attempt ${attempt + 1}).`,
+        ),
+    });
+  }
+  const retried = <T>(operation: string, fn: (octokit: Octokit) => Promise<T>) =>
+    withBackoff(operation, fn, isTransientGitHub);
+  const write = <T>(operation: string, fn: (octokit: Octokit) => Promise<T>) =>
+    withBackoff(operation, fn, isRateLimited);
+  return { retried, write };
 }
 
 function transport(options: GitHubApiOptions): Transport {
@@ -189,9 +275,12 @@ function transport(options: GitHubApiOptions): Transport {
     } catch (error) {
       if (error instanceof GitHubApiError) throw error;
       // Octokit reports "no answer" as status 500 without a response.
-      const e = error as { status?: unknown; response?: unknown };
+      const e = error as { status?: unknown; response?: { headers?: Record<string, string | number> } };
       const status = typeof e.status === 'number' && e.response !== undefined ? e.status : undefined;
-      throw new GitHubApiError(operation, status, errorMessage(error) + networkCode(error), { cause: error });
+      throw new GitHubApiError(operation, status, errorMessage(error) + networkCode(error), {
+        cause: error,
+        retryAfterMs: status === 403 || status === 429 ? rateLimitWaitMs(e.response?.headers) : undefined,
+      });
     }
   }
 
@@ -214,22 +303,9 @@ function transport(options: GitHubApiOptions): Transport {
     return items;
   }
 
-  function retried<T>(operation: string, fn: (octokit: Octokit) => Promise<T>): Promise<T> {
-    return withRetry(() => call(operation, fn), {
-      attempts: 5,
-      baseDelayMs: 1000,
-      maxDelayMs: 20_000,
-      sleep: options.sleep,
-      random: options.random,
-      retryable: isTransientGitHub,
-      onRetry: (error, attempt, delay) =>
-        logger?.info(
-          `GitHub API: ${errorMessage(error)}; trying again in ${Math.round(delay / 1000)} s (attempt ${attempt + 1}).`,
-        ),
-    });
-  }
+  const { retried, write } = backoffCalls(options, call);
 
-  return { owner, repo, repoUrl: `${base}/repos/${owner}/${repo}`, request, call, pages, retried };
+  return { owner, repo, repoUrl: `${base}/repos/${owner}/${repo}`, request, call, pages, retried, write };
 }
 
 function toComment(c: { id: number; body?: string | null; user?: { login?: string } | null }): IssueComment {
@@ -256,10 +332,11 @@ function commentMethods(
         await t.pages<Parameters<typeof toComment>[0]>(
           `List comments of #${issue}`,
           `${t.repoUrl}/issues/${issue}/comments?per_page=100`,
+          true,
         )
       ).map(toComment),
     createIssueComment: (issue, body) =>
-      t.call(`Create a comment on #${issue}`, async (octokit) =>
+      t.write(`Create a comment on #${issue}`, async (octokit) =>
         toComment(
           (
             await octokit.rest.issues.createComment({
@@ -273,7 +350,7 @@ function commentMethods(
         ),
       ),
     updateIssueComment: (commentId, body) =>
-      t.call(`Update comment ${commentId}`, async (octokit) =>
+      t.write(`Update comment ${commentId}`, async (octokit) =>
         toComment(
           (
             await octokit.rest.issues.updateComment({
@@ -295,7 +372,7 @@ function deploymentMethods(
   const { owner, repo } = t;
   return {
     createDeployment: (d) =>
-      t.call(`Create a deployment of ${d.environment}`, async (octokit) => {
+      t.write(`Create a deployment of ${d.environment}`, async (octokit) => {
         const response = await octokit.rest.repos.createDeployment({
           owner,
           repo,
@@ -315,7 +392,7 @@ function deploymentMethods(
         return { id };
       }),
     createDeploymentStatus: (deploymentId, s) =>
-      t.call(`Set deployment ${deploymentId} to ${s.state}`, async (octokit) => {
+      t.write(`Set deployment ${deploymentId} to ${s.state}`, async (octokit) => {
         await octokit.rest.repos.createDeploymentStatus({
           owner,
           repo,
@@ -329,11 +406,22 @@ function deploymentMethods(
       }),
     listDeployments: async (environment) =>
       (
-        await t.pages<{ id: number; ref: string }>(
+        await t.pages<{
+          id: number;
+          ref: string;
+          creator?: { login?: string } | null;
+          description?: string | null;
+        }>(
           `List deployments of ${environment}`,
           `${t.repoUrl}/deployments?environment=${encodeURIComponent(environment)}&per_page=100`,
+          true,
         )
-      ).map((d) => ({ id: d.id, ref: d.ref })),
+      ).map((d) => ({
+        id: d.id,
+        ref: d.ref,
+        creator: d.creator?.login,
+        description: d.description ?? undefined,
+      })),
   };
 }
 

@@ -47,6 +47,21 @@ export function details(summary: string, body: string, open = false): string {
   return `<details${open ? ' open' : ''}><summary>${escapeHtml(summary)}</summary>\n\n${body}\n\n</details>`;
 }
 
+/**
+ * Text from outside (a function's error message, an AWS error) shown as text: its HTML
+ * (an open `<!--` that hides the rest, `</details>`, `<img>`) is escaped; code spans are
+ * left as they are, where HTML is inert and an escape would show.
+ */
+export function plainText(text: string): string {
+  return text
+    .split(/(`+)([\s\S]*?[^`]\1(?!`)|)/)
+    .map((part, i, all) => {
+      if (i % 3 === 1) return all[i + 1] ? `${part}${all[i + 1]}` : escapeHtml(part);
+      return i % 3 === 2 ? '' : escapeHtml(part);
+    })
+    .join('');
+}
+
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -46,7 +46,7 @@ export interface StickyComment {
   pullRequest: number;
   project: string;
   stage: string;
-  /** The full body; it must contain commentMarker(project, stage). */
+  /** The full body; commentMarker(project, stage) is put first when it does not open it. */
   body: string;
 }
 
@@ -57,7 +57,7 @@ export interface StickyResult {
 
 /**
  * Updates this project's and stage's comment when there is one, else creates
- * it. Ours is the one with the marker AND written by the token's own identity:
+ * it. Ours is the one that opens with the marker AND written by the token's own identity:
  * anyone can paste the marker into a comment, and such a comment is never
  * edited. Throws GitHubApiError.
  */
@@ -67,7 +67,10 @@ export async function upsertStickyComment(
   deps: { logger: Logger },
 ): Promise<StickyResult> {
   const marker = commentMarker(c.project, c.stage);
-  const body = c.body.includes(marker) ? c.body : `${marker}\n${c.body}`;
+  const body = c.body.startsWith(marker) ? c.body : `${marker}\n${c.body}`;
+  // We always write the marker first: a comment that merely contains it (another tool of the same
+  // token quoting a pull request's text, our logs printing it) is not ours to overwrite.
+  const carries = (comment: { body: string }) => comment.body.trimStart().startsWith(marker);
   const [comments, self] = await Promise.all([
     api.listIssueComments(c.pullRequest),
     // The reason is not repeated: the listing's own failure (if GitHub is down) says it, redacted.
@@ -78,10 +81,8 @@ export async function upsertStickyComment(
       return undefined;
     }),
   ]);
-  const existing = self
-    ? comments.find((comment) => comment.user === self && comment.body.includes(marker))
-    : undefined;
-  const foreign = comments.filter((comment) => comment.user !== self && comment.body.includes(marker));
+  const existing = self ? comments.find((comment) => comment.user === self && carries(comment)) : undefined;
+  const foreign = comments.filter((comment) => comment.user !== self && carries(comment));
   if (foreign.length)
     deps.logger.debug(
       `Left alone ${foreign.length} comment${foreign.length === 1 ? '' : 's'} with the marker by others (${[...new Set(foreign.map((f) => f.user ?? '?'))].join(', ')}).`,

@@ -6,6 +6,7 @@
 import type { GitHubContext } from '../model/github-context.js';
 import type { UndeployOutcome } from '../model/outcome.js';
 import type { Logger } from '../util/logger.js';
+import type { Sleep } from '../util/sleep.js';
 import { errorMessage } from '../util/retry.js';
 import { deactivateEnvironment, environmentName, finishDeployment, startDeployment } from './deployment.js';
 import { createGitHubApi, isPermissionError, type GitHubApi } from './github-api.js';
@@ -37,6 +38,8 @@ export interface ReportOptions {
   deploymentId?: number;
   /** Put the function's (redacted) logs in the PR comment; false: the summary only (public-comment-logs). */
   commentLogs?: boolean;
+  /** Waits between retried GitHub calls (tests: a recording sleep). */
+  sleep?: Sleep;
 }
 
 export interface ReportResult {
@@ -71,6 +74,7 @@ function apiFor(options: ReportOptions, deps: Deps): GitHubApi | undefined {
     apiUrl: options.ctx.apiUrl,
     repository: options.ctx.repository,
     logger: deps.logger,
+    sleep: options.sleep,
   });
 }
 

@@ -10,7 +10,17 @@ import type {
   SmokeResult,
   UndeployOutcome,
 } from '../model/outcome.js';
-import { cell, code, details, factTable, fenced, formatDuration, link, shortSha } from './markdown.js';
+import {
+  cell,
+  code,
+  details,
+  factTable,
+  fenced,
+  formatDuration,
+  link,
+  plainText,
+  shortSha,
+} from './markdown.js';
 import { formatBytes } from '../packaging/size-check.js';
 import { Inputs } from '../settings/names.js';
 import { cutText, redact } from '../util/redact.js';
@@ -27,12 +37,12 @@ export interface RenderOptions {
 export function smokeLine(smoke: SmokeResult): string {
   switch (smoke.status) {
     case 'passed':
-      return `✅ passed: ${smoke.detail}`;
+      return `✅ passed: ${plainText(smoke.detail)}`;
     case 'failed':
-      return `❌ failed: ${smoke.detail}`;
+      return `❌ failed: ${plainText(smoke.detail)}`;
     default:
       return smoke.detail && smoke.detail !== 'smoke-test: false'
-        ? `⏭️ skipped: ${smoke.detail}`
+        ? `⏭️ skipped: ${plainText(smoke.detail)}`
         : '⏭️ skipped (smoke-test: false)';
   }
 }
@@ -89,9 +99,9 @@ export function deployFacts(o: DeployReport, compact = false): [string, string][
  */
 export const MAX_MESSAGE_CHARS = 4_000;
 
-/** `text` redacted whole, then cut: a secret the cut falls in goes whole (see cutText). */
+/** `text` redacted whole, shown as text, then cut (a secret the cut falls in goes whole, see cutText). */
 function bounded(text: string, secrets: RenderOptions['secrets']): string {
-  return cutText(redact(text, secrets), MAX_MESSAGE_CHARS, secrets);
+  return cutText(plainText(redact(text, secrets)), MAX_MESSAGE_CHARS, secrets);
 }
 
 /** The failure part: cause, rollback, smoke answer, logs. Shared by the summary and the comment. */

@@ -15,6 +15,8 @@ export interface RetryOptions {
   retryable: (error: unknown, attempt: number) => boolean;
   /** Called before each wait, e.g. to log what is being waited for. */
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  /** The wait the error itself asks for (an HTTP Retry-After), instead of the backoff. */
+  delayFor?: (error: unknown, backoffMs: number) => number;
 }
 
 /** The delay before attempt `attempt + 1` (attempt counts from 1): pure, for tests. */
@@ -40,7 +42,8 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
       return await fn(attempt);
     } catch (error) {
       if (attempt >= options.attempts || !options.retryable(error, attempt)) throw error;
-      const delay = backoffDelay(attempt, options.baseDelayMs, maxDelay, random);
+      const backoff = backoffDelay(attempt, options.baseDelayMs, maxDelay, random);
+      const delay = options.delayFor ? options.delayFor(error, backoff) : backoff;
       if (options.maxWaitMs !== undefined && waited + delay > options.maxWaitMs) throw error;
       options.onRetry?.(error, attempt, delay);
       waited += delay;

@@ -1,5 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { cell, code, details, fenced, formatDuration, link, shortSha } from '../../src/reporting/markdown.js';
+import {
+  cell,
+  code,
+  details,
+  fenced,
+  formatDuration,
+  link,
+  plainText,
+  shortSha,
+} from '../../src/reporting/markdown.js';
 
 describe('formatDuration', () => {
   it.each([
@@ -37,5 +46,17 @@ describe('markdown pieces', () => {
   });
   it('short sha', () => {
     expect(shortSha('0123456789abcdef')).toBe('0123456');
+  });
+});
+
+describe('plainText', () => {
+  it.each([
+    ['a <b> & c', 'a &lt;b&gt; &amp; c'],
+    ['open <!-- hides the rest', 'open &lt;!-- hides the rest'],
+    ['kept `<in code>` here <x>', 'kept `<in code>` here &lt;x&gt;'],
+    ['``a<b`` <c', '``a<b`` &lt;c'],
+    ['a lone ` tick <d', 'a lone ` tick &lt;d'],
+  ])('%j -> %j', (input, expected) => {
+    expect(plainText(input)).toBe(expected);
   });
 });

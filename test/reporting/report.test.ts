@@ -10,6 +10,7 @@ import {
   type ReportOptions,
 } from '../../src/reporting/report.js';
 import { RecordingLogger } from '../../src/util/logger.js';
+import { recordingSleep } from '../../src/util/sleep.js';
 import { denyWith403, startGitHubRecorder, type GitHubRecorder } from '../support/github-recorder.js';
 import { API_KEY, failureOutcome, successOutcome, TOKEN, undeployOutcome } from './outcomes.js';
 
@@ -118,6 +119,20 @@ describe('sticky pull request comment', () => {
     expect(planted.body).toContain('evil.example');
   });
 
+  it('a comment of the same bot that only quotes the marker (another workflow echoing the PR text) is left alone', async () => {
+    const gh = await start();
+    // Another workflow, with the same GITHUB_TOKEN identity, quotes the pull request's description.
+    const quoting = gh.addComment(
+      12,
+      `Thanks! Your description:\n> see ${commentMarker('shop', 'pr-12')} [here](https://evil.example)`,
+      'github-actions[bot]',
+    );
+    const result = await reportDeploy(successOutcome(), options(gh), { logger: new RecordingLogger() });
+    expect(result.comment?.action).toBe('created');
+    expect(quoting.body).toContain('Thanks! Your description');
+    expect(gh.requests.filter((r) => r.method === 'PATCH')).toEqual([]);
+  });
+
   it('finds the comment of a personal token by its own login (GraphQL viewer)', async () => {
     const gh = await start({ login: 'release-bot' });
     gh.addComment(
@@ -183,6 +198,28 @@ describe('sticky pull request comment', () => {
       expect(text).not.toContain(TOKEN);
       expect(text).not.toContain('wJalrXUtnFEMI');
     }
+  });
+
+  it("a function's error text cannot hide or restyle the comment with HTML (an open <!--, </details>, <img>)", async () => {
+    const gh = await start();
+    // gateway: none quotes the function's own errorMessage in the smoke detail and the error.
+    const raised =
+      'ValueError: bad input <!-- </details><img src="https://evil.example/x.png"> `<kept in code>`';
+    const outcome = failureOutcome({
+      error: `The smoke test failed: ${raised}`,
+      smoke: { ...failureOutcome().smoke, detail: `Invoke shop-pr-12:live answered ${raised}` },
+    });
+    const result = await reportDeploy(outcome, options(gh), { logger: new RecordingLogger() });
+    const body = gh.comments[0]?.body ?? '';
+    for (const text of [body, result.markdown]) {
+      // Only our own marker opens an HTML comment: the logs after the error stay visible.
+      expect(text.split('<!--')).toHaveLength(text === body ? 2 : 1);
+      expect(text).not.toContain('<img');
+      expect(text.split('</details>')).toHaveLength(3); // the smoke answer's and the logs' blocks
+      expect(text).toContain('bad input &lt;!-- &lt;/details&gt;&lt;img src=');
+      expect(text).toContain('`<kept in code>`');
+    }
+    expect(body).toContain("KeyError: 'DATABASE_URL'");
   });
 
   it("stays within GitHub's 65536 characters when an error is huge, a secret at the cut hidden whole", async () => {
@@ -343,6 +380,20 @@ describe('GitHub Deployment', () => {
     expect(gh.statusesOf(pr13?.id as number).at(-1)?.state).toBe('success');
   });
 
+  it("after undeploy leaves another tool's deployment of the same environment active", async () => {
+    const gh = await start();
+    await reportDeploy(successOutcome(), options(gh, { comment: false }), { logger: new RecordingLogger() });
+    // The team's own release tool deploys to an environment of the same name.
+    gh.deployments.push({
+      ...(gh.deployments[0] as (typeof gh.deployments)[number]),
+      id: 777,
+      creator: 'release-tool[bot]',
+    });
+    const result = await reportUndeploy(undeployOutcome(), options(gh), { logger: new RecordingLogger() });
+    expect(result.deactivated).toBe(1);
+    expect(gh.statusesOf(777)).toEqual([]);
+  });
+
   it('leaves deployments alone on a dry run', async () => {
     const gh = await start();
     await reportDeploy(successOutcome(), options(gh, { comment: false }), { logger: new RecordingLogger() });
@@ -389,7 +440,10 @@ describe('missing permissions', () => {
   it('warns when GitHub is down, never throws, and never shows the token', async () => {
     const gh = await start({ deny: () => ({ status: 500, message: `boom ${TOKEN}` }) });
     const logger = new RecordingLogger();
-    const result = await reportDeploy(successOutcome(), options(gh), { logger });
+    const sleep = recordingSleep();
+    const result = await reportDeploy(successOutcome(), options(gh, { sleep }), { logger });
+    // The lists are reads: tried again with backoff before the warning.
+    expect(sleep.calls.length).toBeGreaterThan(0);
     expect(result.warnings).toHaveLength(2);
     expect(logger.text('warning')).toContain('Could not post the pull request comment');
     expect(logger.text('warning')).not.toContain(TOKEN);
@@ -403,6 +457,46 @@ describe('missing permissions', () => {
     });
     expect(result.markdown).toContain('deployed to');
     expect(gh.requests).toHaveLength(0);
+  });
+});
+
+describe('GitHub rate limits', () => {
+  const SECONDARY =
+    'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.';
+  /** 403 with Retry-After to the first `times` comment posts, as GitHub answers a secondary rate limit. */
+  const limitComments = (times: number, retryAfter = '3') => {
+    let left = times;
+    return (r: { method: string; path: string }) =>
+      r.method === 'POST' && /\/issues\/12\/comments$/.test(r.path) && left-- > 0
+        ? { status: 403, message: SECONDARY, headers: { 'retry-after': retryAfter } }
+        : undefined;
+  };
+
+  it('a secondary rate limit (403 with Retry-After) is waited out as GitHub asks, and the comment posted', async () => {
+    const gh = await start({ deny: limitComments(1) });
+    const sleep = recordingSleep();
+    const api = createGitHubApi({ token: TOKEN, apiUrl: gh.url, repository: 'octo/repo', sleep });
+    const logger = new RecordingLogger();
+    const result = await reportDeploy(successOutcome(), options(gh, { api }), { logger });
+    expect(result.comment?.action).toBe('created');
+    expect(gh.comments).toHaveLength(1);
+    expect(sleep.calls).toEqual([3000]);
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('a rate limit that lasts is a warning saying so, not a missing permission; the Deployment still goes', async () => {
+    const gh = await start({ deny: limitComments(100, '600') });
+    const sleep = recordingSleep();
+    const api = createGitHubApi({ token: TOKEN, apiUrl: gh.url, repository: 'octo/repo', sleep });
+    const result = await reportDeploy(successOutcome(), options(gh, { api }), {
+      logger: new RecordingLogger(),
+    });
+    expect(result.comment).toBeUndefined();
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toContain('rate limit');
+    expect(result.warnings[0]).not.toContain('lacks');
+    expect(sleep.calls).toEqual([]); // ten minutes is no wait for a deploy step
+    expect(gh.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
   });
 });
 

@@ -45,6 +45,8 @@ export interface StoredDeployment {
   autoMerge: unknown;
   requiredContexts: unknown;
   createdAt: string;
+  /** Who created it; the recorder's login when not seeded otherwise. */
+  creator?: string;
 }
 
 export interface StoredStatus {
@@ -69,7 +71,9 @@ export interface RecorderOptions {
   /** Caps per_page so a test sees several pages without hundreds of items. */
   maxPerPage?: number;
   /** Answers a request with an error instead (e.g. 403 "Resource not accessible by integration"). */
-  deny?: (request: RecordedRequest) => { status: number; message: string } | undefined;
+  deny?: (
+    request: RecordedRequest,
+  ) => { status: number; message: string; headers?: Record<string, string> } | undefined;
   pulls?: StoredPull[];
   /** Branch names (of every repository) for GET .../branches and .../branches/{name}. */
   branches?: string[];
@@ -142,6 +146,7 @@ export async function startGitHubRecorder(options: RecorderOptions = {}): Promis
     transient_environment: d.transientEnvironment,
     production_environment: d.productionEnvironment,
     payload: {},
+    creator: { login: d.creator ?? login, type: 'Bot' },
     created_at: d.createdAt,
     updated_at: d.createdAt,
     url: `${url}/repos/${d.repository}/deployments/${d.id}`,
@@ -362,10 +367,11 @@ export async function startGitHubRecorder(options: RecorderOptions = {}): Promis
       requests.push(record);
       const denied = options.deny?.(record);
       if (denied) {
-        return send(res, record, denied.status, {
+        const body = {
           message: denied.message || FORBIDDEN,
           documentation_url: 'https://docs.github.com/rest',
-        });
+        };
+        return send(res, record, denied.status, body, denied.headers);
       }
       route(record, res);
     })().catch((error: unknown) => {
