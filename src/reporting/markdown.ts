@@ -49,17 +49,24 @@ export function details(summary: string, body: string, open = false): string {
 
 /**
  * Text from outside (a function's error message, an AWS error) shown as text: its HTML
- * (an open `<!--` that hides the rest, `</details>`, `<img>`) is escaped; code spans are
- * left as they are, where HTML is inert and an escape would show.
+ * (an open `<!--` that hides the rest, `</details>`, `<img>`) is escaped, and an `@name`
+ * gets a zero-width space after the `@` so GitHub shows it without linking or notifying
+ * anyone; code spans are left as they are, where both are inert and an escape would show.
  */
 export function plainText(text: string): string {
+  const inert = (part: string) => noMentions(escapeHtml(part));
   return text
     .split(/(`+)([\s\S]*?[^`]\1(?!`)|)/)
     .map((part, i, all) => {
-      if (i % 3 === 1) return all[i + 1] ? `${part}${all[i + 1]}` : escapeHtml(part);
-      return i % 3 === 2 ? '' : escapeHtml(part);
+      if (i % 3 === 1) return all[i + 1] ? `${part}${all[i + 1]}` : inert(part);
+      return i % 3 === 2 ? '' : inert(part);
     })
     .join('');
+}
+
+/** `@user`, `@org/team` (not `a@b.c`): `@&#8203;user`, shown as `@user` but no mention. */
+function noMentions(text: string): string {
+  return text.replace(/(^|[^A-Za-z0-9_])@(?=[A-Za-z0-9])/g, '$1@&#8203;');
 }
 
 export function escapeHtml(text: string): string {

@@ -56,6 +56,10 @@ describe('plainText', () => {
     ['kept `<in code>` here <x>', 'kept `<in code>` here &lt;x&gt;'],
     ['``a<b`` <c', '``a<b`` &lt;c'],
     ['a lone ` tick <d', 'a lone ` tick &lt;d'],
+    [
+      '@octocat and (@org/team) see a@b.c `@kept`',
+      '@&#8203;octocat and (@&#8203;org/team) see a@b.c `@kept`',
+    ],
   ])('%j -> %j', (input, expected) => {
     expect(plainText(input)).toBe(expected);
   });

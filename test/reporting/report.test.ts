@@ -222,6 +222,23 @@ describe('sticky pull request comment', () => {
     expect(body).toContain("KeyError: 'DATABASE_URL'");
   });
 
+  it("an @mention in a function's error text does not notify anyone; in a code span it stays as written", async () => {
+    const gh = await start();
+    const raised = 'PermissionError: ask @octocat or @octo-org/ops-team (mail ops@example.com) `@kept`';
+    const outcome = failureOutcome({
+      error: `The smoke test failed: ${raised}`,
+      smoke: { ...failureOutcome().smoke, detail: `Invoke shop-pr-12:live answered ${raised}` },
+    });
+    const result = await reportDeploy(outcome, options(gh), { logger: new RecordingLogger() });
+    const body = gh.comments[0]?.body ?? '';
+    for (const text of [body, result.markdown]) {
+      // GitHub links (and notifies) @name after a non-word character; a zero-width space breaks that.
+      expect(text).not.toMatch(/(^|[^\w`])@(octocat|octo-org)/m);
+      expect(text).toContain('ask @&#8203;octocat or @&#8203;octo-org/ops-team (mail ops@example.com)');
+      expect(text).toContain('`@kept`');
+    }
+  });
+
   it("stays within GitHub's 65536 characters when an error is huge, a secret at the cut hidden whole", async () => {
     const gh = await start();
     const secret = 'Pg-Secret-7781-abcdef';
