@@ -147,7 +147,10 @@ function runningDeploys(functions: readonly ProjectStage[], now: Date): string[]
   return [...new Set(running.map((f) => f.stage))];
 }
 
-/** How old an unreferenced slim archive must be to go: a running deploy uploads it before it publishes the version naming it. */
+/**
+ * How old an unreferenced slim archive must be to go: a running deploy uploads it before it publishes the
+ * version naming it, and one that reuses an archive older than SLIM_ARCHIVE_REFRESH_MS copies it onto itself first.
+ */
 export const SLIM_ARCHIVE_MIN_AGE_MS = 24 * 60 * 60 * 1000;
 
 export interface SlimPruneOptions {

@@ -132,6 +132,7 @@ const ANY_INPUT: Record<string, unknown> = {
   tags: {},
   Bucket: 'b',
   Key: 'k',
+  CopySource: 'b/k', // only CopyObject sends it (x-amz-copy-source)
   UploadId: 'u',
   PartNumber: 1,
   Body: 'x',

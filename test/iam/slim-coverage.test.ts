@@ -86,6 +86,8 @@ async function scenario(stage: string) {
   const uploads = [];
   const configs = [];
   for (const on of [true, true, false]) {
+    // 20 hours later: the reused archive is copied onto itself (CopyObject, replayed below too).
+    if (on && uploads.length) await fake.clock.sleep(20 * 3_600_000);
     if (on)
       uploads.push(
         await publishSlimArchive(
@@ -133,6 +135,7 @@ describe('a slim deploy, call by call', () => {
         ),
       );
       expect(uploads.map((u) => u.uploaded)).toEqual([true, false]); // reused by S3's checksum
+      expect(uploads.map((u) => u.refreshed)).toEqual([false, true]);
       const [first, again, off] = configs;
       expect(first!.config.EphemeralStorage).toEqual({ Size: 896 });
       expect(first!.config.Environment?.Variables).toEqual({
@@ -145,7 +148,7 @@ describe('a slim deploy, call by call', () => {
       expect(off!.config.EphemeralStorage).toEqual({ Size: 512 });
       expect(off!.config.Environment?.Variables).toEqual({ MODE: 'x' });
       expect([...operations(calls)]).toEqual(
-        expect.arrayContaining(['s3 PutObject', 'lambda CreateFunction']),
+        expect.arrayContaining(['s3 PutObject', 's3 CopyObject', 'lambda CreateFunction']),
       );
 
       const scope = { region: fake.region, accountId: fake.accountId };
@@ -168,7 +171,9 @@ describe('a slim deploy, call by call', () => {
             (v) => v.call.service === 's3' && String(v.call.input.Key).startsWith('lambda-deploy-slim/'),
           )
           .map((v) => v.call.command);
-        expect(refused).toEqual(expect.arrayContaining(['HeadObjectCommand', 'PutObjectCommand']));
+        expect(refused).toEqual(
+          expect.arrayContaining(['HeadObjectCommand', 'PutObjectCommand', 'CopyObjectCommand']),
+        );
       } else {
         expect(formatViolations(asPreview)).toBe('');
       }

@@ -705,6 +705,13 @@ export function requiredPermissions(
     extra.push({ action: 'iam:TagRole', resource: own.resource });
   if (service === 's3' && operation === 'CreateBucket' && typeof input.ObjectOwnership === 'string')
     extra.push({ action: 's3:PutBucketOwnershipControls', resource: own.resource });
+  // CopyObject is s3:PutObject on the copy and s3:GetObject on its source (`bucket/key[?versionId=]`).
+  if (service === 's3' && operation === 'CopyObject' && typeof input.CopySource === 'string') {
+    const [bucket, ...key] = decodeURIComponent(input.CopySource.replace(/^\//, '').split('?')[0]!).split(
+      '/',
+    );
+    s3Object(bucket, key.join('/'));
+  }
   if (service === 's3' && operation === 'PutObject' && typeof input.Tagging === 'string')
     extra.push({ action: 's3:PutObjectTagging', resource: own.resource });
   if (service === 'iam') {

@@ -102,6 +102,7 @@ function operationOf(req: WireRequest, bucket: string, key: string): string {
   if (m === 'PUT' && q.has('partNumber')) return 'UploadPart';
   if (m === 'POST' && q.has('uploadId')) return 'CompleteMultipartUpload';
   if (m === 'DELETE' && q.has('uploadId')) return 'AbortMultipartUpload';
+  if (m === 'PUT' && req.headers['x-amz-copy-source']) return 'CopyObject';
   return (
     (
       { HEAD: 'HeadObject', PUT: 'PutObject', GET: 'GetObject', DELETE: 'DeleteObject' } as Record<
@@ -344,6 +345,55 @@ function putObject(ctx: ServiceContext, req: WireRequest, name: string, key: str
   });
 }
 
+/**
+ * CopyObject (a single request, so the copy is one part: its checksum is the
+ * whole object's). The source's bucket is checked against
+ * ExpectedSourceBucketOwner, the destination's against ExpectedBucketOwner.
+ * A copy onto itself that changes nothing (metadata directive COPY, no
+ * storage class or encryption asked for) is refused, as S3 does; with
+ * REPLACE it rewrites the object and its LastModified.
+ */
+function copyObject(ctx: ServiceContext, req: WireRequest, name: string, key: string): Reply {
+  const source = /^\/?([^/]+)\/([^?]+)/.exec(String(req.headers['x-amz-copy-source']));
+  if (!source) throw fault('s3', 'InvalidArgument', 'Copy Source must mention the source bucket and key');
+  const [sourceBucket, sourceKey] = [decodeURIComponent(source[1]!), decodeURIComponent(source[2]!)];
+  const expectedSource = req.headers['x-amz-source-expected-bucket-owner'];
+  const from = bucketFor(
+    ctx,
+    { ...req, headers: { ...req.headers, 'x-amz-expected-bucket-owner': expectedSource } },
+    sourceBucket,
+  );
+  const bucket = bucketFor(ctx, req, name);
+  const o = from.objects.get(sourceKey);
+  if (!o) throw fault('s3', 'NoSuchKey', 'The specified key does not exist.');
+  const replace = String(req.headers['x-amz-metadata-directive'] ?? 'COPY').toUpperCase() === 'REPLACE';
+  const changes =
+    replace || ['x-amz-storage-class', 'x-amz-server-side-encryption'].some((h) => req.headers[h]);
+  if (sourceBucket === name && sourceKey === key && !changes)
+    throw fault(
+      's3',
+      'InvalidRequest',
+      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+    );
+  const asked = req.headers['x-amz-checksum-algorithm'];
+  const algorithm = typeof asked === 'string' ? asked.toUpperCase() : o.checksum?.algorithm;
+  const value = algorithm ? (checksumOf(algorithm, o.bytes) ?? o.checksum?.value) : undefined;
+  const copy: S3Object = {
+    bytes: o.bytes,
+    etag: etagOf(o.bytes),
+    lastModified: ctx.clock.now(),
+    contentType: replace ? req.headers['content-type'] : o.contentType,
+    metadata: replace ? metadataOf(req) : { ...o.metadata },
+    ...(algorithm && value ? { checksum: { algorithm, value, type: 'FULL_OBJECT' as const } } : {}),
+  };
+  bucket.objects.set(key, copy);
+  const checksumXml = copy.checksum ? `<Checksum${algorithm}>${value}</Checksum${algorithm}>` : '';
+  return xml(
+    200,
+    `<CopyObjectResult xmlns="${NS}"><ETag>${escapeXml(copy.etag)}</ETag><LastModified>${new Date(copy.lastModified).toISOString()}</LastModified>${checksumXml}</CopyObjectResult>`,
+  );
+}
+
 function multipart(
   ctx: ServiceContext,
   req: WireRequest,
@@ -502,9 +552,9 @@ function run(ctx: ServiceContext, req: WireRequest, operation: string, name: str
     case 'GetObject':
       return getObject(ctx, req, operation, name, key);
     case 'PutObject':
-      if (req.headers['x-amz-copy-source'])
-        throw fault('s3', 'NotImplemented', 'The fake AWS does not model S3 CopyObject');
       return putObject(ctx, req, name, key);
+    case 'CopyObject':
+      return copyObject(ctx, req, name, key);
     case 'DeleteObject':
       bucketFor(ctx, req, name).objects.delete(key);
       return empty(204);
@@ -539,6 +589,11 @@ export const s3Service: ServiceHandler = {
       ...(h['x-amz-checksum-sha256'] ? { ChecksumSHA256: h['x-amz-checksum-sha256'] } : {}),
       ...(h['x-amz-checksum-algorithm'] ? { ChecksumAlgorithm: h['x-amz-checksum-algorithm'] } : {}),
       ...(h['x-amz-checksum-mode'] ? { ChecksumMode: h['x-amz-checksum-mode'] } : {}),
+      ...(h['x-amz-copy-source'] ? { CopySource: h['x-amz-copy-source'] } : {}),
+      ...(h['x-amz-metadata-directive'] ? { MetadataDirective: h['x-amz-metadata-directive'] } : {}),
+      ...(h['x-amz-source-expected-bucket-owner']
+        ? { ExpectedSourceBucketOwner: h['x-amz-source-expected-bucket-owner'] }
+        : {}),
       ...(req.query.get('partNumber') ? { PartNumber: Number(req.query.get('partNumber')) } : {}),
       ...(req.query.get('uploadId') ? { UploadId: req.query.get('uploadId') } : {}),
       ...(req.method === 'PUT' || req.method === 'POST' ? { ContentLength: req.body.length } : {}),

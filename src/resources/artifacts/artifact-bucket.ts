@@ -365,6 +365,8 @@ export interface UploadResult {
   uploaded: boolean;
   /** Bytes sent to S3 (0 when the artifact was already there). */
   bytes: number;
+  /** When reused: the LastModified of the object that was there. */
+  lastModified?: Date;
 }
 
 /**
@@ -428,12 +430,15 @@ export async function uploadArtifact(
     const ageDays = present.lastModified ? (now.getTime() - present.lastModified.getTime()) / 86_400_000 : 0;
     const expected =
       present.size === size ? await artifactChecksum(input.zipPath, size, input.codeSha256) : '';
-    const intact = present.size === size && present.checksumSha256 === expected;
+    // A copy of the object (a slim archive's refresh) carries the whole file's SHA-256 instead.
+    const intact =
+      present.size === size &&
+      (present.checksumSha256 === expected || present.checksumSha256 === input.codeSha256);
     if (intact && ageDays < (input.refreshDays ?? ARTIFACT_REFRESH_DAYS)) {
       deps.logger.info(
         `Artifact ${where} is already there (its SHA-256 checksum matches); nothing to upload`,
       );
-      return { key, uploaded: false, bytes: 0 };
+      return { key, uploaded: false, bytes: 0, lastModified: present.lastModified };
     }
     if (intact) {
       deps.logger.info(
