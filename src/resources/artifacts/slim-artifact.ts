@@ -1,9 +1,11 @@
 /** Uploads a slim package's dependencies archive (where it lives: src/model/slim-location.ts). */
+import { statSync } from 'node:fs';
 import { CopyObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { slimArchiveKey, type SlimKind } from '../../model/slim-location.js';
 import type { SlimPackage } from '../../packaging/slim-package.js';
 import { callAws, type AwsDeps } from '../../aws/aws-call.js';
 import { publishArtifact } from './artifact-bucket.js';
+import { errorMessage } from '../../util/retry.js';
 
 /**
  * A reused archive older than this is rewritten first (its LastModified made
@@ -13,6 +15,9 @@ import { publishArtifact } from './artifact-bucket.js';
  * that takes long still publishes its version before prune may judge it.
  */
 export const SLIM_ARCHIVE_REFRESH_MS = 12 * 60 * 60 * 1000;
+
+/** S3's limit for one CopyObject. */
+const MAX_COPY_BYTES = 5 * 1024 ** 3;
 
 export interface SlimUploadInput {
   /** `s3-bucket`; absent: the default bucket. */
@@ -62,8 +67,10 @@ export async function publishSlimArchive(
     deps,
   );
   const ageMs = (deps.now?.() ?? new Date()).getTime() - (result.lastModified?.getTime() ?? Infinity);
-  const refreshed = !result.uploaded && ageMs >= SLIM_ARCHIVE_REFRESH_MS;
-  if (refreshed) await refreshSlimArchive(s3, { ...input, bucket: result.bucket, key }, ageMs, deps);
+  const refreshed =
+    !result.uploaded &&
+    ageMs >= SLIM_ARCHIVE_REFRESH_MS &&
+    (await refreshSlimArchive(s3, { ...input, bucket: result.bucket, key }, ageMs, deps));
   return {
     bucket: result.bucket,
     key: result.key,
@@ -84,12 +91,21 @@ async function refreshSlimArchive(
   input: SlimUploadInput & { bucket: string; key: string },
   ageMs: number,
   deps: AwsDeps,
-): Promise<void> {
+): Promise<boolean> {
   const where = `s3://${input.bucket}/${input.key}`;
+  // The archive is there and intact: a refresh that cannot happen costs only prune's age margin, never the deploy.
+  const risk =
+    "a prune running before this stage's function names it could delete it; if cold starts then fail, deploy again (it uploads the archive again)";
+  if (statSync(input.slim.archivePath).size > MAX_COPY_BYTES) {
+    deps.logger.warning(
+      `Slim archive ${where} was last written ${Math.floor(ageMs / 3_600_000)} hours ago and is too large for S3 to copy onto itself (over 5 GB): ${risk}.`,
+    );
+    return false;
+  }
   deps.logger.info(
     `Slim archive ${where} was last written ${Math.floor(ageMs / 3_600_000)} hours ago; copying it onto itself so prune keeps it`,
   );
-  await callAws(
+  return callAws(
     deps,
     { what: `refresh ${where}`, permission: 's3:GetObject and s3:PutObject', attempts: 3 },
     () =>
@@ -109,5 +125,11 @@ async function refreshSlimArchive(
           ChecksumAlgorithm: 'SHA256',
         }),
       ),
+  ).then(
+    () => true,
+    (error: unknown) => {
+      deps.logger.warning(`Could not refresh slim archive ${where}: ${errorMessage(error)}; ${risk}.`);
+      return false;
+    },
   );
 }

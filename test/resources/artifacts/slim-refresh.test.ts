@@ -14,6 +14,7 @@ import { pruneSlimArchives } from '../../../src/pipelines/prune.js';
 import { defaultBucketName } from '../../../src/resources/artifacts/artifact-bucket.js';
 import { publishSlimArchive } from '../../../src/resources/artifacts/slim-artifact.js';
 import { tempDir } from '../../support/aws-deploy-sequence.js';
+import { RecordingLogger } from '../../../src/util/logger.js';
 
 const HOUR = 3_600_000;
 let aws: FakeAws;
@@ -81,6 +82,27 @@ describe('a reused slim archive', () => {
     expect(await publish(slim)).toMatchObject({ uploaded: false, refreshed: false });
     expect(aws.calls.operations('s3')).not.toContain('PutObject');
     expect(aws.calls.operations('s3')).not.toContain('CopyObject');
+  });
+
+  it('20 hours old and the copy refused: the deploy goes on with the archive as it is, and says what it risks', async () => {
+    const slim = archive();
+    await publish(slim);
+    await aws.clock.sleep(20 * HOUR);
+    aws.faults.fail('CopyObject', 'AccessDenied', { times: 5 });
+    const logger = new RecordingLogger();
+
+    const reused = await publishSlimArchive(
+      aws.clients().s3,
+      { region: aws.region, accountId: aws.accountId, project: 'shop', kind: 'preview', slim },
+      { ...depsFor(aws), logger },
+    );
+
+    expect(reused).toMatchObject({ uploaded: false, refreshed: false });
+    expect(stored(reused.key)).toBeDefined();
+    expect(logger.text('warning')).toContain(
+      `Could not refresh slim archive s3://${reused.bucket}/${reused.key}`,
+    );
+    expect(logger.text('warning')).toContain('deploy again');
   });
 
   it('1 hour old: is reused as it is, with no extra call', async () => {
