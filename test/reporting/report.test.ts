@@ -200,18 +200,25 @@ describe('sticky pull request comment', () => {
     }
   });
 
-  it("a function's error text cannot hide or restyle the comment with HTML (an open <!--, </details>, <img>)", async () => {
+  /**
+   * A failed deploy whose function raised `raised` (gateway: none quotes the function's own
+   * errorMessage in the smoke detail and the error): the PR comment posted and the summary.
+   */
+  async function reportRaised(raised: string): Promise<{ body: string; markdown: string }> {
     const gh = await start();
-    // gateway: none quotes the function's own errorMessage in the smoke detail and the error.
-    const raised =
-      'ValueError: bad input <!-- </details><img src="https://evil.example/x.png"> `<kept in code>`';
     const outcome = failureOutcome({
       error: `The smoke test failed: ${raised}`,
       smoke: { ...failureOutcome().smoke, detail: `Invoke shop-pr-12:live answered ${raised}` },
     });
     const result = await reportDeploy(outcome, options(gh), { logger: new RecordingLogger() });
-    const body = gh.comments[0]?.body ?? '';
-    for (const text of [body, result.markdown]) {
+    return { body: gh.comments[0]?.body ?? '', markdown: result.markdown };
+  }
+
+  it("a function's error text cannot hide or restyle the comment with HTML (an open <!--, </details>, <img>)", async () => {
+    const { body, markdown } = await reportRaised(
+      'ValueError: bad input <!-- </details><img src="https://evil.example/x.png"> `<kept in code>`',
+    );
+    for (const text of [body, markdown]) {
       // Only our own marker opens an HTML comment: the logs after the error stay visible.
       expect(text.split('<!--')).toHaveLength(text === body ? 2 : 1);
       expect(text).not.toContain('<img');
@@ -223,15 +230,10 @@ describe('sticky pull request comment', () => {
   });
 
   it("an @mention in a function's error text does not notify anyone; in a code span it stays as written", async () => {
-    const gh = await start();
-    const raised = 'PermissionError: ask @octocat or @octo-org/ops-team (mail ops@example.com) `@kept`';
-    const outcome = failureOutcome({
-      error: `The smoke test failed: ${raised}`,
-      smoke: { ...failureOutcome().smoke, detail: `Invoke shop-pr-12:live answered ${raised}` },
-    });
-    const result = await reportDeploy(outcome, options(gh), { logger: new RecordingLogger() });
-    const body = gh.comments[0]?.body ?? '';
-    for (const text of [body, result.markdown]) {
+    const { body, markdown } = await reportRaised(
+      'PermissionError: ask @octocat or @octo-org/ops-team (mail ops@example.com) `@kept`',
+    );
+    for (const text of [body, markdown]) {
       // GitHub links (and notifies) @name after a non-word character; a zero-width space breaks that.
       expect(text).not.toMatch(/(^|[^\w`])@(octocat|octo-org)/m);
       expect(text).toContain('ask @&#8203;octocat or @&#8203;octo-org/ops-team (mail ops@example.com)');
