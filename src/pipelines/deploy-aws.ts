@@ -815,6 +815,15 @@ function functionInput(
     maskValues: (values: readonly string[]) => void;
   },
 ): Parameters<typeof deployFunction>[1] {
+  const existing = made.current.existing;
+  const storage = slimEphemeralStorage(
+    pkg.slim,
+    existing && {
+      variables: existing.config.Environment?.Variables,
+      sizeMb: existing.config.EphemeralStorage?.Size,
+      tags: existing.tags,
+    },
+  );
   return {
     functionName: plan.functionName,
     runtime: settings.runtime,
@@ -823,11 +832,11 @@ function functionInput(
     timeout: settings.timeout,
     architecture: settings.architecture,
     environment: slimFunctionEnvironment(settings.environment, made.slim, made.accountId),
-    ephemeralStorageMb: slimEphemeralStorage(pkg.slim, made.current.existing?.config.Environment?.Variables),
+    ephemeralStorageMb: storage.ephemeralStorageMb,
     layers: [...made.layers, ...settings.layers],
     roleArn: made.role.roleArn,
     description: `lambda-deploy ${settings.name} stage ${plan.stage}`,
-    tags: made.tags,
+    tags: { ...made.tags, ...storage.tags },
     code: { bucket: made.artifact.bucket, key: made.artifact.key, codeSha256: pkg.codeSha256 },
     keepVersions: settings.keepVersions,
     roleJustCreated: made.role.created,

@@ -14,6 +14,7 @@ import {
   type SlimKind,
 } from '../model/slim-location.js';
 import type { SlimPackage } from '../packaging/slim-package.js';
+import { EPHEMERAL_MAX_MB } from '../packaging/slim-plan.js';
 import type { SlimOutcome } from '../model/outcome.js';
 
 export interface SlimTarget {
@@ -45,16 +46,62 @@ export function slimFunctionEnvironment(
 }
 
 /**
- * The ephemeral storage to set: the slim package's; back to Lambda's default
- * when a function that was slim (its variables name an archive) is not any
- * more; otherwise left as it is (someone may have set it for their own use).
+ * On the function, while slim: `{before}/{set}`, its /tmp (MB) from before a
+ * slim package raised it and the size the deploy set. Turning slim off gives
+ * `before` back, not Lambda's default; a size other than `set` found later
+ * is the owner's own change, and counts as theirs.
+ */
+export const TMP_BEFORE_SLIM_TAG = 'lambda-deploy:tmp-before-slim';
+
+/** The function as read before the deploy: what slimEphemeralStorage needs of it. */
+export interface CurrentStorage {
+  variables?: Record<string, string>;
+  /** EphemeralStorage.Size; undefined is Lambda's default. */
+  sizeMb?: number;
+  tags?: Record<string, string>;
+}
+
+export interface SlimStorage {
+  /** The /tmp to set; undefined leaves the function's as it is. */
+  ephemeralStorageMb: number | undefined;
+  /** Tags to set with it (TMP_BEFORE_SLIM_TAG while slim). */
+  tags: Record<string, string>;
+}
+
+/** A whole number of MB within Lambda's range, or undefined. */
+function storageMb(value: string | undefined): number | undefined {
+  const mb = Number(value);
+  return value && Number.isInteger(mb) && mb >= DEFAULT_EPHEMERAL_STORAGE_MB && mb <= EPHEMERAL_MAX_MB
+    ? mb
+    : undefined;
+}
+
+/** The owner's own /tmp: what the function had before slim, or what they set since. */
+function ownersStorage(current: CurrentStorage | undefined): number {
+  const size = current?.sizeMb ?? DEFAULT_EPHEMERAL_STORAGE_MB;
+  if (!current?.variables?.[SlimEnv.Key]) return size;
+  const [before, set] = (current.tags?.[TMP_BEFORE_SLIM_TAG] ?? '').split('/').map(storageMb);
+  // Slim before this tag existed: the size is slim's, the owner's is unknown.
+  if (before === undefined || set === undefined) return DEFAULT_EPHEMERAL_STORAGE_MB;
+  return size === set ? before : size;
+}
+
+/**
+ * The ephemeral storage to set. Slim: what the archive needs, or the
+ * owner's own size when that is more (their code may use it). A function
+ * that was slim (its variables name an archive) and is not any more gets
+ * the owner's size back. Otherwise it is left as it is.
  */
 export function slimEphemeralStorage(
   slim: Pick<SlimPackage, 'ephemeralStorageMb'> | undefined,
-  currentVariables: Record<string, string> | undefined,
-): number | undefined {
-  if (slim) return slim.ephemeralStorageMb;
-  return currentVariables?.[SlimEnv.Key] ? DEFAULT_EPHEMERAL_STORAGE_MB : undefined;
+  current: CurrentStorage | undefined,
+): SlimStorage {
+  const owners = ownersStorage(current);
+  if (slim) {
+    const set = Math.max(owners, slim.ephemeralStorageMb);
+    return { ephemeralStorageMb: set, tags: { [TMP_BEFORE_SLIM_TAG]: `${owners}/${set}` } };
+  }
+  return { ephemeralStorageMb: current?.variables?.[SlimEnv.Key] ? owners : undefined, tags: {} };
 }
 
 export function slimOutcome(slim: SlimPackage, target: SlimTarget): SlimOutcome {

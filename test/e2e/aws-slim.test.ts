@@ -138,4 +138,20 @@ describe('slim: true to AWS', () => {
     expect(fn.latest.Environment).toBeUndefined();
     expect(fn.latest.EphemeralStorage).toEqual({ Size: 512 });
   }, 150_000);
+
+  test('the owner’s own /tmp outlives slim: kept while slim needs less, given back when slim is off', async () => {
+    // Set in the console before slim, as the owner's code needs it.
+    const fn = aws.account.functions.get('svc-main')!;
+    fn.latest.EphemeralStorage = { Size: 4096 };
+    await deploy();
+    expect(fn.latest.Handler).toBe('_lambda_deploy_slim.handler');
+    expect(fn.latest.EphemeralStorage).toEqual({ Size: 4096 });
+    // Raised again in the console while slim is on: still theirs.
+    fn.latest.EphemeralStorage = { Size: 6144 };
+    await deploy();
+    expect(fn.latest.EphemeralStorage).toEqual({ Size: 6144 });
+    await deploy({ slim: 'false' });
+    expect(fn.latest.Handler).toBe('app.handler');
+    expect(fn.latest.EphemeralStorage).toEqual({ Size: 6144 });
+  }, 150_000);
 });

@@ -96,7 +96,15 @@ async function scenario(stage: string) {
           deps(),
         ),
       );
-    const current = fake.account.functions.get(`shop-${stage}`)?.latest.Environment?.Variables;
+    const before = fake.account.functions.get(`shop-${stage}`);
+    const storage = slimEphemeralStorage(
+      on ? slim : undefined,
+      before && {
+        variables: before.latest.Environment?.Variables,
+        sizeMb: before.latest.EphemeralStorage.Size,
+        tags: before.tags,
+      },
+    );
     const result = await deployFunction(
       clients.lambda,
       {
@@ -107,11 +115,11 @@ async function scenario(stage: string) {
         timeout: 30,
         architecture: 'x86_64',
         environment: slimFunctionEnvironment({ MODE: 'x' }, on ? target : undefined, fake.accountId),
-        ephemeralStorageMb: slimEphemeralStorage(on ? slim : undefined, current),
+        ephemeralStorageMb: storage.ephemeralStorageMb,
         layers: [],
         roleArn: role.roleArn,
         description: 'shop',
-        tags,
+        tags: { ...tags, ...storage.tags },
         code,
         keepVersions: 5,
         roleJustCreated: role.created,

@@ -53,10 +53,56 @@ describe('the function’s settings', () => {
   });
 
   it('sets the storage when slim, resets it once slim is off, leaves anyone else’s alone', () => {
-    expect(slimEphemeralStorage({ ephemeralStorageMb: 2048 }, undefined)).toBe(2048);
-    expect(slimEphemeralStorage(undefined, { LAMBDA_DEPLOY_SLIM_KEY: target.key })).toBe(512);
-    expect(slimEphemeralStorage(undefined, { OTHER: '1' })).toBeUndefined();
-    expect(slimEphemeralStorage(undefined, undefined)).toBeUndefined();
+    const slimVars = { LAMBDA_DEPLOY_SLIM_KEY: target.key };
+    const tag = (value: string) => ({ 'lambda-deploy:tmp-before-slim': value });
+    expect(slimEphemeralStorage({ ephemeralStorageMb: 2048 }, undefined)).toEqual({
+      ephemeralStorageMb: 2048,
+      tags: tag('512/2048'),
+    });
+    // Slim before the tag existed: the size was slim's.
+    expect(slimEphemeralStorage(undefined, { variables: slimVars, sizeMb: 896 })).toEqual({
+      ephemeralStorageMb: 512,
+      tags: {},
+    });
+    expect(slimEphemeralStorage(undefined, { variables: { OTHER: '1' }, sizeMb: 4096 })).toEqual({
+      ephemeralStorageMb: undefined,
+      tags: {},
+    });
+    expect(slimEphemeralStorage(undefined, undefined)).toEqual({ ephemeralStorageMb: undefined, tags: {} });
+  });
+
+  it('keeps the owner’s own /tmp through slim and gives it back after', () => {
+    const slim = { ephemeralStorageMb: 1024 };
+    const tag = (value: string) => ({ 'lambda-deploy:tmp-before-slim': value });
+    const vars = { LAMBDA_DEPLOY_SLIM_KEY: target.key };
+    // Set before slim: more than slim needs, so kept, and remembered.
+    expect(slimEphemeralStorage(slim, { variables: { A: '1' }, sizeMb: 4096 })).toEqual({
+      ephemeralStorageMb: 4096,
+      tags: tag('4096/4096'),
+    });
+    // Less than slim needs: raised, and the owner's remembered.
+    const raised = slimEphemeralStorage(slim, { sizeMb: 768 });
+    expect(raised).toEqual({ ephemeralStorageMb: 1024, tags: tag('768/1024') });
+    // The next slim deploy finds its own size: the remembered one still counts.
+    expect(slimEphemeralStorage(slim, { variables: vars, sizeMb: 1024, tags: raised.tags })).toEqual(raised);
+    expect(slimEphemeralStorage(undefined, { variables: vars, sizeMb: 1024, tags: raised.tags })).toEqual({
+      ephemeralStorageMb: 768,
+      tags: {},
+    });
+    // Changed by the owner while slim: theirs from then on.
+    expect(slimEphemeralStorage(slim, { variables: vars, sizeMb: 2048, tags: raised.tags })).toEqual({
+      ephemeralStorageMb: 2048,
+      tags: tag('2048/2048'),
+    });
+    expect(slimEphemeralStorage(undefined, { variables: vars, sizeMb: 640, tags: raised.tags })).toEqual({
+      ephemeralStorageMb: 640,
+      tags: {},
+    });
+    // A tag that is not ours to read: Lambda's default.
+    expect(
+      slimEphemeralStorage(undefined, { variables: vars, sizeMb: 1024, tags: tag('lots/1024') })
+        .ephemeralStorageMb,
+    ).toBe(512);
   });
 
   it('tells the owner of execution-role-arn the grant their role needs', () => {
