@@ -132,7 +132,31 @@ export function githubTokenSource(
 }
 
 /** The token's claims worth comparing with a trust policy; none of them is secret. */
-export const PRINTED_CLAIMS = ['sub', 'aud', 'repository', 'ref', 'event_name', 'job_workflow_ref'] as const;
+export const PRINTED_CLAIMS = [
+  'sub',
+  'aud',
+  'repository',
+  'ref',
+  'event_name',
+  'job_workflow_ref',
+  'repository_owner_id',
+  'repository_id',
+] as const;
+
+/**
+ * For a refused token whose sub is GitHub's immutable form (repo:OWNER@ID/REPO@ID:…,
+ * the default for repositories created, renamed or transferred since 15 July 2026):
+ * the setup that trusts it too. Roles set up without the ids trust only repo:OWNER/REPO:….
+ */
+export function immutableSubjectAdvice(claims: Record<string, string>): string {
+  const sub = /^repo:[^@/:]+@\d+\/[^@/:]+@\d+:/.exec(claims.sub ?? '');
+  const { repository, repository_owner_id: ownerId, repository_id: repoId } = claims;
+  if (!sub || !repository || !ownerId || !repoId) return '';
+  return (
+    `. GitHub names this repository by its ids in the token's sub (repo:OWNER@ID/REPO@ID): roles set up without them trust only repo:${repository}:…. ` +
+    `Run lambda-stage-deploy setup again with --repository ${repository} --owner-id ${ownerId} --repo-id ${repoId} (and your other setup flags): both forms are then trusted.`
+  );
+}
 
 /** Decodes a JWT's payload without checking its signature (only to explain a refusal). */
 export function tokenClaims(token: string): Record<string, string> {
@@ -221,7 +245,7 @@ export async function assumeRoleWithOidc(
       deps.logger.error(`OIDC token claims to compare with the role's trust policy: ${shown}`);
       throw new AwsError(
         `Could not assume role ${input.roleArn} with OIDC: ${errorMessage(error)}; the role's trust policy must allow ` +
-          `this repository and event (token claims: ${shown})`,
+          `this repository and event (token claims: ${shown})${immutableSubjectAdvice(claims)}`,
         errorName(error),
         { cause: error },
       );

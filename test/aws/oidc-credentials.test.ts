@@ -204,6 +204,35 @@ describe('OIDC sign-in', () => {
     expect(aws.account.issued).toEqual([]);
   });
 
+  it('AccessDenied for an immutable sub (repo:OWNER@ID/REPO@ID) says to set the roles up with the ids, naming them', async () => {
+    // A repository created since 15 July 2026: GitHub's default sub carries the ids; the role trusts the classic form only.
+    aws.seed.githubDeployRole('deploy', ['repo:octo/app:pull_request']);
+    extraClaims = {
+      sub: 'repo:octo@1342004/app@987654321:pull_request',
+      repository_owner_id: '1342004',
+      repository_id: '987654321',
+    };
+    const deps = testDeps();
+    const error = await resolveCredentials(
+      sts,
+      { roleToAssume: ROLE, audience: 'sts.amazonaws.com' },
+      { ...deps, tokenSource: githubTokenSource(env(), deps) },
+    ).catch((e: Error) => e);
+    expect((error as Error).message).toContain('sub=repo:octo@1342004/app@987654321:pull_request');
+    expect((error as Error).message).toContain(
+      "GitHub names this repository by its ids in the token's sub (repo:OWNER@ID/REPO@ID): roles set up without them trust only repo:octo/app:…. " +
+        'Run lambda-stage-deploy setup again with --repository octo/app --owner-id 1342004 --repo-id 987654321 (and your other setup flags): both forms are then trusted.',
+    );
+    // The classic form gets no such advice.
+    extraClaims = {};
+    const classic = await resolveCredentials(
+      sts,
+      { roleToAssume: ROLE.replace('deploy', 'other'), audience: 'sts.amazonaws.com' },
+      { ...deps, tokenSource: githubTokenSource(env(), deps) },
+    ).catch((e: Error) => e);
+    expect((classic as Error).message).not.toContain('--owner-id');
+  });
+
   it('a wrong audience (InvalidIdentityToken every time) gives up quickly with a provider hint', async () => {
     const deps = testDeps();
     await expect(
