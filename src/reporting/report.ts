@@ -220,6 +220,8 @@ export async function reportUndeploy(
             project: outcome.project,
             stage: outcome.stage,
             body: renderUndeployComment(outcome, render),
+            // A stage that was never there (closed before its first deploy) is news only to a comment we wrote.
+            create: outcome.removed.length > 0 || outcome.skipped.length > 0,
           },
           deps,
         ),

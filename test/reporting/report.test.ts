@@ -170,7 +170,7 @@ describe('sticky pull request comment', () => {
       { pullRequest: 12, project: 'shop', stage: 'pr-12', body: 'hi' },
       { logger: new RecordingLogger() },
     );
-    expect(result.action).toBe('created');
+    expect(result?.action).toBe('created');
     expect(gh.comments[0]?.body).toBe(`${commentMarker('shop', 'pr-12')}\nhi`);
   });
 
@@ -284,6 +284,28 @@ describe('sticky pull request comment', () => {
     expect(gh.comments).toHaveLength(1);
     expect(gh.comments[0]?.body).toContain('### 🗑️ Preview removed');
     expect(result.markdown).toContain('### 🗑️ `shop` stage `pr-12` removed');
+  });
+
+  it('undeploy that removed nothing posts no new comment, and updates ours when there is one', async () => {
+    const gh = await start();
+    const nothing = undeployOutcome({ removed: [] });
+    // Never deployed (a pull request closed before its first deploy): nothing to tell it.
+    const silent = await reportUndeploy(nothing, options(gh, { deployment: false }), {
+      logger: new RecordingLogger(),
+    });
+    expect(silent.comment).toBeUndefined();
+    expect(gh.comments).toEqual([]);
+    expect(gh.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/comments'))).toEqual([]);
+    // Once we have commented, the comment says the preview is gone, whatever was left to remove.
+    await reportDeploy(successOutcome(), options(gh, { deployment: false }), {
+      logger: new RecordingLogger(),
+    });
+    const updated = await reportUndeploy(nothing, options(gh, { deployment: false }), {
+      logger: new RecordingLogger(),
+    });
+    expect(updated.comment?.action).toBe('updated');
+    expect(gh.comments).toHaveLength(1);
+    expect(gh.comments[0]?.body).toContain('(0 resources)');
   });
 
   it('is not posted without a pull request number or with comment: false', async () => {
