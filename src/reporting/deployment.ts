@@ -30,6 +30,8 @@ export interface DeploymentTarget {
   protectedStages?: readonly string[];
   /** Pull request stages by default. */
   transient?: boolean;
+  /** This workflow run: the in_progress status links to its log. */
+  runUrl?: string;
 }
 
 /** Creates the deployment and marks it in progress. Throws GitHubApiError. */
@@ -48,13 +50,18 @@ export async function startDeployment(
     transientEnvironment: transient,
     productionEnvironment: production,
   });
-  await api.createDeploymentStatus(id, { state: 'in_progress', description: 'Deploying' });
+  await api.createDeploymentStatus(id, {
+    state: 'in_progress',
+    logUrl: target.runUrl || undefined,
+    description: 'Deploying',
+  });
   deps.logger.debug(`Created GitHub deployment ${id} of ${environment}.`);
   return id;
 }
 
 export interface DeploymentResult {
-  status: 'success' | 'failure';
+  /** error: the deploy stopped with an exception before it had an outcome (packaging, pip...). */
+  status: 'success' | 'failure' | 'error';
   /** The stage's URL (success). */
   url?: string;
   /** This workflow run (failure, and a link for success too). */
@@ -63,7 +70,7 @@ export interface DeploymentResult {
   description?: string;
 }
 
-/** success with environment_url, or failure with log_url pointing at the run. Throws GitHubApiError. */
+/** success with environment_url, or failure/error with log_url pointing at the run. Throws GitHubApiError. */
 export async function finishDeployment(
   api: GitHubApi,
   deploymentId: number,

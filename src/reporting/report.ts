@@ -16,8 +16,14 @@ import {
   upsertStickyComment,
   type StickyResult,
 } from './pr-comment.js';
-import { redact } from '../util/redact.js';
-import { renderDeploySummary, renderUndeploySummary, type RenderOptions as Render } from './summary.js';
+import { cutText, redact } from '../util/redact.js';
+import { renderFailureSummary } from './failure-summary.js';
+import {
+  MAX_MESSAGE_CHARS,
+  renderDeploySummary,
+  renderUndeploySummary,
+  type RenderOptions as Render,
+} from './summary.js';
 import { type DeployReport } from '../model/outcome.js';
 
 export interface ReportOptions {
@@ -162,6 +168,7 @@ export async function reportDeploy(
               stage: outcome.stage,
               ref: deploymentRef(options.ctx, outcome.sha),
               protectedStages: options.protectedStages,
+              runUrl: options.ctx.runUrl,
             },
             deps,
           ));
@@ -180,6 +187,95 @@ export async function reportDeploy(
           runUrl: options.ctx.runUrl,
           description,
         });
+        return id;
+      },
+    );
+  }
+  return result;
+}
+
+/** What a deploy is of, before it has an outcome. */
+export interface DeployTarget {
+  project: string;
+  stage: string;
+  /** GITHUB_SHA (a pull request's head is read from ctx). */
+  sha: string;
+}
+
+/**
+ * At the start of a deploy: the Deployment, in progress with the run as its log, so GitHub shows
+ * the deploy running. Gives the options for the end: the id to finish, or `deployment: false` when
+ * the token may not write Deployments (warned once, not again at the end). Never throws.
+ */
+export async function reportDeployStart(
+  target: DeployTarget,
+  options: ReportOptions,
+  deps: Deps,
+): Promise<Pick<ReportOptions, 'deployment' | 'deploymentId'>> {
+  const api = options.deployment ? apiFor(options, deps) : undefined;
+  if (!api) return { deployment: options.deployment };
+  const secrets = [...(options.secrets ?? []), options.token];
+  let refused = false;
+  const id = await attempt('record the GitHub Deployment', DEPLOYMENT_PERMISSION, [], deps, secrets, () =>
+    startDeployment(
+      api,
+      {
+        ...target,
+        ref: deploymentRef(options.ctx, target.sha),
+        protectedStages: options.protectedStages,
+        runUrl: options.ctx.runUrl,
+      },
+      deps,
+    ).catch((error: unknown) => {
+      refused = isPermissionError(error);
+      throw error;
+    }),
+  );
+  // Another failure (GitHub down) is tried again at the end, which creates the Deployment then.
+  return { deployment: !refused, deploymentId: id };
+}
+
+/**
+ * A deploy that threw before it had an outcome (a packaging error, pip failing, no credentials):
+ * the Deployment started for it ends in `error` rather than staying in progress. The job summary is the caller's (main.ts writes it for every failure).
+ * `steps`: where it failed, the log's groups. Never throws.
+ */
+export async function reportDeployError(
+  error: unknown,
+  failed: DeployTarget & { steps?: string[] },
+  options: ReportOptions,
+  deps: Deps,
+): Promise<ReportResult> {
+  const secrets = [...(options.secrets ?? []), options.token];
+  const message = cutText(redact(errorMessage(error), secrets), MAX_MESSAGE_CHARS, secrets);
+  const steps = failed.steps?.length ? failed.steps : [];
+  const markdown = renderFailureSummary(
+    {
+      project: failed.project,
+      command: 'deploy',
+      stage: failed.stage,
+      steps: steps.length ? steps : ['Deploy'],
+      inGroup: steps.length > 0,
+      runUrl: options.ctx.runUrl || undefined,
+      error: message,
+    },
+    secrets.filter((v): v is string => Boolean(v)),
+  );
+  const result: ReportResult = { markdown, warnings: [] };
+  const wantsStatus = options.deployment && options.deploymentId !== undefined;
+  const api = wantsStatus ? apiFor(options, deps) : undefined;
+  if (!api) return result;
+  if (wantsStatus) {
+    const id = options.deploymentId as number;
+    result.deploymentId = await attempt(
+      'record the GitHub Deployment',
+      DEPLOYMENT_PERMISSION,
+      result.warnings,
+      deps,
+      secrets,
+      async () => {
+        const description = redact(`Failed: ${message}`.replace(/\s+/g, ' '), secrets);
+        await finishDeployment(api, id, { status: 'error', runUrl: options.ctx.runUrl, description });
         return id;
       },
     );

@@ -6,6 +6,8 @@ import { isPullRequestStage } from '../../src/reporting/deployment.js';
 import {
   deploymentRef,
   reportDeploy,
+  reportDeployError,
+  reportDeployStart,
   reportUndeploy,
   type ReportOptions,
 } from '../../src/reporting/report.js';
@@ -443,6 +445,71 @@ describe('GitHub Deployment', () => {
     });
     expect(result.deactivated).toBeUndefined();
     expect(gh.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
+  });
+});
+
+describe('a deploy that throws before it has an outcome', () => {
+  it('ends the started Deployment in error, the token and secrets hidden', async () => {
+    const gh = await start();
+    const logger = new RecordingLogger();
+    const started = await reportDeployStart({ project: 'shop', stage: 'pr-12', sha: 'x' }, options(gh), {
+      logger,
+    });
+    expect(started.deployment).toBe(true);
+    expect(gh.statusesOf(started.deploymentId as number)).toEqual([
+      expect.objectContaining({ state: 'in_progress', logUrl: RUN_URL }),
+    ]);
+    const error = new Error(`pip failed: https://u:${TOKEN}@pypi.example/simple ${API_KEY}`);
+    const result = await reportDeployError(
+      error,
+      { project: 'shop', stage: 'pr-12', sha: 'x', steps: ['Package', 'Installing requirements'] },
+      options(gh, started),
+      { logger },
+    );
+    expect(result.warnings).toEqual([]);
+    const final = gh.statusesOf(started.deploymentId as number).at(-1);
+    expect(final).toMatchObject({ state: 'error', logUrl: RUN_URL, environmentUrl: '' });
+    expect(final?.description).toMatch(/^Failed: pip failed: /);
+    expect(gh.comments).toEqual([]);
+    for (const text of [final?.description ?? '', result.markdown]) {
+      expect(text).not.toContain(TOKEN);
+      expect(text).not.toContain(API_KEY);
+    }
+  });
+
+  it('a start refused for lack of deployments: write is warned once, and not tried again at the end', async () => {
+    const gh = await start({ deny: denyWith403('POST', /\/deployments$/) });
+    const logger = new RecordingLogger();
+    const started = await reportDeployStart({ project: 'shop', stage: 'pr-12', sha: 'x' }, options(gh), {
+      logger,
+    });
+    expect(started).toEqual({ deployment: false, deploymentId: undefined });
+    const result = await reportDeploy(successOutcome(), options(gh, started), { logger });
+    expect(result.warnings).toEqual([]);
+    const warned = logger.lines.filter((l) => l.level === 'warning').map((l) => l.message);
+    expect(warned).toEqual([expect.stringContaining('Could not record the GitHub Deployment')]);
+    expect(gh.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/deployments'))).toHaveLength(1);
+    expect(gh.comments).toHaveLength(1);
+  });
+
+  it('a start GitHub could not answer is tried again at the end', async () => {
+    let down = true;
+    const gh = await start({ deny: () => (down ? { status: 503, message: 'unavailable' } : undefined) });
+    const logger = new RecordingLogger();
+    const started = await reportDeployStart(
+      { project: 'shop', stage: 'pr-12', sha: 'x' },
+      options(gh, { comment: false }),
+      { logger },
+    );
+    expect(started).toEqual({ deployment: true, deploymentId: undefined });
+    down = false;
+    const result = await reportDeploy(successOutcome(), options(gh, { comment: false, ...started }), {
+      logger,
+    });
+    expect(gh.statusesOf(result.deploymentId as number).map((s) => s.state)).toEqual([
+      'in_progress',
+      'success',
+    ]);
   });
 });
 
