@@ -237,7 +237,8 @@ export async function reportDeployStart(
 
 /**
  * A deploy that threw before it had an outcome (a packaging error, pip failing, no credentials):
- * the Deployment started for it ends in `error` rather than staying in progress. The job summary is the caller's (main.ts writes it for every failure).
+ * the pull request comment says so, and the Deployment started for it ends in `error` rather than
+ * staying in progress. The job summary is the caller's (main.ts writes it for every failure).
  * `steps`: where it failed, the log's groups. Never throws.
  */
 export async function reportDeployError(
@@ -262,9 +263,30 @@ export async function reportDeployError(
     secrets.filter((v): v is string => Boolean(v)),
   );
   const result: ReportResult = { markdown, warnings: [] };
+  const wantsComment = options.comment && options.pullRequest !== undefined;
   const wantsStatus = options.deployment && options.deploymentId !== undefined;
-  const api = wantsStatus ? apiFor(options, deps) : undefined;
+  const api = wantsComment || wantsStatus ? apiFor(options, deps) : undefined;
   if (!api) return result;
+  if (wantsComment) {
+    result.comment = await attempt(
+      'post the pull request comment',
+      COMMENT_PERMISSION,
+      result.warnings,
+      deps,
+      secrets,
+      () =>
+        upsertStickyComment(
+          api,
+          {
+            pullRequest: options.pullRequest as number,
+            project: failed.project,
+            stage: failed.stage,
+            body: markdown,
+          },
+          deps,
+        ),
+    );
+  }
   if (wantsStatus) {
     const id = options.deploymentId as number;
     result.deploymentId = await attempt(

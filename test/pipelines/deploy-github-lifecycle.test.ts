@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
 import { appFolder, deployApp, removeApp } from '../../fakes/aws/pipeline-deploy.js';
 import { createGitHubApi, type GitHubApi } from '../../src/reporting/github-api.js';
+import { commentMarker } from '../../src/reporting/pr-comment.js';
 import { startGitHubRecorder, type GitHubRecorder } from '../support/github-recorder.js';
 
 const TIMEOUT = 60_000;
@@ -90,7 +91,7 @@ describe('the GitHub Deployment follows the deploy', () => {
   );
 
   it(
-    'a deploy that throws (pip fails on requirements.txt) ends in error, not in progress, and still throws',
+    'a deploy that throws (pip fails on requirements.txt) ends in error, comments on the pull request, and still throws',
     async () => {
       gh = await startGitHubRecorder();
       const dir = app();
@@ -106,12 +107,18 @@ describe('the GitHub Deployment follows the deploy', () => {
       expect(statuses.map((s) => s.state)).toEqual(['in_progress', 'error']);
       expect(statuses[1]?.logUrl).toBe(RUN_URL);
       expect(statuses[1]?.description).toMatch(/^Failed: .*no-such-package-lambda-deploy/);
+      expect(gh.comments).toHaveLength(1);
+      const body = gh.comments[0]?.body ?? '';
+      expect(body.startsWith(commentMarker('shop', 'pr-7'))).toBe(true);
+      expect(body).toContain('`shop` deploy failed');
+      expect(body).toContain('no-such-package-lambda-deploy');
+      expect(body).toContain(RUN_URL);
     },
     TIMEOUT,
   );
 
   it(
-    'deployment: false creates no Deployment, even when the deploy throws',
+    'deployment: false creates no Deployment, even when the deploy throws; the comment still goes',
     async () => {
       gh = await startGitHubRecorder();
       const dir = app();
@@ -123,6 +130,7 @@ describe('the GitHub Deployment follows the deploy', () => {
       });
       await expect(run).rejects.toThrow(/no-such-package-lambda-deploy/);
       expect(gh.requests.filter((r) => r.path.includes('/deployments'))).toEqual([]);
+      expect(gh.comments).toHaveLength(1);
     },
     TIMEOUT,
   );

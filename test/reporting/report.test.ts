@@ -449,7 +449,7 @@ describe('GitHub Deployment', () => {
 });
 
 describe('a deploy that throws before it has an outcome', () => {
-  it('ends the started Deployment in error, the token and secrets hidden', async () => {
+  it('ends the started Deployment in error and comments, the token and secrets hidden', async () => {
     const gh = await start();
     const logger = new RecordingLogger();
     const started = await reportDeployStart({ project: 'shop', stage: 'pr-12', sha: 'x' }, options(gh), {
@@ -470,8 +470,11 @@ describe('a deploy that throws before it has an outcome', () => {
     const final = gh.statusesOf(started.deploymentId as number).at(-1);
     expect(final).toMatchObject({ state: 'error', logUrl: RUN_URL, environmentUrl: '' });
     expect(final?.description).toMatch(/^Failed: pip failed: /);
-    expect(gh.comments).toEqual([]);
-    for (const text of [final?.description ?? '', result.markdown]) {
+    const body = gh.comments[0]?.body ?? '';
+    expect(body.startsWith(commentMarker('shop', 'pr-12'))).toBe(true);
+    expect(body).toContain('Package › Installing requirements');
+    expect(body).toContain("pip's output");
+    for (const text of [body, final?.description ?? '', result.markdown]) {
       expect(text).not.toContain(TOKEN);
       expect(text).not.toContain(API_KEY);
     }
