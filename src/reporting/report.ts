@@ -8,7 +8,14 @@ import type { UndeployOutcome } from '../model/outcome.js';
 import type { Logger } from '../util/logger.js';
 import type { Sleep } from '../util/sleep.js';
 import { errorMessage } from '../util/retry.js';
-import { deactivateEnvironment, environmentName, finishDeployment, startDeployment } from './deployment.js';
+import {
+  deactivateEnvironment,
+  deactivateSuperseded,
+  environmentKind,
+  environmentName,
+  finishDeployment,
+  startDeployment,
+} from './deployment.js';
 import { createGitHubApi, isPermissionError, type GitHubApi } from './github-api.js';
 import {
   renderDeployComment,
@@ -172,26 +179,55 @@ export async function reportDeploy(
             },
             deps,
           ));
-        const description =
-          outcome.status === 'success'
-            ? `Version ${outcome.version} is live`
-            : redact(
-                outcome.rolledBack
-                  ? `Failed; rolled back to version ${outcome.version}`
-                  : `Failed: ${outcome.error ?? outcome.smoke.detail}`,
-                secrets,
-              );
         await finishDeployment(api, id, {
           status: outcome.status,
           url: outcome.url,
           runUrl: options.ctx.runUrl,
-          description,
+          description: statusDescription(outcome, secrets),
         });
         return id;
       },
     );
   }
+  if (outcome.status === 'success' && result.deploymentId !== undefined)
+    await supersede(api, outcome, result.deploymentId, options, {
+      ...deps,
+      warnings: result.warnings,
+      secrets,
+    });
   return result;
+}
+
+/** The final status's one line. */
+function statusDescription(outcome: DeployReport, secrets: readonly (string | undefined)[]): string {
+  if (outcome.status === 'success') return `Version ${outcome.version} is live`;
+  return redact(
+    outcome.rolledBack
+      ? `Failed; rolled back to version ${outcome.version}`
+      : `Failed: ${outcome.error ?? outcome.smoke.detail}`,
+    secrets,
+  );
+}
+
+/** Our earlier successes of a pull request or production environment go inactive: GitHub leaves those. */
+async function supersede(
+  api: GitHubApi,
+  outcome: DeployReport,
+  current: number,
+  options: ReportOptions,
+  deps: Deps & { warnings: string[]; secrets: readonly (string | undefined)[] },
+): Promise<void> {
+  const kind = environmentKind({ stage: outcome.stage, protectedStages: options.protectedStages });
+  if (!kind.transient && !kind.production) return;
+  const environment = environmentName(outcome.project, outcome.stage);
+  await attempt(
+    'mark earlier GitHub Deployments inactive',
+    DEPLOYMENT_PERMISSION,
+    deps.warnings,
+    deps,
+    deps.secrets,
+    () => deactivateSuperseded(api, environment, current, deps),
+  );
 }
 
 /** What a deploy is of, before it has an outcome. */

@@ -722,3 +722,72 @@ describe('pull request stages are transient environments; protected stages produ
     expect(gh.deployments[0]).toMatchObject({ transientEnvironment: true, productionEnvironment: false });
   });
 });
+
+describe('a new success leaves only itself active', () => {
+  /** The newest status of each deployment of an environment, oldest deployment first. */
+  const states = (gh: GitHubRecorder, environment: string) =>
+    gh.deployments
+      .filter((d) => d.environment === environment)
+      .map((d) => gh.statusesOf(d.id).at(-1)?.state ?? 'none');
+
+  it.each([
+    ['a pull request stage (transient: GitHub does not do it)', 'pr-12', 'shop/pr-12'],
+    ['a protected stage (production: GitHub does not do it)', 'main', 'shop/main'],
+  ])(
+    '%s: our earlier successful deployment goes inactive; a failed one and another tool’s stay',
+    async (_, stage, environment) => {
+      const gh = await start();
+      const logger = new RecordingLogger();
+      const deploy = (outcome: Parameters<typeof reportDeploy>[0]) =>
+        reportDeploy(outcome, options(gh, { comment: false }), { logger });
+      await deploy(successOutcome({ stage }));
+      await deploy(failureOutcome({ stage }));
+      // The team's release tool deployed to an environment of the same name, successfully.
+      const theirs = {
+        ...(gh.deployments[0] as (typeof gh.deployments)[number]),
+        id: 777,
+        creator: 'release-tool[bot]',
+      };
+      gh.deployments.push(theirs);
+      gh.statuses.push({
+        id: 778,
+        deploymentId: 777,
+        state: 'success',
+        environmentUrl: '',
+        logUrl: '',
+        description: '',
+      });
+      await deploy(successOutcome({ stage }));
+      expect(states(gh, environment)).toEqual(['inactive', 'failure', 'success', 'success']);
+      expect(gh.statusesOf(777)).toHaveLength(1);
+      expect(gh.statuses.filter((s) => s.state === 'inactive')[0]?.description).toBe(
+        'Superseded by a newer deploy',
+      );
+      expect(logger.text('warning')).toBe('');
+    },
+  );
+
+  it('a branch stage is left to GitHub (auto_inactive): no status of ours is read', async () => {
+    const gh = await start();
+    const c = { ...ctx(gh), eventName: 'push', payload: {} };
+    const deploy = () =>
+      reportDeploy(
+        successOutcome({ stage: 'feature-x' }),
+        options(gh, { ctx: c, comment: false, pullRequest: undefined }),
+        {
+          logger: new RecordingLogger(),
+        },
+      );
+    await deploy();
+    await deploy();
+    expect(states(gh, 'shop/feature-x')).toEqual(['inactive', 'success']);
+    expect(gh.requests.filter((r) => r.method === 'GET' && r.path.includes('/deployments'))).toEqual([]);
+  });
+
+  it('a failed deploy leaves the earlier success active: it still serves', async () => {
+    const gh = await start();
+    await reportDeploy(successOutcome(), options(gh, { comment: false }), { logger: new RecordingLogger() });
+    await reportDeploy(failureOutcome(), options(gh, { comment: false }), { logger: new RecordingLogger() });
+    expect(states(gh, 'shop/pr-12')).toEqual(['success', 'failure']);
+  });
+});
