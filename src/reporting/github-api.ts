@@ -396,8 +396,10 @@ function deploymentMethods(
           throw new Error(`GitHub answered ${response.status} without a deployment id`);
         return { id };
       }),
+    // Retried like a read: a status sent twice changes nothing (the newest says the state), and one
+    // lost to a 502 would leave the Deployment in progress for good.
     createDeploymentStatus: (deploymentId, s) =>
-      t.write(`Set deployment ${deploymentId} to ${s.state}`, async (octokit) => {
+      t.retried(`Set deployment ${deploymentId} to ${s.state}`, async (octokit) => {
         await octokit.rest.repos.createDeploymentStatus({
           owner,
           repo,

@@ -791,3 +791,45 @@ describe('a new success leaves only itself active', () => {
     expect(states(gh, 'shop/pr-12')).toEqual(['success', 'failure']);
   });
 });
+
+describe('a Deployment is never left in progress by one failed answer', () => {
+  it('the final status is sent again after a 502 (a second status of the same state is harmless)', async () => {
+    let left = 1;
+    const gh = await start({
+      deny: (r) =>
+        r.method === 'POST' &&
+        /\/statuses$/.test(r.path) &&
+        (r.body as { state?: string } | undefined)?.state === 'success' &&
+        left-- > 0
+          ? { status: 502, message: 'Server Error' }
+          : undefined,
+    });
+    const sleep = recordingSleep();
+    const api = createGitHubApi({ token: TOKEN, apiUrl: gh.url, repository: 'octo/repo', sleep });
+    const result = await reportDeploy(successOutcome(), options(gh, { api, comment: false }), {
+      logger: new RecordingLogger(),
+    });
+    expect(result.warnings).toEqual([]);
+    expect(gh.statusesOf(result.deploymentId as number).map((s) => s.state)).toEqual([
+      'in_progress',
+      'success',
+    ]);
+    expect(sleep.calls).toHaveLength(1);
+  });
+
+  it('creating the Deployment itself is not repeated after a 502 (it may exist already): a warning', async () => {
+    const gh = await start({
+      deny: (r) =>
+        r.method === 'POST' && /\/deployments$/.test(r.path)
+          ? { status: 502, message: 'Server Error' }
+          : undefined,
+    });
+    const sleep = recordingSleep();
+    const api = createGitHubApi({ token: TOKEN, apiUrl: gh.url, repository: 'octo/repo', sleep });
+    const result = await reportDeploy(successOutcome(), options(gh, { api, comment: false }), {
+      logger: new RecordingLogger(),
+    });
+    expect(result.warnings).toEqual([expect.stringContaining('Could not record the GitHub Deployment')]);
+    expect(gh.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+});
