@@ -33,6 +33,7 @@ export async function run(): Promise<void> {
     });
     const { result, markdown, failure } = await runPipeline(settings, plan, ctx, {
       logger: steps.logger,
+      failedIn: steps.failedIn,
       env: process.env,
       awsClients: createAwsClients,
     });

@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import type { FakeAws } from './index.js';
 import type { GitHubContext } from '../../src/model/github-context.js';
 import type { DeployReport } from '../../src/model/outcome.js';
+import type { GitHubApi } from '../../src/reporting/github-api.js';
 import { createAwsClients } from '../../src/aws/clients.js';
 import { makePlan } from '../../src/model/plan.js';
 import { runPipeline } from '../../src/pipelines/run-pipeline.js';
@@ -64,6 +65,10 @@ export async function deployApp(
     inputs?: Record<string, string>;
     /** The advice after a denied call (the CLI passes its own); the deploy role's when left out. */
     needs?: (permission: string) => string;
+    /** The GitHub API the reports use (a recorder); with inputs comment/deployment 'true'. */
+    github?: GitHubApi;
+    /** The event instead of a push to main (a pull request: stage pr-{number}). */
+    ctx?: Partial<GitHubContext>;
   } = {},
 ): Promise<PipelineDeploy> {
   const inputs: Record<string, string> = {
@@ -93,6 +98,7 @@ export async function deployApp(
     runId: '42',
     runAttempt: '1',
     runUrl: 'https://github.com/octo/shop/actions/runs/42',
+    ...options.ctx,
   };
   const settings = readSettings((name) => inputs[name], env);
   const logger = new RecordingLogger();
@@ -109,6 +115,7 @@ export async function deployApp(
       outDir: join(dir, 'out'),
       sequentialAws: options.sequential,
       ...(options.needs && { needs: options.needs }),
+      ...(options.github && { github: options.github }),
     });
     if (run.result.kind !== 'deploy') throw new Error(`expected a deploy, got ${run.result.kind}`);
     return { report: run.result.outcome as DeployReport, logger, failure: run.failure };

@@ -29,6 +29,8 @@ export interface PipelineDeps {
   tokenSource?: TokenSource;
   /** The AWS credential chain, asked once before building (tests: a stand-in); default the SDK's. */
   credentialChain?: () => Promise<unknown>;
+  /** The log groups a thrown error left (the action's step tracker), for a failure's comment. */
+  failedIn?: (error: unknown) => string[];
   /** GitHub REST API (tests: a recorder); default: built from github-token and GITHUB_API_URL. */
   github?: GitHubApi;
   /** Keep the local runtime running after a `target: local` deploy (the CLI's serve). */

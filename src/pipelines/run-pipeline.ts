@@ -3,7 +3,14 @@ import { createGitHubApi } from '../reporting/github-api.js';
 import { isProtectedStage, ProtectedStageError, undeployStage } from './undeploy.js';
 import { isPrivateRepository, type GitHubContext } from '../model/github-context.js';
 import { stageInputKept, type Plan } from '../model/plan.js';
-import { reportDeploy, reportUndeploy, type ReportOptions } from '../reporting/report.js';
+import {
+  reportDeploy,
+  reportDeployError,
+  reportDeployStart,
+  reportUndeploy,
+  type ReportOptions,
+} from '../reporting/report.js';
+import { keepMasked } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { defaultBucketName } from '../resources/artifacts/artifact-bucket.js';
 import { renderPruneSummary, renderSlimPruneSummary } from '../reporting/summary.js';
@@ -109,23 +116,56 @@ async function runPackage({ settings, plan, deps }: CommandRun): Promise<Pipelin
   return { result: { kind: 'package', stage: plan.stage, pkg }, markdown };
 }
 
-async function runDeploy({ settings, plan, ctx, deps }: CommandRun): Promise<PipelineRun> {
+async function runDeploy(run: CommandRun): Promise<PipelineRun> {
+  const { settings, plan, ctx, deps } = run;
   const { logger } = deps;
   const uses = { app: Boolean(settings.app), keepWarm: Boolean(settings.keepWarm) };
   for (const warning of runtimeSettingWarnings(settings.environment, uses, deps.surface))
     logger.warning(warning);
-  if (settings.target === 'local') {
-    const { report, stage } = await deployLocally(settings, plan, deps);
-    // The pull request hears how its code did on the runner; a loopback URL is no Deployment.
-    const options = { ...reportOptions(settings, plan, ctx, deps), deployment: false };
-    const { markdown } = await reportDeploy(report, options, { logger });
-    return {
-      result: { kind: 'deploy', outcome: report },
-      markdown,
-      failure: failureMessage(report, options.secrets),
-      local: stage,
-    };
+  // The pull request hears how its code did on the runner; a loopback URL is no Deployment.
+  const local = settings.target === 'local';
+  const options = { ...reportOptions(settings, plan, ctx, deps), ...(local && { deployment: false }) };
+  const target = { project: settings.name, stage: plan.stage, sha: plan.sha };
+  // In progress from the start, so GitHub shows the deploy running and where its log is.
+  Object.assign(options, await reportDeployStart(target, options, { logger }));
+  // What the deploy masks (credentials, an API key) stays out of a failure's comment too.
+  const masked: string[] = [];
+  const tracked = { ...run, deps: { ...deps, logger: keepMasked(logger, masked) } };
+  try {
+    return await (local ? runLocalDeploy(tracked, options) : runAwsDeploy(tracked, options));
+  } catch (error) {
+    // A deploy that throws has no report of its own: the comment and the Deployment still say so.
+    const secrets = [...(options.secrets ?? []), ...masked];
+    await reportDeployError(
+      error,
+      { ...target, steps: deps.failedIn?.(error) },
+      { ...options, secrets },
+      {
+        logger,
+      },
+    );
+    throw error;
   }
+}
+
+async function runLocalDeploy(
+  { settings, plan, deps }: CommandRun,
+  options: ReportOptions,
+): Promise<PipelineRun> {
+  const { report, stage } = await deployLocally(settings, plan, deps);
+  const { markdown } = await reportDeploy(report, options, { logger: deps.logger });
+  return {
+    result: { kind: 'deploy', outcome: report },
+    markdown,
+    failure: failureMessage(report, options.secrets),
+    local: stage,
+  };
+}
+
+async function runAwsDeploy(
+  { settings, plan, ctx, deps }: CommandRun,
+  started: ReportOptions,
+): Promise<PipelineRun> {
   // Refused before building and signing in: a preview run never writes IAM.
   if (
     settings.policyStatements &&
@@ -146,8 +186,8 @@ async function runDeploy({ settings, plan, ctx, deps }: CommandRun): Promise<Pip
   // The region and a source of credentials, before minutes of packaging.
   await checkAwsPrerequisites(settings, plan, deps);
   const { report, secrets } = await deployToAws(settings, plan, ctx, deps);
-  const options = reportOptions(settings, plan, ctx, deps, secrets);
-  const { markdown } = await reportDeploy(report, options, { logger });
+  const options = { ...started, secrets: [...(started.secrets ?? []), ...secrets] };
+  const { markdown } = await reportDeploy(report, options, { logger: deps.logger });
   return {
     result: { kind: 'deploy', outcome: report },
     markdown,

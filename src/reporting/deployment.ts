@@ -30,6 +30,18 @@ export interface DeploymentTarget {
   protectedStages?: readonly string[];
   /** Pull request stages by default. */
   transient?: boolean;
+  /** This workflow run: the in_progress status links to its log. */
+  runUrl?: string;
+}
+
+/** Pull request stages are transient, protected ones production. Pure. */
+export function environmentKind(target: Pick<DeploymentTarget, 'stage' | 'protectedStages' | 'transient'>): {
+  transient: boolean;
+  production: boolean;
+} {
+  const transient = target.transient ?? isPullRequestStage(target.stage);
+  const production = !transient && (target.protectedStages ?? []).includes(target.stage.toLowerCase());
+  return { transient, production };
 }
 
 /** Creates the deployment and marks it in progress. Throws GitHubApiError. */
@@ -39,8 +51,7 @@ export async function startDeployment(
   deps: { logger: Logger },
 ): Promise<number> {
   const environment = environmentName(target.project, target.stage);
-  const transient = target.transient ?? isPullRequestStage(target.stage);
-  const production = !transient && (target.protectedStages ?? []).includes(target.stage.toLowerCase());
+  const { transient, production } = environmentKind(target);
   const { id } = await api.createDeployment({
     ref: target.ref,
     environment,
@@ -48,13 +59,18 @@ export async function startDeployment(
     transientEnvironment: transient,
     productionEnvironment: production,
   });
-  await api.createDeploymentStatus(id, { state: 'in_progress', description: 'Deploying' });
+  await api.createDeploymentStatus(id, {
+    state: 'in_progress',
+    logUrl: target.runUrl || undefined,
+    description: 'Deploying',
+  });
   deps.logger.debug(`Created GitHub deployment ${id} of ${environment}.`);
   return id;
 }
 
 export interface DeploymentResult {
-  status: 'success' | 'failure';
+  /** error: the deploy stopped with an exception before it had an outcome (packaging, pip...). */
+  status: 'success' | 'failure' | 'error';
   /** The stage's URL (success). */
   url?: string;
   /** This workflow run (failure, and a link for success too). */
@@ -63,7 +79,7 @@ export interface DeploymentResult {
   description?: string;
 }
 
-/** success with environment_url, or failure with log_url pointing at the run. Throws GitHubApiError. */
+/** success with environment_url, or failure/error with log_url pointing at the run. Throws GitHubApiError. */
 export async function finishDeployment(
   api: GitHubApi,
   deploymentId: number,
@@ -78,6 +94,23 @@ export async function finishDeployment(
 }
 
 /**
+ * The deployments of an environment that we created: by the token's login; when that cannot be
+ * read, those with our description. Another tool's deployments of an environment of the same
+ * name are never ours. Newest first.
+ */
+async function ourDeployments(api: GitHubApi, environment: string) {
+  const [listed, self] = await Promise.all([
+    api.listDeployments(environment),
+    api.viewerLogin().catch(() => undefined),
+  ]);
+  return listed
+    .filter((d) =>
+      self && d.creator ? d.creator === self : (d.description ?? '').startsWith('lambda-deploy '),
+    )
+    .sort((a, b) => b.id - a.id);
+}
+
+/**
  * After undeploy: every deployment of the environment that we created becomes inactive
  * (created by the token's login; when that cannot be read, those with our description).
  * Another tool's deployments of an environment of the same name stay. Returns how many.
@@ -88,16 +121,40 @@ export async function deactivateEnvironment(
   environment: string,
   deps: { logger: Logger },
 ): Promise<number> {
-  const [listed, self] = await Promise.all([
-    api.listDeployments(environment),
-    api.viewerLogin().catch(() => undefined),
-  ]);
-  const deployments = listed.filter((d) =>
-    self && d.creator ? d.creator === self : (d.description ?? '').startsWith('lambda-deploy '),
-  );
+  const deployments = await ourDeployments(api, environment);
   for (const d of deployments) {
     await api.createDeploymentStatus(d.id, { state: 'inactive', description: 'Stage removed' });
   }
   deps.logger.debug(`Marked ${deployments.length} deployment(s) of ${environment} inactive.`);
   return deployments.length;
+}
+
+/**
+ * After a success: our earlier deployments of the environment that ended in success become
+ * inactive, so only the one serving shows active. GitHub does this itself (auto_inactive) only for
+ * environments neither transient nor production, so the caller asks for those two kinds only. A
+ * failed deployment keeps its state (it is history, not a live one); another tool's are never
+ * touched. Walks newest first and stops at the first inactive one: everything before it was made
+ * inactive by the run (or undeploy) that did that. Returns how many. Throws GitHubApiError.
+ */
+export async function deactivateSuperseded(
+  api: GitHubApi,
+  environment: string,
+  current: number,
+  deps: { logger: Logger },
+): Promise<number> {
+  let count = 0;
+  for (const d of await ourDeployments(api, environment)) {
+    if (d.id >= current) continue;
+    const state = await api.latestDeploymentState(d.id);
+    if (state === 'inactive') break;
+    if (state !== 'success') continue;
+    await api.createDeploymentStatus(d.id, {
+      state: 'inactive',
+      description: 'Superseded by a newer deploy',
+    });
+    count++;
+  }
+  deps.logger.debug(`Marked ${count} earlier deployment(s) of ${environment} inactive.`);
+  return count;
 }

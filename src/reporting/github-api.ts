@@ -63,6 +63,8 @@ export interface GitHubApi {
   createDeploymentStatus(deploymentId: number, status: NewDeploymentStatus): Promise<void>;
   /** Every deployment of an environment: all pages, with who created it and its description. */
   listDeployments(environment: string): Promise<ListedDeployment[]>;
+  /** A deployment's newest status (the highest id: GitHub documents no order), undefined when it has none. */
+  latestDeploymentState(deploymentId: number): Promise<DeploymentState | undefined>;
   /** Every branch name of the repository: all pages. Retried on 429, 5xx and network errors. */
   listBranches(): Promise<string[]>;
   /** open or closed; missing when GitHub has no such pull request. Retried like listBranches. */
@@ -368,7 +370,10 @@ function commentMethods(
 
 function deploymentMethods(
   t: Transport,
-): Pick<GitHubApi, 'createDeployment' | 'createDeploymentStatus' | 'listDeployments'> {
+): Pick<
+  GitHubApi,
+  'createDeployment' | 'createDeploymentStatus' | 'listDeployments' | 'latestDeploymentState'
+> {
   const { owner, repo } = t;
   return {
     createDeployment: (d) =>
@@ -391,8 +396,10 @@ function deploymentMethods(
           throw new Error(`GitHub answered ${response.status} without a deployment id`);
         return { id };
       }),
+    // Retried like a read: a status sent twice changes nothing (the newest says the state), and one
+    // lost to a 502 would leave the Deployment in progress for good.
     createDeploymentStatus: (deploymentId, s) =>
-      t.write(`Set deployment ${deploymentId} to ${s.state}`, async (octokit) => {
+      t.retried(`Set deployment ${deploymentId} to ${s.state}`, async (octokit) => {
         await octokit.rest.repos.createDeploymentStatus({
           owner,
           repo,
@@ -422,6 +429,17 @@ function deploymentMethods(
         creator: d.creator?.login,
         description: d.description ?? undefined,
       })),
+    latestDeploymentState: async (deploymentId) => {
+      const statuses = await t.pages<{ id: number; state: DeploymentState }>(
+        `List the statuses of deployment ${deploymentId}`,
+        `${t.repoUrl}/deployments/${deploymentId}/statuses?per_page=100`,
+        true,
+      );
+      return statuses.reduce<(typeof statuses)[number] | undefined>(
+        (newest, s) => (newest && newest.id > s.id ? newest : s),
+        undefined,
+      )?.state;
+    },
   };
 }
 

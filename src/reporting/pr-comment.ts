@@ -48,6 +48,8 @@ export interface StickyComment {
   stage: string;
   /** The full body; commentMarker(project, stage) is put first when it does not open it. */
   body: string;
+  /** false: only update our existing comment, never post a new one (default true). */
+  create?: boolean;
 }
 
 export interface StickyResult {
@@ -59,13 +61,13 @@ export interface StickyResult {
  * Updates this project's and stage's comment when there is one, else creates
  * it. Ours is the one that opens with the marker AND written by the token's own identity:
  * anyone can paste the marker into a comment, and such a comment is never
- * edited. Throws GitHubApiError.
+ * edited. With `create: false` and no comment of ours: nothing, undefined. Throws GitHubApiError.
  */
 export async function upsertStickyComment(
   api: GitHubApi,
   c: StickyComment,
   deps: { logger: Logger },
-): Promise<StickyResult> {
+): Promise<StickyResult | undefined> {
   const marker = commentMarker(c.project, c.stage);
   const body = c.body.startsWith(marker) ? c.body : `${marker}\n${c.body}`;
   // We always write the marker first: a comment that merely contains it (another tool of the same
@@ -96,6 +98,10 @@ export async function upsertStickyComment(
       // Deleted between the list and the update: post a new one.
       if (!(error instanceof GitHubApiError && error.status === 404)) throw error;
     }
+  }
+  if (c.create === false) {
+    deps.logger.debug(`No comment of ours on pull request #${c.pullRequest} to update; none posted.`);
+    return undefined;
   }
   const created = await api.createIssueComment(c.pullRequest, body);
   deps.logger.info(`Commented on pull request #${c.pullRequest} (${c.project}, ${c.stage}).`);

@@ -8,7 +8,14 @@ import type { UndeployOutcome } from '../model/outcome.js';
 import type { Logger } from '../util/logger.js';
 import type { Sleep } from '../util/sleep.js';
 import { errorMessage } from '../util/retry.js';
-import { deactivateEnvironment, environmentName, finishDeployment, startDeployment } from './deployment.js';
+import {
+  deactivateEnvironment,
+  deactivateSuperseded,
+  environmentKind,
+  environmentName,
+  finishDeployment,
+  startDeployment,
+} from './deployment.js';
 import { createGitHubApi, isPermissionError, type GitHubApi } from './github-api.js';
 import {
   renderDeployComment,
@@ -16,8 +23,14 @@ import {
   upsertStickyComment,
   type StickyResult,
 } from './pr-comment.js';
-import { redact } from '../util/redact.js';
-import { renderDeploySummary, renderUndeploySummary, type RenderOptions as Render } from './summary.js';
+import { cutText, redact } from '../util/redact.js';
+import { renderFailureSummary } from './failure-summary.js';
+import {
+  MAX_MESSAGE_CHARS,
+  renderDeploySummary,
+  renderUndeploySummary,
+  type RenderOptions as Render,
+} from './summary.js';
 import { type DeployReport } from '../model/outcome.js';
 
 export interface ReportOptions {
@@ -162,24 +175,165 @@ export async function reportDeploy(
               stage: outcome.stage,
               ref: deploymentRef(options.ctx, outcome.sha),
               protectedStages: options.protectedStages,
+              runUrl: options.ctx.runUrl,
             },
             deps,
           ));
-        const description =
-          outcome.status === 'success'
-            ? `Version ${outcome.version} is live`
-            : redact(
-                outcome.rolledBack
-                  ? `Failed; rolled back to version ${outcome.version}`
-                  : `Failed: ${outcome.error ?? outcome.smoke.detail}`,
-                secrets,
-              );
         await finishDeployment(api, id, {
           status: outcome.status,
           url: outcome.url,
           runUrl: options.ctx.runUrl,
-          description,
+          description: statusDescription(outcome, secrets),
         });
+        return id;
+      },
+    );
+  }
+  if (outcome.status === 'success' && result.deploymentId !== undefined)
+    await supersede(api, outcome, result.deploymentId, options, {
+      ...deps,
+      warnings: result.warnings,
+      secrets,
+    });
+  return result;
+}
+
+/** The final status's one line. */
+function statusDescription(outcome: DeployReport, secrets: readonly (string | undefined)[]): string {
+  if (outcome.status === 'success') return `Version ${outcome.version} is live`;
+  return redact(
+    outcome.rolledBack
+      ? `Failed; rolled back to version ${outcome.version}`
+      : `Failed: ${outcome.error ?? outcome.smoke.detail}`,
+    secrets,
+  );
+}
+
+/** Our earlier successes of a pull request or production environment go inactive: GitHub leaves those. */
+async function supersede(
+  api: GitHubApi,
+  outcome: DeployReport,
+  current: number,
+  options: ReportOptions,
+  deps: Deps & { warnings: string[]; secrets: readonly (string | undefined)[] },
+): Promise<void> {
+  const kind = environmentKind({ stage: outcome.stage, protectedStages: options.protectedStages });
+  if (!kind.transient && !kind.production) return;
+  const environment = environmentName(outcome.project, outcome.stage);
+  await attempt(
+    'mark earlier GitHub Deployments inactive',
+    DEPLOYMENT_PERMISSION,
+    deps.warnings,
+    deps,
+    deps.secrets,
+    () => deactivateSuperseded(api, environment, current, deps),
+  );
+}
+
+/** What a deploy is of, before it has an outcome. */
+export interface DeployTarget {
+  project: string;
+  stage: string;
+  /** GITHUB_SHA (a pull request's head is read from ctx). */
+  sha: string;
+}
+
+/**
+ * At the start of a deploy: the Deployment, in progress with the run as its log, so GitHub shows
+ * the deploy running. Gives the options for the end: the id to finish, or `deployment: false` when
+ * the token may not write Deployments (warned once, not again at the end). Never throws.
+ */
+export async function reportDeployStart(
+  target: DeployTarget,
+  options: ReportOptions,
+  deps: Deps,
+): Promise<Pick<ReportOptions, 'deployment' | 'deploymentId'>> {
+  const api = options.deployment ? apiFor(options, deps) : undefined;
+  if (!api) return { deployment: options.deployment };
+  const secrets = [...(options.secrets ?? []), options.token];
+  let refused = false;
+  const id = await attempt('record the GitHub Deployment', DEPLOYMENT_PERMISSION, [], deps, secrets, () =>
+    startDeployment(
+      api,
+      {
+        ...target,
+        ref: deploymentRef(options.ctx, target.sha),
+        protectedStages: options.protectedStages,
+        runUrl: options.ctx.runUrl,
+      },
+      deps,
+    ).catch((error: unknown) => {
+      refused = isPermissionError(error);
+      throw error;
+    }),
+  );
+  // Another failure (GitHub down) is tried again at the end, which creates the Deployment then.
+  return { deployment: !refused, deploymentId: id };
+}
+
+/**
+ * A deploy that threw before it had an outcome (a packaging error, pip failing, no credentials):
+ * the pull request comment says so, and the Deployment started for it ends in `error` rather than
+ * staying in progress. The job summary is the caller's (main.ts writes it for every failure).
+ * `steps`: where it failed, the log's groups. Never throws.
+ */
+export async function reportDeployError(
+  error: unknown,
+  failed: DeployTarget & { steps?: string[] },
+  options: ReportOptions,
+  deps: Deps,
+): Promise<ReportResult> {
+  const secrets = [...(options.secrets ?? []), options.token];
+  const message = cutText(redact(errorMessage(error), secrets), MAX_MESSAGE_CHARS, secrets);
+  const steps = failed.steps?.length ? failed.steps : [];
+  const markdown = renderFailureSummary(
+    {
+      project: failed.project,
+      command: 'deploy',
+      stage: failed.stage,
+      steps: steps.length ? steps : ['Deploy'],
+      inGroup: steps.length > 0,
+      runUrl: options.ctx.runUrl || undefined,
+      error: message,
+    },
+    secrets.filter((v): v is string => Boolean(v)),
+  );
+  const result: ReportResult = { markdown, warnings: [] };
+  const wantsComment = options.comment && options.pullRequest !== undefined;
+  const wantsStatus = options.deployment && options.deploymentId !== undefined;
+  const api = wantsComment || wantsStatus ? apiFor(options, deps) : undefined;
+  if (!api) return result;
+  if (wantsComment) {
+    result.comment = await attempt(
+      'post the pull request comment',
+      COMMENT_PERMISSION,
+      result.warnings,
+      deps,
+      secrets,
+      () =>
+        upsertStickyComment(
+          api,
+          {
+            pullRequest: options.pullRequest as number,
+            project: failed.project,
+            stage: failed.stage,
+            body: markdown,
+          },
+          deps,
+        ),
+    );
+  }
+  if (wantsStatus) {
+    const id = options.deploymentId as number;
+    result.deploymentId = await attempt(
+      'record the GitHub Deployment',
+      DEPLOYMENT_PERMISSION,
+      result.warnings,
+      deps,
+      secrets,
+      async () => {
+        const description = redact(`Failed: ${message}`.replace(/\s+/g, ' '), secrets);
+        await finishDeployment(api, id, { status: 'error', runUrl: options.ctx.runUrl, description });
         return id;
       },
     );
@@ -220,6 +374,8 @@ export async function reportUndeploy(
             project: outcome.project,
             stage: outcome.stage,
             body: renderUndeployComment(outcome, render),
+            // A stage that was never there (closed before its first deploy) is news only to a comment we wrote.
+            create: outcome.removed.length > 0 || outcome.skipped.length > 0,
           },
           deps,
         ),

@@ -442,16 +442,19 @@ describe('pull request previews', () => {
       ]);
       expect(github.comments[0]?.body).toMatch(/Version\W+2/);
 
-      // A transient Deployment per push, on the pull request's head commit, ending in success with the URL.
+      // A transient Deployment per push, on the pull request's head commit, ending in success with the URL;
+      // the second push's success leaves the first inactive (GitHub does not for transient environments).
       expect(github.deployments.map((d) => [d.environment, d.ref, d.transientEnvironment])).toEqual([
         ['svc/pr-12', 'a'.repeat(40), true],
         ['svc/pr-12', 'b'.repeat(40), true],
       ]);
-      for (const d of github.deployments) {
-        const statuses = github.statusesOf(d.id);
-        expect(statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
-        expect(statuses[1]?.environmentUrl).toBe(`${smoke.url}/svc-pr-12`);
-      }
+      const states = github.deployments.map((d) => github.statusesOf(d.id).map((s) => s.state));
+      expect(states).toEqual([
+        ['in_progress', 'success', 'inactive'],
+        ['in_progress', 'success'],
+      ]);
+      for (const d of github.deployments)
+        expect(github.statusesOf(d.id)[1]?.environmentUrl).toBe(`${smoke.url}/svc-pr-12`);
     },
     TIMEOUT,
   );

@@ -6,6 +6,8 @@ import { isPullRequestStage } from '../../src/reporting/deployment.js';
 import {
   deploymentRef,
   reportDeploy,
+  reportDeployError,
+  reportDeployStart,
   reportUndeploy,
   type ReportOptions,
 } from '../../src/reporting/report.js';
@@ -170,7 +172,7 @@ describe('sticky pull request comment', () => {
       { pullRequest: 12, project: 'shop', stage: 'pr-12', body: 'hi' },
       { logger: new RecordingLogger() },
     );
-    expect(result.action).toBe('created');
+    expect(result?.action).toBe('created');
     expect(gh.comments[0]?.body).toBe(`${commentMarker('shop', 'pr-12')}\nhi`);
   });
 
@@ -284,6 +286,28 @@ describe('sticky pull request comment', () => {
     expect(gh.comments).toHaveLength(1);
     expect(gh.comments[0]?.body).toContain('### 🗑️ Preview removed');
     expect(result.markdown).toContain('### 🗑️ `shop` stage `pr-12` removed');
+  });
+
+  it('undeploy that removed nothing posts no new comment, and updates ours when there is one', async () => {
+    const gh = await start();
+    const nothing = undeployOutcome({ removed: [] });
+    // Never deployed (a pull request closed before its first deploy): nothing to tell it.
+    const silent = await reportUndeploy(nothing, options(gh, { deployment: false }), {
+      logger: new RecordingLogger(),
+    });
+    expect(silent.comment).toBeUndefined();
+    expect(gh.comments).toEqual([]);
+    expect(gh.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/comments'))).toEqual([]);
+    // Once we have commented, the comment says the preview is gone, whatever was left to remove.
+    await reportDeploy(successOutcome(), options(gh, { deployment: false }), {
+      logger: new RecordingLogger(),
+    });
+    const updated = await reportUndeploy(nothing, options(gh, { deployment: false }), {
+      logger: new RecordingLogger(),
+    });
+    expect(updated.comment?.action).toBe('updated');
+    expect(gh.comments).toHaveLength(1);
+    expect(gh.comments[0]?.body).toContain('(0 resources)');
   });
 
   it('is not posted without a pull request number or with comment: false', async () => {
@@ -421,6 +445,74 @@ describe('GitHub Deployment', () => {
     });
     expect(result.deactivated).toBeUndefined();
     expect(gh.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
+  });
+});
+
+describe('a deploy that throws before it has an outcome', () => {
+  it('ends the started Deployment in error and comments, the token and secrets hidden', async () => {
+    const gh = await start();
+    const logger = new RecordingLogger();
+    const started = await reportDeployStart({ project: 'shop', stage: 'pr-12', sha: 'x' }, options(gh), {
+      logger,
+    });
+    expect(started.deployment).toBe(true);
+    expect(gh.statusesOf(started.deploymentId as number)).toEqual([
+      expect.objectContaining({ state: 'in_progress', logUrl: RUN_URL }),
+    ]);
+    const error = new Error(`pip failed: https://u:${TOKEN}@pypi.example/simple ${API_KEY}`);
+    const result = await reportDeployError(
+      error,
+      { project: 'shop', stage: 'pr-12', sha: 'x', steps: ['Package', 'Installing requirements'] },
+      options(gh, started),
+      { logger },
+    );
+    expect(result.warnings).toEqual([]);
+    const final = gh.statusesOf(started.deploymentId as number).at(-1);
+    expect(final).toMatchObject({ state: 'error', logUrl: RUN_URL, environmentUrl: '' });
+    expect(final?.description).toMatch(/^Failed: pip failed: /);
+    const body = gh.comments[0]?.body ?? '';
+    expect(body.startsWith(commentMarker('shop', 'pr-12'))).toBe(true);
+    expect(body).toContain('Package › Installing requirements');
+    expect(body).toContain("pip's output");
+    for (const text of [body, final?.description ?? '', result.markdown]) {
+      expect(text).not.toContain(TOKEN);
+      expect(text).not.toContain(API_KEY);
+    }
+  });
+
+  it('a start refused for lack of deployments: write is warned once, and not tried again at the end', async () => {
+    const gh = await start({ deny: denyWith403('POST', /\/deployments$/) });
+    const logger = new RecordingLogger();
+    const started = await reportDeployStart({ project: 'shop', stage: 'pr-12', sha: 'x' }, options(gh), {
+      logger,
+    });
+    expect(started).toEqual({ deployment: false, deploymentId: undefined });
+    const result = await reportDeploy(successOutcome(), options(gh, started), { logger });
+    expect(result.warnings).toEqual([]);
+    const warned = logger.lines.filter((l) => l.level === 'warning').map((l) => l.message);
+    expect(warned).toEqual([expect.stringContaining('Could not record the GitHub Deployment')]);
+    expect(gh.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/deployments'))).toHaveLength(1);
+    expect(gh.comments).toHaveLength(1);
+  });
+
+  it('a start GitHub could not answer is tried again at the end', async () => {
+    let down = true;
+    const gh = await start({ deny: () => (down ? { status: 503, message: 'unavailable' } : undefined) });
+    const logger = new RecordingLogger();
+    const started = await reportDeployStart(
+      { project: 'shop', stage: 'pr-12', sha: 'x' },
+      options(gh, { comment: false }),
+      { logger },
+    );
+    expect(started).toEqual({ deployment: true, deploymentId: undefined });
+    down = false;
+    const result = await reportDeploy(successOutcome(), options(gh, { comment: false, ...started }), {
+      logger,
+    });
+    expect(gh.statusesOf(result.deploymentId as number).map((s) => s.state)).toEqual([
+      'in_progress',
+      'success',
+    ]);
   });
 });
 
@@ -628,5 +720,116 @@ describe('pull request stages are transient environments; protected stages produ
       },
     );
     expect(gh.deployments[0]).toMatchObject({ transientEnvironment: true, productionEnvironment: false });
+  });
+});
+
+describe('a new success leaves only itself active', () => {
+  /** The newest status of each deployment of an environment, oldest deployment first. */
+  const states = (gh: GitHubRecorder, environment: string) =>
+    gh.deployments
+      .filter((d) => d.environment === environment)
+      .map((d) => gh.statusesOf(d.id).at(-1)?.state ?? 'none');
+
+  it.each([
+    ['a pull request stage (transient: GitHub does not do it)', 'pr-12', 'shop/pr-12'],
+    ['a protected stage (production: GitHub does not do it)', 'main', 'shop/main'],
+  ])(
+    '%s: our earlier successful deployment goes inactive; a failed one and another tool’s stay',
+    async (_, stage, environment) => {
+      const gh = await start();
+      const logger = new RecordingLogger();
+      const deploy = (outcome: Parameters<typeof reportDeploy>[0]) =>
+        reportDeploy(outcome, options(gh, { comment: false }), { logger });
+      await deploy(successOutcome({ stage }));
+      await deploy(failureOutcome({ stage }));
+      // The team's release tool deployed to an environment of the same name, successfully.
+      const theirs = {
+        ...(gh.deployments[0] as (typeof gh.deployments)[number]),
+        id: 777,
+        creator: 'release-tool[bot]',
+      };
+      gh.deployments.push(theirs);
+      gh.statuses.push({
+        id: 778,
+        deploymentId: 777,
+        state: 'success',
+        environmentUrl: '',
+        logUrl: '',
+        description: '',
+      });
+      await deploy(successOutcome({ stage }));
+      expect(states(gh, environment)).toEqual(['inactive', 'failure', 'success', 'success']);
+      expect(gh.statusesOf(777)).toHaveLength(1);
+      expect(gh.statuses.filter((s) => s.state === 'inactive')[0]?.description).toBe(
+        'Superseded by a newer deploy',
+      );
+      expect(logger.text('warning')).toBe('');
+    },
+  );
+
+  it('a branch stage is left to GitHub (auto_inactive): no status of ours is read', async () => {
+    const gh = await start();
+    const c = { ...ctx(gh), eventName: 'push', payload: {} };
+    const deploy = () =>
+      reportDeploy(
+        successOutcome({ stage: 'feature-x' }),
+        options(gh, { ctx: c, comment: false, pullRequest: undefined }),
+        {
+          logger: new RecordingLogger(),
+        },
+      );
+    await deploy();
+    await deploy();
+    expect(states(gh, 'shop/feature-x')).toEqual(['inactive', 'success']);
+    expect(gh.requests.filter((r) => r.method === 'GET' && r.path.includes('/deployments'))).toEqual([]);
+  });
+
+  it('a failed deploy leaves the earlier success active: it still serves', async () => {
+    const gh = await start();
+    await reportDeploy(successOutcome(), options(gh, { comment: false }), { logger: new RecordingLogger() });
+    await reportDeploy(failureOutcome(), options(gh, { comment: false }), { logger: new RecordingLogger() });
+    expect(states(gh, 'shop/pr-12')).toEqual(['success', 'failure']);
+  });
+});
+
+describe('a Deployment is never left in progress by one failed answer', () => {
+  it('the final status is sent again after a 502 (a second status of the same state is harmless)', async () => {
+    let left = 1;
+    const gh = await start({
+      deny: (r) =>
+        r.method === 'POST' &&
+        /\/statuses$/.test(r.path) &&
+        (r.body as { state?: string } | undefined)?.state === 'success' &&
+        left-- > 0
+          ? { status: 502, message: 'Server Error' }
+          : undefined,
+    });
+    const sleep = recordingSleep();
+    const api = createGitHubApi({ token: TOKEN, apiUrl: gh.url, repository: 'octo/repo', sleep });
+    const result = await reportDeploy(successOutcome(), options(gh, { api, comment: false }), {
+      logger: new RecordingLogger(),
+    });
+    expect(result.warnings).toEqual([]);
+    expect(gh.statusesOf(result.deploymentId as number).map((s) => s.state)).toEqual([
+      'in_progress',
+      'success',
+    ]);
+    expect(sleep.calls).toHaveLength(1);
+  });
+
+  it('creating the Deployment itself is not repeated after a 502 (it may exist already): a warning', async () => {
+    const gh = await start({
+      deny: (r) =>
+        r.method === 'POST' && /\/deployments$/.test(r.path)
+          ? { status: 502, message: 'Server Error' }
+          : undefined,
+    });
+    const sleep = recordingSleep();
+    const api = createGitHubApi({ token: TOKEN, apiUrl: gh.url, repository: 'octo/repo', sleep });
+    const result = await reportDeploy(successOutcome(), options(gh, { api, comment: false }), {
+      logger: new RecordingLogger(),
+    });
+    expect(result.warnings).toEqual([expect.stringContaining('Could not record the GitHub Deployment')]);
+    expect(gh.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 });

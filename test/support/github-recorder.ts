@@ -200,6 +200,28 @@ export async function startGitHubRecorder(options: RecorderOptions = {}): Promis
     };
   }
 
+  /**
+   * GitHub's auto_inactive (default true): a success marks inactive every earlier successful
+   * deployment of the same environment that is neither transient nor production; those two kinds
+   * stay as they were.
+   */
+  function autoInactive(latest: StoredDeployment): void {
+    for (const d of deployments) {
+      if (d.id >= latest.id || d.repository !== latest.repository || d.environment !== latest.environment)
+        continue;
+      if (d.transientEnvironment || d.productionEnvironment) continue;
+      if (statuses.filter((s) => s.deploymentId === d.id).at(-1)?.state !== 'success') continue;
+      statuses.push({
+        id: nextId++,
+        deploymentId: d.id,
+        state: 'inactive',
+        environmentUrl: '',
+        logUrl: '',
+        description: '',
+      });
+    }
+  }
+
   function route(record: RecordedRequest, res: ServerResponse): void {
     const { method, path } = record;
     const body = (record.body ?? {}) as Record<string, unknown>;
@@ -309,6 +331,7 @@ export async function startGitHubRecorder(options: RecorderOptions = {}): Promis
           description: typeof body.description === 'string' ? body.description : '',
         };
         statuses.push(s);
+        if (s.state === 'success' && body.auto_inactive !== false) autoInactive(d);
         return send(res, record, 201, statusJson(s));
       }
       if (method === 'GET')
