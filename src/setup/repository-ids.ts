@@ -1,0 +1,78 @@
+/**
+ * The numeric ids GitHub's immutable `sub` form carries
+ * (repo:OWNER@OWNER_ID/REPO@REPO_ID:..., the default for repositories created,
+ * renamed or transferred since 15 July 2026), read from GitHub's API so that
+ * setup can trust both forms without the user looking them up.
+ */
+
+/** The owner's and the repository's ids, as GET /repos/OWNER/REPO gives them. */
+export interface RepositoryIds {
+  ownerId: string;
+  repoId: string;
+}
+
+export interface RepositoryIdsLookup {
+  /** GITHUB_API_URL, or https://api.github.com. */
+  apiUrl: string;
+  /** GH_TOKEN or GITHUB_TOKEN: needed for a private repository. */
+  token?: string;
+  fetch: typeof fetch;
+  timeoutMs?: number;
+}
+
+/** A JSON number or numeric string, as text; undefined for anything else. */
+function numericId(value: unknown): string | undefined {
+  const text = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
+  return typeof text === 'string' && /^\d+$/.test(text) ? text : undefined;
+}
+
+/**
+ * The ids of `repository` (owner/repo), or why they could not be read. A
+ * repository GitHub now names otherwise (renamed: the API redirects) is an
+ * answer too: the roles would trust a name no workflow sends.
+ */
+export async function lookUpRepositoryIds(
+  repository: string,
+  lookup: RepositoryIdsLookup,
+): Promise<RepositoryIds | { problem: string }> {
+  const url = `${lookup.apiUrl.replace(/\/+$/, '')}/repos/${repository}`;
+  let response: Response;
+  try {
+    response = await lookup.fetch(url, {
+      headers: {
+        accept: 'application/vnd.github+json',
+        'user-agent': 'lambda-stage-deploy',
+        'x-github-api-version': '2022-11-28',
+        ...(lookup.token ? { authorization: `Bearer ${lookup.token}` } : {}),
+      },
+      signal: AbortSignal.timeout(lookup.timeoutMs ?? 10_000),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    return { problem: `GET ${url} failed: ${(error as Error).message}${cause ? ` (${cause})` : ''}` };
+  }
+  if (response.status === 404 || response.status === 401 || response.status === 403)
+    return {
+      problem:
+        `GitHub answered ${response.status} for ${repository}` +
+        (lookup.token
+          ? ': check the name, and that GH_TOKEN (or GITHUB_TOKEN) can read the repository'
+          : ': check the name; a private repository needs GH_TOKEN (or GITHUB_TOKEN) set to a token that can read it'),
+    };
+  if (!response.ok) return { problem: `GitHub answered ${response.status} for ${repository}` };
+  let body: { id?: unknown; full_name?: unknown; owner?: { id?: unknown } };
+  try {
+    body = (await response.json()) as typeof body;
+  } catch {
+    return { problem: `GitHub's answer for ${repository} is not JSON` };
+  }
+  const fullName = typeof body.full_name === 'string' ? body.full_name : '';
+  if (fullName && fullName.toLowerCase() !== repository.toLowerCase())
+    return {
+      problem: `GitHub names ${repository} ${fullName} now (renamed or transferred): use --repository ${fullName}`,
+    };
+  const ownerId = numericId(body.owner?.id);
+  const repoId = numericId(body.id);
+  if (!ownerId || !repoId) return { problem: `GitHub's answer for ${repository} has no owner and repository ids` };
+  return { ownerId, repoId };
+}
