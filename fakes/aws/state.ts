@@ -276,6 +276,11 @@ export interface LogEvent {
   message: string;
   /** Absent: placed inside the window FilterLogEvents asks for, as if logged during the run. */
   timestamp?: number;
+  /**
+   * Lambda's `YYYY/MM/DD/[VERSION]id`. Absent: in whichever stream
+   * FilterLogEvents asks for, as if the version asked about logged it.
+   */
+  logStreamName?: string;
 }
 
 export interface LogGroup {

@@ -386,6 +386,9 @@ async function addFunctionLogs(
       functionName: report.functionName,
       startTime: started - LOG_WINDOW_MARGIN_MS,
       endTime: (deps.now ?? Date.now)(),
+      // The version this deploy made live, alone: the one serving meanwhile logs in the same group.
+      // One live before the deploy (nothing changed) has streams older than the window: all lines.
+      ...(fn.changed && fn.version && { version: fn.version }),
     },
     { logger, sleep: deps.sleep ?? realSleep, excerpt: { secrets: [...lists.hidden, ...lists.secrets] } },
   );

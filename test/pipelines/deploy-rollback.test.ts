@@ -60,6 +60,42 @@ it.each([
 });
 
 /**
+ * On a busy stage the version that serves meanwhile (1) logs far more than
+ * the failed one (2) in the deploy's window: the logs shown are version 2's,
+ * not the first few hundred lines of version 1's traffic and its errors.
+ */
+it("the logs shown are the failed version's, not those of the version serving the stage meanwhile", async () => {
+  const fake = await startFakeAws({
+    invoke: ({ version }) =>
+      version === '1' ? { payload: OK } : { payload: CRASH, functionError: 'Unhandled' },
+  });
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  try {
+    expect((await deployApp(fake, dir, { inputs })).failure).toBeUndefined();
+    const day = fake.clock.date().toISOString().slice(0, 10).replace(/-/g, '/');
+    fake.setFunctionLogs('shop-main', [
+      ...Array.from({ length: 600 }, (_, i) => ({
+        message: i === 3 ? '[ERROR] TimeoutError: a caller of version 1' : `GET /orders/${i} 200`,
+        logStreamName: `${day}/[1]0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a`,
+      })),
+      { message: "[ERROR] KeyError: 'orders'", logStreamName: `${day}/[2]0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b` },
+    ]);
+    changeCode(dir);
+    const run = await deployApp(fake, dir, { inputs });
+
+    expect(run.report.rolledBack).toBe(true);
+    expect(run.report.logs).toContain("KeyError: 'orders'");
+    expect(run.report.logs).not.toContain('version 1');
+    expect(run.report.logs).not.toContain('GET /orders');
+    expect(run.report.logsNote).toBeUndefined();
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});
+
+/**
  * The version `live` goes back to may hold older values than $LATEST: here the
  * key was rotated in a deploy that failed and was rolled back, so $LATEST (what
  * the deploy reads) holds the new key while version 1, live again, still holds

@@ -15,6 +15,25 @@ export interface LogWindow {
   endTime: number;
   /** When the function logs elsewhere (LoggingConfig.LogGroup); `/aws/lambda/{functionName}` by default. */
   logGroupName?: string;
+  /**
+   * Only this version's lines: the group also holds those of the version that
+   * served the stage meanwhile, which would crowd out (or pass for) the failure's.
+   */
+  version?: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The stream name prefixes of a version's lines in the window: Lambda names
+ * a stream `YYYY/MM/DD/[VERSION]id`, dated (UTC) when its execution
+ * environment started, so one prefix per day of the window. Pure.
+ */
+export function versionStreamPrefixes(version: string, startTime: number, endTime: number): string[] {
+  const prefixes: string[] = [];
+  for (let day = Math.floor(startTime / DAY_MS) * DAY_MS; day <= endTime; day += DAY_MS)
+    prefixes.push(`${new Date(day).toISOString().slice(0, 10).replace(/-/g, '/')}/[${version}]`);
+  return prefixes;
 }
 
 export interface FunctionLogsDeps {
@@ -45,19 +64,60 @@ export async function fetchFunctionLogs(
   deps: FunctionLogsDeps,
 ): Promise<FunctionLogs> {
   const logGroupName = window.logGroupName ?? `/aws/lambda/${window.functionName}`;
+  const events: FilteredLogEvent[] = [];
+  let complete: boolean;
+  try {
+    complete = await readEvents(logs, { ...window, logGroupName }, deps, events);
+  } catch (error) {
+    const name = errorName(error);
+    if (name === 'ResourceNotFoundException') {
+      return { text: '', note: `No log group ${logGroupName} yet (the function never ran).` };
+    }
+    const note = /AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name)
+      ? `No logs: the deploy role may not read ${logGroupName} (it needs logs:FilterLogEvents).`
+      : `Could not read ${logGroupName}: ${name ? `${name}: ` : ''}${errorMessage(error)}.`;
+    deps.logger.debug(`FilterLogEvents on ${logGroupName} failed: ${errorMessage(error)}`);
+    // What was read before the failure is still worth showing.
+    return { text: formatLogExcerpt(messagesOf(events), deps.excerpt), note };
+  }
+
+  const text = formatLogExcerpt(messagesOf(events), deps.excerpt);
+  const whose = window.version === undefined ? '' : ` of version ${window.version}`;
+  if (!text) return { text, note: `No log lines${whose} in ${logGroupName} during this deploy.` };
+  return !complete
+    ? { text, note: `Only the first ${events.length} log events of this deploy's window were read.` }
+    : { text };
+}
+
+/**
+ * Fills `events` with the window's events (the version's streams, when
+ * there is one), page by page within the bounds; true when nothing was left
+ * unread. Throws what FilterLogEvents threw, `events` holding what came before.
+ */
+async function readEvents(
+  logs: CloudWatchLogsClient,
+  window: LogWindow & { logGroupName: string },
+  deps: FunctionLogsDeps,
+  events: FilteredLogEvent[],
+): Promise<boolean> {
   const maxEvents = deps.maxEvents ?? 500;
   const maxPages = deps.maxPages ?? 3;
-  const events: FilteredLogEvent[] = [];
-  let nextToken: string | undefined;
+  const prefixes =
+    window.version === undefined
+      ? [undefined]
+      : versionStreamPrefixes(window.version, window.startTime, window.endTime);
   let pages = 0;
-  try {
+  for (const logStreamNamePrefix of prefixes) {
+    let nextToken: string | undefined;
     do {
+      if (pages >= maxPages || events.length >= maxEvents) return false;
       const token = nextToken;
       const page = await withRetry(
         () =>
           logs.send(
             new FilterLogEventsCommand({
-              logGroupName,
+              logGroupName: window.logGroupName,
+              logStreamNamePrefix,
               startTime: window.startTime,
               endTime: window.endTime,
               limit: Math.min(10_000, maxEvents - events.length),
@@ -76,26 +136,9 @@ export async function fetchFunctionLogs(
       pages++;
       events.push(...(page.events ?? []));
       nextToken = page.nextToken;
-    } while (nextToken && pages < maxPages && events.length < maxEvents);
-  } catch (error) {
-    const name = errorName(error);
-    if (name === 'ResourceNotFoundException') {
-      return { text: '', note: `No log group ${logGroupName} yet (the function never ran).` };
-    }
-    const note = /AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name)
-      ? `No logs: the deploy role may not read ${logGroupName} (it needs logs:FilterLogEvents).`
-      : `Could not read ${logGroupName}: ${name ? `${name}: ` : ''}${errorMessage(error)}.`;
-    deps.logger.debug(`FilterLogEvents on ${logGroupName} failed: ${errorMessage(error)}`);
-    // What was read before the failure is still worth showing.
-    return { text: formatLogExcerpt(messagesOf(events), deps.excerpt), note };
+    } while (nextToken);
   }
-
-  const text = formatLogExcerpt(messagesOf(events), deps.excerpt);
-  if (!text) return { text, note: `No log lines in ${logGroupName} during this deploy.` };
-  const truncated = nextToken !== undefined;
-  return truncated
-    ? { text, note: `Only the first ${events.length} log events of this deploy's window were read.` }
-    : { text };
+  return true;
 }
 
 function messagesOf(events: readonly FilteredLogEvent[]): string[] {

@@ -141,6 +141,53 @@ describe('fetchFunctionLogs', () => {
     expect((await fetchFunctionLogs(logs, window, deps())).note).toContain('No log lines');
   });
 
+  it("with a version, reads only that version's streams: the serving version's lines do not crowd it out", async () => {
+    const { fake, logs, deps, filters } = await account();
+    // Version 3 serves the stage's traffic during the deploy; version 4 failed its smoke test.
+    const serving = '2023/11/14/[3]aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+    const failed = '2023/11/14/[4]bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
+    fake.setFunctionLogs('shop-pr-7', [
+      ...Array.from({ length: 600 }, (_, i) => ({
+        timestamp: at(i),
+        message: i === 7 ? '[ERROR] ValueError: a caller of version 3' : `GET /orders ${i}`,
+        logStreamName: serving,
+      })),
+      { timestamp: at(700), message: 'START RequestId: b Version: 4', logStreamName: failed },
+      { timestamp: at(701), message: "[ERROR] KeyError: 'orders'", logStreamName: failed },
+    ]);
+    const result = await fetchFunctionLogs(logs, { ...window, version: '4' }, deps());
+    expect(result.text).toContain("KeyError: 'orders'");
+    expect(result.text).not.toContain('version 3');
+    expect(result.text).not.toContain('GET /orders');
+    expect(filters()[0]!.input).toMatchObject({ logStreamNamePrefix: '2023/11/14/[4]' });
+    expect(result.note).toBeUndefined();
+  });
+
+  it("a window across UTC midnight reads the version's streams of both days", async () => {
+    const { fake, logs, deps, filters } = await account();
+    const midnight = Date.UTC(2023, 10, 15);
+    fake.setFunctionLogs('shop-pr-7', [
+      { timestamp: midnight - 5, message: 'before midnight', logStreamName: '2023/11/14/[4]aa' },
+      { timestamp: midnight + 5, message: 'after midnight', logStreamName: '2023/11/15/[4]bb' },
+      { timestamp: midnight + 6, message: 'version 3', logStreamName: '2023/11/15/[3]cc' },
+    ]);
+    const result = await fetchFunctionLogs(
+      logs,
+      { functionName: 'shop-pr-7', startTime: midnight - 60_000, endTime: midnight + 60_000, version: '4' },
+      deps(),
+    );
+    expect(result.text).toBe('--- last 2 lines ---\nbefore midnight\nafter midnight');
+    expect(filters().map((c) => c.input.logStreamNamePrefix)).toEqual(['2023/11/14/[4]', '2023/11/15/[4]']);
+  });
+
+  it('says which version had no lines', async () => {
+    const { fake, logs, deps } = await account();
+    fake.setFunctionLogs('shop-pr-7', [{ message: 'version 3', logStreamName: '2023/11/14/[3]aa' }]);
+    const result = await fetchFunctionLogs(logs, { ...window, version: '4' }, deps());
+    expect(result.text).toBe('');
+    expect(result.note).toContain('No log lines of version 4 in /aws/lambda/shop-pr-7');
+  });
+
   it('uses a custom log group', async () => {
     const { fake, logs, deps, filters } = await account();
     fake.seed.logGroup('/custom/group');
