@@ -288,6 +288,8 @@ export interface LogGroup {
   createdAt: number;
   tags: Tags;
   events: LogEvent[];
+  /** FilterLogEvents first answers this many empty pages with a next token, as AWS may while it searches. */
+  emptyPagesFirst?: number;
 }
 
 export interface EventRule {

@@ -62,6 +62,12 @@ function filterLogEvents(ctx: ServiceContext, body: Record<string, unknown>) {
   const terms = String(body.filterPattern ?? '')
     .split(/\s+/)
     .filter(Boolean);
+  // AWS may hand out empty pages with a next token before the events: `searching-N` tokens.
+  const searching = /^searching-(\d+)$/.exec(String(body.nextToken ?? ''));
+  const searched = searching ? Number(searching[1]) : body.nextToken ? Infinity : 0;
+  if (searched < (group.emptyPagesFirst ?? 0))
+    return { events: [], searchedLogStreams: [], nextToken: `searching-${searched + 1}` };
+  const token = searching ? undefined : body.nextToken;
   const streams = streamSelection(body);
   const placed = group.events.map((e, i) => ({
     timestamp: e.timestamp ?? Math.min(end, start + i),
@@ -79,7 +85,7 @@ function filterLogEvents(ctx: ServiceContext, body: Record<string, unknown>) {
     ctx,
     'logs',
     matching,
-    body.nextToken,
+    token,
     limit,
     `FilterLogEvents:${group.name}:${start}:${end}`,
     {

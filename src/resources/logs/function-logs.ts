@@ -40,7 +40,11 @@ export interface FunctionLogsDeps {
   logger: Logger;
   sleep: Sleep;
   random?: () => number;
-  /** Bounds of the read: 500 events and 3 pages by default. */
+  /**
+   * Bounds of the read: 500 events and 3 pages by default. FilterLogEvents
+   * may answer an empty page with a next token while it searches: those do
+   * not count, but four times maxPages calls is the most made.
+   */
   maxEvents?: number;
   maxPages?: number;
   excerpt?: ExcerptOptions;
@@ -65,13 +69,19 @@ export async function fetchFunctionLogs(
 ): Promise<FunctionLogs> {
   const logGroupName = window.logGroupName ?? `/aws/lambda/${window.functionName}`;
   const events: FilteredLogEvent[] = [];
-  let complete: boolean;
+  let read: { complete: boolean; calls: number };
   try {
-    complete = await readEvents(logs, { ...window, logGroupName }, deps, events);
+    read = await readEvents(logs, { ...window, logGroupName }, deps, events);
   } catch (error) {
     const name = errorName(error);
     if (name === 'ResourceNotFoundException') {
-      return { text: '', note: `No log group ${logGroupName} yet (the function never ran).` };
+      // Lambda makes the group with the first lines it delivers: its absence does not say the function never ran.
+      return {
+        text: '',
+        note:
+          `No log group ${logGroupName} yet: nothing the function wrote had reached CloudWatch Logs when this deploy read it ` +
+          '(lines arrive seconds after they are written; an execution role without logs:CreateLogGroup and logs:PutLogEvents writes none).',
+      };
     }
     const note = /AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name)
       ? `No logs: the deploy role may not read ${logGroupName} (it needs logs:FilterLogEvents).`
@@ -83,23 +93,33 @@ export async function fetchFunctionLogs(
 
   const text = formatLogExcerpt(messagesOf(events), deps.excerpt);
   const whose = window.version === undefined ? '' : ` of version ${window.version}`;
-  if (!text) return { text, note: `No log lines${whose} in ${logGroupName} during this deploy.` };
-  return !complete
+  if (!text && !read.complete)
+    return {
+      text,
+      note: `No log lines${whose} in the ${read.calls} pages of ${logGroupName} this deploy read; the rest was left unread: see the log group in CloudWatch Logs.`,
+    };
+  // Lines reach CloudWatch Logs seconds after they are written: a failure's may not be there yet.
+  if (!text)
+    return {
+      text,
+      note: `No log lines${whose} had reached ${logGroupName} when this deploy read it: CloudWatch Logs receives them seconds after they are written, so look there again shortly.`,
+    };
+  return !read.complete
     ? { text, note: `Only the first ${events.length} log events of this deploy's window were read.` }
     : { text };
 }
 
 /**
  * Fills `events` with the window's events (the version's streams, when
- * there is one), page by page within the bounds; true when nothing was left
- * unread. Throws what FilterLogEvents threw, `events` holding what came before.
+ * there is one), page by page within the bounds; `complete` when nothing was
+ * left unread. Throws what FilterLogEvents threw, `events` holding what came before.
  */
 async function readEvents(
   logs: CloudWatchLogsClient,
   window: LogWindow & { logGroupName: string },
   deps: FunctionLogsDeps,
   events: FilteredLogEvent[],
-): Promise<boolean> {
+): Promise<{ complete: boolean; calls: number }> {
   const maxEvents = deps.maxEvents ?? 500;
   const maxPages = deps.maxPages ?? 3;
   const prefixes =
@@ -107,10 +127,12 @@ async function readEvents(
       ? [undefined]
       : versionStreamPrefixes(window.version, window.startTime, window.endTime);
   let pages = 0;
+  let calls = 0;
   for (const logStreamNamePrefix of prefixes) {
     let nextToken: string | undefined;
     do {
-      if (pages >= maxPages || events.length >= maxEvents) return false;
+      if (pages >= maxPages || calls >= maxPages * 4 || events.length >= maxEvents)
+        return { complete: false, calls };
       const token = nextToken;
       const page = await withRetry(
         () =>
@@ -133,12 +155,13 @@ async function readEvents(
           retryable: isTransient,
         },
       );
-      pages++;
+      calls++;
+      if (page.events?.length) pages++;
       events.push(...(page.events ?? []));
       nextToken = page.nextToken;
     } while (nextToken);
   }
-  return true;
+  return { complete: true, calls };
 }
 
 function messagesOf(events: readonly FilteredLogEvent[]): string[] {

@@ -76,12 +76,14 @@ describe('fetchFunctionLogs', () => {
     expect(filters()[0]!.input).toMatchObject({ limit: 123 });
   });
 
-  it('notes a missing log group: the function never ran', async () => {
+  it('notes a missing log group without claiming the function never ran (its lines may be on their way)', async () => {
     const { logs, deps, filters } = await account();
     const result = await fetchFunctionLogs(logs, window, deps());
     expect(result).toEqual({
       text: '',
-      note: 'No log group /aws/lambda/shop-pr-7 yet (the function never ran).',
+      note:
+        'No log group /aws/lambda/shop-pr-7 yet: nothing the function wrote had reached CloudWatch Logs when this deploy read it ' +
+        '(lines arrive seconds after they are written; an execution role without logs:CreateLogGroup and logs:PutLogEvents writes none).',
     });
     expect(filters()[0]).toMatchObject({ status: 400, error: 'ResourceNotFoundException' });
   });
@@ -185,7 +187,37 @@ describe('fetchFunctionLogs', () => {
     fake.setFunctionLogs('shop-pr-7', [{ message: 'version 3', logStreamName: '2023/11/14/[3]aa' }]);
     const result = await fetchFunctionLogs(logs, { ...window, version: '4' }, deps());
     expect(result.text).toBe('');
-    expect(result.note).toContain('No log lines of version 4 in /aws/lambda/shop-pr-7');
+    expect(result.note).toContain('No log lines of version 4 had reached /aws/lambda/shop-pr-7');
+  });
+
+  it('reads on through empty pages that carry a next token (FilterLogEvents returns those while it searches)', async () => {
+    const { fake, logs, deps, filters } = await account();
+    fake.setFunctionLogs('shop-pr-7', [{ timestamp: at(5), message: "[ERROR] KeyError: 'orders'" }]);
+    fake.account.logGroups.get('/aws/lambda/shop-pr-7')!.emptyPagesFirst = 3;
+    const result = await fetchFunctionLogs(logs, window, deps());
+    expect(result.text).toContain("KeyError: 'orders'");
+    expect(result.note).toBeUndefined();
+    expect(filters()).toHaveLength(4);
+  });
+
+  it('does not claim there are no lines when it stopped before the end', async () => {
+    const { fake, logs, deps, filters } = await account();
+    fake.setFunctionLogs('shop-pr-7', ['late']);
+    fake.account.logGroups.get('/aws/lambda/shop-pr-7')!.emptyPagesFirst = 1000;
+    const result = await fetchFunctionLogs(logs, { ...window, version: '4' }, deps());
+    expect(result.text).toBe('');
+    expect(result.note).toBe(
+      'No log lines of version 4 in the 12 pages of /aws/lambda/shop-pr-7 this deploy read; the rest was left unread: see the log group in CloudWatch Logs.',
+    );
+    expect(filters()).toHaveLength(12);
+  });
+
+  it("says lines may still be on their way, not that there are none, when the window's read found none", async () => {
+    const { fake, logs, deps } = await account();
+    fake.setFunctionLogs('shop-pr-7', []);
+    expect((await fetchFunctionLogs(logs, { ...window, version: '4' }, deps())).note).toBe(
+      'No log lines of version 4 had reached /aws/lambda/shop-pr-7 when this deploy read it: CloudWatch Logs receives them seconds after they are written, so look there again shortly.',
+    );
   });
 
   it('uses a custom log group', async () => {
