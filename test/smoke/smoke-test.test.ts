@@ -92,6 +92,22 @@ describe('runSmokeTest', () => {
     expect(logger.text('info')).toContain('answered 503, expected 200-399; trying again in 1.0 s');
   });
 
+  it("API Gateway's 429 (the stage's throttle, shared with its traffic) is tried again, not a failed deploy", async () => {
+    const t = await target((_req, res, n) => {
+      if (n > 2) return answer(200, 'hello')(res);
+      res.writeHead(429, {
+        'content-type': 'application/json',
+        'x-amzn-errortype': 'TooManyRequestsException',
+      });
+      res.end('{"message":"Too Many Requests"}');
+    });
+    const time = fakeTime();
+    const logger = new RecordingLogger();
+    const result = await runSmokeTest(input(t.url), { logger, ...time, random: () => 1 });
+    expect(result).toMatchObject({ status: 'passed', attempts: 3, lastStatus: 200 });
+    expect(logger.text('info')).toContain('answered 429, expected 200-399 (throttled:');
+  });
+
   it('fails when 500 lasts the whole smoke-timeout, within the budget', async () => {
     const t = await target((_req, res) => answer(500, 'Internal Server Error')(res));
     const time = fakeTime();
