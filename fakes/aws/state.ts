@@ -27,6 +27,8 @@ export interface FunctionConfig {
   EphemeralStorage: { Size: number };
   Architectures: string[];
   PackageType: 'Zip' | 'Image';
+  /** Where the function logs: Lambda answers with it (`/aws/lambda/{name}`, Text, unless set). */
+  LoggingConfig?: { LogFormat: string; LogGroup: string };
   RevisionId: string;
   State?: string;
   StateReason?: string;

@@ -384,6 +384,7 @@ async function addFunctionLogs(
     // A margin for clock skew between the runner and CloudWatch, so the first lines are not cut.
     {
       functionName: report.functionName,
+      ...(fn.logGroup && { logGroupName: fn.logGroup }),
       startTime: started - LOG_WINDOW_MARGIN_MS,
       endTime: (deps.now ?? Date.now)(),
       // The version this deploy made live, alone: the one serving meanwhile logs in the same group.

@@ -96,6 +96,48 @@ it("the logs shown are the failed version's, not those of the version serving th
 });
 
 /**
+ * A function set (in the console) to log to a custom group shared with other
+ * functions: Lambda names its streams `YYYY/MM/DD/{function}[{version}]id`
+ * there. The failure's lines come from that group, and no other function's.
+ */
+it("the logs of a function that logs to a custom group come from that group, and only this function's", async () => {
+  const fake = await startFakeAws({
+    invoke: ({ version }) =>
+      version === '1' ? { payload: OK } : { payload: CRASH, functionError: 'Unhandled' },
+  });
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  try {
+    expect((await deployApp(fake, dir, { inputs })).failure).toBeUndefined();
+    fake.account.functions.get('shop-main')!.latest.LoggingConfig = {
+      LogFormat: 'Text',
+      LogGroup: '/shop/all',
+    };
+    const day = fake.clock.date().toISOString().slice(0, 10).replace(/-/g, '/');
+    fake.seed.logGroup('/shop/all');
+    fake.account.logGroups.get('/shop/all')!.events = [
+      { message: '[ERROR] billing: card declined', logStreamName: `${day}/shop-billing[7]0c0c0c0c` },
+      { message: "[ERROR] KeyError: 'orders'", logStreamName: `${day}/shop-main[2]0b0b0b0b` },
+    ];
+    changeCode(dir);
+    const run = await deployApp(fake, dir, { inputs });
+
+    expect(run.report.rolledBack).toBe(true);
+    expect(run.report.logs).toContain("KeyError: 'orders'");
+    expect(run.report.logs).not.toContain('billing');
+    // The window starts 30 s before the deploy, on the fake's clock just before midnight: two days.
+    const reads = fake.calls.of({ operation: 'FilterLogEvents' }).map((c) => c.input);
+    expect(reads.map((i) => [i.logGroupName, i.logStreamNamePrefix])).toEqual([
+      ['/shop/all', '2024/12/31/shop-main[2]'],
+      ['/shop/all', `${day}/shop-main[2]`],
+    ]);
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});
+
+/**
  * The version `live` goes back to may hold older values than $LATEST: here the
  * key was rotated in a deploy that failed and was rolled back, so $LATEST (what
  * the deploy reads) holds the new key while version 1, live again, still holds

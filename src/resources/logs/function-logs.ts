@@ -24,15 +24,27 @@ export interface LogWindow {
 
 const DAY_MS = 86_400_000;
 
+/** The group Lambda logs to unless LoggingConfig names another. */
+export function defaultLogGroup(functionName: string): string {
+  return `/aws/lambda/${functionName}`;
+}
+
 /**
- * The stream name prefixes of a version's lines in the window: Lambda names
- * a stream `YYYY/MM/DD/[VERSION]id`, dated (UTC) when its execution
- * environment started, so one prefix per day of the window. Pure.
+ * The stream name prefixes of the window's lines of this function (of one
+ * version, when there is one), or [undefined]: every stream of its own group.
+ * Lambda names a stream `YYYY/MM/DD/[VERSION]id` in the function's own group
+ * and `YYYY/MM/DD/{function}[VERSION]id` in a custom one (which other
+ * functions may share), dated (UTC) when its execution environment started:
+ * one prefix per day of the window. Pure.
  */
-export function versionStreamPrefixes(version: string, startTime: number, endTime: number): string[] {
+export function streamPrefixes(window: LogWindow): (string | undefined)[] {
+  const shared =
+    window.logGroupName !== undefined && window.logGroupName !== defaultLogGroup(window.functionName);
+  if (window.version === undefined && !shared) return [undefined];
+  const tail = `${shared ? window.functionName : ''}[${window.version === undefined ? '' : `${window.version}]`}`;
   const prefixes: string[] = [];
-  for (let day = Math.floor(startTime / DAY_MS) * DAY_MS; day <= endTime; day += DAY_MS)
-    prefixes.push(`${new Date(day).toISOString().slice(0, 10).replace(/-/g, '/')}/[${version}]`);
+  for (let day = Math.floor(window.startTime / DAY_MS) * DAY_MS; day <= window.endTime; day += DAY_MS)
+    prefixes.push(`${new Date(day).toISOString().slice(0, 10).replace(/-/g, '/')}/${tail}`);
   return prefixes;
 }
 
@@ -67,11 +79,11 @@ export async function fetchFunctionLogs(
   window: LogWindow,
   deps: FunctionLogsDeps,
 ): Promise<FunctionLogs> {
-  const logGroupName = window.logGroupName ?? `/aws/lambda/${window.functionName}`;
+  const logGroupName = window.logGroupName ?? defaultLogGroup(window.functionName);
   const events: FilteredLogEvent[] = [];
   let read: { complete: boolean; calls: number };
   try {
-    read = await readEvents(logs, { ...window, logGroupName }, deps, events);
+    read = await readEvents(logs, window, logGroupName, deps, events);
   } catch (error) {
     const name = errorName(error);
     if (name === 'ResourceNotFoundException') {
@@ -116,16 +128,14 @@ export async function fetchFunctionLogs(
  */
 async function readEvents(
   logs: CloudWatchLogsClient,
-  window: LogWindow & { logGroupName: string },
+  window: LogWindow,
+  logGroupName: string,
   deps: FunctionLogsDeps,
   events: FilteredLogEvent[],
 ): Promise<{ complete: boolean; calls: number }> {
   const maxEvents = deps.maxEvents ?? 500;
   const maxPages = deps.maxPages ?? 3;
-  const prefixes =
-    window.version === undefined
-      ? [undefined]
-      : versionStreamPrefixes(window.version, window.startTime, window.endTime);
+  const prefixes = streamPrefixes(window);
   let pages = 0;
   let calls = 0;
   for (const logStreamNamePrefix of prefixes) {
@@ -138,7 +148,7 @@ async function readEvents(
         () =>
           logs.send(
             new FilterLogEventsCommand({
-              logGroupName: window.logGroupName,
+              logGroupName,
               logStreamNamePrefix,
               startTime: window.startTime,
               endTime: window.endTime,

@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { fetchFunctionLogs, localFunctionLogs } from '../../../src/resources/logs/function-logs.js';
+import {
+  fetchFunctionLogs,
+  localFunctionLogs,
+  streamPrefixes,
+} from '../../../src/resources/logs/function-logs.js';
 import { RecordingLogger } from '../../../src/util/logger.js';
 import { startFakeAws, type FakeAws, type FakeAwsOptions } from '../../../fakes/aws/index.js';
 
@@ -226,6 +230,37 @@ describe('fetchFunctionLogs', () => {
     await fetchFunctionLogs(logs, { ...window, logGroupName: '/custom/group' }, deps());
     expect(filters()[0]!.input).toMatchObject({ logGroupName: '/custom/group' });
     expect(filters()[0]!.status).toBe(200);
+  });
+});
+
+describe('streamPrefixes', () => {
+  const midnight = Date.UTC(2023, 10, 15);
+  const w = { functionName: 'shop-main', startTime: midnight - 60_000, endTime: midnight - 1_000 };
+  it.each([
+    ['its own group, every version: every stream', w, [undefined]],
+    ['its own group, version 4', { ...w, version: '4' }, ['2023/11/14/[4]']],
+    [
+      'the default group named',
+      { ...w, logGroupName: '/aws/lambda/shop-main', version: '4' },
+      ['2023/11/14/[4]'],
+    ],
+    [
+      'a custom group, version 4',
+      { ...w, logGroupName: '/shop/all', version: '4' },
+      ['2023/11/14/shop-main[4]'],
+    ],
+    [
+      'a custom group, every version: this function only',
+      { ...w, logGroupName: '/shop/all' },
+      ['2023/11/14/shop-main['],
+    ],
+    [
+      'a window across midnight',
+      { ...w, endTime: midnight + 1_000, version: '12' },
+      ['2023/11/14/[12]', '2023/11/15/[12]'],
+    ],
+  ])('%s', (_name, window, expected) => {
+    expect(streamPrefixes(window)).toEqual(expected);
   });
 });
 
