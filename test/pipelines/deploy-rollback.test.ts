@@ -186,7 +186,7 @@ it("the rolled-back version's older environment values are hidden like the curre
   }
 });
 
-it('the logs stay out when the environment of a version that served the stage cannot be read', async () => {
+it("the failed version's logs are shown even when the environment of the version that served meanwhile cannot be read: its lines are not read", async () => {
   const fake = await startFakeAws({
     invoke: ({ version }) => {
       if (version === '1') return { payload: OK };
@@ -199,18 +199,23 @@ it('the logs stay out when the environment of a version that served the stage ca
   try {
     const keep = { inputs: { ...inputs, rollback: 'false' } };
     expect((await deployApp(fake, dir, keep)).failure).toBeUndefined();
-    fake.setFunctionLogs('shop-main', ['[ERROR] something version 1 said']);
+    const day = fake.clock.date().toISOString().slice(0, 10).replace(/-/g, '/');
+    fake.setFunctionLogs('shop-main', [
+      { message: '[ERROR] something version 1 said', logStreamName: `${day}/[1]0a0a0a0a` },
+      { message: "[ERROR] KeyError: 'orders'", logStreamName: `${day}/[2]0b0b0b0b` },
+    ]);
     changeCode(dir);
     fake.calls.clear();
     const run = await deployApp(fake, dir, keep);
 
     expect(run.failure).toMatch(/smoke/i);
-    expect(run.report.logs).toBeUndefined();
-    expect(run.report.logsNote).toMatch(
-      /^The function's logs are left out: version 1 served the stage during this deploy, and its environment values, .*could not be read to hide them \(.*AccessDenied.*\)\. Read the logs in CloudWatch Logs \(\/aws\/lambda\/shop-main\)\.$/,
-    );
-    expect(run.logger.text('warning')).toContain("The function's logs are left out");
-    expect(fake.calls.of({ operation: 'FilterLogEvents' })).toHaveLength(0);
+    expect(run.report.logs).toContain("KeyError: 'orders'");
+    expect(run.report.logs).not.toContain('version 1');
+    expect(run.report.logsNote).toBeUndefined();
+    // Version 2's streams only (of each day of a window that starts before the fake's midnight).
+    const prefixes = fake.calls.of({ operation: 'FilterLogEvents' }).map((c) => c.input.logStreamNamePrefix);
+    expect(prefixes).toContain(`${day}/[2]`);
+    expect(prefixes.every((p) => String(p).endsWith('/[2]'))).toBe(true);
   } finally {
     await fake.close();
     removeApp(dir);
