@@ -27,6 +27,8 @@ export interface FunctionConfig {
   EphemeralStorage: { Size: number };
   Architectures: string[];
   PackageType: 'Zip' | 'Image';
+  /** Where the function logs: Lambda answers with it (`/aws/lambda/{name}`, Text, unless set). */
+  LoggingConfig?: { LogFormat: string; LogGroup: string };
   RevisionId: string;
   State?: string;
   StateReason?: string;
@@ -276,6 +278,11 @@ export interface LogEvent {
   message: string;
   /** Absent: placed inside the window FilterLogEvents asks for, as if logged during the run. */
   timestamp?: number;
+  /**
+   * Lambda's `YYYY/MM/DD/[VERSION]id`. Absent: in whichever stream
+   * FilterLogEvents asks for, as if the version asked about logged it.
+   */
+  logStreamName?: string;
 }
 
 export interface LogGroup {
@@ -283,6 +290,8 @@ export interface LogGroup {
   createdAt: number;
   tags: Tags;
   events: LogEvent[];
+  /** FilterLogEvents first answers this many empty pages with a next token, as AWS may while it searches. */
+  emptyPagesFirst?: number;
 }
 
 export interface EventRule {

@@ -373,8 +373,13 @@ async function addFunctionLogs(
   deps: PipelineDeps,
 ): Promise<void> {
   const { logger } = deps;
+  // The version this deploy made live, alone: the one serving meanwhile logs in the same group.
+  // One live before the deploy (nothing changed) has streams older than the window: all lines.
+  const version = fn.changed && fn.version ? fn.version : undefined;
   const unread = await hideServedVersionValues(settings, fn, report, session, lists);
-  if (unread) {
+  // Only `version`'s lines are read when there is one: the values of the others cannot show.
+  if (unread && version) logger.debug(unread);
+  else if (unread) {
     report.logsNote = unread;
     logger.warning(unread);
     return;
@@ -384,8 +389,10 @@ async function addFunctionLogs(
     // A margin for clock skew between the runner and CloudWatch, so the first lines are not cut.
     {
       functionName: report.functionName,
+      ...(fn.logGroup && { logGroupName: fn.logGroup }),
       startTime: started - LOG_WINDOW_MARGIN_MS,
       endTime: (deps.now ?? Date.now)(),
+      ...(version && { version }),
     },
     { logger, sleep: deps.sleep ?? realSleep, excerpt: { secrets: [...lists.hidden, ...lists.secrets] } },
   );

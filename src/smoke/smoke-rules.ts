@@ -101,6 +101,13 @@ export function judgeProbe(outcome: ProbeOutcome, expect: SmokeExpectation): Pro
           reason: `${reason} (API Gateway's own 403: a changed REST API stage takes a few seconds to be served)`,
         };
     }
+    // A 429 asks for the request again later (API Gateway's stage, usage plan or account throttle,
+    // shared with the stage's traffic): it says nothing about the new version.
+    if (status === 429 && expect.serverErrorsSettle !== false)
+      return {
+        verdict: 'retry',
+        reason: `${reason} (throttled: API Gateway or the function asks for fewer requests)`,
+      };
     // 5xx while a new front door or a cold start settles; a wrong 2xx/3xx/4xx is an answer.
     return status >= 500 && expect.serverErrorsSettle !== false
       ? { verdict: 'retry', reason }

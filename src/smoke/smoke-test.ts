@@ -42,7 +42,7 @@ export interface SmokeDeps {
   random?: () => number;
 }
 
-/** Backoff of the smoke test: 1 s, 2 s, 4 s, then every 8 s until the timeout. */
+/** Backoff of the smoke test: 1 s, 2 s, 4 s, then every 8 s until the timeout (the last wait cut to end there). */
 const BASE_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 8_000;
 /** One request never waits longer than this, so a hanging attempt leaves time for others. */
@@ -159,6 +159,8 @@ export async function runSmokeTest(input: SmokeInput, deps: SmokeDeps): Promise<
         baseDelayMs: BASE_DELAY_MS,
         maxDelayMs: MAX_DELAY_MS,
         maxWaitMs: budgetMs,
+        // The last wait ends at the deadline, where one more attempt is made: all of smoke-timeout is used.
+        delayFor: (_error, backoff) => Math.min(backoff, Math.max(0, deadline - now())),
         random: deps.random,
         sleep: deps.sleep,
         // The wait budget alone ignores the time the requests themselves took.

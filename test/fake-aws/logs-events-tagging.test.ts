@@ -81,6 +81,33 @@ describe('CloudWatch Logs', () => {
     ).toEqual(['/aws/lambda/shop-main']);
   });
 
+  test('FilterLogEvents selects streams by prefix or by name, not both (InvalidParameterException, 400)', async () => {
+    aws.setFunctionLogs('shop-main', [
+      { message: 'v3', logStreamName: '2025/01/01/[3]aa' },
+      { message: 'v4', logStreamName: '2025/01/01/[4]bb' },
+      'any stream',
+    ]);
+    const read = async (input: { logStreamNamePrefix?: string; logStreamNames?: string[] }) =>
+      (
+        await clients.logs.send(
+          new FilterLogEventsCommand({ logGroupName: '/aws/lambda/shop-main', ...input }),
+        )
+      ).events!.map((e) => [e.message, e.logStreamName]);
+    expect(await read({ logStreamNamePrefix: '2025/01/01/[4]' })).toEqual([
+      ['v4', '2025/01/01/[4]bb'],
+      ['any stream', '2025/01/01/[4]0123456789abcdef0123456789abcdef'],
+    ]);
+    expect(await read({ logStreamNames: ['2025/01/01/[3]aa'] })).toEqual([
+      ['v3', '2025/01/01/[3]aa'],
+      ['any stream', '2025/01/01/[3]aa'],
+    ]);
+    await expectAwsError(
+      read({ logStreamNamePrefix: '2025/', logStreamNames: ['2025/01/01/[3]aa'] }),
+      'InvalidParameterException',
+      400,
+    );
+  });
+
   test("the project's log excerpt reads every page it is allowed", async () => {
     await restart({ pageSize: 2 });
     aws.setFunctionLogs('shop-main', ['one', 'two', 'three', 'Traceback: boom']);

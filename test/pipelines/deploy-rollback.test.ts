@@ -60,6 +60,84 @@ it.each([
 });
 
 /**
+ * On a busy stage the version that serves meanwhile (1) logs far more than
+ * the failed one (2) in the deploy's window: the logs shown are version 2's,
+ * not the first few hundred lines of version 1's traffic and its errors.
+ */
+it("the logs shown are the failed version's, not those of the version serving the stage meanwhile", async () => {
+  const fake = await startFakeAws({
+    invoke: ({ version }) =>
+      version === '1' ? { payload: OK } : { payload: CRASH, functionError: 'Unhandled' },
+  });
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  try {
+    expect((await deployApp(fake, dir, { inputs })).failure).toBeUndefined();
+    const day = fake.clock.date().toISOString().slice(0, 10).replace(/-/g, '/');
+    fake.setFunctionLogs('shop-main', [
+      ...Array.from({ length: 600 }, (_, i) => ({
+        message: i === 3 ? '[ERROR] TimeoutError: a caller of version 1' : `GET /orders/${i} 200`,
+        logStreamName: `${day}/[1]0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a`,
+      })),
+      { message: "[ERROR] KeyError: 'orders'", logStreamName: `${day}/[2]0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b` },
+    ]);
+    changeCode(dir);
+    const run = await deployApp(fake, dir, { inputs });
+
+    expect(run.report.rolledBack).toBe(true);
+    expect(run.report.logs).toContain("KeyError: 'orders'");
+    expect(run.report.logs).not.toContain('version 1');
+    expect(run.report.logs).not.toContain('GET /orders');
+    expect(run.report.logsNote).toBeUndefined();
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});
+
+/**
+ * A function set (in the console) to log to a custom group shared with other
+ * functions: Lambda names its streams `YYYY/MM/DD/{function}[{version}]id`
+ * there. The failure's lines come from that group, and no other function's.
+ */
+it("the logs of a function that logs to a custom group come from that group, and only this function's", async () => {
+  const fake = await startFakeAws({
+    invoke: ({ version }) =>
+      version === '1' ? { payload: OK } : { payload: CRASH, functionError: 'Unhandled' },
+  });
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  try {
+    expect((await deployApp(fake, dir, { inputs })).failure).toBeUndefined();
+    fake.account.functions.get('shop-main')!.latest.LoggingConfig = {
+      LogFormat: 'Text',
+      LogGroup: '/shop/all',
+    };
+    const day = fake.clock.date().toISOString().slice(0, 10).replace(/-/g, '/');
+    fake.seed.logGroup('/shop/all');
+    fake.account.logGroups.get('/shop/all')!.events = [
+      { message: '[ERROR] billing: card declined', logStreamName: `${day}/shop-billing[7]0c0c0c0c` },
+      { message: "[ERROR] KeyError: 'orders'", logStreamName: `${day}/shop-main[2]0b0b0b0b` },
+    ];
+    changeCode(dir);
+    const run = await deployApp(fake, dir, { inputs });
+
+    expect(run.report.rolledBack).toBe(true);
+    expect(run.report.logs).toContain("KeyError: 'orders'");
+    expect(run.report.logs).not.toContain('billing');
+    // The window starts 30 s before the deploy, on the fake's clock just before midnight: two days.
+    const reads = fake.calls.of({ operation: 'FilterLogEvents' }).map((c) => c.input);
+    expect(reads.map((i) => [i.logGroupName, i.logStreamNamePrefix])).toEqual([
+      ['/shop/all', '2024/12/31/shop-main[2]'],
+      ['/shop/all', `${day}/shop-main[2]`],
+    ]);
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});
+
+/**
  * The version `live` goes back to may hold older values than $LATEST: here the
  * key was rotated in a deploy that failed and was rolled back, so $LATEST (what
  * the deploy reads) holds the new key while version 1, live again, still holds
@@ -108,7 +186,7 @@ it("the rolled-back version's older environment values are hidden like the curre
   }
 });
 
-it('the logs stay out when the environment of a version that served the stage cannot be read', async () => {
+it("the failed version's logs are shown even when the environment of the version that served meanwhile cannot be read: its lines are not read", async () => {
   const fake = await startFakeAws({
     invoke: ({ version }) => {
       if (version === '1') return { payload: OK };
@@ -121,18 +199,23 @@ it('the logs stay out when the environment of a version that served the stage ca
   try {
     const keep = { inputs: { ...inputs, rollback: 'false' } };
     expect((await deployApp(fake, dir, keep)).failure).toBeUndefined();
-    fake.setFunctionLogs('shop-main', ['[ERROR] something version 1 said']);
+    const day = fake.clock.date().toISOString().slice(0, 10).replace(/-/g, '/');
+    fake.setFunctionLogs('shop-main', [
+      { message: '[ERROR] something version 1 said', logStreamName: `${day}/[1]0a0a0a0a` },
+      { message: "[ERROR] KeyError: 'orders'", logStreamName: `${day}/[2]0b0b0b0b` },
+    ]);
     changeCode(dir);
     fake.calls.clear();
     const run = await deployApp(fake, dir, keep);
 
     expect(run.failure).toMatch(/smoke/i);
-    expect(run.report.logs).toBeUndefined();
-    expect(run.report.logsNote).toMatch(
-      /^The function's logs are left out: version 1 served the stage during this deploy, and its environment values, .*could not be read to hide them \(.*AccessDenied.*\)\. Read the logs in CloudWatch Logs \(\/aws\/lambda\/shop-main\)\.$/,
-    );
-    expect(run.logger.text('warning')).toContain("The function's logs are left out");
-    expect(fake.calls.of({ operation: 'FilterLogEvents' })).toHaveLength(0);
+    expect(run.report.logs).toContain("KeyError: 'orders'");
+    expect(run.report.logs).not.toContain('version 1');
+    expect(run.report.logsNote).toBeUndefined();
+    // Version 2's streams only (of each day of a window that starts before the fake's midnight).
+    const prefixes = fake.calls.of({ operation: 'FilterLogEvents' }).map((c) => c.input.logStreamNamePrefix);
+    expect(prefixes).toContain(`${day}/[2]`);
+    expect(prefixes.every((p) => String(p).endsWith('/[2]'))).toBe(true);
   } finally {
     await fake.close();
     removeApp(dir);

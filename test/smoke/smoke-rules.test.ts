@@ -25,6 +25,13 @@ describe('judgeProbe', () => {
     ['503 settles', response(503), { status: ok }, 'retry'],
     ['500 settles', response(500), { status: ok }, 'retry'],
     ['502 settles', response(502), { status: ok }, 'retry'],
+    [
+      '429 (throttled by the stage, the usage plan or the account) settles',
+      response(429),
+      { status: ok },
+      'retry',
+    ],
+    ['a local 429 is final', response(429), { status: ok, serverErrorsSettle: false }, 'fail'],
     ['404 is an answer', response(404), { status: ok }, 'fail'],
     ['403 is an answer', response(403), { status: ok }, 'fail'],
     ['401 is an answer', response(401), { status: ok }, 'fail'],
@@ -53,6 +60,14 @@ describe('judgeProbe', () => {
   ];
   it.each(table)('%s', (_name, outcome, expectation, verdict) => {
     expect(judgeProbe(outcome, expectation).verdict).toBe(verdict);
+  });
+
+  it('says a 429 was throttling, to be tried again', () => {
+    expect(judgeProbe(response(429), { status: ok })).toEqual({
+      verdict: 'retry',
+      reason:
+        'answered 429, expected 200-399 (throttled: API Gateway or the function asks for fewer requests)',
+    });
   });
 
   it('says what was expected', () => {

@@ -92,6 +92,22 @@ describe('runSmokeTest', () => {
     expect(logger.text('info')).toContain('answered 503, expected 200-399; trying again in 1.0 s');
   });
 
+  it("API Gateway's 429 (the stage's throttle, shared with its traffic) is tried again, not a failed deploy", async () => {
+    const t = await target((_req, res, n) => {
+      if (n > 2) return answer(200, 'hello')(res);
+      res.writeHead(429, {
+        'content-type': 'application/json',
+        'x-amzn-errortype': 'TooManyRequestsException',
+      });
+      res.end('{"message":"Too Many Requests"}');
+    });
+    const time = fakeTime();
+    const logger = new RecordingLogger();
+    const result = await runSmokeTest(input(t.url), { logger, ...time, random: () => 1 });
+    expect(result).toMatchObject({ status: 'passed', attempts: 3, lastStatus: 200 });
+    expect(logger.text('info')).toContain('answered 429, expected 200-399 (throttled:');
+  });
+
   it('fails when 500 lasts the whole smoke-timeout, within the budget', async () => {
     const t = await target((_req, res) => answer(500, 'Internal Server Error')(res));
     const time = fakeTime();
@@ -101,15 +117,31 @@ describe('runSmokeTest', () => {
       random: () => 1,
     });
     expect(result.status).toBe('failed');
-    // 1 + 2 + 4 + 8 + 8 = 23 s waited; another 8 s would pass the 30 s budget.
-    expect(time.sleep.calls).toEqual([1000, 2000, 4000, 8000, 8000]);
-    expect(result.attempts).toBe(6);
-    expect(t.requests).toHaveLength(6);
+    // 1 + 2 + 4 + 8 + 8 = 23 s waited; the next wait is cut to the 7 s left of the 30 s budget.
+    expect(time.sleep.calls).toEqual([1000, 2000, 4000, 8000, 8000, 7000]);
+    expect(result.attempts).toBe(7);
+    expect(t.requests).toHaveLength(7);
+    expect(result.durationMs).toBe(30_000);
     expect(result.lastStatus).toBe(500);
     expect(result.bodyExcerpt).toBe('Internal Server Error');
     expect(result.detail).toMatch(
-      /answered 500, expected 200-399 after 6 attempts within smoke-timeout 30 s/,
+      /answered 500, expected 200-399 after 7 attempts within smoke-timeout 30 s/,
     );
+  });
+
+  it('uses the whole smoke-timeout: the last wait ends at the deadline, with one more attempt there', async () => {
+    const time = fakeTime();
+    const start = time.now();
+    // A front door that takes 29 s to settle, under smoke-timeout 30.
+    const t = await target((_req, res) => answer(time.now() - start >= 29_000 ? 200 : 503)(res));
+    const result = await runSmokeTest(input(t.url, { timeoutSeconds: 30 }), {
+      logger: new RecordingLogger(),
+      ...time,
+      random: () => 1,
+    });
+    expect(result.status).toBe('passed');
+    expect(time.sleep.calls).toEqual([1000, 2000, 4000, 8000, 8000, 7000]);
+    expect(result.durationMs).toBe(30_000);
   });
 
   it('stops at the deadline even when requests themselves take the time', async () => {
@@ -214,7 +246,8 @@ describe('runSmokeTest', () => {
     expect(result.status).toBe('failed');
     expect(result.lastStatus).toBeUndefined();
     expect(result.detail).toContain('ECONNREFUSED');
-    expect(result.attempts).toBe(3);
+    // At 0, 1, 3 and 5 s: the last wait (4 s) is cut to the 2 s left.
+    expect(result.attempts).toBe(4);
   });
 
   it('gives up on a hanging request after its own timeout', async () => {

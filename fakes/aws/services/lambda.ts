@@ -112,6 +112,7 @@ function createFunction(ctx: ServiceContext, body: Record<string, unknown>): Rep
       EphemeralStorage: { Size: ephemeralSize(body) ?? 512 },
       Architectures: Array.isArray(body.Architectures) ? body.Architectures.map(String) : ['x86_64'],
       PackageType: packageType as 'Zip',
+      LoggingConfig: loggingConfig(body, { LogFormat: 'Text', LogGroup: `/aws/lambda/${name}` }),
       RevisionId: newUuid(),
     },
     tags: { ...((body.Tags ?? {}) as Tags) },
@@ -128,6 +129,18 @@ function createFunction(ctx: ServiceContext, body: Record<string, unknown>): Rep
   const response = observe(fn, ctx.clock.now());
   if (body.Publish === true) publish(ctx, fn, {});
   return json(201, response);
+}
+
+/** LoggingConfig of a create or update body over what the function had (its group, its format). */
+function loggingConfig(
+  body: Record<string, unknown>,
+  had: { LogFormat: string; LogGroup: string },
+): { LogFormat: string; LogGroup: string } {
+  const asked = (body.LoggingConfig ?? {}) as { LogFormat?: unknown; LogGroup?: unknown };
+  return {
+    LogFormat: asked.LogFormat !== undefined ? String(asked.LogFormat) : had.LogFormat,
+    LogGroup: asked.LogGroup !== undefined ? String(asked.LogGroup) : had.LogGroup,
+  };
 }
 
 function checkRevision(fn: LambdaFunction, body: Record<string, unknown>): void {
@@ -160,6 +173,11 @@ function updateConfiguration(ctx: ServiceContext, fn: LambdaFunction, body: Reco
     if (Object.keys(variables).length) c.Environment = { Variables: { ...variables } };
     else delete c.Environment;
   }
+  if (body.LoggingConfig !== undefined)
+    c.LoggingConfig = loggingConfig(
+      body,
+      c.LoggingConfig ?? { LogFormat: 'Text', LogGroup: `/aws/lambda/${fn.name}` },
+    );
   c.LastModified = lambdaTime(ctx.clock.now());
   c.RevisionId = newUuid();
   startChange(ctx, fn, 'update');

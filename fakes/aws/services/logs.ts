@@ -1,7 +1,9 @@
 /**
  * CloudWatch Logs (JSON 1.1): log groups with tags and events. FilterLogEvents
  * pages with nextToken; an event the test gave without a time is placed
- * inside the window asked for, as if the function logged it during the run.
+ * inside the window asked for, as if the function logged it during the run,
+ * and one without a stream is in the stream asked for. logStreamNamePrefix
+ * and logStreamNames select streams, and (as AWS) not both at once.
  */
 import { arn, type Tags } from '../account.js';
 import { fault } from '../errors.js';
@@ -28,6 +30,24 @@ function groupByArn(ctx: ServiceContext, resourceArn: unknown): LogGroup {
   return group;
 }
 
+const ANY_STREAM_ID = '0123456789abcdef0123456789abcdef';
+
+/** The streams a FilterLogEvents asks for, and the name an event given without one gets. */
+function streamSelection(body: Record<string, unknown>) {
+  const prefix = typeof body.logStreamNamePrefix === 'string' ? body.logStreamNamePrefix : undefined;
+  const names = Array.isArray(body.logStreamNames) ? body.logStreamNames.map(String) : undefined;
+  if (prefix !== undefined && names)
+    throw fault(
+      'logs',
+      'InvalidParameterException',
+      'Cannot specify both logStreamNamePrefix and logStreamNames.',
+    );
+  const asked = names?.[0] ?? `${prefix ?? '2025/01/01/[$LATEST]'}${ANY_STREAM_ID}`;
+  const selects = (stream: string) =>
+    names ? names.includes(stream) : prefix === undefined || stream.startsWith(prefix);
+  return { asked, selects };
+}
+
 function filterLogEvents(ctx: ServiceContext, body: Record<string, unknown>) {
   const group = groupOf(ctx, body);
   const start = Number(body.startTime ?? 0);
@@ -42,21 +62,30 @@ function filterLogEvents(ctx: ServiceContext, body: Record<string, unknown>) {
   const terms = String(body.filterPattern ?? '')
     .split(/\s+/)
     .filter(Boolean);
+  // AWS may hand out empty pages with a next token before the events: `searching-N` tokens.
+  const searching = /^searching-(\d+)$/.exec(String(body.nextToken ?? ''));
+  const searched = searching ? Number(searching[1]) : body.nextToken ? Infinity : 0;
+  if (searched < (group.emptyPagesFirst ?? 0))
+    return { events: [], searchedLogStreams: [], nextToken: `searching-${searched + 1}` };
+  const token = searching ? undefined : body.nextToken;
+  const streams = streamSelection(body);
   const placed = group.events.map((e, i) => ({
     timestamp: e.timestamp ?? Math.min(end, start + i),
     message: e.message,
+    logStreamName: e.logStreamName ?? streams.asked,
   }));
   const matching = placed.filter(
     (e) =>
       e.timestamp >= start &&
       e.timestamp <= end &&
+      streams.selects(e.logStreamName) &&
       terms.every((t) => e.message.includes(t.replace(/^"|"$/g, ''))),
   );
   const page = jsonPage(
     ctx,
     'logs',
     matching,
-    body.nextToken,
+    token,
     limit,
     `FilterLogEvents:${group.name}:${start}:${end}`,
     {
@@ -66,7 +95,7 @@ function filterLogEvents(ctx: ServiceContext, body: Record<string, unknown>) {
   );
   return {
     events: page.items.map((e, i) => ({
-      logStreamName: '2025/01/01/[$LATEST]0123456789abcdef0123456789abcdef',
+      logStreamName: e.logStreamName,
       timestamp: e.timestamp,
       message: e.message,
       ingestionTime: e.timestamp + 100,

@@ -106,6 +106,8 @@ export interface FunctionResult {
   environmentBefore: string[];
   /** The function's tags before this deploy ({} when it was created): what earlier deploys set up. */
   previousTags: Record<string, string>;
+  /** Where it logs (LoggingConfig.LogGroup: a custom group set outside the workflow), when Lambda said. */
+  logGroup?: string;
 }
 
 const ROLE_NOT_READY = /cannot be assumed by Lambda|role defined for the function cannot be assumed/i;
@@ -1069,5 +1071,6 @@ export async function deployFunction(
     environmentKept: outcome.environmentKept,
     environmentBefore: outcome.environmentBefore,
     previousTags: created ? {} : (existing?.tags ?? {}),
+    ...(latest.LoggingConfig?.LogGroup && { logGroup: latest.LoggingConfig.LogGroup }),
   };
 }

@@ -15,13 +15,48 @@ export interface LogWindow {
   endTime: number;
   /** When the function logs elsewhere (LoggingConfig.LogGroup); `/aws/lambda/{functionName}` by default. */
   logGroupName?: string;
+  /**
+   * Only this version's lines: the group also holds those of the version that
+   * served the stage meanwhile, which would crowd out (or pass for) the failure's.
+   */
+  version?: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The group Lambda logs to unless LoggingConfig names another. */
+export function defaultLogGroup(functionName: string): string {
+  return `/aws/lambda/${functionName}`;
+}
+
+/**
+ * The stream name prefixes of the window's lines of this function (of one
+ * version, when there is one), or [undefined]: every stream of its own group.
+ * Lambda names a stream `YYYY/MM/DD/[VERSION]id` in the function's own group
+ * and `YYYY/MM/DD/{function}[VERSION]id` in a custom one (which other
+ * functions may share), dated (UTC) when its execution environment started:
+ * one prefix per day of the window. Pure.
+ */
+export function streamPrefixes(window: LogWindow): (string | undefined)[] {
+  const shared =
+    window.logGroupName !== undefined && window.logGroupName !== defaultLogGroup(window.functionName);
+  if (window.version === undefined && !shared) return [undefined];
+  const tail = `${shared ? window.functionName : ''}[${window.version === undefined ? '' : `${window.version}]`}`;
+  const prefixes: string[] = [];
+  for (let day = Math.floor(window.startTime / DAY_MS) * DAY_MS; day <= window.endTime; day += DAY_MS)
+    prefixes.push(`${new Date(day).toISOString().slice(0, 10).replace(/-/g, '/')}/${tail}`);
+  return prefixes;
 }
 
 export interface FunctionLogsDeps {
   logger: Logger;
   sleep: Sleep;
   random?: () => number;
-  /** Bounds of the read: 500 events and 3 pages by default. */
+  /**
+   * Bounds of the read: 500 events and 3 pages by default. FilterLogEvents
+   * may answer an empty page with a next token while it searches: those do
+   * not count, but four times maxPages calls is the most made.
+   */
   maxEvents?: number;
   maxPages?: number;
   excerpt?: ExcerptOptions;
@@ -44,20 +79,77 @@ export async function fetchFunctionLogs(
   window: LogWindow,
   deps: FunctionLogsDeps,
 ): Promise<FunctionLogs> {
-  const logGroupName = window.logGroupName ?? `/aws/lambda/${window.functionName}`;
+  const logGroupName = window.logGroupName ?? defaultLogGroup(window.functionName);
+  const events: FilteredLogEvent[] = [];
+  let read: { complete: boolean; calls: number };
+  try {
+    read = await readEvents(logs, window, logGroupName, deps, events);
+  } catch (error) {
+    const name = errorName(error);
+    if (name === 'ResourceNotFoundException') {
+      // Lambda makes the group with the first lines it delivers: its absence does not say the function never ran.
+      return {
+        text: '',
+        note:
+          `No log group ${logGroupName} yet: nothing the function wrote had reached CloudWatch Logs when this deploy read it ` +
+          '(lines arrive seconds after they are written; an execution role without logs:CreateLogGroup and logs:PutLogEvents writes none).',
+      };
+    }
+    const note = /AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name)
+      ? `No logs: the deploy role may not read ${logGroupName} (it needs logs:FilterLogEvents).`
+      : `Could not read ${logGroupName}: ${name ? `${name}: ` : ''}${errorMessage(error)}.`;
+    deps.logger.debug(`FilterLogEvents on ${logGroupName} failed: ${errorMessage(error)}`);
+    // What was read before the failure is still worth showing.
+    return { text: formatLogExcerpt(messagesOf(events), deps.excerpt), note };
+  }
+
+  const text = formatLogExcerpt(messagesOf(events), deps.excerpt);
+  const whose = window.version === undefined ? '' : ` of version ${window.version}`;
+  if (!text && !read.complete)
+    return {
+      text,
+      note: `No log lines${whose} in the ${read.calls} pages of ${logGroupName} this deploy read; the rest was left unread: see the log group in CloudWatch Logs.`,
+    };
+  // Lines reach CloudWatch Logs seconds after they are written: a failure's may not be there yet.
+  if (!text)
+    return {
+      text,
+      note: `No log lines${whose} had reached ${logGroupName} when this deploy read it: CloudWatch Logs receives them seconds after they are written, so look there again shortly.`,
+    };
+  return !read.complete
+    ? { text, note: `Only the first ${events.length} log events of this deploy's window were read.` }
+    : { text };
+}
+
+/**
+ * Fills `events` with the window's events (the version's streams, when
+ * there is one), page by page within the bounds; `complete` when nothing was
+ * left unread. Throws what FilterLogEvents threw, `events` holding what came before.
+ */
+async function readEvents(
+  logs: CloudWatchLogsClient,
+  window: LogWindow,
+  logGroupName: string,
+  deps: FunctionLogsDeps,
+  events: FilteredLogEvent[],
+): Promise<{ complete: boolean; calls: number }> {
   const maxEvents = deps.maxEvents ?? 500;
   const maxPages = deps.maxPages ?? 3;
-  const events: FilteredLogEvent[] = [];
-  let nextToken: string | undefined;
+  const prefixes = streamPrefixes(window);
   let pages = 0;
-  try {
+  let calls = 0;
+  for (const logStreamNamePrefix of prefixes) {
+    let nextToken: string | undefined;
     do {
+      if (pages >= maxPages || calls >= maxPages * 4 || events.length >= maxEvents)
+        return { complete: false, calls };
       const token = nextToken;
       const page = await withRetry(
         () =>
           logs.send(
             new FilterLogEventsCommand({
               logGroupName,
+              logStreamNamePrefix,
               startTime: window.startTime,
               endTime: window.endTime,
               limit: Math.min(10_000, maxEvents - events.length),
@@ -73,29 +165,13 @@ export async function fetchFunctionLogs(
           retryable: isTransient,
         },
       );
-      pages++;
+      calls++;
+      if (page.events?.length) pages++;
       events.push(...(page.events ?? []));
       nextToken = page.nextToken;
-    } while (nextToken && pages < maxPages && events.length < maxEvents);
-  } catch (error) {
-    const name = errorName(error);
-    if (name === 'ResourceNotFoundException') {
-      return { text: '', note: `No log group ${logGroupName} yet (the function never ran).` };
-    }
-    const note = /AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name)
-      ? `No logs: the deploy role may not read ${logGroupName} (it needs logs:FilterLogEvents).`
-      : `Could not read ${logGroupName}: ${name ? `${name}: ` : ''}${errorMessage(error)}.`;
-    deps.logger.debug(`FilterLogEvents on ${logGroupName} failed: ${errorMessage(error)}`);
-    // What was read before the failure is still worth showing.
-    return { text: formatLogExcerpt(messagesOf(events), deps.excerpt), note };
+    } while (nextToken);
   }
-
-  const text = formatLogExcerpt(messagesOf(events), deps.excerpt);
-  if (!text) return { text, note: `No log lines in ${logGroupName} during this deploy.` };
-  const truncated = nextToken !== undefined;
-  return truncated
-    ? { text, note: `Only the first ${events.length} log events of this deploy's window were read.` }
-    : { text };
+  return { complete: true, calls };
 }
 
 function messagesOf(events: readonly FilteredLogEvent[]): string[] {

@@ -12,6 +12,7 @@ import {
 import {
   GetAliasCommand,
   GetFunctionCommand,
+  GetFunctionConfigurationCommand,
   GetFunctionUrlConfigCommand,
   LambdaClient,
   ResourceNotFoundException,
@@ -231,6 +232,33 @@ describe('lambda-stage-deploy CLI', () => {
         { time: '2026-11-27T10:00:01.000Z', message: 'hello from the function' },
       ],
     });
+  });
+
+  test("logs of a function set to log to a custom group: that group, and only this function's streams in it", async () => {
+    lambda
+      .on(GetFunctionConfigurationCommand, { FunctionName: 'shop-pr-3' })
+      .resolves({ FunctionName: 'shop-pr-3', LoggingConfig: { LogFormat: 'Text', LogGroup: '/shop/all' } });
+    // A group other functions share: Lambda names its streams YYYY/MM/DD/{function}[VERSION]id there.
+    logs.on(FilterLogEventsCommand, { logGroupName: '/shop/all' }).resolves({
+      events: [
+        {
+          eventId: '1',
+          timestamp: Date.now() - 1_000,
+          logStreamName: '2026/11/27/shop-pr-3[4]ab',
+          message: 'mine',
+        },
+        {
+          eventId: '2',
+          timestamp: Date.now() - 900,
+          logStreamName: '2026/11/27/shop-pr-30[1]cd',
+          message: 'another stage',
+        },
+      ],
+    });
+    expect(await run('logs', '--name', 'shop', '--stage', 'pr-3', '--json')).toBe(0);
+    const printed = JSON.parse(io.stdout()) as { 'log-group': string; events: { message: string }[] };
+    expect(printed['log-group']).toBe('/shop/all');
+    expect(printed.events.map((e) => e.message)).toEqual(['mine']);
   });
 
   test('logs --follow polls until Ctrl-C, never printing an event twice', async () => {

@@ -110,6 +110,8 @@ describe('deployFunction on the awkward paths Lambda has', () => {
       environmentKept: [],
       environmentBefore: [],
       previousTags: {},
+      // Lambda always says where the function logs: its own group unless set otherwise.
+      logGroup: '/aws/lambda/shop-main',
     });
     expect(fake.calls.of({ operation: 'CreateFunction' }).map((c) => [c.status, c.error])).toEqual([
       [400, 'InvalidParameterValueException'],

@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { fetchFunctionLogs, localFunctionLogs } from '../../../src/resources/logs/function-logs.js';
+import {
+  fetchFunctionLogs,
+  localFunctionLogs,
+  streamPrefixes,
+} from '../../../src/resources/logs/function-logs.js';
 import { RecordingLogger } from '../../../src/util/logger.js';
 import { startFakeAws, type FakeAws, type FakeAwsOptions } from '../../../fakes/aws/index.js';
 
@@ -76,12 +80,14 @@ describe('fetchFunctionLogs', () => {
     expect(filters()[0]!.input).toMatchObject({ limit: 123 });
   });
 
-  it('notes a missing log group: the function never ran', async () => {
+  it('notes a missing log group without claiming the function never ran (its lines may be on their way)', async () => {
     const { logs, deps, filters } = await account();
     const result = await fetchFunctionLogs(logs, window, deps());
     expect(result).toEqual({
       text: '',
-      note: 'No log group /aws/lambda/shop-pr-7 yet (the function never ran).',
+      note:
+        'No log group /aws/lambda/shop-pr-7 yet: nothing the function wrote had reached CloudWatch Logs when this deploy read it ' +
+        '(lines arrive seconds after they are written; an execution role without logs:CreateLogGroup and logs:PutLogEvents writes none).',
     });
     expect(filters()[0]).toMatchObject({ status: 400, error: 'ResourceNotFoundException' });
   });
@@ -141,12 +147,120 @@ describe('fetchFunctionLogs', () => {
     expect((await fetchFunctionLogs(logs, window, deps())).note).toContain('No log lines');
   });
 
+  it("with a version, reads only that version's streams: the serving version's lines do not crowd it out", async () => {
+    const { fake, logs, deps, filters } = await account();
+    // Version 3 serves the stage's traffic during the deploy; version 4 failed its smoke test.
+    const serving = '2023/11/14/[3]aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+    const failed = '2023/11/14/[4]bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
+    fake.setFunctionLogs('shop-pr-7', [
+      ...Array.from({ length: 600 }, (_, i) => ({
+        timestamp: at(i),
+        message: i === 7 ? '[ERROR] ValueError: a caller of version 3' : `GET /orders ${i}`,
+        logStreamName: serving,
+      })),
+      { timestamp: at(700), message: 'START RequestId: b Version: 4', logStreamName: failed },
+      { timestamp: at(701), message: "[ERROR] KeyError: 'orders'", logStreamName: failed },
+    ]);
+    const result = await fetchFunctionLogs(logs, { ...window, version: '4' }, deps());
+    expect(result.text).toContain("KeyError: 'orders'");
+    expect(result.text).not.toContain('version 3');
+    expect(result.text).not.toContain('GET /orders');
+    expect(filters()[0]!.input).toMatchObject({ logStreamNamePrefix: '2023/11/14/[4]' });
+    expect(result.note).toBeUndefined();
+  });
+
+  it("a window across UTC midnight reads the version's streams of both days", async () => {
+    const { fake, logs, deps, filters } = await account();
+    const midnight = Date.UTC(2023, 10, 15);
+    fake.setFunctionLogs('shop-pr-7', [
+      { timestamp: midnight - 5, message: 'before midnight', logStreamName: '2023/11/14/[4]aa' },
+      { timestamp: midnight + 5, message: 'after midnight', logStreamName: '2023/11/15/[4]bb' },
+      { timestamp: midnight + 6, message: 'version 3', logStreamName: '2023/11/15/[3]cc' },
+    ]);
+    const result = await fetchFunctionLogs(
+      logs,
+      { functionName: 'shop-pr-7', startTime: midnight - 60_000, endTime: midnight + 60_000, version: '4' },
+      deps(),
+    );
+    expect(result.text).toBe('--- last 2 lines ---\nbefore midnight\nafter midnight');
+    expect(filters().map((c) => c.input.logStreamNamePrefix)).toEqual(['2023/11/14/[4]', '2023/11/15/[4]']);
+  });
+
+  it('says which version had no lines', async () => {
+    const { fake, logs, deps } = await account();
+    fake.setFunctionLogs('shop-pr-7', [{ message: 'version 3', logStreamName: '2023/11/14/[3]aa' }]);
+    const result = await fetchFunctionLogs(logs, { ...window, version: '4' }, deps());
+    expect(result.text).toBe('');
+    expect(result.note).toContain('No log lines of version 4 had reached /aws/lambda/shop-pr-7');
+  });
+
+  it('reads on through empty pages that carry a next token (FilterLogEvents returns those while it searches)', async () => {
+    const { fake, logs, deps, filters } = await account();
+    fake.setFunctionLogs('shop-pr-7', [{ timestamp: at(5), message: "[ERROR] KeyError: 'orders'" }]);
+    fake.account.logGroups.get('/aws/lambda/shop-pr-7')!.emptyPagesFirst = 3;
+    const result = await fetchFunctionLogs(logs, window, deps());
+    expect(result.text).toContain("KeyError: 'orders'");
+    expect(result.note).toBeUndefined();
+    expect(filters()).toHaveLength(4);
+  });
+
+  it('does not claim there are no lines when it stopped before the end', async () => {
+    const { fake, logs, deps, filters } = await account();
+    fake.setFunctionLogs('shop-pr-7', ['late']);
+    fake.account.logGroups.get('/aws/lambda/shop-pr-7')!.emptyPagesFirst = 1000;
+    const result = await fetchFunctionLogs(logs, { ...window, version: '4' }, deps());
+    expect(result.text).toBe('');
+    expect(result.note).toBe(
+      'No log lines of version 4 in the 12 pages of /aws/lambda/shop-pr-7 this deploy read; the rest was left unread: see the log group in CloudWatch Logs.',
+    );
+    expect(filters()).toHaveLength(12);
+  });
+
+  it("says lines may still be on their way, not that there are none, when the window's read found none", async () => {
+    const { fake, logs, deps } = await account();
+    fake.setFunctionLogs('shop-pr-7', []);
+    expect((await fetchFunctionLogs(logs, { ...window, version: '4' }, deps())).note).toBe(
+      'No log lines of version 4 had reached /aws/lambda/shop-pr-7 when this deploy read it: CloudWatch Logs receives them seconds after they are written, so look there again shortly.',
+    );
+  });
+
   it('uses a custom log group', async () => {
     const { fake, logs, deps, filters } = await account();
     fake.seed.logGroup('/custom/group');
     await fetchFunctionLogs(logs, { ...window, logGroupName: '/custom/group' }, deps());
     expect(filters()[0]!.input).toMatchObject({ logGroupName: '/custom/group' });
     expect(filters()[0]!.status).toBe(200);
+  });
+});
+
+describe('streamPrefixes', () => {
+  const midnight = Date.UTC(2023, 10, 15);
+  const w = { functionName: 'shop-main', startTime: midnight - 60_000, endTime: midnight - 1_000 };
+  it.each([
+    ['its own group, every version: every stream', w, [undefined]],
+    ['its own group, version 4', { ...w, version: '4' }, ['2023/11/14/[4]']],
+    [
+      'the default group named',
+      { ...w, logGroupName: '/aws/lambda/shop-main', version: '4' },
+      ['2023/11/14/[4]'],
+    ],
+    [
+      'a custom group, version 4',
+      { ...w, logGroupName: '/shop/all', version: '4' },
+      ['2023/11/14/shop-main[4]'],
+    ],
+    [
+      'a custom group, every version: this function only',
+      { ...w, logGroupName: '/shop/all' },
+      ['2023/11/14/shop-main['],
+    ],
+    [
+      'a window across midnight',
+      { ...w, endTime: midnight + 1_000, version: '12' },
+      ['2023/11/14/[12]', '2023/11/15/[12]'],
+    ],
+  ])('%s', (_name, window, expected) => {
+    expect(streamPrefixes(window)).toEqual(expected);
   });
 });
 

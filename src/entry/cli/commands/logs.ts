@@ -1,6 +1,9 @@
 import { FilterLogEventsCommand, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
-import { callAws } from '../../../aws/aws-call.js';
-import { openAwsSession } from '../../../pipelines/aws-session.js';
+import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { callAws, findAws } from '../../../aws/aws-call.js';
+import { defaultLogGroup } from '../../../resources/logs/function-logs.js';
+import { errorMessage } from '../../../util/retry.js';
+import { openAwsSession, type AwsSession } from '../../../pipelines/aws-session.js';
 import type { CliCommand } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { stagePlan } from './stage-plan.js';
@@ -60,6 +63,34 @@ export class SeenEvents {
   }
 }
 
+/**
+ * Where the function logs (LoggingConfig.LogGroup, set outside the workflow
+ * maybe), and which of that group's streams are its own: all of its own
+ * group; in a custom one, which other functions may share, those Lambda
+ * names `YYYY/MM/DD/{function}[VERSION]id`. Its own group when the function
+ * is gone (its logs stay) or may not be read.
+ */
+async function functionLogs(
+  session: AwsSession,
+  functionName: string,
+): Promise<{ logGroupName: string; ours: (stream: string | undefined) => boolean }> {
+  const own = { logGroupName: defaultLogGroup(functionName), ours: () => true };
+  let group: string | undefined;
+  try {
+    const config = await findAws(
+      session.awsDeps,
+      { what: `read where function ${functionName} logs`, permission: 'lambda:GetFunctionConfiguration' },
+      () => session.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName })),
+    );
+    group = config?.LoggingConfig?.LogGroup;
+  } catch (error) {
+    session.awsDeps.logger.debug(`${errorMessage(error)}; reading ${own.logGroupName}`);
+  }
+  if (!group || group === own.logGroupName) return own;
+  const mark = `/${functionName}[`;
+  return { logGroupName: group, ours: (stream) => !!stream?.includes(mark) };
+}
+
 export const logsCommand: CliCommand = {
   name: 'logs',
   summary: "show a stage's CloudWatch logs (--follow keeps tailing)",
@@ -86,7 +117,7 @@ export const logsCommand: CliCommand = {
     const settings = ctx.settings({ command: 'deploy' });
     const plan = stagePlan(ctx, settings, 'logs');
     const session = await openAwsSession(settings, plan, ctx.github, ctx.pipelineDeps());
-    const logGroupName = `/aws/lambda/${plan.functionName}`;
+    const { logGroupName, ours } = await functionLogs(session, plan.functionName);
     const firstStart = Date.now() - windowMs;
     let startTime = firstStart;
     let newest = firstStart;
@@ -109,6 +140,7 @@ export const logsCommand: CliCommand = {
             ),
         );
         for (const event of page.events ?? ([] as FilteredLogEvent[])) {
+          if (!ours(event.logStreamName)) continue;
           if (event.eventId && !seen.add(event.eventId, event.timestamp ?? 0)) continue;
           newest = Math.max(newest, event.timestamp ?? 0);
           const line = {
