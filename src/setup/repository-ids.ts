@@ -73,6 +73,7 @@ export async function lookUpRepositoryIds(
     };
   const ownerId = numericId(body.owner?.id);
   const repoId = numericId(body.id);
-  if (!ownerId || !repoId) return { problem: `GitHub's answer for ${repository} has no owner and repository ids` };
+  if (!ownerId || !repoId)
+    return { problem: `GitHub's answer for ${repository} has no owner and repository ids` };
   return { ownerId, repoId };
 }

@@ -57,7 +57,8 @@ describe('lookUpRepositoryIds', () => {
 
   it('a renamed repository: no ids for the old name, which no workflow sends any more', async () => {
     expect(await lookUpRepositoryIds('octo/old-shop', { apiUrl, fetch })).toEqual({
-      problem: 'GitHub names octo/old-shop octo/shop now (renamed or transferred): use --repository octo/shop',
+      problem:
+        'GitHub names octo/old-shop octo/shop now (renamed or transferred): use --repository octo/shop',
     });
   });
 

@@ -25,6 +25,7 @@ export function processIo(): CliIo {
     err: process.stderr,
     env: process.env,
     sleep: realSleep,
+    fetch: (input, init) => fetch(input, init),
     interrupted: () =>
       (stop ??= new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());

@@ -14,6 +14,8 @@ export interface CliIo {
   /** Resolves when the user asks to stop (Ctrl-C): serve and logs --follow wait for it. */
   interrupted(): Promise<void>;
   sleep: Sleep;
+  /** HTTP for the few calls a command makes outside AWS (setup reads the repository's ids from GitHub). */
+  fetch: typeof fetch;
 }
 
 /** A command's result: `key: value` lines on stdout, or one JSON object with --json. */

@@ -19,7 +19,15 @@ function sink(chunks: string[]): Writable {
   });
 }
 
-export function testIo(env: NodeJS.ProcessEnv): TestIo {
+/** Tests reach no network: a command's request outside AWS fails as an offline machine's would, unless a test answers it. */
+export const offlineFetch: typeof fetch = (input) =>
+  Promise.reject(
+    new TypeError(`fetch failed: tests reach no network (${String(input)})`, {
+      cause: Object.assign(new Error('offline'), { code: 'ENETUNREACH' }),
+    }),
+  );
+
+export function testIo(env: NodeJS.ProcessEnv, fetchFn: typeof fetch = offlineFetch): TestIo {
   const out: string[] = [];
   const err: string[] = [];
   let interrupt = () => undefined as void;
@@ -29,6 +37,7 @@ export function testIo(env: NodeJS.ProcessEnv): TestIo {
     err: sink(err),
     env,
     sleep: recordingSleep(),
+    fetch: fetchFn,
     interrupted: () => stopped,
     stdout: () => out.join(''),
     stderr: () => err.join(''),
