@@ -101,6 +101,8 @@ interface Run {
   deps: AwsDeps;
   dryRun: boolean;
   report: SetupReport;
+  /** `--previous-repository`: the name the repository had, which its deploy roles may still carry. */
+  previousRepository?: string;
 }
 
 /** Same JSON document, whatever the spacing or URL-encoding IAM returns it in. */
@@ -192,16 +194,26 @@ export async function trustPolicyQuota(iam: IAMClient, docs: SetupDocuments, dep
   return summary.SummaryMap?.AssumeRolePolicySizeQuota ?? IAM_SIZE_LIMITS.trustPolicy;
 }
 
+export interface SetupOptions {
+  dryRun: boolean;
+  /**
+   * The repository's name before a rename: deploy roles tagged with it are
+   * taken over (trust and tag moved to the new name). Stated, never guessed.
+   */
+  previousRepository?: string;
+}
+
 export async function runSetup(
   clients: SetupClients,
   docs: SetupDocuments,
-  options: { dryRun: boolean },
+  options: SetupOptions,
   deps: AwsDeps,
 ): Promise<SetupReport> {
   const run: Run = {
     clients,
     deps,
     dryRun: options.dryRun,
+    previousRepository: options.previousRepository,
     report: {
       dryRun: options.dryRun,
       changes: [],
@@ -360,11 +372,22 @@ async function checkRoleOwner(run: Run, role: RoleDocuments): Promise<void> {
   // A deploy role trusts one repository: another's, of the same name, would lose its deploys.
   const repository = role.tags[TagKeys.Repository];
   const theirs = tagOf(TagKeys.Repository);
-  if (tag === project && repository && theirs && theirs.toLowerCase() !== repository.toLowerCase())
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  if (tag === project && repository && theirs && !same(theirs, repository)) {
+    // GitHub's sub claim names the repository as it is now: after a rename the old trust
+    // matches nothing. Only the user can say the two names are one repository.
+    if (run.previousRepository && same(run.previousRepository, theirs)) {
+      run.deps.logger.info(
+        `IAM role ${role.name}: set up for ${theirs}, moved to ${repository} as --previous-repository says; ${theirs}'s workflows can no longer sign in with it.`,
+      );
+      return;
+    }
     throw new Error(
       `IAM role ${role.name} is set up for repository ${theirs} (tag ${TagKeys.Repository}), not ${repository}; setup leaves it as it is. ` +
-        `Expected one project name per repository: choose another --name for ${repository}, or, if ${theirs} was renamed, set the role's ${TagKeys.Repository} tag to ${repository} first.`,
+        `If ${theirs} was renamed to ${repository}, run setup again with --previous-repository ${theirs}: it moves the deploy roles' trust and tag to ${repository}. ` +
+        `Otherwise they are another repository's deploys of a project named ${project}: choose another --name for ${repository}.`,
     );
+  }
   if (tag === project) return;
   throw new Error(
     `IAM role ${role.name} exists but was not made by lambda-deploy setup for ${project} (its ${TagKeys.Name} tag: ${tag === undefined ? 'none' : JSON.stringify(tag)}); setup leaves it as it is. ` +

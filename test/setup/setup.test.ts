@@ -149,6 +149,37 @@ describe('lambda-deploy setup', () => {
     ).resolves.toBeDefined();
   });
 
+  it('a renamed repository: the refusal names the flag; --previous-repository with the old name moves both deploy roles, any other name still refused', async () => {
+    await setup(aws, false, setupDocuments({ ...config, repository: 'octo/old-shop' }));
+    aws.calls.clear();
+    const refused = await setup(aws).then(
+      () => '',
+      (error: Error) => error.message,
+    );
+    expect(refused).toContain(
+      'If octo/old-shop was renamed to octo/shop, run setup again with --previous-repository octo/old-shop',
+    );
+    // A name that is not the roles' tag: refused as before, nothing written.
+    const renamed = (previousRepository: string) =>
+      runSetup(aws.clients(), docs, { dryRun: false, previousRepository }, depsFor(aws));
+    await expect(renamed('octo/else')).rejects.toThrow(
+      'IAM role shop-deploy-production is set up for repository octo/old-shop (tag lambda-deploy:repository), not octo/shop',
+    );
+    expect(writes()).toEqual([]);
+    await renamed('Octo/Old-Shop');
+    for (const name of ['shop-deploy-production', 'shop-deploy-preview'] as const) {
+      const role = aws.account.roles.get(name)!;
+      expect(role.Tags['lambda-deploy:repository']).toBe('octo/shop');
+      const kind = name.endsWith('production') ? 'production' : 'preview';
+      expect(decoded(role.AssumeRolePolicyDocument)).toEqual(docs.deployRoles[kind].trust);
+      expect(role.AssumeRolePolicyDocument).not.toContain('old-shop');
+    }
+    // Moved: a plain second run needs no flag and writes nothing.
+    aws.calls.clear();
+    await setup(aws);
+    expect(writes()).toEqual([]);
+  });
+
   it('second run makes no write call and says so', async () => {
     await setup(aws);
     aws.calls.clear();

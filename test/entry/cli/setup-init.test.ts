@@ -126,6 +126,34 @@ describe('lambda-deploy setup', () => {
     expect(stderr).not.toMatch(/configure role-to-assume|aws-actions\/configure-aws-credentials/);
   });
 
+  test('--previous-repository: the old name the deploy roles carry after a rename; checked as owner/repo', async () => {
+    const tags = [
+      { Key: 'lambda-deploy:name', Value: 'shop' },
+      { Key: 'lambda-deploy:repository', Value: 'octo/old-shop' },
+    ];
+    for (const kind of ['production', 'preview'])
+      iam.on(GetRoleCommand, { RoleName: `shop-deploy-${kind}` }).resolves({
+        Role: {
+          RoleName: `shop-deploy-${kind}`,
+          Arn: `arn:aws:iam::123456789012:role/shop-deploy-${kind}`,
+          Path: '/',
+          RoleId: 'AROAEXAMPLE',
+          CreateDate: new Date(0),
+          AssumeRolePolicyDocument: '{}',
+          Tags: tags,
+        },
+      });
+    const args = ['setup', '--name=shop', '--repository=octo/shop', '--dry-run'];
+    expect(await cli(args)).toBe(1);
+    expect(stderr).toContain('run setup again with --previous-repository octo/old-shop');
+    expect(await cli([...args, '--previous-repository=octo/old-shop'])).toBe(0);
+    expect(stdout).toMatch(/^~ would update role shop-deploy-preview: tags lambda-deploy:repository$/m);
+    expect(await cli([...args, '--previous-repository=old-shop'])).toBe(2);
+    expect(stderr).toContain(
+      '--previous-repository: "old-shop" is not valid; expected the old owner/repo, like octo/old-shop',
+    );
+  });
+
   test('--cloudformation --account needs no AWS call and prints a template that parses', async () => {
     expect(
       await cli([

@@ -56,6 +56,8 @@ function previewPolicyStatements(value: string | undefined): PolicyStatement[] |
 }
 
 const PREVIEW_STATEMENTS_FLAG = 'preview-policy-statements';
+const PREVIOUS_REPOSITORY_FLAG = 'previous-repository';
+const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
 
 /**
  * Protected branches that are not protected stages: the reusable workflow
@@ -107,6 +109,12 @@ export const setupCommand: CliCommand = {
     F.name,
     F.awsRegion,
     { name: 'repository', kind: 'value', arg: 'OWNER/REPO', help: 'the GitHub repository (required)' },
+    {
+      name: PREVIOUS_REPOSITORY_FLAG,
+      kind: 'value',
+      arg: 'OWNER/REPO',
+      help: "after a rename: the repository's old name, which its deploy roles still carry; they move to --repository",
+    },
     TRUST_FLAGS.ownerId,
     TRUST_FLAGS.repoId,
     F.protectedStages,
@@ -154,6 +162,12 @@ export const setupCommand: CliCommand = {
       throw new UsageError('--aws-region: expected a region like eu-west-1 (or set AWS_REGION)', 'setup');
     if (!own.repository)
       throw new UsageError('--repository: expected the GitHub repository, like octo/shop', 'setup');
+    const previous = own[PREVIOUS_REPOSITORY_FLAG];
+    if (previous !== undefined && !REPOSITORY.test(previous))
+      throw new UsageError(
+        `--${PREVIOUS_REPOSITORY_FLAG}: ${JSON.stringify(previous)} is not valid; expected the old owner/repo, like octo/old-shop`,
+        'setup',
+      );
     const gateway = oneOf('setup', 'gateway', own.gateway ?? 'all', GATEWAY_CHOICES);
     const cloudformation = own.cloudformation === 'true';
     const offline = cloudformation && own.account !== undefined;
@@ -204,7 +218,7 @@ export const setupCommand: CliCommand = {
     const report = await runSetup(
       { iam: clients!.iam, s3: clients!.s3 },
       docs,
-      { dryRun: settings.dryRun },
+      { dryRun: settings.dryRun, previousRepository: previous },
       deps,
     );
     text += formatSetupReport(report);
