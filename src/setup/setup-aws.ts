@@ -23,6 +23,7 @@ import {
   GetRolePolicyCommand,
   ListOpenIDConnectProvidersCommand,
   ListPolicyVersionsCommand,
+  ListRolePoliciesCommand,
   PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
   TagRoleCommand,
@@ -65,6 +66,8 @@ import {
 import { POLICY_HASH_TAG, policyHash } from '../resources/execution-role/execution-role.js';
 import {
   IAM_SIZE_LIMITS,
+  INLINE_QUOTA,
+  oversizeProblem,
   policyJson,
   policySize,
   type PolicyDocument,
@@ -224,13 +227,21 @@ export async function runSetup(
   };
   // Before any write: a name that overlaps another project's would share its resource names.
   await checkProjectOverlap(clients.iam, docs.deployRoles.preview.tags[TagKeys.Name] ?? '', deps);
-  const roles = [
-    docs.executionRoles.production,
-    docs.executionRoles.preview,
-    docs.deployRoles.production,
-    docs.deployRoles.preview,
-  ];
-  for (const role of roles) await checkRoleOwner(run, role);
+  // Each role with the input that makes its policy long (as documentSizeProblems names them).
+  const inputs = new Map<RoleDocuments, string>([
+    [docs.executionRoles.production, 'policy-statements'],
+    [docs.executionRoles.preview, 'preview-policy-statements'],
+    [docs.deployRoles.production, 'gateway'],
+    [docs.deployRoles.preview, 'protected-stages'],
+  ]);
+  const roles = [...inputs.keys()];
+  const tooLarge: string[] = [];
+  for (const role of roles)
+    if (await checkRoleOwner(run, role)) {
+      const problem = await inlineRoomProblem(run, role, inputs.get(role)!);
+      if (problem) tooLarge.push(problem);
+    }
+  if (tooLarge.length) throw new Error(tooLarge.join('\n'));
   await ensureOidcProvider(run, docs.oidcProvider);
   await ensureBoundary(run, docs.boundary);
   for (const role of roles) await ensureRole(run, role, role === docs.executionRoles.production);
@@ -359,14 +370,14 @@ async function ensureBoundary(run: Run, boundary: SetupDocuments['boundary'], ag
  * for another repository: updating it would replace its trust policy, and
  * whatever signs in through it today would be locked out.
  */
-async function checkRoleOwner(run: Run, role: RoleDocuments): Promise<void> {
+async function checkRoleOwner(run: Run, role: RoleDocuments): Promise<boolean> {
   const project = role.tags[TagKeys.Name] ?? '';
   const current = (
     await read(run, `read role ${role.name}`, 'iam:GetRole', ['NoSuchEntity'], () =>
       run.clients.iam.send(new GetRoleCommand({ RoleName: role.name })),
     )
   )?.Role;
-  if (!current) return;
+  if (!current) return false;
   const tagOf = (key: string) => current.Tags?.find((t) => t.Key === key)?.Value;
   const tag = tagOf(TagKeys.Name);
   // A deploy role trusts one repository: another's, of the same name, would lose its deploys.
@@ -380,7 +391,7 @@ async function checkRoleOwner(run: Run, role: RoleDocuments): Promise<void> {
       run.deps.logger.info(
         `IAM role ${role.name}: set up for ${theirs}, moved to ${repository} as --previous-repository says; ${theirs}'s workflows can no longer sign in with it.`,
       );
-      return;
+      return true;
     }
     throw new Error(
       `IAM role ${role.name} is set up for repository ${theirs} (tag ${TagKeys.Repository}), not ${repository}; setup leaves it as it is. ` +
@@ -388,11 +399,54 @@ async function checkRoleOwner(run: Run, role: RoleDocuments): Promise<void> {
         `Otherwise they are another repository's deploys of a project named ${project}: choose another --name for ${repository}.`,
     );
   }
-  if (tag === project) return;
+  if (tag === project) return true;
   throw new Error(
     `IAM role ${role.name} exists but was not made by lambda-deploy setup for ${project} (its ${TagKeys.Name} tag: ${tag === undefined ? 'none' : JSON.stringify(tag)}); setup leaves it as it is. ` +
       `Expected no role of that name, or one tagged ${TagKeys.Name}=${project}: rename or delete that role, or choose another --name.`,
   );
+}
+
+/** A policy document as IAM returns it (URL-encoded), sized as IAM counts it. */
+function textSize(document: string | undefined): number {
+  const text = document?.trimStart().startsWith('{') ? document : decodeURIComponent(document ?? '');
+  return text.replace(/\s/g, '').length;
+}
+
+/**
+ * IAM's 10,240 is for all of a role's inline policies together: one someone
+ * added beside ours leaves less room, and IAM would refuse ours half-way.
+ */
+async function inlineRoomProblem(run: Run, role: RoleDocuments, input: string): Promise<string | undefined> {
+  const { iam } = run.clients;
+  const others: [string, number][] = [];
+  let marker: string | undefined;
+  do {
+    const page = await callAws(
+      run.deps,
+      { what: `list the inline policies of role ${role.name}`, permission: 'iam:ListRolePolicies' },
+      () => iam.send(new ListRolePoliciesCommand({ RoleName: role.name, Marker: marker })),
+    );
+    for (const name of page.PolicyNames ?? []) {
+      if (name === INLINE_POLICY_NAME) continue;
+      const found = await callAws(
+        run.deps,
+        { what: `read the inline policy ${name} of role ${role.name}`, permission: 'iam:GetRolePolicy' },
+        () => iam.send(new GetRolePolicyCommand({ RoleName: role.name, PolicyName: name })),
+      );
+      others.push([name, textSize(found.PolicyDocument)]);
+    }
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  const ours = policySize(role.policy);
+  const count = (n: number) => n.toLocaleString('en-US');
+  return oversizeProblem({
+    input,
+    what: `the inline policies of role ${role.name} (${[[INLINE_POLICY_NAME, ours] as const, ...others].map(([n, size]) => `${n} ${count(size)}`).join(', ')})`,
+    size: others.reduce((sum, [, size]) => sum + size, ours),
+    limit: IAM_SIZE_LIMITS.roleInlinePolicies,
+    quota: INLINE_QUOTA,
+    advice: `the ${others.length === 1 ? 'policy' : 'policies'} ${others.map(([n]) => n).join(', ')} that setup did not write share that room: make ${others.length === 1 ? 'it a managed policy' : 'them managed policies'} (aws iam create-policy, then attach-role-policy: managed policies do not count toward it) or shrink ${others.length === 1 ? 'it' : 'them'}, then run setup again`,
+  });
 }
 
 function tagList(tags: Record<string, string>) {

@@ -15,6 +15,7 @@ import {
   GetRoleCommand,
   IAMClient,
   ListOpenIDConnectProvidersCommand,
+  ListRolePoliciesCommand,
   ListRolesCommand,
 } from '@aws-sdk/client-iam';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -143,6 +144,7 @@ describe('lambda-deploy setup', () => {
           Tags: tags,
         },
       });
+    iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['lambda-deploy'], IsTruncated: false });
     const args = ['setup', '--name=shop', '--repository=octo/shop', '--dry-run'];
     expect(await cli(args)).toBe(1);
     expect(stderr).toContain('run setup again with --previous-repository octo/old-shop');
