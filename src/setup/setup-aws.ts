@@ -395,7 +395,7 @@ async function checkRoleOwner(run: Run, role: RoleDocuments): Promise<boolean> {
     }
     throw new Error(
       `IAM role ${role.name} is set up for repository ${theirs} (tag ${TagKeys.Repository}), not ${repository}; setup leaves it as it is. ` +
-        `If ${theirs} was renamed to ${repository}, run setup again with --previous-repository ${theirs}: it moves the deploy roles' trust and tag to ${repository}. ` +
+        `If ${theirs} was renamed to ${repository}, run setup again with --previous-repository ${theirs}: it moves the deploy roles' trust and tag to ${repository} (a renamed repository sends GitHub's immutable sub form: give --owner-id and --repo-id too). ` +
         `Otherwise they are another repository's deploys of a project named ${project}: choose another --name for ${repository}.`,
     );
   }

@@ -159,6 +159,9 @@ describe('lambda-deploy setup', () => {
     expect(refused).toContain(
       'If octo/old-shop was renamed to octo/shop, run setup again with --previous-repository octo/old-shop',
     );
+    expect(refused).toContain(
+      "(a renamed repository sends GitHub's immutable sub form: give --owner-id and --repo-id too)",
+    );
     // A name that is not the roles' tag: refused as before, nothing written.
     const renamed = (previousRepository: string) =>
       runSetup(aws.clients(), docs, { dryRun: false, previousRepository }, depsFor(aws));

@@ -101,6 +101,19 @@ describe('lambda-deploy setup', () => {
     ]);
   });
 
+  test('without --owner-id/--repo-id: a warning that a repository created or renamed since 15 July 2026 could not sign in, with the command for the ids', async () => {
+    expect(await cli(['setup', '--name=shop', '--repository=octo/shop', '--dry-run'])).toBe(0);
+    expect(stderr).toContain(
+      "--owner-id/--repo-id: not given, so the deploy roles trust only GitHub's classic sub form (repo:octo/shop:...). " +
+        'Repositories created, renamed or transferred since 15 July 2026 send repo:OWNER@ID/REPO@ID:... instead, and their workflows could not sign in. ' +
+        "Add --owner-id and --repo-id (gh api repos/octo/shop --jq '.owner.id, .id'): both forms are then trusted.",
+    );
+    stderr = '';
+    const ids = ['--owner-id=1234567', '--repo-id=89012345'];
+    expect(await cli(['setup', '--name=shop', '--repository=octo/shop', '--dry-run', ...ids])).toBe(0);
+    expect(stderr).not.toContain('--owner-id/--repo-id');
+  });
+
   test('credentials that may not read IAM: exit 1, naming the permission they lack (not the deploy role)', async () => {
     const denied = Object.assign(new Error('User: arn:aws:iam::123456789012:user/dev is not authorized'), {
       name: 'AccessDenied',

@@ -79,6 +79,22 @@ export function branchesNotStages(
   );
 }
 
+/**
+ * GitHub sends the immutable sub form (repo:OWNER@ID/REPO@ID:...) by default for
+ * repositories created, renamed or transferred since 15 July 2026: trusting only
+ * the classic form, every workflow of such a repository fails to sign in.
+ */
+export function classicSubjectWarning(
+  config: Pick<SetupConfig, 'repository' | 'ownerId' | 'repoId'>,
+): string | undefined {
+  if (config.ownerId && config.repoId) return undefined;
+  return (
+    `--owner-id/--repo-id: not given, so the deploy roles trust only GitHub's classic sub form (repo:${config.repository}:...). ` +
+    'Repositories created, renamed or transferred since 15 July 2026 send repo:OWNER@ID/REPO@ID:... instead, and their workflows could not sign in. ' +
+    `Add --owner-id and --repo-id (gh api repos/${config.repository} --jq '.owner.id, .id'): both forms are then trusted.`
+  );
+}
+
 /** What previews run with, said when statements are given: production's never reach them. */
 export function previewStatementsNote(
   production: readonly object[] | undefined,
@@ -201,7 +217,7 @@ export const setupCommand: CliCommand = {
       previewPolicyStatements: previewStatements,
     };
     const unrouted = branchesNotStages(config.protectedBranches, settings.protectedStages);
-    if (unrouted) ctx.logger.warning(unrouted);
+    for (const warning of [classicSubjectWarning(config), unrouted]) if (warning) ctx.logger.warning(warning);
     const docs = setupDocuments(config);
     // Before the first write: IAM refuses an oversized document only when it is written, half-way.
     // Offline, the account's trust quota is unknown: only what IAM can never accept is refused.
