@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DEFAULT_PROTECTED_STAGES } from '../iam/deploy-policy.js';
-import { DEFAULT_PROTECTED_BRANCHES } from '../iam/trust-policy.js';
+import { DEFAULT_ENVIRONMENTS, DEFAULT_PROTECTED_BRANCHES } from '../iam/trust-policy.js';
 import { deployRoleName } from './setup-documents.js';
 import { branchStage } from '../model/stage-name.js';
 
@@ -142,10 +142,15 @@ export function nextSteps(o: InitOptions, file: string): string[] {
     ['protected-branches', branches, DEFAULT_PROTECTED_BRANCHES],
     ['protected-stages', stages, DEFAULT_PROTECTED_STAGES],
   ] as const;
-  const listFlags = sameLists
-    .filter(([, given, fallback]) => given.join(',') !== fallback.join(','))
-    .map(([flag, given]) => ` --${flag} ${given.join(',')}`)
-    .join('');
+  // The production job signs in as repo:…:environment:NAME: the production role must trust NAME.
+  const environmentFlag =
+    [environment].join(',') === DEFAULT_ENVIRONMENTS.join(',') ? '' : ` --github-environment ${environment}`;
+  const listFlags =
+    environmentFlag +
+    sameLists
+      .filter(([, given, fallback]) => given.join(',') !== fallback.join(','))
+      .map(([flag, given]) => ` --${flag} ${given.join(',')}`)
+      .join('');
   const steps: string[] = [];
   if (!o.productionRole || !o.previewRole)
     steps.push(

@@ -413,6 +413,10 @@ describe('lambda-deploy init', () => {
     const text = readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8');
     expect(text).toContain('production-role: arn:aws:iam::ACCOUNT_ID:role/shop-deploy-production');
     expect(text).toContain('production-environment: prod');
+    // The production job signs in as repo:…:environment:prod: setup must trust that environment.
+    expect(stdout).toMatch(
+      /setup --name shop --aws-region \S+ --repository OWNER\/REPO --github-environment prod \(add --dry-run/,
+    );
     expect(stdout).toMatch(
       /1\. Create the roles once, with administrator credentials: npx github:org\/lambda-deploy setup --name shop --aws-region \S+ --repository OWNER\/REPO /,
     );
