@@ -584,14 +584,42 @@ async function ensureBucket(run: Run, bucket: SetupDocuments['bucket']): Promise
   const exists = await findBucket(run, bucket, resource, common);
   const before = run.report.changes.length;
   const step: BucketStep = { run, s3: run.clients.s3, bucket, resource, common, created: !exists };
+  const settings = [
+    publicAccessBlock,
+    encryption,
+    ownership,
+    bucketPolicy,
+    lifecycle,
+  ] as BucketSetting<unknown>[];
+  // The action writes no setting to an existing --s3-bucket bucket, and neither does setup:
+  // blocking public access, turning ACLs off or refusing HTTP could break what else uses it.
+  if (exists && bucket.given) return leaveBucket(step, settings);
   if (step.created) await createBucket(step);
-  await ensureSetting(step, publicAccessBlock);
-  await ensureSetting(step, encryption);
-  await ensureSetting(step, ownership);
-  await ensureSetting(step, bucketPolicy);
-  await ensureSetting(step, lifecycle);
+  for (const setting of settings) await ensureSetting(step, setting);
   if (run.report.changes.length === before)
     run.report.unchanged.push(`${resource} (private, encrypted, TLS only, lifecycle)`);
+}
+
+/** An existing bucket named by --s3-bucket: read only, each setting it lacks said. */
+async function leaveBucket(step: BucketStep, settings: BucketSetting<unknown>[]): Promise<void> {
+  const { run, s3, common, resource } = step;
+  const lacking: string[] = [];
+  for (const setting of settings) {
+    const current = await read(
+      run,
+      `read the ${setting.what} of ${resource}`,
+      setting.readPermission,
+      setting.missing,
+      () => setting.read(s3, common),
+    );
+    if (!setting.ok(current, step)) lacking.push(setting.change(step));
+  }
+  run.report.unchanged.push(`${resource} (existed: left as it is)`);
+  if (lacking.length)
+    run.deps.logger.warning(
+      `${resource} existed and is not the default lambda-deploy bucket, so setup leaves it as it is; it lacks: ${lacking.join(', ')}. ` +
+        'Set them yourself (setup --dry-run prints the bucket policy), or use a bucket for lambda-deploy only.',
+    );
 }
 
 /** Whether the bucket exists (and is this account's: a bucket of another account is refused). */

@@ -108,6 +108,25 @@ describe('lambda-deploy setup', () => {
     expect(aws.account.buckets.get(BUCKET)!.settings.size).toBe(0);
   });
 
+  it("--s3-bucket naming the account's own bucket that exists: left as it is (as the action leaves it), each setting it lacks said", async () => {
+    aws.seed.bucket('team-artifacts');
+    const mine = setupDocuments({ ...config, bucket: 'team-artifacts' });
+    const deps = depsFor(aws);
+    const report = await runSetup(aws.clients(), mine, { dryRun: false }, deps);
+    expect(writes().filter((op) => /Bucket|Object|PublicAccess/.test(op))).toEqual([]);
+    expect(aws.account.buckets.get('team-artifacts')!.settings.size).toBe(0);
+    expect(report.changes.filter((c) => c.resource.startsWith('bucket'))).toEqual([]);
+    expect(report.unchanged).toContain('bucket team-artifacts (existed: left as it is)');
+    expect(deps.logger.text('warning')).toContain(
+      'bucket team-artifacts existed and is not the default lambda-deploy bucket, so setup leaves it as it is; it lacks: public access blocked, default encryption (SSE-S3), ' +
+        'objects owned by the account (ACLs off), bucket policy: TLS only, lifecycle: artifacts expire after 30 days. ' +
+        'Set them yourself (setup --dry-run prints the bucket policy), or use a bucket for lambda-deploy only.',
+    );
+    // The bucket setup makes (the default name) still gets every setting, as before.
+    await setup(aws);
+    expect(aws.account.buckets.get(BUCKET)!.settings.size).toBeGreaterThan(0);
+  });
+
   it.each([
     ['without lambda-deploy tags (made by hand)', {}, 'none'],
     ['of another lambda-deploy project', { 'lambda-deploy:name': 'shop-admin' }, '"shop-admin"'],
