@@ -52,6 +52,11 @@ import {
   type LifecycleRule,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import {
+  GetResourcesCommand,
+  type ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
+import { errorMessage } from '../util/retry.js';
 import { ARTIFACT_PREFIX, LIFECYCLE_RULE_ID } from '../resources/artifacts/artifact-bucket.js';
 import { checkProjectOverlap } from './project-overlap.js';
 import { TagKeys } from '../model/tags.js';
@@ -78,6 +83,8 @@ import { INLINE_POLICY_NAME, type RoleDocuments, type SetupDocuments } from './s
 export interface SetupClients {
   iam: IAMClient;
   s3: S3Client;
+  /** To find stages still tagged with a renamed repository's old name. */
+  tagging?: ResourceGroupsTaggingAPIClient;
 }
 
 /** One write setup makes (or, with dryRun, would make). */
@@ -106,6 +113,8 @@ interface Run {
   report: SetupReport;
   /** `--previous-repository`: the name the repository had, which its deploy roles may still carry. */
   previousRepository?: string;
+  /** The old name as the deploy roles carried it, once a role was moved from it. */
+  movedFrom?: string;
 }
 
 /** Same JSON document, whatever the spacing or URL-encoding IAM returns it in. */
@@ -246,7 +255,59 @@ export async function runSetup(
   await ensureBoundary(run, docs.boundary);
   for (const role of roles) await ensureRole(run, role, role === docs.executionRoles.production);
   await ensureBucket(run, docs.bucket);
+  if (run.movedFrom && clients.tagging)
+    await warnOfOldStages(run, clients.tagging, docs.deployRoles.preview.tags);
   return run.report;
+}
+
+/**
+ * After a rename, the stages deployed before it still carry the old name: the
+ * deploy roles deny changes to another repository's resources and the action
+ * refuses them, so the new workflows could neither update nor remove them.
+ * Read only: what to run is said, nothing is retagged here.
+ */
+async function warnOfOldStages(
+  run: Run,
+  tagging: ResourceGroupsTaggingAPIClient,
+  tags: Record<string, string>,
+): Promise<void> {
+  const [project, repository, old] = [tags[TagKeys.Name]!, tags[TagKeys.Repository]!, run.movedFrom!];
+  const arns: string[] = [];
+  let token: string | undefined;
+  try {
+    do {
+      const page = await callAws(
+        run.deps,
+        { what: `list the resources of ${project} tagged ${old}`, permission: 'tag:GetResources' },
+        () =>
+          tagging.send(
+            new GetResourcesCommand({
+              TagFilters: [
+                { Key: TagKeys.Name, Values: [project] },
+                { Key: TagKeys.Repository, Values: [old] },
+              ],
+              PaginationToken: token,
+            }),
+          ),
+      );
+      for (const r of page.ResourceTagMappingList ?? []) if (r.ResourceARN) arns.push(r.ResourceARN);
+      token = page.PaginationToken || undefined;
+    } while (token);
+  } catch (error) {
+    if (!isAccessDenied(error)) throw error;
+    run.deps.logger.warning(
+      `Could not look for stages of ${project} still tagged ${old}: ${errorMessage(error)}`,
+    );
+    return;
+  }
+  if (!arns.length) return;
+  const shown =
+    arns.length > 3 ? `${arns.slice(0, 3).join(', ')} and ${arns.length - 3} more` : arns.join(', ');
+  run.deps.logger.warning(
+    `${arns.length} ${arns.length === 1 ? 'resource' : 'resources'} of ${project} still ${arns.length === 1 ? 'carries' : 'carry'} ${TagKeys.Repository}=${old} (${shown}): ` +
+      `the deploy roles and the action leave another repository's stages alone, so ${repository}'s workflows can neither update nor remove them. ` +
+      `Move them (at most 20 ARNs a call): aws resourcegroupstaggingapi tag-resources --tags ${TagKeys.Repository}=${repository} --resource-arn-list ${arns.join(' ')}`,
+  );
 }
 
 /** `again`: after a create IAM answered with EntityAlreadyExists (see create). */
@@ -388,6 +449,7 @@ async function checkRoleOwner(run: Run, role: RoleDocuments): Promise<boolean> {
     // GitHub's sub claim names the repository as it is now: after a rename the old trust
     // matches nothing. Only the user can say the two names are one repository.
     if (run.previousRepository && same(run.previousRepository, theirs)) {
+      run.movedFrom = theirs;
       run.deps.logger.info(
         `IAM role ${role.name}: set up for ${theirs}, moved to ${repository} as --previous-repository says; ${theirs}'s workflows can no longer sign in with it.`,
       );

@@ -182,8 +182,16 @@ describe('lambda-deploy setup', () => {
       "(a renamed repository sends GitHub's immutable sub form: give --owner-id and --repo-id too)",
     );
     // A name that is not the roles' tag: refused as before, nothing written.
+    aws.seed.function('shop-main', {
+      tags: {
+        'lambda-deploy:name': 'shop',
+        'lambda-deploy:stage': 'main',
+        'lambda-deploy:repository': 'octo/old-shop',
+      },
+    });
+    const deps = depsFor(aws);
     const renamed = (previousRepository: string) =>
-      runSetup(aws.clients(), docs, { dryRun: false, previousRepository }, depsFor(aws));
+      runSetup(aws.clients(), docs, { dryRun: false, previousRepository }, deps);
     await expect(renamed('octo/else')).rejects.toThrow(
       'IAM role shop-deploy-production is set up for repository octo/old-shop (tag lambda-deploy:repository), not octo/shop',
     );
@@ -196,6 +204,13 @@ describe('lambda-deploy setup', () => {
       expect(decoded(role.AssumeRolePolicyDocument)).toEqual(docs.deployRoles[kind].trust);
       expect(role.AssumeRolePolicyDocument).not.toContain('old-shop');
     }
+    // Stages deployed before the rename still carry the old name: said, with the command that moves them.
+    expect(deps.logger.text('warning')).toContain(
+      '1 resource of shop still carries lambda-deploy:repository=octo/old-shop (arn:aws:lambda:',
+    );
+    expect(deps.logger.text('warning')).toContain(
+      'aws resourcegroupstaggingapi tag-resources --tags lambda-deploy:repository=octo/shop --resource-arn-list ',
+    );
     // Moved: a plain second run needs no flag and writes nothing.
     aws.calls.clear();
     await setup(aws);

@@ -19,6 +19,10 @@ import {
   ListRolesCommand,
 } from '@aws-sdk/client-iam';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetResourcesCommand,
+  ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { parse } from 'yaml';
 import { main } from '../../../src/entry/cli/cli.js';
@@ -158,11 +162,25 @@ describe('lambda-deploy setup', () => {
         },
       });
     iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['lambda-deploy'], IsTruncated: false });
+    // The stages deployed before the rename: looked for once the roles are moved, and named.
+    const tagging = mockClient(ResourceGroupsTaggingAPIClient);
+    tagging.on(GetResourcesCommand).resolves({
+      ResourceTagMappingList: [{ ResourceARN: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-main' }],
+      PaginationToken: '',
+    });
     const args = ['setup', '--name=shop', '--repository=octo/shop', '--dry-run'];
     expect(await cli(args)).toBe(1);
     expect(stderr).toContain('run setup again with --previous-repository octo/old-shop');
     expect(await cli([...args, '--previous-repository=octo/old-shop'])).toBe(0);
     expect(stdout).toMatch(/^~ would update role shop-deploy-preview: tags lambda-deploy:repository$/m);
+    expect(tagging).toHaveReceivedCommandWith(GetResourcesCommand, {
+      TagFilters: [
+        { Key: 'lambda-deploy:name', Values: ['shop'] },
+        { Key: 'lambda-deploy:repository', Values: ['octo/old-shop'] },
+      ],
+    });
+    expect(stderr).toContain('--resource-arn-list arn:aws:lambda:eu-west-1:123456789012:function:shop-main');
+    tagging.restore();
     expect(await cli([...args, '--previous-repository=old-shop'])).toBe(2);
     expect(stderr).toContain(
       '--previous-repository: "old-shop" is not valid; expected the old owner/repo, like octo/old-shop',

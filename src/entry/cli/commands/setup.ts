@@ -232,7 +232,7 @@ export const setupCommand: CliCommand = {
     }
     let text = settings.dryRun ? `${setupDocumentsText(docs)}\n` : '';
     const report = await runSetup(
-      { iam: clients!.iam, s3: clients!.s3 },
+      { iam: clients!.iam, s3: clients!.s3, tagging: clients!.tagging },
       docs,
       { dryRun: settings.dryRun, previousRepository: previous },
       deps,
