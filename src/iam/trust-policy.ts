@@ -59,14 +59,25 @@ export const DEFAULT_ENVIRONMENTS: readonly string[] = ['production'];
 const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
 const NUMERIC_ID = /^\d+$/;
 
+/** `owner/repo`, or an error that shows the owner/repo in a pasted clone URL. */
+function checkRepository(repository: string): void {
+  // The last two path parts of https://github.com/o/r(.git) or git@github.com:o/r.git.
+  const parts = /([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+?)(?:\.git)?\/?$/.exec(repository);
+  const like = parts ? `${parts[1]}/${parts[2]}` : 'octo-org/my-service';
+  // GitHub removes ".git" from a new repository's name: a trust naming it matches no workflow.
+  if (REPOSITORY.test(repository) && repository.endsWith('.git'))
+    throw new Error(
+      `repository: "${repository}" is not valid: GitHub repository names never end in .git; expected owner/repo, like "${like}".`,
+    );
+  if (!REPOSITORY.test(repository))
+    throw new Error(`repository: "${repository}" is not valid; expected owner/repo, like "${like}".`);
+}
+
 /** The `repo:...` prefixes of the sub claim: classic, and immutable when the ids are given. */
 export function subjectPrefixes(
   options: Pick<TrustPolicyOptions, 'repository' | 'ownerId' | 'repoId'>,
 ): string[] {
-  if (!REPOSITORY.test(options.repository))
-    throw new Error(
-      `repository: "${options.repository}" is not valid; expected owner/repo, like "octo-org/my-service".`,
-    );
+  checkRepository(options.repository);
   const [owner, repo] = options.repository.split('/') as [string, string];
   const prefixes = [`repo:${owner}/${repo}`];
   if (options.ownerId !== undefined || options.repoId !== undefined) {

@@ -7,8 +7,9 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DEFAULT_PROTECTED_STAGES } from '../iam/deploy-policy.js';
-import { DEFAULT_PROTECTED_BRANCHES } from '../iam/trust-policy.js';
+import { DEFAULT_ENVIRONMENTS, DEFAULT_PROTECTED_BRANCHES } from '../iam/trust-policy.js';
 import { deployRoleName } from './setup-documents.js';
+import { branchStage } from '../model/stage-name.js';
 
 export interface InitOptions {
   /** The `name` input. */
@@ -45,12 +46,25 @@ function scalar(value: string): string {
     : `'${value.replace(/'/g, "''")}'`;
 }
 
+/**
+ * The protected stages the workflow names: the given ones plus every protected
+ * branch not among them. The reusable workflow sends a push to the production
+ * job only when its branch is a protected stage, and the preview role does not
+ * trust a protected branch's push: without it, that push could deploy nowhere.
+ */
+export function workflowStages(o: Pick<InitOptions, 'protectedStages' | 'protectedBranches'>): string[] {
+  const stages = [...(o.protectedStages ?? DEFAULT_PROTECTED_STAGES)];
+  for (const branch of o.protectedBranches ?? DEFAULT_PROTECTED_BRANCHES)
+    if (!stages.includes(branch) && !stages.includes(branchStage(branch))) stages.push(branch);
+  return stages;
+}
+
 function roleArn(given: string | undefined, name: string, kind: 'production' | 'preview'): string {
   return given ?? `arn:aws:iam::ACCOUNT_ID:role/${deployRoleName(name, kind)}`;
 }
 
 export function callerWorkflow(o: InitOptions): string {
-  const protectedStages = o.protectedStages ?? DEFAULT_PROTECTED_STAGES;
+  const protectedStages = workflowStages(o);
   const protectedBranches = o.protectedBranches ?? DEFAULT_PROTECTED_BRANCHES;
   const optional: [string, string | undefined][] = [
     ['app', o.app],
@@ -118,7 +132,7 @@ export function writeCallerWorkflow(dir: string, o: InitOptions, force = false):
 
 export function nextSteps(o: InitOptions, file: string): string[] {
   const environment = o.environment ?? 'production';
-  const stages = o.protectedStages ?? DEFAULT_PROTECTED_STAGES;
+  const stages = workflowStages(o);
   const branches = o.protectedBranches ?? DEFAULT_PROTECTED_BRANCHES;
   // Stage names that are no protected branch (prod, production by default): a branch so named
   // is one anyone with write access can push, so the environment must not admit it.
@@ -128,10 +142,15 @@ export function nextSteps(o: InitOptions, file: string): string[] {
     ['protected-branches', branches, DEFAULT_PROTECTED_BRANCHES],
     ['protected-stages', stages, DEFAULT_PROTECTED_STAGES],
   ] as const;
-  const listFlags = sameLists
-    .filter(([, given, fallback]) => given.join(',') !== fallback.join(','))
-    .map(([flag, given]) => ` --${flag} ${given.join(',')}`)
-    .join('');
+  // The production job signs in as repo:…:environment:NAME: the production role must trust NAME.
+  const environmentFlag =
+    [environment].join(',') === DEFAULT_ENVIRONMENTS.join(',') ? '' : ` --github-environment ${environment}`;
+  const listFlags =
+    environmentFlag +
+    sameLists
+      .filter(([, given, fallback]) => given.join(',') !== fallback.join(','))
+      .map(([flag, given]) => ` --${flag} ${given.join(',')}`)
+      .join('');
   const steps: string[] = [];
   if (!o.productionRole || !o.previewRole)
     steps.push(

@@ -1,5 +1,5 @@
 import { ListRolesCommand, ListRoleTagsCommand, type IAMClient } from '@aws-sdk/client-iam';
-import { callAws, isAccessDenied, type AwsDeps } from '../aws/aws-call.js';
+import { callAws, hasErrorName, isAccessDenied, type AwsDeps } from '../aws/aws-call.js';
 import { TagKeys } from '../model/tags.js';
 import { errorMessage } from '../util/retry.js';
 
@@ -42,14 +42,46 @@ async function roleNames(iam: IAMClient, deps: AwsDeps): Promise<string[]> {
   return names;
 }
 
-async function projectTag(iam: IAMClient, roleName: string, deps: AwsDeps): Promise<string | undefined> {
-  const tags = await callAws(
-    deps,
-    { what: `read the tags of IAM role ${roleName}`, permission: 'iam:ListRoleTags' },
-    () => iam.send(new ListRoleTagsCommand({ RoleName: roleName })),
-  );
-  return tags.Tags?.find((t) => t.Key === TagKeys.Name)?.Value;
+/** A project found by its deploy role, named by the tags that say whose it is. */
+interface Owner {
+  project: string;
+  role: string;
+  repository?: string;
 }
+
+/**
+ * The project whose preview deploy role is `${other}-deploy-preview`, when
+ * its tags say lambda-deploy set it up for `other`; undefined for a role gone
+ * since the listing. Tags that may not be read are an AccessDenied the caller
+ * reports, not a "no".
+ */
+async function ownerOf(iam: IAMClient, other: string, deps: AwsDeps): Promise<Owner | undefined> {
+  const role = `${other}-deploy-preview`;
+  const found = await callAws(
+    deps,
+    {
+      what: `read the tags of IAM role ${role}`,
+      permission: 'iam:ListRoleTags',
+      passThrough: (e) => hasErrorName(e, 'NoSuchEntity'),
+    },
+    () => iam.send(new ListRoleTagsCommand({ RoleName: role })),
+  ).catch((error: unknown) => {
+    if (hasErrorName(error, 'NoSuchEntity')) return undefined;
+    throw error;
+  });
+  const tag = (key: string) => found?.Tags?.find((t) => t.Key === key)?.Value;
+  if (!found || tag(TagKeys.Name) !== other) return undefined;
+  return { project: other, role, repository: tag(TagKeys.Repository) };
+}
+
+/** "a", "a and b", "a, b and c". */
+function andList(items: readonly string[]): string {
+  return items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+const describeOwner = (o: Owner) =>
+  `${o.project} (role ${o.role}, tags ${TagKeys.Name}=${o.project}` +
+  `${o.repository ? `, ${TagKeys.Repository}=${o.repository}` : ''})`;
 
 /**
  * Refuses, before any write, a project whose name overlaps a lambda-deploy
@@ -68,15 +100,31 @@ export async function checkProjectOverlap(iam: IAMClient, project: string, deps:
     );
     return;
   }
-  const others: string[] = [];
-  for (const other of overlappingProjects(project, names))
-    if ((await projectTag(iam, `${other}-deploy-preview`, deps).catch(() => undefined)) === other)
-      others.push(other);
-  if (!others.length) return;
-  const [other] = others as [string];
+  // overlappingProjects sorts: the message is the same whatever order IAM lists the roles in.
+  const owners: Owner[] = [];
+  const unread: string[] = [];
+  let denied: unknown;
+  for (const other of overlappingProjects(project, names)) {
+    try {
+      const owner = await ownerOf(iam, other, deps);
+      if (owner) owners.push(owner);
+    } catch (error) {
+      if (!isAccessDenied(error)) throw error;
+      unread.push(`${other}-deploy-preview`);
+      denied ??= error;
+    }
+  }
+  if (unread.length)
+    deps.logger.warning(
+      `Could not check that the projects of ${andList(unread)} do not overlap ${project}'s (their tags could not be read): ${errorMessage(denied)} Setup goes on: check their ${TagKeys.Name} tags yourself (aws iam list-role-tags --role-name ${unread[0]}).`,
+    );
+  if (!owners.length) return;
+  const others = owners.map((o) => o.project);
+  const other = others[0]!;
   const [short, long] = other.length < project.length ? [other, project] : [project, other];
+  const several = others.length > 1;
   const problem =
-    `--name ${project}: the lambda-deploy project ${others.join(', ')} is set up in this account, and the names overlap: ` +
+    `--name ${project}: the lambda-deploy ${several ? 'projects' : 'project'} ${andList(owners.map(describeOwner))} ${several ? 'are' : 'is'} set up in this account, and the names overlap: ` +
     `${short}'s stage ${long.slice(short.length + 1)}-main and ${long}'s stage main are both ${long}-main, so ${short}'s preview role ` +
     `(any pull request) could reach ${long}'s production log groups, which IAM can scope only by name`;
   if (alreadySetUp(project, names)) {
@@ -86,6 +134,6 @@ export async function checkProjectOverlap(iam: IAMClient, project: string, deps:
     return;
   }
   throw new Error(
-    `${problem}; expected a name that neither starts with "${other}-" nor is the part of "${other}" before a hyphen.`,
+    `${problem}; expected a name that neither starts with ${others.map((o) => `"${o}-"`).join(' or ')} nor is the part of ${several ? 'one of them' : `"${other}"`} before a hyphen.`,
   );
 }

@@ -23,6 +23,7 @@ import {
   GetRolePolicyCommand,
   ListOpenIDConnectProvidersCommand,
   ListPolicyVersionsCommand,
+  ListRolePoliciesCommand,
   PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
   TagRoleCommand,
@@ -51,6 +52,11 @@ import {
   type LifecycleRule,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import {
+  GetResourcesCommand,
+  type ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
+import { errorMessage } from '../util/retry.js';
 import { ARTIFACT_PREFIX, LIFECYCLE_RULE_ID } from '../resources/artifacts/artifact-bucket.js';
 import { checkProjectOverlap } from './project-overlap.js';
 import { TagKeys } from '../model/tags.js';
@@ -65,6 +71,8 @@ import {
 import { POLICY_HASH_TAG, policyHash } from '../resources/execution-role/execution-role.js';
 import {
   IAM_SIZE_LIMITS,
+  INLINE_QUOTA,
+  oversizeProblem,
   policyJson,
   policySize,
   type PolicyDocument,
@@ -75,6 +83,8 @@ import { INLINE_POLICY_NAME, type RoleDocuments, type SetupDocuments } from './s
 export interface SetupClients {
   iam: IAMClient;
   s3: S3Client;
+  /** To find stages still tagged with a renamed repository's old name. */
+  tagging?: ResourceGroupsTaggingAPIClient;
 }
 
 /** One write setup makes (or, with dryRun, would make). */
@@ -101,6 +111,10 @@ interface Run {
   deps: AwsDeps;
   dryRun: boolean;
   report: SetupReport;
+  /** `--previous-repository`: the name the repository had, which its deploy roles may still carry. */
+  previousRepository?: string;
+  /** The old name as the deploy roles carried it, once a role was moved from it. */
+  movedFrom?: string;
 }
 
 /** Same JSON document, whatever the spacing or URL-encoding IAM returns it in. */
@@ -192,16 +206,26 @@ export async function trustPolicyQuota(iam: IAMClient, docs: SetupDocuments, dep
   return summary.SummaryMap?.AssumeRolePolicySizeQuota ?? IAM_SIZE_LIMITS.trustPolicy;
 }
 
+export interface SetupOptions {
+  dryRun: boolean;
+  /**
+   * The repository's name before a rename: deploy roles tagged with it are
+   * taken over (trust and tag moved to the new name). Stated, never guessed.
+   */
+  previousRepository?: string;
+}
+
 export async function runSetup(
   clients: SetupClients,
   docs: SetupDocuments,
-  options: { dryRun: boolean },
+  options: SetupOptions,
   deps: AwsDeps,
 ): Promise<SetupReport> {
   const run: Run = {
     clients,
     deps,
     dryRun: options.dryRun,
+    previousRepository: options.previousRepository,
     report: {
       dryRun: options.dryRun,
       changes: [],
@@ -212,18 +236,78 @@ export async function runSetup(
   };
   // Before any write: a name that overlaps another project's would share its resource names.
   await checkProjectOverlap(clients.iam, docs.deployRoles.preview.tags[TagKeys.Name] ?? '', deps);
-  const roles = [
-    docs.executionRoles.production,
-    docs.executionRoles.preview,
-    docs.deployRoles.production,
-    docs.deployRoles.preview,
-  ];
-  for (const role of roles) await checkRoleOwner(run, role);
+  // Each role with the input that makes its policy long (as documentSizeProblems names them).
+  const inputs = new Map<RoleDocuments, string>([
+    [docs.executionRoles.production, 'policy-statements'],
+    [docs.executionRoles.preview, 'preview-policy-statements'],
+    [docs.deployRoles.production, 'gateway'],
+    [docs.deployRoles.preview, 'protected-stages'],
+  ]);
+  const roles = [...inputs.keys()];
+  const tooLarge: string[] = [];
+  for (const role of roles)
+    if (await checkRoleOwner(run, role)) {
+      const problem = await inlineRoomProblem(run, role, inputs.get(role)!);
+      if (problem) tooLarge.push(problem);
+    }
+  if (tooLarge.length) throw new Error(tooLarge.join('\n'));
   await ensureOidcProvider(run, docs.oidcProvider);
   await ensureBoundary(run, docs.boundary);
   for (const role of roles) await ensureRole(run, role, role === docs.executionRoles.production);
   await ensureBucket(run, docs.bucket);
+  if (run.movedFrom && clients.tagging)
+    await warnOfOldStages(run, clients.tagging, docs.deployRoles.preview.tags);
   return run.report;
+}
+
+/**
+ * After a rename, the stages deployed before it still carry the old name: the
+ * deploy roles deny changes to another repository's resources and the action
+ * refuses them, so the new workflows could neither update nor remove them.
+ * Read only: what to run is said, nothing is retagged here.
+ */
+async function warnOfOldStages(
+  run: Run,
+  tagging: ResourceGroupsTaggingAPIClient,
+  tags: Record<string, string>,
+): Promise<void> {
+  const [project, repository, old] = [tags[TagKeys.Name]!, tags[TagKeys.Repository]!, run.movedFrom!];
+  const arns: string[] = [];
+  let token: string | undefined;
+  try {
+    do {
+      const page = await callAws(
+        run.deps,
+        { what: `list the resources of ${project} tagged ${old}`, permission: 'tag:GetResources' },
+        () =>
+          tagging.send(
+            new GetResourcesCommand({
+              TagFilters: [
+                { Key: TagKeys.Name, Values: [project] },
+                { Key: TagKeys.Repository, Values: [old] },
+              ],
+              PaginationToken: token,
+            }),
+          ),
+      );
+      for (const r of page.ResourceTagMappingList ?? []) if (r.ResourceARN) arns.push(r.ResourceARN);
+      token = page.PaginationToken || undefined;
+    } while (token);
+  } catch (error) {
+    if (!isAccessDenied(error)) throw error;
+    run.deps.logger.warning(
+      `Could not look for stages of ${project} still tagged ${old}: ${errorMessage(error)}`,
+    );
+    return;
+  }
+  if (!arns.length) return;
+  const shown =
+    arns.length > 3 ? `${arns.slice(0, 3).join(', ')} and ${arns.length - 3} more` : arns.join(', ');
+  run.deps.logger.warning(
+    `${arns.length} ${arns.length === 1 ? 'resource' : 'resources'} of ${project} still ${arns.length === 1 ? 'carries' : 'carry'} ${TagKeys.Repository}=${old} (${shown}): ` +
+      `the deploy roles and the action leave another repository's stages alone, so ${repository}'s workflows can neither update nor remove them. ` +
+      `Move them (at most 20 ARNs a call): aws resourcegroupstaggingapi tag-resources --tags ${TagKeys.Repository}=${repository} --resource-arn-list ${arns.join(' ')}`,
+  );
 }
 
 /** `again`: after a create IAM answered with EntityAlreadyExists (see create). */
@@ -347,29 +431,84 @@ async function ensureBoundary(run: Run, boundary: SetupDocuments['boundary'], ag
  * for another repository: updating it would replace its trust policy, and
  * whatever signs in through it today would be locked out.
  */
-async function checkRoleOwner(run: Run, role: RoleDocuments): Promise<void> {
+async function checkRoleOwner(run: Run, role: RoleDocuments): Promise<boolean> {
   const project = role.tags[TagKeys.Name] ?? '';
   const current = (
     await read(run, `read role ${role.name}`, 'iam:GetRole', ['NoSuchEntity'], () =>
       run.clients.iam.send(new GetRoleCommand({ RoleName: role.name })),
     )
   )?.Role;
-  if (!current) return;
+  if (!current) return false;
   const tagOf = (key: string) => current.Tags?.find((t) => t.Key === key)?.Value;
   const tag = tagOf(TagKeys.Name);
   // A deploy role trusts one repository: another's, of the same name, would lose its deploys.
   const repository = role.tags[TagKeys.Repository];
   const theirs = tagOf(TagKeys.Repository);
-  if (tag === project && repository && theirs && theirs.toLowerCase() !== repository.toLowerCase())
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  if (tag === project && repository && theirs && !same(theirs, repository)) {
+    // GitHub's sub claim names the repository as it is now: after a rename the old trust
+    // matches nothing. Only the user can say the two names are one repository.
+    if (run.previousRepository && same(run.previousRepository, theirs)) {
+      run.movedFrom = theirs;
+      run.deps.logger.info(
+        `IAM role ${role.name}: set up for ${theirs}, moved to ${repository} as --previous-repository says; ${theirs}'s workflows can no longer sign in with it.`,
+      );
+      return true;
+    }
     throw new Error(
       `IAM role ${role.name} is set up for repository ${theirs} (tag ${TagKeys.Repository}), not ${repository}; setup leaves it as it is. ` +
-        `Expected one project name per repository: choose another --name for ${repository}, or, if ${theirs} was renamed, set the role's ${TagKeys.Repository} tag to ${repository} first.`,
+        `If ${theirs} was renamed to ${repository}, run setup again with --previous-repository ${theirs}: it moves the deploy roles' trust and tag to ${repository} (a renamed repository sends GitHub's immutable sub form: give --owner-id and --repo-id too). ` +
+        `Otherwise they are another repository's deploys of a project named ${project}: choose another --name for ${repository}.`,
     );
-  if (tag === project) return;
+  }
+  if (tag === project) return true;
   throw new Error(
     `IAM role ${role.name} exists but was not made by lambda-deploy setup for ${project} (its ${TagKeys.Name} tag: ${tag === undefined ? 'none' : JSON.stringify(tag)}); setup leaves it as it is. ` +
       `Expected no role of that name, or one tagged ${TagKeys.Name}=${project}: rename or delete that role, or choose another --name.`,
   );
+}
+
+/** A policy document as IAM returns it (URL-encoded), sized as IAM counts it. */
+function textSize(document: string | undefined): number {
+  const text = document?.trimStart().startsWith('{') ? document : decodeURIComponent(document ?? '');
+  return text.replace(/\s/g, '').length;
+}
+
+/**
+ * IAM's 10,240 is for all of a role's inline policies together: one someone
+ * added beside ours leaves less room, and IAM would refuse ours half-way.
+ */
+async function inlineRoomProblem(run: Run, role: RoleDocuments, input: string): Promise<string | undefined> {
+  const { iam } = run.clients;
+  const others: [string, number][] = [];
+  let marker: string | undefined;
+  do {
+    const page = await callAws(
+      run.deps,
+      { what: `list the inline policies of role ${role.name}`, permission: 'iam:ListRolePolicies' },
+      () => iam.send(new ListRolePoliciesCommand({ RoleName: role.name, Marker: marker })),
+    );
+    for (const name of page.PolicyNames ?? []) {
+      if (name === INLINE_POLICY_NAME) continue;
+      const found = await callAws(
+        run.deps,
+        { what: `read the inline policy ${name} of role ${role.name}`, permission: 'iam:GetRolePolicy' },
+        () => iam.send(new GetRolePolicyCommand({ RoleName: role.name, PolicyName: name })),
+      );
+      others.push([name, textSize(found.PolicyDocument)]);
+    }
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  const ours = policySize(role.policy);
+  const count = (n: number) => n.toLocaleString('en-US');
+  return oversizeProblem({
+    input,
+    what: `the inline policies of role ${role.name} (${[[INLINE_POLICY_NAME, ours] as const, ...others].map(([n, size]) => `${n} ${count(size)}`).join(', ')})`,
+    size: others.reduce((sum, [, size]) => sum + size, ours),
+    limit: IAM_SIZE_LIMITS.roleInlinePolicies,
+    quota: INLINE_QUOTA,
+    advice: `the ${others.length === 1 ? 'policy' : 'policies'} ${others.map(([n]) => n).join(', ')} that setup did not write share that room: make ${others.length === 1 ? 'it a managed policy' : 'them managed policies'} (aws iam create-policy, then attach-role-policy: managed policies do not count toward it) or shrink ${others.length === 1 ? 'it' : 'them'}, then run setup again`,
+  });
 }
 
 function tagList(tags: Record<string, string>) {
@@ -507,14 +646,42 @@ async function ensureBucket(run: Run, bucket: SetupDocuments['bucket']): Promise
   const exists = await findBucket(run, bucket, resource, common);
   const before = run.report.changes.length;
   const step: BucketStep = { run, s3: run.clients.s3, bucket, resource, common, created: !exists };
+  const settings = [
+    publicAccessBlock,
+    encryption,
+    ownership,
+    bucketPolicy,
+    lifecycle,
+  ] as BucketSetting<unknown>[];
+  // The action writes no setting to an existing --s3-bucket bucket, and neither does setup:
+  // blocking public access, turning ACLs off or refusing HTTP could break what else uses it.
+  if (exists && bucket.given) return leaveBucket(step, settings);
   if (step.created) await createBucket(step);
-  await ensureSetting(step, publicAccessBlock);
-  await ensureSetting(step, encryption);
-  await ensureSetting(step, ownership);
-  await ensureSetting(step, bucketPolicy);
-  await ensureSetting(step, lifecycle);
+  for (const setting of settings) await ensureSetting(step, setting);
   if (run.report.changes.length === before)
     run.report.unchanged.push(`${resource} (private, encrypted, TLS only, lifecycle)`);
+}
+
+/** An existing bucket named by --s3-bucket: read only, each setting it lacks said. */
+async function leaveBucket(step: BucketStep, settings: BucketSetting<unknown>[]): Promise<void> {
+  const { run, s3, common, resource } = step;
+  const lacking: string[] = [];
+  for (const setting of settings) {
+    const current = await read(
+      run,
+      `read the ${setting.what} of ${resource}`,
+      setting.readPermission,
+      setting.missing,
+      () => setting.read(s3, common),
+    );
+    if (!setting.ok(current, step)) lacking.push(setting.change(step));
+  }
+  run.report.unchanged.push(`${resource} (existed: left as it is)`);
+  if (lacking.length)
+    run.deps.logger.warning(
+      `${resource} existed and is not the default lambda-deploy bucket, so setup leaves it as it is; it lacks: ${lacking.join(', ')}. ` +
+        'Set them yourself (setup --dry-run prints the bucket policy), or use a bucket for lambda-deploy only.',
+    );
 }
 
 /** Whether the bucket exists (and is this account's: a bucket of another account is refused). */

@@ -81,7 +81,16 @@ export interface SetupDocuments {
   deployRoles: { production: RoleDocuments; preview: RoleDocuments };
   executionRoles: { production: RoleDocuments; preview: RoleDocuments };
   boundary: { name: string; arn: string; document: PolicyDocument };
-  bucket: { name: string; policy: PolicyDocument; expireAfterDays: number };
+  bucket: {
+    name: string;
+    policy: PolicyDocument;
+    expireAfterDays: number;
+    /**
+     * Named by --s3-bucket, not the default lambda-deploy bucket: when it
+     * exists, it may be anyone's, and setup leaves it as the action does.
+     */
+    given: boolean;
+  };
 }
 
 /** The inline policy name on every role setup writes (the action's own name for it too). */
@@ -105,6 +114,15 @@ export function tlsOnlyBucketPolicy(bucket: string, partition: Partition = 'aws'
       Condition: { Bool: { 'aws:SecureTransport': 'false' } },
     },
   ]);
+}
+
+function bucketDocuments(name: string, defaultName: string, p: Partition): SetupDocuments['bucket'] {
+  return {
+    name,
+    policy: tlsOnlyBucketPolicy(name, p),
+    expireAfterDays: ARTIFACT_EXPIRY_DAYS,
+    given: name !== defaultName,
+  };
 }
 
 export function setupDocuments(config: SetupConfig): SetupDocuments {
@@ -183,7 +201,7 @@ export function setupDocuments(config: SetupConfig): SetupDocuments {
       arn: boundaryArn,
       document: executionBoundaryPolicy(project, accountId, statements, { partition: p, bucket }),
     },
-    bucket: { name: bucket, policy: tlsOnlyBucketPolicy(bucket, p), expireAfterDays: ARTIFACT_EXPIRY_DAYS },
+    bucket: bucketDocuments(bucket, defaultBucketName(accountId, region), p),
   };
 }
 

@@ -236,6 +236,18 @@ describe('oidcTrustPolicy', () => {
     );
     expect(trustPolicyNotes({ repository: 'o/r', accountId: '1' }).join('\n')).toMatch(/July 15, 2026/);
   });
+
+  it('a repository pasted from a clone URL (…/shop.git, https://github.com/…): refused, with the owner/repo to use', () => {
+    // GitHub removes ".git" from a repository name: a trust naming shop.git matches no workflow.
+    expect(() => oidcTrustPolicy({ repository: 'octo/shop.git', accountId: '1' })).toThrow(
+      'repository: "octo/shop.git" is not valid: GitHub repository names never end in .git; expected owner/repo, like "octo/shop".',
+    );
+    for (const url of ['https://github.com/octo/shop', 'git@github.com:octo/shop.git'])
+      expect(() => oidcTrustPolicy({ repository: url, accountId: '1' })).toThrow(
+        `repository: "${url}" is not valid; expected owner/repo, like "octo/shop".`,
+      );
+    expect(oidcTrustPolicy({ repository: 'octo/shop.github.io', accountId: '1' })).toBeDefined();
+  });
 });
 
 describe('executionRolePolicy', () => {

@@ -107,6 +107,41 @@ describe('setup against the account', () => {
     );
   });
 
+  it("a role's other inline policies count: IAM's 10,240 is for all of them together; refused before any write, naming each", async () => {
+    await run(base);
+    const grown = { ...base, protectedStages: stages(6) };
+    const ours = policySize(setupDocuments(grown).deployRoles.preview.policy);
+    const before = policySize(setupDocuments(base).deployRoles.preview.policy);
+    // A policy someone added that fits beside today's, not beside the grown one.
+    const filler = (size: number) => {
+      const doc = (resource: string) =>
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${resource}` }],
+        });
+      return doc('x'.repeat(size - doc('').length));
+    };
+    const theirs = 10_240 - ours + 40;
+    expect(before + theirs).toBeLessThanOrEqual(10_240);
+    aws.account.roles.get('shop-deploy-preview')!.inlinePolicies.set('team-extras', filler(theirs));
+    expect(documentSizeProblems(setupDocuments(grown), grown)).toEqual([]);
+    aws.calls.clear();
+    const writes = () => aws.calls.writes();
+    const n = (x: number) => x.toLocaleString('en-US');
+    const problem =
+      `protected-stages: the inline policies of role shop-deploy-preview (lambda-deploy ${n(ours)}, team-extras ${n(theirs)}) ` +
+      `would be ${n(ours + theirs)} characters (IAM counts them without white space), over IAM's limit for a role's inline policies, 10,240; ` +
+      'the policy team-extras that setup did not write share that room: make it a managed policy';
+    await expect(run(grown)).rejects.toThrow(problem);
+    expect(writes()).toEqual([]);
+    await expect(
+      runSetup(aws.clients(), setupDocuments(grown), { dryRun: true }, depsFor(aws)),
+    ).rejects.toThrow(problem);
+    // Once that policy is smaller (or a managed policy), setup goes on.
+    aws.account.roles.get('shop-deploy-preview')!.inlinePolicies.set('team-extras', filler(200));
+    await run(grown);
+  });
+
   it("the trust quota is read from the account only when a trust policy is over IAM's default", async () => {
     const deps = depsFor(aws);
     expect(await trustPolicyQuota(aws.clients().iam, setupDocuments(base), deps)).toBe(2_048);

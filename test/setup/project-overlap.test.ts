@@ -45,7 +45,7 @@ describe('setup refuses a project name that overlaps another project in the acco
     await setup('shop-admin');
     aws.calls.clear();
     await expect(setup('shop')).rejects.toThrow(
-      '--name shop: the lambda-deploy project shop-admin is set up in this account, and the names overlap: shop\'s stage admin-main and shop-admin\'s stage main are both shop-admin-main, so shop\'s preview role (any pull request) could reach shop-admin\'s production log groups, which IAM can scope only by name; expected a name that neither starts with "shop-admin-" nor is the part of "shop-admin" before a hyphen.',
+      '--name shop: the lambda-deploy project shop-admin (role shop-admin-deploy-preview, tags lambda-deploy:name=shop-admin, lambda-deploy:repository=octo/shop-admin) is set up in this account, and the names overlap: shop\'s stage admin-main and shop-admin\'s stage main are both shop-admin-main, so shop\'s preview role (any pull request) could reach shop-admin\'s production log groups, which IAM can scope only by name; expected a name that neither starts with "shop-admin-" nor is the part of "shop-admin" before a hyphen.',
     );
     expect(aws.calls.writes()).toEqual([]);
     await expect(setup('shop', true)).rejects.toThrow(/^--name shop: the lambda-deploy project shop-admin/);
@@ -56,11 +56,53 @@ describe('setup refuses a project name that overlaps another project in the acco
       other.calls.clear();
       await expect(
         runSetup(other.clients(), docsOf('shop-admin'), { dryRun: false }, depsFor(other)),
-      ).rejects.toThrow(/^--name shop-admin: the lambda-deploy project shop is set up in this account/);
+      ).rejects.toThrow(
+        /^--name shop-admin: the lambda-deploy project shop \(role shop-deploy-preview, tags lambda-deploy:name=shop, lambda-deploy:repository=octo\/shop\) is set up in this account/,
+      );
       expect(other.calls.writes()).toEqual([]);
     } finally {
       await other.close();
     }
+  });
+
+  it("names each project's deploy role and its owner tags; several projects, each with what to avoid", async () => {
+    // Two projects set up before the check existed: only their deploy roles matter here.
+    for (const project of ['shop-admin', 'shop'])
+      await aws.clients().iam.send(
+        new CreateRoleCommand({
+          RoleName: `${project}-deploy-preview`,
+          AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}',
+          Tags: [
+            { Key: 'lambda-deploy:name', Value: project },
+            { Key: 'lambda-deploy:repository', Value: `octo/${project}` },
+          ],
+        }),
+      );
+    aws.calls.clear();
+    const failed = await setup('shop-admin-api').then(
+      () => '',
+      (error: Error) => error.message,
+    );
+    expect(failed).toContain(
+      '--name shop-admin-api: the lambda-deploy projects shop (role shop-deploy-preview, tags lambda-deploy:name=shop, lambda-deploy:repository=octo/shop) ' +
+        'and shop-admin (role shop-admin-deploy-preview, tags lambda-deploy:name=shop-admin, lambda-deploy:repository=octo/shop-admin) are set up in this account',
+    );
+    expect(failed).toContain(
+      'expected a name that neither starts with "shop-" or "shop-admin-" nor is the part of one of them before a hyphen.',
+    );
+    expect(aws.calls.writes()).toEqual([]);
+  });
+
+  it("a deploy role's tags that cannot be read: a warning naming the role and the permission, not a silent pass", async () => {
+    await setup('shop-admin');
+    aws.faults.deny('ListRoleTags');
+    const deps = depsFor(aws);
+    await runSetup(aws.clients(), docsOf('shop'), { dryRun: true }, deps);
+    expect(deps.logger.lines.filter((l) => l.level === 'warning').map((l) => l.message)).toEqual([
+      expect.stringMatching(
+        /^Could not check that the projects of shop-admin-deploy-preview and shop-admin-lambda-deploy-preview do not overlap shop's \(their tags could not be read\): .*iam:ListRoleTags/,
+      ),
+    ]);
   });
 
   it('names that only look alike (shopping), and a role of that name someone else made, are no overlap', async () => {
@@ -93,7 +135,7 @@ describe('setup refuses a project name that overlaps another project in the acco
     await expect(runSetup(aws.clients(), docsOf('shop'), { dryRun: true }, deps)).resolves.toBeDefined();
     expect(deps.logger.lines.filter((l) => l.level === 'warning').map((l) => l.message)).toEqual([
       expect.stringMatching(
-        /^--name shop: the lambda-deploy project shop-admin is set up .*\. Both are set up already; rename one of them/,
+        /^--name shop: the lambda-deploy project shop-admin \(role shop-admin-deploy-preview, .*\) is set up .*\. Both are set up already; rename one of them/,
       ),
     ]);
   });

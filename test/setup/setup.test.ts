@@ -108,6 +108,25 @@ describe('lambda-deploy setup', () => {
     expect(aws.account.buckets.get(BUCKET)!.settings.size).toBe(0);
   });
 
+  it("--s3-bucket naming the account's own bucket that exists: left as it is (as the action leaves it), each setting it lacks said", async () => {
+    aws.seed.bucket('team-artifacts');
+    const mine = setupDocuments({ ...config, bucket: 'team-artifacts' });
+    const deps = depsFor(aws);
+    const report = await runSetup(aws.clients(), mine, { dryRun: false }, deps);
+    expect(writes().filter((op) => /Bucket|Object|PublicAccess/.test(op))).toEqual([]);
+    expect(aws.account.buckets.get('team-artifacts')!.settings.size).toBe(0);
+    expect(report.changes.filter((c) => c.resource.startsWith('bucket'))).toEqual([]);
+    expect(report.unchanged).toContain('bucket team-artifacts (existed: left as it is)');
+    expect(deps.logger.text('warning')).toContain(
+      'bucket team-artifacts existed and is not the default lambda-deploy bucket, so setup leaves it as it is; it lacks: public access blocked, default encryption (SSE-S3), ' +
+        'objects owned by the account (ACLs off), bucket policy: TLS only, lifecycle: artifacts expire after 30 days. ' +
+        'Set them yourself (setup --dry-run prints the bucket policy), or use a bucket for lambda-deploy only.',
+    );
+    // The bucket setup makes (the default name) still gets every setting, as before.
+    await setup(aws);
+    expect(aws.account.buckets.get(BUCKET)!.settings.size).toBeGreaterThan(0);
+  });
+
   it.each([
     ['without lambda-deploy tags (made by hand)', {}, 'none'],
     ['of another lambda-deploy project', { 'lambda-deploy:name': 'shop-admin' }, '"shop-admin"'],
@@ -147,6 +166,55 @@ describe('lambda-deploy setup', () => {
     await expect(
       setup(aws, false, setupDocuments({ ...config, repository: 'Octo/Other' })),
     ).resolves.toBeDefined();
+  });
+
+  it('a renamed repository: the refusal names the flag; --previous-repository with the old name moves both deploy roles, any other name still refused', async () => {
+    await setup(aws, false, setupDocuments({ ...config, repository: 'octo/old-shop' }));
+    aws.calls.clear();
+    const refused = await setup(aws).then(
+      () => '',
+      (error: Error) => error.message,
+    );
+    expect(refused).toContain(
+      'If octo/old-shop was renamed to octo/shop, run setup again with --previous-repository octo/old-shop',
+    );
+    expect(refused).toContain(
+      "(a renamed repository sends GitHub's immutable sub form: give --owner-id and --repo-id too)",
+    );
+    // A name that is not the roles' tag: refused as before, nothing written.
+    aws.seed.function('shop-main', {
+      tags: {
+        'lambda-deploy:name': 'shop',
+        'lambda-deploy:stage': 'main',
+        'lambda-deploy:repository': 'octo/old-shop',
+      },
+    });
+    const deps = depsFor(aws);
+    const renamed = (previousRepository: string) =>
+      runSetup(aws.clients(), docs, { dryRun: false, previousRepository }, deps);
+    await expect(renamed('octo/else')).rejects.toThrow(
+      'IAM role shop-deploy-production is set up for repository octo/old-shop (tag lambda-deploy:repository), not octo/shop',
+    );
+    expect(writes()).toEqual([]);
+    await renamed('Octo/Old-Shop');
+    for (const name of ['shop-deploy-production', 'shop-deploy-preview'] as const) {
+      const role = aws.account.roles.get(name)!;
+      expect(role.Tags['lambda-deploy:repository']).toBe('octo/shop');
+      const kind = name.endsWith('production') ? 'production' : 'preview';
+      expect(decoded(role.AssumeRolePolicyDocument)).toEqual(docs.deployRoles[kind].trust);
+      expect(role.AssumeRolePolicyDocument).not.toContain('old-shop');
+    }
+    // Stages deployed before the rename still carry the old name: said, with the command that moves them.
+    expect(deps.logger.text('warning')).toContain(
+      '1 resource of shop still carries lambda-deploy:repository=octo/old-shop (arn:aws:lambda:',
+    );
+    expect(deps.logger.text('warning')).toContain(
+      'aws resourcegroupstaggingapi tag-resources --tags lambda-deploy:repository=octo/shop --resource-arn-list ',
+    );
+    // Moved: a plain second run needs no flag and writes nothing.
+    aws.calls.clear();
+    await setup(aws);
+    expect(writes()).toEqual([]);
   });
 
   it('second run makes no write call and says so', async () => {

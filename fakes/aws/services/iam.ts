@@ -394,7 +394,9 @@ const ACTIONS: Record<string, Handler> = {
       throw validation(name, 'policyName', 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
     const document = p.get('PolicyDocument') ?? '';
     checkDocument(document, 'PolicyDocument');
-    if (sizeOf(document) > 10_240)
+    // The quota is for all of a role's inline policies together, not each one.
+    const others = [...r.inlinePolicies].filter(([n]) => n !== name).map(([, d]) => sizeOf(d));
+    if (others.reduce((sum, n) => sum + n, sizeOf(document)) > 10_240)
       throw fault(
         'iam',
         'LimitExceeded',

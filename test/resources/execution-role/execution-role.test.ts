@@ -122,8 +122,13 @@ describe('ensureExecutionRole', () => {
       const { fake, policy } = await setup();
       fake.seed.setup('shop', { policyStatements: [orders] });
       fake.faults.deny('GetPolicyVersion');
-      expect(await deploy(fake, [queue])).toMatch(
-        /^policy-statements were not compared with the permissions boundary \(a statement it lacks grants nothing\): Could not read the permissions boundary shop-lambda-deploy-boundary: AccessDenied: .*\. The deploy role needs iam:GetPolicyVersion on shop-lambda-deploy-boundary\.$/,
+      const warning = await deploy(fake, [queue]);
+      expect(warning).toMatch(
+        /^policy-statements were not compared with the permissions boundary \(a statement it lacks grants nothing\): Could not read the permissions boundary shop-lambda-deploy-boundary: AccessDenied: .*\. The deploy role needs iam:GetPolicyVersion on shop-lambda-deploy-boundary\. /,
+      );
+      // What to do: deploy roles set up before the comparison existed lack the read; setup adds it.
+      expect(warning).toMatch(
+        /\. Deploy roles set up before this check lack that read: run "npx github:org\/lambda-deploy setup" again \(administrator credentials\); it adds ReadTheBoundary to the production deploy role\. The statements were written; IAM grants only what the boundary also allows\.$/,
       );
       expect(policy()).toContain('sqs:SendMessage');
     });

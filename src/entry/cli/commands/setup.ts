@@ -56,6 +56,8 @@ function previewPolicyStatements(value: string | undefined): PolicyStatement[] |
 }
 
 const PREVIEW_STATEMENTS_FLAG = 'preview-policy-statements';
+const PREVIOUS_REPOSITORY_FLAG = 'previous-repository';
+const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
 
 /**
  * Protected branches that are not protected stages: the reusable workflow
@@ -74,6 +76,22 @@ export function branchesNotStages(
     `--protected-branches: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not among the protected stages (${stages.join(', ') || 'none'}): ` +
     'the reusable workflow deploys a push there as a preview, and the preview role does not trust such a push. ' +
     'Add it to --protected-stages, and to the protected-stages input of your workflow.'
+  );
+}
+
+/**
+ * GitHub sends the immutable sub form (repo:OWNER@ID/REPO@ID:...) by default for
+ * repositories created, renamed or transferred since 15 July 2026: trusting only
+ * the classic form, every workflow of such a repository fails to sign in.
+ */
+export function classicSubjectWarning(
+  config: Pick<SetupConfig, 'repository' | 'ownerId' | 'repoId'>,
+): string | undefined {
+  if (config.ownerId && config.repoId) return undefined;
+  return (
+    `--owner-id/--repo-id: not given, so the deploy roles trust only GitHub's classic sub form (repo:${config.repository}:...). ` +
+    'Repositories created, renamed or transferred since 15 July 2026 send repo:OWNER@ID/REPO@ID:... instead, and their workflows could not sign in. ' +
+    `Add --owner-id and --repo-id (gh api repos/${config.repository} --jq '.owner.id, .id'): both forms are then trusted.`
   );
 }
 
@@ -107,6 +125,12 @@ export const setupCommand: CliCommand = {
     F.name,
     F.awsRegion,
     { name: 'repository', kind: 'value', arg: 'OWNER/REPO', help: 'the GitHub repository (required)' },
+    {
+      name: PREVIOUS_REPOSITORY_FLAG,
+      kind: 'value',
+      arg: 'OWNER/REPO',
+      help: "after a rename: the repository's old name, which its deploy roles still carry; they move to --repository",
+    },
     TRUST_FLAGS.ownerId,
     TRUST_FLAGS.repoId,
     F.protectedStages,
@@ -154,6 +178,12 @@ export const setupCommand: CliCommand = {
       throw new UsageError('--aws-region: expected a region like eu-west-1 (or set AWS_REGION)', 'setup');
     if (!own.repository)
       throw new UsageError('--repository: expected the GitHub repository, like octo/shop', 'setup');
+    const previous = own[PREVIOUS_REPOSITORY_FLAG];
+    if (previous !== undefined && !REPOSITORY.test(previous))
+      throw new UsageError(
+        `--${PREVIOUS_REPOSITORY_FLAG}: ${JSON.stringify(previous)} is not valid; expected the old owner/repo, like octo/old-shop`,
+        'setup',
+      );
     const gateway = oneOf('setup', 'gateway', own.gateway ?? 'all', GATEWAY_CHOICES);
     const cloudformation = own.cloudformation === 'true';
     const offline = cloudformation && own.account !== undefined;
@@ -187,7 +217,7 @@ export const setupCommand: CliCommand = {
       previewPolicyStatements: previewStatements,
     };
     const unrouted = branchesNotStages(config.protectedBranches, settings.protectedStages);
-    if (unrouted) ctx.logger.warning(unrouted);
+    for (const warning of [classicSubjectWarning(config), unrouted]) if (warning) ctx.logger.warning(warning);
     const docs = setupDocuments(config);
     // Before the first write: IAM refuses an oversized document only when it is written, half-way.
     // Offline, the account's trust quota is unknown: only what IAM can never accept is refused.
@@ -202,9 +232,9 @@ export const setupCommand: CliCommand = {
     }
     let text = settings.dryRun ? `${setupDocumentsText(docs)}\n` : '';
     const report = await runSetup(
-      { iam: clients!.iam, s3: clients!.s3 },
+      { iam: clients!.iam, s3: clients!.s3, tagging: clients!.tagging },
       docs,
-      { dryRun: settings.dryRun },
+      { dryRun: settings.dryRun, previousRepository: previous },
       deps,
     );
     text += formatSetupReport(report);
