@@ -6,6 +6,8 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import 'aws-sdk-client-mock-jest';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,10 +107,13 @@ describe('lambda-deploy setup', () => {
     ]);
   });
 
-  test('without --owner-id/--repo-id: a warning that a repository created or renamed since 15 July 2026 could not sign in, with the command for the ids', async () => {
+  test('without --owner-id/--repo-id and no answer from GitHub: a warning that a repository created or renamed since 15 July 2026 could not sign in, with the command for the ids', async () => {
     expect(await cli(['setup', '--name=shop', '--repository=octo/shop', '--dry-run'])).toBe(0);
     expect(stderr).toContain(
-      "--owner-id/--repo-id: not given, so the deploy roles trust only GitHub's classic sub form (repo:octo/shop:...). " +
+      '--owner-id/--repo-id: not given and not read from GitHub (GET https://api.github.com/repos/octo/shop failed: ',
+    );
+    expect(stderr).toContain(
+      "(ENETUNREACH)), so the deploy roles trust only GitHub's classic sub form (repo:octo/shop:...). " +
         'Repositories created, renamed or transferred since 15 July 2026 send repo:OWNER@ID/REPO@ID:... instead, and their workflows could not sign in. ' +
         "Add --owner-id and --repo-id (gh api repos/octo/shop --jq '.owner.id, .id'): both forms are then trusted.",
     );
@@ -116,6 +121,34 @@ describe('lambda-deploy setup', () => {
     const ids = ['--owner-id=1234567', '--repo-id=89012345'];
     expect(await cli(['setup', '--name=shop', '--repository=octo/shop', '--dry-run', ...ids])).toBe(0);
     expect(stderr).not.toContain('--owner-id/--repo-id');
+  });
+
+  test('without --owner-id/--repo-id: the ids read from GitHub (with GH_TOKEN), both sub forms trusted, no warning', async () => {
+    const asked: (string | undefined)[] = [];
+    const github = createServer((req, res) => {
+      asked.push(`${req.url} ${req.headers.authorization}`);
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify({ id: 987654321, full_name: 'octo/shop', owner: { login: 'octo', id: 1342004 } }),
+        );
+    });
+    await new Promise<void>((resolve) => github.listen(0, '127.0.0.1', resolve));
+    const apiUrl = `http://127.0.0.1:${(github.address() as AddressInfo).port}`;
+    try {
+      const io = testIo({ ...env, GITHUB_API_URL: apiUrl, GH_TOKEN: 'gho_reader' }, fetch);
+      const argv = ['setup', '--name=shop', '--repository=octo/shop', '--dry-run'];
+      expect(await main(argv, io)).toBe(0);
+      expect(asked).toEqual(['/repos/octo/shop Bearer gho_reader']);
+      expect(io.stderr()).not.toContain('--owner-id/--repo-id: not given');
+      expect(io.stderr()).toContain(
+        'Read from GitHub: octo/shop is owner 1342004, repository 987654321 (--owner-id/--repo-id): the deploy roles trust both sub forms',
+      );
+      expect(io.stdout()).toContain('repo:octo@1342004/shop@987654321:pull_request');
+      expect(io.stdout()).toContain('repo:octo/shop:pull_request');
+    } finally {
+      await new Promise((resolve) => github.close(resolve));
+    }
   });
 
   test('credentials that may not read IAM: exit 1, naming the permission they lack (not the deploy role)', async () => {

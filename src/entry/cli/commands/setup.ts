@@ -11,6 +11,7 @@ import {
   trustPolicyQuota,
 } from '../../../setup/setup-aws.js';
 import { documentSizeProblems, setupDocuments, type SetupConfig } from '../../../setup/setup-documents.js';
+import { lookUpRepositoryIds } from '../../../setup/repository-ids.js';
 import { IAM_SIZE_LIMITS } from '../../../model/policy-document.js';
 import { branchStage } from '../../../model/stage-name.js';
 import { SettingsError } from '../../../settings/settings.js';
@@ -86,13 +87,41 @@ export function branchesNotStages(
  */
 export function classicSubjectWarning(
   config: Pick<SetupConfig, 'repository' | 'ownerId' | 'repoId'>,
+  lookupProblem?: string,
 ): string | undefined {
   if (config.ownerId && config.repoId) return undefined;
   return (
-    `--owner-id/--repo-id: not given, so the deploy roles trust only GitHub's classic sub form (repo:${config.repository}:...). ` +
+    `--owner-id/--repo-id: not given${lookupProblem ? ` and not read from GitHub (${lookupProblem})` : ''}, ` +
+    `so the deploy roles trust only GitHub's classic sub form (repo:${config.repository}:...). ` +
     'Repositories created, renamed or transferred since 15 July 2026 send repo:OWNER@ID/REPO@ID:... instead, and their workflows could not sign in. ' +
     `Add --owner-id and --repo-id (gh api repos/${config.repository} --jq '.owner.id, .id'): both forms are then trusted.`
   );
+}
+
+/**
+ * Neither --owner-id nor --repo-id given: both read from GitHub's API into
+ * `config` (GH_TOKEN or GITHUB_TOKEN for a private repository), so the roles
+ * trust the immutable sub form too. Why they could not be read, otherwise.
+ */
+async function repositoryIdsFromGitHub(
+  config: SetupConfig,
+  ctx: Pick<CommandContext, 'io' | 'logger'>,
+): Promise<string | undefined> {
+  if (config.ownerId !== undefined || config.repoId !== undefined) return undefined;
+  const { env } = ctx.io;
+  const found = await lookUpRepositoryIds(config.repository, {
+    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    token: env.GH_TOKEN || env.GITHUB_TOKEN || undefined,
+    fetch: ctx.io.fetch,
+  });
+  if ('problem' in found) return found.problem;
+  config.ownerId = found.ownerId;
+  config.repoId = found.repoId;
+  ctx.logger.info(
+    `Read from GitHub: ${config.repository} is owner ${found.ownerId}, repository ${found.repoId} ` +
+      '(--owner-id/--repo-id): the deploy roles trust both sub forms, repo:OWNER/REPO and repo:OWNER@ID/REPO@ID.',
+  );
+  return undefined;
 }
 
 /** What previews run with, said when statements are given: production's never reach them. */
@@ -217,7 +246,8 @@ export const setupCommand: CliCommand = {
       previewPolicyStatements: previewStatements,
     };
     const unrouted = branchesNotStages(config.protectedBranches, settings.protectedStages);
-    for (const warning of [classicSubjectWarning(config), unrouted]) if (warning) ctx.logger.warning(warning);
+    const classic = classicSubjectWarning(config, await repositoryIdsFromGitHub(config, ctx));
+    for (const warning of [classic, unrouted]) if (warning) ctx.logger.warning(warning);
     const docs = setupDocuments(config);
     // Before the first write: IAM refuses an oversized document only when it is written, half-way.
     // Offline, the account's trust quota is unknown: only what IAM can never accept is refused.
