@@ -9,6 +9,8 @@
 export interface RepositoryIds {
   ownerId: string;
   repoId: string;
+  /** owner/repo as GitHub spells it, which its sub claims use (IAM compares them case-sensitively). */
+  fullName: string;
 }
 
 export interface RepositoryIdsLookup {
@@ -75,5 +77,5 @@ export async function lookUpRepositoryIds(
   const repoId = numericId(body.id);
   if (!ownerId || !repoId)
     return { problem: `GitHub's answer for ${repository} has no owner and repository ids` };
-  return { ownerId, repoId };
+  return { ownerId, repoId, fullName: fullName || repository };
 }

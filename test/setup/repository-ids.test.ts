@@ -40,6 +40,7 @@ describe('lookUpRepositoryIds', () => {
     expect(await lookUpRepositoryIds('octo/shop', { apiUrl: `${apiUrl}/`, fetch })).toEqual({
       ownerId: '1342004',
       repoId: '987654321',
+      fullName: 'octo/shop',
     });
     expect(seen.at(-1)).toEqual({ url: '/repos/octo/shop', auth: undefined });
   });
@@ -52,6 +53,7 @@ describe('lookUpRepositoryIds', () => {
     expect(await lookUpRepositoryIds('octo/secret', { apiUrl, fetch, token: TOKEN })).toEqual({
       ownerId: '1342004',
       repoId: '55',
+      fullName: 'octo/secret',
     });
   });
 

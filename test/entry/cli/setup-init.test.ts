@@ -139,13 +139,21 @@ describe('lambda-deploy setup', () => {
       const io = testIo({ ...env, GITHUB_API_URL: apiUrl, GH_TOKEN: 'gho_reader' }, fetch);
       const argv = ['setup', '--name=shop', '--repository=octo/shop', '--dry-run'];
       expect(await main(argv, io)).toBe(0);
-      expect(asked).toEqual(['/repos/octo/shop Bearer gho_reader']);
+      expect(asked[0]).toBe('/repos/octo/shop Bearer gho_reader');
       expect(io.stderr()).not.toContain('--owner-id/--repo-id: not given');
       expect(io.stderr()).toContain(
         'Read from GitHub: octo/shop is owner 1342004, repository 987654321 (--owner-id/--repo-id): the deploy roles trust both sub forms',
       );
       expect(io.stdout()).toContain('repo:octo@1342004/shop@987654321:pull_request');
       expect(io.stdout()).toContain('repo:octo/shop:pull_request');
+      // Typed as the clone URL had it: the trust takes GitHub's spelling, which its tokens carry.
+      const typed = testIo({ ...env, GITHUB_API_URL: apiUrl }, fetch);
+      expect(await main(['setup', '--name=shop', '--repository=Octo/Shop', '--dry-run'], typed)).toBe(0);
+      expect(typed.stderr()).toContain(
+        'GitHub spells the repository octo/shop, as its tokens do: the trust policies use that spelling (IAM compares it case by case), not Octo/Shop.',
+      );
+      expect(typed.stdout()).toContain('repo:octo/shop:pull_request');
+      expect(typed.stdout()).not.toContain('repo:Octo/Shop');
     } finally {
       await new Promise((resolve) => github.close(resolve));
     }

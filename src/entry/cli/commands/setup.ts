@@ -115,6 +115,12 @@ async function repositoryIdsFromGitHub(
     fetch: ctx.io.fetch,
   });
   if ('problem' in found) return found.problem;
+  if (found.fullName !== config.repository) {
+    ctx.logger.info(
+      `GitHub spells the repository ${found.fullName}, as its tokens do: the trust policies use that spelling (IAM compares it case by case), not ${config.repository}.`,
+    );
+    config.repository = found.fullName;
+  }
   config.ownerId = found.ownerId;
   config.repoId = found.repoId;
   ctx.logger.info(
