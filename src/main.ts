@@ -3,6 +3,7 @@ import { createAwsClients } from './aws/clients.js';
 import { readActionSettings } from './entry/action/action-inputs.js';
 import { coreLogger } from './entry/action/core-logger.js';
 import { outputsFor } from './entry/action/outputs.js';
+import { isPostStep, keepForPostStep, runPostStep } from './entry/action/post-step.js';
 import { readGitHubContext, runUrlOf } from './entry/action/runner-context.js';
 import { makePlan } from './model/plan.js';
 import { runPipeline } from './pipelines/run-pipeline.js';
@@ -16,6 +17,8 @@ import { errorMessage } from './util/retry.js';
  * Every failure also leaves a job summary saying what failed and where to look.
  */
 export async function run(): Promise<void> {
+  if (isPostStep()) return runPostStep();
+  const onDeployment = keepForPostStep();
   const steps = trackSteps(coreLogger());
   const facts: Omit<FailureFacts, 'error'> = { steps: ['Reading the inputs'], runUrl: runUrlOf(process.env) };
   const secrets: string[] = [];
@@ -34,6 +37,7 @@ export async function run(): Promise<void> {
     const { result, markdown, failure } = await runPipeline(settings, plan, ctx, {
       logger: steps.logger,
       failedIn: steps.failedIn,
+      onDeployment,
       env: process.env,
       awsClients: createAwsClients,
     });

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fakeCore, type FakeCore } from './fixtures/core.js';
@@ -31,13 +33,39 @@ describe('run()', () => {
     process.env = { ...env };
   });
 
-  async function runWith(inputs: Record<string, string>): Promise<void> {
+  async function runWith(inputs: Record<string, string>, state: Record<string, string> = {}): Promise<void> {
     // Every input, at its action.yml default unless given: what the runner passes.
-    core = fakeCore(runnerInputs(inputs));
+    jest.resetModules(); // a fresh main.js, bound to this fake
+    core = fakeCore(runnerInputs(inputs), state);
     jest.unstable_mockModule('@actions/core', () => core.module);
     const { run } = await import('../src/main.js');
     await run();
   }
+
+  test('the main step marks its post step; the post step never fails the job, and says why a Deployment stays in progress', async () => {
+    await runWith({ name: 'svc', command: 'package' });
+    expect(core.state).toMatchObject({ isPost: 'true' });
+    // The post step of a cancelled deploy, GitHub refusing the status: a warning, no failure, nothing run.
+    const github = createServer((_req, res) =>
+      res
+        .writeHead(403, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ message: 'Resource not accessible by integration' })),
+    );
+    await new Promise<void>((resolve) => github.listen(0, '127.0.0.1', resolve));
+    process.env.GITHUB_API_URL = `http://127.0.0.1:${(github.address() as AddressInfo).port}`;
+    process.env.GITHUB_REPOSITORY = 'octo/svc';
+    await runWith({ name: 'svc' }, { isPost: 'true', deploymentId: '7' }).finally(
+      () => new Promise((resolve) => github.close(resolve)),
+    );
+    expect(core.failed).toEqual([]);
+    expect(core.summaries).toEqual([]);
+    expect(core.logs.join('\n')).toMatch(
+      /^warning: GitHub Deployment 7 was left in progress by a deploy that did not finish, and could not be ended: /m,
+    );
+    // Nothing left to end: silent.
+    await runWith({ name: 'svc' }, { isPost: 'true', deploymentId: '' });
+    expect({ failed: core.failed, logs: core.logs }).toEqual({ failed: [], logs: [] });
+  });
 
   test('bad inputs fail the step with every problem, before anything runs', async () => {
     await runWith({ name: 'svc', memory: '64', runtime: 'ruby3.3' });

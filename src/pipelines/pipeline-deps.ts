@@ -31,6 +31,11 @@ export interface PipelineDeps {
   credentialChain?: () => Promise<unknown>;
   /** The log groups a thrown error left (the action's step tracker), for a failure's comment. */
   failedIn?: (error: unknown) => string[];
+  /**
+   * The GitHub Deployment this deploy started and has not ended (undefined once it
+   * has): the action keeps it for its post step, which ends one a cancelled job left.
+   */
+  onDeployment?: (deploymentId: number | undefined) => void;
   /** GitHub REST API (tests: a recorder); default: built from github-token and GITHUB_API_URL. */
   github?: GitHubApi;
   /** Keep the local runtime running after a `target: local` deploy (the CLI's serve). */

@@ -127,12 +127,14 @@ async function runDeploy(run: CommandRun): Promise<PipelineRun> {
   const options = { ...reportOptions(settings, plan, ctx, deps), ...(local && { deployment: false }) };
   const target = { project: settings.name, stage: plan.stage, sha: plan.sha };
   // In progress from the start, so GitHub shows the deploy running and where its log is.
-  Object.assign(options, await reportDeployStart(target, options, { logger }));
+  Object.assign(options, await reportDeployStart(target, options, { logger, onCreated: deps.onDeployment }));
   // What the deploy masks (credentials, an API key) stays out of a failure's comment too.
   const masked: string[] = [];
   const tracked = { ...run, deps: { ...deps, logger: keepMasked(logger, masked) } };
   try {
-    return await (local ? runLocalDeploy(tracked, options) : runAwsDeploy(tracked, options));
+    const done = await (local ? runLocalDeploy(tracked, options) : runAwsDeploy(tracked, options));
+    deps.onDeployment?.(undefined);
+    return done;
   } catch (error) {
     // A deploy that throws has no report of its own: the comment and the Deployment still say so.
     const secrets = [...(options.secrets ?? []), ...masked];
@@ -140,10 +142,9 @@ async function runDeploy(run: CommandRun): Promise<PipelineRun> {
       error,
       { ...target, steps: deps.failedIn?.(error) },
       { ...options, secrets },
-      {
-        logger,
-      },
+      { logger },
     );
+    deps.onDeployment?.(undefined);
     throw error;
   }
 }

@@ -48,7 +48,7 @@ export function environmentKind(target: Pick<DeploymentTarget, 'stage' | 'protec
 export async function startDeployment(
   api: GitHubApi,
   target: DeploymentTarget,
-  deps: { logger: Logger },
+  deps: { logger: Logger; onCreated?: (id: number) => void },
 ): Promise<number> {
   const environment = environmentName(target.project, target.stage);
   const { transient, production } = environmentKind(target);
@@ -59,6 +59,8 @@ export async function startDeployment(
     transientEnvironment: transient,
     productionEnvironment: production,
   });
+  // Kept before anything else can happen to the run: a job cancelled from now on leaves it to end.
+  deps.onCreated?.(id);
   await api.createDeploymentStatus(id, {
     state: 'in_progress',
     logUrl: target.runUrl || undefined,

@@ -246,7 +246,7 @@ export interface DeployTarget {
 export async function reportDeployStart(
   target: DeployTarget,
   options: ReportOptions,
-  deps: Deps,
+  deps: Deps & { onCreated?: (id: number) => void },
 ): Promise<Pick<ReportOptions, 'deployment' | 'deploymentId'>> {
   const api = options.deployment ? apiFor(options, deps) : undefined;
   if (!api) return { deployment: options.deployment };

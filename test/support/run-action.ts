@@ -35,6 +35,8 @@ export interface ActionRun {
   dir: string;
   /** The environment the bundle ran with. */
   env: Record<string, string>;
+  /** What it saved for its post step (GITHUB_STATE): the runner passes it back as STATE_* variables. */
+  state: Record<string, string>;
 }
 
 export interface RunActionOptions {
@@ -50,6 +52,8 @@ export interface RunActionOptions {
   /** Extra or overriding environment (e.g. AWS_ENDPOINT_URL, GITHUB_API_URL). */
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Once this settles, the run is killed (SIGKILL) as a cancelled job's step ends, before its post step. */
+  cancel?: Promise<unknown>;
 }
 
 /** Parses the GITHUB_OUTPUT file: `name<<DELIMITER\nvalue\nDELIMITER` blocks and `name=value` lines. */
@@ -75,9 +79,9 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), 'action-run-'));
   const outputFile = join(dir, 'github_output');
   const summaryFile = join(dir, 'step_summary');
+  const stateFile = join(dir, 'github_state');
   const eventFile = join(dir, 'event.json');
-  writeFileSync(outputFile, '');
-  writeFileSync(summaryFile, '');
+  for (const file of [outputFile, summaryFile, stateFile]) writeFileSync(file, '');
   writeFileSync(eventFile, JSON.stringify(options.payload ?? {}));
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -97,6 +101,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     GITHUB_API_URL: 'http://127.0.0.1:9/',
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_STATE: stateFile,
   };
   for (const [name, value] of Object.entries(runnerInputs(options.inputs))) env[inputEnvName(name)] = value;
   Object.assign(env, options.env);
@@ -104,32 +109,55 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   if (process.env.LAMBDA_DEPLOY_TEST_PYTHON && !env.LAMBDA_DEPLOY_PYTHON)
     env.LAMBDA_DEPLOY_PYTHON = process.env.LAMBDA_DEPLOY_TEST_PYTHON;
 
-  const child = spawn(process.execPath, [DIST_INDEX], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number>((resolvePromise, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(
-          `node dist/index.js did not finish in ${options.timeoutMs ?? 60_000} ms\n${stdout}\n${stderr}`,
-        ),
-      );
-    }, options.timeoutMs ?? 60_000);
-    child.on('close', (c) => {
-      clearTimeout(timer);
-      resolvePromise(c ?? -1);
-    });
-  });
+  const { code, stdout, stderr } = await runBundle(dir, env, options.timeoutMs, options.cancel);
   return {
     code,
     stdout,
     stderr,
     outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
     summary: readFileSync(summaryFile, 'utf8'),
+    state: parseOutputFile(readFileSync(stateFile, 'utf8')),
     dir,
     env,
   };
+}
+
+/** `node dist/index.js` in `dir` with `env`, to its end (or killed once `cancel` settles). */
+async function runBundle(
+  dir: string,
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  cancel?: Promise<unknown>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [DIST_INDEX], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  void cancel?.then(() => child.kill('SIGKILL'));
+  const code = await new Promise<number>((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`node dist/index.js did not finish in ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('close', (c) => {
+      clearTimeout(timer);
+      resolvePromise(c ?? -1);
+    });
+  });
+  return { code, stdout, stderr };
+}
+
+/**
+ * The action's post step, as the runner runs it at the end of the job
+ * (also after a cancelled step): the same environment, and what the main
+ * step saved as STATE_* variables.
+ */
+export async function runActionPost(
+  main: ActionRun,
+  timeoutMs?: number,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...main.env };
+  for (const [name, value] of Object.entries(main.state)) env[`STATE_${name}`] = value;
+  return runBundle(main.dir, env, timeoutMs);
 }
