@@ -40,6 +40,7 @@ import {
   removeOldFrontDoors,
 } from '../resources/front-door/old-front-door.js';
 import { type GatewayResult } from '../resources/front-door/gateway-types.js';
+import { gatewayTimeoutWarning } from '../resources/front-door/gateway-timeout.js';
 import type { PackageResult } from '../packaging/build-package.js';
 import type { Plan } from '../model/plan.js';
 import type { DeployReport } from '../model/outcome.js';
@@ -149,7 +150,7 @@ export async function deployToAws(
       apiKeyId: gateway.apiKeyId,
       changed: report.changed || gateway.changed,
     });
-    if (gateway.url) logger.info(`URL: ${gateway.url}`);
+    announceFrontDoor(settings, gateway, logger);
     report.notes = await warmStarts(settings, context, fn, session, await alongside.keepWarm());
 
     report.smoke = await smokeTestStage(settings, plan, gateway, session, lists.hidden, deps);
@@ -535,6 +536,13 @@ function executionRole(
 function functionArn(context: StageContext): string {
   const partition = partitionOf(context.region);
   return `arn:${partition}:lambda:${context.region}:${context.accountId}:function:${context.functionName}`;
+}
+
+/** The URL, and a warning when the front door gives up before the function's timeout. */
+function announceFrontDoor(settings: Settings, gateway: GatewayResult, logger: Logger): void {
+  if (gateway.url) logger.info(`URL: ${gateway.url}`);
+  const tooLong = gatewayTimeoutWarning(settings.gateway, settings.timeout);
+  if (tooLong) logger.warning(tooLong);
 }
 
 /** ARN of the stage's `live` alias. */
