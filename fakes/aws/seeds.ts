@@ -305,7 +305,7 @@ export function seeds(
         stages: new Map(),
       };
       if (options.stage) {
-        const deployment = { id: newId(6), createdAt: clock.now() };
+        const deployment = { id: newId(6), createdAt: clock.now(), apiSummary: {} };
         api.deployments.set(deployment.id, deployment);
         api.stages.set(options.stage, {
           stageName: options.stage,

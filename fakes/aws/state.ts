@@ -247,7 +247,16 @@ export interface RestApi {
   endpointConfiguration: unknown;
   rootResourceId: string;
   resources: Map<string, RestResource>;
-  deployments: Map<string, { id: string; description?: string; createdAt: number }>;
+  deployments: Map<
+    string,
+    {
+      id: string;
+      description?: string;
+      createdAt: number;
+      /** The methods as deployed (what the stage serves): path -> method -> their auth, as embed=apisummary shows. */
+      apiSummary: Record<string, Record<string, { authorizationType: string; apiKeyRequired: boolean }>>;
+    }
+  >;
   stages: Map<string, Record<string, unknown>>;
 }
 

@@ -339,6 +339,7 @@ export const API_GATEWAY_ROUTES: Record<
       '/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/integration',
     ],
     CreateDeployment: ['POST', '/restapis/{restApiId}/deployments'],
+    GetDeployment: ['GET', '/restapis/{restApiId}/deployments/{deploymentId}'],
     GetDeployments: ['GET', '/restapis/{restApiId}/deployments'],
     DeleteDeployment: ['DELETE', '/restapis/{restApiId}/deployments/{deploymentId}'],
     CreateStage: ['POST', '/restapis/{restApiId}/stages'],

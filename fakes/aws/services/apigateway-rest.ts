@@ -440,10 +440,22 @@ export function restApiRoutes(ctx: ServiceContext): RestRoute[] {
         const body = c.body();
         if (![...a.resources.values()].some((r) => r.methods.size))
           throw bad("The REST API doesn't contain any methods");
+        // A snapshot: the stage serves the methods as they are now, whatever changes after.
+        const apiSummary: Record<
+          string,
+          Record<string, { authorizationType: string; apiKeyRequired: boolean }>
+        > = {};
+        for (const r of a.resources.values())
+          for (const [verb, m] of r.methods)
+            (apiSummary[r.path] ??= {})[verb] = {
+              authorizationType: String(m.authorizationType ?? 'NONE'),
+              apiKeyRequired: m.apiKeyRequired === true,
+            };
         const deployment = {
           id: newId(6),
           ...(body.description !== undefined ? { description: String(body.description) } : {}),
           createdAt: ctx.clock.now(),
+          apiSummary,
         };
         a.deployments.set(deployment.id, deployment);
         const stageName = body.stageName as string | undefined;
@@ -457,6 +469,22 @@ export function restApiRoutes(ctx: ServiceContext): RestRoute[] {
           id: deployment.id,
           ...(deployment.description ? { description: deployment.description } : {}),
           createdDate: epoch(deployment.createdAt),
+        });
+      },
+    },
+    {
+      method: 'GET',
+      path: `${R}/deployments/{deploymentId}`,
+      op: 'GetDeployment',
+      run: (c) => {
+        const found = api(c).deployments.get(c.params.deploymentId as string);
+        if (!found) throw notFound('Invalid Deployment identifier specified');
+        const embed = c.query.getAll('embed').join(',').includes('apisummary');
+        return json(200, {
+          id: found.id,
+          ...(found.description ? { description: found.description } : {}),
+          createdDate: epoch(found.createdAt),
+          ...(embed ? { apiSummary: found.apiSummary } : {}),
         });
       },
     },

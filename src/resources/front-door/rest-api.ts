@@ -10,6 +10,7 @@
  */
 import {
   CreateDeploymentCommand,
+  GetDeploymentCommand,
   CreateResourceCommand,
   CreateRestApiCommand,
   CreateStageCommand,
@@ -379,7 +380,7 @@ async function ensureRestStage(
     );
     deps.logger.info(`Deployed REST API ${apiId} to its new stage ${restStage}.`);
     changed = true;
-  } else if (methodsChanged) {
+  } else if (methodsChanged || (await servesOtherMethods(client, apiId, stage.deploymentId, input, deps))) {
     await callAws(deps, deploySpec, () =>
       client.send(new CreateDeploymentCommand({ restApiId: apiId, stageName: restStage, description })),
     );
@@ -398,4 +399,38 @@ async function ensureRestStage(
   );
   deps.logger.info(`Updated the throttling of REST API ${apiId} stage ${restStage}.`);
   return true;
+}
+
+/** The methods every stage deployment must serve, and their auth. */
+const SERVED_PATHS = ['/', `/${PROXY_PART}`];
+
+/**
+ * Whether the stage's deployment serves methods other than the API's: a deploy
+ * that changed them (say, to require the API key) and failed before deploying
+ * them left the stage on the old ones, and the methods alone now look done.
+ */
+async function servesOtherMethods(
+  client: APIGatewayClient,
+  apiId: string,
+  deploymentId: string | undefined,
+  input: GatewayInput,
+  deps: RetryDeps,
+): Promise<boolean> {
+  if (!deploymentId) return true;
+  const deployment = await callAws(
+    deps,
+    restSpec(
+      input,
+      `read the deployment ${deploymentId} of REST API ${apiId}`,
+      'GET',
+      `/restapis/${apiId}/deployments/${deploymentId}`,
+    ),
+    () => client.send(new GetDeploymentCommand({ restApiId: apiId, deploymentId, embed: ['apisummary'] })),
+  );
+  return SERVED_PATHS.some((path) => {
+    const served = deployment.apiSummary?.[path]?.[METHOD];
+    return (
+      !served || served.authorizationType !== 'NONE' || (served.apiKeyRequired ?? false) !== input.apiKey
+    );
+  });
 }

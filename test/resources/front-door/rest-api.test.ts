@@ -113,13 +113,13 @@ describe('rest-api', () => {
     ]);
   });
 
-  test('an unchanged rerun reads four times, writes nothing and makes no deployment', async () => {
+  test('an unchanged rerun reads five times, writes nothing and makes no deployment', async () => {
     const { fake, run } = await setup();
     const first = await run();
     fake.calls.clear();
 
     await expect(run()).resolves.toEqual({ ...first, changed: false });
-    expect(calls(fake)).toEqual(['GetRestApis', 'GetResources', 'GetPolicy', 'GetStage']);
+    expect(calls(fake)).toEqual(['GetRestApis', 'GetResources', 'GetPolicy', 'GetStage', 'GetDeployment']);
     expect(onlyApi(fake).deployments.size).toBe(1);
   });
 
@@ -195,6 +195,25 @@ describe('rest-api', () => {
     for (const line of logger.lines) expect(line.message).not.toContain(key!.value);
   });
 
+  test('api-key turned on by a deploy that failed before deploying it: the next deploy deploys it (the stage served no key)', async () => {
+    const { fake, run } = await setup();
+    await run();
+    // The methods now require the key, but the stage's deployment is never made.
+    fake.faults.fail('CreateDeployment', 'BadRequestException', { times: 1 });
+    await expect(run(gatewayInput({ apiKey: true }))).rejects.toThrow(/BadRequestException/);
+    expect(methods(fake)['/{proxy+}']!.apiKeyRequired).toBe(true);
+    const served = () => {
+      const api = onlyApi(fake);
+      return api.deployments.get(api.stages.get('pr-42')!.deploymentId as string)!.apiSummary;
+    };
+    expect(served()['/{proxy+}']!.ANY!.apiKeyRequired).toBe(false);
+
+    await run(gatewayInput({ apiKey: true }));
+    expect(callsOf(fake, 'CreateDeployment')).toHaveLength(3);
+    expect(served()['/']!.ANY).toEqual({ authorizationType: 'NONE', apiKeyRequired: true });
+    expect(served()['/{proxy+}']!.ANY).toEqual({ authorizationType: 'NONE', apiKeyRequired: true });
+  });
+
   test('creates that fail after taking effect leave one REST API, one key and one plan (no SDK retry; the retry looks first)', async () => {
     const { fake, run } = await setup(3);
     fake.faults
@@ -249,6 +268,7 @@ describe('rest-api', () => {
       'GetResources',
       'GetPolicy',
       'GetStage',
+      'GetDeployment',
       'GetApiKeys',
       'GetUsagePlans',
     ]);
