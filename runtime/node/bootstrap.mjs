@@ -12,6 +12,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const API_VERSION = '2018-06-01';
+// Lambda's Node.js 24 and later runtimes (a rewritten runtime client) take async handlers only:
+// no callback, no context.done/succeed/fail, no callbackWaitsForEmptyEventLoop.
+const NODE_MAJOR = Number(/^AWS_Lambda_nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV ?? '')?.[1] ?? 0);
+const ASYNC_ONLY = NODE_MAJOR >= 24;
+const CALLBACK_REMOVED =
+  'ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. ' +
+  'You need to modify this function to use a supported handler signature to use Node.js 24 or later. ' +
+  'For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.';
 
 class FaultError extends Error {
   constructor(errorType, message, cause) {
@@ -301,14 +309,14 @@ async function loadHandler(taskRoot, handler) {
   if (typeof fn !== 'function') {
     throw new FaultError('Runtime.HandlerNotFound', `${path.basename(file)}.${exportPath} is undefined or not exported`);
   }
+  if (ASYNC_ONLY && fn.length >= 3) throw new FaultError('Runtime.CallbackHandlerDeprecated', CALLBACK_REMOVED);
   return fn;
 }
 
 function makeContext(headers, complete) {
   const deadline = Number(headers['lambda-runtime-deadline-ms'] ?? 0);
   const parse = (value) => (value ? JSON.parse(value) : undefined);
-  return {
-    callbackWaitsForEmptyEventLoop: true,
+  const context = {
     functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? '',
     functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION ?? '$LATEST',
     invokedFunctionArn: headers['lambda-runtime-invoked-function-arn'] ?? '',
@@ -319,11 +327,14 @@ function makeContext(headers, complete) {
     clientContext: parse(headers['lambda-runtime-client-context']),
     identity: parse(headers['lambda-runtime-cognito-identity']),
     getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
-    // The legacy completion methods, still accepted by Lambda's Node runtimes.
-    done: (error, result) => complete(error, result),
-    succeed: (result) => complete(null, result),
-    fail: (error) => complete(error ?? new Error('handler failed')),
   };
+  if (ASYNC_ONLY) return context;
+  // The legacy members, still there up to Node.js 22.
+  context.callbackWaitsForEmptyEventLoop = true;
+  context.done = (error, result) => complete(error, result);
+  context.succeed = (result) => complete(null, result);
+  context.fail = (error) => complete(error ?? new Error('handler failed'));
+  return context;
 }
 
 // Runs one invocation: the first of callback, context.done/succeed/fail or the

@@ -332,6 +332,31 @@ describe('Node.js handlers', () => {
     expect(second.ok && first.ok && second.payload !== first.payload).toBe(true);
   });
 
+  it('refuses a callback-style handler on nodejs24.x, as Lambda has since Node.js 24', async () => {
+    const files = {
+      'index.cjs':
+        'exports.handler = (event, context, callback) => callback(null, { legacy: typeof context.succeed });\n' +
+        'exports.modern = async (event, context) => ({ succeed: typeof context.succeed, waits: "callbackWaitsForEmptyEventLoop" in context });\n',
+    };
+    const node24 = await start(files, { runtime: 'nodejs24.x', handler: 'index.handler' });
+    expect(await node24.fn.invoke({})).toMatchObject({
+      ok: false,
+      errorType: 'Runtime.CallbackHandlerDeprecated',
+      errorMessage: expect.stringContaining(
+        'AWS Lambda has removed support for callback-based function handlers starting with Node.js 24',
+      ),
+    });
+    // Node.js 24's context has no legacy completion methods.
+    const modern = await start(files, { runtime: 'nodejs24.x', handler: 'index.modern' });
+    expect(await modern.fn.invoke({})).toMatchObject({
+      ok: true,
+      payload: { succeed: 'undefined', waits: false },
+    });
+    // Node.js 22 still runs it.
+    const node22 = await start(files, { runtime: 'nodejs22.x', handler: 'index.handler' });
+    expect(await node22.fn.invoke({})).toMatchObject({ ok: true, payload: { legacy: 'function' } });
+  });
+
   it('times out a handler that never settles', async () => {
     const { fn } = await start(
       { 'index.mjs': 'export const handler = (e) => new Promise((r) => { if (!e.hang) r("quick"); });\n' },
