@@ -266,6 +266,12 @@ function printError(error, cause) {
 
 // `dir/app.handler` -> file `dir/app`, export path `handler`; `app.obj.fn` -> `app`, `obj.fn`.
 function splitHandler(handler) {
+  if (handler.includes('..')) {
+    throw new FaultError(
+      'Runtime.MalformedHandlerName',
+      `'${handler}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`,
+    );
+  }
   const slash = handler.lastIndexOf('/');
   const dot = handler.indexOf('.', slash + 1);
   const file = dot < 0 ? '' : handler.slice(0, dot);
@@ -306,9 +312,8 @@ async function loadHandler(taskRoot, handler) {
   const lookup = (root) => names.reduce((obj, name) => (obj == null ? undefined : obj[name]), root);
   let fn = lookup(loaded);
   if (fn === undefined && loaded.default && typeof loaded.default === 'object') fn = lookup(loaded.default);
-  if (typeof fn !== 'function') {
-    throw new FaultError('Runtime.HandlerNotFound', `${path.basename(file)}.${exportPath} is undefined or not exported`);
-  }
+  if (!fn) throw new FaultError('Runtime.HandlerNotFound', `${handler} is undefined or not exported`);
+  if (typeof fn !== 'function') throw new FaultError('Runtime.HandlerNotFound', `${handler} is not a function`);
   if (ASYNC_ONLY && fn.length >= 3) throw new FaultError('Runtime.CallbackHandlerDeprecated', CALLBACK_REMOVED);
   return fn;
 }

@@ -357,6 +357,23 @@ describe('Node.js handlers', () => {
     expect(await node22.fn.invoke({})).toMatchObject({ ok: true, payload: { legacy: 'function' } });
   });
 
+  it("reports a missing or non-function handler and a handler path with '..' in Lambda's words", async () => {
+    const files = { 'lib/app.mjs': 'export const handler = 42;\n' };
+    const cases: [string, string, string][] = [
+      ['lib/app.main', 'Runtime.HandlerNotFound', 'lib/app.main is undefined or not exported'],
+      ['lib/app.handler', 'Runtime.HandlerNotFound', 'lib/app.handler is not a function'],
+      [
+        'lib/../lib/app.handler',
+        'Runtime.MalformedHandlerName',
+        "'lib/../lib/app.handler' is not a valid handler name. Use absolute paths when specifying root directories in handler names.",
+      ],
+    ];
+    for (const [handler, errorType, errorMessage] of cases) {
+      const { fn } = await start(files, { runtime: 'nodejs22.x', handler });
+      expect(await fn.invoke({})).toMatchObject({ ok: false, errorType, errorMessage });
+    }
+  });
+
   it('times out a handler that never settles', async () => {
     const { fn } = await start(
       { 'index.mjs': 'export const handler = (e) => new Promise((r) => { if (!e.hang) r("quick"); });\n' },
