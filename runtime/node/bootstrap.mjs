@@ -246,13 +246,21 @@ function toLambdaError(value) {
   if (value instanceof Error) {
     return { errorType: value.name || 'Error', errorMessage: value.message, stackTrace: stackLines(value) };
   }
+  // Anything else as Lambda's runtime client reports it: its type and its string form.
   let message;
   try {
-    message = typeof value === 'string' ? value : JSON.stringify(value);
-  } catch {
     message = String(value);
+  } catch {
+    message = 'callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack';
+    return { errorType: 'handled', errorMessage: message, stackTrace: [] };
   }
-  return { errorType: typeof value === 'string' ? 'string' : 'Error', errorMessage: message ?? String(value), stackTrace: [] };
+  return { errorType: typeof value, errorMessage: message, stackTrace: [] };
+}
+
+// What a handler failed with when it threw or rejected with null or undefined: up to Node.js 22
+// Lambda reports the string 'handled'; from Node.js 24 the value itself.
+function nothing(value) {
+  return ASYNC_ONLY ? new FaultError(typeof value, String(value)) : 'handled';
 }
 
 function stackLines(error) {
@@ -338,7 +346,7 @@ function makeContext(headers, complete) {
   context.callbackWaitsForEmptyEventLoop = true;
   context.done = (error, result) => complete(error, result);
   context.succeed = (result) => complete(null, result);
-  context.fail = (error) => complete(error ?? new Error('handler failed'));
+  context.fail = (error) => complete(error ?? 'handled');
   return context;
 }
 
@@ -357,13 +365,14 @@ function runHandler(handler, event, headers) {
     try {
       returned = handler(event, context, complete);
     } catch (error) {
-      complete(error);
+      // Up to Node.js 22 a thrown null goes to the callback, which takes it for success.
+      complete(ASYNC_ONLY ? (error ?? nothing(error)) : error);
       return;
     }
     if (returned && typeof returned.then === 'function') {
       returned.then(
         (result) => complete(null, result),
-        (error) => complete(error ?? new Error('handler rejected')),
+        (error) => complete(error ?? nothing(error)),
       );
     } else if (handler.length < 3 && returned !== undefined) {
       complete(null, returned);

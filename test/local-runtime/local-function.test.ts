@@ -374,6 +374,44 @@ describe('Node.js handlers', () => {
     }
   });
 
+  it('reports a thrown or rejected value that is not an Error as Lambda does', async () => {
+    const files = {
+      'index.mjs':
+        'export const handler = async (e) => { throw { object: { code: 7 }, number: 42, none: undefined }[e.kind]; };\n' +
+        'export const legacy = (e, context) => context.fail();\n',
+    };
+    const node22 = await start(files, { runtime: 'nodejs22.x', handler: 'index.handler' });
+    expect(await node22.fn.invoke({ kind: 'object' })).toMatchObject({
+      ok: false,
+      errorType: 'object',
+      errorMessage: '[object Object]',
+    });
+    expect(await node22.fn.invoke({ kind: 'number' })).toMatchObject({
+      ok: false,
+      errorType: 'number',
+      errorMessage: '42',
+    });
+    // Up to Node.js 22 a promise rejected with nothing, or context.fail(), fails as the string 'handled'.
+    expect(await node22.fn.invoke({ kind: 'none' })).toMatchObject({
+      ok: false,
+      errorType: 'string',
+      errorMessage: 'handled',
+    });
+    const legacy = await start(files, { runtime: 'nodejs22.x', handler: 'index.legacy' });
+    expect(await legacy.fn.invoke({})).toMatchObject({
+      ok: false,
+      errorType: 'string',
+      errorMessage: 'handled',
+    });
+    // Node.js 24's runtime formats the value itself.
+    const node24 = await start(files, { runtime: 'nodejs24.x', handler: 'index.handler' });
+    expect(await node24.fn.invoke({ kind: 'none' })).toMatchObject({
+      ok: false,
+      errorType: 'undefined',
+      errorMessage: 'undefined',
+    });
+  });
+
   it('times out a handler that never settles', async () => {
     const { fn } = await start(
       { 'index.mjs': 'export const handler = (e) => new Promise((r) => { if (!e.hang) r("quick"); });\n' },
