@@ -85,6 +85,11 @@ class RuntimeApiClient {
     });
   }
 
+  // Whether the kept connection keeps the process alive (a handle's ref count, no system call).
+  hold(keep) {
+    if (this.conn) this.conn.socket[keep ? 'ref' : 'unref']();
+  }
+
   close() {
     this.nextSent = false;
     if (this.conn) this.conn.socket.destroy();
@@ -326,10 +331,10 @@ async function loadHandler(taskRoot, handler) {
   return fn;
 }
 
-function makeContext(headers, complete) {
+function makeContext(headers) {
   const deadline = Number(headers['lambda-runtime-deadline-ms'] ?? 0);
   const parse = (value) => (value ? JSON.parse(value) : undefined);
-  const context = {
+  return {
     functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? '',
     functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION ?? '$LATEST',
     invokedFunctionArn: headers['lambda-runtime-invoked-function-arn'] ?? '',
@@ -341,45 +346,84 @@ function makeContext(headers, complete) {
     identity: parse(headers['lambda-runtime-cognito-identity']),
     getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
   };
-  if (ASYNC_ONLY) return context;
-  // The legacy members, still there up to Node.js 22.
-  context.callbackWaitsForEmptyEventLoop = true;
-  context.done = (error, result) => complete(error, result);
-  context.succeed = (result) => complete(null, result);
-  context.fail = (error) => complete(error ?? 'handled');
-  return context;
 }
 
-// Runs one invocation: the first of callback, context.done/succeed/fail or the
-// returned promise decides the outcome.
-function runHandler(handler, event, headers) {
+// Node.js 24 and later: the handler's result is awaited, whatever it returns.
+function runAwaited(handler, event, headers) {
   return new Promise((resolve) => {
-    let settled = false;
-    const complete = (error, result) => {
-      if (settled) return;
-      settled = true;
-      resolve(error !== null && error !== undefined ? { error } : { result });
-    };
-    const context = makeContext(headers, complete);
+    const failed = (error) => resolve({ error: error ?? nothing(error) });
     let returned;
     try {
-      returned = handler(event, context, complete);
+      returned = handler(event, makeContext(headers));
     } catch (error) {
-      // Up to Node.js 22 a thrown null goes to the callback, which takes it for success.
-      complete(ASYNC_ONLY ? (error ?? nothing(error)) : error);
+      failed(error);
       return;
     }
-    if (returned && typeof returned.then === 'function') {
-      returned.then(
-        (result) => complete(null, result),
-        (error) => complete(error ?? nothing(error)),
-      );
-    } else if (handler.length < 3 && returned !== undefined) {
-      complete(null, returned);
-    } else if (handler.length < 3) {
-      // A synchronous handler that neither returned a value nor took a callback.
-      complete(null, undefined);
+    Promise.resolve(returned).then((result) => resolve({ result }), failed);
+  });
+}
+
+const NODE_JS_EXIT =
+  'The Lambda runtime client detected an unexpected Node.js exit code. This is most commonly caused by a Promise ' +
+  'that was never settled. For more information, see https://nodejs.org/docs/latest/api/process.html#exit-codes';
+const idle = () => undefined;
+// Up to Node.js 22, what Lambda's runtime does once the event loop has nothing left to do: set per invocation.
+let onEmptyLoop = idle;
+if (!ASYNC_ONLY) process.on('beforeExit', () => onEmptyLoop());
+
+function isAsyncFunction(fn) {
+  try {
+    return fn.constructor?.name === 'AsyncFunction';
+  } catch {
+    return false;
+  }
+}
+
+// Up to Node.js 22, as Lambda's runtime client: the first of callback, context.done/succeed/fail or
+// the returned promise decides. A plain return value is not the result: once the event loop is
+// empty, a handler that never completed answers null (an async one fails with Runtime.NodeJsExit).
+// After callback(null, result) the answer waits for an empty event loop unless
+// context.callbackWaitsForEmptyEventLoop was set to false.
+function runLegacy(handler, event, headers) {
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (outcome) => {
+      if (settled) return;
+      settled = true;
+      onEmptyLoop = idle;
+      resolve(outcome);
+    };
+    let finished = false;
+    const once =
+      (fn) =>
+      (...args) => {
+        if (finished) return;
+        finished = true;
+        fn(...args);
+      };
+    const done = (error, result) => settle(error !== undefined && error !== null ? { error } : { result });
+    const context = makeContext(headers);
+    context.callbackWaitsForEmptyEventLoop = true;
+    context.done = once(done);
+    context.succeed = once((result) => done(null, result));
+    context.fail = once((error) => done(error ?? 'handled'));
+    const callback = once((error, result) => {
+      if (settled) return;
+      if (error !== undefined && error !== null) settle({ error });
+      else if (!context.callbackWaitsForEmptyEventLoop) settle({ result });
+      else onEmptyLoop = () => setImmediate(() => settle({ result }));
+    });
+    onEmptyLoop = isAsyncFunction(handler)
+      ? () => settle({ error: new FaultError('Runtime.NodeJsExit', NODE_JS_EXIT) })
+      : () => settle({ result: null });
+    let returned;
+    try {
+      returned = handler(event, context, callback);
+    } catch (error) {
+      callback(error);
+      return;
     }
+    if (returned && typeof returned.then === 'function') returned.then(context.succeed, context.fail);
   });
 }
 
@@ -416,10 +460,18 @@ async function serve(api, handler) {
       continue;
     }
 
-    // A promise that never settles must time out, as on Lambda, not let the process drain and exit.
-    const keepAlive = setInterval(() => undefined, 1 << 30);
-    const outcome = await runHandler(handler, event, next.headers);
-    clearInterval(keepAlive);
+    let outcome;
+    if (ASYNC_ONLY) {
+      // A promise that never settles times out, rather than letting the process drain and exit.
+      const keepAlive = setInterval(idle, 1 << 30);
+      outcome = await runAwaited(handler, event, next.headers);
+      clearInterval(keepAlive);
+    } else {
+      // The idle connection must not keep the event loop busy: an empty loop is an outcome here.
+      api.hold(false);
+      outcome = await runLegacy(handler, event, next.headers);
+      api.hold(true);
+    }
     current = undefined;
     if ('error' in outcome) {
       const e = toLambdaError(outcome.error);
@@ -454,6 +506,9 @@ async function main() {
   // An error nobody awaited ends the runtime, as on Lambda; the invocation in
   // flight (or the init phase) is told why first.
   const fatal = (errorType) => async (reason) => {
+    // The invocation ends here: no answer when the loop empties, and the post keeps the process alive.
+    onEmptyLoop = idle;
+    api.hold(true);
     const e = { ...toLambdaError(reason), errorType };
     printError(e, reason);
     const route = current ? `invocation/${encodeURIComponent(current)}/error` : initialized ? undefined : 'init/error';

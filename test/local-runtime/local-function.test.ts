@@ -311,7 +311,7 @@ describe('Node.js handlers', () => {
       },
       { runtime: 'nodejs22.x', handler: 'index.handler' },
     );
-    // A handler taking two arguments that returns nothing completes at once, as on Lambda.
+    // context.succeed answers at once, pending work or not.
     expect(await fn.invoke({})).toMatchObject({ ok: true, payload: { legacy: true } });
     const late = await start(
       {
@@ -412,9 +412,52 @@ describe('Node.js handlers', () => {
     });
   });
 
+  it('answers when the event loop is empty, as Lambda up to Node.js 22 does', async () => {
+    const files = {
+      'index.cjs': [
+        // A plain function's return value is not the result: Lambda answers null once nothing is pending.
+        'exports.sync = () => ({ statusCode: 200 });',
+        'exports.pending = () => new Promise(() => {});',
+        'exports.stuck = async () => new Promise(() => {});',
+        // After the callback Lambda waits for pending work (callbackWaitsForEmptyEventLoop), then sends the result.
+        'exports.callback = (e, context, callback) => {',
+        '  const out = { timer: false };',
+        '  context.callbackWaitsForEmptyEventLoop = !e.noWait;',
+        '  setTimeout(() => { out.timer = true; }, 100);',
+        '  callback(null, out);',
+        '};',
+        'exports.open = (e, context, callback) => { setInterval(() => {}, 1000); callback(null, "never sent"); };',
+      ].join('\n'),
+    };
+    const { fn } = await start(files, { runtime: 'nodejs22.x', handler: 'index.callback' });
+    expect(await fn.invoke({})).toMatchObject({ ok: true, payload: { timer: true } });
+    expect(await fn.invoke({ noWait: true })).toMatchObject({ ok: true, payload: { timer: false } });
+    const cases: [string, object][] = [
+      ['index.sync', { ok: true, payload: null }],
+      ['index.pending', { ok: true, payload: null }],
+      [
+        'index.stuck',
+        {
+          ok: false,
+          errorType: 'Runtime.NodeJsExit',
+          errorMessage: expect.stringContaining('most commonly caused by a Promise that was never settled'),
+        },
+      ],
+      // A handle left open (a timer, a database connection) keeps Lambda waiting until the timeout.
+      ['index.open', { ok: false, errorType: 'Sandbox.Timedout' }],
+    ];
+    for (const [handler, expected] of cases) {
+      const { fn: each } = await start(files, { runtime: 'nodejs22.x', handler });
+      expect([handler, await each.invoke({})]).toMatchObject([handler, expected]);
+    }
+  });
+
   it('times out a handler that never settles', async () => {
     const { fn } = await start(
-      { 'index.mjs': 'export const handler = (e) => new Promise((r) => { if (!e.hang) r("quick"); });\n' },
+      {
+        'index.mjs':
+          'export const handler = (e) => new Promise((r) => { if (e.hang) setInterval(() => {}, 1000); else r("quick"); });\n',
+      },
       { runtime: 'nodejs22.x', handler: 'index.handler', timeout: 1 },
     );
     expect(await fn.invoke({ hang: true })).toMatchObject({ ok: false, errorType: 'Sandbox.Timedout' });
