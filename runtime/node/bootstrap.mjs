@@ -6,7 +6,7 @@
 // failures to /runtime/init/error and exit, then loop over /invocation/next,
 // calling async or callback-style handlers and posting the result or the error.
 // lambda-deploy runs it for `target: local`.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -298,6 +298,24 @@ function splitHandler(handler) {
   return { file, exportPath };
 }
 
+// As Node.js decides: .mjs, or .js under a package.json (the nearest, not past node_modules) with "type": "module".
+function isEsModule(file) {
+  if (file.endsWith('.mjs')) return true;
+  if (!file.endsWith('.js')) return false;
+  for (let dir = path.dirname(file); !dir.endsWith(`${path.sep}node_modules`); dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        return JSON.parse(readFileSync(manifest, 'utf8'))?.type === 'module';
+      } catch {
+        return false;
+      }
+    }
+    if (path.dirname(dir) === dir) return false;
+  }
+  return false;
+}
+
 async function loadHandler(taskRoot, handler) {
   const { file, exportPath } = splitHandler(handler);
   const base = path.resolve(taskRoot, file);
@@ -324,7 +342,10 @@ async function loadHandler(taskRoot, handler) {
   const names = exportPath.split('.');
   const lookup = (root) => names.reduce((obj, name) => (obj == null ? undefined : obj[name]), root);
   let fn = lookup(loaded);
-  if (fn === undefined && loaded.default && typeof loaded.default === 'object') fn = lookup(loaded.default);
+  // CommonJS comes through import() as its module.exports under `default`: what require() gives
+  // Lambda. An ES module's default export is searched only from Node.js 24, as Lambda does.
+  const searchDefault = ASYNC_ONLY || !isEsModule(found);
+  if (fn === undefined && searchDefault && loaded.default && typeof loaded.default === 'object') fn = lookup(loaded.default);
   if (!fn) throw new FaultError('Runtime.HandlerNotFound', `${handler} is undefined or not exported`);
   if (typeof fn !== 'function') throw new FaultError('Runtime.HandlerNotFound', `${handler} is not a function`);
   if (ASYNC_ONLY && fn.length >= 3) throw new FaultError('Runtime.CallbackHandlerDeprecated', CALLBACK_REMOVED);

@@ -452,6 +452,27 @@ describe('Node.js handlers', () => {
     }
   });
 
+  it("finds a handler in an ES module's default export on Node.js 24 only, as Lambda", async () => {
+    const files = {
+      'index.mjs': 'export default { handler: async () => "from default" };\n',
+      'pkg/package.json': '{ "type": "module" }\n',
+      'pkg/esm.js': 'export default { handler: async () => "from default" };\n',
+      'common.cjs': 'module.exports = { handler: async () => "from module.exports" };\n',
+    };
+    for (const handler of ['index.handler', 'pkg/esm.handler']) {
+      const node22 = await start(files, { runtime: 'nodejs22.x', handler });
+      expect(await node22.fn.invoke({})).toMatchObject({
+        ok: false,
+        errorType: 'Runtime.HandlerNotFound',
+        errorMessage: `${handler} is undefined or not exported`,
+      });
+      const node24 = await start(files, { runtime: 'nodejs24.x', handler });
+      expect(await node24.fn.invoke({})).toMatchObject({ ok: true, payload: 'from default' });
+    }
+    const common = await start(files, { runtime: 'nodejs22.x', handler: 'common.handler' });
+    expect(await common.fn.invoke({})).toMatchObject({ ok: true, payload: 'from module.exports' });
+  });
+
   it('times out a handler that never settles', async () => {
     const { fn } = await start(
       {
