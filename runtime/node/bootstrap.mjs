@@ -505,8 +505,10 @@ async function serve(api, handler) {
     try {
       payload = JSON.stringify(outcome.result === undefined ? null : outcome.result);
     } catch (error) {
-      const e = { errorType: 'Runtime.MarshalError', errorMessage: `Unable to stringify response body: ${error.message}`, stackTrace: [] };
-      printError(e);
+      // Lambda's words; the log line below keeps JSON's reason.
+      const errorType = ASYNC_ONLY ? 'Runtime.JSONStringifyError' : 'Error';
+      const e = { errorType, errorMessage: 'Unable to stringify response body', stackTrace: [] };
+      printError(e, error);
       const { body, headers } = errorBody(e);
       await post(api, `invocation/${encodeURIComponent(requestId)}/error`, body, headers, true);
       continue;

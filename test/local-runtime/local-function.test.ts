@@ -473,6 +473,26 @@ describe('Node.js handlers', () => {
     expect(await common.fn.invoke({})).toMatchObject({ ok: true, payload: 'from module.exports' });
   });
 
+  it('fails a result JSON cannot hold (a BigInt, a cycle) with the error Lambda reports', async () => {
+    const files = {
+      'index.mjs':
+        'export const handler = async (e) => { const o = { n: 1n }; if (e.cycle) { o.n = 1; o.self = o; } return o; };\n',
+    };
+    const node22 = await start(files, { runtime: 'nodejs22.x', handler: 'index.handler' });
+    for (const event of [{}, { cycle: true }])
+      expect(await node22.fn.invoke(event)).toMatchObject({
+        ok: false,
+        errorType: 'Error',
+        errorMessage: 'Unable to stringify response body',
+      });
+    const node24 = await start(files, { runtime: 'nodejs24.x', handler: 'index.handler' });
+    expect(await node24.fn.invoke({})).toMatchObject({
+      ok: false,
+      errorType: 'Runtime.JSONStringifyError',
+      errorMessage: 'Unable to stringify response body',
+    });
+  });
+
   it('times out a handler that never settles', async () => {
     const { fn } = await start(
       {
