@@ -448,6 +448,16 @@ function runLegacy(handler, event, headers) {
   });
 }
 
+// How an uncaught error or unhandled rejection reads. Up to Node.js 22 as Lambda's runtime client
+// posts it: an uncaught error as it is; a rejection as Runtime.UnhandledPromiseRejection with the
+// reason's string form ("TypeError: boom") as its message.
+function fatalError(errorType, reason) {
+  const e = toLambdaError(reason);
+  if (ASYNC_ONLY) return { ...e, errorType };
+  if (errorType === 'Runtime.UncaughtException') return e;
+  return { ...e, errorType, errorMessage: reason instanceof Error ? String(reason) : e.errorMessage };
+}
+
 let current; // the request id being served, for uncaught errors
 let initialized = false;
 
@@ -532,7 +542,7 @@ async function main() {
     // The invocation ends here: no answer when the loop empties, and the post keeps the process alive.
     onEmptyLoop = idle;
     api.hold(true);
-    const e = { ...toLambdaError(reason), errorType };
+    const e = fatalError(errorType, reason);
     printError(e, reason);
     const route = current ? `invocation/${encodeURIComponent(current)}/error` : initialized ? undefined : 'init/error';
     const { body, headers } = errorBody(e);

@@ -323,13 +323,29 @@ describe('Node.js handlers', () => {
       { runtime: 'nodejs22.x', handler: 'index.handler' },
     );
     const first = await late.fn.invoke({});
+    // Up to Node.js 22 Lambda's runtime posts the uncaught error as it is, then exits.
     expect(await late.fn.invoke({ late: true })).toMatchObject({
       ok: false,
-      errorType: 'Runtime.UncaughtException',
+      errorType: 'RangeError',
       errorMessage: 'late failure',
     });
     const second = await late.fn.invoke({});
     expect(second.ok && first.ok && second.payload !== first.payload).toBe(true);
+  });
+
+  it('fails the invocation on an unhandled rejection with the reason as Lambda words it', async () => {
+    const { fn } = await start(
+      {
+        'index.mjs':
+          'export const handler = async () => { Promise.reject(new TypeError("boom")); await new Promise((r) => setTimeout(r, 100)); return "ok"; };\n',
+      },
+      { runtime: 'nodejs22.x', handler: 'index.handler' },
+    );
+    expect(await fn.invoke({})).toMatchObject({
+      ok: false,
+      errorType: 'Runtime.UnhandledPromiseRejection',
+      errorMessage: 'TypeError: boom',
+    });
   });
 
   it('refuses a callback-style handler on nodejs24.x, as Lambda has since Node.js 24', async () => {
