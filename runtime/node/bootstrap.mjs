@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { format } from 'node:util';
 
 const API_VERSION = '2018-06-01';
 // Lambda's Node.js 24 and later runtimes (a rewritten runtime client) take async handlers only:
@@ -458,6 +459,23 @@ function fatalError(errorType, reason) {
   return { ...e, errorType, errorMessage: reason instanceof Error ? String(reason) : e.errorMessage };
 }
 
+let logRequestId; // the request id console lines carry: undefined during init, then the latest, as on Lambda
+
+// console.* as Lambda's Node.js runtimes patch it: one stdout line `time\trequest id\tLEVEL\tmessage`,
+// and console.fatal. (Lambda turns a message's newlines into \r for CloudWatch; kept here, for terminals.)
+function patchConsole() {
+  const to = (level) => (message, ...params) => {
+    process.stdout.write(`${new Date().toISOString()}\t${logRequestId}\t${level}\t${format(message, ...params)}\n`);
+  };
+  console.trace = to('TRACE');
+  console.debug = to('DEBUG');
+  console.info = to('INFO');
+  console.log = console.info;
+  console.warn = to('WARN');
+  console.error = to('ERROR');
+  console.fatal = to('FATAL');
+}
+
 let current; // the request id being served, for uncaught errors
 let initialized = false;
 
@@ -479,6 +497,7 @@ async function serve(api, handler) {
     if (traceId) process.env._X_AMZN_TRACE_ID = String(traceId);
     else delete process.env._X_AMZN_TRACE_ID;
     current = requestId;
+    logRequestId = requestId;
 
     let event;
     try {
@@ -533,6 +552,7 @@ async function main() {
     process.stderr.write('lambda runtime: AWS_LAMBDA_RUNTIME_API is not set\n');
     process.exit(2);
   }
+  patchConsole();
   const api = new RuntimeApiClient(parseAddress(address));
   const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
 

@@ -509,6 +509,30 @@ describe('Node.js handlers', () => {
     });
   });
 
+  it("prefixes console output with the time, the request id and the level, as Lambda's Node.js runtimes do", async () => {
+    const { fn } = await start(
+      {
+        'index.mjs':
+          'console.info("loading");\n' +
+          'export const handler = async () => { console.log("n=%d", 7); console.warn("careful"); console.error("bad"); console.fatal("worse"); return 1; };\n',
+      },
+      { runtime: 'nodejs22.x', handler: 'index.handler' },
+    );
+    const result = await fn.invoke({});
+    expect(result).toMatchObject({ ok: true, payload: 1 });
+    const logs = fn.logs().join('\n');
+    const line = (id: string, level: string, text: string) =>
+      new RegExp(`\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\t${id}\\t${level}\\t${text}$`, 'm');
+    expect(logs).toMatch(line('undefined', 'INFO', 'loading'));
+    for (const [level, text] of [
+      ['INFO', 'n=7'],
+      ['WARN', 'careful'],
+      ['ERROR', 'bad'],
+      ['FATAL', 'worse'],
+    ])
+      expect(logs).toMatch(line(result.requestId!, level!, text!));
+  });
+
   it('times out a handler that never settles', async () => {
     const { fn } = await start(
       {
