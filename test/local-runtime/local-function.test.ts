@@ -533,6 +533,20 @@ describe('Node.js handlers', () => {
       expect(logs).toMatch(line(result.requestId!, level!, text!));
   });
 
+  it('says why an import of the AWS SDK fails locally although it works on Lambda', async () => {
+    const { fn, logger } = await start(
+      {
+        'index.mjs':
+          'import { S3Client } from "@aws-sdk/client-s3";\nexport const handler = async () => typeof S3Client;\n',
+      },
+      { runtime: 'nodejs22.x', handler: 'index.handler' },
+    );
+    expect(await fn.invoke({})).toMatchObject({ ok: false, errorType: 'Runtime.ImportModuleError' });
+    expect(logger.lines.find((l) => l.level === 'warning')?.message).toMatch(
+      /Runtime\.ImportModuleError: .*@aws-sdk\/client-s3.*Lambda's Node\.js runtimes include the AWS SDK for JavaScript v3.*package\.json/s,
+    );
+  });
+
   it('times out a handler that never settles', async () => {
     const { fn } = await start(
       {
