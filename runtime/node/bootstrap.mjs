@@ -7,6 +7,7 @@
 // calling async or callback-style handlers and posting the result or the error.
 // lambda-deploy runs it for `target: local`.
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -317,10 +318,25 @@ function isEsModule(file) {
   return false;
 }
 
+// No file.js/.mjs/.cjs: as Lambda, the module Node.js's require() finds, the file or folder
+// (index.js) by that name (up to Node.js 22) or a package in node_modules; undefined if none.
+function resolveByNode(taskRoot, file, base) {
+  const name = !ASYNC_ONLY && existsSync(base) ? base : path.basename(file);
+  try {
+    return createRequire(path.join(taskRoot, 'index.js')).resolve(name, {
+      paths: [taskRoot, path.join(taskRoot, path.dirname(file))],
+    });
+  } catch {
+    return undefined;
+  }
+}
+
 async function loadHandler(taskRoot, handler) {
   const { file, exportPath } = splitHandler(handler);
   const base = path.resolve(taskRoot, file);
-  const found = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((candidate) => existsSync(candidate));
+  let found = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((candidate) => existsSync(candidate));
+  const viaRequire = !found;
+  if (!found) found = resolveByNode(taskRoot, file, base);
   if (!found) {
     throw new FaultError(
       'Runtime.ImportModuleError',
@@ -330,7 +346,7 @@ async function loadHandler(taskRoot, handler) {
   let loaded;
   try {
     // import() loads ES modules and CommonJS alike; module.exports is the default export.
-    loaded = await import(pathToFileURL(found).href);
+    loaded = viaRequire ? createRequire(found)(found) : await import(pathToFileURL(found).href);
   } catch (error) {
     if (error instanceof SyntaxError) {
       throw new FaultError('Runtime.UserCodeSyntaxError', `${error.name}: ${error.message}`, error);

@@ -547,6 +547,21 @@ describe('Node.js handlers', () => {
     );
   });
 
+  it('loads a handler module Node.js resolves: a folder with index.js, a file without extension, a package in node_modules', async () => {
+    const files = {
+      'lib/index.js': 'exports.handler = async () => "from lib/index.js";\n',
+      plain: 'exports.handler = async () => "from plain";\n',
+      'node_modules/dep/package.json': '{ "name": "dep", "main": "main.js" }\n',
+      'node_modules/dep/main.js': 'exports.handler = async () => "from node_modules/dep";\n',
+    };
+    const lib = await start(files, { runtime: 'nodejs22.x', handler: 'lib.handler' });
+    expect(await lib.fn.invoke({})).toMatchObject({ ok: true, payload: 'from lib/index.js' });
+    const plain = await start(files, { runtime: 'nodejs22.x', handler: 'plain.handler' });
+    expect(await plain.fn.invoke({})).toMatchObject({ ok: true, payload: 'from plain' });
+    const dep = await start(files, { runtime: 'nodejs22.x', handler: 'dep.handler' });
+    expect(await dep.fn.invoke({})).toMatchObject({ ok: true, payload: 'from node_modules/dep' });
+  });
+
   it('times out a handler that never settles', async () => {
     const { fn } = await start(
       {
