@@ -47,6 +47,12 @@ function handlerName() {
 
 // `dir/app.handler` -> file `dir/app`, export path `handler`; `app.obj.fn` -> `app`, `obj.fn`.
 function splitHandler(name) {
+  if (name.includes('..')) {
+    throw fault(
+      'Runtime.MalformedHandlerName',
+      `'${name}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`,
+    );
+  }
   const slash = name.lastIndexOf('/');
   const dot = name.indexOf('.', slash + 1);
   const file = dot < 0 ? '' : name.slice(0, dot);
@@ -77,9 +83,8 @@ async function importHandler(name) {
   const lookup = (root) => names.reduce((obj, key) => (obj == null ? undefined : obj[key]), root);
   let fn = lookup(loaded);
   if (fn === undefined && loaded.default && typeof loaded.default === 'object') fn = lookup(loaded.default);
-  if (typeof fn !== 'function') {
-    throw fault('Runtime.HandlerNotFound', `${path.basename(file)}.${exportPath} is undefined or not exported`);
-  }
+  if (!fn) throw fault('Runtime.HandlerNotFound', `${name} is undefined or not exported`);
+  if (typeof fn !== 'function') throw fault('Runtime.HandlerNotFound', `${name} is not a function`);
   return fn;
 }
 

@@ -6,12 +6,22 @@
 // failures to /runtime/init/error and exit, then loop over /invocation/next,
 // calling async or callback-style handlers and posting the result or the error.
 // lambda-deploy runs it for `target: local`.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { format } from 'node:util';
 
 const API_VERSION = '2018-06-01';
+// Lambda's Node.js 24 and later runtimes (a rewritten runtime client) take async handlers only:
+// no callback, no context.done/succeed/fail, no callbackWaitsForEmptyEventLoop.
+const NODE_MAJOR = Number(/^AWS_Lambda_nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV ?? '')?.[1] ?? 0);
+const ASYNC_ONLY = NODE_MAJOR >= 24;
+const CALLBACK_REMOVED =
+  'ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. ' +
+  'You need to modify this function to use a supported handler signature to use Node.js 24 or later. ' +
+  'For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.';
 
 class FaultError extends Error {
   constructor(errorType, message, cause) {
@@ -75,6 +85,11 @@ class RuntimeApiClient {
         }
       });
     });
+  }
+
+  // Whether the kept connection keeps the process alive (a handle's ref count, no system call).
+  hold(keep) {
+    if (this.conn) this.conn.socket[keep ? 'ref' : 'unref']();
   }
 
   close() {
@@ -238,13 +253,21 @@ function toLambdaError(value) {
   if (value instanceof Error) {
     return { errorType: value.name || 'Error', errorMessage: value.message, stackTrace: stackLines(value) };
   }
+  // Anything else as Lambda's runtime client reports it: its type and its string form.
   let message;
   try {
-    message = typeof value === 'string' ? value : JSON.stringify(value);
-  } catch {
     message = String(value);
+  } catch {
+    message = 'callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack';
+    return { errorType: 'handled', errorMessage: message, stackTrace: [] };
   }
-  return { errorType: typeof value === 'string' ? 'string' : 'Error', errorMessage: message ?? String(value), stackTrace: [] };
+  return { errorType: typeof value, errorMessage: message, stackTrace: [] };
+}
+
+// What a handler failed with when it threw or rejected with null or undefined: up to Node.js 22
+// Lambda reports the string 'handled'; from Node.js 24 the value itself.
+function nothing(value) {
+  return ASYNC_ONLY ? new FaultError(typeof value, String(value)) : 'handled';
 }
 
 function stackLines(error) {
@@ -258,6 +281,12 @@ function printError(error, cause) {
 
 // `dir/app.handler` -> file `dir/app`, export path `handler`; `app.obj.fn` -> `app`, `obj.fn`.
 function splitHandler(handler) {
+  if (handler.includes('..')) {
+    throw new FaultError(
+      'Runtime.MalformedHandlerName',
+      `'${handler}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`,
+    );
+  }
   const slash = handler.lastIndexOf('/');
   const dot = handler.indexOf('.', slash + 1);
   const file = dot < 0 ? '' : handler.slice(0, dot);
@@ -271,10 +300,43 @@ function splitHandler(handler) {
   return { file, exportPath };
 }
 
+// As Node.js decides: .mjs, or .js under a package.json (the nearest, not past node_modules) with "type": "module".
+function isEsModule(file) {
+  if (file.endsWith('.mjs')) return true;
+  if (!file.endsWith('.js')) return false;
+  for (let dir = path.dirname(file); !dir.endsWith(`${path.sep}node_modules`); dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        return JSON.parse(readFileSync(manifest, 'utf8'))?.type === 'module';
+      } catch {
+        return false;
+      }
+    }
+    if (path.dirname(dir) === dir) return false;
+  }
+  return false;
+}
+
+// No file.js/.mjs/.cjs: as Lambda, the module Node.js's require() finds, the file or folder
+// (index.js) by that name (up to Node.js 22) or a package in node_modules; undefined if none.
+function resolveByNode(taskRoot, file, base) {
+  const name = !ASYNC_ONLY && existsSync(base) ? base : path.basename(file);
+  try {
+    return createRequire(path.join(taskRoot, 'index.js')).resolve(name, {
+      paths: [taskRoot, path.join(taskRoot, path.dirname(file))],
+    });
+  } catch {
+    return undefined;
+  }
+}
+
 async function loadHandler(taskRoot, handler) {
   const { file, exportPath } = splitHandler(handler);
   const base = path.resolve(taskRoot, file);
-  const found = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((candidate) => existsSync(candidate));
+  let found = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((candidate) => existsSync(candidate));
+  const viaRequire = !found;
+  if (!found) found = resolveByNode(taskRoot, file, base);
   if (!found) {
     throw new FaultError(
       'Runtime.ImportModuleError',
@@ -284,7 +346,7 @@ async function loadHandler(taskRoot, handler) {
   let loaded;
   try {
     // import() loads ES modules and CommonJS alike; module.exports is the default export.
-    loaded = await import(pathToFileURL(found).href);
+    loaded = viaRequire ? createRequire(found)(found) : await import(pathToFileURL(found).href);
   } catch (error) {
     if (error instanceof SyntaxError) {
       throw new FaultError('Runtime.UserCodeSyntaxError', `${error.name}: ${error.message}`, error);
@@ -297,18 +359,20 @@ async function loadHandler(taskRoot, handler) {
   const names = exportPath.split('.');
   const lookup = (root) => names.reduce((obj, name) => (obj == null ? undefined : obj[name]), root);
   let fn = lookup(loaded);
-  if (fn === undefined && loaded.default && typeof loaded.default === 'object') fn = lookup(loaded.default);
-  if (typeof fn !== 'function') {
-    throw new FaultError('Runtime.HandlerNotFound', `${path.basename(file)}.${exportPath} is undefined or not exported`);
-  }
+  // CommonJS comes through import() as its module.exports under `default`: what require() gives
+  // Lambda. An ES module's default export is searched only from Node.js 24, as Lambda does.
+  const searchDefault = ASYNC_ONLY || !isEsModule(found);
+  if (fn === undefined && searchDefault && loaded.default && typeof loaded.default === 'object') fn = lookup(loaded.default);
+  if (!fn) throw new FaultError('Runtime.HandlerNotFound', `${handler} is undefined or not exported`);
+  if (typeof fn !== 'function') throw new FaultError('Runtime.HandlerNotFound', `${handler} is not a function`);
+  if (ASYNC_ONLY && fn.length >= 3) throw new FaultError('Runtime.CallbackHandlerDeprecated', CALLBACK_REMOVED);
   return fn;
 }
 
-function makeContext(headers, complete) {
+function makeContext(headers) {
   const deadline = Number(headers['lambda-runtime-deadline-ms'] ?? 0);
   const parse = (value) => (value ? JSON.parse(value) : undefined);
   return {
-    callbackWaitsForEmptyEventLoop: true,
     functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? '',
     functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION ?? '$LATEST',
     invokedFunctionArn: headers['lambda-runtime-invoked-function-arn'] ?? '',
@@ -319,43 +383,113 @@ function makeContext(headers, complete) {
     clientContext: parse(headers['lambda-runtime-client-context']),
     identity: parse(headers['lambda-runtime-cognito-identity']),
     getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
-    // The legacy completion methods, still accepted by Lambda's Node runtimes.
-    done: (error, result) => complete(error, result),
-    succeed: (result) => complete(null, result),
-    fail: (error) => complete(error ?? new Error('handler failed')),
   };
 }
 
-// Runs one invocation: the first of callback, context.done/succeed/fail or the
-// returned promise decides the outcome.
-function runHandler(handler, event, headers) {
+// Node.js 24 and later: the handler's result is awaited, whatever it returns.
+function runAwaited(handler, event, headers) {
   return new Promise((resolve) => {
-    let settled = false;
-    const complete = (error, result) => {
-      if (settled) return;
-      settled = true;
-      resolve(error !== null && error !== undefined ? { error } : { result });
-    };
-    const context = makeContext(headers, complete);
+    const failed = (error) => resolve({ error: error ?? nothing(error) });
     let returned;
     try {
-      returned = handler(event, context, complete);
+      returned = handler(event, makeContext(headers));
     } catch (error) {
-      complete(error);
+      failed(error);
       return;
     }
-    if (returned && typeof returned.then === 'function') {
-      returned.then(
-        (result) => complete(null, result),
-        (error) => complete(error ?? new Error('handler rejected')),
-      );
-    } else if (handler.length < 3 && returned !== undefined) {
-      complete(null, returned);
-    } else if (handler.length < 3) {
-      // A synchronous handler that neither returned a value nor took a callback.
-      complete(null, undefined);
-    }
+    Promise.resolve(returned).then((result) => resolve({ result }), failed);
   });
+}
+
+const NODE_JS_EXIT =
+  'The Lambda runtime client detected an unexpected Node.js exit code. This is most commonly caused by a Promise ' +
+  'that was never settled. For more information, see https://nodejs.org/docs/latest/api/process.html#exit-codes';
+const idle = () => undefined;
+// Up to Node.js 22, what Lambda's runtime does once the event loop has nothing left to do: set per invocation.
+let onEmptyLoop = idle;
+if (!ASYNC_ONLY) process.on('beforeExit', () => onEmptyLoop());
+
+function isAsyncFunction(fn) {
+  try {
+    return fn.constructor?.name === 'AsyncFunction';
+  } catch {
+    return false;
+  }
+}
+
+// Up to Node.js 22, as Lambda's runtime client: the first of callback, context.done/succeed/fail or
+// the returned promise decides. A plain return value is not the result: once the event loop is
+// empty, a handler that never completed answers null (an async one fails with Runtime.NodeJsExit).
+// After callback(null, result) the answer waits for an empty event loop unless
+// context.callbackWaitsForEmptyEventLoop was set to false.
+function runLegacy(handler, event, headers) {
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (outcome) => {
+      if (settled) return;
+      settled = true;
+      onEmptyLoop = idle;
+      resolve(outcome);
+    };
+    let finished = false;
+    const once =
+      (fn) =>
+      (...args) => {
+        if (finished) return;
+        finished = true;
+        fn(...args);
+      };
+    const done = (error, result) => settle(error !== undefined && error !== null ? { error } : { result });
+    const context = makeContext(headers);
+    context.callbackWaitsForEmptyEventLoop = true;
+    context.done = once(done);
+    context.succeed = once((result) => done(null, result));
+    context.fail = once((error) => done(error ?? 'handled'));
+    const callback = once((error, result) => {
+      if (settled) return;
+      if (error !== undefined && error !== null) settle({ error });
+      else if (!context.callbackWaitsForEmptyEventLoop) settle({ result });
+      else onEmptyLoop = () => setImmediate(() => settle({ result }));
+    });
+    onEmptyLoop = isAsyncFunction(handler)
+      ? () => settle({ error: new FaultError('Runtime.NodeJsExit', NODE_JS_EXIT) })
+      : () => settle({ result: null });
+    let returned;
+    try {
+      returned = handler(event, context, callback);
+    } catch (error) {
+      callback(error);
+      return;
+    }
+    if (returned && typeof returned.then === 'function') returned.then(context.succeed, context.fail);
+  });
+}
+
+// How an uncaught error or unhandled rejection reads. Up to Node.js 22 as Lambda's runtime client
+// posts it: an uncaught error as it is; a rejection as Runtime.UnhandledPromiseRejection with the
+// reason's string form ("TypeError: boom") as its message.
+function fatalError(errorType, reason) {
+  const e = toLambdaError(reason);
+  if (ASYNC_ONLY) return { ...e, errorType };
+  if (errorType === 'Runtime.UncaughtException') return e;
+  return { ...e, errorType, errorMessage: reason instanceof Error ? String(reason) : e.errorMessage };
+}
+
+let logRequestId; // the request id console lines carry: undefined during init, then the latest, as on Lambda
+
+// console.* as Lambda's Node.js runtimes patch it: one stdout line `time\trequest id\tLEVEL\tmessage`,
+// and console.fatal. (Lambda turns a message's newlines into \r for CloudWatch; kept here, for terminals.)
+function patchConsole() {
+  const to = (level) => (message, ...params) => {
+    process.stdout.write(`${new Date().toISOString()}\t${logRequestId}\t${level}\t${format(message, ...params)}\n`);
+  };
+  console.trace = to('TRACE');
+  console.debug = to('DEBUG');
+  console.info = to('INFO');
+  console.log = console.info;
+  console.warn = to('WARN');
+  console.error = to('ERROR');
+  console.fatal = to('FATAL');
 }
 
 let current; // the request id being served, for uncaught errors
@@ -379,6 +513,7 @@ async function serve(api, handler) {
     if (traceId) process.env._X_AMZN_TRACE_ID = String(traceId);
     else delete process.env._X_AMZN_TRACE_ID;
     current = requestId;
+    logRequestId = requestId;
 
     let event;
     try {
@@ -391,10 +526,18 @@ async function serve(api, handler) {
       continue;
     }
 
-    // A promise that never settles must time out, as on Lambda, not let the process drain and exit.
-    const keepAlive = setInterval(() => undefined, 1 << 30);
-    const outcome = await runHandler(handler, event, next.headers);
-    clearInterval(keepAlive);
+    let outcome;
+    if (ASYNC_ONLY) {
+      // A promise that never settles times out, rather than letting the process drain and exit.
+      const keepAlive = setInterval(idle, 1 << 30);
+      outcome = await runAwaited(handler, event, next.headers);
+      clearInterval(keepAlive);
+    } else {
+      // The idle connection must not keep the event loop busy: an empty loop is an outcome here.
+      api.hold(false);
+      outcome = await runLegacy(handler, event, next.headers);
+      api.hold(true);
+    }
     current = undefined;
     if ('error' in outcome) {
       const e = toLambdaError(outcome.error);
@@ -407,8 +550,10 @@ async function serve(api, handler) {
     try {
       payload = JSON.stringify(outcome.result === undefined ? null : outcome.result);
     } catch (error) {
-      const e = { errorType: 'Runtime.MarshalError', errorMessage: `Unable to stringify response body: ${error.message}`, stackTrace: [] };
-      printError(e);
+      // Lambda's words; the log line below keeps JSON's reason.
+      const errorType = ASYNC_ONLY ? 'Runtime.JSONStringifyError' : 'Error';
+      const e = { errorType, errorMessage: 'Unable to stringify response body', stackTrace: [] };
+      printError(e, error);
       const { body, headers } = errorBody(e);
       await post(api, `invocation/${encodeURIComponent(requestId)}/error`, body, headers, true);
       continue;
@@ -423,13 +568,17 @@ async function main() {
     process.stderr.write('lambda runtime: AWS_LAMBDA_RUNTIME_API is not set\n');
     process.exit(2);
   }
+  patchConsole();
   const api = new RuntimeApiClient(parseAddress(address));
   const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
 
   // An error nobody awaited ends the runtime, as on Lambda; the invocation in
   // flight (or the init phase) is told why first.
   const fatal = (errorType) => async (reason) => {
-    const e = { ...toLambdaError(reason), errorType };
+    // The invocation ends here: no answer when the loop empties, and the post keeps the process alive.
+    onEmptyLoop = idle;
+    api.hold(true);
+    const e = fatalError(errorType, reason);
     printError(e, reason);
     const route = current ? `invocation/${encodeURIComponent(current)}/error` : initialized ? undefined : 'init/error';
     const { body, headers } = errorBody(e);

@@ -16,7 +16,6 @@ export const INHERITED_VARIABLES = [
   'LANGUAGE',
   'LC_ALL',
   'LC_CTYPE',
-  'TZ',
   'TMPDIR',
   'TEMP',
   'TMP',
@@ -69,6 +68,8 @@ export function lambdaEnvironment(input: LambdaEnvironmentInput): LambdaEnvironm
     const value = input.parentEnv[name];
     if (value !== undefined) env[name] = value;
   }
+  // Lambda runs functions in UTC; TZ is not reserved, so the function's own setting wins.
+  env.TZ = ':UTC';
   if (input.runtime.startsWith('python')) {
     // Logs as they happen, and no __pycache__ written into the package folder.
     env.PYTHONUNBUFFERED = '1';

@@ -234,7 +234,7 @@ class LocalFunctionImpl implements LocalFunction {
         `INIT_REPORT Init Duration: ${this.now() - started} ms Phase: init Status: error Error Type: ${failure.errorType}`,
       );
       this.deps.logger.warning(
-        `${this.functionName}: init failed: ${failure.errorType}: ${failure.errorMessage}`,
+        `${this.functionName}: init failed: ${failure.errorType}: ${failure.errorMessage}${sdkHint(this.family, failure)}`,
       );
       return failure;
     }
@@ -315,6 +315,16 @@ class LocalFunctionImpl implements LocalFunction {
     );
     return result;
   }
+}
+
+/** Lambda's Node.js runtimes carry the AWS SDK v3, so a function may import it unpackaged; not so here. */
+function sdkHint(family: Family, failure: LambdaError): string {
+  return family === 'node' &&
+    failure.errorType === 'Runtime.ImportModuleError' &&
+    failure.errorMessage.includes("'@aws-sdk/")
+    ? " (Lambda's Node.js runtimes include the AWS SDK for JavaScript v3, the local runtime does not: " +
+        'list the @aws-sdk packages the function imports in its package.json dependencies)'
+    : '';
 }
 
 /** The payload as the runtime sent it: JSON almost always, raw text otherwise. */

@@ -311,7 +311,7 @@ describe('Node.js handlers', () => {
       },
       { runtime: 'nodejs22.x', handler: 'index.handler' },
     );
-    // A handler taking two arguments that returns nothing completes at once, as on Lambda.
+    // context.succeed answers at once, pending work or not.
     expect(await fn.invoke({})).toMatchObject({ ok: true, payload: { legacy: true } });
     const late = await start(
       {
@@ -323,18 +323,251 @@ describe('Node.js handlers', () => {
       { runtime: 'nodejs22.x', handler: 'index.handler' },
     );
     const first = await late.fn.invoke({});
+    // Up to Node.js 22 Lambda's runtime posts the uncaught error as it is, then exits.
     expect(await late.fn.invoke({ late: true })).toMatchObject({
       ok: false,
-      errorType: 'Runtime.UncaughtException',
+      errorType: 'RangeError',
       errorMessage: 'late failure',
     });
     const second = await late.fn.invoke({});
     expect(second.ok && first.ok && second.payload !== first.payload).toBe(true);
   });
 
+  it('fails the invocation on an unhandled rejection with the reason as Lambda words it', async () => {
+    const { fn } = await start(
+      {
+        'index.mjs':
+          'export const handler = async () => { Promise.reject(new TypeError("boom")); await new Promise((r) => setTimeout(r, 100)); return "ok"; };\n',
+      },
+      { runtime: 'nodejs22.x', handler: 'index.handler' },
+    );
+    expect(await fn.invoke({})).toMatchObject({
+      ok: false,
+      errorType: 'Runtime.UnhandledPromiseRejection',
+      errorMessage: 'TypeError: boom',
+    });
+  });
+
+  it('refuses a callback-style handler on nodejs24.x, as Lambda has since Node.js 24', async () => {
+    const files = {
+      'index.cjs':
+        'exports.handler = (event, context, callback) => callback(null, { legacy: typeof context.succeed });\n' +
+        'exports.modern = async (event, context) => ({ succeed: typeof context.succeed, waits: "callbackWaitsForEmptyEventLoop" in context });\n',
+    };
+    const node24 = await start(files, { runtime: 'nodejs24.x', handler: 'index.handler' });
+    expect(await node24.fn.invoke({})).toMatchObject({
+      ok: false,
+      errorType: 'Runtime.CallbackHandlerDeprecated',
+      errorMessage: expect.stringContaining(
+        'AWS Lambda has removed support for callback-based function handlers starting with Node.js 24',
+      ),
+    });
+    // Node.js 24's context has no legacy completion methods.
+    const modern = await start(files, { runtime: 'nodejs24.x', handler: 'index.modern' });
+    expect(await modern.fn.invoke({})).toMatchObject({
+      ok: true,
+      payload: { succeed: 'undefined', waits: false },
+    });
+    // Node.js 22 still runs it.
+    const node22 = await start(files, { runtime: 'nodejs22.x', handler: 'index.handler' });
+    expect(await node22.fn.invoke({})).toMatchObject({ ok: true, payload: { legacy: 'function' } });
+  });
+
+  it("reports a missing or non-function handler and a handler path with '..' in Lambda's words", async () => {
+    const files = { 'lib/app.mjs': 'export const handler = 42;\n' };
+    const cases: [string, string, string][] = [
+      ['lib/app.main', 'Runtime.HandlerNotFound', 'lib/app.main is undefined or not exported'],
+      ['lib/app.handler', 'Runtime.HandlerNotFound', 'lib/app.handler is not a function'],
+      [
+        'lib/../lib/app.handler',
+        'Runtime.MalformedHandlerName',
+        "'lib/../lib/app.handler' is not a valid handler name. Use absolute paths when specifying root directories in handler names.",
+      ],
+    ];
+    for (const [handler, errorType, errorMessage] of cases) {
+      const { fn } = await start(files, { runtime: 'nodejs22.x', handler });
+      expect(await fn.invoke({})).toMatchObject({ ok: false, errorType, errorMessage });
+    }
+  });
+
+  it('reports a thrown or rejected value that is not an Error as Lambda does', async () => {
+    const files = {
+      'index.mjs':
+        'export const handler = async (e) => { throw { object: { code: 7 }, number: 42, none: undefined }[e.kind]; };\n' +
+        'export const legacy = (e, context) => context.fail();\n',
+    };
+    const node22 = await start(files, { runtime: 'nodejs22.x', handler: 'index.handler' });
+    expect(await node22.fn.invoke({ kind: 'object' })).toMatchObject({
+      ok: false,
+      errorType: 'object',
+      errorMessage: '[object Object]',
+    });
+    expect(await node22.fn.invoke({ kind: 'number' })).toMatchObject({
+      ok: false,
+      errorType: 'number',
+      errorMessage: '42',
+    });
+    // Up to Node.js 22 a promise rejected with nothing, or context.fail(), fails as the string 'handled'.
+    expect(await node22.fn.invoke({ kind: 'none' })).toMatchObject({
+      ok: false,
+      errorType: 'string',
+      errorMessage: 'handled',
+    });
+    const legacy = await start(files, { runtime: 'nodejs22.x', handler: 'index.legacy' });
+    expect(await legacy.fn.invoke({})).toMatchObject({
+      ok: false,
+      errorType: 'string',
+      errorMessage: 'handled',
+    });
+    // Node.js 24's runtime formats the value itself.
+    const node24 = await start(files, { runtime: 'nodejs24.x', handler: 'index.handler' });
+    expect(await node24.fn.invoke({ kind: 'none' })).toMatchObject({
+      ok: false,
+      errorType: 'undefined',
+      errorMessage: 'undefined',
+    });
+  });
+
+  it('answers when the event loop is empty, as Lambda up to Node.js 22 does', async () => {
+    const files = {
+      'index.cjs': [
+        // A plain function's return value is not the result: Lambda answers null once nothing is pending.
+        'exports.sync = () => ({ statusCode: 200 });',
+        'exports.pending = () => new Promise(() => {});',
+        'exports.stuck = async () => new Promise(() => {});',
+        // After the callback Lambda waits for pending work (callbackWaitsForEmptyEventLoop), then sends the result.
+        'exports.callback = (e, context, callback) => {',
+        '  const out = { timer: false };',
+        '  context.callbackWaitsForEmptyEventLoop = !e.noWait;',
+        '  setTimeout(() => { out.timer = true; }, 100);',
+        '  callback(null, out);',
+        '};',
+        'exports.open = (e, context, callback) => { setInterval(() => {}, 1000); callback(null, "never sent"); };',
+      ].join('\n'),
+    };
+    const { fn } = await start(files, { runtime: 'nodejs22.x', handler: 'index.callback' });
+    expect(await fn.invoke({})).toMatchObject({ ok: true, payload: { timer: true } });
+    expect(await fn.invoke({ noWait: true })).toMatchObject({ ok: true, payload: { timer: false } });
+    const cases: [string, object][] = [
+      ['index.sync', { ok: true, payload: null }],
+      ['index.pending', { ok: true, payload: null }],
+      [
+        'index.stuck',
+        {
+          ok: false,
+          errorType: 'Runtime.NodeJsExit',
+          errorMessage: expect.stringContaining('most commonly caused by a Promise that was never settled'),
+        },
+      ],
+      // A handle left open (a timer, a database connection) keeps Lambda waiting until the timeout.
+      ['index.open', { ok: false, errorType: 'Sandbox.Timedout' }],
+    ];
+    for (const [handler, expected] of cases) {
+      const { fn: each } = await start(files, { runtime: 'nodejs22.x', handler });
+      expect([handler, await each.invoke({})]).toMatchObject([handler, expected]);
+    }
+  });
+
+  it("finds a handler in an ES module's default export on Node.js 24 only, as Lambda", async () => {
+    const files = {
+      'index.mjs': 'export default { handler: async () => "from default" };\n',
+      'pkg/package.json': '{ "type": "module" }\n',
+      'pkg/esm.js': 'export default { handler: async () => "from default" };\n',
+      'common.cjs': 'module.exports = { handler: async () => "from module.exports" };\n',
+    };
+    for (const handler of ['index.handler', 'pkg/esm.handler']) {
+      const node22 = await start(files, { runtime: 'nodejs22.x', handler });
+      expect(await node22.fn.invoke({})).toMatchObject({
+        ok: false,
+        errorType: 'Runtime.HandlerNotFound',
+        errorMessage: `${handler} is undefined or not exported`,
+      });
+      const node24 = await start(files, { runtime: 'nodejs24.x', handler });
+      expect(await node24.fn.invoke({})).toMatchObject({ ok: true, payload: 'from default' });
+    }
+    const common = await start(files, { runtime: 'nodejs22.x', handler: 'common.handler' });
+    expect(await common.fn.invoke({})).toMatchObject({ ok: true, payload: 'from module.exports' });
+  });
+
+  it('fails a result JSON cannot hold (a BigInt, a cycle) with the error Lambda reports', async () => {
+    const files = {
+      'index.mjs':
+        'export const handler = async (e) => { const o = { n: 1n }; if (e.cycle) { o.n = 1; o.self = o; } return o; };\n',
+    };
+    const node22 = await start(files, { runtime: 'nodejs22.x', handler: 'index.handler' });
+    for (const event of [{}, { cycle: true }])
+      expect(await node22.fn.invoke(event)).toMatchObject({
+        ok: false,
+        errorType: 'Error',
+        errorMessage: 'Unable to stringify response body',
+      });
+    const node24 = await start(files, { runtime: 'nodejs24.x', handler: 'index.handler' });
+    expect(await node24.fn.invoke({})).toMatchObject({
+      ok: false,
+      errorType: 'Runtime.JSONStringifyError',
+      errorMessage: 'Unable to stringify response body',
+    });
+  });
+
+  it("prefixes console output with the time, the request id and the level, as Lambda's Node.js runtimes do", async () => {
+    const { fn } = await start(
+      {
+        'index.mjs':
+          'console.info("loading");\n' +
+          'export const handler = async () => { console.log("n=%d", 7); console.warn("careful"); console.error("bad"); console.fatal("worse"); return 1; };\n',
+      },
+      { runtime: 'nodejs22.x', handler: 'index.handler' },
+    );
+    const result = await fn.invoke({});
+    expect(result).toMatchObject({ ok: true, payload: 1 });
+    const logs = fn.logs().join('\n');
+    const line = (id: string, level: string, text: string) =>
+      new RegExp(`\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\t${id}\\t${level}\\t${text}$`, 'm');
+    expect(logs).toMatch(line('undefined', 'INFO', 'loading'));
+    for (const [level, text] of [
+      ['INFO', 'n=7'],
+      ['WARN', 'careful'],
+      ['ERROR', 'bad'],
+      ['FATAL', 'worse'],
+    ])
+      expect(logs).toMatch(line(result.requestId!, level!, text!));
+  });
+
+  it('says why an import of the AWS SDK fails locally although it works on Lambda', async () => {
+    const { fn, logger } = await start(
+      {
+        'index.mjs':
+          'import { S3Client } from "@aws-sdk/client-s3";\nexport const handler = async () => typeof S3Client;\n',
+      },
+      { runtime: 'nodejs22.x', handler: 'index.handler' },
+    );
+    expect(await fn.invoke({})).toMatchObject({ ok: false, errorType: 'Runtime.ImportModuleError' });
+    expect(logger.lines.find((l) => l.level === 'warning')?.message).toMatch(
+      /Runtime\.ImportModuleError: .*@aws-sdk\/client-s3.*Lambda's Node\.js runtimes include the AWS SDK for JavaScript v3.*package\.json/s,
+    );
+  });
+
+  it('loads a handler module Node.js resolves: a folder with index.js, a file without extension, a package in node_modules', async () => {
+    const files = {
+      'lib/index.js': 'exports.handler = async () => "from lib/index.js";\n',
+      plain: 'exports.handler = async () => "from plain";\n',
+      'node_modules/dep/package.json': '{ "name": "dep", "main": "main.js" }\n',
+      'node_modules/dep/main.js': 'exports.handler = async () => "from node_modules/dep";\n',
+    };
+    const lib = await start(files, { runtime: 'nodejs22.x', handler: 'lib.handler' });
+    expect(await lib.fn.invoke({})).toMatchObject({ ok: true, payload: 'from lib/index.js' });
+    const plain = await start(files, { runtime: 'nodejs22.x', handler: 'plain.handler' });
+    expect(await plain.fn.invoke({})).toMatchObject({ ok: true, payload: 'from plain' });
+    const dep = await start(files, { runtime: 'nodejs22.x', handler: 'dep.handler' });
+    expect(await dep.fn.invoke({})).toMatchObject({ ok: true, payload: 'from node_modules/dep' });
+  });
+
   it('times out a handler that never settles', async () => {
     const { fn } = await start(
-      { 'index.mjs': 'export const handler = (e) => new Promise((r) => { if (!e.hang) r("quick"); });\n' },
+      {
+        'index.mjs':
+          'export const handler = (e) => new Promise((r) => { if (e.hang) setInterval(() => {}, 1000); else r("quick"); });\n',
+      },
       { runtime: 'nodejs22.x', handler: 'index.handler', timeout: 1 },
     );
     expect(await fn.invoke({ hang: true })).toMatchObject({ ok: false, errorType: 'Sandbox.Timedout' });

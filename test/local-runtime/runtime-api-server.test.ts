@@ -161,6 +161,7 @@ describe('lambdaEnvironment', () => {
     expect(env).toEqual({
       PATH: '/bin',
       HOME: '/home/u',
+      TZ: ':UTC',
       PYTHONUNBUFFERED: '0',
       PYTHONDONTWRITEBYTECODE: '1',
       STAGE: 'dev',
@@ -178,6 +179,14 @@ describe('lambdaEnvironment', () => {
       AWS_REGION: 'eu-central-1',
       AWS_DEFAULT_REGION: 'eu-central-1',
     });
+  });
+
+  it("runs the function in UTC as Lambda does, not in this machine's time zone, unless it sets TZ", () => {
+    const parentEnv = { TZ: 'Asia/Tokyo' };
+    expect(lambdaEnvironment({ ...base, parentEnv, userEnv: {} }).env.TZ).toBe(':UTC');
+    expect(lambdaEnvironment({ ...base, parentEnv, userEnv: { TZ: 'Europe/Berlin' } }).env.TZ).toBe(
+      'Europe/Berlin',
+    );
   });
 
   it('sets no Python variables for Node.js', () => {
