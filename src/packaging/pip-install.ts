@@ -1,9 +1,10 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Architecture } from '../model/settings.js';
 import { Inputs } from '../settings/names.js';
 import { settingOf, type Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
+import { redact } from '../util/redact.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';
 import { lambdaPythonPlatform, pipInstallArgs } from './python-platform.js';
 
@@ -146,6 +147,78 @@ export async function pipInstall(
     throw new PipInstallError(explainPipFailure(result.output, options, deps.surface));
   }
   await stripBytecode(options.targetDir);
+  // The probe's one line of output is the log's business only when debugging.
+  const quiet = deps.runner ?? createCommandRunner({ ...deps.logger, info: (m) => deps.logger.debug(m) });
+  await warnOfVersionMarkers(options, { ...deps, runner: quiet, python });
+}
+
+/** A marker on the Python version, outside an extra: pip decides it with the Python that runs it. */
+const VERSION_MARKER = /;.*\bpython_(full_)?version\b/;
+
+/**
+ * Requirements pip kept or dropped by the Python version: `name version
+ * requires: line` of the installed distributions' Requires-Dist, and the
+ * requirements file's own lines.
+ */
+async function versionMarkedRequirements(options: PipInstallOptions): Promise<string[]> {
+  const found: string[] = [];
+  const own = await readFile(options.requirements, 'utf8').catch(() => '');
+  for (const line of own.split(/\r?\n/))
+    if (VERSION_MARKER.test(line) && !line.trim().startsWith('#'))
+      found.push(`${options.requirements}: ${redact(line.trim())}`);
+  const distInfos = (await readdir(options.targetDir)).filter((n) => n.endsWith('.dist-info')).sort();
+  for (const info of distInfos) {
+    const metadata = await readFile(join(options.targetDir, info, 'METADATA'), 'utf8').catch(() => '');
+    const head = metadata.split(/\r?\n\r?\n/)[0] ?? '';
+    const field = (name: string) => new RegExp(`^${name}:\\s*(.+)$`, 'm').exec(head)?.[1]?.trim();
+    for (const m of head.matchAll(/^Requires-Dist:\s*(.+)$/gm)) {
+      const requirement = m[1]!.trim();
+      if (VERSION_MARKER.test(requirement) && !/\bextra\s*==/.test(requirement))
+        found.push(`${field('Name') ?? info} ${field('Version') ?? ''} requires: ${requirement}`);
+    }
+  }
+  return found;
+}
+
+/**
+ * pip evaluates environment markers (`python_version < "3.11"`) with the
+ * Python that runs it, whatever --python-version says (pypa/pip#11010): run
+ * by a Python other than the runtime's, it may leave out a dependency the
+ * function needs on Lambda (or add one it does not). Warns, naming the
+ * requirements concerned, when there are any and the versions differ.
+ */
+async function warnOfVersionMarkers(
+  options: PipInstallOptions,
+  deps: { logger: Logger; runner: CommandRunner; python: string; env?: NodeJS.ProcessEnv; surface?: Surface },
+): Promise<void> {
+  const marked = await versionMarkedRequirements(options);
+  if (!marked.length) return;
+  const wanted = lambdaPythonPlatform(options.runtime, options.architecture).pythonVersion;
+  let here: string | undefined;
+  try {
+    const probe = await deps.runner.run(
+      deps.python,
+      ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'],
+      {
+        env: pipEnvironment(deps.env ?? process.env),
+      },
+    );
+    here = /^(\d+\.\d+)$/m.exec(probe.output)?.[1];
+  } catch {
+    return;
+  }
+  if (!here || here === wanted) return;
+  const shown = marked.slice(0, 5).map((m) => `  - ${m}`);
+  if (marked.length > 5) shown.push(`  - and ${marked.length - 5} more`);
+  deps.logger.warning(
+    [
+      `pip ran on Python ${here} (${deps.python}), not on ${options.runtime}'s Python ${wanted}, and pip decides requirements conditioned on the Python version with the Python that runs it: a dependency Lambda's Python ${wanted} needs may be missing from the package (or one it does not need added). Concerned:`,
+      ...shown,
+      deps.surface === 'terminal'
+        ? `Install Python ${wanted} and set LAMBDA_DEPLOY_PYTHON to it.`
+        : `Run actions/setup-python with python-version: '${wanted}' before this step (or set LAMBDA_DEPLOY_PYTHON to a Python ${wanted}).`,
+    ].join('\n'),
+  );
 }
 
 /** Removes __pycache__ folders and .pyc/.pyo files below `dir`. */
