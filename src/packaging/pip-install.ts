@@ -81,6 +81,8 @@ export function explainPipFailure(
       `  - no network at all: build or download the wheels beforehand and set ${pipArgs('--no-index --find-links <folder>')}.`,
     ].join('\n');
   }
+  const building = requirement ? sourceBuild(output, requirement, options, surface) : undefined;
+  if (building) return building;
   if (requirement) {
     return [
       `No compatible wheel: pip found no installable wheel for "${requirement}" (package ${name}) for ${platform.description}.`,
@@ -94,6 +96,33 @@ export function explainPipFailure(
   }
   const tail = output.trim().split('\n').slice(-15).join('\n');
   return `pip install -r ${options.requirements} failed for ${platform.description}:\n${tail}`;
+}
+
+/**
+ * A requirement pip builds from source whatever --only-binary says (a
+ * path, `-e`, a VCS URL) whose build tools (`requirement`) it could not
+ * install: that project is the problem, not a missing wheel of setuptools.
+ */
+function sourceBuild(
+  output: string,
+  requirement: string,
+  options: PipInstallOptions,
+  surface: Surface,
+): string | undefined {
+  if (!/installing build dependencies|to install build dependencies did not run successfully/i.test(output))
+    return undefined;
+  const built = [...output.matchAll(/^\s*(?:Processing|Obtaining|Collecting)\s+(.+?)\s*$/gm)].map(
+    (m) => m[1]!,
+  );
+  const what = redact(built.at(-1) ?? 'a requirement');
+  const version = lambdaPythonPlatform(options.runtime, options.architecture).pythonVersion;
+  return [
+    `pip had to build ${what} from source on this machine, and could not install the tools to build it (${requirement}).`,
+    'A project given by path, as editable (-e) or from version control is built by pip on this machine, for its platform; lambda-deploy installs wheels for the Lambda platform only.',
+    'What to do:',
+    `  - build its wheel beforehand: pip wheel --no-deps <project> -w wheels/ (a pure-Python project gives a py3-none-any wheel that runs on Lambda; one with compiled code must be built in public.ecr.aws/lambda/python:${version}), require it by name and version, and set ${settingOf(surface, Inputs.PipArgs, '--find-links wheels/')};`,
+    '  - or publish it as a wheel to your package index.',
+  ].join('\n');
 }
 
 /**

@@ -271,6 +271,38 @@ describe('pipInstall with the real pip (local wheels only)', () => {
     );
   });
 
+  it('a local project in the requirements, which pip would build from source here, is named as such, not as a missing wheel of its build tools', async () => {
+    const target = join(root, 'local-target');
+    mkdirSync(target);
+    const lib = join(root, 'locallib');
+    mkdirSync(lib);
+    writeFileSync(
+      join(lib, 'setup.py'),
+      'from setuptools import setup\nsetup(name="locallib", version="1.0", py_modules=["locallib"])\n',
+    );
+    writeFileSync(join(lib, 'locallib.py'), 'X = 1\n');
+    const logger = new RecordingLogger();
+    const attempt = pipInstall(
+      {
+        requirements: requirements('local.txt', `${lib}\n`),
+        targetDir: target,
+        runtime: 'python3.12',
+        architecture: 'x86_64',
+        pipArgs: ['--no-index', '--find-links', wheels],
+      },
+      { logger, runner: createCommandRunner(logger) },
+    );
+    const error = await attempt.then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    expect(error).not.toMatch(/^No compatible wheel/);
+    expect(error).toMatch(
+      /^pip had to build .*locallib from source on this machine, and could not install the tools to build it \(setuptools>=40\.8\.0\)/,
+    );
+    expect(error).toContain('pip wheel --no-deps');
+  });
+
   // pip evaluates environment markers with the Python that runs it, whatever --python-version says (pypa/pip#11010, #13296).
   describe("when the Python running pip is not the runtime's", () => {
     const python = testPython();
