@@ -13,6 +13,7 @@ import { createFileFilter, type FileFilter, type FilterOptions } from './file-fi
 import type { CommandRunner } from './command-runner.js';
 import { checkHandlerIn, handlerTarget, missingModuleError } from './handler-check.js';
 import { pipInstall, pythonExecutable } from './pip-install.js';
+import { unlistedDependenciesWarning } from './pyproject-dependencies.js';
 import { checkPackageSize, formatBytes, formatCount, largestParts, type SizeEntry } from './size-check.js';
 import { packSlimDependencies, type SlimPackage } from './slim-package.js';
 import { EntryCache } from './entry-cache.js';
@@ -295,6 +296,7 @@ async function buildWithPool(
   const inCode = await check.found(codeFiles);
   // A module that is not among the code files may come with the requirements.
   if (!inCode && !(isPythonRuntime(options.runtime) && options.requirements)) throw check.missing();
+  await warnOfUnlistedDependencies(options, codeFiles, deps);
 
   let staging: string | undefined;
   try {
@@ -413,6 +415,19 @@ async function collectCode(
         (options.include.length ? ` (include: ${options.include.join(', ')} matched nothing)` : ''),
     );
   return codeFiles;
+}
+
+/** A Python project whose dependencies are only in pyproject.toml: nothing installs them. */
+async function warnOfUnlistedDependencies(
+  options: BuildPackageOptions,
+  codeFiles: readonly { path: string; absPath: string }[],
+  deps: BuildPackageDeps,
+): Promise<void> {
+  if (!isPythonRuntime(options.runtime) || options.requirements) return;
+  const pyproject = codeFiles.find((f) => f.path === 'pyproject.toml');
+  const toml = pyproject ? await readFile(pyproject.absPath, 'utf8') : '';
+  const warning = unlistedDependenciesWarning(toml, deps.surface);
+  if (warning) deps.logger.warning(warning);
 }
 
 /** Finds the handler's module among files, statically; `missing()` is the error that says where it was looked for. */

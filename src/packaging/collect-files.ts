@@ -1,4 +1,4 @@
-import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { sep } from 'node:path';
 import { isInside } from '../util/paths.js';
 import { createFileFilter, type FileFilter, type FilterOptions } from './file-filter.js';
@@ -19,6 +19,14 @@ export class SymlinkError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'SymlinkError';
+  }
+}
+
+/** A file or folder name Node.js cannot read back (not UTF-8). */
+export class FileNameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FileNameError';
   }
 }
 
@@ -60,6 +68,14 @@ export async function collectFiles(
     for (const d of dirents) {
       const relPath = rel ? `${rel}/${d.name}` : d.name;
       const absPath = childPath(dirAbs, d.name);
+      // A name that is not UTF-8 reads as U+FFFD, and no file answers to that name (rare: checked only then).
+      if (d.name.includes('\uFFFD') && !existsSync(absPath)) {
+        if (d.isDirectory() ? !decide.walkDir(relPath) : !decide.includeFile(relPath)) continue;
+        throw new FileNameError(
+          `${relPath}: its name is not valid UTF-8, so it cannot go into a zip for Lambda; rename it (e.g. convmv -f latin1 -t utf8 --notest), ` +
+            `or leave it out with exclude (e.g. "${relPath.replace(/\uFFFD+/g, '*')}").`,
+        );
+      }
       if (d.isDirectory()) {
         if (decide.walkDir(relPath)) walk(absPath, relPath, [...ancestors, absPath]);
       } else if (d.isFile()) {

@@ -38,6 +38,9 @@ export const DEFAULT_EXCLUDED_DIRS: readonly string[] = [
  * Files never packaged. `.env` files usually hold local secrets and are
  * meant to stay on the developer's machine: the function gets its variables
  * from the `environment` input instead (keep one with `exclude: "!.env.x"`).
+ * `.npmrc`, `.pypirc`, `.netrc` and `.envrc` hold registry tokens, index
+ * passwords and shell secrets for the tools of a build, never read by a
+ * function at run time.
  */
 export const DEFAULT_EXCLUDED_FILES: readonly string[] = [
   '*.pyc',
@@ -52,6 +55,10 @@ export const DEFAULT_EXCLUDED_FILES: readonly string[] = [
   '*~',
   '.env',
   '.env.*',
+  '.envrc',
+  '.npmrc',
+  '.pypirc',
+  '.netrc',
 ];
 
 export interface FilterOptions {

@@ -29,7 +29,8 @@ export class HandlerCheckError extends Error {
 /**
  * The files and name a handler or app means (pure): `app.handler` ->
  * app.py defining `handler`; `src/index.handler` (Node.js) -> src/index.js,
- * .mjs or .cjs exporting `handler`; app `service.main:create_app()` ->
+ * .mjs or .cjs exporting `handler` (`index.routes.get`: index.js exporting
+ * `routes`); app `service.main:create_app()` ->
  * service/main.py defining `create_app`.
  */
 export function handlerTarget(handler: string, runtime: string, app?: string): HandlerTarget {
@@ -45,9 +46,12 @@ export function handlerTarget(handler: string, runtime: string, app?: string): H
       python: true,
     };
   }
-  const dot = handler.lastIndexOf('.');
+  // Python: module.function, the module dotted (`pkg.mod.handler`). Node.js, as Lambda's runtime reads
+  // it: the file ends at the first dot after the last slash, the rest is a path into its exports
+  // (`index.handlers.get` -> index.js exporting `handlers`).
+  const dot = python ? handler.lastIndexOf('.') : handler.indexOf('.', handler.lastIndexOf('/') + 1);
   const module = handler.slice(0, dot);
-  const name = handler.slice(dot + 1);
+  const name = handler.slice(dot + 1).split('.')[0] as string;
   const files = python
     ? [`${module.replace(/\./g, '/')}.py`, `${module.replace(/\./g, '/')}/__init__.py`]
     : ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`);

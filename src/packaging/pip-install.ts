@@ -1,9 +1,10 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Architecture } from '../model/settings.js';
 import { Inputs } from '../settings/names.js';
 import { settingOf, type Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
+import { redact } from '../util/redact.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';
 import { lambdaPythonPlatform, pipInstallArgs } from './python-platform.js';
 
@@ -80,6 +81,8 @@ export function explainPipFailure(
       `  - no network at all: build or download the wheels beforehand and set ${pipArgs('--no-index --find-links <folder>')}.`,
     ].join('\n');
   }
+  const building = requirement ? sourceBuild(output, requirement, options, surface) : undefined;
+  if (building) return building;
   if (requirement) {
     return [
       `No compatible wheel: pip found no installable wheel for "${requirement}" (package ${name}) for ${platform.description}.`,
@@ -93,6 +96,33 @@ export function explainPipFailure(
   }
   const tail = output.trim().split('\n').slice(-15).join('\n');
   return `pip install -r ${options.requirements} failed for ${platform.description}:\n${tail}`;
+}
+
+/**
+ * A requirement pip builds from source whatever --only-binary says (a
+ * path, `-e`, a VCS URL) whose build tools (`requirement`) it could not
+ * install: that project is the problem, not a missing wheel of setuptools.
+ */
+function sourceBuild(
+  output: string,
+  requirement: string,
+  options: PipInstallOptions,
+  surface: Surface,
+): string | undefined {
+  if (!/installing build dependencies|to install build dependencies did not run successfully/i.test(output))
+    return undefined;
+  const built = [...output.matchAll(/^\s*(?:Processing|Obtaining|Collecting)\s+(.+?)\s*$/gm)].map(
+    (m) => m[1]!,
+  );
+  const what = redact(built.at(-1) ?? 'a requirement');
+  const version = lambdaPythonPlatform(options.runtime, options.architecture).pythonVersion;
+  return [
+    `pip had to build ${what} from source on this machine, and could not install the tools to build it (${requirement}).`,
+    'A project given by path, as editable (-e) or from version control is built by pip on this machine, for its platform; lambda-deploy installs wheels for the Lambda platform only.',
+    'What to do:',
+    `  - build its wheel beforehand: pip wheel --no-deps <project> -w wheels/ (a pure-Python project gives a py3-none-any wheel that runs on Lambda; one with compiled code must be built in public.ecr.aws/lambda/python:${version}), require it by name and version, and set ${settingOf(surface, Inputs.PipArgs, '--find-links wheels/')};`,
+    '  - or publish it as a wheel to your package index.',
+  ].join('\n');
 }
 
 /**
@@ -146,6 +176,78 @@ export async function pipInstall(
     throw new PipInstallError(explainPipFailure(result.output, options, deps.surface));
   }
   await stripBytecode(options.targetDir);
+  // The probe's one line of output is the log's business only when debugging.
+  const quiet = deps.runner ?? createCommandRunner({ ...deps.logger, info: (m) => deps.logger.debug(m) });
+  await warnOfVersionMarkers(options, { ...deps, runner: quiet, python });
+}
+
+/** A marker on the Python version, outside an extra: pip decides it with the Python that runs it. */
+const VERSION_MARKER = /;.*\bpython_(full_)?version\b/;
+
+/**
+ * Requirements pip kept or dropped by the Python version: `name version
+ * requires: line` of the installed distributions' Requires-Dist, and the
+ * requirements file's own lines.
+ */
+async function versionMarkedRequirements(options: PipInstallOptions): Promise<string[]> {
+  const found: string[] = [];
+  const own = await readFile(options.requirements, 'utf8').catch(() => '');
+  for (const line of own.split(/\r?\n/))
+    if (VERSION_MARKER.test(line) && !line.trim().startsWith('#'))
+      found.push(`${options.requirements}: ${redact(line.trim())}`);
+  const distInfos = (await readdir(options.targetDir)).filter((n) => n.endsWith('.dist-info')).sort();
+  for (const info of distInfos) {
+    const metadata = await readFile(join(options.targetDir, info, 'METADATA'), 'utf8').catch(() => '');
+    const head = metadata.split(/\r?\n\r?\n/)[0] ?? '';
+    const field = (name: string) => new RegExp(`^${name}:\\s*(.+)$`, 'm').exec(head)?.[1]?.trim();
+    for (const m of head.matchAll(/^Requires-Dist:\s*(.+)$/gm)) {
+      const requirement = m[1]!.trim();
+      if (VERSION_MARKER.test(requirement) && !/\bextra\s*==/.test(requirement))
+        found.push(`${field('Name') ?? info} ${field('Version') ?? ''} requires: ${requirement}`);
+    }
+  }
+  return found;
+}
+
+/**
+ * pip evaluates environment markers (`python_version < "3.11"`) with the
+ * Python that runs it, whatever --python-version says (pypa/pip#11010): run
+ * by a Python other than the runtime's, it may leave out a dependency the
+ * function needs on Lambda (or add one it does not). Warns, naming the
+ * requirements concerned, when there are any and the versions differ.
+ */
+async function warnOfVersionMarkers(
+  options: PipInstallOptions,
+  deps: { logger: Logger; runner: CommandRunner; python: string; env?: NodeJS.ProcessEnv; surface?: Surface },
+): Promise<void> {
+  const marked = await versionMarkedRequirements(options);
+  if (!marked.length) return;
+  const wanted = lambdaPythonPlatform(options.runtime, options.architecture).pythonVersion;
+  let here: string | undefined;
+  try {
+    const probe = await deps.runner.run(
+      deps.python,
+      ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'],
+      {
+        env: pipEnvironment(deps.env ?? process.env),
+      },
+    );
+    here = /^(\d+\.\d+)$/m.exec(probe.output)?.[1];
+  } catch {
+    return;
+  }
+  if (!here || here === wanted) return;
+  const shown = marked.slice(0, 5).map((m) => `  - ${m}`);
+  if (marked.length > 5) shown.push(`  - and ${marked.length - 5} more`);
+  deps.logger.warning(
+    [
+      `pip ran on Python ${here} (${deps.python}), not on ${options.runtime}'s Python ${wanted}, and pip decides requirements conditioned on the Python version with the Python that runs it: a dependency Lambda's Python ${wanted} needs may be missing from the package (or one it does not need added). Concerned:`,
+      ...shown,
+      deps.surface === 'terminal'
+        ? `Install Python ${wanted} and set LAMBDA_DEPLOY_PYTHON to it.`
+        : `Run actions/setup-python with python-version: '${wanted}' before this step (or set LAMBDA_DEPLOY_PYTHON to a Python ${wanted}).`,
+    ].join('\n'),
+  );
 }
 
 /** Removes __pycache__ folders and .pyc/.pyo files below `dir`. */

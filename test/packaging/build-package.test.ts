@@ -394,3 +394,70 @@ describe('dependenciesKey', () => {
   it('is stable', () =>
     expect(dependenciesKey(Buffer.from('a==1\n'), 'python3.12', 'x86_64', [])).toBe(base));
 });
+
+describe('a pyproject.toml-only project (no requirements file)', () => {
+  const handler = 'import requests\n\ndef handler(event, context):\n    return {}\n';
+
+  it('warns that the dependencies pyproject.toml declares are not installed, naming them and what to do', async () => {
+    const path = project('pyproject-only', {
+      'app.py': handler,
+      'pyproject.toml': [
+        '[project]',
+        'name = "svc"',
+        'version = "0.1.0"',
+        'dependencies = [',
+        '  "requests>=2.31",',
+        '  \'fastapi[standard]; python_version >= "3.9"\',',
+        ']',
+        '',
+        '[project.optional-dependencies]',
+        'dev = ["pytest"]',
+        '',
+      ].join('\n'),
+    });
+    const logger = new RecordingLogger();
+    const result = await buildPackage(options(path), { logger });
+    expect(await names(result.zipPath)).toEqual(['app.py', 'pyproject.toml']);
+    const warning = logger.text('warning');
+    expect(warning).toContain(
+      'pyproject.toml declares 2 dependencies (requests>=2.31, fastapi[standard]; python_version >= "3.9") but there is no requirements file: they are not installed',
+    );
+    expect(warning).toContain('requirements.txt');
+    expect(warning).not.toContain('pytest');
+  });
+
+  it('says the same of Poetry dependencies, and nothing when there are none or a requirements file is given', async () => {
+    const poetry = project('poetry-only', {
+      'app.py': handler,
+      'pyproject.toml':
+        '[tool.poetry]\nname = "svc"\n\n[tool.poetry.dependencies]\npython = "^3.12"\nrequests = "^2.31"\n\n[tool.poetry.group.dev.dependencies]\npytest = "*"\n',
+    });
+    const poetryLogger = new RecordingLogger();
+    await buildPackage(options(poetry), { logger: poetryLogger });
+    expect(poetryLogger.text('warning')).toContain('pyproject.toml declares 1 dependency (requests) but');
+
+    const none = project('pyproject-no-deps', {
+      'app.py': handler,
+      'pyproject.toml': '[project]\nname = "svc"\ndependencies = []\n\n[tool.ruff]\nline-length = 100\n',
+    });
+    const noneLogger = new RecordingLogger();
+    await buildPackage(options(none), { logger: noneLogger });
+    expect(noneLogger.text('warning')).toBe('');
+
+    const withRequirements = project('pyproject-and-requirements', {
+      'app.py': handler,
+      'pyproject.toml': '[project]\nname = "svc"\ndependencies = ["greetlib==1.2.0"]\n',
+      'requirements.txt': 'greetlib==1.2.0\n',
+    });
+    const requirementsLogger = new RecordingLogger();
+    const installed = await buildPackage(
+      options(withRequirements, {
+        requirements: join(withRequirements, 'requirements.txt'),
+        pipArgs: ['--no-index', '--find-links', wheels],
+      }),
+      { logger: requirementsLogger },
+    );
+    expect(await names(installed.zipPath)).toContain('greetlib/__init__.py');
+    expect(requirementsLogger.text('warning')).not.toContain('pyproject.toml');
+  });
+});

@@ -166,3 +166,31 @@ describe('collectFiles', () => {
     expect(files.map((f) => f.path)).toEqual(['src/app.py']);
   });
 });
+
+describe('a file name that is not UTF-8', () => {
+  // Latin-1 "café": Node.js reads the name as "caf\uFFFD" and can then open no file by it.
+  const latin1 = (dir: string, name: Buffer) => Buffer.concat([Buffer.from(`${dir}/`), name]);
+  const cafe = Buffer.from([0x63, 0x61, 0x66, 0xe9]);
+
+  it('fails naming the file, what is wrong and what to do, not with ENOENT', async () => {
+    const project = join(root, 'latin1');
+    write(project, { 'app.py': 'x = 1\n' });
+    mkdirSync(join(project, 'data'));
+    writeFileSync(latin1(join(project, 'data'), Buffer.concat([cafe, Buffer.from('.txt')])), 'x');
+    await expect(collectFiles(project, { runtime: 'python3.12' })).rejects.toThrow(
+      'data/caf\uFFFD.txt: its name is not valid UTF-8, so it cannot go into a zip for Lambda; rename it (e.g. convmv -f latin1 -t utf8 --notest), or leave it out with exclude (e.g. "data/caf*.txt").',
+    );
+  });
+
+  it('a folder too; and an excluded one is left out without a word', async () => {
+    const project = join(root, 'latin1-folder');
+    write(project, { 'app.py': 'x = 1\n' });
+    mkdirSync(latin1(project, cafe));
+    writeFileSync(Buffer.concat([latin1(project, cafe), Buffer.from('/menu.txt')]), 'x');
+    await expect(collectFiles(project, { runtime: 'python3.12' })).rejects.toThrow(
+      /^caf\uFFFD: its name is not valid UTF-8/,
+    );
+    const files = await collectFiles(project, { runtime: 'python3.12', exclude: ['caf*'] });
+    expect(files.map((f) => f.path)).toEqual(['app.py']);
+  });
+});

@@ -34,6 +34,13 @@ describe('createFileFilter: files', () => {
     ['vim swap', py, 'app.py.swp', false],
     ['.env holds secrets', py, '.env', false],
     ['.env.local too', py, 'config/.env.local', false],
+    // Files that hold credentials on a developer's machine and nothing a function reads at run time.
+    ['.npmrc (a registry token)', node, '.npmrc', false],
+    ['.pypirc (index passwords)', py, '.pypirc', false],
+    ['.envrc (direnv)', py, '.envrc', false],
+    ['.netrc', py, 'config/.netrc', false],
+    ["a dependency's own .npmrc goes too", node, 'node_modules/some-lib/.npmrc', false],
+    ['.npmrc kept on request', { ...node, exclude: ['!.npmrc'] }, '.npmrc', true],
     ['environment.py is code', py, 'environment.py', true],
     ['a folder named env without pyvenv.cfg is code', py, 'env/settings.py', true],
     ['python: node_modules dropped', py, 'node_modules/left-pad/index.js', false],

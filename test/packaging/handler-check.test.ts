@@ -58,6 +58,15 @@ describe('handlerTarget', () => {
       ['src/index.js', 'src/index.mjs', 'src/index.cjs'],
       'handler',
     ],
+    // Lambda's Node.js runtime: the file ends at the first dot after the last slash; the rest is a path into its exports.
+    ['index.handlers.get', 'nodejs22.x', undefined, ['index.js', 'index.mjs', 'index.cjs'], 'handlers'],
+    [
+      'src/v1.2/app.routes.main',
+      'nodejs20.x',
+      undefined,
+      ['src/v1.2/app.js', 'src/v1.2/app.mjs', 'src/v1.2/app.cjs'],
+      'routes',
+    ],
     ['', 'python3.12', 'service.main:api', ['service/main.py', 'service/main/__init__.py'], 'api'],
     ['', 'python3.12', 'app:create_app()', ['app.py', 'app/__init__.py'], 'create_app'],
     ['', 'python3.12', 'app:server.wsgi', ['app.py', 'app/__init__.py'], 'server'],
@@ -211,5 +220,22 @@ describe('missingModuleError', () => {
     expect(missingModuleError(target, [], '/ws/fn', true).message).toContain(
       '(the file is there, but include/exclude leave it out)',
     );
+  });
+});
+
+describe('a Node.js handler with a nested export path (index.handlers.get)', () => {
+  it('is found in index.mjs exporting handlers, as Lambda loads it', async () => {
+    const result = await check(
+      { 'index.mjs': 'export const handlers = { get: async () => ({ statusCode: 200 }) };\n' },
+      'index.handlers.get',
+      'nodejs22.x',
+    );
+    expect(result).toEqual({ found: true, warnings: '' });
+  });
+
+  it('fails naming the export that is missing', async () => {
+    await expect(
+      check({ 'index.mjs': 'export const routes = {};\n' }, 'index.handlers.get', 'nodejs22.x'),
+    ).rejects.toThrow('handler: "index.handlers.get": index.mjs exports no "handlers" (it exports: routes)');
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -10,6 +11,7 @@ import {
 } from '../../src/packaging/pip-install.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { buildWheel, tempDir } from './helpers.js';
+import { buildWheel as buildSpecWheel, testPython } from '../support/vendor-wheels.js';
 
 const { dir: root, cleanup } = tempDir('pip');
 afterAll(cleanup);
@@ -267,5 +269,106 @@ describe('pipInstall with the real pip (local wheels only)', () => {
     await expect(attempt).rejects.toThrow(
       /^No compatible wheel: pip found no installable wheel for "no-such-lambda-lib>=2" \(package no-such-lambda-lib\) for python3\.11 on Amazon Linux 2, aarch64/,
     );
+  });
+
+  it('a local project in the requirements, which pip would build from source here, is named as such, not as a missing wheel of its build tools', async () => {
+    const target = join(root, 'local-target');
+    mkdirSync(target);
+    const lib = join(root, 'locallib');
+    mkdirSync(lib);
+    writeFileSync(
+      join(lib, 'setup.py'),
+      'from setuptools import setup\nsetup(name="locallib", version="1.0", py_modules=["locallib"])\n',
+    );
+    writeFileSync(join(lib, 'locallib.py'), 'X = 1\n');
+    const logger = new RecordingLogger();
+    const attempt = pipInstall(
+      {
+        requirements: requirements('local.txt', `${lib}\n`),
+        targetDir: target,
+        runtime: 'python3.12',
+        architecture: 'x86_64',
+        pipArgs: ['--no-index', '--find-links', wheels],
+      },
+      { logger, runner: createCommandRunner(logger) },
+    );
+    const error = await attempt.then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    expect(error).not.toMatch(/^No compatible wheel/);
+    expect(error).toMatch(
+      /^pip had to build .*locallib from source on this machine, and could not install the tools to build it \(setuptools>=40\.8\.0\)/,
+    );
+    expect(error).toContain('pip wheel --no-deps');
+  });
+
+  // pip evaluates environment markers with the Python that runs it, whatever --python-version says (pypa/pip#11010, #13296).
+  describe("when the Python running pip is not the runtime's", () => {
+    const python = testPython();
+    const here = execFileSync(python, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], {
+      encoding: 'utf8',
+    }).trim();
+    const minor = Number(here.split('.')[1]);
+    // One minor version older than the Python here: a dependency only it needs is left out.
+    const older = `python3.${minor - 1}`;
+    const markers = join(root, 'marker-wheels');
+    beforeAll(() => {
+      mkdirSync(markers);
+      buildSpecWheel(markers, {
+        name: 'needsback',
+        version: '1.0',
+        files: { 'needsback/__init__.py': 'import backport\n' },
+        requires: [`backport; python_version < "${here}"`],
+      });
+      buildSpecWheel(markers, { name: 'backport', version: '1.0', files: { 'backport/__init__.py': '' } });
+    });
+    const install = async (runtime: string) => {
+      const target = join(root, `markers-${runtime}`);
+      mkdirSync(target);
+      const logger = new RecordingLogger();
+      await pipInstall(
+        {
+          requirements: requirements(
+            `markers-${runtime}.txt`,
+            // A line with a credential in its URL: named in the warning, never with the password.
+            'needsback==1.0\nbackport @ https://user:s3cr3t-pass@127.0.0.1:9/b.whl ; python_version < "3.0"\n',
+          ),
+          targetDir: target,
+          runtime,
+          architecture: 'x86_64',
+          pipArgs: ['--no-index', '--find-links', markers],
+        },
+        {
+          logger,
+          runner: createCommandRunner(logger),
+          env: { ...process.env, LAMBDA_DEPLOY_PYTHON: python },
+        },
+      );
+      return { logger, installed: readdirSync(target).sort() };
+    };
+
+    it('warns that a requirement conditioned on the Python version was decided for the wrong one, naming it and what to do', async () => {
+      if (minor <= 9) return; // no older Lambda runtime to compare with
+      const { logger, installed } = await install(older);
+      // pip decided with the Python here: the dependency python3.N-1 needs is missing.
+      expect(installed).not.toContain('backport');
+      const warning = logger.text('warning');
+      expect(warning).toContain(
+        `pip ran on Python ${here} (${python}), not on ${older}'s Python 3.${minor - 1}`,
+      );
+      expect(warning).toContain(`needsback 1.0 requires: backport; python_version < "${here}"`);
+      expect(warning).toContain(`actions/setup-python with python-version: '3.${minor - 1}'`);
+      expect(warning).toContain(
+        `markers-${older}.txt: backport @ https://user:***@127.0.0.1:9/b.whl ; python_version < "3.0"`,
+      );
+      expect(logger.text()).not.toContain('s3cr3t-pass');
+    });
+
+    it('says nothing when the versions agree', async () => {
+      const { logger, installed } = await install(`python${here}`);
+      expect(installed).toContain('needsback');
+      expect(logger.text('warning')).toBe('');
+    });
   });
 });
