@@ -12,8 +12,13 @@ interface ActionYml {
 const action = parse(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as ActionYml;
 
 describe('action.yml', () => {
-  test('runs dist/index.js on node24', () => {
-    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
+  test('runs dist/index.js on node24, and again as the post step at the end of every job', () => {
+    expect(action.runs).toEqual({
+      using: 'node24',
+      main: 'dist/index.js',
+      post: 'dist/index.js',
+      'post-if': 'always()',
+    });
   });
 
   test('declares exactly the inputs the settings module reads', () => {
