@@ -122,6 +122,20 @@ async function attempt<T>(
   }
 }
 
+/** The stage's sticky comment on the pull request, or a warning (attempt): never throws. */
+function postComment(
+  api: GitHubApi,
+  comment: { pullRequest: number; project: string; stage: string; body: string; create?: boolean },
+  result: { warnings: string[] },
+  deps: Deps,
+  secrets: readonly (string | undefined)[],
+  what = 'post the pull request comment',
+) {
+  return attempt(what, COMMENT_PERMISSION, result.warnings, deps, secrets, () =>
+    upsertStickyComment(api, comment, deps),
+  );
+}
+
 export async function reportDeploy(
   outcome: DeployReport,
   options: ReportOptions,
@@ -138,24 +152,10 @@ export async function reportDeploy(
   }
 
   if (wantsComment) {
-    result.comment = await attempt(
-      'post the pull request comment',
-      COMMENT_PERMISSION,
-      result.warnings,
-      deps,
-      secrets,
-      () =>
-        upsertStickyComment(
-          api,
-          {
-            pullRequest: options.pullRequest as number,
-            project: outcome.project,
-            stage: outcome.stage,
-            body: renderDeployComment(outcome, { ...render, omitLogs: options.commentLogs === false }),
-          },
-          deps,
-        ),
-    );
+    const body = renderDeployComment(outcome, { ...render, omitLogs: options.commentLogs === false });
+    const { project, stage } = outcome;
+    const pullRequest = options.pullRequest as number;
+    result.comment = await postComment(api, { pullRequest, project, stage, body }, result, deps, secrets);
   }
 
   if (options.deployment) {
@@ -304,23 +304,14 @@ export async function reportDeployError(
   const api = wantsComment || wantsStatus ? apiFor(options, deps) : undefined;
   if (!api) return result;
   if (wantsComment) {
-    result.comment = await attempt(
-      'post the pull request comment',
-      COMMENT_PERMISSION,
-      result.warnings,
+    const { project, stage } = failed;
+    const pullRequest = options.pullRequest as number;
+    result.comment = await postComment(
+      api,
+      { pullRequest, project, stage, body: markdown },
+      result,
       deps,
       secrets,
-      () =>
-        upsertStickyComment(
-          api,
-          {
-            pullRequest: options.pullRequest as number,
-            project: failed.project,
-            stage: failed.stage,
-            body: markdown,
-          },
-          deps,
-        ),
     );
   }
   if (wantsStatus) {
@@ -360,26 +351,16 @@ export async function reportUndeploy(
     return result;
   }
   if (wantsComment) {
-    result.comment = await attempt(
-      'update the pull request comment',
-      COMMENT_PERMISSION,
-      result.warnings,
-      deps,
-      secrets,
-      () =>
-        upsertStickyComment(
-          api,
-          {
-            pullRequest: options.pullRequest as number,
-            project: outcome.project,
-            stage: outcome.stage,
-            body: renderUndeployComment(outcome, render),
-            // A stage that was never there (closed before its first deploy) is news only to a comment we wrote.
-            create: outcome.removed.length > 0 || outcome.skipped.length > 0,
-          },
-          deps,
-        ),
-    );
+    const comment = {
+      pullRequest: options.pullRequest as number,
+      project: outcome.project,
+      stage: outcome.stage,
+      body: renderUndeployComment(outcome, render),
+      // A stage that was never there (closed before its first deploy) is news only to a comment we wrote.
+      create: outcome.removed.length > 0 || outcome.skipped.length > 0,
+    };
+    const what = 'update the pull request comment';
+    result.comment = await postComment(api, comment, result, deps, secrets, what);
   }
   if (wantsDeployment) {
     result.deactivated = await attempt(
