@@ -136,6 +136,16 @@ function postComment(
   );
 }
 
+/** A step on the GitHub Deployment, or a warning naming deployments: write (attempt): never throws. */
+function recordDeployment<T>(
+  result: { warnings: string[] },
+  deps: Deps,
+  secrets: readonly (string | undefined)[],
+  fn: () => Promise<T>,
+): Promise<T | undefined> {
+  return attempt('record the GitHub Deployment', DEPLOYMENT_PERMISSION, result.warnings, deps, secrets, fn);
+}
+
 export async function reportDeploy(
   outcome: DeployReport,
   options: ReportOptions,
@@ -159,35 +169,28 @@ export async function reportDeploy(
   }
 
   if (options.deployment) {
-    result.deploymentId = await attempt(
-      'record the GitHub Deployment',
-      DEPLOYMENT_PERMISSION,
-      result.warnings,
-      deps,
-      secrets,
-      async () => {
-        const id =
-          options.deploymentId ??
-          (await startDeployment(
-            api,
-            {
-              project: outcome.project,
-              stage: outcome.stage,
-              ref: deploymentRef(options.ctx, outcome.sha),
-              protectedStages: options.protectedStages,
-              runUrl: options.ctx.runUrl,
-            },
-            deps,
-          ));
-        await finishDeployment(api, id, {
-          status: outcome.status,
-          url: outcome.url,
-          runUrl: options.ctx.runUrl,
-          description: statusDescription(outcome, secrets),
-        });
-        return id;
-      },
-    );
+    result.deploymentId = await recordDeployment(result, deps, secrets, async () => {
+      const id =
+        options.deploymentId ??
+        (await startDeployment(
+          api,
+          {
+            project: outcome.project,
+            stage: outcome.stage,
+            ref: deploymentRef(options.ctx, outcome.sha),
+            protectedStages: options.protectedStages,
+            runUrl: options.ctx.runUrl,
+          },
+          deps,
+        ));
+      await finishDeployment(api, id, {
+        status: outcome.status,
+        url: outcome.url,
+        runUrl: options.ctx.runUrl,
+        description: statusDescription(outcome, secrets),
+      });
+      return id;
+    });
   }
   if (outcome.status === 'success' && result.deploymentId !== undefined)
     await supersede(api, outcome, result.deploymentId, options, {
@@ -316,18 +319,11 @@ export async function reportDeployError(
   }
   if (wantsStatus) {
     const id = options.deploymentId as number;
-    result.deploymentId = await attempt(
-      'record the GitHub Deployment',
-      DEPLOYMENT_PERMISSION,
-      result.warnings,
-      deps,
-      secrets,
-      async () => {
-        const description = redact(`Failed: ${message}`.replace(/\s+/g, ' '), secrets);
-        await finishDeployment(api, id, { status: 'error', runUrl: options.ctx.runUrl, description });
-        return id;
-      },
-    );
+    result.deploymentId = await recordDeployment(result, deps, secrets, async () => {
+      const description = redact(`Failed: ${message}`.replace(/\s+/g, ' '), secrets);
+      await finishDeployment(api, id, { status: 'error', runUrl: options.ctx.runUrl, description });
+      return id;
+    });
   }
   return result;
 }
