@@ -289,6 +289,30 @@ describe('lambda-stage-deploy CLI', () => {
     ).toEqual(['one', 'two']);
   });
 
+  test('logs --follow before the log group exists (no invocation yet): waits for it, saying so once, then tails it', async () => {
+    const t = Date.now() - 1_000;
+    const missing = Object.assign(new Error('The specified log group does not exist.'), {
+      name: 'ResourceNotFoundException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    logs
+      .on(FilterLogEventsCommand)
+      .rejectsOnce(missing)
+      .rejectsOnce(missing)
+      .resolves({ events: [{ eventId: '1', timestamp: t, message: 'first call' }] });
+    let waits = 0;
+    io.sleep = async () => {
+      if (++waits === 3) io.interrupt();
+    };
+    expect(await run('logs', '--name', 'shop', '--stage', 'pr-3', '--follow')).toBe(0);
+    expect(io.stdout()).toContain(' first call');
+    const waiting = io.stderr().match(/waiting for it/g) ?? [];
+    expect(waiting).toHaveLength(1);
+    expect(io.stderr()).toContain(
+      'Log group /aws/lambda/shop-pr-3 does not exist yet (Lambda creates it on the first invocation): waiting for it',
+    );
+  });
+
   test('logs --follow of a busy function: every event once, and only the ids at the newest time kept', async () => {
     // As CloudWatch answers: every event at or after startTime (ten a second, two at each time).
     const base = Date.now() - 60_000;

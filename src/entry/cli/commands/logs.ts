@@ -1,6 +1,6 @@
 import { FilterLogEventsCommand, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { callAws, findAws } from '../../../aws/aws-call.js';
+import { callAws, findAws, hasErrorName } from '../../../aws/aws-call.js';
 import { defaultLogGroup } from '../../../resources/logs/function-logs.js';
 import { errorMessage } from '../../../util/retry.js';
 import { openAwsSession, type AwsSession } from '../../../pipelines/aws-session.js';
@@ -125,6 +125,7 @@ export const logsCommand: CliCommand = {
     const events: { time: string; message: string }[] = [];
     let stopped = false;
     void ctx.io.interrupted().then(() => (stopped = true));
+    let waitingSaid = false;
     for (;;) {
       let token: string | undefined;
       do {
@@ -138,7 +139,16 @@ export const logsCommand: CliCommand = {
             session.clients.logs.send(
               new FilterLogEventsCommand({ logGroupName, startTime, nextToken: token }),
             ),
-        );
+        ).catch((error: unknown) => {
+          // Lambda makes the group on the first invocation: a --follow right after a first deploy waits for it.
+          if (!follow || !hasErrorName(error, 'ResourceNotFoundException')) throw error;
+          if (!waitingSaid)
+            ctx.logger.info(
+              `Log group ${logGroupName} does not exist yet (Lambda creates it on the first invocation): waiting for it; Ctrl-C stops.`,
+            );
+          waitingSaid = true;
+          return {} as { events?: FilteredLogEvent[]; nextToken?: string };
+        });
         for (const event of page.events ?? ([] as FilteredLogEvent[])) {
           if (!ours(event.logStreamName)) continue;
           if (event.eventId && !seen.add(event.eventId, event.timestamp ?? 0)) continue;
