@@ -82,7 +82,14 @@ describe('AWS out of reach, credentials in the environment', () => {
       ],
       {
         cwd: home,
-        env: { PATH: process.env.PATH, HOME: home, LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1', ...awsEnv() },
+        env: {
+          PATH: process.env.PATH,
+          HOME: home,
+          LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
+          // setup asks GitHub for the repository's ids: never the real one from a test.
+          GITHUB_API_URL: 'http://127.0.0.1:9',
+          ...awsEnv(),
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
