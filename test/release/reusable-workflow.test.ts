@@ -7,6 +7,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { REPO_ROOT, reusableWorkflowActionInputs } from '../support/workflow-snippets.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const workflow = readFileSync(`${root}.github/workflows/deploy.yml`, 'utf8');
@@ -126,6 +127,19 @@ describe('.github/workflows/deploy.yml', () => {
     // The two roles become role-to-assume; the environment is the production job's.
     const jobLevel = ['runs-on', 'production-role', 'preview-role', 'production-environment'];
     expect(workflowInputs.filter((i) => !passed.has(i) && !jobLevel.includes(i))).toEqual([]);
+  });
+
+  it('a pull request preview is never given provisioned concurrency; a branch stage in the preview job is', () => {
+    const caller = { name: 'shop', 'provisioned-concurrency': '3', 'keep-warm': 'rate(5 minutes)' };
+    const pr = reusableWorkflowActionInputs(caller, 'preview', REPO_ROOT, { event_name: 'pull_request' });
+    // Billed every hour for each open pull request; taking the input out removes what an earlier deploy set.
+    expect(pr['provisioned-concurrency']).toBe('');
+    expect(pr['keep-warm']).toBe('rate(5 minutes)');
+    const branch = reusableWorkflowActionInputs(caller, 'preview', REPO_ROOT, { event_name: 'push' });
+    expect(branch['provisioned-concurrency']).toBe('3');
+    expect(reusableWorkflowActionInputs(caller, 'deploy', REPO_ROOT, { event_name: 'push' })).toMatchObject({
+      'provisioned-concurrency': '3',
+    });
   });
 
   it('production deploys with the production role in its GitHub environment; previews with the preview role', () => {

@@ -208,15 +208,16 @@ export function reusableWorkflowInputs(
 /**
  * The inputs the reusable workflow's `job` passes to the action for a caller's
  * `with:`, its expressions evaluated as the runner would (workflow input
- * defaults applied, no secrets given).
+ * defaults applied, no secrets given, `github` the event's context).
  */
 export function reusableWorkflowActionInputs(
   callerWith: Record<string, string>,
   job: 'deploy' | 'preview' | 'undeploy' | 'prune' = 'deploy',
   root = REPO_ROOT,
+  github: Record<string, unknown> = {},
 ): Record<string, string> {
   const workflow = readReusableWorkflow(root);
-  const contexts: Contexts = { inputs: reusableWorkflowInputs(callerWith, workflow), secrets: {} };
+  const contexts: Contexts = { inputs: reusableWorkflowInputs(callerWith, workflow), secrets: {}, github };
   const step = workflow.jobs[job]?.steps?.find((s) => s.uses && ACTION_USES.test(s.uses));
   if (!step) throw new Error(`job ${job} of the reusable workflow has no lambda-deploy step`);
   return Object.fromEntries(
