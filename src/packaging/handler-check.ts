@@ -251,8 +251,20 @@ export function missingModuleError(
     `${target.input}: ${JSON.stringify(target.value)} names a module that is not in the package: no ${target.files.join(' or ')} in ${codeDir}` +
       (onDiskButLeftOut ? ' (the file is there, but include/exclude leave it out)' : '') +
       `; top-level ${target.python ? 'Python' : 'JavaScript'} files: ${nearby.length ? nearby.join(', ') : 'none'}. ` +
-      `Expected ${target.input === Inputs.App ? 'module:attribute' : target.python ? 'module.function' : 'file.export'} relative to path, like "${
-        target.input === Inputs.App ? 'app:app' : target.python ? 'app.handler' : 'index.handler'
-      }".`,
+      `Expected ${target.input === Inputs.App ? 'module:attribute' : target.python ? 'module.function' : 'file.export'} relative to path, like "${moduleSuggestion(target, nearby)}".`,
   );
+}
+
+/**
+ * The entry point the package's own files suggest: the AWS console's
+ * `lambda_function.lambda_handler` (functions moved from the console), the
+ * only top-level file with the name sought, else the default.
+ */
+function moduleSuggestion(target: HandlerTarget, nearby: readonly string[]): string {
+  const app = target.input === Inputs.App;
+  if (target.python && !app && nearby.includes('lambda_function.py')) return 'lambda_function.lambda_handler';
+  const only = nearby.length === 1 ? nearby[0]!.replace(/\.[cm]?js$|\.py$/, '') : undefined;
+  if (app) return `${only ?? 'app'}:app`;
+  if (only) return `${only}.${target.name}`;
+  return target.python ? 'app.handler' : 'index.handler';
 }

@@ -215,11 +215,24 @@ describe('missingModuleError', () => {
   it('names the files looked for, where, what is there, and an excluded file', () => {
     const target = handlerTarget('app.handler', 'python3.12');
     expect(missingModuleError(target, ['main.py', 'lib/util.py', 'README.md'], '/ws/fn', false).message).toBe(
-      'handler: "app.handler" names a module that is not in the package: no app.py or app/__init__.py in /ws/fn; top-level Python files: main.py. Expected module.function relative to path, like "app.handler".',
+      'handler: "app.handler" names a module that is not in the package: no app.py or app/__init__.py in /ws/fn; top-level Python files: main.py. Expected module.function relative to path, like "main.handler".',
     );
     expect(missingModuleError(target, [], '/ws/fn', true).message).toContain(
       '(the file is there, but include/exclude leave it out)',
     );
+  });
+
+  it("suggests the package's own module: the AWS console's lambda_function.lambda_handler, the one file, else the default", () => {
+    const python = handlerTarget('app.handler', 'python3.12');
+    const like = (target: typeof python, files: string[]) =>
+      /like "([^"]+)"\.$/.exec(missingModuleError(target, files, '/ws/fn', false).message)?.[1];
+    expect(like(python, ['lambda_function.py', 'helpers.py'])).toBe('lambda_function.lambda_handler');
+    expect(like(python, ['handler.py', 'pkg/mod.py'])).toBe('handler.handler');
+    expect(like(python, ['a.py', 'b.py'])).toBe('app.handler');
+    expect(like(python, [])).toBe('app.handler');
+    expect(like(handlerTarget('index.handler', 'nodejs22.x'), ['main.mjs'])).toBe('main.handler');
+    expect(like(handlerTarget('index.handler', 'nodejs22.x'), ['a.js', 'b.cjs'])).toBe('index.handler');
+    expect(like(handlerTarget('', 'python3.12', 'app:app'), ['server.py'])).toBe('server:app');
   });
 });
 
