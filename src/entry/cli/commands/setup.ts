@@ -11,7 +11,6 @@ import {
   trustPolicyQuota,
 } from '../../../setup/setup-aws.js';
 import { documentSizeProblems, setupDocuments, type SetupConfig } from '../../../setup/setup-documents.js';
-import { lookUpRepositoryIds } from '../../../setup/repository-ids.js';
 import { IAM_SIZE_LIMITS } from '../../../model/policy-document.js';
 import { branchStage } from '../../../model/stage-name.js';
 import { SettingsError } from '../../../settings/settings.js';
@@ -23,6 +22,7 @@ import { errorMessage } from '../../../util/retry.js';
 import type { CliCommand, CommandContext } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { commaList, GATEWAY_CHOICES, oneOf, TRUST_FLAGS } from './shared-flags.js';
+import { trustRepositoryIds } from './repository-trust.js';
 
 /** JSON given inline, or the text of the file it names; undefined when the flag is not given. */
 function jsonOrFile(flag: string, value: string | undefined): string | undefined {
@@ -78,56 +78,6 @@ export function branchesNotStages(
     'the reusable workflow deploys a push there as a preview, and the preview role does not trust such a push. ' +
     'Add it to --protected-stages, and to the protected-stages input of your workflow.'
   );
-}
-
-/**
- * GitHub sends the immutable sub form (repo:OWNER@ID/REPO@ID:...) by default for
- * repositories created, renamed or transferred since 15 July 2026: trusting only
- * the classic form, every workflow of such a repository fails to sign in.
- */
-export function classicSubjectWarning(
-  config: Pick<SetupConfig, 'repository' | 'ownerId' | 'repoId'>,
-  lookupProblem?: string,
-): string | undefined {
-  if (config.ownerId && config.repoId) return undefined;
-  return (
-    `--owner-id/--repo-id: not given${lookupProblem ? ` and not read from GitHub (${lookupProblem})` : ''}, ` +
-    `so the deploy roles trust only GitHub's classic sub form (repo:${config.repository}:...). ` +
-    'Repositories created, renamed or transferred since 15 July 2026 send repo:OWNER@ID/REPO@ID:... instead, and their workflows could not sign in. ' +
-    `Add --owner-id and --repo-id (gh api repos/${config.repository} --jq '.owner.id, .id'): both forms are then trusted.`
-  );
-}
-
-/**
- * Neither --owner-id nor --repo-id given: both read from GitHub's API into
- * `config` (GH_TOKEN or GITHUB_TOKEN for a private repository), so the roles
- * trust the immutable sub form too. Why they could not be read, otherwise.
- */
-async function repositoryIdsFromGitHub(
-  config: SetupConfig,
-  ctx: Pick<CommandContext, 'io' | 'logger'>,
-): Promise<string | undefined> {
-  if (config.ownerId !== undefined || config.repoId !== undefined) return undefined;
-  const { env } = ctx.io;
-  const found = await lookUpRepositoryIds(config.repository, {
-    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
-    token: env.GH_TOKEN || env.GITHUB_TOKEN || undefined,
-    fetch: ctx.io.fetch,
-  });
-  if ('problem' in found) return found.problem;
-  if (found.fullName !== config.repository) {
-    ctx.logger.info(
-      `GitHub spells the repository ${found.fullName}, as its tokens do: the trust policies use that spelling (IAM compares it case by case), not ${config.repository}.`,
-    );
-    config.repository = found.fullName;
-  }
-  config.ownerId = found.ownerId;
-  config.repoId = found.repoId;
-  ctx.logger.info(
-    `Read from GitHub: ${config.repository} is owner ${found.ownerId}, repository ${found.repoId} ` +
-      '(--owner-id/--repo-id): the deploy roles trust both sub forms, repo:OWNER/REPO and repo:OWNER@ID/REPO@ID.',
-  );
-  return undefined;
 }
 
 /** What previews run with, said when statements are given: production's never reach them. */
@@ -252,7 +202,7 @@ export const setupCommand: CliCommand = {
       previewPolicyStatements: previewStatements,
     };
     const unrouted = branchesNotStages(config.protectedBranches, settings.protectedStages);
-    const classic = classicSubjectWarning(config, await repositoryIdsFromGitHub(config, ctx));
+    const classic = await trustRepositoryIds(config, ctx);
     for (const warning of [classic, unrouted]) if (warning) ctx.logger.warning(warning);
     const docs = setupDocuments(config);
     // Before the first write: IAM refuses an oversized document only when it is written, half-way.
