@@ -409,6 +409,27 @@ describe('lambda-stage-deploy CLI', () => {
     expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
   });
 
+  test('logs of a custom group the credentials may not read: exit 1, naming the permission on that group', async () => {
+    lambda
+      .on(GetFunctionConfigurationCommand, { FunctionName: 'shop-pr-3' })
+      .resolves({ FunctionName: 'shop-pr-3', LoggingConfig: { LogFormat: 'Text', LogGroup: '/shop/all' } });
+    // As CloudWatch Logs answers (HTTP 400, JSON protocol) credentials shaped like the deploy role's policy.
+    logs
+      .on(FilterLogEventsCommand)
+      .rejects(
+        Object.assign(
+          new Error(
+            'User: arn:aws:iam::123456789012:user/dev is not authorized to perform: logs:FilterLogEvents on resource: arn:aws:logs:eu-west-1:123456789012:log-group:/shop/all:log-stream: because no identity-based policy allows the logs:FilterLogEvents action',
+          ),
+          { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } },
+        ),
+      );
+    expect(await run('logs', '--name', 'shop', '--stage', 'pr-3')).toBe(1);
+    expect(io.stderr()).toContain(
+      'Your AWS credentials need logs:FilterLogEvents on arn:aws:logs:eu-west-1:123456789012:log-group:/shop/all.',
+    );
+  });
+
   test('logs of a stage whose log group does not exist: exit 1, naming the group and what to check', async () => {
     logs.on(FilterLogEventsCommand).rejects(
       Object.assign(new Error('The specified log group does not exist.'), {

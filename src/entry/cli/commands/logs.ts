@@ -1,7 +1,7 @@
 import { FilterLogEventsCommand, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { callAws, findAws, hasErrorName } from '../../../aws/aws-call.js';
-import { defaultLogGroup } from '../../../resources/logs/function-logs.js';
+import { defaultLogGroup, logGroupArn } from '../../../resources/logs/function-logs.js';
 import { errorMessage } from '../../../util/retry.js';
 import { openAwsSession, type AwsSession } from '../../../pipelines/aws-session.js';
 import type { CliCommand } from '../command.js';
@@ -133,7 +133,7 @@ export const logsCommand: CliCommand = {
           session.awsDeps,
           {
             what: `read the log group ${logGroupName} (has stage ${plan.stage} been deployed and invoked?)`,
-            permission: 'logs:FilterLogEvents',
+            permission: `logs:FilterLogEvents on ${logGroupArn(session.clients.region, session.accountId, logGroupName)}`,
           },
           () =>
             session.clients.logs.send(
