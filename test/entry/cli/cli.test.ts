@@ -12,7 +12,6 @@ import {
 import {
   GetAliasCommand,
   GetFunctionCommand,
-  GetFunctionConfigurationCommand,
   GetFunctionUrlConfigCommand,
   LambdaClient,
   ResourceNotFoundException,
@@ -237,9 +236,13 @@ describe('lambda-stage-deploy CLI', () => {
   });
 
   test("logs of a function set to log to a custom group: that group, and only this function's streams in it", async () => {
-    lambda
-      .on(GetFunctionConfigurationCommand, { FunctionName: 'shop-pr-3' })
-      .resolves({ FunctionName: 'shop-pr-3', LoggingConfig: { LogFormat: 'Text', LogGroup: '/shop/all' } });
+    lambda.on(GetFunctionCommand, { FunctionName: 'shop-pr-3' }).resolves({
+      Configuration: {
+        FunctionName: 'shop-pr-3',
+        LoggingConfig: { LogFormat: 'Text', LogGroup: '/shop/all' },
+      },
+      Tags: tags('pr-3'),
+    });
     // A group other functions share: Lambda names its streams YYYY/MM/DD/{function}[VERSION]id there.
     logs.on(FilterLogEventsCommand, { logGroupName: '/shop/all' }).resolves({
       events: [
@@ -410,9 +413,13 @@ describe('lambda-stage-deploy CLI', () => {
   });
 
   test('logs of a custom group the credentials may not read: exit 1, naming the permission on that group', async () => {
-    lambda
-      .on(GetFunctionConfigurationCommand, { FunctionName: 'shop-pr-3' })
-      .resolves({ FunctionName: 'shop-pr-3', LoggingConfig: { LogFormat: 'Text', LogGroup: '/shop/all' } });
+    lambda.on(GetFunctionCommand, { FunctionName: 'shop-pr-3' }).resolves({
+      Configuration: {
+        FunctionName: 'shop-pr-3',
+        LoggingConfig: { LogFormat: 'Text', LogGroup: '/shop/all' },
+      },
+      Tags: tags('pr-3'),
+    });
     // As CloudWatch Logs answers (HTTP 400, JSON protocol) credentials shaped like the deploy role's policy.
     logs
       .on(FilterLogEventsCommand)
@@ -428,6 +435,24 @@ describe('lambda-stage-deploy CLI', () => {
     expect(io.stderr()).toContain(
       'Your AWS credentials need logs:FilterLogEvents on arn:aws:logs:eu-west-1:123456789012:log-group:/shop/all.',
     );
+  });
+
+  test("logs of another project's function that has the stage's name: exit 1, nothing read", async () => {
+    // shop's stage admin-main and shop-admin's stage main are both shop-admin-main.
+    lambda.on(GetFunctionCommand, { FunctionName: 'shop-admin-main' }).resolves({
+      Configuration: { FunctionName: 'shop-admin-main' },
+      Tags: { ...tags('main', 'shop-admin') },
+    });
+    logs.on(FilterLogEventsCommand).resolves({
+      events: [{ eventId: '1', timestamp: Date.now() - 1_000, message: 'shop-admin secrets' }],
+    });
+    expect(await run('logs', '--name', 'shop', '--stage', 'admin-main')).toBe(1);
+    expect(io.stderr()).toContain(
+      "function shop-admin-main is not stage admin-main of shop: tag lambda-deploy:name is 'shop-admin'; " +
+        "logs reads only this project's stages (check --name and --stage).",
+    );
+    expect(logs).toHaveReceivedCommandTimes(FilterLogEventsCommand, 0);
+    expect(io.stdout()).toBe('');
   });
 
   test('logs of a stage whose log group does not exist: exit 1, naming the group and what to check', async () => {
