@@ -6,6 +6,7 @@ import type { CliCommand, CommandResult } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { commaList, GATEWAY_CHOICES, oneOf, TRUST_FLAGS } from './shared-flags.js';
 import { trustRepositoryIds } from './repository-trust.js';
+import { overlapUncheckedNote } from '../../../setup/project-overlap.js';
 
 const ROLES = ['production', 'preview', 'single'] as const;
 type RoleKind = (typeof ROLES)[number];
@@ -120,6 +121,7 @@ export const policyCommand: CliCommand = {
       }
       roles.push(role);
     }
+    notes.push(overlapUncheckedNote(settings.name));
     for (const note of notes) ctx.logger.info(`# ${note}`);
     if (!trust) ctx.logger.info('# Add --repository owner/repo for the OIDC trust policies.');
     if (kinds.includes('single'))

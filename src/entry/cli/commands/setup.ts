@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { terminalCredentialsHint, yourCredentialsNeed } from '../../../aws/aws-call.js';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import { terminalCredentialsHint, yourCredentialsNeed, type AwsDeps } from '../../../aws/aws-call.js';
 import { createAwsClients } from '../../../aws/clients.js';
 import { partitionOf } from '../../../resources/execution-role/execution-role.js';
 import { getAccountId } from '../../../aws/oidc-credentials.js';
@@ -10,7 +11,12 @@ import {
   setupDocumentsText,
   trustPolicyQuota,
 } from '../../../setup/setup-aws.js';
-import { documentSizeProblems, setupDocuments, type SetupConfig } from '../../../setup/setup-documents.js';
+import {
+  documentSizeProblems,
+  setupDocuments,
+  type SetupConfig,
+  type SetupDocuments,
+} from '../../../setup/setup-documents.js';
 import { IAM_SIZE_LIMITS } from '../../../model/policy-document.js';
 import { branchStage } from '../../../model/stage-name.js';
 import { SettingsError } from '../../../settings/settings.js';
@@ -19,10 +25,11 @@ import type { PolicyStatement } from '../../../model/policy-document.js';
 import { DEFAULT_PROTECTED_BRANCHES } from '../../../iam/trust-policy.js';
 import type { GatewayKind } from '../../../model/settings.js';
 import { errorMessage } from '../../../util/retry.js';
-import type { CliCommand, CommandContext } from '../command.js';
+import type { CliCommand, CommandContext, CommandOutcome } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { commaList, GATEWAY_CHOICES, oneOf, TRUST_FLAGS } from './shared-flags.js';
 import { trustRepositoryIds } from './repository-trust.js';
+import { checkProjectOverlap, overlapUncheckedNote } from '../../../setup/project-overlap.js';
 
 /** JSON given inline, or the text of the file it names; undefined when the flag is not given. */
 function jsonOrFile(flag: string, value: string | undefined): string | undefined {
@@ -90,6 +97,23 @@ export function previewStatementsNote(
   if (production?.length)
     return `The preview execution role gets none of --policy-statements: pull requests' code cannot use production's grants. Give previews their own (a staging table, say) with --${PREVIEW_STATEMENTS_FLAG}.`;
   return undefined;
+}
+
+/**
+ * `--cloudformation`: the template. runSetup checks project overlap on the
+ * other paths; a template applied later collides just the same, so it is
+ * checked here too, or (offline, no `iam`) left to the reader with a warning.
+ */
+async function templateResult(
+  docs: SetupDocuments,
+  project: string,
+  iam: IAMClient | undefined,
+  deps: AwsDeps,
+): Promise<CommandOutcome> {
+  if (iam) await checkProjectOverlap(iam, project, deps);
+  else deps.logger.warning(overlapUncheckedNote(project));
+  const template = cloudFormationTemplate(docs);
+  return { exitCode: 0, result: { template }, text: JSON.stringify(template, null, 2) };
 }
 
 export const setupCommand: CliCommand = {
@@ -212,10 +236,7 @@ export const setupCommand: CliCommand = {
       : await trustPolicyQuota(clients!.iam, docs, deps);
     const tooLarge = documentSizeProblems(docs, config, trustQuota);
     if (tooLarge.length) throw new SettingsError(tooLarge);
-    if (cloudformation) {
-      const template = cloudFormationTemplate(docs);
-      return { exitCode: 0, result: { template }, text: JSON.stringify(template, null, 2) };
-    }
+    if (cloudformation) return templateResult(docs, settings.name, offline ? undefined : clients!.iam, deps);
     let text = settings.dryRun ? `${setupDocumentsText(docs)}\n` : '';
     const report = await runSetup(
       { iam: clients!.iam, s3: clients!.s3, tagging: clients!.tagging },
