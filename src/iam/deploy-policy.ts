@@ -144,7 +144,6 @@ export const FUNCTION_ACTIONS: readonly string[] = [
 const FUNCTION_URL_ACTIONS = [
   'lambda:CreateFunctionUrlConfig',
   'lambda:GetFunctionUrlConfig',
-  'lambda:UpdateFunctionUrlConfig',
   'lambda:DeleteFunctionUrlConfig',
 ];
 

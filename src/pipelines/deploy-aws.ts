@@ -47,7 +47,7 @@ import type { DeployReport } from '../model/outcome.js';
 import { secretValues } from '../settings/secret-values.js';
 import { isPythonRuntime } from '../settings/settings.js';
 import type { Settings } from '../model/settings.js';
-import { fetchFunctionLogs } from '../resources/logs/function-logs.js';
+import { fetchFunctionLogs, logGroupArn } from '../resources/logs/function-logs.js';
 import { rollbackAlias } from '../resources/function/rollback.js';
 import { invokeSmokeTest, runSmokeTest } from '../smoke/smoke-test.js';
 import { errorMessage } from '../util/retry.js';
@@ -390,7 +390,10 @@ async function addFunctionLogs(
     // A margin for clock skew between the runner and CloudWatch, so the first lines are not cut.
     {
       functionName: report.functionName,
-      ...(fn.logGroup && { logGroupName: fn.logGroup }),
+      ...(fn.logGroup && {
+        logGroupName: fn.logGroup,
+        logGroupArn: logGroupArn(session.clients.region, session.accountId, fn.logGroup),
+      }),
       startTime: started - LOG_WINDOW_MARGIN_MS,
       endTime: (deps.now ?? Date.now)(),
       ...(version && { version }),

@@ -24,6 +24,18 @@ export function overlappingProjects(project: string, roleNames: readonly string[
   return [...found].sort();
 }
 
+/**
+ * For the documents printed with no AWS call (`policy`, `setup --cloudformation
+ * --account`): the check checkProjectOverlap makes, left to the reader (pure).
+ */
+export function overlapUncheckedNote(project: string): string {
+  return (
+    `No lambda-deploy project whose name overlaps ${project}'s (${project}-…, or the part of ${project} before a hyphen) may share this account: ` +
+    "their function and log group names would collide, and a deploy role may read the other's log groups, which IAM scopes only by name. " +
+    `Offline, that was not checked: aws iam list-roles --query "Roles[?ends_with(RoleName, '-deploy-preview')].RoleName" lists the projects set up.`
+  );
+}
+
 /** Whether `project`'s own deploy roles are among `roleNames`: a setup run before. */
 export function alreadySetUp(project: string, roleNames: readonly string[]): boolean {
   return roleNames.some((name) => DEPLOY_ROLE.exec(name)?.[1] === project);

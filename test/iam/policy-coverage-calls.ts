@@ -170,7 +170,6 @@ export function stageCalls(stage: string) {
     'function-url': [
       c('lambda', 'GetFunctionUrlConfig', { FunctionName: FUNCTION, Qualifier: 'live' }),
       c('lambda', 'CreateFunctionUrlConfig', { FunctionName: FUNCTION, Qualifier: 'live', AuthType: 'NONE' }),
-      c('lambda', 'UpdateFunctionUrlConfig', { FunctionName: FUNCTION, Qualifier: 'live', AuthType: 'NONE' }),
       c('lambda', 'AddPermission', {
         FunctionName: FUNCTION,
         Qualifier: 'live',

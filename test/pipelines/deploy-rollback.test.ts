@@ -5,7 +5,7 @@
  * own credentials from a terminal), as every other call of the deploy is.
  */
 import { expect, it } from '@jest/globals';
-import { startFakeAws } from '../../fakes/aws/index.js';
+import { ACCOUNT_ID, REGION, startFakeAws } from '../../fakes/aws/index.js';
 import { appFolder, changeCode, deployApp, removeApp } from '../../fakes/aws/pipeline-deploy.js';
 import { yourCredentialsNeed } from '../../src/aws/aws-call.js';
 
@@ -131,6 +131,36 @@ it("the logs of a function that logs to a custom group come from that group, and
       ['/shop/all', '2024/12/31/shop-main[2]'],
       ['/shop/all', `${day}/shop-main[2]`],
     ]);
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});
+
+/** On real AWS the deploy role setup makes may not read a custom group: the note names the grant, the deploy reports as usual. */
+it('a custom group the deploy role may not read: the note names the group and the ARN to grant', async () => {
+  const fake = await startFakeAws({
+    invoke: ({ version }) =>
+      version === '1' ? { payload: OK } : { payload: CRASH, functionError: 'Unhandled' },
+  });
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  try {
+    expect((await deployApp(fake, dir, { inputs })).failure).toBeUndefined();
+    fake.account.functions.get('shop-main')!.latest.LoggingConfig = {
+      LogFormat: 'Text',
+      LogGroup: '/shop/all',
+    };
+    fake.seed.logGroup('/shop/all');
+    fake.faults.deny('FilterLogEvents');
+    changeCode(dir);
+    const run = await deployApp(fake, dir, { inputs });
+
+    expect(run.report.rolledBack).toBe(true);
+    expect(run.report.logs).toBe('');
+    expect(run.report.logsNote).toContain(
+      `grant the deploy role logs:FilterLogEvents on arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:/shop/all and arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:/shop/all:* `,
+    );
   } finally {
     await fake.close();
     removeApp(dir);

@@ -1,5 +1,6 @@
 /**
- * `gateway: function-url`: a function URL on the alias `live`, auth NONE,
+ * `gateway: function-url`: a function URL on the alias `live`, auth NONE
+ * (an existing URL someone set to AWS_IAM is refused, never opened),
  * with both permissions new URLs need since October 2025 (without the
  * second one the URL answers 403). Function URLs cannot be tagged: the
  * tagged function owns it, and deleting the function deletes it.
@@ -7,7 +8,6 @@
 import {
   CreateFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
-  UpdateFunctionUrlConfigCommand,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { errorMessage, errorName } from '../../util/retry.js';
@@ -53,6 +53,21 @@ export async function readFunctionUrl(
     () => lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: functionName, Qualifier: qualifier })),
   );
   return found?.FunctionUrl || undefined;
+}
+
+/** Why a URL whose auth is not NONE is left alone, and how to change that on purpose. */
+export function privateUrlProblem(
+  aliasArn: string,
+  functionName: string,
+  qualifier: string,
+  authType: string | undefined,
+): string {
+  return (
+    `gateway: function-url: the function URL of ${aliasArn} has auth ${authType ?? 'unknown'} (callers must sign their requests), ` +
+    'set outside lambda-deploy; the deploy serves a public URL (auth NONE) and does not make a private one public. ' +
+    `To make it public on purpose: aws lambda update-function-url-config --function-name ${functionName} --qualifier ${qualifier} --auth-type NONE, then deploy again. ` +
+    'To keep it private, deploy this stage with another gateway.'
+  );
 }
 
 export async function ensureFunctionUrl(
@@ -102,17 +117,10 @@ export async function ensureFunctionUrl(
     deps.logger.info(`Created the function URL of ${input.aliasArn}.`);
     changed = true;
   } else if (existing.AuthType !== 'NONE') {
-    const updated = await callAws(
-      deps,
-      call(
-        `set the function URL of ${input.aliasArn} to auth NONE`,
-        `lambda:UpdateFunctionUrlConfig on ${input.aliasArn}`,
-      ),
-      () => lambda.send(new UpdateFunctionUrlConfigCommand({ ...target, AuthType: 'NONE' })),
+    // Only an owner makes the URL AWS_IAM (we create NONE): switching it back would make their function public.
+    throw new Error(
+      privateUrlProblem(input.aliasArn, context.functionName, alias.qualifier, existing.AuthType),
     );
-    url = updated.FunctionUrl ?? url;
-    deps.logger.info(`Changed the function URL of ${input.aliasArn} from auth ${existing.AuthType} to NONE.`);
-    changed = true;
   }
 
   changed =

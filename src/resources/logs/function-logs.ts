@@ -4,6 +4,7 @@ import {
   type FilteredLogEvent,
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from '../../util/logger.js';
+import { partitionOf } from '../execution-role/execution-role.js';
 import { errorMessage, errorName, isTransient, withRetry } from '../../util/retry.js';
 import type { Sleep } from '../../util/sleep.js';
 import { formatLogExcerpt, type ExcerptOptions } from './log-excerpt.js';
@@ -15,6 +16,8 @@ export interface LogWindow {
   endTime: number;
   /** When the function logs elsewhere (LoggingConfig.LogGroup); `/aws/lambda/{functionName}` by default. */
   logGroupName?: string;
+  /** That group's ARN, named in the grant to add when the deploy role may not read it. */
+  logGroupArn?: string;
   /**
    * Only this version's lines: the group also holds those of the version that
    * served the stage meanwhile, which would crowd out (or pass for) the failure's.
@@ -27,6 +30,11 @@ const DAY_MS = 86_400_000;
 /** The group Lambda logs to unless LoggingConfig names another. */
 export function defaultLogGroup(functionName: string): string {
   return `/aws/lambda/${functionName}`;
+}
+
+/** A log group's ARN, as IAM policies name it. */
+export function logGroupArn(region: string, accountId: string, name: string): string {
+  return `arn:${partitionOf(region)}:logs:${region}:${accountId}:log-group:${name}`;
 }
 
 /**
@@ -96,7 +104,7 @@ export async function fetchFunctionLogs(
       };
     }
     const note = /AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name)
-      ? `No logs: the deploy role may not read ${logGroupName} (it needs logs:FilterLogEvents).`
+      ? deniedNote(window, logGroupName)
       : `Could not read ${logGroupName}: ${name ? `${name}: ` : ''}${errorMessage(error)}.`;
     deps.logger.debug(`FilterLogEvents on ${logGroupName} failed: ${errorMessage(error)}`);
     // What was read before the failure is still worth showing.
@@ -119,6 +127,23 @@ export async function fetchFunctionLogs(
   return !read.complete
     ? { text, note: `Only the first ${events.length} log events of this deploy's window were read.` }
     : { text };
+}
+
+/**
+ * Why there are no logs when FilterLogEvents is denied. A custom group is not
+ * granted: its name is the owner's choice, often shared with other functions,
+ * so the deploy role (previews: any pull request) is not given it unasked.
+ */
+function deniedNote(window: LogWindow, logGroupName: string): string {
+  if (logGroupName === defaultLogGroup(window.functionName))
+    return `No logs: the deploy role may not read ${logGroupName} (it needs logs:FilterLogEvents).`;
+  const arn = window.logGroupArn ?? `the ARN of ${logGroupName}`;
+  return (
+    `No logs: the deploy role may not read ${logGroupName}, the log group this function logs to (its LoggingConfig, set outside the workflow); ` +
+    "the roles lambda-deploy sets up read only the functions' own groups (/aws/lambda/{function}). " +
+    `To show its lines here, grant the deploy role logs:FilterLogEvents on ${arn} and ${arn}:* ` +
+    "(other functions' lines in that group then show here too, and to the preview role's pull requests if you grant it that); or read them in CloudWatch Logs."
+  );
 }
 
 /**

@@ -12,7 +12,6 @@ import {
 import {
   GetAliasCommand,
   GetFunctionCommand,
-  GetFunctionConfigurationCommand,
   GetFunctionUrlConfigCommand,
   LambdaClient,
   ResourceNotFoundException,
@@ -24,6 +23,8 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { main } from '../../../src/entry/cli/cli.js';
 import { LATE_EVENTS_MS, nextStartTime, SeenEvents } from '../../../src/entry/cli/commands/logs.js';
 import { gitHubRepository } from '../../../src/entry/cli/local-context.js';
@@ -235,9 +236,13 @@ describe('lambda-stage-deploy CLI', () => {
   });
 
   test("logs of a function set to log to a custom group: that group, and only this function's streams in it", async () => {
-    lambda
-      .on(GetFunctionConfigurationCommand, { FunctionName: 'shop-pr-3' })
-      .resolves({ FunctionName: 'shop-pr-3', LoggingConfig: { LogFormat: 'Text', LogGroup: '/shop/all' } });
+    lambda.on(GetFunctionCommand, { FunctionName: 'shop-pr-3' }).resolves({
+      Configuration: {
+        FunctionName: 'shop-pr-3',
+        LoggingConfig: { LogFormat: 'Text', LogGroup: '/shop/all' },
+      },
+      Tags: tags('pr-3'),
+    });
     // A group other functions share: Lambda names its streams YYYY/MM/DD/{function}[VERSION]id there.
     logs.on(FilterLogEventsCommand, { logGroupName: '/shop/all' }).resolves({
       events: [
@@ -407,6 +412,49 @@ describe('lambda-stage-deploy CLI', () => {
     expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
   });
 
+  test('logs of a custom group the credentials may not read: exit 1, naming the permission on that group', async () => {
+    lambda.on(GetFunctionCommand, { FunctionName: 'shop-pr-3' }).resolves({
+      Configuration: {
+        FunctionName: 'shop-pr-3',
+        LoggingConfig: { LogFormat: 'Text', LogGroup: '/shop/all' },
+      },
+      Tags: tags('pr-3'),
+    });
+    // As CloudWatch Logs answers (HTTP 400, JSON protocol) credentials shaped like the deploy role's policy.
+    logs
+      .on(FilterLogEventsCommand)
+      .rejects(
+        Object.assign(
+          new Error(
+            'User: arn:aws:iam::123456789012:user/dev is not authorized to perform: logs:FilterLogEvents on resource: arn:aws:logs:eu-west-1:123456789012:log-group:/shop/all:log-stream: because no identity-based policy allows the logs:FilterLogEvents action',
+          ),
+          { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } },
+        ),
+      );
+    expect(await run('logs', '--name', 'shop', '--stage', 'pr-3')).toBe(1);
+    expect(io.stderr()).toContain(
+      'Your AWS credentials need logs:FilterLogEvents on arn:aws:logs:eu-west-1:123456789012:log-group:/shop/all.',
+    );
+  });
+
+  test("logs of another project's function that has the stage's name: exit 1, nothing read", async () => {
+    // shop's stage admin-main and shop-admin's stage main are both shop-admin-main.
+    lambda.on(GetFunctionCommand, { FunctionName: 'shop-admin-main' }).resolves({
+      Configuration: { FunctionName: 'shop-admin-main' },
+      Tags: { ...tags('main', 'shop-admin') },
+    });
+    logs.on(FilterLogEventsCommand).resolves({
+      events: [{ eventId: '1', timestamp: Date.now() - 1_000, message: 'shop-admin secrets' }],
+    });
+    expect(await run('logs', '--name', 'shop', '--stage', 'admin-main')).toBe(1);
+    expect(io.stderr()).toContain(
+      "function shop-admin-main is not stage admin-main of shop: tag lambda-deploy:name is 'shop-admin'; " +
+        "logs reads only this project's stages (check --name and --stage).",
+    );
+    expect(logs).toHaveReceivedCommandTimes(FilterLogEventsCommand, 0);
+    expect(io.stdout()).toBe('');
+  });
+
   test('logs of a stage whose log group does not exist: exit 1, naming the group and what to check', async () => {
     logs.on(FilterLogEventsCommand).rejects(
       Object.assign(new Error('The specified log group does not exist.'), {
@@ -449,6 +497,46 @@ describe('lambda-stage-deploy CLI', () => {
     io = testIo(env);
     expect(await run('policy', '--name', 'shop')).toBe(2);
     expect(io.stderr()).toMatch(/--account: missing; expected the 12-digit AWS account id/);
+  });
+
+  test('policy --repository reads the ids from GitHub as setup does: both sub forms trusted', async () => {
+    const asked: string[] = [];
+    const github = createServer((req, res) => {
+      asked.push(`${req.url} ${req.headers.authorization}`);
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify({ id: 987654321, full_name: 'octo/shop', owner: { login: 'octo', id: 1342004 } }),
+        );
+    });
+    await new Promise<void>((resolve) => github.listen(0, '127.0.0.1', resolve));
+    const apiUrl = `http://127.0.0.1:${(github.address() as AddressInfo).port}`;
+    try {
+      io = testIo({ ...env, GITHUB_API_URL: apiUrl, GH_TOKEN: 'gho_reader' }, fetch);
+      const argv = ['policy', '--name=shop', '--account=123456789012', '--repository=Octo/Shop'];
+      expect(await run(...argv)).toBe(0);
+      expect(asked).toEqual(['/repos/Octo/Shop Bearer gho_reader']);
+      expect(io.stdout()).toContain('"repo:octo@1342004/shop@987654321:pull_request"');
+      expect(io.stdout()).toContain('"repo:octo/shop:pull_request"');
+      // The trust and the OtherRepositories deny both use GitHub's spelling, which its tokens and tags carry.
+      expect(io.stdout()).not.toMatch(/Octo\/Shop/);
+      expect(io.stderr()).toContain(
+        'Read from GitHub: octo/shop is owner 1342004, repository 987654321 (--owner-id/--repo-id): the deploy roles trust both sub forms',
+      );
+      expect(io.stderr()).not.toContain('gho_reader');
+    } finally {
+      await new Promise((resolve) => github.close(resolve));
+    }
+  });
+
+  test('policy --repository with no answer from GitHub: the classic form only, and the warning setup gives', async () => {
+    expect(await run('policy', '--name=shop', '--account=123456789012', '--repository=octo/shop')).toBe(0);
+    expect(io.stdout()).toContain('"repo:octo/shop:pull_request"');
+    expect(io.stderr()).toContain(
+      "(ENETUNREACH)), so the deploy roles trust only GitHub's classic sub form (repo:octo/shop:...). " +
+        'Repositories created, renamed or transferred since 15 July 2026 send repo:OWNER@ID/REPO@ID:... instead, and their workflows could not sign in. ' +
+        "Add --owner-id and --repo-id (gh api repos/octo/shop --jq '.owner.id, .id'): both forms are then trusted.",
+    );
   });
 
   test('policy takes --owner-id/--repo-id, --role, --protected-branches and --github-environment', async () => {

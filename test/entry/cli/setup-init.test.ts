@@ -19,6 +19,7 @@ import {
   ListOpenIDConnectProvidersCommand,
   ListRolePoliciesCommand,
   ListRolesCommand,
+  ListRoleTagsCommand,
 } from '@aws-sdk/client-iam';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
@@ -254,6 +255,45 @@ describe('lambda-deploy setup', () => {
       'AWS::S3::Bucket',
       'AWS::S3::BucketPolicy',
     ]);
+  });
+
+  test('--cloudformation refuses a name that overlaps a project set up in the account, as setup does', async () => {
+    const role = (name: string) => ({
+      RoleName: name,
+      Arn: `arn:aws:iam::123456789012:role/${name}`,
+      Path: '/',
+      RoleId: 'AROAEXAMPLE',
+      CreateDate: new Date(0),
+    });
+    iam.on(ListRolesCommand).resolves({
+      Roles: [role('shop-admin-deploy-production'), role('shop-admin-deploy-preview')],
+      IsTruncated: false,
+    });
+    iam.on(ListRoleTagsCommand, { RoleName: 'shop-admin-deploy-preview' }).resolves({
+      Tags: [
+        { Key: 'lambda-deploy:name', Value: 'shop-admin' },
+        { Key: 'lambda-deploy:repository', Value: 'octo/shop-admin' },
+      ],
+    });
+    expect(await cli(['setup', '--name=shop', '--repository=octo/shop', '--cloudformation'])).toBe(1);
+    expect(stderr).toContain(
+      "--name shop: the lambda-deploy project shop-admin (role shop-admin-deploy-preview, tags lambda-deploy:name=shop-admin, lambda-deploy:repository=octo/shop-admin) is set up in this account, and the names overlap: shop's stage admin-main and shop-admin's stage main are both shop-admin-main",
+    );
+    expect(stdout).not.toContain('AWS::IAM::Role');
+  });
+
+  test('--cloudformation --account and policy, which ask AWS nothing, say the overlap check was not made and how to make it', async () => {
+    const note =
+      "No lambda-deploy project whose name overlaps shop's (shop-…, or the part of shop before a hyphen) may share this account: " +
+      "their function and log group names would collide, and a deploy role may read the other's log groups, which IAM scopes only by name. " +
+      'Offline, that was not checked: aws iam list-roles --query "Roles[?ends_with(RoleName, \'-deploy-preview\')].RoleName" lists the projects set up.';
+    const offline = ['--name=shop', '--repository=octo/shop', '--account=123456789012'];
+    expect(await cli(['setup', ...offline, '--cloudformation'])).toBe(0);
+    expect(stderr).toContain(note);
+    stderr = '';
+    expect(await cli(['policy', ...offline, '--owner-id=1', '--repo-id=2'])).toBe(0);
+    expect(stderr).toContain(note);
+    expect(iam.calls()).toEqual([]);
   });
 
   test('--policy-statements reads a file; a bad one and a missing --repository are clear usage errors', async () => {

@@ -121,16 +121,21 @@ describe('function-url', () => {
     expect(inputsOf('AddPermission')[0]).toMatchObject({ InvokedViaFunctionUrl: true });
   });
 
-  test('auth AWS_IAM is switched to NONE', async () => {
-    const { fake, run, calls, inputsOf, fn } = await setup();
+  test('auth AWS_IAM set by the owner is refused, never made public: no write, the URL stays private', async () => {
+    const { fake, run, calls, fn, statements } = await setup();
     await run();
     fn().urls.get('live')!.AuthType = 'AWS_IAM';
     fake.calls.clear();
 
-    await expect(run()).resolves.toMatchObject({ changed: true });
-    expect(inputsOf('UpdateFunctionUrlConfig')[0]).toMatchObject({ AuthType: 'NONE', Qualifier: 'live' });
-    expect(calls()).toEqual(['GetFunctionUrlConfig', 'UpdateFunctionUrlConfig', 'GetPolicy']);
-    expect(fn().urls.get('live')!.AuthType).toBe('NONE');
+    await expect(run()).rejects.toThrow(
+      `gateway: function-url: the function URL of ${ALIAS_ARN} has auth AWS_IAM (callers must sign their requests), ` +
+        'set outside lambda-deploy; the deploy serves a public URL (auth NONE) and does not make a private one public. ' +
+        'To make it public on purpose: aws lambda update-function-url-config --function-name shop-pr-42 --qualifier live --auth-type NONE, then deploy again. ' +
+        'To keep it private, deploy this stage with another gateway.',
+    );
+    expect(calls()).toEqual(['GetFunctionUrlConfig']);
+    expect(fn().urls.get('live')!.AuthType).toBe('AWS_IAM');
+    expect(statements()).toHaveLength(2);
   });
 
   test('permissions that already exist are not an error (409 ResourceConflictException)', async () => {

@@ -1,4 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import 'aws-sdk-client-mock-jest';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  CloudWatchLogsClient,
+  CloudWatchLogsServiceException,
+  FilterLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
 import {
   fetchFunctionLogs,
   localFunctionLogs,
@@ -99,6 +106,40 @@ describe('fetchFunctionLogs', () => {
     const result = await fetchFunctionLogs(logs, window, deps());
     expect(result.text).toBe('');
     expect(result.note).toContain('logs:FilterLogEvents');
+  });
+
+  it('a custom log group the deploy role may not read: says which group, and the grant to add, never throws', async () => {
+    // As CloudWatch Logs answers a role whose policy does not cover the group (HTTP 400, JSON protocol).
+    const logs = new CloudWatchLogsClient({ region: 'eu-west-1' });
+    const mock = mockClient(logs);
+    mock.on(FilterLogEventsCommand).rejects(
+      new CloudWatchLogsServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message:
+          'User: arn:aws:sts::123456789012:assumed-role/shop-deploy-preview/GitHubActions is not authorized to perform: logs:FilterLogEvents on resource: arn:aws:logs:eu-west-1:123456789012:log-group:/shop/all:log-stream: because no identity-based policy allows the logs:FilterLogEvents action',
+      }),
+    );
+    const logger = new RecordingLogger();
+    const result = await fetchFunctionLogs(
+      logs,
+      {
+        ...window,
+        logGroupName: '/shop/all',
+        logGroupArn: 'arn:aws:logs:eu-west-1:123456789012:log-group:/shop/all',
+      },
+      { logger, sleep: async () => undefined },
+    );
+    expect(result).toEqual({
+      text: '',
+      note:
+        'No logs: the deploy role may not read /shop/all, the log group this function logs to (its LoggingConfig, set outside the workflow); ' +
+        "the roles lambda-deploy sets up read only the functions' own groups (/aws/lambda/{function}). " +
+        'To show its lines here, grant the deploy role logs:FilterLogEvents on arn:aws:logs:eu-west-1:123456789012:log-group:/shop/all and arn:aws:logs:eu-west-1:123456789012:log-group:/shop/all:* ' +
+        "(other functions' lines in that group then show here too, and to the preview role's pull requests if you grant it that); or read them in CloudWatch Logs.",
+    });
+    expect(mock).toHaveReceivedCommandTimes(FilterLogEventsCommand, 1);
   });
 
   it('keeps what it read before a later page failed', async () => {

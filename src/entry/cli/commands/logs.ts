@@ -1,8 +1,8 @@
 import { FilterLogEventsCommand, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
-import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { callAws, findAws, hasErrorName } from '../../../aws/aws-call.js';
-import { defaultLogGroup } from '../../../resources/logs/function-logs.js';
-import { errorMessage } from '../../../util/retry.js';
+import { defaultLogGroup, logGroupArn } from '../../../resources/logs/function-logs.js';
+import { tagMismatch, type StageOwner } from '../../../resources/stage/tag-guard.js';
 import { openAwsSession, type AwsSession } from '../../../pipelines/aws-session.js';
 import type { CliCommand } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
@@ -68,24 +68,36 @@ export class SeenEvents {
  * maybe), and which of that group's streams are its own: all of its own
  * group; in a custom one, which other functions may share, those Lambda
  * names `YYYY/MM/DD/{function}[VERSION]id`. Its own group when the function
- * is gone (its logs stay) or may not be read.
+ * is gone (its logs stay). Refused when the function's tags say it is not
+ * the stage's: `shop`'s stage admin-main and `shop-admin`'s stage main share
+ * a name, and the other project's lines are not ours to print.
  */
 async function functionLogs(
   session: AwsSession,
+  owner: StageOwner,
   functionName: string,
 ): Promise<{ logGroupName: string; ours: (stream: string | undefined) => boolean }> {
   const own = { logGroupName: defaultLogGroup(functionName), ours: () => true };
-  let group: string | undefined;
-  try {
-    const config = await findAws(
-      session.awsDeps,
-      { what: `read where function ${functionName} logs`, permission: 'lambda:GetFunctionConfiguration' },
-      () => session.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName })),
+  const found = await findAws(
+    session.awsDeps,
+    {
+      what: `read function ${functionName} and its tags`,
+      permission: `lambda:GetFunction on ${functionName}`,
+    },
+    () => session.clients.lambda.send(new GetFunctionCommand({ FunctionName: functionName })),
+  );
+  if (!found) {
+    session.awsDeps.logger.warning(
+      `Function ${functionName} does not exist (undeployed?): reading ${own.logGroupName}, which its tags cannot vouch for.`,
     );
-    group = config?.LoggingConfig?.LogGroup;
-  } catch (error) {
-    session.awsDeps.logger.debug(`${errorMessage(error)}; reading ${own.logGroupName}`);
+    return own;
   }
+  const mismatch = tagMismatch(found.Tags, owner);
+  if (mismatch)
+    throw new Error(
+      `function ${functionName} is not stage ${owner.stage} of ${owner.project}: ${mismatch}; logs reads only this project's stages (check --name and --stage).`,
+    );
+  const group = found.Configuration?.LoggingConfig?.LogGroup;
   if (!group || group === own.logGroupName) return own;
   const mark = `/${functionName}[`;
   return { logGroupName: group, ours: (stream) => !!stream?.includes(mark) };
@@ -117,7 +129,8 @@ export const logsCommand: CliCommand = {
     const settings = ctx.settings({ command: 'deploy' });
     const plan = stagePlan(ctx, settings, 'logs');
     const session = await openAwsSession(settings, plan, ctx.github, ctx.pipelineDeps());
-    const { logGroupName, ours } = await functionLogs(session, plan.functionName);
+    const owner = { project: settings.name, stage: plan.stage, repository: ctx.github.repository };
+    const { logGroupName, ours } = await functionLogs(session, owner, plan.functionName);
     const firstStart = Date.now() - windowMs;
     let startTime = firstStart;
     let newest = firstStart;
@@ -133,7 +146,7 @@ export const logsCommand: CliCommand = {
           session.awsDeps,
           {
             what: `read the log group ${logGroupName} (has stage ${plan.stage} been deployed and invoked?)`,
-            permission: 'logs:FilterLogEvents',
+            permission: `logs:FilterLogEvents on ${logGroupArn(session.clients.region, session.accountId, logGroupName)}`,
           },
           () =>
             session.clients.logs.send(

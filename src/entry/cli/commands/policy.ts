@@ -5,6 +5,8 @@ import type { GatewayKind } from '../../../model/settings.js';
 import type { CliCommand, CommandResult } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { commaList, GATEWAY_CHOICES, oneOf, TRUST_FLAGS } from './shared-flags.js';
+import { trustRepositoryIds } from './repository-trust.js';
+import { overlapUncheckedNote } from '../../../setup/project-overlap.js';
 
 const ROLES = ['production', 'preview', 'single'] as const;
 type RoleKind = (typeof ROLES)[number];
@@ -67,6 +69,20 @@ export const policyCommand: CliCommand = {
     const kinds: RoleKind[] =
       own.role === undefined ? ['production', 'preview'] : [oneOf('policy', 'role', own.role, ROLES)];
     const settings = ctx.settings({ command: 'deploy' });
+    const trust = own.repository
+      ? {
+          repository: own.repository,
+          ownerId: own['owner-id'],
+          repoId: own['repo-id'],
+          accountId,
+          audience: settings.audience,
+          protectedBranches: commaList(own['protected-branches']),
+          environments: commaList(own['github-environment']),
+        }
+      : undefined;
+    // As setup does: a trust policy with only the classic sub form locks newer repositories out.
+    const classic = trust && (await trustRepositoryIds(trust, ctx));
+    if (classic) ctx.logger.warning(classic);
     const options = {
       project: settings.name,
       region: settings.awsRegion ?? '*',
@@ -80,19 +96,9 @@ export const policyCommand: CliCommand = {
       layers: settings.dependenciesLayer,
       attachedLayers: settings.layers,
       protectedStages: settings.protectedStages,
-      repository: own.repository,
+      // GitHub's spelling when read from it: the deploy policy's tag conditions compare it exactly.
+      repository: trust?.repository,
     };
-    const trust = own.repository
-      ? {
-          repository: own.repository,
-          ownerId: own['owner-id'],
-          repoId: own['repo-id'],
-          accountId,
-          audience: settings.audience,
-          protectedBranches: commaList(own['protected-branches']),
-          environments: commaList(own['github-environment']),
-        }
-      : undefined;
 
     const roles: CommandResult[] = [];
     const notes: string[] = [];
@@ -115,6 +121,7 @@ export const policyCommand: CliCommand = {
       }
       roles.push(role);
     }
+    notes.push(overlapUncheckedNote(settings.name));
     for (const note of notes) ctx.logger.info(`# ${note}`);
     if (!trust) ctx.logger.info('# Add --repository owner/repo for the OIDC trust policies.');
     if (kinds.includes('single'))

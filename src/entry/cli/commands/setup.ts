@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { terminalCredentialsHint, yourCredentialsNeed } from '../../../aws/aws-call.js';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import { terminalCredentialsHint, yourCredentialsNeed, type AwsDeps } from '../../../aws/aws-call.js';
 import { createAwsClients } from '../../../aws/clients.js';
 import { partitionOf } from '../../../resources/execution-role/execution-role.js';
 import { getAccountId } from '../../../aws/oidc-credentials.js';
@@ -10,8 +11,12 @@ import {
   setupDocumentsText,
   trustPolicyQuota,
 } from '../../../setup/setup-aws.js';
-import { documentSizeProblems, setupDocuments, type SetupConfig } from '../../../setup/setup-documents.js';
-import { lookUpRepositoryIds } from '../../../setup/repository-ids.js';
+import {
+  documentSizeProblems,
+  setupDocuments,
+  type SetupConfig,
+  type SetupDocuments,
+} from '../../../setup/setup-documents.js';
 import { IAM_SIZE_LIMITS } from '../../../model/policy-document.js';
 import { branchStage } from '../../../model/stage-name.js';
 import { SettingsError } from '../../../settings/settings.js';
@@ -20,9 +25,11 @@ import type { PolicyStatement } from '../../../model/policy-document.js';
 import { DEFAULT_PROTECTED_BRANCHES } from '../../../iam/trust-policy.js';
 import type { GatewayKind } from '../../../model/settings.js';
 import { errorMessage } from '../../../util/retry.js';
-import type { CliCommand, CommandContext } from '../command.js';
+import type { CliCommand, CommandContext, CommandOutcome } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { commaList, GATEWAY_CHOICES, oneOf, TRUST_FLAGS } from './shared-flags.js';
+import { trustRepositoryIds } from './repository-trust.js';
+import { checkProjectOverlap, overlapUncheckedNote } from '../../../setup/project-overlap.js';
 
 /** JSON given inline, or the text of the file it names; undefined when the flag is not given. */
 function jsonOrFile(flag: string, value: string | undefined): string | undefined {
@@ -80,56 +87,6 @@ export function branchesNotStages(
   );
 }
 
-/**
- * GitHub sends the immutable sub form (repo:OWNER@ID/REPO@ID:...) by default for
- * repositories created, renamed or transferred since 15 July 2026: trusting only
- * the classic form, every workflow of such a repository fails to sign in.
- */
-export function classicSubjectWarning(
-  config: Pick<SetupConfig, 'repository' | 'ownerId' | 'repoId'>,
-  lookupProblem?: string,
-): string | undefined {
-  if (config.ownerId && config.repoId) return undefined;
-  return (
-    `--owner-id/--repo-id: not given${lookupProblem ? ` and not read from GitHub (${lookupProblem})` : ''}, ` +
-    `so the deploy roles trust only GitHub's classic sub form (repo:${config.repository}:...). ` +
-    'Repositories created, renamed or transferred since 15 July 2026 send repo:OWNER@ID/REPO@ID:... instead, and their workflows could not sign in. ' +
-    `Add --owner-id and --repo-id (gh api repos/${config.repository} --jq '.owner.id, .id'): both forms are then trusted.`
-  );
-}
-
-/**
- * Neither --owner-id nor --repo-id given: both read from GitHub's API into
- * `config` (GH_TOKEN or GITHUB_TOKEN for a private repository), so the roles
- * trust the immutable sub form too. Why they could not be read, otherwise.
- */
-async function repositoryIdsFromGitHub(
-  config: SetupConfig,
-  ctx: Pick<CommandContext, 'io' | 'logger'>,
-): Promise<string | undefined> {
-  if (config.ownerId !== undefined || config.repoId !== undefined) return undefined;
-  const { env } = ctx.io;
-  const found = await lookUpRepositoryIds(config.repository, {
-    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
-    token: env.GH_TOKEN || env.GITHUB_TOKEN || undefined,
-    fetch: ctx.io.fetch,
-  });
-  if ('problem' in found) return found.problem;
-  if (found.fullName !== config.repository) {
-    ctx.logger.info(
-      `GitHub spells the repository ${found.fullName}, as its tokens do: the trust policies use that spelling (IAM compares it case by case), not ${config.repository}.`,
-    );
-    config.repository = found.fullName;
-  }
-  config.ownerId = found.ownerId;
-  config.repoId = found.repoId;
-  ctx.logger.info(
-    `Read from GitHub: ${config.repository} is owner ${found.ownerId}, repository ${found.repoId} ` +
-      '(--owner-id/--repo-id): the deploy roles trust both sub forms, repo:OWNER/REPO and repo:OWNER@ID/REPO@ID.',
-  );
-  return undefined;
-}
-
 /** What previews run with, said when statements are given: production's never reach them. */
 export function previewStatementsNote(
   production: readonly object[] | undefined,
@@ -140,6 +97,23 @@ export function previewStatementsNote(
   if (production?.length)
     return `The preview execution role gets none of --policy-statements: pull requests' code cannot use production's grants. Give previews their own (a staging table, say) with --${PREVIEW_STATEMENTS_FLAG}.`;
   return undefined;
+}
+
+/**
+ * `--cloudformation`: the template. runSetup checks project overlap on the
+ * other paths; a template applied later collides just the same, so it is
+ * checked here too, or (offline, no `iam`) left to the reader with a warning.
+ */
+async function templateResult(
+  docs: SetupDocuments,
+  project: string,
+  iam: IAMClient | undefined,
+  deps: AwsDeps,
+): Promise<CommandOutcome> {
+  if (iam) await checkProjectOverlap(iam, project, deps);
+  else deps.logger.warning(overlapUncheckedNote(project));
+  const template = cloudFormationTemplate(docs);
+  return { exitCode: 0, result: { template }, text: JSON.stringify(template, null, 2) };
 }
 
 export const setupCommand: CliCommand = {
@@ -252,7 +226,7 @@ export const setupCommand: CliCommand = {
       previewPolicyStatements: previewStatements,
     };
     const unrouted = branchesNotStages(config.protectedBranches, settings.protectedStages);
-    const classic = classicSubjectWarning(config, await repositoryIdsFromGitHub(config, ctx));
+    const classic = await trustRepositoryIds(config, ctx);
     for (const warning of [classic, unrouted]) if (warning) ctx.logger.warning(warning);
     const docs = setupDocuments(config);
     // Before the first write: IAM refuses an oversized document only when it is written, half-way.
@@ -262,10 +236,7 @@ export const setupCommand: CliCommand = {
       : await trustPolicyQuota(clients!.iam, docs, deps);
     const tooLarge = documentSizeProblems(docs, config, trustQuota);
     if (tooLarge.length) throw new SettingsError(tooLarge);
-    if (cloudformation) {
-      const template = cloudFormationTemplate(docs);
-      return { exitCode: 0, result: { template }, text: JSON.stringify(template, null, 2) };
-    }
+    if (cloudformation) return templateResult(docs, settings.name, offline ? undefined : clients!.iam, deps);
     let text = settings.dryRun ? `${setupDocumentsText(docs)}\n` : '';
     const report = await runSetup(
       { iam: clients!.iam, s3: clients!.s3, tagging: clients!.tagging },
