@@ -72,6 +72,18 @@ describe('a deploy that switches the gateway type removes the old front door onc
     expect(second.logger.text('info')).toContain('removed the function-url front door of stage main');
   });
 
+  it('function-url -> http-api: a URL its owner made private (AWS_IAM) stays; only our public statements go', async () => {
+    expect((await deploy('function-url')).report.status).toBe('success');
+    const url = fn().urls.get('live')!;
+    fn().urls.set('live', { ...url, AuthType: 'AWS_IAM' } as never);
+    const second = await deploy('http-api');
+    expect(second.report.status).toBe('success');
+    expect(fn().urls.get('live')?.AuthType).toBe('AWS_IAM');
+    const sids = (fn().policies.get('live')?.statements ?? []).map((s) => s.Sid);
+    expect(sids).toEqual(['lambda-deploy-http-api']);
+    expect(second.logger.text('info')).toContain('auth AWS_IAM');
+  });
+
   it('a stage from an older release (no gateway tag): the other kinds are looked for; a function URL someone else made on live stays', async () => {
     const first = await deploy('http-api');
     expect(first.report.status).toBe('success');

@@ -8,8 +8,10 @@
 import {
   CreateFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
+  type GetFunctionUrlConfigCommandOutput,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
+import { LIVE_ALIAS } from '../../model/live-alias.js';
 import { errorMessage, errorName } from '../../util/retry.js';
 import { callAws, findAws, type RetryDeps } from '../../aws/aws-call.js';
 import { lambdaCall } from './call-options.js';
@@ -43,7 +45,17 @@ export async function readFunctionUrl(
   qualifier: string,
   deps: RetryDeps,
 ): Promise<string | undefined> {
-  const found = await findAws(
+  return (await readFunctionUrlConfig(lambda, functionName, deps, qualifier))?.FunctionUrl || undefined;
+}
+
+/** The function URL's configuration on `qualifier` (`live` by default), or undefined when it has none. */
+export async function readFunctionUrlConfig(
+  lambda: LambdaClient,
+  functionName: string,
+  deps: RetryDeps,
+  qualifier: string = LIVE_ALIAS,
+): Promise<GetFunctionUrlConfigCommandOutput | undefined> {
+  return findAws(
     deps,
     {
       what: `read the function URL of ${functionName}:${qualifier}`,
@@ -52,7 +64,6 @@ export async function readFunctionUrl(
     },
     () => lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: functionName, Qualifier: qualifier })),
   );
-  return found?.FunctionUrl || undefined;
 }
 
 /** Why a URL whose auth is not NONE is left alone, and how to change that on purpose. */
@@ -66,7 +77,7 @@ export function privateUrlProblem(
     `gateway: function-url: the function URL of ${aliasArn} has auth ${authType ?? 'unknown'} (callers must sign their requests), ` +
     'set outside lambda-deploy; the deploy serves a public URL (auth NONE) and does not make a private one public. ' +
     `To make it public on purpose: aws lambda update-function-url-config --function-name ${functionName} --qualifier ${qualifier} --auth-type NONE, then deploy again. ` +
-    'To keep it private, deploy this stage with another gateway.'
+    'To keep it private, deploy this stage with another gateway: the URL then stays as it is (only the public statements lambda-deploy added are removed).'
   );
 }
 

@@ -22,6 +22,7 @@ import {
   type FindTarget,
   emptyTaggedIndex,
 } from '../stage/stage-search.js';
+import { readFunctionUrlConfig } from './function-url.js';
 import { readPermissions } from './lambda-permission.js';
 import { PermissionIds } from './resource-policy.js';
 import {
@@ -87,7 +88,11 @@ export async function removeOldFrontDoors(
   return removed;
 }
 
-/** The URL on `live`, when our public statements show we made it; true when removed. */
+/**
+ * The URL on `live`, when our public statements show we made it; true when
+ * removed. One its owner has since made private (AWS_IAM) is theirs: it
+ * stays, and only our public statements go.
+ */
 async function removeFunctionUrl(
   lambda: LambdaClient,
   target: FindTarget,
@@ -96,6 +101,15 @@ async function removeFunctionUrl(
   const ids: string[] = [PermissionIds.functionUrl, PermissionIds.functionUrlInvoke];
   const sids = await statementIds(lambda, target, deps);
   if (!sids.includes(PermissionIds.functionUrl)) return false;
+  const ours = ids.filter((id) => sids.includes(id));
+  const auth = (await readFunctionUrlConfig(lambda, target.functionName, deps))?.AuthType;
+  if (auth !== undefined && auth !== 'NONE') {
+    deps.logger.info(
+      `The function URL of ${target.functionName}:${LIVE_ALIAS} has auth ${auth}, set by its owner: it stays (only the public statements lambda-deploy added go).`,
+    );
+    await removeStatements(lambda, target, ours, deps);
+    return false;
+  }
   const gone = await removeOrGone(
     deps,
     removalCall(
@@ -107,12 +121,7 @@ async function removeFunctionUrl(
         new DeleteFunctionUrlConfigCommand({ FunctionName: target.functionName, Qualifier: LIVE_ALIAS }),
       ),
   );
-  await removeStatements(
-    lambda,
-    target,
-    ids.filter((id) => sids.includes(id)),
-    deps,
-  );
+  await removeStatements(lambda, target, ours, deps);
   return gone;
 }
 

@@ -131,7 +131,7 @@ describe('function-url', () => {
       `gateway: function-url: the function URL of ${ALIAS_ARN} has auth AWS_IAM (callers must sign their requests), ` +
         'set outside lambda-deploy; the deploy serves a public URL (auth NONE) and does not make a private one public. ' +
         'To make it public on purpose: aws lambda update-function-url-config --function-name shop-pr-42 --qualifier live --auth-type NONE, then deploy again. ' +
-        'To keep it private, deploy this stage with another gateway.',
+        'To keep it private, deploy this stage with another gateway: the URL then stays as it is (only the public statements lambda-deploy added are removed).',
     );
     expect(calls()).toEqual(['GetFunctionUrlConfig']);
     expect(fn().urls.get('live')!.AuthType).toBe('AWS_IAM');
