@@ -2,6 +2,8 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { SmokeResult } from '../model/outcome.js';
 import { cutText, redact } from '../util/redact.js';
 import type { StatusRanges } from '../model/settings.js';
+import { INPUT_DEFAULTS } from '../settings/names.js';
+import { parseStatusRanges, statusAccepted } from '../settings/settings.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage, errorName, isTransient, withRetry } from '../util/retry.js';
 import type { Sleep } from '../util/sleep.js';
@@ -197,6 +199,8 @@ export interface InvokeSmokeDeps {
 export interface InvokeSmokeOptions {
   /** Path of the synthetic GET; `/` by default. */
   path?: string;
+  /** smoke-status: an HTTP-shaped answer's statusCode must be in it (the input's default when absent). */
+  expectStatus?: StatusRanges;
   contains?: string;
   /** The alias to invoke; `live` by default. */
   qualifier?: string;
@@ -320,9 +324,14 @@ function proxyResult(payload: string): { statusCode?: number; body: string } {
   }
 }
 
+/** smoke-status's default, parsed once: the same range a URL smoke test gets. */
+const DEFAULT_STATUS = parseStatusRanges(INPUT_DEFAULTS['smoke-status']) as StatusRanges;
+
 /**
  * `gateway: none`: invokes the alias with a GET / event instead of a URL.
- * A FunctionError, or an HTTP-shaped answer with statusCode >= 500, fails.
+ * A FunctionError fails; so does an HTTP-shaped answer whose statusCode is
+ * outside smoke-status, judged as a front door's answer would be (a plain
+ * function's answer has no status: only its errors fail).
  */
 export async function invokeSmokeTest(
   lambda: LambdaClient,
@@ -383,9 +392,14 @@ export async function invokeSmokeTest(
   }
 
   const { statusCode, body } = proxyResult(payload);
-  const extra = { lastStatus: statusCode, bodyExcerpt: bodyExcerpt(body, options.secrets) };
-  if (statusCode !== undefined && statusCode >= 500) {
-    return result('failed', `Invoke ${functionName}:${qualifier} answered statusCode ${statusCode}.`, extra);
+  const expected = options.expectStatus ?? DEFAULT_STATUS;
+  const extra = { lastStatus: statusCode, bodyExcerpt: bodyExcerpt(body, options.secrets), expected };
+  if (statusCode !== undefined && !statusAccepted(statusCode, expected)) {
+    return result(
+      'failed',
+      `Invoke ${functionName}:${qualifier} answered statusCode ${statusCode}, expected ${formatStatusRanges(expected)}.`,
+      extra,
+    );
   }
   if (options.contains && !body.includes(options.contains)) {
     return result(

@@ -445,6 +445,33 @@ describe('invokeSmokeTest on the one fake AWS', () => {
     expect(result).toMatchObject({ status: 'failed', lastStatus: 502, bodyExcerpt: 'bad gateway' });
   });
 
+  it('fails on a statusCode outside smoke-status, as the URL smoke test does (a 404 or a redirect the user did not accept)', async () => {
+    const { lambda, deps } = await account(payload({ statusCode: 404, body: 'Not Found' }));
+    const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps, { expectStatus: [[200, 299]] });
+    expect(result).toMatchObject({
+      status: 'failed',
+      lastStatus: 404,
+      expected: [[200, 299]],
+      detail: 'Invoke shop-pr-1:live answered statusCode 404, expected 200-299.',
+    });
+    const redirect = await account(payload({ statusCode: 302, headers: { location: '/login' }, body: '' }));
+    const moved = await invokeSmokeTest(redirect.lambda, 'shop-pr-1', redirect.deps, {
+      expectStatus: [[200, 200]],
+    });
+    expect(moved).toMatchObject({ status: 'failed', lastStatus: 302 });
+  });
+
+  it('passes a statusCode inside smoke-status (a list: 200,204)', async () => {
+    const { lambda, deps } = await account(payload({ statusCode: 204, body: '' }));
+    const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps, {
+      expectStatus: [
+        [200, 200],
+        [204, 204],
+      ],
+    });
+    expect(result).toMatchObject({ status: 'passed', lastStatus: 204 });
+  });
+
   it('passes a plain function that returns any JSON', async () => {
     const { lambda, deps } = await account(payload({ ok: true }));
     const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps);
