@@ -416,11 +416,42 @@ describe('GitHub Deployment', () => {
       logger: new RecordingLogger(),
     });
     const result = await reportUndeploy(undeployOutcome(), options(gh), { logger: new RecordingLogger() });
-    expect(result.deactivated).toBe(3);
+    // The two earlier ones were already inactive (superseded): only the newest needed a status.
+    expect(result.deactivated).toBe(1);
     const pr12 = gh.deployments.filter((d) => d.environment === 'shop/pr-12');
     for (const d of pr12) expect(gh.statusesOf(d.id).at(-1)?.state).toBe('inactive');
     const pr13 = gh.deployments.find((d) => d.environment === 'shop/pr-13');
     expect(gh.statusesOf(pr13?.id as number).at(-1)?.state).toBe('success');
+  });
+
+  it('undeploy writes a status only to our deployments not already inactive (a long-lived stage has hundreds)', async () => {
+    const gh = await start({ maxPerPage: 2 });
+    // Five deploys of the branch stage: GitHub's auto_inactive already made the first four inactive.
+    for (let i = 0; i < 5; i++)
+      await reportDeploy(successOutcome({ stage: 'feature-x' }), options(gh, { comment: false }), {
+        logger: new RecordingLogger(),
+      });
+    const ours = gh.deployments.filter((d) => d.environment === 'shop/feature-x');
+    expect(ours.map((d) => gh.statusesOf(d.id).at(-1)?.state)).toEqual([
+      'inactive',
+      'inactive',
+      'inactive',
+      'inactive',
+      'success',
+    ]);
+    const before = gh.requests.length;
+    const result = await reportUndeploy(
+      undeployOutcome({ stage: 'feature-x' }),
+      options(gh, { pullRequest: undefined, comment: false }),
+      { logger: new RecordingLogger() },
+    );
+    const writes = gh.requests
+      .slice(before)
+      .filter((r) => r.method === 'POST' && r.path.endsWith('/statuses'))
+      .map((r) => r.path);
+    expect(writes).toEqual([`/repos/octo/repo/deployments/${ours[4]!.id}/statuses`]);
+    expect(result.deactivated).toBe(1);
+    for (const d of ours) expect(gh.statusesOf(d.id).at(-1)?.state).toBe('inactive');
   });
 
   it("after undeploy leaves another tool's deployment of the same environment active", async () => {
@@ -435,6 +466,20 @@ describe('GitHub Deployment', () => {
     const result = await reportUndeploy(undeployOutcome(), options(gh), { logger: new RecordingLogger() });
     expect(result.deactivated).toBe(1);
     expect(gh.statusesOf(777)).toEqual([]);
+  });
+
+  it("after undeploy leaves a deployment of the same token's login that another step made (not our description)", async () => {
+    const gh = await start();
+    await reportDeploy(successOutcome(), options(gh, { comment: false }), { logger: new RecordingLogger() });
+    // Another step of the workflow deploys with the same github.token to an environment of the same name.
+    gh.deployments.push({
+      ...(gh.deployments[0] as (typeof gh.deployments)[number]),
+      id: 778,
+      description: 'Deploy docs preview',
+    });
+    const result = await reportUndeploy(undeployOutcome(), options(gh), { logger: new RecordingLogger() });
+    expect(result.deactivated).toBe(1);
+    expect(gh.statusesOf(778)).toEqual([]);
   });
 
   it('leaves deployments alone on a dry run', async () => {
