@@ -307,7 +307,7 @@ describe('sticky pull request comment', () => {
     });
     expect(updated.comment?.action).toBe('updated');
     expect(gh.comments).toHaveLength(1);
-    expect(gh.comments[0]?.body).toContain('(0 resources)');
+    expect(gh.comments[0]?.body).toContain('nothing to remove');
   });
 
   it('is not posted without a pull request number or with comment: false', async () => {
@@ -741,6 +741,38 @@ describe('the comment marker and the undeploy comment', () => {
     expect(dry).toContain('### 🔍 Preview `pr-12` of `shop`: dry run, nothing removed');
     expect(dry).not.toContain('removed (');
     expect(dry).not.toContain('Left in place');
+  });
+});
+
+describe('the undeploy of a pull request that was never deployed', () => {
+  it('the comment says there was nothing to remove, never "(0 resources)"', () => {
+    const none = renderUndeployComment(undeployOutcome({ removed: [] }), { runUrl: RUN_URL });
+    expect(none).toContain('### 🗑️ Preview `pr-12` of `shop`: nothing to remove');
+    expect(none).toContain('No resource carries the tags of stage `pr-12`');
+    expect(none).not.toMatch(/\(0 resources?\)|Preview removed|was removed/);
+  });
+
+  it('with only resources left in place, it says nothing was removed and lists them', () => {
+    const kept = renderUndeployComment(
+      undeployOutcome({ removed: [], skipped: [{ resource: 'HTTP API h9', why: 'tagged for octo/other' }] }),
+    );
+    expect(kept).toContain('nothing to remove');
+    expect(kept).toContain('Left in place: `HTTP API h9` (tagged for octo/other)');
+    expect(kept).not.toMatch(/\(0 resources?\)|was removed/);
+  });
+
+  it('the comment a failed first deploy left is updated to say so, not "Preview removed (0 resources)"', async () => {
+    const gh = await start();
+    await reportDeploy(failureOutcome(), options(gh, { deployment: false }), {
+      logger: new RecordingLogger(),
+    });
+    expect(gh.comments).toHaveLength(1);
+    await reportUndeploy(undeployOutcome({ removed: [] }), options(gh, { deployment: false }), {
+      logger: new RecordingLogger(),
+    });
+    expect(gh.comments).toHaveLength(1);
+    expect(gh.comments[0]?.body).toContain('nothing to remove');
+    expect(gh.comments[0]?.body).not.toMatch(/\(0 resources?\)|Preview removed/);
   });
 });
 
