@@ -92,6 +92,25 @@ describe('runSmokeTest', () => {
     expect(logger.text('info')).toContain('answered 503, expected 200-399; trying again in 1.0 s');
   });
 
+  it('a redirect passes the default smoke-status (200-399, as documented) but says where it leads and how to refuse it', async () => {
+    const t = await target((_req, res) => {
+      res.writeHead(302, { location: 'https://login.example.invalid/?next=%2F' });
+      res.end();
+    });
+    const logger = new RecordingLogger();
+    const result = await runSmokeTest(input(t.url), { logger, ...fakeTime() });
+    expect(result).toMatchObject({ status: 'passed', lastStatus: 302 });
+    expect(result.detail).toMatch(
+      /answered 302 \(expected 200-399\) after 1 attempt in .*\. It was a redirect to https:\/\/login\.example\.invalid\/\?next=%2F: set smoke-status: 200-299 to require the page itself\.$/,
+    );
+    const strict = await runSmokeTest(input(t.url, { expectStatus: [[200, 299]] }), {
+      logger,
+      ...fakeTime(),
+    });
+    expect(strict).toMatchObject({ status: 'failed', attempts: 1, lastStatus: 302 });
+    expect(strict.detail).toContain('answered 302, expected 200-299');
+  });
+
   it("API Gateway's 429 (the stage's throttle, shared with its traffic) is tried again, not a failed deploy", async () => {
     const t = await target((_req, res, n) => {
       if (n > 2) return answer(200, 'hello')(res);
@@ -459,6 +478,17 @@ describe('invokeSmokeTest on the one fake AWS', () => {
       expectStatus: [[200, 200]],
     });
     expect(moved).toMatchObject({ status: 'failed', lastStatus: 302 });
+  });
+
+  it('a redirect passes the default smoke-status, saying where it leads, as through a front door', async () => {
+    const { lambda, deps } = await account(
+      payload({ statusCode: 301, headers: { Location: '/login' }, body: '' }),
+    );
+    const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps);
+    expect(result).toMatchObject({ status: 'passed', lastStatus: 301 });
+    expect(result.detail).toBe(
+      'Invoke shop-pr-1:live answered statusCode 301 after 1 attempt. It was a redirect to /login: set smoke-status: 200-299 to require the page itself.',
+    );
   });
 
   it('passes a statusCode inside smoke-status (a list: 200,204)', async () => {
