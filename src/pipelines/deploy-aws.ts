@@ -342,7 +342,12 @@ function smokeTestStage(
         session.clients.lambda,
         plan.functionName,
         { logger, sleep },
-        { path: settings.smokePath, contains: settings.smokeContains, secrets: hidden },
+        {
+          path: settings.smokePath,
+          expectStatus: settings.smokeStatus,
+          contains: settings.smokeContains,
+          secrets: hidden,
+        },
       );
     return runSmokeTest(
       {

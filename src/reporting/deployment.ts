@@ -96,9 +96,10 @@ export async function finishDeployment(
 }
 
 /**
- * The deployments of an environment that we created: by the token's login; when that cannot be
- * read, those with our description. Another tool's deployments of an environment of the same
- * name are never ours. Newest first.
+ * The deployments of an environment that we created: our description, and (when the token's
+ * login can be read) that login as creator. The login alone is not enough: every step of the
+ * workflow that deploys with github.token has it. Another tool's deployments of an environment
+ * of the same name are never ours. Newest first.
  */
 async function ourDeployments(api: GitHubApi, environment: string) {
   const [listed, self] = await Promise.all([
@@ -106,8 +107,9 @@ async function ourDeployments(api: GitHubApi, environment: string) {
     api.viewerLogin().catch(() => undefined),
   ]);
   return listed
-    .filter((d) =>
-      self && d.creator ? d.creator === self : (d.description ?? '').startsWith('lambda-deploy '),
+    .filter(
+      (d) =>
+        (d.description ?? '').startsWith('lambda-deploy ') && (!self || !d.creator || d.creator === self),
     )
     .sort((a, b) => b.id - a.id);
 }
@@ -115,20 +117,24 @@ async function ourDeployments(api: GitHubApi, environment: string) {
 /**
  * After undeploy: every deployment of the environment that we created becomes inactive
  * (created by the token's login; when that cannot be read, those with our description).
- * Another tool's deployments of an environment of the same name stay. Returns how many.
- * Throws GitHubApiError.
+ * Another tool's deployments of an environment of the same name stay. Only those not inactive
+ * yet get a status: superseded ones (ours, or GitHub's auto_inactive) already are, and a
+ * long-lived stage has hundreds, each write counting against GitHub's secondary rate limit on
+ * content creation (reads do not). Returns how many it marked. Throws GitHubApiError.
  */
 export async function deactivateEnvironment(
   api: GitHubApi,
   environment: string,
   deps: { logger: Logger },
 ): Promise<number> {
-  const deployments = await ourDeployments(api, environment);
-  for (const d of deployments) {
+  let count = 0;
+  for (const d of await ourDeployments(api, environment)) {
+    if ((await api.latestDeploymentState(d.id)) === 'inactive') continue;
     await api.createDeploymentStatus(d.id, { state: 'inactive', description: 'Stage removed' });
+    count++;
   }
-  deps.logger.debug(`Marked ${deployments.length} deployment(s) of ${environment} inactive.`);
-  return deployments.length;
+  deps.logger.debug(`Marked ${count} deployment(s) of ${environment} inactive.`);
+  return count;
 }
 
 /**

@@ -30,6 +30,12 @@ export function renderUndeployComment(o: UndeployOutcome, options: RenderOptions
   const parts = [commentMarker(o.project, o.stage)];
   if (o.dryRun) {
     parts.push(`### 🔍 Preview ${code(o.stage)} of ${code(o.project)}: dry run, nothing removed`);
+  } else if (!o.removed.length) {
+    // A pull request closed before any deploy made something (or already cleaned up).
+    parts.push(
+      `### 🗑️ Preview ${code(o.stage)} of ${code(o.project)}: nothing to remove`,
+      `No resource carries the tags of stage ${code(o.stage)}: it was never deployed, or was already removed.`,
+    );
   } else {
     parts.push(
       `### 🗑️ Preview removed`,

@@ -145,9 +145,10 @@ export function renderDeploySummary(o: DeployReport, options: RenderOptions = {}
 }
 
 export function undeployHeading(o: UndeployOutcome): string {
-  return o.dryRun
-    ? `### 🔍 ${code(o.project)} stage ${code(o.stage)}: dry run, nothing removed`
-    : `### 🗑️ ${code(o.project)} stage ${code(o.stage)} removed`;
+  if (o.dryRun) return `### 🔍 ${code(o.project)} stage ${code(o.stage)}: dry run, nothing removed`;
+  return o.removed.length
+    ? `### 🗑️ ${code(o.project)} stage ${code(o.stage)} removed`
+    : `### 🗑️ ${code(o.project)} stage ${code(o.stage)}: nothing to remove`;
 }
 
 /** The job summary of an undeploy (or its dry run). */

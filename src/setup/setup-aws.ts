@@ -37,6 +37,7 @@ import {
   GetBucketLifecycleConfigurationCommand,
   GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
+  GetBucketTaggingCommand,
   GetPublicAccessBlockCommand,
   HeadBucketCommand,
   PutBucketEncryptionCommand,
@@ -655,7 +656,8 @@ async function ensureBucket(run: Run, bucket: SetupDocuments['bucket']): Promise
   ] as BucketSetting<unknown>[];
   // The action writes no setting to an existing --s3-bucket bucket, and neither does setup:
   // blocking public access, turning ACLs off or refusing HTTP could break what else uses it.
-  if (exists && bucket.given) return leaveBucket(step, settings);
+  // Unless setup made it (its tag): a run that died after CreateBucket left it half set up.
+  if (exists && bucket.given && !(await madeBySetup(step))) return leaveBucket(step, settings);
   if (step.created) await createBucket(step);
   for (const setting of settings) await ensureSetting(step, setting);
   if (run.report.changes.length === before)
@@ -712,20 +714,47 @@ async function findBucket(
   return found !== undefined;
 }
 
+/**
+ * The tag setup gives a bucket it creates, in the CreateBucket call itself (no
+ * window where the bucket exists untagged): how a later run tells its own
+ * --s3-bucket bucket from a user's.
+ */
+export const SETUP_BUCKET_TAG = { Key: 'lambda-deploy:artifact-bucket', Value: 'setup' } as const;
+
+/** Whether an existing bucket carries SETUP_BUCKET_TAG; a tag set it may not read is not ours. */
+async function madeBySetup({ run, s3, common, resource }: BucketStep): Promise<boolean> {
+  try {
+    const tagging = await read(
+      run,
+      `read the tags of ${resource}`,
+      's3:GetBucketTagging',
+      ['NoSuchTagSet'],
+      () => s3.send(new GetBucketTaggingCommand(common)),
+    );
+    return (tagging?.TagSet ?? []).some(
+      (t) => t.Key === SETUP_BUCKET_TAG.Key && t.Value === SETUP_BUCKET_TAG.Value,
+    );
+  } catch (error) {
+    if (isAccessDenied(error)) return false;
+    throw error;
+  }
+}
+
 async function createBucket({ run, s3, bucket, resource }: BucketStep): Promise<void> {
   const region = await s3.config.region();
   await write(
     run,
     { kind: 'create', resource, what: 'artifact bucket, objects owned by the account' },
-    's3:CreateBucket',
+    's3:CreateBucket and s3:TagResource',
     () =>
       s3.send(
         new CreateBucketCommand({
           Bucket: bucket.name,
           ObjectOwnership: 'BucketOwnerEnforced',
-          ...(region !== 'us-east-1' && {
-            CreateBucketConfiguration: { LocationConstraint: region as never },
-          }),
+          CreateBucketConfiguration: {
+            ...(region !== 'us-east-1' && { LocationConstraint: region as never }),
+            Tags: [{ ...SETUP_BUCKET_TAG }],
+          },
         }),
       ),
   );

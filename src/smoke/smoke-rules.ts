@@ -10,6 +10,8 @@ export type ProbeOutcome =
       body: string;
       /** API Gateway's own error (`x-amzn-errortype`, like ForbiddenException), when it answered instead of the function. */
       gatewayError?: string;
+      /** A redirect's `location` (redirects are not followed). */
+      location?: string;
     }
   /** `code` is the socket/DNS error code (ECONNREFUSED, ENOTFOUND...) or the error's name (TimeoutError). */
   | { kind: 'error'; code: string; message: string };
@@ -165,4 +167,19 @@ export function fetchErrorMessage(error: unknown): string {
     cause = (cause as { cause?: unknown }).cause;
   }
   return message;
+}
+
+/**
+ * What a passing redirect adds to the detail: where it leads and how to
+ * refuse it. smoke-status' default (200-399) accepts redirects, as documented,
+ * but a redirect to a login page may hide a broken app. '' for other answers.
+ */
+export function redirectNote(
+  status: number,
+  location: string | undefined,
+  secrets: readonly (string | undefined)[] = [],
+): string {
+  if (status < 300 || status > 399) return '';
+  const where = location ? ` to ${cutText(redact(location, secrets), 200, secrets)}` : '';
+  return ` It was a redirect${where}: set smoke-status: 200-299 to require the page itself.`;
 }

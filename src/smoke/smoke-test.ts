@@ -2,6 +2,8 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { SmokeResult } from '../model/outcome.js';
 import { cutText, redact } from '../util/redact.js';
 import type { StatusRanges } from '../model/settings.js';
+import { INPUT_DEFAULTS } from '../settings/names.js';
+import { parseStatusRanges, statusAccepted } from '../settings/settings.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage, errorName, isTransient, withRetry } from '../util/retry.js';
 import type { Sleep } from '../util/sleep.js';
@@ -13,6 +15,7 @@ import {
   formatStatusRanges,
   joinUrl,
   judgeProbe,
+  redirectNote,
   type ProbeOutcome,
 } from './smoke-rules.js';
 
@@ -100,6 +103,7 @@ async function probeOnce(
       status: response.status,
       body: await readBounded(response, MAX_BODY_BYTES),
       gatewayError: response.headers.get('x-amzn-errortype') ?? undefined,
+      location: response.headers.get('location') ?? undefined,
     };
   } catch (error) {
     return { kind: 'error', code: fetchErrorCode(error), message: fetchErrorMessage(error) };
@@ -180,9 +184,10 @@ export async function runSmokeTest(input: SmokeInput, deps: SmokeDeps): Promise<
     return result('failed', detail);
   }
   const status = last?.kind === 'response' ? last.status : 0;
+  const redirect = last?.kind === 'response' ? redirectNote(status, last.location, secrets) : '';
   const detail = `GET ${target} answered ${status} (expected ${formatStatusRanges(input.expectStatus)}${
     input.contains ? ` and found ${JSON.stringify(input.contains)}` : ''
-  }) after ${attempts} attempt${attempts === 1 ? '' : 's'} in ${seconds(now() - start)}.`;
+  }) after ${attempts} attempt${attempts === 1 ? '' : 's'} in ${seconds(now() - start)}.${redirect}`;
   deps.logger.info(`Smoke test passed: ${detail}`);
   return result('passed', detail);
 }
@@ -197,6 +202,8 @@ export interface InvokeSmokeDeps {
 export interface InvokeSmokeOptions {
   /** Path of the synthetic GET; `/` by default. */
   path?: string;
+  /** smoke-status: an HTTP-shaped answer's statusCode must be in it (the input's default when absent). */
+  expectStatus?: StatusRanges;
   contains?: string;
   /** The alias to invoke; `live` by default. */
   qualifier?: string;
@@ -306,23 +313,38 @@ function functionErrorText(payload: string, secrets?: readonly string[]): string
  * with no status (a plain function may return any text: only errors and
  * 5xx fail).
  */
-function proxyResult(payload: string): { statusCode?: number; body: string } {
+function proxyResult(payload: string): { statusCode?: number; body: string; location?: string } {
   try {
-    const parsed = JSON.parse(payload) as { statusCode?: unknown; body?: unknown; isBase64Encoded?: unknown };
+    const parsed = JSON.parse(payload) as {
+      statusCode?: unknown;
+      body?: unknown;
+      isBase64Encoded?: unknown;
+      headers?: unknown;
+    };
     if (!parsed || typeof parsed !== 'object' || typeof parsed.statusCode !== 'number')
       return { body: payload };
+    const headers = parsed.headers && typeof parsed.headers === 'object' ? parsed.headers : {};
+    const location = Object.entries(headers).find(
+      ([k, v]) => k.toLowerCase() === 'location' && typeof v === 'string',
+    );
+    const head = { statusCode: parsed.statusCode, location: location?.[1] as string | undefined };
     const b = parsed.body;
-    if (typeof b !== 'string') return { statusCode: parsed.statusCode, body: payload };
+    if (typeof b !== 'string') return { ...head, body: payload };
     const body = parsed.isBase64Encoded === true ? Buffer.from(b, 'base64').toString('utf8') : b;
-    return { statusCode: parsed.statusCode, body };
+    return { ...head, body };
   } catch {
     return { body: payload };
   }
 }
 
+/** smoke-status's default, parsed once: the same range a URL smoke test gets. */
+const DEFAULT_STATUS = parseStatusRanges(INPUT_DEFAULTS['smoke-status']) as StatusRanges;
+
 /**
  * `gateway: none`: invokes the alias with a GET / event instead of a URL.
- * A FunctionError, or an HTTP-shaped answer with statusCode >= 500, fails.
+ * A FunctionError fails; so does an HTTP-shaped answer whose statusCode is
+ * outside smoke-status, judged as a front door's answer would be (a plain
+ * function's answer has no status: only its errors fail).
  */
 export async function invokeSmokeTest(
   lambda: LambdaClient,
@@ -382,10 +404,15 @@ export async function invokeSmokeTest(
     );
   }
 
-  const { statusCode, body } = proxyResult(payload);
-  const extra = { lastStatus: statusCode, bodyExcerpt: bodyExcerpt(body, options.secrets) };
-  if (statusCode !== undefined && statusCode >= 500) {
-    return result('failed', `Invoke ${functionName}:${qualifier} answered statusCode ${statusCode}.`, extra);
+  const { statusCode, body, location } = proxyResult(payload);
+  const expected = options.expectStatus ?? DEFAULT_STATUS;
+  const extra = { lastStatus: statusCode, bodyExcerpt: bodyExcerpt(body, options.secrets), expected };
+  if (statusCode !== undefined && !statusAccepted(statusCode, expected)) {
+    return result(
+      'failed',
+      `Invoke ${functionName}:${qualifier} answered statusCode ${statusCode}, expected ${formatStatusRanges(expected)}.`,
+      extra,
+    );
   }
   if (options.contains && !body.includes(options.contains)) {
     return result(
@@ -394,7 +421,8 @@ export async function invokeSmokeTest(
       extra,
     );
   }
-  const detail = `Invoke ${functionName}:${qualifier} answered${statusCode !== undefined ? ` statusCode ${statusCode}` : ''} after ${attempts} attempt${attempts === 1 ? '' : 's'}.`;
+  const redirect = statusCode !== undefined ? redirectNote(statusCode, location, options.secrets) : '';
+  const detail = `Invoke ${functionName}:${qualifier} answered${statusCode !== undefined ? ` statusCode ${statusCode}` : ''} after ${attempts} attempt${attempts === 1 ? '' : 's'}.${redirect}`;
   deps.logger.info(`Smoke test passed: ${detail}`);
   return result('passed', detail, extra);
 }

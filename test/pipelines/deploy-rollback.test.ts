@@ -283,3 +283,24 @@ it('provisioned concurrency FAILED on the new version: live goes back to the ver
     removeApp(dir);
   }
 });
+
+it('gateway none honours smoke-status: a 404 of the new version fails a smoke-status of 200 and is rolled back', async () => {
+  const NOT_FOUND = JSON.stringify({ statusCode: 404, body: 'Not Found' });
+  const fake = await startFakeAws({
+    invoke: ({ version }) => ({ payload: version === '1' ? OK : NOT_FOUND }),
+  });
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  try {
+    const strict = { ...inputs, 'smoke-status': '200' };
+    expect((await deployApp(fake, dir, { inputs: strict })).failure).toBeUndefined();
+    changeCode(dir);
+    const run = await deployApp(fake, dir, { inputs: strict });
+    expect(run.report.smoke).toMatchObject({ status: 'failed', lastStatus: 404 });
+    expect(run.report.rolledBack).toBe(true);
+    expect(fake.account.functions.get('shop-main')!.aliases.get('live')?.FunctionVersion).toBe('1');
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});

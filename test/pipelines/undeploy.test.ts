@@ -108,6 +108,24 @@ describe('undeployStage: one sequence per front door', () => {
     expect(aws.account.apiKeys.size).toBe(0);
   });
 
+  it.each([
+    ['the production role (lists /apikeys)', false],
+    ['the preview role (tagging API and plan links only)', true],
+  ])(
+    'rest-api: every key made for the stage goes, also one a failed create left unlinked: %s',
+    async (_, preview) => {
+      const s = seedStage({ project: PROJECT, stage: 'pr-9', gateway: 'rest-api' });
+      // A CreateApiKey that took effect but failed, linked to no plan.
+      const orphan = aws.seed.apiKey('shop-pr-9', tagsFor(PROJECT, 'pr-9')).id;
+      if (preview) aws.faults.deny('GetApiKeys');
+      await undeploy(target('pr-9'));
+      expect(changes(aws)).toEqual(
+        expect.arrayContaining([`DeleteApiKey ${s.apiKeyId}`, `DeleteApiKey ${orphan}`]),
+      );
+      expect(aws.account.apiKeys.size).toBe(0);
+    },
+  );
+
   it("rest-api: another project's key linked to the stage's usage plan loses the link only, and the skip says so", async () => {
     const s = seedStage({ project: PROJECT, stage: 'pr-8', gateway: 'rest-api' });
     const shared = aws.seed.apiKey('billing-partner', tagsFor('billing', 'main')).id;

@@ -307,7 +307,7 @@ describe('sticky pull request comment', () => {
     });
     expect(updated.comment?.action).toBe('updated');
     expect(gh.comments).toHaveLength(1);
-    expect(gh.comments[0]?.body).toContain('(0 resources)');
+    expect(gh.comments[0]?.body).toContain('nothing to remove');
   });
 
   it('is not posted without a pull request number or with comment: false', async () => {
@@ -416,11 +416,42 @@ describe('GitHub Deployment', () => {
       logger: new RecordingLogger(),
     });
     const result = await reportUndeploy(undeployOutcome(), options(gh), { logger: new RecordingLogger() });
-    expect(result.deactivated).toBe(3);
+    // The two earlier ones were already inactive (superseded): only the newest needed a status.
+    expect(result.deactivated).toBe(1);
     const pr12 = gh.deployments.filter((d) => d.environment === 'shop/pr-12');
     for (const d of pr12) expect(gh.statusesOf(d.id).at(-1)?.state).toBe('inactive');
     const pr13 = gh.deployments.find((d) => d.environment === 'shop/pr-13');
     expect(gh.statusesOf(pr13?.id as number).at(-1)?.state).toBe('success');
+  });
+
+  it('undeploy writes a status only to our deployments not already inactive (a long-lived stage has hundreds)', async () => {
+    const gh = await start({ maxPerPage: 2 });
+    // Five deploys of the branch stage: GitHub's auto_inactive already made the first four inactive.
+    for (let i = 0; i < 5; i++)
+      await reportDeploy(successOutcome({ stage: 'feature-x' }), options(gh, { comment: false }), {
+        logger: new RecordingLogger(),
+      });
+    const ours = gh.deployments.filter((d) => d.environment === 'shop/feature-x');
+    expect(ours.map((d) => gh.statusesOf(d.id).at(-1)?.state)).toEqual([
+      'inactive',
+      'inactive',
+      'inactive',
+      'inactive',
+      'success',
+    ]);
+    const before = gh.requests.length;
+    const result = await reportUndeploy(
+      undeployOutcome({ stage: 'feature-x' }),
+      options(gh, { pullRequest: undefined, comment: false }),
+      { logger: new RecordingLogger() },
+    );
+    const writes = gh.requests
+      .slice(before)
+      .filter((r) => r.method === 'POST' && r.path.endsWith('/statuses'))
+      .map((r) => r.path);
+    expect(writes).toEqual([`/repos/octo/repo/deployments/${ours[4]!.id}/statuses`]);
+    expect(result.deactivated).toBe(1);
+    for (const d of ours) expect(gh.statusesOf(d.id).at(-1)?.state).toBe('inactive');
   });
 
   it("after undeploy leaves another tool's deployment of the same environment active", async () => {
@@ -435,6 +466,20 @@ describe('GitHub Deployment', () => {
     const result = await reportUndeploy(undeployOutcome(), options(gh), { logger: new RecordingLogger() });
     expect(result.deactivated).toBe(1);
     expect(gh.statusesOf(777)).toEqual([]);
+  });
+
+  it("after undeploy leaves a deployment of the same token's login that another step made (not our description)", async () => {
+    const gh = await start();
+    await reportDeploy(successOutcome(), options(gh, { comment: false }), { logger: new RecordingLogger() });
+    // Another step of the workflow deploys with the same github.token to an environment of the same name.
+    gh.deployments.push({
+      ...(gh.deployments[0] as (typeof gh.deployments)[number]),
+      id: 778,
+      description: 'Deploy docs preview',
+    });
+    const result = await reportUndeploy(undeployOutcome(), options(gh), { logger: new RecordingLogger() });
+    expect(result.deactivated).toBe(1);
+    expect(gh.statusesOf(778)).toEqual([]);
   });
 
   it('leaves deployments alone on a dry run', async () => {
@@ -696,6 +741,38 @@ describe('the comment marker and the undeploy comment', () => {
     expect(dry).toContain('### 🔍 Preview `pr-12` of `shop`: dry run, nothing removed');
     expect(dry).not.toContain('removed (');
     expect(dry).not.toContain('Left in place');
+  });
+});
+
+describe('the undeploy of a pull request that was never deployed', () => {
+  it('the comment says there was nothing to remove, never "(0 resources)"', () => {
+    const none = renderUndeployComment(undeployOutcome({ removed: [] }), { runUrl: RUN_URL });
+    expect(none).toContain('### 🗑️ Preview `pr-12` of `shop`: nothing to remove');
+    expect(none).toContain('No resource carries the tags of stage `pr-12`');
+    expect(none).not.toMatch(/\(0 resources?\)|Preview removed|was removed/);
+  });
+
+  it('with only resources left in place, it says nothing was removed and lists them', () => {
+    const kept = renderUndeployComment(
+      undeployOutcome({ removed: [], skipped: [{ resource: 'HTTP API h9', why: 'tagged for octo/other' }] }),
+    );
+    expect(kept).toContain('nothing to remove');
+    expect(kept).toContain('Left in place: `HTTP API h9` (tagged for octo/other)');
+    expect(kept).not.toMatch(/\(0 resources?\)|was removed/);
+  });
+
+  it('the comment a failed first deploy left is updated to say so, not "Preview removed (0 resources)"', async () => {
+    const gh = await start();
+    await reportDeploy(failureOutcome(), options(gh, { deployment: false }), {
+      logger: new RecordingLogger(),
+    });
+    expect(gh.comments).toHaveLength(1);
+    await reportUndeploy(undeployOutcome({ removed: [] }), options(gh, { deployment: false }), {
+      logger: new RecordingLogger(),
+    });
+    expect(gh.comments).toHaveLength(1);
+    expect(gh.comments[0]?.body).toContain('nothing to remove');
+    expect(gh.comments[0]?.body).not.toMatch(/\(0 resources?\)|Preview removed/);
   });
 });
 

@@ -131,10 +131,11 @@ describe('renderUndeploySummary', () => {
     expect(md).toContain('dry run, nothing removed');
     expect(md).toContain('Would remove:');
   });
-  it('says when nothing carried the tags', () => {
-    expect(renderUndeploySummary(undeployOutcome({ removed: [] }))).toContain(
-      "Removed nothing: no resource carries this stage's tags.",
-    );
+  it('says when nothing carried the tags, with a heading that does not claim a removal', () => {
+    const md = renderUndeploySummary(undeployOutcome({ removed: [] }));
+    expect(md).toContain("Removed nothing: no resource carries this stage's tags.");
+    expect(md).toContain('### 🗑️ `shop` stage `pr-12`: nothing to remove');
+    expect(md).not.toMatch(/stage `pr-12` removed|\(0 resources?\)/);
   });
 });
 

@@ -127,6 +127,30 @@ describe('lambda-deploy setup', () => {
     expect(aws.account.buckets.get(BUCKET)!.settings.size).toBeGreaterThan(0);
   });
 
+  it('--s3-bucket that an interrupted setup created (tagged at create time) is finished by the next run; a user bucket still is not', async () => {
+    const mine = setupDocuments({ ...config, bucket: 'team-artifacts' });
+    // The first run creates the bucket, then dies before its first setting.
+    aws.faults.deny('PutPublicAccessBlock');
+    await expect(runSetup(aws.clients(), mine, { dryRun: false }, depsFor(aws))).rejects.toThrow(
+      /PutBucketPublicAccessBlock|public access/,
+    );
+    aws.faults.clear();
+    expect(aws.account.buckets.has('team-artifacts')).toBe(true);
+    const deps = depsFor(aws);
+    const report = await runSetup(aws.clients(), mine, { dryRun: false }, deps);
+    const settings = aws.account.buckets.get('team-artifacts')!.settings;
+    for (const flag of ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'])
+      expect(xmlValues(settings.get('publicAccessBlock'), flag)).toEqual(['true']);
+    expect(xmlValues(settings.get('encryption'), 'SSEAlgorithm')).toEqual(['AES256']);
+    expect(decoded(settings.get('policy')!)).toEqual(mine.bucket.policy);
+    expect(xmlValues(settings.get('lifecycle'), 'ID')).toEqual(['lambda-deploy-artifacts']);
+    expect(report.unchanged).not.toContain('bucket team-artifacts (existed: left as it is)');
+    expect(deps.logger.text('warning')).not.toContain('so setup leaves it as it is');
+    // A third run finds everything in place.
+    const again = await runSetup(aws.clients(), mine, { dryRun: false }, depsFor(aws));
+    expect(again.changes.filter((c) => c.resource.startsWith('bucket'))).toEqual([]);
+  });
+
   it.each([
     ['without lambda-deploy tags (made by hand)', {}, 'none'],
     ['of another lambda-deploy project', { 'lambda-deploy:name': 'shop-admin' }, '"shop-admin"'],

@@ -92,6 +92,25 @@ describe('runSmokeTest', () => {
     expect(logger.text('info')).toContain('answered 503, expected 200-399; trying again in 1.0 s');
   });
 
+  it('a redirect passes the default smoke-status (200-399, as documented) but says where it leads and how to refuse it', async () => {
+    const t = await target((_req, res) => {
+      res.writeHead(302, { location: 'https://login.example.invalid/?next=%2F' });
+      res.end();
+    });
+    const logger = new RecordingLogger();
+    const result = await runSmokeTest(input(t.url), { logger, ...fakeTime() });
+    expect(result).toMatchObject({ status: 'passed', lastStatus: 302 });
+    expect(result.detail).toMatch(
+      /answered 302 \(expected 200-399\) after 1 attempt in .*\. It was a redirect to https:\/\/login\.example\.invalid\/\?next=%2F: set smoke-status: 200-299 to require the page itself\.$/,
+    );
+    const strict = await runSmokeTest(input(t.url, { expectStatus: [[200, 299]] }), {
+      logger,
+      ...fakeTime(),
+    });
+    expect(strict).toMatchObject({ status: 'failed', attempts: 1, lastStatus: 302 });
+    expect(strict.detail).toContain('answered 302, expected 200-299');
+  });
+
   it("API Gateway's 429 (the stage's throttle, shared with its traffic) is tried again, not a failed deploy", async () => {
     const t = await target((_req, res, n) => {
       if (n > 2) return answer(200, 'hello')(res);
@@ -443,6 +462,44 @@ describe('invokeSmokeTest on the one fake AWS', () => {
     const { lambda, deps } = await account(payload({ statusCode: 502, body: 'bad gateway' }));
     const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps);
     expect(result).toMatchObject({ status: 'failed', lastStatus: 502, bodyExcerpt: 'bad gateway' });
+  });
+
+  it('fails on a statusCode outside smoke-status, as the URL smoke test does (a 404 or a redirect the user did not accept)', async () => {
+    const { lambda, deps } = await account(payload({ statusCode: 404, body: 'Not Found' }));
+    const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps, { expectStatus: [[200, 299]] });
+    expect(result).toMatchObject({
+      status: 'failed',
+      lastStatus: 404,
+      expected: [[200, 299]],
+      detail: 'Invoke shop-pr-1:live answered statusCode 404, expected 200-299.',
+    });
+    const redirect = await account(payload({ statusCode: 302, headers: { location: '/login' }, body: '' }));
+    const moved = await invokeSmokeTest(redirect.lambda, 'shop-pr-1', redirect.deps, {
+      expectStatus: [[200, 200]],
+    });
+    expect(moved).toMatchObject({ status: 'failed', lastStatus: 302 });
+  });
+
+  it('a redirect passes the default smoke-status, saying where it leads, as through a front door', async () => {
+    const { lambda, deps } = await account(
+      payload({ statusCode: 301, headers: { Location: '/login' }, body: '' }),
+    );
+    const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps);
+    expect(result).toMatchObject({ status: 'passed', lastStatus: 301 });
+    expect(result.detail).toBe(
+      'Invoke shop-pr-1:live answered statusCode 301 after 1 attempt. It was a redirect to /login: set smoke-status: 200-299 to require the page itself.',
+    );
+  });
+
+  it('passes a statusCode inside smoke-status (a list: 200,204)', async () => {
+    const { lambda, deps } = await account(payload({ statusCode: 204, body: '' }));
+    const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps, {
+      expectStatus: [
+        [200, 200],
+        [204, 204],
+      ],
+    });
+    expect(result).toMatchObject({ status: 'passed', lastStatus: 204 });
   });
 
   it('passes a plain function that returns any JSON', async () => {

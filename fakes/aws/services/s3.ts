@@ -216,6 +216,8 @@ function createBucket(ctx: ServiceContext, req: WireRequest, name: string): Repl
       );
     return empty(200, { location: `/${name}` });
   }
+  // CreateBucketConfiguration's Tags are the bucket's tag set from the start (GetBucketTagging reads them).
+  const tags = /<Tags>([\s\S]*?)<\/Tags>/.exec(req.body.toString('utf8'))?.[1];
   ctx.account.buckets.set(name, {
     name,
     owner: ACCOUNT_ID,
@@ -225,6 +227,9 @@ function createBucket(ctx: ServiceContext, req: WireRequest, name: string): Repl
     // A new bucket has ownership controls: the x-amz-object-ownership asked for, else BucketOwnerEnforced (S3's default since 2023).
     settings: new Map([
       ['ownershipControls', ownershipControlsXml(String(req.headers['x-amz-object-ownership'] ?? ''))],
+      ...(tags
+        ? [['tagging', `<Tagging xmlns="${NS}"><TagSet>${tags}</TagSet></Tagging>`] as [string, string]]
+        : []),
     ]),
     uploads: new Map(),
   });

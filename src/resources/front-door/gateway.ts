@@ -12,7 +12,7 @@ import { ensureRestApi } from './rest-api.js';
 
 export async function ensureGateway(
   kind: GatewayKind,
-  clients: Pick<AwsClients, 'lambda' | 'apiGatewayV2' | 'apiGateway'>,
+  clients: Pick<AwsClients, 'lambda' | 'apiGatewayV2' | 'apiGateway'> & Partial<Pick<AwsClients, 'tagging'>>,
   input: GatewayInput,
   deps: GatewayDeps,
 ): Promise<GatewayResult> {

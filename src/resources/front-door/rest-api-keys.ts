@@ -25,8 +25,14 @@ import {
   type ApiKey,
   type UsagePlan,
 } from '@aws-sdk/client-api-gateway';
+import {
+  GetResourcesCommand,
+  type ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
+import { allPages } from '../../aws/all-pages.js';
 import { isAccessDenied } from '../../aws/aws-call.js';
-import { tagsMatchStage } from '../../model/tags.js';
+import { TagKeys, tagsMatchStage } from '../../model/tags.js';
+import { parseTaggedArn } from '../stage/tag-guard.js';
 import { errorName } from '../../util/retry.js';
 import { callAws, findAws, type AwsCall, type RetryDeps } from '../../aws/aws-call.js';
 import { createOnce } from '../../aws/create-once.js';
@@ -67,23 +73,72 @@ function oldestFirst<T extends { createdDate?: Date; enabled?: boolean }>(items:
  * The stage's key: the exact name and the stage's tags. Found by listing
  * `/apikeys` where the role may; the preview role may not (IAM cannot limit
  * that listing to the project, and with includeValues it shows every key's
- * value in the region), so it finds the key through its usage plan's links.
+ * value in the region), so it finds the key through its usage plan's links,
+ * else through the tagging API: a key whose CreateApiKey took effect but
+ * failed (a 5xx, a dropped connection), or whose run died before linking it,
+ * is linked to no plan, and would otherwise be made a second time.
  */
 async function findApiKey(
   client: APIGatewayClient,
   input: GatewayInput,
   deps: RetryDeps,
+  tagging?: ResourceGroupsTaggingAPIClient,
 ): Promise<ApiKey | undefined> {
   try {
     return await listedApiKey(client, input, deps);
   } catch (error) {
     if (!isAccessDenied(error)) throw error;
     deps.logger.debug(
-      'Listing API keys is not allowed to this role: looking through the usage plan instead.',
+      'Listing API keys is not allowed to this role: looking through the usage plan and the tagging API instead.',
     );
     const plan = await findUsagePlan(client, input, deps);
-    return plan?.id ? linkedApiKey(client, input, plan.id, deps) : undefined;
+    const linked = plan?.id ? await linkedApiKey(client, input, plan.id, deps) : undefined;
+    return linked ?? (tagging && (await taggedApiKey(client, tagging, input, deps)));
   }
+}
+
+/** The stage's key among those the tagging API lists with the stage's tags (each key read: its own tags decide). */
+async function taggedApiKey(
+  client: APIGatewayClient,
+  tagging: ResourceGroupsTaggingAPIClient,
+  input: GatewayInput,
+  deps: RetryDeps,
+): Promise<ApiKey | undefined> {
+  const { context } = input;
+  const mappings = await allPages(
+    (token) =>
+      callAws(
+        deps,
+        { what: `list the API keys tagged for stage ${context.stage}`, permission: 'tag:GetResources' },
+        () =>
+          tagging.send(
+            new GetResourcesCommand({
+              TagFilters: [TagKeys.Name, TagKeys.Stage].map((Key) => ({ Key, Values: [context.tags[Key]!] })),
+              ResourceTypeFilters: ['apigateway'],
+              PaginationToken: token,
+            }),
+          ),
+      ),
+    (page) => page.ResourceTagMappingList,
+    (page) => page.PaginationToken,
+  );
+  const keys: ApiKey[] = [];
+  for (const mapping of mappings) {
+    const parsed = parseTaggedArn(mapping.ResourceARN ?? '');
+    if (parsed.kind !== 'api-key') continue;
+    const id = parsed.id;
+    // The index lags behind deletes: a key already gone is none.
+    const key = await findAws(
+      deps,
+      {
+        ...restSpec(input, `read the API key ${id}`, 'GET', `/apikeys/${id}`),
+        absent: ['NotFoundException'],
+      },
+      () => client.send(new GetApiKeyCommand({ apiKey: id, includeValue: true })),
+    );
+    if (key && key.name === context.functionName && tagsMatchStage(key.tags, context.tags)) keys.push(key);
+  }
+  return oldestFirst(keys)[0];
 }
 
 /** The stage's key among those linked to its usage plan (the links carry no tags: each key is read). */
@@ -167,8 +222,9 @@ export async function ensureApiKey(
   input: GatewayInput,
   target: { apiId: string; restStage: string },
   deps: RetryDeps,
+  tagging?: ResourceGroupsTaggingAPIClient,
 ): Promise<ApiKeyResult> {
-  const key = await ensureKey(client, input, deps);
+  const key = await ensureKey(client, input, deps, tagging);
   const keyId = key.key.id as string;
   const value = key.key.value ?? '';
   if (!value)
@@ -196,10 +252,11 @@ async function ensureKey(
   client: APIGatewayClient,
   input: GatewayInput,
   deps: RetryDeps,
+  tagging?: ResourceGroupsTaggingAPIClient,
 ): Promise<{ key: ApiKey; changed: boolean; replaced?: ApiKey }> {
   const { context } = input;
   const findWithValue = async () => {
-    const found = await findApiKey(client, input, deps);
+    const found = await findApiKey(client, input, deps, tagging);
     if (!found?.id || found.value !== undefined) return found;
     // includeValues normally carries it; read the one key if it did not.
     const id = found.id;

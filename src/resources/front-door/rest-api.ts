@@ -40,6 +40,7 @@ import { ensurePermissions } from './lambda-permission.js';
 import { oldestTagged } from './oldest-tagged.js';
 import { PermissionIds } from './resource-policy.js';
 import { ensureApiKey } from './rest-api-keys.js';
+import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { desiredThrottle, restStageThrottlePatch } from './throttle.js';
 import { lambdaInvocationUri, parseAliasArn, restApiSourceArn, restApiUrl, restStageName } from './urls.js';
 
@@ -55,6 +56,8 @@ const BINARY_ALL = '*/*';
 export interface RestApiClients {
   apiGateway: APIGatewayClient;
   lambda: LambdaClient;
+  /** Finds an API key the preview role cannot list (see findApiKey). */
+  tagging?: ResourceGroupsTaggingAPIClient;
 }
 
 type Verb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -231,7 +234,7 @@ export async function ensureRestApi(
   const changed = isNew || methodsChanged || permitted || staged;
   const result: GatewayResult = { kind: 'rest-api', url, apiId, changed };
   if (input.apiKey) {
-    const key = await ensureApiKey(client, input, { apiId, restStage }, deps);
+    const key = await ensureApiKey(client, input, { apiId, restStage }, deps, clients.tagging);
     result.apiKeyId = key.apiKeyId;
     result.apiKeyValue = key.apiKeyValue;
     result.changed ||= key.changed;

@@ -236,6 +236,20 @@ describe('rest-api', () => {
     expect(onlyApi(fake).stages.get('pr-42')!.deploymentId).toBe(deploymentIds(fake).at(-1));
   });
 
+  test('the preview role (no /apikeys listing): a CreateApiKey that took effect before failing is found by its tags, not made twice', async () => {
+    const { fake, run } = await setup(3);
+    fake.faults.deny('GetApiKeys'); // as IAM answers the preview role
+    // The key is made, the answer is lost; it is linked to no usage plan yet, so the plan's links do not show it.
+    fake.faults.failAfter('CreateApiKey', { reset: true });
+    const result = await run(gatewayInput(KEYED));
+
+    expect(callsOf(fake, 'CreateApiKey')).toHaveLength(1);
+    expect(fake.account.apiKeys.size).toBe(1);
+    const [key] = [...fake.account.apiKeys.values()];
+    expect([...fake.account.usagePlans.values()].map((p) => p.keyIds)).toEqual([[key!.id]]);
+    expect(result).toMatchObject({ apiKeyId: key!.id, apiKeyValue: key!.value });
+  });
+
   test.each([
     ['CreateResource', 1],
     ['PutMethod', 2],
