@@ -6,7 +6,7 @@ import { settingOf, type Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';
-import { lambdaPythonPlatform, pipInstallArgs } from './python-platform.js';
+import { lambdaPythonPlatform, optionValues, pipInstallArgs, wheelRunsOn } from './python-platform.js';
 
 export type { CommandRunner, CommandResult } from './command-runner.js';
 export { createCommandRunner } from './command-runner.js';
@@ -176,9 +176,73 @@ export async function pipInstall(
     throw new PipInstallError(explainPipFailure(result.output, options, deps.surface));
   }
   await stripBytecode(options.targetDir);
+  const foreign = await builtForThisMachine(options);
+  if (foreign.length) throw new PipInstallError(foreignBuildMessage(foreign, options, deps.surface));
   // The probe's one line of output is the log's business only when debugging.
   const quiet = deps.runner ?? createCommandRunner({ ...deps.logger, info: (m) => deps.logger.debug(m) });
   await warnOfVersionMarkers(options, { ...deps, runner: quiet, python });
+}
+
+/** An installed distribution and its wheel's `Tag:` lines. */
+interface InstalledWheel {
+  name: string;
+  version: string;
+  tags: string[];
+}
+
+/** The first paragraph (the headers) of a dist-info file, and a reader of its fields. */
+async function distInfoHeaders(dir: string, file: string) {
+  const text = await readFile(join(dir, file), 'utf8').catch(() => '');
+  const head = text.split(/\r?\n\r?\n/)[0] ?? '';
+  return (name: string) =>
+    [...head.matchAll(new RegExp(`^${name}:\\s*(.+)$`, 'gm'))].map((m) => m[1]!.trim());
+}
+
+/**
+ * Distributions whose wheel does not run on Lambda's platform: pip built
+ * them from source here (a path, -e, a VCS URL, or a --no-binary in the
+ * requirements file), for this machine's Python, glibc and processor. The
+ * install succeeds, and the function fails at its first import on Lambda.
+ */
+async function builtForThisMachine(options: PipInstallOptions): Promise<InstalledWheel[]> {
+  const platform = lambdaPythonPlatform(options.runtime, options.architecture);
+  const userPlatforms = optionValues(options.pipArgs ?? [], '--platform');
+  const infos = (await readdir(options.targetDir)).filter((n) => n.endsWith('.dist-info')).sort();
+  const found: InstalledWheel[] = [];
+  for (const info of infos) {
+    const tags = (await distInfoHeaders(join(options.targetDir, info), 'WHEEL'))('Tag');
+    // No WHEEL file: nothing tells how it was built (pip writes one for every wheel it installs).
+    if (!tags.length || wheelRunsOn(tags, platform, userPlatforms)) continue;
+    const metadata = await distInfoHeaders(join(options.targetDir, info), 'METADATA');
+    const [name, version] = info.slice(0, -'.dist-info'.length).split('-');
+    found.push({
+      name: metadata('Name')[0] ?? name!,
+      version: metadata('Version')[0] ?? version ?? '',
+      tags,
+    });
+  }
+  return found;
+}
+
+function foreignBuildMessage(
+  foreign: readonly InstalledWheel[],
+  options: PipInstallOptions,
+  surface?: Surface,
+): string {
+  const platform = lambdaPythonPlatform(options.runtime, options.architecture);
+  const [first, ...others] = foreign as [InstalledWheel, ...InstalledWheel[]];
+  const also = others.length
+    ? ` So ${others.length === 1 ? 'was' : 'were'} ${others.map((w) => `${w.name} ${w.version} (${w.tags.join(', ')})`).join(', ')}.`
+    : '';
+  const machine = surface === 'terminal' ? 'this machine' : 'the runner';
+  return [
+    `${first.name} ${first.version} was built from source on this machine (wheel tag ${first.tags.join(', ')}), not for ${platform.description}: its compiled code is for ${machine}'s Python, system and processor, and fails to import on Lambda.${also}`,
+    'pip builds a project from source when it is given by path, as editable (-e) or from version control, or when the requirements file allows it (--no-binary).',
+    'What to do:',
+    `  - require a version of ${first.name} that publishes manylinux wheels for ${platform.machine} and Python ${platform.pythonVersion} (see its "Download files" page on PyPI), by name and version;`,
+    `  - or a pure-Python alternative (some projects also have a pure-Python build without their C speedups);`,
+    `  - or build its wheel in public.ecr.aws/lambda/python:${platform.pythonVersion}${platform.machine === 'aarch64' ? ' on an arm64 machine' : ''}, put it in a folder and set ${settingOf(surface ?? 'action', Inputs.PipArgs, '--find-links <folder>')}.`,
+  ].join('\n');
 }
 
 /** A marker on the Python version, outside an extra: pip decides it with the Python that runs it. */

@@ -56,6 +56,42 @@ export function lambdaPythonPlatform(runtime: string, architecture: Architecture
   };
 }
 
+/**
+ * The platforms of a wheel's `Tag:` lines (`cp312-cp312-manylinux_2_17_x86_64`;
+ * a compressed tag set joins several with dots).
+ */
+export function wheelPlatforms(tags: readonly string[]): string[] {
+  return tags.flatMap((tag) => (tag.trim().split('-')[2] ?? '').split('.')).filter(Boolean);
+}
+
+/**
+ * Whether a wheel with these `Tag:` lines runs on `platform`: pure (`any`),
+ * or built for a tag Lambda's glibc and machine accept (or one the user named
+ * with --platform). A wheel pip compiled on the runner carries the runner's
+ * tag (`linux_x86_64`, `macosx_14_0_arm64`), never a manylinux one.
+ */
+export function wheelRunsOn(
+  tags: readonly string[],
+  platform: LambdaPythonPlatform,
+  userPlatforms: readonly string[] = [],
+): boolean {
+  const accepted = new Set(['any', ...platform.tags, ...userPlatforms]);
+  return wheelPlatforms(tags).some((p) => accepted.has(p));
+}
+
+/** The values of an option in pip arguments: `--option value` and `--option=value`. */
+export function optionValues(args: readonly string[], option: string): string[] {
+  return args.flatMap((a, i) =>
+    a === option
+      ? args[i + 1] === undefined
+        ? []
+        : [args[i + 1]!]
+      : a.startsWith(`${option}=`)
+        ? [a.slice(option.length + 1)]
+        : [],
+  );
+}
+
 /** Options that choose the target platform; when pip-args sets one itself, ours are left out. */
 const PLATFORM_OPTIONS = ['--platform', '--python-version', '--implementation', '--abi'];
 
