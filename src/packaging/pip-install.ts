@@ -1,12 +1,19 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Architecture } from '../model/settings.js';
 import { Inputs } from '../settings/names.js';
 import { settingOf, type Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';
-import { lambdaPythonPlatform, optionValues, pipInstallArgs, wheelRunsOn } from './python-platform.js';
+import {
+  binaryOverride,
+  lambdaPythonPlatform,
+  optionValues,
+  packagesOf,
+  pipInstallArgs,
+  wheelRunsOn,
+} from './python-platform.js';
 
 export type { CommandRunner, CommandResult } from './command-runner.js';
 export { createCommandRunner } from './command-runner.js';
@@ -153,8 +160,14 @@ export async function pipInstall(
   const terminal = deps.surface === 'terminal';
   const runner = deps.runner ?? createCommandRunner(deps.logger);
   const python = pythonExecutable(deps.env);
-  const args = ['-m', 'pip', ...pipInstallArgs({ ...options, target: options.targetDir })];
   const platform = lambdaPythonPlatform(options.runtime, options.architecture);
+  await refuseSourceBuildOptions(options.requirements, platform.description, deps.surface);
+  let args: string[];
+  try {
+    args = ['-m', 'pip', ...pipInstallArgs({ ...options, target: options.targetDir })];
+  } catch (error) {
+    throw new PipInstallError((error as Error).message);
+  }
   deps.logger.info(`Installing ${options.requirements} for ${platform.description}`);
   deps.logger.debug(`${python} ${args.join(' ')}`);
   let result;
@@ -183,6 +196,48 @@ export async function pipInstall(
   await warnOfVersionMarkers(options, { ...deps, runner: quiet, python });
 }
 
+/**
+ * The first `--no-binary` (or `--only-binary :none:`) in a requirements file
+ * or the files it includes (-r, -c): `file line N: option`. pip takes these
+ * from a file whatever our --only-binary says, and builds from source here.
+ */
+async function sourceBuildOption(file: string, seen = new Set<string>()): Promise<string | undefined> {
+  if (seen.has(file)) return undefined;
+  seen.add(file);
+  const lines = (await readFile(file, 'utf8').catch(() => '')).split(/\r?\n/);
+  for (const [i, line] of lines.entries()) {
+    const tokens = line
+      .replace(/(^|\s)#.*$/, '')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+    const override = binaryOverride(tokens);
+    if (override) return `${file} line ${i + 1}: ${override}`;
+    const include = /^(-r|-c|--requirement|--constraint)(?:=|$)/.exec(tokens[0] ?? '');
+    const included = include && (tokens[0]!.includes('=') ? tokens[0]!.split('=')[1] : tokens[1]);
+    if (included && !/^[a-z]+:\/\//i.test(included)) {
+      const found = await sourceBuildOption(resolve(dirname(file), included), seen);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+async function refuseSourceBuildOptions(requirements: string, target: string, surface?: Surface) {
+  const found = await sourceBuildOption(requirements);
+  if (!found) return;
+  const what = packagesOf(found.split(' ').at(-1)!);
+  throw new PipInstallError(
+    [
+      `${found} lets pip build ${what} from source on this machine, for its Python, system and processor rather than for ${target}: compiled code built so fails to import on Lambda.`,
+      `lambda-deploy installs every package as a wheel for Lambda's platform (--only-binary=:all:); a requirements file cannot change that.`,
+      'What to do:',
+      `  - remove the line: a pure-Python package has a wheel (py3-none-any) that runs on Lambda as it is;`,
+      `  - for a package with compiled code, build its wheel in public.ecr.aws/lambda/python, put it in a folder and set ${settingOf(surface ?? 'action', Inputs.PipArgs, '--find-links <folder>')}.`,
+    ].join('\n'),
+  );
+}
+
 /** An installed distribution and its wheel's `Tag:` lines. */
 interface InstalledWheel {
   name: string;
@@ -200,8 +255,8 @@ async function distInfoHeaders(dir: string, file: string) {
 
 /**
  * Distributions whose wheel does not run on Lambda's platform: pip built
- * them from source here (a path, -e, a VCS URL, or a --no-binary in the
- * requirements file), for this machine's Python, glibc and processor. The
+ * them from source here (a path, -e, a VCS URL: pip builds these whatever
+ * --only-binary says), for this machine's Python, glibc and processor. The
  * install succeeds, and the function fails at its first import on Lambda.
  */
 async function builtForThisMachine(options: PipInstallOptions): Promise<InstalledWheel[]> {
@@ -237,7 +292,7 @@ function foreignBuildMessage(
   const machine = surface === 'terminal' ? 'this machine' : 'the runner';
   return [
     `${first.name} ${first.version} was built from source on this machine (wheel tag ${first.tags.join(', ')}), not for ${platform.description}: its compiled code is for ${machine}'s Python, system and processor, and fails to import on Lambda.${also}`,
-    'pip builds a project from source when it is given by path, as editable (-e) or from version control, or when the requirements file allows it (--no-binary).',
+    'pip builds a project from source when it is given by path, as editable (-e) or from version control.',
     'What to do:',
     `  - require a version of ${first.name} that publishes manylinux wheels for ${platform.machine} and Python ${platform.pythonVersion} (see its "Download files" page on PyPI), by name and version;`,
     `  - or a pure-Python alternative (some projects also have a pure-Python build without their C speedups);`,

@@ -390,6 +390,27 @@ describe('pipInstall with the real pip (local wheels only)', () => {
     );
   });
 
+  it('a --no-binary in the requirements file, which lets pip build a package from source here, is refused before pip runs', async () => {
+    const target = join(root, 'no-binary-target');
+    mkdirSync(target);
+    const included = requirements('no-binary-included.txt', '# build it here\n--no-binary greetlib\n');
+    const logger = new RecordingLogger();
+    const attempt = pipInstall(
+      {
+        requirements: requirements('no-binary.txt', `greetlib==1.2.0\n-r ${included}\n`),
+        targetDir: target,
+        runtime: 'python3.12',
+        architecture: 'x86_64',
+        pipArgs: ['--no-index', '--find-links', wheels],
+      },
+      { logger, runner: createCommandRunner(logger) },
+    );
+    await expect(attempt).rejects.toThrow(
+      `${included} line 2: --no-binary greetlib lets pip build greetlib from source on this machine`,
+    );
+    expect(readdirSync(target)).toEqual([]);
+  });
+
   // pip evaluates environment markers with the Python that runs it, whatever --python-version says (pypa/pip#11010, #13296).
   describe("when the Python running pip is not the runtime's", () => {
     const python = testPython();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { PYTHON_RUNTIMES } from '../../src/settings/settings.js';
 import {
+  binaryOverride,
   lambdaPythonPlatform,
   optionValues,
   pipInstallArgs,
@@ -75,7 +76,9 @@ describe('pipInstallArgs', () => {
   const overrides: [string, string[], string, boolean][] = [
     ['--platform given: ours dropped', ['--platform', 'manylinux_2_28_x86_64'], '--implementation', false],
     ['--python-version=3.11 given: ours dropped', ['--python-version=3.11'], '--platform', false],
-    ['--only-binary given: ours dropped', ['--only-binary', 'numpy'], '--only-binary=:all:', false],
+    // pip refuses --only-binary numpy next to --platform ("either --no-deps must be set..."), and ours covers it.
+    ['--only-binary numpy given: ours kept, theirs dropped', ['--only-binary', 'numpy'], 'numpy', false],
+    ['--only-binary=numpy given: ours kept', ['--only-binary=numpy'], '--only-binary=:all:', true],
     ['unrelated args keep ours', ['--no-index', '--find-links', '/w'], '--platform', true],
   ];
   it.each(overrides)('%s', (_what, pipArgs, option, present) => {
@@ -111,5 +114,33 @@ describe('wheelRunsOn', () => {
       'a',
       'b',
     ]);
+  });
+});
+
+describe('binaryOverride', () => {
+  const base = {
+    runtime: 'python3.12',
+    architecture: 'x86_64' as const,
+    requirements: '/r.txt',
+    target: '/t',
+  };
+  const cases: [string[], string | undefined][] = [
+    [['--index-url', 'https://x/simple', '--pre'], undefined],
+    [['--only-binary', ':all:'], undefined],
+    [['--only-binary=numpy,pandas'], undefined],
+    [['--no-binary', ':none:'], undefined],
+    [['--no-binary', 'psycopg2'], '--no-binary psycopg2'],
+    [['--no-binary=:all:'], '--no-binary :all:'],
+    [['--only-binary', ':none:'], '--only-binary :none:'],
+    [['--only-binary', ':all:,:none:'], '--only-binary :all:,:none:'],
+  ];
+  it.each(cases)('%j: %s', (args, found) => {
+    expect(binaryOverride(args)).toBe(found);
+  });
+
+  it('pipInstallArgs refuses what would let pip build from source, naming it', () => {
+    expect(() => pipInstallArgs({ ...base, pipArgs: ['--no-binary', 'lxml'] })).toThrow(
+      /^pip-args: --no-binary lxml would let pip build lxml from source on this machine/,
+    );
   });
 });
