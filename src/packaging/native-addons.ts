@@ -56,11 +56,13 @@ export function foreignAddon(
   path: string,
   header: Uint8Array,
   architecture: Architecture,
-): BinaryPlatform | undefined {
+): Foreign | undefined {
   if (!path.endsWith('.node') || /(^|\/)prebuilds\//.test(path)) return undefined;
   const platform = binaryPlatform(header);
   if (!platform) return undefined;
-  return platform.os === 'Linux' && platform.machine === lambdaMachine(architecture) ? undefined : platform;
+  return platform.os === 'Linux' && platform.machine === lambdaMachine(architecture)
+    ? undefined
+    : { path, platform };
 }
 
 async function readHeader(absPath: string): Promise<Buffer> {
@@ -74,38 +76,102 @@ async function readHeader(absPath: string): Promise<Buffer> {
   }
 }
 
+/** A CPython extension module's name: `m.cpython-312-x86_64-linux-gnu.so`, `m.cpython-312-darwin.so`, `m.abi3.so`. */
+const EXTENSION = /\.(?:cpython-(\d)(\d+)[^./]*|abi3)\.so$/;
+
 /**
- * Fails when node_modules holds a native addon built for another platform:
- * npm on the runner (or a Mac) builds or downloads addons for the machine it
- * runs on, and the function then fails at `require` on Lambda.
+ * A Python extension module Lambda's runtime could not import: built for
+ * another OS or processor, or for another CPython (3.11's module is not even
+ * looked at by 3.12). Other .so files (helpers loaded by name, for several
+ * processors, like debugpy's) are left alone.
  */
-export async function checkNodeAddons(
+export function foreignExtension(
+  path: string,
+  header: Uint8Array,
+  architecture: Architecture,
+  pythonVersion: string,
+): Foreign | undefined {
+  const name = EXTENSION.exec(path);
+  const platform = name ? binaryPlatform(header) : undefined;
+  if (!name || !platform) return undefined;
+  const python = name[1] ? `${name[1]}.${name[2]}` : undefined;
+  const wrongPython = python !== undefined && python !== pythonVersion;
+  const wrongPlatform = platform.os !== 'Linux' || platform.machine !== lambdaMachine(architecture);
+  return wrongPython || wrongPlatform ? { path, platform, ...(wrongPython && { python }) } : undefined;
+}
+
+/** A compiled file Lambda cannot load, and what it is built for. */
+export interface Foreign {
+  path: string;
+  platform: BinaryPlatform;
+  /** The CPython a Python module is for, when not the runtime's. */
+  python?: string;
+}
+
+/**
+ * Fails when the function's files hold compiled code built for another
+ * platform: a Node.js addon in node_modules (npm builds or downloads it for
+ * the machine it runs on), or a Python module vendored into the folder (pip
+ * install -t on a Mac or the runner). Either fails at `require`/`import` on
+ * Lambda. Only a few bytes of each such file are read.
+ */
+export async function checkNativeFiles(
   files: readonly { path: string; absPath: string }[],
   options: { runtime: string; architecture: Architecture },
   surface?: Surface,
 ): Promise<void> {
-  const foreign: { path: string; platform: BinaryPlatform }[] = [];
-  for (const f of files.filter((file) => file.path.endsWith('.node'))) {
-    const platform = foreignAddon(f.path, await readHeader(f.absPath), options.architecture);
-    if (platform) foreign.push({ path: f.path, platform });
+  const python = /^python(3\.\d+)$/.exec(options.runtime)?.[1];
+  const foreign: Foreign[] = [];
+  for (const f of files.filter((file) => (python ? EXTENSION : /\.node$/).test(file.path))) {
+    const header = await readHeader(f.absPath);
+    const found = python
+      ? foreignExtension(f.path, header, options.architecture, python)
+      : foreignAddon(f.path, header, options.architecture);
+    if (found) foreign.push(found);
   }
-  if (foreign.length)
-    throw new Error(foreignAddonMessage(foreign, { ...options, ...(surface && { surface }) }));
+  if (!foreign.length) return;
+  const all = { ...options, ...(surface && { surface }) };
+  throw new Error(python ? foreignModuleMessage(foreign, all, python) : foreignAddonMessage(foreign, all));
+}
+
+/** The first of `foreign`, and the others listed (up to 5). */
+function firstAndOthers(foreign: readonly Foreign[]): { first: Foreign; also: string } {
+  const [first, ...others] = foreign as [Foreign, ...Foreign[]];
+  const shown = others
+    .slice(0, 5)
+    .map((o) => `${o.path} (${describePlatform(o.platform)}${o.python ? `, CPython ${o.python}` : ''})`);
+  if (others.length > 5) shown.push(`and ${others.length - 5} more`);
+  return { first, also: shown.length ? ` So are: ${shown.join(', ')}.` : '' };
+}
+
+function foreignModuleMessage(
+  foreign: readonly Foreign[],
+  options: { runtime: string; architecture: Architecture; surface?: Surface },
+  python: string,
+): string {
+  const { first, also } = firstAndOthers(foreign);
+  const machine = lambdaMachine(options.architecture);
+  const arch = settingOf(options.surface ?? 'action', Inputs.Architecture, options.architecture);
+  return [
+    `${first.path} is a compiled Python module for ${describePlatform(first.platform)}${first.python ? ` and CPython ${first.python}` : ''}, but the function runs on ${options.runtime} on Linux ${machine} (${arch}): Lambda cannot import it.${also}`,
+    "A package installed into the function's folder on another machine (pip install -t on a Mac or the runner) is built for that machine.",
+    'What to do:',
+    `  - list the package in the requirements file instead, and leave its files out of the folder: lambda-deploy installs it for Lambda's platform;`,
+    `  - or build it in public.ecr.aws/lambda/python:${python}${options.architecture === 'arm64' ? ' on an arm64 machine' : ''}.`,
+  ].join('\n');
 }
 
 function foreignAddonMessage(
-  foreign: readonly { path: string; platform: BinaryPlatform }[],
+  foreign: readonly Foreign[],
   options: { runtime: string; architecture: Architecture; surface?: Surface },
 ): string {
-  const [first, ...others] = foreign as [(typeof foreign)[number], ...(typeof foreign)[number][]];
+  const { first, also } = firstAndOthers(foreign);
   const machine = lambdaMachine(options.architecture);
   const cpu = options.architecture === 'arm64' ? 'arm64' : 'x64';
   const version = /^nodejs(\d+)/.exec(options.runtime)?.[1] ?? '22';
-  const shown = others.slice(0, 5).map((o) => `${o.path} (${describePlatform(o.platform)})`);
-  if (others.length > 5) shown.push(`and ${others.length - 5} more`);
   const other: Architecture = options.architecture === 'arm64' ? 'x86_64' : 'arm64';
   return [
-    `${first.path} is a native addon for ${describePlatform(first.platform)}, but the function runs on Linux ${machine} (${settingOf(options.surface ?? 'action', Inputs.Architecture, options.architecture)}): Lambda cannot load it.${shown.length ? ` So are: ${shown.join(', ')}.` : ''}`,
+    `${first.path} is a native addon for ${describePlatform(first.platform)}, but the function runs on Linux ${machine} (${settingOf(options.surface ?? 'action', Inputs.Architecture, options.architecture)}): Lambda cannot load it.${also}`,
     'npm builds or downloads a native addon for the machine it runs on, not for Lambda.',
     'What to do:',
     `  - install the dependencies for Lambda before packaging: npm ci --os=linux --cpu=${cpu} (npm 10.1 or newer; a package with prebuilt binaries per platform, like sharp, then installs the Linux ${cpu} one);`,

@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs
 import { arch } from 'node:os';
 import { basename, join } from 'node:path';
 import { buildPackage, type BuildPackageOptions } from '../../src/packaging/build-package.js';
-import { binaryPlatform, foreignAddon } from '../../src/packaging/native-addons.js';
+import { binaryPlatform, foreignAddon, foreignExtension } from '../../src/packaging/native-addons.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { tempDir } from './helpers.js';
 
@@ -48,13 +48,17 @@ function nodeProject(name: string, files: Record<string, string | Buffer>): stri
   return dir;
 }
 
-function options(path: string, architecture: 'x86_64' | 'arm64'): BuildPackageOptions {
+function options(
+  path: string,
+  architecture: 'x86_64' | 'arm64',
+  runtime = 'nodejs22.x',
+): BuildPackageOptions {
   return {
     name: 'svc',
     path,
-    runtime: 'nodejs22.x',
+    runtime,
     architecture,
-    handler: 'index.handler',
+    handler: runtime.startsWith('python') ? 'app.handler' : 'index.handler',
     app: undefined,
     requirements: undefined,
     pipArgs: [],
@@ -65,8 +69,8 @@ function options(path: string, architecture: 'x86_64' | 'arm64'): BuildPackageOp
   };
 }
 
-async function failure(path: string, architecture: 'x86_64' | 'arm64'): Promise<string> {
-  return buildPackage(options(path, architecture), { logger: new RecordingLogger() }).then(
+async function failure(path: string, architecture: 'x86_64' | 'arm64', runtime?: string): Promise<string> {
+  return buildPackage(options(path, architecture, runtime), { logger: new RecordingLogger() }).then(
     () => 'built',
     (e: Error) => e.message,
   );
@@ -111,6 +115,44 @@ describe('native addons in a Node.js package', () => {
   });
 });
 
+describe("compiled Python modules in the function's own folder (vendored with pip install -t on a Mac or the runner)", () => {
+  const pythonProject = (name: string, files: Record<string, string | Buffer>) =>
+    nodeProject(name, { 'app.py': 'def handler(event, context):\n    return 1\n', ...files });
+
+  it('refuses one built on a Mac, naming the file, what it is for and what to do', async () => {
+    const path = pythonProject('py-mac', {
+      'vendor/fast/_speedups.cpython-312-darwin.so': machO(0x0100000c),
+    });
+    const message = await failure(path, 'arm64', 'python3.12');
+    expect(message).toMatch(
+      /^vendor\/fast\/_speedups\.cpython-312-darwin\.so is a compiled Python module for macOS arm64 \(Mach-O\), but the function runs on python3\.12 on Linux aarch64 \(architecture: arm64\): Lambda cannot import it\./,
+    );
+    expect(message).toContain('requirements');
+    expect(message).toContain('public.ecr.aws/lambda/python:3.12');
+  });
+
+  it("refuses one for the other processor, or for another Python than the runtime's", async () => {
+    const arch = pythonProject('py-arch', { 'lib/_x.cpython-312-x86_64-linux-gnu.so': elf(62) });
+    expect(await failure(arch, 'arm64', 'python3.12')).toMatch(
+      /^lib\/_x\.cpython-312-x86_64-linux-gnu\.so is a compiled Python module for Linux x86_64, but the function runs on python3\.12 on Linux aarch64/,
+    );
+    const version = pythonProject('py-version', { 'lib/_x.cpython-311-x86_64-linux-gnu.so': elf(62) });
+    expect(await failure(version, 'x86_64', 'python3.12')).toMatch(
+      /^lib\/_x\.cpython-311-x86_64-linux-gnu\.so is a compiled Python module for Linux x86_64 and CPython 3\.11, but the function runs on python3\.12 on Linux x86_64/,
+    );
+  });
+
+  it('accepts modules for the runtime, and leaves libraries that are not modules alone', async () => {
+    const path = pythonProject('py-ok', {
+      'lib/_x.cpython-312-aarch64-linux-gnu.so': elf(183),
+      'lib/_y.abi3.so': elf(183),
+      // debugpy ships attach helpers for several processors: loaded by name, never imported.
+      'lib/attach_linux_amd64.so': elf(62),
+    });
+    expect(await failure(path, 'arm64', 'python3.12')).toBe('built');
+  });
+});
+
 describe('binaryPlatform', () => {
   const bigEndian = elf(0);
   bigEndian[5] = 2;
@@ -134,9 +176,27 @@ describe('binaryPlatform', () => {
 
   it('foreignAddon: only .node files outside prebuilds/, and only when they are not for Linux on the target processor', () => {
     expect(foreignAddon('a/b.node', elf(62), 'x86_64')).toBeUndefined();
-    expect(foreignAddon('a/b.node', elf(62), 'arm64')).toEqual({ os: 'Linux', machine: 'x86_64' });
+    expect(foreignAddon('a/b.node', elf(62), 'arm64')).toEqual({
+      path: 'a/b.node',
+      platform: { os: 'Linux', machine: 'x86_64' },
+    });
     expect(foreignAddon('a/b.so', elf(62), 'arm64')).toBeUndefined();
     expect(foreignAddon('a/prebuilds/darwin-arm64/b.node', machO(0x0100000c), 'arm64')).toBeUndefined();
     expect(foreignAddon('a/b.node', Buffer.from('not a binary'), 'arm64')).toBeUndefined();
+  });
+
+  it('foreignExtension: only extension modules, wrong when for another platform or CPython', () => {
+    const x86 = elf(62);
+    expect(foreignExtension('m.cpython-312-x86_64-linux-gnu.so', x86, 'x86_64', '3.12')).toBeUndefined();
+    expect(foreignExtension('m.abi3.so', x86, 'x86_64', '3.13')).toBeUndefined();
+    expect(foreignExtension('libhelper.so', machO(0x0100000c), 'x86_64', '3.12')).toBeUndefined();
+    expect(foreignExtension('m.cpython-311-x86_64-linux-gnu.so', x86, 'x86_64', '3.12')).toEqual({
+      path: 'm.cpython-311-x86_64-linux-gnu.so',
+      platform: { os: 'Linux', machine: 'x86_64' },
+      python: '3.11',
+    });
+    expect(
+      foreignExtension('m.cpython-312-darwin.so', machO(0x01000007), 'x86_64', '3.12')?.platform.os,
+    ).toBe('macOS');
   });
 });
