@@ -20,7 +20,10 @@ export interface SlimOutcome {
   archiveBytes: number;
   unpackedBytes: number;
   files: number;
+  /** The ephemeral storage (/tmp, MB) the function is set to. */
   ephemeralStorageMb: number;
+  /** What the unpacked dependencies need, when less than what is set: the owner's larger size was kept. */
+  neededMb?: number;
   /** The unpack measured in the build, one line. */
   measured: string;
   /** What that means at the function's memory, one line. */

@@ -12,6 +12,7 @@ import { collectFiles } from './collect-files.js';
 import { createFileFilter, type FileFilter, type FilterOptions } from './file-filter.js';
 import type { CommandRunner } from './command-runner.js';
 import { checkHandlerIn, handlerTarget, missingModuleError } from './handler-check.js';
+import { checkNativeFiles } from './native-addons.js';
 import { pipInstall, pythonExecutable } from './pip-install.js';
 import { unlistedDependenciesWarning } from './pyproject-dependencies.js';
 import { checkPackageSize, formatBytes, formatCount, largestParts, type SizeEntry } from './size-check.js';
@@ -290,6 +291,7 @@ async function buildWithPool(
   const { zipOptions, prefetch } = await zipSetup(options, pool);
   const codeFiles = await collectCode(options, outDir, pool, prefetch, logger);
   const code = entriesFromFiles(codeFiles);
+  await checkNativeFiles(codeFiles, options, deps.surface);
 
   // The entry point is checked first, statically (never by running user code), before pip or an upload.
   const check = handlerCheck(options, codeFiles, deps);

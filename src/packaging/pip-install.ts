@@ -1,12 +1,19 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Architecture } from '../model/settings.js';
 import { Inputs } from '../settings/names.js';
 import { settingOf, type Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';
-import { lambdaPythonPlatform, pipInstallArgs } from './python-platform.js';
+import {
+  binaryOverride,
+  lambdaPythonPlatform,
+  optionValues,
+  packagesOf,
+  pipInstallArgs,
+  wheelRunsOn,
+} from './python-platform.js';
 
 export type { CommandRunner, CommandResult } from './command-runner.js';
 export { createCommandRunner } from './command-runner.js';
@@ -153,8 +160,14 @@ export async function pipInstall(
   const terminal = deps.surface === 'terminal';
   const runner = deps.runner ?? createCommandRunner(deps.logger);
   const python = pythonExecutable(deps.env);
-  const args = ['-m', 'pip', ...pipInstallArgs({ ...options, target: options.targetDir })];
   const platform = lambdaPythonPlatform(options.runtime, options.architecture);
+  await refuseSourceBuildOptions(options.requirements, platform.description, deps.surface);
+  let args: string[];
+  try {
+    args = ['-m', 'pip', ...pipInstallArgs({ ...options, target: options.targetDir })];
+  } catch (error) {
+    throw new PipInstallError((error as Error).message);
+  }
   deps.logger.info(`Installing ${options.requirements} for ${platform.description}`);
   deps.logger.debug(`${python} ${args.join(' ')}`);
   let result;
@@ -176,9 +189,115 @@ export async function pipInstall(
     throw new PipInstallError(explainPipFailure(result.output, options, deps.surface));
   }
   await stripBytecode(options.targetDir);
+  const foreign = await builtForThisMachine(options);
+  if (foreign.length) throw new PipInstallError(foreignBuildMessage(foreign, options, deps.surface));
   // The probe's one line of output is the log's business only when debugging.
   const quiet = deps.runner ?? createCommandRunner({ ...deps.logger, info: (m) => deps.logger.debug(m) });
   await warnOfVersionMarkers(options, { ...deps, runner: quiet, python });
+}
+
+/**
+ * The first `--no-binary` (or `--only-binary :none:`) in a requirements file
+ * or the files it includes (-r, -c): `file line N: option`. pip takes these
+ * from a file whatever our --only-binary says, and builds from source here.
+ */
+async function sourceBuildOption(file: string, seen = new Set<string>()): Promise<string | undefined> {
+  if (seen.has(file)) return undefined;
+  seen.add(file);
+  const lines = (await readFile(file, 'utf8').catch(() => '')).split(/\r?\n/);
+  for (const [i, line] of lines.entries()) {
+    const tokens = line
+      .replace(/(^|\s)#.*$/, '')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+    const override = binaryOverride(tokens);
+    if (override) return `${file} line ${i + 1}: ${override}`;
+    const include = /^(-r|-c|--requirement|--constraint)(?:=|$)/.exec(tokens[0] ?? '');
+    const included = include && (tokens[0]!.includes('=') ? tokens[0]!.split('=')[1] : tokens[1]);
+    if (included && !/^[a-z]+:\/\//i.test(included)) {
+      const found = await sourceBuildOption(resolve(dirname(file), included), seen);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+async function refuseSourceBuildOptions(requirements: string, target: string, surface?: Surface) {
+  const found = await sourceBuildOption(requirements);
+  if (!found) return;
+  const what = packagesOf(found.split(' ').at(-1)!);
+  throw new PipInstallError(
+    [
+      `${found} lets pip build ${what} from source on this machine, for its Python, system and processor rather than for ${target}: compiled code built so fails to import on Lambda.`,
+      `lambda-deploy installs every package as a wheel for Lambda's platform (--only-binary=:all:); a requirements file cannot change that.`,
+      'What to do:',
+      `  - remove the line: a pure-Python package has a wheel (py3-none-any) that runs on Lambda as it is;`,
+      `  - for a package with compiled code, build its wheel in public.ecr.aws/lambda/python, put it in a folder and set ${settingOf(surface ?? 'action', Inputs.PipArgs, '--find-links <folder>')}.`,
+    ].join('\n'),
+  );
+}
+
+/** An installed distribution and its wheel's `Tag:` lines. */
+interface InstalledWheel {
+  name: string;
+  version: string;
+  tags: string[];
+}
+
+/** The first paragraph (the headers) of a dist-info file, and a reader of its fields. */
+async function distInfoHeaders(dir: string, file: string) {
+  const text = await readFile(join(dir, file), 'utf8').catch(() => '');
+  const head = text.split(/\r?\n\r?\n/)[0] ?? '';
+  return (name: string) =>
+    [...head.matchAll(new RegExp(`^${name}:\\s*(.+)$`, 'gm'))].map((m) => m[1]!.trim());
+}
+
+/**
+ * Distributions whose wheel does not run on Lambda's platform: pip built
+ * them from source here (a path, -e, a VCS URL: pip builds these whatever
+ * --only-binary says), for this machine's Python, glibc and processor. The
+ * install succeeds, and the function fails at its first import on Lambda.
+ */
+async function builtForThisMachine(options: PipInstallOptions): Promise<InstalledWheel[]> {
+  const platform = lambdaPythonPlatform(options.runtime, options.architecture);
+  const userPlatforms = optionValues(options.pipArgs ?? [], '--platform');
+  const infos = (await readdir(options.targetDir)).filter((n) => n.endsWith('.dist-info')).sort();
+  const found: InstalledWheel[] = [];
+  for (const info of infos) {
+    const tags = (await distInfoHeaders(join(options.targetDir, info), 'WHEEL'))('Tag');
+    // No WHEEL file: nothing tells how it was built (pip writes one for every wheel it installs).
+    if (!tags.length || wheelRunsOn(tags, platform, userPlatforms)) continue;
+    const metadata = await distInfoHeaders(join(options.targetDir, info), 'METADATA');
+    const [name, version] = info.slice(0, -'.dist-info'.length).split('-');
+    found.push({
+      name: metadata('Name')[0] ?? name!,
+      version: metadata('Version')[0] ?? version ?? '',
+      tags,
+    });
+  }
+  return found;
+}
+
+function foreignBuildMessage(
+  foreign: readonly InstalledWheel[],
+  options: PipInstallOptions,
+  surface?: Surface,
+): string {
+  const platform = lambdaPythonPlatform(options.runtime, options.architecture);
+  const [first, ...others] = foreign as [InstalledWheel, ...InstalledWheel[]];
+  const also = others.length
+    ? ` So ${others.length === 1 ? 'was' : 'were'} ${others.map((w) => `${w.name} ${w.version} (${w.tags.join(', ')})`).join(', ')}.`
+    : '';
+  const machine = surface === 'terminal' ? 'this machine' : 'the runner';
+  return [
+    `${first.name} ${first.version} was built from source on this machine (wheel tag ${first.tags.join(', ')}), not for ${platform.description}: its compiled code is for ${machine}'s Python, system and processor, and fails to import on Lambda.${also}`,
+    'pip builds a project from source when it is given by path, as editable (-e) or from version control.',
+    'What to do:',
+    `  - require a version of ${first.name} that publishes manylinux wheels for ${platform.machine} and Python ${platform.pythonVersion} (see its "Download files" page on PyPI), by name and version;`,
+    `  - or a pure-Python alternative (some projects also have a pure-Python build without their C speedups);`,
+    `  - or build its wheel in public.ecr.aws/lambda/python:${platform.pythonVersion}${platform.machine === 'aarch64' ? ' on an arm64 machine' : ''}, put it in a folder and set ${settingOf(surface ?? 'action', Inputs.PipArgs, '--find-links <folder>')}.`,
+  ].join('\n');
 }
 
 /** A marker on the Python version, outside an extra: pip decides it with the Python that runs it. */

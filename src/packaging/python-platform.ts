@@ -56,6 +56,74 @@ export function lambdaPythonPlatform(runtime: string, architecture: Architecture
   };
 }
 
+/**
+ * The platforms of a wheel's `Tag:` lines (`cp312-cp312-manylinux_2_17_x86_64`;
+ * a compressed tag set joins several with dots).
+ */
+export function wheelPlatforms(tags: readonly string[]): string[] {
+  return tags.flatMap((tag) => (tag.trim().split('-')[2] ?? '').split('.')).filter(Boolean);
+}
+
+/**
+ * Whether a wheel with these `Tag:` lines runs on `platform`: pure (`any`),
+ * or built for a tag Lambda's glibc and machine accept (or one the user named
+ * with --platform). A wheel pip compiled on the runner carries the runner's
+ * tag (`linux_x86_64`, `macosx_14_0_arm64`), never a manylinux one.
+ */
+export function wheelRunsOn(
+  tags: readonly string[],
+  platform: LambdaPythonPlatform,
+  userPlatforms: readonly string[] = [],
+): boolean {
+  const accepted = new Set(['any', ...platform.tags, ...userPlatforms]);
+  return wheelPlatforms(tags).some((p) => accepted.has(p));
+}
+
+/** The values of an option in pip arguments: `--option value` and `--option=value`. */
+export function optionValues(args: readonly string[], option: string): string[] {
+  return args.flatMap((a, i) =>
+    a === option
+      ? args[i + 1] === undefined
+        ? []
+        : [args[i + 1]!]
+      : a.startsWith(`${option}=`)
+        ? [a.slice(option.length + 1)]
+        : [],
+  );
+}
+
+/** The packages a --no-binary/--only-binary value names, in words. */
+export function packagesOf(value: string): string {
+  const names = value.split(',').filter((n) => n && !n.startsWith(':'));
+  return value.includes(':all:') || value.includes(':none:') || !names.length
+    ? 'every package'
+    : names.join(', ');
+}
+
+/**
+ * The first option in `args` (`--no-binary X`, `--only-binary :none:`) that
+ * lets pip build a package from source, as the user wrote it. pip compiles
+ * such a build for the machine it runs on, never for --platform: on its
+ * command line pip refuses these next to --platform (obscurely), but from a
+ * requirements file it takes them and builds. `--only-binary` naming
+ * packages only repeats ours.
+ */
+export function binaryOverride(args: readonly string[]): string | undefined {
+  for (const [i, a] of args.entries()) {
+    const option = ['--no-binary', '--only-binary'].find((o) => a === o || a.startsWith(`${o}=`));
+    if (!option) continue;
+    const value = a === option ? (args[i + 1] ?? '') : a.slice(option.length + 1);
+    const lastNone = value.split(',').lastIndexOf(':none:');
+    // pip reads the list in order: `:all:` after `:none:` undoes it.
+    const builds =
+      option === '--no-binary'
+        ? value.split(',').some((n, j) => n && n !== ':none:' && j > lastNone)
+        : lastNone >= 0 && !value.split(',').slice(lastNone).includes(':all:');
+    if (builds) return `${option} ${value}`;
+  }
+  return undefined;
+}
+
 /** Options that choose the target platform; when pip-args sets one itself, ours are left out. */
 const PLATFORM_OPTIONS = ['--platform', '--python-version', '--implementation', '--abi'];
 
@@ -63,11 +131,17 @@ function hasOption(args: readonly string[], option: string): boolean {
   return args.some((a) => a === option || a.startsWith(`${option}=`));
 }
 
+/** `args` without their --only-binary options: ours (`:all:`) covers them, and pip refuses a narrower one next to --platform. */
+function withoutOnlyBinary(args: readonly string[]): string[] {
+  return args.filter((a, i) => !a.startsWith('--only-binary') && args[i - 1] !== '--only-binary');
+}
+
 /**
  * The full `pip install` argument list (after `python -m pip`) that installs
  * `requirements` into `target` for Lambda's platform. `pipArgs` come last,
  * so a private index or `--no-index --find-links` applies; when they name a
- * platform option themselves, the user's choice replaces ours.
+ * platform option themselves, the user's choice replaces ours. Binary wheels
+ * only is never theirs to change (see binaryOverride).
  */
 export function pipInstallArgs(options: {
   runtime: string;
@@ -87,7 +161,11 @@ export function pipInstallArgs(options: {
         '--python-version',
         platform.pythonVersion,
       ];
-  const binaryArgs = hasOption(user, '--only-binary') ? [] : ['--only-binary=:all:'];
+  const override = binaryOverride(user);
+  if (override)
+    throw new Error(
+      `pip-args: ${override} would let pip build ${packagesOf(override.split(' ')[1]!)} from source on this machine, for its platform rather than Lambda's; leave it out: lambda-deploy installs every package as a wheel for Lambda's platform.`,
+    );
   return [
     'install',
     '--requirement',
@@ -95,13 +173,14 @@ export function pipInstallArgs(options: {
     '--target',
     options.target,
     ...platformArgs,
-    ...binaryArgs,
+    // Always ours: pip builds anything else from source, for the runner.
+    '--only-binary=:all:',
     // Bytecode from the runner's interpreter is stripped anyway (see pip-install.ts).
     '--no-compile',
     '--disable-pip-version-check',
     '--no-input',
     '--progress-bar',
     'off',
-    ...user,
+    ...withoutOnlyBinary(user),
   ];
 }

@@ -113,7 +113,7 @@ export async function deployToAws(
   const report = initialReport(settings, plan, pkg, slim);
   // `hidden`: values for the smoke answers; `secrets` for the report (logs: both).
   const lists = { hidden: secretValues(settings, plan), secrets };
-  let fn: FunctionResult | undefined;
+  let fn: (FunctionResult & { ephemeralStorageMb?: number | undefined }) | undefined;
   const marked: DeployingMark = { since: new Date(started).toISOString() };
   // The front door and keep-warm read while the function deploys, and write once it is done.
   const changing = gate<boolean>();
@@ -130,6 +130,7 @@ export async function deployToAws(
       slim = stageSlimTarget(settings, plan, pkg, session.accountId, context.region);
       Object.assign(report, initialReport(settings, plan, pkg, slim));
       fn = await deployCode(settings, plan, context, pkg, session, deps, marked, changing, slim);
+      if (pkg.slim && slim) report.slim = slimOutcome(pkg.slim, slim, fn.ephemeralStorageMb);
       deployed.open(fn);
     } catch (error) {
       changing.fail(error);
@@ -427,7 +428,7 @@ async function deployCode(
   marked: DeployingMark,
   changing: Gate<boolean>,
   slim: SlimTarget | undefined,
-): Promise<FunctionResult> {
+): Promise<FunctionResult & { ephemeralStorageMb: number | undefined }> {
   const { clients, accountId, awsDeps } = session;
   const tags = functionTags(settings, context.tags);
   // The artifact is looked for while the function is read; it is written only once the function is known to be ours.
@@ -492,7 +493,8 @@ async function deployCode(
     const input = { ...made, layers, role, artifact, maskValues };
     const result = await deployWithLayers(settings, plan, pkg, session, input, query);
     marked.functionArn ??= result.functionArn || undefined;
-    return result;
+    // The report says the /tmp that is set, which may be the owner's rather than slim's.
+    return { ...result, ephemeralStorageMb: functionStorage(pkg, current).ephemeralStorageMb };
   });
 }
 
@@ -821,6 +823,19 @@ function uploadArtifact(
   );
 }
 
+/** The /tmp to set on the function and its tags, from the function as read before the deploy. */
+function functionStorage(pkg: PackageResult, current: StageFunction) {
+  const existing = current.existing;
+  return slimEphemeralStorage(
+    pkg.slim,
+    existing && {
+      variables: existing.config.Environment?.Variables,
+      sizeMb: existing.config.EphemeralStorage?.Size,
+      tags: existing.tags,
+    },
+  );
+}
+
 /** What the function is deployed with, once its role, layers and artifact are there. */
 function functionInput(
   settings: Settings,
@@ -838,15 +853,7 @@ function functionInput(
     maskValues: (values: readonly string[]) => void;
   },
 ): Parameters<typeof deployFunction>[1] {
-  const existing = made.current.existing;
-  const storage = slimEphemeralStorage(
-    pkg.slim,
-    existing && {
-      variables: existing.config.Environment?.Variables,
-      sizeMb: existing.config.EphemeralStorage?.Size,
-      tags: existing.tags,
-    },
-  );
+  const storage = functionStorage(pkg, made.current);
   return {
     functionName: plan.functionName,
     runtime: settings.runtime,

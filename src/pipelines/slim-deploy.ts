@@ -104,12 +104,18 @@ export function slimEphemeralStorage(
   return { ephemeralStorageMb: current?.variables?.[SlimEnv.Key] ? owners : undefined, tags: {} };
 }
 
-export function slimOutcome(slim: SlimPackage, target: SlimTarget): SlimOutcome {
+/** The report's facts of a slim package; `setMb`: the /tmp the function was set to (see slimEphemeralStorage). */
+export function slimOutcome(
+  slim: SlimPackage,
+  target: SlimTarget,
+  setMb = slim.ephemeralStorageMb,
+): SlimOutcome {
   return {
     archiveBytes: slim.bytes,
     unpackedBytes: slim.unpackedBytes,
     files: slim.files,
-    ephemeralStorageMb: slim.ephemeralStorageMb,
+    ephemeralStorageMb: Math.max(setMb, slim.ephemeralStorageMb),
+    ...(setMb > slim.ephemeralStorageMb ? { neededMb: slim.ephemeralStorageMb } : {}),
     measured: slim.estimate.measured,
     atMemory: slim.estimate.atMemory,
     location: `s3://${target.bucket}/${target.key}`,

@@ -57,6 +57,14 @@ function versionLine(o: DeployReport): string {
   return `${o.version} (unchanged)`;
 }
 
+/** The /tmp the function is set to, and why: what slim needs, or the owner's own larger size. */
+function slimStorage(slim: NonNullable<DeployReport['slim']>): string {
+  const mb = (n: number) => `${n.toLocaleString('en-US')} MB`;
+  return slim.neededMb !== undefined && slim.neededMb < slim.ephemeralStorageMb
+    ? `ephemeral storage ${mb(slim.ephemeralStorageMb)} (the function's own, kept: the unpacked dependencies need ${mb(slim.neededMb)})`
+    : `ephemeral storage ${mb(slim.ephemeralStorageMb)} (what the unpacked dependencies need)`;
+}
+
 /** The facts of a deploy as table rows: the summary shows all, the PR comment the compact set. */
 export function deployFacts(o: DeployReport, compact = false): [string, string][] {
   const rows: [string, string][] = [];
@@ -81,7 +89,7 @@ export function deployFacts(o: DeployReport, compact = false): [string, string][
     rows.push([
       'Dependencies',
       `slim: ${formatBytes(o.slim.archiveBytes)} archive, ${formatBytes(o.slim.unpackedBytes)} unpacked into /tmp at cold start` +
-        `${compact ? '' : ` (${o.slim.files.toLocaleString('en-US')} files, ${code(o.slim.location)}); ephemeral storage ${o.slim.ephemeralStorageMb.toLocaleString('en-US')} MB`}`,
+        `${compact ? '' : ` (${o.slim.files.toLocaleString('en-US')} files, ${code(o.slim.location)}); ${slimStorage(o.slim)}`}`,
     ]);
     rows.push(['Cold start', compact ? o.slim.atMemory : `${o.slim.measured}; ${o.slim.atMemory}`]);
   }

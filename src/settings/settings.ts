@@ -11,6 +11,7 @@ import type {
   Target,
 } from '../model/settings.js';
 import { branchStage } from '../model/stage-name.js';
+import { binaryOverride } from '../packaging/python-platform.js';
 import { isInside } from '../util/paths.js';
 import { redact } from '../util/redact.js';
 import { adapterSettingExpected, APP, reservedSettingProblem } from './adapter-settings.js';
@@ -406,6 +407,13 @@ function readDependencies(
     // Shown redacted: an --index-url may carry a password, and no secret is masked yet.
     r.bad(Inputs.PipArgs, `shell-like arguments (${(e as Error).message})`, redact(r.value(Inputs.PipArgs)));
   }
+  const override = binaryOverride(pipArgs);
+  if (override)
+    r.bad(
+      Inputs.PipArgs,
+      `no ${override}: lambda-deploy installs every package as a wheel for Lambda's platform (--only-binary=:all:); a source build is compiled for the machine pip runs on, and fails to import on Lambda`,
+      redact(r.value(Inputs.PipArgs)),
+    );
   let packageCache: string | undefined;
   if (r.given(Inputs.PackageCache)) {
     packageCache = resolve(source.workspace, r.value(Inputs.PackageCache));

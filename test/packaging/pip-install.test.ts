@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   createCommandRunner,
   explainPipFailure,
@@ -10,7 +11,7 @@ import {
   type CommandRunner,
 } from '../../src/packaging/pip-install.js';
 import { RecordingLogger } from '../../src/util/logger.js';
-import { buildWheel, tempDir } from './helpers.js';
+import { buildWheel, haveCommand, tempDir } from './helpers.js';
 import { buildWheel as buildSpecWheel, testPython } from '../support/vendor-wheels.js';
 
 const { dir: root, cleanup } = tempDir('pip');
@@ -195,6 +196,66 @@ describe('pipInstall with a stand-in pip', () => {
     await expect(fromTerminal).rejects.not.toThrow(/actions\/setup-python|this step/);
   });
 
+  /** A stand-in pip that installs distributions whose dist-info/WHEEL carries `tags`. */
+  function installing(target: string, dists: { name: string; tags: string[]; files?: string[] }[]) {
+    return fakeRunner({ exitCode: 0, output: '' }, () => {
+      for (const d of dists) {
+        const info = join(target, `${d.name}-1.0.dist-info`);
+        mkdirSync(info, { recursive: true });
+        writeFileSync(join(info, 'METADATA'), `Metadata-Version: 2.1\nName: ${d.name}\nVersion: 1.0\n`);
+        const tags = d.tags.map((t) => `Tag: ${t}\n`).join('');
+        writeFileSync(join(info, 'WHEEL'), `Wheel-Version: 1.0\nRoot-Is-Purelib: false\n${tags}`);
+        for (const f of d.files ?? []) writeFileSync(join(target, f), '\x7fELF');
+      }
+    });
+  }
+
+  it('refuses a distribution pip compiled on this machine, naming it, its tag and the way out', async () => {
+    const target = join(root, 'runner-built-target');
+    mkdirSync(target);
+    const { runner } = installing(target, [
+      {
+        name: 'fastjson',
+        tags: ['cp311-cp311-linux_x86_64'],
+        files: ['fastjson.cpython-311-x86_64-linux-gnu.so'],
+      },
+    ]);
+    const attempt = pipInstall(
+      { requirements: '/r.txt', targetDir: target, runtime: 'python3.12', architecture: 'arm64' },
+      { logger: new RecordingLogger(), runner },
+    );
+    await expect(attempt).rejects.toThrow(PipInstallError);
+    const message = await attempt.catch((e: Error) => e.message);
+    expect(message).toMatch(
+      /^fastjson 1\.0 was built from source on this machine \(wheel tag cp311-cp311-linux_x86_64\), not for python3\.12 on Amazon Linux 2023, aarch64/,
+    );
+    expect(message).toContain('fails to import on Lambda');
+    expect(message).toContain(
+      'a version of fastjson that publishes manylinux wheels for aarch64 and Python 3.12',
+    );
+    expect(message).toContain('pure-Python');
+    expect(message).toContain('public.ecr.aws/lambda/python:3.12');
+  });
+
+  it("accepts wheels for Lambda's platform and pure-Python ones, whoever built them", async () => {
+    const target = join(root, 'lambda-built-target');
+    mkdirSync(target);
+    const { runner } = installing(target, [
+      { name: 'fastjson', tags: ['cp312-cp312-manylinux_2_17_aarch64', 'cp312-cp312-manylinux2014_aarch64'] },
+      { name: 'purelib', tags: ['py3-none-any'] },
+      { name: 'stable', tags: ['cp38-abi3-manylinux_2_28_aarch64'] },
+    ]);
+    await pipInstall(
+      { requirements: '/r.txt', targetDir: target, runtime: 'python3.12', architecture: 'arm64' },
+      { logger: new RecordingLogger(), runner },
+    );
+    expect(readdirSync(target).sort()).toEqual([
+      'fastjson-1.0.dist-info',
+      'purelib-1.0.dist-info',
+      'stable-1.0.dist-info',
+    ]);
+  });
+
   it('from a terminal, the advice names --pip-args and no workflow, runner or secret', () => {
     const offline =
       "WARNING: Retrying (Retry(total=0)) after connection broken by 'NewConnectionError('x')': /simple/flask/\n" +
@@ -301,6 +362,53 @@ describe('pipInstall with the real pip (local wheels only)', () => {
       /^pip had to build .*locallib from source on this machine, and could not install the tools to build it \(setuptools>=40\.8\.0\)/,
     );
     expect(error).toContain('pip wheel --no-deps');
+  });
+
+  it('a local project with C code, which pip compiles here without a word, is refused before it reaches Lambda', async () => {
+    // Without a C compiler and Python's headers the stand-in pip above covers this.
+    if (!haveCommand('cc')) return;
+    const target = join(root, 'native-target');
+    mkdirSync(target);
+    const project = join(root, 'nativelib');
+    cpSync(fileURLToPath(new URL('./fixtures/native-project', import.meta.url)), project, {
+      recursive: true,
+    });
+    const logger = new RecordingLogger();
+    const attempt = pipInstall(
+      {
+        requirements: requirements('native.txt', `${project}\n`),
+        targetDir: target,
+        runtime: 'python3.12',
+        architecture: 'x86_64',
+        // Never the wheel cache: a wheel it kept from an earlier run would skip the build.
+        pipArgs: ['--no-index', '--find-links', wheels, '--no-cache-dir'],
+      },
+      { logger, runner: createCommandRunner(logger) },
+    );
+    await expect(attempt).rejects.toThrow(
+      /^nativelib 1\.0 was built from source on this machine \(wheel tag cp3\d+-cp3\d+-linux_x86_64\), not for python3\.12 on Amazon Linux 2023, x86_64/,
+    );
+  });
+
+  it('a --no-binary in the requirements file, which lets pip build a package from source here, is refused before pip runs', async () => {
+    const target = join(root, 'no-binary-target');
+    mkdirSync(target);
+    const included = requirements('no-binary-included.txt', '# build it here\n--no-binary greetlib\n');
+    const logger = new RecordingLogger();
+    const attempt = pipInstall(
+      {
+        requirements: requirements('no-binary.txt', `greetlib==1.2.0\n-r ${included}\n`),
+        targetDir: target,
+        runtime: 'python3.12',
+        architecture: 'x86_64',
+        pipArgs: ['--no-index', '--find-links', wheels],
+      },
+      { logger, runner: createCommandRunner(logger) },
+    );
+    await expect(attempt).rejects.toThrow(
+      `${included} line 2: --no-binary greetlib lets pip build greetlib from source on this machine`,
+    );
+    expect(readdirSync(target)).toEqual([]);
   });
 
   // pip evaluates environment markers with the Python that runs it, whatever --python-version says (pypa/pip#11010, #13296).

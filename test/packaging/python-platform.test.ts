@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { PYTHON_RUNTIMES } from '../../src/settings/settings.js';
-import { lambdaPythonPlatform, pipInstallArgs } from '../../src/packaging/python-platform.js';
+import {
+  binaryOverride,
+  lambdaPythonPlatform,
+  optionValues,
+  pipInstallArgs,
+  wheelRunsOn,
+} from '../../src/packaging/python-platform.js';
 
 describe('lambdaPythonPlatform', () => {
   const cases: [string, 'x86_64' | 'arm64', string, number, string, string][] = [
@@ -70,10 +76,71 @@ describe('pipInstallArgs', () => {
   const overrides: [string, string[], string, boolean][] = [
     ['--platform given: ours dropped', ['--platform', 'manylinux_2_28_x86_64'], '--implementation', false],
     ['--python-version=3.11 given: ours dropped', ['--python-version=3.11'], '--platform', false],
-    ['--only-binary given: ours dropped', ['--only-binary', 'numpy'], '--only-binary=:all:', false],
+    // pip refuses --only-binary numpy next to --platform ("either --no-deps must be set..."), and ours covers it.
+    ['--only-binary numpy given: ours kept, theirs dropped', ['--only-binary', 'numpy'], 'numpy', false],
+    ['--only-binary=numpy given: ours kept', ['--only-binary=numpy'], '--only-binary=:all:', true],
     ['unrelated args keep ours', ['--no-index', '--find-links', '/w'], '--platform', true],
   ];
   it.each(overrides)('%s', (_what, pipArgs, option, present) => {
     expect(pipInstallArgs({ ...base, pipArgs }).includes(option)).toBe(present);
+  });
+});
+
+describe('wheelRunsOn', () => {
+  const al2023arm = lambdaPythonPlatform('python3.12', 'arm64');
+  const cases: [string[], boolean][] = [
+    [['py3-none-any'], true],
+    [['cp312-cp312-manylinux_2_17_aarch64', 'cp312-cp312-manylinux2014_aarch64'], true],
+    [['cp312-cp312-manylinux_2_17_aarch64.manylinux2014_aarch64'], true],
+    [['cp38-abi3-manylinux_2_28_aarch64'], true],
+    // built on a runner or a Mac: its own platform, never a manylinux one
+    [['cp311-cp311-linux_x86_64'], false],
+    [['cp312-cp312-linux_aarch64'], false],
+    [['cp312-cp312-macosx_14_0_arm64'], false],
+    // a newer glibc than Amazon Linux 2023's, or the other processor
+    [['cp312-cp312-manylinux_2_35_aarch64'], false],
+    [['cp312-cp312-manylinux_2_17_x86_64'], false],
+  ];
+  it.each(cases)('%j: %s', (tags, runs) => {
+    expect(wheelRunsOn(tags, al2023arm)).toBe(runs);
+  });
+
+  it('accepts a platform the user named with --platform', () => {
+    expect(wheelRunsOn(['cp312-cp312-linux_aarch64'], al2023arm, ['linux_aarch64'])).toBe(true);
+  });
+
+  it('reads an option given as two arguments or with =', () => {
+    expect(optionValues(['--platform', 'a', '--pre', '--platform=b', '--platform'], '--platform')).toEqual([
+      'a',
+      'b',
+    ]);
+  });
+});
+
+describe('binaryOverride', () => {
+  const base = {
+    runtime: 'python3.12',
+    architecture: 'x86_64' as const,
+    requirements: '/r.txt',
+    target: '/t',
+  };
+  const cases: [string[], string | undefined][] = [
+    [['--index-url', 'https://x/simple', '--pre'], undefined],
+    [['--only-binary', ':all:'], undefined],
+    [['--only-binary=numpy,pandas'], undefined],
+    [['--no-binary', ':none:'], undefined],
+    [['--no-binary', 'psycopg2'], '--no-binary psycopg2'],
+    [['--no-binary=:all:'], '--no-binary :all:'],
+    [['--only-binary', ':none:'], '--only-binary :none:'],
+    [['--only-binary', ':all:,:none:'], '--only-binary :all:,:none:'],
+  ];
+  it.each(cases)('%j: %s', (args, found) => {
+    expect(binaryOverride(args)).toBe(found);
+  });
+
+  it('pipInstallArgs refuses what would let pip build from source, naming it', () => {
+    expect(() => pipInstallArgs({ ...base, pipArgs: ['--no-binary', 'lxml'] })).toThrow(
+      /^pip-args: --no-binary lxml would let pip build lxml from source on this machine/,
+    );
   });
 });

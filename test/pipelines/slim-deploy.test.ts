@@ -166,10 +166,20 @@ describe('the summary and the pull request comment', () => {
   it('shows the archive, where it is, the storage and the measured cold start', () => {
     const md = renderDeploySummary({ ...successOutcome(), slim });
     expect(md).toContain(
-      `| **Dependencies** | slim: 190.0 MB archive, 380.0 MB unpacked into /tmp at cold start (21,707 files, \`s3://b/lambda-deploy-slim/shop/preview/${SHA}.tar.gz\`); ephemeral storage 1,024 MB |`,
+      `| **Dependencies** | slim: 190.0 MB archive, 380.0 MB unpacked into /tmp at cold start (21,707 files, \`s3://b/lambda-deploy-slim/shop/preview/${SHA}.tar.gz\`); ephemeral storage 1,024 MB (what the unpacked dependencies need) |`,
     );
     expect(md).toContain(`| **Cold start** | ${slim.measured}; ${slim.atMemory} |`);
     expect(renderDeploySummary(successOutcome())).not.toContain('Dependencies');
+  });
+
+  it("says when the function's own larger /tmp is what is set", () => {
+    const md = renderDeploySummary({
+      ...successOutcome(),
+      slim: { ...slim, ephemeralStorageMb: 4096, neededMb: 1024 },
+    });
+    expect(md).toContain(
+      "; ephemeral storage 4,096 MB (the function's own, kept: the unpacked dependencies need 1,024 MB) |",
+    );
   });
 
   it('the comment keeps it short', () => {

@@ -180,6 +180,11 @@ describe('readSettings', () => {
       { 'pip-args': '--index-url "https://pypi.example/simple' },
       /^pip-args: "--index-url \\"https:\/\/pypi.example\/simple" is not valid; expected shell-like arguments \(unbalanced " quote\)\.$/,
     ],
+    [
+      'pip-args that let pip build from source on the runner',
+      { 'pip-args': '--index-url https://pypi.example/simple --no-binary psycopg2' },
+      /^pip-args: "--index-url https:\/\/pypi.example\/simple --no-binary psycopg2" is not valid; expected no --no-binary psycopg2: lambda-deploy installs every package as a wheel for Lambda's platform \(--only-binary=:all:\); a source build is compiled for the machine pip runs on, and fails to import on Lambda\.$/,
+    ],
     ['unknown architecture', { architecture: 'arm' }, /^architecture: "arm".*x86_64, arm64/],
     ['unknown gateway', { gateway: 'alb' }, /^gateway: "alb".*http-api, rest-api, function-url, none/],
     [

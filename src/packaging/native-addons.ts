@@ -1,0 +1,185 @@
+import { open } from 'node:fs/promises';
+import type { Architecture } from '../model/settings.js';
+import { Inputs } from '../settings/names.js';
+import { settingOf, type Surface } from '../settings/surface.js';
+
+/** What a compiled file's header says it runs on. */
+export interface BinaryPlatform {
+  os: 'Linux' | 'macOS' | 'Windows';
+  /** uname-style: x86_64, aarch64, i386, arm, or `machine N` */
+  machine: string;
+  /** The file format, when the OS alone does not say it (Mach-O, PE). */
+  format?: string;
+}
+
+/** ELF e_machine values (the System V ABI's list) of the processors one meets. */
+const ELF_MACHINES: Record<number, string> = { 3: 'i386', 40: 'arm', 62: 'x86_64', 183: 'aarch64' };
+/** Mach-O cputype values (mach/machine.h). */
+const MACHO_CPUS: Record<number, string> = { 0x01000007: 'x86_64', 0x0100000c: 'arm64', 7: 'i386' };
+
+/** Reads the platform from the first bytes of a compiled file; undefined for anything else. */
+export function binaryPlatform(header: Uint8Array): BinaryPlatform | undefined {
+  const bytes = Buffer.from(header.buffer, header.byteOffset, header.byteLength);
+  if (bytes.length >= 20 && bytes.readUInt32BE(0) === 0x7f454c46) {
+    // EI_DATA (byte 5) says the byte order of e_machine: 1 little-endian, 2 big-endian.
+    const machine = bytes[5] === 2 ? bytes.readUInt16BE(18) : bytes.readUInt16LE(18);
+    return { os: 'Linux', machine: ELF_MACHINES[machine] ?? `machine ${machine}` };
+  }
+  if (bytes.length >= 8) {
+    const magic = bytes.readUInt32LE(0);
+    if (magic === 0xfeedfacf || magic === 0xfeedface) {
+      const cpu = bytes.readUInt32LE(4);
+      return { os: 'macOS', machine: MACHO_CPUS[cpu] ?? `cpu ${cpu}`, format: 'Mach-O' };
+    }
+    if (bytes.readUInt32BE(0) === 0xcafebabe) return { os: 'macOS', machine: 'universal', format: 'Mach-O' };
+  }
+  if (bytes.length >= 2 && bytes[0] === 0x4d && bytes[1] === 0x5a)
+    return { os: 'Windows', machine: 'unknown', format: 'PE' };
+  return undefined;
+}
+
+/** The uname machine of a Lambda architecture. */
+export function lambdaMachine(architecture: Architecture): string {
+  return architecture === 'arm64' ? 'aarch64' : 'x86_64';
+}
+
+export function describePlatform(p: BinaryPlatform): string {
+  return `${p.os} ${p.machine}${p.format ? ` (${p.format})` : ''}`;
+}
+
+/**
+ * A Node.js addon Lambda could load: not one node-gyp-build's loader picks
+ * among per platform (`prebuilds/<platform>-<arch>/`), and not for another OS
+ * or processor. Files whose header is unknown are left alone.
+ */
+export function foreignAddon(
+  path: string,
+  header: Uint8Array,
+  architecture: Architecture,
+): Foreign | undefined {
+  if (!path.endsWith('.node') || /(^|\/)prebuilds\//.test(path)) return undefined;
+  const platform = binaryPlatform(header);
+  if (!platform) return undefined;
+  return platform.os === 'Linux' && platform.machine === lambdaMachine(architecture)
+    ? undefined
+    : { path, platform };
+}
+
+async function readHeader(absPath: string): Promise<Buffer> {
+  const file = await open(absPath, 'r');
+  try {
+    const header = Buffer.alloc(64);
+    const { bytesRead } = await file.read(header, 0, 64, 0);
+    return header.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
+/** A CPython extension module's name: `m.cpython-312-x86_64-linux-gnu.so`, `m.cpython-312-darwin.so`, `m.abi3.so`. */
+const EXTENSION = /\.(?:cpython-(\d)(\d+)[^./]*|abi3)\.so$/;
+
+/**
+ * A Python extension module Lambda's runtime could not import: built for
+ * another OS or processor, or for another CPython (3.11's module is not even
+ * looked at by 3.12). Other .so files (helpers loaded by name, for several
+ * processors, like debugpy's) are left alone.
+ */
+export function foreignExtension(
+  path: string,
+  header: Uint8Array,
+  architecture: Architecture,
+  pythonVersion: string,
+): Foreign | undefined {
+  const name = EXTENSION.exec(path);
+  const platform = name ? binaryPlatform(header) : undefined;
+  if (!name || !platform) return undefined;
+  const python = name[1] ? `${name[1]}.${name[2]}` : undefined;
+  const wrongPython = python !== undefined && python !== pythonVersion;
+  const wrongPlatform = platform.os !== 'Linux' || platform.machine !== lambdaMachine(architecture);
+  return wrongPython || wrongPlatform ? { path, platform, ...(wrongPython && { python }) } : undefined;
+}
+
+/** A compiled file Lambda cannot load, and what it is built for. */
+export interface Foreign {
+  path: string;
+  platform: BinaryPlatform;
+  /** The CPython a Python module is for, when not the runtime's. */
+  python?: string;
+}
+
+/**
+ * Fails when the function's files hold compiled code built for another
+ * platform: a Node.js addon in node_modules (npm builds or downloads it for
+ * the machine it runs on), or a Python module vendored into the folder (pip
+ * install -t on a Mac or the runner). Either fails at `require`/`import` on
+ * Lambda. Only a few bytes of each such file are read.
+ */
+export async function checkNativeFiles(
+  files: readonly { path: string; absPath: string }[],
+  options: { runtime: string; architecture: Architecture },
+  surface?: Surface,
+): Promise<void> {
+  const python = /^python(3\.\d+)$/.exec(options.runtime)?.[1];
+  const foreign: Foreign[] = [];
+  for (const f of files.filter((file) => (python ? EXTENSION : /\.node$/).test(file.path))) {
+    const header = await readHeader(f.absPath);
+    const found = python
+      ? foreignExtension(f.path, header, options.architecture, python)
+      : foreignAddon(f.path, header, options.architecture);
+    if (found) foreign.push(found);
+  }
+  if (!foreign.length) return;
+  const all = { ...options, ...(surface && { surface }) };
+  throw new Error(python ? foreignModuleMessage(foreign, all, python) : foreignAddonMessage(foreign, all));
+}
+
+/** The first of `foreign`, and the others listed (up to 5). */
+function firstAndOthers(foreign: readonly Foreign[]): { first: Foreign; also: string } {
+  const [first, ...others] = foreign as [Foreign, ...Foreign[]];
+  const shown = others
+    .slice(0, 5)
+    .map((o) => `${o.path} (${describePlatform(o.platform)}${o.python ? `, CPython ${o.python}` : ''})`);
+  if (others.length > 5) shown.push(`and ${others.length - 5} more`);
+  return { first, also: shown.length ? ` So are: ${shown.join(', ')}.` : '' };
+}
+
+function foreignModuleMessage(
+  foreign: readonly Foreign[],
+  options: { runtime: string; architecture: Architecture; surface?: Surface },
+  python: string,
+): string {
+  const { first, also } = firstAndOthers(foreign);
+  const machine = lambdaMachine(options.architecture);
+  const arch = settingOf(options.surface ?? 'action', Inputs.Architecture, options.architecture);
+  return [
+    `${first.path} is a compiled Python module for ${describePlatform(first.platform)}${first.python ? ` and CPython ${first.python}` : ''}, but the function runs on ${options.runtime} on Linux ${machine} (${arch}): Lambda cannot import it.${also}`,
+    "A package installed into the function's folder on another machine (pip install -t on a Mac or the runner) is built for that machine.",
+    'What to do:',
+    `  - list the package in the requirements file instead, and leave its files out of the folder: lambda-deploy installs it for Lambda's platform;`,
+    `  - or build it in public.ecr.aws/lambda/python:${python}${options.architecture === 'arm64' ? ' on an arm64 machine' : ''}.`,
+  ].join('\n');
+}
+
+function foreignAddonMessage(
+  foreign: readonly Foreign[],
+  options: { runtime: string; architecture: Architecture; surface?: Surface },
+): string {
+  const { first, also } = firstAndOthers(foreign);
+  const machine = lambdaMachine(options.architecture);
+  const cpu = options.architecture === 'arm64' ? 'arm64' : 'x64';
+  const version = /^nodejs(\d+)/.exec(options.runtime)?.[1] ?? '22';
+  const other: Architecture = options.architecture === 'arm64' ? 'x86_64' : 'arm64';
+  return [
+    `${first.path} is a native addon for ${describePlatform(first.platform)}, but the function runs on Linux ${machine} (${settingOf(options.surface ?? 'action', Inputs.Architecture, options.architecture)}): Lambda cannot load it.${also}`,
+    'npm builds or downloads a native addon for the machine it runs on, not for Lambda.',
+    'What to do:',
+    `  - install the dependencies for Lambda before packaging: npm ci --os=linux --cpu=${cpu} (npm 10.1 or newer; a package with prebuilt binaries per platform, like sharp, then installs the Linux ${cpu} one);`,
+    `  - an addon compiled at install (node-gyp) must be built on Linux ${machine}: run npm ci in public.ecr.aws/lambda/nodejs:${version}${options.architecture === 'arm64' ? ' on an arm64 runner (ubuntu-24.04-arm)' : ''};`,
+    ...(first.platform.os === 'Linux' && first.platform.machine === lambdaMachine(other)
+      ? [
+          `  - or run the function on ${other}, as the addon is: ${settingOf(options.surface ?? 'action', Inputs.Architecture, other)}.`,
+        ]
+      : []),
+  ].join('\n');
+}

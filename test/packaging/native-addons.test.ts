@@ -1,0 +1,202 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { closeSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { arch } from 'node:os';
+import { basename, join } from 'node:path';
+import { buildPackage, type BuildPackageOptions } from '../../src/packaging/build-package.js';
+import { binaryPlatform, foreignAddon, foreignExtension } from '../../src/packaging/native-addons.js';
+import { RecordingLogger } from '../../src/util/logger.js';
+import { tempDir } from './helpers.js';
+
+const { dir: root, cleanup } = tempDir('addons');
+afterAll(cleanup);
+
+/** The first bytes of this machine's own node executable: a real ELF header for its processor. */
+function ownHeader(): Buffer {
+  const header = Buffer.alloc(64);
+  const fd = openSync(process.execPath, 'r');
+  readSync(fd, header, 0, 64, 0);
+  closeSync(fd);
+  return header;
+}
+
+function elf(machine: number): Buffer {
+  const header = Buffer.alloc(64);
+  Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]).copy(header);
+  header.writeUInt16LE(3, 16); // ET_DYN: a shared object
+  header.writeUInt16LE(machine, 18);
+  return header;
+}
+
+/** A 64-bit Mach-O header (what node-gyp builds on a Mac): magic, then the CPU type. */
+function machO(cpu: number): Buffer {
+  const header = Buffer.alloc(32);
+  header.writeUInt32LE(0xfeedfacf, 0);
+  header.writeUInt32LE(cpu, 4);
+  return header;
+}
+
+const RUNNER = arch() === 'arm64' ? 'arm64' : 'x86_64';
+const OTHER = RUNNER === 'arm64' ? 'x86_64' : 'arm64';
+
+function nodeProject(name: string, files: Record<string, string | Buffer>): string {
+  const dir = join(root, name);
+  const all = { 'index.mjs': 'export const handler = async () => ({ statusCode: 200 });\n', ...files };
+  for (const [path, content] of Object.entries(all)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  return dir;
+}
+
+function options(
+  path: string,
+  architecture: 'x86_64' | 'arm64',
+  runtime = 'nodejs22.x',
+): BuildPackageOptions {
+  return {
+    name: 'svc',
+    path,
+    runtime,
+    architecture,
+    handler: runtime.startsWith('python') ? 'app.handler' : 'index.handler',
+    app: undefined,
+    requirements: undefined,
+    pipArgs: [],
+    include: [],
+    exclude: [],
+    dependenciesLayer: false,
+    outDir: join(root, 'out', basename(path)),
+  };
+}
+
+async function failure(path: string, architecture: 'x86_64' | 'arm64', runtime?: string): Promise<string> {
+  return buildPackage(options(path, architecture, runtime), { logger: new RecordingLogger() }).then(
+    () => 'built',
+    (e: Error) => e.message,
+  );
+}
+
+describe('native addons in a Node.js package', () => {
+  it('refuses an addon built on the runner for the other architecture, naming it, what it is built for and what to do', async () => {
+    const path = nodeProject('runner-built', {
+      'node_modules/fastcrc/build/Release/fastcrc.node': ownHeader(),
+      'node_modules/fastcrc/package.json': '{"name":"fastcrc"}',
+    });
+    const lambdaMachine = OTHER === 'arm64' ? 'aarch64' : 'x86_64';
+    const runnerMachine = RUNNER === 'arm64' ? 'aarch64' : 'x86_64';
+    const message = await failure(path, OTHER);
+    expect(message).toMatch(
+      new RegExp(
+        `^node_modules/fastcrc/build/Release/fastcrc\\.node is a native addon for Linux ${runnerMachine}, but the function runs on Linux ${lambdaMachine} \\(architecture: ${OTHER}\\): Lambda cannot load it\\.`,
+      ),
+    );
+    expect(message).toContain(`npm ci --os=linux --cpu=${OTHER === 'arm64' ? 'arm64' : 'x64'}`);
+    expect(message).toContain('public.ecr.aws/lambda/nodejs:22');
+  });
+
+  it('refuses an addon built on a Mac', async () => {
+    const path = nodeProject('mac-built', {
+      'node_modules/sharp/build/Release/sharp.node': machO(0x0100000c),
+    });
+    expect(await failure(path, 'arm64')).toMatch(
+      /^node_modules\/sharp\/build\/Release\/sharp\.node is a native addon for macOS arm64 \(Mach-O\), but the function runs on Linux aarch64 \(architecture: arm64\)/,
+    );
+  });
+
+  it("accepts addons for Lambda's processor, and leaves prebuilds for other platforms to their loader", async () => {
+    const path = nodeProject('lambda-built', {
+      'node_modules/fastcrc/build/Release/fastcrc.node': elf(183),
+      // node-gyp-build picks the one for the platform it runs on.
+      'node_modules/ws-utils/prebuilds/darwin-x64/node.napi.node': machO(0x01000007),
+      'node_modules/ws-utils/prebuilds/linux-x64/node.napi.node': elf(62),
+      'node_modules/ws-utils/prebuilds/linux-arm64/node.napi.node': elf(183),
+    });
+    expect(await failure(path, 'arm64')).toBe('built');
+  });
+});
+
+describe("compiled Python modules in the function's own folder (vendored with pip install -t on a Mac or the runner)", () => {
+  const pythonProject = (name: string, files: Record<string, string | Buffer>) =>
+    nodeProject(name, { 'app.py': 'def handler(event, context):\n    return 1\n', ...files });
+
+  it('refuses one built on a Mac, naming the file, what it is for and what to do', async () => {
+    const path = pythonProject('py-mac', {
+      'vendor/fast/_speedups.cpython-312-darwin.so': machO(0x0100000c),
+    });
+    const message = await failure(path, 'arm64', 'python3.12');
+    expect(message).toMatch(
+      /^vendor\/fast\/_speedups\.cpython-312-darwin\.so is a compiled Python module for macOS arm64 \(Mach-O\), but the function runs on python3\.12 on Linux aarch64 \(architecture: arm64\): Lambda cannot import it\./,
+    );
+    expect(message).toContain('requirements');
+    expect(message).toContain('public.ecr.aws/lambda/python:3.12');
+  });
+
+  it("refuses one for the other processor, or for another Python than the runtime's", async () => {
+    const arch = pythonProject('py-arch', { 'lib/_x.cpython-312-x86_64-linux-gnu.so': elf(62) });
+    expect(await failure(arch, 'arm64', 'python3.12')).toMatch(
+      /^lib\/_x\.cpython-312-x86_64-linux-gnu\.so is a compiled Python module for Linux x86_64, but the function runs on python3\.12 on Linux aarch64/,
+    );
+    const version = pythonProject('py-version', { 'lib/_x.cpython-311-x86_64-linux-gnu.so': elf(62) });
+    expect(await failure(version, 'x86_64', 'python3.12')).toMatch(
+      /^lib\/_x\.cpython-311-x86_64-linux-gnu\.so is a compiled Python module for Linux x86_64 and CPython 3\.11, but the function runs on python3\.12 on Linux x86_64/,
+    );
+  });
+
+  it('accepts modules for the runtime, and leaves libraries that are not modules alone', async () => {
+    const path = pythonProject('py-ok', {
+      'lib/_x.cpython-312-aarch64-linux-gnu.so': elf(183),
+      'lib/_y.abi3.so': elf(183),
+      // debugpy ships attach helpers for several processors: loaded by name, never imported.
+      'lib/attach_linux_amd64.so': elf(62),
+    });
+    expect(await failure(path, 'arm64', 'python3.12')).toBe('built');
+  });
+});
+
+describe('binaryPlatform', () => {
+  const bigEndian = elf(0);
+  bigEndian[5] = 2;
+  bigEndian.writeUInt16BE(183, 18);
+  const fat = Buffer.from([0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 2]);
+  const cases: [string, Buffer, object | undefined][] = [
+    ['ELF x86_64', elf(62), { os: 'Linux', machine: 'x86_64' }],
+    ['ELF aarch64', elf(183), { os: 'Linux', machine: 'aarch64' }],
+    ['ELF aarch64, big-endian header', bigEndian, { os: 'Linux', machine: 'aarch64' }],
+    ['ELF of another processor', elf(243), { os: 'Linux', machine: 'machine 243' }],
+    ['Mach-O arm64', machO(0x0100000c), { os: 'macOS', machine: 'arm64', format: 'Mach-O' }],
+    ['Mach-O x86_64', machO(0x01000007), { os: 'macOS', machine: 'x86_64', format: 'Mach-O' }],
+    ['universal Mach-O', fat, { os: 'macOS', machine: 'universal', format: 'Mach-O' }],
+    ['Windows DLL', Buffer.from('MZ\x90\x00'), { os: 'Windows', machine: 'unknown', format: 'PE' }],
+    ['text', Buffer.from('module.exports = 1;\n'), undefined],
+    ['too short', Buffer.from([0x7f, 0x45]), undefined],
+  ];
+  it.each(cases)('%s', (_what, header, expected) => {
+    expect(binaryPlatform(header)).toEqual(expected);
+  });
+
+  it('foreignAddon: only .node files outside prebuilds/, and only when they are not for Linux on the target processor', () => {
+    expect(foreignAddon('a/b.node', elf(62), 'x86_64')).toBeUndefined();
+    expect(foreignAddon('a/b.node', elf(62), 'arm64')).toEqual({
+      path: 'a/b.node',
+      platform: { os: 'Linux', machine: 'x86_64' },
+    });
+    expect(foreignAddon('a/b.so', elf(62), 'arm64')).toBeUndefined();
+    expect(foreignAddon('a/prebuilds/darwin-arm64/b.node', machO(0x0100000c), 'arm64')).toBeUndefined();
+    expect(foreignAddon('a/b.node', Buffer.from('not a binary'), 'arm64')).toBeUndefined();
+  });
+
+  it('foreignExtension: only extension modules, wrong when for another platform or CPython', () => {
+    const x86 = elf(62);
+    expect(foreignExtension('m.cpython-312-x86_64-linux-gnu.so', x86, 'x86_64', '3.12')).toBeUndefined();
+    expect(foreignExtension('m.abi3.so', x86, 'x86_64', '3.13')).toBeUndefined();
+    expect(foreignExtension('libhelper.so', machO(0x0100000c), 'x86_64', '3.12')).toBeUndefined();
+    expect(foreignExtension('m.cpython-311-x86_64-linux-gnu.so', x86, 'x86_64', '3.12')).toEqual({
+      path: 'm.cpython-311-x86_64-linux-gnu.so',
+      platform: { os: 'Linux', machine: 'x86_64' },
+      python: '3.11',
+    });
+    expect(
+      foreignExtension('m.cpython-312-darwin.so', machO(0x01000007), 'x86_64', '3.12')?.platform.os,
+    ).toBe('macOS');
+  });
+});
