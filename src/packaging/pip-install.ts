@@ -2,18 +2,12 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Architecture } from '../model/settings.js';
 import { Inputs } from '../settings/names.js';
+import { binaryOverride, packagesOf } from '../settings/pip-binary-options.js';
 import { settingOf, type Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';
-import {
-  binaryOverride,
-  lambdaPythonPlatform,
-  optionValues,
-  packagesOf,
-  pipInstallArgs,
-  wheelRunsOn,
-} from './python-platform.js';
+import { lambdaPythonPlatform, optionValues, pipInstallArgs, wheelRunsOn } from './python-platform.js';
 
 export type { CommandRunner, CommandResult } from './command-runner.js';
 export { createCommandRunner } from './command-runner.js';

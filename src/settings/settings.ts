@@ -11,7 +11,7 @@ import type {
   Target,
 } from '../model/settings.js';
 import { branchStage } from '../model/stage-name.js';
-import { binaryOverride } from '../packaging/python-platform.js';
+import { binaryOverride } from './pip-binary-options.js';
 import { isInside } from '../util/paths.js';
 import { redact } from '../util/redact.js';
 import { adapterSettingExpected, APP, reservedSettingProblem } from './adapter-settings.js';

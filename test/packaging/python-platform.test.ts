@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { PYTHON_RUNTIMES } from '../../src/settings/settings.js';
+import { binaryOverride } from '../../src/settings/pip-binary-options.js';
 import {
-  binaryOverride,
   lambdaPythonPlatform,
   optionValues,
   pipInstallArgs,
