@@ -58,9 +58,15 @@ export function toHttpResponse(result: InvokeResult, format: '1.0' | '2.0' = '2.
     );
   }
   const headers: [string, string][] = [];
+  // 1.0: a name in both maps gets only its multiValueHeaders values, as API Gateway merges them.
+  const multiNames =
+    format === '1.0' && isRecord(payload.multiValueHeaders)
+      ? new Set(Object.keys(payload.multiValueHeaders).map((k) => k.toLowerCase()))
+      : new Set<string>();
   if (isRecord(payload.headers)) {
     for (const [name, value] of Object.entries(payload.headers)) {
-      if (value !== undefined && value !== null && !HOP_BY_HOP.has(name.toLowerCase()))
+      const lower = name.toLowerCase();
+      if (value !== undefined && value !== null && !HOP_BY_HOP.has(lower) && !multiNames.has(lower))
         headers.push([name, String(value)]);
     }
   }

@@ -205,6 +205,26 @@ describe('toHttpResponse for payload format 1.0', () => {
     expect(type({ headers: { 'Content-Type': null } })).toEqual([]);
   });
 
+  it('sends a header named in both headers and multiValueHeaders once, with the multiValueHeaders values', () => {
+    // AWS: "If the same key-value pair is specified in both, only the values from multiValueHeaders
+    // will appear" (serverless-express and ASP.NET Core's Lambda server fill both maps).
+    const r = toHttpResponse(
+      ok({
+        statusCode: 200,
+        headers: { 'Content-Type': 'text/html', 'Cache-Control': 'no-store', 'X-Only-Here': '1' },
+        multiValueHeaders: { 'content-type': ['text/html'], 'Cache-Control': ['no-store', 'private'] },
+        body: '<p>hi</p>',
+      }),
+      '1.0',
+    );
+    expect(r.headers).toEqual([
+      ['X-Only-Here', '1'],
+      ['content-type', 'text/html'],
+      ['Cache-Control', 'no-store'],
+      ['Cache-Control', 'private'],
+    ]);
+  });
+
   it('carries headers and multiValueHeaders (several Set-Cookie)', () => {
     const r = toHttpResponse(
       ok({
