@@ -156,7 +156,9 @@ function send(res: ServerResponse, requestId: string, response: HttpResponsePart
     (headers[name.toLowerCase()] ??= []).push(value);
   }
   headers['apigw-requestid'] = [requestId];
-  headers['content-length'] = [String(response.body.length)];
+  // RFC 9110 8.6: no Content-Length on a 1xx or 204, and on a 304 only the 200's length (unknown here).
+  const bodiless = response.statusCode < 200 || response.statusCode === 204 || response.statusCode === 304;
+  if (!bodiless) headers['content-length'] = [String(response.body.length)];
   res.writeHead(response.statusCode, headers);
   res.end(response.body);
 }

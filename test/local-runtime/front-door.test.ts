@@ -25,6 +25,8 @@ def handler(event, context):
         raise RuntimeError("kaput")
     if path == "/plain":
         return {"just": "data"}
+    if path in ("/204", "/304"):
+        return {"statusCode": int(path[1:]), "headers": {"etag": '"v1"'}}
     if path == "/binary":
         data = base64.b64decode(event["body"]) if event.get("isBase64Encoded") else event["body"].encode()
         return {"statusCode": 200, "headers": {"content-type": "application/octet-stream"},
@@ -111,6 +113,15 @@ describe('startFrontDoor', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/octet-stream');
     expect(Buffer.from(await res.arrayBuffer())).toEqual(Buffer.from([...bytes].reverse()));
+  });
+
+  it.each([204, 304])('sends no Content-Length with a %s, which has no body (RFC 9110)', async (status) => {
+    const res = await fetch(`${door.url}/${status}`);
+    expect([res.status, res.headers.get('content-length'), res.headers.get('etag')]).toEqual([
+      status,
+      null,
+      '"v1"',
+    ]);
   });
 
   it('answers a plain result with a 200 JSON body', async () => {
