@@ -156,11 +156,23 @@ function send(res: ServerResponse, requestId: string, response: HttpResponsePart
     (headers[name.toLowerCase()] ??= []).push(value);
   }
   headers['apigw-requestid'] = [requestId];
-  // RFC 9110 8.6: no Content-Length on a 1xx or 204, and on a 304 only the 200's length (unknown here).
-  const bodiless = response.statusCode < 200 || response.statusCode === 204 || response.statusCode === 304;
-  if (!bodiless) headers['content-length'] = [String(response.body.length)];
+  const length = contentLength(res.req.method, response);
+  if (length !== undefined) headers['content-length'] = [length];
   res.writeHead(response.statusCode, headers);
   res.end(response.body);
+}
+
+/**
+ * RFC 9110 8.6: no Content-Length on a 1xx or 204, and on a 304 only the 200's length (unknown
+ * here). A HEAD response may only repeat the GET's length: the one the function declared (a WSGI
+ * or ASGI app answers HEAD with it and no body), else that of a body it sent anyway.
+ */
+function contentLength(method: string | undefined, response: HttpResponseParts): string | undefined {
+  const status = response.statusCode;
+  if (status < 200 || status === 204 || status === 304) return undefined;
+  if (method === 'HEAD')
+    return response.declaredLength ?? (response.body.length > 0 ? String(response.body.length) : undefined);
+  return String(response.body.length);
 }
 
 function jsonError(statusCode: number, message: string): HttpResponseParts {

@@ -7,6 +7,8 @@ export interface HttpResponseParts {
   body: Buffer;
   /** Why the function's result was not served as is; for the logs. */
   problem?: string;
+  /** The Content-Length the function declared (digits), which only a HEAD response repeats. */
+  declaredLength?: string;
 }
 
 /** Headers the front door sets itself; a function cannot choose them. */
@@ -99,7 +101,27 @@ export function toHttpResponse(result: InvokeResult, format: '1.0' | '2.0' = '2.
   else if (typeof payload.body === 'string')
     body = Buffer.from(payload.body, payload.isBase64Encoded === true ? 'base64' : 'utf8');
   else body = Buffer.from(JSON.stringify(payload.body));
-  return { statusCode: status, headers, body, ...(problem ? { problem } : {}) };
+  const declaredLength = declaredContentLength(payload, format);
+  return {
+    statusCode: status,
+    headers,
+    body,
+    ...(problem ? { problem } : {}),
+    ...(declaredLength ? { declaredLength } : {}),
+  };
+}
+
+/** The Content-Length the result names (multiValueHeaders only for 1.0), when it is a number. */
+function declaredContentLength(payload: Record<string, unknown>, format: '1.0' | '2.0'): string | undefined {
+  const maps = format === '1.0' ? [payload.multiValueHeaders, payload.headers] : [payload.headers];
+  for (const map of maps) {
+    if (!isRecord(map)) continue;
+    const key = Object.keys(map).find((k) => k.toLowerCase() === 'content-length');
+    const raw: unknown = key === undefined ? undefined : map[key];
+    const value = String((Array.isArray(raw) ? raw[0] : raw) ?? '').trim();
+    if (/^\d+$/.test(value)) return value;
+  }
+  return undefined;
 }
 
 /** What makes a REST API proxy integration refuse a result (a 502), or undefined when it takes it. */

@@ -25,6 +25,10 @@ def handler(event, context):
         raise RuntimeError("kaput")
     if path == "/plain":
         return {"just": "data"}
+    if path == "/sized":  # as a WSGI/ASGI app answers HEAD: the GET's length, no body
+        head = event["requestContext"]["http"]["method"] == "HEAD"
+        return {"statusCode": 200, "headers": {"content-type": "text/plain", "content-length": "11"},
+                "body": "" if head else "hello world"}
     if path in ("/204", "/304"):
         return {"statusCode": int(path[1:]), "headers": {"etag": '"v1"'}}
     if path == "/binary":
@@ -122,6 +126,13 @@ describe('startFrontDoor', () => {
       null,
       '"v1"',
     ]);
+  });
+
+  it("answers HEAD with the GET's Content-Length, as the function declared it (RFC 9110 8.6)", async () => {
+    const head = await fetch(`${door.url}/sized`, { method: 'HEAD' });
+    const get = await fetch(`${door.url}/sized`);
+    expect([head.status, head.headers.get('content-length')]).toEqual([200, '11']);
+    expect([get.headers.get('content-length'), await get.text()]).toEqual(['11', 'hello world']);
   });
 
   it('answers a plain result with a 200 JSON body', async () => {
