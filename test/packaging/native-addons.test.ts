@@ -1,11 +1,12 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { closeSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { arch } from 'node:os';
 import { basename, join } from 'node:path';
 import { buildPackage, type BuildPackageOptions } from '../../src/packaging/build-package.js';
 import { binaryPlatform, foreignAddon, foreignExtension } from '../../src/packaging/native-addons.js';
 import { RecordingLogger } from '../../src/util/logger.js';
-import { tempDir } from './helpers.js';
+import { haveCommand, tempDir } from './helpers.js';
 
 const { dir: root, cleanup } = tempDir('addons');
 afterAll(cleanup);
@@ -151,6 +152,68 @@ describe("compiled Python modules in the function's own folder (vendored with pi
     });
     expect(await failure(path, 'arm64', 'python3.12')).toBe('built');
   });
+});
+
+/** A shared object compiled here from `source`: its GLIBC_ needs are those of the symbols it calls. */
+function compiled(name: string, source: string): Buffer {
+  const dir = join(root, 'cc', name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'x.c'), `#define _GNU_SOURCE\n${source}`);
+  execFileSync('cc', ['-shared', '-fPIC', '-o', join(dir, 'x.so'), join(dir, 'x.c')]);
+  return readFileSync(join(dir, 'x.so'));
+}
+/** arc4random is GLIBC_2.36: newer than Amazon Linux 2023's 2.34 (this machine, Debian 12, has 2.36). */
+const NEEDS_2_36 = '#include <stdlib.h>\nunsigned f(void) { return arc4random(); }\n';
+/** memfd_create is GLIBC_2.27: newer than Amazon Linux 2's 2.26, older than Amazon Linux 2023's 2.34. */
+const NEEDS_2_27 = '#include <sys/mman.h>\nint f(void) { return memfd_create("x", 0); }\n';
+const withCompiler = haveCommand('cc') ? it : it.skip;
+
+describe('compiled code built on a newer Linux than the runtime has (glibc)', () => {
+  withCompiler(
+    'refuses an addon that needs a newer glibc than Amazon Linux 2023, before any upload',
+    async () => {
+      const path = nodeProject('glibc-new', {
+        'node_modules/fastcrc/build/Release/fastcrc.node': compiled('new', NEEDS_2_36),
+      });
+      const message = await failure(path, RUNNER, 'nodejs22.x');
+      expect(message).toMatch(
+        /^node_modules\/fastcrc\/build\/Release\/fastcrc\.node needs glibc 2\.36 \(GLIBC_2\.36\), but nodejs22\.x runs on Amazon Linux 2023 with glibc 2\.34: Lambda cannot load it/,
+      );
+      expect(message).toContain('public.ecr.aws/lambda/nodejs:22');
+    },
+  );
+
+  withCompiler(
+    "refuses a vendored Python module that needs a newer glibc than the runtime's Amazon Linux 2",
+    async () => {
+      const path = nodeProject('glibc-py', {
+        'app.py': 'def handler(event, context):\n    return 1\n',
+        'vendor/_fast.abi3.so': compiled('py', NEEDS_2_27),
+      });
+      const message = await failure(path, RUNNER, 'python3.11');
+      expect(message).toMatch(
+        /^vendor\/_fast\.abi3\.so needs glibc 2\.27 \(GLIBC_2\.27\), but python3\.11 runs on Amazon Linux 2 with glibc 2\.26: Lambda cannot import it/,
+      );
+      expect(message).toContain('public.ecr.aws/lambda/python:3.11');
+      expect(message).toContain('manylinux_2_26');
+      // The same module is fine on python3.12 (Amazon Linux 2023, glibc 2.34).
+      expect(await failure(path, RUNNER, 'python3.12')).toBe('built');
+    },
+  );
+
+  withCompiler(
+    'accepts an addon whose glibc needs Lambda has, and leaves prebuilds/ to their loader',
+    async () => {
+      const path = nodeProject('glibc-ok', {
+        'node_modules/ok/build/Release/ok.node': compiled(
+          'old',
+          '#include <string.h>\nsize_t f(const char *s) { return strlen(s); }\n',
+        ),
+        'node_modules/ws-utils/prebuilds/linux-x64/node.napi.node': compiled('new', NEEDS_2_36),
+      });
+      expect(await failure(path, RUNNER, 'nodejs22.x')).toBe('built');
+    },
+  );
 });
 
 describe('binaryPlatform', () => {

@@ -1,0 +1,248 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  elfDependencies,
+  glibcNeeded,
+  linksMusl,
+  type ElfDependencies,
+  type ReadAt,
+} from '../../src/packaging/elf-dependencies.js';
+import { lambdaOs } from '../../src/packaging/lambda-os.js';
+import { haveCommand, tempDir } from './helpers.js';
+
+const { dir: root, cleanup } = tempDir('elf');
+afterAll(cleanup);
+
+/** A ReadAt over bytes in memory that counts what it hands out. */
+function reader(bytes: Buffer): ReadAt & { bytesRead: number } {
+  const read = async (offset: number, length: number) => {
+    const piece = bytes.subarray(offset, offset + length);
+    read.bytesRead += piece.length;
+    return piece;
+  };
+  read.bytesRead = 0;
+  return read;
+}
+
+interface Craft {
+  is64: boolean;
+  le: boolean;
+  needed?: string[];
+  interpreter?: string;
+  needs?: { file: string; versions: string[] }[];
+}
+
+/**
+ * A minimal shared object as a linker lays it out: one PT_LOAD mapping the
+ * whole file at VADDR, PT_DYNAMIC, PT_INTERP when asked, a string table and
+ * the Verneed/Vernaux chain. No section headers: the loader needs none.
+ */
+function crafted({ is64, le, needed = [], interpreter, needs = [] }: Craft): Buffer {
+  const VADDR = 0x400000;
+  const bytes = Buffer.alloc(4096);
+  const put = (at: number, size: 2 | 4 | 8, v: number) => {
+    if (size === 8) void (le ? bytes.writeBigUInt64LE(BigInt(v), at) : bytes.writeBigUInt64BE(BigInt(v), at));
+    else if (size === 4) void (le ? bytes.writeUInt32LE(v, at) : bytes.writeUInt32BE(v, at));
+    else void (le ? bytes.writeUInt16LE(v, at) : bytes.writeUInt16BE(v, at));
+  };
+  const w = is64 ? 8 : 4;
+  Buffer.from([0x7f, 0x45, 0x4c, 0x46, is64 ? 2 : 1, le ? 1 : 2, 1]).copy(bytes);
+  put(16, 2, 3); // ET_DYN
+  put(18, 2, is64 ? 62 : 3);
+  const ehsize = is64 ? 64 : 52;
+  const phentsize = is64 ? 56 : 32;
+  const phnum = interpreter ? 3 : 2;
+  put(is64 ? 32 : 28, w, ehsize);
+  put(is64 ? 54 : 42, 2, phentsize);
+  put(is64 ? 56 : 44, 2, phnum);
+  // The string table, at 0x200.
+  let strings = '\0';
+  const str = (s: string) => ((strings += `${s}\0`), strings.length - s.length - 1);
+  const neededAt = needed.map(str);
+  const needsAt = needs.map((n) => ({ file: str(n.file), versions: n.versions.map(str) }));
+  bytes.write(strings, 0x200, 'latin1');
+  if (interpreter) bytes.write(`${interpreter}\0`, 0x180, 'latin1');
+  // Verneed entries at 0x600, each followed by its Vernaux entries.
+  let at = 0x600;
+  needsAt.forEach((n, i) => {
+    put(at, 2, 1);
+    put(at + 2, 2, n.versions.length);
+    put(at + 4, 4, n.file);
+    put(at + 8, 4, 16);
+    put(at + 12, 4, i === needsAt.length - 1 ? 0 : 16 * (n.versions.length + 1));
+    n.versions.forEach((name, j) => {
+      put(at + 16 * (j + 1) + 8, 4, name);
+      put(at + 16 * (j + 1) + 12, 4, j === n.versions.length - 1 ? 0 : 16);
+    });
+    at += 16 * (n.versions.length + 1);
+  });
+  // The dynamic section at 0x800.
+  const dyn: [number, number][] = [
+    ...neededAt.map((n): [number, number] => [1, n]),
+    [5, VADDR + 0x200],
+    [10, strings.length],
+    ...(needs.length
+      ? [[0x6ffffffe, VADDR + 0x600] as [number, number], [0x6fffffff, needs.length] as [number, number]]
+      : []),
+    [0, 0],
+  ];
+  dyn.forEach(([tag, val], i) => {
+    put(0x800 + i * 2 * w, w, tag);
+    put(0x800 + i * 2 * w + w, w, val);
+  });
+  const segment = (i: number, type: number, offset: number, size: number) => {
+    const p = ehsize + i * phentsize;
+    put(p, 4, type);
+    if (is64) [offset, VADDR + offset, VADDR + offset, size].forEach((v, k) => put(p + 8 + k * 8, 8, v));
+    else [offset, VADDR + offset, VADDR + offset, size].forEach((v, k) => put(p + 4 + k * 4, 4, v));
+  };
+  segment(0, 1, 0, bytes.length);
+  segment(1, 2, 0x800, dyn.length * 2 * w);
+  if (interpreter) segment(2, 3, 0x180, interpreter.length + 1);
+  return bytes;
+}
+
+const NEEDS = [
+  { file: 'libc.so.6', versions: ['GLIBC_2.2.5', 'GLIBC_2.38'] },
+  { file: 'libm.so.6', versions: ['GLIBC_2.29'] },
+];
+
+describe('elfDependencies on crafted files: both classes, both byte orders', () => {
+  it.each([
+    ['64-bit little-endian', true, true],
+    ['64-bit big-endian', true, false],
+    ['32-bit little-endian', false, true],
+    ['32-bit big-endian', false, false],
+  ])('%s', async (_what, is64, le) => {
+    const deps = await elfDependencies(
+      reader(crafted({ is64, le, needed: ['libc.so.6', 'libm.so.6'], needs: NEEDS })),
+    );
+    expect(deps).toEqual({ needed: ['libc.so.6', 'libm.so.6'], versionNeeds: NEEDS });
+    expect(glibcNeeded(deps!)).toEqual({ glibc: [2, 38], version: 'GLIBC_2.38' });
+    expect(linksMusl(deps!)).toBe(false);
+  });
+
+  it('sees musl: an Alpine shared object needs libc.musl-*, an executable names ld-musl as its interpreter', async () => {
+    const so = await elfDependencies(
+      reader(crafted({ is64: true, le: true, needed: ['libc.musl-x86_64.so.1'] })),
+    );
+    expect(so).toEqual({ needed: ['libc.musl-x86_64.so.1'], versionNeeds: [] });
+    expect(linksMusl(so!)).toBe(true);
+    expect(glibcNeeded(so!)).toBeUndefined();
+    const exe = await elfDependencies(
+      reader(crafted({ is64: false, le: true, interpreter: '/lib/ld-musl-armhf.so.1', needed: ['libc.so'] })),
+    );
+    expect(exe?.interpreter).toBe('/lib/ld-musl-armhf.so.1');
+    expect(linksMusl(exe!)).toBe(true);
+  });
+
+  it('treats a truncated or corrupt file as unknown, never throwing', async () => {
+    const whole = crafted({ is64: true, le: true, needed: ['libc.so.6'], needs: NEEDS });
+    for (const length of [0, 3, 20, 63, 100, 0x201, 0x600, 0x610, 0x805, 0x830])
+      expect(await elfDependencies(reader(whole.subarray(0, length)))).toBeUndefined();
+    const corrupt = (patch: (b: Buffer) => void) => {
+      const b = Buffer.from(whole);
+      patch(b);
+      return elfDependencies(reader(b));
+    };
+    expect(await corrupt((b) => b.writeUInt16LE(0xffff, 56))).toBeUndefined(); // e_phnum
+    expect(await corrupt((b) => b.writeBigUInt64LE(0xffffffffffffn, 32))).toBeUndefined(); // e_phoff
+    expect(await corrupt((b) => b.writeUInt32LE(0x7fffffff, 0x600 + 4))).toBeUndefined(); // vn_file
+    expect(await corrupt((b) => b.writeUInt16LE(2, 0x600))).toBeUndefined(); // vn_version
+    expect(await corrupt((b) => b.fill(0x41, 0x200, 0x400))).toBeUndefined(); // no NUL in the strings
+    expect(await elfDependencies(reader(Buffer.from('not an ELF file at all, just text\n')))).toBeUndefined();
+  });
+});
+
+describe('glibcNeeded', () => {
+  const of = (...versions: string[]): ElfDependencies => ({
+    needed: [],
+    versionNeeds: [{ file: 'libc.so.6', versions }],
+  });
+  it.each([
+    [['GLIBC_2.2.5', 'GLIBC_2.14', 'GLIBC_2.3.4'], { glibc: [2, 14], version: 'GLIBC_2.14' }],
+    [
+      ['GLIBC_2.17', 'GLIBC_PRIVATE', 'GLIBCXX_3.4.32', 'CXXABI_1.3.15'],
+      { glibc: [2, 17], version: 'GLIBC_2.17' },
+    ],
+    [['GLIBC_2.34', 'GLIBC_ABI_DT_RELR'], { glibc: [2, 36], version: 'GLIBC_ABI_DT_RELR' }],
+    [['GLIBCXX_3.4'], undefined],
+  ])('%j', (versions, expected) => {
+    expect(glibcNeeded(of(...versions))).toEqual(expected);
+  });
+});
+
+describe('lambdaOs: the Amazon Linux of each runtime (AWS Lambda runtimes page)', () => {
+  it.each([
+    ['python3.9', 'Amazon Linux 2', [2, 26]],
+    ['python3.11', 'Amazon Linux 2', [2, 26]],
+    ['python3.12', 'Amazon Linux 2023', [2, 34]],
+    ['python3.14', 'Amazon Linux 2023', [2, 34]],
+    ['nodejs18.x', 'Amazon Linux 2', [2, 26]],
+    ['nodejs20.x', 'Amazon Linux 2023', [2, 34]],
+    ['nodejs24.x', 'Amazon Linux 2023', [2, 34]],
+  ])('%s', (runtime, name, glibc) => {
+    expect(lambdaOs(runtime)).toEqual({ name, glibc });
+  });
+});
+
+/** readelf's account of a file: its NEEDED libraries and its version needs. */
+function readelf(path: string): ElfDependencies {
+  const dynamic = execFileSync('readelf', ['-d', '-W', path], { encoding: 'utf8' });
+  const needed = [...dynamic.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]!);
+  const versions = execFileSync('readelf', ['-V', '-W', path], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const section = versions.slice(versions.indexOf(".gnu.version_r'"));
+  const versionNeeds: ElfDependencies['versionNeeds'] = [];
+  for (const line of section.split('\n')) {
+    const file = /File: (\S+)/.exec(line);
+    const name = /Name: (\S+)/.exec(line);
+    if (file) versionNeeds.push({ file: file[1]!, versions: [] });
+    else if (name) versionNeeds.at(-1)!.versions.push(name[1]!);
+  }
+  const program = execFileSync('readelf', ['-l', '-W', path], { encoding: 'utf8' });
+  const interpreter = /Requesting program interpreter: ([^\]]+)\]/.exec(program)?.[1];
+  return { needed, versionNeeds, ...(interpreter && { interpreter }) };
+}
+
+const withTools = haveCommand('cc') && haveCommand('readelf') ? it : it.skip;
+
+describe('elfDependencies on shared objects compiled here', () => {
+  withTools('agrees with readelf -d and -V, and finds the newest GLIBC_ version a symbol needs', async () => {
+    mkdirSync(join(root, 'cc'), { recursive: true });
+    const source = join(root, 'cc', 'x.c');
+    writeFileSync(
+      source,
+      '#include <stdlib.h>\n#include <math.h>\nunsigned f(double x) { return arc4random() + (unsigned)exp(x); }\n',
+    );
+    const so = join(root, 'cc', 'x.so');
+    execFileSync('cc', ['-shared', '-fPIC', '-o', so, source, '-lm']);
+    const bytes = readFileSync(so);
+    const deps = await elfDependencies(reader(bytes));
+    expect(deps).toEqual(readelf(so));
+    // arc4random came with glibc 2.36 (this machine's, Debian 12).
+    expect(glibcNeeded(deps!)).toEqual({ glibc: [2, 36], version: 'GLIBC_2.36' });
+
+    // Only the headers and the dynamic records are read, not a large file's code.
+    const large = Buffer.concat([bytes, Buffer.alloc(8 * 1024 * 1024)]);
+    const read = reader(large);
+    expect(await elfDependencies(read)).toEqual(deps);
+    expect(read.bytesRead).toBeLessThan(16 * 1024);
+  });
+
+  withTools('agrees with readelf on this machine’s own node executable', async () => {
+    const file = await open(process.execPath, 'r');
+    try {
+      const deps = await elfDependencies(async (offset, length) => {
+        const bytes = Buffer.alloc(length);
+        return bytes.subarray(0, (await file.read(bytes, 0, length, offset)).bytesRead);
+      });
+      expect(deps).toEqual(readelf(process.execPath));
+      expect(deps?.interpreter).toMatch(/^\/lib/);
+    } finally {
+      await file.close();
+    }
+  });
+});
