@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import { buildPackage, type BuildPackageOptions } from '../../src/packaging/build-package.js';
 import { binaryPlatform, foreignAddon, foreignExtension } from '../../src/packaging/native-addons.js';
 import { RecordingLogger } from '../../src/util/logger.js';
+import { crafted } from './elf-fixtures.js';
 import { haveCommand, tempDir } from './helpers.js';
 
 const { dir: root, cleanup } = tempDir('addons');
@@ -214,6 +215,62 @@ describe('compiled code built on a newer Linux than the runtime has (glibc)', ()
       expect(await failure(path, RUNNER, 'nodejs22.x')).toBe('built');
     },
   );
+});
+
+/** A shared object for the runner's processor as Alpine builds it: linked against musl's libc. */
+const muslBuilt = () =>
+  crafted({
+    is64: true,
+    le: true,
+    machine: RUNNER === 'arm64' ? 183 : 62,
+    needed: [`libc.musl-${RUNNER === 'arm64' ? 'aarch64' : 'x86_64'}.so.1`],
+  });
+const glibcBuilt = () =>
+  crafted({
+    is64: true,
+    le: true,
+    machine: RUNNER === 'arm64' ? 183 : 62,
+    needed: ['libc.so.6'],
+    needs: [{ file: 'libc.so.6', versions: ['GLIBC_2.17'] }],
+  });
+
+describe('compiled code built on Alpine (musl)', () => {
+  it('refuses an addon linked against musl, naming it and what to do', async () => {
+    const path = nodeProject('musl-addon', {
+      'node_modules/bcrypt/lib/binding/napi-v3/bcrypt_lib.node': muslBuilt(),
+    });
+    const message = await failure(path, RUNNER, 'nodejs20.x');
+    expect(message).toMatch(
+      /^node_modules\/bcrypt\/lib\/binding\/napi-v3\/bcrypt_lib\.node is linked against musl \(Alpine Linux\), but nodejs20\.x runs on Amazon Linux 2023 with glibc 2\.34: Lambda cannot load it/,
+    );
+    expect(message).toContain('public.ecr.aws/lambda/nodejs:20');
+    expect(message).toContain('Alpine');
+  });
+
+  it('refuses a vendored Python module linked against musl (a musllinux wheel)', async () => {
+    const path = nodeProject('musl-py', {
+      'app.py': 'def handler(event, context):\n    return 1\n',
+      'vendor/_fast.abi3.so': muslBuilt(),
+    });
+    const message = await failure(path, RUNNER, 'python3.13');
+    expect(message).toMatch(
+      /^vendor\/_fast\.abi3\.so is linked against musl \(Alpine Linux\), but python3\.13 runs on Amazon Linux 2023 with glibc 2\.34: Lambda cannot import it/,
+    );
+    expect(message).toContain('manylinux');
+  });
+
+  it("leaves a package's musl variant to its loader when the glibc one is there too, as sharp and napi-rs packages ship them", async () => {
+    const cpu = RUNNER === 'arm64' ? 'arm64' : 'x64';
+    const both = nodeProject('musl-and-glibc', {
+      [`node_modules/@img/sharp-linuxmusl-${cpu}/lib/sharp-linuxmusl-${cpu}.node`]: muslBuilt(),
+      [`node_modules/@img/sharp-linux-${cpu}/lib/sharp-linux-${cpu}.node`]: glibcBuilt(),
+    });
+    expect(await failure(both, RUNNER)).toBe('built');
+    const muslOnly = nodeProject('musl-only', {
+      [`node_modules/@img/sharp-linuxmusl-${cpu}/lib/sharp-linuxmusl-${cpu}.node`]: muslBuilt(),
+    });
+    expect(await failure(muslOnly, RUNNER)).toMatch(/is linked against musl/);
+  });
 });
 
 describe('binaryPlatform', () => {
