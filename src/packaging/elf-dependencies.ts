@@ -131,13 +131,19 @@ async function versionNeeds(
   layout: Layout,
 ): Promise<ElfDependencies['versionNeeds']> {
   const needs: ElfDependencies['versionNeeds'] = [];
+  // One bound over both chains: counts alone (4096 x 65535) would still allow millions of reads.
+  let records = 0;
+  const record = (at: number): Promise<Buffer> => {
+    if (++records > MAX_ENTRIES) throw new Malformed('too many version records');
+    return readExact(read, at, 16);
+  };
   // Elf32_Verneed and Elf64_Verneed are alike (16 bytes), as are their Vernaux entries.
-  for (let i = 0, at = start; i < Math.min(count, MAX_ENTRIES); i++) {
-    const verneed = await readExact(read, at, 16);
+  for (let i = 0, at = start; i < count; i++) {
+    const verneed = await record(at);
     if (field(verneed, 0, 2, layout) !== 1) throw new Malformed('unknown Verneed version');
     const versions: string[] = [];
     for (let j = 0, aux = at + field(verneed, 8, 4, layout); j < field(verneed, 2, 2, layout); j++) {
-      const vernaux = await readExact(read, aux, 16);
+      const vernaux = await record(aux);
       versions.push(await name(field(vernaux, 8, 4, layout)));
       const next = field(vernaux, 12, 4, layout);
       if (!next) break;

@@ -80,6 +80,29 @@ describe('elfDependencies on crafted files: both classes, both byte orders', () 
   });
 });
 
+it('gives up on version records that chain on and on (a corrupt or hostile file) after a bounded number of reads', async () => {
+  const one = crafted({ is64: true, le: true, needed: ['libc.so.6'], needs: NEEDS });
+  // 2 MB of identical Verneed records after the file, each also read as Vernaux: vn_cnt 0xffff, every next 16.
+  const bytes = Buffer.concat([one, Buffer.alloc(2 * 1024 * 1024)]);
+  bytes.writeUInt32LE(bytes.length, 64 + 32); // PT_LOAD p_filesz: the whole file is mapped
+  for (let at = one.length; at + 16 <= bytes.length; at += 16) {
+    bytes.writeUInt16LE(1, at);
+    bytes.writeUInt16LE(0xffff, at + 2);
+    bytes.writeUInt32LE(0, at + 4);
+    bytes.writeUInt32LE(0, at + 8);
+    bytes.writeUInt32LE(16, at + 12);
+  }
+  // The dynamic entries: DT_NEEDED, DT_STRTAB, DT_STRSZ, DT_VERNEED, DT_VERNEEDNUM.
+  bytes.writeUInt32LE(0x400000 + one.length, 0x800 + 3 * 16 + 8);
+  bytes.writeUInt32LE(4096, 0x800 + 4 * 16 + 8);
+  const read = reader(bytes);
+  // Past 100,000 reads the file "ends", so that a parser without a bound still returns.
+  let reads = 0;
+  const bounded: ReadAt = (offset, length) => read(offset, ++reads > 100_000 ? 0 : length);
+  expect(await elfDependencies(bounded)).toBeUndefined();
+  expect(reads).toBeLessThan(10_000);
+}, 10_000);
+
 describe('glibcNeeded', () => {
   const of = (...versions: string[]): ElfDependencies => ({
     needed: [],
