@@ -1,7 +1,15 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Architecture } from '../model/settings.js';
 import { Inputs } from '../settings/names.js';
 import { settingOf, type Surface } from '../settings/surface.js';
+import {
+  compareVersions,
+  elfDependencies,
+  glibcNeeded,
+  linksMusl,
+  type ElfDependencies,
+} from './elf-dependencies.js';
+import { glibcText, lambdaOs, type LambdaOs } from './lambda-os.js';
 
 /** What a compiled file's header says it runs on. */
 export interface BinaryPlatform {
@@ -47,6 +55,9 @@ export function describePlatform(p: BinaryPlatform): string {
   return `${p.os} ${p.machine}${p.format ? ` (${p.format})` : ''}`;
 }
 
+/** node-gyp-build's folder of binaries per platform, which its loader picks among at run time. */
+const PREBUILDS = /(^|\/)prebuilds\//;
+
 /**
  * A Node.js addon Lambda could load: not one node-gyp-build's loader picks
  * among per platform (`prebuilds/<platform>-<arch>/`), and not for another OS
@@ -57,7 +68,7 @@ export function foreignAddon(
   header: Uint8Array,
   architecture: Architecture,
 ): Foreign | undefined {
-  if (!path.endsWith('.node') || /(^|\/)prebuilds\//.test(path)) return undefined;
+  if (!path.endsWith('.node') || PREBUILDS.test(path)) return undefined;
   const platform = binaryPlatform(header);
   if (!platform) return undefined;
   return platform.os === 'Linux' && platform.machine === lambdaMachine(architecture)
@@ -65,15 +76,19 @@ export function foreignAddon(
     : { path, platform };
 }
 
-async function readHeader(absPath: string): Promise<Buffer> {
-  const file = await open(absPath, 'r');
-  try {
-    const header = Buffer.alloc(64);
-    const { bytesRead } = await file.read(header, 0, 64, 0);
-    return header.subarray(0, bytesRead);
-  } finally {
-    await file.close();
-  }
+async function readHeader(file: FileHandle): Promise<Buffer> {
+  const header = Buffer.alloc(64);
+  const { bytesRead } = await file.read(header, 0, 64, 0);
+  return header.subarray(0, bytesRead);
+}
+
+/** Reads only the pieces of the file the ELF parser asks for. */
+function readerOf(file: FileHandle): (offset: number, length: number) => Promise<Buffer> {
+  return async (offset, length) => {
+    const bytes = Buffer.alloc(length);
+    const { bytesRead } = await file.read(bytes, 0, length, offset);
+    return bytes.subarray(0, bytesRead);
+  };
 }
 
 /** A CPython extension module's name: `m.cpython-312-x86_64-linux-gnu.so`, `m.cpython-312-darwin.so`, `m.abi3.so`. */
@@ -108,12 +123,68 @@ export interface Foreign {
   python?: string;
 }
 
+/** Compiled code for Lambda's processor that Lambda's Linux still cannot load. */
+export type Unloadable =
+  | { path: string; musl: true }
+  /** The newest glibc it needs (newer than the runtime's), and the version name that says so. */
+  | { path: string; musl?: undefined; glibc: readonly [number, number]; version: string };
+
 /**
- * Fails when the function's files hold compiled code built for another
- * platform: a Node.js addon in node_modules (npm builds or downloads it for
- * the machine it runs on), or a Python module vendored into the folder (pip
- * install -t on a Mac or the runner). Either fails at `require`/`import` on
- * Lambda. Only a few bytes of each such file are read.
+ * Whether code for Lambda's processor was built for another Linux than the
+ * runtime's: against musl (Alpine), or a newer glibc (ubuntu-latest) than
+ * its Amazon Linux has. Unknown dependencies (a malformed file) are never a
+ * reason to refuse.
+ */
+export function unloadable(
+  path: string,
+  deps: ElfDependencies | undefined,
+  os: LambdaOs,
+): Unloadable | undefined {
+  if (deps && linksMusl(deps)) return { path, musl: true };
+  const needed = deps && glibcNeeded(deps);
+  return needed && compareVersions(needed.glibc, os.glibc) > 0 ? { path, ...needed } : undefined;
+}
+
+/** What one candidate file is: for another platform, unloadable, or a glibc build Lambda can load. */
+interface Inspected {
+  foreign?: Foreign;
+  unloadable?: Unloadable;
+  loadable?: true;
+}
+
+/** Reads what one candidate file is built for, and (when it is for Lambda's platform) what it needs. */
+async function inspect(
+  f: { path: string; absPath: string },
+  options: { runtime: string; architecture: Architecture },
+  python: string | undefined,
+): Promise<Inspected> {
+  const file = await open(f.absPath, 'r');
+  try {
+    const header = await readHeader(file);
+    const foreign = python
+      ? foreignExtension(f.path, header, options.architecture, python)
+      : foreignAddon(f.path, header, options.architecture);
+    // Like foreignAddon: prebuilds/ are the loader's to choose among.
+    if (foreign || binaryPlatform(header)?.os !== 'Linux' || PREBUILDS.test(f.path))
+      return foreign ? { foreign } : {};
+    const found = unloadable(f.path, await elfDependencies(readerOf(file)), lambdaOs(options.runtime));
+    return found ? { unloadable: found } : { loadable: true };
+  } finally {
+    await file.close();
+  }
+}
+
+/** A path with its libc named nowhere: sharp-linuxmusl-x64 and sharp-linux-x64, or core-linux-x64-musl and -gnu, meet. */
+const libcFree = (path: string): string => path.replace(/musl|glibc|gnu/gi, '');
+
+/**
+ * Fails when the function's files hold compiled code Lambda cannot load: a
+ * Node.js addon in node_modules (npm builds or downloads it for the machine
+ * it runs on), or a Python module vendored into the folder (pip install -t
+ * on a Mac or the runner), built for another platform, against musl, or
+ * against a newer glibc than the runtime's Amazon Linux has. Either fails at
+ * `require`/`import` on Lambda. Only the headers and the dynamic linking
+ * records of each such file are read.
  */
 export async function checkNativeFiles(
   files: readonly { path: string; absPath: string }[],
@@ -122,16 +193,62 @@ export async function checkNativeFiles(
 ): Promise<void> {
   const python = /^python(3\.\d+)$/.exec(options.runtime)?.[1];
   const foreign: Foreign[] = [];
+  const wrongLinux: Unloadable[] = [];
+  const loadable = new Set<string>();
   for (const f of files.filter((file) => (python ? EXTENSION : /\.node$/).test(file.path))) {
-    const header = await readHeader(f.absPath);
-    const found = python
-      ? foreignExtension(f.path, header, options.architecture, python)
-      : foreignAddon(f.path, header, options.architecture);
-    if (found) foreign.push(found);
+    const found = await inspect(f, options, python);
+    if (found.foreign) foreign.push(found.foreign);
+    if (found.unloadable) wrongLinux.push(found.unloadable);
+    if (found.loadable) loadable.add(libcFree(f.path));
   }
-  if (!foreign.length) return;
   const all = { ...options, ...(surface && { surface }) };
-  throw new Error(python ? foreignModuleMessage(foreign, all, python) : foreignAddonMessage(foreign, all));
+  if (foreign.length)
+    throw new Error(python ? foreignModuleMessage(foreign, all, python) : foreignAddonMessage(foreign, all));
+  // A package's musl variant next to its glibc one: its loader picks by libc, as from prebuilds/.
+  const refused = wrongLinux.filter(
+    (u) => !(u.musl && !python && /musl/i.test(u.path) && loadable.has(libcFree(u.path))),
+  );
+  if (refused.length) throw new Error(wrongLinuxMessage(refused, all, python));
+}
+
+function needs(u: Unloadable): string {
+  return u.musl ? 'musl' : `glibc ${glibcText(u.glibc)}`;
+}
+
+function wrongLinuxMessage(
+  found: readonly Unloadable[],
+  options: { runtime: string; architecture: Architecture },
+  python: string | undefined,
+): string {
+  const [first, ...others] = found as [Unloadable, ...Unloadable[]];
+  const os = lambdaOs(options.runtime);
+  const shown = others.slice(0, 5).map((o) => `${o.path} (${needs(o)})`);
+  if (others.length > 5) shown.push(`and ${others.length - 5} more`);
+  const image = python
+    ? `public.ecr.aws/lambda/python:${python}`
+    : `public.ecr.aws/lambda/nodejs:${/^nodejs(\d+)/.exec(options.runtime)?.[1] ?? '22'}`;
+  const onArm = options.architecture === 'arm64' ? ' on an arm64 runner (ubuntu-24.04-arm)' : '';
+  const lambda = glibcText(os.glibc);
+  const what = first.musl
+    ? 'is linked against musl (Alpine Linux)'
+    : `needs glibc ${glibcText(first.glibc)} (${first.version})`;
+  const symptom = first.musl ? '' : ` ("version \`${first.version}' not found")`;
+  return [
+    `${first.path} ${what}, but ${options.runtime} runs on ${os.name} with glibc ${lambda}: Lambda cannot ${python ? 'import' : 'load'} it${symptom}.${shown.length ? ` Likewise: ${shown.join(', ')}.` : ''}`,
+    first.musl
+      ? `It was built on Alpine Linux (a *-alpine image), whose C library is musl; Lambda's is glibc.`
+      : `It was compiled on a newer Linux than Lambda's (ubuntu-latest, Ubuntu 24.04, has glibc 2.39).`,
+    'What to do:',
+    ...(python
+      ? [
+          `  - list the package in the requirements file instead, and leave its files out of the folder: lambda-deploy installs a wheel built for manylinux_2_${os.glibc[1]} or older;`,
+          `  - or build it in ${image}${onArm}, Lambda's own Linux.`,
+        ]
+      : [
+          `  - run npm ci in ${image}${onArm}, Lambda's own Linux, or in a ${first.musl ? 'glibc-based (not Alpine) ' : ''}container with glibc ${lambda} or older;`,
+          `  - or use the package's prebuilt binary for Linux with glibc ${lambda} or older, when it publishes one, rather than compiling it.`,
+        ]),
+  ].join('\n');
 }
 
 /** The first of `foreign`, and the others listed (up to 5). */

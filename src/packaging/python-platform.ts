@@ -1,5 +1,6 @@
 import type { Architecture } from '../model/settings.js';
 import { binaryOverride, packagesOf } from '../settings/pip-binary-options.js';
+import { lambdaOs } from './lambda-os.js';
 
 /**
  * The Linux a Lambda Python runtime runs on, and the wheel platform tags its
@@ -29,10 +30,7 @@ export function pythonVersionOf(runtime: string): string {
 
 export function lambdaPythonPlatform(runtime: string, architecture: Architecture): LambdaPythonPlatform {
   const pythonVersion = pythonVersionOf(runtime);
-  const minor = Number(pythonVersion.split('.')[1]);
-  // python3.9-3.11 run on Amazon Linux 2 (glibc 2.26); 3.12 and newer on Amazon Linux 2023 (glibc 2.34).
-  const al2023 = minor >= 12;
-  const glibc: readonly [number, number] = al2023 ? [2, 34] : [2, 26];
+  const { name: os, glibc } = lambdaOs(runtime);
   const machine = architecture === 'arm64' ? 'aarch64' : 'x86_64';
   const tags: string[] = [];
   for (let g = glibc[1]; g >= 17; g--) tags.push(`manylinux_2_${g}_${machine}`);
@@ -45,7 +43,6 @@ export function lambdaPythonPlatform(runtime: string, architecture: Architecture
       `manylinux_2_5_${machine}`,
       `manylinux1_${machine}`,
     );
-  const os = al2023 ? 'Amazon Linux 2023' : 'Amazon Linux 2';
   return {
     runtime,
     pythonVersion,

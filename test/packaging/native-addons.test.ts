@@ -1,11 +1,13 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { closeSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { arch } from 'node:os';
 import { basename, join } from 'node:path';
 import { buildPackage, type BuildPackageOptions } from '../../src/packaging/build-package.js';
 import { binaryPlatform, foreignAddon, foreignExtension } from '../../src/packaging/native-addons.js';
 import { RecordingLogger } from '../../src/util/logger.js';
-import { tempDir } from './helpers.js';
+import { crafted } from './elf-fixtures.js';
+import { haveCommand, tempDir } from './helpers.js';
 
 const { dir: root, cleanup } = tempDir('addons');
 afterAll(cleanup);
@@ -150,6 +152,124 @@ describe("compiled Python modules in the function's own folder (vendored with pi
       'lib/attach_linux_amd64.so': elf(62),
     });
     expect(await failure(path, 'arm64', 'python3.12')).toBe('built');
+  });
+});
+
+/** A shared object compiled here from `source`: its GLIBC_ needs are those of the symbols it calls. */
+function compiled(name: string, source: string): Buffer {
+  const dir = join(root, 'cc', name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'x.c'), `#define _GNU_SOURCE\n${source}`);
+  execFileSync('cc', ['-shared', '-fPIC', '-o', join(dir, 'x.so'), join(dir, 'x.c')]);
+  return readFileSync(join(dir, 'x.so'));
+}
+/** arc4random is GLIBC_2.36: newer than Amazon Linux 2023's 2.34 (this machine, Debian 12, has 2.36). */
+const NEEDS_2_36 = '#include <stdlib.h>\nunsigned f(void) { return arc4random(); }\n';
+/** memfd_create is GLIBC_2.27: newer than Amazon Linux 2's 2.26, older than Amazon Linux 2023's 2.34. */
+const NEEDS_2_27 = '#include <sys/mman.h>\nint f(void) { return memfd_create("x", 0); }\n';
+const withCompiler = haveCommand('cc') ? it : it.skip;
+
+describe('compiled code built on a newer Linux than the runtime has (glibc)', () => {
+  withCompiler(
+    'refuses an addon that needs a newer glibc than Amazon Linux 2023, before any upload',
+    async () => {
+      const path = nodeProject('glibc-new', {
+        'node_modules/fastcrc/build/Release/fastcrc.node': compiled('new', NEEDS_2_36),
+      });
+      const message = await failure(path, RUNNER, 'nodejs22.x');
+      expect(message).toMatch(
+        /^node_modules\/fastcrc\/build\/Release\/fastcrc\.node needs glibc 2\.36 \(GLIBC_2\.36\), but nodejs22\.x runs on Amazon Linux 2023 with glibc 2\.34: Lambda cannot load it/,
+      );
+      expect(message).toContain('public.ecr.aws/lambda/nodejs:22');
+    },
+  );
+
+  withCompiler(
+    "refuses a vendored Python module that needs a newer glibc than the runtime's Amazon Linux 2",
+    async () => {
+      const path = nodeProject('glibc-py', {
+        'app.py': 'def handler(event, context):\n    return 1\n',
+        'vendor/_fast.abi3.so': compiled('py', NEEDS_2_27),
+      });
+      const message = await failure(path, RUNNER, 'python3.11');
+      expect(message).toMatch(
+        /^vendor\/_fast\.abi3\.so needs glibc 2\.27 \(GLIBC_2\.27\), but python3\.11 runs on Amazon Linux 2 with glibc 2\.26: Lambda cannot import it/,
+      );
+      expect(message).toContain('public.ecr.aws/lambda/python:3.11');
+      expect(message).toContain('manylinux_2_26');
+      // The same module is fine on python3.12 (Amazon Linux 2023, glibc 2.34).
+      expect(await failure(path, RUNNER, 'python3.12')).toBe('built');
+    },
+  );
+
+  withCompiler(
+    'accepts an addon whose glibc needs Lambda has, and leaves prebuilds/ to their loader',
+    async () => {
+      const path = nodeProject('glibc-ok', {
+        'node_modules/ok/build/Release/ok.node': compiled(
+          'old',
+          '#include <string.h>\nsize_t f(const char *s) { return strlen(s); }\n',
+        ),
+        'node_modules/ws-utils/prebuilds/linux-x64/node.napi.node': compiled('new', NEEDS_2_36),
+      });
+      expect(await failure(path, RUNNER, 'nodejs22.x')).toBe('built');
+    },
+  );
+});
+
+/** A shared object for the runner's processor as Alpine builds it: linked against musl's libc. */
+const muslBuilt = () =>
+  crafted({
+    is64: true,
+    le: true,
+    machine: RUNNER === 'arm64' ? 183 : 62,
+    needed: [`libc.musl-${RUNNER === 'arm64' ? 'aarch64' : 'x86_64'}.so.1`],
+  });
+const glibcBuilt = () =>
+  crafted({
+    is64: true,
+    le: true,
+    machine: RUNNER === 'arm64' ? 183 : 62,
+    needed: ['libc.so.6'],
+    needs: [{ file: 'libc.so.6', versions: ['GLIBC_2.17'] }],
+  });
+
+describe('compiled code built on Alpine (musl)', () => {
+  it('refuses an addon linked against musl, naming it and what to do', async () => {
+    const path = nodeProject('musl-addon', {
+      'node_modules/bcrypt/lib/binding/napi-v3/bcrypt_lib.node': muslBuilt(),
+    });
+    const message = await failure(path, RUNNER, 'nodejs20.x');
+    expect(message).toMatch(
+      /^node_modules\/bcrypt\/lib\/binding\/napi-v3\/bcrypt_lib\.node is linked against musl \(Alpine Linux\), but nodejs20\.x runs on Amazon Linux 2023 with glibc 2\.34: Lambda cannot load it/,
+    );
+    expect(message).toContain('public.ecr.aws/lambda/nodejs:20');
+    expect(message).toContain('Alpine');
+  });
+
+  it('refuses a vendored Python module linked against musl (a musllinux wheel)', async () => {
+    const path = nodeProject('musl-py', {
+      'app.py': 'def handler(event, context):\n    return 1\n',
+      'vendor/_fast.abi3.so': muslBuilt(),
+    });
+    const message = await failure(path, RUNNER, 'python3.13');
+    expect(message).toMatch(
+      /^vendor\/_fast\.abi3\.so is linked against musl \(Alpine Linux\), but python3\.13 runs on Amazon Linux 2023 with glibc 2\.34: Lambda cannot import it/,
+    );
+    expect(message).toContain('manylinux');
+  });
+
+  it("leaves a package's musl variant to its loader when the glibc one is there too, as sharp and napi-rs packages ship them", async () => {
+    const cpu = RUNNER === 'arm64' ? 'arm64' : 'x64';
+    const both = nodeProject('musl-and-glibc', {
+      [`node_modules/@img/sharp-linuxmusl-${cpu}/lib/sharp-linuxmusl-${cpu}.node`]: muslBuilt(),
+      [`node_modules/@img/sharp-linux-${cpu}/lib/sharp-linux-${cpu}.node`]: glibcBuilt(),
+    });
+    expect(await failure(both, RUNNER)).toBe('built');
+    const muslOnly = nodeProject('musl-only', {
+      [`node_modules/@img/sharp-linuxmusl-${cpu}/lib/sharp-linuxmusl-${cpu}.node`]: muslBuilt(),
+    });
+    expect(await failure(muslOnly, RUNNER)).toMatch(/is linked against musl/);
   });
 });
 
