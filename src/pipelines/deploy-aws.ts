@@ -347,6 +347,7 @@ function smokeTestStage(
           path: settings.smokePath,
           expectStatus: settings.smokeStatus,
           contains: settings.smokeContains,
+          timeoutSeconds: settings.smokeTimeout,
           secrets: hidden,
         },
       );

@@ -211,6 +211,8 @@ export interface InvokeSmokeOptions {
   secrets?: readonly string[];
   /** See SmokeExpectation: false for a local runtime, whose 5xx is final. */
   serverErrorsSettle?: boolean;
+  /** smoke-timeout: how long a version Lambda is still getting ready is waited for (the input's default when absent). */
+  timeoutSeconds?: number;
 }
 
 /** A minimal API Gateway HTTP API (payload 2.0) GET event, what an app adapter expects. */
@@ -258,6 +260,7 @@ function invokeWithRetries(
   qualifier: string,
   path: string,
   deps: InvokeSmokeDeps,
+  deadline: number,
   onAttempt: (attempt: number) => void,
 ) {
   const now = deps.now ?? Date.now;
@@ -274,12 +277,14 @@ function invokeWithRetries(
       );
     },
     {
-      attempts: 6,
-      baseDelayMs: 1_000,
-      maxDelayMs: 8_000,
+      // Until smoke-timeout, as the URL smoke test: a version may stay Pending longer than a fixed count of tries.
+      attempts: Number.MAX_SAFE_INTEGER,
+      baseDelayMs: BASE_DELAY_MS,
+      maxDelayMs: MAX_DELAY_MS,
+      delayFor: (_error, backoff) => Math.min(backoff, Math.max(0, deadline - now())),
       random: deps.random,
       sleep: deps.sleep,
-      retryable: invokeRetryable,
+      retryable: (error) => invokeRetryable(error) && now() < deadline,
       onRetry: (error, attempt, delayMs) =>
         deps.logger.info(
           `Smoke test: invoking ${functionName}:${qualifier} (attempt ${attempt}) failed with ${errorName(error) || errorMessage(error)}; trying again in ${seconds(delayMs)}.`,
@@ -340,6 +345,18 @@ function proxyResult(payload: string): { statusCode?: number; body: string; loca
 /** smoke-status's default, parsed once: the same range a URL smoke test gets. */
 const DEFAULT_STATUS = parseStatusRanges(INPUT_DEFAULTS['smoke-status']) as StatusRanges;
 
+/** Why the smoke invocation failed: the permission to grant, or that Lambda was not ready within smoke-timeout. */
+function invokeFailure(target: string, error: unknown, attempts: number, timeoutSeconds: number): string {
+  const name = errorName(error);
+  const hint = /AccessDenied/i.test(name)
+    ? ' (the deploy role needs lambda:InvokeFunction on the function)'
+    : '';
+  const within = invokeRetryable(error)
+    ? ` after ${attempts} attempt${attempts === 1 ? '' : 's'} within smoke-timeout ${timeoutSeconds} s`
+    : '';
+  return `Invoke ${target} failed${within}: ${name ? `${name}: ` : ''}${errorMessage(error)}${hint}.`;
+}
+
 /**
  * `gateway: none`: invokes the alias with a GET / event instead of a URL.
  * A FunctionError fails; so does an HTTP-shaped answer whose statusCode is
@@ -356,6 +373,8 @@ export async function invokeSmokeTest(
   const qualifier = options.qualifier ?? LIVE_ALIAS;
   const target = `invoke ${functionName}:${qualifier}`;
   const start = now();
+  const timeoutSeconds = options.timeoutSeconds ?? Number(INPUT_DEFAULTS['smoke-timeout']);
+  const deadline = start + Math.max(0, timeoutSeconds * 1000);
   let attempts = 0;
   const result = (
     status: SmokeResult['status'],
@@ -378,19 +397,13 @@ export async function invokeSmokeTest(
       qualifier,
       options.path ?? '/',
       deps,
+      deadline,
       (attempt) => {
         attempts = attempt;
       },
     );
   } catch (error) {
-    const name = errorName(error);
-    const hint = /AccessDenied/i.test(name)
-      ? ' (the deploy role needs lambda:InvokeFunction on the function)'
-      : '';
-    return result(
-      'failed',
-      `Invoke ${functionName}:${qualifier} failed: ${name ? `${name}: ` : ''}${errorMessage(error)}${hint}.`,
-    );
+    return result('failed', invokeFailure(`${functionName}:${qualifier}`, error, attempts, timeoutSeconds));
   }
 
   const payload = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';

@@ -540,3 +540,42 @@ describe('invokeSmokeTest on the one fake AWS', () => {
     expect(fake.calls.of({ operation: 'Invoke' }).map((c) => c.status)).toEqual([429, 429, 200]);
   });
 });
+
+describe('invokeSmokeTest honours smoke-timeout (gateway: none)', () => {
+  let aws: FakeAws | undefined;
+  afterEach(() => aws?.close());
+
+  /** shop-pr-1 whose live version Lambda gets ready only `readyInMs` from now. */
+  async function slowVersion(readyInMs: number) {
+    aws = await startFakeAws({
+      invoke: () => ({ payload: JSON.stringify({ statusCode: 200, body: 'ok' }) }),
+    });
+    const fake = aws;
+    fake.seed.function('shop-pr-1', { alias: 'live' });
+    fake.account.functions.get('shop-pr-1')!.versions.get('1')!.readyAt = fake.clock.now() + readyInMs;
+    const deps = {
+      logger: new RecordingLogger(),
+      sleep: fake.clock.sleep,
+      now: fake.clock.now,
+      random: () => 1,
+    };
+    return { fake, lambda: fake.clients().lambda, deps };
+  }
+  const waited = (calls: readonly number[]) => calls.reduce((a, b) => a + b, 0);
+
+  it('keeps trying a version that takes 40 s to get ready when smoke-timeout is 60', async () => {
+    const { fake, lambda, deps } = await slowVersion(40_000);
+    const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps, { timeoutSeconds: 60 });
+    expect(result.status).toBe('passed');
+    expect(fake.calls.of({ operation: 'Invoke' }).at(-1)!.status).toBe(200);
+    expect(waited(fake.clock.sleep.calls)).toBeLessThanOrEqual(60_000);
+  });
+
+  it('gives up within smoke-timeout 5, saying so', async () => {
+    const { fake, lambda, deps } = await slowVersion(40_000);
+    const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps, { timeoutSeconds: 5 });
+    expect(result.status).toBe('failed');
+    expect(result.detail).toContain('smoke-timeout 5 s');
+    expect(waited(fake.clock.sleep.calls)).toBeLessThanOrEqual(5_000);
+  });
+});
