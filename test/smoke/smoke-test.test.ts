@@ -379,8 +379,12 @@ describe('runSmokeTest', () => {
 });
 
 describe('invokeSmokeTest on the one fake AWS', () => {
-  let aws: FakeAws | undefined;
-  afterEach(() => aws?.close());
+  // Every account a test started (some start two): each server closed, or jest cannot exit.
+  let started: FakeAws[] = [];
+  afterEach(async () => {
+    await Promise.all(started.map((a) => a.close()));
+    started = [];
+  });
 
   /**
    * The fake account with `shop-pr-1` deployed (alias live on version 1);
@@ -388,13 +392,13 @@ describe('invokeSmokeTest on the one fake AWS', () => {
    */
   async function account(answer: Awaited<ReturnType<InvokeHandler>>) {
     const events: { qualifier: string; event: unknown }[] = [];
-    aws = await startFakeAws({
+    const fake = await startFakeAws({
       invoke: ({ version, payload }) => {
         events.push({ qualifier: version, event: JSON.parse(payload) as unknown });
         return answer;
       },
     });
-    const fake = aws;
+    started.push(fake);
     fake.seed.function('shop-pr-1', { alias: 'live' });
     const lambda = fake.clients().lambda;
     const deps = { logger: new RecordingLogger(), sleep: fake.clock.sleep, random: () => 1 };
