@@ -33,7 +33,7 @@ import { gate, start, together, type Gate } from '../aws/together.js';
 import { HeldLogger } from '../util/held-logger.js';
 import { keepMasked, type Logger } from '../util/logger.js';
 import type { GitHubContext } from '../model/github-context.js';
-import { ensureGateway } from '../resources/front-door/gateway.js';
+import { checkFrontDoor, ensureGateway } from '../resources/front-door/gateway.js';
 import {
   GATEWAY_TAG,
   oldFrontDoorKinds,
@@ -129,7 +129,7 @@ export async function deployToAws(
       pkg = await countLayers(settings, pkg, session, deps);
       slim = stageSlimTarget(settings, plan, pkg, session.accountId, context.region);
       Object.assign(report, initialReport(settings, plan, pkg, slim));
-      fn = await deployCode(settings, plan, context, pkg, session, deps, marked, changing, slim);
+      fn = await deployCode(settings, plan, context, pkg, session, deps, marked, changing, slim, alongside);
       if (pkg.slim && slim) report.slim = slimOutcome(pkg.slim, slim, fn.ephemeralStorageMb);
       deployed.open(fn);
     } catch (error) {
@@ -429,6 +429,8 @@ async function deployCode(
   marked: DeployingMark,
   changing: Gate<boolean>,
   slim: SlimTarget | undefined,
+  /** What the front door refuses, read alongside the function: awaited before the function is written. */
+  frontDoor: { checked(): Promise<unknown> },
 ): Promise<FunctionResult & { ephemeralStorageMb: number | undefined }> {
   const { clients, accountId, awsDeps } = session;
   const tags = functionTags(settings, context.tags);
@@ -442,6 +444,9 @@ async function deployCode(
   const query = { functionName: plan.functionName, tags, adopt: settings.adopt, indexedTags };
   try {
     current = await readStageFunction(clients.lambda, query, awsDeps);
+    // What the front door refuses (a private function URL on `live`), read meanwhile: refused before anything is written.
+    // A first deploy has no `live` yet, so nothing to refuse: it does not wait.
+    if (current.existing && current.alias) await frontDoor.checked();
   } catch (error) {
     mayWrite.fail(error);
     await upload.settled();
@@ -563,8 +568,9 @@ function liveAliasArn(context: StageContext): string {
 
 /**
  * Starts the front door and keep-warm: they read now (sequential: they wait
- * until asked) and write once `deployed` settles. Their log lines are held
- * and shown in their own place in the job log.
+ * until asked) and write once `deployed` settles. `checked`: what the front
+ * door refuses, which deployCode waits for before it writes the function.
+ * Their log lines are held and shown in their own place in the job log.
  */
 function startAlongside(
   settings: Settings,
@@ -580,7 +586,12 @@ function startAlongside(
   const deployed = pending.deployed.then((fn) => ({ aliasArn: fn.aliasArn, changed: fn.changed }));
   // Awaited once the front door has read what it reads; a failed function is no unhandled rejection meanwhile.
   deployed.catch(() => undefined);
-  const gateway = start(awsDeps, () =>
+  const gatewayDeps = { logger: gatewayLog, sleep: awsDeps.sleep, sequential: awsDeps.sequential };
+  // Read while the function is read: deployCode waits for it before it writes (see checkFrontDoor).
+  const checked = start(awsDeps, () =>
+    checkFrontDoor(settings.gateway, clients.lambda, { context, aliasArn }, gatewayDeps),
+  );
+  const gateway = start(awsDeps, async () =>
     ensureGateway(
       settings.gateway,
       clients,
@@ -592,8 +603,9 @@ function startAlongside(
         apiKey: settings.apiKey,
         quota: settings.quota,
         pending: { changing: pending.changing, deployed },
+        checked: await checked.result(),
       },
-      { logger: gatewayLog, sleep: awsDeps.sleep, sequential: awsDeps.sequential },
+      gatewayDeps,
     ),
   );
   const keepWarm = start(awsDeps, () =>
@@ -604,6 +616,7 @@ function startAlongside(
     ),
   );
   return {
+    checked: () => checked.result(),
     gateway: async () => {
       gatewayLog.release();
       return gateway.result();
@@ -613,7 +626,7 @@ function startAlongside(
       return keepWarm.result();
     },
     settled: async () => {
-      await Promise.all([gateway.settled(), keepWarm.settled()]);
+      await Promise.all([checked.settled(), gateway.settled(), keepWarm.settled()]);
       gatewayLog.release();
       warmLog.release();
     },

@@ -15,7 +15,7 @@ import { LIVE_ALIAS } from '../../model/live-alias.js';
 import { errorMessage, errorName } from '../../util/retry.js';
 import { callAws, findAws, type RetryDeps } from '../../aws/aws-call.js';
 import { lambdaCall } from './call-options.js';
-import type { GatewayInput, GatewayResult } from './gateway-types.js';
+import type { FunctionUrlConfig, GatewayInput, GatewayResult } from './gateway-types.js';
 import { ensurePermissions, isUpdateInProgress } from './lambda-permission.js';
 import { PermissionIds, type PermissionSpec } from './resource-policy.js';
 import { parseAliasArn, trimUrl } from './urls.js';
@@ -81,6 +81,63 @@ export function privateUrlProblem(
   );
 }
 
+/** A Lambda call of the function URL on `live`, described for the one call wrapper. */
+function urlCall(input: Pick<GatewayInput, 'context' | 'aliasArn'>, action: string, permission: string) {
+  return lambdaCall(
+    input.context.stage,
+    `${action} ${input.aliasArn}`,
+    `${permission} on ${input.aliasArn}`,
+    isUpdateInProgress,
+  );
+}
+
+/** The URL as read, refused when its auth is not NONE: only an owner makes it AWS_IAM (we create NONE). */
+function publicOnly(
+  input: Pick<GatewayInput, 'context' | 'aliasArn'>,
+  url: FunctionUrlConfig | undefined,
+): FunctionUrlConfig | undefined {
+  if (url && url.AuthType !== 'NONE') {
+    // Switching it back would make their function public.
+    const { qualifier } = parseAliasArn(input.aliasArn);
+    throw new Error(privateUrlProblem(input.aliasArn, input.context.functionName, qualifier, url.AuthType));
+  }
+  return url;
+}
+
+/**
+ * The read half of ensureFunctionUrl: the URL on the alias, or undefined
+ * when it (or the function) is not there yet; a private one is refused.
+ * The deploy runs it while it reads the function, so the refusal comes
+ * before the function is written (see checkFrontDoor).
+ */
+export async function checkFunctionUrl(
+  lambda: LambdaClient,
+  input: Pick<GatewayInput, 'context' | 'aliasArn'>,
+  deps: RetryDeps,
+): Promise<FunctionUrlConfig | undefined> {
+  const alias = parseAliasArn(input.aliasArn);
+  const existing = await findAws(
+    deps,
+    {
+      ...urlCall(input, 'read the function URL of', 'lambda:GetFunctionUrlConfig'),
+      absent: ['ResourceNotFoundException'],
+    },
+    () =>
+      lambda.send(
+        new GetFunctionUrlConfigCommand({
+          FunctionName: input.context.functionName,
+          Qualifier: alias.qualifier,
+        }),
+      ),
+  );
+  return publicOnly(input, existing);
+}
+
+/**
+ * The URL on `live`, public, with its permissions. `input.checked`: the URL
+ * as checkFunctionUrl read it before the function was deployed (not read
+ * again); without it, it is read now.
+ */
 export async function ensureFunctionUrl(
   lambda: LambdaClient,
   input: GatewayInput,
@@ -89,49 +146,31 @@ export async function ensureFunctionUrl(
   const { context } = input;
   const alias = parseAliasArn(input.aliasArn);
   const target = { FunctionName: context.functionName, Qualifier: alias.qualifier };
-  const call = (action: string, permission: string) =>
-    lambdaCall(context.stage, action, permission, isUpdateInProgress);
   let changed = false;
 
-  const existing = await findAws(
-    deps,
-    {
-      ...call(
-        `read the function URL of ${input.aliasArn}`,
-        `lambda:GetFunctionUrlConfig on ${input.aliasArn}`,
-      ),
-      absent: ['ResourceNotFoundException'],
-    },
-    () => lambda.send(new GetFunctionUrlConfigCommand(target)),
-  );
-
+  const existing = input.checked ? input.checked.functionUrl : await checkFunctionUrl(lambda, input, deps);
   let url = existing?.FunctionUrl;
   if (!existing) {
-    const created = await callAws(
-      deps,
-      call(
-        `create the function URL of ${input.aliasArn}`,
-        `lambda:CreateFunctionUrlConfig on ${input.aliasArn}`,
+    const created = publicOnly(
+      input,
+      await callAws(
+        deps,
+        urlCall(input, 'create the function URL of', 'lambda:CreateFunctionUrlConfig'),
+        async () => {
+          try {
+            return await lambda.send(new CreateFunctionUrlConfigCommand({ ...target, AuthType: 'NONE' }));
+          } catch (error) {
+            // A parallel run (or the owner) created it since it was read: read it back (refused when private).
+            if (errorName(error) === 'ResourceConflictException' && /exists/i.test(errorMessage(error)))
+              return lambda.send(new GetFunctionUrlConfigCommand(target));
+            throw error;
+          }
+        },
       ),
-      async () => {
-        try {
-          return await lambda.send(new CreateFunctionUrlConfigCommand({ ...target, AuthType: 'NONE' }));
-        } catch (error) {
-          // A parallel run created it between our read and this call: read it back.
-          if (errorName(error) === 'ResourceConflictException' && /exists/i.test(errorMessage(error)))
-            return lambda.send(new GetFunctionUrlConfigCommand(target));
-          throw error;
-        }
-      },
     );
-    url = created.FunctionUrl;
+    url = created?.FunctionUrl;
     deps.logger.info(`Created the function URL of ${input.aliasArn}.`);
     changed = true;
-  } else if (existing.AuthType !== 'NONE') {
-    // Only an owner makes the URL AWS_IAM (we create NONE): switching it back would make their function public.
-    throw new Error(
-      privateUrlProblem(input.aliasArn, context.functionName, alias.qualifier, existing.AuthType),
-    );
   }
 
   changed =

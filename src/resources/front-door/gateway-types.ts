@@ -24,6 +24,23 @@ export interface GatewayInput {
    * `deployed` settles.
    */
   pending?: PendingFunction;
+  /**
+   * What checkFrontDoor read before the function was written, not read
+   * again; undefined: the front door reads it itself.
+   */
+  checked?: FrontDoorChecked;
+}
+
+/** What the front door read, and did not refuse, before the function was written (see checkFrontDoor). */
+export interface FrontDoorChecked {
+  /** function-url: the URL on `live` (undefined: none yet). */
+  functionUrl?: FunctionUrlConfig;
+}
+
+/** What a function URL's configuration says that the front door uses. */
+export interface FunctionUrlConfig {
+  FunctionUrl?: string | undefined;
+  AuthType?: string | undefined;
 }
 
 /** The function deploy a front door runs alongside (see GatewayInput.pending). */

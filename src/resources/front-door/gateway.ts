@@ -5,10 +5,31 @@
  */
 import type { AwsClients } from '../../aws/clients.js';
 import type { GatewayKind } from '../../model/settings.js';
-import { ensureFunctionUrl } from './function-url.js';
+import { checkFunctionUrl, ensureFunctionUrl } from './function-url.js';
 import { ensureHttpApi } from './http-api.js';
-import { afterFunction, type GatewayDeps, type GatewayInput, type GatewayResult } from './gateway-types.js';
+import {
+  afterFunction,
+  type FrontDoorChecked,
+  type GatewayDeps,
+  type GatewayInput,
+  type GatewayResult,
+} from './gateway-types.js';
 import { ensureRestApi } from './rest-api.js';
+
+/**
+ * What the front door refuses, read before the function is written (the
+ * deploy reads it alongside the function and waits for it before its first
+ * write): a function URL on `live` its owner made private. Nothing to read
+ * for the other kinds. Its answer goes to ensureGateway as `checked`.
+ */
+export async function checkFrontDoor(
+  kind: GatewayKind,
+  lambda: AwsClients['lambda'],
+  input: Pick<GatewayInput, 'context' | 'aliasArn'>,
+  deps: GatewayDeps,
+): Promise<FrontDoorChecked> {
+  return kind === 'function-url' ? { functionUrl: await checkFunctionUrl(lambda, input, deps) } : {};
+}
 
 export async function ensureGateway(
   kind: GatewayKind,
