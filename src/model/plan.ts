@@ -29,6 +29,11 @@ export interface Plan {
    * very pull request or branch); else nothing runs (see stageInputKept).
    */
   onlyIfDeployedFor?: { ref: string; eventStage: string };
+  /**
+   * A `skip` because the closed pull request's or deleted branch's own stage
+   * is protected: kept as the user asked, which the run reports as a warning.
+   */
+  keptProtected?: boolean;
   repository: string;
   sha: string;
 }
@@ -158,6 +163,33 @@ export function stageInputKept(reason: string, eventStage: string, stage: string
   );
 }
 
+/**
+ * The undeploy of a closed pull request or a deleted branch aimed at the event's own stage, when
+ * that stage is protected: a skip that keeps it (protected-stages asked for it to be kept), not a
+ * failure. Undefined for every other plan.
+ */
+function keepProtectedOwnStage(
+  command: PlannedCommand,
+  stage: string | undefined,
+  ctx: GitHubContext,
+  protectedStages: readonly string[],
+): { reason: string } | undefined {
+  const target = eventTarget(ctx);
+  if (command !== 'undeploy' || !stage || !target || stage !== target.stage) return undefined;
+  if (!protectedStages.some((p) => p.toLowerCase() === stage.toLowerCase())) return undefined;
+  const closedPullRequest = isPullRequestEvent(ctx.eventName) && ctx.payload.action === 'closed';
+  if (!closedPullRequest && ctx.eventName !== 'delete') return undefined;
+  const event =
+    target.pullRequest !== undefined
+      ? `pull request #${target.pullRequest} closed`
+      : `branch ${target.branch} deleted`;
+  return {
+    reason:
+      `${event}: stage ${stage} is a protected stage (protected-stages: ${protectedStages.join(', ')}): kept, nothing removed; ` +
+      `undeploy never removes a protected stage. To remove it on purpose, run undeploy with protected-stages set without "${stage}"`,
+  };
+}
+
 /** From settings and the event to what runs and where. */
 export function makePlan(settings: PlanSettings, ctx: GitHubContext): Plan {
   const { command, reason } =
@@ -175,6 +207,17 @@ export function makePlan(settings: PlanSettings, ctx: GitHubContext): Plan {
   const stage = settings.stage ?? target?.stage;
   const protectedStages = settings.protectedStages ?? DEFAULT_PROTECTED_STAGES;
   const isProtected = (s: string) => protectedStages.some((p) => p.toLowerCase() === s.toLowerCase());
+  const kept = keepProtectedOwnStage(command, stage, ctx, protectedStages);
+  if (kept)
+    return {
+      ...base,
+      command: 'skip',
+      reason: kept.reason,
+      stage: '',
+      functionName: '',
+      ref: '',
+      keptProtected: true,
+    };
   if (stage && isPullRequestEvent(ctx.eventName) && command !== 'package' && isProtected(stage))
     throw new ProtectedStageFromPullRequestError(stage, ctx.eventName, protectedStages);
   // A closed pull request or a deleted branch removes its own stage, and a stage input's only when that

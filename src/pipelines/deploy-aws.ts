@@ -405,7 +405,12 @@ async function addFunctionLogs(
       endTime: (deps.now ?? Date.now)(),
       ...(version && { version }),
     },
-    { logger, sleep: deps.sleep ?? realSleep, excerpt: { secrets: [...lists.hidden, ...lists.secrets] } },
+    {
+      logger,
+      sleep: deps.sleep ?? realSleep,
+      excerpt: { secrets: [...lists.hidden, ...lists.secrets] },
+      ...(deps.surface && { surface: deps.surface }),
+    },
   );
   report.logs = logs.text;
   report.logsNote = logs.note;

@@ -81,6 +81,13 @@ export async function runPipeline(
 
   switch (plan.command) {
     case 'skip':
+      if (plan.keptProtected) {
+        logger.warning(`${plan.reason}.`);
+        return {
+          result: { kind: 'skip', reason: plan.reason },
+          markdown: `### lambda-deploy: protected stage kept\n\n${plan.reason}.\n`,
+        };
+      }
       logger.info(`Nothing to do: ${plan.reason}.`);
       return { result: { kind: 'skip', reason: plan.reason }, markdown: '' };
     case 'package':

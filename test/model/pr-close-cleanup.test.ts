@@ -81,7 +81,11 @@ describe('pull request closed: the stage removed is pr-N', () => {
       eventContext('delete', { ref: branch, ref_type: 'branch' }, 'refs/heads/main'),
     );
     // (the delete event's ref is the short name; a leading refs/heads/ is taken off)
-    expect(deleted.stage).toBe(branchStage(branch.replace(/^refs\/heads\//, '')));
+    const own = branchStage(branch.replace(/^refs\/heads\//, ''));
+    // A protected branch stage is kept: the run warns and removes nothing.
+    if (isProtectedStage(own, PROTECTED))
+      expect(deleted).toMatchObject({ command: 'skip', keptProtected: true });
+    else expect(deleted.stage).toBe(own);
     expect(deleted.stage).not.toBe('pr-42');
   });
 

@@ -161,3 +161,23 @@ describe('command auto, deleted branch, a stage input other than its own', () =>
     expect(aws.account.functions.has('svc-production')).toBe(true);
   });
 });
+
+describe('the undeploy of a closed pull request or deleted branch whose own stage is protected', () => {
+  it.each([
+    ['command undeploy (the reusable workflow), closed pull request', closed(5), 'undeploy', 'pr-5'],
+    ['command auto, closed pull request', closed(5), 'auto', 'pr-5'],
+    ['command undeploy, deleted branch', deleted('release'), 'undeploy', 'release'],
+  ])('%s: keeps the stage, says so as a warning and succeeds', async (_, ctx, command, stage) => {
+    seed(stage, stage === 'pr-5' ? 'pull/5' : stage);
+    const { run, logger } = await runAuto(ctx, '', { command, 'protected-stages': `${stage},main` });
+    expect(run.result).toMatchObject({ kind: 'skip' });
+    const reason = run.result.kind === 'skip' ? run.result.reason : '';
+    expect(reason).toMatch(
+      new RegExp(`stage ${stage} is a protected stage \\(protected-stages: ${stage}\\b[^)]*\\): kept`),
+    );
+    expect(logger.text('warning')).toContain(reason);
+    expect(run.markdown).toContain(reason);
+    expect(aws.calls.calls).toEqual([]);
+    expect(aws.account.functions.has(`svc-${stage}`)).toBe(true);
+  });
+});

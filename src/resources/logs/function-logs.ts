@@ -8,6 +8,7 @@ import { partitionOf } from '../execution-role/execution-role.js';
 import { errorMessage, errorName, isTransient, withRetry } from '../../util/retry.js';
 import type { Sleep } from '../../util/sleep.js';
 import { formatLogExcerpt, type ExcerptOptions } from './log-excerpt.js';
+import type { Surface } from '../../settings/surface.js';
 
 export interface LogWindow {
   functionName: string;
@@ -68,6 +69,8 @@ export interface FunctionLogsDeps {
   maxEvents?: number;
   maxPages?: number;
   excerpt?: ExcerptOptions;
+  /** Who reads the notes: the action's deploy role, or a terminal user's own credentials. */
+  surface?: Surface;
 }
 
 export interface FunctionLogs {
@@ -104,7 +107,7 @@ export async function fetchFunctionLogs(
       };
     }
     const note = /AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name)
-      ? deniedNote(window, logGroupName)
+      ? deniedNote(window, logGroupName, deps.surface ?? 'action')
       : `Could not read ${logGroupName}: ${name ? `${name}: ` : ''}${errorMessage(error)}.`;
     deps.logger.debug(`FilterLogEvents on ${logGroupName} failed: ${errorMessage(error)}`);
     // What was read before the failure is still worth showing.
@@ -134,15 +137,19 @@ export async function fetchFunctionLogs(
  * granted: its name is the owner's choice, often shared with other functions,
  * so the deploy role (previews: any pull request) is not given it unasked.
  */
-function deniedNote(window: LogWindow, logGroupName: string): string {
+function deniedNote(window: LogWindow, logGroupName: string, surface: Surface): string {
+  const terminal = surface === 'terminal';
+  const who = terminal ? 'these AWS credentials' : 'the deploy role';
   if (logGroupName === defaultLogGroup(window.functionName))
-    return `No logs: the deploy role may not read ${logGroupName} (it needs logs:FilterLogEvents).`;
+    return `No logs: ${who} may not read ${logGroupName} (${terminal ? 'they need' : 'it needs'} logs:FilterLogEvents).`;
   const arn = window.logGroupArn ?? `the ARN of ${logGroupName}`;
   return (
-    `No logs: the deploy role may not read ${logGroupName}, the log group this function logs to (its LoggingConfig, set outside the workflow); ` +
+    `No logs: ${who} may not read ${logGroupName}, the log group this function logs to (its LoggingConfig, set outside ${terminal ? 'lambda-deploy' : 'the workflow'}); ` +
     "the roles lambda-deploy sets up read only the functions' own groups (/aws/lambda/{function}). " +
-    `To show its lines here, grant the deploy role logs:FilterLogEvents on ${arn} and ${arn}:* ` +
-    "(other functions' lines in that group then show here too, and to the preview role's pull requests if you grant it that); or read them in CloudWatch Logs."
+    (terminal
+      ? `To show its lines here, grant the identity you deploy with logs:FilterLogEvents on ${arn} and ${arn}:*; or read them in CloudWatch Logs.`
+      : `To show its lines here, grant the deploy role logs:FilterLogEvents on ${arn} and ${arn}:* ` +
+        "(other functions' lines in that group then show here too, and to the preview role's pull requests if you grant it that); or read them in CloudWatch Logs.")
   );
 }
 

@@ -142,6 +142,30 @@ describe('fetchFunctionLogs', () => {
     expect(mock).toHaveReceivedCommandTimes(FilterLogEventsCommand, 1);
   });
 
+  it('from a terminal, names these AWS credentials, not the deploy role', async () => {
+    const { fake, logs, deps } = await account();
+    fake.setFunctionLogs('shop-pr-7', ['Exception: x']);
+    fake.faults.deny('FilterLogEvents');
+    const own = await fetchFunctionLogs(logs, window, { ...deps(), surface: 'terminal' });
+    expect(own.note).toBe(
+      'No logs: these AWS credentials may not read /aws/lambda/shop-pr-7 (they need logs:FilterLogEvents).',
+    );
+    const arn = 'arn:aws:logs:eu-west-1:123456789012:log-group:/shop/all';
+    const custom = await fetchFunctionLogs(
+      logs,
+      { ...window, logGroupName: '/shop/all', logGroupArn: arn },
+      { ...deps(), surface: 'terminal' },
+    );
+    expect(custom.note).toBe(
+      'No logs: these AWS credentials may not read /shop/all, the log group this function logs to (its LoggingConfig, set outside lambda-deploy); ' +
+        "the roles lambda-deploy sets up read only the functions' own groups (/aws/lambda/{function}). " +
+        `To show its lines here, grant the identity you deploy with logs:FilterLogEvents on ${arn} and ${arn}:*; or read them in CloudWatch Logs.`,
+    );
+    // The action's wording is unchanged.
+    const action = await fetchFunctionLogs(logs, window, { ...deps(), surface: 'action' });
+    expect(action.note).toContain('No logs: the deploy role may not read /aws/lambda/shop-pr-7');
+  });
+
   it('keeps what it read before a later page failed', async () => {
     const { fake, logs, deps, filters } = await account();
     // The first page comes back with a next token; the read of the second is refused.
