@@ -1,4 +1,7 @@
-/** A stand-in for the GitHub REST API on 127.0.0.1: branches in pages, pull requests by number. */
+/**
+ * A stand-in for the GitHub REST API on 127.0.0.1: branches in pages, pull
+ * requests by number, and the (public) repository with its ids.
+ */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -13,6 +16,8 @@ export interface GitHubServerState {
   /** Answer the next N requests with 502. */
   failNext: number;
   requests: { path: string; authorization?: string }[];
+  /** The owner's and the repository's numeric ids, answered at /repos/{owner}/{repo} (any case, as GitHub). */
+  ids?: { owner: number; repository: number };
 }
 
 export interface GitHubServer {
@@ -45,9 +50,21 @@ export async function startGitHubServer(init: Partial<GitHubServerState> = {}): 
       return json(502, { message: 'Bad gateway' });
     }
     // GitHub takes a token with either scheme.
-    if (![`Bearer ${state.token}`, `token ${state.token}`].includes(req.headers.authorization ?? ''))
-      return json(401, { message: 'Bad credentials' });
+    const authorized = [`Bearer ${state.token}`, `token ${state.token}`].includes(
+      req.headers.authorization ?? '',
+    );
     const prefix = `/api/v3/repos/${state.repository}`;
+    // A public repository: read without a token too, never with a wrong one.
+    if (state.ids && url.pathname.toLowerCase() === prefix.toLowerCase()) {
+      if (req.headers.authorization && !authorized) return json(401, { message: 'Bad credentials' });
+      const [owner] = state.repository.split('/');
+      return json(200, {
+        id: state.ids.repository,
+        full_name: state.repository,
+        owner: { login: owner, id: state.ids.owner },
+      });
+    }
+    if (!authorized) return json(401, { message: 'Bad credentials' });
     if (url.pathname === `${prefix}/branches`) {
       const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), state.perPage);
       const page = Number(url.searchParams.get('page') ?? 1);

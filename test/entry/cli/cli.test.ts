@@ -23,11 +23,10 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { main } from '../../../src/entry/cli/cli.js';
 import { LATE_EVENTS_MS, nextStartTime, SeenEvents } from '../../../src/entry/cli/commands/logs.js';
 import { gitHubRepository } from '../../../src/entry/cli/local-context.js';
+import { startGitHubServer } from '../../support/github-server.js';
 import { testIo, type TestIo } from './io.js';
 
 // Class-level mocks: the CLI builds its own clients from the normal AWS chain.
@@ -500,22 +499,18 @@ describe('lambda-stage-deploy CLI', () => {
   });
 
   test('policy --repository reads the ids from GitHub as setup does: both sub forms trusted', async () => {
-    const asked: string[] = [];
-    const github = createServer((req, res) => {
-      asked.push(`${req.url} ${req.headers.authorization}`);
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({ id: 987654321, full_name: 'octo/shop', owner: { login: 'octo', id: 1342004 } }),
-        );
+    const github = await startGitHubServer({
+      repository: 'octo/shop',
+      token: 'gho_reader',
+      ids: { owner: 1342004, repository: 987654321 },
     });
-    await new Promise<void>((resolve) => github.listen(0, '127.0.0.1', resolve));
-    const apiUrl = `http://127.0.0.1:${(github.address() as AddressInfo).port}`;
+    const apiUrl = github.url;
+    const asked = () => github.state.requests.map((r) => `${r.path} ${r.authorization}`);
     try {
       io = testIo({ ...env, GITHUB_API_URL: apiUrl, GH_TOKEN: 'gho_reader' }, fetch);
       const argv = ['policy', '--name=shop', '--account=123456789012', '--repository=Octo/Shop'];
       expect(await run(...argv)).toBe(0);
-      expect(asked).toEqual(['/repos/Octo/Shop Bearer gho_reader']);
+      expect(asked()).toEqual(['/api/v3/repos/Octo/Shop Bearer gho_reader']);
       expect(io.stdout()).toContain('"repo:octo@1342004/shop@987654321:pull_request"');
       expect(io.stdout()).toContain('"repo:octo/shop:pull_request"');
       // The trust and the OtherRepositories deny both use GitHub's spelling, which its tokens and tags carry.
@@ -525,7 +520,7 @@ describe('lambda-stage-deploy CLI', () => {
       );
       expect(io.stderr()).not.toContain('gho_reader');
     } finally {
-      await new Promise((resolve) => github.close(resolve));
+      await github.close();
     }
   });
 

@@ -6,8 +6,6 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import 'aws-sdk-client-mock-jest';
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +28,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { parse } from 'yaml';
 import { main } from '../../../src/entry/cli/cli.js';
 import { branchesNotStages, previewStatementsNote } from '../../../src/entry/cli/commands/setup.js';
+import { startGitHubServer } from '../../support/github-server.js';
 import { testIo } from './io.js';
 import { branchStage } from '../../../src/model/stage-name.js';
 import { reusableWorkflowActionInputs } from '../../support/workflow-snippets.js';
@@ -125,22 +124,20 @@ describe('lambda-deploy setup', () => {
   });
 
   test('without --owner-id/--repo-id: the ids read from GitHub (with GH_TOKEN), both sub forms trusted, no warning', async () => {
-    const asked: (string | undefined)[] = [];
-    const github = createServer((req, res) => {
-      asked.push(`${req.url} ${req.headers.authorization}`);
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({ id: 987654321, full_name: 'octo/shop', owner: { login: 'octo', id: 1342004 } }),
-        );
+    const github = await startGitHubServer({
+      repository: 'octo/shop',
+      token: 'gho_reader',
+      ids: { owner: 1342004, repository: 987654321 },
     });
-    await new Promise<void>((resolve) => github.listen(0, '127.0.0.1', resolve));
-    const apiUrl = `http://127.0.0.1:${(github.address() as AddressInfo).port}`;
+    const apiUrl = github.url;
     try {
       const io = testIo({ ...env, GITHUB_API_URL: apiUrl, GH_TOKEN: 'gho_reader' }, fetch);
       const argv = ['setup', '--name=shop', '--repository=octo/shop', '--dry-run'];
       expect(await main(argv, io)).toBe(0);
-      expect(asked[0]).toBe('/repos/octo/shop Bearer gho_reader');
+      expect(github.state.requests[0]).toEqual({
+        path: '/api/v3/repos/octo/shop',
+        authorization: 'Bearer gho_reader',
+      });
       expect(io.stderr()).not.toContain('--owner-id/--repo-id: not given');
       expect(io.stderr()).toContain(
         'Read from GitHub: octo/shop is owner 1342004, repository 987654321 (--owner-id/--repo-id): the deploy roles trust both sub forms',
@@ -156,7 +153,7 @@ describe('lambda-deploy setup', () => {
       expect(typed.stdout()).toContain('repo:octo/shop:pull_request');
       expect(typed.stdout()).not.toContain('repo:Octo/Shop');
     } finally {
-      await new Promise((resolve) => github.close(resolve));
+      await github.close();
     }
   });
 
