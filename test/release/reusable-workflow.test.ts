@@ -142,6 +142,24 @@ describe('.github/workflows/deploy.yml', () => {
     });
   });
 
+  it('previews pass the same action inputs as production deploys, the package cache included', () => {
+    const j = jobs();
+    expect(actionInputs(j.get('preview') ?? '')).toEqual(actionInputs(j.get('deploy') ?? ''));
+    const caller = { name: 'shop', 'package-cache': 'true' };
+    for (const [job, event_name] of [
+      ['deploy', 'push'],
+      ['preview', 'push'],
+      ['preview', 'pull_request'],
+    ] as const) {
+      expect(reusableWorkflowActionInputs(caller, job, REPO_ROOT, { event_name })['package-cache']).toBe(
+        '.lambda-deploy-cache',
+      );
+      // The folder the action reads is the one actions/cache restores and saves.
+      expect(j.get(job)).toMatch(/uses: actions\/cache@v4\n {8}with:\n {10}path: \.lambda-deploy-cache\n/);
+    }
+    expect(reusableWorkflowActionInputs({ name: 'shop' }, 'preview')['package-cache']).toBe('');
+  });
+
   it('production deploys with the production role in its GitHub environment; previews with the preview role', () => {
     const j = jobs();
     expect(j.get('deploy')).toContain('environment: ${{ inputs.production-environment }}');
