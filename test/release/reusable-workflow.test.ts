@@ -7,7 +7,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { REPO_ROOT, reusableWorkflowActionInputs } from '../support/workflow-snippets.js';
+import { readActionYml } from '../support/action-yml.js';
+import {
+  readReusableWorkflow,
+  REPO_ROOT,
+  reusableWorkflowActionInputs,
+  reusableWorkflowInputs,
+} from '../support/workflow-snippets.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const workflow = readFileSync(`${root}.github/workflows/deploy.yml`, 'utf8');
@@ -140,6 +146,22 @@ describe('.github/workflows/deploy.yml', () => {
     expect(reusableWorkflowActionInputs(caller, 'deploy', REPO_ROOT, { event_name: 'push' })).toMatchObject({
       'provisioned-concurrency': '3',
     });
+  });
+
+  it("offers every input of the action's deploy, with the action's defaults, except those it decides itself", () => {
+    const action = readActionYml().inputs;
+    const declared = readReusableWorkflow().on.workflow_call.inputs;
+    // command and target: each job's own; github-token: the job's token; policy-statements: setup
+    // grants production's (a preview may not change IAM); adopt: a one-off take-over, made by hand.
+    const decided = ['command', 'target', 'github-token', 'policy-statements', 'adopt'];
+    expect(Object.keys(action).filter((name) => !(name in declared) && !decided.includes(name))).toEqual([]);
+    // A caller who sets nothing gets what a step of the action would: package-cache alone is a
+    // switch here (the workflow picks the folder) and a path in the action.
+    const inputs = reusableWorkflowInputs({ name: 'shop', 'aws-region': 'eu-west-1' });
+    const differing = Object.keys(action).filter(
+      (name) => name in declared && String(inputs[name]) !== (action[name]?.default ?? ''),
+    );
+    expect(differing.sort()).toEqual(['aws-region', 'name', 'package-cache']);
   });
 
   it('previews pass the same action inputs as production deploys, the package cache included', () => {
