@@ -9,7 +9,7 @@ import {
   type LocalFunction,
 } from '../../src/local-runtime/index.js';
 import type { HttpApiEvent } from '../../src/local-runtime/http-api-event.js';
-import { codeDir, removeAll } from './helpers.js';
+import { awsEvent, codeDir, removeAll } from './helpers.js';
 
 // A Python handler that answers with what it received, and a few special routes.
 const APP = `
@@ -105,6 +105,30 @@ describe('startFrontDoor', () => {
     expect(event.headers).not.toHaveProperty('cookie');
     expect(event.requestContext.requestId).toBe(res.headers.get('apigw-requestid'));
     expect(fn.logs().join('\n')).toContain('request POST /items/7');
+  });
+
+  it('adds the headers and the request id API Gateway adds, in the formats AWS sends them', async () => {
+    const aws = awsEvent('http-api-v2-get-root');
+    const awsId = (aws.requestContext as { requestId: string }).requestId;
+    const awsTrace = (aws.headers as Record<string, string>)['x-amzn-trace-id'];
+    const res = await fetch(`${door.url}/ids`);
+    const event = (await res.json()) as HttpApiEvent;
+    const id = res.headers.get('apigw-requestid');
+    const idFormat = /^[A-Za-z0-9_-]{15}=$/;
+    expect([awsId, id, event.requestContext.requestId]).toEqual([
+      expect.stringMatching(idFormat),
+      expect.stringMatching(idFormat),
+      id,
+    ]);
+    const traceFormat = /^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/;
+    expect([awsTrace, event.headers['x-amzn-trace-id']]).toEqual([
+      expect.stringMatching(traceFormat),
+      expect.stringMatching(traceFormat),
+    ]);
+    // The trace id's time is the request's, in seconds.
+    const seconds = parseInt(event.headers['x-amzn-trace-id']!.slice(7, 15), 16);
+    expect(Math.abs(seconds - event.requestContext.timeEpoch / 1000)).toBeLessThan(2);
+    expect(event.headers['content-length']).toBe('0');
   });
 
   it('round-trips a binary body through base64', async () => {
