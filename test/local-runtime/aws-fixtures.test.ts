@@ -208,6 +208,36 @@ describe('headers payload format 2.0 front doors add, as AWS sent them', () => {
     expect(ours).not.toHaveProperty('transfer-encoding');
     expect(ours['x-amzn-trace-id']).toBe('Root=1-5e9f0c65-1de4d666d4dd26aced652b6c');
   });
+
+  it('a function URL event has the fields of the captured one, and lacks those with no content', () => {
+    const aws = fixture('function-url-post');
+    // The sample's URL uses AWS_IAM auth; lambda-deploy's use NONE, which sends no authorizer.
+    const { authorizer, ...awsCtx } = aws.requestContext as Json;
+    expect(authorizer).toBeDefined();
+    const keysOf = (event: Json) => ({
+      top: Object.keys(event).sort(),
+      // routeKey and stage: AWS's documented function URL example has them, this sample not.
+      ctx: Object.keys(event.requestContext as Json)
+        .filter((k) => k !== 'routeKey' && k !== 'stage')
+        .sort(),
+    });
+    const host = ['Host', '127.0.0.1:3000'];
+    const post = toHttpApiEvent(
+      request({
+        method: 'POST',
+        url: '/my/path?parameter1=value1',
+        rawHeaders: [...host, 'Cookie', 'cookie1', 'Content-Type', 'text/plain'],
+        body: Buffer.from('Hello from client!'),
+      }),
+    ) as unknown as Json;
+    expect(keysOf(post)).toEqual(keysOf({ ...aws, requestContext: awsCtx }));
+    // A GET without query, cookies or body: those keys are absent (not null, not ""), as on AWS.
+    const get = toHttpApiEvent(request({ rawHeaders: host })) as unknown as Json;
+    const { cookies, queryStringParameters, body, ...bare } = aws;
+    expect([cookies, queryStringParameters, body].every((v) => v !== undefined)).toBe(true);
+    expect(keysOf(get)).toEqual(keysOf({ ...bare, requestContext: awsCtx }));
+    expect(get.isBase64Encoded).toBe(false);
+  });
 });
 
 describe('payload format 1.0 (REST API proxy integration)', () => {

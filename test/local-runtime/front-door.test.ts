@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { servesHost } from '../../src/local-runtime/front-door.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import {
@@ -157,6 +158,28 @@ describe('startFrontDoor', () => {
     const get = await fetch(`${door.url}/sized`);
     expect([head.status, head.headers.get('content-length')]).toEqual([200, '11']);
     expect([get.headers.get('content-length'), await get.text()]).toEqual(['11', 'hello world']);
+  });
+
+  it('sends no body on the wire for HEAD, even when the function returns one', async () => {
+    // A raw socket: HTTP clients skip a HEAD response's body, so they cannot see one sent anyway.
+    const { port } = new URL(door.url);
+    const wire = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write(
+          `HEAD /echo HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n` +
+            `GET /after HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`,
+        ),
+      );
+      let text = '';
+      socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    const [headHead, afterHead] = wire.split('\r\n\r\n');
+    expect(headHead).toMatch(/^HTTP\/1\.1 201 /);
+    // The length of the body the function returned, and straight after the headers the next response.
+    expect(Number(/\r\ncontent-length: (\d+)/i.exec(headHead!)?.[1])).toBeGreaterThan(100);
+    expect(afterHead).toMatch(/^HTTP\/1\.1 201 /);
   });
 
   it('answers a plain result with a 200 JSON body', async () => {
