@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../util/logger.js';
 import { toHttpApiEvent, type HttpRequestParts } from './http-api-event.js';
 import { toHttpResponse, type HttpResponseParts } from './http-api-response.js';
 import type { LocalFunction } from './local-function.js';
-import { randomText } from './random-ids.js';
+import { gatewayRequestId, traceRoot } from './random-ids.js';
 import { toRestApiEvent } from './rest-api-event.js';
 
 export interface FrontDoorOptions {
@@ -52,17 +53,18 @@ export async function startFrontDoor(
       `local front door: REST API stage ${JSON.stringify(stage)} must be letters, digits, - and _`,
     );
 
+  const rest = options.gateway === 'rest-api';
   let port = 0;
   const server = createServer((req, res) => {
-    const requestId = randomText(10, 'base64');
-    serve(req, res, requestId).catch((error: unknown) => {
+    const ids = requestIds(rest);
+    serve(req, res, ids).catch((error: unknown) => {
       logger?.warning(`front door: ${req.method} ${req.url} failed: ${String(error)}`);
-      if (!res.headersSent) send(res, requestId, jsonError(500, 'Internal Server Error'));
+      if (!res.headersSent) send(res, ids, jsonError(500, 'Internal Server Error'));
       else res.destroy();
     });
   });
 
-  async function serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  async function serve(req: IncomingMessage, res: ServerResponse, ids: RequestIds): Promise<void> {
     const started = now();
     if (!servesHost(req.headers.host, port)) {
       // A web page whose name was rebound to 127.0.0.1 (DNS rebinding) sends its own name as Host.
@@ -71,14 +73,14 @@ export async function startFrontDoor(
       );
       send(
         res,
-        requestId,
+        ids,
         jsonError(421, 'Misdirected Request: this local server answers only 127.0.0.1 and localhost'),
       );
       return;
     }
     const body = await readBody(req, limit);
     if (body === undefined) {
-      send(res, requestId, jsonError(413, 'Request Entity Too Large'));
+      send(res, ids, jsonError(413, 'Request Entity Too Large'));
       return;
     }
     const parts: HttpRequestParts = {
@@ -88,22 +90,23 @@ export async function startFrontDoor(
       rawHeaders: req.rawHeaders,
       body,
       sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
-      requestId,
+      requestId: ids.requestId,
+      extendedRequestId: ids.extendedRequestId,
+      traceId: traceRoot(started),
       timeEpoch: started,
     };
-    const rest = options.gateway === 'rest-api';
     const event = rest ? toRestApiEvent(parts, stage) : toHttpApiEvent(parts);
     const shown = req.url?.split('?')[0] ?? '/';
     if (!event) {
       // Outside /{stage}: execute-api answers this itself, the function never sees it.
-      send(res, requestId, jsonError(403, 'Forbidden'));
+      send(res, ids, jsonError(403, 'Forbidden'));
       logger?.debug(`${req.method} ${shown} -> 403 (not under /${stage})`);
       return;
     }
     const response = toHttpResponse(await fn.invoke(event), rest ? '1.0' : '2.0');
     if (response.problem)
       logger?.warning(`${req.method} ${shown} -> ${response.statusCode}: ${response.problem}`);
-    send(res, requestId, response);
+    send(res, ids, response);
     // One line per request (no query string: it may carry a token), as a local server logs them.
     logger?.info(`${req.method} ${shown} -> ${response.statusCode} (${now() - started} ms)`);
   }
@@ -148,14 +151,44 @@ export function servesHost(host: string | undefined, port: number): boolean {
   return ['127.0.0.1', 'localhost'].some((name) => h === `${name}:${port}` || (port === 80 && h === name));
 }
 
-function send(res: ServerResponse, requestId: string, response: HttpResponseParts): void {
+interface RequestIds {
+  requestId: string;
+  extendedRequestId: string;
+  /** The response headers that name them, as the front door returns them. */
+  headers: Record<string, string>;
+}
+
+/**
+ * An HTTP API's request id is `LV7fzho-PHcEJPw=`, returned as `apigw-requestid`. A REST API's
+ * is a UUID, returned as `x-amzn-RequestId`, beside its extended id in `x-amz-apigw-id`.
+ */
+function requestIds(rest: boolean): RequestIds {
+  const extendedRequestId = gatewayRequestId();
+  if (!rest)
+    return {
+      requestId: extendedRequestId,
+      extendedRequestId,
+      headers: { 'apigw-requestid': extendedRequestId },
+    };
+  const requestId = randomUUID();
+  return {
+    requestId,
+    extendedRequestId,
+    headers: { 'x-amzn-RequestId': requestId, 'x-amz-apigw-id': extendedRequestId },
+  };
+}
+
+function send(res: ServerResponse, ids: RequestIds, response: HttpResponseParts): void {
   const headers: Record<string, string[]> = {};
   for (const [name, value] of response.headers) {
     // A header Node refuses (bad name, newline in value) is dropped, not fatal.
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) continue;
     (headers[name.toLowerCase()] ??= []).push(value);
   }
-  headers['apigw-requestid'] = [requestId];
+  for (const [name, value] of Object.entries(ids.headers)) {
+    delete headers[name.toLowerCase()];
+    headers[name] = [value];
+  }
   const length = contentLength(res.req.method, response);
   if (length !== undefined) headers['content-length'] = [length];
   res.writeHead(response.statusCode, headers);

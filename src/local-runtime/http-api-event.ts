@@ -14,6 +14,10 @@ export interface HttpRequestParts {
   body: Buffer;
   sourceIp: string;
   requestId: string;
+  /** The REST API's `extendedRequestId` (its `x-amz-apigw-id`); the requestId when absent. */
+  extendedRequestId?: string;
+  /** The `X-Amzn-Trace-Id` API Gateway adds when the client sent none (`Root=1-...`). */
+  traceId?: string;
   /** Milliseconds since the epoch. */
   timeEpoch: number;
   accountId?: string;
@@ -77,6 +81,10 @@ export function toHttpApiEvent(request: HttpRequestParts): HttpApiEvent {
     : request.sourceIp;
   headers['x-forwarded-port'] = port;
   headers['x-forwarded-proto'] = 'http';
+  // API Gateway hands over the whole body with its length, 0 on a GET (chunked framing is gone by then).
+  delete headers['transfer-encoding'];
+  headers['content-length'] = String(request.body.length);
+  if (request.traceId && !headers['x-amzn-trace-id']) headers['x-amzn-trace-id'] = request.traceId;
 
   const query = parseQuery(rawQueryString);
   const text = isTextContentType(headers['content-type']);

@@ -127,7 +127,7 @@ export function toRestApiEvent(request: HttpRequestParts, stage: string): RestAp
       // With its port, unlike on AWS: apps that build absolute URLs from it then link back here.
       domainName: host,
       domainPrefix: hostName.split('.')[0] ?? hostName,
-      extendedRequestId: request.requestId,
+      extendedRequestId: request.extendedRequestId ?? request.requestId,
       httpMethod: request.method.toUpperCase(),
       identity,
       path: targetPath(request.url),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { RuntimeApiConnection, type ApiRequest, type Reply } from './runtime-api-connection.js';
-import { randomText } from './random-ids.js';
+import { randomText, traceRoot } from './random-ids.js';
 
 /** What a runtime reports for a failed invocation or a failed init. */
 export interface LambdaError {
@@ -268,8 +268,5 @@ export function parseError(body: Buffer, headerType?: string | string[]): Lambda
 
 /** An X-Ray style trace header, so code that parses _X_AMZN_TRACE_ID finds one. */
 function traceId(nowMs: number): string {
-  const epoch = Math.floor(nowMs / 1000)
-    .toString(16)
-    .padStart(8, '0');
-  return `Root=1-${epoch}-${randomText(12, 'hex')};Parent=${randomText(8, 'hex')};Sampled=0`;
+  return `${traceRoot(nowMs)};Parent=${randomText(8, 'hex')};Sampled=0`;
 }

@@ -5,16 +5,15 @@
  * formats. Request ids, times, addresses and what a route or authorizer we do
  * not create adds (authorizer, pathParameters, stageVariables) are left out.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { toHttpApiEvent, type HttpRequestParts } from '../../src/local-runtime/http-api-event.js';
+import { traceRoot } from '../../src/local-runtime/random-ids.js';
 import { toRestApiEvent } from '../../src/local-runtime/rest-api-event.js';
+import { awsEvent } from './helpers.js';
 
 type Json = Record<string, unknown>;
 
-function fixture(name: string): Json {
-  return JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as Json;
-}
+const fixture = awsEvent;
 
 /** The shape of a value: each key's type, recursively (`string`, `number`, `null`, `[string]`, ...). */
 function shape(value: unknown, drop: string[] = []): unknown {
@@ -163,6 +162,81 @@ describe('payload format 2.0 (HTTP API $default, function URL)', () => {
     for (const key of ['rawQueryString', 'queryStringParameters', 'cookies', 'body'])
       expect([key, ours[key]]).toEqual([key, aws[key]]);
     expect(ours.isBase64Encoded).toBe(false);
+  });
+});
+
+describe('headers payload format 2.0 front doors add, as AWS sent them', () => {
+  const TRACE_ID = /^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/;
+
+  it('a GET / carries the same header names as the captured one, in the same formats', () => {
+    const aws = fixture('http-api-v2-get-root');
+    const awsHeaders = aws.headers as Record<string, string>;
+    // What curl sent there; API Gateway added the rest.
+    const ours = toHttpApiEvent(
+      request({
+        rawHeaders: ['Host', '127.0.0.1:3000', 'User-Agent', 'curl/7.58.0', 'Accept', '*/*'],
+        traceId: traceRoot(Date.now()),
+      }),
+    ).headers;
+    expect(Object.keys(ours).sort()).toEqual(Object.keys(awsHeaders).sort());
+    expect(awsHeaders['x-amzn-trace-id']).toMatch(TRACE_ID);
+    expect(ours['x-amzn-trace-id']).toMatch(TRACE_ID);
+    expect([ours['content-length'], awsHeaders['content-length']]).toEqual(['0', '0']);
+    expect(ours['x-forwarded-port']).toMatch(/^\d+$/);
+    expect(ours['x-forwarded-for']).toBe('127.0.0.1');
+  });
+
+  it("a chunked POST carries the body's length, not its framing; a client's trace id is kept", () => {
+    const ours = toHttpApiEvent(
+      request({
+        method: 'POST',
+        rawHeaders: [
+          'Host',
+          '127.0.0.1:3000',
+          'Transfer-Encoding',
+          'chunked',
+          'Content-Type',
+          'text/plain',
+          'X-Amzn-Trace-Id',
+          'Root=1-5e9f0c65-1de4d666d4dd26aced652b6c',
+        ],
+        body: Buffer.from('Hello from client!'),
+        traceId: traceRoot(Date.now()),
+      }),
+    ).headers;
+    expect(ours['content-length']).toBe('18');
+    expect(ours).not.toHaveProperty('transfer-encoding');
+    expect(ours['x-amzn-trace-id']).toBe('Root=1-5e9f0c65-1de4d666d4dd26aced652b6c');
+  });
+
+  it('a function URL event has the fields of the captured one, and lacks those with no content', () => {
+    const aws = fixture('function-url-post');
+    // The sample's URL uses AWS_IAM auth; lambda-deploy's use NONE, which sends no authorizer.
+    const { authorizer, ...awsCtx } = aws.requestContext as Json;
+    expect(authorizer).toBeDefined();
+    const keysOf = (event: Json) => ({
+      top: Object.keys(event).sort(),
+      // routeKey and stage: AWS's documented function URL example has them, this sample not.
+      ctx: Object.keys(event.requestContext as Json)
+        .filter((k) => k !== 'routeKey' && k !== 'stage')
+        .sort(),
+    });
+    const host = ['Host', '127.0.0.1:3000'];
+    const post = toHttpApiEvent(
+      request({
+        method: 'POST',
+        url: '/my/path?parameter1=value1',
+        rawHeaders: [...host, 'Cookie', 'cookie1', 'Content-Type', 'text/plain'],
+        body: Buffer.from('Hello from client!'),
+      }),
+    ) as unknown as Json;
+    expect(keysOf(post)).toEqual(keysOf({ ...aws, requestContext: awsCtx }));
+    // A GET without query, cookies or body: those keys are absent (not null, not ""), as on AWS.
+    const get = toHttpApiEvent(request({ rawHeaders: host })) as unknown as Json;
+    const { cookies, queryStringParameters, body, ...bare } = aws;
+    expect([cookies, queryStringParameters, body].every((v) => v !== undefined)).toBe(true);
+    expect(keysOf(get)).toEqual(keysOf({ ...bare, requestContext: awsCtx }));
+    expect(get.isBase64Encoded).toBe(false);
   });
 });
 

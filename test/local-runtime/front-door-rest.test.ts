@@ -12,7 +12,7 @@ import {
   type LocalFunction,
   type RestApiEvent,
 } from '../../src/local-runtime/index.js';
-import { codeDir, removeAll } from './helpers.js';
+import { awsEvent, codeDir, removeAll } from './helpers.js';
 
 // Answers with the event it received; /cookies sets two, /v2 answers in the 2.0 shape.
 const APP = `
@@ -82,7 +82,17 @@ describe('startFrontDoor with gateway rest-api', () => {
     });
     expect(Buffer.from(event.body ?? '', 'base64').toString()).toBe('{"name":"widget"}');
     expect(event.headers.cookie).toBe('c1=v1; c2=v2');
-    expect(event.requestContext.requestId).toBe(res.headers.get('apigw-requestid'));
+    // As execute-api: the request id (a UUID) in x-amzn-RequestId, the extended one in x-amz-apigw-id.
+    const awsId = (awsEvent('rest-api-v1-post-proxy').requestContext as { requestId: string }).requestId;
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    expect([awsId, event.requestContext.requestId]).toEqual([
+      expect.stringMatching(uuid),
+      expect.stringMatching(uuid),
+    ]);
+    expect(res.headers.get('x-amzn-requestid')).toBe(event.requestContext.requestId);
+    expect(res.headers.get('x-amz-apigw-id')).toBe(event.requestContext.extendedRequestId);
+    expect(event.requestContext.extendedRequestId).toMatch(/^[A-Za-z0-9_-]{15}=$/);
+    expect(res.headers.has('apigw-requestid')).toBe(false);
   });
 
   it.each(['/pr-7', '/pr-7/'])('%s is the root resource', async (path) => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { servesHost } from '../../src/local-runtime/front-door.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import {
@@ -9,7 +10,7 @@ import {
   type LocalFunction,
 } from '../../src/local-runtime/index.js';
 import type { HttpApiEvent } from '../../src/local-runtime/http-api-event.js';
-import { codeDir, removeAll } from './helpers.js';
+import { awsEvent, codeDir, removeAll } from './helpers.js';
 
 // A Python handler that answers with what it received, and a few special routes.
 const APP = `
@@ -107,6 +108,30 @@ describe('startFrontDoor', () => {
     expect(fn.logs().join('\n')).toContain('request POST /items/7');
   });
 
+  it('adds the headers and the request id API Gateway adds, in the formats AWS sends them', async () => {
+    const aws = awsEvent('http-api-v2-get-root');
+    const awsId = (aws.requestContext as { requestId: string }).requestId;
+    const awsTrace = (aws.headers as Record<string, string>)['x-amzn-trace-id'];
+    const res = await fetch(`${door.url}/ids`);
+    const event = (await res.json()) as HttpApiEvent;
+    const id = res.headers.get('apigw-requestid');
+    const idFormat = /^[A-Za-z0-9_-]{15}=$/;
+    expect([awsId, id, event.requestContext.requestId]).toEqual([
+      expect.stringMatching(idFormat),
+      expect.stringMatching(idFormat),
+      id,
+    ]);
+    const traceFormat = /^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/;
+    expect([awsTrace, event.headers['x-amzn-trace-id']]).toEqual([
+      expect.stringMatching(traceFormat),
+      expect.stringMatching(traceFormat),
+    ]);
+    // The trace id's time is the request's, in seconds.
+    const seconds = parseInt(event.headers['x-amzn-trace-id']!.slice(7, 15), 16);
+    expect(Math.abs(seconds - event.requestContext.timeEpoch / 1000)).toBeLessThan(2);
+    expect(event.headers['content-length']).toBe('0');
+  });
+
   it('round-trips a binary body through base64', async () => {
     const bytes = Buffer.from([0, 1, 2, 3, 128, 254, 255, 10, 13]);
     const res = await fetch(`${door.url}/binary`, {
@@ -133,6 +158,28 @@ describe('startFrontDoor', () => {
     const get = await fetch(`${door.url}/sized`);
     expect([head.status, head.headers.get('content-length')]).toEqual([200, '11']);
     expect([get.headers.get('content-length'), await get.text()]).toEqual(['11', 'hello world']);
+  });
+
+  it('sends no body on the wire for HEAD, even when the function returns one', async () => {
+    // A raw socket: HTTP clients skip a HEAD response's body, so they cannot see one sent anyway.
+    const { port } = new URL(door.url);
+    const wire = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write(
+          `HEAD /echo HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n` +
+            `GET /after HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`,
+        ),
+      );
+      let text = '';
+      socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    const [headHead, afterHead] = wire.split('\r\n\r\n');
+    expect(headHead).toMatch(/^HTTP\/1\.1 201 /);
+    // The length of the body the function returned, and straight after the headers the next response.
+    expect(Number(/\r\ncontent-length: (\d+)/i.exec(headHead!)?.[1])).toBeGreaterThan(100);
+    expect(afterHead).toMatch(/^HTTP\/1\.1 201 /);
   });
 
   it('answers a plain result with a 200 JSON body', async () => {

@@ -93,6 +93,8 @@ describe('toHttpApiEvent', () => {
         'x-forwarded-for': '10.0.0.1',
         'x-forwarded-port': '8080',
         'x-forwarded-proto': 'http',
+        // The body's length in bytes, as API Gateway sets it (héllo is 6).
+        'content-length': '6',
       },
       queryStringParameters: { x: '1,2', y: 'é', flag: '' },
       requestContext: {
