@@ -6,6 +6,7 @@ import {
   compareVersions,
   elfDependencies,
   glibcNeeded,
+  libstdcxxNeeded,
   linksMusl,
   type ElfDependencies,
 } from './elf-dependencies.js';
@@ -127,22 +128,28 @@ export interface Foreign {
 export type Unloadable =
   | { path: string; musl: true }
   /** The newest glibc it needs (newer than the runtime's), and the version name that says so. */
-  | { path: string; musl?: undefined; glibc: readonly [number, number]; version: string };
+  | { path: string; musl?: undefined; glibc: readonly [number, number]; version: string }
+  /** The newest libstdc++ version it needs (newer than the runtime's), e.g. GLIBCXX_3.4.32. */
+  | { path: string; musl?: undefined; glibc?: undefined; version: string };
 
 /**
  * Whether code for Lambda's processor was built for another Linux than the
- * runtime's: against musl (Alpine), or a newer glibc (ubuntu-latest) than
- * its Amazon Linux has. Unknown dependencies (a malformed file) are never a
- * reason to refuse.
+ * runtime's: against musl (Alpine), or a newer glibc or libstdc++
+ * (ubuntu-latest's) than its Amazon Linux has. Unknown dependencies (a
+ * malformed file) are never a reason to refuse.
  */
 export function unloadable(
   path: string,
   deps: ElfDependencies | undefined,
   os: LambdaOs,
 ): Unloadable | undefined {
-  if (deps && linksMusl(deps)) return { path, musl: true };
-  const needed = deps && glibcNeeded(deps);
-  return needed && compareVersions(needed.glibc, os.glibc) > 0 ? { path, ...needed } : undefined;
+  if (!deps) return undefined;
+  if (linksMusl(deps)) return { path, musl: true };
+  const needed = glibcNeeded(deps);
+  if (needed && compareVersions(needed.glibc, os.glibc) > 0) return { path, ...needed };
+  const levels = os.libstdcxx?.levels;
+  const cxx = levels && libstdcxxNeeded(deps).find((n) => n.level > levels[n.series]);
+  return cxx ? { path, version: cxx.version } : undefined;
 }
 
 /** What one candidate file is: for another platform, unloadable, or a glibc build Lambda can load. */
@@ -157,6 +164,7 @@ async function inspect(
   f: { path: string; absPath: string },
   options: { runtime: string; architecture: Architecture },
   python: string | undefined,
+  bundled: { libstdcxx: boolean },
 ): Promise<Inspected> {
   const file = await open(f.absPath, 'r');
   try {
@@ -167,7 +175,10 @@ async function inspect(
     // Like foreignAddon: prebuilds/ are the loader's to choose among.
     if (foreign || binaryPlatform(header)?.os !== 'Linux' || PREBUILDS.test(f.path))
       return foreign ? { foreign } : {};
-    const found = unloadable(f.path, await elfDependencies(readerOf(file)), lambdaOs(options.runtime));
+    const os = lambdaOs(options.runtime);
+    // A libstdc++ the package bundles (found through the addon's RPATH) stands in for the system's.
+    const system = bundled.libstdcxx ? { name: os.name, glibc: os.glibc } : os;
+    const found = unloadable(f.path, await elfDependencies(readerOf(file)), system);
     return found ? { unloadable: found } : { loadable: true };
   } finally {
     await file.close();
@@ -195,8 +206,9 @@ export async function checkNativeFiles(
   const foreign: Foreign[] = [];
   const wrongLinux: Unloadable[] = [];
   const loadable = new Set<string>();
+  const bundled = { libstdcxx: files.some((f) => /(^|\/)libstdc\+\+\.so\.6(\.|$)/.test(f.path)) };
   for (const f of files.filter((file) => (python ? EXTENSION : /\.node$/).test(file.path))) {
-    const found = await inspect(f, options, python);
+    const found = await inspect(f, options, python, bundled);
     if (found.foreign) foreign.push(found.foreign);
     if (found.unloadable) wrongLinux.push(found.unloadable);
     if (found.loadable) loadable.add(libcFree(f.path));
@@ -212,7 +224,31 @@ export async function checkNativeFiles(
 }
 
 function needs(u: Unloadable): string {
-  return u.musl ? 'musl' : `glibc ${glibcText(u.glibc)}`;
+  if (u.musl) return 'musl';
+  return u.glibc ? `glibc ${glibcText(u.glibc)}` : `libstdc++ ${u.version}`;
+}
+
+/** What the first file needs that Lambda lacks, what Lambda has, and how such a file comes about. */
+function shortfall(u: Unloadable, os: LambdaOs): { what: string; lambda: string; cause: string } {
+  const glibc = `glibc ${glibcText(os.glibc)}`;
+  if (u.musl)
+    return {
+      what: 'is linked against musl (Alpine Linux)',
+      lambda: glibc,
+      cause: `It was built on Alpine Linux (a *-alpine image), whose C library is musl; Lambda's is glibc.`,
+    };
+  if (u.glibc)
+    return {
+      what: `needs glibc ${glibcText(u.glibc)} (${u.version})`,
+      lambda: glibc,
+      cause: `It was compiled on a newer Linux than Lambda's (ubuntu-latest, Ubuntu 24.04, has glibc 2.39).`,
+    };
+  const cxx = os.libstdcxx!;
+  return {
+    what: `needs libstdc++ ${u.version}`,
+    lambda: `the libstdc++ of GCC ${cxx.gcc} (up to GLIBCXX_3.4.${cxx.levels.GLIBCXX} and CXXABI_1.3.${cxx.levels.CXXABI})`,
+    cause: `It is C++ compiled with a newer GCC than Lambda's (ubuntu-latest, Ubuntu 24.04, has GCC 13).`,
+  };
 }
 
 function wrongLinuxMessage(
@@ -228,25 +264,23 @@ function wrongLinuxMessage(
     ? `public.ecr.aws/lambda/python:${python}`
     : `public.ecr.aws/lambda/nodejs:${/^nodejs(\d+)/.exec(options.runtime)?.[1] ?? '22'}`;
   const onArm = options.architecture === 'arm64' ? ' on an arm64 runner (ubuntu-24.04-arm)' : '';
-  const lambda = glibcText(os.glibc);
-  const what = first.musl
-    ? 'is linked against musl (Alpine Linux)'
-    : `needs glibc ${glibcText(first.glibc)} (${first.version})`;
+  const { what, lambda, cause } = shortfall(first, os);
+  const cxx = !first.musl && !first.glibc;
+  // What an older build environment must have: glibc, or for C++ also GCC, no newer than Lambda's.
+  const older = cxx ? `GCC ${os.libstdcxx!.gcc} or older` : `glibc ${glibcText(os.glibc)} or older`;
   const symptom = first.musl ? '' : ` ("version \`${first.version}' not found")`;
   return [
-    `${first.path} ${what}, but ${options.runtime} runs on ${os.name} with glibc ${lambda}: Lambda cannot ${python ? 'import' : 'load'} it${symptom}.${shown.length ? ` Likewise: ${shown.join(', ')}.` : ''}`,
-    first.musl
-      ? `It was built on Alpine Linux (a *-alpine image), whose C library is musl; Lambda's is glibc.`
-      : `It was compiled on a newer Linux than Lambda's (ubuntu-latest, Ubuntu 24.04, has glibc 2.39).`,
+    `${first.path} ${what}, but ${options.runtime} runs on ${os.name} with ${lambda}: Lambda cannot ${python ? 'import' : 'load'} it${symptom}.${shown.length ? ` Likewise: ${shown.join(', ')}.` : ''}`,
+    cause,
     'What to do:',
     ...(python
       ? [
-          `  - list the package in the requirements file instead, and leave its files out of the folder: lambda-deploy installs a wheel built for manylinux_2_${os.glibc[1]} or older;`,
+          `  - list the package in the requirements file instead, and leave its files out of the folder: lambda-deploy installs a wheel built for manylinux_2_${os.glibc[1]} or older${cxx ? ', whose C++ needs Lambda meets' : ''};`,
           `  - or build it in ${image}${onArm}, Lambda's own Linux.`,
         ]
       : [
-          `  - run npm ci in ${image}${onArm}, Lambda's own Linux, or in a ${first.musl ? 'glibc-based (not Alpine) ' : ''}container with glibc ${lambda} or older;`,
-          `  - or use the package's prebuilt binary for Linux with glibc ${lambda} or older, when it publishes one, rather than compiling it.`,
+          `  - run npm ci in ${image}${onArm}, Lambda's own Linux, or in a ${first.musl ? 'glibc-based (not Alpine) ' : ''}container with ${older};`,
+          `  - or use the package's prebuilt binary for Linux with ${older}, when it publishes one, rather than compiling it.`,
         ]),
   ].join('\n');
 }

@@ -320,3 +320,65 @@ describe('binaryPlatform', () => {
     ).toBe('macOS');
   });
 });
+
+/** C++ for the runner's processor that needs `versions` of the system's libstdc++ (as g++ links it). */
+const cxxBuilt = (versions: string[], file = 'libstdc++.so.6') =>
+  crafted({
+    is64: true,
+    le: true,
+    machine: RUNNER === 'arm64' ? 183 : 62,
+    needed: [file, 'libc.so.6'],
+    needs: [
+      { file: 'libc.so.6', versions: ['GLIBC_2.17'] },
+      { file, versions: ['CXXABI_1.3', 'GLIBCXX_3.4', ...versions] },
+    ],
+  });
+
+describe('C++ compiled with a newer GCC than the runtime has (libstdc++)', () => {
+  it("refuses an addon built with ubuntu-latest's GCC 13, naming the file, the version it needs, Lambda's and what to do", async () => {
+    const path = nodeProject('cxx-new', {
+      'node_modules/duck/build/Release/duck.node': cxxBuilt([
+        'GLIBCXX_3.4.21',
+        'GLIBCXX_3.4.32',
+        'CXXABI_1.3.9',
+      ]),
+    });
+    const message = await failure(path, RUNNER, 'nodejs22.x');
+    expect(message).toMatch(
+      /^node_modules\/duck\/build\/Release\/duck\.node needs libstdc\+\+ GLIBCXX_3\.4\.32, but nodejs22\.x runs on Amazon Linux 2023 with the libstdc\+\+ of GCC 11 \(up to GLIBCXX_3\.4\.29 and CXXABI_1\.3\.13\): Lambda cannot load it \("version `GLIBCXX_3\.4\.32' not found"\)\./,
+    );
+    expect(message).toContain('public.ecr.aws/lambda/nodejs:22');
+    expect(message).toContain('GCC 11 or older');
+    expect(message).toContain('prebuilt binary');
+  });
+
+  it('refuses a vendored Python module whose CXXABI need is newer than Amazon Linux 2 has, and accepts it on Amazon Linux 2023', async () => {
+    const path = nodeProject('cxx-py', {
+      'app.py': 'def handler(event, context):\n    return 1\n',
+      'vendor/_fast.abi3.so': cxxBuilt(['GLIBCXX_3.4.26', 'CXXABI_1.3.12']),
+    });
+    const message = await failure(path, RUNNER, 'python3.11');
+    expect(message).toMatch(
+      /^vendor\/_fast\.abi3\.so needs libstdc\+\+ GLIBCXX_3\.4\.26, but python3\.11 runs on Amazon Linux 2 with the libstdc\+\+ of GCC 7 \(up to GLIBCXX_3\.4\.24 and CXXABI_1\.3\.11\): Lambda cannot import it/,
+    );
+    expect(message).toContain('manylinux');
+    expect(message).toContain('public.ecr.aws/lambda/python:3.11');
+    expect(await failure(path, RUNNER, 'python3.12')).toBe('built');
+  });
+
+  it("accepts what Lambda's libstdc++ has, and needs a copy bundled in the package meets", async () => {
+    const path = nodeProject('cxx-ok', {
+      'app.py': 'def handler(event, context):\n    return 1\n',
+      // GCC 11's own versions: Amazon Linux 2023 has them.
+      'vendor/_ok.abi3.so': cxxBuilt(['GLIBCXX_3.4.29', 'CXXABI_1.3.13']),
+      // auditwheel renames the libstdc++ it bundles, and the needs with it.
+      'vendor/_own.abi3.so': cxxBuilt(['GLIBCXX_3.4.32'], 'libstdc++-1a2b3c4d.so.6.0.32'),
+    });
+    expect(await failure(path, RUNNER, 'python3.12')).toBe('built');
+    const bundled = nodeProject('cxx-bundled', {
+      'node_modules/duck/build/Release/duck.node': cxxBuilt(['GLIBCXX_3.4.32']),
+      'node_modules/duck/build/Release/libstdc++.so.6': glibcBuilt(),
+    });
+    expect(await failure(bundled, RUNNER, 'nodejs22.x')).toBe('built');
+  });
+});
