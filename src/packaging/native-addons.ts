@@ -152,6 +152,13 @@ export function unloadable(
   return cxx ? { path, version: cxx.version } : undefined;
 }
 
+/** Shared libraries (`libvips-cpp.so.42`, auditwheel's `numpy.libs/libgfortran-….so.5.0.0`) that modules load. */
+const LIBRARY = /\.so(?:\.\d+)*$/;
+
+/** A module the runtime loads by require/import: a Node.js addon, or a CPython extension module. */
+const isModule = (path: string, python: string | undefined): boolean =>
+  (python ? EXTENSION : /\.node$/).test(path);
+
 /** What one candidate file is: for another platform, unloadable, or a glibc build Lambda can load. */
 interface Inspected {
   foreign?: Foreign;
@@ -169,17 +176,22 @@ async function inspect(
   const file = await open(f.absPath, 'r');
   try {
     const header = await readHeader(file);
+    const library = !isModule(f.path, python);
     const foreign = python
       ? foreignExtension(f.path, header, options.architecture, python)
       : foreignAddon(f.path, header, options.architecture);
-    // Like foreignAddon: prebuilds/ are the loader's to choose among.
-    if (foreign || binaryPlatform(header)?.os !== 'Linux' || PREBUILDS.test(f.path))
-      return foreign ? { foreign } : {};
+    const platform = binaryPlatform(header);
+    // Like foreignAddon: prebuilds/ are the loader's to choose among. A library for another
+    // platform is one a loader picks by name (debugpy's), or comes with a module that is refused.
+    if (foreign || platform?.os !== 'Linux' || PREBUILDS.test(f.path)) return foreign ? { foreign } : {};
+    if (library && platform.machine !== lambdaMachine(options.architecture)) return {};
     const os = lambdaOs(options.runtime);
     // A libstdc++ the package bundles (found through the addon's RPATH) stands in for the system's.
     const system = bundled.libstdcxx ? { name: os.name, glibc: os.glibc } : os;
     const found = unloadable(f.path, await elfDependencies(readerOf(file)), system);
-    return found ? { unloadable: found } : { loadable: true };
+    // A musl library (sharp-libvips-linuxmusl's) is loaded only by a musl module, judged itself.
+    if (found && !(library && found.musl)) return { unloadable: found };
+    return { loadable: true };
   } finally {
     await file.close();
   }
@@ -193,9 +205,10 @@ const libcFree = (path: string): string => path.replace(/musl|glibc|gnu/gi, '');
  * Node.js addon in node_modules (npm builds or downloads it for the machine
  * it runs on), or a Python module vendored into the folder (pip install -t
  * on a Mac or the runner), built for another platform, against musl, or
- * against a newer glibc than the runtime's Amazon Linux has. Either fails at
- * `require`/`import` on Lambda. Only the headers and the dynamic linking
- * records of each such file are read.
+ * against a newer glibc or libstdc++ than the runtime's Amazon Linux has; or
+ * a shared library of either, for Lambda's processor, needing a newer glibc
+ * or libstdc++. Each fails at `require`/`import` on Lambda. Only the
+ * headers and the dynamic linking records of each such file are read.
  */
 export async function checkNativeFiles(
   files: readonly { path: string; absPath: string }[],
@@ -207,7 +220,7 @@ export async function checkNativeFiles(
   const wrongLinux: Unloadable[] = [];
   const loadable = new Set<string>();
   const bundled = { libstdcxx: files.some((f) => /(^|\/)libstdc\+\+\.so\.6(\.|$)/.test(f.path)) };
-  for (const f of files.filter((file) => (python ? EXTENSION : /\.node$/).test(file.path))) {
+  for (const f of files.filter((file) => isModule(file.path, python) || LIBRARY.test(file.path))) {
     const found = await inspect(f, options, python, bundled);
     if (found.foreign) foreign.push(found.foreign);
     if (found.unloadable) wrongLinux.push(found.unloadable);
@@ -270,7 +283,7 @@ function wrongLinuxMessage(
   const older = cxx ? `GCC ${os.libstdcxx!.gcc} or older` : `glibc ${glibcText(os.glibc)} or older`;
   const symptom = first.musl ? '' : ` ("version \`${first.version}' not found")`;
   return [
-    `${first.path} ${what}, but ${options.runtime} runs on ${os.name} with ${lambda}: Lambda cannot ${python ? 'import' : 'load'} it${symptom}.${shown.length ? ` Likewise: ${shown.join(', ')}.` : ''}`,
+    `${first.path} ${what}, but ${options.runtime} runs on ${os.name} with ${lambda}: Lambda cannot ${python && EXTENSION.test(first.path) ? 'import' : 'load'} it${symptom}.${shown.length ? ` Likewise: ${shown.join(', ')}.` : ''}`,
     cause,
     'What to do:',
     ...(python

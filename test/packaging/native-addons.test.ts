@@ -382,3 +382,66 @@ describe('C++ compiled with a newer GCC than the runtime has (libstdc++)', () =>
     expect(await failure(bundled, RUNNER, 'nodejs22.x')).toBe('built');
   });
 });
+
+/** A shared library for the runner's processor that needs `needs` (glibc's, libstdc++'s). */
+const libraryBuilt = (needs: { file: string; versions: string[] }[], needed = needs.map((n) => n.file)) =>
+  crafted({ is64: true, le: true, machine: RUNNER === 'arm64' ? 183 : 62, needed, needs });
+
+describe('shared libraries that modules load (vendored .so, auditwheel .libs/ folders)', () => {
+  it('refuses a library of a vendored wheel that needs a newer glibc than the runtime has, naming it', async () => {
+    const path = nodeProject('lib-py', {
+      'app.py': 'def handler(event, context):\n    return 1\n',
+      'vendor/fastnum/_core.abi3.so': glibcBuilt(),
+      'vendor/fastnum.libs/libfast-1a2b3c4d.so.1.2': libraryBuilt([
+        { file: 'libc.so.6', versions: ['GLIBC_2.17', 'GLIBC_2.38'] },
+      ]),
+    });
+    const message = await failure(path, RUNNER, 'python3.12');
+    expect(message).toMatch(
+      /^vendor\/fastnum\.libs\/libfast-1a2b3c4d\.so\.1\.2 needs glibc 2\.38 \(GLIBC_2\.38\), but python3\.12 runs on Amazon Linux 2023 with glibc 2\.34: Lambda cannot load it/,
+    );
+  });
+
+  it("refuses a package's library that needs a newer libstdc++ than the runtime has", async () => {
+    const cpu = RUNNER === 'arm64' ? 'arm64' : 'x64';
+    const path = nodeProject('lib-node', {
+      [`node_modules/@img/sharp-linux-${cpu}/lib/sharp-linux-${cpu}.node`]: glibcBuilt(),
+      [`node_modules/@img/sharp-libvips-linux-${cpu}/lib/libvips-cpp.so.8.17.1`]: cxxBuilt([
+        'GLIBCXX_3.4.32',
+      ]),
+    });
+    expect(await failure(path, RUNNER, 'nodejs22.x')).toMatch(
+      new RegExp(
+        `^node_modules/@img/sharp-libvips-linux-${cpu}/lib/libvips-cpp\\.so\\.8\\.17\\.1 needs libstdc\\+\\+ GLIBCXX_3\\.4\\.32, but nodejs22\\.x runs on Amazon Linux 2023`,
+      ),
+    );
+  });
+
+  it("accepts manylinux libraries, and leaves musl libraries and other processors' libraries to their loaders", async () => {
+    const cpu = RUNNER === 'arm64' ? 'arm64' : 'x64';
+    const path = nodeProject('lib-ok', {
+      // A manylinux2014 wheel: glibc 2.17 and GCC 4.8's libstdc++ at most, its own libgfortran renamed.
+      'vendor/numpy/_core/_multiarray_umath.abi3.so': glibcBuilt(),
+      'vendor/numpy.libs/libscipy_openblas64_-ff651d7f.so': libraryBuilt([
+        { file: 'libc.so.6', versions: ['GLIBC_2.17'] },
+        { file: 'libgfortran-040039e1.so.5.0.0', versions: ['GFORTRAN_8'] },
+      ]),
+      'vendor/numpy.libs/libstdcxx-user.so': cxxBuilt(['GLIBCXX_3.4.19', 'CXXABI_1.3.7']),
+      'vendor/debugpy/attach_other.so': crafted({
+        is64: true,
+        le: true,
+        machine: RUNNER === 'arm64' ? 62 : 183,
+        needed: ['libc.so.6'],
+        needs: [{ file: 'libc.so.6', versions: ['GLIBC_2.39'] }],
+      }),
+      'app.py': 'def handler(event, context):\n    return 1\n',
+    });
+    expect(await failure(path, RUNNER, 'python3.12')).toBe('built');
+    // sharp's optional libvips for musl, installed next to the glibc one.
+    const sharp = nodeProject('lib-musl', {
+      [`node_modules/@img/sharp-linux-${cpu}/lib/sharp-linux-${cpu}.node`]: glibcBuilt(),
+      [`node_modules/@img/sharp-libvips-linuxmusl-${cpu}/lib/libvips-cpp.so.42`]: muslBuilt(),
+    });
+    expect(await failure(sharp, RUNNER)).toBe('built');
+  });
+});
