@@ -58,6 +58,41 @@ export function describePlatform(p: BinaryPlatform): string {
 
 /** node-gyp-build's folder of binaries per platform, which its loader picks among at run time. */
 const PREBUILDS = /(^|\/)prebuilds\//;
+/** An addon in prebuilds/<platform>-<arch>[+<arch>]/: the package's folder, the platform, the archs and the file. */
+const PREBUILD = /^((?:.*\/)?)prebuilds\/([a-z0-9]+)-([^/]+)\/([^/]+\.node)$/;
+
+/** A package whose prebuilds/ hold no addon Lambda's loader would pick, and the platforms they are for. */
+export interface MissingPrebuild {
+  /** The package's folder, `node_modules/bufferutil/`. */
+  root: string;
+  platforms: string[];
+}
+
+/**
+ * Packages that ship addons only in prebuilds/ (node-gyp-build's layout)
+ * and none for Lambda: none for linux-<arch> but musl ones (the loader asks
+ * for glibc's on Lambda), and no build/Release/ addon of their own to fall
+ * back to. Their require fails on Lambda ("No native build was found").
+ */
+export function missingPrebuilds(paths: readonly string[], architecture: Architecture): MissingPrebuild[] {
+  const cpu = architecture === 'arm64' ? 'arm64' : 'x64';
+  const found = new Map<string, { platforms: Set<string>; lambda: boolean }>();
+  for (const path of paths) {
+    const m = PREBUILD.exec(path);
+    if (!m) continue;
+    const [, root = '', platform = '', archs = '', name = ''] = m;
+    const entry = found.get(root) ?? { platforms: new Set<string>(), lambda: false };
+    found.set(root, entry);
+    entry.platforms.add(`${platform}-${archs}`);
+    // node-gyp-build's tags are dot-separated in the name: node.napi.musl.node is for Alpine only.
+    if (platform === 'linux' && archs.split('+').includes(cpu) && !name.split('.').includes('musl'))
+      entry.lambda = true;
+  }
+  const built = (root: string) => paths.some((p) => p.startsWith(`${root}build/`) && p.endsWith('.node'));
+  return [...found]
+    .filter(([root, entry]) => !entry.lambda && !built(root))
+    .map(([root, entry]) => ({ root, platforms: [...entry.platforms].sort() }));
+}
 
 /**
  * A Node.js addon Lambda could load: not one node-gyp-build's loader picks
@@ -229,11 +264,34 @@ export async function checkNativeFiles(
   const all = { ...options, ...(surface && { surface }) };
   if (foreign.length)
     throw new Error(python ? foreignModuleMessage(foreign, all, python) : foreignAddonMessage(foreign, all));
+  const missing = python
+    ? []
+    : missingPrebuilds(
+        files.map((f) => f.path),
+        options.architecture,
+      );
+  if (missing.length) throw new Error(missingPrebuildMessage(missing, all));
   // A package's musl variant next to its glibc one: its loader picks by libc, as from prebuilds/.
   const refused = wrongLinux.filter(
     (u) => !(u.musl && !python && /musl/i.test(u.path) && loadable.has(libcFree(u.path))),
   );
   if (refused.length) throw new Error(wrongLinuxMessage(refused, all, python));
+}
+
+function missingPrebuildMessage(
+  missing: readonly MissingPrebuild[],
+  options: { runtime: string; architecture: Architecture },
+): string {
+  const [first, ...others] = missing as [MissingPrebuild, ...MissingPrebuild[]];
+  const cpu = options.architecture === 'arm64' ? 'arm64' : 'x64';
+  const version = /^nodejs(\d+)/.exec(options.runtime)?.[1] ?? '22';
+  const also = others.length ? ` Likewise: ${others.map((o) => `${o.root}prebuilds`).join(', ')}.` : '';
+  return [
+    `${first.root}prebuilds holds native addons only for ${first.platforms.join(', ')}, and the package has no build/Release addon: on Lambda (linux-${cpu}, glibc) its loader finds none and require fails ("No native build was found for platform=linux arch=${cpu}").${also}`,
+    'What to do:',
+    `  - use a version of the package that publishes a linux-${cpu} prebuild;`,
+    `  - or build its addon for Lambda: run npm ci in public.ecr.aws/lambda/nodejs:${version}${options.architecture === 'arm64' ? ' on an arm64 runner (ubuntu-24.04-arm)' : ''}: its install compiles the addon into build/Release when no prebuild fits.`,
+  ].join('\n');
 }
 
 function needs(u: Unloadable): string {

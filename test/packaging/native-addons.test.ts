@@ -4,7 +4,12 @@ import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync }
 import { arch } from 'node:os';
 import { basename, join } from 'node:path';
 import { buildPackage, type BuildPackageOptions } from '../../src/packaging/build-package.js';
-import { binaryPlatform, foreignAddon, foreignExtension } from '../../src/packaging/native-addons.js';
+import {
+  binaryPlatform,
+  foreignAddon,
+  foreignExtension,
+  missingPrebuilds,
+} from '../../src/packaging/native-addons.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { crafted } from './elf-fixtures.js';
 import { haveCommand, tempDir } from './helpers.js';
@@ -443,5 +448,35 @@ describe('shared libraries that modules load (vendored .so, auditwheel .libs/ fo
       [`node_modules/@img/sharp-libvips-linuxmusl-${cpu}/lib/libvips-cpp.so.42`]: muslBuilt(),
     });
     expect(await failure(sharp, RUNNER)).toBe('built');
+  });
+});
+
+describe('prebuilds/ (node-gyp-build, prebuildify) with nothing for Lambda', () => {
+  it('refuses a package whose prebuilds are only for other platforms and that has no build/Release addon', async () => {
+    const path = nodeProject('prebuilds-mac-only', {
+      'node_modules/fastcrc/package.json': '{"name":"fastcrc"}',
+      'node_modules/fastcrc/prebuilds/darwin-arm64/fastcrc.node': machO(0x0100000c),
+      'node_modules/fastcrc/prebuilds/win32-x64/fastcrc.node': Buffer.from('MZ\x90\x00'),
+      // Alpine's only: node-gyp-build asks for glibc's on Lambda.
+      'node_modules/fastcrc/prebuilds/linux-arm64/fastcrc.musl.node': muslBuilt(),
+    });
+    const message = await failure(path, 'arm64', 'nodejs22.x');
+    expect(message).toMatch(
+      /^node_modules\/fastcrc\/prebuilds holds native addons only for darwin-arm64, linux-arm64, win32-x64, and the package has no build\/Release addon: on Lambda \(linux-arm64, glibc\) its loader finds none/,
+    );
+    expect(message).toContain('linux-arm64 prebuild');
+    expect(message).toContain('public.ecr.aws/lambda/nodejs:22');
+  });
+
+  it("accepts a glibc prebuild for Lambda's processor, or an addon the package built itself", () => {
+    const base = ['m/prebuilds/darwin-x64+arm64/m.node', 'm/prebuilds/win32-x64/m.node'];
+    expect(missingPrebuilds([...base, 'm/prebuilds/linux-x64/node.napi.glibc.node'], 'x86_64')).toEqual([]);
+    expect(missingPrebuilds([...base, 'm/prebuilds/linux-x64+arm64/m.node'], 'arm64')).toEqual([]);
+    expect(missingPrebuilds([...base, 'm/build/Release/m.node'], 'arm64')).toEqual([]);
+    expect(missingPrebuilds([...base, 'm/prebuilds/linux-x64/m.node'], 'arm64')).toEqual([
+      { root: 'm/', platforms: ['darwin-x64+arm64', 'linux-x64', 'win32-x64'] },
+    ]);
+    // Files other than addons in prebuilds/ are not addons.
+    expect(missingPrebuilds(['m/prebuilds/README.md', 'm/index.js'], 'arm64')).toEqual([]);
   });
 });
