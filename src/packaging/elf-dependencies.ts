@@ -222,6 +222,32 @@ export function glibcNeeded(
   return best;
 }
 
+/** libstdc++'s two version series: each newer GCC adds GLIBCXX_3.4.n, and often CXXABI_1.3.n. */
+export type CxxSeries = 'GLIBCXX' | 'CXXABI';
+const CXX_VERSION = /^(GLIBCXX)_3\.4(?:\.(\d+))?$|^(CXXABI)_1\.3(?:\.(\d+))?$/;
+
+/**
+ * The newest version of each series the file needs of the system's
+ * libstdc++.so.6. A copy the package bundles (auditwheel renames it,
+ * libstdc++-1a2b3c4d.so.6.0.32, and the needs with it) is not the system's.
+ */
+export function libstdcxxNeeded(
+  deps: ElfDependencies,
+): { series: CxxSeries; level: number; version: string }[] {
+  const newest = new Map<CxxSeries, { series: CxxSeries; level: number; version: string }>();
+  for (const version of deps.versionNeeds
+    .filter((n) => n.file === 'libstdc++.so.6')
+    .flatMap((n) => n.versions)) {
+    const m = CXX_VERSION.exec(version);
+    if (!m) continue;
+    const series = (m[1] ?? m[3]) as CxxSeries;
+    const level = Number(m[2] ?? m[4] ?? 0);
+    if (level > (newest.get(series)?.level ?? -1)) newest.set(series, { series, level, version });
+  }
+  // GLIBCXX first: the one a loader usually names.
+  return [...newest.values()].sort((a, b) => b.series.localeCompare(a.series));
+}
+
 export function compareVersions(a: readonly [number, number], b: readonly [number, number]): number {
   return a[0] - b[0] || a[1] - b[1];
 }

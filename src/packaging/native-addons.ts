@@ -6,6 +6,7 @@ import {
   compareVersions,
   elfDependencies,
   glibcNeeded,
+  libstdcxxNeeded,
   linksMusl,
   type ElfDependencies,
 } from './elf-dependencies.js';
@@ -57,6 +58,41 @@ export function describePlatform(p: BinaryPlatform): string {
 
 /** node-gyp-build's folder of binaries per platform, which its loader picks among at run time. */
 const PREBUILDS = /(^|\/)prebuilds\//;
+/** An addon in prebuilds/<platform>-<arch>[+<arch>]/: the package's folder, the platform, the archs and the file. */
+const PREBUILD = /^((?:.*\/)?)prebuilds\/([a-z0-9]+)-([^/]+)\/([^/]+\.node)$/;
+
+/** A package whose prebuilds/ hold no addon Lambda's loader would pick, and the platforms they are for. */
+export interface MissingPrebuild {
+  /** The package's folder, `node_modules/bufferutil/`. */
+  root: string;
+  platforms: string[];
+}
+
+/**
+ * Packages that ship addons only in prebuilds/ (node-gyp-build's layout)
+ * and none for Lambda: none for linux-<arch> but musl ones (the loader asks
+ * for glibc's on Lambda), and no build/Release/ addon of their own to fall
+ * back to. Their require fails on Lambda ("No native build was found").
+ */
+export function missingPrebuilds(paths: readonly string[], architecture: Architecture): MissingPrebuild[] {
+  const cpu = architecture === 'arm64' ? 'arm64' : 'x64';
+  const found = new Map<string, { platforms: Set<string>; lambda: boolean }>();
+  for (const path of paths) {
+    const m = PREBUILD.exec(path);
+    if (!m) continue;
+    const [, root = '', platform = '', archs = '', name = ''] = m;
+    const entry = found.get(root) ?? { platforms: new Set<string>(), lambda: false };
+    found.set(root, entry);
+    entry.platforms.add(`${platform}-${archs}`);
+    // node-gyp-build's tags are dot-separated in the name: node.napi.musl.node is for Alpine only.
+    if (platform === 'linux' && archs.split('+').includes(cpu) && !name.split('.').includes('musl'))
+      entry.lambda = true;
+  }
+  const built = (root: string) => paths.some((p) => p.startsWith(`${root}build/`) && p.endsWith('.node'));
+  return [...found]
+    .filter(([root, entry]) => !entry.lambda && !built(root))
+    .map(([root, entry]) => ({ root, platforms: [...entry.platforms].sort() }));
+}
 
 /**
  * A Node.js addon Lambda could load: not one node-gyp-build's loader picks
@@ -127,23 +163,36 @@ export interface Foreign {
 export type Unloadable =
   | { path: string; musl: true }
   /** The newest glibc it needs (newer than the runtime's), and the version name that says so. */
-  | { path: string; musl?: undefined; glibc: readonly [number, number]; version: string };
+  | { path: string; musl?: undefined; glibc: readonly [number, number]; version: string }
+  /** The newest libstdc++ version it needs (newer than the runtime's), e.g. GLIBCXX_3.4.32. */
+  | { path: string; musl?: undefined; glibc?: undefined; version: string };
 
 /**
  * Whether code for Lambda's processor was built for another Linux than the
- * runtime's: against musl (Alpine), or a newer glibc (ubuntu-latest) than
- * its Amazon Linux has. Unknown dependencies (a malformed file) are never a
- * reason to refuse.
+ * runtime's: against musl (Alpine), or a newer glibc or libstdc++
+ * (ubuntu-latest's) than its Amazon Linux has. Unknown dependencies (a
+ * malformed file) are never a reason to refuse.
  */
 export function unloadable(
   path: string,
   deps: ElfDependencies | undefined,
   os: LambdaOs,
 ): Unloadable | undefined {
-  if (deps && linksMusl(deps)) return { path, musl: true };
-  const needed = deps && glibcNeeded(deps);
-  return needed && compareVersions(needed.glibc, os.glibc) > 0 ? { path, ...needed } : undefined;
+  if (!deps) return undefined;
+  if (linksMusl(deps)) return { path, musl: true };
+  const needed = glibcNeeded(deps);
+  if (needed && compareVersions(needed.glibc, os.glibc) > 0) return { path, ...needed };
+  const levels = os.libstdcxx?.levels;
+  const cxx = levels && libstdcxxNeeded(deps).find((n) => n.level > levels[n.series]);
+  return cxx ? { path, version: cxx.version } : undefined;
 }
+
+/** Shared libraries (`libvips-cpp.so.42`, auditwheel's `numpy.libs/libgfortran-….so.5.0.0`) that modules load. */
+const LIBRARY = /\.so(?:\.\d+)*$/;
+
+/** A module the runtime loads by require/import: a Node.js addon, or a CPython extension module. */
+const isModule = (path: string, python: string | undefined): boolean =>
+  (python ? EXTENSION : /\.node$/).test(path);
 
 /** What one candidate file is: for another platform, unloadable, or a glibc build Lambda can load. */
 interface Inspected {
@@ -157,18 +206,27 @@ async function inspect(
   f: { path: string; absPath: string },
   options: { runtime: string; architecture: Architecture },
   python: string | undefined,
+  bundled: { libstdcxx: boolean },
 ): Promise<Inspected> {
   const file = await open(f.absPath, 'r');
   try {
     const header = await readHeader(file);
+    const library = !isModule(f.path, python);
     const foreign = python
       ? foreignExtension(f.path, header, options.architecture, python)
       : foreignAddon(f.path, header, options.architecture);
-    // Like foreignAddon: prebuilds/ are the loader's to choose among.
-    if (foreign || binaryPlatform(header)?.os !== 'Linux' || PREBUILDS.test(f.path))
-      return foreign ? { foreign } : {};
-    const found = unloadable(f.path, await elfDependencies(readerOf(file)), lambdaOs(options.runtime));
-    return found ? { unloadable: found } : { loadable: true };
+    const platform = binaryPlatform(header);
+    // Like foreignAddon: prebuilds/ are the loader's to choose among. A library for another
+    // platform is one a loader picks by name (debugpy's), or comes with a module that is refused.
+    if (foreign || platform?.os !== 'Linux' || PREBUILDS.test(f.path)) return foreign ? { foreign } : {};
+    if (library && platform.machine !== lambdaMachine(options.architecture)) return {};
+    const os = lambdaOs(options.runtime);
+    // A libstdc++ the package bundles (found through the addon's RPATH) stands in for the system's.
+    const system = bundled.libstdcxx ? { name: os.name, glibc: os.glibc } : os;
+    const found = unloadable(f.path, await elfDependencies(readerOf(file)), system);
+    // A musl library (sharp-libvips-linuxmusl's) is loaded only by a musl module, judged itself.
+    if (found && !(library && found.musl)) return { unloadable: found };
+    return { loadable: true };
   } finally {
     await file.close();
   }
@@ -182,9 +240,10 @@ const libcFree = (path: string): string => path.replace(/musl|glibc|gnu/gi, '');
  * Node.js addon in node_modules (npm builds or downloads it for the machine
  * it runs on), or a Python module vendored into the folder (pip install -t
  * on a Mac or the runner), built for another platform, against musl, or
- * against a newer glibc than the runtime's Amazon Linux has. Either fails at
- * `require`/`import` on Lambda. Only the headers and the dynamic linking
- * records of each such file are read.
+ * against a newer glibc or libstdc++ than the runtime's Amazon Linux has; or
+ * a shared library of either, for Lambda's processor, needing a newer glibc
+ * or libstdc++. Each fails at `require`/`import` on Lambda. Only the
+ * headers and the dynamic linking records of each such file are read.
  */
 export async function checkNativeFiles(
   files: readonly { path: string; absPath: string }[],
@@ -195,8 +254,9 @@ export async function checkNativeFiles(
   const foreign: Foreign[] = [];
   const wrongLinux: Unloadable[] = [];
   const loadable = new Set<string>();
-  for (const f of files.filter((file) => (python ? EXTENSION : /\.node$/).test(file.path))) {
-    const found = await inspect(f, options, python);
+  const bundled = { libstdcxx: files.some((f) => /(^|\/)libstdc\+\+\.so\.6(\.|$)/.test(f.path)) };
+  for (const f of files.filter((file) => isModule(file.path, python) || LIBRARY.test(file.path))) {
+    const found = await inspect(f, options, python, bundled);
     if (found.foreign) foreign.push(found.foreign);
     if (found.unloadable) wrongLinux.push(found.unloadable);
     if (found.loadable) loadable.add(libcFree(f.path));
@@ -204,6 +264,13 @@ export async function checkNativeFiles(
   const all = { ...options, ...(surface && { surface }) };
   if (foreign.length)
     throw new Error(python ? foreignModuleMessage(foreign, all, python) : foreignAddonMessage(foreign, all));
+  const missing = python
+    ? []
+    : missingPrebuilds(
+        files.map((f) => f.path),
+        options.architecture,
+      );
+  if (missing.length) throw new Error(missingPrebuildMessage(missing, all));
   // A package's musl variant next to its glibc one: its loader picks by libc, as from prebuilds/.
   const refused = wrongLinux.filter(
     (u) => !(u.musl && !python && /musl/i.test(u.path) && loadable.has(libcFree(u.path))),
@@ -211,8 +278,48 @@ export async function checkNativeFiles(
   if (refused.length) throw new Error(wrongLinuxMessage(refused, all, python));
 }
 
+function missingPrebuildMessage(
+  missing: readonly MissingPrebuild[],
+  options: { runtime: string; architecture: Architecture },
+): string {
+  const [first, ...others] = missing as [MissingPrebuild, ...MissingPrebuild[]];
+  const cpu = options.architecture === 'arm64' ? 'arm64' : 'x64';
+  const version = /^nodejs(\d+)/.exec(options.runtime)?.[1] ?? '22';
+  const also = others.length ? ` Likewise: ${others.map((o) => `${o.root}prebuilds`).join(', ')}.` : '';
+  return [
+    `${first.root}prebuilds holds native addons only for ${first.platforms.join(', ')}, and the package has no build/Release addon: on Lambda (linux-${cpu}, glibc) its loader finds none and require fails ("No native build was found for platform=linux arch=${cpu}").${also}`,
+    'What to do:',
+    `  - use a version of the package that publishes a linux-${cpu} prebuild;`,
+    `  - or build its addon for Lambda: run npm ci in public.ecr.aws/lambda/nodejs:${version}${options.architecture === 'arm64' ? ' on an arm64 runner (ubuntu-24.04-arm)' : ''}: its install compiles the addon into build/Release when no prebuild fits.`,
+  ].join('\n');
+}
+
 function needs(u: Unloadable): string {
-  return u.musl ? 'musl' : `glibc ${glibcText(u.glibc)}`;
+  if (u.musl) return 'musl';
+  return u.glibc ? `glibc ${glibcText(u.glibc)}` : `libstdc++ ${u.version}`;
+}
+
+/** What the first file needs that Lambda lacks, what Lambda has, and how such a file comes about. */
+function shortfall(u: Unloadable, os: LambdaOs): { what: string; lambda: string; cause: string } {
+  const glibc = `glibc ${glibcText(os.glibc)}`;
+  if (u.musl)
+    return {
+      what: 'is linked against musl (Alpine Linux)',
+      lambda: glibc,
+      cause: `It was built on Alpine Linux (a *-alpine image), whose C library is musl; Lambda's is glibc.`,
+    };
+  if (u.glibc)
+    return {
+      what: `needs glibc ${glibcText(u.glibc)} (${u.version})`,
+      lambda: glibc,
+      cause: `It was compiled on a newer Linux than Lambda's (ubuntu-latest, Ubuntu 24.04, has glibc 2.39).`,
+    };
+  const cxx = os.libstdcxx!;
+  return {
+    what: `needs libstdc++ ${u.version}`,
+    lambda: `the libstdc++ of GCC ${cxx.gcc} (up to GLIBCXX_3.4.${cxx.levels.GLIBCXX} and CXXABI_1.3.${cxx.levels.CXXABI})`,
+    cause: `It is C++ compiled with a newer GCC than Lambda's (ubuntu-latest, Ubuntu 24.04, has GCC 13).`,
+  };
 }
 
 function wrongLinuxMessage(
@@ -228,25 +335,23 @@ function wrongLinuxMessage(
     ? `public.ecr.aws/lambda/python:${python}`
     : `public.ecr.aws/lambda/nodejs:${/^nodejs(\d+)/.exec(options.runtime)?.[1] ?? '22'}`;
   const onArm = options.architecture === 'arm64' ? ' on an arm64 runner (ubuntu-24.04-arm)' : '';
-  const lambda = glibcText(os.glibc);
-  const what = first.musl
-    ? 'is linked against musl (Alpine Linux)'
-    : `needs glibc ${glibcText(first.glibc)} (${first.version})`;
+  const { what, lambda, cause } = shortfall(first, os);
+  const cxx = !first.musl && !first.glibc;
+  // What an older build environment must have: glibc, or for C++ also GCC, no newer than Lambda's.
+  const older = cxx ? `GCC ${os.libstdcxx!.gcc} or older` : `glibc ${glibcText(os.glibc)} or older`;
   const symptom = first.musl ? '' : ` ("version \`${first.version}' not found")`;
   return [
-    `${first.path} ${what}, but ${options.runtime} runs on ${os.name} with glibc ${lambda}: Lambda cannot ${python ? 'import' : 'load'} it${symptom}.${shown.length ? ` Likewise: ${shown.join(', ')}.` : ''}`,
-    first.musl
-      ? `It was built on Alpine Linux (a *-alpine image), whose C library is musl; Lambda's is glibc.`
-      : `It was compiled on a newer Linux than Lambda's (ubuntu-latest, Ubuntu 24.04, has glibc 2.39).`,
+    `${first.path} ${what}, but ${options.runtime} runs on ${os.name} with ${lambda}: Lambda cannot ${python && EXTENSION.test(first.path) ? 'import' : 'load'} it${symptom}.${shown.length ? ` Likewise: ${shown.join(', ')}.` : ''}`,
+    cause,
     'What to do:',
     ...(python
       ? [
-          `  - list the package in the requirements file instead, and leave its files out of the folder: lambda-deploy installs a wheel built for manylinux_2_${os.glibc[1]} or older;`,
+          `  - list the package in the requirements file instead, and leave its files out of the folder: lambda-deploy installs a wheel built for manylinux_2_${os.glibc[1]} or older${cxx ? ', whose C++ needs Lambda meets' : ''};`,
           `  - or build it in ${image}${onArm}, Lambda's own Linux.`,
         ]
       : [
-          `  - run npm ci in ${image}${onArm}, Lambda's own Linux, or in a ${first.musl ? 'glibc-based (not Alpine) ' : ''}container with glibc ${lambda} or older;`,
-          `  - or use the package's prebuilt binary for Linux with glibc ${lambda} or older, when it publishes one, rather than compiling it.`,
+          `  - run npm ci in ${image}${onArm}, Lambda's own Linux, or in a ${first.musl ? 'glibc-based (not Alpine) ' : ''}container with ${older};`,
+          `  - or use the package's prebuilt binary for Linux with ${older}, when it publishes one, rather than compiling it.`,
         ]),
   ].join('\n');
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import {
   elfDependencies,
   glibcNeeded,
+  libstdcxxNeeded,
   linksMusl,
   type ElfDependencies,
   type ReadAt,
@@ -121,17 +122,49 @@ describe('glibcNeeded', () => {
   });
 });
 
+describe('libstdcxxNeeded', () => {
+  it('gives the newest GLIBCXX_3.4.n and CXXABI_1.3.n needed of the system libstdc++.so.6 only', () => {
+    const deps: ElfDependencies = {
+      needed: [],
+      versionNeeds: [
+        { file: 'libc.so.6', versions: ['GLIBC_2.34'] },
+        {
+          file: 'libstdc++.so.6',
+          versions: [
+            'CXXABI_1.3',
+            'GLIBCXX_3.4',
+            'GLIBCXX_3.4.30',
+            'GLIBCXX_3.4.9',
+            'CXXABI_1.3.13',
+            'CXXABI_TM_1',
+          ],
+        },
+        // A copy auditwheel bundled (renamed) is the package's own.
+        { file: 'libstdc++-1a2b3c4d.so.6.0.33', versions: ['GLIBCXX_3.4.33'] },
+      ],
+    };
+    expect(libstdcxxNeeded(deps)).toEqual([
+      { series: 'GLIBCXX', level: 30, version: 'GLIBCXX_3.4.30' },
+      { series: 'CXXABI', level: 13, version: 'CXXABI_1.3.13' },
+    ]);
+  });
+});
+
+const AL2_CXX = { gcc: 7, levels: { GLIBCXX: 24, CXXABI: 11 } };
+const AL2023_CXX = { gcc: 11, levels: { GLIBCXX: 29, CXXABI: 13 } };
+
 describe('lambdaOs: the Amazon Linux of each runtime (AWS Lambda runtimes page)', () => {
   it.each([
-    ['python3.9', 'Amazon Linux 2', [2, 26]],
-    ['python3.11', 'Amazon Linux 2', [2, 26]],
-    ['python3.12', 'Amazon Linux 2023', [2, 34]],
-    ['python3.14', 'Amazon Linux 2023', [2, 34]],
-    ['nodejs18.x', 'Amazon Linux 2', [2, 26]],
-    ['nodejs20.x', 'Amazon Linux 2023', [2, 34]],
-    ['nodejs24.x', 'Amazon Linux 2023', [2, 34]],
-  ])('%s', (runtime, name, glibc) => {
-    expect(lambdaOs(runtime)).toEqual({ name, glibc });
+    ['python3.9', 'Amazon Linux 2', [2, 26], AL2_CXX],
+    ['python3.11', 'Amazon Linux 2', [2, 26], AL2_CXX],
+    ['python3.12', 'Amazon Linux 2023', [2, 34], AL2023_CXX],
+    ['python3.14', 'Amazon Linux 2023', [2, 34], AL2023_CXX],
+    // Its Node may bring a libstdc++ of its own: not judged.
+    ['nodejs18.x', 'Amazon Linux 2', [2, 26], undefined],
+    ['nodejs20.x', 'Amazon Linux 2023', [2, 34], AL2023_CXX],
+    ['nodejs24.x', 'Amazon Linux 2023', [2, 34], AL2023_CXX],
+  ])('%s', (runtime, name, glibc, libstdcxx) => {
+    expect(lambdaOs(runtime)).toEqual({ name, glibc, ...(libstdcxx && { libstdcxx }) });
   });
 });
 

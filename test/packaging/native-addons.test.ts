@@ -4,7 +4,12 @@ import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync }
 import { arch } from 'node:os';
 import { basename, join } from 'node:path';
 import { buildPackage, type BuildPackageOptions } from '../../src/packaging/build-package.js';
-import { binaryPlatform, foreignAddon, foreignExtension } from '../../src/packaging/native-addons.js';
+import {
+  binaryPlatform,
+  foreignAddon,
+  foreignExtension,
+  missingPrebuilds,
+} from '../../src/packaging/native-addons.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { crafted } from './elf-fixtures.js';
 import { haveCommand, tempDir } from './helpers.js';
@@ -318,5 +323,160 @@ describe('binaryPlatform', () => {
     expect(
       foreignExtension('m.cpython-312-darwin.so', machO(0x01000007), 'x86_64', '3.12')?.platform.os,
     ).toBe('macOS');
+  });
+});
+
+/** C++ for the runner's processor that needs `versions` of the system's libstdc++ (as g++ links it). */
+const cxxBuilt = (versions: string[], file = 'libstdc++.so.6') =>
+  crafted({
+    is64: true,
+    le: true,
+    machine: RUNNER === 'arm64' ? 183 : 62,
+    needed: [file, 'libc.so.6'],
+    needs: [
+      { file: 'libc.so.6', versions: ['GLIBC_2.17'] },
+      { file, versions: ['CXXABI_1.3', 'GLIBCXX_3.4', ...versions] },
+    ],
+  });
+
+describe('C++ compiled with a newer GCC than the runtime has (libstdc++)', () => {
+  it("refuses an addon built with ubuntu-latest's GCC 13, naming the file, the version it needs, Lambda's and what to do", async () => {
+    const path = nodeProject('cxx-new', {
+      'node_modules/duck/build/Release/duck.node': cxxBuilt([
+        'GLIBCXX_3.4.21',
+        'GLIBCXX_3.4.32',
+        'CXXABI_1.3.9',
+      ]),
+    });
+    const message = await failure(path, RUNNER, 'nodejs22.x');
+    expect(message).toMatch(
+      /^node_modules\/duck\/build\/Release\/duck\.node needs libstdc\+\+ GLIBCXX_3\.4\.32, but nodejs22\.x runs on Amazon Linux 2023 with the libstdc\+\+ of GCC 11 \(up to GLIBCXX_3\.4\.29 and CXXABI_1\.3\.13\): Lambda cannot load it \("version `GLIBCXX_3\.4\.32' not found"\)\./,
+    );
+    expect(message).toContain('public.ecr.aws/lambda/nodejs:22');
+    expect(message).toContain('GCC 11 or older');
+    expect(message).toContain('prebuilt binary');
+  });
+
+  it('refuses a vendored Python module whose CXXABI need is newer than Amazon Linux 2 has, and accepts it on Amazon Linux 2023', async () => {
+    const path = nodeProject('cxx-py', {
+      'app.py': 'def handler(event, context):\n    return 1\n',
+      'vendor/_fast.abi3.so': cxxBuilt(['GLIBCXX_3.4.26', 'CXXABI_1.3.12']),
+    });
+    const message = await failure(path, RUNNER, 'python3.11');
+    expect(message).toMatch(
+      /^vendor\/_fast\.abi3\.so needs libstdc\+\+ GLIBCXX_3\.4\.26, but python3\.11 runs on Amazon Linux 2 with the libstdc\+\+ of GCC 7 \(up to GLIBCXX_3\.4\.24 and CXXABI_1\.3\.11\): Lambda cannot import it/,
+    );
+    expect(message).toContain('manylinux');
+    expect(message).toContain('public.ecr.aws/lambda/python:3.11');
+    expect(await failure(path, RUNNER, 'python3.12')).toBe('built');
+  });
+
+  it("accepts what Lambda's libstdc++ has, and needs a copy bundled in the package meets", async () => {
+    const path = nodeProject('cxx-ok', {
+      'app.py': 'def handler(event, context):\n    return 1\n',
+      // GCC 11's own versions: Amazon Linux 2023 has them.
+      'vendor/_ok.abi3.so': cxxBuilt(['GLIBCXX_3.4.29', 'CXXABI_1.3.13']),
+      // auditwheel renames the libstdc++ it bundles, and the needs with it.
+      'vendor/_own.abi3.so': cxxBuilt(['GLIBCXX_3.4.32'], 'libstdc++-1a2b3c4d.so.6.0.32'),
+    });
+    expect(await failure(path, RUNNER, 'python3.12')).toBe('built');
+    const bundled = nodeProject('cxx-bundled', {
+      'node_modules/duck/build/Release/duck.node': cxxBuilt(['GLIBCXX_3.4.32']),
+      'node_modules/duck/build/Release/libstdc++.so.6': glibcBuilt(),
+    });
+    expect(await failure(bundled, RUNNER, 'nodejs22.x')).toBe('built');
+  });
+});
+
+/** A shared library for the runner's processor that needs `needs` (glibc's, libstdc++'s). */
+const libraryBuilt = (needs: { file: string; versions: string[] }[], needed = needs.map((n) => n.file)) =>
+  crafted({ is64: true, le: true, machine: RUNNER === 'arm64' ? 183 : 62, needed, needs });
+
+describe('shared libraries that modules load (vendored .so, auditwheel .libs/ folders)', () => {
+  it('refuses a library of a vendored wheel that needs a newer glibc than the runtime has, naming it', async () => {
+    const path = nodeProject('lib-py', {
+      'app.py': 'def handler(event, context):\n    return 1\n',
+      'vendor/fastnum/_core.abi3.so': glibcBuilt(),
+      'vendor/fastnum.libs/libfast-1a2b3c4d.so.1.2': libraryBuilt([
+        { file: 'libc.so.6', versions: ['GLIBC_2.17', 'GLIBC_2.38'] },
+      ]),
+    });
+    const message = await failure(path, RUNNER, 'python3.12');
+    expect(message).toMatch(
+      /^vendor\/fastnum\.libs\/libfast-1a2b3c4d\.so\.1\.2 needs glibc 2\.38 \(GLIBC_2\.38\), but python3\.12 runs on Amazon Linux 2023 with glibc 2\.34: Lambda cannot load it/,
+    );
+  });
+
+  it("refuses a package's library that needs a newer libstdc++ than the runtime has", async () => {
+    const cpu = RUNNER === 'arm64' ? 'arm64' : 'x64';
+    const path = nodeProject('lib-node', {
+      [`node_modules/@img/sharp-linux-${cpu}/lib/sharp-linux-${cpu}.node`]: glibcBuilt(),
+      [`node_modules/@img/sharp-libvips-linux-${cpu}/lib/libvips-cpp.so.8.17.1`]: cxxBuilt([
+        'GLIBCXX_3.4.32',
+      ]),
+    });
+    expect(await failure(path, RUNNER, 'nodejs22.x')).toMatch(
+      new RegExp(
+        `^node_modules/@img/sharp-libvips-linux-${cpu}/lib/libvips-cpp\\.so\\.8\\.17\\.1 needs libstdc\\+\\+ GLIBCXX_3\\.4\\.32, but nodejs22\\.x runs on Amazon Linux 2023`,
+      ),
+    );
+  });
+
+  it("accepts manylinux libraries, and leaves musl libraries and other processors' libraries to their loaders", async () => {
+    const cpu = RUNNER === 'arm64' ? 'arm64' : 'x64';
+    const path = nodeProject('lib-ok', {
+      // A manylinux2014 wheel: glibc 2.17 and GCC 4.8's libstdc++ at most, its own libgfortran renamed.
+      'vendor/numpy/_core/_multiarray_umath.abi3.so': glibcBuilt(),
+      'vendor/numpy.libs/libscipy_openblas64_-ff651d7f.so': libraryBuilt([
+        { file: 'libc.so.6', versions: ['GLIBC_2.17'] },
+        { file: 'libgfortran-040039e1.so.5.0.0', versions: ['GFORTRAN_8'] },
+      ]),
+      'vendor/numpy.libs/libstdcxx-user.so': cxxBuilt(['GLIBCXX_3.4.19', 'CXXABI_1.3.7']),
+      'vendor/debugpy/attach_other.so': crafted({
+        is64: true,
+        le: true,
+        machine: RUNNER === 'arm64' ? 62 : 183,
+        needed: ['libc.so.6'],
+        needs: [{ file: 'libc.so.6', versions: ['GLIBC_2.39'] }],
+      }),
+      'app.py': 'def handler(event, context):\n    return 1\n',
+    });
+    expect(await failure(path, RUNNER, 'python3.12')).toBe('built');
+    // sharp's optional libvips for musl, installed next to the glibc one.
+    const sharp = nodeProject('lib-musl', {
+      [`node_modules/@img/sharp-linux-${cpu}/lib/sharp-linux-${cpu}.node`]: glibcBuilt(),
+      [`node_modules/@img/sharp-libvips-linuxmusl-${cpu}/lib/libvips-cpp.so.42`]: muslBuilt(),
+    });
+    expect(await failure(sharp, RUNNER)).toBe('built');
+  });
+});
+
+describe('prebuilds/ (node-gyp-build, prebuildify) with nothing for Lambda', () => {
+  it('refuses a package whose prebuilds are only for other platforms and that has no build/Release addon', async () => {
+    const path = nodeProject('prebuilds-mac-only', {
+      'node_modules/fastcrc/package.json': '{"name":"fastcrc"}',
+      'node_modules/fastcrc/prebuilds/darwin-arm64/fastcrc.node': machO(0x0100000c),
+      'node_modules/fastcrc/prebuilds/win32-x64/fastcrc.node': Buffer.from('MZ\x90\x00'),
+      // Alpine's only: node-gyp-build asks for glibc's on Lambda.
+      'node_modules/fastcrc/prebuilds/linux-arm64/fastcrc.musl.node': muslBuilt(),
+    });
+    const message = await failure(path, 'arm64', 'nodejs22.x');
+    expect(message).toMatch(
+      /^node_modules\/fastcrc\/prebuilds holds native addons only for darwin-arm64, linux-arm64, win32-x64, and the package has no build\/Release addon: on Lambda \(linux-arm64, glibc\) its loader finds none/,
+    );
+    expect(message).toContain('linux-arm64 prebuild');
+    expect(message).toContain('public.ecr.aws/lambda/nodejs:22');
+  });
+
+  it("accepts a glibc prebuild for Lambda's processor, or an addon the package built itself", () => {
+    const base = ['m/prebuilds/darwin-x64+arm64/m.node', 'm/prebuilds/win32-x64/m.node'];
+    expect(missingPrebuilds([...base, 'm/prebuilds/linux-x64/node.napi.glibc.node'], 'x86_64')).toEqual([]);
+    expect(missingPrebuilds([...base, 'm/prebuilds/linux-x64+arm64/m.node'], 'arm64')).toEqual([]);
+    expect(missingPrebuilds([...base, 'm/build/Release/m.node'], 'arm64')).toEqual([]);
+    expect(missingPrebuilds([...base, 'm/prebuilds/linux-x64/m.node'], 'arm64')).toEqual([
+      { root: 'm/', platforms: ['darwin-x64+arm64', 'linux-x64', 'win32-x64'] },
+    ]);
+    // Files other than addons in prebuilds/ are not addons.
+    expect(missingPrebuilds(['m/prebuilds/README.md', 'm/index.js'], 'arm64')).toEqual([]);
   });
 });
