@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -9,6 +9,7 @@ import type { Surface } from '../settings/surface.js';
 import { runtimeAssetsDir } from '../util/assets.js';
 import type { Logger } from '../util/logger.js';
 import { collectFiles } from './collect-files.js';
+import { devOnlyNote, devOnlyPackages, lockfileMismatch } from './dev-dependencies.js';
 import { createFileFilter, type FileFilter, type FilterOptions } from './file-filter.js';
 import type { CommandRunner } from './command-runner.js';
 import { checkHandlerIn, handlerTarget, missingModuleError } from './handler-check.js';
@@ -289,7 +290,7 @@ async function buildWithPool(
   const outDir = resolve(options.outDir);
   await mkdir(outDir, { recursive: true });
   const { zipOptions, prefetch } = await zipSetup(options, pool);
-  const codeFiles = await collectCode(options, outDir, pool, prefetch, logger);
+  const codeFiles = await collectCode(options, outDir, pool, prefetch, deps);
   const code = entriesFromFiles(codeFiles);
   await checkNativeFiles(codeFiles, options, deps.surface);
 
@@ -385,13 +386,59 @@ async function zipSetup(
   return { zipOptions: { ...options.zip, pool, prefetch, ...(cache ? { cache } : {}) }, prefetch };
 }
 
-/** The project's files, without the build's own output and cache (even when they lie inside `path`). */
+/**
+ * The folders of a Node.js function's node_modules only its devDependencies
+ * need, from npm's lockfile: `package-lock.json`, else the hidden
+ * `node_modules/.package-lock.json`. None without one, for a lockfile v1,
+ * for pnpm's or yarn's node_modules (their own layout and records), or when
+ * a dev-only folder holds another version than the lockfile's (it describes
+ * another install).
+ */
+function devOnlyFolders(
+  root: string,
+  logger: Logger,
+): { folders: Set<string>; lockfile: string } | undefined {
+  const otherManagers = ['.pnpm', '.modules.yaml', '.yarn-integrity', '.yarn-state.yml'];
+  if (otherManagers.some((f) => existsSync(join(root, 'node_modules', f)))) return undefined;
+  const lockfile = ['package-lock.json', 'node_modules/.package-lock.json'].find((f) =>
+    existsSync(join(root, f)),
+  );
+  if (!lockfile) return undefined;
+  const read = (file: string): string | undefined => {
+    try {
+      return readFileSync(join(root, file), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const packages = devOnlyPackages(read(lockfile) ?? '');
+  if (!packages?.length) return undefined;
+  const mismatch = lockfileMismatch(packages, (folder) => {
+    if (!existsSync(join(root, folder))) return undefined;
+    try {
+      const version: unknown = JSON.parse(read(`${folder}/package.json`) ?? '').version;
+      return typeof version === 'string' ? version : null;
+    } catch {
+      return null;
+    }
+  });
+  if (mismatch) {
+    logger.info(
+      `${lockfile} does not match node_modules (${mismatch.folder} holds ${mismatch.installed ?? 'no readable package.json'}` +
+        `${mismatch.locked ? `, the lockfile says ${mismatch.locked}` : ''}): packages only devDependencies need are packaged too.`,
+    );
+    return undefined;
+  }
+  return { folders: new Set(packages.map((p) => p.folder)), lockfile };
+}
+
+/** The project's files, without the build's own output and cache (even when they lie inside `path`), nor dev-only packages. */
 async function collectCode(
   options: BuildPackageOptions,
   outDir: string,
   pool: DeflatePool,
   prefetch: Prefetcher,
-  logger: Logger,
+  { logger, surface }: BuildPackageDeps,
 ) {
   const excludeDirs = [outDir, ...(options.packageCache ? [resolve(options.packageCache)] : [])].flatMap(
     (dir) => {
@@ -399,11 +446,19 @@ async function collectCode(
       return rel && !rel.startsWith('..') && !isAbsolute(rel) ? [rel.split(/[\\/]/).join('/')] : [];
     },
   );
+  const devOnly = isPythonRuntime(options.runtime) ? undefined : devOnlyFolders(options.path, logger);
+  const leftOut = new Set<string>();
   const codeFiles = await collectFiles(
     options.path,
     walkingFilter(
       options.path,
-      { runtime: options.runtime, include: options.include, exclude: options.exclude, excludeDirs },
+      {
+        runtime: options.runtime,
+        include: options.include,
+        exclude: options.exclude,
+        excludeDirs,
+        ...(devOnly && { devOnlyDirs: devOnly.folders, onDevOnly: (dir: string) => leftOut.add(dir) }),
+      },
       pool,
       prefetch,
     ),
@@ -411,6 +466,7 @@ async function collectCode(
     options.workspace,
   );
   prefetch.end();
+  if (devOnly && leftOut.size) logger.info(devOnlyNote([...leftOut], devOnly.lockfile, surface));
   if (codeFiles.length === 0)
     throw new Error(
       `path: no files to package in ${options.path}` +

@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import { packageLevels } from './dev-dependencies.js';
 
 /**
  * Which files of the project go into the package: pure decisions on
@@ -11,7 +12,12 @@ import picomatch from 'picomatch';
  * - a pattern that matches a folder covers everything inside it;
  * - `include` (when given) keeps only the files it matches;
  * - `exclude` removes files, and `!pattern` in `exclude` keeps files that a
- *   default exclusion would drop (`!.env.production`).
+ *   default exclusion would drop (`!.env.production`);
+ * - a Node.js package only devDependencies need (`devOnlyDirs`, from npm's
+ *   lockfile) is skipped unless `include` names its folder (or a package
+ *   folder it sits in) without a wildcard in the last segment
+ *   (`node_modules/typescript`, not `node_modules/**`), or a `!pattern` of
+ *   `exclude` reaches it, as for a default exclusion.
  */
 
 /** Folders never packaged, at any depth, for every runtime. */
@@ -69,6 +75,10 @@ export interface FilterOptions {
   excludeDirs?: readonly string[];
   /** Apply DEFAULT_EXCLUDED_*; false for folders we produced ourselves (installed dependencies). */
   defaults?: boolean;
+  /** Package folders only devDependencies need (see dev-dependencies.ts): not walked unless the user names them. */
+  devOnlyDirs?: ReadonlySet<string>;
+  /** Told each folder of devOnlyDirs the walk skips (maybe twice: a symbolic link is asked twice). */
+  onDevOnly?: (relPath: string) => void;
 }
 
 export interface FileFilter {
@@ -210,10 +220,21 @@ export function createFileFilter(options: FilterOptions): FileFilter {
   // A negation may name a file inside a default-excluded folder (`!.vscode/settings.json`).
   const negationReaches = (dir: string): boolean =>
     kept.folder(dir) || negated.some((n) => n.replace(/^\/+/, '').startsWith(`${dir}/`));
+  // `include: node_modules/**` (or `**`) keeps node_modules, not its dev-only packages: only a name counts.
+  const includeNames = compile(
+    include.filter((p) => !/[*?[\]{}()]/.test(p.replace(/\/+$/, '').split('/').pop()!)),
+  );
+  const devOnly = options.devOnlyDirs;
+  const keepsDevOnly = (dir: string): boolean =>
+    negationReaches(dir) || (includeNames !== undefined && packageLevels(dir).some(includeNames));
 
   return {
     walkDir(relPath) {
       if (inOutDir(relPath) || excluded.folder(relPath)) return false;
+      if (devOnly?.has(relPath) && !keepsDevOnly(relPath)) {
+        options.onDevOnly?.(relPath);
+        return false;
+      }
       return !defaults.folder(relPath) || negationReaches(relPath);
     },
     includeFile(relPath) {

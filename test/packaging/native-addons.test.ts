@@ -120,6 +120,29 @@ describe('native addons in a Node.js package', () => {
     });
     expect(await failure(path, 'arm64')).toBe('built');
   });
+
+  it('does not judge an addon of a package only devDependencies need: it is left out of the package', async () => {
+    const lock = (dev: boolean) =>
+      JSON.stringify({
+        lockfileVersion: 3,
+        packages: {
+          '': { name: 'svc' },
+          // An optional dependency of a dev dependency (chokidar's fsevents, under jest): dev and optional.
+          'node_modules/fsevents': { version: '2.3.3', dev, optional: true, os: ['darwin'] },
+        },
+      });
+    const files = {
+      'node_modules/fsevents/fsevents.node': machO(0x0100000c),
+      'node_modules/fsevents/package.json': '{"name":"fsevents","version":"2.3.3"}',
+    };
+    const devOnly = nodeProject('dev-only-addon', { ...files, 'package-lock.json': lock(true) });
+    expect(await failure(devOnly, 'arm64')).toBe('built');
+    // Needed at run time (optional alone): still refused.
+    const optional = nodeProject('optional-addon', { ...files, 'package-lock.json': lock(false) });
+    expect(await failure(optional, 'arm64')).toMatch(
+      /^node_modules\/fsevents\/fsevents\.node is a native addon for macOS arm64/,
+    );
+  });
 });
 
 describe("compiled Python modules in the function's own folder (vendored with pip install -t on a Mac or the runner)", () => {
