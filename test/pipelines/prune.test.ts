@@ -168,6 +168,22 @@ describe('pruneStages: only this repository’s stages, and never one being depl
     expect(aws.account.functions.has('shop-feature-gone')).toBe(true);
     expect(aws.account.functions.has('shop-pr-14')).toBe(true);
   });
+
+  it('preview-ttl counts an unchanged redeploy (its lambda-deploy:deployed tag), not only LastModified', async () => {
+    seedStage({
+      project: 'shop',
+      stage: 'pr-14',
+      gateway: 'none',
+      lastModified: lambdaTime(9),
+      tags: { ...tagsFor('shop', 'pr-14'), 'lambda-deploy:deployed': lambdaTime(1).replace('+0000', 'Z') },
+    });
+    seedStage({ project: 'shop', stage: 'pr-13', gateway: 'none', lastModified: lambdaTime(9) });
+    const { lines } = await prune();
+    expect(lines).toEqual([
+      { stage: 'pr-13', action: 'removed', why: 'pull request #13 not deployed for 9 days (preview-ttl 7)' },
+      { stage: 'pr-14', action: 'kept', why: 'pull request #14 is open' },
+    ]);
+  });
 });
 
 describe('pruneStages end to end (fake AWS, local GitHub API)', () => {

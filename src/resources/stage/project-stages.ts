@@ -7,7 +7,7 @@ import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api
 import { allPages } from '../../aws/all-pages.js';
 import type { StageRecord } from '../../model/prune-decisions.js';
 import { functionName, tagValue } from '../../model/stage-name.js';
-import { DEPLOYING_TAG, TagKeys, tagsMatchProject } from '../../model/tags.js';
+import { DEPLOYED_TAG, DEPLOYING_TAG, TagKeys, tagsMatchProject } from '../../model/tags.js';
 import { callAws, findAws, PATIENCE, type RetryDeps } from '../../aws/aws-call.js';
 import { eachTogether, type ConcurrencyDeps } from '../../aws/together.js';
 import type { CleanupClients } from './stage-search.js';
@@ -129,7 +129,7 @@ export async function listProjectStages(
       stage,
       ref: tags[TagKeys.Ref] ?? '',
       functionName: name,
-      lastDeployed: parseLambdaTime(fn.Configuration?.LastModified),
+      lastDeployed: latest(parseLambdaTime(fn.Configuration?.LastModified), tagTime(tags[DEPLOYED_TAG])),
       deployingSince: tagTime(tags[DEPLOYING_TAG]),
       updating: fn.Configuration?.State === 'Pending' || fn.Configuration?.LastUpdateStatus === 'InProgress',
       layers: (fn.Configuration?.Layers ?? []).flatMap((l) => (l.Arn ? [l.Arn] : [])),
