@@ -36,6 +36,38 @@ export async function together<T extends readonly unknown[]>(
   return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
+/**
+ * `task` for each item, at most `limit` running at once (one, sequential),
+ * results in the items' order: a long list is read in a few round trips
+ * without a burst that AWS would throttle. As together(), a failure is
+ * thrown once every running task has ended (none starts after it), the
+ * earliest item's first.
+ */
+export async function eachTogether<I, R>(
+  deps: ConcurrencyDeps,
+  items: readonly I[],
+  limit: number,
+  task: (item: I) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = [];
+  const failures = new Map<number, unknown>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && failures.size === 0) {
+      const i = next++;
+      try {
+        results[i] = await task(items[i] as I);
+      } catch (error) {
+        failures.set(i, error);
+      }
+    }
+  };
+  const workers = deps.sequential ? 1 : Math.max(1, Math.min(limit, items.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  if (failures.size) throw failures.get(Math.min(...failures.keys()));
+  return results;
+}
+
 /** A task started ahead of the moment its result is needed. */
 export interface Started<T> {
   /** Its result (sequential: the task runs now, on first ask). */

@@ -7,7 +7,7 @@ export interface StageRecord {
   stage: string;
   /** The lambda-deploy:ref tag: a branch name or `pull/{number}`. */
   ref: string;
-  /** The function's LastModified: the last deploy that changed something. */
+  /** The last deploy: its function's lambda-deploy:deployed tag, or LastModified when later (or untagged). */
   lastDeployed?: Date;
   /** When a deploy that has not finished started (its lambda-deploy:deploying tag). */
   deployingSince?: Date;

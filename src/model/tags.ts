@@ -14,6 +14,13 @@ export const TagKeys = {
  */
 export const DEPLOYING_TAG = 'lambda-deploy:deploying';
 
+/**
+ * Set on a stage's function by every deploy that reaches it (value: when the
+ * deploy started, ISO 8601), kept after it ends: an unchanged redeploy
+ * changes no LastModified, and preview-ttl judges by the last deploy.
+ */
+export const DEPLOYED_TAG = 'lambda-deploy:deployed';
+
 export interface StageIdentity {
   /** Project name (the `name` input). */
   project: string;

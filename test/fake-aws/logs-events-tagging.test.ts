@@ -298,6 +298,32 @@ describe('Resource Groups Tagging API', () => {
     ]);
   });
 
+  test('two functions tagged for one stage make one record: newest deploy and ref, any mark, every layer', async () => {
+    const layer = (n: number) => `arn:aws:lambda:us-east-1:${ACCOUNT_ID}:layer:shop-deps:${n}`;
+    const since = new Date(aws.clock.now()).toISOString();
+    // A leftover of a rename, deployed before the stage's own function and now mid-deploy.
+    const old = aws.seed.function('shop-main-old', {
+      tags: { ...tags('main'), [DEPLOYING_TAG]: since, 'lambda-deploy:ref': 'pull/3' },
+    });
+    old.latest.Layers = [{ Arn: layer(1), CodeSize: 1 }];
+    old.latest.LastModified = '2026-01-01T00:00:00.000+0000';
+    const own = aws.seed.function('shop-main', { tags: tags('main') });
+    own.latest.Layers = [{ Arn: layer(2), CodeSize: 1 }];
+    own.latest.LastModified = '2026-02-01T00:00:00.000+0000';
+    const stages = await listProjectStages(clients, 'shop', 'octo/shop', depsFor(aws));
+    expect(stages).toEqual([
+      {
+        stage: 'main',
+        ref: 'main',
+        functionName: 'shop-main',
+        lastDeployed: new Date('2026-02-01T00:00:00.000Z'),
+        deployingSince: new Date(since),
+        updating: false,
+        layers: [layer(1), layer(2)],
+      },
+    ]);
+  });
+
   test("the project's stage listing trusts the function, not the index: a stale index entry is skipped", async () => {
     await restart({ pageSize: 1 });
     aws.seed.function('shop-main', { tags: tags('main') });

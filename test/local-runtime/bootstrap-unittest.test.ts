@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from '@jest/globals';
 
@@ -6,11 +8,14 @@ import { expect, it } from '@jest/globals';
 it('passes test_bootstrap.py', async () => {
   const python = process.env.LAMBDA_DEPLOY_TEST_PYTHON || 'python3';
   const dir = fileURLToPath(new URL('.', import.meta.url));
+  const cache = join(dir, '__pycache__');
+  const cachedBefore = existsSync(cache);
   const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
     execFile(
       python,
       ['-m', 'unittest', 'discover', '-s', dir, '-p', 'test_bootstrap.py'],
-      { env: { PATH: process.env.PATH ?? '' }, timeout: 60_000 },
+      // No bytecode: importing test_bootstrap.py would leave __pycache__ in the repository.
+      { env: { PATH: process.env.PATH ?? '', PYTHONDONTWRITEBYTECODE: '1' }, timeout: 60_000 },
       (error, stdout, stderr) =>
         resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
     );
@@ -19,4 +24,6 @@ it('passes test_bootstrap.py', async () => {
     code: 0,
     output: expect.stringMatching(/Ran \d+ tests[\s\S]*\nOK\s*$/),
   });
+  // The run leaves no bytecode in the repository (one there before is an older run's).
+  if (!cachedBefore) expect(existsSync(cache)).toBe(false);
 });

@@ -59,10 +59,17 @@ describe('a deploy waits for few round trips', () => {
     'an unchanged redeploy: at most 4 round trips, nothing but the deploying mark written',
     async () => {
       await measured(4, async () => {
+        const fn = aws.account.functions.get('shop-main')!;
+        const modified = fn.latest.LastModified;
+        delete fn.tags['lambda-deploy:deployed'];
         aws.calls.clear();
         const run = await deployApp(aws, dir);
         expect(run.report).toMatchObject({ status: 'success', changed: false, version: '1' });
         expect(writes(aws.calls.calls).map((c) => c.operation)).toEqual(['TagResource', 'UntagResource']);
+        // Nothing changed, so LastModified did not: the mark's request also says when it was last deployed (preview-ttl).
+        expect(fn.latest.LastModified).toBe(modified);
+        expect(fn.tags).toMatchObject({ 'lambda-deploy:deployed': expect.any(String) });
+        expect(fn.tags).not.toHaveProperty(['lambda-deploy:deploying']);
       });
     },
     TIMEOUT,

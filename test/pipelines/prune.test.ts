@@ -144,6 +144,46 @@ describe('pruneStages: only this repository’s stages, and never one being depl
     expect(aws.account.functions.has('shop-feature-gone')).toBe(true);
     expect(aws.account.functions.has('shop-feature-stale')).toBe(false);
   });
+
+  it('judges a stage by all its functions: a second one mid-deploy or deployed later keeps it', async () => {
+    const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000).toISOString();
+    // Branch gone, but a deploy into another function tagged for the stage (a renamed one) is running.
+    seedStage({ project: 'shop', stage: 'feature-gone', gateway: 'http-api' });
+    aws.seed.function('shop-feature-gone-node', {
+      tags: { ...tagsFor('shop', 'feature-gone'), 'lambda-deploy:deploying': minutesAgo(5) },
+    });
+    // Idle past preview-ttl by its first function, deployed yesterday into its second.
+    seedStage({ project: 'shop', stage: 'pr-14', gateway: 'none', lastModified: lambdaTime(9) });
+    aws.seed.function('shop-pr-14-py312', { tags: tagsFor('shop', 'pr-14') }).latest.LastModified =
+      lambdaTime(1);
+    const { lines } = await prune();
+    expect(lines).toEqual([
+      {
+        stage: 'feature-gone',
+        action: 'kept',
+        why: 'a deploy started 5 min ago is still running (tag lambda-deploy:deploying)',
+      },
+      { stage: 'pr-14', action: 'kept', why: 'pull request #14 is open' },
+    ]);
+    expect(aws.account.functions.has('shop-feature-gone')).toBe(true);
+    expect(aws.account.functions.has('shop-pr-14')).toBe(true);
+  });
+
+  it('preview-ttl counts an unchanged redeploy (its lambda-deploy:deployed tag), not only LastModified', async () => {
+    seedStage({
+      project: 'shop',
+      stage: 'pr-14',
+      gateway: 'none',
+      lastModified: lambdaTime(9),
+      tags: { ...tagsFor('shop', 'pr-14'), 'lambda-deploy:deployed': lambdaTime(1).replace('+0000', 'Z') },
+    });
+    seedStage({ project: 'shop', stage: 'pr-13', gateway: 'none', lastModified: lambdaTime(9) });
+    const { lines } = await prune();
+    expect(lines).toEqual([
+      { stage: 'pr-13', action: 'removed', why: 'pull request #13 not deployed for 9 days (preview-ttl 7)' },
+      { stage: 'pr-14', action: 'kept', why: 'pull request #14 is open' },
+    ]);
+  });
 });
 
 describe('pruneStages end to end (fake AWS, local GitHub API)', () => {

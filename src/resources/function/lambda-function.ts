@@ -20,7 +20,7 @@ import {
   GetResourcesCommand,
   type ResourceGroupsTaggingAPIClient,
 } from '@aws-sdk/client-resource-groups-tagging-api';
-import { DEPLOYING_TAG, ownerMismatch, TagKeys } from '../../model/tags.js';
+import { DEPLOYED_TAG, DEPLOYING_TAG, ownerMismatch, TagKeys } from '../../model/tags.js';
 import { tagMap } from '../stage/tag-guard.js';
 import { errorMessage } from '../../util/retry.js';
 import { allPages } from '../../aws/all-pages.js';
@@ -458,7 +458,11 @@ async function explainDeniedRead(error: unknown, input: StageFunctionQuery): Pro
   );
 }
 
-/** Marks the function as being deployed (DEPLOYING_TAG), so a prune running meanwhile leaves the stage alone. */
+/**
+ * Marks the function as being deployed (DEPLOYING_TAG), so a prune running
+ * meanwhile leaves the stage alone, and as deployed now (DEPLOYED_TAG, kept
+ * when the deploy ends), in the one request.
+ */
 export async function markDeploying(
   lambda: LambdaClient,
   functionArn: string,
@@ -468,7 +472,13 @@ export async function markDeploying(
   await callAws(
     deps,
     { what: `tag function ${functionArn} as being deployed`, permission: 'lambda:TagResource' },
-    () => lambda.send(new TagResourceCommand({ Resource: functionArn, Tags: { [DEPLOYING_TAG]: since } })),
+    () =>
+      lambda.send(
+        new TagResourceCommand({
+          Resource: functionArn,
+          Tags: { [DEPLOYING_TAG]: since, [DEPLOYED_TAG]: since },
+        }),
+      ),
   );
 }
 
@@ -556,7 +566,9 @@ async function createFunction(
             Tags: {
               ...input.tags,
               [ENV_TAG]: env.managedTag,
-              ...(input.deployingSince ? { [DEPLOYING_TAG]: input.deployingSince } : {}),
+              ...(input.deployingSince
+                ? { [DEPLOYING_TAG]: input.deployingSince, [DEPLOYED_TAG]: input.deployingSince }
+                : {}),
             },
           }),
         ),

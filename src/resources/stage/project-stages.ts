@@ -6,16 +6,51 @@ import { GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import { allPages } from '../../aws/all-pages.js';
 import type { StageRecord } from '../../model/prune-decisions.js';
-import { tagValue } from '../../model/stage-name.js';
-import { DEPLOYING_TAG, TagKeys, tagsMatchProject } from '../../model/tags.js';
+import { functionName, tagValue } from '../../model/stage-name.js';
+import { DEPLOYED_TAG, DEPLOYING_TAG, TagKeys, tagsMatchProject } from '../../model/tags.js';
 import { callAws, findAws, PATIENCE, type RetryDeps } from '../../aws/aws-call.js';
+import { eachTogether, type ConcurrencyDeps } from '../../aws/together.js';
 import type { CleanupClients } from './stage-search.js';
 import { parseTaggedArn } from './tag-guard.js';
 
 export interface ProjectStage extends StageRecord {
+  /** `{name}-{stage}` when the stage has it, else its most recently deployed function (undeploy finds the others by their tags). */
   functionName: string;
-  /** The layer versions its function uses (ARNs). */
+  /** The layer versions its functions use (ARNs). */
   layers: string[];
+}
+
+/** GetFunction requests in flight at once: a project's functions read in a few round trips, under Lambda's throttling. */
+const READS_AT_ONCE = 4;
+
+function tagTime(text: string | undefined): Date | undefined {
+  const date = text ? new Date(text) : undefined;
+  return date && !Number.isNaN(date.getTime()) ? date : undefined;
+}
+
+function latest(a: Date | undefined, b: Date | undefined): Date | undefined {
+  if (!a || !b) return a ?? b;
+  return a.getTime() >= b.getTime() ? a : b;
+}
+
+/**
+ * One record for two functions tagged for one stage (an extra or renamed
+ * function, a leftover of a runtime change): a deploy into either keeps the
+ * stage, its age is its newest deploy's, and the layers of both stay in use.
+ */
+export function mergeStage(a: ProjectStage, b: ProjectStage, expectedName: string): ProjectStage {
+  const newer = (b.lastDeployed?.getTime() ?? -Infinity) > (a.lastDeployed?.getTime() ?? -Infinity) ? b : a;
+  const named = [a, b].find((r) => r.functionName === expectedName) ?? newer;
+  return {
+    stage: a.stage,
+    ref: newer.ref,
+    functionName: named.functionName,
+    lastDeployed: latest(a.lastDeployed, b.lastDeployed),
+    // The newest mark: one under an hour old means a deploy is running, whatever an older one says.
+    deployingSince: latest(a.deployingSince, b.deployingSince),
+    updating: Boolean(a.updating || b.updating),
+    layers: [...new Set([...a.layers, ...b.layers])],
+  };
 }
 
 /** Lambda's `2026-03-01T12:00:00.000+0000` (no colon in the offset) as a Date; undefined when unreadable. */
@@ -31,13 +66,14 @@ export function parseLambdaTime(text: string | undefined): Date | undefined {
  * its stages are judged by its own branches, never by ours. `repository`
  * null lists every function of every repository's stages, one entry each
  * even when two repositories have a stage of the same name (for what must
- * stay in use, like a shared layer).
+ * stay in use, like a shared layer). Else a stage's functions make one
+ * entry (mergeStage).
  */
 export async function listProjectStages(
   clients: CleanupClients,
   project: string,
   repository: string | null,
-  deps: RetryDeps,
+  deps: RetryDeps & ConcurrencyDeps,
 ): Promise<ProjectStage[]> {
   const mappings = await allPages(
     (token) =>
@@ -60,38 +96,46 @@ export async function listProjectStages(
     (page) => page.ResourceTagMappingList,
     (page) => page.PaginationToken,
   );
-  const byStage = new Map<string, ProjectStage>();
-  for (const mapping of mappings) {
-    const parsed = parseTaggedArn(mapping.ResourceARN ?? '');
-    if (parsed.kind !== 'function') continue;
-    // The index may lag: the function's own tags and LastModified are the truth.
-    const fn = await findAws(
+  const names = [
+    ...new Set(
+      mappings.flatMap((m) => {
+        const parsed = parseTaggedArn(m.ResourceARN ?? '');
+        return parsed.kind === 'function' ? [parsed.name] : [];
+      }),
+    ),
+  ];
+  // The index may lag: the function's own tags and LastModified are the truth.
+  const read = await eachTogether(deps, names, READS_AT_ONCE, (name) =>
+    findAws(
       deps,
-      { what: `read function ${parsed.name}`, permission: 'lambda:GetFunction', patience: PATIENCE.removal },
-      () => clients.lambda.send(new GetFunctionCommand({ FunctionName: parsed.name })),
-    );
+      { what: `read function ${name}`, permission: 'lambda:GetFunction', patience: PATIENCE.removal },
+      () => clients.lambda.send(new GetFunctionCommand({ FunctionName: name })),
+    ),
+  );
+  const byStage = new Map<string, ProjectStage>();
+  names.forEach((name, i) => {
+    const fn = read[i];
     const tags = fn?.Tags ?? {};
-    if (!fn) continue;
+    if (!fn) return;
     if (
       repository === null
         ? tags[TagKeys.Name] !== tagValue(project)
         : !tagsMatchProject(tags, project, repository)
     )
-      continue;
+      return;
     const stage = tags[TagKeys.Stage] ?? '';
-    const key = repository === null ? parsed.name : stage;
-    if (byStage.has(key)) continue;
-    const modified = parseLambdaTime(fn.Configuration?.LastModified);
-    const since = tags[DEPLOYING_TAG] ? new Date(tags[DEPLOYING_TAG]) : undefined;
-    byStage.set(key, {
+    const key = repository === null ? name : stage;
+    const record: ProjectStage = {
       stage,
       ref: tags[TagKeys.Ref] ?? '',
-      functionName: parsed.name,
-      lastDeployed: modified,
-      deployingSince: since && !Number.isNaN(since.getTime()) ? since : undefined,
+      functionName: name,
+      lastDeployed: latest(parseLambdaTime(fn.Configuration?.LastModified), tagTime(tags[DEPLOYED_TAG])),
+      deployingSince: tagTime(tags[DEPLOYING_TAG]),
       updating: fn.Configuration?.State === 'Pending' || fn.Configuration?.LastUpdateStatus === 'InProgress',
       layers: (fn.Configuration?.Layers ?? []).flatMap((l) => (l.Arn ? [l.Arn] : [])),
-    });
-  }
+    };
+    const seen = byStage.get(key);
+    byStage.set(key, seen ? mergeStage(seen, record, functionName(project, stage)) : record);
+  });
   return [...byStage.values()].sort((a, b) => a.stage.localeCompare(b.stage));
 }
