@@ -132,6 +132,10 @@ describe('parseTomlSubset', () => {
       t: { u: { v: {} } },
       arr: [{ x: 1 }, { x: 2, sub: { y: false } }],
     });
+    expect(parseTomlSubset('a = [\r\n  "x",\r\n]\r\nb = { c = 1 }\r\n').root).toEqual({
+      a: ['x'],
+      b: { c: 1 },
+    });
     expect(() => parseTomlSubset('a = 1\na = 2\n')).toThrow('line 2: a is defined twice');
     expect(() => parseTomlSubset('a.b = 1\n')).toThrow('line 1: dotted keys');
     expect(() => parseTomlSubset('a = """x"""\n')).toThrow('line 1: multi-line strings');
