@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isPythonRuntime } from '../settings/settings.js';
 import { type Settings } from '../model/settings.js';
 import type { Surface } from '../settings/surface.js';
@@ -16,6 +16,7 @@ import { checkHandlerIn, handlerTarget, missingModuleError } from './handler-che
 import { checkNativeFiles } from './native-addons.js';
 import { pipInstall, pythonExecutable } from './pip-install.js';
 import { unlistedDependenciesWarning } from './pyproject-dependencies.js';
+import { UvLockError, uvLockRequirements } from './uv-lock.js';
 import { checkPackageSize, formatBytes, formatCount, largestParts, type SizeEntry } from './size-check.js';
 import { packSlimDependencies, type SlimPackage } from './slim-package.js';
 import { EntryCache } from './entry-cache.js';
@@ -297,24 +298,18 @@ async function buildWithPool(
   // The entry point is checked first, statically (never by running user code), before pip or an upload.
   const check = handlerCheck(options, codeFiles, deps);
   const inCode = await check.found(codeFiles);
-  // A module that is not among the code files may come with the requirements.
-  if (!inCode && !(isPythonRuntime(options.runtime) && options.requirements)) throw check.missing();
-  await warnOfUnlistedDependencies(options, codeFiles, deps);
 
   let staging: string | undefined;
+  let requirements: PythonRequirements | undefined;
   try {
+    requirements = await pythonRequirements(options, codeFiles, deps);
+    // A module that is not among the code files may come with the requirements.
+    if (!inCode && !requirements) throw check.missing();
     let dependencies: Entry[] = [];
     let key: string | undefined;
-    if (isPythonRuntime(options.runtime) && options.requirements) {
+    if (requirements) {
       staging = await mkdtemp(join(tmpdir(), 'lambda-deploy-deps-'));
-      const installed = await installRequirements(
-        options,
-        options.requirements,
-        staging,
-        pool,
-        prefetch,
-        deps,
-      );
+      const installed = await installRequirements(options, requirements, staging, pool, prefetch, deps);
       dependencies = entriesFromFiles(installed.files);
       if (!inCode && !(await check.found(installed.files))) throw check.missing();
       key = installed.key;
@@ -366,6 +361,7 @@ async function buildWithPool(
     };
   } finally {
     if (staging) await rm(staging, { recursive: true, force: true });
+    if (requirements?.lockfile) await rm(dirname(requirements.file), { recursive: true, force: true });
   }
 }
 
@@ -475,17 +471,77 @@ async function collectCode(
   return codeFiles;
 }
 
-/** A Python project whose dependencies are only in pyproject.toml: nothing installs them. */
-async function warnOfUnlistedDependencies(
+/** The requirements file pip installs; `lockfile`: the uv.lock a temporary one was written from. */
+interface PythonRequirements {
+  file: string;
+  lockfile?: string;
+}
+
+/** A uv project (pyproject.toml and uv.lock in path) without a requirements file installs what uv.lock pins. */
+function uvLockOf(
+  options: Pick<BuildPackageOptions, 'path' | 'runtime' | 'requirements'>,
+): string | undefined {
+  const lockfile = join(options.path, 'uv.lock');
+  return isPythonRuntime(options.runtime) &&
+    !options.requirements &&
+    existsSync(join(options.path, 'pyproject.toml')) &&
+    existsSync(lockfile)
+    ? lockfile
+    : undefined;
+}
+
+/** A Python function with dependencies to install: a requirements file, or a uv project's uv.lock. */
+export function installsRequirements(
+  options: Pick<BuildPackageOptions, 'path' | 'runtime' | 'requirements'>,
+) {
+  return isPythonRuntime(options.runtime) && (!!options.requirements || !!uvLockOf(options));
+}
+
+/**
+ * The requirements pip installs: the requirements file; else, for a uv
+ * project, a temporary one written from uv.lock (see uv-lock.ts), so pip
+ * installs its pinned versions for Lambda as it installs a requirements.txt;
+ * else none, with a warning when pyproject.toml declares dependencies.
+ */
+async function pythonRequirements(
   options: BuildPackageOptions,
   codeFiles: readonly { path: string; absPath: string }[],
   deps: BuildPackageDeps,
-): Promise<void> {
-  if (!isPythonRuntime(options.runtime) || options.requirements) return;
-  const pyproject = codeFiles.find((f) => f.path === 'pyproject.toml');
-  const toml = pyproject ? await readFile(pyproject.absPath, 'utf8') : '';
-  const warning = unlistedDependenciesWarning(toml, deps.surface);
-  if (warning) deps.logger.warning(warning);
+): Promise<PythonRequirements | undefined> {
+  if (!isPythonRuntime(options.runtime)) return undefined;
+  if (options.requirements) return { file: options.requirements };
+  const lockfile = uvLockOf(options);
+  let locked;
+  try {
+    locked = lockfile ? uvLockRequirements(await readFile(lockfile, 'utf8'), options.path) : undefined;
+  } catch (error) {
+    if (!(error instanceof UvLockError)) throw error;
+    throw new UvLockError(
+      `${error.message.replace(/^uv\.lock/, lockfile!)}. lambda-deploy installs the versions uv.lock pins when there is no requirements file: ` +
+        'run uv lock to write it again, or write requirements.txt next to it (uv export --no-dev --no-hashes -o requirements.txt).',
+    );
+  }
+  if (!locked || 'unsupported' in locked) {
+    const pyproject = codeFiles.find((f) => f.path === 'pyproject.toml');
+    const toml = pyproject ? await readFile(pyproject.absPath, 'utf8') : '';
+    const warning = unlistedDependenciesWarning(toml, deps.surface);
+    const why = locked && 'unsupported' in locked ? `uv.lock is not installed: ${locked.unsupported}. ` : '';
+    if (warning) deps.logger.warning(why + warning);
+    return undefined;
+  }
+  // A name locked in two versions (a fork by marker) is one package.
+  const count = new Set(locked.requirements.map((r) => /^[^\s=@;]+/.exec(r)![0])).size;
+  if (!count) return undefined;
+  const dir = await mkdtemp(join(tmpdir(), 'lambda-deploy-uv-'));
+  const file = join(dir, 'requirements.txt');
+  await writeFile(
+    file,
+    `# Written by lambda-deploy from uv.lock: the versions it pins for pyproject.toml's dependencies.\n${locked.requirements.join('\n')}\n`,
+  );
+  deps.logger.info(
+    `Installing the ${count} ${count === 1 ? 'package' : 'packages'} uv.lock pins (pyproject.toml has no requirements.txt)`,
+  );
+  return { file, lockfile };
 }
 
 /** Finds the handler's module among files, statically; `missing()` is the error that says where it was looked for. */
@@ -517,25 +573,25 @@ function handlerCheck(
 /** pip installs the requirements into `staging`: the files it installed (compressed as they are found), and their key. */
 async function installRequirements(
   options: BuildPackageOptions,
-  requirements: string,
+  requirements: PythonRequirements,
   staging: string,
   pool: DeflatePool,
   prefetch: Prefetcher,
   deps: BuildPackageDeps,
 ) {
-  await deps.logger.group(
-    `Installing requirements (${relative(options.path, requirements) || requirements})`,
-    () =>
-      pipInstall(
-        {
-          requirements,
-          targetDir: staging,
-          runtime: options.runtime,
-          architecture: options.architecture,
-          pipArgs: options.pipArgs,
-        },
-        deps,
-      ),
+  const shown = requirements.lockfile ?? requirements.file;
+  await deps.logger.group(`Installing requirements (${relative(options.path, shown) || shown})`, () =>
+    pipInstall(
+      {
+        requirements: requirements.file,
+        ...(requirements.lockfile && { lockfile: requirements.lockfile }),
+        targetDir: staging,
+        runtime: options.runtime,
+        architecture: options.architecture,
+        pipArgs: options.pipArgs,
+      },
+      deps,
+    ),
   );
   const installed = await collectFiles(
     staging,
@@ -547,8 +603,9 @@ async function installRequirements(
     ),
   );
   prefetch.end();
+  // A uv project's key is the written file's: a changed uv.lock pin builds the layer again, an unchanged one reuses it.
   const key = dependenciesKey(
-    await readFile(requirements),
+    await readFile(requirements.file),
     options.runtime,
     options.architecture,
     options.pipArgs,

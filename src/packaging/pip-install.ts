@@ -15,6 +15,8 @@ export { createCommandRunner } from './command-runner.js';
 export interface PipInstallOptions {
   /** Absolute path of the requirements file. */
   requirements: string;
+  /** The uv.lock `requirements` was written from (a temporary file): messages name the lockfile instead. */
+  lockfile?: string;
   /** Empty folder the packages are installed into. */
   targetDir: string;
   runtime: string;
@@ -37,6 +39,11 @@ export function pythonExecutable(env: NodeJS.ProcessEnv = process.env): string {
 /** pip's words for a network it could not use: the index was never asked, so nothing is known of wheels. */
 const UNREACHABLE =
   /NewConnectionError|Failed to establish a new connection|Temporary failure in name resolution|Name or service not known|nodename nor servname|No address associated with hostname|ConnectTimeoutError|Connection to \S+ timed out|Read timed out|ProxyError|Network is unreachable|Connection refused|ConnectionResetError|SSLError|CERTIFICATE_VERIFY_FAILED|Max retries exceeded/;
+
+/** How messages name the requirements: the file, or the packages the lockfile it was written from pins. */
+function requirementsShown(options: PipInstallOptions): string {
+  return options.lockfile ? `the packages ${options.lockfile} pins` : options.requirements;
+}
 
 /** The index pip used: `Looking in indexes:` in its output, else --index-url / -i, else PyPI. */
 function indexUrl(output: string, pipArgs: readonly string[]): string {
@@ -92,11 +99,12 @@ export function explainPipFailure(
       `  - pick a version of ${name} that publishes manylinux wheels for ${platform.machine} and Python ${platform.pythonVersion} (see its "Download files" page on PyPI);`,
       `  - or a runtime (or architecture) whose wheels exist: a package new releases of Python wait for often has wheels for an older runtime (say python3.12 before python3.13);`,
       `  - or build the wheel yourself in a Lambda-compatible container (public.ecr.aws/lambda/python:${platform.pythonVersion}), put it in a folder, and set ${pipArgs('--find-links <folder>')} (add --no-index to use only that folder);`,
-      `  - or check the name and version in the requirements file, and that ${terminal ? '--pip-args' : 'pip-args'} reaches your private index.`,
+      `  - or check the name and version in ${options.lockfile ?? 'the requirements file'}, and that ${terminal ? '--pip-args' : 'pip-args'} reaches your private index.`,
     ].join('\n');
   }
   const tail = output.trim().split('\n').slice(-15).join('\n');
-  return `pip install -r ${options.requirements} failed for ${platform.description}:\n${tail}`;
+  const what = options.lockfile ? `of ${requirementsShown(options)}` : `-r ${options.requirements}`;
+  return `pip install ${what} failed for ${platform.description}:\n${tail}`;
 }
 
 /**
@@ -162,7 +170,7 @@ export async function pipInstall(
   } catch (error) {
     throw new PipInstallError((error as Error).message);
   }
-  deps.logger.info(`Installing ${options.requirements} for ${platform.description}`);
+  deps.logger.info(`Installing ${requirementsShown(options)} for ${platform.description}`);
   deps.logger.debug(`${python} ${args.join(' ')}`);
   let result;
   try {
@@ -171,8 +179,8 @@ export async function pipInstall(
     const code = (error as NodeJS.ErrnoException).code;
     throw new PipInstallError(
       code === 'ENOENT'
-        ? `${python} was not found; it is needed to install ${options.requirements}. ${terminal ? 'Install Python 3' : 'Add actions/setup-python before this step'}, or set LAMBDA_DEPLOY_PYTHON to a Python 3 executable.`
-        : `could not start ${python} to install ${options.requirements}: ${(error as Error).message}`,
+        ? `${python} was not found; it is needed to install ${requirementsShown(options)}. ${terminal ? 'Install Python 3' : 'Add actions/setup-python before this step'}, or set LAMBDA_DEPLOY_PYTHON to a Python 3 executable.`
+        : `could not start ${python} to install ${requirementsShown(options)}: ${(error as Error).message}`,
     );
   }
   if (result.exitCode !== 0) {
@@ -307,7 +315,7 @@ async function versionMarkedRequirements(options: PipInstallOptions): Promise<st
   const own = await readFile(options.requirements, 'utf8').catch(() => '');
   for (const line of own.split(/\r?\n/))
     if (VERSION_MARKER.test(line) && !line.trim().startsWith('#'))
-      found.push(`${options.requirements}: ${redact(line.trim())}`);
+      found.push(`${options.lockfile ?? options.requirements}: ${redact(line.trim())}`);
   const distInfos = (await readdir(options.targetDir)).filter((n) => n.endsWith('.dist-info')).sort();
   for (const info of distInfos) {
     const metadata = await readFile(join(options.targetDir, info, 'METADATA'), 'utf8').catch(() => '');

@@ -2,7 +2,7 @@ import { defaultBucketName, publishArtifact } from '../resources/artifacts/artif
 import { publishSlimArchive } from '../resources/artifacts/slim-artifact.js';
 import { ensureDependenciesLayer, isMissingLayerVersion } from '../resources/layers/dependencies-layer.js';
 import { layersUnzippedBytes } from '../resources/layers/layer-size.js';
-import { PackageTooLargeError } from '../packaging/build-package.js';
+import { installsRequirements, PackageTooLargeError } from '../packaging/build-package.js';
 import { checkPackageSize, formatBytes } from '../packaging/size-check.js';
 import { ensureKeepWarm, type KeepWarmResult } from '../resources/warm-up/keep-warm.js';
 import {
@@ -45,7 +45,6 @@ import type { PackageResult } from '../packaging/build-package.js';
 import type { Plan } from '../model/plan.js';
 import type { DeployReport } from '../model/outcome.js';
 import { secretValues } from '../settings/secret-values.js';
-import { isPythonRuntime } from '../settings/settings.js';
 import type { Settings } from '../model/settings.js';
 import { fetchFunctionLogs, logGroupArn } from '../resources/logs/function-logs.js';
 import { rollbackAlias } from '../resources/function/rollback.js';
@@ -698,8 +697,7 @@ async function countLayers(
     `Layers: ${formatBytes(sizes.totalBytes)} unzipped${sizes.exact ? '' : ' at least (from their zipped sizes)'}, counted in the 250 MB limit`,
   );
   if (!check.error) return pkg;
-  const slimPossible =
-    !pkg.slim && settings.slim !== 'false' && isPythonRuntime(settings.runtime) && !!settings.requirements;
+  const slimPossible = !pkg.slim && settings.slim !== 'false' && installsRequirements(settings);
   if (!slimPossible) throw new PackageTooLargeError(check.error);
   deps.logger.info(
     `The package and its layers together pass Lambda's 250 MB limit: building it again with the layers counted (slim: ${settings.slim}).`,

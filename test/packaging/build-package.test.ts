@@ -462,6 +462,122 @@ describe('a pyproject.toml-only project (no requirements file)', () => {
   });
 });
 
+describe('a uv project (pyproject.toml and uv.lock, no requirements file)', () => {
+  const fixture = join(import.meta.dirname, 'fixtures', 'uv-flask-app');
+  const lock = readFileSync(join(fixture, 'uv.lock'), 'utf8');
+  const uvWheels = join(root, 'uv-wheels');
+  const pinned = [
+    ['asgiref', '3.8.1'],
+    ['blinker', '1.9.0'],
+    ['click', '8.1.8'],
+    ['flask', '3.1.0'],
+    ['itsdangerous', '2.2.0'],
+    ['jinja2', '3.1.5'],
+    ['markupsafe', '3.0.2'],
+    ['numpy', '2.2.6'],
+    ['werkzeug', '3.1.3'],
+  ];
+  beforeAll(async () => {
+    mkdirSync(uvWheels);
+    // The dev group's, the Windows-only colorama, the other fork's numpy and a newer flask are offered too: none is installed.
+    const offered = [
+      ...pinned,
+      ['colorama', '0.4.6'],
+      ['numpy', '2.0.2'],
+      ['flask', '3.2.0'],
+      ['pytest', '8.3.4'],
+      ['iniconfig', '2.0.0'],
+      ['pluggy', '1.5.0'],
+      ['packaging', '24.2'],
+    ];
+    for (const [name, version] of offered)
+      await buildWheel(uvWheels, name!, version!, `VERSION = "${version}"\n`);
+  });
+
+  function uvProject(name: string, files: Record<string, string> = {}): string {
+    return project(name, {
+      'app.py': readFileSync(join(fixture, 'app.py'), 'utf8'),
+      'pyproject.toml': readFileSync(join(fixture, 'pyproject.toml'), 'utf8'),
+      'uv.lock': lock,
+      ...files,
+    });
+  }
+
+  const uvOptions = (path: string, overrides: Partial<BuildPackageOptions> = {}) =>
+    options(path, { app: 'app:app', pipArgs: ['--no-index', '--find-links', uvWheels], ...overrides });
+
+  it('installs the versions uv.lock pins for its dependencies, not its dev group, and writes nothing into the project', async () => {
+    const path = uvProject('uv-app');
+    const logger = new RecordingLogger();
+    const result = await buildPackage(uvOptions(path), { logger });
+    const files = await names(result.zipPath);
+    const distInfos = files
+      .filter((f) => f.endsWith('.dist-info/METADATA'))
+      .map((f) => f.split('.dist-info')[0]);
+    expect(distInfos.sort()).toEqual(pinned.map(([name, version]) => `${name}-${version}`));
+    expect(files).toContain('flask/__init__.py');
+    expect(logger.text('info')).toContain(
+      'Installing the 10 packages uv.lock pins (pyproject.toml has no requirements.txt)',
+    );
+    expect(logger.text('info')).toContain(`Installing the packages ${join(path, 'uv.lock')} pins for`);
+    expect(logger.text('warning')).not.toContain('pyproject.toml declares');
+    expect(readdirSync(path).sort()).toEqual(['app.py', 'pyproject.toml', 'uv.lock']);
+  });
+
+  it("keys the dependencies layer on the pins: a changed pin builds it again, a dev group's change does not", async () => {
+    const layerKey = async (name: string, text: string) => {
+      const result = await buildPackage(
+        uvOptions(uvProject(name, { 'uv.lock': text }), { dependenciesLayer: true }),
+        {
+          logger: new RecordingLogger(),
+        },
+      );
+      return { key: result.dependencies!.key, files: await names(result.dependencies!.zipPath) };
+    };
+    const first = await layerKey('uv-layer-a', lock);
+    const devChanged = await layerKey('uv-layer-b', lock.replace('version = "8.3.4"', 'version = "8.3.5"'));
+    const flaskChanged = await layerKey('uv-layer-c', lock.replace('version = "3.1.0"', 'version = "3.2.0"'));
+    expect(devChanged.key).toBe(first.key);
+    expect(flaskChanged.key).not.toBe(first.key);
+    expect(flaskChanged.files).toContain('python/flask-3.2.0.dist-info/METADATA');
+  });
+
+  it('refuses a uv.lock it cannot read, naming the file and line, before pip runs', async () => {
+    const path = uvProject('uv-malformed', { 'uv.lock': lock.replace('size = 22460 }', 'size = 22460') });
+    const logger = new RecordingLogger();
+    await expect(buildPackage(uvOptions(path), { logger })).rejects.toThrow(
+      `${join(path, 'uv.lock')} line 22: expected "," or "}" in an inline table, found the end of the line. lambda-deploy installs the versions uv.lock pins`,
+    );
+    expect(logger.text()).not.toContain('Installing');
+  });
+
+  it('installs the requirements file when there is one, and reads no uv.lock', async () => {
+    const path = uvProject('uv-with-requirements', {
+      'uv.lock': 'not toml at all',
+      'requirements.txt': 'flask==3.2.0\n',
+    });
+    const logger = new RecordingLogger();
+    const result = await buildPackage(uvOptions(path, { requirements: join(path, 'requirements.txt') }), {
+      logger,
+    });
+    const files = await names(result.zipPath);
+    expect(files).toContain('flask-3.2.0.dist-info/METADATA');
+    expect(files).not.toContain('werkzeug/__init__.py');
+    expect(logger.text()).not.toContain('uv.lock pins');
+  });
+
+  it('says why a workspace lock is not installed, next to the warning of old', async () => {
+    const path = uvProject('uv-workspace', {
+      'uv.lock': `${lock}\n[manifest]\nmembers = ["hello-app", "lib"]\n`,
+    });
+    const logger = new RecordingLogger();
+    await buildPackage(uvOptions(path), { logger });
+    expect(logger.text('warning')).toContain(
+      'uv.lock is not installed: it describes a uv workspace of 2 members (hello-app, lib). pyproject.toml declares 2 dependencies',
+    );
+  });
+});
+
 describe('a Node.js function: packages only devDependencies need are left out', () => {
   const manifest = (name: string, version: string): string => JSON.stringify({ name, version });
   /** An npm-installed tree: production, dev-only (top-level, scoped, nested) and devOptional/optional packages. */

@@ -1,0 +1,250 @@
+/**
+ * The requirements uv.lock pins for a project's own dependencies (pure):
+ * what `uv export --no-dev --no-emit-project` would write, for a runner
+ * without uv. From the project's package (source `editable = "."` or
+ * `virtual = "."`) the walk follows `dependencies`, and `extra = [...]`
+ * edges into a package's optional-dependencies; never the project's
+ * dev-dependencies (dependency groups) nor its own extras. A package reached
+ * by several paths gets the OR of them, each path the AND of its edges'
+ * markers; the markers stay strings for pip to evaluate.
+ *
+ * pip installs the result without --no-deps: every locked package is pinned
+ * (`==`, or a URL), so pip cannot pick another version of one, and its
+ * resolver checks the set is consistent; a marker pip evaluates otherwise
+ * than uv meant (pip decides them with the Python that runs it) then adds
+ * the dependency a package's metadata asks for rather than silently leaving
+ * out one the function imports.
+ */
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { isTable, parseTomlSubset, TomlSubsetError, type TomlTable, type TomlValue } from './toml-subset.js';
+
+export class UvLockError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UvLockError';
+  }
+}
+
+/** The requirement lines, or why uv.lock cannot stand for a requirements file here. */
+export type UvLockExport = { requirements: string[] } | { unsupported: string };
+
+interface Edge {
+  name: string;
+  version?: string;
+  source?: TomlTable;
+  marker?: string;
+  extras: string[];
+}
+
+interface LockPackage {
+  name: string;
+  version?: string;
+  source: TomlTable;
+  dependencies: Edge[];
+  optional: Map<string, Edge[]>;
+  line?: number;
+}
+
+const SOURCE_KINDS = ['registry', 'git', 'url', 'path', 'directory', 'editable', 'virtual'];
+
+/** PEP 503: how uv writes names, and how they compare. */
+function normalize(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+/** A conjunction of edge markers, sorted and distinct; [] is always true. */
+type Term = string[];
+
+function subset(a: Term, b: Term): boolean {
+  return a.every((m) => b.includes(m));
+}
+
+function markerOf(terms: readonly Term[]): string | undefined {
+  if (terms.some((t) => !t.length)) return undefined;
+  return terms
+    .map((t) => t.map((m) => (t.length > 1 && / or /.test(m) ? `(${m})` : m)).join(' and '))
+    .join(' or ');
+}
+
+function readLock(text: string) {
+  try {
+    return parseTomlSubset(text);
+  } catch (error) {
+    if (error instanceof TomlSubsetError)
+      throw new UvLockError(`uv.lock line ${error.line}: ${error.reason}`);
+    throw error;
+  }
+}
+
+/** Reads `[[package]]` tables strictly: a field of another type is an error naming the package's line. */
+function packagesOf(root: TomlTable, lineOf: (t: TomlTable) => number | undefined): LockPackage[] {
+  const where = (t: TomlTable, name?: string) =>
+    `uv.lock${lineOf(t) ? ` line ${lineOf(t)}` : ''}${name ? ` (package ${name})` : ''}`;
+  const list = root.package ?? [];
+  if (!Array.isArray(list)) throw new UvLockError('uv.lock: package is not an array of [[package]] tables');
+  return list.map((p) => {
+    if (!isTable(p)) throw new UvLockError('uv.lock: package is not an array of [[package]] tables');
+    const bad = (field: string, expected: string): never => {
+      throw new UvLockError(
+        `${where(p, typeof p.name === 'string' ? p.name : undefined)}: ${field} is not ${expected}`,
+      );
+    };
+    const string = (v: TomlValue | undefined, field: string) =>
+      v === undefined || typeof v === 'string' ? v : bad(field, 'a string');
+    const name = string(p.name, 'name') ?? bad('name', 'given');
+    const version = string(p.version, 'version');
+    const source = p.source;
+    if (!isTable(source) || Object.keys(source).filter((k) => SOURCE_KINDS.includes(k)).length !== 1)
+      bad('source', `an inline table with one of ${SOURCE_KINDS.join(', ')}`);
+    const edges = (v: TomlValue | undefined, field: string): Edge[] => {
+      if (v === undefined) return [];
+      if (!Array.isArray(v)) return bad(field, 'an array of { name = ... } tables');
+      return v.map((e) => {
+        if (!isTable(e) || typeof e.name !== 'string') return bad(field, 'an array of { name = ... } tables');
+        const extras = e.extra ?? [];
+        if (!Array.isArray(extras) || !extras.every((x) => typeof x === 'string'))
+          bad(`${field} ${e.name}'s extra`, 'an array of strings');
+        if (e.source !== undefined && !isTable(e.source))
+          bad(`${field} ${e.name}'s source`, 'an inline table');
+        return {
+          name: normalize(e.name),
+          extras: (extras as string[]).map(normalize),
+          ...(string(e.version, `${field} ${e.name}'s version`) !== undefined && {
+            version: e.version as string,
+          }),
+          ...(e.source !== undefined && { source: e.source as TomlTable }),
+          ...(string(e.marker, `${field} ${e.name}'s marker`) !== undefined && {
+            marker: e.marker as string,
+          }),
+        };
+      });
+    };
+    const optional = new Map<string, Edge[]>();
+    const extras = p['optional-dependencies'] ?? {};
+    if (!isTable(extras)) bad('optional-dependencies', 'a table');
+    for (const [extra, list] of Object.entries(extras as TomlTable))
+      optional.set(normalize(extra), edges(list, `optional-dependencies.${extra}`));
+    const line = lineOf(p);
+    return {
+      name: normalize(name),
+      source: source as TomlTable,
+      dependencies: edges(p.dependencies, 'dependencies'),
+      optional,
+      ...(version !== undefined && { version }),
+      ...(line !== undefined && { line }),
+    };
+  });
+}
+
+/** The requirement line of a locked package (without its marker), or why there is none. */
+function requirementOf(p: LockPackage, projectDir: string): { line: string } | { unsupported: string } {
+  const { source } = p;
+  const at = `uv.lock${p.line ? ` line ${p.line}` : ''} (package ${p.name})`;
+  if (typeof source.registry === 'string') {
+    if (!p.version) throw new UvLockError(`${at}: a package from a registry has no version`);
+    return { line: `${p.name}==${p.version}` };
+  }
+  const subdirectory = typeof source.subdirectory === 'string' ? `#subdirectory=${source.subdirectory}` : '';
+  if (typeof source.git === 'string') {
+    // `https://host/repo?rev=main&subdirectory=pkg#<commit>`: the commit pins it, whatever the branch says now.
+    const hash = source.git.lastIndexOf('#');
+    const commit = hash < 0 ? '' : source.git.slice(hash + 1);
+    if (!/^[0-9a-f]{7,64}$/i.test(commit))
+      throw new UvLockError(`${at}: the git source ${source.git} names no commit after "#"`);
+    const url = source.git.slice(0, hash);
+    const query = url.indexOf('?');
+    const repository = query < 0 ? url : url.slice(0, query);
+    const sub = new URLSearchParams(query < 0 ? '' : url.slice(query + 1)).get('subdirectory');
+    const git = repository.startsWith('git+') ? repository : `git+${repository}`;
+    return { line: `${p.name} @ ${git}@${commit}${sub ? `#subdirectory=${sub}` : subdirectory}` };
+  }
+  if (typeof source.url === 'string') return { line: `${p.name} @ ${source.url}${subdirectory}` };
+  const local = typeof source.path === 'string' ? source.path : source.directory;
+  if (typeof local === 'string')
+    return { line: `${p.name} @ ${pathToFileURL(resolve(projectDir, local)).href}${subdirectory}` };
+  const member = String(source.editable ?? source.virtual);
+  return {
+    unsupported: `it installs ${p.name} from the folder ${member} as a workspace member or editable project, which pip cannot install from a requirements file for Lambda's platform`,
+  };
+}
+
+/** The requirement lines uv.lock pins for the project in `projectDir` (see the module comment). */
+export function uvLockRequirements(text: string, projectDir: string): UvLockExport {
+  const { root, lineOf } = readLock(text);
+  if (root.version !== 1)
+    throw new UvLockError(
+      `uv.lock: version = ${JSON.stringify(root.version ?? null)}; lambda-deploy reads uv.lock version 1 (run uv lock with a uv it knows, or write requirements.txt with uv export)`,
+    );
+  const manifest = root.manifest;
+  const members = isTable(manifest) && Array.isArray(manifest.members) ? manifest.members : [];
+  if (members.length > 1)
+    return {
+      unsupported: `it describes a uv workspace of ${members.length} members (${members.join(', ')})`,
+    };
+  const packages = packagesOf(root, lineOf);
+  const roots = packages.filter((p) => p.source.editable === '.' || p.source.virtual === '.');
+  if (roots.length !== 1)
+    return {
+      unsupported: roots.length
+        ? `it has ${roots.length} packages from the project's folder`
+        : 'no package in it is the project itself (source editable = "." or virtual = ".")',
+    };
+  const project = roots[0]!;
+  const byName = new Map<string, LockPackage[]>();
+  for (const p of packages) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
+
+  const target = (edge: Edge, from: LockPackage): LockPackage => {
+    const found = byName.get(edge.name) ?? [];
+    // A name locked in several versions (forked resolution): the edge names its version (and source).
+    const picked =
+      found.length > 1
+        ? found.filter(
+            (p) =>
+              p.version === edge.version &&
+              (!edge.source || JSON.stringify(p.source) === JSON.stringify(edge.source)),
+          )
+        : found;
+    if (picked.length === 1) return picked[0]!;
+    const at = `uv.lock${from.line ? ` line ${from.line}` : ''} (package ${from.name})`;
+    throw new UvLockError(
+      found.length
+        ? `${at}: depends on ${edge.name}${edge.version ? ` ${edge.version}` : ''}, and uv.lock has ${found.length} versions of it without telling which`
+        : `${at}: depends on ${edge.name}, which uv.lock does not list (run uv lock again)`,
+    );
+  };
+
+  // Each reached package (and extra of one) keeps its paths' markers as a minimal OR of ANDs; a cycle adds nothing new, so this ends.
+  const terms = new Map<LockPackage, Map<string, Term[]>>();
+  const queue: { p: LockPackage; extra: string; term: Term }[] = [];
+  const reach = (p: LockPackage, extra: string, term: Term) => {
+    const byExtra = terms.get(p) ?? new Map<string, Term[]>();
+    terms.set(p, byExtra);
+    const known = byExtra.get(extra) ?? [];
+    if (known.some((t) => subset(t, term))) return;
+    byExtra.set(extra, [...known.filter((t) => !subset(term, t)), term]);
+    queue.push({ p, extra, term });
+  };
+  reach(project, '', []);
+  while (queue.length) {
+    const { p, extra, term } = queue.shift()!;
+    // The project's own extras are not installed: only its dependencies are walked.
+    const edges = extra ? (p.optional.get(extra) ?? []) : p.dependencies;
+    for (const edge of edges) {
+      const child = target(edge, p);
+      const childTerm = edge.marker && !term.includes(edge.marker) ? [...term, edge.marker].sort() : term;
+      reach(child, '', childTerm);
+      for (const e of edge.extras) reach(child, e, childTerm);
+    }
+  }
+
+  const lines: string[] = [];
+  for (const [p, byExtra] of terms) {
+    if (p === project) continue;
+    const requirement = requirementOf(p, projectDir);
+    if ('unsupported' in requirement) return requirement;
+    const marker = markerOf(byExtra.get('') ?? []);
+    lines.push(marker ? `${requirement.line} ; ${marker}` : requirement.line);
+  }
+  return { requirements: lines.sort() };
+}

@@ -1,0 +1,146 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseTomlSubset } from '../../src/packaging/toml-subset.js';
+import { uvLockRequirements } from '../../src/packaging/uv-lock.js';
+
+const fixture = join(import.meta.dirname, 'fixtures', 'uv-flask-app');
+const lock = readFileSync(join(fixture, 'uv.lock'), 'utf8');
+
+/** A lock of the project `app` (virtual) and the given packages. */
+function lockOf(rootDependencies: string, ...packages: string[]): string {
+  return [
+    'version = 1',
+    'revision = 2',
+    'requires-python = ">=3.12"',
+    '',
+    '[[package]]',
+    'name = "app"',
+    'version = "0.1.0"',
+    'source = { virtual = "." }',
+    `dependencies = [${rootDependencies}]`,
+    ...packages.flatMap((p) => ['', '[[package]]', p]),
+    '',
+  ].join('\n');
+}
+
+describe('uvLockRequirements', () => {
+  it("pins the project's dependencies, with their markers, the extra's and the forked version its edge names; no dev group", () => {
+    expect(uvLockRequirements(lock, fixture)).toEqual({
+      requirements: [
+        'asgiref==3.8.1',
+        'blinker==1.9.0',
+        'click==8.1.8',
+        "colorama==0.4.6 ; sys_platform == 'win32'",
+        'flask==3.1.0',
+        'itsdangerous==2.2.0',
+        'jinja2==3.1.5',
+        'markupsafe==3.0.2',
+        "numpy==2.0.2 ; python_full_version < '3.10'",
+        "numpy==2.2.6 ; python_full_version >= '3.10'",
+        'werkzeug==3.1.3',
+      ],
+    });
+  });
+
+  it('ANDs the markers along a path, ORs paths, and an unconditional path wins', () => {
+    const reg = 'source = { registry = "https://pypi.org/simple" }';
+    const text = lockOf(
+      `{ name = "a", marker = "sys_platform == 'linux'" }, { name = "b", marker = "python_full_version < '3.13' or implementation_name == 'pypy'" }`,
+      `name = "a"\nversion = "1"\n${reg}\ndependencies = [{ name = "c", marker = "platform_machine == 'x86_64'" }, { name = "d" }]`,
+      `name = "b"\nversion = "1"\n${reg}\ndependencies = [{ name = "c", marker = "sys_platform == 'linux'" }, { name = "d" }, { name = "b" }]`,
+      `name = "c"\nversion = "1"\n${reg}\ndependencies = [{ name = "a" }]`,
+      `name = "d"\nversion = "1"\n${reg}`,
+    );
+    const d = lockOf(
+      '{ name = "a" }, { name = "d" }',
+      `name = "a"\nversion = "1"\n${reg}\ndependencies = [{ name = "d", marker = "os_name == 'nt'" }]`,
+      `name = "d"\nversion = "1"\n${reg}`,
+    );
+    expect(uvLockRequirements(text, '/p')).toEqual({
+      requirements: [
+        "a==1 ; sys_platform == 'linux'",
+        "b==1 ; python_full_version < '3.13' or implementation_name == 'pypy'",
+        "c==1 ; platform_machine == 'x86_64' and sys_platform == 'linux' or (python_full_version < '3.13' or implementation_name == 'pypy') and sys_platform == 'linux'",
+        "d==1 ; sys_platform == 'linux' or python_full_version < '3.13' or implementation_name == 'pypy'",
+      ],
+    });
+    expect(uvLockRequirements(d, '/p')).toEqual({ requirements: ['a==1', 'd==1'] });
+  });
+
+  it('writes git, url, path and directory sources as direct references', () => {
+    const text = lockOf(
+      '{ name = "g" }, { name = "u" }, { name = "w" }, { name = "l" }',
+      'name = "g"\nversion = "1.0"\nsource = { git = "https://github.com/org/g?rev=main&subdirectory=py#0123456789abcdef0123456789abcdef01234567" }',
+      'name = "u"\nversion = "2.0"\nsource = { url = "https://example.com/u-2.0-py3-none-any.whl" }',
+      'name = "w"\nversion = "3.0"\nsource = { path = "wheels/w-3.0-py3-none-any.whl" }',
+      'name = "l"\nversion = "4.0"\nsource = { directory = "../libs/l" }',
+    );
+    expect(uvLockRequirements(text, '/repo/app')).toEqual({
+      requirements: [
+        'g @ git+https://github.com/org/g@0123456789abcdef0123456789abcdef01234567#subdirectory=py',
+        `l @ ${pathToFileURL('/repo/libs/l').href}`,
+        'u @ https://example.com/u-2.0-py3-none-any.whl',
+        `w @ ${pathToFileURL('/repo/app/wheels/w-3.0-py3-none-any.whl').href}`,
+      ],
+    });
+  });
+
+  it('says why it cannot stand for a requirements file: a workspace, an editable member, no project', () => {
+    const workspace = `${lockOf('')}\n[manifest]\nmembers = ["app", "lib"]\n`;
+    expect(uvLockRequirements(workspace, '/p')).toEqual({
+      unsupported: 'it describes a uv workspace of 2 members (app, lib)',
+    });
+    const editable = lockOf(
+      '{ name = "lib" }',
+      'name = "lib"\nversion = "1"\nsource = { editable = "packages/lib" }',
+    );
+    expect(uvLockRequirements(editable, '/p')).toEqual({
+      unsupported: expect.stringContaining('installs lib from the folder packages/lib as a workspace member'),
+    });
+    expect(uvLockRequirements('version = 1\n', '/p')).toEqual({
+      unsupported: expect.stringContaining('no package in it is the project itself'),
+    });
+  });
+
+  it('refuses what it does not understand, naming uv.lock and the line', () => {
+    expect(() => uvLockRequirements(lock.replace('size = 22460 }', 'size = 22460 '), fixture)).toThrow(
+      'uv.lock line 22: expected "," or "}" in an inline table, found the end of the line',
+    );
+    expect(() => uvLockRequirements(lock.replace('version = "1.9.0"', 'version = 1.9'), fixture)).toThrow(
+      /^uv\.lock line 20: /,
+    );
+    expect(() => uvLockRequirements('version = 2\n', '/p')).toThrow('lambda-deploy reads uv.lock version 1');
+    expect(() => uvLockRequirements(lockOf('{ name = "gone" }'), '/p')).toThrow(
+      'uv.lock line 5 (package app): depends on gone, which uv.lock does not list',
+    );
+    expect(() =>
+      uvLockRequirements(lockOf('', 'name = "x"\nversion = "1"\nsource = { svn = "x" }'), '/p'),
+    ).toThrow('uv.lock line 11 (package x): source is not an inline table with one of');
+  });
+});
+
+describe('parseTomlSubset', () => {
+  it('reads the layout uv writes, and refuses the rest of TOML', () => {
+    const { root } = parseTomlSubset(
+      'a = "x\\u00e9\\"" # comment\nb = [\n  { k = \'lit\', n = -3, t = true }, # c\n  [1, 2],\n]\n[t.u]\nv = { }\n[[arr]]\nx = 1\n[[arr]]\nx = 2\n[arr.sub]\ny = false\n',
+    );
+    expect(root).toEqual({
+      a: 'xé"',
+      b: [{ k: 'lit', n: -3, t: true }, [1, 2]],
+      t: { u: { v: {} } },
+      arr: [{ x: 1 }, { x: 2, sub: { y: false } }],
+    });
+    expect(parseTomlSubset('a = [\r\n  "x",\r\n]\r\nb = { c = 1 }\r\n').root).toEqual({
+      a: ['x'],
+      b: { c: 1 },
+    });
+    expect(() => parseTomlSubset('a = 1\na = 2\n')).toThrow('line 2: a is defined twice');
+    expect(() => parseTomlSubset('a.b = 1\n')).toThrow('line 1: dotted keys');
+    expect(() => parseTomlSubset('a = """x"""\n')).toThrow('line 1: multi-line strings');
+    expect(() => parseTomlSubset('a = 1979-05-27\n')).toThrow('line 1: expected a string');
+    expect(() => parseTomlSubset('[t]\n[t]\n')).toThrow('line 2: [t] is defined twice');
+    expect(() => parseTomlSubset('a = "open\n')).toThrow('line 1: a string is not closed');
+  });
+});
