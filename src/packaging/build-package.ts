@@ -384,8 +384,9 @@ async function zipSetup(
 
 /**
  * The folders of a Node.js function's node_modules only its devDependencies
- * need, from npm's lockfile: `package-lock.json`, else the hidden
- * `node_modules/.package-lock.json`. None without one, for a lockfile v1,
+ * need, from npm's lockfile: `npm-shrinkwrap.json` (npm prefers it to
+ * `package-lock.json` when both exist), else `package-lock.json`, else the
+ * hidden `node_modules/.package-lock.json`. None without one, for a lockfile v1,
  * for pnpm's or yarn's node_modules (their own layout and records), or when
  * a dev-only folder holds another version than the lockfile's (it describes
  * another install).
@@ -396,7 +397,7 @@ function devOnlyFolders(
 ): { folders: Set<string>; lockfile: string } | undefined {
   const otherManagers = ['.pnpm', '.modules.yaml', '.yarn-integrity', '.yarn-state.yml'];
   if (otherManagers.some((f) => existsSync(join(root, 'node_modules', f)))) return undefined;
-  const lockfile = ['package-lock.json', 'node_modules/.package-lock.json'].find((f) =>
+  const lockfile = ['npm-shrinkwrap.json', 'package-lock.json', 'node_modules/.package-lock.json'].find((f) =>
     existsSync(join(root, f)),
   );
   if (!lockfile) return undefined;

@@ -5,7 +5,7 @@
  * Framework's `excludeDevDependencies` does. Pure: the caller reads the
  * files.
  *
- * npm's lockfile v2/v3 (`package-lock.json`, or the hidden
+ * npm's lockfile v2/v3 (`npm-shrinkwrap.json`, `package-lock.json`, or the hidden
  * `node_modules/.package-lock.json` npm 7+ writes) lists every installed
  * folder in `packages`, keyed by its path (`node_modules/a`,
  * `node_modules/a/node_modules/b`), with `"dev": true` when only

@@ -215,16 +215,21 @@ export async function writeZip(
     );
   const pool =
     options.pool ?? new DeflatePool(options.workers ?? defaultThreads(), options.workers ? 'never' : 'idle');
-  configureZipThreads(pool, level, cache);
-  if (fileBytes >= INLINE_LIMIT || options.workers !== undefined) pool.start();
-  const feeder = new UnitFeeder(units, pool, options.maxBufferedBytes ?? 16 * 1024 * 1024, options.prefetch);
-  const index = cache?.forWorkers();
-  const reader = index && new CacheReader(index, level);
-  // Mostly cache hits: this thread is the busy one, a pool thread has time to hash and write the zip.
-  const out = HashingFile.create(outPath, index && pool.started ? pool : undefined);
-  const cached: CachedUnit[] = [];
-  const central = new ByteBlocks();
+  let feeder: UnitFeeder | undefined;
+  let reader: CacheReader | undefined;
+  let out: HashingFile | undefined;
+  // Everything after the pool is made is in the try: a pool of ours left open (the zip file could
+  // not be created, say) keeps its threads, and with them the process, alive.
   try {
+    configureZipThreads(pool, level, cache);
+    if (fileBytes >= INLINE_LIMIT || options.workers !== undefined) pool.start();
+    feeder = new UnitFeeder(units, pool, options.maxBufferedBytes ?? 16 * 1024 * 1024, options.prefetch);
+    const index = cache?.forWorkers();
+    reader = index && new CacheReader(index, level);
+    // Mostly cache hits: this thread is the busy one, a pool thread has time to hash and write the zip.
+    out = HashingFile.create(outPath, index && pool.started ? pool : undefined);
+    const cached: CachedUnit[] = [];
+    const central = new ByteBlocks();
     const job = { out, entries, sizes, firstUnit, feeder, reader, level, force: forceZip64, cached, central };
     const unpackedBytes = await writeEntries(job);
     const cdOffset = out.offset;
@@ -248,8 +253,8 @@ export async function writeZip(
     }
     return result;
   } catch (error) {
-    feeder.stop();
-    await out.abort();
+    feeder?.stop();
+    await out?.abort();
     throw error;
   } finally {
     reader?.close();

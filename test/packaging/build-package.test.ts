@@ -648,6 +648,16 @@ describe('a Node.js function: packages only devDependencies need are left out', 
     expect(log).toContain('(node_modules/.package-lock.json)');
   });
 
+  it('reads npm-shrinkwrap.json before package-lock.json, as npm does when both exist', async () => {
+    const { entries, log } = await build('dev-shrinkwrap', {
+      'npm-shrinkwrap.json': lockfile(3),
+      // A stale package-lock.json that npm ignores next to the shrinkwrap: read, it would leave nothing out.
+      'package-lock.json': lockfile(1),
+    });
+    expect(entries).toEqual([...without(devOnly), 'npm-shrinkwrap.json', 'package-lock.json'].sort());
+    expect(log).toContain('(npm-shrinkwrap.json)');
+  });
+
   it('packages a dev-only folder the include globs name, or an exclude negation reaches', async () => {
     const included = await build(
       'dev-include',

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createHook } from 'node:async_hooks';
@@ -360,6 +360,22 @@ describe('writeZip', () => {
     // No fs request (FSREQCALLBACK, FSREQPROMISE, FILEHANDLE...) and no setImmediate (Immediate).
     expect(seen.filter((t) => /^FS|FILEHANDLE|Immediate/.test(t))).toEqual([]);
     expect(result.sha256Hex).toBe(reference.sha256Hex);
+  });
+
+  it('closes the threads it started when the zip cannot be created (a live thread keeps the process from exiting)', async () => {
+    const start = jest.spyOn(DeflatePool.prototype, 'start');
+    const close = jest.spyOn(DeflatePool.prototype, 'close');
+    try {
+      const target = join(root, 'no-such-folder', 'app.zip');
+      await expect(writeZip(target, [{ name: 'app.py', data: text }], { workers: 1 })).rejects.toThrow(
+        /ENOENT/,
+      );
+      expect(start).toHaveBeenCalled();
+      expect(close).toHaveBeenCalledTimes(1);
+    } finally {
+      start.mockRestore();
+      close.mockRestore();
+    }
   });
 
   it('refuses duplicate and unsafe names, and leaves no partial zip behind', async () => {
