@@ -270,6 +270,7 @@ export function walkingFilter(
   let kept = 0;
   return {
     walkDir: (relPath) => filter.walkDir(relPath),
+    ...(filter.leftOut && { leftOut: filter.leftOut }),
     includeFile: (relPath, found) => {
       const keep = filter.includeFile(relPath);
       if (keep) {

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
-import { sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import { isInside } from '../util/paths.js';
 import { createFileFilter, type FileFilter, type FilterOptions } from './file-filter.js';
 import { sortByUtf8 } from './utf8-order.js';
@@ -81,6 +81,8 @@ export async function collectFiles(
       } else if (d.isFile()) {
         if (decide.includeFile(relPath, absPath)) addFile(relPath, absPath);
       } else if (d.isSymbolicLink()) {
+        // A dev-only package's bin link (node_modules/.bin/esbuild) goes with the package, before it is counted.
+        if (decide.leftOut && linksInto(realRoot, absPath, decide.leftOut)) continue;
         if (!decide.includeFile(relPath) && !decide.walkDir(relPath)) continue;
         let target: string;
         try {
@@ -112,6 +114,17 @@ export async function collectFiles(
 
   walk(realRoot, '', [realRoot]);
   return sortByUtf8(files, (f) => f.path);
+}
+
+/** Whether the link at `absPath` leads to a path inside `root` that `leftOut` says is left out; a broken link is the walk's to report. */
+function linksInto(root: string, absPath: string, leftOut: (relPath: string) => boolean): boolean {
+  let target: string;
+  try {
+    target = realpathSync(absPath);
+  } catch {
+    return false;
+  }
+  return isInside(root, target) && leftOut(relative(root, target).split(sep).join('/'));
 }
 
 /**

@@ -86,6 +86,8 @@ export interface FileFilter {
   walkDir(relPath: string): boolean;
   /** Whether a file is packaged; `absPath`: where a walk found it (a regular file), for filters that act on it. */
   includeFile(relPath: string, absPath?: string): boolean;
+  /** Whether a path lies in a dev-only package the walk skips: a symbolic link to it (node_modules/.bin/tsc) is left out too. */
+  leftOut?(relPath: string): boolean;
 }
 
 type Matcher = (relPath: string) => boolean;
@@ -242,5 +244,12 @@ export function createFileFilter(options: FilterOptions): FileFilter {
       if (defaults(relPath) && !kept(relPath)) return false;
       return included(relPath);
     },
+    ...(devOnly && {
+      leftOut: (relPath: string) =>
+        relPath.split('/').some((_, i, parts) => {
+          const dir = parts.slice(0, i + 1).join('/');
+          return devOnly.has(dir) && !keepsDevOnly(dir);
+        }),
+    }),
   };
 }

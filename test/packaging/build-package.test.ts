@@ -5,6 +5,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  symlinkSync,
   truncateSync,
   utimesSync,
   writeFileSync,
@@ -700,6 +701,22 @@ describe('a Node.js function: packages only devDependencies need are left out', 
       'package-lock.json does not match node_modules (node_modules/typescript holds 5.0.0, the lockfile says 5.6.3)',
     );
     expect(stale.log).not.toContain('Left out');
+  });
+
+  it("leaves out node_modules/.bin links into a left-out package (esbuild's is its 10 MB binary), keeps the others", async () => {
+    const path = project('dev-bin', {
+      ...tree,
+      'package-lock.json': lockfile(3),
+      'node_modules/typescript/bin/tsc': '#!/usr/bin/env node\n',
+      'node_modules/left-pad/bin/pad': '#!/usr/bin/env node\n',
+    });
+    mkdirSync(join(path, 'node_modules/.bin'));
+    symlinkSync('../typescript/bin/tsc', join(path, 'node_modules/.bin/tsc'));
+    symlinkSync('../left-pad/bin/pad', join(path, 'node_modules/.bin/pad'));
+    const result = await buildPackage(options(path, node), { logger: new RecordingLogger() });
+    const entries = await names(result.zipPath);
+    expect(entries).toContain('node_modules/.bin/pad');
+    expect(entries).not.toContain('node_modules/.bin/tsc');
   });
 
   it("leaves pnpm's node_modules alone", async () => {
