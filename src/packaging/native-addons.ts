@@ -236,6 +236,14 @@ async function inspect(
 const libcFree = (path: string): string => path.replace(/musl|glibc|gnu/gi, '');
 
 /**
+ * A path with its platform named nowhere: oracledb's addons, one per
+ * platform by name (build/Release/oracledb-6.5.1-darwin-arm64.node and
+ * -linux-arm64.node), meet; its loader requires the one for the platform it runs on.
+ */
+const platformFree = (path: string): string =>
+  path.replace(/(?:darwin|win32|linux|freebsd|openbsd|sunos|aix)-(?:x64|arm64|ia32|arm|ppc64|s390x)/g, '*');
+
+/**
  * Fails when the function's files hold compiled code Lambda cannot load: a
  * Node.js addon in node_modules (npm builds or downloads it for the machine
  * it runs on), or a Python module vendored into the folder (pip install -t
@@ -262,6 +270,11 @@ export async function checkNativeFiles(
     if (found.loadable) loadable.add(libcFree(f.path));
   }
   const all = { ...options, ...(surface && { surface }) };
+  // Addons named for their platform next to one Lambda loads: the package's loader picks by name.
+  if (!python) {
+    const lambda = new Set([...loadable].filter((p) => p.endsWith('.node')).map(platformFree));
+    foreign.splice(0, foreign.length, ...foreign.filter((f) => !lambda.has(platformFree(libcFree(f.path)))));
+  }
   if (foreign.length)
     throw new Error(python ? foreignModuleMessage(foreign, all, python) : foreignAddonMessage(foreign, all));
   const missing = python

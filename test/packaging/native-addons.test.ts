@@ -121,6 +121,19 @@ describe('native addons in a Node.js package', () => {
     expect(await failure(path, 'arm64')).toBe('built');
   });
 
+  it("accepts a package that ships one addon per platform by name (oracledb's build/Release/oracledb-<v>-<platform>-<arch>.node) when Lambda's is among them", async () => {
+    const oracledb = (lambda: boolean) => ({
+      'node_modules/oracledb/build/Release/oracledb-6.5.1-darwin-arm64.node': machO(0x0100000c),
+      'node_modules/oracledb/build/Release/oracledb-6.5.1-win32-x64.node': Buffer.from('MZ'),
+      'node_modules/oracledb/build/Release/oracledb-6.5.1-linux-x64.node': elf(62),
+      ...(lambda && { 'node_modules/oracledb/build/Release/oracledb-6.5.1-linux-arm64.node': elf(183) }),
+    });
+    expect(await failure(nodeProject('oracledb', oracledb(true)), 'arm64')).toBe('built');
+    expect(await failure(nodeProject('oracledb-no-arm', oracledb(false)), 'arm64')).toMatch(
+      /^node_modules\/oracledb\/build\/Release\/oracledb-6\.5\.1-darwin-arm64\.node is a native addon for macOS arm64/,
+    );
+  });
+
   it('does not judge an addon of a package only devDependencies need: it is left out of the package', async () => {
     const lock = (dev: boolean) =>
       JSON.stringify({
