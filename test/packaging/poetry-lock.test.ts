@@ -93,6 +93,51 @@ describe('poetryLockRequirements', () => {
     });
   });
 
+  it('follows an extra to its optional dependencies without their extra == marker, which pip would read as false', () => {
+    const lock = [
+      '[[package]]',
+      'name = "requests"',
+      'version = "2.28.1"',
+      'category = "main"',
+      '',
+      '[package.dependencies]',
+      'PySocks = {version = ">=1.5.6,<1.5.7 || >1.5.7", optional = true, markers = "extra == \\"socks\\""}',
+      'chardet = {version = ">=3.0.2,<6", optional = true, markers = "python_version < \\"3.13\\" and extra == \\"use-chardet-on-py3\\""}',
+      '',
+      '[package.extras]',
+      'socks = ["PySocks (>=1.5.6,!=1.5.7)"]',
+      'use-chardet-on-py3 = ["chardet (>=3.0.2,<6)"]',
+      '',
+      '[[package]]',
+      'name = "pysocks"',
+      'version = "1.7.1"',
+      'category = "main"',
+      '',
+      '[[package]]',
+      'name = "chardet"',
+      'version = "5.2.0"',
+      'category = "main"',
+      '',
+      '[metadata]',
+      'lock-version = "1.1"',
+      '',
+    ].join('\n');
+    const pyproject =
+      '[tool.poetry.dependencies]\nrequests = {version = "^2.28", extras = ["socks", "use-chardet-on-py3"]}\n';
+    expect(poetryLockRequirements(lock, pyproject, '/p')).toEqual({
+      requirements: ['chardet==5.2.0 ; python_version < "3.13"', 'pysocks==1.7.1', 'requests==2.28.1'],
+    });
+    expect(
+      poetryLockRequirements(
+        lock,
+        pyproject.replace('extras = ["socks", "use-chardet-on-py3"]', 'extras = []'),
+        '/p',
+      ),
+    ).toEqual({
+      requirements: ['requests==2.28.1'],
+    });
+  });
+
   it('writes git, url, local and private-index sources as pip reads them', () => {
     const pkg = (name: string, source: string) =>
       `[[package]]\nname = "${name}"\nversion = "1.0"\noptional = false\ngroups = ["main"]\n\n[package.source]\n${source}\n`;
