@@ -16,7 +16,9 @@ import { checkHandlerIn, handlerTarget, missingModuleError } from './handler-che
 import { checkNativeFiles } from './native-addons.js';
 import { pipInstall, pythonExecutable } from './pip-install.js';
 import { unlistedDependenciesWarning } from './pyproject-dependencies.js';
-import { UvLockError, uvLockRequirements } from './uv-lock.js';
+import { LockfileError, type LockExport } from './lock-walk.js';
+import { poetryLockRequirements } from './poetry-lock.js';
+import { uvLockRequirements } from './uv-lock.js';
 import { checkPackageSize, formatBytes, formatCount, largestParts, type SizeEntry } from './size-check.js';
 import { packSlimDependencies, type SlimPackage } from './slim-package.js';
 import { EntryCache } from './entry-cache.js';
@@ -473,37 +475,59 @@ async function collectCode(
   return codeFiles;
 }
 
-/** The requirements file pip installs; `lockfile`: the uv.lock a temporary one was written from. */
+/** The requirements file pip installs; `lockfile`: the uv.lock or poetry.lock a temporary one was written from. */
 interface PythonRequirements {
   file: string;
   lockfile?: string;
 }
 
-/** A uv project (pyproject.toml and uv.lock in path) without a requirements file installs what uv.lock pins. */
-function uvLockOf(
-  options: Pick<BuildPackageOptions, 'path' | 'runtime' | 'requirements'>,
-): string | undefined {
-  const lockfile = join(options.path, 'uv.lock');
-  return isPythonRuntime(options.runtime) &&
-    !options.requirements &&
-    existsSync(join(options.path, 'pyproject.toml')) &&
-    existsSync(lockfile)
-    ? lockfile
-    : undefined;
+/** A lockfile lambda-deploy reads for a pyproject.toml project without a requirements file. */
+interface Lockfile {
+  name: string;
+  exported: (lock: string, pyproject: string, projectDir: string) => LockExport;
+  relock: string;
+  export: string;
 }
 
-/** A Python function with dependencies to install: a requirements file, or a uv project's uv.lock. */
+// uv.lock first: a project with both (moving from Poetry to uv, say) is locked by uv's.
+const LOCKFILES: readonly Lockfile[] = [
+  {
+    name: 'uv.lock',
+    exported: (lock, _pyproject, dir) => uvLockRequirements(lock, dir),
+    relock: 'uv lock',
+    export: 'uv export --no-dev --no-hashes -o requirements.txt',
+  },
+  {
+    name: 'poetry.lock',
+    exported: poetryLockRequirements,
+    relock: 'poetry lock',
+    export: 'poetry export --only main --without-hashes -o requirements.txt',
+  },
+];
+
+/** The lockfile of a pyproject.toml project in path without a requirements file, and its path. */
+function lockfileOf(
+  options: Pick<BuildPackageOptions, 'path' | 'runtime' | 'requirements'>,
+): { lock: Lockfile; file: string } | undefined {
+  if (!isPythonRuntime(options.runtime) || options.requirements) return undefined;
+  if (!existsSync(join(options.path, 'pyproject.toml'))) return undefined;
+  const lock = LOCKFILES.find((l) => existsSync(join(options.path, l.name)));
+  return lock && { lock, file: join(options.path, lock.name) };
+}
+
+/** A Python function with dependencies to install: a requirements file, or a pyproject.toml project's lockfile. */
 export function installsRequirements(
   options: Pick<BuildPackageOptions, 'path' | 'runtime' | 'requirements'>,
 ) {
-  return isPythonRuntime(options.runtime) && (!!options.requirements || !!uvLockOf(options));
+  return isPythonRuntime(options.runtime) && (!!options.requirements || !!lockfileOf(options));
 }
 
 /**
- * The requirements pip installs: the requirements file; else, for a uv
- * project, a temporary one written from uv.lock (see uv-lock.ts), so pip
- * installs its pinned versions for Lambda as it installs a requirements.txt;
- * else none, with a warning when pyproject.toml declares dependencies.
+ * The requirements pip installs: the requirements file; else, for a
+ * pyproject.toml project, a temporary one written from its uv.lock or
+ * poetry.lock (see uv-lock.ts, poetry-lock.ts), so pip installs its pinned
+ * versions for Lambda as it installs a requirements.txt; else none, with a
+ * warning when pyproject.toml declares dependencies.
  */
 async function pythonRequirements(
   options: BuildPackageOptions,
@@ -512,36 +536,46 @@ async function pythonRequirements(
 ): Promise<PythonRequirements | undefined> {
   if (!isPythonRuntime(options.runtime)) return undefined;
   if (options.requirements) return { file: options.requirements };
-  const lockfile = uvLockOf(options);
+  const pyprojectFile = join(options.path, 'pyproject.toml');
+  const toml = existsSync(pyprojectFile) ? await readFile(pyprojectFile, 'utf8') : '';
+  const found = lockfileOf(options);
   let locked;
   try {
-    locked = lockfile ? uvLockRequirements(await readFile(lockfile, 'utf8'), options.path) : undefined;
+    locked = found && found.lock.exported(await readFile(found.file, 'utf8'), toml, options.path);
   } catch (error) {
-    if (!(error instanceof UvLockError)) throw error;
-    throw new UvLockError(
-      `${error.message.replace(/^uv\.lock/, lockfile!)}. lambda-deploy installs the versions uv.lock pins when there is no requirements file: ` +
-        'run uv lock to write it again, or write requirements.txt next to it (uv export --no-dev --no-hashes -o requirements.txt).',
+    if (!(error instanceof LockfileError) || !found) throw error;
+    const { lock } = found;
+    // Messages start with the file's name: uv.lock, poetry.lock or pyproject.toml.
+    const named = error.message.replace(/^(uv\.lock|poetry\.lock|pyproject\.toml)/, (n) =>
+      join(options.path, n),
+    );
+    throw new LockfileError(
+      `${named}. lambda-deploy installs the versions ${lock.name} pins when there is no requirements file: ` +
+        `run ${lock.relock} to write it again, or write requirements.txt next to it (${lock.export}).`,
     );
   }
   if (!locked || 'unsupported' in locked) {
     const pyproject = codeFiles.find((f) => f.path === 'pyproject.toml');
-    const toml = pyproject ? await readFile(pyproject.absPath, 'utf8') : '';
-    const warning = unlistedDependenciesWarning(toml, deps.surface);
-    const why = locked && 'unsupported' in locked ? `uv.lock is not installed: ${locked.unsupported}. ` : '';
+    const warning = unlistedDependenciesWarning(pyproject ? toml : '', deps.surface);
+    const why =
+      locked && 'unsupported' in locked
+        ? `${found!.lock.name} is not installed: ${locked.unsupported}. `
+        : '';
     if (warning) deps.logger.warning(why + warning);
     return undefined;
   }
   // A name locked in two versions (a fork by marker) is one package.
   const count = new Set(locked.requirements.map((r) => /^[^\s=@;]+/.exec(r)![0])).size;
   if (!count) return undefined;
-  const dir = await mkdtemp(join(tmpdir(), 'lambda-deploy-uv-'));
+  const { lock, file: lockfile } = found!;
+  const dir = await mkdtemp(join(tmpdir(), 'lambda-deploy-lock-'));
   const file = join(dir, 'requirements.txt');
   await writeFile(
     file,
-    `# Written by lambda-deploy from uv.lock: the versions it pins for pyproject.toml's dependencies.\n${locked.requirements.join('\n')}\n`,
+    `# Written by lambda-deploy from ${lock.name}: the versions it pins for pyproject.toml's dependencies.\n${locked.requirements.join('\n')}\n`,
   );
   deps.logger.info(
-    `Installing the ${count} ${count === 1 ? 'package' : 'packages'} uv.lock pins (pyproject.toml has no requirements.txt)`,
+    `Installing the ${count} ${count === 1 ? 'package' : 'packages'} ${lock.name} pins (pyproject.toml has no requirements.txt)`,
   );
   return { file, lockfile };
 }
@@ -605,7 +639,7 @@ async function installRequirements(
     ),
   );
   prefetch.end();
-  // A uv project's key is the written file's: a changed uv.lock pin builds the layer again, an unchanged one reuses it.
+  // A locked project's key is the written file's: a changed pin builds the layer again, an unchanged one reuses it.
   const key = dependenciesKey(
     await readFile(requirements.file),
     options.runtime,

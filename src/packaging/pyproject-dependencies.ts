@@ -2,8 +2,9 @@
  * The run-time dependencies a pyproject.toml declares (pure, no TOML
  * library): PEP 621's `[project] dependencies = [...]` and Poetry's
  * `[tool.poetry.dependencies]` (without `python`). lambda-deploy installs a
- * requirements file, or a uv project's uv.lock (uv-lock.ts), so a project
- * that lists its dependencies only there would be deployed without them.
+ * requirements file, or a project's uv.lock or poetry.lock (uv-lock.ts,
+ * poetry-lock.ts), so a project that lists its dependencies only there (or
+ * locks them in Pipfile.lock, say) would be deployed without them.
  */
 import { Inputs } from '../settings/names.js';
 import { inputName, type Surface } from '../settings/surface.js';
@@ -58,8 +59,8 @@ export function unlistedDependenciesWarning(toml: string, surface: Surface = 'ac
   return (
     `pyproject.toml declares ${count} (${shown}) but there is no requirements file: they are not installed, ` +
     'and on Lambda the function cannot import them (unless a layer provides them). lambda-deploy installs a requirements file, ' +
-    "or what a uv project's uv.lock pins (poetry.lock and Pipfile.lock are not read): " +
+    "or what a project's uv.lock or poetry.lock pins (Pipfile.lock and other lockfiles are not read): " +
     'write them to requirements.txt next to pyproject.toml (e.g. uv export --no-dev --no-hashes -o requirements.txt, ' +
-    `poetry export -o requirements.txt, or pip-compile -o requirements.txt pyproject.toml), or name the file with ${inputName(surface, Inputs.Requirements)}.`
+    `poetry export --only main --without-hashes -o requirements.txt, or pip-compile -o requirements.txt pyproject.toml), or name the file with ${inputName(surface, Inputs.Requirements)}.`
   );
 }

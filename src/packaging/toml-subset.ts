@@ -1,5 +1,6 @@
 /**
- * A strict reader of the TOML uv writes in uv.lock (pure, no TOML library):
+ * A strict reader of the TOML uv and Poetry write in uv.lock and poetry.lock
+ * (pure, no TOML library):
  * `key = value` lines, `[table]` and `[[array]]` headers with dotted keys,
  * one-line basic and literal strings, integers, booleans, arrays (over
  * several lines, with comments and a trailing comma) and one-line inline
@@ -102,7 +103,7 @@ class Reader {
   }
 
   private basicString(): string {
-    if (this.text.startsWith('"""', this.pos)) this.fail('multi-line strings are not part of uv.lock');
+    if (this.text.startsWith('"""', this.pos)) this.fail('multi-line strings are not part of a lockfile');
     this.next();
     let value = '';
     for (;;) {
@@ -126,7 +127,7 @@ class Reader {
   }
 
   private literalString(): string {
-    if (this.text.startsWith("'''", this.pos)) this.fail('multi-line strings are not part of uv.lock');
+    if (this.text.startsWith("'''", this.pos)) this.fail('multi-line strings are not part of a lockfile');
     this.next();
     const end = this.text.indexOf("'", this.pos);
     const newline = this.text.indexOf('\n', this.pos);
@@ -186,7 +187,7 @@ class Reader {
   /** `key = value` into `table`. */
   private assign(table: TomlTable): void {
     const path = this.keyPath();
-    if (path.length > 1) this.fail(`dotted keys (${path.join('.')}) are not part of uv.lock`);
+    if (path.length > 1) this.fail(`dotted keys (${path.join('.')}) are not part of a lockfile`);
     const key = path[0]!;
     this.expect('=', `"=" after ${key}`);
     this.skip(false);

@@ -4,9 +4,8 @@
  * without uv. From the project's package (source `editable = "."` or
  * `virtual = "."`) the walk follows `dependencies`, and `extra = [...]`
  * edges into a package's optional-dependencies; never the project's
- * dev-dependencies (dependency groups) nor its own extras. A package reached
- * by several paths gets the OR of them, each path the AND of its edges'
- * markers; the markers stay strings for pip to evaluate.
+ * dev-dependencies (dependency groups) nor its own extras. Markers combine
+ * as lock-walk.ts says.
  *
  * pip installs the result without --no-deps: every locked package is pinned
  * (`==`, or a URL), so pip cannot pick another version of one, and its
@@ -17,17 +16,22 @@
  */
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
-import { isTable, parseTomlSubset, TomlSubsetError, type TomlTable, type TomlValue } from './toml-subset.js';
+import {
+  LockfileError,
+  markerOf,
+  normalize,
+  readLockToml,
+  walkMarkers,
+  type LockExport,
+} from './lock-walk.js';
+import { isTable, type TomlTable, type TomlValue } from './toml-subset.js';
 
-export class UvLockError extends Error {
+export class UvLockError extends LockfileError {
   constructor(message: string) {
     super(message);
     this.name = 'UvLockError';
   }
 }
-
-/** The requirement lines, or why uv.lock cannot stand for a requirements file here. */
-export type UvLockExport = { requirements: string[] } | { unsupported: string };
 
 interface Edge {
   name: string;
@@ -47,35 +51,6 @@ interface LockPackage {
 }
 
 const SOURCE_KINDS = ['registry', 'git', 'url', 'path', 'directory', 'editable', 'virtual'];
-
-/** PEP 503: how uv writes names, and how they compare. */
-function normalize(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, '-');
-}
-
-/** A conjunction of edge markers, sorted and distinct; [] is always true. */
-type Term = string[];
-
-function subset(a: Term, b: Term): boolean {
-  return a.every((m) => b.includes(m));
-}
-
-function markerOf(terms: readonly Term[]): string | undefined {
-  if (terms.some((t) => !t.length)) return undefined;
-  return terms
-    .map((t) => t.map((m) => (t.length > 1 && / or /.test(m) ? `(${m})` : m)).join(' and '))
-    .join(' or ');
-}
-
-function readLock(text: string) {
-  try {
-    return parseTomlSubset(text);
-  } catch (error) {
-    if (error instanceof TomlSubsetError)
-      throw new UvLockError(`uv.lock line ${error.line}: ${error.reason}`);
-    throw error;
-  }
-}
 
 /** Reads `[[package]]` tables strictly: a field of another type is an error naming the package's line. */
 function packagesOf(root: TomlTable, lineOf: (t: TomlTable) => number | undefined): LockPackage[] {
@@ -170,8 +145,8 @@ function requirementOf(p: LockPackage, projectDir: string): { line: string } | {
 }
 
 /** The requirement lines uv.lock pins for the project in `projectDir` (see the module comment). */
-export function uvLockRequirements(text: string, projectDir: string): UvLockExport {
-  const { root, lineOf } = readLock(text);
+export function uvLockRequirements(text: string, projectDir: string): LockExport {
+  const { root, lineOf } = readLockToml(text, 'uv.lock');
   if (root.version !== 1)
     throw new UvLockError(
       `uv.lock: version = ${JSON.stringify(root.version ?? null)}; lambda-deploy reads uv.lock version 1 (run uv lock with a uv it knows, or write requirements.txt with uv export)`,
@@ -214,29 +189,14 @@ export function uvLockRequirements(text: string, projectDir: string): UvLockExpo
     );
   };
 
-  // Each reached package (and extra of one) keeps its paths' markers as a minimal OR of ANDs; a cycle adds nothing new, so this ends.
-  const terms = new Map<LockPackage, Map<string, Term[]>>();
-  const queue: { p: LockPackage; extra: string; term: Term }[] = [];
-  const reach = (p: LockPackage, extra: string, term: Term) => {
-    const byExtra = terms.get(p) ?? new Map<string, Term[]>();
-    terms.set(p, byExtra);
-    const known = byExtra.get(extra) ?? [];
-    if (known.some((t) => subset(t, term))) return;
-    byExtra.set(extra, [...known.filter((t) => !subset(term, t)), term]);
-    queue.push({ p, extra, term });
-  };
-  reach(project, '', []);
-  while (queue.length) {
-    const { p, extra, term } = queue.shift()!;
-    // The project's own extras are not installed: only its dependencies are walked.
-    const edges = extra ? (p.optional.get(extra) ?? []) : p.dependencies;
-    for (const edge of edges) {
-      const child = target(edge, p);
-      const childTerm = edge.marker && !term.includes(edge.marker) ? [...term, edge.marker].sort() : term;
-      reach(child, '', childTerm);
-      for (const e of edge.extras) reach(child, e, childTerm);
-    }
-  }
+  // The project's own extras are not installed: only its dependencies are walked.
+  const terms = walkMarkers(project, (p, extra) =>
+    (extra ? (p.optional.get(extra) ?? []) : p.dependencies).map((edge) => ({
+      to: target(edge, p),
+      extras: edge.extras,
+      ...(edge.marker !== undefined && { marker: edge.marker }),
+    })),
+  );
 
   const lines: string[] = [];
   for (const [p, byExtra] of terms) {

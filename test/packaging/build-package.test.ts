@@ -577,6 +577,134 @@ describe('a uv project (pyproject.toml and uv.lock, no requirements file)', () =
       'uv.lock is not installed: it describes a uv workspace of 2 members (hello-app, lib). pyproject.toml declares 2 dependencies',
     );
   });
+  it('installs uv.lock when there is a poetry.lock too, and reads no poetry.lock', async () => {
+    const path = uvProject('uv-and-poetry', { 'poetry.lock': 'not toml at all' });
+    const logger = new RecordingLogger();
+    const result = await buildPackage(uvOptions(path), { logger });
+    expect(await names(result.zipPath)).toContain('numpy-2.2.6.dist-info/METADATA');
+    expect(logger.text('info')).toContain('Installing the 10 packages uv.lock pins');
+    expect(logger.text()).not.toContain('poetry.lock');
+  });
+});
+
+describe('a Poetry project (pyproject.toml and poetry.lock, no requirements file)', () => {
+  const poetryWheels = join(root, 'poetry-wheels');
+  beforeAll(async () => {
+    mkdirSync(poetryWheels);
+    // Both generations' main and dev packages, and the ones markers or extras leave out: only the main ones are installed.
+    const offered = [
+      ['asgiref', '3.5.2'],
+      ['asgiref', '3.8.1'],
+      ['attrs', '22.1.0'],
+      ['blinker', '1.9.0'],
+      ['click', '8.1.3'],
+      ['click', '8.1.8'],
+      ['colorama', '0.4.6'],
+      ['exceptiongroup', '1.2.2'],
+      ['flask', '2.2.2'],
+      ['flask', '3.1.0'],
+      ['iniconfig', '1.1.1'],
+      ['iniconfig', '2.0.0'],
+      ['itsdangerous', '2.1.2'],
+      ['itsdangerous', '2.2.0'],
+      ['jinja2', '3.1.2'],
+      ['jinja2', '3.1.5'],
+      ['markupsafe', '2.1.1'],
+      ['markupsafe', '3.0.2'],
+      ['packaging', '22.0'],
+      ['pluggy', '1.0.0'],
+      ['pytest', '7.2.0'],
+      ['pytest', '8.3.4'],
+      ['python_dotenv', '1.0.1'],
+      ['werkzeug', '2.2.2'],
+      ['werkzeug', '3.1.3'],
+      ['zipp', '3.11.0'],
+    ];
+    for (const [name, version] of offered)
+      await buildWheel(poetryWheels, name!, version!, `VERSION = "${version}"\n`);
+  });
+
+  function poetryProject(name: string, fixture: string, files: Record<string, string> = {}): string {
+    const from = join(import.meta.dirname, 'fixtures', fixture);
+    return project(name, {
+      'app.py': readFileSync(join(from, 'app.py'), 'utf8'),
+      'pyproject.toml': readFileSync(join(from, 'pyproject.toml'), 'utf8'),
+      'poetry.lock': readFileSync(join(from, 'poetry.lock'), 'utf8'),
+      ...files,
+    });
+  }
+
+  const poetryOptions = (path: string) =>
+    options(path, { app: 'app:app', pipArgs: ['--no-index', '--find-links', poetryWheels] });
+
+  async function installed(path: string, logger: RecordingLogger) {
+    const files = await names((await buildPackage(poetryOptions(path), { logger })).zipPath);
+    return files
+      .filter((f) => f.endsWith('.dist-info/METADATA'))
+      .map((f) => f.split('.dist-info')[0])
+      .sort();
+  }
+
+  it.each([
+    [
+      'poetry1-flask-app',
+      10,
+      [
+        'asgiref-3.5.2',
+        'click-8.1.3',
+        'flask-2.2.2',
+        'itsdangerous-2.1.2',
+        'jinja2-3.1.2',
+        'markupsafe-2.1.1',
+        'werkzeug-2.2.2',
+      ],
+    ],
+    [
+      'poetry2-flask-app',
+      11,
+      [
+        'asgiref-3.8.1',
+        'blinker-1.9.0',
+        'click-8.1.8',
+        'flask-3.1.0',
+        'itsdangerous-2.2.0',
+        'jinja2-3.1.5',
+        'markupsafe-3.0.2',
+        'werkzeug-3.1.3',
+      ],
+    ],
+  ])(
+    '%s: installs the versions poetry.lock pins for its main dependencies, not its dev group',
+    async (fixture, count, pinned) => {
+      const path = poetryProject(fixture, fixture);
+      const logger = new RecordingLogger();
+      expect(await installed(path, logger)).toEqual(pinned);
+      expect(logger.text('info')).toContain(
+        `Installing the ${count} packages poetry.lock pins (pyproject.toml has no requirements.txt)`,
+      );
+      expect(logger.text('info')).toContain(`Installing the packages ${join(path, 'poetry.lock')} pins for`);
+      expect(logger.text('warning')).not.toContain('pyproject.toml declares');
+      expect(readdirSync(path).sort()).toEqual(['app.py', 'poetry.lock', 'pyproject.toml']);
+    },
+  );
+
+  it('refuses a poetry.lock it cannot read, naming the file and line, before pip runs', async () => {
+    const lock = readFileSync(
+      join(import.meta.dirname, 'fixtures', 'poetry2-flask-app', 'poetry.lock'),
+      'utf8',
+    );
+    const path = poetryProject('poetry-malformed', 'poetry2-flask-app', {
+      'poetry.lock': lock.replace(
+        'markers = "python_version < \\"3.10\\""',
+        'markers = "python_version < \\"3.10\\"',
+      ),
+    });
+    const logger = new RecordingLogger();
+    await expect(buildPackage(poetryOptions(path), { logger })).rejects.toThrow(
+      `${join(path, 'poetry.lock')} line 93: a string is not closed on its line. lambda-deploy installs the versions poetry.lock pins when there is no requirements file: run poetry lock to write it again`,
+    );
+    expect(logger.text()).not.toContain('Installing');
+  });
 });
 
 describe('a Node.js function: packages only devDependencies need are left out', () => {

@@ -1,6 +1,6 @@
 /**
  * A uv project (pyproject.toml and uv.lock, no requirements.txt) deploys
- * with what uv.lock pins: counted like any requirements when the layers
+ * with what uv.lock pins (a Poetry project with its poetry.lock likewise): counted like any requirements when the layers
  * push the package past 250 MB (slim), and a uv.lock lambda-deploy cannot
  * read stops the deploy before anything is created in AWS.
  */
@@ -45,7 +45,7 @@ const LOCK = [
   '',
 ].join('\n');
 
-async function deployUvProject(lock: string) {
+async function deployUvProject(lock: string, lockfile = 'uv.lock') {
   const fake = await startFakeAws();
   fake.seed.setup('shop');
   // A layer that leaves 150 KB of Lambda's 250 MB: bigdep's 300 KB fit only in a slim package.
@@ -55,7 +55,7 @@ async function deployUvProject(lock: string) {
   );
   const dir = appFolder();
   writeFileSync(join(dir, 'app', 'pyproject.toml'), '[project]\nname = "shop"\ndependencies = ["bigdep"]\n');
-  writeFileSync(join(dir, 'app', 'uv.lock'), lock);
+  writeFileSync(join(dir, 'app', lockfile), lock);
   try {
     const deployed = deployApp(fake, dir, {
       inputs: { layers: layer, 'pip-args': `--no-index --find-links ${wheels}` },
@@ -85,6 +85,16 @@ it('a uv.lock it cannot read: the file and line named, nothing created in AWS', 
   const { error, fn, calls } = await deployUvProject(LOCK.replace('dependencies = [', 'dependencies = [ {'));
   expect(error?.message).toMatch(/\/app\/uv\.lock line 14: expected a key, found the end of the line/);
   expect(error?.message).toContain('run uv lock to write it again');
+  expect(calls).toEqual([]);
+  expect(fn).toBeUndefined();
+}, 120_000);
+
+it('a poetry.lock it cannot read: the file and line named, nothing created in AWS', async () => {
+  const lock =
+    '[[package]]\nname = "bigdep"\nversion = "1.0.0"\ngroups = ["main"\n\n[metadata]\nlock-version = "2.1"\n';
+  const { error, fn, calls } = await deployUvProject(lock, 'poetry.lock');
+  expect(error?.message).toMatch(/\/app\/poetry\.lock line 6: expected "," or "\]" in an array, found "\["/);
+  expect(error?.message).toContain('run poetry lock to write it again');
   expect(calls).toEqual([]);
   expect(fn).toBeUndefined();
 }, 120_000);

@@ -73,7 +73,7 @@ export const INPUT_FLAGS = {
     Inputs.Requirements,
     'value',
     'FILE',
-    "requirements file (default requirements.txt when present, else a uv project's uv.lock)",
+    "requirements file (default requirements.txt when present, else the project's uv.lock or poetry.lock)",
   ),
   pipArgs: input(
     Inputs.PipArgs,

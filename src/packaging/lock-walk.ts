@@ -1,0 +1,88 @@
+/**
+ * What uv.lock and poetry.lock readers share (pure): the lockfile's error,
+ * reading its TOML, and the walk that gives each package reached from the
+ * project the markers of the paths that reach it. A package reached by
+ * several paths gets the OR of them, each path the AND of its edges'
+ * markers; the markers stay strings for pip to evaluate.
+ */
+import { parseTomlSubset, TomlSubsetError } from './toml-subset.js';
+
+/** A lockfile that cannot stand for a requirements file; the message starts with the lockfile's name. */
+export class LockfileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LockfileError';
+  }
+}
+
+/** The requirement lines, or why the lockfile cannot stand for a requirements file here. */
+export type LockExport = { requirements: string[] } | { unsupported: string };
+
+/** PEP 503: how lockfiles write names, and how they compare. */
+export function normalize(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+/** The lockfile's TOML, or an error naming `lockfile` and the line it cannot read. */
+export function readLockToml(text: string, lockfile: string) {
+  try {
+    return parseTomlSubset(text);
+  } catch (error) {
+    if (error instanceof TomlSubsetError)
+      throw new LockfileError(`${lockfile} line ${error.line}: ${error.reason}`);
+    throw error;
+  }
+}
+
+/** A conjunction of edge markers, sorted and distinct; [] is always true. */
+type Term = string[];
+
+function subset(a: Term, b: Term): boolean {
+  return a.every((m) => b.includes(m));
+}
+
+/** The marker of an OR of ANDs; undefined when one of them is always true. */
+export function markerOf(terms: readonly Term[]): string | undefined {
+  if (terms.some((t) => !t.length)) return undefined;
+  return terms
+    .map((t) => t.map((m) => (t.length > 1 && / or /.test(m) ? `(${m})` : m)).join(' and '))
+    .join(' or ');
+}
+
+/** An edge of the walk: the package it reaches, its marker, and the extras of that package it asks for. */
+export interface WalkEdge<P> {
+  to: P;
+  marker?: string;
+  extras: readonly string[];
+}
+
+/**
+ * From `root`, the paths' markers of each package (and extra of one, '' for
+ * the package itself) reached through `edgesOf`, as a minimal OR of ANDs;
+ * a cycle adds nothing new, so this ends.
+ */
+export function walkMarkers<P>(
+  root: P,
+  edgesOf: (p: P, extra: string) => readonly WalkEdge<P>[],
+): Map<P, Map<string, Term[]>> {
+  const terms = new Map<P, Map<string, Term[]>>();
+  const queue: { p: P; extra: string; term: Term }[] = [];
+  const reach = (p: P, extra: string, term: Term) => {
+    const byExtra = terms.get(p) ?? new Map<string, Term[]>();
+    terms.set(p, byExtra);
+    const known = byExtra.get(extra) ?? [];
+    if (known.some((t) => subset(t, term))) return;
+    byExtra.set(extra, [...known.filter((t) => !subset(term, t)), term]);
+    queue.push({ p, extra, term });
+  };
+  reach(root, '', []);
+  while (queue.length) {
+    const { p, extra, term } = queue.shift()!;
+    for (const edge of edgesOf(p, extra)) {
+      const childTerm = edge.marker && !term.includes(edge.marker) ? [...term, edge.marker].sort() : term;
+      reach(edge.to, '', childTerm);
+      for (const e of edge.extras) reach(edge.to, e, childTerm);
+    }
+  }
+  return terms;
+}

@@ -1,0 +1,178 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { poetryLockRequirements } from '../../src/packaging/poetry-lock.js';
+
+const fixture = (name: string, file: string) =>
+  readFileSync(join(import.meta.dirname, 'fixtures', name, file), 'utf8');
+
+describe('poetryLockRequirements', () => {
+  it("Poetry 1.x (category, markers on edges): walks pyproject's dependencies, with their extras, not the dev group", () => {
+    expect(
+      poetryLockRequirements(
+        fixture('poetry1-flask-app', 'poetry.lock'),
+        fixture('poetry1-flask-app', 'pyproject.toml'),
+        '/p',
+      ),
+    ).toEqual({
+      requirements: [
+        'asgiref==3.5.2',
+        'click==8.1.3',
+        'colorama==0.4.6 ; platform_system == "Windows"',
+        'flask==2.2.2',
+        'importlib-metadata==5.1.0 ; python_version < "3.10"',
+        'itsdangerous==2.1.2',
+        'jinja2==3.1.2',
+        'markupsafe==2.1.1',
+        'werkzeug==2.2.2',
+        'zipp==3.11.0 ; python_version < "3.10"',
+      ],
+    });
+  });
+
+  it('Poetry 2.x (groups, markers per package): the main group, with its marker, less the optional packages', () => {
+    expect(
+      poetryLockRequirements(
+        fixture('poetry2-flask-app', 'poetry.lock'),
+        fixture('poetry2-flask-app', 'pyproject.toml'),
+        '/p',
+      ),
+    ).toEqual({
+      requirements: [
+        'asgiref==3.8.1',
+        'blinker==1.9.0',
+        'click==8.1.8',
+        'colorama==0.4.6 ; platform_system == "Windows"',
+        'flask==3.1.0',
+        'importlib-metadata==8.5.0 ; python_version < "3.10"',
+        'itsdangerous==2.2.0',
+        'jinja2==3.1.5',
+        'markupsafe==3.0.2',
+        'werkzeug==3.1.3',
+        'zipp==3.21.0 ; python_version < "3.10"',
+      ],
+    });
+  });
+
+  it('Poetry 1.x: a package several paths reach gets the OR of their markers, each the AND of its edges', () => {
+    const lock = [
+      '[[package]]',
+      'name = "a"',
+      'version = "1.0"',
+      'category = "main"',
+      '',
+      '[package.dependencies]',
+      'c = {version = "*", markers = "sys_platform == \\"linux\\""}',
+      '',
+      '[[package]]',
+      'name = "b"',
+      'version = "2.0"',
+      'category = "main"',
+      '',
+      '[package.dependencies]',
+      'c = {version = "*", markers = "python_version < \\"3.13\\" or implementation_name == \\"pypy\\""}',
+      '',
+      '[[package]]',
+      'name = "c"',
+      'version = "3.0"',
+      'category = "main"',
+      '',
+      '[metadata]',
+      'lock-version = "2.0"',
+      '',
+    ].join('\n');
+    const pyproject =
+      '[tool.poetry.dependencies]\npython = "^3.12"\na = "^1"\nb = {version = "^2", markers = "platform_machine == \\"x86_64\\""}\n';
+    expect(poetryLockRequirements(lock, pyproject, '/p')).toEqual({
+      requirements: [
+        'a==1.0',
+        'b==2.0 ; platform_machine == "x86_64"',
+        'c==3.0 ; sys_platform == "linux" or platform_machine == "x86_64" and (python_version < "3.13" or implementation_name == "pypy")',
+      ],
+    });
+  });
+
+  it('follows an extra to its optional dependencies without their extra == marker, which pip would read as false', () => {
+    const lock = [
+      '[[package]]',
+      'name = "requests"',
+      'version = "2.28.1"',
+      'category = "main"',
+      '',
+      '[package.dependencies]',
+      'PySocks = {version = ">=1.5.6,<1.5.7 || >1.5.7", optional = true, markers = "extra == \\"socks\\""}',
+      'chardet = {version = ">=3.0.2,<6", optional = true, markers = "python_version < \\"3.13\\" and extra == \\"use-chardet-on-py3\\""}',
+      '',
+      '[package.extras]',
+      'socks = ["PySocks (>=1.5.6,!=1.5.7)"]',
+      'use-chardet-on-py3 = ["chardet (>=3.0.2,<6)"]',
+      '',
+      '[[package]]',
+      'name = "pysocks"',
+      'version = "1.7.1"',
+      'category = "main"',
+      '',
+      '[[package]]',
+      'name = "chardet"',
+      'version = "5.2.0"',
+      'category = "main"',
+      '',
+      '[metadata]',
+      'lock-version = "1.1"',
+      '',
+    ].join('\n');
+    const pyproject =
+      '[tool.poetry.dependencies]\nrequests = {version = "^2.28", extras = ["socks", "use-chardet-on-py3"]}\n';
+    expect(poetryLockRequirements(lock, pyproject, '/p')).toEqual({
+      requirements: ['chardet==5.2.0 ; python_version < "3.13"', 'pysocks==1.7.1', 'requests==2.28.1'],
+    });
+    expect(
+      poetryLockRequirements(
+        lock,
+        pyproject.replace('extras = ["socks", "use-chardet-on-py3"]', 'extras = []'),
+        '/p',
+      ),
+    ).toEqual({
+      requirements: ['requests==2.28.1'],
+    });
+  });
+
+  it('writes git, url, local and private-index sources as pip reads them', () => {
+    const pkg = (name: string, source: string) =>
+      `[[package]]\nname = "${name}"\nversion = "1.0"\noptional = false\ngroups = ["main"]\n\n[package.source]\n${source}\n`;
+    const lock = [
+      pkg(
+        'gitdep',
+        'type = "git"\nurl = "git@github.com:acme/gitdep.git"\nreference = "main"\nresolved_reference = "0123456789abcdef0123456789abcdef01234567"\nsubdirectory = "pkg"',
+      ),
+      pkg('urldep', 'type = "url"\nurl = "https://example.com/urldep-1.0.tar.gz"'),
+      pkg('localdep', 'type = "directory"\nurl = "../libs/localdep"\nreference = ""'),
+      pkg('private', 'type = "legacy"\nurl = "https://pypi.example.com/simple"\nreference = "internal"'),
+      '[metadata]\nlock-version = "2.1"\n',
+    ].join('\n');
+    expect(poetryLockRequirements(lock, '', '/work/app')).toEqual({
+      requirements: [
+        'gitdep @ git+ssh://git@github.com/acme/gitdep.git@0123456789abcdef0123456789abcdef01234567#subdirectory=pkg',
+        `localdep @ ${pathToFileURL('/work/libs/localdep').href}`,
+        'private==1.0',
+        'urldep @ https://example.com/urldep-1.0.tar.gz',
+      ],
+    });
+  });
+
+  it('refuses what it cannot read, naming the line', () => {
+    const lock = fixture('poetry2-flask-app', 'poetry.lock');
+    expect(() =>
+      poetryLockRequirements(lock.replace('groups = ["main"]', 'groups = "main"'), '', '/p'),
+    ).toThrow('poetry.lock line 3 (package asgiref): groups is not an array of strings');
+    expect(() =>
+      poetryLockRequirements(lock.replace('lock-version = "2.1"', 'lock-version = "3.0"'), '', '/p'),
+    ).toThrow(
+      'poetry.lock: [metadata] lock-version = "3.0"; lambda-deploy reads lock-version 1.0, 1.1, 2.0, 2.1',
+    );
+    expect(() =>
+      poetryLockRequirements(lock.replace('version = "3.8.1"', 'version = 3.8'), '', '/p'),
+    ).toThrow('poetry.lock line 5: expected a string');
+  });
+});
