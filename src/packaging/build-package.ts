@@ -554,19 +554,23 @@ async function pythonRequirements(
         `run ${lock.relock} to write it again, or write requirements.txt next to it (${lock.export}).`,
     );
   }
-  if (!locked || 'unsupported' in locked) {
+  // A name locked in two versions (a fork by marker) is one package.
+  const count =
+    locked && 'requirements' in locked
+      ? new Set(locked.requirements.map((r) => /^[^\s=@;]+/.exec(r)![0])).size
+      : 0;
+  if (!locked || 'unsupported' in locked || !count) {
     const pyproject = codeFiles.find((f) => f.path === 'pyproject.toml');
     const warning = unlistedDependenciesWarning(pyproject ? toml : '', deps.surface);
-    const why =
-      locked && 'unsupported' in locked
+    // An empty export where pyproject.toml lists dependencies (a [project] list beside an older lock) installs nothing: say so.
+    const why = !locked
+      ? ''
+      : 'unsupported' in locked
         ? `${found!.lock.name} is not installed: ${locked.unsupported}. `
-        : '';
+        : `${found!.lock.name} pins none of the dependencies pyproject.toml declares. `;
     if (warning) deps.logger.warning(why + warning);
     return undefined;
   }
-  // A name locked in two versions (a fork by marker) is one package.
-  const count = new Set(locked.requirements.map((r) => /^[^\s=@;]+/.exec(r)![0])).size;
-  if (!count) return undefined;
   const { lock, file: lockfile } = found!;
   const dir = await mkdtemp(join(tmpdir(), 'lambda-deploy-lock-'));
   const file = join(dir, 'requirements.txt');

@@ -688,6 +688,20 @@ describe('a Poetry project (pyproject.toml and poetry.lock, no requirements file
     },
   );
 
+  it('warns when the lockfile pins none of the dependencies pyproject.toml declares (a [project] list beside a Poetry 1 lock)', async () => {
+    const from = join(import.meta.dirname, 'fixtures', 'poetry1-flask-app', 'pyproject.toml');
+    const pep621 = readFileSync(from, 'utf8').replace(
+      /\[tool\.poetry\.dependencies\][^[]*/,
+      '[project]\nname = "hello-app"\ndependencies = ["flask>=2.2"]\n\n',
+    );
+    const path = poetryProject('poetry-pep621', 'poetry1-flask-app', { 'pyproject.toml': pep621 });
+    const logger = new RecordingLogger();
+    expect(await installed(path, logger)).toEqual([]);
+    expect(logger.text('warning')).toContain(
+      'poetry.lock pins none of the dependencies pyproject.toml declares. pyproject.toml declares 1 dependency (flask>=2.2)',
+    );
+  });
+
   it('refuses a poetry.lock it cannot read, naming the file and line, before pip runs', async () => {
     const lock = readFileSync(
       join(import.meta.dirname, 'fixtures', 'poetry2-flask-app', 'poetry.lock'),
