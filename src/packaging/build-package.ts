@@ -15,8 +15,9 @@ import type { CommandRunner } from './command-runner.js';
 import { checkHandlerIn, handlerTarget, missingModuleError } from './handler-check.js';
 import { checkNativeFiles } from './native-addons.js';
 import { pipInstall, pythonExecutable } from './pip-install.js';
-import { unlistedDependenciesWarning } from './pyproject-dependencies.js';
+import { unlistedDependenciesWarning, unlockedPipfileWarning } from './pyproject-dependencies.js';
 import { LockfileError, type LockExport } from './lock-walk.js';
+import { otherIndexWarning, pipfileLockRequirements, type LockIndex } from './pipfile-lock.js';
 import { poetryLockRequirements } from './poetry-lock.js';
 import { uvLockRequirements } from './uv-lock.js';
 import { checkPackageSize, formatBytes, formatCount, largestParts, type SizeEntry } from './size-check.js';
@@ -475,47 +476,59 @@ async function collectCode(
   return codeFiles;
 }
 
-/** The requirements file pip installs; `lockfile`: the uv.lock or poetry.lock a temporary one was written from. */
+/** The requirements file pip installs; `lockfile`: the uv.lock, poetry.lock or Pipfile.lock a temporary one was written from. */
 interface PythonRequirements {
   file: string;
   lockfile?: string;
 }
 
-/** A lockfile lambda-deploy reads for a pyproject.toml project without a requirements file. */
+/** A lockfile lambda-deploy reads for a project (its `manifest` beside it) without a requirements file. */
 interface Lockfile {
   name: string;
-  exported: (lock: string, pyproject: string, projectDir: string) => LockExport;
+  manifest: 'pyproject.toml' | 'Pipfile';
+  exported: (lock: string, pyproject: string, projectDir: string) => LockExport & { indexes?: LockIndex[] };
   relock: string;
   export: string;
 }
 
-// uv.lock first: a project with both (moving from Poetry to uv, say) is locked by uv's.
+// uv.lock first: a project with both (moving from Poetry to uv, say) is locked by uv's; Pipfile.lock last,
+// as a pyproject.toml lock is the newer tool's.
 const LOCKFILES: readonly Lockfile[] = [
   {
     name: 'uv.lock',
+    manifest: 'pyproject.toml',
     exported: (lock, _pyproject, dir) => uvLockRequirements(lock, dir),
     relock: 'uv lock',
     export: 'uv export --no-dev --no-hashes -o requirements.txt',
   },
   {
     name: 'poetry.lock',
+    manifest: 'pyproject.toml',
     exported: poetryLockRequirements,
     relock: 'poetry lock',
     export: 'poetry export --only main --without-hashes -o requirements.txt',
   },
+  {
+    name: 'Pipfile.lock',
+    manifest: 'Pipfile',
+    exported: (lock, _pyproject, dir) => pipfileLockRequirements(lock, dir),
+    relock: 'pipenv lock',
+    export: 'pipenv requirements > requirements.txt',
+  },
 ];
 
-/** The lockfile of a pyproject.toml project in path without a requirements file, and its path. */
+/** The lockfile of a pyproject.toml or Pipenv project in path without a requirements file, and its path. */
 function lockfileOf(
   options: Pick<BuildPackageOptions, 'path' | 'runtime' | 'requirements'>,
 ): { lock: Lockfile; file: string } | undefined {
   if (!isPythonRuntime(options.runtime) || options.requirements) return undefined;
-  if (!existsSync(join(options.path, 'pyproject.toml'))) return undefined;
-  const lock = LOCKFILES.find((l) => existsSync(join(options.path, l.name)));
+  const lock = LOCKFILES.find(
+    (l) => existsSync(join(options.path, l.manifest)) && existsSync(join(options.path, l.name)),
+  );
   return lock && { lock, file: join(options.path, lock.name) };
 }
 
-/** A Python function with dependencies to install: a requirements file, or a pyproject.toml project's lockfile. */
+/** A Python function with dependencies to install: a requirements file, or a project's lockfile. */
 export function installsRequirements(
   options: Pick<BuildPackageOptions, 'path' | 'runtime' | 'requirements'>,
 ) {
@@ -524,10 +537,10 @@ export function installsRequirements(
 
 /**
  * The requirements pip installs: the requirements file; else, for a
- * pyproject.toml project, a temporary one written from its uv.lock or
- * poetry.lock (see uv-lock.ts, poetry-lock.ts), so pip installs its pinned
+ * pyproject.toml or Pipenv project, a temporary one written from its uv.lock,
+ * poetry.lock or Pipfile.lock (see uv-lock.ts, poetry-lock.ts, pipfile-lock.ts), so pip installs its pinned
  * versions for Lambda as it installs a requirements.txt; else none, with a
- * warning when pyproject.toml declares dependencies.
+ * warning when pyproject.toml or a Pipfile declares dependencies.
  */
 async function pythonRequirements(
   options: BuildPackageOptions,
@@ -545,8 +558,8 @@ async function pythonRequirements(
   } catch (error) {
     if (!(error instanceof LockfileError) || !found) throw error;
     const { lock } = found;
-    // Messages start with the file's name: uv.lock, poetry.lock or pyproject.toml.
-    const named = error.message.replace(/^(uv\.lock|poetry\.lock|pyproject\.toml)/, (n) =>
+    // Messages start with the file's name: uv.lock, poetry.lock, Pipfile.lock or pyproject.toml.
+    const named = error.message.replace(/^(uv\.lock|poetry\.lock|Pipfile\.lock|pyproject\.toml)/, (n) =>
       join(options.path, n),
     );
     throw new LockfileError(
@@ -561,14 +574,18 @@ async function pythonRequirements(
       : 0;
   if (!locked || 'unsupported' in locked || !count) {
     const pyproject = codeFiles.find((f) => f.path === 'pyproject.toml');
-    const warning = unlistedDependenciesWarning(pyproject ? toml : '', deps.surface);
-    // An empty export where pyproject.toml lists dependencies (a [project] list beside an older lock) installs nothing: say so.
+    const pipfile = codeFiles.find((f) => f.path === 'Pipfile');
+    const warnings = [
+      unlistedDependenciesWarning(pyproject ? toml : '', deps.surface),
+      unlockedPipfileWarning(pipfile ? await readFile(pipfile.absPath, 'utf8') : '', deps.surface),
+    ].filter((w) => w !== undefined);
+    // An empty export where the manifest lists dependencies (a [project] list beside an older lock) installs nothing: say so.
     const why = !locked
       ? ''
       : 'unsupported' in locked
         ? `${found!.lock.name} is not installed: ${locked.unsupported}. `
-        : `${found!.lock.name} pins none of the dependencies pyproject.toml declares. `;
-    if (warning) deps.logger.warning(why + warning);
+        : `${found!.lock.name} pins none of the dependencies ${found!.lock.manifest} declares. `;
+    warnings.forEach((w, i) => deps.logger.warning((i ? '' : why) + w));
     return undefined;
   }
   const { lock, file: lockfile } = found!;
@@ -576,11 +593,15 @@ async function pythonRequirements(
   const file = join(dir, 'requirements.txt');
   await writeFile(
     file,
-    `# Written by lambda-deploy from ${lock.name}: the versions it pins for pyproject.toml's dependencies.\n${locked.requirements.join('\n')}\n`,
+    `# Written by lambda-deploy from ${lock.name}: the versions it pins for ${lock.manifest}'s dependencies.\n${locked.requirements.join('\n')}\n`,
   );
   deps.logger.info(
-    `Installing the ${count} ${count === 1 ? 'package' : 'packages'} ${lock.name} pins (pyproject.toml has no requirements.txt)`,
+    `Installing the ${count} ${count === 1 ? 'package' : 'packages'} ${lock.name} pins (${lock.manifest} has no requirements.txt)`,
   );
+  for (const index of locked.indexes ?? []) {
+    const warning = otherIndexWarning(index, lock.name, options.pipArgs, deps.surface);
+    if (warning) deps.logger.warning(warning);
+  }
   return { file, lockfile };
 }
 

@@ -15,7 +15,7 @@ export { createCommandRunner } from './command-runner.js';
 export interface PipInstallOptions {
   /** Absolute path of the requirements file. */
   requirements: string;
-  /** The uv.lock or poetry.lock `requirements` was written from (a temporary file): messages name the lockfile instead. */
+  /** The uv.lock, poetry.lock or Pipfile.lock `requirements` was written from (a temporary file): messages name the lockfile instead. */
   lockfile?: string;
   /** Empty folder the packages are installed into. */
   targetDir: string;

@@ -17,6 +17,7 @@ import {
   APP_SETTINGS_FILE,
   buildPackage,
   dependenciesKey,
+  installsRequirements,
   PackageTooLargeError,
   WARM_HANDLER,
   warmWrapperFile,
@@ -716,6 +717,149 @@ describe('a Poetry project (pyproject.toml and poetry.lock, no requirements file
     const logger = new RecordingLogger();
     await expect(buildPackage(poetryOptions(path), { logger })).rejects.toThrow(
       `${join(path, 'poetry.lock')} line 93: a string is not closed on its line. lambda-deploy installs the versions poetry.lock pins when there is no requirements file: run poetry lock to write it again`,
+    );
+    expect(logger.text()).not.toContain('Installing');
+  });
+});
+
+describe('a Pipenv project (Pipfile and Pipfile.lock, no requirements file)', () => {
+  const pipenvWheels = join(root, 'pipenv-wheels');
+  beforeAll(async () => {
+    mkdirSync(pipenvWheels);
+    for (const [name, version] of [
+      ['greetlib', '1.2.0'],
+      ['greetlib', '1.3.0'],
+      ['colorama', '0.4.6'],
+      ['pytest', '8.3.4'],
+    ])
+      await buildWheel(pipenvWheels, name!, version!, `VERSION = "${version}"\n`);
+  });
+  const pipfile =
+    '[packages]\ngreetlib = "*"\ncolorama = {version = "*", markers = "sys_platform == \'win32\'"}\n\n[dev-packages]\npytest = "*"\n';
+  const lockOf = (greetlib: string, pytest = '8.3.4') =>
+    JSON.stringify({
+      _meta: {
+        'pipfile-spec': 6,
+        sources: [{ name: 'pypi', url: 'https://pypi.org/simple', verify_ssl: true }],
+      },
+      default: {
+        colorama: { index: 'pypi', markers: "sys_platform == 'win32'", version: '==0.4.6' },
+        greetlib: { index: 'pypi', version: `==${greetlib}` },
+      },
+      develop: { pytest: { index: 'pypi', version: `==${pytest}` } },
+    });
+  const pipenvProject = (name: string, files: Record<string, string> = {}) =>
+    project(name, {
+      'app.py': 'def handler(event, context):\n    return {}\n',
+      Pipfile: pipfile,
+      'Pipfile.lock': lockOf('1.2.0'),
+      ...files,
+    });
+  const pipenvOptions = (path: string, overrides: Partial<BuildPackageOptions> = {}) =>
+    options(path, { pipArgs: ['--no-index', '--find-links', pipenvWheels], ...overrides });
+
+  it('installs the default section, with its markers, not develop; writes nothing into the project', async () => {
+    const path = pipenvProject('pipenv-app');
+    const logger = new RecordingLogger();
+    const files = await names((await buildPackage(pipenvOptions(path), { logger })).zipPath);
+    expect(files.filter((f) => f.endsWith('.dist-info/METADATA'))).toEqual([
+      'greetlib-1.2.0.dist-info/METADATA',
+    ]);
+    expect(logger.text('info')).toContain(
+      'Installing the 2 packages Pipfile.lock pins (Pipfile has no requirements.txt)',
+    );
+    expect(logger.text('warning')).toBe('');
+    expect(readdirSync(path).sort()).toEqual(['Pipfile', 'Pipfile.lock', 'app.py']);
+  });
+
+  it('keys the dependencies layer on the pins: a changed pin builds it again, a develop change does not', async () => {
+    const layerKey = async (name: string, lock: string) =>
+      (
+        await buildPackage(
+          pipenvOptions(pipenvProject(name, { 'Pipfile.lock': lock }), { dependenciesLayer: true }),
+          {
+            logger: new RecordingLogger(),
+          },
+        )
+      ).dependencies!.key;
+    const first = await layerKey('pipenv-layer-a', lockOf('1.2.0'));
+    expect(await layerKey('pipenv-layer-b', lockOf('1.2.0', '8.3.5'))).toBe(first);
+    expect(await layerKey('pipenv-layer-c', lockOf('1.3.0'))).not.toBe(first);
+  });
+
+  it('counts Pipfile.lock as requirements to install (slim is possible)', () => {
+    expect(installsRequirements(pipenvOptions(pipenvProject('pipenv-installs')))).toBe(true);
+    expect(installsRequirements(pipenvOptions(project('pipenv-no-lock', { Pipfile: pipfile })))).toBe(false);
+  });
+
+  it('reads no Pipfile.lock beside a requirements file; a pyproject.toml lock wins over it', async () => {
+    const withRequirements = pipenvProject('pipenv-with-requirements', {
+      'Pipfile.lock': 'not JSON',
+      'requirements.txt': 'greetlib==1.3.0\n',
+    });
+    const logger = new RecordingLogger();
+    const files = await names(
+      (
+        await buildPackage(
+          pipenvOptions(withRequirements, { requirements: join(withRequirements, 'requirements.txt') }),
+          { logger },
+        )
+      ).zipPath,
+    );
+    expect(files).toContain('greetlib-1.3.0.dist-info/METADATA');
+    expect(logger.text()).not.toContain('Pipfile.lock');
+
+    const uvLock =
+      'version = 1\n\n[[package]]\nname = "svc"\nversion = "0.1.0"\nsource = { virtual = "." }\ndependencies = [{ name = "greetlib" }]\n\n[[package]]\nname = "greetlib"\nversion = "1.3.0"\nsource = { registry = "https://pypi.org/simple" }\n';
+    const both = pipenvProject('pipenv-and-uv', {
+      'Pipfile.lock': 'not JSON',
+      'pyproject.toml': '[project]\nname = "svc"\ndependencies = ["greetlib"]\n',
+      'uv.lock': uvLock,
+    });
+    const bothLogger = new RecordingLogger();
+    expect(await names((await buildPackage(pipenvOptions(both), { logger: bothLogger })).zipPath)).toContain(
+      'greetlib-1.3.0.dist-info/METADATA',
+    );
+    expect(bothLogger.text('info')).toContain('Installing the 1 package uv.lock pins');
+
+    // A pyproject.toml of tool settings only, beside a Pipenv project: Pipfile.lock is read.
+    const tools = pipenvProject('pipenv-and-pyproject', {
+      'pyproject.toml': '[tool.ruff]\nline-length = 100\n',
+    });
+    const toolsLogger = new RecordingLogger();
+    await buildPackage(pipenvOptions(tools), { logger: toolsLogger });
+    expect(toolsLogger.text('info')).toContain('Installing the 2 packages Pipfile.lock pins');
+  });
+
+  it('warns of the Pipfile.lock empty default section, naming the Pipfile packages', async () => {
+    const empty = JSON.stringify({ _meta: {}, default: {}, develop: {} });
+    const logger = new RecordingLogger();
+    await buildPackage(pipenvOptions(pipenvProject('pipenv-empty', { 'Pipfile.lock': empty })), { logger });
+    expect(logger.text('warning')).toContain(
+      'Pipfile.lock pins none of the dependencies Pipfile declares. Pipfile lists 2 packages (greetlib, colorama) but no requirements file or Pipfile.lock pins them',
+    );
+  });
+
+  it('warns of packages from another index unless pip-args reach it', async () => {
+    const lock = JSON.stringify({
+      _meta: { sources: [{ name: 'corp', url: 'https://pypi.corp.example/simple' }] },
+      default: { greetlib: { index: 'corp', version: '==1.2.0' } },
+    });
+    const path = pipenvProject('pipenv-index', { 'Pipfile.lock': lock });
+    const logger = new RecordingLogger();
+    await buildPackage(pipenvOptions(path), { logger });
+    expect(logger.text('warning')).toContain(
+      'Pipfile.lock pins a package (greetlib) from the index "corp" (https://pypi.corp.example/simple)',
+    );
+  });
+
+  it('refuses a Pipfile.lock it cannot read, naming the file and line, before pip runs', async () => {
+    const path = pipenvProject('pipenv-malformed', {
+      'Pipfile.lock': '{\n  "default": {\n    "greetlib": {"version": "==1.2.0"},\n  }\n}\n',
+    });
+    const logger = new RecordingLogger();
+    await expect(buildPackage(pipenvOptions(path), { logger })).rejects.toThrow(
+      `${join(path, 'Pipfile.lock')} line 4: not JSON (`,
     );
     expect(logger.text()).not.toContain('Installing');
   });

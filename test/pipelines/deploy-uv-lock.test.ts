@@ -1,7 +1,8 @@
 /**
  * A uv project (pyproject.toml and uv.lock, no requirements.txt) deploys
- * with what uv.lock pins (a Poetry project with its poetry.lock likewise): counted like any requirements when the layers
- * push the package past 250 MB (slim), and a uv.lock lambda-deploy cannot
+ * with what uv.lock pins (a Poetry project with its poetry.lock, a Pipenv
+ * project with its Pipfile.lock likewise): counted like any requirements when the layers
+ * push the package past 250 MB (slim), and a lockfile lambda-deploy cannot
  * read stops the deploy before anything is created in AWS.
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
@@ -45,7 +46,13 @@ const LOCK = [
   '',
 ].join('\n');
 
-async function deployUvProject(lock: string, lockfile = 'uv.lock') {
+const PYPROJECT = { 'pyproject.toml': '[project]\nname = "shop"\ndependencies = ["bigdep"]\n' };
+
+async function deployUvProject(
+  lock: string | undefined,
+  lockfile = 'uv.lock',
+  manifest: Record<string, string> = PYPROJECT,
+) {
   const fake = await startFakeAws();
   fake.seed.setup('shop');
   // A layer that leaves 150 KB of Lambda's 250 MB: bigdep's 300 KB fit only in a slim package.
@@ -54,8 +61,8 @@ async function deployUvProject(lock: string, lockfile = 'uv.lock') {
     storedZip({ 'python/shared.py': 'X = 1\n' }, UNZIPPED_LIMIT_BYTES - 150_000),
   );
   const dir = appFolder();
-  writeFileSync(join(dir, 'app', 'pyproject.toml'), '[project]\nname = "shop"\ndependencies = ["bigdep"]\n');
-  writeFileSync(join(dir, 'app', lockfile), lock);
+  for (const [name, text] of Object.entries(manifest)) writeFileSync(join(dir, 'app', name), text);
+  if (lock !== undefined) writeFileSync(join(dir, 'app', lockfile), lock);
   try {
     const deployed = deployApp(fake, dir, {
       inputs: { layers: layer, 'pip-args': `--no-index --find-links ${wheels}` },
@@ -95,6 +102,57 @@ it('a poetry.lock it cannot read: the file and line named, nothing created in AW
   const { error, fn, calls } = await deployUvProject(lock, 'poetry.lock');
   expect(error?.message).toMatch(/\/app\/poetry\.lock line 6: expected "," or "\]" in an array, found "\["/);
   expect(error?.message).toContain('run poetry lock to write it again');
+  expect(calls).toEqual([]);
+  expect(fn).toBeUndefined();
+}, 120_000);
+
+const PIPFILE = {
+  Pipfile:
+    '[[source]]\nurl = "https://pypi.org/simple"\nverify_ssl = true\nname = "pypi"\n\n[packages]\nbigdep = "*"\n\n[dev-packages]\npytest = "*"\n',
+};
+const PIPFILE_LOCK = JSON.stringify(
+  {
+    _meta: {
+      hash: { sha256: 'ab'.repeat(32) },
+      'pipfile-spec': 6,
+      requires: { python_version: '3.12' },
+      sources: [{ name: 'pypi', url: 'https://pypi.org/simple', verify_ssl: true }],
+    },
+    default: { bigdep: { hashes: [], index: 'pypi', version: '==1.0.0' } },
+    // Not offered by the wheels folder: installing it would fail the deploy.
+    develop: { pytest: { hashes: [], index: 'pypi', version: '==8.3.4' } },
+  },
+  null,
+  4,
+);
+
+it('installs what Pipfile.lock pins (not its develop section), and goes slim when the layers leave no room for it', async () => {
+  const { run, error, fn } = await deployUvProject(PIPFILE_LOCK, 'Pipfile.lock', PIPFILE);
+  expect(error).toBeUndefined();
+  expect(run?.failure).toBeUndefined();
+  expect(run?.logger.text()).toContain(
+    'Installing the 1 package Pipfile.lock pins (Pipfile has no requirements.txt)',
+  );
+  expect(fn?.latest.Handler).toBe('_lambda_deploy_slim.handler');
+}, 120_000);
+
+it('a Pipfile without Pipfile.lock: warns that its packages are not installed', async () => {
+  const { run, error, fn } = await deployUvProject(undefined, 'Pipfile.lock', PIPFILE);
+  expect(error).toBeUndefined();
+  expect(run?.logger.text('warning')).toContain(
+    'Pipfile lists 1 package (bigdep) but no requirements file or Pipfile.lock pins them: they are not installed',
+  );
+  expect(fn?.latest.Handler).not.toBe('_lambda_deploy_slim.handler');
+}, 120_000);
+
+it('a Pipfile.lock it cannot read: the file and line named, nothing created in AWS', async () => {
+  const { error, fn, calls } = await deployUvProject(
+    PIPFILE_LOCK.replace('"version": "==1.0.0"', '"version": "==1.0.0",'),
+    'Pipfile.lock',
+    PIPFILE,
+  );
+  expect(error?.message).toMatch(/\/app\/Pipfile\.lock line 23: not JSON \(/);
+  expect(error?.message).toContain('run pipenv lock to write it again');
   expect(calls).toEqual([]);
   expect(fn).toBeUndefined();
 }, 120_000);

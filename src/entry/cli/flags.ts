@@ -73,7 +73,7 @@ export const INPUT_FLAGS = {
     Inputs.Requirements,
     'value',
     'FILE',
-    "requirements file (default requirements.txt when present, else the project's uv.lock or poetry.lock)",
+    "requirements file (default requirements.txt when present, else the project's uv.lock, poetry.lock or Pipfile.lock)",
   ),
   pipArgs: input(
     Inputs.PipArgs,
