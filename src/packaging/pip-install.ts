@@ -7,6 +7,7 @@ import { settingOf, type Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';
+import { lambdaMarkerEnvironment, MARKERS_FALLBACK, pipBootstrapPath } from './lambda-markers.js';
 import { lambdaPythonPlatform, optionValues, pipInstallArgs, wheelRunsOn } from './python-platform.js';
 
 export type { CommandRunner, CommandResult } from './command-runner.js';
@@ -164,16 +165,21 @@ export async function pipInstall(
   const python = pythonExecutable(deps.env);
   const platform = lambdaPythonPlatform(options.runtime, options.architecture);
   await refuseSourceBuildOptions(options.requirements, platform.description, deps.surface);
-  let args: string[];
+  let pipArgs: string[];
   try {
-    args = ['-m', 'pip', ...pipInstallArgs({ ...options, target: options.targetDir })];
+    pipArgs = pipInstallArgs({ ...options, target: options.targetDir });
   } catch (error) {
     throw new PipInstallError((error as Error).message);
   }
+  const markers = lambdaMarkerEnvironment(platform, options.pipArgs);
   deps.logger.info(`Installing ${requirementsShown(options)} for ${platform.description}`);
-  deps.logger.debug(`${python} ${args.join(' ')}`);
+  deps.logger.debug(
+    `${python} -m pip ${pipArgs.join(' ')} (environment markers: ${JSON.stringify(markers)})`,
+  );
   let result;
   try {
+    // pip run by the bootstrap decides markers for Lambda's Python, not this one (pypa/pip#11010).
+    const args = [pipBootstrapPath(), JSON.stringify(markers), ...pipArgs];
     result = await runner.run(python, args, { env: pipEnvironment(deps.env ?? process.env) });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -195,7 +201,8 @@ export async function pipInstall(
   if (foreign.length) throw new PipInstallError(foreignBuildMessage(foreign, options, deps.surface));
   // The probe's one line of output is the log's business only when debugging.
   const quiet = deps.runner ?? createCommandRunner({ ...deps.logger, info: (m) => deps.logger.debug(m) });
-  await warnOfVersionMarkers(options, { ...deps, runner: quiet, python });
+  const fallback = MARKERS_FALLBACK.exec(result.output)?.[1];
+  if (fallback) await warnOfVersionMarkers(options, { ...deps, runner: quiet, python, why: fallback });
 }
 
 /**
@@ -332,14 +339,22 @@ async function versionMarkedRequirements(options: PipInstallOptions): Promise<st
 
 /**
  * pip evaluates environment markers (`python_version < "3.11"`) with the
- * Python that runs it, whatever --python-version says (pypa/pip#11010): run
- * by a Python other than the runtime's, it may leave out a dependency the
+ * Python that runs it, whatever --python-version says (pypa/pip#11010),
+ * unless the bootstrap could set Lambda's (`why` says why not): run by a
+ * Python other than the runtime's, it may leave out a dependency the
  * function needs on Lambda (or add one it does not). Warns, naming the
  * requirements concerned, when there are any and the versions differ.
  */
 async function warnOfVersionMarkers(
   options: PipInstallOptions,
-  deps: { logger: Logger; runner: CommandRunner; python: string; env?: NodeJS.ProcessEnv; surface?: Surface },
+  deps: {
+    logger: Logger;
+    runner: CommandRunner;
+    python: string;
+    why: string;
+    env?: NodeJS.ProcessEnv;
+    surface?: Surface;
+  },
 ): Promise<void> {
   const marked = await versionMarkedRequirements(options);
   if (!marked.length) return;
@@ -362,7 +377,7 @@ async function warnOfVersionMarkers(
   if (marked.length > 5) shown.push(`  - and ${marked.length - 5} more`);
   deps.logger.warning(
     [
-      `pip ran on Python ${here} (${deps.python}), not on ${options.runtime}'s Python ${wanted}, and pip decides requirements conditioned on the Python version with the Python that runs it: a dependency Lambda's Python ${wanted} needs may be missing from the package (or one it does not need added). Concerned:`,
+      `pip ran on Python ${here} (${deps.python}), not on ${options.runtime}'s Python ${wanted}, and this pip decides requirements conditioned on the Python version with the Python that runs it (lambda-deploy could not make it decide them for Lambda: ${deps.why}): a dependency Lambda's Python ${wanted} needs may be missing from the package (or one it does not need added). Concerned:`,
       ...shown,
       deps.surface === 'terminal'
         ? `Install Python ${wanted} and set LAMBDA_DEPLOY_PYTHON to it.`

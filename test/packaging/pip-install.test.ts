@@ -69,8 +69,12 @@ describe('pipInstall with a stand-in pip', () => {
     );
     expect(calls).toHaveLength(1);
     expect(calls[0]!.command).toBe('/opt/py/bin/python3');
-    const args = calls[0]!.args.join(' ');
-    expect(args).toMatch(/^-m pip install --requirement \/r\.txt --target /);
+    // pip runs through the bootstrap that gives it Lambda's environment markers.
+    const [script, markers, ...pipArgs] = calls[0]!.args;
+    expect(script).toMatch(/runtime\/python\/_lambda_deploy_pip\.py$/);
+    expect(JSON.parse(markers!)).toMatchObject({ python_version: '3.11', platform_machine: 'x86_64' });
+    const args = pipArgs.join(' ');
+    expect(args).toMatch(/^install --requirement \/r\.txt --target /);
     expect(args).toContain('--platform manylinux_2_26_x86_64');
     expect(args).not.toContain('manylinux_2_27');
     expect(args).toContain('--python-version 3.11');
@@ -419,34 +423,44 @@ describe('pipInstall with the real pip (local wheels only)', () => {
     const here = execFileSync(python, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], {
       encoding: 'utf8',
     }).trim();
-    const minor = Number(here.split('.')[1]);
-    // One minor version older than the Python here: a dependency only it needs is left out.
-    const older = `python3.${minor - 1}`;
+    // A Lambda Python other than the one here.
+    const wanted = here === '3.12' ? '3.13' : '3.12';
     const markers = join(root, 'marker-wheels');
     beforeAll(() => {
       mkdirSync(markers);
       buildSpecWheel(markers, {
-        name: 'needsback',
+        name: 'needsdeps',
         version: '1.0',
-        files: { 'needsback/__init__.py': 'import backport\n' },
-        requires: [`backport; python_version < "${here}"`],
+        files: { 'needsdeps/__init__.py': '' },
+        requires: [
+          'armonly; platform_machine == "aarch64"',
+          'x86only; platform_machine == "x86_64"',
+          `otherpy; python_version != "${wanted}"`,
+          `lambdapy; python_version == "${wanted}" and sys_platform == "linux"`,
+        ],
       });
-      buildSpecWheel(markers, { name: 'backport', version: '1.0', files: { 'backport/__init__.py': '' } });
+      for (const name of ['armonly', 'x86only', 'otherpy', 'lambdapy', 'armreq', 'x86req', 'pyreq'])
+        buildSpecWheel(markers, { name, version: '1.0', files: { [`${name}/__init__.py`]: '' } });
     });
-    const install = async (runtime: string) => {
-      const target = join(root, `markers-${runtime}`);
+    const install = async (runtime: string, architecture: 'x86_64' | 'arm64') => {
+      const target = join(root, `markers-${runtime}-${architecture}`);
       mkdirSync(target);
       const logger = new RecordingLogger();
       await pipInstall(
         {
           requirements: requirements(
-            `markers-${runtime}.txt`,
-            // A line with a credential in its URL: named in the warning, never with the password.
-            'needsback==1.0\nbackport @ https://user:s3cr3t-pass@127.0.0.1:9/b.whl ; python_version < "3.0"\n',
+            `markers-${runtime}-${architecture}.txt`,
+            [
+              'needsdeps==1.0',
+              'armreq==1.0 ; platform_machine == "aarch64"',
+              'x86req==1.0 ; platform_machine == "x86_64"',
+              `pyreq==1.0 ; python_version == "${wanted}"`,
+              '',
+            ].join('\n'),
           ),
           targetDir: target,
           runtime,
-          architecture: 'x86_64',
+          architecture,
           pipArgs: ['--no-index', '--find-links', markers],
         },
         {
@@ -455,30 +469,83 @@ describe('pipInstall with the real pip (local wheels only)', () => {
           env: { ...process.env, LAMBDA_DEPLOY_PYTHON: python },
         },
       );
-      return { logger, installed: readdirSync(target).sort() };
+      const installed = readdirSync(target)
+        .filter((n) => !n.endsWith('.dist-info'))
+        .sort();
+      return { logger, installed };
     };
 
-    it('warns that a requirement conditioned on the Python version was decided for the wrong one, naming it and what to do', async () => {
-      if (minor <= 9) return; // no older Lambda runtime to compare with
-      const { logger, installed } = await install(older);
-      // pip decided with the Python here: the dependency python3.N-1 needs is missing.
-      expect(installed).not.toContain('backport');
-      const warning = logger.text('warning');
-      expect(warning).toContain(
-        `pip ran on Python ${here} (${python}), not on ${older}'s Python 3.${minor - 1}`,
-      );
-      expect(warning).toContain(`needsback 1.0 requires: backport; python_version < "${here}"`);
-      expect(warning).toContain(`actions/setup-python with python-version: '3.${minor - 1}'`);
-      expect(warning).toContain(
-        `markers-${older}.txt: backport @ https://user:***@127.0.0.1:9/b.whl ; python_version < "3.0"`,
-      );
-      expect(logger.text()).not.toContain('s3cr3t-pass');
+    it("decides platform_machine for Lambda's architecture, in the requirements and in a wheel's Requires-Dist", async () => {
+      // This machine is x86_64: pip decided with it, the x86_64 packages were in and the aarch64 ones out.
+      const { logger, installed } = await install(`python${wanted}`, 'arm64');
+      expect(installed).toEqual(['armonly', 'armreq', 'lambdapy', 'needsdeps', 'pyreq']);
+      expect(logger.text('warning')).toBe('');
     });
 
-    it('says nothing when the versions agree', async () => {
-      const { logger, installed } = await install(`python${here}`);
-      expect(installed).toContain('needsback');
+    it("decides python_version for the runtime's Python, not the one running pip", async () => {
+      const { logger, installed } = await install(`python${wanted}`, 'x86_64');
+      expect(installed).toEqual(['lambdapy', 'needsdeps', 'pyreq', 'x86only', 'x86req']);
       expect(logger.text('warning')).toBe('');
+    });
+
+    it("falls back to this Python's markers with a warning naming why when this pip's markers cannot be set", async () => {
+      // A pip whose Marker.evaluate never asks default_environment, put first on the path.
+      const fake = join(root, 'fake-pip');
+      mkdirSync(join(fake, 'pip', '_vendor', 'packaging'), { recursive: true });
+      writeFileSync(join(fake, 'pip', '__init__.py'), '__version__ = "0.fake"\n');
+      writeFileSync(join(fake, 'pip', '_vendor', '__init__.py'), '');
+      writeFileSync(join(fake, 'pip', '_vendor', 'packaging', '__init__.py'), '');
+      writeFileSync(
+        join(fake, 'pip', '_vendor', 'packaging', 'markers.py'),
+        'def default_environment():\n    return {}\n\nclass Marker:\n    def __init__(self, text):\n        pass\n\n    def evaluate(self, environment=None):\n        return False\n',
+      );
+      // It "installs" what the runner's Python would: a dependency conditioned on its version.
+      writeFileSync(
+        join(fake, 'pip', '__main__.py'),
+        [
+          'import os, sys',
+          'target = sys.argv[sys.argv.index("--target") + 1]',
+          'os.makedirs(os.path.join(target, "needsback-1.0.dist-info"))',
+          'with open(os.path.join(target, "needsback-1.0.dist-info", "METADATA"), "w") as f:',
+          `    f.write('Name: needsback\\nVersion: 1.0\\nRequires-Dist: backport; python_version < "${here}"\\n')`,
+          'print("Successfully installed needsback-1.0")',
+          '',
+        ].join('\n'),
+      );
+      const target = join(root, 'fallback-target');
+      mkdirSync(target);
+      const logger = new RecordingLogger();
+      await pipInstall(
+        {
+          requirements: requirements(
+            'fallback.txt',
+            // A line with a credential in its URL: named in the warning, never with the password.
+            'needsback==1.0\nbackport @ https://user:s3cr3t-pass@127.0.0.1:9/b.whl ; python_version < "3.0"\n',
+          ),
+          targetDir: target,
+          runtime: `python${wanted}`,
+          architecture: 'x86_64',
+          pipArgs: ['--no-index', '--find-links', markers],
+        },
+        {
+          logger,
+          runner: createCommandRunner(logger),
+          env: { ...process.env, PYTHONPATH: fake, LAMBDA_DEPLOY_PYTHON: python },
+        },
+      );
+      const warning = logger.text('warning');
+      expect(warning).toContain(
+        `pip ran on Python ${here} (${python}), not on python${wanted}'s Python ${wanted}`,
+      );
+      expect(warning).toContain(
+        'could not make it decide them for Lambda: Marker.evaluate of pip 0.fake does not use default_environment (False)',
+      );
+      expect(warning).toContain(`needsback 1.0 requires: backport; python_version < "${here}"`);
+      expect(warning).toContain(`actions/setup-python with python-version: '${wanted}'`);
+      expect(warning).toContain(
+        'fallback.txt: backport @ https://user:***@127.0.0.1:9/b.whl ; python_version < "3.0"',
+      );
+      expect(logger.text()).not.toContain('s3cr3t-pass');
     });
   });
 });

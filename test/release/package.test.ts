@@ -66,6 +66,8 @@ describe('package.json', () => {
         'runtime/ASSETS',
         'runtime/node/bootstrap.mjs',
         'runtime/python/_lambda_deploy_adapter.py',
+        // The packager runs pip through it, from the CLI too.
+        'runtime/python/_lambda_deploy_pip.py',
         'runtime/python/bootstrap.py',
       ]),
     );

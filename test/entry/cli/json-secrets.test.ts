@@ -30,11 +30,12 @@ beforeEach(() => {
     python,
     [
       '#!/bin/sh',
-      'if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then',
+      // pip runs through runtime/python/_lambda_deploy_pip.py.
+      'case "$1" in *_lambda_deploy_pip.py)',
       '  for a in "$@"; do case "$a" in https://*) url="$a";; esac; done',
       '  echo "ERROR: Could not install packages due to an OSError: 401 Client Error: Unauthorized for url: $url/requests/" >&2',
-      '  exit 1',
-      'fi',
+      '  exit 1;;',
+      'esac',
       `exec ${JSON.stringify(testPython())} "$@"`,
       '',
     ].join('\n'),
