@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { init as initCjsLexer, parse as parseCjs } from 'cjs-module-lexer';
 import { init as initEsmLexer, parse as parseEsm } from 'es-module-lexer';
 import { Inputs } from '../settings/names.js';
-import { isPythonRuntime } from '../settings/settings.js';
+import { isPythonRuntime, NODE_RUNTIMES } from '../settings/settings.js';
 import type { Logger } from '../util/logger.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';
 
@@ -245,14 +245,30 @@ export function missingModuleError(
   codeDir: string,
   onDiskButLeftOut: boolean,
 ): HandlerCheckError {
-  const ext = target.python ? /\.py$/ : /\.[cm]?js$/;
-  const nearby = packaged.filter((p) => ext.test(p) && !p.includes('/')).slice(0, 10);
+  const topLevel = (ext: RegExp) => packaged.filter((p) => ext.test(p) && !p.includes('/')).slice(0, 10);
+  const [own, other] = target.python ? [PYTHON_FILE, JAVASCRIPT_FILE] : [JAVASCRIPT_FILE, PYTHON_FILE];
+  const nearby = topLevel(own);
   return new HandlerCheckError(
     `${target.input}: ${JSON.stringify(target.value)} names a module that is not in the package: no ${target.files.join(' or ')} in ${codeDir}` +
       (onDiskButLeftOut ? ' (the file is there, but include/exclude leave it out)' : '') +
-      `; top-level ${target.python ? 'Python' : 'JavaScript'} files: ${nearby.length ? nearby.join(', ') : 'none'}. ` +
+      `; top-level ${target.python ? 'Python' : 'JavaScript'} files: ${nearby.length ? nearby.join(', ') : 'none'}` +
+      (nearby.length || target.input === Inputs.App
+        ? ''
+        : otherLanguageHint(target.python, topLevel(other))) +
+      '. ' +
       `Expected ${target.input === Inputs.App ? 'module:attribute' : target.python ? 'module.function' : 'file.export'} relative to path, like "${moduleSuggestion(target, nearby)}".`,
   );
+}
+
+const PYTHON_FILE = /\.py$/;
+const JAVASCRIPT_FILE = /\.[cm]?js$/;
+
+/** Only the other language's code is there: the runtime (python3.12 by default) is the likely mistake. */
+function otherLanguageHint(python: boolean, files: readonly string[]): string {
+  if (!files.length) return '';
+  return python
+    ? `, but JavaScript files are there (${files.join(', ')}): a Node.js function needs runtime ${NODE_RUNTIMES.slice(0, -1).join(', ')} or ${NODE_RUNTIMES.at(-1)}`
+    : `, but Python files are there (${files.join(', ')}): a Python function needs a python3.x runtime`;
 }
 
 /**

@@ -222,6 +222,21 @@ describe('missingModuleError', () => {
     );
   });
 
+  it('code of the other language only (a Node.js folder left on the default python3.12): says the runtime is the likely mistake', () => {
+    const python = handlerTarget('app.handler', 'python3.12');
+    expect(missingModuleError(python, ['index.mjs', 'lib/a.js'], '/ws/fn', false).message).toContain(
+      'top-level Python files: none, but JavaScript files are there (index.mjs): a Node.js function needs runtime nodejs20.x, nodejs22.x or nodejs24.x.',
+    );
+    const node = handlerTarget('index.handler', 'nodejs22.x');
+    expect(missingModuleError(node, ['app.py'], '/ws/fn', false).message).toContain(
+      'top-level JavaScript files: none, but Python files are there (app.py): a Python function needs a python3.x runtime.',
+    );
+    // Files of its own language: no runtime hint.
+    expect(missingModuleError(python, ['main.py', 'index.mjs'], '/ws/fn', false).message).not.toContain(
+      'runtime',
+    );
+  });
+
   it("suggests the package's own module: the AWS console's lambda_function.lambda_handler, the one file, else the default", () => {
     const python = handlerTarget('app.handler', 'python3.12');
     const like = (target: typeof python, files: string[]) =>
