@@ -223,18 +223,28 @@ export async function checkHandlerIn(
     );
     return true;
   }
+  if (target.input === Inputs.App)
+    throw new HandlerCheckError(
+      `${message}. Expected module:attribute naming the app object, like "${appSuggestion(target, found.names)}".`,
+    );
+  // A Flask/FastAPI module deployed under the default handler: the app input was forgotten.
+  if (target.python && found.names.some((n) => APP_OBJECT.test(n) || APP_FACTORY.test(n)))
+    throw new HandlerCheckError(
+      `${message}. For a WSGI/ASGI app (Flask, FastAPI, Django) set ${Inputs.App}: "${appSuggestion(target, found.names)}" instead of ${Inputs.Handler}; else expected module.function naming the function Lambda calls.`,
+    );
   throw new HandlerCheckError(
-    target.input === Inputs.App
-      ? `${message}. Expected module:attribute naming the app object, like "${appSuggestion(target, found.names)}".`
-      : `${message}. Expected ${target.python ? 'module.function' : 'file.export'} naming the function Lambda calls.`,
+    `${message}. Expected ${target.python ? 'module.function' : 'file.export'} naming the function Lambda calls.`,
   );
 }
+
+const APP_OBJECT = /^(app|application|api)$/i;
+const APP_FACTORY = /^(create|make)_?app/i;
 
 /** The app spec the module most likely means: its app object, else its factory, else `app`. */
 function appSuggestion(target: HandlerTarget, names: readonly string[]): string {
   const module = target.files[0]!.replace(/(\/__init__)?\.py$/, '').replace(/\//g, '.');
-  const object = names.find((n) => /^(app|application|api)$/i.test(n));
-  const factory = names.find((n) => /^(create|make)_?app/i.test(n));
+  const object = names.find((n) => APP_OBJECT.test(n));
+  const factory = names.find((n) => APP_FACTORY.test(n));
   return `${module}:${object ?? (factory ? `${factory}()` : 'app')}`;
 }
 

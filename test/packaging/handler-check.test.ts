@@ -112,6 +112,14 @@ describe('a Python handler, read with ast', () => {
     );
   });
 
+  it('a Flask or FastAPI module under the default handler: says to set app instead', async () => {
+    const flask =
+      'from flask import Flask\n\napp = Flask(__name__)\n\n@app.get("/")\ndef index():\n    return "hi"\n';
+    await expect(check({ 'app.py': flask }, 'app.handler')).rejects.toThrow(
+      'handler: "app.handler": app.py defines no "handler" (it defines: Flask, app, index). For a WSGI/ASGI app (Flask, FastAPI, Django) set app: "app:app" instead of handler; else expected module.function naming the function Lambda calls.',
+    );
+  });
+
   it('never runs the module: code at its top level has no effect', async () => {
     const marker = join(root, 'was-imported');
     const source = `open(${JSON.stringify(marker)}, "w").write("ran")\nraise SystemExit(3)\ndef handler(e, c): pass\n`;
