@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { init as initCjsLexer, parse as parseCjs } from 'cjs-module-lexer';
 import { init as initEsmLexer, parse as parseEsm } from 'es-module-lexer';
 import { Inputs } from '../settings/names.js';
-import { isPythonRuntime } from '../settings/settings.js';
+import { isPythonRuntime, NODE_RUNTIMES } from '../settings/settings.js';
 import type { Logger } from '../util/logger.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';
 
@@ -223,18 +223,28 @@ export async function checkHandlerIn(
     );
     return true;
   }
+  if (target.input === Inputs.App)
+    throw new HandlerCheckError(
+      `${message}. Expected module:attribute naming the app object, like "${appSuggestion(target, found.names)}".`,
+    );
+  // A Flask/FastAPI module deployed under the default handler: the app input was forgotten.
+  if (target.python && found.names.some((n) => APP_OBJECT.test(n) || APP_FACTORY.test(n)))
+    throw new HandlerCheckError(
+      `${message}. For a WSGI/ASGI app (Flask, FastAPI, Django) set ${Inputs.App}: "${appSuggestion(target, found.names)}" instead of ${Inputs.Handler}; else expected module.function naming the function Lambda calls.`,
+    );
   throw new HandlerCheckError(
-    target.input === Inputs.App
-      ? `${message}. Expected module:attribute naming the app object, like "${appSuggestion(target, found.names)}".`
-      : `${message}. Expected ${target.python ? 'module.function' : 'file.export'} naming the function Lambda calls.`,
+    `${message}. Expected ${target.python ? 'module.function' : 'file.export'} naming the function Lambda calls.`,
   );
 }
+
+const APP_OBJECT = /^(app|application|api)$/i;
+const APP_FACTORY = /^(create|make)_?app/i;
 
 /** The app spec the module most likely means: its app object, else its factory, else `app`. */
 function appSuggestion(target: HandlerTarget, names: readonly string[]): string {
   const module = target.files[0]!.replace(/(\/__init__)?\.py$/, '').replace(/\//g, '.');
-  const object = names.find((n) => /^(app|application|api)$/i.test(n));
-  const factory = names.find((n) => /^(create|make)_?app/i.test(n));
+  const object = names.find((n) => APP_OBJECT.test(n));
+  const factory = names.find((n) => APP_FACTORY.test(n));
   return `${module}:${object ?? (factory ? `${factory}()` : 'app')}`;
 }
 
@@ -245,14 +255,30 @@ export function missingModuleError(
   codeDir: string,
   onDiskButLeftOut: boolean,
 ): HandlerCheckError {
-  const ext = target.python ? /\.py$/ : /\.[cm]?js$/;
-  const nearby = packaged.filter((p) => ext.test(p) && !p.includes('/')).slice(0, 10);
+  const topLevel = (ext: RegExp) => packaged.filter((p) => ext.test(p) && !p.includes('/')).slice(0, 10);
+  const [own, other] = target.python ? [PYTHON_FILE, JAVASCRIPT_FILE] : [JAVASCRIPT_FILE, PYTHON_FILE];
+  const nearby = topLevel(own);
   return new HandlerCheckError(
     `${target.input}: ${JSON.stringify(target.value)} names a module that is not in the package: no ${target.files.join(' or ')} in ${codeDir}` +
       (onDiskButLeftOut ? ' (the file is there, but include/exclude leave it out)' : '') +
-      `; top-level ${target.python ? 'Python' : 'JavaScript'} files: ${nearby.length ? nearby.join(', ') : 'none'}. ` +
+      `; top-level ${target.python ? 'Python' : 'JavaScript'} files: ${nearby.length ? nearby.join(', ') : 'none'}` +
+      (nearby.length || target.input === Inputs.App
+        ? ''
+        : otherLanguageHint(target.python, topLevel(other))) +
+      '. ' +
       `Expected ${target.input === Inputs.App ? 'module:attribute' : target.python ? 'module.function' : 'file.export'} relative to path, like "${moduleSuggestion(target, nearby)}".`,
   );
+}
+
+const PYTHON_FILE = /\.py$/;
+const JAVASCRIPT_FILE = /\.[cm]?js$/;
+
+/** Only the other language's code is there: the runtime (python3.12 by default) is the likely mistake. */
+function otherLanguageHint(python: boolean, files: readonly string[]): string {
+  if (!files.length) return '';
+  return python
+    ? `, but JavaScript files are there (${files.join(', ')}): a Node.js function needs runtime ${NODE_RUNTIMES.slice(0, -1).join(', ')} or ${NODE_RUNTIMES.at(-1)}`
+    : `, but Python files are there (${files.join(', ')}): a Python function needs a python3.x runtime`;
 }
 
 /**

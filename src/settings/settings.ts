@@ -73,6 +73,8 @@ const DEFAULT_REQUIREMENTS = 'requirements.txt';
 /** The handler when neither `handler` nor `app` is set. */
 export const DEFAULT_HANDLER = 'app.handler';
 const ROLE_ARN = /^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+/** The account in the role ARNs `init` writes until setup has printed the real ones. */
+export const PLACEHOLDER_ACCOUNT = 'ACCOUNT_ID';
 const LAYER_ARN = /^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const BUCKET = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -448,7 +450,12 @@ function readAws(
   if (awsRegion && !REGION.test(awsRegion)) r.bad(Inputs.AwsRegion, 'a region like us-east-1', awsRegion);
   const roleToAssume = r.value(Inputs.RoleToAssume) || undefined;
   if (roleToAssume && !ROLE_ARN.test(roleToAssume))
-    r.bad(Inputs.RoleToAssume, 'an IAM role ARN like arn:aws:iam::123456789012:role/deploy');
+    r.bad(
+      Inputs.RoleToAssume,
+      roleToAssume.includes(`::${PLACEHOLDER_ACCOUNT}:`)
+        ? `the role ARN setup prints: ${PLACEHOLDER_ACCOUNT} is the placeholder lambda-deploy init writes (production-role and preview-role of the reusable workflow); run "npx github:org/lambda-deploy setup" once and put the two ARNs it ends with in the workflow`
+        : 'an IAM role ARN like arn:aws:iam::123456789012:role/deploy',
+    );
   const executionRoleArn = r.value(Inputs.ExecutionRoleArn) || undefined;
   if (executionRoleArn && !ROLE_ARN.test(executionRoleArn))
     r.bad(Inputs.ExecutionRoleArn, 'an IAM role ARN like arn:aws:iam::123456789012:role/my-function');

@@ -10,6 +10,7 @@ import { DEFAULT_PROTECTED_STAGES } from '../iam/deploy-policy.js';
 import { DEFAULT_ENVIRONMENTS, DEFAULT_PROTECTED_BRANCHES } from '../iam/trust-policy.js';
 import { deployRoleName } from './setup-documents.js';
 import { branchStage } from '../model/stage-name.js';
+import { PLACEHOLDER_ACCOUNT } from '../settings/settings.js';
 
 export interface InitOptions {
   /** The `name` input. */
@@ -60,7 +61,7 @@ export function workflowStages(o: Pick<InitOptions, 'protectedStages' | 'protect
 }
 
 function roleArn(given: string | undefined, name: string, kind: 'production' | 'preview'): string {
-  return given ?? `arn:aws:iam::ACCOUNT_ID:role/${deployRoleName(name, kind)}`;
+  return given ?? `arn:aws:iam::${PLACEHOLDER_ACCOUNT}:role/${deployRoleName(name, kind)}`;
 }
 
 export function callerWorkflow(o: InitOptions): string {

@@ -8,7 +8,7 @@
  * evaluated as the runner would.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REGION, type FakeAws } from '../../fakes/aws/index.js';
@@ -77,6 +77,17 @@ const snippets = readSnippets();
 describe('README.md and examples/ snippets can be copied as they are', () => {
   test('no block scalar input (environment: |) carries a "# comment" after a value: YAML keeps it in the value', () => {
     expect(snippets.flatMap(commentsInBlockScalars)).toEqual([]);
+  });
+
+  test('a command line in the README runs as written: never the bare name lambda-deploy, which is not the CLI', () => {
+    // `npx lambda-deploy` is an unrelated npm package, and the installed CLI is lambda-stage-deploy.
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const bare = [
+      ...readme.matchAll(
+        /`(lambda-deploy (?:serve|package|deploy|undeploy|logs|status|policy|setup|init) --[^`]*)`/g,
+      ),
+    ];
+    expect(bare.map((m) => m[1])).toEqual([]);
   });
 
   test('the check finds such a comment (the README once had these), and only there', () => {

@@ -112,6 +112,14 @@ describe('a Python handler, read with ast', () => {
     );
   });
 
+  it('a Flask or FastAPI module under the default handler: says to set app instead', async () => {
+    const flask =
+      'from flask import Flask\n\napp = Flask(__name__)\n\n@app.get("/")\ndef index():\n    return "hi"\n';
+    await expect(check({ 'app.py': flask }, 'app.handler')).rejects.toThrow(
+      'handler: "app.handler": app.py defines no "handler" (it defines: Flask, app, index). For a WSGI/ASGI app (Flask, FastAPI, Django) set app: "app:app" instead of handler; else expected module.function naming the function Lambda calls.',
+    );
+  });
+
   it('never runs the module: code at its top level has no effect', async () => {
     const marker = join(root, 'was-imported');
     const source = `open(${JSON.stringify(marker)}, "w").write("ran")\nraise SystemExit(3)\ndef handler(e, c): pass\n`;
@@ -219,6 +227,21 @@ describe('missingModuleError', () => {
     );
     expect(missingModuleError(target, [], '/ws/fn', true).message).toContain(
       '(the file is there, but include/exclude leave it out)',
+    );
+  });
+
+  it('code of the other language only (a Node.js folder left on the default python3.12): says the runtime is the likely mistake', () => {
+    const python = handlerTarget('app.handler', 'python3.12');
+    expect(missingModuleError(python, ['index.mjs', 'lib/a.js'], '/ws/fn', false).message).toContain(
+      'top-level Python files: none, but JavaScript files are there (index.mjs): a Node.js function needs runtime nodejs20.x, nodejs22.x or nodejs24.x.',
+    );
+    const node = handlerTarget('index.handler', 'nodejs22.x');
+    expect(missingModuleError(node, ['app.py'], '/ws/fn', false).message).toContain(
+      'top-level JavaScript files: none, but Python files are there (app.py): a Python function needs a python3.x runtime.',
+    );
+    // Files of its own language: no runtime hint.
+    expect(missingModuleError(python, ['main.py', 'index.mjs'], '/ws/fn', false).message).not.toContain(
+      'runtime',
     );
   });
 

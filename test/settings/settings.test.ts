@@ -247,6 +247,12 @@ describe('readSettings', () => {
     ],
     ['bad boolean', { rollback: 'maybe' }, /^rollback: "maybe".*true or false/],
     ['bad role', { 'role-to-assume': 'deploy-role' }, /^role-to-assume: "deploy-role".*IAM role ARN/],
+    [
+      // The workflow init writes before setup printed the ARNs: the reusable workflow passes it on as role-to-assume.
+      "init's placeholder role",
+      { 'role-to-assume': 'arn:aws:iam::ACCOUNT_ID:role/svc-deploy-production' },
+      /^role-to-assume: "arn:aws:iam::ACCOUNT_ID:role\/svc-deploy-production" is not valid; expected the role ARN setup prints: ACCOUNT_ID is the placeholder lambda-deploy init writes \(production-role and preview-role of the reusable workflow\); run "npx github:org\/lambda-deploy setup" once and put the two ARNs it ends with in the workflow\.$/,
+    ],
     ['bad stage', { stage: 'Feature/X' }, /^stage: "Feature\/X"/],
     ['bad name', { name: '1svc' }, /^name: "1svc"/],
     ['bad smoke status', { 'smoke-status': '2xx' }, /^smoke-status: "2xx"/],

@@ -167,6 +167,11 @@ export async function ensureExecutionRole(
           what: `create IAM role ${roleName}`,
           permission: `iam:CreateRole with the permissions boundary ${input.permissionsBoundary ?? '(none)'}; run "npx github:org/lambda-deploy setup" once, or ${useOwnRole(deps.surface)}`,
           passThrough: (e) => hasErrorName(e, 'EntityAlreadyExists'),
+          // IAM answers NoSuchEntity for a boundary that is not there: setup, which makes it, never ran.
+          hint: (e) =>
+            input.permissionsBoundary && hasErrorName(e, 'NoSuchEntity')
+              ? `The permissions boundary is made by setup: run "npx github:org/lambda-deploy setup --name ${input.project}" once (with --repository OWNER/REPO, administrator credentials), or ${useOwnRole(deps.surface)}.`
+              : undefined,
         },
         () =>
           iam.send(

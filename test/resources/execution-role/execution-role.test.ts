@@ -184,13 +184,20 @@ describe('ensureExecutionRole', () => {
     expect(role()!.PermissionsBoundary).toBe(boundary.Arn);
   });
 
-  it('a permissions boundary that does not exist: IAM refuses it (404) and the error names it', async () => {
+  it('a permissions boundary that does not exist (setup never ran): the error names it and says to run setup', async () => {
     const { fake, iam, role } = await setup();
     const missing = `arn:aws:iam::${ACCOUNT_ID}:policy/${boundaryPolicyName('shop')}`;
-    await expect(
-      ensureExecutionRole(iam, { ...production(), permissionsBoundary: missing }, depsFor(fake)),
-    ).rejects.toThrow(
+    const attempt = ensureExecutionRole(
+      iam,
+      { ...production(), permissionsBoundary: missing },
+      depsFor(fake),
+    );
+    await expect(attempt).rejects.toThrow(
       /Could not create IAM role shop-lambda-deploy: .*shop-lambda-deploy-boundary does not exist/,
+    );
+    // A first deploy before `setup`: what to do, not only IAM's words.
+    await expect(attempt).rejects.toThrow(
+      /run "npx github:org\/lambda-deploy setup --name shop" once .*, or set execution-role-arn/,
     );
     expect(fake.calls.of({ operation: 'CreateRole' })[0]).toMatchObject({
       status: 404,
