@@ -14,6 +14,13 @@ import { createFileFilter, type FileFilter, type FilterOptions } from './file-fi
 import type { CommandRunner } from './command-runner.js';
 import { checkHandlerIn, handlerTarget, missingModuleError } from './handler-check.js';
 import { checkNativeFiles } from './native-addons.js';
+import {
+  declaredDependencies,
+  importedPackages,
+  missingDependenciesMessage,
+  runtimeProvided,
+  type MissingDependency,
+} from './hoisted-dependencies.js';
 import { pipInstall, pythonExecutable } from './pip-install.js';
 import { unlistedDependenciesWarning } from './pyproject-dependencies.js';
 import { LockfileError, type LockExport } from './lock-walk.js';
@@ -85,6 +92,8 @@ export type BuildPackageOptions = Pick<
   warmWrapperPath?: string;
   /** Tuning for the zip writer (tests, benchmark). */
   zip?: WriteZipOptions;
+  /** The layers attached to the function: one may hold a Node.js dependency the package lacks. */
+  layers?: readonly string[];
   /** `slim` (default auto), and the function's memory and timeout for the cold-start estimate. */
   slim?: Settings['slim'];
   memory?: number;
@@ -297,6 +306,7 @@ async function buildWithPool(
   const codeFiles = await collectCode(options, outDir, pool, prefetch, deps);
   const code = entriesFromFiles(codeFiles);
   await checkNativeFiles(codeFiles, options, deps.surface);
+  await checkNodeDependencies(options, codeFiles, deps);
 
   // The entry point is checked first, statically (never by running user code), before pip or an upload.
   const check = handlerCheck(options, codeFiles, deps);
@@ -473,6 +483,53 @@ async function collectCode(
         (options.include.length ? ` (include: ${options.include.join(', ')} matched nothing)` : ''),
     );
   return codeFiles;
+}
+
+/** The function's dependencies are not where Lambda finds them; found before anything is created in AWS. */
+export class MissingDependenciesError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MissingDependenciesError';
+  }
+}
+
+/**
+ * Fails a Node.js function whose package.json lists dependencies its code
+ * loads that the package lacks: in a workspace they sit in the root's
+ * node_modules, where Node.js finds them locally but Lambda never sees them.
+ * Only packages some packaged file loads count (a bundle needs none), and
+ * not the AWS SDK v3 Lambda's runtimes carry; with layers attached (one may
+ * hold them) it warns instead.
+ */
+async function checkNodeDependencies(
+  options: BuildPackageOptions,
+  codeFiles: readonly { path: string; absPath: string; size: number }[],
+  { logger, surface }: BuildPackageDeps,
+): Promise<void> {
+  if (isPythonRuntime(options.runtime)) return;
+  const manifest = join(options.path, 'package.json');
+  if (!existsSync(manifest)) return;
+  const packaged = (name: string) => codeFiles.some((f) => f.path === `node_modules/${name}/package.json`);
+  const absent = declaredDependencies(await readFile(manifest, 'utf8')).filter((n) => !packaged(n));
+  if (!absent.length) return;
+  const loaded = new Set<string>();
+  for (const f of codeFiles) {
+    if (!/\.[cm]?js$/.test(f.path) || f.path.split('/').includes('node_modules') || f.size > 8 << 20)
+      continue;
+    for (const name of importedPackages(await readFile(f.absPath, 'utf8'))) loaded.add(name);
+  }
+  const missing: MissingDependency[] = absent
+    .filter((name) => loaded.has(name) && !runtimeProvided(name))
+    .map((name) => {
+      for (let dir = dirname(resolve(options.path)); ; dir = dirname(dir)) {
+        if (existsSync(join(dir, 'node_modules', name, 'package.json'))) return { name, foundIn: dir };
+        if (dirname(dir) === dir) return { name };
+      }
+    });
+  if (!missing.length) return;
+  const message = missingDependenciesMessage(missing, options.path, surface);
+  if (!options.layers?.length) throw new MissingDependenciesError(message);
+  logger.warning(`${message} (Deploying anyway: one of the attached layers may hold them.)`);
 }
 
 /** The requirements file pip installs; `lockfile`: the uv.lock or poetry.lock a temporary one was written from. */
