@@ -7,6 +7,7 @@ import {
   importedPackages,
   missingDependenciesMessage,
 } from '../../src/packaging/hoisted-dependencies.js';
+import { workspaceClosure } from '../../src/packaging/workspace-closure.js';
 import { listZip } from '../../src/packaging/zip-reader.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { tempDir } from './helpers.js';
@@ -143,6 +144,76 @@ describe('a Node.js function in a workspace whose dependencies are hoisted to th
   });
 });
 
+describe("a workspace with npm's lockfile at its root", () => {
+  /** package-lock.json as npm 11 writes it for the workspace (`npm install` at the root, lockfileVersion 3). */
+  const lock = (packages: Record<string, object>) =>
+    JSON.stringify({
+      name: 'mono',
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        '': { name: 'mono', workspaces: ['packages/*'] },
+        'node_modules/api': { resolved: 'packages/api', link: true },
+        'node_modules/lib-a': { version: '1.0.0', dependencies: { 'lib-b': '^1.0.0' } },
+        'node_modules/lib-b': { version: '1.0.0' },
+        'node_modules/dev-x': { version: '1.0.0', dev: true },
+        'packages/api': {
+          version: '1.0.0',
+          dependencies: { 'lib-a': '^1.0.0' },
+          devDependencies: { 'dev-x': '^1.0.0' },
+        },
+        ...packages,
+      },
+    });
+  const api = { 'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }), 'index.js': handler };
+
+  it("packages the function's production dependencies from the root's node_modules, as the lockfile resolves them", async () => {
+    const path = workspace('locked', api, { 'package-lock.json': lock({}), ...fake('dev-x') });
+    const { entries, logger } = await build(path);
+    expect(entries).toEqual(
+      [
+        'index.js',
+        'node_modules/lib-a/index.js',
+        'node_modules/lib-a/package.json',
+        'node_modules/lib-b/index.js',
+        'node_modules/lib-b/package.json',
+        'package.json',
+      ].sort(),
+    );
+    expect(logger.text('info')).toContain(
+      `Packaged 2 packages the function needs from the workspace root's node_modules (${join(root, 'locked')}), ` +
+        'where npm installed them, as package-lock.json resolves them: lib-a, lib-b',
+    );
+  });
+
+  it("still fails when the lockfile cannot say: a linked workspace package, or another version in the function's own node_modules", async () => {
+    const linked = workspace(
+      'linked',
+      {
+        'package.json': manifest({ dependencies: { '@acme/shared': '*' } }),
+        'index.js': "exports.handler = async () => require('@acme/shared');\n",
+      },
+      {
+        'package-lock.json': lock({
+          'node_modules/@acme/shared': { resolved: 'packages/shared', link: true },
+          'packages/api': { version: '1.0.0', dependencies: { '@acme/shared': '*' } },
+        }),
+      },
+    );
+    await expect(build(linked)).rejects.toThrow('does not hold: @acme/shared; Node.js finds it only in');
+    const clash = workspace(
+      'clash',
+      {
+        ...api,
+        'node_modules/lib-b/package.json': JSON.stringify({ name: 'lib-b', version: '2.0.0' }),
+        'node_modules/lib-b/index.js': '',
+      },
+      { 'package-lock.json': lock({ 'packages/api/node_modules/lib-b': { version: '2.0.0' } }) },
+    );
+    await expect(build(clash)).rejects.toThrow('does not hold: lib-a; Node.js finds it only in');
+  });
+});
+
 describe('declaredDependencies and importedPackages', () => {
   it('reads dependencies, less optional, peer and bundled ones; nothing from a bad package.json', () => {
     expect(
@@ -164,5 +235,34 @@ describe('declaredDependencies and importedPackages', () => {
       "import fs from 'node:fs';",
     ].join('\n');
     expect([...importedPackages(source)].sort()).toEqual(['@s/b', 'a', 'c', 'd']);
+  });
+});
+
+describe('workspaceClosure', () => {
+  const lock = (packages: Record<string, object>) => JSON.stringify({ lockfileVersion: 3, packages });
+
+  it("resolves as Node.js does, nested first, walks what the member's own node_modules needs, skips absent optional ones", () => {
+    const text = lock({
+      'packages/api': { dependencies: { a: '1', own: '1' }, optionalDependencies: { 'fsevents-ish': '1' } },
+      'packages/api/node_modules/own': { dependencies: { c: '1' } },
+      'node_modules/a': { dependencies: { b: '1' }, peerDependencies: { 'not-installed': '1' } },
+      'node_modules/a/node_modules/b': { dependencies: { a: '1' } },
+      'node_modules/b': {},
+      'node_modules/c': {},
+      'node_modules/dev-only': { dev: true },
+    });
+    expect(workspaceClosure(text, 'packages/api')).toEqual({
+      folders: ['node_modules/a', 'node_modules/a/node_modules/b', 'node_modules/c'],
+    });
+  });
+
+  it('is undefined for a folder the lockfile does not list, or a lockfile v1; unsupported for a missing required name', () => {
+    expect(workspaceClosure(lock({ 'packages/web': {} }), 'packages/api')).toBeUndefined();
+    expect(workspaceClosure(JSON.stringify({ lockfileVersion: 1, dependencies: {} }), 'x')).toBeUndefined();
+    expect(
+      workspaceClosure(lock({ 'packages/api': { dependencies: { gone: '1' } } }), 'packages/api'),
+    ).toEqual({
+      unsupported: 'gone (needed by packages/api) is not in the lockfile',
+    });
   });
 });
