@@ -9,11 +9,19 @@ import type { Surface } from '../settings/surface.js';
 import { runtimeAssetsDir } from '../util/assets.js';
 import type { Logger } from '../util/logger.js';
 import { collectFiles } from './collect-files.js';
-import { devOnlyNote, devOnlyPackages, lockfileMismatch } from './dev-dependencies.js';
+import { devOnlyNote, devOnlyPackages, lockfileMismatch, packageName } from './dev-dependencies.js';
 import { createFileFilter, type FileFilter, type FilterOptions } from './file-filter.js';
 import type { CommandRunner } from './command-runner.js';
 import { checkHandlerIn, handlerTarget, missingModuleError } from './handler-check.js';
 import { checkNativeFiles } from './native-addons.js';
+import { workspaceClosure } from './workspace-closure.js';
+import {
+  declaredDependencies,
+  importedPackages,
+  missingDependenciesMessage,
+  runtimeProvided,
+  type MissingDependency,
+} from './hoisted-dependencies.js';
 import { pipInstall, pythonExecutable } from './pip-install.js';
 import { unlistedDependenciesWarning, unlockedPipfileWarning } from './pyproject-dependencies.js';
 import { LockfileError, type LockExport } from './lock-walk.js';
@@ -86,6 +94,8 @@ export type BuildPackageOptions = Pick<
   warmWrapperPath?: string;
   /** Tuning for the zip writer (tests, benchmark). */
   zip?: WriteZipOptions;
+  /** The layers attached to the function: one may hold a Node.js dependency the package lacks. */
+  layers?: readonly string[];
   /** `slim` (default auto), and the function's memory and timeout for the cold-start estimate. */
   slim?: Settings['slim'];
   memory?: number;
@@ -295,9 +305,11 @@ async function buildWithPool(
   const outDir = resolve(options.outDir);
   await mkdir(outDir, { recursive: true });
   const { zipOptions, prefetch } = await zipSetup(options, pool);
-  const codeFiles = await collectCode(options, outDir, pool, prefetch, deps);
+  const ownFiles = await collectCode(options, outDir, pool, prefetch, deps);
+  const codeFiles = [...ownFiles, ...(await hoistedFiles(options, ownFiles, pool, prefetch, deps))];
   const code = entriesFromFiles(codeFiles);
   await checkNativeFiles(codeFiles, options, deps.surface);
+  await checkNodeDependencies(options, codeFiles, deps);
 
   // The entry point is checked first, statically (never by running user code), before pip or an upload.
   const check = handlerCheck(options, codeFiles, deps);
@@ -386,6 +398,9 @@ async function zipSetup(
   return { zipOptions: { ...options.zip, pool, prefetch, ...(cache ? { cache } : {}) }, prefetch };
 }
 
+/** npm's lockfiles, in the order npm reads them. */
+const NPM_LOCKFILES = ['npm-shrinkwrap.json', 'package-lock.json', 'node_modules/.package-lock.json'];
+
 /**
  * The folders of a Node.js function's node_modules only its devDependencies
  * need, from npm's lockfile: `npm-shrinkwrap.json` (npm prefers it to
@@ -401,9 +416,7 @@ function devOnlyFolders(
 ): { folders: Set<string>; lockfile: string } | undefined {
   const otherManagers = ['.pnpm', '.modules.yaml', '.yarn-integrity', '.yarn-state.yml'];
   if (otherManagers.some((f) => existsSync(join(root, 'node_modules', f)))) return undefined;
-  const lockfile = ['npm-shrinkwrap.json', 'package-lock.json', 'node_modules/.package-lock.json'].find((f) =>
-    existsSync(join(root, f)),
-  );
+  const lockfile = NPM_LOCKFILES.find((f) => existsSync(join(root, f)));
   if (!lockfile) return undefined;
   const read = (file: string): string | undefined => {
     try {
@@ -474,6 +487,127 @@ async function collectCode(
         (options.include.length ? ` (include: ${options.include.join(', ')} matched nothing)` : ''),
     );
   return codeFiles;
+}
+
+/**
+ * The production dependencies of a function in an npm workspace that npm
+ * hoisted to the workspace root's node_modules, as the root's lockfile
+ * resolves them (see workspace-closure.ts): packaged at the same place under
+ * the zip's node_modules, where Node.js on Lambda finds them as it does
+ * locally. None outside a workspace, when the lockfile cannot say (a linked
+ * workspace package, a name it lacks), or when one would land on another
+ * version the function's own node_modules holds: checkNodeDependencies then
+ * names what is missing.
+ */
+async function hoistedFiles(
+  options: BuildPackageOptions,
+  ownFiles: readonly { path: string; absPath: string }[],
+  pool: DeflatePool,
+  prefetch: Prefetcher,
+  { logger }: BuildPackageDeps,
+) {
+  if (isPythonRuntime(options.runtime) || !existsSync(join(options.path, 'package.json'))) return [];
+  // A lockfile of its own: the folder was installed by itself (npm install --no-workspaces).
+  if (NPM_LOCKFILES.slice(0, 2).some((f) => existsSync(join(options.path, f)))) return [];
+  const folder = resolve(options.path);
+  let root = dirname(folder);
+  let lockfile: string | undefined;
+  for (; !(lockfile = NPM_LOCKFILES.find((f) => existsSync(join(root, f)))); root = dirname(root))
+    if (dirname(root) === root) return [];
+  const member = relative(root, folder).split(sep).join('/');
+  const closure = workspaceClosure(await readFile(join(root, lockfile), 'utf8'), member);
+  if (!closure) return [];
+  if ('unsupported' in closure) {
+    logger.info(
+      `${join(root, lockfile)}: the function's dependencies at the workspace root are not packaged: ${closure.unsupported}.`,
+    );
+    return [];
+  }
+  const own = new Set(ownFiles.map((f) => f.path));
+  const versionAt = (dir: string): unknown => {
+    try {
+      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: unknown }).version;
+    } catch {
+      return undefined;
+    }
+  };
+  const files = [];
+  const packaged: string[] = [];
+  for (const key of closure.folders) {
+    // Not installed here (an optional package for another platform): nothing to package.
+    if (!existsSync(join(root, key, 'package.json'))) continue;
+    if (own.has(`${key}/package.json`)) {
+      if (versionAt(join(root, key)) === versionAt(join(folder, key))) continue;
+      logger.info(
+        `${join(root, key)} is not packaged: ${join(folder, key)} holds another version at the same place in the package.`,
+      );
+      return [];
+    }
+    const dir = join(root, key);
+    const found = await collectFiles(
+      dir,
+      walkingFilter(dir, { runtime: options.runtime, defaults: false }, pool, prefetch),
+    );
+    files.push(...found.map((f) => ({ ...f, path: `${key}/${f.path}` })));
+    packaged.push(key);
+  }
+  prefetch.end();
+  if (packaged.length) {
+    const names = packaged.map(packageName);
+    const shown = [...new Set(names)].sort().slice(0, 10).join(', ') + (packaged.length > 10 ? ', …' : '');
+    logger.info(
+      `Packaged ${formatCount(packaged.length)} ${packaged.length === 1 ? 'package' : 'packages'} the function needs from the workspace root's node_modules (${root}), ` +
+        `where npm installed them, as ${lockfile} resolves them: ${shown}`,
+    );
+  }
+  return files;
+}
+
+/** The function's dependencies are not where Lambda finds them; found before anything is created in AWS. */
+export class MissingDependenciesError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MissingDependenciesError';
+  }
+}
+
+/**
+ * Fails a Node.js function whose package.json lists dependencies its code
+ * loads that the package lacks: in a workspace they sit in the root's
+ * node_modules, where Node.js finds them locally but Lambda never sees them.
+ * Only packages some packaged file loads count (a bundle needs none), and
+ * not the AWS SDK v3 Lambda's runtimes carry; with layers attached (one may
+ * hold them) it warns instead.
+ */
+async function checkNodeDependencies(
+  options: BuildPackageOptions,
+  codeFiles: readonly { path: string; absPath: string; size: number }[],
+  { logger, surface }: BuildPackageDeps,
+): Promise<void> {
+  if (isPythonRuntime(options.runtime)) return;
+  const manifest = join(options.path, 'package.json');
+  if (!existsSync(manifest)) return;
+  const packaged = (name: string) => codeFiles.some((f) => f.path === `node_modules/${name}/package.json`);
+  const absent = declaredDependencies(await readFile(manifest, 'utf8')).filter((n) => !packaged(n));
+  if (!absent.length) return;
+  const loaded = new Set<string>();
+  for (const f of codeFiles) {
+    if (!/\.[cm]?js$/.test(f.path) || f.path.split('/').includes('node_modules') || f.size > 8 << 20)
+      continue;
+    for (const name of importedPackages(await readFile(f.absPath, 'utf8'))) loaded.add(name);
+  }
+  const missing: MissingDependency[] = absent
+    .filter((name) => loaded.has(name) && !runtimeProvided(name))
+    .map((name) => {
+      for (let dir = dirname(resolve(options.path)); ; dir = dirname(dir)) {
+        if (existsSync(join(dir, 'node_modules', name, 'package.json'))) return { name, foundIn: dir };
+        if (dirname(dir) === dir) return { name };
+      }
+    });
+  if (!missing.length) return;
+  const message = missingDependenciesMessage(missing, options.path, surface);
+  if (!options.layers?.length) throw new MissingDependenciesError(message);
+  logger.warning(`${message} (Deploying anyway: one of the attached layers may hold them.)`);
 }
 
 /** The requirements file pip installs; `lockfile`: the uv.lock, poetry.lock or Pipfile.lock a temporary one was written from. */

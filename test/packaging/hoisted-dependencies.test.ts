@@ -1,0 +1,268 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildPackage, type BuildPackageOptions } from '../../src/packaging/build-package.js';
+import {
+  declaredDependencies,
+  importedPackages,
+  missingDependenciesMessage,
+} from '../../src/packaging/hoisted-dependencies.js';
+import { workspaceClosure } from '../../src/packaging/workspace-closure.js';
+import { listZip } from '../../src/packaging/zip-reader.js';
+import { RecordingLogger } from '../../src/util/logger.js';
+import { tempDir } from './helpers.js';
+
+const { dir: root, cleanup } = tempDir('hoisted');
+afterAll(cleanup);
+
+function write(dir: string, files: Record<string, string>): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+}
+
+const fake = (name: string) => ({
+  [`node_modules/${name}/package.json`]: JSON.stringify({ name, version: '1.0.0' }),
+  [`node_modules/${name}/index.js`]: `module.exports = '${name}';\n`,
+});
+
+/**
+ * An npm workspace as `npm ci` at its root leaves it: packages/api's
+ * dependencies hoisted into the root's node_modules, none in its own.
+ */
+function workspace(
+  name: string,
+  api: Record<string, string>,
+  rootFiles: Record<string, string> = {},
+): string {
+  const dir = join(root, name);
+  write(dir, {
+    'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*'] }),
+    ...fake('lib-a'),
+    ...fake('lib-b'),
+    ...fake('@acme/shared'),
+    ...fake('@aws-sdk/client-s3'),
+    ...rootFiles,
+  });
+  write(join(dir, 'packages/api'), api);
+  return join(dir, 'packages/api');
+}
+
+const manifest = (fields: object) => JSON.stringify({ name: 'api', version: '1.0.0', ...fields });
+const handler = "const a = require('lib-a');\nexports.handler = async () => a;\n";
+
+async function build(path: string, overrides: Partial<BuildPackageOptions> = {}) {
+  const logger = new RecordingLogger();
+  const result = await buildPackage(
+    {
+      name: 'api',
+      path,
+      runtime: 'nodejs22.x',
+      architecture: 'x86_64',
+      handler: 'index.handler',
+      app: undefined,
+      requirements: undefined,
+      pipArgs: [],
+      include: [],
+      exclude: [],
+      dependenciesLayer: false,
+      outDir: join(path, '..', '..', 'out'),
+      ...overrides,
+    },
+    { logger },
+  );
+  return { entries: (await listZip(result.zipPath)).map((e) => e.name), logger };
+}
+
+describe('a Node.js function in a workspace whose dependencies are hoisted to the root', () => {
+  it('fails before packaging, naming the packages and the folder that holds them', async () => {
+    const path = workspace('hoisted', {
+      'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0', '@acme/shared': '*' } }),
+      'index.js': `${handler}const shared = require('@acme/shared/util');\n`,
+    });
+    const error = build(path);
+    await expect(error).rejects.toThrow(
+      `path: the function's package.json lists 2 dependencies its code loads that ${path}/node_modules does not hold: ` +
+        `@acme/shared, lib-a; Node.js finds them only in ${join(root, 'hoisted')}/node_modules`,
+    );
+    await expect(error).rejects.toThrow('npm install --omit=dev --no-workspaces');
+  });
+
+  it('counts the ones nowhere at all too, and names the first five of many', () => {
+    const many = ['f', 'e', 'd', 'c', 'b', 'a'].map((name) => ({ name }));
+    const message = missingDependenciesMessage(many, 'svc', 'terminal');
+    expect(message).toContain('--path: ');
+    expect(message).toContain(
+      '6 dependencies its code loads that svc/node_modules does not hold: a, b, c, d, e, … (6 in all). Lambda would fail with "Cannot find module". Install them before deploying: run npm ci --omit=dev (or npm install --omit=dev) in svc.',
+    );
+  });
+
+  it('packages a function whose dependencies are installed in its own folder', async () => {
+    const path = workspace('nested', {
+      'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }),
+      'index.js': handler,
+      ...fake('lib-a'),
+    });
+    expect((await build(path)).entries).toContain('node_modules/lib-a/index.js');
+  });
+
+  it('packages a function with no dependencies, or a bundle that loads none of them', async () => {
+    const none = workspace('none', {
+      'package.json': manifest({}),
+      'index.js': 'exports.handler = async () => 1;\n',
+    });
+    expect((await build(none)).entries).toEqual(['index.js', 'package.json']);
+    const bundle = workspace('bundle', {
+      'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }),
+      'index.js': "// inlined by esbuild from lib-a\nexports.handler = async () => 'lib-a';\n",
+    });
+    expect((await build(bundle)).entries).toEqual(['index.js', 'package.json']);
+  });
+
+  it("leaves the AWS SDK v3 (in Lambda's runtime), optional, peer and bundled dependencies alone", async () => {
+    const path = workspace('runtime', {
+      'package.json': manifest({
+        dependencies: { '@aws-sdk/client-s3': '^3', fsevents: '^2', react: '*', inside: '1' },
+        optionalDependencies: { fsevents: '^2' },
+        peerDependencies: { react: '*' },
+        bundleDependencies: ['inside'],
+      }),
+      'index.mjs':
+        "import { S3Client } from '@aws-sdk/client-s3';\nimport 'fsevents';\nimport 'react';\nimport 'inside';\nexport const handler = async () => S3Client.name;\n",
+    });
+    expect((await build(path)).entries).toEqual(['index.mjs', 'package.json']);
+  });
+
+  it('warns instead when layers are attached: one may hold the packages', async () => {
+    const path = workspace('layered', {
+      'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }),
+      'index.js': handler,
+    });
+    const { logger } = await build(path, { layers: ['arn:aws:lambda:us-east-1:123456789012:layer:deps:3'] });
+    expect(logger.text('warning')).toContain('one of the attached layers may hold them');
+  });
+});
+
+describe("a workspace with npm's lockfile at its root", () => {
+  /** package-lock.json as npm 11 writes it for the workspace (`npm install` at the root, lockfileVersion 3). */
+  const lock = (packages: Record<string, object>) =>
+    JSON.stringify({
+      name: 'mono',
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        '': { name: 'mono', workspaces: ['packages/*'] },
+        'node_modules/api': { resolved: 'packages/api', link: true },
+        'node_modules/lib-a': { version: '1.0.0', dependencies: { 'lib-b': '^1.0.0' } },
+        'node_modules/lib-b': { version: '1.0.0' },
+        'node_modules/dev-x': { version: '1.0.0', dev: true },
+        'packages/api': {
+          version: '1.0.0',
+          dependencies: { 'lib-a': '^1.0.0' },
+          devDependencies: { 'dev-x': '^1.0.0' },
+        },
+        ...packages,
+      },
+    });
+  const api = { 'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }), 'index.js': handler };
+
+  it("packages the function's production dependencies from the root's node_modules, as the lockfile resolves them", async () => {
+    const path = workspace('locked', api, { 'package-lock.json': lock({}), ...fake('dev-x') });
+    const { entries, logger } = await build(path);
+    expect(entries).toEqual(
+      [
+        'index.js',
+        'node_modules/lib-a/index.js',
+        'node_modules/lib-a/package.json',
+        'node_modules/lib-b/index.js',
+        'node_modules/lib-b/package.json',
+        'package.json',
+      ].sort(),
+    );
+    expect(logger.text('info')).toContain(
+      `Packaged 2 packages the function needs from the workspace root's node_modules (${join(root, 'locked')}), ` +
+        'where npm installed them, as package-lock.json resolves them: lib-a, lib-b',
+    );
+  });
+
+  it("still fails when the lockfile cannot say: a linked workspace package, or another version in the function's own node_modules", async () => {
+    const linked = workspace(
+      'linked',
+      {
+        'package.json': manifest({ dependencies: { '@acme/shared': '*' } }),
+        'index.js': "exports.handler = async () => require('@acme/shared');\n",
+      },
+      {
+        'package-lock.json': lock({
+          'node_modules/@acme/shared': { resolved: 'packages/shared', link: true },
+          'packages/api': { version: '1.0.0', dependencies: { '@acme/shared': '*' } },
+        }),
+      },
+    );
+    await expect(build(linked)).rejects.toThrow('does not hold: @acme/shared; Node.js finds it only in');
+    const clash = workspace(
+      'clash',
+      {
+        ...api,
+        'node_modules/lib-b/package.json': JSON.stringify({ name: 'lib-b', version: '2.0.0' }),
+        'node_modules/lib-b/index.js': '',
+      },
+      { 'package-lock.json': lock({ 'packages/api/node_modules/lib-b': { version: '2.0.0' } }) },
+    );
+    await expect(build(clash)).rejects.toThrow('does not hold: lib-a; Node.js finds it only in');
+  });
+});
+
+describe('declaredDependencies and importedPackages', () => {
+  it('reads dependencies, less optional, peer and bundled ones; nothing from a bad package.json', () => {
+    expect(
+      declaredDependencies(manifest({ dependencies: { a: '1', b: '1' }, optionalDependencies: { b: '1' } })),
+    ).toEqual(['a']);
+    expect(declaredDependencies(manifest({ dependencies: { a: '1' }, bundleDependencies: true }))).toEqual(
+      [],
+    );
+    expect(declaredDependencies('{')).toEqual([]);
+  });
+
+  it('finds bare specifiers of require, import, dynamic import and re-exports, not relative or node: ones', () => {
+    const source = [
+      "const a = require('a');",
+      'import b from "@s/b/sub/path.js";',
+      "const c = await import('c');",
+      "export { d } from 'd';",
+      "import './local.js';",
+      "import fs from 'node:fs';",
+    ].join('\n');
+    expect([...importedPackages(source)].sort()).toEqual(['@s/b', 'a', 'c', 'd']);
+  });
+});
+
+describe('workspaceClosure', () => {
+  const lock = (packages: Record<string, object>) => JSON.stringify({ lockfileVersion: 3, packages });
+
+  it("resolves as Node.js does, nested first, walks what the member's own node_modules needs, skips absent optional ones", () => {
+    const text = lock({
+      'packages/api': { dependencies: { a: '1', own: '1' }, optionalDependencies: { 'fsevents-ish': '1' } },
+      'packages/api/node_modules/own': { dependencies: { c: '1' } },
+      'node_modules/a': { dependencies: { b: '1' }, peerDependencies: { 'not-installed': '1' } },
+      'node_modules/a/node_modules/b': { dependencies: { a: '1' } },
+      'node_modules/b': {},
+      'node_modules/c': {},
+      'node_modules/dev-only': { dev: true },
+    });
+    expect(workspaceClosure(text, 'packages/api')).toEqual({
+      folders: ['node_modules/a', 'node_modules/a/node_modules/b', 'node_modules/c'],
+    });
+  });
+
+  it('is undefined for a folder the lockfile does not list, or a lockfile v1; unsupported for a missing required name', () => {
+    expect(workspaceClosure(lock({ 'packages/web': {} }), 'packages/api')).toBeUndefined();
+    expect(workspaceClosure(JSON.stringify({ lockfileVersion: 1, dependencies: {} }), 'x')).toBeUndefined();
+    expect(
+      workspaceClosure(lock({ 'packages/api': { dependencies: { gone: '1' } } }), 'packages/api'),
+    ).toEqual({
+      unsupported: 'gone (needed by packages/api) is not in the lockfile',
+    });
+  });
+});
