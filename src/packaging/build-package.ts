@@ -510,10 +510,12 @@ async function hoistedFiles(
   // A lockfile of its own: the folder was installed by itself (npm install --no-workspaces).
   if (NPM_LOCKFILES.slice(0, 2).some((f) => existsSync(join(options.path, f)))) return [];
   const folder = resolve(options.path);
+  // Never above the repository: a stray ~/package-lock.json is not the function's workspace.
+  if (existsSync(join(folder, '.git'))) return [];
   let root = dirname(folder);
   let lockfile: string | undefined;
   for (; !(lockfile = NPM_LOCKFILES.find((f) => existsSync(join(root, f)))); root = dirname(root))
-    if (dirname(root) === root) return [];
+    if (dirname(root) === root || existsSync(join(root, '.git'))) return [];
   const member = relative(root, folder).split(sep).join('/');
   const closure = workspaceClosure(await readFile(join(root, lockfile), 'utf8'), member);
   if (!closure) return [];

@@ -186,6 +186,12 @@ describe("a workspace with npm's lockfile at its root", () => {
     );
   });
 
+  it('never reads a lockfile above the repository (a .git folder) the function is in', async () => {
+    const path = workspace('outside', {}, { 'package-lock.json': lock({}) });
+    write(path, { ...api, '.git/HEAD': 'ref: refs/heads/main\n' });
+    await expect(build(path)).rejects.toThrow('does not hold: lib-a; Node.js finds it only in');
+  });
+
   it("still fails when the lockfile cannot say: a linked workspace package, or another version in the function's own node_modules", async () => {
     const linked = workspace(
       'linked',
