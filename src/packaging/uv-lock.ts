@@ -176,14 +176,16 @@ export function uvLockRequirements(text: string, projectDir: string, member = '.
   const roots = packages.filter(
     (p) => folderOf(p.source.editable) === member || folderOf(p.source.virtual) === member,
   );
-  const workspace = member !== '.' || members.length > 1;
+  // A lock with [manifest] members is a workspace's: what cannot be exported fails rather than deploying without dependencies.
+  const workspace = member !== '.' || members.length > 0;
   if (roots.length !== 1) {
     const found = roots.length
       ? `it has ${roots.length} packages from ${member === '.' ? "the project's folder" : `the member's folder ${member}`}`
       : `no package in it is ${member === '.' ? 'the project itself' : `the workspace member in ${member}`} (source editable = "${member}" or virtual = "${member}")`;
     if (!workspace) return { unsupported: found };
+    const listed = members.length ? `; its workspace members are ${members.join(', ')}` : '';
     throw new UvLockError(
-      `uv.lock: ${found}; its workspace members are ${members.join(', ') || 'not listed'}`,
+      `uv.lock: ${found}${listed}${member === '.' && !roots.length ? ": set path to a member's folder" : ''}`,
     );
   }
   const project = roots[0]!;

@@ -250,7 +250,7 @@ describe('uvLockRequirements in a uv workspace', () => {
       'source = { virtual = "packages/x" }',
     );
     expect(() => uvLockRequirements(noRoot, '/repo')).toThrow(
-      'uv.lock: no package in it is the project itself (source editable = "." or virtual = ".")',
+      'uv.lock: no package in it is the project itself (source editable = "." or virtual = "."); its workspace members are api, lib, monorepo, tools: set path to a member\'s folder',
     );
   });
 });
