@@ -117,7 +117,7 @@ function packagesOf(root: TomlTable, lineOf: (t: TomlTable) => number | undefine
   });
 }
 
-/** The requirement line of a locked package (without its marker), or why there is none. */
+/** The requirement line of a locked package (without its marker), or none for a virtual one (nothing to install). */
 function requirementOf(p: LockPackage, projectDir: string): { line: string } | { virtual: true } {
   const { source } = p;
   const at = `uv.lock${p.line ? ` line ${p.line}` : ''} (package ${p.name})`;
