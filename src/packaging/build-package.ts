@@ -28,6 +28,7 @@ import { LockfileError, type LockExport } from './lock-walk.js';
 import { otherIndexWarning, pipfileLockRequirements, type LockIndex } from './pipfile-lock.js';
 import { poetryLockRequirements } from './poetry-lock.js';
 import { uvLockRequirements } from './uv-lock.js';
+import { uvWorkspaceOf } from './uv-workspace.js';
 import { checkPackageSize, formatBytes, formatCount, largestParts, type SizeEntry } from './size-check.js';
 import { packSlimDependencies, type SlimPackage } from './slim-package.js';
 import { EntryCache } from './entry-cache.js';
@@ -622,7 +623,13 @@ interface PythonRequirements {
 interface Lockfile {
   name: string;
   manifest: 'pyproject.toml' | 'Pipfile';
-  exported: (lock: string, pyproject: string, projectDir: string) => LockExport & { indexes?: LockIndex[] };
+  /** `member`: the function's folder relative to the lockfile's (a uv workspace member), else '.'. */
+  exported: (
+    lock: string,
+    pyproject: string,
+    projectDir: string,
+    member: string,
+  ) => LockExport & { indexes?: LockIndex[] };
   relock: string;
   export: string;
 }
@@ -633,7 +640,7 @@ const LOCKFILES: readonly Lockfile[] = [
   {
     name: 'uv.lock',
     manifest: 'pyproject.toml',
-    exported: (lock, _pyproject, dir) => uvLockRequirements(lock, dir),
+    exported: (lock, _pyproject, dir, member) => uvLockRequirements(lock, dir, member),
     relock: 'uv lock',
     export: 'uv export --no-dev --no-hashes -o requirements.txt',
   },
@@ -653,20 +660,31 @@ const LOCKFILES: readonly Lockfile[] = [
   },
 ];
 
-/** The lockfile of a pyproject.toml or Pipenv project in path without a requirements file, and its path. */
+/**
+ * The lockfile of a pyproject.toml or Pipenv project in path without a
+ * requirements file, its path and `member` (path relative to the
+ * lockfile's folder): in path, else the uv.lock of the uv workspace path is
+ * a member of (see uv-workspace.ts).
+ */
 function lockfileOf(
-  options: Pick<BuildPackageOptions, 'path' | 'runtime' | 'requirements'>,
-): { lock: Lockfile; file: string } | undefined {
+  options: Pick<BuildPackageOptions, 'path' | 'runtime' | 'requirements' | 'workspace'>,
+): { lock: Lockfile; file: string; member: string } | undefined {
   if (!isPythonRuntime(options.runtime) || options.requirements) return undefined;
   const lock = LOCKFILES.find(
     (l) => existsSync(join(options.path, l.manifest)) && existsSync(join(options.path, l.name)),
   );
-  return lock && { lock, file: join(options.path, lock.name) };
+  if (lock) return { lock, file: join(options.path, lock.name), member: '.' };
+  const workspace = existsSync(join(options.path, 'pyproject.toml'))
+    ? uvWorkspaceOf(options.path, options.workspace)
+    : undefined;
+  return (
+    workspace && { lock: LOCKFILES[0]!, file: join(workspace.root, 'uv.lock'), member: workspace.member }
+  );
 }
 
 /** A Python function with dependencies to install: a requirements file, or a project's lockfile. */
 export function installsRequirements(
-  options: Pick<BuildPackageOptions, 'path' | 'runtime' | 'requirements'>,
+  options: Pick<BuildPackageOptions, 'path' | 'runtime' | 'requirements' | 'workspace'>,
 ) {
   return isPythonRuntime(options.runtime) && (!!options.requirements || !!lockfileOf(options));
 }
@@ -690,17 +708,19 @@ async function pythonRequirements(
   const found = lockfileOf(options);
   let locked;
   try {
-    locked = found && found.lock.exported(await readFile(found.file, 'utf8'), toml, options.path);
+    locked =
+      found &&
+      found.lock.exported(await readFile(found.file, 'utf8'), toml, dirname(found.file), found.member);
   } catch (error) {
     if (!(error instanceof LockfileError) || !found) throw error;
     const { lock } = found;
     // Messages start with the file's name: uv.lock, poetry.lock, Pipfile.lock or pyproject.toml.
     const named = error.message.replace(/^(uv\.lock|poetry\.lock|Pipfile\.lock|pyproject\.toml)/, (n) =>
-      join(options.path, n),
+      join(dirname(found.file), n),
     );
     throw new LockfileError(
       `${named}. lambda-deploy installs the versions ${lock.name} pins when there is no requirements file: ` +
-        `run ${lock.relock} to write it again, or write requirements.txt next to it (${lock.export}).`,
+        `run ${lock.relock} to write it again, or write requirements.txt ${found.member === '.' ? `next to it (${lock.export})` : `in ${options.path} (uv export --package <member> --no-dev --no-editable --no-hashes)`}.`,
     );
   }
   // A name locked in two versions (a fork by marker) is one package.

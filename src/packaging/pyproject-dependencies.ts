@@ -48,6 +48,15 @@ function tableKeys(toml: string, name: string): string[] {
     .filter((n): n is string => n !== undefined);
 }
 
+/** The strings of `key = [...]` in the table `[name]`; undefined without that table (or that key). */
+export function tableArray(toml: string, name: string, key: string): string[] | undefined {
+  const lines = table(toml, name);
+  const at = lines.findIndex((l) => new RegExp(`^\\s*${key}\\s*=\\s*\\[`).test(l));
+  if (at < 0) return undefined;
+  const text = lines.slice(at).join('\n');
+  return arrayStrings(text.slice(text.indexOf('[') + 1));
+}
+
 export function pyprojectDependencies(toml: string): string[] {
   const project = table(toml, 'project').join('\n');
   const pep621 = /^\s*dependencies\s*=\s*\[/m.exec(project);

@@ -2,7 +2,8 @@
  * The requirements uv.lock pins for a project's own dependencies (pure):
  * what `uv export --no-dev --no-emit-project` would write, for a runner
  * without uv. From the project's package (source `editable = "."` or
- * `virtual = "."`) the walk follows `dependencies`, and `extra = [...]`
+ * `virtual = "."`; in a workspace, the member's folder: `uv export
+ * --package <member>`) the walk follows `dependencies`, and `extra = [...]`
  * edges into a package's optional-dependencies; never the project's
  * dev-dependencies (dependency groups) nor its own extras. Markers combine
  * as lock-walk.ts says.
@@ -13,6 +14,10 @@
  * than uv meant (pip decides them with the Python that runs it) then adds
  * the dependency a package's metadata asks for rather than silently leaving
  * out one the function imports.
+ *
+ * Other workspace members (and editable paths) it reaches are installed from
+ * their folders, not editable (`name @ file:///...`: pip builds each into a
+ * wheel); a virtual member is not installed, its dependencies are.
  */
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
@@ -112,8 +117,8 @@ function packagesOf(root: TomlTable, lineOf: (t: TomlTable) => number | undefine
   });
 }
 
-/** The requirement line of a locked package (without its marker), or why there is none. */
-function requirementOf(p: LockPackage, projectDir: string): { line: string } | { unsupported: string } {
+/** The requirement line of a locked package (without its marker), or none for a virtual one (nothing to install). */
+function requirementOf(p: LockPackage, projectDir: string): { line: string } | { virtual: true } {
   const { source } = p;
   const at = `uv.lock${p.line ? ` line ${p.line}` : ''} (package ${p.name})`;
   if (typeof source.registry === 'string') {
@@ -138,34 +143,56 @@ function requirementOf(p: LockPackage, projectDir: string): { line: string } | {
   const local = typeof source.path === 'string' ? source.path : source.directory;
   if (typeof local === 'string')
     return { line: `${p.name} @ ${pathToFileURL(resolve(projectDir, local)).href}${subdirectory}` };
-  const member = String(source.editable ?? source.virtual);
-  return {
-    unsupported: `it installs ${p.name} from the folder ${member} as a workspace member or editable project, which pip cannot install from a requirements file for Lambda's platform`,
-  };
+  // A workspace member (or an editable path) is installed, not editable: pip builds its folder into a wheel.
+  if (typeof source.editable === 'string')
+    return { line: `${p.name} @ ${pathToFileURL(resolve(projectDir, source.editable)).href}` };
+  // A virtual member (no build system) is never installed itself; the walk takes in its dependencies.
+  return { virtual: true };
 }
 
-/** The requirement lines uv.lock pins for the project in `projectDir` (see the module comment). */
-export function uvLockRequirements(text: string, projectDir: string): LockExport {
+/** `packages/api/`, `./packages/api`: `packages/api`; `.` and `` stay `.`. */
+function folderOf(path: unknown): string | undefined {
+  return typeof path === 'string' ? path.replace(/^(\.\/)+/, '').replace(/\/+$/, '') || '.' : undefined;
+}
+
+/**
+ * The requirement lines uv.lock (in `projectDir`) pins for the project in
+ * its folder, or for the workspace member in `member` (relative to
+ * projectDir, forward slashes): see the module comment. In a workspace,
+ * what it cannot export is an error naming the member, never a deploy
+ * without dependencies.
+ */
+export function uvLockRequirements(text: string, projectDir: string, member = '.'): LockExport {
   const { root, lineOf } = readLockToml(text, 'uv.lock');
   if (root.version !== 1)
     throw new UvLockError(
       `uv.lock: version = ${JSON.stringify(root.version ?? null)}; lambda-deploy reads uv.lock version 1 (run uv lock with a uv it knows, or write requirements.txt with uv export)`,
     );
   const manifest = root.manifest;
-  const members = isTable(manifest) && Array.isArray(manifest.members) ? manifest.members : [];
-  if (members.length > 1)
-    return {
-      unsupported: `it describes a uv workspace of ${members.length} members (${members.join(', ')})`,
-    };
+  const members = (isTable(manifest) && Array.isArray(manifest.members) ? manifest.members : []).map((m) =>
+    normalize(String(m)),
+  );
   const packages = packagesOf(root, lineOf);
-  const roots = packages.filter((p) => p.source.editable === '.' || p.source.virtual === '.');
-  if (roots.length !== 1)
-    return {
-      unsupported: roots.length
-        ? `it has ${roots.length} packages from the project's folder`
-        : 'no package in it is the project itself (source editable = "." or virtual = ".")',
-    };
+  const roots = packages.filter(
+    (p) => folderOf(p.source.editable) === member || folderOf(p.source.virtual) === member,
+  );
+  // A lock with [manifest] members is a workspace's: what cannot be exported fails rather than deploying without dependencies.
+  const workspace = member !== '.' || members.length > 0;
+  if (roots.length !== 1) {
+    const found = roots.length
+      ? `it has ${roots.length} packages from ${member === '.' ? "the project's folder" : `the member's folder ${member}`}`
+      : `no package in it is ${member === '.' ? 'the project itself' : `the workspace member in ${member}`} (source editable = "${member}" or virtual = "${member}")`;
+    if (!workspace) return { unsupported: found };
+    const listed = members.length ? `; its workspace members are ${members.join(', ')}` : '';
+    throw new UvLockError(
+      `uv.lock: ${found}${listed}${member === '.' && !roots.length ? ": set path to a member's folder" : ''}`,
+    );
+  }
   const project = roots[0]!;
+  if (members.length && !members.includes(project.name))
+    throw new UvLockError(
+      `uv.lock${project.line ? ` line ${project.line}` : ''} (package ${project.name}): the package from ${member} is not among the workspace members [manifest] lists (${members.join(', ')})`,
+    );
   const byName = new Map<string, LockPackage[]>();
   for (const p of packages) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
 
@@ -202,7 +229,7 @@ export function uvLockRequirements(text: string, projectDir: string): LockExport
   for (const [p, byExtra] of terms) {
     if (p === project) continue;
     const requirement = requirementOf(p, projectDir);
-    if ('unsupported' in requirement) return requirement;
+    if ('virtual' in requirement) continue;
     const marker = markerOf(byExtra.get('') ?? []);
     lines.push(marker ? `${requirement.line} ; ${marker}` : requirement.line);
   }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -568,16 +569,6 @@ describe('a uv project (pyproject.toml and uv.lock, no requirements file)', () =
     expect(logger.text()).not.toContain('uv.lock pins');
   });
 
-  it('says why a workspace lock is not installed, next to the warning of old', async () => {
-    const path = uvProject('uv-workspace', {
-      'uv.lock': `${lock}\n[manifest]\nmembers = ["hello-app", "lib"]\n`,
-    });
-    const logger = new RecordingLogger();
-    await buildPackage(uvOptions(path), { logger });
-    expect(logger.text('warning')).toContain(
-      'uv.lock is not installed: it describes a uv workspace of 2 members (hello-app, lib). pyproject.toml declares 2 dependencies',
-    );
-  });
   it('installs uv.lock when there is a poetry.lock too, and reads no poetry.lock', async () => {
     const path = uvProject('uv-and-poetry', { 'poetry.lock': 'not toml at all' });
     const logger = new RecordingLogger();
@@ -585,6 +576,79 @@ describe('a uv project (pyproject.toml and uv.lock, no requirements file)', () =
     expect(await names(result.zipPath)).toContain('numpy-2.2.6.dist-info/METADATA');
     expect(logger.text('info')).toContain('Installing the 10 packages uv.lock pins');
     expect(logger.text()).not.toContain('poetry.lock');
+  });
+});
+
+describe('a uv workspace member (its pyproject.toml in path, uv.lock at the workspace root above it)', () => {
+  const fixture = join(import.meta.dirname, 'fixtures', 'uv-workspace');
+
+  /** A copy of the workspace in a repository of its own (a .git folder at its root). */
+  function repository(name: string, files: Record<string, string> = {}): string {
+    const dir = join(root, name);
+    cpSync(fixture, dir, { recursive: true });
+    mkdirSync(join(dir, '.git'));
+    project(name, files);
+    return dir;
+  }
+
+  // Never the wheel cache: a wslib wheel kept from an earlier run would hide the build.
+  const memberOptions = (path: string, overrides: Partial<BuildPackageOptions> = {}) =>
+    options(path, { pipArgs: ['--no-index', '--find-links', wheels, '--no-cache-dir'], ...overrides });
+
+  it("installs what the workspace's uv.lock pins for that member: another member built from its folder, never the dev group nor the member itself", async () => {
+    const repo = repository('uv-ws');
+    const path = join(repo, 'packages', 'api');
+    const logger = new RecordingLogger();
+    expect(installsRequirements(memberOptions(path, { workspace: repo }))).toBe(true);
+    const result = await buildPackage(memberOptions(path, { workspace: repo }), { logger });
+    const files = await names(result.zipPath);
+    const distInfos = files.filter((f) => f.endsWith('.dist-info/METADATA')).sort();
+    expect(distInfos).toEqual(['greetlib-1.2.0.dist-info/METADATA', 'wslib-0.2.0.dist-info/METADATA']);
+    expect(files).toEqual(expect.arrayContaining(['app.py', 'greetlib/__init__.py', 'wslib/__init__.py']));
+    expect(files).not.toContain('packages/lib/backend.py');
+    expect(logger.text('info')).toContain(
+      'Installing the 2 packages uv.lock pins (pyproject.toml has no requirements.txt)',
+    );
+    expect(logger.text('info')).toContain(`Installing the packages ${join(repo, 'uv.lock')} pins for`);
+    expect(logger.text('warning')).not.toContain('pyproject.toml declares');
+    expect(readdirSync(repo).sort()).toEqual(['.git', 'packages', 'pyproject.toml', 'uv.lock']);
+  });
+
+  it('reads no uv.lock above the repository or the GitHub workspace, nor one whose members leave path out', async () => {
+    const repo = repository('uv-ws-bounds', {
+      'packages/api/.git/HEAD': 'ref: refs/heads/main\n',
+      'packages/legacy/pyproject.toml': '[project]\nname = "legacy"\ndependencies = ["greetlib"]\n',
+      'packages/legacy/app.py': 'def handler(event, context):\n    return 1\n',
+      'tools/cli/pyproject.toml': '[project]\nname = "cli"\ndependencies = ["greetlib"]\n',
+      'tools/cli/app.py': 'def handler(event, context):\n    return 1\n',
+    });
+    const lib = join(repo, 'packages', 'lib');
+    const cases = [
+      memberOptions(join(repo, 'packages', 'api')),
+      memberOptions(lib, { workspace: lib }),
+      memberOptions(join(repo, 'packages', 'legacy')),
+      memberOptions(join(repo, 'tools', 'cli')),
+    ];
+    for (const [i, opts] of cases.entries()) {
+      expect([i, installsRequirements(opts)]).toEqual([i, false]);
+    }
+    const logger = new RecordingLogger();
+    await buildPackage(cases[2]!, { logger });
+    expect(logger.text('warning')).toContain('pyproject.toml declares 1 dependency (greetlib)');
+  });
+
+  it('refuses a member uv.lock does not know, naming the file and the member, before pip runs', async () => {
+    const repo = repository('uv-ws-unlocked', {
+      'packages/web/pyproject.toml': '[project]\nname = "web"\ndependencies = ["greetlib"]\n',
+      'packages/web/app.py': 'def handler(event, context):\n    return 1\n',
+    });
+    const logger = new RecordingLogger();
+    await expect(
+      buildPackage(memberOptions(join(repo, 'packages', 'web'), { workspace: repo }), { logger }),
+    ).rejects.toThrow(
+      `${join(repo, 'uv.lock')}: no package in it is the workspace member in packages/web (source editable = "packages/web" or virtual = "packages/web"); its workspace members are api, monorepo, wslib. lambda-deploy installs the versions uv.lock pins when there is no requirements file: run uv lock to write it again`,
+    );
+    expect(logger.text()).not.toContain('Installing');
   });
 });
 

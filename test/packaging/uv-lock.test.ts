@@ -87,20 +87,23 @@ describe('uvLockRequirements', () => {
     });
   });
 
-  it('says why it cannot stand for a requirements file: a workspace, an editable member, no project', () => {
-    const workspace = `${lockOf('')}\n[manifest]\nmembers = ["app", "lib"]\n`;
-    expect(uvLockRequirements(workspace, '/p')).toEqual({
-      unsupported: 'it describes a uv workspace of 2 members (app, lib)',
-    });
-    const editable = lockOf(
-      '{ name = "lib" }',
-      'name = "lib"\nversion = "1"\nsource = { editable = "packages/lib" }',
-    );
-    expect(uvLockRequirements(editable, '/p')).toEqual({
-      unsupported: expect.stringContaining('installs lib from the folder packages/lib as a workspace member'),
-    });
+  it('says why it cannot stand for a requirements file: no project, or several', () => {
     expect(uvLockRequirements('version = 1\n', '/p')).toEqual({
       unsupported: expect.stringContaining('no package in it is the project itself'),
+    });
+    const twice = lockOf('', 'name = "app2"\nversion = "1"\nsource = { editable = "." }');
+    expect(uvLockRequirements(twice, '/p')).toEqual({
+      unsupported: "it has 2 packages from the project's folder",
+    });
+  });
+
+  it('installs an editable path dependency from its folder, not editable', () => {
+    const editable = lockOf(
+      '{ name = "lib" }',
+      'name = "lib"\nversion = "1"\nsource = { editable = "../lib" }',
+    );
+    expect(uvLockRequirements(editable, '/repo/app')).toEqual({
+      requirements: [`lib @ ${pathToFileURL('/repo/lib').href}`],
     });
   });
 
@@ -118,6 +121,137 @@ describe('uvLockRequirements', () => {
     expect(() =>
       uvLockRequirements(lockOf('', 'name = "x"\nversion = "1"\nsource = { svn = "x" }'), '/p'),
     ).toThrow('uv.lock line 11 (package x): source is not an inline table with one of');
+  });
+});
+
+/** A uv workspace as `uv lock` writes it: a virtual root, members api and lib (editable), tools (virtual). */
+const WORKSPACE_LOCK = `version = 1
+revision = 3
+requires-python = ">=3.12"
+
+[manifest]
+members = [
+    "api",
+    "lib",
+    "monorepo",
+    "tools",
+]
+
+[[package]]
+name = "api"
+version = "0.1.0"
+source = { editable = "packages/api" }
+dependencies = [
+    { name = "bigdep" },
+    { name = "lib" },
+    { name = "tools" },
+]
+
+[package.dev-dependencies]
+dev = [
+    { name = "pytest" },
+]
+
+[package.metadata]
+requires-dist = [
+    { name = "bigdep", specifier = ">=1" },
+    { name = "lib", editable = "packages/lib" },
+    { name = "tools", virtual = "packages/tools" },
+]
+
+[package.metadata.requires-dev]
+dev = [{ name = "pytest", specifier = ">=8" }]
+
+[[package]]
+name = "bigdep"
+version = "1.0.0"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "lib"
+version = "0.2.0"
+source = { editable = "packages/lib" }
+dependencies = [
+    { name = "smalldep", marker = "sys_platform == 'linux'" },
+]
+
+[[package]]
+name = "monorepo"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [
+    { name = "api" },
+    { name = "other" },
+]
+
+[[package]]
+name = "other"
+version = "3.0.0"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "pytest"
+version = "8.3.4"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "smalldep"
+version = "2.0.0"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "tools"
+version = "0.1.0"
+source = { virtual = "packages/tools" }
+dependencies = [
+    { name = "toolsdep" },
+]
+
+[[package]]
+name = "toolsdep"
+version = "4.0.0"
+source = { registry = "https://pypi.org/simple" }
+`;
+
+describe('uvLockRequirements in a uv workspace', () => {
+  it("exports a member's production closure: other members from their folders, a virtual one's dependencies, never itself nor its dev group", () => {
+    expect(uvLockRequirements(WORKSPACE_LOCK, '/repo', 'packages/api')).toEqual({
+      requirements: [
+        'bigdep==1.0.0',
+        `lib @ ${pathToFileURL('/repo/packages/lib').href}`,
+        "smalldep==2.0.0 ; sys_platform == 'linux'",
+        'toolsdep==4.0.0',
+      ],
+    });
+    // The workspace root's own project: its members are dependencies like any other.
+    expect(uvLockRequirements(WORKSPACE_LOCK, '/repo')).toEqual({
+      requirements: [
+        `api @ ${pathToFileURL('/repo/packages/api').href}`,
+        'bigdep==1.0.0',
+        `lib @ ${pathToFileURL('/repo/packages/lib').href}`,
+        'other==3.0.0',
+        "smalldep==2.0.0 ; sys_platform == 'linux'",
+        'toolsdep==4.0.0',
+      ],
+    });
+  });
+
+  it('refuses, naming uv.lock, the member and the line, rather than deploying without dependencies', () => {
+    expect(() => uvLockRequirements(WORKSPACE_LOCK, '/repo', 'packages/web')).toThrow(
+      'uv.lock: no package in it is the workspace member in packages/web (source editable = "packages/web" or virtual = "packages/web"); its workspace members are api, lib, monorepo, tools',
+    );
+    const unlisted = WORKSPACE_LOCK.replace('    "api",\n', '');
+    expect(() => uvLockRequirements(unlisted, '/repo', 'packages/api')).toThrow(
+      'uv.lock line 12 (package api): the package from packages/api is not among the workspace members [manifest] lists (lib, monorepo, tools)',
+    );
+    // A workspace root without a project of its own (no "." package): the member's folder is the one to deploy.
+    const noRoot = WORKSPACE_LOCK.replace(
+      'source = { virtual = "." }',
+      'source = { virtual = "packages/x" }',
+    );
+    expect(() => uvLockRequirements(noRoot, '/repo')).toThrow(
+      'uv.lock: no package in it is the project itself (source editable = "." or virtual = "."); its workspace members are api, lib, monorepo, tools: set path to a member\'s folder',
+    );
   });
 });
 

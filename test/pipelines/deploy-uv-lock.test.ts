@@ -3,10 +3,12 @@
  * with what uv.lock pins (a Poetry project with its poetry.lock, a Pipenv
  * project with its Pipfile.lock likewise): counted like any requirements when the layers
  * push the package past 250 MB (slim), and a lockfile lambda-deploy cannot
- * read stops the deploy before anything is created in AWS.
+ * read stops the deploy before anything is created in AWS, as does a uv
+ * workspace's uv.lock that does not know the function's member (the
+ * member's install itself: test/packaging/build-package.test.ts).
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeAws } from '../../fakes/aws/index.js';
@@ -153,6 +155,41 @@ it('a Pipfile.lock it cannot read: the file and line named, nothing created in A
   );
   expect(error?.message).toMatch(/\/app\/Pipfile\.lock line 23: not JSON \(/);
   expect(error?.message).toContain('run pipenv lock to write it again');
+  expect(calls).toEqual([]);
+  expect(fn).toBeUndefined();
+}, 120_000);
+
+/** Deploys `member` of a copy of test/packaging/fixtures/uv-workspace (the GitHub workspace) as the function's path. */
+async function deployWorkspaceMember(member: string, files: Record<string, string> = {}) {
+  const fake = await startFakeAws();
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  cpSync(join(import.meta.dirname, '..', 'packaging', 'fixtures', 'uv-workspace'), dir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  try {
+    const deployed = deployApp(fake, dir, {
+      inputs: { path: member, 'pip-args': `--no-index --find-links ${wheels}` },
+    });
+    const [run, error] = await deployed.then(
+      (r) => [r, undefined] as const,
+      (e: unknown) => [undefined, e as Error] as const,
+    );
+    return { run, error, fn: fake.account.functions.get('shop-main'), calls: fake.calls.calls };
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+}
+
+it('a uv workspace whose uv.lock does not know the member: the member named, nothing created in AWS', async () => {
+  const { error, fn, calls } = await deployWorkspaceMember('app', {
+    'pyproject.toml':
+      '[project]\nname = "monorepo"\nversion = "0.1.0"\n\n[tool.uv.workspace]\nmembers = ["packages/*", "app"]\n',
+    'app/pyproject.toml': '[project]\nname = "shop"\nversion = "0.1.0"\ndependencies = ["bigdep"]\n',
+  });
+  expect(error?.message).toMatch(
+    /\/uv\.lock: no package in it is the workspace member in app \(source editable = "app" or virtual = "app"\); its workspace members are api, monorepo, wslib\./,
+  );
   expect(calls).toEqual([]);
   expect(fn).toBeUndefined();
 }, 120_000);

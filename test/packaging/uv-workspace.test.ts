@@ -1,0 +1,51 @@
+import { describe, expect, it } from '@jest/globals';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { uvWorkspaceOf, workspaceCovers } from '../../src/packaging/uv-workspace.js';
+import { tempDir } from './helpers.js';
+
+describe('workspaceCovers', () => {
+  const root = (members: string, exclude = '') =>
+    `[project]\nname = "root"\n\n[tool.uv.workspace]\nmembers = ${members}\n${exclude ? `exclude = ${exclude}\n` : ''}\n[tool.uv.sources]\nlib = { workspace = true }\n`;
+
+  it('takes the members its globs name, less the excluded ones', () => {
+    const text = root('[\n    "packages/*",\n    "./services/api/", # the API\n]', '["packages/legacy*"]');
+    expect(workspaceCovers(text, 'packages/api')).toBe(true);
+    expect(workspaceCovers(text, 'services/api')).toBe(true);
+    expect(workspaceCovers(text, 'packages/legacy-v1')).toBe(false);
+    expect(workspaceCovers(text, 'packages/api/nested')).toBe(false);
+    expect(workspaceCovers(text, 'tools/cli')).toBe(false);
+    expect(workspaceCovers(root('["libs/**"]'), 'libs/a/b')).toBe(true);
+  });
+
+  it('takes nothing without [tool.uv.workspace] members', () => {
+    expect(workspaceCovers('[project]\nname = "x"\n', 'packages/api')).toBe(false);
+    expect(workspaceCovers('[tool.uv.workspace]\nexclude = ["x"]\n', 'packages/api')).toBe(false);
+  });
+});
+
+describe('uvWorkspaceOf', () => {
+  it('finds the nearest workspace root with a uv.lock, never above the repository nor the GitHub workspace', () => {
+    const { dir, cleanup } = tempDir('uv-workspace');
+    try {
+      const write = (path: string, text: string) => {
+        mkdirSync(join(dir, path, '..'), { recursive: true });
+        writeFileSync(join(dir, path), text);
+      };
+      write('repo/pyproject.toml', '[tool.uv.workspace]\nmembers = ["packages/*"]\n');
+      write('repo/uv.lock', 'version = 1\n');
+      write('repo/packages/api/pyproject.toml', '[project]\nname = "api"\n');
+      const api = join(dir, 'repo', 'packages', 'api');
+      expect(uvWorkspaceOf(api)).toEqual({ root: join(dir, 'repo'), member: 'packages/api' });
+      expect(uvWorkspaceOf(api, join(dir, 'repo'))).toEqual({
+        root: join(dir, 'repo'),
+        member: 'packages/api',
+      });
+      expect(uvWorkspaceOf(api, join(dir, 'repo', 'packages'))).toBeUndefined();
+      mkdirSync(join(dir, 'repo', 'packages', '.git'));
+      expect(uvWorkspaceOf(api)).toBeUndefined();
+    } finally {
+      cleanup();
+    }
+  });
+});
