@@ -27,7 +27,7 @@ import { collectFiles } from '../../src/packaging/collect-files.js';
 import { listZip, readZipEntry } from '../../src/packaging/zip-reader.js';
 import { runtimeAssetsDir } from '../../src/util/assets.js';
 import { RecordingLogger } from '../../src/util/logger.js';
-import { buildWheel, pythonZipInfo, tempDir } from './helpers.js';
+import { buildWheel, pythonZipInfo, tempDir, withoutLockedHashes } from './helpers.js';
 
 const { dir: root, cleanup } = tempDir('build');
 afterAll(cleanup);
@@ -466,7 +466,7 @@ describe('a pyproject.toml-only project (no requirements file)', () => {
 
 describe('a uv project (pyproject.toml and uv.lock, no requirements file)', () => {
   const fixture = join(import.meta.dirname, 'fixtures', 'uv-flask-app');
-  const lock = readFileSync(join(fixture, 'uv.lock'), 'utf8');
+  const lock = withoutLockedHashes(readFileSync(join(fixture, 'uv.lock'), 'utf8'));
   const uvWheels = join(root, 'uv-wheels');
   const pinned = [
     ['asgiref', '3.8.1'],
@@ -630,7 +630,7 @@ describe('a Poetry project (pyproject.toml and poetry.lock, no requirements file
     return project(name, {
       'app.py': readFileSync(join(from, 'app.py'), 'utf8'),
       'pyproject.toml': readFileSync(join(from, 'pyproject.toml'), 'utf8'),
-      'poetry.lock': readFileSync(join(from, 'poetry.lock'), 'utf8'),
+      'poetry.lock': withoutLockedHashes(readFileSync(join(from, 'poetry.lock'), 'utf8')),
       ...files,
     });
   }

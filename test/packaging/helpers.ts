@@ -74,3 +74,13 @@ export async function buildWheel(
   );
   return wheel;
 }
+
+/** A lockfile's text without its recorded hashes: the fixtures' are PyPI's (or zeros), not those of the wheels tests build. */
+export function withoutLockedHashes(lock: string): string {
+  return lock.replace(/,\s*hash = "sha256:[0-9a-f]+"/g, '');
+}
+
+/** An export's requirement lines without their `--hash` options. */
+export function withoutHashOptions<T extends { requirements: string[] }>(exported: T): T {
+  return { ...exported, requirements: exported.requirements.map((l) => l.replace(/ --hash=\S+/g, '')) };
+}
