@@ -81,6 +81,15 @@ export function withoutLockedHashes(lock: string): string {
 }
 
 /** An export's requirement lines without their `--hash` options. */
-export function withoutHashOptions<T extends { requirements: string[] }>(exported: T): T {
-  return { ...exported, requirements: exported.requirements.map((l) => l.replace(/ --hash=\S+/g, '')) };
+export function withoutHashOptions<T extends object>(exported: T): T {
+  if (!('requirements' in exported) || !Array.isArray(exported.requirements)) return exported;
+  const requirements = (exported.requirements as string[]).map((l) => l.replace(/ --hash=\S+/g, ''));
+  return { ...exported, requirements };
+}
+
+/** An export's requirement lines (none when it says the lock is unsupported). */
+export function requirementLines(exported: object): string[] {
+  return 'requirements' in exported && Array.isArray(exported.requirements)
+    ? (exported.requirements as string[])
+    : [];
 }

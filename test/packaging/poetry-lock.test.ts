@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { poetryLockRequirements } from '../../src/packaging/poetry-lock.js';
-import { withoutHashOptions } from './helpers.js';
+import { requirementLines, withoutHashOptions } from './helpers.js';
 
 const fixture = (name: string, file: string) =>
   readFileSync(join(import.meta.dirname, 'fixtures', name, file), 'utf8');
@@ -187,19 +187,19 @@ describe('poetryLockRequirements', () => {
       fixture('poetry2-flask-app', 'pyproject.toml'),
       '/p',
     );
-    expect(two.requirements).toContain(
+    expect(requirementLines(two)).toContain(
       'asgiref==3.8.1 --hash=sha256:1bfbac39a0fefc61effb37a1add16e5b39efe6ce5f85c92a0258f7ae501b9378 --hash=sha256:a967e9e0bd9634cccd84c1b95eafaa987f7d811e6416f7218e20e3a8bed835f6',
     );
-    expect(two.requirements.every((l) => / ; .* --hash=|^[^;]* --hash=/.test(l))).toBe(true);
+    expect(requirementLines(two).every((l: string) => / ; .* --hash=|^[^;]* --hash=/.test(l))).toBe(true);
     const one = poetryLockRequirements(
       fixture('poetry1-flask-app', 'poetry.lock'),
       fixture('poetry1-flask-app', 'pyproject.toml'),
       '/p',
     );
-    expect(one.requirements).toContain(
+    expect(requirementLines(one)).toContain(
       'asgiref==3.5.2 --hash=sha256:ab83690925570aa89e1c083647caaeba3866e8a5aa3b45ab275c8595351dde10 --hash=sha256:3080a18c60dcd4ce256b7224e5dd900b9eb806ee6de114f79f4c5604d58bc449',
     );
-    expect(one.requirements.find((l) => l.startsWith('zipp'))).toMatch(
+    expect(requirementLines(one).find((l: string) => l.startsWith('zipp'))).toMatch(
       /^zipp==3\.11\.0 ; python_version < "3\.10" --hash=sha256:86d4\w+ --hash=sha256:90b5\w+$/,
     );
   });
@@ -231,7 +231,7 @@ describe('poetryLockRequirements', () => {
       'lock-version = "2.1"',
       '',
     ].join('\n');
-    expect(poetryLockRequirements(lock, '', '/p').requirements).toEqual([
+    expect(requirementLines(poetryLockRequirements(lock, '', '/p'))).toEqual([
       `g @ git+https://github.com/org/g.git@${'2'.repeat(40)}`,
       `private-lib==2.0 --hash=sha256:${'ab'.repeat(32)}`,
     ]);
