@@ -8,6 +8,7 @@ import { type Settings } from '../model/settings.js';
 import type { Surface } from '../settings/surface.js';
 import { runtimeAssetsDir } from '../util/assets.js';
 import type { Logger } from '../util/logger.js';
+import { redact } from '../util/redact.js';
 import { collectFiles } from './collect-files.js';
 import { devOnlyNote, devOnlyPackages, lockfileMismatch, packageName } from './dev-dependencies.js';
 import { createFileFilter, type FileFilter, type FilterOptions } from './file-filter.js';
@@ -24,7 +25,7 @@ import {
 } from './hoisted-dependencies.js';
 import { pipInstall, pythonExecutable } from './pip-install.js';
 import { unlistedDependenciesWarning, unlockedPipfileWarning } from './pyproject-dependencies.js';
-import { LockfileError, type LockExport } from './lock-walk.js';
+import { hashChecked, LockfileError, type LockExport } from './lock-walk.js';
 import { otherIndexWarning, pipfileLockRequirements, type LockIndex } from './pipfile-lock.js';
 import { poetryLockRequirements } from './poetry-lock.js';
 import { uvLockRequirements } from './uv-lock.js';
@@ -745,20 +746,37 @@ async function pythonRequirements(
     return undefined;
   }
   const { lock, file: lockfile } = found!;
+  const { requirements, unhashed } = hashChecked(locked.requirements);
   const dir = await mkdtemp(join(tmpdir(), 'lambda-deploy-lock-'));
   const file = join(dir, 'requirements.txt');
   await writeFile(
     file,
-    `# Written by lambda-deploy from ${lock.name}: the versions it pins for ${lock.manifest}'s dependencies.\n${locked.requirements.join('\n')}\n`,
+    `# Written by lambda-deploy from ${lock.name}: the versions it pins for ${lock.manifest}'s dependencies.\n${requirements.join('\n')}\n`,
   );
   deps.logger.info(
-    `Installing the ${count} ${count === 1 ? 'package' : 'packages'} ${lock.name} pins (${lock.manifest} has no requirements.txt)`,
+    `Installing the ${count} ${count === 1 ? 'package' : 'packages'} ${lock.name} pins (${lock.manifest} has no requirements.txt)` +
+      (unhashed === undefined ? `, each checked against the hashes ${lock.name} records` : ''),
   );
+  if (unhashed !== undefined) deps.logger.info(unhashedNote(unhashed, lock.name));
   for (const index of locked.indexes ?? []) {
     const warning = otherIndexWarning(index, lock.name, options.pipArgs, deps.surface);
     if (warning) deps.logger.warning(warning);
   }
   return { file, lockfile };
+}
+
+/**
+ * Why pip does not check the files it installs against the lockfile's
+ * hashes: info, not a warning, as a git entry (pinned by its commit) or a
+ * folder of the project is the user's choice, with nothing to fix.
+ */
+function unhashedNote(line: string, lockfile: string): string {
+  const entry = redact(line.replace(/\s+;.*$/, ''));
+  return (
+    `pip does not check the files it installs against ${lockfile}'s hashes: ${lockfile} records none for ${entry} ` +
+    '(a git, folder or URL entry, or a package locked without hashes), and pip checks hashes for every requirement or for none. ' +
+    'A re-uploaded or substituted file of the version pinned is installed as it is.'
+  );
 }
 
 /** Finds the handler's module among files, statically; `missing()` is the error that says where it was looked for. */

@@ -86,3 +86,35 @@ export function walkMarkers<P>(
   }
   return terms;
 }
+
+/** A recorded artifact hash pip can check: `sha256:<hex>` (or sha384, sha512). */
+const HASH = /^(sha256|sha384|sha512):([0-9a-f]+)$/i;
+
+/**
+ * The requirement line with a `--hash` option for each distinct artifact
+ * hash the lockfile records for it (pip accepts a file with any of them).
+ */
+export function withHashes(line: string, hashes: readonly unknown[]): string {
+  const options = [
+    ...new Set(
+      hashes.flatMap((h) => {
+        const m = typeof h === 'string' ? HASH.exec(h.trim()) : null;
+        return m ? [`--hash=${m[1]!.toLowerCase()}:${m[2]!.toLowerCase()}`] : [];
+      }),
+    ),
+  ];
+  return options.length ? `${line} ${options.join(' ')}` : line;
+}
+
+/**
+ * The lines for pip's hash-checking mode, which is all or nothing (one
+ * `--hash` turns it on, and then every requirement needs one): as they are
+ * when every line has its hashes; else all without, and the first line that
+ * has none (a git, folder or URL entry, or a package the lock records no
+ * hash for), which says why pip checks nothing.
+ */
+export function hashChecked(lines: readonly string[]): { requirements: string[]; unhashed?: string } {
+  const unhashed = lines.find((l) => !/\s--hash=/.test(l));
+  if (unhashed === undefined) return { requirements: [...lines] };
+  return { requirements: lines.map((l) => l.replace(/\s+--hash=\S+/g, '')), unhashed };
+}

@@ -7,6 +7,7 @@ import { settingOf, type Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';
+import { explainHashFailure } from './hash-failure.js';
 import { lambdaMarkerEnvironment, MARKERS_FALLBACK, pipBootstrapPath } from './lambda-markers.js';
 import { lambdaPythonPlatform, optionValues, pipInstallArgs, wheelRunsOn } from './python-platform.js';
 
@@ -70,6 +71,8 @@ export function explainPipFailure(
   const pipArgs = (value: string) => settingOf(surface, Inputs.PipArgs, value);
   const terminal = surface === 'terminal';
   const platform = lambdaPythonPlatform(options.runtime, options.architecture);
+  const hashes = explainHashFailure(output, options.requirements, options.lockfile, surface);
+  if (hashes) return hashes;
   const missing =
     /No matching distribution found for\s+(\S+)/.exec(output) ??
     /Could not find a version that satisfies the requirement\s+(\S+)/.exec(output);

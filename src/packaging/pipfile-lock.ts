@@ -14,7 +14,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
-import { LockfileError, normalize } from './lock-walk.js';
+import { LockfileError, normalize, withHashes } from './lock-walk.js';
 import { Inputs } from '../settings/names.js';
 import { inputName, type Surface } from '../settings/surface.js';
 
@@ -95,7 +95,11 @@ function requirementOf(name: string, entry: JsonObject, projectDir: string): str
     if (!/^===?\s*\S+$/.test(version)) fail(at, 'version', 'an exact version ("==1.2.3")');
     line = `${named}==${version.replace(/^===?\s*/, '')}`;
   }
-  return marker ? `${line} ; ${marker}` : line;
+  const full = marker ? `${line} ; ${marker}` : line;
+  // A git checkout or a folder has no hash pip can check; an index package or a file has the ones pipenv recorded.
+  const hashes = entry.hashes ?? [];
+  if (!Array.isArray(hashes)) fail(at, 'hashes', 'an array of "sha256:…" strings');
+  return git === undefined && path === undefined && !sub ? withHashes(full, hashes) : full;
 }
 
 /** The requirement lines Pipfile.lock's "default" section pins (see the module comment). */

@@ -19,6 +19,7 @@ import {
   normalize,
   readLockToml,
   walkMarkers,
+  withHashes,
   type LockExport,
   type WalkEdge,
 } from './lock-walk.js';
@@ -43,6 +44,8 @@ interface PoetryPackage {
   source?: TomlTable;
   dependencies: Dependency[];
   extras: Map<string, string[]>;
+  /** The recorded hashes of its files (lock-version 2: `files`; 1.x: [metadata.files]). */
+  hashes: unknown[];
   at: string;
 }
 
@@ -121,11 +124,22 @@ function packagesOf(root: TomlTable, lineOf: (t: TomlTable) => number | undefine
       optional: p.optional === true,
       dependencies: dependenciesOf(p.dependencies, at, 'dependencies'),
       extras,
+      hashes: Array.isArray(p.files) ? p.files.map((f) => (isTable(f) ? f.hash : undefined)) : [],
       at,
       ...(main && { main }),
       ...(isTable(p.source) && { source: p.source }),
     };
   });
+}
+
+/** Sources whose files pip can check by the hashes poetry.lock records: not a git checkout nor a folder. */
+function hashable(p: PoetryPackage): boolean {
+  const type = p.source?.type;
+  return (
+    type === undefined ||
+    type === 'legacy' ||
+    ((type === 'url' || type === 'file') && !p.source!.subdirectory)
+  );
 }
 
 /** The requirement line of a locked package (without its marker). */
@@ -164,11 +178,18 @@ export function poetryLockRequirements(text: string, pyproject: string, projectD
       `poetry.lock: [metadata] lock-version = ${JSON.stringify(version ?? null)}; lambda-deploy reads lock-version ${LOCK_VERSIONS.join(', ')} (run poetry lock with a Poetry it knows, or write requirements.txt with poetry export)`,
     );
   const packages = packagesOf(root, lineOf);
+  // lock-version 1.x keeps the hashes apart, by package name.
+  const files = isTable(metadata) && isTable(metadata.files) ? metadata.files : {};
+  for (const [name, list] of Object.entries(files))
+    for (const p of packages)
+      if (p.name === normalize(name) && Array.isArray(list))
+        p.hashes.push(...list.map((f) => (isTable(f) ? f.hash : undefined)));
   const lines = (chosen: [PoetryPackage, string | undefined][]) => ({
     requirements: chosen
-      .map(([p, marker]) =>
-        marker ? `${requirementOf(p, projectDir)} ; ${marker}` : requirementOf(p, projectDir),
-      )
+      .map(([p, marker]) => {
+        const line = marker ? `${requirementOf(p, projectDir)} ; ${marker}` : requirementOf(p, projectDir);
+        return hashable(p) ? withHashes(line, p.hashes) : line;
+      })
       .sort(),
   });
   if (version === '2.1')

@@ -27,6 +27,7 @@ import {
   normalize,
   readLockToml,
   walkMarkers,
+  withHashes,
   type LockExport,
 } from './lock-walk.js';
 import { isTable, type TomlTable, type TomlValue } from './toml-subset.js';
@@ -52,6 +53,8 @@ interface LockPackage {
   source: TomlTable;
   dependencies: Edge[];
   optional: Map<string, Edge[]>;
+  /** The recorded hashes of its wheels and sdist. */
+  hashes: unknown[];
   line?: number;
 }
 
@@ -106,24 +109,32 @@ function packagesOf(root: TomlTable, lineOf: (t: TomlTable) => number | undefine
     for (const [extra, list] of Object.entries(extras as TomlTable))
       optional.set(normalize(extra), edges(list, `optional-dependencies.${extra}`));
     const line = lineOf(p);
+    const artifacts = [
+      ...(Array.isArray(p.wheels) ? p.wheels : []),
+      ...(p.sdist === undefined ? [] : [p.sdist]),
+    ];
     return {
       name: normalize(name),
       source: source as TomlTable,
       dependencies: edges(p.dependencies, 'dependencies'),
       optional,
+      hashes: artifacts.map((a) => (isTable(a) ? a.hash : undefined)),
       ...(version !== undefined && { version }),
       ...(line !== undefined && { line }),
     };
   });
 }
 
-/** The requirement line of a locked package (without its marker), or none for a virtual one (nothing to install). */
-function requirementOf(p: LockPackage, projectDir: string): { line: string } | { virtual: true } {
+/** The requirement line of a locked package (without its marker), `hashed` when its recorded hashes apply, or none for a virtual one (nothing to install). */
+function requirementOf(
+  p: LockPackage,
+  projectDir: string,
+): { line: string; hashed?: boolean } | { virtual: true } {
   const { source } = p;
   const at = `uv.lock${p.line ? ` line ${p.line}` : ''} (package ${p.name})`;
   if (typeof source.registry === 'string') {
     if (!p.version) throw new UvLockError(`${at}: a package from a registry has no version`);
-    return { line: `${p.name}==${p.version}` };
+    return { line: `${p.name}==${p.version}`, hashed: true };
   }
   const subdirectory = typeof source.subdirectory === 'string' ? `#subdirectory=${source.subdirectory}` : '';
   if (typeof source.git === 'string') {
@@ -139,10 +150,15 @@ function requirementOf(p: LockPackage, projectDir: string): { line: string } | {
     const git = repository.startsWith('git+') ? repository : `git+${repository}`;
     return { line: `${p.name} @ ${git}@${commit}${sub ? `#subdirectory=${sub}` : subdirectory}` };
   }
-  if (typeof source.url === 'string') return { line: `${p.name} @ ${source.url}${subdirectory}` };
+  if (typeof source.url === 'string')
+    return { line: `${p.name} @ ${source.url}${subdirectory}`, hashed: !subdirectory };
   const local = typeof source.path === 'string' ? source.path : source.directory;
+  // A folder has no hash pip can check; an archive (`path`) has the one uv recorded.
   if (typeof local === 'string')
-    return { line: `${p.name} @ ${pathToFileURL(resolve(projectDir, local)).href}${subdirectory}` };
+    return {
+      line: `${p.name} @ ${pathToFileURL(resolve(projectDir, local)).href}${subdirectory}`,
+      hashed: typeof source.path === 'string' && !subdirectory,
+    };
   // A workspace member (or an editable path) is installed, not editable: pip builds its folder into a wheel.
   if (typeof source.editable === 'string')
     return { line: `${p.name} @ ${pathToFileURL(resolve(projectDir, source.editable)).href}` };
@@ -231,7 +247,8 @@ export function uvLockRequirements(text: string, projectDir: string, member = '.
     const requirement = requirementOf(p, projectDir);
     if ('virtual' in requirement) continue;
     const marker = markerOf(byExtra.get('') ?? []);
-    lines.push(marker ? `${requirement.line} ; ${marker}` : requirement.line);
+    const line = marker ? `${requirement.line} ; ${marker}` : requirement.line;
+    lines.push(requirement.hashed ? withHashes(line, p.hashes) : line);
   }
   return { requirements: lines.sort() };
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   cpSync,
@@ -28,7 +29,7 @@ import { collectFiles } from '../../src/packaging/collect-files.js';
 import { listZip, readZipEntry } from '../../src/packaging/zip-reader.js';
 import { runtimeAssetsDir } from '../../src/util/assets.js';
 import { RecordingLogger } from '../../src/util/logger.js';
-import { buildWheel, pythonZipInfo, tempDir } from './helpers.js';
+import { buildWheel, pythonZipInfo, tempDir, withoutLockedHashes } from './helpers.js';
 
 const { dir: root, cleanup } = tempDir('build');
 afterAll(cleanup);
@@ -467,7 +468,7 @@ describe('a pyproject.toml-only project (no requirements file)', () => {
 
 describe('a uv project (pyproject.toml and uv.lock, no requirements file)', () => {
   const fixture = join(import.meta.dirname, 'fixtures', 'uv-flask-app');
-  const lock = readFileSync(join(fixture, 'uv.lock'), 'utf8');
+  const lock = withoutLockedHashes(readFileSync(join(fixture, 'uv.lock'), 'utf8'));
   const uvWheels = join(root, 'uv-wheels');
   const pinned = [
     ['asgiref', '3.8.1'],
@@ -576,6 +577,75 @@ describe('a uv project (pyproject.toml and uv.lock, no requirements file)', () =
     expect(await names(result.zipPath)).toContain('numpy-2.2.6.dist-info/METADATA');
     expect(logger.text('info')).toContain('Installing the 10 packages uv.lock pins');
     expect(logger.text()).not.toContain('poetry.lock');
+  });
+
+  it('a git entry: installed without hash checking (pip checks all or none), and the log says why, naming it', async () => {
+    // A repository pip builds offline: its in-tree backend hands over a wheel built here.
+    const repo = join(root, 'gitdep-repo');
+    mkdirSync(repo);
+    await buildWheel(repo, 'gitdep', '0.1.0', 'G = 1\n');
+    writeFileSync(
+      join(repo, 'pyproject.toml'),
+      '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n',
+    );
+    writeFileSync(
+      join(repo, 'backend.py'),
+      'import os, shutil\n' +
+        'def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n' +
+        '    here = os.path.dirname(os.path.abspath(__file__))\n' +
+        '    name = [n for n in os.listdir(here) if n.endswith(".whl")][0]\n' +
+        '    shutil.copy(os.path.join(here, name), wheel_directory)\n' +
+        '    return name\n',
+    );
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+        cwd: repo,
+        encoding: 'utf8',
+      }).trim();
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'gitdep');
+    const commit = git('rev-parse', 'HEAD');
+    const asgiref = createHash('sha256')
+      .update(readFileSync(join(uvWheels, 'asgiref-3.8.1-py3-none-any.whl')))
+      .digest('hex');
+    const uvLock = [
+      'version = 1',
+      '',
+      '[[package]]',
+      'name = "app"',
+      'version = "0.1.0"',
+      'source = { virtual = "." }',
+      'dependencies = [{ name = "asgiref" }, { name = "gitdep" }]',
+      '',
+      '[[package]]',
+      'name = "asgiref"',
+      'version = "3.8.1"',
+      'source = { registry = "https://pypi.org/simple" }',
+      `wheels = [{ url = "https://files.example/asgiref-3.8.1-py3-none-any.whl", hash = "sha256:${asgiref}" }]`,
+      '',
+      '[[package]]',
+      'name = "gitdep"',
+      'version = "0.1.0"',
+      `source = { git = "file://localhost${repo}?rev=main#${commit}" }`,
+      '',
+    ].join('\n');
+    const path = project('uv-git', {
+      'app.py': 'def handler(event, context):\n    return 1\n',
+      'pyproject.toml': '[project]\nname = "app"\ndependencies = ["asgiref", "gitdep"]\n',
+      'uv.lock': uvLock,
+    });
+    const logger = new RecordingLogger();
+    const result = await buildPackage(options(path, { pipArgs: ['--no-index', '--find-links', uvWheels] }), {
+      logger,
+    });
+    expect(await names(result.zipPath)).toEqual(
+      expect.arrayContaining(['gitdep/__init__.py', 'asgiref/__init__.py']),
+    );
+    expect(logger.text('info')).toContain(
+      `pip does not check the files it installs against uv.lock's hashes: uv.lock records none for gitdep @ git+file://localhost${repo}@${commit} (a git, folder or URL entry`,
+    );
+    expect(logger.text()).not.toContain('each checked against the hashes');
   });
 });
 
@@ -694,7 +764,7 @@ describe('a Poetry project (pyproject.toml and poetry.lock, no requirements file
     return project(name, {
       'app.py': readFileSync(join(from, 'app.py'), 'utf8'),
       'pyproject.toml': readFileSync(join(from, 'pyproject.toml'), 'utf8'),
-      'poetry.lock': readFileSync(join(from, 'poetry.lock'), 'utf8'),
+      'poetry.lock': withoutLockedHashes(readFileSync(join(from, 'poetry.lock'), 'utf8')),
       ...files,
     });
   }

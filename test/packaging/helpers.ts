@@ -74,3 +74,22 @@ export async function buildWheel(
   );
   return wheel;
 }
+
+/** A lockfile's text without its recorded hashes: the fixtures' are PyPI's (or zeros), not those of the wheels tests build. */
+export function withoutLockedHashes(lock: string): string {
+  return lock.replace(/,\s*hash = "sha256:[0-9a-f]+"/g, '');
+}
+
+/** An export's requirement lines without their `--hash` options. */
+export function withoutHashOptions<T extends object>(exported: T): T {
+  if (!('requirements' in exported) || !Array.isArray(exported.requirements)) return exported;
+  const requirements = (exported.requirements as string[]).map((l) => l.replace(/ --hash=\S+/g, ''));
+  return { ...exported, requirements };
+}
+
+/** An export's requirement lines (none when it says the lock is unsupported). */
+export function requirementLines(exported: object): string[] {
+  return 'requirements' in exported && Array.isArray(exported.requirements)
+    ? (exported.requirements as string[])
+    : [];
+}

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { otherIndexWarning, pipfileLockRequirements } from '../../src/packaging/pipfile-lock.js';
+import { withoutHashOptions } from './helpers.js';
 
 const PYPI = { name: 'pypi', url: 'https://pypi.org/simple', verify_ssl: true };
 
@@ -32,7 +33,7 @@ describe('pipfileLockRequirements', () => {
       },
       { pytest: { hashes, index: 'pypi', version: '==8.3.4' } },
     );
-    expect(pipfileLockRequirements(lock, '/app')).toEqual({
+    expect(withoutHashOptions(pipfileLockRequirements(lock, '/app'))).toEqual({
       requirements: [
         'requests[security,socks]==2.31.0',
         'typing-extensions==4.12.2',
@@ -126,5 +127,17 @@ describe('pipfileLockRequirements', () => {
     ],
   ])('refuses %s, naming the file and what is wrong', (_what, text, message) => {
     expect(() => pipfileLockRequirements(text, '/app')).toThrow(message);
+  });
+
+  it('adds the hashes pipenv recorded, after the marker; a git or path entry has none', () => {
+    const two = [`sha256:${'12'.repeat(32)}`, `sha256:${'34'.repeat(32)}`];
+    const lock = lockOf({
+      urllib3: { hashes: two, markers: "python_version >= '3.8'", version: '==2.2.1' },
+      mylib: { git: 'https://github.com/org/mylib.git', ref: 'a'.repeat(40), hashes: [] },
+    });
+    expect(pipfileLockRequirements(lock, '/app').requirements).toEqual([
+      `mylib @ git+https://github.com/org/mylib.git@${'a'.repeat(40)}`,
+      `urllib3==2.2.1 ; python_version >= '3.8' --hash=${two[0]} --hash=${two[1]}`,
+    ]);
   });
 });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { poetryLockRequirements } from '../../src/packaging/poetry-lock.js';
+import { requirementLines, withoutHashOptions } from './helpers.js';
 
 const fixture = (name: string, file: string) =>
   readFileSync(join(import.meta.dirname, 'fixtures', name, file), 'utf8');
@@ -10,10 +11,12 @@ const fixture = (name: string, file: string) =>
 describe('poetryLockRequirements', () => {
   it("Poetry 1.x (category, markers on edges): walks pyproject's dependencies, with their extras, not the dev group", () => {
     expect(
-      poetryLockRequirements(
-        fixture('poetry1-flask-app', 'poetry.lock'),
-        fixture('poetry1-flask-app', 'pyproject.toml'),
-        '/p',
+      withoutHashOptions(
+        poetryLockRequirements(
+          fixture('poetry1-flask-app', 'poetry.lock'),
+          fixture('poetry1-flask-app', 'pyproject.toml'),
+          '/p',
+        ),
       ),
     ).toEqual({
       requirements: [
@@ -33,10 +36,12 @@ describe('poetryLockRequirements', () => {
 
   it('Poetry 2.x (groups, markers per package): the main group, with its marker, less the optional packages', () => {
     expect(
-      poetryLockRequirements(
-        fixture('poetry2-flask-app', 'poetry.lock'),
-        fixture('poetry2-flask-app', 'pyproject.toml'),
-        '/p',
+      withoutHashOptions(
+        poetryLockRequirements(
+          fixture('poetry2-flask-app', 'poetry.lock'),
+          fixture('poetry2-flask-app', 'pyproject.toml'),
+          '/p',
+        ),
       ),
     ).toEqual({
       requirements: [
@@ -174,5 +179,61 @@ describe('poetryLockRequirements', () => {
     expect(() =>
       poetryLockRequirements(lock.replace('version = "3.8.1"', 'version = 3.8'), '', '/p'),
     ).toThrow('poetry.lock line 5: expected a string');
+  });
+
+  it("adds every hash poetry.lock records for a package: lock-version 2's files, 1.x's [metadata.files]", () => {
+    const two = poetryLockRequirements(
+      fixture('poetry2-flask-app', 'poetry.lock'),
+      fixture('poetry2-flask-app', 'pyproject.toml'),
+      '/p',
+    );
+    expect(requirementLines(two)).toContain(
+      'asgiref==3.8.1 --hash=sha256:1bfbac39a0fefc61effb37a1add16e5b39efe6ce5f85c92a0258f7ae501b9378 --hash=sha256:a967e9e0bd9634cccd84c1b95eafaa987f7d811e6416f7218e20e3a8bed835f6',
+    );
+    expect(requirementLines(two).every((l: string) => / ; .* --hash=|^[^;]* --hash=/.test(l))).toBe(true);
+    const one = poetryLockRequirements(
+      fixture('poetry1-flask-app', 'poetry.lock'),
+      fixture('poetry1-flask-app', 'pyproject.toml'),
+      '/p',
+    );
+    expect(requirementLines(one)).toContain(
+      'asgiref==3.5.2 --hash=sha256:ab83690925570aa89e1c083647caaeba3866e8a5aa3b45ab275c8595351dde10 --hash=sha256:3080a18c60dcd4ce256b7224e5dd900b9eb806ee6de114f79f4c5604d58bc449',
+    );
+    expect(requirementLines(one).find((l: string) => l.startsWith('zipp'))).toMatch(
+      /^zipp==3\.11\.0 ; python_version < "3\.10" --hash=sha256:86d4\w+ --hash=sha256:90b5\w+$/,
+    );
+  });
+
+  it('a legacy (private index) package has its hashes; a git package has none', () => {
+    const lock = [
+      '[[package]]',
+      'name = "private-lib"',
+      'version = "2.0"',
+      'groups = ["main"]',
+      `files = [{file = "private_lib-2.0-py3-none-any.whl", hash = "sha256:${'ab'.repeat(32)}"}]`,
+      '[package.source]',
+      'type = "legacy"',
+      'url = "https://private.example/simple"',
+      'reference = "private"',
+      '',
+      '[[package]]',
+      'name = "g"',
+      'version = "0.1"',
+      'groups = ["main"]',
+      'files = []',
+      '[package.source]',
+      'type = "git"',
+      'url = "https://github.com/org/g.git"',
+      'reference = "main"',
+      `resolved_reference = "${'2'.repeat(40)}"`,
+      '',
+      '[metadata]',
+      'lock-version = "2.1"',
+      '',
+    ].join('\n');
+    expect(requirementLines(poetryLockRequirements(lock, '', '/p'))).toEqual([
+      `g @ git+https://github.com/org/g.git@${'2'.repeat(40)}`,
+      `private-lib==2.0 --hash=sha256:${'ab'.repeat(32)}`,
+    ]);
   });
 });

@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseTomlSubset } from '../../src/packaging/toml-subset.js';
+import { hashChecked } from '../../src/packaging/lock-walk.js';
 import { uvLockRequirements } from '../../src/packaging/uv-lock.js';
+import { withoutHashOptions } from './helpers.js';
 
 const fixture = join(import.meta.dirname, 'fixtures', 'uv-flask-app');
 const lock = readFileSync(join(fixture, 'uv.lock'), 'utf8');
@@ -27,7 +29,7 @@ function lockOf(rootDependencies: string, ...packages: string[]): string {
 
 describe('uvLockRequirements', () => {
   it("pins the project's dependencies, with their markers, the extra's and the forked version its edge names; no dev group", () => {
-    expect(uvLockRequirements(lock, fixture)).toEqual({
+    expect(withoutHashOptions(uvLockRequirements(lock, fixture))).toEqual({
       requirements: [
         'asgiref==3.8.1',
         'blinker==1.9.0',
@@ -121,6 +123,30 @@ describe('uvLockRequirements', () => {
     expect(() =>
       uvLockRequirements(lockOf('', 'name = "x"\nversion = "1"\nsource = { svn = "x" }'), '/p'),
     ).toThrow('uv.lock line 11 (package x): source is not an inline table with one of');
+  });
+
+  it('adds every hash uv.lock records for a package (wheels and sdist) after its marker; a git entry has none', () => {
+    const [h1, h2, h3] = ['ab', 'cd', 'ef'].map((x) => `sha256:${x.repeat(32)}`);
+    const text = lockOf(
+      `{ name = "a", marker = "sys_platform == 'linux'" }, { name = "g" }`,
+      [
+        'name = "a"',
+        'version = "1"',
+        'source = { registry = "https://private.example/simple" }',
+        `sdist = { url = "https://private.example/a-1.tar.gz", hash = "${h1}" }`,
+        'wheels = [',
+        `    { url = "https://private.example/a-1-py3-none-any.whl", hash = "${h2}" },`,
+        `    { url = "https://private.example/a-1-cp312-manylinux_2_17_x86_64.whl", hash = "${h3!.toUpperCase().replace('SHA256', 'sha256')}" },`,
+        ']',
+      ].join('\n'),
+      `name = "g"\nversion = "0.1"\nsource = { git = "https://github.com/org/g?rev=main#${'1'.repeat(40)}" }`,
+    );
+    expect(uvLockRequirements(text, '/p')).toEqual({
+      requirements: [
+        `a==1 ; sys_platform == 'linux' --hash=${h2} --hash=${h3} --hash=${h1}`,
+        `g @ git+https://github.com/org/g@${'1'.repeat(40)}`,
+      ],
+    });
   });
 });
 
@@ -276,5 +302,22 @@ describe('parseTomlSubset', () => {
     expect(() => parseTomlSubset('a = 1979-05-27\n')).toThrow('line 1: expected a string');
     expect(() => parseTomlSubset('[t]\n[t]\n')).toThrow('line 2: [t] is defined twice');
     expect(() => parseTomlSubset('a = "open\n')).toThrow('line 1: a string is not closed');
+  });
+});
+
+describe('hashChecked', () => {
+  const hash = `--hash=sha256:${'ab'.repeat(32)}`;
+  it('keeps the hashes when every line has them', () => {
+    expect(hashChecked([`a==1 ${hash}`, `b==2 ; os_name == 'posix' ${hash}`])).toEqual({
+      requirements: [`a==1 ${hash}`, `b==2 ; os_name == 'posix' ${hash}`],
+    });
+  });
+  it('drops them all, and names the line without, when one has none (pip checks all or none)', () => {
+    expect(
+      hashChecked([`a==1 ${hash}`, 'g @ git+https://h/g@abcdef1', `b==2 ; os_name == 'posix' ${hash}`]),
+    ).toEqual({
+      requirements: ['a==1', 'g @ git+https://h/g@abcdef1', "b==2 ; os_name == 'posix'"],
+      unhashed: 'g @ git+https://h/g@abcdef1',
+    });
   });
 });

@@ -8,7 +8,8 @@
  * member's install itself: test/packaging/build-package.test.ts).
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeAws } from '../../fakes/aws/index.js';
@@ -18,13 +19,17 @@ import { UNZIPPED_LIMIT_BYTES } from '../../src/packaging/size-check.js';
 import { buildWheel } from '../support/vendor-wheels.js';
 
 let wheels: string;
+let bigdepHash: string;
 beforeAll(() => {
   wheels = mkdtempSync(join(tmpdir(), 'uv-lock-wheels-'));
-  buildWheel(wheels, {
+  const bigdep = buildWheel(wheels, {
     name: 'bigdep',
     version: '1.0.0',
     files: { 'bigdep/__init__.py': `DATA = "${'x'.repeat(300_000)}"\n` },
   });
+  bigdepHash = createHash('sha256')
+    .update(readFileSync(join(wheels, bigdep)))
+    .digest('hex');
 });
 afterAll(() => rmSync(wheels, { recursive: true, force: true }));
 
@@ -86,6 +91,33 @@ it('installs what uv.lock pins, and goes slim when the layers leave no room for 
   expect(run?.failure).toBeUndefined();
   expect(run?.logger.text()).toContain(
     'Installing the 1 package uv.lock pins (pyproject.toml has no requirements.txt)',
+  );
+  expect(fn?.latest.Handler).toBe('_lambda_deploy_slim.handler');
+}, 120_000);
+
+/** LOCK with the hash it records for bigdep's wheel. */
+const lockWithHash = (hash: string) =>
+  LOCK.replace(
+    'source = { registry = "https://pypi.org/simple" }',
+    'source = { registry = "https://pypi.org/simple" }\n' +
+      `wheels = [\n    { url = "https://files.pythonhosted.org/packages/bigdep-1.0.0-py3-none-any.whl", hash = "sha256:${hash}" },\n]`,
+  );
+
+it('a wheel whose hash uv.lock does not record: refused, the package and lockfile named, nothing created in AWS', async () => {
+  const { error, fn, calls } = await deployUvProject(lockWithHash('ab'.repeat(32)));
+  expect(error?.message).toMatch(
+    /pip refused bigdep 1\.0\.0 \(file:\S+bigdep-1\.0\.0-py3-none-any\.whl\): its hash \(\w+\) is none of those \S+\/app\/uv\.lock records for it/,
+  );
+  expect(error?.message).toContain('lock again (uv lock) and review the changed hashes in uv.lock');
+  expect(calls).toEqual([]);
+  expect(fn).toBeUndefined();
+}, 120_000);
+
+it('a wheel whose hash uv.lock records: installed, and the log says it was checked', async () => {
+  const { run, error, fn } = await deployUvProject(lockWithHash(bigdepHash));
+  expect(error).toBeUndefined();
+  expect(run?.logger.text()).toContain(
+    'Installing the 1 package uv.lock pins (pyproject.toml has no requirements.txt), each checked against the hashes uv.lock records',
   );
   expect(fn?.latest.Handler).toBe('_lambda_deploy_slim.handler');
 }, 120_000);

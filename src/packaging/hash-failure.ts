@@ -1,0 +1,100 @@
+/**
+ * pip's hash-checking failures, in words that say what to do (pure). pip
+ * checks hashes when the requirements carry them (lambda-deploy writes a
+ * lockfile's recorded hashes): a downloaded file without one of them is
+ * refused, and so is any package pip reaches that the requirements do not
+ * pin with hashes (a dependency the lockfile left out).
+ */
+import { basename } from 'node:path';
+import { Inputs } from '../settings/names.js';
+import { inputName, type Surface } from '../settings/surface.js';
+import { redact } from '../util/redact.js';
+
+/** How to write each lockfile again. */
+const RELOCK: Record<string, string> = {
+  'uv.lock': 'uv lock',
+  'poetry.lock': 'poetry lock',
+  'Pipfile.lock': 'pipenv lock',
+};
+
+/** The indented lines pip lists after `heading`, up to the next blank or unindented line. */
+function listedAfter(output: string, heading: RegExp): string[] {
+  const lines = output.split(/\r?\n/);
+  const start = lines.findIndex((l) => heading.test(l));
+  if (start < 0) return [];
+  const listed: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (!/^\s+\S/.test(line)) break;
+    listed.push(line.trim());
+  }
+  return listed;
+}
+
+/**
+ * What went wrong when pip refused a file or a requirement in hash-checking
+ * mode, or undefined for another failure. `lockfile`: the lockfile the
+ * requirements were written from, else they are the user's `requirements`.
+ */
+export function explainHashFailure(
+  output: string,
+  requirements: string,
+  lockfile?: string,
+  surface: Surface = 'action',
+): string | undefined {
+  const pipArgs = inputName(surface, Inputs.PipArgs);
+  const lock = lockfile && basename(lockfile);
+  const relock = lock && RELOCK[lock] ? RELOCK[lock] : undefined;
+  const from = lockfile ?? requirements;
+
+  // "    name==1.0 from https://…/name-1.0-….whl (from -r … (line 2)):" then Expected / Got.
+  const mismatched = listedAfter(output, /THESE PACKAGES DO NOT MATCH THE HASHES/);
+  if (mismatched.length) {
+    const packages = mismatched.flatMap((l) => {
+      const m = /^(\S+?)==(\S+) from (\S+)/.exec(l);
+      return m ? [`${m[1]} ${m[2]} (${redact(m[3]!)})`] : [];
+    });
+    const got = mismatched.find((l) => /^Got\s/.test(l))?.replace(/^Got\s+/, '');
+    return [
+      `pip refused ${packages.join(', ') || 'a downloaded file'}: its hash${got ? ` (${got})` : ''} is none of those ${from} records for it, so it is not the file that was locked. The index now serves another file for that version (re-uploaded, replaced, or from another index than the lock's), or the file was tampered with. Nothing was deployed.`,
+      'What to do:',
+      "  - find out why the file changed (the package's release history, your index's logs) before you trust it;",
+      relock
+        ? `  - if it is right, lock again (${relock}) and review the changed hashes in ${lock};`
+        : `  - if it is right, write its new hash into ${from};`,
+      `  - if the lock came from a private index, make sure ${pipArgs} reaches that index (--index-url), so pip does not take the name from another.`,
+    ].join('\n');
+  }
+
+  // "    name from https://… (from parent==1.0->-r … (line 1))": a package pip reached that has no hash.
+  const unpinned = listedAfter(
+    output,
+    /In --require-hashes mode, all requirements must have their versions pinned with ==/,
+  );
+  const missing = listedAfter(output, /Hashes are required in --require-hashes mode, but they are missing/);
+  const without = [...unpinned, ...missing].map((l) => /^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(l)?.[0] ?? l);
+  if (!without.length) return undefined;
+  const needed = unpinned.map((l) => /\(from ([^-\s]+?)->/.exec(l)?.[1]).find((n) => n !== undefined);
+  const names = [...new Set(without)].join(', ');
+  const what = [
+    `pip checks every package against the hashes in ${from}, and ${from} has none for ${names}${needed ? ` (needed by ${needed})` : ''}: pip refuses a package it cannot check. Nothing was deployed.`,
+    'What to do:',
+  ];
+  if (missing.length)
+    what.push(
+      `  - --require-hashes in ${pipArgs} asks for hashes on every requirement: leave it out, or give ${names} ${lock ? `a hash in ${lock} (lock it from an index that serves hashes)` : 'their hashes'};`,
+    );
+  if (!unpinned.length) return what.join('\n');
+  if (lock === 'Pipfile.lock')
+    what.push(
+      '  - Pipfile.lock lists the packages of the machine pipenv locked it on: one only Linux needs is left out when it was locked on macOS or Windows. Lock it on Linux (pipenv lock in a Linux container or in CI), or add the package to Pipfile and lock again.',
+    );
+  else if (relock)
+    what.push(
+      `  - ${lock} is out of date with what its packages require: lock again (${relock}) and commit ${lock}.`,
+    );
+  else
+    what.push(
+      `  - add ${names} to ${from}, pinned with == and with their hashes (pip-compile --generate-hashes writes them all).`,
+    );
+  return what.join('\n');
+}

@@ -1,0 +1,119 @@
+/**
+ * pip's hash-checking failures (a file whose hash the lock does not record,
+ * a package the lock leaves out) become errors that name the package, the
+ * lockfile and what to do: pip runs here on local wheels.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { explainPipFailure, pipInstall, PipInstallError } from '../../src/packaging/pip-install.js';
+import { RecordingLogger } from '../../src/util/logger.js';
+import { tempDir } from './helpers.js';
+import { buildWheel, testPython } from '../support/vendor-wheels.js';
+
+const { dir: root, cleanup } = tempDir('hashes');
+afterAll(cleanup);
+
+const wheels = join(root, 'wheels');
+const sha = (file: string) =>
+  createHash('sha256')
+    .update(readFileSync(join(wheels, file)))
+    .digest('hex');
+let hashOf: Record<string, string>;
+beforeAll(() => {
+  mkdirSync(wheels);
+  const top = buildWheel(wheels, {
+    name: 'toplib',
+    version: '1.0.0',
+    files: { 'toplib/__init__.py': 'A = 1\n' },
+    requires: ['linuxonly'],
+  });
+  const dep = buildWheel(wheels, {
+    name: 'linuxonly',
+    version: '2.0.0',
+    files: { 'linuxonly/__init__.py': '' },
+  });
+  hashOf = { toplib: sha(top), linuxonly: sha(dep) };
+});
+
+/** pip installs `lines` (as a lockfile's export) from the local wheels; the error it ends with. */
+async function install(name: string, lines: string[], lockfile?: string, pipArgs: string[] = []) {
+  const requirements = join(root, `${name}.txt`);
+  writeFileSync(requirements, `${lines.join('\n')}\n`);
+  const targetDir = join(root, name);
+  mkdirSync(targetDir);
+  return pipInstall(
+    {
+      requirements,
+      targetDir,
+      runtime: 'python3.12',
+      architecture: 'x86_64',
+      pipArgs: ['--no-index', '--find-links', wheels, ...pipArgs],
+      ...(lockfile && { lockfile }),
+    },
+    { logger: new RecordingLogger(), env: { ...process.env, LAMBDA_DEPLOY_PYTHON: testPython() } },
+  ).then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+}
+
+describe('pip in hash-checking mode (--platform, --only-binary=:all:, --target)', () => {
+  it('installs when every file has a hash the lock records', async () => {
+    const error = await install('ok', [
+      `toplib==1.0.0 --hash=sha256:${'00'.repeat(32)} --hash=sha256:${hashOf.toplib}`,
+      `linuxonly==2.0.0 ; python_version >= "3" --hash=sha256:${hashOf.linuxonly}`,
+    ]);
+    expect(error).toBeUndefined();
+  }, 60_000);
+
+  it('refuses a file whose hash the lock does not record, naming the package, the lockfile and what to do', async () => {
+    const error = await install(
+      'mismatch',
+      [`toplib==1.0.0 --hash=sha256:${hashOf.toplib}`, `linuxonly==2.0.0 --hash=sha256:${'11'.repeat(32)}`],
+      '/app/uv.lock',
+    );
+    expect(error).toBeInstanceOf(PipInstallError);
+    expect(error?.message).toMatch(
+      new RegExp(
+        `^pip refused linuxonly 2\\.0\\.0 \\(file://\\S+linuxonly-2\\.0\\.0-py3-none-any\\.whl\\): its hash \\(${hashOf.linuxonly}\\) is none of those /app/uv\\.lock records for it`,
+      ),
+    );
+    expect(error?.message).toContain('lock again (uv lock) and review the changed hashes in uv.lock');
+  }, 60_000);
+
+  it('refuses a dependency Pipfile.lock leaves out (locked on a Mac): names it, and says to lock on Linux', async () => {
+    const error = await install(
+      'left-out',
+      [`toplib==1.0.0 --hash=sha256:${hashOf.toplib}`],
+      '/app/Pipfile.lock',
+    );
+    expect(error?.message).toMatch(
+      /^pip checks every package against the hashes in \/app\/Pipfile\.lock, and \/app\/Pipfile\.lock has none for linuxonly \(needed by toplib==1\.0\.0\)/,
+    );
+    expect(error?.message).toContain('Lock it on Linux');
+  }, 60_000);
+
+  it('--require-hashes in pip-args with a lock exported without hashes: names the package and the option', async () => {
+    const error = await install('required', ['toplib==1.0.0', 'linuxonly==2.0.0'], '/app/poetry.lock', [
+      '--require-hashes',
+    ]);
+    expect(error?.message).toContain('/app/poetry.lock has none for toplib');
+    expect(error?.message).toContain('--require-hashes in pip-args asks for hashes on every requirement');
+  }, 60_000);
+
+  it('a requirements file of the user: the advice is about that file', () => {
+    const output =
+      'ERROR: In --require-hashes mode, all requirements must have their versions pinned with ==. These do not:\n' +
+      '    linuxonly from file:///w/linuxonly-2.0.0-py3-none-any.whl (from toplib==1.0.0->-r /r.txt (line 1))\n';
+    const message = explainPipFailure(output, {
+      requirements: '/r.txt',
+      targetDir: '/t',
+      runtime: 'python3.12',
+      architecture: 'x86_64',
+    });
+    expect(message).toContain('/r.txt has none for linuxonly (needed by toplib==1.0.0)');
+    expect(message).toContain('pip-compile --generate-hashes');
+  });
+});
