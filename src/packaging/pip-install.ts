@@ -325,7 +325,9 @@ async function versionMarkedRequirements(options: PipInstallOptions): Promise<st
   const own = await readFile(options.requirements, 'utf8').catch(() => '');
   for (const line of own.split(/\r?\n/))
     if (VERSION_MARKER.test(line) && !line.trim().startsWith('#'))
-      found.push(`${options.lockfile ?? options.requirements}: ${redact(line.trim())}`);
+      found.push(
+        `${options.lockfile ?? options.requirements}: ${redact(line.replace(/\s+--hash=\S+/g, '').trim())}`,
+      );
   const distInfos = (await readdir(options.targetDir)).filter((n) => n.endsWith('.dist-info')).sort();
   for (const info of distInfos) {
     const metadata = await readFile(join(options.targetDir, info, 'METADATA'), 'utf8').catch(() => '');

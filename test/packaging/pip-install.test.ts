@@ -520,7 +520,9 @@ describe('pipInstall with the real pip (local wheels only)', () => {
           requirements: requirements(
             'fallback.txt',
             // A line with a credential in its URL: named in the warning, never with the password.
-            'needsback==1.0\nbackport @ https://user:s3cr3t-pass@127.0.0.1:9/b.whl ; python_version < "3.0"\n',
+            'needsback==1.0\nbackport @ https://user:s3cr3t-pass@127.0.0.1:9/b.whl ; python_version < "3.0"\n' +
+              // A lockfile export's hashes: long, and nothing the warning needs.
+              `hashed==1.0 ; python_version < "3.0" --hash=sha256:${'a'.repeat(64)}\n`,
           ),
           targetDir: target,
           runtime: `python${wanted}`,
@@ -545,6 +547,8 @@ describe('pipInstall with the real pip (local wheels only)', () => {
       expect(warning).toContain(
         'fallback.txt: backport @ https://user:***@127.0.0.1:9/b.whl ; python_version < "3.0"',
       );
+      expect(warning).toContain('fallback.txt: hashed==1.0 ; python_version < "3.0"\n');
+      expect(warning).not.toContain('--hash');
       expect(logger.text()).not.toContain('s3cr3t-pass');
     });
   });
