@@ -120,6 +120,18 @@ describe('a Python handler, read with ast', () => {
     );
   });
 
+  it("in a terminal: says the CLI's flags, quoted for a shell", async () => {
+    const flask = 'from flask import Flask\n\ndef create_app():\n    return Flask(__name__)\n';
+    const target = handlerTarget('app.handler', 'python3.12');
+    const deps = { logger: new RecordingLogger(), python: testPython(), surface: 'terminal' as const };
+    await expect(checkHandlerIn(target, pkg({ 'app.py': flask }), 'python3.12', deps)).rejects.toThrow(
+      '--handler: "app.handler": app.py defines no "handler" (it defines: Flask, create_app). For a WSGI/ASGI app (Flask, FastAPI, Django) set --app "app:create_app()" instead of --handler; else expected module.function naming the function Lambda calls.',
+    );
+    expect(missingModuleError(target, ['main.py'], '/ws/fn', true, 'terminal').message).toBe(
+      '--handler: "app.handler" names a module that is not in the package: no app.py or app/__init__.py in /ws/fn (the file is there, but --include/--exclude leave it out); top-level Python files: main.py. Expected module.function relative to --path, like "main.handler".',
+    );
+  });
+
   it('never runs the module: code at its top level has no effect', async () => {
     const marker = join(root, 'was-imported');
     const source = `open(${JSON.stringify(marker)}, "w").write("ran")\nraise SystemExit(3)\ndef handler(e, c): pass\n`;
