@@ -274,17 +274,18 @@ export function missingModuleError(
   const topLevel = (ext: RegExp) => packaged.filter((p) => ext.test(p) && !p.includes('/')).slice(0, 10);
   const [own, other] = target.python ? [PYTHON_FILE, JAVASCRIPT_FILE] : [JAVASCRIPT_FILE, PYTHON_FILE];
   const nearby = topLevel(own);
+  const others = nearby.length || target.input === Inputs.App ? [] : topLevel(other);
+  // Only the other language's files: the entry point is suggested in that language, as the runtime hint asks.
+  const [like, files] = others.length ? [{ ...target, python: !target.python }, others] : [target, nearby];
   return new HandlerCheckError(
     `${targetNamed(target, surface)} names a module that is not in the package: no ${target.files.join(' or ')} in ${codeDir}` +
       (onDiskButLeftOut
         ? ` (the file is there, but ${flag(Inputs.Include)}/${flag(Inputs.Exclude)} leave it out)`
         : '') +
       `; top-level ${target.python ? 'Python' : 'JavaScript'} files: ${nearby.length ? nearby.join(', ') : 'none'}` +
-      (nearby.length || target.input === Inputs.App
-        ? ''
-        : otherLanguageHint(target.python, topLevel(other))) +
+      otherLanguageHint(target.python, others) +
       '. ' +
-      `Expected ${target.input === Inputs.App ? 'module:attribute' : target.python ? 'module.function' : 'file.export'} relative to ${flag(Inputs.Path)}, like "${moduleSuggestion(target, nearby)}".`,
+      `Expected ${target.input === Inputs.App ? 'module:attribute' : like.python ? 'module.function' : 'file.export'} relative to ${flag(Inputs.Path)}, like "${moduleSuggestion(like, files)}".`,
   );
 }
 

@@ -269,6 +269,21 @@ describe('missingModuleError', () => {
     expect(like(handlerTarget('index.handler', 'nodejs22.x'), ['a.js', 'b.cjs'])).toBe('index.handler');
     expect(like(handlerTarget('', 'python3.12', 'app:app'), ['server.py'])).toBe('server:app');
   });
+
+  it('Node.js files on a Python runtime: suggests their entry point, index.handler, not app.handler', () => {
+    const python = handlerTarget('app.handler', 'python3.12');
+    const message = (files: string[]) => missingModuleError(python, files, '/ws/fn', false).message;
+    expect(message(['index.mjs', 'package.json'])).toMatch(
+      /needs runtime nodejs20\.x, nodejs22\.x or nodejs24\.x\. Expected file\.export relative to path, like "index\.handler"\.$/,
+    );
+    expect(message(['server.cjs'])).toMatch(/like "server\.handler"\.$/);
+    expect(message(['a.js', 'b.js'])).toMatch(/like "index\.handler"\.$/);
+    // And the other way round: Python files on a Node.js runtime.
+    const node = handlerTarget('index.handler', 'nodejs22.x');
+    expect(missingModuleError(node, ['lambda_function.py'], '/ws/fn', false).message).toMatch(
+      /Expected module\.function relative to path, like "lambda_function\.lambda_handler"\.$/,
+    );
+  });
 });
 
 describe('a Node.js handler with a nested export path (index.handlers.get)', () => {
