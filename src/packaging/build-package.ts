@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isPythonRuntime } from '../settings/settings.js';
 import { type Settings } from '../model/settings.js';
-import type { Surface } from '../settings/surface.js';
+import { inputName, type Surface } from '../settings/surface.js';
+import { Inputs } from '../settings/names.js';
 import { runtimeAssetsDir } from '../util/assets.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
@@ -485,8 +486,10 @@ async function collectCode(
   if (devOnly && leftOut.size) logger.info(devOnlyNote([...leftOut], devOnly.lockfile, surface));
   if (codeFiles.length === 0)
     throw new Error(
-      `path: no files to package in ${options.path}` +
-        (options.include.length ? ` (include: ${options.include.join(', ')} matched nothing)` : ''),
+      `${inputName(surface ?? 'action', Inputs.Path)}: no files to package in ${options.path}` +
+        (options.include.length
+          ? ` (${inputName(surface ?? 'action', Inputs.Include)}: ${options.include.join(', ')} matched nothing)`
+          : ''),
     );
   return codeFiles;
 }
@@ -786,7 +789,12 @@ function handlerCheck(
   deps: BuildPackageDeps,
 ) {
   const target = handlerTarget(options.handler, options.runtime, options.app);
-  const checkDeps = { logger: deps.logger, python: pythonExecutable(deps.env), env: deps.env };
+  const checkDeps = {
+    logger: deps.logger,
+    python: pythonExecutable(deps.env),
+    env: deps.env,
+    ...(deps.surface && { surface: deps.surface }),
+  };
   return {
     found: (files: readonly { path: string; absPath: string }[]) =>
       checkHandlerIn(
@@ -801,6 +809,7 @@ function handlerCheck(
         codeFiles.map((f) => f.path),
         options.path,
         target.files.some((f) => existsSync(join(options.path, f))),
+        deps.surface,
       ),
   };
 }

@@ -3,6 +3,7 @@ import { init as initCjsLexer, parse as parseCjs } from 'cjs-module-lexer';
 import { init as initEsmLexer, parse as parseEsm } from 'es-module-lexer';
 import { Inputs } from '../settings/names.js';
 import { isPythonRuntime, NODE_RUNTIMES } from '../settings/settings.js';
+import { inputName, settingOf, type Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';
 
@@ -175,6 +176,13 @@ export interface HandlerCheckDeps {
   python: string;
   runner?: CommandRunner;
   env?: NodeJS.ProcessEnv;
+  /** Who reads the errors: `handler:` in a workflow, `--handler` in a terminal. */
+  surface?: Surface;
+}
+
+/** `handler: "app.handler"`, or `--handler: "app.handler"` in a terminal. */
+function targetNamed(target: HandlerTarget, surface: Surface | undefined): string {
+  return `${inputName(surface ?? 'action', target.input)}: ${JSON.stringify(target.value)}`;
 }
 
 function listed(names: readonly string[]): string {
@@ -203,7 +211,7 @@ export async function checkHandlerIn(
   const found = target.python
     ? await pythonDefinitions(abs, runtime, deps)
     : await javascriptDefinitions(await readFile(abs, 'utf8'), path);
-  const named = `${target.input}: ${JSON.stringify(target.value)}`;
+  const named = targetNamed(target, deps.surface);
   if ('unchecked' in found) {
     deps.logger.warning(
       `${named}: could not check that ${path} defines "${target.name}": ${found.unchecked}.`,
@@ -230,7 +238,7 @@ export async function checkHandlerIn(
   // A Flask/FastAPI module deployed under the default handler: the app input was forgotten.
   if (target.python && found.names.some((n) => APP_OBJECT.test(n) || APP_FACTORY.test(n)))
     throw new HandlerCheckError(
-      `${message}. For a WSGI/ASGI app (Flask, FastAPI, Django) set ${Inputs.App}: "${appSuggestion(target, found.names)}" instead of ${Inputs.Handler}; else expected module.function naming the function Lambda calls.`,
+      `${message}. For a WSGI/ASGI app (Flask, FastAPI, Django) set ${appSetting(appSuggestion(target, found.names), deps.surface)} instead of ${inputName(deps.surface ?? 'action', Inputs.Handler)}; else expected module.function naming the function Lambda calls.`,
     );
   throw new HandlerCheckError(
     `${message}. Expected ${target.python ? 'module.function' : 'file.export'} naming the function Lambda calls.`,
@@ -239,6 +247,11 @@ export async function checkHandlerIn(
 
 const APP_OBJECT = /^(app|application|api)$/i;
 const APP_FACTORY = /^(create|make)_?app/i;
+
+/** `app: "main:app"`, or `--app main:app` in a terminal. */
+function appSetting(spec: string, surface: Surface | undefined): string {
+  return surface === 'terminal' ? settingOf(surface, Inputs.App, spec) : `${Inputs.App}: "${spec}"`;
+}
 
 /** The app spec the module most likely means: its app object, else its factory, else `app`. */
 function appSuggestion(target: HandlerTarget, names: readonly string[]): string {
@@ -254,19 +267,25 @@ export function missingModuleError(
   packaged: readonly string[],
   codeDir: string,
   onDiskButLeftOut: boolean,
+  surface?: Surface,
 ): HandlerCheckError {
+  const flag = (input: typeof Inputs.Path | typeof Inputs.Include | typeof Inputs.Exclude) =>
+    inputName(surface ?? 'action', input);
   const topLevel = (ext: RegExp) => packaged.filter((p) => ext.test(p) && !p.includes('/')).slice(0, 10);
   const [own, other] = target.python ? [PYTHON_FILE, JAVASCRIPT_FILE] : [JAVASCRIPT_FILE, PYTHON_FILE];
   const nearby = topLevel(own);
+  const others = nearby.length || target.input === Inputs.App ? [] : topLevel(other);
+  // Only the other language's files: the entry point is suggested in that language, as the runtime hint asks.
+  const [like, files] = others.length ? [{ ...target, python: !target.python }, others] : [target, nearby];
   return new HandlerCheckError(
-    `${target.input}: ${JSON.stringify(target.value)} names a module that is not in the package: no ${target.files.join(' or ')} in ${codeDir}` +
-      (onDiskButLeftOut ? ' (the file is there, but include/exclude leave it out)' : '') +
+    `${targetNamed(target, surface)} names a module that is not in the package: no ${target.files.join(' or ')} in ${codeDir}` +
+      (onDiskButLeftOut
+        ? ` (the file is there, but ${flag(Inputs.Include)}/${flag(Inputs.Exclude)} leave it out)`
+        : '') +
       `; top-level ${target.python ? 'Python' : 'JavaScript'} files: ${nearby.length ? nearby.join(', ') : 'none'}` +
-      (nearby.length || target.input === Inputs.App
-        ? ''
-        : otherLanguageHint(target.python, topLevel(other))) +
+      otherLanguageHint(target.python, others) +
       '. ' +
-      `Expected ${target.input === Inputs.App ? 'module:attribute' : target.python ? 'module.function' : 'file.export'} relative to path, like "${moduleSuggestion(target, nearby)}".`,
+      `Expected ${target.input === Inputs.App ? 'module:attribute' : like.python ? 'module.function' : 'file.export'} relative to ${flag(Inputs.Path)}, like "${moduleSuggestion(like, files)}".`,
   );
 }
 

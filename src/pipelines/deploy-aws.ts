@@ -13,6 +13,8 @@ import {
 import {
   ensureExecutionRole,
   partitionOf,
+  readExecutionRole,
+  type ExecutionRoleInput,
   type ExecutionRoleResult,
 } from '../resources/execution-role/execution-role.js';
 import { isProtectedStage } from './undeploy.js';
@@ -442,6 +444,8 @@ async function deployCode(
   const mayWrite = gate<void>();
   const uploadLog = new HeldLogger(deps.logger);
   const upload = start(awsDeps, () => uploadArtifact(settings, pkg, session, uploadLog, mayWrite.promise));
+  const roleLog = new HeldLogger(deps.logger);
+  const executionRole = startExecutionRole(settings, plan, session, tags, roleLog);
   let current: StageFunction;
   // Before anything is uploaded or changed: a function that is not this stage's is refused.
   const indexedTags = indexedFunctionTags(clients.tagging, functionArn(context), awsDeps);
@@ -451,9 +455,10 @@ async function deployCode(
     // What the front door refuses (a private function URL on `live`), read meanwhile: refused before anything is written.
     // A first deploy has no `live` yet, so nothing to refuse: it does not wait.
     if (current.existing && current.alias) await frontDoor.checked();
+    await executionRole.first();
   } catch (error) {
     mayWrite.fail(error);
-    await upload.settled();
+    await Promise.all([upload.settled(), executionRole.settled()]);
     throw error;
   }
   mayWrite.open();
@@ -464,7 +469,6 @@ async function deployCode(
   changing.open(
     !existing || !alias || codeNeedsUpdate(existing.config, pkg.codeSha256, settings.architecture),
   );
-  const roleLog = new HeldLogger(deps.logger);
   const [artifact, , role, layers] = await together(
     awsDeps,
     () => upload.result(),
@@ -474,7 +478,7 @@ async function deployCode(
       await markDeploying(clients.lambda, arn, marked.since, awsDeps);
       marked.functionArn = arn;
     },
-    () => executionRole(settings, plan, session, tags, roleLog),
+    () => executionRole.result(),
     () => dependenciesLayer(settings, pkg, { ...session, awsDeps: { ...awsDeps, logger: uploadLog } }),
     // Written only now: the function is known to be this stage's.
     async () =>
@@ -524,32 +528,64 @@ function functionValuesMask(
   };
 }
 
-/** The stage's execution role: made or updated as the stage's kind needs (production or preview). */
-function executionRole(
+/** The stage's execution role, as ensureExecutionRole takes it: production or preview by the stage. */
+function executionRoleInput(
+  settings: Settings,
+  plan: Plan,
+  session: AwsSession,
+  tags: Record<string, string>,
+): ExecutionRoleInput {
+  const { clients, accountId } = session;
+  const partition = partitionOf(clients.region);
+  return {
+    project: settings.name,
+    executionRoleArn: settings.executionRoleArn,
+    accountId,
+    tags,
+    policyStatements: settings.policyStatements,
+    kind: isProtectedStage(plan.stage, settings.protectedStages) ? 'production' : 'preview',
+    partition,
+    permissionsBoundary: `arn:${partition}:iam::${accountId}:policy/${boundaryPolicyName(settings.name)}`,
+    // The artifact bucket: the slim archives' read grant, as setup wrote it.
+    bucket: settings.s3Bucket || defaultBucketName(accountId, clients.region),
+  };
+}
+
+/**
+ * The stage's execution role, read alongside the function. `first()`: a role
+ * not there yet is made (on a preview, refused) before anything else is
+ * written, so a first deploy before setup (no permissions boundary, no preview
+ * role) fails having made nothing, not even the bucket; a later deploy's role
+ * is there, and is brought up to date alongside the upload as before.
+ */
+function startExecutionRole(
   settings: Settings,
   plan: Plan,
   session: AwsSession,
   tags: Record<string, string>,
   logger: Logger,
-): Promise<ExecutionRoleResult> {
-  const { clients, accountId, awsDeps } = session;
-  const partition = partitionOf(clients.region);
-  return ensureExecutionRole(
-    clients.iam,
-    {
-      project: settings.name,
-      executionRoleArn: settings.executionRoleArn,
-      accountId,
-      tags,
-      policyStatements: settings.policyStatements,
-      kind: isProtectedStage(plan.stage, settings.protectedStages) ? 'production' : 'preview',
-      partition,
-      permissionsBoundary: `arn:${partition}:iam::${accountId}:policy/${boundaryPolicyName(settings.name)}`,
-      // The artifact bucket: the slim archives' read grant, as setup wrote it.
-      bucket: settings.s3Bucket || defaultBucketName(accountId, clients.region),
+) {
+  const { clients, awsDeps } = session;
+  const deps = { ...awsDeps, logger };
+  const input = executionRoleInput(settings, plan, session, tags);
+  const read = start(awsDeps, () => readExecutionRole(clients.iam, input, deps));
+  const ensure = async () =>
+    ensureExecutionRole(
+      clients.iam,
+      input,
+      deps,
+      input.executionRoleArn ? undefined : { role: await read.result() },
+    );
+  let made: Promise<ExecutionRoleResult> | undefined;
+  return {
+    async first(): Promise<void> {
+      if (input.executionRoleArn || (await read.result())) return;
+      made = ensure();
+      await made;
     },
-    { ...awsDeps, logger },
-  );
+    result: () => (made ??= ensure()),
+    settled: () => read.settled(),
+  };
 }
 
 /** ARN of the stage's function, as Lambda names it: known before the function is read. */

@@ -198,6 +198,14 @@ async function startStage(
     ? pythonVersionWarning(settings.runtime, localPythonVersion(python), python)
     : nodeVersionWarning(settings.runtime, process.version);
   if (warning) logger.warning(warning);
+  // The port is taken before the function starts: a busy one fails first, with no function logs before it.
+  let ready!: (fn: LocalFunction) => void;
+  const started = new Promise<LocalFunction>((resolve) => (ready = resolve));
+  const door = await startFrontDoor(
+    { invoke: async (event) => (await started).invoke(event) },
+    { logger, port: deps.localPort ?? 0, gateway: settings.gateway, stage: restStageName(stage.stage) },
+  );
+  running.door = door;
   const fn = await startLocalFunction(
     {
       codeDir: stage.codeDir,
@@ -214,6 +222,7 @@ async function startStage(
     { logger, pythonCommand: python, env: deps.env },
   );
   running.fn = fn;
+  ready(fn);
   // A function that cannot start fails now, its traceback in the logs below: no smoke test
   // retrying it for smoke-timeout.
   const initError = fn.initError();
@@ -221,13 +230,6 @@ async function startStage(
     throw new Error(
       `The function could not start: ${initError.errorType}: ${initError.errorMessage} (its traceback is in the function's logs).`,
     );
-  const door = await startFrontDoor(fn, {
-    logger,
-    port: deps.localPort ?? 0,
-    gateway: settings.gateway,
-    stage: restStageName(stage.stage),
-  });
-  running.door = door;
   report.functionArn = fn.functionArn;
   report.url = door.url;
   logger.info(`Local stage ${stage.stage} of ${settings.name} is serving at ${door.url}`);

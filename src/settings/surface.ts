@@ -15,9 +15,9 @@ export function inputName(surface: Surface, input: InputName): string {
 /**
  * How to set `input` to `value`, said for the surface: `pip-args: --no-index`
  * or `--pip-args "--no-index"`; quoted where a shell would split or expand it
- * (spaces, quotes, redirections, `$`, and glob characters like `tests/**`).
+ * (spaces, quotes, redirections, `$`, parentheses, and glob characters like `tests/**`).
  */
 export function settingOf(surface: Surface, input: InputName, value: string): string {
   if (surface === 'action') return `${input}: ${value}`;
-  return `${inputName(surface, input)} ${/[\s"'<>|&;$*?[\]]/.test(value) ? `"${value}"` : value}`;
+  return `${inputName(surface, input)} ${/[\s"'<>|&;$*?[\]()]/.test(value) ? `"${value}"` : value}`;
 }

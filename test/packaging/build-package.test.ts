@@ -384,6 +384,17 @@ describe('buildPackage', () => {
       buildPackage(options(path, { include: ['src/**'] }), { logger: new RecordingLogger() }),
     ).rejects.toThrow(/no files to package .*include: src\/\*\* matched nothing/);
   });
+
+  it("says the CLI's flags in a terminal: --handler, --path, --include", async () => {
+    const path = project('no-handler-terminal', { 'main.py': 'def handler(e, c): pass\n' });
+    const deps = { logger: new RecordingLogger(), surface: 'terminal' as const };
+    await expect(buildPackage(options(path), deps)).rejects.toThrow(
+      /^--handler: "app\.handler" names a module .* relative to --path, like "main\.handler"\.$/,
+    );
+    await expect(buildPackage(options(path, { include: ['src/**'] }), deps)).rejects.toThrow(
+      /^--path: no files to package in .* \(--include: src\/\*\* matched nothing\)$/,
+    );
+  });
 });
 
 describe('dependenciesKey', () => {

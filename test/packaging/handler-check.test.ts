@@ -120,6 +120,18 @@ describe('a Python handler, read with ast', () => {
     );
   });
 
+  it("in a terminal: says the CLI's flags, quoted for a shell", async () => {
+    const flask = 'from flask import Flask\n\ndef create_app():\n    return Flask(__name__)\n';
+    const target = handlerTarget('app.handler', 'python3.12');
+    const deps = { logger: new RecordingLogger(), python: testPython(), surface: 'terminal' as const };
+    await expect(checkHandlerIn(target, pkg({ 'app.py': flask }), 'python3.12', deps)).rejects.toThrow(
+      '--handler: "app.handler": app.py defines no "handler" (it defines: Flask, create_app). For a WSGI/ASGI app (Flask, FastAPI, Django) set --app "app:create_app()" instead of --handler; else expected module.function naming the function Lambda calls.',
+    );
+    expect(missingModuleError(target, ['main.py'], '/ws/fn', true, 'terminal').message).toBe(
+      '--handler: "app.handler" names a module that is not in the package: no app.py or app/__init__.py in /ws/fn (the file is there, but --include/--exclude leave it out); top-level Python files: main.py. Expected module.function relative to --path, like "main.handler".',
+    );
+  });
+
   it('never runs the module: code at its top level has no effect', async () => {
     const marker = join(root, 'was-imported');
     const source = `open(${JSON.stringify(marker)}, "w").write("ran")\nraise SystemExit(3)\ndef handler(e, c): pass\n`;
@@ -256,6 +268,21 @@ describe('missingModuleError', () => {
     expect(like(handlerTarget('index.handler', 'nodejs22.x'), ['main.mjs'])).toBe('main.handler');
     expect(like(handlerTarget('index.handler', 'nodejs22.x'), ['a.js', 'b.cjs'])).toBe('index.handler');
     expect(like(handlerTarget('', 'python3.12', 'app:app'), ['server.py'])).toBe('server:app');
+  });
+
+  it('Node.js files on a Python runtime: suggests their entry point, index.handler, not app.handler', () => {
+    const python = handlerTarget('app.handler', 'python3.12');
+    const message = (files: string[]) => missingModuleError(python, files, '/ws/fn', false).message;
+    expect(message(['index.mjs', 'package.json'])).toMatch(
+      /needs runtime nodejs20\.x, nodejs22\.x or nodejs24\.x\. Expected file\.export relative to path, like "index\.handler"\.$/,
+    );
+    expect(message(['server.cjs'])).toMatch(/like "server\.handler"\.$/);
+    expect(message(['a.js', 'b.js'])).toMatch(/like "index\.handler"\.$/);
+    // And the other way round: Python files on a Node.js runtime.
+    const node = handlerTarget('index.handler', 'nodejs22.x');
+    expect(missingModuleError(node, ['lambda_function.py'], '/ws/fn', false).message).toMatch(
+      /Expected module\.function relative to path, like "lambda_function\.lambda_handler"\.$/,
+    );
   });
 });
 

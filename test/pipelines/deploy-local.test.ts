@@ -1,5 +1,13 @@
 import { expect, test } from '@jest/globals';
-import { nodeVersionWarning, pythonVersionWarning } from '../../src/pipelines/deploy-local.js';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { appFolder, removeApp } from '../../fakes/aws/pipeline-deploy.js';
+import type { GitHubContext } from '../../src/model/github-context.js';
+import { createAwsClients } from '../../src/aws/clients.js';
+import { makePlan } from '../../src/model/plan.js';
+import { deployLocally, nodeVersionWarning, pythonVersionWarning } from '../../src/pipelines/deploy-local.js';
+import { readSettings } from '../../src/settings/settings.js';
+import { RecordingLogger } from '../../src/util/logger.js';
 
 test.each([
   ['python3.12', '3.12', undefined],
@@ -31,3 +39,37 @@ test.each([
   if (expected === undefined) expect(warning).toBeUndefined();
   else expect(warning).toMatch(expected);
 });
+
+test('a busy port fails before the function starts: no INIT_START logs before "already in use"', async () => {
+  const held = createServer();
+  await new Promise<void>((done) => held.listen(0, '127.0.0.1', done));
+  const port = (held.address() as AddressInfo).port;
+  const dir = appFolder();
+  try {
+    const inputs: Record<string, string> = {
+      name: 'shop',
+      path: 'app',
+      target: 'local',
+      'smoke-test': 'false',
+    };
+    const env = { GITHUB_WORKSPACE: dir, RUNNER_TEMP: join(dir, 'runner-temp') };
+    const settings = readSettings((name) => inputs[name], env);
+    const ctx = { eventName: 'push', payload: {}, ref: 'refs/heads/main', repository: 'octo/shop' };
+    const logger = new RecordingLogger();
+    const { report } = await deployLocally(settings, makePlan(settings, ctx as GitHubContext), {
+      logger,
+      env: { ...process.env, ...env },
+      awsClients: createAwsClients,
+      localPort: port,
+      outDir: join(dir, 'out'),
+    });
+    expect(report.error).toBe(
+      `local front door: port ${port} on 127.0.0.1 is already in use; choose another or 0 for any`,
+    );
+    expect(report.logs).toBeUndefined();
+    expect(logger.text()).not.toContain('INIT_START');
+  } finally {
+    held.close();
+    removeApp(dir);
+  }
+}, 60_000);

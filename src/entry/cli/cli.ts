@@ -194,9 +194,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     io.out.write(json ? `${JSON.stringify({ version: packageVersion() })}\n` : `${packageVersion()}\n`);
     return 0;
   }
-  if (first === undefined || first === '--help' || first === '-h') {
+  if (first === '--help' || first === '-h') {
     io.out.write(`${overviewHelp(COMMANDS, packageVersion())}\n`);
     return 0;
+  }
+  // No command is a wrong command line, as for git and npm (which exit 1): here that is exit 2.
+  if (first === undefined) {
+    io.err.write(`error: no command given\n${overviewHelp(COMMANDS, packageVersion())}\n`);
+    return 2;
   }
   const find = (name: string) => COMMANDS.find((c) => c.name === name);
   try {

@@ -6,7 +6,7 @@ import { PROGRAM } from './program.js';
 export const EXIT_CODES = [
   ['0', 'done'],
   ['1', 'the command ran and failed (a failed deploy or smoke test, an AWS or packaging error)'],
-  ['2', 'the command line is wrong: unknown command or flag, a missing or invalid value'],
+  ['2', 'the command line is wrong: no command, an unknown command or flag, a missing or invalid value'],
 ] as const;
 
 function flagLine(flag: Flag): [string, string] {

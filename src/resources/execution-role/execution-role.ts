@@ -140,13 +140,16 @@ export async function ensureExecutionRole(
   iam: IAMClient,
   input: ExecutionRoleInput,
   deps: AwsDeps,
+  /** The role as readExecutionRole found it (undefined: not there): not read again. */
+  known?: { role: Role | undefined },
 ): Promise<ExecutionRoleResult> {
   if (input.executionRoleArn) return { roleArn: input.executionRoleArn, created: false };
   const kind = input.kind ?? 'production';
   const roleName = executionRoleName(input.project, kind);
   const projectTag = input.tags[TagKeys.Name];
   if (projectTag === undefined) throw new Error(`ensureExecutionRole: tags lack ${TagKeys.Name}`);
-  if (kind === 'preview') return previewRole(iam, input, roleName, projectTag, deps);
+  const read = () => (known ? Promise.resolve(known.role) : getRole(iam, roleName, deps));
+  if (kind === 'preview') return previewRole(input, roleName, projectTag, read, deps);
   const document = executionPolicy(
     input.project,
     input.accountId,
@@ -156,7 +159,7 @@ export async function ensureExecutionRole(
   );
   const hash = policyHash(document);
 
-  let role = await getRole(iam, roleName, deps);
+  let role = await read();
   let created = false;
   if (!role) {
     deps.logger.info(`Creating execution role ${roleName}`);
@@ -299,10 +302,10 @@ function checkOwner(
 
 /** A preview run reads its execution role and nothing more: IAM writes belong to setup. */
 async function previewRole(
-  iam: IAMClient,
   input: ExecutionRoleInput,
   roleName: string,
   projectTag: string,
+  read: () => Promise<Role | undefined>,
   deps: AwsDeps,
 ): Promise<ExecutionRoleResult> {
   if (input.policyStatements)
@@ -311,7 +314,7 @@ async function previewRole(
         ? `${inputName(deps.surface, Inputs.PolicyStatements)}: a preview deploy never changes IAM; put the statements in "npx github:org/lambda-deploy setup --policy-statements" (run once with administrator credentials).`
         : `policy-statements: a preview run never changes IAM; put the statements in "npx github:org/lambda-deploy setup --policy-statements" (run once with administrator credentials).`,
     );
-  const role = await getRole(iam, roleName, deps);
+  const role = await read();
   if (!role?.Arn)
     throw new AwsError(
       `The preview execution role ${roleName} does not exist, and a preview run never creates IAM roles. ` +
@@ -320,6 +323,20 @@ async function previewRole(
     );
   checkOwner(role, roleName, input.project, projectTag, deps.surface);
   return { roleArn: role.Arn, created: false };
+}
+
+/**
+ * The managed execution role as IAM has it now (undefined: not made yet; none
+ * with execution-role-arn): read ahead, so a role to make is made (or a
+ * missing preview role refused) before anything else is written.
+ */
+export async function readExecutionRole(
+  iam: IAMClient,
+  input: Pick<ExecutionRoleInput, 'project' | 'kind' | 'executionRoleArn'>,
+  deps: AwsDeps,
+): Promise<Role | undefined> {
+  if (input.executionRoleArn) return undefined;
+  return getRole(iam, executionRoleName(input.project, input.kind ?? 'production'), deps);
 }
 
 async function getRole(iam: IAMClient, roleName: string, deps: AwsDeps): Promise<Role | undefined> {

@@ -92,7 +92,7 @@ describe('lambda-stage-deploy CLI', () => {
   });
 
   test('help: the overview, help <command>, <command> --help; an unknown command exits 2', async () => {
-    expect(await run()).toBe(0);
+    expect(await run('--help')).toBe(0);
     expect(io.stdout()).toMatch(/Commands:\n\s+serve/);
     expect(io.stdout()).toMatch(/Exit codes:\n\s+0\s+done\n\s+1\s+the command ran and failed/);
     io = testIo(env);
@@ -103,6 +103,11 @@ describe('lambda-stage-deploy CLI', () => {
     io = testIo(env);
     expect(await run('logs', '--help')).toBe(0);
     expect(io.stdout()).toBe(viaHelp);
+    io = testIo(env);
+    // No command is a wrong command line (README: exit 2): the overview goes to stderr, so a script sees no result.
+    expect(await run()).toBe(2);
+    expect(io.stderr()).toMatch(/^error: no command given\n[^]*Commands:\n\s+serve/);
+    expect(io.stdout()).toBe('');
     io = testIo(env);
     expect(await run('explode')).toBe(2);
     expect(io.stderr()).toMatch(/^error: unknown command "explode"; expected one of serve, package, deploy/);
