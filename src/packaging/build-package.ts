@@ -782,7 +782,13 @@ async function pythonRequirements(
     `Installing the ${count} ${count === 1 ? 'package' : 'packages'} ${lock.name} pins (${lock.manifest} has no requirements.txt)`,
   );
   for (const index of locked.indexes ?? []) {
-    const warning = otherIndexWarning(index, lock.name, options.pipArgs, deps.surface);
+    const warning = otherIndexWarning(
+      index,
+      lock.name,
+      options.pipArgs,
+      deps.surface,
+      deps.env ?? process.env,
+    );
     if (warning) deps.logger.warning(warning);
   }
   return { file, lockfile };
