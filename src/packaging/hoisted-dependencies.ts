@@ -42,9 +42,16 @@ export function declaredDependencies(packageJsonText: string): string[] {
 /** What `require('x')`, `import ... from 'x'`, `import('x')`, `import 'x'` and `export ... from 'x'` name. */
 const SPECIFIER = /(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s*|\bimport\s+)(['"])([^'"\s]+)\1/g;
 
-/** Every module specifier a JavaScript file names with a string literal: bare, relative or `node:`. */
+/**
+ * Every module specifier a JavaScript file names with a string literal:
+ * bare, relative or `node:`; not in a comment (`// require('x')` left from
+ * before, a JSDoc example). Comments are cut roughly (a `//` after a space or
+ * at a line's start, `/* ... *\/`): a string mistaken for one only hides
+ * specifiers, so the check refuses less, never more.
+ */
 export function importSpecifiers(source: string): string[] {
-  return [...source.matchAll(SPECIFIER)].map((m) => m[2]!);
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/(^|\s)\/\/.*$/gm, '$1');
+  return [...code.matchAll(SPECIFIER)].map((m) => m[2]!);
 }
 
 /**

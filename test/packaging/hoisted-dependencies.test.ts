@@ -153,6 +153,15 @@ describe('a Node.js function in a workspace whose dependencies are hoisted to th
     await expect(build(loaded)).rejects.toThrow('does not hold: lib-a; Node.js finds it only in');
   });
 
+  it('does not count a require or import in a comment', async () => {
+    const path = workspace('commented', {
+      'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }),
+      'index.js':
+        "// const a = require('lib-a'); (before the bundle)\n/**\n * @example\n * import a from 'lib-a';\n */\nexports.handler = async () => 'https://example.com/x'; // done\n",
+    });
+    expect((await build(path)).entries).toEqual(['index.js', 'package.json']);
+  });
+
   it("does not count Node.js's own modules, even where an npm package of the name is declared", async () => {
     const path = workspace('builtin', {
       'package.json': manifest({ dependencies: { events: '^3.3.0', buffer: '^6.0.3' } }),
