@@ -19,8 +19,9 @@ import { checkNativeFiles } from './native-addons.js';
 import { workspaceClosure } from './workspace-closure.js';
 import {
   declaredDependencies,
-  importedPackages,
+  importSpecifiers,
   missingDependenciesMessage,
+  reachablePackages,
   runtimeProvided,
   type MissingDependency,
 } from './hoisted-dependencies.js';
@@ -309,10 +310,11 @@ async function buildWithPool(
   await mkdir(outDir, { recursive: true });
   const { zipOptions, prefetch } = await zipSetup(options, pool);
   const ownFiles = await collectCode(options, outDir, pool, prefetch, deps);
-  const codeFiles = [...ownFiles, ...(await hoistedFiles(options, ownFiles, pool, prefetch, deps))];
+  const imports = javaScriptImports(ownFiles);
+  const codeFiles = [...ownFiles, ...(await hoistedFiles(options, ownFiles, imports, pool, prefetch, deps))];
   const code = entriesFromFiles(codeFiles);
   await checkNativeFiles(codeFiles, options, deps.surface);
-  await checkNodeDependencies(options, codeFiles, deps);
+  await checkNodeDependencies(options, codeFiles, imports, deps);
 
   // The entry point is checked first, statically (never by running user code), before pip or an upload.
   const check = handlerCheck(options, codeFiles, deps);
@@ -507,6 +509,7 @@ async function collectCode(
 async function hoistedFiles(
   options: BuildPackageOptions,
   ownFiles: readonly { path: string; absPath: string }[],
+  imports: () => Promise<ReadonlyMap<string, readonly string[]>>,
   pool: DeflatePool,
   prefetch: Prefetcher,
   { logger }: BuildPackageDeps,
@@ -521,6 +524,11 @@ async function hoistedFiles(
   let lockfile: string | undefined;
   for (; !(lockfile = NPM_LOCKFILES.find((f) => existsSync(join(root, f)))); root = dirname(root))
     if (dirname(root) === root || existsSync(join(root, '.git'))) return [];
+  // A bundle that loads none of its dependencies needs none of them.
+  const declared = declaredDependencies(await readFile(join(folder, 'package.json'), 'utf8'));
+  const loaded = [...(await imports()).values()].flat();
+  if (!declared.some((name) => loaded.some((spec) => spec === name || spec.startsWith(`${name}/`))))
+    return [];
   const member = relative(root, folder).split(sep).join('/');
   const closure = workspaceClosure(await readFile(join(root, lockfile), 'utf8'), member);
   if (!closure) return [];
@@ -538,6 +546,12 @@ async function hoistedFiles(
       return undefined;
     }
   };
+  const user = createFileFilter({
+    runtime: options.runtime,
+    include: options.include,
+    exclude: options.exclude,
+    defaults: false,
+  });
   const files = [];
   const packaged: string[] = [];
   for (const key of closure.folders) {
@@ -551,12 +565,14 @@ async function hoistedFiles(
       return [];
     }
     const dir = join(root, key);
-    const found = await collectFiles(
-      dir,
-      walkingFilter(dir, { runtime: options.runtime, defaults: false }, pool, prefetch),
-    );
+    const walk = walkingFilter(dir, { runtime: options.runtime, defaults: false }, pool, prefetch);
+    // Under the user's include and exclude, where they land in the package, as the folder's own node_modules is.
+    const found = await collectFiles(dir, {
+      walkDir: (rel) => user.walkDir(rel ? `${key}/${rel}` : key) && walk.walkDir(rel),
+      includeFile: (rel, abs) => user.includeFile(`${key}/${rel}`) && walk.includeFile(rel, abs),
+    });
     files.push(...found.map((f) => ({ ...f, path: `${key}/${f.path}` })));
-    packaged.push(key);
+    if (found.length) packaged.push(key);
   }
   prefetch.end();
   if (packaged.length) {
@@ -579,16 +595,39 @@ export class MissingDependenciesError extends Error {
 }
 
 /**
- * Fails a Node.js function whose package.json lists dependencies its code
- * loads that the package lacks: in a workspace they sit in the root's
- * node_modules, where Node.js finds them locally but Lambda never sees them.
- * Only packages some packaged file loads count (a bundle needs none), and
- * not the AWS SDK v3 Lambda's runtimes carry; with layers attached (one may
- * hold them) it warns instead.
+ * The module specifiers of the function's own JavaScript files (not its
+ * node_modules, not files over 8 MiB), read once, and only when asked.
+ */
+function javaScriptImports(
+  ownFiles: readonly { path: string; absPath: string; size: number }[],
+): () => Promise<ReadonlyMap<string, readonly string[]>> {
+  let read: Promise<Map<string, string[]>> | undefined;
+  return () =>
+    (read ??= (async () => {
+      const map = new Map<string, string[]>();
+      for (const f of ownFiles) {
+        if (!/\.[cm]?js$/.test(f.path) || f.path.split('/').includes('node_modules') || f.size > 8 << 20)
+          continue;
+        map.set(f.path, importSpecifiers(await readFile(f.absPath, 'utf8')));
+      }
+      return map;
+    })());
+}
+
+/**
+ * Fails a Node.js function whose package.json lists dependencies its handler
+ * loads (itself, or through the files it loads) that the package lacks: in a
+ * workspace they sit in the root's node_modules, where Node.js finds them
+ * locally but Lambda never sees them. A bundle needs none; a test or script
+ * the handler never loads does not count, nor the AWS SDK v3 Lambda's
+ * runtimes carry. It warns instead with layers attached (one may hold them),
+ * and for a package installed in the folder that include/exclude leave out
+ * on purpose: a working deploy is never refused on a guess.
  */
 async function checkNodeDependencies(
   options: BuildPackageOptions,
   codeFiles: readonly { path: string; absPath: string; size: number }[],
+  imports: () => Promise<ReadonlyMap<string, readonly string[]>>,
   { logger, surface }: BuildPackageDeps,
 ): Promise<void> {
   if (isPythonRuntime(options.runtime)) return;
@@ -597,14 +636,22 @@ async function checkNodeDependencies(
   const packaged = (name: string) => codeFiles.some((f) => f.path === `node_modules/${name}/package.json`);
   const absent = declaredDependencies(await readFile(manifest, 'utf8')).filter((n) => !packaged(n));
   if (!absent.length) return;
-  const loaded = new Set<string>();
-  for (const f of codeFiles) {
-    if (!/\.[cm]?js$/.test(f.path) || f.path.split('/').includes('node_modules') || f.size > 8 << 20)
-      continue;
-    for (const name of importedPackages(await readFile(f.absPath, 'utf8'))) loaded.add(name);
-  }
-  const missing: MissingDependency[] = absent
-    .filter((name) => loaded.has(name) && !runtimeProvided(name))
+  const files = await imports();
+  // No handler file: the handler check says so, better than this could.
+  const entry = handlerTarget(options.handler, options.runtime).files.find((f) => files.has(f));
+  if (!entry) return;
+  const loaded = reachablePackages(entry, files);
+  const needed = absent.filter((name) => loaded.has(name) && !runtimeProvided(name));
+  const leftOut = needed.filter((name) =>
+    existsSync(join(options.path, 'node_modules', name, 'package.json')),
+  );
+  for (const name of leftOut)
+    logger.warning(
+      `${name}: the function's code loads it, but include/exclude leave out its folder node_modules/${name}; ` +
+        'Lambda fails with "Cannot find module" unless a layer holds it.',
+    );
+  const missing: MissingDependency[] = needed
+    .filter((name) => !leftOut.includes(name))
     .map((name) => {
       for (let dir = dirname(resolve(options.path)); ; dir = dirname(dir)) {
         if (existsSync(join(dir, 'node_modules', name, 'package.json'))) return { name, foundIn: dir };
@@ -762,7 +809,13 @@ async function pythonRequirements(
   );
   if (unhashed !== undefined) deps.logger.info(unhashedNote(unhashed, lock.name));
   for (const index of locked.indexes ?? []) {
-    const warning = otherIndexWarning(index, lock.name, options.pipArgs, deps.surface);
+    const warning = otherIndexWarning(
+      index,
+      lock.name,
+      options.pipArgs,
+      deps.surface,
+      deps.env ?? process.env,
+    );
     if (warning) deps.logger.warning(warning);
   }
   return { file, lockfile };

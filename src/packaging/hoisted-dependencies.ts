@@ -6,6 +6,8 @@
  * Lambda fails with "Cannot find module" after a slow deploy. Found before
  * anything is created or uploaded; the caller reads the files.
  */
+import { isBuiltin } from 'node:module';
+import { posix } from 'node:path';
 import { Inputs } from '../settings/names.js';
 import { inputName, type Surface } from '../settings/surface.js';
 
@@ -37,16 +39,67 @@ export function declaredDependencies(packageJsonText: string): string[] {
   return Object.keys(manifest.dependencies).filter((name) => !skip.has(name));
 }
 
+/** What `require('x')`, `import ... from 'x'`, `import('x')`, `import 'x'` and `export ... from 'x'` name. */
+const SPECIFIER = /(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s*|\bimport\s+)(['"])([^'"\s]+)\1/g;
+
+/**
+ * Every module specifier a JavaScript file names with a string literal:
+ * bare, relative or `node:`; not in a comment (`// require('x')` left from
+ * before, a JSDoc example). Comments are cut roughly (a `//` after a space or
+ * at a line's start, `/* ... *\/`): a string mistaken for one only hides
+ * specifiers, so the check refuses less, never more.
+ */
+export function importSpecifiers(source: string): string[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/(^|\s)\/\/.*$/gm, '$1');
+  return [...code.matchAll(SPECIFIER)].map((m) => m[2]!);
+}
+
 /**
  * The package names a JavaScript file loads with a bare specifier:
  * `require('a')`, `import x from 'a/sub'`, `import('@s/b')`, `export ... from`.
- * A bundle that inlined its dependencies names none of them.
+ * A bundle that inlined its dependencies names none of them. Not Node.js's
+ * own modules: `require('events')` loads the built-in one even when an npm
+ * package of that name is installed (only `events/` reaches the package).
  */
 export function importedPackages(source: string): Set<string> {
+  return packagesOf(importSpecifiers(source));
+}
+
+function packagesOf(specifiers: readonly string[]): Set<string> {
   const names = new Set<string>();
-  const pattern =
-    /(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s*|\bimport\s+)(['"])((?:@[^/'"\s]+\/)?[^./'"\s][^/'"\s]*)(?:\/[^'"]*)?\1/g;
-  for (const match of source.matchAll(pattern)) if (!match[2]!.startsWith('node:')) names.add(match[2]!);
+  for (const spec of specifiers) {
+    const name = /^(?:@[^/]+\/)?[^./#][^/]*/.exec(spec)?.[0];
+    if (name && !isBuiltin(spec)) names.add(name);
+  }
+  return names;
+}
+
+/**
+ * The packages the handler's file (`entry`) loads, and those the files it
+ * loads with relative specifiers load, in turn; `files` maps each packaged
+ * JavaScript file (forward-slash path) to its specifiers. A test, a script or
+ * the sources of a bundle that the handler never loads do not count; nor do
+ * files reached only by a computed `require(name)`, which a static look misses.
+ */
+export function reachablePackages(entry: string, files: ReadonlyMap<string, readonly string[]>): Set<string> {
+  const seen = new Set<string>([entry]);
+  const queue = [entry];
+  const names = new Set<string>();
+  for (let file; (file = queue.shift()) !== undefined;) {
+    const specifiers = files.get(file) ?? [];
+    for (const name of packagesOf(specifiers)) names.add(name);
+    for (const spec of specifiers) {
+      if (!spec.startsWith('./') && !spec.startsWith('../')) continue;
+      const base = posix.join(posix.dirname(file), spec);
+      const target = ['', '.js', '.mjs', '.cjs', '/index.js', '/index.mjs', '/index.cjs']
+        .map((suffix) => base + suffix)
+        .find((candidate) => files.has(candidate));
+      if (target && !seen.has(target)) {
+        seen.add(target);
+        queue.push(target);
+      }
+    }
+  }
   return names;
 }
 

@@ -82,7 +82,7 @@ function requirementOf(name: string, entry: JsonObject, projectDir: string): str
     const ref = string('ref');
     if (!ref || !/^[0-9a-f]{7,64}$/i.test(ref))
       throw new LockfileError(
-        `${at}: the git source ${git} names no commit in "ref" (run pipenv lock again)`,
+        `${at}: the git source ${withoutCredentials(git)} names no commit in "ref" (run pipenv lock again)`,
       );
     line = `${named} @ ${git.startsWith('git+') ? git : `git+${git}`}@${ref}${subdirectory}`;
   } else if (path !== undefined)
@@ -93,7 +93,8 @@ function requirementOf(name: string, entry: JsonObject, projectDir: string): str
   } else {
     const version = string('version') ?? fail(at, 'version', 'given');
     if (!/^===?\s*\S+$/.test(version)) fail(at, 'version', 'an exact version ("==1.2.3")');
-    line = `${named}==${version.replace(/^===?\s*/, '')}`;
+    // `===` (arbitrary equality, for a version PEP 440 cannot parse) stays: `==` would refuse it.
+    line = `${named}${version.startsWith('===') ? '===' : '=='}${version.replace(/^===?\s*/, '')}`;
   }
   const full = marker ? `${line} ; ${marker}` : line;
   // A git checkout or a folder has no hash pip can check; an index package or a file has the ones pipenv recorded.
@@ -141,14 +142,16 @@ export function pipfileLockRequirements(text: string, projectDir: string): Pipfi
 }
 
 /**
- * The warning for packages locked from another index, unless pip-args name
- * its host: pip would look for them on PyPI (or the index pip is set to).
+ * The warning for packages locked from another index, unless pip-args or
+ * pip's PIP_INDEX_URL / PIP_EXTRA_INDEX_URL (in `env`, pip's environment)
+ * name its host: pip would look for them on PyPI (or the index pip is set to).
  */
 export function otherIndexWarning(
   index: LockIndex,
   lockfile: string,
   pipArgs: readonly string[],
   surface: Surface = 'action',
+  env: NodeJS.ProcessEnv = {},
 ): string | undefined {
   let host: string | undefined;
   try {
@@ -156,10 +159,11 @@ export function otherIndexWarning(
   } catch {
     host = undefined;
   }
-  if (host && pipArgs.some((a) => a.includes(host))) return undefined;
+  const named = [...pipArgs, env.PIP_INDEX_URL ?? '', env.PIP_EXTRA_INDEX_URL ?? ''];
+  if (host && named.some((a) => a.includes(host))) return undefined;
   const shown = index.packages.slice(0, 8).join(', ') + (index.packages.length > 8 ? ', …' : '');
   return (
     `${lockfile} pins ${index.packages.length === 1 ? 'a package' : `${index.packages.length} packages`} (${shown}) from the index "${index.name}" (${index.url}), ` +
-    `which lambda-deploy installs by version from the index pip is set to: add --extra-index-url (or --index-url) with that URL to ${inputName(surface, Inputs.PipArgs)}.`
+    `which lambda-deploy installs by version from the index pip is set to: add --extra-index-url (or --index-url) with that URL to ${inputName(surface, Inputs.PipArgs)}, or set PIP_EXTRA_INDEX_URL to it (which keeps its credentials out of the arguments).`
   );
 }

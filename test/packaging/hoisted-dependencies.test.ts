@@ -134,6 +134,56 @@ describe('a Node.js function in a workspace whose dependencies are hoisted to th
     expect((await build(path)).entries).toEqual(['index.mjs', 'package.json']);
   });
 
+  it('counts only what the handler loads: not a test, a script, nor the sources of a bundle beside it', async () => {
+    const path = workspace('unloaded', {
+      'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }),
+      'dist/index.js': "const util = require('./util');\nexports.handler = async () => util('inlined');\n",
+      'dist/util/index.js': 'module.exports = (x) => x; // lib-a inlined by esbuild\n',
+      'src/index.js': handler,
+      'test/index.test.js': "const a = require('lib-a');\n",
+      'scripts/seed.mjs': "import a from 'lib-a';\n",
+    });
+    const { entries } = await build(path, { handler: 'dist/index.handler' });
+    expect(entries).toContain('dist/index.js');
+    const loaded = workspace('loaded-deeper', {
+      'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }),
+      'index.js': "const db = require('./lib/db');\nexports.handler = async () => db;\n",
+      'lib/db.js': handler,
+    });
+    await expect(build(loaded)).rejects.toThrow('does not hold: lib-a; Node.js finds it only in');
+  });
+
+  it('does not count a require or import in a comment', async () => {
+    const path = workspace('commented', {
+      'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }),
+      'index.js':
+        "// const a = require('lib-a'); (before the bundle)\n/**\n * @example\n * import a from 'lib-a';\n */\nexports.handler = async () => 'https://example.com/x'; // done\n",
+    });
+    expect((await build(path)).entries).toEqual(['index.js', 'package.json']);
+  });
+
+  it("does not count Node.js's own modules, even where an npm package of the name is declared", async () => {
+    const path = workspace('builtin', {
+      'package.json': manifest({ dependencies: { events: '^3.3.0', buffer: '^6.0.3' } }),
+      'index.mjs':
+        "import { EventEmitter } from 'events';\nimport { Buffer } from 'buffer';\nexport const handler = async () => EventEmitter.name + Buffer.name;\n",
+    });
+    expect((await build(path)).entries).toEqual(['index.mjs', 'package.json']);
+  });
+
+  it('warns, not fails, for a package installed in the folder that exclude leaves out on purpose', async () => {
+    const path = workspace('excluded', {
+      'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }),
+      'index.js': handler,
+      ...fake('lib-a'),
+    });
+    const { entries, logger } = await build(path, { exclude: ['node_modules/lib-a'] });
+    expect(entries).toEqual(['index.js', 'package.json']);
+    expect(logger.text('warning')).toContain(
+      "lib-a: the function's code loads it, but include/exclude leave out its folder node_modules/lib-a",
+    );
+  });
+
   it('warns instead when layers are attached: one may hold the packages', async () => {
     const path = workspace('layered', {
       'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }),
@@ -183,6 +233,22 @@ describe("a workspace with npm's lockfile at its root", () => {
     expect(logger.text('info')).toContain(
       `Packaged 2 packages the function needs from the workspace root's node_modules (${join(root, 'locked')}), ` +
         'where npm installed them, as package-lock.json resolves them: lib-a, lib-b',
+    );
+  });
+
+  it('packages none of them for a bundle that loads none, and honours include and exclude', async () => {
+    const bundle = workspace(
+      'locked-bundle',
+      {
+        'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }),
+        'index.js': "exports.handler = async () => 'lib-a inlined';\n",
+      },
+      { 'package-lock.json': lock({}) },
+    );
+    expect((await build(bundle)).entries).toEqual(['index.js', 'package.json']);
+    const excluded = workspace('locked-exclude', api, { 'package-lock.json': lock({}) });
+    expect((await build(excluded, { exclude: ['node_modules/lib-b'] })).entries).toEqual(
+      ['index.js', 'node_modules/lib-a/index.js', 'node_modules/lib-a/package.json', 'package.json'].sort(),
     );
   });
 

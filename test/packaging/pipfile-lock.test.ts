@@ -85,6 +85,30 @@ describe('pipfileLockRequirements', () => {
         'https://pypi.corp.example/simple',
       ]),
     ).toBeUndefined();
+    // pip reads its index from the environment too, as lambda-deploy advises for credentials.
+    const env = {
+      PIP_EXTRA_INDEX_URL: 'https://pypi.org/simple https://bot:s3cret@pypi.corp.example/simple',
+    };
+    expect(otherIndexWarning(indexes[0]!, 'Pipfile.lock', [], 'action', env)).toBeUndefined();
+    expect(
+      otherIndexWarning(indexes[0]!, 'Pipfile.lock', [], 'action', {
+        PIP_INDEX_URL: 'https://pypi.corp.example/simple',
+      }),
+    ).toBeUndefined();
+  });
+
+  it('hides the credentials of a git URL it names in an error', () => {
+    const lock = lockOf({ a: { git: 'https://bot:ghp_S3cretT0ken@github.com/o/r.git', ref: 'main' } });
+    expect(() => pipfileLockRequirements(lock, '/app')).toThrow(
+      'Pipfile.lock "default" a: the git source https://***@github.com/o/r.git names no commit in "ref"',
+    );
+  });
+
+  it('keeps an arbitrary-equality pin (===) as the lock writes it', () => {
+    expect(pipfileLockRequirements(lockOf({ a: { hashes, version: '===1.0-custom' } }), '/app')).toEqual({
+      requirements: ['a===1.0-custom'],
+      indexes: [],
+    });
   });
 
   it.each([
