@@ -66,6 +66,11 @@ const PATTERNS: Pattern[] = [
   },
   // URLs with a password: scheme://user:password@host.
   { pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@'"]*:)[^\s/?#@'"]+(?=@)/gi, replace: `$1${REDACTED}` },
+  // URLs with a token as the user (https://TOKEN@pypi.fury.io/acme/): machine-made, so long with a digit; `git@`, `deploy@` stay.
+  {
+    pattern: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/?#@'"]+)(?=@)/gi,
+    accept: (value) => value !== REDACTED && value.length >= 12 && /\d/.test(value) && /[A-Za-z]/.test(value),
+  },
   // Slack incoming webhooks carry their secret in the path.
   { pattern: /(hooks\.slack\.com\/services\/)[A-Za-z0-9/_-]+/g, replace: `$1${REDACTED}` },
   // JSON Web Tokens (OIDC tokens, session cookies): header.payload[.signature].

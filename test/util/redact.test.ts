@@ -74,6 +74,16 @@ describe('redact', () => {
       'postgres://app:***@db.internal:5432/app',
     ],
     ['a URL with only a password', 'redis://:onlypass1@cache:6379', 'redis://:***@cache:6379'],
+    [
+      'a URL with a token as its user',
+      'pip install -i https://1a2B3c4D5e6F7g8H@pypi.fury.io/acme/ x',
+      'pip install -i https://***@pypi.fury.io/acme/ x',
+    ],
+    [
+      'a URL with an ordinary user name',
+      'ssh://git@github.com/o/r.git and https://deploy-bot@host/x',
+      'ssh://git@github.com/o/r.git and https://deploy-bot@host/x',
+    ],
     ['a bare AWS secret access key', `got ${SECRET_KEY}.`, 'got ***.'],
     [
       'a commit hash is no secret key',
