@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 import { Inputs } from '../settings/names.js';
 import { inputName, type Surface } from '../settings/surface.js';
 import { redact } from '../util/redact.js';
+import { normalize } from './lock-walk.js';
 
 /** How to write each lockfile again. */
 const RELOCK: Record<string, string> = {
@@ -40,6 +41,7 @@ export function explainHashFailure(
   requirements: string,
   lockfile?: string,
   surface: Surface = 'action',
+  platform = "Lambda's platform",
 ): string | undefined {
   const pipArgs = inputName(surface, Inputs.PipArgs);
   const lock = lockfile && basename(lockfile);
@@ -75,6 +77,23 @@ export function explainHashFailure(
   if (!without.length) return undefined;
   const needed = unpinned.map((l) => /\(from ([^-\s]+?)->/.exec(l)?.[1]).find((n) => n !== undefined);
   const names = [...new Set(without)].join(', ');
+  // "Ignoring name: markers '…' don't match your environment": pinned, but only where its marker holds.
+  const markerOf = new Map(
+    [...output.matchAll(/^Ignoring (\S+): markers '(.*)' don't match your environment/gm)].map(
+      (m) => [normalize(m[1]!), m[2]!] as const,
+    ),
+  );
+  const ignored = without.find((n) => markerOf.has(normalize(n)));
+  if (ignored && unpinned.length)
+    return [
+      `${from} pins ${ignored} only where ${markerOf.get(normalize(ignored))}, which is false for ${platform}, yet ${needed ?? 'another package'} requires it there; pip checks every package against the hashes in ${from} and refuses one it leaves out. Nothing was deployed.`,
+      'What to do:',
+      lock === 'Pipfile.lock'
+        ? '  - Pipfile.lock holds the markers of the machine pipenv locked it on: lock it on Linux (pipenv lock in a Linux container or in CI).'
+        : relock
+          ? `  - lock again (${relock}); if ${lock} still pins ${ignored} only there, add ${ignored} to your project's dependencies, lock again and commit ${lock}.`
+          : `  - drop the marker from ${ignored}'s line in ${from}, or pin ${ignored} with its hashes on a line of its own.`,
+    ].join('\n');
   const what = [
     `pip checks every package against the hashes in ${from}, and ${from} has none for ${names}${needed ? ` (needed by ${needed})` : ''}: pip refuses a package it cannot check. Nothing was deployed.`,
     'What to do:',

@@ -95,6 +95,21 @@ describe('pip in hash-checking mode (--platform, --only-binary=:all:, --target)'
     expect(error?.message).toContain('Lock it on Linux');
   }, 60_000);
 
+  it('refuses a dependency the lock pins only where a marker false for Lambda holds: names the marker, the platform and the package needing it', async () => {
+    const error = await install(
+      'marker-false',
+      [
+        `toplib==1.0.0 --hash=sha256:${hashOf.toplib}`,
+        `linuxonly==2.0.0 ; sys_platform == "win32" --hash=sha256:${hashOf.linuxonly}`,
+      ],
+      '/app/uv.lock',
+    );
+    expect(error?.message).toMatch(
+      /^\/app\/uv\.lock pins linuxonly only where sys_platform == "win32", which is false for python3\.12 on Amazon Linux 2023, x86_64 \(manylinux_2_34 and older\), yet toplib==1\.0\.0 requires it there/,
+    );
+    expect(error?.message).toContain('lock again (uv lock); if uv.lock still pins linuxonly only there');
+  }, 60_000);
+
   it('--require-hashes in pip-args with a lock exported without hashes: names the package and the option', async () => {
     const error = await install('required', ['toplib==1.0.0', 'linuxonly==2.0.0'], '/app/poetry.lock', [
       '--require-hashes',
