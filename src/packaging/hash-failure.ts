@@ -18,6 +18,13 @@ const RELOCK: Record<string, string> = {
   'Pipfile.lock': 'pipenv lock',
 };
 
+/** The install that failed: `lockfile` the requirements were written from (else they are the user's), and the pip-args. */
+export interface HashedInstall {
+  requirements: string;
+  lockfile?: string;
+  pipArgs?: readonly string[];
+}
+
 /** The indented lines pip lists after `heading`, up to the next blank or unindented line. */
 function listedAfter(output: string, heading: RegExp): string[] {
   const lines = output.split(/\r?\n/);
@@ -32,14 +39,28 @@ function listedAfter(output: string, heading: RegExp): string[] {
 }
 
 /**
+ * What to do about requirements without a hash: pip says the same whether
+ * --require-hashes was asked for or one --hash turned checking on.
+ */
+function missingHashAdvice(
+  names: string,
+  { from, lock, relock, pipArgs }: { from: string; lock?: string; relock?: string; pipArgs: string },
+  required: boolean,
+): string {
+  if (required)
+    return `  - --require-hashes in ${pipArgs} asks for hashes on every requirement: leave it out, or give ${names} ${lock ? `a hash in ${lock} (lock it from an index that serves hashes)` : 'their hashes'};`;
+  if (lock)
+    return `  - ${names} comes from ${pipArgs} or the environment (PIP_REQUIRE_HASHES), not from ${lock}: add it to your project's dependencies and lock again${relock ? ` (${relock})` : ''}, or leave it out;`;
+  return `  - one --hash in ${from} turns hash checking on for every requirement: give ${names} their hashes too (pip-compile --generate-hashes writes them all), or leave the --hash options out;`;
+}
+
+/**
  * What went wrong when pip refused a file or a requirement in hash-checking
- * mode, or undefined for another failure. `lockfile`: the lockfile the
- * requirements were written from, else they are the user's `requirements`.
+ * mode, or undefined for another failure.
  */
 export function explainHashFailure(
   output: string,
-  requirements: string,
-  lockfile?: string,
+  { requirements, lockfile, pipArgs: userArgs = [] }: HashedInstall,
   surface: Surface = 'action',
   platform = "Lambda's platform",
 ): string | undefined {
@@ -100,7 +121,7 @@ export function explainHashFailure(
   ];
   if (missing.length)
     what.push(
-      `  - --require-hashes in ${pipArgs} asks for hashes on every requirement: leave it out, or give ${names} ${lock ? `a hash in ${lock} (lock it from an index that serves hashes)` : 'their hashes'};`,
+      missingHashAdvice(names, { from, lock, relock, pipArgs }, userArgs.includes('--require-hashes')),
     );
   if (!unpinned.length) return what.join('\n');
   if (lock === 'Pipfile.lock')

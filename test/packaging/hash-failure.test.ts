@@ -118,6 +118,17 @@ describe('pip in hash-checking mode (--platform, --only-binary=:all:, --target)'
     expect(error?.message).toContain('--require-hashes in pip-args asks for hashes on every requirement');
   }, 60_000);
 
+  it("a user's requirements file with a --hash on some lines only: says one --hash turns checking on for all, not to leave out a --require-hashes never given", async () => {
+    const error = await install('mixed', [
+      `toplib==1.0.0 --hash=sha256:${hashOf.toplib}`,
+      'linuxonly==2.0.0',
+    ]);
+    expect(error?.message).toContain(`${join(root, 'mixed.txt')} has none for linuxonly`);
+    expect(error?.message).toContain(
+      `one --hash in ${join(root, 'mixed.txt')} turns hash checking on for every requirement: give linuxonly their hashes too`,
+    );
+  }, 60_000);
+
   it('a requirements file of the user: the advice is about that file', () => {
     const output =
       'ERROR: In --require-hashes mode, all requirements must have their versions pinned with ==. These do not:\n' +
