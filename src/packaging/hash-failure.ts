@@ -85,6 +85,12 @@ export function explainHashFailure(
         ? `  - if it is right, lock again (${relock}) and review the changed hashes in ${lock};`
         : `  - if it is right, write its new hash into ${from};`,
       `  - if the lock came from a private index, make sure ${pipArgs} reaches that index (--index-url), so pip does not take the name from another.`,
+      // A wheel built for Lambda and given with --find-links (as the no-wheel advice says) is not the locked file.
+      ...(lock && mismatched.some((l) => / from file:\/\//.test(l))
+        ? [
+            `  - if it is a wheel you built and gave with --find-links, ${lock}'s hashes cannot cover it: lock again with that folder among its package sources, or write requirements.txt without hashes in the function's folder (it is installed instead of ${lock}).`,
+          ]
+        : []),
     ].join('\n');
   }
 

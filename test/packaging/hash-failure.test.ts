@@ -81,6 +81,9 @@ describe('pip in hash-checking mode (--platform, --only-binary=:all:, --target)'
       ),
     );
     expect(error?.message).toContain('lock again (uv lock) and review the changed hashes in uv.lock');
+    expect(error?.message).toContain(
+      "if it is a wheel you built and gave with --find-links, uv.lock's hashes cannot cover it",
+    );
   }, 60_000);
 
   it('refuses a dependency Pipfile.lock leaves out (locked on a Mac): names it, and says to lock on Linux', async () => {
