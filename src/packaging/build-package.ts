@@ -27,7 +27,7 @@ import {
 } from './hoisted-dependencies.js';
 import { pipInstall, pythonExecutable } from './pip-install.js';
 import { unlistedDependenciesWarning, unlockedPipfileWarning } from './pyproject-dependencies.js';
-import { hashChecked, LockfileError, type LockExport } from './lock-walk.js';
+import { addedRequirements, hashChecked, LockfileError, type LockExport } from './lock-walk.js';
 import { otherIndexWarning, pipfileLockRequirements, type LockIndex } from './pipfile-lock.js';
 import { poetryLockRequirements } from './poetry-lock.js';
 import { uvLockRequirements } from './uv-lock.js';
@@ -796,7 +796,8 @@ async function pythonRequirements(
     return undefined;
   }
   const { lock, file: lockfile } = found!;
-  const { requirements, unhashed } = hashChecked(locked.requirements);
+  const added = addedRequirements(options.pipArgs);
+  const { requirements, unhashed } = hashChecked(locked.requirements, added);
   const dir = await mkdtemp(join(tmpdir(), 'lambda-deploy-lock-'));
   const file = join(dir, 'requirements.txt');
   await writeFile(
@@ -807,7 +808,10 @@ async function pythonRequirements(
     `Installing the ${count} ${count === 1 ? 'package' : 'packages'} ${lock.name} pins (${lock.manifest} has no requirements.txt)` +
       (unhashed === undefined ? `, each checked against the hashes ${lock.name} records` : ''),
   );
-  if (unhashed !== undefined) deps.logger.info(unhashedNote(unhashed, lock.name));
+  if (unhashed !== undefined)
+    deps.logger.info(
+      unhashedNote(unhashed, lock.name, added && inputName(deps.surface ?? 'action', Inputs.PipArgs)),
+    );
   for (const index of locked.indexes ?? []) {
     const warning = otherIndexWarning(
       index,
@@ -826,11 +830,13 @@ async function pythonRequirements(
  * hashes: info, not a warning, as a git entry (pinned by its commit) or a
  * folder of the project is the user's choice, with nothing to fix.
  */
-function unhashedNote(line: string, lockfile: string): string {
+function unhashedNote(line: string, lockfile: string, pipArgs?: string): string {
   const entry = redact(line.replace(/\s+;.*$/, ''));
+  const why = pipArgs
+    ? `${pipArgs} adds requirements (${entry}) ${lockfile} has no hashes for`
+    : `${lockfile} records none for ${entry} (a git, folder or URL entry, or a package locked without hashes)`;
   return (
-    `pip does not check the files it installs against ${lockfile}'s hashes: ${lockfile} records none for ${entry} ` +
-    '(a git, folder or URL entry, or a package locked without hashes), and pip checks hashes for every requirement or for none. ' +
+    `pip does not check the files it installs against ${lockfile}'s hashes: ${why}, and pip checks hashes for every requirement or for none. ` +
     'A re-uploaded or substituted file of the version pinned is installed as it is.'
   );
 }

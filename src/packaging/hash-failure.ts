@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 import { Inputs } from '../settings/names.js';
 import { inputName, type Surface } from '../settings/surface.js';
 import { redact } from '../util/redact.js';
+import { normalize } from './lock-walk.js';
 
 /** How to write each lockfile again. */
 const RELOCK: Record<string, string> = {
@@ -16,6 +17,13 @@ const RELOCK: Record<string, string> = {
   'poetry.lock': 'poetry lock',
   'Pipfile.lock': 'pipenv lock',
 };
+
+/** The install that failed: `lockfile` the requirements were written from (else they are the user's), and the pip-args. */
+export interface HashedInstall {
+  requirements: string;
+  lockfile?: string;
+  pipArgs?: readonly string[];
+}
 
 /** The indented lines pip lists after `heading`, up to the next blank or unindented line. */
 function listedAfter(output: string, heading: RegExp): string[] {
@@ -31,15 +39,30 @@ function listedAfter(output: string, heading: RegExp): string[] {
 }
 
 /**
+ * What to do about requirements without a hash: pip says the same whether
+ * --require-hashes was asked for or one --hash turned checking on.
+ */
+function missingHashAdvice(
+  names: string,
+  { from, lock, relock, pipArgs }: { from: string; lock?: string; relock?: string; pipArgs: string },
+  required: boolean,
+): string {
+  if (required)
+    return `  - --require-hashes in ${pipArgs} asks for hashes on every requirement: leave it out, or give ${names} ${lock ? `a hash in ${lock} (lock it from an index that serves hashes)` : 'their hashes'};`;
+  if (lock)
+    return `  - ${names} comes from ${pipArgs} or the environment (PIP_REQUIRE_HASHES), not from ${lock}: add it to your project's dependencies and lock again${relock ? ` (${relock})` : ''}, or leave it out;`;
+  return `  - one --hash in ${from} turns hash checking on for every requirement: give ${names} their hashes too (pip-compile --generate-hashes writes them all), or leave the --hash options out;`;
+}
+
+/**
  * What went wrong when pip refused a file or a requirement in hash-checking
- * mode, or undefined for another failure. `lockfile`: the lockfile the
- * requirements were written from, else they are the user's `requirements`.
+ * mode, or undefined for another failure.
  */
 export function explainHashFailure(
   output: string,
-  requirements: string,
-  lockfile?: string,
+  { requirements, lockfile, pipArgs: userArgs = [] }: HashedInstall,
   surface: Surface = 'action',
+  platform = "Lambda's platform",
 ): string | undefined {
   const pipArgs = inputName(surface, Inputs.PipArgs);
   const lock = lockfile && basename(lockfile);
@@ -62,6 +85,12 @@ export function explainHashFailure(
         ? `  - if it is right, lock again (${relock}) and review the changed hashes in ${lock};`
         : `  - if it is right, write its new hash into ${from};`,
       `  - if the lock came from a private index, make sure ${pipArgs} reaches that index (--index-url), so pip does not take the name from another.`,
+      // A wheel built for Lambda and given with --find-links (as the no-wheel advice says) is not the locked file.
+      ...(lock && mismatched.some((l) => / from file:\/\//.test(l))
+        ? [
+            `  - if it is a wheel you built and gave with --find-links, ${lock}'s hashes cannot cover it: lock again with that folder among its package sources, or write requirements.txt without hashes in the function's folder (it is installed instead of ${lock}).`,
+          ]
+        : []),
     ].join('\n');
   }
 
@@ -75,13 +104,30 @@ export function explainHashFailure(
   if (!without.length) return undefined;
   const needed = unpinned.map((l) => /\(from ([^-\s]+?)->/.exec(l)?.[1]).find((n) => n !== undefined);
   const names = [...new Set(without)].join(', ');
+  // "Ignoring name: markers '…' don't match your environment": pinned, but only where its marker holds.
+  const markerOf = new Map(
+    [...output.matchAll(/^Ignoring (\S+): markers '(.*)' don't match your environment/gm)].map(
+      (m) => [normalize(m[1]!), m[2]!] as const,
+    ),
+  );
+  const ignored = without.find((n) => markerOf.has(normalize(n)));
+  if (ignored && unpinned.length)
+    return [
+      `${from} pins ${ignored} only where ${markerOf.get(normalize(ignored))}, which is false for ${platform}, yet ${needed ?? 'another package'} requires it there; pip checks every package against the hashes in ${from} and refuses one it leaves out. Nothing was deployed.`,
+      'What to do:',
+      lock === 'Pipfile.lock'
+        ? '  - Pipfile.lock holds the markers of the machine pipenv locked it on: lock it on Linux (pipenv lock in a Linux container or in CI).'
+        : relock
+          ? `  - lock again (${relock}); if ${lock} still pins ${ignored} only there, add ${ignored} to your project's dependencies, lock again and commit ${lock}.`
+          : `  - drop the marker from ${ignored}'s line in ${from}, or pin ${ignored} with its hashes on a line of its own.`,
+    ].join('\n');
   const what = [
     `pip checks every package against the hashes in ${from}, and ${from} has none for ${names}${needed ? ` (needed by ${needed})` : ''}: pip refuses a package it cannot check. Nothing was deployed.`,
     'What to do:',
   ];
   if (missing.length)
     what.push(
-      `  - --require-hashes in ${pipArgs} asks for hashes on every requirement: leave it out, or give ${names} ${lock ? `a hash in ${lock} (lock it from an index that serves hashes)` : 'their hashes'};`,
+      missingHashAdvice(names, { from, lock, relock, pipArgs }, userArgs.includes('--require-hashes')),
     );
   if (!unpinned.length) return what.join('\n');
   if (lock === 'Pipfile.lock')

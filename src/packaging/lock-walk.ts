@@ -107,14 +107,32 @@ export function withHashes(line: string, hashes: readonly unknown[]): string {
 }
 
 /**
+ * The first pip-args option that adds requirements of its own (`-r
+ * other.txt`, `-e ./lib`), as it is written: the lockfile has no hashes for
+ * them, so pip in hash-checking mode would refuse them.
+ */
+export function addedRequirements(pipArgs: readonly string[] = []): string | undefined {
+  const at = pipArgs.findIndex((a) => /^(-r|-e|--requirement(=|$)|--editable(=|$))/.test(a));
+  if (at < 0) return undefined;
+  const option = pipArgs[at]!;
+  return /^(-r|-e|--requirement|--editable)$/.test(option) && pipArgs[at + 1] !== undefined
+    ? `${option} ${pipArgs[at + 1]}`
+    : option;
+}
+
+/**
  * The lines for pip's hash-checking mode, which is all or nothing (one
  * `--hash` turns it on, and then every requirement needs one): as they are
  * when every line has its hashes; else all without, and the first line that
  * has none (a git, folder or URL entry, or a package the lock records no
- * hash for), which says why pip checks nothing.
+ * hash for), which says why pip checks nothing. `added`: requirements
+ * pip-args adds (see addedRequirements), which turn checking off too.
  */
-export function hashChecked(lines: readonly string[]): { requirements: string[]; unhashed?: string } {
-  const unhashed = lines.find((l) => !/\s--hash=/.test(l));
+export function hashChecked(
+  lines: readonly string[],
+  added?: string,
+): { requirements: string[]; unhashed?: string } {
+  const unhashed = added ?? lines.find((l) => !/\s--hash=/.test(l));
   if (unhashed === undefined) return { requirements: [...lines] };
   return { requirements: lines.map((l) => l.replace(/\s+--hash=\S+/g, '')), unhashed };
 }

@@ -71,7 +71,7 @@ export function explainPipFailure(
   const pipArgs = (value: string) => settingOf(surface, Inputs.PipArgs, value);
   const terminal = surface === 'terminal';
   const platform = lambdaPythonPlatform(options.runtime, options.architecture);
-  const hashes = explainHashFailure(output, options.requirements, options.lockfile, surface);
+  const hashes = explainHashFailure(output, options, surface, platform.description);
   if (hashes) return hashes;
   const missing =
     /No matching distribution found for\s+(\S+)/.exec(output) ??

@@ -81,6 +81,9 @@ describe('pip in hash-checking mode (--platform, --only-binary=:all:, --target)'
       ),
     );
     expect(error?.message).toContain('lock again (uv lock) and review the changed hashes in uv.lock');
+    expect(error?.message).toContain(
+      "if it is a wheel you built and gave with --find-links, uv.lock's hashes cannot cover it",
+    );
   }, 60_000);
 
   it('refuses a dependency Pipfile.lock leaves out (locked on a Mac): names it, and says to lock on Linux', async () => {
@@ -95,12 +98,38 @@ describe('pip in hash-checking mode (--platform, --only-binary=:all:, --target)'
     expect(error?.message).toContain('Lock it on Linux');
   }, 60_000);
 
+  it('refuses a dependency the lock pins only where a marker false for Lambda holds: names the marker, the platform and the package needing it', async () => {
+    const error = await install(
+      'marker-false',
+      [
+        `toplib==1.0.0 --hash=sha256:${hashOf.toplib}`,
+        `linuxonly==2.0.0 ; sys_platform == "win32" --hash=sha256:${hashOf.linuxonly}`,
+      ],
+      '/app/uv.lock',
+    );
+    expect(error?.message).toMatch(
+      /^\/app\/uv\.lock pins linuxonly only where sys_platform == "win32", which is false for python3\.12 on Amazon Linux 2023, x86_64 \(manylinux_2_34 and older\), yet toplib==1\.0\.0 requires it there/,
+    );
+    expect(error?.message).toContain('lock again (uv lock); if uv.lock still pins linuxonly only there');
+  }, 60_000);
+
   it('--require-hashes in pip-args with a lock exported without hashes: names the package and the option', async () => {
     const error = await install('required', ['toplib==1.0.0', 'linuxonly==2.0.0'], '/app/poetry.lock', [
       '--require-hashes',
     ]);
     expect(error?.message).toContain('/app/poetry.lock has none for toplib');
     expect(error?.message).toContain('--require-hashes in pip-args asks for hashes on every requirement');
+  }, 60_000);
+
+  it("a user's requirements file with a --hash on some lines only: says one --hash turns checking on for all, not to leave out a --require-hashes never given", async () => {
+    const error = await install('mixed', [
+      `toplib==1.0.0 --hash=sha256:${hashOf.toplib}`,
+      'linuxonly==2.0.0',
+    ]);
+    expect(error?.message).toContain(`${join(root, 'mixed.txt')} has none for linuxonly`);
+    expect(error?.message).toContain(
+      `one --hash in ${join(root, 'mixed.txt')} turns hash checking on for every requirement: give linuxonly their hashes too`,
+    );
   }, 60_000);
 
   it('a requirements file of the user: the advice is about that file', () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseTomlSubset } from '../../src/packaging/toml-subset.js';
-import { hashChecked } from '../../src/packaging/lock-walk.js';
+import { addedRequirements, hashChecked } from '../../src/packaging/lock-walk.js';
 import { uvLockRequirements } from '../../src/packaging/uv-lock.js';
 import { withoutHashOptions } from './helpers.js';
 
@@ -318,6 +318,19 @@ describe('hashChecked', () => {
     ).toEqual({
       requirements: ['a==1', 'g @ git+https://h/g@abcdef1', "b==2 ; os_name == 'posix'"],
       unhashed: 'g @ git+https://h/g@abcdef1',
+    });
+  });
+  it('drops them all when pip-args adds requirements of its own, which the lock has no hashes for', () => {
+    expect(addedRequirements(['--no-index', '-r', 'other.txt'])).toBe('-r other.txt');
+    expect(addedRequirements(['--requirement=other.txt'])).toBe('--requirement=other.txt');
+    expect(addedRequirements(['-rother.txt'])).toBe('-rother.txt');
+    expect(addedRequirements(['--editable', './lib'])).toBe('--editable ./lib');
+    expect(addedRequirements(['--constraint', 'c.txt', '--no-deps', '--index-url', 'https://i/simple'])).toBe(
+      undefined,
+    );
+    expect(hashChecked([`a==1 ${hash}`], '-r other.txt')).toEqual({
+      requirements: ['a==1'],
+      unhashed: '-r other.txt',
     });
   });
 });
