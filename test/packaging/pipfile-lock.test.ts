@@ -106,7 +106,7 @@ describe('pipfileLockRequirements', () => {
 
   it('keeps an arbitrary-equality pin (===) as the lock writes it', () => {
     expect(pipfileLockRequirements(lockOf({ a: { hashes, version: '===1.0-custom' } }), '/app')).toEqual({
-      requirements: ['a===1.0-custom'],
+      requirements: [`a===1.0-custom --hash=${hashes[0]}`],
       indexes: [],
     });
   });
