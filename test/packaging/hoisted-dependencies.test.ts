@@ -134,6 +134,39 @@ describe('a Node.js function in a workspace whose dependencies are hoisted to th
     expect((await build(path)).entries).toEqual(['index.mjs', 'package.json']);
   });
 
+  it("warns, not fails, for what the AWS SDK brings into Lambda's runtime but AWS does not document", async () => {
+    const path = workspace('sdk-deps', {
+      'package.json': manifest({ dependencies: { tslib: '^2', '@aws-crypto/sha256-js': '^5' } }),
+      'index.js':
+        "const tslib = require('tslib');\nconst { Sha256 } = require('@aws-crypto/sha256-js');\nexports.handler = async () => Sha256.name;\n",
+    });
+    const { entries, logger } = await build(path);
+    expect(entries).toEqual(['index.js', 'package.json']);
+    expect(logger.text('warning')).toContain(
+      "@aws-crypto/sha256-js, tslib: the function's code loads them, and its package does not hold them",
+    );
+  });
+
+  it('warns, not fails, for a package loaded optionally: in a try block, or with import()', async () => {
+    const path = workspace('optional', {
+      'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0', 'lib-b': '^1.0.0' } }),
+      'index.js':
+        "let a;\ntry {\n  if (process.env.X) { a = require('lib-a'); }\n} catch {\n  a = null;\n}\n" +
+        "exports.handler = async () => (await import('lib-b')).default ?? a;\n",
+    });
+    const { entries, logger } = await build(path);
+    expect(entries).toEqual(['index.js', 'package.json']);
+    expect(logger.text('warning')).toContain(
+      "lib-a, lib-b: the function's code loads them only where a failure can be caught (a try block, or import())",
+    );
+    const after = workspace('after-try', {
+      'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }),
+      'index.js':
+        "try { JSON.parse('{'); } catch { /* } */ }\nconst a = require('lib-a');\nexports.handler = async () => a;\n",
+    });
+    await expect(build(after)).rejects.toThrow('does not hold: lib-a;');
+  });
+
   it('counts only what the handler loads: not a test, a script, nor the sources of a bundle beside it', async () => {
     const path = workspace('unloaded', {
       'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }),
