@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPackage, type BuildPackageOptions } from '../../src/packaging/build-package.js';
 import {
@@ -165,6 +165,19 @@ describe('a Node.js function in a workspace whose dependencies are hoisted to th
         "try { JSON.parse('{'); } catch { /* } */ }\nconst a = require('lib-a');\nexports.handler = async () => a;\n",
     });
     await expect(build(after)).rejects.toThrow('does not hold: lib-a;');
+  });
+
+  it('a dependency linked in from outside the folder (npm link): the link is named; excluded, it only warns', async () => {
+    const path = workspace('npm-linked', {
+      'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }),
+      'index.js': handler,
+    });
+    write(join(path, '..', 'lib-a'), fake('lib-a'));
+    mkdirSync(join(path, 'node_modules'));
+    symlinkSync(join(path, '..', 'lib-a', 'node_modules', 'lib-a'), join(path, 'node_modules', 'lib-a'));
+    await expect(build(path)).rejects.toThrow('node_modules/lib-a is a symbolic link to');
+    const { logger } = await build(path, { exclude: ['node_modules/lib-a'] });
+    expect(logger.text('warning')).toContain('include/exclude leave out its folder node_modules/lib-a');
   });
 
   it('counts only what the handler loads: not a test, a script, nor the sources of a bundle beside it', async () => {
