@@ -61,9 +61,9 @@ export function importSpecifiers(source: string): string[] {
 
 /**
  * importSpecifiers, and which of them the file loads only optionally: with
- * `import()` (a rejected promise the code may catch) or inside a `try` block
+ * `import()` (a rejected promise the code may catch), inside a `try` block
  * (`try { require('pg-native') } catch {}`), both common for a package that
- * is there on some machines only. A brace inside a regular expression can
+ * is there on some machines only, or in the `catch` block's fallback. A brace inside a regular expression can
  * stretch a try block: the check then warns where it could refuse, never the
  * other way round.
  */
@@ -81,25 +81,31 @@ export function fileImports(source: string): FileImports {
   return { specifiers: [...all], optional: [...all].filter((spec) => !required.has(spec)) };
 }
 
-/** Where each `try { ... }` block of the code starts and ends, braces in strings skipped. */
+/**
+ * Where each `try { ... }` block of the code starts and ends, with the
+ * `catch { ... }` after it: a fallback loaded there runs only when what the
+ * try block loads is missing. Braces in strings are skipped.
+ */
 function tryBlocks(code: string): [number, number][] {
-  const blocks: [number, number][] = [];
-  for (const m of code.matchAll(/\btry\s*\{/g)) {
-    let depth = 0;
-    let end = code.length;
-    for (let i = m.index + m[0].length - 1; i < code.length; i++) {
-      const c = code[i]!;
-      if (c === '"' || c === "'" || c === '`') {
-        for (i++; i < code.length && code[i] !== c; i++) if (code[i] === '\\') i++;
-      } else if (c === '{') depth++;
-      else if (c === '}' && --depth === 0) {
-        end = i;
-        break;
-      }
-    }
-    blocks.push([m.index, end]);
+  return [...code.matchAll(/\btry\s*\{/g)].map((m) => {
+    let end = blockEnd(code, m.index + m[0].length - 1);
+    const handler = /^\s*catch\s*(?:\([^)]*\)\s*)?\{/.exec(code.slice(end + 1));
+    if (handler) end = blockEnd(code, end + handler[0].length);
+    return [m.index, end];
+  });
+}
+
+/** The index of the `}` that closes the `{` at `open` (the code's end when none does). */
+function blockEnd(code: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < code.length; i++) {
+    const c = code[i]!;
+    if (c === '"' || c === "'" || c === '`') {
+      for (i++; i < code.length && code[i] !== c; i++) if (code[i] === '\\') i++;
+    } else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) return i;
   }
-  return blocks;
+  return code.length;
 }
 
 /**

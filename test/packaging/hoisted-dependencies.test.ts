@@ -165,6 +165,14 @@ describe('a Node.js function in a workspace whose dependencies are hoisted to th
         "try { JSON.parse('{'); } catch { /* } */ }\nconst a = require('lib-a');\nexports.handler = async () => a;\n",
     });
     await expect(build(after)).rejects.toThrow('does not hold: lib-a;');
+    // The fallback a catch block loads runs only when the try block's package is missing.
+    const fallback = workspace('fallback', {
+      'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0', 'lib-b': '^1.0.0' } }),
+      'index.js':
+        "let a;\ntry { a = require('lib-a'); } catch (e) { a = require('lib-b'); }\nexports.handler = async () => a;\n",
+      ...fake('lib-a'),
+    });
+    expect((await build(fallback)).logger.text('warning')).toContain('lib-b: the function');
   });
 
   it('a dependency linked in from outside the folder (npm link): the link is named; excluded, it only warns', async () => {
