@@ -19,9 +19,11 @@ import { checkNativeFiles } from './native-addons.js';
 import { workspaceClosure } from './workspace-closure.js';
 import {
   declaredDependencies,
-  importSpecifiers,
+  fileImports,
+  type FileImports,
   missingDependenciesMessage,
   reachablePackages,
+  runtimeMayProvide,
   runtimeProvided,
   type MissingDependency,
 } from './hoisted-dependencies.js';
@@ -509,7 +511,7 @@ async function collectCode(
 async function hoistedFiles(
   options: BuildPackageOptions,
   ownFiles: readonly { path: string; absPath: string }[],
-  imports: () => Promise<ReadonlyMap<string, readonly string[]>>,
+  imports: () => Promise<ReadonlyMap<string, FileImports>>,
   pool: DeflatePool,
   prefetch: Prefetcher,
   { logger }: BuildPackageDeps,
@@ -526,7 +528,7 @@ async function hoistedFiles(
     if (dirname(root) === root || existsSync(join(root, '.git'))) return [];
   // A bundle that loads none of its dependencies needs none of them.
   const declared = declaredDependencies(await readFile(join(folder, 'package.json'), 'utf8'));
-  const loaded = [...(await imports()).values()].flat();
+  const loaded = [...(await imports()).values()].flatMap((f) => f.specifiers);
   if (!declared.some((name) => loaded.some((spec) => spec === name || spec.startsWith(`${name}/`))))
     return [];
   const member = relative(root, folder).split(sep).join('/');
@@ -600,15 +602,15 @@ export class MissingDependenciesError extends Error {
  */
 function javaScriptImports(
   ownFiles: readonly { path: string; absPath: string; size: number }[],
-): () => Promise<ReadonlyMap<string, readonly string[]>> {
-  let read: Promise<Map<string, string[]>> | undefined;
+): () => Promise<ReadonlyMap<string, FileImports>> {
+  let read: Promise<Map<string, FileImports>> | undefined;
   return () =>
     (read ??= (async () => {
-      const map = new Map<string, string[]>();
+      const map = new Map<string, FileImports>();
       for (const f of ownFiles) {
         if (!/\.[cm]?js$/.test(f.path) || f.path.split('/').includes('node_modules') || f.size > 8 << 20)
           continue;
-        map.set(f.path, importSpecifiers(await readFile(f.absPath, 'utf8')));
+        map.set(f.path, fileImports(await readFile(f.absPath, 'utf8')));
       }
       return map;
     })());
@@ -621,13 +623,15 @@ function javaScriptImports(
  * locally but Lambda never sees them. A bundle needs none; a test or script
  * the handler never loads does not count, nor the AWS SDK v3 Lambda's
  * runtimes carry. It warns instead with layers attached (one may hold them),
- * and for a package installed in the folder that include/exclude leave out
- * on purpose: a working deploy is never refused on a guess.
+ * for a package installed in the folder that include/exclude leave out on
+ * purpose, for one the runtime may hold beside the SDK (tslib, say), and for
+ * one loaded only optionally (a try block, import()): a working deploy is
+ * never refused on a guess.
  */
 async function checkNodeDependencies(
   options: BuildPackageOptions,
   codeFiles: readonly { path: string; absPath: string; size: number }[],
-  imports: () => Promise<ReadonlyMap<string, readonly string[]>>,
+  imports: () => Promise<ReadonlyMap<string, FileImports>>,
   { logger, surface }: BuildPackageDeps,
 ): Promise<void> {
   if (isPythonRuntime(options.runtime)) return;
@@ -641,7 +645,22 @@ async function checkNodeDependencies(
   const entry = handlerTarget(options.handler, options.runtime).files.find((f) => files.has(f));
   if (!entry) return;
   const loaded = reachablePackages(entry, files);
-  const needed = absent.filter((name) => loaded.has(name) && !runtimeProvided(name));
+  const absentAndLoaded = (names: ReadonlySet<string>) =>
+    absent.filter((name) => names.has(name) && !runtimeProvided(name)).sort();
+  const maybeInRuntime = absentAndLoaded(loaded.required).filter(runtimeMayProvide);
+  if (maybeInRuntime.length)
+    logger.warning(
+      `${maybeInRuntime.join(', ')}: the function's code loads ${them(maybeInRuntime)}, and its package does not hold ${them(maybeInRuntime)}; ` +
+        `Lambda's Node.js runtime may provide ${them(maybeInRuntime)} beside the AWS SDK, which depends on ${them(maybeInRuntime)}, but AWS documents only the SDK. ` +
+        `Install ${them(maybeInRuntime)} into ${options.path} (npm install --omit=dev) to be sure.`,
+    );
+  const optional = absentAndLoaded(loaded.optional);
+  if (optional.length)
+    logger.warning(
+      `${optional.join(', ')}: the function's code loads ${them(optional)} only where a failure can be caught (a try block, or import()), ` +
+        `and its package does not hold ${them(optional)}: at run time the code takes its path for a missing package.`,
+    );
+  const needed = absentAndLoaded(loaded.required).filter((name) => !runtimeMayProvide(name));
   const leftOut = needed.filter((name) =>
     existsSync(join(options.path, 'node_modules', name, 'package.json')),
   );
@@ -663,6 +682,8 @@ async function checkNodeDependencies(
   if (!options.layers?.length) throw new MissingDependenciesError(message);
   logger.warning(`${message} (Deploying anyway: one of the attached layers may hold them.)`);
 }
+
+const them = (names: readonly string[]) => (names.length === 1 ? 'it' : 'them');
 
 /** The requirements file pip installs; `lockfile`: the uv.lock, poetry.lock or Pipfile.lock a temporary one was written from. */
 interface PythonRequirements {

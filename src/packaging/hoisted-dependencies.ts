@@ -42,6 +42,12 @@ export function declaredDependencies(packageJsonText: string): string[] {
 /** What `require('x')`, `import ... from 'x'`, `import('x')`, `import 'x'` and `export ... from 'x'` name. */
 const SPECIFIER = /(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s*|\bimport\s+)(['"])([^'"\s]+)\1/g;
 
+/** A file's specifiers; `optional`: those it names only where a failure to load can be caught. */
+export interface FileImports {
+  specifiers: readonly string[];
+  optional: readonly string[];
+}
+
 /**
  * Every module specifier a JavaScript file names with a string literal:
  * bare, relative or `node:`; not in a comment (`// require('x')` left from
@@ -50,8 +56,56 @@ const SPECIFIER = /(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s*|\bimport\s+)(
  * specifiers, so the check refuses less, never more.
  */
 export function importSpecifiers(source: string): string[] {
+  return [...fileImports(source).specifiers];
+}
+
+/**
+ * importSpecifiers, and which of them the file loads only optionally: with
+ * `import()` (a rejected promise the code may catch), inside a `try` block
+ * (`try { require('pg-native') } catch {}`), both common for a package that
+ * is there on some machines only, or in the `catch` block's fallback. A brace inside a regular expression can
+ * stretch a try block: the check then warns where it could refuse, never the
+ * other way round.
+ */
+export function fileImports(source: string): FileImports {
   const code = source.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/(^|\s)\/\/.*$/gm, '$1');
-  return [...code.matchAll(SPECIFIER)].map((m) => m[2]!);
+  const blocks = tryBlocks(code);
+  const required = new Set<string>();
+  const all = new Set<string>();
+  for (const m of code.matchAll(SPECIFIER)) {
+    const spec = m[2]!;
+    all.add(spec);
+    const dynamic = /^import\s*\(/.test(m[0]);
+    if (!dynamic && !blocks.some(([start, end]) => m.index > start && m.index < end)) required.add(spec);
+  }
+  return { specifiers: [...all], optional: [...all].filter((spec) => !required.has(spec)) };
+}
+
+/**
+ * Where each `try { ... }` block of the code starts and ends, with the
+ * `catch { ... }` after it: a fallback loaded there runs only when what the
+ * try block loads is missing. Braces in strings are skipped.
+ */
+function tryBlocks(code: string): [number, number][] {
+  return [...code.matchAll(/\btry\s*\{/g)].map((m) => {
+    let end = blockEnd(code, m.index + m[0].length - 1);
+    const handler = /^\s*catch\s*(?:\([^)]*\)\s*)?\{/.exec(code.slice(end + 1));
+    if (handler) end = blockEnd(code, end + handler[0].length);
+    return [m.index, end];
+  });
+}
+
+/** The index of the `}` that closes the `{` at `open` (the code's end when none does). */
+function blockEnd(code: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < code.length; i++) {
+    const c = code[i]!;
+    if (c === '"' || c === "'" || c === '`') {
+      for (i++; i < code.length && code[i] !== c; i++) if (code[i] === '\\') i++;
+    } else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) return i;
+  }
+  return code.length;
 }
 
 /**
@@ -74,19 +128,36 @@ function packagesOf(specifiers: readonly string[]): Set<string> {
   return names;
 }
 
+/** The packages a handler loads: `required`, and `optional` ones it loads only where a failure can be caught. */
+export interface LoadedPackages {
+  required: Set<string>;
+  optional: Set<string>;
+}
+
 /**
  * The packages the handler's file (`entry`) loads, and those the files it
  * loads with relative specifiers load, in turn; `files` maps each packaged
- * JavaScript file (forward-slash path) to its specifiers. A test, a script or
+ * JavaScript file (forward-slash path) to its imports. A test, a script or
  * the sources of a bundle that the handler never loads do not count; nor do
  * files reached only by a computed `require(name)`, which a static look misses.
+ * What a file reached only optionally loads is optional too.
  */
-export function reachablePackages(entry: string, files: ReadonlyMap<string, readonly string[]>): Set<string> {
+export function reachablePackages(entry: string, files: ReadonlyMap<string, FileImports>): LoadedPackages {
+  const required = packagesReached(entry, files, false);
+  const optional = packagesReached(entry, files, true);
+  for (const name of required) optional.delete(name);
+  return { required, optional };
+}
+
+function packagesReached(entry: string, files: ReadonlyMap<string, FileImports>, withOptional: boolean) {
   const seen = new Set<string>([entry]);
   const queue = [entry];
   const names = new Set<string>();
   for (let file; (file = queue.shift()) !== undefined;) {
-    const specifiers = files.get(file) ?? [];
+    const imports = files.get(file);
+    const specifiers = (imports?.specifiers ?? []).filter(
+      (spec) => withOptional || !imports?.optional.includes(spec),
+    );
     for (const name of packagesOf(specifiers)) names.add(name);
     for (const spec of specifiers) {
       if (!spec.startsWith('./') && !spec.startsWith('../')) continue;
@@ -106,6 +177,19 @@ export function reachablePackages(entry: string, files: ReadonlyMap<string, read
 /** Lambda's Node.js runtimes carry the AWS SDK for JavaScript v3: a function may load it unpackaged. */
 export function runtimeProvided(name: string): boolean {
   return name.startsWith('@aws-sdk/') || name.startsWith('@smithy/');
+}
+
+/**
+ * Packages the AWS SDK v3 depends on, so likely beside it in the runtime's
+ * /var/runtime/node_modules (on NODE_PATH), though AWS documents only the SDK:
+ * a function that loads one unpackaged may work, so the check warns for them.
+ */
+export function runtimeMayProvide(name: string): boolean {
+  return (
+    name.startsWith('@aws-crypto/') ||
+    name.startsWith('@aws/') ||
+    ['tslib', 'bowser', 'fast-xml-parser', 'strnum', 'uuid'].includes(name)
+  );
 }
 
 /** A dependency the package lacks, and the folder above the function's where Node.js finds it locally (none: nowhere). */

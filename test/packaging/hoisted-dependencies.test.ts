@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPackage, type BuildPackageOptions } from '../../src/packaging/build-package.js';
 import {
@@ -132,6 +132,60 @@ describe('a Node.js function in a workspace whose dependencies are hoisted to th
         "import { S3Client } from '@aws-sdk/client-s3';\nimport 'fsevents';\nimport 'react';\nimport 'inside';\nexport const handler = async () => S3Client.name;\n",
     });
     expect((await build(path)).entries).toEqual(['index.mjs', 'package.json']);
+  });
+
+  it("warns, not fails, for what the AWS SDK brings into Lambda's runtime but AWS does not document", async () => {
+    const path = workspace('sdk-deps', {
+      'package.json': manifest({ dependencies: { tslib: '^2', '@aws-crypto/sha256-js': '^5' } }),
+      'index.js':
+        "const tslib = require('tslib');\nconst { Sha256 } = require('@aws-crypto/sha256-js');\nexports.handler = async () => Sha256.name;\n",
+    });
+    const { entries, logger } = await build(path);
+    expect(entries).toEqual(['index.js', 'package.json']);
+    expect(logger.text('warning')).toContain(
+      "@aws-crypto/sha256-js, tslib: the function's code loads them, and its package does not hold them",
+    );
+  });
+
+  it('warns, not fails, for a package loaded optionally: in a try block, or with import()', async () => {
+    const path = workspace('optional', {
+      'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0', 'lib-b': '^1.0.0' } }),
+      'index.js':
+        "let a;\ntry {\n  if (process.env.X) { a = require('lib-a'); }\n} catch {\n  a = null;\n}\n" +
+        "exports.handler = async () => (await import('lib-b')).default ?? a;\n",
+    });
+    const { entries, logger } = await build(path);
+    expect(entries).toEqual(['index.js', 'package.json']);
+    expect(logger.text('warning')).toContain(
+      "lib-a, lib-b: the function's code loads them only where a failure can be caught (a try block, or import())",
+    );
+    const after = workspace('after-try', {
+      'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }),
+      'index.js':
+        "try { JSON.parse('{'); } catch { /* } */ }\nconst a = require('lib-a');\nexports.handler = async () => a;\n",
+    });
+    await expect(build(after)).rejects.toThrow('does not hold: lib-a;');
+    // The fallback a catch block loads runs only when the try block's package is missing.
+    const fallback = workspace('fallback', {
+      'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0', 'lib-b': '^1.0.0' } }),
+      'index.js':
+        "let a;\ntry { a = require('lib-a'); } catch (e) { a = require('lib-b'); }\nexports.handler = async () => a;\n",
+      ...fake('lib-a'),
+    });
+    expect((await build(fallback)).logger.text('warning')).toContain('lib-b: the function');
+  });
+
+  it('a dependency linked in from outside the folder (npm link): the link is named; excluded, it only warns', async () => {
+    const path = workspace('npm-linked', {
+      'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }),
+      'index.js': handler,
+    });
+    write(join(path, '..', 'lib-a'), fake('lib-a'));
+    mkdirSync(join(path, 'node_modules'));
+    symlinkSync(join(path, '..', 'lib-a', 'node_modules', 'lib-a'), join(path, 'node_modules', 'lib-a'));
+    await expect(build(path)).rejects.toThrow('node_modules/lib-a is a symbolic link to');
+    const { logger } = await build(path, { exclude: ['node_modules/lib-a'] });
+    expect(logger.text('warning')).toContain('include/exclude leave out its folder node_modules/lib-a');
   });
 
   it('counts only what the handler loads: not a test, a script, nor the sources of a bundle beside it', async () => {

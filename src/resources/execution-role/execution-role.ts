@@ -170,9 +170,12 @@ export async function ensureExecutionRole(
           what: `create IAM role ${roleName}`,
           permission: `iam:CreateRole with the permissions boundary ${input.permissionsBoundary ?? '(none)'}; run "npx github:org/lambda-deploy setup" once, or ${useOwnRole(deps.surface)}`,
           passThrough: (e) => hasErrorName(e, 'EntityAlreadyExists'),
-          // IAM answers NoSuchEntity for a boundary that is not there: setup, which makes it, never ran.
+          // IAM answers NoSuchEntity, "Scope ARN: … does not exist or is not attachable.", for a boundary
+          // that is not there: setup, which makes it, never ran. The words count too: the code is undocumented.
           hint: (e) =>
-            input.permissionsBoundary && hasErrorName(e, 'NoSuchEntity')
+            input.permissionsBoundary &&
+            (hasErrorName(e, 'NoSuchEntity') ||
+              (e instanceof Error && e.message.includes('does not exist or is not attachable')))
               ? `The permissions boundary is made by setup: run "npx github:org/lambda-deploy setup --name ${input.project}" once (with --repository OWNER/REPO, administrator credentials), or ${useOwnRole(deps.surface)}.`
               : undefined,
         },

@@ -206,6 +206,19 @@ describe('ensureExecutionRole', () => {
     expect(role()).toBeUndefined();
   });
 
+  it('the same advice when IAM names the missing boundary under another error code', async () => {
+    const { fake, iam } = await setup();
+    const missing = `arn:aws:iam::${ACCOUNT_ID}:policy/${boundaryPolicyName('shop')}`;
+    // IAM answers NoSuchEntity (as the fake does); the words, not the code, say what is missing.
+    fake.faults.fail('CreateRole', 'InvalidInput', {
+      times: 1,
+      message: `Scope ARN: ${missing} does not exist or is not attachable.`,
+    });
+    await expect(
+      ensureExecutionRole(iam, { ...production(), permissionsBoundary: missing }, depsFor(fake)),
+    ).rejects.toThrow(/run "npx github:org\/lambda-deploy setup --name shop" once /);
+  });
+
   describe('a preview run', () => {
     const preview = { ...production('pr-7'), kind: 'preview' as const };
 
