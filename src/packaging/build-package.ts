@@ -31,7 +31,8 @@ import { addedRequirements, hashChecked, LockfileError, type LockExport } from '
 import { otherIndexWarning, pipfileLockRequirements, type LockIndex } from './pipfile-lock.js';
 import { poetryLockRequirements } from './poetry-lock.js';
 import { uvLockRequirements } from './uv-lock.js';
-import { uvWorkspaceOf } from './uv-workspace.js';
+import { repositoryRoot, uvWorkspaceOf } from './uv-workspace.js';
+import { checkLocalPaths } from './lock-paths.js';
 import { checkPackageSize, formatBytes, formatCount, largestParts, type SizeEntry } from './size-check.js';
 import { packSlimDependencies, type SlimPackage } from './slim-package.js';
 import { EntryCache } from './entry-cache.js';
@@ -796,6 +797,12 @@ async function pythonRequirements(
     return undefined;
   }
   const { lock, file: lockfile } = found!;
+  // Before pip (and anything in AWS): a local path in the lock stays inside the repository.
+  checkLocalPaths(
+    locked.requirements,
+    lockfile,
+    repositoryRoot(options.path, options.workspace) ?? dirname(lockfile),
+  );
   const added = addedRequirements(options.pipArgs);
   const { requirements, unhashed } = hashChecked(locked.requirements, added);
   const dir = await mkdtemp(join(tmpdir(), 'lambda-deploy-lock-'));
