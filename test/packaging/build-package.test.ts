@@ -1048,6 +1048,37 @@ describe('a Pipenv project (Pipfile and Pipfile.lock, no requirements file)', ()
     );
   });
 
+  it('says the lock records only md5 hashes for a package, which pip does not check, when that turns checking off', async () => {
+    const lock = JSON.parse(lockOf('1.2.0'));
+    lock.default.colorama.hashes = [`sha256:${'cd'.repeat(32)}`];
+    lock.default.greetlib.hashes = [`md5:${'ab'.repeat(16)}`];
+    const path = pipenvProject('pipenv-md5', { 'Pipfile.lock': JSON.stringify(lock) });
+    const logger = new RecordingLogger();
+    await buildPackage(pipenvOptions(path), { logger });
+    expect(logger.text('info')).toContain(
+      "pip does not check the files it installs against Pipfile.lock's hashes: Pipfile.lock records only md5 hashes for greetlib==1.2.0, which pip does not check",
+    );
+  });
+
+  it('says the build tools of a hashed source archive are not checked', async () => {
+    const archive = 'not really an archive';
+    const hash = createHash('sha256').update(archive).digest('hex');
+    const lock = JSON.stringify({
+      _meta: { sources: [] },
+      default: { greetlib: { file: './vendor/greetlib-1.2.0.tar.gz', hashes: [`sha256:${hash}`] } },
+    });
+    const path = pipenvProject('pipenv-sdist', {
+      'Pipfile.lock': lock,
+      'vendor/greetlib-1.2.0.tar.gz': archive,
+    });
+    const logger = new RecordingLogger();
+    // pip fails on the archive; the log line comes before it runs.
+    await expect(buildPackage(pipenvOptions(path), { logger })).rejects.toThrow();
+    expect(logger.text('info')).toContain(
+      'Installing the 1 package Pipfile.lock pins (Pipfile has no requirements.txt), each checked against the hashes Pipfile.lock records; pip builds greetlib from its source archive, and the build tools it installs for that (setuptools and the like) are not checked against any hash',
+    );
+  });
+
   it('refuses a Pipfile.lock it cannot read, naming the file and line, before pip runs', async () => {
     const path = pipenvProject('pipenv-malformed', {
       'Pipfile.lock': '{\n  "default": {\n    "greetlib": {"version": "==1.2.0"},\n  }\n}\n',
