@@ -29,11 +29,19 @@ import {
 } from './hoisted-dependencies.js';
 import { pipInstall, pythonExecutable } from './pip-install.js';
 import { unlistedDependenciesWarning, unlockedPipfileWarning } from './pyproject-dependencies.js';
-import { addedRequirements, hashChecked, LockfileError, type LockExport } from './lock-walk.js';
+import {
+  addedRequirements,
+  hashChecked,
+  LockfileError,
+  onlyMd5,
+  sourceArchives,
+  type LockExport,
+} from './lock-walk.js';
 import { otherIndexWarning, pipfileLockRequirements, type LockIndex } from './pipfile-lock.js';
 import { poetryLockRequirements } from './poetry-lock.js';
 import { uvLockRequirements } from './uv-lock.js';
-import { uvWorkspaceOf } from './uv-workspace.js';
+import { repositoryRoot, uvWorkspaceOf } from './uv-workspace.js';
+import { checkLocalPaths } from './lock-paths.js';
 import { checkPackageSize, formatBytes, formatCount, largestParts, type SizeEntry } from './size-check.js';
 import { packSlimDependencies, type SlimPackage } from './slim-package.js';
 import { EntryCache } from './entry-cache.js';
@@ -817,6 +825,12 @@ async function pythonRequirements(
     return undefined;
   }
   const { lock, file: lockfile } = found!;
+  // Before pip (and anything in AWS): a local path in the lock stays inside the repository.
+  checkLocalPaths(
+    locked.requirements,
+    lockfile,
+    repositoryRoot(options.path, options.workspace) ?? dirname(lockfile),
+  );
   const added = addedRequirements(options.pipArgs);
   const { requirements, unhashed } = hashChecked(locked.requirements, added);
   const dir = await mkdtemp(join(tmpdir(), 'lambda-deploy-lock-'));
@@ -827,7 +841,7 @@ async function pythonRequirements(
   );
   deps.logger.info(
     `Installing the ${count} ${count === 1 ? 'package' : 'packages'} ${lock.name} pins (${lock.manifest} has no requirements.txt)` +
-      (unhashed === undefined ? `, each checked against the hashes ${lock.name} records` : ''),
+      (unhashed === undefined ? checkedNote(lock.name, requirements) : ''),
   );
   if (unhashed !== undefined)
     deps.logger.info(
@@ -846,16 +860,27 @@ async function pythonRequirements(
   return { file, lockfile };
 }
 
+/** That pip checks every file against the lock's hashes, and what it leaves out when it builds source archives: the build tools it installs for them. */
+function checkedNote(lockfile: string, requirements: readonly string[]): string {
+  const checked = `, each checked against the hashes ${lockfile} records`;
+  const built = sourceArchives(requirements);
+  if (!built.length) return checked;
+  const names = built.slice(0, 5).join(', ') + (built.length > 5 ? ', …' : '');
+  return `${checked}; pip builds ${names} from ${built.length === 1 ? 'its source archive' : 'their source archives'}, and the build tools it installs for that (setuptools and the like) are not checked against any hash`;
+}
+
 /**
  * Why pip does not check the files it installs against the lockfile's
  * hashes: info, not a warning, as a git entry (pinned by its commit) or a
  * folder of the project is the user's choice, with nothing to fix.
  */
 function unhashedNote(line: string, lockfile: string, pipArgs?: string): string {
-  const entry = redact(line.replace(/\s+;.*$/, ''));
+  const entry = redact(line.replace(/\s+;.*$/, '').replace(/\s+--hash=\S+/g, ''));
   const why = pipArgs
     ? `${pipArgs} adds requirements (${entry}) ${lockfile} has no hashes for`
-    : `${lockfile} records none for ${entry} (a git, folder or URL entry, or a package locked without hashes)`;
+    : onlyMd5(line)
+      ? `${lockfile} records only md5 hashes for ${entry}, which pip does not check (it checks sha256, sha384 and sha512)`
+      : `${lockfile} records none for ${entry} (a git, folder or URL entry, or a package locked without hashes)`;
   return (
     `pip does not check the files it installs against ${lockfile}'s hashes: ${why}, and pip checks hashes for every requirement or for none. ` +
     'A re-uploaded or substituted file of the version pinned is installed as it is.'

@@ -90,20 +90,46 @@ export function walkMarkers<P>(
 /** A recorded artifact hash pip can check: `sha256:<hex>` (or sha384, sha512). */
 const HASH = /^(sha256|sha384|sha512):([0-9a-f]+)$/i;
 
+/** An md5 hash, which old locks record and pip refuses (it checks sha256, sha384, sha512 only). */
+const MD5 = /^md5:([0-9a-f]+)$/i;
+
 /**
  * The requirement line with a `--hash` option for each distinct artifact
  * hash the lockfile records for it (pip accepts a file with any of them).
+ * A lock recording only md5 ones gets those (`--hash=md5:`), which turn
+ * checking off as no hash would (see hashChecked) and say why.
  */
 export function withHashes(line: string, hashes: readonly unknown[]): string {
-  const options = [
+  const options = (pattern: RegExp, name?: string) => [
     ...new Set(
       hashes.flatMap((h) => {
-        const m = typeof h === 'string' ? HASH.exec(h.trim()) : null;
-        return m ? [`--hash=${m[1]!.toLowerCase()}:${m[2]!.toLowerCase()}`] : [];
+        const m = typeof h === 'string' ? pattern.exec(h.trim()) : null;
+        return m ? [`--hash=${name ?? m[1]!.toLowerCase()}:${m.at(-1)!.toLowerCase()}`] : [];
       }),
     ),
   ];
-  return options.length ? `${line} ${options.join(' ')}` : line;
+  const checked = options(HASH);
+  const found = checked.length ? checked : options(MD5, 'md5');
+  return found.length ? `${line} ${found.join(' ')}` : line;
+}
+
+/** Whether the line has a hash pip checks (not only md5 ones). */
+const checkedHash = (line: string) => /\s--hash=sha(256|384|512):/.test(line);
+
+/** Whether the lock records only md5 hashes for the line, which pip does not check. */
+export const onlyMd5 = (line: string) => !checkedHash(line) && /\s--hash=md5:/.test(line);
+
+/** A requirement from a source archive (`name @ .../x.tar.gz`), which pip builds. */
+const SOURCE_ARCHIVE =
+  /^([^\s@[;]+)(?:\[[^\]]*\])?\s+@\s+\S+?\.(?:tar\.gz|tgz|tar\.bz2|tar\.xz|tar|zip)(?:[#?]\S*)?(?:\s|$)/i;
+
+/**
+ * The packages of lines that are source archives: pip builds each, and
+ * installs the build tools it asks for (setuptools...) without checking
+ * any hash (its isolated build environment), hash-checking mode or not.
+ */
+export function sourceArchives(lines: readonly string[]): string[] {
+  return lines.flatMap((l) => SOURCE_ARCHIVE.exec(l)?.[1] ?? []);
 }
 
 /**
@@ -132,7 +158,7 @@ export function hashChecked(
   lines: readonly string[],
   added?: string,
 ): { requirements: string[]; unhashed?: string } {
-  const unhashed = added ?? lines.find((l) => !/\s--hash=/.test(l));
+  const unhashed = added ?? lines.find((l) => !checkedHash(l));
   if (unhashed === undefined) return { requirements: [...lines] };
   return { requirements: lines.map((l) => l.replace(/\s+--hash=\S+/g, '')), unhashed };
 }

@@ -54,8 +54,8 @@ function fail(at: string, field: string, expected: string): never {
   throw new LockfileError(`${at}: ${field} is not ${expected}`);
 }
 
-/** The requirement line of a "default" entry (with its marker). */
-function requirementOf(name: string, entry: JsonObject, projectDir: string): string {
+/** The requirement line of a "default" entry (with its marker); none for the project itself (`"path": "."`), whose code is the function's. */
+function requirementOf(name: string, entry: JsonObject, projectDir: string): string | undefined {
   const at = `Pipfile.lock "default" ${name}`;
   const string = (field: string): string | undefined => {
     const v = entry[field];
@@ -85,9 +85,11 @@ function requirementOf(name: string, entry: JsonObject, projectDir: string): str
         `${at}: the git source ${withoutCredentials(git)} names no commit in "ref" (run pipenv lock again)`,
       );
     line = `${named} @ ${git.startsWith('git+') ? git : `git+${git}`}@${ref}${subdirectory}`;
-  } else if (path !== undefined)
+  } else if (path !== undefined) {
+    // `pipenv install -e .`: the project installing itself, as uv's root project is not exported.
+    if (resolve(projectDir, path) === resolve(projectDir)) return undefined;
     line = `${named} @ ${pathToFileURL(resolve(projectDir, path)).href}${subdirectory}`;
-  else if (file !== undefined) {
+  } else if (file !== undefined) {
     const url = /^[a-z][a-z0-9+.-]*:/i.test(file) ? file : pathToFileURL(resolve(projectDir, file)).href;
     line = `${named} @ ${url}${subdirectory}`;
   } else {
@@ -125,7 +127,7 @@ export function pipfileLockRequirements(text: string, projectDir: string): Pipfi
   if (!isObject(section)) fail('Pipfile.lock', '"default"', 'an object of packages');
 
   const indexes = new Map<string, LockIndex>();
-  const requirements = Object.entries(section).map(([name, entry]) => {
+  const requirements = Object.entries(section).flatMap(([name, entry]) => {
     if (!isObject(entry)) return fail(`Pipfile.lock "default" ${name}`, 'its entry', 'an object');
     const index = entry.index;
     if (index !== undefined && typeof index !== 'string')
@@ -136,7 +138,7 @@ export function pipfileLockRequirements(text: string, projectDir: string): Pipfi
       known.packages.push(normalize(name));
       indexes.set(index, known);
     }
-    return requirementOf(name, entry, projectDir);
+    return requirementOf(name, entry, projectDir) ?? [];
   });
   return { requirements: requirements.sort(), indexes: [...indexes.values()] };
 }

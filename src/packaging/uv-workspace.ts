@@ -26,6 +26,33 @@ export function workspaceCovers(pyproject: string, member: string): boolean {
 }
 
 /**
+ * The folders from `path` up to its repository's root (the nearest one
+ * holding .git), never above `top` (the GitHub workspace) when path is
+ * inside it; when path is outside top, path alone.
+ */
+function foldersUp(path: string, top?: string): string[] {
+  const limit = top ? resolve(top) : undefined;
+  const inside = (dir: string) =>
+    !limit || dir === limit || dir.startsWith(limit.endsWith(sep) ? limit : limit + sep);
+  const folders = [resolve(path)];
+  let dir = folders[0]!;
+  while (!existsSync(join(dir, '.git')) && dir !== limit && dirname(dir) !== dir && inside(dirname(dir))) {
+    dir = dirname(dir);
+    folders.push(dir);
+  }
+  return folders;
+}
+
+/**
+ * The repository `path` is in: the nearest folder holding .git, else `top`
+ * (the GitHub workspace) when it holds path; undefined when neither.
+ */
+export function repositoryRoot(path: string, top?: string): string | undefined {
+  const last = foldersUp(path, top).at(-1)!;
+  return existsSync(join(last, '.git')) || (top !== undefined && last === resolve(top)) ? last : undefined;
+}
+
+/**
  * The nearest folder above `path` whose pyproject.toml declares a uv
  * workspace, when it has a uv.lock and its members take `path` in. The
  * search never goes above the repository (a folder holding .git) nor
@@ -33,18 +60,13 @@ export function workspaceCovers(pyproject: string, member: string): boolean {
  * would use that one, or none.
  */
 export function uvWorkspaceOf(path: string, top?: string): UvWorkspaceMember | undefined {
-  const start = resolve(path);
-  const limit = top ? resolve(top) : undefined;
-  const inside = (dir: string) =>
-    !limit || dir === limit || dir.startsWith(limit.endsWith(sep) ? limit : limit + sep);
-  let dir = start;
-  while (!existsSync(join(dir, '.git')) && dir !== limit && dirname(dir) !== dir && inside(dirname(dir))) {
-    dir = dirname(dir);
+  const [start, ...above] = foldersUp(path, top);
+  for (const dir of above) {
     const pyproject = join(dir, 'pyproject.toml');
     if (!existsSync(pyproject)) continue;
     const text = readFileSync(pyproject, 'utf8');
     if (!/^\s*\[tool\.uv\.workspace\]/m.test(text)) continue;
-    const member = relative(dir, start).split(sep).join('/');
+    const member = relative(dir, start!).split(sep).join('/');
     return workspaceCovers(text, member) && existsSync(join(dir, 'uv.lock'))
       ? { root: dir, member }
       : undefined;

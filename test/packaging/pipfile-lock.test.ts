@@ -59,6 +59,19 @@ describe('pipfileLockRequirements', () => {
     ]);
   });
 
+  it('leaves out the project installing itself ("path": ".", as pipenv install -e . writes): its code is the function\'s', () => {
+    const lock = lockOf({
+      svc: { editable: true, path: '.' },
+      again: { path: './' },
+      local: { path: './libs/local' },
+      requests: { hashes, version: '==2.31.0' },
+    });
+    expect(withoutHashOptions(pipfileLockRequirements(lock, '/app')).requirements).toEqual([
+      `local @ ${pathToFileURL(join('/app', 'libs', 'local')).href}`,
+      'requests==2.31.0',
+    ]);
+  });
+
   it('names the packages of an index that is not PyPI, its credentials hidden', () => {
     const lock = lockOf(
       {

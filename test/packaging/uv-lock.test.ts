@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseTomlSubset } from '../../src/packaging/toml-subset.js';
-import { addedRequirements, hashChecked } from '../../src/packaging/lock-walk.js';
+import { addedRequirements, hashChecked, sourceArchives, withHashes } from '../../src/packaging/lock-walk.js';
 import { uvLockRequirements } from '../../src/packaging/uv-lock.js';
 import { withoutHashOptions } from './helpers.js';
 
@@ -319,6 +319,23 @@ describe('hashChecked', () => {
       requirements: ['a==1', 'g @ git+https://h/g@abcdef1', "b==2 ; os_name == 'posix'"],
       unhashed: 'g @ git+https://h/g@abcdef1',
     });
+  });
+  it('counts a line whose lock records only md5 hashes (pip refuses md5) as one without, and says so', () => {
+    const md5 = withHashes('m==1', [`md5:${'EF'.repeat(16)}`, 'md5:' + 'ef'.repeat(16)]);
+    expect(md5).toBe(`m==1 --hash=md5:${'ef'.repeat(16)}`);
+    expect(withHashes('m==1', [`md5:${'ef'.repeat(16)}`, `sha256:${'ab'.repeat(32)}`])).toBe(`m==1 ${hash}`);
+    expect(hashChecked([`a==1 ${hash}`, md5])).toEqual({ requirements: ['a==1', 'm==1'], unhashed: md5 });
+  });
+  it('names the packages pip builds from a source archive', () => {
+    expect(
+      sourceArchives([
+        `a==1 ${hash}`,
+        `s[x] @ file:///repo/vendor/s-1.0.tar.gz ${hash}`,
+        `z @ https://files.example/z-2.0.zip#sha256=${'cd'.repeat(32)} ; os_name == 'posix' ${hash}`,
+        `w @ https://files.example/w-1.0-py3-none-any.whl ${hash}`,
+        'd @ file:///repo/libs/d',
+      ]),
+    ).toEqual(['s', 'z']);
   });
   it('drops them all when pip-args adds requirements of its own, which the lock has no hashes for', () => {
     expect(addedRequirements(['--no-index', '-r', 'other.txt'])).toBe('-r other.txt');

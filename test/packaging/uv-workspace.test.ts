@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { uvWorkspaceOf, workspaceCovers } from '../../src/packaging/uv-workspace.js';
+import { repositoryRoot, uvWorkspaceOf, workspaceCovers } from '../../src/packaging/uv-workspace.js';
 import { tempDir } from './helpers.js';
 
 describe('workspaceCovers', () => {
@@ -44,6 +44,23 @@ describe('uvWorkspaceOf', () => {
       expect(uvWorkspaceOf(api, join(dir, 'repo', 'packages'))).toBeUndefined();
       mkdirSync(join(dir, 'repo', 'packages', '.git'));
       expect(uvWorkspaceOf(api)).toBeUndefined();
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('repositoryRoot', () => {
+  it('is the nearest folder holding .git, else the GitHub workspace holding path, else none', () => {
+    const { dir, cleanup } = tempDir('repository-root');
+    try {
+      mkdirSync(join(dir, 'repo', '.git'), { recursive: true });
+      mkdirSync(join(dir, 'repo', 'services', 'api'), { recursive: true });
+      mkdirSync(join(dir, 'plain', 'svc'), { recursive: true });
+      expect(repositoryRoot(join(dir, 'repo', 'services', 'api'), join(dir, 'repo'))).toBe(join(dir, 'repo'));
+      expect(repositoryRoot(join(dir, 'repo', 'services', 'api'))).toBe(join(dir, 'repo'));
+      expect(repositoryRoot(join(dir, 'plain', 'svc'), join(dir, 'plain'))).toBe(join(dir, 'plain'));
+      expect(repositoryRoot(join(dir, 'plain', 'svc'), join(dir, 'repo'))).toBeUndefined();
     } finally {
       cleanup();
     }

@@ -1,0 +1,52 @@
+/**
+ * Local-path entries of an exported lockfile (uv.lock path, directory and
+ * editable sources; poetry.lock directory and file sources; Pipfile.lock
+ * path and file entries) must stay inside the repository: pip builds a
+ * folder's setup code and packs a file into the zip, so an entry such as
+ * `editable = "../../../etc"` or an absolute wheel elsewhere on the runner
+ * would reach into the deploy what the repository does not hold.
+ */
+import { realpathSync } from 'node:fs';
+import { isAbsolute, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LockfileError } from './lock-walk.js';
+
+/** The real path (symbolic links resolved) of `path`; the path itself when it does not exist (pip then fails on it anyway). */
+function real(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** `name[extra] @ file:///x#subdirectory=y ...`: the name and the local path, or undefined for a line of another kind. */
+export function localPathOf(line: string): { name: string; url: string } | undefined {
+  const m = /^([^\s@[;]+)(?:\[[^\]]*\])?\s+@\s+(file:[^\s#]+)/i.exec(line);
+  return m ? { name: m[1]!, url: m[2]! } : undefined;
+}
+
+/**
+ * Throws, naming `lockfile`, the package and the path it resolves to, when
+ * a requirement line installs from a local path outside `root` (the
+ * repository's folder).
+ */
+export function checkLocalPaths(lines: readonly string[], lockfile: string, root: string): void {
+  const top = real(root);
+  for (const line of lines) {
+    const local = localPathOf(line);
+    if (!local) continue;
+    let path: string | undefined;
+    try {
+      path = real(fileURLToPath(local.url));
+    } catch {
+      path = undefined;
+    }
+    const rel = path === undefined ? undefined : relative(top, path);
+    if (rel !== undefined && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)) continue;
+    throw new LockfileError(
+      `${lockfile}: package ${local.name} installs from ${path ?? local.url}, outside the repository (${top}). ` +
+        `lambda-deploy installs a local path from a lockfile only inside the repository: write it as a path relative to the lockfile's folder that stays inside ${top} (such as "./libs/${local.name}").`,
+    );
+  }
+}
