@@ -27,6 +27,7 @@ import {
   runtimeProvided,
   type MissingDependency,
 } from './hoisted-dependencies.js';
+import { dependencyNames, pnpmLayoutMessage, pnpmLinkedPackages } from './pnpm-layout.js';
 import { pipInstall, pythonExecutable } from './pip-install.js';
 import { unlistedDependenciesWarning, unlockedPipfileWarning } from './pyproject-dependencies.js';
 import {
@@ -625,9 +626,10 @@ function javaScriptImports(
 }
 
 /**
- * Fails a Node.js function whose package.json lists dependencies its handler
- * loads (itself, or through the files it loads) that the package lacks: in a
- * workspace they sit in the root's node_modules, where Node.js finds them
+ * Fails a Node.js function whose node_modules pnpm installed as links with
+ * packages whose own dependencies the zip loses (see pnpm-layout.ts), and one
+ * whose package.json lists dependencies its handler loads (itself, or
+ * through the files it loads) that the package lacks: in a workspace they sit in the root's node_modules, where Node.js finds them
  * locally but Lambda never sees them. A bundle needs none; a test or script
  * the handler never loads does not count, nor the AWS SDK v3 Lambda's
  * runtimes carry. It warns instead with layers attached (one may hold them),
@@ -643,9 +645,20 @@ async function checkNodeDependencies(
   { logger, surface }: BuildPackageDeps,
 ): Promise<void> {
   if (isPythonRuntime(options.runtime)) return;
+  // A set: pnpm's node_modules may hold thousands of packages, each listing dependencies.
+  const paths = new Set(codeFiles.map((f) => f.path));
+  const packaged = (name: string) => paths.has(`node_modules/${name}/package.json`);
+  const pnpmLinked: string[] = [];
+  for (const p of pnpmLinkedPackages(codeFiles))
+    if (dependencyNames(await readFile(p.manifest, 'utf8')).some((name) => !packaged(name)))
+      pnpmLinked.push(p.name);
+  if (pnpmLinked.length) {
+    const message = pnpmLayoutMessage(pnpmLinked, options.path, surface);
+    if (!options.layers?.length) throw new MissingDependenciesError(message);
+    logger.warning(`${message} (Deploying anyway: one of the attached layers may hold them.)`);
+  }
   const manifest = join(options.path, 'package.json');
   if (!existsSync(manifest)) return;
-  const packaged = (name: string) => codeFiles.some((f) => f.path === `node_modules/${name}/package.json`);
   const absent = declaredDependencies(await readFile(manifest, 'utf8')).filter((n) => !packaged(n));
   if (!absent.length) return;
   const files = await imports();

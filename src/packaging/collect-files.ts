@@ -95,7 +95,12 @@ export async function collectFiles(
         if (!isInside(realBoundary, target))
           throw new SymlinkError(
             `${relPath} is a symbolic link to ${target}, outside ${boundary === root ? `the package folder ${root}` : `the workspace ${boundary}`}; ` +
-              'the package would depend on the machine that built it. Copy the file into the folder, or add the link to exclude.',
+              'the package would depend on the machine that built it. ' +
+              (/[\\/]node_modules[\\/]\.pnpm[\\/]/.test(target)
+                ? // A pnpm workspace member's dependencies link into the root's store.
+                  'pnpm installed it as a link into its store: add node-linker=hoisted to .npmrc, then run pnpm deploy --filter <package> --prod <folder> ' +
+                  'and deploy that folder (or pnpm install --prod in a project of its own), so node_modules holds files, not links.'
+                : 'Copy the file into the folder, or add the link to exclude.'),
           );
         const s = statSync(target);
         if (s.isDirectory()) {

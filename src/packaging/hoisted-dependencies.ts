@@ -219,7 +219,7 @@ export function missingDependenciesMessage(
     `where a workspace install put ${names.length === 1 ? 'it' : 'them'}, and that folder is not packaged. ${lambda} ` +
     `Install the function's dependencies into its own folder before deploying: in ${path}, run ` +
     `npm install --omit=dev --no-workspaces (npm then installs there, not at the workspace root; it writes a package-lock.json there too); ` +
-    `with pnpm, pnpm deploy --filter <package> --prod <folder> writes a folder to point ${pathInput} at; ` +
+    `with pnpm, node-linker=hoisted in .npmrc and pnpm deploy --filter <package> --prod <folder> write a folder without links to point ${pathInput} at; ` +
     `or bundle the function (esbuild, say) and package the bundle.`
   );
 }

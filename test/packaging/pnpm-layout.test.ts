@@ -1,0 +1,168 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { buildPackage } from '../../src/packaging/build-package.js';
+import { RecordingLogger } from '../../src/util/logger.js';
+import { tempDir } from './helpers.js';
+
+const { dir: root, cleanup } = tempDir('pnpm');
+afterAll(cleanup);
+
+function write(dir: string, files: Record<string, string>): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+}
+
+/**
+ * node_modules as pnpm's default (node-linker=isolated) lays it out in
+ * `dir` (pnpm.io/symlinked-node-modules-structure): each package's files in
+ * .pnpm/<name>@<version>/node_modules/<name>, its dependencies as sibling
+ * links there, the project's direct dependencies as links to them, and every
+ * package hoisted as a link into .pnpm/node_modules.
+ */
+function pnpmInstall(dir: string, project: string): void {
+  const store = (name: string, code: string, dependencies = {}) => ({
+    [`node_modules/.pnpm/${name}@1.0.0/node_modules/${name}/package.json`]: JSON.stringify({
+      name,
+      version: '1.0.0',
+      dependencies,
+    }),
+    [`node_modules/.pnpm/${name}@1.0.0/node_modules/${name}/index.js`]: code,
+  });
+  write(dir, {
+    'node_modules/.modules.yaml': `nodeLinker: isolated\nlayoutVersion: 5\n`,
+    ...store('lib-a', "module.exports = 'a+' + require('lib-b');\n", { 'lib-b': '^1.0.0' }),
+    ...store('lib-b', "module.exports = 'b';\n"),
+  });
+  const pnpm = join(dir, 'node_modules/.pnpm');
+  symlinkSync('../../lib-b@1.0.0/node_modules/lib-b', join(pnpm, 'lib-a@1.0.0/node_modules/lib-b'));
+  mkdirSync(join(pnpm, 'node_modules'));
+  for (const name of ['lib-a', 'lib-b'])
+    symlinkSync(`../${name}@1.0.0/node_modules/${name}`, join(pnpm, 'node_modules', name));
+  mkdirSync(join(project, 'node_modules'), { recursive: true });
+  const link = join(project, 'node_modules/lib-a');
+  symlinkSync(relative(dirname(link), join(pnpm, 'lib-a@1.0.0/node_modules/lib-a')), link);
+}
+
+const manifest = JSON.stringify({ name: 'api', version: '1.0.0', dependencies: { 'lib-a': '^1.0.0' } });
+const handler = "const a = require('lib-a');\nexports.handler = async () => a;\n";
+
+async function build(path: string, workspace?: string) {
+  const logger = new RecordingLogger();
+  const result = await buildPackage(
+    {
+      name: 'api',
+      path,
+      runtime: 'nodejs22.x',
+      architecture: 'x86_64',
+      handler: 'index.handler',
+      app: undefined,
+      requirements: undefined,
+      pipArgs: [],
+      include: [],
+      exclude: [],
+      dependenciesLayer: false,
+      outDir: join(root, 'out', path.replace(/\W/g, '_')),
+      ...(workspace && { workspace }),
+    },
+    { logger },
+  );
+  return { zipPath: result.zipPath, logger };
+}
+
+/** Unzips the package outside the tree and loads the handler's file with Node.js, as Lambda would: its value, or the error. */
+function runUnzipped(zipPath: string): string {
+  const out = mkdtempSync(join(root, 'unzipped-'));
+  execFileSync('python3', ['-m', 'zipfile', '-e', zipPath, out]);
+  try {
+    return execFileSync('node', ['-e', "require('./index.js').handler().then(console.log)"], {
+      cwd: out,
+      encoding: 'utf8',
+      stdio: 'pipe',
+    }).trim();
+  } catch (e) {
+    return /Cannot find module '[^']+'/.exec(String((e as { stderr?: string }).stderr))?.[0] ?? String(e);
+  }
+}
+
+describe('a pnpm project (node-linker=isolated: node_modules of symbolic links)', () => {
+  it("fails before upload when a linked package's own dependencies sit beside it in .pnpm, where Lambda cannot find them", async () => {
+    const path = join(root, 'single');
+    write(path, { 'package.json': manifest, 'index.js': handler });
+    pnpmInstall(path, path);
+    const error = build(path);
+    await expect(error).rejects.toThrow(
+      `path: ${path}/node_modules was installed by pnpm with node-linker=isolated (its default): its packages are symbolic links into node_modules/.pnpm, and the dependencies of lib-a are links beside them there.`,
+    );
+    await expect(error).rejects.toThrow(
+      'add node-linker=hoisted to .npmrc and run pnpm install --prod again',
+    );
+  });
+
+  it('packages a linked package that needs nothing else, and it loads on Lambda', async () => {
+    const path = join(root, 'leaf');
+    write(path, {
+      'package.json': JSON.stringify({ name: 'api', version: '1.0.0', dependencies: { 'lib-b': '^1.0.0' } }),
+      'index.js': "const b = require('lib-b');\nexports.handler = async () => b;\n",
+    });
+    pnpmInstall(path, path);
+    rmSync(join(path, 'node_modules/lib-a'));
+    symlinkSync('.pnpm/lib-b@1.0.0/node_modules/lib-b', join(path, 'node_modules/lib-b'));
+    expect(runUnzipped((await build(path)).zipPath)).toBe('b');
+  });
+
+  it('packages one whose dependencies pnpm also linked into node_modules (shamefully-hoist), and it loads on Lambda', async () => {
+    const path = join(root, 'shameful');
+    write(path, { 'package.json': manifest, 'index.js': handler });
+    pnpmInstall(path, path);
+    symlinkSync('.pnpm/lib-b@1.0.0/node_modules/lib-b', join(path, 'node_modules/lib-b'));
+    expect(runUnzipped((await build(path)).zipPath)).toBe('a+b');
+  });
+
+  it('packages node-linker=hoisted (flat, no links), and lib-a loads lib-b on Lambda', async () => {
+    const path = join(root, 'hoisted');
+    write(path, {
+      'package.json': manifest,
+      'index.js': handler,
+      'node_modules/lib-a/package.json': JSON.stringify({
+        name: 'lib-a',
+        version: '1.0.0',
+        dependencies: { 'lib-b': '1' },
+      }),
+      'node_modules/lib-a/index.js': "module.exports = 'a+' + require('lib-b');\n",
+      'node_modules/lib-b/package.json': JSON.stringify({ name: 'lib-b', version: '1.0.0' }),
+      'node_modules/lib-b/index.js': "module.exports = 'b';\n",
+    });
+    expect(runUnzipped((await build(path)).zipPath)).toBe('a+b');
+  });
+});
+
+describe('a pnpm workspace member (its links lead to the root’s node_modules/.pnpm)', () => {
+  const member = (name: string) => {
+    const repo = join(root, name);
+    write(repo, { 'pnpm-workspace.yaml': "packages:\n  - 'packages/*'\n" });
+    const path = join(repo, 'packages/api');
+    write(path, { 'package.json': manifest, 'index.js': handler });
+    pnpmInstall(repo, path);
+    return { repo, path };
+  };
+
+  it('names pnpm and node-linker=hoisted when the link leads outside the folder', async () => {
+    const { path } = member('ws-outside');
+    const error = build(path);
+    await expect(error).rejects.toThrow('node_modules/lib-a is a symbolic link to ');
+    await expect(error).rejects.toThrow(
+      'pnpm installed it as a link into its store: add node-linker=hoisted to .npmrc, then run pnpm deploy --filter <package> --prod <folder>',
+    );
+  });
+
+  it('fails before upload when the workspace holds the links (they are followed, and lib-b is lost)', async () => {
+    const { repo, path } = member('ws-inside');
+    await expect(build(path, repo)).rejects.toThrow(
+      `path: ${path}/node_modules was installed by pnpm with node-linker=isolated (its default)`,
+    );
+  });
+});
