@@ -1,7 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildPackage, type BuildPackageOptions } from '../../src/packaging/build-package.js';
+import { RecordingLogger } from '../../src/util/logger.js';
 
 /** A temp folder per test file, removed by the returned cleanup. */
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
@@ -92,4 +94,40 @@ export function requirementLines(exported: object): string[] {
   return 'requirements' in exported && Array.isArray(exported.requirements)
     ? (exported.requirements as string[])
     : [];
+}
+
+/** Writes `files` (path relative to dir: content) below dir, making their folders. */
+export function writeTree(dir: string, files: Record<string, string>): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+}
+
+/** Packages the Node.js function `index.handler` in path (nodejs22.x, no pip), with a logger that records. */
+export async function buildNodeFunction(
+  path: string,
+  outDir: string,
+  overrides: Partial<BuildPackageOptions> = {},
+) {
+  const logger = new RecordingLogger();
+  const result = await buildPackage(
+    {
+      name: 'api',
+      path,
+      runtime: 'nodejs22.x',
+      architecture: 'x86_64',
+      handler: 'index.handler',
+      app: undefined,
+      requirements: undefined,
+      pipArgs: [],
+      include: [],
+      exclude: [],
+      dependenciesLayer: false,
+      outDir,
+      ...overrides,
+    },
+    { logger },
+  );
+  return { zipPath: result.zipPath, logger };
 }

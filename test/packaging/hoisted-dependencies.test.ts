@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildPackage, type BuildPackageOptions } from '../../src/packaging/build-package.js';
+import type { BuildPackageOptions } from '../../src/packaging/build-package.js';
 import {
   declaredDependencies,
   importedPackages,
@@ -9,18 +9,10 @@ import {
 } from '../../src/packaging/hoisted-dependencies.js';
 import { workspaceClosure } from '../../src/packaging/workspace-closure.js';
 import { listZip } from '../../src/packaging/zip-reader.js';
-import { RecordingLogger } from '../../src/util/logger.js';
-import { tempDir } from './helpers.js';
+import { buildNodeFunction, tempDir, writeTree } from './helpers.js';
 
 const { dir: root, cleanup } = tempDir('hoisted');
 afterAll(cleanup);
-
-function write(dir: string, files: Record<string, string>): void {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(dir, path, '..'), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-}
 
 const fake = (name: string) => ({
   [`node_modules/${name}/package.json`]: JSON.stringify({ name, version: '1.0.0' }),
@@ -37,7 +29,7 @@ function workspace(
   rootFiles: Record<string, string> = {},
 ): string {
   const dir = join(root, name);
-  write(dir, {
+  writeTree(dir, {
     'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*'] }),
     ...fake('lib-a'),
     ...fake('lib-b'),
@@ -45,7 +37,7 @@ function workspace(
     ...fake('@aws-sdk/client-s3'),
     ...rootFiles,
   });
-  write(join(dir, 'packages/api'), api);
+  writeTree(join(dir, 'packages/api'), api);
   return join(dir, 'packages/api');
 }
 
@@ -53,26 +45,8 @@ const manifest = (fields: object) => JSON.stringify({ name: 'api', version: '1.0
 const handler = "const a = require('lib-a');\nexports.handler = async () => a;\n";
 
 async function build(path: string, overrides: Partial<BuildPackageOptions> = {}) {
-  const logger = new RecordingLogger();
-  const result = await buildPackage(
-    {
-      name: 'api',
-      path,
-      runtime: 'nodejs22.x',
-      architecture: 'x86_64',
-      handler: 'index.handler',
-      app: undefined,
-      requirements: undefined,
-      pipArgs: [],
-      include: [],
-      exclude: [],
-      dependenciesLayer: false,
-      outDir: join(path, '..', '..', 'out'),
-      ...overrides,
-    },
-    { logger },
-  );
-  return { entries: (await listZip(result.zipPath)).map((e) => e.name), logger };
+  const { zipPath, logger } = await buildNodeFunction(path, join(path, '..', '..', 'out'), overrides);
+  return { entries: (await listZip(zipPath)).map((e) => e.name), logger };
 }
 
 describe('a Node.js function in a workspace whose dependencies are hoisted to the root', () => {
@@ -180,7 +154,7 @@ describe('a Node.js function in a workspace whose dependencies are hoisted to th
       'package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }),
       'index.js': handler,
     });
-    write(join(path, '..', 'lib-a'), fake('lib-a'));
+    writeTree(join(path, '..', 'lib-a'), fake('lib-a'));
     mkdirSync(join(path, 'node_modules'));
     symlinkSync(join(path, '..', 'lib-a', 'node_modules', 'lib-a'), join(path, 'node_modules', 'lib-a'));
     await expect(build(path)).rejects.toThrow('node_modules/lib-a is a symbolic link to');
@@ -308,7 +282,7 @@ describe("a workspace with npm's lockfile at its root", () => {
 
   it('never reads a lockfile above the repository (a .git folder) the function is in', async () => {
     const path = workspace('outside', {}, { 'package-lock.json': lock({}) });
-    write(path, { ...api, '.git/HEAD': 'ref: refs/heads/main\n' });
+    writeTree(path, { ...api, '.git/HEAD': 'ref: refs/heads/main\n' });
     await expect(build(path)).rejects.toThrow('does not hold: lib-a; Node.js finds it only in');
   });
 

@@ -1,20 +1,11 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { buildPackage } from '../../src/packaging/build-package.js';
-import { RecordingLogger } from '../../src/util/logger.js';
-import { tempDir } from './helpers.js';
+import { buildNodeFunction, tempDir, writeTree } from './helpers.js';
 
 const { dir: root, cleanup } = tempDir('pnpm');
 afterAll(cleanup);
-
-function write(dir: string, files: Record<string, string>): void {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(dir, path, '..'), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-}
 
 /**
  * node_modules as pnpm's default (node-linker=isolated) lays it out in
@@ -32,7 +23,7 @@ function pnpmInstall(dir: string, project: string): void {
     }),
     [`node_modules/.pnpm/${name}@1.0.0/node_modules/${name}/index.js`]: code,
   });
-  write(dir, {
+  writeTree(dir, {
     'node_modules/.modules.yaml': `nodeLinker: isolated\nlayoutVersion: 5\n`,
     ...store('lib-a', "module.exports = 'a+' + require('lib-b');\n", { 'lib-b': '^1.0.0' }),
     ...store('lib-b', "module.exports = 'b';\n"),
@@ -50,27 +41,8 @@ function pnpmInstall(dir: string, project: string): void {
 const manifest = JSON.stringify({ name: 'api', version: '1.0.0', dependencies: { 'lib-a': '^1.0.0' } });
 const handler = "const a = require('lib-a');\nexports.handler = async () => a;\n";
 
-async function build(path: string, workspace?: string) {
-  const logger = new RecordingLogger();
-  const result = await buildPackage(
-    {
-      name: 'api',
-      path,
-      runtime: 'nodejs22.x',
-      architecture: 'x86_64',
-      handler: 'index.handler',
-      app: undefined,
-      requirements: undefined,
-      pipArgs: [],
-      include: [],
-      exclude: [],
-      dependenciesLayer: false,
-      outDir: join(root, 'out', path.replace(/\W/g, '_')),
-      ...(workspace && { workspace }),
-    },
-    { logger },
-  );
-  return { zipPath: result.zipPath, logger };
+function build(path: string, workspace?: string) {
+  return buildNodeFunction(path, join(root, 'out', path.replace(/\W/g, '_')), workspace ? { workspace } : {});
 }
 
 /** Unzips the package outside the tree and loads the handler's file with Node.js, as Lambda would: its value, or the error. */
@@ -91,7 +63,7 @@ function runUnzipped(zipPath: string): string {
 describe('a pnpm project (node-linker=isolated: node_modules of symbolic links)', () => {
   it("fails before upload when a linked package's own dependencies sit beside it in .pnpm, where Lambda cannot find them", async () => {
     const path = join(root, 'single');
-    write(path, { 'package.json': manifest, 'index.js': handler });
+    writeTree(path, { 'package.json': manifest, 'index.js': handler });
     pnpmInstall(path, path);
     const error = build(path);
     await expect(error).rejects.toThrow(
@@ -104,7 +76,7 @@ describe('a pnpm project (node-linker=isolated: node_modules of symbolic links)'
 
   it('packages a linked package that needs nothing else, and it loads on Lambda', async () => {
     const path = join(root, 'leaf');
-    write(path, {
+    writeTree(path, {
       'package.json': JSON.stringify({ name: 'api', version: '1.0.0', dependencies: { 'lib-b': '^1.0.0' } }),
       'index.js': "const b = require('lib-b');\nexports.handler = async () => b;\n",
     });
@@ -116,7 +88,7 @@ describe('a pnpm project (node-linker=isolated: node_modules of symbolic links)'
 
   it('packages one whose dependencies pnpm also linked into node_modules (shamefully-hoist), and it loads on Lambda', async () => {
     const path = join(root, 'shameful');
-    write(path, { 'package.json': manifest, 'index.js': handler });
+    writeTree(path, { 'package.json': manifest, 'index.js': handler });
     pnpmInstall(path, path);
     symlinkSync('.pnpm/lib-b@1.0.0/node_modules/lib-b', join(path, 'node_modules/lib-b'));
     expect(runUnzipped((await build(path)).zipPath)).toBe('a+b');
@@ -124,7 +96,7 @@ describe('a pnpm project (node-linker=isolated: node_modules of symbolic links)'
 
   it('packages node-linker=hoisted (flat, no links), and lib-a loads lib-b on Lambda', async () => {
     const path = join(root, 'hoisted');
-    write(path, {
+    writeTree(path, {
       'package.json': manifest,
       'index.js': handler,
       'node_modules/lib-a/package.json': JSON.stringify({
@@ -143,9 +115,9 @@ describe('a pnpm project (node-linker=isolated: node_modules of symbolic links)'
 describe('a pnpm workspace member (its links lead to the root’s node_modules/.pnpm)', () => {
   const member = (name: string) => {
     const repo = join(root, name);
-    write(repo, { 'pnpm-workspace.yaml': "packages:\n  - 'packages/*'\n" });
+    writeTree(repo, { 'pnpm-workspace.yaml': "packages:\n  - 'packages/*'\n" });
     const path = join(repo, 'packages/api');
-    write(path, { 'package.json': manifest, 'index.js': handler });
+    writeTree(path, { 'package.json': manifest, 'index.js': handler });
     pnpmInstall(repo, path);
     return { repo, path };
   };
