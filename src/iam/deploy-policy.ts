@@ -145,6 +145,8 @@ const FUNCTION_URL_ACTIONS = [
   'lambda:CreateFunctionUrlConfig',
   'lambda:GetFunctionUrlConfig',
   'lambda:DeleteFunctionUrlConfig',
+  // invoke-mode: an existing URL switched between BUFFERED and RESPONSE_STREAM.
+  'lambda:UpdateFunctionUrlConfig',
 ];
 
 const PROVISIONED_CONCURRENCY_ACTIONS = [

@@ -7,6 +7,8 @@ export type Command = 'auto' | 'deploy' | 'undeploy' | 'package' | 'prune';
 export type Architecture = 'x86_64' | 'arm64';
 export type GatewayKind = 'http-api' | 'rest-api' | 'function-url' | 'none';
 export type Target = 'aws' | 'local';
+/** How the front door invokes the function: whole answers, or streamed as written (Node.js only). */
+export type InvokeMode = 'buffered' | 'response-stream';
 /** The `slim` input: split the package when needed (auto), always, or never. */
 export type SlimSetting = 'auto' | 'true' | 'false';
 
@@ -73,6 +75,8 @@ export interface Settings {
   policyStatements?: object[];
   s3Bucket?: string;
   gateway: GatewayKind;
+  /** `response-stream`: a function URL or REST API that streams (RESPONSE_STREAM / STREAM). */
+  invokeMode: InvokeMode;
   throttleRate?: number;
   throttleBurst?: number;
   apiKey: boolean;

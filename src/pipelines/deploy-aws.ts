@@ -642,6 +642,7 @@ function startAlongside(
         throttleBurst: settings.throttleBurst,
         apiKey: settings.apiKey,
         quota: settings.quota,
+        invokeMode: settings.invokeMode,
         pending: { changing: pending.changing, deployed },
         checked: await checked.result(),
       },

@@ -4,6 +4,7 @@ import type {
   Architecture,
   Command,
   GatewayKind,
+  InvokeMode,
   Quota,
   Settings,
   SlimSetting,
@@ -500,6 +501,25 @@ function readFrontDoor(
   return { gateway, throttleRate, throttleBurst, apiKey, quota };
 }
 
+/**
+ * `invoke-mode`: Lambda streams only from Node.js managed runtimes, and only
+ * a function URL (RESPONSE_STREAM) or a REST API (STREAM) passes the stream
+ * on; an HTTP API buffers it.
+ */
+function readInvokeMode(r: InputReader, gateway: GatewayKind, runtime: string): InvokeMode {
+  const invokeMode = r.oneOf<InvokeMode>(Inputs.InvokeMode, ['buffered', 'response-stream']);
+  if (invokeMode !== 'response-stream') return invokeMode;
+  if (gateway !== 'function-url' && gateway !== 'rest-api')
+    r.problem(
+      `${Inputs.InvokeMode}, ${Inputs.Gateway}: invoke-mode: response-stream needs a front door that streams (gateway is ${show(gateway)}${gateway === 'http-api' ? ', the default: HTTP APIs buffer every response' : ''}); expected gateway: function-url or gateway: rest-api.`,
+    );
+  if (isPythonRuntime(runtime))
+    r.problem(
+      `${Inputs.InvokeMode}, ${Inputs.Runtime}: Lambda streams responses only from Node.js runtimes (runtime is ${show(runtime)}); expected runtime: one of ${NODE_RUNTIMES.join(', ')} with awslambda.streamifyResponse, or invoke-mode: buffered.`,
+    );
+  return invokeMode;
+}
+
 /** The smoke test after each deploy, and what a failure does. */
 function readSmoke(
   r: InputReader,
@@ -624,6 +644,7 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
   const dependencies = readDependencies(r, source, entryPoint.runtime);
   const aws = readAws(r, env);
   const frontDoor = readFrontDoor(r);
+  const invokeMode = readInvokeMode(r, frontDoor.gateway, entryPoint.runtime);
   const smoke = readSmoke(r);
   const lifecycle = readLifecycle(r, env);
   const extras = readExtras(r, entryPoint.runtime);
@@ -641,6 +662,7 @@ export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process
     ...aws,
     audience: r.value(Inputs.Audience),
     ...frontDoor,
+    invokeMode,
     ...smoke,
     ...lifecycle,
     keepWarm: extras.keepWarm,

@@ -62,6 +62,22 @@ const USAGES: Record<InputName, Usage[]> = {
   ],
   's3-bucket': [{ 's3-bucket': 'shop-artifacts' }],
   gateway: [{ gateway: 'rest-api' }, { gateway: 'function-url' }, { gateway: 'none' }],
+  'invoke-mode': [
+    {
+      'invoke-mode': 'response-stream',
+      gateway: 'function-url',
+      runtime: 'nodejs22.x',
+      path: 'examples/node',
+      handler: 'index.handler',
+    },
+    {
+      'invoke-mode': 'response-stream',
+      gateway: 'rest-api',
+      runtime: 'nodejs22.x',
+      path: 'examples/node',
+      handler: 'index.handler',
+    },
+  ],
   'throttle-rate': [{ 'throttle-rate': '10', 'throttle-burst': '20' }, { 'throttle-rate': '10' }],
   'throttle-burst': [{ 'throttle-burst': '20' }],
   'api-key': [{ gateway: 'rest-api', 'api-key': 'true' }],

@@ -416,6 +416,8 @@ export function restApiRoutes(ctx: ServiceContext): RestRoute[] {
           timeoutInMillis: Number(body.timeoutInMillis ?? 29000),
           cacheNamespace: c.params.resourceId,
           cacheKeyParameters: [],
+          // Like API Gateway: PutIntegration replaces the integration, and BUFFERED is the default.
+          ...(body.responseTransferMode ? { responseTransferMode: body.responseTransferMode } : {}),
         };
         found.methodIntegration = integration;
         return json(201, integration);

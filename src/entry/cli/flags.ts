@@ -116,6 +116,12 @@ export const INPUT_FLAGS = {
     'artifact bucket (default lambda-deploy-{account}-{region})',
   ),
   gateway: input(Inputs.Gateway, 'value', 'KIND', 'front door: http-api, rest-api, function-url or none'),
+  invokeMode: input(
+    Inputs.InvokeMode,
+    'value',
+    'MODE',
+    'buffered, or response-stream (Node.js streamifyResponse; function-url or rest-api)',
+  ),
   throttleRate: input(Inputs.ThrottleRate, 'value', 'N', 'requests per second on the stage'),
   throttleBurst: input(Inputs.ThrottleBurst, 'value', 'N', 'burst on the stage'),
   apiKey: input(Inputs.ApiKey, 'switch', undefined, 'rest-api: require an API key, with a usage plan'),

@@ -9,7 +9,9 @@ import {
   CreateFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
   type GetFunctionUrlConfigCommandOutput,
+  type InvokeMode as UrlInvokeMode,
   type LambdaClient,
+  UpdateFunctionUrlConfigCommand,
 } from '@aws-sdk/client-lambda';
 import { LIVE_ALIAS } from '../../model/live-alias.js';
 import { errorMessage, errorName } from '../../util/retry.js';
@@ -64,6 +66,11 @@ export async function readFunctionUrlConfig(
     },
     () => lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: functionName, Qualifier: qualifier })),
   );
+}
+
+/** The URL's InvokeMode for the `invoke-mode` setting (Lambda's default is BUFFERED). */
+export function urlInvokeMode(input: Pick<GatewayInput, 'invokeMode'>): UrlInvokeMode {
+  return input.invokeMode === 'response-stream' ? 'RESPONSE_STREAM' : 'BUFFERED';
 }
 
 /** Why a URL whose auth is not NONE is left alone, and how to change that on purpose. */
@@ -148,17 +155,24 @@ export async function ensureFunctionUrl(
   const target = { FunctionName: context.functionName, Qualifier: alias.qualifier };
   let changed = false;
 
-  const existing = input.checked ? input.checked.functionUrl : await checkFunctionUrl(lambda, input, deps);
-  let url = existing?.FunctionUrl;
-  if (!existing) {
-    const created = publicOnly(
+  const invokeMode = urlInvokeMode(input);
+  let current = input.checked ? input.checked.functionUrl : await checkFunctionUrl(lambda, input, deps);
+  if (!current) {
+    current = publicOnly(
       input,
       await callAws(
         deps,
         urlCall(input, 'create the function URL of', 'lambda:CreateFunctionUrlConfig'),
         async () => {
           try {
-            return await lambda.send(new CreateFunctionUrlConfigCommand({ ...target, AuthType: 'NONE' }));
+            return await lambda.send(
+              new CreateFunctionUrlConfigCommand({
+                ...target,
+                AuthType: 'NONE',
+                // Omitted when buffered: Lambda's default, and the request stays as it was.
+                ...(invokeMode === 'BUFFERED' ? {} : { InvokeMode: invokeMode }),
+              }),
+            );
           } catch (error) {
             // A parallel run (or the owner) created it since it was read: read it back (refused when private).
             if (errorName(error) === 'ResourceConflictException' && /exists/i.test(errorMessage(error)))
@@ -168,10 +182,22 @@ export async function ensureFunctionUrl(
         },
       ),
     );
-    url = created?.FunctionUrl;
     deps.logger.info(`Created the function URL of ${input.aliasArn}.`);
     changed = true;
   }
+  // Only our stage function's public URL gets here (a private one was refused above).
+  if (current && (current.InvokeMode ?? 'BUFFERED') !== invokeMode) {
+    await callAws(
+      deps,
+      urlCall(input, 'set the invoke mode of the function URL of', 'lambda:UpdateFunctionUrlConfig'),
+      () => lambda.send(new UpdateFunctionUrlConfigCommand({ ...target, InvokeMode: invokeMode })),
+    );
+    deps.logger.info(
+      `Function URL of ${input.aliasArn}: invoke mode ${current.InvokeMode ?? 'BUFFERED'} -> ${invokeMode}.`,
+    );
+    changed = true;
+  }
+  const url = current?.FunctionUrl;
 
   changed =
     (await ensurePermissions(

@@ -1,5 +1,5 @@
 /** What every front door takes and gives back: shared by gateway.ts and the three kinds it calls. */
-import type { GatewayKind, Quota } from '../../model/settings.js';
+import type { GatewayKind, InvokeMode, Quota } from '../../model/settings.js';
 import type { StageContext } from '../../model/stage-context.js';
 import type { Logger } from '../../util/logger.js';
 import type { Sleep } from '../../util/sleep.js';
@@ -12,6 +12,8 @@ export interface GatewayInput {
   throttleBurst?: number;
   apiKey: boolean;
   quota?: Quota;
+  /** `response-stream`: the function URL or REST API integration streams; unset: buffered. */
+  invokeMode?: InvokeMode;
   /**
    * false: the function was neither created nor changed by this run, so the
    * permissions an earlier run granted on `live` are still there and a front
@@ -41,6 +43,8 @@ export interface FrontDoorChecked {
 export interface FunctionUrlConfig {
   FunctionUrl?: string | undefined;
   AuthType?: string | undefined;
+  /** BUFFERED (Lambda's default) or RESPONSE_STREAM. */
+  InvokeMode?: string | undefined;
 }
 
 /** The function deploy a front door runs alongside (see GatewayInput.pending). */

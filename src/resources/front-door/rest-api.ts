@@ -27,6 +27,7 @@ import {
   type APIGatewayClient,
   type Integration,
   type Resource,
+  type ResponseTransferMode,
   type RestApi,
 } from '@aws-sdk/client-api-gateway';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
@@ -173,18 +174,27 @@ async function ensureMethod(
       ));
   }
 
+  const transfer: ResponseTransferMode = input.invokeMode === 'response-stream' ? 'STREAM' : 'BUFFERED';
   if (
     !integration ||
     integration.type !== 'AWS_PROXY' ||
     integration.uri !== uri ||
-    integration.httpMethod !== 'POST'
+    integration.httpMethod !== 'POST' ||
+    (integration.responseTransferMode ?? 'BUFFERED') !== transfer
   ) {
     await callAws(
       deps,
       restSpec(input, `connect ${where} to the function`, 'PUT', `${methodPath}/integration`),
       () =>
         client.send(
-          new PutIntegrationCommand({ ...key, type: 'AWS_PROXY', integrationHttpMethod: 'POST', uri }),
+          new PutIntegrationCommand({
+            ...key,
+            type: 'AWS_PROXY',
+            integrationHttpMethod: 'POST',
+            uri,
+            // Omitted when buffered (API Gateway's default): PutIntegration replaces the whole integration.
+            ...(transfer === 'STREAM' ? { responseTransferMode: transfer } : {}),
+          }),
         ),
     );
     changed = true;
@@ -206,7 +216,7 @@ export async function ensureRestApi(
   const isNew = !found;
   const api = found ?? (await createRestApi(client, input, deps));
   const apiId = api.id as string;
-  const uri = lambdaInvocationUri(alias, input.aliasArn);
+  const uri = lambdaInvocationUri(alias, input.aliasArn, input.invokeMode === 'response-stream');
   const methodsChanged = await ensureMethods(client, api, isNew, uri, input, deps);
 
   // Before the stage exists, so the first request through the new URL is allowed.

@@ -68,7 +68,13 @@ export function restApiSourceArn(alias: AliasArnParts, apiId: string): string {
   return `arn:${alias.partition}:execute-api:${alias.region}:${alias.accountId}:${apiId}/*/*/*`;
 }
 
-/** The URI a REST API integration uses to invoke a Lambda function (here: its alias). */
-export function lambdaInvocationUri(alias: AliasArnParts, aliasArn: string): string {
-  return `arn:${alias.partition}:apigateway:${alias.region}:lambda:path/2015-03-31/functions/${aliasArn}/invocations`;
+/**
+ * The URI a REST API integration uses to invoke a Lambda function (here: its
+ * alias); `stream`: the InvokeWithResponseStream path a STREAM integration needs.
+ */
+export function lambdaInvocationUri(alias: AliasArnParts, aliasArn: string, stream = false): string {
+  const path = stream
+    ? `2021-11-15/functions/${aliasArn}/response-streaming-invocations`
+    : `2015-03-31/functions/${aliasArn}/invocations`;
+  return `arn:${alias.partition}:apigateway:${alias.region}:lambda:path/${path}`;
 }

@@ -29,6 +29,7 @@ export const deployCommand: CliCommand = {
     F.policyStatements,
     F.s3Bucket,
     F.gateway,
+    F.invokeMode,
     F.throttleRate,
     F.throttleBurst,
     F.apiKey,
