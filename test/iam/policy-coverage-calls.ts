@@ -170,6 +170,12 @@ export function stageCalls(stage: string) {
     'function-url': [
       c('lambda', 'GetFunctionUrlConfig', { FunctionName: FUNCTION, Qualifier: 'live' }),
       c('lambda', 'CreateFunctionUrlConfig', { FunctionName: FUNCTION, Qualifier: 'live', AuthType: 'NONE' }),
+      // invoke-mode changed on a URL an earlier deploy made.
+      c('lambda', 'UpdateFunctionUrlConfig', {
+        FunctionName: FUNCTION,
+        Qualifier: 'live',
+        InvokeMode: 'RESPONSE_STREAM',
+      }),
       c('lambda', 'AddPermission', {
         FunctionName: FUNCTION,
         Qualifier: 'live',
