@@ -200,6 +200,44 @@ describe('runSmokeTest', () => {
     expect(time.sleep.calls).toEqual([]);
   });
 
+  it('reads a streamed (chunked) response to its end: smoke-contains in the last chunk passes', async () => {
+    // As a RESPONSE_STREAM function URL answers: status first, then chunks as they are written.
+    const t = await target((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
+      const chunks = ['first ', 'second ', 'done'];
+      const next = () => {
+        const chunk = chunks.shift();
+        if (chunk === undefined) return void res.end();
+        res.write(chunk);
+        setTimeout(next, 50);
+      };
+      next();
+    });
+    const time = fakeTime();
+    const result = await runSmokeTest(input(t.url, { contains: 'done' }), {
+      logger: new RecordingLogger(),
+      ...time,
+    });
+    expect(result).toMatchObject({ status: 'passed', attempts: 1, lastStatus: 200 });
+    expect(time.sleep.calls).toEqual([]);
+  });
+
+  it('a stream that stops mid-body fails on its own timeout, within smoke-timeout', async () => {
+    const t = await target((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('partial');
+    });
+    const time = fakeTime();
+    const started = Date.now();
+    const result = await runSmokeTest(input(t.url, { timeoutSeconds: 1, contains: 'done' }), {
+      logger: new RecordingLogger(),
+      ...time,
+    });
+    expect(result.status).toBe('failed');
+    expect(result.detail).toContain('TimeoutError');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it('fails at once on 404', async () => {
     const t = await target((_req, res) => answer(404, '{"message":"Not Found"}')(res));
     const time = fakeTime();
