@@ -174,6 +174,28 @@ async function ensureMethod(
       ));
   }
 
+  return (
+    (await ensureIntegration(client, { key, where, methodPath }, integration, uri, input, deps)) || changed
+  );
+}
+
+/**
+ * The Lambda proxy integration of one method, put again when it differs:
+ * type, URI (invocations, or response-streaming-invocations) and transfer mode.
+ */
+async function ensureIntegration(
+  client: APIGatewayClient,
+  at: {
+    key: { restApiId: string; resourceId: string; httpMethod: string };
+    where: string;
+    methodPath: string;
+  },
+  integration: Integration | undefined,
+  uri: string,
+  input: GatewayInput,
+  deps: RetryDeps,
+): Promise<boolean> {
+  const { key, where, methodPath } = at;
   const transfer: ResponseTransferMode = input.invokeMode === 'response-stream' ? 'STREAM' : 'BUFFERED';
   if (
     !integration ||
@@ -197,9 +219,9 @@ async function ensureMethod(
           }),
         ),
     );
-    changed = true;
+    return true;
   }
-  return changed;
+  return false;
 }
 
 export async function ensureRestApi(
