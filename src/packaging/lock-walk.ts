@@ -133,17 +133,45 @@ export function sourceArchives(lines: readonly string[]): string[] {
 }
 
 /**
- * The first pip-args option that adds requirements of its own (`-r
- * other.txt`, `-e ./lib`), as it is written: the lockfile has no hashes for
- * them, so pip in hash-checking mode would refuse them.
+ * pip install's (and pip's general) options that take a value as the next
+ * argument: what follows one of them is not a requirement.
+ */
+const VALUE_OPTIONS = new Set([
+  ...[
+    '-r',
+    '--requirement',
+    '-c',
+    '--constraint',
+    '-e',
+    '--editable',
+    '-t',
+    '--target',
+    '--root',
+    '--prefix',
+  ],
+  ...['--platform', '--python-version', '--implementation', '--abi', '--src', '--upgrade-strategy'],
+  ...['-C', '--config-settings', '--global-option', '--build-option', '--install-option', '--group'],
+  ...['-i', '--index-url', '--extra-index-url', '-f', '--find-links', '--no-binary', '--only-binary'],
+  ...['--progress-bar', '--root-user-action', '--report', '--python', '--log', '--log-file', '--proxy'],
+  ...['--retries', '--timeout', '--exists-action', '--trusted-host', '--cert', '--client-cert'],
+  ...['--cache-dir', '--use-feature', '--use-deprecated', '--keyring-provider', '--resume-retries'],
+]);
+
+/**
+ * The first pip-args argument that adds requirements of its own (`-r
+ * other.txt`, `-e ./lib`, or a requirement named among the options, as
+ * `boto3-stubs`), as it is written: the lockfile has no hashes for them, so
+ * pip in hash-checking mode would refuse them.
  */
 export function addedRequirements(pipArgs: readonly string[] = []): string | undefined {
-  const at = pipArgs.findIndex((a) => /^(-r|-e|--requirement(=|$)|--editable(=|$))/.test(a));
-  if (at < 0) return undefined;
-  const option = pipArgs[at]!;
-  return /^(-r|-e|--requirement|--editable)$/.test(option) && pipArgs[at + 1] !== undefined
-    ? `${option} ${pipArgs[at + 1]}`
-    : option;
+  for (const [at, option] of pipArgs.entries()) {
+    if (/^(-r|-e|--requirement(=|$)|--editable(=|$))/.test(option))
+      return /^(-r|-e|--requirement|--editable)$/.test(option) && pipArgs[at + 1] !== undefined
+        ? `${option} ${pipArgs[at + 1]}`
+        : option;
+    if (!option.startsWith('-') && !VALUE_OPTIONS.has(pipArgs[at - 1] ?? '')) return option;
+  }
+  return undefined;
 }
 
 /**

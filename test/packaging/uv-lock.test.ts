@@ -345,6 +345,22 @@ describe('hashChecked', () => {
     expect(addedRequirements(['--constraint', 'c.txt', '--no-deps', '--index-url', 'https://i/simple'])).toBe(
       undefined,
     );
+    // A requirement named among options (pip install takes names as well as -r).
+    expect(addedRequirements(['boto3-stubs'])).toBe('boto3-stubs');
+    expect(addedRequirements(['--no-deps', '-i', 'https://i/simple', 'boto3-stubs[s3]>=1.34'])).toBe(
+      'boto3-stubs[s3]>=1.34',
+    );
+    expect(addedRequirements(['--find-links=wheels', '--timeout', '30', '-f', 'w2', '--pre', 'x'])).toBe('x');
+    expect(
+      addedRequirements([
+        '--extra-index-url',
+        'https://e/simple',
+        '--trusted-host',
+        'e',
+        '--only-binary',
+        ':all:',
+      ]),
+    ).toBe(undefined);
     expect(hashChecked([`a==1 ${hash}`], '-r other.txt')).toEqual({
       requirements: ['a==1'],
       unhashed: '-r other.txt',
