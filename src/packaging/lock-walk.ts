@@ -5,6 +5,7 @@
  * several paths gets the OR of them, each path the AND of its edges'
  * markers; the markers stay strings for pip to evaluate.
  */
+import type { LockIndex } from './lock-index.js';
 import { parseTomlSubset, TomlSubsetError } from './toml-subset.js';
 
 /** A lockfile that cannot stand for a requirements file; the message starts with the lockfile's name. */
@@ -15,8 +16,8 @@ export class LockfileError extends Error {
   }
 }
 
-/** The requirement lines, or why the lockfile cannot stand for a requirements file here. */
-export type LockExport = { requirements: string[] } | { unsupported: string };
+/** The requirement lines (and the indexes other than PyPI they come from, when any), or why the lockfile cannot stand for a requirements file here. */
+export type LockExport = { requirements: string[]; indexes?: LockIndex[] } | { unsupported: string };
 
 /** PEP 503: how lockfiles write names, and how they compare. */
 export function normalize(name: string): string {

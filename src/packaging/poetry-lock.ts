@@ -13,6 +13,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
+import { indexesOf } from './lock-index.js';
 import {
   LockfileError,
   markerOf,
@@ -184,14 +185,19 @@ export function poetryLockRequirements(text: string, pyproject: string, projectD
     for (const p of packages)
       if (p.name === normalize(name) && Array.isArray(list))
         p.hashes.push(...list.map((f) => (isTable(f) ? f.hash : undefined)));
-  const lines = (chosen: [PoetryPackage, string | undefined][]) => ({
-    requirements: chosen
-      .map(([p, marker]) => {
-        const line = marker ? `${requirementOf(p, projectDir)} ; ${marker}` : requirementOf(p, projectDir);
-        return hashable(p) ? withHashes(line, p.hashes) : line;
-      })
-      .sort(),
-  });
+  const lines = (chosen: [PoetryPackage, string | undefined][]): LockExport => {
+    const indexes = indexesOf();
+    const requirements = chosen.map(([p, marker]) => {
+      // A "legacy" source is another index, pinned by version: pip reaches it only through pip-args.
+      const { type, url, reference } = p.source ?? {};
+      if (type === 'legacy' && typeof url === 'string')
+        indexes.add(url, p.name, typeof reference === 'string' && reference ? reference : undefined);
+      const line = marker ? `${requirementOf(p, projectDir)} ; ${marker}` : requirementOf(p, projectDir);
+      return hashable(p) ? withHashes(line, p.hashes) : line;
+    });
+    const other = indexes.found();
+    return { requirements: requirements.sort(), ...(other.length && { indexes: other }) };
+  };
   if (version === '2.1')
     return lines(packages.filter((p) => p.main && !p.optional).map((p) => [p, p.main!.marker]));
 

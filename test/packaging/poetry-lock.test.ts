@@ -163,6 +163,8 @@ describe('poetryLockRequirements', () => {
         'private==1.0',
         'urldep @ https://example.com/urldep-1.0.tar.gz',
       ],
+      // pip looks for private==1.0 only on the index it is set to: the build warns unless pip-args reach this one.
+      indexes: [{ name: 'internal', url: 'https://pypi.example.com/simple', packages: ['private'] }],
     });
   });
 
