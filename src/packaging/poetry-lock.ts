@@ -13,6 +13,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
+import { decideExtra } from './extra-marker.js';
 import { indexesOf } from './lock-index.js';
 import {
   LockfileError,
@@ -231,26 +232,15 @@ export function poetryLockRequirements(text: string, pyproject: string, projectD
       .filter((d) => (wanted ? wanted.includes(d.name) : !d.optional))
       .flatMap((d): WalkEdge<Node>[] => {
         const to = target(d, p);
-        const marker = wanted ? withoutExtra(d.marker) : d.marker;
-        return to ? [{ to, extras: d.extras, ...(marker && { marker }) }] : [];
+        // Followed through an extra: its `extra ==` clauses are decided here, as pip reads `extra` as "".
+        const marker = wanted ? decideExtra(d.marker, extra) : d.marker;
+        return to && marker !== false ? [{ to, extras: d.extras, ...(marker && { marker }) }] : [];
       });
   });
   const chosen: [PoetryPackage, string | undefined][] = [];
   for (const [p, byExtra] of terms)
     if (p !== project) chosen.push([p as PoetryPackage, markerOf(byExtra.get('') ?? [])]);
   return lines(chosen);
-}
-
-/**
- * An optional dependency's marker less its `extra == "..."` clause: the walk
- * followed the extra already, and pip evaluates `extra` as "" in a
- * requirements file, which would leave the package out.
- */
-function withoutExtra(marker: string | undefined): string | undefined {
-  const clause = String.raw`extra\s*==\s*(?:"[^"]*"|'[^']*')`;
-  return marker
-    ?.replace(new RegExp(String.raw`^\s*${clause}\s*$|\s+and\s+${clause}|${clause}\s+and\s+`, 'g'), '')
-    .trim();
 }
 
 /** pyproject.toml's [tool.poetry.dependencies] table alone: the rest of the file is none of the lock's business. */
