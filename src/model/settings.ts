@@ -35,7 +35,8 @@ export interface Settings {
   /** Absolute folder with the function's code, inside the workspace. */
   path: string;
   /**
-   * The workspace (GITHUB_WORKSPACE; the CLI's current directory): `path`,
+   * The workspace (GITHUB_WORKSPACE; for the CLI, the git repository around
+   * the current directory, else that directory): `path`,
    * `requirements` and the targets of symbolic links stay inside it. A real path.
    */
   workspace: string;

@@ -38,7 +38,8 @@ import {
   sourceArchives,
   type LockExport,
 } from './lock-walk.js';
-import { otherIndexWarning, pipfileLockRequirements, type LockIndex } from './pipfile-lock.js';
+import { otherIndexWarning, type LockIndex } from './lock-index.js';
+import { pipfileLockRequirements } from './pipfile-lock.js';
 import { poetryLockRequirements } from './poetry-lock.js';
 import { uvLockRequirements } from './uv-lock.js';
 import { repositoryRoot, uvWorkspaceOf } from './uv-workspace.js';

@@ -5,6 +5,7 @@
  * several paths gets the OR of them, each path the AND of its edges'
  * markers; the markers stay strings for pip to evaluate.
  */
+import type { LockIndex } from './lock-index.js';
 import { parseTomlSubset, TomlSubsetError } from './toml-subset.js';
 
 /** A lockfile that cannot stand for a requirements file; the message starts with the lockfile's name. */
@@ -15,8 +16,8 @@ export class LockfileError extends Error {
   }
 }
 
-/** The requirement lines, or why the lockfile cannot stand for a requirements file here. */
-export type LockExport = { requirements: string[] } | { unsupported: string };
+/** The requirement lines (and the indexes other than PyPI they come from, when any), or why the lockfile cannot stand for a requirements file here. */
+export type LockExport = { requirements: string[]; indexes?: LockIndex[] } | { unsupported: string };
 
 /** PEP 503: how lockfiles write names, and how they compare. */
 export function normalize(name: string): string {
@@ -133,17 +134,45 @@ export function sourceArchives(lines: readonly string[]): string[] {
 }
 
 /**
- * The first pip-args option that adds requirements of its own (`-r
- * other.txt`, `-e ./lib`), as it is written: the lockfile has no hashes for
- * them, so pip in hash-checking mode would refuse them.
+ * pip install's (and pip's general) options that take a value as the next
+ * argument: what follows one of them is not a requirement.
+ */
+const VALUE_OPTIONS = new Set([
+  ...[
+    '-r',
+    '--requirement',
+    '-c',
+    '--constraint',
+    '-e',
+    '--editable',
+    '-t',
+    '--target',
+    '--root',
+    '--prefix',
+  ],
+  ...['--platform', '--python-version', '--implementation', '--abi', '--src', '--upgrade-strategy'],
+  ...['-C', '--config-settings', '--global-option', '--build-option', '--install-option', '--group'],
+  ...['-i', '--index-url', '--extra-index-url', '-f', '--find-links', '--no-binary', '--only-binary'],
+  ...['--progress-bar', '--root-user-action', '--report', '--python', '--log', '--log-file', '--proxy'],
+  ...['--retries', '--timeout', '--exists-action', '--trusted-host', '--cert', '--client-cert'],
+  ...['--cache-dir', '--use-feature', '--use-deprecated', '--keyring-provider', '--resume-retries'],
+]);
+
+/**
+ * The first pip-args argument that adds requirements of its own (`-r
+ * other.txt`, `-e ./lib`, or a requirement named among the options, as
+ * `boto3-stubs`), as it is written: the lockfile has no hashes for them, so
+ * pip in hash-checking mode would refuse them.
  */
 export function addedRequirements(pipArgs: readonly string[] = []): string | undefined {
-  const at = pipArgs.findIndex((a) => /^(-r|-e|--requirement(=|$)|--editable(=|$))/.test(a));
-  if (at < 0) return undefined;
-  const option = pipArgs[at]!;
-  return /^(-r|-e|--requirement|--editable)$/.test(option) && pipArgs[at + 1] !== undefined
-    ? `${option} ${pipArgs[at + 1]}`
-    : option;
+  for (const [at, option] of pipArgs.entries()) {
+    if (/^(-r|-e|--requirement(=|$)|--editable(=|$))/.test(option))
+      return /^(-r|-e|--requirement|--editable)$/.test(option) && pipArgs[at + 1] !== undefined
+        ? `${option} ${pipArgs[at + 1]}`
+        : option;
+    if (!option.startsWith('-') && !VALUE_OPTIONS.has(pipArgs[at - 1] ?? '')) return option;
+  }
+  return undefined;
 }
 
 /**

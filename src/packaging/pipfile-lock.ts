@@ -14,16 +14,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
+import { indexesOf, withoutCredentials, type LockIndex } from './lock-index.js';
 import { LockfileError, normalize, withHashes } from './lock-walk.js';
-import { Inputs } from '../settings/names.js';
-import { inputName, type Surface } from '../settings/surface.js';
-
-/** An index the lock's packages come from that is not PyPI: its name, URL (credentials hidden) and packages. */
-export interface LockIndex {
-  name: string;
-  url: string;
-  packages: string[];
-}
 
 export type PipfileLockExport = { requirements: string[]; indexes: LockIndex[] };
 
@@ -38,16 +30,6 @@ function lineAt(text: string, message: string): string {
   const position = /at position (\d+)/.exec(message)?.[1];
   if (position === undefined) return '';
   return ` line ${text.slice(0, Number(position)).split('\n').length}`;
-}
-
-/** PyPI's index, as Pipfile sources write it. */
-function isPyPI(url: string): boolean {
-  return /^https?:\/\/(pypi\.org|pypi\.python\.org)\/(simple|pypi)\/?$/i.test(url);
-}
-
-/** The URL without a user or password (Pipfile sources may hold them, or ${VARS} for them). */
-function withoutCredentials(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
 }
 
 function fail(at: string, field: string, expected: string): never {
@@ -126,46 +108,15 @@ export function pipfileLockRequirements(text: string, projectDir: string): Pipfi
   const section = lock.default ?? {};
   if (!isObject(section)) fail('Pipfile.lock', '"default"', 'an object of packages');
 
-  const indexes = new Map<string, LockIndex>();
+  const indexes = indexesOf();
   const requirements = Object.entries(section).flatMap(([name, entry]) => {
     if (!isObject(entry)) return fail(`Pipfile.lock "default" ${name}`, 'its entry', 'an object');
     const index = entry.index;
     if (index !== undefined && typeof index !== 'string')
       fail(`Pipfile.lock "default" ${name}`, 'index', 'a string');
     const url = index === undefined ? undefined : urls.get(index);
-    if (index !== undefined && url !== undefined && !isPyPI(url)) {
-      const known = indexes.get(index) ?? { name: index, url: withoutCredentials(url), packages: [] };
-      known.packages.push(normalize(name));
-      indexes.set(index, known);
-    }
+    if (url !== undefined) indexes.add(url, normalize(name), index);
     return requirementOf(name, entry, projectDir) ?? [];
   });
-  return { requirements: requirements.sort(), indexes: [...indexes.values()] };
-}
-
-/**
- * The warning for packages locked from another index, unless pip-args or
- * pip's PIP_INDEX_URL / PIP_EXTRA_INDEX_URL (in `env`, pip's environment)
- * name its host: pip would look for them on PyPI (or the index pip is set to).
- */
-export function otherIndexWarning(
-  index: LockIndex,
-  lockfile: string,
-  pipArgs: readonly string[],
-  surface: Surface = 'action',
-  env: NodeJS.ProcessEnv = {},
-): string | undefined {
-  let host: string | undefined;
-  try {
-    host = new URL(index.url).host.replace(/^.*@/, '');
-  } catch {
-    host = undefined;
-  }
-  const named = [...pipArgs, env.PIP_INDEX_URL ?? '', env.PIP_EXTRA_INDEX_URL ?? ''];
-  if (host && named.some((a) => a.includes(host))) return undefined;
-  const shown = index.packages.slice(0, 8).join(', ') + (index.packages.length > 8 ? ', …' : '');
-  return (
-    `${lockfile} pins ${index.packages.length === 1 ? 'a package' : `${index.packages.length} packages`} (${shown}) from the index "${index.name}" (${index.url}), ` +
-    `which lambda-deploy installs by version from the index pip is set to: add --extra-index-url (or --index-url) with that URL to ${inputName(surface, Inputs.PipArgs)}, or set PIP_EXTRA_INDEX_URL to it (which keeps its credentials out of the arguments).`
-  );
+  return { requirements: requirements.sort(), indexes: indexes.found() };
 }

@@ -13,6 +13,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
+import { decideExtra } from './extra-marker.js';
+import { indexesOf } from './lock-index.js';
 import {
   LockfileError,
   markerOf,
@@ -184,14 +186,19 @@ export function poetryLockRequirements(text: string, pyproject: string, projectD
     for (const p of packages)
       if (p.name === normalize(name) && Array.isArray(list))
         p.hashes.push(...list.map((f) => (isTable(f) ? f.hash : undefined)));
-  const lines = (chosen: [PoetryPackage, string | undefined][]) => ({
-    requirements: chosen
-      .map(([p, marker]) => {
-        const line = marker ? `${requirementOf(p, projectDir)} ; ${marker}` : requirementOf(p, projectDir);
-        return hashable(p) ? withHashes(line, p.hashes) : line;
-      })
-      .sort(),
-  });
+  const lines = (chosen: [PoetryPackage, string | undefined][]): LockExport => {
+    const indexes = indexesOf();
+    const requirements = chosen.map(([p, marker]) => {
+      // A "legacy" source is another index, pinned by version: pip reaches it only through pip-args.
+      const { type, url, reference } = p.source ?? {};
+      if (type === 'legacy' && typeof url === 'string')
+        indexes.add(url, p.name, typeof reference === 'string' && reference ? reference : undefined);
+      const line = marker ? `${requirementOf(p, projectDir)} ; ${marker}` : requirementOf(p, projectDir);
+      return hashable(p) ? withHashes(line, p.hashes) : line;
+    });
+    const other = indexes.found();
+    return { requirements: requirements.sort(), ...(other.length && { indexes: other }) };
+  };
   if (version === '2.1')
     return lines(packages.filter((p) => p.main && !p.optional).map((p) => [p, p.main!.marker]));
 
@@ -225,26 +232,15 @@ export function poetryLockRequirements(text: string, pyproject: string, projectD
       .filter((d) => (wanted ? wanted.includes(d.name) : !d.optional))
       .flatMap((d): WalkEdge<Node>[] => {
         const to = target(d, p);
-        const marker = wanted ? withoutExtra(d.marker) : d.marker;
-        return to ? [{ to, extras: d.extras, ...(marker && { marker }) }] : [];
+        // Followed through an extra: its `extra ==` clauses are decided here, as pip reads `extra` as "".
+        const marker = wanted ? decideExtra(d.marker, extra) : d.marker;
+        return to && marker !== false ? [{ to, extras: d.extras, ...(marker && { marker }) }] : [];
       });
   });
   const chosen: [PoetryPackage, string | undefined][] = [];
   for (const [p, byExtra] of terms)
     if (p !== project) chosen.push([p as PoetryPackage, markerOf(byExtra.get('') ?? [])]);
   return lines(chosen);
-}
-
-/**
- * An optional dependency's marker less its `extra == "..."` clause: the walk
- * followed the extra already, and pip evaluates `extra` as "" in a
- * requirements file, which would leave the package out.
- */
-function withoutExtra(marker: string | undefined): string | undefined {
-  const clause = String.raw`extra\s*==\s*(?:"[^"]*"|'[^']*')`;
-  return marker
-    ?.replace(new RegExp(String.raw`^\s*${clause}\s*$|\s+and\s+${clause}|${clause}\s+and\s+`, 'g'), '')
-    .trim();
 }
 
 /** pyproject.toml's [tool.poetry.dependencies] table alone: the rest of the file is none of the lock's business. */

@@ -21,6 +21,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
+import { indexesOf } from './lock-index.js';
 import {
   LockfileError,
   markerOf,
@@ -242,13 +243,16 @@ export function uvLockRequirements(text: string, projectDir: string, member = '.
   );
 
   const lines: string[] = [];
+  const indexes = indexesOf();
   for (const [p, byExtra] of terms) {
     if (p === project) continue;
+    if (typeof p.source.registry === 'string') indexes.add(p.source.registry, p.name);
     const requirement = requirementOf(p, projectDir);
     if ('virtual' in requirement) continue;
     const marker = markerOf(byExtra.get('') ?? []);
     const line = marker ? `${requirement.line} ; ${marker}` : requirement.line;
     lines.push(requirement.hashed ? withHashes(line, p.hashes) : line);
   }
-  return { requirements: lines.sort() };
+  const other = indexes.found();
+  return { requirements: lines.sort(), ...(other.length && { indexes: other }) };
 }

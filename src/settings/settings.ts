@@ -14,6 +14,7 @@ import type {
 import { branchStage } from '../model/stage-name.js';
 import { binaryOverride } from './pip-binary-options.js';
 import { isInside } from '../util/paths.js';
+import { enclosingRepository } from '../util/repository-root.js';
 import { redact } from '../util/redact.js';
 import { adapterSettingExpected, APP, reservedSettingProblem } from './adapter-settings.js';
 import { InputReader, show, type InputSource } from './input-reader.js';
@@ -213,15 +214,20 @@ function readProject(r: InputReader): Checked<'command' | 'name' | 'stage'> {
 
 /** The source folder, checked to be inside the checkout, and what it holds. */
 interface Source extends Checked<'path' | 'workspace'> {
+  /** Where relative inputs start: GITHUB_WORKSPACE, or the CLI's current directory. */
+  base: string;
   /** A folder inside the workspace: the only case its files are looked at. */
   usable: boolean;
   listing: string[];
 }
 
 function readSource(r: InputReader, env: NodeJS.ProcessEnv): Source {
+  // Relative inputs start from the checkout, or the CLI's current directory.
+  const base = realOrResolved(env.GITHUB_WORKSPACE || process.cwd());
   // The checkout: what the workflow may package. `path: /etc` or `../..` would package the runner.
-  const workspace = realOrResolved(env.GITHUB_WORKSPACE || process.cwd());
-  const path = resolve(workspace, r.value(Inputs.Path));
+  // The CLI's is the enclosing repository: run from a uv workspace member, the uv.lock is above.
+  const workspace = env.GITHUB_WORKSPACE ? base : (enclosingRepository(base) ?? base);
+  const path = resolve(base, r.value(Inputs.Path));
   const pathIsDir = existsSync(path) && statSync(path).isDirectory();
   const pathInside = isInside(workspace, realOrResolved(path));
   // Listed rather than probed by name: keeps the bundler from treating the name as an asset.
@@ -229,7 +235,7 @@ function readSource(r: InputReader, env: NodeJS.ProcessEnv): Source {
   if (!pathInside)
     r.bad(Inputs.Path, `a folder inside the workspace ${workspace} (resolved to ${realOrResolved(path)})`);
   else if (!pathIsDir) r.bad(Inputs.Path, `an existing folder (resolved to ${path})`);
-  return { path, workspace, usable: pathIsDir && pathInside, listing };
+  return { path, workspace, base, usable: pathIsDir && pathInside, listing };
 }
 
 /** The runtime and the entry point: a handler, or a WSGI/ASGI app on Python. */
@@ -419,7 +425,7 @@ function readDependencies(
     );
   let packageCache: string | undefined;
   if (r.given(Inputs.PackageCache)) {
-    packageCache = resolve(source.workspace, r.value(Inputs.PackageCache));
+    packageCache = resolve(source.base, r.value(Inputs.PackageCache));
     if (existsSync(packageCache) && !statSync(packageCache).isDirectory())
       r.bad(Inputs.PackageCache, `a folder, or a path where one can be created (${packageCache} is a file)`);
   }

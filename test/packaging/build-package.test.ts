@@ -661,53 +661,59 @@ describe('a uv project (pyproject.toml and uv.lock, no requirements file)', () =
     expect(logger.text()).not.toContain('each checked against the hashes');
   });
 
-  it('pip-args adding a requirements file (-r other.txt): installed without hash checking, which would refuse its requirements, and the log says why', async () => {
-    const extra = join(root, 'extra-wheels');
-    mkdirSync(extra);
-    await buildWheel(extra, 'extradep', '0.1.0', 'E = 1\n');
-    const asgiref = createHash('sha256')
-      .update(readFileSync(join(uvWheels, 'asgiref-3.8.1-py3-none-any.whl')))
-      .digest('hex');
-    const path = project('uv-extra-r', {
-      'app.py': 'def handler(event, context):\n    return 1\n',
-      'pyproject.toml': '[project]\nname = "app"\ndependencies = ["asgiref"]\n',
-      'uv.lock': [
-        'version = 1',
-        '',
-        '[[package]]',
-        'name = "app"',
-        'version = "0.1.0"',
-        'source = { virtual = "." }',
-        'dependencies = [{ name = "asgiref" }]',
-        '',
-        '[[package]]',
-        'name = "asgiref"',
-        'version = "3.8.1"',
-        'source = { registry = "https://pypi.org/simple" }',
-        `wheels = [{ url = "https://files.example/asgiref-3.8.1-py3-none-any.whl", hash = "sha256:${asgiref}" }]`,
-        '',
-      ].join('\n'),
-      'other.txt': 'extradep==0.1.0\n',
-    });
-    const logger = new RecordingLogger();
-    const pipArgs = [
-      '--no-index',
-      '--find-links',
-      uvWheels,
-      '--find-links',
-      extra,
-      '-r',
-      join(path, 'other.txt'),
-    ];
-    const result = await buildPackage(options(path, { pipArgs }), { logger });
-    expect(await names(result.zipPath)).toEqual(
-      expect.arrayContaining(['extradep/__init__.py', 'asgiref/__init__.py']),
-    );
-    expect(logger.text('info')).toContain(
-      `pip does not check the files it installs against uv.lock's hashes: pip-args adds requirements (-r ${join(path, 'other.txt')}) uv.lock has no hashes for`,
-    );
-    expect(logger.text()).not.toContain('each checked against the hashes');
-  });
+  // pip-args adding requirements of its own: a requirements file, or a bare name among options.
+  it.each([
+    [
+      'a requirements file (-r other.txt)',
+      'uv-extra-r',
+      (path: string) => ['-r', join(path, 'other.txt')],
+      (path: string) => `-r ${join(path, 'other.txt')}`,
+    ],
+    ['a bare requirement name (extradep)', 'uv-extra-name', () => ['extradep'], () => 'extradep'],
+  ])(
+    'pip-args adding %s: installed without hash checking, which would refuse its requirements, and the log says why',
+    async (_what, name, added, shown) => {
+      const extra = join(root, 'extra-wheels');
+      if (!existsSync(extra)) {
+        mkdirSync(extra);
+        await buildWheel(extra, 'extradep', '0.1.0', 'E = 1\n');
+      }
+      const asgiref = createHash('sha256')
+        .update(readFileSync(join(uvWheels, 'asgiref-3.8.1-py3-none-any.whl')))
+        .digest('hex');
+      const path = project(name, {
+        'app.py': 'def handler(event, context):\n    return 1\n',
+        'pyproject.toml': '[project]\nname = "app"\ndependencies = ["asgiref"]\n',
+        'uv.lock': [
+          'version = 1',
+          '',
+          '[[package]]',
+          'name = "app"',
+          'version = "0.1.0"',
+          'source = { virtual = "." }',
+          'dependencies = [{ name = "asgiref" }]',
+          '',
+          '[[package]]',
+          'name = "asgiref"',
+          'version = "3.8.1"',
+          'source = { registry = "https://pypi.org/simple" }',
+          `wheels = [{ url = "https://files.example/asgiref-3.8.1-py3-none-any.whl", hash = "sha256:${asgiref}" }]`,
+          '',
+        ].join('\n'),
+        'other.txt': 'extradep==0.1.0\n',
+      });
+      const logger = new RecordingLogger();
+      const pipArgs = ['--no-index', '--find-links', uvWheels, '--find-links', extra, ...added(path)];
+      const result = await buildPackage(options(path, { pipArgs }), { logger });
+      expect(await names(result.zipPath)).toEqual(
+        expect.arrayContaining(['extradep/__init__.py', 'asgiref/__init__.py']),
+      );
+      expect(logger.text('info')).toContain(
+        `pip does not check the files it installs against uv.lock's hashes: pip-args adds requirements (${shown(path)}) uv.lock has no hashes for`,
+      );
+      expect(logger.text()).not.toContain('each checked against the hashes');
+    },
+  );
 });
 
 describe('a uv workspace member (its pyproject.toml in path, uv.lock at the workspace root above it)', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { otherIndexWarning, pipfileLockRequirements } from '../../src/packaging/pipfile-lock.js';
+import { otherIndexWarning } from '../../src/packaging/lock-index.js';
+import { pipfileLockRequirements } from '../../src/packaging/pipfile-lock.js';
 import { withoutHashOptions } from './helpers.js';
 
 const PYPI = { name: 'pypi', url: 'https://pypi.org/simple', verify_ssl: true };

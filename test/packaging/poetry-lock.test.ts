@@ -143,6 +143,37 @@ describe('poetryLockRequirements', () => {
     });
   });
 
+  it('an extra == clause inside an or: true for the extra the walk followed, false for another', () => {
+    const dep = (name: string, marker: string) =>
+      `${name} = {version = "*", optional = true, markers = ${JSON.stringify(marker)}}`;
+    const pkg = (name: string) => `[[package]]\nname = "${name}"\nversion = "1.0"\ncategory = "main"\n`;
+    const lock = [
+      '[[package]]',
+      'name = "cloud"',
+      'version = "1.0"',
+      'category = "main"',
+      '',
+      '[package.dependencies]',
+      dep('boto', 'python_version < "3.8" or extra == "s3"'),
+      dep('both', 'extra == "s3" or extra == "gcs"'),
+      dep('gonly', 'sys_platform == "win32" or extra == "gcs"'),
+      dep('mixed', '(extra == "s3" or os_name == "nt") and platform_machine == "x86_64"'),
+      '',
+      '[package.extras]',
+      's3 = ["boto", "both", "mixed"]',
+      'gcs = ["both", "gonly"]',
+      '',
+      ...['boto', 'both', 'gonly', 'mixed'].map(pkg),
+      '[metadata]',
+      'lock-version = "1.1"',
+      '',
+    ].join('\n');
+    const pyproject = '[tool.poetry.dependencies]\ncloud = {version = "^1", extras = ["s3"]}\n';
+    expect(poetryLockRequirements(lock, pyproject, '/p')).toEqual({
+      requirements: ['both==1.0', 'boto==1.0', 'cloud==1.0', 'mixed==1.0 ; platform_machine == "x86_64"'],
+    });
+  });
+
   it('writes git, url, local and private-index sources as pip reads them', () => {
     const pkg = (name: string, source: string) =>
       `[[package]]\nname = "${name}"\nversion = "1.0"\noptional = false\ngroups = ["main"]\n\n[package.source]\n${source}\n`;
@@ -163,6 +194,8 @@ describe('poetryLockRequirements', () => {
         'private==1.0',
         'urldep @ https://example.com/urldep-1.0.tar.gz',
       ],
+      // pip looks for private==1.0 only on the index it is set to: the build warns unless pip-args reach this one.
+      indexes: [{ name: 'internal', url: 'https://pypi.example.com/simple', packages: ['private'] }],
     });
   });
 

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { parseTomlSubset } from '../../src/packaging/toml-subset.js';
 import { addedRequirements, hashChecked, sourceArchives, withHashes } from '../../src/packaging/lock-walk.js';
 import { uvLockRequirements } from '../../src/packaging/uv-lock.js';
+import { otherIndexWarning } from '../../src/packaging/lock-index.js';
 import { withoutHashOptions } from './helpers.js';
 
 const fixture = join(import.meta.dirname, 'fixtures', 'uv-flask-app');
@@ -28,6 +29,35 @@ function lockOf(rootDependencies: string, ...packages: string[]): string {
 }
 
 describe('uvLockRequirements', () => {
+  it('names the packages of a registry that is not PyPI, for the warning that pip-args must reach it', () => {
+    const text = lockOf(
+      '{ name = "internal" }, { name = "requests" }',
+      'name = "internal"\nversion = "1.0.0"\nsource = { registry = "https://bot:s3cret@private.example/simple" }',
+      'name = "requests"\nversion = "2.31.0"\nsource = { registry = "https://pypi.org/simple" }',
+    );
+    const exported = uvLockRequirements(text, '/app');
+    expect(exported).toEqual({
+      requirements: ['internal==1.0.0', 'requests==2.31.0'],
+      indexes: [{ url: 'https://***@private.example/simple', packages: ['internal'] }],
+    });
+    const indexes = 'requirements' in exported ? (exported.indexes ?? []) : [];
+    expect(otherIndexWarning(indexes[0]!, 'uv.lock', [])).toContain(
+      'uv.lock pins a package (internal) from the index https://***@private.example/simple, ',
+    );
+    expect(
+      otherIndexWarning(indexes[0]!, 'uv.lock', ['--extra-index-url', 'https://private.example/simple']),
+    ).toBeUndefined();
+    // PyPI alone: nothing to name.
+    expect(
+      uvLockRequirements(
+        text.replace('https://bot:s3cret@private.example/simple', 'https://pypi.org/simple'),
+        '/app',
+      ),
+    ).toEqual({
+      requirements: ['internal==1.0.0', 'requests==2.31.0'],
+    });
+  });
+
   it("pins the project's dependencies, with their markers, the extra's and the forked version its edge names; no dev group", () => {
     expect(withoutHashOptions(uvLockRequirements(lock, fixture))).toEqual({
       requirements: [
@@ -146,6 +176,7 @@ describe('uvLockRequirements', () => {
         `a==1 ; sys_platform == 'linux' --hash=${h2} --hash=${h3} --hash=${h1}`,
         `g @ git+https://github.com/org/g@${'1'.repeat(40)}`,
       ],
+      indexes: [{ url: 'https://private.example/simple', packages: ['a'] }],
     });
   });
 });
@@ -345,6 +376,22 @@ describe('hashChecked', () => {
     expect(addedRequirements(['--constraint', 'c.txt', '--no-deps', '--index-url', 'https://i/simple'])).toBe(
       undefined,
     );
+    // A requirement named among options (pip install takes names as well as -r).
+    expect(addedRequirements(['boto3-stubs'])).toBe('boto3-stubs');
+    expect(addedRequirements(['--no-deps', '-i', 'https://i/simple', 'boto3-stubs[s3]>=1.34'])).toBe(
+      'boto3-stubs[s3]>=1.34',
+    );
+    expect(addedRequirements(['--find-links=wheels', '--timeout', '30', '-f', 'w2', '--pre', 'x'])).toBe('x');
+    expect(
+      addedRequirements([
+        '--extra-index-url',
+        'https://e/simple',
+        '--trusted-host',
+        'e',
+        '--only-binary',
+        ':all:',
+      ]),
+    ).toBe(undefined);
     expect(hashChecked([`a==1 ${hash}`], '-r other.txt')).toEqual({
       requirements: ['a==1'],
       unhashed: '-r other.txt',

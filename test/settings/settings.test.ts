@@ -85,10 +85,36 @@ describe('readSettings', () => {
     ]);
   });
 
-  test('the workspace is GITHUB_WORKSPACE, or the current directory for the CLI', () => {
+  test('the workspace is GITHUB_WORKSPACE, or for the CLI the repository around the current directory', () => {
     expect(settingsFrom({ name: 'svc', path: 'fn' }).workspace).toBe(realpathSync(workspace));
     const cwd = readSettings((name) => ({ name: 'svc' })[name as string], {});
     expect(cwd.workspace).toBe(realpathSync(process.cwd()));
+  });
+
+  test('outside Actions the workspace is the enclosing git repository, so a member finds the uv.lock above it', () => {
+    const repo = realpathSync(mkdtempSync(join(tmpdir(), 'settings-repo-')));
+    mkdirSync(join(repo, '.git'));
+    mkdirSync(join(repo, 'packages', 'api'), { recursive: true });
+    // A worktree or submodule has a .git file, not a folder.
+    const worktree = join(repo, 'packages', 'wt');
+    mkdirSync(join(worktree, 'src'), { recursive: true });
+    writeFileSync(join(worktree, '.git'), 'gitdir: /elsewhere\n');
+    const noRepo = realpathSync(mkdtempSync(join(tmpdir(), 'settings-norepo-')));
+    const from = (cwd: string, inputs: Record<string, string>) => {
+      const before = process.cwd();
+      process.chdir(cwd);
+      try {
+        return readSettings((name) => ({ name: 'svc', ...inputs })[name as string], {});
+      } finally {
+        process.chdir(before);
+      }
+    };
+    const member = from(join(repo, 'packages', 'api'), {});
+    expect(member).toMatchObject({ workspace: repo, path: join(repo, 'packages', 'api') });
+    // path stays relative to the current directory.
+    expect(from(join(repo, 'packages'), { path: 'api' }).path).toBe(join(repo, 'packages', 'api'));
+    expect(from(join(worktree, 'src'), {}).workspace).toBe(worktree);
+    expect(from(noRepo, {}).workspace).toBe(noRepo);
   });
 
   test('an environment line without = is reported without its value', () => {
