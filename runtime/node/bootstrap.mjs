@@ -7,6 +7,7 @@
 // calling async or callback-style handlers and posting the result or the error.
 // lambda-deploy runs it for `target: local`.
 import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
@@ -29,6 +30,37 @@ class FaultError extends Error {
     this.errorType = errorType;
   }
 }
+
+// Response streaming, as Lambda's Node.js runtimes offer it: the global `awslambda`. A handler
+// wrapped by streamifyResponse gets (event, responseStream, context); what it writes is posted to
+// the Runtime API as it goes (a chunked body, `Lambda-Runtime-Function-Response-Mode: streaming`),
+// an error as trailers. HttpResponseStream.from puts an HTTP prelude first: its JSON, then 8 NULs.
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+const HIGH_WATER_MARK = Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark');
+const PRELUDE_TYPE = 'application/vnd.awslambda.http-integration-response';
+const ERROR_TYPE_TRAILER = 'Lambda-Runtime-Function-Error-Type';
+const ERROR_BODY_TRAILER = 'Lambda-Runtime-Function-Error-Body';
+
+class HttpResponseStream {
+  static from(stream, prelude) {
+    stream.setContentType(PRELUDE_TYPE);
+    const head = JSON.stringify(prelude);
+    stream._onBeforeFirstWrite = (write) => {
+      write(head);
+      write(new Uint8Array(8));
+    };
+    return stream;
+  }
+}
+
+globalThis.awslambda = {
+  streamifyResponse(handler, options) {
+    handler[STREAMING] = 'response';
+    if (options?.highWaterMark) handler[HIGH_WATER_MARK] = options.highWaterMark;
+    return handler;
+  },
+  HttpResponseStream,
+};
 
 function parseAddress(address) {
   const colon = address.lastIndexOf(':');
@@ -365,7 +397,7 @@ async function loadHandler(taskRoot, handler) {
   if (fn === undefined && searchDefault && loaded.default && typeof loaded.default === 'object') fn = lookup(loaded.default);
   if (!fn) throw new FaultError('Runtime.HandlerNotFound', `${handler} is undefined or not exported`);
   if (typeof fn !== 'function') throw new FaultError('Runtime.HandlerNotFound', `${handler} is not a function`);
-  if (ASYNC_ONLY && fn.length >= 3) throw new FaultError('Runtime.CallbackHandlerDeprecated', CALLBACK_REMOVED);
+  if (ASYNC_ONLY && fn.length >= 3 && fn[STREAMING] !== 'response') throw new FaultError('Runtime.CallbackHandlerDeprecated', CALLBACK_REMOVED);
   return fn;
 }
 
@@ -465,6 +497,94 @@ function runLegacy(handler, event, headers) {
   });
 }
 
+// Streamed responses go on their own kept-alive connection (node:http: a chunked body with
+// trailers); the invocation loop's connection stays as it is.
+let streamAgent;
+
+// The writable stream a streaming handler writes its response to, and the Runtime API's answer
+// (once the stream has ended). The request goes out with the first write or the end.
+function openResponseStream(api, requestId, highWaterMark) {
+  streamAgent ??= new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const req = http.request({
+    host: api.host,
+    port: api.port,
+    method: 'POST',
+    path: `/${API_VERSION}/runtime/invocation/${encodeURIComponent(requestId)}/response`,
+    agent: streamAgent,
+    ...(highWaterMark && { highWaterMark }),
+    headers: {
+      'Lambda-Runtime-Function-Response-Mode': 'streaming',
+      'Content-Type': 'application/octet-stream',
+      'Transfer-Encoding': 'chunked',
+      Trailer: `${ERROR_TYPE_TRAILER}, ${ERROR_BODY_TRAILER}`,
+    },
+  });
+  const answered = new Promise((resolve, reject) => {
+    req.once('response', (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode));
+      res.once('aborted', () => reject(new Error('the Runtime API cut its answer')));
+    });
+    req.once('error', reject);
+  });
+  let started = false;
+  const write = req.write.bind(req);
+  const end = req.end.bind(req);
+  req.setContentType = (type) => {
+    if (started) throw new Error('Cannot set content-type, too late.');
+    req.setHeader('Content-Type', type);
+  };
+  req.write = (chunk, encoding, callback) => {
+    // As Lambda's runtime: anything but a string or bytes is written as JSON.
+    if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) chunk = JSON.stringify(chunk);
+    if (!started && typeof req._onBeforeFirstWrite === 'function') req._onBeforeFirstWrite((c) => write(c));
+    started = true;
+    return write(chunk, encoding, callback);
+  };
+  req.end = (chunk, encoding, callback) => {
+    if (typeof chunk === 'function') return end(chunk);
+    if (chunk !== undefined && chunk !== null) req.write(chunk, typeof encoding === 'string' ? encoding : undefined);
+    return end(typeof encoding === 'function' ? encoding : callback);
+  };
+  return { stream: req, answered };
+}
+
+// One invocation of a streaming handler: it must return a promise; its value is ignored. An error
+// before the stream ended ends it with the error as trailers.
+async function runStreaming(api, handler, event, headers, requestId) {
+  const { stream, answered } = openResponseStream(api, requestId, handler[HIGH_WATER_MARK]);
+  answered.catch(() => undefined); // reported below, once awaited
+  const context = makeContext(headers);
+  context.callbackWaitsForEmptyEventLoop = true;
+  let failure;
+  try {
+    const returned = handler(event, stream, context);
+    if (!returned || typeof returned.then !== 'function') {
+      failure = new FaultError('Runtime.InvalidStreamingOperation', 'Streaming does not support non-async handlers.');
+    } else {
+      const result = await returned;
+      if (result !== undefined) console.warn('Streaming handlers ignore return values.');
+    }
+  } catch (error) {
+    failure = error ?? nothing(error);
+  }
+  if (failure !== undefined) {
+    const e = toLambdaError(failure);
+    printError(e, failure);
+    if (!stream.writableEnded) {
+      stream.addTrailers({ [ERROR_TYPE_TRAILER]: e.errorType, [ERROR_BODY_TRAILER]: Buffer.from(JSON.stringify(e)).toString('base64') });
+      stream.end();
+    }
+  }
+  // As Lambda's runtime: the invocation is over once the stream has ended and the Runtime API answered.
+  try {
+    const status = await answered;
+    if (status >= 300) process.stderr.write(`lambda runtime: the streamed response got HTTP ${status}\n`);
+  } catch (error) {
+    process.stderr.write(`lambda runtime: streaming the response failed: ${error.message}\n`);
+  }
+}
+
 // How an uncaught error or unhandled rejection reads. Up to Node.js 22 as Lambda's runtime client
 // posts it: an uncaught error as it is; a rejection as Runtime.UnhandledPromiseRejection with the
 // reason's string form ("TypeError: boom") as its message.
@@ -526,6 +646,11 @@ async function serve(api, handler) {
       continue;
     }
 
+    if (handler[STREAMING] === 'response') {
+      await runStreaming(api, handler, event, next.headers, requestId);
+      current = undefined;
+      continue;
+    }
     let outcome;
     if (ASYNC_ONLY) {
       // A promise that never settles times out, rather than letting the process drain and exit.

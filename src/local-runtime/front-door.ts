@@ -3,9 +3,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../util/logger.js';
 import { toHttpApiEvent, type HttpRequestParts } from './http-api-event.js';
-import { toHttpResponse, type HttpResponseParts } from './http-api-response.js';
-import type { LocalFunction } from './local-function.js';
+import { HOP_BY_HOP, toHttpResponse, type HttpResponseParts } from './http-api-response.js';
+import type { InvokeResult, LocalFunction } from './local-function.js';
 import { gatewayRequestId, traceRoot } from './random-ids.js';
+import {
+  PRELUDE_CONTENT_TYPE,
+  parsePrelude,
+  splitPrelude,
+  type HttpPrelude,
+  type InvokeMode,
+  type StreamedResponse,
+} from './response-stream.js';
 import { toRestApiEvent } from './rest-api-event.js';
 
 export interface FrontDoorOptions {
@@ -24,6 +32,12 @@ export interface FrontDoorOptions {
   gateway?: 'http-api' | 'rest-api' | 'function-url' | 'none';
   /** The REST API stage name (`gateway: rest-api`); default `local`. */
   stage?: string;
+  /**
+   * A function URL's invoke mode. `RESPONSE_STREAM` sends a streaming handler's status and
+   * headers (its prelude) and then each chunk as the handler writes it; `BUFFERED` (the
+   * default) sends the whole response once the handler is done.
+   */
+  invokeMode?: InvokeMode;
 }
 
 export interface FrontDoor {
@@ -103,12 +117,14 @@ export async function startFrontDoor(
       logger?.debug(`${req.method} ${shown} -> 403 (not under /${stage})`);
       return;
     }
-    const response = toHttpResponse(await fn.invoke(event), rest ? '1.0' : '2.0');
+    const response = await invokeFor(fn, event, res, ids, options.invokeMode, rest);
     if (response.problem)
       logger?.warning(`${req.method} ${shown} -> ${response.statusCode}: ${response.problem}`);
-    send(res, ids, response);
+    if (!response.streamed) send(res, ids, response);
     // One line per request (no query string: it may carry a token), as a local server logs them.
-    logger?.info(`${req.method} ${shown} -> ${response.statusCode} (${now() - started} ms)`);
+    logger?.info(
+      `${req.method} ${shown} -> ${response.statusCode}${response.streamed ? ' streamed' : ''} (${now() - started} ms)`,
+    );
   }
 
   await listen(server, options.port ?? 0);
@@ -178,9 +194,109 @@ function requestIds(rest: boolean): RequestIds {
   };
 }
 
-function send(res: ServerResponse, ids: RequestIds, response: HttpResponseParts): void {
+/** A response to send, or (streamed) one already sent as the function streamed it. */
+type Answer = HttpResponseParts & { streamed?: boolean };
+
+/**
+ * Invokes the function for one request: the response to send, or under RESPONSE_STREAM the one
+ * the function streamed, already sent as it came.
+ */
+async function invokeFor(
+  fn: Pick<LocalFunction, 'invoke'>,
+  event: unknown,
+  res: ServerResponse,
+  ids: RequestIds,
+  invokeMode: InvokeMode | undefined,
+  rest: boolean,
+): Promise<Answer> {
+  let streamed: StreamedResponse | undefined;
+  let live: LiveResponse | undefined;
+  const result = await fn.invoke(event, {
+    onStream: (stream) => {
+      streamed = stream;
+      if (invokeMode === 'RESPONSE_STREAM') live = sendLive(res, ids, stream);
+    },
+  });
+  // The status and headers went out with the stream; an error now can only cut it, as Lambda does.
+  const status = live?.finish(result);
+  if (status !== undefined) {
+    const problem = result.ok
+      ? undefined
+      : `the response stream was cut: ${result.errorType}: ${result.errorMessage}`;
+    return {
+      statusCode: status,
+      headers: [],
+      body: Buffer.alloc(0),
+      streamed: true,
+      ...(problem && { problem }),
+    };
+  }
+  return streamed && result.ok && streamed.contentType === PRELUDE_CONTENT_TYPE
+    ? bufferedPrelude(streamed.collected() ?? Buffer.alloc(0))
+    : toHttpResponse(result, rest ? '1.0' : '2.0');
+}
+
+/** A response sent as the function streams it. */
+interface LiveResponse {
+  /** Ends it when the invocation is over (cut on an error); the status sent, or undefined if nothing was. */
+  finish(result: InvokeResult): number | undefined;
+}
+
+/**
+ * Sends a streamed response as it arrives: with a prelude (HttpResponseStream.from) its status and
+ * headers once its 8 NULs came, else a 200 of the stream's content type (assumed, as a function URL
+ * would); then the body, chunk by chunk.
+ */
+function sendLive(res: ServerResponse, ids: RequestIds, stream: StreamedResponse): LiveResponse {
+  let status: number | undefined;
+  let start: Buffer | undefined;
+  const head = (prelude: HttpPrelude) => {
+    status = prelude.statusCode;
+    res.writeHead(status, responseHeaders(ids, withoutHopByHop(prelude.headers)));
+    res.flushHeaders();
+  };
+  if (stream.contentType !== PRELUDE_CONTENT_TYPE)
+    head({ statusCode: 200, headers: [['content-type', stream.contentType]] });
+  stream.read((chunk) => {
+    if (status !== undefined) {
+      res.write(chunk);
+      return;
+    }
+    start = start ? Buffer.concat([start, chunk]) : chunk;
+    const split = splitPrelude(start);
+    if (!split) return;
+    start = undefined;
+    head(split.prelude);
+    if (split.rest.length > 0) res.write(split.rest);
+  });
+  return {
+    finish(result) {
+      if (!result.ok) {
+        if (status !== undefined) res.destroy();
+        return status;
+      }
+      // A prelude without its 8 NULs: the bytes are taken as the prelude (assumed).
+      if (status === undefined) head(parsePrelude(start ?? Buffer.alloc(0)));
+      res.end();
+      return status;
+    },
+  };
+}
+
+/** A BUFFERED function URL's reading of a streamed response with a prelude: its status and headers, then the body (assumed). */
+function bufferedPrelude(bytes: Buffer): HttpResponseParts {
+  const split = splitPrelude(bytes) ?? { prelude: parsePrelude(bytes), rest: Buffer.alloc(0) };
+  return { ...split.prelude, headers: withoutHopByHop(split.prelude.headers), body: split.rest };
+}
+
+function withoutHopByHop(headers: [string, string][]): [string, string][] {
+  return headers.filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase()));
+}
+
+/** The headers to send: the function's (those Node accepts), then the front door's own ids. */
+function responseHeaders(ids: RequestIds, list: [string, string][]): Record<string, string[]> {
   const headers: Record<string, string[]> = {};
-  for (const [name, value] of response.headers) {
+  for (const [name, value] of list) {
     // A header Node refuses (bad name, newline in value) is dropped, not fatal.
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) continue;
     (headers[name.toLowerCase()] ??= []).push(value);
@@ -189,6 +305,11 @@ function send(res: ServerResponse, ids: RequestIds, response: HttpResponseParts)
     delete headers[name.toLowerCase()];
     headers[name] = [value];
   }
+  return headers;
+}
+
+function send(res: ServerResponse, ids: RequestIds, response: HttpResponseParts): void {
+  const headers = responseHeaders(ids, response.headers);
   const length = contentLength(res.req.method, response);
   if (length !== undefined) headers['content-length'] = [length];
   res.writeHead(response.statusCode, headers);

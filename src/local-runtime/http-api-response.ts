@@ -12,7 +12,13 @@ export interface HttpResponseParts {
 }
 
 /** Headers the front door sets itself; a function cannot choose them. */
-const HOP_BY_HOP = new Set(['connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade']);
+export const HOP_BY_HOP = new Set([
+  'connection',
+  'content-length',
+  'transfer-encoding',
+  'keep-alive',
+  'upgrade',
+]);
 
 /** The keys a REST API's Lambda proxy integration accepts in a result; any other is a malformed response. */
 const REST_KEYS = new Set(['statusCode', 'headers', 'multiValueHeaders', 'body', 'isBase64Encoded']);

@@ -6,7 +6,9 @@ export {
   type LocalFunctionOptions,
   type LocalFunctionDeps,
   type InvokeResult,
+  type InvokeOptions,
 } from './local-function.js';
+export { StreamedResponse, type InvokeMode } from './response-stream.js';
 export { startFrontDoor, type FrontDoor, type FrontDoorOptions } from './front-door.js';
 export {
   toHttpApiEvent,

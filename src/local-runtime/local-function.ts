@@ -7,7 +7,13 @@ import type { Logger } from '../util/logger.js';
 import { runtimeAssetsDir } from '../util/assets.js';
 import { lambdaEnvironment, localRegion, type LambdaEnvironmentInput } from './lambda-environment.js';
 import { LogBuffer, type LogStream } from './log-buffer.js';
-import { RuntimeApiServer, type InvocationOutcome, type LambdaError } from './runtime-api-server.js';
+import type { StreamedResponse } from './response-stream.js';
+import {
+  MAX_RESPONSE_BYTES,
+  RuntimeApiServer,
+  type InvocationOutcome,
+  type LambdaError,
+} from './runtime-api-server.js';
 
 export interface LocalFunctionOptions {
   /** The unpacked package: the function's LAMBDA_TASK_ROOT. */
@@ -49,12 +55,22 @@ export type InvokeResult =
   | { ok: true; payload: unknown; requestId: string }
   | { ok: false; errorType: string; errorMessage: string; stackTrace?: string[]; requestId?: string };
 
+export interface InvokeOptions {
+  /**
+   * Called when the handler streams its response (awslambda.streamifyResponse), as soon as
+   * it starts: the caller reads the stream as it comes. Without it the stream is read whole
+   * into the payload (up to 6 MB), as the Invoke API returns it. The invocation settles when
+   * the stream ends.
+   */
+  onStream?: (stream: StreamedResponse) => void;
+}
+
 export interface LocalFunction {
   readonly functionName: string;
   readonly functionArn: string;
   readonly runtime: string;
   /** Runs one invocation; concurrent calls wait their turn, as on one Lambda instance. */
-  invoke(event: unknown): Promise<InvokeResult>;
+  invoke(event: unknown, options?: InvokeOptions): Promise<InvokeResult>;
   /** The function's log lines (its stdout and stderr, plus START/END/REPORT), timestamped. */
   logs(): string[];
   /** The error of the last failed init, cleared once a runtime starts cleanly. */
@@ -151,8 +167,8 @@ class LocalFunctionImpl implements LocalFunction {
     await this.serialized(() => this.ensureRuntime());
   }
 
-  invoke(event: unknown): Promise<InvokeResult> {
-    return this.serialized(() => this.invokeNow(event));
+  invoke(event: unknown, options: InvokeOptions = {}): Promise<InvokeResult> {
+    return this.serialized(() => this.invokeNow(event, options));
   }
 
   async stop(): Promise<void> {
@@ -242,11 +258,11 @@ class LocalFunctionImpl implements LocalFunction {
     return proc;
   }
 
-  private async invokeNow(event: unknown): Promise<InvokeResult> {
+  private async invokeNow(event: unknown, options: InvokeOptions): Promise<InvokeResult> {
     for (let attempt = 1; ; attempt++) {
       const proc = await this.ensureRuntime();
       if (!(proc instanceof RuntimeProcess)) return { ok: false, ...proc };
-      const result = await this.invokeOn(proc, event, attempt < 2);
+      const result = await this.invokeOn(proc, event, attempt < 2, options);
       // A runtime that exited before it took the event (say, right after an
       // uncaught exception ended the previous invocation) never saw it: the
       // event goes to a fresh runtime, as Lambda would send it to a new sandbox.
@@ -258,6 +274,7 @@ class LocalFunctionImpl implements LocalFunction {
     proc: RuntimeProcess,
     event: unknown,
     mayRetry: boolean,
+    options: InvokeOptions,
   ): Promise<InvokeResult | 'undelivered'> {
     const timeoutMs = this.options.timeout * 1000;
     const started = this.now();
@@ -268,7 +285,14 @@ class LocalFunctionImpl implements LocalFunction {
     const { requestId } = invocation;
     this.buffer.add('runtime', `START RequestId: ${requestId} Version: $LATEST`, true);
 
-    const first = await firstOf(invocation.outcome, timeoutMs, proc);
+    const initial = await firstOf(invocation.outcome, timeoutMs, proc);
+    const stream = initial.kind === 'stream' ? initial.stream : undefined;
+    if (stream) options.onStream?.(stream);
+    // A streamed response: the invocation lasts until the stream ends, within the same timeout.
+    const first =
+      initial.kind === 'stream'
+        ? await firstOf(streamOutcome(initial.stream), timeoutMs - (this.now() - started), proc)
+        : initial;
     // The runtime wrote its log lines before it posted the result, but the pipe may be read a
     // moment after the socket (one kept-alive connection answers fast): one turn of the loop reads them.
     await new Promise((resolve) => setImmediate(resolve));
@@ -306,6 +330,8 @@ class LocalFunctionImpl implements LocalFunction {
       // The sandbox is reset: the next invocation gets a fresh runtime.
       await proc.kill();
     }
+    // A stream cut short (timeout, exit): its reader's connection is cut too.
+    if (!result.ok) stream?.end({ errorType: result.errorType, errorMessage: result.errorMessage });
     const duration = this.now() - started;
     this.buffer.add('runtime', `END RequestId: ${requestId}`, true);
     this.buffer.add(
@@ -338,19 +364,36 @@ function parsePayload(body: Buffer): unknown {
   }
 }
 
+/** How a streamed response ended: the unread body as the payload, or the stream's error. */
+async function streamOutcome(
+  stream: StreamedResponse,
+): Promise<Exclude<InvocationOutcome, { kind: 'stream' }>> {
+  const error = await stream.finished;
+  if (error) return { kind: 'error', error };
+  const body = stream.collected();
+  if (body) return { kind: 'response', body };
+  return {
+    kind: 'error',
+    error: {
+      errorType: 'Function.ResponseSizeTooLarge',
+      errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
+    },
+  };
+}
+
 /**
  * The outcome, the timeout or the runtime's exit, whichever comes first. Not a
  * Promise.race with `proc.exit`: every race would leave a reaction (holding its
  * result) on that promise for as long as the runtime lives.
  */
-function firstOf(
-  outcome: Promise<InvocationOutcome>,
+function firstOf<T extends InvocationOutcome>(
+  outcome: Promise<T>,
   timeoutMs: number,
   proc: RuntimeProcess,
-): Promise<InvocationOutcome | { kind: 'timeout' } | { kind: 'exit'; detail: string }> {
+): Promise<T | { kind: 'timeout' } | { kind: 'exit'; detail: string }> {
   return new Promise((done) => {
     let unwatch = (): unknown => undefined;
-    const finish = (first: InvocationOutcome | { kind: 'timeout' } | { kind: 'exit'; detail: string }) => {
+    const finish = (first: T | { kind: 'timeout' } | { kind: 'exit'; detail: string }) => {
       clearTimeout(timer);
       unwatch();
       done(first);

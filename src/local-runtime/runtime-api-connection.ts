@@ -11,7 +11,21 @@ export interface ApiRequest {
   body: Buffer;
   /** The body was longer than the limit: `body` holds its start only. */
   truncated: boolean;
+  /** A streamed body went to this sink as it arrived (`body` is then empty). */
+  sink?: BodySink;
+  /** The chunked body's trailers, lower-case names. */
+  trailers?: Record<string, string>;
 }
+
+/** Takes a streamed request's body as it arrives. */
+export interface BodySink {
+  write(chunk: Buffer): void;
+  /** The connection closed before the body ended. */
+  abort(): void;
+}
+
+/** Decides, from its head, whether a request's body is streamed to a sink rather than read whole. */
+export type StreamStart = (head: Pick<ApiRequest, 'method' | 'url' | 'headers'>) => BodySink | undefined;
 
 /** The answer to one request; sent once it and every answer before it on the connection are ready. */
 export class Reply {
@@ -57,6 +71,8 @@ interface Partial {
   body: BodyState;
   chunks: Buffer[];
   size: number;
+  sink?: BodySink;
+  trailers?: Record<string, string>;
 }
 
 /**
@@ -82,11 +98,15 @@ export class RuntimeApiConnection {
     private readonly socket: Socket,
     private readonly bodyLimit: number,
     private readonly onRequest: (request: ApiRequest, reply: Reply) => void,
+    private readonly onStreamStart?: StreamStart,
   ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', () => undefined); // a runtime killed mid-write: 'close' follows
-    socket.on('close', () => (this.closed = true));
+    socket.on('close', () => {
+      this.closed = true;
+      this.current?.sink?.abort();
+    });
   }
 
   /** Nothing in flight: no request being received, no answer owed. */
@@ -142,7 +162,9 @@ export class RuntimeApiConnection {
           url: request.url,
           headers: request.headers,
           body,
-          truncated: request.size > this.bodyLimit,
+          truncated: !request.sink && request.size > this.bodyLimit,
+          ...(request.sink && { sink: request.sink }),
+          ...(request.trailers && { trailers: request.trailers }),
         },
         reply,
       ]);
@@ -185,6 +207,11 @@ export class RuntimeApiConnection {
     }
     const body: BodyState = chunked ? { kind: 'chunk-size' } : { kind: 'length', left: length };
     this.current = { method, url, headers, closes, body, chunks: [], size: 0 };
+    // A response streamed by the runtime goes on as it arrives, not once it is whole.
+    if (chunked && this.onStreamStart && headers['lambda-runtime-function-response-mode'] === 'streaming') {
+      const sink = this.onStreamStart({ method, url, headers });
+      if (sink) this.current.sink = sink;
+    }
     if (headers.expect?.toLowerCase() === '100-continue' && this.replies.length === 0)
       this.socket.write('HTTP/1.1 100 Continue\r\n\r\n');
     return true;
@@ -212,6 +239,9 @@ export class RuntimeApiConnection {
       if (state.kind === 'chunk-end') request.body = { kind: 'chunk-size' };
       else if (state.kind === 'trailers') {
         if (line === '') return true;
+        const colon = line.indexOf(':');
+        if (colon > 0)
+          (request.trailers ??= {})[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
       } else {
         const size = parseInt(line.split(';')[0]!.trim(), 16);
         if (!Number.isSafeInteger(size) || size < 0) {
@@ -225,6 +255,10 @@ export class RuntimeApiConnection {
 
   /** Keeps body bytes up to the limit; past it only counts them (a too large response is refused, not stored). */
   private keep(request: Partial, bytes: Buffer): void {
+    if (request.sink) {
+      request.sink.write(Buffer.from(bytes));
+      return;
+    }
     const room = this.bodyLimit - request.size;
     if (room > 0) request.chunks.push(Buffer.from(bytes.subarray(0, room)));
     request.size += bytes.length;

@@ -1,17 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { RuntimeApiConnection, type ApiRequest, type Reply } from './runtime-api-connection.js';
+import {
+  RuntimeApiConnection,
+  type ApiRequest,
+  type BodySink,
+  type Reply,
+} from './runtime-api-connection.js';
 import { randomText, traceRoot } from './random-ids.js';
+import { StreamedResponse } from './response-stream.js';
+import type { LambdaError } from './lambda-error.js';
 
-/** What a runtime reports for a failed invocation or a failed init. */
-export interface LambdaError {
-  errorType: string;
-  errorMessage: string;
-  stackTrace?: string[];
-}
+export type { LambdaError } from './lambda-error.js';
 
 /** How one invocation ended, as the runtime reported it. */
-export type InvocationOutcome = { kind: 'response'; body: Buffer } | { kind: 'error'; error: LambdaError };
+export type InvocationOutcome =
+  | { kind: 'response'; body: Buffer }
+  | { kind: 'error'; error: LambdaError }
+  /** The runtime began streaming the response; the stream says how it ends. */
+  | { kind: 'stream'; stream: StreamedResponse };
 
 export interface Invocation {
   requestId: string;
@@ -41,6 +47,8 @@ interface Pending {
   traceId: string;
   delivered: boolean;
   resolve: (outcome: InvocationOutcome) => void;
+  /** The response the runtime is streaming. */
+  stream?: StreamedResponse;
 }
 
 /**
@@ -71,13 +79,18 @@ export class RuntimeApiServer {
     // The runtime keeps one connection for all its calls; it may sit idle for as long as a handler runs.
     server.on('connection', (socket: Socket) => {
       api.opened++;
-      const connection = new RuntimeApiConnection(socket, MAX_RESPONSE_BYTES, (req, res) => {
-        try {
-          api.handle(req, res);
-        } catch (error) {
-          reply(res, 500, { errorType: 'ServiceException', errorMessage: String(error) });
-        }
-      });
+      const connection = new RuntimeApiConnection(
+        socket,
+        MAX_RESPONSE_BYTES,
+        (req, res) => {
+          try {
+            api.handle(req, res);
+          } catch (error) {
+            reply(res, 500, { errorType: 'ServiceException', errorMessage: String(error) });
+          }
+        },
+        (head) => api.startStream(head.url, head.headers),
+      );
       api.open.add(connection);
       socket.on('close', () => {
         api.pipelinedBefore += connection.pipelined;
@@ -192,6 +205,7 @@ export class RuntimeApiServer {
         errorMessage: `No invocation ${match[1]} is waiting for a result (timed out or already answered)`,
       });
     }
+    if (pending.stream) return this.endStream(pending, pending.stream, match[2] === 'error', req, res);
     this.inFlight.delete(pending.requestId);
     if (req.truncated) {
       reply(res, 413, { errorType: 'RequestEntityTooLarge', errorMessage: 'Response payload too large' });
@@ -212,6 +226,59 @@ export class RuntimeApiServer {
         kind: 'error',
         error: parseError(req.body, req.headers['lambda-runtime-function-error-type']),
       });
+  }
+
+  /**
+   * A streamed response's head: the invocation's outcome is the stream, from now on (Lambda's
+   * Runtime API, `Lambda-Runtime-Function-Response-Mode: streaming`). Undefined when no
+   * invocation waits for it: the request is then read whole and refused as any other.
+   */
+  private startStream(url: string, headers: Record<string, string>): BodySink | undefined {
+    const match = /^invocation\/([^/]+)\/response$/.exec(url.slice(PREFIX.length).split('?')[0] ?? '');
+    const pending =
+      url.startsWith(PREFIX) && match ? this.inFlight.get(decodeURIComponent(match[1] ?? '')) : undefined;
+    if (!pending || pending.stream) return undefined;
+    const stream = new StreamedResponse(
+      headers['content-type'] ?? 'application/octet-stream',
+      MAX_RESPONSE_BYTES,
+    );
+    pending.stream = stream;
+    pending.resolve({ kind: 'stream', stream });
+    return {
+      write: (chunk) => stream.write(chunk),
+      abort: () =>
+        stream.end({
+          errorType: 'Runtime.ExitError',
+          errorMessage: 'The runtime closed the connection before the response stream ended',
+        }),
+    };
+  }
+
+  /**
+   * The end of a streamed response (its error, if any, in the trailers), or an error the runtime
+   * posted while streaming (an uncaught exception): either way the stream is over.
+   */
+  private endStream(
+    pending: Pending,
+    stream: StreamedResponse,
+    posted: boolean,
+    req: ApiRequest,
+    res: Reply,
+  ): void {
+    if (!posted && req.sink === undefined) {
+      // A second, unstreamed response for an invocation that streams.
+      return reply(res, 400, {
+        errorType: 'InvalidRequestID',
+        errorMessage: 'The response is being streamed',
+      });
+    }
+    this.inFlight.delete(pending.requestId);
+    res.send(202, JSON_TYPE, ACCEPTED);
+    if (posted) return stream.end(parseError(req.body, req.headers['lambda-runtime-function-error-type']));
+    const errorType = req.trailers?.['lambda-runtime-function-error-type'];
+    if (!errorType) return stream.end();
+    const body = Buffer.from(req.trailers?.['lambda-runtime-function-error-body'] ?? '', 'base64');
+    stream.end(parseError(body, errorType));
   }
 
   private dispatch(): void {

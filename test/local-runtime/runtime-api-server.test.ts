@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { connect } from 'node:net';
 import { lambdaEnvironment, localRegion } from '../../src/local-runtime/lambda-environment.js';
 import { LogBuffer } from '../../src/local-runtime/log-buffer.js';
+import { parsePrelude, PRELUDE_CONTENT_TYPE, splitPrelude } from '../../src/local-runtime/response-stream.js';
 import {
   parseError,
   RuntimeApiServer,
@@ -227,5 +229,106 @@ describe('LogBuffer', () => {
     ]);
     // The sink gets it whole: it redacts before it cuts (a value cut in half matches nothing).
     expect(seen.at(-1)).toBe(`stdout:${'x'.repeat(25)}`);
+  });
+});
+
+describe('RuntimeApiServer: streamed responses', () => {
+  /** Takes the next event over a raw socket, then returns the socket to post on. */
+  async function takeEvent(s: RuntimeApiServer) {
+    const invocation = s.enqueue({}, { deadlineMs: 1, functionArn: 'arn:aws:lambda:x' });
+    const next = await fetch(url(s, 'invocation/next'));
+    await next.arrayBuffer();
+    const [host, port] = s.address.split(':');
+    const socket = connect(Number(port), host!);
+    await new Promise((r) => socket.once('connect', r));
+    const head =
+      `POST /2018-06-01/runtime/invocation/${invocation.requestId}/response HTTP/1.1\r\n` +
+      `Host: ${s.address}\r\nLambda-Runtime-Function-Response-Mode: streaming\r\n` +
+      `Content-Type: ${PRELUDE_CONTENT_TYPE}\r\nTransfer-Encoding: chunked\r\n` +
+      'Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n\r\n';
+    return { invocation, socket, head };
+  }
+  const chunk = (data: Buffer | string) => {
+    const bytes = Buffer.from(data);
+    return Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n')]);
+  };
+
+  it('hands over each chunk as it arrives, then the clean end', async () => {
+    const s = await server();
+    const { invocation, socket, head } = await takeEvent(s);
+    socket.write(
+      Buffer.concat([Buffer.from(head), chunk('{"statusCode":201}'), chunk(Buffer.alloc(8)), chunk('one')]),
+    );
+    const outcome = await invocation.outcome;
+    if (outcome.kind !== 'stream') throw new Error(`expected a stream, got ${outcome.kind}`);
+    expect(outcome.stream.contentType).toBe(PRELUDE_CONTENT_TYPE);
+    const seen: Buffer[] = [];
+    outcome.stream.read((c) => seen.push(c));
+    while (Buffer.concat(seen).length < 29) await new Promise((r) => setImmediate(r));
+    expect(splitPrelude(Buffer.concat(seen))).toEqual({
+      prelude: { statusCode: 201, headers: [] },
+      rest: Buffer.from('one'),
+    });
+    const answer = new Promise<string>((r) => socket.once('data', (d: Buffer) => r(d.toString())));
+    socket.write(Buffer.concat([chunk('two'), Buffer.from('0\r\n\r\n')]));
+    expect(await answer).toMatch(/^HTTP\/1.1 202/);
+    expect(await outcome.stream.finished).toBeUndefined();
+    expect(Buffer.concat(seen).subarray(26).toString()).toBe('onetwo');
+    socket.destroy();
+  });
+
+  it('ends the stream with the error the trailers carry', async () => {
+    const s = await server();
+    const { invocation, socket, head } = await takeEvent(s);
+    const error = { errorType: 'TypeError', errorMessage: 'late', stackTrace: ['at x'] };
+    socket.write(
+      Buffer.concat([
+        Buffer.from(head),
+        chunk('part'),
+        Buffer.from(
+          '0\r\nLambda-Runtime-Function-Error-Type: TypeError\r\n' +
+            `Lambda-Runtime-Function-Error-Body: ${Buffer.from(JSON.stringify(error)).toString('base64')}\r\n\r\n`,
+        ),
+      ]),
+    );
+    const outcome = await invocation.outcome;
+    if (outcome.kind !== 'stream') throw new Error(`expected a stream, got ${outcome.kind}`);
+    expect(await outcome.stream.finished).toEqual(error);
+    expect(outcome.stream.collected()?.toString()).toBe('part');
+    socket.destroy();
+  });
+
+  it('ends the stream with an error when the runtime goes away mid-stream', async () => {
+    const s = await server();
+    const { invocation, socket, head } = await takeEvent(s);
+    socket.write(Buffer.concat([Buffer.from(head), chunk('part')]));
+    const outcome = await invocation.outcome;
+    if (outcome.kind !== 'stream') throw new Error(`expected a stream, got ${outcome.kind}`);
+    socket.destroy();
+    expect(await outcome.stream.finished).toMatchObject({ errorType: 'Runtime.ExitError' });
+  });
+});
+
+describe('parsePrelude', () => {
+  it('reads statusCode, headers and cookies as a function URL does', () => {
+    expect(
+      parsePrelude(Buffer.from('{"statusCode":404,"headers":{"a":"1"},"cookies":["c=1","d=2"]}')),
+    ).toEqual({
+      statusCode: 404,
+      headers: [
+        ['a', '1'],
+        ['set-cookie', 'c=1'],
+        ['set-cookie', 'd=2'],
+      ],
+    });
+  });
+
+  it('defaults to a 200 without headers', () => {
+    expect(parsePrelude(Buffer.from('{}'))).toEqual({ statusCode: 200, headers: [] });
+    expect(parsePrelude(Buffer.from('not json'))).toEqual({ statusCode: 200, headers: [] });
+  });
+
+  it('waits for the 8 NULs', () => {
+    expect(splitPrelude(Buffer.from('{"statusCode":200}\0\0\0'))).toBeUndefined();
   });
 });
