@@ -202,8 +202,14 @@ async function startStage(
   let ready!: (fn: LocalFunction) => void;
   const started = new Promise<LocalFunction>((resolve) => (ready = resolve));
   const door = await startFrontDoor(
-    { invoke: async (event) => (await started).invoke(event) },
-    { logger, port: deps.localPort ?? 0, gateway: settings.gateway, stage: restStageName(stage.stage) },
+    { invoke: async (event, options) => (await started).invoke(event, options) },
+    {
+      logger,
+      port: deps.localPort ?? 0,
+      gateway: settings.gateway,
+      stage: restStageName(stage.stage),
+      invokeMode: settings.invokeMode === 'response-stream' ? 'RESPONSE_STREAM' : 'BUFFERED',
+    },
   );
   running.door = door;
   const fn = await startLocalFunction(

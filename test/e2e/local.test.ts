@@ -290,6 +290,20 @@ describe('node dist/index.js with target: local', () => {
     await expectStopped(run);
   }, 60_000);
 
+  test('serves examples/node-stream (a Node.js handler that streams) with invoke-mode: response-stream', async () => {
+    const run = await localDeploy({
+      runtime: nodeRuntime(),
+      handler: 'index.handler',
+      path: copyExample('node-stream'),
+      gateway: 'function-url',
+      'invoke-mode': 'response-stream',
+      'smoke-contains': 'line 3 of 3',
+    });
+    expectSuccess(run);
+    expect(run.summary).toMatch(/Smoke test\*\*[^\n]*passed/);
+    await expectStopped(run);
+  }, 60_000);
+
   test('a handler that raises fails the smoke test: exit 1, an error, and the traceback in the summary', async () => {
     const dir = join(root, 'broken');
     mkdirSync(dir, { recursive: true });

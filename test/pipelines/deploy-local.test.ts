@@ -1,5 +1,7 @@
 import { expect, test } from '@jest/globals';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appFolder, removeApp } from '../../fakes/aws/pipeline-deploy.js';
 import type { GitHubContext } from '../../src/model/github-context.js';
@@ -73,3 +75,61 @@ test('a busy port fails before the function starts: no INIT_START logs before "a
     removeApp(dir);
   }
 }, 60_000);
+
+test.each([
+  ['response-stream', 'chunked', undefined],
+  ['buffered', undefined, '14'],
+])(
+  'invoke-mode %s reaches the local front door: transfer-encoding %s, content-length %s',
+  async (mode, transferEncoding, contentLength) => {
+    const dir = mkdtempSync(join(tmpdir(), 'deploy-local-stream-'));
+    mkdirSync(join(dir, 'app'));
+    writeFileSync(
+      join(dir, 'app', 'index.mjs'),
+      [
+        'export const handler = awslambda.streamifyResponse(async (event, stream) => {',
+        "  stream = awslambda.HttpResponseStream.from(stream, { statusCode: 201, headers: { 'x-kind': 'stream' } });",
+        "  stream.write('first;');",
+        "  stream.end('second;!');",
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const inputs: Record<string, string> = {
+      name: 'shop',
+      path: 'app',
+      runtime: 'nodejs22.x',
+      handler: 'index.handler',
+      gateway: 'function-url',
+      'invoke-mode': mode,
+      target: 'local',
+      'smoke-test': 'false',
+    };
+    const env = { GITHUB_WORKSPACE: dir, RUNNER_TEMP: join(dir, 'runner-temp') };
+    const settings = readSettings((name) => inputs[name], env);
+    const ctx = { eventName: 'push', payload: {}, ref: 'refs/heads/main', repository: 'octo/shop' };
+    const { report, stage } = await deployLocally(settings, makePlan(settings, ctx as GitHubContext), {
+      logger: new RecordingLogger(),
+      env: { ...process.env, ...env },
+      awsClients: createAwsClients,
+      localPort: 0,
+      outDir: join(dir, 'out'),
+      keepLocalRunning: true,
+    });
+    try {
+      expect(report.error).toBeUndefined();
+      const answer = await fetch(stage!.url);
+      expect({
+        status: answer.status,
+        kind: answer.headers.get('x-kind'),
+        transferEncoding: answer.headers.get('transfer-encoding') ?? undefined,
+        contentLength: answer.headers.get('content-length') ?? undefined,
+        body: await answer.text(),
+      }).toEqual({ status: 201, kind: 'stream', transferEncoding, contentLength, body: 'first;second;!' });
+    } finally {
+      await stage?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  60_000,
+);

@@ -34,6 +34,7 @@ export const serveCommand: CliCommand = {
     F.environment,
     F.awsRegionOffline,
     F.gateway,
+    F.invokeMode,
     F.smokePath,
     { name: 'port', kind: 'value', arg: 'PORT', help: 'local port (default 3000; 0 picks a free one)' },
   ],
