@@ -11,12 +11,20 @@ import { runtimeAssetsDir } from '../util/assets.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { collectFiles } from './collect-files.js';
+import { isInside } from '../util/paths.js';
 import { devOnlyNote, devOnlyPackages, lockfileMismatch, packageName } from './dev-dependencies.js';
 import { createFileFilter, type FileFilter, type FilterOptions } from './file-filter.js';
 import type { CommandRunner } from './command-runner.js';
 import { checkHandlerIn, handlerTarget, missingModuleError } from './handler-check.js';
 import { checkNativeFiles } from './native-addons.js';
-import { workspaceClosure } from './workspace-closure.js';
+import {
+  workspaceClosure,
+  zipPlace,
+  type WorkspaceClosure,
+  type WorkspaceSibling,
+} from './workspace-closure.js';
+import { npmPackSkipsFolder } from './npm-pack-files.js';
+import { siblingFiles, siblingProblem } from './workspace-siblings.js';
 import {
   declaredDependencies,
   fileImports,
@@ -513,8 +521,10 @@ async function collectCode(
  * hoisted to the workspace root's node_modules, as the root's lockfile
  * resolves them (see workspace-closure.ts): packaged at the same place under
  * the zip's node_modules, where Node.js on Lambda finds them as it does
- * locally. None outside a workspace, when the lockfile cannot say (a linked
- * workspace package, a name it lacks), or when one would land on another
+ * locally. A workspace package npm linked there is packaged at the link's
+ * place as npm would install it from its tarball, with its own production
+ * dependencies (see workspace-siblings.ts). None outside a workspace, when
+ * the lockfile cannot say (a name it lacks), or when one would land on another
  * version the function's own node_modules holds: checkNodeDependencies then
  * names what is missing.
  */
@@ -524,25 +534,24 @@ async function hoistedFiles(
   imports: () => Promise<ReadonlyMap<string, FileImports>>,
   pool: DeflatePool,
   prefetch: Prefetcher,
-  { logger }: BuildPackageDeps,
+  deps: BuildPackageDeps,
 ) {
+  const { logger } = deps;
   if (isPythonRuntime(options.runtime) || !existsSync(join(options.path, 'package.json'))) return [];
   // A lockfile of its own: the folder was installed by itself (npm install --no-workspaces).
   if (NPM_LOCKFILES.slice(0, 2).some((f) => existsSync(join(options.path, f)))) return [];
   const folder = resolve(options.path);
-  // Never above the repository: a stray ~/package-lock.json is not the function's workspace.
-  if (existsSync(join(folder, '.git'))) return [];
-  let root = dirname(folder);
-  let lockfile: string | undefined;
-  for (; !(lockfile = NPM_LOCKFILES.find((f) => existsSync(join(root, f)))); root = dirname(root))
-    if (dirname(root) === root || existsSync(join(root, '.git'))) return [];
+  const workspaceRoot = npmWorkspaceRoot(folder);
+  if (!workspaceRoot) return [];
+  const { root, lockfile } = workspaceRoot;
   // A bundle that loads none of its dependencies needs none of them.
   const declared = declaredDependencies(await readFile(join(folder, 'package.json'), 'utf8'));
   const loaded = [...(await imports()).values()].flatMap((f) => f.specifiers);
   if (!declared.some((name) => loaded.some((spec) => spec === name || spec.startsWith(`${name}/`))))
     return [];
   const member = relative(root, folder).split(sep).join('/');
-  const closure = workspaceClosure(await readFile(join(root, lockfile), 'utf8'), member);
+  const lockText = await readFile(join(root, lockfile), 'utf8');
+  const closure = workspaceClosure(lockText, member);
   if (!closure) return [];
   if ('unsupported' in closure) {
     logger.info(
@@ -550,43 +559,128 @@ async function hoistedFiles(
     );
     return [];
   }
+  // Where links may lead: the repository (or GITHUB_WORKSPACE), else the workspace root.
+  const repository = repositoryRoot(folder, options.workspace) ?? root;
+  const siblings = await packableSiblings(
+    options,
+    closure.siblings,
+    root,
+    repository,
+    imports,
+    (names) => workspaceClosure(lockText, member, names),
+    deps,
+  );
   const own = new Set(ownFiles.map((f) => f.path));
-  const versionAt = (dir: string): unknown => {
-    try {
-      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: unknown }).version;
-    } catch {
-      return undefined;
-    }
-  };
   const user = createFileFilter({
     runtime: options.runtime,
     include: options.include,
     exclude: options.exclude,
     defaults: false,
   });
+  const dropped = closure.siblings.filter((s) => !siblings.includes(s));
+  const units: WorkspaceUnit[] = [
+    ...closure.folders
+      .filter((key) => !dropped.some((s) => key.startsWith(`${s.folder}/`)))
+      .map((key) => ({ key, at: zipPlace(key, member, closure.siblings) })),
+    ...siblings.map((s) => ({ key: s.folder, at: s.at, sibling: s })),
+  ];
   const files = [];
   const packaged: string[] = [];
-  for (const key of closure.folders) {
+  for (const unit of units) {
+    const dir = join(root, unit.key);
     // Not installed here (an optional package for another platform): nothing to package.
-    if (!existsSync(join(root, key, 'package.json'))) continue;
-    if (own.has(`${key}/package.json`)) {
-      if (versionAt(join(root, key)) === versionAt(join(folder, key))) continue;
+    if (!existsSync(join(dir, 'package.json'))) continue;
+    // A link npm link made, or a name such as "../x" in the lockfile: never packaged from outside the repository.
+    const real = realpathSync(dir);
+    if (!isInside(realpathSync(repository), real)) {
       logger.info(
-        `${join(root, key)} is not packaged: ${join(folder, key)} holds another version at the same place in the package.`,
+        `${dir} leads to ${real}, outside the repository (${repository}): the function's dependencies at the workspace root are not packaged.`,
       );
       return [];
     }
-    const dir = join(root, key);
-    const walk = walkingFilter(dir, { runtime: options.runtime, defaults: false }, pool, prefetch);
-    // Under the user's include and exclude, where they land in the package, as the folder's own node_modules is.
-    const found = await collectFiles(dir, {
-      walkDir: (rel) => user.walkDir(rel ? `${key}/${rel}` : key) && walk.walkDir(rel),
-      includeFile: (rel, abs) => user.includeFile(`${key}/${rel}`) && walk.includeFile(rel, abs),
-    });
-    files.push(...found.map((f) => ({ ...f, path: `${key}/${f.path}` })));
-    if (found.length) packaged.push(key);
+    if (own.has(`${unit.at}/package.json`)) {
+      if (versionAt(dir) === versionAt(join(folder, unit.at))) continue;
+      logger.info(
+        `${dir} is not packaged: ${join(folder, unit.at)} holds another version at the same place in the package.`,
+      );
+      return [];
+    }
+    const found = await unitFiles(unit, dir, repository, user, options.runtime, pool, prefetch);
+    files.push(...found);
+    if (found.length && !unit.sibling) packaged.push(unit.at);
   }
   prefetch.end();
+  logPackaged(logger, root, lockfile, packaged, siblings);
+  return files;
+}
+
+/** The nearest folder above `folder` with an npm lockfile, and that lockfile; never above the repository. */
+function npmWorkspaceRoot(folder: string): { root: string; lockfile: string } | undefined {
+  // A stray ~/package-lock.json is not the function's workspace.
+  if (existsSync(join(folder, '.git'))) return undefined;
+  let root = dirname(folder);
+  let lockfile: string | undefined;
+  for (; !(lockfile = NPM_LOCKFILES.find((f) => existsSync(join(root, f)))); root = dirname(root))
+    if (dirname(root) === root || existsSync(join(root, '.git'))) return undefined;
+  return { root, lockfile };
+}
+
+/** The `version` of the package.json in `dir` (undefined when unreadable). */
+function versionAt(dir: string): unknown {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: unknown }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A folder of the workspace root to package and where the zip holds it; `sibling`: a linked workspace package. */
+interface WorkspaceUnit {
+  key: string;
+  at: string;
+  sibling?: WorkspaceSibling;
+}
+
+/**
+ * The files of a unit (in `dir`) at their place in the zip, under the user's
+ * include and exclude as the folder's own node_modules is. A workspace
+ * package gives what npm would pack from it (not its node_modules, tests or
+ * sources), and its links may lead anywhere inside the repository.
+ */
+async function unitFiles(
+  { at, sibling }: WorkspaceUnit,
+  dir: string,
+  repository: string,
+  user: FileFilter,
+  runtime: string,
+  pool: DeflatePool,
+  prefetch: Prefetcher,
+) {
+  const walk = walkingFilter(dir, { runtime, defaults: false }, pool, prefetch);
+  const packs = sibling ? siblingFiles(dir) : () => true;
+  const found = await collectFiles(
+    dir,
+    {
+      walkDir: (rel) =>
+        (!sibling || !npmPackSkipsFolder(rel.slice(rel.lastIndexOf('/') + 1))) &&
+        user.walkDir(rel ? `${at}/${rel}` : at) &&
+        walk.walkDir(rel),
+      includeFile: (rel, abs) => packs(rel) && user.includeFile(`${at}/${rel}`) && walk.includeFile(rel, abs),
+    },
+    undefined,
+    sibling ? repository : dir,
+  );
+  return found.map((f) => ({ ...f, path: `${at}/${f.path}` }));
+}
+
+/** Says what came from the workspace root: the registry packages (`packaged`, their folders) and the workspace packages. */
+function logPackaged(
+  logger: Logger,
+  root: string,
+  lockfile: string,
+  packaged: readonly string[],
+  siblings: readonly WorkspaceSibling[],
+): void {
   if (packaged.length) {
     const names = packaged.map(packageName);
     const shown = [...new Set(names)].sort().slice(0, 10).join(', ') + (packaged.length > 10 ? ', …' : '');
@@ -595,7 +689,51 @@ async function hoistedFiles(
         `where npm installed them, as ${lockfile} resolves them: ${shown}`,
     );
   }
-  return files;
+  if (siblings.length)
+    logger.info(
+      `Packaged the workspace ${siblings.length === 1 ? 'package' : 'packages'} ${siblings.map((s) => `${s.name} (${s.folder})`).join(', ')} ` +
+        'as npm installs one from its tarball: package.json, README, LICENSE, main and the files its "files" field names; ' +
+        'not its node_modules nor its devDependencies (.npmignore and .gitignore are not read: dotfiles are left out).',
+    );
+}
+
+/**
+ * The linked workspace packages to package: all of them, less one whose
+ * link leads outside the repository. One that cannot be packaged as it is
+ * (outside, or not built) fails the build when the handler loads it, itself
+ * or through what it loads; otherwise it is named in a warning.
+ */
+async function packableSiblings(
+  options: BuildPackageOptions,
+  siblings: readonly WorkspaceSibling[],
+  root: string,
+  repository: string,
+  imports: () => Promise<ReadonlyMap<string, FileImports>>,
+  closureOf: (names: readonly string[]) => WorkspaceClosure | undefined,
+  { logger, surface }: BuildPackageDeps,
+): Promise<WorkspaceSibling[]> {
+  const problems = new Map(
+    siblings.flatMap((s) => {
+      const problem = siblingProblem(root, repository, s);
+      return problem ? [[s.folder, problem] as const] : [];
+    }),
+  );
+  if (!problems.size) return [...siblings];
+  const files = await imports();
+  const entry = handlerTarget(options.handler, options.runtime).files.find((f) => files.has(f));
+  const reached = entry ? closureOf([...reachablePackages(entry, files).required]) : undefined;
+  const refused =
+    reached && 'siblings' in reached ? reached.siblings.filter((s) => problems.has(s.folder)) : [];
+  if (refused.length)
+    throw new MissingDependenciesError(
+      `${inputName(surface ?? 'action', Inputs.Path)}: the function's handler loads ${refused.map((s) => s.name).join(', ')}; ` +
+        refused.map((s) => problems.get(s.folder)!.message).join(' And '),
+    );
+  for (const problem of problems.values())
+    logger.warning(
+      `${problem.message} (The handler does not load it: deploying ${problem.outside ? 'without it' : 'it as it is'}.)`,
+    );
+  return siblings.filter((s) => !problems.get(s.folder)?.outside);
 }
 
 /** The function's dependencies are not where Lambda finds them; found before anything is created in AWS. */

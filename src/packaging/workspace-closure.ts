@@ -4,11 +4,27 @@
  * (and the optional and peer ones npm installed), each name resolved the way
  * Node.js does, from the requiring folder up to the root's node_modules, then
  * their own dependencies in turn. The folders it gives are the lockfile's
- * keys, relative to the workspace root.
+ * keys, relative to the workspace root. A workspace package npm linked
+ * (`"link": true`) is followed to its folder, whose production dependencies
+ * count in turn; each is given once, so a cycle of them ends.
  */
 
-/** The folders to package, or why the lockfile cannot give them (the caller then fails as before). */
-export type WorkspaceClosure = { folders: string[] } | { unsupported: string };
+/**
+ * A workspace package npm linked into node_modules (`node_modules/@acme/shared`
+ * to `packages/shared`): its folder, relative to the root as the lockfile
+ * writes it, and where the zip holds it (`at`), as npm installs it from a tarball.
+ */
+export interface WorkspaceSibling {
+  name: string;
+  folder: string;
+  at: string;
+}
+
+/**
+ * The folders to package, and the linked workspace packages among them, or
+ * why the lockfile cannot give them (the caller then fails as before).
+ */
+export type WorkspaceClosure = { folders: string[]; siblings: WorkspaceSibling[] } | { unsupported: string };
 
 interface LockEntry {
   version?: string;
@@ -19,8 +35,26 @@ interface LockEntry {
   peerDependencies?: Record<string, string>;
 }
 
-/** The member's folder (`packages/api`) in the lockfile's text; undefined when it is not a workspace of it. */
-export function workspaceClosure(lockText: string, member: string): WorkspaceClosure | undefined {
+/**
+ * Where the zip holds the lockfile's folder `key`: a workspace package's own
+ * node_modules goes with it, the member's is the zip's; any other as it is.
+ */
+export function zipPlace(key: string, member: string, siblings: readonly WorkspaceSibling[]): string {
+  if (key.startsWith(`${member}/`)) return key.slice(member.length + 1);
+  const sibling = siblings.find((s) => key.startsWith(`${s.folder}/`));
+  return sibling ? sibling.at + key.slice(sibling.folder.length) : key;
+}
+
+/**
+ * The member's folder (`packages/api`) in the lockfile's text; undefined when
+ * it is not a workspace of it. `only`: start from these of its dependencies
+ * alone (those its handler loads), not all of them.
+ */
+export function workspaceClosure(
+  lockText: string,
+  member: string,
+  only?: readonly string[],
+): WorkspaceClosure | undefined {
   let lock: unknown;
   try {
     lock = JSON.parse(lockText);
@@ -43,9 +77,10 @@ export function workspaceClosure(lockText: string, member: string): WorkspaceClo
     }
   };
   const folders = new Set<string>();
+  const siblings = new Map<string, WorkspaceSibling>();
   const seen = new Set<string>([member]);
   const queue: { from: string; names: [string, boolean][] }[] = [
-    { from: member, names: namesOf(entry(member)!) },
+    { from: member, names: namesOf(entry(member)!).filter(([name]) => !only || only.includes(name)) },
   ];
   while (queue.length) {
     const { from, names } = queue.shift()!;
@@ -56,18 +91,34 @@ export function workspaceClosure(lockText: string, member: string): WorkspaceClo
         continue;
       }
       const found = entry(key)!;
-      if (found.link)
-        return {
-          unsupported: `${name} is the workspace package in ${found.resolved ?? key}, linked rather than installed`,
-        };
       if (seen.has(key)) continue;
       seen.add(key);
+      if (found.link) {
+        const folder = found.resolved;
+        const target = folder === undefined ? undefined : entry(folder);
+        if (!folder || !target)
+          return {
+            unsupported: `${name} is linked to ${folder ?? 'a folder'} the lockfile does not describe`,
+          };
+        const at = zipPlace(key, member, [...siblings.values()]);
+        const known = siblings.get(folder);
+        // Linked from two places, it would sit at two places in the zip, each finding other dependencies.
+        if (known && known.at !== at)
+          return {
+            unsupported: `the workspace package ${folder} is linked both at ${known.at} and at ${at}`,
+          };
+        if (known) continue;
+        siblings.set(folder, { name, folder, at });
+        // Its production dependencies, found from its real folder as Node.js does (not its devDependencies).
+        queue.push({ from: folder, names: namesOf(target) });
+        continue;
+      }
       // The member's own node_modules is packaged with its files; what those need may lie above.
       if (!key.startsWith(`${member}/`)) folders.add(key);
       queue.push({ from: key, names: namesOf(found) });
     }
   }
-  return { folders: [...folders].sort() };
+  return { folders: [...folders].sort(), siblings: [...siblings.values()] };
 }
 
 /** The names a lockfile entry depends on, each with whether it must be there (optional and peer ones may be absent). */

@@ -131,3 +131,23 @@ export async function buildNodeFunction(
   );
   return { zipPath: result.zipPath, logger };
 }
+
+/**
+ * Unzips the package into a temp folder outside any project (no node_modules
+ * above it) and runs `code` there with Node.js, as Lambda would load the
+ * handler: what it prints, or the "Cannot find module" error.
+ */
+export function runUnzipped(
+  zipPath: string,
+  code = "require('./index.js').handler().then(console.log)",
+): string {
+  const { dir: out, cleanup } = tempDir('unzipped');
+  try {
+    execFileSync('python3', ['-m', 'zipfile', '-e', zipPath, out]);
+    return execFileSync('node', ['-e', code], { cwd: out, encoding: 'utf8', stdio: 'pipe' }).trim();
+  } catch (e) {
+    return /Cannot find module '[^']+'/.exec(String((e as { stderr?: string }).stderr))?.[0] ?? String(e);
+  } finally {
+    cleanup();
+  }
+}

@@ -286,7 +286,7 @@ describe("a workspace with npm's lockfile at its root", () => {
     await expect(build(path)).rejects.toThrow('does not hold: lib-a; Node.js finds it only in');
   });
 
-  it("still fails when the lockfile cannot say: a linked workspace package, or another version in the function's own node_modules", async () => {
+  it("still fails when the lockfile cannot say: a linked workspace package it does not describe, or another version in the function's own node_modules", async () => {
     const linked = workspace(
       'linked',
       {
@@ -353,6 +353,7 @@ describe('workspaceClosure', () => {
     });
     expect(workspaceClosure(text, 'packages/api')).toEqual({
       folders: ['node_modules/a', 'node_modules/a/node_modules/b', 'node_modules/c'],
+      siblings: [],
     });
   });
 

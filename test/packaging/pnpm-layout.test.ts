@@ -1,8 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { buildNodeFunction, tempDir, writeTree } from './helpers.js';
+import { buildNodeFunction, runUnzipped, tempDir, writeTree } from './helpers.js';
 
 const { dir: root, cleanup } = tempDir('pnpm');
 afterAll(cleanup);
@@ -43,21 +42,6 @@ const handler = "const a = require('lib-a');\nexports.handler = async () => a;\n
 
 function build(path: string, workspace?: string) {
   return buildNodeFunction(path, join(root, 'out', path.replace(/\W/g, '_')), workspace ? { workspace } : {});
-}
-
-/** Unzips the package outside the tree and loads the handler's file with Node.js, as Lambda would: its value, or the error. */
-function runUnzipped(zipPath: string): string {
-  const out = mkdtempSync(join(root, 'unzipped-'));
-  execFileSync('python3', ['-m', 'zipfile', '-e', zipPath, out]);
-  try {
-    return execFileSync('node', ['-e', "require('./index.js').handler().then(console.log)"], {
-      cwd: out,
-      encoding: 'utf8',
-      stdio: 'pipe',
-    }).trim();
-  } catch (e) {
-    return /Cannot find module '[^']+'/.exec(String((e as { stderr?: string }).stderr))?.[0] ?? String(e);
-  }
 }
 
 describe('a pnpm project (node-linker=isolated: node_modules of symbolic links)', () => {
