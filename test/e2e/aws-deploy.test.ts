@@ -487,6 +487,29 @@ describe('refusals before any AWS call', () => {
   );
 
   test(
+    '(f) invoke-mode: response-stream on the default gateway (http-api) fails naming both inputs, no AWS call',
+    async () => {
+      const run = await runAction({
+        inputs: {
+          name: 'svc',
+          'role-to-assume': ROLE,
+          runtime: 'nodejs22.x',
+          handler: 'index.handler',
+          'invoke-mode': 'response-stream',
+        },
+        workspace: workspace(),
+        env: aws.env(),
+      });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(
+        /^::error::.*invoke-mode, gateway: .*expected gateway: function-url or gateway: rest-api/m,
+      );
+      expect(aws.calls.calls).toEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  test(
     '(f) a pull request from a fork is skipped with a notice: exit 0, no AWS call at all',
     async () => {
       const run = await runAction({

@@ -56,12 +56,15 @@ function actionInputs(snippet: Snippet): Record<string, string> {
       return reusableWorkflowActionInputs(snippet.with);
     case 'fragment':
       // Shown on its own in the README: added to a step that names the project. A REST
-      // API's URL is built by the action (https://{id}.execute-api...), which no local
-      // server can answer for, so its smoke test is left out here.
+      // API's URL is built by the action (https://{id}.execute-api...) and a function
+      // URL is AWS's (https://{id}.lambda-url...): no local server can answer for them,
+      // so their smoke test is left out here.
       return {
         name: 'shop',
         ...snippet.with,
-        ...(snippet.with.gateway === 'rest-api' ? { 'smoke-test': 'false' } : {}),
+        ...(snippet.with.gateway === 'rest-api' || snippet.with.gateway === 'function-url'
+          ? { 'smoke-test': 'false' }
+          : {}),
       };
     case 'action':
       return snippet.with;
