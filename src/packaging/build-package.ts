@@ -17,6 +17,7 @@ import { createFileFilter, type FileFilter, type FilterOptions } from './file-fi
 import type { CommandRunner } from './command-runner.js';
 import { checkHandlerIn, handlerTarget, missingModuleError } from './handler-check.js';
 import { checkNativeFiles } from './native-addons.js';
+import { missingLibraryMessage, type MissingLibrary } from './lambda-libraries.js';
 import {
   workspaceClosure,
   zipPlace,
@@ -320,6 +321,24 @@ export function walkingFilter(
   };
 }
 
+/**
+ * Before any upload: a library the code links that Lambda lacks fails its
+ * import there. A warning, not a refusal (a layer may hold it); info with
+ * layers attached, which this build cannot see into.
+ */
+function reportMissingLibraries(
+  missing: readonly MissingLibrary[],
+  options: BuildPackageOptions,
+  logger: Logger,
+): void {
+  const layers = !!options.layers?.length;
+  for (const m of missing) {
+    const message = missingLibraryMessage(m, options.runtime, layers);
+    if (layers) logger.info(message);
+    else logger.warning(message);
+  }
+}
+
 async function buildWithPool(
   options: BuildPackageOptions,
   deps: BuildPackageDeps,
@@ -333,7 +352,7 @@ async function buildWithPool(
   const imports = javaScriptImports(ownFiles);
   const codeFiles = [...ownFiles, ...(await hoistedFiles(options, ownFiles, imports, pool, prefetch, deps))];
   const code = entriesFromFiles(codeFiles);
-  await checkNativeFiles(codeFiles, options, deps.surface);
+  reportMissingLibraries(await checkNativeFiles(codeFiles, options, deps.surface), options, logger);
   await checkNodeDependencies(options, codeFiles, imports, deps);
 
   // The entry point is checked first, statically (never by running user code), before pip or an upload.

@@ -10,6 +10,7 @@ import {
   linksMusl,
   type ElfDependencies,
 } from './elf-dependencies.js';
+import { missingLibraries, type MissingLibrary } from './lambda-libraries.js';
 import { glibcText, lambdaOs, type LambdaOs } from './lambda-os.js';
 
 /** What a compiled file's header says it runs on. */
@@ -194,16 +195,25 @@ const LIBRARY = /\.so(?:\.\d+)*$/;
 const isModule = (path: string, python: string | undefined): boolean =>
   (python ? EXTENSION : /\.node$/).test(path);
 
-/** What one candidate file is: for another platform, unloadable, or a glibc build Lambda can load. */
+/**
+ * An executable the package may run (an execute bit, and no name of a
+ * script or data file): only its linked libraries are judged.
+ */
+const isProgram = (f: { path: string; executable?: boolean }): boolean =>
+  f.executable === true &&
+  !/\.(?:[cm]?[jt]sx?|py|sh|json|md|txt|html?|css|map|d\.ts)$|(?:^|\/)\.bin\//i.test(f.path);
+
+/** What one candidate file is: for another platform, unloadable, or a glibc build Lambda can load (and the libraries it links). */
 interface Inspected {
   foreign?: Foreign;
   unloadable?: Unloadable;
   loadable?: true;
+  needed?: readonly string[];
 }
 
 /** Reads what one candidate file is built for, and (when it is for Lambda's platform) what it needs. */
 async function inspect(
-  f: { path: string; absPath: string },
+  f: { path: string; absPath: string; executable?: boolean },
   options: { runtime: string; architecture: Architecture },
   python: string | undefined,
   bundled: { libstdcxx: boolean },
@@ -211,7 +221,15 @@ async function inspect(
   const file = await open(f.absPath, 'r');
   try {
     const header = await readHeader(file);
-    const library = !isModule(f.path, python);
+    const module = isModule(f.path, python);
+    // An executable's header alone tells whether it is for Lambda; its glibc needs are not judged.
+    if (!module && !LIBRARY.test(f.path)) {
+      const platform = binaryPlatform(header);
+      if (platform?.os !== 'Linux' || platform.machine !== lambdaMachine(options.architecture)) return {};
+      const deps = await elfDependencies(readerOf(file));
+      return deps && !linksMusl(deps) ? { needed: deps.needed } : {};
+    }
+    const library = !module;
     const foreign = python
       ? foreignExtension(f.path, header, options.architecture, python)
       : foreignAddon(f.path, header, options.architecture);
@@ -223,10 +241,11 @@ async function inspect(
     const os = lambdaOs(options.runtime);
     // A libstdc++ the package bundles (found through the addon's RPATH) stands in for the system's.
     const system = bundled.libstdcxx ? { name: os.name, glibc: os.glibc } : os;
-    const found = unloadable(f.path, await elfDependencies(readerOf(file)), system);
+    const deps = await elfDependencies(readerOf(file));
+    const found = unloadable(f.path, deps, system);
     // A musl library (sharp-libvips-linuxmusl's) is loaded only by a musl module, judged itself.
     if (found && !(library && found.musl)) return { unloadable: found };
-    return { loadable: true };
+    return { loadable: true, ...(deps && !found?.musl && { needed: deps.needed }) };
   } finally {
     await file.close();
   }
@@ -252,22 +271,29 @@ const platformFree = (path: string): string =>
  * a shared library of either, for Lambda's processor, needing a newer glibc
  * or libstdc++. Each fails at `require`/`import` on Lambda. Only the
  * headers and the dynamic linking records of each such file are read.
+ *
+ * Returns the libraries those files (and the package's executables for
+ * Lambda's processor) link that neither the package nor Lambda has: a
+ * layer may provide them, so they are the caller's to warn of.
  */
 export async function checkNativeFiles(
-  files: readonly { path: string; absPath: string }[],
+  files: readonly { path: string; absPath: string; executable?: boolean }[],
   options: { runtime: string; architecture: Architecture },
   surface?: Surface,
-): Promise<void> {
+): Promise<MissingLibrary[]> {
   const python = /^python(3\.\d+)$/.exec(options.runtime)?.[1];
   const foreign: Foreign[] = [];
   const wrongLinux: Unloadable[] = [];
   const loadable = new Set<string>();
+  const needs: { path: string; needed: readonly string[] }[] = [];
   const bundled = { libstdcxx: files.some((f) => /(^|\/)libstdc\+\+\.so\.6(\.|$)/.test(f.path)) };
-  for (const f of files.filter((file) => isModule(file.path, python) || LIBRARY.test(file.path))) {
+  const candidates = files.filter((f) => isModule(f.path, python) || LIBRARY.test(f.path) || isProgram(f));
+  for (const f of candidates) {
     const found = await inspect(f, options, python, bundled);
     if (found.foreign) foreign.push(found.foreign);
     if (found.unloadable) wrongLinux.push(found.unloadable);
     if (found.loadable) loadable.add(libcFree(f.path));
+    if (found.needed?.length) needs.push({ path: f.path, needed: found.needed });
   }
   const all = { ...options, ...(surface && { surface }) };
   // Addons named for their platform next to one Lambda loads: the package's loader picks by name.
@@ -289,6 +315,9 @@ export async function checkNativeFiles(
     (u) => !(u.musl && !python && /musl/i.test(u.path) && loadable.has(libcFree(u.path))),
   );
   if (refused.length) throw new Error(wrongLinuxMessage(refused, all, python));
+  // By file name anywhere in the package: looser than the loader's search, so a library there is never reported.
+  const packaged = new Set(files.map((f) => f.path.slice(f.path.lastIndexOf('/') + 1)));
+  return missingLibraries(needs, packaged, options.runtime);
 }
 
 function missingPrebuildMessage(

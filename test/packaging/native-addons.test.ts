@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { arch } from 'node:os';
 import { basename, join } from 'node:path';
 import { buildPackage, type BuildPackageOptions } from '../../src/packaging/build-package.js';
@@ -59,8 +59,10 @@ function options(
   path: string,
   architecture: 'x86_64' | 'arm64',
   runtime = 'nodejs22.x',
+  layers: string[] = [],
 ): BuildPackageOptions {
   return {
+    layers,
     name: 'svc',
     path,
     runtime,
@@ -76,8 +78,14 @@ function options(
   };
 }
 
-async function failure(path: string, architecture: 'x86_64' | 'arm64', runtime?: string): Promise<string> {
-  return buildPackage(options(path, architecture, runtime), { logger: new RecordingLogger() }).then(
+async function failure(
+  path: string,
+  architecture: 'x86_64' | 'arm64',
+  runtime?: string,
+  logger = new RecordingLogger(),
+  layers: string[] = [],
+): Promise<string> {
+  return buildPackage(options(path, architecture, runtime, layers), { logger }).then(
     () => 'built',
     (e: Error) => e.message,
   );
@@ -467,6 +475,7 @@ describe('shared libraries that modules load (vendored .so, auditwheel .libs/ fo
         { file: 'libc.so.6', versions: ['GLIBC_2.17'] },
         { file: 'libgfortran-040039e1.so.5.0.0', versions: ['GFORTRAN_8'] },
       ]),
+      'vendor/numpy.libs/libgfortran-040039e1.so.5.0.0': glibcBuilt(),
       'vendor/numpy.libs/libstdcxx-user.so': cxxBuilt(['GLIBCXX_3.4.19', 'CXXABI_1.3.7']),
       'vendor/debugpy/attach_other.so': crafted({
         is64: true,
@@ -477,7 +486,10 @@ describe('shared libraries that modules load (vendored .so, auditwheel .libs/ fo
       }),
       'app.py': 'def handler(event, context):\n    return 1\n',
     });
-    expect(await failure(path, RUNNER, 'python3.12')).toBe('built');
+    const logger = new RecordingLogger();
+    expect(await failure(path, RUNNER, 'python3.12', logger)).toBe('built');
+    // Every library they link is the wheel's own (numpy.libs/) or Lambda's.
+    expect(logger.text('warning')).toBe('');
     // sharp's optional libvips for musl, installed next to the glibc one.
     const sharp = nodeProject('lib-musl', {
       [`node_modules/@img/sharp-linux-${cpu}/lib/sharp-linux-${cpu}.node`]: glibcBuilt(),
@@ -514,5 +526,159 @@ describe('prebuilds/ (node-gyp-build, prebuildify) with nothing for Lambda', () 
     ]);
     // Files other than addons in prebuilds/ are not addons.
     expect(missingPrebuilds(['m/prebuilds/README.md', 'm/index.js'], 'arm64')).toEqual([]);
+  });
+});
+
+/**
+ * A library as the runner's system holds it (libpq.so.5, say), built here
+ * under a name no system has: libfakeq.so.5, in a folder of its own.
+ */
+function fakeLibrary(): { dir: string; link: string[] } {
+  const dir = join(root, 'cc', 'fakeq');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'fakeq.c'), 'int fakeq_version(void) { return 5; }\n');
+  execFileSync('cc', [
+    '-shared',
+    '-fPIC',
+    '-Wl,-soname,libfakeq.so.5',
+    '-o',
+    join(dir, 'libfakeq.so.5'),
+    join(dir, 'fakeq.c'),
+  ]);
+  return { dir, link: [`-L${dir}`, '-l:libfakeq.so.5'] };
+}
+
+/** A CPython extension module linking libfakeq.so.5, as psycopg2 built from source links libpq.so.5. */
+function extensionLinkingFakeq(): { module: Buffer; library: Buffer } {
+  const { dir, link } = fakeLibrary();
+  const include = execFileSync(
+    process.env.LAMBDA_DEPLOY_TEST_PYTHON ?? 'python3',
+    ['-c', "import sysconfig; print(sysconfig.get_paths()['include'])"],
+    { encoding: 'utf8' },
+  ).trim();
+  writeFileSync(
+    join(dir, 'ext.c'),
+    [
+      '#include <Python.h>',
+      'int fakeq_version(void);',
+      'static struct PyModuleDef def = { PyModuleDef_HEAD_INIT, "_fakeq", NULL, -1, NULL };',
+      'PyMODINIT_FUNC PyInit__fakeq(void) { fakeq_version(); return PyModule_Create(&def); }',
+    ].join('\n'),
+  );
+  execFileSync('cc', [
+    '-shared',
+    '-fPIC',
+    `-I${include}`,
+    '-o',
+    join(dir, '_fakeq.abi3.so'),
+    join(dir, 'ext.c'),
+    ...link,
+  ]);
+  return {
+    module: readFileSync(join(dir, '_fakeq.abi3.so')),
+    library: readFileSync(join(dir, 'libfakeq.so.5')),
+  };
+}
+
+const withHeaders =
+  haveCommand('cc') && haveCommand(process.env.LAMBDA_DEPLOY_TEST_PYTHON ?? 'python3') ? it : it.skip;
+
+describe('libraries compiled code links that Lambda does not have (libpq.so.5 and the like)', () => {
+  const pythonApp = { 'app.py': 'def handler(event, context):\n    return 1\n' };
+  const warnings = (logger: RecordingLogger) =>
+    logger.lines.filter((l) => l.level === 'warning').map((l) => l.message);
+
+  withHeaders(
+    'warns before upload of a vendored extension linking a library neither the package nor Lambda has, naming the file, the library, the runtime and what to do',
+    async () => {
+      const { module } = extensionLinkingFakeq();
+      const path = nodeProject('fakeq-missing', { ...pythonApp, 'vendor/fakeq/_fakeq.abi3.so': module });
+      const logger = new RecordingLogger();
+      // A warning, not a refusal: a layer the build cannot see may provide it.
+      expect(await failure(path, RUNNER, 'python3.12', logger)).toBe('built');
+      const [warning, ...others] = warnings(logger);
+      expect(others).toEqual([]);
+      expect(warning).toMatch(
+        /^vendor\/fakeq\/_fakeq\.abi3\.so needs libfakeq\.so\.5, which the package does not hold and python3\.12's Amazon Linux 2023 does not have: on Lambda the import fails \("libfakeq\.so\.5: cannot open shared object file"\)\./,
+      );
+      expect(warning).toContain('auditwheel');
+      expect(warning).toContain('layer');
+    },
+  );
+
+  withHeaders('is quiet when the package bundles the library, wherever in it', async () => {
+    const { module, library } = extensionLinkingFakeq();
+    const path = nodeProject('fakeq-bundled', {
+      ...pythonApp,
+      'vendor/fakeq/_fakeq.abi3.so': module,
+      // auditwheel's layout: the wheel's own copies in <package>.libs/.
+      'vendor/fakeq.libs/libfakeq.so.5': library,
+    });
+    const logger = new RecordingLogger();
+    expect(await failure(path, RUNNER, 'python3.12', logger)).toBe('built');
+    expect(warnings(logger)).toEqual([]);
+  });
+
+  withHeaders('with layers attached, says as info that one of them may provide it', async () => {
+    const { module } = extensionLinkingFakeq();
+    const path = nodeProject('fakeq-layers', { ...pythonApp, 'vendor/fakeq/_fakeq.abi3.so': module });
+    const logger = new RecordingLogger();
+    const layer = 'arn:aws:lambda:us-east-1:123456789012:layer:pg:3';
+    expect(await failure(path, RUNNER, 'python3.11', logger, [layer])).toBe('built');
+    expect(warnings(logger)).toEqual([]);
+    expect(logger.text('info')).toMatch(
+      /vendor\/fakeq\/_fakeq\.abi3\.so needs libfakeq\.so\.5, which the package does not hold and python3\.11's Amazon Linux 2 does not have: unless one of the attached layers provides it in \/opt\/lib, the import fails/,
+    );
+  });
+
+  withCompiler(
+    "warns of a program in the package for Lambda's processor that links such a library",
+    async () => {
+      const { dir, link } = fakeLibrary();
+      writeFileSync(
+        join(dir, 'tool.c'),
+        'int fakeq_version(void);\nint main(void) { return fakeq_version(); }\n',
+      );
+      execFileSync('cc', ['-o', join(dir, 'tool'), join(dir, 'tool.c'), ...link]);
+      const path = nodeProject('fakeq-program', { 'bin/tool': readFileSync(join(dir, 'tool')) });
+      chmodSync(join(path, 'bin/tool'), 0o755);
+      const logger = new RecordingLogger();
+      expect(await failure(path, RUNNER, 'nodejs22.x', logger)).toBe('built');
+      expect(warnings(logger)).toEqual([
+        expect.stringMatching(
+          /^bin\/tool needs libfakeq\.so\.5, which the package does not hold and nodejs22\.x's Amazon Linux 2023 does not have: on Lambda loading fails/,
+        ),
+      ]);
+    },
+  );
+
+  it('groups the files needing one library into one warning, and names the known fix (sharp built against the runner libvips)', async () => {
+    const cpu = RUNNER === 'arm64' ? 'arm64' : 'x64';
+    const vips = () =>
+      crafted({
+        is64: true,
+        le: true,
+        machine: RUNNER === 'arm64' ? 183 : 62,
+        needed: ['libvips-cpp.so.42', 'libstdc++.so.6', 'libc.so.6'],
+      });
+    const files = Object.fromEntries(
+      ['a', 'b', 'c', 'd', 'e'].map((n) => [`node_modules/${n}/build/Release/${n}.node`, vips()]),
+    );
+    const logger = new RecordingLogger();
+    expect(await failure(nodeProject('vips-missing', files), RUNNER, 'nodejs20.x', logger)).toBe('built');
+    const [warning, ...others] = warnings(logger);
+    expect(others).toEqual([]);
+    expect(warning).toMatch(
+      /^node_modules\/a\/build\/Release\/a\.node needs libvips-cpp\.so\.42 \(also needed by node_modules\/b\/build\/Release\/b\.node, node_modules\/c\/build\/Release\/c\.node and 2 more\)/,
+    );
+    expect(warning).toContain(`npm ci --os=linux --cpu=<x64|arm64>`);
+    // sharp's own layout: the addon next to the @img/sharp-libvips-* package that holds the library.
+    const sharp = nodeProject('vips-bundled', {
+      [`node_modules/@img/sharp-linux-${cpu}/lib/sharp-linux-${cpu}.node`]: vips(),
+      [`node_modules/@img/sharp-libvips-linux-${cpu}/lib/libvips-cpp.so.42`]: glibcBuilt(),
+    });
+    const quiet = new RecordingLogger();
+    expect(await failure(sharp, RUNNER, 'nodejs20.x', quiet)).toBe('built');
+    expect(warnings(quiet)).toEqual([]);
   });
 });
