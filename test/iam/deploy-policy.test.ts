@@ -135,6 +135,20 @@ describe('deployRolePolicy', () => {
     );
   });
 
+  it('a preview role that passes a given execution-role-arn says pull-request code runs as that role', () => {
+    const role = 'arn:aws:iam::123456789012:role/shop-functions';
+    const given = { ...base, gateway: 'all', managesExecutionRole: false, executionRoleArn: role } as const;
+    expect(deployPolicyNotes({ ...given, role: 'preview' }).join('\n')).toContain(
+      `Preview role: may pass the execution role ${role}, so code from a pull request runs with its permissions`,
+    );
+    expect(deployPolicyNotes({ ...given, role: 'production' }).join('\n')).not.toContain(
+      'Preview role: may pass',
+    );
+    expect(deployPolicyNotes({ ...base, gateway: 'all', role: 'preview' }).join('\n')).not.toContain(
+      'Preview role: may pass',
+    );
+  });
+
   it("a note when the policy is over IAM's 10,240 characters for a role's inline policies", () => {
     const stages = (n: number) => ['main', ...Array.from({ length: n - 1 }, (_, i) => `release-${i + 1}`)];
     const preview = (n: number) =>
