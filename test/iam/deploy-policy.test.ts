@@ -454,6 +454,14 @@ describe('the two deploy roles trust different jobs', () => {
     expect(notes({ role: 'production' }).some(envNote)).toBe(false);
   });
 
+  it("the production notes warn that pull_request_target and workflow_run jobs carry a protected branch's sub", () => {
+    const text = trustPolicyNotes({ ...repo, role: 'production' }).join('\n');
+    expect(text).toContain(
+      'pull_request_target and workflow_run jobs (and every other event that runs on main, master) send the sub of the branch they run on, so this role trusts them',
+    );
+    expect(trustPolicyNotes({ ...repo, role: 'preview' }).join('\n')).not.toContain('pull_request_target');
+  });
+
   it('the notes tell what to set on the environment', () => {
     expect(trustPolicyNotes({ ...repo, role: 'production' }).join('\n')).toMatch(
       /Limit those environments' deployment branches to the protected branches/,
