@@ -626,6 +626,11 @@ export function deployPolicyNotes(options: DeployPolicyOptions): string[] {
     notes.push(
       `Preview role: denied every write to the stages ${protectedStagesOf(options).join(', ')} and every IAM write.`,
     );
+  // One execution-role-arn for both roles would run pull-request code with production's runtime permissions.
+  if (options.role === 'preview' && !options.managesExecutionRole && options.executionRoleArn)
+    notes.push(
+      `Preview role: may pass the execution role ${options.executionRoleArn}, so code from a pull request runs with its permissions: make it a role for previews only, never the one production's functions use (policy --role preview --execution-role-arn PREVIEW_ROLE; setup makes a separate preview execution role).`,
+    );
   const tooLarge = oversizeProblem({
     input: 'protected-stages',
     what: 'this permissions policy',

@@ -178,6 +178,8 @@ export function trustPolicyNotes(options: TrustPolicyOptions): string[] {
     options.role === 'production'
       ? [
           `Production role: trusted for pushes to ${protectedBranches(options).join(', ')} (branch deletions and schedules run there too) and the environments ${environmentNames(options).join(', ')}. Limit those environments' deployment branches to the protected branches: a pull request's workflow could otherwise name them.`,
+          // The sub names no event: a base-branch job that runs a pull request's code would get production's power.
+          `pull_request_target and workflow_run jobs (and every other event that runs on ${protectedBranches(options).join(', ')}) send the sub of the branch they run on, so this role trusts them: never check out, build or run a pull request's code or artifacts in such a job with this role.`,
         ]
       : options.role === 'preview'
         ? [

@@ -20,9 +20,12 @@ function isPyPI(url: string): boolean {
   return /^https?:\/\/(pypi\.org|pypi\.python\.org)\/(simple|pypi)\/?$/i.test(url);
 }
 
-/** The URL without a user or password (lockfile sources may hold them, or ${VARS} for them). */
+/**
+ * The URL without a user or password (lockfile sources may hold them, or ${VARS} for them):
+ * up to the authority's last @, as URL parsers read it, so an unencoded @ in a password goes too.
+ */
 export function withoutCredentials(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
 }
 
 /** Collects the packages of each index that is not PyPI, in the order met. */

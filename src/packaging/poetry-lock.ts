@@ -14,7 +14,7 @@
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { decideExtra } from './extra-marker.js';
-import { indexesOf } from './lock-index.js';
+import { indexesOf, withoutCredentials } from './lock-index.js';
 import {
   LockfileError,
   markerOf,
@@ -157,7 +157,9 @@ function requirementOf(p: PoetryPackage, projectDir: string): string {
     // The resolved commit pins it, whatever the branch or tag says now.
     const commit = stringOf(source!.resolved_reference, p.at, 'source.resolved_reference');
     if (!commit || !/^[0-9a-f]{7,64}$/i.test(commit))
-      throw new LockfileError(`${p.at}: the git source ${url} names no commit in resolved_reference`);
+      throw new LockfileError(
+        `${p.at}: the git source ${withoutCredentials(url)} names no commit in resolved_reference`,
+      );
     // scp-like "git@github.com:org/repo.git" is ssh://git@github.com/org/repo.git to pip.
     const scp = /^([\w.-]+@[\w.-]+):(?!\/\/)(.*)$/.exec(url);
     const repository = scp ? `ssh://${scp[1]}/${scp[2]}` : url;

@@ -21,7 +21,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
-import { indexesOf } from './lock-index.js';
+import { indexesOf, withoutCredentials } from './lock-index.js';
 import {
   LockfileError,
   markerOf,
@@ -143,7 +143,9 @@ function requirementOf(
     const hash = source.git.lastIndexOf('#');
     const commit = hash < 0 ? '' : source.git.slice(hash + 1);
     if (!/^[0-9a-f]{7,64}$/i.test(commit))
-      throw new UvLockError(`${at}: the git source ${source.git} names no commit after "#"`);
+      throw new UvLockError(
+        `${at}: the git source ${withoutCredentials(source.git)} names no commit after "#"`,
+      );
     const url = source.git.slice(0, hash);
     const query = url.indexOf('?');
     const repository = query < 0 ? url : url.slice(0, query);

@@ -64,8 +64,8 @@ const PATTERNS: Pattern[] = [
     pattern: /-----BEGIN [A-Z0-9 ]{1,60}-----(?:(?:\s|\\[nr])*[A-Za-z0-9+/=]{16,})*/g,
     replace: REDACTED,
   },
-  // URLs with a password: scheme://user:password@host.
-  { pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@'"]*:)[^\s/?#@'"]+(?=@)/gi, replace: `$1${REDACTED}` },
+  // URLs with a password: scheme://user:password@host, up to the authority's last @ (an unencoded @ in it too).
+  { pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@'"]*:)[^\s/?#'"]+(?=@)/gi, replace: `$1${REDACTED}` },
   // URLs with a token as the user (https://TOKEN@pypi.fury.io/acme/): machine-made, so long with a digit; `git@`, `deploy@` stay.
   {
     pattern: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/?#@'"]+)(?=@)/gi,

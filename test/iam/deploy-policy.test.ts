@@ -135,6 +135,20 @@ describe('deployRolePolicy', () => {
     );
   });
 
+  it('a preview role that passes a given execution-role-arn says pull-request code runs as that role', () => {
+    const role = 'arn:aws:iam::123456789012:role/shop-functions';
+    const given = { ...base, gateway: 'all', managesExecutionRole: false, executionRoleArn: role } as const;
+    expect(deployPolicyNotes({ ...given, role: 'preview' }).join('\n')).toContain(
+      `Preview role: may pass the execution role ${role}, so code from a pull request runs with its permissions`,
+    );
+    expect(deployPolicyNotes({ ...given, role: 'production' }).join('\n')).not.toContain(
+      'Preview role: may pass',
+    );
+    expect(deployPolicyNotes({ ...base, gateway: 'all', role: 'preview' }).join('\n')).not.toContain(
+      'Preview role: may pass',
+    );
+  });
+
   it("a note when the policy is over IAM's 10,240 characters for a role's inline policies", () => {
     const stages = (n: number) => ['main', ...Array.from({ length: n - 1 }, (_, i) => `release-${i + 1}`)];
     const preview = (n: number) =>
@@ -438,6 +452,14 @@ describe('the two deploy roles trust different jobs', () => {
     expect(notes({ environments: true }).some(envNote)).toBe(false);
     expect(notes({ role: 'preview' }).some(envNote)).toBe(false);
     expect(notes({ role: 'production' }).some(envNote)).toBe(false);
+  });
+
+  it("the production notes warn that pull_request_target and workflow_run jobs carry a protected branch's sub", () => {
+    const text = trustPolicyNotes({ ...repo, role: 'production' }).join('\n');
+    expect(text).toContain(
+      'pull_request_target and workflow_run jobs (and every other event that runs on main, master) send the sub of the branch they run on, so this role trusts them',
+    );
+    expect(trustPolicyNotes({ ...repo, role: 'preview' }).join('\n')).not.toContain('pull_request_target');
   });
 
   it('the notes tell what to set on the environment', () => {

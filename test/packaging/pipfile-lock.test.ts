@@ -111,6 +111,16 @@ describe('pipfileLockRequirements', () => {
     ).toBeUndefined();
   });
 
+  it('hides the whole password of an index URL, an unencoded @ in it included', () => {
+    const lock = lockOf({ internal: { hashes, index: 'corp', version: '==1.0.0' } }, {}, [
+      PYPI,
+      { name: 'corp', url: 'https://bot:p@ss-w0rd@pypi.corp.example/simple', verify_ssl: true },
+    ]);
+    const { indexes } = pipfileLockRequirements(lock, '/app');
+    expect(indexes[0]?.url).toBe('https://***@pypi.corp.example/simple');
+    expect(otherIndexWarning(indexes[0]!, 'Pipfile.lock', [])).not.toContain('ss-w0rd');
+  });
+
   it('hides the credentials of a git URL it names in an error', () => {
     const lock = lockOf({ a: { git: 'https://bot:ghp_S3cretT0ken@github.com/o/r.git', ref: 'main' } });
     expect(() => pipfileLockRequirements(lock, '/app')).toThrow(

@@ -199,6 +199,17 @@ describe('poetryLockRequirements', () => {
     });
   });
 
+  it('hides the credentials of a git URL it names in an error (the CLI prints errors unredacted)', () => {
+    const lock = [
+      '[[package]]\nname = "gitdep"\nversion = "1.0"\noptional = false\ngroups = ["main"]\n',
+      '[package.source]\ntype = "git"\nurl = "https://bot:ghp_S3cretT0ken@github.com/o/r.git"\nreference = "main"\n',
+      '[metadata]\nlock-version = "2.1"\n',
+    ].join('\n');
+    expect(() => poetryLockRequirements(lock, '', '/p')).toThrow(
+      'the git source https://***@github.com/o/r.git names no commit in resolved_reference',
+    );
+  });
+
   it('refuses what it cannot read, naming the line', () => {
     const lock = fixture('poetry2-flask-app', 'poetry.lock');
     expect(() =>

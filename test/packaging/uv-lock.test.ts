@@ -29,6 +29,16 @@ function lockOf(rootDependencies: string, ...packages: string[]): string {
 }
 
 describe('uvLockRequirements', () => {
+  it('hides the credentials of a git URL it names in an error (the CLI prints errors unredacted)', () => {
+    const text = lockOf(
+      '{ name = "gitdep" }',
+      'name = "gitdep"\nversion = "1.0"\nsource = { git = "https://bot:ghp_S3cretT0ken@github.com/o/r.git?rev=main" }',
+    );
+    expect(() => uvLockRequirements(text, '/app')).toThrow(
+      'the git source https://***@github.com/o/r.git?rev=main names no commit after "#"',
+    );
+  });
+
   it('names the packages of a registry that is not PyPI, for the warning that pip-args must reach it', () => {
     const text = lockOf(
       '{ name = "internal" }, { name = "requests" }',

@@ -75,6 +75,11 @@ describe('redact', () => {
     ],
     ['a URL with only a password', 'redis://:onlypass1@cache:6379', 'redis://:***@cache:6379'],
     [
+      'a URL whose password holds an unencoded @ (URL parsers read up to the last one)',
+      'pip: https://bot:p@ss-w0rd@pypi.corp.example/simple x@y',
+      'pip: https://bot:***@pypi.corp.example/simple x@y',
+    ],
+    [
       'a URL with a token as its user',
       'pip install -i https://1a2B3c4D5e6F7g8H@pypi.fury.io/acme/ x',
       'pip install -i https://***@pypi.fury.io/acme/ x',
