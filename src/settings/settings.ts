@@ -15,6 +15,7 @@ import { branchStage } from '../model/stage-name.js';
 import { binaryOverride } from './pip-binary-options.js';
 import { isInside } from '../util/paths.js';
 import { enclosingRepository } from '../util/repository-root.js';
+import { homedir } from 'node:os';
 import { redact } from '../util/redact.js';
 import { adapterSettingExpected, APP, reservedSettingProblem } from './adapter-settings.js';
 import { InputReader, show, type InputSource } from './input-reader.js';
@@ -226,7 +227,7 @@ function readSource(r: InputReader, env: NodeJS.ProcessEnv): Source {
   const base = realOrResolved(env.GITHUB_WORKSPACE || process.cwd());
   // The checkout: what the workflow may package. `path: /etc` or `../..` would package the runner.
   // The CLI's is the enclosing repository: run from a uv workspace member, the uv.lock is above.
-  const workspace = env.GITHUB_WORKSPACE ? base : (enclosingRepository(base) ?? base);
+  const workspace = env.GITHUB_WORKSPACE ? base : (enclosingRepository(base, env.HOME || homedir()) ?? base);
   const path = resolve(base, r.value(Inputs.Path));
   const pathIsDir = existsSync(path) && statSync(path).isDirectory();
   const pathInside = isInside(workspace, realOrResolved(path));

@@ -1,9 +1,20 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, isAbsolute } from 'node:path';
 
-/** The nearest folder from `dir` up holding `.git` (a folder, or a worktree's or submodule's file); undefined when none. */
-export function enclosingRepository(dir: string): string | undefined {
+/**
+ * The nearest folder from `dir` up holding `.git` (a folder, or a worktree's or submodule's file);
+ * undefined when none. The search stops below `home`: a dotfiles repository in the home folder is
+ * not the project, and taking it would let lock paths and links reach ~/.aws and the like.
+ */
+export function enclosingRepository(dir: string, home?: string): string | undefined {
+  const belowHome = (at: string) => {
+    if (!home) return true;
+    const rel = relative(home, at);
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  };
+  const underHome = home !== undefined && belowHome(dir);
   for (let at = dir; ; at = dirname(at)) {
+    if (underHome && !belowHome(at)) return undefined;
     if (existsSync(join(at, '.git'))) return at;
     if (dirname(at) === at) return undefined;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { mkdtempSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InputName } from '../../src/settings/names.js';
@@ -115,6 +115,25 @@ describe('readSettings', () => {
     expect(from(join(repo, 'packages'), { path: 'api' }).path).toBe(join(repo, 'packages', 'api'));
     expect(from(join(worktree, 'src'), {}).workspace).toBe(worktree);
     expect(from(noRepo, {}).workspace).toBe(noRepo);
+  });
+
+  test('a git repository at or above the home folder (a dotfiles repository) is not taken as the workspace', () => {
+    const home = realpathSync(mkdtempSync(join(tmpdir(), 'settings-home-')));
+    mkdirSync(join(home, '.git'));
+    const project = join(home, 'work', 'shop');
+    mkdirSync(project, { recursive: true });
+    const before = process.cwd();
+    process.chdir(project);
+    try {
+      const read = (name: string) => ({ name: 'svc' })[name as 'name'];
+      expect(readSettings(read, { HOME: home }).workspace).toBe(project);
+      // A repository below the home folder still counts.
+      mkdirSync(join(home, 'work', '.git'));
+      expect(readSettings(read, { HOME: home }).workspace).toBe(join(home, 'work'));
+    } finally {
+      process.chdir(before);
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   test('an environment line without = is reported without its value', () => {
