@@ -175,6 +175,30 @@ describe('response streaming (awslambda.streamifyResponse)', () => {
     expect(await fn24.invoke({ rawPath: '/raw' })).toMatchObject({ ok: true, payload: 'a{"b":"streamer"}' });
   });
 
+  it("a REST API's stream takes the prelude's multiValueHeaders, as API Gateway's STREAM integration does", async () => {
+    const rest = await start(
+      'nodejs22.x',
+      `export const handler = awslambda.streamifyResponse(async (event, stream) => {
+        stream = awslambda.HttpResponseStream.from(stream, {
+          statusCode: 200,
+          headers: { 'x-one': 'a' },
+          multiValueHeaders: { 'x-many': ['b', 'c'] },
+          cookies: ['k=1'],
+        });
+        stream.end('rest');
+      });`,
+    );
+    for (const invokeMode of ['RESPONSE_STREAM', 'BUFFERED'] as const) {
+      const door = await startFrontDoor(rest, { logger, gateway: 'rest-api', invokeMode });
+      started[started.length - 1]!.doors.push(door);
+      const res = await fetch(`${door.url}/x`);
+      expect(res.headers.get('x-one')).toBe('a');
+      expect(res.headers.get('x-many')).toBe('b, c');
+      expect(res.headers.getSetCookie()).toEqual(['k=1']);
+      expect(await res.text()).toBe('rest');
+    }
+  });
+
   it('a handler that does not stream answers as before under RESPONSE_STREAM', async () => {
     const plain = await start('nodejs22.x', PLAIN);
     const door = await startFrontDoor(plain, {
