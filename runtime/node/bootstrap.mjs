@@ -40,6 +40,9 @@ const HIGH_WATER_MARK = Symbol.for('aws.lambda.runtime.handler.streaming.highWat
 const PRELUDE_TYPE = 'application/vnd.awslambda.http-integration-response';
 const ERROR_TYPE_TRAILER = 'Lambda-Runtime-Function-Error-Type';
 const ERROR_BODY_TRAILER = 'Lambda-Runtime-Function-Error-Body';
+const END_BEFORE_WRITE =
+  'lambda runtime: end(chunk) came before any write(): on Lambda its status and headers (HttpResponseStream.from) are not sent ' +
+  '(a function URL answers 502); write(chunk) first, then end().\n';
 
 class HttpResponseStream {
   static from(stream, prelude) {
@@ -543,7 +546,14 @@ function openResponseStream(api, requestId, highWaterMark) {
   };
   req.end = (chunk, encoding, callback) => {
     if (typeof chunk === 'function') return end(chunk);
-    if (chunk !== undefined && chunk !== null) req.write(chunk, typeof encoding === 'string' ? encoding : undefined);
+    if (chunk !== undefined && chunk !== null) {
+      // As Lambda's runtime, whose end(chunk) does not go through write(): the prelude is not sent.
+      if (!started && typeof req._onBeforeFirstWrite === 'function') {
+        req._onBeforeFirstWrite = undefined;
+        process.stderr.write(END_BEFORE_WRITE);
+      }
+      req.write(chunk, typeof encoding === 'string' ? encoding : undefined);
+    }
     return end(typeof encoding === 'function' ? encoding : callback);
   };
   return { stream: req, answered };

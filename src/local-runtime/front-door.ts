@@ -214,7 +214,7 @@ async function invokeFor(
   const result = await fn.invoke(event, {
     onStream: (stream) => {
       streamed = stream;
-      if (invokeMode === 'RESPONSE_STREAM') live = sendLive(res, ids, stream);
+      if (invokeMode === 'RESPONSE_STREAM') live = sendLive(res, ids, stream, rest);
     },
   });
   // The status and headers went out with the stream; an error now can only cut it, as Lambda does.
@@ -232,7 +232,7 @@ async function invokeFor(
     };
   }
   return streamed && result.ok && streamed.contentType === PRELUDE_CONTENT_TYPE
-    ? bufferedPrelude(streamed.collected() ?? Buffer.alloc(0))
+    ? bufferedPrelude(streamed.collected() ?? Buffer.alloc(0), rest)
     : toHttpResponse(result, rest ? '1.0' : '2.0');
 }
 
@@ -247,7 +247,12 @@ interface LiveResponse {
  * headers once its 8 NULs came, else a 200 of the stream's content type (assumed, as a function URL
  * would); then the body, chunk by chunk.
  */
-function sendLive(res: ServerResponse, ids: RequestIds, stream: StreamedResponse): LiveResponse {
+function sendLive(
+  res: ServerResponse,
+  ids: RequestIds,
+  stream: StreamedResponse,
+  restApi: boolean,
+): LiveResponse {
   let status: number | undefined;
   let start: Buffer | undefined;
   const head = (prelude: HttpPrelude) => {
@@ -263,7 +268,7 @@ function sendLive(res: ServerResponse, ids: RequestIds, stream: StreamedResponse
       return;
     }
     start = start ? Buffer.concat([start, chunk]) : chunk;
-    const split = splitPrelude(start);
+    const split = splitPrelude(start, restApi);
     if (!split) return;
     start = undefined;
     head(split.prelude);
@@ -276,7 +281,7 @@ function sendLive(res: ServerResponse, ids: RequestIds, stream: StreamedResponse
         return status;
       }
       // A prelude without its 8 NULs: the bytes are taken as the prelude (assumed).
-      if (status === undefined) head(parsePrelude(start ?? Buffer.alloc(0)));
+      if (status === undefined) head(parsePrelude(start ?? Buffer.alloc(0), restApi));
       res.end();
       return status;
     },
@@ -284,8 +289,11 @@ function sendLive(res: ServerResponse, ids: RequestIds, stream: StreamedResponse
 }
 
 /** A BUFFERED function URL's reading of a streamed response with a prelude: its status and headers, then the body (assumed). */
-function bufferedPrelude(bytes: Buffer): HttpResponseParts {
-  const split = splitPrelude(bytes) ?? { prelude: parsePrelude(bytes), rest: Buffer.alloc(0) };
+function bufferedPrelude(bytes: Buffer, restApi: boolean): HttpResponseParts {
+  const split = splitPrelude(bytes, restApi) ?? {
+    prelude: parsePrelude(bytes, restApi),
+    rest: Buffer.alloc(0),
+  };
   return { ...split.prelude, headers: withoutHopByHop(split.prelude.headers), body: split.rest };
 }
 

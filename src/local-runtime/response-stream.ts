@@ -76,17 +76,25 @@ export class StreamedResponse {
  * Splits a stream's start at the prelude's delimiter: the prelude and the body bytes after it,
  * or undefined while the delimiter has not arrived.
  */
-export function splitPrelude(start: Buffer): { prelude: HttpPrelude; rest: Buffer } | undefined {
+export function splitPrelude(
+  start: Buffer,
+  restApi = false,
+): { prelude: HttpPrelude; rest: Buffer } | undefined {
   const at = start.indexOf(DELIMITER);
   if (at < 0) return undefined;
-  return { prelude: parsePrelude(start.subarray(0, at)), rest: start.subarray(at + DELIMITER.length) };
+  return {
+    prelude: parsePrelude(start.subarray(0, at), restApi),
+    rest: start.subarray(at + DELIMITER.length),
+  };
 }
 
 /**
  * A function URL's reading of the prelude: statusCode (default 200), headers, and cookies as
- * Set-Cookie headers. A prelude that is not a JSON object is taken as empty (assumed).
+ * Set-Cookie headers; a REST API's (`restApi`) takes multiValueHeaders too, whose values win
+ * for a name in both, as its proxy integration merges them. A prelude that is not a JSON
+ * object is taken as empty (assumed).
  */
-export function parsePrelude(json: Buffer): HttpPrelude {
+export function parsePrelude(json: Buffer, restApi = false): HttpPrelude {
   let doc: unknown;
   try {
     doc = JSON.parse(json.toString('utf8'));
@@ -96,9 +104,19 @@ export function parsePrelude(json: Buffer): HttpPrelude {
   const d = doc && typeof doc === 'object' ? (doc as Record<string, unknown>) : {};
   const status = d.statusCode;
   const headers: [string, string][] = [];
+  const multi =
+    restApi && d.multiValueHeaders && typeof d.multiValueHeaders === 'object'
+      ? Object.entries(d.multiValueHeaders as Record<string, unknown>)
+      : [];
+  const multiNames = new Set(multi.map(([name]) => name.toLowerCase()));
   if (d.headers && typeof d.headers === 'object')
     for (const [name, value] of Object.entries(d.headers as Record<string, unknown>))
-      if (value !== undefined && value !== null) headers.push([name, String(value)]);
+      if (value !== undefined && value !== null && !multiNames.has(name.toLowerCase()))
+        headers.push([name, String(value)]);
+  for (const [name, values] of multi)
+    if (Array.isArray(values))
+      for (const value of values)
+        if (value !== undefined && value !== null) headers.push([name, String(value)]);
   if (Array.isArray(d.cookies)) for (const cookie of d.cookies) headers.push(['set-cookie', String(cookie)]);
   return {
     statusCode:

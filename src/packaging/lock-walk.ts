@@ -156,6 +156,8 @@ const VALUE_OPTIONS = new Set([
   ...['--progress-bar', '--root-user-action', '--report', '--python', '--log', '--log-file', '--proxy'],
   ...['--retries', '--timeout', '--exists-action', '--trusted-host', '--cert', '--client-cert'],
   ...['--cache-dir', '--use-feature', '--use-deprecated', '--keyring-provider', '--resume-retries'],
+  ...['--default-timeout', '--local-log', '--pypi-url', '--source', '--source-dir', '--source-directory'],
+  ...['--build-constraint', '--uploaded-prior-to', '--all-releases', '--only-final'],
 ]);
 
 /**

@@ -74,7 +74,7 @@ export function npmPackSkipsFolder(name: string): boolean {
 /**
  * The entry files a package.json names that a build writes: `main`, and the
  * `exports` targets for `.` (a string, or conditions such as require/import/
- * default), when it has a build step (scripts build, prepare or prepack).
+ * default; not types), when it has a build step (scripts build, prepare or prepack).
  * Empty without a build step: a missing file is then not the build's.
  */
 export function builtEntryFiles(manifest: PackManifest): string[] {
@@ -90,7 +90,9 @@ export function builtEntryFiles(manifest: PackManifest): string[] {
     if (typeof value === 'string') {
       if (value.startsWith('./') && !value.includes('*')) files.add(clean(value));
     } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      for (const [key, v] of Object.entries(value)) if (!key.startsWith('./') || key === '.') targets(v);
+      // Not a `types` condition: TypeScript reads it, Node.js never loads it (its build may be another step).
+      for (const [key, v] of Object.entries(value))
+        if ((!key.startsWith('./') || key === '.') && !/^types(@|$)/.test(key)) targets(v);
     }
   };
   targets(manifest.exports);

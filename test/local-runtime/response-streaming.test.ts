@@ -175,6 +175,54 @@ describe('response streaming (awslambda.streamifyResponse)', () => {
     expect(await fn24.invoke({ rawPath: '/raw' })).toMatchObject({ ok: true, payload: 'a{"b":"streamer"}' });
   });
 
+  it("a REST API's stream takes the prelude's multiValueHeaders, as API Gateway's STREAM integration does", async () => {
+    const rest = await start(
+      'nodejs22.x',
+      `export const handler = awslambda.streamifyResponse(async (event, stream) => {
+        stream = awslambda.HttpResponseStream.from(stream, {
+          statusCode: 200,
+          headers: { 'x-one': 'a' },
+          multiValueHeaders: { 'x-many': ['b', 'c'] },
+          cookies: ['k=1'],
+        });
+        stream.write('rest');
+        stream.end();
+      });`,
+    );
+    for (const invokeMode of ['RESPONSE_STREAM', 'BUFFERED'] as const) {
+      const door = await startFrontDoor(rest, { logger, gateway: 'rest-api', invokeMode });
+      started[started.length - 1]!.doors.push(door);
+      const res = await fetch(`${door.url}/x`);
+      expect(res.headers.get('x-one')).toBe('a');
+      expect(res.headers.get('x-many')).toBe('b, c');
+      expect(res.headers.getSetCookie()).toEqual(['k=1']);
+      expect(await res.text()).toBe('rest');
+    }
+  });
+
+  it("end(chunk) before any write() loses the prelude, as on Lambda (its runtime's end skips write), with a warning", async () => {
+    const ender = await start(
+      'nodejs22.x',
+      `export const handler = awslambda.streamifyResponse(async (event, stream) => {
+        stream = awslambda.HttpResponseStream.from(stream, { statusCode: 404, headers: { 'x-kind': 'ended' } });
+        stream.end('Not Found');
+      });`,
+    );
+    const door = await startFrontDoor(ender, {
+      logger,
+      gateway: 'function-url',
+      invokeMode: 'RESPONSE_STREAM',
+    });
+    started[started.length - 1]!.doors.push(door);
+    const res = await fetch(`${door.url}/x`);
+    await res.text();
+    expect(ender.logs().join('\n')).toContain(
+      'end(chunk) came before any write(): on Lambda its status and headers (HttpResponseStream.from) are not sent',
+    );
+    expect(res.status).not.toBe(404);
+    expect(res.headers.get('x-kind')).toBeNull();
+  });
+
   it('a handler that does not stream answers as before under RESPONSE_STREAM', async () => {
     const plain = await start('nodejs22.x', PLAIN);
     const door = await startFrontDoor(plain, {

@@ -402,6 +402,15 @@ describe('hashChecked', () => {
         ':all:',
       ]),
     ).toBe(undefined);
+    // pip's other options that take the next argument as their value (pip install --help).
+    expect(
+      addedRequirements([
+        ...['--default-timeout', '100', '--pypi-url', 'https://i/simple', '--local-log', 'pip.log'],
+        ...['--src', 'src', '--source', 'src2', '--source-dir', 'src3', '--source-directory', 'src4'],
+        ...['--build-constraint', 'b.txt', '--uploaded-prior-to', '2025-03-16', '--all-releases', ':all:'],
+        ...['--only-final', 'x'],
+      ]),
+    ).toBe(undefined);
     expect(hashChecked([`a==1 ${hash}`], '-r other.txt')).toEqual({
       requirements: ['a==1'],
       unhashed: '-r other.txt',

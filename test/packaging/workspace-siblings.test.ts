@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { workspaceClosure } from '../../src/packaging/workspace-closure.js';
-import { npmPackFilter } from '../../src/packaging/npm-pack-files.js';
+import { builtEntryFiles, npmPackFilter } from '../../src/packaging/npm-pack-files.js';
 import { listZip } from '../../src/packaging/zip-reader.js';
 import { buildNodeFunction, runUnzipped, tempDir, writeTree } from './helpers.js';
 
@@ -305,5 +305,23 @@ describe('npmPackFilter', () => {
       'lib/deep/b.js',
     ]);
     expect(['src/a.ts', '.npmrc', 'test/x.js'].filter(npmPackFilter({}))).toEqual(['src/a.ts', 'test/x.js']);
+  });
+});
+
+describe('builtEntryFiles', () => {
+  it('names the files a build writes that Node.js loads: main and the exports targets, not a types condition', () => {
+    const manifest = {
+      scripts: { build: 'esbuild src/index.ts --outdir=dist' },
+      main: './dist/index.cjs',
+      exports: {
+        '.': {
+          types: './dist/index.d.ts',
+          import: { types: './dist/index.d.mts', default: './dist/index.mjs' },
+          require: './dist/index.cjs',
+        },
+        './package.json': './package.json',
+      },
+    };
+    expect(builtEntryFiles(manifest).sort()).toEqual(['dist/index.cjs', 'dist/index.mjs']);
   });
 });
