@@ -70,7 +70,7 @@ export async function startFrontDoor(
   const rest = options.gateway === 'rest-api';
   let port = 0;
   const server = createServer((req, res) => {
-    const ids = requestIds(rest);
+    const ids = requestIds(options.gateway);
     serve(req, res, ids).catch((error: unknown) => {
       logger?.warning(`front door: ${req.method} ${req.url} failed: ${String(error)}`);
       if (!res.headersSent) send(res, ids, jsonError(500, 'Internal Server Error'));
@@ -172,15 +172,26 @@ interface RequestIds {
   extendedRequestId: string;
   /** The response headers that name them, as the front door returns them. */
   headers: Record<string, string>;
+  /** A function URL: x-amzn-RequestId becomes the invocation's id once it is known. */
+  namesInvocation?: boolean;
 }
 
 /**
  * An HTTP API's request id is `LV7fzho-PHcEJPw=`, returned as `apigw-requestid`. A REST API's
- * is a UUID, returned as `x-amzn-RequestId`, beside its extended id in `x-amz-apigw-id`.
+ * is a UUID, returned as `x-amzn-RequestId`, beside its extended id in `x-amz-apigw-id`. A
+ * function URL returns the invocation's id in `x-amzn-RequestId` (see invokeFor); a UUID
+ * stands in for answers no invocation made.
  */
-function requestIds(rest: boolean): RequestIds {
+function requestIds(gateway: FrontDoorOptions['gateway']): RequestIds {
   const extendedRequestId = gatewayRequestId();
-  if (!rest)
+  if (gateway === 'function-url')
+    return {
+      requestId: extendedRequestId,
+      extendedRequestId,
+      headers: { [INVOCATION_ID]: randomUUID() },
+      namesInvocation: true,
+    };
+  if (gateway !== 'rest-api')
     return {
       requestId: extendedRequestId,
       extendedRequestId,
@@ -193,6 +204,9 @@ function requestIds(rest: boolean): RequestIds {
     headers: { 'x-amzn-RequestId': requestId, 'x-amz-apigw-id': extendedRequestId },
   };
 }
+
+/** The header a function URL names the invocation in (as execute-api names a REST API's request). */
+const INVOCATION_ID = 'x-amzn-RequestId';
 
 /** A response to send, or (streamed) one already sent as the function streamed it. */
 type Answer = HttpResponseParts & { streamed?: boolean };
@@ -211,12 +225,18 @@ async function invokeFor(
 ): Promise<Answer> {
   let streamed: StreamedResponse | undefined;
   let live: LiveResponse | undefined;
+  // A function URL's answer names the invocation: the id of its START/END log lines.
+  const named = (id: string | undefined) => {
+    if (id && ids.namesInvocation) ids.headers[INVOCATION_ID] = id;
+  };
   const result = await fn.invoke(event, {
     onStream: (stream) => {
       streamed = stream;
+      named(stream.requestId);
       if (invokeMode === 'RESPONSE_STREAM') live = sendLive(res, ids, stream, rest);
     },
   });
+  named(result.requestId);
   // The status and headers went out with the stream; an error now can only cut it, as Lambda does.
   const status = live?.finish(result);
   if (status !== undefined) {

@@ -38,6 +38,8 @@ export class StreamedResponse {
   constructor(
     readonly contentType: string,
     private readonly limit: number,
+    /** The invocation's request id, which a function URL returns in x-amzn-RequestId. */
+    readonly requestId = '',
   ) {
     this.finished = new Promise((resolve) => (this.settle = resolve));
   }

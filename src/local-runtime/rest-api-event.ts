@@ -92,6 +92,8 @@ export function toRestApiEvent(request: HttpRequestParts, stage: string): RestAp
   const host = headers[headerKey(headers, 'host') ?? ''] ?? '127.0.0.1';
   const forwardedFor = headerKey(headers, 'x-forwarded-for');
   const chain = forwardedFor ? `${headers[forwardedFor]}, ${request.sourceIp}` : request.sourceIp;
+  // API Gateway adds a trace header to every request (the client's own is kept), as in AWS's sample event.
+  if (request.traceId && !headerKey(headers, 'x-amzn-trace-id')) add('X-Amzn-Trace-Id', request.traceId);
   for (const [name, value] of [
     ['X-Forwarded-For', chain],
     ['X-Forwarded-Port', hostPort(host)],

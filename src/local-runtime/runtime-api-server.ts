@@ -241,6 +241,7 @@ export class RuntimeApiServer {
     const stream = new StreamedResponse(
       headers['content-type'] ?? 'application/octet-stream',
       MAX_RESPONSE_BYTES,
+      decodeURIComponent(match?.[1] ?? ''),
     );
     pending.stream = stream;
     pending.resolve({ kind: 'stream', stream });

@@ -12,6 +12,8 @@ export type ProbeOutcome =
       gatewayError?: string;
       /** A redirect's `location` (redirects are not followed). */
       location?: string;
+      /** A streamed body was left before its end (see bodyNeed): `body` is what had arrived. */
+      streamOpen?: boolean;
     }
   /** `code` is the socket/DNS error code (ECONNREFUSED, ENOTFOUND...) or the error's name (TimeoutError). */
   | { kind: 'error'; code: string; message: string };
@@ -118,7 +120,9 @@ export function judgeProbe(outcome: ProbeOutcome, expect: SmokeExpectation): Pro
   if (expect.contains !== undefined && expect.contains !== '' && !body.includes(expect.contains)) {
     return {
       verdict: 'fail',
-      reason: `answered ${status} but the body does not contain ${JSON.stringify(expect.contains)}`,
+      reason: `answered ${status} but the body does not contain ${JSON.stringify(expect.contains)}${
+        outcome.streamOpen ? ' (a stream that did not end: looked in what had arrived)' : ''
+      }`,
     };
   }
   return { verdict: 'pass' };
@@ -182,4 +186,32 @@ export function redirectNote(
   if (status < 300 || status > 399) return '';
   const where = location ? ` to ${cutText(redact(location, secrets), 200, secrets)}` : '';
   return ` It was a redirect${where}: set smoke-status: 200-299 to require the page itself.`;
+}
+
+/**
+ * How much of an answer's body the smoke test reads before judging it. An
+ * answer with a content-length (a buffered one) is read to its end, as it
+ * always was. A streamed one (no content-length, or server-sent events) may
+ * never end: it is read only as far as the judgement needs.
+ * - `all`: to its end (bounded by the byte cap and the request timeout).
+ * - `until-contains`: until smoke-contains has arrived, or the stream ends.
+ * - `first-bytes`: until the first body bytes (or a clean end): the function
+ *   is writing its answer, not failing right after the headers.
+ * - `none`: the status and headers are the answer: a `text/event-stream`
+ *   sends its first event whenever something happens, maybe not for minutes.
+ */
+export type BodyNeed = 'all' | 'until-contains' | 'first-bytes' | 'none';
+
+export function bodyNeed(
+  status: number,
+  headers: { contentLength: string | null; contentType: string | null },
+  expect: Pick<SmokeExpectation, 'status' | 'contains'>,
+): BodyNeed {
+  const eventStream = /^\s*text\/event-stream\b/i.test(headers.contentType ?? '');
+  const streamed = eventStream || headers.contentLength === null;
+  if (!streamed) return 'all';
+  // A wrong status fails whatever the body says: its first bytes are an excerpt.
+  if (!statusAccepted(status, expect.status)) return 'first-bytes';
+  if (expect.contains) return 'until-contains';
+  return eventStream ? 'none' : 'first-bytes';
 }

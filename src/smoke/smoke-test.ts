@@ -16,7 +16,10 @@ import {
   joinUrl,
   judgeProbe,
   redirectNote,
+  bodyNeed,
+  type BodyNeed,
   type ProbeOutcome,
+  type SmokeExpectation,
 } from './smoke-rules.js';
 
 export interface SmokeInput {
@@ -63,19 +66,60 @@ class ProbeFailed extends Error {
   }
 }
 
-async function readBounded(response: Response, maxBytes: number): Promise<string> {
-  if (!response.body) return '';
+/** What was read of a body, and whether reading stopped before its end (`open`: a stream, still going). */
+interface BodyRead {
+  text: string;
+  open: boolean;
+}
+
+/**
+ * Reads a body incrementally, as far as `need` asks (see bodyNeed), at most
+ * `maxBytes`, then cancels the rest: an unending stream's connection is closed,
+ * not held until the timeout. The text is decoded as it comes, so a character
+ * split over two chunks is whole, and smoke-contains is looked for in all of
+ * it, so it is found across a chunk boundary too.
+ */
+async function readBody(
+  response: Response,
+  need: BodyNeed,
+  contains: string | undefined,
+  maxBytes: number,
+): Promise<BodyRead> {
+  if (!response.body) return { text: '', open: false };
   const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true }); // a BOM stays in the excerpt, as before
+  let text = '';
   let size = 0;
-  while (size < maxBytes) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
+  const enough = (searchFrom: number): boolean => {
+    if (size >= maxBytes) return true;
+    if (need === 'none') return true;
+    if (need === 'first-bytes') return size > 0;
+    if (need === 'until-contains' && contains) return text.includes(contains, searchFrom);
+    return false;
+  };
+  let open = true;
+  try {
+    for (let full = enough(0); !full;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        text += decoder.decode();
+        open = false;
+        break;
+      }
+      const part = value.subarray(0, maxBytes - size);
+      size += part.byteLength;
+      const before = text.length;
+      text += decoder.decode(part, { stream: true });
+      // Only the new text and a needle's length before it can hold a new match.
+      full = enough(Math.max(0, before - (contains?.length ?? 0)));
+    }
+  } catch (error) {
+    // A stream still open when the request timed out: judged on what came. Other errors are the answer's.
+    if (need === 'all' || !['TimeoutError', 'AbortError'].includes(fetchErrorCode(error))) throw error;
+  } finally {
+    if (open) await reader.cancel().catch(() => undefined);
   }
-  if (size >= maxBytes) await reader.cancel().catch(() => undefined);
-  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
+  return { text, open };
 }
 
 function seconds(ms: number): string {
@@ -88,6 +132,7 @@ async function probeOnce(
   target: string,
   apiKey: string | undefined,
   timeoutMs: number,
+  expect: Pick<SmokeExpectation, 'status' | 'contains'>,
 ): Promise<ProbeOutcome> {
   const headers: Record<string, string> = { 'user-agent': 'lambda-deploy-smoke-test', accept: '*/*' };
   if (apiKey) headers['x-api-key'] = apiKey;
@@ -98,10 +143,20 @@ async function probeOnce(
       redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
     });
+    const need = bodyNeed(
+      response.status,
+      {
+        contentLength: response.headers.get('content-length'),
+        contentType: response.headers.get('content-type'),
+      },
+      expect,
+    );
+    const body = await readBody(response, need, expect.contains, MAX_BODY_BYTES);
     return {
       kind: 'response',
       status: response.status,
-      body: await readBounded(response, MAX_BODY_BYTES),
+      body: body.text,
+      streamOpen: need !== 'all' && body.open ? true : undefined,
       gatewayError: response.headers.get('x-amzn-errortype') ?? undefined,
       location: response.headers.get('location') ?? undefined,
     };
@@ -136,7 +191,13 @@ export async function runSmokeTest(input: SmokeInput, deps: SmokeDeps): Promise<
   let last: ProbeOutcome | undefined;
 
   const probe = () =>
-    probeOnce(doFetch, target, input.apiKey, Math.max(1_000, Math.min(REQUEST_TIMEOUT_MS, deadline - now())));
+    probeOnce(
+      doFetch,
+      target,
+      input.apiKey,
+      Math.max(1_000, Math.min(REQUEST_TIMEOUT_MS, deadline - now())),
+      expect,
+    );
 
   const result = (status: SmokeResult['status'], detail: string): SmokeResult => ({
     status,

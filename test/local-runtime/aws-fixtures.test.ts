@@ -328,3 +328,29 @@ describe('payload format 1.0 (REST API proxy integration)', () => {
       expect([name, typeof headers[name], multi[name]]).toEqual([name, 'string', [headers[name]]]);
   });
 });
+
+describe('payload format 1.0: the trace header', () => {
+  // AWS's sample REST API event (Lambda developer guide) carries X-Amzn-Trace-Id in
+  // headers and multiValueHeaders; this fixture predates it. API Gateway adds one to every request.
+  it("adds X-Amzn-Trace-Id to headers and multiValueHeaders, keeping a client's own", () => {
+    const traceId = traceRoot(Date.now());
+    const ours = toRestApiEvent(
+      request({ url: '/local/', rawHeaders: ['Host', '127.0.0.1:3000'], traceId }),
+      'local',
+    )!;
+    expect(ours.headers['X-Amzn-Trace-Id']).toBe(traceId);
+    expect(ours.headers['X-Amzn-Trace-Id']).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+    expect(ours.multiValueHeaders['X-Amzn-Trace-Id']).toEqual([traceId]);
+    const kept = toRestApiEvent(
+      request({
+        url: '/local/',
+        rawHeaders: ['Host', '127.0.0.1:3000', 'x-amzn-trace-id', 'Root=1-5e9f0c65-1de4d666d4dd26aced652b6c'],
+        traceId,
+      }),
+      'local',
+    )!;
+    expect(kept.headers['x-amzn-trace-id']).toBe('Root=1-5e9f0c65-1de4d666d4dd26aced652b6c');
+    expect(kept.multiValueHeaders['x-amzn-trace-id']).toEqual(['Root=1-5e9f0c65-1de4d666d4dd26aced652b6c']);
+    expect(Object.keys(kept.headers).filter((k) => k.toLowerCase() === 'x-amzn-trace-id')).toHaveLength(1);
+  });
+});

@@ -106,6 +106,23 @@ function getStreamed(
 }
 
 describe('response streaming (awslambda.streamifyResponse)', () => {
+  // A function URL answers with the invocation's own request id in x-amzn-RequestId (the id of
+  // its END log line), not API Gateway's apigw-requestid: LocalStack's AWS-recorded snapshot
+  // (TestLambdaURL, lambda_url_invocation) shows both as the same UUID.
+  it.each([
+    ['RESPONSE_STREAM', () => streamDoor],
+    ['BUFFERED', () => bufferedDoor],
+  ])('%s: answers with x-amzn-RequestId, the invocation id, as a function URL does', async (_mode, door) => {
+    const { res } = await getStreamed(`${door().url}/raw`);
+    const ends = fn.logs().filter((l) => l.includes('END RequestId: '));
+    const last = /END RequestId: (\S+)/.exec(ends.at(-1) ?? '')?.[1];
+    expect(res.headers['x-amzn-requestid']).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+    expect(res.headers['x-amzn-requestid']).toBe(last);
+    expect(res.headers['apigw-requestid']).toBeUndefined();
+  });
+
   it('RESPONSE_STREAM: sends the prelude and the first chunk before the handler has finished', async () => {
     const signal = join(dirs[0]!, 'go');
     const seen: string[] = [];

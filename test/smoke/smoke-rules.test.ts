@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   bodyExcerpt,
+  bodyNeed,
   fetchErrorCode,
   fetchErrorMessage,
   formatStatusRanges,
@@ -152,5 +153,28 @@ describe('formatStatusRanges', () => {
     ],
   ] as const)('%j', (ranges, text) => {
     expect(formatStatusRanges(ranges)).toBe(text);
+  });
+});
+
+describe('bodyNeed: how far the smoke test reads a body', () => {
+  const sse = 'text/event-stream; charset=utf-8';
+  it.each([
+    ['a buffered answer (content-length) is read to its end', 200, '12', 'text/plain', undefined, 'all'],
+    ['... also with smoke-contains, and on a wrong status', 500, '12', 'text/plain', 'ok', 'all'],
+    ['a stream with smoke-contains: until it arrived', 200, null, 'text/plain', 'ok', 'until-contains'],
+    ['server-sent events with smoke-contains: until it arrived', 200, null, sse, 'ok', 'until-contains'],
+    ['server-sent events without: the status alone', 200, null, sse, undefined, 'none'],
+    ['server-sent events with a content-length: still a stream', 200, '0', sse, undefined, 'none'],
+    [
+      'another stream without smoke-contains: its first bytes',
+      200,
+      null,
+      'text/html',
+      undefined,
+      'first-bytes',
+    ],
+    ['a stream with a wrong status: its first bytes, for the excerpt', 404, null, sse, 'ok', 'first-bytes'],
+  ] as const)('%s', (_name, status, contentLength, contentType, contains, need) => {
+    expect(bodyNeed(status, { contentLength, contentType }, { status: ok, contains })).toBe(need);
   });
 });

@@ -222,7 +222,7 @@ describe('runSmokeTest', () => {
     expect(time.sleep.calls).toEqual([]);
   });
 
-  it('a stream that stops mid-body fails on its own timeout, within smoke-timeout', async () => {
+  it('a stream that stops mid-body before smoke-contains fails on its own timeout, within smoke-timeout', async () => {
     const t = await target((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('partial');
@@ -233,8 +233,8 @@ describe('runSmokeTest', () => {
       logger: new RecordingLogger(),
       ...time,
     });
-    expect(result.status).toBe('failed');
-    expect(result.detail).toContain('TimeoutError');
+    expect(result).toMatchObject({ status: 'failed', attempts: 1, bodyExcerpt: 'partial' });
+    expect(result.detail).toContain('does not contain "done" (a stream that did not end');
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
@@ -413,6 +413,128 @@ describe('runSmokeTest', () => {
     const t = await target((_req, res) => answer(200, 'x'.repeat(50_000))(res));
     const result = await runSmokeTest(input(t.url), { logger: new RecordingLogger(), ...fakeTime() });
     expect(result.bodyExcerpt?.length).toBeLessThan(1100);
+  });
+});
+
+/**
+ * A stream that never ends: writes `chunks` (strings or bytes) as they are
+ * given, then keeps the connection open with nothing more. `closed` settles
+ * when the client has closed its side: the smoke test must not hold it.
+ */
+async function endlessStream(headers: Record<string, string>, chunks: (string | Buffer)[]) {
+  let closed!: Promise<void>;
+  const t = await target((req, res) => {
+    closed = new Promise((resolve) => req.socket.once('close', () => resolve()));
+    res.writeHead(200, headers);
+    res.flushHeaders();
+    void (async () => {
+      for (const chunk of chunks) {
+        if (res.destroyed) return;
+        res.write(chunk);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+  });
+  return { ...t, closed: () => closed };
+}
+
+/** Streams end only when the smoke test closes them: well within one request timeout, then the socket is gone. */
+async function smokeStream(
+  stream: Awaited<ReturnType<typeof endlessStream>>,
+  extra: Partial<SmokeInput> = {},
+) {
+  const started = Date.now();
+  const result = await runSmokeTest(input(stream.url, { timeoutSeconds: 3, ...extra }), {
+    logger: new RecordingLogger(),
+    ...fakeTime(),
+  });
+  const elapsed = Date.now() - started;
+  return { result, elapsed };
+}
+
+describe('runSmokeTest on a streamed answer that does not end', () => {
+  it('passes as soon as smoke-contains has arrived, even split over two chunks, and closes the connection', async () => {
+    const s = await endlessStream({ 'content-type': 'text/plain' }, ['data: warming\n', 'data: rea', 'dy\n']);
+    const { result, elapsed } = await smokeStream(s, { contains: 'ready' });
+    expect(result).toMatchObject({ status: 'passed', attempts: 1, lastStatus: 200 });
+    expect(result.bodyExcerpt).toContain('ready');
+    expect(elapsed).toBeLessThan(1500);
+    await s.closed();
+  });
+
+  it('finds text whose UTF-8 bytes are split between chunks', async () => {
+    const bytes = Buffer.from('data: {"status":"prêt ✓"}\n');
+    const cut = bytes.indexOf(Buffer.from('✓')) + 1; // inside the three bytes of ✓
+    const s = await endlessStream({ 'content-type': 'text/event-stream' }, [
+      bytes.subarray(0, cut),
+      bytes.subarray(cut),
+    ]);
+    const { result, elapsed } = await smokeStream(s, { contains: 'prêt ✓' });
+    expect(result).toMatchObject({ status: 'passed', attempts: 1 });
+    expect(elapsed).toBeLessThan(1500);
+    await s.closed();
+  });
+
+  it('server-sent events pass on the status alone: the first event may come much later', async () => {
+    const s = await endlessStream({ 'content-type': 'text/event-stream; charset=utf-8' }, []);
+    const { result, elapsed } = await smokeStream(s);
+    expect(result).toMatchObject({ status: 'passed', attempts: 1, lastStatus: 200 });
+    expect(elapsed).toBeLessThan(1500);
+    await s.closed();
+  });
+
+  it('another stream (no content-length) passes once its first body bytes came', async () => {
+    const s = await endlessStream({ 'content-type': 'text/html' }, ['<!doctype html><p>first']);
+    const { result, elapsed } = await smokeStream(s);
+    expect(result).toMatchObject({ status: 'passed', attempts: 1, bodyExcerpt: '<!doctype html><p>first' });
+    expect(elapsed).toBeLessThan(1500);
+    await s.closed();
+  });
+
+  it('a stream that never sends smoke-contains fails at the request timeout, judged on what it sent, not as "no answer"', async () => {
+    const s = await endlessStream({ 'content-type': 'text/event-stream' }, ['data: starting\n\n']);
+    const { result, elapsed } = await smokeStream(s, { contains: 'ready', timeoutSeconds: 1 });
+    expect(result).toMatchObject({ status: 'failed', attempts: 1, lastStatus: 200 });
+    expect(result.detail).toContain(
+      'answered 200 but the body does not contain "ready" (a stream that did not end: looked in what had arrived)',
+    );
+    expect(result.bodyExcerpt).toBe('data: starting\n\n');
+    expect(elapsed).toBeLessThan(3000);
+    await s.closed();
+  });
+
+  it('a long poll that sends nothing after its accepted status passes at the request timeout', async () => {
+    const s = await endlessStream({ 'content-type': 'application/json' }, []);
+    const { result, elapsed } = await smokeStream(s, { timeoutSeconds: 1 });
+    expect(result).toMatchObject({ status: 'passed', attempts: 1, lastStatus: 200, bodyExcerpt: '' });
+    expect(elapsed).toBeLessThan(3000);
+    await s.closed();
+  });
+
+  it('a stream with a wrong status fails at once on the status, with its first bytes as the excerpt', async () => {
+    const s = await endlessStream({ 'content-type': 'text/plain' }, ['no such stream']);
+    const { result, elapsed } = await smokeStream(s, { expectStatus: [[201, 201]] });
+    expect(result).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastStatus: 200,
+      bodyExcerpt: 'no such stream',
+    });
+    expect(result.detail).toContain('answered 200, expected 201');
+    expect(elapsed).toBeLessThan(1500);
+    await s.closed();
+  });
+
+  it('reads at most 1 MB of a stream looking for smoke-contains', async () => {
+    const s = await endlessStream(
+      { 'content-type': 'text/plain' },
+      Array.from({ length: 40 }, () => 'x'.repeat(64 * 1024)),
+    );
+    const { result, elapsed } = await smokeStream(s, { contains: 'ready' });
+    expect(result).toMatchObject({ status: 'failed', attempts: 1, lastStatus: 200 });
+    expect(result.detail).toContain('does not contain "ready"');
+    expect(elapsed).toBeLessThan(2500);
+    await s.closed();
   });
 });
 
