@@ -605,7 +605,7 @@ async function hoistedFiles(
   ];
   const files = [];
   const packaged: string[] = [];
-  for (const unit of units) {
+  for (const unit of installed(units, workspaceRoot, lockText, options, deps)) {
     const dir = join(root, unit.key);
     // Not installed here (an optional package for another platform): nothing to package.
     if (!existsSync(join(dir, 'package.json'))) continue;
@@ -631,6 +631,34 @@ async function hoistedFiles(
   prefetch.end();
   logPackaged(logger, root, lockfile, packaged, siblings);
   return files;
+}
+
+/**
+ * The units, or fails when the root's node_modules lacks a package of the
+ * lockfile the function needs (no npm ci before the deploy: node_modules is
+ * not committed), which the zip would then lack; warns instead with layers
+ * attached (one may hold them). npm ci may leave out an optional or peer one
+ * (another platform's, say).
+ */
+function installed(
+  units: readonly WorkspaceUnit[],
+  { root, lockfile }: { root: string; lockfile: string },
+  lockText: string,
+  options: BuildPackageOptions,
+  { logger, surface }: BuildPackageDeps,
+): readonly WorkspaceUnit[] {
+  const packages = (JSON.parse(lockText) as { packages: Record<string, Record<string, unknown>> }).packages;
+  const mayBeAbsent = ({ key, sibling }: WorkspaceUnit) =>
+    !sibling && [packages[key]?.optional, packages[key]?.devOptional, packages[key]?.peer].includes(true);
+  const missing = units.filter((u) => !mayBeAbsent(u) && !existsSync(join(root, u.key, 'package.json')));
+  if (!missing.length) return units;
+  const message =
+    `${inputName(surface ?? 'action', Inputs.Path)}: the function needs ${[...new Set(missing.map((u) => packageName(u.key)))].sort().join(', ')}, ` +
+    `which ${join(root, lockfile)} lists but ${join(root, 'node_modules')} does not hold: Lambda would fail with "Cannot find module". ` +
+    `Install the workspace before deploying: run npm ci in ${root}.`;
+  if (!options.layers?.length) throw new MissingDependenciesError(message);
+  logger.warning(`${message} (Deploying anyway: one of the attached layers may hold them.)`);
+  return units;
 }
 
 /** The nearest folder above `folder` with an npm lockfile, and that lockfile; never above the repository. */

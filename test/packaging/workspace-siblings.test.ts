@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { workspaceClosure } from '../../src/packaging/workspace-closure.js';
 import { builtEntryFiles, npmPackFilter } from '../../src/packaging/npm-pack-files.js';
@@ -224,6 +224,38 @@ describe('a Node.js function in an npm workspace that depends on a sibling works
     await expect(build(path)).rejects.toThrow(
       `the workspace package @acme/shared is linked from ${link} to ${join(root, 'elsewhere/shared')}, outside the repository (${join(root, 'outside')})`,
     );
+  });
+});
+
+describe('a workspace whose root node_modules is not installed (no npm ci before the deploy)', () => {
+  it('refuses before upload the registry packages the lockfile lists but the root lacks, saying to run npm ci there; an optional one may be absent', async () => {
+    const path = workspace(
+      'not-installed',
+      {
+        'services/api': api(loadsShared),
+        'packages/shared': {
+          manifest: {
+            name: '@acme/shared',
+            dependencies: { 'lib-a': '^1.0.0' },
+            optionalDependencies: { 'opt-x': '^1.0.0' },
+          },
+          files: { 'index.js': "module.exports = 'shared+' + require('lib-a');\n" },
+        },
+      },
+      // An optional package for another platform: npm ci leaves it out, and nothing needs it.
+      { lock: { 'node_modules/opt-x': { version: '1.0.0', optional: true } } },
+    );
+    const rootDir = join(root, 'not-installed');
+    expect((await build(path)).entries).toContain('node_modules/lib-b/package.json');
+    // As a fresh checkout has it: node_modules (its links too) is not committed.
+    rmSync(join(rootDir, 'node_modules'), { recursive: true });
+    await expect(build(path)).rejects.toThrow(
+      `path: the function needs lib-a, lib-b, which ${join(rootDir, 'package-lock.json')} lists but ${join(rootDir, 'node_modules')} does not hold: ` +
+        `Lambda would fail with "Cannot find module". Install the workspace before deploying: run npm ci in ${rootDir}.`,
+    );
+    const layer = 'arn:aws:lambda:us-east-1:123456789012:layer:deps:3';
+    const { logger } = await buildNodeFunction(path, join(rootDir, 'out'), { layers: [layer] });
+    expect(logger.text('warning')).toContain('(Deploying anyway: one of the attached layers may hold them.)');
   });
 });
 

@@ -20,18 +20,21 @@ export function terminalLogger(options: {
   let depth = 0;
   const clean = (text: string) => secrets.reduce((t, s) => t.split(s).join('***'), text);
   const indent = () => '  '.repeat(depth);
-  const write = (stream: NodeJS.WritableStream, text: string) =>
-    stream.write(
-      `${clean(text)
-        .split('\n')
-        .map((l) => indent() + l)
-        .join('\n')}\n`,
-    );
+  const format = (text: string) =>
+    `${clean(text)
+      .split('\n')
+      .map((l) => indent() + l)
+      .join('\n')}\n`;
+  let last = '';
+  const write = (stream: NodeJS.WritableStream, text: string) => stream.write((last = format(text)));
   return {
     hide: clean,
     info: (m) => write(err, m),
     warning: (m) => write(err, `warning: ${m}`),
-    error: (m) => write(err, `error: ${m}`),
+    // A failure the pipeline logged where it happened is the command's error too: said once when nothing came between.
+    error: (m) => {
+      if (last !== format(`error: ${m}`)) write(err, `error: ${m}`);
+    },
     debug: (m) => {
       if (options.verbose) write(err, m);
     },

@@ -25,6 +25,7 @@ import {
   isAccessDenied,
 } from '../../aws/aws-call.js';
 import { start, type Started } from '../../aws/together.js';
+import { formatBytes } from '../../packaging/size-check.js';
 
 /** Every artifact lives under this prefix; the lifecycle rule covers only it. */
 export const ARTIFACT_PREFIX = 'lambda-deploy/';
@@ -456,9 +457,7 @@ export async function uploadArtifact(
     }
   }
   const multipart = size > PART_SIZE;
-  deps.logger.info(
-    `Uploading ${(size / 1024 / 1024).toFixed(1)} MB to ${where}${multipart ? ' (multipart)' : ''}`,
-  );
+  deps.logger.info(`Uploading ${formatBytes(size)} to ${where}${multipart ? ' (multipart)' : ''}`);
   await callAws(
     deps,
     { what: `upload the package to ${where}`, permission: 's3:PutObject', attempts: 3 },

@@ -11,3 +11,17 @@ it('a masked value that holds one masked earlier goes whole, not as *** and its 
   logger.error('could not connect to postgres://appuser1:Pw-778899@db/app as appuser1');
   expect(io.stderr()).toBe('error: could not connect to *** as ***\n');
 });
+
+it('an error is not repeated on the line right after itself (the pipeline logs it, then the CLI ends with it), but is after other lines', () => {
+  const io = testIo({});
+  const logger = terminalLogger({ verbose: false, err: io.err });
+  const message = 'The preview execution role api-lambda-deploy-preview does not exist';
+  logger.error(message);
+  logger.error(message);
+  expect(io.stderr()).toBe(`error: ${message}\n`);
+  logger.info('  2026-12-05T22:42:36.557Z ERROR\tError: boom at init');
+  logger.error(message);
+  expect(io.stderr()).toBe(
+    `error: ${message}\n  2026-12-05T22:42:36.557Z ERROR\tError: boom at init\nerror: ${message}\n`,
+  );
+});

@@ -422,7 +422,10 @@ describe('uploadArtifact against s3rver on 127.0.0.1', () => {
       sha256Hex: zip.sha256Hex,
       codeSha256: zip.codeSha256,
     };
-    const first = await uploadArtifact(s3, input, testDeps());
+    const firstDeps = testDeps();
+    const first = await uploadArtifact(s3, input, firstDeps);
+    // In the unit the build log gave the package's size in (not "0.3 MB", nor "0.0 MB" for a 1.4 KB zip).
+    expect(firstDeps.logger.text()).toContain(`Uploading 293.0 KB to s3://artifacts/lambda-deploy/shop/`);
     expect(first).toEqual({
       key: `lambda-deploy/shop/${zip.sha256Hex}.zip`,
       uploaded: true,
