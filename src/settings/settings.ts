@@ -518,11 +518,11 @@ function readInvokeMode(r: InputReader, gateway: GatewayKind, runtime: string): 
   if (invokeMode !== 'response-stream') return invokeMode;
   if (gateway !== 'function-url' && gateway !== 'rest-api')
     r.problem(
-      `${Inputs.InvokeMode}, ${Inputs.Gateway}: invoke-mode: response-stream needs a front door that streams (gateway is ${show(gateway)}${gateway === 'http-api' ? ', the default: HTTP APIs buffer every response' : ''}); expected gateway: function-url or gateway: rest-api.`,
+      `${Inputs.InvokeMode}, ${Inputs.Gateway}: response-stream needs a front door that streams (gateway is ${show(gateway)}${gateway === 'http-api' ? ', the default: HTTP APIs buffer every response' : ''}); expected gateway function-url or rest-api.`,
     );
   if (isPythonRuntime(runtime))
     r.problem(
-      `${Inputs.InvokeMode}, ${Inputs.Runtime}: Lambda streams responses only from Node.js runtimes (runtime is ${show(runtime)}); expected runtime: one of ${NODE_RUNTIMES.join(', ')} with awslambda.streamifyResponse, or invoke-mode: buffered.`,
+      `${Inputs.InvokeMode}, ${Inputs.Runtime}: Lambda streams responses only from Node.js runtimes (runtime is ${show(runtime)}); expected a runtime of ${NODE_RUNTIMES.join(', ')} with awslambda.streamifyResponse, or invoke-mode buffered.`,
     );
   return invokeMode;
 }

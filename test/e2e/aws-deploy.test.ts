@@ -502,7 +502,7 @@ describe('refusals before any AWS call', () => {
       });
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(
-        /^::error::.*invoke-mode, gateway: .*expected gateway: function-url or gateway: rest-api/m,
+        /^::error::.*invoke-mode, gateway: .*expected gateway function-url or rest-api/m,
       );
       expect(aws.calls.calls).toEqual([]);
     },

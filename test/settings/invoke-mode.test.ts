@@ -40,19 +40,21 @@ describe('invoke-mode', () => {
     expect(problems[0]).toMatch(
       /^invoke-mode, gateway: .*gateway is "http-api", the default: HTTP APIs buffer/,
     );
-    expect(problems[0]).toMatch(/expected gateway: function-url or gateway: rest-api\.$/);
+    expect(problems[0]).toMatch(
+      /response-stream needs a front door .*expected gateway function-url or rest-api\.$/,
+    );
   });
 
   test('response-stream with gateway none is refused', () => {
     expect(problemsOf({ ...NODE, gateway: 'none', 'invoke-mode': 'response-stream' })).toEqual([
-      expect.stringMatching(/^invoke-mode, gateway: .*\(gateway is "none"\); expected gateway: function-url/),
+      expect.stringMatching(/^invoke-mode, gateway: .*\(gateway is "none"\); expected gateway function-url/),
     ]);
   });
 
   test('response-stream with a Python runtime names runtime and invoke-mode', () => {
     expect(problemsOf({ name: 'svc', gateway: 'function-url', 'invoke-mode': 'response-stream' })).toEqual([
       expect.stringMatching(
-        /^invoke-mode, runtime: Lambda streams responses only from Node\.js runtimes \(runtime is "python3\.12"\); expected runtime: one of nodejs20\.x, nodejs22\.x, nodejs24\.x/,
+        /^invoke-mode, runtime: Lambda streams responses only from Node\.js runtimes \(runtime is "python3\.12"\); expected a runtime of nodejs20\.x, nodejs22\.x, nodejs24\.x/,
       ),
     ]);
   });
