@@ -343,15 +343,23 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
     Resource: collections.map((c) => `${api}${c}/*`),
     Condition: { StringEquals: ours },
   });
-  if (uses('http-api')) {
-    statements.push({ Sid: 'CreateHttpApi', ...createOn(['/apis']) });
-    statements.push({ Sid: 'HttpApi', ...manage(['/apis']) });
+  // One statement for every kind of front door: the policy stays under IAM's size limit.
+  // A usage plan's key links and API stages name objects IAM never sees (production's key id,
+  // production's API stage): the preview role makes, changes and links none, it only reads and
+  // deletes its own (undeploy of a preview made with api-key before), so api-key is production's.
+  const keys = uses('rest-api') ? ['/usageplans', '/apikeys'] : [];
+  const doors = [...(uses('http-api') ? ['/apis'] : []), ...(uses('rest-api') ? ['/restapis'] : [])];
+  const made = preview ? doors : [...doors, ...keys];
+  if (made.length) {
+    statements.push({ Sid: 'CreateFrontDoors', ...createOn(made) });
+    statements.push({ Sid: 'FrontDoors', ...manage(made) });
   }
-  if (uses('rest-api')) {
-    const rest = ['/restapis', '/usageplans', '/apikeys'];
-    statements.push({ Sid: 'CreateRestApi', ...createOn(rest) });
-    statements.push({ Sid: 'RestApi', ...manage(rest) });
-  }
+  if (preview && keys.length)
+    statements.push({
+      Sid: 'RemoveOwnApiKeys',
+      ...manage(keys),
+      Action: ['apigateway:GET', 'apigateway:DELETE'],
+    });
 
   statements.push({
     Sid: 'FunctionLogs',
@@ -625,6 +633,10 @@ export function deployPolicyNotes(options: DeployPolicyOptions): string[] {
   if (options.role === 'preview')
     notes.push(
       `Preview role: denied every write to the stages ${protectedStagesOf(options).join(', ')} and every IAM write.`,
+    );
+  if (options.role === 'preview' && (options.gateway === 'all' || options.gateway === 'rest-api'))
+    notes.push(
+      "Preview role: no usage plan or API key writes (create, change, link): IAM cannot check which key or API stage a link names, so a pull request could link production's key to its own plan and read it. It may read and delete its own; api-key: true is for stages deployed with the production role.",
     );
   // One execution-role-arn for both roles would run pull-request code with production's runtime permissions.
   if (options.role === 'preview' && !options.managesExecutionRole && options.executionRoleArn)

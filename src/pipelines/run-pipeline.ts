@@ -18,6 +18,7 @@ import { formatBytes } from '../packaging/size-check.js';
 import { secretValues } from '../settings/secret-values.js';
 import { runtimeSettingWarnings } from '../settings/adapter-settings.js';
 import { SettingsError } from '../settings/settings.js';
+import { checkPullRequestLimits } from '../settings/pull-request-limits.js';
 import { Inputs } from '../settings/names.js';
 import { inputName, type Surface } from '../settings/surface.js';
 import { executionPolicySizeProblem } from '../resources/execution-role/execution-role.js';
@@ -126,6 +127,8 @@ async function runPackage({ settings, plan, deps }: CommandRun): Promise<Pipelin
 async function runDeploy(run: CommandRun): Promise<PipelineRun> {
   const { settings, plan, ctx, deps } = run;
   const { logger } = deps;
+  // Before anything is built or signed in: what the preview role may not do is no question for AWS.
+  if (settings.target === 'aws') checkPullRequestLimits(settings, ctx.eventName);
   const uses = { app: Boolean(settings.app), keepWarm: Boolean(settings.keepWarm) };
   for (const warning of runtimeSettingWarnings(settings.environment, uses, deps.surface))
     logger.warning(warning);

@@ -153,14 +153,19 @@ export function stageCalls(stage: string) {
         ? c('apiGateway', 'GetApiKeys', { nameQuery: FUNCTION, includeValues: true })
         : c('apiGateway', 'GetUsagePlanKeys', { usagePlanId: 'u1' }),
       c('apiGateway', 'GetApiKey', { apiKey: 'k1', includeValue: true }),
-      c('apiGateway', 'CreateApiKey', { name: FUNCTION, tags: TAGS }),
-      // A disabled key is never enabled again: replaced, then unlinked and deleted (ours, by its tags).
-      c('apiGateway', 'DeleteUsagePlanKey', { usagePlanId: 'u1', keyId: 'k0' }),
-      c('apiGateway', 'DeleteApiKey', { apiKey: 'k0' }),
       c('apiGateway', 'GetUsagePlans', { keyId: 'k1' }),
-      c('apiGateway', 'CreateUsagePlan', { name: FUNCTION, tags: TAGS }),
-      c('apiGateway', 'CreateUsagePlanKey', { usagePlanId: 'u1', keyId: 'k1', keyType: 'API_KEY' }),
-      c('apiGateway', 'UpdateUsagePlan', { usagePlanId: 'u1' }),
+      // Making, changing and linking keys and plans: production only (a link names what IAM never sees).
+      ...(production
+        ? [
+            c('apiGateway', 'CreateApiKey', { name: FUNCTION, tags: TAGS }),
+            // A disabled key is never enabled again: replaced, then unlinked and deleted (ours, by its tags).
+            c('apiGateway', 'DeleteUsagePlanKey', { usagePlanId: 'u1', keyId: 'k0' }),
+            c('apiGateway', 'DeleteApiKey', { apiKey: 'k0' }),
+            c('apiGateway', 'CreateUsagePlan', { name: FUNCTION, tags: TAGS }),
+            c('apiGateway', 'CreateUsagePlanKey', { usagePlanId: 'u1', keyId: 'k1', keyType: 'API_KEY' }),
+            c('apiGateway', 'UpdateUsagePlan', { usagePlanId: 'u1' }),
+          ]
+        : []),
       c('lambda', 'AddPermission', {
         FunctionName: FUNCTION,
         Qualifier: 'live',
@@ -210,7 +215,9 @@ export function stageCalls(stage: string) {
     'rest-api': [
       c('apiGateway', 'GetUsagePlanKeys', { usagePlanId: 'u1' }),
       c('apiGateway', 'DeleteUsagePlanKey', { usagePlanId: 'u1', keyId: 'k1' }),
-      c('apiGateway', 'UpdateUsagePlan', { usagePlanId: 'u1' }),
+      // Detaching the API stage: a PATCH, which could as well attach production's; a preview's plan
+      // made before the preview role lost it waits for the production role (prune).
+      ...(production ? [c('apiGateway', 'UpdateUsagePlan', { usagePlanId: 'u1' })] : []),
       c('apiGateway', 'DeleteUsagePlan', { usagePlanId: 'u1' }),
       c('apiGateway', 'DeleteApiKey', { apiKey: 'k1' }),
       c('apiGateway', 'DeleteRestApi', { restApiId: 'a1' }),

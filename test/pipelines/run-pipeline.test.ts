@@ -7,7 +7,7 @@ import { makePlan } from '../../src/model/plan.js';
 import { runPipeline } from '../../src/pipelines/run-pipeline.js';
 import { readSettings } from '../../src/settings/settings.js';
 import { RecordingLogger } from '../../src/util/logger.js';
-import { noEventContext } from '../support/github-context.js';
+import { eventContext, noEventContext } from '../support/github-context.js';
 
 describe('runPipeline', () => {
   it('masks every environment value before anything runs', async () => {
@@ -72,5 +72,47 @@ describe('runPipeline', () => {
       surface,
     });
     await expect(run).rejects.toThrow(said);
+  });
+
+  it('api-key: true on a pull-request run is refused before any AWS call, naming the input and the fix', async () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'pr-api-key-'));
+    writeFileSync(join(workspace, 'app.py'), 'def handler(e, c):\n  return 1\n');
+    const inputs: Record<string, string> = {
+      name: 'shop',
+      'aws-region': 'eu-west-1',
+      gateway: 'rest-api',
+      'api-key': 'true',
+    };
+    const settings = readSettings((name) => inputs[name], {
+      GITHUB_WORKSPACE: workspace,
+      RUNNER_TEMP: workspace,
+    });
+    for (const event of ['pull_request', 'pull_request_target']) {
+      const ctx = eventContext(event, {
+        action: 'opened',
+        number: 7,
+        pull_request: {
+          number: 7,
+          head: { repo: { full_name: 'octo/svc' } },
+          base: { repo: { full_name: 'octo/svc' } },
+        },
+      });
+      const awsCalls: string[] = [];
+      const run = runPipeline(settings, makePlan(settings, ctx), ctx, {
+        logger: new RecordingLogger(),
+        env: { RUNNER_TEMP: workspace },
+        awsClients: () => {
+          awsCalls.push('clients');
+          throw new Error('no AWS client expected');
+        },
+      });
+      await expect(run).rejects.toThrow(
+        `api-key: true on a ${event} run: pull-request runs deploy with the preview role, which may not make or link API keys ` +
+          "(IAM cannot check which key a usage plan link names, so a pull request could read production's key). " +
+          "Turn it off for pull requests (api-key: ${{ !startsWith(github.event_name, 'pull_request') }}), or leave previews without a key; " +
+          'stages deployed with the production role keep theirs.',
+      );
+      expect(awsCalls).toEqual([]);
+    }
   });
 });

@@ -148,6 +148,18 @@ describe('.github/workflows/deploy.yml', () => {
     });
   });
 
+  it('the preview job never asks for an API key (the preview role may not make or link one); production keeps it', () => {
+    const caller = { name: 'shop', gateway: 'rest-api', 'api-key': 'true', quota: '1000/day' };
+    for (const event_name of ['pull_request', 'push']) {
+      const preview = reusableWorkflowActionInputs(caller, 'preview', REPO_ROOT, { event_name });
+      expect([preview['api-key'], preview.quota]).toEqual(['false', '']);
+    }
+    expect(reusableWorkflowActionInputs(caller, 'deploy', REPO_ROOT, { event_name: 'push' })).toMatchObject({
+      'api-key': 'true',
+      quota: '1000/day',
+    });
+  });
+
   it("offers every input of the action's deploy, with the action's defaults, except those it decides itself", () => {
     const action = readActionYml().inputs;
     const declared = readReusableWorkflow().on.workflow_call.inputs;
