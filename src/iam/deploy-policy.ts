@@ -183,14 +183,13 @@ const OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload
 
 const LOG_ACTIONS = ['logs:FilterLogEvents', 'logs:DeleteLogGroup', 'logs:ListTagsForResource'];
 
-const RULE_ACTIONS = [
-  'events:PutRule',
-  'events:PutTargets',
+/** Making a keep-warm rule (PutRule with tags needs TagResource): the production role's only. */
+const RULE_WRITE_ACTIONS = ['events:PutRule', 'events:PutTargets', 'events:TagResource'];
+const RULE_REMOVAL_ACTIONS = [
   'events:DescribeRule',
   'events:ListTargetsByRule',
   'events:RemoveTargets',
   'events:DeleteRule',
-  'events:TagResource',
   'events:ListTagsForResource',
 ];
 
@@ -373,7 +372,10 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
     statements.push({
       Sid: 'KeepWarmSchedules',
       Effect: 'Allow',
-      Action: RULE_ACTIONS,
+      // A rule's targets are not resources of the rule: IAM cannot keep PutTargets to the preview's
+      // own function, so a preview could send chosen events to production's queues. The preview role
+      // only finds and removes its rules (undeploy of a preview kept warm before).
+      Action: preview ? RULE_REMOVAL_ACTIONS : [...RULE_WRITE_ACTIONS, ...RULE_REMOVAL_ACTIONS],
       Resource: `arn:${p}:events:${region}:${accountId}:rule/${project}-*`,
       Condition: { StringEqualsIfExists: ours },
     });
@@ -633,6 +635,10 @@ export function deployPolicyNotes(options: DeployPolicyOptions): string[] {
   if (options.role === 'preview')
     notes.push(
       `Preview role: denied every write to the stages ${protectedStagesOf(options).join(', ')} and every IAM write.`,
+    );
+  if (options.role === 'preview' && options.keepWarm)
+    notes.push(
+      "Preview role: no events:PutRule, PutTargets or TagResource: IAM cannot limit a rule's targets, so a pull request could send chosen events to production's queues. It may find and remove its own rules; keep-warm is for stages deployed with the production role.",
     );
   if (options.role === 'preview' && (options.gateway === 'all' || options.gateway === 'rest-api'))
     notes.push(

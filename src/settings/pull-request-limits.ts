@@ -2,14 +2,16 @@
  * What a pull-request run may not ask for. Pull-request runs deploy with the
  * preview role (DESIGN.md, "Who may deploy what"), whose policy leaves out
  * every call that links an object IAM cannot check by tag: a usage plan's
- * keys and API stages. Refused here, before anything signs in, so the user
- * reads why instead of an AccessDenied halfway through a deploy.
+ * keys and API stages, an EventBridge rule's targets. Decided here, before
+ * anything signs in, so the user reads why instead of an AccessDenied halfway
+ * through a deploy: an API key is refused (the stage would serve without the
+ * protection asked for), keep-warm is skipped with a notice (a latency nicety).
  */
 import { isPullRequestEvent } from '../model/plan.js';
 import type { Settings } from '../model/settings.js';
 import { Inputs } from './names.js';
 
-type Limited = Pick<Settings, 'apiKey'>;
+type Limited = Pick<Settings, 'apiKey' | 'keepWarm'>;
 
 /** `api-key: true` on a pull-request run: the preview role may not make or link API keys. */
 export class ApiKeyFromPullRequestError extends Error {
@@ -24,8 +26,25 @@ export class ApiKeyFromPullRequestError extends Error {
   }
 }
 
-/** Throws when a pull-request run asks for what only the production role may do. */
-export function checkPullRequestLimits(settings: Limited, eventName: string): void {
-  if (!isPullRequestEvent(eventName)) return;
+/**
+ * The settings a pull-request run deploys with, and the notices to log; throws when it asks for
+ * what only the production role may do and cannot be left out.
+ */
+export function pullRequestLimits<S extends Limited>(
+  settings: S,
+  eventName: string,
+): { settings: S; notices: string[] } {
+  if (!isPullRequestEvent(eventName)) return { settings, notices: [] };
   if (settings.apiKey) throw new ApiKeyFromPullRequestError(eventName);
+  const notices: string[] = [];
+  let limited = settings;
+  if (settings.keepWarm) {
+    notices.push(
+      `${Inputs.KeepWarm} skipped: a ${eventName} run deploys with the preview role, which may not create EventBridge rules or targets ` +
+        "(IAM cannot limit which target a rule sends events to, so a pull request could send chosen events to production's queues). " +
+        'Previews start cold; stages deployed with the production role are kept warm.',
+    );
+    limited = { ...limited, keepWarm: undefined };
+  }
+  return { settings: limited, notices };
 }

@@ -133,6 +133,15 @@ describe('deployRolePolicy', () => {
     );
   });
 
+  it('the preview role notes that keep-warm rules are not its to make', () => {
+    const said =
+      "Preview role: no events:PutRule, PutTargets or TagResource: IAM cannot limit a rule's targets, so a pull request could send chosen events to production's queues. It may find and remove its own rules; keep-warm is for stages deployed with the production role.";
+    expect(deployPolicyNotes({ ...base, gateway: 'none', keepWarm: true, role: 'preview' })).toContain(said);
+    expect(deployPolicyNotes({ ...base, gateway: 'none', keepWarm: true, role: 'production' })).not.toContain(
+      said,
+    );
+  });
+
   it('the preview role notes that API keys and usage plans are not its to make', () => {
     const said =
       "Preview role: no usage plan or API key writes (create, change, link): IAM cannot check which key or API stage a link names, so a pull request could link production's key to its own plan and read it. It may read and delete its own; api-key: true is for stages deployed with the production role.";

@@ -230,18 +230,23 @@ export function stageCalls(stage: string) {
     c('events', 'DescribeRule', { Name: RULE }),
     c('events', 'ListTargetsByRule', { Rule: RULE }),
     c('events', 'ListTagsForResource', { ResourceARN: `arn:aws:events:${REGION}:${ACCOUNT}:rule/${RULE}` }),
-    c('events', 'PutRule', {
-      Name: RULE,
-      ScheduleExpression: 'rate(5 minutes)',
-      Tags: [{ Key: 'lambda-deploy:name', Value: PROJECT }],
-    }),
-    c('events', 'PutTargets', { Rule: RULE, Targets: [{ Id: 'lambda-deploy-live', Arn: ALIAS_ARN }] }),
-    c('lambda', 'AddPermission', {
-      FunctionName: FUNCTION,
-      Qualifier: 'live',
-      Principal: 'events.amazonaws.com',
-      SourceArn: `arn:aws:events:${REGION}:${ACCOUNT}:rule/${RULE}`,
-    }),
+    // Making the rule and pointing it at the function: production only (IAM cannot limit a rule's targets).
+    ...(production
+      ? [
+          c('events', 'PutRule', {
+            Name: RULE,
+            ScheduleExpression: 'rate(5 minutes)',
+            Tags: [{ Key: 'lambda-deploy:name', Value: PROJECT }],
+          }),
+          c('events', 'PutTargets', { Rule: RULE, Targets: [{ Id: 'lambda-deploy-live', Arn: ALIAS_ARN }] }),
+          c('lambda', 'AddPermission', {
+            FunctionName: FUNCTION,
+            Qualifier: 'live',
+            Principal: 'events.amazonaws.com',
+            SourceArn: `arn:aws:events:${REGION}:${ACCOUNT}:rule/${RULE}`,
+          }),
+        ]
+      : []),
     c('events', 'RemoveTargets', { Rule: RULE, Ids: ['lambda-deploy-live'] }),
     c('events', 'DeleteRule', { Name: RULE }),
     c('lambda', 'RemovePermission', {

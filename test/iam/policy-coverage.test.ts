@@ -354,7 +354,8 @@ describe('(b) every call the real modules make is allowed', () => {
     ])
       expect(operations(recorded.calls)).toContain(op);
     const on = { gateway: 'none' as const, keepWarm: true, provisionedConcurrency: true, layers: true };
-    check(recorded, { ...on, role: 'preview' });
+    // Creating the rule and its target: the production role's only; the preview role removes its own.
+    check(recorded, { ...on, role: 'preview' }, recorded.calls, ['PutRuleCommand', 'PutTargetsCommand']);
     // Without the options those calls are refused.
     expect(violations(recorded, { gateway: 'none', role: 'preview' }).length).toBeGreaterThan(5);
   });

@@ -191,6 +191,30 @@ describe('links IAM cannot check: only the production role makes them', () => {
     // The REST API itself stays the preview's to make.
     expect(evaluate(doc('preview'), 'apigateway:POST', api('/restapis'), fresh)).toBe('allowed');
   });
+
+  it("keep-warm rules: the preview role may not put a rule or its targets (any target, production's queues too), only read and remove its own", () => {
+    const rule = `arn:aws:events:${R}:${A}:rule/shop-pr-7-warm`;
+    const writes = ['events:PutRule', 'events:PutTargets', 'events:TagResource'];
+    const removal = [
+      'events:DescribeRule',
+      'events:ListTargetsByRule',
+      'events:RemoveTargets',
+      'events:DeleteRule',
+    ];
+    for (const action of writes) {
+      expect(`${action} ${evaluate(doc('preview'), action, rule, { ...own, ...fresh })}`).toBe(
+        `${action} implicit-deny`,
+      );
+      expect(`${action} ${evaluate(doc('production'), action, rule, { ...own, ...fresh })}`).toBe(
+        `${action} allowed`,
+      );
+    }
+    for (const role of ['preview', 'production'] as const)
+      for (const action of removal)
+        expect(`${role} ${action} ${evaluate(doc(role), action, rule, own)}`).toBe(
+          `${role} ${action} allowed`,
+        );
+  });
 });
 
 describe('the production role', () => {

@@ -115,4 +115,46 @@ describe('runPipeline', () => {
       expect(awsCalls).toEqual([]);
     }
   });
+
+  it('keep-warm on a pull-request run is skipped with a notice before any AWS call, not refused', async () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'pr-keep-warm-'));
+    writeFileSync(join(workspace, 'app.py'), 'def handler(e, c):\n  return 1\n');
+    const inputs: Record<string, string> = {
+      name: 'shop',
+      'aws-region': 'eu-west-1',
+      'keep-warm': 'rate(5 minutes)',
+    };
+    const settings = readSettings((name) => inputs[name], {
+      GITHUB_WORKSPACE: workspace,
+      RUNNER_TEMP: workspace,
+    });
+    const ctx = eventContext('pull_request', {
+      action: 'opened',
+      number: 7,
+      pull_request: {
+        number: 7,
+        head: { repo: { full_name: 'octo/svc' } },
+        base: { repo: { full_name: 'octo/svc' } },
+      },
+    });
+    const logger = new RecordingLogger();
+    const awsCalls: string[] = [];
+    // No credentials here: the run stops at signing in, after the notice.
+    await runPipeline(settings, makePlan(settings, ctx), ctx, {
+      logger,
+      env: { RUNNER_TEMP: workspace },
+      awsClients: () => {
+        awsCalls.push('clients');
+        throw new Error('no AWS client expected');
+      },
+    }).catch(() => undefined);
+    expect(logger.lines).toContainEqual({
+      level: 'info',
+      message:
+        'keep-warm skipped: a pull_request run deploys with the preview role, which may not create EventBridge rules or targets ' +
+        "(IAM cannot limit which target a rule sends events to, so a pull request could send chosen events to production's queues). " +
+        'Previews start cold; stages deployed with the production role are kept warm.',
+    });
+    expect(awsCalls).toEqual([]);
+  });
 });

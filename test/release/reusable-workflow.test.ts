@@ -140,9 +140,14 @@ describe('.github/workflows/deploy.yml', () => {
     const pr = reusableWorkflowActionInputs(caller, 'preview', REPO_ROOT, { event_name: 'pull_request' });
     // Billed every hour for each open pull request; taking the input out removes what an earlier deploy set.
     expect(pr['provisioned-concurrency']).toBe('');
-    expect(pr['keep-warm']).toBe('rate(5 minutes)');
+    // No keep-warm rule either: the preview role may not create EventBridge rules or targets.
+    expect(pr['keep-warm']).toBe('');
     const branch = reusableWorkflowActionInputs(caller, 'preview', REPO_ROOT, { event_name: 'push' });
     expect(branch['provisioned-concurrency']).toBe('3');
+    expect(branch['keep-warm']).toBe('');
+    expect(reusableWorkflowActionInputs(caller, 'deploy', REPO_ROOT, { event_name: 'push' })).toMatchObject({
+      'keep-warm': 'rate(5 minutes)',
+    });
     expect(reusableWorkflowActionInputs(caller, 'deploy', REPO_ROOT, { event_name: 'push' })).toMatchObject({
       'provisioned-concurrency': '3',
     });
