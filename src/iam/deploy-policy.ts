@@ -291,7 +291,14 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
   // gateway none: the smoke test invokes `live` directly.
   if (uses('none')) functionActions.push('lambda:InvokeFunction');
   if (uses('function-url')) functionActions.push(...FUNCTION_URL_ACTIONS);
-  if (options.provisionedConcurrency) functionActions.push(...PROVISIONED_CONCURRENCY_ACTIONS);
+  // Setting it takes from the account's unreserved concurrency, which production's functions share
+  // (IAM has no condition on the count): the preview role only reads and removes it.
+  if (options.provisionedConcurrency)
+    functionActions.push(
+      ...PROVISIONED_CONCURRENCY_ACTIONS.filter(
+        (a) => !preview || a !== 'lambda:PutProvisionedConcurrencyConfig',
+      ),
+    );
   statements.push({
     Sid: 'ProjectFunctions',
     Effect: 'Allow',
@@ -635,6 +642,10 @@ export function deployPolicyNotes(options: DeployPolicyOptions): string[] {
   if (options.role === 'preview')
     notes.push(
       `Preview role: denied every write to the stages ${protectedStagesOf(options).join(', ')} and every IAM write.`,
+    );
+  if (options.role === 'preview' && options.provisionedConcurrency)
+    notes.push(
+      "Preview role: no lambda:PutProvisionedConcurrencyConfig: it takes from the account's unreserved concurrency, which production's functions share. It may read and remove it; provisioned-concurrency is for stages deployed with the production role.",
     );
   if (options.role === 'preview' && options.keepWarm)
     notes.push(

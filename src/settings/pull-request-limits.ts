@@ -5,13 +5,15 @@
  * keys and API stages, an EventBridge rule's targets. Decided here, before
  * anything signs in, so the user reads why instead of an AccessDenied halfway
  * through a deploy: an API key is refused (the stage would serve without the
- * protection asked for), keep-warm is skipped with a notice (a latency nicety).
+ * protection asked for), keep-warm and provisioned concurrency are skipped
+ * with a notice (latency niceties; provisioned concurrency also takes from
+ * the account's unreserved concurrency, which production shares).
  */
 import { isPullRequestEvent } from '../model/plan.js';
 import type { Settings } from '../model/settings.js';
 import { Inputs } from './names.js';
 
-type Limited = Pick<Settings, 'apiKey' | 'keepWarm'>;
+type Limited = Pick<Settings, 'apiKey' | 'keepWarm' | 'provisionedConcurrency'>;
 
 /** `api-key: true` on a pull-request run: the preview role may not make or link API keys. */
 export class ApiKeyFromPullRequestError extends Error {
@@ -45,6 +47,15 @@ export function pullRequestLimits<S extends Limited>(
         'Previews start cold; stages deployed with the production role are kept warm.',
     );
     limited = { ...limited, keepWarm: undefined };
+  }
+  // 0 only removes what is there (Get and Delete stay the preview role's): left as asked.
+  if (settings.provisionedConcurrency) {
+    notices.push(
+      `${Inputs.ProvisionedConcurrency} skipped: a ${eventName} run deploys with the preview role, which may not set provisioned concurrency ` +
+        "(it takes from the account's unreserved concurrency, which production's functions share, and is billed every hour). " +
+        'Previews start on demand; stages deployed with the production role keep theirs.',
+    );
+    limited = { ...limited, provisionedConcurrency: undefined };
   }
   return { settings: limited, notices };
 }

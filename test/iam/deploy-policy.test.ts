@@ -133,6 +133,17 @@ describe('deployRolePolicy', () => {
     );
   });
 
+  it('the preview role notes that provisioned concurrency is not its to set', () => {
+    const said =
+      "Preview role: no lambda:PutProvisionedConcurrencyConfig: it takes from the account's unreserved concurrency, which production's functions share. It may read and remove it; provisioned-concurrency is for stages deployed with the production role.";
+    expect(
+      deployPolicyNotes({ ...base, gateway: 'none', provisionedConcurrency: true, role: 'preview' }),
+    ).toContain(said);
+    expect(
+      deployPolicyNotes({ ...base, gateway: 'none', provisionedConcurrency: true, role: 'production' }),
+    ).not.toContain(said);
+  });
+
   it('the preview role notes that keep-warm rules are not its to make', () => {
     const said =
       "Preview role: no events:PutRule, PutTargets or TagResource: IAM cannot limit a rule's targets, so a pull request could send chosen events to production's queues. It may find and remove its own rules; keep-warm is for stages deployed with the production role.";

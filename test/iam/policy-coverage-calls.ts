@@ -258,11 +258,16 @@ export function stageCalls(stage: string) {
 
   const PROVISIONED_CONCURRENCY: Call[] = [
     c('lambda', 'GetProvisionedConcurrencyConfig', { FunctionName: FUNCTION, Qualifier: 'live' }),
-    c('lambda', 'PutProvisionedConcurrencyConfig', {
-      FunctionName: FUNCTION,
-      Qualifier: 'live',
-      ProvisionedConcurrentExecutions: 2,
-    }),
+    // Setting it takes from the account's unreserved concurrency: production only.
+    ...(production
+      ? [
+          c('lambda', 'PutProvisionedConcurrencyConfig', {
+            FunctionName: FUNCTION,
+            Qualifier: 'live',
+            ProvisionedConcurrentExecutions: 2,
+          }),
+        ]
+      : []),
     c('lambda', 'DeleteProvisionedConcurrencyConfig', { FunctionName: FUNCTION, Qualifier: 'live' }),
   ];
 

@@ -215,6 +215,21 @@ describe('links IAM cannot check: only the production role makes them', () => {
           `${role} ${action} allowed`,
         );
   });
+
+  it("provisioned concurrency: the preview role may not set it (it takes the account's unreserved concurrency), only read and remove it", () => {
+    const live = `arn:aws:lambda:${R}:${A}:function:shop-pr-7:live`;
+    const put = 'lambda:PutProvisionedConcurrencyConfig';
+    expect(evaluate(doc('preview'), put, live, own)).toBe('implicit-deny');
+    expect(evaluate(doc('production'), put, live, own)).toBe('allowed');
+    for (const role of ['preview', 'production'] as const)
+      for (const action of [
+        'lambda:GetProvisionedConcurrencyConfig',
+        'lambda:DeleteProvisionedConcurrencyConfig',
+      ])
+        expect(`${role} ${action} ${evaluate(doc(role), action, live, own)}`).toBe(
+          `${role} ${action} allowed`,
+        );
+  });
 });
 
 describe('the production role', () => {

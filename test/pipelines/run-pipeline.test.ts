@@ -116,13 +116,14 @@ describe('runPipeline', () => {
     }
   });
 
-  it('keep-warm on a pull-request run is skipped with a notice before any AWS call, not refused', async () => {
+  it('keep-warm and provisioned-concurrency on a pull-request run are skipped with a notice before any AWS call, not refused', async () => {
     const workspace = mkdtempSync(join(tmpdir(), 'pr-keep-warm-'));
     writeFileSync(join(workspace, 'app.py'), 'def handler(e, c):\n  return 1\n');
     const inputs: Record<string, string> = {
       name: 'shop',
       'aws-region': 'eu-west-1',
       'keep-warm': 'rate(5 minutes)',
+      'provisioned-concurrency': '2',
     };
     const settings = readSettings((name) => inputs[name], {
       GITHUB_WORKSPACE: workspace,
@@ -154,6 +155,13 @@ describe('runPipeline', () => {
         'keep-warm skipped: a pull_request run deploys with the preview role, which may not create EventBridge rules or targets ' +
         "(IAM cannot limit which target a rule sends events to, so a pull request could send chosen events to production's queues). " +
         'Previews start cold; stages deployed with the production role are kept warm.',
+    });
+    expect(logger.lines).toContainEqual({
+      level: 'info',
+      message:
+        'provisioned-concurrency skipped: a pull_request run deploys with the preview role, which may not set provisioned concurrency ' +
+        "(it takes from the account's unreserved concurrency, which production's functions share, and is billed every hour). " +
+        'Previews start on demand; stages deployed with the production role keep theirs.',
     });
     expect(awsCalls).toEqual([]);
   });
