@@ -183,14 +183,13 @@ const OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload
 
 const LOG_ACTIONS = ['logs:FilterLogEvents', 'logs:DeleteLogGroup', 'logs:ListTagsForResource'];
 
-const RULE_ACTIONS = [
-  'events:PutRule',
-  'events:PutTargets',
+/** Making a keep-warm rule (PutRule with tags needs TagResource): the production role's only. */
+const RULE_WRITE_ACTIONS = ['events:PutRule', 'events:PutTargets', 'events:TagResource'];
+const RULE_REMOVAL_ACTIONS = [
   'events:DescribeRule',
   'events:ListTargetsByRule',
   'events:RemoveTargets',
   'events:DeleteRule',
-  'events:TagResource',
   'events:ListTagsForResource',
 ];
 
@@ -292,7 +291,14 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
   // gateway none: the smoke test invokes `live` directly.
   if (uses('none')) functionActions.push('lambda:InvokeFunction');
   if (uses('function-url')) functionActions.push(...FUNCTION_URL_ACTIONS);
-  if (options.provisionedConcurrency) functionActions.push(...PROVISIONED_CONCURRENCY_ACTIONS);
+  // Setting it takes from the account's unreserved concurrency, which production's functions share
+  // (IAM has no condition on the count): the preview role only reads and removes it.
+  if (options.provisionedConcurrency)
+    functionActions.push(
+      ...PROVISIONED_CONCURRENCY_ACTIONS.filter(
+        (a) => !preview || a !== 'lambda:PutProvisionedConcurrencyConfig',
+      ),
+    );
   statements.push({
     Sid: 'ProjectFunctions',
     Effect: 'Allow',
@@ -343,15 +349,23 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
     Resource: collections.map((c) => `${api}${c}/*`),
     Condition: { StringEquals: ours },
   });
-  if (uses('http-api')) {
-    statements.push({ Sid: 'CreateHttpApi', ...createOn(['/apis']) });
-    statements.push({ Sid: 'HttpApi', ...manage(['/apis']) });
+  // One statement for every kind of front door: the policy stays under IAM's size limit.
+  // A usage plan's key links and API stages name objects IAM never sees (production's key id,
+  // production's API stage): the preview role makes, changes and links none, it only reads and
+  // deletes its own (undeploy of a preview made with api-key before), so api-key is production's.
+  const keys = uses('rest-api') ? ['/usageplans', '/apikeys'] : [];
+  const doors = [...(uses('http-api') ? ['/apis'] : []), ...(uses('rest-api') ? ['/restapis'] : [])];
+  const made = preview ? doors : [...doors, ...keys];
+  if (made.length) {
+    statements.push({ Sid: 'CreateFrontDoors', ...createOn(made) });
+    statements.push({ Sid: 'FrontDoors', ...manage(made) });
   }
-  if (uses('rest-api')) {
-    const rest = ['/restapis', '/usageplans', '/apikeys'];
-    statements.push({ Sid: 'CreateRestApi', ...createOn(rest) });
-    statements.push({ Sid: 'RestApi', ...manage(rest) });
-  }
+  if (preview && keys.length)
+    statements.push({
+      Sid: 'RemoveOwnApiKeys',
+      ...manage(keys),
+      Action: ['apigateway:GET', 'apigateway:DELETE'],
+    });
 
   statements.push({
     Sid: 'FunctionLogs',
@@ -365,7 +379,10 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
     statements.push({
       Sid: 'KeepWarmSchedules',
       Effect: 'Allow',
-      Action: RULE_ACTIONS,
+      // A rule's targets are not resources of the rule: IAM cannot keep PutTargets to the preview's
+      // own function, so a preview could send chosen events to production's queues. The preview role
+      // only finds and removes its rules (undeploy of a preview kept warm before).
+      Action: preview ? RULE_REMOVAL_ACTIONS : [...RULE_WRITE_ACTIONS, ...RULE_REMOVAL_ACTIONS],
       Resource: `arn:${p}:events:${region}:${accountId}:rule/${project}-*`,
       Condition: { StringEqualsIfExists: ours },
     });
@@ -625,6 +642,18 @@ export function deployPolicyNotes(options: DeployPolicyOptions): string[] {
   if (options.role === 'preview')
     notes.push(
       `Preview role: denied every write to the stages ${protectedStagesOf(options).join(', ')} and every IAM write.`,
+    );
+  if (options.role === 'preview' && options.provisionedConcurrency)
+    notes.push(
+      "Preview role: no lambda:PutProvisionedConcurrencyConfig: it takes from the account's unreserved concurrency, which production's functions share. It may read and remove it; provisioned-concurrency is for stages deployed with the production role.",
+    );
+  if (options.role === 'preview' && options.keepWarm)
+    notes.push(
+      "Preview role: no events:PutRule, PutTargets or TagResource: IAM cannot limit a rule's targets, so a pull request could send chosen events to production's queues. It may find and remove its own rules; keep-warm is for stages deployed with the production role.",
+    );
+  if (options.role === 'preview' && (options.gateway === 'all' || options.gateway === 'rest-api'))
+    notes.push(
+      "Preview role: no usage plan or API key writes (create, change, link): IAM cannot check which key or API stage a link names, so a pull request could link production's key to its own plan and read it. It may read and delete its own; api-key: true is for stages deployed with the production role.",
     );
   // One execution-role-arn for both roles would run pull-request code with production's runtime permissions.
   if (options.role === 'preview' && !options.managesExecutionRole && options.executionRoleArn)

@@ -18,6 +18,7 @@ import { formatBytes } from '../packaging/size-check.js';
 import { secretValues } from '../settings/secret-values.js';
 import { runtimeSettingWarnings } from '../settings/adapter-settings.js';
 import { SettingsError } from '../settings/settings.js';
+import { pullRequestLimits } from '../settings/pull-request-limits.js';
 import { Inputs } from '../settings/names.js';
 import { inputName, type Surface } from '../settings/surface.js';
 import { executionPolicySizeProblem } from '../resources/execution-role/execution-role.js';
@@ -123,9 +124,16 @@ async function runPackage({ settings, plan, deps }: CommandRun): Promise<Pipelin
   return { result: { kind: 'package', stage: plan.stage, pkg }, markdown };
 }
 
-async function runDeploy(run: CommandRun): Promise<PipelineRun> {
+async function runDeploy(asked: CommandRun): Promise<PipelineRun> {
+  const { logger } = asked.deps;
+  // Before anything is built or signed in: what the preview role may not do is no question for AWS.
+  const limited =
+    asked.settings.target === 'aws'
+      ? pullRequestLimits(asked.settings, asked.ctx.eventName)
+      : { settings: asked.settings, notices: [] };
+  for (const notice of limited.notices) logger.info(notice);
+  const run = { ...asked, settings: limited.settings };
   const { settings, plan, ctx, deps } = run;
-  const { logger } = deps;
   const uses = { app: Boolean(settings.app), keepWarm: Boolean(settings.keepWarm) };
   for (const warning of runtimeSettingWarnings(settings.environment, uses, deps.surface))
     logger.warning(warning);

@@ -36,10 +36,8 @@ describe('deployRolePolicy', () => {
       'ArtifactBucket',
       'Artifacts',
       'PassExecutionRole',
-      'CreateHttpApi',
-      'HttpApi',
-      'CreateRestApi',
-      'RestApi',
+      'CreateFrontDoors',
+      'FrontDoors',
       'KeepWarmSchedules',
       'DependenciesLayer',
       'OtherProjects',
@@ -133,6 +131,34 @@ describe('deployRolePolicy', () => {
     expect(deployPolicyNotes({ ...base, gateway: 'none', managesExecutionRole: false }).join('\n')).toMatch(
       /every role/,
     );
+  });
+
+  it('the preview role notes that provisioned concurrency is not its to set', () => {
+    const said =
+      "Preview role: no lambda:PutProvisionedConcurrencyConfig: it takes from the account's unreserved concurrency, which production's functions share. It may read and remove it; provisioned-concurrency is for stages deployed with the production role.";
+    expect(
+      deployPolicyNotes({ ...base, gateway: 'none', provisionedConcurrency: true, role: 'preview' }),
+    ).toContain(said);
+    expect(
+      deployPolicyNotes({ ...base, gateway: 'none', provisionedConcurrency: true, role: 'production' }),
+    ).not.toContain(said);
+  });
+
+  it('the preview role notes that keep-warm rules are not its to make', () => {
+    const said =
+      "Preview role: no events:PutRule, PutTargets or TagResource: IAM cannot limit a rule's targets, so a pull request could send chosen events to production's queues. It may find and remove its own rules; keep-warm is for stages deployed with the production role.";
+    expect(deployPolicyNotes({ ...base, gateway: 'none', keepWarm: true, role: 'preview' })).toContain(said);
+    expect(deployPolicyNotes({ ...base, gateway: 'none', keepWarm: true, role: 'production' })).not.toContain(
+      said,
+    );
+  });
+
+  it('the preview role notes that API keys and usage plans are not its to make', () => {
+    const said =
+      "Preview role: no usage plan or API key writes (create, change, link): IAM cannot check which key or API stage a link names, so a pull request could link production's key to its own plan and read it. It may read and delete its own; api-key: true is for stages deployed with the production role.";
+    expect(deployPolicyNotes({ ...base, gateway: 'rest-api', role: 'preview' })).toContain(said);
+    expect(deployPolicyNotes({ ...base, gateway: 'http-api', role: 'preview' })).not.toContain(said);
+    expect(deployPolicyNotes({ ...base, gateway: 'all', role: 'production' })).not.toContain(said);
   });
 
   it('a preview role that passes a given execution-role-arn says pull-request code runs as that role', () => {

@@ -153,14 +153,19 @@ export function stageCalls(stage: string) {
         ? c('apiGateway', 'GetApiKeys', { nameQuery: FUNCTION, includeValues: true })
         : c('apiGateway', 'GetUsagePlanKeys', { usagePlanId: 'u1' }),
       c('apiGateway', 'GetApiKey', { apiKey: 'k1', includeValue: true }),
-      c('apiGateway', 'CreateApiKey', { name: FUNCTION, tags: TAGS }),
-      // A disabled key is never enabled again: replaced, then unlinked and deleted (ours, by its tags).
-      c('apiGateway', 'DeleteUsagePlanKey', { usagePlanId: 'u1', keyId: 'k0' }),
-      c('apiGateway', 'DeleteApiKey', { apiKey: 'k0' }),
       c('apiGateway', 'GetUsagePlans', { keyId: 'k1' }),
-      c('apiGateway', 'CreateUsagePlan', { name: FUNCTION, tags: TAGS }),
-      c('apiGateway', 'CreateUsagePlanKey', { usagePlanId: 'u1', keyId: 'k1', keyType: 'API_KEY' }),
-      c('apiGateway', 'UpdateUsagePlan', { usagePlanId: 'u1' }),
+      // Making, changing and linking keys and plans: production only (a link names what IAM never sees).
+      ...(production
+        ? [
+            c('apiGateway', 'CreateApiKey', { name: FUNCTION, tags: TAGS }),
+            // A disabled key is never enabled again: replaced, then unlinked and deleted (ours, by its tags).
+            c('apiGateway', 'DeleteUsagePlanKey', { usagePlanId: 'u1', keyId: 'k0' }),
+            c('apiGateway', 'DeleteApiKey', { apiKey: 'k0' }),
+            c('apiGateway', 'CreateUsagePlan', { name: FUNCTION, tags: TAGS }),
+            c('apiGateway', 'CreateUsagePlanKey', { usagePlanId: 'u1', keyId: 'k1', keyType: 'API_KEY' }),
+            c('apiGateway', 'UpdateUsagePlan', { usagePlanId: 'u1' }),
+          ]
+        : []),
       c('lambda', 'AddPermission', {
         FunctionName: FUNCTION,
         Qualifier: 'live',
@@ -210,7 +215,9 @@ export function stageCalls(stage: string) {
     'rest-api': [
       c('apiGateway', 'GetUsagePlanKeys', { usagePlanId: 'u1' }),
       c('apiGateway', 'DeleteUsagePlanKey', { usagePlanId: 'u1', keyId: 'k1' }),
-      c('apiGateway', 'UpdateUsagePlan', { usagePlanId: 'u1' }),
+      // Detaching the API stage: a PATCH, which could as well attach production's; a preview's plan
+      // made before the preview role lost it waits for the production role (prune).
+      ...(production ? [c('apiGateway', 'UpdateUsagePlan', { usagePlanId: 'u1' })] : []),
       c('apiGateway', 'DeleteUsagePlan', { usagePlanId: 'u1' }),
       c('apiGateway', 'DeleteApiKey', { apiKey: 'k1' }),
       c('apiGateway', 'DeleteRestApi', { restApiId: 'a1' }),
@@ -223,18 +230,23 @@ export function stageCalls(stage: string) {
     c('events', 'DescribeRule', { Name: RULE }),
     c('events', 'ListTargetsByRule', { Rule: RULE }),
     c('events', 'ListTagsForResource', { ResourceARN: `arn:aws:events:${REGION}:${ACCOUNT}:rule/${RULE}` }),
-    c('events', 'PutRule', {
-      Name: RULE,
-      ScheduleExpression: 'rate(5 minutes)',
-      Tags: [{ Key: 'lambda-deploy:name', Value: PROJECT }],
-    }),
-    c('events', 'PutTargets', { Rule: RULE, Targets: [{ Id: 'lambda-deploy-live', Arn: ALIAS_ARN }] }),
-    c('lambda', 'AddPermission', {
-      FunctionName: FUNCTION,
-      Qualifier: 'live',
-      Principal: 'events.amazonaws.com',
-      SourceArn: `arn:aws:events:${REGION}:${ACCOUNT}:rule/${RULE}`,
-    }),
+    // Making the rule and pointing it at the function: production only (IAM cannot limit a rule's targets).
+    ...(production
+      ? [
+          c('events', 'PutRule', {
+            Name: RULE,
+            ScheduleExpression: 'rate(5 minutes)',
+            Tags: [{ Key: 'lambda-deploy:name', Value: PROJECT }],
+          }),
+          c('events', 'PutTargets', { Rule: RULE, Targets: [{ Id: 'lambda-deploy-live', Arn: ALIAS_ARN }] }),
+          c('lambda', 'AddPermission', {
+            FunctionName: FUNCTION,
+            Qualifier: 'live',
+            Principal: 'events.amazonaws.com',
+            SourceArn: `arn:aws:events:${REGION}:${ACCOUNT}:rule/${RULE}`,
+          }),
+        ]
+      : []),
     c('events', 'RemoveTargets', { Rule: RULE, Ids: ['lambda-deploy-live'] }),
     c('events', 'DeleteRule', { Name: RULE }),
     c('lambda', 'RemovePermission', {
@@ -246,11 +258,16 @@ export function stageCalls(stage: string) {
 
   const PROVISIONED_CONCURRENCY: Call[] = [
     c('lambda', 'GetProvisionedConcurrencyConfig', { FunctionName: FUNCTION, Qualifier: 'live' }),
-    c('lambda', 'PutProvisionedConcurrencyConfig', {
-      FunctionName: FUNCTION,
-      Qualifier: 'live',
-      ProvisionedConcurrentExecutions: 2,
-    }),
+    // Setting it takes from the account's unreserved concurrency: production only.
+    ...(production
+      ? [
+          c('lambda', 'PutProvisionedConcurrencyConfig', {
+            FunctionName: FUNCTION,
+            Qualifier: 'live',
+            ProvisionedConcurrentExecutions: 2,
+          }),
+        ]
+      : []),
     c('lambda', 'DeleteProvisionedConcurrencyConfig', { FunctionName: FUNCTION, Qualifier: 'live' }),
   ];
 

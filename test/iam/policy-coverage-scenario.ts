@@ -174,8 +174,9 @@ export async function gatewayScenario(kind: GatewayKind, stage = 'pr-42'): Promi
     const calls = record(aws, clients);
     const input = gatewayInput(
       {
-        apiKey: kind === 'rest-api',
-        ...(kind === 'rest-api' && { quota: { limit: 1000, period: 'DAY' as const } }),
+        // API keys are the production role's: a preview's REST API has none.
+        apiKey: kind === 'rest-api' && stage === 'main',
+        ...(kind === 'rest-api' && stage === 'main' && { quota: { limit: 1000, period: 'DAY' as const } }),
       },
       context,
     );

@@ -150,6 +150,88 @@ describe('the preview role', () => {
   });
 });
 
+/**
+ * Side doors IAM cannot close by tag: a link names an object the policy never sees
+ * (an API key id, an API stage, an EventBridge target, the account's concurrency).
+ * The preview role makes none of them; it keeps the reads and deletes that remove
+ * what an earlier preview made. The production role keeps them all.
+ */
+describe('links IAM cannot check: only the production role makes them', () => {
+  const own = tags('shop', 'pr-7');
+  const fresh = { 'aws:RequestTag/lambda-deploy:name': 'shop', 'aws:RequestTag/lambda-deploy:stage': 'pr-7' };
+  const keyWrites: [string, string, RequestContext][] = [
+    ['apigateway:POST', '/usageplans', fresh],
+    ['apigateway:POST', '/apikeys', fresh],
+    ['apigateway:POST', '/usageplans/u7/keys', own],
+    ['apigateway:PATCH', '/usageplans/u7', own],
+    ['apigateway:PATCH', '/apikeys/k7', own],
+    ['apigateway:PUT', '/usageplans/u7', own],
+  ];
+  const keyRemoval: [string, string][] = [
+    ['apigateway:GET', '/usageplans/u7'],
+    ['apigateway:GET', '/usageplans/u7/keys'],
+    ['apigateway:GET', '/apikeys/k7'],
+    ['apigateway:DELETE', '/usageplans/u7/keys/k7'],
+    ['apigateway:DELETE', '/usageplans/u7'],
+    ['apigateway:DELETE', '/apikeys/k7'],
+  ];
+
+  it('usage plans and API keys: the preview role may not create, change or link them, only read and delete its own', () => {
+    const seen = (role: DeployRoleKind) =>
+      keyWrites.map(
+        ([action, path, context]) => `${action} ${path} ${evaluate(doc(role), action, api(path), context)}`,
+      );
+    expect(seen('preview')).toEqual(keyWrites.map(([action, path]) => `${action} ${path} implicit-deny`));
+    expect(seen('production')).toEqual(keyWrites.map(([action, path]) => `${action} ${path} allowed`));
+    for (const role of ['preview', 'production'] as const)
+      for (const [action, path] of keyRemoval)
+        expect(`${role} ${action} ${path} ${evaluate(doc(role), action, api(path), own)}`).toBe(
+          `${role} ${action} ${path} allowed`,
+        );
+    // The REST API itself stays the preview's to make.
+    expect(evaluate(doc('preview'), 'apigateway:POST', api('/restapis'), fresh)).toBe('allowed');
+  });
+
+  it("keep-warm rules: the preview role may not put a rule or its targets (any target, production's queues too), only read and remove its own", () => {
+    const rule = `arn:aws:events:${R}:${A}:rule/shop-pr-7-warm`;
+    const writes = ['events:PutRule', 'events:PutTargets', 'events:TagResource'];
+    const removal = [
+      'events:DescribeRule',
+      'events:ListTargetsByRule',
+      'events:RemoveTargets',
+      'events:DeleteRule',
+    ];
+    for (const action of writes) {
+      expect(`${action} ${evaluate(doc('preview'), action, rule, { ...own, ...fresh })}`).toBe(
+        `${action} implicit-deny`,
+      );
+      expect(`${action} ${evaluate(doc('production'), action, rule, { ...own, ...fresh })}`).toBe(
+        `${action} allowed`,
+      );
+    }
+    for (const role of ['preview', 'production'] as const)
+      for (const action of removal)
+        expect(`${role} ${action} ${evaluate(doc(role), action, rule, own)}`).toBe(
+          `${role} ${action} allowed`,
+        );
+  });
+
+  it("provisioned concurrency: the preview role may not set it (it takes the account's unreserved concurrency), only read and remove it", () => {
+    const live = `arn:aws:lambda:${R}:${A}:function:shop-pr-7:live`;
+    const put = 'lambda:PutProvisionedConcurrencyConfig';
+    expect(evaluate(doc('preview'), put, live, own)).toBe('implicit-deny');
+    expect(evaluate(doc('production'), put, live, own)).toBe('allowed');
+    for (const role of ['preview', 'production'] as const)
+      for (const action of [
+        'lambda:GetProvisionedConcurrencyConfig',
+        'lambda:DeleteProvisionedConcurrencyConfig',
+      ])
+        expect(`${role} ${action} ${evaluate(doc(role), action, live, own)}`).toBe(
+          `${role} ${action} allowed`,
+        );
+  });
+});
+
 describe('the production role', () => {
   it('may do every function operation of the action on a protected stage', () => {
     const production = doc('production');

@@ -7,7 +7,7 @@ import { makePlan } from '../../src/model/plan.js';
 import { runPipeline } from '../../src/pipelines/run-pipeline.js';
 import { readSettings } from '../../src/settings/settings.js';
 import { RecordingLogger } from '../../src/util/logger.js';
-import { noEventContext } from '../support/github-context.js';
+import { eventContext, noEventContext } from '../support/github-context.js';
 
 describe('runPipeline', () => {
   it('masks every environment value before anything runs', async () => {
@@ -72,5 +72,97 @@ describe('runPipeline', () => {
       surface,
     });
     await expect(run).rejects.toThrow(said);
+  });
+
+  it('api-key: true on a pull-request run is refused before any AWS call, naming the input and the fix', async () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'pr-api-key-'));
+    writeFileSync(join(workspace, 'app.py'), 'def handler(e, c):\n  return 1\n');
+    const inputs: Record<string, string> = {
+      name: 'shop',
+      'aws-region': 'eu-west-1',
+      gateway: 'rest-api',
+      'api-key': 'true',
+    };
+    const settings = readSettings((name) => inputs[name], {
+      GITHUB_WORKSPACE: workspace,
+      RUNNER_TEMP: workspace,
+    });
+    for (const event of ['pull_request', 'pull_request_target']) {
+      const ctx = eventContext(event, {
+        action: 'opened',
+        number: 7,
+        pull_request: {
+          number: 7,
+          head: { repo: { full_name: 'octo/svc' } },
+          base: { repo: { full_name: 'octo/svc' } },
+        },
+      });
+      const awsCalls: string[] = [];
+      const run = runPipeline(settings, makePlan(settings, ctx), ctx, {
+        logger: new RecordingLogger(),
+        env: { RUNNER_TEMP: workspace },
+        awsClients: () => {
+          awsCalls.push('clients');
+          throw new Error('no AWS client expected');
+        },
+      });
+      await expect(run).rejects.toThrow(
+        `api-key: true on a ${event} run: pull-request runs deploy with the preview role, which may not make or link API keys ` +
+          "(IAM cannot check which key a usage plan link names, so a pull request could read production's key). " +
+          "Turn it off for pull requests (api-key: ${{ !startsWith(github.event_name, 'pull_request') }}), or leave previews without a key; " +
+          'stages deployed with the production role keep theirs.',
+      );
+      expect(awsCalls).toEqual([]);
+    }
+  });
+
+  it('keep-warm and provisioned-concurrency on a pull-request run are skipped with a notice before any AWS call, not refused', async () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'pr-keep-warm-'));
+    writeFileSync(join(workspace, 'app.py'), 'def handler(e, c):\n  return 1\n');
+    const inputs: Record<string, string> = {
+      name: 'shop',
+      'aws-region': 'eu-west-1',
+      'keep-warm': 'rate(5 minutes)',
+      'provisioned-concurrency': '2',
+    };
+    const settings = readSettings((name) => inputs[name], {
+      GITHUB_WORKSPACE: workspace,
+      RUNNER_TEMP: workspace,
+    });
+    const ctx = eventContext('pull_request', {
+      action: 'opened',
+      number: 7,
+      pull_request: {
+        number: 7,
+        head: { repo: { full_name: 'octo/svc' } },
+        base: { repo: { full_name: 'octo/svc' } },
+      },
+    });
+    const logger = new RecordingLogger();
+    const awsCalls: string[] = [];
+    // No credentials here: the run stops at signing in, after the notice.
+    await runPipeline(settings, makePlan(settings, ctx), ctx, {
+      logger,
+      env: { RUNNER_TEMP: workspace },
+      awsClients: () => {
+        awsCalls.push('clients');
+        throw new Error('no AWS client expected');
+      },
+    }).catch(() => undefined);
+    expect(logger.lines).toContainEqual({
+      level: 'info',
+      message:
+        'keep-warm skipped: a pull_request run deploys with the preview role, which may not create EventBridge rules or targets ' +
+        "(IAM cannot limit which target a rule sends events to, so a pull request could send chosen events to production's queues). " +
+        'Previews start cold; stages deployed with the production role are kept warm.',
+    });
+    expect(logger.lines).toContainEqual({
+      level: 'info',
+      message:
+        'provisioned-concurrency skipped: a pull_request run deploys with the preview role, which may not set provisioned concurrency ' +
+        "(it takes from the account's unreserved concurrency, which production's functions share, and is billed every hour). " +
+        'Previews start on demand; stages deployed with the production role keep theirs.',
+    });
+    expect(awsCalls).toEqual([]);
   });
 });

@@ -108,6 +108,18 @@ describe('undeployStage: one sequence per front door', () => {
     expect(aws.account.apiKeys.size).toBe(0);
   });
 
+  it('rest-api with the preview role, its plan made before usage plan writes were taken away: the denied detach says prune removes it', async () => {
+    seedStage({ project: PROJECT, stage: 'pr-9', gateway: 'rest-api' });
+    aws.faults.deny('GetApiKeys').deny('UpdateUsagePlan'); // as IAM answers the preview role
+    const error = (await undeploy(target('pr-9')).catch((e: unknown) => e)) as Error;
+    expect(error.message).toContain(
+      "The preview role may not change usage plans (a change could attach production's API stage to a preview's plan), " +
+        'and AWS deletes no plan that still lists an API stage: remove this stage with the production role ' +
+        '(the scheduled prune does, or undeploy run with that role).',
+    );
+    expect(aws.account.restApis.size).toBe(1);
+  });
+
   it.each([
     ['the production role (lists /apikeys)', false],
     ['the preview role (tagging API and plan links only)', true],

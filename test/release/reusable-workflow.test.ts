@@ -135,16 +135,34 @@ describe('.github/workflows/deploy.yml', () => {
     expect(workflowInputs.filter((i) => !passed.has(i) && !jobLevel.includes(i))).toEqual([]);
   });
 
-  it('a pull request preview is never given provisioned concurrency; a branch stage in the preview job is', () => {
+  it('the preview job (pull requests and branch stages) is never given provisioned concurrency nor keep-warm; production is', () => {
     const caller = { name: 'shop', 'provisioned-concurrency': '3', 'keep-warm': 'rate(5 minutes)' };
     const pr = reusableWorkflowActionInputs(caller, 'preview', REPO_ROOT, { event_name: 'pull_request' });
     // Billed every hour for each open pull request; taking the input out removes what an earlier deploy set.
     expect(pr['provisioned-concurrency']).toBe('');
-    expect(pr['keep-warm']).toBe('rate(5 minutes)');
+    // No keep-warm rule either: the preview role may not create EventBridge rules or targets.
+    expect(pr['keep-warm']).toBe('');
     const branch = reusableWorkflowActionInputs(caller, 'preview', REPO_ROOT, { event_name: 'push' });
-    expect(branch['provisioned-concurrency']).toBe('3');
+    // Nor a branch stage: the preview role may not set provisioned concurrency (it would throttle production).
+    expect(branch['provisioned-concurrency']).toBe('');
+    expect(branch['keep-warm']).toBe('');
+    expect(reusableWorkflowActionInputs(caller, 'deploy', REPO_ROOT, { event_name: 'push' })).toMatchObject({
+      'keep-warm': 'rate(5 minutes)',
+    });
     expect(reusableWorkflowActionInputs(caller, 'deploy', REPO_ROOT, { event_name: 'push' })).toMatchObject({
       'provisioned-concurrency': '3',
+    });
+  });
+
+  it('the preview job never asks for an API key (the preview role may not make or link one); production keeps it', () => {
+    const caller = { name: 'shop', gateway: 'rest-api', 'api-key': 'true', quota: '1000/day' };
+    for (const event_name of ['pull_request', 'push']) {
+      const preview = reusableWorkflowActionInputs(caller, 'preview', REPO_ROOT, { event_name });
+      expect([preview['api-key'], preview.quota]).toEqual(['false', '']);
+    }
+    expect(reusableWorkflowActionInputs(caller, 'deploy', REPO_ROOT, { event_name: 'push' })).toMatchObject({
+      'api-key': 'true',
+      quota: '1000/day',
     });
   });
 

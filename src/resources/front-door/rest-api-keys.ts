@@ -54,6 +54,18 @@ const restSpec = (
   path: string,
 ): AwsCall => apiGatewayCall(input.context, action, verb, path);
 
+/** Said when a create, change or link is denied: the preview role's policy leaves them out on purpose. */
+const PREVIEW_ROLE_NO_KEYS =
+  'The preview role may not make, change or link API keys and usage plans: IAM cannot check which key or API stage a link names, ' +
+  "so a pull request could link production's key to its own plan and read its value. " +
+  'Deploy stages with api-key: true with the production role, or leave this stage without a key (api-key: false).';
+
+/** A call that makes, changes or links a key or plan. */
+const writeSpec = (...args: Parameters<typeof restSpec>): AwsCall => ({
+  ...restSpec(...args),
+  deniedHint: PREVIEW_ROLE_NO_KEYS,
+});
+
 export interface ApiKeyResult {
   apiKeyId: string;
   /** Already masked. */
@@ -269,7 +281,7 @@ async function ensureKey(
   if (found && found.enabled !== false) return { key: found, changed: false };
   const key = await createOnce(
     deps,
-    restSpec(input, 'create the API key', 'POST', '/apikeys'),
+    writeSpec(input, 'create the API key', 'POST', '/apikeys'),
     // A retried create looks for the key it may have made: an enabled one.
     async () => {
       const made = await findWithValue();
@@ -354,7 +366,7 @@ async function linkedPlan(
   if (!plan) {
     plan = await createOnce(
       deps,
-      restSpec(input, 'create the usage plan', 'POST', '/usageplans'),
+      writeSpec(input, 'create the usage plan', 'POST', '/usageplans'),
       () => findUsagePlan(client, input, deps),
       () =>
         client.send(
@@ -374,7 +386,7 @@ async function linkedPlan(
   const planId = plan.id as string;
   await callAws(
     deps,
-    restSpec(input, `link API key ${keyId} to usage plan ${planId}`, 'POST', `/usageplans/${planId}/keys`),
+    writeSpec(input, `link API key ${keyId} to usage plan ${planId}`, 'POST', `/usageplans/${planId}/keys`),
     async () => {
       try {
         await client.send(new CreateUsagePlanKeyCommand({ usagePlanId: planId, keyId, keyType: 'API_KEY' }));
@@ -401,7 +413,7 @@ async function updatePlan(
 ): Promise<boolean> {
   const planId = plan.id as string;
   const update = usagePlanPatch(plan, want);
-  const planSpec = restSpec(input, `update usage plan ${planId}`, 'PATCH', `/usageplans/${planId}`);
+  const planSpec = writeSpec(input, `update usage plan ${planId}`, 'PATCH', `/usageplans/${planId}`);
   let changed = false;
   if (update.length) {
     await callAws(deps, planSpec, () =>

@@ -240,6 +240,15 @@ export async function usagePlanKeys(
   );
 }
 
+/**
+ * Said when a detach is denied. AWS deletes no usage plan that still lists an API stage, and the
+ * preview role may not PATCH a plan (the same call could attach production's stage to it).
+ */
+const PREVIEW_ROLE_NO_PLAN_CHANGES =
+  "The preview role may not change usage plans (a change could attach production's API stage to a preview's plan), " +
+  'and AWS deletes no plan that still lists an API stage: remove this stage with the production role ' +
+  '(the scheduled prune does, or undeploy run with that role).';
+
 /** Unlinks the plan's keys and detaches its API stages, then removes it; false when already gone. */
 export async function removeUsagePlan(
   clients: CleanupClients,
@@ -265,6 +274,9 @@ export async function removeUsagePlan(
         removalCall(
           `detach ${apiId}:${stage} from ${plan.label}`,
           `apigateway:PATCH on /usageplans/${plan.id}`,
+          {
+            deniedHint: PREVIEW_ROLE_NO_PLAN_CHANGES,
+          },
         ),
         () =>
           gw.send(

@@ -31,6 +31,11 @@ import { errorMessage } from '../../util/retry.js';
 import { LIVE_ALIAS as LIVE } from '../../model/live-alias.js';
 import { removeRule, removeTargets, ruleTags, ruleTargets } from './rules.js';
 
+/** Said when a rule write is denied: the preview role's policy leaves them out on purpose. */
+const PREVIEW_ROLE_NO_RULES =
+  'The preview role may not create EventBridge rules or targets: IAM cannot limit which target a rule sends events to, ' +
+  "so a pull request could send chosen events to production's queues. Set keep-warm only on stages deployed with the production role.";
+
 export const WARMUP_INPUT = JSON.stringify({ 'lambda-deploy': 'warmup' });
 /** The id of our target on the rule, and of the Lambda permission it needs. */
 export const WARM_TARGET_ID = 'lambda-deploy-live';
@@ -184,6 +189,7 @@ export async function ensureKeepWarm(
     {
       what: `${existing ? 'update' : 'create'} the keep-warm rule ${ruleName}`,
       permission: 'events:PutRule',
+      deniedHint: PREVIEW_ROLE_NO_RULES,
     },
     () =>
       clients.events.send(
@@ -208,6 +214,7 @@ export async function ensureKeepWarm(
       {
         what: `point the keep-warm rule ${ruleName} at ${input.aliasArn}`,
         permission: 'events:PutTargets',
+        deniedHint: PREVIEW_ROLE_NO_RULES,
       },
       () =>
         clients.events.send(

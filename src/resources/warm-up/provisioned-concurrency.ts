@@ -184,6 +184,9 @@ export async function ensureProvisionedConcurrency(
       {
         what: `set the provisioned concurrency of ${where} to ${count}`,
         permission: 'lambda:PutProvisionedConcurrencyConfig',
+        deniedHint:
+          "The preview role may not set provisioned concurrency: it takes from the account's unreserved concurrency, which production's functions share " +
+          '(a pull request could throttle production) and is billed every hour. Set provisioned-concurrency only on stages deployed with the production role.',
         // The alias or function is still updating.
         retryable: (error) => hasErrorName(error, 'ResourceConflictException'),
         baseDelayMs: 2_000,

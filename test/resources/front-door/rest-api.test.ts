@@ -250,6 +250,21 @@ describe('rest-api', () => {
     expect(result).toMatchObject({ apiKeyId: key!.id, apiKeyValue: key!.value });
   });
 
+  test.each(['CreateApiKey', 'CreateUsagePlan', 'CreateUsagePlanKey'])(
+    'a branch stage deployed with the preview role: %s denied says the preview role may not make API keys, and why',
+    async (op) => {
+      const { fake, run } = await setup();
+      fake.faults.deny('GetApiKeys'); // as IAM answers the preview role
+      fake.faults.deny(op);
+      const error = (await run(gatewayInput(KEYED)).catch((e: unknown) => e)) as Error;
+      expect(error.message).toMatch(/AccessDenied/);
+      expect(error.message).toContain(
+        "The preview role may not make, change or link API keys and usage plans: IAM cannot check which key or API stage a link names, so a pull request could link production's key to its own plan and read its value. " +
+          'Deploy stages with api-key: true with the production role, or leave this stage without a key (api-key: false).',
+      );
+    },
+  );
+
   test.each([
     ['CreateResource', 1],
     ['PutMethod', 2],
@@ -417,7 +432,7 @@ describe('rest-api', () => {
     const { fake, run } = await setup();
     fake.faults.deny('CreateUsagePlanKey');
     await expect(run(gatewayInput(KEYED))).rejects.toThrow(
-      /^Could not link API key \w+ to usage plan \w+ for stage pr-42: .*The deploy role needs apigateway:POST on arn:aws:apigateway:us-east-1::\/usageplans\/\w+\/keys\.$/,
+      /^Could not link API key \w+ to usage plan \w+ for stage pr-42: .*The deploy role needs apigateway:POST on arn:aws:apigateway:us-east-1::\/usageplans\/\w+\/keys\. The preview role may not make, change or link API keys/,
     );
     const keyId = [...fake.account.apiKeys.keys()][0];
     fake.faults.allow('CreateUsagePlanKey');

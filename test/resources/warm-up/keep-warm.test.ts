@@ -184,6 +184,18 @@ describe('removing the rule (keep-warm unset, or undeploy)', () => {
     expect(statements()).toEqual([]);
   });
 
+  it.each(['PutRule', 'PutTargets'])(
+    'a branch stage deployed with the preview role: %s denied says the preview role may not make rules, and why',
+    async (op) => {
+      const { fake, ensure } = await account();
+      fake.faults.deny(op);
+      await expect(ensure('rate(5 minutes)')).rejects.toThrow(
+        'The preview role may not create EventBridge rules or targets: IAM cannot limit which target a rule sends events to, ' +
+          "so a pull request could send chosen events to production's queues. Set keep-warm only on stages deployed with the production role.",
+      );
+    },
+  );
+
   it('leaves a rule that only matches by name', async () => {
     const { fake, deps, calls, remove } = await account();
     fake.seed.rule(RULE, { tags: {} });

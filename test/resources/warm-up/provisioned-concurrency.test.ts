@@ -107,6 +107,17 @@ describe('ensureProvisionedConcurrency', () => {
     ).rejects.toThrow(/FAILED: Insufficient unreserved concurrency/);
   });
 
+  it('a branch stage deployed with the preview role: Put denied says the preview role may not set provisioned concurrency, and why', async () => {
+    const { fake, lambda, deps } = await account();
+    fake.faults.deny('PutProvisionedConcurrencyConfig');
+    await expect(
+      ensureProvisionedConcurrency(lambda, { functionName: 'shop-main', count: 2 }, deps),
+    ).rejects.toThrow(
+      "The preview role may not set provisioned concurrency: it takes from the account's unreserved concurrency, which production's functions share " +
+        '(a pull request could throttle production) and is billed every hour. Set provisioned-concurrency only on stages deployed with the production role.',
+    );
+  });
+
   it('retries the write while the alias is still updating (409)', async () => {
     const { fake, lambda, deps, calls } = await account();
     fake.faults.fail('PutProvisionedConcurrencyConfig', 'ResourceConflictException', {
