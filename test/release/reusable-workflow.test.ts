@@ -154,11 +154,11 @@ describe('.github/workflows/deploy.yml', () => {
     });
   });
 
-  it('the preview job never asks for an API key (the preview role may not make or link one); production keeps it', () => {
+  it('the preview job passes api-key on, so the action refuses a keyed pull request instead of opening it silently', () => {
     const caller = { name: 'shop', gateway: 'rest-api', 'api-key': 'true', quota: '1000/day' };
     for (const event_name of ['pull_request', 'push']) {
       const preview = reusableWorkflowActionInputs(caller, 'preview', REPO_ROOT, { event_name });
-      expect([preview['api-key'], preview.quota]).toEqual(['false', '']);
+      expect([preview['api-key'], preview.quota]).toEqual(['true', '1000/day']);
     }
     expect(reusableWorkflowActionInputs(caller, 'deploy', REPO_ROOT, { event_name: 'push' })).toMatchObject({
       'api-key': 'true',
