@@ -38,6 +38,7 @@ import {
 } from './hoisted-dependencies.js';
 import { dependencyNames, pnpmLayoutMessage, pnpmLinkedPackages } from './pnpm-layout.js';
 import { pipInstall, pythonExecutable } from './pip-install.js';
+import { npmCi, npmInstallPlan, npmPlatform } from './npm-install.js';
 import { unlistedDependenciesWarning, unlockedPipfileWarning } from './pyproject-dependencies.js';
 import {
   addedRequirements,
@@ -278,10 +279,13 @@ export async function buildPackage(
   // The zip threads start while the files are listed, once there are enough of them to need threads.
   const workers = options.zip?.workers;
   const pool = options.zip?.pool ?? new DeflatePool(workers ?? defaultThreads(), workers ? 'never' : 'idle');
+  // Folders the zip reads from until it is written (npm's install).
+  const temporary: string[] = [];
   try {
-    return await buildWithPool(options, deps, pool);
+    return await buildWithPool(options, deps, pool, temporary);
   } finally {
     if (!options.zip?.pool) await pool.close();
+    for (const dir of temporary) await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -343,12 +347,14 @@ async function buildWithPool(
   options: BuildPackageOptions,
   deps: BuildPackageDeps,
   pool: DeflatePool,
+  temporary: string[],
 ): Promise<PackageResult> {
   const { logger } = deps;
   const outDir = resolve(options.outDir);
   await mkdir(outDir, { recursive: true });
   const { zipOptions, prefetch } = await zipSetup(options, pool);
-  const ownFiles = await collectCode(options, outDir, pool, prefetch, deps);
+  const collected = await collectCode(options, outDir, pool, prefetch, deps);
+  const ownFiles = [...collected, ...(await npmInstalledFiles(options, pool, prefetch, deps, temporary))];
   const imports = javaScriptImports(ownFiles);
   const codeFiles = [...ownFiles, ...(await hoistedFiles(options, ownFiles, imports, pool, prefetch, deps))];
   const code = entriesFromFiles(codeFiles);
@@ -533,6 +539,52 @@ async function collectCode(
           : ''),
     );
   return codeFiles;
+}
+
+/**
+ * A function with dependencies, a lockfile and no node_modules (see
+ * npm-install.ts): npm ci installs them for Lambda into a temporary folder
+ * (pushed to `temporary`), and its node_modules is packaged as the folder's
+ * own would be, under the user's include and exclude.
+ */
+async function npmInstalledFiles(
+  options: BuildPackageOptions,
+  pool: DeflatePool,
+  prefetch: Prefetcher,
+  deps: BuildPackageDeps,
+  temporary: string[],
+) {
+  const manifest = join(options.path, 'package.json');
+  if (isPythonRuntime(options.runtime) || !existsSync(manifest)) return [];
+  const plan = npmInstallPlan(await readFile(manifest, 'utf8'), (f) => existsSync(join(options.path, f)));
+  if (!plan || !('install' in plan)) return [];
+  const staging = await mkdtemp(join(tmpdir(), 'lambda-deploy-npm-'));
+  temporary.push(staging);
+  const { lockfile } = plan;
+  await deps.logger.group(`Installing Node.js dependencies (${lockfile})`, () =>
+    npmCi({ path: options.path, lockfile, targetDir: staging, architecture: options.architecture }, deps),
+  );
+  if (!existsSync(join(staging, 'node_modules'))) return [];
+  const walk = walkingFilter(
+    staging,
+    { runtime: options.runtime, include: options.include, exclude: options.exclude },
+    pool,
+    prefetch,
+  );
+  const inModules = (rel: string) => rel === 'node_modules' || rel.startsWith('node_modules/');
+  const files = await collectFiles(staging, {
+    walkDir: (rel) => inModules(rel) && walk.walkDir(rel),
+    includeFile: (rel, found) => inModules(rel) && walk.includeFile(rel, found),
+  });
+  prefetch.end();
+  const count = files.filter((f) =>
+    /(^|\/)node_modules\/(@[^/]+\/)?[^/@.][^/]*\/package\.json$/.test(f.path),
+  ).length;
+  const { os, cpu } = npmPlatform(options.architecture);
+  deps.logger.info(
+    `No node_modules in ${options.path}: installed ${formatCount(count)} ${count === 1 ? 'package' : 'packages'} from ${lockfile} for ${os}/${cpu}`,
+  );
+  return files;
 }
 
 /**
@@ -845,7 +897,8 @@ async function checkNodeDependencies(
   }
   const manifest = join(options.path, 'package.json');
   if (!existsSync(manifest)) return;
-  const absent = declaredDependencies(await readFile(manifest, 'utf8')).filter((n) => !packaged(n));
+  const manifestText = await readFile(manifest, 'utf8');
+  const absent = declaredDependencies(manifestText).filter((n) => !packaged(n));
   if (!absent.length) return;
   const files = await imports();
   // No handler file: the handler check says so, better than this could.
@@ -885,7 +938,10 @@ async function checkNodeDependencies(
       }
     });
   if (!missing.length) return;
-  const message = missingDependenciesMessage(missing, options.path, surface);
+  // Outside a workspace, a lockfile is what lets the build install them.
+  const plan = npmInstallPlan(manifestText, (f) => existsSync(join(options.path, f)));
+  const unlocked = !!plan && 'unlocked' in plan && !npmWorkspaceRoot(resolve(options.path));
+  const message = missingDependenciesMessage(missing, options.path, surface, unlocked);
   if (!options.layers?.length) throw new MissingDependenciesError(message);
   logger.warning(`${message} (Deploying anyway: one of the attached layers may hold them.)`);
 }

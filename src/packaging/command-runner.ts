@@ -62,3 +62,18 @@ export function createCommandRunner(logger: Logger): CommandRunner {
     },
   };
 }
+
+/**
+ * The step's environment without what an installer (pip, npm) has no use
+ * for and a package's build or install script could take: the action's
+ * inputs (INPUT_*: `environment` secrets, the GitHub token), the GitHub
+ * tokens, and the OIDC request pair that mints a token for the deploy role
+ * (a production job has it). The tools' own settings (PIP_*, npm_config_*),
+ * proxies and AWS credentials (a CodeArtifact keyring) stay.
+ */
+export function installerEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !TAKEN_FROM_INSTALLERS.test(name)));
+}
+
+const TAKEN_FROM_INSTALLERS =
+  /^(INPUT_.*|ACTIONS_ID_TOKEN_REQUEST_(TOKEN|URL)|ACTIONS_RUNTIME_TOKEN|ACTIONS_RESULTS_URL|GITHUB_TOKEN|GH_TOKEN)$/i;

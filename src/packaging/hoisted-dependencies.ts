@@ -203,6 +203,7 @@ export function missingDependenciesMessage(
   missing: readonly MissingDependency[],
   path: string,
   surface: Surface = 'action',
+  unlocked = false,
 ): string {
   const names = missing.map((m) => m.name).sort();
   const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? `, … (${names.length} in all)` : '');
@@ -211,6 +212,12 @@ export function missingDependenciesMessage(
   const pathInput = inputName(surface, Inputs.Path);
   const lead = `${pathInput}: the function's package.json lists ${count} its code loads that ${path}/node_modules does not hold: ${shown}`;
   const lambda = 'Lambda would fail with "Cannot find module".';
+  if (unlocked && !folders.length)
+    return (
+      `${lead}, and it has no package-lock.json (nor npm-shrinkwrap.json). ${lambda} ` +
+      `Commit a package-lock.json beside package.json (npm install --package-lock-only writes one): lambda-deploy then installs the versions it pins with npm ci --omit=dev for Lambda's platform, the same on every deploy. ` +
+      `Or install them before deploying: run npm ci --omit=dev in ${path}.`
+    );
   if (!folders.length)
     return `${lead}. ${lambda} Install them before deploying: run npm ci --omit=dev (or npm install --omit=dev) in ${path}.`;
   const they = missing.every((m) => m.foundIn) ? (names.length === 1 ? 'it' : 'them') : 'some';

@@ -6,7 +6,7 @@ import { binaryOverride, packagesOf } from '../settings/pip-binary-options.js';
 import { settingOf, type Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
-import { createCommandRunner, type CommandRunner } from './command-runner.js';
+import { createCommandRunner, installerEnvironment, type CommandRunner } from './command-runner.js';
 import { explainHashFailure } from './hash-failure.js';
 import { lambdaMarkerEnvironment, MARKERS_FALLBACK, pipBootstrapPath } from './lambda-markers.js';
 import { lambdaPythonPlatform, optionValues, pipInstallArgs, wheelRunsOn } from './python-platform.js';
@@ -138,20 +138,10 @@ function sourceBuild(
   ].join('\n');
 }
 
-/**
- * The step's environment without what pip has no use for and a package's
- * build could take: the action's inputs (INPUT_*: `environment` secrets, the
- * GitHub token), the GitHub tokens, and the OIDC request pair that mints a
- * token for the deploy role (a production job has it). pip's own settings
- * (PIP_*), proxies and AWS credentials (a CodeArtifact keyring) stay.
- */
+/** The step's environment for pip: see installerEnvironment; pip never prompts. */
 export function pipEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const kept = Object.fromEntries(Object.entries(env).filter(([name]) => !TAKEN_FROM_PIP.test(name)));
-  return { ...kept, PIP_NO_INPUT: '1' };
+  return { ...installerEnvironment(env), PIP_NO_INPUT: '1' };
 }
-
-const TAKEN_FROM_PIP =
-  /^(INPUT_.*|ACTIONS_ID_TOKEN_REQUEST_(TOKEN|URL)|ACTIONS_RUNTIME_TOKEN|ACTIONS_RESULTS_URL|GITHUB_TOKEN|GH_TOKEN)$/i;
 
 /**
  * Installs the requirements into `targetDir` for the Lambda platform of the

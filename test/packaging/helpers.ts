@@ -2,7 +2,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildPackage, type BuildPackageOptions } from '../../src/packaging/build-package.js';
+import {
+  buildPackage,
+  type BuildPackageDeps,
+  type BuildPackageOptions,
+} from '../../src/packaging/build-package.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 
 /** A temp folder per test file, removed by the returned cleanup. */
@@ -109,6 +113,7 @@ export async function buildNodeFunction(
   path: string,
   outDir: string,
   overrides: Partial<BuildPackageOptions> = {},
+  deps: Omit<BuildPackageDeps, 'logger'> = {},
 ) {
   const logger = new RecordingLogger();
   const result = await buildPackage(
@@ -127,7 +132,7 @@ export async function buildNodeFunction(
       outDir,
       ...overrides,
     },
-    { logger },
+    { logger, ...deps },
   );
   return { zipPath: result.zipPath, logger };
 }

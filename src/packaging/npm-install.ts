@@ -1,0 +1,123 @@
+/**
+ * A Node.js function with dependencies, a lockfile and no node_modules (the
+ * reusable workflow, or an action job without its own `npm ci` step): its
+ * production dependencies are installed with `npm ci` for Lambda's platform
+ * into a temporary folder, never the user's, and packaged from there as an
+ * installed node_modules would be.
+ */
+import { copyFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Architecture } from '../model/settings.js';
+import type { Surface } from '../settings/surface.js';
+import type { Logger } from '../util/logger.js';
+import { redact } from '../util/redact.js';
+import { createCommandRunner, installerEnvironment, type CommandRunner } from './command-runner.js';
+
+/** The lockfiles `npm ci` installs from, in the order npm reads them. */
+export const NPM_CI_LOCKFILES = ['npm-shrinkwrap.json', 'package-lock.json'] as const;
+
+/**
+ * What the build does about a folder's dependencies: `install` them from
+ * `lockfile`; `unlocked` (dependencies, no lockfile, no node_modules: the
+ * error says to commit one); undefined: package the folder as it is (it has
+ * node_modules, no dependencies, or is an npm workspace root).
+ */
+export function npmInstallPlan(
+  packageJsonText: string,
+  present: (name: string) => boolean,
+): { install: true; lockfile: string } | { unlocked: true } | undefined {
+  if (present('node_modules')) return undefined;
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(packageJsonText);
+  } catch {
+    return undefined;
+  }
+  if (typeof manifest !== 'object' || manifest === null || 'workspaces' in manifest) return undefined;
+  const dependencies = (manifest as { dependencies?: unknown }).dependencies;
+  if (typeof dependencies !== 'object' || dependencies === null || !Object.keys(dependencies).length)
+    return undefined;
+  const lockfile = NPM_CI_LOCKFILES.find(present);
+  return lockfile ? { install: true, lockfile } : { unlocked: true };
+}
+
+/** npm's name of Lambda's platform for an architecture: `linux/x64` or `linux/arm64`. */
+export function npmPlatform(architecture: Architecture): { os: 'linux'; cpu: 'x64' | 'arm64' } {
+  return { os: 'linux', cpu: architecture === 'arm64' ? 'arm64' : 'x64' };
+}
+
+/**
+ * `npm ci`'s arguments: production dependencies only, no audit or funding
+ * requests, and the optional platform packages (prebuilt native binaries)
+ * of Lambda's OS, processor and C library, not the runner's.
+ */
+export function npmCiArgs(architecture: Architecture, acceptsLibc: boolean): string[] {
+  const { os, cpu } = npmPlatform(architecture);
+  return [
+    'ci',
+    '--omit=dev',
+    '--no-audit',
+    '--no-fund',
+    `--os=${os}`,
+    `--cpu=${cpu}`,
+    ...(acceptsLibc ? ['--libc=glibc'] : []),
+  ];
+}
+
+export class NpmInstallError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NpmInstallError';
+  }
+}
+
+export interface NpmCiOptions {
+  /** The function's folder (read only). */
+  path: string;
+  lockfile: string;
+  /** Empty folder npm installs into. */
+  targetDir: string;
+  architecture: Architecture;
+}
+
+/**
+ * Copies package.json, the lockfile and an .npmrc from `path` into
+ * `targetDir` and runs `npm ci` there for Lambda's platform: node_modules is
+ * then `targetDir/node_modules`. npm's output goes to the log line by line.
+ */
+export async function npmCi(
+  options: NpmCiOptions,
+  deps: { logger: Logger; runner?: CommandRunner; env?: NodeJS.ProcessEnv; surface?: Surface },
+): Promise<void> {
+  for (const file of ['package.json', options.lockfile, '.npmrc'])
+    if (existsSync(join(options.path, file)))
+      await copyFile(join(options.path, file), join(options.targetDir, file));
+  const runner = deps.runner ?? createCommandRunner(deps.logger);
+  const env = installerEnvironment(deps.env ?? process.env);
+  const { os, cpu } = npmPlatform(options.architecture);
+  const what = `the dependencies ${options.lockfile} pins for ${os}/${cpu}`;
+  // npm's usage text lists the options it accepts: --libc came after --os and --cpu.
+  const quiet = deps.runner ?? createCommandRunner({ ...deps.logger, info: (m) => deps.logger.debug(m) });
+  let usage;
+  try {
+    usage = await quiet.run('npm', ['install', '--usage'], { cwd: options.targetDir, env });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new NpmInstallError(
+      code === 'ENOENT'
+        ? `npm was not found on PATH; it is needed to install ${what} (${options.path} has no node_modules). ` +
+            `${deps.surface === 'terminal' ? 'Install Node.js with npm' : 'Add actions/setup-node before this step'}, or install them into ${options.path} before deploying (npm ci --omit=dev --os=${os} --cpu=${cpu}).`
+        : `could not start npm to install ${what}: ${(error as Error).message}`,
+    );
+  }
+  const args = npmCiArgs(options.architecture, /--libc\b/.test(usage.output));
+  deps.logger.debug(`npm ${args.join(' ')} (in ${options.targetDir})`);
+  const result = await runner.run('npm', args, { cwd: options.targetDir, env });
+  if (result.exitCode !== 0) {
+    const tail = redact(result.output.trim().split('\n').slice(-15).join('\n'));
+    throw new NpmInstallError(
+      `npm ci failed (exit code ${result.exitCode}) installing ${what} from ${join(options.path, options.lockfile)}:\n${tail}`,
+    );
+  }
+}
