@@ -510,6 +510,35 @@ describe('refusals before any AWS call', () => {
   );
 
   test(
+    '(f) api-key: true on a same-repository pull request is refused naming the input and the fix, no AWS call',
+    async () => {
+      const run = await runAction({
+        inputs: { name: 'svc', 'role-to-assume': ROLE, gateway: 'rest-api', 'api-key': 'true' },
+        eventName: 'pull_request',
+        ref: 'refs/pull/14/merge',
+        payload: {
+          action: 'opened',
+          number: 14,
+          pull_request: {
+            number: 14,
+            head: { ref: 'feature', sha: 'd'.repeat(40), repo: { full_name: 'octo/svc' } },
+            base: { ref: 'main', repo: { full_name: 'octo/svc' } },
+          },
+          repository: { full_name: 'octo/svc' },
+        },
+        workspace: workspace(),
+        env: aws.env(),
+      });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(
+        /^::error::api-key: true on a pull_request run: .*api-key: \$\{\{ !startsWith\(github\.event_name, 'pull_request'\) \}\}/m,
+      );
+      expect(aws.calls.calls).toEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  test(
     '(f) a pull request from a fork is skipped with a notice: exit 0, no AWS call at all',
     async () => {
       const run = await runAction({
