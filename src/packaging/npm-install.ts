@@ -5,7 +5,7 @@
  * into a temporary folder, never the user's, and packaged from there as an
  * installed node_modules would be.
  */
-import { copyFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Architecture } from '../model/settings.js';
@@ -40,6 +40,50 @@ export function npmInstallPlan(
     return undefined;
   const lockfile = NPM_CI_LOCKFILES.find(present);
   return lockfile ? { install: true, lockfile } : { unlocked: true };
+}
+
+/** A dependency spec that names a path on this machine rather than a registry, git or URL source. */
+const PATH_SPEC = /^(?:file:|link:|\.{1,2}(?:\/|$)|\/|~\/)/;
+
+/**
+ * The dependencies npm would install from a path on this machine, as
+ * `name (spec)`, sorted: `npm ci` resolves such a path from the folder it runs
+ * in, and the build runs it in a temporary folder, where `file:../lib` names
+ * some other folder or none. From package.json's own dependencies, and from
+ * the lockfile for those of dependencies (`link: true`, `resolved: "file:..."`).
+ */
+export function pathDependencies(
+  packageJsonText: string,
+  lockText: string,
+): { file: 'package.json' | 'lockfile'; found: string[] } | undefined {
+  const parse = (text: string): Record<string, unknown> => {
+    try {
+      const value: unknown = JSON.parse(text);
+      return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  };
+  const specs = (value: unknown): [string, string][] =>
+    typeof value === 'object' && value !== null
+      ? Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string')
+      : [];
+  const manifest = parse(packageJsonText);
+  const own = [...specs(manifest.dependencies), ...specs(manifest.optionalDependencies)]
+    .filter(([, spec]) => PATH_SPEC.test(spec))
+    .map(([name, spec]) => `${name} (${spec})`);
+  if (own.length) return { file: 'package.json', found: [...new Set(own)].sort() };
+  const packages = parse(lockText).packages;
+  const locked = Object.entries(typeof packages === 'object' && packages !== null ? packages : {}).flatMap(
+    ([key, entry]) => {
+      if (!key.includes('node_modules/') || typeof entry !== 'object' || entry === null) return [];
+      const { resolved, link, dev } = entry as { resolved?: unknown; link?: unknown; dev?: unknown };
+      if (dev === true || typeof resolved !== 'string') return [];
+      if (link !== true && !resolved.startsWith('file:')) return [];
+      return [`${key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length)} (${resolved})`];
+    },
+  );
+  return locked.length ? { file: 'lockfile', found: [...new Set(locked)].sort() } : undefined;
 }
 
 /** npm's name of Lambda's platform for an architecture: `linux/x64` or `linux/arm64`. */
@@ -90,6 +134,19 @@ export async function npmCi(
   options: NpmCiOptions,
   deps: { logger: Logger; runner?: CommandRunner; env?: NodeJS.ProcessEnv; surface?: Surface },
 ): Promise<void> {
+  const local = pathDependencies(
+    await readFile(join(options.path, 'package.json'), 'utf8'),
+    await readFile(join(options.path, options.lockfile), 'utf8'),
+  );
+  if (local) {
+    const { os, cpu } = npmPlatform(options.architecture);
+    throw new NpmInstallError(
+      `${local.file === 'package.json' ? 'package.json' : options.lockfile}: ${local.found.join(', ')} ${local.found.length > 1 ? 'are' : 'is'} installed from a path on this machine, ` +
+        'which npm ci cannot reach from the temporary folder the build installs into. ' +
+        `Run npm ci --omit=dev --os=${os} --cpu=${cpu} in ${options.path} before deploying (the build then packages its node_modules as it is), ` +
+        'or publish the package to a registry.',
+    );
+  }
   for (const file of ['package.json', options.lockfile, '.npmrc'])
     if (existsSync(join(options.path, file)))
       await copyFile(join(options.path, file), join(options.targetDir, file));

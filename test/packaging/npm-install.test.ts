@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { npmCiArgs, npmInstallPlan } from '../../src/packaging/npm-install.js';
 import { listZip } from '../../src/packaging/zip-reader.js';
@@ -155,6 +155,61 @@ describe('npm ci for an arm64 function', () => {
     await expect(buildNodeFunction(path, join(root, 'failing-out'), {}, { env: npm.env })).rejects.toThrow(
       /npm ci failed \(exit code 1\) installing the dependencies package-lock\.json pins for linux\/x64 from .*package-lock\.json:\nnpm error code E404\nnpm error 404 Not Found/,
     );
+  });
+
+  it('refuses a dependency npm would install from a folder beside the function, before running npm', async () => {
+    // npm ci runs in a temporary folder: `file:../lib` would resolve next to it, not next to the function.
+    const npm = fakeNpm('file-dep');
+    const path = unlockedFolder('file-dep', { 'package-lock.json': '{}' });
+    writeTree(path, {
+      'package.json': JSON.stringify({
+        name: 'fn',
+        dependencies: { 'tiny-dep': '^1.0.0', shared: 'file:../lib' },
+      }),
+    });
+    await expect(buildNodeFunction(path, join(root, 'file-dep-out'), {}, { env: npm.env })).rejects.toThrow(
+      /package\.json: shared \(file:\.\.\/lib\) is installed from a path on this machine, which npm ci cannot reach from the temporary folder the build installs into\. Run npm ci --omit=dev --os=linux --cpu=x64 in .*file-dep\/fn before deploying \(the build then packages its node_modules as it is\), or publish the package to a registry\./,
+    );
+    expect(existsSync(join(root, 'file-dep', 'argv.jsonl'))).toBe(false);
+  });
+
+  it('packages such a dependency once npm ci has run in the folder: its link is followed inside the workspace', async () => {
+    const base = join(root, 'file-dep-installed');
+    writeTree(base, {
+      'lib/package.json': JSON.stringify({ name: 'shared', version: '1.0.0', main: 'index.js' }),
+      'lib/index.js': "module.exports = 'shared 7';\n",
+      'fn/package.json': JSON.stringify({ name: 'fn', dependencies: { shared: 'file:../lib' } }),
+      'fn/package-lock.json': '{}',
+      'fn/index.js': "const shared = require('shared');\nexports.handler = async () => shared;\n",
+    });
+    mkdirSync(join(base, 'fn', 'node_modules'));
+    symlinkSync('../../lib', join(base, 'fn', 'node_modules', 'shared'));
+    const env = { ...process.env, PATH: join(root, 'empty') };
+    const { zipPath } = await buildNodeFunction(
+      join(base, 'fn'),
+      join(root, 'file-dep-installed-out'),
+      { workspace: base },
+      { env },
+    );
+    expect(runUnzipped(zipPath)).toBe('shared 7');
+  });
+
+  it('refuses a path dependency the lockfile names for a dependency of a dependency', async () => {
+    const npm = fakeNpm('file-lock');
+    const lock = {
+      lockfileVersion: 3,
+      packages: {
+        '': { dependencies: { 'tiny-dep': '^1.0.0' } },
+        'node_modules/tiny-dep': { version: '1.0.0' },
+        'node_modules/vendored': { version: '2.0.0', resolved: 'file:vendor/vendored-2.0.0.tgz' },
+        'node_modules/linked': { resolved: '../linked', link: true },
+      },
+    };
+    const path = unlockedFolder('file-lock', { 'package-lock.json': JSON.stringify(lock) });
+    await expect(buildNodeFunction(path, join(root, 'file-lock-out'), {}, { env: npm.env })).rejects.toThrow(
+      /package-lock\.json: linked \(\.\.\/linked\), vendored \(file:vendor\/vendored-2\.0\.0\.tgz\) are installed from a path/,
+    );
+    expect(existsSync(join(root, 'file-lock', 'argv.jsonl'))).toBe(false);
   });
 
   it('says npm is missing from PATH', async () => {
