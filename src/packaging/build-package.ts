@@ -39,6 +39,7 @@ import {
 import { dependencyNames, pnpmLayoutMessage, pnpmLinkedPackages } from './pnpm-layout.js';
 import { pipInstall, pythonExecutable } from './pip-install.js';
 import { npmCi, npmInstallPlan, npmPlatform } from './npm-install.js';
+import { stalePipfileLockWarning } from './pipfile-hash.js';
 import { unlistedDependenciesWarning, unlockedPipfileWarning } from './pyproject-dependencies.js';
 import {
   addedRequirements,
@@ -1024,6 +1025,13 @@ export function installsRequirements(
   return isPythonRuntime(options.runtime) && (!!options.requirements || !!lockfileOf(options));
 }
 
+/** Before pip: a Pipfile.lock misses what its Pipfile gained since pipenv lock (pipenv install --deploy refuses it). */
+async function warnStalePipfileLock(path: string, lockFile: string, lock: string, deps: BuildPackageDeps) {
+  const pipfile = join(path, 'Pipfile');
+  const stale = stalePipfileLockWarning(await readFile(pipfile, 'utf8'), lock, pipfile, lockFile);
+  if (stale) deps.logger.warning(stale);
+}
+
 /**
  * The requirements pip installs: the requirements file; else, for a
  * pyproject.toml or Pipenv project, a temporary one written from its uv.lock,
@@ -1041,11 +1049,12 @@ async function pythonRequirements(
   const pyprojectFile = join(options.path, 'pyproject.toml');
   const toml = existsSync(pyprojectFile) ? await readFile(pyprojectFile, 'utf8') : '';
   const found = lockfileOf(options);
+  const lockText = found && (await readFile(found.file, 'utf8'));
+  if (found?.lock.name === 'Pipfile.lock')
+    await warnStalePipfileLock(options.path, found.file, lockText!, deps);
   let locked;
   try {
-    locked =
-      found &&
-      found.lock.exported(await readFile(found.file, 'utf8'), toml, dirname(found.file), found.member);
+    locked = found && found.lock.exported(lockText!, toml, dirname(found.file), found.member);
   } catch (error) {
     if (!(error instanceof LockfileError) || !found) throw error;
     const { lock } = found;

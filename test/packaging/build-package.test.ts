@@ -1085,6 +1085,48 @@ describe('a Pipenv project (Pipfile and Pipfile.lock, no requirements file)', ()
     );
   });
 
+  describe('a Pipfile.lock locked from another Pipfile', () => {
+    // The hash pipenv computed for this test's Pipfile (fixtures/pipfile-hash, generate-hashes.py).
+    const fixtures = join(import.meta.dirname, 'fixtures', 'pipfile-hash');
+    const pipenvHash = (
+      JSON.parse(readFileSync(join(fixtures, 'hashes.json'), 'utf8')) as Record<string, { plette: string }>
+    )['pipenv-project.Pipfile']!.plette;
+    const hashed = JSON.parse(lockOf('1.2.0'));
+    hashed._meta.hash = { sha256: pipenvHash };
+
+    it('is the Pipfile these tests build', () => {
+      expect(readFileSync(join(fixtures, 'pipenv-project.Pipfile'), 'utf8')).toBe(pipfile);
+    });
+
+    it('warns before pip runs when the Pipfile changed since pipenv lock, naming both files', async () => {
+      const path = pipenvProject('pipenv-stale', {
+        Pipfile: pipfile.replace('[packages]\n', '[packages]\nrequests = "*"\n'),
+        'Pipfile.lock': JSON.stringify(hashed),
+      });
+      const logger = new RecordingLogger();
+      await buildPackage(pipenvOptions(path), { logger });
+      const warning = logger.lines.findIndex((l) => l.level === 'warning');
+      expect(logger.lines[warning]?.message).toContain(
+        `${join(path, 'Pipfile.lock')} is out of date with ${join(path, 'Pipfile')}: it was locked from another Pipfile (its _meta.hash is ${pipenvHash}, the Pipfile's is `,
+      );
+      expect(logger.lines[warning]?.message).toContain('Run pipenv lock and commit Pipfile.lock.');
+      expect(logger.text('warning').match(/out of date/g)).toHaveLength(1);
+      // Before anything is installed (or anything is done in AWS).
+      expect(warning).toBeLessThan(logger.lines.findIndex((l) => l.message.startsWith('Installing')));
+    });
+
+    it("says nothing when the lock is the Pipfile's, whatever its comments and key order", async () => {
+      const path = pipenvProject('pipenv-fresh', {
+        Pipfile: `# locked with pipenv lock\n[dev-packages]\npytest = '*'\n\n${pipfile.replace(/\n\[dev-packages\][^]*$/, '')}`,
+        'Pipfile.lock': JSON.stringify(hashed),
+      });
+      const logger = new RecordingLogger();
+      await buildPackage(pipenvOptions(path), { logger });
+      expect(logger.text('warning')).toBe('');
+      expect(logger.text('info')).toContain('Installing the 2 packages Pipfile.lock pins');
+    });
+  });
+
   it('refuses a Pipfile.lock it cannot read, naming the file and line, before pip runs', async () => {
     const path = pipenvProject('pipenv-malformed', {
       'Pipfile.lock': '{\n  "default": {\n    "greetlib": {"version": "==1.2.0"},\n  }\n}\n',
