@@ -75,6 +75,8 @@ export interface FakeAwsOptions {
   invoke?: InvokeHandler;
   /** The value of each new API key (default a random `fakeApiKeyValue…`). */
   apiKeyValue?: () => string;
+  /** The port on 127.0.0.1 (default 0: any free one). */
+  port?: number;
 }
 
 export interface FakeAws {
@@ -161,25 +163,28 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
       return { reason: taken!.reason, code: taken!.code };
     },
   };
-  const { url, server } = await listen({
-    account,
-    clock,
-    faults,
-    calls,
-    staticCredentials,
-    credentials: options.credentials ?? 'strict',
-    handlers: {
-      lambda: lambdaService,
-      iam: iamService,
-      sts: stsService(options.webIdentity ?? 'trust-policy'),
-      s3: s3Service,
-      apigateway: apiGatewayService,
-      logs: logsService,
-      events: eventsService,
-      tagging: taggingService(staleIndex),
+  const { url, server } = await listen(
+    {
+      account,
+      clock,
+      faults,
+      calls,
+      staticCredentials,
+      credentials: options.credentials ?? 'strict',
+      handlers: {
+        lambda: lambdaService,
+        iam: iamService,
+        sts: stsService(options.webIdentity ?? 'trust-policy'),
+        s3: s3Service,
+        apigateway: apiGatewayService,
+        logs: logsService,
+        events: eventsService,
+        tagging: taggingService(staleIndex),
+      },
+      context,
     },
-    context,
-  });
+    options.port,
+  );
   const env = () => ({
     AWS_ENDPOINT_URL: url,
     AWS_S3_FORCE_PATH_STYLE: 'true',

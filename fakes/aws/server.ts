@@ -302,7 +302,7 @@ async function handle(
   res.end(req.method === 'HEAD' ? undefined : r.body);
 }
 
-export async function listen(parts: ServerParts): Promise<{ url: string; server: Server }> {
+export async function listen(parts: ServerParts, port = 0): Promise<{ url: string; server: Server }> {
   let url = '';
   const server = createServer((incoming, res) => {
     handle(parts, url, incoming, res).catch((error: unknown) => {
@@ -310,7 +310,10 @@ export async function listen(parts: ServerParts): Promise<{ url: string; server:
       res.end(String(error));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { url, server };
 }

@@ -44,6 +44,8 @@ export const PYTHON_RUNTIMES = [
   'python3.14',
 ] as const;
 export const NODE_RUNTIMES = ['nodejs20.x', 'nodejs22.x', 'nodejs24.x'] as const;
+/** The CLI's runtime for a Node.js folder when none is given: the one the README's Node.js examples name. */
+export const DEFAULT_NODE_RUNTIME: (typeof NODE_RUNTIMES)[number] = 'nodejs22.x';
 export const RUNTIMES: readonly string[] = [...PYTHON_RUNTIMES, ...NODE_RUNTIMES];
 
 export function isPythonRuntime(runtime: string): boolean {

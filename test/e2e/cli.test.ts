@@ -202,6 +202,94 @@ describe('node dist/cli/index.js', () => {
     expect(app.stderr).not.toMatch(/Smoke test attempt/);
   }, 60_000);
 
+  /** Starts `serve` and waits for its URL on stdout; the first line it printed on stderr comes with it. */
+  async function serving(args: string[], cwd: string) {
+    const temp = tempDir('cli-tmp-');
+    const child = start(['serve', ...args, '--port', '0'], cwd, temp);
+    children.push(child);
+    let stdout = '';
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const url = await new Promise<string>((found, fail) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        const m = /^Serving \S+ at (http:\/\/127\.0\.0\.1:\d+)/m.exec(stdout);
+        if (m) found(m[1] as string);
+      });
+      child.on('close', () => fail(new Error(`serve exited\n${stdout}\n${stderr}`)));
+    });
+    const stop = async () => {
+      const code = new Promise<number | null>((done) => child.on('close', done));
+      child.kill('SIGINT');
+      return code;
+    };
+    return { url, stderr: () => stderr, stop };
+  }
+
+  test('serve in a Node.js function folder, no --runtime or --handler: runs it on nodejs22.x, saying so first', async () => {
+    const cwd = project('node');
+    writeFileSync(join(cwd, 'package.json'), '{"name": "greeter", "type": "module"}\n');
+    const serve = await serving(['--name', 'demo'], cwd);
+    const response = await fetch(`${serve.url}/hi?name=Ada`);
+    expect(await response.json()).toEqual({ message: 'Hello, Ada!', path: '/hi' });
+    expect(serve.stderr().split('\n')[0]).toBe(
+      'Runtime nodejs22.x, handler index.handler: no --runtime, and index.mjs is a Node.js handler (no Python one here); --runtime and --handler choose others.',
+    );
+    expect(await serve.stop()).toBe(0);
+  }, 60_000);
+
+  test('no --runtime in a folder with both a Python and a Node.js handler: exit 2, naming --runtime and its values', async () => {
+    const cwd = project();
+    writeFileSync(join(cwd, 'app.mjs'), 'export const handler = async () => ({ statusCode: 200 });\n');
+    for (const args of [
+      ['serve', '--name', 'demo'],
+      ['deploy', '--name', 'demo', '--stage', 'x', '--target', 'local'],
+    ]) {
+      const run = await cli(args, cwd);
+      expect(run).toMatchObject({ code: 2, stdout: '' });
+      expect(run.stderr).toMatch(
+        /^error: --runtime: not given, and .* holds both a Python handler \(app\.py\) and a Node\.js one \(app\.mjs\); expected --runtime python3\.9 to python3\.14 for the Python one, or nodejs20\.x, nodejs22\.x or nodejs24\.x for the Node\.js one\n/,
+      );
+    }
+    // Said: the runtime decides.
+    const python = await cli(['package', '--name', 'demo', '--runtime', 'python3.12', '--json'], cwd);
+    expect(python.code).toBe(0);
+    expect(JSON.parse(python.stdout)).toMatchObject({ handler: 'app.handler' });
+  }, 60_000);
+
+  test('a failed deploy prints nothing on stdout (--json: one object with the error, no empty values), its error on stderr, exit 1', async () => {
+    const cwd = project('node');
+    // Node.js inferred for deploy too: the first deploy passes its smoke test.
+    const good = await cli(['deploy', '--name', 'demo', '--stage', 'dev', '--target', 'local'], cwd);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toMatch(/^function-name: demo-dev$/m);
+    expect(good.stderr).toMatch(/^Runtime nodejs22\.x, handler index\.handler: /);
+
+    writeFileSync(
+      join(cwd, 'index.mjs'),
+      'export const handler = async () => { throw new Error("boom"); };\n',
+    );
+    const failed = await cli(['deploy', '--name', 'demo', '--stage', 'dev', '--target', 'local'], cwd);
+    expect(failed).toMatchObject({ code: 1, stdout: '' });
+    expect(failed.stderr).toMatch(/^error: Smoke test failed: GET http:\/\/127\.0\.0\.1:\d+\/ answered 502/m);
+
+    // One that cannot start: no function ARN was reached, and none is printed empty.
+    writeFileSync(
+      join(cwd, 'index.mjs'),
+      'throw new Error("boom at init");\nexport const handler = () => 1;\n',
+    );
+    const json = await cli(
+      ['deploy', '--name', 'demo', '--stage', 'dev', '--target', 'local', '--json'],
+      cwd,
+    );
+    expect(json.code).toBe(1);
+    expect(json.stdout.trim().split('\n')).toHaveLength(1);
+    const result = JSON.parse(json.stdout) as Record<string, string>;
+    expect(result.error).toMatch(/^The function could not start: Error: boom at init/);
+    expect(result).toMatchObject({ stage: 'dev', 'function-name': 'demo-dev' });
+    expect(Object.entries(result).filter(([, value]) => value === '')).toEqual([]);
+  }, 90_000);
+
   test('serve: the URL on stdout, one stderr line per request, Ctrl-C stops it with exit 0 and leaves nothing', async () => {
     const temp = tempDir('cli-tmp-');
     const child = start(['serve', '--name', 'demo', '--port', '0'], project(), temp);

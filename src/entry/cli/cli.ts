@@ -15,6 +15,7 @@ import { asFlagProblems, parseFlags, UsageError } from './flags.js';
 import { commandHelp, overviewHelp } from './help.js';
 import { localContext } from './local-context.js';
 import { nodeVersionProblem, PROGRAM } from './program.js';
+import { inferRuntime } from './runtime-inference.js';
 import { terminalLogger } from './terminal-logger.js';
 
 /** The real process: stdout, stderr, its environment, Ctrl-C. */
@@ -153,6 +154,8 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
     emit: (result, text) => print(io, flags.json, result, text, undefined, logger.hide),
   };
   try {
+    // Before anything else is said: the runtime a Node.js folder gets is the first line.
+    inferRuntime(command, flags, io.env, (m) => logger.info(m));
     if (command.usesAws) {
       replaceNode20Warning(io, logger);
       region = await profileRegion(flags.inputs[Inputs.AwsRegion], io.env).catch((error: unknown) => {

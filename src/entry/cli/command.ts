@@ -64,5 +64,7 @@ export interface CliCommand {
   flags: readonly Flag[];
   /** It calls AWS (credentials and region are needed). */
   usesAws: boolean;
+  /** The folder --path starts from, when not the checkout (or this directory): init's --dir. */
+  codeRoot?(flags: ParsedFlags): string;
   run(ctx: CommandContext): Promise<CommandOutcome>;
 }

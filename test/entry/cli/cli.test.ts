@@ -298,6 +298,26 @@ describe('lambda-stage-deploy CLI', () => {
     ).toEqual(['one', 'two']);
   });
 
+  test('logs says once how it signs in and whose logs it reads: no stderr line twice, over several --follow polls too', async () => {
+    lambda.on(GetFunctionCommand).resolves({
+      Configuration: { FunctionName: 'shop-pr-3' },
+      Tags: tags('pr-3'),
+    });
+    logs
+      .on(FilterLogEventsCommand)
+      .resolves({ events: [{ eventId: '1', timestamp: Date.now(), message: 'one' }] });
+    let waits = 0;
+    io.sleep = async () => {
+      if (++waits === 3) io.interrupt();
+    };
+    expect(await run('logs', '--name', 'shop', '--stage', 'pr-3', '--follow', '--verbose')).toBe(0);
+    expect(logs).toHaveReceivedCommandTimes(FilterLogEventsCommand, 3);
+    const lines = io.stderr().split('\n').filter(Boolean);
+    expect(lines.filter((l) => l.startsWith('AWS credentials:'))).toHaveLength(1);
+    expect(lines.filter((l, i) => lines.indexOf(l) !== i)).toEqual([]);
+    expect(io.stdout().split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
   test('logs --follow before the log group exists (no invocation yet): waits for it, saying so once, then tails it', async () => {
     const t = Date.now() - 1_000;
     const missing = Object.assign(new Error('The specified log group does not exist.'), {

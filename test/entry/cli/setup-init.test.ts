@@ -460,6 +460,19 @@ describe('lambda-deploy init', () => {
     expect(stderr.slice(before)).not.toMatch(/warning/);
   });
 
+  test('a Node.js folder (index.mjs, no --runtime): the workflow says nodejs22.x and index.handler, which the action cannot infer', async () => {
+    const dir = tempRepo();
+    writeFileSync(join(dir, 'index.mjs'), 'export const handler = async () => ({ statusCode: 200 });\n');
+    writeFileSync(join(dir, 'package.json'), '{"type": "module"}\n');
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, ...roles])).toBe(0);
+    expect(stderr.split('\n')[0]).toMatch(/^Runtime nodejs22\.x, handler index\.handler: no --runtime/);
+    expect(stderr).not.toMatch(/warning/);
+    const workflow = parse(readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8')) as {
+      jobs: { lambda: { with: Record<string, string> } };
+    };
+    expect(workflow.jobs.lambda.with).toMatchObject({ runtime: 'nodejs22.x', handler: 'index.handler' });
+  });
+
   test('writes the caller workflow: production in its environment with the production role, previews with the preview role', async () => {
     const dir = tempRepo();
     expect(await cli(['init', '--name=shop', '--app=app:app', `--dir=${dir}`, ...roles])).toBe(0);

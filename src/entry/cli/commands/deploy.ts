@@ -60,6 +60,10 @@ export const deployCommand: CliCommand = {
       delete result[Outputs.Url];
       ctx.logger.info('The local stage stopped with the command: serve keeps one running.');
     }
-    return run.failure ? { exitCode: 1, result, error: run.failure } : { exitCode: 0, result };
+    if (!run.failure) return { exitCode: 0, result };
+    // Failed: stdout stays empty for a terminal (stderr says why), or --json's one object has the error and
+    // the outputs that have a value (rolled-back, the version it reached), none empty.
+    const known = Object.fromEntries(Object.entries(result).filter(([, value]) => value !== ''));
+    return { exitCode: 1, error: run.failure, ...(ctx.flags.json && { result: known }) };
   },
 };

@@ -42,6 +42,7 @@ export const initCommand: CliCommand = {
     { name: 'force', kind: 'switch', help: 'replace an existing workflow file' },
   ],
   usesAws: false,
+  codeRoot: (flags) => resolve(flags.own.dir ?? '.'),
   async run(ctx) {
     const { own, inputs } = ctx.flags;
     const settings = ctx.settings({ command: 'deploy' });
