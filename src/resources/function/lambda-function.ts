@@ -1052,7 +1052,7 @@ export async function pruneVersions(
  */
 export async function deployFunction(
   lambda: LambdaClient,
-  input: FunctionInput & { adopt?: boolean },
+  input: FunctionInput & { adopt?: boolean; indexedTags?: IndexedTags },
   deps: AwsDeps,
   /** readStageFunction's answer when the caller already read (and checked) the function. */
   known?: StageFunction,
