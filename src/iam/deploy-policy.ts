@@ -612,23 +612,25 @@ function previewDenies(options: DeployPolicyOptions, p: string): PolicyStatement
 }
 
 /**
- * A function named `{project}-*` that lambda-deploy did not make (by hand, or
- * another tool's `shop-prod-api`) has no lambda-deploy:name tag, so the
- * IfExists Allow lets it through and no ownership Deny fires: the preview
- * role may neither change it nor read it (its configuration holds its
- * environment, GetFunction its code location). Every Lambda action on a
- * function, version or alias takes aws:ResourceTag (test/iam/sar-model.test.ts
+ * A function or EventBridge rule named `{project}-*` that lambda-deploy did not
+ * make (by hand, or another tool's `shop-prod-api`) has no lambda-deploy:name
+ * tag, so the IfExists Allow lets it through and no ownership Deny fires: the
+ * preview role may neither change it nor read it (a function's configuration
+ * holds its environment, GetFunction its code location; a rule's targets their
+ * input). Every Lambda action on a function, version or alias and every
+ * EventBridge action on a rule takes aws:ResourceTag (test/iam/sar-model.test.ts
  * checks the reference), so only CreateFunction is spared: its request carries
- * the tags, which IAM puts in aws:ResourceTag for a create. A function that
- * does not exist has no tags either: the deploy's probes get AccessDenied
- * rather than ResourceNotFoundException there (see readStageFunction).
+ * the tags, which IAM puts in aws:ResourceTag for a create. One that does not
+ * exist has no tags either: the probes get AccessDenied rather than
+ * ResourceNotFoundException there (see readStageFunction). Log groups cannot
+ * be held to this: Lambda makes them without tags.
  */
 function untaggedFunctions(project: string, p: string): PolicyStatement {
   return {
-    Sid: 'UntaggedFunctions',
+    Sid: 'Untagged',
     Effect: 'Deny',
     NotAction: 'lambda:CreateFunction',
-    Resource: `arn:${p}:lambda:*:*:function:${project}-*`,
+    Resource: [`arn:${p}:lambda:*:*:function:${project}-*`, `arn:${p}:events:*:*:rule/${project}-*`],
     Condition: { Null: { [`aws:ResourceTag/${TagKeys.Name}`]: 'true' } },
   };
 }
@@ -668,7 +670,7 @@ export function deployPolicyNotes(options: DeployPolicyOptions): string[] {
   if (options.role === 'preview')
     notes.push(
       `Preview role: denied every write to the stages ${protectedStagesOf(options).join(', ')} and every IAM write, ` +
-        `and every read or write of a function named ${options.project}-* without the ${TagKeys.Name} tag (one made by hand or by another tool).`,
+        `and every read or write of a function or EventBridge rule named ${options.project}-* without the ${TagKeys.Name} tag (one made by hand or by another tool).`,
     );
   if (options.role === 'preview' && options.provisionedConcurrency)
     notes.push(

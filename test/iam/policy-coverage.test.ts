@@ -236,11 +236,15 @@ describe('(b) every call the real modules make is allowed', () => {
     });
   const violations = (recorded: Recorded, policy: Policy, calls = recorded.calls, project?: string) =>
     checkCalls(docFor(recorded, policy, project), calls, recorded);
-  /** A call on a function that had no lambda-deploy:name tag (one not made yet): IAM refuses it to the preview role. */
+  /**
+   * A call on a function or keep-warm rule that had no lambda-deploy:name tag (one not made yet): IAM
+   * refuses it to the preview role.
+   */
   const onUntaggedFunction = (c: RecordedCall) =>
-    c.service === 'lambda' &&
+    ((c.service === 'lambda' && typeof c.input.FunctionName === 'string') ||
+      (c.service === 'events' &&
+        typeof (c.input.Name ?? c.input.Rule ?? c.input.ResourceARN) === 'string')) &&
     c.command !== 'CreateFunctionCommand' &&
-    typeof c.input.FunctionName === 'string' &&
     !Object.values(c.resourceTags ?? {}).some((t) => t['lambda-deploy:name'] !== undefined);
   /** Allowed by the given role (and by production, which may do all a preview does); refused to another project. */
   const check = (recorded: Recorded, policy: Policy, all = recorded.calls, alsoRefused: string[] = []) => {

@@ -200,6 +200,16 @@ describe("a function of the project's name without a lambda-deploy:name tag", ()
       ).toBe(`${action} allowed`);
   });
 
+  it('nor any EventBridge action on a rule named like the project without the tag (made by hand)', async () => {
+    const rule = `arn:aws:events:${R}:${A}:rule/shop-nightly-report`;
+    const decided = (await sarActions('events'))
+      .filter((a) => resourceTypeFor(a, rule))
+      .map((a) => `${evaluate(doc('preview'), a.action, rule, {})} ${a.action}`);
+    expect(decided.length).toBeGreaterThan(10);
+    expect(decided.filter((d) => !d.startsWith('explicit-deny'))).toEqual([]);
+    expect(evaluate(doc('production'), 'events:DeleteRule', rule, {})).toBe('allowed');
+  });
+
   it('the production role is trusted with it (adopt: true takes such a function over)', () => {
     for (const action of ['lambda:GetFunction', 'lambda:UpdateFunctionCode', 'lambda:TagResource'])
       expect(`${action} ${evaluate(doc('production'), action, handMade[0]!, {})}`).toBe(`${action} allowed`);

@@ -116,6 +116,17 @@ describe('undeploy of a preview stage under the preview role', () => {
     expect(aws.account.functions.has('shop-pr-7')).toBe(false);
   });
 
+  it('an EventBridge rule named like the stage made by hand: left alone', async () => {
+    aws.seed.rule('shop-pr-7-nightly', {
+      targets: [{ Id: 'a', Arn: 'arn:aws:sqs:us-east-1:123456789012:q' }],
+    });
+    expect((await deploy('none')).report.status).toBe('success');
+    const outcome = await undeploy();
+    expect(outcome.removed).toContain('function shop-pr-7');
+    expect(aws.account.rules.has('shop-pr-7-nightly')).toBe(true);
+    expect(aws.calls.of({ service: 'events', operation: 'DeleteRule' })).toHaveLength(0);
+  });
+
   it('a function of that name made by hand, and its log group: left alone', async () => {
     aws.seed.function('shop-pr-7', { tags: { STAGE: 'pr-7' } });
     aws.seed.logGroup('/aws/lambda/shop-pr-7');
