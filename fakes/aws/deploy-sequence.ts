@@ -4,6 +4,7 @@
  */
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { AwsDeps } from '../../src/aws/aws-call.js';
@@ -15,7 +16,11 @@ import {
   ensureExecutionRole,
   type ExecutionRoleResult,
 } from '../../src/resources/execution-role/execution-role.js';
-import { deployFunction, type FunctionResult } from '../../src/resources/function/lambda-function.js';
+import {
+  deployFunction,
+  indexedFunctionTags,
+  type FunctionResult,
+} from '../../src/resources/function/lambda-function.js';
 import type { ZipFixture } from './zip.js';
 
 export interface AwsAccountClients {
@@ -24,6 +29,8 @@ export interface AwsAccountClients {
   iam: IAMClient;
   sts: STSClient;
   region: string;
+  /** As the pipeline passes it: whose a function is that this role may not read. */
+  tagging?: ResourceGroupsTaggingAPIClient;
 }
 
 export interface StageDeploy {
@@ -104,6 +111,13 @@ export async function deployStageToAws(
       code: { bucket: artifact.bucket, key: artifact.key, codeSha256: input.zip.codeSha256 },
       keepVersions: input.keepVersions ?? 5,
       roleJustCreated: role.created,
+      ...(clients.tagging && {
+        indexedTags: indexedFunctionTags(
+          clients.tagging,
+          `arn:aws:lambda:${clients.region}:${accountId}:function:${functionName(input.project, input.stage)}`,
+          deps,
+        ),
+      }),
     },
     deps,
   );

@@ -28,6 +28,15 @@ export interface FaultRule {
   reset?: boolean;
   /** answer: the JSON body answered with HTTP 200 instead of running the call. */
   body?: unknown;
+  /** Only calls this holds for (deny, as IAM decides by what the call touches). */
+  when?: (call: FaultCall) => boolean;
+}
+
+/** What a rule's `when` sees of a call. */
+export interface FaultCall {
+  service: ServiceName;
+  operation: string;
+  input: Record<string, unknown>;
 }
 
 export interface LatencyRule {
@@ -54,6 +63,12 @@ export class Faults {
   /** Calls answer AccessDenied (the service's spelling), without taking effect; every call unless `times`. */
   deny(operation: string, times = Number.POSITIVE_INFINITY): this {
     this.rules.push({ selector: operation, kind: 'deny', remaining: times });
+    return this;
+  }
+
+  /** AccessDenied, as deny(), for every call `when` holds for (until allow()): an IAM policy's answer. */
+  denyWhen(operation: string, when: (call: FaultCall) => boolean): this {
+    this.rules.push({ selector: operation, kind: 'deny', remaining: Number.POSITIVE_INFINITY, when });
     return this;
   }
 
@@ -113,9 +128,18 @@ export class Faults {
   }
 
   /** The first live rule of `kinds` for this call, consumed. */
-  take(service: ServiceName, operation: string, kinds: FaultKind[]): FaultRule | undefined {
+  take(
+    service: ServiceName,
+    operation: string,
+    kinds: FaultKind[],
+    input: Record<string, unknown> = {},
+  ): FaultRule | undefined {
     const rule = this.rules.find(
-      (r) => r.remaining > 0 && kinds.includes(r.kind) && matches(r.selector, service, operation),
+      (r) =>
+        r.remaining > 0 &&
+        kinds.includes(r.kind) &&
+        matches(r.selector, service, operation) &&
+        (!r.when || r.when({ service, operation, input })),
     );
     if (rule) rule.remaining--;
     return rule;

@@ -250,7 +250,12 @@ async function handle(
       parts.clock.advance(latency.ms);
       if (latency.real) await new Promise((resolve) => setTimeout(resolve, latency.ms));
     }
-    const before = parts.faults.take(handler.name, operation.name, ['deny', 'throttle', 'fail', 'answer']);
+    const before = parts.faults.take(
+      handler.name,
+      operation.name,
+      ['deny', 'throttle', 'fail', 'answer'],
+      operation.input,
+    );
     if (before?.kind === 'answer') {
       ruleKind = before.kind;
       if (handler.protocol !== 'rest-json' && handler.protocol !== 'json-1.1')

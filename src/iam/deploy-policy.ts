@@ -45,7 +45,10 @@
  * Lambda, Logs and EventBridge use `...IfExists` (the names already keep them
  * to the project) and the ownership Deny statements fire only when a tag is
  * present and names someone else. API Gateway ids are random, so its Allow
- * statements demand the project's tag outright.
+ * statements demand the project's tag outright. The preview role is denied
+ * every function of the project's name without the lambda-deploy:name tag
+ * (untaggedFunctions): a new stage's first reads are refused, not answered
+ * with ResourceNotFoundException, and the deploy goes on to CreateFunction.
  */
 import { functionName } from '../model/stage-name.js';
 import { TagKeys } from '../model/tags.js';
@@ -562,13 +565,14 @@ function ownershipDenies(options: DeployPolicyOptions, p: string): PolicyStateme
 function previewDenies(options: DeployPolicyOptions, p: string): PolicyStatement[] {
   const { project, region } = options;
   const stages = protectedStagesOf(options);
-  if (!stages.length) return iamDenies(options, p);
+  if (!stages.length) return [untaggedFunctions(project, p), ...iamDenies(options, p)];
   const named = stages.map((s) => stageArns(p, project, s));
   const stageTag = `aws:ResourceTag/${TagKeys.Stage}`;
   // Reads too: a function's configuration holds its environment (secrets included),
   // an API key its value, a log group what the function printed.
   const everything = ['lambda:*', 'apigateway:*', 'logs:*', 'events:*'];
   return [
+    untaggedFunctions(project, p),
     {
       Sid: 'ProtectedStages',
       Effect: 'Deny',
@@ -607,6 +611,30 @@ function previewDenies(options: DeployPolicyOptions, p: string): PolicyStatement
   ];
 }
 
+/**
+ * A function or EventBridge rule named `{project}-*` that lambda-deploy did not
+ * make (by hand, or another tool's `shop-prod-api`) has no lambda-deploy:name
+ * tag, so the IfExists Allow lets it through and no ownership Deny fires: the
+ * preview role may neither change it nor read it (a function's configuration
+ * holds its environment, GetFunction its code location; a rule's targets their
+ * input). Every Lambda action on a function, version or alias and every
+ * EventBridge action on a rule takes aws:ResourceTag (test/iam/sar-model.test.ts
+ * checks the reference), so only CreateFunction is spared: its request carries
+ * the tags, which IAM puts in aws:ResourceTag for a create. One that does not
+ * exist has no tags either: the probes get AccessDenied rather than
+ * ResourceNotFoundException there (see readStageFunction). Log groups cannot
+ * be held to this: Lambda makes them without tags.
+ */
+function untaggedFunctions(project: string, p: string): PolicyStatement {
+  return {
+    Sid: 'Untagged',
+    Effect: 'Deny',
+    NotAction: 'lambda:CreateFunction',
+    Resource: [`arn:${p}:lambda:*:*:function:${project}-*`, `arn:${p}:events:*:*:rule/${project}-*`],
+    Condition: { Null: { [`aws:ResourceTag/${TagKeys.Name}`]: 'true' } },
+  };
+}
+
 function iamDenies(options: DeployPolicyOptions, p: string): PolicyStatement[] {
   return [
     { Sid: 'NoIamWrites', Effect: 'Deny', Action: [...IAM_WRITES], Resource: '*' },
@@ -641,7 +669,8 @@ export function deployPolicyNotes(options: DeployPolicyOptions): string[] {
     );
   if (options.role === 'preview')
     notes.push(
-      `Preview role: denied every write to the stages ${protectedStagesOf(options).join(', ')} and every IAM write.`,
+      `Preview role: denied every write to the stages ${protectedStagesOf(options).join(', ')} and every IAM write, ` +
+        `and every read or write of a function or EventBridge rule named ${options.project}-* without the ${TagKeys.Name} tag (one made by hand or by another tool).`,
     );
   if (options.role === 'preview' && options.provisionedConcurrency)
     notes.push(

@@ -30,6 +30,7 @@ import {
   versionEnvironmentValues,
 } from '../resources/function/lambda-function.js';
 import { LIVE_ALIAS } from '../model/live-alias.js';
+import { isAccessDenied } from '../aws/aws-call.js';
 import { codeNeedsUpdate } from '../resources/function/function-config.js';
 import { gate, start, together, type Gate } from '../aws/together.js';
 import { HeldLogger } from '../util/held-logger.js';
@@ -644,7 +645,12 @@ function startAlongside(
         quota: settings.quota,
         invokeMode: settings.invokeMode,
         pending: { changing: pending.changing, deployed },
-        checked: await checked.result(),
+        // Refused before the function existed (the preview role reads one without tags so): the
+        // front door reads it again once the function is deployed.
+        checked: await checked.result().catch((error: unknown) => {
+          if (isAccessDenied(error)) return undefined;
+          throw error;
+        }),
       },
       gatewayDeps,
     ),
@@ -759,8 +765,14 @@ async function deployWithLayers(
   query: Parameters<typeof readStageFunction>[1],
 ): Promise<FunctionResult> {
   const { clients, awsDeps } = session;
+  // The index again: a function this role may not read is told apart from one a parallel run made.
   const deploy = (layers: string[], known?: StageFunction) =>
-    deployFunction(clients.lambda, functionInput(settings, plan, pkg, { ...made, layers }), awsDeps, known);
+    deployFunction(
+      clients.lambda,
+      { ...functionInput(settings, plan, pkg, { ...made, layers }), indexedTags: query.indexedTags },
+      awsDeps,
+      known,
+    );
   const reused = pkg.dependencies ? made.layers[0] : undefined;
   try {
     return await deploy(made.layers, made.current);

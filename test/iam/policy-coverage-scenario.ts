@@ -106,8 +106,12 @@ export async function deployScenario(options: { s3Bucket?: string; stage?: strin
       const { ensureArtifactBucket } = await import('../../src/resources/artifacts/artifact-bucket.js');
       await ensureArtifactBucket(s3, { region, accountId: aws.accountId }, deps(aws));
     }
-    const calls = record(aws, { lambda, s3, iam, sts });
-    const clients = { lambda, s3, iam, sts, region };
+    const { tagging } = aws.clients();
+    const calls = record(aws, { lambda, s3, iam, sts, tagging });
+    const clients = { lambda, s3, iam, sts, tagging, region };
+    // As IAM answers the preview role on a function without the lambda-deploy:name tag, as one not
+    // made yet is: the first deploy's reads are refused, and CreateFunction tells.
+    if (!production) aws.faults.deny('GetFunction', 1).deny('GetAlias', 1);
     const dir = tempDir('policy-coverage-');
     const stage = {
       project: 'shop',

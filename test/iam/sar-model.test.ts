@@ -69,6 +69,28 @@ describe('the evaluator models AWS as the Service Authorization Reference does',
     },
   );
 
+  it("every Lambda action on a function, version or alias, and every EventBridge action on a rule, takes aws:ResourceTag: the preview role's Deny on those without lambda-deploy:name (NotAction CreateFunction) never fires for want of the key on its own", async () => {
+    const doc = deployRolePolicy({
+      project: 'shop',
+      region: R,
+      accountId: A,
+      gateway: 'all',
+      managesExecutionRole: true,
+      role: 'preview',
+    });
+    const untagged = doc.Statement.find((s) => s.Sid === 'Untagged');
+    expect(untagged).toMatchObject({ Effect: 'Deny', NotAction: 'lambda:CreateFunction' });
+    const without: string[] = [];
+    const sample = [...SAMPLES.lambda!.filter((a) => a.includes(':function:')), ...SAMPLES.events!];
+    for (const action of [...(await sarActions('lambda')), ...(await sarActions('events'))])
+      for (const arn of sample) {
+        const type = resourceTypeFor(action, arn);
+        if (type && !type.conditionKeys.includes('aws:ResourceTag/${TagKey}'))
+          without.push(`${action.action} ${arn}`);
+      }
+    expect(without).toEqual([]);
+  });
+
   it('aws:RequestTag and aws:TagKeys are in the context exactly for the actions that take them', async () => {
     for (const name of REQUEST_TAG_ACTIONS) {
       const [service, action] = name.split(':') as [string, string];

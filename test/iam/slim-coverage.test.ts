@@ -183,7 +183,13 @@ describe('a slim deploy, call by call', () => {
           expect.arrayContaining(['HeadObjectCommand', 'PutObjectCommand', 'CopyObjectCommand']),
         );
       } else {
-        expect(formatViolations(asPreview)).toBe('');
+        // The first deploy's reads of a function not made yet: IAM refuses them to the preview role (no
+        // lambda-deploy:name tag), and the deploy goes on to CreateFunction (test/resources/function).
+        const unmade = asPreview.filter(
+          (v) => !Object.values(v.call.resourceTags ?? {}).some((t) => t['lambda-deploy:name']),
+        );
+        expect(unmade.map((v) => v.call.command)).toEqual(['GetFunctionCommand', 'GetAliasCommand']);
+        expect(formatViolations(asPreview.filter((v) => !unmade.includes(v)))).toBe('');
       }
     },
   );

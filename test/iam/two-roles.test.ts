@@ -151,6 +151,72 @@ describe('the preview role', () => {
 });
 
 /**
+ * A function named like the project that lambda-deploy did not make (by hand, or a
+ * Serverless Framework service `shop-prod-api`): no lambda-deploy:name tag, so
+ * neither the protected-stage names nor the ownership tags catch it. A pull
+ * request's code, holding the preview role, must neither change it nor read its
+ * configuration (its environment holds secrets); the production role may (adopt).
+ */
+describe("a function of the project's name without a lambda-deploy:name tag", () => {
+  const handMade = ['shop-prod-api', 'shop-prod-api:live', 'shop-prod-api:3'].map(
+    (n) => `arn:aws:lambda:${R}:${A}:function:${n}`,
+  );
+  // Tags of another tool are no lambda-deploy tags.
+  const contexts: RequestContext[] = [{}, { 'aws:ResourceTag/STAGE': 'prod' }];
+
+  it('the preview role is denied every Lambda action AWS lists on it, reads included, but creating a function', async () => {
+    const pairs: string[] = [];
+    for (const action of await sarActions('lambda'))
+      for (const arn of handMade)
+        for (const context of contexts)
+          if (resourceTypeFor(action, arn) && action.action !== 'lambda:CreateFunction')
+            pairs.push(`${evaluate(doc('preview'), action.action, arn, context)} ${action.action} ${arn}`);
+    expect(pairs.length).toBeGreaterThan(150);
+    expect(pairs.filter((d) => !d.startsWith('explicit-deny'))).toEqual([]);
+  });
+
+  it('in particular what shows its environment or code location, and what changes it', () => {
+    for (const action of [
+      'lambda:GetFunction',
+      'lambda:GetFunctionConfiguration',
+      'lambda:ListVersionsByFunction',
+      'lambda:UpdateFunctionCode',
+      'lambda:UpdateFunctionConfiguration',
+      'lambda:AddPermission',
+      'lambda:DeleteFunction',
+      // Tagging it as the project's would make it the preview's.
+      'lambda:TagResource',
+    ])
+      expect(`${action} ${evaluate(doc('preview'), action, handMade[0]!, {})}`).toBe(
+        `${action} explicit-deny`,
+      );
+  });
+
+  it('the preview role keeps every function operation of the action on its own tagged stage', () => {
+    const own = tags('shop', 'pr-7');
+    for (const action of FUNCTION_ACTIONS)
+      expect(
+        `${action} ${evaluate(doc('preview'), action, `arn:aws:lambda:${R}:${A}:function:shop-pr-7`, own)}`,
+      ).toBe(`${action} allowed`);
+  });
+
+  it('nor any EventBridge action on a rule named like the project without the tag (made by hand)', async () => {
+    const rule = `arn:aws:events:${R}:${A}:rule/shop-nightly-report`;
+    const decided = (await sarActions('events'))
+      .filter((a) => resourceTypeFor(a, rule))
+      .map((a) => `${evaluate(doc('preview'), a.action, rule, {})} ${a.action}`);
+    expect(decided.length).toBeGreaterThan(10);
+    expect(decided.filter((d) => !d.startsWith('explicit-deny'))).toEqual([]);
+    expect(evaluate(doc('production'), 'events:DeleteRule', rule, {})).toBe('allowed');
+  });
+
+  it('the production role is trusted with it (adopt: true takes such a function over)', () => {
+    for (const action of ['lambda:GetFunction', 'lambda:UpdateFunctionCode', 'lambda:TagResource'])
+      expect(`${action} ${evaluate(doc('production'), action, handMade[0]!, {})}`).toBe(`${action} allowed`);
+  });
+});
+
+/**
  * Side doors IAM cannot close by tag: a link names an object the policy never sees
  * (an API key id, an API stage, an EventBridge target, the account's concurrency).
  * The preview role makes none of them; it keeps the reads and deletes that remove

@@ -454,7 +454,13 @@ describe('requiredPermissions', () => {
       },
       scope,
     );
-    const sent = { 'aws:RequestTag/lambda-deploy:name': 'p', 'aws:TagKeys': ['lambda-deploy:name'] };
+    // IAM puts the tags of a request that creates a resource in aws:ResourceTag too ("in requests that
+    // create a resource with an attached tag", IAM's global condition keys): the function has them.
+    const sent = {
+      'aws:ResourceTag/lambda-deploy:name': 'p',
+      'aws:RequestTag/lambda-deploy:name': 'p',
+      'aws:TagKeys': ['lambda-deploy:name'],
+    };
     expect(needs).toEqual([
       {
         action: 'lambda:CreateFunction',

@@ -16,7 +16,8 @@
  *   only for actions whose resource type supports the key. The tags come from
  *   a TagLookup: the caller (test/support/policy-recorder.ts) knows which
  *   resource each call touched and the tags that resource had at that moment.
- *   A resource that does not exist (yet) has no tags, so the key is absent.
+ *   A resource that does not exist (yet) has no tags, so the key is absent;
+ *   but a request that creates one with tags has them there (CREATES_WITH_TAGS).
  * - Tags are looked up where AWS takes them from: a Lambda version or alias
  *   carries its function's tags; an API Gateway child resource (route,
  *   integration, stage, deployment, method, usage plan key) its parent's,
@@ -638,14 +639,33 @@ export function effectiveTags(resource: string, tags: TagLookup): Record<string,
   return found;
 }
 
-function withTagContext(permission: Permission, request: Input | undefined, tags?: TagLookup): Permission {
+/**
+ * Calls that create a resource with the tags they send. IAM puts those tags in
+ * aws:ResourceTag for the create (its own action and the tag-on-create check):
+ * "included in the request context when the requested resource already has
+ * attached tags or in requests that create a resource with an attached tag"
+ * (IAM User Guide, global condition keys). Modelled where the project's
+ * policies depend on it: a Deny on functions without the lambda-deploy:name tag
+ * must not refuse the create that brings it.
+ */
+const CREATES_WITH_TAGS: ReadonlySet<string> = new Set(['lambda:CreateFunction']);
+
+function withTagContext(
+  permission: Permission,
+  request: Input | undefined,
+  tags?: TagLookup,
+  creates = false,
+): Permission {
   const context: RequestContext = { ...permission.context };
   if (tags && supportsResourceTag(permission.action, permission.resource))
     for (const [k, v] of Object.entries(effectiveTags(permission.resource, tags) ?? {}))
       context[`aws:ResourceTag/${k}`] = v;
   if (request && supportsRequestTags(permission.action)) {
     const sent = requestTags(request);
-    for (const [k, v] of Object.entries(sent.tags)) context[`aws:RequestTag/${k}`] = v;
+    for (const [k, v] of Object.entries(sent.tags)) {
+      if (creates) context[`aws:ResourceTag/${k}`] = v;
+      context[`aws:RequestTag/${k}`] = v;
+    }
     if (sent.keys.length) context['aws:TagKeys'] = sent.keys;
   }
   return Object.keys(context).length ? { ...permission, context } : permission;
@@ -727,8 +747,9 @@ export function requiredPermissions(
   }
   // The call's own action and the tag-on-create checks carry the request's tags.
   const tagging = new Set([own, ...extra.filter((e) => /:(TagResource|TagRole)$/.test(e.action))]);
+  const creates = CREATES_WITH_TAGS.has(own.action);
   return [own, ...extra].map((permission) =>
-    withTagContext(permission, tagging.has(permission) ? input : undefined, facts.tags),
+    withTagContext(permission, tagging.has(permission) ? input : undefined, facts.tags, creates),
   );
 }
 

@@ -27,7 +27,7 @@ import {
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { allPages } from '../../aws/all-pages.js';
 import { tagsMatchStage } from '../../model/tags.js';
-import { callAws, findAws, type AwsCall } from '../../aws/aws-call.js';
+import { callAws, findAws, isAccessDenied, type AwsCall } from '../../aws/aws-call.js';
 import { createOnce } from '../../aws/create-once.js';
 import { apiGatewayCall } from './call-options.js';
 import { afterFunction, type GatewayInput, type GatewayResult } from './gateway-types.js';
@@ -253,13 +253,19 @@ export async function ensureHttpApi(
   let api: { ApiId?: string; ApiEndpoint?: string } | undefined = await findHttpApi(client, input, deps);
   const isNew = !api;
   const stage = api?.ApiId ? await readStage(client, api.ApiId, input, deps) : undefined;
-  let knownPolicy: Started<PolicyStatement[]> | undefined;
+  let knownPolicy: Started<PolicyStatement[] | undefined> | undefined;
   if (input.pending) {
     // Alongside the function deploy: the permissions of a changing function are read
-    // while it updates; nothing is written before it is deployed.
+    // while it updates; nothing is written before it is deployed. Refused while the function
+    // is not there yet (the preview role reads one without tags so): read again once it is.
     try {
       if (stage && (await input.pending.changing))
-        knownPolicy = start(deps, () => readPermissions(clients.lambda, permissionTarget(input), deps));
+        knownPolicy = start(deps, () =>
+          readPermissions(clients.lambda, permissionTarget(input), deps).catch((error: unknown) => {
+            if (isAccessDenied(error)) return undefined;
+            throw error;
+          }),
+        );
       input = await afterFunction(input, input.pending);
     } catch (error) {
       await knownPolicy?.settled();

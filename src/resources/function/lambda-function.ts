@@ -307,6 +307,21 @@ export function functionOwnership(
   };
 }
 
+/**
+ * A function of the stage's name that exists (CreateFunction said so) but that
+ * this role may not read: no lambda-deploy:name tag, which the preview role's
+ * policy refuses. Worded like functionOwnership's refusal of an untagged one.
+ */
+function untaggedFunctionError(name: string, surface: Surface): AwsError {
+  return new AwsError(
+    `Function ${name} exists but was not created by lambda-deploy (it has no ${TagKeys.Name} tag), so this deploy ` +
+      'leaves it alone: nothing was created or changed. This role may neither read nor change it ' +
+      "(the preview role's policy keeps pull requests off every function named like the project without that tag). " +
+      `Choose another name or stage, or deploy with the production role and ${adoptSetting(surface)} to take it over.`,
+    'FunctionNotOwned',
+  );
+}
+
 /** Lambda's CodeSha256 of what it runs must be the zip built here; anything else is not deployed. */
 function checkCode(name: string, what: string, config: FunctionConfiguration, input: FunctionInput): void {
   if (config.CodeSha256 === input.code.codeSha256) return;
@@ -370,6 +385,13 @@ export async function readAlias(
 export interface StageFunction {
   existing?: { config: FunctionConfiguration; tags: Record<string, string> };
   alias?: AliasConfiguration;
+  /**
+   * Reading it was refused and the tagging index names no lambda-deploy owner:
+   * taken as not there. The preview role's policy refuses every function of the
+   * project's name without a lambda-deploy:name tag, and one that does not exist
+   * has none, so a new preview stage reads so; CreateFunction then tells.
+   */
+  unseen?: true;
 }
 
 /** The stage function's tags as the tagging index lists them (undefined: not listed, or not known). */
@@ -404,7 +426,13 @@ export async function readStageFunction(
       () => readAlias(lambda, name, deps),
     );
   } catch (error) {
-    throw await explainDeniedRead(error, input);
+    const explained = await explainDeniedRead(error, input);
+    if (explained !== UNSEEN) throw explained;
+    deps.logger.info(
+      `Function ${name} may not be read by this role and the tagging index names no lambda-deploy owner: ` +
+        'taken as not there yet (creating it tells)',
+    );
+    return { unseen: true };
   }
   if (existing) {
     const surface = deps.surface ?? 'action';
@@ -435,20 +463,30 @@ export function indexedFunctionTags(
   };
 }
 
+const UNSEEN = Symbol('unseen');
+
 /**
  * A denied read of the stage's function. The generated policies let the
  * deploy read only functions this project may own, so the function may be
  * another project's (`api` stage `v2-main` and `api-v2` stage `main` are
  * both `api-v2-main`): the tagging index tells whose, and the run is refused
- * in the words a readable function would get. Anything else (not listed, a
- * function that is ours, the index not answering) leaves the denial as it is.
+ * in the words a readable function would get. One the index lists without a
+ * lambda-deploy:name tag, or not at all, is UNSEEN: the preview role's policy
+ * refuses those, and a function that does not exist yet looks the same to
+ * IAM. A function that is ours, or an index that does not answer, leaves the
+ * denial as it is (a permission really missing).
  */
 async function explainDeniedRead(error: unknown, input: StageFunctionQuery): Promise<unknown> {
   if (!input.indexedTags || !isAccessDenied(error)) return error;
-  const tags = await input.indexedTags().catch(() => undefined);
-  if (!tags) return error;
-  // adopt: an untagged function is not what the denial is about (the generated policies let the deploy
-  // read those), so only a lambda-deploy owner that is not this stage turns the denial into a refusal.
+  let tags: Record<string, string> | undefined;
+  try {
+    tags = await input.indexedTags();
+  } catch {
+    return error;
+  }
+  if (tags?.[TagKeys.Name] === undefined) return UNSEEN;
+  // adopt: an untagged function is not what the denial is about, so only a lambda-deploy owner
+  // that is not this stage turns the denial into a refusal.
   const ownership = functionOwnership(input.functionName, tags, input.tags, true);
   if (ownership.action !== 'refuse') return error;
   return new AwsError(
@@ -1014,7 +1052,7 @@ export async function pruneVersions(
  */
 export async function deployFunction(
   lambda: LambdaClient,
-  input: FunctionInput & { adopt?: boolean },
+  input: FunctionInput & { adopt?: boolean; indexedTags?: IndexedTags },
   deps: AwsDeps,
   /** readStageFunction's answer when the caller already read (and checked) the function. */
   known?: StageFunction,
@@ -1027,8 +1065,11 @@ export async function deployFunction(
   if (!existing) {
     const made = await createFunction(lambda, input, deps);
     if (made === 'exists') {
-      // Created meanwhile by a parallel run: it is ours only if its tags say so.
-      ({ existing, alias } = await readStageFunction(lambda, input, deps));
+      // Created meanwhile by a parallel run (it is ours only if its tags say so), or there all along
+      // but not readable by this role: a function without the lambda-deploy:name tag.
+      let unseen: true | undefined;
+      ({ existing, alias, unseen } = await readStageFunction(lambda, input, deps));
+      if (unseen) throw untaggedFunctionError(name, deps.surface ?? 'action');
       if (!existing) throw new AwsError(`Function ${name} exists and does not: try again`, 'Inconsistent');
     } else {
       created = true;

@@ -10,7 +10,7 @@ import {
   ListFunctionUrlConfigsCommand,
 } from '@aws-sdk/client-lambda';
 import { allPages } from '../../aws/all-pages.js';
-import { findAws, hasErrorName, type RetryDeps } from '../../aws/aws-call.js';
+import { findAws, hasErrorName, isAccessDenied, type RetryDeps } from '../../aws/aws-call.js';
 import { TagKeys } from '../../model/tags.js';
 import {
   removalCall,
@@ -42,14 +42,26 @@ export interface StageFunctions {
   notOurs: Map<string, string>;
 }
 
+const UNREADABLE = `it does not exist, or it has no ${TagKeys.Name} tag and is not lambda-deploy's`;
+
 /** The stage's functions (expected name and tagged ones, by their own tags) and their URLs. */
 export async function findStageFunctions(search: StageSearch): Promise<StageFunctions> {
   const { clients, deps, target } = search;
   const found: StageFunctions = { functions: [], functionUrls: [], notOurs: new Map() };
   for (const name of new Set([target.functionName, ...search.tagged.functions])) {
-    const fn = await findAws(deps, removalCall(`read function ${name}`, 'lambda:GetFunction'), () =>
-      clients.lambda.send(new GetFunctionCommand({ FunctionName: name })),
-    );
+    let fn;
+    try {
+      fn = await findAws(deps, removalCall(`read function ${name}`, 'lambda:GetFunction'), () =>
+        clients.lambda.send(new GetFunctionCommand({ FunctionName: name })),
+      );
+    } catch (error) {
+      // The preview role may not read a function without the lambda-deploy:name tag, nor one that
+      // does not exist (IAM sees no tags on either): not this stage's, unless the index lists it so.
+      if (!isAccessDenied(error) || search.tagged.functions.has(name)) throw error;
+      deps.logger.info(`Function ${name} may not be read by this role (${UNREADABLE}): left alone`);
+      found.notOurs.set(name, UNREADABLE);
+      continue;
+    }
     if (!fn?.Configuration) continue;
     const label = `function ${name}`;
     if (!search.belongs(label, fn.Tags, name !== target.functionName)) {

@@ -14,7 +14,15 @@ import {
   type Target,
 } from '@aws-sdk/client-eventbridge';
 import { allPages } from '../../aws/all-pages.js';
-import { callAws, findAws, PATIENCE, type Patience, type RetryDeps } from '../../aws/aws-call.js';
+import {
+  callAws,
+  findAws,
+  isAccessDenied,
+  PATIENCE,
+  type Patience,
+  type RetryDeps,
+} from '../../aws/aws-call.js';
+import { TagKeys } from '../../model/tags.js';
 import type { Labelled, StageSearch } from '../stage/stage-search.js';
 import { namedForStage } from '../stage/tag-guard.js';
 
@@ -159,9 +167,21 @@ export async function findStageRules(search: StageSearch): Promise<FoundRule[]> 
   }
   const found: FoundRule[] = [];
   for (const [arn, rule] of rules) {
-    const tags = await ruleTags(clients.events, arn, deps, PATIENCE.removal);
-    if (!tags) continue;
     const label = `EventBridge rule ${rule.name}`;
+    let tags: Record<string, string> | undefined;
+    try {
+      tags = await ruleTags(clients.events, arn, deps, PATIENCE.removal);
+    } catch (error) {
+      // The preview role may not read a rule without the lambda-deploy:name tag: not lambda-deploy's,
+      // unless the index lists it as this stage's.
+      if (!isAccessDenied(error) || search.tagged.rules.has(arn)) throw error;
+      search.skip(
+        label,
+        `this role may not read its tags: it has no ${TagKeys.Name} tag, so it is not lambda-deploy's`,
+      );
+      continue;
+    }
+    if (!tags) continue;
     const fromIndex = search.tagged.rules.has(arn) && !namedForStage(rule.name, functionName);
     if (search.belongs(label, tags, fromIndex)) found.push({ label, arn, ...rule });
   }

@@ -347,9 +347,39 @@ describe('deployFunction on the awkward paths Lambda has', () => {
     });
 
     it.each([
+      ['a function the index does not list (no tags)', undefined],
+      ['a function with tags of its own but none of lambda-deploy', { team: 'data' }],
+    ])(
+      '%s: as the preview role reads one made by hand, so it reads a new stage: taken as not there, and CreateFunction tells',
+      async (_, seedTags) => {
+        const { error, lookups, count } = await deniedRead(seedTags);
+        expect(error).toBeUndefined();
+        expect(lookups).toHaveLength(1);
+        expect(count('CreateFunction')).toBe(0);
+        const deps = depsFor(aws!);
+        const query = {
+          ...input(zipA),
+          indexedTags: indexedFunctionTags(aws!.clients().tagging, ARN, deps),
+        };
+        await expect(deployFunction(aws!.clients().lambda, query, deps)).rejects.toThrow(
+          /^Function shop-main exists but was not created by lambda-deploy \(it has no lambda-deploy:name tag\), so this deploy leaves it alone: nothing was created or changed\./,
+        );
+        expect(
+          aws!.calls.of({ service: 'lambda', operation: 'CreateFunction' }).map((c) => c.status),
+        ).toEqual([409]);
+        expect(aws!.account.functions.get('shop-main')!.latest.CodeSha256).not.toBe(zipA.codeSha256);
+        for (const write of [
+          'UpdateFunctionCode',
+          'UpdateFunctionConfiguration',
+          'TagResource',
+          'PublishVersion',
+        ])
+          expect(count(write)).toBe(0);
+      },
+    );
+
+    it.each([
       ['a function tagged as this very stage (a permission really missing)', tags, false],
-      ['a function the index does not list (no tags)', undefined, false],
-      ['a function with tags of its own but none of lambda-deploy', { team: 'data' }, false],
       ['an index that may not be read either', apiTags, true],
     ])('%s: the denial stays, with the permission it needs', async (_, seedTags, denyIndex) => {
       const { error, lookups } = await deniedRead(seedTags, denyIndex);

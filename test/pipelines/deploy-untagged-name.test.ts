@@ -1,0 +1,139 @@
+/**
+ * The whole AWS deploy as the preview role sees Lambda under its policy: every
+ * call but CreateFunction on a function `shop-*` without the lambda-deploy:name
+ * tag is refused (fakes/aws/preview-iam.ts), the stage's own function before it
+ * exists too. A new preview stage deploys with every front door; a function of
+ * that name made by hand stops the deploy, naming it, and nothing is written.
+ */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { appFolder, deployApp, removeApp } from '../../fakes/aws/pipeline-deploy.js';
+import { startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
+import { denyUntaggedFunctions } from '../../fakes/aws/preview-iam.js';
+import { undeployStage } from '../../src/pipelines/undeploy.js';
+import { RecordingLogger } from '../../src/util/logger.js';
+
+const KINDS = ['http-api', 'rest-api', 'function-url', 'none'] as const;
+
+let aws: FakeAws;
+let dir: string;
+beforeEach(async () => {
+  aws = await startFakeAws();
+  aws.seed.setup('shop');
+  denyUntaggedFunctions(aws, 'shop');
+  dir = appFolder();
+});
+afterEach(async () => {
+  await aws.close();
+  removeApp(dir);
+});
+
+const deploy = (gateway: string) => deployApp(aws, dir, { inputs: { stage: 'pr-7', gateway } });
+const lambdaCalls = () => aws.calls.of({ service: 'lambda' });
+
+describe('a preview stage under the preview role, whose first reads are refused', () => {
+  it.each(KINDS)(
+    'gateway %s: a new stage is created, tagged, and deployed; the next deploy too',
+    async (kind) => {
+      const first = await deploy(kind);
+      expect([first.report.status, first.failure]).toEqual(['success', undefined]);
+      const fn = aws.account.functions.get('shop-pr-7')!;
+      expect(fn.tags).toMatchObject({ 'lambda-deploy:name': 'shop', 'lambda-deploy:stage': 'pr-7' });
+      const denied = lambdaCalls().filter((c) => c.status === 403);
+      // Only reads before the function existed were refused.
+      expect(denied.length).toBeGreaterThan(0);
+      expect(denied.every((c) => /^(Get|List)/.test(c.operation))).toBe(true);
+
+      aws.calls.clear();
+      const again = await deploy(kind);
+      expect([again.report.status, again.failure]).toEqual(['success', undefined]);
+    },
+  );
+
+  it.each(KINDS)(
+    'gateway %s: a stage whose function was deleted by hand (its front door left) is deployed again',
+    async (kind) => {
+      expect((await deploy(kind)).report.status).toBe('success');
+      aws.account.functions.delete('shop-pr-7');
+      const again = await deploy(kind);
+      expect([again.report.status, again.failure]).toEqual(['success', undefined]);
+      expect(aws.account.functions.get('shop-pr-7')?.tags['lambda-deploy:stage']).toBe('pr-7');
+    },
+  );
+
+  it.each(KINDS)(
+    'gateway %s: a function of that name made by hand is left alone: the deploy stops naming it, nothing written',
+    async (kind) => {
+      const handMade = aws.seed.function('shop-pr-7', { tags: { STAGE: 'pr-7' } });
+      handMade.latest.Environment = { Variables: { DB_PASSWORD: 'hunter2' } };
+      const before = structuredClone(handMade.latest);
+
+      const result = await deploy(kind);
+
+      expect(result.report.status).toBe('failure');
+      expect(result.failure).toMatch(
+        /Function shop-pr-7 exists but was not created by lambda-deploy \(it has no lambda-deploy:name tag\), so this deploy leaves it alone: nothing was created or changed\./,
+      );
+      expect(JSON.stringify(result.logger.lines)).not.toContain('hunter2');
+      const fn = aws.account.functions.get('shop-pr-7')!;
+      expect(fn.latest).toEqual(before);
+      expect(fn.tags).toEqual({ STAGE: 'pr-7' });
+      const writes = lambdaCalls().filter((c) => !/^(Get|List)/.test(c.operation));
+      expect(writes.map((c) => `${c.operation} ${c.status}`)).toEqual(['CreateFunction 409']);
+      expect(aws.calls.of({ service: 'apiGatewayV2', operation: 'CreateApi' })).toHaveLength(0);
+      expect(aws.calls.of({ service: 'apiGateway', operation: 'CreateRestApi' })).toHaveLength(0);
+    },
+  );
+});
+
+describe('undeploy of a preview stage under the preview role', () => {
+  const undeploy = () =>
+    undeployStage(
+      aws.clients(),
+      {
+        project: 'shop',
+        repository: 'octo/shop',
+        stage: 'pr-7',
+        functionName: 'shop-pr-7',
+        removeLogs: true,
+        dryRun: false,
+        protectedStages: ['main'],
+      },
+      { logger: new RecordingLogger(), sleep: aws.clock.sleep, random: () => 1 },
+    );
+
+  it('a stage never deployed (its function refused to read, as one that does not exist is): nothing to remove', async () => {
+    const outcome = await undeploy();
+    expect(outcome.removed).toEqual([]);
+  });
+
+  it('a deployed stage: removed, function and log group', async () => {
+    expect((await deploy('http-api')).report.status).toBe('success');
+    aws.seed.logGroup('/aws/lambda/shop-pr-7');
+    const outcome = await undeploy();
+    expect(outcome.removed).toEqual(
+      expect.arrayContaining(['function shop-pr-7', 'log group /aws/lambda/shop-pr-7']),
+    );
+    expect(aws.account.functions.has('shop-pr-7')).toBe(false);
+  });
+
+  it('an EventBridge rule named like the stage made by hand: left alone', async () => {
+    aws.seed.rule('shop-pr-7-nightly', {
+      targets: [{ Id: 'a', Arn: 'arn:aws:sqs:us-east-1:123456789012:q' }],
+    });
+    expect((await deploy('none')).report.status).toBe('success');
+    const outcome = await undeploy();
+    expect(outcome.removed).toContain('function shop-pr-7');
+    expect(aws.account.rules.has('shop-pr-7-nightly')).toBe(true);
+    expect(aws.calls.of({ service: 'events', operation: 'DeleteRule' })).toHaveLength(0);
+  });
+
+  it('a function of that name made by hand, and its log group: left alone', async () => {
+    aws.seed.function('shop-pr-7', { tags: { STAGE: 'pr-7' } });
+    aws.seed.logGroup('/aws/lambda/shop-pr-7');
+    const outcome = await undeploy();
+    expect(outcome.removed).toEqual([]);
+    expect(aws.account.functions.has('shop-pr-7')).toBe(true);
+    expect(aws.calls.of({ service: 'lambda', operation: 'DeleteFunction' })).toHaveLength(0);
+    expect(aws.calls.of({ service: 'logs', operation: 'DeleteLogGroup' })).toHaveLength(0);
+  });
+});
