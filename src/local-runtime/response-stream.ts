@@ -9,6 +9,13 @@ export type InvokeMode = 'BUFFERED' | 'RESPONSE_STREAM';
 /** The content type of a stream that starts with an HTTP prelude (awslambda.HttpResponseStream.from). */
 export const PRELUDE_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
 
+/**
+ * Lambda's maximum for a streamed response (RESPONSE_STREAM, InvokeWithResponseStream): 200 MB
+ * since July 2025 (20 MB before). Past it the stream is cut with an error (assumed: AWS documents
+ * the limit, not what a client sees; the bytes up to it are sent).
+ */
+export const MAX_STREAMED_RESPONSE_BYTES = 200 * 1024 * 1024;
+
 /** The eight NUL bytes that end the prelude's JSON. */
 const DELIMITER = Buffer.alloc(8);
 
@@ -40,6 +47,8 @@ export class StreamedResponse {
     private readonly limit: number,
     /** The invocation's request id, which a function URL returns in x-amzn-RequestId. */
     readonly requestId = '',
+    /** Bytes a reader may take before the stream is cut. */
+    private readonly streamLimit = MAX_STREAMED_RESPONSE_BYTES,
   ) {
     this.finished = new Promise((resolve) => (this.settle = resolve));
   }
@@ -47,10 +56,19 @@ export class StreamedResponse {
   /** Runtime side: one more piece of the body. */
   write(chunk: Buffer): void {
     if (this.ended) return;
+    const before = this.size;
     this.size += chunk.length;
-    if (this.reader) this.reader(chunk);
-    else if (this.size <= this.limit) this.chunks.push(chunk);
-    else this.overflow = true;
+    if (!this.reader) {
+      if (this.size <= this.limit) this.chunks.push(chunk);
+      else this.overflow = true;
+      return;
+    }
+    if (this.size <= this.streamLimit) return this.reader(chunk);
+    if (before < this.streamLimit) this.reader(chunk.subarray(0, this.streamLimit - before));
+    this.end({
+      errorType: 'Function.ResponseSizeTooLarge',
+      errorMessage: `Response payload size exceeded maximum allowed payload size (${this.streamLimit} bytes).`,
+    });
   }
 
   /** Runtime side: the stream is over, cleanly or with an error (then a reader's connection is cut). */

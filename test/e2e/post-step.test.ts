@@ -42,14 +42,20 @@ function deploy(cancel?: Promise<unknown>) {
   });
 }
 
-/** Settles once GitHub has been told the deploy is in progress. */
-async function inProgress(): Promise<void> {
-  while (!github.statuses.some((s) => s.state === 'in_progress')) await new Promise((r) => setTimeout(r, 10));
+/**
+ * Settles once GitHub has been told the deploy is in progress, or once `run` is over: a deploy
+ * that ends first (a failure) must not leave this poll running, which would keep the jest
+ * worker alive after the suite ("A worker process has failed to exit gracefully").
+ */
+async function inProgress(run: { over: boolean }): Promise<void> {
+  while (!run.over && !github.statuses.some((s) => s.state === 'in_progress'))
+    await new Promise((r) => setTimeout(r, 10));
 }
 
 describe('the post step', () => {
   test('a deploy cancelled while in progress: its Deployment ends in error, with the run as its log', async () => {
-    const main = await deploy(inProgress());
+    const run = { over: false };
+    const main = await deploy(inProgress(run)).finally(() => (run.over = true));
     expect(main.code).toBe(-1); // killed
     const [deployment] = github.deployments;
     expect(deployment).toBeDefined();

@@ -24,8 +24,10 @@ async function open(server: RuntimeApiServer) {
   socket.on('data', (chunk: Buffer) => reads.push(chunk.toString('latin1')));
   socket.on('end', () => (ended = true));
   const text = () => reads.join('');
+  // Bounded: a poll that outlives a failed test keeps the jest worker from exiting.
   const until = async (done: () => boolean) => {
-    while (!done()) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const end = Date.now() + 10_000; !done(); await new Promise((resolve) => setTimeout(resolve, 5)))
+      if (Date.now() > end) throw new Error(`still waiting after 10 s; the socket read: ${text()}`);
   };
   return { socket, reads, text, until, ended: () => ended };
 }

@@ -26,6 +26,7 @@ import { readFileSync } from 'node:fs';
 import { main } from '../../../src/entry/cli/cli.js';
 import { LATE_EVENTS_MS, nextStartTime, SeenEvents } from '../../../src/entry/cli/commands/logs.js';
 import { gitHubRepository } from '../../../src/entry/cli/local-context.js';
+import { realSleep } from '../../../src/util/sleep.js';
 import { startGitHubServer } from '../../support/github-server.js';
 import { testIo, type TestIo } from './io.js';
 
@@ -316,6 +317,22 @@ describe('lambda-stage-deploy CLI', () => {
     expect(lines.filter((l) => l.startsWith('AWS credentials:'))).toHaveLength(1);
     expect(lines.filter((l, i) => lines.indexOf(l) !== i)).toEqual([]);
     expect(io.stdout().split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
+  test('logs --follow: Ctrl-C during the wait between polls leaves no timer that keeps the process alive', async () => {
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    // The real wait (2 s between polls); Ctrl-C once the first one has started.
+    io.sleep = (ms, signal) => {
+      const waiting = realSleep(ms, signal);
+      io.interrupt();
+      return waiting;
+    };
+    const started = Date.now();
+    expect(await run('logs', '--name', 'shop', '--stage', 'pr-3', '--follow')).toBe(0);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(timers()).toBe(before);
   });
 
   test('logs --follow before the log group exists (no invocation yet): waits for it, saying so once, then tails it', async () => {

@@ -137,7 +137,13 @@ export const logsCommand: CliCommand = {
     const seen = new SeenEvents();
     const events: { time: string; message: string }[] = [];
     let stopped = false;
-    void ctx.io.interrupted().then(() => (stopped = true));
+    // Ctrl-C ends the wait between polls and clears its timer, which would keep the process up to
+    // FOLLOW_INTERVAL_MS longer.
+    const wake = new AbortController();
+    void ctx.io.interrupted().then(() => {
+      stopped = true;
+      wake.abort();
+    });
     let waitingSaid = false;
     for (;;) {
       let token: string | undefined;
@@ -178,7 +184,7 @@ export const logsCommand: CliCommand = {
       if (!follow || stopped) break;
       startTime = nextStartTime(newest, Date.now(), firstStart);
       seen.forgetBefore(startTime);
-      await Promise.race([ctx.io.sleep(FOLLOW_INTERVAL_MS), ctx.io.interrupted()]);
+      await ctx.io.sleep(FOLLOW_INTERVAL_MS, wake.signal);
       if (stopped) break;
     }
     return ctx.flags.json ? { exitCode: 0, result: { 'log-group': logGroupName, events } } : { exitCode: 0 };
