@@ -73,16 +73,23 @@ export function pathDependencies(
     .filter(([, spec]) => PATH_SPEC.test(spec))
     .map(([name, spec]) => `${name} (${spec})`);
   if (own.length) return { file: 'package.json', found: [...new Set(own)].sort() };
-  const packages = parse(lockText).packages;
-  const locked = Object.entries(typeof packages === 'object' && packages !== null ? packages : {}).flatMap(
-    ([key, entry]) => {
-      if (!key.includes('node_modules/') || typeof entry !== 'object' || entry === null) return [];
-      const { resolved, link, dev } = entry as { resolved?: unknown; link?: unknown; dev?: unknown };
-      if (dev === true || typeof resolved !== 'string') return [];
-      if (link !== true && !resolved.startsWith('file:')) return [];
-      return [`${key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length)} (${resolved})`];
-    },
-  );
+  const lockPackages = parse(lockText).packages;
+  const packages = (typeof lockPackages === 'object' && lockPackages !== null ? lockPackages : {}) as Record<
+    string,
+    unknown
+  >;
+  type Entry = { resolved?: unknown; link?: unknown; dev?: unknown };
+  const isDev = (entry: unknown) =>
+    typeof entry === 'object' && entry !== null && (entry as Entry).dev === true;
+  const locked = Object.entries(packages).flatMap(([key, entry]) => {
+    if (!key.includes('node_modules/') || typeof entry !== 'object' || entry === null) return [];
+    const { resolved, link } = entry as Entry;
+    if (isDev(entry) || typeof resolved !== 'string') return [];
+    // npm writes a link's entry with no dev flag: its target's entry (keyed by the link's path) has it.
+    if (link === true && isDev(packages[resolved])) return [];
+    if (link !== true && !resolved.startsWith('file:')) return [];
+    return [`${key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length)} (${resolved})`];
+  });
   return locked.length ? { file: 'lockfile', found: [...new Set(locked)].sort() } : undefined;
 }
 

@@ -212,6 +212,29 @@ describe('npm ci for an arm64 function', () => {
     expect(existsSync(join(root, 'file-lock', 'argv.jsonl'))).toBe(false);
   });
 
+  it('installs around a devDependency npm links from a path (its lockfile entry carries no dev flag): --omit=dev never reads it', async () => {
+    // As npm 11 locks `"devDependencies": {"eslint-config": "file:../lib"}`: the link entry has only
+    // resolved and link, the dev flag is on its target's entry ("../lib").
+    const { path, env } = lockedFunction('dev-link');
+    const manifest = JSON.parse(readFileSync(join(path, 'package.json'), 'utf8')) as Record<string, unknown>;
+    const lock = JSON.parse(readFileSync(join(path, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, unknown>;
+    };
+    manifest.devDependencies = { 'eslint-config': 'file:../lib' };
+    lock.packages[''] = manifest;
+    lock.packages['../lib'] = { name: 'eslint-config', version: '1.0.0', dev: true };
+    lock.packages['node_modules/eslint-config'] = { resolved: '../lib', link: true };
+    writeTree(path, {
+      'package.json': JSON.stringify(manifest),
+      'package-lock.json': JSON.stringify(lock),
+    });
+    const { zipPath } = await buildNodeFunction(path, join(root, 'dev-link-out'), {}, { env });
+    expect(runUnzipped(zipPath)).toBe('tiny 42');
+    expect((await listZip(zipPath)).map((e) => e.name)).not.toContainEqual(
+      expect.stringContaining('eslint-config'),
+    );
+  });
+
   it('says npm is missing from PATH', async () => {
     const path = unlockedFolder('no-npm', { 'package-lock.json': '{}' });
     const env = { ...process.env, PATH: join(root, 'empty') };

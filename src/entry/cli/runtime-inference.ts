@@ -22,8 +22,9 @@ export type RuntimeGuess =
 /**
  * What a folder's handler files say when --runtime is not given (pure; `has`
  * tells whether a path relative to the folder exists): a Node.js handler and
- * no Python one is Node.js on its default runtime; both is a choice only the
- * user can make; otherwise undefined (Python, the action's default).
+ * no Python one is Node.js on its default runtime; the handler's module in
+ * both languages is a choice only the user can make; otherwise undefined
+ * (Python, the action's default).
  */
 export function guessRuntime(
   handler: string | undefined,
@@ -32,7 +33,9 @@ export function guessRuntime(
   const first = (files: string[]) => files.find(has);
   const python = first(handlerTarget(handler ?? DEFAULT_HANDLER, PYTHON_RUNTIMES[0]).files);
   let node: { handler: string; file: string } | undefined;
-  for (const candidate of handler ? [handler] : NODE_DEFAULT_HANDLERS) {
+  // Beside a Python handler only the same module in .js is a rival: an index.js next to app.py is
+  // likely a front-end asset, and that folder deployed as Python before the runtime was inferred.
+  for (const candidate of handler ? [handler] : python ? [DEFAULT_HANDLER] : NODE_DEFAULT_HANDLERS) {
     const file = first(handlerTarget(candidate, NODE_RUNTIMES[0]).files);
     if (file) {
       node = { handler: candidate, file };

@@ -30,11 +30,14 @@ describe('guessRuntime: a folder without --runtime', () => {
     ['a package app/__init__.py: Python', undefined, ['app/__init__.py'], undefined],
     ['a --handler naming a .py module', 'service.main.handler', ['service/main.py', 'index.js'], undefined],
     ['nothing to go by: Python, the default', undefined, ['README.md'], undefined],
+    // A Python app with a front-end index.js beside it deployed as Python before: it still does.
+    ['app.py and index.js: Python, the default (undefined)', undefined, ['app.py', 'index.js'], undefined],
+    ['app/__init__.py and index.mjs: Python', undefined, ['app/__init__.py', 'index.mjs'], undefined],
     [
-      'app.py and index.js: both',
+      'app.py and app.js, the default handler in both languages: both',
       undefined,
-      ['app.py', 'index.js'],
-      { kind: 'both', python: 'app.py', node: 'index.js' },
+      ['app.py', 'app.js', 'index.js'],
+      { kind: 'both', python: 'app.py', node: 'app.js' },
     ],
     [
       'a --handler whose module is there as .py and .mjs: both',

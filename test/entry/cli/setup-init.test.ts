@@ -460,6 +460,20 @@ describe('lambda-deploy init', () => {
     expect(stderr.slice(before)).not.toMatch(/warning/);
   });
 
+  test('a Python folder with an index.js beside app.py (no --runtime): the Python workflow, as before', async () => {
+    const dir = tempRepo();
+    writeFileSync(join(dir, 'app.py'), 'def handler(event, context):\n    return {}\n');
+    writeFileSync(join(dir, 'index.js'), "document.title = 'shop';\n");
+    const before = stderr.length;
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, ...roles])).toBe(0);
+    expect(stderr.slice(before)).not.toMatch(/Runtime nodejs|warning|error/);
+    const workflow = parse(readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8')) as {
+      jobs: { lambda: { with: Record<string, string> } };
+    };
+    expect(workflow.jobs.lambda.with.runtime ?? 'python3.12').toMatch(/^python3\./);
+    expect(workflow.jobs.lambda.with.handler ?? 'app.handler').toBe('app.handler');
+  });
+
   test('a Node.js folder (index.mjs, no --runtime): the workflow says nodejs22.x and index.handler, which the action cannot infer', async () => {
     const dir = tempRepo();
     writeFileSync(join(dir, 'index.mjs'), 'export const handler = async () => ({ statusCode: 200 });\n');
