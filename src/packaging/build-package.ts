@@ -40,6 +40,8 @@ import { dependencyNames, pnpmLayoutMessage, pnpmLinkedPackages } from './pnpm-l
 import { pipInstall, pythonExecutable } from './pip-install.js';
 import { npmCi, npmInstallPlan, npmPlatform } from './npm-install.js';
 import { stalePipfileLockWarning } from './pipfile-hash.js';
+import { stalePoetryLockWarning } from './poetry-hash.js';
+import { staleUvLockWarning } from './uv-requires-dist.js';
 import { unlistedDependenciesWarning, unlockedPipfileWarning } from './pyproject-dependencies.js';
 import {
   addedRequirements,
@@ -966,6 +968,14 @@ interface Lockfile {
     projectDir: string,
     member: string,
   ) => LockExport & { indexes?: LockIndex[] };
+  /** The warning for a lock out of date with its manifest (`manifest`, the text of the file at `manifestPath`); undefined when it is not, or there is no telling. */
+  stale: (
+    manifest: string,
+    lock: string,
+    manifestPath: string,
+    lockPath: string,
+    member: string,
+  ) => string | undefined;
   relock: string;
   export: string;
 }
@@ -977,6 +987,7 @@ const LOCKFILES: readonly Lockfile[] = [
     name: 'uv.lock',
     manifest: 'pyproject.toml',
     exported: (lock, _pyproject, dir, member) => uvLockRequirements(lock, dir, member),
+    stale: staleUvLockWarning,
     relock: 'uv lock',
     export: 'uv export --no-dev --no-hashes -o requirements.txt',
   },
@@ -984,6 +995,7 @@ const LOCKFILES: readonly Lockfile[] = [
     name: 'poetry.lock',
     manifest: 'pyproject.toml',
     exported: poetryLockRequirements,
+    stale: stalePoetryLockWarning,
     relock: 'poetry lock',
     export: 'poetry export --only main --without-hashes -o requirements.txt',
   },
@@ -991,6 +1003,7 @@ const LOCKFILES: readonly Lockfile[] = [
     name: 'Pipfile.lock',
     manifest: 'Pipfile',
     exported: (lock, _pyproject, dir) => pipfileLockRequirements(lock, dir),
+    stale: stalePipfileLockWarning,
     relock: 'pipenv lock',
     export: 'pipenv requirements > requirements.txt',
   },
@@ -1025,10 +1038,20 @@ export function installsRequirements(
   return isPythonRuntime(options.runtime) && (!!options.requirements || !!lockfileOf(options));
 }
 
-/** Before pip: a Pipfile.lock misses what its Pipfile gained since pipenv lock (pipenv install --deploy refuses it). */
-async function warnStalePipfileLock(path: string, lockFile: string, lock: string, deps: BuildPackageDeps) {
-  const pipfile = join(path, 'Pipfile');
-  const stale = stalePipfileLockWarning(await readFile(pipfile, 'utf8'), lock, pipfile, lockFile);
+/**
+ * Before pip: a lock misses what its manifest (the function's Pipfile or
+ * pyproject.toml) gained since it was locked, which pipenv install
+ * --deploy, poetry check --lock and uv lock --check refuse.
+ */
+async function warnStaleLock(
+  path: string,
+  found: { lock: Lockfile; file: string; member: string },
+  lock: string,
+  deps: BuildPackageDeps,
+) {
+  const manifest = join(path, found.lock.manifest);
+  if (!existsSync(manifest)) return;
+  const stale = found.lock.stale(await readFile(manifest, 'utf8'), lock, manifest, found.file, found.member);
   if (stale) deps.logger.warning(stale);
 }
 
@@ -1050,8 +1073,7 @@ async function pythonRequirements(
   const toml = existsSync(pyprojectFile) ? await readFile(pyprojectFile, 'utf8') : '';
   const found = lockfileOf(options);
   const lockText = found && (await readFile(found.file, 'utf8'));
-  if (found?.lock.name === 'Pipfile.lock')
-    await warnStalePipfileLock(options.path, found.file, lockText!, deps);
+  if (found) await warnStaleLock(options.path, found, lockText!, deps);
   let locked;
   try {
     locked = found && found.lock.exported(lockText!, toml, dirname(found.file), found.member);

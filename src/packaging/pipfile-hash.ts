@@ -52,19 +52,34 @@ function pythonString(s: string): string {
   return `"${escaped}"`;
 }
 
-/** `value` as Python's `json.dumps(value, sort_keys=True, separators=(",", ":"))` writes it. */
-export function pythonJson(value: TomlValue): string {
-  if (typeof value === 'string') return pythonString(value);
-  if (typeof value === 'boolean') return String(value);
-  if (typeof value === 'number') {
-    // Beyond 2^53 a JavaScript number no longer holds the integer Python would write.
-    if (!Number.isSafeInteger(value)) throw new RangeError(`${value} is not an integer JSON writes exactly`);
-    return String(value);
-  }
-  if (Array.isArray(value)) return `[${value.map(pythonJson).join(',')}]`;
-  // Python sorts keys by code point, which is the order of their UTF-8 bytes.
-  const keys = sortByUtf8(Object.keys(value), (k) => k);
-  return `{${keys.map((k) => `${pythonString(k)}:${pythonJson(value[k]!)}`).join(',')}}`;
+/** What Python's json.dumps writes: TOML's values and None (null). */
+export type PythonJsonValue = TomlValue | null | PythonJsonValue[] | { [key: string]: PythonJsonValue };
+
+/**
+ * `value` as Python's `json.dumps(value, sort_keys=True, separators=separators)`
+ * writes it: pipenv passes (",", ":"); Poetry passes none, and Python's
+ * default is (", ", ": ").
+ */
+export function pythonJson(
+  value: PythonJsonValue,
+  separators: readonly [string, string] = [',', ':'],
+): string {
+  const [item, key] = separators;
+  const json = (v: PythonJsonValue): string => {
+    if (v === null) return 'null';
+    if (typeof v === 'string') return pythonString(v);
+    if (typeof v === 'boolean') return String(v);
+    if (typeof v === 'number') {
+      // Beyond 2^53 a JavaScript number no longer holds the integer Python would write.
+      if (!Number.isSafeInteger(v)) throw new RangeError(`${v} is not an integer JSON writes exactly`);
+      return String(v);
+    }
+    if (Array.isArray(v)) return `[${v.map(json).join(item)}]`;
+    // Python sorts keys by code point, which is the order of their UTF-8 bytes.
+    const keys = sortByUtf8(Object.keys(v), (k) => k);
+    return `{${keys.map((k) => `${pythonString(k)}${key}${json(v[k]!)}`).join(item)}}`;
+  };
+  return json(value);
 }
 
 /** PEP 503's normalized name: runs of -, _ and . as one -, lowercase. */

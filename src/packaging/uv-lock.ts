@@ -170,7 +170,7 @@ function requirementOf(
 }
 
 /** `packages/api/`, `./packages/api`: `packages/api`; `.` and `` stay `.`. */
-function folderOf(path: unknown): string | undefined {
+export function folderOf(path: unknown): string | undefined {
   return typeof path === 'string' ? path.replace(/^(\.\/)+/, '').replace(/\/+$/, '') || '.' : undefined;
 }
 

@@ -73,6 +73,11 @@ describe('pythonJson', () => {
     // Keys sort by code point (Python), not by UTF-16 unit (JavaScript).
     expect(pythonJson({ '\uffff': 1, '😀': 2 })).toBe('{"\\uffff":1,"\\ud83d\\ude00":2}');
   });
+
+  it("writes Python's default separators (', ' and ': ') and None, as Poetry's json.dumps(sort_keys=True) does", () => {
+    // python3 -c 'import json; print(json.dumps({"b": [1, None], "a": "é"}, sort_keys=True))'
+    expect(pythonJson({ b: [1, null], a: 'é' }, [', ', ': '])).toBe('{"a": "\\u00e9", "b": [1, null]}');
+  });
 });
 
 describe('stalePipfileLockWarning', () => {
