@@ -119,6 +119,19 @@ export function isAccessDenied(error: unknown): boolean {
   );
 }
 
+/**
+ * An AccessDenied that AWS words as a missing Allow ("... because no
+ * identity-based policy allows the lambda:GetFunction action"), not as an
+ * explicit Deny ("... with an explicit deny in an identity-based policy"): a
+ * permission the role lacks, never a Deny statement doing its work. A message
+ * that says neither is not taken as one.
+ */
+export function isMissingAllow(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause)
+    if (/\bbecause no [\w -]+ allows the /i.test(e.message)) return true;
+  return false;
+}
+
 /** The names AWS gives a resource that is not there (Lambda, API Gateway, IAM, S3). */
 export const NOT_FOUND = ['ResourceNotFoundException', 'NotFoundException', 'NoSuchEntity'] as const;
 
