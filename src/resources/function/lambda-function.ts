@@ -31,7 +31,7 @@ import {
   deployRoleNeeds,
   hasErrorName,
   isAccessDenied,
-  isMissingAllow,
+  isNotRoleDeny,
 } from '../../aws/aws-call.js';
 import {
   ENV_TAG,
@@ -486,8 +486,8 @@ async function explainDeniedRead(error: unknown, input: StageFunctionQuery): Pro
   } catch {
     return error;
   }
-  // Only the Deny refuses a function without the tag: a missing Allow is a permission to add.
-  if (tags?.[TagKeys.Name] === undefined) return isMissingAllow(error) ? error : UNSEEN;
+  // Only the role's Deny refuses a function without the tag: anything else is a permission to fix.
+  if (tags?.[TagKeys.Name] === undefined) return isNotRoleDeny(error) ? error : UNSEEN;
   // adopt: an untagged function is not what the denial is about, so only a lambda-deploy owner
   // that is not this stage turns the denial into a refusal.
   const ownership = functionOwnership(input.functionName, tags, input.tags, true);
