@@ -85,6 +85,35 @@ describe('a preview stage under the preview role, whose first reads are refused'
   );
 });
 
+describe('keep-warm on a branch stage under the preview role (its policy has no EventBridge writes)', () => {
+  it('the deploy stops saying keep-warm is for the production role, not that a read permission is missing', async () => {
+    // The preview role has no events:PutRule: IAM refuses it whatever the rule.
+    aws.faults.deny('PutRule');
+    const result = await deployApp(aws, dir, {
+      inputs: { stage: 'feature-x', gateway: 'none', 'keep-warm': 'rate(5 minutes)' },
+    });
+    expect(result.report.status).toBe('failure');
+    expect(result.failure).toContain(
+      'The preview role may not create EventBridge rules or targets: IAM cannot limit which target a rule sends events to',
+    );
+    expect(result.failure).not.toContain('needs events:DescribeRule');
+    expect(aws.account.rules.size).toBe(0);
+  });
+
+  it('a rule of that name made by hand is not written (PutRule would change it)', async () => {
+    const handMade = aws.seed.rule('shop-feature-x-warm', { targets: [] });
+    const before = structuredClone(handMade);
+    const result = await deployApp(aws, dir, {
+      inputs: { stage: 'feature-x', gateway: 'none', 'keep-warm': 'rate(5 minutes)' },
+    });
+    expect(result.failure).toContain('The preview role may not create EventBridge rules or targets');
+    expect(aws.calls.of({ service: 'events' }).filter((c) => !/^(Describe|List)/.test(c.operation))).toEqual(
+      [],
+    );
+    expect(aws.account.rules.get('shop-feature-x-warm')).toEqual(before);
+  });
+});
+
 /**
  * A role that lacks lambda:GetFunction (a policy written by hand or for an older
  * release, or the production role): AWS says no policy allows the read, where the
