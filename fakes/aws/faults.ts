@@ -28,6 +28,8 @@ export interface FaultRule {
   reset?: boolean;
   /** answer: the JSON body answered with HTTP 200 instead of running the call. */
   body?: unknown;
+  /** deny: AWS words it as an explicit Deny in a policy, not as a missing Allow. */
+  explicit?: boolean;
   /** Only calls this holds for (deny, as IAM decides by what the call touches). */
   when?: (call: FaultCall) => boolean;
 }
@@ -60,15 +62,24 @@ export class Faults {
     return this;
   }
 
-  /** Calls answer AccessDenied (the service's spelling), without taking effect; every call unless `times`. */
-  deny(operation: string, times = Number.POSITIVE_INFINITY): this {
-    this.rules.push({ selector: operation, kind: 'deny', remaining: times });
+  /**
+   * Calls answer AccessDenied (the service's spelling), without taking effect; every call unless `times`.
+   * Worded as IAM words a missing Allow, or with `explicit` as a Deny statement's refusal.
+   */
+  deny(operation: string, times = Number.POSITIVE_INFINITY, how: { explicit?: boolean } = {}): this {
+    this.rules.push({ selector: operation, kind: 'deny', remaining: times, ...how });
     return this;
   }
 
-  /** AccessDenied, as deny(), for every call `when` holds for (until allow()): an IAM policy's answer. */
+  /** AccessDenied, as deny(), for every call `when` holds for (until allow()): an IAM Deny statement's answer. */
   denyWhen(operation: string, when: (call: FaultCall) => boolean): this {
-    this.rules.push({ selector: operation, kind: 'deny', remaining: Number.POSITIVE_INFINITY, when });
+    this.rules.push({
+      selector: operation,
+      kind: 'deny',
+      remaining: Number.POSITIVE_INFINITY,
+      explicit: true,
+      when,
+    });
     return this;
   }
 

@@ -107,7 +107,11 @@ function ruleFault(
     return fault(
       service,
       common.deny,
-      `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${resourceOf(service, input)} because no identity-based policy allows the ${action} action`,
+      `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${resourceOf(service, input)} ${
+        rule.explicit
+          ? 'with an explicit deny in an identity-based policy'
+          : `because no identity-based policy allows the ${action} action`
+      }`,
     );
   }
   const code = rule.code ?? common.internal;

@@ -119,6 +119,25 @@ export function isAccessDenied(error: unknown): boolean {
   );
 }
 
+/**
+ * An AccessDenied that AWS words as anything but an explicit Deny in the role's
+ * own (identity-based) policy: a missing Allow ("... because no identity-based
+ * policy allows the lambda:GetFunction action"), or a Deny in a service control
+ * policy, permissions boundary, session or resource policy. A permission to fix,
+ * never the preview role's Deny statements doing their work ("... with an
+ * explicit deny in an identity-based policy"). A message that says neither is
+ * not taken as one.
+ */
+export function isNotRoleDeny(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause)
+    if (
+      /\bbecause no [\w -]+ allows the /i.test(e.message) ||
+      /\bwith an explicit deny in an? (?!identity-based policy)\w/i.test(e.message)
+    )
+      return true;
+  return false;
+}
+
 /** The names AWS gives a resource that is not there (Lambda, API Gateway, IAM, S3). */
 export const NOT_FOUND = ['ResourceNotFoundException', 'NotFoundException', 'NoSuchEntity'] as const;
 

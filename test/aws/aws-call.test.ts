@@ -7,6 +7,7 @@ import {
   AwsError,
   callAws,
   findAws,
+  isNotRoleDeny,
   PATIENCE,
   wrapAwsError,
   type RetryDeps,
@@ -211,5 +212,37 @@ describe('findAws', () => {
         failing(sdkError('NoSuchEntity', 'gone', 404)).fn,
       ),
     ).rejects.toThrow('Could not read stage s: NoSuchEntity: gone');
+  });
+});
+
+describe('isNotRoleDeny: a denial the role’s own Deny statements did not make', () => {
+  const denied = (why: string) =>
+    Object.assign(
+      new Error(
+        'User: arn:aws:sts::123456789012:assumed-role/shop-deploy/gha is not authorized to perform: ' +
+          `lambda:GetFunction on resource: arn:aws:lambda:eu-west-1:123456789012:function:shop-pr-7 ${why}`,
+      ),
+      { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } },
+    );
+  it.each([
+    ['because no identity-based policy allows the lambda:GetFunction action', true],
+    ['because no session policy allows the lambda:GetFunction action', true],
+    ['because no permissions boundary allows the lambda:GetFunction action', true],
+    // Not the role's policy: an organization's or the session's Deny is no untagged function either.
+    ['with an explicit deny in a service control policy', true],
+    ['with an explicit deny in a permissions boundary', true],
+    ['with an explicit deny in a session policy', true],
+    ['with an explicit deny in a resource control policy', true],
+    // The role's own Deny (the preview role's on functions without the lambda-deploy:name tag).
+    ['with an explicit deny in an identity-based policy', false],
+    // AWS said nothing of why.
+    ['', false],
+  ])('%s: %s', (why, expected) => {
+    expect(isNotRoleDeny(denied(why))).toBe(expected);
+    expect(
+      isNotRoleDeny(
+        new AwsError('Could not read function shop-pr-7', 'AccessDenied', { cause: denied(why) }),
+      ),
+    ).toBe(expected);
   });
 });

@@ -102,7 +102,8 @@ describe('deployRolePolicy', () => {
     (role) => {
       const doc = deployRolePolicy({
         role,
-        repository: `${'o'.repeat(39)}/${'r'.repeat(60)}`,
+        // GitHub's longest owner (39) and repository (100) names; the longest project name `name` takes.
+        repository: `${'o'.repeat(39)}/${'r'.repeat(100)}`,
         ...base,
         project: 'a'.repeat(40),
         region: 'ap-southeast-2',

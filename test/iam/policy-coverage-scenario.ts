@@ -111,7 +111,8 @@ export async function deployScenario(options: { s3Bucket?: string; stage?: strin
     const clients = { lambda, s3, iam, sts, tagging, region };
     // As IAM answers the preview role on a function without the lambda-deploy:name tag, as one not
     // made yet is: the first deploy's reads are refused, and CreateFunction tells.
-    if (!production) aws.faults.deny('GetFunction', 1).deny('GetAlias', 1);
+    if (!production)
+      aws.faults.deny('GetFunction', 1, { explicit: true }).deny('GetAlias', 1, { explicit: true });
     const dir = tempDir('policy-coverage-');
     const stage = {
       project: 'shop',

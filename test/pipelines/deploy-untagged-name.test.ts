@@ -85,6 +85,57 @@ describe('a preview stage under the preview role, whose first reads are refused'
   );
 });
 
+describe('keep-warm on a branch stage under the preview role (its policy has no EventBridge writes)', () => {
+  it('the deploy stops saying keep-warm is for the production role, not that a read permission is missing', async () => {
+    // The preview role has no events:PutRule: IAM refuses it whatever the rule.
+    aws.faults.deny('PutRule');
+    const result = await deployApp(aws, dir, {
+      inputs: { stage: 'feature-x', gateway: 'none', 'keep-warm': 'rate(5 minutes)' },
+    });
+    expect(result.report.status).toBe('failure');
+    expect(result.failure).toContain(
+      'The preview role may not create EventBridge rules or targets: IAM cannot limit which target a rule sends events to',
+    );
+    expect(result.failure).not.toContain('needs events:DescribeRule');
+    expect(aws.account.rules.size).toBe(0);
+  });
+
+  it('a rule of that name made by hand is not written (PutRule would change it)', async () => {
+    const handMade = aws.seed.rule('shop-feature-x-warm', { targets: [] });
+    const before = structuredClone(handMade);
+    const result = await deployApp(aws, dir, {
+      inputs: { stage: 'feature-x', gateway: 'none', 'keep-warm': 'rate(5 minutes)' },
+    });
+    expect(result.failure).toContain('The preview role may not create EventBridge rules or targets');
+    expect(aws.calls.of({ service: 'events' }).filter((c) => !/^(Describe|List)/.test(c.operation))).toEqual(
+      [],
+    );
+    expect(aws.account.rules.get('shop-feature-x-warm')).toEqual(before);
+  });
+});
+
+/**
+ * A role that lacks lambda:GetFunction (a policy written by hand or for an older
+ * release, or the production role): AWS says no policy allows the read, where the
+ * preview role's Deny says an explicit deny. That is a permission to add, not a
+ * function to take as absent.
+ */
+describe('a role without lambda:GetFunction (no Deny: an Allow missing)', () => {
+  beforeEach(() => {
+    aws.faults.allow('*').deny('GetFunction');
+  });
+
+  it('a new stage: the deploy stops naming the permission, and creates nothing', async () => {
+    const result = await deploy('http-api');
+    expect(result.report.status).toBe('failure');
+    expect(result.failure).toMatch(
+      /^Could not read function shop-pr-7: AccessDeniedException: .*because no identity-based policy allows the lambda:GetFunction action\. The deploy role needs lambda:GetFunction\./,
+    );
+    expect(aws.calls.of({ service: 'lambda', operation: 'CreateFunction' })).toHaveLength(0);
+    expect(aws.account.functions.has('shop-pr-7')).toBe(false);
+  });
+});
+
 describe('undeploy of a preview stage under the preview role', () => {
   const undeploy = () =>
     undeployStage(
@@ -125,6 +176,18 @@ describe('undeploy of a preview stage under the preview role', () => {
     expect(outcome.removed).toContain('function shop-pr-7');
     expect(aws.account.rules.has('shop-pr-7-nightly')).toBe(true);
     expect(aws.calls.of({ service: 'events', operation: 'DeleteRule' })).toHaveLength(0);
+  });
+
+  it('a role without lambda:GetFunction (no Deny, an Allow missing): undeploy stops naming the permission', async () => {
+    aws.faults.allow('*').deny('GetFunction');
+    await expect(undeploy()).rejects.toThrow(/The deploy role needs lambda:GetFunction\./);
+  });
+
+  it('a role without events:ListTagsForResource (no Deny, an Allow missing): undeploy stops naming the permission', async () => {
+    aws.seed.rule('shop-pr-7-warm', { targets: [] });
+    aws.faults.allow('*').deny('events:ListTagsForResource');
+    await expect(undeploy()).rejects.toThrow(/The deploy role needs events:ListTagsForResource\./);
+    expect(aws.account.rules.has('shop-pr-7-warm')).toBe(true);
   });
 
   it('a function of that name made by hand, and its log group: left alone', async () => {

@@ -31,6 +31,7 @@ import {
   deployRoleNeeds,
   hasErrorName,
   isAccessDenied,
+  isNotRoleDeny,
 } from '../../aws/aws-call.js';
 import {
   ENV_TAG,
@@ -471,10 +472,11 @@ const UNSEEN = Symbol('unseen');
  * another project's (`api` stage `v2-main` and `api-v2` stage `main` are
  * both `api-v2-main`): the tagging index tells whose, and the run is refused
  * in the words a readable function would get. One the index lists without a
- * lambda-deploy:name tag, or not at all, is UNSEEN: the preview role's policy
- * refuses those, and a function that does not exist yet looks the same to
- * IAM. A function that is ours, or an index that does not answer, leaves the
- * denial as it is (a permission really missing).
+ * lambda-deploy:name tag, or not at all, is UNSEEN when an explicit Deny refused
+ * it: the preview role's policy refuses those, and a function that does not
+ * exist yet looks the same to IAM. A function that is ours, a denial AWS words
+ * as a missing Allow, or an index that does not answer, leaves the denial as it
+ * is (a permission really missing).
  */
 async function explainDeniedRead(error: unknown, input: StageFunctionQuery): Promise<unknown> {
   if (!input.indexedTags || !isAccessDenied(error)) return error;
@@ -484,7 +486,8 @@ async function explainDeniedRead(error: unknown, input: StageFunctionQuery): Pro
   } catch {
     return error;
   }
-  if (tags?.[TagKeys.Name] === undefined) return UNSEEN;
+  // Only the role's Deny refuses a function without the tag: anything else is a permission to fix.
+  if (tags?.[TagKeys.Name] === undefined) return isNotRoleDeny(error) ? error : UNSEEN;
   // adopt: an untagged function is not what the denial is about, so only a lambda-deploy owner
   // that is not this stage turns the denial into a refusal.
   const ownership = functionOwnership(input.functionName, tags, input.tags, true);

@@ -10,7 +10,7 @@ import {
   ListFunctionUrlConfigsCommand,
 } from '@aws-sdk/client-lambda';
 import { allPages } from '../../aws/all-pages.js';
-import { findAws, hasErrorName, isAccessDenied, type RetryDeps } from '../../aws/aws-call.js';
+import { findAws, hasErrorName, isAccessDenied, isNotRoleDeny, type RetryDeps } from '../../aws/aws-call.js';
 import { TagKeys } from '../../model/tags.js';
 import {
   removalCall,
@@ -57,7 +57,7 @@ export async function findStageFunctions(search: StageSearch): Promise<StageFunc
     } catch (error) {
       // The preview role may not read a function without the lambda-deploy:name tag, nor one that
       // does not exist (IAM sees no tags on either): not this stage's, unless the index lists it so.
-      if (!isAccessDenied(error) || search.tagged.functions.has(name)) throw error;
+      if (!isAccessDenied(error) || isNotRoleDeny(error) || search.tagged.functions.has(name)) throw error;
       deps.logger.info(`Function ${name} may not be read by this role (${UNREADABLE}): left alone`);
       found.notOurs.set(name, UNREADABLE);
       continue;

@@ -24,9 +24,10 @@ import {
   findAws,
   hasErrorName,
   isAccessDenied,
+  isNotRoleDeny,
 } from '../../aws/aws-call.js';
 import type { StageContext } from '../../model/stage-context.js';
-import { tagsMatchStage } from '../../model/tags.js';
+import { TagKeys, tagsMatchStage } from '../../model/tags.js';
 import { errorMessage } from '../../util/retry.js';
 import { LIVE_ALIAS as LIVE } from '../../model/live-alias.js';
 import { removeRule, removeTargets, ruleTags, ruleTargets } from './rules.js';
@@ -88,6 +89,30 @@ async function describeRule(
     },
     () => events.send(new DescribeRuleCommand({ Name: name })),
   );
+}
+
+/**
+ * The keep-warm rule before it is written. The role's own Deny on it is the
+ * preview role's, on every rule without the lambda-deploy:name tag (one not
+ * made yet too): nothing is written to a rule that could not be read (PutRule
+ * would change it), and the error says keep-warm is the production role's.
+ */
+async function readRuleToWrite(
+  events: EventBridgeClient,
+  ruleName: string,
+  deps: AwsDeps,
+): Promise<DescribeRuleCommandOutput | undefined> {
+  try {
+    return await describeRule(events, ruleName, deps);
+  } catch (error) {
+    if (!isAccessDenied(error) || isNotRoleDeny(error)) throw error;
+    throw new AwsError(
+      `Could not read the keep-warm rule ${ruleName}: this role's policy refuses it, as the preview role's refuses ` +
+        `every rule without the ${TagKeys.Name} tag. ${PREVIEW_ROLE_NO_RULES}`,
+      'AccessDenied',
+      { cause: error },
+    );
+  }
 }
 
 async function ruleIsOurs(
@@ -167,7 +192,7 @@ export async function ensureKeepWarm(
 
   if (!input.schedule) return removeKeepWarm(clients, { context, ready: input.ready }, deps);
 
-  const existing = await describeRule(clients.events, ruleName, deps);
+  const existing = await readRuleToWrite(clients.events, ruleName, deps);
   let targets: Target[] = [];
   if (existing) {
     targets = await ruleTargets(clients.events, { name: ruleName }, deps);

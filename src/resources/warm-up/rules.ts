@@ -18,6 +18,7 @@ import {
   callAws,
   findAws,
   isAccessDenied,
+  isNotRoleDeny,
   PATIENCE,
   type Patience,
   type RetryDeps,
@@ -174,7 +175,7 @@ export async function findStageRules(search: StageSearch): Promise<FoundRule[]> 
     } catch (error) {
       // The preview role may not read a rule without the lambda-deploy:name tag: not lambda-deploy's,
       // unless the index lists it as this stage's.
-      if (!isAccessDenied(error) || search.tagged.rules.has(arn)) throw error;
+      if (!isAccessDenied(error) || isNotRoleDeny(error) || search.tagged.rules.has(arn)) throw error;
       search.skip(
         label,
         `this role may not read its tags: it has no ${TagKeys.Name} tag, so it is not lambda-deploy's`,

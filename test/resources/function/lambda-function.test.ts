@@ -323,7 +323,10 @@ describe('deployFunction on the awkward paths Lambda has', () => {
     async function deniedRead(seedTags: Record<string, string> | undefined, denyIndex = false) {
       const { fake, lambda, count } = await account();
       fake.seed.function('shop-main', seedTags ? { tags: seedTags } : {});
-      fake.faults.deny('GetFunction').deny('GetAlias');
+      // As the preview role's Deny answers (a missing Allow is no reason to take a function as absent).
+      fake.faults
+        .deny('GetFunction', Infinity, { explicit: true })
+        .deny('GetAlias', Infinity, { explicit: true });
       if (denyIndex) fake.faults.deny('tagging:GetResources');
       const deps = depsFor(fake);
       const query = { ...input(zipA), indexedTags: indexedFunctionTags(fake.clients().tagging, ARN, deps) };

@@ -188,6 +188,22 @@ describe('a stage function the preview role may not read', () => {
     expect(lambdaMock.commandCalls(CreateFunctionCommand)).toHaveLength(0);
   });
 
+  it('a role that lacks lambda:GetFunction (AWS says no policy allows it, no Deny): the denial stays, naming the permission', async () => {
+    taggingMock.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
+    const missing = Object.assign(
+      new Error(
+        `User: arn:aws:sts::${ACCOUNT}:assumed-role/shop-deploy/gha is not authorized to perform: ` +
+          `lambda:GetFunction on resource: ${ARN} because no identity-based policy allows the lambda:GetFunction action`,
+      ),
+      { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 403 } },
+    );
+    lambdaMock.on(GetFunctionCommand).rejects(missing);
+    await expect(deploy().run).rejects.toThrow(
+      /^Could not read function shop-prod-api: AccessDeniedException: .*\. The deploy role needs lambda:GetFunction\./,
+    );
+    expect(lambdaMock.commandCalls(CreateFunctionCommand)).toHaveLength(0);
+  });
+
   it('the index not answering: the denial stays (nothing is created on a guess)', async () => {
     taggingMock.on(GetResourcesCommand).rejects(
       Object.assign(new Error('not authorized: tag:GetResources'), {
