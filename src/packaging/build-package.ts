@@ -16,8 +16,8 @@ import { devOnlyNote, devOnlyPackages, lockfileMismatch, packageName } from './d
 import { createFileFilter, type FileFilter, type FilterOptions } from './file-filter.js';
 import type { CommandRunner } from './command-runner.js';
 import { checkHandlerIn, handlerTarget, missingModuleError } from './handler-check.js';
-import { checkNativeFiles } from './native-addons.js';
-import { missingLibraryMessage, type MissingLibrary } from './lambda-libraries.js';
+import { checkNativeFiles, linkedLibraries, packagedNames, type LinkedFile } from './native-addons.js';
+import { missingLibraries, missingLibrariesMessage } from './lambda-libraries.js';
 import {
   workspaceClosure,
   zipPlace,
@@ -282,7 +282,7 @@ export async function buildPackage(
   // The zip threads start while the files are listed, once there are enough of them to need threads.
   const workers = options.zip?.workers;
   const pool = options.zip?.pool ?? new DeflatePool(workers ?? defaultThreads(), workers ? 'never' : 'idle');
-  // Folders the zip reads from until it is written (npm's install).
+  // Folders the zip reads from until it is written (npm's and pip's installs).
   const temporary: string[] = [];
   try {
     return await buildWithPool(options, deps, pool, temporary);
@@ -329,21 +329,24 @@ export function walkingFilter(
 }
 
 /**
- * Before any upload: a library the code links that Lambda lacks fails its
- * import there. A warning, not a refusal (a layer may hold it); info with
- * layers attached, which this build cannot see into.
+ * Before any upload, once for all the function gets (its files, and the
+ * requirements pip installed, in the zip, the dependencies layer or the
+ * slim archive): a library compiled code links that neither they nor
+ * Lambda hold fails its import there. A warning, not a refusal (a layer
+ * may hold it); info with layers attached, which this build cannot see into.
  */
 function reportMissingLibraries(
-  missing: readonly MissingLibrary[],
+  linked: readonly LinkedFile[],
+  files: readonly { path: string }[],
   options: BuildPackageOptions,
   logger: Logger,
 ): void {
+  const missing = missingLibraries(linked, packagedNames(files), options.runtime);
+  if (!missing.length) return;
   const layers = !!options.layers?.length;
-  for (const m of missing) {
-    const message = missingLibraryMessage(m, options.runtime, layers);
-    if (layers) logger.info(message);
-    else logger.warning(message);
-  }
+  const message = missingLibrariesMessage(missing, options.runtime, layers);
+  if (layers) logger.info(message);
+  else logger.warning(message);
 }
 
 async function buildWithPool(
@@ -361,14 +364,14 @@ async function buildWithPool(
   const imports = javaScriptImports(ownFiles);
   const codeFiles = [...ownFiles, ...(await hoistedFiles(options, ownFiles, imports, pool, prefetch, deps))];
   const code = entriesFromFiles(codeFiles);
-  reportMissingLibraries(await checkNativeFiles(codeFiles, options, deps.surface), options, logger);
+  // Refused before pip runs; the libraries they link are judged with the requirements' files.
+  const linked = await checkNativeFiles(codeFiles, options, deps.surface);
   await checkNodeDependencies(options, codeFiles, imports, deps);
 
   // The entry point is checked first, statically (never by running user code), before pip or an upload.
   const check = handlerCheck(options, codeFiles, deps);
   const inCode = await check.found(codeFiles);
 
-  let staging: string | undefined;
   let requirements: PythonRequirements | undefined;
   try {
     requirements = await pythonRequirements(options, codeFiles, deps);
@@ -377,12 +380,13 @@ async function buildWithPool(
     let dependencies: Entry[] = [];
     let key: string | undefined;
     if (requirements) {
-      staging = await mkdtemp(join(tmpdir(), 'lambda-deploy-deps-'));
-      const installed = await installRequirements(options, requirements, staging, pool, prefetch, deps);
+      const installed = await installRequirements(options, requirements, temporary, pool, prefetch, deps);
       dependencies = entriesFromFiles(installed.files);
       if (!inCode && !(await check.found(installed.files))) throw check.missing();
       key = installed.key;
+      linked.push(...installed.linked);
     }
+    reportMissingLibraries(linked, [...codeFiles, ...dependencies], options, logger);
 
     const generated = new GeneratedFiles(options.handler);
     await generated.addWrapper(options);
@@ -429,7 +433,6 @@ async function buildWithPool(
       ...(slim ? { slim: slim.artifact } : {}),
     };
   } finally {
-    if (staging) await rm(staging, { recursive: true, force: true });
     if (requirements?.lockfile) await rm(dirname(requirements.file), { recursive: true, force: true });
   }
 }
@@ -1205,15 +1208,21 @@ function handlerCheck(
   };
 }
 
-/** pip installs the requirements into `staging`: the files it installed (compressed as they are found), and their key. */
+/**
+ * pip installs the requirements into a temporary folder (pushed to
+ * `temporary`): the files it installed (compressed as they are found),
+ * their key, and the libraries their compiled files link.
+ */
 async function installRequirements(
   options: BuildPackageOptions,
   requirements: PythonRequirements,
-  staging: string,
+  temporary: string[],
   pool: DeflatePool,
   prefetch: Prefetcher,
   deps: BuildPackageDeps,
 ) {
+  const staging = await mkdtemp(join(tmpdir(), 'lambda-deploy-deps-'));
+  temporary.push(staging);
   const shown = requirements.lockfile ?? requirements.file;
   await deps.logger.group(`Installing requirements (${relative(options.path, shown) || shown})`, () =>
     pipInstall(
@@ -1245,7 +1254,8 @@ async function installRequirements(
     options.architecture,
     options.pipArgs,
   );
-  return { files: installed, key };
+  // Built from source (a path, or pip-args' --platform) or a wheel auditwheel did not repair: it may link the runner's libraries.
+  return { files: installed, key, linked: await linkedLibraries(installed, options) };
 }
 
 /**

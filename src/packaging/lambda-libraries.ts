@@ -136,6 +136,32 @@ function knownFix(soname: string, python: boolean): string | undefined {
 const GENERIC =
   "bundle the library in the package (a manylinux wheel built with auditwheel bundles it in <package>.libs/; the package's lib/ folder is on Lambda's library path) or provide it in a layer (its lib/ folder, /opt/lib on Lambda)";
 
+/** For Python: a wheel that bundles it, or one built to (auditwheel in a manylinux image no newer than Lambda's glibc). */
+function pythonFix(os: LambdaOs): string {
+  const image = `quay.io/pypa/${os.glibc[1] >= 28 ? 'manylinux_2_28' : 'manylinux2014'}_<x86_64|aarch64>`;
+  return (
+    `install a manylinux wheel of the package, which bundles its libraries (PyPI's own, or its -binary variant), rather than one built from source on the runner; ` +
+    `or build the wheel in a manylinux image (${image}) and repair it with auditwheel, which bundles the library in <package>.libs/; ` +
+    "or put the library in the package's lib/ folder (on Lambda's library path) or in a layer (its lib/ folder, /opt/lib on Lambda)"
+  );
+}
+
+/** What fails on Lambda, and where it is looked for (with layers attached, one may provide it). */
+function failure(soname: string, python: boolean, layers: boolean): string {
+  const fails = `${python ? 'the import' : 'loading'} fails ("${soname}: cannot open shared object file")`;
+  return layers
+    ? `unless one of the attached layers provides it in /opt/lib, ${fails}`
+    : `on Lambda ${fails}`;
+}
+
+/** The first file needing a library, and up to `others` more named. */
+function neededBy(files: readonly string[], others: number): { first: string; also: string } {
+  const [first, ...rest] = files as [string, ...string[]];
+  const shown = rest.slice(0, others);
+  const more = rest.length - shown.length;
+  return { first, also: shown.length ? `${shown.join(', ')}${more ? ` and ${more} more` : ''}` : '' };
+}
+
 /**
  * One message per missing library: the files needing it (up to three), the
  * runtime, and what to do. With layers attached, that one may provide it
@@ -144,17 +170,42 @@ const GENERIC =
 export function missingLibraryMessage(missing: MissingLibrary, runtime: string, layers: boolean): string {
   const os = lambdaOs(runtime);
   const python = runtime.startsWith('python');
-  const [first, ...others] = missing.files as [string, ...string[]];
-  const shown = others.slice(0, 2);
-  const more = others.length - shown.length;
-  const also = shown.length ? ` (also needed by ${shown.join(', ')}${more ? ` and ${more} more` : ''})` : '';
-  const fails = `${python ? 'the import' : 'loading'} fails ("${missing.soname}: cannot open shared object file")`;
-  const where = layers
-    ? `unless one of the attached layers provides it in /opt/lib, ${fails}`
-    : `on Lambda ${fails}`;
+  const { first, also } = neededBy(missing.files, 2);
   const fix = knownFix(missing.soname, python);
   return (
-    `${first} needs ${missing.soname}${also}, which the package does not hold and ${runtime}'s ${os.name} does not have: ${where}. ` +
-    `What to do: ${fix ? `${fix}; or ` : ''}${GENERIC}.`
+    `${first} needs ${missing.soname}${also ? ` (also needed by ${also})` : ''}, which the package does not hold and ${runtime}'s ${os.name} does not have: ${failure(missing.soname, python, layers)}. ` +
+    `What to do: ${fix ? `${fix}; or ` : ''}${python ? pythonFix(os) : GENERIC}.`
   );
+}
+
+/** Libraries listed in one message; the rest are counted. */
+const LISTED = 5;
+
+/**
+ * All the missing libraries in one message: one library as
+ * missingLibraryMessage says it; several listed (up to five, each with up
+ * to two files), then what to do for them.
+ */
+export function missingLibrariesMessage(
+  missing: readonly MissingLibrary[],
+  runtime: string,
+  layers: boolean,
+): string {
+  if (missing.length === 1) return missingLibraryMessage(missing[0]!, runtime, layers);
+  const os = lambdaOs(runtime);
+  const python = runtime.startsWith('python');
+  const listed = missing.slice(0, LISTED).map((m) => {
+    const { first, also } = neededBy(m.files, 1);
+    return `  - ${m.soname}, needed by ${first}${also ? `, ${also}` : ''}`;
+  });
+  if (missing.length > LISTED) listed.push(`  - and ${missing.length - LISTED} more`);
+  const fixes = [
+    ...new Set(missing.flatMap((m) => knownFix(m.soname, python) ?? [])),
+    python ? pythonFix(os) : GENERIC,
+  ];
+  return [
+    `Compiled code in the package needs ${missing.length} shared libraries that the package does not hold and ${runtime}'s ${os.name} does not have: ${failure(missing[0]!.soname, python, layers)}.`,
+    ...listed,
+    `What to do: ${fixes.join('; or ')}.`,
+  ].join('\n');
 }

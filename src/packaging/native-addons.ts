@@ -10,7 +10,6 @@ import {
   linksMusl,
   type ElfDependencies,
 } from './elf-dependencies.js';
-import { missingLibraries, type MissingLibrary } from './lambda-libraries.js';
 import { glibcText, lambdaOs, type LambdaOs } from './lambda-os.js';
 
 /** What a compiled file's header says it runs on. */
@@ -262,6 +261,54 @@ const libcFree = (path: string): string => path.replace(/musl|glibc|gnu/gi, '');
 const platformFree = (path: string): string =>
   path.replace(/(?:darwin|win32|linux|freebsd|openbsd|sunos|aix)-(?:x64|arm64|ia32|arm|ppc64|s390x)/g, '*');
 
+/** A compiled file for Lambda's platform, and the libraries it links (DT_NEEDED). */
+export interface LinkedFile {
+  path: string;
+  needed: readonly string[];
+}
+
+type Candidate = { path: string; absPath: string; executable?: boolean };
+type Target = { runtime: string; architecture: Architecture };
+
+/** Every candidate among `files` inspected: what is refused, what Lambda loads, and what those link. */
+async function inspectAll(files: readonly Candidate[], options: Target, python: string | undefined) {
+  const foreign: Foreign[] = [];
+  const wrongLinux: Unloadable[] = [];
+  const loadable = new Set<string>();
+  const linked: LinkedFile[] = [];
+  const bundled = { libstdcxx: files.some((f) => /(^|\/)libstdc\+\+\.so\.6(\.|$)/.test(f.path)) };
+  const candidates = files.filter((f) => isModule(f.path, python) || LIBRARY.test(f.path) || isProgram(f));
+  for (const f of candidates) {
+    const found = await inspect(f, options, python, bundled);
+    if (found.foreign) foreign.push(found.foreign);
+    if (found.unloadable) wrongLinux.push(found.unloadable);
+    if (found.loadable) loadable.add(libcFree(f.path));
+    if (found.needed?.length) linked.push({ path: f.path, needed: found.needed });
+  }
+  return { foreign, wrongLinux, loadable, linked };
+}
+
+const pythonOf = (runtime: string) => /^python(3\.\d+)$/.exec(runtime)?.[1];
+
+/**
+ * The libraries compiled files for Lambda's platform among `files` link,
+ * refusing nothing: for the requirements pip installed, whose platform pip
+ * already judged by their wheels' tags (see pip-install.ts).
+ */
+export async function linkedLibraries(files: readonly Candidate[], options: Target): Promise<LinkedFile[]> {
+  return (await inspectAll(files, options, pythonOf(options.runtime))).linked;
+}
+
+/**
+ * The names of the libraries among the function's files (all it gets: zip,
+ * dependencies layer, slim archive), for missingLibraries: by file name
+ * anywhere, looser than the loader's search (RPATH $ORIGIN, auditwheel's
+ * `<package>.libs/`, LD_LIBRARY_PATH), so a library there is never reported.
+ */
+export function packagedNames(files: readonly { path: string }[]): Set<string> {
+  return new Set(files.map((f) => f.path.slice(f.path.lastIndexOf('/') + 1)));
+}
+
 /**
  * Fails when the function's files hold compiled code Lambda cannot load: a
  * Node.js addon in node_modules (npm builds or downloads it for the machine
@@ -273,28 +320,16 @@ const platformFree = (path: string): string =>
  * headers and the dynamic linking records of each such file are read.
  *
  * Returns the libraries those files (and the package's executables for
- * Lambda's processor) link that neither the package nor Lambda has: a
- * layer may provide them, so they are the caller's to warn of.
+ * Lambda's processor) link: the caller judges them with everything the
+ * function gets (missingLibraries), and warns (a layer may provide them).
  */
 export async function checkNativeFiles(
-  files: readonly { path: string; absPath: string; executable?: boolean }[],
-  options: { runtime: string; architecture: Architecture },
+  files: readonly Candidate[],
+  options: Target,
   surface?: Surface,
-): Promise<MissingLibrary[]> {
-  const python = /^python(3\.\d+)$/.exec(options.runtime)?.[1];
-  const foreign: Foreign[] = [];
-  const wrongLinux: Unloadable[] = [];
-  const loadable = new Set<string>();
-  const needs: { path: string; needed: readonly string[] }[] = [];
-  const bundled = { libstdcxx: files.some((f) => /(^|\/)libstdc\+\+\.so\.6(\.|$)/.test(f.path)) };
-  const candidates = files.filter((f) => isModule(f.path, python) || LIBRARY.test(f.path) || isProgram(f));
-  for (const f of candidates) {
-    const found = await inspect(f, options, python, bundled);
-    if (found.foreign) foreign.push(found.foreign);
-    if (found.unloadable) wrongLinux.push(found.unloadable);
-    if (found.loadable) loadable.add(libcFree(f.path));
-    if (found.needed?.length) needs.push({ path: f.path, needed: found.needed });
-  }
+): Promise<LinkedFile[]> {
+  const python = pythonOf(options.runtime);
+  const { foreign, wrongLinux, loadable, linked } = await inspectAll(files, options, python);
   const all = { ...options, ...(surface && { surface }) };
   // Addons named for their platform next to one Lambda loads: the package's loader picks by name.
   if (!python) {
@@ -315,9 +350,7 @@ export async function checkNativeFiles(
     (u) => !(u.musl && !python && /musl/i.test(u.path) && loadable.has(libcFree(u.path))),
   );
   if (refused.length) throw new Error(wrongLinuxMessage(refused, all, python));
-  // By file name anywhere in the package: looser than the loader's search, so a library there is never reported.
-  const packaged = new Set(files.map((f) => f.path.slice(f.path.lastIndexOf('/') + 1)));
-  return missingLibraries(needs, packaged, options.runtime);
+  return linked;
 }
 
 function missingPrebuildMessage(

@@ -1,5 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { missingLibraries, missingLibraryMessage } from '../../src/packaging/lambda-libraries.js';
+import {
+  missingLibraries,
+  missingLibrariesMessage,
+  missingLibraryMessage,
+} from '../../src/packaging/lambda-libraries.js';
 
 const needs = (needed: string[], path = 'vendor/m/_m.abi3.so') => [{ path, needed }];
 const none = new Set<string>();
@@ -68,15 +72,61 @@ describe('missingLibraryMessage', () => {
     expect(message).toContain('mysqlclient needs libmysqlclient: use PyMySQL');
   });
 
-  it('another library: bundle it (auditwheel) or provide it in a layer; with layers, one may', () => {
+  it('another library: a manylinux wheel, auditwheel in a manylinux image, or the library in lib/ or a layer; with layers, one may', () => {
     const missing = { soname: 'libgomp.so.1', files: ['lightgbm/lib_lightgbm.so'] };
     const plain = missingLibraryMessage(missing, 'python3.13', false);
     expect(plain).toContain(
-      'What to do: bundle the library in the package (a manylinux wheel built with auditwheel',
+      'What to do: install a manylinux wheel of the package, which bundles its libraries',
     );
-    expect(plain).toContain('or provide it in a layer');
+    expect(plain).toContain('-binary variant');
+    expect(plain).toContain(
+      'build the wheel in a manylinux image (quay.io/pypa/manylinux_2_28_<x86_64|aarch64>)',
+    );
+    expect(plain).toContain('repair it with auditwheel');
+    expect(plain).toContain('or in a layer (its lib/ folder, /opt/lib on Lambda)');
+    // Amazon Linux 2's glibc 2.26 predates manylinux_2_28.
+    expect(missingLibraryMessage(missing, 'python3.11', false)).toContain('quay.io/pypa/manylinux2014_');
+    expect(missingLibraryMessage(missing, 'nodejs22.x', false)).toContain(
+      'What to do: bundle the library in the package',
+    );
     expect(missingLibraryMessage(missing, 'python3.13', true)).toContain(
       'unless one of the attached layers provides it in /opt/lib, the import fails',
+    );
+  });
+});
+
+describe('missingLibrariesMessage: all of them in one message', () => {
+  it('one library: as missingLibraryMessage says it', () => {
+    const missing = { soname: 'libpq.so.5', files: ['psycopg2/_psycopg.abi3.so'] };
+    expect(missingLibrariesMessage([missing], 'python3.12', false)).toBe(
+      missingLibraryMessage(missing, 'python3.12', false),
+    );
+  });
+
+  it('several: each listed with the files needing it (capped), then the known fixes once, then the general one', () => {
+    const missing = [
+      { soname: 'libpq.so.5', files: ['a/_pq.so', 'b/_pq.so', 'c/_pq.so'] },
+      { soname: 'libmysqlclient.so.21', files: ['MySQLdb/_mysql.so'] },
+      ...['libx.so.1', 'liby.so.1', 'libz9.so.1', 'libw.so.1', 'libv.so.1'].map((soname) => ({
+        soname,
+        files: [`m/${soname}.user.so`],
+      })),
+    ];
+    const message = missingLibrariesMessage(missing, 'python3.12', false);
+    expect(message.split('\n')).toEqual([
+      `Compiled code in the package needs 7 shared libraries that the package does not hold and python3.12's Amazon Linux 2023 does not have: on Lambda the import fails ("libpq.so.5: cannot open shared object file").`,
+      '  - libpq.so.5, needed by a/_pq.so, b/_pq.so and 1 more',
+      '  - libmysqlclient.so.21, needed by MySQLdb/_mysql.so',
+      '  - libx.so.1, needed by m/libx.so.1.user.so',
+      '  - liby.so.1, needed by m/liby.so.1.user.so',
+      '  - libz9.so.1, needed by m/libz9.so.1.user.so',
+      '  - and 2 more',
+      expect.stringMatching(
+        /^What to do: psycopg2 .*psycopg2-binary.*; or mysqlclient needs libmysqlclient.*; or install a manylinux wheel/,
+      ),
+    ]);
+    expect(missingLibrariesMessage(missing.slice(0, 2), 'nodejs22.x', true)).toMatch(
+      /^Compiled code in the package needs 2 shared libraries .*: unless one of the attached layers provides it in \/opt\/lib, loading fails/,
     );
   });
 });
