@@ -16,7 +16,14 @@ import { devOnlyNote, devOnlyPackages, lockfileMismatch, packageName } from './d
 import { createFileFilter, type FileFilter, type FilterOptions } from './file-filter.js';
 import type { CommandRunner } from './command-runner.js';
 import { checkHandlerIn, handlerTarget, missingModuleError } from './handler-check.js';
-import { checkNativeFiles, linkedLibraries, packagedNames, type LinkedFile } from './native-addons.js';
+import {
+  checkNativeFiles,
+  installedNeeds,
+  installedTooNewMessage,
+  packagedNames,
+  type LinkedFile,
+} from './native-addons.js';
+import { distributionsByPath } from './installed-distributions.js';
 import { missingLibraries, missingLibrariesMessage } from './lambda-libraries.js';
 import {
   workspaceClosure,
@@ -1255,7 +1262,14 @@ async function installRequirements(
     options.pipArgs,
   );
   // Built from source (a path, or pip-args' --platform) or a wheel auditwheel did not repair: it may link the runner's libraries.
-  return { files: installed, key, linked: await linkedLibraries(installed, options) };
+  const { linked, tooNew } = await installedNeeds(installed, options);
+  // No layer can stand in for Lambda's glibc or libstdc++: refused, as the folder's own files are.
+  if (tooNew.length) {
+    const owners = await distributionsByPath(staging);
+    const found = tooNew.map((f) => ({ ...f, distribution: owners.get(f.path) }));
+    throw new Error(installedTooNewMessage(found, { ...options, surface: deps.surface }));
+  }
+  return { files: installed, key, linked };
 }
 
 /**

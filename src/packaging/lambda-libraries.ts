@@ -136,9 +136,14 @@ function knownFix(soname: string, python: boolean): string | undefined {
 const GENERIC =
   "bundle the library in the package (a manylinux wheel built with auditwheel bundles it in <package>.libs/; the package's lib/ folder is on Lambda's library path) or provide it in a layer (its lib/ folder, /opt/lib on Lambda)";
 
+/** The manylinux build image no newer than the runtime's Amazon Linux (its glibc, and its libstdc++ for C++). */
+export function manylinuxImage(os: LambdaOs, machine: string): string {
+  return `quay.io/pypa/${os.glibc[1] >= 28 ? 'manylinux_2_28' : 'manylinux2014'}_${machine}`;
+}
+
 /** For Python: a wheel that bundles it, or one built to (auditwheel in a manylinux image no newer than Lambda's glibc). */
 function pythonFix(os: LambdaOs): string {
-  const image = `quay.io/pypa/${os.glibc[1] >= 28 ? 'manylinux_2_28' : 'manylinux2014'}_<x86_64|aarch64>`;
+  const image = manylinuxImage(os, '<x86_64|aarch64>');
   return (
     `install a manylinux wheel of the package, which bundles its libraries (PyPI's own, or its -binary variant), rather than one built from source on the runner; ` +
     `or build the wheel in a manylinux image (${image}) and repair it with auditwheel, which bundles the library in <package>.libs/; ` +

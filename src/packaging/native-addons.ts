@@ -10,6 +10,7 @@ import {
   linksMusl,
   type ElfDependencies,
 } from './elf-dependencies.js';
+import { manylinuxImage } from './lambda-libraries.js';
 import { glibcText, lambdaOs, type LambdaOs } from './lambda-os.js';
 
 /** What a compiled file's header says it runs on. */
@@ -290,13 +291,22 @@ async function inspectAll(files: readonly Candidate[], options: Target, python: 
 
 const pythonOf = (runtime: string) => /^python(3\.\d+)$/.exec(runtime)?.[1];
 
+/** A compiled file needing a newer glibc or libstdc++ than the runtime's Amazon Linux has. */
+export type TooNew = Exclude<Unloadable, { musl: true }>;
+
 /**
- * The libraries compiled files for Lambda's platform among `files` link,
- * refusing nothing: for the requirements pip installed, whose platform pip
+ * What the compiled files for Lambda's platform among the requirements pip
+ * installed need: the libraries they link, and those needing a newer glibc
+ * or libstdc++ than the runtime's (built from source on the runner, or a
+ * wheel labeled manylinux but built on a newer Linux). Their platform pip
  * already judged by their wheels' tags (see pip-install.ts).
  */
-export async function linkedLibraries(files: readonly Candidate[], options: Target): Promise<LinkedFile[]> {
-  return (await inspectAll(files, options, pythonOf(options.runtime))).linked;
+export async function installedNeeds(
+  files: readonly Candidate[],
+  options: Target,
+): Promise<{ linked: LinkedFile[]; tooNew: TooNew[] }> {
+  const { linked, wrongLinux } = await inspectAll(files, options, pythonOf(options.runtime));
+  return { linked, tooNew: wrongLinux.filter((u): u is TooNew => !u.musl) };
 }
 
 /**
@@ -428,6 +438,52 @@ function wrongLinuxMessage(
           `  - run npm ci in ${image}${onArm}, Lambda's own Linux, or in a ${first.musl ? 'glibc-based (not Alpine) ' : ''}container with ${older};`,
           `  - or use the package's prebuilt binary for Linux with ${older}, when it publishes one, rather than compiling it.`,
         ]),
+  ].join('\n');
+}
+
+/** Files listed in installedTooNewMessage; the rest are counted. */
+const LISTED = 5;
+
+/**
+ * All the compiled files pip installed that need a newer glibc or
+ * libstdc++ than the runtime's, in one message: up to five listed, with the
+ * distribution each came from when its RECORD says, then what to do for
+ * requirements. Each fails at import on Lambda, whatever layers provide.
+ */
+export function installedTooNewMessage(
+  found: readonly (TooNew & { distribution?: string })[],
+  options: Target & { surface?: Surface },
+): string {
+  const os = lambdaOs(options.runtime);
+  const machine = lambdaMachine(options.architecture);
+  const python = pythonOf(options.runtime) ?? '3';
+  const pipArgs = (value: string) => settingOf(options.surface ?? 'action', Inputs.PipArgs, value);
+  const glibc = found.some((f) => f.glibc);
+  const cxx = found.some((f) => !f.glibc);
+  const what = [...(glibc ? ['glibc'] : []), ...(cxx ? ['libstdc++'] : [])].join(' or ');
+  const limits = os.libstdcxx
+    ? `glibc ${glibcText(os.glibc)}, and the libstdc++ of GCC ${os.libstdcxx.gcc}: up to GLIBCXX_3.4.${os.libstdcxx.levels.GLIBCXX} and CXXABI_1.3.${os.libstdcxx.levels.CXXABI}`
+    : `glibc ${glibcText(os.glibc)}`;
+  const listed = found
+    .slice(0, LISTED)
+    .map(
+      (f) =>
+        `  - ${f.path}${f.distribution ? ` (from ${f.distribution})` : ''} needs ${needs(f)}${f.glibc ? ` (${f.version})` : ''}`,
+    );
+  if (found.length > LISTED) listed.push(`  - and ${found.length - LISTED} more`);
+  const names = [...new Set(found.flatMap((f) => f.distribution?.split(' ')[0] ?? []))];
+  const onArm = options.architecture === 'arm64' ? ' on an arm64 machine' : '';
+  const here =
+    options.surface === 'terminal'
+      ? 'this machine'
+      : 'the runner (ubuntu-latest, Ubuntu 24.04, has glibc 2.39 and GCC 13)';
+  return [
+    `Compiled code pip installed from the requirements needs a newer ${what} than ${options.runtime}'s ${os.name} has (${limits}): Lambda cannot import it ("version \`${found[0]!.version}' not found").`,
+    ...listed,
+    `It was built on a newer Linux than Lambda's: from source on ${here}, or it is a wheel labeled manylinux but built elsewhere (from --find-links or a private index).`,
+    'What to do:',
+    `  - require ${names.length ? names.join(', ') : 'the package'} by name and version, so pip installs a manylinux wheel for manylinux_2_${os.glibc[1]} or older from the index (or the package's -binary variant, like psycopg2-binary), not by path or URL, and without ${pipArgs(`--platform linux_${machine}`)}, which lets pip build it here;`,
+    `  - or build the wheel in ${manylinuxImage(os, machine)} and repair it with auditwheel, which refuses a wheel needing more than its manylinux tag allows, or build it in public.ecr.aws/lambda/python:${python}${onArm}; then put it in a folder and set ${pipArgs('--find-links <folder>')}.`,
   ].join('\n');
 }
 

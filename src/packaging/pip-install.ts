@@ -8,6 +8,7 @@ import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { createCommandRunner, installerEnvironment, type CommandRunner } from './command-runner.js';
 import { explainHashFailure } from './hash-failure.js';
+import { distInfoHeaders } from './installed-distributions.js';
 import { lambdaMarkerEnvironment, MARKERS_FALLBACK, pipBootstrapPath } from './lambda-markers.js';
 import { lambdaPythonPlatform, optionValues, pipInstallArgs, wheelRunsOn } from './python-platform.js';
 
@@ -245,14 +246,6 @@ interface InstalledWheel {
   name: string;
   version: string;
   tags: string[];
-}
-
-/** The first paragraph (the headers) of a dist-info file, and a reader of its fields. */
-async function distInfoHeaders(dir: string, file: string) {
-  const text = await readFile(join(dir, file), 'utf8').catch(() => '');
-  const head = text.split(/\r?\n\r?\n/)[0] ?? '';
-  return (name: string) =>
-    [...head.matchAll(new RegExp(`^${name}:\\s*(.+)$`, 'gm'))].map((m) => m[1]!.trim());
 }
 
 /**

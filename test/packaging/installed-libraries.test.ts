@@ -3,7 +3,9 @@
  * neither the package nor Lambda has: psycopg2 built from source on the
  * runner links the runner's libpq.so.5, deploys, and fails at import on
  * Lambda. Here pip builds a local project whose extension links
- * libacme.so.1, a library built in a folder outside the package.
+ * libacme.so.1, a library built in a folder outside the package. Likewise
+ * one needing a newer glibc than the runtime's (built on the runner's newer
+ * Linux), which fails at import however the function is deployed.
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
@@ -12,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch } from 'node:os';
 import { join } from 'node:path';
 import { buildPackage, type BuildPackageOptions } from '../../src/packaging/build-package.js';
+import { installedTooNewMessage } from '../../src/packaging/native-addons.js';
 import { listZip } from '../../src/packaging/zip-reader.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { crafted } from './elf-fixtures.js';
@@ -259,5 +262,87 @@ describe('native addons npm ci installed (a function with a lockfile and no node
         /^node_modules\/acme-native\/build\/Release\/acme\.node needs libacme\.so\.1, which the package does not hold and nodejs22\.x's Amazon Linux 2023 does not have: on Lambda loading fails/,
       ),
     ]);
+  });
+});
+
+/**
+ * A project pip builds from source: distribution fastrand, package fast,
+ * whose extension calls arc4random, GLIBC_2.36 (this machine, Debian 12,
+ * has 2.36; every Lambda runtime's Amazon Linux has 2.34 or older).
+ */
+function fastrandProject(): string {
+  return write(join(root, 'fastrand-src'), {
+    'fast/__init__.py': '',
+    'fast/_fast.c': [
+      '#include <Python.h>',
+      '#include <stdlib.h>',
+      'static struct PyModuleDef def = { PyModuleDef_HEAD_INIT, "_fast", NULL, -1, NULL };',
+      'PyMODINIT_FUNC PyInit__fast(void) { (void)arc4random(); return PyModule_Create(&def); }',
+      '',
+    ].join('\n'),
+    'setup.py': [
+      'from setuptools import setup, Extension',
+      'setup(name="fastrand", version="2.0", packages=["fast"], ext_modules=[Extension("fast._fast", ["fast/_fast.c"])])',
+      '',
+    ].join('\n'),
+  });
+}
+
+describe('compiled code pip installed needing a newer glibc than the runtime has', () => {
+  for (const [what, overrides] of [
+    ['in the function zip', {}],
+    ['in the dependencies layer', { dependenciesLayer: true }],
+    ['in a slim package', { slim: 'true', memory: 512, timeout: 30 }],
+  ] as const) {
+    withBuild(`refuses the build, naming the file, its distribution and what to do (${what})`, async () => {
+      const path = functionFolder(`fn-glibc-${what.split(' ').pop()}`, `${fastrandProject()}\n`);
+      const logger = new RecordingLogger();
+      const built = buildPackage(options(path, overrides), { logger, env });
+      const message = await built.then(
+        () => 'built',
+        (error: Error) => error.message,
+      );
+      const lines = message.split('\n');
+      expect(lines[0]).toMatch(
+        new RegExp(
+          `^Compiled code pip installed from the requirements needs a newer glibc than ${runtime}'s Amazon Linux 2(?:023)? has \\(glibc 2\\.(?:26|34)[^)]*\\): Lambda cannot import it \\("version \`GLIBC_2\\.36' not found"\\)\\.$`,
+        ),
+      );
+      expect(lines[1]).toMatch(
+        new RegExp(
+          `^  - fast/_fast\\.cpython-${build.version.replace('.', '')}[^ ]*\\.so \\(from fastrand 2\\.0\\) needs glibc 2\\.36 \\(GLIBC_2\\.36\\)$`,
+        ),
+      );
+      expect(message).toContain('require fastrand by name and version');
+      expect(message).toContain('-binary');
+      expect(message).toContain('auditwheel');
+      expect(message).toContain(`--platform linux_${MACHINE}`);
+      expect(message).toContain('--find-links <folder>');
+      // Refused outright, not warned of: no other warning either.
+      expect(warnings(logger)).toEqual([]);
+    });
+  }
+
+  it('lists up to five files in one message, then how many more', () => {
+    const found = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((n, i) => ({
+      path: `pkg/_${n}.abi3.so`,
+      ...(i % 2 ? { version: 'GLIBCXX_3.4.32' } : { glibc: [2, 38] as const, version: 'GLIBC_2.38' }),
+      ...(i < 6 && { distribution: `pkg-${n} 1.0` }),
+    }));
+    const lines = installedTooNewMessage(found, { runtime: 'python3.12', architecture: 'arm64' }).split('\n');
+    expect(lines.slice(0, 7)).toEqual([
+      `Compiled code pip installed from the requirements needs a newer glibc or libstdc++ than python3.12's Amazon Linux 2023 has (glibc 2.34, and the libstdc++ of GCC 11: up to GLIBCXX_3.4.29 and CXXABI_1.3.13): Lambda cannot import it ("version \`GLIBC_2.38' not found").`,
+      '  - pkg/_a.abi3.so (from pkg-a 1.0) needs glibc 2.38 (GLIBC_2.38)',
+      '  - pkg/_b.abi3.so (from pkg-b 1.0) needs libstdc++ GLIBCXX_3.4.32',
+      '  - pkg/_c.abi3.so (from pkg-c 1.0) needs glibc 2.38 (GLIBC_2.38)',
+      '  - pkg/_d.abi3.so (from pkg-d 1.0) needs libstdc++ GLIBCXX_3.4.32',
+      '  - pkg/_e.abi3.so (from pkg-e 1.0) needs glibc 2.38 (GLIBC_2.38)',
+      '  - and 2 more',
+    ]);
+    const message = lines.join('\n');
+    // Every distribution named in what to do, once; the image for Lambda's processor and glibc.
+    expect(message).toContain('require pkg-a, pkg-b, pkg-c, pkg-d, pkg-e, pkg-f by name and version');
+    expect(message).toContain('quay.io/pypa/manylinux_2_28_aarch64');
+    expect(message).toContain('public.ecr.aws/lambda/python:3.12 on an arm64 machine');
   });
 });
