@@ -69,7 +69,7 @@ const DATE_TIME = new RegExp(
 );
 const LOCAL_TIME = new RegExp(`^${TIME}$`);
 /** The characters of a number, date, time, true or false. */
-const SCALAR = /^[0-9A-Za-z_+\-.:]+/;
+const SCALAR = /[0-9A-Za-z_+\-.:]+/y;
 
 /** Whether the fields of a date or time are in range (TOML's RFC 3339: no 24:00, no leap second). */
 function validDateTime(year: number, month: number, day: number, ...hms: (number | undefined)[]): boolean {
@@ -321,10 +321,11 @@ class Reader {
   }
 
   private scalar(): TomlValue {
-    let token = SCALAR.exec(this.text.slice(this.pos, this.pos + 80))?.[0] ?? '';
+    SCALAR.lastIndex = this.pos;
+    let token = SCALAR.exec(this.text)?.[0] ?? '';
     // A date and a time apart by a space are one offset or local date-time.
     const time = /^\d{4}-\d{2}-\d{2}$/.test(token)
-      ? /^ \d{2}:[0-9A-Za-z_+\-.:]*/.exec(this.text.slice(this.pos + token.length, this.pos + 80))
+      ? /^ \d{2}:[0-9A-Za-z_+\-.:]*/.exec(this.text.slice(this.pos + token.length, this.pos + 40))
       : null;
     if (time) token += time[0];
     const value = token ? scalarOf(token) : undefined;

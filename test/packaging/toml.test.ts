@@ -145,6 +145,8 @@ describe('parseToml (TOML 1.0, for pyproject.toml and Pipfile)', () => {
     expect(root.a).toEqual(new TomlFloat(1));
     expect(root.b).toBe(1);
     expect(root.c).toEqual(new TomlFloat(100));
+    const long = `0.${'1'.repeat(100)}`;
+    expect(parseToml(`d = ${long}\n`).root.d).toEqual(new TomlFloat(Number(long)));
   });
 
   it('reads offset and local date-times, dates and times, which JSON cannot write', () => {
