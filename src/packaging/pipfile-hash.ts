@@ -16,7 +16,15 @@
  * `flask-sqlalchemy`): a lock with either hash is up to date.
  */
 import { createHash } from 'node:crypto';
-import { isTable, parseTomlSubset, TomlSubsetError, type TomlTable, type TomlValue } from './toml-subset.js';
+import {
+  isTable,
+  parseToml,
+  TomlDateTime,
+  TomlFloat,
+  TomlSubsetError,
+  type TomlTable,
+  type TomlValue,
+} from './toml-subset.js';
 import { sortByUtf8 } from './utf8-order.js';
 
 /** The source pipenv hashes a Pipfile without [[source]] with (plette's DEFAULT_SOURCE_TOML). */
@@ -52,6 +60,27 @@ function pythonString(s: string): string {
   return `"${escaped}"`;
 }
 
+/**
+ * A float as Python's json.dumps writes it: repr (the shortest digits that
+ * read back as it, in exponent form below 1e-4 and from 1e16: `1e-05`,
+ * `1e+16`; else with a fraction: `1.0`), and Infinity, -Infinity, NaN.
+ */
+export function pythonFloat(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+  const sign = x < 0 || Object.is(x, -0) ? '-' : '';
+  // JavaScript's toExponential() gives the same shortest digits as Python's repr.
+  const [mantissa, power] = Math.abs(x).toExponential().split('e') as [string, string];
+  const digits = mantissa.replace('.', '');
+  const exponent = Number(power);
+  if (exponent < -4 || exponent >= 16) {
+    const fraction = digits.length > 1 ? `.${digits.slice(1)}` : '';
+    return `${sign}${digits[0]}${fraction}e${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
+  }
+  if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+  return `${sign}${digits.slice(0, exponent + 1).padEnd(exponent + 1, '0')}.${digits.slice(exponent + 1) || '0'}`;
+}
+
 /** What Python's json.dumps writes: TOML's values and None (null). */
 export type PythonJsonValue = TomlValue | null | PythonJsonValue[] | { [key: string]: PythonJsonValue };
 
@@ -70,10 +99,13 @@ export function pythonJson(
     if (typeof v === 'string') return pythonString(v);
     if (typeof v === 'boolean') return String(v);
     if (typeof v === 'number') {
-      // Beyond 2^53 a JavaScript number no longer holds the integer Python would write.
+      // Beyond 2^53 a JavaScript number no longer holds the integer Python would write (nor a hex one read).
       if (!Number.isSafeInteger(v)) throw new RangeError(`${v} is not an integer JSON writes exactly`);
       return String(v);
     }
+    if (v instanceof TomlFloat) return pythonFloat(v.value);
+    // Python reads a TOML date as a datetime, which json.dumps refuses (so pipenv and Poetry fail on one).
+    if (v instanceof TomlDateTime) throw new RangeError(`${v.text} is a date, which JSON does not write`);
     if (Array.isArray(v)) return `[${v.map(json).join(item)}]`;
     // Python sorts keys by code point, which is the order of their UTF-8 bytes.
     const keys = sortByUtf8(Object.keys(v), (k) => k);
@@ -106,13 +138,14 @@ function hashedData(pipfile: TomlTable, names: (name: string) => string): TomlTa
 /**
  * The hashes pipenv records for this Pipfile: names as written (pipenv
  * before 2026.4), then in PEP 503 form (since), once when both are the
- * same. Undefined for a Pipfile toml-subset.ts does not read (a float, a
- * dotted key, a multi-line string): no hash rather than a wrong one.
+ * same. Undefined for a Pipfile that is not TOML, or has what pipenv's
+ * json.dumps fails on where it hashes (a date) or this module cannot write
+ * as Python would (an integer beyond 2^53): no hash rather than a wrong one.
  */
 export function pipfileHashes(text: string): string[] | undefined {
   let pipfile: TomlTable;
   try {
-    pipfile = parseTomlSubset(text).root;
+    pipfile = parseToml(text).root;
     const hashes = [(n: string) => n, canonical].map((names) =>
       createHash('sha256')
         .update(pythonJson(hashedData(pipfile, names)), 'utf8')

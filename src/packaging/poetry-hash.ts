@@ -23,7 +23,7 @@
  */
 import { createHash } from 'node:crypto';
 import { pythonJson, type PythonJsonValue } from './pipfile-hash.js';
-import { isTable, parseTomlSubset, TomlSubsetError, type TomlTable } from './toml-subset.js';
+import { isTable, parseToml, parseTomlSubset, TomlSubsetError, type TomlTable } from './toml-subset.js';
 
 /** What a Poetry release puts in the hash: [project] (2.0+), [dependency-groups] (2.3+), tool.poetry.group (1.2+). */
 interface Hashing {
@@ -99,8 +99,9 @@ function hashingsOf(lock: string, lockVersion: string | undefined): Hashing[] | 
  * The content-hashes the Poetry that wrote `lock` would record for
  * `pyproject` (first the one it most likely is), and the one the lock
  * records; undefined when there is no telling: no content-hash, a Poetry or
- * lock-version this module does not know, a pyproject or lock
- * toml-subset.ts does not read (a float, a dotted key, a multi-line string).
+ * lock-version this module does not know, a pyproject that is not TOML or
+ * a lock not as Poetry writes it, a date where Poetry hashes (its json.dumps
+ * fails on one).
  */
 export function poetryContentHashes(
   pyproject: string,
@@ -112,7 +113,7 @@ export function poetryContentHashes(
     const lockVersion = metadata['lock-version'];
     const hashings = hashingsOf(lock, typeof lockVersion === 'string' ? lockVersion : undefined);
     if (typeof recorded !== 'string' || !recorded || !hashings) return undefined;
-    const parsed = parseTomlSubset(pyproject).root;
+    const parsed = parseToml(pyproject).root;
     return { recorded, hashes: [...new Set(hashings.map((h) => contentHash(parsed, h)))] };
   } catch (error) {
     if (error instanceof TomlSubsetError || error instanceof RangeError) return undefined;

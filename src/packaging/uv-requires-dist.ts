@@ -16,7 +16,14 @@
  * dependency groups are not (requires-dev), and are not installed.
  */
 import { normalize } from './lock-walk.js';
-import { isTable, parseTomlSubset, TomlSubsetError, type TomlTable, type TomlValue } from './toml-subset.js';
+import {
+  isTable,
+  parseToml,
+  parseTomlSubset,
+  TomlSubsetError,
+  type TomlTable,
+  type TomlValue,
+} from './toml-subset.js';
 import { folderOf } from './uv-lock.js';
 
 /** A PEP 508 requirement's name, in PEP 503 form; undefined when it has none. */
@@ -75,7 +82,7 @@ export function uvLockDifference(
     const lockRoot = parseTomlSubset(lock).root;
     if (lockRoot.version !== 1) return undefined;
     locked = lockedNames(lockRoot, member);
-    declared = locked && declaredNames(parseTomlSubset(pyproject).root);
+    declared = locked && declaredNames(parseToml(pyproject).root);
   } catch (error) {
     if (error instanceof TomlSubsetError) return undefined;
     throw error;
@@ -91,8 +98,8 @@ export function uvLockDifference(
  * The warning for a uv.lock whose project requirements name other packages
  * than `pyproject` declares (`pyprojectPath` and `lockPath` name them);
  * undefined when the names agree, or when there is no telling (dynamic
- * dependencies, no one package for the project in the lock, TOML
- * toml-subset.ts does not read).
+ * dependencies, no one package for the project in the lock, a pyproject
+ * that is not TOML).
  */
 export function staleUvLockWarning(
   pyproject: string,

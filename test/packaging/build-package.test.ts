@@ -955,6 +955,30 @@ describe('a Poetry project (pyproject.toml and poetry.lock, no requirements file
       expect(warning).toBeLessThan(logger.lines.findIndex((l) => l.message.startsWith('Installing')));
     });
 
+    // Tool settings as real pyprojects hold them: TOML the lockfile subset does not read.
+    const toolSettings =
+      '\n[tool.pytest.ini_options]\naddopts = """\n  -ra\n  --strict-markers\n"""\n\n' +
+      '[tool.coverage.report]\nfail_under = 90.5\n\n[tool.ruff]\nlint.select = ["E", "F"]\n';
+
+    it('checks a pyproject.toml with pytest addopts over lines, a float and dotted keys: stale warns, fresh does not', async () => {
+      const stale = poetryProject('poetry-stale-tools', 'poetry2-flask-app', {
+        'pyproject.toml': `${pyproject.replace('"flask[async] (>=3.1,<4.0)",', '"flask[async] (>=3.1,<4.0)",\n    "requests (>=2)",')}${toolSettings}`,
+        'poetry.lock': hashed,
+      });
+      const logger = new RecordingLogger();
+      await buildPackage(poetryOptions(stale), { logger });
+      expect(logger.text('warning')).toContain(
+        `${join(stale, 'poetry.lock')} is out of date with ${join(stale, 'pyproject.toml')}: it was locked from another pyproject.toml (its content-hash is ${poetryHash}, `,
+      );
+      const fresh = poetryProject('poetry-fresh-tools', 'poetry2-flask-app', {
+        'pyproject.toml': `${pyproject}${toolSettings}`,
+        'poetry.lock': hashed,
+      });
+      const quiet = new RecordingLogger();
+      await buildPackage(poetryOptions(fresh), { logger: quiet });
+      expect(quiet.text('warning')).toBe('');
+    });
+
     it("says nothing when the lock is the pyproject's, whatever its comments and descriptions", async () => {
       const path = poetryProject('poetry-fresh', 'poetry2-flask-app', {
         'pyproject.toml': `# locked with poetry lock\n${pyproject.replace('A Flask app on Lambda', 'Hello')}`,

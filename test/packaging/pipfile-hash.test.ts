@@ -55,9 +55,18 @@ describe('pipfileHashes', () => {
       expect(pipfileHashes(same)![0]).toBe(hash);
   });
 
-  it('gives no hash for a Pipfile it cannot read exactly (a float, a dotted key), rather than a wrong one', () => {
-    expect(pipfileHashes('[requires]\npython_version = 3.12\n')).toBeUndefined();
-    expect(pipfileHashes('[packages]\nrequests.version = "*"\n')).toBeUndefined();
+  it('writes a float as Python does (python_version = 3.12 is not "3.12")', () => {
+    // /usr/bin/python3: sha256 of json.dumps({"_meta": {"requires": {"python_version": 3.12}, "sources": [PyPI]},
+    // "default": {}, "develop": {}}, sort_keys=True, separators=(",", ":")).
+    expect(pipfileHashes('[requires]\npython_version = 3.12\n')).toEqual([
+      'f5139f198be12526485ad1718fcd4e633ff0878f4b719cfd820b48f1485c6ff7',
+    ]);
+  });
+
+  it('gives no hash for a Pipfile that is not TOML or has a date where pipenv hashes (its json.dumps fails)', () => {
+    expect(pipfileHashes('[packages]\nrequests = "*"\nrequests = "*"\n')).toBeUndefined();
+    expect(pipfileHashes('[packages]\nrequests = { version = "*", since = 2024-01-01 }\n')).toBeUndefined();
+    expect(pipfileHashes('[scripts]\nsince = 2024-01-01\n')).toBeDefined();
   });
 });
 
@@ -111,7 +120,7 @@ describe('stalePipfileLockWarning', () => {
   it('says nothing when it cannot tell: no hash in the lock, a lock or Pipfile it cannot read', () => {
     expect(stalePipfileLockWarning(pipfile, '{"_meta": {}, "default": {}}', 'P', 'L')).toBeUndefined();
     expect(stalePipfileLockWarning(pipfile, 'not JSON', 'P', 'L')).toBeUndefined();
-    const float = `${pipfile}\n[other]\nx = 1.5\n`;
-    expect(stalePipfileLockWarning(float, lock, 'P', 'L')).toBeUndefined();
+    const invalid = `${pipfile}\n[other]\nx = 1.5.0\n`;
+    expect(stalePipfileLockWarning(invalid, lock, 'P', 'L')).toBeUndefined();
   });
 });

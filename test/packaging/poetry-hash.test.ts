@@ -88,8 +88,18 @@ describe('poetryContentHashes', () => {
     expect(poetryContentHashes(pyproject, lockOf('0', by('3.0.0')))).toBeUndefined();
     expect(poetryContentHashes(pyproject, lockOf('0', '', '3.0'))).toBeUndefined();
     expect(
-      poetryContentHashes(`${pyproject}\n[tool.other]\nx = 1.5\n`, lockOf('0', by('2.3.0'))),
+      poetryContentHashes(`${pyproject}\n[tool.other]\nx = 1.5.0\n`, lockOf('0', by('2.3.0'))),
     ).toBeUndefined();
+    // Poetry's json.dumps fails on a date in what it hashes; elsewhere a date changes nothing.
+    const dated = pyproject.replace(
+      '[tool.poetry.dependencies]',
+      '[tool.poetry.dependencies]\nsince = 2024-01-01',
+    );
+    expect(dated).not.toBe(pyproject);
+    expect(poetryContentHashes(dated, lockOf('0', by('2.3.0')))).toBeUndefined();
+    expect(
+      poetryContentHashes(`${pyproject}\n[tool.other]\nx = 2024-01-01\n`, lockOf('0', by('2.3.0'))),
+    ).toBeDefined();
     expect(poetryContentHashes(pyproject, 'content-hash = """\n"""\n')).toBeUndefined();
   });
 });
@@ -121,5 +131,18 @@ describe('stalePoetryLockWarning', () => {
     expect(stalePoetryLockWarning(groups, lockOf(old, by('2.2.0')), 'P', 'L')).toBeUndefined();
     expect(stalePoetryLockWarning(groups, lockOf(current, by('2.3.0')), 'P', 'L')).toBeUndefined();
     expect(stalePoetryLockWarning(groups, lockOf(old, by('2.3.0')), 'P', 'L')).toContain('out of date');
+  });
+
+  it('checks a pyproject as people write it (pytest addopts over lines, a float, dotted keys), as Poetry hashed it', () => {
+    // poetry-tools: Debian's Poetry 1.3.2 ran poetry lock --no-update on this pyproject.
+    const tools = read('poetry-tools/pyproject.toml');
+    const toolsLock = read('poetry-tools/poetry.lock');
+    expect(tools).toContain('addopts = """');
+    expect(tools).toContain('fail_under = 90.5');
+    expect(stalePoetryLockWarning(tools, toolsLock, 'P', 'L')).toBeUndefined();
+    const added = tools.replace('python = "^3.11"', 'python = "^3.11"\nrequests = "^2.32"');
+    expect(stalePoetryLockWarning(added, toolsLock, '/fn/pyproject.toml', '/fn/poetry.lock')).toMatch(
+      /^\/fn\/poetry\.lock is out of date with \/fn\/pyproject\.toml: .* Run poetry lock and commit poetry\.lock\.$/,
+    );
   });
 });

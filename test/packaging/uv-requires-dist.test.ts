@@ -60,6 +60,25 @@ describe('uvLockDifference', () => {
     });
   });
 
+  it('reads a pyproject as people write it: multi-line strings, floats, dotted keys, dates', () => {
+    const written = `${pyproject.replace('"numpy>=2.0",', '"numpy>=2.0",\n    "boto3",')}
+[tool.pytest.ini_options]
+addopts = """
+  -ra --strict-markers
+"""
+
+[tool.coverage.report]
+fail_under = 90.5
+
+[tool.ruff]
+lint.select = ["E", "F"]
+
+[tool.changelog]
+released = 2026-01-31
+`;
+    expect(uvLockDifference(written, lock)).toEqual({ added: ['boto3'], removed: [] });
+  });
+
   it('gives nothing when it cannot tell: dynamic dependencies, no [project], no one package for the project, TOML it cannot read', () => {
     expect(
       uvLockDifference(pyproject.replace('version = "0.1.0"', 'dynamic = ["dependencies"]'), lock),
@@ -72,7 +91,7 @@ describe('uvLockDifference', () => {
         lock.replace('source = { virtual = "." }', 'source = { registry = "https://pypi.org/simple" }'),
       ),
     ).toBeUndefined();
-    expect(uvLockDifference(`${pyproject}\n[tool.x]\ny = 1.5\n`, lock)).toBeUndefined();
+    expect(uvLockDifference(`${pyproject}\n[tool.x]\ny = 1.5.0\n`, lock)).toBeUndefined();
     expect(uvLockDifference(pyproject, lock.replace('version = 1\n', 'version = 2\n'))).toBeUndefined();
   });
 });
