@@ -2,6 +2,7 @@
  * The AWS part of a deploy, in the order the deploy pipeline runs it, for
  * tests and the bench: identity -> artifact -> execution role -> function.
  */
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
@@ -21,6 +22,7 @@ import {
   indexedFunctionTags,
   type FunctionResult,
 } from '../../src/resources/function/lambda-function.js';
+import { ensureFunctionLogGroup } from '../../src/resources/logs/stage-logs.js';
 import type { ZipFixture } from './zip.js';
 
 export interface AwsAccountClients {
@@ -31,6 +33,8 @@ export interface AwsAccountClients {
   region: string;
   /** As the pipeline passes it: whose a function is that this role may not read. */
   tagging?: ResourceGroupsTaggingAPIClient;
+  /** Given: the function's log group is made tagged once the function is ours (as a new preview stage's is). */
+  logGroups?: CloudWatchLogsClient;
 }
 
 export interface StageDeploy {
@@ -121,5 +125,14 @@ export async function deployStageToAws(
     },
     deps,
   );
+  if (clients.logGroups) {
+    const name = `/aws/lambda/${functionName(input.project, input.stage)}`;
+    const arn = `arn:aws:logs:${clients.region}:${accountId}:log-group:${name}`;
+    await ensureFunctionLogGroup(
+      clients.logGroups,
+      { name, arn, tags, functionIsOurs: true, functionExisted: !fn.created },
+      deps,
+    );
+  }
   return { accountId, artifact, role, fn };
 }

@@ -46,6 +46,8 @@ export interface DeployedStageOptions {
   ref?: string;
   /** The function's LastModified, as Lambda writes it (`2026-01-01T00:00:00.000+0000`). */
   lastModified?: string;
+  /** Its log group as Lambda made it for a stage deployed before the deploy made it: without tags. */
+  untaggedLogGroup?: boolean;
 }
 
 export function seedDeployedStage(aws: FakeAws, options: DeployedStageOptions): DeployedStage {
@@ -56,7 +58,8 @@ export function seedDeployedStage(aws: FakeAws, options: DeployedStageOptions): 
   };
   const fn = aws.seed.function(name, { alias: 'live', tags });
   if (options.lastModified) fn.latest.LastModified = options.lastModified;
-  aws.seed.logGroup(`/aws/lambda/${name}`);
+  // As the deploy makes it; a stage deployed before that has an untagged one (`untaggedLogGroup`).
+  aws.seed.logGroup(`/aws/lambda/${name}`, { tags: options.untaggedLogGroup ? {} : tags });
   const seeded: DeployedStage = { functionName: name };
   if (options.gateway === 'http-api') seeded.apiId = aws.seed.httpApi(name, tags).ApiId;
   if (options.gateway === 'rest-api') {

@@ -1,9 +1,10 @@
 /**
- * IAM's answer to the preview deploy role on the project's functions and
- * EventBridge rules: every call but CreateFunction on one named `{project}-*`
- * without a lambda-deploy:name tag is refused (src/iam/deploy-policy.ts,
- * untaggedFunctions), and one that does not exist has no tags either, so it is
- * refused too, where the service would answer ResourceNotFoundException.
+ * IAM's answer to the preview deploy role on the project's functions,
+ * EventBridge rules and log groups (`/aws/lambda/{project}-*`): every call but
+ * CreateFunction and CreateLogGroup on one without a lambda-deploy:name tag is
+ * refused (src/iam/deploy-policy.ts, untaggedFunctions), and one that does not
+ * exist has no tags either, so it is refused too, where the service would
+ * answer ResourceNotFoundException.
  */
 import { TagKeys } from '../../src/model/tags.js';
 import type { FakeAws } from './index.js';
@@ -17,6 +18,14 @@ export function denyUntaggedFunctions(aws: FakeAws, project: string): void {
       const name = named.split('/').pop() ?? '';
       if (!name.startsWith(`${project}-`)) return false;
       return aws.account.rules.get(name)?.tags[TagKeys.Name] === undefined;
+    }
+    if (service === 'logs') {
+      // DescribeLogGroups has no resource; CreateLogGroup is spared (the deploy makes it tagged).
+      const named = input.logGroupName ?? input.logGroupIdentifier ?? input.resourceArn;
+      if (typeof named !== 'string' || operation === 'CreateLogGroup') return false;
+      const name = named.replace(/^arn:.*?:log-group:/, '').replace(/:\*$/, '');
+      if (!name.startsWith(`/aws/lambda/${project}-`)) return false;
+      return aws.account.logGroups.get(name)?.tags[TagKeys.Name] === undefined;
     }
     if (service !== 'lambda' || operation === 'CreateFunction') return false;
     const named = input.FunctionName ?? input.ARN ?? input.Resource;

@@ -29,9 +29,12 @@
  *   `/tags/{arn}`, which has no resource tags at all, so a tag write there could
  *   relabel anyone's API: no role gets it (we tag at creation only), and the
  *   preview role is denied it outright.
- * - CloudWatch Logs: log groups take `aws:ResourceTag/*`, but the groups
- *   Lambda creates for a function carry no tags, so they are scoped by name
- *   (`/aws/lambda/{project}-*`); `DescribeLogGroups` has no resource at all.
+ * - CloudWatch Logs: log groups (and streams) take `aws:ResourceTag/*`;
+ *   CreateLogGroup and TagResource take `aws:RequestTag/*`, and a create with
+ *   tags needs logs:TagResource as well. The deploy makes `/aws/lambda/{fn}`
+ *   with the stage's tags; those Lambda made for stages deployed before carry
+ *   none, so the Allow is scoped by name (`/aws/lambda/{project}-*`) with
+ *   IfExists; `DescribeLogGroups` has no resource at all.
  * - EventBridge: rules take `aws:ResourceTag/*`, PutRule `aws:RequestTag/*`;
  *   `ListRules` has no resource.
  * - S3: objects are scoped by key prefix (`lambda-deploy/{project}/`); bucket
@@ -302,18 +305,23 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
         (a) => !preview || a !== 'lambda:PutProvisionedConcurrencyConfig',
       ),
     );
+  // The functions and their log groups, in one statement to keep the policy under IAM's size limit:
+  // a lambda:* action never acts on a log group, nor a logs:* action on a function, so it grants no more.
+  const logGroups = `arn:${p}:logs:${region}:${accountId}:log-group:/aws/lambda/${project}-*`;
   statements.push({
     Sid: 'ProjectFunctions',
     Effect: 'Allow',
-    Action: functionActions,
-    Resource: [functions, `${functions}:*`],
+    Action: [...functionActions, ...LOG_ACTIONS],
+    Resource: [functions, `${functions}:*`, logGroups],
     Condition: { StringEqualsIfExists: ours },
   });
+  // The function and its log group are made with the project's tags (a log group's tags-on-create
+  // need logs:TagResource too).
   statements.push({
     Sid: 'CreateProjectFunctions',
     Effect: 'Allow',
-    Action: ['lambda:CreateFunction', 'lambda:TagResource'],
-    Resource: functions,
+    Action: ['lambda:CreateFunction', 'lambda:TagResource', 'logs:CreateLogGroup', 'logs:TagResource'],
+    Resource: [functions, logGroups],
     Condition: { StringEquals: { [`aws:RequestTag/${TagKeys.Name}`]: project } },
   });
 
@@ -369,14 +377,6 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
       ...manage(keys),
       Action: ['apigateway:GET', 'apigateway:DELETE'],
     });
-
-  statements.push({
-    Sid: 'FunctionLogs',
-    Effect: 'Allow',
-    Action: LOG_ACTIONS,
-    Resource: `arn:${p}:logs:${region}:${accountId}:log-group:/aws/lambda/${project}-*`,
-    Condition: { StringEqualsIfExists: ours },
-  });
 
   if (options.keepWarm) {
     statements.push({
@@ -622,15 +622,29 @@ function previewDenies(options: DeployPolicyOptions, p: string): PolicyStatement
  * checks the reference), so only CreateFunction is spared: its request carries
  * the tags, which IAM puts in aws:ResourceTag for a create. One that does not
  * exist has no tags either: the probes get AccessDenied rather than
- * ResourceNotFoundException there (see readStageFunction). Log groups cannot
- * be held to this: Lambda makes them without tags.
+ * ResourceNotFoundException there (see readStageFunction).
+ *
+ * Log groups `/aws/lambda/{project}-*` too: a hand-made function's (its lines
+ * may hold secrets), or one Lambda made untagged for a stage deployed before
+ * the deploy made and tagged its group (ensureFunctionLogGroup). Every
+ * CloudWatch Logs action on a log group or log stream takes aws:ResourceTag
+ * (sar-model.test.ts again), tagging included, so the preview role cannot tag
+ * such a group open either. DescribeLogGroups has no resource (names and
+ * sizes, never lines): it is checked on no log group ARN, so this never
+ * reaches it. CreateLogGroup is spared like CreateFunction: the group is made
+ * with the project's tags (CreateProjectFunctions demands them), and its
+ * tags-on-create check of logs:TagResource sees them as the group's.
  */
 function untaggedFunctions(project: string, p: string): PolicyStatement {
   return {
     Sid: 'Untagged',
     Effect: 'Deny',
-    NotAction: 'lambda:CreateFunction',
-    Resource: [`arn:${p}:lambda:*:*:function:${project}-*`, `arn:${p}:events:*:*:rule/${project}-*`],
+    NotAction: ['lambda:CreateFunction', 'logs:CreateLogGroup'],
+    Resource: [
+      `arn:${p}:lambda:*:*:function:${project}-*`,
+      `arn:${p}:events:*:*:rule/${project}-*`,
+      `arn:${p}:logs:*:*:log-group:/aws/lambda/${project}-*`,
+    ],
     Condition: { Null: { [`aws:ResourceTag/${TagKeys.Name}`]: 'true' } },
   };
 }
@@ -670,7 +684,7 @@ export function deployPolicyNotes(options: DeployPolicyOptions): string[] {
   if (options.role === 'preview')
     notes.push(
       `Preview role: denied every write to the stages ${protectedStagesOf(options).join(', ')} and every IAM write, ` +
-        `and every read or write of a function or EventBridge rule named ${options.project}-* without the ${TagKeys.Name} tag (one made by hand or by another tool).`,
+        `and every read or write of a function or EventBridge rule named ${options.project}-*, or log group /aws/lambda/${options.project}-*, without the ${TagKeys.Name} tag (one made by hand or by another tool, or a log group Lambda made for a stage deployed before lambda-deploy tagged them).`,
     );
   if (options.role === 'preview' && options.provisionedConcurrency)
     notes.push(

@@ -49,7 +49,8 @@ import type { Plan } from '../model/plan.js';
 import type { DeployReport } from '../model/outcome.js';
 import { secretValues } from '../settings/secret-values.js';
 import type { Settings } from '../model/settings.js';
-import { fetchFunctionLogs, logGroupArn } from '../resources/logs/function-logs.js';
+import { defaultLogGroup, fetchFunctionLogs, logGroupArn } from '../resources/logs/function-logs.js';
+import { ensureFunctionLogGroup, type LogGroupInput } from '../resources/logs/stage-logs.js';
 import { rollbackAlias } from '../resources/function/rollback.js';
 import { invokeSmokeTest, runSmokeTest } from '../smoke/smoke-test.js';
 import { errorMessage } from '../util/retry.js';
@@ -464,13 +465,13 @@ async function deployCode(
   }
   mayWrite.open();
   const { existing, alias } = current;
-  const maskValues = functionValuesMask(settings, plan, deps.logger);
-  maskValues(Object.values(existing?.config.Environment?.Variables ?? {}));
+  const maskValues = functionValuesMask(settings, plan, deps.logger, existing?.config.Environment?.Variables);
   const made = { slim, accountId, current, marked, tags };
+  const logGroup = functionLogGroup(context, session, current, roleLog);
   changing.open(
     !existing || !alias || codeNeedsUpdate(existing.config, pkg.codeSha256, settings.architecture),
   );
-  const [artifact, , role, layers] = await together(
+  const [artifact, , role, , layers] = await together(
     awsDeps,
     () => upload.result(),
     async () => {
@@ -480,6 +481,7 @@ async function deployCode(
       marked.functionArn = arn;
     },
     () => executionRole.result(),
+    () => logGroup.before(),
     () => dependenciesLayer(settings, pkg, { ...session, awsDeps: { ...awsDeps, logger: uploadLog } }),
     // Written only now: the function is known to be this stage's.
     async () =>
@@ -506,11 +508,49 @@ async function deployCode(
         ownRoleNote(settings.executionRoleArn, settings.name, slim, partitionOf(clients.region)),
       );
     const input = { ...made, layers, role, artifact, maskValues };
-    const result = await deployWithLayers(settings, plan, pkg, session, input, query);
+    const result = await logGroup.after(await deployWithLayers(settings, plan, pkg, session, input, query));
     marked.functionArn ??= result.functionArn || undefined;
     // The report says the /tmp that is set, which may be the owner's rather than slim's.
     return { ...result, ephemeralStorageMb: functionStorage(pkg, current).ephemeralStorageMb };
   });
+}
+
+/**
+ * The stage's log group, tagged for it (see ensureFunctionLogGroup), made
+ * before CreateFunction so that Lambda logs into it rather than making one
+ * without tags; nothing when the function logs to a group of its owner's
+ * choosing (LoggingConfig). A function this role may not read (`unseen`) may
+ * be someone else's: its group is made only once CreateFunction made it ours,
+ * before anything invokes it (so before Lambda could make the group). Its
+ * lines go to `logger`: the execution role's, at the head of the Function group.
+ */
+function functionLogGroup(
+  context: StageContext,
+  session: AwsSession,
+  current: StageFunction,
+  logger: Logger,
+): { before(): Promise<void>; after(fn: FunctionResult): Promise<FunctionResult> } {
+  const name = defaultLogGroup(context.functionName);
+  const own = current.existing?.config.LoggingConfig?.LogGroup;
+  const ensure = async (whose: Pick<LogGroupInput, 'functionIsOurs' | 'functionExisted'>) => {
+    if (own && own !== name) return;
+    const arn = logGroupArn(context.region, session.accountId, name);
+    await ensureFunctionLogGroup(
+      session.clients.logs,
+      { name, arn, tags: context.tags, ...whose },
+      { ...session.awsDeps, logger },
+    );
+  };
+  const existed = !!current.existing;
+  return {
+    before: async () => {
+      if (!current.unseen) await ensure({ functionIsOurs: existed, functionExisted: existed });
+    },
+    after: async (fn) => {
+      if (current.unseen && fn.created) await ensure({ functionIsOurs: true, functionExisted: false });
+      return fn;
+    },
+  };
 }
 
 /**
@@ -522,11 +562,15 @@ function functionValuesMask(
   settings: Settings,
   plan: Plan,
   logger: Logger,
+  /** The function's variables as read: masked at once. */
+  read: Record<string, string> = {},
 ): (values: readonly string[]) => void {
   const known = new Set(secretValues(settings, plan));
-  return (values) => {
+  const mask = (values: readonly string[]) => {
     for (const value of secretValues(settings, plan, values)) if (!known.has(value)) logger.mask(value);
   };
+  mask(Object.values(read));
+  return mask;
 }
 
 /** The stage's execution role, as ensureExecutionRole takes it: production or preview by the stage. */

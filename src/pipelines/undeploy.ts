@@ -12,7 +12,7 @@ import {
   removeUsagePlan,
 } from '../resources/front-door/stage-front-door.js';
 import { removeFunction, removeFunctionUrl } from '../resources/function/stage-functions.js';
-import { removeLogGroup } from '../resources/logs/stage-logs.js';
+import { refusedLogGroup, removeLogGroup } from '../resources/logs/stage-logs.js';
 import {
   findStageResources,
   inventoryIsEmpty,
@@ -175,13 +175,25 @@ async function removeInventory(
     report(rule.label, await removeRule(clients.events, rule, deps, PATIENCE.removal));
   // Log groups before the function: Lambda never tags `/aws/lambda/{function}`, so once the
   // function is gone nothing ties its group to the stage, and a failed delete would strand it.
-  for (const group of inv.logGroups) report(group.label, await removeLogGroup(clients, group, deps));
+  // One this role may not delete keeps its function: else nothing would tie the group to the stage.
+  const refused = new Set<string>();
+  for (const group of inv.logGroups) {
+    const done = await removeLogGroup(clients, group, deps);
+    if (done !== 'refused') report(group.label, done);
+    else {
+      refused.add(group.name);
+      const skip = refusedLogGroup(group);
+      inv.skipped.push(skip);
+      deps.logger.warning(`Left ${skip.resource}: ${skip.why}`);
+    }
+  }
+  const functions = inv.functions.filter((fn) => !refused.has(`/aws/lambda/${fn.name}`));
   // The function takes its versions, aliases, permissions and URL configs with it.
-  for (const fn of inv.functions) report(fn.label, await removeFunction(clients, fn, deps));
+  for (const fn of functions) report(fn.label, await removeFunction(clients, fn, deps));
   // A last invocation in between (an event source mapping, a direct invoke) recreates its group.
-  for (const fn of inv.functions) {
+  for (const fn of functions) {
     const group = inv.logGroups.find((g) => g.name === `/aws/lambda/${fn.name}`);
-    if (group && (await removeLogGroup(clients, group, deps)))
+    if (group && (await removeLogGroup(clients, group, deps, true)))
       deps.logger.info(`Removed ${group.label} again: the function wrote to it while being removed.`);
   }
 }

@@ -42,9 +42,15 @@ export function stageCalls(stage: string) {
   const TAGS = { 'lambda-deploy:name': PROJECT, 'lambda-deploy:stage': stage };
   const production = stage === 'main';
   const role = production ? ROLE_ARN : PREVIEW_ROLE_ARN;
-  /** The tags the stage's resources carry, as the deploy writes them (log groups: none). */
+  const LOG_GROUP_ARN = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/${FUNCTION}`;
+  /** The tags the stage's resources carry, as the deploy writes them. */
   const tagsOf = (arn: string): Record<string, string> | undefined => {
-    if (arn === FUNCTION_ARN || arn === `arn:aws:events:${REGION}:${ACCOUNT}:rule/${RULE}`) return TAGS;
+    if (
+      arn === FUNCTION_ARN ||
+      arn === `arn:aws:events:${REGION}:${ACCOUNT}:rule/${RULE}` ||
+      arn === LOG_GROUP_ARN
+    )
+      return TAGS;
     const api = /::\/(apis|restapis|usageplans|apikeys)\/([^/]+)$/.exec(arn);
     if (api && IDS.includes(api[2]!)) return TAGS;
     if (arn === ROLE_ARN || arn === PREVIEW_ROLE_ARN) return { 'lambda-deploy:name': PROJECT };
@@ -92,6 +98,9 @@ export function stageCalls(stage: string) {
         ]
       : [c('iam', 'GetRole', { RoleName: PREVIEW_ROLE_NAME })]),
     c('lambda', 'GetFunction', { FunctionName: FUNCTION }),
+    // The function's log group, made tagged before the function (or tagged, when Lambda made it before).
+    c('logs', 'CreateLogGroup', { logGroupName: `/aws/lambda/${FUNCTION}`, tags: TAGS }),
+    c('logs', 'ListTagsForResource', { resourceArn: LOG_GROUP_ARN }),
     c('lambda', 'CreateFunction', {
       FunctionName: FUNCTION,
       Role: role,

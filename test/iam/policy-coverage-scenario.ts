@@ -106,9 +106,9 @@ export async function deployScenario(options: { s3Bucket?: string; stage?: strin
       const { ensureArtifactBucket } = await import('../../src/resources/artifacts/artifact-bucket.js');
       await ensureArtifactBucket(s3, { region, accountId: aws.accountId }, deps(aws));
     }
-    const { tagging } = aws.clients();
-    const calls = record(aws, { lambda, s3, iam, sts, tagging });
-    const clients = { lambda, s3, iam, sts, tagging, region };
+    const { tagging, logs } = aws.clients();
+    const calls = record(aws, { lambda, s3, iam, sts, tagging, logs });
+    const clients = { lambda, s3, iam, sts, tagging, logGroups: logs, region };
     // As IAM answers the preview role on a function without the lambda-deploy:name tag, as one not
     // made yet is: the first deploy's reads are refused, and CreateFunction tells.
     if (!production)

@@ -237,14 +237,15 @@ describe('(b) every call the real modules make is allowed', () => {
   const violations = (recorded: Recorded, policy: Policy, calls = recorded.calls, project?: string) =>
     checkCalls(docFor(recorded, policy, project), calls, recorded);
   /**
-   * A call on a function or keep-warm rule that had no lambda-deploy:name tag (one not made yet): IAM
-   * refuses it to the preview role.
+   * A call on a function, keep-warm rule or log group that had no lambda-deploy:name tag (one not made
+   * yet, or gone): IAM refuses it to the preview role.
    */
   const onUntaggedFunction = (c: RecordedCall) =>
     ((c.service === 'lambda' && typeof c.input.FunctionName === 'string') ||
-      (c.service === 'events' &&
-        typeof (c.input.Name ?? c.input.Rule ?? c.input.ResourceARN) === 'string')) &&
-    c.command !== 'CreateFunctionCommand' &&
+      (c.service === 'events' && typeof (c.input.Name ?? c.input.Rule ?? c.input.ResourceARN) === 'string') ||
+      // A log group gone already (undeploy looks again once the function is gone), or made by Lambda untagged.
+      (c.service === 'logs' && typeof (c.input.logGroupName ?? c.input.resourceArn) === 'string')) &&
+    !['CreateFunctionCommand', 'CreateLogGroupCommand'].includes(c.command) &&
     !Object.values(c.resourceTags ?? {}).some((t) => t['lambda-deploy:name'] !== undefined);
   /** Allowed by the given role (and by production, which may do all a preview does); refused to another project. */
   const check = (recorded: Recorded, policy: Policy, all = recorded.calls, alsoRefused: string[] = []) => {
@@ -277,6 +278,8 @@ describe('(b) every call the real modules make is allowed', () => {
       'lambda UpdateFunctionCode',
       'lambda UpdateAlias',
       'iam GetRole',
+      'logs CreateLogGroup',
+      'logs ListTagsForResource',
     ])
       expect(operations(recorded.calls)).toContain(op);
     // Setup made the bucket and the preview execution role: a preview writes no IAM.

@@ -198,12 +198,26 @@ describe("the grants' own conditions: what stays out even without the defences i
     },
   );
 
-  it("another project's log group (tagged) is not read, though Lambda's untagged ones are", () => {
+  it("another project's log group (tagged) is not read; untagged ones (Lambda's, from before) only by production", () => {
     const group = `arn:aws:logs:${R}:${A}:log-group:/aws/lambda/shop-admin-pr-1`;
-    for (const document of [production, preview]) {
-      expect(evaluate(document, 'logs:FilterLogEvents', group)).toBe('allowed');
+    for (const document of [production, preview])
       expect(evaluate(document, 'logs:FilterLogEvents', group, tagged('shop-admin'))).toBe('implicit-deny');
-    }
+    expect(evaluate(production, 'logs:FilterLogEvents', group)).toBe('allowed');
+    expect(evaluate(preview, 'logs:FilterLogEvents', group)).toBe('explicit-deny');
+  });
+
+  it('both roles make a log group only with the project tag, and tag one only with it', () => {
+    const group = `arn:aws:logs:${R}:${A}:log-group:/aws/lambda/shop-pr-1`;
+    for (const document of [production, preview])
+      for (const action of ['logs:CreateLogGroup', 'logs:TagResource']) {
+        // At create IAM sees the request's tags as the group's (test/support/policy-check.ts, CREATES_WITH_TAGS).
+        expect(evaluate(document, action, group, { ...creating('shop'), ...tagged('shop') })).toBe('allowed');
+        expect(evaluate(document, action, group, creating())).not.toBe('allowed');
+        expect(evaluate(document, action, group, creating('shop-admin'))).not.toBe('allowed');
+      }
+    // An existing group without the tag: production tags it (stages deployed before), a preview may not open it.
+    expect(evaluate(production, 'logs:TagResource', group, creating('shop'))).toBe('allowed');
+    expect(evaluate(preview, 'logs:TagResource', group, creating('shop'))).toBe('explicit-deny');
   });
 
   it('only the gateway kinds asked for: function-url gets no API Gateway grant at all', () => {

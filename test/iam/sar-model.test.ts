@@ -42,7 +42,10 @@ const SAMPLES: Record<string, string[]> = {
     api('/apikeys/k1'),
     api(`/tags/${encodeURIComponent(api('/apis/h1'))}`),
   ],
-  logs: [`arn:aws:logs:${R}:${A}:log-group:/aws/lambda/shop-main`],
+  logs: [
+    `arn:aws:logs:${R}:${A}:log-group:/aws/lambda/shop-main`,
+    `arn:aws:logs:${R}:${A}:log-group:/aws/lambda/shop-main:log-stream:2026/01/01/[1]abc`,
+  ],
   events: [`arn:aws:events:${R}:${A}:rule/shop-main-warm`],
   iam: [`arn:aws:iam::${A}:role/shop-lambda-deploy`, `arn:aws:iam::${A}:policy/shop-lambda-deploy-boundary`],
 };
@@ -69,7 +72,7 @@ describe('the evaluator models AWS as the Service Authorization Reference does',
     },
   );
 
-  it("every Lambda action on a function, version or alias, and every EventBridge action on a rule, takes aws:ResourceTag: the preview role's Deny on those without lambda-deploy:name (NotAction CreateFunction) never fires for want of the key on its own", async () => {
+  it("every Lambda action on a function, version or alias, every EventBridge action on a rule and every CloudWatch Logs action on a log group or stream takes aws:ResourceTag: the preview role's Deny on those without lambda-deploy:name (NotAction CreateFunction, CreateLogGroup) never fires for want of the key on its own", async () => {
     const doc = deployRolePolicy({
       project: 'shop',
       region: R,
@@ -79,16 +82,31 @@ describe('the evaluator models AWS as the Service Authorization Reference does',
       role: 'preview',
     });
     const untagged = doc.Statement.find((s) => s.Sid === 'Untagged');
-    expect(untagged).toMatchObject({ Effect: 'Deny', NotAction: 'lambda:CreateFunction' });
+    expect(untagged).toMatchObject({
+      Effect: 'Deny',
+      NotAction: ['lambda:CreateFunction', 'logs:CreateLogGroup'],
+    });
     const without: string[] = [];
-    const sample = [...SAMPLES.lambda!.filter((a) => a.includes(':function:')), ...SAMPLES.events!];
-    for (const action of [...(await sarActions('lambda')), ...(await sarActions('events'))])
+    const sample = [
+      ...SAMPLES.lambda!.filter((a) => a.includes(':function:')),
+      ...SAMPLES.events!,
+      ...SAMPLES.logs!,
+    ];
+    const actions = [
+      ...(await sarActions('lambda')),
+      ...(await sarActions('events')),
+      ...(await sarActions('logs')),
+    ];
+    let checked = 0;
+    for (const action of actions)
       for (const arn of sample) {
         const type = resourceTypeFor(action, arn);
+        if (type) checked++;
         if (type && !type.conditionKeys.includes('aws:ResourceTag/${TagKey}'))
           without.push(`${action.action} ${arn}`);
       }
     expect(without).toEqual([]);
+    expect(checked).toBeGreaterThan(100);
   });
 
   it('aws:RequestTag and aws:TagKeys are in the context exactly for the actions that take them', async () => {

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { appFolder, deployApp, removeApp } from '../../fakes/aws/pipeline-deploy.js';
 import { startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
 import { denyUntaggedFunctions } from '../../fakes/aws/preview-iam.js';
+import { seedDeployedStage, tagsFor } from '../../fakes/aws/deployed-stage.js';
 import { undeployStage } from '../../src/pipelines/undeploy.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 
@@ -79,6 +80,9 @@ describe('a preview stage under the preview role, whose first reads are refused'
       expect(fn.tags).toEqual({ STAGE: 'pr-7' });
       const writes = lambdaCalls().filter((c) => !/^(Get|List)/.test(c.operation));
       expect(writes.map((c) => `${c.operation} ${c.status}`)).toEqual(['CreateFunction 409']);
+      // Nor its log group: that hand-made function would log into one a preview may read.
+      expect(aws.calls.of({ service: 'logs', operation: 'CreateLogGroup' })).toHaveLength(0);
+      expect(aws.account.logGroups.has('/aws/lambda/shop-pr-7')).toBe(false);
       expect(aws.calls.of({ service: 'apiGatewayV2', operation: 'CreateApi' })).toHaveLength(0);
       expect(aws.calls.of({ service: 'apiGateway', operation: 'CreateRestApi' })).toHaveLength(0);
     },
@@ -136,30 +140,29 @@ describe('a role without lambda:GetFunction (no Deny: an Allow missing)', () => 
   });
 });
 
-describe('undeploy of a preview stage under the preview role', () => {
-  const undeploy = () =>
-    undeployStage(
-      aws.clients(),
-      {
-        project: 'shop',
-        repository: 'octo/shop',
-        stage: 'pr-7',
-        functionName: 'shop-pr-7',
-        removeLogs: true,
-        dryRun: false,
-        protectedStages: ['main'],
-      },
-      { logger: new RecordingLogger(), sleep: aws.clock.sleep, random: () => 1 },
-    );
+const undeploy = () =>
+  undeployStage(
+    aws.clients(),
+    {
+      project: 'shop',
+      repository: 'octo/shop',
+      stage: 'pr-7',
+      functionName: 'shop-pr-7',
+      removeLogs: true,
+      dryRun: false,
+      protectedStages: ['main'],
+    },
+    { logger: new RecordingLogger(), sleep: aws.clock.sleep, random: () => 1 },
+  );
 
+describe('undeploy of a preview stage under the preview role', () => {
   it('a stage never deployed (its function refused to read, as one that does not exist is): nothing to remove', async () => {
     const outcome = await undeploy();
     expect(outcome.removed).toEqual([]);
   });
 
-  it('a deployed stage: removed, function and log group', async () => {
+  it('a deployed stage: removed, function and log group (the deploy made it, tagged)', async () => {
     expect((await deploy('http-api')).report.status).toBe('success');
-    aws.seed.logGroup('/aws/lambda/shop-pr-7');
     const outcome = await undeploy();
     expect(outcome.removed).toEqual(
       expect.arrayContaining(['function shop-pr-7', 'log group /aws/lambda/shop-pr-7']),
@@ -198,5 +201,97 @@ describe('undeploy of a preview stage under the preview role', () => {
     expect(aws.account.functions.has('shop-pr-7')).toBe(true);
     expect(aws.calls.of({ service: 'lambda', operation: 'DeleteFunction' })).toHaveLength(0);
     expect(aws.calls.of({ service: 'logs', operation: 'DeleteLogGroup' })).toHaveLength(0);
+  });
+});
+
+describe('the log group of a preview stage, under the preview role', () => {
+  const GROUP = '/aws/lambda/shop-pr-7';
+  const logsCall = (operation: string) => aws.calls.of({ service: 'logs', operation });
+
+  it('a new stage: the deploy makes it with the stage tags once CreateFunction made the function ours, before anything runs it', async () => {
+    const result = await deploy('function-url');
+    expect([result.report.status, result.failure]).toEqual(['success', undefined]);
+    expect(aws.account.logGroups.get(GROUP)?.tags).toMatchObject({
+      'lambda-deploy:name': 'shop',
+      'lambda-deploy:stage': 'pr-7',
+      'lambda-deploy:repository': expect.any(String),
+      'lambda-deploy:ref': expect.any(String),
+    });
+    const order = aws.calls.of().map((c) => `${c.operation} ${c.status < 300 ? 'ok' : c.status}`);
+    const created = order.indexOf('CreateLogGroup ok');
+    expect(created).toBeGreaterThan(order.indexOf('CreateFunction ok'));
+    expect(created).toBeLessThan(order.indexOf('CreateFunctionUrlConfig ok'));
+    expect(order.indexOf('CreateFunction ok')).toBeGreaterThan(-1);
+    // Its lines are the preview's own: readable, and removable by its undeploy.
+    aws.setFunctionLogs('shop-pr-7', ['hello']);
+    expect(aws.account.logGroups.get(GROUP)?.tags['lambda-deploy:name']).toBe('shop');
+
+    aws.calls.clear();
+    expect((await deploy('function-url')).report.status).toBe('success');
+    // A redeploy only reads it: its tags open it to the preview role.
+    expect(logsCall('ListTagsForResource').map((c) => c.status)).toEqual([200]);
+    expect(logsCall('CreateLogGroup')).toHaveLength(0);
+    expect(logsCall('TagResource')).toHaveLength(0);
+  });
+
+  it('a stage deployed before the deploy made its group (Lambda made it, untagged): deploy and undeploy go on, leaving it for prune', async () => {
+    seedDeployedStage(aws, {
+      project: 'shop',
+      stage: 'pr-7',
+      gateway: 'none',
+      tags: tagsFor('shop', 'pr-7', 'octo/shop'),
+      untaggedLogGroup: true,
+    });
+    const result = await deploy('none');
+    expect([result.report.status, result.failure]).toEqual(['success', undefined]);
+    expect(result.logger.text('info')).toMatch(
+      /log group \/aws\/lambda\/shop-pr-7 is there and this role may not read its tags/,
+    );
+    expect(aws.account.logGroups.get(GROUP)?.tags).toEqual({});
+    expect(logsCall('TagResource')).toHaveLength(0);
+
+    // Undeploy does not fail: the group and its function are left for prune (production role),
+    // which finds the stage by the function and removes both.
+    const outcome = await undeploy();
+    expect(outcome.removed).toEqual([]);
+    expect(outcome.skipped).toEqual([
+      { resource: `log group ${GROUP}`, why: expect.stringMatching(/its function is left too/) },
+    ]);
+    expect(aws.account.logGroups.has(GROUP)).toBe(true);
+    expect(aws.account.functions.has('shop-pr-7')).toBe(true);
+    expect(logsCall('DeleteLogGroup')[0]).toMatchObject({ fault: 'deny' });
+
+    aws.faults.allow('*');
+    const byProduction = await undeploy();
+    expect(byProduction.removed).toEqual(['log group /aws/lambda/shop-pr-7', 'function shop-pr-7']);
+  });
+});
+
+describe('the log group of a stage deployed before, under the production role', () => {
+  it('an untagged one of our function is tagged for the stage; one tagged for another project is left', async () => {
+    aws.faults.allow('*');
+    seedDeployedStage(aws, {
+      project: 'shop',
+      stage: 'pr-7',
+      gateway: 'none',
+      tags: tagsFor('shop', 'pr-7', 'octo/shop'),
+      untaggedLogGroup: true,
+    });
+    const result = await deploy('none');
+    expect([result.report.status, result.failure]).toEqual(['success', undefined]);
+    expect(aws.account.logGroups.get('/aws/lambda/shop-pr-7')?.tags).toMatchObject({
+      'lambda-deploy:name': 'shop',
+      'lambda-deploy:stage': 'pr-7',
+    });
+
+    aws.account.logGroups.get('/aws/lambda/shop-pr-7')!.tags = { 'lambda-deploy:name': 'shop-admin' };
+    aws.calls.clear();
+    const again = await deploy('none');
+    expect(again.report.status).toBe('success');
+    expect(again.logger.text('warning')).toMatch(/tagged for project shop-admin: left as it is/);
+    expect(aws.calls.of({ service: 'logs', operation: 'TagResource' })).toHaveLength(0);
+    expect(aws.account.logGroups.get('/aws/lambda/shop-pr-7')?.tags).toEqual({
+      'lambda-deploy:name': 'shop-admin',
+    });
   });
 });

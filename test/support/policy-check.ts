@@ -648,7 +648,7 @@ export function effectiveTags(resource: string, tags: TagLookup): Record<string,
  * policies depend on it: a Deny on functions without the lambda-deploy:name tag
  * must not refuse the create that brings it.
  */
-const CREATES_WITH_TAGS: ReadonlySet<string> = new Set(['lambda:CreateFunction']);
+const CREATES_WITH_TAGS: ReadonlySet<string> = new Set(['lambda:CreateFunction', 'logs:CreateLogGroup']);
 
 function withTagContext(
   permission: Permission,
@@ -720,6 +720,10 @@ export function requiredPermissions(
       s3Object(content.S3Bucket, content.S3Key);
     }
   }
+  // "To assign tags when you create a log group, you must have either the logs:TagResource or
+  // logs:TagLogGroup permission" (CreateLogGroup API reference): the newer one is modelled.
+  if (service === 'logs' && operation === 'CreateLogGroup' && hasTags(input.tags))
+    extra.push({ action: 'logs:TagResource', resource: own.resource });
   if (service === 'events' && operation === 'PutRule' && hasTags(input.Tags))
     extra.push({ action: 'events:TagResource', resource: own.resource });
   if (service === 'iam' && operation === 'CreateRole' && hasTags(input.Tags))

@@ -1,15 +1,21 @@
 /**
- * A stage's log groups as undeploy finds and removes them (remove-logs).
- * Lambda creates `/aws/lambda/{function}` without tags, so a log group
- * follows its function; only when the function is gone do its own tags
- * have to vouch for it.
+ * A stage's log group: made by the deploy, tagged like every other resource,
+ * and found and removed by undeploy (remove-logs). Lambda creates
+ * `/aws/lambda/{function}` without tags when the deploy has not made it first
+ * (stages deployed before lambda-deploy made it), so a log group follows its
+ * function; only when the function is gone do its own tags have to vouch for it.
  */
 import {
+  CreateLogGroupCommand,
   DeleteLogGroupCommand,
   DescribeLogGroupsCommand,
   ListTagsForResourceCommand,
+  TagResourceCommand,
+  type CloudWatchLogsClient,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { callAws, findAws, type RetryDeps } from '../../aws/aws-call.js';
+import { callAws, findAws, hasErrorName, isAccessDenied, type RetryDeps } from '../../aws/aws-call.js';
+import { TagKeys } from '../../model/tags.js';
+import { errorMessage } from '../../util/retry.js';
 import {
   removalCall,
   removeOrGone,
@@ -35,7 +41,8 @@ export async function findStageLogGroups(
 ): Promise<FoundLogGroup[]> {
   const tagged = search.tagged.logGroups;
   if (!search.target.includeLogs) {
-    for (const name of tagged) search.skip(`log group ${name}`, 'kept: remove-logs is false');
+    // A choice, not a problem: every stage's group carries its tags since the deploy makes it.
+    for (const name of tagged) search.deps.logger.info(`Kept log group ${name}: remove-logs is false.`);
     return [];
   }
   const found: FoundLogGroup[] = [];
@@ -54,14 +61,21 @@ export async function findStageLogGroups(
       search.skip(label, `belongs to function ${fnName}, whose ${notOurs.get(fnName)}`);
     } else {
       // Function gone: only the log group's own tags can still vouch for it.
-      const tags = group.logGroupArn
-        ? await findAws(
-            search.deps,
-            removalCall(`read the tags of ${label}`, 'logs:ListTagsForResource'),
-            () =>
-              search.clients.logs.send(new ListTagsForResourceCommand({ resourceArn: group.logGroupArn })),
-          )
-        : undefined;
+      let tags;
+      try {
+        tags = group.logGroupArn
+          ? await findAws(
+              search.deps,
+              removalCall(`read the tags of ${label}`, 'logs:ListTagsForResource'),
+              () =>
+                search.clients.logs.send(new ListTagsForResourceCommand({ resourceArn: group.logGroupArn })),
+            )
+          : undefined;
+      } catch (error) {
+        if (!isAccessDenied(error)) throw error;
+        search.skip(label, `its function is gone and this role may not read its tags. ${UNTAGGED_GROUP}`);
+        continue;
+      }
       const mismatch = tagMismatch(tags?.tags, search.owner);
       if (mismatch)
         search.skip(label, `its function is gone and its own tags do not tie it to this stage (${mismatch})`);
@@ -73,13 +87,186 @@ export async function findStageLogGroups(
   return found;
 }
 
-/** Removes a log group; false when it was already gone. */
-export function removeLogGroup(
+/**
+ * Removes a log group; false when it was already gone. 'refused': this role
+ * may not, which is the preview role's answer on a group without the
+ * lambda-deploy:name tag (one Lambda made for a stage deployed before the
+ * deploy made its group); the caller leaves its function too, so that prune
+ * (the production role) still finds the stage and removes both.
+ */
+export async function removeLogGroup(
   clients: CleanupClients,
   group: FoundLogGroup,
   deps: RetryDeps,
-): Promise<boolean> {
-  return removeOrGone(deps, removalCall(`delete ${group.label}`, 'logs:DeleteLogGroup'), () =>
-    clients.logs.send(new DeleteLogGroupCommand({ logGroupName: group.name })),
+  /** The check once its function is gone: one already deleted is refused to the preview role too (no tags). */
+  again = false,
+): Promise<boolean | 'refused'> {
+  try {
+    return await removeOrGone(deps, removalCall(`delete ${group.label}`, 'logs:DeleteLogGroup'), () =>
+      clients.logs.send(new DeleteLogGroupCommand({ logGroupName: group.name })),
+    );
+  } catch (error) {
+    if (!isAccessDenied(error)) throw error;
+    if (again) deps.logger.debug(`${group.label}: this role may not look again (${errorMessage(error)})`);
+    return again ? false : 'refused';
+  }
+}
+
+/** Why a log group (and its function) were left: undeploy's skipped list. */
+export function refusedLogGroup(group: FoundLogGroup): { resource: string; why: string } {
+  return {
+    resource: group.label,
+    why: `this role may not delete it, so its function is left too (prune still finds both). ${UNTAGGED_GROUP}`,
+  };
+}
+
+/** Why a stage's own log group may be out of this role's reach, and what removes it. */
+const UNTAGGED_GROUP =
+  `A log group without the ${TagKeys.Name} tag (Lambda made it for a stage deployed before lambda-deploy ` +
+  "made and tagged its log groups) is out of the preview role's reach; a deploy with the production role " +
+  'tags it, and prune (production role) with remove-logs deletes it.';
+
+export interface LogGroupInput {
+  /** `/aws/lambda/{function}`. */
+  name: string;
+  /** The stage's tags (stageTags). */
+  tags: Record<string, string>;
+  /** The group's ARN, for TagResource and ListTagsForResource. */
+  arn: string;
+  /**
+   * The stage's function is this stage's (read and checked, or just made): an
+   * existing group without lambda-deploy tags is its own, made by Lambda, and
+   * gets the stage's tags. Otherwise such a group is left as it is.
+   */
+  functionIsOurs: boolean;
+  /** The function was there before this deploy, so its group most likely is: read before any write. */
+  functionExisted: boolean;
+}
+
+export type LogGroupOutcome = 'created' | 'tagged' | 'kept' | 'refused';
+
+/**
+ * Makes the function's log group with the stage's tags before Lambda makes it
+ * without any (its first invocation would): the preview role's policy lets it
+ * read and delete only log groups carrying the lambda-deploy:name tag. One that
+ * is already there is tagged only when it has no lambda-deploy tags and the
+ * function is ours (stages deployed before); one tagged for anyone else is
+ * never retagged. A redeploy only reads it. Never fails the deploy on a refusal
+ * (a role without logs:CreateLogGroup; the preview role on an untagged group):
+ * says so, goes on.
+ */
+export async function ensureFunctionLogGroup(
+  logs: CloudWatchLogsClient,
+  input: LogGroupInput,
+  deps: RetryDeps,
+): Promise<LogGroupOutcome> {
+  const label = `log group ${input.name}`;
+  const unreadable = (): LogGroupOutcome => {
+    deps.logger.info(
+      `${label} is there and this role may not read its tags: left as it is. ${UNTAGGED_GROUP}`,
+    );
+    return 'kept';
+  };
+  if (input.functionExisted) {
+    const tags = await groupTags(logs, input, label, deps);
+    if (tags !== MISSING && tags !== REFUSED) return settleTags(logs, input, label, tags, deps);
+    // REFUSED: the preview role reads no group without the tag, nor one not there (no tags either).
+  }
+  const made = await createGroup(logs, input, label, deps);
+  if (made !== 'exists') return made;
+  if (input.functionExisted) return unreadable();
+  const tags = await groupTags(logs, input, label, deps);
+  if (tags === REFUSED) return unreadable();
+  return tags === MISSING ? 'kept' : settleTags(logs, input, label, tags, deps);
+}
+
+const MISSING = Symbol('missing');
+const REFUSED = Symbol('refused');
+
+async function groupTags(
+  logs: CloudWatchLogsClient,
+  input: LogGroupInput,
+  label: string,
+  deps: RetryDeps,
+): Promise<Record<string, string> | typeof MISSING | typeof REFUSED> {
+  try {
+    const listed = await findAws(
+      deps,
+      { what: `read the tags of ${label}`, permission: 'logs:ListTagsForResource' },
+      () => logs.send(new ListTagsForResourceCommand({ resourceArn: input.arn })),
+    );
+    return listed ? (listed.tags ?? {}) : MISSING;
+  } catch (error) {
+    if (isAccessDenied(error)) return REFUSED;
+    throw error;
+  }
+}
+
+function refusedWrite(label: string, error: unknown, permission: string, deps: RetryDeps): LogGroupOutcome {
+  deps.logger.warning(
+    `Could not tag ${label} for this stage (${errorMessage(error)}): Lambda logs into it untagged. ` +
+      `The deploy role needs ${permission} with the ${TagKeys.Name} tag (regenerate its policy: lambda-deploy policy). ` +
+      UNTAGGED_GROUP,
   );
+  return 'refused';
+}
+
+async function createGroup(
+  logs: CloudWatchLogsClient,
+  input: LogGroupInput,
+  label: string,
+  deps: RetryDeps,
+): Promise<LogGroupOutcome | 'exists'> {
+  const permission = 'logs:CreateLogGroup and logs:TagResource';
+  try {
+    await callAws(
+      deps,
+      {
+        what: `create ${label}`,
+        permission,
+        passThrough: (e) => hasErrorName(e, 'ResourceAlreadyExistsException') || isAccessDenied(e),
+      },
+      () => logs.send(new CreateLogGroupCommand({ logGroupName: input.name, tags: input.tags })),
+    );
+  } catch (error) {
+    if (isAccessDenied(error)) return refusedWrite(label, error, permission, deps);
+    if (hasErrorName(error, 'ResourceAlreadyExistsException')) return 'exists';
+    throw error;
+  }
+  deps.logger.info(`Created ${label}, tagged for this stage`);
+  return 'created';
+}
+
+/** An existing group: tagged for the stage when it has no lambda-deploy tags and the function is ours. */
+async function settleTags(
+  logs: CloudWatchLogsClient,
+  input: LogGroupInput,
+  label: string,
+  tags: Record<string, string>,
+  deps: RetryDeps,
+): Promise<LogGroupOutcome> {
+  const owner = tags[TagKeys.Name];
+  if (Object.keys(tags).some((k) => k.startsWith('lambda-deploy:'))) {
+    if (owner !== input.tags[TagKeys.Name])
+      deps.logger.warning(`${label} is tagged for project ${owner ?? '(none)'}: left as it is.`);
+    return 'kept';
+  }
+  if (!input.functionIsOurs) {
+    deps.logger.info(
+      `${label} is there without lambda-deploy tags and its function is not known to be ours: left as it is.`,
+    );
+    return 'kept';
+  }
+  try {
+    await callAws(
+      deps,
+      { what: `tag ${label}`, permission: 'logs:TagResource', passThrough: isAccessDenied },
+      () => logs.send(new TagResourceCommand({ resourceArn: input.arn, tags: input.tags })),
+    );
+  } catch (error) {
+    if (isAccessDenied(error)) return refusedWrite(label, error, 'logs:TagResource', deps);
+    throw error;
+  }
+  deps.logger.info(`Tagged ${label} for this stage (Lambda had made it without tags)`);
+  return 'tagged';
 }

@@ -1,0 +1,179 @@
+/**
+ * The deploy makes the function's log group with the stage's tags (the preview
+ * role's policy reads and deletes only tagged ones), tags one Lambda made
+ * untagged for our function (stages deployed before), never retags another
+ * project's, and goes on, saying so, wherever IAM refuses.
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import 'aws-sdk-client-mock-jest';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  CloudWatchLogsClient,
+  CloudWatchLogsServiceException,
+  CreateLogGroupCommand,
+  ListTagsForResourceCommand,
+  ResourceAlreadyExistsException,
+  ResourceNotFoundException,
+  TagResourceCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { ensureFunctionLogGroup } from '../../../src/resources/logs/stage-logs.js';
+import { stageTags } from '../../../src/model/tags.js';
+import { RecordingLogger } from '../../../src/util/logger.js';
+import { recordingSleep } from '../../../src/util/sleep.js';
+
+const logs = new CloudWatchLogsClient({ region: 'eu-west-1' });
+const mock = mockClient(logs);
+afterEach(() => {
+  mock.reset();
+});
+
+const NAME = '/aws/lambda/shop-pr-7';
+const ARN = `arn:aws:logs:eu-west-1:123456789012:log-group:${NAME}`;
+const TAGS = stageTags({ project: 'shop', stage: 'pr-7', repository: 'octo/shop', ref: 'pull/7' });
+const input = (functionIsOurs: boolean, functionExisted = false) => ({
+  name: NAME,
+  arn: ARN,
+  tags: TAGS,
+  functionIsOurs,
+  functionExisted,
+});
+
+/** AWS's answers, by their wire names (CloudWatch Logs is JSON 1.1: a denial is a 400). */
+const denied = () =>
+  new CloudWatchLogsServiceException({
+    name: 'AccessDeniedException',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+    message: `User: arn:aws:sts::123456789012:assumed-role/shop-preview/GitHubActions is not authorized to perform: logs:ListTagsForResource on resource: ${ARN} with an explicit deny in an identity-based policy`,
+  });
+const exists = () =>
+  new ResourceAlreadyExistsException({ message: 'The specified log group already exists', $metadata: {} });
+const throttled = () =>
+  new CloudWatchLogsServiceException({
+    name: 'ThrottlingException',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+    message: 'Rate exceeded',
+  });
+
+function deps() {
+  return { logger: new RecordingLogger(), sleep: recordingSleep(), random: () => 1 };
+}
+
+describe('ensureFunctionLogGroup', () => {
+  it('makes the group with the stage tags (after a throttled attempt)', async () => {
+    mock.on(CreateLogGroupCommand).rejectsOnce(throttled()).resolves({});
+    const d = deps();
+    expect(await ensureFunctionLogGroup(logs, input(false), d)).toBe('created');
+    expect(mock).toHaveReceivedCommandTimes(CreateLogGroupCommand, 2);
+    expect(mock).toHaveReceivedCommandWith(CreateLogGroupCommand, { logGroupName: NAME, tags: TAGS });
+    expect(mock).not.toHaveReceivedCommand(ListTagsForResourceCommand);
+    expect(d.logger.text('info')).toContain(`Created log group ${NAME}, tagged for this stage`);
+  });
+
+  it('one already tagged for this project: left as it is', async () => {
+    mock.on(CreateLogGroupCommand).rejects(exists());
+    mock.on(ListTagsForResourceCommand).resolves({ tags: TAGS });
+    expect(await ensureFunctionLogGroup(logs, input(true), deps())).toBe('kept');
+    expect(mock).toHaveReceivedCommandWith(ListTagsForResourceCommand, { resourceArn: ARN });
+    expect(mock).not.toHaveReceivedCommand(TagResourceCommand);
+  });
+
+  it('one Lambda made without tags for our function (a stage deployed before): tagged for the stage', async () => {
+    mock.on(CreateLogGroupCommand).rejects(exists());
+    mock.on(ListTagsForResourceCommand).resolves({ tags: { team: 'web' } });
+    mock.on(TagResourceCommand).resolves({});
+    const d = deps();
+    expect(await ensureFunctionLogGroup(logs, input(true), d)).toBe('tagged');
+    expect(mock).toHaveReceivedCommandWith(TagResourceCommand, { resourceArn: ARN, tags: TAGS });
+    expect(d.logger.text('info')).toContain(`Tagged log group ${NAME} for this stage`);
+  });
+
+  it('one without tags while the function is not known to be ours (a new function): left untagged', async () => {
+    mock.on(CreateLogGroupCommand).rejects(exists());
+    mock.on(ListTagsForResourceCommand).resolves({ tags: {} });
+    expect(await ensureFunctionLogGroup(logs, input(false), deps())).toBe('kept');
+    expect(mock).not.toHaveReceivedCommand(TagResourceCommand);
+  });
+
+  it("another project's group is never retagged", async () => {
+    mock.on(CreateLogGroupCommand).rejects(exists());
+    mock.on(ListTagsForResourceCommand).resolves({ tags: { 'lambda-deploy:name': 'shop-admin' } });
+    const d = deps();
+    expect(await ensureFunctionLogGroup(logs, input(true), d)).toBe('kept');
+    expect(mock).not.toHaveReceivedCommand(TagResourceCommand);
+    expect(d.logger.text('warning')).toContain('tagged for project shop-admin: left as it is');
+  });
+
+  it('the preview role and an untagged group: its tags may not be read, so it goes on, saying why', async () => {
+    mock.on(CreateLogGroupCommand).rejects(exists());
+    mock.on(ListTagsForResourceCommand).rejects(denied());
+    const d = deps();
+    expect(await ensureFunctionLogGroup(logs, input(true), d)).toBe('kept');
+    expect(mock).not.toHaveReceivedCommand(TagResourceCommand);
+    expect(d.logger.text('info')).toMatch(
+      /may not read its tags: left as it is\. .*prune \(production role\)/,
+    );
+  });
+
+  it('a role without logs:CreateLogGroup (policy from before): a warning naming the permissions, and on', async () => {
+    mock.on(CreateLogGroupCommand).rejects(denied());
+    const d = deps();
+    expect(await ensureFunctionLogGroup(logs, input(false), d)).toBe('refused');
+    expect(mock).toHaveReceivedCommandTimes(CreateLogGroupCommand, 1);
+    expect(d.logger.text('warning')).toContain(
+      'The deploy role needs logs:CreateLogGroup and logs:TagResource with the lambda-deploy:name tag',
+    );
+  });
+
+  it('a role without logs:TagResource on an untagged group: a warning, and on', async () => {
+    mock.on(CreateLogGroupCommand).rejects(exists());
+    mock.on(ListTagsForResourceCommand).resolves({});
+    mock.on(TagResourceCommand).rejects(denied());
+    const d = deps();
+    expect(await ensureFunctionLogGroup(logs, input(true), d)).toBe('refused');
+    expect(d.logger.text('warning')).toContain('The deploy role needs logs:TagResource');
+  });
+
+  it('a redeploy (the function was there) only reads: no write when the group carries the stage tags', async () => {
+    mock.on(ListTagsForResourceCommand).resolves({ tags: TAGS });
+    expect(await ensureFunctionLogGroup(logs, input(true, true), deps())).toBe('kept');
+    expect(mock).not.toHaveReceivedCommand(CreateLogGroupCommand);
+    expect(mock).not.toHaveReceivedCommand(TagResourceCommand);
+  });
+
+  it('a redeploy whose function never ran (no group yet): makes it', async () => {
+    mock
+      .on(ListTagsForResourceCommand)
+      .rejects(
+        new ResourceNotFoundException({ message: 'The specified log group does not exist.', $metadata: {} }),
+      );
+    mock.on(CreateLogGroupCommand).resolves({});
+    expect(await ensureFunctionLogGroup(logs, input(true, true), deps())).toBe('created');
+  });
+
+  it('a redeploy under the preview role: a group it may not read is one not there yet, or untagged; creating tells', async () => {
+    mock.on(ListTagsForResourceCommand).rejects(denied());
+    mock.on(CreateLogGroupCommand).resolvesOnce({}).rejects(exists());
+    expect(await ensureFunctionLogGroup(logs, input(true, true), deps())).toBe('created');
+    const d = deps();
+    expect(await ensureFunctionLogGroup(logs, input(true, true), d)).toBe('kept');
+    expect(mock).toHaveReceivedCommandTimes(ListTagsForResourceCommand, 2);
+    expect(mock).not.toHaveReceivedCommand(TagResourceCommand);
+    expect(d.logger.text('info')).toContain('may not read its tags: left as it is');
+  });
+
+  it('any other error stops the deploy, worded', async () => {
+    mock.on(CreateLogGroupCommand).rejects(
+      new CloudWatchLogsServiceException({
+        name: 'LimitExceededException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'Resource limit exceeded.',
+      }),
+    );
+    await expect(ensureFunctionLogGroup(logs, input(false), deps())).rejects.toThrow(
+      `Could not create log group ${NAME}: LimitExceededException: Resource limit exceeded.`,
+    );
+  });
+});
