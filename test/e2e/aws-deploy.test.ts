@@ -361,9 +361,9 @@ describe('push with the ambient credentials (no role-to-assume)', () => {
 
       // The SDK's default chain: the environment's key signs everything; no STS exchange.
       expect(aws.calls.operations('sts')).toEqual(['GetCallerIdentity']);
-      // Every client found the fake through its own variable.
+      // Every client found the fake through its own variable (logs: the deploy makes the stage's log group).
       expect(new Set(aws.calls.calls.map((r) => r.service))).toEqual(
-        new Set(['sts', 's3', 'iam', 'lambda', 'apiGatewayV2', 'events']),
+        new Set(['sts', 's3', 'iam', 'lambda', 'apiGatewayV2', 'events', 'logs']),
       );
       expect(new Set(aws.calls.calls.map((r) => r.accessKeyId))).toEqual(
         new Set([aws.staticCredentials.accessKeyId]),
