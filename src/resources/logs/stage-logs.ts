@@ -228,6 +228,15 @@ function refusedWrite(label: string, error: unknown, permission: string, deps: R
   return 'refused';
 }
 
+/**
+ * CloudWatch Logs' answer to a write that meets another on the same group (a
+ * create while Lambda makes it at a first invocation, or a parallel deploy
+ * makes it): "Please try again". The next attempt finds the group there.
+ */
+function isConflictInProgress(error: unknown): boolean {
+  return hasErrorName(error, 'OperationAbortedException');
+}
+
 async function createGroup(
   logs: CloudWatchLogsClient,
   input: LogGroupInput,
@@ -242,6 +251,7 @@ async function createGroup(
         what: `create ${label}`,
         permission,
         passThrough: (e) => hasErrorName(e, 'ResourceAlreadyExistsException') || isAccessDenied(e),
+        retryable: isConflictInProgress,
       },
       () => logs.send(new CreateLogGroupCommand({ logGroupName: input.name, tags: input.tags })),
     );
@@ -277,7 +287,12 @@ async function settleTags(
   try {
     await callAws(
       deps,
-      { what: `tag ${label}`, permission: 'logs:TagResource', passThrough: isAccessDenied },
+      {
+        what: `tag ${label}`,
+        permission: 'logs:TagResource',
+        passThrough: isAccessDenied,
+        retryable: isConflictInProgress,
+      },
       () => logs.send(new TagResourceCommand({ resourceArn: input.arn, tags: input.tags })),
     );
   } catch (error) {
