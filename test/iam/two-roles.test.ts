@@ -117,6 +117,28 @@ describe('the preview role', () => {
     expect(
       evaluate(preview, 'lambda:TagResource', `arn:aws:lambda:${R}:${A}:function:shop-pr-7`, claim),
     ).toBe('explicit-deny');
+    // A protected stage's log group, not there yet (production not deployed): not even tagged as a preview's.
+    const asPreview = {
+      'aws:RequestTag/lambda-deploy:name': 'shop',
+      'aws:RequestTag/lambda-deploy:stage': 'pr-7',
+      'aws:ResourceTag/lambda-deploy:name': 'shop',
+      'aws:ResourceTag/lambda-deploy:stage': 'pr-7',
+      'aws:TagKeys': ['lambda-deploy:name', 'lambda-deploy:stage'],
+    };
+    for (const action of ['logs:CreateLogGroup', 'logs:TagResource'])
+      expect(
+        evaluate(preview, action, `arn:aws:logs:${R}:${A}:log-group:/aws/lambda/shop-main`, asPreview),
+      ).toBe('explicit-deny');
+    // What IAM cannot tell: whether a function of the name exists. The group of a hand-made shop-legacy
+    // that has none yet may be made tagged as a preview's (README: give such functions another name).
+    expect(
+      evaluate(
+        preview,
+        'logs:CreateLogGroup',
+        `arn:aws:logs:${R}:${A}:log-group:/aws/lambda/shop-legacy`,
+        asPreview,
+      ),
+    ).toBe('allowed');
     const relabel = { 'aws:RequestTag/lambda-deploy:stage': 'pr-7', 'aws:TagKeys': ['lambda-deploy:stage'] };
     expect(
       evaluate(preview, 'apigateway:POST', api(`/tags/${encodeURIComponent(api('/apis/h9'))}`), relabel),

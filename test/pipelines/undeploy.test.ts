@@ -277,8 +277,8 @@ describe('undeployStage: one sequence per front door', () => {
 
   it('removeLogs: a log group delete that is refused leaves the function, so undeploy again removes both', async () => {
     seedStage({ project: PROJECT, stage: 'pr-3', gateway: 'none' });
-    // The preview role on a group Lambda made untagged for a stage deployed before: not a failure.
-    aws.faults.deny('DeleteLogGroup', 1);
+    // The preview role's Untagged Deny on a group Lambda made untagged for a stage deployed before: not a failure.
+    aws.faults.deny('DeleteLogGroup', 1, { explicit: true });
     const first = await undeploy(target('pr-3', { removeLogs: true }));
     expect(first.outcome.removed).toEqual([]);
     expect(first.outcome.skipped).toEqual([
@@ -293,6 +293,27 @@ describe('undeployStage: one sequence per front door', () => {
     const again = await undeploy(target('pr-3', { removeLogs: true }));
     expect(again.outcome.skipped).toEqual([]);
     expect(aws.account.logGroups.size + aws.account.functions.size).toBe(0);
+  });
+
+  it('removeLogs: a role with no Allow for logs:DeleteLogGroup is a policy to fix: undeploy stops, naming it, and removes nothing', async () => {
+    seedStage({ project: PROJECT, stage: 'pr-3', gateway: 'none' });
+    aws.faults.deny('DeleteLogGroup', 1);
+    await expect(undeploy(target('pr-3', { removeLogs: true }))).rejects.toThrow(
+      /Undeploy of stage pr-3 stopped: .*logs:DeleteLogGroup.*Running undeploy again continues where it stopped/,
+    );
+    expect(aws.account.functions.has('shop-pr-3')).toBe(true);
+    expect(aws.account.logGroups.has('/aws/lambda/shop-pr-3')).toBe(true);
+    const again = await undeploy(target('pr-3', { removeLogs: true }));
+    expect(again.outcome.skipped).toEqual([]);
+    expect(aws.account.logGroups.size + aws.account.functions.size).toBe(0);
+  });
+
+  it('removeLogs: a role with no Allow for logs:ListTagsForResource, on a group whose function is gone, stops the undeploy', async () => {
+    seedStage({ project: PROJECT, stage: 'pr-3', gateway: 'none', untaggedLogGroup: true });
+    aws.account.functions.delete('shop-pr-3');
+    aws.faults.deny('logs:ListTagsForResource');
+    await expect(undeploy(target('pr-3', { removeLogs: true }))).rejects.toThrow(/logs:ListTagsForResource/);
+    expect(aws.account.logGroups.has('/aws/lambda/shop-pr-3')).toBe(true);
   });
 });
 

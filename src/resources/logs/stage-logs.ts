@@ -13,7 +13,14 @@ import {
   TagResourceCommand,
   type CloudWatchLogsClient,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { callAws, findAws, hasErrorName, isAccessDenied, type RetryDeps } from '../../aws/aws-call.js';
+import {
+  callAws,
+  findAws,
+  hasErrorName,
+  isAccessDenied,
+  isNotRoleDeny,
+  type RetryDeps,
+} from '../../aws/aws-call.js';
 import { TagKeys } from '../../model/tags.js';
 import { errorMessage } from '../../util/retry.js';
 import {
@@ -72,7 +79,7 @@ export async function findStageLogGroups(
             )
           : undefined;
       } catch (error) {
-        if (!isAccessDenied(error)) throw error;
+        if (!isRoleDeny(error)) throw error;
         search.skip(label, `its function is gone and this role may not read its tags. ${UNTAGGED_GROUP}`);
         continue;
       }
@@ -88,8 +95,8 @@ export async function findStageLogGroups(
 }
 
 /**
- * Removes a log group; false when it was already gone. 'refused': this role
- * may not, which is the preview role's answer on a group without the
+ * Removes a log group; false when it was already gone. 'refused': this role's
+ * own Deny refused it, which is the preview role's answer on a group without the
  * lambda-deploy:name tag (one Lambda made for a stage deployed before the
  * deploy made its group); the caller leaves its function too, so that prune
  * (the production role) still finds the stage and removes both.
@@ -106,10 +113,20 @@ export async function removeLogGroup(
       clients.logs.send(new DeleteLogGroupCommand({ logGroupName: group.name })),
     );
   } catch (error) {
-    if (!isAccessDenied(error)) throw error;
+    if (!isRoleDeny(error)) throw error;
     if (again) deps.logger.debug(`${group.label}: this role may not look again (${errorMessage(error)})`);
     return again ? false : 'refused';
   }
+}
+
+/**
+ * The role's own Deny (the preview role's Untagged statement on a group without
+ * the lambda-deploy:name tag) refused it: the group is left, its function with
+ * it. A missing Allow, or a Deny elsewhere (a service control policy), is a
+ * policy to fix: undeploy stops and names the permission, as it always did.
+ */
+function isRoleDeny(error: unknown): boolean {
+  return isAccessDenied(error) && !isNotRoleDeny(error);
 }
 
 /** Why a log group (and its function) were left: undeploy's skipped list. */
@@ -211,6 +228,15 @@ function refusedWrite(label: string, error: unknown, permission: string, deps: R
   return 'refused';
 }
 
+/**
+ * CloudWatch Logs' answer to a write that meets another on the same group (a
+ * create while Lambda makes it at a first invocation, or a parallel deploy
+ * makes it): "Please try again". The next attempt finds the group there.
+ */
+function isConflictInProgress(error: unknown): boolean {
+  return hasErrorName(error, 'OperationAbortedException');
+}
+
 async function createGroup(
   logs: CloudWatchLogsClient,
   input: LogGroupInput,
@@ -225,6 +251,7 @@ async function createGroup(
         what: `create ${label}`,
         permission,
         passThrough: (e) => hasErrorName(e, 'ResourceAlreadyExistsException') || isAccessDenied(e),
+        retryable: isConflictInProgress,
       },
       () => logs.send(new CreateLogGroupCommand({ logGroupName: input.name, tags: input.tags })),
     );
@@ -260,7 +287,12 @@ async function settleTags(
   try {
     await callAws(
       deps,
-      { what: `tag ${label}`, permission: 'logs:TagResource', passThrough: isAccessDenied },
+      {
+        what: `tag ${label}`,
+        permission: 'logs:TagResource',
+        passThrough: isAccessDenied,
+        retryable: isConflictInProgress,
+      },
       () => logs.send(new TagResourceCommand({ resourceArn: input.arn, tags: input.tags })),
     );
   } catch (error) {

@@ -163,6 +163,23 @@ describe('ensureFunctionLogGroup', () => {
     expect(d.logger.text('info')).toContain('may not read its tags: left as it is');
   });
 
+  it('a create that collides with another one in progress (Lambda making the group at a first invocation, a parallel deploy) tries again', async () => {
+    // CloudWatch Logs answers a concurrent create of the same group so, rather than ResourceAlreadyExists.
+    const aborted = () =>
+      new CloudWatchLogsServiceException({
+        name: 'OperationAbortedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'A conflicting operation is currently in progress against this resource. Please try again.',
+      });
+    mock.on(CreateLogGroupCommand).rejectsOnce(aborted()).rejects(exists());
+    mock.on(ListTagsForResourceCommand).resolves({ tags: {} });
+    mock.on(TagResourceCommand).rejectsOnce(aborted()).resolves({});
+    expect(await ensureFunctionLogGroup(logs, input(true), deps())).toBe('tagged');
+    expect(mock).toHaveReceivedCommandTimes(CreateLogGroupCommand, 2);
+    expect(mock).toHaveReceivedCommandTimes(TagResourceCommand, 2);
+  });
+
   it('any other error stops the deploy, worded', async () => {
     mock.on(CreateLogGroupCommand).rejects(
       new CloudWatchLogsServiceException({
