@@ -9,7 +9,7 @@ import { listZip } from '../src/packaging/zip-reader.js';
 import { DEFAULT_LEVEL } from '../src/packaging/zip-writer.js';
 import { generateTree, TREE_SHAPES, type TreeShape } from './generate-tree.js';
 import type { PackChildResult } from './pack-child.js';
-import { RUNNER_NODE } from '../scripts/runner-node.mjs';
+import { actionNodeMajor, RUNNER_NODE } from '../scripts/runner-node.mjs';
 
 const ZIP = '/usr/bin/zip';
 const CHILD = fileURLToPath(new URL('./pack-child.ts', import.meta.url));
@@ -94,9 +94,14 @@ interface Child {
  * as childNode gives it ("v20.20.2 (zlib …)"); undefined when they match.
  */
 export function runtimeNote(childVersion: string, actionYml: string): string | undefined {
-  const using = /^\s*using:\s*['"]?node(\d+)['"]?\s*$/m.exec(actionYml)?.[1];
+  let using: string;
+  try {
+    using = String(actionNodeMajor(actionYml));
+  } catch {
+    return undefined; // Not a node action (runs.using: docker, composite).
+  }
   const version = /^v(\d+)\.\S*/.exec(childVersion.trim());
-  if (using === undefined || !version || version[1] === using) return undefined;
+  if (!version || version[1] === using) return undefined;
   return (
     `Note: the action runs on Node ${using} (action.yml runs.using: node${using}), this run packs on Node ${version[0]}: ` +
     `its times are not the action's. Run npm run test:runner-node once (it fetches the runner's Node into .tmp/runner-node, which the bench then uses), ` +
