@@ -41,7 +41,11 @@ function namesOf(list: TomlValue | undefined): string[] | undefined {
   return names.every((n) => n !== undefined) ? (names as string[]) : undefined;
 }
 
-/** The names [project] declares (dependencies and optional-dependencies); undefined when dynamic or not a list of requirements. */
+/**
+ * The names [project] declares (dependencies and optional-dependencies); undefined when dynamic or not a list of requirements.
+ * The project's own name (an extra of its own, `app[aws]`) is left out: it names no package to install, and
+ * uv flattens it out of a dynamic-version project's requires-dist (hatchling's metadata) while a static one's keeps it.
+ */
 function declaredNames(pyproject: TomlTable): Set<string> | undefined {
   const project = pyproject.project;
   if (!isTable(project)) return undefined;
@@ -50,7 +54,9 @@ function declaredNames(pyproject: TomlTable): Set<string> | undefined {
   const optional = project['optional-dependencies'] ?? {};
   if (!isTable(optional)) return undefined;
   const lists = [project.dependencies, ...Object.values(optional)].map(namesOf);
-  return lists.every((l) => l !== undefined) ? new Set(lists.flat() as string[]) : undefined;
+  if (!lists.every((l) => l !== undefined)) return undefined;
+  const own = typeof project.name === 'string' ? normalize(project.name) : undefined;
+  return new Set((lists.flat() as string[]).filter((n) => n !== own));
 }
 
 /** The names the project's package in uv.lock (for `member`) records in requires-dist; undefined when there is not one such package. */
@@ -67,7 +73,10 @@ function lockedNames(lock: TomlTable, member: string): Set<string> | undefined {
   const names = requiresDist.map((r) =>
     isTable(r) && typeof r.name === 'string' ? normalize(r.name) : undefined,
   );
-  return names.every((n) => n !== undefined) ? new Set(names as string[]) : undefined;
+  const own = typeof roots[0]!.name === 'string' ? normalize(roots[0]!.name) : undefined;
+  return names.every((n) => n !== undefined)
+    ? new Set((names as string[]).filter((n) => n !== own))
+    : undefined;
 }
 
 /** What pyproject.toml declares that uv.lock was not locked with (added), and the other way (removed); undefined when there is no telling. */

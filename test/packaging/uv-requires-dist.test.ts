@@ -79,6 +79,37 @@ released = 2026-01-31
     expect(uvLockDifference(written, lock)).toEqual({ added: ['boto3'], removed: [] });
   });
 
+  it("leaves out the project's own extras (`hello-app[aws]`): uv flattens them out of a dynamic-version project's requires-dist, and they name no package", () => {
+    const selfExtra = pyproject
+      .replace('version = "0.1.0"', 'dynamic = ["version"]')
+      .replace(
+        '\n[dependency-groups]',
+        '\n[project.optional-dependencies]\naws = ["boto3"]\nall = ["Hello_App[aws]"]\n\n[dependency-groups]',
+      );
+    // What `uv lock` writes for it with a build backend that flattens (hatchling): no self-reference,
+    // its requirements under the including extra instead; `uv lock --locked` accepts it.
+    const flattened = lock.replace(
+      '    { name = "numpy", specifier = ">=2.0" },\n]',
+      '    { name = "boto3", marker = "extra == \'all\'" },\n    { name = "boto3", marker = "extra == \'aws\'" },\n' +
+        '    { name = "numpy", specifier = ">=2.0" },\n]',
+    );
+    expect(flattened).not.toBe(lock);
+    expect(uvLockDifference(selfExtra, flattened)).toEqual({ added: [], removed: [] });
+    // A static version's lock keeps the self-reference as written: the same.
+    const kept = flattened.replace(
+      '    { name = "boto3", marker = "extra == \'all\'" },\n',
+      '    { name = "hello-app", extras = ["aws"], marker = "extra == \'all\'" },\n',
+    );
+    expect(uvLockDifference(selfExtra.replace('dynamic = ["version"]', 'version = "0.1.0"'), kept)).toEqual({
+      added: [],
+      removed: [],
+    });
+    // A real package added beside it is still found.
+    expect(
+      uvLockDifference(selfExtra.replace('aws = ["boto3"]', 'aws = ["boto3", "requests"]'), flattened),
+    ).toEqual({ added: ['requests'], removed: [] });
+  });
+
   it('gives nothing when it cannot tell: dynamic dependencies, no [project], no one package for the project, TOML it cannot read', () => {
     expect(
       uvLockDifference(pyproject.replace('version = "0.1.0"', 'dynamic = ["dependencies"]'), lock),
