@@ -917,6 +917,35 @@ describe('a Poetry project (pyproject.toml and poetry.lock, no requirements file
     },
   );
 
+  it('poetry1-flask-app: reads [tool.poetry.dependencies] as TOML 1.0 writes it (header with spaces, dotted keys)', async () => {
+    const from = readFileSync(
+      join(import.meta.dirname, 'fixtures', 'poetry1-flask-app', 'pyproject.toml'),
+      'utf8',
+    );
+    const pyproject = from.replace(
+      '[tool.poetry.dependencies]\npython = "^3.9"\nflask = {version = "^2.2", extras = ["async"]}\n',
+      '[ tool.poetry.dependencies ]  # run time\npython = "^3.9"\nflask.version = "^2.2"\nflask.extras = ["async"]\n',
+    );
+    expect(pyproject).not.toBe(from);
+    const path = poetryProject('poetry1-toml', 'poetry1-flask-app', { 'pyproject.toml': pyproject });
+    const logger = new RecordingLogger();
+    expect(await installed(path, logger)).toContain('flask-2.2.2');
+    expect(logger.text('info')).toContain('Installing the 10 packages poetry.lock pins');
+    // The same TOML, so the same content-hash: not out of date.
+    expect(logger.text('warning')).toBe('');
+  });
+
+  it('refuses a pyproject.toml that is not TOML, naming the file and the line, before pip runs', async () => {
+    const path = poetryProject('poetry1-not-toml', 'poetry1-flask-app', {
+      'pyproject.toml': '[tool.poetry.dependencies]\npython = "^3.9"\nflask = {version = "^2.2"\n',
+    });
+    const logger = new RecordingLogger();
+    await expect(buildPackage(poetryOptions(path), { logger })).rejects.toThrow(
+      `${join(path, 'pyproject.toml')} line 3: `,
+    );
+    expect(logger.text()).not.toContain('Installing');
+  });
+
   describe('a poetry.lock locked from another pyproject.toml', () => {
     // The content-hash Poetry computes for this fixture's pyproject.toml (fixtures/poetry-hash, generate-hashes.py),
     // as the Poetry 2.0.1 its lock's header names hashes it.
