@@ -1121,8 +1121,12 @@ async function pythonRequirements(
     const pyproject = codeFiles.find((f) => f.path === 'pyproject.toml');
     const pipfile = codeFiles.find((f) => f.path === 'Pipfile');
     const warnings = [
-      unlistedDependenciesWarning(pyproject ? toml : '', deps.surface),
-      unlockedPipfileWarning(pipfile ? await readFile(pipfile.absPath, 'utf8') : '', deps.surface),
+      unlistedDependenciesWarning(pyproject ? toml : '', deps.surface, pyprojectFile),
+      unlockedPipfileWarning(
+        pipfile ? await readFile(pipfile.absPath, 'utf8') : '',
+        deps.surface,
+        pipfile?.absPath,
+      ),
     ].filter((w) => w !== undefined);
     // An empty export where the manifest lists dependencies (a [project] list beside an older lock) installs nothing: say so.
     const why = !locked

@@ -477,6 +477,27 @@ describe('a pyproject.toml-only project (no requirements file)', () => {
     expect(await names(installed.zipPath)).toContain('greetlib/__init__.py');
     expect(requirementsLogger.text('warning')).not.toContain('pyproject.toml');
   });
+
+  it('reads pyproject.toml as TOML 1.0 (a header with spaces, a sub-table), and refuses one that is not TOML', async () => {
+    const spaced = project('pyproject-toml-forms', {
+      'app.py': handler,
+      'pyproject.toml':
+        '[ project ]  # PEP 621\nname = "svc"\ndependencies = ["requests>=2.31"]\n\n[tool.poetry.dependencies.boto3]\nversion = "^1"\n',
+    });
+    const logger = new RecordingLogger();
+    await buildPackage(options(spaced), { logger });
+    expect(logger.text('warning')).toContain(
+      'pyproject.toml declares 2 dependencies (requests>=2.31, boto3) but',
+    );
+
+    const broken = project('pyproject-not-toml', {
+      'app.py': handler,
+      'pyproject.toml': '[project]\nname = "svc"\ndependencies = ["requests>=2.31"\n',
+    });
+    await expect(buildPackage(options(broken), { logger: new RecordingLogger() })).rejects.toThrow(
+      `${join(broken, 'pyproject.toml')} line 4: `,
+    );
+  });
 });
 
 describe('a uv project (pyproject.toml and uv.lock, no requirements file)', () => {
