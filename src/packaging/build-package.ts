@@ -49,6 +49,7 @@ import { npmCi, npmInstallPlan, npmPlatform } from './npm-install.js';
 import { stalePipfileLockWarning } from './pipfile-hash.js';
 import { stalePoetryLockWarning } from './poetry-hash.js';
 import { staleUvLockWarning } from './uv-requires-dist.js';
+import { ManifestError } from './manifest-toml.js';
 import { unlistedDependenciesWarning, unlockedPipfileWarning } from './pyproject-dependencies.js';
 import {
   addedRequirements,
@@ -1065,6 +1066,27 @@ async function warnStaleLock(
   if (stale) deps.logger.warning(stale);
 }
 
+/** An error reading `found` (or its pyproject.toml) with the file named by its path and, for the lock, what to do. */
+function lockfileErrorIn(
+  error: unknown,
+  found: { lock: Lockfile; file: string; member: string },
+  path: string,
+) {
+  // pyproject.toml that is not TOML: named with its path, as the readers of the manifest name it.
+  if (error instanceof ManifestError)
+    return new ManifestError(join(dirname(found.file), error.file), error.line, error.reason);
+  if (!(error instanceof LockfileError)) return error;
+  const { lock } = found;
+  // Messages start with the file's name: uv.lock, poetry.lock, Pipfile.lock or pyproject.toml.
+  const named = error.message.replace(/^(uv\.lock|poetry\.lock|Pipfile\.lock|pyproject\.toml)/, (n) =>
+    join(dirname(found.file), n),
+  );
+  return new LockfileError(
+    `${named}. lambda-deploy installs the versions ${lock.name} pins when there is no requirements file: ` +
+      `run ${lock.relock} to write it again, or write requirements.txt ${found.member === '.' ? `next to it (${lock.export})` : `in ${path} (uv export --package <member> --no-dev --no-editable --no-hashes)`}.`,
+  );
+}
+
 /**
  * The requirements pip installs: the requirements file; else, for a
  * pyproject.toml or Pipenv project, a temporary one written from its uv.lock,
@@ -1088,16 +1110,7 @@ async function pythonRequirements(
   try {
     locked = found && found.lock.exported(lockText!, toml, dirname(found.file), found.member);
   } catch (error) {
-    if (!(error instanceof LockfileError) || !found) throw error;
-    const { lock } = found;
-    // Messages start with the file's name: uv.lock, poetry.lock, Pipfile.lock or pyproject.toml.
-    const named = error.message.replace(/^(uv\.lock|poetry\.lock|Pipfile\.lock|pyproject\.toml)/, (n) =>
-      join(dirname(found.file), n),
-    );
-    throw new LockfileError(
-      `${named}. lambda-deploy installs the versions ${lock.name} pins when there is no requirements file: ` +
-        `run ${lock.relock} to write it again, or write requirements.txt ${found.member === '.' ? `next to it (${lock.export})` : `in ${options.path} (uv export --package <member> --no-dev --no-editable --no-hashes)`}.`,
-    );
+    throw found ? lockfileErrorIn(error, found, options.path) : error;
   }
   // A name locked in two versions (a fork by marker) is one package.
   const count =
@@ -1108,8 +1121,12 @@ async function pythonRequirements(
     const pyproject = codeFiles.find((f) => f.path === 'pyproject.toml');
     const pipfile = codeFiles.find((f) => f.path === 'Pipfile');
     const warnings = [
-      unlistedDependenciesWarning(pyproject ? toml : '', deps.surface),
-      unlockedPipfileWarning(pipfile ? await readFile(pipfile.absPath, 'utf8') : '', deps.surface),
+      unlistedDependenciesWarning(pyproject ? toml : '', deps.surface, pyprojectFile),
+      unlockedPipfileWarning(
+        pipfile ? await readFile(pipfile.absPath, 'utf8') : '',
+        deps.surface,
+        pipfile?.absPath,
+      ),
     ].filter((w) => w !== undefined);
     // An empty export where the manifest lists dependencies (a [project] list beside an older lock) installs nothing: say so.
     const why = !locked

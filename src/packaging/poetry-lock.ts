@@ -5,7 +5,8 @@
  * per package: `groups` including "main", and `markers` (a string, or the
  * "main" entry of a table). Older locks (1.x, 2.0) have no per-package
  * markers (1.x's `category` says main or dev, not when), so the walk starts
- * at pyproject.toml's [tool.poetry.dependencies] (without python) and
+ * at pyproject.toml's [tool.poetry.dependencies] (without python; the file
+ * read as TOML 1.0, not as the lock's subset) and
  * follows `[package.dependencies]`, combining edge markers as lock-walk.ts
  * says. `optional = true` packages are the root's extras', which are not
  * installed; a package's own optional dependencies only come with an extra
@@ -25,6 +26,7 @@ import {
   type LockExport,
   type WalkEdge,
 } from './lock-walk.js';
+import { readManifestToml, tableAt } from './manifest-toml.js';
 import { isTable, type TomlTable, type TomlValue } from './toml-subset.js';
 
 const LOCK_VERSIONS = ['1.0', '1.1', '2.0', '2.1'];
@@ -206,13 +208,19 @@ export function poetryLockRequirements(text: string, pyproject: string, projectD
 
   const byName = new Map<string, PoetryPackage[]>();
   for (const p of packages) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
-  const { root: manifest } = readLockToml(pyprojectDependenciesTable(pyproject), 'pyproject.toml');
+  // pyproject.toml is TOML 1.0 as people write it (the lock's subset would refuse or misread it).
+  const manifest = readManifestToml(pyproject, 'pyproject.toml');
+  const poetry = tableAt(manifest.root, 'tool', 'poetry');
+  const table = poetry?.dependencies;
+  const line = isTable(table) ? manifest.lineOf(table) : undefined;
   const project = {
     name: 'pyproject.toml',
     at: 'pyproject.toml [tool.poetry.dependencies]',
-    dependencies: dependenciesOf(manifest, 'pyproject.toml', '[tool.poetry.dependencies]').filter(
-      (d) => d.name !== 'python',
-    ),
+    dependencies: dependenciesOf(
+      table,
+      `pyproject.toml${line ? ` line ${line}` : ''}`,
+      '[tool.poetry.dependencies]',
+    ).filter((d) => d.name !== 'python'),
     extras: new Map<string, string[]>(),
   };
   type Node = typeof project | PoetryPackage;
@@ -243,17 +251,4 @@ export function poetryLockRequirements(text: string, pyproject: string, projectD
   for (const [p, byExtra] of terms)
     if (p !== project) chosen.push([p as PoetryPackage, markerOf(byExtra.get('') ?? [])]);
   return lines(chosen);
-}
-
-/** pyproject.toml's [tool.poetry.dependencies] table alone: the rest of the file is none of the lock's business. */
-function pyprojectDependenciesTable(pyproject: string): string {
-  const lines = pyproject.split(/\r?\n/);
-  const start = lines.findIndex((l) => l.trim() === '[tool.poetry.dependencies]');
-  if (start < 0) return '';
-  const end = lines.findIndex((l, i) => i > start && /^\s*\[/.test(l));
-  // Blank lines keep the line numbers of pyproject.toml in errors.
-  return [
-    ...lines.slice(0, start + 1).map(() => ''),
-    ...lines.slice(start + 1, end < 0 ? undefined : end),
-  ].join('\n');
 }

@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
-import { tableArray } from './pyproject-dependencies.js';
+import type { TomlTable } from './toml-subset.js';
+import { readManifestToml, tableAt } from './manifest-toml.js';
 
 /** A workspace's root folder (its uv.lock's) and the member's folder relative to it, with forward slashes. */
 export interface UvWorkspaceMember {
@@ -17,12 +18,27 @@ export interface UvWorkspaceMember {
 
 const clean = (glob: string) => glob.replace(/^\.\//, '').replace(/\/+$/, '');
 
-/** Whether the root pyproject.toml's `[tool.uv.workspace]` takes the folder `member` (relative, forward slashes) in (pure). */
-export function workspaceCovers(pyproject: string, member: string): boolean {
-  const members = tableArray(pyproject, 'tool.uv.workspace', 'members');
-  if (!members) return false;
-  const matches = (globs: string[]) => globs.some((g) => picomatch(clean(g), { dot: true })(member));
-  return matches(members) && !matches(tableArray(pyproject, 'tool.uv.workspace', 'exclude') ?? []);
+/** The globs of `[tool.uv.workspace] key`; undefined without it. */
+function globs(workspace: TomlTable, key: string): string[] | undefined {
+  const value = workspace[key];
+  return Array.isArray(value) ? value.filter((g) => typeof g === 'string') : undefined;
+}
+
+/** Whether `[tool.uv.workspace]` takes the folder `member` (relative, forward slashes) in. */
+function covers(workspace: TomlTable, member: string): boolean {
+  const members = globs(workspace, 'members');
+  const matches = (list: string[]) => list.some((g) => picomatch(clean(g), { dot: true })(member));
+  return !!members && matches(members) && !matches(globs(workspace, 'exclude') ?? []);
+}
+
+/**
+ * Whether the root pyproject.toml's `[tool.uv.workspace]` takes the folder
+ * `member` in (pure); `file` names the pyproject in the error for one that
+ * is not TOML.
+ */
+export function workspaceCovers(pyproject: string, member: string, file = 'pyproject.toml'): boolean {
+  const workspace = tableAt(readManifestToml(pyproject, file).root, 'tool', 'uv', 'workspace');
+  return !!workspace && covers(workspace, member);
 }
 
 /**
@@ -65,11 +81,12 @@ export function uvWorkspaceOf(path: string, top?: string): UvWorkspaceMember | u
     const pyproject = join(dir, 'pyproject.toml');
     if (!existsSync(pyproject)) continue;
     const text = readFileSync(pyproject, 'utf8');
-    if (!/^\s*\[tool\.uv\.workspace\]/m.test(text)) continue;
+    // Read as TOML only where a workspace may be declared: a broken pyproject of other tools is theirs.
+    if (!text.includes('workspace')) continue;
+    const workspace = tableAt(readManifestToml(text, pyproject).root, 'tool', 'uv', 'workspace');
+    if (!workspace) continue;
     const member = relative(dir, start!).split(sep).join('/');
-    return workspaceCovers(text, member) && existsSync(join(dir, 'uv.lock'))
-      ? { root: dir, member }
-      : undefined;
+    return covers(workspace, member) && existsSync(join(dir, 'uv.lock')) ? { root: dir, member } : undefined;
   }
   return undefined;
 }

@@ -114,6 +114,19 @@ describe('stalePoetryLockWarning', () => {
     expect(stalePoetryLockWarning(moved, lock, 'P', 'L')).toBeUndefined();
   });
 
+  it.each(['poetry1-flask-app', 'poetry2-flask-app'])(
+    '%s (the fixture the builds install): its lock records the content-hash of its pyproject',
+    (app) => {
+      const dir = join(import.meta.dirname, 'fixtures', app);
+      const [appProject, appLock] = ['pyproject.toml', 'poetry.lock'].map((f) =>
+        readFileSync(join(dir, f), 'utf8'),
+      );
+      expect(stalePoetryLockWarning(appProject!, appLock!, 'P', 'L')).toBeUndefined();
+      const { recorded, hashes } = poetryContentHashes(appProject!, appLock!)!;
+      expect(hashes[0]).toBe(recorded);
+    },
+  );
+
   it('names both files, says the lock is out of date and to run poetry lock and commit it', () => {
     const added = pyproject.replace('python = "^3.11"', 'python = "^3.11"\nrequests = "^2.32"');
     const { recorded, hashes } = poetryContentHashes(added, lock)!;

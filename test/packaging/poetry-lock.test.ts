@@ -174,6 +174,98 @@ describe('poetryLockRequirements', () => {
     });
   });
 
+  describe("Poetry 1.x: pyproject.toml's [tool.poetry.dependencies] as TOML 1.0 writes it", () => {
+    const lock = [
+      '[[package]]',
+      'name = "flask"',
+      'version = "3.1.0"',
+      'category = "main"',
+      '',
+      '[package.dependencies]',
+      'click = ">=8.1.3"',
+      'asgiref = {version = ">=3.2", optional = true, markers = "extra == \\"async\\""}',
+      '',
+      '[package.extras]',
+      'async = ["asgiref (>=3.2)"]',
+      '',
+      '[[package]]',
+      'name = "click"',
+      'version = "8.1.8"',
+      'category = "main"',
+      '',
+      '[[package]]',
+      'name = "asgiref"',
+      'version = "3.8.1"',
+      'category = "main"',
+      '',
+      '[metadata]',
+      'lock-version = "2.0"',
+      '',
+    ].join('\n');
+    const flask = ['asgiref==3.8.1', 'click==8.1.8', 'flask==3.1.0'];
+
+    it.each([
+      [
+        'an inline table',
+        '[tool.poetry.dependencies]\npython = "^3.12"\nflask = {version = "^3", extras = ["async"]}\n',
+      ],
+      [
+        'dotted keys',
+        '[tool.poetry.dependencies]\npython = "^3.12"\nflask.version = "^3"\nflask.extras = ["async"]\n',
+      ],
+      [
+        'dotted keys from [tool.poetry]',
+        '[tool.poetry]\nname = "app"\ndependencies.flask = {version = "^3", extras = ["async"]}\n',
+      ],
+      [
+        'an inline table over lines',
+        '[tool.poetry.dependencies]\nflask = { version = "^3", extras = [\n  "async",\n] }\n',
+      ],
+      [
+        'a multi-line array of constraints',
+        '[tool.poetry.dependencies]\nflask = [\n  { version = "^3", extras = ["async"], python = ">=3.9" },\n]\n',
+      ],
+      [
+        'a header with spaces',
+        '[ tool.poetry.dependencies ]\nflask = {version = "^3", extras = ["async"]}\n',
+      ],
+      [
+        'a header with quoted keys',
+        '[tool."poetry".\'dependencies\']\nflask = {version = "^3", extras = ["async"]}\n',
+      ],
+      [
+        'a header with a comment',
+        '[tool.poetry.dependencies]  # run time\nflask = {version = "^3", extras = ["async"]}\n',
+      ],
+      [
+        'a sub-table per dependency',
+        '[tool.poetry.dependencies]\npython = "^3.12"\n\n[tool.poetry.dependencies.flask]\nversion = "^3"\nextras = ["async"]\n',
+      ],
+      ['only sub-tables', '[tool.poetry.dependencies.flask]\nversion = "^3"\nextras = ["async"]\n'],
+      [
+        'the header inside a multi-line string, tool settings the lockfile subset does not read',
+        '[tool.poetry]\ndescription = """\n[tool.poetry.dependencies]\n"""\n\n[tool.poetry.dependencies]\nflask = {version = "^3", extras = ["async"]}\n\n[tool.coverage.report]\nfail_under = 90.5\n',
+      ],
+    ])('%s', (_what, pyproject) => {
+      expect(poetryLockRequirements(lock, pyproject, '/p')).toEqual({ requirements: flask });
+    });
+
+    it('refuses a pyproject.toml that is not TOML, naming its line, and a dependency of another type', () => {
+      expect(() => poetryLockRequirements(lock, '[tool.poetry.dependencies]\nflask = "^3\n', '/p')).toThrow(
+        'pyproject.toml line 2: a string is not closed on its line',
+      );
+      expect(() =>
+        poetryLockRequirements(
+          lock,
+          '[tool.poetry]\nname = "app"\n\n[tool.poetry.dependencies]\nflask = 3\n',
+          '/p',
+        ),
+      ).toThrow(
+        'pyproject.toml line 4: [tool.poetry.dependencies] flask is not a string or { version = ... } table',
+      );
+    });
+  });
+
   it('writes git, url, local and private-index sources as pip reads them', () => {
     const pkg = (name: string, source: string) =>
       `[[package]]\nname = "${name}"\nversion = "1.0"\noptional = false\ngroups = ["main"]\n\n[package.source]\n${source}\n`;

@@ -18,6 +18,19 @@ describe('workspaceCovers', () => {
     expect(workspaceCovers(root('["libs/**"]'), 'libs/a/b')).toBe(true);
   });
 
+  it.each([
+    ['an inline table in [tool.uv]', '[tool.uv]\nworkspace = { members = ["packages/*"] }\n'],
+    ['dotted keys', '[tool.uv]\nworkspace.members = [\n  "packages/*",\n]\n'],
+    ['a header with spaces and quotes', '[ tool."uv".workspace ]  # members\nmembers = [\'packages/*\']\n'],
+    [
+      'the header inside a multi-line string first',
+      '[tool.x]\nnote = """\n[tool.uv.workspace]\nmembers = ["tools/*"]\n"""\n\n[tool.uv.workspace]\nmembers = ["packages/*"]\n',
+    ],
+  ])('reads the members as TOML 1.0 writes them: %s', (_what, text) => {
+    expect(workspaceCovers(text, 'packages/api')).toBe(true);
+    expect(workspaceCovers(text, 'tools/cli')).toBe(false);
+  });
+
   it('takes nothing without [tool.uv.workspace] members', () => {
     expect(workspaceCovers('[project]\nname = "x"\n', 'packages/api')).toBe(false);
     expect(workspaceCovers('[tool.uv.workspace]\nexclude = ["x"]\n', 'packages/api')).toBe(false);
@@ -42,6 +55,12 @@ describe('uvWorkspaceOf', () => {
         member: 'packages/api',
       });
       expect(uvWorkspaceOf(api, join(dir, 'repo', 'packages'))).toBeUndefined();
+      // Declared as TOML allows: a dotted key in [tool.uv].
+      write('repo/pyproject.toml', '[tool.uv]\nworkspace.members = ["packages/*"]\n');
+      expect(uvWorkspaceOf(api)).toEqual({ root: join(dir, 'repo'), member: 'packages/api' });
+      // A workspace root that is not TOML: uv refuses it, and so does the build, naming the file and line.
+      write('repo/pyproject.toml', '[tool.uv.workspace]\nmembers = ["packages/*"\n');
+      expect(() => uvWorkspaceOf(api)).toThrow(`${join(dir, 'repo', 'pyproject.toml')} line 3: `);
       mkdirSync(join(dir, 'repo', 'packages', '.git'));
       expect(uvWorkspaceOf(api)).toBeUndefined();
     } finally {
