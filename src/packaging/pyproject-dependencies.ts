@@ -10,7 +10,7 @@
  */
 import { Inputs } from '../settings/names.js';
 import { inputName, type Surface } from '../settings/surface.js';
-import { readManifestToml, tableAt } from './manifest-toml.js';
+import { ManifestError, readManifestToml, tableAt } from './manifest-toml.js';
 
 /** The strings of `value` when it is an array (others are the build tool's to refuse), trimmed. */
 const strings = (value: unknown): string[] =>
@@ -31,13 +31,27 @@ function listed(names: string[], one: string, many: string): string {
   return `${names.length} ${names.length === 1 ? one : many} (${shown})`;
 }
 
+/**
+ * Read only to warn: a manifest that is not TOML is said, not a failed build
+ * (nothing is installed from it, and such a folder deployed before it was read).
+ */
+function unreadable(error: unknown): string {
+  if (!(error instanceof ManifestError)) throw error;
+  return `${error.message}: not TOML, so the dependencies it declares were not read, and nothing is installed for them; fix the file (pip, uv, Poetry and pipenv refuse it too), or write requirements.txt.`;
+}
+
 /** The warning for dependencies pyproject.toml declares when no requirements file is installed; undefined without any. */
 export function unlistedDependenciesWarning(
   toml: string,
   surface: Surface = 'action',
   file = 'pyproject.toml',
 ): string | undefined {
-  const dependencies = pyprojectDependencies(toml, file);
+  let dependencies: string[];
+  try {
+    dependencies = pyprojectDependencies(toml, file);
+  } catch (error) {
+    return unreadable(error);
+  }
   if (!dependencies.length) return undefined;
   return (
     `pyproject.toml declares ${listed(dependencies, 'dependency', 'dependencies')} but there is no requirements file: they are not installed, ` +
@@ -54,7 +68,12 @@ export function unlockedPipfileWarning(
   surface: Surface = 'action',
   file = 'Pipfile',
 ): string | undefined {
-  const packages = Object.keys(tableAt(readManifestToml(pipfile, file).root, 'packages') ?? {});
+  let packages: string[];
+  try {
+    packages = Object.keys(tableAt(readManifestToml(pipfile, file).root, 'packages') ?? {});
+  } catch (error) {
+    return unreadable(error);
+  }
   if (!packages.length) return undefined;
   return (
     `Pipfile lists ${listed(packages, 'package', 'packages')} but no requirements file or Pipfile.lock pins them: they are not installed, ` +
