@@ -592,7 +592,7 @@ function previewDenies(options: DeployPolicyOptions, p: string): PolicyStatement
       Effect: 'Deny',
       Action: everything,
       Resource: '*',
-      Condition: { 'ForAnyValue:StringEquals': { [`aws:RequestTag/${TagKeys.Stage}`]: stages } },
+      Condition: { 'ForAnyValue:StringEqualsIgnoreCase': { [`aws:RequestTag/${TagKeys.Stage}`]: stages } },
     },
     {
       Sid: 'NoApiGatewayTagWrites',

@@ -117,6 +117,15 @@ describe('the preview role', () => {
     expect(
       evaluate(preview, 'lambda:TagResource', `arn:aws:lambda:${R}:${A}:function:shop-pr-7`, claim),
     ).toBe('explicit-deny');
+    // Prune counts stage tags case-insensitively: `Main` would make a preview's function protected, never pruned.
+    expect(
+      evaluate(preview, 'lambda:TagResource', `arn:aws:lambda:${R}:${A}:function:shop-pr-7`, {
+        ...claim,
+        'aws:RequestTag/lambda-deploy:stage': 'Main',
+        'aws:ResourceTag/lambda-deploy:name': 'shop',
+        'aws:ResourceTag/lambda-deploy:stage': 'pr-7',
+      }),
+    ).toBe('explicit-deny');
     // A protected stage's log group, not there yet (production not deployed): not even tagged as a preview's.
     const asPreview = {
       'aws:RequestTag/lambda-deploy:name': 'shop',
