@@ -209,6 +209,8 @@ describe('the log group of a preview stage, under the preview role', () => {
   const logsCall = (operation: string) => aws.calls.of({ service: 'logs', operation });
 
   it('a new stage: the deploy makes it with the stage tags once CreateFunction made the function ours, before anything runs it', async () => {
+    // The wait for State Active takes real time, so what runs alongside it shows in the call log.
+    aws.faults.latency('GetFunctionConfiguration', 40, { real: true });
     const result = await deploy('function-url');
     expect([result.report.status, result.failure]).toEqual(['success', undefined]);
     expect(aws.account.logGroups.get(GROUP)?.tags).toMatchObject({
@@ -220,8 +222,14 @@ describe('the log group of a preview stage, under the preview role', () => {
     const order = aws.calls.of().map((c) => `${c.operation} ${c.status < 300 ? 'ok' : c.status}`);
     const created = order.indexOf('CreateLogGroup ok');
     expect(created).toBeGreaterThan(order.indexOf('CreateFunction ok'));
-    expect(created).toBeLessThan(order.indexOf('CreateFunctionUrlConfig ok'));
     expect(order.indexOf('CreateFunction ok')).toBeGreaterThan(-1);
+    expect(created).toBeLessThan(order.indexOf('CreateFunctionUrlConfig ok'));
+    // Sent while the new function becomes Active (before the wait's last poll answered), not after the
+    // whole function deploy: no round trip of its own.
+    const published = aws.calls.of({ operation: 'PublishVersion' })[0]!.seq;
+    const waits = aws.calls.of({ operation: 'GetFunctionConfiguration' }).filter((c) => c.seq < published);
+    expect(waits.length).toBeGreaterThan(0);
+    expect(logsCall('CreateLogGroup')[0]!.wall.start).toBeLessThan(waits.at(-1)!.wall.end);
     // Its lines are the preview's own: readable, and removable by its undeploy.
     aws.setFunctionLogs('shop-pr-7', ['hello']);
     expect(aws.account.logGroups.get(GROUP)?.tags['lambda-deploy:name']).toBe('shop');
@@ -232,6 +240,26 @@ describe('the log group of a preview stage, under the preview role', () => {
     expect(logsCall('ListTagsForResource').map((c) => c.status)).toEqual([200]);
     expect(logsCall('CreateLogGroup')).toHaveLength(0);
     expect(logsCall('TagResource')).toHaveLength(0);
+  });
+
+  it("a new stage's first run (the smoke test's Invoke) finds the group there, tagged: Lambda never makes it untagged", async () => {
+    const result = await deployApp(aws, dir, {
+      inputs: { stage: 'pr-7', gateway: 'none', 'smoke-test': 'true' },
+    });
+    expect([result.report.status, result.report.smoke.status]).toEqual(['success', 'passed']);
+    const order = aws.calls.of().map((c) => `${c.operation} ${c.status < 300 ? 'ok' : c.status}`);
+    expect(order.indexOf('Invoke ok')).toBeGreaterThan(order.indexOf('CreateLogGroup ok'));
+    expect(order.indexOf('CreateLogGroup ok')).toBeGreaterThan(-1);
+    expect(aws.account.logGroups.get(GROUP)?.tags['lambda-deploy:stage']).toBe('pr-7');
+  });
+
+  it('CreateFunction refused (the package unreadable): no log group is left behind', async () => {
+    aws.faults.fail('CreateFunction', 'InvalidParameterValueException', { times: Infinity });
+    const result = await deploy('none');
+    expect(result.report.status).toBe('failure');
+    expect(aws.calls.of({ operation: 'CreateFunction' }).length).toBeGreaterThan(0);
+    expect(logsCall('CreateLogGroup')).toHaveLength(0);
+    expect(aws.account.logGroups.has(GROUP)).toBe(false);
   });
 
   it('a stage deployed before the deploy made its group (Lambda made it, untagged): deploy and undeploy go on, leaving it for prune', async () => {
