@@ -118,6 +118,35 @@ describe('keep-warm on a branch stage under the preview role (its policy has no 
   });
 });
 
+describe('keep-warm unset: the deploy looks for the stage rule to remove it', () => {
+  const RULE = 'shop-pr-7-warm';
+  const keepWarmWarnings = (r: { logger: RecordingLogger }) =>
+    r.logger
+      .text('warning')
+      .split('\n')
+      .filter((l) => l.includes(RULE));
+
+  it("the preview role's own Deny (no such rule, or one without the tag): not the stage's, nothing said", async () => {
+    const result = await deploy('none');
+    expect(result.report.status).toBe('success');
+    expect(aws.calls.of({ operation: 'DescribeRule' })[0]).toMatchObject({ fault: 'deny' });
+    expect(keepWarmWarnings(result)).toEqual([]);
+  });
+
+  it('a role without events:DescribeRule (no Deny, an Allow missing): the deploy goes on, warning that a rule the stage had is left invoking it', async () => {
+    aws.faults.allow('*').deny('events:DescribeRule');
+    aws.seed.rule(RULE, { tags: tagsFor('shop', 'pr-7', 'octo/shop') });
+    const result = await deploy('none');
+    expect(result.report.status).toBe('success');
+    expect(keepWarmWarnings(result)).toEqual([
+      expect.stringMatching(
+        /The deploy role needs events:DescribeRule, .* and events:DeleteRule on rule\/shop-\*\. .*its rule is left and still invokes shop-pr-7:live\.$/,
+      ),
+    ]);
+    expect(aws.account.rules.has(RULE)).toBe(true);
+  });
+});
+
 /**
  * A role that lacks lambda:GetFunction (a policy written by hand or for an older
  * release, or the production role): AWS says no policy allows the read, where the
@@ -192,6 +221,28 @@ describe('undeploy of a preview stage under the preview role', () => {
     await expect(undeploy()).rejects.toThrow(/The deploy role needs events:ListTagsForResource\./);
     expect(aws.account.rules.has('shop-pr-7-warm')).toBe(true);
   });
+
+  it.each(['ListTargetsByRule', 'RemoveTargets', 'DeleteRule'])(
+    "the stage's keep-warm rule, and a role without events:%s (no Deny, an Allow missing): undeploy stops naming the permission, the rule not reported removed",
+    async (op) => {
+      aws.seed.rule('shop-pr-7-warm', {
+        tags: tagsFor('shop', 'pr-7', 'octo/shop'),
+        targets: [
+          { Id: 'lambda-deploy-live', Arn: 'arn:aws:lambda:us-east-1:123456789012:function:shop-pr-7:live' },
+        ],
+      });
+      aws.faults.allow('*').deny(`events:${op}`);
+      const error = await undeploy().then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(error?.message).toMatch(
+        new RegExp(`^Undeploy of stage pr-7 stopped: .*The deploy role needs events:${op}\\.`),
+      );
+      expect(error?.message).not.toContain('Removed before the failure: EventBridge rule');
+      expect(aws.account.rules.has('shop-pr-7-warm')).toBe(true);
+    },
+  );
 
   it('a function of that name made by hand, and its log group: left alone', async () => {
     aws.seed.function('shop-pr-7', { tags: { STAGE: 'pr-7' } });
