@@ -1,17 +1,19 @@
 /**
  * The deploy's critical path: the whole AWS deploy pipeline against the fake
- * AWS with a real latency on every request, for a code change and an
- * unchanged redeploy, with the independent requests run together (as the
- * action does) next to the same deploy sending one request at a time. The
- * account's own waits (an update InProgress) are simulated: the wall time is
- * the round trips' (plus packaging the example app).
+ * AWS with a real latency on every request, for a code change, an unchanged
+ * redeploy and a new preview stage's first deploy (the preview role, in an
+ * account that has only had setup), with the independent requests run
+ * together (as the action does) next to the same deploy sending one request
+ * at a time. The account's own waits (an update InProgress) are simulated: the
+ * wall time is the round trips' (plus packaging the example app).
  */
 import { simulatedClock } from '../fakes/aws/clock.js';
-import { startFakeAws } from '../fakes/aws/index.js';
+import { startFakeAws, type FakeAws } from '../fakes/aws/index.js';
 import { appFolder, changeCode, deployApp, removeApp } from '../fakes/aws/pipeline-deploy.js';
+import { denyUntaggedFunctions } from '../fakes/aws/preview-iam.js';
 
 export interface DeployPathRow {
-  deploy: 'code change' | 'unchanged redeploy';
+  deploy: 'code change' | 'unchanged redeploy' | 'first preview deploy';
   mode: 'one at a time' | 'together';
   requests: number;
   roundTrips: number;
@@ -36,26 +38,35 @@ export async function runDeployPathBench(
     const samples = new Map<string, { row: Omit<DeployPathRow, 'wallMs'>; wall: number[] }>();
     const measure = async (deploy: DeployPathRow['deploy'], sequential: boolean) => {
       if (deploy === 'code change') changeCode(dir);
-      aws.calls.clear();
-      const started = performance.now();
-      const run = await deployApp(aws, dir, { sequential });
-      const wall = performance.now() - started;
-      if (run.report.status !== 'success') throw new Error(`${deploy} failed: ${run.report.error}`);
-      const mode: DeployPathRow['mode'] = sequential ? 'one at a time' : 'together';
-      const key = `${deploy}/${mode}`;
-      const row = {
-        deploy,
-        mode,
-        requests: aws.calls.calls.length,
-        roundTrips: aws.calls.roundTrips(),
-      };
-      const entry = samples.get(key) ?? { row, wall: [] as number[] };
-      entry.wall.push(wall);
-      samples.set(key, entry);
+      // A first deploy each time: a new account, as the preview role sees it.
+      const account = deploy === 'first preview deploy' ? await previewAccount(latencyMs) : aws;
+      try {
+        account.calls.clear();
+        const started = performance.now();
+        const run = await deployApp(account, dir, {
+          sequential,
+          ...(account !== aws && { inputs: { stage: 'pr-7' } }),
+        });
+        const wall = performance.now() - started;
+        if (run.report.status !== 'success') throw new Error(`${deploy} failed: ${run.report.error}`);
+        const mode: DeployPathRow['mode'] = sequential ? 'one at a time' : 'together';
+        const key = `${deploy}/${mode}`;
+        const row = {
+          deploy,
+          mode,
+          requests: account.calls.calls.length,
+          roundTrips: account.calls.roundTrips(),
+        };
+        const entry = samples.get(key) ?? { row, wall: [] as number[] };
+        entry.wall.push(wall);
+        samples.set(key, entry);
+      } finally {
+        if (account !== aws) await account.close();
+      }
     };
     // Interleaved, so a busy moment of the machine touches both modes alike.
     for (let i = 0; i < runs; i++)
-      for (const deploy of ['code change', 'unchanged redeploy'] as const)
+      for (const deploy of ['code change', 'unchanged redeploy', 'first preview deploy'] as const)
         for (const sequential of [true, false]) await measure(deploy, sequential);
     const rows = [...samples.values()].map(({ row, wall }) => ({ ...row, wallMs: median(wall) }));
     if (options.print !== false) {
@@ -69,6 +80,15 @@ export async function runDeployPathBench(
     removeApp(dir);
     await aws.close();
   }
+}
+
+/** An account that has only had setup, the preview role's refusals modelled, every request `latencyMs` long. */
+async function previewAccount(latencyMs: number): Promise<FakeAws> {
+  const account = await startFakeAws({ clock: simulatedClock({ start: Date.now() }) });
+  account.seed.setup('shop');
+  denyUntaggedFunctions(account, 'shop');
+  account.faults.latency('*', latencyMs, { real: true });
+  return account;
 }
 
 export function formatDeployPathTable(rows: DeployPathRow[]): string {

@@ -33,7 +33,7 @@ export interface AwsAccountClients {
   region: string;
   /** As the pipeline passes it: whose a function is that this role may not read. */
   tagging?: ResourceGroupsTaggingAPIClient;
-  /** Given: the function's log group is made tagged once the function is ours (as a new preview stage's is). */
+  /** Given: the function's log group is made tagged once the function is ours (a new one's while it becomes Active, as a new preview stage's is). */
   logGroups?: CloudWatchLogsClient;
 }
 
@@ -98,10 +98,21 @@ export async function deployStageToAws(
     },
     deps,
   );
+  const name = functionName(input.project, input.stage);
+  const logGroup = (functionExisted: boolean) => async () => {
+    if (!clients.logGroups) return;
+    const group = `/aws/lambda/${name}`;
+    const arn = `arn:aws:logs:${clients.region}:${accountId}:log-group:${group}`;
+    await ensureFunctionLogGroup(
+      clients.logGroups,
+      { name: group, arn, tags, functionIsOurs: true, functionExisted },
+      deps,
+    );
+  };
   const fn = await deployFunction(
     clients.lambda,
     {
-      functionName: functionName(input.project, input.stage),
+      functionName: name,
       runtime: 'python3.12',
       handler: 'app.handler',
       memory: input.memory ?? 256,
@@ -115,24 +126,18 @@ export async function deployStageToAws(
       code: { bucket: artifact.bucket, key: artifact.key, codeSha256: input.zip.codeSha256 },
       keepVersions: input.keepVersions ?? 5,
       roleJustCreated: role.created,
+      // A new function's group: made while Lambda makes it Active, as the pipeline does.
+      whenCreated: logGroup(false),
       ...(clients.tagging && {
         indexedTags: indexedFunctionTags(
           clients.tagging,
-          `arn:aws:lambda:${clients.region}:${accountId}:function:${functionName(input.project, input.stage)}`,
+          `arn:aws:lambda:${clients.region}:${accountId}:function:${name}`,
           deps,
         ),
       }),
     },
     deps,
   );
-  if (clients.logGroups) {
-    const name = `/aws/lambda/${functionName(input.project, input.stage)}`;
-    const arn = `arn:aws:logs:${clients.region}:${accountId}:log-group:${name}`;
-    await ensureFunctionLogGroup(
-      clients.logGroups,
-      { name, arn, tags, functionIsOurs: true, functionExisted: !fn.created },
-      deps,
-    );
-  }
+  if (!fn.created) await logGroup(true)();
   return { accountId, artifact, role, fn };
 }

@@ -466,8 +466,8 @@ async function deployCode(
   mayWrite.open();
   const { existing, alias } = current;
   const maskValues = functionValuesMask(settings, plan, deps.logger, existing?.config.Environment?.Variables);
-  const made = { slim, accountId, current, marked, tags };
   const logGroup = functionLogGroup(context, session, current, roleLog);
+  const made = { slim, accountId, current, marked, tags, whenCreated: logGroup.whenCreated };
   changing.open(
     !existing || !alias || codeNeedsUpdate(existing.config, pkg.codeSha256, settings.architecture),
   );
@@ -508,7 +508,7 @@ async function deployCode(
         ownRoleNote(settings.executionRoleArn, settings.name, slim, partitionOf(clients.region)),
       );
     const input = { ...made, layers, role, artifact, maskValues };
-    const result = await logGroup.after(await deployWithLayers(settings, plan, pkg, session, input, query));
+    const result = await deployWithLayers(settings, plan, pkg, session, input, query);
     marked.functionArn ??= result.functionArn || undefined;
     // The report says the /tmp that is set, which may be the owner's rather than slim's.
     return { ...result, ephemeralStorageMb: functionStorage(pkg, current).ephemeralStorageMb };
@@ -517,19 +517,21 @@ async function deployCode(
 
 /**
  * The stage's log group, tagged for it (see ensureFunctionLogGroup), made
- * before CreateFunction so that Lambda logs into it rather than making one
- * without tags; nothing when the function logs to a group of its owner's
- * choosing (LoggingConfig). A function this role may not read (`unseen`) may
- * be someone else's: its group is made only once CreateFunction made it ours,
- * before anything invokes it (so before Lambda could make the group). Its
- * lines go to `logger`: the execution role's, at the head of the Function group.
+ * before CreateFunction (alongside the upload) so that Lambda logs into it
+ * rather than making one without tags; nothing when the function logs to a
+ * group of its owner's choosing (LoggingConfig). A function this role may not
+ * read (`unseen`: a new preview stage's) may be someone else's: its group is
+ * made only once CreateFunction made it ours, while Lambda makes it Active
+ * (`whenCreated`), so before anything can invoke it and with no round trip of
+ * its own; a CreateFunction that fails leaves no group. Its lines go to
+ * `logger`: the execution role's, at the head of the Function group.
  */
 function functionLogGroup(
   context: StageContext,
   session: AwsSession,
   current: StageFunction,
   logger: Logger,
-): { before(): Promise<void>; after(fn: FunctionResult): Promise<FunctionResult> } {
+): { before(): Promise<void>; whenCreated?: () => Promise<void> } {
   const name = defaultLogGroup(context.functionName);
   const own = current.existing?.config.LoggingConfig?.LogGroup;
   const ensure = async (whose: Pick<LogGroupInput, 'functionIsOurs' | 'functionExisted'>) => {
@@ -542,15 +544,12 @@ function functionLogGroup(
     );
   };
   const existed = !!current.existing;
-  return {
-    before: async () => {
-      if (!current.unseen) await ensure({ functionIsOurs: existed, functionExisted: existed });
-    },
-    after: async (fn) => {
-      if (current.unseen && fn.created) await ensure({ functionIsOurs: true, functionExisted: false });
-      return fn;
-    },
-  };
+  if (current.unseen)
+    return {
+      before: async () => undefined,
+      whenCreated: () => ensure({ functionIsOurs: true, functionExisted: false }),
+    };
+  return { before: () => ensure({ functionIsOurs: existed, functionExisted: existed }) };
 }
 
 /**
@@ -961,6 +960,7 @@ function functionInput(
     marked: DeployingMark;
     tags: Record<string, string>;
     maskValues: (values: readonly string[]) => void;
+    whenCreated?: (() => Promise<void>) | undefined;
   },
 ): Parameters<typeof deployFunction>[1] {
   const storage = functionStorage(pkg, made.current);
@@ -983,5 +983,6 @@ function functionInput(
     adopt: settings.adopt,
     deployingSince: made.marked.since,
     maskValues: made.maskValues,
+    ...(made.whenCreated && { whenCreated: made.whenCreated }),
   };
 }

@@ -661,6 +661,19 @@ describe('URLs, provisioned concurrency, Invoke, tags', () => {
     );
   });
 
+  test('a run makes the function log group, untagged, when none is there (as Lambda does); one there is kept', async () => {
+    aws.seed.function('f', { alias: 'live' });
+    await lambda.send(new InvokeCommand({ FunctionName: 'f', InvocationType: 'DryRun' }));
+    expect(aws.account.logGroups.has('/aws/lambda/f')).toBe(false);
+    await lambda.send(new InvokeCommand({ FunctionName: 'f', Qualifier: 'live' }));
+    expect(aws.account.logGroups.get('/aws/lambda/f')?.tags).toEqual({});
+
+    aws.seed.function('g', { alias: 'live' });
+    aws.seed.logGroup('/aws/lambda/g', { tags: { 'lambda-deploy:name': 'shop' } });
+    await lambda.send(new InvokeCommand({ FunctionName: 'g', Qualifier: 'live' }));
+    expect(aws.account.logGroups.get('/aws/lambda/g')?.tags).toEqual({ 'lambda-deploy:name': 'shop' });
+  });
+
   test('tags live on the unqualified function; GetFunction shows them', async () => {
     aws.seed.function('f', { tags: { a: '1' } });
     await lambda.send(

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { simulatedClock } from '../../fakes/aws/clock.js';
 import { startFakeAws, type AwsCall, type FakeAws } from '../../fakes/aws/index.js';
 import { appFolder, changeCode, deployApp, removeApp } from '../../fakes/aws/pipeline-deploy.js';
+import { denyUntaggedFunctions } from '../../fakes/aws/preview-iam.js';
 
 /** Well above the scheduling jitter of a loaded machine (jitter can only add round trips, never hide one). */
 const LATENCY_MS = 250;
@@ -183,5 +184,55 @@ describe('what runs alongside the function never writes when the function deploy
       expect(aws.calls.operations('events')).toEqual(['DescribeRule']);
     },
     TIMEOUT,
+  );
+});
+
+describe("a new preview stage's first deploy, under the preview role", () => {
+  /** A first deploy of stage pr-7 in an account that has only had setup, as the preview role sees it. */
+  async function firstDeploy(app: string): Promise<FakeAws> {
+    const preview = await startFakeAws({ clock: simulatedClock({ start: Date.now() }) });
+    preview.seed.setup('shop');
+    denyUntaggedFunctions(preview, 'shop');
+    preview.faults.latency('*', LATENCY_MS, { real: true });
+    try {
+      const run = await deployApp(preview, app, { inputs: { stage: 'pr-7' } });
+      expect([run.report.status, run.failure]).toEqual(['success', undefined]);
+    } catch (error) {
+      await preview.close();
+      throw error;
+    }
+    return preview;
+  }
+
+  test(
+    'at most 21 round trips: its log group is made while the new function becomes Active, not after',
+    async () => {
+      const app = appFolder();
+      let preview: FakeAws | undefined;
+      try {
+        // As measured(): jitter only adds round trips. Each attempt a new account, so a first deploy alike.
+        let fewest = Number.POSITIVE_INFINITY;
+        for (let attempt = 0; attempt < 3 && fewest > 21; attempt++) {
+          await preview?.close();
+          preview = await firstDeploy(app);
+          fewest = Math.min(fewest, preview.calls.roundTrips());
+        }
+        expect(fewest).toBeLessThanOrEqual(21);
+        const calls = preview!.calls.calls;
+        const at = (operation: string) => calls.find((c) => c.operation === operation)!;
+        const polls = calls.filter(
+          (c) => c.operation === 'GetFunctionConfiguration' && c.wall.end <= at('PublishVersion').wall.start,
+        );
+        expect(at('CreateLogGroup').wall.start).toBeGreaterThanOrEqual(at('CreateFunction').wall.end);
+        expect(at('CreateLogGroup').wall.start).toBeLessThan(polls.at(-1)!.wall.end);
+        expect(preview!.account.logGroups.get('/aws/lambda/shop-pr-7')?.tags).toMatchObject({
+          'lambda-deploy:stage': 'pr-7',
+        });
+      } finally {
+        removeApp(app);
+        await preview?.close();
+      }
+    },
+    3 * TIMEOUT,
   );
 });

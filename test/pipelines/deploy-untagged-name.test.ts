@@ -118,6 +118,35 @@ describe('keep-warm on a branch stage under the preview role (its policy has no 
   });
 });
 
+describe('keep-warm unset: the deploy looks for the stage rule to remove it', () => {
+  const RULE = 'shop-pr-7-warm';
+  const keepWarmWarnings = (r: { logger: RecordingLogger }) =>
+    r.logger
+      .text('warning')
+      .split('\n')
+      .filter((l) => l.includes(RULE));
+
+  it("the preview role's own Deny (no such rule, or one without the tag): not the stage's, nothing said", async () => {
+    const result = await deploy('none');
+    expect(result.report.status).toBe('success');
+    expect(aws.calls.of({ operation: 'DescribeRule' })[0]).toMatchObject({ fault: 'deny' });
+    expect(keepWarmWarnings(result)).toEqual([]);
+  });
+
+  it('a role without events:DescribeRule (no Deny, an Allow missing): the deploy goes on, warning that a rule the stage had is left invoking it', async () => {
+    aws.faults.allow('*').deny('events:DescribeRule');
+    aws.seed.rule(RULE, { tags: tagsFor('shop', 'pr-7', 'octo/shop') });
+    const result = await deploy('none');
+    expect(result.report.status).toBe('success');
+    expect(keepWarmWarnings(result)).toEqual([
+      expect.stringMatching(
+        /The deploy role needs events:DescribeRule, .* and events:DeleteRule on rule\/shop-\*\. .*its rule is left and still invokes shop-pr-7:live\.$/,
+      ),
+    ]);
+    expect(aws.account.rules.has(RULE)).toBe(true);
+  });
+});
+
 /**
  * A role that lacks lambda:GetFunction (a policy written by hand or for an older
  * release, or the production role): AWS says no policy allows the read, where the
@@ -193,6 +222,28 @@ describe('undeploy of a preview stage under the preview role', () => {
     expect(aws.account.rules.has('shop-pr-7-warm')).toBe(true);
   });
 
+  it.each(['ListTargetsByRule', 'RemoveTargets', 'DeleteRule'])(
+    "the stage's keep-warm rule, and a role without events:%s (no Deny, an Allow missing): undeploy stops naming the permission, the rule not reported removed",
+    async (op) => {
+      aws.seed.rule('shop-pr-7-warm', {
+        tags: tagsFor('shop', 'pr-7', 'octo/shop'),
+        targets: [
+          { Id: 'lambda-deploy-live', Arn: 'arn:aws:lambda:us-east-1:123456789012:function:shop-pr-7:live' },
+        ],
+      });
+      aws.faults.allow('*').deny(`events:${op}`);
+      const error = await undeploy().then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(error?.message).toMatch(
+        new RegExp(`^Undeploy of stage pr-7 stopped: .*The deploy role needs events:${op}\\.`),
+      );
+      expect(error?.message).not.toContain('Removed before the failure: EventBridge rule');
+      expect(aws.account.rules.has('shop-pr-7-warm')).toBe(true);
+    },
+  );
+
   it('a function of that name made by hand, and its log group: left alone', async () => {
     aws.seed.function('shop-pr-7', { tags: { STAGE: 'pr-7' } });
     aws.seed.logGroup('/aws/lambda/shop-pr-7');
@@ -209,6 +260,8 @@ describe('the log group of a preview stage, under the preview role', () => {
   const logsCall = (operation: string) => aws.calls.of({ service: 'logs', operation });
 
   it('a new stage: the deploy makes it with the stage tags once CreateFunction made the function ours, before anything runs it', async () => {
+    // The wait for State Active takes real time, so what runs alongside it shows in the call log.
+    aws.faults.latency('GetFunctionConfiguration', 40, { real: true });
     const result = await deploy('function-url');
     expect([result.report.status, result.failure]).toEqual(['success', undefined]);
     expect(aws.account.logGroups.get(GROUP)?.tags).toMatchObject({
@@ -220,8 +273,14 @@ describe('the log group of a preview stage, under the preview role', () => {
     const order = aws.calls.of().map((c) => `${c.operation} ${c.status < 300 ? 'ok' : c.status}`);
     const created = order.indexOf('CreateLogGroup ok');
     expect(created).toBeGreaterThan(order.indexOf('CreateFunction ok'));
-    expect(created).toBeLessThan(order.indexOf('CreateFunctionUrlConfig ok'));
     expect(order.indexOf('CreateFunction ok')).toBeGreaterThan(-1);
+    expect(created).toBeLessThan(order.indexOf('CreateFunctionUrlConfig ok'));
+    // Sent while the new function becomes Active (before the wait's last poll answered), not after the
+    // whole function deploy: no round trip of its own.
+    const published = aws.calls.of({ operation: 'PublishVersion' })[0]!.seq;
+    const waits = aws.calls.of({ operation: 'GetFunctionConfiguration' }).filter((c) => c.seq < published);
+    expect(waits.length).toBeGreaterThan(0);
+    expect(logsCall('CreateLogGroup')[0]!.wall.start).toBeLessThan(waits.at(-1)!.wall.end);
     // Its lines are the preview's own: readable, and removable by its undeploy.
     aws.setFunctionLogs('shop-pr-7', ['hello']);
     expect(aws.account.logGroups.get(GROUP)?.tags['lambda-deploy:name']).toBe('shop');
@@ -232,6 +291,26 @@ describe('the log group of a preview stage, under the preview role', () => {
     expect(logsCall('ListTagsForResource').map((c) => c.status)).toEqual([200]);
     expect(logsCall('CreateLogGroup')).toHaveLength(0);
     expect(logsCall('TagResource')).toHaveLength(0);
+  });
+
+  it("a new stage's first run (the smoke test's Invoke) finds the group there, tagged: Lambda never makes it untagged", async () => {
+    const result = await deployApp(aws, dir, {
+      inputs: { stage: 'pr-7', gateway: 'none', 'smoke-test': 'true' },
+    });
+    expect([result.report.status, result.report.smoke.status]).toEqual(['success', 'passed']);
+    const order = aws.calls.of().map((c) => `${c.operation} ${c.status < 300 ? 'ok' : c.status}`);
+    expect(order.indexOf('Invoke ok')).toBeGreaterThan(order.indexOf('CreateLogGroup ok'));
+    expect(order.indexOf('CreateLogGroup ok')).toBeGreaterThan(-1);
+    expect(aws.account.logGroups.get(GROUP)?.tags['lambda-deploy:stage']).toBe('pr-7');
+  });
+
+  it('CreateFunction refused (the package unreadable): no log group is left behind', async () => {
+    aws.faults.fail('CreateFunction', 'InvalidParameterValueException', { times: Infinity });
+    const result = await deploy('none');
+    expect(result.report.status).toBe('failure');
+    expect(aws.calls.of({ operation: 'CreateFunction' }).length).toBeGreaterThan(0);
+    expect(logsCall('CreateLogGroup')).toHaveLength(0);
+    expect(aws.account.logGroups.has(GROUP)).toBe(false);
   });
 
   it('a stage deployed before the deploy made its group (Lambda made it, untagged): deploy and undeploy go on, leaving it for prune', async () => {

@@ -221,6 +221,7 @@ async function invoke(
     );
   const type = c.req.headers['x-amz-invocation-type'] ?? 'RequestResponse';
   if (type === 'DryRun') return empty(204);
+  madeLogGroup(ctx, fn.name, config);
   const result = await ctx.invoke({
     functionName: fn.name,
     version: config.Version,
@@ -236,6 +237,17 @@ async function invoke(
   if (c.req.headers['x-amz-log-type'] === 'Tail')
     headers['x-amz-log-result'] = Buffer.from((result.logTail ?? '').slice(-4096)).toString('base64');
   return { status: 200, headers, body: result.payload };
+}
+
+/**
+ * A run of the function makes its log group when none is there, as Lambda
+ * does (its execution role's logs:CreateLogGroup): without tags, whatever the
+ * function's.
+ */
+function madeLogGroup(ctx: ServiceContext, functionName: string, config: Readonly<FunctionConfig>): void {
+  const name = config.LoggingConfig?.LogGroup ?? `/aws/lambda/${functionName}`;
+  if (!ctx.account.logGroups.has(name))
+    ctx.account.logGroups.set(name, { name, createdAt: ctx.clock.now(), tags: {}, events: [] });
 }
 
 // ---- layers

@@ -83,6 +83,13 @@ export interface FunctionInput {
    * caller hides the first read's itself; this is for a read made again.
    */
   maskValues?: (values: readonly string[]) => void;
+  /**
+   * Run once CreateFunction made the function (this run's), alongside the wait
+   * for it to become Active: what must be there before anything can run it (its
+   * log group, tagged) costs no round trip of its own. Not run for a function
+   * that was there, nor when CreateFunction fails.
+   */
+  whenCreated?: () => Promise<void>;
 }
 
 export interface FunctionResult {
@@ -626,10 +633,14 @@ async function createFunction(
     const hint = s3Hint(error);
     throw hint ? new AwsError(errorMessage(error) + hint, 'S3', { cause: error }) : error;
   }
-  const config =
-    response.State === 'Active' && response.LastUpdateStatus !== 'InProgress'
-      ? response
-      : await waitForFunctionUpdated(lambda, name, deps, { delayFirst: true });
+  const [config] = await together(
+    deps,
+    async () =>
+      response.State === 'Active' && response.LastUpdateStatus !== 'InProgress'
+        ? response
+        : waitForFunctionUpdated(lambda, name, deps, { delayFirst: true }),
+    async () => input.whenCreated?.(),
+  );
   checkCode(name, 'the new function', config, input);
   return { config, environmentKept: [] };
 }

@@ -79,14 +79,12 @@ async function describeRule(
   events: EventBridgeClient,
   name: string,
   deps: AwsDeps,
+  /** What a denial names: the permission, and why the rule was read. */
+  denied: { permission: string; deniedHint?: string } = { permission: 'events:DescribeRule' },
 ): Promise<DescribeRuleCommandOutput | undefined> {
   return findAws(
     deps,
-    {
-      what: `read the keep-warm rule ${name}`,
-      permission: 'events:DescribeRule',
-      absent: ['ResourceNotFoundException'],
-    },
+    { what: `read the keep-warm rule ${name}`, ...denied, absent: ['ResourceNotFoundException'] },
     () => events.send(new DescribeRuleCommand({ Name: name })),
   );
 }
@@ -266,10 +264,14 @@ export async function ensureKeepWarm(
 
 /**
  * Removes the stage's keep-warm rule when it exists and carries the stage's
- * tags (a rule that merely has the name is left alone, with a warning). For
- * deploys with keep-warm unset, and for undeploy. Without any events
- * permission (keep-warm never used, least-privilege policy) there is nothing
- * to remove: AccessDenied on DescribeRule counts as "no rule".
+ * tags (a rule that merely has the name is left alone, with a warning): for
+ * deploys with keep-warm unset (undeploy finds rules by tag and name, see
+ * findStageRules). The role's own Deny on DescribeRule is the preview role's on
+ * a rule without the lambda-deploy:name tag, or none: not this stage's, left.
+ * Any other denial (no Allow: a least-privilege policy without keep-warm; a
+ * service control policy) cannot tell whether the stage's rule is there: the
+ * deploy goes on with a warning that names the permissions, since a rule left
+ * keeps invoking the function. A denied removal of our rule fails.
  */
 export async function removeKeepWarm(
   clients: Clients,
@@ -280,10 +282,21 @@ export async function removeKeepWarm(
   const ruleName = warmRuleName(context.functionName);
   let existing: DescribeRuleCommandOutput | undefined;
   try {
-    existing = await describeRule(clients.events, ruleName, deps);
+    existing = await describeRule(clients.events, ruleName, deps, {
+      permission:
+        'events:DescribeRule, events:ListTagsForResource, events:ListTargetsByRule, events:RemoveTargets ' +
+        `and events:DeleteRule on rule/${context.project}-*`,
+      deniedHint:
+        `keep-warm is unset, so the deploy removes the stage's rule if it has one: if it had keep-warm, ` +
+        `its rule is left and still invokes ${context.functionName}:${LIVE}.`,
+    });
   } catch (error) {
     if (!isAccessDenied(error)) throw error;
-    deps.logger.debug(`No events:DescribeRule permission: no keep-warm rule to look for (${ruleName}).`);
+    if (isNotRoleDeny(error)) deps.logger.warning(errorMessage(error));
+    else
+      deps.logger.debug(
+        `This role's policy refuses the keep-warm rule ${ruleName}: it has no ${TagKeys.Name} tag, or is not there; not this stage's.`,
+      );
     return { ruleName, action: 'none' };
   }
   if (!existing?.Arn) return { ruleName, action: 'none' };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import {
   GetFunctionCommand,
+  GetFunctionConfigurationCommand,
   PublishVersionCommand,
   UpdateAliasCommand,
   UpdateFunctionConfigurationCommand,
@@ -193,6 +194,39 @@ describe('deployFunction on the awkward paths Lambda has', () => {
       'Function shop-main is in state Failed: Lambda was unable to configure your environment variables because they exceed 4 KB.',
     );
     expect(count('PublishVersion')).toBe(0);
+  });
+
+  it('whenCreated runs once CreateFunction made the function, while it is still Pending; not when the create is refused, nor on a redeploy', async () => {
+    const { fake, lambda, count } = await account({ timings: { functionCreateMs: 3_000 } });
+    const states: (string | undefined)[] = [];
+    const whenCreated = async () => {
+      states.push(
+        (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'shop-main' }))).State,
+      );
+    };
+    const missing = `arn:aws:iam::${ACCOUNT_ID}:role/nope`;
+    await expect(
+      deployFunction(lambda, input(zipA, { roleArn: missing, whenCreated }), depsFor(fake)),
+    ).rejects.toThrow(/must trust lambda.amazonaws.com/);
+    expect(states).toEqual([]);
+
+    await deployFunction(lambda, input(zipA, { whenCreated }), depsFor(fake));
+    expect(states).toEqual(['Pending']);
+    await deployFunction(lambda, input(zipB, { whenCreated }), depsFor(fake));
+    expect(states).toEqual(['Pending']);
+    expect(count('PublishVersion')).toBe(2);
+  });
+
+  it('whenCreated failing fails the deploy once the function is Active, with its own error; nothing published', async () => {
+    const { fake, lambda, count, fn } = await account({ timings: { functionCreateMs: 3_000 } });
+    const whenCreated = () => Promise.reject(new Error('Could not create log group /aws/lambda/shop-main'));
+    await expect(deployFunction(lambda, input(zipA, { whenCreated }), depsFor(fake))).rejects.toThrow(
+      'Could not create log group /aws/lambda/shop-main',
+    );
+    expect(fn()).toBeDefined();
+    expect(count('PublishVersion')).toBe(0);
+    // The wait ran to its end: nothing of this call is still running when it fails.
+    expect(fake.clock.sleep.calls.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3_000);
   });
 
   it('update path: waits out InProgress and a ResourceConflictException, then publishes', async () => {

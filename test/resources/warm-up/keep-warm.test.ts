@@ -206,15 +206,66 @@ describe('removing the rule (keep-warm unset, or undeploy)', () => {
     expect(deps.logger.text('warning')).toMatch(/left in place/);
   });
 
-  it('nothing to do when there is no rule, or no events permission at all (least-privilege policy without keep-warm)', async () => {
-    const { fake, remove } = await account();
+  it('nothing to do when there is no rule, nor with no events permission at all (least-privilege policy without keep-warm)', async () => {
+    const { fake, deps, remove } = await account();
     expect((await remove()).action).toBe('none');
 
     fake.calls.clear();
     fake.faults.deny('DescribeRule');
     expect((await remove()).action).toBe('none');
     expect(fake.calls.calls.map((c) => [c.operation, c.status])).toEqual([['DescribeRule', 400]]);
+    // Whether the stage had a rule cannot be told: said, with what would let the deploy look.
+    expect(deps.logger.text('warning')).toContain('The deploy role needs events:DescribeRule');
   });
+
+  it("the preview role's own Deny on DescribeRule (a rule without the lambda-deploy:name tag, or none): not this stage's, left alone", async () => {
+    const { fake, deps, calls, remove } = await account();
+    fake.seed.rule(RULE, { tags: {} });
+    fake.faults.deny('DescribeRule', Infinity, { explicit: true });
+    expect((await remove()).action).toBe('none');
+    expect(calls('DeleteRule')).toHaveLength(0);
+    expect(fake.account.rules.has(RULE)).toBe(true);
+    expect(deps.logger.text('warning')).toBe('');
+  });
+
+  it.each([
+    ['no Allow for events:DescribeRule', (fake: FakeAws) => fake.faults.deny('DescribeRule')],
+    [
+      "a Deny outside the role's policy (a service control policy)",
+      (fake: FakeAws) =>
+        fake.faults.fail('DescribeRule', 'AccessDeniedException', {
+          times: Infinity,
+          message: `User: arn:aws:sts::${ACCOUNT_ID}:assumed-role/deploy/s is not authorized to perform: events:DescribeRule on resource: ${RULE_ARN} with an explicit deny in a service control policy`,
+        }),
+    ],
+  ])(
+    'our rule, and %s: a warning that the rule may be left invoking the function, naming the permissions',
+    async (_, deny) => {
+      const { fake, deps, remove } = await account();
+      fake.seed.rule(RULE, { tags: context.tags, targets: [ourTarget] });
+      deny(fake);
+      expect((await remove()).action).toBe('none');
+      expect(fake.account.rules.has(RULE)).toBe(true);
+      const warning = deps.logger.text('warning');
+      expect(warning).toMatch(new RegExp(`^Could not read the keep-warm rule ${RULE}: AccessDenied`));
+      expect(warning).toContain(
+        'The deploy role needs events:DescribeRule, events:ListTagsForResource, events:ListTargetsByRule, events:RemoveTargets and events:DeleteRule on rule/shop-*. ' +
+          "keep-warm is unset, so the deploy removes the stage's rule if it has one: if it had keep-warm, its rule is left and still invokes shop-main:live.",
+      );
+    },
+  );
+
+  it.each(['RemoveTargets', 'DeleteRule'])(
+    'our rule, and no Allow for events:%s: the removal fails naming the permission, never says removed',
+    async (op) => {
+      const { fake, deps, remove } = await account();
+      fake.seed.rule(RULE, { tags: context.tags, targets: [ourTarget] });
+      fake.faults.deny(op);
+      await expect(remove()).rejects.toThrow(`The deploy role needs events:${op}.`);
+      expect(fake.account.rules.has(RULE)).toBe(true);
+      expect(deps.logger.text('info')).not.toContain('removed');
+    },
+  );
 
   it('a function already gone (undeploy removed it first) does not fail the removal', async () => {
     const { fake, calls, remove } = await account({ deployed: false });
