@@ -270,7 +270,7 @@ export async function ensureKeepWarm(
  * a rule without the lambda-deploy:name tag, or none: not this stage's, left.
  * Any other denial (no Allow: a least-privilege policy without keep-warm; a
  * service control policy) cannot tell whether the stage's rule is there: the
- * deploy goes on with a warning that names the permissions, since a rule left
+ * deploy goes on and says so, naming the permissions, since a rule left
  * keeps invoking the function. A denied removal of our rule fails.
  */
 export async function removeKeepWarm(
@@ -292,7 +292,8 @@ export async function removeKeepWarm(
     });
   } catch (error) {
     if (!isAccessDenied(error)) throw error;
-    if (isNotRoleDeny(error)) deps.logger.warning(errorMessage(error));
+    // Info, not a warning: a policy made without keep-warm has no events permission at all, on every deploy.
+    if (isNotRoleDeny(error)) deps.logger.info(errorMessage(error));
     else
       deps.logger.debug(
         `This role's policy refuses the keep-warm rule ${ruleName}: it has no ${TagKeys.Name} tag, or is not there; not this stage's.`,
