@@ -379,6 +379,8 @@ export class UnitFeeder {
       this.complete(ids[i]!, d.done);
     }
     this.pump();
+    // The writer still waits for a thread's batch: this thread does the next one rather than idle.
+    if (this.waiter && this.runner.canRunInline) this.dispatch(true);
   }
 
   private fail(error: Error): void {
