@@ -289,7 +289,9 @@ function createProcessor(zlib, fs, crypto, config) {
   // slides, so those zeros cover every byte the file wrote. The zeros go through zlib's run-length
   // strategy (Z_RLE, set with the handle's params): it fills the window just as level 4 does, with
   // no hash to keep, at a fraction of the cost (level 4 spent ~15% of a small tree's deflate time
-  // on them). Node's own sync path makes these handle calls; a Node without them gets deflateRawSync.
+  // on them). zlib 1.2.12 and later (every Node from 20.15) switch a reset stream's strategy without
+  // a flush, so nothing of the switch reaches the output. Node's own sync path makes these handle
+  // calls; a Node without them gets deflateRawSync.
   const RLE = zlib.constants.Z_RLE;
   const DEFAULT_STRATEGY = zlib.constants.Z_DEFAULT_STRATEGY;
   let stream;
