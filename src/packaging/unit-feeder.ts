@@ -269,7 +269,7 @@ export class UnitFeeder {
     const waiting = new Promise<UnitDone>((resolve, reject) => (this.waiter = { unit: u, resolve, reject }));
     // Units sent out of order (after a prefetch fell through) may have to pass a full window.
     this.pump();
-    // Rather than wait, this thread does a batch itself.
+    // Rather than wait, this thread does batches itself (accept() goes on while the writer waits).
     if (this.runner.canRunInline) this.dispatch(true);
     return waiting;
   }
@@ -379,6 +379,8 @@ export class UnitFeeder {
       this.complete(ids[i]!, d.done);
     }
     this.pump();
+    // The writer still waits for a thread's batch: this thread does the next one rather than idle.
+    if (this.waiter && this.runner.canRunInline) this.dispatch(true);
   }
 
   private fail(error: Error): void {

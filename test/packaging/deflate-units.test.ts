@@ -186,6 +186,47 @@ describe('whole files on one reused deflate stream', () => {
     expect(nextBatch!.toString('hex')).toBe(expected(b).toString('hex'));
   });
 
+  it("deflates the wiping zeros with zlib's run-length strategy and each file with the default one", () => {
+    const files = corpus(21, 120);
+    const writes: { strategy: number; zeros: boolean }[] = [];
+    const watching = {
+      ...zlib,
+      createDeflateRaw: (options: zlib.ZlibOptions) => {
+        const z = zlib.createDeflateRaw(options) as unknown as {
+          _handle: Record<string, (...a: unknown[]) => unknown>;
+        };
+        const handle = z._handle;
+        let strategy: number = zlib.constants.Z_DEFAULT_STRATEGY;
+        const params = handle.params!.bind(handle);
+        const writeSync = handle.writeSync!.bind(handle);
+        handle.params = (level: unknown, s: unknown) => params(level, (strategy = s as number));
+        handle.writeSync = (
+          flush: unknown,
+          input: unknown,
+          at: unknown,
+          length: unknown,
+          ...rest: unknown[]
+        ) => {
+          const bytes = (input as Buffer).subarray(at as number, (at as number) + (length as number));
+          writes.push({ strategy, zeros: bytes.length > 0 && bytes.every((b) => b === 0) });
+          return writeSync(flush, input, at, length, ...rest);
+        };
+        return z;
+      },
+    };
+    const got = throughProcessor(files, 16, watching);
+    expect(got.map((b) => b.toString('hex'))).toEqual(files.map((f) => expected(f).toString('hex')));
+    const nonEmpty = files.filter((f) => f.length > 0 && f.length <= WHOLE_STREAM_MAX).length;
+    // One write of the file, one of as many zeros, per file on the shared stream.
+    expect(writes).toHaveLength(2 * nonEmpty);
+    expect(writes.filter((w, i) => i % 2 === 0 && w.strategy !== zlib.constants.Z_DEFAULT_STRATEGY)).toEqual(
+      [],
+    );
+    expect(writes.filter((w, i) => i % 2 === 1 && !(w.zeros && w.strategy === zlib.constants.Z_RLE))).toEqual(
+      [],
+    );
+  });
+
   it('falls back to a new stream per file on a zlib without the handle calls it uses', () => {
     const files = corpus(3, 40);
     let streams = 0;

@@ -1,0 +1,85 @@
+import { describe, expect, it } from '@jest/globals';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import * as zlib from 'node:zlib';
+import type { DeflatePool } from '../../src/packaging/deflate-pool.js';
+import { createInlineProcessor, type BatchResult, type Unit } from '../../src/packaging/deflate-units.js';
+import { UnitFeeder } from '../../src/packaging/unit-feeder.js';
+import { DEFAULT_LEVEL } from '../../src/packaging/zip-writer.js';
+
+/** Files of 40 KB: one per batch (a small zip's batches hold 64 KiB). */
+function units(count: number): Unit[] {
+  return Array.from({ length: count }, (_, i) => {
+    const data = Buffer.from(`line ${i} of a module\n`.repeat(2000).slice(0, 40_000));
+    return {
+      file: `m${i}.py`,
+      size: data.length,
+      offset: 0,
+      length: data.length,
+      dictionary: 0,
+      whole: true,
+      last: true,
+      data,
+    };
+  });
+}
+
+/**
+ * A pool with one started thread whose batches come back only when the test
+ * says so (a thread still starting, or busy): this thread runs its own.
+ */
+function heldThreadPool() {
+  const processor = createInlineProcessor({ zlib, fs, crypto }, { level: DEFAULT_LEVEL, hash: false });
+  const held: { units: readonly Unit[]; resolve: (r: BatchResult) => void }[] = [];
+  const inline: string[][] = [];
+  let busy = false;
+  const pool = {
+    slots: 2,
+    get canRunInline() {
+      return !busy;
+    },
+    run: (batch: readonly Unit[]) =>
+      new Promise<BatchResult>((resolve) => held.push({ units: batch, resolve })),
+    async runInline(batch: readonly Unit[]) {
+      busy = true;
+      try {
+        await nextTurn();
+        inline.push(batch.map((u) => u.file));
+        return Object.assign(processor.processBatch(batch), { origin: -1 });
+      } finally {
+        busy = false;
+      }
+    },
+    recycle: () => undefined,
+  };
+  const release = () => {
+    for (const h of held.splice(0)) h.resolve(Object.assign(processor.processBatch(h.units), { origin: 0 }));
+  };
+  return { pool: pool as unknown as DeflatePool, inline, held, release, dispose: () => processor.dispose() };
+}
+
+describe('UnitFeeder', () => {
+  it('keeps this thread compressing the batches that follow while the writer waits for a thread', async () => {
+    const all = units(10);
+    const { pool, inline, held, release, dispose } = heldThreadPool();
+    try {
+      const feeder = new UnitFeeder(all, pool, 16 * 1024 * 1024);
+      // The thread has the first two files; the writer waits for the first.
+      expect(held.map((h) => h.units.map((u) => u.file))).toEqual([['m0.py'], ['m1.py']]);
+      const first = feeder.result(0);
+      for (let turn = 0; turn < 50 && inline.length < 8; turn++) await nextTurn();
+      // Every other file, here, one batch after another: not one batch and then idle until the thread answers.
+      expect(inline).toEqual(all.slice(2).map((u) => [u.file]));
+      release();
+      const done = [await first];
+      for (let u = 1; u < all.length; u++) done.push(feeder.take(u) ?? (await feeder.result(u)));
+      done.forEach((d, u) => {
+        expect(zlib.inflateRawSync(d.data).equals(Buffer.from(all[u]!.data!))).toBe(true);
+        feeder.written(u, d);
+      });
+    } finally {
+      dispose();
+    }
+  });
+});
