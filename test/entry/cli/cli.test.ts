@@ -137,6 +137,11 @@ describe('lambda-stage-deploy CLI', () => {
         { ResourceARN: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-main' },
         { ResourceARN: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-pr-3' },
         { ResourceARN: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-decoy' },
+        // The stage's own log group, which the deploy makes and tags: status has nothing to say about it.
+        {
+          ResourceARN: 'arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shop-pr-3',
+          Tags: Object.entries(tags('pr-3')).map(([Key, Value]) => ({ Key, Value })),
+        },
       ],
     });
     lambda
@@ -171,6 +176,8 @@ describe('lambda-stage-deploy CLI', () => {
 
     expect(await run('status', '--name', 'shop')).toBe(0);
     expect(io.stderr()).not.toMatch(/error/);
+    // status removes nothing, so it says nothing of what undeploy would keep.
+    expect(io.stderr()).not.toMatch(/Kept log group|remove-logs/);
     const lines = io.stdout().trim().split('\n');
     expect(lines[0]).toMatch(/^STAGE\s+FUNCTION\s+VERSION\s+LAST DEPLOY\s+URL$/);
     expect(lines[1]).toMatch(/^main\s+shop-main\s+7\s+2026-11-01T10:00:00.000Z\s+https:\/\/abc.lambda-url/);
