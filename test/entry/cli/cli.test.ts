@@ -247,6 +247,17 @@ describe('lambda-stage-deploy CLI', () => {
     });
   });
 
+  test('logs with no events in the window says so on stderr (stdout stays empty for pipes), naming the group and --since', async () => {
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    expect(await run('logs', '--name', 'shop', '--stage', 'pr-3', '--since', '1h')).toBe(0);
+    expect(io.stdout()).toBe('');
+    expect(io.stderr()).toMatch(/No log events in \/aws\/lambda\/shop-pr-3 in the last 1h/);
+    // The events printed say it already; --json's empty list too.
+    io = testIo(env);
+    expect(await run('logs', '--name', 'shop', '--stage', 'pr-3', '--json')).toBe(0);
+    expect(io.stderr()).not.toMatch(/No log events/);
+  });
+
   test("logs of a function set to log to a custom group: that group, and only this function's streams in it", async () => {
     lambda.on(GetFunctionCommand, { FunctionName: 'shop-pr-3' }).resolves({
       Configuration: {
