@@ -340,7 +340,10 @@ function smokeTestStage(
   const { logger } = deps;
   const sleep = deps.sleep ?? realSleep;
   return logger.group('Smoke test', async () => {
-    if (!settings.smokeTest) return skippedSmoke('smoke-test: false');
+    if (!settings.smokeTest) {
+      logger.info(`Smoke test skipped (smoke-test: false): nothing checked that ${gateway.url} answers.`);
+      return skippedSmoke('smoke-test: false');
+    }
     if (settings.gateway === 'none')
       return invokeSmokeTest(
         session.clients.lambda,
