@@ -315,6 +315,12 @@ describe('lambda-stage-deploy CLI', () => {
         .filter(Boolean)
         .map((l) => l.split(' ')[1]),
     ).toEqual(['one', 'two']);
+    // A quiet stage shows nothing for a while: stderr says once what is being tailed.
+    expect(
+      io
+        .stderr()
+        .match(/Following \/aws\/lambda\/shop-pr-3 \(events of the last 10m first\); Ctrl-C stops\./g),
+    ).toHaveLength(1);
   });
 
   test('logs says once how it signs in and whose logs it reads: no stderr line twice, over several --follow polls too', async () => {

@@ -147,6 +147,8 @@ export const logsCommand: CliCommand = {
     });
     let waitingSaid = false;
     let printed = 0;
+    if (follow)
+      ctx.logger.info(`Following ${logGroupName} (events of the last ${since} first); Ctrl-C stops.`);
     for (;;) {
       let token: string | undefined;
       do {
