@@ -759,7 +759,8 @@ async function rollBack(
       report.version = result.supersededBy;
     }
   }
-  deps.logger.error(report.rollbackMessage);
+  // An error once, in the step's failure (which carries this message): here a line where it happened.
+  deps.logger.info(report.rollbackMessage);
 }
 
 /**
