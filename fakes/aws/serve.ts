@@ -30,6 +30,7 @@ process.stdout.write(
     '',
     ...Object.entries(env).map(([name, value]) => `export ${name}=${value}`),
     '',
+    `One region, ${aws.region}: leave --aws-region out of the commands (AWS_REGION above sets it), or pass --aws-region ${aws.region}.`,
     'Its HTTP API URLs do not answer: deploy with --smoke-test false. Ctrl-C stops it (its state is lost).',
     '',
   ].join('\n'),

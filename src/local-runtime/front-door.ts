@@ -114,7 +114,10 @@ export async function startFrontDoor(
     if (!event) {
       // Outside /{stage}: execute-api answers this itself, the function never sees it.
       send(res, ids, jsonError(403, 'Forbidden'));
-      logger?.debug(`${req.method} ${shown} -> 403 (not under /${stage})`);
+      // Logged like every request: a bare {"message":"Forbidden"} alone does not say where the stage is.
+      logger?.info(
+        `${req.method} ${shown} -> 403 (outside the stage: the REST API serves http://127.0.0.1:${port}/${stage}/...)`,
+      );
       return;
     }
     const response = await invokeFor(fn, event, res, ids, options.invokeMode, rest);

@@ -340,7 +340,10 @@ function smokeTestStage(
   const { logger } = deps;
   const sleep = deps.sleep ?? realSleep;
   return logger.group('Smoke test', async () => {
-    if (!settings.smokeTest) return skippedSmoke('smoke-test: false');
+    if (!settings.smokeTest) {
+      logger.info(`Smoke test skipped (smoke-test: false): nothing checked that ${gateway.url} answers.`);
+      return skippedSmoke('smoke-test: false');
+    }
     if (settings.gateway === 'none')
       return invokeSmokeTest(
         session.clients.lambda,
@@ -755,7 +758,8 @@ async function rollBack(
       report.version = result.supersededBy;
     }
   }
-  deps.logger.error(report.rollbackMessage);
+  // An error once, in the step's failure (which carries this message): here a line where it happened.
+  deps.logger.info(report.rollbackMessage);
 }
 
 /**

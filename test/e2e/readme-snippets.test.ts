@@ -17,8 +17,10 @@ import { startOidcServer, type OidcServer } from '../support/oidc-server.js';
 import { startSmokeTarget, type SmokeTarget } from '../support/smoke-target.js';
 import { startGitHubRecorder, type GitHubRecorder } from '../support/github-recorder.js';
 import { runAction, type ActionRun } from '../support/run-action.js';
+import { condition } from '../support/workflow-expressions.js';
 import {
   commentsInBlockScalars,
+  readReusableWorkflow,
   readSnippets,
   REPO_ROOT,
   reusableWorkflowActionInputs,
@@ -182,5 +184,98 @@ describe('README.md and examples/ workflow snippets, run as the runner runs them
       );
     },
     90_000,
+  );
+
+  /** A pull request of this repository (octo/svc, as run-action's GITHUB_REPOSITORY), opened or closed. */
+  const pullRequest = (action: 'opened' | 'closed') => ({
+    action,
+    number: 42,
+    pull_request: {
+      number: 42,
+      state: action === 'closed' ? 'closed' : 'open',
+      head: {
+        ref: 'feature',
+        sha: '0123456789abcdef0123456789abcdef01234567',
+        repo: { full_name: 'octo/svc' },
+      },
+      base: { ref: 'main', repo: { full_name: 'octo/svc' } },
+    },
+    repository: { full_name: 'octo/svc', private: false },
+  });
+
+  /** The README's workflows, one entry per ```yaml block: its jobs that run the action, or call the reusable workflow. */
+  const workflows: [string, Snippet[]][] = [];
+  for (const s of snippets.filter((s) => s.kind !== 'fragment')) {
+    const block = s.where.split(' ')[0] as string;
+    const entry = workflows.find(([where]) => where === block);
+    if (entry) entry[1].push(s);
+    else workflows.push([block, [s]]);
+  }
+
+  test.each(workflows)(
+    '%s on a pull request: opened deploys stage pr-42 with the preview role, closed removes it',
+    async (_, jobs) => {
+      const ws = workspace();
+      const aws: FakeAws = await startFakeAwsForAction({ stageUrl: smoke.stageUrlFor });
+      const names = new Set(jobs.map((j) => j.with.name!));
+      for (const name of names) aws.seed.setup(name);
+      const runs: Record<string, ActionRun> = {};
+      try {
+        for (const action of ['opened', 'closed'] as const) {
+          const payload = pullRequest(action);
+          const context = {
+            event_name: 'pull_request',
+            event: payload,
+            ref: 'refs/pull/42/merge',
+            ref_name: '42/merge',
+            repository: 'octo/svc',
+          };
+          // The jobs the runner starts on this event: their `if:` (the reusable workflow's own, for a call to it).
+          const started = jobs.flatMap((job) => {
+            if (job.if && !condition(job.if, { github: context })) return [];
+            if (job.kind === 'action') return [job.with];
+            const reusable = readReusableWorkflow().jobs;
+            const called = (['preview', 'undeploy'] as const).filter((name) =>
+              condition(reusable[name]?.if ?? 'false', {
+                github: context,
+                inputs: {},
+                // The route job runs on pushes only: skipped here, it has no outputs.
+                needs: { route: { outputs: { production: '' } } },
+              }),
+            );
+            return called.map((name) => reusableWorkflowActionInputs(job.with, name, undefined, context));
+          });
+          expect(started).toHaveLength(1);
+          const inputs = { ...started[0]! };
+          if (inputs['aws-region']) inputs['aws-region'] = REGION;
+          const role = /:role\/(.+)$/.exec(inputs['role-to-assume'] ?? '')?.[1];
+          // A pull request's job signs in with the preview role: never production's.
+          expect(role).toMatch(/-deploy-preview$/);
+          aws.seed.githubDeployRole(role!, ['repo:octo/svc:*']);
+          const run = await runAction({
+            inputs,
+            workspace: ws,
+            eventName: 'pull_request',
+            ref: 'refs/pull/42/merge',
+            payload,
+            env: { ...aws.env(), ...oidc.env(), GITHUB_API_URL: github.url },
+            timeoutMs: 80_000,
+          });
+          dirs.push(run.dir);
+          runs[action] = run;
+          expect({ code: run.code, log: run.code === 0 ? '' : details(run) }).toEqual({ code: 0, log: '' });
+          expect(run.outputs.stage).toBe('pr-42');
+        }
+      } finally {
+        dirs.push(ws);
+        await aws.close();
+      }
+      const name = [...names][0]!;
+      expect(runs.opened!.outputs['function-name']).toBe(`${name}-pr-42`);
+      expect(runs.opened!.summary).toContain('deployed to `pr-42`');
+      expect(runs.closed!.stdout).toContain(`Removed function ${name}-pr-42.`);
+      expect(aws.account.functions.has(`${name}-pr-42`)).toBe(false);
+    },
+    180_000,
   );
 });

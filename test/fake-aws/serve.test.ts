@@ -21,12 +21,16 @@ test('prints its endpoint and the exports that point the SDK at it; Ctrl-C stops
   const printed = await new Promise<string>((found, fail) => {
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
-      if (/^export AWS_SECRET_ACCESS_KEY=/m.test(stdout)) found(stdout);
+      if (/Ctrl-C stops it/.test(stdout)) found(stdout);
     });
     child.on('close', (code) => fail(new Error(`fake-aws exited ${code}: ${stdout}`)));
   });
   expect(printed).toMatch(
     /^Fake AWS \(account 123456789012, region us-east-1\) at http:\/\/127\.0\.0\.1:\d+$/m,
+  );
+  // The README's commands say --aws-region eu-west-1: the fake has one region, and says which to use.
+  expect(printed).toContain(
+    'One region, us-east-1: leave --aws-region out of the commands (AWS_REGION above sets it), or pass --aws-region us-east-1.',
   );
   const env = Object.fromEntries([...printed.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
   expect(env.AWS_ENDPOINT_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -109,6 +109,10 @@ describe('startFrontDoor with gateway rest-api', () => {
       expect(res.status).toBe(403);
       expect(await res.json()).toEqual({ message: 'Forbidden' });
       expect(fn.logs().filter((l) => l.includes('START RequestId')).length).toBe(before);
+      // Its request line says why, and where the stage is: `serve` logs one line per request.
+      expect(logger.text('info')).toContain(
+        `GET ${path} -> 403 (outside the stage: the REST API serves ${new URL(door.url).origin}/pr-7/...)`,
+      );
     },
   );
 

@@ -42,6 +42,12 @@ it('the smoke test fails, live goes back to the version before', async () => {
   expect(run.failure).toMatch(/smoke/i);
   expect(run.report.rolledBack).toBe(true);
   expect(live).toBe('1');
+  // Said once as an error, in the step's failure; the log keeps it where it happened, as a line.
+  const said = run.report.rollbackMessage!;
+  expect(run.failure).toContain(said);
+  const levels = run.logger.lines.filter((l) => l.message.includes(said)).map((l) => l.level);
+  expect(levels).toContain('info');
+  expect(levels).not.toContain('error');
 });
 
 it.each([

@@ -65,12 +65,13 @@ describe('undeployStage: ownership is project, stage and repository together', (
 describe('undeployStage: one sequence per front door', () => {
   it('http-api: deletes the API, then the function', async () => {
     const s = seedStage({ project: PROJECT, stage: 'pr-7', gateway: 'http-api' });
-    const { outcome } = await undeploy(target('pr-7'));
+    const { outcome, logger } = await undeploy(target('pr-7'));
     expect(changes(aws)).toEqual([`DeleteApi ${s.apiId}`, 'DeleteFunction shop-pr-7']);
     expect(outcome.removed).toEqual([`HTTP API shop-pr-7 (${s.apiId})`, 'function shop-pr-7']);
     expect(aws.account.functions.size + aws.account.httpApis.size).toBe(0);
-    // Logs stay without remove-logs.
+    // Logs stay without remove-logs, and the log says so.
     expect(aws.account.logGroups.has('/aws/lambda/shop-pr-7')).toBe(true);
+    expect(logger.text('info')).toContain('Kept log group /aws/lambda/shop-pr-7: remove-logs is false.');
   });
 
   it('rest-api: unlinks the key, detaches the stage, deletes plan, key, API, then the function', async () => {

@@ -26,6 +26,8 @@ export interface Snippet {
   with: Record<string, string>;
   /** The inputs of `with` given as YAML block scalars (`environment: |`, `include: >-`). */
   blockScalars: string[];
+  /** The job's `if:`, for action and reusable (none: the job runs on every event of the workflow). */
+  if?: string;
 }
 
 const ACTION_USES = /^[\w.-]+\/lambda-deploy@[\w./-]+$/;
@@ -76,6 +78,7 @@ function fromDocument(document: Document, where: string, inputNames: Set<string>
     for (const [name, job] of Object.entries(jobs)) {
       const at = `${where} jobs.${name}`;
       const uses = typeof job.uses === 'string' ? job.uses : undefined;
+      const when = typeof job.if === 'string' ? { if: job.if } : {};
       if (uses && REUSABLE_USES.test(uses))
         found.push({
           where: at,
@@ -83,6 +86,7 @@ function fromDocument(document: Document, where: string, inputNames: Set<string>
           uses,
           with: asStrings(job.with),
           blockScalars: blockScalarKeys(document.getIn(['jobs', name, 'with'], true)),
+          ...when,
         });
       for (const [i, step] of ((job.steps ?? []) as Record<string, unknown>[]).entries()) {
         if (typeof step.uses === 'string' && ACTION_USES.test(step.uses))
@@ -92,6 +96,7 @@ function fromDocument(document: Document, where: string, inputNames: Set<string>
             uses: step.uses,
             with: asStrings(step.with),
             blockScalars: blockScalarKeys(document.getIn(['jobs', name, 'steps', i, 'with'], true)),
+            ...when,
           });
       }
     }

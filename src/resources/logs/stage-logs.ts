@@ -47,11 +47,8 @@ export async function findStageLogGroups(
   notOurs: ReadonlyMap<string, string>,
 ): Promise<FoundLogGroup[]> {
   const tagged = search.tagged.logGroups;
-  if (!search.target.includeLogs) {
-    // A choice, not a problem: every stage's group carries its tags since the deploy makes it.
-    for (const name of tagged) search.deps.logger.info(`Kept log group ${name}: remove-logs is false.`);
-    return [];
-  }
+  // Without remove-logs the groups are the inventory's keptLogGroups: undeploy names them, status does not.
+  if (!search.target.includeLogs) return [];
   const found: FoundLogGroup[] = [];
   for (const fnName of new Set([...ours.map((f) => f.name), search.target.functionName])) {
     const groupName = `/aws/lambda/${fnName}`;

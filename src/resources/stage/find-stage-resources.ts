@@ -54,6 +54,8 @@ export interface StageInventory {
   apiKeys: FoundApi[];
   rules: FoundRule[];
   logGroups: FoundLogGroup[];
+  /** Log groups tagged for the stage and left alone because remove-logs is off. */
+  keptLogGroups: string[];
   /** Never touched: a name matched but the tags did not (or remove-logs is off). */
   skipped: SkippedResource[];
 }
@@ -171,6 +173,7 @@ export async function findStageResources(
     apiKeys,
     rules,
     logGroups,
+    keptLogGroups: target.includeLogs ? [] : [...tagged.logGroups],
     skipped: search.skipped,
   };
 }

@@ -137,6 +137,11 @@ describe('lambda-stage-deploy CLI', () => {
         { ResourceARN: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-main' },
         { ResourceARN: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-pr-3' },
         { ResourceARN: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-decoy' },
+        // The stage's own log group, which the deploy makes and tags: status has nothing to say about it.
+        {
+          ResourceARN: 'arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shop-pr-3',
+          Tags: Object.entries(tags('pr-3')).map(([Key, Value]) => ({ Key, Value })),
+        },
       ],
     });
     lambda
@@ -171,6 +176,8 @@ describe('lambda-stage-deploy CLI', () => {
 
     expect(await run('status', '--name', 'shop')).toBe(0);
     expect(io.stderr()).not.toMatch(/error/);
+    // status removes nothing, so it says nothing of what undeploy would keep.
+    expect(io.stderr()).not.toMatch(/Kept log group|remove-logs/);
     const lines = io.stdout().trim().split('\n');
     expect(lines[0]).toMatch(/^STAGE\s+FUNCTION\s+VERSION\s+LAST DEPLOY\s+URL$/);
     expect(lines[1]).toMatch(/^main\s+shop-main\s+7\s+2026-11-01T10:00:00.000Z\s+https:\/\/abc.lambda-url/);
@@ -240,6 +247,17 @@ describe('lambda-stage-deploy CLI', () => {
     });
   });
 
+  test('logs with no events in the window says so on stderr (stdout stays empty for pipes), naming the group and --since', async () => {
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    expect(await run('logs', '--name', 'shop', '--stage', 'pr-3', '--since', '1h')).toBe(0);
+    expect(io.stdout()).toBe('');
+    expect(io.stderr()).toMatch(/No log events in \/aws\/lambda\/shop-pr-3 in the last 1h/);
+    // The events printed say it already; --json's empty list too.
+    io = testIo(env);
+    expect(await run('logs', '--name', 'shop', '--stage', 'pr-3', '--json')).toBe(0);
+    expect(io.stderr()).not.toMatch(/No log events/);
+  });
+
   test("logs of a function set to log to a custom group: that group, and only this function's streams in it", async () => {
     lambda.on(GetFunctionCommand, { FunctionName: 'shop-pr-3' }).resolves({
       Configuration: {
@@ -297,6 +315,12 @@ describe('lambda-stage-deploy CLI', () => {
         .filter(Boolean)
         .map((l) => l.split(' ')[1]),
     ).toEqual(['one', 'two']);
+    // A quiet stage shows nothing for a while: stderr says once what is being tailed.
+    expect(
+      io
+        .stderr()
+        .match(/Following \/aws\/lambda\/shop-pr-3 \(events of the last 10m first\); Ctrl-C stops\./g),
+    ).toHaveLength(1);
   });
 
   test('logs says once how it signs in and whose logs it reads: no stderr line twice, over several --follow polls too', async () => {

@@ -119,7 +119,8 @@ export const logsCommand: CliCommand = {
   usesAws: true,
   async run(ctx) {
     // Checked before anything is asked of AWS.
-    const windowMs = parseDuration(ctx.flags.own.since ?? '10m');
+    const since = ctx.flags.own.since ?? '10m';
+    const windowMs = parseDuration(since);
     const follow = ctx.flags.own.follow === 'true';
     if (follow && ctx.flags.json)
       throw new UsageError(
@@ -145,6 +146,9 @@ export const logsCommand: CliCommand = {
       wake.abort();
     });
     let waitingSaid = false;
+    let printed = 0;
+    if (follow)
+      ctx.logger.info(`Following ${logGroupName} (events of the last ${since} first); Ctrl-C stops.`);
     for (;;) {
       let token: string | undefined;
       do {
@@ -176,11 +180,17 @@ export const logsCommand: CliCommand = {
             time: new Date(event.timestamp ?? 0).toISOString(),
             message: (event.message ?? '').trimEnd(),
           };
+          printed++;
           if (ctx.flags.json) events.push(line);
           else ctx.io.out.write(`${line.time} ${line.message}\n`);
         }
         token = page.nextToken;
       } while (token);
+      // An empty stdout alone reads like a hang or a wrong stage; --json's empty list says it already.
+      if (!follow && !printed && !ctx.flags.json)
+        ctx.logger.info(
+          `No log events in ${logGroupName} in the last ${since} (has stage ${plan.stage} been invoked since? --since widens the window).`,
+        );
       if (!follow || stopped) break;
       startTime = nextStartTime(newest, Date.now(), firstStart);
       seen.forgetBefore(startTime);
