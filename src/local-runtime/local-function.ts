@@ -496,6 +496,9 @@ class RuntimeProcess {
       );
       const finish = (value: LambdaError | undefined) => {
         clearTimeout(timer);
+        // Every poll calls ready: after the first, it has nothing left to do.
+        this.ready = undefined;
+        this.initFailed = undefined;
         done(value);
       };
       this.ready = () => finish(undefined);
