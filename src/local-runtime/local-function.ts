@@ -126,6 +126,8 @@ class LocalFunctionImpl implements LocalFunction {
   private process: RuntimeProcess | undefined;
   private lastInitError: LambdaError | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Tasks queued or running. */
+  private queued = 0;
   private stopped = false;
   private warnedReserved = false;
 
@@ -180,8 +182,13 @@ class LocalFunctionImpl implements LocalFunction {
   }
 
   private serialized<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
+    // Nothing before it: the task starts now, not a promise turn later, and its own promise is the answer.
+    const run = this.queued === 0 ? task() : this.queue.then(task, task);
+    this.queued++;
+    const settled = () => {
+      this.queued--;
+    };
+    this.queue = run.then(settled, settled);
     return run;
   }
 
@@ -260,7 +267,9 @@ class LocalFunctionImpl implements LocalFunction {
 
   private async invokeNow(event: unknown, options: InvokeOptions): Promise<InvokeResult> {
     for (let attempt = 1; ; attempt++) {
-      const proc = await this.ensureRuntime();
+      // A live runtime (the usual case) without a wait for ensureRuntime's promise.
+      const live = this.process && !this.process.exited && !this.stopped ? this.process : undefined;
+      const proc = live ?? (await this.ensureRuntime());
       if (!(proc instanceof RuntimeProcess)) return { ok: false, ...proc };
       const result = await this.invokeOn(proc, event, attempt < 2, options);
       // A runtime that exited before it took the event (say, right after an
