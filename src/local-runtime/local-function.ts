@@ -6,6 +6,7 @@ import { cutText, lineRedactor } from '../util/redact.js';
 import type { Logger } from '../util/logger.js';
 import { runtimeAssetsDir } from '../util/assets.js';
 import { lambdaEnvironment, localRegion, type LambdaEnvironmentInput } from './lambda-environment.js';
+import { Deadline } from './deadline.js';
 import { LogBuffer, type LogStream } from './log-buffer.js';
 import type { StreamedResponse } from './response-stream.js';
 import {
@@ -128,6 +129,8 @@ class LocalFunctionImpl implements LocalFunction {
   private queue: Promise<unknown> = Promise.resolve();
   /** Tasks queued or running. */
   private queued = 0;
+  /** The timeout of the invocation running. */
+  private readonly deadline = new Deadline();
   private stopped = false;
   private warnedReserved = false;
 
@@ -175,6 +178,7 @@ class LocalFunctionImpl implements LocalFunction {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.deadline.stop();
     const running = this.process;
     this.process = undefined;
     await running?.kill();
@@ -294,17 +298,19 @@ class LocalFunctionImpl implements LocalFunction {
     const { requestId } = invocation;
     this.buffer.add('runtime', `START RequestId: ${requestId} Version: $LATEST`, true);
 
-    const initial = await firstOf(invocation.outcome, timeoutMs, proc);
+    const initial = await firstOf(invocation.outcome, timeoutMs, proc, this.deadline);
     const stream = initial.kind === 'stream' ? initial.stream : undefined;
     if (stream) options.onStream?.(stream);
     // A streamed response: the invocation lasts until the stream ends, within the same timeout.
     const first =
       initial.kind === 'stream'
-        ? await firstOf(streamOutcome(initial.stream), timeoutMs - (this.now() - started), proc)
+        ? await firstOf(
+            streamOutcome(initial.stream),
+            timeoutMs - (this.now() - started),
+            proc,
+            this.deadline,
+          )
         : initial;
-    // The runtime wrote its log lines before it posted the result, but the pipe may be read a
-    // moment after the socket (one kept-alive connection answers fast): one turn of the loop reads them.
-    await new Promise((resolve) => setImmediate(resolve));
 
     let result: InvokeResult;
     if (first.kind === 'response') {
@@ -394,20 +400,30 @@ async function streamOutcome(
  * The outcome, the timeout or the runtime's exit, whichever comes first. Not a
  * Promise.race with `proc.exit`: every race would leave a reaction (holding its
  * result) on that promise for as long as the runtime lives.
+ *
+ * An end of the invocation (anything but the start of a stream) settles one turn of
+ * the loop later: the runtime wrote its log lines before it posted the result, but
+ * the pipe may be read a moment after the socket (one kept-alive connection answers
+ * fast); that turn reads them.
  */
 function firstOf<T extends InvocationOutcome>(
   outcome: Promise<T>,
   timeoutMs: number,
   proc: RuntimeProcess,
+  deadline: Deadline,
 ): Promise<T | { kind: 'timeout' } | { kind: 'exit'; detail: string }> {
   return new Promise((done) => {
+    let settled = false;
     let unwatch = (): unknown => undefined;
     const finish = (first: T | { kind: 'timeout' } | { kind: 'exit'; detail: string }) => {
-      clearTimeout(timer);
+      if (settled) return;
+      settled = true;
+      deadline.disarm();
       unwatch();
-      done(first);
+      if (first.kind === 'stream') done(first);
+      else setImmediate(done, first);
     };
-    const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs);
+    deadline.arm(timeoutMs, () => finish({ kind: 'timeout' }));
     unwatch = proc.onExit((detail) => finish({ kind: 'exit', detail }));
     void outcome.then(finish);
   });
