@@ -104,7 +104,7 @@ export async function startFrontDoor(
       httpVersion: req.httpVersion,
       rawHeaders: req.rawHeaders,
       body,
-      sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+      sourceIp: sourceIp(req.socket.remoteAddress),
       requestId: ids.requestId,
       extendedRequestId: ids.extendedRequestId,
       traceId: traceRoot(started),
@@ -375,6 +375,12 @@ function jsonError(statusCode: number, message: string): HttpResponseParts {
 }
 
 const NO_BODY = Buffer.alloc(0);
+
+/** The client's address as IPv4 when it came as an IPv4-mapped IPv6 one. */
+function sourceIp(address: string | undefined): string {
+  if (address === undefined) return '127.0.0.1';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
 
 /** No Content-Length (or 0) and no Transfer-Encoding: by HTTP/1.1 the request has no body (RFC 9112 6.3). */
 function declaresNoBody(req: IncomingMessage): boolean {
