@@ -6,8 +6,8 @@ export interface ApiRequest {
   method: string;
   /** The request target, e.g. `/2018-06-01/runtime/invocation/next`. */
   url: string;
-  /** Lower-case names; repeated headers joined with `, `. */
-  headers: Record<string, string>;
+  /** Lower-case names; repeated headers joined with `, `. A Map: names from the wire need no interning as keys. */
+  headers: Map<string, string>;
   body: Buffer;
   /** The body was longer than the limit: `body` holds its start only. */
   truncated: boolean;
@@ -100,6 +100,9 @@ function answerBytes(
 }
 
 const MAX_HEAD_BYTES = 64 * 1024;
+/** The blank line after a head, as bytes: a string would be encoded again for every search. */
+const HEAD_END = Buffer.from('\r\n\r\n');
+const CRLF = Buffer.from('\r\n');
 /** The body of every request without one (a poll): never written to. */
 const NO_BODY = Buffer.alloc(0);
 
@@ -113,7 +116,7 @@ type BodyState =
 interface Partial {
   method: string;
   url: string;
-  headers: Record<string, string>;
+  headers: Map<string, string>;
   closes: boolean;
   body: BodyState;
   chunks: Buffer[];
@@ -227,7 +230,7 @@ export class RuntimeApiConnection {
 
   /** Parses a request line and headers from the input; false until they are all there. */
   private readHead(): boolean {
-    const end = this.input.indexOf('\r\n\r\n');
+    const end = this.input.indexOf(HEAD_END);
     if (end < 0) {
       if (this.input.length > MAX_HEAD_BYTES) this.fail(431);
       return false;
@@ -242,7 +245,7 @@ export class RuntimeApiConnection {
       return false;
     }
     // Line by line in place: no array of lines, no copy of each.
-    const headers: Record<string, string> = {};
+    const headers = new Map<string, string>();
     for (let at = eol + 2; at < head.length; at = eol + 2) {
       eol = head.indexOf('\r\n', at);
       if (eol < 0) eol = head.length;
@@ -250,13 +253,13 @@ export class RuntimeApiConnection {
       if (colon <= at || colon > eol) continue;
       const name = head.slice(at, colon).trim().toLowerCase();
       const value = head.slice(colon + 1, eol).trim();
-      const before = headers[name];
-      headers[name] = typeof before === 'string' ? `${before}, ${value}` : value;
+      const before = headers.get(name);
+      headers.set(name, before === undefined ? value : `${before}, ${value}`);
     }
-    const connection = (headers.connection ?? '').toLowerCase();
+    const connection = (headers.get('connection') ?? '').toLowerCase();
     const closes = version === 'HTTP/1.0' ? !connection.includes('keep-alive') : connection.includes('close');
-    const chunked = (headers['transfer-encoding'] ?? '').toLowerCase().includes('chunked');
-    const length = Number(headers['content-length'] ?? 0);
+    const chunked = (headers.get('transfer-encoding') ?? '').toLowerCase().includes('chunked');
+    const length = Number(headers.get('content-length') ?? 0);
     if (!chunked && !(Number.isSafeInteger(length) && length >= 0)) {
       this.fail(400);
       return false;
@@ -264,11 +267,15 @@ export class RuntimeApiConnection {
     const body: BodyState = chunked ? { kind: 'chunk-size' } : { kind: 'length', left: length };
     this.current = { method, url, headers, closes, body, chunks: [], size: 0 };
     // A response streamed by the runtime goes on as it arrives, not once it is whole.
-    if (chunked && this.onStreamStart && headers['lambda-runtime-function-response-mode'] === 'streaming') {
+    if (
+      chunked &&
+      this.onStreamStart &&
+      headers.get('lambda-runtime-function-response-mode') === 'streaming'
+    ) {
       const sink = this.onStreamStart({ method, url, headers });
       if (sink) this.current.sink = sink;
     }
-    if (headers.expect?.toLowerCase() === '100-continue' && this.replies.length === 0)
+    if (headers.get('expect')?.toLowerCase() === '100-continue' && this.replies.length === 0)
       this.socket.write('HTTP/1.1 100 Continue\r\n\r\n');
     return true;
   }
@@ -288,7 +295,7 @@ export class RuntimeApiConnection {
         request.body = { kind: 'chunk-end' };
         continue;
       }
-      const eol = this.input.indexOf('\r\n');
+      const eol = this.input.indexOf(CRLF);
       if (eol < 0) return false;
       const line = this.input.toString('latin1', 0, eol);
       this.input = this.input.subarray(eol + 2);

@@ -192,7 +192,7 @@ export class RuntimeApiServer {
     if (req.method !== 'POST') return reply(res, 405, notFound(url));
 
     if (route === 'init/error') {
-      this.initError = parseError(req.body, req.headers['lambda-runtime-function-error-type']);
+      this.initError = parseError(req.body, req.headers.get('lambda-runtime-function-error-type'));
       reply(res, 202, { status: 'OK' });
       this.hooks.onInitError?.(this.initError);
       return;
@@ -225,7 +225,7 @@ export class RuntimeApiServer {
     else
       pending.resolve({
         kind: 'error',
-        error: parseError(req.body, req.headers['lambda-runtime-function-error-type']),
+        error: parseError(req.body, req.headers.get('lambda-runtime-function-error-type')),
       });
   }
 
@@ -234,12 +234,12 @@ export class RuntimeApiServer {
    * Runtime API, `Lambda-Runtime-Function-Response-Mode: streaming`). Undefined when no
    * invocation waits for it: the request is then read whole and refused as any other.
    */
-  private startStream(url: string, headers: Record<string, string>): BodySink | undefined {
+  private startStream(url: string, headers: Map<string, string>): BodySink | undefined {
     const match = /^invocation\/([^/]+)\/response$/.exec(routeOf(url));
     const pending = url.startsWith(PREFIX) && match ? this.inFlight.get(requestIdOf(match[1])) : undefined;
     if (!pending || pending.stream) return undefined;
     const stream = new StreamedResponse(
-      headers['content-type'] ?? 'application/octet-stream',
+      headers.get('content-type') ?? 'application/octet-stream',
       MAX_RESPONSE_BYTES,
       requestIdOf(match?.[1]),
     );
@@ -275,7 +275,8 @@ export class RuntimeApiServer {
     }
     this.inFlight.delete(pending.requestId);
     res.sendFixed(ACCEPTED);
-    if (posted) return stream.end(parseError(req.body, req.headers['lambda-runtime-function-error-type']));
+    if (posted)
+      return stream.end(parseError(req.body, req.headers.get('lambda-runtime-function-error-type')));
     const errorType = req.trailers?.['lambda-runtime-function-error-type'];
     if (!errorType) return stream.end();
     const body = Buffer.from(req.trailers?.['lambda-runtime-function-error-body'] ?? '', 'base64');
