@@ -92,7 +92,8 @@ export async function startFrontDoor(
       );
       return;
     }
-    const body = await readBody(req, limit);
+    // A request without a body (most are GETs) needs no wait for one.
+    const body = declaresNoBody(req) ? NO_BODY : await readBody(req, limit);
     if (body === undefined) {
       send(res, ids, jsonError(413, 'Request Entity Too Large'));
       return;
@@ -103,7 +104,7 @@ export async function startFrontDoor(
       httpVersion: req.httpVersion,
       rawHeaders: req.rawHeaders,
       body,
-      sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+      sourceIp: sourceIp(req.socket.remoteAddress),
       requestId: ids.requestId,
       extendedRequestId: ids.extendedRequestId,
       traceId: traceRoot(started),
@@ -175,6 +176,8 @@ interface RequestIds {
   extendedRequestId: string;
   /** The response headers that name them, as the front door returns them. */
   headers: Record<string, string>;
+  /** Their names in lower case. */
+  names: readonly string[];
   /** A function URL: x-amzn-RequestId becomes the invocation's id once it is known. */
   namesInvocation?: boolean;
 }
@@ -192,6 +195,7 @@ function requestIds(gateway: FrontDoorOptions['gateway']): RequestIds {
       requestId: extendedRequestId,
       extendedRequestId,
       headers: { [INVOCATION_ID]: randomUUID() },
+      names: FUNCTION_URL_NAMES,
       namesInvocation: true,
     };
   if (gateway !== 'rest-api')
@@ -199,14 +203,20 @@ function requestIds(gateway: FrontDoorOptions['gateway']): RequestIds {
       requestId: extendedRequestId,
       extendedRequestId,
       headers: { 'apigw-requestid': extendedRequestId },
+      names: HTTP_API_NAMES,
     };
   const requestId = randomUUID();
   return {
     requestId,
     extendedRequestId,
     headers: { 'x-amzn-RequestId': requestId, 'x-amz-apigw-id': extendedRequestId },
+    names: REST_API_NAMES,
   };
 }
+
+const FUNCTION_URL_NAMES = ['x-amzn-requestid'];
+const HTTP_API_NAMES = ['apigw-requestid'];
+const REST_API_NAMES = ['x-amzn-requestid', 'x-amz-apigw-id'];
 
 /** The header a function URL names the invocation in (as execute-api names a REST API's request). */
 const INVOCATION_ID = 'x-amzn-RequestId';
@@ -330,12 +340,11 @@ function responseHeaders(ids: RequestIds, list: [string, string][]): Record<stri
   for (const [name, value] of list) {
     // A header Node refuses (bad name, newline in value) is dropped, not fatal.
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) continue;
-    (headers[name.toLowerCase()] ??= []).push(value);
+    const lower = name.toLowerCase();
+    // The front door's own ids replace the function's (no delete: it makes the object a slow one).
+    if (!ids.names.includes(lower)) (headers[lower] ??= []).push(value);
   }
-  for (const [name, value] of Object.entries(ids.headers)) {
-    delete headers[name.toLowerCase()];
-    headers[name] = [value];
-  }
+  for (const name in ids.headers) headers[name] = [ids.headers[name]!];
   return headers;
 }
 
@@ -366,6 +375,20 @@ function jsonError(statusCode: number, message: string): HttpResponseParts {
     headers: [['content-type', 'application/json']],
     body: Buffer.from(JSON.stringify({ message })),
   };
+}
+
+const NO_BODY = Buffer.alloc(0);
+
+/** The client's address as IPv4 when it came as an IPv4-mapped IPv6 one. */
+function sourceIp(address: string | undefined): string {
+  if (address === undefined) return '127.0.0.1';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/** No Content-Length (or 0) and no Transfer-Encoding: by HTTP/1.1 the request has no body (RFC 9112 6.3). */
+function declaresNoBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
 }
 
 /** The whole body, or undefined past `limit` bytes. Events, not an async iterator: it runs for every request. */

@@ -69,8 +69,10 @@ export function toHttpApiEvent(request: HttpRequestParts): HttpApiEvent {
           .map((c) => c.trim())
           .filter(Boolean),
       );
-    } else {
-      headers[name] = name in headers ? `${headers[name]},${value}` : value;
+    } else if (name !== 'transfer-encoding') {
+      // API Gateway hands over the whole body (chunked framing is gone by then): no Transfer-Encoding.
+      const before = headers[name];
+      headers[name] = typeof before === 'string' ? `${before},${value}` : value;
     }
   }
   const host = headers.host ?? '127.0.0.1';
@@ -81,8 +83,7 @@ export function toHttpApiEvent(request: HttpRequestParts): HttpApiEvent {
     : request.sourceIp;
   headers['x-forwarded-port'] = port;
   headers['x-forwarded-proto'] = 'http';
-  // API Gateway hands over the whole body with its length, 0 on a GET (chunked framing is gone by then).
-  delete headers['transfer-encoding'];
+  // API Gateway hands over the whole body with its length, 0 on a GET.
   headers['content-length'] = String(request.body.length);
   if (request.traceId && !headers['x-amzn-trace-id']) headers['x-amzn-trace-id'] = request.traceId;
 
@@ -158,6 +159,7 @@ export function parseQuery(raw: string): Record<string, string> | undefined {
 }
 
 function decode(s: string): string {
+  if (!s.includes('%')) return s;
   try {
     return decodeURIComponent(s);
   } catch {
@@ -167,13 +169,24 @@ function decode(s: string): string {
 
 /** A request target in absolute form (`http://host/path`, sent to proxies) cut to `/path?query`. */
 function originForm(url: string): string {
-  const noFragment = url.split('#')[0] ?? '';
+  const hash = url.indexOf('#');
+  const noFragment = hash < 0 ? url : url.slice(0, hash);
+  if (noFragment.startsWith('/')) return noFragment;
   const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/?]*/i.exec(noFragment);
   return absolute ? noFragment.slice(absolute[0].length) : noFragment;
 }
 
 /** `21/Apr/2020:15:08:21 +0000`, API Gateway's request time. */
 export function clfTime(epochMs: number): string {
+  // The same text for a whole second: made once a second, not once a request.
+  const second = Math.floor(epochMs / 1000);
+  if (second !== lastClf.second) lastClf = { second, text: formatClf(epochMs) };
+  return lastClf.text;
+}
+
+let lastClf = { second: NaN, text: '' };
+
+function formatClf(epochMs: number): string {
   const d = new Date(epochMs);
   const two = (n: number) => String(n).padStart(2, '0');
   return (

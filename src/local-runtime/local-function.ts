@@ -6,6 +6,7 @@ import { cutText, lineRedactor } from '../util/redact.js';
 import type { Logger } from '../util/logger.js';
 import { runtimeAssetsDir } from '../util/assets.js';
 import { lambdaEnvironment, localRegion, type LambdaEnvironmentInput } from './lambda-environment.js';
+import { Deadline } from './deadline.js';
 import { LogBuffer, type LogStream } from './log-buffer.js';
 import type { StreamedResponse } from './response-stream.js';
 import {
@@ -126,6 +127,10 @@ class LocalFunctionImpl implements LocalFunction {
   private process: RuntimeProcess | undefined;
   private lastInitError: LambdaError | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Tasks queued or running. */
+  private queued = 0;
+  /** The timeout of the invocation running. */
+  private readonly deadline = new Deadline();
   private stopped = false;
   private warnedReserved = false;
 
@@ -173,6 +178,7 @@ class LocalFunctionImpl implements LocalFunction {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.deadline.stop();
     const running = this.process;
     this.process = undefined;
     await running?.kill();
@@ -180,8 +186,13 @@ class LocalFunctionImpl implements LocalFunction {
   }
 
   private serialized<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
+    // Nothing before it: the task starts now, not a promise turn later, and its own promise is the answer.
+    const run = this.queued === 0 ? task() : this.queue.then(task, task);
+    this.queued++;
+    const settled = () => {
+      this.queued--;
+    };
+    this.queue = run.then(settled, settled);
     return run;
   }
 
@@ -260,7 +271,9 @@ class LocalFunctionImpl implements LocalFunction {
 
   private async invokeNow(event: unknown, options: InvokeOptions): Promise<InvokeResult> {
     for (let attempt = 1; ; attempt++) {
-      const proc = await this.ensureRuntime();
+      // A live runtime (the usual case) without a wait for ensureRuntime's promise.
+      const live = this.process && !this.process.exited && !this.stopped ? this.process : undefined;
+      const proc = live ?? (await this.ensureRuntime());
       if (!(proc instanceof RuntimeProcess)) return { ok: false, ...proc };
       const result = await this.invokeOn(proc, event, attempt < 2, options);
       // A runtime that exited before it took the event (say, right after an
@@ -285,17 +298,19 @@ class LocalFunctionImpl implements LocalFunction {
     const { requestId } = invocation;
     this.buffer.add('runtime', `START RequestId: ${requestId} Version: $LATEST`, true);
 
-    const initial = await firstOf(invocation.outcome, timeoutMs, proc);
+    const initial = await firstOf(invocation.outcome, timeoutMs, proc, this.deadline);
     const stream = initial.kind === 'stream' ? initial.stream : undefined;
     if (stream) options.onStream?.(stream);
     // A streamed response: the invocation lasts until the stream ends, within the same timeout.
     const first =
       initial.kind === 'stream'
-        ? await firstOf(streamOutcome(initial.stream), timeoutMs - (this.now() - started), proc)
+        ? await firstOf(
+            streamOutcome(initial.stream),
+            timeoutMs - (this.now() - started),
+            proc,
+            this.deadline,
+          )
         : initial;
-    // The runtime wrote its log lines before it posted the result, but the pipe may be read a
-    // moment after the socket (one kept-alive connection answers fast): one turn of the loop reads them.
-    await new Promise((resolve) => setImmediate(resolve));
 
     let result: InvokeResult;
     if (first.kind === 'response') {
@@ -385,20 +400,30 @@ async function streamOutcome(
  * The outcome, the timeout or the runtime's exit, whichever comes first. Not a
  * Promise.race with `proc.exit`: every race would leave a reaction (holding its
  * result) on that promise for as long as the runtime lives.
+ *
+ * An end of the invocation (anything but the start of a stream) settles one turn of
+ * the loop later: the runtime wrote its log lines before it posted the result, but
+ * the pipe may be read a moment after the socket (one kept-alive connection answers
+ * fast); that turn reads them.
  */
 function firstOf<T extends InvocationOutcome>(
   outcome: Promise<T>,
   timeoutMs: number,
   proc: RuntimeProcess,
+  deadline: Deadline,
 ): Promise<T | { kind: 'timeout' } | { kind: 'exit'; detail: string }> {
   return new Promise((done) => {
+    let settled = false;
     let unwatch = (): unknown => undefined;
     const finish = (first: T | { kind: 'timeout' } | { kind: 'exit'; detail: string }) => {
-      clearTimeout(timer);
+      if (settled) return;
+      settled = true;
+      deadline.disarm();
       unwatch();
-      done(first);
+      if (first.kind === 'stream') done(first);
+      else setImmediate(done, first);
     };
-    const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs);
+    deadline.arm(timeoutMs, () => finish({ kind: 'timeout' }));
     unwatch = proc.onExit((detail) => finish({ kind: 'exit', detail }));
     void outcome.then(finish);
   });
@@ -496,6 +521,9 @@ class RuntimeProcess {
       );
       const finish = (value: LambdaError | undefined) => {
         clearTimeout(timer);
+        // Every poll calls ready: after the first, it has nothing left to do.
+        this.ready = undefined;
+        this.initFailed = undefined;
         done(value);
       };
       this.ready = () => finish(undefined);

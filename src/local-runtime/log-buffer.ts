@@ -50,7 +50,7 @@ export class LogBuffer {
    */
   add(stream: LogStream, line: string, own = false): void {
     const cut = line.length > this.maxLineLength ? `${line.slice(0, this.maxLineLength)} [truncated]` : line;
-    this.lines.push(`${new Date(this.now()).toISOString()} ${cut}`);
+    this.lines.push(`${isoTime(this.now())} ${cut}`);
     // Dropped in batches: removing the oldest line on every add moves the whole array each time.
     if (this.lines.length >= this.maxLines * 2) this.lines.splice(0, this.lines.length - this.maxLines);
     this.sink?.(line, stream, own);
@@ -59,4 +59,22 @@ export class LogBuffer {
   snapshot(): string[] {
     return this.lines.slice(-this.maxLines);
   }
+}
+
+/** The ISO text up to the second (`2024-01-02T03:04:05.`) of the last second asked for. */
+let lastSecond = { second: NaN, prefix: '' };
+
+/**
+ * `new Date(ms).toISOString()`, its text up to the second made once a second: a Date's
+ * time zone lookups cost more than the rest of a log line (three lines an invocation).
+ */
+export function isoTime(ms: number): string {
+  const time = Math.trunc(ms);
+  const second = Math.floor(time / 1000);
+  if (second !== lastSecond.second) {
+    const iso = new Date(time).toISOString();
+    lastSecond = { second, prefix: iso.slice(0, -4) };
+  }
+  const millis = time - second * 1000;
+  return `${lastSecond.prefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
 }

@@ -6,8 +6,8 @@ export interface ApiRequest {
   method: string;
   /** The request target, e.g. `/2018-06-01/runtime/invocation/next`. */
   url: string;
-  /** Lower-case names; repeated headers joined with `, `. */
-  headers: Record<string, string>;
+  /** Lower-case names; repeated headers joined with `, `. A Map: names from the wire need no interning as keys. */
+  headers: Map<string, string>;
   body: Buffer;
   /** The body was longer than the limit: `body` holds its start only. */
   truncated: boolean;
@@ -41,20 +41,70 @@ export class Reply {
     return this.data === undefined && !this.connection.closed;
   }
 
-  send(status: number, headers: Record<string, string | number>, body: Buffer, holdable = false): void {
+  /** `body` as a string is sent UTF-8 encoded. */
+  send(
+    status: number,
+    headers: Record<string, string | number>,
+    body: Buffer | string,
+    holdable = false,
+  ): void {
     if (!this.open) return;
-    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
-    for (const [name, value] of Object.entries(headers))
-      head += `${name}: ${String(value).replace(/[\r\n]/g, ' ')}\r\n`;
-    head += `Content-Length: ${body.length}\r\n`;
-    if (this.connection.closesAfter(this)) head += 'Connection: close\r\n';
-    this.data = Buffer.concat([Buffer.from(`${head}\r\n`, 'latin1'), body]);
+    this.ready(answerBytes(status, headers, body, this.connection.closesAfter(this)), holdable);
+  }
+
+  /** An answer whose bytes were made once, for a request answered the same way every time. */
+  sendFixed(answer: FixedAnswer, holdable = false): void {
+    if (!this.open) return;
+    this.ready(this.connection.closesAfter(this) ? answer.closing : answer.kept, holdable);
+  }
+
+  private ready(data: Buffer, holdable: boolean): void {
+    this.data = data;
     this.holdable = holdable;
     this.connection.flush();
   }
 }
 
+/** The bytes of an answer the Runtime API gives often (the 202 to every result), made once. */
+export class FixedAnswer {
+  readonly kept: Buffer;
+  /** The same, ending the connection. */
+  readonly closing: Buffer;
+
+  constructor(status: number, headers: Record<string, string | number>, body: Buffer) {
+    this.kept = answerBytes(status, headers, body, false);
+    this.closing = answerBytes(status, headers, body, true);
+  }
+}
+
+/** Status line, headers and body in one buffer: one allocation, one copy of the body. */
+function answerBytes(
+  status: number,
+  headers: Record<string, string | number>,
+  body: Buffer | string,
+  closes: boolean,
+): Buffer {
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+  for (const name in headers) {
+    const value = String(headers[name]);
+    head += `${name}: ${/[\r\n]/.test(value) ? value.replace(/[\r\n]/g, ' ') : value}\r\n`;
+  }
+  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  head += `Content-Length: ${length}\r\n${closes ? 'Connection: close\r\n' : ''}\r\n`;
+  // The head is latin1, one byte a character (header values are ids and numbers).
+  const data = Buffer.allocUnsafe(head.length + length);
+  data.write(head, 0, 'latin1');
+  if (typeof body === 'string') data.write(body, head.length, 'utf8');
+  else body.copy(data, head.length);
+  return data;
+}
+
 const MAX_HEAD_BYTES = 64 * 1024;
+/** The blank line after a head, as bytes: a string would be encoded again for every search. */
+const HEAD_END = Buffer.from('\r\n\r\n');
+const CRLF = Buffer.from('\r\n');
+/** The body of every request without one (a poll): never written to. */
+const NO_BODY = Buffer.alloc(0);
 
 type BodyState =
   | { kind: 'length'; left: number }
@@ -66,7 +116,7 @@ type BodyState =
 interface Partial {
   method: string;
   url: string;
-  headers: Record<string, string>;
+  headers: Map<string, string>;
   closes: boolean;
   body: BodyState;
   chunks: Buffer[];
@@ -155,19 +205,22 @@ export class RuntimeApiConnection {
       const reply = new Reply(this);
       this.replies.push(reply);
       if (request.closes) this.closing = reply;
-      const body = request.chunks.length === 1 ? request.chunks[0]! : Buffer.concat(request.chunks);
-      complete.push([
-        {
-          method: request.method,
-          url: request.url,
-          headers: request.headers,
-          body,
-          truncated: !request.sink && request.size > this.bodyLimit,
-          ...(request.sink && { sink: request.sink }),
-          ...(request.trailers && { trailers: request.trailers }),
-        },
-        reply,
-      ]);
+      const body =
+        request.chunks.length === 1
+          ? request.chunks[0]!
+          : request.chunks.length === 0
+            ? NO_BODY
+            : Buffer.concat(request.chunks);
+      const done: ApiRequest = {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        body,
+        truncated: !request.sink && request.size > this.bodyLimit,
+      };
+      if (request.sink) done.sink = request.sink;
+      if (request.trailers) done.trailers = request.trailers;
+      complete.push([done, reply]);
     }
     // All of this data's requests are queued before any is answered: a 202 can then
     // see the poll pipelined behind it.
@@ -177,30 +230,36 @@ export class RuntimeApiConnection {
 
   /** Parses a request line and headers from the input; false until they are all there. */
   private readHead(): boolean {
-    const end = this.input.indexOf('\r\n\r\n');
+    const end = this.input.indexOf(HEAD_END);
     if (end < 0) {
       if (this.input.length > MAX_HEAD_BYTES) this.fail(431);
       return false;
     }
-    const lines = this.input.toString('latin1', 0, end).split('\r\n');
+    const head = this.input.toString('latin1', 0, end);
     this.input = this.input.subarray(end + 4);
-    const [method, url, version] = lines[0]!.split(' ');
+    let eol = head.indexOf('\r\n');
+    if (eol < 0) eol = head.length;
+    const [method, url, version] = head.slice(0, eol).split(' ');
     if (!method || !url || !version?.startsWith('HTTP/1.')) {
       this.fail(400);
       return false;
     }
-    const headers: Record<string, string> = {};
-    for (const line of lines.slice(1)) {
-      const colon = line.indexOf(':');
-      if (colon <= 0) continue;
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+    // Line by line in place: no array of lines, no copy of each.
+    const headers = new Map<string, string>();
+    for (let at = eol + 2; at < head.length; at = eol + 2) {
+      eol = head.indexOf('\r\n', at);
+      if (eol < 0) eol = head.length;
+      const colon = head.indexOf(':', at);
+      if (colon <= at || colon > eol) continue;
+      const name = head.slice(at, colon).trim().toLowerCase();
+      const value = head.slice(colon + 1, eol).trim();
+      const before = headers.get(name);
+      headers.set(name, before === undefined ? value : `${before}, ${value}`);
     }
-    const connection = (headers.connection ?? '').toLowerCase();
+    const connection = (headers.get('connection') ?? '').toLowerCase();
     const closes = version === 'HTTP/1.0' ? !connection.includes('keep-alive') : connection.includes('close');
-    const chunked = (headers['transfer-encoding'] ?? '').toLowerCase().includes('chunked');
-    const length = Number(headers['content-length'] ?? 0);
+    const chunked = (headers.get('transfer-encoding') ?? '').toLowerCase().includes('chunked');
+    const length = Number(headers.get('content-length') ?? 0);
     if (!chunked && !(Number.isSafeInteger(length) && length >= 0)) {
       this.fail(400);
       return false;
@@ -208,11 +267,15 @@ export class RuntimeApiConnection {
     const body: BodyState = chunked ? { kind: 'chunk-size' } : { kind: 'length', left: length };
     this.current = { method, url, headers, closes, body, chunks: [], size: 0 };
     // A response streamed by the runtime goes on as it arrives, not once it is whole.
-    if (chunked && this.onStreamStart && headers['lambda-runtime-function-response-mode'] === 'streaming') {
+    if (
+      chunked &&
+      this.onStreamStart &&
+      headers.get('lambda-runtime-function-response-mode') === 'streaming'
+    ) {
       const sink = this.onStreamStart({ method, url, headers });
       if (sink) this.current.sink = sink;
     }
-    if (headers.expect?.toLowerCase() === '100-continue' && this.replies.length === 0)
+    if (headers.get('expect')?.toLowerCase() === '100-continue' && this.replies.length === 0)
       this.socket.write('HTTP/1.1 100 Continue\r\n\r\n');
     return true;
   }
@@ -232,7 +295,7 @@ export class RuntimeApiConnection {
         request.body = { kind: 'chunk-end' };
         continue;
       }
-      const eol = this.input.indexOf('\r\n');
+      const eol = this.input.indexOf(CRLF);
       if (eol < 0) return false;
       const line = this.input.toString('latin1', 0, eol);
       this.input = this.input.subarray(eol + 2);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import {
+  FixedAnswer,
   RuntimeApiConnection,
   type ApiRequest,
   type BodySink,
@@ -180,7 +181,7 @@ export class RuntimeApiServer {
   private handle(req: ApiRequest, res: Reply): void {
     const url = req.url;
     if (!url.startsWith(PREFIX)) return reply(res, 404, notFound(url));
-    const route = url.slice(PREFIX.length).split('?')[0] ?? '';
+    const route = routeOf(url);
 
     if (req.method === 'GET' && route === 'invocation/next') {
       this.hooks.onNext?.();
@@ -191,14 +192,14 @@ export class RuntimeApiServer {
     if (req.method !== 'POST') return reply(res, 405, notFound(url));
 
     if (route === 'init/error') {
-      this.initError = parseError(req.body, req.headers['lambda-runtime-function-error-type']);
+      this.initError = parseError(req.body, req.headers.get('lambda-runtime-function-error-type'));
       reply(res, 202, { status: 'OK' });
       this.hooks.onInitError?.(this.initError);
       return;
     }
     const match = /^invocation\/([^/]+)\/(response|error)$/.exec(route);
     if (!match) return reply(res, 404, notFound(url));
-    const pending = this.inFlight.get(decodeURIComponent(match[1] ?? ''));
+    const pending = this.inFlight.get(requestIdOf(match[1]));
     if (!pending) {
       return reply(res, 400, {
         errorType: 'InvalidRequestID',
@@ -219,12 +220,12 @@ export class RuntimeApiServer {
       return;
     }
     // This 202 may wait for the next event when the runtime already polled for it (pipelined).
-    res.send(202, JSON_TYPE, ACCEPTED, true);
+    res.sendFixed(ACCEPTED, true);
     if (match[2] === 'response') pending.resolve({ kind: 'response', body: req.body });
     else
       pending.resolve({
         kind: 'error',
-        error: parseError(req.body, req.headers['lambda-runtime-function-error-type']),
+        error: parseError(req.body, req.headers.get('lambda-runtime-function-error-type')),
       });
   }
 
@@ -233,15 +234,14 @@ export class RuntimeApiServer {
    * Runtime API, `Lambda-Runtime-Function-Response-Mode: streaming`). Undefined when no
    * invocation waits for it: the request is then read whole and refused as any other.
    */
-  private startStream(url: string, headers: Record<string, string>): BodySink | undefined {
-    const match = /^invocation\/([^/]+)\/response$/.exec(url.slice(PREFIX.length).split('?')[0] ?? '');
-    const pending =
-      url.startsWith(PREFIX) && match ? this.inFlight.get(decodeURIComponent(match[1] ?? '')) : undefined;
+  private startStream(url: string, headers: Map<string, string>): BodySink | undefined {
+    const match = /^invocation\/([^/]+)\/response$/.exec(routeOf(url));
+    const pending = url.startsWith(PREFIX) && match ? this.inFlight.get(requestIdOf(match[1])) : undefined;
     if (!pending || pending.stream) return undefined;
     const stream = new StreamedResponse(
-      headers['content-type'] ?? 'application/octet-stream',
+      headers.get('content-type') ?? 'application/octet-stream',
       MAX_RESPONSE_BYTES,
-      decodeURIComponent(match?.[1] ?? ''),
+      requestIdOf(match?.[1]),
     );
     pending.stream = stream;
     pending.resolve({ kind: 'stream', stream });
@@ -274,8 +274,9 @@ export class RuntimeApiServer {
       });
     }
     this.inFlight.delete(pending.requestId);
-    res.send(202, JSON_TYPE, ACCEPTED);
-    if (posted) return stream.end(parseError(req.body, req.headers['lambda-runtime-function-error-type']));
+    res.sendFixed(ACCEPTED);
+    if (posted)
+      return stream.end(parseError(req.body, req.headers.get('lambda-runtime-function-error-type')));
     const errorType = req.trailers?.['lambda-runtime-function-error-type'];
     if (!errorType) return stream.end();
     const body = Buffer.from(req.trailers?.['lambda-runtime-function-error-body'] ?? '', 'base64');
@@ -298,14 +299,26 @@ export class RuntimeApiServer {
           'Lambda-Runtime-Invoked-Function-Arn': pending.functionArn,
           'Lambda-Runtime-Trace-Id': pending.traceId,
         },
-        Buffer.from(pending.body),
+        pending.body,
       );
     }
   }
 }
 
 const JSON_TYPE = { 'Content-Type': 'application/json' };
-const ACCEPTED = Buffer.from(JSON.stringify({ status: 'OK' }));
+/** The answer to every result: made once, it is the same bytes each time. */
+const ACCEPTED = new FixedAnswer(202, JSON_TYPE, Buffer.from(JSON.stringify({ status: 'OK' })));
+
+/** The route under the Runtime API's prefix, without a query. */
+function routeOf(url: string): string {
+  const query = url.indexOf('?', PREFIX.length);
+  return url.slice(PREFIX.length, query < 0 ? url.length : query);
+}
+
+/** A request id from the path; only an escaped one needs decoding. */
+function requestIdOf(segment: string | undefined): string {
+  return segment?.includes('%') ? decodeURIComponent(segment) : (segment ?? '');
+}
 
 function reply(res: Reply, status: number, body: unknown): void {
   res.send(status, JSON_TYPE, Buffer.from(JSON.stringify(body)));

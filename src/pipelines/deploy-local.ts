@@ -202,7 +202,11 @@ async function startStage(
   let ready!: (fn: LocalFunction) => void;
   const started = new Promise<LocalFunction>((resolve) => (ready = resolve));
   const door = await startFrontDoor(
-    { invoke: async (event, options) => (await started).invoke(event, options) },
+    {
+      // Once it runs, a request goes straight to the function, without a wait for `started`.
+      invoke: (event, options) =>
+        running.fn ? running.fn.invoke(event, options) : started.then((fn) => fn.invoke(event, options)),
+    },
     {
       logger,
       port: deps.localPort ?? 0,

@@ -20,11 +20,15 @@ export function terminalLogger(options: {
   let depth = 0;
   const clean = (text: string) => secrets.reduce((t, s) => t.split(s).join('***'), text);
   const indent = () => '  '.repeat(depth);
-  const format = (text: string) =>
-    `${clean(text)
+  const format = (text: string) => {
+    const shown = clean(text);
+    // One line (serve's line per request, the usual case) is not split and joined.
+    if (!shown.includes('\n')) return `${indent()}${shown}\n`;
+    return `${shown
       .split('\n')
       .map((l) => indent() + l)
       .join('\n')}\n`;
+  };
   let last = '';
   const write = (stream: NodeJS.WritableStream, text: string) => stream.write((last = format(text)));
   return {

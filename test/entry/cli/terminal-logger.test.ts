@@ -25,3 +25,18 @@ it('an error is not repeated on the line right after itself (the pipeline logs i
     `error: ${message}\n  2026-12-05T22:42:36.557Z ERROR\tError: boom at init\nerror: ${message}\n`,
   );
 });
+
+it('indents every line of a message inside a group, a one-line message and each line of a longer one alike', async () => {
+  const io = testIo({});
+  const logger = terminalLogger({ verbose: false, err: io.err });
+  await logger.group('Serve', async () => {
+    logger.info('GET / -> 200 (1 ms)');
+    logger.warning('first line\nsecond line');
+  });
+  expect(io.stderr().split('\n').slice(0, 4)).toEqual([
+    '▸ Serve',
+    '  GET / -> 200 (1 ms)',
+    '  warning: first line',
+    '  second line',
+  ]);
+});
