@@ -110,7 +110,6 @@ fs.writeFileSync('node_modules/tiny-dep/index.js', "module.exports = 'fake';");
       .map((l) => JSON.parse(l) as string[]);
     expect(runs.map((r) => r[0])).toEqual(['install', 'ci']);
     expect(readFileSync(join(targetDir, 'node_modules/tiny-dep/index.js'), 'utf8')).toContain('fake');
-    expect(path.basename(execPath)).toBe('node');
   });
 
   it('fails naming npm and what to install when Windows has no npm-cli.js to run', async () => {
