@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { cutText, lineRedactor } from '../util/redact.js';
 import type { Logger } from '../util/logger.js';
 import { runtimeAssetsDir } from '../util/assets.js';
+import { pythonExecutable } from '../packaging/python-command.js';
 import { lambdaEnvironment, localRegion, type LambdaEnvironmentInput } from './lambda-environment.js';
 import { Deadline } from './deadline.js';
 import { LogBuffer, type LogStream } from './log-buffer.js';
@@ -39,7 +40,7 @@ export interface LocalFunctionOptions {
 
 export interface LocalFunctionDeps {
   logger: Logger;
-  /** Default `python3`. */
+  /** Default pythonExecutable: LAMBDA_DEPLOY_PYTHON of `env`, else python3 (python on Windows). */
   pythonCommand?: string;
   /** Default the running Node (`process.execPath`). */
   nodeCommand?: string;
@@ -206,7 +207,7 @@ class LocalFunctionImpl implements LocalFunction {
 
     const command =
       this.family === 'python'
-        ? (this.deps.pythonCommand ?? 'python3')
+        ? (this.deps.pythonCommand ?? pythonExecutable(this.deps.env))
         : (this.deps.nodeCommand ?? process.execPath);
     const runtimeDir = join(runtimeAssetsDir(), this.family);
     const script = join(runtimeDir, this.family === 'python' ? 'bootstrap.py' : 'bootstrap.mjs');

@@ -44,7 +44,8 @@ import {
   type MissingDependency,
 } from './hoisted-dependencies.js';
 import { dependencyNames, pnpmLayoutMessage, pnpmLinkedPackages } from './pnpm-layout.js';
-import { pipInstall, pythonExecutable } from './pip-install.js';
+import { pipInstall } from './pip-install.js';
+import { pythonExecutable } from './python-command.js';
 import { npmCi, npmInstallPlan, npmPlatform } from './npm-install.js';
 import { stalePipfileLockWarning } from './pipfile-hash.js';
 import { stalePoetryLockWarning } from './poetry-hash.js';

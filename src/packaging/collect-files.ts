@@ -1,4 +1,13 @@
-import { existsSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+  statSync,
+  type Dirent,
+} from 'node:fs';
 import { relative, sep } from 'node:path';
 import { isInside } from '../util/paths.js';
 import { createFileFilter, type FileFilter, type FilterOptions } from './file-filter.js';
@@ -11,8 +20,28 @@ export interface CollectedFile {
   /** Where to read it (a symlink's target for links). */
   absPath: string;
   size: number;
-  /** Any execute bit set on disk: packaged as 0755. */
+  /** Any execute bit set on disk (on Windows: a script or ELF program by its first bytes): packaged as 0755. */
   executable: boolean;
+}
+
+/**
+ * Whether Lambda should be able to run the file. Unix: an execute bit.
+ * Windows has none (Node reports 0666 or 0444), and a bootstrap, a layer's
+ * bin/ or extensions/ file, or a package's bundled program would lose it in
+ * the zip: there a file starting with `#!` or the ELF magic is executable.
+ */
+function isExecutable(mode: number, absPath: string, platform: NodeJS.Platform): boolean {
+  if (platform !== 'win32') return (mode & 0o111) !== 0;
+  const head = Buffer.alloc(4);
+  const fd = openSync(absPath, 'r');
+  try {
+    const read = readSync(fd, head, 0, 4, 0);
+    return (
+      head.subarray(0, 2).toString('latin1') === '#!' || (read === 4 && head.toString('latin1') === '\x7fELF')
+    );
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export class SymlinkError extends Error {
@@ -45,6 +74,8 @@ export async function collectFiles(
   filter: FilterOptions | FileFilter,
   onSkip: (message: string) => void = () => undefined,
   boundary: string = root,
+  /** process.platform; a test makes it Windows. */
+  platform: NodeJS.Platform = process.platform,
 ): Promise<CollectedFile[]> {
   const decide = 'includeFile' in filter ? filter : createFileFilter(filter);
   const realRoot = realpathSync(root);
@@ -53,7 +84,7 @@ export async function collectFiles(
 
   const addFile = (relPath: string, absPath: string): void => {
     const s = statSync(absPath);
-    files.push({ path: relPath, absPath, size: s.size, executable: (s.mode & 0o111) !== 0 });
+    files.push({ path: relPath, absPath, size: s.size, executable: isExecutable(s.mode, absPath, platform) });
   };
 
   // Synchronous on purpose: for tens of thousands of files, sync stat calls
@@ -111,7 +142,12 @@ export async function collectFiles(
             );
           if (decide.walkDir(relPath)) walk(target, relPath, [...ancestors, target]);
         } else if (s.isFile() && decide.includeFile(relPath)) {
-          files.push({ path: relPath, absPath: target, size: s.size, executable: (s.mode & 0o111) !== 0 });
+          files.push({
+            path: relPath,
+            absPath: target,
+            size: s.size,
+            executable: isExecutable(s.mode, target, platform),
+          });
         }
       }
     }

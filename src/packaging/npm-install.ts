@@ -13,6 +13,7 @@ import type { Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { createCommandRunner, installerEnvironment, type CommandRunner } from './command-runner.js';
+import { npmCommand, type NpmHost } from './npm-command.js';
 
 /** The lockfiles `npm ci` installs from, in the order npm reads them. */
 export const NPM_CI_LOCKFILES = ['npm-shrinkwrap.json', 'package-lock.json'] as const;
@@ -139,7 +140,14 @@ export interface NpmCiOptions {
  */
 export async function npmCi(
   options: NpmCiOptions,
-  deps: { logger: Logger; runner?: CommandRunner; env?: NodeJS.ProcessEnv; surface?: Surface },
+  deps: {
+    logger: Logger;
+    runner?: CommandRunner;
+    env?: NodeJS.ProcessEnv;
+    surface?: Surface;
+    /** This machine (process.platform, process.execPath): a test makes it Windows. */
+    host?: Omit<NpmHost, 'env'>;
+  },
 ): Promise<void> {
   const local = pathDependencies(
     await readFile(join(options.path, 'package.json'), 'utf8'),
@@ -163,21 +171,32 @@ export async function npmCi(
   const what = `the dependencies ${options.lockfile} pins for ${os}/${cpu}`;
   // npm's usage text lists the options it accepts: --libc came after --os and --cpu.
   const quiet = deps.runner ?? createCommandRunner({ ...deps.logger, info: (m) => deps.logger.debug(m) });
+  const host = deps.host ?? { platform: process.platform, execPath: process.execPath };
+  const npm = npmCommand({ ...host, env: deps.env ?? process.env });
+  const notFound = (where: string) =>
+    `npm was not found ${where}; it is needed to install ${what} (${options.path} has no node_modules). ` +
+    `${deps.surface === 'terminal' ? 'Install Node.js with npm' : 'Add actions/setup-node before this step'}, or install them into ${options.path} before deploying (npm ci --omit=dev --os=${os} --cpu=${cpu}).`;
+  if (!npm)
+    throw new NpmInstallError(
+      notFound(`(no npm-cli.js beside ${host.execPath}, in npm_execpath or beside an npm.cmd on PATH)`),
+    );
   let usage;
   try {
-    usage = await quiet.run('npm', ['install', '--usage'], { cwd: options.targetDir, env });
+    usage = await quiet.run(npm.command, [...npm.prefix, 'install', '--usage'], {
+      cwd: options.targetDir,
+      env,
+    });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new NpmInstallError(
       code === 'ENOENT'
-        ? `npm was not found on PATH; it is needed to install ${what} (${options.path} has no node_modules). ` +
-            `${deps.surface === 'terminal' ? 'Install Node.js with npm' : 'Add actions/setup-node before this step'}, or install them into ${options.path} before deploying (npm ci --omit=dev --os=${os} --cpu=${cpu}).`
-        : `could not start npm to install ${what}: ${(error as Error).message}`,
+        ? notFound(npm.from === 'PATH' ? 'on PATH' : `(${npm.command}, from ${npm.from})`)
+        : `could not start npm (${[npm.command, ...npm.prefix].join(' ')}) to install ${what}: ${(error as Error).message}`,
     );
   }
   const args = npmCiArgs(options.architecture, /--libc\b/.test(usage.output));
-  deps.logger.debug(`npm ${args.join(' ')} (in ${options.targetDir})`);
-  const result = await runner.run('npm', args, { cwd: options.targetDir, env });
+  deps.logger.debug(`npm ${args.join(' ')} (in ${options.targetDir}; npm from ${npm.from})`);
+  const result = await runner.run(npm.command, [...npm.prefix, ...args], { cwd: options.targetDir, env });
   if (result.exitCode !== 0) {
     const tail = redact(result.output.trim().split('\n').slice(-15).join('\n'));
     throw new NpmInstallError(

@@ -10,6 +10,7 @@ import { createCommandRunner, installerEnvironment, type CommandRunner } from '.
 import { explainHashFailure } from './hash-failure.js';
 import { distInfoHeaders } from './installed-distributions.js';
 import { lambdaMarkerEnvironment, MARKERS_FALLBACK, pipBootstrapPath } from './lambda-markers.js';
+import { pythonExecutable, windowsStoreStub } from './python-command.js';
 import { lambdaPythonPlatform, optionValues, pipInstallArgs, wheelRunsOn } from './python-platform.js';
 
 export type { CommandRunner, CommandResult } from './command-runner.js';
@@ -32,11 +33,6 @@ export class PipInstallError extends Error {
     super(message);
     this.name = 'PipInstallError';
   }
-}
-
-/** The Python that runs pip: LAMBDA_DEPLOY_PYTHON, or python3 on PATH. */
-export function pythonExecutable(env: NodeJS.ProcessEnv = process.env): string {
-  return env.LAMBDA_DEPLOY_PYTHON || (process.platform === 'win32' ? 'python' : 'python3');
 }
 
 /** pip's words for a network it could not use: the index was never asked, so nothing is known of wheels. */
@@ -170,6 +166,8 @@ export async function pipInstall(
   deps.logger.debug(
     `${python} -m pip ${pipArgs.join(' ')} (environment markers: ${JSON.stringify(markers)})`,
   );
+  const noPython = (what: string) =>
+    `${python} ${what}; it is needed to install ${requirementsShown(options)}. ${terminal ? 'Install Python 3' : 'Add actions/setup-python before this step'}, or set LAMBDA_DEPLOY_PYTHON to a Python 3 executable.`;
   let result;
   try {
     // pip run by the bootstrap decides markers for Lambda's Python, not this one (pypa/pip#11010).
@@ -179,11 +177,13 @@ export async function pipInstall(
     const code = (error as NodeJS.ErrnoException).code;
     throw new PipInstallError(
       code === 'ENOENT'
-        ? `${python} was not found; it is needed to install ${requirementsShown(options)}. ${terminal ? 'Install Python 3' : 'Add actions/setup-python before this step'}, or set LAMBDA_DEPLOY_PYTHON to a Python 3 executable.`
+        ? noPython('was not found')
         : `could not start ${python} to install ${requirementsShown(options)}: ${(error as Error).message}`,
     );
   }
   if (result.exitCode !== 0) {
+    if (windowsStoreStub(result.output))
+      throw new PipInstallError(noPython("is the Microsoft Store's placeholder, not a Python"));
     if (/No module named pip/.test(result.output))
       throw new PipInstallError(
         `${python} has no pip; install it (python3 -m ensurepip)${terminal ? '' : ' or use actions/setup-python'}.`,

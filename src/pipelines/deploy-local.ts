@@ -12,7 +12,7 @@ import { isProtectedStage } from './undeploy.js';
 import { localRegion } from '../local-runtime/lambda-environment.js';
 import { prepareLocalSlim, type LocalSlim } from './local-slim.js';
 import { defaultOutDir } from '../packaging/build-package.js';
-import { pythonExecutable } from '../packaging/pip-install.js';
+import { pythonExecutable } from '../packaging/python-command.js';
 import { extractZip } from '../packaging/zip-reader.js';
 import type { Plan } from '../model/plan.js';
 import type { DeployReport } from '../model/outcome.js';

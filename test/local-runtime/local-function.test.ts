@@ -223,6 +223,18 @@ describe('Python handlers', () => {
     });
   });
 
+  it('without pythonCommand runs the Python packaging runs: LAMBDA_DEPLOY_PYTHON', async () => {
+    const { fn } = await start(
+      { 'app.py': '' },
+      { handler: 'app.handler' },
+      { env: { ...process.env, LAMBDA_DEPLOY_PYTHON: 'no-such-deploy-python' } },
+    );
+    expect(await fn.invoke({})).toMatchObject({
+      ok: false,
+      errorMessage: expect.stringContaining('could not start no-such-deploy-python'),
+    });
+  });
+
   it('runs one invocation at a time', async () => {
     const { fn } = await start(
       {

@@ -194,3 +194,35 @@ describe('a file name that is not UTF-8', () => {
     expect(files.map((f) => f.path)).toEqual(['app.py']);
   });
 });
+
+describe('collectFiles on Windows (no execute bits on its file systems)', () => {
+  it('marks a script (#!) or an ELF program executable by its first bytes, so Lambda can run bootstrap and bin/ files', async () => {
+    const project = join(root, 'windows-modes');
+    write(project, {
+      bootstrap: '#!/bin/sh\nexec python3 -m app\n',
+      'bin/tool': '\x7fELF\x02\x01\x01\0rest of the header',
+      'app.py': 'def handler(event, context):\n    return 1\n',
+      'lib/native.so': '\x7fEL', // shorter than the magic: not ELF
+      empty: '',
+    });
+    // What a Windows checkout looks like to a Unix-minded reader: read-write, never executable.
+    for (const f of ['bootstrap', 'bin/tool', 'app.py', 'lib/native.so', 'empty'])
+      chmodSync(join(project, f), 0o644);
+    const executable = async (platform: NodeJS.Platform) =>
+      Object.fromEntries(
+        (await collectFiles(project, { runtime: 'python3.12' }, undefined, project, platform)).map((f) => [
+          f.path,
+          f.executable,
+        ]),
+      );
+    expect(await executable('win32')).toEqual({
+      'app.py': false,
+      bootstrap: true,
+      'bin/tool': true,
+      empty: false,
+      'lib/native.so': false,
+    });
+    // Elsewhere the mode on disk decides, as chmod left it.
+    expect(Object.values(await executable('linux')).some(Boolean)).toBe(false);
+  });
+});

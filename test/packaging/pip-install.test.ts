@@ -200,6 +200,29 @@ describe('pipInstall with a stand-in pip', () => {
     await expect(fromTerminal).rejects.not.toThrow(/actions\/setup-python|this step/);
   });
 
+  it("says the same when the python found is Windows' Microsoft Store stub (exit 9009), not pip's failure", async () => {
+    const runner: CommandRunner = {
+      run: async () => ({
+        exitCode: 9009,
+        output:
+          'Python was not found; run without arguments to install from the Microsoft Store, or disable this shortcut from Settings > Manage App Execution Aliases.\n',
+      }),
+    };
+    await expect(
+      pipInstall(
+        { requirements: '/r.txt', targetDir: root, runtime: 'python3.12', architecture: 'x86_64' },
+        {
+          logger: new RecordingLogger(),
+          runner,
+          env: { LAMBDA_DEPLOY_PYTHON: 'python' },
+          surface: 'terminal',
+        },
+      ),
+    ).rejects.toThrow(
+      /^python is the Microsoft Store's placeholder, not a Python; it is needed to install \/r\.txt\. Install Python 3, or set LAMBDA_DEPLOY_PYTHON/,
+    );
+  });
+
   /** A stand-in pip that installs distributions whose dist-info/WHEEL carries `tags`. */
   function installing(target: string, dists: { name: string; tags: string[]; files?: string[] }[]) {
     return fakeRunner({ exitCode: 0, output: '' }, () => {

@@ -6,7 +6,7 @@ import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { gitHubRepository } from '../local-context.js';
 import { commaList, TRUST_FLAGS } from './shared-flags.js';
 import { checkHandlerIn, HandlerCheckError, handlerTarget } from '../../../packaging/handler-check.js';
-import { pythonExecutable } from '../../../packaging/pip-install.js';
+import { pythonExecutable } from '../../../packaging/python-command.js';
 import type { Settings } from '../../../model/settings.js';
 import type { CommandContext } from '../command.js';
 
