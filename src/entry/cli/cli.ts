@@ -35,11 +35,16 @@ export function processIo(): CliIo {
   };
 }
 
-/** A result for a terminal: `key: value` lines (lists comma-separated, objects as JSON). */
+/**
+ * A result for a terminal: `key: value` lines (lists comma-separated, objects
+ * as JSON). An empty list is `(none)`: a bare `removed: ` reads as cut off.
+ */
 export function resultLines(result: CommandResult): string {
   const show = (v: unknown): string =>
     Array.isArray(v)
-      ? v.map(show).join(', ')
+      ? v.length
+        ? v.map(show).join(', ')
+        : '(none)'
       : v !== null && typeof v === 'object'
         ? JSON.stringify(v)
         : String(v);

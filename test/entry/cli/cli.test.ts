@@ -197,6 +197,22 @@ describe('lambda-stage-deploy CLI', () => {
     ]);
   });
 
+  test('undeploy of a stage with nothing left: stdout says nothing was removed, --json an empty list', async () => {
+    tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
+    lambda
+      .on(GetFunctionCommand)
+      .rejects(new ResourceNotFoundException({ message: 'Function not found', $metadata: {} }));
+    v2.on(GetApisCommand).resolves({ Items: [] });
+    v1.on(GetRestApisCommand).resolves({ items: [] });
+    v1.on(GetUsagePlansCommand).resolves({ items: [] });
+    v1.on(GetApiKeysCommand).resolves({ items: [] });
+    expect(await run('undeploy', '--name', 'shop', '--stage', 'pr-3')).toBe(0);
+    expect(io.stdout()).toBe('stage: pr-3\nremoved: (none)\n');
+    io = testIo(env);
+    expect(await run('undeploy', '--name', 'shop', '--stage', 'pr-3', '--json')).toBe(0);
+    expect(JSON.parse(io.stdout())).toEqual({ stage: 'pr-3', removed: [] });
+  });
+
   test('status: a stage without live shows "-"; a denied read fails naming the permission your credentials lack', async () => {
     tagging.on(GetResourcesCommand).resolves({
       ResourceTagMappingList: [{ ResourceARN: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-main' }],
