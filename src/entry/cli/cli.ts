@@ -97,15 +97,14 @@ function usageFailure(
 
 /**
  * The AWS SDK prints an eight-line warning on Node.js 20 at every client it
- * builds; one line says the same.
+ * builds; one line says the same. Returns that line, said once the command
+ * runs (a wrong command line gets its error alone), or undefined.
  */
-function replaceNode20Warning(io: CliIo, logger: { info(m: string): void }): void {
-  if (Number(process.versions.node.split('.')[0]) >= 22) return;
+function replaceNode20Warning(io: CliIo): string | undefined {
+  if (Number(process.versions.node.split('.')[0]) >= 22) return undefined;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  if (io.env.LAMBDA_DEPLOY_QUIET_NODE_NOTICE !== '1')
-    logger.info(
-      `note: Node.js ${process.versions.node} works; AWS SDK releases after January 2027 need Node.js 22 or newer.`,
-    );
+  if (io.env.LAMBDA_DEPLOY_QUIET_NODE_NOTICE === '1') return undefined;
+  return `note: Node.js ${process.versions.node} works; AWS SDK releases after January 2027 need Node.js 22 or newer.`;
 }
 
 async function runCommand(command: CliCommand, argv: readonly string[], io: CliIo): Promise<number> {
@@ -119,15 +118,21 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
     err: io.err,
   });
   let dir: string | undefined;
-  const pipelineDeps = () => ({
-    logger,
-    env: io.env,
-    awsClients: createAwsClients,
-    needs: yourCredentialsNeed,
-    credentialsHint: terminalCredentialsHint,
-    signIn: terminalSignIn(io.env),
-    surface: 'terminal' as const,
-  });
+  let node20Note: string | undefined;
+  // Asked for once the command line checked out: the command now runs.
+  const pipelineDeps = () => {
+    if (node20Note) logger.info(node20Note);
+    node20Note = undefined;
+    return {
+      logger,
+      env: io.env,
+      awsClients: createAwsClients,
+      needs: yourCredentialsNeed,
+      credentialsHint: terminalCredentialsHint,
+      signIn: terminalSignIn(io.env),
+      surface: 'terminal' as const,
+    };
+  };
   let region: string | undefined;
   // No region anywhere: said once the inputs are read, so their own problems come first.
   let noRegion: UsageError | undefined;
@@ -162,7 +167,7 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
     // Before anything else is said: the runtime a Node.js folder gets is the first line.
     inferRuntime(command, flags, io.env, (m) => logger.info(m));
     if (command.usesAws) {
-      replaceNode20Warning(io, logger);
+      node20Note = replaceNode20Warning(io);
       region = await profileRegion(flags.inputs[Inputs.AwsRegion], io.env).catch((error: unknown) => {
         if (!(error instanceof NoRegionError)) throw error;
         noRegion = error;

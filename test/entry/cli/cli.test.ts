@@ -650,4 +650,22 @@ describe('lambda-stage-deploy CLI', () => {
     expect(JSON.parse(io.stdout())).toEqual({ error: expect.stringMatching(/memory: "1" is not valid/) });
     expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
   });
+
+  test("the Node.js 20 note is said on stderr when a command runs, never with a usage error's exit 2", async () => {
+    const noisy = { ...env, LAMBDA_DEPLOY_QUIET_NODE_NOTICE: undefined };
+    const NOTE = /^note: Node\.js .* January 2027/m;
+    io = testIo(noisy);
+    expect(await run('deploy', '--name', 'shop', '--stage', 'x', '--memory', '1')).toBe(2);
+    expect(io.stderr()).not.toMatch(NOTE);
+    io = testIo(noisy);
+    expect(await run('undeploy', '--name', 'shop', '--stage', 'Bad Stage!')).toBe(2);
+    expect(io.stderr()).not.toMatch(NOTE);
+
+    tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
+    io = testIo(noisy);
+    expect(await run('status', '--name', 'shop')).toBe(0);
+    const node20 = Number(process.versions.node.split('.')[0]) < 22;
+    expect(io.stderr().match(new RegExp(NOTE, 'gm')) ?? []).toHaveLength(node20 ? 1 : 0);
+    expect(io.stdout()).not.toMatch(/note:/);
+  });
 });
