@@ -16,7 +16,7 @@ import { commandHelp, overviewHelp } from './help.js';
 import { localContext } from './local-context.js';
 import { nodeVersionProblem, PROGRAM } from './program.js';
 import { inferRuntime } from './runtime-inference.js';
-import { terminalLogger } from './terminal-logger.js';
+import { terminalLogger, type TerminalLogger } from './terminal-logger.js';
 
 /** The real process: stdout, stderr, its environment, Ctrl-C. */
 export function processIo(): CliIo {
@@ -107,6 +107,19 @@ function replaceNode20Warning(io: CliIo): string | undefined {
   return `note: Node.js ${process.versions.node} works; AWS SDK releases after January 2027 need Node.js 22 or newer.`;
 }
 
+/** What a pipeline needs from a terminal (see CommandContext.pipelineDeps). */
+function terminalDeps(io: CliIo, logger: TerminalLogger) {
+  return {
+    logger,
+    env: io.env,
+    awsClients: createAwsClients,
+    needs: yourCredentialsNeed,
+    credentialsHint: terminalCredentialsHint,
+    signIn: terminalSignIn(io.env),
+    surface: 'terminal' as const,
+  };
+}
+
 async function runCommand(command: CliCommand, argv: readonly string[], io: CliIo): Promise<number> {
   const flags = parseFlags(argv, command.flags, command.name);
   if (flags.help) {
@@ -123,15 +136,7 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
   const pipelineDeps = () => {
     if (node20Note) logger.info(node20Note);
     node20Note = undefined;
-    return {
-      logger,
-      env: io.env,
-      awsClients: createAwsClients,
-      needs: yourCredentialsNeed,
-      credentialsHint: terminalCredentialsHint,
-      signIn: terminalSignIn(io.env),
-      surface: 'terminal' as const,
-    };
+    return terminalDeps(io, logger);
   };
   let region: string | undefined;
   // No region anywhere: said once the inputs are read, so their own problems come first.
