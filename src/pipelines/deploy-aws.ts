@@ -168,7 +168,8 @@ export async function deployToAws(
     }
   } catch (error) {
     report.error = errorMessage(error);
-    logger.error(report.error);
+    // Said once, as the step's failure (which carries it); where it happened shows with debug (--verbose).
+    logger.debug(report.error);
     // `live` moved to a version that then failed (its provisioned concurrency, its front door): not left on it.
     if (fn?.changed && !rollbackTried)
       await rollBack(settings, report, fn, session, deps, 'failed this deploy');

@@ -110,7 +110,8 @@ export async function deployLocally(
     else report.status = 'success';
   } catch (error) {
     report.error = errorMessage(error);
-    logger.error(report.error);
+    // Said once, as the step's failure (which carries it); where it happened shows with debug (--verbose).
+    logger.debug(report.error);
   }
   const fn = running.fn;
   if (report.status === 'failure' && fn) {

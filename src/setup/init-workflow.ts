@@ -160,7 +160,7 @@ export function nextSteps(o: InitOptions, file: string): string[] {
         // The roles trust this repository's workflows: a fork named here could deploy to the account.
         (o.repository
           ? ` ${o.repository} is this checkout's origin: the roles will trust its workflows, so name the repository that deploys, never a fork.`
-          : ''),
+          : ' No GitHub origin remote was found in this checkout (git remote get-url origin) to name the repository: replace OWNER/REPO with the one whose workflows deploy, never a fork.'),
     );
   steps.push(
     `In the repository's Settings > Environments, create "${environment}" and limit its deployment branches to exactly ${branches.join(', ')}` +

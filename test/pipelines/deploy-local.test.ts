@@ -70,6 +70,9 @@ test('a busy port fails before the function starts: no INIT_START logs before "a
     );
     expect(report.logs).toBeUndefined();
     expect(logger.text()).not.toContain('INIT_START');
+    // Said once, in the step's failure that carries report.error; debug shows where it happened.
+    const levels = logger.lines.filter((l) => l.message.includes(report.error!)).map((l) => l.level);
+    expect(levels).toEqual(['debug']);
   } finally {
     held.close();
     removeApp(dir);

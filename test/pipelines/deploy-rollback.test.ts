@@ -310,3 +310,21 @@ it('gateway none honours smoke-status: a 404 of the new version fails a smoke-st
     removeApp(dir);
   }
 });
+
+it('a deploy that fails part way says its error once, in the failure (debug shows where it happened)', async () => {
+  const fake = await startFakeAws({ invoke: () => ({ payload: OK }) });
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  try {
+    fake.faults.deny('CreateFunction');
+    const run = await deployApp(fake, dir, { inputs });
+    const said = run.report.error!;
+    expect(said).toContain('AccessDeniedException');
+    expect(run.failure).toContain(said);
+    const levels = run.logger.lines.filter((l) => l.message.includes(said)).map((l) => l.level);
+    expect(levels).toEqual(['debug']);
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});

@@ -16,7 +16,7 @@ import { commandHelp, overviewHelp } from './help.js';
 import { localContext } from './local-context.js';
 import { nodeVersionProblem, PROGRAM } from './program.js';
 import { inferRuntime } from './runtime-inference.js';
-import { terminalLogger } from './terminal-logger.js';
+import { terminalLogger, type TerminalLogger } from './terminal-logger.js';
 
 /** The real process: stdout, stderr, its environment, Ctrl-C. */
 export function processIo(): CliIo {
@@ -35,11 +35,16 @@ export function processIo(): CliIo {
   };
 }
 
-/** A result for a terminal: `key: value` lines (lists comma-separated, objects as JSON). */
+/**
+ * A result for a terminal: `key: value` lines (lists comma-separated, objects
+ * as JSON). An empty list is `(none)`: a bare `removed: ` reads as cut off.
+ */
 export function resultLines(result: CommandResult): string {
   const show = (v: unknown): string =>
     Array.isArray(v)
-      ? v.map(show).join(', ')
+      ? v.length
+        ? v.map(show).join(', ')
+        : '(none)'
       : v !== null && typeof v === 'object'
         ? JSON.stringify(v)
         : String(v);
@@ -92,15 +97,27 @@ function usageFailure(
 
 /**
  * The AWS SDK prints an eight-line warning on Node.js 20 at every client it
- * builds; one line says the same.
+ * builds; one line says the same. Returns that line, said once the command
+ * runs (a wrong command line gets its error alone), or undefined.
  */
-function replaceNode20Warning(io: CliIo, logger: { info(m: string): void }): void {
-  if (Number(process.versions.node.split('.')[0]) >= 22) return;
+function replaceNode20Warning(io: CliIo): string | undefined {
+  if (Number(process.versions.node.split('.')[0]) >= 22) return undefined;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  if (io.env.LAMBDA_DEPLOY_QUIET_NODE_NOTICE !== '1')
-    logger.info(
-      `note: Node.js ${process.versions.node} works; AWS SDK releases after January 2027 need Node.js 22 or newer.`,
-    );
+  if (io.env.LAMBDA_DEPLOY_QUIET_NODE_NOTICE === '1') return undefined;
+  return `note: Node.js ${process.versions.node} works; AWS SDK releases after January 2027 need Node.js 22 or newer.`;
+}
+
+/** What a pipeline needs from a terminal (see CommandContext.pipelineDeps). */
+function terminalDeps(io: CliIo, logger: TerminalLogger) {
+  return {
+    logger,
+    env: io.env,
+    awsClients: createAwsClients,
+    needs: yourCredentialsNeed,
+    credentialsHint: terminalCredentialsHint,
+    signIn: terminalSignIn(io.env),
+    surface: 'terminal' as const,
+  };
 }
 
 async function runCommand(command: CliCommand, argv: readonly string[], io: CliIo): Promise<number> {
@@ -114,15 +131,13 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
     err: io.err,
   });
   let dir: string | undefined;
-  const pipelineDeps = () => ({
-    logger,
-    env: io.env,
-    awsClients: createAwsClients,
-    needs: yourCredentialsNeed,
-    credentialsHint: terminalCredentialsHint,
-    signIn: terminalSignIn(io.env),
-    surface: 'terminal' as const,
-  });
+  let node20Note: string | undefined;
+  // Asked for once the command line checked out: the command now runs.
+  const pipelineDeps = () => {
+    if (node20Note) logger.info(node20Note);
+    node20Note = undefined;
+    return terminalDeps(io, logger);
+  };
   let region: string | undefined;
   // No region anywhere: said once the inputs are read, so their own problems come first.
   let noRegion: UsageError | undefined;
@@ -157,7 +172,7 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
     // Before anything else is said: the runtime a Node.js folder gets is the first line.
     inferRuntime(command, flags, io.env, (m) => logger.info(m));
     if (command.usesAws) {
-      replaceNode20Warning(io, logger);
+      node20Note = replaceNode20Warning(io);
       region = await profileRegion(flags.inputs[Inputs.AwsRegion], io.env).catch((error: unknown) => {
         if (!(error instanceof NoRegionError)) throw error;
         noRegion = error;

@@ -197,6 +197,22 @@ describe('lambda-stage-deploy CLI', () => {
     ]);
   });
 
+  test('undeploy of a stage with nothing left: stdout says nothing was removed, --json an empty list', async () => {
+    tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
+    lambda
+      .on(GetFunctionCommand)
+      .rejects(new ResourceNotFoundException({ message: 'Function not found', $metadata: {} }));
+    v2.on(GetApisCommand).resolves({ Items: [] });
+    v1.on(GetRestApisCommand).resolves({ items: [] });
+    v1.on(GetUsagePlansCommand).resolves({ items: [] });
+    v1.on(GetApiKeysCommand).resolves({ items: [] });
+    expect(await run('undeploy', '--name', 'shop', '--stage', 'pr-3')).toBe(0);
+    expect(io.stdout()).toBe('stage: pr-3\nremoved: (none)\n');
+    io = testIo(env);
+    expect(await run('undeploy', '--name', 'shop', '--stage', 'pr-3', '--json')).toBe(0);
+    expect(JSON.parse(io.stdout())).toEqual({ stage: 'pr-3', removed: [] });
+  });
+
   test('status: a stage without live shows "-"; a denied read fails naming the permission your credentials lack', async () => {
     tagging.on(GetResourcesCommand).resolves({
       ResourceTagMappingList: [{ ResourceARN: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-main' }],
@@ -633,5 +649,23 @@ describe('lambda-stage-deploy CLI', () => {
     expect(io.stderr()).toMatch(/memory: "1" is not valid; expected a whole number from 128 to 10240/);
     expect(JSON.parse(io.stdout())).toEqual({ error: expect.stringMatching(/memory: "1" is not valid/) });
     expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
+  });
+
+  test("the Node.js 20 note is said on stderr when a command runs, never with a usage error's exit 2", async () => {
+    const noisy = { ...env, LAMBDA_DEPLOY_QUIET_NODE_NOTICE: undefined };
+    const NOTE = /^note: Node\.js .* January 2027/m;
+    io = testIo(noisy);
+    expect(await run('deploy', '--name', 'shop', '--stage', 'x', '--memory', '1')).toBe(2);
+    expect(io.stderr()).not.toMatch(NOTE);
+    io = testIo(noisy);
+    expect(await run('undeploy', '--name', 'shop', '--stage', 'Bad Stage!')).toBe(2);
+    expect(io.stderr()).not.toMatch(NOTE);
+
+    tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
+    io = testIo(noisy);
+    expect(await run('status', '--name', 'shop')).toBe(0);
+    const node20 = Number(process.versions.node.split('.')[0]) < 22;
+    expect(io.stderr().match(new RegExp(NOTE, 'gm')) ?? []).toHaveLength(node20 ? 1 : 0);
+    expect(io.stdout()).not.toMatch(/note:/);
   });
 });

@@ -52,8 +52,80 @@ test('deploy --target local needs no region, and prints no URL of the stage it s
   expect({ code, stderr: io.stderr() }).toEqual({ code: 0, stderr: expect.any(String) });
   expect(io.stderr()).not.toMatch(/aws-region|error/);
   const result = JSON.parse(io.stdout()) as Record<string, unknown>;
-  expect(result).toMatchObject({ stage: 'demo', 'function-name': 'demo-demo', changed: 'true' });
+  expect(result).toMatchObject({ stage: 'demo', 'function-name': 'demo-demo', changed: true });
   expect(result).not.toHaveProperty('url');
   expect(io.stderr()).toContain('The local stage stopped with the command: serve keeps one running.');
   expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
 }, 60_000);
+
+/** A script reads one --json field the same way whichever command printed it. */
+test('--json: a field has one type across commands (byte counts numbers, flags booleans)', async () => {
+  const app = join(dir, 'typed');
+  cpSync(EXAMPLE, app, { recursive: true });
+  const io = () =>
+    testIo({
+      ...process.env,
+      AWS_REGION: 'us-east-1',
+      GITHUB_WORKSPACE: dir,
+      LAMBDA_DEPLOY_PYTHON: testPython(),
+      LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
+    });
+  const packaged = io();
+  expect(await main(['package', '--name', 'demo', '--path', app, '--json'], packaged)).toBe(0);
+  const deployed = io();
+  const deployArgs = [
+    'deploy',
+    '--name',
+    'demo',
+    '--stage',
+    'demo',
+    '--target',
+    'local',
+    '--path',
+    app,
+    '--json',
+  ];
+  expect(await main(deployArgs, deployed)).toBe(0);
+  const types = (text: string) =>
+    Object.fromEntries(Object.entries(JSON.parse(text) as object).map(([k, v]) => [k, typeof v]));
+  const [fromPackage, fromDeploy] = [types(packaged.stdout()), types(deployed.stdout())];
+  expect(fromPackage).toMatchObject({
+    'package-bytes': 'number',
+    'unpacked-bytes': 'number',
+    files: 'number',
+  });
+  expect(fromDeploy).toMatchObject({
+    'package-bytes': 'number',
+    'unpacked-bytes': 'number',
+    changed: 'boolean',
+    'rolled-back': 'boolean',
+    version: 'string',
+    'code-sha256': 'string',
+  });
+  for (const field of Object.keys(fromPackage).filter((k) => k in fromDeploy))
+    expect([field, fromDeploy[field]]).toEqual([field, fromPackage[field]]);
+}, 90_000);
+
+test('a deploy that fails says its error once on stderr, as the last line, and nothing on stdout', async () => {
+  const app = join(dir, 'broken');
+  cpSync(EXAMPLE, app, { recursive: true });
+  writeFileSync(
+    join(app, 'app.py'),
+    'def handler(event, context):\n    return 1\n\n\nraise RuntimeError("boom at init")\n',
+  );
+  const io = testIo({
+    ...process.env,
+    AWS_REGION: 'us-east-1',
+    GITHUB_WORKSPACE: dir,
+    LAMBDA_DEPLOY_PYTHON: testPython(),
+    LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
+  });
+  const args = ['deploy', '--name', 'demo', '--stage', 'broken', '--target', 'local', '--path', app];
+  expect(await main(args, io)).toBe(1);
+  expect(io.stdout()).toBe('');
+  const lines = io.stderr().trimEnd().split('\n');
+  const last = lines.at(-1)!;
+  expect(last).toMatch(/^error: .*boom at init/);
+  const sentence = last.replace(/^error: /, '').split(/(?<=\.) /)[0]!;
+  expect(lines.filter((l) => l.includes(sentence))).toEqual([last]);
+}, 90_000);

@@ -544,6 +544,10 @@ describe('lambda-deploy init', () => {
       /1\. Create the roles once, with administrator credentials: npx github:org\/lambda-deploy setup --name shop --aws-region \S+ --repository OWNER\/REPO /,
     );
     expect(stdout).not.toContain("this checkout's origin");
+    // Why OWNER/REPO is asked for: the folder has no origin on GitHub to take it from.
+    expect(stdout).toContain(
+      'No GitHub origin remote was found in this checkout (git remote get-url origin) to name the repository: replace OWNER/REPO with the one whose workflows deploy, never a fork.',
+    );
   });
 
   test("the setup step names the checkout's GitHub repository when its origin tells", async () => {
@@ -557,6 +561,7 @@ describe('lambda-deploy init', () => {
     expect(stdout).toContain(
       "octo/shop is this checkout's origin: the roles will trust its workflows, so name the repository that deploys, never a fork.",
     );
+    expect(stdout).not.toContain('No GitHub origin remote');
   });
 
   test('--protected-branches: the environment admits exactly those, and the setup step passes the same lists', async () => {

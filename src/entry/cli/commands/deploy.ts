@@ -1,10 +1,23 @@
 import { outputsFor } from '../../action/outputs.js';
 import { runPipeline } from '../../../pipelines/run-pipeline.js';
-import { Outputs } from '../../../settings/names.js';
+import { Outputs, type OutputName } from '../../../settings/names.js';
 import type { CliCommand, CommandResult } from '../command.js';
 import { INPUT_FLAGS as F } from '../flags.js';
 import { CODE_FLAGS } from './shared-flags.js';
 import { stagePlan } from './stage-plan.js';
+
+/**
+ * The step outputs with the types `package` and `setup` print: GitHub outputs
+ * are strings, but a --json field is read the same way whichever command gave it.
+ */
+function typedOutputs(outputs: Partial<Record<OutputName, string>>): CommandResult {
+  const result: CommandResult = { ...outputs };
+  for (const name of [Outputs.PackageBytes, Outputs.UnpackedBytes])
+    if (outputs[name] !== undefined) result[name] = Number(outputs[name]);
+  for (const name of [Outputs.Changed, Outputs.RolledBack])
+    if (outputs[name] !== undefined) result[name] = outputs[name] === 'true';
+  return result;
+}
 
 export const deployCommand: CliCommand = {
   name: 'deploy',
@@ -52,7 +65,7 @@ export const deployCommand: CliCommand = {
     const settings = ctx.settings({ command: 'deploy' });
     const plan = stagePlan(ctx, settings, 'deploy');
     const run = await runPipeline(settings, plan, ctx.github, await ctx.buildDeps());
-    const result: CommandResult = { ...outputsFor(run.result) };
+    const result = typedOutputs(outputsFor(run.result));
     // The zip lived in this run's folder, removed at the end: `package --output` keeps one.
     delete result[Outputs.PackagePath];
     if (settings.target === 'local') {
