@@ -8,6 +8,8 @@ import {
   DeleteLogGroupCommand,
   DescribeLogGroupsCommand,
   FilterLogEventsCommand,
+  ListTagsForResourceCommand as ListLogTagsCommand,
+  UntagResourceCommand as UntagLogGroupCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DeleteRuleCommand,
@@ -104,6 +106,31 @@ describe('CloudWatch Logs', () => {
     await expectAwsError(
       read({ logStreamNamePrefix: '2025/', logStreamNames: ['2025/01/01/[3]aa'] }),
       'InvalidParameterException',
+      400,
+    );
+  });
+
+  test('UntagResource takes 1 to 50 keys off a group (one it lacks is no error); a missing group is ResourceNotFoundException', async () => {
+    aws.seed.logGroup('/aws/lambda/shop-legacy', {
+      tags: { 'lambda-deploy:name': 'shop', team: 'ops' },
+      events: ['x'],
+    });
+    const resourceArn = `arn:aws:logs:us-east-1:${ACCOUNT_ID}:log-group:/aws/lambda/shop-legacy`;
+    await clients.logs.send(
+      new UntagLogGroupCommand({ resourceArn, tagKeys: ['lambda-deploy:name', 'lambda-deploy:stage'] }),
+    );
+    expect((await clients.logs.send(new ListLogTagsCommand({ resourceArn }))).tags).toEqual({ team: 'ops' });
+    expect(aws.account.logGroups.get('/aws/lambda/shop-legacy')!.events).toHaveLength(1);
+    await expectAwsError(
+      clients.logs.send(new UntagLogGroupCommand({ resourceArn, tagKeys: [] })),
+      'InvalidParameterException',
+      400,
+    );
+    await expectAwsError(
+      clients.logs.send(
+        new UntagLogGroupCommand({ resourceArn: resourceArn.replace('legacy', 'gone'), tagKeys: ['team'] }),
+      ),
+      'ResourceNotFoundException',
       400,
     );
   });

@@ -150,4 +150,17 @@ export const logsService = jsonService('logs', {
     Object.assign(groupByArn(ctx, body.resourceArn).tags, (body.tags ?? {}) as Tags);
     return {};
   },
+  // As AWS: 1 to 50 keys; a key the group does not carry is no error.
+  UntagResource: (ctx, body) => {
+    const group = groupByArn(ctx, body.resourceArn);
+    const keys = Array.isArray(body.tagKeys) ? body.tagKeys.map(String) : [];
+    if (keys.length < 1 || keys.length > 50)
+      throw fault(
+        'logs',
+        'InvalidParameterException',
+        "1 validation error detected: Value at 'tagKeys' failed to satisfy constraint: Member must have length between 1 and 50",
+      );
+    for (const key of keys) delete group.tags[key];
+    return {};
+  },
 });
