@@ -308,10 +308,13 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
   // The functions and their log groups, in one statement to keep the policy under IAM's size limit:
   // a lambda:* action never acts on a log group, nor a logs:* action on a function, so it grants no more.
   const logGroups = `arn:${p}:logs:${region}:${accountId}:log-group:/aws/lambda/${project}-*`;
+  // Prune takes lambda-deploy's tags off a group a preview made for a function we did not make
+  // (src/resources/logs/claimed-log-groups.ts): the production role's only; the preview role needs none.
+  const logActions = preview ? LOG_ACTIONS : [...LOG_ACTIONS, 'logs:UntagResource'];
   statements.push({
     Sid: 'ProjectFunctions',
     Effect: 'Allow',
-    Action: [...functionActions, ...LOG_ACTIONS],
+    Action: [...functionActions, ...logActions],
     Resource: [functions, `${functions}:*`, logGroups],
     Condition: { StringEqualsIfExists: ours },
   });

@@ -20,6 +20,7 @@ import type { GitHubRefs } from '../reporting/github-api.js';
 import { errorMessage } from '../util/retry.js';
 import { formatBytes } from '../packaging/size-check.js';
 import { undeployStage } from './undeploy.js';
+import { releaseClaimedLogGroups, type ClaimedLogGroup } from '../resources/logs/claimed-log-groups.js';
 
 export interface PruneOptions {
   project: string;
@@ -240,4 +241,24 @@ export async function pruneSlimArchivesLogged(
   if (outcome.skipped)
     deps.logger.warning(`Unused slim archives stay until the next prune: ${outcome.skipped}.`);
   return outcome;
+}
+
+/**
+ * releaseClaimedLogGroups for the prune command: each group is its own
+ * warning; a failure to look is one too, never the prune's failure (the stages
+ * were judged already), and it names what was refused.
+ */
+export async function releaseClaimedLogGroupsLogged(
+  clients: CleanupClients,
+  options: { project: string; dryRun: boolean },
+  deps: RetryDeps,
+): Promise<ClaimedLogGroup[]> {
+  try {
+    return await releaseClaimedLogGroups(clients, options, deps);
+  } catch (error) {
+    deps.logger.warning(
+      `Could not check the log groups /aws/lambda/${options.project}-* for functions lambda-deploy did not make: ${errorMessage(error)}`,
+    );
+    return [];
+  }
 }

@@ -1,4 +1,9 @@
-import { pruneDependencyLayers, pruneSlimArchivesLogged, pruneStages } from './prune.js';
+import {
+  pruneDependencyLayers,
+  pruneSlimArchivesLogged,
+  pruneStages,
+  releaseClaimedLogGroupsLogged,
+} from './prune.js';
 import { createGitHubApi } from '../reporting/github-api.js';
 import { isProtectedStage, ProtectedStageError, undeployStage } from './undeploy.js';
 import { isPrivateRepository, type GitHubContext } from '../model/github-context.js';
@@ -279,6 +284,11 @@ async function runPrune({ settings, plan, ctx, deps }: CommandRun): Promise<Pipe
       removeLogs: settings.removeLogs,
       now: new Date((deps.now ?? Date.now)()),
     },
+    session.awsDeps,
+  );
+  await releaseClaimedLogGroupsLogged(
+    session.clients,
+    { project: settings.name, dryRun: settings.dryRun },
     session.awsDeps,
   );
   if (settings.dependenciesLayer) {

@@ -120,6 +120,17 @@ describe('deployRolePolicy', () => {
     },
   );
 
+  it('only the production role may take lambda-deploy tags off a project log group (prune, claimed groups)', () => {
+    const group = 'arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shop-legacy';
+    const tagged = { 'aws:ResourceTag/lambda-deploy:name': 'shop' };
+    const untag = (role: 'production' | 'preview', arn = group, context = tagged) =>
+      isAllowed(deployRolePolicy({ ...base, role, gateway: 'none' }), 'logs:UntagResource', arn, context);
+    expect(untag('production')).toBe(true);
+    expect(untag('preview')).toBe(false);
+    expect(untag('production', group, { 'aws:ResourceTag/lambda-deploy:name': 'billing' })).toBe(false);
+    expect(untag('production', group.replace('shop-legacy', 'billing-legacy'))).toBe(false);
+  });
+
   it('writes ARNs of other partitions', () => {
     const doc = deployRolePolicy({ ...base, region: 'cn-north-1', gateway: 'none', partition: 'aws-cn' });
     expect(

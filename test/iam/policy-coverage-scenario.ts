@@ -208,7 +208,8 @@ export async function cleanupScenario(
   const { startFakeAws } = await import('../../fakes/aws/index.js');
   const { seedDeployedStage } = await import('../../fakes/aws/deployed-stage.js');
   const { undeployStage } = await import('../../src/pipelines/undeploy.js');
-  const { pruneStages, pruneSlimArchives } = await import('../../src/pipelines/prune.js');
+  const { pruneStages, pruneSlimArchives, releaseClaimedLogGroupsLogged } =
+    await import('../../src/pipelines/prune.js');
   const { defaultBucketName } = await import('../../src/resources/artifacts/artifact-bucket.js');
   const aws = await startFakeAws({ pageSize: 2 });
   try {
@@ -217,6 +218,15 @@ export async function cleanupScenario(
     const seeded = seed('pr-7', 'pull/7');
     seed('pr-8', 'pull/8');
     seed('main', 'main');
+    // A hand-made function whose group a pull request made, tagged as its preview's: prune untags it.
+    aws.seed.function('shop-legacy', {});
+    aws.seed.logGroup('/aws/lambda/shop-legacy', {
+      tags: {
+        'lambda-deploy:name': 'shop',
+        'lambda-deploy:stage': 'pr-9',
+        'lambda-deploy:repository': 'acme/shop',
+      },
+    });
     // As IAM answers the preview role that undeploys the pull request: no listing of /apikeys.
     aws.faults.deny('GetApiKeys', 1);
     const clients = aws.clients();
@@ -251,6 +261,13 @@ export async function cleanupScenario(
     );
     if (!lines.some((l) => l.action === 'removed'))
       throw new Error(`scenario: prune removed nothing: ${JSON.stringify(lines)}`);
+    const claimed = await releaseClaimedLogGroupsLogged(
+      clients,
+      { project: 'shop', dryRun: false },
+      deps(aws),
+    );
+    if (!claimed.some((g) => g.released))
+      throw new Error(`scenario: claimed groups: ${JSON.stringify(claimed)}`);
     // A slim archive of each kind that no version names any more, two days old: prune deletes them.
     const bucket = defaultBucketName(aws.accountId, aws.region);
     for (const kind of ['production', 'preview'])

@@ -339,6 +339,7 @@ describe('(b) every call the real modules make is allowed', () => {
       'lambda ListVersionsByFunction',
       's3 ListObjectsV2',
       's3 DeleteObject',
+      'logs UntagResource',
     ])
       expect(operations(recorded.calls)).toContain(op);
     // A preview's usage plan made before the preview role lost usage plan writes cannot be detached

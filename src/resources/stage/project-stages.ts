@@ -3,7 +3,7 @@
  * judges, and what a shared layer must keep serving.
  */
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
-import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
+import { GetResourcesCommand, type ResourceTagMapping } from '@aws-sdk/client-resource-groups-tagging-api';
 import { allPages } from '../../aws/all-pages.js';
 import type { StageRecord } from '../../model/prune-decisions.js';
 import { functionName, tagValue } from '../../model/stage-name.js';
@@ -60,6 +60,37 @@ export function parseLambdaTime(text: string | undefined): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
+/** The resources of one type tagged for the project (the tagging index: it may lag). */
+export async function listProjectTagged(
+  clients: Pick<CleanupClients, 'tagging'>,
+  project: string,
+  resourceType: 'lambda:function' | 'logs:log-group',
+  what: string,
+  deps: RetryDeps,
+): Promise<ResourceTagMapping[]> {
+  return allPages(
+    (token) =>
+      callAws(
+        deps,
+        {
+          what: `list the ${what} tagged ${TagKeys.Name}=${project}`,
+          permission: 'tag:GetResources',
+          patience: PATIENCE.removal,
+        },
+        () =>
+          clients.tagging.send(
+            new GetResourcesCommand({
+              TagFilters: [{ Key: TagKeys.Name, Values: [tagValue(project)] }],
+              ResourceTypeFilters: [resourceType],
+              PaginationToken: token,
+            }),
+          ),
+      ),
+    (page) => page.ResourceTagMappingList,
+    (page) => page.PaginationToken,
+  );
+}
+
 /**
  * The project's stages of this repository, from their tagged functions. A
  * same-name project of another repository in the account is not listed:
@@ -75,27 +106,7 @@ export async function listProjectStages(
   repository: string | null,
   deps: RetryDeps & ConcurrencyDeps,
 ): Promise<ProjectStage[]> {
-  const mappings = await allPages(
-    (token) =>
-      callAws(
-        deps,
-        {
-          what: `list the functions tagged ${TagKeys.Name}=${project}`,
-          permission: 'tag:GetResources',
-          patience: PATIENCE.removal,
-        },
-        () =>
-          clients.tagging.send(
-            new GetResourcesCommand({
-              TagFilters: [{ Key: TagKeys.Name, Values: [tagValue(project)] }],
-              ResourceTypeFilters: ['lambda:function'],
-              PaginationToken: token,
-            }),
-          ),
-      ),
-    (page) => page.ResourceTagMappingList,
-    (page) => page.PaginationToken,
-  );
+  const mappings = await listProjectTagged(clients, project, 'lambda:function', 'functions', deps);
   const names = [
     ...new Set(
       mappings.flatMap((m) => {
