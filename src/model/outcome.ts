@@ -107,6 +107,16 @@ export interface SlimArchiveObject {
   lastModified?: Date;
 }
 
+/** A log group tagged for the project whose function lambda-deploy did not make (prune). */
+export interface ClaimedLogGroup {
+  group: string;
+  functionName: string;
+  /** When the group was made: since then a pull-request job may have read it. */
+  createdAt?: Date;
+  /** Tags taken off (dry run: that would be); false when the role was refused. */
+  released: boolean;
+}
+
 /** What prune did with the project's unused slim archives. */
 export interface SlimPruneOutcome {
   /** Deleted (or, with dry-run, that would be). */

@@ -1,4 +1,4 @@
-import type { PruneLine, SlimPruneOutcome } from '../model/outcome.js';
+import type { ClaimedLogGroup, PruneLine, SlimPruneOutcome } from '../model/outcome.js';
 import {
   decidePrune,
   DEPLOYING_MARK_MAX_AGE_MS,
@@ -20,7 +20,7 @@ import type { GitHubRefs } from '../reporting/github-api.js';
 import { errorMessage } from '../util/retry.js';
 import { formatBytes } from '../packaging/size-check.js';
 import { undeployStage } from './undeploy.js';
-import { releaseClaimedLogGroups, type ClaimedLogGroup } from '../resources/logs/claimed-log-groups.js';
+import { releaseClaimedLogGroups } from '../resources/logs/claimed-log-groups.js';
 
 export interface PruneOptions {
   project: string;

@@ -18,7 +18,11 @@ import {
 import { keepMasked } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { defaultBucketName } from '../resources/artifacts/artifact-bucket.js';
-import { renderPruneSummary, renderSlimPruneSummary } from '../reporting/summary.js';
+import {
+  renderClaimedLogGroupsSummary,
+  renderPruneSummary,
+  renderSlimPruneSummary,
+} from '../reporting/summary.js';
 import { formatBytes } from '../packaging/size-check.js';
 import { secretValues } from '../settings/secret-values.js';
 import { runtimeSettingWarnings } from '../settings/adapter-settings.js';
@@ -286,7 +290,7 @@ async function runPrune({ settings, plan, ctx, deps }: CommandRun): Promise<Pipe
     },
     session.awsDeps,
   );
-  await releaseClaimedLogGroupsLogged(
+  const claimed = await releaseClaimedLogGroupsLogged(
     session.clients,
     { project: settings.name, dryRun: settings.dryRun },
     session.awsDeps,
@@ -318,7 +322,10 @@ async function runPrune({ settings, plan, ctx, deps }: CommandRun): Promise<Pipe
   const failed = lines.filter((l) => l.action === 'failed');
   return {
     result: { kind: 'prune', lines, dryRun: settings.dryRun },
-    markdown: renderPruneSummary(settings.name, lines) + renderSlimPruneSummary(slim, settings.dryRun),
+    markdown:
+      renderPruneSummary(settings.name, lines) +
+      renderClaimedLogGroupsSummary(claimed, settings.dryRun) +
+      renderSlimPruneSummary(slim, settings.dryRun),
     failure: failed.length
       ? `Prune could not remove ${failed.map((l) => l.stage).join(', ')}: see the summary.`
       : undefined,

@@ -3,6 +3,7 @@
  * main.ts writes it to GITHUB_STEP_SUMMARY, the CLI prints it.
  */
 import type {
+  ClaimedLogGroup,
   DeployOutcome,
   DeployReport,
   PruneLine,
@@ -201,6 +202,27 @@ export function renderSlimPruneSummary(outcome: SlimPruneOutcome, dryRun: boolea
   if (outcome.skipped)
     parts.push(`Unused slim dependencies archives stay until the next prune: ${outcome.skipped}.`);
   return parts.length ? `${parts.join('\n\n')}\n` : '';
+}
+
+/** Prune's log groups of functions lambda-deploy did not make: what a pull-request job may have read. */
+export function renderClaimedLogGroupsSummary(claimed: readonly ClaimedLogGroup[], dryRun: boolean): string {
+  if (!claimed.length) return '';
+  const done = dryRun ? 'lambda-deploy tags would be removed (dry run)' : 'lambda-deploy tags removed';
+  const kept = '❌ tags kept: this role may not remove them (logs:UntagResource)';
+  return (
+    [
+      `**Log groups of functions lambda-deploy did not make**: ${claimed.length}. A pull-request job may have read ` +
+        'their logs since the group was made: rotate the secrets those functions logged, and rename them.',
+      [
+        '| Log group | Function | Made | |',
+        '|---|---|---|---|',
+        ...claimed.map(
+          (c) =>
+            `| ${cell(code(c.group))} | ${cell(code(c.functionName))} | ${c.createdAt?.toISOString() ?? '?'} | ${c.released ? done : kept} |`,
+        ),
+      ].join('\n'),
+    ].join('\n\n') + '\n'
+  );
 }
 
 export function renderPruneSummary(

@@ -100,6 +100,12 @@ describe('prune: log groups of functions lambda-deploy did not make', () => {
     expect(warning).toMatch(/Removed lambda-deploy's tags/);
     expect(warning).not.toContain('shop-pr-1');
     expect(warning).not.toContain('hunter2');
+    // The job summary says it too, where a scheduled run's warnings are easy to miss.
+    expect(run.markdown).toContain('**Log groups of functions lambda-deploy did not make**: 1');
+    expect(run.markdown).toContain(
+      `| \`${LEGACY}\` | \`shop-legacy\` | ${created.toISOString()} | lambda-deploy tags removed |`,
+    );
+    expect(run.markdown).not.toContain('shop-pr-1');
 
     // The preview role's Untagged Deny covers the group again.
     denyUntaggedFunctions(aws, 'shop');
@@ -111,12 +117,13 @@ describe('prune: log groups of functions lambda-deploy did not make', () => {
   it('dry run: warns and changes nothing', async () => {
     await previewClaimsLegacyGroup();
     const tags = { ...tagsOf(LEGACY) };
-    const { logger } = await runPrune(true);
+    const { run, logger } = await runPrune(true);
     expect(tagsOf(LEGACY)).toEqual(tags);
     expect(logger.text('warning')).toMatch(
       /Would remove lambda-deploy's tags from log group \/aws\/lambda\/shop-legacy/,
     );
     expect(aws.calls.operations('logs')).not.toContain('UntagResource');
+    expect(run.markdown).toContain('lambda-deploy tags would be removed (dry run)');
   });
 
   it('a role without logs:UntagResource: the warning names the permission, the prune goes on', async () => {
@@ -126,13 +133,17 @@ describe('prune: log groups of functions lambda-deploy did not make', () => {
     expect(tagsOf(LEGACY)).toMatchObject(tagsFor('shop', 'pr-9'));
     expect(logger.text('warning')).toContain(`log group ${LEGACY}`);
     expect(logger.text('warning')).toContain('logs:UntagResource');
+    expect(run.markdown).toMatch(
+      /shop-legacy` \| .* \| ❌ tags kept: this role may not remove them \(logs:UntagResource\) \|/,
+    );
     expect(run.failure).toBeUndefined();
   });
 
   it('a function tagged for the project keeps its group’s tags, and nothing is untagged when all is ours', async () => {
     seedDeployedStage(aws, { project: 'shop', stage: 'main', gateway: 'http-api' });
-    const { logger } = await runPrune();
+    const { run, logger } = await runPrune();
     expect(aws.calls.operations('logs')).not.toContain('UntagResource');
     expect(logger.text('warning')).toBe('');
+    expect(run.markdown).not.toContain('did not make');
   });
 });

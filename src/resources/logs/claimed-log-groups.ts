@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { callAws, findAws, isAccessDenied, PATIENCE, type RetryDeps } from '../../aws/aws-call.js';
+import type { ClaimedLogGroup } from '../../model/outcome.js';
 import { TagKeys } from '../../model/tags.js';
 import { errorMessage } from '../../util/retry.js';
 import type { CleanupClients } from '../stage/stage-search.js';
@@ -23,15 +24,6 @@ import { parseTaggedArn } from '../stage/tag-guard.js';
 
 const LAMBDA_GROUP = '/aws/lambda/';
 const OUR_TAG = 'lambda-deploy:';
-
-export interface ClaimedLogGroup {
-  group: string;
-  functionName: string;
-  /** When the group was made: since then a pull-request job may have read it. */
-  createdAt?: Date;
-  /** Tags taken off (dry run: that would be); false when the role was refused. */
-  released: boolean;
-}
 
 /**
  * The project's tagged log groups whose function exists without the
