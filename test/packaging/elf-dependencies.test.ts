@@ -170,7 +170,11 @@ describe('libstdcxxNeeded', () => {
 });
 
 const AL2_CXX = { gcc: 7, levels: { GLIBCXX: 24, CXXABI: 11 } };
-const AL2023_CXX = { gcc: 11, levels: { GLIBCXX: 29, CXXABI: 13 } };
+const AL2023_CXX = {
+  gcc: 11,
+  levels: { GLIBCXX: 29, CXXABI: 13 },
+  updated: { gcc: 14, levels: { GLIBCXX: 33, CXXABI: 15 } },
+};
 
 describe('lambdaOs: the Amazon Linux of each runtime (AWS Lambda runtimes page)', () => {
   it.each([
