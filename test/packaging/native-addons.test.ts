@@ -8,6 +8,7 @@ import {
   binaryPlatform,
   foreignAddon,
   foreignExtension,
+  installedNeeds,
   missingPrebuilds,
 } from '../../src/packaging/native-addons.js';
 import { RecordingLogger } from '../../src/util/logger.js';
@@ -443,6 +444,20 @@ describe('C++ compiled with a newer GCC than the runtime has (libstdc++)', () =>
     expect(await failure(module, RUNNER, 'python3.11')).toMatch(
       /^vendor\/_fast\.abi3\.so needs libstdc\+\+ GLIBCXX_3\.4\.30, but python3\.11 runs on Amazon Linux 2/,
     );
+  });
+
+  it('gives the requirements pip installed that need such a libstdc++, for the same warning', async () => {
+    const dir = join(root, 'installed-cxx');
+    mkdirSync(join(dir, 'fast'), { recursive: true });
+    writeFileSync(join(dir, 'fast/_fast.abi3.so'), cxxBuilt(['GLIBCXX_3.4.31']));
+    writeFileSync(join(dir, 'fast/_old.abi3.so'), cxxBuilt(['GLIBCXX_3.4.29']));
+    const files = ['fast/_fast.abi3.so', 'fast/_old.abi3.so'].map((p) => ({
+      path: p,
+      absPath: join(dir, p),
+    }));
+    const needs = await installedNeeds(files, { runtime: 'python3.12', architecture: RUNNER });
+    expect(needs.tooNew).toEqual([]);
+    expect(needs.newerCxx).toEqual([{ path: 'fast/_fast.abi3.so', version: 'GLIBCXX_3.4.31' }]);
   });
 
   it("accepts what Lambda's libstdc++ has, and needs a copy bundled in the package meets", async () => {
