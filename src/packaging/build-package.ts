@@ -19,6 +19,7 @@ import { checkHandlerIn, handlerTarget, missingModuleError } from './handler-che
 import {
   checkNativeFiles,
   installedNeeds,
+  installedMuslMessage,
   installedTooNewMessage,
   newerCxxMessage,
   packagedNames,
@@ -1287,12 +1288,16 @@ async function installRequirements(
     options.pipArgs,
   );
   // Built from source (a path, or pip-args' --platform) or a wheel auditwheel did not repair: it may link the runner's libraries.
-  const { linked, tooNew, newerCxx } = await installedNeeds(installed, options);
-  // No layer can stand in for Lambda's glibc or libstdc++: refused, as the folder's own files are.
-  if (tooNew.length) {
+  const { linked, tooNew, musl, newerCxx } = await installedNeeds(installed, options);
+  // No layer can stand in for Lambda's glibc or libstdc++ (musllinux wheels need musl): refused, as the folder's own files are.
+  if (musl.length || tooNew.length) {
     const owners = await distributionsByPath(staging);
-    const found = tooNew.map((f) => ({ ...f, distribution: owners.get(f.path) }));
-    throw new Error(installedTooNewMessage(found, { ...options, surface: deps.surface }));
+    const owned = <T extends { path: string }>(found: T[]) =>
+      found.map((f) => ({ ...f, distribution: owners.get(f.path) }));
+    const target = { ...options, surface: deps.surface };
+    throw new Error(
+      musl.length ? installedMuslMessage(owned(musl), target) : installedTooNewMessage(owned(tooNew), target),
+    );
   }
   return { files: installed, key, linked, newerCxx };
 }

@@ -321,6 +321,8 @@ const pythonOf = (runtime: string) => /^python(3\.\d+)$/.exec(runtime)?.[1];
 
 /** A compiled file needing a newer glibc or libstdc++ than the runtime's Amazon Linux has. */
 export type TooNew = Exclude<Unloadable, { musl: true }>;
+/** A compiled file linked against musl. */
+export type Musl = Extract<Unloadable, { musl: true }>;
 
 /**
  * What the compiled files for Lambda's platform among the requirements pip
@@ -332,9 +334,15 @@ export type TooNew = Exclude<Unloadable, { musl: true }>;
 export async function installedNeeds(
   files: readonly Candidate[],
   options: Target,
-): Promise<{ linked: LinkedFile[]; tooNew: TooNew[]; newerCxx: NewerCxx[] }> {
+): Promise<{ linked: LinkedFile[]; tooNew: TooNew[]; musl: Musl[]; newerCxx: NewerCxx[] }> {
   const { linked, wrongLinux, newerCxx } = await inspectAll(files, options, pythonOf(options.runtime));
-  return { linked, tooNew: wrongLinux.filter((u): u is TooNew => !u.musl), newerCxx };
+  return {
+    linked,
+    tooNew: wrongLinux.filter((u): u is TooNew => !u.musl),
+    // A musllinux wheel: pip installs one only when pip-args names a musllinux platform.
+    musl: wrongLinux.filter((u): u is Musl => u.musl === true),
+    newerCxx,
+  };
 }
 
 /**
@@ -546,6 +554,30 @@ export function installedTooNewMessage(
     'What to do:',
     `  - require ${names.length ? names.join(', ') : 'the package'} by name and version, so pip installs a manylinux wheel for manylinux_2_${os.glibc[1]} or older from the index (or the package's -binary variant, like psycopg2-binary), not by path or URL, and without ${pipArgs(`--platform linux_${machine}`)}, which lets pip build it here;`,
     `  - or build the wheel in ${manylinuxImage(os, machine)} and repair it with auditwheel, which refuses a wheel needing more than its manylinux tag allows, or build it in public.ecr.aws/lambda/python:${python}${onArm}; then put it in a folder and set ${pipArgs('--find-links <folder>')}.`,
+  ].join('\n');
+}
+
+/**
+ * The Python modules pip installed from the requirements that are linked
+ * against musl: wheels for musllinux, which pip installs only when pip-args
+ * names such a platform (lambda-deploy asks for manylinux ones). Each fails
+ * at import on Lambda, whose C library is glibc.
+ */
+export function installedMuslMessage(
+  found: readonly (Musl & { distribution?: string })[],
+  options: Target & { surface?: Surface },
+): string {
+  const os = lambdaOs(options.runtime);
+  const named = (f: Musl & { distribution?: string }) =>
+    `${f.path}${f.distribution ? ` (from ${f.distribution})` : ''}`;
+  const [first, ...others] = found as [Musl & { distribution?: string }, ...typeof found];
+  const shown = others.slice(0, 5).map(named);
+  if (others.length > 5) shown.push(`and ${others.length - 5} more`);
+  const pipArgs = (value: string) => settingOf(options.surface ?? 'action', Inputs.PipArgs, value);
+  return [
+    `${named(first)}, installed from the requirements, is linked against musl (a musllinux wheel), but ${options.runtime} runs on ${os.name} with glibc ${glibcText(os.glibc)}: Lambda cannot import it.${shown.length ? ` Likewise: ${shown.join(', ')}.` : ''}`,
+    'What to do:',
+    `  - leave musllinux platforms out of ${pipArgs('--platform …')}: without one, lambda-deploy installs manylinux wheels for manylinux_2_${os.glibc[1]} or older, which Lambda loads.`,
   ].join('\n');
 }
 

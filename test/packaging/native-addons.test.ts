@@ -8,6 +8,7 @@ import {
   binaryPlatform,
   foreignAddon,
   foreignExtension,
+  installedMuslMessage,
   installedNeeds,
   missingPrebuilds,
 } from '../../src/packaging/native-addons.js';
@@ -306,6 +307,30 @@ describe('compiled code built on Alpine (musl)', () => {
     expect(message).toMatch(
       /^vendor\/_fast\.abi3\.so is linked against musl \(Alpine Linux\), but python3\.13 runs on Amazon Linux 2023 with glibc 2\.34: Lambda cannot import it/,
     );
+    expect(message).toContain('manylinux');
+  });
+
+  it('refuses a musllinux wheel pip installed from the requirements (pip-args --platform musllinux_*), naming the file, its distribution and what to do', async () => {
+    const dir = join(root, 'installed-musl');
+    mkdirSync(join(dir, 'fast'), { recursive: true });
+    writeFileSync(join(dir, 'fast/_fast.abi3.so'), muslBuilt());
+    // sharp-style: a musl library next to a glibc one is for a musl module, judged itself.
+    writeFileSync(join(dir, 'fast/libmuslonly.so.1'), muslBuilt());
+    writeFileSync(join(dir, 'fast/_ok.abi3.so'), glibcBuilt());
+    const files = ['fast/_fast.abi3.so', 'fast/libmuslonly.so.1', 'fast/_ok.abi3.so'].map((p) => ({
+      path: p,
+      absPath: join(dir, p),
+    }));
+    const needs = await installedNeeds(files, { runtime: 'python3.12', architecture: RUNNER });
+    expect(needs.musl).toEqual([{ path: 'fast/_fast.abi3.so', musl: true }]);
+    const message = installedMuslMessage(
+      [{ path: 'fast/_fast.abi3.so', musl: true, distribution: 'fastrand 2.0' }],
+      { runtime: 'python3.12', architecture: 'x86_64' },
+    );
+    expect(message).toMatch(
+      /^fast\/_fast\.abi3\.so \(from fastrand 2\.0\), installed from the requirements, is linked against musl \(a musllinux wheel\), but python3\.12 runs on Amazon Linux 2023 with glibc 2\.34: Lambda cannot import it\./,
+    );
+    expect(message).toContain('pip-args');
     expect(message).toContain('manylinux');
   });
 
