@@ -440,7 +440,8 @@ function shortfall(u: Unloadable, os: LambdaOs): { what: string; lambda: string;
   return {
     what: `needs libstdc++ ${u.version}`,
     lambda: libstdcxxText(os.libstdcxx!, (l) => ` (${l})`),
-    cause: `It is C++ compiled with a newer GCC than Lambda's (ubuntu-latest, Ubuntu 24.04, has GCC 13).`,
+    // ubuntu-latest's GCC 13 is past Amazon Linux 2's GCC 7, but within Amazon Linux 2023's updated GCC 14.
+    cause: `It is C++ compiled with a newer GCC than Lambda's${os.libstdcxx?.updated ? '' : ' (ubuntu-latest, Ubuntu 24.04, has GCC 13)'}.`,
   };
 }
 
