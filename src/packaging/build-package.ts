@@ -19,9 +19,12 @@ import { checkHandlerIn, handlerTarget, missingModuleError } from './handler-che
 import {
   checkNativeFiles,
   installedNeeds,
+  installedMuslMessage,
   installedTooNewMessage,
+  newerCxxMessage,
   packagedNames,
   type LinkedFile,
+  type NewerCxx,
 } from './native-addons.js';
 import { distributionsByPath } from './installed-distributions.js';
 import { missingLibraries, missingLibrariesMessage } from './lambda-libraries.js';
@@ -343,13 +346,17 @@ export function walkingFilter(
  * slim archive): a library compiled code links that neither they nor
  * Lambda hold fails its import there. A warning, not a refusal (a layer
  * may hold it); info with layers attached, which this build cannot see into.
+ * And compiled code needing a libstdc++ the runtime's Amazon Linux has only
+ * in its updated releases: a warning too.
  */
-function reportMissingLibraries(
-  linked: readonly LinkedFile[],
+function reportNativeNeeds(
+  { linked, newerCxx }: { linked: readonly LinkedFile[]; newerCxx: readonly NewerCxx[] },
   files: readonly { path: string }[],
   options: BuildPackageOptions,
   logger: Logger,
 ): void {
+  // Loads or not by the release of the runtime's Amazon Linux: a warning, not a refusal.
+  if (newerCxx.length) logger.warning(newerCxxMessage(newerCxx, options.runtime));
   const missing = missingLibraries(linked, packagedNames(files), options.runtime);
   if (!missing.length) return;
   const layers = !!options.layers?.length;
@@ -374,7 +381,7 @@ async function buildWithPool(
   const codeFiles = [...ownFiles, ...(await hoistedFiles(options, ownFiles, imports, pool, prefetch, deps))];
   const code = entriesFromFiles(codeFiles);
   // Refused before pip runs; the libraries they link are judged with the requirements' files.
-  const linked = await checkNativeFiles(codeFiles, options, deps.surface);
+  const { linked, newerCxx } = await checkNativeFiles(codeFiles, options, deps.surface);
   await checkNodeDependencies(options, codeFiles, imports, deps);
 
   // The entry point is checked first, statically (never by running user code), before pip or an upload.
@@ -394,8 +401,9 @@ async function buildWithPool(
       if (!inCode && !(await check.found(installed.files))) throw check.missing();
       key = installed.key;
       linked.push(...installed.linked);
+      newerCxx.push(...installed.newerCxx);
     }
-    reportMissingLibraries(linked, [...codeFiles, ...dependencies], options, logger);
+    reportNativeNeeds({ linked, newerCxx }, [...codeFiles, ...dependencies], options, logger);
 
     const generated = new GeneratedFiles(options.handler);
     await generated.addWrapper(options);
@@ -1280,14 +1288,18 @@ async function installRequirements(
     options.pipArgs,
   );
   // Built from source (a path, or pip-args' --platform) or a wheel auditwheel did not repair: it may link the runner's libraries.
-  const { linked, tooNew } = await installedNeeds(installed, options);
-  // No layer can stand in for Lambda's glibc or libstdc++: refused, as the folder's own files are.
-  if (tooNew.length) {
+  const { linked, tooNew, musl, newerCxx } = await installedNeeds(installed, options);
+  // No layer can stand in for Lambda's glibc or libstdc++ (musllinux wheels need musl): refused, as the folder's own files are.
+  if (musl.length || tooNew.length) {
     const owners = await distributionsByPath(staging);
-    const found = tooNew.map((f) => ({ ...f, distribution: owners.get(f.path) }));
-    throw new Error(installedTooNewMessage(found, { ...options, surface: deps.surface }));
+    const owned = <T extends { path: string }>(found: T[]) =>
+      found.map((f) => ({ ...f, distribution: owners.get(f.path) }));
+    const target = { ...options, surface: deps.surface };
+    throw new Error(
+      musl.length ? installedMuslMessage(owned(musl), target) : installedTooNewMessage(owned(tooNew), target),
+    );
   }
-  return { files: installed, key, linked };
+  return { files: installed, key, linked, newerCxx };
 }
 
 /**

@@ -14,7 +14,10 @@ export interface ElfDependencies {
   needed: string[];
   /** PT_INTERP, e.g. /lib/ld-musl-x86_64.so.1 (executables only). */
   interpreter?: string;
-  /** DT_VERNEED: per library, the versions needed (`libc.so.6`: `GLIBC_2.2.5`, `GLIBC_2.38`). */
+  /**
+   * DT_VERNEED: per library, the versions needed (`libc.so.6`: `GLIBC_2.2.5`, `GLIBC_2.38`).
+   * Weak ones (VER_FLG_WEAK in vna_flags) are left out: glibc's loader loads the file without them.
+   */
   versionNeeds: { file: string; versions: string[] }[];
 }
 
@@ -34,6 +37,7 @@ const DT_STRTAB = 5;
 const DT_STRSZ = 10;
 const DT_VERNEED = 0x6ffffffe;
 const DT_VERNEEDNUM = 0x6fffffff;
+const VER_FLG_WEAK = 0x2;
 
 interface Layout {
   is64: boolean;
@@ -144,7 +148,9 @@ async function versionNeeds(
     const versions: string[] = [];
     for (let j = 0, aux = at + field(verneed, 8, 4, layout); j < field(verneed, 2, 2, layout); j++) {
       const vernaux = await record(aux);
-      versions.push(await name(field(vernaux, 8, 4, layout)));
+      // Elfxx_Vernaux: vna_hash, vna_flags (2 bytes at 4), vna_other, vna_name (at 8), vna_next (at 12).
+      if (!(field(vernaux, 4, 2, layout) & VER_FLG_WEAK))
+        versions.push(await name(field(vernaux, 8, 4, layout)));
       const next = field(vernaux, 12, 4, layout);
       if (!next) break;
       aux += next;

@@ -11,7 +11,7 @@ import {
   type ElfDependencies,
 } from './elf-dependencies.js';
 import { manylinuxImage } from './lambda-libraries.js';
-import { glibcText, lambdaOs, type LambdaOs } from './lambda-os.js';
+import { glibcText, lambdaOs, type LambdaOs, type Libstdcxx } from './lambda-os.js';
 
 /** What a compiled file's header says it runs on. */
 export interface BinaryPlatform {
@@ -183,8 +183,31 @@ export function unloadable(
   if (linksMusl(deps)) return { path, musl: true };
   const needed = glibcNeeded(deps);
   if (needed && compareVersions(needed.glibc, os.glibc) > 0) return { path, ...needed };
-  const levels = os.libstdcxx?.levels;
-  const cxx = levels && libstdcxxNeeded(deps).find((n) => n.level > levels[n.series]);
+  // Past the newest libstdc++ the runtime's Amazon Linux may have: refused.
+  const ceiling = os.libstdcxx && (os.libstdcxx.updated ?? os.libstdcxx).levels;
+  const cxx = ceiling && libstdcxxNeeded(deps).find((n) => n.level > ceiling[n.series]);
+  return cxx ? { path, version: cxx.version } : undefined;
+}
+
+/** A compiled file needing a libstdc++ version the runtime has only once its Amazon Linux is updated. */
+export interface NewerCxx {
+  path: string;
+  /** The newest version it needs past the original libstdc++, e.g. GLIBCXX_3.4.32. */
+  version: string;
+}
+
+/**
+ * Whether code Lambda may load needs more of libstdc++ than the runtime's
+ * Amazon Linux first came with, but no more than its updated releases have
+ * (see LambdaOs): it loads or not by the runtime image's release.
+ */
+export function newerCxx(
+  path: string,
+  deps: ElfDependencies | undefined,
+  os: LambdaOs,
+): NewerCxx | undefined {
+  const levels = os.libstdcxx?.updated && os.libstdcxx.levels;
+  const cxx = deps && levels && libstdcxxNeeded(deps).find((n) => n.level > levels[n.series]);
   return cxx ? { path, version: cxx.version } : undefined;
 }
 
@@ -209,6 +232,7 @@ interface Inspected {
   unloadable?: Unloadable;
   loadable?: true;
   needed?: readonly string[];
+  newerCxx?: NewerCxx;
 }
 
 /** Reads what one candidate file is built for, and (when it is for Lambda's platform) what it needs. */
@@ -245,7 +269,9 @@ async function inspect(
     const found = unloadable(f.path, deps, system);
     // A musl library (sharp-libvips-linuxmusl's) is loaded only by a musl module, judged itself.
     if (found && !(library && found.musl)) return { unloadable: found };
-    return { loadable: true, ...(deps && !found?.musl && { needed: deps.needed }) };
+    if (found?.musl) return { loadable: true };
+    const newer = newerCxx(f.path, deps, system);
+    return { loadable: true, ...(deps && { needed: deps.needed }), ...(newer && { newerCxx: newer }) };
   } finally {
     await file.close();
   }
@@ -277,6 +303,7 @@ async function inspectAll(files: readonly Candidate[], options: Target, python: 
   const wrongLinux: Unloadable[] = [];
   const loadable = new Set<string>();
   const linked: LinkedFile[] = [];
+  const newer: NewerCxx[] = [];
   const bundled = { libstdcxx: files.some((f) => /(^|\/)libstdc\+\+\.so\.6(\.|$)/.test(f.path)) };
   const candidates = files.filter((f) => isModule(f.path, python) || LIBRARY.test(f.path) || isProgram(f));
   for (const f of candidates) {
@@ -285,14 +312,17 @@ async function inspectAll(files: readonly Candidate[], options: Target, python: 
     if (found.unloadable) wrongLinux.push(found.unloadable);
     if (found.loadable) loadable.add(libcFree(f.path));
     if (found.needed?.length) linked.push({ path: f.path, needed: found.needed });
+    if (found.newerCxx) newer.push(found.newerCxx);
   }
-  return { foreign, wrongLinux, loadable, linked };
+  return { foreign, wrongLinux, loadable, linked, newerCxx: newer };
 }
 
 const pythonOf = (runtime: string) => /^python(3\.\d+)$/.exec(runtime)?.[1];
 
 /** A compiled file needing a newer glibc or libstdc++ than the runtime's Amazon Linux has. */
 export type TooNew = Exclude<Unloadable, { musl: true }>;
+/** A compiled file linked against musl. */
+export type Musl = Extract<Unloadable, { musl: true }>;
 
 /**
  * What the compiled files for Lambda's platform among the requirements pip
@@ -304,9 +334,15 @@ export type TooNew = Exclude<Unloadable, { musl: true }>;
 export async function installedNeeds(
   files: readonly Candidate[],
   options: Target,
-): Promise<{ linked: LinkedFile[]; tooNew: TooNew[] }> {
-  const { linked, wrongLinux } = await inspectAll(files, options, pythonOf(options.runtime));
-  return { linked, tooNew: wrongLinux.filter((u): u is TooNew => !u.musl) };
+): Promise<{ linked: LinkedFile[]; tooNew: TooNew[]; musl: Musl[]; newerCxx: NewerCxx[] }> {
+  const { linked, wrongLinux, newerCxx } = await inspectAll(files, options, pythonOf(options.runtime));
+  return {
+    linked,
+    tooNew: wrongLinux.filter((u): u is TooNew => !u.musl),
+    // A musllinux wheel: pip installs one only when pip-args names a musllinux platform.
+    musl: wrongLinux.filter((u): u is Musl => u.musl === true),
+    newerCxx,
+  };
 }
 
 /**
@@ -331,15 +367,17 @@ export function packagedNames(files: readonly { path: string }[]): Set<string> {
  *
  * Returns the libraries those files (and the package's executables for
  * Lambda's processor) link: the caller judges them with everything the
- * function gets (missingLibraries), and warns (a layer may provide them).
+ * function gets (missingLibraries), and warns (a layer may provide them);
+ * and the files needing a libstdc++ the runtime may or may not have, for
+ * the caller to warn of (newerCxxMessage).
  */
 export async function checkNativeFiles(
   files: readonly Candidate[],
   options: Target,
   surface?: Surface,
-): Promise<LinkedFile[]> {
+): Promise<{ linked: LinkedFile[]; newerCxx: NewerCxx[] }> {
   const python = pythonOf(options.runtime);
-  const { foreign, wrongLinux, loadable, linked } = await inspectAll(files, options, python);
+  const { foreign, wrongLinux, loadable, linked, newerCxx } = await inspectAll(files, options, python);
   const all = { ...options, ...(surface && { surface }) };
   // Addons named for their platform next to one Lambda loads: the package's loader picks by name.
   if (!python) {
@@ -360,7 +398,7 @@ export async function checkNativeFiles(
     (u) => !(u.musl && !python && /musl/i.test(u.path) && loadable.has(libcFree(u.path))),
   );
   if (refused.length) throw new Error(wrongLinuxMessage(refused, all, python));
-  return linked;
+  return { linked, newerCxx };
 }
 
 function missingPrebuildMessage(
@@ -399,12 +437,45 @@ function shortfall(u: Unloadable, os: LambdaOs): { what: string; lambda: string;
       lambda: glibc,
       cause: `It was compiled on a newer Linux than Lambda's (ubuntu-latest, Ubuntu 24.04, has glibc 2.39).`,
     };
-  const cxx = os.libstdcxx!;
   return {
     what: `needs libstdc++ ${u.version}`,
-    lambda: `the libstdc++ of GCC ${cxx.gcc} (up to GLIBCXX_3.4.${cxx.levels.GLIBCXX} and CXXABI_1.3.${cxx.levels.CXXABI})`,
-    cause: `It is C++ compiled with a newer GCC than Lambda's (ubuntu-latest, Ubuntu 24.04, has GCC 13).`,
+    lambda: libstdcxxText(os.libstdcxx!, (l) => ` (${l})`),
+    // ubuntu-latest's GCC 13 is past Amazon Linux 2's GCC 7, but within Amazon Linux 2023's updated GCC 14.
+    cause: `It is C++ compiled with a newer GCC than Lambda's${os.libstdcxx?.updated ? '' : ' (ubuntu-latest, Ubuntu 24.04, has GCC 13)'}.`,
   };
+}
+
+const levelsText = ({ levels }: Libstdcxx) =>
+  `up to GLIBCXX_3.4.${levels.GLIBCXX} and CXXABI_1.3.${levels.CXXABI}`;
+
+/** "the libstdc++ of GCC 11 (up to …), or of GCC 14 in its releases since April 2025 (up to …)", the levels put by `put`. */
+function libstdcxxText(cxx: NonNullable<LambdaOs['libstdcxx']>, put: (levels: string) => string): string {
+  const updated = cxx.updated
+    ? `, or of GCC ${cxx.updated.gcc} in its releases since April 2025${put(levelsText(cxx.updated))}`
+    : '';
+  return `the libstdc++ of GCC ${cxx.gcc}${put(levelsText(cxx))}${updated}`;
+}
+
+/**
+ * One warning for the files needing a libstdc++ the runtime's Amazon Linux
+ * has only in its updated releases: whether Lambda loads them depends on the
+ * release its runtime image is built from, which this build cannot see.
+ */
+export function newerCxxMessage(found: readonly NewerCxx[], runtime: string): string {
+  const os = lambdaOs(runtime);
+  const cxx = os.libstdcxx!;
+  const [first, ...others] = found as [NewerCxx, ...NewerCxx[]];
+  const shown = others.slice(0, 5).map((o) => `${o.path}, ${o.version}`);
+  if (others.length > 5) shown.push(`and ${others.length - 5} more`);
+  const python = pythonOf(runtime);
+  const image = python
+    ? `public.ecr.aws/lambda/python:${python}`
+    : `public.ecr.aws/lambda/nodejs:${/^nodejs(\d+)/.exec(runtime)?.[1] ?? '22'}`;
+  return [
+    `${first.path} needs libstdc++ ${first.version}${shown.length ? ` (also: ${shown.join('; ')})` : ''}, newer than the libstdc++ of GCC ${cxx.gcc} (${levelsText(cxx)}) that ${runtime}'s ${os.name} first came with.`,
+    `Its releases since April 2025 carry GCC ${cxx.updated!.gcc}'s (${levelsText(cxx.updated!)}): Lambda ${python ? 'imports' : 'loads'} it only if the runtime's image has that update, else it fails ("version \`${first.version}' not found").`,
+    `To be sure of it, build it with GCC ${cxx.gcc} or older: ${python ? 'install a manylinux wheel of the package from the requirements file, or build it' : 'run npm ci'} in ${image}.`,
+  ].join(' ');
 }
 
 function wrongLinuxMessage(
@@ -462,7 +533,7 @@ export function installedTooNewMessage(
   const cxx = found.some((f) => !f.glibc);
   const what = [...(glibc ? ['glibc'] : []), ...(cxx ? ['libstdc++'] : [])].join(' or ');
   const limits = os.libstdcxx
-    ? `glibc ${glibcText(os.glibc)}, and the libstdc++ of GCC ${os.libstdcxx.gcc}: up to GLIBCXX_3.4.${os.libstdcxx.levels.GLIBCXX} and CXXABI_1.3.${os.libstdcxx.levels.CXXABI}`
+    ? `glibc ${glibcText(os.glibc)}, and ${libstdcxxText(os.libstdcxx, (l) => `: ${l}`)}`
     : `glibc ${glibcText(os.glibc)}`;
   const listed = found
     .slice(0, LISTED)
@@ -484,6 +555,30 @@ export function installedTooNewMessage(
     'What to do:',
     `  - require ${names.length ? names.join(', ') : 'the package'} by name and version, so pip installs a manylinux wheel for manylinux_2_${os.glibc[1]} or older from the index (or the package's -binary variant, like psycopg2-binary), not by path or URL, and without ${pipArgs(`--platform linux_${machine}`)}, which lets pip build it here;`,
     `  - or build the wheel in ${manylinuxImage(os, machine)} and repair it with auditwheel, which refuses a wheel needing more than its manylinux tag allows, or build it in public.ecr.aws/lambda/python:${python}${onArm}; then put it in a folder and set ${pipArgs('--find-links <folder>')}.`,
+  ].join('\n');
+}
+
+/**
+ * The Python modules pip installed from the requirements that are linked
+ * against musl: wheels for musllinux, which pip installs only when pip-args
+ * names such a platform (lambda-deploy asks for manylinux ones). Each fails
+ * at import on Lambda, whose C library is glibc.
+ */
+export function installedMuslMessage(
+  found: readonly (Musl & { distribution?: string })[],
+  options: Target & { surface?: Surface },
+): string {
+  const os = lambdaOs(options.runtime);
+  const named = (f: Musl & { distribution?: string }) =>
+    `${f.path}${f.distribution ? ` (from ${f.distribution})` : ''}`;
+  const [first, ...others] = found as [Musl & { distribution?: string }, ...typeof found];
+  const shown = others.slice(0, 5).map(named);
+  if (others.length > 5) shown.push(`and ${others.length - 5} more`);
+  const pipArgs = (value: string) => settingOf(options.surface ?? 'action', Inputs.PipArgs, value);
+  return [
+    `${named(first)}, installed from the requirements, is linked against musl (a musllinux wheel), but ${options.runtime} runs on ${os.name} with glibc ${glibcText(os.glibc)}: Lambda cannot import it.${shown.length ? ` Likewise: ${shown.join(', ')}.` : ''}`,
+    'What to do:',
+    `  - leave musllinux platforms out of ${pipArgs('--platform …')}: without one, lambda-deploy installs manylinux wheels for manylinux_2_${os.glibc[1]} or older, which Lambda loads.`,
   ].join('\n');
 }
 

@@ -63,6 +63,25 @@ describe('elfDependencies on crafted files: both classes, both byte orders', () 
     expect(linksMusl(exe!)).toBe(true);
   });
 
+  it('leaves out weak version needs (VER_FLG_WEAK): the loader loads the file without them', async () => {
+    const needs = [
+      { file: 'libc.so.6', versions: ['GLIBC_2.17', 'GLIBC_2.38'], weak: ['GLIBC_2.38'] },
+      { file: 'libstdc++.so.6', versions: ['GLIBCXX_3.4.32', 'GLIBCXX_3.4.19'], weak: ['GLIBCXX_3.4.32'] },
+    ];
+    for (const [is64, le] of [
+      [true, true],
+      [false, false],
+    ] as const) {
+      const deps = await elfDependencies(reader(crafted({ is64, le, needed: ['libc.so.6'], needs })));
+      expect(deps?.versionNeeds).toEqual([
+        { file: 'libc.so.6', versions: ['GLIBC_2.17'] },
+        { file: 'libstdc++.so.6', versions: ['GLIBCXX_3.4.19'] },
+      ]);
+      expect(glibcNeeded(deps!)).toEqual({ glibc: [2, 17], version: 'GLIBC_2.17' });
+      expect(libstdcxxNeeded(deps!)).toEqual([{ series: 'GLIBCXX', level: 19, version: 'GLIBCXX_3.4.19' }]);
+    }
+  });
+
   it('treats a truncated or corrupt file as unknown, never throwing', async () => {
     const whole = crafted({ is64: true, le: true, needed: ['libc.so.6'], needs: NEEDS });
     for (const length of [0, 3, 20, 63, 100, 0x201, 0x600, 0x610, 0x805, 0x830])
@@ -151,7 +170,11 @@ describe('libstdcxxNeeded', () => {
 });
 
 const AL2_CXX = { gcc: 7, levels: { GLIBCXX: 24, CXXABI: 11 } };
-const AL2023_CXX = { gcc: 11, levels: { GLIBCXX: 29, CXXABI: 13 } };
+const AL2023_CXX = {
+  gcc: 11,
+  levels: { GLIBCXX: 29, CXXABI: 13 },
+  updated: { gcc: 14, levels: { GLIBCXX: 33, CXXABI: 15 } },
+};
 
 describe('lambdaOs: the Amazon Linux of each runtime (AWS Lambda runtimes page)', () => {
   it.each([
@@ -179,7 +202,8 @@ function readelf(path: string): ElfDependencies {
     const file = /File: (\S+)/.exec(line);
     const name = /Name: (\S+)/.exec(line);
     if (file) versionNeeds.push({ file: file[1]!, versions: [] });
-    else if (name) versionNeeds.at(-1)!.versions.push(name[1]!);
+    // A weak need (Flags: WEAK) is one the loader does without, as elfDependencies leaves it out.
+    else if (name && !/Flags: WEAK/.test(line)) versionNeeds.at(-1)!.versions.push(name[1]!);
   }
   const program = execFileSync('readelf', ['-l', '-W', path], { encoding: 'utf8' });
   const interpreter = /Requesting program interpreter: ([^\]]+)\]/.exec(program)?.[1];

@@ -7,7 +7,8 @@ export interface Craft {
   le: boolean;
   needed?: string[];
   interpreter?: string;
-  needs?: { file: string; versions: string[] }[];
+  /** Version needs; those in `weak` carry VER_FLG_WEAK in their vna_flags. */
+  needs?: { file: string; versions: string[]; weak?: string[] }[];
 }
 
 /**
@@ -37,7 +38,11 @@ export function crafted({ is64, le, machine = 62, needed = [], interpreter, need
   let strings = '\0';
   const str = (s: string) => ((strings += `${s}\0`), strings.length - s.length - 1);
   const neededAt = needed.map(str);
-  const needsAt = needs.map((n) => ({ file: str(n.file), versions: n.versions.map(str) }));
+  const needsAt = needs.map((n) => ({
+    file: str(n.file),
+    versions: n.versions.map(str),
+    weak: n.versions.map((v) => n.weak?.includes(v) ?? false),
+  }));
   bytes.write(strings, 0x200, 'latin1');
   if (interpreter) bytes.write(`${interpreter}\0`, 0x180, 'latin1');
   // Verneed entries at 0x600, each followed by its Vernaux entries.
@@ -49,6 +54,7 @@ export function crafted({ is64, le, machine = 62, needed = [], interpreter, need
     put(at + 8, 4, 16);
     put(at + 12, 4, i === needsAt.length - 1 ? 0 : 16 * (n.versions.length + 1));
     n.versions.forEach((name, j) => {
+      if (n.weak[j]) put(at + 16 * (j + 1) + 4, 2, 0x2); // VER_FLG_WEAK
       put(at + 16 * (j + 1) + 8, 4, name);
       put(at + 16 * (j + 1) + 12, 4, j === n.versions.length - 1 ? 0 : 16);
     });

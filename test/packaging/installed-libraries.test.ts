@@ -326,16 +326,16 @@ describe('compiled code pip installed needing a newer glibc than the runtime has
   it('lists up to five files in one message, then how many more', () => {
     const found = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((n, i) => ({
       path: `pkg/_${n}.abi3.so`,
-      ...(i % 2 ? { version: 'GLIBCXX_3.4.32' } : { glibc: [2, 38] as const, version: 'GLIBC_2.38' }),
+      ...(i % 2 ? { version: 'GLIBCXX_3.4.34' } : { glibc: [2, 38] as const, version: 'GLIBC_2.38' }),
       ...(i < 6 && { distribution: `pkg-${n} 1.0` }),
     }));
     const lines = installedTooNewMessage(found, { runtime: 'python3.12', architecture: 'arm64' }).split('\n');
     expect(lines.slice(0, 7)).toEqual([
-      `Compiled code pip installed from the requirements needs a newer glibc or libstdc++ than python3.12's Amazon Linux 2023 has (glibc 2.34, and the libstdc++ of GCC 11: up to GLIBCXX_3.4.29 and CXXABI_1.3.13): Lambda cannot import it ("version \`GLIBC_2.38' not found").`,
+      `Compiled code pip installed from the requirements needs a newer glibc or libstdc++ than python3.12's Amazon Linux 2023 has (glibc 2.34, and the libstdc++ of GCC 11: up to GLIBCXX_3.4.29 and CXXABI_1.3.13, or of GCC 14 in its releases since April 2025: up to GLIBCXX_3.4.33 and CXXABI_1.3.15): Lambda cannot import it ("version \`GLIBC_2.38' not found").`,
       '  - pkg/_a.abi3.so (from pkg-a 1.0) needs glibc 2.38 (GLIBC_2.38)',
-      '  - pkg/_b.abi3.so (from pkg-b 1.0) needs libstdc++ GLIBCXX_3.4.32',
+      '  - pkg/_b.abi3.so (from pkg-b 1.0) needs libstdc++ GLIBCXX_3.4.34',
       '  - pkg/_c.abi3.so (from pkg-c 1.0) needs glibc 2.38 (GLIBC_2.38)',
-      '  - pkg/_d.abi3.so (from pkg-d 1.0) needs libstdc++ GLIBCXX_3.4.32',
+      '  - pkg/_d.abi3.so (from pkg-d 1.0) needs libstdc++ GLIBCXX_3.4.34',
       '  - pkg/_e.abi3.so (from pkg-e 1.0) needs glibc 2.38 (GLIBC_2.38)',
       '  - and 2 more',
     ]);

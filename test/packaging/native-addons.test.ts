@@ -8,6 +8,8 @@ import {
   binaryPlatform,
   foreignAddon,
   foreignExtension,
+  installedMuslMessage,
+  installedNeeds,
   missingPrebuilds,
 } from '../../src/packaging/native-addons.js';
 import { RecordingLogger } from '../../src/util/logger.js';
@@ -308,6 +310,30 @@ describe('compiled code built on Alpine (musl)', () => {
     expect(message).toContain('manylinux');
   });
 
+  it('refuses a musllinux wheel pip installed from the requirements (pip-args --platform musllinux_*), naming the file, its distribution and what to do', async () => {
+    const dir = join(root, 'installed-musl');
+    mkdirSync(join(dir, 'fast'), { recursive: true });
+    writeFileSync(join(dir, 'fast/_fast.abi3.so'), muslBuilt());
+    // sharp-style: a musl library next to a glibc one is for a musl module, judged itself.
+    writeFileSync(join(dir, 'fast/libmuslonly.so.1'), muslBuilt());
+    writeFileSync(join(dir, 'fast/_ok.abi3.so'), glibcBuilt());
+    const files = ['fast/_fast.abi3.so', 'fast/libmuslonly.so.1', 'fast/_ok.abi3.so'].map((p) => ({
+      path: p,
+      absPath: join(dir, p),
+    }));
+    const needs = await installedNeeds(files, { runtime: 'python3.12', architecture: RUNNER });
+    expect(needs.musl).toEqual([{ path: 'fast/_fast.abi3.so', musl: true }]);
+    const message = installedMuslMessage(
+      [{ path: 'fast/_fast.abi3.so', musl: true, distribution: 'fastrand 2.0' }],
+      { runtime: 'python3.12', architecture: 'x86_64' },
+    );
+    expect(message).toMatch(
+      /^fast\/_fast\.abi3\.so \(from fastrand 2\.0\), installed from the requirements, is linked against musl \(a musllinux wheel\), but python3\.12 runs on Amazon Linux 2023 with glibc 2\.34: Lambda cannot import it\./,
+    );
+    expect(message).toContain('pip-args');
+    expect(message).toContain('manylinux');
+  });
+
   it("leaves a package's musl variant to its loader when the glibc one is there too, as sharp and napi-rs packages ship them", async () => {
     const cpu = RUNNER === 'arm64' ? 'arm64' : 'x64';
     const both = nodeProject('musl-and-glibc', {
@@ -384,21 +410,23 @@ const cxxBuilt = (versions: string[], file = 'libstdc++.so.6') =>
   });
 
 describe('C++ compiled with a newer GCC than the runtime has (libstdc++)', () => {
-  it("refuses an addon built with ubuntu-latest's GCC 13, naming the file, the version it needs, Lambda's and what to do", async () => {
+  it("refuses an addon built with GCC 15, newer than any Amazon Linux 2023's libstdc++, naming the file, the version it needs, Lambda's and what to do", async () => {
     const path = nodeProject('cxx-new', {
       'node_modules/duck/build/Release/duck.node': cxxBuilt([
         'GLIBCXX_3.4.21',
-        'GLIBCXX_3.4.32',
+        'GLIBCXX_3.4.34',
         'CXXABI_1.3.9',
       ]),
     });
     const message = await failure(path, RUNNER, 'nodejs22.x');
     expect(message).toMatch(
-      /^node_modules\/duck\/build\/Release\/duck\.node needs libstdc\+\+ GLIBCXX_3\.4\.32, but nodejs22\.x runs on Amazon Linux 2023 with the libstdc\+\+ of GCC 11 \(up to GLIBCXX_3\.4\.29 and CXXABI_1\.3\.13\): Lambda cannot load it \("version `GLIBCXX_3\.4\.32' not found"\)\./,
+      /^node_modules\/duck\/build\/Release\/duck\.node needs libstdc\+\+ GLIBCXX_3\.4\.34, but nodejs22\.x runs on Amazon Linux 2023 with the libstdc\+\+ of GCC 11 \(up to GLIBCXX_3\.4\.29 and CXXABI_1\.3\.13\), or of GCC 14 in its releases since April 2025 \(up to GLIBCXX_3\.4\.33 and CXXABI_1\.3\.15\): Lambda cannot load it \("version `GLIBCXX_3\.4\.34' not found"\)\./,
     );
     expect(message).toContain('public.ecr.aws/lambda/nodejs:22');
     expect(message).toContain('GCC 11 or older');
     expect(message).toContain('prebuilt binary');
+    // ubuntu-latest's GCC 13 is not the cause here: Amazon Linux 2023's updated libstdc++ has it.
+    expect(message).not.toContain('has GCC 13');
   });
 
   it('refuses a vendored Python module whose CXXABI need is newer than Amazon Linux 2 has, and accepts it on Amazon Linux 2023', async () => {
@@ -412,7 +440,52 @@ describe('C++ compiled with a newer GCC than the runtime has (libstdc++)', () =>
     );
     expect(message).toContain('manylinux');
     expect(message).toContain('public.ecr.aws/lambda/python:3.11');
+    expect(message).toContain('ubuntu-latest, Ubuntu 24.04, has GCC 13');
     expect(await failure(path, RUNNER, 'python3.12')).toBe('built');
+  });
+
+  it("warns of, and does not refuse, C++ built with GCC 12 to 14 on Amazon Linux 2023: its releases since April 2025 carry GCC 14's libstdc++, older runtime images GCC 11's", async () => {
+    const addon = nodeProject('cxx-maybe', {
+      'node_modules/duck/build/Release/duck.node': cxxBuilt(['GLIBCXX_3.4.32', 'CXXABI_1.3.14']),
+      'node_modules/duck/build/Release/duck-extra.node': cxxBuilt(['GLIBCXX_3.4.30']),
+    });
+    const logger = new RecordingLogger();
+    expect(await failure(addon, RUNNER, 'nodejs22.x', logger)).toBe('built');
+    const shown = logger.lines.filter((l) => l.level === 'warning').map((l) => l.message);
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).toMatch(
+      /^node_modules\/duck\/build\/Release\/duck-extra\.node needs libstdc\+\+ GLIBCXX_3\.4\.30 \(also: node_modules\/duck\/build\/Release\/duck\.node, GLIBCXX_3\.4\.32\), newer than the libstdc\+\+ of GCC 11 \(up to GLIBCXX_3\.4\.29 and CXXABI_1\.3\.13\) that nodejs22\.x's Amazon Linux 2023 first came with\./,
+    );
+    expect(shown[0]).toContain('since April 2025');
+    expect(shown[0]).toContain('public.ecr.aws/lambda/nodejs:22');
+    // A vendored module: warned of on Amazon Linux 2023, refused on Amazon Linux 2 (GCC 7's, never updated).
+    const module = nodeProject('cxx-maybe-py', {
+      'app.py': 'def handler(event, context):\n    return 1\n',
+      'vendor/_fast.abi3.so': cxxBuilt(['GLIBCXX_3.4.30']),
+    });
+    const pyLogger = new RecordingLogger();
+    expect(await failure(module, RUNNER, 'python3.13', pyLogger)).toBe('built');
+    expect(pyLogger.text('warning')).toMatch(
+      /^vendor\/_fast\.abi3\.so needs libstdc\+\+ GLIBCXX_3\.4\.30, newer than/,
+    );
+    expect(pyLogger.text('warning')).toContain('manylinux');
+    expect(await failure(module, RUNNER, 'python3.11')).toMatch(
+      /^vendor\/_fast\.abi3\.so needs libstdc\+\+ GLIBCXX_3\.4\.30, but python3\.11 runs on Amazon Linux 2/,
+    );
+  });
+
+  it('gives the requirements pip installed that need such a libstdc++, for the same warning', async () => {
+    const dir = join(root, 'installed-cxx');
+    mkdirSync(join(dir, 'fast'), { recursive: true });
+    writeFileSync(join(dir, 'fast/_fast.abi3.so'), cxxBuilt(['GLIBCXX_3.4.31']));
+    writeFileSync(join(dir, 'fast/_old.abi3.so'), cxxBuilt(['GLIBCXX_3.4.29']));
+    const files = ['fast/_fast.abi3.so', 'fast/_old.abi3.so'].map((p) => ({
+      path: p,
+      absPath: join(dir, p),
+    }));
+    const needs = await installedNeeds(files, { runtime: 'python3.12', architecture: RUNNER });
+    expect(needs.tooNew).toEqual([]);
+    expect(needs.newerCxx).toEqual([{ path: 'fast/_fast.abi3.so', version: 'GLIBCXX_3.4.31' }]);
   });
 
   it("accepts what Lambda's libstdc++ has, and needs a copy bundled in the package meets", async () => {
@@ -456,12 +529,12 @@ describe('shared libraries that modules load (vendored .so, auditwheel .libs/ fo
     const path = nodeProject('lib-node', {
       [`node_modules/@img/sharp-linux-${cpu}/lib/sharp-linux-${cpu}.node`]: glibcBuilt(),
       [`node_modules/@img/sharp-libvips-linux-${cpu}/lib/libvips-cpp.so.8.17.1`]: cxxBuilt([
-        'GLIBCXX_3.4.32',
+        'GLIBCXX_3.4.34',
       ]),
     });
     expect(await failure(path, RUNNER, 'nodejs22.x')).toMatch(
       new RegExp(
-        `^node_modules/@img/sharp-libvips-linux-${cpu}/lib/libvips-cpp\\.so\\.8\\.17\\.1 needs libstdc\\+\\+ GLIBCXX_3\\.4\\.32, but nodejs22\\.x runs on Amazon Linux 2023`,
+        `^node_modules/@img/sharp-libvips-linux-${cpu}/lib/libvips-cpp\\.so\\.8\\.17\\.1 needs libstdc\\+\\+ GLIBCXX_3\\.4\\.34, but nodejs22\\.x runs on Amazon Linux 2023`,
       ),
     );
   });

@@ -29,6 +29,8 @@ describe('lambdaPythonPlatform', () => {
     expect(p.tags).toContain(`manylinux_2_17_${machine}`);
     expect(p.tags).toContain(`manylinux2014_${machine}`);
     expect(p.tags.every((t) => t.endsWith(`_${machine}`))).toBe(true);
+    // never musllinux: Lambda's C library is glibc
+    expect(p.tags.every((t) => t.startsWith('manylinux'))).toBe(true);
     expect(p.description).toBe(`${runtime} on ${os}, ${machine} (manylinux_2_${glibcMinor} and older)`);
   });
 
