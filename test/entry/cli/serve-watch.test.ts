@@ -4,9 +4,9 @@
  * saying why, and the next edit tries again.
  */
 import { afterAll, expect, test } from '@jest/globals';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { main } from '../../../src/entry/cli/cli.js';
 import { testPython } from '../../support/vendor-wheels.js';
 import { testIo } from './io.js';
@@ -25,9 +25,18 @@ async function until<T>(check: () => Promise<T> | T, done: (value: T) => boolean
   return value;
 }
 
-test('serve --watch: an edit is served on the same port, a syntax error keeps the last good build', async () => {
+test('serve --watch: an edit is served on the same port, the request in flight answered by the previous build; a syntax error keeps the last good build', async () => {
   const app = join(dir, 'app');
   cpSync(EXAMPLE, app, { recursive: true });
+  // A request for "slow" takes 1.5 s: one in flight when the new build takes over.
+  const slowLine = 'name = params.get("name", "world")';
+  const original = readFileSync(join(app, 'app.py'), 'utf8');
+  expect(original).toContain(slowLine);
+  const source = original.replace(
+    slowLine,
+    `${slowLine}\n    if name == "slow":\n        __import__("time").sleep(1.5)`,
+  );
+  writeFileSync(join(app, 'app.py'), source);
   const io = testIo({
     ...process.env,
     AWS_REGION: 'us-east-1',
@@ -48,9 +57,13 @@ test('serve --watch: an edit is served on the same port, a syntax error keeps th
     };
     expect(await message()).toBe('Hello, Ada!');
 
-    const source = readFileSync(join(app, 'app.py'), 'utf8');
+    const slow = fetch(`${url!}/?name=slow`, { signal: AbortSignal.timeout(10_000) });
+    await new Promise((r) => setTimeout(r, 100));
     writeFileSync(join(app, 'app.py'), source.replace('Hello, ', 'Howdy, '));
     expect(await until(message, (m) => m === 'Howdy, Ada!')).toBe('Howdy, Ada!');
+    // The previous build finished the request it had before it stopped.
+    const slowAnswer = await slow;
+    expect([slowAnswer.status, await slowAnswer.json()]).toMatchObject([200, { message: 'Hello, slow!' }]);
     // The line comes once the previous build has stopped, just after the new one answers.
     const reloaded = /^Reloaded after app\.py changed \(\d+\.\d s\)$/m;
     expect(
@@ -79,6 +92,12 @@ test('serve --watch: an edit is served on the same port, a syntax error keeps th
       (n) => n === 2,
     );
     expect(reloads).toBe(2);
+    // Only the build serving is unpacked: the previous ones and the failed one are gone.
+    // Only the build serving is unpacked: the previous ones and the failed one (its traceback names its folder) are gone.
+    const failedDir = /File "(.*)[\\/]app\.py"/.exec(failed)![1]!;
+    const unpacked = readdirSync(dirname(failedDir)).filter((f) => f.startsWith('local-'));
+    expect(unpacked).toHaveLength(1);
+    expect(unpacked).not.toContain(basename(failedDir));
   } finally {
     io.interrupt();
     expect(await exited).toBe(0);
