@@ -5,6 +5,8 @@ import {
   startFrontDoor,
   startLocalFunction,
   type FrontDoor,
+  type InvokeOptions,
+  type InvokeResult,
   type LocalFunction,
 } from '../local-runtime/index.js';
 import { restStageName } from '../resources/front-door/urls.js';
@@ -22,6 +24,7 @@ import { type Settings } from '../model/settings.js';
 import { localFunctionLogs } from '../resources/logs/function-logs.js';
 import { runSmokeTest } from '../smoke/smoke-test.js';
 import { errorMessage } from '../util/retry.js';
+import type { Logger } from '../util/logger.js';
 import { realSleep } from '../util/sleep.js';
 import { packageFacts, packageStep } from './package-pipeline.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -66,7 +69,15 @@ function localPythonVersion(command: string): string | undefined {
 /** A running local stage, for the CLI's serve. */
 export interface LocalStage {
   url: string;
-  fn: LocalFunction;
+  /** The function serving now (a reload replaces it). */
+  readonly fn: LocalFunction;
+  /**
+   * Builds the package again and, once its function has started, sends the
+   * next requests to it at the same URL; the previous one stops when its
+   * requests have finished. A build or start that fails throws, and the
+   * previous function keeps serving.
+   */
+  reload(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -88,23 +99,14 @@ export async function deployLocally(
   const stage = plan.stage || 'local';
   const hidden = secretValues(settings, plan);
   const report = initialReport(settings, plan, pkg, stage);
-  const codeDir = await mkdtemp(join(deps.outDir ?? defaultOutDir(deps.env), 'local-'));
-  const running: Running = {};
+  const running: Running = { starting: await newBuild(deps) };
   const stop = async () => {
     await running.door?.close();
-    await running.fn?.stop();
-    await rm(codeDir, { recursive: true, force: true });
-    if (running.optDir) await rm(running.optDir, { recursive: true, force: true });
-    await running.slim?.cleanup();
+    for (const build of new Set([running.current, running.starting])) if (build) await stopBuild(build);
   };
   try {
-    await extractZip(pkg.zipPath, codeDir);
-    // dependencies-layer: the requirements are in the layer's zip, which Lambda unpacks into /opt.
-    if (pkg.dependencies) {
-      running.optDir = await mkdtemp(join(deps.outDir ?? defaultOutDir(deps.env), 'local-opt-'));
-      await extractZip(pkg.dependencies.zipPath, running.optDir);
-    }
-    const door = await startStage(running, { settings, pkg, codeDir, stage, report }, deps);
+    await unpack(running.starting!, pkg, deps);
+    const door = await startStage(running, { settings, pkg, stage, report }, deps);
     if (settings.smokeTest) report.smoke = await smokeLocally(settings, door.url, hidden, deps);
     if (report.smoke.status === 'failed') report.error = `Smoke test failed: ${report.smoke.detail}`;
     else report.status = 'success';
@@ -113,7 +115,7 @@ export async function deployLocally(
     // Said once, as the step's failure (which carries it); where it happened shows with debug (--verbose).
     logger.debug(report.error);
   }
-  const fn = running.fn;
+  const fn = running.current?.fn;
   if (report.status === 'failure' && fn) {
     const logs = localFunctionLogs(fn.logs(), { secrets: hidden });
     report.logs = logs.text;
@@ -121,21 +123,137 @@ export async function deployLocally(
     if (logs.text) await logger.group('Function logs', async () => logger.untrusted(logs.text));
   }
   report.durationMs = now() - started;
-  if (deps.keepLocalRunning && report.status === 'success' && fn)
-    return { report, stage: { url: report.url, fn, stop } };
+  if (deps.keepLocalRunning && report.status === 'success' && fn) {
+    running.starting = undefined;
+    const reload = () => reloadStage(running, { settings, stage, report, hidden }, deps);
+    return {
+      report,
+      stage: {
+        url: report.url,
+        get fn() {
+          return running.current!.fn!;
+        },
+        reload,
+        stop,
+      },
+    };
+  }
   await stop();
   return { report };
 }
 
 type Package = Awaited<ReturnType<typeof packageStep>>;
 
-/** What a local stage has started so far, for stopping it whatever happened. */
-interface Running {
-  fn?: LocalFunction;
-  door?: FrontDoor;
-  slim?: LocalSlim;
+/** One build's running parts: a reload starts another beside it, then stops this one. */
+interface Build {
+  /** The unpacked package: the function's code. */
+  codeDir: string;
   /** The dependencies layer, unpacked: the function's /opt. */
   optDir?: string;
+  slim?: LocalSlim;
+  fn?: LocalFunction;
+  /** Requests it is answering; `idle` is called when they are done. */
+  inFlight: number;
+  idle?: () => void;
+}
+
+/** What a local stage has started so far, for stopping it whatever happened. */
+interface Running {
+  door?: FrontDoor;
+  /** The build the front door sends requests to. */
+  current?: Build;
+  /** A build starting (the first one, or a reload's). */
+  starting?: Build;
+}
+
+/** What a stage's builds share. */
+interface StageFacts {
+  settings: Settings;
+  stage: string;
+  report: DeployReport;
+}
+
+const tempParent = (deps: PipelineDeps) => deps.outDir ?? defaultOutDir(deps.env);
+
+async function newBuild(deps: PipelineDeps): Promise<Build> {
+  return { codeDir: await mkdtemp(join(tempParent(deps), 'local-')), inFlight: 0 };
+}
+
+async function unpack(build: Build, pkg: Package, deps: PipelineDeps): Promise<void> {
+  await extractZip(pkg.zipPath, build.codeDir);
+  // dependencies-layer: the requirements are in the layer's zip, which Lambda unpacks into /opt.
+  if (pkg.dependencies) {
+    build.optDir = await mkdtemp(join(tempParent(deps), 'local-opt-'));
+    await extractZip(pkg.dependencies.zipPath, build.optDir);
+  }
+}
+
+async function stopBuild(build: Build): Promise<void> {
+  await build.fn?.stop();
+  await rm(build.codeDir, { recursive: true, force: true });
+  if (build.optDir) await rm(build.optDir, { recursive: true, force: true });
+  await build.slim?.cleanup();
+}
+
+/** Sends a request to `build`'s function, counting it until it is answered (a stream: until it ends). */
+function invokeOn(build: Build, event: unknown, options?: InvokeOptions): Promise<InvokeResult> {
+  build.inFlight++;
+  const done = () => {
+    if (--build.inFlight === 0) build.idle?.();
+  };
+  const answer = build.fn!.invoke(event, options);
+  answer.then(done, done);
+  return answer;
+}
+
+/** Resolves once `build` answers no request. */
+function drained(build: Build): Promise<void> {
+  return build.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => (build.idle = resolve));
+}
+
+/** A logger for a rebuild: its warnings and errors, the rest (groups, progress) only with --verbose. */
+function quietLogger(logger: Logger): Logger {
+  return {
+    ...logger,
+    info: (m) => logger.debug(m),
+    group: (title, fn) => {
+      logger.debug(title);
+      return fn();
+    },
+  };
+}
+
+/**
+ * serve --watch: the package built again and started beside the running one;
+ * the front door switches to it once it has started, and the previous one
+ * stops after its requests. On a failure the new one is removed and the
+ * error thrown, its function's logs (the traceback) printed first.
+ */
+async function reloadStage(
+  running: Running,
+  facts: StageFacts & { hidden: string[] },
+  deps: PipelineDeps,
+): Promise<void> {
+  const { settings } = facts;
+  const pkg = await packageStep(settings, { ...deps, logger: quietLogger(deps.logger) });
+  const next = await newBuild(deps);
+  running.starting = next;
+  try {
+    await unpack(next, pkg, deps);
+    await prepareSlim(next, { ...facts, pkg }, deps);
+    await startFunction(next, { ...facts, pkg }, deps);
+  } catch (error) {
+    const logs = next.fn ? localFunctionLogs(next.fn.logs(), { secrets: facts.hidden }).text : '';
+    if (logs) await deps.logger.group('Function logs', async () => deps.logger.untrusted(logs));
+    await stopBuild(next);
+    throw error;
+  } finally {
+    running.starting = undefined;
+  }
+  const previous = running.current!;
+  running.current = next;
+  await drained(previous);
+  await stopBuild(previous);
 }
 
 /** The report before anything runs: a failure until the stage answers its smoke test. */
@@ -165,6 +283,63 @@ function initialReport(settings: Settings, plan: Plan, pkg: Package, stage: stri
   };
 }
 
+/** The slim archive's stand-in, when the package has one. */
+async function prepareSlim(
+  build: Build,
+  { settings, pkg, stage, report }: StageFacts & { pkg: Package },
+  deps: PipelineDeps,
+): Promise<void> {
+  if (!pkg.slim) return;
+  const { logger } = deps;
+  build.slim = await logger.group('Dependencies archive to the local S3 stand-in', () =>
+    prepareLocalSlim(
+      pkg.slim!,
+      {
+        project: settings.name,
+        bucket: settings.s3Bucket,
+        region: localRegion(settings.awsRegion, deps.env),
+        protectedStage: isProtectedStage(stage, settings.protectedStages),
+        tempParent: tempParent(deps),
+        env: deps.env,
+      },
+      { logger, sleep: deps.sleep ?? realSleep },
+    ),
+  );
+  report.slim = build.slim.outcome;
+}
+
+/** Starts `build`'s function; one that cannot start fails here, its traceback in its logs. */
+async function startFunction(
+  build: Build,
+  { settings, pkg, report }: StageFacts & { pkg: Package },
+  deps: PipelineDeps,
+): Promise<LocalFunction> {
+  const fn = await startLocalFunction(
+    {
+      codeDir: build.codeDir,
+      runtime: settings.runtime,
+      handler: pkg.handler,
+      environment: { ...settings.environment, ...build.slim?.environment },
+      credentials: build.slim?.credentials,
+      ...(build.optDir && { optDir: build.optDir }),
+      timeout: settings.timeout,
+      memory: settings.memory,
+      functionName: report.functionName,
+      region: settings.awsRegion,
+    },
+    { logger: deps.logger, pythonCommand: pythonExecutable(deps.env), env: deps.env },
+  );
+  build.fn = fn;
+  // A function that cannot start fails now, its traceback in the logs: no smoke test
+  // retrying it for smoke-timeout.
+  const initError = fn.initError();
+  if (initError)
+    throw new Error(
+      `The function could not start: ${initError.errorType}: ${initError.errorMessage} (its traceback is in the function's logs).`,
+    );
+  return fn;
+}
+
 /**
  * The slim archive's stand-in (when there is one), the function and its
  * front door, each put in `running` as it starts; a function that cannot
@@ -172,41 +347,28 @@ function initialReport(settings: Settings, plan: Plan, pkg: Package, stage: stri
  */
 async function startStage(
   running: Running,
-  stage: { settings: Settings; pkg: Package; codeDir: string; stage: string; report: DeployReport },
+  stage: StageFacts & { pkg: Package },
   deps: PipelineDeps,
 ): Promise<FrontDoor> {
-  const { settings, pkg, report } = stage;
+  const { settings, report } = stage;
   const { logger } = deps;
-  if (pkg.slim) {
-    running.slim = await logger.group('Dependencies archive to the local S3 stand-in', () =>
-      prepareLocalSlim(
-        pkg.slim!,
-        {
-          project: settings.name,
-          bucket: settings.s3Bucket,
-          region: localRegion(settings.awsRegion, deps.env),
-          protectedStage: isProtectedStage(stage.stage, settings.protectedStages),
-          tempParent: deps.outDir ?? defaultOutDir(deps.env),
-          env: deps.env,
-        },
-        { logger, sleep: deps.sleep ?? realSleep },
-      ),
-    );
-    report.slim = running.slim.outcome;
-  }
+  const first = running.starting!;
+  await prepareSlim(first, stage, deps);
   const python = pythonExecutable(deps.env);
   const warning = isPythonRuntime(settings.runtime)
     ? pythonVersionWarning(settings.runtime, localPythonVersion(python), python)
     : nodeVersionWarning(settings.runtime, process.version);
   if (warning) logger.warning(warning);
   // The port is taken before the function starts: a busy one fails first, with no function logs before it.
-  let ready!: (fn: LocalFunction) => void;
-  const started = new Promise<LocalFunction>((resolve) => (ready = resolve));
+  let ready!: (build: Build) => void;
+  const started = new Promise<Build>((resolve) => (ready = resolve));
   const door = await startFrontDoor(
     {
       // Once it runs, a request goes straight to the function, without a wait for `started`.
       invoke: (event, options) =>
-        running.fn ? running.fn.invoke(event, options) : started.then((fn) => fn.invoke(event, options)),
+        running.current
+          ? invokeOn(running.current, event, options)
+          : started.then((build) => invokeOn(build, event, options)),
     },
     {
       logger,
@@ -217,31 +379,15 @@ async function startStage(
     },
   );
   running.door = door;
-  const fn = await startLocalFunction(
-    {
-      codeDir: stage.codeDir,
-      runtime: settings.runtime,
-      handler: pkg.handler,
-      environment: { ...settings.environment, ...running.slim?.environment },
-      credentials: running.slim?.credentials,
-      ...(running.optDir && { optDir: running.optDir }),
-      timeout: settings.timeout,
-      memory: settings.memory,
-      functionName: report.functionName,
-      region: settings.awsRegion,
-    },
-    { logger, pythonCommand: python, env: deps.env },
-  );
-  running.fn = fn;
-  ready(fn);
-  // A function that cannot start fails now, its traceback in the logs below: no smoke test
-  // retrying it for smoke-timeout.
-  const initError = fn.initError();
-  if (initError)
-    throw new Error(
-      `The function could not start: ${initError.errorType}: ${initError.errorMessage} (its traceback is in the function's logs).`,
-    );
-  report.functionArn = fn.functionArn;
+  try {
+    await startFunction(first, stage, deps);
+  } finally {
+    if (first.fn) {
+      running.current = first;
+      ready(first);
+    }
+  }
+  report.functionArn = first.fn!.functionArn;
   report.url = door.url;
   logger.info(`Local stage ${stage.stage} of ${settings.name} is serving at ${door.url}`);
   return door;

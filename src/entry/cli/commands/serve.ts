@@ -1,5 +1,6 @@
 import { makePlan } from '../../../model/plan.js';
 import { runPipeline } from '../../../pipelines/run-pipeline.js';
+import { watchAndReload } from '../../../pipelines/serve-watch.js';
 import type { CliCommand } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { CODE_FLAGS } from './shared-flags.js';
@@ -18,13 +19,16 @@ function port(text: string | undefined): number {
 export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'build the package and serve it locally (no AWS account, no Docker)',
-  usage: '--name NAME [--path DIR] [--app MODULE:ATTR | --handler MODULE.FUNCTION] [--port 3000]',
+  usage: '--name NAME [--path DIR] [--app MODULE:ATTR | --handler MODULE.FUNCTION] [--port 3000] [--watch]',
   description: [
     'Builds the same package a deploy would, runs it under a Lambda-compatible runtime',
     'on this machine and serves it over HTTP on 127.0.0.1, one log line per request,',
     'sending the events of --gateway: API Gateway payload 2.0 at the root (http-api, the',
     'default, and function-url), or 1.0 under /{stage} (rest-api). A function that cannot',
     'start fails at once with its traceback. Stops on Ctrl-C.',
+    'With --watch it rebuilds after each change of a file the package holds (or of the',
+    'requirements) and serves the new build at the same URL, one line per reload; a',
+    'build or start that fails prints its error and keeps the last good build serving.',
   ].join('\n'),
   flags: [
     F.name,
@@ -37,6 +41,11 @@ export const serveCommand: CliCommand = {
     F.invokeMode,
     F.smokePath,
     { name: 'port', kind: 'value', arg: 'PORT', help: 'local port (default 3000; 0 picks a free one)' },
+    {
+      name: 'watch',
+      kind: 'switch',
+      help: 'rebuild and reload on each change in --path (same URL; a failed build keeps the last good one)',
+    },
   ],
   usesAws: false,
   async run(ctx) {
@@ -44,16 +53,22 @@ export const serveCommand: CliCommand = {
     // The start-up check asks smoke-path once: any answer but a server error means it started.
     const settings = ctx.settings({ command: 'deploy', target: 'local', 'smoke-status': '100-499' });
     const plan = makePlan({ ...settings, stage: settings.stage ?? 'local' }, ctx.github);
-    const run = await runPipeline(settings, plan, ctx.github, {
-      ...(await ctx.buildDeps()),
-      keepLocalRunning: true,
-      localPort,
-    });
+    const deps = await ctx.buildDeps();
+    const run = await runPipeline(settings, plan, ctx.github, { ...deps, keepLocalRunning: true, localPort });
     if (run.failure || !run.local)
       return { exitCode: 1, error: run.failure ?? 'The local runtime did not start.' };
     const { url } = run.local;
     ctx.emit({ url, name: settings.name }, `Serving ${settings.name} at ${url}  (Ctrl-C to stop)`);
+    const watching =
+      ctx.flags.own.watch === 'true'
+        ? watchAndReload(
+            run.local,
+            { ...settings, outputs: [deps.outDir ?? '', settings.packageCache ?? ''].filter(Boolean) },
+            { logger: ctx.logger },
+          )
+        : undefined;
     await ctx.io.interrupted();
+    await watching?.close();
     await run.local.stop();
     return { exitCode: 0 };
   },

@@ -1,0 +1,80 @@
+import { watch } from 'node:fs';
+import type { Logger } from '../util/logger.js';
+import { errorMessage } from '../util/retry.js';
+import type { LocalStage } from './deploy-local.js';
+import {
+  ChangeBatch,
+  changeFilter,
+  reloadedLine,
+  reloadFailedLine,
+  type WatchScope,
+} from './watch-changes.js';
+
+/** An editor's save is a few events within a few ms; a `git checkout` a burst within ~100 ms. */
+export const QUIET_MS = 150;
+
+export interface Watching {
+  /** Stops watching, after a reload under way has finished. */
+  close(): Promise<void>;
+}
+
+/**
+ * serve --watch: reloads `stage` after each burst of changes in the folder
+ * that would change its package, one at a time (changes during a reload make
+ * the next one), one line each; a failed reload keeps the previous build.
+ */
+export function watchAndReload(
+  stage: Pick<LocalStage, 'reload'>,
+  scope: WatchScope,
+  deps: { logger: Logger; now?: () => number; quietMs?: number },
+): Watching {
+  const now = deps.now ?? Date.now;
+  const relevant = changeFilter(scope);
+  const batch = new ChangeBatch(deps.quietMs ?? QUIET_MS);
+  let timer: NodeJS.Timeout | undefined;
+  let reloading: Promise<void> | undefined;
+  let closed = false;
+
+  const reload = async (paths: string[]) => {
+    const started = now();
+    try {
+      await stage.reload();
+      deps.logger.info(reloadedLine(paths, now() - started));
+    } catch (error) {
+      deps.logger.error(reloadFailedLine(paths, errorMessage(error)));
+    }
+  };
+  const schedule = (at: number) => {
+    clearTimeout(timer);
+    timer = setTimeout(tick, Math.max(0, at - now()));
+  };
+  function tick() {
+    if (closed || reloading) return; // the reload's end looks again
+    const paths = batch.take(now());
+    if (!paths) return;
+    reloading = reload(paths).finally(() => {
+      reloading = undefined;
+      schedule(now() + batch.quietMs);
+    });
+  }
+
+  const watcher = watch(scope.path, { recursive: true }, (_event, filename) => {
+    // No name (rare, platform-dependent): something changed, so rebuild.
+    const relPath = filename === null ? '' : String(filename);
+    if (relPath && !relevant(relPath)) return;
+    schedule(batch.add(relPath || 'a file', now()));
+  });
+  watcher.on('error', (error) =>
+    deps.logger.warning(
+      `--watch stopped watching ${scope.path}: ${errorMessage(error)}; still serving the last build (restart serve to watch again).`,
+    ),
+  );
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      watcher.close();
+      await reloading;
+    },
+  };
+}
