@@ -36,6 +36,7 @@ function heldThreadPool() {
   let busy = false;
   const pool = {
     slots: 2,
+    started: true,
     get canRunInline() {
       return !busy;
     },
@@ -59,7 +60,59 @@ function heldThreadPool() {
   return { pool: pool as unknown as DeflatePool, inline, held, release, dispose: () => processor.dispose() };
 }
 
+/** A pool with no thread started: every batch runs on this thread (a small zip, or `workers: 0`). */
+function noThreadPool() {
+  const processor = createInlineProcessor({ zlib, fs, crypto }, { level: DEFAULT_LEVEL, hash: false });
+  const batches: string[][] = [];
+  const runInline = async (batch: readonly Unit[]) => {
+    batches.push(batch.map((u) => u.file));
+    return Object.assign(processor.processBatch(batch), { origin: -1 });
+  };
+  const pool = {
+    slots: 1,
+    started: false,
+    canRunInline: true,
+    run: runInline,
+    runInline,
+    recycle: () => undefined,
+  };
+  return { pool: pool as unknown as DeflatePool, batches, dispose: () => processor.dispose() };
+}
+
+/** Every unit's result, in order, each checked against its content and written. */
+async function drain(feeder: UnitFeeder, all: readonly Unit[]): Promise<void> {
+  for (let u = 0; u < all.length; u++) {
+    const d = feeder.take(u) ?? (await feeder.result(u));
+    expect(zlib.inflateRawSync(d.data).equals(Buffer.from(all[u]!.data!))).toBe(true);
+    feeder.written(u, d);
+  }
+}
+
 describe('UnitFeeder', () => {
+  it('sends a zip that this thread does alone in batches of up to 1 MiB, not of a 32nd of it', async () => {
+    // 25 files of 40 KB (~1 MB): with threads, 25 batches of one file, to split between them.
+    const all = units(25);
+    const { pool, batches, dispose } = noThreadPool();
+    try {
+      await drain(new UnitFeeder(all, pool, 16 * 1024 * 1024), all);
+      expect(batches).toEqual([all.slice(0, 25).map((u) => u.file)]);
+    } finally {
+      dispose();
+    }
+  });
+
+  it('keeps such batches within the window of buffered bytes', async () => {
+    const all = units(10);
+    const { pool, batches, dispose } = noThreadPool();
+    try {
+      // 100,000 bytes: two files at a time.
+      await drain(new UnitFeeder(all, pool, 100_000), all);
+      expect(batches.map((b) => b.length)).toEqual([2, 2, 2, 2, 2]);
+    } finally {
+      dispose();
+    }
+  });
+
   it('keeps this thread compressing the batches that follow while the writer waits for a thread', async () => {
     const all = units(10);
     const { pool, inline, held, release, dispose } = heldThreadPool();
