@@ -135,6 +135,22 @@ export class DeflatePool implements UnitRunner {
     return this.threads.reduce((n, t) => n + (isOnline(t) ? 1 : 0), 0);
   }
 
+  /** Whether a thread is up (its program runs): it takes messages as they come from now on. */
+  get up(): boolean {
+    return this.online() > 0;
+  }
+
+  /** Resolves once a thread is up, or has ended before. */
+  async whenUp(): Promise<void> {
+    if (this.up || !this.threads.length) return;
+    await new Promise<void>((resolve) => {
+      for (const t of this.threads) {
+        t.worker.once('online', () => resolve());
+        t.worker.once('exit', () => resolve());
+      }
+    });
+  }
+
   /** Whether this thread may take a batch now (it takes one at a time). */
   get canRunInline(): boolean {
     return !this.inlineBusy && (this.threads.length === 0 || this.inlineUse === 'idle');

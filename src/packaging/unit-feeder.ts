@@ -98,6 +98,11 @@ export function decodeBatch(r: BatchResult): ({ done: UnitDone; size: number } |
  * while a walk lists a big tree, and a bound on the memory held. With a
  * cache, every file goes out: its result is a hash and a cache row, or
  * nothing (a miss is compressed by the zip as usual).
+ *
+ * Files wait here until a thread is up (~30 ms after it is spawned): a
+ * batch sent earlier waits in the thread, and when the zip starts first (a
+ * tree of a thousand files is listed by then), every such batch is taken
+ * back, its message, skip and answer a cost on both threads for nothing.
  */
 export class Prefetcher {
   private queue: string[] = [];
@@ -109,6 +114,8 @@ export class Prefetcher {
   private readonly pending = new Set<string>();
   private readonly results = new Map<string, { done: UnitDone; size: number }>();
   private readonly listeners = new Set<() => void>();
+  /** The walk is over and no thread is up yet: what is queued goes out once one is. */
+  private upcoming: Promise<void> | undefined;
 
   constructor(
     private readonly pool: DeflatePool,
@@ -124,16 +131,24 @@ export class Prefetcher {
     return this.revoked || (!this.pool.caching && this.sent >= (this.options.maxBatches ?? 48));
   }
 
-  /** A file the walk keeps; sent once a batch is full and the pool has threads. */
+  /** A file the walk keeps; sent once a batch is full and a thread is up. */
   add(file: string): void {
     if (this.full) return;
     this.queue.push(file);
-    while (this.queue.length >= this.batchFiles && this.pool.started && !this.full) this.send();
+    while (this.queue.length >= this.batchFiles && !this.full && this.pool.up) this.send();
   }
 
-  /** The walk is over: what is queued goes out (when the pool has threads). */
+  /** The walk is over: what is queued goes out, now or once a thread is up (none without threads). */
   end(): void {
-    while (this.queue.length && this.pool.started && !this.full) this.send();
+    if (this.upcoming) return;
+    if (this.pool.started && !this.pool.up && !this.full) {
+      this.upcoming = this.pool.whenUp().then(() => {
+        this.upcoming = undefined;
+        this.end();
+      });
+      return;
+    }
+    while (this.queue.length && !this.full && this.pool.up) this.send();
     this.queue = [];
   }
 
@@ -163,9 +178,10 @@ export class Prefetcher {
     for (const l of this.listeners) l();
   }
 
-  /** Resolves once no batch is out. */
+  /** Resolves once no batch is out, nor waits for a thread to come up. */
   async settled(): Promise<void> {
-    while (this.pending.size) await new Promise<void>((resolve) => this.onSettled(resolve));
+    while (this.upcoming || this.pending.size)
+      await (this.upcoming ?? new Promise<void>((resolve) => this.onSettled(resolve)));
   }
 
   /** Called whenever a batch comes back. */

@@ -1,12 +1,28 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import * as zlib from 'node:zlib';
-import type { DeflatePool } from '../../src/packaging/deflate-pool.js';
+import { DeflatePool } from '../../src/packaging/deflate-pool.js';
 import { createInlineProcessor, type BatchResult, type Unit } from '../../src/packaging/deflate-units.js';
-import { UnitFeeder } from '../../src/packaging/unit-feeder.js';
-import { DEFAULT_LEVEL } from '../../src/packaging/zip-writer.js';
+import { Prefetcher, UnitFeeder } from '../../src/packaging/unit-feeder.js';
+import { configureZipThreads, DEFAULT_LEVEL } from '../../src/packaging/zip-writer.js';
+import { tempDir } from './helpers.js';
+
+const { dir: root, cleanup } = tempDir('unit-feeder');
+afterAll(cleanup);
+
+/** `count` small files on disk: their paths. */
+function filesOnDisk(name: string, count: number): string[] {
+  const dir = join(root, name);
+  fs.mkdirSync(dir, { recursive: true });
+  return Array.from({ length: count }, (_, i) => {
+    const file = join(dir, `m${i}.py`);
+    fs.writeFileSync(file, `print(${i})\n`.repeat(50));
+    return file;
+  });
+}
 
 /** Files of 40 KB: one per batch (a small zip's batches hold 64 KiB). */
 function units(count: number): Unit[] {
@@ -133,6 +149,49 @@ describe('UnitFeeder', () => {
       });
     } finally {
       dispose();
+    }
+  });
+});
+
+describe('Prefetcher', () => {
+  it('holds the files of a walk until a thread is up, then sends them (batches no thread took would wait behind its start)', async () => {
+    const files = filesOnDisk('held', 300);
+    const pool = new DeflatePool(1, 'idle');
+    try {
+      configureZipThreads(pool, DEFAULT_LEVEL, undefined);
+      pool.start();
+      const sent = jest.spyOn(pool, 'prefetchOnThreads');
+      const prefetch = new Prefetcher(pool, { batchFiles: 100 });
+      // A walk: synchronous, done long before the thread is up (it takes tens of milliseconds to boot).
+      for (const f of files) prefetch.add(f);
+      prefetch.end();
+      expect(sent).not.toHaveBeenCalled();
+      await prefetch.settled();
+      expect(sent).toHaveBeenCalledTimes(3);
+      for (const f of files)
+        expect(prefetch.take(f, fs.statSync(f).size)).toEqual(expect.objectContaining({ method: 8 }));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('sends nothing when the zip starts before a thread is up: it compresses those files itself', async () => {
+    const files = filesOnDisk('revoked', 300);
+    const pool = new DeflatePool(1, 'idle');
+    try {
+      configureZipThreads(pool, DEFAULT_LEVEL, undefined);
+      pool.start();
+      const sent = jest.spyOn(pool, 'prefetchOnThreads');
+      const prefetch = new Prefetcher(pool, { batchFiles: 100 });
+      for (const f of files) prefetch.add(f);
+      prefetch.end();
+      prefetch.revoke();
+      await pool.whenUp();
+      await prefetch.settled();
+      expect(sent).not.toHaveBeenCalled();
+      expect(prefetch.take(files[0]!, fs.statSync(files[0]!).size)).toBeUndefined();
+    } finally {
+      await pool.close();
     }
   });
 });
