@@ -37,14 +37,37 @@ describe('documentSizeProblems', () => {
     expect(documentSizeProblems(setupDocuments(all), all)).toEqual([]);
   });
 
+  // ARNs name the partition, GovCloud's the longest; each partition with its longest region.
+  it.each([
+    ['aws', 'ap-southeast-2'],
+    ['aws-us-gov', 'us-gov-west-1'],
+    ['aws-cn', 'cn-northwest-1'],
+  ] as const)(
+    '%s (%s): the largest project, repository and bucket names fit, with room for a protected stage or another inline policy',
+    (partition, region) => {
+      const largest: SetupConfig = {
+        project: 'a'.repeat(40),
+        region,
+        accountId: ACCOUNT_ID,
+        partition,
+        repository: `${'o'.repeat(39)}/${'r'.repeat(100)}`,
+        bucket: 'b'.repeat(63),
+      };
+      const docs = setupDocuments(largest);
+      expect(documentSizeProblems(docs, largest)).toEqual([]);
+      expect(policySize(docs.deployRoles.preview.policy)).toBeLessThanOrEqual(10_240 - 900);
+      expect(policySize(docs.deployRoles.production.policy)).toBeLessThanOrEqual(10_240 - 900);
+    },
+  );
+
   it('too many protected stages: the preview deploy role, led by the input to change', () => {
-    const ok = { ...base, protectedStages: stages(12) };
+    const ok = { ...base, protectedStages: stages(14) };
     expect(policySize(setupDocuments(ok).deployRoles.preview.policy)).toBeLessThanOrEqual(10_240);
     expect(documentSizeProblems(setupDocuments(ok), ok)).toEqual([]);
-    const over = { ...base, protectedStages: stages(14) };
+    const over = { ...base, protectedStages: stages(16) };
     const size = policySize(setupDocuments(over).deployRoles.preview.policy);
     expect(documentSizeProblems(setupDocuments(over), over)).toEqual([
-      `protected-stages: the inline policy of role shop-deploy-preview would be ${size.toLocaleString('en-US')} characters (IAM counts them without white space), over IAM's limit for a role's inline policies, 10,240; each protected stage adds to it: name fewer (14 now).`,
+      `protected-stages: the inline policy of role shop-deploy-preview would be ${size.toLocaleString('en-US')} characters (IAM counts them without white space), over IAM's limit for a role's inline policies, 10,240; each protected stage adds to it: name fewer (16 now).`,
     ]);
   });
 
@@ -99,7 +122,7 @@ describe('setup against the account', () => {
       /LimitExceededException: Cannot exceed quota for PolicySize: 6144/,
     );
     expect(aws.account.oidcProviders.size).toBe(1);
-    await expect(run({ ...base, protectedStages: stages(14) })).rejects.toThrow(
+    await expect(run({ ...base, protectedStages: stages(16) })).rejects.toThrow(
       /Maximum policy size of 10240 bytes exceeded for role shop-deploy-preview/,
     );
     await expect(run({ ...base, environments: environments(40) })).rejects.toThrow(

@@ -1,0 +1,200 @@
+/**
+ * The deploy policies were made shorter to fit IAM's 10,240 characters in
+ * GovCloud and China (Deny statements in every partition, IAM writes by the
+ * first letters of their verbs, the API Gateway denies in one statement).
+ * test/fixtures/iam/deploy-policies-before.json holds the documents as they
+ * were, with the options that made them; here both are evaluated (the
+ * project's IAM evaluator, test/support/policy-check.ts) for every action AWS
+ * lists on the services the policies name, on the resources they reach and
+ * their neighbours, under tags of every kind: whatever was explicitly denied
+ * still is, and the role is allowed exactly what it was.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { deployRolePolicy, type DeployPolicyOptions } from '../../src/iam/deploy-policy.js';
+import { functionName } from '../../src/model/stage-name.js';
+import { policySize, type PolicyDocument } from '../../src/model/policy-document.js';
+import { evaluate, wildcardMatch, type Decision, type RequestContext } from '../support/policy-check.js';
+import { sarActions } from '../support/sar.js';
+
+interface Before {
+  name: string;
+  options: DeployPolicyOptions;
+  before: PolicyDocument;
+}
+
+const cases = JSON.parse(
+  readFileSync(new URL('../fixtures/iam/deploy-policies-before.json', import.meta.url), 'utf8'),
+) as Before[];
+
+const SERVICES = ['lambda', 'apigateway', 'logs', 'events', 'iam', 's3', 'sts', 'tag'];
+
+/** The resources of a project, of its protected and preview stages, and their neighbours. */
+function resources(o: DeployPolicyOptions): Record<string, string[]> {
+  const { project, region, accountId: account } = o;
+  const p = o.partition ?? 'aws';
+  const other = 'aws' === p ? 'aws-cn' : 'aws';
+  const bucket = o.bucket ?? `lambda-deploy-${account}-${region}`;
+  const stages = ['pr-7', 'main', 'Main', 'production', 'staging', 'main-fix', 'feature-main'];
+  const fns = [...stages.map((s) => functionName(project, s)), `other${project}-main`, 'billing-main'];
+  const lambda = fns.flatMap((f) => {
+    const arn = `arn:${p}:lambda:${region}:${account}:function:${f}`;
+    return [arn, `${arn}:live`, `${arn}:3`, `arn:${p}:lambda:us-west-2:${account}:function:${f}`];
+  });
+  const layer = (name: string) => `arn:${p}:lambda:${region}:${account}:layer:${name}`;
+  const logGroup = (name: string) => `arn:${p}:logs:${region}:${account}:log-group:${name}`;
+  const api = (path: string, r = region) => `arn:${p}:apigateway:${r}::${path}`;
+  const role = (name: string) => `arn:${p}:iam::${account}:role/${name}`;
+  return {
+    lambda: [
+      ...lambda,
+      `arn:${other}:lambda:${region}:${account}:function:${functionName(project, 'main')}`,
+      layer(`${project}-deps`),
+      `${layer(`${project}-deps`)}:3`,
+      `${layer(`${project}-common`)}:1`,
+      ...(o.attachedLayers ?? []),
+      `arn:${p}:lambda:${region}:${account}:event-source-mapping:abc`,
+      '*',
+    ],
+    logs: [
+      ...fns.flatMap((f) => [
+        logGroup(`/aws/lambda/${f}`),
+        logGroup(`/aws/lambda/${f}:*`),
+        logGroup(`/aws/lambda/${f}:log-stream:2026/01/01/[$LATEST]abc`),
+      ]),
+      logGroup('*'),
+      logGroup('/ecs/shop'),
+      '*',
+    ],
+    events: [
+      ...fns.map((f) => `arn:${p}:events:${region}:${account}:rule/${f}-warm`),
+      `arn:${p}:events:${region}:${account}:event-bus/default`,
+      '*',
+    ],
+    apigateway: [
+      ...['/apis', '/restapis', '/usageplans', '/apikeys', '/domainnames'].map((c) => api(c)),
+      ...['/apis/h1', '/apis/h1/routes/r1', '/apis/h1/stages/$default', '/restapis/a1/stages/main'].map((c) =>
+        api(c),
+      ),
+      ...['/usageplans/u1', '/usageplans/u1/keys/k1', '/apikeys/k1'].map((c) => api(c)),
+      api(`/tags/${encodeURIComponent(api('/apis/h1'))}`),
+      api('/apikeys', 'us-west-2'),
+      api('/tags/x', 'us-west-2'),
+      api('/apis/h1', 'us-west-2'),
+      '*',
+    ],
+    iam: [
+      role(`${project}-lambda-deploy`),
+      role(`${project}-lambda-deploy-preview`),
+      role(`${project}-deploy-production`),
+      role(`${project}-deploy-preview`),
+      role('admin'),
+      ...(o.executionRoleArn ? [o.executionRoleArn] : []),
+      `arn:${p}:iam::${account}:policy/${project}-lambda-deploy-boundary`,
+      `arn:${p}:iam::${account}:policy/other`,
+      `arn:${p}:iam::${account}:user/alice`,
+      `arn:${p}:iam::${account}:oidc-provider/token.actions.githubusercontent.com`,
+      '*',
+    ],
+    s3: [
+      `arn:${p}:s3:::${bucket}`,
+      `arn:${p}:s3:::${bucket}/lambda-deploy/${project}/abc.zip`,
+      `arn:${p}:s3:::${bucket}/lambda-deploy/other/abc.zip`,
+      `arn:${p}:s3:::${bucket}/lambda-deploy-slim/${project}/preview/abc.tar.gz`,
+      `arn:${p}:s3:::${bucket}/lambda-deploy-slim/${project}/production/abc.tar.gz`,
+      `arn:${p}:s3:::other-bucket`,
+      '*',
+    ],
+    sts: ['*'],
+    tag: ['*'],
+  };
+}
+
+/** Tags the resource has, and the tags a create or tag request sends, in every shape that decides. */
+function contexts(o: DeployPolicyOptions, service: string): RequestContext[] {
+  const { project } = o;
+  const repository = o.repository ?? '';
+  const rt = (tags: Record<string, string>) =>
+    Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
+  const req = (tags: Record<string, string>) => ({
+    ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])),
+    'aws:TagKeys': Object.keys(tags),
+  });
+  const ours = (stage: string) => ({
+    'lambda-deploy:name': project,
+    'lambda-deploy:stage': stage,
+    'lambda-deploy:repository': repository,
+  });
+  const resourceTags = [
+    {},
+    rt({ 'lambda-deploy:name': project }),
+    rt(ours('pr-7')),
+    rt(ours('main')),
+    rt(ours('production')),
+    rt({ ...ours('pr-7'), 'lambda-deploy:repository': 'someone/else' }),
+    rt({ 'lambda-deploy:name': 'billing', 'lambda-deploy:stage': 'pr-7' }),
+  ];
+  const requestTags = [{}, req(ours('pr-7')), req(ours('Main')), req({ 'lambda-deploy:name': 'billing' })];
+  if (service === 'iam')
+    return [{}, rt({ 'lambda-deploy:name': project })].flatMap((r) => [
+      r,
+      {
+        ...r,
+        'iam:PassedToService': 'lambda.amazonaws.com',
+        'iam:PermissionsBoundary': `arn:${o.partition ?? 'aws'}:iam::${o.accountId}:policy/${project}-lambda-deploy-boundary`,
+      },
+    ]);
+  if (!['lambda', 'apigateway', 'logs', 'events'].includes(service)) return [{}];
+  return resourceTags.flatMap((r) => requestTags.map((q) => ({ ...r, ...q })));
+}
+
+/**
+ * One action of each kind: two actions that every statement of both documents
+ * names alike (Action or NotAction) get the same decisions everywhere.
+ */
+function representatives(actions: readonly string[], docs: readonly PolicyDocument[]): string[] {
+  const statements = docs.flatMap((d) => d.Statement);
+  const names = (s: PolicyDocument['Statement'][number]) => [s.Action ?? s.NotAction ?? []].flat();
+  const kinds = new Map<string, string>();
+  for (const action of actions) {
+    const kind = statements
+      .map((s) => (names(s).some((n) => wildcardMatch(n, action, true)) ? 1 : 0))
+      .join('');
+    if (!kinds.has(kind)) kinds.set(kind, action);
+  }
+  return [...kinds.values()];
+}
+
+describe.each(cases.map((c) => [c.name, c] as const))('%s', (_, { options, before }) => {
+  const after = deployRolePolicy(options);
+
+  it('is shorter', () => {
+    expect(policySize(after)).toBeLessThan(policySize(before));
+  });
+
+  it('denies everything it denied, and allows exactly what it allowed', async () => {
+    const lost: string[] = [];
+    const gained: string[] = [];
+    const stopped: string[] = [];
+    let checked = 0;
+    const arns = resources(options);
+    for (const service of SERVICES) {
+      const ctxs = contexts(options, service);
+      const actions = (await sarActions(service)).map((a) => a.action);
+      for (const action of representatives(actions, [before, after]))
+        for (const resource of arns[service]!)
+          for (const context of ctxs) {
+            checked++;
+            const was: Decision = evaluate(before, action, resource, context);
+            const is: Decision = evaluate(after, action, resource, context);
+            if (was === is) continue;
+            const line = `${action} ${resource} ${JSON.stringify(context)}: ${was} -> ${is}`;
+            if (was === 'explicit-deny') lost.push(line);
+            else if (is === 'allowed') gained.push(line);
+            else if (was === 'allowed') stopped.push(line);
+          }
+    }
+    expect(checked).toBeGreaterThan(10_000);
+    expect({ lost, gained, stopped }).toEqual({ lost: [], gained: [], stopped: [] });
+  });
+});
