@@ -147,3 +147,27 @@ describe('prune: log groups of functions lambda-deploy did not make', () => {
     expect(run.markdown).not.toContain('did not make');
   });
 });
+
+describe('prune: a log group a pull request made to stop the check', () => {
+  it('a group under /aws/lambda/{name}-* that names no possible function is passed over: the claimed group is still released', async () => {
+    // The preview role may make any group /aws/lambda/shop-* tagged for the project; log group names
+    // take `#`, `.` and `/`, function names do not, and Lambda refuses to look such a name up.
+    // Made first, they are listed before the claimed group.
+    denyUntaggedFunctions(aws, 'shop');
+    for (const name of ['/aws/lambda/shop-#', `/aws/lambda/shop-${'a'.repeat(200)}`])
+      await aws
+        .clients()
+        .logs.send(new CreateLogGroupCommand({ logGroupName: name, tags: tagsFor('shop', 'pr-9') }));
+    aws.faults.clear();
+    await previewClaimsLegacyGroup();
+    const { run, logger } = await runPrune();
+    expect(tagsOf(LEGACY)).toEqual({ extra: 'x' });
+    expect(logger.text('warning')).toMatch(
+      /Removed lambda-deploy's tags from log group \/aws\/lambda\/shop-legacy/,
+    );
+    expect(logger.text('warning')).not.toMatch(/Could not check/);
+    // Nothing to release there: no function can log to them.
+    expect(tagsOf('/aws/lambda/shop-#')).toEqual(tagsFor('shop', 'pr-9'));
+    expect(run.failure).toBeUndefined();
+  });
+});

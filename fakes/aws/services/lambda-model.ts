@@ -110,8 +110,23 @@ export function notFound(name: string, qualifier?: string) {
   return fault('lambda', 'ResourceNotFoundException', `Function not found: ${arn.function(name, qualifier)}`);
 }
 
+/** What Lambda accepts where a call names a function (GetFunction and the rest): a name it cannot hold is refused. */
+const NAMED_FUNCTION = { pattern: /^[a-zA-Z0-9-_.]+$/, length: 170 };
+
 export function getFunction(ctx: ServiceContext, nameOrArn: string): LambdaFunction {
   const { name } = parseFunctionName(nameOrArn);
+  if (nameOrArn.length > NAMED_FUNCTION.length)
+    throw validation(
+      nameOrArn,
+      'functionName',
+      `Member must have length less than or equal to ${NAMED_FUNCTION.length}`,
+    );
+  if (!NAMED_FUNCTION.pattern.test(name))
+    throw validation(
+      nameOrArn,
+      'functionName',
+      'Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?',
+    );
   const fn = ctx.account.functions.get(name);
   if (!fn) throw notFound(name);
   return fn;

@@ -24,6 +24,13 @@ import { parseTaggedArn } from '../stage/tag-guard.js';
 
 const LAMBDA_GROUP = '/aws/lambda/';
 const OUR_TAG = 'lambda-deploy:';
+/**
+ * A function's name: only a group named so can be a function's. Others (the
+ * preview role may make `/aws/lambda/{project}-#`) are passed over: no
+ * function logs there, and Lambda refuses to look such a name up, which would
+ * stop the check before the groups listed after it.
+ */
+const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * The project's tagged log groups whose function exists without the
@@ -43,8 +50,16 @@ export async function releaseClaimedLogGroups(
     const parsed = parseTaggedArn(m.ResourceARN ?? '');
     if (parsed.kind !== 'log-group' || !parsed.name.startsWith(`${LAMBDA_GROUP}${project}-`)) continue;
     const fnName = parsed.name.slice(LAMBDA_GROUP.length);
-    if (!(await madeByHand(clients, fnName, deps))) continue;
-    claimed.push(await release(clients, { arn: parsed.arn, name: parsed.name, fnName }, options, deps));
+    if (!FUNCTION_NAME.test(fnName)) continue;
+    try {
+      if (!(await madeByHand(clients, fnName, deps))) continue;
+      claimed.push(await release(clients, { arn: parsed.arn, name: parsed.name, fnName }, options, deps));
+    } catch (error) {
+      // One group's failure does not keep the groups after it claimed.
+      deps.logger.warning(
+        `Could not check log group ${parsed.name} for a function lambda-deploy did not make: ${errorMessage(error)}`,
+      );
+    }
   }
   return claimed;
 }
