@@ -238,6 +238,8 @@ export const IAM_WRITES: readonly string[] = [
  */
 const DENY_PARTITION = '*';
 
+const TAG_PREFIX = 'lambda-deploy:';
+
 /**
  * The resources whose names tie them to one stage: its function (with versions
  * and aliases), log group and keep-warm rule. In every region and account (and
@@ -308,6 +310,8 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
     );
   // The functions and their log groups, in one statement to keep the policy under IAM's size limit:
   // a lambda:* action never acts on a log group, nor a logs:* action on a function, so it grants no more.
+  // A `*` that ends an ARN matches past colons (IAM User Guide, "Using wildcards in resource ARNs"), so
+  // `{project}-*` takes in versions and aliases (`:live`, `:7`) as it does log groups' `:*`.
   const logGroups = `arn:${p}:logs:${region}:${accountId}:log-group:/aws/lambda/${project}-*`;
   // Prune takes lambda-deploy's tags off a group a preview made for a function we did not make
   // (src/resources/logs/claimed-log-groups.ts): the production role's only; the preview role needs none.
@@ -316,7 +320,7 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
     Sid: 'ProjectFunctions',
     Effect: 'Allow',
     Action: [...functionActions, ...logActions],
-    Resource: [functions, `${functions}:*`, logGroups],
+    Resource: [functions, logGroups],
     Condition: { StringEqualsIfExists: ours },
   });
   // The function and its log group are made with the project's tags (a log group's tags-on-create
@@ -574,24 +578,25 @@ function ownershipDenies(options: DeployPolicyOptions, p: string): PolicyStateme
 function previewDenies(options: DeployPolicyOptions, p: string): PolicyStatement[] {
   const { project } = options;
   const stages = protectedStagesOf(options);
-  if (!stages.length) return [untaggedFunctions(project, p), ...iamDenies(options, p)];
+  const always = [untaggedFunctions(project, p), onlyOurTagKeys()];
+  if (!stages.length) return [...always, ...iamDenies(options, p)];
   const named = stages.map((s) => stageArns(p, project, s));
   const stageTag = `aws:ResourceTag/${TagKeys.Stage}`;
   // Reads too: a function's configuration holds its environment (secrets included),
-  // an API key its value, a log group what the function printed.
-  const everything = ['lambda:*', 'apigateway:*', 'logs:*', 'events:*'];
+  // an API key its value, a log group what the function printed. Every action: only Lambda,
+  // API Gateway, Logs and EventBridge resources carry the stage tag, and a Deny may be wider.
   return [
-    untaggedFunctions(project, p),
+    ...always,
     {
       Sid: 'ProtectedStages',
       Effect: 'Deny',
-      Action: ['lambda:*', 'logs:*', 'events:*'],
+      Action: '*',
       Resource: named.flatMap((n) => [...n.functions, ...n.logs, n.rule]),
     },
     {
       Sid: 'ProtectedStageTags',
       Effect: 'Deny',
-      Action: everything,
+      Action: '*',
       Resource: '*',
       Condition: { StringEquals: { [stageTag]: stages } },
     },
@@ -599,7 +604,7 @@ function previewDenies(options: DeployPolicyOptions, p: string): PolicyStatement
       // Nothing may be created or tagged as a protected stage's.
       Sid: 'NoProtectedStageTags',
       Effect: 'Deny',
-      Action: everything,
+      Action: '*',
       Resource: '*',
       Condition: { 'ForAnyValue:StringEqualsIgnoreCase': { [`aws:RequestTag/${TagKeys.Stage}`]: stages } },
     },
@@ -609,7 +614,7 @@ function previewDenies(options: DeployPolicyOptions, p: string): PolicyStatement
       // region, production's included.
       Sid: 'NoApiTagsOrKeyListing',
       Effect: 'Deny',
-      Action: 'apigateway:*',
+      Action: '*',
       Resource: [`arn:${p}:apigateway:*::/tags/*`, `arn:${p}:apigateway:*::/apikeys`],
     },
     ...iamDenies(options, p),
@@ -651,6 +656,43 @@ function untaggedFunctions(project: string, p: string): PolicyStatement {
       `arn:${p}:logs:*:*:log-group:/aws/lambda/${project}-*`,
     ],
     Condition: { Null: { [`aws:ResourceTag/${TagKeys.Name}`]: 'true' } },
+  };
+}
+
+/**
+ * IAM reads `aws:RequestTag/KEY` and `aws:ResourceTag/KEY` whatever the
+ * key's case, and of two keys that differ only in case it reads one, not both
+ * (IAM User Guide, aws:RequestTag); Lambda, API Gateway and Logs keep them
+ * apart. `lambda-deploy:stage: main` sent beside `LAMBDA-DEPLOY:STAGE: pr-7`
+ * could pass NoProtectedStageTags, and the resource would carry the exact key
+ * the production deploy, undeploy and prune read (untagging the other key
+ * later would leave it so). The preview writes lambda-deploy's keys as they
+ * are spelled and no other: the three the conditions read exactly, the rest
+ * by shapes none of those three has in any case (three letters: ref, env; a
+ * hyphen: keep-warm, provisioned-concurrency, tmp-before-slim; deploying,
+ * deployed; gateway). test/iam/policy-coverage.test.ts sends the keys the
+ * code writes: a new one must fit a shape here.
+ */
+function onlyOurTagKeys(): PolicyStatement {
+  const ours = (suffix: string) => `${TAG_PREFIX}${suffix}`;
+  return {
+    Sid: 'OnlyOurTagKeys',
+    Effect: 'Deny',
+    Action: '*',
+    Resource: '*',
+    Condition: {
+      'ForAnyValue:StringNotLike': {
+        'aws:TagKeys': [
+          TagKeys.Name,
+          TagKeys.Stage,
+          TagKeys.Repository,
+          ours('???'),
+          ours('*-*'),
+          ours('deploy*'),
+          ours('gateway'),
+        ],
+      },
+    },
   };
 }
 

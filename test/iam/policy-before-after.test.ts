@@ -1,9 +1,13 @@
 /**
  * The deploy policies were made shorter to fit IAM's 10,240 characters in
- * GovCloud and China (Deny statements in every partition, IAM writes by the
- * first letters of their verbs, the API Gateway denies in one statement).
- * test/fixtures/iam/deploy-policies-before.json holds the documents as they
- * were, with the options that made them; here both are evaluated (the
+ * GovCloud and China (Deny statements in every partition and, where only
+ * Lambda, API Gateway, Logs and EventBridge resources can match, for every
+ * action; IAM writes by the first letters of their verbs; the API Gateway
+ * denies in one statement; no `{function}:*` beside `{project}-*`), and the
+ * preview role gained a Deny of tag keys that are not lambda-deploy's own
+ * (test/iam/two-roles.test.ts). test/fixtures/iam/deploy-policies-before.json
+ * holds the documents as they were, with the options that made them (their
+ * requests send only lambda-deploy's keys); here both are evaluated (the
  * project's IAM evaluator, test/support/policy-check.ts) for every action AWS
  * lists on the services the policies name, on the resources they reach and
  * their neighbours, under tags of every kind: whatever was explicitly denied

@@ -402,3 +402,74 @@ describe.each(['preview', 'production'] as const)('the %s role and another proje
     expect(decisions(role, foreign).filter((d) => d.startsWith('allowed'))).toEqual([]);
   });
 });
+
+/**
+ * IAM reads `aws:RequestTag/lambda-deploy:stage` whatever the key's case
+ * (`Lambda-Deploy:Stage` too), and of two request keys that differ only in
+ * case it reads one, not both (IAM User Guide, aws:RequestTag), while Lambda,
+ * API Gateway and Logs keep them apart (tag keys are case-sensitive there). A
+ * request that sends `lambda-deploy:stage: main` beside `LAMBDA-DEPLOY:STAGE:
+ * pr-7` would be judged on either; the resource then carries the exact key
+ * undeploy, prune and the production deploy read. The evaluator reads the last
+ * of two such keys: both orders are tried.
+ */
+describe('tag keys in another case: the preview role writes only lambda-deploy’s own keys, as they are spelled', () => {
+  const requests: [string, string][] = [
+    ['apigateway:POST', api('/apis')],
+    ['apigateway:POST', api('/restapis')],
+    ['lambda:CreateFunction', `arn:aws:lambda:${R}:${A}:function:shop-pr-7`],
+    ['lambda:TagResource', `arn:aws:lambda:${R}:${A}:function:shop-pr-7`],
+    ['logs:CreateLogGroup', `arn:aws:logs:${R}:${A}:log-group:/aws/lambda/shop-pr-7`],
+    ['logs:TagResource', `arn:aws:logs:${R}:${A}:log-group:/aws/lambda/shop-pr-7`],
+  ];
+  const sent = (pairs: [string, string][]): RequestContext => ({
+    ...Object.fromEntries(pairs.map(([k, v]) => [`aws:RequestTag/${k}`, v])),
+    'aws:TagKeys': pairs.map(([k]) => k),
+    ...tags('shop', 'pr-7'),
+  });
+  const ours: [string, string][] = [
+    ['lambda-deploy:name', 'shop'],
+    ['lambda-deploy:repository', 'octo/shop'],
+    ['lambda-deploy:ref', 'pull/7'],
+  ];
+
+  it.each([
+    [
+      'a protected stage hidden behind another case',
+      [
+        ['lambda-deploy:stage', 'main'],
+        ['LAMBDA-DEPLOY:STAGE', 'pr-7'],
+      ],
+    ],
+    [
+      'in the other order',
+      [
+        ['Lambda-Deploy:Stage', 'pr-7'],
+        ['lambda-deploy:stage', 'main'],
+      ],
+    ],
+    [
+      'another project hidden behind another case',
+      [
+        ['lambda-deploy:stage', 'pr-7'],
+        ['lambda-deploy:Name', 'shop'],
+        ['lambda-deploy:name', 'billing'],
+      ],
+    ],
+  ] as [string, [string, string][]][])('%s: denied', (_, extra) => {
+    for (const [action, arn] of requests)
+      expect(
+        `${action} ${evaluate(doc('preview'), action, arn, sent([...ours.filter(([k]) => !extra.some(([e]) => e.toLowerCase() === k)), ...extra]))}`,
+      ).toBe(`${action} explicit-deny`);
+  });
+
+  it('its own keys, as the deploy writes them: allowed', () => {
+    const own = sent([
+      ...ours,
+      ['lambda-deploy:stage', 'pr-7'],
+      ['lambda-deploy:deploying', '2026-01-01T00:00:00Z'],
+    ]);
+    for (const [action, arn] of requests)
+      expect(`${action} ${evaluate(doc('preview'), action, arn, own)}`).toBe(`${action} allowed`);
+  });
+});
