@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { cutText, lineRedactor } from '../util/redact.js';
 import type { Logger } from '../util/logger.js';
@@ -9,6 +9,7 @@ import { pythonExecutable } from '../packaging/python-command.js';
 import { lambdaEnvironment, localRegion, type LambdaEnvironmentInput } from './lambda-environment.js';
 import { Deadline } from './deadline.js';
 import { LogBuffer, type LogStream } from './log-buffer.js';
+import { sourcePathRewriter } from './source-paths.js';
 import type { StreamedResponse } from './response-stream.js';
 import {
   MAX_RESPONSE_BYTES,
@@ -36,6 +37,11 @@ export interface LocalFunctionOptions {
   credentials?: LambdaEnvironmentInput['credentials'];
   /** The unpacked layers, the function's /opt (the dependencies layer). */
   optDir?: string;
+  /**
+   * The path to show for a packaged file (zip entry -> path), in the function's log lines and
+   * errors instead of its path in codeDir: the user's own file, which an editor opens.
+   */
+  sourcePaths?: ReadonlyMap<string, string>;
 }
 
 export interface LocalFunctionDeps {
@@ -112,7 +118,9 @@ export async function startLocalFunction(
   const info = await stat(codeDir).catch(() => undefined);
   if (!info?.isDirectory()) throw new Error(`local runtime: the package folder ${codeDir} does not exist`);
 
-  const fn = new LocalFunctionImpl({ ...options, codeDir }, deps, family);
+  // Node.js names a module by its real path, Python by the path it was given.
+  const roots = [codeDir, await realpath(codeDir)];
+  const fn = new LocalFunctionImpl({ ...options, codeDir }, deps, family, roots);
   await fn.warmUp();
   return fn;
 }
@@ -134,11 +142,14 @@ class LocalFunctionImpl implements LocalFunction {
   private readonly deadline = new Deadline();
   private stopped = false;
   private warnedReserved = false;
+  /** The package's paths in a text shown as the user's files. */
+  private readonly shown: (text: string) => string;
 
   constructor(
     private readonly options: LocalFunctionOptions,
     private readonly deps: LocalFunctionDeps,
     private readonly family: Family,
+    roots: readonly string[],
   ) {
     this.now = deps.now ?? Date.now;
     const parentEnv = deps.env ?? process.env;
@@ -158,7 +169,17 @@ class LocalFunctionImpl implements LocalFunction {
       deps.onLog ??
       ((line: string, _stream: LogStream, own: boolean) =>
         deps.logger.debug(`[${options.functionName}] ${shown(line, own)}`));
-    this.buffer = new LogBuffer(this.now, deps.maxLogLines ?? 2000, MAX_LINE_CHARS, sink);
+    this.shown = sourcePathRewriter(roots, options.sourcePaths ?? new Map());
+    this.buffer = new LogBuffer(this.now, deps.maxLogLines ?? 2000, MAX_LINE_CHARS, sink, this.shown);
+  }
+
+  /** The error with the package's paths in its message and stack trace shown as the user's files. */
+  private shownError(error: LambdaError): LambdaError {
+    return {
+      ...error,
+      errorMessage: this.shown(error.errorMessage),
+      ...(error.stackTrace && { stackTrace: error.stackTrace.map(this.shown) }),
+    };
   }
 
   logs(): string[] {
@@ -248,7 +269,8 @@ class LocalFunctionImpl implements LocalFunction {
     );
     // Known before init ends, so stop() can kill a runtime that hangs in init.
     this.process = proc;
-    const failure = this.stopped ? undefined : await proc.waitForInit(initSeconds * 1000);
+    const posted = this.stopped ? undefined : await proc.waitForInit(initSeconds * 1000);
+    const failure = posted && this.shownError(posted);
     if (this.stopped) {
       await proc.kill();
       return { errorType: 'Runtime.Stopped', errorMessage: `${this.functionName} was stopped` };
@@ -317,7 +339,7 @@ class LocalFunctionImpl implements LocalFunction {
     if (first.kind === 'response') {
       result = { ok: true, payload: parsePayload(first.body), requestId };
     } else if (first.kind === 'error') {
-      result = { ok: false, ...first.error, requestId };
+      result = { ok: false, ...this.shownError(first.error), requestId };
     } else {
       proc.server.abandon(requestId);
       if (this.process === proc) this.process = undefined;

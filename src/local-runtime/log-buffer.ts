@@ -20,6 +20,8 @@ export class LogBuffer {
     private readonly maxLines = 2000,
     private readonly maxLineLength = 16 * 1024,
     private readonly sink?: LogSink,
+    /** Applied to every line but our own (the package's paths shown as the user's files). */
+    private readonly rewrite: (line: string) => string = (line) => line,
   ) {}
 
   /** A chunk of a stream's output, not necessarily ending at a newline. */
@@ -48,7 +50,8 @@ export class LogBuffer {
    * A line of our own (START, END, timeouts), logged as Lambda logs its platform lines.
    * `own`: it holds only values we made (request id, duration), nothing to redact.
    */
-  add(stream: LogStream, line: string, own = false): void {
+  add(stream: LogStream, written: string, own = false): void {
+    const line = own ? written : this.rewrite(written);
     const cut = line.length > this.maxLineLength ? `${line.slice(0, this.maxLineLength)} [truncated]` : line;
     this.lines.push(`${isoTime(this.now())} ${cut}`);
     // Dropped in batches: removing the oldest line on every add moves the whole array each time.

@@ -183,6 +183,12 @@ export interface PackageResult extends PackageArtifact {
   dependencies?: DependenciesLayerArtifact;
   /** A slim package: the dependencies archive fetched at cold start (see slim-package.ts). */
   slim?: SlimPackage;
+  /**
+   * The function zip's entries that are files of `path` (zip entry -> the file's path
+   * there): the local runtime names these, not its unpacked copies, in tracebacks.
+   * Installed requirements and generated files are not among them.
+   */
+  sourceFiles?: ReadonlyMap<string, string>;
 }
 
 export class PackageTooLargeError extends Error {
@@ -221,6 +227,23 @@ function entriesFromFiles(
     bytes: f.size,
     source: { name: `${prefix}${f.path}`, file: f.absPath, size: f.size, executable: f.executable },
   }));
+}
+
+/**
+ * What the function zip holds: its largest parts, and the entries read from a file of
+ * the folder (not replaced by a generated or installed one) with that file's path.
+ */
+function contents(
+  folder: string,
+  collected: readonly { path: string; absPath: string }[],
+  entries: readonly Entry[],
+): Pick<PackageResult, 'largest' | 'sourceFiles'> {
+  const read = new Map(collected.map((f) => [f.path, f.absPath]));
+  const root = resolve(folder);
+  const sourceFiles = new Map<string, string>();
+  for (const { path, source } of entries)
+    if (source.file !== undefined && read.get(path) === source.file) sourceFiles.set(path, join(root, path));
+  return { largest: largestParts(entries), sourceFiles };
 }
 
 /** Later lists win over earlier ones; collisions are reported. */
@@ -444,7 +467,7 @@ async function buildWithPool(
     const zips = await writeZips(options, outDir, functionEntries, layerEntries, key, zipOptions, logger);
     return {
       ...zips.artifact,
-      largest: largestParts(functionEntries),
+      ...contents(options.path, collected, functionEntries),
       handler: generated.handler,
       ...(zips.layer ? { dependencies: zips.layer } : {}),
       ...(slim ? { slim: slim.artifact } : {}),

@@ -8,6 +8,7 @@ import {
   type InvokeOptions,
   type InvokeResult,
   type LocalFunction,
+  shownSourcePaths,
 } from '../local-runtime/index.js';
 import { restStageName } from '../resources/front-door/urls.js';
 import { isProtectedStage } from './undeploy.js';
@@ -322,6 +323,8 @@ async function startFunction(
       environment: { ...settings.environment, ...build.slim?.environment },
       credentials: build.slim?.credentials,
       ...(build.optDir && { optDir: build.optDir }),
+      // Tracebacks name the user's files, relative to where they run the command, not the unpacked copies.
+      ...(pkg.sourceFiles && { sourcePaths: shownSourcePaths(pkg.sourceFiles, process.cwd()) }),
       timeout: settings.timeout,
       memory: settings.memory,
       functionName: report.functionName,

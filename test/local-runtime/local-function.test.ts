@@ -142,6 +142,43 @@ describe('Python handlers', () => {
     expect(await fn.invoke({ x: 'again' })).toMatchObject({ ok: false, errorMessage: 'bad input: again' });
   });
 
+  it("names the files sourcePaths maps, not their unpacked copies, in an error's stack trace and message and in the logs", async () => {
+    const { fn, dir } = await start(
+      {
+        'app.py': 'import helper\n\ndef handler(event, context):\n    return helper.fail(event)\n',
+        'helper.py': 'def fail(event):\n    raise ValueError("bad " + event["x"])\n',
+      },
+      {
+        handler: 'app.handler',
+        sourcePaths: new Map([
+          ['app.py', 'src/app.py'],
+          ['helper.py', 'src/helper.py'],
+        ]),
+      },
+    );
+    const result = await fn.invoke({ x: `${dir}/helper.py` });
+    if (result.ok) throw new Error('the handler raised');
+    // The event's text happens to be such a path: an error message names it as the user's file too.
+    expect(result.errorMessage).toBe('bad src/helper.py');
+    expect(result.stackTrace?.map((frame) => frame.split('\n')[0])).toEqual([
+      expect.stringContaining('bootstrap.py'),
+      '  File "src/app.py", line 4, in handler',
+      '  File "src/helper.py", line 2, in fail',
+    ]);
+    const logs = fn.logs().join('\n');
+    expect(logs).toMatch(/Z {3}File "src\/helper\.py", line 2, in fail$/m);
+    expect(logs).not.toContain(`${dir}/`);
+  });
+
+  it('names the mapped file in an init error', async () => {
+    const { fn } = await start(
+      { 'app.py': 'import os\n\nTABLE = os.environ["TABLE_NAME"]\n' },
+      { handler: 'app.handler', sourcePaths: new Map([['app.py', 'app.py']]) },
+    );
+    const error = fn.initError();
+    expect(error?.stackTrace?.join('')).toContain('File "app.py", line 3, in <module>');
+  });
+
   it('fails a timed-out invocation like Lambda, then serves the next on a fresh runtime', async () => {
     const { fn } = await start(
       {

@@ -245,6 +245,26 @@ describe('buildPackage', () => {
     expect(second.codeSha256).toBe(first.codeSha256);
   });
 
+  it('names the files of the folder each entry was read from; generated files and those they replace are not among them', async () => {
+    const path = project('sources', {
+      'main.py': 'app = None\n',
+      'lib/util.py': 'X = 1\n',
+      [APP_SETTINGS_FILE]: '{"app": "other:app"}\n',
+    });
+    const adapterPath = join(root, 'stand-in-adapter-2.py');
+    writeFileSync(adapterPath, 'def handler(event, context):\n    pass\n');
+    const result = await buildPackage(options(path, { app: 'main:app', adapterPath }), {
+      logger: new RecordingLogger(),
+    });
+    expect(await names(result.zipPath)).toEqual([ADAPTER_FILE, APP_SETTINGS_FILE, 'lib/util.py', 'main.py']);
+    expect(result.sourceFiles).toEqual(
+      new Map([
+        ['lib/util.py', join(path, 'lib', 'util.py')],
+        ['main.py', join(path, 'main.py')],
+      ]),
+    );
+  });
+
   it('wraps an app with the adapter and a settings file, and hands back the adapter as handler', async () => {
     const path = project('webapp', { 'main.py': 'from flask import Flask\napp = Flask(__name__)\n' });
     const adapterPath = join(root, 'stand-in-adapter.py');

@@ -34,7 +34,7 @@ test('serve --watch: an edit is served on the same port, the request in flight a
   expect(original).toContain(slowLine);
   const source = original.replace(
     slowLine,
-    `${slowLine}\n    if name == "slow":\n        __import__("time").sleep(1.5)`,
+    `${slowLine}\n    if name == "slow":\n        __import__("time").sleep(1.5)\n    if name == "root":\n        name = context.function_name + " " + __import__("os").environ["LAMBDA_TASK_ROOT"]`,
   );
   writeFileSync(join(app, 'app.py'), source);
   const io = testIo({
@@ -92,12 +92,14 @@ test('serve --watch: an edit is served on the same port, the request in flight a
       (n) => n === 2,
     );
     expect(reloads).toBe(2);
+    // The failed build's traceback names the file that was edited, not its unpacked copy.
+    expect(failed).toContain(`File "${join(app, 'app.py')}" Line 2`);
     // Only the build serving is unpacked: the previous ones and the failed one are gone.
-    // Only the build serving is unpacked: the previous ones and the failed one (its traceback names its folder) are gone.
-    const failedDir = /File "(.*)[\\/]app\.py"/.exec(failed)![1]!;
-    const unpacked = readdirSync(dirname(failedDir)).filter((f) => f.startsWith('local-'));
-    expect(unpacked).toHaveLength(1);
-    expect(unpacked).not.toContain(basename(failedDir));
+    const answer = await fetch(`${url!}/?name=root`, { signal: AbortSignal.timeout(5000) });
+    const { message: serving } = (await answer.json()) as { message: string };
+    const taskRoot = /^Hi again, demo-local (.*)!$/.exec(serving)![1]!;
+    const unpacked = readdirSync(dirname(taskRoot)).filter((f) => f.startsWith('local-'));
+    expect(unpacked).toEqual([basename(taskRoot)]);
   } finally {
     io.interrupt();
     expect(await exited).toBe(0);

@@ -1,0 +1,189 @@
+/**
+ * A handler that raises under `serve` (and `deploy --target local`): the
+ * traceback on the terminal names the user's own file and line, relative to
+ * where they ran the command (`src/app.py`), which an editor opens; not the
+ * temporary folder the package was unpacked into. Files pip installed into the
+ * package keep their path there.
+ */
+import { afterAll, afterEach, expect, test } from '@jest/globals';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../../src/entry/cli/cli.js';
+import { buildWheel, testPython } from '../../support/vendor-wheels.js';
+import { testIo, type TestIo } from './io.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cli-serve-traceback-'));
+const home = process.cwd();
+afterEach(() => process.chdir(home));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Polls every 50 ms for up to 10 s; the last value seen. */
+async function until<T>(check: () => T, done: (value: T) => boolean): Promise<T> {
+  let value = check();
+  for (let i = 0; i < 200 && !done(value); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    value = check();
+  }
+  return value;
+}
+
+/** A project with its code in src/, the command run from the project's folder. */
+function project(name: string, files: Record<string, string>): string {
+  const root = join(dir, name);
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(join(root, 'src', file, '..'), { recursive: true });
+    writeFileSync(join(root, 'src', file), text);
+  }
+  process.chdir(root);
+  return root;
+}
+
+function io(root: string): TestIo {
+  return testIo({
+    ...process.env,
+    AWS_REGION: 'us-east-1',
+    GITHUB_WORKSPACE: root,
+    LAMBDA_DEPLOY_PYTHON: testPython(),
+    LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
+  });
+}
+
+/** Runs serve --verbose (the function's output live), requests /boom, and returns stderr once `seen` shows. */
+async function serveAndFail(root: string, args: string[], seen: RegExp, status = 502): Promise<string> {
+  const terminal = io(root);
+  const exited = main(
+    ['serve', '--name', 'demo', '--path', 'src', '--port', '0', '--verbose', ...args],
+    terminal,
+  );
+  try {
+    const url = await until(
+      () => /^Serving demo at (http:\/\/127\.0\.0\.1:\d+)/m.exec(terminal.stdout())?.[1],
+      (found) => found !== undefined,
+    );
+    expect(url).toBeDefined();
+    const answer = await fetch(`${url!}/boom`, { signal: AbortSignal.timeout(10_000) });
+    expect(answer.status).toBe(status);
+    return await until(terminal.stderr, (text) => seen.test(text));
+  } finally {
+    terminal.interrupt();
+    expect(await exited).toBe(0);
+  }
+}
+
+/** The unpacked package's folders, as the local runtime names them (RUNNER_TEMP-like output folder). */
+const UNPACKED = /lambda-stage-deploy-[^/\s]+\/local-[^/\s]+\//;
+
+const PYTHON_APP = {
+  'app.py': [
+    'from shop.orders import total',
+    '',
+    '',
+    'def handler(event, context):',
+    '    return {"statusCode": 200, "body": str(total(event))}',
+    '',
+  ].join('\n'),
+  'shop/__init__.py': '',
+  'shop/orders.py': [
+    'import tinydep',
+    '',
+    '',
+    'def total(event):',
+    '    if event.get("rawPath") == "/boom":',
+    '        return tinydep.explode()',
+    '    return 1',
+    '',
+  ].join('\n'),
+};
+
+test('serve, Python: the traceback names src/app.py and src/shop/orders.py at their lines; the installed requirement keeps its path', async () => {
+  const root = project('python', PYTHON_APP);
+  const wheels = join(root, 'wheels');
+  mkdirSync(wheels);
+  buildWheel(wheels, {
+    name: 'tinydep',
+    version: '1.0',
+    files: { 'tinydep/__init__.py': 'def explode():\n    raise ValueError("boom")\n' },
+  });
+  writeFileSync(join(root, 'src', 'requirements.txt'), 'tinydep==1.0\n');
+  const pipArgs = `--no-index --find-links ${wheels}`;
+  const stderr = await serveAndFail(root, ['--pip-args', pipArgs], /^\[demo-local\] ValueError: boom$/m);
+
+  const frames = stderr.split('\n').filter((line) => line.includes('File "'));
+  expect(frames).toEqual(
+    expect.arrayContaining([
+      '[demo-local]   File "src/app.py", line 5, in handler',
+      '[demo-local]   File "src/shop/orders.py", line 6, in total',
+    ]),
+  );
+  // pip installed it into the package: there is no file of the user's to name.
+  expect(frames).toContainEqual(
+    expect.stringMatching(/File ".*\/tinydep\/__init__\.py", line 2, in explode$/),
+  );
+  expect(frames.filter((line) => UNPACKED.test(line))).toEqual([
+    expect.stringContaining('tinydep/__init__.py'),
+  ]);
+  expect(stderr).toMatch(/^warning: GET \/boom -> 502: ValueError: boom$/m);
+}, 90_000);
+
+test('serve, Node.js: the stack names src/index.mjs and src/lib/orders.mjs at their lines and columns', async () => {
+  const root = project('node', {
+    'index.mjs': [
+      "import { total } from './lib/orders.mjs';",
+      '',
+      'export const handler = async (event) => ({ statusCode: 200, body: String(total(event)) });',
+      '',
+    ].join('\n'),
+    'lib/orders.mjs': [
+      'export function total(event) {',
+      "  if (event.rawPath === '/boom') throw new Error('boom');",
+      '  return 1;',
+      '}',
+      '',
+    ].join('\n'),
+  });
+  const stderr = await serveAndFail(
+    root,
+    ['--runtime', 'nodejs22.x', '--handler', 'index.handler'],
+    /at handler \(/,
+  );
+  const frames = stderr.split('\n').filter((line) => /^\[demo-local\]\s+at /.test(line));
+  expect(frames.slice(0, 2)).toEqual([
+    '[demo-local]     at total (src/lib/orders.mjs:2:40)',
+    '[demo-local]     at handler (src/index.mjs:3:74)',
+  ]);
+  expect(stderr).not.toMatch(UNPACKED);
+}, 90_000);
+
+test('serve, an ASGI app through the adapter: the traceback names src/main.py; the adapter keeps its path', async () => {
+  const root = project('asgi', {
+    'main.py': [
+      'async def app(scope, receive, send):',
+      '    if scope["type"] != "http":',
+      '        return',
+      '    if scope["path"] == "/boom":',
+      '        raise RuntimeError("boom")',
+      '    await send({"type": "http.response.start", "status": 200, "headers": []})',
+      '    await send({"type": "http.response.body", "body": b"ok"})',
+      '',
+    ].join('\n'),
+  });
+  const stderr = await serveAndFail(root, ['--app', 'main:app'], /^\[demo-local\] RuntimeError: boom$/m, 500);
+  const frames = stderr.split('\n').filter((line) => line.includes('File "'));
+  expect(frames).toContain('[demo-local]   File "src/main.py", line 5, in app');
+  expect(frames).toContainEqual(expect.stringMatching(/\/_lambda_deploy_adapter\.py", line \d+/));
+}, 90_000);
+
+test('deploy --target local, Python: the function logs printed for the failed smoke test name src/app.py', async () => {
+  const root = project('deploy', {
+    'app.py': 'def handler(event, context):\n    raise KeyError("DATABASE_URL")\n',
+  });
+  const terminal = io(root);
+  const code = await main(
+    ['deploy', '--name', 'demo', '--stage', 'dev', '--target', 'local', '--path', 'src'],
+    terminal,
+  );
+  expect(code).toBe(1);
+  expect(terminal.stderr()).toMatch(/Z {3}File "src\/app\.py", line 2, in handler$/m);
+  expect(terminal.stderr()).not.toMatch(UNPACKED);
+}, 90_000);

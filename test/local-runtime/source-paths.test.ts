@@ -1,0 +1,64 @@
+import { describe, expect, test } from '@jest/globals';
+import { shownSourcePaths, sourcePathRewriter } from '../../src/local-runtime/source-paths.js';
+
+const ROOT = '/tmp/lambda-deploy-x/local-abc';
+const shown = new Map([
+  ['app.py', 'src/app.py'],
+  ['shop/orders.py', 'src/shop/orders.py'],
+  ['my app.py', 'src/my app.py'],
+  ['index.mjs', 'src/index.mjs'],
+]);
+const rewrite = sourcePathRewriter([ROOT, '/private/tmp/lambda-deploy-x/local-abc'], shown);
+
+describe('sourcePathRewriter', () => {
+  test.each([
+    [`  File "${ROOT}/app.py", line 5, in handler`, '  File "src/app.py", line 5, in handler'],
+    [`  File "${ROOT}/shop/orders.py", line 6, in total`, '  File "src/shop/orders.py", line 6, in total'],
+    [`  File "${ROOT}/my app.py", line 1, in <module>`, '  File "src/my app.py", line 1, in <module>'],
+    [`    at handler (file://${ROOT}/index.mjs:3:74)`, '    at handler (src/index.mjs:3:74)'],
+    [`    at file:///private${ROOT}/index.mjs:1:7`, '    at src/index.mjs:1:7'],
+    [`    at handler (${ROOT}/index.mjs:3:74)`, '    at handler (src/index.mjs:3:74)'],
+    // Two on a line, one of them in a message.
+    [`${ROOT}/app.py and '${ROOT}/shop/orders.py'`, "src/app.py and 'src/shop/orders.py'"],
+  ])('%s', (line, expected) => {
+    expect(rewrite(line)).toBe(expected);
+  });
+
+  test.each([
+    // Installed into the package by pip or npm: no file of the user's.
+    `  File "${ROOT}/requests/api.py", line 59, in request`,
+    `    at f (file://${ROOT}/node_modules/x/index.js:1:1)`,
+    // Not an entry: a longer name, a folder, a sibling folder that starts the same.
+    `  File "${ROOT}/app.py.bak", line 1`,
+    `sys.path[0] = ${ROOT}/shop`,
+    `  File "${ROOT}2/app.py", line 1`,
+    'no path at all: app.py, line 5',
+  ])('leaves %s', (line) => {
+    expect(rewrite(line)).toBe(line);
+  });
+
+  test('a file URL names its entry percent-encoded', () => {
+    const spaced = sourcePathRewriter(['/tmp/a b'], new Map([['my app.mjs', 'my app.mjs']]));
+    expect(spaced('    at h (file:///tmp/a%20b/my%20app.mjs:2:3)')).toBe('    at h (my app.mjs:2:3)');
+    expect(spaced('    at h (/tmp/a b/my app.mjs:2:3)')).toBe('    at h (my app.mjs:2:3)');
+  });
+
+  test('with nothing to map, text is returned as it is', () => {
+    expect(sourcePathRewriter([ROOT], new Map())(`${ROOT}/app.py`)).toBe(`${ROOT}/app.py`);
+  });
+});
+
+describe('shownSourcePaths', () => {
+  test('relative to the current directory inside it, else absolute', () => {
+    const files = new Map([
+      ['app.py', '/home/ada/shop/src/app.py'],
+      ['lib/x.py', '/home/ada/other/lib/x.py'],
+    ]);
+    expect(shownSourcePaths(files, '/home/ada/shop')).toEqual(
+      new Map([
+        ['app.py', 'src/app.py'],
+        ['lib/x.py', '/home/ada/other/lib/x.py'],
+      ]),
+    );
+  });
+});
