@@ -25,6 +25,14 @@ const CONTINUATION = /^[ \t]+\S/;
 const TRACE_START =
   /^(Traceback \(most recent call last\)|During handling of the above exception|The above exception was the direct cause|Caused by:)/;
 
+/** The local runtime's timestamp before each line (see LogBuffer), which CloudWatch keeps apart from the message. */
+const LOCAL_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /;
+
+/** A line as the function wrote it: indented traceback lines are indented after the local timestamp. */
+function written(line: string): string {
+  return line.replace(LOCAL_TIME, '');
+}
+
 /** Splits messages into lines: the Lambda Python runtime joins a record's lines with `\r`. */
 export function splitLogLines(messages: readonly string[]): string[] {
   const lines: string[] = [];
@@ -50,9 +58,9 @@ export function errorBlocks(lines: readonly string[], maxBlockLines = 30): { tex
     // Indented lines and traceback headers belong to the block, and so does an error line
     // right after indented ones (Python's final `ValueError: boom`); two error lines in a row are two blocks.
     const continues = (k: number) =>
-      CONTINUATION.test(lines[k] as string) ||
-      TRACE_START.test(lines[k] as string) ||
-      (ERROR_LINE.test(lines[k] as string) && CONTINUATION.test(lines[k - 1] as string));
+      CONTINUATION.test(written(lines[k] as string)) ||
+      TRACE_START.test(written(lines[k] as string)) ||
+      (ERROR_LINE.test(lines[k] as string) && CONTINUATION.test(written(lines[k - 1] as string)));
     while (j < lines.length && continues(j)) {
       if (block.length < maxBlockLines) block.push(lines[j] as string);
       else if (block.length === maxBlockLines) block.push('  …');

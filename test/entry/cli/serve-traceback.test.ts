@@ -184,6 +184,9 @@ test('deploy --target local, Python: the function logs printed for the failed sm
     terminal,
   );
   expect(code).toBe(1);
-  expect(terminal.stderr()).toMatch(/Z {3}File "src\/app\.py", line 2, in handler$/m);
+  // In the errors first, with the rest of its traceback, and again in the last lines.
+  const [, errors = '', last = ''] = terminal.stderr().split(/^\s*--- (?:errors|last).*$/m);
+  for (const section of [errors, last])
+    expect(section).toMatch(/Z {3}File "src\/app\.py", line 2, in handler\n.*Z {5}raise KeyError/);
   expect(terminal.stderr()).not.toMatch(UNPACKED);
 }, 90_000);

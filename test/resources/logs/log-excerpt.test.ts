@@ -58,6 +58,20 @@ describe('errorBlocks', () => {
     ]);
   });
 
+  it("keeps the traceback lines with their error in the local runtime's timestamped lines", () => {
+    const at = '2026-12-06T05:08:57.992Z';
+    const lines = [
+      `${at} START RequestId: 1ff5405e-e87d-4c32-ac74-212107ccc060 Version: $LATEST`,
+      `${at} [ERROR] KeyError: 'DATABASE_URL'`,
+      `${at} Traceback (most recent call last):`,
+      `${at}   File "src/app.py", line 2, in handler`,
+      `${at}     raise KeyError("DATABASE_URL")`,
+      `${at} KeyError: 'DATABASE_URL'`,
+      `${at} END RequestId: 1ff5405e-e87d-4c32-ac74-212107ccc060`,
+    ];
+    expect(errorBlocks(lines)).toEqual([{ text: lines.slice(1, 6).join('\n'), count: 1 }]);
+  });
+
   it('counts repeats of one error once, whatever the request id', () => {
     const lines = [
       '[ERROR] 2024-05-01T10:00:00.123Z 8f5e2c1a-1111-2222-3333-444455556666 KeyError: x',
