@@ -759,8 +759,10 @@ async function rollBack(
       report.version = result.supersededBy;
     }
   }
-  // An error once, in the step's failure (which carries this message): here a line where it happened.
-  deps.logger.info(report.rollbackMessage);
+  // Said once: a rollback as a line where it happened; anything else (the stage serves the failing
+  // version) in the step's failure, which carries it, and here only with debug.
+  if (report.rolledBack) deps.logger.info(report.rollbackMessage);
+  else deps.logger.debug(report.rollbackMessage);
 }
 
 /**

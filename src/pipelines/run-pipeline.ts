@@ -358,19 +358,27 @@ function terminalPreviewStatements(stage: string, protectedStages: readonly stri
   );
 }
 
-/** The step's failure message: setFailed prints it past the logger, so it is redacted here. */
+/**
+ * The step's failure message: setFailed prints it past the logger, so it is redacted here.
+ * A rollback that went through was its own line already; one that did not (the stage
+ * serves the failing version) belongs to the failure.
+ */
 function failureMessage(
   report: {
     status: string;
     error?: string;
     rollbackMessage?: string;
+    rolledBack?: boolean;
     stage: string;
   },
   secrets: readonly (string | undefined)[] = [],
 ): string | undefined {
   if (report.status === 'success') return undefined;
   return redact(
-    [report.error ?? `Deploy of stage ${report.stage} failed.`, report.rollbackMessage]
+    [
+      report.error ?? `Deploy of stage ${report.stage} failed.`,
+      report.rolledBack ? '' : report.rollbackMessage,
+    ]
       .filter(Boolean)
       .join(' '),
     secrets,

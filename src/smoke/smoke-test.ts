@@ -241,7 +241,8 @@ export async function runSmokeTest(input: SmokeInput, deps: SmokeDeps): Promise<
     const detail = error.retry
       ? `GET ${target} ${error.reason} after ${attempts} attempt${attempts === 1 ? '' : 's'} within smoke-timeout ${input.timeoutSeconds} s.`
       : `GET ${target} ${error.reason}.`;
-    deps.logger.info(`Smoke test failed: ${detail}`);
+    // Said once, as the deploy's error (which carries it); here only with debug.
+    deps.logger.debug(`Smoke test failed: ${detail}`);
     return result('failed', detail);
   }
   const status = last?.kind === 'response' ? last.status : 0;

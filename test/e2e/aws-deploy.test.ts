@@ -263,7 +263,18 @@ describe('push to main, signed in through OIDC (role-to-assume)', () => {
       });
 
       expect(run.code).not.toBe(0);
-      expect(run.stdout).toMatch(/^::error::.*Smoke test failed/m);
+      // Each said once in the log: the rollback as a line (what went back to which version), the error as the failure.
+      // (The runner shows ::debug:: lines only with debug logging on.)
+      const lines = (text: string) =>
+        run.stdout.split('\n').filter((line) => line.includes(text) && !line.startsWith('::debug::'));
+      expect(lines('Smoke test failed')).toEqual([
+        expect.stringMatching(
+          /^::error::Smoke test failed: GET \S+ answered 500, expected 200-399 after \d+ attempts within smoke-timeout \d+ s\.$/,
+        ),
+      ]);
+      expect(lines('olled back')).toEqual([
+        'Rolled back: alias live of svc-main points at version 1 again; the stage is serving the previous version (version 2 failed the smoke test).',
+      ]);
       expect(run.outputs).toMatchObject({ 'rolled-back': 'true', version: '1', changed: 'true' });
       expect(run.outputs['code-sha256']).not.toBe(first.outputs['code-sha256']);
 

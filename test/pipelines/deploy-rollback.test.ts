@@ -42,12 +42,16 @@ it('the smoke test fails, live goes back to the version before', async () => {
   expect(run.failure).toMatch(/smoke/i);
   expect(run.report.rolledBack).toBe(true);
   expect(live).toBe('1');
-  // Said once as an error, in the step's failure; the log keeps it where it happened, as a line.
+  // The rollback is one info line, where it happened: what went back to which version.
   const said = run.report.rollbackMessage!;
-  expect(run.failure).toContain(said);
-  const levels = run.logger.lines.filter((l) => l.message.includes(said)).map((l) => l.level);
-  expect(levels).toContain('info');
-  expect(levels).not.toContain('error');
+  expect(said).toBe(
+    'Rolled back: alias live of shop-main points at version 1 again; the stage is serving the previous version (version 2 failed the smoke test).',
+  );
+  const shown = run.logger.lines.filter((l) => l.level !== 'debug');
+  expect(shown.filter((l) => /roll/i.test(l.message))).toEqual([{ level: 'info', message: said }]);
+  // The error is said once, as the step's failure, and does not say the rollback again.
+  expect(run.failure).toBe(run.report.error);
+  expect(shown.filter((l) => l.message.includes(run.report.error!))).toEqual([]);
 });
 
 it.each([
@@ -61,8 +65,11 @@ it.each([
   );
   expect(run.report.rollbackMessage).toContain(words);
   expect(run.failure).toContain(words);
-  // Nothing moved it: the failing version stays live, and the message says so.
+  // Nothing moved it: the failing version stays live, and the message says so, once: in the failure.
   expect(live).toBe('2');
+  expect(run.failure).toBe(`${run.report.error!} ${run.report.rollbackMessage!}`);
+  const shown = run.logger.lines.filter((l) => l.level !== 'debug');
+  expect(shown.filter((l) => l.message.includes('ROLLBACK FAILED'))).toEqual([]);
 });
 
 /**

@@ -97,7 +97,8 @@ export async function rollbackAlias(
     sleep: deps.sleep,
   };
   try {
-    deps.logger.info(
+    // Progress: the caller says the outcome once.
+    deps.logger.debug(
       `Rolling back: pointing alias ${LIVE_ALIAS} of ${functionName} back at version ${previousVersion} (version ${failedVersion} failed).`,
     );
     const moved = await withRetry(
@@ -154,6 +155,5 @@ export async function rollbackAlias(
     };
   }
   const message = `Rolled back: alias ${LIVE_ALIAS} of ${functionName} points at version ${previousVersion} again; the stage is serving the previous version (version ${failedVersion} ${target.failure ?? 'failed the smoke test'}).`;
-  deps.logger.info(message);
   return { rolledBack: true, message };
 }

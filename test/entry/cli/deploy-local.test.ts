@@ -106,26 +106,38 @@ test('--json: a field has one type across commands (byte counts numbers, flags b
     expect([field, fromDeploy[field]]).toEqual([field, fromPackage[field]]);
 }, 90_000);
 
-test('a deploy that fails says its error once on stderr, as the last line, and nothing on stdout', async () => {
-  const app = join(dir, 'broken');
-  cpSync(EXAMPLE, app, { recursive: true });
-  writeFileSync(
-    join(app, 'app.py'),
+test.each([
+  [
+    'cannot start',
     'def handler(event, context):\n    return 1\n\n\nraise RuntimeError("boom at init")\n',
-  );
-  const io = testIo({
-    ...process.env,
-    AWS_REGION: 'us-east-1',
-    GITHUB_WORKSPACE: dir,
-    LAMBDA_DEPLOY_PYTHON: testPython(),
-    LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
-  });
-  const args = ['deploy', '--name', 'demo', '--stage', 'broken', '--target', 'local', '--path', app];
-  expect(await main(args, io)).toBe(1);
-  expect(io.stdout()).toBe('');
-  const lines = io.stderr().trimEnd().split('\n');
-  const last = lines.at(-1)!;
-  expect(last).toMatch(/^error: .*boom at init/);
-  const sentence = last.replace(/^error: /, '').split(/(?<=\.) /)[0]!;
-  expect(lines.filter((l) => l.includes(sentence))).toEqual([last]);
-}, 90_000);
+    /^error: .*boom at init/,
+  ],
+  [
+    'fails its smoke test',
+    'def handler(event, context):\n    raise RuntimeError("boom")\n',
+    /^error: Smoke test failed: GET \S+ answered 502/,
+  ],
+])(
+  'a deploy whose function %s says its error once on stderr, as the last line, and nothing on stdout',
+  async (name, code, error) => {
+    const app = join(dir, name.replace(/ /g, '-'));
+    cpSync(EXAMPLE, app, { recursive: true });
+    writeFileSync(join(app, 'app.py'), code);
+    const io = testIo({
+      ...process.env,
+      AWS_REGION: 'us-east-1',
+      GITHUB_WORKSPACE: dir,
+      LAMBDA_DEPLOY_PYTHON: testPython(),
+      LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
+    });
+    const args = ['deploy', '--name', 'demo', '--stage', 'broken', '--target', 'local', '--path', app];
+    expect(await main(args, io)).toBe(1);
+    expect(io.stdout()).toBe('');
+    const lines = io.stderr().trimEnd().split('\n');
+    const last = lines.at(-1)!;
+    expect(last).toMatch(error);
+    const sentence = last.replace(/^error: /, '').split(/(?<=\.) /)[0]!;
+    expect(lines.filter((l) => l.includes(sentence))).toEqual([last]);
+  },
+  90_000,
+);
