@@ -381,6 +381,21 @@ class _Encoder(json.JSONEncoder):
 _ENCODER = _Encoder()
 
 
+def _from_the_function(exc_info):
+    """The traceback from the first frame that is not this runtime's, as Lambda's runtime reports it:
+    its own frame (the handler's caller) is no place a user looks for the error. Whole when it has
+    no other (a handler called with the wrong number of arguments)."""
+    etype, value, whole = exc_info
+    tb = whole
+    while tb is not None and tb.tb_frame.f_code.co_filename == _OWN_FILE:
+        tb = tb.tb_next
+    return etype, value, tb if tb is not None else whole
+
+
+# This module's file name as its frames carry it.
+_OWN_FILE = _from_the_function.__code__.co_filename
+
+
 def _error_from_exception(exc_info):
     etype, value, tb = exc_info
     return {
@@ -450,7 +465,7 @@ def handle_one(client, handler, headers, body):
     try:
         result = handler(event, context)
     except Exception:
-        exc_info = sys.exc_info()
+        exc_info = _from_the_function(sys.exc_info())
         error = _error_from_exception(exc_info)
         _print_error(error, exc_info)
         client.post_error(request_id, error)

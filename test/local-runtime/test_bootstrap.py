@@ -118,9 +118,20 @@ class BootstrapProcessTest(unittest.TestCase):
         self.assertEqual(path, "/2018-06-01/runtime/invocation/r1/error")
         self.assertEqual(error["errorType"], "KeyError")
         self.assertEqual(error["errorMessage"], "'missing'")
-        self.assertTrue(any("app.py" in line for line in error["stackTrace"]))
+        # As Lambda reports it: the function's frames, none of the runtime's own.
+        frames = [line.split("\n")[0].replace(os.sep, "/") for line in error["stackTrace"]]
+        self.assertEqual(len(frames), 1, frames)
+        self.assertRegex(frames[0], r'^  File ".*/src/app\.py", line 2, in handler$')
         self.assertIn("[ERROR] KeyError", proc.stderr)
         self.assertIn("Traceback", proc.stderr)
+        self.assertNotIn("bootstrap.py", proc.stderr)
+
+    def test_a_handler_called_with_the_wrong_arguments_keeps_the_frame_it_failed_in(self):
+        code = "def handler(event):\n    return 1\n"
+        _, posts = self.run_runtime({"app.py": code}, "app.handler", [("r1", {})])
+        error = posts[0][1]
+        self.assertEqual(error["errorType"], "TypeError")
+        self.assertEqual(len(error["stackTrace"]), 1, error["stackTrace"])
 
     def test_posts_an_init_error_and_exits(self):
         proc, posts = self.run_runtime({"app.py": "import nowhere_to_be_found\n"}, "app.handler", [])

@@ -123,6 +123,8 @@ test('serve, Python: the traceback names src/app.py and src/shop/orders.py at th
   expect(frames.filter((line) => UNPACKED.test(line))).toEqual([
     expect.stringContaining('tinydep/__init__.py'),
   ]);
+  // As Lambda prints it: no frame of the runtime that called the handler.
+  expect(frames.filter((line) => line.includes('bootstrap.py'))).toEqual([]);
   expect(stderr).toMatch(/^warning: GET \/boom -> 502: ValueError: boom$/m);
 }, 90_000);
 
