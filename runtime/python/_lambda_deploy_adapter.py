@@ -38,6 +38,10 @@ LIFESPAN_VAR = "LAMBDA_DEPLOY_LIFESPAN"
 LIFESPAN_TIMEOUT_VAR = "LAMBDA_DEPLOY_LIFESPAN_TIMEOUT"
 TEXT_TYPES_VAR = "LAMBDA_DEPLOY_TEXT_TYPES"
 BASE_PATH_VAR = "LAMBDA_DEPLOY_BASE_PATH"
+# Set to 1 by lambda-deploy's local runtime (serve): the app is imported while
+# the runtime starts, so a build whose app cannot be imported fails to start
+# (and serve --watch keeps the last good one) instead of failing a request.
+IMPORT_AT_INIT_VAR = "LAMBDA_DEPLOY_IMPORT_AT_INIT"
 # src/settings/adapter-settings.ts checks the action's `environment` input
 # against these rules; test/settings/adapter-settings-runtime.test.ts runs
 # both on the same values, so a change here must be made there too.
@@ -959,6 +963,28 @@ def _remaining_seconds(context):
         return None
 
 
+def _app_frames(exc):
+    """The frames of `exc`'s traceback in the package's own files (not this adapter's)."""
+    here = os.path.abspath(__file__)
+    frames = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        # "<frozen importlib._bootstrap>" and the like are no files.
+        path = "" if frame.filename.startswith("<") else os.path.abspath(frame.filename)
+        if path != here and path.startswith(_HERE + os.sep):
+            frames.append(frame)
+    return frames
+
+
+def _where_raised(exc):
+    """' (app.py, line 3)': the package's file and line where `exc` arose, or ''."""
+    if isinstance(exc, SyntaxError):
+        return ""  # its message says where already: "invalid syntax (app.py, line 3)"
+    frames = _app_frames(exc)
+    if not frames:
+        return ""
+    return " (%s, line %s)" % (os.path.relpath(frames[-1].filename, _HERE), frames[-1].lineno)
+
+
 def _event_keys(event):
     if isinstance(event, dict):
         return "its keys: %s" % (sorted(str(k) for k in event.keys()),)
@@ -968,6 +994,7 @@ def _event_keys(event):
 class _Adapter(object):
     def __init__(self):
         self.app = None
+        self.loaded = None
         self.asgi = False
         self.spec = None
         self.source = ENV_VAR
@@ -976,9 +1003,10 @@ class _Adapter(object):
         self.lifespan = None
         self.path_holds_root = True
 
-    def _ensure_app(self, context):
-        if self.app is not None:
-            return
+    def _load_app(self):
+        """The app imported (no lifespan, no request): once per container."""
+        if self.loaded is not None:
+            return self.loaded
         try:
             self.spec, self.source = _app_spec()
         except Exception:
@@ -990,9 +1018,33 @@ class _Adapter(object):
         self.asgi = _is_asgi(app)
         if self.asgi:
             self.path_holds_root = _path_holds_root_path(app)
-            if self.lifespan is None and self.settings.lifespan != "off":
-                self._start_lifespan(app, context)
+        self.loaded = app
+        return app
+
+    def _ensure_app(self, context):
+        if self.app is not None:
+            return
+        app = self._load_app()
+        if self.asgi and self.lifespan is None and self.settings.lifespan != "off":
+            self._start_lifespan(app, context)
         self.app = app
+
+    def import_at_init(self):
+        """Imports the app now, while the runtime starts: an app that cannot be
+        imported fails the init, its message naming the app and the file."""
+        try:
+            self._load_app()
+        except (Exception, SystemExit) as exc:
+            error = StartupError(
+                'could not import the app "%s": %s: %s%s'
+                % (self.spec, type(exc).__name__, exc, _where_raised(exc))
+            )
+            # The trace worth reading, for the local runtime to print: the app's
+            # own frames and the error, not the way through the runtime and here.
+            error.stack_trace = traceback.format_list(_app_frames(exc)) + list(
+                traceback.format_exception_only(type(exc), exc)
+            )
+            raise error from None
 
     def _named_app(self):
         if self.source == ENV_VAR:
@@ -1120,6 +1172,9 @@ class _Adapter(object):
 
 
 _ADAPTER = _Adapter()
+
+if os.environ.get(IMPORT_AT_INIT_VAR) == "1":
+    _ADAPTER.import_at_init()
 
 
 def handler(event, context):

@@ -507,8 +507,14 @@ def main():
     except Exception:
         # Any other exception raised while the module ran at import time.
         exc_info = sys.exc_info()
-        error = _error_from_exception(exc_info)
-        _print_error(error, exc_info)
+        stack = getattr(exc_info[1], "stack_trace", None)
+        if isinstance(stack, list):
+            # The adapter's app import names the trace worth reading: the app's, not the way to it.
+            error = {"errorMessage": str(exc_info[1]), "errorType": exc_info[0].__name__, "stackTrace": stack}
+            _print_error(error)
+        else:
+            error = _error_from_exception(exc_info)
+            _print_error(error, exc_info)
         client.post_init_error(error)
         return 1
 

@@ -29,6 +29,7 @@ import type { Logger } from '../util/logger.js';
 import { realSleep } from '../util/sleep.js';
 import { packageFacts, packageStep } from './package-pipeline.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+import { startFailureText } from './watch-changes.js';
 
 /**
  * A warning when the local Python is not the runtime's version (pure): the
@@ -66,6 +67,9 @@ function localPythonVersion(command: string): string | undefined {
     return undefined; // the runtime start reports a missing interpreter clearly
   }
 }
+
+/** Read by runtime/python/_lambda_deploy_adapter.py (IMPORT_AT_INIT_VAR). */
+export const IMPORT_AT_INIT = 'LAMBDA_DEPLOY_IMPORT_AT_INIT';
 
 /** A running local stage, for the CLI's serve. */
 export interface LocalStage {
@@ -225,6 +229,23 @@ function quietLogger(logger: Logger): Logger {
 }
 
 /**
+ * `logger` with its warnings held until `release`: said then (`say`) or
+ * dropped (a start that failed, whose error is said once by the caller);
+ * after it, warnings pass straight through.
+ */
+function heldWarnings(logger: Logger): { logger: Logger; release(say: boolean): void } {
+  let held: string[] | undefined = [];
+  return {
+    logger: { ...logger, warning: (m) => (held ? held.push(m) : logger.warning(m)) },
+    release(say) {
+      const said = held ?? [];
+      held = undefined;
+      if (say) for (const m of said) logger.warning(m);
+    },
+  };
+}
+
+/**
  * serve --watch: the package built again and started beside the running one;
  * the front door switches to it once it has started, and the previous one
  * stops after its requests. On a failure the new one is removed and the
@@ -239,13 +260,17 @@ async function reloadStage(
   const pkg = await packageStep(settings, { ...deps, logger: quietLogger(deps.logger) });
   const next = await newBuild(deps);
   running.starting = next;
+  const starting = heldWarnings(deps.logger);
   try {
     await unpack(next, pkg, deps);
     await prepareSlim(next, { ...facts, pkg }, deps);
-    await startFunction(next, { ...facts, pkg }, deps);
+    await startFunction(next, { ...facts, pkg }, { ...deps, logger: starting.logger }, true);
+    starting.release(true);
   } catch (error) {
-    const logs = next.fn ? localFunctionLogs(next.fn.logs(), { secrets: facts.hidden }).text : '';
-    if (logs) await deps.logger.group('Function logs', async () => deps.logger.untrusted(logs));
+    // Said once: the traceback here, the error in the line the watcher prints.
+    starting.release(false);
+    const text = next.fn ? startFailureText(next.fn.logs(), facts.hidden) : '';
+    if (text) await deps.logger.group('Function logs', async () => deps.logger.untrusted(text));
     await stopBuild(next);
     throw error;
   } finally {
@@ -309,18 +334,28 @@ async function prepareSlim(
   report.slim = build.slim.outcome;
 }
 
-/** Starts `build`'s function; one that cannot start fails here, its traceback in its logs. */
+/**
+ * Starts `build`'s function; one that cannot start fails here, its traceback
+ * in its logs. `importAtInit` (a reload): the adapter imports the app while the
+ * runtime starts, not at the first request as on Lambda, so a build whose app
+ * cannot be imported fails here rather than on a user's request.
+ */
 async function startFunction(
   build: Build,
   { settings, pkg, report }: StageFacts & { pkg: Package },
   deps: PipelineDeps,
+  importAtInit = false,
 ): Promise<LocalFunction> {
   const fn = await startLocalFunction(
     {
       codeDir: build.codeDir,
       runtime: settings.runtime,
       handler: pkg.handler,
-      environment: { ...settings.environment, ...build.slim?.environment },
+      environment: {
+        ...settings.environment,
+        ...build.slim?.environment,
+        ...(importAtInit && { [IMPORT_AT_INIT]: '1' }),
+      },
       credentials: build.slim?.credentials,
       ...(build.optDir && { optDir: build.optDir }),
       // Tracebacks name the user's files, relative to where they run the command, not the unpacked copies.

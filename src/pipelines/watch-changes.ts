@@ -1,5 +1,6 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { createFileFilter } from '../packaging/file-filter.js';
+import { redact } from '../util/redact.js';
 
 /**
  * serve --watch, pure: which changed paths call for a rebuild, when a burst
@@ -109,4 +110,16 @@ export function reloadedLine(paths: readonly string[], ms: number): string {
 export function reloadFailedLine(paths: readonly string[], error: string): string {
   const said = /[.!?]$/.test(error) ? error : `${error}.`;
   return `Reload after ${changedNames(paths)} changed failed: ${said} The server is still serving the last good build; the next change tries again.`;
+}
+
+/**
+ * What a build that could not start wrote (its traceback), for a failed
+ * reload: its log lines without their times, less the runtime's INIT_ lines
+ * and the `[ERROR]` line that the failure line says already; redacted.
+ */
+export function startFailureText(lines: readonly string[], secrets: readonly string[]): string {
+  const kept = lines
+    .map((line) => line.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, ''))
+    .filter((line) => !/^(?:INIT_START |INIT_REPORT |\[ERROR\] )/.test(line));
+  return redact(kept.join('\n'), secrets).trimEnd();
 }

@@ -4,6 +4,7 @@ import {
   changeFilter,
   reloadedLine,
   reloadFailedLine,
+  startFailureText,
 } from '../../src/pipelines/watch-changes.js';
 
 const scope = (over: Partial<Parameters<typeof changeFilter>[0]> = {}) => ({
@@ -105,4 +106,24 @@ describe('the reload lines', () => {
       'Reload after app.py changed failed: boom. The server is still serving the last good build; the next change tries again.',
     );
   });
+});
+
+test('a build that could not start: its traceback, without times, INIT_ lines or the [ERROR] line the failure line repeats; redacted', () => {
+  const lines = [
+    '2026-12-06T05:06:00.100Z INIT_START Runtime: python3.12 (python3)',
+    'loading settings for s3cr3t-token-value',
+    '2026-12-06T05:06:00.256Z [ERROR] StartupError: could not import the app "app:app": RuntimeError: boom (app.py, line 1)',
+    '2026-12-06T05:06:00.256Z Traceback (most recent call last):',
+    '2026-12-06T05:06:00.256Z   File "/tmp/local-x/app.py", line 1, in <module>',
+    '2026-12-06T05:06:00.257Z RuntimeError: boom',
+    '2026-12-06T05:06:00.262Z INIT_REPORT Init Duration: 82 ms Phase: init Status: error Error Type: StartupError',
+  ];
+  expect(startFailureText(lines, ['s3cr3t-token-value'])).toBe(
+    [
+      'loading settings for ***',
+      'Traceback (most recent call last):',
+      '  File "/tmp/local-x/app.py", line 1, in <module>',
+      'RuntimeError: boom',
+    ].join('\n'),
+  );
 });

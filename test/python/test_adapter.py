@@ -418,6 +418,52 @@ class StartupTest(unittest.TestCase):
         response = adapter.handler(event("http-api-v2-get-root"), Context())
         self.assertEqual(json.loads(response["body"])["path"], "/")
 
+    def test_import_at_init_fails_the_load_naming_the_file_and_keeps_the_apps_trace(self):
+        # LAMBDA_DEPLOY_IMPORT_AT_INIT=1 (set by the local runtime): the app is imported with
+        # the adapter, so a broken app fails the runtime's init instead of a request.
+        package = tempfile.mkdtemp(prefix="lambda-deploy-adapter-")
+        self.addCleanup(shutil.rmtree, package)
+        path = os.path.join(package, "_lambda_deploy_adapter.py")
+        shutil.copy(ADAPTER, path)
+        shutil.copy(os.path.join(APPS, "flaky_app.py"), os.path.join(package, "init_app.py"))
+        self.addCleanup(forget, "init_app")
+        self.addCleanup(lambda: package in sys.path and sys.path.remove(package))
+        os.environ["LAMBDA_DEPLOY_APP"] = "init_app:app"
+        os.environ["LAMBDA_DEPLOY_IMPORT_AT_INIT"] = "1"
+        os.environ["FLAKY_APP_FAIL"] = "1"
+        with self.assertRaises(Exception) as raised:
+            load_adapter(path)
+        error = raised.exception
+        self.assertEqual(type(error).__name__, "StartupError")
+        self.assertEqual(
+            str(error),
+            'could not import the app "init_app:app": RuntimeError: database URL missing '
+            "(flaky_app start-up failure) (init_app.py, line 6)",
+        )
+        trace = "".join(error.stack_trace)
+        self.assertIn('init_app.py", line 6, in <module>', trace)
+        self.assertTrue(trace.rstrip().endswith("RuntimeError: database URL missing (flaky_app start-up failure)"))
+        self.assertNotIn("_lambda_deploy_adapter", trace)
+        self.assertNotIn("<frozen", trace)
+        self.assertIsNone(error.__cause__)
+
+        # A syntax error names its file and line in its own message.
+        with open(os.path.join(package, "init_app.py"), "w") as handle:
+            handle.write("def app((environ, start_response):\n    pass\n")
+        forget("init_app")
+        with self.assertRaises(Exception) as raised:
+            load_adapter(path)
+        self.assertRegex(str(raised.exception), r'"init_app:app": SyntaxError: .*\(init_app\.py, line 1\)$')
+
+        # A good app is imported with the adapter, and served.
+        shutil.copy(os.path.join(APPS, "flaky_app.py"), os.path.join(package, "init_app.py"))
+        forget("init_app")
+        os.environ["FLAKY_APP_FAIL"] = "0"
+        adapter = load_adapter(path)
+        self.assertIn("init_app", sys.modules)
+        response = adapter.handler(event("http-api-v2-get-root"), Context())
+        self.assertEqual((response["statusCode"], response["body"]), (200, "flaky app is up"))
+
     def test_no_app_named_anywhere(self):
         adapter = load_adapter()
         err = io.StringIO()

@@ -4,7 +4,7 @@
  * saying why, and the next edit tries again.
  */
 import { afterAll, expect, test } from '@jest/globals';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { main } from '../../../src/entry/cli/cli.js';
@@ -100,6 +100,70 @@ test('serve --watch: an edit is served on the same port, the request in flight a
     const taskRoot = /^Hi again, demo-local (.*)!$/.exec(serving)![1]!;
     const unpacked = readdirSync(dirname(taskRoot)).filter((f) => f.startsWith('local-'));
     expect(unpacked).toEqual([basename(taskRoot)]);
+  } finally {
+    io.interrupt();
+    expect(await exited).toBe(0);
+  }
+}, 60_000);
+
+/** A WSGI app (standard library only) answering `text`; `before` goes first, at line 1. */
+function wsgiApp(text: string, before = ''): string {
+  return `${before}def app(environ, start_response):\n    start_response("200 OK", [("Content-Type", "text/plain")])\n    return [b"${text}"]\n`;
+}
+
+test('serve --watch --app: an edit whose app cannot be imported (a syntax error, a raise at import) keeps the last good build, its traceback printed once naming the file; a good edit then switches', async () => {
+  const app = join(dir, 'wsgi');
+  mkdirSync(app);
+  writeFileSync(join(app, 'app.py'), wsgiApp('v1'));
+  const io = testIo({
+    ...process.env,
+    AWS_REGION: 'us-east-1',
+    GITHUB_WORKSPACE: dir,
+    LAMBDA_DEPLOY_PYTHON: testPython(),
+    LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
+  });
+  const exited = main(
+    ['serve', '--name', 'wsgi', '--path', app, '--app', 'app:app', '--port', '0', '--watch'],
+    io,
+  );
+  try {
+    const url = await until(
+      () => /^Serving wsgi at (http:\/\/127\.0\.0\.1:\d+)/m.exec(io.stdout())?.[1],
+      (found) => found !== undefined,
+    );
+    expect(url).toBeDefined();
+    const answer = async () => {
+      const response = await fetch(`${url!}/`, { signal: AbortSignal.timeout(5000) });
+      return `${response.status} ${await response.text()}`;
+    };
+    expect(await answer()).toBe('200 v1');
+    const failures = () => io.stderr().match(/Reload after app\.py changed failed: .*$/gm) ?? [];
+
+    // A syntax error: the adapter would only meet it at the first request.
+    writeFileSync(join(app, 'app.py'), wsgiApp('v2').replace('def app(', 'def app(('));
+    const [syntax] = await until(failures, (found) => found.length === 1);
+    expect(syntax).toMatch(/SyntaxError: .*\(app\.py, line 1\)/);
+    expect(syntax).toContain('still serving the last good build');
+    expect(await answer()).toBe('200 v1');
+
+    // A module that raises at import (a missing setting, say).
+    const before = io.stderr().length;
+    writeFileSync(join(app, 'app.py'), wsgiApp('v3', 'raise RuntimeError("DATABASE_URL is not set")\n'));
+    const [, raised] = await until(failures, (found) => found.length === 2);
+    expect(raised).toMatch(/RuntimeError: DATABASE_URL is not set \(app\.py, line 1\)/);
+    expect(await answer()).toBe('200 v1');
+    // The traceback once, with the line that raised; no request was sent to the broken build.
+    const printed = io.stderr().slice(before);
+    expect(printed.match(/Traceback \(most recent call last\)/g)).toHaveLength(1);
+    expect(printed).toMatch(/File ".*app\.py", line 1/);
+    expect(printed).not.toMatch(/START RequestId/);
+    // The error itself twice: the traceback's last line and the failure line; no warning besides.
+    expect(printed.match(/RuntimeError: DATABASE_URL is not set/g)).toHaveLength(2);
+    expect(printed).not.toContain('init failed');
+
+    writeFileSync(join(app, 'app.py'), wsgiApp('v4'));
+    expect(await until(answer, (a) => a === '200 v4')).toBe('200 v4');
+    expect(failures()).toHaveLength(2);
   } finally {
     io.interrupt();
     expect(await exited).toBe(0);
