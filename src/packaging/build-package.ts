@@ -72,6 +72,7 @@ import { checkLocalPaths } from './lock-paths.js';
 import { checkPackageSize, formatBytes, formatCount, largestParts, type SizeEntry } from './size-check.js';
 import { packSlimDependencies, type SlimPackage } from './slim-package.js';
 import { EntryCache } from './entry-cache.js';
+import { InstallReuse, requirementsReadElsewhere } from './install-reuse.js';
 import {
   configureZipThreads,
   DEFAULT_LEVEL,
@@ -150,6 +151,8 @@ export interface BuildPackageDeps {
   env?: NodeJS.ProcessEnv;
   /** Who reads pip's advice: the action's inputs (default) or the CLI's flags. */
   surface?: Surface;
+  /** Installs kept between the builds of a session (serve --watch): unchanged inputs reuse the last one. */
+  installs?: InstallReuse;
 }
 
 /** A written zip. */
@@ -587,6 +590,30 @@ async function collectCode(
   return codeFiles;
 }
 
+/** What npm ci reads from the folder (package.json, the lockfile, .npmrc) and the platform it installs for. */
+async function npmInstallKey(options: BuildPackageOptions, lockfile: string): Promise<string> {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ version: 1, runtime: options.runtime, architecture: options.architecture }));
+  for (const file of ['package.json', lockfile, '.npmrc']) {
+    const path = join(options.path, file);
+    hash.update(`\0${file}\0`);
+    if (existsSync(path)) hash.update(await readFile(path));
+  }
+  return hash.digest('hex');
+}
+
+/** An install that succeeded, handed from this build's temporary folders to the session's reuse. */
+async function keepInstall(
+  reuse: InstallReuse,
+  kind: 'pip' | 'npm',
+  key: string,
+  dir: string,
+  temporary: string[],
+): Promise<void> {
+  temporary.splice(temporary.indexOf(dir), 1);
+  await reuse.keep(kind, key, dir);
+}
+
 /**
  * A function with dependencies, a lockfile and no node_modules (see
  * npm-install.ts): npm ci installs them for Lambda into a temporary folder
@@ -604,12 +631,22 @@ async function npmInstalledFiles(
   if (isPythonRuntime(options.runtime) || !existsSync(manifest)) return [];
   const plan = npmInstallPlan(await readFile(manifest, 'utf8'), (f) => existsSync(join(options.path, f)));
   if (!plan || !('install' in plan)) return [];
-  const staging = await mkdtemp(join(tmpdir(), 'lambda-deploy-npm-'));
-  temporary.push(staging);
   const { lockfile } = plan;
-  await deps.logger.group(`Installing Node.js dependencies (${lockfile})`, () =>
-    npmCi({ path: options.path, lockfile, targetDir: staging, architecture: options.architecture }, deps),
-  );
+  const key = await npmInstallKey(options, lockfile);
+  let staging = deps.installs?.find('npm', key);
+  if (staging) {
+    deps.logger.info(
+      `Node.js dependencies unchanged (package.json, ${lockfile}): the previous install reused`,
+    );
+  } else {
+    const target = await mkdtemp(join(tmpdir(), 'lambda-deploy-npm-'));
+    temporary.push(target);
+    await deps.logger.group(`Installing Node.js dependencies (${lockfile})`, () =>
+      npmCi({ path: options.path, lockfile, targetDir: target, architecture: options.architecture }, deps),
+    );
+    if (deps.installs) await keepInstall(deps.installs, 'npm', key, target, temporary);
+    staging = target;
+  }
   if (!existsSync(join(staging, 'node_modules'))) return [];
   const walk = walkingFilter(
     staging,
@@ -1277,22 +1314,36 @@ async function installRequirements(
   prefetch: Prefetcher,
   deps: BuildPackageDeps,
 ) {
-  const staging = await mkdtemp(join(tmpdir(), 'lambda-deploy-deps-'));
-  temporary.push(staging);
   const shown = requirements.lockfile ?? requirements.file;
-  await deps.logger.group(`Installing requirements (${relative(options.path, shown) || shown})`, () =>
-    pipInstall(
-      {
-        requirements: requirements.file,
-        ...(requirements.lockfile && { lockfile: requirements.lockfile }),
-        targetDir: staging,
-        runtime: options.runtime,
-        architecture: options.architecture,
-        pipArgs: options.pipArgs,
-      },
-      deps,
-    ),
-  );
+  const text = await readFile(requirements.file);
+  // A locked project's key is the written file's: a changed pin builds the layer again, an unchanged one reuses it.
+  const key = dependenciesKey(text, options.runtime, options.architecture, options.pipArgs);
+  const reuse =
+    deps.installs && !requirementsReadElsewhere(text.toString('utf8')) ? deps.installs : undefined;
+  let staging = reuse?.find('pip', key);
+  if (staging) {
+    deps.logger.info(
+      `Requirements unchanged (${relative(options.path, shown) || shown}): the previous install reused`,
+    );
+  } else {
+    const target = await mkdtemp(join(tmpdir(), 'lambda-deploy-deps-'));
+    temporary.push(target);
+    await deps.logger.group(`Installing requirements (${relative(options.path, shown) || shown})`, () =>
+      pipInstall(
+        {
+          requirements: requirements.file,
+          ...(requirements.lockfile && { lockfile: requirements.lockfile }),
+          targetDir: target,
+          runtime: options.runtime,
+          architecture: options.architecture,
+          pipArgs: options.pipArgs,
+        },
+        deps,
+      ),
+    );
+    if (reuse) await keepInstall(reuse, 'pip', key, target, temporary);
+    staging = target;
+  }
   const installed = await collectFiles(
     staging,
     walkingFilter(
@@ -1303,13 +1354,6 @@ async function installRequirements(
     ),
   );
   prefetch.end();
-  // A locked project's key is the written file's: a changed pin builds the layer again, an unchanged one reuses it.
-  const key = dependenciesKey(
-    await readFile(requirements.file),
-    options.runtime,
-    options.architecture,
-    options.pipArgs,
-  );
   // Built from source (a path, or pip-args' --platform) or a wheel auditwheel did not repair: it may link the runner's libraries.
   const { linked, tooNew, musl, newerCxx } = await installedNeeds(installed, options);
   // No layer can stand in for Lambda's glibc or libstdc++ (musllinux wheels need musl): refused, as the folder's own files are.

@@ -15,6 +15,7 @@ import { isProtectedStage } from './undeploy.js';
 import { localRegion } from '../local-runtime/lambda-environment.js';
 import { prepareLocalSlim, type LocalSlim } from './local-slim.js';
 import { defaultOutDir } from '../packaging/build-package.js';
+import { InstallReuse } from '../packaging/install-reuse.js';
 import { pythonExecutable } from '../packaging/python-command.js';
 import { extractZip } from '../packaging/zip-reader.js';
 import type { Plan } from '../model/plan.js';
@@ -25,7 +26,7 @@ import { type Settings } from '../model/settings.js';
 import { localFunctionLogs } from '../resources/logs/function-logs.js';
 import { runSmokeTest } from '../smoke/smoke-test.js';
 import { errorMessage } from '../util/retry.js';
-import type { Logger } from '../util/logger.js';
+import { boundLogger, type Logger } from '../util/logger.js';
 import { realSleep } from '../util/sleep.js';
 import { packageFacts, packageStep } from './package-pipeline.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -100,14 +101,20 @@ export async function deployLocally(
   const now = deps.now ?? Date.now;
   const started = now();
   const { logger } = deps;
-  const pkg = await packageStep(settings, deps);
+  // serve: the installs are kept for its rebuilds, which reuse them while the dependencies' inputs are unchanged.
+  const installs = deps.keepLocalRunning ? new InstallReuse() : undefined;
+  const pkg = await packageStep(settings, deps, 0, installs).catch(async (error: unknown) => {
+    await installs?.clear();
+    throw error;
+  });
   const stage = plan.stage || 'local';
   const hidden = secretValues(settings, plan);
   const report = initialReport(settings, plan, pkg, stage);
-  const running: Running = { starting: await newBuild(deps) };
+  const running: Running = { starting: await newBuild(deps), installs };
   const stop = async () => {
     await running.door?.close();
     for (const build of new Set([running.current, running.starting])) if (build) await stopBuild(build);
+    await installs?.clear();
   };
   try {
     await unpack(running.starting!, pkg, deps);
@@ -169,6 +176,8 @@ interface Running {
   current?: Build;
   /** A build starting (the first one, or a reload's). */
   starting?: Build;
+  /** The dependencies installed for the builds, kept for a reload while their inputs are unchanged. */
+  installs?: InstallReuse;
 }
 
 /** What a stage's builds share. */
@@ -219,7 +228,7 @@ function drained(build: Build): Promise<void> {
 /** A logger for a rebuild: its warnings and errors, the rest (groups, progress) only with --verbose. */
 function quietLogger(logger: Logger): Logger {
   return {
-    ...logger,
+    ...boundLogger(logger),
     info: (m) => logger.debug(m),
     group: (title, fn) => {
       logger.debug(title);
@@ -236,7 +245,7 @@ function quietLogger(logger: Logger): Logger {
 function heldWarnings(logger: Logger): { logger: Logger; release(say: boolean): void } {
   let held: string[] | undefined = [];
   return {
-    logger: { ...logger, warning: (m) => (held ? held.push(m) : logger.warning(m)) },
+    logger: { ...boundLogger(logger), warning: (m) => (held ? held.push(m) : logger.warning(m)) },
     release(say) {
       const said = held ?? [];
       held = undefined;
@@ -257,7 +266,7 @@ async function reloadStage(
   deps: PipelineDeps,
 ): Promise<void> {
   const { settings } = facts;
-  const pkg = await packageStep(settings, { ...deps, logger: quietLogger(deps.logger) });
+  const pkg = await packageStep(settings, { ...deps, logger: quietLogger(deps.logger) }, 0, running.installs);
   const next = await newBuild(deps);
   running.starting = next;
   const starting = heldWarnings(deps.logger);

@@ -1,13 +1,18 @@
 import { buildPackage, defaultOutDir, type PackageResult } from '../packaging/build-package.js';
+import type { InstallReuse } from '../packaging/install-reuse.js';
 import type { DeployReport } from '../model/outcome.js';
 import type { Settings } from '../model/settings.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
-/** Builds the package (pip install, zip, size check) into deps.outDir (default RUNNER_TEMP, for later steps). */
+/**
+ * Builds the package (pip install, zip, size check) into deps.outDir (default
+ * RUNNER_TEMP, for later steps); `installs`: a session's kept installs (serve).
+ */
 export async function packageStep(
   settings: Settings,
   deps: PipelineDeps,
   layerBytes = 0,
+  installs?: InstallReuse,
 ): Promise<PackageResult> {
   return deps.logger.group('Package', () =>
     buildPackage(
@@ -18,7 +23,12 @@ export async function packageStep(
         layerBytes,
         keepWarm: Boolean(settings.keepWarm),
       },
-      { logger: deps.logger, env: deps.env, ...(deps.surface && { surface: deps.surface }) },
+      {
+        logger: deps.logger,
+        env: deps.env,
+        ...(deps.surface && { surface: deps.surface }),
+        ...(installs && { installs }),
+      },
     ),
   );
 }

@@ -57,6 +57,19 @@ export class RecordingLogger implements Logger {
   }
 }
 
+/** `logger`'s methods bound to it, to spread and override some (a class's methods are no own properties). */
+export function boundLogger(logger: Logger): Logger {
+  return {
+    info: (m) => logger.info(m),
+    warning: (m) => logger.warning(m),
+    error: (m) => logger.error(m),
+    debug: (m) => logger.debug(m),
+    group: (title, fn) => logger.group(title, fn),
+    mask: (secret) => logger.mask(secret),
+    untrusted: (text) => logger.untrusted(text),
+  };
+}
+
 /**
  * `logger`, also putting every value masked through it in `into` (once):
  * what a step masks in the job log (an API key, credentials, values read
@@ -64,12 +77,7 @@ export class RecordingLogger implements Logger {
  */
 export function keepMasked(logger: Logger, into: string[]): Logger {
   return {
-    info: (m) => logger.info(m),
-    warning: (m) => logger.warning(m),
-    error: (m) => logger.error(m),
-    debug: (m) => logger.debug(m),
-    group: (title, fn) => logger.group(title, fn),
-    untrusted: (text) => logger.untrusted(text),
+    ...boundLogger(logger),
     mask: (secret) => {
       if (secret && !into.includes(secret)) into.push(secret);
       logger.mask(secret);

@@ -1,0 +1,49 @@
+import { rm } from 'node:fs/promises';
+
+/**
+ * The dependencies a build installed (pip's or npm's folder), kept for the
+ * next build of the same session (serve --watch): a rebuild whose installer
+ * inputs (requirements or lockfile, runtime, architecture, pip-args) have the
+ * same key reuses the folder instead of installing again. One folder a kind:
+ * a new key replaces (and removes) the previous one.
+ */
+export class InstallReuse {
+  private readonly kept = new Map<string, { key: string; dir: string }>();
+
+  /** The folder installed for `key`, when the last install of `kind` had it. */
+  find(kind: 'pip' | 'npm', key: string): string | undefined {
+    const found = this.kept.get(kind);
+    return found?.key === key ? found.dir : undefined;
+  }
+
+  /** Keeps `dir` (now owned here) as `kind`'s install for `key`; removes the one it replaces. */
+  async keep(kind: 'pip' | 'npm', key: string, dir: string): Promise<void> {
+    const before = this.kept.get(kind);
+    this.kept.set(kind, { key, dir });
+    if (before && before.dir !== dir) await rm(before.dir, { recursive: true, force: true });
+  }
+
+  /** Removes every kept folder (the session ends). */
+  async clear(): Promise<void> {
+    const dirs = [...this.kept.values()].map((k) => k.dir);
+    this.kept.clear();
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Whether pip's result may hang on more than the requirements file's text: a
+ * line naming a local path (`./lib`, `-e ../pkg`, `file:`), whose files can
+ * change while the file does not, or another file (`-r`, `-c`), whose text
+ * the key does not cover. Such requirements are installed every time.
+ */
+export function requirementsReadElsewhere(text: string): boolean {
+  return text.split(/\r?\n/).some((raw) => {
+    const line = raw.replace(/(^|\s)#.*$/, '').trim();
+    return (
+      /^(?:-r|-c|--requirement|--constraint)\b/.test(line) ||
+      /^(?:(?:-e|--editable)\s*=?\s*)?(?:\.{1,2}(?:[\\/]|$)|[\\/]|~|[A-Za-z]:[\\/]|file:)/.test(line) ||
+      /@\s*file:/.test(line)
+    );
+  });
+}

@@ -1,0 +1,189 @@
+/**
+ * serve --watch rebuilds: the dependencies are installed again only when what
+ * the installer reads changed. pip and npm are stand-ins that count their
+ * installs and write what they would install.
+ */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildPackage, type BuildPackageOptions } from '../../src/packaging/build-package.js';
+import type { CommandRunner } from '../../src/packaging/command-runner.js';
+import { InstallReuse, requirementsReadElsewhere } from '../../src/packaging/install-reuse.js';
+import { listZip } from '../../src/packaging/zip-reader.js';
+import { RecordingLogger } from '../../src/util/logger.js';
+import { testPython } from '../support/vendor-wheels.js';
+import { tempDir } from './helpers.js';
+
+const { dir: root, cleanup } = tempDir('install-reuse');
+afterAll(cleanup);
+
+/** pip and npm stand-ins: each install writes one package (its version from the requirements / lockfile). */
+function countingInstaller() {
+  const installs: string[] = [];
+  const runner: CommandRunner = {
+    async run(command, args, options) {
+      const target = args[args.indexOf('--target') + 1];
+      if (args.includes('install') && args.includes('--target') && target) {
+        installs.push('pip');
+        mkdirSync(join(target, 'greetlib'), { recursive: true });
+        writeFileSync(join(target, 'greetlib', '__init__.py'), `# install ${installs.length}\n`);
+        return { exitCode: 0, output: '' };
+      }
+      if (args.includes('ci') && options?.cwd) {
+        installs.push('npm');
+        mkdirSync(join(options.cwd, 'node_modules', 'greet'), { recursive: true });
+        writeFileSync(join(options.cwd, 'node_modules', 'greet', 'package.json'), '{"name":"greet"}');
+        return { exitCode: 0, output: '' };
+      }
+      // Anything else (a probe of the local Python or npm): run for real.
+      const { createCommandRunner } = await import('../../src/packaging/command-runner.js');
+      return createCommandRunner(new RecordingLogger()).run(command, args, options);
+    },
+  };
+  return { runner, installs };
+}
+
+function options(path: string, over: Partial<BuildPackageOptions> = {}): BuildPackageOptions {
+  return {
+    name: 'svc',
+    path,
+    runtime: 'python3.12',
+    architecture: 'x86_64',
+    handler: 'app.handler',
+    app: undefined,
+    requirements: undefined,
+    pipArgs: [],
+    include: [],
+    exclude: [],
+    dependenciesLayer: false,
+    outDir: join(root, 'out'),
+    ...over,
+  };
+}
+
+const stagingFolders = (prefix: string) => readdirSync(tmpdir()).filter((f) => f.startsWith(prefix));
+
+describe('a session reuses the dependencies it installed while their inputs are unchanged', () => {
+  const env = { ...process.env, LAMBDA_DEPLOY_PYTHON: testPython() };
+
+  it('pip: an edit of the code reuses the install; an edit of requirements.txt or of pip-args installs again', async () => {
+    const path = join(root, 'py');
+    mkdirSync(path);
+    writeFileSync(join(path, 'app.py'), 'def handler(event, context):\n    return 1\n');
+    writeFileSync(join(path, 'requirements.txt'), 'greetlib==1.0\n');
+    const { runner, installs } = countingInstaller();
+    const reuse = new InstallReuse();
+    const logger = new RecordingLogger();
+    const build = (over: Partial<BuildPackageOptions> = {}) =>
+      buildPackage(options(path, { requirements: join(path, 'requirements.txt'), ...over }), {
+        logger,
+        runner,
+        env,
+        installs: reuse,
+      });
+    const before = stagingFolders('lambda-deploy-deps-').length;
+
+    const first = await build();
+    expect(installs).toEqual(['pip']);
+    writeFileSync(join(path, 'app.py'), 'def handler(event, context):\n    return 2\n');
+    const second = await build();
+    expect(installs).toEqual(['pip']);
+    expect(logger.text()).toContain('Requirements unchanged (requirements.txt): the previous install reused');
+    // The same dependencies in the package, the new code beside them.
+    const entries = async (zip: string) => (await listZip(zip)).map((e) => e.name).sort();
+    expect(await entries(second.zipPath)).toEqual(await entries(first.zipPath));
+    expect(second.codeSha256).not.toBe(first.codeSha256);
+    // One install kept for the session, none left by the builds.
+    expect(stagingFolders('lambda-deploy-deps-').length).toBe(before + 1);
+
+    writeFileSync(join(path, 'requirements.txt'), 'greetlib==1.1\n');
+    await build();
+    expect(installs).toEqual(['pip', 'pip']);
+    await build({ pipArgs: ['--pre'] });
+    expect(installs).toEqual(['pip', 'pip', 'pip']);
+    await build({ pipArgs: ['--pre'] });
+    expect(installs).toEqual(['pip', 'pip', 'pip']);
+    expect(stagingFolders('lambda-deploy-deps-').length).toBe(before + 1);
+
+    await reuse.clear();
+    expect(stagingFolders('lambda-deploy-deps-').length).toBe(before);
+  }, 60_000);
+
+  it('pip: requirements that read other files or local paths are installed every time; without a session, every build installs', async () => {
+    const path = join(root, 'py-local');
+    mkdirSync(join(path, 'lib'), { recursive: true });
+    writeFileSync(join(path, 'app.py'), 'def handler(event, context):\n    return 1\n');
+    writeFileSync(join(path, 'requirements.txt'), 'greetlib==1.0\n./lib\n');
+    const { runner, installs } = countingInstaller();
+    const reuse = new InstallReuse();
+    const build = (installsKept?: InstallReuse) =>
+      buildPackage(options(path, { requirements: join(path, 'requirements.txt') }), {
+        logger: new RecordingLogger(),
+        runner,
+        env,
+        ...(installsKept && { installs: installsKept }),
+      });
+    await build(reuse);
+    await build(reuse);
+    expect(installs).toEqual(['pip', 'pip']);
+    await reuse.clear();
+
+    writeFileSync(join(path, 'requirements.txt'), 'greetlib==1.0\n');
+    await build();
+    await build();
+    expect(installs).toEqual(['pip', 'pip', 'pip', 'pip']);
+  }, 60_000);
+
+  it('npm: an edit of the code reuses node_modules; an edit of package.json or the lockfile installs again', async () => {
+    const path = join(root, 'node');
+    mkdirSync(path);
+    writeFileSync(join(path, 'index.mjs'), 'export const handler = async () => 1;\n');
+    writeFileSync(join(path, 'package.json'), '{"name":"fn","dependencies":{"greet":"1.0.0"}}');
+    writeFileSync(join(path, 'package-lock.json'), '{"lockfileVersion":3,"packages":{}}');
+    const { runner, installs } = countingInstaller();
+    const reuse = new InstallReuse();
+    const logger = new RecordingLogger();
+    const build = () =>
+      buildPackage(options(path, { runtime: 'nodejs20.x', handler: 'index.handler' }), {
+        logger,
+        runner,
+        env,
+        installs: reuse,
+      });
+    const first = await build();
+    expect((await listZip(first.zipPath)).map((e) => e.name)).toContain('node_modules/greet/package.json');
+    writeFileSync(join(path, 'index.mjs'), 'export const handler = async () => 2;\n');
+    const second = await build();
+    expect(installs).toEqual(['npm']);
+    expect((await listZip(second.zipPath)).map((e) => e.name)).toContain('node_modules/greet/package.json');
+    expect(logger.text()).toContain('Node.js dependencies unchanged (package.json, package-lock.json)');
+
+    writeFileSync(join(path, 'package-lock.json'), '{"lockfileVersion":3,"packages":{"":{}}}');
+    await build();
+    writeFileSync(join(path, 'package.json'), '{"name":"fn","dependencies":{"greet":"1.0.1"}}');
+    await build();
+    expect(installs).toEqual(['npm', 'npm', 'npm']);
+    await reuse.clear();
+    expect(existsSync(join(path, 'node_modules'))).toBe(false);
+  }, 60_000);
+});
+
+describe('requirementsReadElsewhere', () => {
+  it.each<[string, boolean]>([
+    ['flask==3.0\nrequests>=2  # http\n', false],
+    ['# -r base.txt\nflask\n', false],
+    ['-r base.txt\n', true],
+    ['--requirement=base.txt\n', true],
+    ['-c constraints.txt\nflask\n', true],
+    ['./libs/shared\n', true],
+    ['-e ../pkg\n', true],
+    ['--editable=./pkg\n', true],
+    ['/abs/wheel.whl\n', true],
+    ['mylib @ file:///home/me/mylib\n', true],
+    ['file:./lib\n', true],
+    ['mylib @ https://example.com/mylib.whl\n', false],
+  ])('%j -> %s', (text, expected) => {
+    expect(requirementsReadElsewhere(text)).toBe(expected);
+  });
+});
