@@ -1,12 +1,15 @@
-import { watch } from 'node:fs';
+import type { watch } from 'node:fs';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/retry.js';
 import type { LocalStage } from './deploy-local.js';
+import { watchFolders } from './folder-watch.js';
 import {
   ChangeBatch,
   changeFilter,
+  folderFilter,
   reloadedLine,
   reloadFailedLine,
+  watchStoppedLine,
   type WatchScope,
 } from './watch-changes.js';
 
@@ -26,7 +29,7 @@ export interface Watching {
 export function watchAndReload(
   stage: Pick<LocalStage, 'reload'>,
   scope: WatchScope,
-  deps: { logger: Logger; now?: () => number; quietMs?: number },
+  deps: { logger: Logger; now?: () => number; quietMs?: number; watch?: typeof watch },
 ): Watching {
   const now = deps.now ?? Date.now;
   const relevant = changeFilter(scope);
@@ -58,17 +61,17 @@ export function watchAndReload(
     });
   }
 
-  const watcher = watch(scope.path, { recursive: true }, (_event, filename) => {
-    // No name (rare, platform-dependent): something changed, so rebuild.
-    const relPath = filename === null ? '' : String(filename);
-    if (relPath && !relevant(relPath)) return;
-    schedule(batch.add(relPath || 'a file', now()));
+  const watcher = watchFolders({
+    root: scope.path,
+    folderWatched: folderFilter(scope),
+    onChange: (relPath) => {
+      // No name (rare, platform-dependent): something changed, so rebuild.
+      if (relPath && !relevant(relPath)) return;
+      schedule(batch.add(relPath || 'a file', now()));
+    },
+    onError: (error) => deps.logger.warning(watchStoppedLine(scope.path, error)),
+    ...(deps.watch && { watch: deps.watch }),
   });
-  watcher.on('error', (error) =>
-    deps.logger.warning(
-      `--watch stopped watching ${scope.path}: ${errorMessage(error)}; still serving the last build (restart serve to watch again).`,
-    ),
-  );
   return {
     async close() {
       closed = true;

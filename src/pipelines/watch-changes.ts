@@ -50,21 +50,64 @@ function inside(root: string, dir: string): string | undefined {
  */
 export function changeFilter(scope: WatchScope): (relPath: string) => boolean {
   const requirements = scope.requirements ? inside(scope.path, scope.requirements) : undefined;
+  const { filter, folderWatched } = watchFilters(scope);
+  return (raw) => {
+    const relPath = raw.split(/[\\/]/).join('/');
+    if (relPath === requirements || BUILD_INPUTS.has(relPath)) return true;
+    const parts = relPath.split('/');
+    if (parts.length > 1 && !folderWatched(parts.slice(0, -1).join('/'))) return false;
+    return !isNeverWatched(relPath) && filter.includeFile(relPath);
+  };
+}
+
+/**
+ * Whether the folder `relDir` (relative to --path, forward slashes; '' for
+ * --path itself) can hold a file of the package: the folders worth a watch.
+ * None under .venv, .git, __pycache__, the build's output (and, for Python,
+ * node_modules): the packaging's own filter leaves them out, and their
+ * thousands of folders would each take one of Linux's inotify watches.
+ */
+export function folderFilter(scope: WatchScope): (relDir: string) => boolean {
+  return watchFilters(scope).folderWatched;
+}
+
+function watchFilters(scope: WatchScope) {
   const filter = createFileFilter({
     runtime: scope.runtime,
     include: scope.include,
     exclude: scope.exclude,
     excludeDirs: [...scope.outputs.flatMap((d) => inside(scope.path, d) ?? []), ...NEVER_WATCHED],
   });
-  return (raw) => {
-    const relPath = raw.split(/[\\/]/).join('/');
-    if (NEVER_WATCHED.some((d) => relPath === d || relPath.startsWith(`${d}/`) || relPath.includes(`/${d}/`)))
-      return false;
-    if (relPath === requirements || BUILD_INPUTS.has(relPath)) return true;
-    const parts = relPath.split('/');
-    for (let i = 1; i < parts.length; i++) if (!filter.walkDir(parts.slice(0, i).join('/'))) return false;
-    return filter.includeFile(relPath);
+  const folderWatched = (relDir: string) => {
+    if (!relDir) return true;
+    if (isNeverWatched(relDir)) return false;
+    const parts = relDir.split('/');
+    for (let i = 1; i <= parts.length; i++) if (!filter.walkDir(parts.slice(0, i).join('/'))) return false;
+    return true;
   };
+  return { filter, folderWatched };
+}
+
+function isNeverWatched(relPath: string): boolean {
+  return NEVER_WATCHED.some(
+    (d) => relPath === d || relPath.startsWith(`${d}/`) || relPath.includes(`/${d}/`),
+  );
+}
+
+/**
+ * What --watch says when it cannot watch (and stops watching): for Linux's
+ * inotify limit (ENOSPC from fs.watch), the setting and how to raise it.
+ */
+export function watchStoppedLine(path: string, error: { code?: string; message: string }): string {
+  const rest = 'still serving the last build (restart serve to watch again).';
+  if (error.code === 'ENOSPC')
+    return (
+      `--watch stopped watching ${path}: the folders it holds need more inotify watches than Linux allows ` +
+      '(fs.inotify.max_user_watches, per user). Raise the limit with `sudo sysctl fs.inotify.max_user_watches=524288` ' +
+      '(and add fs.inotify.max_user_watches=524288 to /etc/sysctl.conf to keep it), or narrow --path or exclude big folders; ' +
+      rest
+    );
+  return `--watch stopped watching ${path}: ${error.message}; ${rest}`;
 }
 
 /**

@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import {
   ChangeBatch,
   changeFilter,
+  folderFilter,
   reloadedLine,
   reloadFailedLine,
   startFailureText,
@@ -126,4 +127,22 @@ test('a build that could not start: its traceback, without times, INIT_ lines or
       'RuntimeError: boom',
     ].join('\n'),
   );
+});
+
+describe('folderFilter: the folders worth a watch', () => {
+  test.each<[string, string, boolean]>([
+    ['python3.12', '', true],
+    ['python3.12', 'pkg/sub', true],
+    ['python3.12', '.venv', false],
+    ['python3.12', '.venv/lib/python3.12/site-packages', false],
+    ['python3.12', 'venv', false],
+    ['python3.12', '.git/objects', false],
+    ['python3.12', 'pkg/__pycache__', false],
+    ['python3.12', 'node_modules', false],
+    ['python3.12', 'out', false],
+    ['nodejs22.x', 'node_modules/express', true],
+    ['nodejs22.x', 'node_modules/.cache', false],
+  ])('%s: %j -> %s', (runtime, relDir, expected) => {
+    expect(folderFilter(scope({ runtime, outputs: ['/src/app/out'] }))(relDir)).toBe(expected);
+  });
 });

@@ -1,0 +1,97 @@
+import { readdirSync, statSync, watch as fsWatch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+
+export interface FolderWatch {
+  close(): void;
+}
+
+export interface FolderWatchOptions {
+  root: string;
+  /** Whether a folder (relative, forward slashes; '' for root) gets a watch. */
+  folderWatched: (relDir: string) => boolean;
+  /** A change of `relPath` (relative, forward slashes; '' when the system named none). */
+  onChange: (relPath: string) => void;
+  /** Watching failed (ENOSPC: Linux's inotify limit): every watch is closed first. */
+  onError: (error: NodeJS.ErrnoException) => void;
+  /** fs.watch (tests: one that fails). */
+  watch?: typeof fsWatch;
+}
+
+/**
+ * Watches `root` and the folders under it that `folderWatched` admits, one
+ * non-recursive fs.watch each: Node's recursive watch on Linux watches every
+ * folder (.venv, node_modules) and polls every file. A folder made later is
+ * watched when its parent reports it; one removed drops its watch.
+ */
+export function watchFolders(options: FolderWatchOptions): FolderWatch {
+  const watch = options.watch ?? fsWatch;
+  const watchers = new Map<string, FSWatcher>();
+  let stopped = false;
+
+  const stop = () => {
+    stopped = true;
+    for (const watcher of watchers.values()) watcher.close();
+    watchers.clear();
+  };
+  const fail = (error: unknown) => {
+    if (stopped) return;
+    stop();
+    options.onError(error as NodeJS.ErrnoException);
+  };
+  const isFolder = (relDir: string) => {
+    try {
+      return statSync(join(options.root, relDir)).isDirectory();
+    } catch {
+      return false; // gone already
+    }
+  };
+
+  function add(relDir: string): void {
+    if (stopped || watchers.has(relDir) || !options.folderWatched(relDir)) return;
+    let watcher: FSWatcher;
+    try {
+      watcher = watch(join(options.root, relDir), (_event, name) => changed(relDir, name));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // Removed between the listing and the watch: nothing to watch.
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      return fail(error);
+    }
+    watcher.on('error', (error) => {
+      // The folder itself went away (EPERM on Windows): its parent reports that.
+      if (!isFolder(relDir)) return drop(relDir);
+      fail(error);
+    });
+    watchers.set(relDir, watcher);
+    let entries;
+    try {
+      entries = readdirSync(join(options.root, relDir), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    // Symbolic links are not followed: a link to a folder outside would watch that folder's tree.
+    for (const entry of entries)
+      if (entry.isDirectory()) add(relDir ? `${relDir}/${entry.name}` : entry.name);
+  }
+
+  function drop(relDir: string): void {
+    for (const [dir, watcher] of watchers)
+      if (dir === relDir || dir.startsWith(`${relDir}/`)) {
+        watcher.close();
+        watchers.delete(dir);
+      }
+  }
+
+  function changed(relDir: string, name: string | Buffer | null): void {
+    if (stopped) return;
+    if (name === null) return options.onChange(relDir);
+    const relPath = relDir ? `${relDir}/${String(name)}` : String(name);
+    // A folder made (its files may be written before its watch starts: the change rebuilds anyway) or removed.
+    if (isFolder(relPath)) add(relPath);
+    else if (watchers.has(relPath)) drop(relPath);
+    options.onChange(relPath);
+  }
+
+  add('');
+  return { close: stop };
+}

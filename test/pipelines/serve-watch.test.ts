@@ -1,0 +1,111 @@
+/**
+ * serve --watch's watcher on a real folder: one watch a folder the package
+ * could hold (none in .venv, .git, the build's output), new folders watched as
+ * they come, and a full inotify table said clearly while serving goes on.
+ */
+import { afterAll, expect, test } from '@jest/globals';
+import { watch as fsWatch, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { watchAndReload } from '../../src/pipelines/serve-watch.js';
+import { RecordingLogger } from '../../src/util/logger.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'serve-watch-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function until(done: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 100 && !done(); i++) await new Promise((r) => setTimeout(r, 50));
+  return done();
+}
+
+function project(name: string): string {
+  const root = join(dir, name);
+  for (const folder of ['pkg/sub', '.venv/lib/python3.12/site-packages/big', '.git/objects', 'out/build'])
+    mkdirSync(join(root, folder), { recursive: true });
+  writeFileSync(join(root, 'app.py'), 'x = 1\n');
+  writeFileSync(join(root, 'pkg/sub/mod.py'), 'y = 1\n');
+  return root;
+}
+
+const scope = (path: string) => ({
+  path,
+  runtime: 'python3.12',
+  include: [],
+  exclude: [],
+  outputs: [join(path, 'out')],
+});
+
+test('one watch a folder the package could hold, none under .venv, .git or the output; a folder made later is watched too', async () => {
+  const root = project('tree');
+  const watched: string[] = [];
+  const watch = ((
+    path: string,
+    ...rest: Parameters<typeof fsWatch> extends [unknown, ...infer R] ? R : never
+  ) => {
+    watched.push(relative(root, path).split('\\').join('/'));
+    return (fsWatch as (...args: unknown[]) => ReturnType<typeof fsWatch>)(path, ...rest);
+  }) as typeof fsWatch;
+  let reloads = 0;
+  const logger = new RecordingLogger();
+  const watching = watchAndReload({ reload: async () => void reloads++ }, scope(root), {
+    logger,
+    quietMs: 20,
+    watch,
+  });
+  try {
+    expect(watched.sort()).toEqual(['', 'pkg', 'pkg/sub']);
+    writeFileSync(join(root, 'pkg/sub/mod.py'), 'y = 2\n');
+    expect(await until(() => reloads === 1)).toBe(true);
+    expect(logger.text('info')).toMatch(/Reloaded after pkg\/sub\/mod\.py changed/);
+
+    // A change under .venv is no change of the package.
+    writeFileSync(join(root, '.venv/lib/python3.12/site-packages/big/x.py'), '');
+    // A new folder (a git checkout, a new package): watched, and a file written into it later reloads.
+    mkdirSync(join(root, 'newpkg'));
+    expect(await until(() => watched.includes('newpkg'))).toBe(true);
+    const before = reloads;
+    await new Promise((r) => setTimeout(r, 100));
+    writeFileSync(join(root, 'newpkg/more.py'), 'z = 1\n');
+    expect(await until(() => reloads > before && /newpkg\/more\.py/.test(logger.text('info')))).toBe(true);
+    expect(logger.text()).not.toContain('.venv');
+  } finally {
+    await watching.close();
+  }
+}, 30_000);
+
+test("Linux's inotify limit reached (ENOSPC): a clear message naming fs.inotify.max_user_watches and how to raise it; serving goes on", async () => {
+  const root = project('full');
+  let calls = 0;
+  const watch = ((...args: unknown[]) => {
+    if (++calls > 1)
+      throw Object.assign(
+        new Error(`ENOSPC: System limit for number of file watchers reached, watch '${String(args[0])}'`),
+        {
+          code: 'ENOSPC',
+          syscall: 'watch',
+        },
+      );
+    return (fsWatch as (...a: unknown[]) => ReturnType<typeof fsWatch>)(...args);
+  }) as typeof fsWatch;
+  const logger = new RecordingLogger();
+  let reloads = 0;
+  const watching = watchAndReload({ reload: async () => void reloads++ }, scope(root), {
+    logger,
+    quietMs: 20,
+    watch,
+  });
+  try {
+    const said = logger.text('warning');
+    expect(said).toContain('fs.inotify.max_user_watches');
+    expect(said).toContain('sudo sysctl fs.inotify.max_user_watches=524288');
+    expect(said).toContain('still serving the last build');
+    expect(said).not.toContain('System limit for number of file watchers reached, watch');
+    // Said once; nothing half-watched reloads.
+    expect(logger.lines.filter((l) => l.level === 'warning')).toHaveLength(1);
+    writeFileSync(join(root, 'app.py'), 'x = 2\n');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(reloads).toBe(0);
+  } finally {
+    await watching.close();
+  }
+});
