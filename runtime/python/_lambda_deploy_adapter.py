@@ -38,10 +38,11 @@ LIFESPAN_VAR = "LAMBDA_DEPLOY_LIFESPAN"
 LIFESPAN_TIMEOUT_VAR = "LAMBDA_DEPLOY_LIFESPAN_TIMEOUT"
 TEXT_TYPES_VAR = "LAMBDA_DEPLOY_TEXT_TYPES"
 BASE_PATH_VAR = "LAMBDA_DEPLOY_BASE_PATH"
-# Set to 1 by lambda-deploy's local runtime (serve): the app is imported while
+# Set to 1 by lambda-deploy's local runtime (serve --watch), not a user setting
+# (hence no _VAR name: src/settings/adapter-settings.ts lists those): the app is imported while
 # the runtime starts, so a build whose app cannot be imported fails to start
 # (and serve --watch keeps the last good one) instead of failing a request.
-IMPORT_AT_INIT_VAR = "LAMBDA_DEPLOY_IMPORT_AT_INIT"
+IMPORT_AT_INIT_ENV = "LAMBDA_DEPLOY_IMPORT_AT_INIT"
 # src/settings/adapter-settings.ts checks the action's `environment` input
 # against these rules; test/settings/adapter-settings-runtime.test.ts runs
 # both on the same values, so a change here must be made there too.
@@ -1173,7 +1174,7 @@ class _Adapter(object):
 
 _ADAPTER = _Adapter()
 
-if os.environ.get(IMPORT_AT_INIT_VAR) == "1":
+if os.environ.get(IMPORT_AT_INIT_ENV) == "1":
     _ADAPTER.import_at_init()
 
 

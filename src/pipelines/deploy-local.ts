@@ -69,7 +69,7 @@ function localPythonVersion(command: string): string | undefined {
   }
 }
 
-/** Read by runtime/python/_lambda_deploy_adapter.py (IMPORT_AT_INIT_VAR). */
+/** Read by runtime/python/_lambda_deploy_adapter.py (IMPORT_AT_INIT_ENV). */
 export const IMPORT_AT_INIT = 'LAMBDA_DEPLOY_IMPORT_AT_INIT';
 
 /** A running local stage, for the CLI's serve. */
