@@ -54,7 +54,12 @@ export function watchAndReload(
   function tick() {
     if (closed || reloading) return; // the reload's end looks again
     const paths = batch.take(now());
-    if (!paths) return;
+    if (!paths) {
+      // A timer can fire a millisecond before Date.now() says the batch is quiet: look again then.
+      const due = batch.due();
+      if (due !== undefined) schedule(due);
+      return;
+    }
     reloading = reload(paths).finally(() => {
       reloading = undefined;
       schedule(now() + batch.quietMs);

@@ -127,6 +127,11 @@ export class ChangeBatch {
     return now + this.quietMs;
   }
 
+  /** When the batch is due if nothing else comes; undefined when it is empty. */
+  due(): number | undefined {
+    return this.paths.size === 0 ? undefined : this.last + this.quietMs;
+  }
+
   /** The changed paths (sorted) once quiet long enough, emptying the batch; undefined before. */
   take(now: number): string[] | undefined {
     if (this.paths.size === 0 || now - this.last < this.quietMs) return undefined;

@@ -109,3 +109,24 @@ test("Linux's inotify limit reached (ENOSPC): a clear message naming fs.inotify.
     await watching.close();
   }
 });
+
+test('a timer that fires before the batch is quiet by the clock (timers and Date.now differ by a millisecond) looks again: the change is not left waiting for another', async () => {
+  const root = project('early-timer');
+  let clock = 0;
+  let reloads = 0;
+  const watching = watchAndReload({ reload: async () => void reloads++ }, scope(root), {
+    logger: new RecordingLogger(),
+    quietMs: 20,
+    // Stands still while the timer runs out: the batch is not due when it fires.
+    now: () => clock,
+  });
+  try {
+    writeFileSync(join(root, 'app.py'), 'x = 3\n');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(reloads).toBe(0);
+    clock = 1000;
+    expect(await until(() => reloads === 1)).toBe(true);
+  } finally {
+    await watching.close();
+  }
+});
