@@ -1,5 +1,5 @@
 import { readdirSync, statSync, watch as fsWatch, type FSWatcher } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 
 export interface FolderWatch {
   close(): void;
@@ -15,16 +15,21 @@ export interface FolderWatchOptions {
   onError: (error: NodeJS.ErrnoException) => void;
   /** fs.watch (tests: one that fails). */
   watch?: typeof fsWatch;
+  /** process.platform (tests). */
+  platform?: NodeJS.Platform;
 }
 
 /**
- * Watches `root` and the folders under it that `folderWatched` admits, one
- * non-recursive fs.watch each: Node's recursive watch on Linux watches every
- * folder (.venv, node_modules) and polls every file. A folder made later is
- * watched when its parent reports it; one removed drops its watch.
+ * Watches `root` and the folders under it that `folderWatched` admits. On
+ * Linux one non-recursive fs.watch (an inotify watch) a folder: Node's
+ * recursive watch there watches every folder (.venv, node_modules) and polls
+ * every file. A folder made later is watched when its parent reports it; one
+ * removed drops its watch. macOS and Windows watch a tree natively with one
+ * handle (a handle a folder would keep Windows from deleting them).
  */
 export function watchFolders(options: FolderWatchOptions): FolderWatch {
   const watch = options.watch ?? fsWatch;
+  if ((options.platform ?? process.platform) !== 'linux') return watchNatively(options, watch);
   const watchers = new Map<string, FSWatcher>();
   let stopped = false;
 
@@ -94,4 +99,21 @@ export function watchFolders(options: FolderWatchOptions): FolderWatch {
 
   add('');
   return { close: stop };
+}
+
+/** One recursive watch of the whole tree, where the system does it natively (macOS, Windows). */
+function watchNatively(options: FolderWatchOptions, watch: typeof fsWatch): FolderWatch {
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(options.root, { recursive: true }, (_event, name) =>
+      options.onChange(name === null ? '' : String(name).split(sep).join('/')),
+    );
+    watcher.on('error', (error) => {
+      watcher?.close();
+      options.onError(error);
+    });
+  } catch (error) {
+    options.onError(error as NodeJS.ErrnoException);
+  }
+  return { close: () => watcher?.close() };
 }
