@@ -18,8 +18,14 @@ import { describe, expect, it } from '@jest/globals';
 import { deployRolePolicy, type DeployPolicyOptions } from '../../src/iam/deploy-policy.js';
 import { functionName } from '../../src/model/stage-name.js';
 import { policySize, type PolicyDocument } from '../../src/model/policy-document.js';
-import { evaluate, wildcardMatch, type Decision, type RequestContext } from '../support/policy-check.js';
-import { sarActions } from '../support/sar.js';
+import {
+  evaluate,
+  supportsResourceTag,
+  wildcardMatch,
+  type Decision,
+  type RequestContext,
+} from '../support/policy-check.js';
+import { resourceTypeFor, sarActions } from '../support/sar.js';
 
 interface Before {
   name: string;
@@ -184,11 +190,17 @@ describe.each(cases.map((c) => [c.name, c] as const))('%s', (_, { options, befor
     const arns = resources(options);
     for (const service of SERVICES) {
       const ctxs = contexts(options, service);
-      const actions = (await sarActions(service)).map((a) => a.action);
-      for (const action of representatives(actions, [before, after]))
+      const reference = new Map((await sarActions(service)).map((a) => [a.action, a]));
+      for (const action of representatives([...reference.keys()], [before, after]))
         for (const resource of arns[service]!)
-          for (const context of ctxs) {
+          for (const sent of ctxs) {
             checked++;
+            // Tags only where IAM has them: not on a layer, a collection, nor for a call on another type.
+            const tagged =
+              supportsResourceTag(action, resource) && !!resourceTypeFor(reference.get(action)!, resource);
+            const context = tagged
+              ? sent
+              : Object.fromEntries(Object.entries(sent).filter(([k]) => !k.startsWith('aws:ResourceTag/')));
             const was: Decision = evaluate(before, action, resource, context);
             const is: Decision = evaluate(after, action, resource, context);
             if (was === is) continue;

@@ -539,8 +539,8 @@ function hasTags(value: unknown): boolean {
 /**
  * Which resources carry `aws:ResourceTag` for an action (Service Authorization
  * Reference, resource types table): Lambda functions, their versions and
- * aliases (not layers); every API Gateway resource but `/tags/...` and
- * `/account`; CloudWatch Logs log groups; EventBridge rules; IAM roles and
+ * aliases (not layers); every API Gateway resource but `/tags/...`, `/account`
+ * and the collections; CloudWatch Logs log groups; EventBridge rules; IAM roles and
  * policies. S3 buckets only with ABAC turned on per bucket, which this project
  * neither needs nor models. The tagging API, STS and the list calls on `*`
  * have no resource, so no resource tags.
@@ -552,7 +552,8 @@ export function supportsResourceTag(action: string, resource: string): boolean {
       return /:function:[^:]+(:[^:]+)?$/.test(resource);
     case 'apigateway': {
       const path = resource.replace(/^arn:[^:]+:apigateway:[^:]*:[^:]*:/, '');
-      return path.startsWith('/') && !path.startsWith('/tags/') && path !== '/account';
+      // A collection (`/apis`, `/usageplans`) is no resource of its own: listing it carries no tags.
+      return /^\/[^/]+\/[^/]/.test(path) && !path.startsWith('/tags/');
     }
     case 'logs':
       return name !== 'describeloggroups' && /:log-group:[^:*]+/.test(resource);
