@@ -534,7 +534,7 @@ function anyPartition(arn: string): string {
 
 /**
  * Reads, on the four services whose resources carry the stage tags: everything
- * else there (any write, now or added later) is what ownershipDenies refuse.
+ * else there (any write, now or added later) is what OtherRepositories refuses.
  * Reads stay: a deploy reads a same-named stage of another repository to say
  * whose it is (test/iam/role-grants.test.ts).
  */
@@ -550,23 +550,39 @@ export const STAGE_READS: readonly string[] = [
   'events:List*',
 ];
 
-/** Resources tagged for another project, or another repository, are never written. */
+/**
+ * Resources tagged for another repository are never written; those tagged for
+ * another project are not touched at all, reads included: no Allow reaches
+ * them (every Allow on a tagged resource asks for this project's name), so the
+ * Deny refuses nothing the role had, in as few characters as a Deny can
+ * (room for NoApiImport under IAM's size limit).
+ */
 function ownershipDenies(options: DeployPolicyOptions, p: string): PolicyStatement[] {
   const services = ['lambda', 'apigateway', 'logs', 'events'].map((s) => `arn:${p}:${s}:*`);
-  const denyWhenTag = (sid: string, key: string, allowed: string[]): PolicyStatement => ({
+  const denyWhenTag = (
+    sid: string,
+    actions: Pick<PolicyStatement, 'Action' | 'NotAction'>,
+    key: string,
+    allowed: string[],
+  ): PolicyStatement => ({
     Sid: sid,
     Effect: 'Deny',
-    NotAction: [...STAGE_READS],
+    ...actions,
     Resource: services,
     Condition: {
       Null: { [`aws:ResourceTag/${key}`]: 'false' },
       StringNotEquals: { [`aws:ResourceTag/${key}`]: allowed.length === 1 ? allowed[0]! : allowed },
     },
   });
-  const statements = [denyWhenTag('OtherProjects', TagKeys.Name, [options.project])];
+  const statements = [denyWhenTag('OtherProjects', { Action: '*' }, TagKeys.Name, [options.project])];
   // A stage deployed from a terminal carries an empty repository tag.
   if (options.repository)
-    statements.push(denyWhenTag('OtherRepositories', TagKeys.Repository, [options.repository, '']));
+    statements.push(
+      denyWhenTag('OtherRepositories', { NotAction: [...STAGE_READS] }, TagKeys.Repository, [
+        options.repository,
+        '',
+      ]),
+    );
   return statements;
 }
 
@@ -578,7 +594,7 @@ function ownershipDenies(options: DeployPolicyOptions, p: string): PolicyStateme
 function previewDenies(options: DeployPolicyOptions, p: string): PolicyStatement[] {
   const { project } = options;
   const stages = protectedStagesOf(options);
-  const always = [untaggedFunctions(project, p), onlyOurTagKeys()];
+  const always = [untaggedFunctions(project, p), onlyOurTagKeys(), ...noApiReimport(options, p)];
   if (!stages.length) return [...always, ...iamDenies(options, p)];
   const named = stages.map((s) => stageArns(p, project, s));
   const stageTag = `aws:ResourceTag/${TagKeys.Stage}`;
@@ -694,6 +710,26 @@ function onlyOurTagKeys(): PolicyStatement {
       },
     },
   };
+}
+
+/**
+ * ReimportApi (PUT /apis/{id}, the only PUT of HTTP APIs but ImportApi's on /apis) replaces an API
+ * with an OpenAPI document whose root `tags` (x-amazon-apigateway-tag-value) become the API's tags,
+ * out of IAM's sight: no aws:RequestTag or aws:TagKeys comes from a body, so neither
+ * NoProtectedStageTags nor OnlyOurTagKeys could stop a preview labelling its own API a protected
+ * stage's (or another project's), and the production deploy takes the oldest HTTP API tagged for its
+ * stage, with whatever routes the pull request put there. lambda-deploy never imports an API.
+ */
+function noApiReimport(options: DeployPolicyOptions, p: string): PolicyStatement[] {
+  if (options.gateway !== 'all' && options.gateway !== 'http-api') return [];
+  return [
+    {
+      Sid: 'NoApiImport',
+      Effect: 'Deny',
+      Action: 'apigateway:PUT',
+      Resource: `arn:${p}:apigateway:*::/apis*`,
+    },
+  ];
 }
 
 function iamDenies(options: DeployPolicyOptions, p: string): PolicyStatement[] {

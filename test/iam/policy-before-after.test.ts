@@ -175,6 +175,19 @@ function representatives(actions: readonly string[], docs: readonly PolicyDocume
   return [...kinds.values()];
 }
 
+/**
+ * What the preview role lost on purpose since: PUT on its own HTTP APIs (ReimportApi, which
+ * lambda-deploy never calls; an OpenAPI body's tags are tags IAM never sees, test/iam/two-roles.test.ts).
+ */
+function stoppedOnPurpose(o: DeployPolicyOptions, action: string, resource: string): boolean {
+  const p = o.partition ?? 'aws';
+  return (
+    o.role === 'preview' &&
+    action === 'apigateway:PUT' &&
+    resource.startsWith(`arn:${p}:apigateway:${o.region}::/apis/`)
+  );
+}
+
 describe.each(cases.map((c) => [c.name, c] as const))('%s', (_, { options, before }) => {
   const after = deployRolePolicy(options);
 
@@ -207,7 +220,7 @@ describe.each(cases.map((c) => [c.name, c] as const))('%s', (_, { options, befor
             const line = `${action} ${resource} ${JSON.stringify(context)}: ${was} -> ${is}`;
             if (was === 'explicit-deny') lost.push(line);
             else if (is === 'allowed') gained.push(line);
-            else if (was === 'allowed') stopped.push(line);
+            else if (was === 'allowed' && !stoppedOnPurpose(options, action, resource)) stopped.push(line);
           }
     }
     expect(checked).toBeGreaterThan(10_000);

@@ -8,6 +8,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { deployRolePolicy, type DeployPolicyOptions } from '../../src/iam/deploy-policy.js';
 import { parsePolicyStatements } from '../../src/settings/policy-statements.js';
+import type { PolicyDocument } from '../../src/model/policy-document.js';
 import { evaluate, type RequestContext } from '../support/policy-check.js';
 
 const R = 'eu-west-1';
@@ -23,6 +24,11 @@ const base: DeployPolicyOptions = {
 const role = (name: string) => `arn:aws:iam::${A}:role/${name}`;
 const toLambda: RequestContext = { 'iam:PassedToService': 'lambda.amazonaws.com' };
 const production = deployRolePolicy({ ...base, role: 'production' });
+/** A document's Allow statements alone: what its grants reach without any Deny. */
+const grantsOf = (document: PolicyDocument): PolicyDocument => ({
+  ...document,
+  Statement: document.Statement.filter((s) => s.Effect === 'Allow'),
+});
 const preview = deployRolePolicy({ ...base, role: 'preview' });
 
 describe('every generated deploy policy is valid IAM', () => {
@@ -138,7 +144,11 @@ describe.each([
 
   it("another project's function is not even read: the grant itself is limited to this project's tag", () => {
     const arn = `arn:aws:lambda:${R}:${A}:function:shop-admin-pr-1`;
-    expect(evaluate(document, 'lambda:GetFunction', arn, other('shop-admin'))).toBe('implicit-deny');
+    expect(evaluate(grantsOf(document), 'lambda:GetFunction', arn, other('shop-admin'))).toBe(
+      'implicit-deny',
+    );
+    // And OtherProjects refuses every action there, reads included.
+    expect(evaluate(document, 'lambda:GetFunction', arn, other('shop-admin'))).toBe('explicit-deny');
   });
 
   it('a stage deployed from a terminal (empty repository tag) stays writable', () => {
@@ -201,7 +211,9 @@ describe("the grants' own conditions: what stays out even without the defences i
   it("another project's log group (tagged) is not read; untagged ones (Lambda's, from before) only by production", () => {
     const group = `arn:aws:logs:${R}:${A}:log-group:/aws/lambda/shop-admin-pr-1`;
     for (const document of [production, preview])
-      expect(evaluate(document, 'logs:FilterLogEvents', group, tagged('shop-admin'))).toBe('implicit-deny');
+      expect(evaluate(grantsOf(document), 'logs:FilterLogEvents', group, tagged('shop-admin'))).toBe(
+        'implicit-deny',
+      );
     expect(evaluate(production, 'logs:FilterLogEvents', group)).toBe('allowed');
     expect(evaluate(preview, 'logs:FilterLogEvents', group)).toBe('explicit-deny');
   });

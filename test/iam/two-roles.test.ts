@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { deployRolePolicy, FUNCTION_ACTIONS, type DeployRoleKind } from '../../src/iam/deploy-policy.js';
-import { evaluate, type RequestContext } from '../support/policy-check.js';
+import { evaluate, missingPermissions, type RequestContext } from '../support/policy-check.js';
 import { isWrite, resourceTypeFor, sarActions, type SarAction } from '../support/sar.js';
 
 const R = 'eu-west-1';
@@ -152,6 +152,62 @@ describe('the preview role', () => {
     expect(
       evaluate(preview, 'apigateway:POST', api(`/tags/${encodeURIComponent(api('/apis/h9'))}`), relabel),
     ).toBe('explicit-deny');
+  });
+
+  /**
+   * ReimportApi (PUT /apis/{id}) replaces an HTTP API with an OpenAPI document whose root `tags`
+   * (x-amazon-apigateway-tag-value) become the API's tags: IAM sees no aws:RequestTag or aws:TagKeys
+   * in a body, so NoProtectedStageTags and OnlyOurTagKeys never see them. A preview could label its
+   * own API `lambda-deploy:stage: main` (or another project's stage), and the production deploy takes
+   * the oldest HTTP API tagged for its stage (findHttpApi) with the routes the pull request put there.
+   * The action never reimports.
+   */
+  it('may not reimport its own HTTP API: tags in an OpenAPI body are tags IAM never sees', () => {
+    const own = tags('shop', 'pr-7');
+    const body = JSON.stringify({
+      openapi: '3.0.1',
+      info: { title: 'shop-pr-7', version: '1' },
+      tags: [
+        { name: 'lambda-deploy:name', 'x-amazon-apigateway-tag-value': 'shop' },
+        { name: 'lambda-deploy:stage', 'x-amazon-apigateway-tag-value': 'main' },
+        { name: 'lambda-deploy:repository', 'x-amazon-apigateway-tag-value': 'octo/shop' },
+      ],
+      paths: { '/login': { 'x-amazon-apigateway-any-method': {} } },
+    });
+    const ownTags = {
+      'lambda-deploy:name': 'shop',
+      'lambda-deploy:stage': 'pr-7',
+      'lambda-deploy:repository': 'octo/shop',
+    };
+    const refused = (gateway: 'http-api' | 'all') =>
+      missingPermissions(
+        deployRolePolicy({
+          project: 'shop',
+          region: R,
+          accountId: A,
+          gateway,
+          managesExecutionRole: true,
+          role: 'preview',
+          repository: 'octo/shop',
+        }),
+        'apiGatewayV2',
+        'ReimportApiCommand',
+        { ApiId: 'h7', Body: body },
+        { region: R, accountId: A },
+        { tags: () => ownTags },
+      ).map((m) => `${m.action} ${m.resource}`);
+    for (const gateway of ['http-api', 'all'] as const)
+      expect(refused(gateway)).toEqual([`apigateway:PUT ${api('/apis/h7')}`]);
+    // The production role keeps it (trusted; it never reimports either).
+    expect(evaluate(doc('production'), 'apigateway:PUT', api('/apis/h7'), own)).toBe('allowed');
+    // The preview keeps every other verb on its API, and PUT on its REST API's methods.
+    for (const verb of ['GET', 'POST', 'PATCH', 'DELETE'])
+      expect(
+        `${verb} ${evaluate(doc('preview'), `apigateway:${verb}`, api('/apis/h7/routes/r1'), own)}`,
+      ).toBe(`${verb} allowed`);
+    expect(
+      evaluate(doc('preview'), 'apigateway:PUT', api('/restapis/a7/resources/p1/methods/ANY'), own),
+    ).toBe('allowed');
   });
 
   it('is denied every IAM write AWS lists, on any role or policy, and passing the production execution role', async () => {
