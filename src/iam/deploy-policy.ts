@@ -266,6 +266,12 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
   const p = options.partition ?? 'aws';
   const { project, region, accountId } = options;
   const preview = options.role === 'preview';
+  // Pull-request code would then run as any role that trusts Lambda: an admin one, production's.
+  if (preview && !options.managesExecutionRole && !options.executionRoleArn)
+    throw new Error(
+      'A preview role needs its execution role: give execution-role-arn (a role for previews only) or let lambda-deploy manage one; ' +
+        'without either the policy would grant iam:PassRole on every role of the account.',
+    );
   const uses = (kind: GatewayKind): boolean => options.gateway === 'all' || options.gateway === kind;
   const functions = `arn:${p}:lambda:${region}:${accountId}:function:${project}-*`;
   const api = `arn:${p}:apigateway:${region}::`;

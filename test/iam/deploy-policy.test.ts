@@ -206,6 +206,17 @@ describe('deployRolePolicy', () => {
     );
   });
 
+  it('refuses a preview policy that would pass every role of the account (no execution role named, none managed)', () => {
+    const open = { ...base, gateway: 'all', managesExecutionRole: false } as const;
+    expect(() => deployRolePolicy({ ...open, role: 'preview' })).toThrow(
+      /preview role.*execution-role-arn.*iam:PassRole on every role/,
+    );
+    const production = deployRolePolicy({ ...open, role: 'production' });
+    expect(production.Statement.find((s) => s.Sid === 'PassExecutionRole')?.Resource).toBe(
+      'arn:aws:iam::123456789012:role/*',
+    );
+  });
+
   it("a note when the policy is over IAM's 10,240 characters for a role's inline policies", () => {
     const stages = (n: number) => ['main', ...Array.from({ length: n - 1 }, (_, i) => `release-${i + 1}`)];
     const preview = (n: number) =>

@@ -188,42 +188,57 @@ function stoppedOnPurpose(o: DeployPolicyOptions, action: string, resource: stri
   );
 }
 
-describe.each(cases.map((c) => [c.name, c] as const))('%s', (_, { options, before }) => {
-  const after = deployRolePolicy(options);
+/** A preview that would pass every role of the account (no execution role named, none managed) is refused now. */
+const passesEveryRole = (o: DeployPolicyOptions): boolean =>
+  o.role === 'preview' && !o.managesExecutionRole && !o.executionRoleArn;
 
-  it('is shorter', () => {
-    expect(policySize(after)).toBeLessThan(policySize(before));
-  });
-
-  it('denies everything it denied, and allows exactly what it allowed', async () => {
-    const lost: string[] = [];
-    const gained: string[] = [];
-    const stopped: string[] = [];
-    let checked = 0;
-    const arns = resources(options);
-    for (const service of SERVICES) {
-      const ctxs = contexts(options, service);
-      const reference = new Map((await sarActions(service)).map((a) => [a.action, a]));
-      for (const action of representatives([...reference.keys()], [before, after]))
-        for (const resource of arns[service]!)
-          for (const sent of ctxs) {
-            checked++;
-            // Tags only where IAM has them: not on a layer, a collection, nor for a call on another type.
-            const tagged =
-              supportsResourceTag(action, resource) && !!resourceTypeFor(reference.get(action)!, resource);
-            const context = tagged
-              ? sent
-              : Object.fromEntries(Object.entries(sent).filter(([k]) => !k.startsWith('aws:ResourceTag/')));
-            const was: Decision = evaluate(before, action, resource, context);
-            const is: Decision = evaluate(after, action, resource, context);
-            if (was === is) continue;
-            const line = `${action} ${resource} ${JSON.stringify(context)}: ${was} -> ${is}`;
-            if (was === 'explicit-deny') lost.push(line);
-            else if (is === 'allowed') gained.push(line);
-            else if (was === 'allowed' && !stoppedOnPurpose(options, action, resource)) stopped.push(line);
-          }
-    }
-    expect(checked).toBeGreaterThan(10_000);
-    expect({ lost, gained, stopped }).toEqual({ lost: [], gained: [], stopped: [] });
-  });
+it('a preview document that passed every role is refused now, not shortened', () => {
+  const refused = cases.filter((c) => passesEveryRole(c.options));
+  expect(refused.map((c) => c.name)).toEqual([
+    'preview, aws, no execution role named, no repository, no protected stage',
+  ]);
+  for (const c of refused) expect(() => deployRolePolicy(c.options)).toThrow(/iam:PassRole on every role/);
 });
+
+describe.each(cases.filter((c) => !passesEveryRole(c.options)).map((c) => [c.name, c] as const))(
+  '%s',
+  (_, { options, before }) => {
+    const after = deployRolePolicy(options);
+
+    it('is shorter', () => {
+      expect(policySize(after)).toBeLessThan(policySize(before));
+    });
+
+    it('denies everything it denied, and allows exactly what it allowed', async () => {
+      const lost: string[] = [];
+      const gained: string[] = [];
+      const stopped: string[] = [];
+      let checked = 0;
+      const arns = resources(options);
+      for (const service of SERVICES) {
+        const ctxs = contexts(options, service);
+        const reference = new Map((await sarActions(service)).map((a) => [a.action, a]));
+        for (const action of representatives([...reference.keys()], [before, after]))
+          for (const resource of arns[service]!)
+            for (const sent of ctxs) {
+              checked++;
+              // Tags only where IAM has them: not on a layer, a collection, nor for a call on another type.
+              const tagged =
+                supportsResourceTag(action, resource) && !!resourceTypeFor(reference.get(action)!, resource);
+              const context = tagged
+                ? sent
+                : Object.fromEntries(Object.entries(sent).filter(([k]) => !k.startsWith('aws:ResourceTag/')));
+              const was: Decision = evaluate(before, action, resource, context);
+              const is: Decision = evaluate(after, action, resource, context);
+              if (was === is) continue;
+              const line = `${action} ${resource} ${JSON.stringify(context)}: ${was} -> ${is}`;
+              if (was === 'explicit-deny') lost.push(line);
+              else if (is === 'allowed') gained.push(line);
+              else if (was === 'allowed' && !stoppedOnPurpose(options, action, resource)) stopped.push(line);
+            }
+      }
+      expect(checked).toBeGreaterThan(10_000);
+      expect({ lost, gained, stopped }).toEqual({ lost: [], gained: [], stopped: [] });
+    });
+  },
+);
