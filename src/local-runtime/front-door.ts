@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../util/logger.js';
+import { cutText, redact } from '../util/redact.js';
 import { toHttpApiEvent, type HttpRequestParts } from './http-api-event.js';
 import { HOP_BY_HOP, toHttpResponse, type HttpResponseParts } from './http-api-response.js';
 import type { InvokeResult, LocalFunction } from './local-function.js';
@@ -38,6 +39,15 @@ export interface FrontDoorOptions {
    * default) sends the whole response once the handler is done.
    */
   invokeMode?: InvokeMode;
+  /**
+   * Whether a request answered with a server error now shows its error (the
+   * invocation's errorLines) after its line, indented; asked at each one. Off
+   * where the function's own lines are printed anyway (--verbose, a failed
+   * deploy's logs).
+   */
+  showErrors?: () => boolean;
+  /** Values no line of the front door's shows (the function's environment): `***` instead. */
+  secrets?: readonly string[];
 }
 
 export interface FrontDoor {
@@ -47,6 +57,8 @@ export interface FrontDoor {
 }
 
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
+/** A longer line of an error shown under its request is cut: a message may hold a whole document. */
+const MAX_SHOWN_LINE = 1000;
 
 /**
  * A local stand-in for the stage's front door: each request becomes the event
@@ -123,12 +135,11 @@ export async function startFrontDoor(
     }
     const response = await invokeFor(fn, event, res, ids, options.invokeMode, rest);
     if (response.problem)
-      logger?.warning(`${req.method} ${shown} -> ${response.statusCode}: ${response.problem}`);
+      logger?.warning(
+        `${req.method} ${shown} -> ${response.statusCode}: ${redact(response.problem, options.secrets)}`,
+      );
     if (!response.streamed) send(res, ids, response);
-    // One line per request (no query string: it may carry a token), as a local server logs them.
-    logger?.info(
-      `${req.method} ${shown} -> ${response.statusCode}${response.streamed ? ' streamed' : ''} (${now() - started} ms)`,
-    );
+    if (logger) logAnswer(logger, `${req.method} ${shown}`, response, now() - started, options);
   }
 
   await listen(server, options.port ?? 0);
@@ -142,6 +153,28 @@ export async function startFrontDoor(
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * One line per request (no query string: it may carry a token), as a local server logs them.
+ * A server error's traceback under it, indented, once: where to look without a rerun with
+ * --verbose; redacted whole (a PEM block spans lines), then each line cut.
+ */
+function logAnswer(
+  logger: Logger,
+  request: string,
+  response: Answer,
+  ms: number,
+  { showErrors, secrets = [] }: FrontDoorOptions,
+): void {
+  logger.info(`${request} -> ${response.statusCode}${response.streamed ? ' streamed' : ''} (${ms} ms)`);
+  if (!response.errorLines || response.statusCode < 500 || !showErrors?.()) return;
+  logger.untrusted(
+    redact(response.errorLines.join('\n'), secrets)
+      .split('\n')
+      .map((line) => `    ${cutText(line, MAX_SHOWN_LINE, secrets)}`)
+      .join('\n'),
+  );
 }
 
 /** Listens on 127.0.0.1; a port in use is an error that says so. */
@@ -221,8 +254,8 @@ const REST_API_NAMES = ['x-amzn-requestid', 'x-amz-apigw-id'];
 /** The header a function URL names the invocation in (as execute-api names a REST API's request). */
 const INVOCATION_ID = 'x-amzn-RequestId';
 
-/** A response to send, or (streamed) one already sent as the function streamed it. */
-type Answer = HttpResponseParts & { streamed?: boolean };
+/** A response to send, or (streamed) one already sent as the function streamed it; the invocation's error lines. */
+type Answer = HttpResponseParts & { streamed?: boolean; errorLines?: string[] };
 
 /**
  * Invokes the function for one request: the response to send, or under RESPONSE_STREAM the one
@@ -250,6 +283,7 @@ async function invokeFor(
     },
   });
   named(result.requestId);
+  const errorLines = result.errorLines && { errorLines: result.errorLines };
   // The status and headers went out with the stream; an error now can only cut it, as Lambda does.
   const status = live?.finish(result);
   if (status !== undefined) {
@@ -262,11 +296,14 @@ async function invokeFor(
       body: Buffer.alloc(0),
       streamed: true,
       ...(problem && { problem }),
+      ...errorLines,
     };
   }
-  return streamed && result.ok && streamed.contentType === PRELUDE_CONTENT_TYPE
-    ? bufferedPrelude(streamed.collected() ?? Buffer.alloc(0), rest)
-    : toHttpResponse(result, rest ? '1.0' : '2.0');
+  const response =
+    streamed && result.ok && streamed.contentType === PRELUDE_CONTENT_TYPE
+      ? bufferedPrelude(streamed.collected() ?? Buffer.alloc(0), rest)
+      : toHttpResponse(result, rest ? '1.0' : '2.0');
+  return errorLines ? { ...response, ...errorLines } : response;
 }
 
 /** A response sent as the function streams it. */

@@ -10,6 +10,7 @@ import { lambdaEnvironment, localRegion, type LambdaEnvironmentInput } from './l
 import { Deadline } from './deadline.js';
 import { LogBuffer, type LogStream } from './log-buffer.js';
 import { sourcePathRewriter } from './source-paths.js';
+import { errorLines, PrintedError } from './error-lines.js';
 import type { StreamedResponse } from './response-stream.js';
 import {
   MAX_RESPONSE_BYTES,
@@ -59,9 +60,18 @@ export interface LocalFunctionDeps {
   now?: () => number;
 }
 
-export type InvokeResult =
+export type InvokeResult = (
   | { ok: true; payload: unknown; requestId: string }
-  | { ok: false; errorType: string; errorMessage: string; stackTrace?: string[]; requestId?: string };
+  | { ok: false; errorType: string; errorMessage: string; stackTrace?: string[]; requestId?: string }
+) & {
+  /**
+   * The invocation's error to show beside its request, its paths the user's files, not yet
+   * redacted, at most MAX_ERROR_LINES: a failed one's traceback or stack as the runtime
+   * reported it; else the last one the function printed during it (an app that answered an
+   * exception with a 500); none when there is neither.
+   */
+  errorLines?: string[];
+};
 
 export interface InvokeOptions {
   /**
@@ -144,6 +154,8 @@ class LocalFunctionImpl implements LocalFunction {
   private warnedReserved = false;
   /** The package's paths in a text shown as the user's files. */
   private readonly shown: (text: string) => string;
+  /** The last error the function printed during the invocation running. */
+  private printed: PrintedError | undefined;
 
   constructor(
     private readonly options: LocalFunctionOptions,
@@ -170,7 +182,11 @@ class LocalFunctionImpl implements LocalFunction {
       ((line: string, _stream: LogStream, own: boolean) =>
         deps.logger.debug(`[${options.functionName}] ${shown(line, own)}`));
     this.shown = sourcePathRewriter(roots, options.sourcePaths ?? new Map());
-    this.buffer = new LogBuffer(this.now, deps.maxLogLines ?? 2000, MAX_LINE_CHARS, sink, this.shown);
+    const watched = (line: string, stream: LogStream, own: boolean) => {
+      if (!own) this.printed?.add(line);
+      sink(line, stream, own);
+    };
+    this.buffer = new LogBuffer(this.now, deps.maxLogLines ?? 2000, MAX_LINE_CHARS, watched, this.shown);
   }
 
   /** The error with the package's paths in its message and stack trace shown as the user's files. */
@@ -320,6 +336,7 @@ class LocalFunctionImpl implements LocalFunction {
     });
     const { requestId } = invocation;
     this.buffer.add('runtime', `START RequestId: ${requestId} Version: $LATEST`, true);
+    const printed = (this.printed = new PrintedError());
 
     const initial = await firstOf(invocation.outcome, timeoutMs, proc, this.deadline);
     const stream = initial.kind === 'stream' ? initial.stream : undefined;
@@ -337,9 +354,16 @@ class LocalFunctionImpl implements LocalFunction {
 
     let result: InvokeResult;
     if (first.kind === 'response') {
-      result = { ok: true, payload: parsePayload(first.body), requestId };
+      const lines = printed.lines();
+      result = {
+        ok: true,
+        payload: parsePayload(first.body),
+        requestId,
+        ...(lines.length > 0 && { errorLines: lines }),
+      };
     } else if (first.kind === 'error') {
-      result = { ok: false, ...this.shownError(first.error), requestId };
+      const error = this.shownError(first.error);
+      result = { ok: false, ...error, requestId, errorLines: errorLines(this.family, error) };
     } else {
       proc.server.abandon(requestId);
       if (this.process === proc) this.process = undefined;
@@ -368,6 +392,7 @@ class LocalFunctionImpl implements LocalFunction {
       // The sandbox is reset: the next invocation gets a fresh runtime.
       await proc.kill();
     }
+    this.printed = undefined;
     // A stream cut short (timeout, exit): its reader's connection is cut too.
     if (!result.ok) stream?.end({ errorType: result.errorType, errorMessage: result.errorMessage });
     const duration = this.now() - started;

@@ -110,7 +110,7 @@ export async function deployLocally(
   const stage = plan.stage || 'local';
   const hidden = secretValues(settings, plan);
   const report = initialReport(settings, plan, pkg, stage);
-  const running: Running = { starting: await newBuild(deps), installs };
+  const running: Running = { starting: await newBuild(deps), installs, serving: false };
   const stop = async () => {
     await running.door?.close();
     for (const build of new Set([running.current, running.starting])) if (build) await stopBuild(build);
@@ -118,7 +118,7 @@ export async function deployLocally(
   };
   try {
     await unpack(running.starting!, pkg, deps);
-    const door = await startStage(running, { settings, pkg, stage, report }, deps);
+    const door = await startStage(running, { settings, pkg, stage, report, hidden }, deps);
     if (settings.smokeTest) report.smoke = await smokeLocally(settings, door.url, hidden, deps);
     if (report.smoke.status === 'failed') report.error = `Smoke test failed: ${report.smoke.detail}`;
     else report.status = 'success';
@@ -137,6 +137,7 @@ export async function deployLocally(
   report.durationMs = now() - started;
   if (deps.keepLocalRunning && report.status === 'success' && fn) {
     running.starting = undefined;
+    running.serving = true;
     const reload = () => reloadStage(running, { settings, stage, report, hidden }, deps);
     return {
       report,
@@ -178,6 +179,8 @@ interface Running {
   starting?: Build;
   /** The dependencies installed for the builds, kept for a reload while their inputs are unchanged. */
   installs?: InstallReuse;
+  /** Past its start-up check: a failing request's traceback is the user's to see (a failed start prints the logs). */
+  serving: boolean;
 }
 
 /** What a stage's builds share. */
@@ -394,7 +397,7 @@ async function startFunction(
  */
 async function startStage(
   running: Running,
-  stage: StageFacts & { pkg: Package },
+  stage: StageFacts & { pkg: Package; hidden: string[] },
   deps: PipelineDeps,
 ): Promise<FrontDoor> {
   const { settings, report } = stage;
@@ -423,6 +426,8 @@ async function startStage(
       gateway: settings.gateway,
       stage: restStageName(stage.stage),
       invokeMode: settings.invokeMode === 'response-stream' ? 'RESPONSE_STREAM' : 'BUFFERED',
+      showErrors: () => running.serving && deps.localErrors === true,
+      secrets: stage.hidden,
     },
   );
   running.door = door;

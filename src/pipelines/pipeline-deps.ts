@@ -43,6 +43,11 @@ export interface PipelineDeps {
   /** Port of the local front door (0: any free port). */
   localPort?: number;
   /**
+   * Once the local stage serves, a request answered with a server error shows its traceback
+   * after its line (the CLI's serve without --verbose, which prints none of the function's lines).
+   */
+  localErrors?: boolean;
+  /**
    * Where built packages (and a local run's unpacked code) go. Default
    * RUNNER_TEMP/lambda-deploy: the action keeps its zip there for later steps
    * of the job. The CLI passes a folder of its own that it removes afterwards.

@@ -126,10 +126,8 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
     io.out.write(`${commandHelp(command)}\n`);
     return 0;
   }
-  const logger = terminalLogger({
-    verbose: flags.verbose || io.env.LAMBDA_DEPLOY_DEBUG === '1',
-    err: io.err,
-  });
+  const verbose = flags.verbose || io.env.LAMBDA_DEPLOY_DEBUG === '1';
+  const logger = terminalLogger({ verbose, err: io.err });
   let dir: string | undefined;
   let node20Note: string | undefined;
   // Asked for once the command line checked out: the command now runs.
@@ -145,6 +143,7 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
     flags,
     io,
     logger,
+    verbose,
     github: localContext(io.env),
     settings: (fixed = {}) => {
       // Outside Actions there is no pull request to comment on and no Deployment to record.

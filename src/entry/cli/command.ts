@@ -35,6 +35,8 @@ export interface CommandContext {
   flags: ParsedFlags;
   io: CliIo;
   logger: Logger;
+  /** Debug output is shown (--verbose or LAMBDA_DEPLOY_DEBUG=1): the local function's lines among it. */
+  verbose: boolean;
   /** The event-less context of a terminal: the stage comes from --stage or the current git branch. */
   github: GitHubContext;
   /** Settings from the flags, every other input at its default; `fixed` are the inputs the command decides. */

@@ -49,11 +49,20 @@ function io(root: string): TestIo {
   });
 }
 
-/** Runs serve --verbose (the function's output live), requests /boom, and returns stderr once `seen` shows. */
-async function serveAndFail(root: string, args: string[], seen: RegExp, status = 502): Promise<string> {
+/**
+ * Runs serve --verbose (the function's output live; `verbose: false`, plain serve), requests
+ * `paths` (default /boom) in turn, and returns stderr once `seen` shows.
+ */
+async function serveAndFail(
+  root: string,
+  args: string[],
+  seen: RegExp,
+  status = 502,
+  { verbose = true, paths = ['/boom'] } = {},
+): Promise<string> {
   const terminal = io(root);
   const exited = main(
-    ['serve', '--name', 'demo', '--path', 'src', '--port', '0', '--verbose', ...args],
+    ['serve', '--name', 'demo', '--path', 'src', '--port', '0', ...(verbose ? ['--verbose'] : []), ...args],
     terminal,
   );
   try {
@@ -62,8 +71,10 @@ async function serveAndFail(root: string, args: string[], seen: RegExp, status =
       (found) => found !== undefined,
     );
     expect(url).toBeDefined();
-    const answer = await fetch(`${url!}/boom`, { signal: AbortSignal.timeout(10_000) });
-    expect(answer.status).toBe(status);
+    for (const path of paths) {
+      const answer = await fetch(`${url!}${path}`, { signal: AbortSignal.timeout(10_000) });
+      expect(answer.status).toBe(path === '/boom' ? status : 200);
+    }
     return await until(terminal.stderr, (text) => seen.test(text));
   } finally {
     terminal.interrupt();
@@ -126,6 +137,8 @@ test('serve, Python: the traceback names src/app.py and src/shop/orders.py at th
   // As Lambda prints it: no frame of the runtime that called the handler.
   expect(frames.filter((line) => line.includes('bootstrap.py'))).toEqual([]);
   expect(stderr).toMatch(/^warning: GET \/boom -> 502: ValueError: boom$/m);
+  // --verbose printed the function's own lines: the traceback is not printed a second time.
+  expect(stderr.match(/File "src\/app\.py", line 5, in handler/g)).toHaveLength(1);
 }, 90_000);
 
 test('serve, Node.js: the stack names src/index.mjs and src/lib/orders.mjs at their lines and columns', async () => {
@@ -155,25 +168,40 @@ test('serve, Node.js: the stack names src/index.mjs and src/lib/orders.mjs at th
     '[demo-local]     at handler (src/index.mjs:3:74)',
   ]);
   expect(stderr).not.toMatch(UNPACKED);
+  expect(stderr.match(/at total \(src\/lib\/orders\.mjs:2:40\)/g)).toHaveLength(1);
 }, 90_000);
 
+const ASGI_APP = {
+  'main.py': [
+    'async def app(scope, receive, send):',
+    '    if scope["type"] != "http":',
+    '        return',
+    '    if scope["path"] == "/boom":',
+    '        raise RuntimeError("boom")',
+    '    await send({"type": "http.response.start", "status": 200, "headers": []})',
+    '    await send({"type": "http.response.body", "body": b"ok"})',
+    '',
+  ].join('\n'),
+};
+
 test('serve, an ASGI app through the adapter: the traceback names src/main.py; the adapter keeps its path', async () => {
-  const root = project('asgi', {
-    'main.py': [
-      'async def app(scope, receive, send):',
-      '    if scope["type"] != "http":',
-      '        return',
-      '    if scope["path"] == "/boom":',
-      '        raise RuntimeError("boom")',
-      '    await send({"type": "http.response.start", "status": 200, "headers": []})',
-      '    await send({"type": "http.response.body", "body": b"ok"})',
-      '',
-    ].join('\n'),
-  });
+  const root = project('asgi', ASGI_APP);
   const stderr = await serveAndFail(root, ['--app', 'main:app'], /^\[demo-local\] RuntimeError: boom$/m, 500);
   const frames = stderr.split('\n').filter((line) => line.includes('File "'));
   expect(frames).toContain('[demo-local]   File "src/main.py", line 5, in app');
   expect(frames).toContainEqual(expect.stringMatching(/\/_lambda_deploy_adapter\.py", line \d+/));
+  expect(stderr.match(/File "src\/main\.py", line 5/g)).toHaveLength(1);
+}, 90_000);
+
+test('plain serve, an ASGI app through the adapter: the traceback the adapter logged for its 500 follows the request line', async () => {
+  const root = project('plain-asgi', ASGI_APP);
+  const stderr = await serveAndFail(root, ['--app', 'main:app'], /^GET \/boom -> 500 /m, 500, {
+    verbose: false,
+  });
+  const shown = after(stderr, 'GET /boom -> 500 (');
+  expect(shown[0]).toBe('    Traceback (most recent call last):');
+  expect(shown).toContain('      File "src/main.py", line 5, in app');
+  expect(shown.at(-1)).toBe('    RuntimeError: boom');
 }, 90_000);
 
 test('deploy --target local, Python: the function logs printed for the failed smoke test name src/app.py', async () => {
@@ -191,4 +219,134 @@ test('deploy --target local, Python: the function logs printed for the failed sm
   for (const section of [errors, last])
     expect(section).toMatch(/Z {3}File "src\/app\.py", line 2, in handler\n.*Z {5}raise KeyError/);
   expect(terminal.stderr()).not.toMatch(UNPACKED);
+}, 90_000);
+
+/** The lines of `stderr` after the first one starting with `first`, up to the next request's line. */
+function after(stderr: string, first: string): string[] {
+  const lines = stderr.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(first));
+  expect(start).toBeGreaterThanOrEqual(0);
+  const rest = lines.slice(start + 1);
+  const end = rest.findIndex((line) => /^(?:warning: )?GET \//.test(line) || line === '');
+  return end < 0 ? rest : rest.slice(0, end);
+}
+
+const SECRET = 'Kq7vZ2mW9xTr4bLp';
+
+test("plain serve, Python: the failing request's traceback follows its line, indented, once; the lines the function printed before it do not; its variables stay masked", async () => {
+  const root = project('plain-python', {
+    'app.py': [
+      'import os',
+      '',
+      '',
+      'def handler(event, context):',
+      '    if event["rawPath"] == "/boom":',
+      '        for i in range(500):',
+      '            print("working on item %d" % i)',
+      '        connect(os.environ["DATABASE_URL"])',
+      '    return {"statusCode": 200, "body": "ok"}',
+      '',
+      '',
+      'def connect(url):',
+      '    raise ValueError("cannot reach %s as %s" % (url, "gh" + "p_" + "x" * 30))',
+      '',
+    ].join('\n'),
+  });
+  const stderr = await serveAndFail(
+    root,
+    ['--environment', `DATABASE_URL=${SECRET}`],
+    /^GET \/boom -> 502 /m,
+    502,
+    { verbose: false, paths: ['/ok', '/boom', '/ok'] },
+  );
+  expect(stderr).toMatch(/^warning: GET \/boom -> 502: ValueError: cannot reach /m);
+  expect(after(stderr, 'GET /ok -> 200')).toEqual([]);
+  const shown = after(stderr, 'GET /boom -> 502 (');
+  expect(shown).toEqual([
+    '    Traceback (most recent call last):',
+    '      File "src/app.py", line 8, in handler',
+    '        connect(os.environ["DATABASE_URL"])',
+    '      File "src/app.py", line 13, in connect',
+    '        raise ValueError("cannot reach %s as %s" % (url, "gh" + "p_" + "x" * 30))',
+    expect.stringMatching(/^ {4}ValueError: cannot reach \S/),
+  ]);
+  expect(stderr.match(/File "src\/app\.py", line 13/g)).toHaveLength(1);
+  expect(stderr).not.toContain('working on item');
+  expect(stderr).not.toContain(SECRET);
+  // The value of its variable, and what has a token's shape, as its own lines show them with --verbose.
+  expect(stderr).toContain('ValueError: cannot reach *** as ***');
+  expect(stderr).not.toContain('ghp_');
+  expect(stderr).not.toMatch(UNPACKED);
+}, 90_000);
+
+test("plain serve, Node.js: the failing request's stack follows its line, indented", async () => {
+  const root = project('plain-node', {
+    'index.mjs': [
+      'export const handler = async (event) => {',
+      "  if (event.rawPath === '/boom') throw new TypeError('no such order');",
+      "  return { statusCode: 200, body: 'ok' };",
+      '};',
+      '',
+    ].join('\n'),
+  });
+  const stderr = await serveAndFail(
+    root,
+    ['--runtime', 'nodejs22.x', '--handler', 'index.handler'],
+    /^GET \/boom -> 502 /m,
+    502,
+    { verbose: false },
+  );
+  const shown = after(stderr, 'GET /boom -> 502 (');
+  expect(shown.slice(0, 2)).toEqual([
+    '    TypeError: no such order',
+    '        at handler (src/index.mjs:2:40)',
+  ]);
+  expect(stderr).not.toMatch(UNPACKED);
+}, 90_000);
+
+test('plain serve, a Flask app through the adapter: Flask answers 500 itself, and the traceback it logged follows the request line; a request that succeeds shows none', async () => {
+  const root = project('plain-flask', {
+    'app.py': [
+      'from flask import Flask',
+      '',
+      'app = Flask(__name__)',
+      '',
+      '',
+      '@app.get("/ok")',
+      'def ok():',
+      '    try:',
+      '        {}["cache"]',
+      '    except KeyError:',
+      '        app.logger.exception("no cache yet")  # handled: the request succeeds',
+      '    return "ok"',
+      '',
+      '',
+      '@app.get("/boom")',
+      'def boom():',
+      '    print("looking up the order")',
+      '    return {"total": 1 / 0}',
+      '',
+    ].join('\n'),
+  });
+  const stderr = await serveAndFail(root, ['--app', 'app:app'], /^GET \/boom -> 500 /m, 500, {
+    verbose: false,
+    paths: ['/ok', '/boom'],
+  });
+  expect(after(stderr, 'GET /ok -> 200')).toEqual([]);
+  const shown = after(stderr, 'GET /boom -> 500 (');
+  expect(shown[0]).toBe('    Traceback (most recent call last):');
+  expect(shown).toContain('      File "src/app.py", line 18, in boom');
+  expect(shown.at(-1)).toBe('    ZeroDivisionError: division by zero');
+  expect(stderr).not.toContain('looking up the order');
+}, 90_000);
+
+test('plain serve whose start-up request fails: its traceback is in the function logs it prints, not a second time under the request', async () => {
+  const root = project('plain-start', {
+    'app.py': 'def handler(event, context):\n    raise KeyError("DATABASE_URL")\n',
+  });
+  const terminal = io(root);
+  const code = await main(['serve', '--name', 'demo', '--path', 'src', '--port', '0'], terminal);
+  expect(code).toBe(1);
+  expect(terminal.stderr()).toMatch(/Z {3}File "src\/app\.py", line 2, in handler$/m);
+  expect(terminal.stderr()).not.toMatch(/^\s+Traceback \(most recent call last\):$/m);
 }, 90_000);

@@ -24,8 +24,9 @@ export const serveCommand: CliCommand = {
     'Builds the same package a deploy would, runs it under a Lambda-compatible runtime',
     'on this machine and serves it over HTTP on 127.0.0.1, one log line per request,',
     'sending the events of --gateway: API Gateway payload 2.0 at the root (http-api, the',
-    'default, and function-url), or 1.0 under /{stage} (rest-api). A function that cannot',
-    'start fails at once with its traceback. Stops on Ctrl-C.',
+    'default, and function-url), or 1.0 under /{stage} (rest-api); a request that fails',
+    "shows its traceback under its line (--verbose: all of the function's output). A",
+    'function that cannot start fails at once with its traceback. Stops on Ctrl-C.',
     'With --watch it rebuilds after each change of a file the package holds (or of the',
     'requirements) and serves the new build at the same URL, one line per reload; a',
     'build or start that fails prints its error and keeps the last good build serving.',
@@ -54,7 +55,14 @@ export const serveCommand: CliCommand = {
     const settings = ctx.settings({ command: 'deploy', target: 'local', 'smoke-status': '100-499' });
     const plan = makePlan({ ...settings, stage: settings.stage ?? 'local' }, ctx.github);
     const deps = await ctx.buildDeps();
-    const run = await runPipeline(settings, plan, ctx.github, { ...deps, keepLocalRunning: true, localPort });
+    // --verbose prints the function's own lines, its tracebacks among them: not a second time.
+    const localErrors = !ctx.verbose;
+    const run = await runPipeline(settings, plan, ctx.github, {
+      ...deps,
+      keepLocalRunning: true,
+      localPort,
+      localErrors,
+    });
     if (run.failure || !run.local)
       return { exitCode: 1, error: run.failure ?? 'The local runtime did not start.' };
     const { url } = run.local;
