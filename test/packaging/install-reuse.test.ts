@@ -3,7 +3,7 @@
  * the installer reads changed. pip and npm are stand-ins that count their
  * installs and write what they would install.
  */
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,18 @@ import { testPython } from '../support/vendor-wheels.js';
 import { tempDir } from './helpers.js';
 
 const { dir: root, cleanup } = tempDir('install-reuse');
-afterAll(cleanup);
+// The builds' staging folders go to a temp folder of this suite's own: counting them in the
+// shared one raced with other suites' builds running at the same time.
+const sharedTmp = process.env.TMPDIR;
+beforeAll(() => {
+  process.env.TMPDIR = join(root, 'tmp');
+  mkdirSync(process.env.TMPDIR, { recursive: true });
+});
+afterAll(() => {
+  if (sharedTmp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = sharedTmp;
+  cleanup();
+});
 
 /** pip and npm stand-ins: each install writes one package (its version from the requirements / lockfile). */
 function countingInstaller() {
