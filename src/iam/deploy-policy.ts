@@ -580,7 +580,10 @@ function ownershipDenies(options: DeployPolicyOptions, p: string): PolicyStateme
       StringNotEquals: { [`aws:ResourceTag/${key}`]: allowed.length === 1 ? allowed[0]! : allowed },
     },
   });
-  const statements = [denyWhenTag('OtherProjects', { Action: '*' }, TagKeys.Name, [options.project])];
+  const statements = [
+    denyWhenTag('OtherProjects', { Action: '*' }, TagKeys.Name, [options.project]),
+    noOtherOwnerTag('NotOurName', TagKeys.Name, [options.project]),
+  ];
   // A stage deployed from a terminal carries an empty repository tag.
   if (options.repository)
     statements.push(
@@ -588,8 +591,35 @@ function ownershipDenies(options: DeployPolicyOptions, p: string): PolicyStateme
         options.repository,
         '',
       ]),
+      noOtherOwnerTag('NotOurRepo', TagKeys.Repository, [options.repository, '']),
     );
   return statements;
+}
+
+/**
+ * No request may label anything, the role's own resources included, as another
+ * project's or repository's: the production deploy of the project named finds
+ * its front door by these tags (findHttpApi takes the oldest HTTP API tagged
+ * for its stage), and would take one a pull request made, routes and all, for
+ * a stage this policy does not protect. The Allow statements that demand the
+ * project's name on a create reach neither TagResource on a function nor a
+ * stage made under an API of ours, and none asks for the repository. A negated
+ * operator is true on an absent key, ForAnyValue false: a request without the
+ * tag stays allowed, with no Null test to pay for. Values as the action writes
+ * them, case and all (OtherRepositories compares the created resource's so).
+ */
+function noOtherOwnerTag(sid: string, key: string, allowed: string[]): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: 'Deny',
+    Action: '*',
+    Resource: '*',
+    Condition: {
+      'ForAnyValue:StringNotEquals': {
+        [`aws:RequestTag/${key}`]: allowed.length === 1 ? allowed[0]! : allowed,
+      },
+    },
+  };
 }
 
 /**

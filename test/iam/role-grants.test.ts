@@ -182,7 +182,11 @@ describe("the grants' own conditions: what stays out even without the defences i
     const fn = `arn:aws:lambda:${R}:${A}:function:shop-pr-9`;
     expect(evaluate(document, 'lambda:CreateFunction', fn, creating('shop'))).toBe('allowed');
     expect(evaluate(document, 'lambda:CreateFunction', fn, creating())).toBe('implicit-deny');
-    expect(evaluate(document, 'lambda:CreateFunction', fn, creating('shop-admin'))).toBe('implicit-deny');
+    expect(evaluate(grantsOf(document), 'lambda:CreateFunction', fn, creating('shop-admin'))).toBe(
+      'implicit-deny',
+    );
+    // And refused outright: no request may send another project's name (test/iam/other-owner-tags.test.ts).
+    expect(evaluate(document, 'lambda:CreateFunction', fn, creating('shop-admin'))).toBe('explicit-deny');
     // Usage plans and API keys: production's only (test/iam/two-roles.test.ts, links IAM cannot check).
     const collections =
       name === 'production' ? ['/apis', '/restapis', '/usageplans', '/apikeys'] : ['/apis', '/restapis'];
