@@ -28,7 +28,9 @@ export function secretValues(
   return usableSecrets([
     ...[...Object.values(settings.environment), ...functionValues]
       .filter((v) => !isPublic.has(v.trim()))
-      .flatMap(printedForms),
+      .flatMap(printedForms)
+      // A line of a longer value may be one of them on its own.
+      .filter((form) => !isPublic.has(form.trim())),
     settings.githubToken,
     ...passwords,
   ]);
@@ -36,20 +38,55 @@ export function secretValues(
 
 /**
  * A variable's value as a function may print it: as it is, without the
- * blanks around it (`KEY= value` in the input; the code strips it), and
- * inside a JSON string (a structured log line), with non-ASCII characters
- * escaped too as Python's json.dumps does.
+ * blanks around it (`KEY= value` in the input; the code strips it), inside
+ * a JSON string (a structured log line), with non-ASCII characters escaped
+ * too as Python's json.dumps does, URL-encoded (a query string, a redirect,
+ * a form body) and base64-encoded (a Basic auth header, a token built from
+ * it). A value of several lines (set in the console: a key, a certificate)
+ * also line by line: CloudWatch keeps each printed line as an event of its
+ * own, the local runtime puts a timestamp before each, and the runner masks
+ * line by line.
  */
-function printedForms(value: string): string[] {
+export function printedForms(value: string): string[] {
   const bare = value.trim();
   // As usableSecrets: an escaped form of a value too short to hide would be hidden alone.
   if (bare.length < MIN_SECRET_LENGTH) return [];
-  const json = JSON.stringify(bare).slice(1, -1);
+  const lines = bare.split(/\r\n|\r|\n/).map((line) => line.trim());
+  const parts = lines.length > 1 ? [bare, ...lines.filter((l) => l.length >= MIN_SECRET_LENGTH)] : [bare];
+  return [value, ...parts.flatMap((part) => [...jsonForms(part), ...urlForms(part), ...base64Forms(part)])];
+}
+
+/** Inside a JSON string, as JavaScript and as Python's json.dumps (non-ASCII escaped) write it. */
+function jsonForms(text: string): string[] {
+  const json = JSON.stringify(text).slice(1, -1);
   const ascii = json.replace(
     /[\u0080-\uffff]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
-  return [value, bare, json, ascii];
+  return [text, json, ascii];
+}
+
+/** Percent-encoded (a URL's parts) and form-encoded (`+` for a blank, a few more characters encoded). */
+function urlForms(text: string): string[] {
+  return [encodeURIComponent(text), new URLSearchParams({ v: text }).toString().slice(2)];
+}
+
+/**
+ * The runs of base64 characters made from the value's bytes alone, in both
+ * alphabets, for each of the three places the value can start in a 3-byte
+ * group (after nothing, one byte, two bytes: `user:password` in Basic auth).
+ * The characters it shares with the bytes around it are left out; they
+ * differ with those bytes.
+ */
+function base64Forms(text: string): string[] {
+  const bytes = Buffer.from(text, 'utf8');
+  return [0, 1, 2].flatMap((offset) => {
+    const padded = Buffer.concat([Buffer.alloc(offset), bytes]);
+    // Characters (6 bits each) that start at or after the value's first bit and end by its last.
+    const first = Math.ceil((offset * 8) / 6);
+    const end = Math.floor((padded.length * 8) / 6);
+    return (['base64', 'base64url'] as const).map((alphabet) => padded.toString(alphabet).slice(first, end));
+  });
 }
 
 function decodeURIComponentSafe(text: string): string {

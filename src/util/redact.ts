@@ -142,12 +142,38 @@ export function usableSecrets(secrets: readonly (string | undefined)[]): string[
   ].sort((a, b) => b.length - a.length);
 }
 
+/**
+ * `text` with every place a known value covers replaced, overlapping and touching
+ * places as one: a regular expression's alternation resumes after its first match,
+ * so of two values that overlap where they meet (`abc123` + `123xyz` printed as
+ * `abc123xyz`) the second one's rest would show.
+ */
+function hideKnown(text: string, known: readonly string[]): string {
+  if (!known.length) return text;
+  const any = new RegExp(known.map(escapeRegExp).join('|'), 'g');
+  const spans: [number, number][] = [];
+  for (let m = any.exec(text); m; m = any.exec(text)) {
+    // Every value that starts here (the longest first, see usableSecrets), then look again one further on.
+    const at = m.index;
+    const end = Math.max(...known.filter((k) => text.startsWith(k, at)).map((k) => at + k.length));
+    const last = spans[spans.length - 1];
+    if (last && at <= last[1]) last[1] = Math.max(last[1], end);
+    else spans.push([at, end]);
+    any.lastIndex = at + 1;
+  }
+  let out = '';
+  let from = 0;
+  for (const [start, end] of spans) {
+    out += `${text.slice(from, start)}${REDACTED}`;
+    from = end;
+  }
+  return out + text.slice(from);
+}
+
 /** `text` without the listed secrets and without anything shaped like a credential. */
 // Stryker disable next-line ArrayDeclaration: default = no known values; only a text holding the mutant's own placeholder ("Stryker was here") could tell.
 export function redact(text: string, secrets: readonly (string | undefined)[] = []): string {
-  let out = text;
-  const known = usableSecrets(secrets);
-  if (known.length) out = out.replace(new RegExp(known.map(escapeRegExp).join('|'), 'g'), REDACTED);
+  let out = hideKnown(text, usableSecrets(secrets));
   for (const p of PATTERNS) {
     if ('replace' in p) {
       out = out.replace(p.pattern, p.replace);

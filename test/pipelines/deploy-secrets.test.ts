@@ -81,3 +81,31 @@ it('a key the owner disabled is replaced: the report names the new key, the log 
     removeApp(dir);
   }
 });
+
+it('each line of a multi-line value set in the console is masked, and stays out of the logs the report quotes (one event per line)', async () => {
+  const LINES = ['svc-a:Q7w2e9R4t6Y1', 'svc-b:T5y8u1I3o0P2'];
+  const fake = await startFakeAws();
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  try {
+    const inputs = { gateway: 'rest-api', 'api-key': 'true' };
+    expect((await deployApp(fake, dir, { inputs })).failure).toBeUndefined();
+    const fn = fake.account.functions.get('shop-main')!;
+    fn.latest.Environment = {
+      Variables: { ...fn.latest.Environment?.Variables, SERVICE_KEYS: LINES.join('\n') },
+    };
+    // The function printed the value: CloudWatch keeps each of its lines as an event of its own.
+    fake.setFunctionLogs('shop-main', ['[ERROR] keys in use:', ...LINES]);
+    fake.faults.deny('GetUsagePlans');
+    const run = await deployApp(fake, dir, { inputs });
+
+    expect(run.failure).toContain('Could not list the usage plans for stage main');
+    // The runner masks line by line: each line is registered on its own.
+    expect(run.logger.secrets).toEqual(expect.arrayContaining(LINES));
+    expect(run.report.logs).toContain('keys in use:');
+    for (const line of LINES) expect(run.report.logs).not.toContain(line);
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});

@@ -1,8 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { secretValues } from '../../src/settings/secret-values.js';
-import { redact } from '../../src/util/redact.js';
+import { printedForms, secretValues } from '../../src/settings/secret-values.js';
+import { redact, usableSecrets } from '../../src/util/redact.js';
 
 const base = { name: 'shop', awsRegion: 'eu-west-1', githubToken: '', pipArgs: [] as string[] };
+
+/** The values an environment value is hidden as (see printedForms), sorted. */
+const forms = (...values: string[]) => usableSecrets(values.flatMap(printedForms));
 
 describe('secretValues', () => {
   it('is every environment value, the token and a pip index password', () => {
@@ -14,8 +17,7 @@ describe('secretValues', () => {
     });
     expect(values.sort()).toEqual(
       [
-        'Pg-Secret-771',
-        'https://api.example.com',
+        ...forms('Pg-Secret-771', 'https://api.example.com'),
         'ghs_16C7e42F292c6912E7710c838347Ae178B4a',
         'p%40ss-word9',
         'p@ss-word9',
@@ -29,7 +31,7 @@ describe('secretValues', () => {
       { stage: 'pr-12', functionName: 'shop-pr-12' },
       ['pk9f2Qm7Zr4Lw8Xb', 'pr-12', 'eu-west-1', 'on', 'Pg-Secret-771'],
     );
-    expect(values.sort()).toEqual(['Pg-Secret-771', 'pk9f2Qm7Zr4Lw8Xb']);
+    expect(values.sort()).toEqual(forms('Pg-Secret-771', 'pk9f2Qm7Zr4Lw8Xb').sort());
   });
 
   it('leaves out values too short to mask and the names every URL shows anyway', () => {
@@ -47,7 +49,7 @@ describe('secretValues', () => {
       },
       { stage: 'pr-12', functionName: 'shop-pr-12' },
     );
-    expect(values).toEqual(['Pg-Secret-771']);
+    expect(values).toEqual(forms('Pg-Secret-771'));
   });
 
   it('finds the password in --index-url=URL and keeps a password that is not valid percent-encoding as it is', () => {
@@ -77,5 +79,74 @@ describe('secretValues', () => {
       '{"message": "config", "b": "***"}',
       '{"message": "config", "b": "***"}',
     ]);
+  });
+});
+
+describe('the forms a value is printed in', () => {
+  const hidden = (environment: Record<string, string>, functionValues: string[] = []) =>
+    secretValues({ ...base, environment }, {}, functionValues);
+
+  it("each line of a multi-line value (set in the console) alone: CloudWatch and the local runtime log a value's lines apart", () => {
+    const values = hidden({}, ['first-line-K7q2\r\nsecond-line-P9w4\n}']);
+    // One CloudWatch event per line; the local runtime puts its timestamp before each.
+    const lines = ['2026-12-06T07:30:00.000Z first-line-K7q2', '2026-12-06T07:30:00.001Z second-line-P9w4'];
+    expect(redact(lines.join('\n'), values)).toBe(
+      '2026-12-06T07:30:00.000Z ***\n2026-12-06T07:30:00.001Z ***',
+    );
+    // The runner masks line by line too: each line is registered with it (lines too short to mask are not).
+    expect(values).toEqual(expect.arrayContaining(['first-line-K7q2', 'second-line-P9w4']));
+    expect(values).not.toContain('}');
+  });
+
+  it('URL-encoded, as a function puts it in a query string, a redirect or a form body', () => {
+    const secret = 'Zq9+w/x=Pl&k?#7 z';
+    const values = hidden({ SIGNING_KEY: secret });
+    expect(
+      redact(`Location: https://id.example.com/cb?state=${encodeURIComponent(secret)}&x=1`, values),
+    ).toBe('Location: https://id.example.com/cb?state=***&x=1');
+    expect(redact(`body ${new URLSearchParams({ q: secret }).toString()}`, values)).toBe('body q=***');
+  });
+
+  it.each([
+    ['alone', ''],
+    ['after one byte', 'u'],
+    ['after two bytes', 'us'],
+    ['as user:password (Basic auth without its header name)', 'deploy:'],
+  ])('base64-encoded, %s: no run of the bytes of the value shows, in any alignment', (_name, before) => {
+    // Its base64 has `+` and `/`, which base64url writes as `-` and `_`.
+    const secret = 'Pg>?Secret~7731?>horse';
+    const values = hidden({ DB_PASSWORD: secret });
+    for (const alphabet of ['base64', 'base64url'] as const) {
+      const encoded = Buffer.from(`${before}${secret}`).toString(alphabet);
+      // What stays: the characters made from `before` alone, one made from both, and the last few.
+      const fromBefore = encoded.slice(0, Math.floor((before.length * 8) / 6));
+      const escaped = fromBefore.replace(/[+/]/g, '\\$&');
+      expect(redact(`creds ${encoded} end`, values)).toMatch(
+        new RegExp(`^creds ${escaped}.?\\*\\*\\*.{0,4} end$`),
+      );
+    }
+  });
+
+  it('a value of letters and digits has no URL-encoded form of its own', () => {
+    expect(hidden({ K: 'Abcdef12' })).toEqual(expect.not.arrayContaining([expect.stringMatching(/%/)]));
+  });
+});
+
+describe('printedForms', () => {
+  it('is the value, its JSON, URL and base64 forms; nothing for a value too short to hide', () => {
+    expect(printedForms('Ab1234')).toEqual(
+      expect.arrayContaining(['Ab1234', 'QWIxMjM0', 'FiMTIzN', 'BYjEyMz']),
+    );
+    expect(printedForms('Ab12')).toEqual([]);
+  });
+
+  it("leaves out a line of a multi-line value that is the project's or the stage's name", () => {
+    const values = secretValues(
+      { ...base, environment: {} },
+      { stage: 'pr-12', functionName: 'shop-pr-12' },
+      ['shop-pr-12\nKey-Line-9x2Q'],
+    );
+    expect(values).toContain('Key-Line-9x2Q');
+    expect(values).not.toContain('shop-pr-12');
   });
 });

@@ -40,6 +40,14 @@ describe('redact', () => {
     ],
     ['regex characters in a secret', 'p=a.b*c+d(e)', ['a.b*c+d(e)'], 'p=***'],
     ['the longer of two overlapping secrets whole', 'x=abcdef123456', ['abcdef', 'abcdef123456'], 'x=***'],
+    // Alternation resumes after the first match: `456xyz`, most of the second secret, would show.
+    [
+      'two secrets that overlap where they meet, both whole',
+      'k=abcdef123456xyz;',
+      ['abcdef123', '123456xyz'],
+      'k=***;',
+    ],
+    ['a secret inside another, the outer one whole', 'k=zz-abcdef-zz', ['zz-abcdef-zz', 'abcdef'], 'k=***'],
     ['too short a value is ignored', 'the cat', ['cat'], 'the cat'],
     ['empty and undefined are ignored', 'text', ['', undefined], 'text'],
   ])('%s', (_name, input, secrets, output) => {
