@@ -24,13 +24,21 @@ describe('runPipeline', () => {
       { GITHUB_WORKSPACE: workspace, RUNNER_TEMP: workspace },
     );
     const ctx = noEventContext();
+    // What was masked when the first line was logged (any level, a group's title too).
+    let maskedAtFirstLine: string[] | undefined;
     const logger = new RecordingLogger();
+    const seen = () => (maskedAtFirstLine ??= [...logger.secrets]);
+    for (const level of ['info', 'warning', 'error', 'debug', 'untrusted', 'group'] as const) {
+      const original = logger[level].bind(logger) as (...args: unknown[]) => unknown;
+      Object.assign(logger, { [level]: (...args: unknown[]) => (seen(), original(...args)) });
+    }
     await runPipeline(settings, makePlan(settings, ctx), ctx, {
       logger,
       env: { RUNNER_TEMP: workspace },
       awsClients: createAwsClients,
     });
-    expect(logger.secrets).toEqual(
+    expect(logger.lines.length).toBeGreaterThan(0);
+    expect(maskedAtFirstLine).toEqual(
       expect.arrayContaining(['Pg-Secret-771', 'abcdef123456', 'ghs_16C7e42F292c6912E7710c838347Ae178B4a']),
     );
   });
