@@ -144,18 +144,20 @@ export function usableSecrets(secrets: readonly (string | undefined)[]): string[
 
 /**
  * `text` with every place a known value covers replaced, overlapping and touching
- * places as one: a regular expression's alternation resumes after its first match,
- * so of two values that overlap where they meet (`abc123` + `123xyz` printed as
- * `abc123xyz`) the second one's rest would show.
+ * places as one: a regular expression's alternation resumes after its first match
+ * (and a replacement one value after another finds the second no more), so of two
+ * values that overlap where they meet (`abc123` + `123xyz` printed as `abc123xyz`)
+ * the second one's rest would show. No length filter: callers choose the values.
  */
-function hideKnown(text: string, known: readonly string[]): string {
-  if (!known.length) return text;
-  const any = new RegExp(known.map(escapeRegExp).join('|'), 'g');
+export function hideKnown(text: string, known: readonly string[]): string {
+  const values = known.filter(Boolean);
+  if (!values.length) return text;
+  const any = new RegExp(values.map(escapeRegExp).join('|'), 'g');
   const spans: [number, number][] = [];
   for (let m = any.exec(text); m; m = any.exec(text)) {
-    // Every value that starts here (the longest first, see usableSecrets), then look again one further on.
+    // The longest value that starts here, then look again one further on (a value inside it may overlap another).
     const at = m.index;
-    const end = Math.max(...known.filter((k) => text.startsWith(k, at)).map((k) => at + k.length));
+    const end = Math.max(...values.filter((k) => text.startsWith(k, at)).map((k) => at + k.length));
     const last = spans[spans.length - 1];
     if (last && at <= last[1]) last[1] = Math.max(last[1], end);
     else spans.push([at, end]);

@@ -1,4 +1,5 @@
 import type { Logger } from '../../util/logger.js';
+import { hideKnown } from '../../util/redact.js';
 
 /**
  * The CLI's Logger: progress and messages on stderr, with the time each step
@@ -18,7 +19,7 @@ export function terminalLogger(options: {
   const err = options.err ?? process.stderr;
   const secrets: string[] = [];
   let depth = 0;
-  const clean = (text: string) => secrets.reduce((t, s) => t.split(s).join('***'), text);
+  const clean = (text: string) => hideKnown(text, secrets);
   const indent = () => '  '.repeat(depth);
   const format = (text: string) => {
     const shown = clean(text);
@@ -56,8 +57,6 @@ export function terminalLogger(options: {
     mask: (secret) => {
       if (!secret || secrets.includes(secret)) return;
       secrets.push(secret);
-      // Longest first: a value that holds one masked earlier goes whole, not as *** and its rest.
-      secrets.sort((a, b) => b.length - a.length);
     },
     // A terminal runs no workflow commands: the function's lines are printed as they are.
     untrusted: (text) => write(err, text),

@@ -12,6 +12,17 @@ it('a masked value that holds one masked earlier goes whole, not as *** and its 
   expect(io.stderr()).toBe('error: could not connect to *** as ***\n');
 });
 
+it('two masked values that overlap where they meet are both hidden whole, on stderr and on stdout', () => {
+  const io = testIo({});
+  const logger = terminalLogger({ verbose: false, err: io.err });
+  // The function printed one right after the other; they share `123`.
+  logger.mask('tok-abc123');
+  logger.mask('123xyz-key');
+  logger.info('keys tok-abc123xyz-key end');
+  expect(io.stderr()).toBe('keys *** end\n');
+  expect(logger.hide('tok-abc123xyz-key')).toBe('***');
+});
+
 it('an error is not repeated on the line right after itself (the pipeline logs it, then the CLI ends with it), but is after other lines', () => {
   const io = testIo({});
   const logger = terminalLogger({ verbose: false, err: io.err });
