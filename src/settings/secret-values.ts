@@ -40,12 +40,13 @@ export function secretValues(
  * A variable's value as a function may print it: as it is, without the
  * blanks around it (`KEY= value` in the input; the code strips it), inside
  * a JSON string (a structured log line), with non-ASCII characters escaped
- * too as Python's json.dumps does, URL-encoded (a query string, a redirect,
- * a form body) and base64-encoded (a Basic auth header, a token built from
- * it). A value of several lines (set in the console: a key, a certificate)
- * also line by line: CloudWatch keeps each printed line as an event of its
- * own, the local runtime puts a timestamp before each, and the runner masks
- * line by line.
+ * too as Python's json.dumps does, HTML-escaped (a page a template
+ * rendered), URL-encoded (a query string, a redirect, a form body) and
+ * base64-encoded (a Basic auth header, a token built from it). A value of
+ * several lines (set in the console: a key, a certificate) also line by
+ * line: CloudWatch keeps each printed line as an event of its own, the
+ * local runtime puts a timestamp before each, and the runner masks line by
+ * line.
  */
 export function printedForms(value: string): string[] {
   const bare = value.trim();
@@ -53,7 +54,25 @@ export function printedForms(value: string): string[] {
   if (bare.length < MIN_SECRET_LENGTH) return [];
   const lines = bare.split(/\r\n|\r|\n/).map((line) => line.trim());
   const parts = lines.length > 1 ? [bare, ...lines.filter((l) => l.length >= MIN_SECRET_LENGTH)] : [bare];
-  return [value, ...parts.flatMap((part) => [...jsonForms(part), ...urlForms(part), ...base64Forms(part)])];
+  return [
+    value,
+    ...parts.flatMap((part) => [
+      ...jsonForms(part),
+      ...htmlForms(part),
+      ...urlForms(part),
+      ...base64Forms(part),
+    ]),
+  ];
+}
+
+/** HTML-escaped, as template engines write it into a page: Jinja's, Django's and html.escape's quotes, or none. */
+function htmlForms(text: string): string[] {
+  const escape = (quot: string, apos: string) =>
+    text.replace(
+      /[&<>"']/g,
+      (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': quot, "'": apos })[c] as string,
+    );
+  return [escape('&#34;', '&#39;'), escape('&quot;', '&#x27;'), escape('"', "'")];
 }
 
 /** Inside a JSON string, as JavaScript and as Python's json.dumps (non-ASCII escaped) write it. */

@@ -127,6 +127,15 @@ describe('the forms a value is printed in', () => {
     }
   });
 
+  it.each([
+    ['Jinja (markupsafe)', 'Pw&amp;&lt;7&gt;&#34;x&#39;9'],
+    ["Django, Python's html.escape", 'Pw&amp;&lt;7&gt;&quot;x&#x27;9'],
+    ['a text node (quotes kept)', `Pw&amp;&lt;7&gt;"x'9`],
+  ])('HTML-escaped as %s renders it, in a page the smoke test quotes', (_name, escaped) => {
+    const values = hidden({ DB_PASSWORD: `Pw&<7>"x'9` });
+    expect(redact(`<td>${escaped}</td>`, values)).toBe('<td>***</td>');
+  });
+
   it('a value of letters and digits has no URL-encoded form of its own', () => {
     expect(hidden({ K: 'Abcdef12' })).toEqual(expect.not.arrayContaining([expect.stringMatching(/%/)]));
   });
