@@ -7,7 +7,8 @@ type SecretSettings = Pick<Settings, 'environment' | 'githubToken' | 'pipArgs' |
  * The values of the settings that no log line, summary or comment may show:
  * every `environment` value (a workflow passes `${{ secrets.X }}` there and
  * nothing says which ones), the GitHub token, and passwords in pip-args
- * URLs (`--index-url https://user:password@host/simple`). Values shorter than
+ * URLs (`--index-url https://user:password@host/simple`; the user when it
+ * has none: it is the token then). Values shorter than
  * MIN_SECRET_LENGTH are left out (masking `1` or `true` would star out every
  * occurrence in the log), and so are values that are already public: the
  * project name, the stage, the function name and the region are in every
@@ -21,8 +22,11 @@ export function secretValues(
 ): string[] {
   const passwords = settings.pipArgs.flatMap((arg) => {
     // Anywhere in the argument: `--index-url=https://user:password@host/simple` is one.
-    const m = /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*:([^\s/?#@]+)@/i.exec(arg);
-    return m?.[1] ? [m[1], decodeURIComponentSafe(m[1])] : [];
+    const m = /\b[a-z][a-z0-9+.-]*:\/\/([^\s:/?#@]*)(?::([^\s/?#@]*))?@/i.exec(arg);
+    // Without a password the user is the token (Gemfury's `https://TOKEN:@pypi.fury.io/acme/`),
+    // which pip's own output shows: it stars only a password.
+    const secret = m?.[2] || m?.[1];
+    return secret ? [secret, decodeURIComponentSafe(secret)] : [];
   });
   const isPublic = new Set([settings.name, settings.awsRegion, stage.stage, stage.functionName]);
   return usableSecrets([

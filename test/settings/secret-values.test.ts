@@ -65,6 +65,29 @@ describe('secretValues', () => {
     expect(values.sort()).toEqual(['50%zz-off', 'Idx-pass-2024'].sort());
   });
 
+  it.each([
+    ['Gemfury: the token as the user, an empty password', 'https://Fury0Tok3nValue:@pypi.fury.io/acme/'],
+    ['the token as the user, no password', 'https://FuryTokenValue@pypi.fury.io/acme/'],
+  ])("a private index's token in the user part of a pip-args URL (%s)", (_name, url) => {
+    const token = /\/\/([^:@]+)/.exec(url)![1]!;
+    const values = secretValues({ ...base, environment: {}, pipArgs: ['--extra-index-url', url] });
+    expect(values).toContain(token);
+    // pip shows such a user in its own output: only a password would be starred.
+    expect(
+      redact(`Looking in indexes: https://pypi.org/simple, https://${token}:****@pypi.fury.io/acme/`, values),
+    ).not.toContain(token);
+  });
+
+  it('the user of a pip-args URL with a password is a name, not hidden', () => {
+    const values = secretValues({
+      ...base,
+      environment: {},
+      pipArgs: ['-i', 'https://aws:Code-Artifact-77@x.example/simple'],
+    });
+    expect(values).not.toContain('aws');
+    expect(values).toContain('Code-Artifact-77');
+  });
+
   it('a value is also hidden as a function prints it: without the blanks around it, and escaped in JSON', () => {
     const quoted = 'Pw"7\\x-é-9';
     const values = secretValues({ ...base, environment: { A: ' Pg-Secret-771 ', B: quoted } });
