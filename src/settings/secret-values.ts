@@ -1,15 +1,17 @@
 import { MIN_SECRET_LENGTH, usableSecrets } from '../util/redact.js';
 import type { Settings } from '../model/settings.js';
 
-type SecretSettings = Pick<Settings, 'environment' | 'githubToken' | 'pipArgs' | 'name' | 'awsRegion'>;
+type SecretSettings = Pick<Settings, 'environment' | 'githubToken' | 'pipArgs' | 'name' | 'awsRegion'> &
+  Partial<Pick<Settings, 'smokePath'>>;
 
 /**
  * The values of the settings that no log line, summary or comment may show:
  * every `environment` value (a workflow passes `${{ secrets.X }}` there and
- * nothing says which ones), the GitHub token, and passwords in pip-args
- * URLs (`--index-url https://user:password@host/simple`; the user when it
- * has none: it is the token then). Values shorter than
- * MIN_SECRET_LENGTH are left out (masking `1` or `true` would star out every
+ * nothing says which ones), the GitHub token, passwords in pip-args URLs
+ * (`--index-url https://user:password@host/simple`; the user when it has
+ * none: it is the token then) and the values in smoke-path's query
+ * (`/health?key=${{ secrets.X }}`, quoted by every smoke line). Values
+ * shorter than MIN_SECRET_LENGTH are left out (masking `1` or `true` would star out every
  * occurrence in the log), and so are values that are already public: the
  * project name, the stage, the function name and the region are in every
  * resource name and URL.
@@ -28,6 +30,7 @@ export function secretValues(
     const secret = m?.[2] || m?.[1];
     return secret ? [secret, decodeURIComponentSafe(secret)] : [];
   });
+  const queryValues = queryOf(settings.smokePath ?? '').flatMap((v) => [v, decodeURIComponentSafe(v)]);
   const isPublic = new Set([settings.name, settings.awsRegion, stage.stage, stage.functionName]);
   return usableSecrets([
     ...[...Object.values(settings.environment), ...functionValues]
@@ -37,7 +40,14 @@ export function secretValues(
       .filter((form) => !isPublic.has(form.trim())),
     settings.githubToken,
     ...passwords,
+    ...queryValues,
   ]);
+}
+
+/** The values of a path's query string, as written (`/health?key=a%2Bb` gives `a%2Bb`). */
+function queryOf(path: string): string[] {
+  const query = path.split('#')[0]!.split('?').slice(1).join('?');
+  return query ? query.split('&').map((pair) => pair.slice(pair.indexOf('=') + 1)) : [];
 }
 
 /**

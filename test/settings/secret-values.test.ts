@@ -78,6 +78,19 @@ describe('secretValues', () => {
     ).not.toContain(token);
   });
 
+  it("the values in smoke-path's query (`/health?key=${{ secrets.X }}`), which every smoke line quotes", () => {
+    const values = secretValues({
+      ...base,
+      environment: {},
+      smokePath: '/health?key=Hk%2B7731-abc&format=json&v=2',
+    });
+    expect(values).toEqual(expect.arrayContaining(['Hk%2B7731-abc', 'Hk+7731-abc']));
+    expect(values).not.toContain('json');
+    expect(
+      redact('GET https://x.example/health?key=Hk%2B7731-abc&format=json&v=2 answered 500', values),
+    ).toBe('GET https://x.example/health?key=***&format=json&v=2 answered 500');
+  });
+
   it('the user of a pip-args URL with a password is a name, not hidden', () => {
     const values = secretValues({
       ...base,
