@@ -142,6 +142,20 @@ export function usableSecrets(secrets: readonly (string | undefined)[]): string[
   ].sort((a, b) => b.length - a.length);
 }
 
+/** The last values' matcher: a logger redacts every line with the same values (hundreds of forms). */
+let lastMatcher: { values: readonly string[]; pattern: RegExp } | undefined;
+
+function matcherFor(values: readonly string[]): RegExp {
+  const last = lastMatcher;
+  if (last && last.values.length === values.length && last.values.every((v, i) => v === values[i])) {
+    last.pattern.lastIndex = 0;
+    return last.pattern;
+  }
+  const pattern = new RegExp(values.map(escapeRegExp).join('|'), 'g');
+  lastMatcher = { values: [...values], pattern };
+  return pattern;
+}
+
 /**
  * `text` with every place a known value covers replaced, overlapping and touching
  * places as one: a regular expression's alternation resumes after its first match
@@ -152,7 +166,7 @@ export function usableSecrets(secrets: readonly (string | undefined)[]): string[
 export function hideKnown(text: string, known: readonly string[]): string {
   const values = known.filter(Boolean);
   if (!values.length) return text;
-  const any = new RegExp(values.map(escapeRegExp).join('|'), 'g');
+  const any = matcherFor(values);
   const spans: [number, number][] = [];
   for (let m = any.exec(text); m; m = any.exec(text)) {
     // The longest value that starts here, then look again one further on (a value inside it may overlap another).
