@@ -234,9 +234,19 @@ export const IAM_WRITES: readonly string[] = [
  * Deny statements name their resources in every partition (`arn:*:`): a role
  * only ever acts in its own partition, so this denies nothing more there, and
  * keeps the policy the same length in GovCloud (`arn:aws-us-gov:`) and China
- * as in the commercial regions. Allow statements keep the exact partition.
+ * as in the commercial regions.
  */
 const DENY_PARTITION = '*';
+
+/**
+ * Allow statements too, wherever the ARN names the account or a region: an
+ * account lives in one partition and a region belongs to one, so `arn:*:`
+ * reaches no resource more than the exact partition did (and the role acts
+ * only in its own). S3 ARNs name neither (bucket names are per partition):
+ * they keep the exact partition, as do the user's own ARNs (execution-role-arn,
+ * layers) and the boundary ARN that a condition compares.
+ */
+const ALLOW_PARTITION = '*';
 
 const TAG_PREFIX = 'lambda-deploy:';
 
@@ -273,8 +283,10 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
         'without either the policy would grant iam:PassRole on every role of the account.',
     );
   const uses = (kind: GatewayKind): boolean => options.gateway === 'all' || options.gateway === kind;
-  const functions = `arn:${p}:lambda:${region}:${accountId}:function:${project}-*`;
-  const api = `arn:${p}:apigateway:${region}::`;
+  const a = ALLOW_PARTITION;
+  const functions = `arn:${a}:lambda:${region}:${accountId}:function:${project}-*`;
+  // An API Gateway ARN names no account: only a region pins its partition.
+  const api = `arn:${region === '*' ? p : a}:apigateway:${region}::`;
   const ours = { [`aws:ResourceTag/${TagKeys.Name}`]: project };
   const statements: PolicyStatement[] = [];
 
@@ -299,7 +311,7 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
     Sid: 'ListLogGroups',
     Effect: 'Allow',
     Action: 'logs:DescribeLogGroups',
-    Resource: `arn:${p}:logs:${region}:${accountId}:log-group:*`,
+    Resource: `arn:${a}:logs:${region}:${accountId}:log-group:*`,
   });
 
   const functionActions = [...FUNCTION_ACTIONS];
@@ -314,35 +326,58 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
         (a) => !preview || a !== 'lambda:PutProvisionedConcurrencyConfig',
       ),
     );
-  // The functions and their log groups, in one statement to keep the policy under IAM's size limit:
-  // a lambda:* action never acts on a log group, nor a logs:* action on a function, so it grants no more.
+  // The functions, their log groups and keep-warm rules, in one statement to keep the policy under
+  // IAM's size limit: IAM checks an action only on its own service's resources (a lambda:* action never
+  // acts on a log group or a rule, nor a logs:* or events:* action on a function), so it grants no more.
   // A `*` that ends an ARN matches past colons (IAM User Guide, "Using wildcards in resource ARNs"), so
   // `{project}-*` takes in versions and aliases (`:live`, `:7`) as it does log groups' `:*`.
-  const logGroups = `arn:${p}:logs:${region}:${accountId}:log-group:/aws/lambda/${project}-*`;
+  const logGroups = `arn:${a}:logs:${region}:${accountId}:log-group:/aws/lambda/${project}-*`;
   // Prune takes lambda-deploy's tags off a group a preview made for a function we did not make
   // (src/resources/logs/claimed-log-groups.ts): the production role's only; the preview role needs none.
   const logActions = preview ? LOG_ACTIONS : [...LOG_ACTIONS, 'logs:UntagResource'];
+  // A rule's targets are not resources of the rule: IAM cannot keep PutTargets to the preview's own
+  // function, so a preview could send chosen events to production's queues. The preview role only
+  // finds and removes its rules (undeploy of a preview kept warm before).
+  const ruleActions = !options.keepWarm
+    ? []
+    : preview
+      ? RULE_REMOVAL_ACTIONS
+      : [...RULE_WRITE_ACTIONS, ...RULE_REMOVAL_ACTIONS];
+  const rules = options.keepWarm ? [`arn:${a}:events:${region}:${accountId}:rule/${project}-*`] : [];
   statements.push({
     Sid: 'ProjectFunctions',
     Effect: 'Allow',
-    Action: [...functionActions, ...logActions],
-    Resource: [functions, logGroups],
+    Action: [...functionActions, ...logActions, ...ruleActions],
+    Resource: [functions, logGroups, ...rules],
     Condition: { StringEqualsIfExists: ours },
   });
-  // The function and its log group are made with the project's tags (a log group's tags-on-create
-  // need logs:TagResource too).
+
+  // A usage plan's key links and API stages name objects IAM never sees (production's key id,
+  // production's API stage): the preview role makes, changes and links none, it only reads and
+  // deletes its own (undeploy of a preview made with api-key before), so api-key is production's.
+  const keys = uses('rest-api') ? ['/usageplans', '/apikeys'] : [];
+  const doors = [...(uses('http-api') ? ['/apis'] : []), ...(uses('rest-api') ? ['/restapis'] : [])];
+  const made = preview ? doors : [...doors, ...keys];
+  // What is made with the project's tags: the function and its log group (a log group's
+  // tags-on-create need logs:TagResource too), and the front doors. One statement, as above.
   statements.push({
-    Sid: 'CreateProjectFunctions',
+    Sid: 'CreateAsOurs',
     Effect: 'Allow',
-    Action: ['lambda:CreateFunction', 'lambda:TagResource', 'logs:CreateLogGroup', 'logs:TagResource'],
-    Resource: [functions, logGroups],
+    Action: [
+      'lambda:CreateFunction',
+      'lambda:TagResource',
+      'logs:CreateLogGroup',
+      'logs:TagResource',
+      ...(made.length ? ['apigateway:POST'] : []),
+    ],
+    Resource: [functions, logGroups, ...made.map((c) => `${api}${c}`)],
     Condition: { StringEquals: { [`aws:RequestTag/${TagKeys.Name}`]: project } },
   });
 
   if (options.layers) {
     // Exactly the project's own layer: `{project}-*` would reach the user's own layers and another
     // project's (`shop-admin-deps` for `shop`), which have no tags to tell them apart.
-    const layer = `arn:${p}:lambda:${region}:${accountId}:layer:${dependenciesLayerName(project)}`;
+    const layer = `arn:${a}:lambda:${region}:${accountId}:layer:${dependenciesLayerName(project)}`;
     statements.push({
       Sid: 'DependenciesLayer',
       Effect: 'Allow',
@@ -362,12 +397,6 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
   statements.push(...artifactStatements(options, p));
   statements.push(...roleStatements(options, p));
 
-  const createOn = (collections: string[]): PolicyStatement => ({
-    Effect: 'Allow',
-    Action: 'apigateway:POST',
-    Resource: collections.map((c) => `${api}${c}`),
-    Condition: { StringEquals: { [`aws:RequestTag/${TagKeys.Name}`]: project } },
-  });
   const manage = (collections: string[]): PolicyStatement => ({
     Effect: 'Allow',
     Action: APIGATEWAY_VERBS,
@@ -375,35 +404,13 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
     Condition: { StringEquals: ours },
   });
   // One statement for every kind of front door: the policy stays under IAM's size limit.
-  // A usage plan's key links and API stages name objects IAM never sees (production's key id,
-  // production's API stage): the preview role makes, changes and links none, it only reads and
-  // deletes its own (undeploy of a preview made with api-key before), so api-key is production's.
-  const keys = uses('rest-api') ? ['/usageplans', '/apikeys'] : [];
-  const doors = [...(uses('http-api') ? ['/apis'] : []), ...(uses('rest-api') ? ['/restapis'] : [])];
-  const made = preview ? doors : [...doors, ...keys];
-  if (made.length) {
-    statements.push({ Sid: 'CreateFrontDoors', ...createOn(made) });
-    statements.push({ Sid: 'FrontDoors', ...manage(made) });
-  }
+  if (made.length) statements.push({ Sid: 'FrontDoors', ...manage(made) });
   if (preview && keys.length)
     statements.push({
       Sid: 'RemoveOwnApiKeys',
       ...manage(keys),
       Action: ['apigateway:GET', 'apigateway:DELETE'],
     });
-
-  if (options.keepWarm) {
-    statements.push({
-      Sid: 'KeepWarmSchedules',
-      Effect: 'Allow',
-      // A rule's targets are not resources of the rule: IAM cannot keep PutTargets to the preview's
-      // own function, so a preview could send chosen events to production's queues. The preview role
-      // only finds and removes its rules (undeploy of a preview kept warm before).
-      Action: preview ? RULE_REMOVAL_ACTIONS : [...RULE_WRITE_ACTIONS, ...RULE_REMOVAL_ACTIONS],
-      Resource: `arn:${p}:events:${region}:${accountId}:rule/${project}-*`,
-      Condition: { StringEqualsIfExists: ours },
-    });
-  }
 
   statements.push(...ownershipDenies(options, DENY_PARTITION));
   if (preview) statements.push(...previewDenies(options, DENY_PARTITION));
@@ -465,7 +472,7 @@ function artifactStatements(options: DeployPolicyOptions, p: string): PolicyStat
 function roleStatements(options: DeployPolicyOptions, p: string): PolicyStatement[] {
   const { project, accountId } = options;
   const roleArn = (kind: ExecutionRoleKind) =>
-    `arn:${p}:iam::${accountId}:role/${executionRoleName(project, kind)}`;
+    `arn:${ALLOW_PARTITION}:iam::${accountId}:role/${executionRoleName(project, kind)}`;
   const passToLambda = { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } };
   if (!options.managesExecutionRole)
     return [
@@ -473,7 +480,7 @@ function roleStatements(options: DeployPolicyOptions, p: string): PolicyStatemen
         Sid: 'PassExecutionRole',
         Effect: 'Allow',
         Action: 'iam:PassRole',
-        Resource: options.executionRoleArn ?? `arn:${p}:iam::${accountId}:role/*`,
+        Resource: options.executionRoleArn ?? `arn:${ALLOW_PARTITION}:iam::${accountId}:role/*`,
         Condition: passToLambda,
       },
     ];
@@ -501,7 +508,7 @@ function roleStatements(options: DeployPolicyOptions, p: string): PolicyStatemen
       Sid: 'ReadTheBoundary',
       Effect: 'Allow',
       Action: ['iam:GetPolicy', 'iam:GetPolicyVersion'],
-      Resource: boundary,
+      Resource: anyPartition(boundary),
     },
     {
       Sid: 'ExecutionRoleUnderBoundary',
@@ -533,7 +540,7 @@ function roleStatements(options: DeployPolicyOptions, p: string): PolicyStatemen
   ];
 }
 
-/** An ARN of this partition as a Deny names it (DENY_PARTITION). */
+/** An ARN of this partition in every partition (DENY_PARTITION, ALLOW_PARTITION: the account pins it). */
 function anyPartition(arn: string): string {
   return arn.replace(/^arn:[^:]+:/, `arn:${DENY_PARTITION}:`);
 }
@@ -694,7 +701,7 @@ function previewDenies(options: DeployPolicyOptions, p: string): PolicyStatement
  * such a group open either. DescribeLogGroups has no resource (names and
  * sizes, never lines): it is checked on no log group ARN, so this never
  * reaches it. CreateLogGroup is spared like CreateFunction: the group is made
- * with the project's tags (CreateProjectFunctions demands them), and its
+ * with the project's tags (CreateAsOurs demands them), and its
  * tags-on-create check of logs:TagResource sees them as the group's.
  */
 function untaggedFunctions(project: string, p: string): PolicyStatement {

@@ -3,7 +3,10 @@
  * GovCloud and China (Deny statements in every partition and, where only
  * Lambda, API Gateway, Logs and EventBridge resources can match, for every
  * action; IAM writes by the first letters of their verbs; the API Gateway
- * denies in one statement; no `{function}:*` beside `{project}-*`), and the
+ * denies in one statement; no `{function}:*` beside `{project}-*`; Allow
+ * statements in every partition where the account or region pins it; the
+ * keep-warm rules beside the functions, the front doors' creation beside the
+ * functions', under the same conditions), and the
  * preview role gained a Deny of tag keys that are not lambda-deploy's own
  * (test/iam/two-roles.test.ts). test/fixtures/iam/deploy-policies-before.json
  * holds the documents as they were, with the options that made them (their
@@ -67,6 +70,7 @@ function resources(o: DeployPolicyOptions): Record<string, string[]> {
       '*',
     ],
     logs: [
+      `arn:${other}:logs:${region}:${account}:log-group:/aws/lambda/${functionName(project, 'pr-7')}`,
       ...fns.flatMap((f) => [
         logGroup(`/aws/lambda/${f}`),
         logGroup(`/aws/lambda/${f}:*`),
@@ -79,6 +83,7 @@ function resources(o: DeployPolicyOptions): Record<string, string[]> {
     events: [
       ...fns.map((f) => `arn:${p}:events:${region}:${account}:rule/${f}-warm`),
       `arn:${p}:events:${region}:${account}:event-bus/default`,
+      `arn:${other}:events:${region}:${account}:rule/${functionName(project, 'pr-7')}-warm`,
       '*',
     ],
     apigateway: [
@@ -91,6 +96,8 @@ function resources(o: DeployPolicyOptions): Record<string, string[]> {
       api('/apikeys', 'us-west-2'),
       api('/tags/x', 'us-west-2'),
       api('/apis/h1', 'us-west-2'),
+      `arn:${other}:apigateway:${region}::/apis/h1`,
+      `arn:${other}:apigateway:${region}::/apis`,
       '*',
     ],
     iam: [
@@ -101,6 +108,8 @@ function resources(o: DeployPolicyOptions): Record<string, string[]> {
       role('admin'),
       ...(o.executionRoleArn ? [o.executionRoleArn] : []),
       `arn:${p}:iam::${account}:policy/${project}-lambda-deploy-boundary`,
+      `arn:${other}:iam::${account}:policy/${project}-lambda-deploy-boundary`,
+      `arn:${other}:iam::${account}:role/${project}-lambda-deploy-preview`,
       `arn:${p}:iam::${account}:policy/other`,
       `arn:${p}:iam::${account}:user/alice`,
       `arn:${p}:iam::${account}:oidc-provider/token.actions.githubusercontent.com`,
@@ -113,6 +122,7 @@ function resources(o: DeployPolicyOptions): Record<string, string[]> {
       `arn:${p}:s3:::${bucket}/lambda-deploy-slim/${project}/preview/abc.tar.gz`,
       `arn:${p}:s3:::${bucket}/lambda-deploy-slim/${project}/production/abc.tar.gz`,
       `arn:${p}:s3:::other-bucket`,
+      `arn:${other}:s3:::${bucket}/lambda-deploy/${project}/abc.zip`,
       '*',
     ],
     sts: ['*'],
@@ -201,6 +211,23 @@ function stoppedOnPurpose(
   );
 }
 
+/**
+ * Allow statements name every partition (`arn:*:`) wherever the ARN names the account or a region
+ * (ALLOW_PARTITION in src/iam/deploy-policy.ts): an account lives in one partition and a region
+ * belongs to one, so an ARN of another partition that names this account or region names nothing,
+ * and the role acts only in its own partition anyway. Such an ARN is judged against what the old
+ * document decided for the same ARN in the role's own partition: the new one may allow there only
+ * what the old allowed at home, and must deny there whatever the old denied at home. Nothing is
+ * "stopped" there, as no request of the role ever names another partition.
+ */
+function homeTwin(o: DeployPolicyOptions, resource: string): string | undefined {
+  const [arn, partition, , region, account] = resource.split(':');
+  const pinned = [region, account].some((part) => part && part !== '*');
+  // An S3 ARN names neither: it is held to the old document's decision on itself.
+  if (arn !== 'arn' || partition === (o.partition ?? 'aws') || !pinned) return undefined;
+  return resource.replace(/^arn:[^:]+:/, `arn:${o.partition ?? 'aws'}:`);
+}
+
 /** The statements added since, on purpose, which the shortening did not have to pay for. */
 const ADDED = new Set(['NotOurName', 'NotOurRepo']);
 const withoutAdded = (d: PolicyDocument): PolicyDocument => ({
@@ -218,6 +245,33 @@ it('a preview document that passed every role is refused now, not shortened', ()
     'preview, aws, no execution role named, no repository, no protected stage',
   ]);
   for (const c of refused) expect(() => deployRolePolicy(c.options)).toThrow(/iam:PassRole on every role/);
+});
+
+/**
+ * The comparison below pairs each service's actions with that service's ARNs only. An Allow that names
+ * resources of several services (a function, its log group and its rule under one condition) grants
+ * no more than one statement per service only because IAM checks an action on its own service's
+ * resources: every resource type the reference gives for each action it names is its service's.
+ */
+it("an Allow that names several services' resources: each of its actions acts only on its own service's", async () => {
+  const service = (arn: string) => arn.split(':')[2];
+  let mixed = 0;
+  for (const { options } of cases.filter((c) => !passesEveryRole(c.options)))
+    for (const statement of deployRolePolicy(options).Statement) {
+      const resources = [statement.Resource ?? []].flat();
+      if (statement.Effect !== 'Allow' || new Set(resources.map(service)).size < 2) continue;
+      mixed++;
+      for (const pattern of [statement.Action ?? []].flat()) {
+        const [prefix] = pattern.split(':');
+        const named = (await sarActions(prefix!)).filter((a) => wildcardMatch(pattern, a.action, true));
+        expect(named.length).toBeGreaterThan(0);
+        for (const action of named)
+          expect(action.resourceTypes.flatMap((t) => t.arns).filter((a) => service(a) !== prefix)).toEqual(
+            [],
+          );
+      }
+    }
+  expect(mixed).toBeGreaterThan(0);
 });
 
 describe.each(cases.filter((c) => !passesEveryRole(c.options)).map((c) => [c.name, c] as const))(
@@ -248,13 +302,14 @@ describe.each(cases.filter((c) => !passesEveryRole(c.options)).map((c) => [c.nam
               const context = tagged
                 ? sent
                 : Object.fromEntries(Object.entries(sent).filter(([k]) => !k.startsWith('aws:ResourceTag/')));
-              const was: Decision = evaluate(before, action, resource, context);
+              const twin = homeTwin(options, resource);
+              const was: Decision = evaluate(before, action, twin ?? resource, context);
               const is: Decision = evaluate(after, action, resource, context);
               if (was === is) continue;
               const line = `${action} ${resource} ${JSON.stringify(context)}: ${was} -> ${is}`;
               if (was === 'explicit-deny') lost.push(line);
               else if (is === 'allowed') gained.push(line);
-              else if (was === 'allowed' && !stoppedOnPurpose(options, action, resource, context))
+              else if (was === 'allowed' && !twin && !stoppedOnPurpose(options, action, resource, context))
                 stopped.push(line);
             }
       }

@@ -61,7 +61,7 @@ describe('documentSizeProblems', () => {
   );
 
   it('too many protected stages: the preview deploy role, led by the input to change', () => {
-    const ok = { ...base, protectedStages: stages(13) };
+    const ok = { ...base, protectedStages: stages(14) };
     expect(policySize(setupDocuments(ok).deployRoles.preview.policy)).toBeLessThanOrEqual(10_240);
     expect(documentSizeProblems(setupDocuments(ok), ok)).toEqual([]);
     const over = { ...base, protectedStages: stages(16) };
