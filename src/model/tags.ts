@@ -73,6 +73,57 @@ export function ownerMismatch(
   return undefined;
 }
 
+/**
+ * Why this stage may not use a resource of its name that lambda-deploy tagged
+ * for another project or repository (`resource`: "Function shop-api-main"),
+ * or undefined when both tags are ours or the resource has no project tag (a
+ * stage of ours, or one lambda-deploy did not make: the caller's business).
+ * Project names can share resource names, `{name}-{stage}` with a hyphen in
+ * either: `shop`'s stage `api-main` and `shop-api`'s stage `main` are both
+ * `shop-api-main`, and a pull request of `shop` may make it before `shop-api`
+ * deploys main. The message names the holder and how to free the name.
+ */
+export function otherOwnerRefusal(
+  resource: string,
+  tags: Record<string, string>,
+  expected: Record<string, string>,
+): string | undefined {
+  const theirs = tags[TagKeys.Name];
+  if (theirs === undefined) return undefined;
+  const stage = tags[TagKeys.Stage] ?? '?';
+  const repository = tags[TagKeys.Repository] ?? '';
+  const ours = expected[TagKeys.Name] ?? '?';
+  if (theirs !== ours)
+    return (
+      `${resource} belongs to lambda-deploy project ${theirs} (stage ${stage}, repository ${repository || '(none)'}), not ${ours}; ` +
+      "lambda-deploy never changes another project's resources. " +
+      sharedNameAdvice(ours, expected[TagKeys.Stage] ?? '?', theirs, stage)
+    );
+  const want = expected[TagKeys.Repository] ?? '';
+  if (sameValue(TagKeys.Repository, repository, want)) return undefined;
+  return (
+    `${resource} is stage ${stage} of repository ${repository || '(none)'}, not of ` +
+    `${want || 'this run (whose repository is unknown: set GITHUB_REPOSITORY=owner/repo)'} (tag ${TagKeys.Repository}); ` +
+    "lambda-deploy never changes another repository's stage. Choose another name for this project."
+  );
+}
+
+/**
+ * What frees a name two projects' stages share. `{a}-…` names are more
+ * `a-b`'s than `a`'s: `a`'s stage `b-main` gives way (another stage), while
+ * `a-b`'s stage `main` may have `a`'s removed (by `a`'s production role).
+ */
+function sharedNameAdvice(ours: string, ourStage: string, theirs: string, theirStage: string): string {
+  if (theirs.startsWith(`${ours}-`))
+    return `Project ${theirs}'s names start with ${theirs}-, as this project's stages ${theirs.slice(ours.length + 1)}-… do: choose another stage than ${ourStage}.`;
+  if (ours.startsWith(`${theirs}-`))
+    return (
+      `Its stage ${theirStage} took the name of this project's stage ${ourStage} (names starting ${ours}- are this project's): ` +
+      `have that stage removed (lambda-deploy undeploy --name ${theirs} --stage ${theirStage}, with ${theirs}'s production role) and deploy again, or choose another name or stage.`
+    );
+  return 'Choose another name or stage.';
+}
+
 /** The three owner tags of a stage, for ownerMismatch. */
 export function ownerTags(owner: {
   project: string;

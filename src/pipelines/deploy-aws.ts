@@ -51,6 +51,7 @@ import { secretValues } from '../settings/secret-values.js';
 import type { Settings } from '../model/settings.js';
 import { defaultLogGroup, fetchFunctionLogs, logGroupArn } from '../resources/logs/function-logs.js';
 import { ensureFunctionLogGroup, type LogGroupInput } from '../resources/logs/stage-logs.js';
+import { indexedTags } from '../resources/stage/indexed-tags.js';
 import { rollbackAlias } from '../resources/function/rollback.js';
 import { invokeSmokeTest, runSmokeTest } from '../smoke/smoke-test.js';
 import { errorMessage } from '../util/retry.js';
@@ -541,10 +542,12 @@ function functionLogGroup(
   const ensure = async (whose: Pick<LogGroupInput, 'functionIsOurs' | 'functionExisted'>) => {
     if (own && own !== name) return;
     const arn = logGroupArn(context.region, session.accountId, name);
+    const deps = { ...session.awsDeps, logger };
+    const indexed = indexedTags(session.clients.tagging, `log group ${name}`, arn, deps);
     await ensureFunctionLogGroup(
       session.clients.logs,
-      { name, arn, tags: context.tags, ...whose },
-      { ...session.awsDeps, logger },
+      { name, arn, tags: context.tags, ...whose, indexedTags: indexed },
+      deps,
     );
   };
   const existed = !!current.existing;

@@ -2,6 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   DEPLOYING_TAG,
+  otherOwnerRefusal,
   ownerMismatch,
   ownerTags,
   stageTags,
@@ -108,5 +109,48 @@ describe('namedForStage: the function name or the name and a suffix', () => {
     [undefined, false],
   ])('%j: %s', (name, candidate) => {
     expect(namedForStage(name, 'shop-pr-1')).toBe(candidate);
+  });
+});
+
+describe('otherOwnerRefusal: a resource of this stage name that lambda-deploy tagged for someone else', () => {
+  const tags = (project: string, stage: string, repository = `octo/${project}`) =>
+    ownerTags({ project, stage, repository });
+  it.each([
+    // The longer name's: this project's stage gives way.
+    [
+      'shop',
+      'api-main',
+      'shop-api',
+      'main',
+      "Project shop-api's names start with shop-api-, as this project's stages api-… do: choose another stage than api-main.",
+    ],
+    // This project's name taken by a shorter one's stage: that stage is removed.
+    [
+      'shop-api',
+      'main',
+      'shop',
+      'api-main',
+      "Its stage api-main took the name of this project's stage main (names starting shop-api- are this project's): " +
+        "have that stage removed (lambda-deploy undeploy --name shop --stage api-main, with shop's production role) and deploy again, or choose another name or stage.",
+    ],
+    // Neither name takes in the other (a tag copied by hand): no side to take.
+    ['shop', 'api-main', 'billing', 'x', 'Choose another name or stage.'],
+  ])('%s stage %s, held by %s stage %s', (project, stage, holder, holderStage, advice) => {
+    expect(otherOwnerRefusal('Function shop-api-main', tags(holder, holderStage), tags(project, stage))).toBe(
+      `Function shop-api-main belongs to lambda-deploy project ${holder} (stage ${holderStage}, repository octo/${holder}), not ${project}; ` +
+        `lambda-deploy never changes another project's resources. ${advice}`,
+    );
+  });
+  it('another repository of this project: refused; ours (repository case aside), or no project tag: not for it to say', () => {
+    const ours = tags('shop', 'api-main');
+    expect(
+      otherOwnerRefusal('Log group /aws/lambda/shop-api-main', tags('shop', 'api-main', 'else/shop'), ours),
+    ).toBe(
+      'Log group /aws/lambda/shop-api-main is stage api-main of repository else/shop, not of octo/shop (tag lambda-deploy:repository); ' +
+        "lambda-deploy never changes another repository's stage. Choose another name for this project.",
+    );
+    expect(otherOwnerRefusal('x', tags('shop', 'pr-1', 'Octo/Shop'), ours)).toBeUndefined();
+    expect(otherOwnerRefusal('x', {}, ours)).toBeUndefined();
+    expect(otherOwnerRefusal('x', { 'lambda-deploy:stage': 'main' }, ours)).toBeUndefined();
   });
 });

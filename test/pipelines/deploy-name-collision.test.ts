@@ -22,7 +22,9 @@ it("another project's same-named function: refused by name, nothing uploaded or 
   try {
     const run = await deployApp(fake, dir, { inputs: { name: 'api-v2', gateway: 'none' } });
     expect(run.failure).toContain(
-      'Function api-v2-main belongs to lambda-deploy project api, not api-v2; choose another name or stage.',
+      "Function api-v2-main belongs to lambda-deploy project api (stage v2-main, repository octo/api), not api-v2; lambda-deploy never changes another project's resources. " +
+        "Its stage v2-main took the name of this project's stage main (names starting api-v2- are this project's): " +
+        "have that stage removed (lambda-deploy undeploy --name api --stage v2-main, with api's production role) and deploy again, or choose another name or stage.",
     );
     expect(run.failure).not.toContain('needs lambda:GetFunction');
     const arn = fake.account.functions.get('api-v2-main')!.arn;
@@ -37,3 +39,66 @@ it("another project's same-named function: refused by name, nothing uploaded or 
     removeApp(dir);
   }
 });
+
+it("the other way round: api's stage v2-main is refused while api-v2's main holds the name, and gives way", async () => {
+  const fake = await startFakeAws();
+  fake.seed.setup('api');
+  fake.seed.function('api-v2-main', {
+    tags: stageTags({ project: 'api-v2', stage: 'main', repository: 'octo/api-v2', ref: 'main' }),
+  });
+  fake.faults.deny('GetFunction', Number.POSITIVE_INFINITY, { explicit: true });
+  fake.faults.deny('GetAlias', Number.POSITIVE_INFINITY, { explicit: true });
+  const dir = appFolder();
+  try {
+    const run = await deployApp(fake, dir, { inputs: { name: 'api', stage: 'v2-main', gateway: 'none' } });
+    expect(run.failure).toContain(
+      "Function api-v2-main belongs to lambda-deploy project api-v2 (stage main, repository octo/api-v2), not api; lambda-deploy never changes another project's resources. " +
+        "Project api-v2's names start with api-v2-, as this project's stages v2-… do: choose another stage than v2-main.",
+    );
+    expect(run.failure).not.toContain('undeploy');
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});
+
+/**
+ * The same names hold for the log group: a pull request of `api` (its preview role may create
+ * `/aws/lambda/api-*` groups tagged for `api`) can make `/aws/lambda/api-v2-main` before `api-v2`
+ * ever deploys main. `api-v2`'s deploy role may not read it (tagged for another project), and
+ * CreateLogGroup answers that it exists, or is refused: the function would then log into a group
+ * that `api`'s pull requests read and delete. The deploy asks the tagging index whose the group is
+ * and stops before the function is made.
+ */
+it.each([
+  ['CreateLogGroup answers that it exists', false],
+  ['CreateLogGroup is refused too', true],
+])(
+  "another project's same-named log group (%s): refused, naming it, before the function is made",
+  async (_, createDenied) => {
+    const fake = await startFakeAws();
+    fake.seed.setup('api-v2');
+    fake.seed.logGroup('/aws/lambda/api-v2-main', {
+      tags: stageTags({ project: 'api', stage: 'v2-main', repository: 'octo/api', ref: 'pull/7' }),
+    });
+    // As IAM answers api-v2's deploy role on a group tagged for another project (OtherProjects).
+    fake.faults.deny('ListTagsForResource', Number.POSITIVE_INFINITY, { explicit: true });
+    if (createDenied) fake.faults.deny('CreateLogGroup', Number.POSITIVE_INFINITY, { explicit: true });
+    const dir = appFolder();
+    try {
+      const run = await deployApp(fake, dir, { inputs: { name: 'api-v2', gateway: 'none' } });
+      expect(run.failure).toContain(
+        'Log group /aws/lambda/api-v2-main belongs to lambda-deploy project api (stage v2-main, repository octo/api), not api-v2',
+      );
+      expect(run.failure).toContain('lambda-deploy undeploy --name api --stage v2-main');
+      expect(run.failure).toContain(
+        "(This stage's function would log into it, where that project's deploy roles read",
+      );
+      expect(fake.account.functions.has('api-v2-main')).toBe(false);
+      expect(fake.account.logGroups.get('/aws/lambda/api-v2-main')!.tags['lambda-deploy:name']).toBe('api');
+    } finally {
+      await fake.close();
+      removeApp(dir);
+    }
+  },
+);

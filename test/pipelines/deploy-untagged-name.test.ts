@@ -348,7 +348,7 @@ describe('the log group of a preview stage, under the preview role', () => {
 });
 
 describe('the log group of a stage deployed before, under the production role', () => {
-  it('an untagged one of our function is tagged for the stage; one tagged for another project is left', async () => {
+  it('an untagged one of our function is tagged for the stage; one tagged for another project is left, and the deploy stops', async () => {
     aws.faults.allow('*');
     seedDeployedStage(aws, {
       project: 'shop',
@@ -367,8 +367,12 @@ describe('the log group of a stage deployed before, under the production role', 
     aws.account.logGroups.get('/aws/lambda/shop-pr-7')!.tags = { 'lambda-deploy:name': 'shop-admin' };
     aws.calls.clear();
     const again = await deploy('none');
-    expect(again.report.status).toBe('success');
-    expect(again.logger.text('warning')).toMatch(/tagged for project shop-admin: left as it is/);
+    // The function would go on logging where shop-admin's roles read: refused before it changes.
+    expect(again.report.status).toBe('failure');
+    expect(again.failure).toContain(
+      'Log group /aws/lambda/shop-pr-7 belongs to lambda-deploy project shop-admin (stage ?, repository (none)), not shop',
+    );
+    expect(aws.calls.of({ service: 'lambda', operation: 'UpdateFunctionCode' })).toHaveLength(0);
     expect(aws.calls.of({ service: 'logs', operation: 'TagResource' })).toHaveLength(0);
     expect(aws.account.logGroups.get('/aws/lambda/shop-pr-7')?.tags).toEqual({
       'lambda-deploy:name': 'shop-admin',

@@ -16,12 +16,9 @@ import {
   type FunctionConfiguration,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
-import {
-  GetResourcesCommand,
-  type ResourceGroupsTaggingAPIClient,
-} from '@aws-sdk/client-resource-groups-tagging-api';
-import { DEPLOYED_TAG, DEPLOYING_TAG, ownerMismatch, TagKeys } from '../../model/tags.js';
-import { tagMap } from '../stage/tag-guard.js';
+import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { DEPLOYED_TAG, DEPLOYING_TAG, otherOwnerRefusal, ownerMismatch, TagKeys } from '../../model/tags.js';
+import { indexedTags, type IndexedTags } from '../stage/indexed-tags.js';
 import { errorMessage } from '../../util/retry.js';
 import { allPages } from '../../aws/all-pages.js';
 import {
@@ -295,19 +292,12 @@ export function functionOwnership(
         `${surface === 'terminal' ? 'Pass' : 'Set'} ${adoptSetting(surface)} to take it over (its code and configuration are replaced and it gets this stage's tags), or choose another name or stage.`,
     };
   }
-  const ours = expected[TagKeys.Repository] ?? '';
-  if (tags[TagKeys.Name] !== expected[TagKeys.Name])
+  const other = otherOwnerRefusal(`Function ${name}`, tags, expected);
+  if (other) return { action: 'refuse', message: other };
+  if (tags[TagKeys.Name] === undefined)
     return {
       action: 'refuse',
-      message: `Function ${name} belongs to lambda-deploy project ${tags[TagKeys.Name] ?? '(none)'}, not ${expected[TagKeys.Name] ?? '?'}; choose another name or stage.`,
-    };
-  if (mismatch.includes(TagKeys.Repository))
-    return {
-      action: 'refuse',
-      message:
-        `Function ${name} is stage ${tags[TagKeys.Stage] ?? '?'} of repository ${tags[TagKeys.Repository] || '(none)'}, not of ` +
-        `${ours || 'this run (whose repository is unknown: set GITHUB_REPOSITORY=owner/repo)'} (tag ${TagKeys.Repository}); ` +
-        "lambda-deploy never changes another repository's stage. Choose another name for this project.",
+      message: `Function ${name} belongs to no lambda-deploy project (it has no ${TagKeys.Name} tag), not ${expected[TagKeys.Name] ?? '?'}; choose another name or stage.`,
     };
   return {
     action: 'refuse',
@@ -402,9 +392,6 @@ export interface StageFunction {
   unseen?: true;
 }
 
-/** The stage function's tags as the tagging index lists them (undefined: not listed, or not known). */
-export type IndexedTags = () => Promise<Record<string, string> | undefined>;
-
 /** What readStageFunction needs to know about the stage's function. */
 export interface StageFunctionQuery {
   functionName: string;
@@ -460,15 +447,7 @@ export function indexedFunctionTags(
   functionArn: string,
   deps: AwsDeps,
 ): IndexedTags {
-  return async () => {
-    const r = await callAws(
-      deps,
-      { what: `look function ${functionArn} up in the tagging index`, permission: 'tag:GetResources' },
-      () => tagging.send(new GetResourcesCommand({ ResourceARNList: [functionArn] })),
-    );
-    const mapping = r.ResourceTagMappingList?.find((m) => m.ResourceARN === functionArn);
-    return mapping ? tagMap(mapping.Tags) : undefined;
-  };
+  return indexedTags(tagging, `function ${functionArn}`, functionArn, deps);
 }
 
 const UNSEEN = Symbol('unseen');

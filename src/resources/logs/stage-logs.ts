@@ -14,6 +14,7 @@ import {
   type CloudWatchLogsClient,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
+  AwsError,
   callAws,
   findAws,
   hasErrorName,
@@ -21,7 +22,7 @@ import {
   isNotRoleDeny,
   type RetryDeps,
 } from '../../aws/aws-call.js';
-import { TagKeys } from '../../model/tags.js';
+import { otherOwnerRefusal, TagKeys } from '../../model/tags.js';
 import { errorMessage } from '../../util/retry.js';
 import {
   removalCall,
@@ -155,6 +156,11 @@ export interface LogGroupInput {
   functionIsOurs: boolean;
   /** The function was there before this deploy, so its group most likely is: read before any write. */
   functionExisted: boolean;
+  /**
+   * The group's tags as the tagging index lists them, asked when this role may not read or make it:
+   * whose it is (another project's, see otherOwnerRefusal), without reading it.
+   */
+  indexedTags?: () => Promise<Record<string, string> | undefined>;
 }
 
 export type LogGroupOutcome = 'created' | 'tagged' | 'kept' | 'refused';
@@ -175,7 +181,8 @@ export async function ensureFunctionLogGroup(
   deps: RetryDeps,
 ): Promise<LogGroupOutcome> {
   const label = `log group ${input.name}`;
-  const unreadable = (): LogGroupOutcome => {
+  const unreadable = async (): Promise<LogGroupOutcome> => {
+    await refuseOtherOwnersIndexed(input);
     deps.logger.info(
       `${label} is there and this role may not read its tags: left as it is. ${UNTAGGED_GROUP}`,
     );
@@ -253,12 +260,46 @@ async function createGroup(
       () => logs.send(new CreateLogGroupCommand({ logGroupName: input.name, tags: input.tags })),
     );
   } catch (error) {
-    if (isAccessDenied(error)) return refusedWrite(label, error, permission, deps);
+    if (isAccessDenied(error)) {
+      // Refused a create: it may be there, another project's (CreateLogGroup on it is checked on its tags).
+      await refuseOtherOwnersIndexed(input);
+      return refusedWrite(label, error, permission, deps);
+    }
     if (hasErrorName(error, 'ResourceAlreadyExistsException')) return 'exists';
     throw error;
   }
   deps.logger.info(`Created ${label}, tagged for this stage`);
   return 'created';
+}
+
+/**
+ * A group lambda-deploy tagged for another project or repository: the function would log into it,
+ * where that project's roles read and delete its lines (a pull request of `shop` may make
+ * `/aws/lambda/shop-api-main` before `shop-api` deploys main). The deploy stops.
+ */
+function refuseOtherOwners(input: LogGroupInput, tags: Record<string, string>, how = ''): void {
+  const refusal = otherOwnerRefusal(`Log group ${input.name}`, tags, input.tags);
+  if (refusal)
+    throw new AwsError(
+      `${refusal} (This stage's function would log into it, where that project's deploy roles read and delete the lines.)${how}`,
+      'LogGroupNotOwned',
+    );
+}
+
+/** refuseOtherOwners for a group this role may not read or make: the tagging index tells whose it is. */
+async function refuseOtherOwnersIndexed(input: LogGroupInput): Promise<void> {
+  let tags: Record<string, string> | undefined;
+  try {
+    tags = await input.indexedTags?.();
+  } catch {
+    return; // The index does not answer: the denial is reported as it is.
+  }
+  if (tags)
+    refuseOtherOwners(
+      input,
+      tags,
+      ' (This role may not read it, as for any log group of another project: its tags come from the tagging index.)',
+    );
 }
 
 /** An existing group: tagged for the stage when it has no lambda-deploy tags and the function is ours. */
@@ -269,10 +310,10 @@ async function settleTags(
   tags: Record<string, string>,
   deps: RetryDeps,
 ): Promise<LogGroupOutcome> {
-  const owner = tags[TagKeys.Name];
+  refuseOtherOwners(input, tags);
   if (Object.keys(tags).some((k) => k.startsWith('lambda-deploy:'))) {
-    if (owner !== input.tags[TagKeys.Name])
-      deps.logger.warning(`${label} is tagged for project ${owner ?? '(none)'}: left as it is.`);
+    if (tags[TagKeys.Name] === undefined)
+      deps.logger.warning(`${label} is tagged for project (none): left as it is.`);
     return 'kept';
   }
   if (!input.functionIsOurs) {

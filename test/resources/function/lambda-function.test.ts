@@ -375,7 +375,7 @@ describe('deployFunction on the awkward paths Lambda has', () => {
     it("another project's function: refused in the words a readable one gets, from one lookup by ARN", async () => {
       const { error, lookups, count } = await deniedRead(apiTags);
       expect(error?.message).toBe(
-        'Function shop-main belongs to lambda-deploy project api, not shop; choose another name or stage. ' +
+        "Function shop-main belongs to lambda-deploy project api (stage v2-main, repository octo/api), not shop; lambda-deploy never changes another project's resources. Choose another name or stage. " +
           '(Reading it was refused, as for any function of another project: its tags come from the tagging index.)',
       );
       expect(error?.name).toBe('AwsError');
@@ -609,7 +609,7 @@ describe('deployFunction against the stateful fake', () => {
     await deployFunction(lambda, input(zipA), depsFor(fake));
     const other = stageTags({ project: 'shop-main-x', stage: 'y', repository: 'o/r', ref: 'y' });
     await expect(deployFunction(lambda, input(zipA, { tags: other }), depsFor(fake))).rejects.toThrow(
-      'Function shop-main belongs to lambda-deploy project shop, not shop-main-x',
+      'Function shop-main belongs to lambda-deploy project shop (stage main, repository octo/app), not shop-main-x',
     );
   });
 

@@ -1,8 +1,9 @@
 /**
  * The deploy makes the function's log group with the stage's tags (the preview
  * role's policy reads and deletes only tagged ones), tags one Lambda made
- * untagged for our function (stages deployed before), never retags another
- * project's, and goes on, saying so, wherever IAM refuses.
+ * untagged for our function (stages deployed before), never retags nor uses
+ * another project's (it stops, naming it), and otherwise goes on, saying so,
+ * wherever IAM refuses.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import 'aws-sdk-client-mock-jest';
@@ -96,13 +97,57 @@ describe('ensureFunctionLogGroup', () => {
     expect(mock).not.toHaveReceivedCommand(TagResourceCommand);
   });
 
-  it("another project's group is never retagged", async () => {
+  // `shop`'s stage `pr-7` and `shop-pr`'s stage `7` are both shop-pr-7: the function would log into the other's group.
+  it("another project's group is never retagged nor logged into: the deploy stops, naming it", async () => {
     mock.on(CreateLogGroupCommand).rejects(exists());
-    mock.on(ListTagsForResourceCommand).resolves({ tags: { 'lambda-deploy:name': 'shop-admin' } });
-    const d = deps();
-    expect(await ensureFunctionLogGroup(logs, input(true), d)).toBe('kept');
+    const theirs = stageTags({ project: 'shop-pr', stage: '7', repository: 'octo/shop-pr', ref: '7' });
+    mock.on(ListTagsForResourceCommand).resolves({ tags: theirs });
+    for (const ours of [true, false])
+      await expect(ensureFunctionLogGroup(logs, input(ours), deps())).rejects.toThrow(
+        `Log group ${NAME} belongs to lambda-deploy project shop-pr (stage 7, repository octo/shop-pr), not shop; ` +
+          "lambda-deploy never changes another project's resources. Project shop-pr's names start with shop-pr-, as this project's stages pr-… do: choose another stage than pr-7. " +
+          "(This stage's function would log into it, where that project's deploy roles read and delete the lines.)",
+      );
     expect(mock).not.toHaveReceivedCommand(TagResourceCommand);
-    expect(d.logger.text('warning')).toContain('tagged for project shop-admin: left as it is');
+  });
+
+  it("another repository's group of this project: refused the same way", async () => {
+    mock.on(CreateLogGroupCommand).rejects(exists());
+    mock
+      .on(ListTagsForResourceCommand)
+      .resolves({ tags: { ...TAGS, 'lambda-deploy:repository': 'someone/shop' } });
+    await expect(ensureFunctionLogGroup(logs, input(true), deps())).rejects.toThrow(
+      `Log group ${NAME} is stage pr-7 of repository someone/shop, not of octo/shop (tag lambda-deploy:repository)`,
+    );
+    // Case aside, the same repository (GitHub's names are case-insensitive).
+    mock
+      .on(ListTagsForResourceCommand)
+      .resolves({ tags: { ...TAGS, 'lambda-deploy:repository': 'Octo/Shop' } });
+    expect(await ensureFunctionLogGroup(logs, input(true), deps())).toBe('kept');
+  });
+
+  it('a group this role may not read nor make: the tagging index says whose; the deploy stops only for another owner', async () => {
+    mock.on(CreateLogGroupCommand).rejects(exists());
+    mock.on(ListTagsForResourceCommand).rejects(denied());
+    const theirs = stageTags({ project: 'shop-pr', stage: '7', repository: 'octo/shop-pr', ref: '7' });
+    const indexed = (tags: Record<string, string> | undefined) => ({
+      ...input(false),
+      indexedTags: async () => tags,
+    });
+    await expect(ensureFunctionLogGroup(logs, indexed(theirs), deps())).rejects.toThrow(
+      /^Log group \/aws\/lambda\/shop-pr-7 belongs to lambda-deploy project shop-pr .* \(This role may not read it, as for any log group of another project: its tags come from the tagging index\.\)$/,
+    );
+    // Create refused as well (IAM checks CreateLogGroup on the existing group's tags): the same.
+    mock.on(CreateLogGroupCommand).rejects(denied());
+    await expect(ensureFunctionLogGroup(logs, indexed(theirs), deps())).rejects.toThrow(
+      /belongs to lambda-deploy project shop-pr/,
+    );
+    // Ours, untagged (not listed), or an index that does not answer: on, as before.
+    mock.on(CreateLogGroupCommand).rejects(exists());
+    for (const tags of [TAGS, undefined])
+      expect(await ensureFunctionLogGroup(logs, indexed(tags), deps())).toBe('kept');
+    const broken = { ...input(false), indexedTags: () => Promise.reject(new Error('index down')) };
+    expect(await ensureFunctionLogGroup(logs, broken, deps())).toBe('kept');
   });
 
   it('the preview role and an untagged group: its tags may not be read, so it goes on, saying why', async () => {
