@@ -7,6 +7,7 @@
  */
 import { expect, it } from '@jest/globals';
 import { startFakeAws } from '../../fakes/aws/index.js';
+import { denyUntaggedFunctions } from '../../fakes/aws/preview-iam.js';
 import { appFolder, deployApp, removeApp } from '../../fakes/aws/pipeline-deploy.js';
 import { stageTags } from '../../src/model/tags.js';
 
@@ -102,3 +103,28 @@ it.each([
     }
   },
 );
+
+it("a new preview stage under the preview role: another project's log group of its name is refused once the function is made, before anything invokes it", async () => {
+  const fake = await startFakeAws();
+  fake.seed.setup('api-v2');
+  // The preview role reads no function of the project's name without its tag (a new stage's): the deploy creates it.
+  denyUntaggedFunctions(fake, 'api-v2');
+  fake.seed.logGroup('/aws/lambda/api-v2-pr-7', {
+    tags: stageTags({ project: 'api', stage: 'v2-pr-7', repository: 'octo/api', ref: 'pull/3' }),
+  });
+  fake.faults.deny('ListTagsForResource', Number.POSITIVE_INFINITY, { explicit: true });
+  const dir = appFolder();
+  try {
+    const run = await deployApp(fake, dir, { inputs: { name: 'api-v2', stage: 'pr-7', gateway: 'none' } });
+    expect(run.failure).toContain(
+      'Log group /aws/lambda/api-v2-pr-7 belongs to lambda-deploy project api (stage v2-pr-7, repository octo/api), not api-v2',
+    );
+    expect(run.failure).toContain('lambda-deploy undeploy --name api --stage v2-pr-7');
+    // Made (as api-v2's), never invoked: its undeploy removes it.
+    expect(fake.account.functions.get('api-v2-pr-7')?.tags['lambda-deploy:name']).toBe('api-v2');
+    expect(fake.calls.of({ service: 'lambda', operation: 'Invoke' })).toEqual([]);
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});
