@@ -170,10 +170,11 @@ export type LogGroupOutcome = 'created' | 'tagged' | 'kept' | 'refused';
  * without any (its first invocation would): the preview role's policy lets it
  * read and delete only log groups carrying the lambda-deploy:name tag. One that
  * is already there is tagged only when it has no lambda-deploy tags and the
- * function is ours (stages deployed before); one tagged for anyone else is
- * never retagged. A redeploy only reads it. Never fails the deploy on a refusal
- * (a role without logs:CreateLogGroup; the preview role on an untagged group):
- * says so, goes on.
+ * function is ours (stages deployed before); one tagged for another project or
+ * repository is never retagged nor used: the deploy stops, naming its owner
+ * (read from the tagging index when this role may not read it). A redeploy
+ * only reads it. Never fails the deploy on a refusal otherwise (a role without
+ * logs:CreateLogGroup; the preview role on an untagged group): says so, goes on.
  */
 export async function ensureFunctionLogGroup(
   logs: CloudWatchLogsClient,
