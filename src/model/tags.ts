@@ -119,7 +119,7 @@ function sharedNameAdvice(ours: string, ourStage: string, theirs: string, theirS
   if (ours.startsWith(`${theirs}-`))
     return (
       `Its stage ${theirStage} took the name of this project's stage ${ourStage} (names starting ${ours}- are this project's): ` +
-      `have that stage removed (lambda-deploy undeploy --name ${theirs} --stage ${theirStage}, with ${theirs}'s production role) and deploy again, or choose another name or stage.`
+      `have that stage removed ("npx github:org/lambda-deploy undeploy --name ${theirs} --stage ${theirStage}", with ${theirs}'s production role) and deploy again, or choose another name or stage.`
     );
   return 'Choose another name or stage.';
 }

@@ -131,7 +131,7 @@ describe('otherOwnerRefusal: a resource of this stage name that lambda-deploy ta
       'shop',
       'api-main',
       "Its stage api-main took the name of this project's stage main (names starting shop-api- are this project's): " +
-        "have that stage removed (lambda-deploy undeploy --name shop --stage api-main, with shop's production role) and deploy again, or choose another name or stage.",
+        `have that stage removed ("npx github:org/lambda-deploy undeploy --name shop --stage api-main", with shop's production role) and deploy again, or choose another name or stage.`,
     ],
     // Neither name takes in the other (a tag copied by hand): no side to take.
     ['shop', 'api-main', 'billing', 'x', 'Choose another name or stage.'],

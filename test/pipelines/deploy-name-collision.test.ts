@@ -25,7 +25,7 @@ it("another project's same-named function: refused by name, nothing uploaded or 
     expect(run.failure).toContain(
       "Function api-v2-main belongs to lambda-deploy project api (stage v2-main, repository octo/api), not api-v2; lambda-deploy never changes another project's resources. " +
         "Its stage v2-main took the name of this project's stage main (names starting api-v2- are this project's): " +
-        "have that stage removed (lambda-deploy undeploy --name api --stage v2-main, with api's production role) and deploy again, or choose another name or stage.",
+        `have that stage removed ("npx github:org/lambda-deploy undeploy --name api --stage v2-main", with api's production role) and deploy again, or choose another name or stage.`,
     );
     expect(run.failure).not.toContain('needs lambda:GetFunction');
     const arn = fake.account.functions.get('api-v2-main')!.arn;
@@ -91,7 +91,7 @@ it.each([
       expect(run.failure).toContain(
         'Log group /aws/lambda/api-v2-main belongs to lambda-deploy project api (stage v2-main, repository octo/api), not api-v2',
       );
-      expect(run.failure).toContain('lambda-deploy undeploy --name api --stage v2-main');
+      expect(run.failure).toContain('npx github:org/lambda-deploy undeploy --name api --stage v2-main"');
       expect(run.failure).toContain(
         "(This stage's function would log into it, where that project's deploy roles read",
       );
@@ -119,7 +119,7 @@ it("a new preview stage under the preview role: another project's log group of i
     expect(run.failure).toContain(
       'Log group /aws/lambda/api-v2-pr-7 belongs to lambda-deploy project api (stage v2-pr-7, repository octo/api), not api-v2',
     );
-    expect(run.failure).toContain('lambda-deploy undeploy --name api --stage v2-pr-7');
+    expect(run.failure).toContain('npx github:org/lambda-deploy undeploy --name api --stage v2-pr-7"');
     // Made (as api-v2's), never invoked: its undeploy removes it.
     expect(fake.account.functions.get('api-v2-pr-7')?.tags['lambda-deploy:name']).toBe('api-v2');
     expect(fake.calls.of({ service: 'lambda', operation: 'Invoke' })).toEqual([]);
