@@ -132,7 +132,9 @@ export async function deployLocally(
     const logs = localFunctionLogs(fn.logs(), { secrets: hidden });
     report.logs = logs.text;
     report.logsNote = logs.note;
-    if (logs.text) await logger.group('Function logs', async () => logger.untrusted(logs.text));
+    // serve, a function that could not start: its traceback once, as a reload prints it.
+    const shown = deps.keepLocalRunning && fn.initError() ? startFailureText(fn.logs(), hidden) : logs.text;
+    if (shown) await logger.group('Function logs', async () => logger.untrusted(shown));
   }
   report.durationMs = now() - started;
   if (deps.keepLocalRunning && report.status === 'success' && fn) {
@@ -348,7 +350,7 @@ async function prepareSlim(
 
 /**
  * Starts `build`'s function; one that cannot start fails here, its traceback
- * in its logs. `importAtInit` (a reload): the adapter imports the app while the
+ * in its logs. `importAtInit` (serve): the adapter imports the app while the
  * runtime starts, not at the first request as on Lambda, so a build whose app
  * cannot be imported fails here rather than on a user's request.
  */
@@ -431,8 +433,17 @@ async function startStage(
     },
   );
   running.door = door;
+  // serve imports an app at start, as its reloads do: an app that cannot be imported
+  // stops it there, naming the file and line, rather than failing its first request.
+  const serving = deps.keepLocalRunning === true;
+  const starting = serving ? heldWarnings(logger) : undefined;
   try {
-    await startFunction(first, stage, deps);
+    await startFunction(first, stage, { ...deps, logger: starting?.logger ?? logger }, serving);
+    starting?.release(true);
+  } catch (error) {
+    // Said once: the error, its traceback in the function logs printed after it.
+    starting?.release(false);
+    throw error;
   } finally {
     if (first.fn) {
       running.current = first;

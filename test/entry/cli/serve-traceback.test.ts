@@ -350,3 +350,23 @@ test('plain serve whose start-up request fails: its traceback is in the function
   expect(terminal.stderr()).toMatch(/Z {3}File "src\/app\.py", line 2, in handler$/m);
   expect(terminal.stderr()).not.toMatch(/^\s+Traceback \(most recent call last\):$/m);
 }, 90_000);
+
+test('plain serve --app whose app cannot be imported: stops at start (exit 1), the error naming the file and line, the traceback once, no request sent', async () => {
+  const root = project('app-import-error', {
+    'app.py': 'import missing_mod\n\n\ndef app(environ, start_response):\n    return []\n',
+  });
+  const terminal = io(root);
+  const code = await main(
+    ['serve', '--name', 'demo', '--path', 'src', '--app', 'app:app', '--port', '0'],
+    terminal,
+  );
+  expect(code).toBe(1);
+  const stderr = terminal.stderr();
+  expect(stderr).toMatch(
+    /^error: .*could not import the app "app:app": ModuleNotFoundError: No module named 'missing_mod' \(app\.py, line 1\)/m,
+  );
+  expect(stderr.match(/Traceback \(most recent call last\)/g)).toHaveLength(1);
+  expect(stderr).toMatch(/File "src\/app\.py", line 1, in <module>/);
+  // Found while the function started: no smoke request, no second report of it.
+  expect(stderr).not.toMatch(/START RequestId|Smoke test failed|init failed/);
+}, 90_000);
