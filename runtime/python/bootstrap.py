@@ -434,7 +434,73 @@ def _install_log_handler():
     logging.getLogger().addHandler(handler)
 
 
-def handle_one(client, handler, headers, body):
+# The marker of a line the local runtime shows as a warning (src/local-runtime, HOST_MODULE_MARKER).
+HOST_MODULE_MARKER = "lambda-deploy-local-warning: "
+
+# What Lambda's Python runtimes provide beside the standard library.
+LAMBDA_PROVIDED = frozenset(("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3"))
+
+
+class HostModules:
+    """Modules the function imported from this machine's site-packages.
+
+    The local runtime runs on whatever Python is installed, whose
+    site-packages Lambda does not have: an import served from there works here
+    and fails on Lambda. Each such module is said once, on stderr, marked.
+    """
+
+    def __init__(self):
+        self.known = set(sys.modules)  # the interpreter's own start-up imports (.pth files) are not the function's
+        self.seen = len(sys.modules)
+        dirs = []
+        try:
+            import site
+
+            dirs = list(site.getsitepackages())
+            if site.ENABLE_USER_SITE:
+                dirs.append(site.getusersitepackages())
+        except (ImportError, AttributeError):
+            pass
+        self.dirs = tuple(os.path.join(os.path.realpath(d), "") for d in dirs if d)
+
+    def check(self):
+        if len(sys.modules) == self.seen or not self.dirs:
+            return
+        found = {}
+        for name, module in list(sys.modules.items()):
+            if name in self.known:
+                continue
+            self.known.add(name)
+            path = getattr(module, "__file__", None)
+            # Top-level modules only (a private helper such as a compiled `_speedups` comes with its package).
+            if "." in name or name.startswith("_") or not name.isidentifier() or name in LAMBDA_PROVIDED:
+                continue
+            real = os.path.realpath(path) if isinstance(path, str) else ""
+            site_dir = next((d for d in self.dirs if real.startswith(d)), None)
+            if site_dir:
+                found.setdefault(site_dir, []).append(name)
+        self.seen = len(sys.modules)
+        for site_dir, names in found.items():
+            # A module is listed once it has loaded: the one the function imported, loaded last, first.
+            names.reverse()
+            many = len(names) > 1
+            sys.stderr.write(
+                "%s%s %s %s imported from this machine's Python (%s), not from the package: on Lambda %s. "
+                "Add %s to your requirements (unless %s optional).\n"
+                % (
+                    HOST_MODULE_MARKER,
+                    "modules" if many else "module",
+                    (", ".join(names[:-1]) + " and " + names[-1]) if many else names[0],
+                    "are" if many else "is",
+                    site_dir.rstrip(os.sep),
+                    "those imports fail" if many else "that import fails",
+                    "them" if many else "it",
+                    "an import is" if many else "the import is",
+                )
+            )
+
+
+def handle_one(client, handler, headers, body, after_call=lambda: None):
     request_id = headers.get("lambda-runtime-aws-request-id", "")
     trace_id = headers.get("lambda-runtime-trace-id")
     if trace_id:
@@ -463,7 +529,11 @@ def handle_one(client, handler, headers, body):
         client.post_error(request_id, error)
         return
     try:
-        result = handler(event, context)
+        try:
+            result = handler(event, context)
+        finally:
+            # Before the result is posted: what it writes is part of the invocation's output.
+            after_call()
     except Exception:
         exc_info = _from_the_function(sys.exc_info())
         error = _error_from_exception(exc_info)
@@ -496,6 +566,7 @@ def main():
     sys.path.insert(0, task_root)
     _install_log_handler()
     LambdaContext.facts = _function_facts()
+    host_modules = HostModules()
 
     try:
         handler = load_handler(os.environ.get("_HANDLER", ""))
@@ -517,6 +588,7 @@ def main():
             _print_error(error, exc_info)
         client.post_init_error(error)
         return 1
+    host_modules.check()
 
     while True:
         try:
@@ -525,7 +597,7 @@ def main():
             # The Runtime API is gone (the parent stopped): nothing left to serve.
             sys.stderr.write("lambda runtime: cannot reach the Runtime API at %s: %s\n" % (address, e))
             return 3
-        handle_one(client, handler, headers, body)
+        handle_one(client, handler, headers, body, host_modules.check)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import { runtimeAssetsDir } from '../util/assets.js';
 import { pythonExecutable } from '../packaging/python-command.js';
 import { lambdaEnvironment, localRegion, type LambdaEnvironmentInput } from './lambda-environment.js';
 import { Deadline } from './deadline.js';
+import { hostModuleWarning } from './host-modules.js';
 import { LogBuffer, type LogStream } from './log-buffer.js';
 import { sourcePathRewriter } from './source-paths.js';
 import { errorLines, PrintedError } from './error-lines.js';
@@ -182,9 +183,15 @@ class LocalFunctionImpl implements LocalFunction {
       ((line: string, _stream: LogStream, own: boolean) =>
         deps.logger.debug(`[${options.functionName}] ${shown(line, own)}`));
     this.shown = sourcePathRewriter(roots, options.sourcePaths ?? new Map());
+    const warned = new Set<string>();
     const watched = (line: string, stream: LogStream, own: boolean) => {
       if (!own) this.printed?.add(line);
       sink(line, stream, own);
+      const warning = stream === 'stderr' && !own ? hostModuleWarning(line) : undefined;
+      if (warning && !warned.has(warning)) {
+        warned.add(warning);
+        deps.logger.warning(`${options.functionName}: ${clean(warning)}`);
+      }
     };
     this.buffer = new LogBuffer(this.now, deps.maxLogLines ?? 2000, MAX_LINE_CHARS, watched, this.shown);
   }
