@@ -1,4 +1,5 @@
-import type { watch } from 'node:fs';
+import { existsSync, type watch } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/retry.js';
 import type { LocalStage } from './deploy-local.js';
@@ -7,6 +8,7 @@ import {
   ChangeBatch,
   changeFilter,
   folderFilter,
+  namedChanges,
   reloadedLine,
   reloadFailedLine,
   watchStoppedLine,
@@ -60,7 +62,7 @@ export function watchAndReload(
       if (due !== undefined) schedule(due);
       return;
     }
-    reloading = reload(paths).finally(() => {
+    reloading = reload(namedChanges(paths, (path) => existsSync(join(scope.path, path)))).finally(() => {
       reloading = undefined;
       schedule(now() + batch.quietMs);
     });

@@ -141,6 +141,17 @@ export class ChangeBatch {
   }
 }
 
+/**
+ * The changed paths worth naming: those still there, so an editor's
+ * temporary file (`sed -i`'s `sedAbc123`, vim's `4913`), written and renamed
+ * or removed within the burst, is not named; all of them when none is there
+ * (files deleted).
+ */
+export function namedChanges(paths: readonly string[], exists: (relPath: string) => boolean): string[] {
+  const there = paths.filter(exists);
+  return there.length ? there : [...paths];
+}
+
 /** `app.py`, `app.py and util.py`, `app.py and 3 more files`. */
 export function changedNames(paths: readonly string[]): string {
   const [first, second] = paths;

@@ -4,7 +4,7 @@
  * they come, and a full inotify table said clearly while serving goes on.
  */
 import { afterAll, expect, test } from '@jest/globals';
-import { watch as fsWatch, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { watch as fsWatch, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { watchAndReload } from '../../src/pipelines/serve-watch.js';
@@ -130,3 +130,26 @@ test('a timer that fires before the batch is quiet by the clock (timers and Date
     await watching.close();
   }
 });
+
+test("an editor's save through a temporary file (sed -i, vim's 4913): the reload line names the saved file, not the temporary one; a deleted file is still named", async () => {
+  const root = project('temp-save');
+  let reloads = 0;
+  const logger = new RecordingLogger();
+  const watching = watchAndReload({ reload: async () => void reloads++ }, scope(root), {
+    logger,
+    quietMs: 50,
+  });
+  try {
+    // sed -i: writes sedAbc123 beside the file, then renames it over app.py.
+    writeFileSync(join(root, 'sedAbc123'), 'x = 2\n');
+    renameSync(join(root, 'sedAbc123'), join(root, 'app.py'));
+    expect(await until(() => reloads === 1)).toBe(true);
+    expect(logger.text('info')).toMatch(/^Reloaded after app\.py changed \(/);
+
+    rmSync(join(root, 'pkg/sub/mod.py'));
+    expect(await until(() => reloads === 2)).toBe(true);
+    expect(logger.text('info')).toMatch(/^Reloaded after pkg\/sub\/mod\.py changed \(/m);
+  } finally {
+    await watching.close();
+  }
+}, 30_000);
