@@ -138,7 +138,9 @@ async function pythonDefinitions(
     const wanted = /^python(\d+)\.(\d+)$/.exec(runtime);
     const [major, minor] = parsed.python.split('.').map(Number);
     if (wanted && (major as number) * 100 + (minor as number) < Number(wanted[1]) * 100 + Number(wanted[2]))
-      return { unchecked: `Python ${parsed.python} here cannot parse it (${found.error}); ${runtime} may` };
+      return {
+        unchecked: `Python ${parsed.python} here cannot parse it (${found.error}): a syntax error, unless that line uses syntax new in ${runtime}`,
+      };
     return { names: [], open: false, exact: true, error: found.error };
   }
   return { names: found.names ?? [], open: Boolean(found.open), exact: true };

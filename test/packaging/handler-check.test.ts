@@ -148,7 +148,7 @@ describe('a Python handler, read with ast', () => {
     const newer = await check({ 'app.py': 'def handler(e, c)\n    pass\n' }, 'app.handler', 'python3.99');
     expect(newer.found).toBe(true);
     expect(newer.warnings).toMatch(
-      /could not check that app\.py defines "handler": Python 3\.\d+ here cannot parse it/,
+      /could not check that app\.py defines "handler": Python 3\.\d+ here cannot parse it \(.*\(line 1\)\): a syntax error, unless that line uses syntax new in python3\.99\.$/,
     );
   });
 
