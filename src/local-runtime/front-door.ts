@@ -184,7 +184,8 @@ function listen(server: Server, port: number): Promise<void> {
       reject(
         error.code === 'EADDRINUSE'
           ? new Error(
-              `local front door: port ${port} on 127.0.0.1 is already in use; choose another or 0 for any`,
+              // Only serve sets a port (a workflow's local stage takes a free one).
+              `local front door: port ${port} on 127.0.0.1 is already in use (another serve?); choose another with --port, or --port 0 for any free one`,
             )
           : error,
       );

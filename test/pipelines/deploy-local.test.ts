@@ -66,7 +66,7 @@ test('a busy port fails before the function starts: no INIT_START logs before "a
       outDir: join(dir, 'out'),
     });
     expect(report.error).toBe(
-      `local front door: port ${port} on 127.0.0.1 is already in use; choose another or 0 for any`,
+      `local front door: port ${port} on 127.0.0.1 is already in use (another serve?); choose another with --port, or --port 0 for any free one`,
     );
     expect(report.logs).toBeUndefined();
     expect(logger.text()).not.toContain('INIT_START');
