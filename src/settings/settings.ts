@@ -235,8 +235,11 @@ function readSource(r: InputReader, env: NodeJS.ProcessEnv): Source {
   const pathInside = isInside(workspace, realOrResolved(path));
   // Listed rather than probed by name: keeps the bundler from treating the name as an asset.
   const listing = pathIsDir && pathInside ? readdirSync(path) : [];
-  if (!pathInside)
-    r.bad(Inputs.Path, `a folder inside the workspace ${workspace} (resolved to ${realOrResolved(path)})`);
+  // The CLI's workspace is no word its user knows: say which folder it is and what to do.
+  const where = env.GITHUB_WORKSPACE
+    ? `the workspace ${workspace}`
+    : `${workspace}, the folder the command runs in (or its git repository): run it from your project's folder`;
+  if (!pathInside) r.bad(Inputs.Path, `a folder inside ${where} (resolved to ${realOrResolved(path)})`);
   else if (!pathIsDir) r.bad(Inputs.Path, `an existing folder (resolved to ${path})`);
   return { path, workspace, base, usable: pathIsDir && pathInside, listing };
 }

@@ -392,3 +392,20 @@ describe('small parsers', () => {
     expect(parseQuota(value)).toEqual(expected);
   });
 });
+
+test('the CLI (no GITHUB_WORKSPACE): a path outside the folder it runs in says what that folder is and where to run it from', () => {
+  const home = process.cwd();
+  const project = mkdtempSync(join(tmpdir(), 'settings-cli-'));
+  try {
+    process.chdir(workspace);
+    const problems = settingsProblems(() =>
+      readSettings((name) => ({ name: 'svc', path: project })[name as 'name' | 'path'], { HOME: workspace }),
+    );
+    expect(problems).toEqual([
+      `path: "${project}" is not valid; expected a folder inside ${realpathSync(workspace)}, the folder the command runs in (or its git repository): run it from your project's folder (resolved to ${realpathSync(project)}).`,
+    ]);
+  } finally {
+    process.chdir(home);
+    rmSync(project, { recursive: true, force: true });
+  }
+});
