@@ -54,6 +54,40 @@ const PYTHON_START = /Traceback \(most recent call last\):\s*$/;
 /** What joins two tracebacks of a chained exception (with blank lines around it). */
 const PYTHON_CHAIN = /^(?:During handling of the above exception|The above exception was the direct cause)/;
 const NODE_FRAME = /^\s+at \S/;
+/** A log line at level ERROR as the runtimes write it: Node.js's console.error, Python's logging. */
+const ERROR_LINE = /^(?:\S+\t\S+\tERROR\t|\[ERROR\]\t)/;
+
+/**
+ * The stack or traceback a structured logger (Powertools, pino) wrote as a
+ * field of one JSON line, after the runtime's prefix if any: its lines;
+ * undefined for any other line.
+ */
+function loggedStack(line: string): string[] | undefined {
+  const start = line.indexOf('{');
+  if (start < 0 || !(line.includes('\\n    at ') || line.includes('Traceback (most recent call last):')))
+    return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(line.slice(start));
+  } catch {
+    return undefined;
+  }
+  const stack = stackIn(value, 3);
+  return stack?.split('\n');
+}
+
+/** A Node.js `stack` string with frames, or a Python traceback, at most `depth` objects down. */
+function stackIn(value: unknown, depth: number): string | undefined {
+  if (depth < 0 || typeof value !== 'object' || value === null) return undefined;
+  for (const [key, field] of Object.entries(value)) {
+    if (typeof field === 'string' && PYTHON_START.test(field.split('\n', 1)[0] ?? '')) return field.trimEnd();
+    if (key === 'stack' && typeof field === 'string' && field.split('\n').some((l) => NODE_FRAME.test(l)))
+      return field;
+    const inner = stackIn(field, depth - 1);
+    if (inner) return inner;
+  }
+  return undefined;
+}
 
 /**
  * The last traceback (Python) or stack (Node.js) a function printed, read
@@ -68,10 +102,13 @@ export class PrintedError {
   /** Blank and chain lines after an exception: part of it only if another traceback follows. */
   private pending: string[] = [];
   private previous = '';
+  /** The last line the runtime marked ERROR: what is shown when no stack or traceback was printed. */
+  private errorLine: string | undefined;
 
   add(line: string): void {
     const previous = this.previous;
     this.previous = line;
+    if (ERROR_LINE.test(line)) this.errorLine = line;
     if (PYTHON_START.test(line)) {
       if (this.state === 'chained' && this.last) for (const l of this.pending) this.last.keep(l);
       else this.last = new BoundedLines();
@@ -99,6 +136,12 @@ export class PrintedError {
       return;
     }
     this.state = 'none';
+    const logged = loggedStack(line);
+    if (logged) {
+      this.last = new BoundedLines();
+      for (const l of logged) this.last.keep(l);
+      return;
+    }
     if (NODE_FRAME.test(line) && previous.trim() !== '') {
       // The stack's first line is the error, printed just before its first frame.
       this.last = new BoundedLines();
@@ -110,6 +153,6 @@ export class PrintedError {
 
   /** The last error printed, bounded; none if nothing was. */
   lines(): string[] {
-    return this.last?.lines() ?? [];
+    return this.last?.lines() ?? (this.errorLine === undefined ? [] : [this.errorLine]);
   }
 }

@@ -38,6 +38,39 @@ test('a Node.js stack a function logged: the error line and its frames', () => {
   ).toEqual(['Error: boom', '    at total (src/a.mjs:1:2)', '    at handler (src/b.mjs:3:4)']);
 });
 
+test('a stack or traceback a structured logger printed as one JSON line (Powertools, pino): its lines, the log line kept out', () => {
+  const stack = 'Error: db is down\n    at inner (src/a.mjs:1:26)\n    at handler (src/a.mjs:4:9)';
+  const powertools = JSON.stringify({
+    level: 'ERROR',
+    message: 'request failed',
+    error: { name: 'Error', message: 'db is down', stack },
+  });
+  const expected = ['Error: db is down', '    at inner (src/a.mjs:1:26)', '    at handler (src/a.mjs:4:9)'];
+  expect(printed(['ok', powertools, '{"level":"INFO","msg":"done"}'])).toEqual(expected);
+  // pino: `err.stack`; the runtime's prefix (time, request id, level) before the JSON.
+  const pino = `2026-12-06T08:02:37.061Z\trequest-id\tINFO\t${JSON.stringify({ level: 50, err: { type: 'Error', stack } })}`;
+  expect(printed([pino])).toEqual(expected);
+  // Powertools for Python: logger.exception's traceback in `exception`.
+  const traceback = TRACEBACK.join('\n');
+  expect(printed([JSON.stringify({ level: 'ERROR', message: 'failed', exception: traceback })])).toEqual(
+    TRACEBACK,
+  );
+  // A stack-shaped string that is no stack (no frames), or no JSON at all: nothing.
+  expect(
+    printed([JSON.stringify({ stack: 'just words' }), '{"stack": "Error: x\\n    at y" broken']),
+  ).toEqual([]);
+});
+
+test('no stack or traceback printed: the last line its runtime marked ERROR (console.error, logging.error)', () => {
+  const node = '2026-12-06T08:02:37.061Z\tf00d\tERROR\trequest failed: Error: db is down';
+  expect(printed(['2026-12-06T08:02:37.060Z\tf00d\tINFO\tstarting', node, 'after'])).toEqual([node]);
+  const python = '[ERROR]\t2026-12-06T08:02:37.061Z\tf00d\tpayment failed: card declined';
+  expect(printed(['[INFO]\t2026-12-06T08:02:37.060Z\tf00d\tcharging', python, 'after'])).toEqual([python]);
+  // A traceback printed wins over an ERROR line after it.
+  expect(printed([...TRACEBACK, python])).toEqual(TRACEBACK);
+  expect(printed(['[INFO]\t2026-12-06T08:02:37.060Z\tf00d\tall fine'])).toEqual([]);
+});
+
 test('a long traceback keeps its first and last lines, and says how many it left out', () => {
   const frames = Array.from({ length: 300 }, (_, i) => `  File "src/app.py", line ${i}, in f`);
   const lines = printed(['Traceback (most recent call last):', ...frames, 'RecursionError: deep']);
