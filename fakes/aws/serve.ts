@@ -21,7 +21,14 @@ function portArgument(argv: readonly string[]): number {
   return port;
 }
 
-const aws = await startFakeAws({ clock: 'real', port: portArgument(process.argv.slice(2)) });
+const port = portArgument(process.argv.slice(2));
+const aws = await startFakeAws({ clock: 'real', port }).catch((error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EADDRINUSE') throw error;
+  process.stderr.write(
+    `error: port ${port} on 127.0.0.1 is already in use (another fake-aws?); stop it, or pass another with --port (npm run fake-aws -- --port 4567; 0: any free port)\n`,
+  );
+  process.exit(1);
+});
 const env = { ...aws.env(), ...aws.staticCredentialsEnv() };
 process.stdout.write(
   [

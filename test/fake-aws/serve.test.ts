@@ -5,6 +5,7 @@
 import { afterAll, expect, test } from '@jest/globals';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -44,3 +45,28 @@ test('prints its endpoint and the exports that point the SDK at it; Ctrl-C stops
   child.kill('SIGINT');
   expect(await code).toBe(0);
 });
+
+test('a port in use (another fake-aws running): one line saying so and what to pass, exit 1, no stack trace', async () => {
+  const held = createServer();
+  await new Promise<void>((done) => held.listen(0, '127.0.0.1', done));
+  const port = (held.address() as AddressInfo).port;
+  try {
+    const second = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'fakes/aws/serve.ts', '--port', String(port)],
+      {
+        cwd: repo,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    second.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((done) => second.on('close', done));
+    expect({ code, stderr }).toEqual({
+      code: 1,
+      stderr: `error: port ${port} on 127.0.0.1 is already in use (another fake-aws?); stop it, or pass another with --port (npm run fake-aws -- --port 4567; 0: any free port)\n`,
+    });
+  } finally {
+    held.close();
+  }
+}, 30_000);
