@@ -84,6 +84,8 @@ export interface AwsCall extends Partial<Patience> {
   patience?: Patience;
   /** Errors worth another attempt besides throttling, 5xx and network errors. */
   retryable?: (error: unknown, attempt: number) => boolean;
+  /** Why an error is worth waiting out, said in the retry's line (undefined: its name alone). */
+  retryReason?: (error: unknown) => string | undefined;
   /** Runs before attempt 2, 3, ...: e.g. wait for an update in progress to finish. */
   beforeRetry?: (error: unknown) => Promise<void>;
   /** Errors returned to the caller as they are (e.g. a conflict it resolves itself). */
@@ -264,7 +266,9 @@ export async function callAws<T>(deps: RetryDeps, call: AwsCall, fn: () => Promi
         retryable: (error, attempt) =>
           !call.passThrough?.(error) && (isTransient(error) || (call.retryable?.(error, attempt) ?? false)),
         onRetry: (error, attempt, delayMs) => {
-          const line = `AWS said ${errorName(error) || errorMessage(error)} while trying to ${call.what}; trying again in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1}).`;
+          const reason = call.retryReason?.(error);
+          const said = `${errorName(error) || errorMessage(error)}${reason ? ` (${reason})` : ''}`;
+          const line = `AWS said ${said} while trying to ${call.what}; trying again in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1}).`;
           // A patient call waits long enough to be noticed: say why in the log.
           if (patience.baseDelayMs >= 1_000) deps.logger.info(line);
           else deps.logger.debug(line);

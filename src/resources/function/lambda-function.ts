@@ -121,6 +121,12 @@ function isRoleNotReady(error: unknown): boolean {
   return hasErrorName(error, 'InvalidParameterValue') && ROLE_NOT_READY.test(errorMessage(error));
 }
 
+/** What a retry of a role not yet usable says, so the wait does not read like a failure. */
+const roleNotReadyReason = (error: unknown) =>
+  isRoleNotReady(error)
+    ? 'the new execution role is not usable by Lambda yet: IAM takes a few seconds to reach it'
+    : undefined;
+
 const isConflict = (error: unknown) => hasErrorName(error, 'ResourceConflict');
 const isNotFound = (error: unknown) => hasErrorName(error, 'ResourceNotFound');
 
@@ -567,6 +573,7 @@ async function createFunction(
         permission: 'lambda:CreateFunction and iam:PassRole',
         // A new IAM role reaches Lambda a few seconds after CreateRole.
         retryable: isRoleNotReady,
+        retryReason: roleNotReadyReason,
         attempts: 30,
         baseDelayMs: 2_000,
         maxDelayMs: 10_000,

@@ -131,6 +131,10 @@ describe('deployFunction on the awkward paths Lambda has', () => {
     expect(inputsOf('CreateAlias')[0]).toMatchObject({ Name: 'live', FunctionVersion: '1' });
     // Backoff for the role (2 s, 4 s), then the poll: 1 s before the first look, 1 s, 2 s.
     expect(fake.clock.sleep.calls).toEqual([2000, 4000, 1000, 1000, 2000]);
+    // The wait says why: an error name alone reads like a failure.
+    expect(deps.logger.text('info')).toContain(
+      'AWS said InvalidParameterValueException (the new execution role is not usable by Lambda yet: IAM takes a few seconds to reach it) while trying to create function shop-main; trying again in 2.0 s (attempt 2).',
+    );
   });
 
   it('a role that never becomes usable (it does not trust Lambda) fails after about a minute with a trust hint', async () => {
