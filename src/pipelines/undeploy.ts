@@ -52,6 +52,9 @@ export function notDeployedFor(inv: StageInventory, ref: string, repository: str
   const refs = [...new Set(inv.functions.map((fn) => fn.ref ?? ''))];
   if (refs.length === 0)
     return `no function of this repository (${repository || 'unknown'}) is tagged for stage ${inv.stage}`;
+  // A name the tag had to clean or cut (`feat#1` -> `feat-1`) equals the tag of another branch's deploy too.
+  if (want !== ref)
+    return `its ${TagKeys.Ref} tag cannot tell: the name '${ref.slice(0, 80)}' is cleaned or cut to fit a tag value, and another branch's name can come out the same`;
   const other = refs.filter((r) => r !== want);
   if (other.length === 0) return undefined;
   const said = other.map((r) => (r ? `'${r}'` : 'nothing')).join(' and ');

@@ -153,6 +153,27 @@ describe('command auto, deleted branch, a stage input other than its own', () =>
     expect(changes(aws)).toEqual([]);
   });
 
+  it.each([
+    ['a character AWS tags do not take', 'feat#1', 'feat-1'],
+    [
+      'past the 256 characters of a tag value',
+      `a/${'x'.repeat(250)}/${'y'.repeat(10)}`,
+      `a/${'x'.repeat(250)}/yyy`,
+    ],
+  ])(
+    'keeps a stage deployed from another branch whose name the deleted one equals only once cleaned for a tag (%s)',
+    async (_, deletedBranch, deployedFrom) => {
+      // The stage's function says `feat-1`: the branch feat-1, still there, deployed it, not feat#1.
+      seed('staging', deployedFrom);
+      const { run } = await runAuto(deleted(deletedBranch), 'staging');
+      expect(run.result).toMatchObject({ kind: 'skip' });
+      const reason = run.result.kind === 'skip' ? run.result.reason : '';
+      expect(reason).toContain('cannot tell');
+      expect(changes(aws)).toEqual([]);
+      expect(aws.account.functions.has('svc-staging')).toBe(true);
+    },
+  );
+
   it('never removes a protected stage, whatever its tags say, and asks AWS nothing', async () => {
     seed('production', 'feature-x');
     const { run } = await runAuto(deleted('feature-x'), 'production');
