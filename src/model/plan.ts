@@ -102,7 +102,8 @@ function eventTarget(ctx: GitHubContext): Target | undefined {
   if (eventName === 'pull_request' || eventName === 'pull_request_target') return pullRequestTarget(payload);
   if (eventName === 'delete') {
     if (payload.ref_type !== 'branch' || typeof payload.ref !== 'string') return undefined;
-    const branch = payload.ref.replace(/^refs\/heads\//, '');
+    // The short name, as GitHub sends it: one starting refs/heads/ is a branch named so, not another branch.
+    const branch = payload.ref;
     return { stage: branchStage(branch), ref: branch, branch };
   }
   const branch = branchFromRef(ctx.ref);

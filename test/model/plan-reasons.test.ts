@@ -135,10 +135,18 @@ describe('the reason of each plan', () => {
 });
 
 describe('the stage an event points at', () => {
-  test('a deleted branch given as a full ref', () => {
-    expect(
-      makePlan(settings(), ctx('delete', { ref: 'refs/heads/feature-x', ref_type: 'branch' })),
-    ).toMatchObject({ command: 'undeploy', stage: 'feature-x', ref: 'feature-x', branch: 'feature-x' });
+  test("a deleted branch named refs/heads/feature-x is that branch, never feature-x: its stage is the one its push deployed", () => {
+    // GitHub's delete event gives the branch's short name; git allows a branch named refs/heads/feature-x
+    // (pushed as refs/heads/refs/heads/feature-x), and reading it as feature-x removed that other branch's stage.
+    const pushed = makePlan(settings(), ctx('push', {}, 'refs/heads/refs/heads/feature-x'));
+    const deleted = makePlan(settings(), ctx('delete', { ref: 'refs/heads/feature-x', ref_type: 'branch' }));
+    expect(deleted).toMatchObject({
+      command: 'undeploy',
+      stage: pushed.stage,
+      ref: 'refs/heads/feature-x',
+      branch: 'refs/heads/feature-x',
+    });
+    expect(deleted.stage).not.toBe('feature-x');
   });
 
   test('a branch delete whose ref is missing has no stage: an error that says to set stage', () => {

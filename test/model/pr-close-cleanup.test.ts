@@ -80,8 +80,8 @@ describe('pull request closed: the stage removed is pr-N', () => {
       { command: 'auto', name: 'svc', protectedStages: PROTECTED },
       eventContext('delete', { ref: branch, ref_type: 'branch' }, 'refs/heads/main'),
     );
-    // (the delete event's ref is the short name; a leading refs/heads/ is taken off)
-    const own = branchStage(branch.replace(/^refs\/heads\//, ''));
+    // (the delete event's ref is the short name: refs/heads/pr-42 is a branch named so)
+    const own = branchStage(branch);
     // A protected branch stage is kept: the run warns and removes nothing.
     if (isProtectedStage(own, PROTECTED))
       expect(deleted).toMatchObject({ command: 'skip', keptProtected: true });
