@@ -418,6 +418,47 @@ describe('undeployStage: the tag guard', () => {
     );
   });
 
+  it.each([
+    [
+      'another repository',
+      { 'lambda-deploy:repository': 'other-org/shop' },
+      "tag lambda-deploy:repository is 'other-org/shop'",
+    ],
+    ['another project', { 'lambda-deploy:name': 'shop-pr' }, "tag lambda-deploy:name is 'shop-pr'"],
+    ['another stage', { 'lambda-deploy:stage': 'pr-50' }, "tag lambda-deploy:stage is 'pr-50'"],
+  ])(
+    "removeLogs: our function's log group, tagged for %s (kept when that stage was undeployed), is left: its tags are not ours",
+    async (_, theirs, why) => {
+      // Another repository's stage pr-5 was undeployed with remove-logs off; ours took the function name since.
+      seedStage({ project: PROJECT, stage: 'pr-5', gateway: 'none' });
+      aws.account.logGroups.get('/aws/lambda/shop-pr-5')!.tags = { ...tagsFor(PROJECT, 'pr-5'), ...theirs };
+      const { outcome } = await undeploy(target('pr-5', { removeLogs: true }));
+      expect(changes(aws)).toEqual(['DeleteFunction shop-pr-5']);
+      expect(aws.account.logGroups.has('/aws/lambda/shop-pr-5')).toBe(true);
+      expect(outcome.skipped).toEqual([
+        {
+          resource: 'log group /aws/lambda/shop-pr-5',
+          why: `belongs to function shop-pr-5 of this stage, but its own tags name another owner (${why})`,
+        },
+      ]);
+    },
+  );
+
+  it('removeLogs: the group Lambda made untagged follows its function; the preview role, which may not read its tags, takes it as such', async () => {
+    seedStage({ project: PROJECT, stage: 'pr-5', gateway: 'none', untaggedLogGroup: true });
+    const { outcome } = await undeploy(target('pr-5', { removeLogs: true }));
+    expect(outcome.removed).toEqual(['log group /aws/lambda/shop-pr-5', 'function shop-pr-5']);
+    seedStage({ project: PROJECT, stage: 'pr-6', gateway: 'none', untaggedLogGroup: true });
+    aws.faults.deny('logs:ListTagsForResource', Number.POSITIVE_INFINITY, { explicit: true });
+    aws.faults.deny('DeleteLogGroup', 1, { explicit: true });
+    const preview = await undeploy(target('pr-6', { removeLogs: true }));
+    // As before: the refused delete leaves the function, so prune (production role) removes both.
+    expect(preview.outcome.skipped.map((s) => s.why)).toEqual([
+      expect.stringMatching(/^this role may not delete it, so its function is left too/),
+    ]);
+    expect(aws.account.functions.has('shop-pr-6')).toBe(true);
+  });
+
   it('a function with the stage name and no tags at all is left', async () => {
     seedStage({ project: PROJECT, stage: 'pr-1', gateway: 'function-url', tags: {} });
     const { outcome } = await undeploy(target('pr-1'));

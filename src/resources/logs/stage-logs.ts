@@ -3,7 +3,8 @@
  * and found and removed by undeploy (remove-logs). Lambda creates
  * `/aws/lambda/{function}` without tags when the deploy has not made it first
  * (stages deployed before lambda-deploy made it), so a log group follows its
- * function; only when the function is gone do its own tags have to vouch for it.
+ * function unless its own lambda-deploy tags name another owner; only when the
+ * function is gone do its own tags have to vouch for it.
  */
 import {
   CreateLogGroupCommand,
@@ -60,28 +61,29 @@ export async function findStageLogGroups(
     );
     const group = (listed.logGroups ?? []).find((g) => g.logGroupName === groupName);
     if (!group) continue;
-    if (ours.some((f) => f.name === fnName) || tagged.has(groupName)) {
+    if (tagged.has(groupName)) {
       found.push({ label, name: groupName });
+    } else if (ours.some((f) => f.name === fnName)) {
+      // Its function's, unless its own tags name another owner: a same-named stage of another
+      // repository, project or stage that kept its logs when it was removed.
+      const tags = await stageGroupTags(search, group.logGroupArn, label);
+      const theirs = tags === ROLE_DENIED || !hasOurTags(tags) ? undefined : tagMismatch(tags, search.owner);
+      if (theirs)
+        search.skip(
+          label,
+          `belongs to function ${fnName} of this stage, but its own tags name another owner (${theirs})`,
+        );
+      else found.push({ label, name: groupName });
     } else if (notOurs.has(fnName)) {
       search.skip(label, `belongs to function ${fnName}, whose ${notOurs.get(fnName)}`);
     } else {
       // Function gone: only the log group's own tags can still vouch for it.
-      let tags;
-      try {
-        tags = group.logGroupArn
-          ? await findAws(
-              search.deps,
-              removalCall(`read the tags of ${label}`, 'logs:ListTagsForResource'),
-              () =>
-                search.clients.logs.send(new ListTagsForResourceCommand({ resourceArn: group.logGroupArn })),
-            )
-          : undefined;
-      } catch (error) {
-        if (!isRoleDeny(error)) throw error;
+      const tags = await stageGroupTags(search, group.logGroupArn, label);
+      if (tags === ROLE_DENIED) {
         search.skip(label, `its function is gone and this role may not read its tags. ${UNTAGGED_GROUP}`);
         continue;
       }
-      const mismatch = tagMismatch(tags?.tags, search.owner);
+      const mismatch = tagMismatch(tags, search.owner);
       if (mismatch)
         search.skip(label, `its function is gone and its own tags do not tie it to this stage (${mismatch})`);
       else found.push({ label, name: groupName });
@@ -90,6 +92,37 @@ export async function findStageLogGroups(
   for (const name of tagged)
     if (!found.some((g) => g.name === name)) found.push({ label: `log group ${name}`, name });
   return found;
+}
+
+const ROLE_DENIED = Symbol('role denied');
+
+/**
+ * A log group's tags (undefined when it is gone); ROLE_DENIED when this role's
+ * own Deny refused the read: the preview role's answer on a group without the
+ * lambda-deploy:name tag.
+ */
+async function stageGroupTags(
+  search: StageSearch,
+  arn: string | undefined,
+  label: string,
+): Promise<Record<string, string> | undefined | typeof ROLE_DENIED> {
+  if (!arn) return undefined;
+  try {
+    const listed = await findAws(
+      search.deps,
+      removalCall(`read the tags of ${label}`, 'logs:ListTagsForResource'),
+      () => search.clients.logs.send(new ListTagsForResourceCommand({ resourceArn: arn })),
+    );
+    return listed?.tags;
+  } catch (error) {
+    if (!isRoleDeny(error)) throw error;
+    return ROLE_DENIED;
+  }
+}
+
+/** Any lambda-deploy tag: a group without one is the one Lambda made for its function. */
+function hasOurTags(tags: Record<string, string> | undefined): boolean {
+  return Object.keys(tags ?? {}).some((key) => key.startsWith('lambda-deploy:'));
 }
 
 /**
