@@ -237,6 +237,44 @@ describe('undeployStage: one sequence per front door', () => {
     expect([...aws.account.logGroups.keys()]).toEqual(['/custom/shop-pr-4-audit']);
   });
 
+  it.each([
+    [
+      'its lambda-deploy tags taken off since (prune released it: a function made by hand logs there)',
+      {},
+      'has no lambda-deploy tags',
+    ],
+    ['tagged for another stage since', tagsFor(PROJECT, 'pr-5'), "tag lambda-deploy:stage is 'pr-5'"],
+  ])(
+    'removeLogs: a log group the tagging index still lists for the stage, %s, is left: its own tags decide',
+    async (_, now, why) => {
+      const group = '/aws/lambda/shop-legacy';
+      aws.seed.logGroup(group, { tags: now });
+      aws.seed.staleTagIndex(
+        `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:${group}`,
+        tagsFor(PROJECT, 'pr-4'),
+      );
+      const { outcome } = await undeploy(target('pr-4', { removeLogs: true }));
+      expect(changes(aws)).toEqual([]);
+      expect(aws.account.logGroups.has(group)).toBe(true);
+      expect(outcome.skipped).toEqual([
+        {
+          resource: `log group ${group}`,
+          why: `listed by the tagging API for this stage, but its own tags disagree: ${why}`,
+        },
+      ]);
+    },
+  );
+
+  it('removeLogs: a log group the tagging index lists for the stage, gone since, is no error', async () => {
+    aws.seed.staleTagIndex(
+      `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:/custom/gone`,
+      tagsFor(PROJECT, 'pr-4'),
+    );
+    const { outcome } = await undeploy(target('pr-4', { removeLogs: true }));
+    expect(changes(aws)).toEqual([]);
+    expect(outcome.skipped).toEqual([]);
+  });
+
   it('a keep-warm rule left without targets is deleted without a RemoveTargets (EventBridge wants 1-100 ids)', async () => {
     const s = seedStage({ project: PROJECT, stage: 'pr-9', gateway: 'none', keepWarm: true });
     aws.account.rules.get(s.ruleName!)!.targets.clear();

@@ -26,6 +26,7 @@ import {
 import { otherOwnerRefusal, TagKeys } from '../../model/tags.js';
 import { errorMessage } from '../../util/retry.js';
 import {
+  INDEX_DISAGREES,
   removalCall,
   removeOrGone,
   type CleanupClients,
@@ -41,57 +42,73 @@ export interface FoundLogGroup extends Labelled {
 /**
  * The log groups of the stage's functions (and of the expected name), plus
  * those the tagging API lists. `ours`: the functions found; `notOurs`: those
- * with the name but not the tags, with the reason.
+ * with the name but not the tags, with the reason. Each group's own tags
+ * decide, as for every other kind: the index may lag.
  */
 export async function findStageLogGroups(
   search: StageSearch,
   ours: readonly { name: string }[],
   notOurs: ReadonlyMap<string, string>,
 ): Promise<FoundLogGroup[]> {
-  const tagged = search.tagged.logGroups;
   // Without remove-logs the groups are the inventory's keptLogGroups: undeploy names them, status does not.
   if (!search.target.includeLogs) return [];
+  const names = new Set([
+    ...[...ours.map((f) => f.name), search.target.functionName].map((fn) => `${LAMBDA_GROUP}${fn}`),
+    ...search.tagged.logGroups,
+  ]);
   const found: FoundLogGroup[] = [];
-  for (const fnName of new Set([...ours.map((f) => f.name), search.target.functionName])) {
-    const groupName = `/aws/lambda/${fnName}`;
-    const label = `log group ${groupName}`;
+  for (const name of names) {
+    const label = `log group ${name}`;
     // Sorted by name, so the exact name comes first among those sharing the prefix: one page is enough.
     const listed = await callAws(search.deps, removalCall(`find ${label}`, 'logs:DescribeLogGroups'), () =>
-      search.clients.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: groupName })),
+      search.clients.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name })),
     );
-    const group = (listed.logGroups ?? []).find((g) => g.logGroupName === groupName);
+    const group = (listed.logGroups ?? []).find((g) => g.logGroupName === name);
     if (!group) continue;
-    if (tagged.has(groupName)) {
-      found.push({ label, name: groupName });
-    } else if (ours.some((f) => f.name === fnName)) {
-      // Its function's, unless its own tags name another owner: a same-named stage of another
-      // repository, project or stage that kept its logs when it was removed.
-      const tags = await stageGroupTags(search, group.logGroupArn, label);
-      const theirs = tags === ROLE_DENIED || !hasOurTags(tags) ? undefined : tagMismatch(tags, search.owner);
-      if (theirs)
-        search.skip(
-          label,
-          `belongs to function ${fnName} of this stage, but its own tags name another owner (${theirs})`,
-        );
-      else found.push({ label, name: groupName });
-    } else if (notOurs.has(fnName)) {
-      search.skip(label, `belongs to function ${fnName}, whose ${notOurs.get(fnName)}`);
-    } else {
-      // Function gone: only the log group's own tags can still vouch for it.
-      const tags = await stageGroupTags(search, group.logGroupArn, label);
-      if (tags === ROLE_DENIED) {
-        search.skip(label, `its function is gone and this role may not read its tags. ${UNTAGGED_GROUP}`);
-        continue;
-      }
-      const mismatch = tagMismatch(tags, search.owner);
-      if (mismatch)
-        search.skip(label, `its function is gone and its own tags do not tie it to this stage (${mismatch})`);
-      else found.push({ label, name: groupName });
-    }
+    const why = await notTheStages(search, { name, label, arn: group.logGroupArn }, ours, notOurs);
+    if (why === GONE) continue;
+    if (why) search.skip(label, why);
+    else found.push({ label, name });
   }
-  for (const name of tagged)
-    if (!found.some((g) => g.name === name)) found.push({ label: `log group ${name}`, name });
   return found;
+}
+
+const LAMBDA_GROUP = '/aws/lambda/';
+const GONE = Symbol('gone');
+
+/** Why a log group is not the stage's (GONE: no longer there), or undefined when it is. */
+async function notTheStages(
+  search: StageSearch,
+  group: { name: string; label: string; arn?: string },
+  ours: readonly { name: string }[],
+  notOurs: ReadonlyMap<string, string>,
+): Promise<string | undefined | typeof GONE> {
+  const fnName = group.name.startsWith(LAMBDA_GROUP) ? group.name.slice(LAMBDA_GROUP.length) : undefined;
+  const fromIndex = search.tagged.logGroups.has(group.name);
+  if (fnName !== undefined && !fromIndex && notOurs.has(fnName))
+    return `belongs to function ${fnName}, whose ${notOurs.get(fnName)}`;
+  const tags = await stageGroupTags(search, group.arn, group.label);
+  if (tags === undefined) return GONE;
+  if (fnName !== undefined && ours.some((f) => f.name === fnName)) {
+    // Its function's (Lambda made it without tags), unless its own tags name another owner: a
+    // same-named stage of another repository, project or stage that kept its logs when removed.
+    if (tags === ROLE_DENIED || !hasOurTags(tags)) return undefined;
+    const theirs = tagMismatch(tags, search.owner);
+    if (!theirs) return undefined;
+    return fromIndex
+      ? `${INDEX_DISAGREES}${theirs}`
+      : `belongs to function ${fnName} of this stage, but its own tags name another owner (${theirs})`;
+  }
+  if (tags === ROLE_DENIED)
+    return fromIndex
+      ? `${INDEX_DISAGREES}this role may not read them, so it has no ${TagKeys.Name} tag`
+      : `its function is gone and this role may not read its tags. ${UNTAGGED_GROUP}`;
+  const mismatch = tagMismatch(tags, search.owner);
+  if (!mismatch) return undefined;
+  // Function gone (or not a function's group): only the log group's own tags can still vouch for it.
+  return fromIndex
+    ? `${INDEX_DISAGREES}${mismatch}`
+    : `its function is gone and its own tags do not tie it to this stage (${mismatch})`;
 }
 
 const ROLE_DENIED = Symbol('role denied');
@@ -106,14 +123,14 @@ async function stageGroupTags(
   arn: string | undefined,
   label: string,
 ): Promise<Record<string, string> | undefined | typeof ROLE_DENIED> {
-  if (!arn) return undefined;
+  if (!arn) return {};
   try {
     const listed = await findAws(
       search.deps,
       removalCall(`read the tags of ${label}`, 'logs:ListTagsForResource'),
       () => search.clients.logs.send(new ListTagsForResourceCommand({ resourceArn: arn })),
     );
-    return listed?.tags;
+    return listed ? (listed.tags ?? {}) : undefined;
   } catch (error) {
     if (!isRoleDeny(error)) throw error;
     return ROLE_DENIED;
