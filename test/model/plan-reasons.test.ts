@@ -135,7 +135,7 @@ describe('the reason of each plan', () => {
 });
 
 describe('the stage an event points at', () => {
-  test("a deleted branch named refs/heads/feature-x is that branch, never feature-x: its stage is the one its push deployed", () => {
+  test('a deleted branch named refs/heads/feature-x is that branch, never feature-x: its stage is the one its push deployed', () => {
     // GitHub's delete event gives the branch's short name; git allows a branch named refs/heads/feature-x
     // (pushed as refs/heads/refs/heads/feature-x), and reading it as feature-x removed that other branch's stage.
     const pushed = makePlan(settings(), ctx('push', {}, 'refs/heads/refs/heads/feature-x'));
