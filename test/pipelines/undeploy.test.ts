@@ -265,6 +265,39 @@ describe('undeployStage: one sequence per front door', () => {
     },
   );
 
+  it.each([
+    ['under another name', 'pr-4', 'shop-legacy'],
+    ["under the stage's own name", 'staging', 'shop-staging'],
+  ])(
+    'removeLogs: a group tagged for the stage whose function, made by hand %s, is there without our tags holds its logs: left',
+    async (_, stage, fn) => {
+      // Pull-request code may create /aws/lambda/{name}-* tagged for the project before such a function
+      // first logs (README, the hole IAM cannot close); prune releases it and never deletes its logs.
+      aws.seed.function(fn, { tags: { team: 'legacy' } });
+      aws.seed.logGroup(`/aws/lambda/${fn}`, { tags: tagsFor(PROJECT, stage) });
+      const { outcome } = await undeploy(target(stage, { removeLogs: true }));
+      expect(changes(aws)).toEqual([]);
+      expect(aws.account.logGroups.has(`/aws/lambda/${fn}`)).toBe(true);
+      expect(outcome.skipped).toEqual(
+        expect.arrayContaining([
+          {
+            resource: `log group /aws/lambda/${fn}`,
+            why: expect.stringMatching(
+              new RegExp(`^belongs to function ${fn}, whose .*no lambda-deploy tags`),
+            ),
+          },
+        ]),
+      );
+    },
+  );
+
+  it("removeLogs: a group tagged for the stage whose function (another name of the stage's) is gone goes", async () => {
+    aws.seed.logGroup('/aws/lambda/shop-pr-4-old', { tags: tagsFor(PROJECT, 'pr-4') });
+    const { outcome } = await undeploy(target('pr-4', { removeLogs: true }));
+    expect(changes(aws)).toEqual(['DeleteLogGroup /aws/lambda/shop-pr-4-old']);
+    expect(outcome.skipped).toEqual([]);
+  });
+
   it('removeLogs: a log group the tagging index lists for the stage, gone since, is no error', async () => {
     aws.seed.staleTagIndex(
       `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:/custom/gone`,

@@ -14,6 +14,7 @@ import {
   TagResourceCommand,
   type CloudWatchLogsClient,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { GetFunctionCommand } from '@aws-sdk/client-lambda';
 import {
   AwsError,
   callAws,
@@ -85,8 +86,14 @@ async function notTheStages(
 ): Promise<string | undefined | typeof GONE> {
   const fnName = group.name.startsWith(LAMBDA_GROUP) ? group.name.slice(LAMBDA_GROUP.length) : undefined;
   const fromIndex = search.tagged.logGroups.has(group.name);
-  if (fnName !== undefined && !fromIndex && notOurs.has(fnName))
-    return `belongs to function ${fnName}, whose ${notOurs.get(fnName)}`;
+  // A function there that is not the stage's logs into it, whatever the group's tags say: pull-request
+  // code may make and tag the group of a `{name}-*` function made by hand before it first logs.
+  if (fnName !== undefined && !ours.some((f) => f.name === fnName)) {
+    const other =
+      notOurs.get(fnName) ??
+      (fnName === search.target.functionName ? undefined : await otherFunction(search, fnName));
+    if (other) return `belongs to function ${fnName}, whose ${other}`;
+  }
   const tags = await stageGroupTags(search, group.arn, group.label);
   if (tags === undefined) return GONE;
   if (fnName !== undefined && ours.some((f) => f.name === fnName)) {
@@ -109,6 +116,27 @@ async function notTheStages(
   return fromIndex
     ? `${INDEX_DISAGREES}${mismatch}`
     : `its function is gone and its own tags do not tie it to this stage (${mismatch})`;
+}
+
+/**
+ * Why function `name`, which the stage's search did not find, keeps its log group:
+ * it is there (or this role may not tell), not the stage's. Undefined when it is gone.
+ */
+async function otherFunction(search: StageSearch, name: string): Promise<string | undefined> {
+  let fn;
+  try {
+    fn = await findAws(search.deps, removalCall(`read function ${name}`, 'lambda:GetFunction'), () =>
+      search.clients.lambda.send(new GetFunctionCommand({ FunctionName: name })),
+    );
+  } catch (error) {
+    if (!isRoleDeny(error)) throw error;
+    return `existence this role may not read (it has no ${TagKeys.Name} tag, or is not there)`;
+  }
+  if (!fn) return undefined;
+  const mismatch = tagMismatch(fn.Tags, search.owner);
+  return mismatch
+    ? `own tags are not this stage's (${mismatch})`
+    : "own tags are this stage's, though it was not found with its functions: undeploy again";
 }
 
 const ROLE_DENIED = Symbol('role denied');
