@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { changes } from '../../fakes/aws/call-summaries.js';
 import { seedDeployedStage, tagsFor } from '../../fakes/aws/deployed-stage.js';
 import { ACCOUNT_ID, REGION, startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
+import { denyUntaggedFunctions } from '../../fakes/aws/preview-iam.js';
 import { functionName } from '../../src/model/stage-name.js';
 import {
   ProtectedStageError,
@@ -266,13 +267,15 @@ describe('undeployStage: one sequence per front door', () => {
   );
 
   it.each([
-    ['under another name', 'pr-4', 'shop-legacy'],
-    ["under the stage's own name", 'staging', 'shop-staging'],
+    ['under another name', 'pr-4', 'shop-legacy', false],
+    ["under the stage's own name", 'staging', 'shop-staging', false],
+    ['under another name, undeployed by the preview role', 'pr-4', 'shop-legacy', true],
   ])(
     'removeLogs: a group tagged for the stage whose function, made by hand %s, is there without our tags holds its logs: left',
-    async (_, stage, fn) => {
+    async (_, stage, fn, preview) => {
       // Pull-request code may create /aws/lambda/{name}-* tagged for the project before such a function
       // first logs (README, the hole IAM cannot close); prune releases it and never deletes its logs.
+      if (preview) denyUntaggedFunctions(aws, PROJECT);
       aws.seed.function(fn, { tags: { team: 'legacy' } });
       aws.seed.logGroup(`/aws/lambda/${fn}`, { tags: tagsFor(PROJECT, stage) });
       const { outcome } = await undeploy(target(stage, { removeLogs: true }));
@@ -283,7 +286,9 @@ describe('undeployStage: one sequence per front door', () => {
           {
             resource: `log group /aws/lambda/${fn}`,
             why: expect.stringMatching(
-              new RegExp(`^belongs to function ${fn}, whose .*no lambda-deploy tags`),
+              new RegExp(
+                `^belongs to function ${fn}, whose .*(no lambda-deploy tags|no lambda-deploy:name tag)`,
+              ),
             ),
           },
         ]),
