@@ -77,6 +77,11 @@ export interface UndeployOutcome {
    * function was not deployed for that ref); nothing was removed.
    */
   notDeployedFor?: string;
+  /**
+   * With UndeployTarget.unlessDeployingAt: the deploy found running on the
+   * stage (prune judged it before that deploy started); nothing was removed.
+   */
+  deployRunning?: string;
 }
 
 /** Facts a deploy knows beyond DeployOutcome, for the failure part of a report. */

@@ -40,6 +40,20 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  */
 export const DEPLOYING_MARK_MAX_AGE_MS = 60 * 60 * 1000;
 
+/**
+ * Why a deploy is running on a stage, by its function: Lambda applying an update, or a
+ * deploying mark under an hour old (younger than `now` too: started since). Else undefined.
+ */
+export function runningDeploy(
+  fn: Pick<StageRecord, 'deployingSince' | 'updating'>,
+  now: Date,
+): string | undefined {
+  if (fn.updating) return 'Lambda is applying an update to its function: a deploy is running';
+  const deployingFor = fn.deployingSince ? now.getTime() - fn.deployingSince.getTime() : Infinity;
+  if (deployingFor >= DEPLOYING_MARK_MAX_AGE_MS) return undefined;
+  return `a deploy started ${Math.max(0, Math.round(deployingFor / 60_000))} min ago is still running (tag lambda-deploy:deploying)`;
+}
+
 /** `pull/12` -> 12. */
 export function pullRequestNumber(ref: string): number | undefined {
   const m = /^pull\/(\d+)$/.exec(ref);
@@ -77,12 +91,8 @@ export function decidePrune(stages: readonly StageRecord[], facts: PruneFacts): 
     const remove = (why: string): PruneDecision => ({ stage, action: 'remove', why });
     if (protectedSet.has(stage.toLowerCase())) return keep('protected (protected-stages)');
     // Removing a stage under a running deploy would leave half of it behind, recreated by that deploy.
-    if (updating) return keep('Lambda is applying an update to its function: a deploy is running');
-    const deployingFor = deployingSince ? facts.now.getTime() - deployingSince.getTime() : Infinity;
-    if (deployingFor < DEPLOYING_MARK_MAX_AGE_MS)
-      return keep(
-        `a deploy started ${Math.max(0, Math.round(deployingFor / 60_000))} min ago is still running (tag lambda-deploy:deploying)`,
-      );
+    const running = runningDeploy({ deployingSince, updating }, facts.now);
+    if (running) return keep(running);
 
     // A stage last deployed for a pull request is that pull request's, whatever its name (a `stage`
     // input like preview-42), as a closed pull request's own run would remove it; a branch's stage

@@ -21,6 +21,12 @@ export const DEPLOYING_TAG = 'lambda-deploy:deploying';
  */
 export const DEPLOYED_TAG = 'lambda-deploy:deployed';
 
+/** The time a DEPLOYING_TAG or DEPLOYED_TAG holds; undefined when unreadable. */
+export function tagTime(text: string | undefined): Date | undefined {
+  const date = text ? new Date(text) : undefined;
+  return date && !Number.isNaN(date.getTime()) ? date : undefined;
+}
+
 export interface StageIdentity {
   /** Project name (the `name` input). */
   project: string;

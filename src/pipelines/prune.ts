@@ -80,7 +80,7 @@ export async function pruneStages(
       continue;
     }
     try {
-      await deps.logger.group(`Removing stage ${decision.stage}: ${decision.why}`, () =>
+      const outcome = await deps.logger.group(`Removing stage ${decision.stage}: ${decision.why}`, () =>
         undeployStage(
           clients,
           {
@@ -91,11 +91,19 @@ export async function pruneStages(
             removeLogs: options.removeLogs ?? false,
             dryRun: false,
             protectedStages: options.protectedStages,
+            // Judged from a listing: a deploy may have started on the stage since.
+            unlessDeployingAt: options.now,
           },
           deps,
         ),
       );
-      lines.push({ stage: decision.stage, action: 'removed', why: decision.why });
+      if (outcome.deployRunning)
+        lines.push({
+          stage: decision.stage,
+          action: 'kept',
+          why: `${decision.why}; kept: ${outcome.deployRunning}`,
+        });
+      else lines.push({ stage: decision.stage, action: 'removed', why: decision.why });
     } catch (error) {
       deps.logger.error(`Could not remove stage ${decision.stage}: ${errorMessage(error)}`);
       lines.push({

@@ -1,5 +1,6 @@
 import { PATIENCE, type RetryDeps } from '../aws/aws-call.js';
 import type { UndeployOutcome } from '../model/outcome.js';
+import { runningDeploy } from '../model/prune-decisions.js';
 import { Inputs } from '../settings/names.js';
 import { inputName, type Surface } from '../settings/surface.js';
 import { errorMessage } from '../util/retry.js';
@@ -41,6 +42,12 @@ export interface UndeployTarget {
    * or branch. Else nothing is removed and the outcome says why.
    */
   onlyIfDeployedFor?: string;
+  /**
+   * Remove nothing when a deploy runs on the stage (its function's deploying
+   * mark under an hour old at this time, or started since; Lambda applying an
+   * update): prune's, whose judgement predates such a deploy.
+   */
+  unlessDeployingAt?: Date;
 }
 
 /**
@@ -122,6 +129,11 @@ export async function undeployStage(
   if (target.onlyIfDeployedFor !== undefined) {
     outcome.notDeployedFor = notDeployedFor(inv, target.onlyIfDeployedFor, target.repository);
     if (outcome.notDeployedFor) return outcome;
+  }
+  if (target.unlessDeployingAt) {
+    const at = target.unlessDeployingAt;
+    outcome.deployRunning = inv.functions.map((fn) => runningDeploy(fn, at)).find(Boolean);
+    if (outcome.deployRunning) return outcome;
   }
   for (const s of inv.skipped) logger.warning(`Skipped ${s.resource}: ${s.why}.`);
   // A choice, not a problem: every stage's group carries its tags since the deploy makes it.

@@ -110,6 +110,28 @@ describe('pruneStages: only this repository’s stages, and never one being depl
     expect(github.state.requests.map((r) => r.path)).not.toContain('/api/v3/repos/acme/shop/pulls/99');
   });
 
+  it('leaves a stage whose deploy started after prune judged it (a push to a pull request idle past preview-ttl)', async () => {
+    seedStage({ project: 'shop', stage: 'pr-14', gateway: 'http-api', lastModified: lambdaTime(9) });
+    seedStage({ project: 'shop', stage: 'pr-12', gateway: 'http-api', lastModified: lambdaTime(1) });
+    // The deploy of pr-14 starts (its deploying mark) once prune is past its listing, as it removes pr-12.
+    aws.faults.denyWhen('GetResources', ({ input }) => {
+      const stage = JSON.stringify(input.TagFilters ?? []).includes('"pr-12"');
+      if (stage) aws.account.functions.get('shop-pr-14')!.tags['lambda-deploy:deploying'] = NOW.toISOString();
+      return false;
+    });
+    const { lines } = await prune();
+    expect(lines).toEqual([
+      { stage: 'pr-12', action: 'removed', why: 'pull request #12 is closed' },
+      {
+        stage: 'pr-14',
+        action: 'kept',
+        why: 'pull request #14 not deployed for 9 days (preview-ttl 7); kept: a deploy started 0 min ago is still running (tag lambda-deploy:deploying)',
+      },
+    ]);
+    expect(aws.account.functions.has('shop-pr-14')).toBe(true);
+    expect(changes(aws).filter((c) => c.includes('pr-14'))).toEqual([]);
+  });
+
   it('skips a stage a run is deploying (its lambda-deploy:deploying mark), but not a mark over an hour old', async () => {
     const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000).toISOString();
     seedStage({

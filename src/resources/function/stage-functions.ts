@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { allPages } from '../../aws/all-pages.js';
 import { findAws, hasErrorName, isAccessDenied, isNotRoleDeny, type RetryDeps } from '../../aws/aws-call.js';
-import { TagKeys } from '../../model/tags.js';
+import { DEPLOYING_TAG, tagTime, TagKeys } from '../../model/tags.js';
 import {
   removalCall,
   removeOrGone,
@@ -27,6 +27,10 @@ export interface FoundFunction extends Labelled {
   lastModified?: string;
   /** Its lambda-deploy:ref tag: the branch or `pull/{number}` the last deploy was for. */
   ref?: string;
+  /** When a deploy that has not finished started (its lambda-deploy:deploying tag). */
+  deployingSince?: Date;
+  /** Lambda is applying an update to it (State Pending, LastUpdateStatus InProgress). */
+  updating: boolean;
 }
 
 export interface FoundFunctionUrl extends Labelled {
@@ -74,6 +78,8 @@ export async function findStageFunctions(search: StageSearch): Promise<StageFunc
       arn: fn.Configuration.FunctionArn ?? '',
       lastModified: fn.Configuration.LastModified,
       ref: fn.Tags?.[TagKeys.Ref],
+      deployingSince: tagTime(fn.Tags?.[DEPLOYING_TAG]),
+      updating: fn.Configuration.State === 'Pending' || fn.Configuration.LastUpdateStatus === 'InProgress',
     });
   }
   for (const fn of found.functions) found.functionUrls.push(...(await functionUrls(clients, fn, deps)));

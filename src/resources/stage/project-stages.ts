@@ -7,7 +7,7 @@ import { GetResourcesCommand, type ResourceTagMapping } from '@aws-sdk/client-re
 import { allPages } from '../../aws/all-pages.js';
 import type { StageRecord } from '../../model/prune-decisions.js';
 import { functionName, tagValue } from '../../model/stage-name.js';
-import { DEPLOYED_TAG, DEPLOYING_TAG, TagKeys, tagsMatchProject } from '../../model/tags.js';
+import { DEPLOYED_TAG, DEPLOYING_TAG, TagKeys, tagsMatchProject, tagTime } from '../../model/tags.js';
 import { callAws, findAws, PATIENCE, type RetryDeps } from '../../aws/aws-call.js';
 import { eachTogether, type ConcurrencyDeps } from '../../aws/together.js';
 import type { CleanupClients } from './stage-search.js';
@@ -22,11 +22,6 @@ export interface ProjectStage extends StageRecord {
 
 /** GetFunction requests in flight at once: a project's functions read in a few round trips, under Lambda's throttling. */
 const READS_AT_ONCE = 4;
-
-function tagTime(text: string | undefined): Date | undefined {
-  const date = text ? new Date(text) : undefined;
-  return date && !Number.isNaN(date.getTime()) ? date : undefined;
-}
 
 function latest(a: Date | undefined, b: Date | undefined): Date | undefined {
   if (!a || !b) return a ?? b;
