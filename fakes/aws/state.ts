@@ -58,6 +58,8 @@ export interface LambdaAlias {
   FunctionVersion: string;
   Description: string;
   RevisionId: string;
+  /** A weighted alias: part of the traffic goes to these versions. Absent: all to FunctionVersion. */
+  RoutingConfig?: { AdditionalVersionWeights: Record<string, number> };
 }
 
 export interface PolicyStatement {

@@ -267,6 +267,25 @@ function requireVersion(fn: LambdaFunction, version: string): void {
   if (version !== '$LATEST' && !fn.versions.has(version)) throw notFound(fn.name, version);
 }
 
+/**
+ * A request's RoutingConfig as Lambda stores it: undefined when the request
+ * has none (UpdateAlias then keeps the alias's), null when it clears it (an
+ * empty AdditionalVersionWeights). Weighted versions must be published ones.
+ */
+function routingOf(fn: LambdaFunction, body: Record<string, unknown>, primary: string) {
+  const routing = body.RoutingConfig as { AdditionalVersionWeights?: Record<string, number> } | undefined;
+  if (routing === undefined) return undefined;
+  const weights = routing.AdditionalVersionWeights ?? {};
+  if (!Object.keys(weights).length) return null;
+  if (primary === '$LATEST')
+    throw invalid('$LATEST is not supported for an alias pointing to more than 1 version');
+  for (const [version, weight] of Object.entries(weights)) {
+    if (!/^\d+$/.test(version) || !fn.versions.has(version)) throw notFound(fn.name, version);
+    if (!(weight >= 0 && weight <= 1)) throw invalid(`Invalid weight ${weight}: must be between 0.0 and 1.0`);
+  }
+  return { AdditionalVersionWeights: { ...weights } };
+}
+
 function createAlias(fn: LambdaFunction, body: Record<string, unknown>): Reply {
   const name = String(body.Name ?? '');
   if (!ALIAS_NAME.test(name))
@@ -276,11 +295,13 @@ function createAlias(fn: LambdaFunction, body: Record<string, unknown>): Reply {
   if (fn.aliases.has(name))
     throw fault('lambda', 'ResourceConflictException', `Alias already exists: ${fn.arn}:${name}`);
   requireVersion(fn, String(body.FunctionVersion ?? ''));
+  const routing = routingOf(fn, body, String(body.FunctionVersion));
   fn.aliases.set(name, {
     Name: name,
     FunctionVersion: String(body.FunctionVersion),
     Description: String(body.Description ?? ''),
     RevisionId: newUuid(),
+    ...(routing && { RoutingConfig: routing }),
   });
   return json(201, aliasJson(fn, name));
 }
@@ -294,15 +315,22 @@ function updateAlias(
   const alias = fn.aliases.get(name);
   if (!alias) throw fault('lambda', 'ResourceNotFoundException', `Cannot find alias arn: ${fn.arn}:${name}`);
   if (body.RevisionId !== undefined && body.RevisionId !== alias.RevisionId) throw precondition('GetAlias');
-  if (body.FunctionVersion !== undefined) {
-    requireVersion(fn, String(body.FunctionVersion));
-    const moved = alias.FunctionVersion !== String(body.FunctionVersion);
-    alias.FunctionVersion = String(body.FunctionVersion);
-    // Lambda provisions the alias's concurrency again for the version it now points at.
-    const pc = fn.provisioned.get(name);
-    if (moved && pc) pc.readyAt = ctx.clock.now() + ctx.timings.provisionedConcurrencyMs;
-  }
+  const primary = body.FunctionVersion !== undefined ? String(body.FunctionVersion) : alias.FunctionVersion;
+  requireVersion(fn, primary);
+  // Lambda keeps the weights when the request names none, and checks them against the new primary.
+  const routing = routingOf(
+    fn,
+    body.RoutingConfig === undefined ? { RoutingConfig: alias.RoutingConfig } : body,
+    primary,
+  );
+  const moved = alias.FunctionVersion !== primary;
+  alias.FunctionVersion = primary;
+  // Lambda provisions the alias's concurrency again for the version it now points at.
+  const pc = fn.provisioned.get(name);
+  if (moved && pc) pc.readyAt = ctx.clock.now() + ctx.timings.provisionedConcurrencyMs;
   if (body.Description !== undefined) alias.Description = String(body.Description);
+  if (routing) alias.RoutingConfig = routing;
+  else delete alias.RoutingConfig;
   alias.RevisionId = newUuid();
   return json(200, aliasJson(fn, name));
 }

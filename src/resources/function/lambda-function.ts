@@ -223,6 +223,7 @@ export async function pointAlias(
           Name: LIVE_ALIAS,
           FunctionVersion: version,
           Description: 'lambda-deploy pointed',
+          RoutingConfig: { AdditionalVersionWeights: {} },
           RevisionId: revisionId,
         }),
       ),
@@ -903,6 +904,8 @@ async function setAlias(
               Name: LIVE_ALIAS,
               FunctionVersion: version,
               Description: description,
+              // Lambda keeps an alias's weights when the update names none: `live` serves only this version.
+              RoutingConfig: { AdditionalVersionWeights: {} },
               RevisionId: alias.RevisionId,
             }),
           ),
@@ -1087,7 +1090,14 @@ export async function deployFunction(
   const latest = outcome.config;
   const fingerprint = configFingerprint(latest);
   const previousVersion = alias?.FunctionVersion ?? '';
-  const liveIsLatest = !!alias && fingerprintOfAlias(alias.Description) === fingerprint;
+  // Weights on `live` (lambda-deploy sets none: a pull request's credentials could, while the stage
+  // was a preview) send part of the traffic to another version, whatever the description says.
+  const weighted = Object.keys(alias?.RoutingConfig?.AdditionalVersionWeights ?? {});
+  if (weighted.length)
+    deps.logger.warning(
+      `Alias ${LIVE_ALIAS} of ${name} sent part of its traffic to version ${weighted.join(', ')}; lambda-deploy sets no weights, so this deploy sends all of it to the version it points at.`,
+    );
+  const liveIsLatest = !!alias && !weighted.length && fingerprintOfAlias(alias.Description) === fingerprint;
   let version = previousVersion;
   let aliasArn = alias?.AliasArn ?? '';
   let aliasMoved = false;
@@ -1102,7 +1112,7 @@ export async function deployFunction(
       await listing.settled();
       throw error;
     }
-    aliasMoved = version !== previousVersion;
+    aliasMoved = version !== previousVersion || weighted.length > 0;
     deps.logger.info(
       previousVersion
         ? `Alias ${LIVE_ALIAS} of ${name}: version ${previousVersion} -> ${version}`

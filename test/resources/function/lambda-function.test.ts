@@ -5,6 +5,7 @@ import {
   GetFunctionConfigurationCommand,
   PublishVersionCommand,
   UpdateAliasCommand,
+  UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { ENV_TAG } from '../../../src/resources/function/function-config.js';
@@ -509,6 +510,63 @@ describe('deployFunction against the stateful fake', () => {
       previousVersion: '1',
     });
     expect(fake.calls.counts()).toEqual({ 'lambda:GetFunction': 1, 'lambda:GetAlias': 1 });
+  });
+
+  describe('weights a pull request left on live (a stage deployed as a preview, then protected)', () => {
+    /** The preview's credentials publish their own code as a version and send part of live's traffic to it. */
+    async function plantWeight(lambda: Awaited<ReturnType<typeof account>>['lambda'], fake: FakeAws) {
+      await lambda.send(
+        new UpdateFunctionCodeCommand({ FunctionName: 'shop-main', S3Bucket: 'b', S3Key: zipC.key }),
+      );
+      fake.clock.advance(5_000);
+      const planted = await lambda.send(new PublishVersionCommand({ FunctionName: 'shop-main' }));
+      fake.clock.advance(5_000);
+      await lambda.send(
+        new UpdateAliasCommand({
+          FunctionName: 'shop-main',
+          Name: 'live',
+          RoutingConfig: { AdditionalVersionWeights: { [planted.Version!]: 0.25 } },
+        }),
+      );
+      return planted.Version!;
+    }
+
+    it('a deploy that moves live takes the weights off: all traffic to the version it published', async () => {
+      const { fake, lambda, fn, inputsOf } = await account();
+      fake.seed.object('b', zipC.key, zipC.bytes);
+      await deployFunction(lambda, input(zipA), depsFor(fake));
+      const planted = await plantWeight(lambda, fake);
+      expect(fn().aliases.get('live')?.RoutingConfig).toEqual({
+        AdditionalVersionWeights: { [planted]: 0.25 },
+      });
+
+      const result = await deployFunction(lambda, input(zipB), depsFor(fake));
+
+      expect(fn().aliases.get('live')).toMatchObject({ FunctionVersion: result.version });
+      expect(fn().aliases.get('live')?.RoutingConfig).toBeUndefined();
+      expect(inputsOf('UpdateAlias').at(-1)).toMatchObject({
+        RoutingConfig: { AdditionalVersionWeights: {} },
+      });
+    });
+
+    it('an otherwise unchanged redeploy does not take live as serving $LATEST while part of its traffic goes elsewhere', async () => {
+      const { fake, lambda, fn } = await account();
+      fake.seed.object('b', zipC.key, zipC.bytes);
+      await deployFunction(lambda, input(zipA), depsFor(fake));
+      await plantWeight(lambda, fake);
+      // $LATEST back to the workflow's code: live's description still holds its fingerprint.
+      await lambda.send(
+        new UpdateFunctionCodeCommand({ FunctionName: 'shop-main', S3Bucket: 'b', S3Key: zipA.key }),
+      );
+      fake.clock.advance(5_000);
+
+      const result = await deployFunction(lambda, input(zipA), depsFor(fake));
+
+      expect(result).toMatchObject({ changed: true, previousVersion: '1' });
+      expect(fn().aliases.get('live')?.FunctionVersion).toBe(result.version);
+      expect(fn().versions.get(result.version)?.config.CodeSha256).toBe(zipA.codeSha256);
+      expect(fn().aliases.get('live')?.RoutingConfig).toBeUndefined();
+    });
   });
 
   it('config-only change: UpdateFunctionConfiguration, no code update, one publish', async () => {
