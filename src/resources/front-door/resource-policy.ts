@@ -97,11 +97,14 @@ export type PermissionAction = { kind: 'keep' } | { kind: 'add' } | { kind: 'rep
 
 /**
  * What to do for one spec: keep (some statement already grants it, so no
- * duplicate is added), replace (our statement id holds something stale, e.g.
- * the source ARN of a deleted API), or add.
+ * duplicate is added), replace (our statement id holds something else: the
+ * source ARN of a deleted API, or another principal or API a pull request's
+ * credentials put there while the stage was a preview; it goes even when
+ * another statement grants what we need), or add.
  */
 export function permissionAction(statements: PolicyStatement[], spec: PermissionSpec): PermissionAction {
+  const ours = statements.find((s) => s.Sid === spec.statementId);
+  if (ours && !statementMatches(ours, spec)) return { kind: 'replace' };
   if (statements.some((s) => statementMatches(s, spec))) return { kind: 'keep' };
-  if (statements.some((s) => s.Sid === spec.statementId)) return { kind: 'replace' };
   return { kind: 'add' };
 }

@@ -298,6 +298,23 @@ describe('policy statements', () => {
     expect(permissionAction(parsePolicy(policy), urlInvoke)).toEqual({ kind: 'replace' });
   });
 
+  test("our Sid granting something else is replaced even when another statement grants what we need (a pull request's credentials could point ours at their own API)", () => {
+    const statements = parsePolicy(policy);
+    const planted = {
+      ...statements[0]!,
+      Sid: http.statementId,
+      Condition: { ArnLike: { 'AWS:SourceArn': 'arn:aws:execute-api:eu-west-1:123456789012:pr42/*/*' } },
+    };
+    expect(permissionAction([...statements, planted], http)).toEqual({ kind: 'replace' });
+    expect(permissionAction([...statements, { ...planted, Effect: 'Deny' }], http)).toEqual({
+      kind: 'replace',
+    });
+    // Ours as we wrote it: kept, whatever else is there.
+    expect(permissionAction([...statements, { ...statements[0]!, Sid: http.statementId }], http)).toEqual({
+      kind: 'keep',
+    });
+  });
+
   test('another API id does not match', () => {
     expect(
       permissionAction(parsePolicy(policy), {
