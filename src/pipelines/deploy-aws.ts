@@ -31,7 +31,7 @@ import {
 } from '../resources/function/lambda-function.js';
 import { LIVE_ALIAS } from '../model/live-alias.js';
 import { isAccessDenied } from '../aws/aws-call.js';
-import { codeNeedsUpdate } from '../resources/function/function-config.js';
+import { codeNeedsUpdate, strayLogGroup } from '../resources/function/function-config.js';
 import { gate, start, together, type Gate } from '../aws/together.js';
 import { HeldLogger } from '../util/held-logger.js';
 import { keepMasked, type Logger } from '../util/logger.js';
@@ -540,7 +540,8 @@ function functionLogGroup(
   const name = defaultLogGroup(context.functionName);
   const own = current.existing?.config.LoggingConfig?.LogGroup;
   const ensure = async (whose: Pick<LogGroupInput, 'functionIsOurs' | 'functionExisted'>) => {
-    if (own && own !== name) return;
+    // A stray group (another function's of the project) is left: the deploy sends the logs back here.
+    if (own && own !== name && !strayLogGroup(own, context.functionName, context.project)) return;
     const arn = logGroupArn(context.region, session.accountId, name);
     const deps = { ...session.awsDeps, logger };
     const indexed = indexedTags(session.clients.tagging, `log group ${name}`, arn, deps);

@@ -20,6 +20,8 @@ export interface DesiredConfig {
   description: string;
   /** /tmp in MB (slim packages); undefined leaves the function's as it is. */
   ephemeralStorage?: number;
+  /** Set only to move the function's logs back to its own group (see strayLogGroup). */
+  logGroup?: string;
 }
 
 /** Lambda's ephemeral storage when none is configured. */
@@ -34,7 +36,8 @@ export type ConfigField =
   | 'environment'
   | 'role'
   | 'description'
-  | 'ephemeral-storage';
+  | 'ephemeral-storage'
+  | 'log-group';
 
 function sameMap(a: Record<string, string>, b: Record<string, string>): boolean {
   const keys = Object.keys(a);
@@ -63,7 +66,26 @@ export function diffConfig(current: FunctionConfiguration, desired: DesiredConfi
     (current.EphemeralStorage?.Size ?? DEFAULT_EPHEMERAL_STORAGE_MB) !== desired.ephemeralStorage
   )
     changed.push('ephemeral-storage');
+  if (desired.logGroup !== undefined && current.LoggingConfig?.LogGroup !== desired.logGroup)
+    changed.push('log-group');
   return changed;
+}
+
+/**
+ * True when the function logs (LoggingConfig.LogGroup) to another function's
+ * group of the project, `/aws/lambda/{project}-*`: every stage's execution
+ * role may write there, and the preview role reads every such group of a
+ * stage that is not protected, so a preview's credentials could have sent a
+ * stage's logs (its production deploys' too, once protected) to a pull
+ * request's group. The deploy sends them back to the function's own group; a
+ * group outside the project's names is the owner's choice and stays.
+ */
+export function strayLogGroup(logGroup: string | undefined, functionName: string, project: string): boolean {
+  return (
+    logGroup !== undefined &&
+    logGroup !== `/aws/lambda/${functionName}` &&
+    logGroup.startsWith(`/aws/lambda/${project}-`)
+  );
 }
 
 export function currentArchitecture(current: FunctionConfiguration): string {

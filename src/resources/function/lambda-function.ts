@@ -39,6 +39,7 @@ import {
   fingerprintOfAlias,
   parseManagedTag,
   planEnvironment,
+  strayLogGroup,
   tagsToUpdate,
   versionsToDelete,
   type ConfigField,
@@ -46,6 +47,7 @@ import {
   type EnvironmentPlan,
 } from './function-config.js';
 import { LIVE_ALIAS } from '../../model/live-alias.js';
+import { defaultLogGroup } from '../logs/function-logs.js';
 import { Inputs } from '../../settings/names.js';
 import { inputName, settingOf, type Surface } from '../../settings/surface.js';
 import { pollUntil } from '../../aws/poll.js';
@@ -661,6 +663,13 @@ async function updateFunction(
     env = planEnvironment(before, input.environment, parseManagedTag(tags[ENV_TAG]));
     logEnvironmentPlan(env, deps);
     const desired = desiredConfig(input, env.variables);
+    const logGroup = config.LoggingConfig?.LogGroup;
+    if (strayLogGroup(logGroup, name, input.tags[TagKeys.Name] ?? '')) {
+      desired.logGroup = defaultLogGroup(name);
+      deps.logger.warning(
+        `Function ${name} logged to ${logGroup}, the log group of another function of this project (its stage's deploy role may read it): its logs go to ${desired.logGroup} again.`,
+      );
+    }
     fields = diffConfig(config, desired);
     if (!fields.length) break;
     try {
@@ -781,6 +790,7 @@ async function updateConfiguration(
           Role: desired.roleArn,
           Description: desired.description,
           ...(desired.ephemeralStorage ? { EphemeralStorage: { Size: desired.ephemeralStorage } } : {}),
+          ...(desired.logGroup && { LoggingConfig: { LogGroup: desired.logGroup } }),
           RevisionId: revisionId,
         }),
       ),

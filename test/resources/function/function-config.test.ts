@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import {
+  strayLogGroup,
   aliasDescription,
   codeNeedsUpdate,
   configFingerprint,
@@ -78,6 +79,19 @@ describe('diffConfig', () => {
       Description: undefined,
     };
     expect(diffConfig(bare, { ...desired, environment: {}, layers: [], description: '' })).toEqual([]);
+  });
+});
+
+describe("strayLogGroup: logs in another function's group of the project go back", () => {
+  it.each([
+    [undefined, false],
+    ['/aws/lambda/shop-main', false],
+    ['/aws/lambda/shop-pr-7', true],
+    ['/aws/lambda/shop-main-old', true],
+    ['/aws/lambda/shopfront-main', false],
+    ['/teams/shop', false],
+  ])('%s -> %s', (group, stray) => {
+    expect(strayLogGroup(group, 'shop-main', 'shop')).toBe(stray);
   });
 });
 

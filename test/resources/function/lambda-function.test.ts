@@ -569,6 +569,40 @@ describe('deployFunction against the stateful fake', () => {
     });
   });
 
+  it("logs sent to another stage's group of the project (one a preview's credentials read) go back to the function's own; a group outside the project's stays", async () => {
+    const { fake, lambda, fn, inputsOf } = await account();
+    await deployFunction(lambda, input(zipA), depsFor(fake));
+    // While the stage was a preview: its logs (and its production deploys' later) to the pull request's group.
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: 'shop-main',
+        LoggingConfig: { LogGroup: '/aws/lambda/shop-pr-7' },
+      }),
+    );
+    fake.clock.advance(5_000);
+    const deps = depsFor(fake);
+
+    const result = await deployFunction(lambda, input(zipA), deps);
+
+    expect(fn().latest.LoggingConfig?.LogGroup).toBe('/aws/lambda/shop-main');
+    expect(inputsOf('UpdateFunctionConfiguration').at(-1)).toMatchObject({
+      LoggingConfig: { LogGroup: '/aws/lambda/shop-main' },
+    });
+    expect(result).toMatchObject({ configChanged: true, logGroup: '/aws/lambda/shop-main' });
+    expect(deps.logger.text('warning')).toMatch(/\/aws\/lambda\/shop-pr-7/);
+
+    // The owner's own choice, outside /aws/lambda/shop-*, is theirs.
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: 'shop-main',
+        LoggingConfig: { LogGroup: '/teams/shop' },
+      }),
+    );
+    fake.clock.advance(5_000);
+    await deployFunction(lambda, input(zipA), depsFor(fake));
+    expect(fn().latest.LoggingConfig?.LogGroup).toBe('/teams/shop');
+  });
+
   it('config-only change: UpdateFunctionConfiguration, no code update, one publish', async () => {
     const { fake, lambda, count, fn } = await account();
     const layer = fake.seed.layerVersion('l');
