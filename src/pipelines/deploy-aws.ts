@@ -269,8 +269,14 @@ async function removeOldFrontDoor(
   fn: FunctionResult,
   session: AwsSession,
 ): Promise<void> {
-  const kinds = oldFrontDoorKinds(fn.previousTags, fn.created, settings.gateway);
+  // A protected stage whose configuration changed has every other kind looked for, whatever its tag
+  // says: the first production deploy of a stage a preview deployed always changes it (the execution
+  // role), and no preview may write to it since. Unchanged redeploys pay no extra round trip.
+  const distrustTag = fn.configChanged && isProtectedStage(plan.stage, settings.protectedStages);
+  const kinds = oldFrontDoorKinds(fn.previousTags, fn.created, settings.gateway, distrustTag);
   if (!kinds.length) return;
+  // One the tag does not name was not a switch.
+  const named = fn.previousTags[GATEWAY_TAG];
   const { logger } = session.awsDeps;
   const target = {
     project: settings.name,
@@ -281,12 +287,19 @@ async function removeOldFrontDoor(
   };
   try {
     const removed = await removeOldFrontDoors(session.clients, kinds, target, session.awsDeps);
-    if (removed.length) {
-      const was = [...new Set(removed.map((r) => r.kind))].join(' and ');
+    const switched = removed.filter((r) => named === undefined || r.kind === named);
+    const stray = removed.filter((r) => !switched.includes(r));
+    if (switched.length) {
+      const was = [...new Set(switched.map((r) => r.kind))].join(' and ');
       logger.info(
-        `gateway is now ${settings.gateway}: removed the ${was} front door of stage ${plan.stage} (${removed.map((r) => r.label).join(', ')}).`,
+        `gateway is now ${settings.gateway}: removed the ${was} front door of stage ${plan.stage} (${switched.map((r) => r.label).join(', ')}).`,
       );
     }
+    if (stray.length)
+      logger.warning(
+        `Removed a front door of protected stage ${plan.stage} that its deploys did not set up (gateway is ${settings.gateway}): ` +
+          `${stray.map((r) => r.label).join(', ')}. It carried lambda-deploy's tags or statements, so it was made while the stage was not protected (by a preview's credentials, perhaps).`,
+      );
   } catch (error) {
     logger.warning(
       `gateway is now ${settings.gateway}, but the ${kinds.join(' or ')} front door stage ${plan.stage} had could not be removed: ${errorMessage(error).replace(/\.$/, '')}. ` +

@@ -8,13 +8,17 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import {
+  AddPermissionCommand,
+  CreateFunctionUrlConfigCommand,
   PublishVersionCommand,
+  TagResourceCommand,
   UpdateAliasCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { CreateIntegrationCommand, CreateRouteCommand } from '@aws-sdk/client-apigatewayv2';
 import { appFolder, deployApp, removeApp } from '../../fakes/aws/pipeline-deploy.js';
-import { startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
+import { ACCOUNT_ID, startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
+import { executionRoleName } from '../../src/resources/execution-role/execution-policy.js';
 
 let aws: FakeAws;
 let dir: string;
@@ -90,5 +94,50 @@ describe('a stage first deployed as a preview, then protected', () => {
     expect(warnings).toMatch(/traffic to version/);
     expect(warnings).toMatch(/\/aws\/lambda\/shop-pr-7/);
     expect(warnings).toMatch(/GET \/login/);
+  });
+
+  it('a public function URL on live, with our statements and a gateway tag saying http-api, is removed by the first production deploy (which changes the execution role back)', async () => {
+    expect((await deployApp(aws, dir)).report.status).toBe('success');
+    const { lambda } = aws.clients();
+    // A door round the HTTP API (and an api-key, with a REST API): the preview role may make
+    // function URLs, grant them, and write the lambda-deploy:gateway tag that says which kind to look for.
+    await lambda.send(
+      new CreateFunctionUrlConfigCommand({ FunctionName: 'shop-main', Qualifier: 'live', AuthType: 'NONE' }),
+    );
+    for (const [sid, action, extra] of [
+      ['lambda-deploy-function-url', 'lambda:InvokeFunctionUrl', { FunctionUrlAuthType: 'NONE' as const }],
+      ['lambda-deploy-function-url-invoke', 'lambda:InvokeFunction', { InvokedViaFunctionUrl: true }],
+    ] as const)
+      await lambda.send(
+        new AddPermissionCommand({
+          FunctionName: 'shop-main',
+          Qualifier: 'live',
+          StatementId: sid,
+          Action: action,
+          Principal: '*',
+          ...extra,
+        }),
+      );
+    await lambda.send(
+      new TagResourceCommand({ Resource: fn().arn, Tags: { 'lambda-deploy:gateway': 'http-api' } }),
+    );
+    // Deployed by the preview role, the function ran as the preview execution role.
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: 'shop-main',
+        Role: `arn:aws:iam::${ACCOUNT_ID}:role/${executionRoleName('shop', 'preview')}`,
+      }),
+    );
+    aws.clock.advance(5_000);
+
+    const run = await deployApp(aws, dir);
+
+    expect(run.report.status).toBe('success');
+    expect(fn().urls.has('live')).toBe(false);
+    const sids = (fn().policies.get('live')?.statements ?? []).map((s) => s.Sid);
+    expect(sids).toEqual(['lambda-deploy-http-api']);
+    expect(run.logger.text('warning')).toMatch(
+      /Removed a front door of protected stage main that its deploys did not set up \(gateway is http-api\): function URL of shop-main:live/,
+    );
   });
 });

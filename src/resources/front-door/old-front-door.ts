@@ -44,17 +44,21 @@ const KINDS: readonly GatewayKind[] = ['http-api', 'rest-api', 'function-url'];
 /**
  * The kinds whose front door the previous deploy may have left: the one its
  * tag names when it differs from `now`; every other kind when an existing
- * function has no such tag (deployed by an older release); none for a
- * function this deploy created.
+ * function has no such tag (deployed by an older release) or the tag is no
+ * proof (`distrustTag`: a protected stage a preview may have deployed, whose
+ * tag a preview's credentials could write, and a front door of another kind
+ * they made then would be a way round the one production sets up); none for
+ * a function this deploy created.
  */
 export function oldFrontDoorKinds(
   previousTags: Record<string, string>,
   created: boolean,
   now: GatewayKind,
+  distrustTag = false,
 ): GatewayKind[] {
   if (created) return [];
   const before = previousTags[GATEWAY_TAG];
-  if (before === undefined) return KINDS.filter((k) => k !== now);
+  if (before === undefined || distrustTag) return KINDS.filter((k) => k !== now);
   return KINDS.includes(before as GatewayKind) && before !== now ? [before as GatewayKind] : [];
 }
 
