@@ -106,10 +106,13 @@ async function removeFunctionUrl(
   const sids = await statementIds(lambda, target, deps);
   if (!sids.includes(PermissionIds.functionUrl)) return false;
   const ours = ids.filter((id) => sids.includes(id));
-  const auth = (await readFunctionUrlConfig(lambda, target.functionName, deps))?.AuthType;
-  if (auth !== undefined && auth !== 'NONE') {
+  const url = await readFunctionUrlConfig(lambda, target.functionName, deps);
+  // Only a URL known to be public (auth NONE, as we make it) goes; one Lambda said nothing about
+  // (no AuthType, or null) is read as the deploy reads it: not known to be public, so it stays.
+  if (url && url.AuthType !== 'NONE') {
+    const auth = url.AuthType ?? 'unknown';
     deps.logger.info(
-      `The function URL of ${target.functionName}:${LIVE_ALIAS} has auth ${auth}, set by its owner: it stays (only the public statements lambda-deploy added go).`,
+      `The function URL of ${target.functionName}:${LIVE_ALIAS} has auth ${auth}${url.AuthType ? ', set by its owner' : ''}: it stays (only the public statements lambda-deploy added go).`,
     );
     await removeStatements(lambda, target, ours, deps);
     return false;
