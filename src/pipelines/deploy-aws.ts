@@ -1004,6 +1004,7 @@ function functionInput(
     tags: { ...made.tags, ...storage.tags },
     code: { bucket: made.artifact.bucket, key: made.artifact.key, codeSha256: pkg.codeSha256 },
     keepVersions: settings.keepVersions,
+    protectedStage: isProtectedStage(plan.stage, settings.protectedStages),
     roleJustCreated: made.role.created,
     adopt: settings.adopt,
     deployingSince: made.marked.since,

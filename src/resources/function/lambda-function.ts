@@ -70,6 +70,8 @@ export interface FunctionInput {
   code: { bucket: string; key: string; codeSha256: string };
   /** Published versions to keep; older ones are deleted. */
   keepVersions: number;
+  /** The stage is protected: variables it keeps from a preview's time are warned about (see logEnvironmentPlan). */
+  protectedStage?: boolean;
   /** /tmp in MB (a slim package's dependencies go there); undefined leaves it as it is (512 on a new function). */
   ephemeralStorageMb?: number;
   /** The role was created by this run: Lambda may refuse it for a few seconds. */
@@ -671,6 +673,7 @@ async function updateFunction(
       );
     }
     fields = diffConfig(config, desired);
+    if (input.protectedStage && fields.includes('role')) warnPreviewVariables(name, config, env, deps);
     if (!fields.length) break;
     try {
       config = await updateConfiguration(lambda, name, desired, fields, deps, config.RevisionId);
@@ -739,6 +742,28 @@ async function readyToUpdate(
     );
   }
   return config;
+}
+
+/**
+ * A protected stage that ran as another execution role was deployed by
+ * another role (the preview role, before the stage was protected): a pull
+ * request's credentials could have set the variables the workflow does not
+ * set, as its owner could have. They stay (nothing the owner set is lost);
+ * the warning names them, never their values, once: the next deploy finds
+ * production's role.
+ */
+function warnPreviewVariables(
+  name: string,
+  config: FunctionConfiguration,
+  env: EnvironmentPlan,
+  deps: AwsDeps,
+): void {
+  if (!env.kept.length) return;
+  deps.logger.warning(
+    `Function ${name} of a protected stage ran as another execution role (${config.Role ?? 'none'}), so another role deployed it, ` +
+      `a preview role perhaps, before the stage was protected. It keeps variables the workflow does not set: ${env.kept.join(', ')}. ` +
+      'A pull request could have set them: check them, then list the ones you want in environment and remove the others from the function.',
+  );
 }
 
 function logEnvironmentPlan(env: ReturnType<typeof planEnvironment>, deps: AwsDeps): void {

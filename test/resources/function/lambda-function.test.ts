@@ -603,6 +603,40 @@ describe('deployFunction against the stateful fake', () => {
     expect(fn().latest.LoggingConfig?.LogGroup).toBe('/teams/shop');
   });
 
+  it('a protected stage that ran as another execution role (a preview deployed it): variables set outside the workflow stay, with a warning naming them', async () => {
+    const { fake, lambda, fn } = await account();
+    fake.seed.role('shop-lambda-deploy-preview');
+    await deployFunction(lambda, input(zipA, { environment: { A: '1' } }), depsFor(fake));
+    // As a preview's credentials may leave it: their execution role and a variable of their own.
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: 'shop-main',
+        Role: `arn:aws:iam::${ACCOUNT_ID}:role/shop-lambda-deploy-preview`,
+        Environment: { Variables: { A: '1', HTTPS_PROXY: 'http://proxy.example' } },
+      }),
+    );
+    fake.clock.advance(5_000);
+    const deps = depsFor(fake);
+
+    await deployFunction(lambda, input(zipA, { environment: { A: '1' }, protectedStage: true }), deps);
+
+    expect(fn().latest.Role).toBe(ROLE);
+    // Nothing the owner may have set is lost: the variable stays, and the warning says where to look.
+    expect(fn().latest.Environment?.Variables).toEqual({ A: '1', HTTPS_PROXY: 'http://proxy.example' });
+    expect(deps.logger.text('warning')).toMatch(/protected stage.*another execution role.*HTTPS_PROXY/);
+    expect(deps.logger.text()).not.toContain('proxy.example');
+
+    // A later production deploy (the role is production's again) says it as info, as before.
+    const later = depsFor(fake);
+    await deployFunction(
+      lambda,
+      input(zipA, { environment: { A: '1', B: '2' }, protectedStage: true }),
+      later,
+    );
+    expect(later.logger.text('warning')).toBe('');
+    expect(later.logger.text('info')).toContain('HTTPS_PROXY');
+  });
+
   it('config-only change: UpdateFunctionConfiguration, no code update, one publish', async () => {
     const { fake, lambda, count, fn } = await account();
     const layer = fake.seed.layerVersion('l');
