@@ -154,7 +154,10 @@ describe('oldFrontDoorKinds: which kinds a deploy looks for after its smoke test
     ['the same kind', { 'lambda-deploy:gateway': 'http-api' }, false, ['rest-api', 'function-url']],
     ['another kind', { 'lambda-deploy:gateway': 'rest-api' }, false, ['rest-api', 'function-url']],
     ['a new function', { 'lambda-deploy:gateway': 'http-api' }, true, []],
-  ])('a protected stage a preview may have deployed does not trust the tag (a preview could write it): %s', (_, tags, created, kinds) => {
-    expect(oldFrontDoorKinds(tags, created, 'http-api', true)).toEqual(kinds);
-  });
+  ])(
+    'a protected stage a preview may have deployed does not trust the tag (a preview could write it): %s',
+    (_, tags, created, kinds) => {
+      expect(oldFrontDoorKinds(tags, created, 'http-api', true)).toEqual(kinds);
+    },
+  );
 });
