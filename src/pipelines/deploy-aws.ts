@@ -37,6 +37,8 @@ import { HeldLogger } from '../util/held-logger.js';
 import { keepMasked, type Logger } from '../util/logger.js';
 import type { GitHubContext } from '../model/github-context.js';
 import { checkFrontDoor, ensureGateway } from '../resources/front-door/gateway.js';
+import { readPermissions } from '../resources/front-door/lambda-permission.js';
+import { foreignStatements } from '../resources/front-door/resource-policy.js';
 import {
   GATEWAY_TAG,
   oldFrontDoorKinds,
@@ -166,6 +168,7 @@ export async function deployToAws(
     } else {
       report.status = 'success';
       await removeOldFrontDoor(settings, plan, fn, session);
+      await warnForeignPermissions(settings, plan, fn, session);
     }
   } catch (error) {
     report.error = errorMessage(error);
@@ -256,6 +259,36 @@ async function hideServedVersionValues(
     }
   }
   return undefined;
+}
+
+/**
+ * The first production deploy of a protected stage another role deployed (it
+ * ran as another execution role: a preview's, before the stage was
+ * protected) names the statements on `live` that lambda-deploy did not add:
+ * a pull request's credentials could have let their own API, or another
+ * account, invoke it. They stay (its owner may have added them), named once.
+ */
+async function warnForeignPermissions(
+  settings: Settings,
+  plan: Plan,
+  fn: FunctionResult,
+  session: AwsSession,
+): Promise<void> {
+  if (fn.roleBefore === undefined || !isProtectedStage(plan.stage, settings.protectedStages)) return;
+  const { logger } = session.awsDeps;
+  const aliasArn = fn.aliasArn || `${fn.functionArn}:${LIVE_ALIAS}`;
+  try {
+    const target = { functionName: plan.functionName, qualifier: LIVE_ALIAS, aliasArn, stage: plan.stage };
+    const foreign = foreignStatements(await readPermissions(session.clients.lambda, target, session.awsDeps));
+    if (!foreign.length) return;
+    logger.warning(
+      `Protected stage ${plan.stage} was deployed by another role before (its function ran as ${fn.roleBefore || 'no role'}), ` +
+        `and ${aliasArn} carries permissions lambda-deploy did not add: ${foreign.join('; ')}. ` +
+        `A pull request could have added them: remove the ones you do not know (aws lambda remove-permission --function-name ${plan.functionName} --qualifier ${LIVE_ALIAS} --statement-id ID).`,
+    );
+  } catch (error) {
+    logger.warning(`Could not check the permissions on ${aliasArn}: ${errorMessage(error)}`);
+  }
 }
 
 /**

@@ -121,6 +121,16 @@ describe('a stage first deployed as a preview, then protected', () => {
     await lambda.send(
       new TagResourceCommand({ Resource: fn().arn, Tags: { 'lambda-deploy:gateway': 'http-api' } }),
     );
+    // Another account may invoke live (an id of the pull request's choosing: lambda-deploy cannot tell it from the owner's).
+    await lambda.send(
+      new AddPermissionCommand({
+        FunctionName: 'shop-main',
+        Qualifier: 'live',
+        StatementId: 'partner',
+        Action: 'lambda:InvokeFunction',
+        Principal: '999999999999',
+      }),
+    );
     // Deployed by the preview role, the function ran as the preview execution role.
     await lambda.send(
       new UpdateFunctionConfigurationCommand({
@@ -135,9 +145,15 @@ describe('a stage first deployed as a preview, then protected', () => {
     expect(run.report.status).toBe('success');
     expect(fn().urls.has('live')).toBe(false);
     const sids = (fn().policies.get('live')?.statements ?? []).map((s) => s.Sid);
-    expect(sids).toEqual(['lambda-deploy-http-api']);
+    expect(sids.sort()).toEqual(['lambda-deploy-http-api', 'partner']);
     expect(run.logger.text('warning')).toMatch(
       /Removed a front door of protected stage main that its deploys did not set up \(gateway is http-api\): function URL of shop-main:live/,
     );
+    expect(run.logger.text('warning')).toMatch(
+      /Protected stage main was deployed by another role before \(its function ran as arn:aws:iam::\d+:role\/shop-lambda-deploy-preview\).*partner \(.*999999999999.* may lambda:InvokeFunction\)/,
+    );
+    // Said once: the next deploy finds production's role.
+    const next = await deployApp(aws, dir);
+    expect(next.logger.text('warning')).toBe('');
   });
 });

@@ -108,3 +108,18 @@ export function permissionAction(statements: PolicyStatement[], spec: Permission
   if (statements.some((s) => statementMatches(s, spec))) return { kind: 'keep' };
   return { kind: 'add' };
 }
+
+/**
+ * The statements lambda-deploy did not write (by their ids), each described
+ * as `Sid (Principal may Action[, from SourceArn])` for a warning.
+ */
+export function foreignStatements(statements: PolicyStatement[]): string[] {
+  const ours = new Set<string>(Object.values(PermissionIds));
+  return statements
+    .filter((s) => !ours.has(s.Sid ?? ''))
+    .map((s) => {
+      const principal = typeof s.Principal === 'string' ? s.Principal : JSON.stringify(s.Principal ?? '');
+      const source = flatConditions(s.Condition).get('aws:sourcearn');
+      return `${s.Sid ?? '(no id)'} (${principal} may ${asList(s.Action).join(', ')}${source ? `, from ${source}` : ''})`;
+    });
+}

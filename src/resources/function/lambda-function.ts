@@ -115,6 +115,8 @@ export interface FunctionResult {
   environmentBefore: string[];
   /** The function's tags before this deploy ({} when it was created): what earlier deploys set up. */
   previousTags: Record<string, string>;
+  /** The execution role the function ran as when this deploy changed it: another role deployed it last. */
+  roleBefore?: string;
   /** Where it logs (LoggingConfig.LogGroup: a custom group set outside the workflow), when Lambda said. */
   logGroup?: string;
 }
@@ -643,6 +645,8 @@ interface UpdateOutcome {
   environmentKept: string[];
   /** The values of the variables the update was planned from (see FunctionResult). */
   environmentBefore: string[];
+  /** See FunctionResult. */
+  roleBefore?: string;
 }
 
 /** Reads of a function that changed while the deploy planned its update, before giving up. */
@@ -660,6 +664,7 @@ async function updateFunction(
   let env: EnvironmentPlan;
   let fields: ConfigField[];
   let before: Record<string, string>;
+  let roleRead: string | undefined;
   for (let read = 1; ; read++) {
     before = config.Environment?.Variables ?? {};
     env = planEnvironment(before, input.environment, parseManagedTag(tags[ENV_TAG]));
@@ -673,6 +678,7 @@ async function updateFunction(
       );
     }
     fields = diffConfig(config, desired);
+    roleRead = config.Role;
     if (input.protectedStage && fields.includes('role')) warnPreviewVariables(name, config, env, deps);
     if (!fields.length) break;
     try {
@@ -692,6 +698,7 @@ async function updateFunction(
   }
   const configChanged = fields.length > 0;
   const environmentBefore = Object.values(before);
+  const roleBefore = fields.includes('role') ? (roleRead ?? '') : undefined;
 
   const codeChanged = codeNeedsUpdate(config, input.code.codeSha256, input.architecture);
   if (codeChanged) config = await updateCode(lambda, input, deps);
@@ -708,7 +715,14 @@ async function updateFunction(
     );
   }
   if (!configChanged && !codeChanged) deps.logger.info(`Function ${name} is up to date`);
-  return { config, codeChanged, configChanged, environmentKept: env.kept, environmentBefore };
+  return {
+    config,
+    codeChanged,
+    configChanged,
+    environmentKept: env.kept,
+    environmentBefore,
+    ...(roleBefore !== undefined && { roleBefore }),
+  };
 }
 
 /**
@@ -1168,6 +1182,7 @@ export async function deployFunction(
     changed: created || outcome.codeChanged || outcome.configChanged || aliasMoved,
     environmentKept: outcome.environmentKept,
     environmentBefore: outcome.environmentBefore,
+    ...(outcome.roleBefore !== undefined && { roleBefore: outcome.roleBefore }),
     previousTags: created ? {} : (existing?.tags ?? {}),
     ...(latest.LoggingConfig?.LogGroup && { logGroup: latest.LoggingConfig.LogGroup }),
   };

@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import {
   parsePolicy,
+  foreignStatements,
   permissionAction,
   statementMatches,
   type PermissionSpec,
@@ -313,6 +314,13 @@ describe('policy statements', () => {
     expect(permissionAction([...statements, { ...statements[0]!, Sid: http.statementId }], http)).toEqual({
       kind: 'keep',
     });
+  });
+
+  test('foreignStatements names the statements lambda-deploy did not add, with whom they let in', () => {
+    expect(foreignStatements(parsePolicy(policy))).toEqual([
+      'someone-else ({"Service":"apigateway.amazonaws.com"} may lambda:InvokeFunction, from arn:aws:execute-api:eu-west-1:123456789012:h1/*/*)',
+      'FunctionURLAllowPublicAccess (* may lambda:InvokeFunctionUrl)',
+    ]);
   });
 
   test('another API id does not match', () => {
