@@ -167,8 +167,7 @@ export async function deployToAws(
       await rollBack(settings, report, fn, session, deps);
     } else {
       report.status = 'success';
-      await removeOldFrontDoor(settings, plan, fn, session);
-      await warnForeignPermissions(settings, plan, fn, session);
+      await afterSmokePassed(settings, plan, fn, session);
     }
   } catch (error) {
     report.error = errorMessage(error);
@@ -259,6 +258,17 @@ async function hideServedVersionValues(
     }
   }
   return undefined;
+}
+
+/** Once the stage passed its smoke test: the old front door goes, and what may be a preview's is named. */
+async function afterSmokePassed(
+  settings: Settings,
+  plan: Plan,
+  fn: FunctionResult,
+  session: AwsSession,
+): Promise<void> {
+  await removeOldFrontDoor(settings, plan, fn, session);
+  await warnForeignPermissions(settings, plan, fn, session);
 }
 
 /**
