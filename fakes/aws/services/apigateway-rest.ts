@@ -381,6 +381,30 @@ export function restApiRoutes(ctx: ServiceContext): RestRoute[] {
         return json(201, made);
       },
     },
+    {
+      method: 'DELETE',
+      path: M,
+      op: 'DeleteMethod',
+      run: (c) => {
+        method(c);
+        resource(c).methods.delete(c.params.httpMethod as string);
+        return empty(204);
+      },
+    },
+    {
+      method: 'DELETE',
+      path: `${R}/resources/{resourceId}`,
+      op: 'DeleteResource',
+      run: (c) => {
+        const a = api(c);
+        const gone = resource(c);
+        if (gone.id === a.rootResourceId) throw bad('Cannot delete the root resource');
+        // With every resource under it, as API Gateway does.
+        for (const r of [...a.resources.values()])
+          if (r.path === gone.path || r.path.startsWith(`${gone.path}/`)) a.resources.delete(r.id);
+        return empty(202);
+      },
+    },
     { method: 'GET', path: M, op: 'GetMethod', run: (c) => json(200, method(c)) },
     {
       method: 'PATCH',

@@ -41,12 +41,15 @@ import { ensurePermissions } from './lambda-permission.js';
 import { oldestTagged } from './oldest-tagged.js';
 import { PermissionIds } from './resource-policy.js';
 import { ensureApiKey } from './rest-api-keys.js';
+import { removeRestExtras, restExtras } from './rest-api-extras.js';
 import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { desiredThrottle, restStageThrottlePatch } from './throttle.js';
 import { lambdaInvocationUri, parseAliasArn, restApiSourceArn, restApiUrl, restStageName } from './urls.js';
 
 const METHOD = 'ANY';
 const PROXY_PART = '{proxy+}';
+/** The paths every stage deployment serves (ANY on each), and nothing else on a protected stage. */
+const SERVED_PATHS = ['/', `/${PROXY_PART}`];
 /**
  * Every content type may be binary: API Gateway then decodes a proxy
  * response with `isBase64Encoded: true` (images, files) instead of sending
@@ -324,6 +327,10 @@ async function ensureMethods(
     );
 
   let changed = false;
+  if (!isNew && input.protectedStage) {
+    const extras = restExtras(resources, SERVED_PATHS, METHOD);
+    changed = await removeRestExtras(client, apiId, extras, input, deps);
+  }
   if (!isNew && !(api.binaryMediaTypes ?? []).includes(BINARY_ALL)) {
     await callAws(
       deps,
@@ -436,9 +443,6 @@ async function ensureRestStage(
   return true;
 }
 
-/** The methods every stage deployment must serve, and their auth. */
-const SERVED_PATHS = ['/', `/${PROXY_PART}`];
-
 /**
  * Whether the stage's deployment serves methods other than the API's: a deploy
  * that changed them (say, to require the API key) and failed before deploying
@@ -462,10 +466,20 @@ async function servesOtherMethods(
     ),
     () => client.send(new GetDeploymentCommand({ restApiId: apiId, deploymentId, embed: ['apisummary'] })),
   );
-  return SERVED_PATHS.some((path) => {
-    const served = deployment.apiSummary?.[path]?.[METHOD];
-    return (
-      !served || served.authorizationType !== 'NONE' || (served.apiKeyRequired ?? false) !== input.apiKey
+  const summary = deployment.apiSummary ?? {};
+  // A protected stage's deployment serves nothing else (a preview could have deployed more).
+  const more =
+    input.protectedStage &&
+    Object.entries(summary).some(
+      ([path, methods]) => !SERVED_PATHS.includes(path) || Object.keys(methods).some((m) => m !== METHOD),
     );
-  });
+  return (
+    more ||
+    SERVED_PATHS.some((path) => {
+      const served = summary[path]?.[METHOD];
+      return (
+        !served || served.authorizationType !== 'NONE' || (served.apiKeyRequired ?? false) !== input.apiKey
+      );
+    })
+  );
 }

