@@ -120,7 +120,10 @@ export async function deployLocally(
     await unpack(running.starting!, pkg, deps);
     const door = await startStage(running, { settings, pkg, stage, report, hidden }, deps);
     if (settings.smokeTest) report.smoke = await smokeLocally(settings, door.url, hidden, deps);
-    if (report.smoke.status === 'failed') report.error = `Smoke test failed: ${report.smoke.detail}`;
+    if (report.smoke.status === 'failed')
+      report.error = deps.keepLocalRunning
+        ? `${settings.name} started, but its start-up request failed: ${report.smoke.detail}`
+        : `Smoke test failed: ${report.smoke.detail}`;
     else report.status = 'success';
   } catch (error) {
     report.error = errorMessage(error);
@@ -129,7 +132,9 @@ export async function deployLocally(
   }
   const fn = running.current?.fn;
   if (report.status === 'failure' && fn) {
-    const logs = localFunctionLogs(fn.logs(), { secrets: hidden });
+    // serve: its start-up request's traceback once, among the lines (the errors section
+    // only when they have scrolled out of the last lines).
+    const logs = localFunctionLogs(fn.logs(), { secrets: hidden, errorsOnlyWhenCut: deps.keepLocalRunning });
     report.logs = logs.text;
     report.logsNote = logs.note;
     // serve, a function that could not start: its traceback once, as a reload prints it.
@@ -457,7 +462,9 @@ async function startStage(
 }
 
 function smokeLocally(settings: Settings, url: string, hidden: string[], deps: PipelineDeps) {
-  return deps.logger.group('Smoke test', () =>
+  // serve's check is that the function started and answers, not a smoke test: it says so.
+  const startUp = deps.keepLocalRunning === true;
+  return deps.logger.group(startUp ? 'Start-up request' : 'Smoke test', () =>
     runSmokeTest(
       {
         url,
@@ -468,6 +475,7 @@ function smokeLocally(settings: Settings, url: string, hidden: string[], deps: P
         secrets: hidden,
         // Up before the first request: a 5xx is the function's answer, not a front door settling.
         serverErrorsSettle: false,
+        ...(startUp && { startUpOf: settings.name }),
       },
       { logger: deps.logger, sleep: deps.sleep ?? realSleep },
     ),

@@ -39,6 +39,8 @@ export interface SmokeExpectation {
    * own 403 may be what it served before, and is tried again.
    */
   frontDoorChanged?: boolean;
+  /** serve's start-up request: no range was asked for, so a refused answer is a server error, not "expected 100-499". */
+  startUp?: boolean;
 }
 
 /** API Gateway's own 403 (a key it does not know, a stage or deployment not served yet), not the function's. */
@@ -92,7 +94,9 @@ export function judgeProbe(outcome: ProbeOutcome, expect: SmokeExpectation): Pro
   }
   const { status, body } = outcome;
   if (!statusAccepted(status, expect.status)) {
-    const reason = `answered ${status}, expected ${formatStatusRanges(expect.status)}`;
+    const reason = expect.startUp
+      ? `answered ${status}${status >= 500 ? ' (a server error)' : ''}`
+      : `answered ${status}, expected ${formatStatusRanges(expect.status)}`;
     if (gatewayForbidden(status, outcome.gatewayError)) {
       if (expect.apiKeySent)
         return {

@@ -37,6 +37,11 @@ export interface SmokeInput {
   secrets?: readonly string[];
   /** See SmokeExpectation: false for a local runtime, whose 5xx is final. */
   serverErrorsSettle?: boolean;
+  /**
+   * serve's start-up request, not a smoke test: its lines name the function
+   * (`demo started: GET … answered 200`), with no smoke-test wording or range.
+   */
+  startUpOf?: string;
 }
 
 export interface SmokeDeps {
@@ -186,7 +191,9 @@ export async function runSmokeTest(input: SmokeInput, deps: SmokeDeps): Promise<
     serverErrorsSettle: input.serverErrorsSettle,
     apiKeySent: Boolean(input.apiKey),
     frontDoorChanged: input.frontDoorChanged,
+    startUp: input.startUpOf !== undefined,
   };
+  const label = input.startUpOf === undefined ? 'Smoke test' : 'Start-up request';
   let attempts = 0;
   let last: ProbeOutcome | undefined;
 
@@ -232,7 +239,7 @@ export async function runSmokeTest(input: SmokeInput, deps: SmokeDeps): Promise<
         retryable: (error) => error instanceof ProbeFailed && error.retry && now() < deadline,
         onRetry: (error, attempt, delayMs) =>
           deps.logger.info(
-            `Smoke test attempt ${attempt}: GET ${target} ${(error as ProbeFailed).reason}; trying again in ${seconds(delayMs)}.`,
+            `${label} attempt ${attempt}: GET ${target} ${(error as ProbeFailed).reason}; trying again in ${seconds(delayMs)}.`,
           ),
       },
     );
@@ -242,16 +249,29 @@ export async function runSmokeTest(input: SmokeInput, deps: SmokeDeps): Promise<
       ? `GET ${target} ${error.reason} after ${attempts} attempt${attempts === 1 ? '' : 's'} within smoke-timeout ${input.timeoutSeconds} s.`
       : `GET ${target} ${error.reason}.`;
     // Said once, as the deploy's error (which carries it); here only with debug.
-    deps.logger.debug(`Smoke test failed: ${detail}`);
+    deps.logger.debug(`${label} failed: ${detail}`);
     return result('failed', detail);
   }
   const status = last?.kind === 'response' ? last.status : 0;
   const redirect = last?.kind === 'response' ? redirectNote(status, last.location, secrets) : '';
-  const detail = `GET ${target} answered ${status} (expected ${formatStatusRanges(input.expectStatus)}${
-    input.contains ? ` and found ${JSON.stringify(input.contains)}` : ''
-  }) after ${attempts} attempt${attempts === 1 ? '' : 's'} in ${seconds(now() - start)}.${redirect}`;
-  deps.logger.info(`Smoke test passed: ${detail}`);
+  const detail = passedDetail(input, { target, status, attempts, ms: now() - start }) + redirect;
+  deps.logger.info(
+    input.startUpOf === undefined ? `Smoke test passed: ${detail}` : `${input.startUpOf} started: ${detail}`,
+  );
   return result('passed', detail);
+}
+
+/** What a passed check saw; serve's start-up request names no range it never asked for. */
+function passedDetail(
+  input: SmokeInput,
+  seen: { target: string; status: number; attempts: number; ms: number },
+): string {
+  const { target, status, attempts, ms } = seen;
+  if (input.startUpOf !== undefined)
+    return `GET ${target} answered ${status}${attempts === 1 ? '' : ` after ${attempts} attempts`} in ${seconds(ms)}.`;
+  return `GET ${target} answered ${status} (expected ${formatStatusRanges(input.expectStatus)}${
+    input.contains ? ` and found ${JSON.stringify(input.contains)}` : ''
+  }) after ${attempts} attempt${attempts === 1 ? '' : 's'} in ${seconds(ms)}.`;
 }
 
 export interface InvokeSmokeDeps {

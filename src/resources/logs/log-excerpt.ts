@@ -16,6 +16,11 @@ export interface ExcerptOptions {
   maxBlockLines?: number;
   /** Values to hide (environment values, tokens); secret shapes go anyway. */
   secrets?: readonly (string | undefined)[];
+  /**
+   * Leave the errors section out when the last lines already show every error
+   * line (a short local run): the traceback once, in its place among the lines.
+   */
+  errorsOnlyWhenCut?: boolean;
 }
 
 const ERROR_LINE = /ERROR|Error|Exception|Traceback|Task timed out|Runtime\.\w+/;
@@ -100,6 +105,13 @@ function fit(
   return { kept: fromEnd ? kept.reverse() : kept, dropped: lines.length - kept.length };
 }
 
+/** Whether the last-lines section, given the whole budget, holds the first error line and all after it. */
+function tailShowsErrors(lines: readonly string[], tail: readonly string[], maxBytes: number): boolean {
+  const { kept } = fit(tail, maxBytes - 100, true);
+  const firstError = lines.findIndex((line) => ERROR_LINE.test(line));
+  return firstError >= lines.length - kept.length;
+}
+
 /**
  * The excerpt: an `errors` section (when there are any) and a `last lines`
  * section. Errors get at most 60% of the budget when there are last lines
@@ -122,7 +134,7 @@ export function formatLogExcerpt(messages: readonly string[], options: ExcerptOp
   const sections: string[] = [];
   let used = 0;
 
-  if (blocks.length) {
+  if (blocks.length && !(options.errorsOnlyWhenCut && tailShowsErrors(lines, tail, maxBytes))) {
     const header = `--- errors (${blocks.length} distinct) ---`;
     const errorBudget = Math.floor(maxBytes * 0.6) - bytes(header) - 1;
     const errorLines = blocks.flatMap((b) =>

@@ -351,6 +351,35 @@ test('plain serve whose start-up request fails: its traceback is in the function
   expect(terminal.stderr()).not.toMatch(/^\s+Traceback \(most recent call last\):$/m);
 }, 90_000);
 
+test('plain serve whose start-up request fails: says so without smoke-test wording, its traceback shown once', async () => {
+  const root = project('start-request-fails', {
+    'app.py': 'def handler(event, context):\n    raise ValueError("boom")\n',
+  });
+  const terminal = io(root);
+  const code = await main(['serve', '--name', 'demo', '--path', 'src', '--port', '0'], terminal);
+  expect(code).toBe(1);
+  const stderr = terminal.stderr();
+  expect(stderr).toMatch(
+    /^error: demo started, but its start-up request failed: GET http:\/\/127\.0\.0\.1:\d+\/ answered 502 \(a server error\)\./m,
+  );
+  expect(stderr).not.toMatch(/smoke|100-499/i);
+  expect(stderr.match(/File "src\/app\.py", line 2, in handler/g)).toHaveLength(1);
+}, 90_000);
+
+test('plain serve whose function starts: the start-up line says it started and answered, no smoke-test wording', async () => {
+  const root = project('start-request-passes', {
+    'app.py': 'def handler(event, context):\n    return {"statusCode": 404}\n',
+  });
+  const terminal = io(root);
+  const exited = main(['serve', '--name', 'demo', '--path', 'src', '--port', '0'], terminal);
+  await until(terminal.stdout, (text) => /^Serving demo at/m.test(text));
+  terminal.interrupt();
+  expect(await exited).toBe(0);
+  const stderr = terminal.stderr();
+  expect(stderr).toMatch(/^ *demo started: GET http:\/\/127\.0\.0\.1:\d+\/ answered 404 in \d+\.\d s\.$/m);
+  expect(stderr).not.toMatch(/smoke|100-499|expected/i);
+}, 90_000);
+
 test('plain serve --app whose app cannot be imported: stops at start (exit 1), the error naming the file and line, the traceback once, no request sent', async () => {
   const root = project('app-import-error', {
     'app.py': 'import missing_mod\n\n\ndef app(environ, start_response):\n    return []\n',

@@ -138,6 +138,17 @@ describe('formatLogExcerpt', () => {
     expect(text).toContain('more characters');
   });
 
+  it('errorsOnlyWhenCut: shows a traceback the last lines hold once, and apart when they do not hold it', () => {
+    const short = ['START RequestId: 1', ...splitLogLines([pythonTraceback]), 'END RequestId: 1'];
+    const once = formatLogExcerpt(short, { errorsOnlyWhenCut: true });
+    expect(once).not.toContain('--- errors');
+    expect(once.match(/raise ValueError\("boom"\)/g)).toHaveLength(1);
+    expect(once).toContain('END RequestId: 1');
+    // Scrolled out of the last lines: the errors section still shows it.
+    const long = [...short, ...Array.from({ length: 60 }, (_, i) => `INFO line ${i}`)];
+    expect(formatLogExcerpt(long, { errorsOnlyWhenCut: true })).toMatch(/^--- errors \(1 distinct\) ---/);
+  });
+
   it('formats local runtime output the same way', () => {
     const local = [
       'Traceback (most recent call last):',
