@@ -305,12 +305,20 @@ function nothing(value) {
   return ASYNC_ONLY ? new FaultError(typeof value, String(value)) : 'handled';
 }
 
+// This file as its stack frames name it.
+const OWN_FILE = `${import.meta.url}:`;
+
+// A stack without this runtime's frames: from the first of them outward all are the runtime's (and
+// Node's, calling it), no place a user looks for the error; as bootstrap.py leaves out its own.
 function stackLines(error) {
-  return typeof error?.stack === 'string' ? error.stack.split('\n') : [];
+  if (typeof error?.stack !== 'string') return [];
+  const lines = error.stack.split('\n');
+  const ours = lines.findIndex((line) => /^\s+at /.test(line) && line.includes(OWN_FILE));
+  return ours < 0 ? lines : lines.slice(0, ours);
 }
 
 function printError(error, cause) {
-  const detail = cause instanceof Error && cause.stack ? cause.stack : error.stackTrace.join('\n');
+  const detail = cause instanceof Error && cause.stack ? stackLines(cause).join('\n') : error.stackTrace.join('\n');
   process.stderr.write(`ERROR\t${error.errorType}: ${error.errorMessage}${detail ? `\n${detail}` : ''}\n`);
 }
 

@@ -333,6 +333,23 @@ describe('Node.js handlers', () => {
     if (!result.ok) expect(result.stackTrace?.[0]).toContain('TypeError: nope 7');
   });
 
+  it("leaves the local runtime's own frames out of an error's stack and its logged lines", async () => {
+    const { fn } = await start(
+      {
+        'index.mjs':
+          'const fail = (x) => { throw new RangeError("bad " + x); };\nexport const handler = async (e) => fail(e.x);\n',
+      },
+      { runtime: 'nodejs22.x', handler: 'index.handler' },
+    );
+    const result = await fn.invoke({ x: 7 });
+    if (result.ok) throw new Error('the handler threw');
+    expect(result.stackTrace).toHaveLength(3);
+    expect(result.stackTrace?.[0]).toBe('RangeError: bad 7');
+    expect(result.stackTrace?.slice(1).every((frame) => /index\.mjs:\d+:\d+\)?$/.test(frame))).toBe(true);
+    expect(fn.logs().join('\n')).toContain('RangeError: bad 7');
+    expect(fn.logs().join('\n')).not.toMatch(/bootstrap\.mjs|processTicksAndRejections/);
+  });
+
   it('restarts after process.exit and reports a missing module at init', async () => {
     const { fn } = await start(
       { 'index.mjs': 'export const handler = async (e) => { if (e.exit) process.exit(2); return "ok"; };\n' },

@@ -297,10 +297,8 @@ test("plain serve, Node.js: the failing request's stack follows its line, indent
     { verbose: false },
   );
   const shown = after(stderr, 'GET /boom -> 502 (');
-  expect(shown.slice(0, 2)).toEqual([
-    '    TypeError: no such order',
-    '        at handler (src/index.mjs:2:40)',
-  ]);
+  // The local runtime's own frames (bootstrap.mjs, and Node's calling it) are no place to look: left out.
+  expect(shown).toEqual(['    TypeError: no such order', '        at handler (src/index.mjs:2:40)']);
   expect(stderr).not.toMatch(UNPACKED);
 }, 90_000);
 
