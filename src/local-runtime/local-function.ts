@@ -12,6 +12,7 @@ import { hostModuleWarning } from './host-modules.js';
 import { LogBuffer, type LogStream } from './log-buffer.js';
 import { sourcePathRewriter } from './source-paths.js';
 import { errorLines, PrintedError } from './error-lines.js';
+import { importHint } from './import-hints.js';
 import type { StreamedResponse } from './response-stream.js';
 import {
   MAX_RESPONSE_BYTES,
@@ -307,7 +308,7 @@ class LocalFunctionImpl implements LocalFunction {
         `INIT_REPORT Init Duration: ${this.now() - started} ms Phase: init Status: error Error Type: ${failure.errorType}`,
       );
       this.deps.logger.warning(
-        `${this.functionName}: init failed: ${failure.errorType}: ${failure.errorMessage}${sdkHint(this.family, failure)}`,
+        `${this.functionName}: init failed: ${failure.errorType}: ${failure.errorMessage}${importHint(this.family, failure)}`,
       );
       return failure;
     }
@@ -411,16 +412,6 @@ class LocalFunctionImpl implements LocalFunction {
     );
     return result;
   }
-}
-
-/** Lambda's Node.js runtimes carry the AWS SDK v3, so a function may import it unpackaged; not so here. */
-function sdkHint(family: Family, failure: LambdaError): string {
-  return family === 'node' &&
-    failure.errorType === 'Runtime.ImportModuleError' &&
-    failure.errorMessage.includes("'@aws-sdk/")
-    ? " (Lambda's Node.js runtimes include the AWS SDK for JavaScript v3, the local runtime does not: " +
-        'list the @aws-sdk packages the function imports in its package.json dependencies)'
-    : '';
 }
 
 /** The payload as the runtime sent it: JSON almost always, raw text otherwise. */

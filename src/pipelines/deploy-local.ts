@@ -9,6 +9,8 @@ import {
   type InvokeResult,
   type LocalFunction,
   shownSourcePaths,
+  importHint,
+  runtimeFamily,
 } from '../local-runtime/index.js';
 import { restStageName } from '../resources/front-door/urls.js';
 import { isProtectedStage } from './undeploy.js';
@@ -392,7 +394,7 @@ async function startFunction(
   const initError = fn.initError();
   if (initError)
     throw new Error(
-      `The function could not start: ${initError.errorType}: ${initError.errorMessage} (its traceback is in the function's logs).`,
+      `The function could not start: ${initError.errorType}: ${initError.errorMessage}${importHint(runtimeFamily(settings.runtime), initError)} (its traceback is in the function's logs).`,
     );
   return fn;
 }

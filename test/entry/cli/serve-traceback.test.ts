@@ -378,6 +378,33 @@ test('plain serve whose function starts: the start-up line says it started and a
   expect(stderr).not.toMatch(/smoke|100-499|expected/i);
 }, 90_000);
 
+test('plain serve, Node.js, a package the function imports is not installed: the error says to add it to package.json', async () => {
+  const root = project('node-missing-package', {
+    'index.mjs': 'import pad from "left-pad-zz";\nexport const handler = async () => pad;\n',
+  });
+  const terminal = io(root);
+  const code = await main(
+    [
+      'serve',
+      '--name',
+      'demo',
+      '--path',
+      'src',
+      '--runtime',
+      'nodejs22.x',
+      '--handler',
+      'index.handler',
+      '--port',
+      '0',
+    ],
+    terminal,
+  );
+  expect(code).toBe(1);
+  expect(terminal.stderr()).toMatch(
+    /^error: The function could not start: .*Cannot find package 'left-pad-zz'.* \(left-pad-zz is not in the package: add it to the dependencies in package\.json, e\.g\. npm install left-pad-zz\)/m,
+  );
+}, 90_000);
+
 test('plain serve --app whose app cannot be imported: stops at start (exit 1), the error naming the file and line, the traceback once, no request sent', async () => {
   const root = project('app-import-error', {
     'app.py': 'import missing_mod\n\n\ndef app(environ, start_response):\n    return []\n',
