@@ -1,6 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { init as initCjsLexer, parse as parseCjs } from 'cjs-module-lexer';
-import { init as initEsmLexer, parse as parseEsm } from 'es-module-lexer';
+import {
+  init as initEsmLexer,
+  parse as parseEsm,
+  type ExportSpecifier,
+  type ImportSpecifier,
+} from 'es-module-lexer';
 import { Inputs } from '../settings/names.js';
 import { isPythonRuntime, NODE_RUNTIMES } from '../settings/settings.js';
 import { inputName, settingOf, type Surface } from '../settings/surface.js';
@@ -62,6 +67,12 @@ export function handlerTarget(handler: string, runtime: string, app?: string): H
 /** What a module defines at its top level, as far as can be told without running it. */
 export interface Definitions {
   names: string[];
+  /**
+   * The names a failed check lists: what may be the function meant (functions,
+   * classes, callable objects), not the modules it imports or its constants.
+   * All of `names` when not given.
+   */
+  listed?: string[];
   /** `from x import *`, `export * from`, a module `__getattr__`: other names may exist. */
   open: boolean;
   /** Definitive: ES module exports, Python's AST. CommonJS exports built at run time escape a static look. */
@@ -76,38 +87,43 @@ export interface Definitions {
  */
 const PYTHON_DEFINITIONS = `
 import ast, json, sys
+CALLABLE = (ast.Call, ast.Lambda, ast.Name, ast.Attribute)
 def names_of(tree):
-    names, star = set(), False
-    def target(t):
-        if isinstance(t, ast.Name): names.add(t.id)
+    names, listed, star = set(), set(), False
+    def target(t, shown):
+        if isinstance(t, ast.Name):
+            names.add(t.id)
+            if shown: listed.add(t.id)
         elif isinstance(t, (ast.Tuple, ast.List)):
-            for e in t.elts: target(e)
-        elif isinstance(t, ast.Starred): target(t.value)
+            for e in t.elts: target(e, False)
+        elif isinstance(t, ast.Starred): target(t.value, False)
     def visit(body):
         nonlocal star
         for node in body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)): names.add(node.name)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name); listed.add(node.name)
             elif isinstance(node, ast.Assign):
-                for t in node.targets: target(t)
-            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)): target(node.target)
+                for t in node.targets: target(t, isinstance(node.value, CALLABLE))
+            elif isinstance(node, ast.AnnAssign): target(node.target, isinstance(node.value, CALLABLE))
+            elif isinstance(node, ast.AugAssign): target(node.target, False)
             elif isinstance(node, ast.Import):
                 for a in node.names: names.add((a.asname or a.name).split(".")[0])
             elif isinstance(node, ast.ImportFrom):
                 for a in node.names:
                     if a.name == "*": star = True
-                    else: names.add(a.asname or a.name)
+                    else: names.add(a.asname or a.name); listed.add(a.asname or a.name)
             else:
                 for field in ("body", "orelse", "finalbody"): visit(getattr(node, field, []) or [])
                 for h in getattr(node, "handlers", []) or []: visit(h.body)
                 for c in getattr(node, "cases", []) or []: visit(c.body)
     visit(tree.body)
-    return sorted(names), star or "__getattr__" in names
+    return sorted(names), sorted(listed), star or "__getattr__" in names
 out = {"python": "%d.%d" % sys.version_info[:2], "files": {}}
 for path in sys.argv[1:]:
     try:
         with open(path, "rb") as f: tree = ast.parse(f.read(), filename=path)
-        names, star = names_of(tree)
-        out["files"][path] = {"names": names, "open": star}
+        names, listed, star = names_of(tree)
+        out["files"][path] = {"names": names, "listed": listed, "open": star}
     except (SyntaxError, ValueError) as e:
         out["files"][path] = {"error": "%s (line %s)" % (getattr(e, "msg", e), getattr(e, "lineno", "?"))}
 print(json.dumps(out))
@@ -130,7 +146,7 @@ async function pythonDefinitions(
   if (result.exitCode !== 0 || !json) return { unchecked: `${python} could not read it` };
   const parsed = JSON.parse(json) as {
     python: string;
-    files: Record<string, { names?: string[]; open?: boolean; error?: string }>;
+    files: Record<string, { names?: string[]; listed?: string[]; open?: boolean; error?: string }>;
   };
   const found = parsed.files[file] ?? {};
   if (found.error) {
@@ -143,7 +159,28 @@ async function pythonDefinitions(
       };
     return { names: [], open: false, exact: true, error: found.error };
   }
-  return { names: found.names ?? [], open: Boolean(found.open), exact: true };
+  return { names: found.names ?? [], listed: found.listed, open: Boolean(found.open), exact: true };
+}
+
+/** `import * as NAME`, `export * as NAME`: a module's namespace. */
+const NAMESPACE = /^(?:import|export)\s*\*\s*as\s+([\w$]+)/;
+/** What follows `export const NAME` when its value is a literal: a string, a number, true/false/null (an object may hold the handler). */
+const LITERAL_VALUE = /^\s*=\s*(?:['"`\d-]|(?:true|false|null|undefined)\b)/;
+
+/**
+ * An ES module export that cannot be the function meant (pure): a module's
+ * namespace (`export * as lib`, an `import * as fs` exported again) or a
+ * constant (`export const TABLE = "orders"`).
+ */
+function notCallable(source: string, e: ExportSpecifier, imports: readonly ImportSpecifier[]): boolean {
+  if (e.ln === undefined) return NAMESPACE.test(source.slice(e.ss));
+  const namespaces = imports.map((i) => NAMESPACE.exec(source.slice(i.ss, i.se))?.[1]);
+  if (namespaces.includes(e.ln)) return true;
+  return (
+    e.le > 0 &&
+    /^export\s+(?:const|let|var)\b/.test(source.slice(e.ss)) &&
+    LITERAL_VALUE.test(source.slice(e.le))
+  );
 }
 
 let lexersReady: Promise<unknown> | undefined;
@@ -153,16 +190,18 @@ export async function javascriptDefinitions(source: string, file: string): Promi
   lexersReady ??= Promise.all([initEsmLexer, initCjsLexer()]);
   await lexersReady;
   let esm: string[] = [];
+  let listed: string[] = [];
   let star = /(^|[\s;])export\s*\*\s*from\b/m.test(source);
   let isModule = file.endsWith('.mjs');
   try {
-    const [, exports, , hasModuleSyntax] = parseEsm(source, file);
+    const [imports, exports, , hasModuleSyntax] = parseEsm(source, file);
     esm = exports.map((e) => e.n);
+    listed = exports.filter((e) => !notCallable(source, e, imports)).map((e) => e.n);
     isModule ||= hasModuleSyntax;
   } catch (error) {
     if (isModule) return { names: [], open: false, exact: true, error: (error as Error).message };
   }
-  if (isModule) return { names: esm, open: star, exact: true };
+  if (isModule) return { names: esm, listed, open: star, exact: true };
   try {
     const cjs = parseCjs(source);
     star ||= cjs.reexports.length > 0;
@@ -226,7 +265,7 @@ export async function checkHandlerIn(
     );
   if (found.names.includes(target.name)) return true;
   const what = target.python ? 'defines' : 'exports';
-  const message = `${named}: ${path} ${what} no "${target.name}" (it ${what}: ${listed(found.names)})`;
+  const message = `${named}: ${path} ${what} no "${target.name}" (it ${what}: ${listed(found.listed ?? found.names)})`;
   if (found.open || !found.exact) {
     deps.logger.warning(
       `${message}; it may still at run time (${found.open ? 'names come from elsewhere' : 'CommonJS exports built at run time'}), so the deploy goes on.`,

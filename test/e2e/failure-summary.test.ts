@@ -98,7 +98,7 @@ describe('node dist/index.js writes the job summary on every failure', () => {
       workspace({ 'requirements.txt': 'nosuchpackage-xyz==2.0\n' }),
     );
     expect(run.stdout).toMatch(
-      /^::error::handler: "app\.main": app\.py defines no "main" \(it defines: handler, json\)\. Expected module\.function naming the function Lambda calls\./m,
+      /^::error::handler: "app\.main": app\.py defines no "main" \(it defines: handler\)\. Expected module\.function naming the function Lambda calls\./m,
     );
     expect(run.stdout).not.toContain('Installing requirements');
     expect(run.summary).toContain('**Where to look:** the `handler` or `app` input');

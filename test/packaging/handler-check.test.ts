@@ -103,12 +103,16 @@ describe('a Python handler, read with ast', () => {
 
   it('fails naming the input, the file and what it defines instead', async () => {
     const attempt = check(
-      { 'app.py': 'import json\n\ndef main(e, c):\n    pass\n\nHANDLER = 1\n' },
+      {
+        'app.py':
+          'import json\nimport os.path as osp\n\ndef main(e, c):\n    pass\n\nclass Job:\n    pass\n\nHANDLER = 1\nTABLE = os.environ["T"]\nrun = Job()\n',
+      },
       'app.handler',
     );
     await expect(attempt).rejects.toBeInstanceOf(HandlerCheckError);
+    // Its functions, classes and callable objects: not the modules it imports, nor its constants.
     await expect(attempt).rejects.toThrow(
-      'handler: "app.handler": app.py defines no "handler" (it defines: HANDLER, json, main). Expected module.function naming the function Lambda calls.',
+      'handler: "app.handler": app.py defines no "handler" (it defines: Job, main, run). Expected module.function naming the function Lambda calls.',
     );
   });
 
@@ -200,6 +204,23 @@ describe('a Node.js handler, read with the module lexers', () => {
     });
   });
 
+  it('an ES module without the export lists its functions and callables, not the modules or constants it exports', async () => {
+    const source = [
+      'import * as fs from "node:fs";',
+      'export { fs };',
+      'export * as lib from "./lib.mjs";',
+      'export const TABLE = "orders";',
+      'export const LIMIT = 10;',
+      'export const main = () => 1;',
+      'export function other() {}',
+      'export class Job {}',
+      '',
+    ].join('\n');
+    await expect(check({ 'index.mjs': source }, 'index.handler', 'nodejs22.x')).rejects.toThrow(
+      'handler: "index.handler": index.mjs exports no "handler" (it exports: main, other, Job). Expected file.export',
+    );
+  });
+
   it('an ES module without the export fails, listing its exports', async () => {
     await expect(
       check(
@@ -225,6 +246,8 @@ describe('a Node.js handler, read with the module lexers', () => {
   it('the lexers read exports without running anything', async () => {
     expect(await javascriptDefinitions('process.exit(1);\nexport const handler = 1;\n', 'a.mjs')).toEqual({
       names: ['handler'],
+      // A constant: not listed as what the module exports instead of a missing handler.
+      listed: [],
       open: false,
       exact: true,
     });
