@@ -977,13 +977,14 @@ def _app_frames(exc):
 
 
 def _where_raised(exc):
-    """' (app.py, line 3)': the package's file and line where `exc` arose, or ''."""
+    """' (/var/task/app.py, line 3)': the package's file and line where `exc` arose, or ''.
+    The path as the traceback has it, so the local runtime shows both alike (`src/app.py`)."""
     if isinstance(exc, SyntaxError):
         return ""  # its message says where already: "invalid syntax (app.py, line 3)"
     frames = _app_frames(exc)
     if not frames:
         return ""
-    return " (%s, line %s)" % (os.path.relpath(frames[-1].filename, _HERE), frames[-1].lineno)
+    return " (%s, line %s)" % (os.path.abspath(frames[-1].filename), frames[-1].lineno)
 
 
 def _event_keys(event):

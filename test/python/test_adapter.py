@@ -438,7 +438,7 @@ class StartupTest(unittest.TestCase):
         self.assertEqual(
             str(error),
             'could not import the app "init_app:app": RuntimeError: database URL missing '
-            "(flaky_app start-up failure) (init_app.py, line 6)",
+            "(flaky_app start-up failure) (%s, line 6)" % os.path.join(os.path.realpath(package), "init_app.py"),
         )
         trace = "".join(error.stack_trace)
         self.assertIn('init_app.py", line 6, in <module>', trace)

@@ -417,7 +417,8 @@ test('plain serve --app whose app cannot be imported: stops at start (exit 1), t
   expect(code).toBe(1);
   const stderr = terminal.stderr();
   expect(stderr).toMatch(
-    /^error: .*could not import the app "app:app": ModuleNotFoundError: No module named 'missing_mod' \(app\.py, line 1\)/m,
+    // The file as the traceback names it: relative to where the command ran, not to the package.
+    /^error: .*could not import the app "app:app": ModuleNotFoundError: No module named 'missing_mod' \(src\/app\.py, line 1\)/m,
   );
   expect(stderr.match(/Traceback \(most recent call last\)/g)).toHaveLength(1);
   expect(stderr).toMatch(/File "src\/app\.py", line 1, in <module>/);
