@@ -150,12 +150,15 @@ test('serve --watch --app: an edit whose app cannot be imported (a syntax error,
     const before = io.stderr().length;
     writeFileSync(join(app, 'app.py'), wsgiApp('v3', 'raise RuntimeError("DATABASE_URL is not set")\n'));
     const [, raised] = await until(failures, (found) => found.length === 2);
-    expect(raised).toMatch(/RuntimeError: DATABASE_URL is not set \(app\.py, line 1\)/);
+    expect(raised).toMatch(/RuntimeError: DATABASE_URL is not set \(\S*app\.py, line 1\)/);
     expect(await answer()).toBe('200 v1');
     // The traceback once, with the line that raised; no request was sent to the broken build.
     const printed = io.stderr().slice(before);
     expect(printed.match(/Traceback \(most recent call last\)/g)).toHaveLength(1);
     expect(printed).toMatch(/File ".*app\.py", line 1/);
+    // The failure line names the file as the traceback does.
+    const traced = /File "(.*app\.py)", line 1/.exec(printed)![1]!;
+    expect(raised).toContain(`(${traced}, line 1)`);
     expect(printed).not.toMatch(/START RequestId/);
     // The error itself twice: the traceback's last line and the failure line; no warning besides.
     expect(printed.match(/RuntimeError: DATABASE_URL is not set/g)).toHaveLength(2);
