@@ -90,7 +90,9 @@ function usageFailure(
   const message = hide(error instanceof SettingsError ? asFlagProblems(error.problems) : error.message);
   io.err.write(`error: ${message}\n`);
   const helpOf = (error instanceof UsageError ? error.command : undefined) ?? command;
-  io.err.write(`Run "${PROGRAM} help${helpOf ? ` ${helpOf}` : ''}" for usage.\n`);
+  const help = `${PROGRAM} help${helpOf ? ` ${helpOf}` : ''}`;
+  // An error that names the help command already (an unknown flag) is not followed by it again.
+  if (!message.includes(`"${help}"`)) io.err.write(`Run "${help}" for usage.\n`);
   if (json) print(io, true, {}, undefined, message);
   return 2;
 }

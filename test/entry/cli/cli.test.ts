@@ -644,6 +644,13 @@ describe('lambda-stage-deploy CLI', () => {
   test('bad flag values are reported like the action reports bad inputs: exit 2, before anything runs', async () => {
     expect(await run('package', '--name', 'shop', '--path', 'examples/handler', '--memory', '1')).toBe(2);
     expect(io.stderr()).toMatch(/unknown flag --memory for package/);
+    // The help command said once, in the error: not again on a line of its own.
+    expect(io.stderr().match(/lambda-stage-deploy help package/g)).toHaveLength(1);
+    io = testIo(env);
+    expect(await run('deploy', '--name', 'shop', '--stage', 'x', '--memroy', '256')).toBe(2);
+    expect(io.stderr()).toBe(
+      'error: unknown flag --memroy for deploy (did you mean --memory?); "lambda-stage-deploy help deploy" lists its flags\n',
+    );
     io = testIo(env);
     expect(await run('deploy', '--name', 'shop', '--stage', 'x', '--memory', '1', '--json')).toBe(2);
     expect(io.stderr()).toMatch(/memory: "1" is not valid; expected a whole number from 128 to 10240/);
