@@ -24,6 +24,7 @@ import { extractZip, listZip } from '../../src/packaging/zip-reader.js';
 import { NODE_RUNTIMES } from '../../src/settings/settings.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { runAction, type ActionRun } from '../support/run-action.js';
+import { RUNNER_TOKEN } from '../support/action-yml.js';
 import { testPython, vendorFlask } from '../support/vendor-wheels.js';
 
 const EXAMPLES = resolve(new URL('.', import.meta.url).pathname, '../../examples');
@@ -273,6 +274,8 @@ describe('node dist/index.js with target: local', () => {
     expectSuccess(run);
     expect(run.outputs.url).toMatch(URL_PATTERN);
     expect(run.summary).toMatch(/Smoke test\*\*[^\n]*passed/);
+    // The job's token (github-token's default) is registered as a secret once.
+    expect(run.stdout.split('\n').filter((line) => line === `::add-mask::${RUNNER_TOKEN}`)).toHaveLength(1);
     await expectStopped(run);
   }, 60_000);
 

@@ -1,11 +1,12 @@
 import * as core from '@actions/core';
 import { readSettings } from '../../settings/settings.js';
 import { type Settings } from '../../model/settings.js';
+import { registerSecret } from './core-logger.js';
 
 /** Settings from the step's `with:` inputs. The only caller of core.getInput. */
 export function readActionSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const settings = readSettings((name) => core.getInput(name), env);
   // A token is a secret whichever way it arrived.
-  if (settings.githubToken) core.setSecret(settings.githubToken);
+  if (settings.githubToken) registerSecret(settings.githubToken);
   return settings;
 }

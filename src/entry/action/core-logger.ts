@@ -3,6 +3,16 @@ import * as core from '@actions/core';
 import { redact, usableSecrets } from '../../util/redact.js';
 import type { Logger } from '../../util/logger.js';
 
+/** Values registered with the runner in this process: each is registered once. */
+const registered = new Set<string>();
+
+/** Registers a secret with the runner (`::add-mask::`), once however often it is met. */
+export function registerSecret(secret: string): void {
+  if (!secret || registered.has(secret)) return;
+  registered.add(secret);
+  core.setSecret(secret);
+}
+
 /**
  * The pipelines' Logger, backed by the runner's workflow commands. Masked
  * values and secret shapes are also replaced here: the runner hides only
@@ -19,7 +29,7 @@ export function coreLogger(): Logger {
     group: (title, fn) => core.group(clean(title), fn),
     mask: (secret) => {
       if (!secret) return;
-      core.setSecret(secret);
+      registerSecret(secret);
       if (usableSecrets([secret]).length && !secrets.includes(secret)) secrets.push(secret);
     },
     untrusted: (text) => {

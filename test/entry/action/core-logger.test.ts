@@ -70,6 +70,12 @@ describe('coreLogger', () => {
     });
     expect(out).toContain('::add-mask::Pg-Secret-771');
     const shown = out.replace('::add-mask::Pg-Secret-771', '');
+    // Registered once, however often it is met.
+    const again = await stdoutOf(() => {
+      logger.mask('Pg-Secret-771');
+      coreLogger().mask('Pg-Secret-771');
+    });
+    expect(again).not.toContain('::add-mask::');
     expect(shown).not.toContain('Pg-Secret-771');
     expect(shown).not.toContain('ghp_16C7');
     expect(shown).toContain('connecting with ***');
