@@ -135,9 +135,16 @@ function sourceBuild(
   ].join('\n');
 }
 
-/** The step's environment for pip: see installerEnvironment; pip never prompts. */
+/**
+ * The step's environment for pip: see installerEnvironment; pip never prompts.
+ * pip run as root (a container job) warns that it should run in a virtual
+ * environment; it installs into the package's folder, so that is noise: its
+ * --root-user-action=ignore (pip 22.1 and later) silences it, given in its
+ * environment form, which an older pip ignores (on the command line it would
+ * stop at the unknown option). A value the user set stays.
+ */
 export function pipEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { ...installerEnvironment(env), PIP_NO_INPUT: '1' };
+  return { PIP_ROOT_USER_ACTION: 'ignore', ...installerEnvironment(env), PIP_NO_INPUT: '1' };
 }
 
 /**

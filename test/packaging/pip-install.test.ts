@@ -117,7 +117,29 @@ describe('pipInstall with a stand-in pip', () => {
       PIP_INDEX_URL: 'https://ci:pw@pypi.example/simple',
       AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
       PIP_NO_INPUT: '1',
+      PIP_ROOT_USER_ACTION: 'ignore',
     });
+  });
+
+  it("silences pip's warning about running as root through its environment form, which a pip older than 22.1 ignores; a user's own choice stays", async () => {
+    const { runner, calls } = fakeRunner({ exitCode: 0, output: '' });
+    const install = (env: NodeJS.ProcessEnv) =>
+      pipInstall(
+        {
+          requirements: '/r.txt',
+          targetDir: root,
+          runtime: 'python3.12',
+          architecture: 'x86_64',
+          pipArgs: [],
+        },
+        { logger: new RecordingLogger(), runner, env },
+      );
+    await install({ PATH: '/usr/bin' });
+    expect(calls[0]!.env?.PIP_ROOT_USER_ACTION).toBe('ignore');
+    // Not on the command line: an older pip stops at an option it does not know.
+    expect(calls[0]!.args.join(' ')).not.toContain('root-user-action');
+    await install({ PATH: '/usr/bin', PIP_ROOT_USER_ACTION: 'warn' });
+    expect(calls[1]!.env?.PIP_ROOT_USER_ACTION).toBe('warn');
   });
 
   it('turns "no matching distribution" into an error naming the package, the platform and the ways out', async () => {
@@ -338,6 +360,8 @@ describe('pipInstall with the real pip (local wheels only)', () => {
     expect(readdirSync(join(target, 'greetlib'))).toEqual(['__init__.py']);
     expect(existsSync(join(target, 'greetlib-1.2.0.dist-info', 'METADATA'))).toBe(true);
     expect(logger.text('info')).toMatch(/Successfully installed greetlib-1\.2\.0/);
+    // Run as root (a container, this test machine): pip's warning about it is not in the log.
+    expect(logger.text('warning') + logger.text('info')).not.toMatch(/Running pip as the 'root' user/);
   });
 
   it('fails with the missing package named when no wheel exists', async () => {
