@@ -4,6 +4,7 @@
  * renamed or transferred since 15 July 2026), read from GitHub's API so that
  * setup can trust both forms without the user looking them up.
  */
+import { getGitHubJson, type GitHubLookup } from './github-api.js';
 
 /** The owner's and the repository's ids, as GET /repos/OWNER/REPO gives them. */
 export interface RepositoryIds {
@@ -13,14 +14,7 @@ export interface RepositoryIds {
   fullName: string;
 }
 
-export interface RepositoryIdsLookup {
-  /** GITHUB_API_URL, or https://api.github.com. */
-  apiUrl: string;
-  /** GH_TOKEN or GITHUB_TOKEN: needed for a private repository. */
-  token?: string;
-  fetch: typeof fetch;
-  timeoutMs?: number;
-}
+export type RepositoryIdsLookup = GitHubLookup;
 
 /** A JSON number or numeric string, as text; undefined for anything else. */
 function numericId(value: unknown): string | undefined {
@@ -37,37 +31,18 @@ export async function lookUpRepositoryIds(
   repository: string,
   lookup: RepositoryIdsLookup,
 ): Promise<RepositoryIds | { problem: string }> {
-  const url = `${lookup.apiUrl.replace(/\/+$/, '')}/repos/${repository}`;
-  let response: Response;
-  try {
-    response = await lookup.fetch(url, {
-      headers: {
-        accept: 'application/vnd.github+json',
-        'user-agent': 'lambda-stage-deploy',
-        'x-github-api-version': '2022-11-28',
-        ...(lookup.token ? { authorization: `Bearer ${lookup.token}` } : {}),
-      },
-      signal: AbortSignal.timeout(lookup.timeoutMs ?? 10_000),
-    });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return { problem: `GET ${url} failed: ${(error as Error).message}${cause ? ` (${cause})` : ''}` };
-  }
-  if (response.status === 404 || response.status === 401 || response.status === 403)
+  const answer = await getGitHubJson(`repos/${repository}`, lookup);
+  if ('problem' in answer) return answer;
+  if (answer.status === 404 || answer.status === 401 || answer.status === 403)
     return {
       problem:
-        `GitHub answered ${response.status} for ${repository}` +
+        `GitHub answered ${answer.status} for ${repository}` +
         (lookup.token
           ? ': check the name, and that GH_TOKEN (or GITHUB_TOKEN) can read the repository'
           : ': check the name; a private repository needs GH_TOKEN (or GITHUB_TOKEN) set to a token that can read it'),
     };
-  if (!response.ok) return { problem: `GitHub answered ${response.status} for ${repository}` };
-  let body: { id?: unknown; full_name?: unknown; owner?: { id?: unknown } };
-  try {
-    body = (await response.json()) as typeof body;
-  } catch {
-    return { problem: `GitHub's answer for ${repository} is not JSON` };
-  }
+  if (answer.status >= 300) return { problem: `GitHub answered ${answer.status} for ${repository}` };
+  const body = (answer.body ?? {}) as { id?: unknown; full_name?: unknown; owner?: { id?: unknown } };
   const fullName = typeof body.full_name === 'string' ? body.full_name : '';
   if (fullName && fullName.toLowerCase() !== repository.toLowerCase())
     return {

@@ -1,6 +1,7 @@
 /**
  * A stand-in for the GitHub REST API on 127.0.0.1: branches in pages, pull
- * requests by number, and the (public) repository with its ids.
+ * requests by number, the (public) repository with its ids, and its
+ * deployment environments with their branch policies.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,19 @@ export interface GitHubServerState {
   requests: { path: string; authorization?: string }[];
   /** The owner's and the repository's numeric ids, answered at /repos/{owner}/{repo} (any case, as GitHub). */
   ids?: { owner: number; repository: number };
+  /**
+   * Environments by name, answered at /repos/{o}/{r}/environments/{name} and
+   * .../deployment-branch-policies (paged): public, read without a token.
+   */
+  environments?: Record<string, FakeEnvironment>;
+  /** Answer every environment request with this status (401 bad token, 403 token without actions:read). */
+  environmentsStatus?: number;
+}
+
+export interface FakeEnvironment {
+  /** As GitHub answers it: null when any branch may deploy. */
+  deployment_branch_policy: { protected_branches: boolean; custom_branch_policies: boolean } | null;
+  branch_policies?: { name: string; type?: 'branch' | 'tag' }[];
 }
 
 export interface GitHubServer {
@@ -62,6 +76,22 @@ export async function startGitHubServer(init: Partial<GitHubServerState> = {}): 
         id: state.ids.repository,
         full_name: state.repository,
         owner: { login: owner, id: state.ids.owner },
+      });
+    }
+    const environment = new RegExp(`^${prefix}/environments/([^/]+)(/deployment-branch-policies)?$`).exec(
+      url.pathname,
+    );
+    if (state.environments && environment) {
+      if (state.environmentsStatus) return json(state.environmentsStatus, { message: 'Forbidden' });
+      const found = state.environments[decodeURIComponent(environment[1]!)];
+      if (!found) return json(404, { message: 'Not Found' });
+      if (!environment[2]) return json(200, { name: decodeURIComponent(environment[1]!), ...found });
+      const all = (found.branch_policies ?? []).map((p, i) => ({ id: 1000 + i, type: 'branch', ...p }));
+      const perPage = Number(url.searchParams.get('per_page') ?? 30);
+      const page = Number(url.searchParams.get('page') ?? 1);
+      return json(200, {
+        total_count: all.length,
+        branch_policies: all.slice((page - 1) * perPage, page * perPage),
       });
     }
     if (!authorized) return json(401, { message: 'Bad credentials' });

@@ -28,7 +28,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { parse } from 'yaml';
 import { main } from '../../../src/entry/cli/cli.js';
 import { branchesNotStages, previewStatementsNote } from '../../../src/entry/cli/commands/setup.js';
-import { startGitHubServer } from '../../support/github-server.js';
+import { startGitHubServer, type GitHubServerState } from '../../support/github-server.js';
 import { testIo } from './io.js';
 import { branchStage } from '../../../src/model/stage-name.js';
 import { reusableWorkflowActionInputs } from '../../support/workflow-snippets.js';
@@ -128,6 +128,13 @@ describe('lambda-deploy setup', () => {
       repository: 'octo/shop',
       token: 'gho_reader',
       ids: { owner: 1342004, repository: 987654321 },
+      // An environment only main may deploy to: setup trusts it (a missing one stops setup).
+      environments: {
+        production: {
+          deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
+          branch_policies: [{ name: 'main' }],
+        },
+      },
     });
     const apiUrl = github.url;
     try {
@@ -155,6 +162,67 @@ describe('lambda-deploy setup', () => {
     } finally {
       await github.close();
     }
+  });
+
+  describe('the GitHub environments the production role trusts', () => {
+    const offline = ['--cloudformation', '--account=123456789012'];
+    async function withGitHub(environments: GitHubServerState['environments'], argv: string[]) {
+      const github = await startGitHubServer({
+        repository: 'octo/shop',
+        ids: { owner: 1342004, repository: 987654321 },
+        environments,
+      });
+      try {
+        const io = testIo({ ...env, GITHUB_API_URL: github.url }, fetch);
+        const code = await main(['setup', '--name=shop', '--repository=octo/shop', ...argv], io);
+        return { code, stdout: io.stdout(), stderr: io.stderr() };
+      } finally {
+        await github.close();
+      }
+    }
+
+    test('one any branch may deploy to: setup, --dry-run and --cloudformation refuse (exit 2), naming it and the fix, before any IAM write', async () => {
+      const open = { production: { deployment_branch_policy: null } };
+      for (const argv of [[], ['--dry-run'], offline]) {
+        iam.resetHistory();
+        const run = await withGitHub(open, argv);
+        expect(run.code).toBe(2);
+        expect(run.stderr).toContain(
+          '--github-environment: GitHub environment production of octo/shop lets any branch deploy to it',
+        );
+        expect(run.stderr).toContain(
+          'gh api -X POST repos/octo/shop/environments/production/deployment-branch-policies -f name=main -f type=branch',
+        );
+        expect(run.stdout).toBe('');
+        const sent = iam.calls().map((c) => (c.args[0] as object).constructor.name);
+        expect(sent.filter((name) => !/^(Get|List)/.test(name))).toEqual([]);
+      }
+    });
+
+    test('one limited to the protected branches: trusted, and said so', async () => {
+      const limited = {
+        production: {
+          deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
+          branch_policies: [{ name: 'main' }],
+        },
+      };
+      const run = await withGitHub(limited, ['--dry-run']);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain('GitHub environment production: only main may deploy to it.');
+      expect(run.stderr).not.toContain('Could not check GitHub environment');
+      expect(run.stdout).toContain('repo:octo/shop:environment:production');
+    });
+
+    test('GitHub out of reach: setup, --dry-run and --cloudformation go on, warning what to verify by hand', async () => {
+      for (const argv of [['--dry-run'], offline]) {
+        stderr = '';
+        expect(await cli(['setup', '--name=shop', '--repository=octo/shop', ...argv])).toBe(0);
+        expect(stderr).toContain(
+          'Could not check GitHub environment production of octo/shop (GET https://api.github.com/repos/octo/shop/environments/production failed: ',
+        );
+        expect(stderr).toContain('Verify by hand that only main, master may deploy to it');
+      }
+    });
   });
 
   test('credentials that may not read IAM: exit 1, naming the permission they lack (not the deploy role)', async () => {
