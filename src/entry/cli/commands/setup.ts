@@ -158,6 +158,8 @@ export const setupCommand: CliCommand = {
     "every IAM write); the production and preview execution roles, production's under a",
     'permissions boundary no deploy can change; the artifact bucket (public access blocked,',
     'encrypted, TLS only, old artifacts expiring). Ends with the two role ARNs for the workflow.',
+    'Refuses to trust a GitHub environment that lets more than the protected branches deploy',
+    '(read from GitHub; GH_TOKEN for a private repository).',
   ].join('\n'),
   flags: [
     F.name,
