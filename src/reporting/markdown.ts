@@ -49,12 +49,14 @@ export function details(summary: string, body: string, open = false): string {
 
 /**
  * Text from outside (a function's error message, an AWS error) shown as text: its HTML
- * (an open `<!--` that hides the rest, `</details>`, `<img>`) is escaped, and an `@name`
- * gets a zero-width space after the `@` so GitHub shows it without linking or notifying
- * anyone; code spans are left as they are, where both are inert and an escape would show.
+ * (an open `<!--` that hides the rest, `</details>`, `<img>`) is escaped, its brackets are
+ * entities so `![](url)` and `[our URL](elsewhere)` show as written instead of an image or a
+ * disguised link, and an `@name` or `#123` gets a zero-width space so GitHub shows it without
+ * notifying anyone or cross-referencing an issue; code spans are left as they are, where all of
+ * that is inert and an escape would show.
  */
 export function plainText(text: string): string {
-  const inert = (part: string) => noMentions(escapeHtml(part));
+  const inert = (part: string) => noReferences(noMentions(noLinks(escapeHtml(part))));
   return text
     .split(/(`+)([\s\S]*?[^`]\1(?!`)|)/)
     .map((part, i, all) => {
@@ -67,6 +69,16 @@ export function plainText(text: string): string {
 /** `@user`, `@org/team` (not `a@b.c`): `@&#8203;user`, shown as `@user` but no mention. */
 function noMentions(text: string): string {
   return text.replace(/(^|[^A-Za-z0-9_])@(?=[A-Za-z0-9])/g, '$1@&#8203;');
+}
+
+/** `[` and `]` as entities: CommonMark never reads an entity as link or image syntax. */
+function noLinks(text: string): string {
+  return text.replace(/\[/g, '&#91;').replace(/\]/g, '&#93;');
+}
+
+/** `#12`, `org/repo#12` (not the `&#91;` entities made here): `#&#8203;12`, shown as `#12` but no reference. */
+function noReferences(text: string): string {
+  return text.replace(/(^|[^&])#(?=\d)/g, '$1#&#8203;');
 }
 
 export function escapeHtml(text: string): string {

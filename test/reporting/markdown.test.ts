@@ -60,6 +60,8 @@ describe('plainText', () => {
       '@octocat and (@org/team) see a@b.c `@kept`',
       '@&#8203;octocat and (@&#8203;org/team) see a@b.c `@kept`',
     ],
+    ['![x](https://e/p) #3 `[k](y)`', '!&#91;x&#93;(https://e/p) #&#8203;3 `[k](y)`'],
+    ['&#4; a/b#5', '&amp;#&#8203;4; a/b#&#8203;5'],
   ])('%j -> %j', (input, expected) => {
     expect(plainText(input)).toBe(expected);
   });

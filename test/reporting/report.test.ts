@@ -243,6 +243,23 @@ describe('sticky pull request comment', () => {
     }
   });
 
+  it("a function's error text cannot show an image, a disguised link or a cross-reference: it reads as written", async () => {
+    const { body, markdown } = await reportRaised(
+      'Bad ![](https://evil.example/pixel?leak) see [https://shop.example/](https://evil.example/phish) ' +
+        'and <https://evil.example/x>, fixes #1 and octo/other#7 `[kept](x) #2`',
+    );
+    for (const text of [body, markdown]) {
+      // No Markdown image or link of theirs: only the brackets and parentheses we wrote are syntax.
+      expect(text).not.toMatch(/!\[[^\]]*\]\(/);
+      expect(text).not.toMatch(/\]\(https:\/\/evil/);
+      expect(text).not.toContain('<https://evil');
+      // GitHub links #n and repo#n (and notes it on that issue); a zero-width space breaks that.
+      expect(text).not.toMatch(/#1 |other#7/);
+      expect(text).toContain('see &#91;https://shop.example/&#93;(https://evil.example/phish)');
+      expect(text).toContain('fixes #&#8203;1 and octo/other#&#8203;7 `[kept](x) #2`');
+    }
+  });
+
   it("stays within GitHub's 65536 characters when an error is huge, a secret at the cut hidden whole", async () => {
     const gh = await start();
     const secret = 'Pg-Secret-7781-abcdef';
