@@ -45,7 +45,7 @@ export interface NewDeploymentStatus {
   state: DeploymentState;
   environmentUrl?: string;
   logUrl?: string;
-  /** At most 140 characters (GitHub cuts longer ones with an error). */
+  /** Cut to one line of 140 characters by statusLine (GitHub refuses a longer one). */
   description?: string;
 }
 
@@ -146,6 +146,20 @@ export function nextLink(header: string | null | undefined): string | undefined 
     if (m && rel.split(/\s+/).includes('next')) return m[1];
   }
   return undefined;
+}
+
+/** GitHub's limit on a deployment status description, in characters. */
+export const MAX_STATUS_DESCRIPTION_CHARS = 140;
+
+/**
+ * A deployment status description: one line (GitHub shows it on one), at most `max` UTF-16 units
+ * with `…` when cut, never cut between the halves of an emoji (a lone half is not text). Pure.
+ */
+export function statusLine(text: string, max = MAX_STATUS_DESCRIPTION_CHARS): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  if (line.length <= max) return line;
+  const cut = line.slice(0, max - 1);
+  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
 }
 
 /** Is this the token missing a permission (403/404 "Resource not accessible by integration")? */
@@ -407,7 +421,7 @@ function deploymentMethods(
           state: s.state,
           environment_url: s.environmentUrl,
           log_url: s.logUrl,
-          description: s.description?.slice(0, 140),
+          description: s.description === undefined ? undefined : statusLine(s.description),
           request: t.request(),
         });
       }),

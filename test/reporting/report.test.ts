@@ -391,6 +391,25 @@ describe('GitHub Deployment', () => {
     expect(gh.statuses.at(-1)?.description).toHaveLength(140);
   });
 
+  it('cuts the failure description on one line and never inside a character (emoji, CJK)', async () => {
+    const gh = await start();
+    // "Failed: " is 8 characters: the emoji's two UTF-16 halves sit at 139 and 140.
+    const error = `${'x'.repeat(131)}😀 and\nmore lines\r\n${'界'.repeat(50)}`;
+    await reportDeploy(failureOutcome({ rolledBack: false, error }), options(gh, { comment: false }), {
+      logger: new RecordingLogger(),
+    });
+    const description = gh.statuses.at(-1)?.description ?? '';
+    expect(description.length).toBeLessThanOrEqual(140);
+    expect(description).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+    expect(description).toBe(`Failed: ${'x'.repeat(131)}…`);
+    await reportDeploy(
+      failureOutcome({ rolledBack: false, error: 'one\ntwo\r\n  three' }),
+      options(gh, { comment: false }),
+      { logger: new RecordingLogger() },
+    );
+    expect(gh.statuses.at(-1)?.description).toBe('Failed: one two three');
+  });
+
   it('marks a protected branch stage as production, not transient', async () => {
     const gh = await start();
     const c = { ...ctx(gh), eventName: 'push', payload: {}, sha: HEAD_SHA };
