@@ -12,8 +12,9 @@ import { type DeployReport } from '../model/outcome.js';
 
 /** The hidden line that makes a comment ours for this project and stage. */
 export function commentMarker(project: string, stage: string): string {
-  // `--` would end the HTML comment early; project and stage names never need it.
-  const safe = (s: string) => s.replace(/-{2,}/g, '-').replace(/[<>]/g, '');
+  // `--` would end the HTML comment early: a run of n dashes is written `-~n~` (no name has `~`),
+  // so `a--b` and `a-b`, both valid stages, keep a marker (and a comment) each.
+  const safe = (s: string) => s.replace(/[<>]/g, '').replace(/-{2,}/g, (run) => `-~${run.length}~`);
   return `<!-- lambda-deploy:${safe(project)}:${safe(stage)} -->`;
 }
 

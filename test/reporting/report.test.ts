@@ -757,8 +757,19 @@ describe('what is posted follows the inputs, and a secret known only by its valu
 
 describe('the comment marker and the undeploy comment', () => {
   it('a name cannot end the hidden marker early or open a tag', () => {
-    expect(commentMarker('shop', 'a--b')).toBe('<!-- lambda-deploy:shop:a-b -->');
-    expect(commentMarker('sh<o>p', 'x---->y')).toBe('<!-- lambda-deploy:shop:x-y -->');
+    expect(commentMarker('shop', 'a--b')).toBe('<!-- lambda-deploy:shop:a-~2~b -->');
+    expect(commentMarker('sh<o>p', 'x---->y')).toBe('<!-- lambda-deploy:shop:x-~4~y -->');
+    expect(commentMarker('shop', 'a-b')).toBe('<!-- lambda-deploy:shop:a-b -->');
+    expect(commentMarker('shop', 'a--2b')).not.toBe(commentMarker('shop', `a${'-'.repeat(22)}b`));
+  });
+
+  it('stages a--b and a-b (both valid stage inputs) keep a comment each on the same pull request', async () => {
+    const gh = await start();
+    const api = createGitHubApi({ token: TOKEN, apiUrl: gh.url, repository: 'octo/repo' });
+    const deps = { logger: new RecordingLogger() };
+    for (const stage of ['feature--x', 'feature-x', 'feature--x'])
+      await upsertStickyComment(api, { pullRequest: 12, project: 'shop', stage, body: `at ${stage}` }, deps);
+    expect(gh.comments.map((c) => c.body.split('\n')[1])).toEqual(['at feature--x', 'at feature-x']);
   });
 
   it('says what was removed, what was left and why, and a dry run as such', () => {
