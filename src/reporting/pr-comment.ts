@@ -5,7 +5,7 @@
 import type { UndeployOutcome } from '../model/outcome.js';
 import type { Logger } from '../util/logger.js';
 import { GitHubApiError, type GitHubApi } from './github-api.js';
-import { code, factTable, link } from './markdown.js';
+import { code, factTable, link, plainText } from './markdown.js';
 import { redact } from '../util/redact.js';
 import { deployFacts, deployHeading, failureSections, type RenderOptions } from './summary.js';
 import { type DeployReport } from '../model/outcome.js';
@@ -44,7 +44,9 @@ export function renderUndeployComment(o: UndeployOutcome, options: RenderOptions
     );
   }
   if (o.skipped.length)
-    parts.push(`Left in place: ${o.skipped.map((s) => `${code(s.resource)} (${s.why})`).join(', ')}`);
+    parts.push(
+      `Left in place: ${o.skipped.map((s) => `${code(s.resource)} (${plainText(s.why)})`).join(', ')}`,
+    );
   if (options.runUrl) parts.push(`<sub>${link(options.runUrl, 'Workflow run')}</sub>`);
   return redact(parts.join('\n\n'), options.secrets);
 }

@@ -176,7 +176,8 @@ export function renderUndeploySummary(o: UndeployOutcome, options: RenderOptions
         '',
         '| Resource | Why |',
         '|---|---|',
-        ...o.skipped.map((s) => `| ${cell(code(s.resource))} | ${cell(s.why)} |`),
+        // The why quotes tag values, which whoever may tag resources in the account wrote.
+        ...o.skipped.map((s) => `| ${cell(code(s.resource))} | ${cell(plainText(s.why))} |`),
       ].join('\n'),
     );
   }

@@ -11,6 +11,7 @@ import {
   reportUndeploy,
   type ReportOptions,
 } from '../../src/reporting/report.js';
+import { renderUndeploySummary } from '../../src/reporting/summary.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { recordingSleep } from '../../src/util/sleep.js';
 import { denyWith403, startGitHubRecorder, type GitHubRecorder } from '../support/github-recorder.js';
@@ -788,6 +789,21 @@ describe('the comment marker and the undeploy comment', () => {
     expect(dry).toContain('### 🔍 Preview `pr-12` of `shop`: dry run, nothing removed');
     expect(dry).not.toContain('removed (');
     expect(dry).not.toContain('Left in place');
+  });
+});
+
+describe('the reason a resource was left, which quotes its AWS tags', () => {
+  // Whoever may tag resources in the account writes tag values; AWS allows @ in them.
+  const outcome = undeployOutcome({
+    skipped: [
+      { resource: 'HTTP API h9', why: "tag lambda-deploy:repository is '@octocat/x#1 [y](https://e)'" },
+    ],
+  });
+  const inert = "tag lambda-deploy:repository is '@&#8203;octocat/x#&#8203;1 &#91;y&#93;(https://e)'";
+
+  it('mentions nobody and links nothing in the comment and the summary', () => {
+    expect(renderUndeployComment(outcome)).toContain(`Left in place: \`HTTP API h9\` (${inert})`);
+    expect(renderUndeploySummary(outcome)).toContain(`| \`HTTP API h9\` | ${inert} |`);
   });
 });
 
