@@ -15,6 +15,7 @@ import {
   cell,
   code,
   details,
+  escapeHtml,
   factTable,
   fenced,
   formatDuration,
@@ -244,9 +245,10 @@ export function renderPruneSummary(
       ? [
           '| Stage | Action | Why |',
           '|---|---|---|',
+          // A why can quote a branch name, and Git allows `<!--` in one; `[` it refuses.
           ...lines.map(
             (l) =>
-              `| ${cell(code(l.stage))} | ${l.action === 'failed' ? '❌ failed' : l.action} | ${cell(l.why)} |`,
+              `| ${cell(code(l.stage))} | ${l.action === 'failed' ? '❌ failed' : l.action} | ${cell(escapeHtml(l.why))} |`,
           ),
         ].join('\n')
       : 'No stages of this project were found.',

@@ -161,6 +161,16 @@ describe('renderPruneSummary', () => {
     expect(md).toContain('| `pr-4` | ❌ failed | AccessDenied on DeleteFunction |');
   });
 
+  it('shows a branch name as written: one with <!-- (a valid Git ref) hides none of the table', () => {
+    const md = renderPruneSummary('shop', [
+      { stage: 'x-1a2b3c4d', action: 'kept', why: 'branch x<!--y exists' },
+      { stage: 'pr-4', action: 'removed', why: 'pull request #4 is closed' },
+    ]);
+    expect(md).not.toContain('<!--');
+    expect(md).toContain('| `x-1a2b3c4d` | kept | branch x&lt;!--y exists |');
+    expect(md).toContain('| `pr-4` | removed | pull request #4 is closed |');
+  });
+
   it('says when there were no stages', () => {
     expect(renderPruneSummary('shop', [])).toContain('No stages of this project were found.');
   });
