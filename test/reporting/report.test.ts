@@ -491,6 +491,21 @@ describe('GitHub Deployment', () => {
     for (const d of ours) expect(gh.statusesOf(d.id).at(-1)?.state).toBe('inactive');
   });
 
+  it('after undeploy of pr-1 leaves the deployments of pr-12 (a stage its name is a prefix of) alone', async () => {
+    const gh = await start();
+    const logger = new RecordingLogger();
+    for (const stage of ['pr-1', 'pr-12'])
+      await reportDeploy(successOutcome({ stage }), options(gh, { comment: false }), { logger });
+    const result = await reportUndeploy(undeployOutcome({ stage: 'pr-1' }), options(gh, { comment: false }), {
+      logger,
+    });
+    expect(result.deactivated).toBe(1);
+    const [one, twelve] = gh.deployments;
+    expect([one?.environment, twelve?.environment]).toEqual(['shop/pr-1', 'shop/pr-12']);
+    expect(gh.statusesOf(one?.id as number).at(-1)?.state).toBe('inactive');
+    expect(gh.statusesOf(twelve?.id as number).at(-1)?.state).toBe('success');
+  });
+
   it("after undeploy leaves another tool's deployment of the same environment active", async () => {
     const gh = await start();
     await reportDeploy(successOutcome(), options(gh, { comment: false }), { logger: new RecordingLogger() });
