@@ -238,7 +238,9 @@ export function cutText(
   marker = (rest: number) => `… (${rest} more characters)`,
 ): string {
   if (text.length <= max) return text;
-  return `${redactCutTail(text.slice(0, max), secrets)}${marker(text.length - max)}`;
+  // Never between the two halves of an emoji: a lone half is not text (shown as �, or the request refused).
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max;
+  return `${redactCutTail(text.slice(0, end), secrets)}${marker(text.length - end)}`;
 }
 
 /**

@@ -284,6 +284,20 @@ describe('sticky pull request comment', () => {
     }
   });
 
+  it('an emoji where a long error is cut reaches GitHub whole, never half (a lone surrogate is not text)', async () => {
+    const gh = await start();
+    const error = `${'x'.repeat(3_999)}😀${'y'.repeat(100)}`;
+    const result = await reportDeploy(failureOutcome({ error, rolledBack: false }), options(gh), {
+      logger: new RecordingLogger(),
+    });
+    expect(result.warnings).toEqual([]);
+    const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+    for (const text of [gh.comments[0]?.body ?? '', result.markdown]) {
+      expect(text).toContain(`${'x'.repeat(3_999)}… (`);
+      expect(text).not.toMatch(lone);
+    }
+  });
+
   it('leaves the logs out of the comment with commentLogs false, and keeps them in the summary', async () => {
     const gh = await start();
     const result = await reportDeploy(failureOutcome(), options(gh, { commentLogs: false }), {

@@ -183,6 +183,14 @@ describe('a secret cut by truncation', () => {
   });
 });
 
+describe('cutText and characters outside the BMP', () => {
+  it('never cuts between the two halves of an emoji: a lone half is not text', () => {
+    const cut = cutText(`${'x'.repeat(9)}😀 tail`, 10);
+    expect(cut).toBe(`${'x'.repeat(9)}… (7 more characters)`);
+    expect(cutText(`${'x'.repeat(8)}😀 tail`, 10)).toBe(`${'x'.repeat(8)}😀… (5 more characters)`);
+  });
+});
+
 describe("lineRedactor (a function's live output, one line at a time)", () => {
   it('hides the body lines of a PEM block, which carry no marker of their own, and the known values', () => {
     const clean = lineRedactor(['Pg-Secret-771']);
