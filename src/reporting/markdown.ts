@@ -14,9 +14,9 @@ export function shortSha(sha: string): string {
   return sha.slice(0, 7);
 }
 
-/** Text safe inside one table cell: no pipe ends the cell, no newline ends the row. */
+/** Text safe inside one table cell: no pipe ends the cell, no line break (a lone CR too) ends the row. */
 export function cell(text: string): string {
-  return text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+  return text.replace(/\r\n?|\n/g, ' ').replace(/\|/g, '\\|');
 }
 
 /** Inline code that survives backticks in the text. */

@@ -109,15 +109,19 @@ export function deployFacts(o: DeployReport, compact = false): [string, string][
  */
 export const MAX_MESSAGE_CHARS = 4_000;
 
-/** `text` redacted whole, shown as text, then cut (a secret the cut falls in goes whole, see cutText). */
+/**
+ * `text` redacted whole, shown as text on one line, then cut (a secret the cut falls in goes whole,
+ * see cutText). One line: at the start of a line, ``` opens a code block that swallows the rest of
+ * the report, `#` a heading, `>` a quote; a lone CR ends a line for GitHub too.
+ */
 function bounded(text: string, secrets: RenderOptions['secrets']): string {
-  return cutText(plainText(redact(text, secrets)), MAX_MESSAGE_CHARS, secrets);
+  return cutText(plainText(redact(text, secrets)).replace(/\r\n?|\n/g, ' '), MAX_MESSAGE_CHARS, secrets);
 }
 
 /** The failure part: cause, rollback, smoke answer, logs. Shared by the summary and the comment. */
 export function failureSections(o: DeployReport, options: RenderOptions = {}): string[] {
   const parts: string[] = [];
-  if (o.error) parts.push(`**Error:** ${bounded(o.error, options.secrets).replace(/\r?\n/g, ' ')}`);
+  if (o.error) parts.push(`**Error:** ${bounded(o.error, options.secrets)}`);
   if (o.rollbackMessage) {
     const message = bounded(o.rollbackMessage, options.secrets);
     parts.push(o.rolledBack ? `↩️ ${message}` : `⚠️ **${message}**`);

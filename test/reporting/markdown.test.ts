@@ -25,6 +25,8 @@ describe('formatDuration', () => {
 describe('markdown pieces', () => {
   it('cells keep pipes and newlines from breaking the table', () => {
     expect(cell('a|b\nc')).toBe('a\\|b c');
+    // A lone CR ends a line (and the table row) for GitHub too: the next could open a code block.
+    expect(cell('a\r```\r\nb')).toBe('a ``` b');
   });
   it('inline code survives backticks', () => {
     expect(code('x')).toBe('`x`');

@@ -261,6 +261,25 @@ describe('sticky pull request comment', () => {
     }
   });
 
+  it('a line break in an error or a rollback message (a lone CR too) cannot open a code block or a heading', async () => {
+    const gh = await start();
+    const outcome = failureOutcome({
+      error: 'bad\r```\r# Approved by the security team',
+      rolledBack: false,
+      rollbackMessage: 'ROLLBACK FAILED: AWS said\n```\n> quoted\r\n- listed',
+    });
+    const result = await reportDeploy(outcome, options(gh), { logger: new RecordingLogger() });
+    for (const text of [gh.comments[0]?.body ?? '', result.markdown]) {
+      const lines = text.split(/\r\n|\r|\n/);
+      // Only our own blocks: the smoke answer's and the logs' fences, our heading.
+      expect(lines.filter((l) => /^ {0,3}`{3,}/.test(l))).toHaveLength(4);
+      expect(lines.filter((l) => /^ {0,3}(#|>|- )/.test(l))).toEqual([
+        lines.find((l) => l.startsWith('### ')),
+      ]);
+      expect(text).toContain('**Error:** bad ``` # Approved by the security team');
+    }
+  });
+
   it("stays within GitHub's 65536 characters when an error is huge, a secret at the cut hidden whole", async () => {
     const gh = await start();
     const secret = 'Pg-Secret-7781-abcdef';
