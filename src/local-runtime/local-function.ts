@@ -12,7 +12,7 @@ import { hostModuleWarning } from './host-modules.js';
 import { LogBuffer, type LogStream } from './log-buffer.js';
 import { sourcePathRewriter } from './source-paths.js';
 import { errorLines, PrintedError } from './error-lines.js';
-import { importHint } from './import-hints.js';
+import { importHint, type ImportHintContext } from './import-hints.js';
 import type { StreamedResponse } from './response-stream.js';
 import {
   MAX_RESPONSE_BYTES,
@@ -45,6 +45,8 @@ export interface LocalFunctionOptions {
    * errors instead of its path in codeDir: the user's own file, which an editor opens.
    */
   sourcePaths?: ReadonlyMap<string, string>;
+  /** What the hint on a failed import of a Python module knows of the package (its requirements). */
+  importHint?: ImportHintContext;
 }
 
 export interface LocalFunctionDeps {
@@ -308,7 +310,7 @@ class LocalFunctionImpl implements LocalFunction {
         `INIT_REPORT Init Duration: ${this.now() - started} ms Phase: init Status: error Error Type: ${failure.errorType}`,
       );
       this.deps.logger.warning(
-        `${this.functionName}: init failed: ${failure.errorType}: ${failure.errorMessage}${importHint(this.family, failure)}`,
+        `${this.functionName}: init failed: ${failure.errorType}: ${failure.errorMessage}${importHint(this.family, failure, this.options.importHint)}`,
       );
       return failure;
     }

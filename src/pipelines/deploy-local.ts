@@ -33,6 +33,7 @@ import { realSleep } from '../util/sleep.js';
 import { packageFacts, packageStep } from './package-pipeline.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { startFailureText } from './watch-changes.js';
+import { importHintContext } from './import-hint-context.js';
 
 /**
  * A warning when the local Python is not the runtime's version (pure): the
@@ -367,6 +368,7 @@ async function startFunction(
   deps: PipelineDeps,
   importAtInit = false,
 ): Promise<LocalFunction> {
+  const hintContext = importHintContext(settings);
   const fn = await startLocalFunction(
     {
       codeDir: build.codeDir,
@@ -385,6 +387,7 @@ async function startFunction(
       memory: settings.memory,
       functionName: report.functionName,
       region: settings.awsRegion,
+      importHint: hintContext,
     },
     { logger: deps.logger, pythonCommand: pythonExecutable(deps.env), env: deps.env },
   );
@@ -394,7 +397,7 @@ async function startFunction(
   const initError = fn.initError();
   if (initError)
     throw new Error(
-      `The function could not start: ${initError.errorType}: ${initError.errorMessage}${importHint(runtimeFamily(settings.runtime), initError)} (its traceback is in the function's logs).`,
+      `The function could not start: ${initError.errorType}: ${initError.errorMessage}${importHint(runtimeFamily(settings.runtime), initError, hintContext)} (its traceback is in the function's logs).`,
     );
   return fn;
 }

@@ -237,6 +237,30 @@ describe('Python handlers', () => {
     expect(logger.text('warning')).toContain('init failed: Runtime.ImportModuleError');
   });
 
+  it('the init warning on a missing Python module says what its requirements file lacks, or that it did not install', async () => {
+    const requirementsText = 'requests==2.32.3\n';
+    const { logger } = await start(
+      { 'app.py': 'import requests\nimport not_installed_anywhere\n', 'requests.py': '' },
+      {
+        handler: 'app.handler',
+        importHint: { requirementsFile: 'requirements.txt', requirementsText, platform: 'python3.12 arm64' },
+      },
+    );
+    expect(logger.text('warning')).toContain(
+      "No module named 'not_installed_anywhere' (not_installed_anywhere is neither in the package nor in its requirements: add not_installed_anywhere to requirements.txt)",
+    );
+    const listed = await start(
+      { 'app.py': 'import requests_zz\n' },
+      {
+        handler: 'app.handler',
+        importHint: { requirementsFile: 'uv.lock', requirementsText: 'name = "requests-zz"\n' },
+      },
+    );
+    expect(listed.logger.text('warning')).toContain(
+      "(requests_zz is listed in uv.lock but was not installed for Lambda's platform: requests_zz may have no wheel",
+    );
+  });
+
   // The other handler faults (malformed name, syntax error, ...) are covered by test_bootstrap.py.
   it('fails init with Runtime.HandlerNotFound for a missing function', async () => {
     const { fn } = await start({ 'app.py': 'x = 1\n' }, { handler: 'app.missing' });

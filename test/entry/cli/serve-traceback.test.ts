@@ -405,6 +405,19 @@ test('plain serve, Node.js, a package the function imports is not installed: the
   );
 }, 90_000);
 
+test('plain serve, Python, a module the handler imports is in no requirement: the error names its distribution and the file to add it to', async () => {
+  const root = project('python-missing-module', {
+    'app.py': 'import bs4.element\n\n\ndef handler(event, context):\n    return {}\n',
+    'requirements.txt': '# nothing yet\n',
+  });
+  const terminal = io(root);
+  const code = await main(['serve', '--name', 'demo', '--path', 'src', '--port', '0'], terminal);
+  expect(code).toBe(1);
+  expect(terminal.stderr()).toMatch(
+    /^error: The function could not start: Runtime\.ImportModuleError: Unable to import module 'app': No module named 'bs4' \(bs4 is neither in the package nor in its requirements: add beautifulsoup4 \(the distribution that provides bs4\) to requirements\.txt\)/m,
+  );
+}, 90_000);
+
 test('plain serve --app whose app cannot be imported: stops at start (exit 1), the error naming the file and line, the traceback once, no request sent', async () => {
   const root = project('app-import-error', {
     'app.py': 'import missing_mod\n\n\ndef app(environ, start_response):\n    return []\n',
