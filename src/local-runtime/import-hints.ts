@@ -43,10 +43,10 @@ const DISTRIBUTIONS: Readonly<Record<string, string>> = {
 /** PEP 503's normal form, applied to a whole text so names compare whatever their case and separators. */
 const normalized = (text: string) => text.toLowerCase().replace(/[-_.]+/g, '-');
 
-/** Whether `text` (a requirements file, pyproject or lock) names `distribution` as a whole name. */
+/** Whether `text` (a requirements file, pyproject or lock) names `distribution` as a whole name, outside comments. */
 function lists(text: string, distribution: string): boolean {
   const name = normalized(distribution);
-  return new RegExp(`(?<![a-z0-9-])${name}(?![a-z0-9-])`).test(normalized(text));
+  return new RegExp(`(?<![a-z0-9-])${name}(?![a-z0-9-])`).test(normalized(text.replace(/#.*/g, '')));
 }
 
 /**

@@ -23,4 +23,4 @@ export { RuntimeApiServer, type LambdaError, type InvocationOutcome } from './ru
 export { lambdaEnvironment, INHERITED_VARIABLES, RESERVED_VARIABLES } from './lambda-environment.js';
 export type { LogStream } from './log-buffer.js';
 export { shownSourcePaths, sourcePathRewriter } from './source-paths.js';
-export { importHint } from './import-hints.js';
+export { importFailureIn, importHint } from './import-hints.js';

@@ -49,8 +49,11 @@ import { gatewayTimeoutWarning } from '../resources/front-door/gateway-timeout.j
 import type { PackageResult } from '../packaging/build-package.js';
 import type { Plan } from '../model/plan.js';
 import type { DeployReport } from '../model/outcome.js';
+import { importFailureIn, importHint } from '../local-runtime/index.js';
+import { importHintContext } from './import-hint-context.js';
 import { secretValues } from '../settings/secret-values.js';
 import type { Settings } from '../model/settings.js';
+import { isPythonRuntime } from '../settings/settings.js';
 import { defaultLogGroup, fetchFunctionLogs, logGroupArn } from '../resources/logs/function-logs.js';
 import { ensureFunctionLogGroup, type LogGroupInput } from '../resources/logs/stage-logs.js';
 import { indexedTags } from '../resources/stage/indexed-tags.js';
@@ -184,6 +187,19 @@ export async function deployToAws(
   if (marked.functionArn) await clearDeploying(session.clients.lambda, marked.functionArn, session.awsDeps);
   report.durationMs = now() - started;
   return { report, secrets };
+}
+
+/**
+ * A Python function that failed its smoke test because an import failed (a
+ * requirement not listed, or not installed for Lambda's platform): what to do,
+ * read from Lambda's answer or the function's lines, added to the error.
+ * Node.js gets none here: its hint speaks of the local runtime.
+ */
+function addImportHint(settings: Settings, report: DeployReport): void {
+  if (report.smoke.status !== 'failed' || !isPythonRuntime(settings.runtime) || !report.error) return;
+  const failure = importFailureIn(`${report.smoke.detail}\n${report.logs ?? ''}`);
+  const hint = failure ? importHint('python', failure, importHintContext(settings)) : '';
+  if (hint) report.error = `${report.error.replace(/\.$/, '')}${hint}.`;
 }
 
 /** Where a slim package's dependencies archive goes for this stage (its kind: production or preview). */
@@ -430,12 +446,18 @@ function smokeTestStage(
   });
 }
 
+/** A failed deploy's function logs, then the hint they or the smoke test give on a failed import. */
+async function addFunctionLogs(...args: Parameters<typeof readFunctionLogs>): Promise<void> {
+  await readFunctionLogs(...args);
+  addImportHint(args[0], args[1]);
+}
+
 /**
  * A failed deploy's function logs since it started, secrets redacted, into the
  * report and the log; left out when the values of a version that served the
  * stage meanwhile could not be read (see hideServedVersionValues).
  */
-async function addFunctionLogs(
+async function readFunctionLogs(
   settings: Settings,
   report: DeployReport,
   fn: FunctionResult,

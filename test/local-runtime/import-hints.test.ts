@@ -106,11 +106,11 @@ describe('importHint for Python', () => {
     );
   });
 
-  it('a name that only contains the distribution is not a listing', () => {
+  it('a name that only contains the distribution, or a comment, is not a listing', () => {
     expect(
       importHint('python', noModule('jwt'), {
         requirementsFile: 'requirements.txt',
-        requirementsText: 'jwtools==1\nmy-pyjwt-wrapper\ndjango_pyjwt==2\n',
+        requirementsText: 'jwtools==1\nmy-pyjwt-wrapper\ndjango_pyjwt==2\n# PyJWT, once we sign tokens\n',
       }),
     ).toMatch(/add PyJWT/);
   });

@@ -1,0 +1,65 @@
+/**
+ * A deploy whose Python function cannot import a module (a requirement the
+ * user forgot) fails its smoke test; the failure says which distribution to
+ * add, from Lambda's answer or from the function's CloudWatch lines.
+ */
+import { expect, it } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startFakeAws } from '../../fakes/aws/index.js';
+import { appFolder, deployApp, removeApp } from '../../fakes/aws/pipeline-deploy.js';
+
+const IMPORT_ERROR = "Unable to import module 'app': No module named 'yaml'";
+const inputs = { gateway: 'none', 'smoke-test': 'true' };
+const HINT =
+  ' (yaml is neither in the package nor in its requirements: add PyYAML (the distribution that provides yaml) to a requirements.txt in `path` (or the file the `requirements` input names)).';
+
+it("Lambda's answer to the smoke invoke names the module: the failure says to add its distribution", async () => {
+  const fake = await startFakeAws({
+    invoke: () => ({
+      payload: JSON.stringify({ errorType: 'Runtime.ImportModuleError', errorMessage: IMPORT_ERROR }),
+      functionError: 'Unhandled',
+    }),
+  });
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  try {
+    const run = await deployApp(fake, dir, { inputs });
+    expect(run.report.error).toBe(
+      `Smoke test failed: Invoke shop-main:live raised an error (Unhandled): Runtime.ImportModuleError: ${IMPORT_ERROR}${HINT}`,
+    );
+    expect(run.failure).toContain(HINT);
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});
+
+it("only the function's CloudWatch lines name the module: the hint is read there, and a comment in the requirements is no listing", async () => {
+  const fake = await startFakeAws({
+    invoke: () => ({ payload: 'Internal error', functionError: 'Unhandled' }),
+  });
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  writeFileSync(join(dir, 'app', 'pyproject.toml'), '[project]\nname = "shop"\n# PyYAML later\n');
+  try {
+    const day = fake.clock.date().toISOString().slice(0, 10).replace(/-/g, '/');
+    fake.setFunctionLogs('shop-main', [
+      {
+        message: `[ERROR] Runtime.ImportModuleError: ${IMPORT_ERROR}`,
+        logStreamName: `${day}/[1]0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a`,
+      },
+    ]);
+    const run = await deployApp(fake, dir, { inputs });
+    expect(run.report.logs).toContain(IMPORT_ERROR);
+    expect(run.report.error).toMatch(
+      /^Smoke test failed: Invoke shop-main:live raised an error \(Unhandled\)/,
+    );
+    expect(run.report.error).toContain(
+      ' (yaml is neither in the package nor in its requirements: add PyYAML (the distribution that provides yaml) to pyproject.toml).',
+    );
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});
