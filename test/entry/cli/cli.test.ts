@@ -585,9 +585,19 @@ describe('lambda-stage-deploy CLI', () => {
       repository: 'octo/shop',
       token: 'gho_reader',
       ids: { owner: 1342004, repository: 987654321 },
+      // The production role trusts it: policy checks it as setup does (policy-environments.test.ts).
+      environments: {
+        production: {
+          deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
+          branch_policies: [{ name: 'main' }],
+        },
+      },
     });
     const apiUrl = github.url;
-    const asked = () => github.state.requests.map((r) => `${r.path} ${r.authorization}`);
+    const asked = () =>
+      github.state.requests
+        .map((r) => `${r.path} ${r.authorization}`)
+        .filter((r) => !r.includes('/environments/'));
     try {
       io = testIo({ ...env, GITHUB_API_URL: apiUrl, GH_TOKEN: 'gho_reader' }, fetch);
       const argv = ['policy', '--name=shop', '--account=123456789012', '--repository=Octo/Shop'];

@@ -6,6 +6,7 @@ import type { CliCommand, CommandResult } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { commaList, GATEWAY_CHOICES, oneOf, TRUST_FLAGS } from './shared-flags.js';
 import { trustRepositoryIds } from './repository-trust.js';
+import { checkEnvironments } from './environment-check.js';
 import { overlapUncheckedNote } from '../../../setup/project-overlap.js';
 
 const ROLES = ['production', 'preview', 'single'] as const;
@@ -20,6 +21,8 @@ export const policyCommand: CliCommand = {
     'only one that may change a protected stage; preview: pull requests and other',
     'branches, denied every write to protected stages and every IAM write) and, with',
     "--repository, the OIDC trust policies that let the repository's workflows assume them.",
+    "The GitHub environments production's trust policy trusts are checked as setup checks them:",
+    'one that lets more than the protected branches deploy is refused (exit 2).',
   ].join('\n'),
   flags: [
     F.name,
@@ -83,6 +86,8 @@ export const policyCommand: CliCommand = {
     // As setup does: a trust policy with only the classic sub form locks newer repositories out.
     const classic = trust && (await trustRepositoryIds(trust, ctx));
     if (classic) ctx.logger.warning(classic);
+    // As setup does: the production role trusts environments, which a pull request's workflow may name if open.
+    if (trust && kinds.includes('production')) await checkEnvironments(trust, ctx);
     const options = {
       project: settings.name,
       region: settings.awsRegion ?? '*',

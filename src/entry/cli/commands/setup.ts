@@ -22,8 +22,8 @@ import { branchStage } from '../../../model/stage-name.js';
 import { SettingsError } from '../../../settings/settings.js';
 import { parsePolicyStatements, POLICY_STATEMENTS_EXPECTED } from '../../../settings/policy-statements.js';
 import type { PolicyStatement } from '../../../model/policy-document.js';
-import { DEFAULT_ENVIRONMENTS, DEFAULT_PROTECTED_BRANCHES } from '../../../iam/trust-policy.js';
-import { checkTrustedEnvironments } from '../../../setup/github-environments.js';
+import { DEFAULT_PROTECTED_BRANCHES } from '../../../iam/trust-policy.js';
+import { checkEnvironments } from './environment-check.js';
 import type { GatewayKind } from '../../../model/settings.js';
 import { errorMessage } from '../../../util/retry.js';
 import type { CliCommand, CommandContext, CommandOutcome } from '../command.js';
@@ -66,7 +66,6 @@ function previewPolicyStatements(value: string | undefined): PolicyStatement[] |
 
 const PREVIEW_STATEMENTS_FLAG = 'preview-policy-statements';
 const PREVIOUS_REPOSITORY_FLAG = 'previous-repository';
-const ENVIRONMENT_FLAG = TRUST_FLAGS.githubEnvironment.name;
 const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
 
 /**
@@ -99,33 +98,6 @@ export function previewStatementsNote(
   if (production?.length)
     return `The preview execution role gets none of --policy-statements: pull requests' code cannot use production's grants. Give previews their own (a staging table, say) with --${PREVIEW_STATEMENTS_FLAG}.`;
   return undefined;
-}
-
-/**
- * Refuses to trust a GitHub environment that lets more than the protected
- * branches deploy (a pull request's workflow could name it and assume the
- * production role); warns when GitHub could not be asked, since a template
- * or a dry run meant for later trusts the same environments.
- */
-async function checkEnvironments(config: SetupConfig, ctx: CommandContext): Promise<void> {
-  const { env } = ctx.io;
-  const findings = await checkTrustedEnvironments(
-    {
-      repository: config.repository,
-      environments: config.environments ?? DEFAULT_ENVIRONMENTS,
-      protectedBranches: config.protectedBranches ?? DEFAULT_PROTECTED_BRANCHES,
-    },
-    {
-      apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
-      token: env.GH_TOKEN || env.GITHUB_TOKEN || undefined,
-      fetch: ctx.io.fetch,
-    },
-  );
-  const unsafe = findings.filter((f) => f.verdict === 'unsafe');
-  if (unsafe.length) throw new SettingsError(unsafe.map((f) => `--${ENVIRONMENT_FLAG}: ${f.message}`));
-  for (const f of findings)
-    if (f.verdict === 'safe') ctx.logger.info(f.message);
-    else ctx.logger.warning(f.message);
 }
 
 /**
