@@ -51,6 +51,8 @@ export function watchAndReload(
   };
   const schedule = (at: number) => {
     clearTimeout(timer);
+    // A reload that ends after close() would otherwise arm a timer that holds the process open.
+    if (closed) return;
     timer = setTimeout(tick, Math.max(0, at - now()));
   };
   function tick() {

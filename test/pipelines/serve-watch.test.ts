@@ -153,3 +153,23 @@ test("an editor's save through a temporary file (sed -i, vim's 4913): the reload
     await watching.close();
   }
 }, 30_000);
+
+test('closed during a reload (Ctrl-C while it rebuilds): no timer left armed once close() returns, so the CLI exits at once', async () => {
+  const root = project('close-while-reloading');
+  let started = false;
+  let finish: () => void = () => undefined;
+  const reload = () =>
+    new Promise<void>((done) => {
+      started = true;
+      finish = done;
+    });
+  const watching = watchAndReload({ reload }, scope(root), { logger: new RecordingLogger(), quietMs: 20 });
+  writeFileSync(join(root, 'app.py'), 'x = 3\n');
+  expect(await until(() => started)).toBe(true);
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timers();
+  const closed = watching.close();
+  finish();
+  await closed;
+  expect(timers()).toBe(before);
+}, 30_000);
