@@ -73,7 +73,10 @@ function options(path: string, over: Partial<BuildPackageOptions> = {}): BuildPa
   };
 }
 
-const stagingFolders = (prefix: string) => readdirSync(tmpdir()).filter((f) => f.startsWith(prefix));
+// Only the installs of this suite's stand-in (greetlib inside): TMPDIR is the process's, and a late
+// build of a suite that ran before in the same jest worker can still make a folder of its own here.
+const stagingFolders = (prefix: string) =>
+  readdirSync(tmpdir()).filter((f) => f.startsWith(prefix) && existsSync(join(tmpdir(), f, 'greetlib')));
 
 describe('a session reuses the dependencies it installed while their inputs are unchanged', () => {
   const env = { ...process.env, LAMBDA_DEPLOY_PYTHON: testPython() };
