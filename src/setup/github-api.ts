@@ -9,6 +9,15 @@ export interface GitHubLookup {
   timeoutMs?: number;
 }
 
+/** GitHub's API as a terminal reaches it: GITHUB_API_URL (GitHub Enterprise) and GH_TOKEN or GITHUB_TOKEN from the environment. */
+export function gitHubLookupFrom(env: NodeJS.ProcessEnv, fetchFn: typeof fetch): GitHubLookup {
+  return {
+    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    token: env.GH_TOKEN || env.GITHUB_TOKEN || undefined,
+    fetch: fetchFn,
+  };
+}
+
 /** The answer's status and JSON body, or why there was none (network, timeout, not JSON). */
 export async function getGitHubJson(
   path: string,

@@ -4,6 +4,7 @@
  * GitHub access and wording.
  */
 import { DEFAULT_ENVIRONMENTS, DEFAULT_PROTECTED_BRANCHES } from '../../../iam/trust-policy.js';
+import { gitHubLookupFrom } from '../../../setup/github-api.js';
 import { checkTrustedEnvironments } from '../../../setup/github-environments.js';
 import { SettingsError } from '../../../settings/settings.js';
 import type { CommandContext } from '../command.js';
@@ -21,18 +22,13 @@ export async function checkEnvironments(
   trust: { repository: string; environments?: readonly string[]; protectedBranches?: readonly string[] },
   ctx: CommandContext,
 ): Promise<void> {
-  const { env } = ctx.io;
   const findings = await checkTrustedEnvironments(
     {
       repository: trust.repository,
       environments: trust.environments ?? DEFAULT_ENVIRONMENTS,
       protectedBranches: trust.protectedBranches ?? DEFAULT_PROTECTED_BRANCHES,
     },
-    {
-      apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
-      token: env.GH_TOKEN || env.GITHUB_TOKEN || undefined,
-      fetch: ctx.io.fetch,
-    },
+    gitHubLookupFrom(ctx.io.env, ctx.io.fetch),
   );
   const unsafe = findings.filter((f) => f.verdict === 'unsafe');
   if (unsafe.length) throw new SettingsError(unsafe.map((f) => `--${ENVIRONMENT_FLAG}: ${f.message}`));

@@ -5,6 +5,7 @@
  * so a trust policy with only the classic form locks such a repository out.
  */
 import { lookUpRepositoryIds } from '../../../setup/repository-ids.js';
+import { gitHubLookupFrom } from '../../../setup/github-api.js';
 import type { CommandContext } from '../command.js';
 
 /** The trust policy's view of the repository; the lookup fills in what it reads. */
@@ -36,12 +37,7 @@ async function repositoryIdsFromGitHub(
   ctx: Pick<CommandContext, 'io' | 'logger'>,
 ): Promise<string | undefined> {
   if (config.ownerId !== undefined || config.repoId !== undefined) return undefined;
-  const { env } = ctx.io;
-  const found = await lookUpRepositoryIds(config.repository, {
-    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
-    token: env.GH_TOKEN || env.GITHUB_TOKEN || undefined,
-    fetch: ctx.io.fetch,
-  });
+  const found = await lookUpRepositoryIds(config.repository, gitHubLookupFrom(ctx.io.env, ctx.io.fetch));
   if ('problem' in found) return found.problem;
   if (found.fullName !== config.repository) {
     ctx.logger.info(
