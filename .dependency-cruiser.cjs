@@ -8,6 +8,7 @@
  *   pipelines, setup
  *   iam, smoke, reporting
  *   resources (its kinds may use each other, without a cycle), local-runtime
+ *   failure-hints
  *   aws, packaging
  *   settings
  *   model
@@ -19,10 +20,11 @@ const MAY_IMPORT = {
   settings: ['model', 'util'],
   aws: ['settings', 'model', 'util'],
   packaging: ['settings', 'model', 'util'],
-  'local-runtime': ['packaging', 'settings', 'model', 'util'],
+  'failure-hints': ['packaging', 'settings', 'model', 'util'],
+  'local-runtime': ['failure-hints', 'packaging', 'settings', 'model', 'util'],
   resources: ['aws', 'packaging', 'settings', 'model', 'util'],
   reporting: ['packaging', 'settings', 'model', 'util'],
-  smoke: ['resources', 'aws', 'settings', 'model', 'util'],
+  smoke: ['resources', 'failure-hints', 'aws', 'settings', 'model', 'util'],
   iam: ['resources', 'settings', 'model', 'util'],
   setup: ['iam', 'resources', 'aws', 'settings', 'model', 'util'],
   pipelines: [
@@ -31,6 +33,7 @@ const MAY_IMPORT = {
     'iam',
     'resources',
     'local-runtime',
+    'failure-hints',
     'aws',
     'packaging',
     'settings',
@@ -70,6 +73,14 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: ['^src/main\\.ts$', '^src/index\\.ts$', '^src/entry/'] },
       to: { path: '@actions/core' },
+    },
+    {
+      name: 'aws-deploy-runs-without-the-local-runtime',
+      comment:
+        'The AWS pipelines (deploy, undeploy, prune) reach nothing in src/local-runtime/, not even through other files: what both need (failure hints) lives below both, in src/failure-hints/.',
+      severity: 'error',
+      from: { path: '^src/pipelines/(deploy-aws|undeploy|prune)\\.ts$' },
+      to: { path: '^src/local-runtime/', reachable: true },
     },
     {
       name: 'pipelines-get-clients-through-deps',

@@ -23,4 +23,3 @@ export { RuntimeApiServer, type LambdaError, type InvocationOutcome } from './ru
 export { lambdaEnvironment, INHERITED_VARIABLES, RESERVED_VARIABLES } from './lambda-environment.js';
 export type { LogStream } from './log-buffer.js';
 export { shownSourcePaths, sourcePathRewriter } from './source-paths.js';
-export { importFailureIn, importHint } from './import-hints.js';

@@ -12,7 +12,7 @@ import { hostModuleWarning } from './host-modules.js';
 import { LogBuffer, type LogStream } from './log-buffer.js';
 import { sourcePathRewriter } from './source-paths.js';
 import { errorLines, PrintedError } from './error-lines.js';
-import { importHint, type ImportHintContext } from './import-hints.js';
+import { importHint, type ImportHintContext } from '../failure-hints/import-hints.js';
 import type { StreamedResponse } from './response-stream.js';
 import {
   MAX_RESPONSE_BYTES,

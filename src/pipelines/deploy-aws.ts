@@ -49,8 +49,8 @@ import { gatewayTimeoutWarning } from '../resources/front-door/gateway-timeout.j
 import type { PackageResult } from '../packaging/build-package.js';
 import type { Plan } from '../model/plan.js';
 import type { DeployReport } from '../model/outcome.js';
-import { importFailureIn, importHint } from '../local-runtime/index.js';
-import { importHintContext } from './import-hint-context.js';
+import { importFailureIn, importHint } from '../failure-hints/import-hints.js';
+import { importHintContext } from '../failure-hints/import-hint-context.js';
 import { secretValues } from '../settings/secret-values.js';
 import type { Settings } from '../model/settings.js';
 import { isPythonRuntime } from '../settings/settings.js';

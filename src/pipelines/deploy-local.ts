@@ -9,7 +9,6 @@ import {
   type InvokeResult,
   type LocalFunction,
   shownSourcePaths,
-  importHint,
   runtimeFamily,
 } from '../local-runtime/index.js';
 import { restStageName } from '../resources/front-door/urls.js';
@@ -33,7 +32,8 @@ import { realSleep } from '../util/sleep.js';
 import { packageFacts, packageStep } from './package-pipeline.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { startFailureText } from './watch-changes.js';
-import { importHintContext } from './import-hint-context.js';
+import { importHint } from '../failure-hints/import-hints.js';
+import { importHintContext } from '../failure-hints/import-hint-context.js';
 
 /**
  * A warning when the local Python is not the runtime's version (pure): the

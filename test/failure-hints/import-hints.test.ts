@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { importFailureIn, importHint } from '../../src/local-runtime/import-hints.js';
+import { importFailureIn, importHint } from '../../src/failure-hints/import-hints.js';
 
 const importError = (errorMessage: string) => ({ errorType: 'Runtime.ImportModuleError', errorMessage });
 

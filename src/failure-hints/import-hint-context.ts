@@ -1,10 +1,10 @@
 /**
- * What a Python import hint knows of the package (local-runtime/import-hints.ts):
+ * What a Python import hint knows of the package (import-hints.ts):
  * the requirements file it installs, read here, and Lambda's platform.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { ImportHintContext } from '../local-runtime/import-hints.js';
+import type { ImportHintContext } from './import-hints.js';
 import type { Settings } from '../model/settings.js';
 
 /** The files a project without a requirements file is installed from, in the order packaging reads them. */

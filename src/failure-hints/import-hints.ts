@@ -1,4 +1,14 @@
-import type { LambdaError } from './runtime-api-server.js';
+/**
+ * What to do about a function that failed to import a package, read from the
+ * error Lambda or the local runtime reports (pure): shared by the AWS deploy's
+ * smoke-test failure and the local runtime, so neither depends on the other.
+ */
+
+/** A runtime's error as the hint reads it (the local runtime's LambdaError, Lambda's answer, a log line). */
+export interface ImportFailure {
+  errorType: string;
+  errorMessage: string;
+}
 
 /** The module a failed Node.js import names: `Cannot find package 'x' imported from …`, `Cannot find module 'x'`. */
 const NOT_FOUND = /Cannot find (?:package|module) '([^']+)'/;
@@ -55,7 +65,7 @@ function lists(text: string, distribution: string): boolean {
  * or, when they list it already, look at why it did not install for Lambda's
  * platform. '' for the handler's own module and any other error.
  */
-function pythonHint(failure: LambdaError, context: ImportHintContext): string {
+function pythonHint(failure: ImportFailure, context: ImportHintContext): string {
   const [, handlerModule = '', missing = ''] = NO_MODULE.exec(failure.errorMessage) ?? [];
   const top = missing.split('.')[0] as string;
   if (!missing || top === handlerModule.split('.')[0]) return '';
@@ -83,7 +93,7 @@ function pythonHint(failure: LambdaError, context: ImportHintContext): string {
  */
 export function importHint(
   family: 'python' | 'node',
-  failure: LambdaError,
+  failure: ImportFailure,
   context: ImportHintContext = {},
 ): string {
   if (failure.errorType !== 'Runtime.ImportModuleError') return '';
@@ -104,7 +114,7 @@ export function importHint(
  * names Runtime.ImportModuleError and the missing module, else the first that
  * names the type. Pure.
  */
-export function importFailureIn(text: string): LambdaError | undefined {
+export function importFailureIn(text: string): ImportFailure | undefined {
   const errorType = 'Runtime.ImportModuleError';
   const lines = text.split('\n').filter((line) => line.includes(errorType));
   const line = lines.find((l) => NO_MODULE.test(l) || NOT_FOUND.test(l)) ?? lines[0];
