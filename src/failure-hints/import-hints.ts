@@ -20,7 +20,23 @@ function packageOf(specifier: string): string | undefined {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }
 
-/** What a Python hint knows of the package beyond the error: its requirements and Lambda's platform. */
+/** How a Node.js package's node_modules came to be, as the build decides it (import-hint-context.ts reads it). */
+export interface NodePackaging {
+  /** The packages package.json's lists name; 'missing': the folder has none; undefined: unreadable. */
+  manifest?:
+    'missing' | { dependencies: string[]; devDependencies: string[]; optionalDependencies: string[] };
+  /**
+   * npm-ci: no node_modules, so the build installed the dependencies with npm ci --omit=dev from `lockfile`;
+   * folder: the folder's node_modules as it is, less the packages `devOnly.lockfile` marks as needed only by
+   * devDependencies (`devOnly.packages`, top-level names); none: no node_modules at all.
+   */
+  install:
+    | { from: 'npm-ci'; lockfile: string }
+    | { from: 'folder'; devOnly?: { lockfile: string; packages: string[] } }
+    | { from: 'none' };
+}
+
+/** What a hint knows of the package beyond the error: its requirements or package.json, and Lambda's platform. */
 export interface ImportHintContext {
   /** The requirements file the package uses, as the user names it (requirements.txt, pyproject.toml, uv.lock...). */
   requirementsFile?: string;
@@ -28,6 +44,10 @@ export interface ImportHintContext {
   requirementsText?: string;
   /** Lambda's runtime and architecture, e.g. `python3.12 arm64`. */
   platform?: string;
+  /** Where the function ran: on Lambda (an AWS deploy's smoke test) or in the local runtime (the default). */
+  runsOn?: 'lambda' | 'local';
+  /** Node.js: package.json's lists and how the build filled node_modules. */
+  node?: NodePackaging;
 }
 
 /** `Unable to import module 'app': No module named 'yaml'`: the handler's module and the missing one. */
@@ -85,38 +105,98 @@ function pythonHint(failure: ImportFailure, context: ImportHintContext): string 
   return ` (${module} is neither in the package nor in its requirements: add ${distribution}${provides} to ${where})`;
 }
 
+/** The AWS SDK for JavaScript v2, which Lambda's Node.js runtimes carry no more. */
+const SDK_V2 = 'aws-sdk';
+
 /**
- * What to do about a function's failed import of a package (pure). Node.js:
- * the package holds only what package.json lists; Lambda's runtimes carry the
- * AWS SDK v3, so a function may import it unpackaged there, not so here.
- * Python: see pythonHint. '' for anything else.
+ * What to do about a Node.js function's failed load of a package (pure): why
+ * the package lacks it, as the build decided (see NodePackaging), and how to
+ * get it in. The AWS SDK v3: Lambda's runtimes carry it, the local runtime
+ * does not. Without `node`, the general advice.
+ */
+function nodeHint(name: string, context: ImportHintContext): string {
+  const node = context.node;
+  const manifest = node?.manifest === 'missing' ? undefined : node?.manifest;
+  const listed = (list: 'dependencies' | 'devDependencies' | 'optionalDependencies') =>
+    !!manifest?.[list].includes(name);
+  if (name.startsWith('@aws-sdk/') && !listed('dependencies'))
+    return context.runsOn === 'lambda'
+      ? ` (${name} is not in the package, and Lambda's Node.js runtime did not provide it: the runtime carries the AWS SDK for JavaScript v3 ` +
+          `packages and versions AWS chooses; add it to the dependencies of package.json (npm install ${name}) so the package holds it)`
+      : " (Lambda's Node.js runtimes include the AWS SDK for JavaScript v3, the local runtime does not: " +
+          'list the @aws-sdk packages the function imports in its package.json dependencies)';
+  if (name === SDK_V2 && !listed('dependencies'))
+    return (
+      ` (${SDK_V2} is the AWS SDK for JavaScript v2, which Lambda's Node.js 18 and later runtimes do not carry (they carry v3, the @aws-sdk/* packages): ` +
+      `add it to the dependencies of package.json (npm install ${SDK_V2}), or move to the v3 clients)`
+    );
+  if (!node || node.manifest === undefined)
+    return ` (${name} is not in the package: add it to the dependencies in package.json, e.g. npm install ${name})`;
+  if (node.manifest === 'missing')
+    return ` (${name} is not in the package, and the function's folder has no package.json: create one that lists it in dependencies: npm init -y, then npm install ${name})`;
+  const install = node.install;
+  const devOnly =
+    install.from === 'folder' && install.devOnly?.packages.includes(name)
+      ? install.devOnly.lockfile
+      : undefined;
+  if (listed('dependencies'))
+    return (
+      ` (${name} is in the dependencies of package.json, but the package does not hold node_modules/${name}: ` +
+      "the package step's warnings say why (include/exclude leave it out, or an attached layer was to hold it))"
+    );
+  if (listed('optionalDependencies'))
+    return (
+      ` (${name} is in optionalDependencies of package.json, which npm skips when it fails to install or is for another platform: ` +
+      `move it to dependencies if the function needs it: npm install --save-prod ${name})`
+    );
+  const npmCi =
+    install.from === 'npm-ci'
+      ? `the build installed only what dependencies need, with npm ci --omit=dev from ${install.lockfile}`
+      : undefined;
+  if (listed('devDependencies')) {
+    const why = devOnly
+      ? `the build left out node_modules/${name}, which ${devOnly} marks as needed only by devDependencies`
+      : (npmCi ?? 'the package holds what dependencies need, and does not hold it');
+    return ` (${name} is in devDependencies of package.json: ${why}; move it to dependencies: npm install --save-prod ${name})`;
+  }
+  const why = devOnly
+    ? `node_modules/${name} is there only for devDependencies (${devOnly} says so), and the build left it out; `
+    : npmCi
+      ? `${npmCi}; `
+      : '';
+  return ` (${name} is not in the dependencies of package.json: ${why}add it (npm install ${name}), and commit package.json and package-lock.json)`;
+}
+
+/**
+ * What to do about a function's failed import of a package (pure): Python's
+ * Runtime.ImportModuleError (see pythonHint); Node.js's, and the plain Error
+ * Lambda reports for an ES module (ERR_MODULE_NOT_FOUND), see nodeHint.
+ * '' for anything else, and for a file of the function's own.
  */
 export function importHint(
   family: 'python' | 'node',
   failure: ImportFailure,
   context: ImportHintContext = {},
 ): string {
-  if (failure.errorType !== 'Runtime.ImportModuleError') return '';
-  if (family === 'python') return pythonHint(failure, context);
+  if (family === 'python')
+    return failure.errorType === 'Runtime.ImportModuleError' ? pythonHint(failure, context) : '';
   const name = packageOf(NOT_FOUND.exec(failure.errorMessage)?.[1] ?? '.');
-  if (!name) return '';
-  if (name.startsWith('@aws-sdk/'))
-    return (
-      " (Lambda's Node.js runtimes include the AWS SDK for JavaScript v3, the local runtime does not: " +
-      'list the @aws-sdk packages the function imports in its package.json dependencies)'
-    );
-  return ` (${name} is not in the package: add it to the dependencies in package.json, e.g. npm install ${name})`;
+  return name ? nodeHint(name, context) : '';
 }
 
 /**
  * The import error in text that quotes it (a smoke test's detail, a function's
- * CloudWatch lines in text or JSON format), for importHint: the line that
- * names Runtime.ImportModuleError and the missing module, else the first that
- * names the type. Pure.
+ * CloudWatch lines in text or JSON format), for importHint: the first line
+ * that names a missing module (Python's under Runtime.ImportModuleError,
+ * Node.js's `Cannot find module/package`, which an ES module's plain Error
+ * carries), else the first that names Runtime.ImportModuleError. Pure.
  */
 export function importFailureIn(text: string): ImportFailure | undefined {
-  const errorType = 'Runtime.ImportModuleError';
-  const lines = text.split('\n').filter((line) => line.includes(errorType));
-  const line = lines.find((l) => NO_MODULE.test(l) || NOT_FOUND.test(l)) ?? lines[0];
-  return line === undefined ? undefined : { errorType, errorMessage: line };
+  const importType = 'Runtime.ImportModuleError';
+  const lines = text.split('\n');
+  const line =
+    lines.find((l) => (l.includes(importType) && NO_MODULE.test(l)) || NOT_FOUND.test(l)) ??
+    lines.find((l) => l.includes(importType));
+  if (line === undefined) return undefined;
+  return { errorType: line.includes(importType) ? importType : 'Error', errorMessage: line };
 }

@@ -507,11 +507,11 @@ const NPM_LOCKFILES = ['npm-shrinkwrap.json', 'package-lock.json', 'node_modules
  * hidden `node_modules/.package-lock.json`. None without one, for a lockfile v1,
  * for pnpm's or yarn's node_modules (their own layout and records), or when
  * a dev-only folder holds another version than the lockfile's (it describes
- * another install).
+ * another install). Exported for the import hint, which names what it left out.
  */
-function devOnlyFolders(
+export function devOnlyFolders(
   root: string,
-  logger: Logger,
+  logger?: Logger,
 ): { folders: Set<string>; lockfile: string } | undefined {
   const otherManagers = ['.pnpm', '.modules.yaml', '.yarn-integrity', '.yarn-state.yml'];
   if (otherManagers.some((f) => existsSync(join(root, 'node_modules', f)))) return undefined;
@@ -536,7 +536,7 @@ function devOnlyFolders(
     }
   });
   if (mismatch) {
-    logger.info(
+    logger?.info(
       `${lockfile} does not match node_modules (${mismatch.folder} holds ${mismatch.installed ?? 'no readable package.json'}` +
         `${mismatch.locked ? `, the lockfile says ${mismatch.locked}` : ''}): packages only devDependencies need are packaged too.`,
     );

@@ -190,15 +190,16 @@ export async function deployToAws(
 }
 
 /**
- * A Python function that failed its smoke test because an import failed (a
- * requirement not listed, or not installed for Lambda's platform): what to do,
- * read from Lambda's answer or the function's lines, added to the error.
- * Node.js gets none here: its hint speaks of the local runtime.
+ * A function that failed its smoke test because an import failed (Python: a
+ * requirement not listed, or not installed for Lambda's platform; Node.js: a
+ * package the build did not put in the zip): what to do, read from Lambda's
+ * answer or the function's lines, added to the error.
  */
 function addImportHint(settings: Settings, report: DeployReport): void {
-  if (report.smoke.status !== 'failed' || !isPythonRuntime(settings.runtime) || !report.error) return;
+  if (report.smoke.status !== 'failed' || !report.error) return;
   const failure = importFailureIn(`${report.smoke.detail}\n${report.logs ?? ''}`);
-  const hint = failure ? importHint('python', failure, importHintContext(settings)) : '';
+  const family = isPythonRuntime(settings.runtime) ? 'python' : 'node';
+  const hint = failure ? importHint(family, failure, importHintContext(settings, 'lambda')) : '';
   if (hint) report.error = `${report.error.replace(/\.$/, '')}${hint}.`;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { importFailureIn, importHint } from '../../src/failure-hints/import-hints.js';
+import { importFailureIn, importHint, type NodePackaging } from '../../src/failure-hints/import-hints.js';
 
 const importError = (errorMessage: string) => ({ errorType: 'Runtime.ImportModuleError', errorMessage });
 
@@ -37,11 +37,124 @@ describe('importHint', () => {
     expect(importHint('node', importError(message))).toBe('');
   });
 
-  it('no Node.js hint for a Python function, none for another error type', () => {
+  it('no Node.js hint for a Python function, none for another error', () => {
     expect(importHint('python', importError("Error: Cannot find package 'x' imported from a.mjs"))).toBe('');
+    expect(importHint('node', { errorType: 'TypeError', errorMessage: 'x is not a function' })).toBe('');
+  });
+
+  it("Lambda's plain Error for an ES module's missing package (ERR_MODULE_NOT_FOUND) gets the hint too", () => {
     expect(
-      importHint('node', { errorType: 'Error', errorMessage: "Cannot find package 'x' imported from a.mjs" }),
-    ).toBe('');
+      importHint('node', {
+        errorType: 'Error',
+        errorMessage: "Cannot find package 'x' imported from /var/task/index.mjs",
+      }),
+    ).toBe(' (x is not in the package: add it to the dependencies in package.json, e.g. npm install x)');
+  });
+});
+
+describe('importHint for Node.js, from what the build did (NodePackaging)', () => {
+  const missing = (name: string) =>
+    importError(`Error: Cannot find module '${name}'\nRequire stack:\n- /var/task/index.js`);
+  const lists = (
+    over: Partial<Record<'dependencies' | 'devDependencies' | 'optionalDependencies', string[]>>,
+  ) => ({
+    dependencies: [],
+    devDependencies: [],
+    optionalDependencies: [],
+    ...over,
+  });
+  const devOnly = { lockfile: 'package-lock.json', packages: ['left-pad', 'typescript'] };
+
+  it.each<[string, string, NodePackaging, string]>([
+    [
+      'a devDependency the build left out as dev-only',
+      'left-pad',
+      { manifest: lists({ devDependencies: ['left-pad'] }), install: { from: 'folder', devOnly } },
+      ' (left-pad is in devDependencies of package.json: the build left out node_modules/left-pad, which package-lock.json marks as needed only by devDependencies; move it to dependencies: npm install --save-prod left-pad)',
+    ],
+    [
+      'a devDependency npm ci --omit=dev did not install',
+      'left-pad',
+      {
+        manifest: lists({ devDependencies: ['left-pad'] }),
+        install: { from: 'npm-ci', lockfile: 'npm-shrinkwrap.json' },
+      },
+      ' (left-pad is in devDependencies of package.json: the build installed only what dependencies need, with npm ci --omit=dev from npm-shrinkwrap.json; move it to dependencies: npm install --save-prod left-pad)',
+    ],
+    [
+      'a devDependency the installed node_modules lacks',
+      'left-pad',
+      { manifest: lists({ devDependencies: ['left-pad'] }), install: { from: 'folder' } },
+      ' (left-pad is in devDependencies of package.json: the package holds what dependencies need, and does not hold it; move it to dependencies: npm install --save-prod left-pad)',
+    ],
+    [
+      'a package only a devDependency brought in, left out as dev-only',
+      'typescript',
+      { manifest: lists({ devDependencies: ['ts-node'] }), install: { from: 'folder', devOnly } },
+      ' (typescript is not in the dependencies of package.json: node_modules/typescript is there only for devDependencies (package-lock.json says so), and the build left it out; add it (npm install typescript), and commit package.json and package-lock.json)',
+    ],
+    [
+      'a package no list names, npm ci installing the dependencies',
+      'dayjs',
+      {
+        manifest: lists({ dependencies: ['lodash'] }),
+        install: { from: 'npm-ci', lockfile: 'package-lock.json' },
+      },
+      ' (dayjs is not in the dependencies of package.json: the build installed only what dependencies need, with npm ci --omit=dev from package-lock.json; add it (npm install dayjs), and commit package.json and package-lock.json)',
+    ],
+    [
+      'a package no list names, no node_modules',
+      'dayjs',
+      { manifest: lists({}), install: { from: 'none' } },
+      ' (dayjs is not in the dependencies of package.json: add it (npm install dayjs), and commit package.json and package-lock.json)',
+    ],
+    [
+      'a dependency the package lacks all the same',
+      'lodash',
+      { manifest: lists({ dependencies: ['lodash'] }), install: { from: 'folder' } },
+      " (lodash is in the dependencies of package.json, but the package does not hold node_modules/lodash: the package step's warnings say why (include/exclude leave it out, or an attached layer was to hold it))",
+    ],
+    [
+      'an optional dependency',
+      'fsevents',
+      {
+        manifest: lists({ optionalDependencies: ['fsevents'] }),
+        install: { from: 'npm-ci', lockfile: 'package-lock.json' },
+      },
+      ' (fsevents is in optionalDependencies of package.json, which npm skips when it fails to install or is for another platform: move it to dependencies if the function needs it: npm install --save-prod fsevents)',
+    ],
+    [
+      'no package.json',
+      'dayjs',
+      { manifest: 'missing', install: { from: 'none' } },
+      " (dayjs is not in the package, and the function's folder has no package.json: create one that lists it in dependencies: npm init -y, then npm install dayjs)",
+    ],
+  ])('%s', (_case, name, node, hint) => {
+    for (const runsOn of ['lambda', 'local'] as const)
+      expect(importHint('node', missing(name), { runsOn, node })).toBe(hint);
+  });
+
+  it('the AWS SDK v3: on Lambda, the runtime did not provide it; locally, the local runtime has none', () => {
+    const node: NodePackaging = { manifest: lists({}), install: { from: 'none' } };
+    const sdk = missing('@aws-sdk/client-bedrock-agentcore');
+    expect(importHint('node', sdk, { runsOn: 'lambda', node })).toBe(
+      " (@aws-sdk/client-bedrock-agentcore is not in the package, and Lambda's Node.js runtime did not provide it: the runtime carries the AWS SDK for JavaScript v3 packages and versions AWS chooses; add it to the dependencies of package.json (npm install @aws-sdk/client-bedrock-agentcore) so the package holds it)",
+    );
+    expect(importHint('node', sdk, { runsOn: 'local', node })).toMatch(/the local runtime does not/);
+    expect(importHint('node', sdk, { runsOn: 'lambda', node })).not.toMatch(/local runtime/);
+  });
+
+  it('the AWS SDK v2 (aws-sdk): no Node.js runtime of Lambda carries it; listed in dependencies, the usual hint', () => {
+    expect(importHint('node', missing('aws-sdk'), { runsOn: 'lambda' })).toBe(
+      " (aws-sdk is the AWS SDK for JavaScript v2, which Lambda's Node.js 18 and later runtimes do not carry (they carry v3, the @aws-sdk/* packages): add it to the dependencies of package.json (npm install aws-sdk), or move to the v3 clients)",
+    );
+    const node: NodePackaging = {
+      manifest: lists({ dependencies: ['aws-sdk'] }),
+      install: { from: 'folder' },
+    };
+    expect(importHint('node', missing('aws-sdk'), { runsOn: 'lambda', node })).toMatch(
+      /^ \(aws-sdk is in the dependencies of package\.json, but the package does not hold node_modules\/aws-sdk/,
+    );
   });
 });
 
@@ -150,6 +263,23 @@ describe('importFailureIn', () => {
     expect(importHint('python', failure!)).toMatch(
       /^ \(yaml is neither in the package nor in its requirements: add PyYAML/,
     );
+  });
+
+  it.each([
+    [
+      "an ES module's plain Error (CloudWatch JSON)",
+      '2026-12-06T08:00:00.000Z\tundefined\tERROR\tUncaught Exception \t{"errorType":"Error","errorMessage":"Cannot find package \'left-pad\' imported from /var/task/index.mjs","code":"ERR_MODULE_NOT_FOUND"}\nINIT_REPORT Init Duration: 1 ms Phase: init Status: error Error Type: Error',
+      'Error',
+    ],
+    [
+      'CommonJS, Runtime.ImportModuleError after the type-only INIT_REPORT',
+      "INIT_REPORT Init Duration: 1 ms Phase: init Status: error Error Type: Runtime.ImportModuleError\nInvoke shop-main:live raised an error (Unhandled): Runtime.ImportModuleError: Error: Cannot find module 'left-pad'",
+      'Runtime.ImportModuleError',
+    ],
+  ])("finds Node.js's missing package in %s", (_where, text, errorType) => {
+    const failure = importFailureIn(text);
+    expect(failure?.errorType).toBe(errorType);
+    expect(importHint('node', failure!)).toMatch(/^ \(left-pad is not in the package/);
   });
 
   it('nothing in text without an import error, or that only names its type', () => {

@@ -378,9 +378,10 @@ test('plain serve whose function starts: the start-up line says it started and a
   expect(stderr).not.toMatch(/smoke|100-499|expected/i);
 }, 90_000);
 
-test('plain serve, Node.js, a package the function imports is not installed: the error says to add it to package.json', async () => {
+test('plain serve, Node.js, a package the function imports is not in package.json: the error says to add it there', async () => {
   const root = project('node-missing-package', {
     'index.mjs': 'import pad from "left-pad-zz";\nexport const handler = async () => pad;\n',
+    'package.json': '{"name":"demo","type":"module"}\n',
   });
   const terminal = io(root);
   const code = await main(
@@ -401,7 +402,7 @@ test('plain serve, Node.js, a package the function imports is not installed: the
   );
   expect(code).toBe(1);
   expect(terminal.stderr()).toMatch(
-    /^error: The function could not start: .*Cannot find package 'left-pad-zz'.* \(left-pad-zz is not in the package: add it to the dependencies in package\.json, e\.g\. npm install left-pad-zz\)/m,
+    /^error: The function could not start: .*Cannot find package 'left-pad-zz'.* \(left-pad-zz is not in the dependencies of package\.json: add it \(npm install left-pad-zz\), and commit package\.json and package-lock\.json\)/m,
   );
 }, 90_000);
 
