@@ -186,16 +186,17 @@ export function importHint(
 
 /**
  * The import error in text that quotes it (a smoke test's detail, a function's
- * CloudWatch lines in text or JSON format), for importHint: the first line
- * that names a missing module (Python's under Runtime.ImportModuleError,
- * Node.js's `Cannot find module/package`, which an ES module's plain Error
- * carries), else the first that names Runtime.ImportModuleError. Pure.
+ * CloudWatch lines in text or JSON format), for importHint: the line that
+ * names Runtime.ImportModuleError and the missing module, else the first
+ * that names a missing Node.js package (an ES module's plain Error), else the
+ * first that names the type. Pure.
  */
 export function importFailureIn(text: string): ImportFailure | undefined {
   const importType = 'Runtime.ImportModuleError';
   const lines = text.split('\n');
   const line =
-    lines.find((l) => (l.includes(importType) && NO_MODULE.test(l)) || NOT_FOUND.test(l)) ??
+    lines.find((l) => l.includes(importType) && (NO_MODULE.test(l) || NOT_FOUND.test(l))) ??
+    lines.find((l) => NOT_FOUND.test(l)) ??
     lines.find((l) => l.includes(importType));
   if (line === undefined) return undefined;
   return { errorType: line.includes(importType) ? importType : 'Error', errorMessage: line };
