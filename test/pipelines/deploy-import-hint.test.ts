@@ -52,6 +52,11 @@ it("only the function's CloudWatch lines name the module: the hint is read there
     ]);
     const run = await deployApp(fake, dir, { inputs });
     expect(run.report.logs).toContain(IMPORT_ERROR);
+    // Once: in the errors section; the last lines say they leave it out.
+    expect(run.report.logs!.split('\n').filter((line) => line.includes(IMPORT_ERROR))).toHaveLength(1);
+    expect(run.report.logs).toMatch(
+      /^--- errors \(1 distinct\) ---\n.*\n--- last 1 line ---\n… 1 line shown under errors$/,
+    );
     expect(run.report.error).toMatch(
       /^Smoke test failed: Invoke shop-main:live raised an error \(Unhandled\)/,
     );

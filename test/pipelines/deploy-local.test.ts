@@ -136,3 +136,47 @@ test.each([
   },
   60_000,
 );
+
+test('deploy --target local of a function that cannot start: its logs show the error once, and every other line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'deploy-local-logs-'));
+  mkdirSync(join(dir, 'app'));
+  writeFileSync(
+    join(dir, 'app', 'index.mjs'),
+    'console.log("loading config");\nthrow new Error("DATABASE_URL is not set");\nexport const handler = async () => ({});\n',
+  );
+  const inputs: Record<string, string> = {
+    name: 'shop',
+    path: 'app',
+    runtime: 'nodejs22.x',
+    handler: 'index.handler',
+    target: 'local',
+    'smoke-test': 'true',
+  };
+  const env = { GITHUB_WORKSPACE: dir, RUNNER_TEMP: join(dir, 'runner-temp') };
+  const settings = readSettings((name) => inputs[name], env);
+  const ctx = { eventName: 'push', payload: {}, ref: 'refs/heads/main', repository: 'octo/shop' };
+  try {
+    const { report } = await deployLocally(settings, makePlan(settings, ctx as GitHubContext), {
+      logger: new RecordingLogger(),
+      env: { ...process.env, ...env },
+      awsClients: createAwsClients,
+      localPort: 0,
+      outDir: join(dir, 'out'),
+    });
+    expect(report.error).toMatch(/^The function could not start: .*DATABASE_URL is not set/);
+    const lines = report.logs!.split('\n');
+    const tailAt = lines.findIndex((line) => /^--- last \d+ lines ---$/.test(line));
+    expect(lines[0]).toMatch(/^--- errors \(\d+ distinct\) ---$/);
+    const errorLines = lines.slice(1, tailAt);
+    expect(errorLines.join('\n')).toContain('Error: DATABASE_URL is not set');
+    // Each line of the errors section exactly once in the whole excerpt.
+    for (const line of errorLines) expect(lines.filter((l) => l === line)).toHaveLength(1);
+    expect(report.logs).toMatch(/\n--- last \d+ lines ---\n/);
+    expect(report.logs).toMatch(/\n… \d+ lines? shown under errors(\n|$)/);
+    // The lines that are no error still show, once: the function's own and the runtime's.
+    for (const text of ['loading config', 'INIT_START', 'INIT_REPORT'])
+      expect(lines.filter((line) => line.includes(text))).toHaveLength(1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);

@@ -1,7 +1,7 @@
 /**
  * Turns a function's log lines (CloudWatch events or the local runtime's
  * output) into a short excerpt: errors and tracebacks first, then the last
- * lines, bounded in bytes. Pure.
+ * lines, bounded in bytes, each error line shown once. Pure.
  */
 import { cutText, redact } from '../../util/redact.js';
 
@@ -113,9 +113,37 @@ function tailShowsErrors(lines: readonly string[], tail: readonly string[], maxB
 }
 
 /**
+ * The last lines, less those the errors section shows word for word (each
+ * run of them becomes one line that says so): an error is read once, and a
+ * line it does not show (a repeat with another request id, one past its
+ * budget) stays. Each entry carries how many log lines it stands for.
+ */
+function withoutShown(
+  tail: readonly string[],
+  shown: ReadonlySet<string>,
+): { text: string; lines: number }[] {
+  const entries: { text: string; lines: number }[] = [];
+  let run = 0;
+  const endRun = () => {
+    if (run) entries.push({ text: `… ${run} line${run === 1 ? '' : 's'} shown under errors`, lines: run });
+    run = 0;
+  };
+  for (const line of tail) {
+    if (shown.has(line)) run++;
+    else {
+      endRun();
+      entries.push({ text: line, lines: 1 });
+    }
+  }
+  endRun();
+  return entries;
+}
+
+/**
  * The excerpt: an `errors` section (when there are any) and a `last lines`
- * section. Errors get at most 60% of the budget when there are last lines
- * to show, so both always appear.
+ * section, which leaves out the error lines the first shows. Errors get at
+ * most 60% of the budget when there are last lines to show, so both always
+ * appear.
  */
 export function formatLogExcerpt(messages: readonly string[], options: ExcerptOptions = {}): string {
   const maxBytes = options.maxBytes ?? 8 * 1024;
@@ -133,6 +161,7 @@ export function formatLogExcerpt(messages: readonly string[], options: ExcerptOp
   const tail = lines.slice(-tailCount);
   const sections: string[] = [];
   let used = 0;
+  let shown = new Set<string>();
 
   if (blocks.length && !(options.errorsOnlyWhenCut && tailShowsErrors(lines, tail, maxBytes))) {
     const header = `--- errors (${blocks.length} distinct) ---`;
@@ -142,6 +171,9 @@ export function formatLogExcerpt(messages: readonly string[], options: ExcerptOp
     );
     const split = errorLines.flatMap((b) => b.split('\n'));
     const { kept, dropped } = fit(split, errorBudget - 40, false);
+    // Only the error lines themselves: not the section's own notes (seen N times, a cut block's "…").
+    const logged = new Set(lines);
+    shown = new Set(kept.filter((line) => logged.has(line)));
     const body = dropped ? [...kept, `… ${dropped} more error lines not shown`] : kept;
     const section = [header, ...body].join('\n');
     sections.push(section);
@@ -149,8 +181,14 @@ export function formatLogExcerpt(messages: readonly string[], options: ExcerptOp
   }
 
   const header = `--- last ${tail.length} line${tail.length === 1 ? '' : 's'} ---`;
-  const { kept, dropped } = fit(tail, maxBytes - used - bytes(header) - 50, true);
+  const entries = withoutShown(tail, shown);
+  const { kept } = fit(
+    entries.map((e) => e.text),
+    maxBytes - used - bytes(header) - 50,
+    true,
+  );
   if (kept.length) {
+    const dropped = tail.length - entries.slice(-kept.length).reduce((sum, e) => sum + e.lines, 0);
     const body = dropped ? [`… ${dropped} earlier lines not shown`, ...kept] : kept;
     sections.push([header, ...body].join('\n'));
   }

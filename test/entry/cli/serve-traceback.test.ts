@@ -204,7 +204,7 @@ test('plain serve, an ASGI app through the adapter: the traceback the adapter lo
   expect(shown.at(-1)).toBe('    RuntimeError: boom');
 }, 90_000);
 
-test('deploy --target local, Python: the function logs printed for the failed smoke test name src/app.py', async () => {
+test('deploy --target local, Python: the function logs printed for the failed smoke test name src/app.py, its traceback once', async () => {
   const root = project('deploy', {
     'app.py': 'def handler(event, context):\n    raise KeyError("DATABASE_URL")\n',
   });
@@ -214,10 +214,13 @@ test('deploy --target local, Python: the function logs printed for the failed sm
     terminal,
   );
   expect(code).toBe(1);
-  // In the errors first, with the rest of its traceback, and again in the last lines.
+  // In the errors, with the rest of its traceback; the last lines say they leave it out, and show the rest.
   const [, errors = '', last = ''] = terminal.stderr().split(/^\s*--- (?:errors|last).*$/m);
-  for (const section of [errors, last])
-    expect(section).toMatch(/Z {3}File "src\/app\.py", line 2, in handler\n.*Z {5}raise KeyError/);
+  expect(errors).toMatch(/Z {3}File "src\/app\.py", line 2, in handler\n.*Z {5}raise KeyError/);
+  expect(last).not.toContain('File "src/app.py"');
+  expect(last).toMatch(/^.*… \d+ lines shown under errors$/m);
+  expect(last).toMatch(/END RequestId: /);
+  expect(terminal.stderr().match(/File "src\/app\.py", line 2, in handler/g)).toHaveLength(1);
   expect(terminal.stderr()).not.toMatch(UNPACKED);
 }, 90_000);
 

@@ -114,6 +114,62 @@ describe('formatLogExcerpt', () => {
     expect(text.slice(tailAt)).not.toContain('INFO line 20\n');
   });
 
+  it('shows each error line once: the last lines leave out those the errors section shows, and say so', () => {
+    const lines = [
+      'INIT_START Runtime Version: python:3.12.v40',
+      'START RequestId: 1 Version: 4',
+      ...splitLogLines([pythonTraceback]),
+      'END RequestId: 1',
+      'REPORT RequestId: 1 Duration: 2.1 ms',
+    ];
+    const text = formatLogExcerpt(lines);
+    expect(text).toBe(
+      [
+        '--- errors (1 distinct) ---',
+        '[ERROR] ValueError: boom',
+        'Traceback (most recent call last):',
+        '  File "/var/task/app.py", line 3, in handler',
+        '    raise ValueError("boom")',
+        'ValueError: boom',
+        '--- last 9 lines ---',
+        'INIT_START Runtime Version: python:3.12.v40',
+        'START RequestId: 1 Version: 4',
+        '… 5 lines shown under errors',
+        'END RequestId: 1',
+        'REPORT RequestId: 1 Duration: 2.1 ms',
+      ].join('\n'),
+    );
+    for (const line of splitLogLines([pythonTraceback]).slice(0, 4))
+      expect(text.split('\n').filter((l) => l === line)).toHaveLength(1);
+  });
+
+  it('leaves out only lines the errors section shows word for word: a repeat with another request id stays, and a line cut by the budget', () => {
+    const lines = [
+      '[ERROR] 2024-05-01T10:00:00.123Z 8f5e2c1a-1111-2222-3333-444455556666 KeyError: x',
+      'between',
+      '[ERROR] 2024-05-01T10:00:01.456Z 9a6e2c1a-aaaa-bbbb-cccc-ddddeeeeffff KeyError: x',
+      'Exception: two',
+      'last',
+    ];
+    const text = formatLogExcerpt(lines);
+    expect(text.slice(text.indexOf('--- last'))).toBe(
+      [
+        '--- last 5 lines ---',
+        '… 1 line shown under errors',
+        'between',
+        lines[2],
+        '… 1 line shown under errors',
+        'last',
+      ].join('\n'),
+    );
+    // Past the errors' share of the budget: an error line the errors section could not hold stays among the last lines.
+    const many = Array.from({ length: 30 }, (_, i) => `Exception: failure number ${i} ${'x'.repeat(60)}`);
+    const cut = formatLogExcerpt(many, { maxBytes: 2048, tailLines: 30 });
+    expect(cut).toContain('more error lines not shown');
+    expect(cut).toContain(many.at(-1));
+    for (const line of many) expect(cut.split('\n').filter((l) => l === line).length).toBeLessThanOrEqual(1);
+  });
+
   it('has only last lines when nothing failed', () => {
     const text = formatLogExcerpt(['a', 'b']);
     expect(text).toBe('--- last 2 lines ---\na\nb');
