@@ -142,7 +142,7 @@ function nodeHint(name: string, context: ImportHintContext): string {
   if (listed('dependencies'))
     return (
       ` (${name} is in the dependencies of package.json, but the package does not hold node_modules/${name}: ` +
-      "the package step's warnings say why (include/exclude leave it out, or an attached layer was to hold it))"
+      "look for it in the package step's warnings (include/exclude may leave it out, or an attached layer was to hold it))"
     );
   if (listed('optionalDependencies'))
     return (
@@ -156,7 +156,7 @@ function nodeHint(name: string, context: ImportHintContext): string {
   if (listed('devDependencies')) {
     const why = devOnly
       ? `the build left out node_modules/${name}, which ${devOnly} marks as needed only by devDependencies`
-      : (npmCi ?? 'the package holds what dependencies need, and does not hold it');
+      : (npmCi ?? "the package's node_modules does not hold it");
     return ` (${name} is in devDependencies of package.json: ${why}; move it to dependencies: npm install --save-prod ${name})`;
   }
   const why = devOnly

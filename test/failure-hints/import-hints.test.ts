@@ -85,7 +85,7 @@ describe('importHint for Node.js, from what the build did (NodePackaging)', () =
       'a devDependency the installed node_modules lacks',
       'left-pad',
       { manifest: lists({ devDependencies: ['left-pad'] }), install: { from: 'folder' } },
-      ' (left-pad is in devDependencies of package.json: the package holds what dependencies need, and does not hold it; move it to dependencies: npm install --save-prod left-pad)',
+      " (left-pad is in devDependencies of package.json: the package's node_modules does not hold it; move it to dependencies: npm install --save-prod left-pad)",
     ],
     [
       'a package only a devDependency brought in, left out as dev-only',
@@ -112,7 +112,7 @@ describe('importHint for Node.js, from what the build did (NodePackaging)', () =
       'a dependency the package lacks all the same',
       'lodash',
       { manifest: lists({ dependencies: ['lodash'] }), install: { from: 'folder' } },
-      " (lodash is in the dependencies of package.json, but the package does not hold node_modules/lodash: the package step's warnings say why (include/exclude leave it out, or an attached layer was to hold it))",
+      " (lodash is in the dependencies of package.json, but the package does not hold node_modules/lodash: look for it in the package step's warnings (include/exclude may leave it out, or an attached layer was to hold it))",
     ],
     [
       'an optional dependency',
