@@ -54,7 +54,8 @@ function queryOf(path: string): string[] {
  * A variable's value as a function may print it: as it is, without the
  * blanks around it (`KEY= value` in the input; the code strips it), inside
  * a JSON string (a structured log line), with non-ASCII characters escaped
- * too as Python's json.dumps does, HTML-escaped (a page a template
+ * too as Python's json.dumps does, and escaped twice (a JSON document kept as
+ * a string in another), HTML-escaped (a page a template
  * rendered), URL-encoded (a query string, a redirect, a form body) and
  * base64-encoded (a Basic auth header, a token built from it). A value of
  * several lines (set in the console: a key, a certificate) also line by
@@ -89,15 +90,25 @@ function htmlForms(text: string): string[] {
   return [escape('&#34;', '&#39;'), escape('&quot;', '&#x27;'), escape('"', "'")];
 }
 
-/** Inside a JSON string, as JavaScript and as Python's json.dumps (non-ASCII escaped) write it. */
+/**
+ * Inside a JSON string, as JavaScript and as Python's json.dumps (non-ASCII
+ * escaped) write it; and inside a JSON document that is itself a JSON string
+ * (`json.dumps({"body": json.dumps({...})})`, an error quoting its event):
+ * escaped twice, each time by either. A value with nothing JSON escapes has
+ * the one form (usableSecrets drops the repeats), so only such values pay.
+ */
 function jsonForms(text: string): string[] {
-  const json = JSON.stringify(text).slice(1, -1);
-  const ascii = json.replace(
-    /[\u0080-\uffff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-  return [text, json, ascii];
+  const once = [jsonEscaped(text), asciiEscaped(jsonEscaped(text))];
+  const twice = once.flatMap((inner) => [jsonEscaped(inner), asciiEscaped(jsonEscaped(inner))]);
+  return [text, ...once, ...twice];
 }
+
+/** The inside of a JSON string holding `text`, as JSON.stringify writes it. */
+const jsonEscaped = (text: string) => JSON.stringify(text).slice(1, -1);
+
+/** `json` with its non-ASCII characters escaped too, as Python's json.dumps does by default (ensure_ascii). */
+const asciiEscaped = (json: string) =>
+  json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /** Percent-encoded (a URL's parts) and form-encoded (`+` for a blank, a few more characters encoded). */
 function urlForms(text: string): string[] {

@@ -122,6 +122,32 @@ describe('the forms a value is printed in', () => {
   const hidden = (environment: Record<string, string>, functionValues: string[] = []) =>
     secretValues({ ...base, environment }, {}, functionValues);
 
+  it.each([
+    // json.dumps({"body": json.dumps({"token": secret})}): both with Python's ensure_ascii.
+    ['Python, ensure_ascii both times', String.raw`{"body": "{\"token\": \"Pw\\\"7\\\\x-\\u00e9-9\"}"}`],
+    // The inner document with ensure_ascii=False, the outer with the default.
+    ['Python, ensure_ascii only outside', String.raw`{"body": "{\"token\": \"Pw\\\"7\\\\x-\u00e9-9\"}"}`],
+    // JSON.stringify({ body: JSON.stringify({ token: secret }) }), and json.dumps(..., ensure_ascii=False) twice.
+    ['JavaScript', String.raw`{"body": "{\"token\": \"Pw\\\"7\\\\x-é-9\"}"}`],
+  ])(
+    'escaped twice, a JSON document inside a JSON string (%s): a body or an event in a log line',
+    (_name, line) => {
+      const values = hidden({ API_TOKEN: 'Pw"7\\x-é-9' });
+      expect(redact(line, values)).toBe(String.raw`{"body": "{\"token\": \"***\"}"}`);
+    },
+  );
+
+  it('escaped twice with its control characters (a value of several lines) and a character outside the BMP', () => {
+    const secret = 'Key\tLine-1\nLine-2-\u{1F511}';
+    const values = hidden({ SIGNING_KEY: secret });
+    const twice = JSON.stringify({ event: JSON.stringify({ key: secret }) });
+    const ascii = (json: string) =>
+      json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const pythonTwice = ascii(JSON.stringify({ event: ascii(JSON.stringify({ key: secret })) }));
+    expect(redact(twice, values)).toBe(String.raw`{"event":"{\"key\":\"***\"}"}`);
+    expect(redact(pythonTwice, values)).toBe(String.raw`{"event":"{\"key\":\"***\"}"}`);
+  });
+
   it("each line of a multi-line value (set in the console) alone: CloudWatch and the local runtime log a value's lines apart", () => {
     const values = hidden({}, ['first-line-K7q2\r\nsecond-line-P9w4\n}']);
     // One CloudWatch event per line; the local runtime puts its timestamp before each.
