@@ -4,8 +4,10 @@ import { callAws, findAws, hasErrorName } from '../../../aws/aws-call.js';
 import { defaultLogGroup, logGroupArn } from '../../../resources/logs/function-logs.js';
 import { tagMismatch, type StageOwner } from '../../../resources/stage/tag-guard.js';
 import { openAwsSession, type AwsSession } from '../../../pipelines/aws-session.js';
-import type { CliCommand } from '../command.js';
+import type { CliCommand, CommandContext } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
+import { secretValues } from '../../../settings/secret-values.js';
+import { lineRedactor } from '../../../util/redact.js';
 import { stagePlan } from './stage-plan.js';
 
 /** Duration like 30s, 10m, 2h, 1d, in ms. */
@@ -70,13 +72,21 @@ export class SeenEvents {
  * names `YYYY/MM/DD/{function}[VERSION]id`. Its own group when the function
  * is gone (its logs stay). Refused when the function's tags say it is not
  * the stage's: `shop`'s stage admin-main and `shop-admin`'s stage main share
- * a name, and the other project's lines are not ours to print.
+ * a name, and the other project's lines are not ours to print. `values`: its
+ * environment values, which GetFunction returns with the tags (no other
+ * permission); undefined, with `unknown` saying why, when Lambda could not
+ * tell them.
  */
 async function functionLogs(
   session: AwsSession,
   owner: StageOwner,
   functionName: string,
-): Promise<{ logGroupName: string; ours: (stream: string | undefined) => boolean }> {
+): Promise<{
+  logGroupName: string;
+  ours: (stream: string | undefined) => boolean;
+  values?: string[];
+  unknown?: string;
+}> {
   const own = { logGroupName: defaultLogGroup(functionName), ours: () => true };
   const found = await findAws(
     session.awsDeps,
@@ -90,31 +100,69 @@ async function functionLogs(
     session.awsDeps.logger.warning(
       `Function ${functionName} does not exist (undeployed?): reading ${own.logGroupName}, which its tags cannot vouch for.`,
     );
-    return own;
+    return {
+      ...own,
+      unknown: `The environment values of function ${functionName} are unknown (the function does not exist)`,
+    };
   }
   const mismatch = tagMismatch(found.Tags, owner);
   if (mismatch)
     throw new Error(
       `function ${functionName} is not stage ${owner.stage} of ${owner.project}: ${mismatch}; logs reads only this project's stages (check --name and --stage).`,
     );
+  // Variables under a KMS key the caller may not use come back as an error instead.
+  const error = found.Configuration?.Environment?.Error;
+  const values = error
+    ? {
+        unknown: `Could not read the environment variables of function ${functionName} (${`${error.ErrorCode ?? ''}: ${error.Message ?? ''}`.replace(/^: |: $/, '')}; Lambda shows them to a caller with kms:Decrypt on the function's KMS key)`,
+      }
+    : { values: Object.values(found.Configuration?.Environment?.Variables ?? {}) };
   const group = found.Configuration?.LoggingConfig?.LogGroup;
-  if (!group || group === own.logGroupName) return own;
+  if (!group || group === own.logGroupName) return { ...own, ...values };
   const mark = `/${functionName}[`;
-  return { logGroupName: group, ours: (stream) => !!stream?.includes(mark) };
+  return { logGroupName: group, ours: (stream) => !!stream?.includes(mark), ...values };
+}
+
+/** The switch that prints the lines unmasked. */
+const SHOW_SECRETS = 'show-secrets';
+
+/**
+ * How each line is shown: masked as the action's reports mask the function's
+ * lines (its environment values in their printed forms, secret shapes, a PEM
+ * block over several lines) unless `show`. When the values are unknown, a
+ * warning says what is masked all the same.
+ */
+function lineShown(
+  ctx: Pick<CommandContext, 'flags' | 'logger'>,
+  found: { values?: string[]; unknown?: string },
+  secretsOf: (values: string[]) => string[],
+): (text: string) => string {
+  if (ctx.flags.own[SHOW_SECRETS] === 'true') return (text) => text;
+  if (!found.values)
+    ctx.logger.warning(
+      `${found.unknown}: only secret shapes are masked in the lines below, not its environment values (--${SHOW_SECRETS} prints the lines unmasked).`,
+    );
+  return lineRedactor(secretsOf(found.values ?? []));
 }
 
 export const logsCommand: CliCommand = {
   name: 'logs',
   summary: "show a stage's CloudWatch logs (--follow keeps tailing)",
-  usage: '--name NAME [--stage STAGE] [--since 10m] [--follow]',
+  usage: '--name NAME [--stage STAGE] [--since 10m] [--follow] [--show-secrets]',
   description:
-    "Prints the stage function's CloudWatch log events, oldest first; --follow keeps polling until Ctrl-C.",
+    "Prints the stage function's CloudWatch log events, oldest first; --follow keeps polling until Ctrl-C. " +
+    "The function's environment values and anything shaped like a credential are masked (***), as in the action's reports: the output of a CI job is public.",
   flags: [
     F.name,
     F.stage,
     F.awsRegion,
     { name: 'since', kind: 'value', arg: 'DURATION', help: 'how far back: 30s, 10m, 2h, 1d (default 10m)' },
     { name: 'follow', kind: 'switch', help: 'keep tailing until Ctrl-C' },
+    {
+      name: SHOW_SECRETS,
+      kind: 'switch',
+      help: "print the lines unmasked, the function's secret values too (at your own terminal, never in CI)",
+    },
   ],
   usesAws: true,
   async run(ctx) {
@@ -131,7 +179,8 @@ export const logsCommand: CliCommand = {
     const plan = stagePlan(ctx, settings, 'logs');
     const session = await openAwsSession(settings, plan, ctx.github, ctx.pipelineDeps());
     const owner = { project: settings.name, stage: plan.stage, repository: ctx.github.repository };
-    const { logGroupName, ours } = await functionLogs(session, owner, plan.functionName);
+    const { logGroupName, ours, ...environment } = await functionLogs(session, owner, plan.functionName);
+    const shown = lineShown(ctx, environment, (values) => secretValues(settings, plan, values));
     const firstStart = Date.now() - windowMs;
     let startTime = firstStart;
     let newest = firstStart;
@@ -178,7 +227,7 @@ export const logsCommand: CliCommand = {
           newest = Math.max(newest, event.timestamp ?? 0);
           const line = {
             time: new Date(event.timestamp ?? 0).toISOString(),
-            message: (event.message ?? '').trimEnd(),
+            message: shown((event.message ?? '').trimEnd()),
           };
           printed++;
           if (ctx.flags.json) events.push(line);
