@@ -7,6 +7,7 @@
  */
 import { basename } from 'node:path';
 import { Inputs } from '../settings/names.js';
+import { hasOption } from '../settings/pip-options.js';
 import { inputName, type Surface } from '../settings/surface.js';
 import { redact } from '../util/redact.js';
 import { normalize } from './lock-walk.js';
@@ -127,7 +128,7 @@ export function explainHashFailure(
   ];
   if (missing.length)
     what.push(
-      missingHashAdvice(names, { from, lock, relock, pipArgs }, userArgs.includes('--require-hashes')),
+      missingHashAdvice(names, { from, lock, relock, pipArgs }, hasOption(userArgs, '--require-hashes')),
     );
   if (!unpinned.length) return what.join('\n');
   if (lock === 'Pipfile.lock')

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { runtimeAssetsDir } from '../util/assets.js';
-import { optionValues, type LambdaPythonPlatform } from './python-platform.js';
+import { optionValues } from '../settings/pip-options.js';
+import type { LambdaPythonPlatform } from './python-platform.js';
 
 /** The script that runs pip with Lambda's markers: runtime/python/_lambda_deploy_pip.py. */
 export function pipBootstrapPath(): string {

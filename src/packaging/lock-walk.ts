@@ -5,6 +5,7 @@
  * several paths gets the OR of them, each path the AND of its edges'
  * markers; the markers stay strings for pip to evaluate.
  */
+import { parsePipArgs } from '../settings/pip-options.js';
 import type { LockIndex } from './lock-index.js';
 import { parseTomlSubset, TomlSubsetError } from './toml-subset.js';
 
@@ -134,47 +135,19 @@ export function sourceArchives(lines: readonly string[]): string[] {
 }
 
 /**
- * pip install's (and pip's general) options that take a value as the next
- * argument: what follows one of them is not a requirement.
- */
-const VALUE_OPTIONS = new Set([
-  ...[
-    '-r',
-    '--requirement',
-    '-c',
-    '--constraint',
-    '-e',
-    '--editable',
-    '-t',
-    '--target',
-    '--root',
-    '--prefix',
-  ],
-  ...['--platform', '--python-version', '--implementation', '--abi', '--src', '--upgrade-strategy'],
-  ...['-C', '--config-settings', '--global-option', '--build-option', '--install-option', '--group'],
-  ...['-i', '--index-url', '--extra-index-url', '-f', '--find-links', '--no-binary', '--only-binary'],
-  ...['--progress-bar', '--root-user-action', '--report', '--python', '--log', '--log-file', '--proxy'],
-  ...['--retries', '--timeout', '--exists-action', '--trusted-host', '--cert', '--client-cert'],
-  ...['--cache-dir', '--use-feature', '--use-deprecated', '--keyring-provider', '--resume-retries'],
-  ...['--default-timeout', '--local-log', '--pypi-url', '--source', '--source-dir', '--source-directory'],
-  ...['--build-constraint', '--uploaded-prior-to', '--all-releases', '--only-final'],
-]);
-
-/**
  * The first pip-args argument that adds requirements of its own (`-r
  * other.txt`, `-e ./lib`, or a requirement named among the options, as
  * `boto3-stubs`), as it is written: the lockfile has no hashes for them, so
- * pip in hash-checking mode would refuse them.
+ * pip in hash-checking mode would refuse them. Read as pip reads them: the
+ * value of an option (`--extra-index URL`) is none, `--req FILE` is `-r`.
  */
 export function addedRequirements(pipArgs: readonly string[] = []): string | undefined {
-  for (const [at, option] of pipArgs.entries()) {
-    if (/^(-r|-e|--requirement(=|$)|--editable(=|$))/.test(option))
-      return /^(-r|-e|--requirement|--editable)$/.test(option) && pipArgs[at + 1] !== undefined
-        ? `${option} ${pipArgs[at + 1]}`
-        : option;
-    if (!option.startsWith('-') && !VALUE_OPTIONS.has(pipArgs[at - 1] ?? '')) return option;
-  }
-  return undefined;
+  const { options, positional } = parsePipArgs(pipArgs);
+  const adding = [
+    ...options.filter((o) => o.names.includes('--requirement') || o.names.includes('--editable')),
+    ...positional.map(({ arg, at }) => ({ written: arg, at })),
+  ];
+  return adding.sort((a, b) => a.at - b.at)[0]?.written;
 }
 
 /**

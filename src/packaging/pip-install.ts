@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Architecture } from '../model/settings.js';
 import { Inputs } from '../settings/names.js';
 import { binaryOverride, packagesOf } from '../settings/pip-binary-options.js';
+import { optionValues, parsePipArgs } from '../settings/pip-options.js';
 import { settingOf, type Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
@@ -11,7 +12,7 @@ import { explainHashFailure } from './hash-failure.js';
 import { distInfoHeaders } from './installed-distributions.js';
 import { lambdaMarkerEnvironment, MARKERS_FALLBACK, pipBootstrapPath } from './lambda-markers.js';
 import { pythonExecutable, windowsStoreStub } from './python-command.js';
-import { lambdaPythonPlatform, optionValues, pipInstallArgs, wheelRunsOn } from './python-platform.js';
+import { lambdaPythonPlatform, pipInstallArgs, wheelRunsOn } from './python-platform.js';
 
 export type { CommandRunner, CommandResult } from './command-runner.js';
 export { createCommandRunner } from './command-runner.js';
@@ -44,12 +45,12 @@ function requirementsShown(options: PipInstallOptions): string {
   return options.lockfile ? `the packages ${options.lockfile} pins` : options.requirements;
 }
 
-/** The index pip used: `Looking in indexes:` in its output, else --index-url / -i, else PyPI. */
+/** The index pip used: `Looking in indexes:` in its output, else pip-args' --index-url, else PyPI. */
 function indexUrl(output: string, pipArgs: readonly string[]): string {
   const looked = /Looking in indexes:\s*(\S+)/.exec(output)?.[1];
   if (looked) return looked.replace(/\/\/[^/@\s]*@/, '//***@').replace(/,$/, '');
-  const at = pipArgs.findIndex((a) => a === '--index-url' || a === '-i');
-  const given = at >= 0 ? pipArgs[at + 1] : pipArgs.find((a) => a.startsWith('--index-url='))?.slice(12);
+  // pip takes the last one given, abbreviated too (`--index=URL`, `-iURL`).
+  const given = optionValues(pipArgs, '--index-url').at(-1);
   return given ? given.replace(/\/\/[^/@\s]*@/, '//***@') : 'https://pypi.org/simple';
 }
 
@@ -223,8 +224,10 @@ async function sourceBuildOption(file: string, seen = new Set<string>()): Promis
       .filter(Boolean);
     const override = binaryOverride(tokens);
     if (override) return `${file} line ${i + 1}: ${override}`;
-    const include = /^(-r|-c|--requirement|--constraint)(?:=|$)/.exec(tokens[0] ?? '');
-    const included = include && (tokens[0]!.includes('=') ? tokens[0]!.split('=')[1] : tokens[1]);
+    // `-r FILE`, `--requirement=FILE`, `--requirem FILE` (pip takes a unique prefix): read as pip reads them.
+    const included = parsePipArgs(tokens).options.find(
+      (o) => o.names.includes('--requirement') || o.names.includes('--constraint'),
+    )?.value;
     if (included && !/^[a-z]+:\/\//i.test(included)) {
       const found = await sourceBuildOption(resolve(dirname(file), included), seen);
       if (found) return found;

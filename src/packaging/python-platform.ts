@@ -1,5 +1,6 @@
 import type { Architecture } from '../model/settings.js';
 import { binaryOverride, packagesOf } from '../settings/pip-binary-options.js';
+import { hasOption, placementOverride, withoutOption } from '../settings/pip-options.js';
 import { lambdaOs } from './lambda-os.js';
 
 /**
@@ -77,30 +78,8 @@ export function wheelRunsOn(
   return wheelPlatforms(tags).some((p) => accepted.has(p));
 }
 
-/** The values of an option in pip arguments: `--option value` and `--option=value`. */
-export function optionValues(args: readonly string[], option: string): string[] {
-  return args.flatMap((a, i) =>
-    a === option
-      ? args[i + 1] === undefined
-        ? []
-        : [args[i + 1]!]
-      : a.startsWith(`${option}=`)
-        ? [a.slice(option.length + 1)]
-        : [],
-  );
-}
-
 /** Options that choose the target platform; when pip-args sets one itself, ours are left out. */
 const PLATFORM_OPTIONS = ['--platform', '--python-version', '--implementation', '--abi'];
-
-function hasOption(args: readonly string[], option: string): boolean {
-  return args.some((a) => a === option || a.startsWith(`${option}=`));
-}
-
-/** `args` without their --only-binary options: ours (`:all:`) covers them, and pip refuses a narrower one next to --platform. */
-function withoutOnlyBinary(args: readonly string[]): string[] {
-  return args.filter((a, i) => !a.startsWith('--only-binary') && args[i - 1] !== '--only-binary');
-}
 
 /**
  * The full `pip install` argument list (after `python -m pip`) that installs
@@ -118,6 +97,7 @@ export function pipInstallArgs(options: {
 }): string[] {
   const platform = lambdaPythonPlatform(options.runtime, options.architecture);
   const user = options.pipArgs ?? [];
+  // Read as pip reads them: `--plat X` is --platform (pip-options.ts).
   const platformArgs = PLATFORM_OPTIONS.some((o) => hasOption(user, o))
     ? []
     : [
@@ -131,6 +111,11 @@ export function pipInstallArgs(options: {
   if (override)
     throw new Error(
       `pip-args: ${override} would let pip build ${packagesOf(override.split(' ')[1]!)} from source on this machine, for its platform rather than Lambda's; leave it out: lambda-deploy installs every package as a wheel for Lambda's platform.`,
+    );
+  const placement = placementOverride(user);
+  if (placement)
+    throw new Error(
+      `pip-args: ${placement} would make pip install the packages elsewhere than the package lambda-deploy builds (its --target); leave it out.`,
     );
   return [
     'install',
@@ -147,6 +132,7 @@ export function pipInstallArgs(options: {
     '--no-input',
     '--progress-bar',
     'off',
-    ...withoutOnlyBinary(user),
+    // Theirs go: ours (`:all:`) covers them, and pip refuses a narrower one next to --platform.
+    ...withoutOption(user, '--only-binary'),
   ];
 }

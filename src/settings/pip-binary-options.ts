@@ -4,6 +4,7 @@
  * (pip-args is refused before anything runs) and pip-install.ts (the
  * requirements file, before pip runs).
  */
+import { parsePipArgs } from './pip-options.js';
 
 /** The packages a --no-binary/--only-binary value names, in words. */
 export function packagesOf(value: string): string {
@@ -22,10 +23,11 @@ export function packagesOf(value: string): string {
  * packages only repeats ours.
  */
 export function binaryOverride(args: readonly string[]): string | undefined {
-  for (const [i, a] of args.entries()) {
-    const option = ['--no-binary', '--only-binary'].find((o) => a === o || a.startsWith(`${o}=`));
+  // Read as pip reads them: `--no-bi=:all:` is --no-binary (see pip-options.ts).
+  for (const found of parsePipArgs(args).options) {
+    const option = ['--no-binary', '--only-binary'].find((o) => found.names.includes(o));
     if (!option) continue;
-    const value = a === option ? (args[i + 1] ?? '') : a.slice(option.length + 1);
+    const value = found.value ?? '';
     const lastNone = value.split(',').lastIndexOf(':none:');
     // pip reads the list in order: `:all:` after `:none:` undoes it.
     const builds =

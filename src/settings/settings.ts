@@ -13,6 +13,7 @@ import type {
 } from '../model/settings.js';
 import { branchStage } from '../model/stage-name.js';
 import { binaryOverride } from './pip-binary-options.js';
+import { placementOverride } from './pip-options.js';
 import { isInside } from '../util/paths.js';
 import { enclosingRepository } from '../util/repository-root.js';
 import { homedir } from 'node:os';
@@ -427,6 +428,13 @@ function readDependencies(
     r.bad(
       Inputs.PipArgs,
       `no ${override}: lambda-deploy installs every package as a wheel for Lambda's platform (--only-binary=:all:); a source build is compiled for the machine pip runs on, and fails to import on Lambda`,
+      redact(r.value(Inputs.PipArgs)),
+    );
+  const placement = placementOverride(pipArgs);
+  if (placement)
+    r.bad(
+      Inputs.PipArgs,
+      `no ${placement}: lambda-deploy installs the packages into the package it builds (--target)`,
       redact(r.value(Inputs.PipArgs)),
     );
   let packageCache: string | undefined;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { explainHashFailure } from '../../src/packaging/hash-failure.js';
 import { explainPipFailure, pipInstall, PipInstallError } from '../../src/packaging/pip-install.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { tempDir } from './helpers.js';
@@ -144,5 +145,21 @@ describe('pip in hash-checking mode (--platform, --only-binary=:all:, --target)'
     });
     expect(message).toContain('/r.txt has none for linuxonly (needed by toplib==1.0.0)');
     expect(message).toContain('pip-compile --generate-hashes');
+  });
+});
+
+describe('explainHashFailure', () => {
+  it('reads --require-hashes in pip-args abbreviated as pip allows (--require-h)', () => {
+    const output = [
+      'ERROR: Hashes are required in --require-hashes mode, but they are missing from some requirements. Here is a list of those requirements along with the hashes their downloaded archives actually had. You can add lines like these to your requirements files to prevent tampering.',
+      '    toplib==1.0.0 --hash=sha256:aaaa',
+      '',
+    ].join('\n');
+    const message = explainHashFailure(output, {
+      requirements: '/t/requirements.txt',
+      lockfile: '/app/poetry.lock',
+      pipArgs: ['--require-h'],
+    });
+    expect(message).toContain('--require-hashes in pip-args asks for hashes on every requirement');
   });
 });

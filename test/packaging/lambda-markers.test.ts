@@ -32,6 +32,8 @@ describe('lambdaMarkerEnvironment', () => {
       python_version: '3.12',
     });
     expect(markers(['--python-version=3.12.7'])).toMatchObject({ python_full_version: '3.12.7' });
+    // Abbreviated, as pip takes it.
+    expect(markers(['--python-vers', '3.12.5'])).toMatchObject({ python_full_version: '3.12.5' });
     // Another minor, or no patch: the function still runs on python3.12.
     expect(markers(['--python-version', '3.11.2'])).toMatchObject({
       python_full_version: '3.12.0',

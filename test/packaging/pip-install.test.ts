@@ -182,6 +182,16 @@ describe('pipInstall with a stand-in pip', () => {
     expect(unreachable).not.toContain('s3cret');
     expect(unreachable).not.toMatch(/No compatible wheel/);
 
+    // No `Looking in indexes:` line: the index pip-args names, abbreviated as pip allows, its token hidden.
+    const named = explainPipFailure(offline.split('\n').slice(1).join('\n'), {
+      ...options,
+      pipArgs: ['--no-deps', '--index=https://Tok3nAsUser1234@pypi.example.com/simple'],
+    });
+    expect(named).toMatch(
+      /^Could not reach the package index https:\/\/\*\*\*@pypi\.example\.com\/simple to install/,
+    );
+    expect(named).not.toContain('Tok3nAsUser1234');
+
     const noWheel = explainPipFailure(offline.split('\n').slice(2).join('\n'), options);
     expect(noWheel).toMatch(/^No compatible wheel: pip found no installable wheel for "flask>=2\.2"/);
     expect(noWheel).toContain('a runtime (or architecture) whose wheels exist');
@@ -460,6 +470,27 @@ describe('pipInstall with the real pip (local wheels only)', () => {
     );
     await expect(attempt).rejects.toThrow(
       `${included} line 2: --no-binary greetlib lets pip build greetlib from source on this machine`,
+    );
+    expect(readdirSync(target)).toEqual([]);
+  });
+
+  it('the same abbreviated as pip takes it in a requirements file (--requirem=FILE, --no-bin), refused before pip runs', async () => {
+    const target = join(root, 'no-bin-target');
+    mkdirSync(target);
+    const included = requirements('no-bin-included.txt', '--no-bin greetlib\n');
+    const logger = new RecordingLogger();
+    const attempt = pipInstall(
+      {
+        requirements: requirements('no-bin.txt', `greetlib==1.2.0\n--requirem=${included}\n`),
+        targetDir: target,
+        runtime: 'python3.12',
+        architecture: 'x86_64',
+        pipArgs: ['--no-index', '--find-links', wheels],
+      },
+      { logger, runner: createCommandRunner(logger) },
+    );
+    await expect(attempt).rejects.toThrow(
+      `${included} line 1: --no-binary greetlib lets pip build greetlib from source on this machine`,
     );
     expect(readdirSync(target)).toEqual([]);
   });

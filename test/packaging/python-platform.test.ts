@@ -1,12 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { PYTHON_RUNTIMES } from '../../src/settings/settings.js';
 import { binaryOverride } from '../../src/settings/pip-binary-options.js';
-import {
-  lambdaPythonPlatform,
-  optionValues,
-  pipInstallArgs,
-  wheelRunsOn,
-} from '../../src/packaging/python-platform.js';
+import { optionValues } from '../../src/settings/pip-options.js';
+import { lambdaPythonPlatform, pipInstallArgs, wheelRunsOn } from '../../src/packaging/python-platform.js';
 
 describe('lambdaPythonPlatform', () => {
   const cases: [string, 'x86_64' | 'arm64', string, number, string, string][] = [
@@ -82,6 +78,14 @@ describe('pipInstallArgs', () => {
     ['--only-binary numpy given: ours kept, theirs dropped', ['--only-binary', 'numpy'], 'numpy', false],
     ['--only-binary=numpy given: ours kept', ['--only-binary=numpy'], '--only-binary=:all:', true],
     ['unrelated args keep ours', ['--no-index', '--find-links', '/w'], '--platform', true],
+    // pip takes a unique prefix of a long option for it.
+    [
+      '--plat given (abbreviated): ours dropped',
+      ['--plat', 'manylinux_2_28_x86_64'],
+      '--implementation',
+      false,
+    ],
+    ['--only-bin numpy given (abbreviated): theirs dropped', ['--only-bin', 'numpy'], 'numpy', false],
   ];
   it.each(overrides)('%s', (_what, pipArgs, option, present) => {
     expect(pipInstallArgs({ ...base, pipArgs }).includes(option)).toBe(present);
@@ -135,9 +139,26 @@ describe('binaryOverride', () => {
     [['--no-binary=:all:'], '--no-binary :all:'],
     [['--only-binary', ':none:'], '--only-binary :none:'],
     [['--only-binary', ':all:,:none:'], '--only-binary :all:,:none:'],
+    // Abbreviated, as pip takes them: read as the option pip reads.
+    [['--no-bi=:all:'], '--no-binary :all:'],
+    [['--no-bin', 'psycopg2'], '--no-binary psycopg2'],
+    [['--only-b', ':none:'], '--only-binary :none:'],
+    [['--only-bin=:none:', '--pre'], '--only-binary :none:'],
   ];
   it.each(cases)('%j: %s', (args, found) => {
     expect(binaryOverride(args)).toBe(found);
+  });
+
+  it.each([
+    [['--target', '/elsewhere'], '--target /elsewhere'],
+    [['--targ=/elsewhere'], '--target /elsewhere'],
+    [['-Ut', '/elsewhere'], '--target /elsewhere'],
+    [['--prefi', '/usr/local'], '--prefix /usr/local'],
+    [['--user'], '--user'],
+  ])('pipInstallArgs refuses %j, which would install elsewhere than the package', (pipArgs, shown) => {
+    expect(() => pipInstallArgs({ ...base, pipArgs })).toThrow(
+      `pip-args: ${shown} would make pip install the packages elsewhere than the package lambda-deploy builds (its --target); leave it out.`,
+    );
   });
 
   it('pipInstallArgs refuses what would let pip build from source, naming it', () => {

@@ -411,6 +411,13 @@ describe('hashChecked', () => {
         ...['--only-final', 'x'],
       ]),
     ).toBe(undefined);
+    // Abbreviated as pip takes them: the value after --extra-index is no requirement; --req adds a file.
+    expect(addedRequirements(['--extra-index', 'https://e/simple', '--trusted', 'e', '--find', 'w'])).toBe(
+      undefined,
+    );
+    expect(addedRequirements(['--no-index', '--req', 'other.txt'])).toBe('--req other.txt');
+    expect(addedRequirements(['--edit=./lib'])).toBe('--edit=./lib');
+    expect(addedRequirements(['-qr', 'other.txt'])).toBe('-qr other.txt');
     expect(hashChecked([`a==1 ${hash}`], '-r other.txt')).toEqual({
       requirements: ['a==1'],
       unhashed: '-r other.txt',

@@ -91,6 +91,15 @@ describe('secretValues', () => {
     ).toBe('GET https://x.example/health?key=***&format=json&v=2 answered 500');
   });
 
+  it.each([
+    [['--extra-index=https://ci:Idx-pass-2024@pypi.example.com/simple'], 'Idx-pass-2024'],
+    [['--extra-index', 'https://ci:Idx-pass-2024@pypi.example.com/simple'], 'Idx-pass-2024'],
+    [['--index=https://Tok3nAsUser1234@pypi.example.com/simple'], 'Tok3nAsUser1234'],
+    [['--find', 'https://Tok3nAsUser1234:@pypi.example.com/links'], 'Tok3nAsUser1234'],
+  ])('a credential in pip-args %j, an option abbreviated as pip allows', (pipArgs, secret) => {
+    expect(secretValues({ ...base, environment: {}, pipArgs })).toContain(secret);
+  });
+
   it('the user of a pip-args URL with a password is a name, not hidden', () => {
     const values = secretValues({
       ...base,

@@ -230,6 +230,16 @@ describe('readSettings', () => {
       { 'pip-args': '--index-url https://pypi.example/simple --no-binary psycopg2' },
       /^pip-args: "--index-url https:\/\/pypi.example\/simple --no-binary psycopg2" is not valid; expected no --no-binary psycopg2: lambda-deploy installs every package as a wheel for Lambda's platform \(--only-binary=:all:\); a source build is compiled for the machine pip runs on, and fails to import on Lambda\.$/,
     ],
+    [
+      'pip-args that let pip build from source, abbreviated as pip allows',
+      { 'pip-args': '--no-bi=:all:' },
+      /^pip-args: "--no-bi=:all:" is not valid; expected no --no-binary :all:: lambda-deploy installs every package as a wheel/,
+    ],
+    [
+      'pip-args that choose where pip installs, abbreviated',
+      { 'pip-args': '--extra-index=https://ci:Idx-pass-2024@pypi.example/simple --targ /tmp/elsewhere' },
+      /^pip-args: "--extra-index=https:\/\/ci:\*\*\*@pypi.example\/simple --targ \/tmp\/elsewhere" is not valid; expected no --target \/tmp\/elsewhere: lambda-deploy installs the packages into the package it builds \(--target\)\.$/,
+    ],
     ['unknown architecture', { architecture: 'arm' }, /^architecture: "arm".*x86_64, arm64/],
     ['unknown gateway', { gateway: 'alb' }, /^gateway: "alb".*http-api, rest-api, function-url, none/],
     [
