@@ -290,28 +290,30 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
   const ours = { [`aws:ResourceTag/${TagKeys.Name}`]: project };
   const statements: PolicyStatement[] = [];
 
-  statements.push({ Sid: 'WhoAmI', Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' });
-  // Undeploy and prune find a stage's resources by tag and by name: list calls with no resource.
+  // Calls with no resource, in one statement (IAM's size limit): who the role is, and the list calls
+  // with which undeploy and prune find a stage's resources by tag and by name.
   statements.push({
-    Sid: 'FindStageResources',
+    Sid: 'NoResource',
     Effect: 'Allow',
-    Action: ['tag:GetResources', 'events:ListRules'],
+    Action: ['sts:GetCallerIdentity', 'tag:GetResources', 'events:ListRules'],
     Resource: '*',
   });
-  // Listing /apikeys cannot be limited to the project and, with includeValues, shows every
-  // key's value in the region: production may (it finds keys by name), a preview may not
-  // (it finds its key through its usage plan's links, see src/resources/front-door/rest-api-keys.ts).
+  // Listing the region's front doors and log groups; the artifact bucket and the execution roles
+  // join them (unconditionalGrants). Listing /apikeys cannot be limited to the project and, with
+  // includeValues, shows every key's value in the region: production may (it finds keys by name),
+  // a preview may not (it finds its key through its usage plan's links, see
+  // src/resources/front-door/rest-api-keys.ts).
   statements.push({
-    Sid: 'ListFrontDoors',
+    Sid: UNCONDITIONAL,
     Effect: 'Allow',
-    Action: 'apigateway:GET',
-    Resource: [`${api}/apis`, `${api}/restapis`, `${api}/usageplans`, ...(preview ? [] : [`${api}/apikeys`])],
-  });
-  statements.push({
-    Sid: 'ListLogGroups',
-    Effect: 'Allow',
-    Action: 'logs:DescribeLogGroups',
-    Resource: `arn:${a}:logs:${region}:${accountId}:log-group:*`,
+    Action: ['apigateway:GET', 'logs:DescribeLogGroups'],
+    Resource: [
+      `${api}/apis`,
+      `${api}/restapis`,
+      `${api}/usageplans`,
+      ...(preview ? [] : [`${api}/apikeys`]),
+      `arn:${a}:logs:${region}:${accountId}:log-group:*`,
+    ],
   });
 
   const functionActions = [...FUNCTION_ACTIONS];
@@ -414,7 +416,38 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
 
   statements.push(...ownershipDenies(options, DENY_PARTITION));
   if (preview) statements.push(...previewDenies(options, DENY_PARTITION));
-  return policy(statements);
+  return policy(unconditionalGrants(statements, ['ArtifactBucket', 'ExecutionRole', 'ExecutionRoles']));
+}
+
+const UNCONDITIONAL = 'Unconditional';
+
+/**
+ * Folds the Allow statements named (no Condition) into the Unconditional one: one statement instead of
+ * several keeps the preview role's policy under IAM's size limit with 14 protected stages. It grants
+ * nothing more: IAM checks an action only on its own service's resources, and no service's actions
+ * meet another statement's resources of the same service (checked here, so a later edit cannot
+ * make a cross product within one service: ListBucket on the artifacts, TagRole on the boundary).
+ */
+function unconditionalGrants(statements: PolicyStatement[], sids: readonly string[]): PolicyStatement[] {
+  const into = statements.find((s) => s.Sid === UNCONDITIONAL)!;
+  const folded = statements.filter((s) => s.Sid !== undefined && sids.includes(s.Sid));
+  const services = (s: PolicyStatement) => new Set([s.Action ?? []].flat().map((a) => a.split(':')[0]));
+  const seen = services(into);
+  for (const s of folded) {
+    const own = services(s);
+    if (
+      s.Effect !== 'Allow' ||
+      s.Condition ||
+      s.NotAction ||
+      s.NotResource ||
+      [...own].some((x) => seen.has(x))
+    )
+      throw new Error(`Statement ${s.Sid} cannot join ${UNCONDITIONAL}: it would grant more than it did.`);
+    own.forEach((x) => seen.add(x));
+    into.Action = [[into.Action ?? []].flat(), [s.Action ?? []].flat()].flat();
+    into.Resource = [[into.Resource ?? []].flat(), [s.Resource ?? []].flat()].flat();
+  }
+  return statements.filter((s) => !folded.includes(s));
 }
 
 function artifactStatements(options: DeployPolicyOptions, p: string): PolicyStatement[] {

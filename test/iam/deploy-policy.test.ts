@@ -40,7 +40,8 @@ describe('deployRolePolicy', () => {
     const shared = [
       'ProjectFunctions',
       'CreateAsOurs',
-      'ArtifactBucket',
+      'Unconditional',
+      'NoResource',
       'Artifacts',
       'PassExecutionRole',
       'FrontDoors',
@@ -50,9 +51,8 @@ describe('deployRolePolicy', () => {
     ];
     const own =
       role === 'production'
-        ? ['ExecutionRoles', 'ExecutionRoleUnderBoundary', 'KeepTheBoundary']
+        ? ['ExecutionRoleUnderBoundary', 'KeepTheBoundary']
         : [
-            'ExecutionRole',
             'ProtectedStages',
             'ProtectedStageTags',
             'NoProtectedStageTags',

@@ -60,6 +60,16 @@ describe('documentSizeProblems', () => {
     },
   );
 
+  // The README promises 14 in GovCloud and China too.
+  it.each([
+    ['aws', 'ap-southeast-2'],
+    ['aws-us-gov', 'us-gov-west-1'],
+    ['aws-cn', 'cn-northwest-1'],
+  ] as const)('%s (%s): 14 protected stages fit the preview deploy role', (partition, region) => {
+    const ok: SetupConfig = { ...base, region, partition, protectedStages: stages(14) };
+    expect(documentSizeProblems(setupDocuments(ok), ok)).toEqual([]);
+  });
+
   it('too many protected stages: the preview deploy role, led by the input to change', () => {
     const ok = { ...base, protectedStages: stages(14) };
     expect(policySize(setupDocuments(ok).deployRoles.preview.policy)).toBeLessThanOrEqual(10_240);
