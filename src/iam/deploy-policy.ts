@@ -43,6 +43,9 @@
  *   `iam:PermissionsBoundary`, which is how the production role may write its
  *   execution role's policy only while that role keeps the boundary.
  * - `tag:GetResources`, `sts:GetCallerIdentity`: no resource-level permissions.
+ * - Lambda AddPermission: `lambda:Principal` and the function URL's
+ *   `lambda:FunctionUrlAuthType` / `lambda:InvokedViaFunctionUrl`, not the
+ *   action the statement grants nor its SourceArn (ourInvokersOnly).
  *
  * A resource that does not exist yet has no tags, so the Allow statements on
  * Lambda, Logs and EventBridge use `...IfExists` (the names already keep them
@@ -670,7 +673,12 @@ function noOtherOwnerTag(sid: string, key: string, allowed: string[]): PolicySta
 function previewDenies(options: DeployPolicyOptions, p: string): PolicyStatement[] {
   const { project } = options;
   const stages = protectedStagesOf(options);
-  const always = [untaggedFunctions(project, p), onlyOurTagKeys(), ...noApiReimport(options, p)];
+  const always = [
+    untaggedFunctions(project, p),
+    onlyOurTagKeys(),
+    ...noApiReimport(options, p),
+    ourInvokersOnly(options),
+  ];
   if (!stages.length) return [...always, ...iamDenies(options, p)];
   const named = stages.map((s) => stageArns(p, project, s));
   const stageTag = `aws:ResourceTag/${TagKeys.Stage}`;
@@ -789,6 +797,53 @@ function onlyOurTagKeys(): PolicyStatement {
 }
 
 /**
+ * Whom a preview may let invoke its functions: only whom the deploy itself
+ * lets in, API Gateway (http-api.ts, rest-api.ts: with the API as SourceArn,
+ * which IAM cannot see) and the function URL's two public statements
+ * (function-url.ts: `*` for lambda:InvokeFunctionUrl with auth type NONE, and
+ * `*` for lambda:InvokeFunction only through the URL). A statement granted to
+ * another account, a service or everyone would outlive the pull request: a
+ * production run that later deploys the stage only warns about it.
+ *
+ * AddPermission's request keys (Service Authorization Reference, checked by
+ * test/iam/sar-model.test.ts): `lambda:Principal` (the request always names
+ * one) and `lambda:FunctionUrlAuthType` in the action's list, and
+ * `lambda:InvokedViaFunctionUrl` (Bool), whose own entry says "Available during
+ * AddPermission operation"; the URL's keys are there only when the request
+ * sends them. A negated operator, and any `...IfExists`, is true on an absent
+ * key, so the Deny fires on every request that names another principal than
+ * API Gateway unless it carries auth type NONE or InvokedViaFunctionUrl true:
+ * no principal key, no URL key, InvokedViaFunctionUrl false, auth type
+ * AWS_IAM are all denied. Should AWS ever leave InvokedViaFunctionUrl out of
+ * the request, the URL's second statement is refused (the deploy stops,
+ * naming lambda:AddPermission), never another principal let in. Another
+ * principal in the URL's two shapes gets no more than `*` gets there. IAM
+ * sees neither the statement's action nor its SourceArn.
+ */
+function ourInvokersOnly(options: DeployPolicyOptions): PolicyStatement {
+  const gateway = options.gateway;
+  const api = ['all', 'http-api', 'rest-api'].includes(gateway);
+  const url = gateway === 'all' || gateway === 'function-url';
+  const notUrl = {
+    StringNotEqualsIfExists: { 'lambda:FunctionUrlAuthType': 'NONE' },
+    BoolIfExists: { 'lambda:InvokedViaFunctionUrl': 'false' },
+  };
+  return {
+    Sid: 'Invokers',
+    Effect: 'Deny',
+    Action: 'lambda:AddPermission',
+    Resource: '*',
+    // No front door (gateway none): no permission at all.
+    ...((api || url) && {
+      Condition: {
+        ...(api && { StringNotEquals: { 'lambda:Principal': 'apigateway.amazonaws.com' } }),
+        ...(url && notUrl),
+      },
+    }),
+  };
+}
+
+/**
  * ReimportApi (PUT /apis/{id}, the only PUT of HTTP APIs but ImportApi's on /apis) replaces an API
  * with an OpenAPI document whose root `tags` (x-amazon-apigateway-tag-value) become the API's tags,
  * out of IAM's sight: no aws:RequestTag or aws:TagKeys comes from a body, so neither
@@ -844,6 +899,10 @@ export function deployPolicyNotes(options: DeployPolicyOptions): string[] {
     notes.push(
       `Preview role: denied every write to the stages ${protectedStagesOf(options).join(', ')} and every IAM write, ` +
         `and every read or write of a function or EventBridge rule named ${options.project}-*, or log group /aws/lambda/${options.project}-*, without the ${TagKeys.Name} tag (one made by hand or by another tool, or a log group Lambda made for a stage deployed before lambda-deploy tagged them).`,
+    );
+  if (options.role === 'preview')
+    notes.push(
+      "Preview role: lambda:AddPermission only for API Gateway and the function URL's public statements (what the deploy grants): a pull request cannot let another account, another AWS service or everyone invoke or read a function. Triggers you add yourself (S3, SNS, EventBridge) are for the production role.",
     );
   if (options.role === 'preview' && options.provisionedConcurrency)
     notes.push(

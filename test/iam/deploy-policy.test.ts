@@ -53,6 +53,7 @@ describe('deployRolePolicy', () => {
       role === 'production'
         ? ['ExecutionRoleUnderBoundary', 'KeepTheBoundary']
         : [
+            'Invokers',
             'ProtectedStages',
             'ProtectedStageTags',
             'NoProtectedStageTags',

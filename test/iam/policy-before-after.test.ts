@@ -188,8 +188,9 @@ function representatives(actions: readonly string[], docs: readonly PolicyDocume
 /**
  * What the roles lost on purpose since: the preview's PUT on its own HTTP APIs (ReimportApi, which
  * lambda-deploy never calls; an OpenAPI body's tags are tags IAM never sees, test/iam/two-roles.test.ts),
- * and either role's requests that send another project's name or another repository
- * (test/iam/other-owner-tags.test.ts).
+ * either role's requests that send another project's name or another repository
+ * (test/iam/other-owner-tags.test.ts), and the preview's AddPermission for any principal but the
+ * deploy's own (these contexts name none; test/iam/preview-invokers.test.ts has those).
  */
 function stoppedOnPurpose(
   o: DeployPolicyOptions,
@@ -207,7 +208,8 @@ function stoppedOnPurpose(
       ![o.repository, ''].includes(repository as string)) ||
     (o.role === 'preview' &&
       action === 'apigateway:PUT' &&
-      resource.startsWith(`arn:${p}:apigateway:${o.region}::/apis/`))
+      resource.startsWith(`arn:${p}:apigateway:${o.region}::/apis/`)) ||
+    (o.role === 'preview' && action === 'lambda:AddPermission' && context['lambda:Principal'] === undefined)
   );
 }
 

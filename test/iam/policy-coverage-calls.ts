@@ -197,6 +197,14 @@ export function stageCalls(stage: string) {
         Action: 'lambda:InvokeFunctionUrl',
         FunctionUrlAuthType: 'NONE',
       }),
+      // New URLs need lambda:InvokeFunction too, only through the URL (since October 2025).
+      c('lambda', 'AddPermission', {
+        FunctionName: FUNCTION,
+        Qualifier: 'live',
+        Principal: '*',
+        Action: 'lambda:InvokeFunction',
+        InvokedViaFunctionUrl: true,
+      }),
     ],
     none: [c('lambda', 'Invoke', { FunctionName: FUNCTION, Qualifier: 'live' })],
   };

