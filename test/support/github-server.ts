@@ -1,7 +1,8 @@
 /**
  * A stand-in for the GitHub REST API on 127.0.0.1: branches in pages, pull
  * requests by number, the (public) repository with its ids, and its
- * deployment environments with their branch policies.
+ * deployment environments with their branch policies, and its branches'
+ * protection (classic and rulesets).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +27,16 @@ export interface GitHubServerState {
   environments?: Record<string, FakeEnvironment>;
   /** Answer every environment request with this status (401 bad token, 403 token without actions:read). */
   environmentsStatus?: number;
+  /**
+   * Branch protection, answered at /repos/{o}/{r}/branches/{name} (404 for a
+   * branch not listed) and /repos/{o}/{r}/rules/branches/{name} (the rule
+   * types of rulesets that would apply, whether or not the branch exists):
+   * public, read without a token.
+   */
+  protection?: {
+    branches: Record<string, { protected: boolean }>;
+    rules?: Record<string, string[]>;
+  };
 }
 
 export interface FakeEnvironment {
@@ -93,6 +104,19 @@ export async function startGitHubServer(init: Partial<GitHubServerState> = {}): 
         total_count: all.length,
         branch_policies: all.slice((page - 1) * perPage, page * perPage),
       });
+    }
+    const branchOrRules = new RegExp(`^${prefix}/(rules/)?branches/([^/]+)$`).exec(url.pathname);
+    if (state.protection && branchOrRules) {
+      const name = decodeURIComponent(branchOrRules[2]!);
+      if (branchOrRules[1])
+        return json(
+          200,
+          (state.protection.rules?.[name] ?? []).map((type) => ({ type, ruleset_source_type: 'Repository' })),
+        );
+      const branch = state.protection.branches[name];
+      return branch
+        ? json(200, { name, commit: { sha: '0'.repeat(40) }, protected: branch.protected })
+        : json(404, { message: 'Branch not found' });
     }
     if (!authorized) return json(401, { message: 'Bad credentials' });
     if (url.pathname === `${prefix}/branches`) {

@@ -592,12 +592,14 @@ describe('lambda-stage-deploy CLI', () => {
           branch_policies: [{ name: 'main' }],
         },
       },
+      // And the protected branches whose pushes it trusts (setup/github-branches.ts).
+      protection: { branches: { main: { protected: true }, master: { protected: true } } },
     });
     const apiUrl = github.url;
     const asked = () =>
       github.state.requests
         .map((r) => `${r.path} ${r.authorization}`)
-        .filter((r) => !r.includes('/environments/'));
+        .filter((r) => !r.includes('/environments/') && !r.includes('/branches/'));
     try {
       io = testIo({ ...env, GITHUB_API_URL: apiUrl, GH_TOKEN: 'gho_reader' }, fetch);
       const argv = ['policy', '--name=shop', '--account=123456789012', '--repository=Octo/Shop'];

@@ -24,6 +24,7 @@ async function withGitHub(environments: GitHubServerState['environments'], argv:
     repository: 'octo/shop',
     ids: { owner: 1342004, repository: 987654321 },
     environments,
+    protection: { branches: { main: { protected: true }, master: { protected: true } } },
   });
   try {
     const io = testIo({ ...env, GITHUB_API_URL: github.url }, fetch);

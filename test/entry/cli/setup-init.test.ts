@@ -166,11 +166,17 @@ describe('lambda-deploy setup', () => {
 
   describe('the GitHub environments the production role trusts', () => {
     const offline = ['--cloudformation', '--account=123456789012'];
-    async function withGitHub(environments: GitHubServerState['environments'], argv: string[]) {
+    const bothProtected = { branches: { main: { protected: true }, master: { protected: true } } };
+    async function withGitHub(
+      environments: GitHubServerState['environments'],
+      argv: string[],
+      protection: GitHubServerState['protection'] = bothProtected,
+    ) {
       const github = await startGitHubServer({
         repository: 'octo/shop',
         ids: { owner: 1342004, repository: 987654321 },
         environments,
+        protection,
       });
       try {
         const io = testIo({ ...env, GITHUB_API_URL: github.url }, fetch);
@@ -211,6 +217,33 @@ describe('lambda-deploy setup', () => {
       expect(run.stderr).toContain('GitHub environment production: only main may deploy to it.');
       expect(run.stderr).not.toContain('Could not check GitHub environment');
       expect(run.stdout).toContain('repo:octo/shop:environment:production');
+    });
+
+    test('a protected branch anyone with write access may create (master, in a repository with only main): setup refuses (exit 2) before any IAM write', async () => {
+      const limited = {
+        production: {
+          deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
+          branch_policies: [{ name: 'main' }],
+        },
+      };
+      for (const argv of [[], ['--dry-run'], offline]) {
+        iam.resetHistory();
+        const run = await withGitHub(limited, argv, { branches: { main: { protected: true } } });
+        expect(run.code).toBe(2);
+        expect(run.stderr).toContain(
+          '--protected-branches: Branch master does not exist in octo/shop and no ruleset restricts its creation, yet the production role trusts its pushes',
+        );
+        expect(run.stderr).toContain('run setup with --protected-branches main');
+        expect(run.stdout).toBe('');
+        const sent = iam.calls().map((c) => (c.args[0] as object).constructor.name);
+        expect(sent.filter((name) => !/^(Get|List)/.test(name))).toEqual([]);
+      }
+      const onlyMain = await withGitHub(limited, ['--dry-run', '--protected-branches=main'], {
+        branches: { main: { protected: true } },
+      });
+      expect(onlyMain.code).toBe(0);
+      expect(onlyMain.stderr).toContain('Branch main of octo/shop is protected (branch protection).');
+      expect(onlyMain.stdout).not.toContain('refs/heads/master');
     });
 
     test('GitHub out of reach: setup, --dry-run and --cloudformation go on, warning what to verify by hand', async () => {
