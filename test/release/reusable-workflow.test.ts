@@ -198,6 +198,14 @@ describe('.github/workflows/deploy.yml', () => {
       expect(j.get(job)).toMatch(/uses: actions\/cache@v4\n {8}with:\n {10}path: \.lambda-deploy-cache\n/);
     }
     expect(reusableWorkflowActionInputs({ name: 'shop' }, 'preview')['package-cache']).toBe('');
+    // Not for production when the default branch, whose caches every branch restores, is a preview's
+    // (workflow-routing.test.ts runs the route job that says so).
+    const developDefault = { route: { result: 'success', outputs: { 'default-branch-protected': 'false' } } };
+    expect(
+      reusableWorkflowActionInputs(caller, 'deploy', REPO_ROOT, { event_name: 'push' }, developDefault)[
+        'package-cache'
+      ],
+    ).toBe('');
   });
 
   it('production deploys with the production role in its GitHub environment; previews with the preview role', () => {

@@ -31,7 +31,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'lambda-deploy-routing-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 type Event =
-  | { name: 'push' | 'workflow_dispatch'; branch: string }
+  | { name: 'push' | 'workflow_dispatch'; branch: string; defaultBranch?: string }
   // A manual run started from a tag ("Use workflow from: Tags"): GITHUB_REF is refs/tags/{tag}.
   | { name: 'workflow_dispatch'; tag: string }
   | { name: 'pull_request'; action: string; fork?: boolean }
@@ -45,7 +45,13 @@ function githubContext(event: Event): Record<string, unknown> {
     case 'workflow_dispatch':
       return 'tag' in event
         ? { ...base, ref: `refs/tags/${event.tag}`, ref_name: event.tag, event: {} }
-        : { ...base, ref: `refs/heads/${event.branch}`, ref_name: event.branch, event: {} };
+        : {
+            ...base,
+            ref: `refs/heads/${event.branch}`,
+            ref_name: event.branch,
+            // Push and workflow_dispatch payloads carry the repository, with its default branch.
+            event: { repository: { default_branch: event.defaultBranch ?? 'main' } },
+          };
     case 'pull_request':
       return {
         ...base,
@@ -314,5 +320,50 @@ describe('the routing decision', () => {
     };
     for (const name of ['deploy', 'preview'])
       expect(runJob(workflow.jobs[name] ?? {}, contexts, [failed]).result).toBe('skipped');
+  });
+});
+
+describe('the package cache of a production deploy', () => {
+  const workflow = readReusableWorkflow();
+  const deploy = workflow.jobs.deploy ?? {};
+  const cacheStep = (deploy.steps ?? []).find((s) => s.uses?.startsWith('actions/cache@'));
+  const actionStep = (deploy.steps ?? []).find((s) => s.uses?.startsWith('org/lambda-deploy@'));
+
+  /** Whether the deploy job restores the cache, and the folder it gives the action, for a push of `branch`. */
+  function production(branch: string, defaultBranch: string, callerWith: Record<string, string> = {}) {
+    const event: Event = { name: 'push', branch, defaultBranch };
+    const withInputs = { 'package-cache': 'true', ...callerWith };
+    const runs = runWorkflow(event, withInputs);
+    expect(runs.get('deploy')?.result).toBe('success');
+    const contexts: Contexts = {
+      github: githubContext(event),
+      inputs: reusableWorkflowInputs({ name: 'shop', 'aws-region': 'eu-west-1', ...withInputs }, workflow),
+      secrets: {},
+      needs: Object.fromEntries(needsOf(deploy).map((n) => [n, runs.get(n)])),
+    };
+    return {
+      restores: condition(cacheStep?.if ?? 'true', contexts),
+      folder: interpolate(String(actionStep?.with?.['package-cache'] ?? ''), contexts),
+    };
+  }
+
+  it('uses it when the default branch is a protected stage: only production deploys write the caches it can restore', () => {
+    expect(production('main', 'main')).toEqual({ restores: true, folder: '.lambda-deploy-cache' });
+    expect(production('master', 'main')).toEqual({ restores: true, folder: '.lambda-deploy-cache' });
+  });
+
+  // GitHub lets a run restore the caches of its own branch and of the default branch. When the
+  // default branch is not a protected stage, its pushes run the preview job, with code anyone with
+  // write access may push, and whatever they save there a production run would restore and trust.
+  it.each(['develop', 'trunk', 'Main'])(
+    'leaves it off when the default branch %j is not a protected stage: whoever can push there could plant entries',
+    (defaultBranch) => {
+      expect(production('main', defaultBranch)).toEqual({ restores: false, folder: '' });
+    },
+  );
+
+  it('reads protected-stages as the routing does', () => {
+    const stages = { 'protected-stages': 'main, develop' };
+    expect(production('main', 'develop', stages)).toEqual({ restores: true, folder: '.lambda-deploy-cache' });
   });
 });

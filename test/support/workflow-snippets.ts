@@ -210,19 +210,31 @@ export function reusableWorkflowInputs(
   return inputs;
 }
 
+/** What the route job tells the jobs that need it, when the default branch is `main` (a protected stage). */
+export const ROUTE_ON_MAIN = {
+  route: { result: 'success', outputs: { 'default-branch-protected': 'true' } },
+};
+
 /**
  * The inputs the reusable workflow's `job` passes to the action for a caller's
  * `with:`, its expressions evaluated as the runner would (workflow input
- * defaults applied, no secrets given, `github` the event's context).
+ * defaults applied, no secrets given, `github` the event's context, `needs`
+ * the outputs of the jobs it needs).
  */
 export function reusableWorkflowActionInputs(
   callerWith: Record<string, string>,
   job: 'deploy' | 'preview' | 'undeploy' | 'prune' = 'deploy',
   root = REPO_ROOT,
   github: Record<string, unknown> = {},
+  needs: Record<string, unknown> = ROUTE_ON_MAIN,
 ): Record<string, string> {
   const workflow = readReusableWorkflow(root);
-  const contexts: Contexts = { inputs: reusableWorkflowInputs(callerWith, workflow), secrets: {}, github };
+  const contexts: Contexts = {
+    inputs: reusableWorkflowInputs(callerWith, workflow),
+    secrets: {},
+    github,
+    needs,
+  };
   const step = workflow.jobs[job]?.steps?.find((s) => s.uses && ACTION_USES.test(s.uses));
   if (!step) throw new Error(`job ${job} of the reusable workflow has no lambda-deploy step`);
   return Object.fromEntries(
