@@ -1068,7 +1068,12 @@ function functionInput(
     roleArn: made.role.roleArn,
     description: `lambda-deploy ${settings.name} stage ${plan.stage}`,
     tags: { ...made.tags, ...storage.tags },
-    code: { bucket: made.artifact.bucket, key: made.artifact.key, codeSha256: pkg.codeSha256 },
+    code: {
+      bucket: made.artifact.bucket,
+      key: made.artifact.key,
+      codeSha256: pkg.codeSha256,
+      zipPath: pkg.zipPath,
+    },
     keepVersions: settings.keepVersions,
     protectedStage: isProtectedStage(plan.stage, settings.protectedStages),
     roleJustCreated: made.role.created,

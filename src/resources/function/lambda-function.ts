@@ -19,6 +19,7 @@ import {
 import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { DEPLOYED_TAG, DEPLOYING_TAG, otherOwnerRefusal, ownerMismatch, TagKeys } from '../../model/tags.js';
 import { indexedTags, type IndexedTags } from '../stage/indexed-tags.js';
+import { readFile } from 'node:fs/promises';
 import { errorMessage } from '../../util/retry.js';
 import { allPages } from '../../aws/all-pages.js';
 import {
@@ -67,7 +68,12 @@ export interface FunctionInput {
   description: string;
   /** The stage's lambda-deploy:* tags. */
   tags: Record<string, string>;
-  code: { bucket: string; key: string; codeSha256: string };
+  /**
+   * The package in the artifact bucket. `zipPath`, the same zip on this
+   * machine: sent in the request when Lambda read other bytes from the bucket
+   * (see codeFromRequest).
+   */
+  code: { bucket: string; key: string; codeSha256: string; zipPath?: string };
   /** Published versions to keep; older ones are deleted. */
   keepVersions: number;
   /** The stage is protected: variables it keeps from a preview's time are warned about (see logEnvironmentPlan). */
@@ -331,6 +337,55 @@ function untaggedFunctionError(name: string, surface: Surface): AwsError {
       `Choose another name or stage, or deploy with the production role and ${adoptSetting(surface)} to take it over.`,
     'FunctionNotOwned',
   );
+}
+
+/** Lambda takes a zip of up to 50 MB in the request itself (CreateFunction, UpdateFunctionCode). */
+export const DIRECT_CODE_UPLOAD_LIMIT = 52_428_800;
+
+/**
+ * When Lambda read other bytes than this package from the artifact bucket,
+ * sends the package in the request itself, which nobody can change on the
+ * way, and answers the function's configuration after that; otherwise (the
+ * code matches, or the zip is not here or too big for a request) answers
+ * `config` as it was, for checkCode to judge. The artifact folder is shared
+ * by every deploy of the project, pull requests' previews included, so a
+ * preview job can overwrite a production package's key between the upload
+ * and Lambda's read: failing there would leave that code in $LATEST of a
+ * production function, with its environment and role.
+ */
+async function codeFromRequest(
+  lambda: LambdaClient,
+  input: FunctionInput,
+  config: FunctionConfiguration,
+  deps: AwsDeps,
+): Promise<FunctionConfiguration> {
+  const { code } = input;
+  if (config.CodeSha256 === code.codeSha256 || !code.zipPath) return config;
+  const bytes = await readFile(code.zipPath).catch(() => undefined);
+  if (!bytes || bytes.length > DIRECT_CODE_UPLOAD_LIMIT) return config;
+  const name = input.functionName;
+  deps.logger.warning(
+    `Lambda read other code than this package from s3://${code.bucket}/${code.key} (CodeSha256 ${config.CodeSha256 ?? '(none)'}, ` +
+      `this package's ${code.codeSha256}): someone wrote another object under its key between the upload and Lambda reading it ` +
+      '(whoever may write the artifact folder: a pull request preview job can). Sending the package in the request instead.',
+  );
+  await updateCall(
+    lambda,
+    name,
+    () =>
+      lambda.send(
+        new UpdateFunctionCodeCommand({
+          FunctionName: name,
+          ZipFile: bytes,
+          Architectures: [input.architecture],
+          Publish: false,
+        }),
+      ),
+    deps,
+    `update function ${name} code from the package in the request`,
+    'lambda:UpdateFunctionCode',
+  );
+  return waitForFunctionUpdated(lambda, name, deps, { delayFirst: true });
 }
 
 /** Lambda's CodeSha256 of what it runs must be the zip built here; anything else is not deployed. */
@@ -634,8 +689,9 @@ async function createFunction(
         : waitForFunctionUpdated(lambda, name, deps, { delayFirst: true }),
     async () => input.whenCreated?.(),
   );
-  checkCode(name, 'the new function', config, input);
-  return { config, environmentKept: [] };
+  const created = await codeFromRequest(lambda, input, config, deps);
+  checkCode(name, 'the new function', created, input);
+  return { config: created, environmentKept: [] };
 }
 
 interface UpdateOutcome {
@@ -873,7 +929,8 @@ async function updateCode(
     const hint = s3Hint(error);
     throw hint ? new AwsError(errorMessage(error) + hint, 'S3', { cause: error }) : error;
   }
-  const config = await waitForFunctionUpdated(lambda, name, deps, { delayFirst: true });
+  const read = await waitForFunctionUpdated(lambda, name, deps, { delayFirst: true });
+  const config = await codeFromRequest(lambda, input, read, deps);
   checkCode(name, 'the updated code', config, input);
   return config;
 }

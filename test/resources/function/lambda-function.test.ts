@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import {
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
@@ -756,6 +759,44 @@ describe('deployFunction against the stateful fake', () => {
     expect(fn().aliases.get('live')?.FunctionVersion).toBe('1');
     expect(count('PublishVersion')).toBe(0);
     expect(count('UpdateAlias')).toBe(0);
+  });
+
+  describe('an object swapped under its key between the upload and Lambda reading it', () => {
+    // The artifact folder is shared: the preview role may write lambda-deploy/{name}/* too, so a
+    // pull request's job can overwrite a production package's key in a loop and win the race.
+    const dir = mkdtempSync(join(tmpdir(), 'lambda-deploy-swap-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const local = (zip: Package) => {
+      const zipPath = join(dir, `${zip.codeSha256.replace(/\W/g, '')}.zip`);
+      writeFileSync(zipPath, zip.bytes);
+      return { ...codeOf(zip), zipPath };
+    };
+
+    it('an update: the package goes in the request instead, and $LATEST never keeps the planted code', async () => {
+      const { fake, lambda, fn, inputsOf } = await account();
+      await deployFunction(lambda, input(zipA), depsFor(fake));
+      fake.seed.object('b', zipB.key, zipC.bytes);
+      fake.calls.clear();
+      const deps = depsFor(fake);
+      const result = await deployFunction(lambda, input(zipB, { code: local(zipB) }), deps);
+      expect(fn().latest.CodeSha256).toBe(zipB.codeSha256);
+      expect(fn().aliases.get('live')?.FunctionVersion).toBe(result.version);
+      expect(fn().versions.get(result.version)?.config.CodeSha256).toBe(zipB.codeSha256);
+      const updates = inputsOf('UpdateFunctionCode');
+      expect(updates.map((u) => (u.ZipFile ? 'request' : u.S3Key))).toEqual([zipB.key, 'request']);
+      expect(deps.logger.text('warning')).toContain(
+        `Lambda read other code than this package from s3://b/${zipB.key} (CodeSha256 ${zipC.codeSha256}, this package's ${zipB.codeSha256})`,
+      );
+    });
+
+    it('a new function: its first code is replaced the same way before anything is published', async () => {
+      const { fake, lambda, fn } = await account();
+      fake.seed.object('b', zipA.key, zipC.bytes);
+      const result = await deployFunction(lambda, input(zipA, { code: local(zipA) }), depsFor(fake));
+      expect(fn().latest.CodeSha256).toBe(zipA.codeSha256);
+      expect([...fn().versions.values()].map((v) => v.config.CodeSha256)).toEqual([zipA.codeSha256]);
+      expect(fn().aliases.get('live')?.FunctionVersion).toBe(result.version);
+    });
   });
 
   it('a CodeSha256 mismatch on the first deploy creates no alias', async () => {
