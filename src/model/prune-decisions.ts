@@ -41,16 +41,34 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEPLOYING_MARK_MAX_AGE_MS = 60 * 60 * 1000;
 
 /**
+ * How far ahead of `now` a deploying mark may be and still count: a deploy that started after
+ * prune read the clock, on a runner whose clock runs a little ahead.
+ */
+export const DEPLOYING_MARK_MAX_AHEAD_MS = 5 * 60 * 1000;
+
+/**
+ * Whether a deploying mark says a deploy is running: under an hour old, and not from further
+ * ahead than clocks drift. A mark dated later is no deploy's (the preview role may tag its own
+ * stage's functions): counting it would hold prune off the project's layers and slim archives
+ * for as long as its date says.
+ */
+export function deployingMarkFresh(since: Date | undefined, now: Date): since is Date {
+  if (!since) return false;
+  const age = now.getTime() - since.getTime();
+  return age < DEPLOYING_MARK_MAX_AGE_MS && age >= -DEPLOYING_MARK_MAX_AHEAD_MS;
+}
+
+/**
  * Why a deploy is running on a stage, by its function: Lambda applying an update, or a
- * deploying mark under an hour old (younger than `now` too: started since). Else undefined.
+ * fresh deploying mark (deployingMarkFresh). Else undefined.
  */
 export function runningDeploy(
   fn: Pick<StageRecord, 'deployingSince' | 'updating'>,
   now: Date,
 ): string | undefined {
   if (fn.updating) return 'Lambda is applying an update to its function: a deploy is running';
-  const deployingFor = fn.deployingSince ? now.getTime() - fn.deployingSince.getTime() : Infinity;
-  if (deployingFor >= DEPLOYING_MARK_MAX_AGE_MS) return undefined;
+  if (!deployingMarkFresh(fn.deployingSince, now)) return undefined;
+  const deployingFor = now.getTime() - fn.deployingSince.getTime();
   return `a deploy started ${Math.max(0, Math.round(deployingFor / 60_000))} min ago is still running (tag lambda-deploy:deploying)`;
 }
 

@@ -1,7 +1,7 @@
 import type { ClaimedLogGroup, PruneLine, SlimPruneOutcome } from '../model/outcome.js';
 import {
   decidePrune,
-  DEPLOYING_MARK_MAX_AGE_MS,
+  deployingMarkFresh,
   pullRequestNumber,
   stagePullRequest,
   type PullRequestState,
@@ -145,14 +145,9 @@ export async function pruneDependencyLayers(
   return result.deleted;
 }
 
-/** The stages of these functions a deploy is running on: its deploying mark under an hour old, or Lambda applying an update. */
+/** The stages of these functions a deploy is running on: a fresh deploying mark (deployingMarkFresh), or Lambda applying an update. */
 function runningDeploys(functions: readonly ProjectStage[], now: Date): string[] {
-  const running = functions.filter(
-    (f) =>
-      f.updating ||
-      (f.deployingSince !== undefined &&
-        now.getTime() - f.deployingSince.getTime() < DEPLOYING_MARK_MAX_AGE_MS),
-  );
+  const running = functions.filter((f) => f.updating || deployingMarkFresh(f.deployingSince, now));
   return [...new Set(running.map((f) => f.stage))];
 }
 

@@ -7,6 +7,7 @@ import {
   decidePrune,
   DEPLOYING_MARK_MAX_AGE_MS,
   pullRequestNumber,
+  runningDeploy,
   stagePullRequest,
   type PruneFacts,
   type StageRecord,
@@ -237,5 +238,22 @@ describe('prune: the deploying mark and preview-ttl at their limits', () => {
     expect(decide({ stage: 'gone', ref: 'gone', updating: true })?.why).toBe(
       'Lambda is applying an update to its function: a deploy is running',
     );
+  });
+});
+
+describe('a deploying mark counts as a running deploy for under an hour, from a little before now', () => {
+  const now = new Date('2026-12-06T10:00:00.000Z');
+  const at = (ms: number) => ({ deployingSince: new Date(now.getTime() + ms) });
+  it.each([
+    ['started just now', 0, true],
+    ['59 minutes ago', -59 * 60_000, true],
+    ['an hour ago', -DEPLOYING_MARK_MAX_AGE_MS, false],
+    // Started after prune read the clock, on a runner whose clock is a little ahead.
+    ['4 minutes ahead', 4 * 60_000, true],
+    // No deploy starts in the future: a mark set by hand (the preview role may tag its own stage).
+    ['6 minutes ahead', 6 * 60_000, false],
+    ['in 2099', Date.parse('2099-01-01T00:00:00Z') - now.getTime(), false],
+  ])('%s: %s', (_, offset, running) => {
+    expect(runningDeploy(at(offset), now) !== undefined).toBe(running);
   });
 });

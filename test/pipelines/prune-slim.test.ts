@@ -113,6 +113,16 @@ describe('pruneSlimArchives', () => {
     expect(keys()).toEqual(before);
   });
 
+  it('a deploying mark from the future is no running deploy: a preview job may tag its own function so, forever', async () => {
+    seedArchives();
+    // The preview role may tag its own stage's functions with lambda-deploy's keys; a mark dated
+    // 2099 would otherwise read as "younger than an hour" at every prune, and nothing would go.
+    aws.account.functions.get('shop-pr-3')!.tags['lambda-deploy:deploying'] = '2099-01-01T00:00:00.000Z';
+    const { result } = await prune();
+    expect(result.skipped).toBeUndefined();
+    expect(result.deleted.map((a) => a.key)).toEqual([key('preview', 'e'), key('production', 'd')]);
+  });
+
   it.each([
     ['denied', (a: FakeAws) => a.faults.deny('ListVersionsByFunction')],
     ['throttled past the retries', (a: FakeAws) => a.faults.throttle('ListVersionsByFunction', 50)],
