@@ -29,4 +29,23 @@ describe('the artifact folder a production deploy has Lambda read from', () => {
     });
     expect(isAllowed(preview, 's3:PutObject', key)).toBe(true);
   });
+
+  // Reads too (a proposal for src/iam: what production packaged, private dependencies or files
+  // generated from secrets included, is open to a pull request's job, which may list the keys and
+  // read the production job's log for them; slim archives are already kept apart by kind).
+  it('the preview role may list the bucket, read a production package and download the dependencies layer', () => {
+    const preview = deployRolePolicy({
+      project: 'shop',
+      region: 'eu-west-1',
+      accountId: ACCOUNT,
+      managesExecutionRole: true,
+      gateway: 'all',
+      role: 'preview',
+      layers: true,
+    });
+    expect(isAllowed(preview, 's3:GetObject', key)).toBe(true);
+    expect(isAllowed(preview, 's3:ListBucket', `arn:aws:s3:::lambda-deploy-${ACCOUNT}-eu-west-1`)).toBe(true);
+    const layer = `arn:aws:lambda:eu-west-1:${ACCOUNT}:layer:shop-deps:7`;
+    expect(isAllowed(preview, 'lambda:GetLayerVersion', layer)).toBe(true);
+  });
 });
