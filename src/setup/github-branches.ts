@@ -137,6 +137,32 @@ async function checkBranch(t: TrustedBranches, branch: string, lookup: GitHubLoo
   };
 }
 
+/**
+ * Which of `t.protectedBranches` a repository has, or may have only through
+ * someone a ruleset allows to create it; undefined when GitHub could not say
+ * for every one of them.
+ */
+export async function presentBranches(
+  t: TrustedBranches,
+  lookup: GitHubLookup,
+): Promise<string[] | undefined> {
+  const present: string[] = [];
+  for (const branch of t.protectedBranches) {
+    const answer = await getGitHubJson(branchPath(t.repository, branch, false), lookup);
+    if ('problem' in answer || (answer.status !== 200 && answer.status !== 404)) return undefined;
+    if (answer.status === 200) {
+      present.push(branch);
+      continue;
+    }
+    // GitHub answers 404 for a private repository it does not show this caller too.
+    if ('problem' in (await lookUpRepositoryIds(t.repository, lookup))) return undefined;
+    const rules = await ruleTypes(t, branch, lookup);
+    if (typeof rules === 'string') return undefined;
+    if (rules.includes('creation')) present.push(branch);
+  }
+  return present;
+}
+
 /** A finding for each branch the production role trusts, in order. */
 export async function checkTrustedBranches(
   t: TrustedBranches,

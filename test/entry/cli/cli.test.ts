@@ -604,7 +604,9 @@ describe('lambda-stage-deploy CLI', () => {
       io = testIo({ ...env, GITHUB_API_URL: apiUrl, GH_TOKEN: 'gho_reader' }, fetch);
       const argv = ['policy', '--name=shop', '--account=123456789012', '--repository=Octo/Shop'];
       expect(await run(...argv)).toBe(0);
-      expect(asked()).toEqual(['/api/v3/repos/Octo/Shop Bearer gho_reader']);
+      // The ids first; then (the default branches) which of main and master the repository has.
+      expect(asked()[0]).toBe('/api/v3/repos/Octo/Shop Bearer gho_reader');
+      expect(asked().every((a) => a.endsWith(' Bearer gho_reader'))).toBe(true);
       expect(io.stdout()).toContain('"repo:octo@1342004/shop@987654321:pull_request"');
       expect(io.stdout()).toContain('"repo:octo/shop:pull_request"');
       // The trust and the OtherRepositories deny both use GitHub's spelling, which its tokens and tags carry.

@@ -141,7 +141,7 @@ describe('lambda-deploy setup', () => {
       const io = testIo({ ...env, GITHUB_API_URL: apiUrl, GH_TOKEN: 'gho_reader' }, fetch);
       const argv = ['setup', '--name=shop', '--repository=octo/shop', '--dry-run'];
       expect(await main(argv, io)).toBe(0);
-      expect(github.state.requests[0]).toEqual({
+      expect(github.state.requests).toContainEqual({
         path: '/api/v3/repos/octo/shop',
         authorization: 'Bearer gho_reader',
       });
@@ -219,7 +219,26 @@ describe('lambda-deploy setup', () => {
       expect(run.stdout).toContain('repo:octo/shop:environment:production');
     });
 
-    test('a protected branch anyone with write access may create (master, in a repository with only main): setup refuses (exit 2) before any IAM write', async () => {
+    test('a default branch the repository lacks (master, where only main exists) is left out of the trust, and said so', async () => {
+      const limited = {
+        production: {
+          deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
+          branch_policies: [{ name: 'main' }],
+        },
+      };
+      const onlyMain = { branches: { main: { protected: true } } };
+      for (const argv of [['--dry-run'], offline]) {
+        const run = await withGitHub(limited, argv, onlyMain);
+        expect(run.code).toBe(0);
+        expect(run.stderr).toContain(
+          'The production role trusts pushes to main only: octo/shop has no master (a branch anyone with write access could create).',
+        );
+        expect(run.stdout).toContain('repo:octo/shop:ref:refs/heads/main');
+        expect(run.stdout).not.toContain('refs/heads/master');
+      }
+    });
+
+    test('a protected branch anyone with write access may create, named with --protected-branches: setup refuses (exit 2) before any IAM write', async () => {
       const limited = {
         production: {
           deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
@@ -228,7 +247,9 @@ describe('lambda-deploy setup', () => {
       };
       for (const argv of [[], ['--dry-run'], offline]) {
         iam.resetHistory();
-        const run = await withGitHub(limited, argv, { branches: { main: { protected: true } } });
+        const run = await withGitHub(limited, ['--protected-branches=main,master', ...argv], {
+          branches: { main: { protected: true } },
+        });
         expect(run.code).toBe(2);
         expect(run.stderr).toContain(
           '--protected-branches: Branch master does not exist in octo/shop and no ruleset restricts its creation, yet the production role trusts its pushes',
@@ -243,7 +264,20 @@ describe('lambda-deploy setup', () => {
       });
       expect(onlyMain.code).toBe(0);
       expect(onlyMain.stderr).toContain('Branch main of octo/shop is protected (branch protection).');
+      expect(onlyMain.stderr).not.toContain('has no master');
       expect(onlyMain.stdout).not.toContain('refs/heads/master');
+    });
+
+    test('an unprotected default branch the repository has is refused, not left out', async () => {
+      const limited = {
+        production: {
+          deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
+          branch_policies: [{ name: 'main' }],
+        },
+      };
+      const run = await withGitHub(limited, ['--dry-run'], { branches: { main: { protected: false } } });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('--protected-branches: Branch main of octo/shop is not protected');
     });
 
     test('GitHub out of reach: setup, --dry-run and --cloudformation go on, warning what to verify by hand', async () => {

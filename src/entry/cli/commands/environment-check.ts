@@ -6,11 +6,11 @@
  */
 import { DEFAULT_ENVIRONMENTS, DEFAULT_PROTECTED_BRANCHES } from '../../../iam/trust-policy.js';
 import { gitHubLookupFrom } from '../../../setup/github-api.js';
-import { checkTrustedBranches } from '../../../setup/github-branches.js';
+import { checkTrustedBranches, presentBranches } from '../../../setup/github-branches.js';
 import { checkTrustedEnvironments } from '../../../setup/github-environments.js';
 import { SettingsError } from '../../../settings/settings.js';
 import type { CommandContext } from '../command.js';
-import { TRUST_FLAGS } from './shared-flags.js';
+import { commaList, TRUST_FLAGS } from './shared-flags.js';
 
 const ENVIRONMENT_FLAG = TRUST_FLAGS.githubEnvironment.name;
 const BRANCHES_FLAG = TRUST_FLAGS.protectedBranches.name;
@@ -47,4 +47,33 @@ export async function checkEnvironments(
   for (const f of findings)
     if (f.verdict === 'safe') ctx.logger.info(f.message);
     else ctx.logger.warning(f.message);
+}
+
+/**
+ * The protected branches the production role is to trust: `--protected-branches`
+ * as given, else those of the defaults (main, master) the repository has. A
+ * default branch it lacks is left out rather than refused: most repositories
+ * have one of the two, and anyone with write access could create the other
+ * and assume the production role with a push. Undefined (the defaults, which
+ * checkEnvironments then judges) when GitHub cannot say or the repository has
+ * both or neither.
+ */
+export async function branchesToTrust(
+  repository: string,
+  flag: string | undefined,
+  ctx: CommandContext,
+): Promise<readonly string[] | undefined> {
+  const given = commaList(flag);
+  if (given) return given;
+  const present = await presentBranches(
+    { repository, protectedBranches: DEFAULT_PROTECTED_BRANCHES },
+    gitHubLookupFrom(ctx.io.env, ctx.io.fetch),
+  );
+  if (!present?.length || present.length === DEFAULT_PROTECTED_BRANCHES.length) return undefined;
+  const absent = DEFAULT_PROTECTED_BRANCHES.filter((b) => !present.includes(b));
+  ctx.logger.info(
+    `The production role trusts pushes to ${present.join(', ')} only: ${repository} has no ${absent.join(', ')} ` +
+      `(a branch anyone with write access could create). --${BRANCHES_FLAG} names the branches yourself.`,
+  );
+  return present;
 }

@@ -6,7 +6,7 @@ import type { CliCommand, CommandResult } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { commaList, GATEWAY_CHOICES, oneOf, TRUST_FLAGS } from './shared-flags.js';
 import { trustRepositoryIds } from './repository-trust.js';
-import { checkEnvironments } from './environment-check.js';
+import { branchesToTrust, checkEnvironments } from './environment-check.js';
 import { overlapUncheckedNote } from '../../../setup/project-overlap.js';
 
 const ROLES = ['production', 'preview', 'single'] as const;
@@ -79,7 +79,10 @@ export const policyCommand: CliCommand = {
           repoId: own['repo-id'],
           accountId,
           audience: settings.audience,
-          protectedBranches: commaList(own['protected-branches']),
+          // Only the production role trusts the protected branches' pushes.
+          protectedBranches: kinds.includes('production')
+            ? await branchesToTrust(own.repository, own['protected-branches'], ctx)
+            : commaList(own['protected-branches']),
           environments: commaList(own['github-environment']),
         }
       : undefined;

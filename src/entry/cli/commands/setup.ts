@@ -23,7 +23,7 @@ import { SettingsError } from '../../../settings/settings.js';
 import { parsePolicyStatements, POLICY_STATEMENTS_EXPECTED } from '../../../settings/policy-statements.js';
 import type { PolicyStatement } from '../../../model/policy-document.js';
 import { DEFAULT_PROTECTED_BRANCHES } from '../../../iam/trust-policy.js';
-import { checkEnvironments } from './environment-check.js';
+import { branchesToTrust, checkEnvironments } from './environment-check.js';
 import type { GatewayKind } from '../../../model/settings.js';
 import { errorMessage } from '../../../util/retry.js';
 import type { CliCommand, CommandContext, CommandOutcome } from '../command.js';
@@ -221,7 +221,7 @@ export const setupCommand: CliCommand = {
       repoId: own['repo-id'],
       audience: settings.audience,
       protectedStages: settings.protectedStages,
-      protectedBranches: commaList(own['protected-branches']),
+      protectedBranches: await branchesToTrust(own.repository, own['protected-branches'], ctx),
       environments: commaList(own['github-environment']),
       gateway: gateway as GatewayKind | 'all',
       bucket: settings.s3Bucket,
