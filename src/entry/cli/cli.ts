@@ -14,7 +14,7 @@ import { COMMANDS } from './commands/index.js';
 import { asFlagProblems, parseFlags, UsageError } from './flags.js';
 import { commandHelp, overviewHelp } from './help.js';
 import { localContext } from './local-context.js';
-import { nodeVersionProblem, PROGRAM } from './program.js';
+import { flagsHint, nodeVersionProblem, PROGRAM } from './program.js';
 import { inferRuntime } from './runtime-inference.js';
 import { terminalLogger, type TerminalLogger } from './terminal-logger.js';
 
@@ -90,9 +90,9 @@ function usageFailure(
   const message = hide(error instanceof SettingsError ? asFlagProblems(error.problems) : error.message);
   io.err.write(`error: ${message}\n`);
   const helpOf = (error instanceof UsageError ? error.command : undefined) ?? command;
-  const help = `${PROGRAM} help${helpOf ? ` ${helpOf}` : ''}`;
-  // An error that names the help command already (an unknown flag) is not followed by it again.
-  if (!message.includes(`"${help}"`)) io.err.write(`Run "${help}" for usage.\n`);
+  const hint = flagsHint(helpOf);
+  // An error that gives the hint already (an unknown flag) is not followed by it again.
+  if (!message.includes(hint)) io.err.write(`${hint}.\n`);
   if (json) print(io, true, {}, undefined, message);
   return 2;
 }

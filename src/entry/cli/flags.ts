@@ -1,5 +1,6 @@
 import { INPUT_DEFAULTS, Inputs, type InputName } from '../../settings/names.js';
 import { closestName } from '../../util/closest-name.js';
+import { flagsHint } from './program.js';
 
 /**
  * A command's flags, as one table: parsing and help are both derived from it,
@@ -233,8 +234,7 @@ function unknownFlag(name: string, command: string, flags: readonly Flag[]): Usa
     flags.map((f) => f.name),
   );
   return new UsageError(
-    `unknown flag --${name} for ${command}${near ? ` (did you mean --${near}?)` : ''}; ` +
-      `"lambda-stage-deploy help ${command}" lists its flags`,
+    `unknown flag --${name} for ${command}${near ? ` (did you mean --${near}?)` : ''}; ` + flagsHint(command),
     command,
   );
 }

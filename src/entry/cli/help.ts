@@ -62,6 +62,6 @@ export function overviewHelp(commands: readonly CliCommand[], version: string): 
     '',
     exitCodes(),
     '',
-    `Run "${PROGRAM} help <command>" for a command's flags.`,
+    `"deploy --help" (or "help deploy") lists a command's flags.`,
   ].join('\n');
 }

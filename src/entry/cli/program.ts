@@ -4,6 +4,15 @@
  */
 export const PROGRAM = 'lambda-stage-deploy';
 
+/**
+ * Where a command's flags are listed, in words that work however the CLI was
+ * started: from a clone it is `node dist/cli/index.js`, through npx
+ * `npx github:org/lambda-deploy`; PROGRAM is a command only once installed.
+ */
+export function flagsHint(command?: string): string {
+  return command ? `"${command} --help" lists its flags` : '"--help" lists the commands';
+}
+
 /** The oldest Node.js the bundle runs on: the AWS SDK and Octokit need 20, zlib.crc32 needs 20.15. */
 export const MIN_NODE = [20, 15] as const;
 

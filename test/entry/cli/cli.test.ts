@@ -117,6 +117,28 @@ describe('lambda-stage-deploy CLI', () => {
     expect(await run('help', 'explode')).toBe(2);
   });
 
+  // From a clone the CLI is "node dist/cli/index.js", through npx "npx github:org/lambda-deploy":
+  // "lambda-stage-deploy" is a command only after a global install, so no hint asks to run it.
+  test('the way to a command\'s flags works however the CLI was started: "<command> --help"', async () => {
+    const notRunnable = /lambda-stage-deploy help|Run "lambda-stage-deploy/;
+    expect(await run('--help')).toBe(0);
+    expect(io.stdout()).toMatch(/"deploy --help" \(or "help deploy"\) lists a command's flags\.\n$/);
+    expect(io.stdout()).not.toMatch(notRunnable);
+    for (const argv of [
+      ['deploy', '--name', 'shop', '--stage', 'x', '--gateway', 'http'],
+      ['serve', '--name', 'shop', '--stgae', 'x'],
+      ['logs', '--name', 'shop', '--since', '1hour'],
+      ['explode'],
+    ]) {
+      io = testIo(env);
+      expect(await run(...argv)).toBe(2);
+      expect(io.stderr()).not.toMatch(notRunnable);
+      expect(io.stderr()).toMatch(
+        argv[0] === 'explode' ? /"--help" lists the commands/ : `"${argv[0]} --help" lists its flags`,
+      );
+    }
+  });
+
   test('status with credentials AWS refuses: the advice is for a terminal (a profile or keys), not the action', async () => {
     sts.on(GetCallerIdentityCommand).rejects(
       Object.assign(new Error('The security token included in the request is invalid.'), {
@@ -659,15 +681,16 @@ describe('lambda-stage-deploy CLI', () => {
     expect(await run('package', '--name', 'shop', '--path', 'examples/handler', '--memory', '1')).toBe(2);
     expect(io.stderr()).toMatch(/unknown flag --memory for package/);
     // The help command said once, in the error: not again on a line of its own.
-    expect(io.stderr().match(/lambda-stage-deploy help package/g)).toHaveLength(1);
+    expect(io.stderr().match(/"package --help"/g)).toHaveLength(1);
     io = testIo(env);
     expect(await run('deploy', '--name', 'shop', '--stage', 'x', '--memroy', '256')).toBe(2);
     expect(io.stderr()).toBe(
-      'error: unknown flag --memroy for deploy (did you mean --memory?); "lambda-stage-deploy help deploy" lists its flags\n',
+      'error: unknown flag --memroy for deploy (did you mean --memory?); "deploy --help" lists its flags\n',
     );
     io = testIo(env);
     expect(await run('deploy', '--name', 'shop', '--stage', 'x', '--memory', '1', '--json')).toBe(2);
     expect(io.stderr()).toMatch(/memory: "1" is not valid; expected a whole number from 128 to 10240/);
+    expect(io.stderr()).toMatch(/\n"deploy --help" lists its flags\.\n$/);
     expect(JSON.parse(io.stdout())).toEqual({ error: expect.stringMatching(/memory: "1" is not valid/) });
     expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
   });

@@ -68,10 +68,7 @@ describe('parseFlags', () => {
   });
 
   test.each([
-    [
-      ['--colour', 'x'],
-      /unknown flag --colour for deploy; "lambda-stage-deploy help deploy" lists its flags/,
-    ],
+    [['--colour', 'x'], /unknown flag --colour for deploy; "deploy --help" lists its flags/],
     [['--nmae', 'x'], /unknown flag --nmae for deploy \(did you mean --name\?\)/],
     [
       ['--role-to-assume', 'arn:x'],
