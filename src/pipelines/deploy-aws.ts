@@ -29,6 +29,7 @@ import {
   type StageFunction,
   versionEnvironmentValues,
 } from '../resources/function/lambda-function.js';
+import { apiKeyValueCommand } from '../model/api-key.js';
 import { LIVE_ALIAS } from '../model/live-alias.js';
 import { isAccessDenied } from '../aws/aws-call.js';
 import { codeNeedsUpdate, strayLogGroup } from '../resources/function/function-config.js';
@@ -728,6 +729,11 @@ function functionArn(context: StageContext): string {
 /** The URL, and a warning when the front door gives up before the function's timeout. */
 function announceFrontDoor(settings: Settings, gateway: GatewayResult, logger: Logger): void {
   if (gateway.url) logger.info(`URL: ${gateway.url}`);
+  // Without the key that URL answers {"message":"Forbidden"}: say so next to it (the id only, never the value).
+  if (gateway.url && gateway.apiKeyId)
+    logger.info(
+      `API key required: send its value as the x-api-key header (key ${gateway.apiKeyId}: ${apiKeyValueCommand(gateway.apiKeyId)}).`,
+    );
   const tooLong = gatewayTimeoutWarning(settings.gateway, settings.timeout);
   if (tooLong) logger.warning(tooLong);
 }

@@ -23,6 +23,7 @@ import {
   plainText,
   shortSha,
 } from './markdown.js';
+import { apiKeyValueCommand } from '../model/api-key.js';
 import { formatBytes } from '../packaging/size-check.js';
 import { Inputs } from '../settings/names.js';
 import { cutText, redact } from '../util/redact.js';
@@ -77,7 +78,7 @@ export function deployFacts(o: DeployReport, compact = false): [string, string][
     rows.push([
       'API key',
       `required: send its value as the ${code('x-api-key')} header (key ${code(o.apiKeyId)}: ${code(
-        `aws apigateway get-api-key --api-key ${o.apiKeyId} --include-value --query value --output text`,
+        apiKeyValueCommand(o.apiKeyId),
       )})`,
     ]);
   rows.push(['Stage', code(o.stage)]);
