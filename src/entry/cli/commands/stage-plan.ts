@@ -13,5 +13,13 @@ export function stagePlan(ctx: CommandContext, settings: Settings, command: stri
       `--stage: none given, and this folder is not a git checkout on a branch to derive one from; expected --stage STAGE, like "demo"`,
       command,
     );
-  return makePlan(settings, ctx.github);
+  const plan = makePlan(settings, ctx.github);
+  // Said first: "function shop-master does not exist" alone does not tell where "master" came from.
+  if (!settings.stage) {
+    const branch = ctx.github.ref.replace(/^refs\/heads\//, '');
+    ctx.logger.info(
+      `Stage ${plan.stage}: from the current git branch${branch === plan.stage ? '' : `, ${branch}`} (--stage chooses another).`,
+    );
+  }
+  return plan;
 }
