@@ -175,10 +175,31 @@ export const yourCredentialsNeed = (permission: string): string => `Your AWS cre
 export const actionCredentialsHint =
   'configure role-to-assume, or run aws-actions/configure-aws-credentials first';
 
+/**
+ * With AWS_PROFILE set the SDK's chain reads that profile alone, skipping a key
+ * pair in the environment: what a profile that fails needs, in the files the
+ * SDK reads (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE), or undefined.
+ */
+function profileHint(env: NodeJS.ProcessEnv): string | undefined {
+  const profile = env.AWS_PROFILE;
+  if (!profile) return undefined;
+  const config = env.AWS_CONFIG_FILE || '~/.aws/config';
+  const credentials = env.AWS_SHARED_CREDENTIALS_FILE || '~/.aws/credentials';
+  return (
+    `AWS_PROFILE is ${JSON.stringify(profile)}, and the AWS SDK then reads that profile alone (not AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY): ` +
+    `expected [profile ${profile}] in ${config} or [${profile}] in ${credentials} ` +
+    `(aws configure --profile ${profile}, or aws sso login --profile ${profile}), or unset AWS_PROFILE`
+  );
+}
+
 /** Where a terminal's credentials come from: a profile, or a key pair in the environment. */
-export const terminalCredentialsHint =
-  'set AWS_PROFILE to a profile (from `aws configure`, or `aws sso login` first), or set ' +
-  'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
+export function terminalCredentialsHint(env: NodeJS.ProcessEnv): string {
+  return (
+    profileHint(env) ??
+    'set AWS_PROFILE to a profile (from `aws configure`, or `aws sso login` first), or set ' +
+      'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY'
+  );
+}
 
 /**
  * What signing in says without a role to assume, in the words of whoever runs
@@ -207,11 +228,13 @@ export function terminalSignIn(env: NodeJS.ProcessEnv): SignInWords {
     : env.AWS_ACCESS_KEY_ID
       ? 'AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment'
       : 'AWS credentials: the default profile, or what else the AWS credential chain finds (SSO, a container or instance role); AWS_PROFILE picks a profile';
+  const profile = profileHint(env);
   return {
     ambient,
-    expected:
-      'Expected a profile (AWS_PROFILE, set up with `aws configure`, or `aws sso login` first) ' +
-      'or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment.',
+    expected: profile
+      ? `${profile}.`
+      : 'Expected a profile (AWS_PROFILE, set up with `aws configure`, or `aws sso login` first) ' +
+        'or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment.',
   };
 }
 

@@ -161,7 +161,7 @@ describe('getAccountId: missing or refused credentials', () => {
   });
 
   test('a terminal: a profile or a key pair, never an input of the action', async () => {
-    const message = (await failure(refused, { ...testDeps(), credentialsHint: terminalCredentialsHint }))
+    const message = (await failure(refused, { ...testDeps(), credentialsHint: terminalCredentialsHint({}) }))
       .message;
     expect(message).toBe(
       'Could not find AWS credentials: The security token included in the request is invalid.; set AWS_PROFILE ' +
@@ -169,6 +169,27 @@ describe('getAccountId: missing or refused credentials', () => {
         'AWS_SECRET_ACCESS_KEY',
     );
     expect(message).not.toMatch(/role-to-assume|configure-aws-credentials/);
+  });
+
+  // "set AWS_PROFILE ... or set AWS_ACCESS_KEY_ID" reads wrong to someone who has both set: the SDK takes the profile alone.
+  test('a terminal with AWS_PROFILE set: that profile is named, where it must be, and that it hides the key pair', async () => {
+    const env = { AWS_PROFILE: 'admin', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x' };
+    const message = (await failure(refused, { ...testDeps(), credentialsHint: terminalCredentialsHint(env) }))
+      .message;
+    expect(message).toBe(
+      'Could not find AWS credentials: The security token included in the request is invalid.; AWS_PROFILE is "admin", ' +
+        'and the AWS SDK then reads that profile alone (not AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY): expected ' +
+        '[profile admin] in ~/.aws/config or [admin] in ~/.aws/credentials (aws configure --profile admin, or ' +
+        'aws sso login --profile admin), or unset AWS_PROFILE',
+    );
+    const files = {
+      AWS_PROFILE: 'ci',
+      AWS_CONFIG_FILE: '/etc/aws/config',
+      AWS_SHARED_CREDENTIALS_FILE: '/etc/aws/creds',
+    };
+    expect(terminalCredentialsHint(files)).toMatch(
+      /\[profile ci\] in \/etc\/aws\/config or \[ci\] in \/etc\/aws\/creds/,
+    );
   });
 });
 

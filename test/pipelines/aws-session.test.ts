@@ -70,6 +70,14 @@ describe('checkAwsPrerequisites: what signing in needs, before anything is built
     );
     await expect(refused).rejects.not.toThrow(/role-to-assume|configure-aws-credentials/);
 
+    // A profile that is not there (a typo, another machine's name): named, with the files it must be in.
+    const missing = { AWS_PROFILE: 'admin' };
+    await expect(
+      checkAwsPrerequisites(settings(), plan, deps(missing, { signIn: terminalSignIn(missing) })),
+    ).rejects.toThrow(
+      /^No AWS credentials \(Could not load credentials from any providers\)\. AWS_PROFILE is "admin".*expected \[profile admin\] in ~\/\.aws\/config or \[admin\] in ~\/\.aws\/credentials/,
+    );
+
     const sts = new STSClient({ region: 'eu-west-1' });
     const sayings = async (signIn?: ReturnType<typeof terminalSignIn>) => {
       const logger = new RecordingLogger();

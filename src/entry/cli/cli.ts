@@ -116,7 +116,7 @@ function terminalDeps(io: CliIo, logger: TerminalLogger) {
     env: io.env,
     awsClients: createAwsClients,
     needs: yourCredentialsNeed,
-    credentialsHint: terminalCredentialsHint,
+    credentialsHint: terminalCredentialsHint(io.env),
     signIn: terminalSignIn(io.env),
     surface: 'terminal' as const,
   };

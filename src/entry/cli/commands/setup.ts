@@ -207,7 +207,7 @@ export const setupCommand: CliCommand = {
       logger: ctx.logger,
       sleep: ctx.io.sleep,
       needs: yourCredentialsNeed,
-      credentialsHint: terminalCredentialsHint,
+      credentialsHint: terminalCredentialsHint(ctx.io.env),
     };
     const clients = offline ? undefined : createAwsClients({ region });
     const accountId = offline ? (own.account as string) : await getAccountId(clients!.sts, deps);
