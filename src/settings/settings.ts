@@ -505,8 +505,11 @@ function readFrontDoor(
     quota = parseQuota(r.value(Inputs.Quota));
     if (!quota) r.bad(Inputs.Quota, quotaExpected(r.value(Inputs.Quota)));
   }
+  // The key's value is fine: the gateway is what must change, so both are named.
   if (gateway !== 'rest-api' && apiKey)
-    r.bad(Inputs.ApiKey, `gateway: rest-api (gateway is ${show(gateway)})`);
+    r.problem(
+      `${Inputs.ApiKey}, ${Inputs.Gateway}: API keys and usage plans exist only on a REST API (gateway is ${show(gateway)}${r.given(Inputs.Gateway) ? '' : ', the default'}); expected gateway rest-api.`,
+    );
   if (quota && !apiKey)
     r.problem(
       `${Inputs.Quota}: applies to an API key's usage plan; expected api-key: true with gateway: rest-api.`,

@@ -482,8 +482,12 @@ describe('quota: a positive number per day, week or month', () => {
     expect(refused({ gateway: 'rest-api', quota: '1/day' })).toBe(
       "quota: applies to an API key's usage plan; expected api-key: true with gateway: rest-api.",
     );
+    // Not "api-key: \"true\" is not valid": the value is right, the gateway is what must change.
     expect(refused({ 'api-key': 'true' })).toBe(
-      'api-key: "true" is not valid; expected gateway: rest-api (gateway is "http-api").',
+      'api-key, gateway: API keys and usage plans exist only on a REST API (gateway is "http-api", the default); expected gateway rest-api.',
+    );
+    expect(refused({ 'api-key': 'true', gateway: 'function-url' })).toBe(
+      'api-key, gateway: API keys and usage plans exist only on a REST API (gateway is "function-url"); expected gateway rest-api.',
     );
   });
 });

@@ -311,7 +311,7 @@ describe('readSettings', () => {
     ['bad stage', { stage: 'Feature/X' }, /^stage: "Feature\/X"/],
     ['bad name', { name: '1svc' }, /^name: "1svc"/],
     ['bad smoke status', { 'smoke-status': '2xx' }, /^smoke-status: "2xx"/],
-    ['api key without rest', { 'api-key': 'true' }, /^api-key: "true".*gateway: rest-api/],
+    ['api key without rest', { 'api-key': 'true' }, /^api-key, gateway: .*expected gateway rest-api/],
     ['bad keep-warm', { 'keep-warm': 'every 5 minutes' }, /^keep-warm: "every 5 minutes"/],
     ['bad layer', { layers: 'my-layer' }, /^layers: "my-layer".*layer version ARNs/],
     [
