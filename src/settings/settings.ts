@@ -257,13 +257,31 @@ function readEntryPoint(r: InputReader): Checked<'runtime' | 'handler' | 'app'> 
       r.problem(
         `${Inputs.App}, ${Inputs.Handler}: both are set (${show(app)}, ${show(r.raw(Inputs.Handler))}); expected only one: app for a WSGI/ASGI app, handler for a plain function.`,
       );
-    if (!APP.test(app)) r.bad(Inputs.App, 'module:attribute, like "app:app" or "service.main:api"');
+    if (!APP.test(app)) r.bad(Inputs.App, entryPointExpected(app, ':'));
     if (!isPythonRuntime(runtime))
       r.bad(Inputs.App, `a Python runtime to serve a WSGI/ASGI app (runtime is ${show(runtime)})`, app);
   } else if (!HANDLER.test(handler)) {
-    r.bad(Inputs.Handler, 'module.function, like "app.handler" or "src/index.handler"');
+    r.bad(Inputs.Handler, entryPointExpected(handler, '.'));
   }
   return { runtime, handler, app };
+}
+
+/**
+ * The expected form of an app (`module:attribute`) or a handler
+ * (`module.function`); the value as it was meant when it has the other
+ * separator before its last name (`main.app`, `index:handler`).
+ */
+function entryPointExpected(value: string, separator: ':' | '.'): string {
+  const app = separator === ':';
+  const other = app ? /^([A-Za-z_][\w.]*)\.([A-Za-z_]\w*)$/ : /^([A-Za-z_][\w./-]*):([A-Za-z_$][\w$]*)$/;
+  const meant = other.exec(value);
+  if (meant)
+    return app
+      ? `module:attribute, here ${show(`${meant[1]}:${meant[2]}`)} (a colon, not a dot, before the app object)`
+      : `module.function, here ${show(`${meant[1]}.${meant[2]}`)} (a dot, not a colon, before the function)`;
+  return app
+    ? 'module:attribute, like "app:app" or "service.main:api"'
+    : 'module.function, like "app.handler" or "src/index.handler"';
 }
 
 /** 16 or more letters and digits, both cases and a digit, no underscore: a key's body, not a variable's name. */

@@ -313,6 +313,22 @@ describe('readSettings', () => {
     ['bad smoke status', { 'smoke-status': '2xx' }, /^smoke-status: "2xx"/],
     ['api key without rest', { 'api-key': 'true' }, /^api-key, gateway: .*expected gateway rest-api/],
     ['bad keep-warm', { 'keep-warm': 'every 5 minutes' }, /^keep-warm: "every 5 minutes"/],
+    // The two forms are easy to mix up (Zappa and gunicorn write main:app, Lambda index.handler): say which was meant.
+    [
+      'an app written with a dot',
+      { app: 'service.main.app' },
+      /^app: "service\.main\.app" is not valid; expected module:attribute, here "service\.main:app" \(a colon, not a dot, before the app object\)\.$/,
+    ],
+    [
+      'a handler written with a colon',
+      { handler: 'src/index:handler' },
+      /^handler: "src\/index:handler" is not valid; expected module\.function, here "src\/index\.handler" \(a dot, not a colon, before the function\)\.$/,
+    ],
+    [
+      'an app with no attribute',
+      { app: 'main' },
+      /^app: "main" is not valid; expected module:attribute, like "app:app"/,
+    ],
     ['bad layer', { layers: 'my-layer' }, /^layers: "my-layer".*layer version ARNs/],
     [
       'package-cache that is a file',
