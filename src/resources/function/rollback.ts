@@ -87,7 +87,8 @@ export async function rollbackAlias(
       rolledBack: false,
       message:
         `Nothing to roll back to: this was the first deploy of ${functionName}, so alias ${LIVE_ALIAS} stays on the failing version ${failedVersion}. ` +
-        'Fix the code and push again; the next deploy replaces it.',
+        // A terminal user ran the deploy by hand: no push follows.
+        `Fix the code and ${deps.surface === 'terminal' ? 'deploy' : 'push'} again; the next deploy replaces it.`,
     };
   }
   const retry = {

@@ -80,6 +80,20 @@ describe('rollbackAlias', () => {
     expect(fake.calls.calls).toHaveLength(0);
   });
 
+  // A terminal user deployed with the CLI and has no push to make: the CLI's words.
+  it('from a terminal, the next deploy (not a push) fixes it', async () => {
+    const { lambda, deps } = await account();
+    const result = await rollbackAlias(
+      lambda,
+      { ...target, previousVersion: '' },
+      { ...deps(), surface: 'terminal' },
+    );
+    expect(result.message).toMatch(
+      /failing version 4\. Fix the code and deploy again; the next deploy replaces it\.$/,
+    );
+    expect(result.message).not.toContain('push');
+  });
+
   it('says LOUDLY that the failing version may be live when UpdateAlias is denied (403)', async () => {
     const { fake, lambda, deps, alias, calls } = await account();
     fake.faults.deny('UpdateAlias');
