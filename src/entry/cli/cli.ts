@@ -6,6 +6,7 @@ import { createAwsClients } from '../../aws/clients.js';
 import { Inputs } from '../../settings/names.js';
 import { readSettings, SettingsError } from '../../settings/settings.js';
 import { packageVersion } from '../../util/assets.js';
+import { closestName } from '../../util/closest-name.js';
 import { errorMessage } from '../../util/retry.js';
 import { realSleep } from '../../util/sleep.js';
 import { NoRegionError, profileRegion } from './aws-region.js';
@@ -242,9 +243,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 
 function unknownCommand(word: string): UsageError {
   const names = [...COMMANDS.map((c) => c.name), 'help'];
+  const near = closestName(word, names);
   return new UsageError(
     word.startsWith('-')
       ? `expected a command before ${word}; one of ${names.join(', ')}`
-      : `unknown command ${JSON.stringify(word)}; expected one of ${names.join(', ')}`,
+      : `unknown command ${JSON.stringify(word)}${near ? ` (did you mean ${near}?)` : ''}; expected one of ${names.join(', ')}`,
   );
 }

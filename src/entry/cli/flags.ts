@@ -239,6 +239,16 @@ function unknownFlag(name: string, command: string, flags: readonly Flag[]): Usa
   );
 }
 
+/** A word that is no flag; when it is one of the command's flags without its dashes (`name=shop`, `-stage`), the form meant. */
+function unexpectedArgument(word: string, command: string, byName: ReadonlyMap<string, Flag>): UsageError {
+  const bare = /^-?([a-z][a-z0-9-]*)(=.*)?$/.exec(word);
+  const meant = bare && byName.has(bare[1] as string) ? ` (did you mean --${bare[1]}${bare[2] ?? ''}?)` : '';
+  return new UsageError(
+    `unexpected argument ${JSON.stringify(word)}${meant}; ${command} takes only --flag value pairs (a value that has spaces goes in quotes)`,
+    command,
+  );
+}
+
 /**
  * Parses the words after the command against its flags (GLOBAL_FLAGS are
  * always accepted). `--flag value` and `--flag=value` both work; a value flag
@@ -254,11 +264,7 @@ export function parseFlags(argv: readonly string[], flags: readonly Flag[], comm
       parsed.help = true;
       continue;
     }
-    if (!word.startsWith('--') || word === '--')
-      throw new UsageError(
-        `unexpected argument ${JSON.stringify(word)}; ${command} takes only --flag value pairs (a value that has spaces goes in quotes)`,
-        command,
-      );
+    if (!word.startsWith('--') || word === '--') throw unexpectedArgument(word, command, byName);
     const eq = word.indexOf('=');
     let name = eq > 0 ? word.slice(2, eq) : word.slice(2);
     let value: string | undefined = eq > 0 ? word.slice(eq + 1) : undefined;

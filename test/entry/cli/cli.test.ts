@@ -115,6 +115,14 @@ describe('lambda-stage-deploy CLI', () => {
     expect(io.stdout()).toBe('');
     io = testIo(env);
     expect(await run('help', 'explode')).toBe(2);
+    io = testIo(env);
+    expect(await run('deplyo', '--name', 'shop')).toBe(2);
+    expect(io.stderr()).toMatch(
+      /^error: unknown command "deplyo" \(did you mean deploy\?\); expected one of serve/,
+    );
+    io = testIo(env);
+    expect(await run('help', 'stauts')).toBe(2);
+    expect(io.stderr()).toMatch(/^error: unknown command "stauts" \(did you mean status\?\)/);
   });
 
   // From a clone the CLI is "node dist/cli/index.js", through npx "npx github:org/lambda-deploy":

@@ -78,6 +78,11 @@ describe('parseFlags', () => {
     [['extra'], /unexpected argument "extra"; deploy takes only --flag value pairs/],
     [['--dry-run=maybe'], /--dry-run: "maybe" is not valid; expected true or false/],
     [['--no-name'], /unknown flag --no-name/],
+    // A flag written without its dashes, or with one: the form meant.
+    [['name=shop'], /unexpected argument "name=shop" \(did you mean --name=shop\?\)/],
+    [['-path', 'app'], /unexpected argument "-path" \(did you mean --path\?\)/],
+    [['follow'], /unexpected argument "follow" \(did you mean --follow\?\)/],
+    [['shop'], /^unexpected argument "shop"; deploy takes only --flag value pairs/],
   ])('%j is refused with a clear message', (argv, message) => {
     expect(() => parse(argv)).toThrow(UsageError);
     expect(() => parse(argv)).toThrow(message);
