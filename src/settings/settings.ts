@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import type {
   Architecture,
   Command,
@@ -241,7 +241,11 @@ function readSource(r: InputReader, env: NodeJS.ProcessEnv): Source {
     ? `the workspace ${workspace}`
     : `${workspace}, the folder the command runs in (or its git repository): run it from your project's folder`;
   if (!pathInside) r.bad(Inputs.Path, `a folder inside ${where} (resolved to ${realOrResolved(path)})`);
-  else if (!pathIsDir) r.bad(Inputs.Path, `an existing folder (resolved to ${path})`);
+  else if (!pathIsDir && existsSync(path)) {
+    // The handler's file given as the path: the folder that holds it was meant.
+    const raw = r.value(Inputs.Path);
+    r.bad(Inputs.Path, `the folder that holds the code, like ${show(dirname(raw))} (${raw} is a file)`);
+  } else if (!pathIsDir) r.bad(Inputs.Path, `an existing folder (resolved to ${path})`);
   return { path, workspace, base, usable: pathIsDir && pathInside, listing };
 }
 

@@ -259,6 +259,12 @@ describe('readSettings', () => {
     ],
     ['path missing', { path: 'nope' }, /^path: "nope" is not valid; expected an existing folder/],
     [
+      // The handler's file given as the path: say which folder was meant.
+      'path that is a file',
+      { path: 'fn/app.py' },
+      /^path: "fn\/app\.py" is not valid; expected the folder that holds the code, like "fn" \(fn\/app\.py is a file\)\.$/,
+    ],
+    [
       // Not also "requirements: ... not valid": with no folder, there is nothing to look for it in.
       'path missing, with requirements',
       { path: 'nope', requirements: 'requirements.txt' },
