@@ -154,7 +154,7 @@ export function immutableSubjectAdvice(claims: Record<string, string>): string {
   if (!sub || !repository || !ownerId || !repoId) return '';
   return (
     `. GitHub names this repository by its ids in the token's sub (repo:OWNER@ID/REPO@ID): roles set up without them trust only repo:${repository}:…. ` +
-    `Run lambda-stage-deploy setup again with --repository ${repository} --owner-id ${ownerId} --repo-id ${repoId} (and your other setup flags): both forms are then trusted.`
+    `Run npx github:org/lambda-deploy setup again with --repository ${repository} --owner-id ${ownerId} --repo-id ${repoId} (and your other setup flags): both forms are then trusted.`
   );
 }
 

@@ -221,7 +221,7 @@ describe('OIDC sign-in', () => {
     expect((error as Error).message).toContain('sub=repo:octo@1342004/app@987654321:pull_request');
     expect((error as Error).message).toContain(
       "GitHub names this repository by its ids in the token's sub (repo:OWNER@ID/REPO@ID): roles set up without them trust only repo:octo/app:…. " +
-        'Run lambda-stage-deploy setup again with --repository octo/app --owner-id 1342004 --repo-id 987654321 (and your other setup flags): both forms are then trusted.',
+        'Run npx github:org/lambda-deploy setup again with --repository octo/app --owner-id 1342004 --repo-id 987654321 (and your other setup flags): both forms are then trusted.',
     );
     // The classic form gets no such advice.
     extraClaims = {};

@@ -139,7 +139,7 @@ async function release(
     deps.logger.warning(
       `${exposure} Could not remove lambda-deploy's tags from ${label} (${errorMessage(error)}): the preview ` +
         `role can still read it. The production role needs logs:UntagResource on /aws/lambda/${options.project}-* ` +
-        `(regenerate its policy: lambda-deploy policy), or remove the tags ${keys.join(', ')} by hand. ${advice}`,
+        `(regenerate its policy: npx github:org/lambda-deploy policy), or remove the tags ${keys.join(', ')} by hand. ${advice}`,
     );
     return found;
   }

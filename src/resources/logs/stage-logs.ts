@@ -305,7 +305,7 @@ async function groupTags(
 function refusedWrite(label: string, error: unknown, permission: string, deps: RetryDeps): LogGroupOutcome {
   deps.logger.warning(
     `Could not tag ${label} for this stage (${errorMessage(error)}): Lambda logs into it untagged. ` +
-      `The deploy role needs ${permission} with the ${TagKeys.Name} tag (regenerate its policy: lambda-deploy policy). ` +
+      `The deploy role needs ${permission} with the ${TagKeys.Name} tag (regenerate its policy: npx github:org/lambda-deploy policy). ` +
       UNTAGGED_GROUP,
   );
   return 'refused';

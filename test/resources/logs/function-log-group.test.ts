@@ -178,6 +178,10 @@ describe('ensureFunctionLogGroup', () => {
     const d = deps();
     expect(await ensureFunctionLogGroup(logs, input(true), d)).toBe('refused');
     expect(d.logger.text('warning')).toContain('The deploy role needs logs:TagResource');
+    // A command its reader can run: "lambda-deploy" is no command on anyone's machine.
+    expect(d.logger.text('warning')).toContain(
+      '(regenerate its policy: npx github:org/lambda-deploy policy)',
+    );
   });
 
   it('a redeploy (the function was there) only reads: no write when the group carries the stage tags', async () => {
