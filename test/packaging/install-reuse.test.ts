@@ -3,9 +3,8 @@
  * the installer reads changed. pip and npm are stand-ins that count their
  * installs and write what they would install.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPackage, type BuildPackageOptions } from '../../src/packaging/build-package.js';
 import type { CommandRunner } from '../../src/packaging/command-runner.js';
@@ -16,27 +15,21 @@ import { testPython } from '../support/vendor-wheels.js';
 import { tempDir } from './helpers.js';
 
 const { dir: root, cleanup } = tempDir('install-reuse');
-// The builds' staging folders go to a temp folder of this suite's own: counting them in the
-// shared one raced with other suites' builds running at the same time.
-const sharedTmp = process.env.TMPDIR;
-beforeAll(() => {
-  process.env.TMPDIR = join(root, 'tmp');
-  mkdirSync(process.env.TMPDIR, { recursive: true });
-});
-afterAll(() => {
-  if (sharedTmp === undefined) delete process.env.TMPDIR;
-  else process.env.TMPDIR = sharedTmp;
-  cleanup();
-});
+afterAll(cleanup);
 
-/** pip and npm stand-ins: each install writes one package (its version from the requirements / lockfile). */
+/**
+ * pip and npm stand-ins: each install writes one package (its version from the requirements / lockfile).
+ * `targets`: the folders pip was given, to see which the builds kept or removed.
+ */
 function countingInstaller() {
   const installs: string[] = [];
+  const targets: string[] = [];
   const runner: CommandRunner = {
     async run(command, args, options) {
       const target = args[args.indexOf('--target') + 1];
       if (args.includes('install') && args.includes('--target') && target) {
         installs.push('pip');
+        targets.push(target);
         mkdirSync(join(target, 'greetlib'), { recursive: true });
         writeFileSync(join(target, 'greetlib', '__init__.py'), `# install ${installs.length}\n`);
         return { exitCode: 0, output: '' };
@@ -52,7 +45,7 @@ function countingInstaller() {
       return createCommandRunner(new RecordingLogger()).run(command, args, options);
     },
   };
-  return { runner, installs };
+  return { runner, installs, targets };
 }
 
 function options(path: string, over: Partial<BuildPackageOptions> = {}): BuildPackageOptions {
@@ -73,10 +66,14 @@ function options(path: string, over: Partial<BuildPackageOptions> = {}): BuildPa
   };
 }
 
-// Only the installs of this suite's stand-in (greetlib inside): TMPDIR is the process's, and a late
-// build of a suite that ran before in the same jest worker can still make a folder of its own here.
-const stagingFolders = (prefix: string) =>
-  readdirSync(tmpdir()).filter((f) => f.startsWith(prefix) && existsSync(join(tmpdir(), f, 'greetlib')));
+/**
+ * The pip installs still on disk, of those this suite's stand-in made. Not a count of the
+ * lambda-deploy-deps-* folders in tmpdir(): that is the run's one temp folder, shared by the
+ * jest workers, where other suites' builds (serve-reload-installs installs greetlib too) come
+ * and go meanwhile. Setting process.env.TMPDIR here would not give the suite a folder of its
+ * own: jest gives each suite a copy of process.env, and os.tmpdir() reads the real one.
+ */
+const present = (targets: readonly string[]) => targets.filter((t) => existsSync(t));
 
 describe('a session reuses the dependencies it installed while their inputs are unchanged', () => {
   const env = { ...process.env, LAMBDA_DEPLOY_PYTHON: testPython() };
@@ -86,7 +83,7 @@ describe('a session reuses the dependencies it installed while their inputs are 
     mkdirSync(path);
     writeFileSync(join(path, 'app.py'), 'def handler(event, context):\n    return 1\n');
     writeFileSync(join(path, 'requirements.txt'), 'greetlib==1.0\n');
-    const { runner, installs } = countingInstaller();
+    const { runner, installs, targets } = countingInstaller();
     const reuse = new InstallReuse();
     const logger = new RecordingLogger();
     const build = (over: Partial<BuildPackageOptions> = {}) =>
@@ -96,8 +93,6 @@ describe('a session reuses the dependencies it installed while their inputs are 
         env,
         installs: reuse,
       });
-    const before = stagingFolders('lambda-deploy-deps-').length;
-
     const first = await build();
     expect(installs).toEqual(['pip']);
     writeFileSync(join(path, 'app.py'), 'def handler(event, context):\n    return 2\n');
@@ -109,7 +104,7 @@ describe('a session reuses the dependencies it installed while their inputs are 
     expect(await entries(second.zipPath)).toEqual(await entries(first.zipPath));
     expect(second.codeSha256).not.toBe(first.codeSha256);
     // One install kept for the session, none left by the builds.
-    expect(stagingFolders('lambda-deploy-deps-').length).toBe(before + 1);
+    expect(present(targets)).toEqual(targets.slice(0, 1));
 
     writeFileSync(join(path, 'requirements.txt'), 'greetlib==1.1\n');
     await build();
@@ -118,10 +113,11 @@ describe('a session reuses the dependencies it installed while their inputs are 
     expect(installs).toEqual(['pip', 'pip', 'pip']);
     await build({ pipArgs: ['--pre'] });
     expect(installs).toEqual(['pip', 'pip', 'pip']);
-    expect(stagingFolders('lambda-deploy-deps-').length).toBe(before + 1);
+    // The one for the last key kept; each one it replaced removed.
+    expect(present(targets)).toEqual(targets.slice(-1));
 
     await reuse.clear();
-    expect(stagingFolders('lambda-deploy-deps-').length).toBe(before);
+    expect(present(targets)).toEqual([]);
   }, 60_000);
 
   it('pip: requirements that read other files or local paths are installed every time; without a session, every build installs', async () => {
@@ -129,7 +125,7 @@ describe('a session reuses the dependencies it installed while their inputs are 
     mkdirSync(join(path, 'lib'), { recursive: true });
     writeFileSync(join(path, 'app.py'), 'def handler(event, context):\n    return 1\n');
     writeFileSync(join(path, 'requirements.txt'), 'greetlib==1.0\n./lib\n');
-    const { runner, installs } = countingInstaller();
+    const { runner, installs, targets } = countingInstaller();
     const reuse = new InstallReuse();
     const build = (installsKept?: InstallReuse) =>
       buildPackage(options(path, { requirements: join(path, 'requirements.txt') }), {
@@ -147,6 +143,8 @@ describe('a session reuses the dependencies it installed while their inputs are 
     await build();
     await build();
     expect(installs).toEqual(['pip', 'pip', 'pip', 'pip']);
+    // Installs kept for no session: each build removed its own.
+    expect(present(targets)).toEqual([]);
   }, 60_000);
 
   it('npm: an edit of the code reuses node_modules; an edit of package.json or the lockfile installs again', async () => {
