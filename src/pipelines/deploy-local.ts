@@ -113,10 +113,21 @@ export async function deployLocally(
   const stage = plan.stage || 'local';
   const hidden = secretValues(settings, plan);
   const report = initialReport(settings, plan, pkg, stage);
-  const running: Running = { starting: await newBuild(deps), installs, serving: false };
+  const running: Running = {
+    starting: await newBuild(deps),
+    installs,
+    serving: false,
+    stopped: false,
+    reloads: new Set(),
+  };
   const stop = async () => {
+    running.stopped = true;
     await running.door?.close();
+    // What serves stops at once; a reload under way then stops what it started (its package step is
+    // not cut short: an install it keeps is removed with the others below). Nothing it started may
+    // outlive stop(): a runtime left running would hold the process open.
     for (const build of new Set([running.current, running.starting])) if (build) await stopBuild(build);
+    await Promise.allSettled(running.reloads);
     await installs?.clear();
   };
   try {
@@ -148,7 +159,14 @@ export async function deployLocally(
   if (deps.keepLocalRunning && report.status === 'success' && fn) {
     running.starting = undefined;
     running.serving = true;
-    const reload = () => reloadStage(running, { settings, stage, report, hidden }, deps);
+    const reload = () => {
+      if (running.stopped) return Promise.reject(new Error(`${report.functionName} was stopped`));
+      const reloading = reloadStage(running, { settings, stage, report, hidden }, deps);
+      running.reloads.add(reloading);
+      const settled = () => running.reloads.delete(reloading);
+      reloading.then(settled, settled);
+      return reloading;
+    };
     return {
       report,
       stage: {
@@ -185,12 +203,16 @@ interface Running {
   door?: FrontDoor;
   /** The build the front door sends requests to. */
   current?: Build;
-  /** A build starting (the first one, or a reload's). */
+  /** The first build, while it starts (a reload's is its own to stop). */
   starting?: Build;
   /** The dependencies installed for the builds, kept for a reload while their inputs are unchanged. */
   installs?: InstallReuse;
   /** Past its start-up check: a failing request's traceback is the user's to see (a failed start prints the logs). */
   serving: boolean;
+  /** stop() was called: a reload under way starts nothing more, and none starts. */
+  stopped: boolean;
+  /** Reloads under way, which stop() waits for. */
+  reloads: Set<Promise<void>>;
 }
 
 /** What a stage's builds share. */
@@ -279,14 +301,18 @@ async function reloadStage(
   deps: PipelineDeps,
 ): Promise<void> {
   const { settings } = facts;
+  // stop() meanwhile: what this reload made is removed, and no function of it left running.
+  const stopped = () => new Error(`${facts.report.functionName} was stopped: the reload was left unfinished`);
   const pkg = await packageStep(settings, { ...deps, logger: quietLogger(deps.logger) }, 0, running.installs);
+  if (running.stopped) throw stopped();
+  // Not `running.starting`: this reload stops its own build, once stopped or failed.
   const next = await newBuild(deps);
-  running.starting = next;
   const starting = heldWarnings(deps.logger);
   try {
     await unpack(next, pkg, deps);
     await prepareSlim(next, { ...facts, pkg }, deps);
     await startFunction(next, { ...facts, pkg }, { ...deps, logger: starting.logger }, true);
+    if (running.stopped) throw stopped();
     starting.release(true);
   } catch (error) {
     // Said once: the traceback here, the error in the line the watcher prints.
@@ -295,8 +321,6 @@ async function reloadStage(
     if (text) await deps.logger.group('Function logs', async () => deps.logger.untrusted(text));
     await stopBuild(next);
     throw error;
-  } finally {
-    running.starting = undefined;
   }
   const previous = running.current!;
   running.current = next;

@@ -1,5 +1,6 @@
 import { expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,3 +181,88 @@ test('deploy --target local of a function that cannot start: its logs show the e
     rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+/** The local runtimes this process started that still run (Node.js bootstraps, by their script). */
+function runningRuntimes(): string[] {
+  return execFileSync('ps', ['--ppid', String(process.pid), '-o', 'pid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes('bootstrap.mjs'));
+}
+
+/** A running local stage of a Node.js function (`init`: code its module runs first) in a folder of its own. */
+async function localStage(init = '') {
+  const dir = mkdtempSync(join(tmpdir(), 'deploy-local-stop-reload-'));
+  mkdirSync(join(dir, 'app'));
+  writeFileSync(
+    join(dir, 'app', 'index.mjs'),
+    `${init}export const handler = async () => ({ statusCode: 200, body: "up" });\n`,
+  );
+  const inputs: Record<string, string> = {
+    name: 'shop',
+    path: 'app',
+    runtime: 'nodejs22.x',
+    handler: 'index.handler',
+    target: 'local',
+    'smoke-test': 'false',
+  };
+  const env = { GITHUB_WORKSPACE: dir, RUNNER_TEMP: join(dir, 'runner-temp') };
+  const settings = readSettings((name) => inputs[name], env);
+  const ctx = { eventName: 'push', payload: {}, ref: 'refs/heads/main', repository: 'octo/shop' };
+  const outDir = join(dir, 'out');
+  const logger = new RecordingLogger();
+  const { report, stage } = await deployLocally(settings, makePlan(settings, ctx as GitHubContext), {
+    logger,
+    env: { ...process.env, ...env },
+    awsClients: createAwsClients,
+    localPort: 0,
+    outDir,
+    keepLocalRunning: true,
+  });
+  expect(report.error).toBeUndefined();
+  const unpacked = () => readdirSync(outDir).filter((f) => f.startsWith('local-'));
+  return { dir, stage: stage!, unpacked, logger };
+}
+
+test.each([
+  ['while it builds', ''],
+  // Its function's init takes 4 s: stopped while the new runtime is up and still starting.
+  ['while its function starts', 'await new Promise((r) => setTimeout(r, 4000));\n'],
+])(
+  'stop() during a reload (%s): once it returns, no runtime of the stage runs, the reload starts none, its build is removed',
+  async (when, init) => {
+    const { dir, stage, unpacked, logger } = await localStage(init);
+    let reloading: Promise<string> | undefined;
+    try {
+      expect(await (await fetch(stage.url)).text()).toBe('up');
+      expect(runningRuntimes()).toHaveLength(1);
+
+      // Ctrl-C during a reload.
+      reloading = stage.reload().then(
+        () => 'reloaded',
+        (error: Error) => error.message,
+      );
+      if (when !== 'while it builds')
+        for (let i = 0; i < 400 && runningRuntimes().length < 2; i++)
+          await new Promise((r) => setTimeout(r, 50));
+      expect(runningRuntimes()).toHaveLength(when === 'while it builds' ? 1 : 2);
+      await stage.stop();
+      expect(runningRuntimes()).toEqual([]);
+      expect(await reloading).toBe('shop-main was stopped: the reload was left unfinished');
+      expect(runningRuntimes()).toEqual([]);
+      // Stopped while it built, the reload started no runtime at all.
+      expect(logger.text().match(/INIT_START/g)).toHaveLength(when === 'while it builds' ? 1 : 2);
+      // Nothing unpacked is left: neither the stopped build nor the one the reload made.
+      expect(unpacked()).toEqual([]);
+      // A reload asked for after stop() builds and starts nothing.
+      const said = logger.lines.length;
+      await expect(stage.reload()).rejects.toThrow('shop-main was stopped');
+      expect(logger.lines.slice(said)).toEqual([]);
+      expect(runningRuntimes()).toEqual([]);
+    } finally {
+      await stage.stop();
+      await reloading;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  60_000,
+);
