@@ -10,7 +10,8 @@
  * are built once, before any suite starts (global setup).
  */
 const shared = {
-  testEnvironment: 'node',
+  // Node's, failing a suite that leaves a child process running (see child-guard-environment.mjs).
+  testEnvironment: '<rootDir>/test/support/child-guard-environment.mjs',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
