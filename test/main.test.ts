@@ -115,3 +115,46 @@ describe('run()', () => {
     expect(summary).not.toContain(RUNNER_TOKEN);
   });
 });
+
+// The CLI refuses a protected stage that came from the branch name alone; a push to main in CI is how production is deployed.
+describe('run() on a push to main', () => {
+  const env = { ...process.env };
+  afterEach(() => {
+    process.env = { ...env };
+  });
+
+  test('deploys the protected stage main: no refusal, it goes on to sign in', async () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'main-push-'));
+    writeFileSync(
+      join(workspace, 'app.py'),
+      'def handler(event, context):\n    return {"statusCode": 200}\n',
+    );
+    Object.assign(process.env, {
+      GITHUB_WORKSPACE: workspace,
+      RUNNER_TEMP: workspace,
+      GITHUB_EVENT_NAME: 'push',
+      GITHUB_REF: 'refs/heads/main',
+      GITHUB_EVENT_PATH: '',
+      GITHUB_STEP_SUMMARY: join(workspace, 'summary'),
+    });
+    // No OIDC token on this runner: the deploy fails at signing in, past any protected-stage check.
+    delete process.env.ACTIONS_ID_TOKEN_REQUEST_URL;
+    delete process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+    jest.resetModules();
+    const core = fakeCore(
+      runnerInputs({
+        name: 'svc',
+        'aws-region': 'eu-west-1',
+        'role-to-assume': 'arn:aws:iam::123456789012:role/deploy',
+      }),
+    );
+    jest.unstable_mockModule('@actions/core', () => core.module);
+    const { run } = await import('../src/main.js');
+    await run();
+    expect(core.failed).toHaveLength(1);
+    expect(core.failed[0]).not.toMatch(/protected/);
+    expect(core.failed[0]).toMatch(/^No OIDC token for role-to-assume/);
+    expect(core.summaries.join('')).toContain('| **Stage** | `main` |');
+    expect(core.summaries.join('')).toContain('| **Command** | deploy |');
+  });
+});

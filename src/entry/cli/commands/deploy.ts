@@ -28,6 +28,7 @@ export const deployCommand: CliCommand = {
     'smoke-tests the URL and rolls back when that fails: what the action does, with this',
     "machine's AWS credentials (profile or environment). --target local runs it all under",
     'a local Lambda-compatible runtime, no AWS account needed, and stops it at the end.',
+    'A protected stage (main, master, prod, production) is deployed only when --stage names it.',
   ].join('\n'),
   flags: [
     F.name,

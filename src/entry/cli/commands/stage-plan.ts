@@ -1,5 +1,7 @@
 import { makePlan, type Plan } from '../../../model/plan.js';
 import type { Settings } from '../../../model/settings.js';
+import { isProtectedStage } from '../../../pipelines/undeploy.js';
+import { Inputs } from '../../../settings/names.js';
 import type { CommandContext } from '../command.js';
 import { UsageError } from '../flags.js';
 
@@ -14,12 +16,39 @@ export function stagePlan(ctx: CommandContext, settings: Settings, command: stri
       command,
     );
   const plan = makePlan(settings, ctx.github);
-  // Said first: "function shop-master does not exist" alone does not tell where "master" came from.
   if (!settings.stage) {
     const branch = ctx.github.ref.replace(/^refs\/heads\//, '');
-    ctx.logger.info(
-      `Stage ${plan.stage}: from the current git branch${branch === plan.stage ? '' : `, ${branch}`} (--stage chooses another).`,
-    );
+    const from = `from the current git branch${branch === plan.stage ? '' : `, ${branch}`}`;
+    refuseProductionByAccident(ctx, settings, plan.stage, from, command);
+    // Said first: "function shop-master does not exist" alone does not tell where "master" came from.
+    ctx.logger.info(`Stage ${plan.stage}: ${from} (--stage chooses another).`);
   }
   return plan;
+}
+
+/**
+ * A deploy from a laptop that happens to be on `master` must not reach the
+ * production stage by accident: a protected stage is deployed from a terminal
+ * only when --stage names it (as undeploy refuses one whatever names it). The
+ * action is not affected: a push to main in CI deploys main.
+ */
+function refuseProductionByAccident(
+  ctx: CommandContext,
+  settings: Settings,
+  stage: string,
+  from: string,
+  command: string,
+): void {
+  if (command !== 'deploy' || settings.target === 'local') return;
+  if (!isProtectedStage(stage, settings.protectedStages)) return;
+  const list = settings.protectedStages.join(', ');
+  const byWhat =
+    ctx.flags.inputs[Inputs.ProtectedStages] === undefined
+      ? `the protected-stages default: ${list}`
+      : `--protected-stages: ${list}`;
+  throw new UsageError(
+    `Stage ${stage} (${from}) is a protected stage (${byWhat}): its production deploy is not made from a branch name alone. ` +
+      `To deploy it on purpose, name it: --stage ${stage}; for a stage of your own, --stage STAGE, like "demo".`,
+    command,
+  );
 }
