@@ -960,6 +960,18 @@ export function formatSetupReport(report: SetupReport): string {
   if (!report.changes.length) lines.push('Nothing to change: everything is already set up.');
   else if (report.dryRun) lines.push(`Dry run: ${report.changes.length} changes listed, none made.`);
   else lines.push(`${report.changes.length} changes made.`);
-  lines.push('', `production-role: ${report.productionRoleArn}`, `preview-role: ${report.previewRoleArn}`);
+  lines.push(
+    '',
+    `production-role: ${report.productionRoleArn}${notYet(report, report.productionRoleArn)}`,
+    `preview-role: ${report.previewRoleArn}${notYet(report, report.previewRoleArn)}`,
+  );
   return `${lines.join('\n')}\n`;
+}
+
+/** A dry run's role that does not exist yet: its ARN is what setup would create, not a role to use now. */
+function notYet(report: SetupReport, arn: string): string {
+  const role = `role ${arn.slice(arn.lastIndexOf('/') + 1)}`;
+  return report.dryRun && report.changes.some((c) => c.kind === 'create' && c.resource === role)
+    ? ' (would be created)'
+    : '';
 }

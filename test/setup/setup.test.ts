@@ -249,6 +249,10 @@ describe('lambda-deploy setup', () => {
     expect(aws.calls.calls.length).toBeGreaterThan(10);
     expect(report.changes).toEqual([]);
     expect(formatSetupReport(report)).toMatch(/Nothing to change: everything is already set up\./);
+    // A dry run on an account set up: the roles exist, their ARNs are said as they are.
+    const again = formatSetupReport(await setup(aws, true));
+    expect(again).toContain(`production-role: arn:aws:iam::${ACCOUNT_ID}:role/shop-deploy-production\n`);
+    expect(again).not.toContain('would be created');
   });
 
   it('--dry-run makes no write call, lists every change, and the documents are printable', async () => {
@@ -258,6 +262,9 @@ describe('lambda-deploy setup', () => {
     const text = formatSetupReport(report);
     expect(text).toMatch(/\+ would create role shop-deploy-preview/);
     expect(text).toMatch(/Dry run: \d+ changes listed, none made\./);
+    expect(text).toContain(
+      `preview-role: arn:aws:iam::${ACCOUNT_ID}:role/shop-deploy-preview (would be created)\n`,
+    );
     // Same changes as a real first run.
     const fresh = await startFakeAws();
     try {

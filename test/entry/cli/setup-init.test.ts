@@ -84,7 +84,7 @@ function tempRepo(): string {
 }
 
 describe('lambda-deploy setup', () => {
-  test('--dry-run prints every document and each change, makes no write call, ends with the two role ARNs', async () => {
+  test('--dry-run prints each change and the two role ARNs it would create first, then every document, and makes no write call', async () => {
     const code = await cli(['setup', '--name=shop', '--repository=octo/shop', '--dry-run']);
     expect({ code, stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     for (const title of [
@@ -101,10 +101,21 @@ describe('lambda-deploy setup', () => {
     const sent = [...iam.calls(), ...s3.calls()].map((c) => (c.args[0] as object).constructor.name);
     expect(sent.filter((name) => !/^(Get|List|Head)/.test(name))).toEqual([]);
     expect(sent).toContain('GetRoleCommand');
-    expect(stdout.trimEnd().split('\n').slice(-2)).toEqual([
-      'production-role: arn:aws:iam::123456789012:role/shop-deploy-production',
-      'preview-role: arn:aws:iam::123456789012:role/shop-deploy-preview',
-    ]);
+    // The plan is what a reader wants first: ~940 lines of JSON would scroll it away.
+    const lines = stdout.split('\n');
+    expect(lines[0]).toMatch(/^\+ would create OIDC provider /);
+    const planEnd = lines.findIndex((line) => line.startsWith('#'));
+    const plan = lines.slice(0, planEnd);
+    expect(plan).toContain('Dry run: 15 changes listed, none made.');
+    // Not made yet: the ARNs are what setup would create, not roles that exist.
+    expect(plan).toContain(
+      'production-role: arn:aws:iam::123456789012:role/shop-deploy-production (would be created)',
+    );
+    expect(plan).toContain(
+      'preview-role: arn:aws:iam::123456789012:role/shop-deploy-preview (would be created)',
+    );
+    expect(lines[planEnd]).toBe('# The documents setup would write:');
+    expect(stdout.indexOf('# Production deploy role')).toBeGreaterThan(stdout.indexOf('preview-role: '));
   });
 
   test('without --owner-id/--repo-id and no answer from GitHub: a warning that a repository created or renamed since 15 July 2026 could not sign in, with the command for the ids', async () => {

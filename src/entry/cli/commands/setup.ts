@@ -167,7 +167,7 @@ export const setupCommand: CliCommand = {
     },
     F.s3Bucket,
     F.audience,
-    { ...F.dryRun, help: 'print every document and every change; change nothing' },
+    { ...F.dryRun, help: 'print every change and the role ARNs, then every document; change nothing' },
     {
       name: 'cloudformation',
       kind: 'switch',
@@ -241,16 +241,17 @@ export const setupCommand: CliCommand = {
     if (tooLarge.length) throw new SettingsError(tooLarge);
     await checkEnvironments(config, ctx);
     if (cloudformation) return templateResult(docs, settings.name, offline ? undefined : clients!.iam, deps);
-    let text = settings.dryRun ? `${setupDocumentsText(docs)}\n` : '';
     const report = await runSetup(
       { iam: clients!.iam, s3: clients!.s3, tagging: clients!.tagging },
       docs,
       { dryRun: settings.dryRun, previousRepository: previous },
       deps,
     );
-    text += formatSetupReport(report);
+    let text = formatSetupReport(report);
     const previewNote = previewStatementsNote(settings.policyStatements, previewStatements);
     if (previewNote) text += `\n${previewNote}\n`;
+    // The plan and the ARNs first: the documents run to hundreds of lines.
+    if (settings.dryRun) text += `\n# The documents setup would write:\n${setupDocumentsText(docs)}`;
     return {
       exitCode: 0,
       text,
