@@ -424,7 +424,7 @@ function smokeTestStage(
       return invokeSmokeTest(
         session.clients.lambda,
         plan.functionName,
-        { logger, sleep },
+        { logger, sleep, surface: deps.surface },
         {
           path: settings.smokePath,
           expectStatus: settings.smokeStatus,
@@ -443,7 +443,7 @@ function smokeTestStage(
         ...frontDoorSmoke(gateway),
         secrets: hidden,
       },
-      { logger, sleep },
+      { logger, sleep, surface: deps.surface },
     );
   });
 }

@@ -506,7 +506,7 @@ function smokeLocally(settings: Settings, url: string, hidden: string[], deps: P
         serverErrorsSettle: false,
         ...(startUp && { startUpOf: settings.name }),
       },
-      { logger: deps.logger, sleep: deps.sleep ?? realSleep },
+      { logger: deps.logger, sleep: deps.sleep ?? realSleep, surface: deps.surface },
     ),
   );
 }

@@ -2,7 +2,8 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { SmokeResult } from '../model/outcome.js';
 import { cutText, redact } from '../util/redact.js';
 import type { StatusRanges } from '../model/settings.js';
-import { INPUT_DEFAULTS } from '../settings/names.js';
+import { INPUT_DEFAULTS, Inputs } from '../settings/names.js';
+import { inputName, type Surface } from '../settings/surface.js';
 import { parseStatusRanges, statusAccepted } from '../settings/settings.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage, errorName, isTransient, withRetry } from '../util/retry.js';
@@ -51,6 +52,16 @@ export interface SmokeDeps {
   fetch?: typeof fetch;
   /** Jitter source; tests pass `() => 1` for exact delays. */
   random?: () => number;
+  /** Who reads the failure: smoke-timeout is the action's input, --smoke-timeout the CLI's flag. */
+  surface?: Surface;
+}
+
+/**
+ * "within smoke-timeout 60 s", the timeout named as the reader sets it; serve's
+ * start-up request has no such flag, so there only the seconds.
+ */
+function withinTimeout(seconds: number, surface: Surface = 'action', startUp = false): string {
+  return startUp ? `within ${seconds} s` : `within ${inputName(surface, Inputs.SmokeTimeout)} ${seconds} s`;
 }
 
 /** Backoff of the smoke test: 1 s, 2 s, 4 s, then every 8 s until the timeout (the last wait cut to end there). */
@@ -246,7 +257,7 @@ export async function runSmokeTest(input: SmokeInput, deps: SmokeDeps): Promise<
   } catch (error) {
     if (!(error instanceof ProbeFailed)) throw error;
     const detail = error.retry
-      ? `GET ${target} ${error.reason} after ${attempts} attempt${attempts === 1 ? '' : 's'} within smoke-timeout ${input.timeoutSeconds} s.`
+      ? `GET ${target} ${error.reason} after ${attempts} attempt${attempts === 1 ? '' : 's'} ${withinTimeout(input.timeoutSeconds, deps.surface, expect.startUp)}.`
       : `GET ${target} ${error.reason}.`;
     // Said once, as the deploy's error (which carries it); here only with debug.
     deps.logger.debug(`${label} failed: ${detail}`);
@@ -279,6 +290,7 @@ export interface InvokeSmokeDeps {
   sleep: Sleep;
   now?: () => number;
   random?: () => number;
+  surface?: Surface;
 }
 
 export interface InvokeSmokeOptions {
@@ -428,13 +440,19 @@ function proxyResult(payload: string): { statusCode?: number; body: string; loca
 const DEFAULT_STATUS = parseStatusRanges(INPUT_DEFAULTS['smoke-status']) as StatusRanges;
 
 /** Why the smoke invocation failed: the permission to grant, or that Lambda was not ready within smoke-timeout. */
-function invokeFailure(target: string, error: unknown, attempts: number, timeoutSeconds: number): string {
+function invokeFailure(
+  target: string,
+  error: unknown,
+  attempts: number,
+  timeoutSeconds: number,
+  surface?: Surface,
+): string {
   const name = errorName(error);
   const hint = /AccessDenied/i.test(name)
     ? ' (the deploy role needs lambda:InvokeFunction on the function)'
     : '';
   const within = invokeRetryable(error)
-    ? ` after ${attempts} attempt${attempts === 1 ? '' : 's'} within smoke-timeout ${timeoutSeconds} s`
+    ? ` after ${attempts} attempt${attempts === 1 ? '' : 's'} ${withinTimeout(timeoutSeconds, surface)}`
     : '';
   return `Invoke ${target} failed${within}: ${name ? `${name}: ` : ''}${errorMessage(error)}${hint}.`;
 }
@@ -485,7 +503,10 @@ export async function invokeSmokeTest(
       },
     );
   } catch (error) {
-    return result('failed', invokeFailure(`${functionName}:${qualifier}`, error, attempts, timeoutSeconds));
+    return result(
+      'failed',
+      invokeFailure(`${functionName}:${qualifier}`, error, attempts, timeoutSeconds, deps.surface),
+    );
   }
 
   const payload = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';

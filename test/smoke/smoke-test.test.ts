@@ -399,6 +399,28 @@ describe('runSmokeTest', () => {
     expect(result.detail).toContain('within smoke-timeout 30 s');
   });
 
+  it('from a terminal the timeout is named as its flag, --smoke-timeout', async () => {
+    const t = await target((_req, res) => answer(503)(res));
+    const result = await runSmokeTest(input(t.url, { timeoutSeconds: 5 }), {
+      logger: new RecordingLogger(),
+      ...fakeTime(),
+      random: () => 1,
+      surface: 'terminal',
+    });
+    expect(result.detail).toMatch(/ after \d+ attempts within --smoke-timeout 5 s\.$/);
+  });
+
+  it("serve's start-up request names no --smoke-timeout (serve has none): just the seconds", async () => {
+    const t = await target((_req, res) => answer(503)(res));
+    const result = await runSmokeTest(input(t.url, { timeoutSeconds: 5, startUpOf: 'demo' }), {
+      logger: new RecordingLogger(),
+      ...fakeTime(),
+      random: () => 1,
+      surface: 'terminal',
+    });
+    expect(result.detail).toMatch(/ after \d+ attempts within 5 s\.$/);
+  });
+
   it('keeps the REST API stage path of the url', async () => {
     const t = await target((req, res) => answer(req.url === '/pr-12/health?deep=1' ? 200 : 404)(res));
     const result = await runSmokeTest(input(`${t.url}/pr-12/`, { path: '/health?deep=1' }), {
@@ -739,7 +761,14 @@ describe('invokeSmokeTest honours smoke-timeout (gateway: none)', () => {
     const { fake, lambda, deps } = await slowVersion(40_000);
     const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps, { timeoutSeconds: 5 });
     expect(result.status).toBe('failed');
-    expect(result.detail).toContain('smoke-timeout 5 s');
+    expect(result.detail).toContain('within smoke-timeout 5 s');
     expect(waited(fake.clock.sleep.calls)).toBeLessThanOrEqual(5_000);
+    const terminal = await invokeSmokeTest(
+      lambda,
+      'shop-pr-1',
+      { ...deps, surface: 'terminal' },
+      { timeoutSeconds: 5 },
+    );
+    expect(terminal.detail).toContain('within --smoke-timeout 5 s');
   });
 });
