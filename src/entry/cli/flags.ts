@@ -103,6 +103,13 @@ export const INPUT_FLAGS = {
   ),
   /** For commands that do not call AWS: no profile is read. */
   awsRegionOffline: input(Inputs.AwsRegion, 'value', 'REGION', 'AWS region (default AWS_REGION)'),
+  /** serve's: it calls no AWS, but its function sees a region (a boto3 client in it uses that). */
+  awsRegionLocal: input(
+    Inputs.AwsRegion,
+    'value',
+    'REGION',
+    'the region the local function sees in AWS_REGION (default AWS_REGION, else us-east-1); serve calls no AWS',
+  ),
   executionRoleArn: input(
     Inputs.ExecutionRoleArn,
     'value',
@@ -112,8 +119,8 @@ export const INPUT_FLAGS = {
   policyStatements: input(
     Inputs.PolicyStatements,
     'value',
-    'JSON',
-    'extra IAM statements for the managed role',
+    'JSON|FILE',
+    'extra IAM statements for the managed role: JSON, or a file of it',
   ),
   s3Bucket: input(
     Inputs.S3Bucket,

@@ -220,5 +220,16 @@ describe('refusals name the flags a terminal has', () => {
     expect(io.stderr()).not.toMatch(/ policy-statements|protected-stages|pull-request|workflow/);
     // Refused before anything was built.
     expect(io.stderr()).not.toMatch(/Package/);
+    // A file of them, as setup takes: read, and judged the same way.
+    const file = join(dir, 'statements.json');
+    writeFileSync(file, statements);
+    const fromFile = terminal({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' });
+    expect(await main([...argv.slice(0, -1), file], fromFile)).toBe(1);
+    expect(fromFile.stderr()).toContain('--policy-statements: stage "pr-1" is a preview');
+    const missing = terminal();
+    expect(await main([...argv.slice(0, -1), join(dir, 'nope.json')], missing)).toBe(2);
+    expect(missing.stderr()).toContain(
+      `--policy-statements: ${JSON.stringify(join(dir, 'nope.json'))} is neither JSON nor a readable file`,
+    );
   });
 });

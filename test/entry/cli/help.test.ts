@@ -67,3 +67,22 @@ test('the overview lists every command and the exit codes', () => {
 test('command names are unique and their modules are named after them', () => {
   expect(new Set(COMMANDS.map((c) => c.name)).size).toBe(COMMANDS.length);
 });
+
+/** A flag's line in a command's help. */
+const flagHelp = (command: string, flag: string) =>
+  commandHelp(COMMANDS.find((c) => c.name === command)!)
+    .split('\n')
+    .find((l) => l.startsWith(`  --${flag} `));
+
+test('serve calls no AWS: its --aws-region is the region the local function sees, and --smoke-path its start-up request', () => {
+  expect(flagHelp('serve', 'aws-region')).toMatch(/the region the local function sees .*serve calls no AWS/);
+  expect(flagHelp('serve', 'aws-region')).not.toMatch(/profile/);
+  expect(flagHelp('serve', 'smoke-path')).toMatch(/start-up request/);
+  expect(flagHelp('serve', 'smoke-path')).not.toMatch(/smoke test/);
+  expect(flagHelp('deploy', 'smoke-path')).toMatch(/smoke test/);
+});
+
+test('--policy-statements takes JSON or a file of it in deploy and setup alike', () => {
+  expect(flagHelp('deploy', 'policy-statements')).toMatch(/^ {2}--policy-statements JSON\|FILE /);
+  expect(flagHelp('setup', 'policy-statements')).toMatch(/^ {2}--policy-statements JSON\|FILE /);
+});

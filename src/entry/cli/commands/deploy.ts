@@ -3,7 +3,7 @@ import { runPipeline } from '../../../pipelines/run-pipeline.js';
 import { Outputs, type OutputName } from '../../../settings/names.js';
 import type { CliCommand, CommandResult } from '../command.js';
 import { INPUT_FLAGS as F } from '../flags.js';
-import { CODE_FLAGS } from './shared-flags.js';
+import { CODE_FLAGS, policyStatementsInput } from './shared-flags.js';
 import { stagePlan } from './stage-plan.js';
 
 /**
@@ -63,7 +63,7 @@ export const deployCommand: CliCommand = {
   ],
   usesAws: true,
   async run(ctx) {
-    const settings = ctx.settings({ command: 'deploy' });
+    const settings = ctx.settings({ command: 'deploy', ...policyStatementsInput(ctx, 'deploy') });
     const plan = stagePlan(ctx, settings, 'deploy');
     const run = await runPipeline(settings, plan, ctx.github, await ctx.buildDeps());
     const result = typedOutputs(outputsFor(run.result));

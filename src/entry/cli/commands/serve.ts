@@ -37,10 +37,13 @@ export const serveCommand: CliCommand = {
     F.memory,
     F.timeout,
     F.environment,
-    F.awsRegionOffline,
+    F.awsRegionLocal,
     F.gateway,
     F.invokeMode,
-    F.smokePath,
+    {
+      ...F.smokePath,
+      help: 'path of the start-up request, sent once the function runs (any answer but a server error: it started)',
+    },
     { name: 'port', kind: 'value', arg: 'PORT', help: 'local port (default 3000; 0 picks a free one)' },
     {
       name: 'watch',

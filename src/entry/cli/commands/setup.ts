@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { terminalCredentialsHint, yourCredentialsNeed, type AwsDeps } from '../../../aws/aws-call.js';
 import { createAwsClients } from '../../../aws/clients.js';
@@ -25,36 +24,22 @@ import type { PolicyStatement } from '../../../model/policy-document.js';
 import { DEFAULT_PROTECTED_BRANCHES } from '../../../iam/trust-policy.js';
 import { branchesToTrust, checkEnvironments } from './environment-check.js';
 import type { GatewayKind } from '../../../model/settings.js';
-import { errorMessage } from '../../../util/retry.js';
-import type { CliCommand, CommandContext, CommandOutcome } from '../command.js';
+import type { CliCommand, CommandOutcome } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
-import { commaList, GATEWAY_CHOICES, oneOf, TRUST_FLAGS } from './shared-flags.js';
+import {
+  commaList,
+  GATEWAY_CHOICES,
+  jsonOrFile,
+  oneOf,
+  policyStatementsInput,
+  TRUST_FLAGS,
+} from './shared-flags.js';
 import { trustRepositoryIds } from './repository-trust.js';
 import { checkProjectOverlap, overlapUncheckedNote } from '../../../setup/project-overlap.js';
 
-/** JSON given inline, or the text of the file it names; undefined when the flag is not given. */
-function jsonOrFile(flag: string, value: string | undefined): string | undefined {
-  const text = value?.trim();
-  if (!text || text.startsWith('{') || text.startsWith('[')) return text || undefined;
-  try {
-    return readFileSync(text, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      `--${flag}: ${JSON.stringify(text)} is neither JSON nor a readable file (${errorMessage(error)})`,
-      'setup',
-    );
-  }
-}
-
-/** `--policy-statements FILE`: the file's JSON, checked like the input. */
-function policyStatements(ctx: CommandContext): Record<string, string> {
-  const text = jsonOrFile('policy-statements', ctx.flags.inputs['policy-statements']);
-  return text === undefined ? {} : { 'policy-statements': text };
-}
-
 /** `--preview-policy-statements JSON|FILE`: checked as the input is, named by its own flag. */
 function previewPolicyStatements(value: string | undefined): PolicyStatement[] | undefined {
-  const text = jsonOrFile(PREVIEW_STATEMENTS_FLAG, value);
+  const text = jsonOrFile('setup', PREVIEW_STATEMENTS_FLAG, value);
   if (text === undefined) return undefined;
   const result = parsePolicyStatements(text);
   if ('problems' in result)
@@ -150,7 +135,6 @@ export const setupCommand: CliCommand = {
     TRUST_FLAGS.githubEnvironment,
     {
       ...F.policyStatements,
-      arg: 'JSON|FILE',
       help: 'extra statements for the production execution role (and its boundary): JSON, or a file of it',
     },
     {
@@ -183,7 +167,7 @@ export const setupCommand: CliCommand = {
   usesAws: true,
   async run(ctx) {
     const { own } = ctx.flags;
-    const settings = ctx.settings({ command: 'deploy', ...policyStatements(ctx) });
+    const settings = ctx.settings({ command: 'deploy', ...policyStatementsInput(ctx, 'setup') });
     const previewStatements = previewPolicyStatements(own[PREVIEW_STATEMENTS_FLAG]);
     const region = settings.awsRegion;
     if (!region)

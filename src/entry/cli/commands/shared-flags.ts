@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { Inputs } from '../../../settings/names.js';
 import { splitList } from '../../../settings/settings.js';
+import { errorMessage } from '../../../util/retry.js';
+import type { CommandContext } from '../command.js';
 import { INPUT_FLAGS as F, UsageError, type Flag } from '../flags.js';
 
 /** What is built: the commands that package (serve, package, deploy) read these alike. */
@@ -65,4 +69,24 @@ export function oneOf<T extends string>(
       command,
     );
   return value as T;
+}
+
+/** JSON given inline, or the text of the file it names; undefined when the flag is not given. */
+export function jsonOrFile(command: string, flag: string, value: string | undefined): string | undefined {
+  const text = value?.trim();
+  if (!text || text.startsWith('{') || text.startsWith('[')) return text || undefined;
+  try {
+    return readFileSync(text, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `--${flag}: ${JSON.stringify(text)} is neither JSON nor a readable file (${errorMessage(error)})`,
+      command,
+    );
+  }
+}
+
+/** `--policy-statements JSON|FILE` (deploy and setup alike): the input's JSON, checked as the input is. */
+export function policyStatementsInput(ctx: CommandContext, command: string): Record<string, string> {
+  const text = jsonOrFile(command, Inputs.PolicyStatements, ctx.flags.inputs[Inputs.PolicyStatements]);
+  return text === undefined ? {} : { [Inputs.PolicyStatements]: text };
 }
