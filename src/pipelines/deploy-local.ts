@@ -486,7 +486,8 @@ async function startStage(
   }
   report.functionArn = first.fn!.functionArn;
   report.url = door.url;
-  logger.info(`Local stage ${stage.stage} of ${settings.name} is serving at ${door.url}`);
+  // serve says its URL itself, once, on stdout; deploy --target local says it here.
+  if (!serving) logger.info(`Local stage ${stage.stage} of ${settings.name} is serving at ${door.url}`);
   return door;
 }
 

@@ -87,6 +87,8 @@ test('serve --watch: an edit is served on the same port, the request in flight a
     expect(await until(message, (m) => m === 'Hi again, Ada!')).toBe('Hi again, Ada!');
     // One URL all along: the first line is the only one on stdout.
     expect(io.stdout().trim().split('\n')).toEqual([`Serving demo at ${url!}  (Ctrl-C to stop)`]);
+    // Said once, on stdout: stderr does not announce it before (its start-up request line names the request only).
+    expect(io.stderr()).not.toMatch(/serving at/);
     const reloads = await until(
       () => io.stderr().match(/^Reloaded after /gm)?.length,
       (n) => n === 2,
