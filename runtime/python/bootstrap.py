@@ -441,27 +441,113 @@ HOST_MODULE_MARKER = "lambda-deploy-local-warning: "
 LAMBDA_PROVIDED = frozenset(("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3"))
 
 
+# Set (to 1) by the local runtime when the function may import from this machine's site-packages.
+HOST_SITE_PACKAGES_ENV = "LAMBDA_DEPLOY_HOST_SITE_PACKAGES"
+
+
+def _host_site_dirs():
+    """This machine's site-packages (the venv's, in a venv) and the user's, real paths ending in a separator."""
+    dirs = []
+    try:
+        import site
+
+        dirs = list(site.getsitepackages())
+        if site.ENABLE_USER_SITE:
+            dirs.append(site.getusersitepackages())
+    except (ImportError, AttributeError):
+        pass
+    return tuple(os.path.join(os.path.realpath(d), "") for d in dirs if d)
+
+
+def _site_dir_of(path, dirs):
+    real = os.path.join(os.path.realpath(path or "."), "")
+    return next((d for d in dirs if real.startswith(d)), None)
+
+
+class _SiteFinder:
+    """A site-packages folder's finder that finds no top-level module Lambda lacks.
+
+    A top-level module found nowhere else is then missing, as on Lambda: an
+    optional import falls back, a required one raises ModuleNotFoundError, and
+    importlib.util.find_spec says None. Submodules of a package already loaded
+    (at start-up, or one Lambda provides) are found as before.
+    """
+
+    def __init__(self, finder, allowed):
+        self.finder = finder
+        self.allowed = allowed
+
+    def find_spec(self, fullname, target=None):
+        if "." not in fullname and fullname not in self.allowed:
+            return None
+        return self.finder.find_spec(fullname, target)
+
+    def invalidate_caches(self):
+        getattr(self.finder, "invalidate_caches", lambda: None)()
+
+
+class HostSitePackages:
+    """Hides this machine's site-packages from the function's top-level imports.
+
+    The local runtime runs on whatever Python is installed; its site-packages
+    are not on Lambda, where a module the package lacks cannot be imported.
+    Installed before the handler is imported. The standard library and what
+    Lambda's runtime provides stay importable, and so does whatever the
+    interpreter imported as it started (.pth files, sitecustomize).
+    """
+
+    def __init__(self, dirs, keep=()):
+        self.dirs = dirs
+        self.keep = {os.path.realpath(p) for p in keep}
+        self.allowed = LAMBDA_PROVIDED | frozenset(getattr(sys, "stdlib_module_names", ()))
+
+    def _hidden(self, entry):
+        return (isinstance(entry, str) and os.path.realpath(entry or ".") not in self.keep
+                and _site_dir_of(entry, self.dirs) is not None)
+
+    def _hook(self, entry):
+        # A site-packages folder put on sys.path later (site.addsitedir); a package's own folder keeps its finder.
+        if not self._hidden(entry) or os.path.join(os.path.realpath(entry), "") not in self.dirs:
+            raise ImportError("not in this machine's site-packages")
+        return _SiteFinder(self._finder(entry), self.allowed)
+
+    def _finder(self, entry):
+        for hook in sys.path_hooks:
+            if hook is self.hook:
+                continue
+            try:
+                return hook(entry)
+            except ImportError:
+                continue
+        raise ImportError("no finder for %s" % entry)
+
+    def install(self):
+        if not self.dirs:
+            return
+        self.hook = self._hook
+        sys.path_hooks.insert(0, self.hook)
+        for entry in sys.path:
+            if self._hidden(entry):
+                try:
+                    finder = sys.path_importer_cache.get(entry) or self._finder(entry)
+                except ImportError:
+                    continue
+                sys.path_importer_cache[entry] = _SiteFinder(finder, self.allowed)
+
+
 class HostModules:
     """Modules the function imported from this machine's site-packages.
 
-    The local runtime runs on whatever Python is installed, whose
-    site-packages Lambda does not have: an import served from there works here
-    and fails on Lambda. Each such module is said once, on stderr, marked.
+    Only when the local runtime lets the function import from there (its
+    layers stand in for Lambda's, or the user asked): an import served from
+    there works here and fails on Lambda. Each such module is said once, on
+    stderr, marked.
     """
 
     def __init__(self):
         self.known = set(sys.modules)  # the interpreter's own start-up imports (.pth files) are not the function's
         self.seen = len(sys.modules)
-        dirs = []
-        try:
-            import site
-
-            dirs = list(site.getsitepackages())
-            if site.ENABLE_USER_SITE:
-                dirs.append(site.getusersitepackages())
-        except (ImportError, AttributeError):
-            pass
-        self.dirs = tuple(os.path.join(os.path.realpath(d), "") for d in dirs if d)
+        self.dirs = _host_site_dirs()
 
     def check(self):
         if len(sys.modules) == self.seen or not self.dirs:
@@ -475,8 +561,7 @@ class HostModules:
             # Top-level modules only (a private helper such as a compiled `_speedups` comes with its package).
             if "." in name or name.startswith("_") or not name.isidentifier() or name in LAMBDA_PROVIDED:
                 continue
-            real = os.path.realpath(path) if isinstance(path, str) else ""
-            site_dir = next((d for d in self.dirs if real.startswith(d)), None)
+            site_dir = _site_dir_of(path, self.dirs) if isinstance(path, str) else None
             if site_dir:
                 found.setdefault(site_dir, []).append(name)
         self.seen = len(sys.modules)
@@ -566,7 +651,12 @@ def main():
     sys.path.insert(0, task_root)
     _install_log_handler()
     LambdaContext.facts = _function_facts()
-    host_modules = HostModules()
+    if os.environ.pop(HOST_SITE_PACKAGES_ENV, "") == "1":
+        host_modules = HostModules()
+    else:
+        # As on Lambda, where none of this machine's packages are: the package's own and Lambda's only.
+        HostSitePackages(_host_site_dirs(), keep=[task_root]).install()
+        host_modules = None
 
     try:
         handler = load_handler(os.environ.get("_HANDLER", ""))
@@ -588,7 +678,8 @@ def main():
             _print_error(error, exc_info)
         client.post_init_error(error)
         return 1
-    host_modules.check()
+    after_call = host_modules.check if host_modules else (lambda: None)
+    after_call()
 
     while True:
         try:
@@ -597,7 +688,7 @@ def main():
             # The Runtime API is gone (the parent stopped): nothing left to serve.
             sys.stderr.write("lambda runtime: cannot reach the Runtime API at %s: %s\n" % (address, e))
             return 3
-        handle_one(client, handler, headers, body, host_modules.check)
+        handle_one(client, handler, headers, body, after_call)
 
 
 if __name__ == "__main__":

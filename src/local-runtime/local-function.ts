@@ -8,7 +8,7 @@ import { runtimeAssetsDir } from '../util/assets.js';
 import { pythonExecutable } from '../packaging/python-command.js';
 import { lambdaEnvironment, localRegion, type LambdaEnvironmentInput } from './lambda-environment.js';
 import { Deadline } from './deadline.js';
-import { hostModuleWarning } from './host-modules.js';
+import { HOST_SITE_PACKAGES_ENV, hostModuleWarning } from './host-modules.js';
 import { LogBuffer, type LogStream } from './log-buffer.js';
 import { sourcePathRewriter } from './source-paths.js';
 import { errorLines, PrintedError } from './error-lines.js';
@@ -47,6 +47,12 @@ export interface LocalFunctionOptions {
   sourcePaths?: ReadonlyMap<string, string>;
   /** What the hint on a failed import of a Python module knows of the package (its requirements). */
   importHint?: ImportHintContext;
+  /**
+   * Python: the function may import what the package lacks from this machine's site-packages,
+   * each such module warned about (attached layers it cannot see into may hold it on Lambda).
+   * Default (and unless the parent's HOST_SITE_PACKAGES_ENV is 1): hidden, as Lambda has none of them.
+   */
+  hostSitePackages?: boolean;
 }
 
 export interface LocalFunctionDeps {
@@ -244,6 +250,10 @@ class LocalFunctionImpl implements LocalFunction {
     return run;
   }
 
+  private hostSitePackages(): boolean {
+    return !!this.options.hostSitePackages || (this.deps.env ?? process.env)[HOST_SITE_PACKAGES_ENV] === '1';
+  }
+
   /** A live runtime past its init, or the init's error. */
   private async ensureRuntime(): Promise<RuntimeProcess | LambdaError> {
     if (this.stopped)
@@ -284,6 +294,7 @@ class LocalFunctionImpl implements LocalFunction {
           credentials: this.options.credentials,
           ...(this.options.optDir && { optDir: this.options.optDir }),
         });
+        if (this.family === 'python' && this.hostSitePackages()) env[HOST_SITE_PACKAGES_ENV] = '1';
         if (ignored.length > 0 && !this.warnedReserved) {
           this.warnedReserved = true;
           this.deps.logger.warning(

@@ -412,6 +412,8 @@ async function startFunction(
       functionName: report.functionName,
       region: settings.awsRegion,
       importHint: hintContext,
+      // The attached layers are not here: what they would provide may come from this machine's Python.
+      hostSitePackages: settings.layers.length > 0,
     },
     { logger: deps.logger, pythonCommand: pythonExecutable(deps.env), env: deps.env },
   );

@@ -1,8 +1,10 @@
 /**
  * The local Python runtime runs on this machine's Python, whose site-packages
- * Lambda does not have: a module the function imports from there works under
- * `serve` and fails on Lambda (`No module named ...`). The runtime says so, once
- * per module, naming it and where it came from.
+ * Lambda does not have. The runtime hides them, so the function sees what it
+ * would on Lambda: a library's optional import falls back, a required one
+ * fails with `No module named ...` and the import hint. When the function may
+ * import from there (attached layers, or LAMBDA_DEPLOY_HOST_SITE_PACKAGES=1),
+ * the runtime says so, once per module, naming it and where it came from.
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
@@ -10,6 +12,7 @@ import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalFunction, type LocalFunction } from '../../src/local-runtime/index.js';
+import { HOST_SITE_PACKAGES_ENV } from '../../src/local-runtime/host-modules.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { testPython } from '../support/vendor-wheels.js';
 import { codeDir, removeAll } from './helpers.js';
@@ -54,10 +57,14 @@ const HANDLER = [
   '',
 ].join('\n');
 
-it("warns once per module that the function imports from this machine's Python rather than from its package", async () => {
-  const dir = await codeDir({ 'app.py': HANDLER, 'mine.py': 'X = 1\n' });
+/** Starts `files` as demo-local on the venv's Python. */
+async function start(
+  files: Record<string, string>,
+  logger: RecordingLogger,
+  more: { hostSitePackages?: boolean; env?: Record<string, string> } = {},
+): Promise<LocalFunction> {
+  const dir = await codeDir(files);
   dirs.push(dir);
-  const logger = new RecordingLogger();
   const fn = await startLocalFunction(
     {
       codeDir: dir,
@@ -67,23 +74,81 @@ it("warns once per module that the function imports from this machine's Python r
       timeout: 5,
       memory: 256,
       functionName: 'demo-local',
+      importHint: { requirementsFile: 'requirements.txt', requirementsText: 'somelib\n' },
+      ...(more.hostSitePackages !== undefined && { hostSitePackages: more.hostSitePackages }),
     },
-    { logger, pythonCommand: python },
+    { logger, pythonCommand: python, ...(more.env && { env: { ...process.env, ...more.env } }) },
   );
   functions.push(fn);
+  return fn;
+}
 
-  expect((await fn.invoke({})).ok).toBe(true);
-  const warnings = () => logger.lines.filter((l) => l.level === 'warning').map((l) => l.message);
-  // The module the function imported first, then what it imported in turn.
-  expect(warnings()).toEqual([
-    `demo-local: modules hostonly and hostdep are imported from this machine's Python (${realpathSync(sitePackages)}), not from the package: on Lambda those imports fail. Add them to your requirements (unless an import is optional).`,
-  ]);
+/** A library in the package that uses hostonly when it is installed, as FastAPI does orjson. */
+const OPTIONAL_USER = [
+  'try:',
+  '    import hostonly',
+  'except ImportError:',
+  '    hostonly = None',
+  '',
+  '',
+  'def dumps():',
+  '    return "hostonly" if hostonly else "fallback"',
+  '',
+].join('\n');
 
-  // Imported while serving a request: said after it, once.
-  expect((await fn.invoke({ lazy: true })).ok).toBe(true);
-  expect((await fn.invoke({ lazy: true })).ok).toBe(true);
-  expect(warnings()).toHaveLength(2);
-  expect(warnings()[1]).toBe(
-    `demo-local: module lazyhost is imported from this machine's Python (${realpathSync(sitePackages)}), not from the package: on Lambda that import fails. Add it to your requirements (unless the import is optional).`,
-  );
+it("hides this machine's site-packages as Lambda does: an optional import falls back, Lambda's boto3 stays", async () => {
+  const logger = new RecordingLogger();
+  const app = 'import boto3\nimport somelib\n\n\ndef handler(event, context):\n    return somelib.dumps()\n';
+  const fn = await start({ 'app.py': app, 'somelib.py': OPTIONAL_USER }, logger);
+  expect(await fn.invoke({})).toMatchObject({ ok: true, payload: 'fallback' });
+  expect(logger.lines.filter((l) => l.level === 'warning')).toEqual([]);
 }, 30_000);
+
+it("fails a required import of a module only this machine's Python has, as Lambda does, with the hint", async () => {
+  const logger = new RecordingLogger();
+  const app = 'import hostonly\n\n\ndef handler(event, context):\n    return 1\n';
+  const fn = await start({ 'app.py': app }, logger);
+  expect(fn.initError()).toMatchObject({
+    errorType: 'Runtime.ImportModuleError',
+    errorMessage: "Unable to import module 'app': No module named 'hostonly'",
+  });
+  expect(logger.lines.map((l) => l.message)).toContainEqual(
+    expect.stringContaining(
+      "No module named 'hostonly' (hostonly is neither in the package nor in its requirements: add hostonly to requirements.txt)",
+    ),
+  );
+  // Imported while serving a request: that request fails, as on Lambda.
+  const lazy = await start({ 'app.py': HANDLER, 'mine.py': 'X = 1\n', 'hostonly.py': 'VALUE = 9\n' }, logger);
+  expect(await lazy.invoke({ lazy: true })).toMatchObject({
+    ok: false,
+    errorType: 'ModuleNotFoundError',
+    errorMessage: "No module named 'lazyhost'",
+  });
+}, 30_000);
+
+it.each([
+  ['attached layers', { hostSitePackages: true }],
+  [HOST_SITE_PACKAGES_ENV, { env: { [HOST_SITE_PACKAGES_ENV]: '1' } }],
+])(
+  "with %s: warns once per module that the function imports from this machine's Python",
+  async (_, more) => {
+    const logger = new RecordingLogger();
+    const fn = await start({ 'app.py': HANDLER, 'mine.py': 'X = 1\n' }, logger, more);
+
+    expect((await fn.invoke({})).ok).toBe(true);
+    const warnings = () => logger.lines.filter((l) => l.level === 'warning').map((l) => l.message);
+    // The module the function imported first, then what it imported in turn.
+    expect(warnings()).toEqual([
+      `demo-local: modules hostonly and hostdep are imported from this machine's Python (${realpathSync(sitePackages)}), not from the package: on Lambda those imports fail. Add them to your requirements (unless an import is optional).`,
+    ]);
+
+    // Imported while serving a request: said after it, once.
+    expect((await fn.invoke({ lazy: true })).ok).toBe(true);
+    expect((await fn.invoke({ lazy: true })).ok).toBe(true);
+    expect(warnings()).toHaveLength(2);
+    expect(warnings()[1]).toBe(
+      `demo-local: module lazyhost is imported from this machine's Python (${realpathSync(sitePackages)}), not from the package: on Lambda that import fails. Add it to your requirements (unless the import is optional).`,
+    );
+  },
+  30_000,
+);

@@ -312,5 +312,105 @@ class ContextTest(unittest.TestCase):
         self.assertIsNone(bare.identity)
 
 
+class HostSitePackagesTest(unittest.TestCase):
+    """The runtime's Python is this machine's: its site-packages are not Lambda's.
+
+    A venv stands in for the machine's Python; its site-packages hold modules
+    the package lacks.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        cls.venv = tempfile.mkdtemp()
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", cls.venv], check=True)
+        cls.python = os.path.join(cls.venv, "bin", "python")
+        cls.site = subprocess.run([cls.python, "-c", "import site; print(site.getsitepackages()[0])"],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+        files = {
+            "hostonly.py": "VALUE = 'host'\n",
+            "boto3/__init__.py": "VALUE = 'host boto3'\n",
+            "boto3/session.py": "VALUE = 'session'\n",
+            # Imported as the interpreter starts (a .pth line), as setuptools' _distutils_hack is.
+            "early.pth": "import early\n",
+            "early.py": "VALUE = 'early'\n",
+        }
+        for name, text in files.items():
+            path = os.path.join(cls.site, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(text)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.venv, True)
+
+    def run_app(self, code, package=None, env=None):
+        root = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, root, True)
+        for name, text in dict(package or {}, **{"app.py": code}).items():
+            with open(os.path.join(root, name), "w") as f:
+                f.write(text)
+        api = FakeRuntimeApi([("r1", {})])
+        self.addCleanup(api.close)
+        environ = {"PATH": os.environ.get("PATH", ""), "AWS_LAMBDA_RUNTIME_API": api.address,
+                   "_HANDLER": "app.handler", "LAMBDA_TASK_ROOT": root, **(env or {})}
+        proc = subprocess.run([self.python, BOOTSTRAP], env=environ, cwd=root, capture_output=True, text=True,
+                              timeout=30)
+        return proc, api.posts
+
+    def test_an_optional_import_of_a_module_only_this_machine_has_falls_back_as_on_lambda(self):
+        code = ("try:\n    import hostonly\nexcept ImportError:\n    hostonly = None\n"
+                "import importlib.util\n"
+                "def handler(event, context):\n"
+                "    return [hostonly is None, importlib.util.find_spec('hostonly') is None]\n")
+        proc, posts = self.run_app(code)
+        self.assertEqual(posts, [("/2018-06-01/runtime/invocation/r1/response", [True, True])], proc.stderr)
+        self.assertNotIn("lambda-deploy-local-warning", proc.stderr)
+
+    def test_a_required_import_of_a_module_only_this_machine_has_fails_as_on_lambda(self):
+        proc, posts = self.run_app("import hostonly\ndef handler(event, context):\n    return 1\n")
+        self.assertEqual(proc.returncode, 1)
+        self.assertEqual(posts[0][0], "/2018-06-01/runtime/init/error")
+        self.assertEqual(posts[0][1]["errorType"], "Runtime.ImportModuleError")
+        self.assertEqual(posts[0][1]["errorMessage"], "Unable to import module 'app': No module named 'hostonly'")
+
+    def test_an_import_at_invocation_fails_too(self):
+        code = "def handler(event, context):\n    import hostonly\n"
+        _, posts = self.run_app(code)
+        self.assertEqual(posts[0][0], "/2018-06-01/runtime/invocation/r1/error")
+        self.assertEqual(posts[0][1]["errorType"], "ModuleNotFoundError")
+        self.assertEqual(posts[0][1]["errorMessage"], "No module named 'hostonly'")
+
+    def test_the_package_copy_the_stdlib_what_lambda_provides_and_start_up_imports_still_load(self):
+        code = ("import hostonly, boto3, boto3.session, early, json, sqlite3, email.mime.text, pkgutil\n"
+                "def handler(event, context):\n"
+                "    return [hostonly.VALUE, boto3.VALUE, boto3.session.VALUE, early.VALUE,\n"
+                "            [m.name for m in pkgutil.iter_modules(boto3.__path__)]]\n")
+        proc, posts = self.run_app(code, {"hostonly.py": "VALUE = 'package'\n"})
+        self.assertEqual(posts, [("/2018-06-01/runtime/invocation/r1/response",
+                                  ["package", "host boto3", "session", "early", ["session"]])], proc.stderr)
+        self.assertNotIn("lambda-deploy-local-warning", proc.stderr)
+
+    def test_a_site_packages_folder_added_later_is_hidden_too(self):
+        code = ("import site, sys\n"
+                "sys.path[:] = [p for p in sys.path if 'site-packages' not in p]\n"
+                "sys.path_importer_cache.clear()\n"
+                "site.addsitedir(%r)\n"
+                "try:\n    import hostonly\nexcept ImportError:\n    hostonly = None\n"
+                "def handler(event, context):\n"
+                "    return hostonly is None\n" % self.site)
+        proc, posts = self.run_app(code)
+        self.assertEqual(posts, [("/2018-06-01/runtime/invocation/r1/response", True)], proc.stderr)
+
+    def test_allowed_site_packages_serve_the_import_and_warn(self):
+        code = ("import os, hostonly\n"
+                "def handler(event, context):\n"
+                "    return [hostonly.VALUE, '%s' in os.environ]\n" % bootstrap.HOST_SITE_PACKAGES_ENV)
+        proc, posts = self.run_app(code, env={bootstrap.HOST_SITE_PACKAGES_ENV: "1"})
+        self.assertEqual(posts, [("/2018-06-01/runtime/invocation/r1/response", ["host", False])], proc.stderr)
+        self.assertIn("lambda-deploy-local-warning: module hostonly is imported from this machine's Python",
+                      proc.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()

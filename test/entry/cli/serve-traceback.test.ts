@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../src/entry/cli/cli.js';
-import { buildWheel, testPython } from '../../support/vendor-wheels.js';
+import { buildWheel, testPython, vendorFlask } from '../../support/vendor-wheels.js';
 import { testIo, type TestIo } from './io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-serve-traceback-'));
@@ -329,10 +329,21 @@ test('plain serve, a Flask app through the adapter: Flask answers 500 itself, an
       '',
     ].join('\n'),
   });
-  const stderr = await serveAndFail(root, ['--app', 'app:app'], /^GET \/boom -> 500 /m, 500, {
-    verbose: false,
-    paths: ['/ok', '/boom'],
-  });
+  // Flask from the package, as on Lambda: the local runtime hides this machine's installed Flask.
+  const wheels = join(root, 'wheels');
+  vendorFlask(wheels);
+  writeFileSync(join(root, 'src', 'requirements.txt'), 'flask\n');
+  const pipArgs = `--no-index --find-links ${wheels}`;
+  const stderr = await serveAndFail(
+    root,
+    ['--app', 'app:app', '--pip-args', pipArgs],
+    /^GET \/boom -> 500 /m,
+    500,
+    {
+      verbose: false,
+      paths: ['/ok', '/boom'],
+    },
+  );
   expect(after(stderr, 'GET /ok -> 200')).toEqual([]);
   const shown = after(stderr, 'GET /boom -> 500 (');
   expect(shown[0]).toBe('    Traceback (most recent call last):');
