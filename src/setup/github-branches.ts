@@ -87,19 +87,30 @@ async function ruleTypes(
   return (answer.body as { type?: unknown }[]).map((r) => String(r?.type));
 }
 
-async function checkBranch(t: TrustedBranches, branch: string, lookup: GitHubLookup): Promise<BranchFinding> {
+/** What GitHub says of a branch: whether it exists, its classic protection, the ruleset rules on its name. */
+type BranchState = { missing: boolean; classic: boolean; rules: string[] } | { problem: string };
+
+async function readBranch(t: TrustedBranches, branch: string, lookup: GitHubLookup): Promise<BranchState> {
   const answer = await getGitHubJson(branchPath(t.repository, branch, false), lookup);
-  if ('problem' in answer) return unchecked(t, branch, answer.problem);
+  if ('problem' in answer) return answer;
   if (answer.status !== 200 && answer.status !== 404)
-    return unchecked(t, branch, statusProblem(answer.status, lookup.token));
+    return { problem: statusProblem(answer.status, lookup.token) };
   const missing = answer.status === 404;
   if (missing) {
     // GitHub answers 404 for a private repository it does not show this caller too.
     const repository = await lookUpRepositoryIds(t.repository, lookup);
-    if ('problem' in repository) return unchecked(t, branch, repository.problem);
+    if ('problem' in repository) return repository;
   }
   const rules = await ruleTypes(t, branch, lookup);
-  if (typeof rules === 'string') return unchecked(t, branch, rules);
+  if (typeof rules === 'string') return { problem: rules };
+  const classic = (answer.body as { protected?: unknown } | undefined)?.protected === true;
+  return { missing, classic, rules };
+}
+
+async function checkBranch(t: TrustedBranches, branch: string, lookup: GitHubLookup): Promise<BranchFinding> {
+  const state = await readBranch(t, branch, lookup);
+  if ('problem' in state) return unchecked(t, branch, state.problem);
+  const { missing, classic, rules } = state;
   if (missing) {
     if (rules.includes('creation'))
       return {
@@ -116,7 +127,6 @@ async function checkBranch(t: TrustedBranches, branch: string, lookup: GitHubLoo
         `no review and no environment needed. ${fix(t, branch, true)}`,
     };
   }
-  const classic = (answer.body as { protected?: unknown } | undefined)?.protected === true;
   const ruled = rules.filter((r) => GUARDS_PUSHES.has(r));
   if (classic || ruled.length)
     return {
@@ -148,17 +158,9 @@ export async function presentBranches(
 ): Promise<string[] | undefined> {
   const present: string[] = [];
   for (const branch of t.protectedBranches) {
-    const answer = await getGitHubJson(branchPath(t.repository, branch, false), lookup);
-    if ('problem' in answer || (answer.status !== 200 && answer.status !== 404)) return undefined;
-    if (answer.status === 200) {
-      present.push(branch);
-      continue;
-    }
-    // GitHub answers 404 for a private repository it does not show this caller too.
-    if ('problem' in (await lookUpRepositoryIds(t.repository, lookup))) return undefined;
-    const rules = await ruleTypes(t, branch, lookup);
-    if (typeof rules === 'string') return undefined;
-    if (rules.includes('creation')) present.push(branch);
+    const state = await readBranch(t, branch, lookup);
+    if ('problem' in state) return undefined;
+    if (!state.missing || state.rules.includes('creation')) present.push(branch);
   }
   return present;
 }
