@@ -107,6 +107,8 @@ export const ERROR_STATUS: Record<ServiceName, Record<string, number>> = {
     OwnershipControlsNotFoundError: 404,
     NoSuchTagSet: 404,
     NotImplemented: 501,
+    PreconditionFailed: 412,
+    ConditionalRequestConflict: 409,
     SlowDown: 503,
     InternalError: 500,
   },

@@ -5,7 +5,8 @@
  * (public access block, encryption, ownership controls, lifecycle, policy,
  * versioning, tagging), objects with checksums that S3 verifies on upload
  * and returns with ChecksumMode ENABLED, multipart uploads with composite
- * checksums, ListObjectsV2 with continuation tokens.
+ * checksums, conditional writes (`If-None-Match: *`, which s3rver 3.7 ignores
+ * on PUT), ListObjectsV2 with continuation tokens.
  *
  * Why the model serves S3 itself rather than leaving it to s3rver: Lambda
  * reads the artifact from the same account (CodeSha256 is the hash of what
@@ -331,8 +332,26 @@ function getObject(
   return { status: 200, headers, body: o.bytes };
 }
 
+/**
+ * A conditional write (PutObject, CompleteMultipartUpload): `If-None-Match: *` creates the object
+ * only when the key holds none, else 412 PreconditionFailed; S3 takes no other value there.
+ */
+function createOnly(req: WireRequest, bucket: Bucket, key: string): void {
+  const noneMatch = req.headers['if-none-match'];
+  if (noneMatch === undefined) return;
+  if (noneMatch !== '*')
+    throw fault(
+      's3',
+      'NotImplemented',
+      'A header you provided implies functionality that is not implemented',
+    );
+  if (bucket.objects.has(key))
+    throw fault('s3', 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+}
+
 function putObject(ctx: ServiceContext, req: WireRequest, name: string, key: string): Reply {
   const bucket = bucketFor(ctx, req, name);
+  createOnly(req, bucket, key);
   const { bytes, checksum } = payload(req);
   const etag = etagOf(bytes);
   bucket.objects.set(key, {
@@ -459,6 +478,8 @@ function multipart(
 
 function completeUpload(ctx: ServiceContext, bucket: Bucket, uploadId: string, req: WireRequest): Reply {
   const upload = bucket.uploads.get(uploadId)!;
+  // The upload stays open after a 412: the client aborts it (or the lifecycle rule does).
+  createOnly(req, bucket, upload.key);
   const body = req.body.toString('utf8');
   const listed = xmlValues(body, 'Part').map((p) => ({
     number: Number(xmlValue(p, 'PartNumber')),
@@ -595,6 +616,7 @@ export const s3Service: ServiceHandler = {
       ...(h['x-amz-checksum-algorithm'] ? { ChecksumAlgorithm: h['x-amz-checksum-algorithm'] } : {}),
       ...(h['x-amz-checksum-mode'] ? { ChecksumMode: h['x-amz-checksum-mode'] } : {}),
       ...(h['x-amz-copy-source'] ? { CopySource: h['x-amz-copy-source'] } : {}),
+      ...(h['if-none-match'] ? { IfNoneMatch: h['if-none-match'] } : {}),
       ...(h['x-amz-metadata-directive'] ? { MetadataDirective: h['x-amz-metadata-directive'] } : {}),
       ...(h['x-amz-source-expected-bucket-owner']
         ? { ExpectedSourceBucketOwner: h['x-amz-source-expected-bucket-owner'] }
