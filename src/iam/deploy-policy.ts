@@ -77,7 +77,7 @@ import {
 } from '../resources/execution-role/execution-policy.js';
 import { SLIM_PREFIX, slimArchivePrefix } from '../model/slim-location.js';
 import { dependenciesLayerName } from '../resources/layers/dependencies-layer.js';
-import { defaultBucketName } from '../resources/artifacts/artifact-bucket.js';
+import { ARTIFACT_PREFIX, defaultBucketName } from '../resources/artifacts/artifact-bucket.js';
 
 export { oidcTrustPolicy, type TrustPolicyOptions } from './trust-policy.js';
 export {
@@ -130,11 +130,15 @@ export function managedExecutionRoleName(project: string, kind: ExecutionRoleKin
 /** Lambda actions every deploy, rollback, undeploy and prune needs on the project's functions. */
 export const FUNCTION_ACTIONS: readonly string[] = [
   'lambda:GetFunction',
-  'lambda:GetFunctionConfiguration',
+  // GetFunctionConfiguration, UpdateFunctionConfiguration (not GetFunctionConcurrency).
+  'lambda:GetFunctionConf*',
   'lambda:UpdateFunctionCode',
-  'lambda:UpdateFunctionConfiguration',
-  'lambda:PublishVersion',
-  'lambda:ListVersionsByFunction',
+  'lambda:UpdateFunctionConf*',
+  // PublishVersion, ListVersionsByFunction (the layers' are PublishLayerVersion, ListLayerVersions).
+  // Each pattern here names one action or a few, and keeps the preview policy under IAM's size limit;
+  // test/iam/action-patterns.test.ts checks each against AWS's list of actions.
+  'lambda:PublishV*',
+  'lambda:ListVersions*',
   'lambda:DeleteFunction',
   'lambda:GetAlias',
   'lambda:CreateAlias',
@@ -142,21 +146,20 @@ export const FUNCTION_ACTIONS: readonly string[] = [
   'lambda:AddPermission',
   'lambda:RemovePermission',
   'lambda:GetPolicy',
-  'lambda:TagResource',
-  // A deploy removes its lambda-deploy:deploying mark when it ends.
-  'lambda:UntagResource',
+  // TagResource and UntagResource (a deploy removes its lambda-deploy:deploying mark when it ends):
+  // no other Lambda action ends so; one pattern for IAM's size limit.
+  'lambda:*TagResource',
   'lambda:ListTags',
-  // Undeploy looks for a function URL on every function it removes.
-  'lambda:ListFunctionUrlConfigs',
+  // ListFunctionUrlConfigs: undeploy looks for a function URL on every function it removes.
+  'lambda:ListFunctionU*',
 ];
 
-const FUNCTION_URL_ACTIONS = [
-  'lambda:CreateFunctionUrlConfig',
-  'lambda:GetFunctionUrlConfig',
-  'lambda:DeleteFunctionUrlConfig',
-  // invoke-mode: an existing URL switched between BUFFERED and RESPONSE_STREAM.
-  'lambda:UpdateFunctionUrlConfig',
-];
+/**
+ * Create, Get, Delete and Update (invoke-mode: an existing URL switched between BUFFERED and
+ * RESPONSE_STREAM): no other Lambda action ends so (ListFunctionUrlConfigs has an s), and one pattern
+ * keeps the preview policy under IAM's size limit (test/iam/action-patterns.test.ts).
+ */
+const FUNCTION_URL_ACTIONS = ['lambda:*FunctionUrlConfig'];
 
 const PROVISIONED_CONCURRENCY_ACTIONS = [
   'lambda:GetProvisionedConcurrencyConfig',
@@ -190,16 +193,18 @@ const BUCKET_SETUP_ACTIONS = [
 /** HeadObject is authorized as s3:GetObject; multipart uploads as s3:PutObject. */
 const OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'];
 
-const LOG_ACTIONS = ['logs:FilterLogEvents', 'logs:DeleteLogGroup', 'logs:ListTagsForResource'];
+/** FilterLogEvents (the only logs action that starts so; see FUNCTION_ACTIONS on patterns). */
+const LOG_ACTIONS = ['logs:Filter*', 'logs:DeleteLogGroup', 'logs:ListTagsForResource'];
 
 /** Making a keep-warm rule (PutRule with tags needs TagResource): the production role's only. */
 const RULE_WRITE_ACTIONS = ['events:PutRule', 'events:PutTargets', 'events:TagResource'];
 const RULE_REMOVAL_ACTIONS = [
   'events:DescribeRule',
-  'events:ListTargetsByRule',
+  // ListTargetsByRule; ListTagsForResource (see FUNCTION_ACTIONS on patterns).
+  'events:ListTargets*',
   'events:RemoveTargets',
   'events:DeleteRule',
-  'events:ListTagsForResource',
+  'events:ListTags*',
 ];
 
 const APIGATEWAY_VERBS = [
@@ -418,7 +423,8 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
     });
 
   statements.push(...ownershipDenies(options, DENY_PARTITION));
-  if (preview) statements.push(...previewDenies(options, DENY_PARTITION));
+  if (preview)
+    statements.push(createOnlyArtifacts(project, DENY_PARTITION), ...previewDenies(options, DENY_PARTITION));
   return policy(unconditionalGrants(statements, ['ArtifactBucket', 'ExecutionRole', 'ExecutionRoles']));
 }
 
@@ -451,6 +457,27 @@ function unconditionalGrants(statements: PolicyStatement[], sids: readonly strin
     into.Resource = [[into.Resource ?? []].flat(), [s.Resource ?? []].flat()].flat();
   }
   return statements.filter((s) => !folded.includes(s));
+}
+
+/**
+ * The preview role may only create objects in the project's artifact folder, never overwrite one:
+ * packages are content-addressed and reproducible, so a pull request's job could predict the key a
+ * production deploy uploads and write its own bytes there between that upload and Lambda's read.
+ * S3 ("Enforce conditional writes on Amazon S3 buckets"): PutObject and CompleteMultipartUpload
+ * (both s3:PutObject) take `If-None-Match: *`, seen as s3:if-none-match; CreateMultipartUpload and
+ * UploadPart (s3:PutObject too) take no conditional header, and s3:ObjectCreationOperation is false
+ * for them, so they stay allowed. A copy into the folder (CopyObject) is denied with it. The role has
+ * no s3:DeleteObject there (delete, then create). Every bucket (a Deny may be wider): the role writes
+ * only to its own. Its slim archives' folder is its own and refreshed by copies: not create-only.
+ */
+function createOnlyArtifacts(project: string, p: string): PolicyStatement {
+  return {
+    Sid: 'CreateOnly',
+    Effect: 'Deny',
+    Action: 's3:PutObject',
+    Resource: `arn:${p}:s3:::*/${ARTIFACT_PREFIX}${project}/*`,
+    Condition: { Null: { 's3:if-none-match': 'true' }, Bool: { 's3:ObjectCreationOperation': 'true' } },
+  };
 }
 
 function artifactStatements(options: DeployPolicyOptions, p: string): PolicyStatement[] {

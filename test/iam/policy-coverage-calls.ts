@@ -79,10 +79,10 @@ export function stageCalls(stage: string) {
         ]
       : []),
     c('s3', 'HeadObject', { Bucket: BUCKET, Key: KEY }),
-    c('s3', 'PutObject', { Bucket: BUCKET, Key: KEY }),
+    c('s3', 'PutObject', { Bucket: BUCKET, Key: KEY, IfNoneMatch: '*' }),
     c('s3', 'CreateMultipartUpload', { Bucket: BUCKET, Key: KEY }),
     c('s3', 'UploadPart', { Bucket: BUCKET, Key: KEY, PartNumber: 1 }),
-    c('s3', 'CompleteMultipartUpload', { Bucket: BUCKET, Key: KEY }),
+    c('s3', 'CompleteMultipartUpload', { Bucket: BUCKET, Key: KEY, IfNoneMatch: '*' }),
     c('s3', 'AbortMultipartUpload', { Bucket: BUCKET, Key: KEY }),
     ...(production
       ? [

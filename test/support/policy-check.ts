@@ -691,6 +691,16 @@ function addPermissionContext(input: Input): RequestContext {
   return context;
 }
 
+/** The S3 calls authorized as s3:PutObject, and those of them that create the object. */
+const S3_WRITES = new Set([
+  'PutObject',
+  'CopyObject',
+  'CreateMultipartUpload',
+  'UploadPart',
+  'CompleteMultipartUpload',
+]);
+const S3_CREATES = new Set(['PutObject', 'CopyObject', 'CompleteMultipartUpload']);
+
 /**
  * The permissions a call needs. Besides its own action, AWS checks some on the
  * side: passing a role (iam:PassRole, only to Lambda), tagging on create,
@@ -759,6 +769,18 @@ export function requiredPermissions(
     );
     s3Object(bucket, key.join('/'));
   }
+  // S3's conditional writes ("Enforce conditional writes on Amazon S3 buckets"): s3:if-none-match holds
+  // the If-None-Match header of the requests that take one (PutObject, CompleteMultipartUpload,
+  // CopyObject); s3:ObjectCreationOperation is true for those and false for CreateMultipartUpload and
+  // UploadPart, which take no conditional header.
+  if (service === 's3' && S3_WRITES.has(operation))
+    own.context = {
+      ...own.context,
+      's3:ObjectCreationOperation': String(S3_CREATES.has(operation)),
+      ...(S3_CREATES.has(operation) && typeof input.IfNoneMatch === 'string'
+        ? { 's3:if-none-match': input.IfNoneMatch }
+        : {}),
+    };
   if (service === 's3' && operation === 'PutObject' && typeof input.Tagging === 'string')
     extra.push({ action: 's3:PutObjectTagging', resource: own.resource });
   if (service === 'iam') {

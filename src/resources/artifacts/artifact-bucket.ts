@@ -406,11 +406,26 @@ export async function artifactChecksum(zipPath: string, size: number, codeSha256
  * already there (content-addressed). "There" means S3's own SHA-256 checksum
  * of the stored object, which S3 computed and verified on upload, equals
  * ours: a key is predictable (the zips are reproducible), so an object of the
- * right size someone else put there proves nothing. Such an object is
- * overwritten rather than refused: refusing would let anyone who can write
- * the key block every deploy of this code, and Lambda's CodeSha256 is checked
- * after it reads the object (a swap in between fails the deploy loudly).
- * Files above 8 MB go up as a multipart upload, 4 parts at a time.
+ * right size someone else put there proves nothing.
+ *
+ * A key that holds nothing is created with `If-None-Match: *` (PutObject, or
+ * the multipart upload's CompleteMultipartUpload), the only write the preview
+ * role may make in the artifact folder (src/iam/deploy-policy.ts,
+ * createOnlyArtifacts): a pull request's job cannot overwrite the package a
+ * production deploy has Lambda read. What the upload then meets:
+ *
+ * | found under the key                         | production role           | preview role (create-only)                 |
+ * |---------------------------------------------|---------------------------|--------------------------------------------|
+ * | nothing                                     | create                    | create                                     |
+ * | nothing, then 412 (written since), ours     | reused                    | reused                                     |
+ * | this package, younger than refreshDays      | reused                    | reused                                     |
+ * | this package, older                         | uploaded again (refresh)  | overwrite denied: reused as it is          |
+ * | another object (or one S3 vouches for none) | overwritten (warning)     | overwrite denied: fails, naming the object |
+ *
+ * An object someone else wrote is overwritten where the role may, rather
+ * than refused: refusing would let anyone who can create the key block every
+ * deploy of this code, and Lambda's CodeSha256 is checked after it reads the
+ * object. Files above 8 MB go up as a multipart upload, 4 parts at a time.
  */
 export async function uploadArtifact(
   s3: S3Client,
@@ -422,71 +437,142 @@ export async function uploadArtifact(
   const key = input.key ?? artifactKey(input.name, input.sha256Hex);
   const where = `s3://${input.bucket}/${key}`;
   const size = (await stat(input.zipPath)).size;
-  const present =
+  let present =
     known === undefined
       ? await headArtifact(s3, input.bucket, key, input.accountId, deps)
       : (known ?? undefined);
-  const now = deps.now?.() ?? new Date();
-  if (present) {
-    const ageDays = present.lastModified ? (now.getTime() - present.lastModified.getTime()) / 86_400_000 : 0;
-    const expected =
-      present.size === size ? await artifactChecksum(input.zipPath, size, input.codeSha256) : '';
-    // A copy of the object (a slim archive's refresh) carries the whole file's SHA-256 instead.
-    const intact =
-      present.size === size &&
-      (present.checksumSha256 === expected || present.checksumSha256 === input.codeSha256);
-    if (intact && ageDays < (input.refreshDays ?? ARTIFACT_REFRESH_DAYS)) {
+  if (!present) {
+    if (await putArtifact(s3, input, key, size, deps, 'create')) return { key, uploaded: true, bytes: size };
+    // 412: someone created the key since the HeadObject; what is there now decides, however young.
+    present = await headArtifact(s3, input.bucket, key, input.accountId, deps);
+    if (!present) throw new AwsError(`S3 answered 412 to creating ${where}, then found nothing there`, 'S3');
+    if (await holdsPackage(input, present, size)) {
       deps.logger.info(
-        `Artifact ${where} is already there (its SHA-256 checksum matches); nothing to upload`,
+        `Artifact ${where} was just uploaded by another deploy (its SHA-256 checksum matches); reusing it`,
       );
       return { key, uploaded: false, bytes: 0, lastModified: present.lastModified };
     }
+  }
+  const now = deps.now?.() ?? new Date();
+  const ageDays = present.lastModified ? (now.getTime() - present.lastModified.getTime()) / 86_400_000 : 0;
+  const intact = await holdsPackage(input, present, size);
+  const reused = { key, uploaded: false, bytes: 0, lastModified: present.lastModified };
+  if (intact && ageDays < (input.refreshDays ?? ARTIFACT_REFRESH_DAYS)) {
+    deps.logger.info(`Artifact ${where} is already there (its SHA-256 checksum matches); nothing to upload`);
+    return reused;
+  }
+  if (intact) {
+    deps.logger.info(
+      `Artifact ${where} is ${Math.floor(ageDays)} days old; uploading it again before it expires`,
+    );
+  } else if (present.checksumSha256) {
+    deps.logger.warning(
+      `Artifact ${where} does not hold this package: S3's SHA-256 checksum of it is ${present.checksumSha256} (${present.size} bytes), ` +
+        `this package's is ${(await expectedChecksum(input, present, size)) || input.codeSha256} (${size} bytes). Someone wrote another object under its key; uploading this package over it.`,
+    );
+  } else {
+    deps.logger.info(
+      `Artifact ${where} has no SHA-256 checksum S3 vouches for (${present.size} bytes); uploading this package over it`,
+    );
+  }
+  try {
+    await putArtifact(s3, input, key, size, deps, 'overwrite');
+  } catch (error) {
+    if (!isAccessDenied(error)) throw error;
     if (intact) {
       deps.logger.info(
-        `Artifact ${where} is ${Math.floor(ageDays)} days old; uploading it again before it expires`,
+        `This role may only create objects under ${where} (the preview role); reusing it as it is`,
       );
-    } else if (present.checksumSha256) {
-      deps.logger.warning(
-        `Artifact ${where} does not hold this package: S3's SHA-256 checksum of it is ${present.checksumSha256} (${present.size} bytes), ` +
-          `this package's is ${expected || input.codeSha256} (${size} bytes). Someone wrote another object under its key; uploading this package over it.`,
-      );
-    } else {
-      deps.logger.info(
-        `Artifact ${where} has no SHA-256 checksum S3 vouches for (${present.size} bytes); uploading this package over it`,
-      );
+      return reused;
     }
+    throw new AwsError(
+      `${where} holds another object than this package (S3's SHA-256 checksum ${present.checksumSha256 ?? '(none)'}, ${present.size} bytes; ` +
+        `this package's ${(await expectedChecksum(input, present, size)) || input.codeSha256}, ${size} bytes), and this role may not overwrite it: ` +
+        `the preview role may only create objects under ${ARTIFACT_PREFIX}${input.name}/ (s3:PutObject without If-None-Match is denied). ` +
+        'A deploy with the production role overwrites it; or delete the object and deploy again.',
+      'AccessDenied',
+      { cause: error },
+    );
   }
+  return { key, uploaded: true, bytes: size };
+}
+
+/** The checksum S3 would store for this package, when the object found is of its size ('' otherwise). */
+async function expectedChecksum(input: UploadInput, present: HeadResult, size: number): Promise<string> {
+  return present.size === size ? artifactChecksum(input.zipPath, size, input.codeSha256) : '';
+}
+
+/** The object found holds this package: its size and S3's checksum are ours. */
+async function holdsPackage(input: UploadInput, present: HeadResult, size: number): Promise<boolean> {
+  const expected = await expectedChecksum(input, present, size);
+  // A copy of the object (a slim archive's refresh) carries the whole file's SHA-256 instead.
+  return (
+    present.size === size &&
+    (present.checksumSha256 === expected || present.checksumSha256 === input.codeSha256)
+  );
+}
+
+const isPreconditionFailed = (e: unknown) => hasErrorName(e, 'PreconditionFailed') || httpStatus(e) === 412;
+
+/**
+ * One upload of the zip. 'create' sends `If-None-Match: *` and answers false
+ * when S3 refused it because the key holds an object (412); 'overwrite'
+ * sends no condition. S3 answers 409 ConditionalRequestConflict when another
+ * write of the key ran at the same time: tried again.
+ */
+async function putArtifact(
+  s3: S3Client,
+  input: UploadInput,
+  key: string,
+  size: number,
+  deps: AwsDeps,
+  mode: 'create' | 'overwrite',
+): Promise<boolean> {
+  const where = `s3://${input.bucket}/${key}`;
   const multipart = size > PART_SIZE;
   deps.logger.info(`Uploading ${formatBytes(size)} to ${where}${multipart ? ' (multipart)' : ''}`);
-  await callAws(
-    deps,
-    { what: `upload the package to ${where}`, permission: 's3:PutObject', attempts: 3 },
-    async () => {
-      const upload = new Upload({
-        client: s3,
-        partSize: PART_SIZE,
-        queueSize: QUEUE_SIZE,
-        leavePartsOnError: false,
-        params: {
-          Bucket: input.bucket,
-          Key: key,
-          Body: createReadStream(input.zipPath),
-          ContentLength: size,
-          ContentType: input.contentType ?? 'application/zip',
-          ExpectedBucketOwner: input.accountId,
-          Metadata: { sha256: input.sha256Hex, 'code-sha256': input.codeSha256 },
-          // S3 checks the bytes it stores: the whole file's digest on a single PUT; per part
-          // otherwise (lib-storage passes the same params to every UploadPart).
-          ...(multipart ? { ChecksumAlgorithm: 'SHA256' as const } : { ChecksumSHA256: input.codeSha256 }),
-        },
-      });
-      upload.on('httpUploadProgress', (p) => {
-        if (multipart && p.loaded !== undefined) deps.logger.debug(`Uploaded ${p.loaded} of ${size} bytes`);
-      });
-      await upload.done();
-    },
-  );
-  return { key, uploaded: true, bytes: size };
+  try {
+    await callAws(
+      deps,
+      {
+        what: `upload the package to ${where}`,
+        permission: 's3:PutObject',
+        attempts: 3,
+        retryable: (e) => hasErrorName(e, 'ConditionalRequestConflict'),
+        passThrough: isPreconditionFailed,
+      },
+      async () => {
+        const upload = new Upload({
+          client: s3,
+          partSize: PART_SIZE,
+          queueSize: QUEUE_SIZE,
+          leavePartsOnError: false,
+          params: {
+            Bucket: input.bucket,
+            Key: key,
+            Body: createReadStream(input.zipPath),
+            ContentLength: size,
+            ContentType: input.contentType ?? 'application/zip',
+            ExpectedBucketOwner: input.accountId,
+            Metadata: { sha256: input.sha256Hex, 'code-sha256': input.codeSha256 },
+            // S3 checks the bytes it stores: the whole file's digest on a single PUT; per part
+            // otherwise (lib-storage passes the same params to every UploadPart).
+            ...(multipart ? { ChecksumAlgorithm: 'SHA256' as const } : { ChecksumSHA256: input.codeSha256 }),
+            // PutObject and CompleteMultipartUpload take it; lib-storage passes it to both.
+            ...(mode === 'create' ? { IfNoneMatch: '*' } : {}),
+          },
+        });
+        upload.on('httpUploadProgress', (p) => {
+          if (multipart && p.loaded !== undefined) deps.logger.debug(`Uploaded ${p.loaded} of ${size} bytes`);
+        });
+        await upload.done();
+      },
+    );
+  } catch (error) {
+    if (mode === 'create' && isPreconditionFailed(error)) return false;
+    throw error;
+  }
+  return true;
 }
 
 interface HeadResult {
