@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { handlerTarget } from '../../packaging/handler-check.js';
 import { Inputs, type InputName } from '../../settings/names.js';
@@ -17,18 +17,52 @@ const NODE_DEFAULT_HANDLERS = [DEFAULT_HANDLER, 'index.handler'];
 
 export type RuntimeGuess =
   | { kind: 'node'; runtime: string; handler: string; file: string }
+  | { kind: 'node'; runtime: string; handler: string; files: string[] }
   | { kind: 'both'; python: string; node: string };
+
+/** A folder's source files by language (examples, relative paths): what it is when no handler file says. */
+export interface SourceLanguages {
+  python: string[];
+  node: string[];
+}
+
+const PYTHON_SOURCE = /\.py$/;
+const NODE_SOURCE = /^package\.json$|\.[cm]?js$/;
+
+/**
+ * The Python and Node.js files at the top of a folder and one folder down
+ * (pure; `list` gives a subfolder's names, [] for a file): not in
+ * node_modules or dot-folders (a virtualenv, .git), which are tools, not the
+ * function's code.
+ */
+export function sourceLanguages(list: (sub: string) => string[]): SourceLanguages {
+  const found: SourceLanguages = { python: [], node: [] };
+  const sort = (path: string, name: string) => {
+    if (PYTHON_SOURCE.test(name)) found.python.push(path);
+    else if (NODE_SOURCE.test(name)) found.node.push(path);
+    else return false;
+    return true;
+  };
+  for (const name of list('')) {
+    if (sort(name, name) || name === 'node_modules' || name.startsWith('.')) continue;
+    for (const inner of list(name)) sort(`${name}/${inner}`, inner);
+  }
+  return found;
+}
 
 /**
  * What a folder's handler files say when --runtime is not given (pure; `has`
  * tells whether a path relative to the folder exists): a Node.js handler and
  * no Python one is Node.js on its default runtime; the handler's module in
- * both languages is a choice only the user can make; otherwise undefined
- * (Python, the action's default).
+ * both languages is a choice only the user can make; no handler file at all
+ * but Node.js files and no Python ones (`languages`) is Node.js too, so the
+ * handler check speaks of .js files; otherwise undefined (Python, the
+ * action's default).
  */
 export function guessRuntime(
   handler: string | undefined,
   has: (file: string) => boolean,
+  languages: SourceLanguages = { python: [], node: [] },
 ): RuntimeGuess | undefined {
   const first = (files: string[]) => files.find(has);
   const python = first(handlerTarget(handler ?? DEFAULT_HANDLER, PYTHON_RUNTIMES[0]).files);
@@ -42,6 +76,14 @@ export function guessRuntime(
       break;
     }
   }
+  // No handler file in either language: the folder's files say which language the error should speak.
+  if (!node && !python && languages.node.length && !languages.python.length)
+    return {
+      kind: 'node',
+      runtime: DEFAULT_NODE_RUNTIME,
+      handler: handler ?? NODE_DEFAULT_HANDLERS.at(-1)!,
+      files: languages.node.slice(0, 5),
+    };
   if (!node) return undefined;
   if (python) return { kind: 'both', python, node: node.file };
   return { kind: 'node', runtime: DEFAULT_NODE_RUNTIME, ...node };
@@ -67,7 +109,14 @@ export function inferRuntime(
   const root = command.codeRoot?.(flags) ?? (env.GITHUB_WORKSPACE || process.cwd());
   const dir = resolve(root, given(Inputs.Path) ?? '.');
   const handler = given(Inputs.Handler);
-  const guess = guessRuntime(handler, (file) => existsSync(join(dir, file)));
+  const list = (sub: string) => {
+    try {
+      return readdirSync(join(dir, sub));
+    } catch {
+      return []; // a file, or no such folder (the settings say so)
+    }
+  };
+  const guess = guessRuntime(handler, (file) => existsSync(join(dir, file)), sourceLanguages(list));
   if (!guess) return;
   if (guess.kind === 'both')
     throw new UsageError(
@@ -78,7 +127,11 @@ export function inferRuntime(
     );
   flags.inputs[Inputs.Runtime] = guess.runtime;
   if (!handler) flags.inputs[Inputs.Handler] = guess.handler;
+  const why =
+    'file' in guess
+      ? `${guess.file} is a Node.js handler (no Python one here)`
+      : `the folder holds Node.js files (${guess.files.join(', ')}) and no Python ones`;
   say(
-    `Runtime ${guess.runtime}, handler ${guess.handler}: no --runtime, and ${guess.file} is a Node.js handler (no Python one here); --runtime and --handler choose others.`,
+    `Runtime ${guess.runtime}, handler ${guess.handler}: no --runtime, and ${why}; --runtime and --handler choose others.`,
   );
 }

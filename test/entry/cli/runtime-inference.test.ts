@@ -1,5 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
-import { guessRuntime } from '../../../src/entry/cli/runtime-inference.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../../src/entry/cli/cli.js';
+import { testIo } from './io.js';
+import { guessRuntime, sourceLanguages } from '../../../src/entry/cli/runtime-inference.js';
 
 const folder =
   (...files: string[]) =>
@@ -48,4 +53,67 @@ describe('guessRuntime: a folder without --runtime', () => {
   ])('%s', (_, handler, files, expected) => {
     expect(guessRuntime(handler, folder(...files))).toEqual(expected);
   });
+});
+
+describe("guessRuntime: no handler file in either language, the folder's files decide", () => {
+  const node = { python: [], node: ['package.json', 'index.mjs'] };
+  test('only Node.js files: Node.js, the handler given kept', () => {
+    expect(guessRuntime('main.handler', folder('package.json', 'index.mjs'), node)).toEqual({
+      kind: 'node',
+      runtime: 'nodejs22.x',
+      handler: 'main.handler',
+      files: ['package.json', 'index.mjs'],
+    });
+  });
+  test("only Node.js files and no --handler: index.handler, Node.js's default", () => {
+    expect(guessRuntime(undefined, folder('package.json', 'lib.mjs'), node)).toMatchObject({
+      kind: 'node',
+      handler: 'index.handler',
+    });
+  });
+  test('Python files too, only Python files, or none: Python, the default (undefined)', () => {
+    expect(
+      guessRuntime('main.handler', folder(), { python: ['tool.py'], node: ['index.js'] }),
+    ).toBeUndefined();
+    expect(guessRuntime('main.handler', folder(), { python: ['tool.py'], node: [] })).toBeUndefined();
+    expect(guessRuntime('main.handler', folder(), { python: [], node: [] })).toBeUndefined();
+  });
+});
+
+describe("sourceLanguages: a folder's Python and Node.js files, top level and one folder down", () => {
+  test('.py files; package.json and .js/.mjs/.cjs files; node_modules and dot-folders not looked in', () => {
+    const entries: Record<string, string[]> = {
+      '': ['package.json', 'index.mjs', 'README.md', 'lib', 'node_modules', '.venv'],
+      lib: ['util.cjs', 'notes.txt'],
+      node_modules: ['x.py'],
+      '.venv': ['site.py'],
+    };
+    expect(sourceLanguages((sub) => entries[sub] ?? [])).toEqual({
+      python: [],
+      node: ['package.json', 'index.mjs', 'lib/util.cjs'],
+    });
+    expect(sourceLanguages((sub) => (sub ? [] : ['src', 'setup.py'])).python).toEqual(['setup.py']);
+  });
+});
+
+test('package --handler main.handler in a Node.js folder with no main.*: the error speaks of JavaScript files and index.handler', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'node-only-'));
+  try {
+    writeFileSync(join(dir, 'package.json'), '{"type": "module"}\n');
+    writeFileSync(join(dir, 'index.mjs'), 'export const handler = async () => ({ statusCode: 200 });\n');
+    writeFileSync(join(dir, 'util.js'), 'export const pad = (s) => s;\n');
+    const io = testIo({ ...process.env, GITHUB_WORKSPACE: dir, LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1' });
+    const argv = ['package', '--name', 'shop', '--path', '.', '--handler', 'main.handler'];
+    expect(await main([...argv, '--output', join(tmpdir(), `${Date.now()}.zip`)], io)).toBe(1);
+    const stderr = io.stderr();
+    expect(stderr.split('\n')[0]).toBe(
+      'Runtime nodejs22.x, handler main.handler: no --runtime, and the folder holds Node.js files (index.mjs, package.json, util.js) and no Python ones; --runtime and --handler choose others.',
+    );
+    expect(stderr).toContain('no main.js or main.mjs or main.cjs in');
+    expect(stderr).toContain('top-level JavaScript files: index.mjs, util.js.');
+    expect(stderr).toContain('like "index.handler"');
+    expect(stderr).not.toMatch(/Python files|main\.py/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
