@@ -159,6 +159,8 @@ describe('lambda-stage-deploy CLI', () => {
       'Could not find AWS credentials: The security token included in the request is invalid.; set AWS_PROFILE',
     );
     expect(io.stderr()).not.toMatch(/configure role-to-assume|aws-actions\/configure-aws-credentials/);
+    // setup's way without credentials (a CloudFormation template) is setup's alone.
+    expect(io.stderr()).not.toMatch(/--cloudformation/);
   });
 
   test('status lists the stages found by tags, with version and URL', async () => {

@@ -329,6 +329,23 @@ describe('lambda-deploy setup', () => {
     expect(stderr).not.toMatch(/configure role-to-assume|aws-actions\/configure-aws-credentials/);
   });
 
+  test('no AWS credentials: setup says --cloudformation --account ID needs none (a template for an administrator)', async () => {
+    sts
+      .on(GetCallerIdentityCommand)
+      .rejects(
+        Object.assign(new Error('Could not load credentials from any providers'), {
+          name: 'CredentialsProviderError',
+        }),
+      );
+    expect(await cli(['setup', '--name=shop', '--repository=octo/shop'])).toBe(1);
+    expect(stderr).toContain(
+      'Could not find AWS credentials: Could not load credentials from any providers; set AWS_PROFILE',
+    );
+    expect(stderr).toContain(
+      '; or, with no credentials at all, setup --cloudformation --account ID prints the same resources as a CloudFormation template to hand to an administrator',
+    );
+  });
+
   test('--previous-repository: the old name the deploy roles carry after a rename; checked as owner/repo', async () => {
     const tags = [
       { Key: 'lambda-deploy:name', Value: 'shop' },

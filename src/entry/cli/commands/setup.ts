@@ -102,6 +102,10 @@ async function templateResult(
   return { exitCode: 0, result: { template }, text: JSON.stringify(template, null, 2) };
 }
 
+/** Setup alone has a way that needs no credentials: a template an administrator deploys. */
+const NO_CREDENTIALS_WAY =
+  '; or, with no credentials at all, setup --cloudformation --account ID prints the same resources as a CloudFormation template to hand to an administrator';
+
 export const setupCommand: CliCommand = {
   name: 'setup',
   summary: 'create the deploy roles, execution roles and artifact bucket, once (administrator credentials)',
@@ -191,7 +195,7 @@ export const setupCommand: CliCommand = {
       logger: ctx.logger,
       sleep: ctx.io.sleep,
       needs: yourCredentialsNeed,
-      credentialsHint: terminalCredentialsHint(ctx.io.env),
+      credentialsHint: terminalCredentialsHint(ctx.io.env) + NO_CREDENTIALS_WAY,
     };
     const clients = offline ? undefined : createAwsClients({ region });
     const accountId = offline ? (own.account as string) : await getAccountId(clients!.sts, deps);
