@@ -1,4 +1,5 @@
 import { INPUT_DEFAULTS, type InputName } from './names.js';
+import type { Surface } from './surface.js';
 
 /** Where raw input values come from: the action's inputs, or CLI flags. */
 export type InputSource = (name: InputName) => string | undefined;
@@ -16,7 +17,11 @@ export function show(value: string): string {
 export class InputReader {
   readonly problems: string[] = [];
 
-  constructor(private readonly read: InputSource) {}
+  /** `surface`: who reads the problems, a workflow's author or a terminal's user (its wording). */
+  constructor(
+    private readonly read: InputSource,
+    readonly surface: Surface = 'action',
+  ) {}
 
   /** The value as given, trimmed ('' when not set). */
   raw(name: InputName): string {

@@ -21,6 +21,7 @@ import { redact } from '../util/redact.js';
 import { adapterSettingExpected, APP, reservedSettingProblem } from './adapter-settings.js';
 import { InputReader, show, type InputSource } from './input-reader.js';
 import { Inputs } from './names.js';
+import { inputName, settingOf, type Surface } from './surface.js';
 import { parsePolicyStatements, POLICY_STATEMENTS_EXPECTED } from './policy-statements.js';
 
 export type { InputSource } from './input-reader.js';
@@ -288,6 +289,13 @@ function entryPointExpected(value: string, separator: ':' | '.'): string {
     : 'module.function, like "app.handler" or "src/index.handler"';
 }
 
+/** 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st. */
+function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  const suffix = teen ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
 /** 16 or more letters and digits, both cases and a digit, no underscore: a key's body, not a variable's name. */
 function secretShaped(name: string): boolean {
   return (
@@ -296,13 +304,17 @@ function secretShaped(name: string): boolean {
 }
 
 /**
- * KEY=VALUE lines; a bad line is pointed at by number, never quoted (it may hold a secret).
+ * KEY=VALUE lines; a bad line is pointed at by number, never quoted (it may hold a secret):
+ * its line in the action's input, or which --environment flag in a terminal (one line each).
  * The adapter's own LAMBDA_DEPLOY_* settings are checked too, and a bad value is quoted:
  * they name modes, media types and paths, never a secret.
  */
 function readEnvironment(r: InputReader): Record<string, string> {
   const environment: Record<string, string> = {};
   const lines: Record<string, number> = {};
+  const terminal = r.surface === 'terminal';
+  // Pointed at, not quoted: "line 3" of the action's input; "the 3rd value" of a terminal's repeated flag.
+  const at = (index: number) => (terminal ? `the ${ordinal(index + 1)} value` : `line ${index + 1}`);
   // Numbered as written (blank and comment lines count), so the message can point at a line it does not quote.
   for (const [index, raw] of r.value(Inputs.Environment).split(/\r?\n/).entries()) {
     // trim() also drops the \r of a CRLF file.
@@ -312,7 +324,9 @@ function readEnvironment(r: InputReader): Record<string, string> {
     if (eq <= 0) {
       // Not quoted: a line without `=` may be a secret pasted on its own.
       r.problem(
-        `${Inputs.Environment}: line ${index + 1} (not shown: it may hold a secret) has no KEY=VALUE form; expected one KEY=VALUE per line.`,
+        terminal
+          ? `${Inputs.Environment}: ${at(index)} (not shown: it may hold a secret) has no "="; expected KEY=VALUE, one variable per ${inputName(r.surface, Inputs.Environment)}, like ${settingOf(r.surface, Inputs.Environment, 'LOG_LEVEL=debug')}.`
+          : `${Inputs.Environment}: ${at(index)} (not shown: it may hold a secret) has no KEY=VALUE form; expected one KEY=VALUE per line.`,
       );
       continue;
     }
@@ -321,12 +335,12 @@ function readEnvironment(r: InputReader): Record<string, string> {
     // Not quoted either: a padded base64 secret pasted alone ("q8J+f/…==") splits at its first "=".
     if (!ENV_KEY.test(key))
       r.problem(
-        `${Inputs.Environment}: line ${index + 1} (not shown: it may hold a secret) does not start with a valid name; expected KEY=VALUE, the KEY of letters, digits and underscores, starting with a letter.`,
+        `${Inputs.Environment}: ${at(index)} (not shown: it may hold a secret) does not start with a valid name; expected KEY=VALUE, the KEY of letters, digits and underscores, starting with a letter.`,
       );
     // A "name" followed by padding only is the body of a base64 secret: it would become a variable name, and a tag.
     else if (/^=+$/.test(value) || (value === '' && secretShaped(key)))
       r.problem(
-        `${Inputs.Environment}: line ${index + 1} (not shown: it may hold a secret) has ${value ? 'only "="' : 'nothing'} after a name that looks like a base64 value pasted without KEY=; expected KEY=VALUE.`,
+        `${Inputs.Environment}: ${at(index)} (not shown: it may hold a secret) has ${value ? 'only "="' : 'nothing'} after a name that looks like a base64 value pasted without KEY=; expected KEY=VALUE.`,
       );
     else if (RESERVED_ENV_NAMES.includes(key))
       r.problem(
@@ -336,7 +350,7 @@ function readEnvironment(r: InputReader): Record<string, string> {
     else if (Object.hasOwn(lines, key))
       // The later line would win unseen: one of the two is a mistake (a pasted block, a merge).
       r.problem(
-        `${Inputs.Environment}: ${show(key)} is set on lines ${lines[key]! + 1} and ${index + 1}; expected each name once.`,
+        `${Inputs.Environment}: ${show(key)} is set ${terminal ? `by the ${ordinal(lines[key]! + 1)} and the ${ordinal(index + 1)} value` : `on lines ${lines[key]! + 1} and ${index + 1}`}; expected each name once.`,
       );
     else {
       lines[key] = index;
@@ -679,9 +693,14 @@ function readExtras(
  *
  * @param read  raw inputs (empty or undefined means "not set")
  * @param env   process environment, for AWS_REGION and the workspace
+ * @param surface  who reads the problems: the action's inputs, or the CLI's flags
  */
-export function readSettings(read: InputSource, env: NodeJS.ProcessEnv = process.env): Settings {
-  const r = new InputReader(read);
+export function readSettings(
+  read: InputSource,
+  env: NodeJS.ProcessEnv = process.env,
+  surface: Surface = 'action',
+): Settings {
+  const r = new InputReader(read, surface);
   const project = readProject(r);
   const source = readSource(r, env);
   const entryPoint = readEntryPoint(r);

@@ -157,7 +157,7 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
         ...flags.inputs,
         ...fixed,
       };
-      const settings = readSettings((name) => inputs[name], io.env);
+      const settings = readSettings((name) => inputs[name], io.env, 'terminal');
       // --target local asks AWS nothing: no region needed (the local runtime says us-east-1).
       if (noRegion && !settings.awsRegion && settings.target !== 'local') throw noRegion;
       return settings;

@@ -117,7 +117,22 @@ describe('invalid values are said as flags', () => {
     ],
     [['--app', 'app:app', '--handler', 'app.handler'], 'error: --app, --handler: both are set'],
     [['--throttle-rate', '5', '--gateway', 'none'], 'error: --throttle-rate/--throttle-burst: need an API'],
-    [['--environment', 'NOEQUALS'], 'error: --environment: line 1 (not shown'],
+    [
+      ['--environment', 'NOEQUALS'],
+      'error: --environment: the 1st value (not shown: it may hold a secret) has no "="; expected KEY=VALUE, one variable per --environment, like --environment LOG_LEVEL=debug.\n',
+    ],
+    [
+      ['--environment', 'A=1', '--environment', 'sk_live_Zq9xNOEQUALS'],
+      'error: --environment: the 2nd value (not shown: it may hold a secret) has no "="',
+    ],
+    [
+      ['--environment', 'A=1', '--environment', 'B=2', '--environment', '9x=3'],
+      'error: --environment: the 3rd value (not shown: it may hold a secret) does not start with a valid name;',
+    ],
+    [
+      ['--environment', 'A=1', '--environment', 'B=2', '--environment', 'A=3'],
+      'error: --environment: "A" is set by the 1st and the 3rd value; expected each name once.\n',
+    ],
     [
       ['--environment', 'LAMBDA_DEPLOY_HANDLER=index'],
       'error: --environment: LAMBDA_DEPLOY_HANDLER is "index"; expected file or module, a dot, then the function',
@@ -132,6 +147,8 @@ describe('invalid values are said as flags', () => {
     expect(await main(argv, io)).toBe(2);
     expect(io.stderr()).toContain(said);
     expect(io.stderr()).not.toMatch(/invalid input/i);
+    // A terminal has no lines, only flags; and a value without "=" may be a secret, never shown.
+    expect(io.stderr()).not.toMatch(/\bline \d|lines \d|NOEQUALS|9x/);
     // Refused before AWS is asked anything.
     expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
   });
