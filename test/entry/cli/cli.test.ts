@@ -229,6 +229,66 @@ describe('lambda-stage-deploy CLI', () => {
     ]);
   });
 
+  test('status: a REST API stage a usage plan serves (api-key) says "(API key required)" after its URL', async () => {
+    tagging.on(GetResourcesCommand).resolves({
+      ResourceTagMappingList: [
+        { ResourceARN: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-main' },
+        { ResourceARN: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-pr-3' },
+      ],
+    });
+    lambda
+      .on(GetFunctionCommand, { FunctionName: 'shop-main' })
+      .resolves({ Configuration: { LastModified: '2026-11-01T10:00:00.000+0000' }, Tags: tags('main') })
+      .on(GetFunctionCommand, { FunctionName: 'shop-pr-3' })
+      .resolves({ Configuration: { LastModified: '2026-11-20T10:00:00.000+0000' }, Tags: tags('pr-3') })
+      .on(GetAliasCommand)
+      .resolves({ FunctionVersion: '4' })
+      .on(GetFunctionUrlConfigCommand)
+      .rejects(new ResourceNotFoundException({ message: 'no url', $metadata: {} }));
+    v2.on(GetApisCommand).resolves({ Items: [] });
+    v1.on(GetRestApisCommand).resolves({
+      items: [
+        { id: 'r1', name: 'shop-main', tags: tags('main') },
+        { id: 'r2', name: 'shop-pr-3', tags: tags('pr-3') },
+      ],
+    });
+    // main's plan serves its REST API's stage; no plan serves pr-3's REST API stage.
+    v1.on(GetUsagePlansCommand).resolves({
+      items: [
+        { id: 'p1', name: 'shop-main', apiStages: [{ apiId: 'r1', stage: 'main' }], tags: tags('main') },
+        // pr-3's own plan, but for another API's stage and another stage of its API: not its URL's.
+        {
+          id: 'p3',
+          name: 'shop-pr-3',
+          apiStages: [
+            { apiId: 'zz', stage: 'pr-3' },
+            { apiId: 'r2', stage: 'old' },
+          ],
+          tags: tags('pr-3'),
+        },
+      ],
+    });
+    v1.on(GetApiKeysCommand).resolves({ items: [] });
+
+    expect(await run('status', '--name', 'shop')).toBe(0);
+    const lines = io.stdout().trim().split('\n');
+    expect(lines[1]).toMatch(
+      /\shttps:\/\/r1\.execute-api\.eu-west-1\.amazonaws\.com\/main \(API key required\)$/,
+    );
+    expect(lines[2]).toMatch(/\shttps:\/\/r2\.execute-api\.eu-west-1\.amazonaws\.com\/pr-3$/);
+
+    // --json: the URL stays a URL; the key is its own field.
+    io = testIo(env);
+    expect(await run('status', '--name', 'shop', '--json')).toBe(0);
+    const json = JSON.parse(io.stdout()) as { stages: Record<string, unknown>[] };
+    expect(json.stages.map((s) => [s.stage, s.url, s['api-key-required']])).toEqual([
+      ['main', 'https://r1.execute-api.eu-west-1.amazonaws.com/main', true],
+      ['pr-3', 'https://r2.execute-api.eu-west-1.amazonaws.com/pr-3', false],
+    ]);
+    // No read beyond the listings status already made.
+    expect(v1).toHaveReceivedCommandTimes(GetUsagePlansCommand, 4);
+  });
+
   test('undeploy of a stage with nothing left: stdout says nothing was removed, --json an empty list', async () => {
     tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
     lambda

@@ -15,13 +15,21 @@ interface StageRow {
   version: string;
   'last-deploy': string;
   url: string;
+  /** A usage plan serves the stage's REST API stage: callers need its API key (x-api-key). */
+  'api-key-required': boolean;
 }
 
 /** Columns padded to their widest cell (pure). */
 export function statusTable(rows: readonly StageRow[]): string {
   const cells = [
     ['STAGE', 'FUNCTION', 'VERSION', 'LAST DEPLOY', 'URL'],
-    ...rows.map((r) => [r.stage, r.function, r.version, r['last-deploy'], r.url]),
+    ...rows.map((r) => [
+      r.stage,
+      r.function,
+      r.version,
+      r['last-deploy'],
+      r['api-key-required'] ? `${r.url} (API key required)` : r.url,
+    ]),
   ];
   const widths = (cells[0] as string[]).map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells
@@ -55,6 +63,7 @@ export const statusCommand: CliCommand = {
       // Not there is "-"; a denied or failing read is an error that names the permission, not a "-".
       const alias = await readAlias(clients.lambda, s.functionName, deps);
       let url = (await readFunctionUrl(clients.lambda, s.functionName, LIVE_ALIAS, deps)) ?? '';
+      let apiKeyRequired = false;
       if (!url) {
         const found = await findStageResources(
           clients,
@@ -70,7 +79,14 @@ export const statusCommand: CliCommand = {
         const host = (id: string) =>
           `https://${id}.execute-api.${clients.region}.${dnsSuffix(clients.region)}`;
         if (found.httpApis[0]) url = host(found.httpApis[0].id);
-        else if (found.restApis[0]) url = `${host(found.restApis[0].id)}/${restStageName(s.stage)}`;
+        else if (found.restApis[0]) {
+          const rest = { apiId: found.restApis[0].id, stage: restStageName(s.stage) };
+          url = `${host(rest.apiId)}/${rest.stage}`;
+          // The listing already made (usage plans serving the stage's REST API): no further read.
+          apiKeyRequired = found.usagePlans.some((p) =>
+            p.apiStages.some((a) => a.apiId === rest.apiId && a.stage === rest.stage),
+          );
+        }
       }
       rows.push({
         stage: s.stage,
@@ -78,6 +94,7 @@ export const statusCommand: CliCommand = {
         version: alias?.FunctionVersion ?? '-',
         'last-deploy': s.lastDeployed?.toISOString() ?? '-',
         url: url || '-',
+        'api-key-required': apiKeyRequired,
       });
     }
     return { exitCode: 0, result: { stages: rows }, text: rows.length ? statusTable(rows) : '' };
