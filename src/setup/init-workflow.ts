@@ -25,6 +25,11 @@ export interface InitOptions {
   handler?: string;
   path?: string;
   runtime?: string;
+  /** The front door, when given (the reusable workflow's default otherwise). */
+  gateway?: string;
+  /** An API key on the stages the production role deploys (the preview role may make none). */
+  apiKey?: boolean;
+  pipArgs?: string;
   protectedStages?: readonly string[];
   /**
    * setup's `--protected-branches`: the branches the production role trusts, and
@@ -64,6 +69,16 @@ function roleArn(given: string | undefined, name: string, kind: 'production' | '
   return given ?? `arn:aws:iam::${PLACEHOLDER_ACCOUNT}:role/${deployRoleName(name, kind)}`;
 }
 
+/**
+ * True exactly where the reusable workflow routes to the production job: a
+ * push or manual run of a protected stage's branch. The preview role may make
+ * no API key, so a pull request or another branch asking for one is refused.
+ */
+function productionOnly(stages: readonly string[]): string {
+  const list = JSON.stringify(stages).replace(/'/g, "''");
+  return `\${{ github.event_name != 'pull_request' && contains(fromJSON('${list}'), github.ref_name) }}`;
+}
+
 export function callerWorkflow(o: InitOptions): string {
   const protectedStages = workflowStages(o);
   const protectedBranches = o.protectedBranches ?? DEFAULT_PROTECTED_BRANCHES;
@@ -72,6 +87,8 @@ export function callerWorkflow(o: InitOptions): string {
     ['handler', o.handler],
     ['path', o.path && o.path !== '.' ? o.path : undefined],
     ['runtime', o.runtime],
+    ['gateway', o.gateway],
+    ['pip-args', o.pipArgs],
     [
       'protected-stages',
       protectedStages.join(',') === DEFAULT_PROTECTED_STAGES.join(',')
@@ -87,6 +104,7 @@ export function callerWorkflow(o: InitOptions): string {
     ['production-environment', o.environment ?? 'production'],
     ...optional.filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
   ].map(([k, v]) => `      ${k}: ${scalar(v!)}`);
+  if (o.apiKey) withLines.push(`      api-key: ${productionOnly(protectedStages)}`);
   return `# Written by lambda-deploy init. Pushes to ${protectedBranches.join(', ')} deploy production (in the
 # GitHub environment below, with the production role); pull requests and other
 # branches get their own preview stage (the preview role, which cannot touch

