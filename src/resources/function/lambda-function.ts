@@ -243,7 +243,8 @@ export async function pointAlias(
     `point alias ${LIVE_ALIAS} of function ${functionName} at version ${version}`,
     'lambda:UpdateAlias',
   );
-  deps.logger.info(`Alias ${LIVE_ALIAS} of ${functionName} now points at version ${version}`);
+  // At debug: the rollback's own line ("Rolled back: alias live ... points at version N again") says it once.
+  deps.logger.debug(`Alias ${LIVE_ALIAS} of ${functionName} now points at version ${version}`);
   return alias.AliasArn ?? '';
 }
 

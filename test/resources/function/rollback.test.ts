@@ -58,6 +58,15 @@ describe('rollbackAlias', () => {
     expect(fake.clock.sleep.calls).toEqual([1000, 2000]);
   });
 
+  it('logs no line of its own at info: the caller states the rollback once, from its message', async () => {
+    const { lambda, deps } = await account();
+    const d = deps();
+    const result = await rollbackAlias(lambda, target, d);
+    expect(result.rolledBack).toBe(true);
+    // "Alias live ... now points at version 3" then "Rolled back: alias live ... points at version 3 again" said it twice.
+    expect(d.logger.lines.filter((l) => l.level === 'info' || l.level === 'warning')).toEqual([]);
+  });
+
   it('waits out a ResourceConflictException (409) while an update runs', async () => {
     const { fake, lambda, deps, alias, calls } = await account();
     fake.faults.fail('UpdateAlias', 'ResourceConflictException', {
