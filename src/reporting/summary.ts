@@ -83,7 +83,9 @@ export function deployFacts(o: DeployReport, compact = false): [string, string][
     ]);
   rows.push(['Stage', code(o.stage)]);
   if (!compact) rows.push(['Function', code(o.functionName)]);
-  rows.push(['Version', versionLine(o)]);
+  // A deploy that failed before a version was published has none to show, and compared nothing.
+  const notReached = !o.version;
+  if (!notReached) rows.push(['Version', versionLine(o)]);
   if (o.sha) rows.push(['Commit', code(shortSha(o.sha))]);
   if (o.packageBytes > 0) {
     rows.push(['Package', `${formatBytes(o.packageBytes)} zipped, ${formatBytes(o.unpackedBytes)} unpacked`]);
@@ -96,7 +98,8 @@ export function deployFacts(o: DeployReport, compact = false): [string, string][
     ]);
     rows.push(['Cold start', compact ? o.slim.atMemory : `${o.slim.measured}; ${o.slim.atMemory}`]);
   }
-  rows.push(['Changed', o.changed ? 'yes' : 'no (same code and configuration)']);
+  if (o.changed) rows.push(['Changed', 'yes']);
+  else if (!notReached) rows.push(['Changed', 'no (same code and configuration)']);
   rows.push(['Smoke test', smokeLine(o.smoke)]);
   if (o.target === 'local') rows.push(['Target', 'local runtime on the runner']);
   rows.push(['Time', formatDuration(o.durationMs)]);

@@ -59,6 +59,27 @@ describe('renderDeploySummary', () => {
     );
   });
 
+  it('a deploy that failed before the function step claims no version and no comparison', () => {
+    // E.g. the artifact bucket could not be created: nothing was published, nothing compared.
+    const report = failureOutcome({
+      version: '',
+      previousVersion: '',
+      failedVersion: undefined,
+      changed: false,
+      rolledBack: false,
+      rollbackMessage: undefined,
+      url: '',
+      error: 'Could not create S3 bucket lambda-deploy-123456789012-eu-west-1: InvalidLocationConstraint',
+      smoke: { status: 'skipped', target: '', attempts: 0, detail: 'not reached', durationMs: 0 },
+    });
+    for (const md of [renderDeploySummary(report), renderDeployComment(report)]) {
+      expect(md).not.toContain('**Version**');
+      expect(md).not.toContain('same code and configuration');
+      expect(md).toContain('| **Stage** | `pr-12` |');
+      expect(md).toContain('**Error:** Could not create S3 bucket');
+    }
+  });
+
   it('says the smoke test was skipped', () => {
     const md = renderDeploySummary(
       successOutcome({ smoke: { status: 'skipped', target: '', attempts: 0, detail: '', durationMs: 0 } }),
