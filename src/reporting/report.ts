@@ -151,8 +151,11 @@ export async function reportDeploy(
   options: ReportOptions,
   deps: Deps,
 ): Promise<ReportResult> {
+  // The commit the reports name is the one the Deployment is on: a pull request's head, which the
+  // reader pushed and finds in the pull request, not the merge commit GITHUB_SHA points at.
+  const shown: DeployReport = { ...outcome, sha: deploymentRef(options.ctx, outcome.sha) };
   const { secrets, render, result, wantsComment } = startReport(options, (r) =>
-    renderDeploySummary(outcome, r),
+    renderDeploySummary(shown, r),
   );
   if (!wantsComment && !options.deployment) return result;
   const api = apiFor(options, deps);
@@ -162,7 +165,7 @@ export async function reportDeploy(
   }
 
   if (wantsComment) {
-    const body = renderDeployComment(outcome, { ...render, omitLogs: options.commentLogs === false });
+    const body = renderDeployComment(shown, { ...render, omitLogs: options.commentLogs === false });
     const { project, stage } = outcome;
     const pullRequest = options.pullRequest as number;
     result.comment = await postComment(api, { pullRequest, project, stage, body }, result, deps, secrets);

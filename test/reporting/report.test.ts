@@ -83,6 +83,20 @@ describe('sticky pull request comment', () => {
     expect(logger.text('warning')).toBe('');
   });
 
+  it("names the pull request's head commit, the one the Deployment is on, not the merge commit GITHUB_SHA points at", async () => {
+    const gh = await start();
+    const result = await reportDeploy(
+      successOutcome({ sha: 'merge0000merge0000merge0000merge0000merg' }),
+      options(gh),
+      { logger: new RecordingLogger() },
+    );
+    expect(gh.deployments[0]?.ref).toBe(HEAD_SHA);
+    for (const text of [gh.comments[0]?.body, result.markdown]) {
+      expect(text).toContain('| **Commit** | `feedfac` |');
+      expect(text).not.toContain('merge00');
+    }
+  });
+
   it('finds its comment on a later page', async () => {
     const gh = await start({ maxPerPage: 2 });
     for (let i = 0; i < 5; i++) gh.addComment(12, `review comment ${i}`);
