@@ -122,10 +122,28 @@ function bounded(text: string, secrets: RenderOptions['secrets']): string {
   return cutText(plainText(redact(text, secrets)).replace(/\r\n?|\n/g, ' '), MAX_MESSAGE_CHARS, secrets);
 }
 
+/**
+ * The error's line. A failed smoke test's error restates the Smoke test row
+ * (`Smoke test failed: {detail}`), with a hint in parentheses when the
+ * pipeline found one: the row says it once, this line only the hint.
+ */
+function errorLine(o: DeployReport, secrets: RenderOptions['secrets']): string | undefined {
+  if (!o.error) return undefined;
+  const restated = `Smoke test failed: ${o.smoke.detail.replace(/\.$/, '')}`;
+  if (o.smoke.status === 'failed' && o.error.startsWith(restated)) {
+    const rest = o.error.slice(restated.length).trim();
+    if (rest === '' || rest === '.') return undefined;
+    const hint = /^\((.+)\)\.?$/s.exec(rest)?.[1];
+    if (hint) return `**Fix:** ${bounded(hint, secrets)}`;
+  }
+  return `**Error:** ${bounded(o.error, secrets)}`;
+}
+
 /** The failure part: cause, rollback, smoke answer, logs. Shared by the summary and the comment. */
 export function failureSections(o: DeployReport, options: RenderOptions = {}): string[] {
   const parts: string[] = [];
-  if (o.error) parts.push(`**Error:** ${bounded(o.error, options.secrets)}`);
+  const error = errorLine(o, options.secrets);
+  if (error) parts.push(error);
   if (o.rollbackMessage) {
     const message = bounded(o.rollbackMessage, options.secrets);
     parts.push(o.rolledBack ? `↩️ ${message}` : `⚠️ **${message}**`);

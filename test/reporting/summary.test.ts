@@ -87,6 +87,32 @@ describe('renderDeploySummary', () => {
     expect(md).toContain('| **Smoke test** | ⏭️ skipped (smoke-test: false) |');
   });
 
+  it("a failed smoke test is said once, in its row: the error line adds only the pipeline's hint", () => {
+    const detail =
+      'GET https://abc123.execute-api.us-east-1.amazonaws.com/ answered 502, expected 200-399 after 4 attempts within smoke-timeout 60 s.';
+    const hint =
+      'flask_sqlalchemy is neither in the package nor in its requirements: add flask_sqlalchemy to a requirements.txt in `path` (or the file the `requirements` input names)';
+    const smoke = { ...failureOutcome().smoke, detail };
+    const restated = `Smoke test failed: ${detail.replace(/\.$/, '')}`;
+    const withHint = failureOutcome({ smoke, error: `${restated} (${hint}).` });
+    const plain = failureOutcome({ smoke, error: `${restated}.` });
+    for (const md of [renderDeploySummary(withHint), renderDeployComment(withHint)]) {
+      expect(md.split('answered 502')).toHaveLength(2); // the row only
+      expect(md).toContain(`| **Smoke test** | ❌ failed: ${detail} |`);
+      expect(md).toContain(`**Fix:** ${hint}`);
+      expect(md).not.toContain('**Error:**');
+    }
+    for (const md of [renderDeploySummary(plain), renderDeployComment(plain)]) {
+      expect(md.split('answered 502')).toHaveLength(2);
+      expect(md).not.toContain('**Error:**');
+      expect(md).not.toContain('**Fix:**');
+      expect(md).toContain('↩️ Rolled back');
+    }
+    // Any other error is shown whole.
+    const other = failureOutcome({ smoke, error: 'Could not point alias live: AccessDenied' });
+    expect(renderDeploySummary(other)).toContain('**Error:** Could not point alias live: AccessDenied');
+  });
+
   it('shows the error, the rollback, the smoke answer and the logs on failure', () => {
     const md = renderDeploySummary(failureOutcome(), {
       runUrl: 'https://github.com/octo/repo/actions/runs/9',
