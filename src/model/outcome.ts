@@ -72,6 +72,8 @@ export interface UndeployOutcome {
   removed: string[];
   skipped: { resource: string; why: string }[];
   dryRun: boolean;
+  /** The stage's log groups left in place (remove-logs: false): the summary names them. */
+  keptLogGroups?: string[];
   /**
    * With UndeployTarget.onlyIfDeployedFor: why the stage was left whole (its
    * function was not deployed for that ref); nothing was removed.

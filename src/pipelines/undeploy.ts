@@ -138,6 +138,7 @@ export async function undeployStage(
   for (const s of inv.skipped) logger.warning(`Skipped ${s.resource}: ${s.why}.`);
   // A choice, not a problem: every stage's group carries its tags since the deploy makes it.
   for (const name of inv.keptLogGroups) logger.info(`Kept log group ${name}: remove-logs is false.`);
+  if (inv.keptLogGroups.length) outcome.keptLogGroups = [...inv.keptLogGroups];
 
   if (inventoryIsEmpty(inv)) {
     logger.info(`Stage ${stage} of ${project}: nothing to remove.`);

@@ -196,6 +196,12 @@ export function renderUndeploySummary(o: UndeployOutcome, options: RenderOptions
       ? [`${verb}:`, ...o.removed.map((r) => `- ${code(r)}`)].join('\n')
       : `${o.dryRun ? 'Would remove' : 'Removed'} nothing: no resource carries this stage's tags.`,
   );
+  if (o.keptLogGroups?.length)
+    parts.push(
+      `Kept: ${o.keptLogGroups.map((name) => code(`log group ${name}`)).join(', ')} (${code(
+        'remove-logs: false',
+      )}; with ${code('remove-logs: true')} an undeploy removes ${o.keptLogGroups.length === 1 ? 'it' : 'them'} too).`,
+    );
   if (o.skipped.length) {
     parts.push(
       [

@@ -73,6 +73,8 @@ describe('undeployStage: one sequence per front door', () => {
     // Logs stay without remove-logs, and the log says so.
     expect(aws.account.logGroups.has('/aws/lambda/shop-pr-7')).toBe(true);
     expect(logger.text('info')).toContain('Kept log group /aws/lambda/shop-pr-7: remove-logs is false.');
+    // The job summary says so too: it reads the outcome.
+    expect(outcome.keptLogGroups).toEqual(['/aws/lambda/shop-pr-7']);
   });
 
   it('rest-api: unlinks the key, detaches the stage, deletes plan, key, API, then the function', async () => {

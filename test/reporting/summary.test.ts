@@ -173,6 +173,14 @@ describe('renderUndeploySummary', () => {
     expect(md).toContain('Removed:\n- `HTTP API abc123`\n- `Lambda function shop-pr-12`');
     expect(md).toContain('| `S3 bucket b` | shared by every stage |');
   });
+  it('names the log groups it kept (remove-logs: false), and how to remove them with the stage', () => {
+    const md = renderUndeploySummary(undeployOutcome({ keptLogGroups: ['/aws/lambda/shop-pr-12'] }));
+    expect(md).toContain(
+      'Kept: `log group /aws/lambda/shop-pr-12` (`remove-logs: false`; with `remove-logs: true` an undeploy removes it too).',
+    );
+    expect(renderUndeploySummary(undeployOutcome())).not.toContain('Kept');
+  });
+
   it('a dry run says what would go', () => {
     const md = renderUndeploySummary(undeployOutcome({ dryRun: true }));
     expect(md).toContain('dry run, nothing removed');
