@@ -42,6 +42,10 @@ export interface Settings {
   workspace: string;
   /** Lambda runtime identifier, e.g. python3.12 or nodejs22.x. */
   runtime: string;
+  /** One line to warn with: the runtime is deprecated by AWS (or, on --target local, no longer accepted by AWS). */
+  runtimeWarning?: string;
+  /** Why a first deploy (no function yet) is refused: AWS no longer creates functions with the runtime. */
+  runtimeCreateRefusal?: string;
   /** `module.function`: the input, else `app.handler`; empty when `app` is set. */
   handler: string;
   /** WSGI/ASGI app as `module:attribute`; the package then carries our adapter. */

@@ -21,6 +21,14 @@ import { redact } from '../util/redact.js';
 import { adapterSettingExpected, APP, reservedSettingProblem } from './adapter-settings.js';
 import { InputReader, show, type InputSource } from './input-reader.js';
 import { Inputs } from './names.js';
+import {
+  createRefusal,
+  LAMBDA_RUNTIME_SCHEDULE,
+  runtimeRefusal,
+  runtimeStanding,
+  runtimeWarning,
+  type RuntimeSchedule,
+} from './runtime-schedule.js';
 import { inputName, settingOf, type Surface } from './surface.js';
 import { parsePolicyStatements, POLICY_STATEMENTS_EXPECTED } from './policy-statements.js';
 
@@ -686,6 +694,40 @@ function readExtras(
   return { keepWarm, provisionedConcurrency, dependenciesLayer, slim: slim ?? 'auto', adopt, include };
 }
 
+/** The day the deploy runs, and the deprecation schedule to judge the runtime by. */
+export interface RuntimeClock {
+  now: Date;
+  schedule?: RuntimeSchedule;
+}
+
+/**
+ * The runtime against AWS's deprecation schedule: one AWS no longer accepts
+ * is refused here, before any AWS call (`--target local` runs it with a
+ * warning: no AWS is involved); one AWS no longer creates functions with is
+ * refused later, only if the stage has no function yet.
+ */
+function checkRuntimeSchedule(
+  r: InputReader,
+  runtime: string,
+  target: Target,
+  clock: RuntimeClock,
+): Checked<'runtimeWarning' | 'runtimeCreateRefusal'> {
+  if (!RUNTIMES.includes(runtime)) return {};
+  const input = inputName(r.surface, Inputs.Runtime);
+  const standing = runtimeStanding(runtime, clock.now, clock.schedule ?? LAMBDA_RUNTIME_SCHEDULE);
+  const refusal = target === 'local' ? undefined : runtimeRefusal(input, runtime, standing);
+  if (refusal) {
+    r.problem(refusal);
+    return {};
+  }
+  const warning = runtimeWarning(input, runtime, standing);
+  const refuseCreate = target === 'local' ? undefined : createRefusal(input, runtime, standing);
+  return {
+    ...(warning && { runtimeWarning: warning }),
+    ...(refuseCreate && { runtimeCreateRefusal: refuseCreate }),
+  };
+}
+
 /**
  * Reads and validates every input, one concern at a time. All problems are
  * collected and thrown together as a SettingsError, so a user fixes them in
@@ -699,6 +741,7 @@ export function readSettings(
   read: InputSource,
   env: NodeJS.ProcessEnv = process.env,
   surface: Surface = 'action',
+  clock?: RuntimeClock,
 ): Settings {
   const r = new InputReader(read, surface);
   const project = readProject(r);
@@ -713,12 +756,14 @@ export function readSettings(
   const lifecycle = readLifecycle(r, env);
   const extras = readExtras(r, entryPoint.runtime);
   checkLayersTogether(r, functionConfig.layers, extras.dependenciesLayer, aws.awsRegion);
+  const schedule = clock && checkRuntimeSchedule(r, entryPoint.runtime, lifecycle.target, clock);
   if (r.problems.length) throw new SettingsError(r.problems);
   return {
     ...project,
     path: source.path,
     workspace: source.workspace,
     ...entryPoint,
+    ...schedule,
     ...functionConfig,
     ...dependencies,
     include: extras.include,

@@ -140,6 +140,7 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
     return terminalDeps(io, logger);
   };
   let region: string | undefined;
+  let runtimeWarned = false;
   // No region anywhere: said once the inputs are read, so their own problems come first.
   let noRegion: UsageError | undefined;
   const ctx: CommandContext = {
@@ -157,7 +158,15 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
         ...flags.inputs,
         ...fixed,
       };
-      const settings = readSettings((name) => inputs[name], io.env, 'terminal');
+      const settings = readSettings(
+        (name) => inputs[name],
+        io.env,
+        'terminal',
+        io.runtimeClock?.() ?? { now: new Date() },
+      );
+      // Said once, however often a command reads its settings (serve reloads).
+      if (settings.runtimeWarning && !runtimeWarned) logger.warning(settings.runtimeWarning);
+      runtimeWarned = true;
       // --target local asks AWS nothing: no region needed (the local runtime says us-east-1).
       if (noRegion && !settings.awsRegion && settings.target !== 'local') throw noRegion;
       return settings;

@@ -2,6 +2,7 @@ import type { GitHubContext } from '../../model/github-context.js';
 import type { PipelineDeps } from '../../pipelines/pipeline-deps.js';
 import type { InputName } from '../../settings/names.js';
 import type { Settings } from '../../model/settings.js';
+import type { RuntimeClock } from '../../settings/settings.js';
 import type { Logger } from '../../util/logger.js';
 import type { Sleep } from '../../util/sleep.js';
 import type { Flag, ParsedFlags } from './flags.js';
@@ -16,6 +17,8 @@ export interface CliIo {
   sleep: Sleep;
   /** HTTP for the few calls a command makes outside AWS (setup reads the repository's ids from GitHub). */
   fetch: typeof fetch;
+  /** Today, and the runtime deprecation schedule to judge by (tests fix both; default: the clock and AWS's schedule). */
+  runtimeClock?: () => RuntimeClock;
 }
 
 /** A command's result: `key: value` lines on stdout, or one JSON object with --json. */
