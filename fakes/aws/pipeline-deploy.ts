@@ -23,7 +23,7 @@ import type { GitHubApi } from '../../src/reporting/github-api.js';
 import { createAwsClients } from '../../src/aws/clients.js';
 import { makePlan } from '../../src/model/plan.js';
 import { runPipeline } from '../../src/pipelines/run-pipeline.js';
-import { readSettings } from '../../src/settings/settings.js';
+import { readSettings, type RuntimeClock } from '../../src/settings/settings.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 
 const EXAMPLE = resolve(new URL('.', import.meta.url).pathname, '../../examples/handler');
@@ -69,6 +69,8 @@ export async function deployApp(
     github?: GitHubApi;
     /** The event instead of a push to main (a pull request: stage pr-{number}). */
     ctx?: Partial<GitHubContext>;
+    /** The day and deprecation schedule the runtime is judged by (none judged when left out). */
+    runtimeClock?: RuntimeClock;
   } = {},
 ): Promise<PipelineDeploy> {
   const inputs: Record<string, string> = {
@@ -100,7 +102,7 @@ export async function deployApp(
     runUrl: 'https://github.com/octo/shop/actions/runs/42',
     ...options.ctx,
   };
-  const settings = readSettings((name) => inputs[name], env);
+  const settings = readSettings((name) => inputs[name], env, 'action', options.runtimeClock);
   const logger = new RecordingLogger();
   // The SDK reads its endpoint and the ambient key from process.env: set for this run only.
   const saved = { ...process.env };

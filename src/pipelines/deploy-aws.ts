@@ -506,6 +506,13 @@ async function readFunctionLogs(
   else if (logs.note) logger.info(logs.note);
 }
 
+/** AWS no longer creates functions with the runtime: a first deploy stops before it writes anything. */
+function refuseBlockedCreate(settings: Settings, current: StageFunction): StageFunction {
+  if (!current.existing && !current.unseen && settings.runtimeCreateRefusal)
+    throw new Error(`Invalid input: ${settings.runtimeCreateRefusal}`);
+  return current;
+}
+
 /** The lambda-deploy:deploying mark of this run: when it started, and the function once marked. */
 interface DeployingMark {
   since: string;
@@ -538,7 +545,7 @@ async function deployCode(
   const indexedTags = indexedFunctionTags(clients.tagging, functionArn(context), awsDeps);
   const query = { functionName: plan.functionName, tags, adopt: settings.adopt, indexedTags };
   try {
-    current = await readStageFunction(clients.lambda, query, awsDeps);
+    current = refuseBlockedCreate(settings, await readStageFunction(clients.lambda, query, awsDeps));
     // What the front door refuses (a private function URL on `live`), read meanwhile: refused before anything is written.
     // A first deploy has no `live` yet, so nothing to refuse: it does not wait.
     if (current.existing && current.alias) await frontDoor.checked();
