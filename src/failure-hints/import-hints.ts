@@ -96,13 +96,13 @@ function pythonHint(failure: ImportFailure, context: ImportHintContext): string 
   const file = context.requirementsFile;
   if (file && context.requirementsText !== undefined && lists(context.requirementsText, distribution))
     return (
-      ` (${module} is listed in ${file} but was not installed for Lambda's platform` +
+      `${module} is listed in ${file} but was not installed for Lambda's platform` +
       `${context.platform ? ` (${context.platform})` : ''}: ${distribution} may have no wheel for that runtime and architecture, ` +
-      "or an environment marker left it out; pip's output in the log group Installing requirements says which)"
+      "or an environment marker left it out; pip's output in the log group Installing requirements says which"
     );
   const provides = distribution === module ? '' : ` (the distribution that provides ${module})`;
   const where = file ?? 'a requirements.txt in `path` (or the file the `requirements` input names)';
-  return ` (${module} is neither in the package nor in its requirements: add ${distribution}${provides} to ${where})`;
+  return `${module} is neither in the package nor in its requirements: add ${distribution}${provides} to ${where}`;
 }
 
 /** The AWS SDK for JavaScript v2, which Lambda's Node.js runtimes carry no more. */
@@ -121,19 +121,19 @@ function nodeHint(name: string, context: ImportHintContext): string {
     !!manifest?.[list].includes(name);
   if (name.startsWith('@aws-sdk/') && !listed('dependencies'))
     return context.runsOn === 'lambda'
-      ? ` (${name} is not in the package, and Lambda's Node.js runtime did not provide it: the runtime carries the AWS SDK for JavaScript v3 ` +
-          `packages and versions AWS chooses; add it to the dependencies of package.json (npm install ${name}) so the package holds it)`
-      : " (Lambda's Node.js runtimes include the AWS SDK for JavaScript v3, the local runtime does not: " +
-          'list the @aws-sdk packages the function imports in its package.json dependencies)';
+      ? `${name} is not in the package, and Lambda's Node.js runtime did not provide it: the runtime carries the AWS SDK for JavaScript v3 ` +
+          `packages and versions AWS chooses; add it to the dependencies of package.json (npm install ${name}) so the package holds it`
+      : "Lambda's Node.js runtimes include the AWS SDK for JavaScript v3, the local runtime does not: " +
+          'list the @aws-sdk packages the function imports in its package.json dependencies';
   if (name === SDK_V2 && !listed('dependencies'))
     return (
-      ` (${SDK_V2} is the AWS SDK for JavaScript v2, which Lambda's Node.js 18 and later runtimes do not carry (they carry v3, the @aws-sdk/* packages): ` +
-      `add it to the dependencies of package.json (npm install ${SDK_V2}), or move to the v3 clients)`
+      `${SDK_V2} is the AWS SDK for JavaScript v2, which Lambda's Node.js 18 and later runtimes do not carry (they carry v3, the @aws-sdk/* packages): ` +
+      `add it to the dependencies of package.json (npm install ${SDK_V2}), or move to the v3 clients`
     );
   if (!node || node.manifest === undefined)
-    return ` (${name} is not in the package: add it to the dependencies in package.json, e.g. npm install ${name})`;
+    return `${name} is not in the package: add it to the dependencies in package.json, e.g. npm install ${name}`;
   if (node.manifest === 'missing')
-    return ` (${name} is not in the package, and the function's folder has no package.json: create one that lists it in dependencies: npm init -y, then npm install ${name})`;
+    return `${name} is not in the package, and the function's folder has no package.json: create one that lists it in dependencies: npm init -y, then npm install ${name}`;
   const install = node.install;
   const devOnly =
     install.from === 'folder' && install.devOnly?.packages.includes(name)
@@ -141,13 +141,13 @@ function nodeHint(name: string, context: ImportHintContext): string {
       : undefined;
   if (listed('dependencies'))
     return (
-      ` (${name} is in the dependencies of package.json, but the package does not hold node_modules/${name}: ` +
-      "look for it in the package step's warnings (include/exclude may leave it out, or an attached layer was to hold it))"
+      `${name} is in the dependencies of package.json, but the package does not hold node_modules/${name}: ` +
+      "look for it in the package step's warnings (include/exclude may leave it out, or an attached layer was to hold it)"
     );
   if (listed('optionalDependencies'))
     return (
-      ` (${name} is in optionalDependencies of package.json, which npm skips when it fails to install or is for another platform: ` +
-      `move it to dependencies if the function needs it: npm install --save-prod ${name})`
+      `${name} is in optionalDependencies of package.json, which npm skips when it fails to install or is for another platform: ` +
+      `move it to dependencies if the function needs it: npm install --save-prod ${name}`
     );
   const npmCi =
     install.from === 'npm-ci'
@@ -157,14 +157,14 @@ function nodeHint(name: string, context: ImportHintContext): string {
     const why = devOnly
       ? `the build left out node_modules/${name}, which ${devOnly} marks as needed only by devDependencies`
       : (npmCi ?? "the package's node_modules does not hold it");
-    return ` (${name} is in devDependencies of package.json: ${why}; move it to dependencies: npm install --save-prod ${name})`;
+    return `${name} is in devDependencies of package.json: ${why}; move it to dependencies: npm install --save-prod ${name}`;
   }
   const why = devOnly
     ? `node_modules/${name} is there only for devDependencies (${devOnly} says so), and the build left it out; `
     : npmCi
       ? `${npmCi}; `
       : '';
-  return ` (${name} is not in the dependencies of package.json: ${why}add it (npm install ${name}), and commit package.json and package-lock.json)`;
+  return `${name} is not in the dependencies of package.json: ${why}add it (npm install ${name}), and commit package.json and package-lock.json`;
 }
 
 /**
@@ -173,15 +173,27 @@ function nodeHint(name: string, context: ImportHintContext): string {
  * Lambda reports for an ES module (ERR_MODULE_NOT_FOUND), see nodeHint.
  * '' for anything else, and for a file of the function's own.
  */
+export function importFix(
+  family: 'python' | 'node',
+  failure: ImportFailure,
+  context: ImportHintContext = {},
+): string | undefined {
+  if (family === 'python')
+    return failure.errorType === 'Runtime.ImportModuleError'
+      ? pythonHint(failure, context) || undefined
+      : undefined;
+  const name = packageOf(NOT_FOUND.exec(failure.errorMessage)?.[1] ?? '.');
+  return name ? nodeHint(name, context) : undefined;
+}
+
+/** importFix as the end of a sentence that quotes the error: ` ({fix})`, or ''. */
 export function importHint(
   family: 'python' | 'node',
   failure: ImportFailure,
   context: ImportHintContext = {},
 ): string {
-  if (family === 'python')
-    return failure.errorType === 'Runtime.ImportModuleError' ? pythonHint(failure, context) : '';
-  const name = packageOf(NOT_FOUND.exec(failure.errorMessage)?.[1] ?? '.');
-  return name ? nodeHint(name, context) : '';
+  const fix = importFix(family, failure, context);
+  return fix ? ` (${fix})` : '';
 }
 
 /**

@@ -57,6 +57,8 @@ export interface DeployOutcome {
   logs?: string;
   /** One-line cause of a failure. */
   error?: string;
+  /** What to do about the failure, when it is known (e.g. a module to add to requirements.txt). */
+  hint?: string;
   sha: string;
   durationMs: number;
   /** aws or local */

@@ -50,7 +50,7 @@ import { gatewayTimeoutWarning } from '../resources/front-door/gateway-timeout.j
 import type { PackageResult } from '../packaging/build-package.js';
 import type { Plan } from '../model/plan.js';
 import type { DeployReport } from '../model/outcome.js';
-import { importFailureIn, importHint } from '../failure-hints/import-hints.js';
+import { importFailureIn, importFix } from '../failure-hints/import-hints.js';
 import { importHintContext } from '../failure-hints/import-hint-context.js';
 import { secretValues } from '../settings/secret-values.js';
 import type { Settings } from '../model/settings.js';
@@ -200,8 +200,8 @@ function addImportHint(settings: Settings, report: DeployReport): void {
   if (report.smoke.status !== 'failed' || !report.error) return;
   const failure = importFailureIn(`${report.smoke.detail}\n${report.logs ?? ''}`);
   const family = isPythonRuntime(settings.runtime) ? 'python' : 'node';
-  const hint = failure ? importHint(family, failure, importHintContext(settings, 'lambda')) : '';
-  if (hint) report.error = `${report.error.replace(/\.$/, '')}${hint}.`;
+  const hint = failure ? importFix(family, failure, importHintContext(settings, 'lambda')) : undefined;
+  if (hint) report.hint = hint;
 }
 
 /** Where a slim package's dependencies archive goes for this stage (its kind: production or preview). */

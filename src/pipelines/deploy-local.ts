@@ -32,7 +32,7 @@ import { realSleep } from '../util/sleep.js';
 import { packageFacts, packageStep } from './package-pipeline.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { startFailureText } from './watch-changes.js';
-import { importHint } from '../failure-hints/import-hints.js';
+import { importFix } from '../failure-hints/import-hints.js';
 import { importHintContext } from '../failure-hints/import-hint-context.js';
 
 /**
@@ -141,6 +141,7 @@ export async function deployLocally(
     else report.status = 'success';
   } catch (error) {
     report.error = errorMessage(error);
+    if (error instanceof StartError && error.hint) report.hint = error.hint;
     // Said once, as the step's failure (which carries it); where it happened shows with debug (--verbose).
     logger.debug(report.error);
   }
@@ -422,10 +423,22 @@ async function startFunction(
   // retrying it for smoke-timeout.
   const initError = fn.initError();
   if (initError)
-    throw new Error(
-      `The function could not start: ${initError.errorType}: ${initError.errorMessage}${importHint(runtimeFamily(settings.runtime), initError, hintContext)} (its traceback is in the function's logs).`,
+    throw new StartError(
+      `The function could not start: ${initError.errorType}: ${initError.errorMessage} (its traceback is in the function's logs).`,
+      importFix(runtimeFamily(settings.runtime), initError, hintContext),
     );
   return fn;
+}
+
+/** A function that could not start, with what to do about it when that is known (the report's hint). */
+class StartError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'StartError';
+  }
 }
 
 /**

@@ -367,6 +367,7 @@ function failureMessage(
   report: {
     status: string;
     error?: string;
+    hint?: string;
     rollbackMessage?: string;
     rolledBack?: boolean;
     stage: string;
@@ -374,13 +375,12 @@ function failureMessage(
   secrets: readonly (string | undefined)[] = [],
 ): string | undefined {
   if (report.status === 'success') return undefined;
-  return redact(
-    [
-      report.error ?? `Deploy of stage ${report.stage} failed.`,
-      report.rolledBack ? '' : report.rollbackMessage,
-    ]
-      .filter(Boolean)
-      .join(' '),
-    secrets,
-  );
+  const cause = [
+    report.error ?? `Deploy of stage ${report.stage} failed.`,
+    report.rolledBack ? '' : report.rollbackMessage,
+  ]
+    .filter(Boolean)
+    .join(' ');
+  // The hint on a line of its own, as the summary's Fix line.
+  return redact(report.hint ? `${cause}\nFix: ${report.hint}` : cause, secrets);
 }

@@ -123,27 +123,22 @@ function bounded(text: string, secrets: RenderOptions['secrets']): string {
 }
 
 /**
- * The error's line. A failed smoke test's error restates the Smoke test row
- * (`Smoke test failed: {detail}`), with a hint in parentheses when the
- * pipeline found one: the row says it once, this line only the hint.
+ * The error's line, then the hint's. A failed smoke test's error restates the
+ * Smoke test row (`Smoke test failed: {detail}`): the row says it once.
  */
-function errorLine(o: DeployReport, secrets: RenderOptions['secrets']): string | undefined {
-  if (!o.error) return undefined;
+function errorLines(o: DeployReport, secrets: RenderOptions['secrets']): string[] {
+  if (!o.error) return [];
   const restated = `Smoke test failed: ${o.smoke.detail.replace(/\.$/, '')}`;
-  if (o.smoke.status === 'failed' && o.error.startsWith(restated)) {
-    const rest = o.error.slice(restated.length).trim();
-    if (rest === '' || rest === '.') return undefined;
-    const hint = /^\((.+)\)\.?$/s.exec(rest)?.[1];
-    if (hint) return `**Fix:** ${bounded(hint, secrets)}`;
-  }
-  return `**Error:** ${bounded(o.error, secrets)}`;
+  const repeats = o.smoke.status === 'failed' && o.error.replace(/\.$/, '') === restated;
+  return [
+    ...(repeats ? [] : [`**Error:** ${bounded(o.error, secrets)}`]),
+    ...(o.hint ? [`**Fix:** ${bounded(o.hint, secrets)}`] : []),
+  ];
 }
 
 /** The failure part: cause, rollback, smoke answer, logs. Shared by the summary and the comment. */
 export function failureSections(o: DeployReport, options: RenderOptions = {}): string[] {
-  const parts: string[] = [];
-  const error = errorLine(o, options.secrets);
-  if (error) parts.push(error);
+  const parts = errorLines(o, options.secrets);
   if (o.rollbackMessage) {
     const message = bounded(o.rollbackMessage, options.secrets);
     parts.push(o.rolledBack ? `↩️ ${message}` : `⚠️ **${message}**`);

@@ -12,7 +12,7 @@ import { appFolder, deployApp, removeApp } from '../../fakes/aws/pipeline-deploy
 const IMPORT_ERROR = "Unable to import module 'app': No module named 'yaml'";
 const inputs = { gateway: 'none', 'smoke-test': 'true' };
 const HINT =
-  ' (yaml is neither in the package nor in its requirements: add PyYAML (the distribution that provides yaml) to a requirements.txt in `path` (or the file the `requirements` input names)).';
+  'yaml is neither in the package nor in its requirements: add PyYAML (the distribution that provides yaml) to a requirements.txt in `path` (or the file the `requirements` input names)';
 
 it("Lambda's answer to the smoke invoke names the module: the failure says to add its distribution", async () => {
   const fake = await startFakeAws({
@@ -26,9 +26,13 @@ it("Lambda's answer to the smoke invoke names the module: the failure says to ad
   try {
     const run = await deployApp(fake, dir, { inputs });
     expect(run.report.error).toBe(
-      `Smoke test failed: Invoke shop-main:live raised an error (Unhandled): Runtime.ImportModuleError: ${IMPORT_ERROR}${HINT}`,
+      `Smoke test failed: Invoke shop-main:live raised an error (Unhandled): Runtime.ImportModuleError: ${IMPORT_ERROR}.`,
     );
-    expect(run.failure).toContain(HINT);
+    // Its own field, and its own line of the step's failure (the ::error:: annotation).
+    expect(run.report.hint).toBe(HINT);
+    const [cause, fix, ...rest] = run.failure!.split('\n');
+    expect(cause).toMatch(/^Smoke test failed: .*No module named 'yaml'\. Nothing to roll back to/);
+    expect([fix, ...rest]).toEqual([`Fix: ${HINT}`]);
   } finally {
     await fake.close();
     removeApp(dir);
@@ -60,8 +64,8 @@ it("only the function's CloudWatch lines name the module: the hint is read there
     expect(run.report.error).toMatch(
       /^Smoke test failed: Invoke shop-main:live raised an error \(Unhandled\)/,
     );
-    expect(run.report.error).toContain(
-      ' (yaml is neither in the package nor in its requirements: add PyYAML (the distribution that provides yaml) to pyproject.toml).',
+    expect(run.report.hint).toBe(
+      'yaml is neither in the package nor in its requirements: add PyYAML (the distribution that provides yaml) to pyproject.toml',
     );
   } finally {
     await fake.close();

@@ -94,7 +94,7 @@ describe('renderDeploySummary', () => {
       'flask_sqlalchemy is neither in the package nor in its requirements: add flask_sqlalchemy to a requirements.txt in `path` (or the file the `requirements` input names)';
     const smoke = { ...failureOutcome().smoke, detail };
     const restated = `Smoke test failed: ${detail.replace(/\.$/, '')}`;
-    const withHint = failureOutcome({ smoke, error: `${restated} (${hint}).` });
+    const withHint = failureOutcome({ smoke, error: `${restated}.`, hint });
     const plain = failureOutcome({ smoke, error: `${restated}.` });
     for (const md of [renderDeploySummary(withHint), renderDeployComment(withHint)]) {
       expect(md.split('answered 502')).toHaveLength(2); // the row only
@@ -111,6 +111,13 @@ describe('renderDeploySummary', () => {
     // Any other error is shown whole.
     const other = failureOutcome({ smoke, error: 'Could not point alias live: AccessDenied' });
     expect(renderDeploySummary(other)).toContain('**Error:** Could not point alias live: AccessDenied');
+    // The hint is the report's own field: under any error, its Fix line follows the Error line.
+    const started = failureOutcome({ error: 'The function could not start.', hint });
+    for (const md of [renderDeploySummary(started), renderDeployComment(started)])
+      expect(md).toContain(`**Error:** The function could not start.\n\n**Fix:** ${hint}`);
+    // A hint in parentheses of the error is the error's text, no Fix line.
+    const quoted = failureOutcome({ smoke, error: `${restated} (${hint}).` });
+    expect(renderDeploySummary(quoted)).not.toContain('**Fix:**');
   });
 
   it('shows the error, the rollback, the smoke answer and the logs on failure', () => {

@@ -416,7 +416,7 @@ test('plain serve, Node.js, a package the function imports is not in package.jso
   );
   expect(code).toBe(1);
   expect(terminal.stderr()).toMatch(
-    /^error: The function could not start: .*Cannot find package 'left-pad-zz'.* \(left-pad-zz is not in the dependencies of package\.json: add it \(npm install left-pad-zz\), and commit package\.json and package-lock\.json\)/m,
+    /^error: The function could not start: .*Cannot find package 'left-pad-zz'.* \(its traceback is in the function's logs\)\.\nFix: left-pad-zz is not in the dependencies of package\.json: add it \(npm install left-pad-zz\), and commit package\.json and package-lock\.json$/m,
   );
 }, 90_000);
 
@@ -429,7 +429,7 @@ test('plain serve, Python, a module the handler imports is in no requirement: th
   const code = await main(['serve', '--name', 'demo', '--path', 'src', '--port', '0'], terminal);
   expect(code).toBe(1);
   expect(terminal.stderr()).toMatch(
-    /^error: The function could not start: Runtime\.ImportModuleError: Unable to import module 'app': No module named 'bs4' \(bs4 is neither in the package nor in its requirements: add beautifulsoup4 \(the distribution that provides bs4\) to requirements\.txt\)/m,
+    /^error: The function could not start: Runtime\.ImportModuleError: Unable to import module 'app': No module named 'bs4' \(its traceback is in the function's logs\)\.\nFix: bs4 is neither in the package nor in its requirements: add beautifulsoup4 \(the distribution that provides bs4\) to requirements\.txt$/m,
   );
 }, 90_000);
 
