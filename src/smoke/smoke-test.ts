@@ -61,7 +61,12 @@ export interface SmokeDeps {
  * start-up request has no such flag, so there only the seconds.
  */
 function withinTimeout(seconds: number, surface: Surface = 'action', startUp = false): string {
-  return startUp ? `within ${seconds} s` : `within ${inputName(surface, Inputs.SmokeTimeout)} ${seconds} s`;
+  return `within ${timeout(seconds, surface, startUp)}`;
+}
+
+/** The time the attempts had: `smoke-timeout 60 s` (a start-up request's has no input: `60 s`). */
+function timeout(seconds: number, surface: Surface = 'action', startUp = false): string {
+  return startUp ? `${seconds} s` : `${inputName(surface, Inputs.SmokeTimeout)} ${seconds} s`;
 }
 
 /** Backoff of the smoke test: 1 s, 2 s, 4 s, then every 8 s until the timeout (the last wait cut to end there). */
@@ -256,11 +261,7 @@ export async function runSmokeTest(input: SmokeInput, deps: SmokeDeps): Promise<
     );
   } catch (error) {
     if (!(error instanceof ProbeFailed)) throw error;
-    const detail = error.retry
-      ? `GET ${target} ${error.reason} after ${attempts} attempt${attempts === 1 ? '' : 's'} ${withinTimeout(input.timeoutSeconds, deps.surface, expect.startUp)}.`
-      : `GET ${target} ${error.reason}.`;
-    // Said once, as the deploy's error (which carries it); here only with debug.
-    deps.logger.debug(`${label} failed: ${detail}`);
+    const detail = failedDetail(error, { label, target, attempts, startUp: expect.startUp }, input, deps);
     return result('failed', detail);
   }
   const status = last?.kind === 'response' ? last.status : 0;
@@ -345,6 +346,29 @@ export function smokeEvent(path: string, now: number): Record<string, unknown> {
 function invokeRetryable(error: unknown): boolean {
   const name = errorName(error);
   return isTransient(error) || name === 'ResourceConflictException' || name === 'ResourceNotReadyException';
+}
+
+/**
+ * A failed URL smoke test's detail. The last attempt gets its line as the
+ * retried ones did, so the log counts as the error does; the failure itself is
+ * said once, as the deploy's error (which carries it), here only with debug.
+ */
+function failedDetail(
+  error: ProbeFailed,
+  seen: { label: string; target: string; attempts: number; startUp: boolean },
+  input: SmokeInput,
+  deps: SmokeDeps,
+): string {
+  const { label, target, attempts, startUp } = seen;
+  if (error.retry && attempts > 1)
+    deps.logger.info(
+      `${label} attempt ${attempts}: GET ${target} ${error.reason}; no time left (${timeout(input.timeoutSeconds, deps.surface, startUp)}).`,
+    );
+  const detail = error.retry
+    ? `GET ${target} ${error.reason} after ${attempts} attempt${attempts === 1 ? '' : 's'} ${withinTimeout(input.timeoutSeconds, deps.surface, startUp)}.`
+    : `GET ${target} ${error.reason}.`;
+  deps.logger.debug(`${label} failed: ${detail}`);
+  return detail;
 }
 
 /** One smoke invocation, tried again while Lambda is not ready yet (see invokeRetryable); `onAttempt` counts. */
@@ -503,6 +527,11 @@ export async function invokeSmokeTest(
       },
     );
   } catch (error) {
+    // The last attempt gets its line as the retried ones did, so the log counts as the error does.
+    if (attempts > 1 && invokeRetryable(error))
+      deps.logger.info(
+        `Smoke test: invoking ${functionName}:${qualifier} (attempt ${attempts}) failed with ${errorName(error) || errorMessage(error)}; no time left (${timeout(timeoutSeconds, deps.surface)}).`,
+      );
     return result(
       'failed',
       invokeFailure(`${functionName}:${qualifier}`, error, attempts, timeoutSeconds, deps.surface),

@@ -130,12 +130,27 @@ describe('runSmokeTest', () => {
   it('fails when 500 lasts the whole smoke-timeout, within the budget', async () => {
     const t = await target((_req, res) => answer(500, 'Internal Server Error')(res));
     const time = fakeTime();
+    const logger = new RecordingLogger();
     const result = await runSmokeTest(input(t.url, { timeoutSeconds: 30 }), {
-      logger: new RecordingLogger(),
+      logger,
       ...time,
       random: () => 1,
     });
     expect(result.status).toBe('failed');
+    // The log counts as the error does: each of the 7 attempts has its line, the last says time is up.
+    const lines = logger.text('info').split('\n');
+    expect(lines.filter((l) => /^Smoke test attempt \d+: /.test(l)).map((l) => /\d+/.exec(l)?.[0])).toEqual([
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+      '7',
+    ]);
+    expect(lines.find((l) => l.startsWith('Smoke test attempt 7:'))).toMatch(
+      /answered 500, expected 200-399; no time left \(smoke-timeout 30 s\)\.$/,
+    );
     // 1 + 2 + 4 + 8 + 8 = 23 s waited; the next wait is cut to the 7 s left of the 30 s budget.
     expect(time.sleep.calls).toEqual([1000, 2000, 4000, 8000, 8000, 7000]);
     expect(result.attempts).toBe(7);
@@ -587,6 +602,20 @@ describe('invokeSmokeTest on the one fake AWS', () => {
     return { fake, lambda, deps, events };
   }
   const payload = (value: unknown) => ({ payload: JSON.stringify(value) });
+
+  it('a version still Pending for all of smoke-timeout: each attempt has its line, the last one too, as the error counts', async () => {
+    const { fake, lambda, deps } = await account(payload({ statusCode: 200 }));
+    fake.account.functions.get('shop-pr-1')!.versions.get('1')!.readyAt = Number.MAX_SAFE_INTEGER;
+    const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps, { timeoutSeconds: 10 });
+    expect(result.status).toBe('failed');
+    const lines = deps.logger.text('info').split('\n');
+    const numbers = lines.map((l) => /\(attempt (\d+)\)/.exec(l)?.[1]).filter(Boolean);
+    expect(numbers.map(Number)).toEqual(Array.from({ length: result.attempts }, (_, i) => i + 1));
+    expect(result.detail).toContain(`after ${result.attempts} attempts`);
+    expect(lines.at(-1)).toMatch(
+      /failed with ResourceConflictException; no time left \(smoke-timeout 10 s\)\.$/,
+    );
+  });
 
   it('invokes live with an HTTP API GET / event and passes on 200', async () => {
     const { fake, lambda, deps, events } = await account(payload({ statusCode: 200, body: 'hi' }));
