@@ -87,14 +87,15 @@ export function isProtectedStage(stage: string, protectedStages: readonly string
   return protectedStages.some((p) => p.toLowerCase() === stage.toLowerCase());
 }
 
-/** One line for logs and summaries: "removed 4 resources", "nothing to remove", ... */
+/**
+ * The log's last line of an undeploy: "Stage pr-7 of shop: 2 resources removed.". A count only:
+ * each resource had its own "Removed …" (or "Would remove …") line just before.
+ */
 export function describeUndeploy(outcome: UndeployOutcome): string {
   const n = outcome.removed.length;
-  if (n === 0) return `stage ${outcome.stage}: nothing to remove`;
-  const what = `${n} resource${n === 1 ? '' : 's'} (${outcome.removed.join(', ')})`;
-  return outcome.dryRun
-    ? `stage ${outcome.stage}: would remove ${what}`
-    : `stage ${outcome.stage}: removed ${what}`;
+  const which = `Stage ${outcome.stage} of ${outcome.project}`;
+  if (n === 0) return `${which}: nothing to remove.`;
+  return `${which}: ${n} resource${n === 1 ? '' : 's'} ${outcome.dryRun ? 'would be removed' : 'removed'}.`;
 }
 
 /**

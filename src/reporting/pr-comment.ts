@@ -7,7 +7,7 @@ import type { Logger } from '../util/logger.js';
 import { GitHubApiError, type GitHubApi } from './github-api.js';
 import { code, factTable, link, plainText } from './markdown.js';
 import { redact } from '../util/redact.js';
-import { deployFacts, deployHeading, failureSections, type RenderOptions } from './summary.js';
+import { deployFacts, deployHeading, failureSections, undeployLead, type RenderOptions } from './summary.js';
 import { type DeployReport } from '../model/outcome.js';
 
 /** The hidden line that makes a comment ours for this project and stage. */
@@ -28,21 +28,8 @@ export function renderDeployComment(o: DeployReport, options: RenderOptions = {}
 
 /** The comment after an undeploy: the preview is gone. */
 export function renderUndeployComment(o: UndeployOutcome, options: RenderOptions = {}): string {
-  const parts = [commentMarker(o.project, o.stage)];
-  if (o.dryRun) {
-    parts.push(`### 🔍 Preview ${code(o.stage)} of ${code(o.project)}: dry run, nothing removed`);
-  } else if (!o.removed.length) {
-    // A pull request closed before any deploy made something (or already cleaned up).
-    parts.push(
-      `### 🗑️ Preview ${code(o.stage)} of ${code(o.project)}: nothing to remove`,
-      `No resource carries the tags of stage ${code(o.stage)}: it was never deployed, or was already removed.`,
-    );
-  } else {
-    parts.push(
-      `### 🗑️ Preview removed`,
-      `Stage ${code(o.stage)} of ${code(o.project)} was removed (${o.removed.length} resource${o.removed.length === 1 ? '' : 's'}).`,
-    );
-  }
+  // Nothing removed: a pull request closed before any deploy made something (or already cleaned up).
+  const parts = [commentMarker(o.project, o.stage), ...undeployLead(o)];
   if (o.skipped.length)
     parts.push(
       `Left in place: ${o.skipped.map((s) => `${code(s.resource)} (${plainText(s.why)})`).join(', ')}`,

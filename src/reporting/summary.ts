@@ -175,22 +175,26 @@ export function renderDeploySummary(o: DeployReport, options: RenderOptions = {}
   return `${redact(parts.join('\n\n'), options.secrets)}\n`;
 }
 
-export function undeployHeading(o: UndeployOutcome): string {
-  if (o.dryRun) return `### 🔍 ${code(o.project)} stage ${code(o.stage)}: dry run, nothing removed`;
-  return o.removed.length
-    ? `### 🗑️ ${code(o.project)} stage ${code(o.stage)} removed`
-    : `### 🗑️ ${code(o.project)} stage ${code(o.stage)}: nothing to remove`;
+function undeployHeading(o: UndeployOutcome): string {
+  const which = `Preview ${code(o.stage)} of ${code(o.project)}`;
+  if (o.dryRun) return `### 🔍 ${which}: dry run, nothing removed`;
+  return o.removed.length ? `### 🗑️ ${which} removed` : `### 🗑️ ${which}: nothing to remove`;
+}
+
+/** An undeploy's heading and what it removed (or would): the same in the job summary and the PR comment. */
+export function undeployLead(o: UndeployOutcome): string[] {
+  const verb = o.dryRun ? 'Would remove' : 'Removed';
+  return [
+    undeployHeading(o),
+    o.removed.length
+      ? [`${verb}:`, ...o.removed.map((r) => `- ${code(r)}`)].join('\n')
+      : `${verb} nothing: no resource carries the tags of stage ${code(o.stage)} (it was never deployed, or was already removed).`,
+  ];
 }
 
 /** The job summary of an undeploy (or its dry run). */
 export function renderUndeploySummary(o: UndeployOutcome, options: RenderOptions = {}): string {
-  const parts = [undeployHeading(o)];
-  const verb = o.dryRun ? 'Would remove' : 'Removed';
-  parts.push(
-    o.removed.length
-      ? [`${verb}:`, ...o.removed.map((r) => `- ${code(r)}`)].join('\n')
-      : `${o.dryRun ? 'Would remove' : 'Removed'} nothing: no resource carries this stage's tags.`,
-  );
+  const parts = undeployLead(o);
   if (o.keptLogGroups?.length)
     parts.push(
       `Kept: ${o.keptLogGroups.map((name) => code(`log group ${name}`)).join(', ')} (${code(

@@ -110,7 +110,7 @@ describe('command auto, closed pull request, a stage input other than pr-N', () 
     expect(changes(aws)).toEqual([`DeleteApi ${s.apiId}`, 'DeleteFunction svc-preview-42']);
     expect(aws.account.functions.has('svc-preview-42')).toBe(false);
     expect(aws.account.functions.has(other.functionName)).toBe(true);
-    expect(logger.text('info')).toContain('stage preview-42: removed 2 resources');
+    expect(logger.text('info')).toContain('Stage preview-42 of svc: 2 resources removed.');
   });
 
   it.each([

@@ -210,7 +210,8 @@ describe('undeployStage: one sequence per front door', () => {
     seedStage({ project: PROJECT, stage: 'feature-y', gateway: 'none' });
     const { outcome } = await undeploy(target('feature-y'));
     expect(changes(aws)).toEqual(['DeleteFunction shop-feature-y']);
-    expect(describeUndeploy(outcome)).toBe('stage feature-y: removed 1 resource (function shop-feature-y)');
+    // After the "Removed …" line of each: a count, not the list again.
+    expect(describeUndeploy(outcome)).toBe('Stage feature-y of shop: 1 resource removed.');
   });
 
   it('keep-warm rule: removes its targets, then the rule, before the function', async () => {
@@ -580,7 +581,7 @@ describe('undeployStage: idempotence, refusals, retries, dry run', () => {
     const second = await undeploy(target('pr-2', { removeLogs: true }));
     expect(changes(aws)).toEqual([]);
     expect(second.outcome.removed).toEqual([]);
-    expect(describeUndeploy(second.outcome)).toBe('stage pr-2: nothing to remove');
+    expect(describeUndeploy(second.outcome)).toBe('Stage pr-2 of shop: nothing to remove.');
     expect(second.logger.text('info')).toContain('nothing to remove');
   });
 
@@ -588,7 +589,7 @@ describe('undeployStage: idempotence, refusals, retries, dry run', () => {
     aws.seed.staleTagIndex(fnArn('shop-pr-6'), tagsFor(PROJECT, 'pr-6'));
     const { outcome } = await undeploy(target('pr-6'));
     expect(changes(aws)).toEqual([]);
-    expect(describeUndeploy(outcome)).toBe('stage pr-6: nothing to remove');
+    expect(describeUndeploy(outcome)).toBe('Stage pr-6 of shop: nothing to remove.');
   });
 
   it.each([['main'], ['prod'], ['Production']])(
@@ -658,7 +659,7 @@ describe('undeployStage: idempotence, refusals, retries, dry run', () => {
         why: 'its function is gone and its own tags do not tie it to this stage (has no lambda-deploy tags)',
       },
     ]);
-    expect(describeUndeploy(untagged.outcome)).toBe('stage pr-21: nothing to remove');
+    expect(describeUndeploy(untagged.outcome)).toBe('Stage pr-21 of shop: nothing to remove.');
   });
 
   it('dryRun lists what would go and removes nothing', async () => {
@@ -674,7 +675,7 @@ describe('undeployStage: idempotence, refusals, retries, dry run', () => {
       'log group /aws/lambda/shop-pr-13',
       'function shop-pr-13',
     ]);
-    expect(describeUndeploy(outcome)).toMatch(/^stage pr-13: would remove 6 resources/);
+    expect(describeUndeploy(outcome)).toBe('Stage pr-13 of shop: 6 resources would be removed.');
     expect(logger.text('info')).toContain('Would remove function shop-pr-13.');
     expect(aws.account.functions.size).toBe(1);
   });

@@ -343,14 +343,16 @@ describe('sticky pull request comment', () => {
     expect(result.markdown).toContain("KeyError: 'DATABASE_URL'");
   });
 
-  it('says "Preview removed" after undeploy', async () => {
+  it('says "Preview … removed" after undeploy: one heading and one list in the comment and the summary', async () => {
     const gh = await start();
     await reportDeploy(successOutcome(), options(gh), { logger: new RecordingLogger() });
     const result = await reportUndeploy(undeployOutcome(), options(gh), { logger: new RecordingLogger() });
     expect(result.comment?.action).toBe('updated');
     expect(gh.comments).toHaveLength(1);
-    expect(gh.comments[0]?.body).toContain('### 🗑️ Preview removed');
-    expect(result.markdown).toContain('### 🗑️ `shop` stage `pr-12` removed');
+    const lead =
+      '### 🗑️ Preview `pr-12` of `shop` removed\n\nRemoved:\n- `HTTP API abc123`\n- `Lambda function shop-pr-12`\n- `Log group /aws/lambda/shop-pr-12`';
+    expect(gh.comments[0]?.body).toContain(lead);
+    expect(result.markdown).toContain(lead);
   });
 
   it('undeploy that removed nothing posts no new comment, and updates ours when there is one', async () => {
@@ -792,7 +794,7 @@ describe('what is posted follows the inputs, and a secret known only by its valu
     await reportUndeploy(undeployOutcome(), options(other, { deployment: false }), { logger });
     expect([other.comments.length, other.deployments.length, other.statuses.length]).toEqual([1, 0, 0]);
     expect(other.requests.filter((r) => r.path.includes('/deployments'))).toEqual([]);
-    expect(other.comments[0]?.body).toContain('Preview removed');
+    expect(other.comments[0]?.body).toContain('### 🗑️ Preview `pr-12` of `shop` removed');
   });
 
   it('no repository, or neither comment nor deployment wanted: no request at all', async () => {
@@ -843,10 +845,12 @@ describe('the comment marker and the undeploy comment', () => {
       }),
       { runUrl: RUN_URL },
     );
-    expect(removed).toContain('Stage `pr-12` of `shop` was removed (1 resource).');
+    expect(removed).toContain(
+      '### 🗑️ Preview `pr-12` of `shop` removed\n\nRemoved:\n- `Lambda function shop-pr-12`',
+    );
     expect(removed).toContain('Left in place: `HTTP API h9` (tagged for octo/other)');
     expect(removed).toContain(`<sub>[Workflow run](${RUN_URL})</sub>`);
-    expect(renderUndeployComment(undeployOutcome())).toContain('was removed (3 resources).');
+    expect(renderUndeployComment(undeployOutcome())).toContain('- `Log group /aws/lambda/shop-pr-12`');
     const dry = renderUndeployComment(undeployOutcome({ dryRun: true }));
     expect(dry).toContain('### 🔍 Preview `pr-12` of `shop`: dry run, nothing removed');
     expect(dry).not.toContain('removed (');
@@ -873,7 +877,7 @@ describe('the undeploy of a pull request that was never deployed', () => {
   it('the comment says there was nothing to remove, never "(0 resources)"', () => {
     const none = renderUndeployComment(undeployOutcome({ removed: [] }), { runUrl: RUN_URL });
     expect(none).toContain('### 🗑️ Preview `pr-12` of `shop`: nothing to remove');
-    expect(none).toContain('No resource carries the tags of stage `pr-12`');
+    expect(none).toContain('Removed nothing: no resource carries the tags of stage `pr-12`');
     expect(none).not.toMatch(/\(0 resources?\)|Preview removed|was removed/);
   });
 

@@ -176,7 +176,7 @@ describe('renderUndeploySummary', () => {
     const md = renderUndeploySummary(
       undeployOutcome({ skipped: [{ resource: 'S3 bucket b', why: 'shared by every stage' }] }),
     );
-    expect(md).toContain('### 🗑️ `shop` stage `pr-12` removed');
+    expect(md).toContain('### 🗑️ Preview `pr-12` of `shop` removed');
     expect(md).toContain('Removed:\n- `HTTP API abc123`\n- `Lambda function shop-pr-12`');
     expect(md).toContain('| `S3 bucket b` | shared by every stage |');
   });
@@ -195,9 +195,11 @@ describe('renderUndeploySummary', () => {
   });
   it('says when nothing carried the tags, with a heading that does not claim a removal', () => {
     const md = renderUndeploySummary(undeployOutcome({ removed: [] }));
-    expect(md).toContain("Removed nothing: no resource carries this stage's tags.");
-    expect(md).toContain('### 🗑️ `shop` stage `pr-12`: nothing to remove');
-    expect(md).not.toMatch(/stage `pr-12` removed|\(0 resources?\)/);
+    expect(md).toContain(
+      'Removed nothing: no resource carries the tags of stage `pr-12` (it was never deployed, or was already removed).',
+    );
+    expect(md).toContain('### 🗑️ Preview `pr-12` of `shop`: nothing to remove');
+    expect(md).not.toMatch(/`shop` removed|\(0 resources?\)/);
   });
 });
 
