@@ -183,7 +183,8 @@ async function removeInventory(
 ): Promise<void> {
   const report = (label: string, done: boolean) => {
     if (done) removed(label);
-    else deps.logger.info(`${label} was already gone.`);
+    // A sentence: the label starts lower-case ("function shop-pr-7").
+    else deps.logger.info(`${label.charAt(0).toUpperCase()}${label.slice(1)} was already gone.`);
   };
   for (const plan of inv.usagePlans) report(plan.label, await removeUsagePlan(clients, plan, deps));
   for (const key of inv.apiKeys) report(key.label, await removeApiKey(clients, key, deps));

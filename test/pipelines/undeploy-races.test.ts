@@ -35,8 +35,12 @@ beforeEach(async () => {
 });
 afterEach(() => aws.close());
 
+/** Every run's log, to read after the runs. */
+let loggers: RecordingLogger[] = [];
+
 function undeploy(stage: string) {
   const logger = new RecordingLogger();
+  loggers.push(logger);
   return undeployStage(aws.clients(), target(stage), { logger, sleep: aws.clock.sleep, random: () => 1 });
 }
 
@@ -81,6 +85,13 @@ describe('two undeploys of one stage at once', () => {
       expectOnlyPr7Gone(neighbour);
       // The runs did meet: some found gone what another had listed and removed first.
       expect(aws.calls.calls.filter((c) => /NotFound/.test(c.error ?? '')).length).toBeGreaterThan(0);
+      // Said as sentences: "Function shop-pr-7 was already gone.", not "function …".
+      const gone = loggers
+        .flatMap((l) => l.text('info').split('\n'))
+        .filter((l) => l.endsWith(' was already gone.'));
+      expect(gone.length).toBeGreaterThan(0);
+      for (const line of gone) expect(line).toMatch(/^[A-Z]/);
+      loggers = [];
     },
   );
 });

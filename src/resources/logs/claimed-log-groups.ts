@@ -116,7 +116,7 @@ async function release(
   };
   if (keys.length === 0) return found;
   const exposure =
-    `${label} carries lambda-deploy's tags (stage ${tags?.tags?.[TagKeys.Stage] ?? '(none)'}), but its function ` +
+    `Log group ${group.name} carries lambda-deploy's tags (stage ${tags?.tags?.[TagKeys.Stage] ?? '(none)'}), but its function ` +
     `${group.fnName} was not made by lambda-deploy (no ${TagKeys.Name} tag). The preview role may create a log ` +
     `group /aws/lambda/${options.project}-* tagged for the project, so a pull-request job may have made this one ` +
     `before ${group.fnName} first logged and may have read its logs since ` +

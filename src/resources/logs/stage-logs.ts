@@ -190,7 +190,8 @@ export async function removeLogGroup(
     );
   } catch (error) {
     if (!isRoleDeny(error)) throw error;
-    if (again) deps.logger.debug(`${group.label}: this role may not look again (${errorMessage(error)})`);
+    if (again)
+      deps.logger.debug(`Log group ${group.name}: this role may not look again (${errorMessage(error)})`);
     return again ? false : 'refused';
   }
 }
@@ -263,7 +264,7 @@ export async function ensureFunctionLogGroup(
   const unreadable = async (): Promise<LogGroupOutcome> => {
     await refuseOtherOwnersIndexed(input);
     deps.logger.info(
-      `${label} is there and this role may not read its tags: left as it is. ${UNTAGGED_GROUP}`,
+      `Log group ${input.name} is there and this role may not read its tags: left as it is. ${UNTAGGED_GROUP}`,
     );
     return 'kept';
   };
@@ -392,12 +393,12 @@ async function settleTags(
   refuseOtherOwners(input, tags);
   if (Object.keys(tags).some((k) => k.startsWith('lambda-deploy:'))) {
     if (tags[TagKeys.Name] === undefined)
-      deps.logger.warning(`${label} is tagged for project (none): left as it is.`);
+      deps.logger.warning(`Log group ${input.name} is tagged for project (none): left as it is.`);
     return 'kept';
   }
   if (!input.functionIsOurs) {
     deps.logger.info(
-      `${label} is there without lambda-deploy tags and its function is not known to be ours: left as it is.`,
+      `Log group ${input.name} is there without lambda-deploy tags and its function is not known to be ours: left as it is.`,
     );
     return 'kept';
   }

@@ -93,8 +93,13 @@ describe('ensureFunctionLogGroup', () => {
   it('one without tags while the function is not known to be ours (a new function): left untagged', async () => {
     mock.on(CreateLogGroupCommand).rejects(exists());
     mock.on(ListTagsForResourceCommand).resolves({ tags: {} });
-    expect(await ensureFunctionLogGroup(logs, input(false), deps())).toBe('kept');
+    const d = deps();
+    expect(await ensureFunctionLogGroup(logs, input(false), d)).toBe('kept');
     expect(mock).not.toHaveReceivedCommand(TagResourceCommand);
+    // A sentence, as the log's other lines: capitalised.
+    expect(d.logger.text('info')).toContain(
+      `Log group ${NAME} is there without lambda-deploy tags and its function is not known to be ours: left as it is.`,
+    );
   });
 
   // `shop`'s stage `pr-7` and `shop-pr`'s stage `7` are both shop-pr-7: the function would log into the other's group.
@@ -157,7 +162,7 @@ describe('ensureFunctionLogGroup', () => {
     expect(await ensureFunctionLogGroup(logs, input(true), d)).toBe('kept');
     expect(mock).not.toHaveReceivedCommand(TagResourceCommand);
     expect(d.logger.text('info')).toMatch(
-      /may not read its tags: left as it is\. .*prune \(production role\)/,
+      /^Log group \/aws\/lambda\/\S+ is there and this role may not read its tags: left as it is\. .*prune \(production role\)/m,
     );
   });
 
