@@ -417,7 +417,10 @@ function smokeTestStage(
   const sleep = deps.sleep ?? realSleep;
   return logger.group('Smoke test', async () => {
     if (!settings.smokeTest) {
-      logger.info(`Smoke test skipped (smoke-test: false): nothing checked that ${gateway.url} answers.`);
+      // gateway: none has no URL: the function itself went unchecked.
+      logger.info(
+        `Smoke test skipped (smoke-test: false): nothing checked that ${gateway.url || 'the function'} answers.`,
+      );
       return skippedSmoke('smoke-test: false');
     }
     if (settings.gateway === 'none')
