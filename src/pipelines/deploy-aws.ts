@@ -52,9 +52,13 @@ import type { Plan } from '../model/plan.js';
 import type { DeployReport } from '../model/outcome.js';
 import { importFailureIn, importFix } from '../failure-hints/import-hints.js';
 import { importHintContext } from '../failure-hints/import-hint-context.js';
+import { blockedRuntimeFix, blockedRuntimeIn } from '../failure-hints/runtime-hints.js';
 import { secretValues } from '../settings/secret-values.js';
 import type { Settings } from '../model/settings.js';
-import { isPythonRuntime } from '../settings/settings.js';
+import { Inputs } from '../settings/names.js';
+import { LAMBDA_RUNTIME_SCHEDULE } from '../settings/runtime-schedule.js';
+import { isPythonRuntime, RUNTIMES } from '../settings/settings.js';
+import { inputName, type Surface } from '../settings/surface.js';
 import { defaultLogGroup, fetchFunctionLogs, logGroupArn } from '../resources/logs/function-logs.js';
 import { ensureFunctionLogGroup, type LogGroupInput } from '../resources/logs/stage-logs.js';
 import { indexedTags } from '../resources/stage/indexed-tags.js';
@@ -174,9 +178,8 @@ export async function deployToAws(
       await afterSmokePassed(settings, plan, fn, session);
     }
   } catch (error) {
-    report.error = errorMessage(error);
     // Said once, as the step's failure (which carries it); where it happened shows with debug (--verbose).
-    logger.debug(report.error);
+    logger.debug(recordFailure(error, report, deps.surface));
     // `live` moved to a version that then failed (its provisioned concurrency, its front door): not left on it.
     if (fn?.changed && !rollbackTried)
       await rollBack(settings, report, fn, session, deps, 'failed this deploy');
@@ -188,6 +191,20 @@ export async function deployToAws(
   if (marked.functionArn) await clearDeploying(session.clients.lambda, marked.functionArn, session.awsDeps);
   report.durationMs = now() - started;
   return { report, secrets };
+}
+
+/** The deploy's error; where AWS refused the runtime itself (whatever our schedule says), which input to change and to what. */
+function recordFailure(error: unknown, report: DeployReport, surface: Surface = 'action'): string {
+  report.error = errorMessage(error);
+  const blocked = blockedRuntimeIn(error);
+  if (blocked)
+    report.hint = blockedRuntimeFix(
+      inputName(surface, Inputs.Runtime),
+      blocked,
+      LAMBDA_RUNTIME_SCHEDULE,
+      RUNTIMES,
+    );
+  return report.error;
 }
 
 /**

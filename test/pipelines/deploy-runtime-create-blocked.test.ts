@@ -52,3 +52,40 @@ test('a stage whose function exists is updated', async () => {
   const again = await deploy(CREATE_BLOCKED);
   expect([again.report.status, again.failure]).toEqual(['success', undefined]);
 });
+
+/** AWS's own refusal, whatever the schedule says (a block date not entered, or moved). */
+const refusal = (runtime: string) =>
+  `The runtime parameter of ${runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use the new runtime (python3.12) while creating or updating functions.`;
+
+test("AWS's refusal of a first deploy's runtime gives a Fix line naming the input and the runtime to move to", async () => {
+  aws.faults.fail('CreateFunction', 'InvalidParameterValueException', { message: refusal('python3.9') });
+  const result = await deploy(BEFORE);
+  expect(result.report.status).toBe('failure');
+  expect(result.failure).toContain(refusal('python3.9'));
+  expect(result.failure).toContain(
+    '\nFix: AWS Lambda no longer creates or updates functions with python3.9: set runtime to python3.13 and deploy again',
+  );
+});
+
+test("AWS's refusal of an update leaves live on the version it served, with the same Fix line", async () => {
+  const first = await deploy(BEFORE);
+  expect(first.report.status).toBe('success');
+  const live = aws.account.functions.get('shop-main')?.aliases.get('live')?.FunctionVersion;
+  aws.faults.fail('UpdateFunctionConfiguration', 'InvalidParameterValueException', {
+    message: refusal('python3.9'),
+    times: 5,
+  });
+  aws.faults.fail('UpdateFunctionCode', 'InvalidParameterValueException', {
+    message: refusal('python3.9'),
+    times: 5,
+  });
+  const again = await deployApp(aws, dir, {
+    inputs: { runtime: 'python3.9', memory: '512' },
+    runtimeClock: BEFORE,
+  });
+  expect(again.report.status).toBe('failure');
+  expect(again.failure).toContain(
+    'Fix: AWS Lambda no longer creates or updates functions with python3.9: set runtime to python3.13',
+  );
+  expect(aws.account.functions.get('shop-main')?.aliases.get('live')?.FunctionVersion).toBe(live);
+});
