@@ -24,6 +24,7 @@ export const EXECUTION_POLICY_SIDS = Object.freeze({
   ownLogs: 'OwnLogs',
   slimDependencies: 'SlimDependencies',
   notProductionLogs: 'NotProductionLogs',
+  notOtherProjectsLogs: 'NotOtherProjectsLogs',
 });
 
 /** The partition of every ARN written here; China and GovCloud take another. */

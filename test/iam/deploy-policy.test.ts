@@ -6,7 +6,7 @@ import {
   managedExecutionRoleName,
   oidcTrustPolicy,
 } from '../../src/iam/deploy-policy.js';
-import { isAllowed } from '../support/policy-check.js';
+import { evaluate, isAllowed } from '../support/policy-check.js';
 import { policySize } from '../../src/model/policy-document.js';
 import { excludedSubjects, trustedSubjects, trustPolicyNotes } from '../../src/iam/trust-policy.js';
 import { executionRoleName, executionPolicy } from '../../src/resources/execution-role/execution-role.js';
@@ -360,6 +360,38 @@ describe('executionRolePolicy', () => {
       ),
     ).toBe(false);
     expect(isAllowed(doc, 's3:GetObject', 'arn:aws:s3:::any/x')).toBe(false);
+  });
+
+  describe("preview: pull-request code at run time writes no other lambda-deploy project's log group", () => {
+    // `shop`'s groups are `/aws/lambda/shop-*`, and so are those of a project `shop-admin`: its
+    // production group `/aws/lambda/shop-admin-main` carries lambda-deploy:name=shop-admin.
+    const group = (fn: string) => `arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/${fn}`;
+    const named = (project: string) => ({ 'aws:ResourceTag/lambda-deploy:name': project });
+    const preview = executionRolePolicy('shop', '123456789012', [], {
+      kind: 'preview',
+      protectedStages: ['main'],
+    });
+    const writes = [
+      ['logs:PutLogEvents', `${group('shop-admin-main')}:log-stream:x`],
+      ['logs:CreateLogStream', `${group('shop-admin-main')}:log-stream:x`],
+      ['logs:CreateLogGroup', group('shop-admin-main')],
+    ] as const;
+
+    it.each(writes)('%s on a group tagged for another project: denied', (action, arn) => {
+      expect(evaluate(preview, action, arn, named('shop-admin'))).toBe('explicit-deny');
+    });
+
+    it.each(writes)('%s on its own groups, tagged or not (Lambda made them): allowed', (action, arn) => {
+      const own = arn.replace('shop-admin-main', 'shop-pr-7');
+      expect(evaluate(preview, action, own, named('shop'))).toBe('allowed');
+      expect(evaluate(preview, action, own)).toBe('allowed');
+    });
+
+    it('the production execution role (trusted code, under the boundary) is left as it was', () => {
+      const production = executionRolePolicy('shop', '123456789012');
+      const [action, arn] = writes[0];
+      expect(evaluate(production, action, arn, named('shop-admin'))).toBe('allowed');
+    });
   });
 });
 

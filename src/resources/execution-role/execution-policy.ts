@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { slimArchivePrefix } from '../../model/slim-location.js';
 import { functionName } from '../../model/stage-name.js';
+import { TagKeys } from '../../model/tags.js';
 import {
   EXECUTION_POLICY_SIDS,
   policy,
@@ -94,6 +95,21 @@ export function executionRolePolicy(
       Effect: 'Allow',
       Action: 's3:GetObject',
       Resource: `arn:${p}:s3:::${options.bucket}/${slimArchivePrefix(project, options.kind ?? 'production')}*`,
+    });
+  // `{project}-*` names another project's groups too (`shop-admin-main` for `shop`): pull-request
+  // code would write lines into its logs (metric filters, alarms, subscriptions read them). Setup
+  // refuses such a pair, but only warns when both were set up before it checked. A group Lambda
+  // made has no tags, so only a group tagged for another project is denied.
+  if (options.kind === 'preview')
+    statements.push({
+      Sid: EXECUTION_POLICY_SIDS.notOtherProjectsLogs,
+      Effect: 'Deny',
+      Action: 'logs:*',
+      Resource: [logGroups, `${logGroups}:*`],
+      Condition: {
+        Null: { [`aws:ResourceTag/${TagKeys.Name}`]: 'false' },
+        StringNotEquals: { [`aws:ResourceTag/${TagKeys.Name}`]: project },
+      },
     });
   const protectedStages = options.kind === 'preview' ? (options.protectedStages ?? []) : [];
   if (protectedStages.length) {
