@@ -13,8 +13,13 @@ export async function allPages<P, I>(
     const page = await fetchPage(token);
     all.push(...(items(page) ?? []));
     token = next(page) || undefined;
-    // A token seen twice would loop forever: stop instead.
-    if (!token || seen.has(token)) return all;
+    if (!token) return all;
+    // A token seen twice would loop forever, and stopping there would hand back part of the list as
+    // the whole: prune would delete what the unread pages' functions still use.
+    if (seen.has(token))
+      throw new Error(
+        `An AWS listing handed out the pagination token ${token.slice(0, 40)} again; stopped rather than act on part of the list. Run again.`,
+      );
     seen.add(token);
   }
 }

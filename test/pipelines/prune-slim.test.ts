@@ -136,6 +136,27 @@ describe('pruneSlimArchives', () => {
     expect(keys()).toEqual(before);
   });
 
+  it('a listing that hands out a token it handed out before is an error, never a shorter list: nothing goes', async () => {
+    seedArchives();
+    // The tagging index answers its first page again, with the same token: shop-main (whose
+    // version 1 names archive a) is on no page read, and its archive would count as unused.
+    const fn = aws.account.functions.get('shop-pr-3')!;
+    const page = {
+      ResourceTagMappingList: [
+        {
+          ResourceARN: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:shop-pr-3`,
+          Tags: Object.entries(fn.tags).map(([Key, Value]) => ({ Key, Value })),
+        },
+      ],
+      PaginationToken: 'page-2',
+    };
+    aws.faults.answer('GetResources', page, { times: 2 });
+    const before = keys();
+    await expect(prune()).rejects.toThrow(/token page-2 again/);
+    expect(keys()).toEqual(before);
+    expect(aws.calls.of({ operation: 'DeleteObject' })).toEqual([]);
+  });
+
   it('a bucket that does not exist has nothing to prune', async () => {
     const { result } = await prune({ bucket: 'no-such-bucket-here' });
     expect(result).toEqual({ deleted: [], failed: [] });
