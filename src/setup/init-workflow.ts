@@ -174,7 +174,7 @@ export function nextSteps(o: InitOptions, file: string): string[] {
   if (!o.productionRole || !o.previewRole)
     steps.push(
       `Create the roles once, with administrator credentials: npx github:org/lambda-deploy setup --name ${o.name} --aws-region ${o.awsRegion} --repository ${o.repository ?? 'OWNER/REPO'}${listFlags}` +
-        ` (add --dry-run to see every document first, or --cloudformation for a template), then put the two ARNs it prints in ${file}.` +
+        ` (add --dry-run to see the plan first, --dry-run --documents for every document, or --cloudformation for a template), then put the two ARNs it prints in ${file}.` +
         // The roles trust this repository's workflows: a fork named here could deploy to the account.
         (o.repository
           ? ` ${o.repository} is this checkout's origin: the roles will trust its workflows, so name the repository that deploys, never a fork.`

@@ -682,7 +682,7 @@ async function leaveBucket(step: BucketStep, settings: BucketSetting<unknown>[])
   if (lacking.length)
     run.deps.logger.warning(
       `${resource} existed and is not the default lambda-deploy bucket, so setup leaves it as it is; it lacks: ${lacking.join(', ')}. ` +
-        'Set them yourself (setup --dry-run prints the bucket policy), or use a bucket for lambda-deploy only.',
+        'Set them yourself (setup --dry-run --documents prints the bucket policy), or use a bucket for lambda-deploy only.',
     );
 }
 
@@ -928,26 +928,68 @@ function mergeStatements(current: string | undefined, wanted: PolicyDocument): P
   };
 }
 
-/** Every document setup writes, for --dry-run and for review. */
-export function setupDocumentsText(docs: SetupDocuments): string {
-  const section = (title: string, doc: PolicyDocument) => `# ${title}\n${policyJson(doc)}\n`;
-  const role = (label: string, r: RoleDocuments) =>
-    [
-      section(`${label} ${r.name}: trust policy`, r.trust),
-      section(`${label} ${r.name}: inline policy ${INLINE_POLICY_NAME}`, r.policy),
-    ].join('\n');
+/** An S3 bucket policy's size limit (20 KB), counted as IAM counts its own. */
+export const BUCKET_POLICY_LIMIT = 20_480;
+
+/** One document setup writes, with the size limit it must stay under. */
+interface NamedDocument {
+  title: string;
+  document: PolicyDocument;
+  limit: number;
+}
+
+/** Every policy document setup writes, titled as printed; `trustQuota` is the account's trust policy quota. */
+function namedDocuments(docs: SetupDocuments, trustQuota: number): NamedDocument[] {
+  const role = (label: string, r: RoleDocuments): NamedDocument[] => [
+    { title: `${label} ${r.name}: trust policy`, document: r.trust, limit: trustQuota },
+    {
+      title: `${label} ${r.name}: inline policy ${INLINE_POLICY_NAME}`,
+      document: r.policy,
+      limit: IAM_SIZE_LIMITS.roleInlinePolicies,
+    },
+  ];
   return [
-    `# OIDC provider ${docs.oidcProvider.url} (audience ${docs.oidcProvider.audience}), created if missing\n`,
-    role('Production deploy role', docs.deployRoles.production),
-    role('Preview deploy role', docs.deployRoles.preview),
-    section(
-      `Permissions boundary ${docs.boundary.name} (of the production execution role)`,
-      docs.boundary.document,
+    ...role('Production deploy role', docs.deployRoles.production),
+    ...role('Preview deploy role', docs.deployRoles.preview),
+    {
+      title: `Permissions boundary ${docs.boundary.name} (of the production execution role)`,
+      document: docs.boundary.document,
+      limit: IAM_SIZE_LIMITS.managedPolicy,
+    },
+    ...role('Production execution role', docs.executionRoles.production),
+    ...role('Preview execution role', docs.executionRoles.preview),
+    {
+      title: `Artifact bucket ${docs.bucket.name}: bucket policy`,
+      document: docs.bucket.policy,
+      limit: BUCKET_POLICY_LIMIT,
+    },
+  ];
+}
+
+const oidcLine = (docs: SetupDocuments): string =>
+  `OIDC provider ${docs.oidcProvider.url} (audience ${docs.oidcProvider.audience}), created if missing`;
+
+/** Every document setup writes, in full: `setup --dry-run --documents`, and for review. */
+export function setupDocumentsText(docs: SetupDocuments): string {
+  return [
+    `# ${oidcLine(docs)}\n`,
+    ...namedDocuments(docs, IAM_SIZE_LIMITS.trustPolicy).map(
+      ({ title, document }) => `# ${title}\n${policyJson(document)}\n`,
     ),
-    role('Production execution role', docs.executionRoles.production),
-    role('Preview execution role', docs.executionRoles.preview),
-    section(`Artifact bucket ${docs.bucket.name}: bucket policy`, docs.bucket.policy),
   ].join('\n');
+}
+
+/**
+ * A line per document: its statements and its size against its limit. What a
+ * dry run prints by default; the documents themselves run to ~940 lines.
+ */
+export function setupDocumentsSummary(docs: SetupDocuments, trustQuota: number): string {
+  const count = (n: number) => n.toLocaleString('en-US');
+  const lines = namedDocuments(docs, trustQuota).map(({ title, document, limit }) => {
+    const n = document.Statement.length;
+    return `  ${title}: ${n} ${n === 1 ? 'statement' : 'statements'}, ${count(policySize(document))} of ${count(limit)} characters`;
+  });
+  return [`  ${oidcLine(docs)}`, ...lines, ''].join('\n');
 }
 
 /** The report as the CLI prints it; ends with the two role ARNs to put in the workflow. */

@@ -120,7 +120,7 @@ describe('lambda-deploy setup', () => {
     expect(deps.logger.text('warning')).toContain(
       'bucket team-artifacts existed and is not the default lambda-deploy bucket, so setup leaves it as it is; it lacks: public access blocked, default encryption (SSE-S3), ' +
         'objects owned by the account (ACLs off), bucket policy: TLS only, lifecycle: artifacts expire after 30 days. ' +
-        'Set them yourself (setup --dry-run prints the bucket policy), or use a bucket for lambda-deploy only.',
+        'Set them yourself (setup --dry-run --documents prints the bucket policy), or use a bucket for lambda-deploy only.',
     );
     // The bucket setup makes (the default name) still gets every setting, as before.
     await setup(aws);

@@ -84,24 +84,16 @@ function tempRepo(): string {
 }
 
 describe('lambda-deploy setup', () => {
-  test('--dry-run prints each change and the two role ARNs it would create first, then every document, and makes no write call', async () => {
+  test('--dry-run prints each change and the two role ARNs it would create first, then a line per document (statements, size against its limit), and makes no write call', async () => {
     const code = await cli(['setup', '--name=shop', '--repository=octo/shop', '--dry-run']);
     expect({ code, stderr }).toEqual({ code: 0, stderr: expect.any(String) });
-    for (const title of [
-      '# Production deploy role shop-deploy-production: trust policy',
-      '# Preview deploy role shop-deploy-preview: inline policy lambda-deploy',
-      '# Permissions boundary shop-lambda-deploy-boundary',
-      '# Preview execution role shop-lambda-deploy-preview: inline policy lambda-deploy',
-      '# Artifact bucket lambda-deploy-123456789012-eu-west-1: bucket policy',
-    ])
-      expect(stdout).toContain(title);
     expect(stdout).toMatch(/^\+ would create OIDC provider token\.actions\.githubusercontent\.com/m);
     expect(stdout).toMatch(/^\+ would create role shop-deploy-preview/m);
     // No write of any kind: only reads reached AWS.
     const sent = [...iam.calls(), ...s3.calls()].map((c) => (c.args[0] as object).constructor.name);
     expect(sent.filter((name) => !/^(Get|List|Head)/.test(name))).toEqual([]);
     expect(sent).toContain('GetRoleCommand');
-    // The plan is what a reader wants first: ~940 lines of JSON would scroll it away.
+    // The plan is what a reader wants first: ~940 lines of JSON would drown it.
     const lines = stdout.split('\n');
     expect(lines[0]).toMatch(/^\+ would create OIDC provider /);
     const planEnd = lines.findIndex((line) => line.startsWith('#'));
@@ -114,8 +106,46 @@ describe('lambda-deploy setup', () => {
     expect(plan).toContain(
       'preview-role: arn:aws:iam::123456789012:role/shop-deploy-preview (would be created)',
     );
+    expect(lines[planEnd]).toBe(
+      '# The documents setup would write (add --documents to print them in full); sizes as IAM counts them, without white space:',
+    );
+    const summary = lines.slice(planEnd + 1).filter(Boolean);
+    expect(summary).toHaveLength(11);
+    for (const line of [
+      /^ {2}Production deploy role shop-deploy-production: trust policy: \d+ statements?, [\d,]+ of 2,048 characters$/,
+      /^ {2}Preview deploy role shop-deploy-preview: inline policy lambda-deploy: \d+ statements, [\d,]+ of 10,240 characters$/,
+      /^ {2}Permissions boundary shop-lambda-deploy-boundary \(of the production execution role\): \d+ statements, [\d,]+ of 6,144 characters$/,
+      /^ {2}Preview execution role shop-lambda-deploy-preview: inline policy lambda-deploy: \d+ statements?, [\d,]+ of 10,240 characters$/,
+      /^ {2}Artifact bucket lambda-deploy-123456789012-eu-west-1: bucket policy: 1 statement, [\d,]+ of 20,480 characters$/,
+    ])
+      expect(summary).toContainEqual(expect.stringMatching(line));
+    expect(stdout).not.toContain('"Statement"');
+    expect(lines.length).toBeLessThan(40);
+  });
+
+  test('--dry-run --documents: the plan first, then every document in full', async () => {
+    const code = await cli(['setup', '--name=shop', '--repository=octo/shop', '--dry-run', '--documents']);
+    expect(code).toBe(0);
+    for (const title of [
+      '# Production deploy role shop-deploy-production: trust policy',
+      '# Preview deploy role shop-deploy-preview: inline policy lambda-deploy',
+      '# Permissions boundary shop-lambda-deploy-boundary',
+      '# Preview execution role shop-lambda-deploy-preview: inline policy lambda-deploy',
+      '# Artifact bucket lambda-deploy-123456789012-eu-west-1: bucket policy',
+    ])
+      expect(stdout).toContain(title);
+    const lines = stdout.split('\n');
+    const planEnd = lines.findIndex((line) => line.startsWith('#'));
     expect(lines[planEnd]).toBe('# The documents setup would write:');
     expect(stdout.indexOf('# Production deploy role')).toBeGreaterThan(stdout.indexOf('preview-role: '));
+    expect(stdout).toContain('"Statement"');
+  });
+
+  test('--documents without --dry-run is a usage error (setup prints no documents while it writes them)', async () => {
+    expect(await cli(['setup', '--name=shop', '--repository=octo/shop', '--documents'])).toBe(2);
+    expect(stderr).toContain('--documents: only with --dry-run');
+    const sent = [...iam.calls(), ...s3.calls()].map((c) => (c.args[0] as object).constructor.name);
+    expect(sent.filter((name) => !/^(Get|List|Head)/.test(name))).toEqual([]);
   });
 
   test('without --owner-id/--repo-id and no answer from GitHub: a warning that a repository created or renamed since 15 July 2026 could not sign in, with the command for the ids', async () => {
@@ -150,7 +180,7 @@ describe('lambda-deploy setup', () => {
     const apiUrl = github.url;
     try {
       const io = testIo({ ...env, GITHUB_API_URL: apiUrl, GH_TOKEN: 'gho_reader' }, fetch);
-      const argv = ['setup', '--name=shop', '--repository=octo/shop', '--dry-run'];
+      const argv = ['setup', '--name=shop', '--repository=octo/shop', '--dry-run', '--documents'];
       expect(await main(argv, io)).toBe(0);
       expect(github.state.requests).toContainEqual({
         path: '/api/v3/repos/octo/shop',
@@ -164,7 +194,9 @@ describe('lambda-deploy setup', () => {
       expect(io.stdout()).toContain('repo:octo/shop:pull_request');
       // Typed as the clone URL had it: the trust takes GitHub's spelling, which its tokens carry.
       const typed = testIo({ ...env, GITHUB_API_URL: apiUrl }, fetch);
-      expect(await main(['setup', '--name=shop', '--repository=Octo/Shop', '--dry-run'], typed)).toBe(0);
+      expect(
+        await main(['setup', '--name=shop', '--repository=Octo/Shop', '--dry-run', '--documents'], typed),
+      ).toBe(0);
       expect(typed.stderr()).toContain(
         'GitHub spells the repository octo/shop, as its tokens do: the trust policies use that spelling (IAM compares it case by case), not Octo/Shop.',
       );
@@ -223,7 +255,7 @@ describe('lambda-deploy setup', () => {
           branch_policies: [{ name: 'main' }],
         },
       };
-      const run = await withGitHub(limited, ['--dry-run']);
+      const run = await withGitHub(limited, ['--dry-run', '--documents']);
       expect(run.code).toBe(0);
       expect(run.stderr).toContain('GitHub environment production: only main may deploy to it.');
       expect(run.stderr).not.toContain('Could not check GitHub environment');
@@ -238,7 +270,7 @@ describe('lambda-deploy setup', () => {
         },
       };
       const onlyMain = { branches: { main: { protected: true } } };
-      for (const argv of [['--dry-run'], offline]) {
+      for (const argv of [['--dry-run', '--documents'], offline]) {
         const run = await withGitHub(limited, argv, onlyMain);
         expect(run.code).toBe(0);
         expect(run.stderr).toContain(
@@ -270,7 +302,7 @@ describe('lambda-deploy setup', () => {
         const sent = iam.calls().map((c) => (c.args[0] as object).constructor.name);
         expect(sent.filter((name) => !/^(Get|List)/.test(name))).toEqual([]);
       }
-      const onlyMain = await withGitHub(limited, ['--dry-run', '--protected-branches=main'], {
+      const onlyMain = await withGitHub(limited, ['--dry-run', '--documents', '--protected-branches=main'], {
         branches: { main: { protected: true } },
       });
       expect(onlyMain.code).toBe(0);

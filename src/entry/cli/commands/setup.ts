@@ -7,6 +7,7 @@ import { cloudFormationTemplate } from '../../../setup/cloudformation.js';
 import {
   formatSetupReport,
   runSetup,
+  setupDocumentsSummary,
   setupDocumentsText,
   trustPolicyQuota,
 } from '../../../setup/setup-aws.js';
@@ -51,6 +52,7 @@ function previewPolicyStatements(value: string | undefined): PolicyStatement[] |
 
 const PREVIEW_STATEMENTS_FLAG = 'preview-policy-statements';
 const PREVIOUS_REPOSITORY_FLAG = 'previous-repository';
+const DOCUMENTS_FLAG = 'documents';
 const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
 
 /**
@@ -102,6 +104,26 @@ async function templateResult(
   return { exitCode: 0, result: { template }, text: JSON.stringify(template, null, 2) };
 }
 
+/** `--documents`: a dry run's documents in full; a real run prints none. */
+function documentsWanted(flag: string | undefined, dryRun: boolean): boolean {
+  const wanted = flag === 'true';
+  if (wanted && !dryRun)
+    throw new UsageError(
+      `--${DOCUMENTS_FLAG}: only with --dry-run (setup --dry-run --${DOCUMENTS_FLAG} prints what setup would write; --cloudformation prints a template)`,
+      'setup',
+    );
+  return wanted;
+}
+
+/** After the plan and the ARNs: a line per document, or (`--documents`) every one in full, ~940 lines. */
+function dryRunDocuments(docs: SetupDocuments, trustQuota: number, full: boolean): string {
+  if (full) return `\n# The documents setup would write:\n${setupDocumentsText(docs)}`;
+  return (
+    `\n# The documents setup would write (add --${DOCUMENTS_FLAG} to print them in full); sizes as IAM counts them, without white space:\n` +
+    setupDocumentsSummary(docs, trustQuota)
+  );
+}
+
 /** Setup alone has a way that needs no credentials: a template an administrator deploys. */
 const NO_CREDENTIALS_WAY =
   '; or, with no credentials at all, setup --cloudformation --account ID prints the same resources as a CloudFormation template to hand to an administrator';
@@ -109,7 +131,8 @@ const NO_CREDENTIALS_WAY =
 export const setupCommand: CliCommand = {
   name: 'setup',
   summary: 'create the deploy roles, execution roles and artifact bucket, once (administrator credentials)',
-  usage: '--name NAME --repository OWNER/REPO [--aws-region REGION] [--dry-run | --cloudformation]',
+  usage:
+    '--name NAME --repository OWNER/REPO [--aws-region REGION] [--dry-run | --dry-run --documents | --cloudformation]',
   description: [
     "Run once, from an administrator's machine, with ordinary AWS credentials (profile or",
     'environment). Creates or updates, and changes nothing that is already right (a second',
@@ -155,7 +178,15 @@ export const setupCommand: CliCommand = {
     },
     F.s3Bucket,
     F.audience,
-    { ...F.dryRun, help: 'print every change and the role ARNs, then every document; change nothing' },
+    {
+      ...F.dryRun,
+      help: 'print every change and the role ARNs, then a line per document (statements, size); change nothing',
+    },
+    {
+      name: DOCUMENTS_FLAG,
+      kind: 'switch',
+      help: 'with --dry-run: print every document in full (trust and inline policies, boundary, bucket policy)',
+    },
     {
       name: 'cloudformation',
       kind: 'switch',
@@ -184,6 +215,7 @@ export const setupCommand: CliCommand = {
         `--${PREVIOUS_REPOSITORY_FLAG}: ${JSON.stringify(previous)} is not valid; expected the old owner/repo, like octo/old-shop`,
         'setup',
       );
+    const documents = documentsWanted(own[DOCUMENTS_FLAG], settings.dryRun);
     const gateway = oneOf('setup', 'gateway', own.gateway ?? 'all', GATEWAY_CHOICES);
     const cloudformation = own.cloudformation === 'true';
     const offline = cloudformation && own.account !== undefined;
@@ -238,8 +270,7 @@ export const setupCommand: CliCommand = {
     let text = formatSetupReport(report);
     const previewNote = previewStatementsNote(settings.policyStatements, previewStatements);
     if (previewNote) text += `\n${previewNote}\n`;
-    // The plan and the ARNs first: the documents run to hundreds of lines.
-    if (settings.dryRun) text += `\n# The documents setup would write:\n${setupDocumentsText(docs)}`;
+    if (settings.dryRun) text += dryRunDocuments(docs, trustQuota, documents);
     return {
       exitCode: 0,
       text,
