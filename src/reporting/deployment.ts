@@ -73,7 +73,10 @@ export async function startDeployment(
 export interface DeploymentResult {
   /** error: the deploy stopped with an exception before it had an outcome (packaging, pip...). */
   status: 'success' | 'failure' | 'error';
-  /** The stage's URL (success). */
+  /**
+   * The stage's URL. A failure's too: the stage still answers there (the
+   * previous version after a rollback, the failing one on a first deploy).
+   */
   url?: string;
   /** This workflow run (failure, and a link for success too). */
   runUrl?: string;
@@ -81,7 +84,11 @@ export interface DeploymentResult {
   description?: string;
 }
 
-/** success with environment_url, or failure/error with log_url pointing at the run. Throws GitHubApiError. */
+/**
+ * The final status: log_url points at the run; environment_url at the stage
+ * whenever it has a URL, failure or not, so "View deployment" opens what it
+ * serves. Throws GitHubApiError.
+ */
 export async function finishDeployment(
   api: GitHubApi,
   deploymentId: number,
@@ -89,7 +96,7 @@ export async function finishDeployment(
 ): Promise<void> {
   await api.createDeploymentStatus(deploymentId, {
     state: result.status,
-    environmentUrl: result.status === 'success' && result.url ? result.url : undefined,
+    environmentUrl: result.url || undefined,
     logUrl: result.runUrl || undefined,
     description: result.description,
   });

@@ -416,16 +416,31 @@ describe('GitHub Deployment', () => {
     });
   });
 
-  it('records failure with the run as log URL', async () => {
+  it('records failure with the run as log URL, and the URL the stage still answers at (the previous version after a rollback)', async () => {
     const gh = await start();
     await reportDeploy(failureOutcome(), options(gh, { comment: false }), { logger: new RecordingLogger() });
     const final = gh.statuses.at(-1);
     expect(final).toMatchObject({
       state: 'failure',
       logUrl: RUN_URL,
-      environmentUrl: '',
+      environmentUrl: 'https://abc123.execute-api.us-east-1.amazonaws.com',
       description: 'Failed; rolled back to version 4',
     });
+  });
+
+  it('a failed first deploy still links "View deployment" to the stage (it serves the failing version); none when it got no URL', async () => {
+    const gh = await start();
+    const deps = { logger: new RecordingLogger() };
+    const first = { rolledBack: false, version: '1', previousVersion: '', failedVersion: undefined };
+    await reportDeploy(failureOutcome(first), options(gh, { comment: false }), deps);
+    expect(gh.statuses.at(-1)).toMatchObject({
+      state: 'failure',
+      logUrl: RUN_URL,
+      environmentUrl: 'https://abc123.execute-api.us-east-1.amazonaws.com',
+    });
+    // Stopped before the front door (or gateway none): no URL, so none is claimed.
+    await reportDeploy(failureOutcome({ ...first, url: '' }), options(gh, { comment: false }), deps);
+    expect(gh.statuses.at(-1)).toMatchObject({ state: 'failure', logUrl: RUN_URL, environmentUrl: '' });
   });
 
   it('keeps a long failure description within GitHub’s 140 characters', async () => {
