@@ -604,19 +604,28 @@ describe('undeployStage: idempotence, refusals, retries, dry run', () => {
     },
   );
 
-  it('says the refusal with the input in a workflow and the flag in a terminal', async () => {
+  it('says the refusal with the input in a workflow and the flag in a terminal, and whether the list is the default', async () => {
     seedStage({ project: PROJECT, stage: 'main', gateway: 'http-api' });
     const deps = { logger: new RecordingLogger(), sleep: aws.clock.sleep };
-    const list = target('main').protectedStages.join(', ');
     await expect(undeployStage(aws.clients(), target('main'), deps)).rejects.toThrow(
-      `Stage "main" is listed in protected-stages (${list}): undeploy and prune never remove it. ` +
-        'To remove it on purpose, run undeploy with protected-stages set without "main".',
+      'Stage "main" is listed in protected-stages (not set in the workflow, so its default: main, master, prod, production): undeploy and prune never remove it. ' +
+        'To remove it on purpose, run undeploy with the protected-stages input set without "main", like protected-stages: master,prod,production.',
     );
     await expect(
       undeployStage(aws.clients(), target('main'), { ...deps, surface: 'terminal' }),
     ).rejects.toThrow(
-      `Stage "main" is a protected stage (--protected-stages: ${list}): undeploy never removes it. ` +
-        'To remove it on purpose, run undeploy with --protected-stages listing the stages to keep, without "main".',
+      'Stage "main" is a protected stage (--protected-stages not given, so its default: main, master, prod, production): undeploy never removes it. ' +
+        'To remove it on purpose, run undeploy with --protected-stages listing the stages to keep, without "main", like --protected-stages master,prod,production.',
+    );
+    // A list of the user's own: named as theirs, no default claimed.
+    const own = target('main', { protectedStages: ['main', 'live'] });
+    await expect(undeployStage(aws.clients(), own, deps)).rejects.toThrow(
+      'Stage "main" is listed in protected-stages (the protected-stages input: main, live): undeploy and prune never remove it. ' +
+        'To remove it on purpose, run undeploy with the protected-stages input set without "main", like protected-stages: live.',
+    );
+    await expect(undeployStage(aws.clients(), own, { ...deps, surface: 'terminal' })).rejects.toThrow(
+      'Stage "main" is a protected stage (--protected-stages: main, live): undeploy never removes it. ' +
+        'To remove it on purpose, run undeploy with --protected-stages listing the stages to keep, without "main", like --protected-stages live.',
     );
     expect(aws.calls.calls).toEqual([]);
   });

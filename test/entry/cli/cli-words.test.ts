@@ -201,10 +201,14 @@ describe('refusals name the flags a terminal has', () => {
     const io = terminal({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' });
     expect(await main(['undeploy', '--name', 'shop', '--stage', 'main'], io)).toBe(1);
     expect(io.stderr()).toContain(
-      'Stage "main" is a protected stage (--protected-stages: main, master, prod, production): undeploy never removes it. ' +
-        'To remove it on purpose, run undeploy with --protected-stages listing the stages to keep, without "main".',
+      'Stage "main" is a protected stage (--protected-stages not given, so its default: main, master, prod, production): undeploy never removes it. ' +
+        'To remove it on purpose, run undeploy with --protected-stages listing the stages to keep, without "main", like --protected-stages master,prod,production.',
     );
     expect(io.stderr()).not.toMatch(/ protected-stages|prune/);
+    const own = terminal({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' });
+    const argv = ['undeploy', '--name', 'shop', '--stage', 'main', '--protected-stages', 'main,live'];
+    expect(await main(argv, own)).toBe(1);
+    expect(own.stderr()).toContain('Stage "main" is a protected stage (--protected-stages: main, live)');
   });
 
   test('--policy-statements on a preview stage: pass it when deploying a protected stage, not "set policy-statements"', async () => {
