@@ -79,6 +79,22 @@ function productionOnly(stages: readonly string[]): string {
   return `\${{ github.event_name != 'pull_request' && contains(fromJSON('${list}'), github.ref_name) }}`;
 }
 
+/**
+ * GitHub compares strings ignoring case (==, contains(), even object keys):
+ * no expression tells Main from main, while the reusable workflow's route
+ * (bash) does. Said where the reader sees the expression.
+ */
+function apiKeyCaseNote(stages: readonly string[]): string[] {
+  const stage = stages.find((s) => /^[a-z]/.test(s)) ?? 'main';
+  const variant = stage[0]!.toUpperCase() + stage.slice(1);
+  return [
+    '      # True for pushes of the protected stages only. GitHub compares branch names ignoring case,',
+    `      # so a branch such as ${variant} is not the protected stage ${stage} (the route compares exactly)`,
+    '      # yet gets true here, and its preview deploy fails: the preview role may make no API key.',
+    '      # Create no branch that differs from a protected stage only in case.',
+  ];
+}
+
 export function callerWorkflow(o: InitOptions): string {
   const protectedStages = workflowStages(o);
   const protectedBranches = o.protectedBranches ?? DEFAULT_PROTECTED_BRANCHES;
@@ -104,7 +120,8 @@ export function callerWorkflow(o: InitOptions): string {
     ['production-environment', o.environment ?? 'production'],
     ...optional.filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
   ].map(([k, v]) => `      ${k}: ${scalar(v!)}`);
-  if (o.apiKey) withLines.push(`      api-key: ${productionOnly(protectedStages)}`);
+  if (o.apiKey)
+    withLines.push(...apiKeyCaseNote(protectedStages), `      api-key: ${productionOnly(protectedStages)}`);
   return `# Written by lambda-deploy init. Pushes to ${protectedBranches.join(', ')} deploy production (in the
 # GitHub environment below, with the production role); pull requests and other
 # branches get their own preview stage (the preview role, which cannot touch
