@@ -441,8 +441,10 @@ HOST_MODULE_MARKER = "lambda-deploy-local-warning: "
 LAMBDA_PROVIDED = frozenset(("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3"))
 
 
-# Set (to 1) by the local runtime when the function may import from this machine's site-packages.
+# Set by the local runtime when the function may import from this machine's site-packages:
+# "layers" when the function has layers, which are not here and may provide such a module; "1" when the user asked.
 HOST_SITE_PACKAGES_ENV = "LAMBDA_DEPLOY_HOST_SITE_PACKAGES"
+HOST_SITE_PACKAGES_LAYERS = "layers"
 
 
 def _host_site_dirs():
@@ -544,7 +546,9 @@ class HostModules:
     stderr, marked.
     """
 
-    def __init__(self):
+    def __init__(self, layers=False):
+        # With layers attached, a layer may provide the module on Lambda: the warning cannot say it fails.
+        self.layers = layers
         self.known = set(sys.modules)  # the interpreter's own start-up imports (.pth files) are not the function's
         self.seen = len(sys.modules)
         self.dirs = _host_site_dirs()
@@ -570,19 +574,33 @@ class HostModules:
             names.reverse()
             many = len(names) > 1
             sys.stderr.write(
-                "%s%s %s %s imported from this machine's Python (%s), not from the package: on Lambda %s. "
-                "Add %s to your requirements (unless %s optional).\n"
+                "%s%s %s %s imported from this machine's Python (%s), not from the package: %s\n"
                 % (
                     HOST_MODULE_MARKER,
                     "modules" if many else "module",
                     (", ".join(names[:-1]) + " and " + names[-1]) if many else names[0],
                     "are" if many else "is",
                     site_dir.rstrip(os.sep),
-                    "those imports fail" if many else "that import fails",
-                    "them" if many else "it",
-                    "an import is" if many else "the import is",
+                    self._on_lambda(many),
                 )
             )
+
+    def _on_lambda(self, many):
+        """What happens to such an import on Lambda, and what to do: true whether or not layers may provide it."""
+        subject, object_ = ("they", "them") if many else ("it", "it")
+        imports = "those imports" if many else "that import"
+        optional = "an import is" if many else "the import is"
+        if self.layers:
+            return (
+                "on Lambda %s must come from one of the function's layers (not here to check), or %s fail%s. "
+                "Add %s to your requirements unless a layer provides %s (or %s optional)."
+                % (subject, imports, "" if many else "s", object_, object_, optional)
+            )
+        return (
+            "on Lambda %s fail%s unless a layer of the function provides %s. "
+            "Add %s to your requirements (unless %s optional)."
+            % (imports, "" if many else "s", object_, object_, optional)
+        )
 
 
 def handle_one(client, handler, headers, body, after_call=lambda: None):
@@ -651,8 +669,9 @@ def main():
     sys.path.insert(0, task_root)
     _install_log_handler()
     LambdaContext.facts = _function_facts()
-    if os.environ.pop(HOST_SITE_PACKAGES_ENV, "") == "1":
-        host_modules = HostModules()
+    host_site = os.environ.pop(HOST_SITE_PACKAGES_ENV, "")
+    if host_site in ("1", HOST_SITE_PACKAGES_LAYERS):
+        host_modules = HostModules(layers=host_site == HOST_SITE_PACKAGES_LAYERS)
     else:
         # As on Lambda, where none of this machine's packages are: the package's own and Lambda's only.
         HostSitePackages(_host_site_dirs(), keep=[task_root]).install()

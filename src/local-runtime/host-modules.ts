@@ -15,6 +15,12 @@ export const HOST_MODULE_MARKER = 'lambda-deploy-local-warning: ';
  * takes it out of the function's environment).
  */
 export const HOST_SITE_PACKAGES_ENV = 'LAMBDA_DEPLOY_HOST_SITE_PACKAGES';
+
+/**
+ * Its value for the bootstrap when the function has layers, which are not here: a module
+ * served from this machine may come from one of them on Lambda, and the warning says so.
+ */
+export const HOST_SITE_PACKAGES_LAYERS = 'layers';
 /** The warning a function output line carries, or undefined (pure). */
 export function hostModuleWarning(line: string): string | undefined {
   return line.startsWith(HOST_MODULE_MARKER) ? line.slice(HOST_MODULE_MARKER.length) : undefined;

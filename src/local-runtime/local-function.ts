@@ -8,7 +8,7 @@ import { runtimeAssetsDir } from '../util/assets.js';
 import { pythonExecutable } from '../packaging/python-command.js';
 import { lambdaEnvironment, localRegion, type LambdaEnvironmentInput } from './lambda-environment.js';
 import { Deadline } from './deadline.js';
-import { HOST_SITE_PACKAGES_ENV, hostModuleWarning } from './host-modules.js';
+import { HOST_SITE_PACKAGES_ENV, HOST_SITE_PACKAGES_LAYERS, hostModuleWarning } from './host-modules.js';
 import { LogBuffer, type LogStream } from './log-buffer.js';
 import { sourcePathRewriter } from './source-paths.js';
 import { errorLines, PrintedError } from './error-lines.js';
@@ -294,7 +294,8 @@ class LocalFunctionImpl implements LocalFunction {
           credentials: this.options.credentials,
           ...(this.options.optDir && { optDir: this.options.optDir }),
         });
-        if (this.family === 'python' && this.hostSitePackages()) env[HOST_SITE_PACKAGES_ENV] = '1';
+        if (this.family === 'python' && this.hostSitePackages())
+          env[HOST_SITE_PACKAGES_ENV] = this.options.hostSitePackages ? HOST_SITE_PACKAGES_LAYERS : '1';
         if (ignored.length > 0 && !this.warnedReserved) {
           this.warnedReserved = true;
           this.deps.logger.warning(

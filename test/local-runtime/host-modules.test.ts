@@ -127,11 +127,25 @@ it("fails a required import of a module only this machine's Python has, as Lambd
 }, 30_000);
 
 it.each([
-  ['attached layers', { hostSitePackages: true }],
-  [HOST_SITE_PACKAGES_ENV, { env: { [HOST_SITE_PACKAGES_ENV]: '1' } }],
+  [
+    'attached layers',
+    { hostSitePackages: true },
+    {
+      many: "on Lambda they must come from one of the function's layers (not here to check), or those imports fail. Add them to your requirements unless a layer provides them (or an import is optional).",
+      one: "on Lambda it must come from one of the function's layers (not here to check), or that import fails. Add it to your requirements unless a layer provides it (or the import is optional).",
+    },
+  ],
+  [
+    HOST_SITE_PACKAGES_ENV,
+    { env: { [HOST_SITE_PACKAGES_ENV]: '1' } },
+    {
+      many: 'on Lambda those imports fail unless a layer of the function provides them. Add them to your requirements (unless an import is optional).',
+      one: 'on Lambda that import fails unless a layer of the function provides it. Add it to your requirements (unless the import is optional).',
+    },
+  ],
 ])(
   "with %s: warns once per module that the function imports from this machine's Python",
-  async (_, more) => {
+  async (_, more, said) => {
     const logger = new RecordingLogger();
     const fn = await start({ 'app.py': HANDLER, 'mine.py': 'X = 1\n' }, logger, more);
 
@@ -139,7 +153,7 @@ it.each([
     const warnings = () => logger.lines.filter((l) => l.level === 'warning').map((l) => l.message);
     // The module the function imported first, then what it imported in turn.
     expect(warnings()).toEqual([
-      `demo-local: modules hostonly and hostdep are imported from this machine's Python (${realpathSync(sitePackages)}), not from the package: on Lambda those imports fail. Add them to your requirements (unless an import is optional).`,
+      `demo-local: modules hostonly and hostdep are imported from this machine's Python (${realpathSync(sitePackages)}), not from the package: ${said.many}`,
     ]);
 
     // Imported while serving a request: said after it, once.
@@ -147,7 +161,7 @@ it.each([
     expect((await fn.invoke({ lazy: true })).ok).toBe(true);
     expect(warnings()).toHaveLength(2);
     expect(warnings()[1]).toBe(
-      `demo-local: module lazyhost is imported from this machine's Python (${realpathSync(sitePackages)}), not from the package: on Lambda that import fails. Add it to your requirements (unless the import is optional).`,
+      `demo-local: module lazyhost is imported from this machine's Python (${realpathSync(sitePackages)}), not from the package: ${said.one}`,
     );
   },
   30_000,
