@@ -10,11 +10,17 @@ pip's vendored packaging looks default_environment() up when it is called,
 so replacing it makes pip decide them as Lambda's Python would. Where that
 does not hold (a pip without it), pip runs as `python -m pip` would, and a
 line starting with FALLBACK says why.
+
+A connection that cannot succeed in seconds (refused, no route, a name that
+does not exist) is not retried: pip would retry it five times, backing off.
 """
 
+import errno
 import importlib.util
 import json
+import re
 import runpy
+import socket
 import sys
 
 FALLBACK = "lambda-deploy: pip decides environment markers with this Python:"
@@ -58,6 +64,46 @@ def requirement_line_decides(probe):
     return install_req_from_line("lambda-deploy-probe; " + probe).match_markers()
 
 
+def is_final(error):
+    """A connection error no retry within seconds changes: refused, no route, a name that does not exist.
+
+    A timeout, a reset, a name server that did not answer (EAI_AGAIN) and
+    5xx answers are not: pip retries those as it always does.
+    """
+    cause = getattr(error, "__cause__", None) or getattr(error, "__context__", None)
+    if isinstance(cause, ConnectionRefusedError):
+        return True
+    if isinstance(cause, socket.gaierror):
+        return cause.errno == getattr(socket, "EAI_NONAME", None)
+    return isinstance(cause, OSError) and cause.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH)
+
+
+def fail_fast_when_unreachable():
+    """pip retries a refused connection five times, backing off, a line each: once is enough.
+
+    The one line written instead names the cause, as pip's retry lines did
+    (the packager reads the cause from it). Where pip's vendored urllib3 is
+    not as expected, pip retries as it always does.
+    """
+    try:
+        from pip._vendor.urllib3.exceptions import MaxRetryError, NewConnectionError
+        from pip._vendor.urllib3.util.retry import Retry
+    except Exception:
+        return
+    original = Retry.increment
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if isinstance(error, NewConnectionError) and is_final(error):
+            where = "%s://%s:%s" % (_pool.scheme, _pool.host, _pool.port) if _pool is not None else ""
+            # The error's own message, without the connection object urllib3 puts first.
+            said = re.sub(r"^<[^>]*>: ", "", str(error))
+            sys.stderr.write("WARNING: Not retrying %s%s: %s (no retry changes that)\n" % (where, url, said))
+            raise MaxRetryError(_pool, url, error)
+        return original(self, method, url, response, error, _pool, _stacktrace)
+
+    Retry.increment = increment
+
+
 def main():
     environment = json.loads(sys.argv[1])
     args = sys.argv[2:]
@@ -68,6 +114,7 @@ def main():
     why = lambda_markers(environment)
     if why:
         sys.stderr.write("%s %s\n" % (FALLBACK, why))
+    fail_fast_when_unreachable()
     sys.argv = ["pip"] + args
     try:
         runpy.run_module("pip", run_name="__main__", alter_sys=True)

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -351,6 +353,72 @@ describe('pipInstall with the real pip (local wheels only)', () => {
     await expect(attempt).rejects.toThrow(
       /^Could not reach the package index http:\/\/127\.0\.0\.1:9\/simple to install "greetlib==1\.2\.0" \(pip: /,
     );
+  });
+
+  it("a refused connection is final at once: one line naming it, not pip's five retries with back-off", async () => {
+    const target = join(root, 'refused-target');
+    mkdirSync(target);
+    const logger = new RecordingLogger();
+    const started = Date.now();
+    // pip's own retries (5, backing off 0.5-4 s: ~9 s) unless told otherwise.
+    const attempt = pipInstall(
+      {
+        requirements: requirements('refused.txt', 'greetlib==1.2.0\n'),
+        targetDir: target,
+        runtime: 'python3.12',
+        architecture: 'x86_64',
+        pipArgs: ['--index-url', 'http://127.0.0.1:9/simple'],
+      },
+      { logger, runner: createCommandRunner(logger) },
+    );
+    await expect(attempt).rejects.toThrow(
+      /^Could not reach the package index http:\/\/127\.0\.0\.1:9\/simple to install "greetlib==1\.2\.0" \(pip: /,
+    );
+    const output = logger.lines.map((l) => l.message).join('\n');
+    expect(output).not.toContain('Retrying');
+    expect(output).toContain(
+      'WARNING: Not retrying http://127.0.0.1:9/simple/greetlib/: Failed to establish a new connection: [Errno 111] Connection refused (no retry changes that)',
+    );
+    expect(Date.now() - started).toBeLessThan(6_000);
+  });
+
+  it('an index that answers 503 once is still retried, as pip does, and the install goes through', async () => {
+    const target = join(root, 'retried-target');
+    mkdirSync(target);
+    const logger = new RecordingLogger();
+    const wheel = 'greetlib-1.2.0-py3-none-any.whl';
+    let pages = 0;
+    const server = createServer((req, res) => {
+      if (req.url === '/simple/greetlib/') {
+        pages++;
+        if (pages === 1) return void res.writeHead(503).end('busy');
+        return void res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end(`<html><body><a href="/files/${wheel}">${wheel}</a></body></html>`);
+      }
+      if (req.url === `/files/${wheel}`)
+        return void res.writeHead(200).end(readFileSync(join(wheels, wheel)));
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const { port } = server.address() as AddressInfo;
+    try {
+      await pipInstall(
+        {
+          requirements: requirements('retried.txt', 'greetlib==1.2.0\n'),
+          targetDir: target,
+          runtime: 'python3.12',
+          architecture: 'x86_64',
+          pipArgs: ['--index-url', `http://127.0.0.1:${port}/simple`],
+        },
+        { logger, runner: createCommandRunner(logger) },
+      );
+    } finally {
+      server.close();
+    }
+    // Asked again after the 503 (pip says nothing of a status retry).
+    expect(pages).toBe(2);
+    expect(existsSync(join(target, 'greetlib', '__init__.py'))).toBe(true);
   });
 
   it('installs a wheel from --find-links into the target, streaming pip output to the log', async () => {
