@@ -246,10 +246,14 @@ export function cutText(
 /**
  * redact() for text that arrives one line at a time (a function's live
  * output): remembers an open PEM block, whose body lines carry no marker of
- * their own, until its END line.
+ * their own, until its END line. `secrets` may be a function, for values
+ * that grow while lines come (those of another version whose lines show up).
  */
-// Stryker disable next-line ArrayDeclaration: default = no known values; only a text holding the mutant's own placeholder ("Stryker was here") could tell.
-export function lineRedactor(secrets: readonly (string | undefined)[] = []): (line: string) => string {
+export function lineRedactor(
+  // Stryker disable next-line ArrayDeclaration: default = no known values; only a text holding the mutant's own placeholder ("Stryker was here") could tell.
+  secrets: readonly (string | undefined)[] | (() => readonly (string | undefined)[]) = [],
+): (line: string) => string {
+  const current = typeof secrets === 'function' ? secrets : () => secrets;
   let inPem = false;
   return (line) => {
     const begins = /-----BEGIN [A-Z0-9 ]{1,60}-----/.test(line);
@@ -258,6 +262,6 @@ export function lineRedactor(secrets: readonly (string | undefined)[] = []): (li
       inPem = !ends;
       return REDACTED;
     }
-    return redact(line, secrets);
+    return redact(line, current());
   };
 }

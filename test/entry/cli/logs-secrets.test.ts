@@ -84,8 +84,8 @@ describe('logs masks secrets by default', () => {
     expect(await run()).toBe(0);
     expect(printed()).toEqual(MASKED);
     expect(io.stdout()).not.toContain('Secret');
-    // The values come with the function's tags: no other permission is asked for.
-    expect(lambda).toHaveReceivedCommandTimes(GetFunctionCommand, 1);
+    // The values come with the function's tags, and live's version's from GetFunction too: no other permission.
+    expect(lambda).toHaveReceivedCommandTimes(GetFunctionCommand, 2);
     expect(lambda).not.toHaveReceivedCommand(GetFunctionConfigurationCommand);
   });
 
@@ -138,7 +138,7 @@ describe('logs masks secrets by default', () => {
       'hello',
     ]);
     expect(io.stderr()).toMatch(
-      /Could not read the environment variables of function shop-pr-3 \(AccessDeniedException: Lambda was unable to decrypt[^;]*; [^)]*kms:Decrypt[^)]*\): only secret shapes are masked/,
+      /Could not read the environment variables of function shop-pr-3 \(AccessDeniedException: Lambda was unable to decrypt[^;]*; [^)]*kms:Decrypt[^)]*\): only secret shapes[^\n]* are masked/,
     );
   });
 
@@ -149,7 +149,7 @@ describe('logs masks secrets by default', () => {
     expect(await run()).toBe(0);
     expect(printed()[2]).toBe('calling GitHub with ***');
     expect(io.stderr()).toMatch(
-      /The environment values of function shop-pr-3 are unknown \(the function does not exist\): only secret shapes are masked/,
+      /The environment values of function shop-pr-3 are unknown \(the function does not exist\): only secret shapes[^\n]* are masked/,
     );
   });
 });
@@ -157,4 +157,131 @@ describe('logs masks secrets by default', () => {
 test('logs --help names --show-secrets', async () => {
   expect(await main(['logs', '--help'], io)).toBe(0);
   expect(io.stdout()).toMatch(/--show-secrets\s+.*secret/);
+});
+
+describe('logs masks the values of every version whose lines it prints', () => {
+  // After a rollback `live` serves version 3, whose key was rotated since: $LATEST holds the new one.
+  const OLD_KEY = 'Old-Api-Key-2024-x1';
+  const NEW_KEY = 'New-Api-Key-2025-y2';
+  const CANARY_KEY = 'Canary-Api-Key-2025-z3';
+  const version = (n: string, variables: Record<string, string>) => ({
+    Configuration: { FunctionName: 'shop-pr-3', Version: n, Environment: { Variables: variables } },
+  });
+  const line = (id: string, stream: string, message: string) => ({
+    eventId: id,
+    timestamp: at + Number(id),
+    logStreamName: stream,
+    message,
+  });
+
+  beforeEach(() => {
+    lambda.on(GetFunctionCommand).resolves(theFunction({ Variables: { API_KEY: NEW_KEY } }));
+    lambda.on(GetFunctionCommand, { Qualifier: 'live' }).resolves(version('3', { API_KEY: OLD_KEY }));
+    lambda.on(GetFunctionCommand, { Qualifier: '4' }).resolves(version('4', { API_KEY: CANARY_KEY }));
+    logs.on(FilterLogEventsCommand).resolves({
+      events: [
+        line('1', '2026/12/06/[3]aaaa', `key ${OLD_KEY}`),
+        line('2', '2026/12/06/[$LATEST]bbbb', `key ${NEW_KEY}`),
+        // A weighted alias's additional version (set outside the workflow): its lines show its own values.
+        line('3', '2026/12/06/[4]cccc', `key ${CANARY_KEY}`),
+      ],
+    });
+  });
+
+  test("live's version (older than $LATEST after a rollback), $LATEST and any other version in the streams", async () => {
+    expect(await run()).toBe(0);
+    expect(printed()).toEqual(['key ***', 'key ***', 'key ***']);
+    // Asked of GetFunction alone (no other permission), each version once.
+    const qualifiers = lambda.commandCalls(GetFunctionCommand).map((c) => c.args[0].input.Qualifier);
+    expect(qualifiers.sort()).toEqual(['4', 'live', undefined].sort());
+  });
+
+  test('the same with --json and --follow', async () => {
+    expect(await run('--json')).toBe(0);
+    const result = JSON.parse(io.stdout()) as { events: { message: string }[] };
+    expect(result.events.map((e) => e.message)).toEqual(['key ***', 'key ***', 'key ***']);
+    io = testIo(env);
+    io.sleep = async () => io.interrupt();
+    expect(await run('--follow')).toBe(0);
+    expect(printed()).toEqual(['key ***', 'key ***', 'key ***']);
+  });
+
+  test("live's version is read together with the function, not after it", async () => {
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    lambda.on(GetFunctionCommand).callsFake(async (input: { Qualifier?: string }) => {
+      if (input.Qualifier)
+        return version(input.Qualifier === 'live' ? '3' : input.Qualifier, {
+          API_KEY: input.Qualifier === 'live' ? OLD_KEY : CANARY_KEY,
+        });
+      await held;
+      return theFunction({ Variables: { API_KEY: NEW_KEY } });
+    });
+    const running = run();
+    for (let i = 0; i < 50 && lambda.commandCalls(GetFunctionCommand).length < 2; i++)
+      await new Promise((r) => setImmediate(r));
+    expect(lambda.commandCalls(GetFunctionCommand).map((c) => c.args[0].input.Qualifier)).toEqual([
+      undefined,
+      'live',
+    ]);
+    release();
+    expect(await running).toBe(0);
+    expect(printed()).toEqual(['key ***', 'key ***', 'key ***']);
+  });
+
+  test('versions first seen in one page are read together', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const slow = (n: string, key: string) => async () => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      return version(n, { API_KEY: key });
+    };
+    lambda.on(GetFunctionCommand, { Qualifier: '4' }).callsFake(slow('4', CANARY_KEY));
+    lambda.on(GetFunctionCommand, { Qualifier: '5' }).callsFake(slow('5', 'Fifth-Api-Key-2025-w5'));
+    logs.on(FilterLogEventsCommand).resolves({
+      events: [
+        line('1', '2026/12/06/[4]cccc', `key ${CANARY_KEY}`),
+        line('2', '2026/12/06/[5]dddd', 'key Fifth-Api-Key-2025-w5'),
+      ],
+    });
+    expect(await run()).toBe(0);
+    expect(printed()).toEqual(['key ***', 'key ***']);
+    expect(most).toBe(2);
+  });
+
+  test("a version whose values cannot be read: said on stderr, naming it; the others' still masked", async () => {
+    lambda.on(GetFunctionCommand, { Qualifier: '4' }).resolves({
+      Configuration: {
+        FunctionName: 'shop-pr-3',
+        Version: '4',
+        Environment: { Error: { ErrorCode: 'AccessDeniedException', Message: 'KMS access was denied.' } },
+      },
+    });
+    expect(await run()).toBe(0);
+    expect(printed()).toEqual(['key ***', 'key ***', `key ${CANARY_KEY}`]);
+    expect(io.stderr()).toMatch(/version 4 of function shop-pr-3[^\n]*KMS access was denied[^\n]*only/);
+  });
+
+  test('no live alias (not deployed through lambda-deploy yet): $LATEST alone, no warning', async () => {
+    lambda
+      .on(GetFunctionCommand, { Qualifier: 'live' })
+      .rejects(new ResourceNotFoundException({ message: 'Alias not found', $metadata: {} }));
+    logs
+      .on(FilterLogEventsCommand)
+      .resolves({ events: [line('2', '2026/12/06/[$LATEST]bbbb', `key ${NEW_KEY}`)] });
+    expect(await run()).toBe(0);
+    expect(printed()).toEqual(['key ***']);
+    expect(io.stderr()).not.toMatch(/unknown|could not/i);
+  });
+
+  test('--show-secrets reads no version', async () => {
+    expect(await run('--show-secrets')).toBe(0);
+    expect(printed()).toEqual([`key ${OLD_KEY}`, `key ${NEW_KEY}`, `key ${CANARY_KEY}`]);
+    expect(lambda.commandCalls(GetFunctionCommand).map((c) => c.args[0].input.Qualifier)).toEqual([
+      undefined,
+    ]);
+  });
 });

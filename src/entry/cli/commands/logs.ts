@@ -8,7 +8,12 @@ import type { CliCommand, CommandContext } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { secretValues } from '../../../settings/secret-values.js';
 import { lineRedactor } from '../../../util/redact.js';
+import { errorMessage } from '../../../util/retry.js';
+import { LIVE_ALIAS } from '../../../model/live-alias.js';
+import { PrintedVersions, valuesOf, type VersionValues } from './log-versions.js';
 import { stagePlan } from './stage-plan.js';
+import type { Plan } from '../../../model/plan.js';
+import type { Settings } from '../../../model/settings.js';
 
 /** Duration like 30s, 10m, 2h, 1d, in ms. */
 export function parseDuration(text: string): number {
@@ -48,6 +53,10 @@ export function nextStartTime(newest: number, now: number, first: number): numbe
 export class SeenEvents {
   private readonly ids = new Map<string, number>();
 
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
   /** False when the event was printed before; records it otherwise. */
   add(id: string, timestamp: number): boolean {
     if (this.ids.has(id)) return false;
@@ -72,10 +81,9 @@ export class SeenEvents {
  * names `YYYY/MM/DD/{function}[VERSION]id`. Its own group when the function
  * is gone (its logs stay). Refused when the function's tags say it is not
  * the stage's: `shop`'s stage admin-main and `shop-admin`'s stage main share
- * a name, and the other project's lines are not ours to print. `values`: its
- * environment values, which GetFunction returns with the tags (no other
- * permission); undefined, with `unknown` saying why, when Lambda could not
- * tell them.
+ * a name, and the other project's lines are not ours to print. `latest`:
+ * $LATEST's environment values, which GetFunction returns with the tags (no
+ * other permission), or why they are unknown.
  */
 async function functionLogs(
   session: AwsSession,
@@ -84,25 +92,19 @@ async function functionLogs(
 ): Promise<{
   logGroupName: string;
   ours: (stream: string | undefined) => boolean;
-  values?: string[];
-  unknown?: string;
+  latest: VersionValues;
 }> {
   const own = { logGroupName: defaultLogGroup(functionName), ours: () => true };
-  const found = await findAws(
-    session.awsDeps,
-    {
-      what: `read function ${functionName} and its tags`,
-      permission: `lambda:GetFunction on ${functionName}`,
-    },
-    () => session.clients.lambda.send(new GetFunctionCommand({ FunctionName: functionName })),
-  );
+  const found = await readFunction(session, functionName);
   if (!found) {
     session.awsDeps.logger.warning(
       `Function ${functionName} does not exist (undeployed?): reading ${own.logGroupName}, which its tags cannot vouch for.`,
     );
     return {
       ...own,
-      unknown: `The environment values of function ${functionName} are unknown (the function does not exist)`,
+      latest: {
+        unknown: `The environment values of function ${functionName} are unknown (the function does not exist)`,
+      },
     };
   }
   const mismatch = tagMismatch(found.Tags, owner);
@@ -110,39 +112,107 @@ async function functionLogs(
     throw new Error(
       `function ${functionName} is not stage ${owner.stage} of ${owner.project}: ${mismatch}; logs reads only this project's stages (check --name and --stage).`,
     );
-  // Variables under a KMS key the caller may not use come back as an error instead.
-  const error = found.Configuration?.Environment?.Error;
-  const values = error
-    ? {
-        unknown: `Could not read the environment variables of function ${functionName} (${`${error.ErrorCode ?? ''}: ${error.Message ?? ''}`.replace(/^: |: $/, '')}; Lambda shows them to a caller with kms:Decrypt on the function's KMS key)`,
-      }
-    : { values: Object.values(found.Configuration?.Environment?.Variables ?? {}) };
+  const latest = valuesOf(found.Configuration, `function ${functionName}`);
   const group = found.Configuration?.LoggingConfig?.LogGroup;
-  if (!group || group === own.logGroupName) return { ...own, ...values };
+  if (!group || group === own.logGroupName) return { ...own, latest };
   const mark = `/${functionName}[`;
-  return { logGroupName: group, ours: (stream) => !!stream?.includes(mark), ...values };
+  return { logGroupName: group, ours: (stream) => !!stream?.includes(mark), latest };
+}
+
+/** GetFunction of the function ($LATEST, with its tags) or of a version or alias; undefined when not there. */
+function readFunction(session: AwsSession, functionName: string, qualifier?: string) {
+  const which = qualifier
+    ? `version ${qualifier} of function ${functionName}`
+    : `function ${functionName} and its tags`;
+  return findAws(
+    session.awsDeps,
+    { what: `read ${which}`, permission: `lambda:GetFunction on ${functionName}` },
+    () =>
+      session.clients.lambda.send(
+        new GetFunctionCommand({ FunctionName: functionName, Qualifier: qualifier }),
+      ),
+  );
+}
+
+/**
+ * The environment values of a version whose lines are printed (or of the one
+ * alias `live` serves, `undefined` when there is no such alias): GetFunction
+ * tells them for a version too, so `logs` needs no other permission. A
+ * failure leaves them unknown (its lines are masked with the others' values),
+ * not the command failed.
+ */
+async function versionValues(
+  session: AwsSession,
+  functionName: string,
+  qualifier: string,
+): Promise<VersionValues | undefined> {
+  const what =
+    qualifier === LIVE_ALIAS
+      ? `the version alias ${LIVE_ALIAS} of function ${functionName} serves`
+      : `version ${qualifier} of function ${functionName}`;
+  try {
+    const found = await readFunction(session, functionName, qualifier);
+    if (found) return valuesOf(found.Configuration, what);
+    if (qualifier === LIVE_ALIAS) return undefined;
+    return { unknown: `The environment values of ${what} are unknown (it no longer exists)` };
+  } catch (error) {
+    return { unknown: `Could not read the environment variables of ${what} (${errorMessage(error)})` };
+  }
 }
 
 /** The switch that prints the lines unmasked. */
 const SHOW_SECRETS = 'show-secrets';
 
 /**
- * How each line is shown: masked as the action's reports mask the function's
- * lines (its environment values in their printed forms, secret shapes, a PEM
- * block over several lines) unless `show`. When the values are unknown, a
- * warning says what is masked all the same.
+ * The stage's log group, which of its streams are the function's, and how
+ * each line is shown: masked as the action's reports mask the function's
+ * lines (the environment values of every version whose lines it prints, in
+ * their printed forms, secret shapes, a PEM block over several lines) unless
+ * --show-secrets. A version whose values are unknown is said on stderr.
+ * `see` reads the versions of the streams of lines about to be shown.
  */
-function lineShown(
-  ctx: Pick<CommandContext, 'flags' | 'logger'>,
-  found: { values?: string[]; unknown?: string },
-  secretsOf: (values: string[]) => string[],
-): (text: string) => string {
-  if (ctx.flags.own[SHOW_SECRETS] === 'true') return (text) => text;
-  if (!found.values)
-    ctx.logger.warning(
-      `${found.unknown}: only secret shapes are masked in the lines below, not its environment values (--${SHOW_SECRETS} prints the lines unmasked).`,
-    );
-  return lineRedactor(secretsOf(found.values ?? []));
+async function stageLines(
+  ctx: Pick<CommandContext, 'flags' | 'logger' | 'github'>,
+  session: AwsSession,
+  settings: Settings,
+  plan: Plan,
+): Promise<
+  Omit<Awaited<ReturnType<typeof functionLogs>>, 'latest'> & {
+    shown: (text: string) => string;
+    see: (streams: (string | undefined)[]) => Promise<void>;
+  }
+> {
+  const { functionName } = plan;
+  const owner = { project: settings.name, stage: plan.stage, repository: ctx.github.repository };
+  const found = functionLogs(session, owner, functionName);
+  if (ctx.flags.own[SHOW_SECRETS] === 'true')
+    return { ...(await found), shown: (text) => text, see: async () => undefined };
+  const versions = new PrintedVersions(
+    async (version) => (await versionValues(session, functionName, version))!,
+    (unknown) =>
+      ctx.logger.warning(
+        `${unknown}: only secret shapes and the other versions' values are masked in its lines below (--${SHOW_SECRETS} prints the lines unmasked).`,
+      ),
+  );
+  // `live`'s version is read together with the function, so the first page waits for neither.
+  const [{ latest, ...group }, live] = await Promise.all([
+    found,
+    versionValues(session, functionName, LIVE_ALIAS),
+  ]);
+  versions.record('$LATEST', latest);
+  versions.record(LIVE_ALIAS, live);
+  let secrets = secretValues(settings, plan, versions.values);
+  let counted = versions.values.length;
+  return {
+    ...group,
+    shown: lineRedactor(() => secrets),
+    see: async (streams) => {
+      await versions.see(streams);
+      if (versions.values.length === counted) return;
+      counted = versions.values.length;
+      secrets = secretValues(settings, plan, versions.values);
+    },
+  };
 }
 
 export const logsCommand: CliCommand = {
@@ -178,9 +248,7 @@ export const logsCommand: CliCommand = {
     const settings = ctx.settings({ command: 'deploy' });
     const plan = stagePlan(ctx, settings, 'logs');
     const session = await openAwsSession(settings, plan, ctx.github, ctx.pipelineDeps());
-    const owner = { project: settings.name, stage: plan.stage, repository: ctx.github.repository };
-    const { logGroupName, ours, ...environment } = await functionLogs(session, owner, plan.functionName);
-    const shown = lineShown(ctx, environment, (values) => secretValues(settings, plan, values));
+    const { logGroupName, ours, shown, see } = await stageLines(ctx, session, settings, plan);
     const firstStart = Date.now() - windowMs;
     let startTime = firstStart;
     let newest = firstStart;
@@ -221,8 +289,11 @@ export const logsCommand: CliCommand = {
           waitingSaid = true;
           return {} as { events?: FilteredLogEvent[]; nextToken?: string };
         });
-        for (const event of page.events ?? ([] as FilteredLogEvent[])) {
-          if (!ours(event.logStreamName)) continue;
+        const fresh = (page.events ?? ([] as FilteredLogEvent[])).filter(
+          (event) => ours(event.logStreamName) && !(event.eventId && seen.has(event.eventId)),
+        );
+        await see(fresh.map((event) => event.logStreamName));
+        for (const event of fresh) {
           if (event.eventId && !seen.add(event.eventId, event.timestamp ?? 0)) continue;
           newest = Math.max(newest, event.timestamp ?? 0);
           const line = {
