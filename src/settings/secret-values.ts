@@ -61,14 +61,16 @@ function queryOf(path: string): string[] {
  * several lines (set in the console: a key, a certificate) also line by
  * line: CloudWatch keeps each printed line as an event of its own, the
  * local runtime puts a timestamp before each, and the runner masks line by
- * line.
+ * line. A JSON value also each text in it (see jsonTexts).
  */
 export function printedForms(value: string): string[] {
   const bare = value.trim();
   // As usableSecrets: an escaped form of a value too short to hide would be hidden alone.
   if (bare.length < MIN_SECRET_LENGTH) return [];
   const lines = bare.split(/\r\n|\r|\n/).map((line) => line.trim());
-  const parts = lines.length > 1 ? [bare, ...lines.filter((l) => l.length >= MIN_SECRET_LENGTH)] : [bare];
+  const parts = [bare, ...(lines.length > 1 ? lines : []), ...jsonTexts(bare)].filter(
+    (part, i) => i === 0 || part.length >= MIN_SECRET_LENGTH,
+  );
   return [
     value,
     ...parts.flatMap((part) => [
@@ -78,6 +80,29 @@ export function printedForms(value: string): string[] {
       ...base64Forms(part),
     ]),
   ];
+}
+
+/**
+ * The texts in a value that is a JSON object or array (a service account's
+ * key, credentials pasted whole): the function parses it and prints a field
+ * alone (`connecting with {password}`), which the whole value and its lines
+ * do not cover. Names and numbers are not secrets.
+ */
+function jsonTexts(value: string): string[] {
+  if (!/^[[{]/.test(value)) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return [];
+  }
+  const texts: string[] = [];
+  const walk = (node: unknown): void => {
+    if (typeof node === 'string') texts.push(node.trim());
+    else if (node && typeof node === 'object') for (const child of Object.values(node)) walk(child);
+  };
+  walk(parsed);
+  return texts;
 }
 
 /** HTML-escaped, as template engines write it into a page: Jinja's, Django's and html.escape's quotes, or none. */

@@ -1,3 +1,4 @@
+import { withLines } from './redact.js';
 /**
  * What the pipelines need to talk to the user. The action backs it with
  * @actions/core, the CLI with the terminal, tests with a recorder; pipelines
@@ -79,7 +80,8 @@ export function keepMasked(logger: Logger, into: string[]): Logger {
   return {
     ...boundLogger(logger),
     mask: (secret) => {
-      if (secret && !into.includes(secret)) into.push(secret);
+      // Each line of a value of several lines too: a report's text holds them apart (a log line each).
+      if (secret) for (const value of withLines(secret)) if (!into.includes(value)) into.push(value);
       logger.mask(secret);
     },
   };

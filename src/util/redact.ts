@@ -142,6 +142,16 @@ export function usableSecrets(secrets: readonly (string | undefined)[]): string[
   ].sort((a, b) => b.length - a.length);
 }
 
+/**
+ * A value to mask and, when it has several lines, each line long enough to
+ * mask: the runner matches the values it holds within one log line, and a
+ * function's log keeps each printed line apart, so the whole never matches.
+ */
+export function withLines(secret: string): string[] {
+  const lines = secret.split(/\r\n|\r|\n/).map((line) => line.trim());
+  return lines.length > 1 ? [secret, ...usableSecrets(lines)] : [secret];
+}
+
 /** The last values' matcher: a logger redacts every line with the same values (hundreds of forms). */
 let lastMatcher: { values: readonly string[]; pattern: RegExp } | undefined;
 

@@ -169,6 +169,32 @@ describe('the forms a value is printed in', () => {
     expect(values).not.toContain('}');
   });
 
+  it('each text in a JSON value (credentials pasted whole): a function prints the fields it parsed from it', () => {
+    const credentials = {
+      type: 'service_account',
+      private_key_id: '9f3c2a71b0e4d5',
+      nested: { password: 'Hunter-2-x9"q' },
+      keys: ['Alpha-Key-77', 'Beta'],
+      port: 5432,
+    };
+    // On one line (a secret in `environment`) and pretty-printed over several (set in the console).
+    for (const value of [JSON.stringify(credentials), JSON.stringify(credentials, null, 2)]) {
+      const values = hidden({}, [value]);
+      expect(
+        redact('key 9f3c2a71b0e4d5 pw Hunter-2-x9"q {"pw": "Hunter-2-x9\\"q"} alpha Alpha-Key-77', values),
+      ).toBe('key *** pw *** {"pw": "***"} alpha ***');
+      // Names, texts too short to mask and numbers stay.
+      expect(values).not.toEqual(expect.arrayContaining(['private_key_id']));
+      expect(values).not.toContain('Beta');
+      expect(values).not.toContain('5432');
+    }
+  });
+
+  it('a value that merely starts like JSON is a value like any other', () => {
+    expect(() => hidden({ A: '{not json at all' })).not.toThrow();
+    expect(hidden({ A: '["Gamma-Key-88"' })).not.toContain('Gamma-Key-88');
+  });
+
   it('URL-encoded, as a function puts it in a query string, a redirect or a form body', () => {
     const secret = 'Zq9+w/x=Pl&k?#7 z';
     const values = hidden({ SIGNING_KEY: secret });

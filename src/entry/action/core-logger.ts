@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as core from '@actions/core';
-import { redact, usableSecrets } from '../../util/redact.js';
+import { redact, usableSecrets, withLines } from '../../util/redact.js';
 import type { Logger } from '../../util/logger.js';
 
 /** Values registered with the runner in this process: each is registered once. */
@@ -29,8 +29,10 @@ export function coreLogger(): Logger {
     group: (title, fn) => core.group(clean(title), fn),
     mask: (secret) => {
       if (!secret) return;
-      registerSecret(secret);
-      if (usableSecrets([secret]).length && !secrets.includes(secret)) secrets.push(secret);
+      for (const value of withLines(secret)) {
+        registerSecret(value);
+        if (usableSecrets([value]).length && !secrets.includes(value)) secrets.push(value);
+      }
     },
     untrusted: (text) => {
       // Between stop-commands and its random token the runner executes no `::command::` line.

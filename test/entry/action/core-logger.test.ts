@@ -80,4 +80,20 @@ describe('coreLogger', () => {
     expect(shown).not.toContain('ghp_16C7');
     expect(shown).toContain('connecting with ***');
   });
+
+  it('a value of several lines: each line registered too (the runner masks a log line by the values it holds, so the whole never matches one)', async () => {
+    const logger = coreLogger();
+    const key = '-----BEGIN KEY-----\r\n  Line-One-Q7w2x9  \nLine-Two-Z3k8p1\n}\n-----END KEY-----';
+    const out = await stdoutOf(() => {
+      logger.mask(key);
+      logger.info('read Line-One-Q7w2x9 then Line-Two-Z3k8p1');
+    });
+    const masked = executedCommands(out)
+      .filter((c) => c.name === 'add-mask')
+      .map((c) => c.data);
+    expect(masked).toEqual(expect.arrayContaining(['Line-One-Q7w2x9', 'Line-Two-Z3k8p1']));
+    // Lines too short to mask (a brace) would star out every such character in the log.
+    expect(masked).not.toContain('}');
+    expect(out).toContain('read *** then ***');
+  });
 });
