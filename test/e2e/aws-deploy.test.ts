@@ -469,6 +469,53 @@ describe('pull request previews', () => {
     },
     TIMEOUT,
   );
+
+  test(
+    '(f) a JSON key set in the console, whose field the app prints alone: hidden from the comment, the Deployment, the summary and the log',
+    async () => {
+      // Pretty-printed (several lines) as the console keeps it; the app parses it and prints one field.
+      const FIELD = 'Pk-Field-9x7Q2wLm';
+      const fn = aws.account.functions.get('svc-pr-12')!;
+      const KEY_JSON = JSON.stringify({ client_id: 'svc-client', private_key: FIELD }, null, 2);
+      fn.latest.Environment = { Variables: { ...fn.latest.Environment?.Variables, GCP_KEY: KEY_JSON } };
+      smoke.answer('svc-pr-12', () => ({ status: 500, body: `refused: key ${FIELD} expired` }));
+      aws.setFunctionLogs('svc-pr-12', [
+        'START RequestId: 9c1e Version: 3',
+        `[ERROR] KeyError: key ${FIELD} expired`,
+        'END RequestId: 9c1e',
+      ]);
+      const before = { comments: github.comments.length, deployments: github.deployments.length };
+      const run = await runAction({
+        inputs: {
+          name: 'svc',
+          'github-token': 'ghs_fakeToken123456',
+          'public-comment-logs': 'true',
+          'smoke-timeout': '3',
+        },
+        eventName: 'pull_request',
+        ref: 'refs/pull/12/merge',
+        payload: payload('synchronize', 'c'.repeat(40)),
+        workspace: workspace(),
+        env: { ...aws.env(), ...aws.staticCredentialsEnv(), GITHUB_API_URL: github.url },
+      });
+
+      expect(run.code).not.toBe(0);
+      expectHidden(run, FIELD);
+      expect(run.summary).toContain(`key *** expired`);
+      // The sticky comment (edited in place) and the new Deployment's statuses, posted through the API.
+      expect(github.comments).toHaveLength(before.comments);
+      expect(github.comments[0]!.body).toContain('key *** expired');
+      expect(github.comments[0]!.body).not.toContain(FIELD);
+      const deployment = github.deployments.at(-1)!;
+      expect(github.deployments).toHaveLength(before.deployments + 1);
+      const statuses = github.statusesOf(deployment.id);
+      expect(statuses.map((s) => s.state)).toEqual(['in_progress', 'failure']);
+      expect(JSON.stringify([deployment, statuses])).not.toContain(FIELD);
+      const posted = github.requests.filter((r) => r.method !== 'GET').map((r) => JSON.stringify(r.body));
+      expect(posted.join('\n')).not.toContain(FIELD);
+    },
+    TIMEOUT,
+  );
 });
 
 describe('refusals before any AWS call', () => {

@@ -1,5 +1,5 @@
 import type { Logger } from '../../util/logger.js';
-import { hideKnown } from '../../util/redact.js';
+import { hideKnown, withLines } from '../../util/redact.js';
 
 /**
  * The CLI's Logger: progress and messages on stderr, with the time each step
@@ -55,8 +55,8 @@ export function terminalLogger(options: {
       }
     },
     mask: (secret) => {
-      if (!secret || secrets.includes(secret)) return;
-      secrets.push(secret);
+      // Each line of a value of several lines too: a function prints them apart.
+      if (secret) for (const value of withLines(secret)) if (!secrets.includes(value)) secrets.push(value);
     },
     // A terminal runs no workflow commands: the function's lines are printed as they are.
     untrusted: (text) => write(err, text),

@@ -51,3 +51,12 @@ it('indents every line of a message inside a group, a one-line message and each 
     '  second line',
   ]);
 });
+
+it("a masked value of several lines: each line is hidden where it shows alone (a function's log line, stdout)", () => {
+  const io = testIo({});
+  const logger = terminalLogger({ verbose: false, err: io.err });
+  logger.mask('Line-One-Q7w2x9\n  Line-Two-Z3k8p1\n}');
+  logger.info('read Line-Two-Z3k8p1 }');
+  expect(io.stderr()).toBe('read *** }\n');
+  expect(logger.hide('{"k": "Line-One-Q7w2x9"}')).toBe('{"k": "***"}');
+});
