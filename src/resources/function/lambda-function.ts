@@ -724,6 +724,9 @@ async function updateFunction(
   let roleRead: string | undefined;
   for (let read = 1; ; read++) {
     before = config.Environment?.Variables ?? {};
+    // Masked at every read, before any write whose refusal may quote them: this read may be newer
+    // than the caller's (a wait for another update, a function another run created meanwhile).
+    input.maskValues?.(Object.values(before));
     env = planEnvironment(before, input.environment, parseManagedTag(tags[ENV_TAG]));
     logEnvironmentPlan(env, deps);
     const desired = desiredConfig(input, env.variables);
@@ -748,7 +751,6 @@ async function updateFunction(
       deps.logger.info(`Function ${name} changed since this deploy read it; reading it again`);
       const again = await readFunction(lambda, name, deps);
       if (!again) throw error;
-      input.maskValues?.(Object.values(again.config.Environment?.Variables ?? {}));
       tags = again.tags;
       config = await readyToUpdate(lambda, name, again.config, deps);
     }

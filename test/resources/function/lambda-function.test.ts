@@ -936,6 +936,30 @@ describe('deployFunction against the stateful fake', () => {
     expect(handed!.calls).toBeLessThan(refused.seq);
   });
 
+  it("a function another run created after this one read none: its values are handed to be masked before this run's write", async () => {
+    const { fake, lambda } = await account();
+    const deps = depsFor(fake);
+    const none = await readStageFunction(lambda, input(zipA), deps);
+    expect(none.existing).toBeUndefined();
+    // The other run (an older commit's workflow, its own secret) creates the function meanwhile.
+    const secret = 'Other-Run-Secret-7Qx2';
+    await deployFunction(
+      lambda,
+      input(zipA, { environment: { MODE: 'a', OTHER_KEY: secret } }),
+      depsFor(fake),
+    );
+    fake.calls.clear();
+    const masked: { value: string; calls: number }[] = [];
+    const maskValues = (values: readonly string[]) => {
+      for (const value of values) masked.push({ value, calls: fake.calls.calls.length });
+    };
+    await deployFunction(lambda, input(zipB, { environment: { MODE: 'b' }, maskValues }), deps, none);
+    const write = fake.calls.of({ service: 'lambda', operation: 'UpdateFunctionConfiguration' })[0]!;
+    const handed = masked.find((m) => m.value === secret);
+    expect(handed).toBeDefined();
+    expect(handed!.calls).toBeLessThan(write.seq);
+  });
+
   it('UpdateAlias carries the RevisionId it read: a run that lost the race does not undo the newer deploy', async () => {
     const { fake, lambda, fn, inputsOf } = await account();
     await deployFunction(lambda, input(zipA), depsFor(fake));
