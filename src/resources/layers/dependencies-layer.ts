@@ -19,6 +19,7 @@ import {
   type LayerVersionsListItem,
   type Runtime,
 } from '@aws-sdk/client-lambda';
+import { allPages } from '../../aws/all-pages.js';
 import { type AwsDeps, AwsError, callAws, hasErrorName } from '../../aws/aws-call.js';
 import { errorMessage } from '../../util/retry.js';
 import type { Architecture } from '../../model/settings.js';
@@ -94,12 +95,12 @@ export async function listLayerVersions(
   layerName: string,
   deps: AwsDeps,
 ): Promise<LayerVersionsListItem[]> {
-  const versions: LayerVersionsListItem[] = [];
-  let marker: string | undefined;
-  do {
-    let page;
-    try {
-      page = await callAws(
+  const versions = await allPages<
+    { LayerVersions?: LayerVersionsListItem[]; NextMarker?: string },
+    LayerVersionsListItem
+  >(
+    (marker) =>
+      callAws(
         deps,
         {
           what: `list the versions of layer ${layerName}`,
@@ -108,14 +109,14 @@ export async function listLayerVersions(
         },
         () =>
           lambda.send(new ListLayerVersionsCommand({ LayerName: layerName, Marker: marker, MaxItems: 50 })),
-      );
-    } catch (error) {
-      if (isNotFound(error)) break;
-      throw error;
-    }
-    versions.push(...(page.LayerVersions ?? []));
-    marker = page.NextMarker;
-  } while (marker);
+      ).catch((error: unknown) => {
+        // No such layer yet: no versions.
+        if (isNotFound(error)) return {};
+        throw error;
+      }),
+    (page) => page.LayerVersions,
+    (page) => page.NextMarker,
+  );
   return versions.sort((a, b) => (b.Version ?? 0) - (a.Version ?? 0));
 }
 
