@@ -1,4 +1,5 @@
 import { ListRolesCommand, ListRoleTagsCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { allPages } from '../aws/all-pages.js';
 import { callAws, hasErrorName, isAccessDenied, type AwsDeps } from '../aws/aws-call.js';
 import { TagKeys } from '../model/tags.js';
 import { errorMessage } from '../util/retry.js';
@@ -42,16 +43,15 @@ export function alreadySetUp(project: string, roleNames: readonly string[]): boo
 }
 
 async function roleNames(iam: IAMClient, deps: AwsDeps): Promise<string[]> {
-  const names: string[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await callAws(deps, { what: 'list the IAM roles', permission: 'iam:ListRoles' }, () =>
-      iam.send(new ListRolesCommand({ Marker: marker, MaxItems: 1000 })),
-    );
-    for (const role of page.Roles ?? []) if (role.RoleName) names.push(role.RoleName);
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
-  return names;
+  const roles = await allPages(
+    (marker) =>
+      callAws(deps, { what: 'list the IAM roles', permission: 'iam:ListRoles' }, () =>
+        iam.send(new ListRolesCommand({ Marker: marker, MaxItems: 1000 })),
+      ),
+    (page) => page.Roles,
+    (page) => (page.IsTruncated ? page.Marker : undefined),
+  );
+  return roles.flatMap((role) => (role.RoleName ? [role.RoleName] : []));
 }
 
 /** A project found by its deploy role, named by the tags that say whose it is. */

@@ -60,6 +60,7 @@ import {
 import { errorMessage } from '../util/retry.js';
 import { ARTIFACT_PREFIX, LIFECYCLE_RULE_ID } from '../resources/artifacts/artifact-bucket.js';
 import { checkProjectOverlap } from './project-overlap.js';
+import { allPages } from '../aws/all-pages.js';
 import { TagKeys } from '../model/tags.js';
 import {
   AwsError,
@@ -274,26 +275,27 @@ async function warnOfOldStages(
 ): Promise<void> {
   const [project, repository, old] = [tags[TagKeys.Name]!, tags[TagKeys.Repository]!, run.movedFrom!];
   const arns: string[] = [];
-  let token: string | undefined;
   try {
-    do {
-      const page = await callAws(
-        run.deps,
-        { what: `list the resources of ${project} tagged ${old}`, permission: 'tag:GetResources' },
-        () =>
-          tagging.send(
-            new GetResourcesCommand({
-              TagFilters: [
-                { Key: TagKeys.Name, Values: [project] },
-                { Key: TagKeys.Repository, Values: [old] },
-              ],
-              PaginationToken: token,
-            }),
-          ),
-      );
-      for (const r of page.ResourceTagMappingList ?? []) if (r.ResourceARN) arns.push(r.ResourceARN);
-      token = page.PaginationToken || undefined;
-    } while (token);
+    const tagged = await allPages(
+      (token) =>
+        callAws(
+          run.deps,
+          { what: `list the resources of ${project} tagged ${old}`, permission: 'tag:GetResources' },
+          () =>
+            tagging.send(
+              new GetResourcesCommand({
+                TagFilters: [
+                  { Key: TagKeys.Name, Values: [project] },
+                  { Key: TagKeys.Repository, Values: [old] },
+                ],
+                PaginationToken: token,
+              }),
+            ),
+        ),
+      (page) => page.ResourceTagMappingList,
+      (page) => page.PaginationToken,
+    );
+    for (const r of tagged) if (r.ResourceARN) arns.push(r.ResourceARN);
   } catch (error) {
     if (!isAccessDenied(error)) throw error;
     run.deps.logger.warning(
@@ -481,25 +483,26 @@ function textSize(document: string | undefined): number {
  */
 async function inlineRoomProblem(run: Run, role: RoleDocuments, input: string): Promise<string | undefined> {
   const { iam } = run.clients;
-  const others: [string, number][] = [];
-  let marker: string | undefined;
-  do {
-    const page = await callAws(
-      run.deps,
-      { what: `list the inline policies of role ${role.name}`, permission: 'iam:ListRolePolicies' },
-      () => iam.send(new ListRolePoliciesCommand({ RoleName: role.name, Marker: marker })),
-    );
-    for (const name of page.PolicyNames ?? []) {
-      if (name === INLINE_POLICY_NAME) continue;
-      const found = await callAws(
+  const names = await allPages(
+    (marker) =>
+      callAws(
         run.deps,
-        { what: `read the inline policy ${name} of role ${role.name}`, permission: 'iam:GetRolePolicy' },
-        () => iam.send(new GetRolePolicyCommand({ RoleName: role.name, PolicyName: name })),
-      );
-      others.push([name, textSize(found.PolicyDocument)]);
-    }
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
+        { what: `list the inline policies of role ${role.name}`, permission: 'iam:ListRolePolicies' },
+        () => iam.send(new ListRolePoliciesCommand({ RoleName: role.name, Marker: marker })),
+      ),
+    (page) => page.PolicyNames,
+    (page) => (page.IsTruncated ? page.Marker : undefined),
+  );
+  const others: [string, number][] = [];
+  for (const name of names) {
+    if (name === INLINE_POLICY_NAME) continue;
+    const found = await callAws(
+      run.deps,
+      { what: `read the inline policy ${name} of role ${role.name}`, permission: 'iam:GetRolePolicy' },
+      () => iam.send(new GetRolePolicyCommand({ RoleName: role.name, PolicyName: name })),
+    );
+    others.push([name, textSize(found.PolicyDocument)]);
+  }
   const ours = policySize(role.policy);
   const count = (n: number) => n.toLocaleString('en-US');
   return oversizeProblem({

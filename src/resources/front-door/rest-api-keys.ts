@@ -160,18 +160,18 @@ async function linkedApiKey(
   planId: string,
   deps: RetryDeps,
 ): Promise<ApiKey | undefined> {
+  const links = await allPages(
+    (position) =>
+      callAws(
+        deps,
+        restSpec(input, `list the keys of usage plan ${planId}`, 'GET', `/usageplans/${planId}/keys`),
+        () => client.send(new GetUsagePlanKeysCommand({ usagePlanId: planId, limit: 500, position })),
+      ),
+    (page) => page.items,
+    (page) => page.position,
+  );
   const ids: string[] = [];
-  let position: string | undefined;
-  do {
-    const page = await callAws(
-      deps,
-      restSpec(input, `list the keys of usage plan ${planId}`, 'GET', `/usageplans/${planId}/keys`),
-      () => client.send(new GetUsagePlanKeysCommand({ usagePlanId: planId, limit: 500, position })),
-    );
-    for (const link of page.items ?? [])
-      if (link.id && link.name === input.context.functionName) ids.push(link.id);
-    position = page.position;
-  } while (position);
+  for (const link of links) if (link.id && link.name === input.context.functionName) ids.push(link.id);
   const keys: ApiKey[] = [];
   for (const id of ids) {
     const key = await callAws(deps, restSpec(input, `read the API key ${id}`, 'GET', `/apikeys/${id}`), () =>
@@ -188,18 +188,19 @@ async function listedApiKey(
   deps: RetryDeps,
 ): Promise<ApiKey | undefined> {
   const { stage, functionName } = input.context;
-  const matches: ApiKey[] = [];
-  let position: string | undefined;
-  do {
-    const page = await callAws(deps, restSpec(input, 'list the API keys', 'GET', '/apikeys'), () =>
-      client.send(
-        new GetApiKeysCommand({ nameQuery: functionName, includeValues: true, limit: 500, position }),
+  const listed = await allPages(
+    (position) =>
+      callAws(deps, restSpec(input, 'list the API keys', 'GET', '/apikeys'), () =>
+        client.send(
+          new GetApiKeysCommand({ nameQuery: functionName, includeValues: true, limit: 500, position }),
+        ),
       ),
-    );
-    for (const key of page.items ?? [])
-      if (key.name === functionName && tagsMatchStage(key.tags, input.context.tags)) matches.push(key);
-    position = page.position;
-  } while (position);
+    (page) => page.items,
+    (page) => page.position,
+  );
+  const matches = listed.filter(
+    (key) => key.name === functionName && tagsMatchStage(key.tags, input.context.tags),
+  );
   oldestFirst(matches);
   const enabled = matches.filter((k) => k.enabled !== false);
   if (enabled.length > 1)
@@ -216,17 +217,15 @@ async function findUsagePlan(
   deps: RetryDeps,
   keyId?: string,
 ): Promise<UsagePlan | undefined> {
-  const matches: UsagePlan[] = [];
-  let position: string | undefined;
-  do {
-    const page = await callAws(deps, restSpec(input, 'list the usage plans', 'GET', '/usageplans'), () =>
-      client.send(new GetUsagePlansCommand({ keyId, limit: 500, position })),
-    );
-    for (const plan of page.items ?? [])
-      if (tagsMatchStage(plan.tags, input.context.tags)) matches.push(plan);
-    position = page.position;
-  } while (position);
-  return matches[0];
+  const plans = await allPages(
+    (position) =>
+      callAws(deps, restSpec(input, 'list the usage plans', 'GET', '/usageplans'), () =>
+        client.send(new GetUsagePlansCommand({ keyId, limit: 500, position })),
+      ),
+    (page) => page.items,
+    (page) => page.position,
+  );
+  return plans.find((plan) => tagsMatchStage(plan.tags, input.context.tags));
 }
 
 export async function ensureApiKey(

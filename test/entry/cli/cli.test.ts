@@ -355,6 +355,22 @@ describe('lambda-stage-deploy CLI', () => {
     });
   });
 
+  test('logs: a FilterLogEvents page that hands out its nextToken again fails the command instead of reading on forever', async () => {
+    const page = {
+      events: [{ eventId: '1', timestamp: Date.parse('2026-11-27T10:00:00Z'), message: 'one' }],
+      nextToken: 'page-2',
+    };
+    logs
+      .on(FilterLogEventsCommand)
+      .resolvesOnce(page)
+      .resolvesOnce(page)
+      .resolvesOnce(page)
+      .resolves({ events: [] });
+    expect(await run('logs', '--name', 'shop', '--stage', 'pr-3', '--since', '1h')).toBe(1);
+    expect(io.stderr()).toMatch(/pagination token page-2 again/);
+    expect(logs).toHaveReceivedCommandTimes(FilterLogEventsCommand, 2);
+  });
+
   test('logs with no events in the window says so on stderr (stdout stays empty for pipes), naming the group and --since', async () => {
     logs.on(FilterLogEventsCommand).resolves({ events: [] });
     expect(await run('logs', '--name', 'shop', '--stage', 'pr-3', '--since', '1h')).toBe(0);

@@ -506,6 +506,17 @@ describe('rest-api', () => {
     expect(fake.account.usagePlans.size).toBe(1);
   });
 
+  test('a usage plan listing that hands out its position again fails the deploy, writing nothing', async () => {
+    const { fake, run } = await setup();
+    await run(gatewayInput(KEYED));
+    fake.calls.clear();
+    // The stage's plan is on the page never read: acting on the pages read would make a second plan.
+    fake.faults.answer('GetUsagePlans', { item: [], position: 'page-2' }, { times: 3 });
+    await expect(run(gatewayInput(KEYED))).rejects.toThrow(/pagination token page-2 again/);
+    expect(writes(fake)).toEqual([]);
+    expect(fake.account.usagePlans.size).toBe(1);
+  });
+
   test('a run stopped before linking the key converges: same key, the plan is found and linked', async () => {
     const { fake, run } = await setup();
     fake.faults.deny('CreateUsagePlanKey');

@@ -1,5 +1,6 @@
 import { FilterLogEventsCommand, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
+import { pageTokens } from '../../../aws/all-pages.js';
 import { callAws, findAws, hasErrorName } from '../../../aws/aws-call.js';
 import { defaultLogGroup, logGroupArn } from '../../../resources/logs/function-logs.js';
 import { tagMismatch, type StageOwner } from '../../../resources/stage/tag-guard.js';
@@ -267,6 +268,7 @@ export const logsCommand: CliCommand = {
     if (follow)
       ctx.logger.info(`Following ${logGroupName} (events of the last ${since} first); Ctrl-C stops.`);
     for (;;) {
+      const nextToken = pageTokens();
       let token: string | undefined;
       do {
         const page = await callAws(
@@ -304,7 +306,7 @@ export const logsCommand: CliCommand = {
           if (ctx.flags.json) events.push(line);
           else ctx.io.out.write(`${line.time} ${line.message}\n`);
         }
-        token = page.nextToken;
+        token = nextToken(page.nextToken);
       } while (token);
       // An empty stdout alone reads like a hang or a wrong stage; --json's empty list says it already.
       if (!follow && !printed && !ctx.flags.json)
