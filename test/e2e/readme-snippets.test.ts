@@ -235,7 +235,7 @@ describe('README.md and examples/ workflow snippets, run as the runner runs them
             if (job.if && !condition(job.if, { github: context })) return [];
             if (job.kind === 'action') return [job.with];
             const reusable = readReusableWorkflow().jobs;
-            const called = (['preview', 'undeploy'] as const).filter((name) =>
+            const called = (['preview', 'undeploy-pull-request'] as const).filter((name) =>
               condition(reusable[name]?.if ?? 'false', {
                 github: context,
                 inputs: {},

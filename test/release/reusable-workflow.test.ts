@@ -50,6 +50,9 @@ function actionInputs(job: string): string[] {
   return blockKeys(job.slice(at), /^\s+with:\s*$/, 10);
 }
 
+/** The jobs that run the action. */
+const ACTION_JOBS = ['deploy', 'preview', 'undeploy-pull-request', 'undeploy-branch', 'prune'] as const;
+
 const declaredActionInputs = blockKeys(actionYml, /^inputs:\s*$/, 2);
 const workflowInputs = blockKeys(workflow, /^ {4}inputs:\s*$/, 6);
 
@@ -62,7 +65,15 @@ describe('.github/workflows/deploy.yml', () => {
 
   it('has the jobs, each gated on its events', () => {
     const j = jobs();
-    expect([...j.keys()]).toEqual(['fork-notice', 'route', 'deploy', 'preview', 'undeploy', 'prune']);
+    expect([...j.keys()]).toEqual([
+      'fork-notice',
+      'route',
+      'deploy',
+      'preview',
+      'undeploy-pull-request',
+      'undeploy-branch',
+      'prune',
+    ]);
     expect(j.get('preview')).toContain(
       `contains(fromJSON('["opened", "synchronize", "reopened"]'), github.event.action)`,
     );
@@ -72,8 +83,11 @@ describe('.github/workflows/deploy.yml', () => {
     expect(j.get('deploy')).not.toContain('pull_request');
     expect(j.get('deploy')).toContain("needs.route.outputs.production == 'true' &&");
     expect(j.get('preview')).toContain("needs.route.outputs.production == 'false' &&");
-    expect(j.get('undeploy')).toContain("github.event.action == 'closed'");
-    expect(j.get('undeploy')).toContain("github.event.ref_type == 'branch'");
+    expect(j.get('undeploy-pull-request')).toContain("github.event.action == 'closed'");
+    expect(j.get('undeploy-pull-request')).not.toContain("'delete'");
+    expect(j.get('undeploy-branch')).toContain(
+      "if: github.event_name == 'delete' && github.event.ref_type == 'branch'",
+    );
     expect(j.get('prune')).toContain("if: github.event_name == 'schedule'");
     expect(j.get('fork-notice')).toContain(
       'github.event.pull_request.head.repo.full_name != github.repository',
@@ -87,7 +101,12 @@ describe('.github/workflows/deploy.yml', () => {
     // Pushes and manual runs only: no pull request to comment on, so no pull-requests permission.
     ['deploy', { 'id-token': 'write', contents: 'read', deployments: 'write' }],
     ['preview', { 'id-token': 'write', contents: 'read', 'pull-requests': 'write', deployments: 'write' }],
-    ['undeploy', { 'id-token': 'write', contents: 'read', 'pull-requests': 'write', deployments: 'write' }],
+    [
+      'undeploy-pull-request',
+      { 'id-token': 'write', contents: 'read', 'pull-requests': 'write', deployments: 'write' },
+    ],
+    // A deleted branch has no pull request to comment on.
+    ['undeploy-branch', { 'id-token': 'write', contents: 'read', deployments: 'write' }],
     ['prune', { 'id-token': 'write', contents: 'read', 'pull-requests': 'read' }],
   ])('%s asks for exactly its permissions', (name, expected) => {
     const job = jobs().get(name) ?? '';
@@ -100,36 +119,30 @@ describe('.github/workflows/deploy.yml', () => {
     expect(inline ? {} : perms).toEqual(expected);
   });
 
-  it.each(['deploy', 'preview', 'undeploy', 'prune'])(
-    '%s: one run per project and stage, never cancelled',
-    (name) => {
-      const job = jobs().get(name) ?? '';
-      expect(job).toMatch(/concurrency:\n {6}group: (>-\n {8})?lambda-deploy-\$\{\{ inputs\.name \}\}-/);
-      expect(job).toContain('cancel-in-progress: false');
-    },
-  );
-
-  it('preview and undeploy agree on the stage of a pull request', () => {
-    for (const name of ['preview', 'undeploy'])
-      expect(jobs().get(name)).toContain("format('pr-{0}', github.event.pull_request.number)");
-    // The deleted branch is the event's ref, not GITHUB_REF (the default branch).
-    expect(jobs().get('undeploy')).toMatch(/\|\|\n\s+github\.event\.ref \}\}/);
+  it.each(ACTION_JOBS)('%s: one run per project and stage, never cancelled', (name) => {
+    const job = jobs().get(name) ?? '';
+    expect(job).toMatch(/concurrency:\n {6}group: (>-\n {8})?lambda-deploy-\$\{\{ inputs\.name \}\}-/);
+    expect(job).toContain('cancel-in-progress: false');
   });
 
-  it.each(['deploy', 'preview', 'undeploy', 'prune'])(
-    '%s passes only inputs the action declares, and the required ones',
-    (name) => {
-      const passed = actionInputs(jobs().get(name) ?? '');
-      expect(declaredActionInputs.length).toBeGreaterThan(20);
-      expect(passed.filter((i) => !declaredActionInputs.includes(i))).toEqual([]);
-      expect(passed).toEqual(expect.arrayContaining(['command', 'name', 'aws-region', 'role-to-assume']));
-    },
-  );
+  it('preview and undeploy agree on the stage of a pull request', () => {
+    for (const name of ['preview', 'undeploy-pull-request'])
+      expect(jobs().get(name)).toContain("format('pr-{0}', github.event.pull_request.number)");
+    // The deleted branch is the event's ref, not GITHUB_REF (the default branch).
+    expect(jobs().get('undeploy-branch')).toContain(
+      'group: lambda-deploy-${{ inputs.name }}-${{ github.event.ref }}',
+    );
+  });
+
+  it.each(ACTION_JOBS)('%s passes only inputs the action declares, and the required ones', (name) => {
+    const passed = actionInputs(jobs().get(name) ?? '');
+    expect(declaredActionInputs.length).toBeGreaterThan(20);
+    expect(passed.filter((i) => !declaredActionInputs.includes(i))).toEqual([]);
+    expect(passed).toEqual(expect.arrayContaining(['command', 'name', 'aws-region', 'role-to-assume']));
+  });
 
   it('every workflow input reaches the action in some job, except the runner label and the roles', () => {
-    const passed = new Set(
-      ['deploy', 'preview', 'undeploy', 'prune'].flatMap((n) => actionInputs(jobs().get(n) ?? '')),
-    );
+    const passed = new Set(ACTION_JOBS.flatMap((n) => actionInputs(jobs().get(n) ?? '')));
     // The two roles become role-to-assume; the environment is the production job's.
     const jobLevel = ['runs-on', 'production-role', 'preview-role', 'production-environment'];
     expect(workflowInputs.filter((i) => !passed.has(i) && !jobLevel.includes(i))).toEqual([]);
@@ -220,9 +233,18 @@ describe('.github/workflows/deploy.yml', () => {
       'role-to-assume: ${{ inputs.production-role || inputs.role-to-assume }}',
     );
     // A branch delete runs on the default branch: production's trust; a closed pull request: the preview role.
-    expect(j.get('undeploy')).toMatch(
-      /github\.event_name == 'delete' && \(inputs\.production-role \|\| inputs\.role-to-assume\) \|\|\n\s+\(inputs\.preview-role \|\| inputs\.role-to-assume\)/,
-    );
+    const role = (caller: Record<string, string>, job: 'undeploy-pull-request' | 'undeploy-branch') =>
+      reusableWorkflowActionInputs({ name: 'shop', ...caller }, job, REPO_ROOT, {
+        event_name: job === 'undeploy-branch' ? 'delete' : 'pull_request',
+      })['role-to-assume'];
+    const both = { 'production-role': 'arn:prod', 'preview-role': 'arn:preview' };
+    expect(role(both, 'undeploy-pull-request')).toBe('arn:preview');
+    expect(role(both, 'undeploy-branch')).toBe('arn:prod');
+    for (const job of ['undeploy-pull-request', 'undeploy-branch'] as const) {
+      expect(role({ 'role-to-assume': 'arn:one' }, job)).toBe('arn:one');
+      // Only a preview role given: a deleted branch's stage is a preview's, as before.
+      expect(role({ 'preview-role': 'arn:preview' }, job)).toBe('arn:preview');
+    }
     for (const name of ['deploy', 'preview'])
       expect(actionInputs(j.get(name) ?? '')).toContain('protected-stages');
   });
@@ -239,7 +261,7 @@ describe('.github/workflows/deploy.yml', () => {
   });
 
   it('undeploy and prune do not pass build inputs (no checkout there: a path would not exist)', () => {
-    for (const name of ['undeploy', 'prune']) {
+    for (const name of ['undeploy-pull-request', 'undeploy-branch', 'prune']) {
       const job = jobs().get(name) ?? '';
       expect(job).not.toContain('actions/checkout');
       expect(actionInputs(job)).not.toEqual(expect.arrayContaining(['path']));

@@ -269,8 +269,8 @@ describe('the reusable workflow routes a push to production only for a protected
       runWorkflow({ name: 'pull_request', action: 'opened', fork: true }).get('fork-notice')?.result,
     ).toBe('success');
     expect(deployingJobs({ name: 'pull_request', action: 'labeled' })).toEqual([]);
-    expect(deployingJobs({ name: 'pull_request', action: 'closed' })).toEqual(['undeploy']);
-    expect(deployingJobs({ name: 'delete', branch: 'feature/x' })).toEqual(['undeploy']);
+    expect(deployingJobs({ name: 'pull_request', action: 'closed' })).toEqual(['undeploy-pull-request']);
+    expect(deployingJobs({ name: 'delete', branch: 'feature/x' })).toEqual(['undeploy-branch']);
     expect(deployingJobs({ name: 'schedule' })).toEqual(['prune']);
   });
 });
