@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { walkingFilter } from '../src/packaging/build-package.js';
+import { walkingFilter } from '../src/packaging/walking-filter.js';
 import { EntryCache } from '../src/packaging/entry-cache.js';
 import { collectFiles } from '../src/packaging/collect-files.js';
 import {

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { ImportHintContext, NodePackaging } from './import-hints.js';
 import type { Settings } from '../model/settings.js';
-import { devOnlyFolders } from '../packaging/build-package.js';
+import { devOnlyFolders } from '../packaging/npm-lockfiles.js';
 import { packageName } from '../packaging/dev-dependencies.js';
 import { npmInstallPlan } from '../packaging/npm-install.js';
 import { isPythonRuntime } from '../settings/settings.js';
@@ -43,7 +43,7 @@ export function importHintContext(
   }
 }
 
-/** package.json's lists and node_modules' origin, as the build decides them (build-package.ts). */
+/** package.json's lists and node_modules' origin, as the build decides them (npm-lockfiles.ts, npm-installed-files.ts). */
 function nodePackaging(path: string): NodePackaging {
   const manifestFile = join(path, 'package.json');
   if (!existsSync(manifestFile)) return { manifest: 'missing', install: { from: 'none' } };

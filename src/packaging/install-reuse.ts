@@ -47,3 +47,15 @@ export function requirementsReadElsewhere(text: string): boolean {
     );
   });
 }
+
+/** An install that succeeded, handed from this build's temporary folders to the session's reuse. */
+export async function keepInstall(
+  reuse: InstallReuse,
+  kind: 'pip' | 'npm',
+  key: string,
+  dir: string,
+  temporary: string[],
+): Promise<void> {
+  temporary.splice(temporary.indexOf(dir), 1);
+  await reuse.keep(kind, key, dir);
+}

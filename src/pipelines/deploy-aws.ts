@@ -2,7 +2,8 @@ import { defaultBucketName, publishArtifact } from '../resources/artifacts/artif
 import { publishSlimArchive } from '../resources/artifacts/slim-artifact.js';
 import { ensureDependenciesLayer, isMissingLayerVersion } from '../resources/layers/dependencies-layer.js';
 import { layersUnzippedBytes } from '../resources/layers/layer-size.js';
-import { installsRequirements, PackageTooLargeError } from '../packaging/build-package.js';
+import { PackageTooLargeError } from '../packaging/build-package-types.js';
+import { installsRequirements } from '../packaging/python-requirements.js';
 import { checkPackageSize, formatBytes } from '../packaging/size-check.js';
 import { ensureKeepWarm, type KeepWarmResult } from '../resources/warm-up/keep-warm.js';
 import {
@@ -47,7 +48,7 @@ import {
 } from '../resources/front-door/old-front-door.js';
 import { type GatewayResult } from '../resources/front-door/gateway-types.js';
 import { gatewayTimeoutWarning } from '../resources/front-door/gateway-timeout.js';
-import type { PackageResult } from '../packaging/build-package.js';
+import type { PackageResult } from '../packaging/build-package-types.js';
 import type { Plan } from '../model/plan.js';
 import type { DeployReport } from '../model/outcome.js';
 import { importFailureIn, importFix } from '../failure-hints/import-hints.js';

@@ -1,4 +1,5 @@
-import { buildPackage, defaultOutDir, type PackageResult } from '../packaging/build-package.js';
+import { buildPackage, defaultOutDir } from '../packaging/build-package.js';
+import { type PackageResult } from '../packaging/build-package-types.js';
 import type { InstallReuse } from '../packaging/install-reuse.js';
 import type { DeployReport } from '../model/outcome.js';
 import type { Settings } from '../model/settings.js';

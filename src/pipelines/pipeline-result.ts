@@ -1,4 +1,4 @@
-import type { PackageResult } from '../packaging/build-package.js';
+import type { PackageResult } from '../packaging/build-package-types.js';
 import type { PruneLine } from '../model/outcome.js';
 import type { DeployOutcome, UndeployOutcome } from '../model/outcome.js';
 

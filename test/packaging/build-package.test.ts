@@ -15,18 +15,17 @@ import {
 } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { buildPackage } from '../../src/packaging/build-package.js';
+import { PackageTooLargeError, type BuildPackageOptions } from '../../src/packaging/build-package-types.js';
 import {
   ADAPTER_FILE,
   ADAPTER_HANDLER,
   APP_SETTINGS_FILE,
-  buildPackage,
-  dependenciesKey,
-  installsRequirements,
-  PackageTooLargeError,
   WARM_HANDLER,
   warmWrapperFile,
-  type BuildPackageOptions,
-} from '../../src/packaging/build-package.js';
+} from '../../src/packaging/generated-files.js';
+import { dependenciesKey } from '../../src/packaging/install-requirements.js';
+import { installsRequirements } from '../../src/packaging/python-requirements.js';
 import { collectFiles } from '../../src/packaging/collect-files.js';
 import { listZip, readZipEntry } from '../../src/packaging/zip-reader.js';
 import { runtimeAssetsDir } from '../../src/util/assets.js';

@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
-import { walkingFilter } from '../../src/packaging/build-package.js';
+import { walkingFilter } from '../../src/packaging/walking-filter.js';
 import { collectFiles } from '../../src/packaging/collect-files.js';
 import {
   CHUNK_BYTES,

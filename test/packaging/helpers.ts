@@ -2,11 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  buildPackage,
-  type BuildPackageDeps,
-  type BuildPackageOptions,
-} from '../../src/packaging/build-package.js';
+import { buildPackage } from '../../src/packaging/build-package.js';
+import { type BuildPackageDeps, type BuildPackageOptions } from '../../src/packaging/build-package-types.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 
 /** A temp folder per test file, removed by the returned cleanup. */

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BuildPackageOptions } from '../../src/packaging/build-package.js';
+import type { BuildPackageOptions } from '../../src/packaging/build-package-types.js';
 import {
   declaredDependencies,
   importedPackages,

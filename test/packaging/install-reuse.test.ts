@@ -6,7 +6,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildPackage, type BuildPackageOptions } from '../../src/packaging/build-package.js';
+import { buildPackage } from '../../src/packaging/build-package.js';
+import { type BuildPackageOptions } from '../../src/packaging/build-package-types.js';
 import type { CommandRunner } from '../../src/packaging/command-runner.js';
 import { InstallReuse, requirementsReadElsewhere } from '../../src/packaging/install-reuse.js';
 import { listZip } from '../../src/packaging/zip-reader.js';

@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { arch } from 'node:os';
 import { basename, join } from 'node:path';
-import { buildPackage, type BuildPackageOptions } from '../../src/packaging/build-package.js';
+import { buildPackage } from '../../src/packaging/build-package.js';
+import { type BuildPackageOptions } from '../../src/packaging/build-package-types.js';
 import {
   binaryPlatform,
   foreignAddon,

@@ -8,13 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import {
-  ADAPTER_HANDLER,
-  APP_SETTINGS_FILE,
-  buildPackage,
-  WARM_HANDLER,
-  type BuildPackageOptions,
-} from '../../src/packaging/build-package.js';
+import { buildPackage } from '../../src/packaging/build-package.js';
+import { type BuildPackageOptions } from '../../src/packaging/build-package-types.js';
+import { ADAPTER_HANDLER, APP_SETTINGS_FILE, WARM_HANDLER } from '../../src/packaging/generated-files.js';
 import { SLIM_FILE, SLIM_HANDLER } from '../../src/packaging/slim-build.js';
 import { listZip, readZipEntry } from '../../src/packaging/zip-reader.js';
 import { RecordingLogger } from '../../src/util/logger.js';

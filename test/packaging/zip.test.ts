@@ -15,7 +15,7 @@ import {
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { extractZip, listZip, readZipDirectory, readZipEntry } from '../../src/packaging/zip-reader.js';
-import { walkingFilter } from '../../src/packaging/build-package.js';
+import { walkingFilter } from '../../src/packaging/walking-filter.js';
 import {
   compareZipNames,
   configureZipThreads,
