@@ -1,4 +1,5 @@
 import type { GitHubContext } from './github-context.js';
+import { DEFAULT_PROTECTED_STAGES, listWithout, protectedListSource } from './protected-stages.js';
 import type { Command, Settings } from './settings.js';
 import { branchStage, functionName, pullRequestStage } from './stage-name.js';
 
@@ -40,9 +41,6 @@ export interface Plan {
 
 type PlanSettings = Pick<Settings, 'command' | 'name' | 'stage'> & Partial<Pick<Settings, 'protectedStages'>>;
 
-/** The action's default protected-stages, for callers that do not pass theirs. */
-const DEFAULT_PROTECTED_STAGES = ['main', 'master', 'prod', 'production'];
-
 /** Events that run code from a pull request (or on its behalf): never allowed near a protected stage. */
 export function isPullRequestEvent(eventName: string): boolean {
   return eventName.startsWith('pull_request');
@@ -52,7 +50,7 @@ export function isPullRequestEvent(eventName: string): boolean {
 export class ProtectedStageFromPullRequestError extends Error {
   constructor(stage: string, eventName: string, protectedStages: readonly string[]) {
     super(
-      `stage: "${stage}" is a protected stage (protected-stages: ${protectedStages.join(', ')}), and a ${eventName} run may not deploy or remove it: ` +
+      `stage: "${stage}" is listed in protected-stages (${protectedListSource(protectedStages)}), and a ${eventName} run may not deploy or remove it: ` +
         `code from a pull request never reaches a protected stage, whatever the stage input says. ` +
         `Protected stages are deployed by a push to their branch (the production role); pull requests get their own pr-N stage.`,
     );
@@ -186,8 +184,9 @@ function keepProtectedOwnStage(
       : `branch ${target.branch} deleted`;
   return {
     reason:
-      `${event}: stage ${stage} is a protected stage (protected-stages: ${protectedStages.join(', ')}): kept, nothing removed; ` +
-      `undeploy never removes a protected stage. To remove it on purpose, run undeploy with protected-stages set without "${stage}"`,
+      `${event}: stage ${stage} is listed in protected-stages (${protectedListSource(protectedStages)}): kept, nothing removed; ` +
+      `undeploy never removes a protected stage. ` +
+      `To remove it on purpose, run undeploy with the protected-stages input set without "${stage}"${listWithout(stage, protectedStages)}`,
   };
 }
 

@@ -8,6 +8,7 @@ import { createGitHubApi } from '../reporting/github-api.js';
 import { isProtectedStage, ProtectedStageError, undeployStage } from './undeploy.js';
 import { isPrivateRepository, type GitHubContext } from '../model/github-context.js';
 import { stageInputKept, type Plan } from '../model/plan.js';
+import { protectedListSource } from '../model/protected-stages.js';
 import {
   reportDeploy,
   reportDeployError,
@@ -338,7 +339,7 @@ export class PreviewPolicyStatementsError extends Error {
     super(
       surface === 'terminal'
         ? terminalPreviewStatements(stage, protectedStages)
-        : `policy-statements: stage "${stage}" is a preview (not in protected-stages: ${protectedStages.join(', ') || 'none'}), and a preview run never changes IAM: ` +
+        : `policy-statements: stage "${stage}" is a preview, not listed in protected-stages (${protectedListSource(protectedStages)}), and a preview run never changes IAM: ` +
             `no job that can run pull-request code may write an execution role. ` +
             `Put the statements in "npx github:org/lambda-deploy setup --policy-statements FILE" (run once with administrator credentials; it writes the production execution role and its boundary, and --preview-policy-statements the previews'), ` +
             `or set policy-statements only on the production deploy, whose role may change its execution role under the permissions boundary setup made.`,

@@ -1,7 +1,8 @@
 import { PATIENCE, type RetryDeps } from '../aws/aws-call.js';
 import type { UndeployOutcome } from '../model/outcome.js';
 import { runningDeploy } from '../model/prune-decisions.js';
-import { INPUT_DEFAULTS, Inputs } from '../settings/names.js';
+import { Inputs } from '../settings/names.js';
+import { listWithout, protectedListSource } from '../model/protected-stages.js';
 import { inputName, type Surface } from '../settings/surface.js';
 import { errorMessage } from '../util/retry.js';
 import { tagValue } from '../model/stage-name.js';
@@ -68,42 +69,18 @@ export function notDeployedFor(inv: StageInventory, ref: string, repository: str
   return `its function was last deployed for ${said} (tag ${TagKeys.Ref}), not for '${want}'`;
 }
 
-/** The default protected-stages, as the settings read it. */
-const DEFAULT_PROTECTED = INPUT_DEFAULTS[Inputs.ProtectedStages].split(',');
-
-/**
- * Where the list came from, for a refusal: the default (a list equal to it;
- * the runner passes an unset input as its default, so its value is all there
- * is to tell) or the user's own input/flag.
- */
-function protectedListSource(protectedStages: readonly string[], surface: Surface): string {
-  const list = protectedStages.join(', ');
-  const isDefault =
-    protectedStages.length === DEFAULT_PROTECTED.length &&
-    DEFAULT_PROTECTED.every((s) => protectedStages.includes(s));
-  if (surface === 'terminal')
-    return isDefault
-      ? `${inputName(surface, Inputs.ProtectedStages)} not given, so its default: ${list}`
-      : `${inputName(surface, Inputs.ProtectedStages)}: ${list}`;
-  return isDefault
-    ? `not set in the workflow, so its default: ${list}`
-    : `the ${Inputs.ProtectedStages} input: ${list}`;
-}
-
 /** Refusal to remove a stage listed in protected-stages (the CLI's --protected-stages, whose default lists some). */
 export class ProtectedStageError extends Error {
   constructor(stage: string, protectedStages: readonly string[], surface: Surface = 'action') {
     const flag = inputName(surface, Inputs.ProtectedStages);
     const source = protectedListSource(protectedStages, surface);
-    const rest = protectedStages.filter((s) => s.toLowerCase() !== stage.toLowerCase()).join(',');
-    // An empty value reads as the default: no example when the stage is the only one.
-    const like = (set: string) => (rest ? `, like ${set}${rest}` : '');
+    const like = listWithout(stage, protectedStages, surface);
     super(
       surface === 'terminal'
         ? `Stage "${stage}" is a protected stage (${source}): undeploy never removes it. ` +
-            `To remove it on purpose, run undeploy with ${flag} listing the stages to keep, without "${stage}"${like(`${flag} `)}.`
+            `To remove it on purpose, run undeploy with ${flag} listing the stages to keep, without "${stage}"${like}.`
         : `Stage "${stage}" is listed in protected-stages (${source}): undeploy and prune never remove it. ` +
-            `To remove it on purpose, run undeploy with the ${Inputs.ProtectedStages} input set without "${stage}"${like(`${Inputs.ProtectedStages}: `)}.`,
+            `To remove it on purpose, run undeploy with the ${Inputs.ProtectedStages} input set without "${stage}"${like}.`,
     );
     this.name = 'ProtectedStageError';
   }

@@ -2,6 +2,8 @@
  * Input and output names of the action, in one place. A test keeps them equal
  * to action.yml, so a rename cannot happen on one side only.
  */
+import { DEFAULT_PROTECTED_STAGES } from '../model/protected-stages.js';
+
 export const Inputs = {
   Command: 'command',
   Name: 'name',
@@ -121,7 +123,7 @@ export const INPUT_DEFAULTS: Record<InputName, string> = {
   comment: 'true',
   'public-comment-logs': 'true',
   deployment: 'true',
-  'protected-stages': 'main,master,prod,production',
+  'protected-stages': DEFAULT_PROTECTED_STAGES.join(','),
   'preview-ttl': '',
   'remove-logs': 'false',
   target: 'aws',

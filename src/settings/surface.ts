@@ -1,11 +1,7 @@
+import type { Surface } from '../model/surface.js';
 import type { InputName } from './names.js';
 
-/**
- * Who reads a message: the author of a workflow, who sets the action's
- * inputs in `with:`, or a terminal user, who has the CLI's flags (and no
- * workflow, runner or step).
- */
-export type Surface = 'action' | 'terminal';
+export type { Surface };
 
 /** The input's name for the surface: `pip-args`, or the CLI's flag `--pip-args`. */
 export function inputName(surface: Surface, input: InputName): string {

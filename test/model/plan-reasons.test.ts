@@ -248,11 +248,22 @@ describe('protected stages from a pull request', () => {
         makePlan(settings('deploy', stage), ctx('pull_request', { action: 'opened', number: 1 }));
       expect(run).toThrow(ProtectedStageFromPullRequestError);
       expect(run).toThrow(
-        `stage: "${stage}" is a protected stage (protected-stages: main, master, prod, production), and a pull_request run may not deploy or remove it: ` +
+        `stage: "${stage}" is listed in protected-stages (not set in the workflow, so its default: main, master, prod, production), and a pull_request run may not deploy or remove it: ` +
           'code from a pull request never reaches a protected stage, whatever the stage input says. ' +
           'Protected stages are deployed by a push to their branch (the production role); pull requests get their own pr-N stage.',
       );
     }
+  });
+
+  test("a list of the user's own is named as theirs, no default claimed", () => {
+    const run = () =>
+      makePlan(
+        { ...settings('deploy', 'live'), protectedStages: ['live', 'main'] },
+        ctx('pull_request', { action: 'opened', number: 1 }),
+      );
+    expect(run).toThrow(
+      'stage: "live" is listed in protected-stages (the protected-stages input: live, main), and a pull_request run may not deploy or remove it: ',
+    );
   });
 
   test('matched whatever the case of the protected list', () => {
@@ -276,4 +287,31 @@ describe('protected stages from a pull request', () => {
       false,
     ]);
   });
+});
+
+describe('a closed pull request or deleted branch whose own stage is protected', () => {
+  test.each<[string, string[], GitHubContext, string]>([
+    [
+      'the default list, a deleted branch',
+      ['main', 'master', 'prod', 'production'],
+      ctx('delete', { ref_type: 'branch', ref: 'prod' }),
+      'branch prod deleted: stage prod is listed in protected-stages (not set in the workflow, so its default: main, master, prod, production): ' +
+        'kept, nothing removed; undeploy never removes a protected stage. ' +
+        'To remove it on purpose, run undeploy with the protected-stages input set without "prod", like protected-stages: main,master,production',
+    ],
+    [
+      "the user's own list, a closed pull request",
+      ['pr-5', 'main'],
+      ctx('pull_request', { action: 'closed', number: 5 }),
+      'pull request #5 closed: stage pr-5 is listed in protected-stages (the protected-stages input: pr-5, main): ' +
+        'kept, nothing removed; undeploy never removes a protected stage. ' +
+        'To remove it on purpose, run undeploy with the protected-stages input set without "pr-5", like protected-stages: main',
+    ],
+  ])(
+    '%s: the reason says where the list came from, and the setting without the stage',
+    (_, list, event, reason) => {
+      const plan = makePlan({ ...settings('undeploy'), protectedStages: list }, event);
+      expect(plan).toMatchObject({ command: 'skip', keptProtected: true, reason });
+    },
+  );
 });

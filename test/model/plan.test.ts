@@ -193,7 +193,7 @@ describe('a pull request never reaches a protected stage', () => {
     (stage) => {
       expect(() => makePlan(withStage(stage), ctx('pull_request', pr('synchronize', 7)))).toThrow(
         new RegExp(
-          `stage: "${stage}" is a protected stage \\(protected-stages: main, master, prod, production\\), and a pull_request run may not deploy or remove it`,
+          `stage: "${stage}" is listed in protected-stages \\(not set in the workflow, so its default: main, master, prod, production\\), and a pull_request run may not deploy or remove it`,
         ),
       );
     },
@@ -212,9 +212,9 @@ describe('a pull request never reaches a protected stage', () => {
   test('a custom protected stage counts, and the default list applies when none is passed', () => {
     expect(() =>
       makePlan({ ...settings('auto', 'live'), protectedStages: ['live'] }, ctx('pull_request', pr('opened'))),
-    ).toThrow(/stage: "live" is a protected stage/);
+    ).toThrow('stage: "live" is listed in protected-stages (the protected-stages input: live)');
     expect(() => makePlan(settings('auto', 'main'), ctx('pull_request', pr('opened')))).toThrow(
-      /protected stage/,
+      'stage: "main" is listed in protected-stages (not set in the workflow, so its default: main, master, prod, production)',
     );
   });
 

@@ -46,7 +46,7 @@ describe('runPipeline', () => {
   it.each([
     [
       'action' as const,
-      'policy-statements: stage "pr-1" is a preview (not in protected-stages: main, master, prod, production), and a preview run never changes IAM: ' +
+      'policy-statements: stage "pr-1" is a preview, not listed in protected-stages (not set in the workflow, so its default: main, master, prod, production), and a preview run never changes IAM: ' +
         'no job that can run pull-request code may write an execution role. ' +
         `Put the statements in "npx github:org/lambda-deploy setup --policy-statements FILE" (run once with administrator credentials; it writes the production execution role and its boundary, and --preview-policy-statements the previews'), ` +
         'or set policy-statements only on the production deploy, whose role may change its execution role under the permissions boundary setup made.',

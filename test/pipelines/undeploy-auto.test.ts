@@ -193,8 +193,11 @@ describe('the undeploy of a closed pull request or deleted branch whose own stag
     const { run, logger } = await runAuto(ctx, '', { command, 'protected-stages': `${stage},main` });
     expect(run.result).toMatchObject({ kind: 'skip' });
     const reason = run.result.kind === 'skip' ? run.result.reason : '';
+    // The user's own list, as the settings read it (pr-5 also protects the stage of a branch named so).
     expect(reason).toMatch(
-      new RegExp(`stage ${stage} is a protected stage \\(protected-stages: ${stage}\\b[^)]*\\): kept`),
+      new RegExp(
+        `stage ${stage} is listed in protected-stages \\(the protected-stages input: ${stage}\\b[^)]*\\): kept`,
+      ),
     );
     expect(logger.text('warning')).toContain(reason);
     expect(run.markdown).toContain(reason);

@@ -57,7 +57,7 @@ test('deploy on branch master without --stage: exit 2 before any AWS call, namin
   expect(code).toBe(2);
   expect(stdout).toBe('');
   expect(stderr).toContain(
-    'error: Stage master (from the current git branch) is a protected stage (the protected-stages default: main, master, prod, production)',
+    'error: Stage master (from the current git branch) is a protected stage (--protected-stages not given, so its default: main, master, prod, production)',
   );
   expect(stderr).toContain('To deploy it on purpose, name it: --stage master');
   expect(stderr).not.toMatch(/Build|Sign/);

@@ -54,7 +54,7 @@ describe('stagePlan', () => {
     test('refused as a usage error naming the stage, what protects it and the explicit --stage', () => {
       expect(() => plan({}, 'refs/heads/master', 'deploy')).toThrow(
         new UsageError(
-          'Stage master (from the current git branch) is a protected stage (the protected-stages default: main, master, prod, production): ' +
+          'Stage master (from the current git branch) is a protected stage (--protected-stages not given, so its default: main, master, prod, production): ' +
             'its production deploy is not made from a branch name alone. To deploy it on purpose, name it: --stage master; ' +
             'for a stage of your own, --stage STAGE, like "demo".',
           'deploy',
@@ -66,6 +66,10 @@ describe('stagePlan', () => {
       expect(() => plan({ 'protected-stages': 'live' }, 'refs/heads/live', 'deploy')).toThrow(
         /is a protected stage \(--protected-stages: live\)/,
       );
+      // Given, though equal to the default: the flag said it.
+      expect(() =>
+        plan({ 'protected-stages': 'main,master,prod,production' }, 'refs/heads/master', 'deploy'),
+      ).toThrow(/is a protected stage \(--protected-stages: main, master, prod, production\)/);
     });
 
     test('--stage naming it deploys it, as asked', () => {

@@ -1,5 +1,6 @@
 import { makePlan, type Plan } from '../../../model/plan.js';
 import type { Settings } from '../../../model/settings.js';
+import { protectedListSource } from '../../../model/protected-stages.js';
 import { isProtectedStage } from '../../../pipelines/undeploy.js';
 import { Inputs } from '../../../settings/names.js';
 import type { CommandContext } from '../command.js';
@@ -41,11 +42,8 @@ function refuseProductionByAccident(
 ): void {
   if (command !== 'deploy' || settings.target === 'local') return;
   if (!isProtectedStage(stage, settings.protectedStages)) return;
-  const list = settings.protectedStages.join(', ');
-  const byWhat =
-    ctx.flags.inputs[Inputs.ProtectedStages] === undefined
-      ? `the protected-stages default: ${list}`
-      : `--protected-stages: ${list}`;
+  const given = ctx.flags.inputs[Inputs.ProtectedStages] !== undefined;
+  const byWhat = protectedListSource(settings.protectedStages, 'terminal', given);
   throw new UsageError(
     `Stage ${stage} (${from}) is a protected stage (${byWhat}): its production deploy is not made from a branch name alone. ` +
       `To deploy it on purpose, name it: --stage ${stage}; for a stage of your own, --stage STAGE, like "demo".`,
