@@ -29,6 +29,7 @@ import { secretValues } from '../settings/secret-values.js';
 import { runtimeSettingWarnings } from '../settings/adapter-settings.js';
 import { SettingsError } from '../settings/settings.js';
 import { pullRequestLimits } from '../settings/pull-request-limits.js';
+import { refuseCaseVariantApiKey } from '../settings/api-key-case.js';
 import { Inputs } from '../settings/names.js';
 import { inputName, type Surface } from '../settings/surface.js';
 import { executionPolicySizeProblem } from '../resources/execution-role/execution-role.js';
@@ -142,6 +143,9 @@ async function runDeploy(asked: CommandRun): Promise<PipelineRun> {
       ? pullRequestLimits(asked.settings, asked.ctx.eventName)
       : { settings: asked.settings, notices: [] };
   for (const notice of limited.notices) logger.info(notice);
+  // A workflow's expression made the key: a terminal's --api-key is no expression.
+  if (asked.settings.target === 'aws' && asked.deps.surface !== 'terminal')
+    refuseCaseVariantApiKey(asked.settings, asked.plan);
   const run = { ...asked, settings: limited.settings };
   const { settings, plan, ctx, deps } = run;
   const uses = { app: Boolean(settings.app), keepWarm: Boolean(settings.keepWarm) };

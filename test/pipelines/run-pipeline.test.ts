@@ -124,6 +124,62 @@ describe('runPipeline', () => {
     }
   });
 
+  it('api-key: true on a push of a branch that differs from a protected stage only in case is refused before any AWS call, saying why', async () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'case-api-key-'));
+    writeFileSync(join(workspace, 'app.py'), 'def handler(e, c):\n  return 1\n');
+    const inputs: Record<string, string> = {
+      name: 'shop',
+      'aws-region': 'eu-west-1',
+      gateway: 'rest-api',
+      // What `init --api-key`'s expression gives a push of Main: GitHub compares it with main ignoring case.
+      'api-key': 'true',
+    };
+    const read = (more: Record<string, string> = {}) =>
+      readSettings((name) => ({ ...inputs, ...more })[name], {
+        GITHUB_WORKSPACE: workspace,
+        RUNNER_TEMP: workspace,
+      });
+    const deploy = (
+      settings: ReturnType<typeof read>,
+      branch: string,
+      surface: 'action' | 'terminal' = 'action',
+    ) => {
+      const ctx = eventContext('push', {}, `refs/heads/${branch}`);
+      const plan = makePlan(settings, ctx);
+      const awsCalls: string[] = [];
+      const run = runPipeline(settings, plan, ctx, {
+        logger: new RecordingLogger(),
+        env: { RUNNER_TEMP: workspace },
+        awsClients: () => {
+          awsCalls.push('clients');
+          throw new Error('no AWS client expected');
+        },
+        credentialChain: () => {
+          awsCalls.push('credentials');
+          return Promise.reject(new Error('no credentials here'));
+        },
+        surface,
+      });
+      return { plan, run, awsCalls };
+    };
+    const main = deploy(read(), 'Main');
+    await expect(main.run).rejects.toThrow(
+      `api-key: true on branch Main, deployed as the preview stage ${main.plan.stage}: API keys are made only on protected stages (the production role's deploys). ` +
+        "GitHub compares branch names ignoring case, so Main matched the protected stage main in the workflow's api-key expression (as init --api-key writes it), " +
+        'while its stage is not main. Rename the branch (no branch should differ from a protected stage only in case), or leave its stage without a key.',
+    );
+    expect(main.awsCalls).toEqual([]);
+    // Main protected in its own right: its stage is, and the key is the production role's to make.
+    const own = deploy(read({ 'protected-stages': 'main,Main' }), 'Main');
+    await expect(own.run).rejects.toThrow('No AWS credentials (no credentials here)');
+    // A preview whose name is no protected stage's in any case: the preview role's own error, later.
+    const other = deploy(read(), 'Mainline');
+    await expect(other.run).rejects.toThrow('No AWS credentials (no credentials here)');
+    // A terminal's --api-key is no workflow expression: left to AWS and the role.
+    const terminal = deploy(read(), 'Main', 'terminal');
+    await expect(terminal.run).rejects.toThrow('No AWS credentials (no credentials here)');
+  });
+
   it('keep-warm and provisioned-concurrency on a pull-request run are skipped with a notice before any AWS call, not refused', async () => {
     const workspace = mkdtempSync(join(tmpdir(), 'pr-keep-warm-'));
     writeFileSync(join(workspace, 'app.py'), 'def handler(e, c):\n  return 1\n');
