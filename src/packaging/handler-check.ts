@@ -79,6 +79,8 @@ export interface Definitions {
   exact: boolean;
   /** The module does not parse. */
   error?: string;
+  /** Python: names bound to a WSGI/ASGI app object, and the call that made it (`get_wsgi_application()`). */
+  apps?: Record<string, string>;
 }
 
 /**
@@ -88,8 +90,15 @@ export interface Definitions {
 const PYTHON_DEFINITIONS = `
 import ast, json, sys
 CALLABLE = (ast.Call, ast.Lambda, ast.Name, ast.Attribute)
+APPS = {"Flask", "Quart", "FastAPI", "Starlette", "Litestar", "Bottle", "get_wsgi_application", "get_asgi_application"}
+def app_call(value):
+    if not isinstance(value, ast.Call): return None
+    f, parts = value.func, []
+    while isinstance(f, ast.Attribute): parts.insert(0, f.attr); f = f.value
+    if isinstance(f, ast.Name): parts.insert(0, f.id)
+    return ".".join(parts) + "()" if parts and parts[-1] in APPS else None
 def names_of(tree):
-    names, listed, star = set(), set(), False
+    names, listed, star, apps = set(), set(), False, {}
     def target(t, shown):
         if isinstance(t, ast.Name):
             names.add(t.id)
@@ -104,7 +113,11 @@ def names_of(tree):
                 names.add(node.name); listed.add(node.name)
             elif isinstance(node, ast.Assign):
                 for t in node.targets: target(t, isinstance(node.value, CALLABLE))
-            elif isinstance(node, ast.AnnAssign): target(node.target, isinstance(node.value, CALLABLE))
+                for t in node.targets:
+                    if isinstance(t, ast.Name) and app_call(node.value): apps[t.id] = app_call(node.value)
+            elif isinstance(node, ast.AnnAssign):
+                target(node.target, isinstance(node.value, CALLABLE))
+                if isinstance(node.target, ast.Name) and app_call(node.value): apps[node.target.id] = app_call(node.value)
             elif isinstance(node, ast.AugAssign): target(node.target, False)
             elif isinstance(node, ast.Import):
                 for a in node.names: names.add((a.asname or a.name).split(".")[0])
@@ -117,13 +130,13 @@ def names_of(tree):
                 for h in getattr(node, "handlers", []) or []: visit(h.body)
                 for c in getattr(node, "cases", []) or []: visit(c.body)
     visit(tree.body)
-    return sorted(names), sorted(listed), star or "__getattr__" in names
+    return sorted(names), sorted(listed), star or "__getattr__" in names, apps
 out = {"python": "%d.%d" % sys.version_info[:2], "files": {}}
 for path in sys.argv[1:]:
     try:
         with open(path, "rb") as f: tree = ast.parse(f.read(), filename=path)
-        names, listed, star = names_of(tree)
-        out["files"][path] = {"names": names, "listed": listed, "open": star}
+        names, listed, star, apps = names_of(tree)
+        out["files"][path] = {"names": names, "listed": listed, "open": star, "apps": apps}
     except (SyntaxError, ValueError) as e:
         out["files"][path] = {"error": "%s (line %s)" % (getattr(e, "msg", e), getattr(e, "lineno", "?"))}
 print(json.dumps(out))
@@ -146,7 +159,10 @@ async function pythonDefinitions(
   if (result.exitCode !== 0 || !json) return { unchecked: `${python} could not read it` };
   const parsed = JSON.parse(json) as {
     python: string;
-    files: Record<string, { names?: string[]; listed?: string[]; open?: boolean; error?: string }>;
+    files: Record<
+      string,
+      { names?: string[]; listed?: string[]; open?: boolean; error?: string; apps?: Record<string, string> }
+    >;
   };
   const found = parsed.files[file] ?? {};
   if (found.error) {
@@ -159,7 +175,13 @@ async function pythonDefinitions(
       };
     return { names: [], open: false, exact: true, error: found.error };
   }
-  return { names: found.names ?? [], listed: found.listed, open: Boolean(found.open), exact: true };
+  return {
+    names: found.names ?? [],
+    listed: found.listed,
+    open: Boolean(found.open),
+    exact: true,
+    apps: found.apps ?? {},
+  };
 }
 
 /** `import * as NAME`, `export * as NAME`: a module's namespace. */
@@ -263,6 +285,11 @@ export async function checkHandlerIn(
     throw new HandlerCheckError(
       `${named}: ${path} does not ${target.python ? 'compile' : 'parse'}: ${found.error}; Lambda could not load it. Expected a module that ${target.python ? 'Python' : 'Node.js'} can import.`,
     );
+  const madeBy = target.input === Inputs.Handler ? found.apps?.[target.name] : undefined;
+  if (madeBy)
+    throw new HandlerCheckError(
+      `${named}: ${path} defines "${target.name}" as a WSGI/ASGI app (${madeBy}), not a function Lambda can call with (event, context). Set ${appSetting(appSuggestion(target, [target.name]), deps.surface)} instead of ${inputName(deps.surface ?? 'action', Inputs.Handler)}: the package then carries an adapter as its handler.`,
+    );
   if (found.names.includes(target.name)) return true;
   const what = target.python ? 'defines' : 'exports';
   const message = `${named}: ${path} ${what} no "${target.name}" (it ${what}: ${listed(found.listed ?? found.names)})`;
@@ -315,6 +342,12 @@ export function missingModuleError(
   const topLevel = (ext: RegExp) => packaged.filter((p) => ext.test(p) && !p.includes('/')).slice(0, 10);
   const [own, other] = target.python ? [PYTHON_FILE, JAVASCRIPT_FILE] : [JAVASCRIPT_FILE, PYTHON_FILE];
   const nearby = topLevel(own);
+  const nested = target.python ? nestedModule(target, packaged) : undefined;
+  if (nested)
+    return new HandlerCheckError(
+      `${targetNamed(target, surface)} names a module that is not in the package: no ${target.files.join(' or ')} in ${codeDir}; top-level Python files: ${nearby.length ? nearby.join(', ') : 'none'}, but ${nested.file} is there: ` +
+        `Lambda imports modules from the root of ${flag(Inputs.Path)}, so set ${flag(Inputs.Path)} to its folder ${nested.folder}${requirementsAbove(nested.folder, packaged, surface ?? 'action')}.`,
+    );
   const others = nearby.length || target.input === Inputs.App ? [] : topLevel(other);
   // Only the other language's files: the entry point is suggested in that language, as the runtime hint asks.
   const [like, files] = others.length ? [{ ...target, python: !target.python }, others] : [target, nearby];
@@ -326,8 +359,48 @@ export function missingModuleError(
       `; top-level ${target.python ? 'Python' : 'JavaScript'} files: ${nearby.length ? nearby.join(', ') : 'none'}` +
       otherLanguageHint(target.python, others) +
       '. ' +
-      `Expected ${target.input === Inputs.App ? 'module:attribute' : like.python ? 'module.function' : 'file.export'} relative to ${flag(Inputs.Path)}, like "${moduleSuggestion(like, files)}".`,
+      `Expected ${target.input === Inputs.App ? 'module:attribute' : like.python ? 'module.function' : 'file.export'} relative to ${flag(Inputs.Path)}, like ${quotedSuggestion(moduleSuggestion(like, files, packaged))}.`,
   );
+}
+
+/**
+ * The module one or more folders down, in a folder that is no package itself
+ * (`src/shop/app.py` for `shop.app`: a src layout): the shallowest.
+ */
+function nestedModule(
+  target: HandlerTarget,
+  packaged: readonly string[],
+): { file: string; folder: string } | undefined {
+  const found = packaged
+    .flatMap((p) =>
+      target.files
+        .filter((f) => p.endsWith(`/${f}`))
+        .map((f) => ({ file: p, folder: p.slice(0, -f.length - 1) })),
+    )
+    .filter(({ folder }) => !packaged.includes(`${folder}/__init__.py`))
+    .sort((a, b) => a.folder.split('/').length - b.folder.split('/').length);
+  return found[0];
+}
+
+/** With `path` moved down to `folder`, the requirements beside pyproject.toml are read from above it. */
+function requirementsAbove(folder: string, packaged: readonly string[], surface: Surface): string {
+  const up = `${'../'.repeat(folder.split('/').length)}requirements.txt`;
+  if (packaged.includes('requirements.txt'))
+    return ` (with ${settingOf(surface, Inputs.Requirements, up)}, relative to it, for requirements beside pyproject.toml)`;
+  if (packaged.includes('pyproject.toml'))
+    return ` (its dependencies then come from a requirements file: export them beside pyproject.toml, e.g. uv export --no-dev --no-hashes --no-emit-project -o requirements.txt, and set ${settingOf(surface, Inputs.Requirements, up)})`;
+  return '';
+}
+
+function quotedSuggestion(suggestion: string | { spec: string; why: string }): string {
+  return typeof suggestion === 'string' ? `"${suggestion}"` : `"${suggestion.spec}" (${suggestion.why})`;
+}
+
+/** A Django project (`mysite/settings.py` beside `mysite/wsgi.py`): its WSGI module. */
+function djangoWsgi(packaged: readonly string[]): string | undefined {
+  return packaged
+    .filter((p) => /^[A-Za-z_]\w*\/wsgi\.py$/.test(p))
+    .find((p) => packaged.includes(p.replace(/wsgi\.py$/, 'settings.py')));
 }
 
 const PYTHON_FILE = /\.py$/;
@@ -346,10 +419,22 @@ function otherLanguageHint(python: boolean, files: readonly string[]): string {
  * `lambda_function.lambda_handler` (functions moved from the console), the
  * only top-level file with the name sought, else the default.
  */
-function moduleSuggestion(target: HandlerTarget, nearby: readonly string[]): string {
+function moduleSuggestion(
+  target: HandlerTarget,
+  nearby: readonly string[],
+  packaged: readonly string[],
+): string | { spec: string; why: string } {
   const app = target.input === Inputs.App;
   if (target.python && !app && nearby.includes('lambda_function.py')) return 'lambda_function.lambda_handler';
-  const only = nearby.length === 1 ? nearby[0]!.replace(/\.[cm]?js$|\.py$/, '') : undefined;
+  const django = app ? djangoWsgi(packaged) : undefined;
+  if (django)
+    return {
+      spec: `${django.replace(/\.py$/, '').replace('/', '.')}:application`,
+      why: `a Django project: ${django}`,
+    };
+  // manage.py is Django's command line, never the app.
+  const candidates = nearby.filter((f) => !(app && f === 'manage.py'));
+  const only = candidates.length === 1 ? candidates[0]!.replace(/\.[cm]?js$|\.py$/, '') : undefined;
   if (app) return `${only ?? 'app'}:app`;
   if (only) return `${only}.${target.name}`;
   return target.python ? 'app.handler' : 'index.handler';

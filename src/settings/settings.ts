@@ -286,6 +286,14 @@ function readEntryPoint(r: InputReader): Checked<'runtime' | 'handler' | 'app'> 
  */
 function entryPointExpected(value: string, separator: ':' | '.'): string {
   const app = separator === ':';
+  // Django's project module: its object is `application`, not the module's last name.
+  const django = app ? /^([A-Za-z_][\w.]*\.[wa]sgi)$/.exec(value) : null;
+  if (django)
+    return `module:attribute, here ${show(`${django[1]}:application`)} (Django's ${django[1]!.split('.').pop()}.py defines the app object application)`;
+  // A file path (`mysite/wsgi.py:application`): Python imports the module dotted.
+  const file = app ? /^([A-Za-z_][\w/.]*?)(?:\.py)?:([A-Za-z_][\w.]*(?:\(\))?)$/.exec(value) : null;
+  if (file && /[/]|\.py:/.test(value))
+    return `module:attribute, here ${show(`${file[1]!.replace(/\//g, '.')}:${file[2]}`)} (the module dotted, as Python imports it, not a file path)`;
   const other = app ? /^([A-Za-z_][\w.]*)\.([A-Za-z_]\w*)$/ : /^([A-Za-z_][\w./-]*):([A-Za-z_$][\w$]*)$/;
   const meant = other.exec(value);
   if (meant)

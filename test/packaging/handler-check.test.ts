@@ -124,6 +124,42 @@ describe('a Python handler, read with ast', () => {
     );
   });
 
+  // Lambda would call the app with (event, context): Django answers KeyError: 'REQUEST_METHOD', an ASGI app a TypeError.
+  it.each([
+    [
+      'Django',
+      'mysite/wsgi.py',
+      'import os\nfrom django.core.wsgi import get_wsgi_application\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\napplication = get_wsgi_application()\n',
+      'mysite.wsgi.application',
+      'handler: "mysite.wsgi.application": mysite/wsgi.py defines "application" as a WSGI/ASGI app (get_wsgi_application()), not a function Lambda can call with (event, context). Set app: "mysite.wsgi:application" instead of handler: the package then carries an adapter as its handler.',
+    ],
+    [
+      'Flask',
+      'app.py',
+      'import flask\napp = flask.Flask(__name__)\n',
+      'app.app',
+      'handler: "app.app": app.py defines "app" as a WSGI/ASGI app (flask.Flask()), not a function Lambda can call with (event, context). Set app: "app:app" instead of handler',
+    ],
+    [
+      'FastAPI',
+      'service/main.py',
+      'from fastapi import FastAPI\napi: FastAPI = FastAPI()\n',
+      'service.main.api',
+      'handler: "service.main.api": service/main.py defines "api" as a WSGI/ASGI app (FastAPI()), not a function Lambda can call with (event, context). Set app: "service.main:api" instead of handler',
+    ],
+  ])(
+    'a handler naming a %s app object: says to set app instead',
+    async (_, file, source, handler, expected) => {
+      await expect(check({ [file]: source }, handler)).rejects.toThrow(expected);
+    },
+  );
+
+  it('a handler that wraps the app (Mangum) is a handler: found', async () => {
+    const source =
+      'from fastapi import FastAPI\nfrom mangum import Mangum\napp = FastAPI()\nhandler = Mangum(app)\n';
+    expect(await check({ 'main.py': source }, 'main.handler')).toEqual({ found: true, warnings: '' });
+  });
+
   it("in a terminal: says the CLI's flags, quoted for a shell", async () => {
     const flask = 'from flask import Flask\n\ndef create_app():\n    return Flask(__name__)\n';
     const target = handlerTarget('app.handler', 'python3.12');
@@ -291,6 +327,46 @@ describe('missingModuleError', () => {
     expect(like(handlerTarget('index.handler', 'nodejs22.x'), ['main.mjs'])).toBe('main.handler');
     expect(like(handlerTarget('index.handler', 'nodejs22.x'), ['a.js', 'b.cjs'])).toBe('index.handler');
     expect(like(handlerTarget('', 'python3.12', 'app:app'), ['server.py'])).toBe('server:app');
+    // manage.py is Django's command line, never the app.
+    expect(like(handlerTarget('', 'python3.12', 'app:app'), ['manage.py'])).toBe('app:app');
+  });
+
+  it("a Django project under the quick start's app:app: suggests its wsgi module, never manage.py", () => {
+    const files = [
+      'manage.py',
+      'mysite/__init__.py',
+      'mysite/settings.py',
+      'mysite/urls.py',
+      'mysite/wsgi.py',
+      'mysite/asgi.py',
+    ];
+    for (const app of ['app:app', 'wsgi:application']) {
+      const message = missingModuleError(
+        handlerTarget('', 'python3.12', app),
+        files,
+        '/ws/site',
+        false,
+      ).message;
+      expect(message).toMatch(
+        /Expected module:attribute relative to path, like "mysite\.wsgi:application" \(a Django project: mysite\/wsgi\.py\)\.$/,
+      );
+      expect(message).not.toContain('manage:');
+    }
+  });
+
+  it('a src layout: names where the module is and the path that makes it importable', () => {
+    const files = ['pyproject.toml', 'requirements.txt', 'src/shop/__init__.py', 'src/shop/app.py'];
+    expect(
+      missingModuleError(handlerTarget('', 'python3.12', 'shop.app:app'), files, '/ws/shop', false).message,
+    ).toBe(
+      'app: "shop.app:app" names a module that is not in the package: no shop/app.py or shop/app/__init__.py in /ws/shop; top-level Python files: none, but src/shop/app.py is there: Lambda imports modules from the root of path, so set path to its folder src (with requirements: ../requirements.txt, relative to it, for requirements beside pyproject.toml).',
+    );
+    const handler = handlerTarget('jobs.run.handler', 'python3.12');
+    expect(
+      missingModuleError(handler, ['lambda/jobs/run.py'], '/ws/fn', false, 'terminal').message,
+    ).toContain(
+      'but lambda/jobs/run.py is there: Lambda imports modules from the root of --path, so set --path to its folder lambda',
+    );
   });
 
   it('Node.js files on a Python runtime: suggests their entry point, index.handler, not app.handler', () => {

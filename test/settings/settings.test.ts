@@ -330,6 +330,17 @@ describe('readSettings', () => {
       { handler: 'src/index:handler' },
       /^handler: "src\/index:handler" is not valid; expected module\.function, here "src\/index\.handler" \(a dot, not a colon, before the function\)\.$/,
     ],
+    // Django's WSGI module named without its object: not "mysite:wsgi", which would look for an object wsgi in mysite.
+    [
+      "Django's wsgi module without its object",
+      { app: 'mysite.wsgi' },
+      /^app: "mysite\.wsgi" is not valid; expected module:attribute, here "mysite\.wsgi:application" \(Django's wsgi\.py defines the app object application\)\.$/,
+    ],
+    [
+      'an app written as a file path',
+      { app: 'mysite/wsgi.py:application' },
+      /^app: "mysite\/wsgi\.py:application" is not valid; expected module:attribute, here "mysite\.wsgi:application" \(the module dotted, as Python imports it, not a file path\)\.$/,
+    ],
     [
       'an app with no attribute',
       { app: 'main' },
