@@ -23,6 +23,8 @@ it.each([
   try {
     const run = await deployApp(fake, dir, { inputs: { gateway: 'none' }, ...options });
     expect(run.failure).toContain(says);
+    // The command to run names this repository, not a placeholder.
+    expect(run.failure).toContain('setup --name shop --repository octo/shop');
     const writes = fake.calls
       .of({})
       .filter((c) => WRITES.test(c.operation) && !c.error)

@@ -176,7 +176,7 @@ export async function ensureExecutionRole(
             input.permissionsBoundary &&
             (hasErrorName(e, 'NoSuchEntity') ||
               (e instanceof Error && e.message.includes('does not exist or is not attachable')))
-              ? `The permissions boundary is made by setup: run "npx github:org/lambda-deploy setup --name ${input.project}" once (with --repository OWNER/REPO, administrator credentials), or ${useOwnRole(deps.surface)}.`
+              ? `The permissions boundary is made by setup: run ${setupCommand(input)} once with administrator credentials, or ${useOwnRole(deps.surface)}.`
               : undefined,
         },
         () =>
@@ -303,6 +303,11 @@ function checkOwner(
     );
 }
 
+/** The setup command that makes the roles, for this stage's repository (OWNER/REPO when it has none: a CLI deploy outside git). */
+function setupCommand(input: Pick<ExecutionRoleInput, 'project' | 'tags'>): string {
+  return `"npx github:org/lambda-deploy setup --name ${input.project} --repository ${input.tags[TagKeys.Repository] || 'OWNER/REPO'}"`;
+}
+
 /** A preview run reads its execution role and nothing more: IAM writes belong to setup. */
 async function previewRole(
   input: ExecutionRoleInput,
@@ -321,7 +326,7 @@ async function previewRole(
   if (!role?.Arn)
     throw new AwsError(
       `The preview execution role ${roleName} does not exist, and a preview run never creates IAM roles. ` +
-        `Run "npx github:org/lambda-deploy setup --name ${input.project} --repository OWNER/REPO" once with administrator credentials, or ${useOwnRole(deps.surface)}.`,
+        `Run ${setupCommand(input)} once with administrator credentials, or ${useOwnRole(deps.surface)}.`,
       'NoSuchEntity',
     );
   checkOwner(role, roleName, input.project, projectTag, deps.surface);

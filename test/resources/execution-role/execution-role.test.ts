@@ -197,7 +197,7 @@ describe('ensureExecutionRole', () => {
     );
     // A first deploy before `setup`: what to do, not only IAM's words.
     await expect(attempt).rejects.toThrow(
-      /run "npx github:org\/lambda-deploy setup --name shop" once .*, or set execution-role-arn/,
+      /run "npx github:org\/lambda-deploy setup --name shop --repository octo\/app" once with administrator credentials, or set execution-role-arn/,
     );
     expect(fake.calls.of({ operation: 'CreateRole' })[0]).toMatchObject({
       status: 404,
@@ -216,11 +216,19 @@ describe('ensureExecutionRole', () => {
     });
     await expect(
       ensureExecutionRole(iam, { ...production(), permissionsBoundary: missing }, depsFor(fake)),
-    ).rejects.toThrow(/run "npx github:org\/lambda-deploy setup --name shop" once /);
+    ).rejects.toThrow(/run "npx github:org\/lambda-deploy setup --name shop --repository octo\/app" once /);
   });
 
   describe('a preview run', () => {
     const preview = { ...production('pr-7'), kind: 'preview' as const };
+
+    it('without that role and without a repository (a CLI deploy outside git): the placeholder to fill in', async () => {
+      const { fake, iam } = await setup();
+      const untagged = { ...preview, tags: { ...preview.tags, [TagKeys.Repository]: '' } };
+      await expect(ensureExecutionRole(iam, untagged, depsFor(fake))).rejects.toThrow(
+        'setup --name shop --repository OWNER/REPO"',
+      );
+    });
 
     it('only reads the preview role setup made: one GetRole, no IAM write', async () => {
       const { fake, iam } = await setup();
@@ -236,7 +244,7 @@ describe('ensureExecutionRole', () => {
     it('without that role, says to run setup and creates nothing', async () => {
       const { fake, iam } = await setup();
       await expect(ensureExecutionRole(iam, preview, depsFor(fake))).rejects.toThrow(
-        /preview execution role shop-lambda-deploy-preview does not exist.*never creates IAM roles.*npx github:org\/lambda-deploy setup --name shop/,
+        /preview execution role shop-lambda-deploy-preview does not exist.*never creates IAM roles.*npx github:org\/lambda-deploy setup --name shop --repository octo\/app"/,
       );
       expect(fake.account.roles.size).toBe(0);
       expect(fake.calls.writes()).toEqual([]);
