@@ -53,6 +53,16 @@ export interface ImportHintContext {
 /** `Unable to import module 'app': No module named 'yaml'`: the handler's module and the missing one. */
 const NO_MODULE = /Unable to import module '([^']*)': No module named '([A-Za-z_][\w.]*)'/;
 
+/** The adapter's StartupError for an app (`app` input) that could not be imported: the app's module and the missing one. */
+const APP_NO_MODULE =
+  /could not import the app "([^":]*):[^"]*": ModuleNotFoundError: No module named '([A-Za-z_][\w.]*)'/;
+
+/** The adapter's log line on Lambda, where the app is imported at the first request: the app (`module:attribute`). */
+const APP_NOT_STARTED = /lambda-deploy: could not start the app (?:LAMBDA_DEPLOY_APP=|"app": ")([^"\s]+)/;
+
+/** The last line of a Python traceback for a missing module. */
+const MODULE_NOT_FOUND = /ModuleNotFoundError: No module named '([A-Za-z_][\w.]*)'/;
+
 /** Import names whose distribution (what a requirements file lists) is named otherwise; the rest are their own. */
 const DISTRIBUTIONS: Readonly<Record<string, string>> = {
   yaml: 'PyYAML',
@@ -86,7 +96,8 @@ function lists(text: string, distribution: string): boolean {
  * platform. '' for the handler's own module and any other error.
  */
 function pythonHint(failure: ImportFailure, context: ImportHintContext): string {
-  const [, handlerModule = '', missing = ''] = NO_MODULE.exec(failure.errorMessage) ?? [];
+  const [, handlerModule = '', missing = ''] =
+    (failure.errorType === 'StartupError' ? APP_NO_MODULE : NO_MODULE).exec(failure.errorMessage) ?? [];
   const top = missing.split('.')[0] as string;
   if (!missing || top === handlerModule.split('.')[0]) return '';
   const module = Object.hasOwn(DISTRIBUTIONS, missing.split('.').slice(0, 2).join('.'))
@@ -179,7 +190,7 @@ export function importFix(
   context: ImportHintContext = {},
 ): string | undefined {
   if (family === 'python')
-    return failure.errorType === 'Runtime.ImportModuleError'
+    return ['Runtime.ImportModuleError', 'StartupError'].includes(failure.errorType)
       ? pythonHint(failure, context) || undefined
       : undefined;
   const name = packageOf(NOT_FOUND.exec(failure.errorMessage)?.[1] ?? '.');
@@ -210,6 +221,23 @@ export function importFailureIn(text: string): ImportFailure | undefined {
     lines.find((l) => l.includes(importType) && (NO_MODULE.test(l) || NOT_FOUND.test(l))) ??
     lines.find((l) => NOT_FOUND.test(l)) ??
     lines.find((l) => l.includes(importType));
-  if (line === undefined) return undefined;
+  if (line === undefined) return appImportFailureIn(lines);
   return { errorType: line.includes(importType) ? importType : 'Error', errorMessage: line };
+}
+
+/**
+ * An app the adapter could not import on Lambda (at the first request): its
+ * log line naming the app, and the missing module its traceback ends with,
+ * in the form the local runtime's StartupError has.
+ */
+function appImportFailureIn(lines: readonly string[]): ImportFailure | undefined {
+  const start = lines.findIndex((l) => APP_NOT_STARTED.test(l));
+  if (start < 0) return undefined;
+  const app = APP_NOT_STARTED.exec(lines[start]!)![1];
+  const missing = lines.slice(start).find((l) => MODULE_NOT_FOUND.test(l));
+  if (!missing) return undefined;
+  return {
+    errorType: 'StartupError',
+    errorMessage: `could not import the app "${app}": ModuleNotFoundError: No module named '${MODULE_NOT_FOUND.exec(missing)![1]}'`,
+  };
 }

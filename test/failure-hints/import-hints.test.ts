@@ -243,6 +243,46 @@ describe('importHint for Python', () => {
   });
 });
 
+describe('importHint for a WSGI/ASGI app that cannot be imported (app)', () => {
+  const startup = (message: string) => ({ errorType: 'StartupError', errorMessage: message });
+
+  it('a module no requirement installs: add it to the requirements, as for a handler', () => {
+    const failure = startup(
+      `could not import the app "shop.app:app": ModuleNotFoundError: No module named 'flask' (src/shop/app.py, line 1)`,
+    );
+    expect(importHint('python', failure, { requirementsFile: 'requirements.txt' })).toBe(
+      ' (flask is neither in the package nor in its requirements: add flask to requirements.txt)',
+    );
+  });
+
+  it("the app's own module: no hint (it is not a requirement)", () => {
+    const failure = startup(
+      `could not import the app "shop.app:app": ModuleNotFoundError: No module named 'shop'`,
+    );
+    expect(importHint('python', failure)).toBe('');
+  });
+
+  it.each([
+    [
+      'the settings file',
+      '"app": "shop.app:app" in _lambda_deploy_settings.json; LAMBDA_DEPLOY_APP is not set',
+    ],
+    ['LAMBDA_DEPLOY_APP', 'LAMBDA_DEPLOY_APP=shop.app:app'],
+  ])("on Lambda, the adapter's log lines (the app named by %s)", (_, named) => {
+    const logs = [
+      'INIT_START Runtime Version: python:3.12.v40',
+      `lambda-deploy: could not start the app ${named}`,
+      'Traceback (most recent call last):',
+      '  File "/var/task/_lambda_deploy_adapter.py", line 1012, in _load_app',
+      "ModuleNotFoundError: No module named 'yaml'",
+    ].join('\n');
+    const failure = importFailureIn(`GET / answered 500, expected 200-399.\n${logs}`);
+    expect(importHint('python', failure!, { requirementsFile: 'requirements.txt' })).toBe(
+      ' (yaml is neither in the package nor in its requirements: add PyYAML (the distribution that provides yaml) to requirements.txt)',
+    );
+  });
+});
+
 describe('importFailureIn', () => {
   it.each([
     [
