@@ -364,6 +364,17 @@ export function missingModuleError(
 }
 
 /**
+ * Whether the files show where the entry point really is (a Django project's
+ * wsgi.py for an app, the module under src/): missingModuleError then says it.
+ */
+export function entryPointElsewhere(target: HandlerTarget, packaged: readonly string[]): boolean {
+  return Boolean(
+    target.python &&
+    (nestedModule(target, packaged) || (target.input === Inputs.App && djangoWsgi(packaged))),
+  );
+}
+
+/**
  * The module one or more folders down, in a folder that is no package itself
  * (`src/shop/app.py` for `shop.app`: a src layout): the shallowest.
  */

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import 'aws-sdk-client-mock-jest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -651,6 +651,22 @@ describe('lambda-deploy init', () => {
     const before = stderr.length;
     expect(await cli(['init', '--name=shop', `--dir=${good}`, ...roles])).toBe(0);
     expect(stderr.slice(before)).not.toMatch(/warning/);
+  });
+
+  test("the quick start's --app app:app in a Django project: warns with the project's wsgi module", async () => {
+    const dir = tempRepo();
+    writeFileSync(join(dir, 'manage.py'), 'import sys\n');
+    mkdirSync(join(dir, 'mysite'));
+    for (const file of ['__init__.py', 'settings.py', 'urls.py'])
+      writeFileSync(join(dir, 'mysite', file), '');
+    writeFileSync(
+      join(dir, 'mysite', 'wsgi.py'),
+      'from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n',
+    );
+    expect(await cli(['init', '--name=shop', '--app=app:app', `--dir=${dir}`, ...roles])).toBe(0);
+    expect(stderr).toContain(
+      `app: "app:app" names a module that is not in the package: no app.py or app/__init__.py in ${dir}; top-level Python files: manage.py. Expected module:attribute relative to path, like "mysite.wsgi:application" (a Django project: mysite/wsgi.py). The workflow is written anyway; its first deploy would fail.`,
+    );
   });
 
   test('a Python folder with an index.js beside app.py (no --runtime): the Python workflow, as before', async () => {

@@ -1,11 +1,17 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { WORKFLOW_FILE, writeCallerWorkflow } from '../../../setup/init-workflow.js';
 import type { CliCommand } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { gitHubRepository } from '../local-context.js';
 import { commaList, TRUST_FLAGS } from './shared-flags.js';
-import { checkHandlerIn, HandlerCheckError, handlerTarget } from '../../../packaging/handler-check.js';
+import {
+  checkHandlerIn,
+  entryPointElsewhere,
+  HandlerCheckError,
+  handlerTarget,
+  missingModuleError,
+} from '../../../packaging/handler-check.js';
 import { pythonExecutable } from '../../../packaging/python-command.js';
 import type { Settings } from '../../../model/settings.js';
 import type { CommandContext } from '../command.js';
@@ -120,12 +126,32 @@ async function warnOfEntryPoint(settings: Settings, folder: string, ctx: Command
   );
   const deps = { logger: ctx.logger, python: pythonExecutable(ctx.io.env), env: ctx.io.env };
   try {
-    if (!(await checkHandlerIn(target, files, settings.runtime, deps)))
-      ctx.logger.warning(
-        `${target.input}: ${JSON.stringify(target.value)}: no ${target.files.join(' or ')} in ${folder} yet; the first deploy needs it there (or in the requirements).`,
-      );
+    if (await checkHandlerIn(target, files, settings.runtime, deps)) return;
+    const present = shallowFiles(folder);
+    if (entryPointElsewhere(target, present)) throw missingModuleError(target, present, folder, false);
+    ctx.logger.warning(
+      `${target.input}: ${JSON.stringify(target.value)}: no ${target.files.join(' or ')} in ${folder} yet; the first deploy needs it there (or in the requirements).`,
+    );
   } catch (error) {
     if (!(error instanceof HandlerCheckError)) throw error;
     ctx.logger.warning(`${error.message} The workflow is written anyway; its first deploy would fail.`);
   }
+}
+
+/** Folders init never looks into for the entry point: tools', environments' and dependencies'. */
+const SKIPPED = /^(\..*|node_modules|__pycache__|venv|env|site-packages)$/;
+
+/** The folder's files three levels deep (`src/shop/app.py`), relative to it: enough to find the entry point's layout. */
+function shallowFiles(folder: string, prefix = '', depth = 3): string[] {
+  let entries;
+  try {
+    entries = readdirSync(join(folder, prefix), { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => {
+    const path = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isFile()) return [path];
+    return e.isDirectory() && depth > 1 && !SKIPPED.test(e.name) ? shallowFiles(folder, path, depth - 1) : [];
+  });
 }
