@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { isPythonRuntime } from '../settings/settings.js';
-import { inputName } from '../settings/surface.js';
+import { inputName, type Surface } from '../settings/surface.js';
 import { Inputs } from '../settings/names.js';
 import { redact } from '../util/redact.js';
 import { stalePipfileLockWarning } from './pipfile-hash.js';
@@ -111,6 +111,32 @@ function lockfileOf(
   );
 }
 
+/**
+ * The pyproject.toml of a src layout deployed with `path` its src folder
+ * (Lambda imports from the package's root): the project's dependencies are
+ * declared one folder up, where nothing reads them. Never above the
+ * repository or the workspace.
+ */
+function srcLayoutManifest(options: Pick<BuildPackageOptions, 'path' | 'workspace'>): string | undefined {
+  const path = resolve(options.path);
+  if (basename(path) !== 'src' || existsSync(join(path, '.git'))) return undefined;
+  if (options.workspace && path === resolve(options.workspace)) return undefined;
+  const manifest = join(dirname(path), 'pyproject.toml');
+  return existsSync(manifest) ? manifest : undefined;
+}
+
+/** The dependencies a src layout's pyproject.toml declares, not installed: said with the folder `path` is. */
+async function srcLayoutWarning(
+  options: Pick<BuildPackageOptions, 'path' | 'workspace'>,
+  surface: Surface,
+): Promise<string | undefined> {
+  const above = srcLayoutManifest(options);
+  const warning = above && unlistedDependenciesWarning(await readFile(above, 'utf8'), surface, above);
+  return (
+    warning && `${inputName(surface, Inputs.Path)} ${options.path} is the src folder of ${above}: ${warning}`
+  );
+}
+
 /** A Python function with dependencies to install: a requirements file, or a project's lockfile. */
 export function installsRequirements(
   options: Pick<BuildPackageOptions, 'path' | 'runtime' | 'requirements' | 'workspace'>,
@@ -191,6 +217,7 @@ export async function pythonRequirements(
     const pipfile = codeFiles.find((f) => f.path === 'Pipfile');
     const warnings = [
       unlistedDependenciesWarning(pyproject ? toml : '', deps.surface, pyprojectFile),
+      pyproject ? undefined : await srcLayoutWarning(options, deps.surface ?? 'action'),
       unlockedPipfileWarning(
         pipfile ? await readFile(pipfile.absPath, 'utf8') : '',
         deps.surface,

@@ -462,6 +462,21 @@ describe('a pyproject.toml-only project (no requirements file)', () => {
     expect(warning).not.toContain('pytest');
   });
 
+  it('a src layout deployed with path src: warns of the dependencies the pyproject.toml above declares', async () => {
+    const dir = project('src-layout', {
+      'pyproject.toml': '[project]\nname = "shop"\ndependencies = ["flask>=2.2"]\n',
+      'uv.lock': 'version = 1\n',
+      'src/shop/__init__.py': '',
+      'src/shop/app.py': 'from flask import Flask\napp = Flask(__name__)\n',
+    });
+    const logger = new RecordingLogger();
+    await buildPackage(options(join(dir, 'src'), { handler: '', app: 'shop.app:app' }), { logger });
+    expect(logger.text('warning')).toContain(
+      `path ${join(dir, 'src')} is the src folder of ${join(dir, 'pyproject.toml')}: pyproject.toml declares 1 dependency (flask>=2.2) but there is no requirements file: they are not installed`,
+    );
+    expect(logger.text('warning')).toContain('or name the file with requirements.');
+  });
+
   it('says the same of Poetry dependencies, and nothing when there are none or a requirements file is given', async () => {
     const poetry = project('poetry-only', {
       'app.py': handler,
