@@ -12,18 +12,28 @@ import { devOnlyFolders } from '../packaging/npm-lockfiles.js';
 import { packageName } from '../packaging/dev-dependencies.js';
 import { npmInstallPlan } from '../packaging/npm-install.js';
 import { isPythonRuntime } from '../settings/settings.js';
+import type { Surface } from '../settings/surface.js';
 
 /** The files a project without a requirements file is installed from, in the order packaging reads them. */
 const PROJECT_FILES = ['uv.lock', 'poetry.lock', 'Pipfile.lock', 'pyproject.toml', 'Pipfile'];
 
 /**
  * The hint's context for `settings`' function, which ran `runsOn` (Lambda or
- * the local runtime); without a readable requirements file or package.json,
- * only the platform.
+ * the local runtime), said to `surface` (the action's inputs unless given);
+ * without a readable requirements file or package.json, only the platform.
  */
 export function importHintContext(
   settings: Pick<Settings, 'path' | 'requirements' | 'runtime' | 'architecture'>,
   runsOn: 'lambda' | 'local' = 'local',
+  surface?: Surface,
+): ImportHintContext {
+  const context = importHintContextFor(settings, runsOn);
+  return surface ? { ...context, surface } : context;
+}
+
+function importHintContextFor(
+  settings: Pick<Settings, 'path' | 'requirements' | 'runtime' | 'architecture'>,
+  runsOn: 'lambda' | 'local',
 ): ImportHintContext {
   const platform = `${settings.runtime} ${settings.architecture}`;
   if (!isPythonRuntime(settings.runtime)) return { platform, runsOn, node: nodePackaging(settings.path) };

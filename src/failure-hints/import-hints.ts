@@ -4,6 +4,8 @@
  * smoke-test failure and the local runtime, so neither depends on the other.
  */
 
+import type { Surface } from '../settings/surface.js';
+
 /** A runtime's error as the hint reads it (the local runtime's LambdaError, Lambda's answer, a log line). */
 export interface ImportFailure {
   errorType: string;
@@ -48,6 +50,8 @@ export interface ImportHintContext {
   runsOn?: 'lambda' | 'local';
   /** Node.js: package.json's lists and how the build filled node_modules. */
   node?: NodePackaging;
+  /** Who reads the hint: the inputs of a workflow (the default), or the CLI's flags. */
+  surface?: Surface;
 }
 
 /** `Unable to import module 'app': No module named 'yaml'`: the handler's module and the missing one. */
@@ -112,7 +116,11 @@ function pythonHint(failure: ImportFailure, context: ImportHintContext): string 
       "or an environment marker left it out; pip's output in the log group Installing requirements says which"
     );
   const provides = distribution === module ? '' : ` (the distribution that provides ${module})`;
-  const where = file ?? 'a requirements.txt in `path` (or the file the `requirements` input names)';
+  const where =
+    file ??
+    (context.surface === 'terminal'
+      ? 'a requirements.txt in the --path folder (or the file --requirements names)'
+      : 'a requirements.txt in `path` (or the file the `requirements` input names)');
   return `${module} is neither in the package nor in its requirements: add ${distribution}${provides} to ${where}`;
 }
 

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isPythonRuntime } from '../settings/settings.js';
-import { inputName, type Surface } from '../settings/surface.js';
+import { inputName, settingOf, type Surface } from '../settings/surface.js';
 import { Inputs } from '../settings/names.js';
 import { redact } from '../util/redact.js';
 import { stalePipfileLockWarning } from './pipfile-hash.js';
@@ -131,6 +131,8 @@ async function srcLayoutWarning(
   surface: Surface,
 ): Promise<string | undefined> {
   const above = srcLayoutManifest(options);
+  if (above && existsSync(join(dirname(above), 'requirements.txt')))
+    return `${inputName(surface, Inputs.Path)} ${options.path} is the src folder of ${above}, and the requirements.txt beside it is not read from there: its dependencies are not installed; set ${settingOf(surface, Inputs.Requirements, '../requirements.txt')} (relative to ${inputName(surface, Inputs.Path)}).`;
   const warning = above && unlistedDependenciesWarning(await readFile(above, 'utf8'), surface, above);
   return (
     warning && `${inputName(surface, Inputs.Path)} ${options.path} is the src folder of ${above}: ${warning}`

@@ -393,7 +393,7 @@ async function startFunction(
   deps: PipelineDeps,
   importAtInit = false,
 ): Promise<LocalFunction> {
-  const hintContext = importHintContext(settings);
+  const hintContext = importHintContext(settings, 'local', deps.surface);
   const fn = await startLocalFunction(
     {
       codeDir: build.codeDir,

@@ -199,6 +199,12 @@ describe('importHint for Python', () => {
     );
   });
 
+  it('in a terminal: says the flags', () => {
+    expect(importHint('python', noModule('requests'), { surface: 'terminal' })).toBe(
+      ' (requests is neither in the package nor in its requirements: add requests to a requirements.txt in the --path folder (or the file --requirements names))',
+    );
+  });
+
   it.each([
     ['requests==2.32.3\n', 'requests'],
     ['# deps\npyyaml>=6 ; python_version >= "3.9"\n', 'yaml'],

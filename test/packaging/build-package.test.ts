@@ -475,6 +475,14 @@ describe('a pyproject.toml-only project (no requirements file)', () => {
       `path ${join(dir, 'src')} is the src folder of ${join(dir, 'pyproject.toml')}: pyproject.toml declares 1 dependency (flask>=2.2) but there is no requirements file: they are not installed`,
     );
     expect(logger.text('warning')).toContain('or name the file with requirements.');
+
+    // With requirements.txt beside pyproject.toml: the one setting that reads it.
+    writeFileSync(join(dir, 'requirements.txt'), 'flask\n');
+    const beside = new RecordingLogger();
+    await buildPackage(options(join(dir, 'src'), { handler: '', app: 'shop.app:app' }), { logger: beside });
+    expect(beside.text('warning')).toBe(
+      `path ${join(dir, 'src')} is the src folder of ${join(dir, 'pyproject.toml')}, and the requirements.txt beside it is not read from there: its dependencies are not installed; set requirements: ../requirements.txt (relative to path).`,
+    );
   });
 
   it('says the same of Poetry dependencies, and nothing when there are none or a requirements file is given', async () => {
