@@ -308,6 +308,11 @@ export async function checkHandlerIn(
     throw new HandlerCheckError(
       `${message}. For a WSGI/ASGI app (Flask, FastAPI, Django) set ${appSetting(appSuggestion(target, found.names), deps.surface)} instead of ${inputName(deps.surface ?? 'action', Inputs.Handler)}; else expected module.function naming the function Lambda calls.`,
     );
+  // Only a default export: Lambda's Node.js runtime calls the export the handler names.
+  if (!target.python && found.names.length === 1 && found.names[0] === 'default')
+    throw new HandlerCheckError(
+      `${message}. Lambda calls a named export: export the function as ${target.name} (export const ${target.name} = async (event) => ...; or export { main as ${target.name} }) instead of export default.`,
+    );
   throw new HandlerCheckError(
     `${message}. Expected ${target.python ? 'module.function' : 'file.export'} naming the function Lambda calls.`,
   );

@@ -269,6 +269,18 @@ describe('a Node.js handler, read with the module lexers', () => {
     );
   });
 
+  it('an ES module whose function is its default export: says to export it by name', async () => {
+    await expect(
+      check(
+        { 'index.mjs': 'export default async function (event) {\n  return { statusCode: 200 };\n}\n' },
+        'index.handler',
+        'nodejs22.x',
+      ),
+    ).rejects.toThrow(
+      'handler: "index.handler": index.mjs exports no "handler" (it exports: default). Lambda calls a named export: export the function as handler (export const handler = async (event) => ...; or export { main as handler }) instead of export default.',
+    );
+  });
+
   it('CommonJS exports built at run time cannot be seen: a warning, the deploy goes on', async () => {
     const result = await check(
       { 'index.js': 'module.exports = require("./build")();\n' },
