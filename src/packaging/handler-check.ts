@@ -401,6 +401,9 @@ function nestedModule(
 /** With `path` moved down to `folder`, the requirements beside pyproject.toml are read from above it. */
 function requirementsAbove(folder: string, packaged: readonly string[], surface: Surface): string {
   const up = `${'../'.repeat(folder.split('/').length)}requirements.txt`;
+  const lock = ['uv.lock', 'poetry.lock'].find((f) => packaged.includes(f));
+  if (lock && packaged.includes('pyproject.toml'))
+    return ` (the ${lock} beside pyproject.toml still pins the dependencies)`;
   if (packaged.includes('requirements.txt'))
     return ` (with ${settingOf(surface, Inputs.Requirements, up)}, relative to it, for requirements beside pyproject.toml)`;
   if (packaged.includes('pyproject.toml'))

@@ -99,12 +99,11 @@ function lockfileOf(
   options: Pick<BuildPackageOptions, 'path' | 'runtime' | 'requirements' | 'workspace'>,
 ): { lock: Lockfile; file: string; member: string } | undefined {
   if (!isPythonRuntime(options.runtime) || options.requirements) return undefined;
-  const lock = LOCKFILES.find(
-    (l) => existsSync(join(options.path, l.manifest)) && existsSync(join(options.path, l.name)),
-  );
-  if (lock) return { lock, file: join(options.path, lock.name), member: '.' };
-  const workspace = existsSync(join(options.path, 'pyproject.toml'))
-    ? uvWorkspaceOf(options.path, options.workspace)
+  const dir = projectFolder(options);
+  const lock = LOCKFILES.find((l) => existsSync(join(dir, l.manifest)) && existsSync(join(dir, l.name)));
+  if (lock) return { lock, file: join(dir, lock.name), member: '.' };
+  const workspace = existsSync(join(dir, 'pyproject.toml'))
+    ? uvWorkspaceOf(dir, options.workspace)
     : undefined;
   return (
     workspace && { lock: LOCKFILES[0]!, file: join(workspace.root, 'uv.lock'), member: workspace.member }
@@ -123,6 +122,18 @@ function srcLayoutManifest(options: Pick<BuildPackageOptions, 'path' | 'workspac
   if (options.workspace && path === resolve(options.workspace)) return undefined;
   const manifest = join(dirname(path), 'pyproject.toml');
   return existsSync(manifest) ? manifest : undefined;
+}
+
+/**
+ * The folder whose pyproject.toml and lockfile say what to install: `path`,
+ * or for a src layout (`path` its src folder, no pyproject.toml of its own)
+ * the project's folder above it, whose uv.lock or poetry.lock then pins the
+ * dependencies (the project itself is `path`'s code).
+ */
+function projectFolder(options: Pick<BuildPackageOptions, 'path' | 'workspace'>): string {
+  if (existsSync(join(options.path, 'pyproject.toml'))) return options.path;
+  const above = srcLayoutManifest(options);
+  return above ? dirname(above) : options.path;
 }
 
 /** The dependencies a src layout's pyproject.toml declares, not installed: said with the folder `path` is. */
@@ -198,16 +209,17 @@ export async function pythonRequirements(
 ): Promise<PythonRequirements | undefined> {
   if (!isPythonRuntime(options.runtime)) return undefined;
   if (options.requirements) return { file: options.requirements };
-  const pyprojectFile = join(options.path, 'pyproject.toml');
+  const project = projectFolder(options);
+  const pyprojectFile = join(project, 'pyproject.toml');
   const toml = existsSync(pyprojectFile) ? await readFile(pyprojectFile, 'utf8') : '';
   const found = lockfileOf(options);
   const lockText = found && (await readFile(found.file, 'utf8'));
-  if (found) await warnStaleLock(options.path, found, lockText!, deps);
+  if (found) await warnStaleLock(project, found, lockText!, deps);
   let locked;
   try {
     locked = found && found.lock.exported(lockText!, toml, dirname(found.file), found.member);
   } catch (error) {
-    throw found ? lockfileErrorIn(error, found, options.path) : error;
+    throw found ? lockfileErrorIn(error, found, project) : error;
   }
   // A name locked in two versions (a fork by marker) is one package.
   const count =

@@ -465,7 +465,6 @@ describe('a pyproject.toml-only project (no requirements file)', () => {
   it('a src layout deployed with path src: warns of the dependencies the pyproject.toml above declares', async () => {
     const dir = project('src-layout', {
       'pyproject.toml': '[project]\nname = "shop"\ndependencies = ["flask>=2.2"]\n',
-      'uv.lock': 'version = 1\n',
       'src/shop/__init__.py': '',
       'src/shop/app.py': 'from flask import Flask\napp = Flask(__name__)\n',
     });
@@ -604,6 +603,22 @@ describe('a uv project (pyproject.toml and uv.lock, no requirements file)', () =
     expect(logger.text('info')).toContain(`Installing the packages ${join(path, 'uv.lock')} pins for`);
     expect(logger.text('warning')).not.toContain('pyproject.toml declares');
     expect(readdirSync(path).sort()).toEqual(['app.py', 'pyproject.toml', 'uv.lock']);
+  });
+
+  it('a src layout (path: src, pyproject.toml and uv.lock one folder up): installs what uv.lock pins', async () => {
+    const dir = project('uv-src-layout', {
+      'pyproject.toml': readFileSync(join(fixture, 'pyproject.toml'), 'utf8'),
+      'uv.lock': lock,
+      'src/app.py': readFileSync(join(fixture, 'app.py'), 'utf8'),
+    });
+    const logger = new RecordingLogger();
+    const result = await buildPackage(uvOptions(join(dir, 'src')), { logger });
+    const files = await names(result.zipPath);
+    expect(files).toContain('flask/__init__.py');
+    expect(files).toContain('app.py');
+    expect(files).not.toContain('pyproject.toml');
+    expect(logger.text('info')).toContain(`Installing the packages ${join(dir, 'uv.lock')} pins for`);
+    expect(logger.text('warning')).toBe('');
   });
 
   describe('a uv.lock locked from another pyproject.toml', () => {

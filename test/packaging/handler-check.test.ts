@@ -373,6 +373,17 @@ describe('missingModuleError', () => {
     ).toBe(
       'app: "shop.app:app" names a module that is not in the package: no shop/app.py or shop/app/__init__.py in /ws/shop; top-level Python files: none, but src/shop/app.py is there: Lambda imports modules from the root of path, so set path to its folder src (with requirements: ../requirements.txt, relative to it, for requirements beside pyproject.toml).',
     );
+    // A uv.lock beside pyproject.toml is read from the src folder's project: nothing more to set.
+    expect(
+      missingModuleError(
+        handlerTarget('', 'python3.12', 'shop.app:app'),
+        ['pyproject.toml', 'uv.lock', 'src/shop/app.py'],
+        '/ws/shop',
+        false,
+      ).message,
+    ).toMatch(
+      /so set path to its folder src \(the uv\.lock beside pyproject\.toml still pins the dependencies\)\.$/,
+    );
     const handler = handlerTarget('jobs.run.handler', 'python3.12');
     expect(
       missingModuleError(handler, ['lambda/jobs/run.py'], '/ws/fn', false, 'terminal').message,
