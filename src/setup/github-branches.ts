@@ -88,9 +88,21 @@ async function ruleTypes(
 }
 
 /** What GitHub says of a branch: whether it exists, its classic protection, the ruleset rules on its name. */
-type BranchState = { missing: boolean; classic: boolean; rules: string[] } | { problem: string };
+export type BranchState = { missing: boolean; classic: boolean; rules: string[] } | { problem: string };
 
-async function readBranch(t: TrustedBranches, branch: string, lookup: GitHubLookup): Promise<BranchState> {
+/** What keeps unreviewed pushes off an existing branch: `branch protection`, `ruleset rule pull_request`; none when nothing does. */
+export function branchGuards(state: { classic: boolean; rules: readonly string[] }): string[] {
+  return [
+    ...(state.classic ? ['branch protection'] : []),
+    ...state.rules.filter((r) => GUARDS_PUSHES.has(r)).map((r) => `ruleset rule ${r}`),
+  ];
+}
+
+export async function readBranch(
+  t: TrustedBranches,
+  branch: string,
+  lookup: GitHubLookup,
+): Promise<BranchState> {
   const answer = await getGitHubJson(branchPath(t.repository, branch, false), lookup);
   if ('problem' in answer) return answer;
   if (answer.status !== 200 && answer.status !== 404)
@@ -127,15 +139,12 @@ async function checkBranch(t: TrustedBranches, branch: string, lookup: GitHubLoo
         `no review and no environment needed. ${fix(t, branch, true)}`,
     };
   }
-  const ruled = rules.filter((r) => GUARDS_PUSHES.has(r));
-  if (classic || ruled.length)
+  const guards = branchGuards({ classic, rules });
+  if (guards.length)
     return {
       branch,
       verdict: 'safe',
-      message: `Branch ${branch} of ${t.repository} is protected (${[
-        ...(classic ? ['branch protection'] : []),
-        ...ruled.map((r) => `ruleset rule ${r}`),
-      ].join(', ')}).`,
+      message: `Branch ${branch} of ${t.repository} is protected (${guards.join(', ')}).`,
     };
   return {
     branch,

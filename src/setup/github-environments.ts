@@ -40,7 +40,7 @@ export interface EnvironmentFinding {
   message: string;
 }
 
-interface BranchPolicy {
+export interface BranchPolicy {
   id?: number;
   name: string;
   type: string;
@@ -51,7 +51,7 @@ const PAGE = 100;
 const MAX_PAGES = 20;
 
 /** The repository-relative API path of an environment (its name URL-encoded, as GitHub requires). */
-function environmentPath(repository: string, environment: string): string {
+export function environmentPath(repository: string, environment: string): string {
   return `repos/${repository}/environments/${encodeURIComponent(environment)}`;
 }
 
@@ -89,7 +89,7 @@ function unchecked(t: TrustedEnvironments, environment: string, problem: string)
   };
 }
 
-function statusProblem(status: number, token: string | undefined): string {
+export function statusProblem(status: number, token: string | undefined): string {
   if (status === 401 || status === 403)
     return token
       ? `GitHub answered ${status}: GH_TOKEN (or GITHUB_TOKEN) must be able to read the repository's environments (the "Actions" read permission)`
@@ -98,8 +98,8 @@ function statusProblem(status: number, token: string | undefined): string {
 }
 
 /** Every deployment branch policy of the environment, page by page; a string says why they could not be read. */
-async function branchPolicies(
-  t: TrustedEnvironments,
+export async function branchPolicies(
+  t: Pick<TrustedEnvironments, 'repository'>,
   environment: string,
   lookup: GitHubLookup,
 ): Promise<BranchPolicy[] | string> {

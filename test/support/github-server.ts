@@ -2,9 +2,11 @@
  * A stand-in for the GitHub REST API on 127.0.0.1: branches in pages, pull
  * requests by number, the (public) repository with its ids, and its
  * deployment environments with their branch policies, and its branches'
- * protection (classic and rulesets).
+ * protection (classic and rulesets). Writes, with the token only: creating an
+ * environment (PUT), its deployment branch policies and a branch ruleset
+ * (POST), which then apply to what it answers.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface GitHubServerState {
@@ -37,6 +39,10 @@ export interface GitHubServerState {
     branches: Record<string, { protected: boolean }>;
     rules?: Record<string, string[]>;
   };
+  /** Every write (PUT, POST), with its JSON body. */
+  writes: { method: string; path: string; body: unknown }[];
+  /** Answer every write with this status (403: a token without Administration: write). */
+  writeStatus?: number;
 }
 
 export interface FakeEnvironment {
@@ -60,10 +66,17 @@ export async function startGitHubServer(init: Partial<GitHubServerState> = {}): 
     pulls: new Map(),
     failNext: 0,
     requests: [],
+    writes: [],
     ...init,
   };
   let base = '';
   const server: Server = createServer((req: IncomingMessage, res) => {
+    if (req.method === 'GET' || req.method === undefined) return answer(req, res, undefined);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => answer(req, res, Buffer.concat(chunks).toString('utf8')));
+  });
+  function answer(req: IncomingMessage, res: ServerResponse, text: string | undefined): void {
     const url = new URL(req.url ?? '/', base);
     state.requests.push({ path: `${url.pathname}${url.search}`, authorization: req.headers.authorization });
     const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -79,6 +92,7 @@ export async function startGitHubServer(init: Partial<GitHubServerState> = {}): 
       req.headers.authorization ?? '',
     );
     const prefix = `/api/v3/repos/${state.repository}`;
+    if (text !== undefined) return write(req.method ?? '', url.pathname, text, authorized, prefix, json);
     // A public repository: read without a token too, never with a wrong one.
     if (state.ids && url.pathname.toLowerCase() === prefix.toLowerCase()) {
       if (req.headers.authorization && !authorized) return json(401, { message: 'Bad credentials' });
@@ -143,7 +157,53 @@ export async function startGitHubServer(init: Partial<GitHubServerState> = {}): 
         : json(404, { message: 'Not Found' });
     }
     return json(404, { message: 'Not Found' });
-  });
+  }
+  /** PUT an environment, POST its branch policies or a ruleset: as GitHub, the changes apply to later reads. */
+  function write(
+    method: string,
+    path: string,
+    text: string,
+    authorized: boolean,
+    prefix: string,
+    json: (status: number, body: unknown) => void,
+  ): void {
+    const body = JSON.parse(text || 'null') as Record<string, unknown> | null;
+    state.writes.push({ method, path, body });
+    if (!authorized) return json(401, { message: 'Requires authentication' });
+    if (state.writeStatus)
+      return json(state.writeStatus, { message: 'Resource not accessible by personal access token' });
+    const environment = new RegExp(`^${prefix}/environments/([^/]+)(/deployment-branch-policies)?$`).exec(
+      path,
+    );
+    if (environment) {
+      const name = decodeURIComponent(environment[1]!);
+      const environments = (state.environments ??= {});
+      if (method === 'PUT' && !environment[2]) {
+        const policy = (body?.deployment_branch_policy ??
+          null) as FakeEnvironment['deployment_branch_policy'];
+        environments[name] = { ...environments[name], deployment_branch_policy: policy };
+        return json(200, { name, ...environments[name] });
+      }
+      const found = environments[name];
+      if (method === 'POST' && environment[2] && found?.deployment_branch_policy?.custom_branch_policies) {
+        const policy = { name: String(body?.name), type: body?.type === 'tag' ? 'tag' : 'branch' } as const;
+        (found.branch_policies ??= []).push(policy);
+        return json(200, { id: 1000 + found.branch_policies.length - 1, ...policy });
+      }
+      return json(404, { message: 'Not Found' });
+    }
+    if (method === 'POST' && path === `${prefix}/rulesets`) {
+      const conditions = body?.conditions as { ref_name?: { include?: string[] } } | undefined;
+      const types = (body?.rules as { type: string }[]).map((r) => r.type);
+      const rules = ((state.protection ??= { branches: {} }).rules ??= {});
+      for (const ref of conditions?.ref_name?.include ?? []) {
+        const branch = ref.replace(/^refs\/heads\//, '');
+        rules[branch] = [...(rules[branch] ?? []), ...types];
+      }
+      return json(201, { id: 42, ...body });
+    }
+    return json(404, { message: 'Not Found' });
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

@@ -624,6 +624,94 @@ describe('lambda-deploy setup', () => {
     expect(stdout).toBe('');
     for (const m of [iam, s3]) expect(m.calls()).toHaveLength(0);
   });
+
+  describe('--configure-github: the environment and the ruleset made, before any AWS call', () => {
+    const offline = ['--cloudformation', '--account=123456789012'];
+    /** A new repository: main, unprotected, no environment. */
+    async function run(argv: string[], token: string | undefined, init: Partial<GitHubServerState> = {}) {
+      const github = await startGitHubServer({
+        repository: 'octo/shop',
+        token: 'gho_admin',
+        ids: { owner: 1342004, repository: 987654321 },
+        environments: {},
+        protection: { branches: { main: { protected: false } } },
+        ...init,
+      });
+      try {
+        const io = testIo(
+          { ...env, GITHUB_API_URL: github.url, ...(token ? { GH_TOKEN: token } : {}) },
+          fetch,
+        );
+        const code = await main(['setup', '--name=shop', '--repository=octo/shop', ...argv], io);
+        return { code, stdout: io.stdout(), stderr: io.stderr(), state: github.state };
+      } finally {
+        await github.close();
+      }
+    }
+    const writes = (state: GitHubServerState) =>
+      state.writes.map((w) => `${w.method} ${w.path.replace('/api/v3/', '')}`);
+
+    test('creates the environment limited to main and a ruleset on main; the check that follows passes', async () => {
+      const done = await run(['--configure-github', ...offline], 'gho_admin');
+      expect(done.stderr).not.toContain('error');
+      expect(done.code).toBe(0);
+      expect(writes(done.state)).toEqual([
+        'PUT repos/octo/shop/environments/production',
+        'POST repos/octo/shop/environments/production/deployment-branch-policies',
+        'POST repos/octo/shop/rulesets',
+      ]);
+      expect(done.stderr).toContain(
+        'GitHub (--configure-github): created GitHub environment production of octo/shop: only main may deploy to it',
+      );
+      expect(done.stderr).toContain('GitHub environment production: only main may deploy to it.');
+      expect(done.stderr).toContain('Branch main of octo/shop is protected (ruleset rule pull_request).');
+      expect(JSON.parse(done.stdout)).toHaveProperty('Resources');
+    });
+
+    test('with --dry-run: says what it would create, creates nothing, and the check does not refuse what it would create', async () => {
+      const dry = await run(['--configure-github', '--dry-run'], 'gho_admin');
+      expect(dry.stderr).not.toContain('error');
+      expect(dry.code).toBe(0);
+      expect(writes(dry.state)).toEqual([]);
+      expect(dry.stderr).toContain(
+        'GitHub (--configure-github, dry run): would create GitHub environment production of octo/shop: only main may deploy to it',
+      );
+      expect(dry.stderr).toContain(
+        'would create ruleset "lambda-deploy: production branches" on octo/shop: main',
+      );
+      expect(dry.stdout).toMatch(/^\+ would create OIDC provider/m);
+      // Without the switch the same dry run stops at the missing environment.
+      const plain = await run(['--dry-run'], 'gho_admin');
+      expect(plain.code).toBe(2);
+      expect(plain.stderr).toContain('GitHub environment production does not exist in octo/shop');
+    });
+
+    test('no token: a usage error naming GH_TOKEN, before any GitHub write or AWS call', async () => {
+      const none = await run(['--configure-github', '--dry-run'], undefined);
+      expect(none.code).toBe(2);
+      expect(none.stderr).toContain(
+        'error: --configure-github: needs a token that can administer octo/shop in GH_TOKEN (or GITHUB_TOKEN)',
+      );
+      expect(none.state.writes).toEqual([]);
+      expect(sts.calls()).toHaveLength(0);
+    });
+
+    test('GitHub refuses the write (403): the error names the token and the permission; no AWS call', async () => {
+      const refused = await run(['--configure-github'], 'gho_reader', {
+        token: 'gho_reader',
+        writeStatus: 403,
+      });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('GH_TOKEN (or GITHUB_TOKEN) needs Administration: write on octo/shop');
+      expect(sts.calls()).toHaveLength(0);
+      expect(iam.calls()).toHaveLength(0);
+    });
+
+    test('the help offers it', async () => {
+      expect(await cli(['setup', '--help'])).toBe(0);
+      expect(stdout).toMatch(/^ {2}--configure-github +create the GitHub environment/m);
+    });
+  });
 });
 
 describe('lambda-deploy init', () => {

@@ -26,6 +26,8 @@ const BRANCHES_FLAG = TRUST_FLAGS.protectedBranches.name;
 export async function checkEnvironments(
   trust: { repository: string; environments?: readonly string[]; protectedBranches?: readonly string[] },
   ctx: CommandContext,
+  /** What a dry run of --configure-github would create: not refused as missing. */
+  wouldMake?: { environments: readonly string[]; branches: readonly string[] },
 ): Promise<void> {
   const lookup = gitHubLookupFrom(ctx.io.env, ctx.io.fetch);
   const protectedBranches = trust.protectedBranches ?? DEFAULT_PROTECTED_BRANCHES;
@@ -39,12 +41,18 @@ export async function checkEnvironments(
   );
   const branches = await checkTrustedBranches({ repository: trust.repository, protectedBranches }, lookup);
   const findings = [
-    ...environments.map((f) => ({ ...f, flag: ENVIRONMENT_FLAG })),
-    ...branches.map((f) => ({ ...f, flag: BRANCHES_FLAG })),
+    ...environments.map((f) => ({
+      ...f,
+      flag: ENVIRONMENT_FLAG,
+      made: wouldMake?.environments.includes(f.environment),
+    })),
+    ...branches.map((f) => ({ ...f, flag: BRANCHES_FLAG, made: wouldMake?.branches.includes(f.branch) })),
   ];
-  const unsafe = findings.filter((f) => f.verdict === 'unsafe');
+  for (const f of findings.filter((f) => f.made && f.verdict === 'unsafe'))
+    ctx.logger.info(`Not refused, as this dry run would make it: ${f.message.replace(/ Fix: .*$/s, '')}`);
+  const unsafe = findings.filter((f) => f.verdict === 'unsafe' && !f.made);
   if (unsafe.length) throw new SettingsError(unsafe.map((f) => `--${f.flag}: ${f.message}`));
-  for (const f of findings)
+  for (const f of findings.filter((f) => !(f.made && f.verdict === 'unsafe')))
     if (f.verdict === 'safe') ctx.logger.info(f.message);
     else ctx.logger.warning(f.message);
 }

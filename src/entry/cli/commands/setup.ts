@@ -23,19 +23,13 @@ import { SettingsError } from '../../../settings/settings.js';
 import { parsePolicyStatements, POLICY_STATEMENTS_EXPECTED } from '../../../settings/policy-statements.js';
 import type { PolicyStatement } from '../../../model/policy-document.js';
 import { DEFAULT_PROTECTED_BRANCHES } from '../../../iam/trust-policy.js';
-import { branchesToTrust, checkEnvironments } from './environment-check.js';
+import { checkEnvironments } from './environment-check.js';
 import type { GatewayKind } from '../../../model/settings.js';
 import type { CliCommand, CommandOutcome } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
-import {
-  commaList,
-  GATEWAY_CHOICES,
-  jsonOrFile,
-  oneOf,
-  policyStatementsInput,
-  TRUST_FLAGS,
-} from './shared-flags.js';
+import { GATEWAY_CHOICES, jsonOrFile, oneOf, policyStatementsInput, TRUST_FLAGS } from './shared-flags.js';
 import { trustRepositoryIds } from './repository-trust.js';
+import { CONFIGURE_GITHUB_FLAG, gitHubTrust } from './configure-github.js';
 import { checkProjectOverlap, overlapUncheckedNote } from '../../../setup/project-overlap.js';
 
 /** `--preview-policy-statements JSON|FILE`: checked as the input is, named by its own flag. */
@@ -132,7 +126,7 @@ export const setupCommand: CliCommand = {
   name: 'setup',
   summary: 'create the deploy roles, execution roles and artifact bucket, once (administrator credentials)',
   usage:
-    '--name NAME --repository OWNER/REPO [--aws-region REGION] [--dry-run | --dry-run --documents | --cloudformation]',
+    '--name NAME --repository OWNER/REPO [--aws-region REGION] [--configure-github] [--dry-run | --dry-run --documents | --cloudformation]',
   description: [
     "Run once, from an administrator's machine, with ordinary AWS credentials (profile or",
     'environment). Creates or updates, and changes nothing that is already right (a second',
@@ -142,8 +136,13 @@ export const setupCommand: CliCommand = {
     "every IAM write); the production and preview execution roles, production's under a",
     'permissions boundary no deploy can change; the artifact bucket (public access blocked,',
     'encrypted, TLS only, old artifacts expiring). Ends with the two role ARNs for the workflow.',
-    'Refuses to trust a GitHub environment that lets more than the protected branches deploy',
-    '(read from GitHub; GH_TOKEN for a private repository).',
+    'Refuses to trust a GitHub environment that lets more than the protected branches deploy,',
+    'or a protected branch anyone with write access may push to unreviewed (read from GitHub;',
+    'GH_TOKEN for a private repository). --configure-github makes both first when missing: the',
+    'environment, limited to the protected branches, and a ruleset on those branches (a pull',
+    'request with an approving review, no force push, no deletion); it changes nothing that is',
+    'there already. It needs GH_TOKEN (or GITHUB_TOKEN) with Administration: write on the',
+    'repository, e.g. GH_TOKEN=$(gh auth token).',
   ].join('\n'),
   flags: [
     F.name,
@@ -160,6 +159,11 @@ export const setupCommand: CliCommand = {
     F.protectedStages,
     TRUST_FLAGS.protectedBranches,
     TRUST_FLAGS.githubEnvironment,
+    {
+      name: CONFIGURE_GITHUB_FLAG,
+      kind: 'switch',
+      help: 'create the GitHub environment (only the protected branches may deploy) and a ruleset protecting those branches, when missing, before any AWS change (GH_TOKEN with Administration: write)',
+    },
     {
       ...F.policyStatements,
       help: 'extra statements for the production execution role (and its boundary): JSON, or a file of it',
@@ -229,6 +233,8 @@ export const setupCommand: CliCommand = {
       needs: yourCredentialsNeed,
       credentialsHint: terminalCredentialsHint(ctx.io.env) + NO_CREDENTIALS_WAY,
     };
+    // GitHub first: with --configure-github, a token that cannot write stops setup before any AWS change.
+    const { protectedBranches, environments, made } = await gitHubTrust(own.repository, settings.dryRun, ctx);
     const clients = offline ? undefined : createAwsClients({ region });
     const accountId = offline ? (own.account as string) : await getAccountId(clients!.sts, deps);
     const config: SetupConfig = {
@@ -241,8 +247,8 @@ export const setupCommand: CliCommand = {
       repoId: own['repo-id'],
       audience: settings.audience,
       protectedStages: settings.protectedStages,
-      protectedBranches: await branchesToTrust(own.repository, own['protected-branches'], ctx),
-      environments: commaList(own['github-environment']),
+      protectedBranches,
+      environments,
       gateway: gateway as GatewayKind | 'all',
       bucket: settings.s3Bucket,
       policyStatements: settings.policyStatements,
@@ -259,7 +265,7 @@ export const setupCommand: CliCommand = {
       : await trustPolicyQuota(clients!.iam, docs, deps);
     const tooLarge = documentSizeProblems(docs, config, trustQuota);
     if (tooLarge.length) throw new SettingsError(tooLarge);
-    await checkEnvironments(config, ctx);
+    await checkEnvironments(config, ctx, made);
     if (cloudformation) return templateResult(docs, settings.name, offline ? undefined : clients!.iam, deps);
     const report = await runSetup(
       { iam: clients!.iam, s3: clients!.s3, tagging: clients!.tagging },
