@@ -205,7 +205,8 @@ export function nextSteps(o: InitOptions, file: string): string[] {
         ? `; and do not add ${stagesOnly.join(', ')}: those are protected stages, not protected branches, and anyone with write access could push a branch so named and be trusted as production.`
         : '.'),
     `Protect ${branches.join(', ')} with branch protection or a ruleset (Settings > Rules > Rulesets): require a pull request with an approving review, block force pushes and deletion,` +
-      ` so only reviewed merges land there. Whatever lands on them deploys production.`,
+      ` so only reviewed merges land there. Whatever lands on them deploys production.` +
+      ` Or let setup make these two GitHub settings: add --configure-github to the setup command, with GH_TOKEN=$(gh auth token).`,
     `Commit ${file} and push: the push deploys its branch, a pull request gets a pr-N preview.`,
   );
   return steps.map((s, i) => `${i + 1}. ${s}`);

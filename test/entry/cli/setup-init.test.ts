@@ -820,6 +820,10 @@ describe('lambda-deploy init', () => {
     expect(stdout).toMatch(
       /Protect main, master with branch protection or a ruleset .* only reviewed merges land there/,
     );
+    // Or setup makes both, with a token that may administer the repository.
+    expect(stdout).toContain(
+      'Or let setup make these two GitHub settings: add --configure-github to the setup command, with GH_TOKEN=$(gh auth token).',
+    );
     expect(readFileSync(file, 'utf8')).toMatch(
       /^# Written by lambda-deploy init\. Pushes to main, master deploy production/,
     );
