@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isPythonRuntime } from '../settings/settings.js';
 import { inputName, settingOf, type Surface } from '../settings/surface.js';
 import { Inputs } from '../settings/names.js';
@@ -134,6 +134,31 @@ function projectFolder(options: Pick<BuildPackageOptions, 'path' | 'workspace'>)
   if (existsSync(join(options.path, 'pyproject.toml'))) return options.path;
   const above = srcLayoutManifest(options);
   return above ? dirname(above) : options.path;
+}
+
+/**
+ * The files outside `path` that decide what pip installs (serve --watch
+ * watches them; those inside `path` it watches anyway), absolute, there or
+ * not yet: a requirements file given outside it; else a src layout's
+ * pyproject.toml and lockfiles in the project's folder, and a uv
+ * workspace's uv.lock.
+ */
+export function requirementsInputsOutside(
+  options: Pick<BuildPackageOptions, 'path' | 'runtime' | 'requirements' | 'workspace'>,
+): string[] {
+  if (!isPythonRuntime(options.runtime)) return [];
+  const project = projectFolder(options);
+  const files = options.requirements
+    ? [options.requirements]
+    : [
+        ...LOCKFILES.flatMap((l) => [join(project, l.manifest), join(project, l.name)]),
+        lockfileOf(options)?.file,
+      ];
+  const outside = (file: string) => {
+    const rel = relative(resolve(options.path), file);
+    return rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
+  };
+  return [...new Set(files.flatMap((f) => (f ? [resolve(f)] : [])))].filter(outside);
 }
 
 /** The dependencies a src layout's pyproject.toml declares, not installed: said with the folder `path` is. */

@@ -1,5 +1,5 @@
 import { readdirSync, statSync, watch as fsWatch, type FSWatcher } from 'node:fs';
-import { join, sep } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 
 export interface FolderWatch {
   close(): void;
@@ -116,4 +116,48 @@ function watchNatively(options: FolderWatchOptions, watch: typeof fsWatch): Fold
     options.onError(error as NodeJS.ErrnoException);
   }
   return { close: () => watcher?.close() };
+}
+
+export interface FilesWatchOptions {
+  /** Files (absolute), there or not yet. */
+  files: readonly string[];
+  /** A change of one of them. */
+  onChange: (file: string) => void;
+  onError: (error: NodeJS.ErrnoException) => void;
+  watch?: typeof fsWatch;
+}
+
+/**
+ * Watches single files outside the watched tree (a src layout's ../uv.lock):
+ * one non-recursive watch of each one's folder, not of the file, as an
+ * editor's save or `uv lock` replaces the file (a watch of the file would
+ * follow the old one) and a lockfile may not be there yet. A folder that is
+ * not there is not watched.
+ */
+export function watchFiles(options: FilesWatchOptions): FolderWatch {
+  const watch = options.watch ?? fsWatch;
+  const byFolder = new Map<string, Set<string>>();
+  for (const file of options.files)
+    byFolder.set(dirname(file), (byFolder.get(dirname(file)) ?? new Set()).add(basename(file)));
+  const watchers: FSWatcher[] = [];
+  const stop = () => watchers.splice(0).forEach((w) => w.close());
+  const fail = (error: unknown) => {
+    stop();
+    options.onError(error as NodeJS.ErrnoException);
+  };
+  for (const [folder, names] of byFolder) {
+    try {
+      const watcher = watch(folder, (_event, name) => {
+        if (name !== null && names.has(String(name))) options.onChange(join(folder, String(name)));
+      });
+      watcher.on('error', fail);
+      watchers.push(watcher);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') continue;
+      fail(error);
+      break;
+    }
+  }
+  return { close: stop };
 }

@@ -1,9 +1,10 @@
 import { existsSync, type watch } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { requirementsInputsOutside } from '../packaging/python-requirements.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/retry.js';
 import type { LocalStage } from './deploy-local.js';
-import { watchFolders } from './folder-watch.js';
+import { watchFiles, watchFolders, type FolderWatch } from './folder-watch.js';
 import {
   ChangeBatch,
   changeFilter,
@@ -70,22 +71,41 @@ export function watchAndReload(
     });
   }
 
-  const watcher = watchFolders({
-    root: scope.path,
-    folderWatched: folderFilter(scope),
-    onChange: (relPath) => {
-      // No name (rare, platform-dependent): something changed, so rebuild.
-      if (relPath && !relevant(relPath)) return;
-      schedule(batch.add(relPath || 'a file', now()));
-    },
-    onError: (error) => deps.logger.warning(watchStoppedLine(scope.path, error)),
-    ...(deps.watch && { watch: deps.watch }),
-  });
+  let stopped = false;
+  const watchers: FolderWatch[] = [];
+  // Said once, and nothing else watched: a half-watched project would reload on some changes only.
+  const onError = (error: NodeJS.ErrnoException) => {
+    if (stopped) return;
+    stopped = true;
+    for (const watcher of watchers) watcher.close();
+    deps.logger.warning(watchStoppedLine(scope.path, error));
+  };
+  watchers.push(
+    watchFolders({
+      root: scope.path,
+      folderWatched: folderFilter(scope),
+      onChange: (relPath) => {
+        // No name (rare, platform-dependent): something changed, so rebuild.
+        if (relPath && !relevant(relPath)) return;
+        schedule(batch.add(relPath || 'a file', now()));
+      },
+      onError,
+      ...(deps.watch && { watch: deps.watch }),
+    }),
+    // What the build reads outside the folder: a src layout's ../uv.lock, a ../requirements.txt.
+    watchFiles({
+      files: requirementsInputsOutside(scope),
+      onChange: (file) => schedule(batch.add(relative(scope.path, file).split('\\').join('/'), now())),
+      onError,
+      ...(deps.watch && { watch: deps.watch }),
+    }),
+  );
+  if (stopped) for (const watcher of watchers) watcher.close();
   return {
     async close() {
       closed = true;
       clearTimeout(timer);
-      watcher.close();
+      for (const watcher of watchers) watcher.close();
       await reloading;
     },
   };

@@ -16,6 +16,8 @@ export interface WatchScope {
   exclude: readonly string[];
   /** The requirements file (absolute): a change re-runs pip even when include leaves it out. */
   requirements?: string;
+  /** The workspace (settings.workspace): the build looks no higher for a project's files. */
+  workspace?: string;
   /** Folders the build writes (its out dir, the package cache): its own writes are no change. */
   outputs: readonly string[];
 }

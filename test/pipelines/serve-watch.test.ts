@@ -173,3 +173,64 @@ test('closed during a reload (Ctrl-C while it rebuilds): no timer left armed onc
   await closed;
   expect(timers()).toBe(before);
 }, 30_000);
+
+test("a src layout (path: src, the project's pyproject.toml and lock one folder up): a change of ../uv.lock, ../pyproject.toml or a new ../poetry.lock reloads; another file up there does not", async () => {
+  const project = join(dir, 'src-layout');
+  const src = join(project, 'src');
+  mkdirSync(src, { recursive: true });
+  writeFileSync(join(src, 'app.py'), 'x = 1\n');
+  writeFileSync(join(project, 'pyproject.toml'), '[project]\nname = "demo"\ndependencies = ["requests"]\n');
+  writeFileSync(join(project, 'uv.lock'), 'version = 1\n');
+  let reloads = 0;
+  const logger = new RecordingLogger();
+  const watching = watchAndReload(
+    { reload: async () => void reloads++ },
+    { ...scope(src), workspace: project },
+    { logger, quietMs: 20 },
+  );
+  try {
+    writeFileSync(join(project, 'uv.lock'), 'version = 1\nrevision = 2\n');
+    expect(await until(() => reloads === 1)).toBe(true);
+    expect(logger.text('info')).toMatch(/^Reloaded after \.\.\/uv\.lock changed \(/);
+
+    // Not read by the build: no reload.
+    writeFileSync(join(project, 'README.md'), '# demo\n');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(reloads).toBe(1);
+
+    writeFileSync(join(project, 'pyproject.toml'), '[project]\nname = "demo"\ndependencies = []\n');
+    expect(await until(() => reloads === 2)).toBe(true);
+    expect(logger.text('info')).toMatch(/^Reloaded after \.\.\/pyproject\.toml changed \(/m);
+
+    writeFileSync(join(project, 'poetry.lock'), '');
+    expect(await until(() => reloads === 3)).toBe(true);
+    expect(logger.text('info')).toMatch(/^Reloaded after \.\.\/poetry\.lock changed \(/m);
+  } finally {
+    await watching.close();
+  }
+}, 30_000);
+
+test('requirements given outside path (../requirements.txt): a change of it reloads', async () => {
+  const project = join(dir, 'requirements-above');
+  const fn = join(project, 'fn');
+  mkdirSync(fn, { recursive: true });
+  writeFileSync(join(fn, 'app.py'), 'x = 1\n');
+  writeFileSync(join(project, 'requirements.txt'), 'requests\n');
+  let reloads = 0;
+  const logger = new RecordingLogger();
+  const watching = watchAndReload(
+    { reload: async () => void reloads++ },
+    { ...scope(fn), requirements: join(project, 'requirements.txt'), workspace: project },
+    { logger, quietMs: 20 },
+  );
+  try {
+    writeFileSync(join(project, 'other.txt'), '');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(reloads).toBe(0);
+    writeFileSync(join(project, 'requirements.txt'), 'requests==2.32.3\n');
+    expect(await until(() => reloads === 1)).toBe(true);
+    expect(logger.text('info')).toMatch(/^Reloaded after \.\.\/requirements\.txt changed \(/);
+  } finally {
+    await watching.close();
+  }
+}, 30_000);
