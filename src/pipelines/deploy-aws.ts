@@ -701,6 +701,7 @@ function executionRoleInput(
     project: settings.name,
     executionRoleArn: settings.executionRoleArn,
     accountId,
+    region: clients.region,
     tags,
     policyStatements: settings.policyStatements,
     kind: isProtectedStage(plan.stage, settings.protectedStages) ? 'production' : 'preview',

@@ -23,8 +23,10 @@ it.each([
   try {
     const run = await deployApp(fake, dir, { inputs: { gateway: 'none' }, ...options });
     expect(run.failure).toContain(says);
-    // The command to run names this repository, not a placeholder.
-    expect(run.failure).toContain('setup --name shop --repository octo/shop');
+    // The command to run is complete for this deploy: its name, region and repository, no placeholder.
+    expect(run.failure).toContain(
+      `"npx github:org/lambda-deploy setup --name shop --aws-region ${fake.region} --repository octo/shop"`,
+    );
     const writes = fake.calls
       .of({})
       .filter((c) => WRITES.test(c.operation) && !c.error)

@@ -98,6 +98,8 @@ export interface ExecutionRoleInput {
   /** `execution-role-arn`: used as is. */
   executionRoleArn?: string;
   accountId: string;
+  /** The deploy's region: the setup command a missing role or boundary prints names it. */
+  region?: string;
   /** The stage's tags; only the project tag goes on the role (stages share it). */
   tags: Record<string, string>;
   /** `policy-statements`: extra statements for the managed role (production runs only). */
@@ -168,7 +170,7 @@ export async function ensureExecutionRole(
         deps,
         {
           what: `create IAM role ${roleName}`,
-          permission: `iam:CreateRole with the permissions boundary ${input.permissionsBoundary ?? '(none)'}; run "npx github:org/lambda-deploy setup" once, or ${useOwnRole(deps.surface)}`,
+          permission: `iam:CreateRole with the permissions boundary ${input.permissionsBoundary ?? '(none)'}; run ${setupCommand(input)} once, or ${useOwnRole(deps.surface)}`,
           passThrough: (e) => hasErrorName(e, 'EntityAlreadyExists'),
           // IAM answers NoSuchEntity, "Scope ARN: … does not exist or is not attachable.", for a boundary
           // that is not there: setup, which makes it, never ran. The words count too: the code is undocumented.
@@ -303,9 +305,13 @@ function checkOwner(
     );
 }
 
-/** The setup command that makes the roles, for this stage's repository (OWNER/REPO when it has none: a CLI deploy outside git). */
-function setupCommand(input: Pick<ExecutionRoleInput, 'project' | 'tags'>): string {
-  return `"npx github:org/lambda-deploy setup --name ${input.project} --repository ${input.tags[TagKeys.Repository] || 'OWNER/REPO'}"`;
+/**
+ * The setup command that makes the roles, with every flag setup requires, for
+ * this deploy's name, region and repository (OWNER/REPO when it has none: a
+ * CLI deploy outside git).
+ */
+function setupCommand(input: Pick<ExecutionRoleInput, 'project' | 'region' | 'tags'>): string {
+  return `"npx github:org/lambda-deploy setup --name ${input.project} --aws-region ${input.region ?? 'REGION'} --repository ${input.tags[TagKeys.Repository] || 'OWNER/REPO'}"`;
 }
 
 /** A preview run reads its execution role and nothing more: IAM writes belong to setup. */

@@ -10,7 +10,12 @@ import { ACCOUNT_ID, startFakeAws, type FakeAws } from '../../../fakes/aws/index
 import { depsFor } from '../../fake-aws/helpers.js';
 
 const tags = (stage: string) => stageTags({ project: 'shop', stage, repository: 'octo/app', ref: stage });
-const production = (stage = 'main') => ({ project: 'shop', accountId: ACCOUNT_ID, tags: tags(stage) });
+const production = (stage = 'main') => ({
+  project: 'shop',
+  accountId: ACCOUNT_ID,
+  region: 'eu-west-1',
+  tags: tags(stage),
+});
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT_ID}:role/shop-lambda-deploy`;
 
 let aws: FakeAws | undefined;
@@ -197,7 +202,7 @@ describe('ensureExecutionRole', () => {
     );
     // A first deploy before `setup`: what to do, not only IAM's words.
     await expect(attempt).rejects.toThrow(
-      /run "npx github:org\/lambda-deploy setup --name shop --repository octo\/app" once with administrator credentials, or set execution-role-arn/,
+      /run "npx github:org\/lambda-deploy setup --name shop --aws-region eu-west-1 --repository octo\/app" once with administrator credentials, or set execution-role-arn/,
     );
     expect(fake.calls.of({ operation: 'CreateRole' })[0]).toMatchObject({
       status: 404,
@@ -216,7 +221,9 @@ describe('ensureExecutionRole', () => {
     });
     await expect(
       ensureExecutionRole(iam, { ...production(), permissionsBoundary: missing }, depsFor(fake)),
-    ).rejects.toThrow(/run "npx github:org\/lambda-deploy setup --name shop --repository octo\/app" once /);
+    ).rejects.toThrow(
+      /run "npx github:org\/lambda-deploy setup --name shop --aws-region eu-west-1 --repository octo\/app" once /,
+    );
   });
 
   describe('a preview run', () => {
@@ -226,7 +233,7 @@ describe('ensureExecutionRole', () => {
       const { fake, iam } = await setup();
       const untagged = { ...preview, tags: { ...preview.tags, [TagKeys.Repository]: '' } };
       await expect(ensureExecutionRole(iam, untagged, depsFor(fake))).rejects.toThrow(
-        'setup --name shop --repository OWNER/REPO"',
+        'setup --name shop --aws-region eu-west-1 --repository OWNER/REPO"',
       );
     });
 
@@ -244,7 +251,7 @@ describe('ensureExecutionRole', () => {
     it('without that role, says to run setup and creates nothing', async () => {
       const { fake, iam } = await setup();
       await expect(ensureExecutionRole(iam, preview, depsFor(fake))).rejects.toThrow(
-        /preview execution role shop-lambda-deploy-preview does not exist.*never creates IAM roles.*npx github:org\/lambda-deploy setup --name shop --repository octo\/app"/,
+        /preview execution role shop-lambda-deploy-preview does not exist.*never creates IAM roles.*npx github:org\/lambda-deploy setup --name shop --aws-region eu-west-1 --repository octo\/app"/,
       );
       expect(fake.account.roles.size).toBe(0);
       expect(fake.calls.writes()).toEqual([]);
@@ -306,7 +313,7 @@ describe('ensureExecutionRole', () => {
     const { fake, iam } = await setup();
     fake.faults.deny('CreateRole', 1);
     await expect(ensureExecutionRole(iam, production(), depsFor(fake))).rejects.toThrow(
-      /setup" once, or set execution-role-arn/,
+      /setup --name shop --aws-region eu-west-1 --repository octo\/app" once, or set execution-role-arn/,
     );
     await expect(
       ensureExecutionRole(iam, { ...production('pr-1'), kind: 'preview' }, depsFor(fake)),
@@ -337,7 +344,9 @@ describe('ensureExecutionRole', () => {
       const { fake, iam } = await setup();
       fake.faults.deny('CreateRole', 1);
       const refused = ensureExecutionRole(iam, production(), terminal(fake));
-      await expect(refused).rejects.toThrow(/setup" once, or pass --execution-role-arn ARN/);
+      await expect(refused).rejects.toThrow(
+        /setup --name shop --aws-region eu-west-1 --repository octo\/app" once, or pass --execution-role-arn ARN/,
+      );
     });
 
     it('a preview role that setup has not made, and policy-statements on a preview', async () => {
