@@ -28,8 +28,9 @@ export const serveCommand: CliCommand = {
     "shows its traceback under its line (--verbose: all of the function's output). A",
     'function that cannot start fails at once with its traceback. Stops on Ctrl-C.',
     'With --watch it rebuilds after each change of a file the package holds (or of the',
-    'requirements) and serves the new build at the same URL, one line per reload; a',
-    'build or start that fails prints its error and keeps the last good build serving.',
+    "requirements or lockfile, a src layout's ../uv.lock too) and serves the new build at",
+    'the same URL, one line per reload; a build or start that fails prints its error and',
+    'keeps the last good build serving.',
   ].join('\n'),
   flags: [
     F.name,
