@@ -234,3 +234,27 @@ test('requirements given outside path (../requirements.txt): a change of it relo
     await watching.close();
   }
 }, 30_000);
+
+test("a uv workspace member (path: packages/api, the workspace's uv.lock at its root): a change of that uv.lock reloads", async () => {
+  const root = join(dir, 'uv-workspace');
+  const member = join(root, 'packages/api');
+  mkdirSync(member, { recursive: true });
+  writeFileSync(join(root, 'pyproject.toml'), '[tool.uv.workspace]\nmembers = ["packages/*"]\n');
+  writeFileSync(join(root, 'uv.lock'), 'version = 1\n');
+  writeFileSync(join(member, 'pyproject.toml'), '[project]\nname = "api"\ndependencies = ["requests"]\n');
+  writeFileSync(join(member, 'app.py'), 'x = 1\n');
+  let reloads = 0;
+  const logger = new RecordingLogger();
+  const watching = watchAndReload(
+    { reload: async () => void reloads++ },
+    { ...scope(member), workspace: root },
+    { logger, quietMs: 20 },
+  );
+  try {
+    writeFileSync(join(root, 'uv.lock'), 'version = 1\nrevision = 2\n');
+    expect(await until(() => reloads === 1)).toBe(true);
+    expect(logger.text('info')).toMatch(/^Reloaded after \.\.\/\.\.\/uv\.lock changed \(/);
+  } finally {
+    await watching.close();
+  }
+}, 30_000);
