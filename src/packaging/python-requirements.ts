@@ -126,12 +126,13 @@ function srcLayoutManifest(options: Pick<BuildPackageOptions, 'path' | 'workspac
 
 /**
  * The folder whose pyproject.toml and lockfile say what to install: `path`,
- * or for a src layout (`path` its src folder, no pyproject.toml of its own)
+ * or for a src layout (`path` its src folder, no pyproject.toml or Pipfile of its own)
  * the project's folder above it, whose uv.lock or poetry.lock then pins the
  * dependencies (the project itself is `path`'s code).
  */
 function projectFolder(options: Pick<BuildPackageOptions, 'path' | 'workspace'>): string {
-  if (existsSync(join(options.path, 'pyproject.toml'))) return options.path;
+  // A Pipfile in path makes it the project, whatever pyproject.toml (tools' settings, say) is above.
+  if (LOCKFILES.some((l) => existsSync(join(options.path, l.manifest)))) return options.path;
   const above = srcLayoutManifest(options);
   return above ? dirname(above) : options.path;
 }

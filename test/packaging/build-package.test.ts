@@ -1197,6 +1197,19 @@ describe('a Pipenv project (Pipfile and Pipfile.lock, no requirements file)', ()
     expect(await layerKey('pipenv-layer-c', lockOf('1.3.0'))).not.toBe(first);
   });
 
+  it('a Pipenv project in a folder named src, below a pyproject.toml of tools only: installs its own Pipfile.lock', async () => {
+    const dir = project('pipenv-in-src', {
+      'pyproject.toml': '[tool.ruff]\nline-length = 100\n',
+      'src/app.py': 'def handler(event, context):\n    return {}\n',
+      'src/Pipfile': pipfile,
+      'src/Pipfile.lock': lockOf('1.2.0'),
+    });
+    const logger = new RecordingLogger();
+    const files = await names((await buildPackage(pipenvOptions(join(dir, 'src')), { logger })).zipPath);
+    expect(files).toContain('greetlib-1.2.0.dist-info/METADATA');
+    expect(logger.text('info')).toContain('Installing the 2 packages Pipfile.lock pins');
+  });
+
   it('counts Pipfile.lock as requirements to install (slim is possible)', () => {
     expect(installsRequirements(pipenvOptions(pipenvProject('pipenv-installs')))).toBe(true);
     expect(installsRequirements(pipenvOptions(project('pipenv-no-lock', { Pipfile: pipfile })))).toBe(false);
