@@ -29,6 +29,8 @@ export function refuseCaseVariantApiKey(
   const { branch, stage } = plan;
   // The settings' list is lower-case, as stages are.
   if (!settings.apiKey || !branch || settings.protectedStages.includes(stage)) return;
+  // The branch itself protected (main deployed to a stage input's staging): GitHub matched no other case.
+  if (settings.protectedStages.includes(branch)) return;
   const matched = settings.protectedStages.find((p) => p === branch.toLowerCase());
   if (matched) throw new ApiKeyOnCaseVariantBranchError(branch, stage, matched);
 }

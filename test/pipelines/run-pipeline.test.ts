@@ -175,6 +175,10 @@ describe('runPipeline', () => {
     // A preview whose name is no protected stage's in any case: the preview role's own error, later.
     const other = deploy(read(), 'Mainline');
     await expect(other.run).rejects.toThrow('No AWS credentials (no credentials here)');
+    // main itself, deployed to a stage of the workflow's choosing: no case matched anything, nothing to refuse.
+    const staging = deploy(read({ stage: 'staging' }), 'main');
+    expect(staging.plan.stage).toBe('staging');
+    await expect(staging.run).rejects.toThrow('No AWS credentials (no credentials here)');
     // A terminal's --api-key is no workflow expression: left to AWS and the role.
     const terminal = deploy(read(), 'Main', 'terminal');
     await expect(terminal.run).rejects.toThrow('No AWS credentials (no credentials here)');
