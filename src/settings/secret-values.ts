@@ -86,7 +86,9 @@ export function printedForms(value: string): string[] {
  * The texts in a value that is a JSON object or array (a service account's
  * key, credentials pasted whole): the function parses it and prints a field
  * alone (`connecting with {password}`), which the whole value and its lines
- * do not cover. Names and numbers are not secrets.
+ * do not cover. Names and numbers are not secrets, and neither is a plain
+ * word (`production`, `checkout`: a config's settings, masked they would
+ * star out every such word in the log) unless a secret's name holds it.
  */
 function jsonTexts(value: string): string[] {
   if (!/^[[{]/.test(value)) return [];
@@ -97,13 +99,22 @@ function jsonTexts(value: string): string[] {
     return [];
   }
   const texts: string[] = [];
-  const walk = (node: unknown): void => {
-    if (typeof node === 'string') texts.push(node.trim());
-    else if (node && typeof node === 'object') for (const child of Object.values(node)) walk(child);
+  const walk = (node: unknown, secretName: boolean): void => {
+    if (typeof node === 'string') {
+      if (secretName || !PLAIN_WORDS.test(node.trim())) texts.push(node.trim());
+    } else if (node && typeof node === 'object')
+      for (const [key, child] of Object.entries(node))
+        walk(child, secretName || (!Array.isArray(node) && SECRET_KEY.test(key)));
   };
-  walk(parsed);
+  walk(parsed, false);
   return texts;
 }
+
+/** Letters, words joined by `_`, `-` or a space: what people name settings with, not what keys are made of. */
+const PLAIN_WORDS = /^[A-Za-z]+(?:[ _-][A-Za-z]+)*$/;
+
+/** A JSON key whose texts are secrets even when plain words (`"password": "sunshine"`); more is only more masked. */
+const SECRET_KEY = /pass|pw|secret|token|key|credential|auth|sign|cookie|session|private|cert|salt|dsn/i;
 
 /** HTML-escaped, as template engines write it into a page: Jinja's, Django's and html.escape's quotes, or none. */
 function htmlForms(text: string): string[] {

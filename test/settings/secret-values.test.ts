@@ -190,6 +190,25 @@ describe('the forms a value is printed in', () => {
     }
   });
 
+  it("a JSON value's plain words stay in the log (a config's mode, its feature names), unless a secret's name holds them", () => {
+    const config = {
+      type: 'service_account',
+      mode: 'production',
+      features: ['search', 'checkout', 'Gift-Card-v2'],
+      db: { password: 'sunshine', user: 'reporting' },
+      signing: ['tangerine'],
+    };
+    const values = hidden({}, [JSON.stringify(config)]);
+    expect(
+      redact(
+        'service_account production: search and checkout; Gift-Card-v2 as reporting (sunshine, tangerine)',
+        values,
+      ),
+    ).toBe('service_account production: search and checkout; *** as reporting (***, ***)');
+    // The whole value still is.
+    expect(values).toContain(JSON.stringify(config));
+  });
+
   it('a value that merely starts like JSON is a value like any other', () => {
     expect(() => hidden({ A: '{not json at all' })).not.toThrow();
     expect(hidden({ A: '["Gamma-Key-88"' })).not.toContain('Gamma-Key-88');
