@@ -103,7 +103,7 @@ type SubjectOptions = Pick<
   'repository' | 'ownerId' | 'repoId' | 'environments' | 'role' | 'protectedBranches'
 >;
 
-function protectedBranches(options: SubjectOptions): readonly string[] {
+function protectedBranches(options: Pick<SubjectOptions, 'protectedBranches'>): readonly string[] {
   const branches = options.protectedBranches ?? DEFAULT_PROTECTED_BRANCHES;
   for (const b of branches)
     if (!BRANCH.test(b))
@@ -113,7 +113,7 @@ function protectedBranches(options: SubjectOptions): readonly string[] {
   return branches;
 }
 
-function environmentNames(options: SubjectOptions): readonly string[] {
+function environmentNames(options: Pick<SubjectOptions, 'environments'>): readonly string[] {
   const envs = Array.isArray(options.environments) ? options.environments : DEFAULT_ENVIRONMENTS;
   for (const e of envs)
     if (!ENVIRONMENT.test(e))
@@ -121,6 +121,12 @@ function environmentNames(options: SubjectOptions): readonly string[] {
         `environment: "${e}" is not valid; expected a GitHub environment name like "production".`,
       );
   return envs;
+}
+
+/** Throws, naming the bad one, when a branch or environment name is no exact name (a wildcard): before anything is written for them. */
+export function checkTrustedNames(options: Pick<SubjectOptions, 'environments' | 'protectedBranches'>): void {
+  protectedBranches(options);
+  environmentNames(options);
 }
 
 /** Every `sub` pattern the trust policy accepts. */

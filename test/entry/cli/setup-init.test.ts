@@ -686,6 +686,22 @@ describe('lambda-deploy setup', () => {
       expect(plain.stderr).toContain('GitHub environment production does not exist in octo/shop');
     });
 
+    test('a wildcard branch or environment name is refused before any GitHub write (an environment open to *, a ruleset on every branch)', async () => {
+      const wildcard = await run(['--configure-github', '--protected-branches=*', ...offline], 'gho_admin');
+      expect(wildcard.code).not.toBe(0);
+      expect(wildcard.stderr).toContain(
+        'protected branch: "*" is not valid; expected a branch name like "main" (no wildcards).',
+      );
+      expect(wildcard.state.writes).toEqual([]);
+      const environment = await run(
+        ['--configure-github', '--github-environment=prod*', ...offline],
+        'gho_admin',
+      );
+      expect(environment.code).not.toBe(0);
+      expect(environment.stderr).toContain('environment: "prod*" is not valid');
+      expect(environment.state.writes).toEqual([]);
+    });
+
     test('no token: a usage error naming GH_TOKEN, before any GitHub write or AWS call', async () => {
       const none = await run(['--configure-github', '--dry-run'], undefined);
       expect(none.code).toBe(2);

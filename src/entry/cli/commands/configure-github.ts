@@ -3,7 +3,11 @@
  * trust relies on, made with the terminal's GH_TOKEN before any AWS call
  * (setup/github-settings.ts), and said line by line.
  */
-import { DEFAULT_ENVIRONMENTS, DEFAULT_PROTECTED_BRANCHES } from '../../../iam/trust-policy.js';
+import {
+  checkTrustedNames,
+  DEFAULT_ENVIRONMENTS,
+  DEFAULT_PROTECTED_BRANCHES,
+} from '../../../iam/trust-policy.js';
 import { gitHubLookupFrom } from '../../../setup/github-api.js';
 import {
   CONFIGURE_GITHUB_FLAG,
@@ -25,6 +29,8 @@ export async function configureGitHub(
   dryRun: boolean,
   ctx: Pick<CommandContext, 'io' | 'logger'>,
 ): Promise<GitHubSettingsMade> {
+  // A wildcard would open the environment to every branch and rule every branch: refused before any write.
+  checkTrustedNames(trust);
   const lookup = gitHubLookupFrom(ctx.io.env, ctx.io.fetch);
   if (!lookup.token)
     throw new UsageError(
