@@ -25,6 +25,7 @@ import { makePlan } from '../../src/model/plan.js';
 import { runPipeline } from '../../src/pipelines/run-pipeline.js';
 import { readSettings, type RuntimeClock } from '../../src/settings/settings.js';
 import { RecordingLogger } from '../../src/util/logger.js';
+import type { Surface } from '../../src/model/surface.js';
 
 const EXAMPLE = resolve(new URL('.', import.meta.url).pathname, '../../examples/handler');
 
@@ -71,6 +72,8 @@ export async function deployApp(
     ctx?: Partial<GitHubContext>;
     /** The day and deprecation schedule the runtime is judged by (none judged when left out). */
     runtimeClock?: RuntimeClock;
+    /** Who reads the messages: the CLI's deploy passes 'terminal' (the action's inputs when left out). */
+    surface?: Surface;
   } = {},
 ): Promise<PipelineDeploy> {
   const inputs: Record<string, string> = {
@@ -118,6 +121,7 @@ export async function deployApp(
       sequentialAws: options.sequential,
       ...(options.needs && { needs: options.needs }),
       ...(options.github && { github: options.github }),
+      ...(options.surface && { surface: options.surface }),
     });
     if (run.result.kind !== 'deploy') throw new Error(`expected a deploy, got ${run.result.kind}`);
     return { report: run.result.outcome as DeployReport, logger, failure: run.failure };

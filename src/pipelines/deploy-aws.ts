@@ -214,11 +214,13 @@ function recordFailure(error: unknown, report: DeployReport, surface: Surface = 
  * package the build did not put in the zip): what to do, read from Lambda's
  * answer or the function's lines, added to the error.
  */
-function addImportHint(settings: Settings, report: DeployReport): void {
+function addImportHint(settings: Settings, report: DeployReport, surface?: Surface): void {
   if (report.smoke.status !== 'failed' || !report.error) return;
   const failure = importFailureIn(`${report.smoke.detail}\n${report.logs ?? ''}`);
   const family = isPythonRuntime(settings.runtime) ? 'python' : 'node';
-  const hint = failure ? importFix(family, failure, importHintContext(settings, 'lambda')) : undefined;
+  const hint = failure
+    ? importFix(family, failure, importHintContext(settings, 'lambda', surface))
+    : undefined;
   if (hint) report.hint = hint;
 }
 
@@ -472,7 +474,7 @@ function smokeTestStage(
 /** A failed deploy's function logs, then the hint they or the smoke test give on a failed import. */
 async function addFunctionLogs(...args: Parameters<typeof readFunctionLogs>): Promise<void> {
   await readFunctionLogs(...args);
-  addImportHint(args[0], args[1]);
+  addImportHint(args[0], args[1], args[6].surface);
 }
 
 /**

@@ -39,6 +39,26 @@ it("Lambda's answer to the smoke invoke names the module: the failure says to ad
   }
 });
 
+it('a deploy from a terminal says the fix with the CLI flags, not the action inputs', async () => {
+  const fake = await startFakeAws({
+    invoke: () => ({
+      payload: JSON.stringify({ errorType: 'Runtime.ImportModuleError', errorMessage: IMPORT_ERROR }),
+      functionError: 'Unhandled',
+    }),
+  });
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  try {
+    const run = await deployApp(fake, dir, { inputs, surface: 'terminal' });
+    expect(run.report.hint).toBe(
+      'yaml is neither in the package nor in its requirements: add PyYAML (the distribution that provides yaml) to a requirements.txt in the --path folder (or the file --requirements names)',
+    );
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});
+
 it("only the function's CloudWatch lines name the module: the hint is read there, and a comment in the requirements is no listing", async () => {
   const fake = await startFakeAws({
     invoke: () => ({ payload: 'Internal error', functionError: 'Unhandled' }),
