@@ -402,7 +402,8 @@ function nestedModule(
 function requirementsAbove(folder: string, packaged: readonly string[], surface: Surface): string {
   const up = `${'../'.repeat(folder.split('/').length)}requirements.txt`;
   const lock = ['uv.lock', 'poetry.lock'].find((f) => packaged.includes(f));
-  if (lock && packaged.includes('pyproject.toml'))
+  // Packaging reads the lock above only for a folder named src (python-requirements.ts, srcLayoutManifest).
+  if (lock && packaged.includes('pyproject.toml') && folder === 'src')
     return ` (the ${lock} beside pyproject.toml still pins the dependencies)`;
   if (packaged.includes('requirements.txt'))
     return ` (with ${settingOf(surface, Inputs.Requirements, up)}, relative to it, for requirements beside pyproject.toml)`;

@@ -384,6 +384,17 @@ describe('missingModuleError', () => {
     ).toMatch(
       /so set path to its folder src \(the uv\.lock beside pyproject\.toml still pins the dependencies\)\.$/,
     );
+    // Only a folder named src reads the lock above it: from lib, the dependencies need a requirements file.
+    expect(
+      missingModuleError(
+        handlerTarget('', 'python3.12', 'shop.app:app'),
+        ['pyproject.toml', 'uv.lock', 'lib/shop/app.py'],
+        '/ws/shop',
+        false,
+      ).message,
+    ).toMatch(
+      /so set path to its folder lib \(its dependencies then come from a requirements file: export them beside pyproject\.toml, .* and set requirements: \.\.\/requirements\.txt\)\.$/,
+    );
     const handler = handlerTarget('jobs.run.handler', 'python3.12');
     expect(
       missingModuleError(handler, ['lambda/jobs/run.py'], '/ws/fn', false, 'terminal').message,
