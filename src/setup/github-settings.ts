@@ -10,8 +10,10 @@
  * /repos/{o}/{r}/environments/{name}, body `deployment_branch_policy:
  * {protected_branches, custom_branch_policies}`, exactly one true), "Create a
  * deployment branch policy" (POST .../deployment-branch-policies, `{name,
- * type}`) and "Create a repository ruleset" (POST /repos/{o}/{r}/rulesets);
- * all three need the "Administration" repository permission (write), or a
+ * type}`), "Create a repository ruleset" (POST /repos/{o}/{r}/rulesets) and,
+ * when setup's ruleset exists (GitHub refuses a second one with its name),
+ * "Update a repository ruleset" (PUT .../rulesets/{id}, only the fields sent
+ * change); all need the "Administration" repository permission (write), or a
  * classic token's repo scope. The environment is limited by name, not to
  * "protected branches": GitHub counts only classic branch protection rules
  * there (not rulesets), and then every branch with one could deploy.
@@ -172,6 +174,8 @@ async function configureBranches(
     }
   }
   if (!unguarded.length) return;
+  const existing = await findRuleset(t, lookup);
+  if (existing) return extendRuleset(t, existing, unguarded, missing, lookup, dryRun, report);
   report.made.branches.push(...unguarded);
   report.changes.push(
     `${dryRun ? 'would create' : 'created'} ruleset "${RULESET_NAME}" on ${t.repository}: ${unguarded.join(', ')} ` +
@@ -187,6 +191,85 @@ async function configureBranches(
     t,
     lookup,
   );
+}
+
+const RULESET_PAGE = 100;
+const RULESET_PAGES = 10;
+
+type Fields = Record<string, unknown>;
+/** A ruleset as GitHub answers it, with what this reads of it; the rest is sent back as it is. */
+interface Ruleset {
+  id: number;
+  enforcement?: unknown;
+  conditions?: Fields & { ref_name?: Fields & { include?: unknown; exclude?: unknown } };
+  rules?: { type?: unknown }[];
+}
+
+/** Reads one ruleset list page or one ruleset; what went wrong as an error. */
+async function readRulesets(t: GitHubSettingsTarget, path: string, lookup: GitHubLookup): Promise<unknown> {
+  const answer = await getGitHubJson(`repos/${t.repository}/${path}`, lookup);
+  const what = `the rulesets of ${t.repository}`;
+  if ('problem' in answer) throw new GitHubSettingsError(`could not read ${what} (${answer.problem})`);
+  if (answer.status !== 200)
+    throw new GitHubSettingsError(`could not read ${what} (${statusProblem(answer.status, lookup.token)})`);
+  return answer.body;
+}
+
+/** The repository's own ruleset named RULESET_NAME (an earlier setup's), in full; undefined when there is none. */
+async function findRuleset(t: GitHubSettingsTarget, lookup: GitHubLookup): Promise<Ruleset | undefined> {
+  for (let page = 1; page <= RULESET_PAGES; page++) {
+    const path = `rulesets?includes_parents=false&per_page=${RULESET_PAGE}&page=${page}`;
+    const list = await readRulesets(t, path, lookup);
+    if (!Array.isArray(list))
+      throw new GitHubSettingsError(`GitHub's list of rulesets of ${t.repository} is not a list`);
+    const ours = (list as { id?: unknown; name?: unknown }[]).find((r) => r.name === RULESET_NAME);
+    if (ours && typeof ours.id === 'number')
+      return { ...((await readRulesets(t, `rulesets/${ours.id}`, lookup)) as Ruleset), id: ours.id };
+    if (list.length < RULESET_PAGE) return undefined;
+  }
+  throw new GitHubSettingsError(`${t.repository} has more than ${RULESET_PAGE * RULESET_PAGES} rulesets`);
+}
+
+/** Adds the branches to the existing ruleset's include list (and a creation rule for a branch not there yet); nothing in it is removed or changed. */
+async function extendRuleset(
+  t: GitHubSettingsTarget,
+  ruleset: Ruleset,
+  unguarded: readonly string[],
+  missing: boolean,
+  lookup: GitHubLookup,
+  dryRun: boolean,
+  report: GitHubSettingsReport,
+): Promise<void> {
+  const refName = ruleset.conditions?.ref_name ?? {};
+  const include = Array.isArray(refName.include) ? (refName.include as string[]) : [];
+  const added = unguarded.filter((b) => !include.includes(`refs/heads/${b}`));
+  const name = `ruleset "${RULESET_NAME}" on ${t.repository}`;
+  if (!added.length) {
+    // Named already yet unguarded: the ruleset is not active, or the user took rules out; the checks judge it.
+    report.unchanged.push(
+      `${name} names ${unguarded.join(', ')} already (enforcement ${String(ruleset.enforcement)}): left as it is`,
+    );
+    return;
+  }
+  const wider = [...include, ...added.map((b) => `refs/heads/${b}`)];
+  const rules = ruleset.rules ?? [];
+  const restrict = missing && !rules.some((r) => r.type === 'creation');
+  const covers = wider.map((r) => r.replace(/^refs\/heads\//, '')).join(', ');
+  report.made.branches.push(...added);
+  report.changes.push(
+    `${dryRun ? 'would add' : 'added'} ${added.join(', ')} to ${name} (it then covers ${covers}; its rules are ` +
+      (restrict
+        ? `kept, one added: only those allowed to bypass may create ${added.join(', ')})`
+        : 'left as they are)'),
+  );
+  if (dryRun) return;
+  const exclude = Array.isArray(refName.exclude) ? refName.exclude : [];
+  const body = {
+    conditions: { ...ruleset.conditions, ref_name: { ...refName, include: wider, exclude } },
+    ...(restrict ? { rules: [...rules, { type: 'creation' }] } : {}),
+  };
+  const purpose = `add ${added.join(', ')} to the ruleset "${RULESET_NAME}"`;
+  await write('PUT', `repos/${t.repository}/rulesets/${ruleset.id}`, body, purpose, t, lookup);
 }
 
 /** Creates what is missing of the two settings (with dryRun, only says so), environments first. */

@@ -146,6 +146,98 @@ describe('configureGitHubSettings', () => {
     expect(branches.map((f) => f.verdict)).toEqual(['safe', 'safe']);
   });
 
+  it('a protected branch added later: its branch goes into the ruleset setup made, not a second one GitHub would refuse', async () => {
+    const lookup = await start({
+      protection: { branches: { main: { protected: false }, release: { protected: false } } },
+    });
+    await configureGitHubSettings(target, lookup, { dryRun: false });
+    github!.state.writes.length = 0;
+    const wider = { ...target, protectedBranches: ['main', 'release'] };
+
+    const dry = await configureGitHubSettings(wider, lookup, { dryRun: true });
+    expect(writes()).toEqual([]);
+    expect(dry.changes).toEqual([
+      'would add release to ruleset "lambda-deploy: production branches" on octo/shop (it then covers main, release; its rules are left as they are)',
+    ]);
+
+    const report = await configureGitHubSettings(wider, lookup, { dryRun: false });
+    expect(writes()).toEqual(['PUT repos/octo/shop/rulesets/42']);
+    expect(github!.state.writes[0]!.body).toEqual({
+      conditions: { ref_name: { include: ['refs/heads/main', 'refs/heads/release'], exclude: [] } },
+    });
+    expect(github!.state.rulesets).toHaveLength(1);
+    expect(report.changes).toEqual([
+      'added release to ruleset "lambda-deploy: production branches" on octo/shop (it then covers main, release; its rules are left as they are)',
+    ]);
+    expect(report.made.branches).toEqual(['release']);
+    const branches = await checkTrustedBranches(wider, lookup);
+    expect(branches.map((f) => f.verdict)).toEqual(['safe', 'safe']);
+  });
+
+  it('the ruleset as the user changed it: a branch is added, nothing of theirs removed; creation restricted for a branch not there yet', async () => {
+    const mine = {
+      id: 7,
+      name: 'lambda-deploy: production branches',
+      target: 'branch',
+      enforcement: 'active' as const,
+      bypass_actors: [{ actor_id: 5, actor_type: 'RepositoryRole', bypass_mode: 'always' }],
+      conditions: {
+        ref_name: { include: ['refs/heads/main', 'refs/heads/hotfix'], exclude: ['refs/heads/main-old'] },
+      },
+      rules: [
+        { type: 'pull_request', parameters: { required_approving_review_count: 2 } },
+        { type: 'required_signatures' },
+      ],
+    };
+    const lookup = await start({ rulesets: [structuredClone(mine)] });
+    const report = await configureGitHubSettings(
+      { ...target, protectedBranches: ['main', 'release'] },
+      lookup,
+      { dryRun: false },
+    );
+    expect(writes().filter((w) => w.includes('/rulesets'))).toEqual(['PUT repos/octo/shop/rulesets/7']);
+    expect(github!.state.rulesets).toEqual([
+      {
+        ...mine,
+        conditions: {
+          ref_name: {
+            include: ['refs/heads/main', 'refs/heads/hotfix', 'refs/heads/release'],
+            exclude: ['refs/heads/main-old'],
+          },
+        },
+        rules: [...mine.rules, { type: 'creation' }],
+      },
+    ]);
+    expect(report.changes.filter((c) => c.includes('ruleset'))).toEqual([
+      'added release to ruleset "lambda-deploy: production branches" on octo/shop (it then covers main, hotfix, release; its rules are kept, one added: only those allowed to bypass may create release)',
+    ]);
+    expect(report.unchanged).toContain(
+      'Branch main of octo/shop is protected (ruleset rule pull_request): left as it is',
+    );
+  });
+
+  it('the ruleset names the branch already but is not enforced: left as it is, said, nothing written', async () => {
+    const lookup = await start({
+      environments: { production: { deployment_branch_policy: null } },
+      rulesets: [
+        {
+          id: 9,
+          name: 'lambda-deploy: production branches',
+          target: 'branch',
+          enforcement: 'evaluate',
+          conditions: { ref_name: { include: ['refs/heads/main'], exclude: [] } },
+          rules: [{ type: 'pull_request' }],
+        },
+      ],
+    });
+    const report = await configureGitHubSettings(target, lookup, { dryRun: false });
+    expect(writes()).toEqual([]);
+    expect(report.changes).toEqual([]);
+    expect(report.unchanged).toContain(
+      'ruleset "lambda-deploy: production branches" on octo/shop names main already (enforcement evaluate): left as it is',
+    );
+  });
+
   it.each([403, 404])(
     'GitHub answers %d to a write: an error naming the token and the permission',
     async (status) => {

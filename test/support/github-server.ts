@@ -2,9 +2,10 @@
  * A stand-in for the GitHub REST API on 127.0.0.1: branches in pages, pull
  * requests by number, the (public) repository with its ids, and its
  * deployment environments with their branch policies, and its branches'
- * protection (classic and rulesets). Writes, with the token only: creating an
- * environment (PUT), its deployment branch policies and a branch ruleset
- * (POST), which then apply to what it answers.
+ * protection (classic and rulesets), its rulesets. Writes, with the token
+ * only: creating an environment (PUT), its deployment branch policies and a
+ * branch ruleset (POST, 422 on a name already taken, as GitHub), updating a
+ * ruleset (PUT), which then apply to what it answers.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,13 +33,15 @@ export interface GitHubServerState {
   /**
    * Branch protection, answered at /repos/{o}/{r}/branches/{name} (404 for a
    * branch not listed) and /repos/{o}/{r}/rules/branches/{name} (the rule
-   * types of rulesets that would apply, whether or not the branch exists):
-   * public, read without a token.
+   * types of rulesets that would apply, whether or not the branch exists,
+   * and those of the active rulesets below naming it): public, read without a token.
    */
   protection?: {
     branches: Record<string, { protected: boolean }>;
     rules?: Record<string, string[]>;
   };
+  /** The repository's rulesets, at /repos/{o}/{r}/rulesets (paged, summaries) and .../rulesets/{id}: created by POST, changed by PUT. */
+  rulesets?: FakeRuleset[];
   /** Every write (PUT, POST), with its JSON body. */
   writes: { method: string; path: string; body: unknown }[];
   /** Answer every write with this status (403: a token without Administration: write). */
@@ -49,6 +52,29 @@ export interface FakeEnvironment {
   /** As GitHub answers it: null when any branch may deploy. */
   deployment_branch_policy: { protected_branches: boolean; custom_branch_policies: boolean } | null;
   branch_policies?: { name: string; type?: 'branch' | 'tag' }[];
+}
+
+export interface FakeRuleset {
+  id: number;
+  name: string;
+  target: string;
+  enforcement: 'active' | 'evaluate' | 'disabled';
+  conditions?: { ref_name?: { include: string[]; exclude: string[] } };
+  rules: { type: string; parameters?: object }[];
+  bypass_actors?: object[];
+}
+
+/** The rule types of the active rulesets naming the branch (exactly, or ~ALL). */
+function rulesetTypes(rulesets: readonly FakeRuleset[], branch: string): string[] {
+  return rulesets
+    .filter((r) => r.enforcement === 'active')
+    .filter((r) => {
+      const include = r.conditions?.ref_name?.include ?? [];
+      const exclude = r.conditions?.ref_name?.exclude ?? [];
+      const ref = `refs/heads/${branch}`;
+      return (include.includes(ref) || include.includes('~ALL')) && !exclude.includes(ref);
+    })
+    .flatMap((r) => r.rules.map((rule) => rule.type));
 }
 
 export interface GitHubServer {
@@ -125,7 +151,9 @@ export async function startGitHubServer(init: Partial<GitHubServerState> = {}): 
       if (branchOrRules[1])
         return json(
           200,
-          (state.protection.rules?.[name] ?? []).map((type) => ({ type, ruleset_source_type: 'Repository' })),
+          [...(state.protection.rules?.[name] ?? []), ...rulesetTypes(state.rulesets ?? [], name)].map(
+            (type) => ({ type, ruleset_source_type: 'Repository' }),
+          ),
         );
       const branch = state.protection.branches[name];
       return branch
@@ -133,6 +161,27 @@ export async function startGitHubServer(init: Partial<GitHubServerState> = {}): 
         : json(404, { message: 'Branch not found' });
     }
     if (!authorized) return json(401, { message: 'Bad credentials' });
+    if (url.pathname === `${prefix}/rulesets`) {
+      // A summary each, as GitHub: no conditions, no rules.
+      const all = (state.rulesets ?? []).map(({ id, name, target, enforcement }) => ({
+        id,
+        name,
+        target,
+        enforcement,
+        source_type: 'Repository',
+        source: state.repository,
+      }));
+      const perPage = Number(url.searchParams.get('per_page') ?? 30);
+      const page = Number(url.searchParams.get('page') ?? 1);
+      return json(200, all.slice((page - 1) * perPage, page * perPage));
+    }
+    const ruleset = new RegExp(`^${prefix}/rulesets/(\\d+)$`).exec(url.pathname);
+    if (ruleset) {
+      const found = state.rulesets?.find((r) => r.id === Number(ruleset[1]));
+      return found
+        ? json(200, { ...found, source_type: 'Repository', source: state.repository })
+        : json(404, { message: 'Not Found' });
+    }
     if (url.pathname === `${prefix}/branches`) {
       const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), state.perPage);
       const page = Number(url.searchParams.get('page') ?? 1);
@@ -158,7 +207,7 @@ export async function startGitHubServer(init: Partial<GitHubServerState> = {}): 
     }
     return json(404, { message: 'Not Found' });
   }
-  /** PUT an environment, POST its branch policies or a ruleset: as GitHub, the changes apply to later reads. */
+  /** PUT an environment, POST its branch policies or a ruleset, PUT a ruleset: as GitHub, the changes apply to later reads. */
   function write(
     method: string,
     path: string,
@@ -192,15 +241,23 @@ export async function startGitHubServer(init: Partial<GitHubServerState> = {}): 
       }
       return json(404, { message: 'Not Found' });
     }
+    const rulesets = (state.rulesets ??= []);
     if (method === 'POST' && path === `${prefix}/rulesets`) {
-      const conditions = body?.conditions as { ref_name?: { include?: string[] } } | undefined;
-      const types = (body?.rules as { type: string }[]).map((r) => r.type);
-      const rules = ((state.protection ??= { branches: {} }).rules ??= {});
-      for (const ref of conditions?.ref_name?.include ?? []) {
-        const branch = ref.replace(/^refs\/heads\//, '');
-        rules[branch] = [...(rules[branch] ?? []), ...types];
-      }
-      return json(201, { id: 42, ...body });
+      // GitHub refuses a second ruleset with a name already taken in the repository.
+      if (rulesets.some((r) => r.name === body?.name))
+        return json(422, { message: 'Validation Failed', errors: ['Name must be unique'], status: '422' });
+      const created = { ...body, id: 42 + rulesets.length } as unknown as FakeRuleset;
+      rulesets.push(created);
+      return json(201, created);
+    }
+    const ruleset = new RegExp(`^${prefix}/rulesets/(\\d+)$`).exec(path);
+    const found = ruleset && rulesets.find((r) => r.id === Number(ruleset[1]));
+    if (method === 'PUT' && found) {
+      // Only the fields sent change, as GitHub's "Update a repository ruleset".
+      if (body?.name !== undefined && rulesets.some((r) => r !== found && r.name === body.name))
+        return json(422, { message: 'Validation Failed', errors: ['Name must be unique'], status: '422' });
+      Object.assign(found, body, { id: found.id });
+      return json(200, found);
     }
     return json(404, { message: 'Not Found' });
   }

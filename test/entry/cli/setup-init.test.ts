@@ -686,6 +686,35 @@ describe('lambda-deploy setup', () => {
       expect(plain.stderr).toContain('GitHub environment production does not exist in octo/shop');
     });
 
+    test('a protected branch added after a first run: the dry run says it would add it to the ruleset setup made, and the check does not refuse it', async () => {
+      const ruleset = {
+        id: 42,
+        name: 'lambda-deploy: production branches',
+        target: 'branch',
+        enforcement: 'active' as const,
+        conditions: { ref_name: { include: ['refs/heads/main'], exclude: [] } },
+        rules: [{ type: 'deletion' }, { type: 'non_fast_forward' }, { type: 'pull_request' }],
+      };
+      const init = {
+        protection: { branches: { main: { protected: false }, release: { protected: false } } },
+        rulesets: [ruleset],
+      };
+      const argv = ['--configure-github', '--protected-branches=main,release'];
+      const dry = await run([...argv, '--dry-run'], 'gho_admin', init);
+      expect(dry.stderr).not.toContain('error');
+      expect(dry.code).toBe(0);
+      expect(writes(dry.state)).toEqual([]);
+      expect(dry.stderr).toContain(
+        'GitHub (--configure-github, dry run): would add release to ruleset "lambda-deploy: production branches" on octo/shop (it then covers main, release; its rules are left as they are)',
+      );
+      const done = await run([...argv, ...offline], 'gho_admin', init);
+      expect(done.code).toBe(0);
+      expect(writes(done.state).filter((w) => w.includes('/rulesets'))).toEqual([
+        'PUT repos/octo/shop/rulesets/42',
+      ]);
+      expect(done.stderr).toContain('Branch release of octo/shop is protected (ruleset rule pull_request).');
+    });
+
     test('a wildcard branch or environment name is refused before any GitHub write (an environment open to *, a ruleset on every branch)', async () => {
       const wildcard = await run(['--configure-github', '--protected-branches=*', ...offline], 'gho_admin');
       expect(wildcard.code).not.toBe(0);
