@@ -198,15 +198,16 @@ export function nextSteps(o: InitOptions, file: string): string[] {
           : ' No GitHub origin remote was found in this checkout (git remote get-url origin) to name the repository: replace OWNER/REPO with the one whose workflows deploy, never a fork.'),
     );
   steps.push(
-    `In the repository's Settings > Environments, create "${environment}" and limit its deployment branches to exactly ${branches.join(', ')}` +
+    // One choice: by hand, or setup with a token that may administer the repository.
+    `Two GitHub settings keep production to reviewed code: either make them in GitHub's Settings, or add --configure-github to setup (with GH_TOKEN=$(gh auth token)), which makes the ones missing.` +
+      ` (a) In Settings > Environments, create "${environment}" and limit its deployment branches to exactly ${branches.join(', ')}` +
       `, the protected branches the production role trusts (add required reviewers if production deploys need an approval).` +
       ` Without that limit a pull request could name the environment` +
       (stagesOnly.length
         ? `; and do not add ${stagesOnly.join(', ')}: those are protected stages, not protected branches, and anyone with write access could push a branch so named and be trusted as production.`
-        : '.'),
-    `Protect ${branches.join(', ')} with branch protection or a ruleset (Settings > Rules > Rulesets): require a pull request with an approving review, block force pushes and deletion,` +
-      ` so only reviewed merges land there. Whatever lands on them deploys production.` +
-      ` Or let setup make these two GitHub settings: add --configure-github to the setup command, with GH_TOKEN=$(gh auth token).`,
+        : '.') +
+      ` (b) Protect ${branches.join(', ')} with branch protection or a ruleset (Settings > Rules > Rulesets): require a pull request with an approving review, block force pushes and deletion,` +
+      ` so only reviewed merges land there. Whatever lands on them deploys production.`,
     `Commit ${file} and push: the push deploys its branch, a pull request gets a pr-N preview.`,
   );
   return steps.map((s, i) => `${i + 1}. ${s}`);

@@ -865,10 +865,11 @@ describe('lambda-deploy init', () => {
     expect(stdout).toMatch(
       /Protect main, master with branch protection or a ruleset .* only reviewed merges land there/,
     );
-    // Or setup makes both, with a token that may administer the repository.
-    expect(stdout).toContain(
-      'Or let setup make these two GitHub settings: add --configure-github to the setup command, with GH_TOKEN=$(gh auth token).',
+    // One step, the choice first: by hand, or setup makes both with a token that may administer the repository.
+    expect(stdout).toMatch(
+      /^\d+\. Two GitHub settings keep production to reviewed code: either make them in GitHub's Settings, or add --configure-github to setup \(with GH_TOKEN=\$\(gh auth token\)\), which makes the ones missing\. \(a\) In Settings > Environments, create "production" .* \(b\) Protect main, master with /m,
     );
+    expect(stdout).not.toContain('Or let setup make');
     expect(readFileSync(file, 'utf8')).toMatch(
       /^# Written by lambda-deploy init\. Pushes to main, master deploy production/,
     );
