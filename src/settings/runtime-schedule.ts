@@ -18,6 +18,12 @@ export interface RuntimeDates {
   createBlocked?: string;
   /** Updates of a function with the runtime are refused from this day. */
   updateBlocked?: string;
+  /**
+   * The block-update day AWS's table announces, shown in the deprecation
+   * warning only: AWS has moved such days later, and a deploy refused here
+   * on an old table could not be made at all (AWS's own refusal gets a Fix line).
+   */
+  announcedUpdateBlock?: string;
   /** The nearest runtime to move to. */
   replacement: string;
 }
@@ -25,20 +31,27 @@ export interface RuntimeDates {
 export type RuntimeSchedule = Readonly<Record<string, RuntimeDates>>;
 
 /**
- * The schedule as read. Block dates are left out where no copy of AWS's table
- * could be read: a wrong block date would refuse deploys AWS still accepts.
+ * The schedule as read: AWS's table as copied by endoflife.date's scraper
+ * (products/aws-lambda.md, 2026-08-16; its "Deprecated Support" end is the
+ * "Block function update" column). That copy has no block-create dates, and
+ * its block-update days are announcements (announcedUpdateBlock): a wrong
+ * block date here would refuse deploys AWS still accepts. Runtimes whose
+ * deprecation is years away are left out until their successor is known.
  */
 export const LAMBDA_RUNTIME_SCHEDULE: RuntimeSchedule = {
   // Deprecated 2025-12-15 (AWS moved it from 2025-10-31; tflint-ruleset-aws#969, Powertools #6883).
-  'python3.9': { deprecated: '2025-12-15', replacement: 'python3.13' },
+  'python3.9': { deprecated: '2025-12-15', announcedUpdateBlock: '2027-03-03', replacement: 'python3.13' },
+  'python3.10': { deprecated: '2026-10-31', announcedUpdateBlock: '2027-03-03', replacement: 'python3.13' },
+  'python3.11': { deprecated: '2027-06-30', announcedUpdateBlock: '2027-08-31', replacement: 'python3.13' },
   // Deprecated with Node.js 20's end of life, 2026-04-30.
-  'nodejs20.x': { deprecated: '2026-04-30', replacement: 'nodejs22.x' },
+  'nodejs20.x': { deprecated: '2026-04-30', announcedUpdateBlock: '2027-03-03', replacement: 'nodejs22.x' },
+  'nodejs22.x': { deprecated: '2027-04-30', announcedUpdateBlock: '2027-07-01', replacement: 'nodejs24.x' },
 };
 
 /** Where a runtime stands on a day. */
 export type RuntimeStanding =
   | { state: 'supported' }
-  | { state: 'deprecated'; deprecated: string; replacement: string }
+  | { state: 'deprecated'; deprecated: string; announcedUpdateBlock?: string; replacement: string }
   | { state: 'create-blocked'; createBlocked: string; updateBlocked?: string; replacement: string }
   | { state: 'update-blocked'; updateBlocked: string; replacement: string };
 
@@ -62,7 +75,13 @@ export function runtimeStanding(runtime: string, now: Date, schedule: RuntimeSch
     };
   // A block date that has come implies the deprecation date has too.
   const deprecated = dates.deprecated;
-  if (reached(deprecated, now)) return { state: 'deprecated', deprecated, replacement };
+  if (reached(deprecated, now))
+    return {
+      state: 'deprecated',
+      deprecated,
+      ...(dates.announcedUpdateBlock !== undefined && { announcedUpdateBlock: dates.announcedUpdateBlock }),
+      replacement,
+    };
   return { state: 'supported' };
 }
 
@@ -93,7 +112,7 @@ export function runtimeWarning(
     case 'supported':
       return undefined;
     case 'deprecated':
-      return `${input}: ${runtime} is deprecated by AWS Lambda since ${standing.deprecated} (no more security patches); move to ${standing.replacement}.`;
+      return `${input}: ${runtime} is deprecated by AWS Lambda since ${standing.deprecated} (no more security patches${standing.announcedUpdateBlock ? `; AWS's schedule refuses updates from ${standing.announcedUpdateBlock}` : ''}); move to ${standing.replacement}.`;
     case 'create-blocked':
       return `${input}: AWS Lambda no longer creates functions with ${runtime} (since ${standing.createBlocked})${standing.updateBlocked ? ` and stops updating them on ${standing.updateBlocked}` : ''}; an existing function is still updated; move to ${standing.replacement}.`;
     case 'update-blocked':

@@ -96,9 +96,11 @@ describe('the shipped schedule', () => {
     for (const [runtime, dates] of Object.entries(LAMBDA_RUNTIME_SCHEDULE)) {
       expect(RUNTIMES).toContain(runtime);
       expect(RUNTIMES).toContain(dates.replacement);
-      const order = [dates.deprecated, dates.createBlocked, dates.updateBlocked].filter(
-        (d) => d !== undefined,
-      );
+      const order = [
+        dates.deprecated,
+        dates.createBlocked,
+        dates.updateBlocked ?? dates.announcedUpdateBlock,
+      ].filter((d) => d !== undefined);
       expect([...order].sort()).toEqual(order);
     }
   });
@@ -109,14 +111,51 @@ describe('the shipped schedule', () => {
     });
   });
 
-  test('python3.9 and nodejs20.x are deprecated today, with a replacement', () => {
+  test('python3.9, python3.10 and nodejs20.x are deprecated today, with a replacement and the day updates stop', () => {
     expect(runtimeStanding('python3.9', day('2026-12-06'), LAMBDA_RUNTIME_SCHEDULE)).toEqual({
       state: 'deprecated',
       deprecated: '2025-12-15',
+      announcedUpdateBlock: '2027-03-03',
+      replacement: 'python3.13',
+    });
+    expect(runtimeStanding('python3.10', day('2026-12-06'), LAMBDA_RUNTIME_SCHEDULE)).toEqual({
+      state: 'deprecated',
+      deprecated: '2026-10-31',
+      announcedUpdateBlock: '2027-03-03',
       replacement: 'python3.13',
     });
     expect(runtimeStanding('nodejs20.x', day('2026-12-06'), LAMBDA_RUNTIME_SCHEDULE)).toMatchObject({
+      state: 'deprecated',
       replacement: 'nodejs22.x',
     });
+  });
+
+  test('python3.11 and nodejs22.x (the Node.js default) are supported today and deprecated in 2027', () => {
+    expect(runtimeStanding('python3.11', day('2026-12-06'), LAMBDA_RUNTIME_SCHEDULE)).toEqual({
+      state: 'supported',
+    });
+    expect(runtimeStanding('nodejs22.x', day('2026-12-06'), LAMBDA_RUNTIME_SCHEDULE)).toEqual({
+      state: 'supported',
+    });
+    expect(runtimeStanding('python3.11', day('2027-06-30'), LAMBDA_RUNTIME_SCHEDULE)).toMatchObject({
+      state: 'deprecated',
+    });
+    expect(runtimeStanding('nodejs22.x', day('2027-04-30'), LAMBDA_RUNTIME_SCHEDULE)).toMatchObject({
+      state: 'deprecated',
+      replacement: 'nodejs24.x',
+    });
+  });
+
+  test('a python3.10 deploy warns with the announced block date, before and after it, and is never refused on it', () => {
+    const read = (now: Date) =>
+      readSettings((name) => ({ name: 'svc', runtime: 'python3.10' })[name as 'name'], env, 'action', {
+        now,
+      });
+    const warning =
+      "runtime: python3.10 is deprecated by AWS Lambda since 2026-10-31 (no more security patches; AWS's schedule refuses updates from 2027-03-03); move to python3.13.";
+    expect(read(day('2026-12-06')).runtimeWarning).toBe(warning);
+    const after = read(day('2027-03-04'));
+    expect(after.runtimeWarning).toBe(warning);
+    expect(after.runtimeCreateRefusal).toBeUndefined();
   });
 });
