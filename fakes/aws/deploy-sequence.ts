@@ -17,11 +17,8 @@ import {
   ensureExecutionRole,
   type ExecutionRoleResult,
 } from '../../src/resources/execution-role/execution-role.js';
-import {
-  deployFunction,
-  indexedFunctionTags,
-  type FunctionResult,
-} from '../../src/resources/function/lambda-function.js';
+import { deployFunction, type FunctionResult } from '../../src/resources/function/lambda-function.js';
+import { indexedFunctionTags } from '../../src/resources/function/stage-function-read.js';
 import { ensureFunctionLogGroup } from '../../src/resources/logs/stage-logs.js';
 import type { ZipFixture } from './zip.js';
 

@@ -20,16 +20,14 @@ import {
 } from '../resources/execution-role/execution-role.js';
 import { isProtectedStage } from './undeploy.js';
 import { boundaryPolicyName } from '../resources/execution-role/execution-policy.js';
+import { deployFunction, type FunctionResult } from '../resources/function/lambda-function.js';
+import { clearDeploying, markDeploying } from '../resources/function/deploying-mark.js';
 import {
-  clearDeploying,
-  deployFunction,
-  markDeploying,
   indexedFunctionTags,
   readStageFunction,
-  type FunctionResult,
   type StageFunction,
-  versionEnvironmentValues,
-} from '../resources/function/lambda-function.js';
+} from '../resources/function/stage-function-read.js';
+import { versionEnvironmentValues } from '../resources/function/function-versions.js';
 import { apiKeyValueCommand } from '../model/api-key.js';
 import { LIVE_ALIAS } from '../model/live-alias.js';
 import { isAccessDenied } from '../aws/aws-call.js';

@@ -34,12 +34,9 @@ import {
   UpdateFunctionConfigurationCommand,
   type CreateFunctionCommandInput,
 } from '@aws-sdk/client-lambda';
-import {
-  deployFunction,
-  pruneVersions,
-  waitForFunctionUpdated,
-  type FunctionInput,
-} from '../../src/resources/function/lambda-function.js';
+import { deployFunction, type FunctionInput } from '../../src/resources/function/lambda-function.js';
+import { pruneVersions } from '../../src/resources/function/function-versions.js';
+import { waitForFunctionUpdated } from '../../src/resources/function/function-wait.js';
 import { layersUnzippedBytes } from '../../src/resources/layers/layer-size.js';
 import {
   ACCOUNT_ID,

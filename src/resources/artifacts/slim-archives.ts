@@ -4,10 +4,11 @@
  * names, and their deletion. What may go is decided in src/pipelines/prune.ts.
  */
 import { DeleteObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { ListVersionsByFunctionCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { allPages } from '../../aws/all-pages.js';
 import { callAws, hasErrorName, NOT_FOUND, type RetryDeps } from '../../aws/aws-call.js';
 import { SLIM_PREFIX, SlimEnv } from '../../model/slim-location.js';
+import { allVersions } from '../function/function-versions.js';
 import type { SlimArchiveObject } from '../../model/outcome.js';
 
 export type { SlimArchiveObject };
@@ -75,23 +76,7 @@ export async function slimKeysNamedBy(
   deps: RetryDeps,
 ): Promise<string[]> {
   try {
-    const versions = await allPages(
-      (marker) =>
-        callAws(
-          deps,
-          {
-            what: `list the versions of function ${functionName}`,
-            permission: 'lambda:ListVersionsByFunction',
-            passThrough: (e) => hasErrorName(e, ...NOT_FOUND),
-          },
-          () =>
-            lambda.send(
-              new ListVersionsByFunctionCommand({ FunctionName: functionName, Marker: marker, MaxItems: 50 }),
-            ),
-        ),
-      (page) => page.Versions,
-      (page) => page.NextMarker,
-    );
+    const versions = await allVersions(lambda, functionName, deps, (e) => hasErrorName(e, ...NOT_FOUND));
     return versions.flatMap((v) => {
       const key = v.Environment?.Variables?.[SlimEnv.Key];
       return key ? [key] : [];

@@ -1,6 +1,6 @@
 import { GetAliasCommand, type AliasConfiguration, type LambdaClient } from '@aws-sdk/client-lambda';
 import { hasErrorName, wrapAwsError, type AwsDeps } from '../../aws/aws-call.js';
-import { pointAlias } from './lambda-function.js';
+import { pointAlias } from './function-alias.js';
 import { LIVE_ALIAS } from '../../model/live-alias.js';
 import { errorMessage, isTransient, withRetry } from '../../util/retry.js';
 

@@ -12,15 +12,14 @@ import {
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { ENV_TAG } from '../../../src/resources/function/function-config.js';
+import { deployFunction, type FunctionInput } from '../../../src/resources/function/lambda-function.js';
 import {
-  deployFunction,
   indexedFunctionTags,
-  pointAlias,
   readStageFunction,
-  versionEnvironmentValues,
-  waitForFunctionUpdated,
-  type FunctionInput,
-} from '../../../src/resources/function/lambda-function.js';
+} from '../../../src/resources/function/stage-function-read.js';
+import { pointAlias } from '../../../src/resources/function/function-alias.js';
+import { versionEnvironmentValues } from '../../../src/resources/function/function-versions.js';
+import { waitForFunctionUpdated } from '../../../src/resources/function/function-wait.js';
 import { stageTags } from '../../../src/model/tags.js';
 import {
   ACCOUNT_ID,

@@ -25,12 +25,11 @@ import {
   GetResourcesCommand,
   ResourceGroupsTaggingAPIClient,
 } from '@aws-sdk/client-resource-groups-tagging-api';
+import { deployFunction, type FunctionInput } from '../../../src/resources/function/lambda-function.js';
 import {
-  deployFunction,
   indexedFunctionTags,
   readStageFunction,
-  type FunctionInput,
-} from '../../../src/resources/function/lambda-function.js';
+} from '../../../src/resources/function/stage-function-read.js';
 import { stageTags } from '../../../src/model/tags.js';
 import { testDeps } from '../../support/aws-deploy-sequence.js';
 

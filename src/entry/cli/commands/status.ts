@@ -1,5 +1,5 @@
 import { readFunctionUrl } from '../../../resources/front-door/function-url.js';
-import { readAlias } from '../../../resources/function/lambda-function.js';
+import { readAlias } from '../../../resources/function/function-alias.js';
 import { findStageResources } from '../../../resources/stage/find-stage-resources.js';
 import { listProjectStages } from '../../../resources/stage/project-stages.js';
 import { dnsSuffix, restStageName } from '../../../resources/front-door/urls.js';
