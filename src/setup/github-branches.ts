@@ -16,7 +16,7 @@
  * `pull_request` requires a pull request. Both are readable by anyone who
  * can read the repository.
  */
-import { getGitHubJson, type GitHubLookup } from './github-api.js';
+import { getGitHubJson, readProblem, type GitHubLookup } from './github-api.js';
 import { lookUpRepositoryIds } from './repository-ids.js';
 
 export interface TrustedBranches {
@@ -54,12 +54,8 @@ function unchecked(t: TrustedBranches, branch: string, problem: string): BranchF
   };
 }
 
-function statusProblem(status: number, token: string | undefined): string {
-  if (status === 401 || status === 403)
-    return token
-      ? `GitHub answered ${status}: GH_TOKEN (or GITHUB_TOKEN) must be able to read the repository`
-      : `GitHub answered ${status} without a token: set GH_TOKEN (or GITHUB_TOKEN) to a token that can read the repository`;
-  return `GitHub answered ${status}`;
+function statusProblem(status: number, token: string | undefined, message?: string): string {
+  return readProblem(status, token, message, 'the repository');
 }
 
 /** How to stop trusting `branch`, or to protect it. */
@@ -82,7 +78,7 @@ async function ruleTypes(
 ): Promise<string[] | string> {
   const answer = await getGitHubJson(`${branchPath(t.repository, branch, true)}?per_page=100`, lookup);
   if ('problem' in answer) return answer.problem;
-  if (answer.status !== 200) return statusProblem(answer.status, lookup.token);
+  if (answer.status !== 200) return statusProblem(answer.status, lookup.token, answer.message);
   if (!Array.isArray(answer.body)) return "GitHub's list of rules for the branch is not a list";
   return (answer.body as { type?: unknown }[]).map((r) => String(r?.type));
 }
@@ -106,7 +102,7 @@ export async function readBranch(
   const answer = await getGitHubJson(branchPath(t.repository, branch, false), lookup);
   if ('problem' in answer) return answer;
   if (answer.status !== 200 && answer.status !== 404)
-    return { problem: statusProblem(answer.status, lookup.token) };
+    return { problem: statusProblem(answer.status, lookup.token, answer.message) };
   const missing = answer.status === 404;
   if (missing) {
     // GitHub answers 404 for a private repository it does not show this caller too.

@@ -16,7 +16,7 @@
  * with the "Actions" read permission or the repo scope). A job that names an
  * environment that does not exist creates it, with no branch limit.
  */
-import { getGitHubJson, type GitHubLookup } from './github-api.js';
+import { getGitHubJson, readProblem, type GitHubLookup } from './github-api.js';
 import { lookUpRepositoryIds } from './repository-ids.js';
 
 export interface TrustedEnvironments {
@@ -89,12 +89,14 @@ function unchecked(t: TrustedEnvironments, environment: string, problem: string)
   };
 }
 
-export function statusProblem(status: number, token: string | undefined): string {
-  if (status === 401 || status === 403)
-    return token
-      ? `GitHub answered ${status}: GH_TOKEN (or GITHUB_TOKEN) must be able to read the repository's environments (the "Actions" read permission)`
-      : `GitHub answered ${status} without a token: set GH_TOKEN (or GITHUB_TOKEN) to a token that can read the repository's environments`;
-  return `GitHub answered ${status}`;
+export function statusProblem(status: number, token: string | undefined, message?: string): string {
+  return readProblem(
+    status,
+    token,
+    message,
+    "the repository's environments",
+    ' (the "Actions" read permission)',
+  );
 }
 
 /** Every deployment branch policy of the environment, page by page; a string says why they could not be read. */
@@ -110,7 +112,7 @@ export async function branchPolicies(
       lookup,
     );
     if ('problem' in answer) return answer.problem;
-    if (answer.status !== 200) return statusProblem(answer.status, lookup.token);
+    if (answer.status !== 200) return statusProblem(answer.status, lookup.token, answer.message);
     const body = answer.body as { total_count?: unknown; branch_policies?: unknown };
     if (!Array.isArray(body?.branch_policies))
       return "GitHub's list of deployment branch policies has no branch_policies";
@@ -193,7 +195,8 @@ async function checkEnvironment(
         `so a pull request from a branch of ${t.repository} could assume the production role. ${limitFix(t, environment, false)}`,
     };
   }
-  if (answer.status !== 200) return unchecked(t, environment, statusProblem(answer.status, lookup.token));
+  if (answer.status !== 200)
+    return unchecked(t, environment, statusProblem(answer.status, lookup.token, answer.message));
   const policy = (answer.body as { deployment_branch_policy?: unknown })?.deployment_branch_policy;
   if (policy === null)
     return {

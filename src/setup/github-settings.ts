@@ -17,8 +17,23 @@
  * classic token's repo scope. The environment is limited by name, not to
  * "protected branches": GitHub counts only classic branch protection rules
  * there (not rulesets), and then every branch with one could deploy.
+ *
+ * `--admin-bypass` adds the repository admin role to the ruleset's bypass
+ * list in `pull_request` mode (a maintainer alone cannot approve their own
+ * pull request), rather than requiring no approval: that would let anyone
+ * with write access merge unreviewed code into a branch production trusts,
+ * while an admin can change the ruleset anyway. The repository's rulesets are
+ * listed with their organisation's (`includes_parents`): one of ours that
+ * comes from there is named, never changed. A private repository of a GitHub
+ * Free account has none of this: GitHub's 403 asks for an upgrade.
  */
-import { sendGitHubJson, getGitHubJson, type GitHubLookup } from './github-api.js';
+import {
+  sendGitHubJson,
+  getGitHubJson,
+  gitHubMessage,
+  planProblem,
+  type GitHubLookup,
+} from './github-api.js';
 import { branchGuards, readBranch } from './github-branches.js';
 import { branchPolicies, environmentPath, statusProblem } from './github-environments.js';
 
@@ -34,11 +49,31 @@ export interface GitHubSettingsReport {
   changes: string[];
   /** What was already there and left as it is, a line each. */
   unchanged: string[];
+  /** Advice for the user, a line each (a maintainer alone, who cannot approve their own pull requests). */
+  hints: string[];
   /** The environments and branches it created (or, with dryRun, would create). */
   made: { environments: string[]; branches: string[] };
 }
 
 export const CONFIGURE_GITHUB_FLAG = 'configure-github';
+export const ADMIN_BYPASS_FLAG = 'admin-bypass';
+
+export interface GitHubSettingsOptions {
+  dryRun: boolean;
+  /** Repository admins may merge a pull request into a protected branch without an approving review (`--admin-bypass`). */
+  adminBypass?: boolean;
+}
+
+/**
+ * GitHub's built-in "Repository admin" role as a ruleset bypass actor, in
+ * `pull_request` mode: it may merge a pull request without the required
+ * review, never push to the branch directly.
+ */
+export const ADMIN_BYPASS = {
+  actor_id: 5,
+  actor_type: 'RepositoryRole',
+  bypass_mode: 'pull_request',
+} as const;
 export const RULESET_NAME = 'lambda-deploy: production branches';
 
 /** A write GitHub refused, or a read that failed: setup stops before any AWS change. */
@@ -50,11 +85,16 @@ export class GitHubSettingsError extends Error {
 }
 
 /** The ruleset's rules: a pull request with an approving review, no force push, no deletion; no creation for a branch not there yet. */
-export function rulesetBody(branches: readonly string[], restrictCreation: boolean): object {
+export function rulesetBody(
+  branches: readonly string[],
+  restrictCreation: boolean,
+  adminBypass = false,
+): object {
   return {
     name: RULESET_NAME,
     target: 'branch',
     enforcement: 'active',
+    bypass_actors: adminBypass ? [ADMIN_BYPASS] : [],
     conditions: { ref_name: { include: branches.map((b) => `refs/heads/${b}`), exclude: [] } },
     rules: [
       { type: 'deletion' },
@@ -86,8 +126,13 @@ async function write(
   const answer = await sendGitHubJson(method, path, body, lookup);
   if ('problem' in answer) throw new GitHubSettingsError(`could not ${purpose}: ${answer.problem}`);
   if (answer.status >= 200 && answer.status <= 299) return;
-  const said = (answer.body as { message?: unknown } | undefined)?.message;
-  const why = typeof said === 'string' ? ` (${said})` : '';
+  const said = gitHubMessage(answer.body);
+  const plan = planProblem(answer.status, said);
+  if (plan)
+    throw new GitHubSettingsError(
+      `${plan}. Could not ${purpose} (${method} ${path}). Nothing was changed in AWS.`,
+    );
+  const why = said === undefined ? '' : ` (${said})`;
   const permission = [401, 403, 404].includes(answer.status)
     ? `: GH_TOKEN (or GITHUB_TOKEN) needs Administration: write on ${t.repository} ` +
       '(a fine-grained token with the repository permission "Administration" read and write, or a classic token with the repo scope)'
@@ -139,7 +184,9 @@ async function configureEnvironment(
     return;
   }
   if (answer.status !== 404)
-    throw new GitHubSettingsError(`could not read ${what} (${statusProblem(answer.status, lookup.token)})`);
+    throw new GitHubSettingsError(
+      `could not read ${what} (${statusProblem(answer.status, lookup.token, answer.message)})`,
+    );
   report.changes.push(`${dryRun ? 'would create' : 'created'} ${what}: ${only}`);
   report.made.environments.push(environment);
   if (dryRun) return;
@@ -151,12 +198,15 @@ async function configureEnvironment(
     await write('POST', `${path}/deployment-branch-policies`, { name, type: 'branch' }, purpose, t, lookup);
 }
 
+const byAdmins =
+  'repository admins may merge a pull request without the review (a bypass for pull requests only)';
+
 async function configureBranches(
   t: GitHubSettingsTarget,
   lookup: GitHubLookup,
-  dryRun: boolean,
+  options: GitHubSettingsOptions,
   report: GitHubSettingsReport,
-): Promise<void> {
+): Promise<Ruleset | 'created' | undefined> {
   const unguarded: string[] = [];
   let missing = false;
   for (const branch of t.protectedBranches) {
@@ -173,24 +223,45 @@ async function configureBranches(
       missing ||= state.missing;
     }
   }
-  if (!unguarded.length) return;
-  const existing = await findRuleset(t, lookup);
-  if (existing) return extendRuleset(t, existing, unguarded, missing, lookup, dryRun, report);
+  const found = await findRulesets(t, lookup);
+  if (found.ours) {
+    await extendRuleset(t, found.ours, unguarded, missing, lookup, options, report);
+    return found.ours;
+  }
+  if (!unguarded.length) {
+    if (options.adminBypass)
+      report.unchanged.push(
+        `no ruleset "${RULESET_NAME}" on ${t.repository}: --${ADMIN_BYPASS_FLAG} has none to add repository admins to (the protection the branches have is left as it is)`,
+      );
+    return undefined;
+  }
+  if (found.parent) {
+    // GitHub lists the rulesets of the organisation (or enterprise) that apply to the repository
+    // too; setup changes none of those, and a second ruleset of the same name would only confuse.
+    report.unchanged.push(
+      `ruleset "${RULESET_NAME}" of ${found.parent} (${found.parentType} ruleset) applies to ${t.repository} and does not protect ${unguarded.join(', ')}: ` +
+        `setup changes no ${found.parentType.toLowerCase()} ruleset and creates no second one of that name; add ${unguarded.join(', ')} to it in ${found.parent}'s Settings, ` +
+        'or protect them in the repository yourself',
+    );
+    return undefined;
+  }
   report.made.branches.push(...unguarded);
   report.changes.push(
-    `${dryRun ? 'would create' : 'created'} ruleset "${RULESET_NAME}" on ${t.repository}: ${unguarded.join(', ')} ` +
+    `${options.dryRun ? 'would create' : 'created'} ruleset "${RULESET_NAME}" on ${t.repository}: ${unguarded.join(', ')} ` +
       `${unguarded.length === 1 ? 'takes' : 'take'} a pull request with an approving review, no force push, no deletion` +
-      (missing ? ', and only those allowed to bypass may create them' : ''),
+      (missing ? ', and only those allowed to bypass may create them' : '') +
+      (options.adminBypass ? `; ${byAdmins}` : ''),
   );
-  if (dryRun) return;
+  if (options.dryRun) return 'created';
   await write(
     'POST',
     `repos/${t.repository}/rulesets`,
-    rulesetBody(unguarded, missing),
+    rulesetBody(unguarded, missing, options.adminBypass),
     `create the ruleset protecting ${unguarded.join(', ')}`,
     t,
     lookup,
   );
+  return 'created';
 }
 
 const RULESET_PAGE = 100;
@@ -201,6 +272,7 @@ type Fields = Record<string, unknown>;
 interface Ruleset {
   id: number;
   enforcement?: unknown;
+  bypass_actors?: unknown;
   conditions?: Fields & { ref_name?: Fields & { include?: unknown; exclude?: unknown } };
   rules?: { type?: unknown }[];
 }
@@ -211,80 +283,159 @@ async function readRulesets(t: GitHubSettingsTarget, path: string, lookup: GitHu
   const what = `the rulesets of ${t.repository}`;
   if ('problem' in answer) throw new GitHubSettingsError(`could not read ${what} (${answer.problem})`);
   if (answer.status !== 200)
-    throw new GitHubSettingsError(`could not read ${what} (${statusProblem(answer.status, lookup.token)})`);
+    throw new GitHubSettingsError(
+      `could not read ${what} (${statusProblem(answer.status, lookup.token, answer.message)})`,
+    );
   return answer.body;
 }
 
-/** The repository's own ruleset named RULESET_NAME (an earlier setup's), in full; undefined when there is none. */
-async function findRuleset(t: GitHubSettingsTarget, lookup: GitHubLookup): Promise<Ruleset | undefined> {
+type RulesetSummary = { id?: unknown; name?: unknown; source_type?: unknown; source?: unknown };
+
+/**
+ * The repository's own ruleset named RULESET_NAME (an earlier setup's), in
+ * full; and where one of that name comes from its organisation (or
+ * enterprise), which the listing includes with `includes_parents`.
+ */
+async function findRulesets(
+  t: GitHubSettingsTarget,
+  lookup: GitHubLookup,
+): Promise<{ ours?: Ruleset; parent?: string; parentType: string }> {
+  let parent: RulesetSummary | undefined;
   for (let page = 1; page <= RULESET_PAGES; page++) {
-    const path = `rulesets?includes_parents=false&per_page=${RULESET_PAGE}&page=${page}`;
+    const path = `rulesets?includes_parents=true&per_page=${RULESET_PAGE}&page=${page}`;
     const list = await readRulesets(t, path, lookup);
     if (!Array.isArray(list))
       throw new GitHubSettingsError(`GitHub's list of rulesets of ${t.repository} is not a list`);
-    const ours = (list as { id?: unknown; name?: unknown }[]).find((r) => r.name === RULESET_NAME);
+    const named = (list as RulesetSummary[]).filter((r) => r.name === RULESET_NAME);
+    const ours = named.find((r) => (r.source_type ?? 'Repository') === 'Repository');
     if (ours && typeof ours.id === 'number')
-      return { ...((await readRulesets(t, `rulesets/${ours.id}`, lookup)) as Ruleset), id: ours.id };
-    if (list.length < RULESET_PAGE) return undefined;
+      return {
+        ours: { ...((await readRulesets(t, `rulesets/${ours.id}`, lookup)) as Ruleset), id: ours.id },
+        parentType: '',
+      };
+    parent ??= named.find((r) => r !== ours);
+    if (list.length < RULESET_PAGE) break;
+    if (page === RULESET_PAGES)
+      throw new GitHubSettingsError(`${t.repository} has more than ${RULESET_PAGE * RULESET_PAGES} rulesets`);
   }
-  throw new GitHubSettingsError(`${t.repository} has more than ${RULESET_PAGE * RULESET_PAGES} rulesets`);
+  return parent
+    ? { parent: String(parent.source), parentType: String(parent.source_type) }
+    : { parentType: '' };
 }
 
-/** Adds the branches to the existing ruleset's include list (and a creation rule for a branch not there yet); nothing in it is removed or changed. */
+const isAdminBypass = (a: unknown) =>
+  (a as { actor_type?: unknown })?.actor_type === ADMIN_BYPASS.actor_type &&
+  (a as { actor_id?: unknown })?.actor_id === ADMIN_BYPASS.actor_id;
+
+/**
+ * Adds the branches to the existing ruleset's include list (and a creation
+ * rule for a branch not there yet), and with adminBypass the admin role to
+ * its bypass list; nothing in it is removed or changed.
+ */
 async function extendRuleset(
   t: GitHubSettingsTarget,
   ruleset: Ruleset,
   unguarded: readonly string[],
   missing: boolean,
   lookup: GitHubLookup,
-  dryRun: boolean,
+  options: GitHubSettingsOptions,
   report: GitHubSettingsReport,
 ): Promise<void> {
   const refName = ruleset.conditions?.ref_name ?? {};
   const include = Array.isArray(refName.include) ? (refName.include as string[]) : [];
   const added = unguarded.filter((b) => !include.includes(`refs/heads/${b}`));
   const name = `ruleset "${RULESET_NAME}" on ${t.repository}`;
-  if (!added.length) {
+  const actors = ruleset.bypass_actors;
+  if (options.adminBypass && !Array.isArray(actors))
+    // Sending a list without the actors GitHub did not show would remove them.
+    throw new GitHubSettingsError(
+      `GitHub's answer for ${name} has no bypass list (bypass_actors): --${ADMIN_BYPASS_FLAG} adds nothing rather than replace it. Nothing was changed in AWS.`,
+    );
+  const bypass = options.adminBypass === true && !(actors as unknown[]).some(isAdminBypass);
+  if (options.adminBypass && !bypass)
+    report.unchanged.push(`${name} lets repository admins bypass it already: left as it is`);
+  if (!added.length && unguarded.length)
     // Named already yet unguarded: the ruleset is not active, or the user took rules out; the checks judge it.
     report.unchanged.push(
       `${name} names ${unguarded.join(', ')} already (enforcement ${String(ruleset.enforcement)}): left as it is`,
     );
-    return;
-  }
+  if (!added.length && !bypass) return;
   const wider = [...include, ...added.map((b) => `refs/heads/${b}`)];
   const rules = ruleset.rules ?? [];
-  const restrict = missing && !rules.some((r) => r.type === 'creation');
+  const restrict = added.length > 0 && missing && !rules.some((r) => r.type === 'creation');
   const covers = wider.map((r) => r.replace(/^refs\/heads\//, '')).join(', ');
   report.made.branches.push(...added);
-  report.changes.push(
-    `${dryRun ? 'would add' : 'added'} ${added.join(', ')} to ${name} (it then covers ${covers}; its rules are ` +
-      (restrict
-        ? `kept, one added: only those allowed to bypass may create ${added.join(', ')})`
-        : 'left as they are)'),
-  );
-  if (dryRun) return;
+  const verb = options.dryRun ? 'would add' : 'added';
+  if (added.length)
+    report.changes.push(
+      `${verb} ${added.join(', ')} to ${name} (it then covers ${covers}; its rules are ` +
+        (restrict
+          ? `kept, one added: only those allowed to bypass may create ${added.join(', ')})`
+          : 'left as they are)'),
+    );
+  if (bypass)
+    report.changes.push(
+      `${verb} repository admins to the bypass list of ${name}: ${byAdmins}; the actors there are kept`,
+    );
+  if (options.dryRun) return;
   const exclude = Array.isArray(refName.exclude) ? refName.exclude : [];
   const body = {
-    conditions: { ...ruleset.conditions, ref_name: { ...refName, include: wider, exclude } },
+    ...(added.length
+      ? { conditions: { ...ruleset.conditions, ref_name: { ...refName, include: wider, exclude } } }
+      : {}),
     ...(restrict ? { rules: [...rules, { type: 'creation' }] } : {}),
+    ...(bypass ? { bypass_actors: [...(actors as unknown[]), ADMIN_BYPASS] } : {}),
   };
-  const purpose = `add ${added.join(', ')} to the ruleset "${RULESET_NAME}"`;
+  const what = [
+    ...(added.length ? [`add ${added.join(', ')} to`] : []),
+    ...(bypass ? ['add repository admins as a bypass to'] : []),
+  ];
+  const purpose = `${what.join(' and ')} the ruleset "${RULESET_NAME}"`;
   await write('PUT', `repos/${t.repository}/rulesets/${ruleset.id}`, body, purpose, t, lookup);
+}
+
+/**
+ * With a ruleset of setup's that requires a review and lets no admin bypass
+ * it: whether the repository has a single collaborator, who then can never
+ * merge their own pull request. Only a hint: when GitHub cannot say, none.
+ */
+async function aloneHint(
+  t: GitHubSettingsTarget,
+  ruleset: Ruleset | 'created' | undefined,
+  options: GitHubSettingsOptions,
+  lookup: GitHubLookup,
+): Promise<string | undefined> {
+  if (options.adminBypass || !ruleset) return undefined;
+  if (ruleset !== 'created' && Array.isArray(ruleset.bypass_actors) && ruleset.bypass_actors.length)
+    return undefined;
+  const answer = await getGitHubJson(
+    `repos/${t.repository}/collaborators?affiliation=all&per_page=2`,
+    lookup,
+  );
+  if ('problem' in answer || answer.status !== 200 || !Array.isArray(answer.body) || answer.body.length !== 1)
+    return undefined;
+  return (
+    `${t.repository} has a single collaborator, who cannot approve their own pull request: add --${ADMIN_BYPASS_FLAG} ` +
+    `to let repository admins merge pull requests into ${t.protectedBranches.join(', ')} without the review.`
+  );
 }
 
 /** Creates what is missing of the two settings (with dryRun, only says so), environments first. */
 export async function configureGitHubSettings(
   t: GitHubSettingsTarget,
   lookup: GitHubLookup,
-  options: { dryRun: boolean },
+  options: GitHubSettingsOptions,
 ): Promise<GitHubSettingsReport> {
   const report: GitHubSettingsReport = {
     changes: [],
     unchanged: [],
+    hints: [],
     made: { environments: [], branches: [] },
   };
   for (const environment of t.environments)
     await configureEnvironment(t, environment, lookup, options.dryRun, report);
-  await configureBranches(t, lookup, options.dryRun, report);
+  const ruleset = await configureBranches(t, lookup, options, report);
+  const hint = await aloneHint(t, ruleset, options, lookup);
+  if (hint) report.hints.push(hint);
   return report;
 }

@@ -7,8 +7,19 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { checkTrustedBranches } from '../../src/setup/github-branches.js';
 import { checkTrustedEnvironments } from '../../src/setup/github-environments.js';
-import { configureGitHubSettings, type GitHubSettingsTarget } from '../../src/setup/github-settings.js';
-import { startGitHubServer, type GitHubServer, type GitHubServerState } from '../support/github-server.js';
+import {
+  ADMIN_BYPASS,
+  configureGitHubSettings,
+  RULESET_NAME,
+  type GitHubSettingsTarget,
+} from '../../src/setup/github-settings.js';
+import {
+  startGitHubServer,
+  UPGRADE_MESSAGE,
+  type FakeRuleset,
+  type GitHubServer,
+  type GitHubServerState,
+} from '../support/github-server.js';
 
 let github: GitHubServer | undefined;
 afterEach(async () => {
@@ -257,5 +268,194 @@ describe('configureGitHubSettings', () => {
       '--configure-github: could not read GitHub environment production of octo/shop (GitHub answered 502)',
     );
     expect(writes()).toEqual([]);
+  });
+
+  describe('--admin-bypass: repository admins may merge a pull request without the review', () => {
+    const admin = { actor_id: 5, actor_type: 'RepositoryRole', bypass_mode: 'pull_request' };
+
+    it('a new ruleset lists the admin role as a bypass for pull requests only; the branch check still counts it as protected', async () => {
+      const lookup = await start();
+      const report = await configureGitHubSettings(target, lookup, { dryRun: false, adminBypass: true });
+      const ruleset = github!.state.writes.find((w) => w.path.endsWith('/rulesets'))!.body;
+      expect(ruleset).toMatchObject({ name: RULESET_NAME, bypass_actors: [admin] });
+      expect(ADMIN_BYPASS).toEqual(admin);
+      expect(report.changes).toContain(
+        'created ruleset "lambda-deploy: production branches" on octo/shop: main takes a pull request with an approving review, no force push, no deletion; ' +
+          'repository admins may merge a pull request without the review (a bypass for pull requests only)',
+      );
+      const branches = await checkTrustedBranches(target, lookup);
+      expect(branches.map((f) => f.verdict)).toEqual(['safe']);
+    });
+
+    it("a run again with it: the admin role is added to setup's ruleset, the actors the user added are kept; a third run writes nothing", async () => {
+      const team = { actor_id: 77, actor_type: 'Team', bypass_mode: 'always' };
+      const lookup = await start();
+      await configureGitHubSettings(target, lookup, { dryRun: false });
+      github!.state.rulesets![0]!.bypass_actors = [team];
+      github!.state.writes.length = 0;
+
+      const dry = await configureGitHubSettings(target, lookup, { dryRun: true, adminBypass: true });
+      expect(writes()).toEqual([]);
+      expect(dry.changes).toEqual([
+        'would add repository admins to the bypass list of ruleset "lambda-deploy: production branches" on octo/shop: ' +
+          'repository admins may merge a pull request without the review (a bypass for pull requests only); the actors there are kept',
+      ]);
+
+      await configureGitHubSettings(target, lookup, { dryRun: false, adminBypass: true });
+      expect(writes()).toEqual(['PUT repos/octo/shop/rulesets/42']);
+      // Only the bypass list is sent: the branches and rules stay as they are.
+      expect(github!.state.writes[0]!.body).toEqual({ bypass_actors: [team, admin] });
+      expect(github!.state.rulesets![0]!.bypass_actors).toEqual([team, admin]);
+      expect(github!.state.rulesets![0]!.conditions).toEqual({
+        ref_name: { include: ['refs/heads/main'], exclude: [] },
+      });
+
+      github!.state.writes.length = 0;
+      const again = await configureGitHubSettings(target, lookup, { dryRun: false, adminBypass: true });
+      expect(writes()).toEqual([]);
+      expect(again.unchanged).toContain(
+        'ruleset "lambda-deploy: production branches" on octo/shop lets repository admins bypass it already: left as it is',
+      );
+      // Without the switch, a run keeps the bypass the earlier one added.
+      await configureGitHubSettings(target, lookup, { dryRun: false });
+      expect(writes()).toEqual([]);
+    });
+
+    it('an admin bypass the user set to "always" is left as it is, not duplicated', async () => {
+      const always = { ...admin, bypass_mode: 'always' };
+      const lookup = await start();
+      await configureGitHubSettings(target, lookup, { dryRun: false });
+      github!.state.rulesets![0]!.bypass_actors = [always];
+      github!.state.writes.length = 0;
+      await configureGitHubSettings(target, lookup, { dryRun: false, adminBypass: true });
+      expect(writes()).toEqual([]);
+      expect(github!.state.rulesets![0]!.bypass_actors).toEqual([always]);
+    });
+
+    it('a branch added and the bypass in one run: one PUT with both, nothing of the ruleset removed', async () => {
+      const lookup = await start({
+        protection: { branches: { main: { protected: false }, release: { protected: false } } },
+      });
+      await configureGitHubSettings(target, lookup, { dryRun: false });
+      github!.state.writes.length = 0;
+      await configureGitHubSettings({ ...target, protectedBranches: ['main', 'release'] }, lookup, {
+        dryRun: false,
+        adminBypass: true,
+      });
+      expect(writes()).toEqual(['PUT repos/octo/shop/rulesets/42']);
+      expect(github!.state.writes[0]!.body).toEqual({
+        conditions: { ref_name: { include: ['refs/heads/main', 'refs/heads/release'], exclude: [] } },
+        bypass_actors: [admin],
+      });
+      expect(github!.state.rulesets![0]!.rules.map((r) => r.type)).toEqual([
+        'deletion',
+        'non_fast_forward',
+        'pull_request',
+      ]);
+    });
+
+    it('GitHub shows no bypass list (a token that is not an admin): refused, nothing written', async () => {
+      const lookup = await start({
+        rulesets: [
+          {
+            id: 9,
+            name: RULESET_NAME,
+            target: 'branch',
+            enforcement: 'active',
+            conditions: { ref_name: { include: ['refs/heads/main'], exclude: [] } },
+            rules: [{ type: 'pull_request' }],
+            bypass_actors: undefined,
+          },
+        ],
+      });
+      // The stand-in answers [] when there is none; a missing list is what a reader sees.
+      github!.state.rulesets![0]!.bypass_actors = null as unknown as object[];
+      await expect(
+        configureGitHubSettings(target, lookup, { dryRun: false, adminBypass: true }),
+      ).rejects.toThrow(
+        '--configure-github: GitHub\'s answer for ruleset "lambda-deploy: production branches" on octo/shop has no bypass list (bypass_actors): --admin-bypass adds nothing rather than replace it.',
+      );
+      expect(writes().filter((w) => w.includes('/rulesets'))).toEqual([]);
+    });
+
+    it('a single collaborator without the switch: a hint naming it; none with two collaborators or with the switch', async () => {
+      const lookup = await start({ collaborators: ['octo'] });
+      const alone = await configureGitHubSettings(target, lookup, { dryRun: true });
+      expect(alone.hints).toEqual([
+        'octo/shop has a single collaborator, who cannot approve their own pull request: add --admin-bypass to let repository admins merge pull requests into main without the review.',
+      ]);
+      expect(
+        (await configureGitHubSettings(target, lookup, { dryRun: true, adminBypass: true })).hints,
+      ).toEqual([]);
+      github!.state.collaborators = ['octo', 'hubot'];
+      expect((await configureGitHubSettings(target, lookup, { dryRun: true })).hints).toEqual([]);
+    });
+  });
+
+  describe('a private repository of a GitHub Free account (no rulesets, no environment branch limits)', () => {
+    it.each([403, 404])(
+      'GitHub answers %d asking for an upgrade to a write: the error says so and what to do, not a token permission',
+      async (status) => {
+        const lookup = await start({ freePrivate: status });
+        const error = await configureGitHubSettings(target, lookup, { dryRun: false }).then(
+          () => undefined,
+          (e: Error) => e.message,
+        );
+        expect(error).toContain(`GitHub answered ${status} (${UPGRADE_MESSAGE})`);
+        expect(error).toContain("make the repository public, or upgrade its owner's plan");
+        expect(error).toContain('Could not create the environment production');
+        expect(error).not.toContain('Administration');
+      },
+    );
+
+    it('an existing environment, then the rules of a branch cannot be read for the plan: said so, nothing written', async () => {
+      const lookup = await start({
+        freePrivate: 403,
+        environments: {
+          production: {
+            deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
+            branch_policies: [{ name: 'main' }],
+          },
+        },
+      });
+      await expect(configureGitHubSettings(target, lookup, { dryRun: false })).rejects.toThrow(
+        `--configure-github: could not read Branch main of octo/shop (GitHub answered 403 (${UPGRADE_MESSAGE}): GitHub offers rulesets`,
+      );
+      expect(writes()).toEqual([]);
+      const [branch] = await checkTrustedBranches(target, lookup);
+      expect(branch!.message).toContain('make the repository public');
+      expect(branch!.message).not.toContain('must be able to read');
+    });
+  });
+
+  it("an organisation's ruleset of the same name: said, not changed, no second one created; the check then refuses the branch", async () => {
+    const organisation: FakeRuleset = {
+      id: 3,
+      name: RULESET_NAME,
+      target: 'branch',
+      enforcement: 'active',
+      source_type: 'Organization',
+      source: 'octo',
+      conditions: { ref_name: { include: ['refs/heads/release'], exclude: [] } },
+      rules: [{ type: 'pull_request' }],
+    };
+    const lookup = await start({
+      environments: {
+        production: {
+          deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
+          branch_policies: [{ name: 'main' }],
+        },
+      },
+      rulesets: [structuredClone(organisation)],
+    });
+    const report = await configureGitHubSettings(target, lookup, { dryRun: false, adminBypass: true });
+    expect(writes()).toEqual([]);
+    expect(report.changes).toEqual([]);
+    expect(report.unchanged).toContain(
+      'ruleset "lambda-deploy: production branches" of octo (Organization ruleset) applies to octo/shop and does not protect main: ' +
+        "setup changes no organization ruleset and creates no second one of that name; add main to it in octo's Settings, or protect them in the repository yourself",
+    );
+    expect(github!.state.rulesets).toEqual([organisation]);
+    expect((await checkTrustedBranches(target, lookup)).map((f) => f.verdict)).toEqual(['unsafe']);
   });
 });

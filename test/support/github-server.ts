@@ -5,7 +5,9 @@
  * protection (classic and rulesets), its rulesets. Writes, with the token
  * only: creating an environment (PUT), its deployment branch policies and a
  * branch ruleset (POST, 422 on a name already taken, as GitHub), updating a
- * ruleset (PUT), which then apply to what it answers.
+ * ruleset (PUT), which then apply to what it answers. A private repository
+ * of a GitHub Free account (`freePrivate`) answers ruleset requests and
+ * environment writes with GitHub's 403 asking for an upgrade.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -46,7 +48,18 @@ export interface GitHubServerState {
   writes: { method: string; path: string; body: unknown }[];
   /** Answer every write with this status (403: a token without Administration: write). */
   writeStatus?: number;
+  /**
+   * A private repository of a GitHub Free account: rulesets (listed, read,
+   * applying to a branch, written) and environment writes are answered with
+   * this status and GitHub's message asking for an upgrade (403 as GitHub; 404 to try the other).
+   */
+  freePrivate?: number;
+  /** Collaborators' logins, at /repos/{o}/{r}/collaborators (token only). */
+  collaborators?: string[];
 }
+
+/** GitHub's answer for a feature a private repository of a Free account does not have. */
+export const UPGRADE_MESSAGE = 'Upgrade to GitHub Pro or make this repository public to enable this feature.';
 
 export interface FakeEnvironment {
   /** As GitHub answers it: null when any branch may deploy. */
@@ -62,6 +75,9 @@ export interface FakeRuleset {
   conditions?: { ref_name?: { include: string[]; exclude: string[] } };
   rules: { type: string; parameters?: object }[];
   bypass_actors?: object[];
+  /** An organisation's ruleset that applies to the repository: listed only with includes_parents=true. */
+  source_type?: 'Repository' | 'Organization';
+  source?: string;
 }
 
 /** The rule types of the active rulesets naming the branch (exactly, or ~ALL). */
@@ -113,6 +129,19 @@ export async function startGitHubServer(init: Partial<GitHubServerState> = {}): 
       state.failNext--;
       return json(502, { message: 'Bad gateway' });
     }
+    const upgrade = () =>
+      json(state.freePrivate!, {
+        message: UPGRADE_MESSAGE,
+        documentation_url: 'https://docs.github.com/rest/repos/rules',
+        status: String(state.freePrivate),
+      });
+    const rulesetPath = /\/(rules\/branches|rulesets)(\/|$)/.test(url.pathname);
+    const environmentWrite = text !== undefined && url.pathname.includes('/environments/');
+    if (state.freePrivate && (rulesetPath || environmentWrite)) {
+      if (text !== undefined)
+        state.writes.push({ method: req.method ?? '', path: url.pathname, body: JSON.parse(text || 'null') });
+      return upgrade();
+    }
     // GitHub takes a token with either scheme.
     const authorized = [`Bearer ${state.token}`, `token ${state.token}`].includes(
       req.headers.authorization ?? '',
@@ -162,15 +191,18 @@ export async function startGitHubServer(init: Partial<GitHubServerState> = {}): 
     }
     if (!authorized) return json(401, { message: 'Bad credentials' });
     if (url.pathname === `${prefix}/rulesets`) {
-      // A summary each, as GitHub: no conditions, no rules.
-      const all = (state.rulesets ?? []).map(({ id, name, target, enforcement }) => ({
-        id,
-        name,
-        target,
-        enforcement,
-        source_type: 'Repository',
-        source: state.repository,
-      }));
+      // A summary each, as GitHub: no conditions, no rules; the organisation's only with includes_parents.
+      const parents = url.searchParams.get('includes_parents') !== 'false';
+      const all = (state.rulesets ?? [])
+        .filter((r) => parents || (r.source_type ?? 'Repository') === 'Repository')
+        .map(({ id, name, target, enforcement, source_type, source }) => ({
+          id,
+          name,
+          target,
+          enforcement,
+          source_type: source_type ?? 'Repository',
+          source: source ?? state.repository,
+        }));
       const perPage = Number(url.searchParams.get('per_page') ?? 30);
       const page = Number(url.searchParams.get('page') ?? 1);
       return json(200, all.slice((page - 1) * perPage, page * perPage));
@@ -178,9 +210,22 @@ export async function startGitHubServer(init: Partial<GitHubServerState> = {}): 
     const ruleset = new RegExp(`^${prefix}/rulesets/(\\d+)$`).exec(url.pathname);
     if (ruleset) {
       const found = state.rulesets?.find((r) => r.id === Number(ruleset[1]));
+      // GitHub answers an empty bypass list to an administrator when there is none.
       return found
-        ? json(200, { ...found, source_type: 'Repository', source: state.repository })
+        ? json(200, {
+            bypass_actors: [],
+            source_type: 'Repository',
+            source: state.repository,
+            ...found,
+          })
         : json(404, { message: 'Not Found' });
+    }
+    if (state.collaborators && url.pathname === `${prefix}/collaborators`) {
+      const perPage = Number(url.searchParams.get('per_page') ?? 30);
+      return json(
+        200,
+        state.collaborators.slice(0, perPage).map((login, i) => ({ login, id: 100 + i })),
+      );
     }
     if (url.pathname === `${prefix}/branches`) {
       const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), state.perPage);

@@ -626,7 +626,6 @@ describe('lambda-deploy setup', () => {
   });
 
   describe('--configure-github: the environment and the ruleset made, before any AWS call', () => {
-    const offline = ['--cloudformation', '--account=123456789012'];
     /** A new repository: main, unprotected, no environment. */
     async function run(argv: string[], token: string | undefined, init: Partial<GitHubServerState> = {}) {
       const github = await startGitHubServer({
@@ -652,7 +651,7 @@ describe('lambda-deploy setup', () => {
       state.writes.map((w) => `${w.method} ${w.path.replace('/api/v3/', '')}`);
 
     test('creates the environment limited to main and a ruleset on main; the check that follows passes', async () => {
-      const done = await run(['--configure-github', ...offline], 'gho_admin');
+      const done = await run(['--configure-github'], 'gho_admin');
       expect(done.stderr).not.toContain('error');
       expect(done.code).toBe(0);
       expect(writes(done.state)).toEqual([
@@ -665,7 +664,7 @@ describe('lambda-deploy setup', () => {
       );
       expect(done.stderr).toContain('GitHub environment production: only main may deploy to it.');
       expect(done.stderr).toContain('Branch main of octo/shop is protected (ruleset rule pull_request).');
-      expect(JSON.parse(done.stdout)).toHaveProperty('Resources');
+      expect(done.stdout).toContain('production-role: arn:aws:iam::123456789012:role/shop-deploy-production');
     });
 
     test('with --dry-run: says what it would create, creates nothing, and the check does not refuse what it would create', async () => {
@@ -707,7 +706,7 @@ describe('lambda-deploy setup', () => {
       expect(dry.stderr).toContain(
         'GitHub (--configure-github, dry run): would add release to ruleset "lambda-deploy: production branches" on octo/shop (it then covers main, release; its rules are left as they are)',
       );
-      const done = await run([...argv, ...offline], 'gho_admin', init);
+      const done = await run(argv, 'gho_admin', init);
       expect(done.code).toBe(0);
       expect(writes(done.state).filter((w) => w.includes('/rulesets'))).toEqual([
         'PUT repos/octo/shop/rulesets/42',
@@ -716,16 +715,13 @@ describe('lambda-deploy setup', () => {
     });
 
     test('a wildcard branch or environment name is refused before any GitHub write (an environment open to *, a ruleset on every branch)', async () => {
-      const wildcard = await run(['--configure-github', '--protected-branches=*', ...offline], 'gho_admin');
+      const wildcard = await run(['--configure-github', '--protected-branches=*'], 'gho_admin');
       expect(wildcard.code).not.toBe(0);
       expect(wildcard.stderr).toContain(
         'protected branch: "*" is not valid; expected a branch name like "main" (no wildcards).',
       );
       expect(wildcard.state.writes).toEqual([]);
-      const environment = await run(
-        ['--configure-github', '--github-environment=prod*', ...offline],
-        'gho_admin',
-      );
+      const environment = await run(['--configure-github', '--github-environment=prod*'], 'gho_admin');
       expect(environment.code).not.toBe(0);
       expect(environment.stderr).toContain('environment: "prod*" is not valid');
       expect(environment.state.writes).toEqual([]);
@@ -752,9 +748,74 @@ describe('lambda-deploy setup', () => {
       expect(iam.calls()).toHaveLength(0);
     });
 
-    test('the help offers it', async () => {
+    test('the help offers it, and --admin-bypass with it', async () => {
       expect(await cli(['setup', '--help'])).toBe(0);
       expect(stdout).toMatch(/^ {2}--configure-github +create the GitHub environment/m);
+      expect(stdout).toMatch(
+        /^ {2}--admin-bypass +with --configure-github: repository admins may merge a pull request into a protected branch without the approving review/m,
+      );
+    });
+
+    test('--admin-bypass: the ruleset made lets repository admins bypass it for pull requests only; the check still counts main as protected', async () => {
+      const done = await run(['--configure-github', '--admin-bypass'], 'gho_admin', {
+        collaborators: ['octo'],
+      });
+      expect(done.code).toBe(0);
+      const ruleset = done.state.writes.find((w) => w.path.endsWith('/rulesets'))!.body;
+      expect(ruleset).toMatchObject({
+        bypass_actors: [{ actor_id: 5, actor_type: 'RepositoryRole', bypass_mode: 'pull_request' }],
+      });
+      expect(done.stderr).toContain(
+        'repository admins may merge a pull request without the review (a bypass for pull requests only)',
+      );
+      expect(done.stderr).toContain('Branch main of octo/shop is protected (ruleset rule pull_request).');
+      expect(done.stderr).not.toContain('hint');
+    });
+
+    test('a single collaborator without --admin-bypass: a one-line hint naming it', async () => {
+      const dry = await run(['--configure-github', '--dry-run'], 'gho_admin', { collaborators: ['octo'] });
+      expect(dry.code).toBe(0);
+      expect(dry.stderr).toContain(
+        'GitHub (--configure-github, dry run): hint: octo/shop has a single collaborator, who cannot approve their own pull request: add --admin-bypass',
+      );
+    });
+
+    test('--admin-bypass without --configure-github: a usage error naming both, before any GitHub or AWS call', async () => {
+      const alone = await run(['--admin-bypass', '--dry-run'], 'gho_admin');
+      expect(alone.code).toBe(2);
+      expect(alone.stderr).toContain('error: --admin-bypass: only with --configure-github');
+      expect(alone.state.requests).toEqual([]);
+      expect(sts.calls()).toHaveLength(0);
+    });
+
+    test('--cloudformation, which changes nothing, with --configure-github: refused before any GitHub write; with --dry-run it says what it would make', async () => {
+      const offline = ['--cloudformation', '--account=123456789012'];
+      const refused = await run(['--configure-github', ...offline], 'gho_admin');
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(
+        'error: --configure-github: not with --cloudformation, which only prints a template and changes nothing, while --configure-github writes to GitHub.',
+      );
+      expect(refused.stdout).toBe('');
+      expect(refused.state.writes).toEqual([]);
+      const dry = await run(['--configure-github', '--dry-run', ...offline], 'gho_admin');
+      expect(dry.code).toBe(0);
+      expect(dry.state.writes).toEqual([]);
+      expect(dry.stderr).toContain(
+        'GitHub (--configure-github, dry run): would create GitHub environment production of octo/shop',
+      );
+      expect(JSON.parse(dry.stdout)).toHaveProperty('Resources');
+    });
+
+    test('a private repository on GitHub Free: the error says rulesets need a paid plan or a public repository, not a token permission; no AWS call', async () => {
+      const free = await run(['--configure-github'], 'gho_admin', { freePrivate: 403 });
+      expect(free.code).toBe(1);
+      expect(free.stderr).toContain(
+        'Upgrade to GitHub Pro or make this repository public to enable this feature.',
+      );
+      expect(free.stderr).toContain("make the repository public, or upgrade its owner's plan");
+      expect(free.stderr).not.toContain('Administration: write');
+      expect(free.stderr).not.toContain('gho_admin');
+      expect(iam.calls()).toHaveLength(0);
     });
   });
 });

@@ -10,8 +10,10 @@ import {
 } from '../../../iam/trust-policy.js';
 import { gitHubLookupFrom } from '../../../setup/github-api.js';
 import {
+  ADMIN_BYPASS_FLAG,
   CONFIGURE_GITHUB_FLAG,
   configureGitHubSettings,
+  type GitHubSettingsOptions,
   type GitHubSettingsReport,
 } from '../../../setup/github-settings.js';
 import type { CommandContext } from '../command.js';
@@ -19,16 +21,19 @@ import { UsageError } from '../flags.js';
 import { branchesToTrust } from './environment-check.js';
 import { commaList, TRUST_FLAGS } from './shared-flags.js';
 
-export { CONFIGURE_GITHUB_FLAG };
+export { ADMIN_BYPASS_FLAG, CONFIGURE_GITHUB_FLAG };
+
+const CLOUDFORMATION_FLAG = 'cloudformation';
 
 /** What was made (or with dryRun would be), for the checks that follow. */
 export type GitHubSettingsMade = GitHubSettingsReport['made'];
 
 export async function configureGitHub(
   trust: { repository: string; environments?: readonly string[]; protectedBranches?: readonly string[] },
-  dryRun: boolean,
+  options: GitHubSettingsOptions,
   ctx: Pick<CommandContext, 'io' | 'logger'>,
 ): Promise<GitHubSettingsMade> {
+  const { dryRun } = options;
   // A wildcard would open the environment to every branch and rule every branch: refused before any write.
   checkTrustedNames(trust);
   const lookup = gitHubLookupFrom(ctx.io.env, ctx.io.fetch);
@@ -46,10 +51,11 @@ export async function configureGitHub(
       protectedBranches: trust.protectedBranches ?? DEFAULT_PROTECTED_BRANCHES,
     },
     lookup,
-    { dryRun },
+    options,
   );
   const said = `GitHub (--${CONFIGURE_GITHUB_FLAG}${dryRun ? ', dry run' : ''})`;
   for (const line of [...report.changes, ...report.unchanged]) ctx.logger.info(`${said}: ${line}`);
+  for (const line of report.hints) ctx.logger.info(`${said}: hint: ${line}`);
   return report.made;
 }
 
@@ -68,9 +74,29 @@ export async function gitHubTrust(
   made: GitHubSettingsMade | undefined;
 }> {
   const { own } = ctx.flags;
+  const configure = own[CONFIGURE_GITHUB_FLAG] === 'true';
+  const adminBypass = own[ADMIN_BYPASS_FLAG] === 'true';
+  if (adminBypass && !configure)
+    throw new UsageError(
+      `--${ADMIN_BYPASS_FLAG}: only with --${CONFIGURE_GITHUB_FLAG} (it lets repository admins bypass the ruleset that makes; ` +
+        'for a ruleset of your own, add the bypass in Settings > Rules > Rulesets)',
+      'setup',
+    );
+  // A template is printed for someone to apply later: that mode changes nothing, on GitHub neither.
+  if (configure && own[CLOUDFORMATION_FLAG] === 'true' && !dryRun)
+    throw new UsageError(
+      `--${CONFIGURE_GITHUB_FLAG}: not with --${CLOUDFORMATION_FLAG}, which only prints a template and changes nothing, while --${CONFIGURE_GITHUB_FLAG} writes to GitHub. ` +
+        `Make the GitHub settings first (setup --${CONFIGURE_GITHUB_FLAG} without --${CLOUDFORMATION_FLAG}, or by hand), then print the template; ` +
+        `or add --dry-run to see what --${CONFIGURE_GITHUB_FLAG} would make`,
+      'setup',
+    );
   const protectedBranches = await branchesToTrust(repository, own[TRUST_FLAGS.protectedBranches.name], ctx);
   const environments = commaList(own[TRUST_FLAGS.githubEnvironment.name]);
-  if (own[CONFIGURE_GITHUB_FLAG] !== 'true') return { protectedBranches, environments, made: undefined };
-  const made = await configureGitHub({ repository, environments, protectedBranches }, dryRun, ctx);
+  if (!configure) return { protectedBranches, environments, made: undefined };
+  const made = await configureGitHub(
+    { repository, environments, protectedBranches },
+    { dryRun, adminBypass },
+    ctx,
+  );
   return { protectedBranches, environments, made: dryRun ? made : undefined };
 }

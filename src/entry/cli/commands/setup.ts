@@ -29,7 +29,7 @@ import type { CliCommand, CommandOutcome } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { GATEWAY_CHOICES, jsonOrFile, oneOf, policyStatementsInput, TRUST_FLAGS } from './shared-flags.js';
 import { trustRepositoryIds } from './repository-trust.js';
-import { CONFIGURE_GITHUB_FLAG, gitHubTrust } from './configure-github.js';
+import { ADMIN_BYPASS_FLAG, CONFIGURE_GITHUB_FLAG, gitHubTrust } from './configure-github.js';
 import { checkProjectOverlap, overlapUncheckedNote } from '../../../setup/project-overlap.js';
 
 /** `--preview-policy-statements JSON|FILE`: checked as the input is, named by its own flag. */
@@ -126,7 +126,7 @@ export const setupCommand: CliCommand = {
   name: 'setup',
   summary: 'create the deploy roles, execution roles and artifact bucket, once (administrator credentials)',
   usage:
-    '--name NAME --repository OWNER/REPO [--aws-region REGION] [--configure-github] [--dry-run | --dry-run --documents | --cloudformation]',
+    '--name NAME --repository OWNER/REPO [--aws-region REGION] [--configure-github [--admin-bypass]] [--dry-run | --dry-run --documents | --cloudformation]',
   description: [
     "Run once, from an administrator's machine, with ordinary AWS credentials (profile or",
     'environment). Creates or updates, and changes nothing that is already right (a second',
@@ -142,7 +142,9 @@ export const setupCommand: CliCommand = {
     'environment, limited to the protected branches, and a ruleset on those branches (a pull',
     'request with an approving review, no force push, no deletion); it changes nothing that is',
     'there already. It needs GH_TOKEN (or GITHUB_TOKEN) with Administration: write on the',
-    'repository, e.g. GH_TOKEN=$(gh auth token).',
+    'repository, e.g. GH_TOKEN=$(gh auth token). A maintainer working alone adds --admin-bypass:',
+    'repository admins may then merge a pull request without the review (never push directly).',
+    'Not with --cloudformation, which changes nothing (with --dry-run it says what it would make).',
   ].join('\n'),
   flags: [
     F.name,
@@ -163,6 +165,11 @@ export const setupCommand: CliCommand = {
       name: CONFIGURE_GITHUB_FLAG,
       kind: 'switch',
       help: 'create the GitHub environment (only the protected branches may deploy) and a ruleset protecting those branches, when missing, before any AWS change (GH_TOKEN with Administration: write)',
+    },
+    {
+      name: ADMIN_BYPASS_FLAG,
+      kind: 'switch',
+      help: "with --configure-github: repository admins may merge a pull request into a protected branch without the approving review (the ruleset's bypass list, pull requests only; what is there is kept)",
     },
     {
       ...F.policyStatements,
