@@ -1,7 +1,8 @@
 import * as core from '@actions/core';
 import { createAwsClients } from './aws/clients.js';
 import { readActionSettings } from './entry/action/action-inputs.js';
-import { coreLogger } from './entry/action/core-logger.js';
+import { coreLogger, registeredSecrets } from './entry/action/core-logger.js';
+import { maskedOutputWarnings } from './entry/action/output-masks.js';
 import { outputsFor } from './entry/action/outputs.js';
 import { isPostStep, keepForPostStep, runPostStep } from './entry/action/post-step.js';
 import { readGitHubContext, runUrlOf } from './entry/action/runner-context.js';
@@ -41,7 +42,10 @@ export async function run(): Promise<void> {
       env: process.env,
       awsClients: createAwsClients,
     });
-    for (const [name, value] of Object.entries(outputsFor(result))) core.setOutput(name, value);
+    const outputs = outputsFor(result);
+    for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
+    for (const warning of maskedOutputWarnings(outputs, settings.environment, registeredSecrets()))
+      core.warning(warning);
     if (markdown) await writeSummary(markdown);
     if (failure) core.setFailed(failure);
   } catch (error) {

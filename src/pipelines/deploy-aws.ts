@@ -125,7 +125,9 @@ export async function deployToAws(
 
   const report = initialReport(settings, plan, pkg, slim);
   // `hidden`: values for the smoke answers; `secrets` for the report (logs: both).
-  const lists = { hidden: secretValues(settings, plan), secrets };
+  // Signed in, the account is known: a value equal to it is in function-arn, no secret.
+  const named = { ...plan, accountId: session.accountId };
+  const lists = { hidden: secretValues(settings, named), secrets };
   let fn: (FunctionResult & { ephemeralStorageMb?: number | undefined }) | undefined;
   const marked: DeployingMark = { since: new Date(started).toISOString() };
   // The front door and keep-warm read while the function deploys, and write once it is done.
@@ -150,7 +152,7 @@ export async function deployToAws(
       deployed.fail(error);
       throw error;
     }
-    hideFunctionValues(secretValues(settings, plan, fn.environmentBefore), lists, logger);
+    hideFunctionValues(secretValues(settings, named, fn.environmentBefore), lists, logger);
     Object.assign(report, {
       functionArn: fn.functionArn,
       version: fn.version,
@@ -284,7 +286,11 @@ async function hideServedVersionValues(
         version,
         session.awsDeps,
       );
-      hideFunctionValues(secretValues(settings, report, values), lists, logger);
+      hideFunctionValues(
+        secretValues(settings, { ...report, accountId: session.accountId }, values),
+        lists,
+        logger,
+      );
     } catch (error) {
       return (
         `The function's logs are left out: version ${version} served the stage during this deploy, and its ` +
@@ -578,7 +584,7 @@ async function deployCode(
   }
   mayWrite.open();
   const { existing, alias } = current;
-  const maskValues = functionValuesMask(settings, plan, deps.logger, existing?.config.Environment?.Variables);
+  const maskValues = functionValuesMask(settings, context, deps.logger, existing);
   const logGroup = functionLogGroup(context, session, current, roleLog);
   const made = { slim, accountId, current, marked, tags, whenCreated: logGroup.whenCreated };
   changing.open(
@@ -675,16 +681,17 @@ function functionLogGroup(
  */
 function functionValuesMask(
   settings: Settings,
-  plan: Plan,
+  /** The stage's names and account: a value equal to one is in an output, no secret. */
+  stage: StageContext,
   logger: Logger,
-  /** The function's variables as read: masked at once. */
-  read: Record<string, string> = {},
+  /** The function as read: its variables are masked at once. */
+  existing: StageFunction['existing'],
 ): (values: readonly string[]) => void {
-  const known = new Set(secretValues(settings, plan));
+  const known = new Set(secretValues(settings, stage));
   const mask = (values: readonly string[]) => {
-    for (const value of secretValues(settings, plan, values)) if (!known.has(value)) logger.mask(value);
+    for (const value of secretValues(settings, stage, values)) if (!known.has(value)) logger.mask(value);
   };
-  mask(Object.values(read));
+  mask(Object.values(existing?.config.Environment?.Variables ?? {}));
   return mask;
 }
 

@@ -2,7 +2,14 @@ import { MIN_SECRET_LENGTH, usableSecrets } from '../util/redact.js';
 import type { Settings } from '../model/settings.js';
 
 type SecretSettings = Pick<Settings, 'environment' | 'githubToken' | 'pipArgs' | 'name' | 'awsRegion'> &
-  Partial<Pick<Settings, 'smokePath'>>;
+  Partial<Pick<Settings, 'smokePath' | 'roleToAssume' | 'executionRoleArn'>>;
+
+/** The stage's names, and the account once known (signed in); each is part of an output. */
+interface PublicNames {
+  stage?: string;
+  functionName?: string;
+  accountId?: string;
+}
 
 /**
  * The values of the settings that no log line, summary or comment may show:
@@ -14,11 +21,12 @@ type SecretSettings = Pick<Settings, 'environment' | 'githubToken' | 'pipArgs' |
  * shorter than MIN_SECRET_LENGTH are left out (masking `1` or `true` would star out every
  * occurrence in the log), and so are values that are already public: the
  * project name, the stage, the function name and the region are in every
- * resource name and URL.
+ * resource name and URL, and the account ID and the function's ARN are in
+ * the function-arn output (see publicParts).
  */
 export function secretValues(
   settings: SecretSettings,
-  stage: { stage?: string; functionName?: string } = {},
+  stage: PublicNames = {},
   /** Values the function already had (see FunctionResult.environmentBefore), filtered the same way. */
   functionValues: readonly string[] = [],
 ): string[] {
@@ -31,7 +39,7 @@ export function secretValues(
     return secret ? [secret, decodeURIComponentSafe(secret)] : [];
   });
   const queryValues = queryOf(settings.smokePath ?? '').flatMap((v) => [v, decodeURIComponentSafe(v)]);
-  const isPublic = new Set([settings.name, settings.awsRegion, stage.stage, stage.functionName]);
+  const isPublic = publicParts(settings, stage);
   return usableSecrets([
     ...[...Object.values(settings.environment), ...functionValues]
       .filter((v) => !isPublic.has(v.trim()))
@@ -42,6 +50,27 @@ export function secretValues(
     ...passwords,
     ...queryValues,
   ]);
+}
+
+/**
+ * The values the action's own outputs show whole (stage, function-name, and
+ * function-arn with the region and the account ID in it). A value equal to one
+ * is no secret, and masked it would make GitHub drop every job output that
+ * holds it ("Skip output ... since it may contain secret"). The account is
+ * known before anything is masked when a role ARN names it (a function's role
+ * is in its own account, and so is the deploy role signed in to), else once
+ * signed in. A value that merely holds one of them stays masked.
+ */
+function publicParts(settings: SecretSettings, stage: PublicNames): Set<string | undefined> {
+  const role = [settings.roleToAssume, settings.executionRoleArn]
+    .map((arn) => /^arn:([\w-]+):iam::(\d{12}):role\//.exec(arn ?? ''))
+    .find(Boolean);
+  const account = stage.accountId || role?.[2];
+  const arn =
+    account && settings.awsRegion && stage.functionName
+      ? `arn:${role?.[1] ?? 'aws'}:lambda:${settings.awsRegion}:${account}:function:${stage.functionName}`
+      : undefined;
+  return new Set([settings.name, settings.awsRegion, stage.stage, stage.functionName, account, arn]);
 }
 
 /** The values of a path's query string, as written (`/health?key=a%2Bb` gives `a%2Bb`). */

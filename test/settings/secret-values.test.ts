@@ -52,6 +52,37 @@ describe('secretValues', () => {
     expect(values).toEqual(forms('Pg-Secret-771'));
   });
 
+  it('leaves out the account ID and the function ARN: function-arn shows them, and GitHub drops an output holding a masked value', () => {
+    const account = '123456789012';
+    const arn = `arn:aws:lambda:eu-west-1:${account}:function:shop-pr-12`;
+    const environment = { ACCOUNT_ID: account, SELF_ARN: arn, K: 'Pg-Secret-771' };
+    const stage = { stage: 'pr-12', functionName: 'shop-pr-12' };
+    // Known before anything is masked: the account in role-to-assume's ARN, or in execution-role-arn's.
+    for (const roles of [
+      { roleToAssume: `arn:aws:iam::${account}:role/deploy` },
+      { executionRoleArn: `arn:aws:iam::${account}:role/shop-fn` },
+    ])
+      expect(secretValues({ ...base, ...roles, environment }, stage)).toEqual(forms('Pg-Secret-771'));
+    // Known once signed in (ambient credentials): the values the function already had.
+    expect(
+      secretValues({ ...base, environment: {} }, { ...stage, accountId: account }, [account, arn]),
+    ).toEqual([]);
+    // Without an account, nothing says the 12 digits are public.
+    expect(secretValues({ ...base, environment: { ACCOUNT_ID: account } }, stage)).toEqual(forms(account));
+  });
+
+  it('keeps masking a secret that merely holds a public part, and a role of another account', () => {
+    const values = secretValues(
+      {
+        ...base,
+        roleToAssume: 'arn:aws:iam::123456789012:role/deploy',
+        environment: { KEY: '123456789012-Pg-Secret', OTHER: '210987654321' },
+      },
+      { stage: 'pr-12', functionName: 'shop-pr-12', accountId: '123456789012' },
+    );
+    expect(values.sort()).toEqual(forms('123456789012-Pg-Secret', '210987654321').sort());
+  });
+
   it('finds the password in --index-url=URL and keeps a password that is not valid percent-encoding as it is', () => {
     const values = secretValues({
       ...base,

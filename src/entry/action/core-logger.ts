@@ -6,6 +6,9 @@ import type { Logger } from '../../util/logger.js';
 /** Values registered with the runner in this process: each is registered once. */
 const registered = new Set<string>();
 
+/** What this step registered with the runner: GitHub drops a job output that holds one (see output-masks). */
+export const registeredSecrets = (): string[] => [...registered];
+
 /** Registers a secret with the runner (`::add-mask::`), once however often it is met. */
 export function registerSecret(secret: string): void {
   if (!secret || registered.has(secret)) return;
