@@ -27,6 +27,7 @@
  * trusted, as before.
  */
 import { policy, type Partition, type PolicyDocument } from '../model/policy-document.js';
+import { DEFAULT_ENVIRONMENTS, DEFAULT_PROTECTED_BRANCHES } from '../model/setup-command.js';
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
 
@@ -53,8 +54,8 @@ export interface TrustPolicyOptions {
   partition?: Partition;
 }
 
-export const DEFAULT_PROTECTED_BRANCHES: readonly string[] = ['main', 'master'];
-export const DEFAULT_ENVIRONMENTS: readonly string[] = ['production'];
+// Defined below the settings, whose hints print the setup command with them.
+export { DEFAULT_ENVIRONMENTS, DEFAULT_PROTECTED_BRANCHES };
 
 const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
 const NUMERIC_ID = /^\d+$/;

@@ -53,6 +53,7 @@ import { importFailureIn, importFix } from '../failure-hints/import-hints.js';
 import { importHintContext } from '../failure-hints/import-hint-context.js';
 import { blockedRuntimeFix, blockedRuntimeIn } from '../failure-hints/runtime-hints.js';
 import { secretValues } from '../settings/secret-values.js';
+import { setupOptionsFor } from '../model/setup-command.js';
 import type { Settings } from '../model/settings.js';
 import { Inputs } from '../settings/names.js';
 import { LAMBDA_RUNTIME_SCHEDULE } from '../settings/runtime-schedule.js';
@@ -716,6 +717,7 @@ function executionRoleInput(
     permissionsBoundary: `arn:${partition}:iam::${accountId}:policy/${boundaryPolicyName(settings.name)}`,
     // The artifact bucket: the slim archives' read grant, as setup wrote it.
     bucket: settings.s3Bucket || defaultBucketName(accountId, clients.region),
+    setup: setupOptionsFor(settings, plan.repository),
   };
 }
 

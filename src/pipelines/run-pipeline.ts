@@ -26,6 +26,7 @@ import {
 } from '../reporting/summary.js';
 import { formatBytes } from '../packaging/size-check.js';
 import { secretValues } from '../settings/secret-values.js';
+import { setupCommandFor } from '../model/setup-command.js';
 import { runtimeSettingWarnings } from '../settings/adapter-settings.js';
 import { SettingsError } from '../settings/settings.js';
 import { pullRequestLimits } from '../settings/pull-request-limits.js';
@@ -202,7 +203,12 @@ async function runAwsDeploy(
     !settings.executionRoleArn &&
     !isProtectedStage(plan.stage, settings.protectedStages)
   )
-    throw new PreviewPolicyStatementsError(plan.stage, settings.protectedStages, deps.surface);
+    throw new PreviewPolicyStatementsError(
+      plan.stage,
+      settings.protectedStages,
+      setupCommandFor(settings, plan.repository, `${inputName('terminal', Inputs.PolicyStatements)} FILE`),
+      deps.surface,
+    );
   // IAM refuses an oversized policy only when it is written, after the upload.
   if (settings.policyStatements && !settings.executionRoleArn && settings.awsRegion) {
     const tooLarge = executionPolicySizeProblem({
@@ -339,13 +345,19 @@ async function runPrune({ settings, plan, ctx, deps }: CommandRun): Promise<Pipe
 
 /** `policy-statements` on a stage that is not protected: where those statements belong instead. */
 export class PreviewPolicyStatementsError extends Error {
-  constructor(stage: string, protectedStages: readonly string[], surface: Surface = 'action') {
+  constructor(
+    stage: string,
+    protectedStages: readonly string[],
+    /** The setup command with `--policy-statements FILE` (see setupCommandFor). */
+    setup: string,
+    surface: Surface = 'action',
+  ) {
     super(
       surface === 'terminal'
-        ? terminalPreviewStatements(stage, protectedStages)
+        ? terminalPreviewStatements(stage, protectedStages, setup)
         : `policy-statements: stage "${stage}" is a preview, not listed in protected-stages (${protectedListSource(protectedStages)}), and a preview run never changes IAM: ` +
             `no job that can run pull-request code may write an execution role. ` +
-            `Put the statements in "npx github:org/lambda-deploy setup --policy-statements FILE" (run once with administrator credentials; it writes the production execution role and its boundary, and --preview-policy-statements the previews'), ` +
+            `Put the statements in ${setup} (run once with administrator credentials; it writes the production execution role and its boundary, and --preview-policy-statements the previews'), ` +
             `or set policy-statements only on the production deploy, whose role may change its execution role under the permissions boundary setup made.`,
     );
     this.name = 'PreviewPolicyStatementsError';
@@ -353,12 +365,12 @@ export class PreviewPolicyStatementsError extends Error {
 }
 
 /** The CLI's deploy has no --protected-stages: a protected stage is one of the default list, chosen with --stage. */
-function terminalPreviewStatements(stage: string, protectedStages: readonly string[]): string {
+function terminalPreviewStatements(stage: string, protectedStages: readonly string[], setup: string): string {
   const flag = inputName('terminal', Inputs.PolicyStatements);
   const example = protectedStages[0] ? ` (${inputName('terminal', Inputs.Stage)} ${protectedStages[0]})` : '';
   return (
     `${flag}: stage "${stage}" is a preview (not one of the protected stages: ${protectedStages.join(', ') || 'none'}), and a preview deploy never changes IAM. ` +
-    `Put the statements in "npx github:org/lambda-deploy setup ${flag} FILE" (run once with administrator credentials; it writes the production execution role and its boundary, and --preview-policy-statements the previews'), ` +
+    `Put the statements in ${setup} (run once with administrator credentials; it writes the production execution role and its boundary, and --preview-policy-statements the previews'), ` +
     `or pass ${flag} only when deploying a protected stage${example}, whose role may change its execution role under the permissions boundary setup made.`
   );
 }

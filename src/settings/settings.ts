@@ -12,6 +12,7 @@ import type {
   Target,
 } from '../model/settings.js';
 import { branchStage } from '../model/stage-name.js';
+import { setupCommandFor, type SetupSettings } from '../model/setup-command.js';
 import { binaryOverride } from './pip-binary-options.js';
 import { placementOverride } from './pip-options.js';
 import { isInside } from '../util/paths.js';
@@ -514,6 +515,16 @@ function readPolicyStatements(r: InputReader, executionRoleArn: string | undefin
   return undefined;
 }
 
+/** What the setup command in the placeholder hint carries: the inputs as given (they are checked elsewhere). */
+function placeholderSetup(r: InputReader, awsRegion: string | undefined): SetupSettings {
+  return {
+    name: r.value(Inputs.Name),
+    awsRegion,
+    protectedStages: readProtectedStages(r),
+    s3Bucket: r.value(Inputs.S3Bucket) || undefined,
+  };
+}
+
 /** Where in AWS, as whom, with which execution role and bucket. */
 function readAws(
   r: InputReader,
@@ -526,7 +537,7 @@ function readAws(
     r.bad(
       Inputs.RoleToAssume,
       roleToAssume.includes(`::${PLACEHOLDER_ACCOUNT}:`)
-        ? `the role ARN setup prints: ${PLACEHOLDER_ACCOUNT} is the placeholder lambda-deploy init writes (production-role and preview-role of the reusable workflow); run "npx github:org/lambda-deploy setup" once and put the two ARNs it ends with in the workflow`
+        ? `the role ARN setup prints: ${PLACEHOLDER_ACCOUNT} is the placeholder lambda-deploy init writes (production-role and preview-role of the reusable workflow); run ${setupCommandFor(placeholderSetup(r, awsRegion), env.GITHUB_REPOSITORY)} once and put the two ARNs it ends with in the workflow`
         : 'an IAM role ARN like arn:aws:iam::123456789012:role/deploy',
     );
   const executionRoleArn = r.value(Inputs.ExecutionRoleArn) || undefined;

@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DEFAULT_PROTECTED_STAGES } from '../iam/deploy-policy.js';
-import { DEFAULT_ENVIRONMENTS, DEFAULT_PROTECTED_BRANCHES } from '../iam/trust-policy.js';
+import { DEFAULT_PROTECTED_BRANCHES } from '../iam/trust-policy.js';
+import { setupCommandLine } from '../model/setup-command.js';
 import { deployRoleName } from './setup-documents.js';
 import { branchStage } from '../model/stage-name.js';
 import { PLACEHOLDER_ACCOUNT } from '../settings/settings.js';
@@ -173,24 +174,20 @@ export function nextSteps(o: InitOptions, file: string): string[] {
   // Stage names that are no protected branch (prod, production by default): a branch so named
   // is one anyone with write access can push, so the environment must not admit it.
   const stagesOnly = stages.filter((s) => !branches.includes(s));
-  // setup must trust and protect what this workflow deploys: the same lists, when not the defaults.
-  const sameLists = [
-    ['protected-branches', branches, DEFAULT_PROTECTED_BRANCHES],
-    ['protected-stages', stages, DEFAULT_PROTECTED_STAGES],
-  ] as const;
-  // The production job signs in as repo:…:environment:NAME: the production role must trust NAME.
-  const environmentFlag =
-    [environment].join(',') === DEFAULT_ENVIRONMENTS.join(',') ? '' : ` --github-environment ${environment}`;
-  const listFlags =
-    environmentFlag +
-    sameLists
-      .filter(([, given, fallback]) => given.join(',') !== fallback.join(','))
-      .map(([flag, given]) => ` --${flag} ${given.join(',')}`)
-      .join('');
+  // setup must trust and protect what this workflow deploys: the same lists (the flags when not the defaults);
+  // the production job signs in as repo:…:environment:NAME, so the production role must trust NAME.
+  const setup = setupCommandLine({
+    name: o.name,
+    region: o.awsRegion,
+    repository: o.repository,
+    environments: [environment],
+    protectedBranches: branches,
+    protectedStages: stages,
+  });
   const steps: string[] = [];
   if (!o.productionRole || !o.previewRole)
     steps.push(
-      `Create the roles once, with administrator credentials: npx github:org/lambda-deploy setup --name ${o.name} --aws-region ${o.awsRegion} --repository ${o.repository ?? 'OWNER/REPO'}${listFlags}` +
+      `Create the roles once, with administrator credentials: ${setup}` +
         ` (add --dry-run to see the plan first, --dry-run --documents for every document, or --cloudformation for a template), then put the two ARNs it prints in ${file}.` +
         // The roles trust this repository's workflows: a fork named here could deploy to the account.
         (o.repository

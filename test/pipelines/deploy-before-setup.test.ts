@@ -38,3 +38,19 @@ it.each([
     removeApp(dir);
   }
 });
+
+it("the setup command a deploy before setup prints carries the workflow's protected-stages and s3-bucket", async () => {
+  const fake = await startFakeAws();
+  const dir = appFolder();
+  try {
+    const inputs = { gateway: 'none', 'protected-stages': 'main,release', 's3-bucket': 'acme-artifacts' };
+    const run = await deployApp(fake, dir, { inputs });
+    expect(run.failure).toContain(
+      `"npx github:org/lambda-deploy setup --name shop --aws-region ${fake.region} --repository octo/shop ` +
+        '--protected-branches main,release --protected-stages main,release --s3-bucket acme-artifacts"',
+    );
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});

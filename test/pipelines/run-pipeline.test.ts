@@ -48,13 +48,13 @@ describe('runPipeline', () => {
       'action' as const,
       'policy-statements: stage "pr-1" is a preview, not listed in protected-stages (not set in the workflow, so its default: main, master, prod, production), and a preview run never changes IAM: ' +
         'no job that can run pull-request code may write an execution role. ' +
-        `Put the statements in "npx github:org/lambda-deploy setup --policy-statements FILE" (run once with administrator credentials; it writes the production execution role and its boundary, and --preview-policy-statements the previews'), ` +
+        `Put the statements in "npx github:org/lambda-deploy setup --name shop --aws-region eu-west-1 --repository OWNER/REPO --policy-statements FILE" (run once with administrator credentials; it writes the production execution role and its boundary, and --preview-policy-statements the previews'), ` +
         'or set policy-statements only on the production deploy, whose role may change its execution role under the permissions boundary setup made.',
     ],
     [
       'terminal' as const,
       '--policy-statements: stage "pr-1" is a preview (not one of the protected stages: main, master, prod, production), and a preview deploy never changes IAM. ' +
-        `Put the statements in "npx github:org/lambda-deploy setup --policy-statements FILE" (run once with administrator credentials; it writes the production execution role and its boundary, and --preview-policy-statements the previews'), ` +
+        `Put the statements in "npx github:org/lambda-deploy setup --name shop --aws-region eu-west-1 --repository OWNER/REPO --policy-statements FILE" (run once with administrator credentials; it writes the production execution role and its boundary, and --preview-policy-statements the previews'), ` +
         'or pass --policy-statements only when deploying a protected stage (--stage main), whose role may change its execution role under the permissions boundary setup made.',
     ],
   ])('policy-statements on a preview stage are refused in the words of the %s', async (surface, said) => {
@@ -80,6 +80,33 @@ describe('runPipeline', () => {
       surface,
     });
     await expect(run).rejects.toThrow(said);
+  });
+
+  it("policy-statements on a preview: the setup command carries the run's repository, protected-stages and s3-bucket", async () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'preview-statements-flags-'));
+    writeFileSync(join(workspace, 'app.py'), 'def handler(e, c):\n  return 1\n');
+    const inputs: Record<string, string> = {
+      name: 'shop',
+      stage: 'pr-1',
+      'aws-region': 'eu-west-1',
+      'protected-stages': 'main,release',
+      's3-bucket': 'acme-artifacts',
+      'policy-statements': JSON.stringify([{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' }]),
+    };
+    const settings = readSettings((name) => inputs[name], {
+      GITHUB_WORKSPACE: workspace,
+      RUNNER_TEMP: workspace,
+    });
+    const ctx = { ...noEventContext(), repository: 'octo/shop' };
+    const run = runPipeline(settings, makePlan(settings, ctx), ctx, {
+      logger: new RecordingLogger(),
+      env: { RUNNER_TEMP: workspace },
+      awsClients: createAwsClients,
+    });
+    await expect(run).rejects.toThrow(
+      'Put the statements in "npx github:org/lambda-deploy setup --name shop --aws-region eu-west-1 --repository octo/shop ' +
+        '--protected-branches main,release --protected-stages main,release --s3-bucket acme-artifacts --policy-statements FILE" (run once',
+    );
   });
 
   it('api-key: true on a pull-request run is refused before any AWS call, naming the input and the fix', async () => {

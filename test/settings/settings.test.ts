@@ -312,7 +312,7 @@ describe('readSettings', () => {
       // The workflow init writes before setup printed the ARNs: the reusable workflow passes it on as role-to-assume.
       "init's placeholder role",
       { 'role-to-assume': 'arn:aws:iam::ACCOUNT_ID:role/svc-deploy-production' },
-      /^role-to-assume: "arn:aws:iam::ACCOUNT_ID:role\/svc-deploy-production" is not valid; expected the role ARN setup prints: ACCOUNT_ID is the placeholder lambda-deploy init writes \(production-role and preview-role of the reusable workflow\); run "npx github:org\/lambda-deploy setup" once and put the two ARNs it ends with in the workflow\.$/,
+      /^role-to-assume: "arn:aws:iam::ACCOUNT_ID:role\/svc-deploy-production" is not valid; expected the role ARN setup prints: ACCOUNT_ID is the placeholder lambda-deploy init writes \(production-role and preview-role of the reusable workflow\); run "npx github:org\/lambda-deploy setup --name svc --aws-region REGION --repository OWNER\/REPO" once and put the two ARNs it ends with in the workflow\.$/,
     ],
     ['bad stage', { stage: 'Feature/X' }, /^stage: "Feature\/X"/],
     ['bad name', { name: '1svc' }, /^name: "1svc"/],
@@ -356,6 +356,27 @@ describe('readSettings', () => {
     const problems = problemsOf({ name: 'svc', ...inputs });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(expected);
+  });
+
+  test("init's placeholder role: the setup command carries the workflow's region, repository, protected-stages and s3-bucket", () => {
+    const problems = settingsProblems(() =>
+      settingsFrom(
+        {
+          name: 'svc',
+          'aws-region': 'eu-west-1',
+          'role-to-assume': 'arn:aws:iam::ACCOUNT_ID:role/svc-deploy-production',
+          'protected-stages': 'main,release',
+          's3-bucket': 'acme-artifacts',
+        },
+        { GITHUB_REPOSITORY: 'octo/svc' },
+      ),
+    );
+    expect(problems).toEqual([
+      expect.stringContaining(
+        'run "npx github:org/lambda-deploy setup --name svc --aws-region eu-west-1 --repository octo/svc ' +
+          '--protected-branches main,release --protected-stages main,release --s3-bucket acme-artifacts" once',
+      ),
+    ]);
   });
 
   test("protected-stages: a branch name (release/1.x, Main) protects its branch's stage too", () => {

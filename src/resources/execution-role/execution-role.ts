@@ -31,6 +31,7 @@ import { Inputs } from '../../settings/names.js';
 import { inputName, type Surface } from '../../settings/surface.js';
 import { errorMessage } from '../../util/retry.js';
 import { coveredByBoundary } from '../../model/statement-coverage.js';
+import { setupCommandLine, type SetupCommandOptions } from '../../model/setup-command.js';
 
 /** Name of the inline policy the action writes on its role. */
 export const POLICY_NAME = 'lambda-deploy';
@@ -114,6 +115,8 @@ export interface ExecutionRoleInput {
   permissionsBoundary?: string;
   /** The artifact bucket, for the slim archives' read grant (as `setup` writes it). */
   bucket?: string;
+  /** What the setup command in a hint carries beyond name, region and repository (the deploy's settings). */
+  setup?: Partial<SetupCommandOptions>;
 }
 
 export interface ExecutionRoleResult {
@@ -210,7 +213,7 @@ export async function ensureExecutionRole(
   }
 
   if (input.policyStatements && input.permissionsBoundary)
-    await warnOutsideBoundary(iam, input.policyStatements, input.permissionsBoundary, deps);
+    await warnOutsideBoundary(iam, input, input.policyStatements, input.permissionsBoundary, deps);
   await ensurePolicy(iam, roleName, document, created, deps);
   await callAws(deps, { what: `tag IAM role ${roleName}`, permission: 'iam:TagRole' }, () =>
     iam.send(new TagRoleCommand({ RoleName: roleName, Tags: [{ Key: POLICY_HASH_TAG, Value: hash }] })),
@@ -239,6 +242,7 @@ export function statementsOutsideBoundary(statements: readonly object[], boundar
  */
 async function warnOutsideBoundary(
   iam: IAMClient,
+  input: ExecutionRoleInput,
   statements: readonly object[],
   boundaryArn: string,
   deps: AwsDeps,
@@ -266,7 +270,7 @@ async function warnOutsideBoundary(
     // read, and failing here would stop every production deploy of roles set up before the read.
     const fix =
       isAccessDenied(error) && deps.surface !== 'terminal'
-        ? ' Deploy roles set up before this check lack that read: run "npx github:org/lambda-deploy setup" again (administrator credentials); it adds ReadTheBoundary to the production deploy role. The statements were written; IAM grants only what the boundary also allows.'
+        ? ` Deploy roles set up before this check lack that read: run ${setupCommand(input)} again (administrator credentials); it adds ReadTheBoundary to the production deploy role. The statements were written; IAM grants only what the boundary also allows.`
         : '';
     deps.logger.warning(
       `${deps.surface === 'terminal' ? `The statements of ${flag}` : 'policy-statements'} were not compared with the permissions boundary (a statement it lacks grants nothing): ${errorMessage(error)}${fix}`,
@@ -278,7 +282,7 @@ async function warnOutsideBoundary(
     deps.logger.warning(
       `${flag}: ${outside.length === 1 ? 'statement' : 'statements'} ${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} not covered by the permissions boundary ${name}: ` +
         'a function gets only what both allow, so the actions and resources the boundary does not allow are not granted. ' +
-        'Run "npx github:org/lambda-deploy setup --policy-statements FILE" with the same statements (administrator credentials).',
+        `Run ${setupCommand(input, '--policy-statements FILE')} with the same statements (administrator credentials).`,
     );
 }
 
@@ -306,12 +310,16 @@ function checkOwner(
 }
 
 /**
- * The setup command that makes the roles, with every flag setup requires, for
- * this deploy's name, region and repository (OWNER/REPO when it has none: a
- * CLI deploy outside git).
+ * The setup command that makes the roles, with every flag setup requires and
+ * the deploy's own (see setupCommandLine), for this deploy's name, region and
+ * repository (OWNER/REPO when it has none: a CLI deploy outside git), quoted.
  */
-function setupCommand(input: Pick<ExecutionRoleInput, 'project' | 'region' | 'tags'>): string {
-  return `"npx github:org/lambda-deploy setup --name ${input.project} --aws-region ${input.region ?? 'REGION'} --repository ${input.tags[TagKeys.Repository] || 'OWNER/REPO'}"`;
+function setupCommand(
+  input: Pick<ExecutionRoleInput, 'project' | 'region' | 'tags' | 'setup'>,
+  extra?: string,
+): string {
+  const named = { name: input.project, region: input.region, repository: input.tags[TagKeys.Repository] };
+  return `"${setupCommandLine({ ...named, ...input.setup, ...(extra && { extra }) })}"`;
 }
 
 /** A preview run reads its execution role and nothing more: IAM writes belong to setup. */
@@ -325,8 +333,8 @@ async function previewRole(
   if (input.policyStatements)
     throw new Error(
       deps.surface === 'terminal'
-        ? `${inputName(deps.surface, Inputs.PolicyStatements)}: a preview deploy never changes IAM; put the statements in "npx github:org/lambda-deploy setup --policy-statements" (run once with administrator credentials).`
-        : `policy-statements: a preview run never changes IAM; put the statements in "npx github:org/lambda-deploy setup --policy-statements" (run once with administrator credentials).`,
+        ? `${inputName(deps.surface, Inputs.PolicyStatements)}: a preview deploy never changes IAM; put the statements in ${setupCommand(input, '--policy-statements FILE')} (run once with administrator credentials).`
+        : `policy-statements: a preview run never changes IAM; put the statements in ${setupCommand(input, '--policy-statements FILE')} (run once with administrator credentials).`,
     );
   const role = await read();
   if (!role?.Arn)

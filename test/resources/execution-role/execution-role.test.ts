@@ -116,7 +116,7 @@ describe('ensureExecutionRole', () => {
       expect(await deploy(fake, [orders])).toBe('');
       expect(await deploy(fake, [orders, queue])).toBe(
         'policy-statements: statement 2 is not covered by the permissions boundary shop-lambda-deploy-boundary: a function gets only what both allow, ' +
-          'so the actions and resources the boundary does not allow are not granted. Run "npx github:org/lambda-deploy setup --policy-statements FILE" ' +
+          'so the actions and resources the boundary does not allow are not granted. Run "npx github:org/lambda-deploy setup --name shop --aws-region eu-west-1 --repository octo/app --policy-statements FILE" ' +
           'with the same statements (administrator credentials).',
       );
       expect(policy()).toContain('sqs:SendMessage');
@@ -133,7 +133,7 @@ describe('ensureExecutionRole', () => {
       );
       // What to do: deploy roles set up before the comparison existed lack the read; setup adds it.
       expect(warning).toMatch(
-        /\. Deploy roles set up before this check lack that read: run "npx github:org\/lambda-deploy setup" again \(administrator credentials\); it adds ReadTheBoundary to the production deploy role\. The statements were written; IAM grants only what the boundary also allows\.$/,
+        /\. Deploy roles set up before this check lack that read: run "npx github:org\/lambda-deploy setup --name shop --aws-region eu-west-1 --repository octo\/app" again \(administrator credentials\); it adds ReadTheBoundary to the production deploy role\. The statements were written; IAM grants only what the boundary also allows\.$/,
       );
       expect(policy()).toContain('sqs:SendMessage');
     });
@@ -237,6 +237,21 @@ describe('ensureExecutionRole', () => {
       );
     });
 
+    it("without that role: the setup command with the deploy's own flags (protected-stages, s3-bucket)", async () => {
+      const { fake, iam } = await setup();
+      const setupFlags = {
+        protectedStages: ['main', 'release'],
+        protectedBranches: ['main', 'release'],
+        s3Bucket: 'acme-artifacts',
+      };
+      await expect(
+        ensureExecutionRole(iam, { ...preview, setup: setupFlags }, depsFor(fake)),
+      ).rejects.toThrow(
+        '"npx github:org/lambda-deploy setup --name shop --aws-region eu-west-1 --repository octo/app ' +
+          '--protected-branches main,release --protected-stages main,release --s3-bucket acme-artifacts" once',
+      );
+    });
+
     it('only reads the preview role setup made: one GetRole, no IAM write', async () => {
       const { fake, iam } = await setup();
       fake.seed.setup('shop');
@@ -265,7 +280,9 @@ describe('ensureExecutionRole', () => {
           { ...preview, policyStatements: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
           depsFor(fake),
         ),
-      ).rejects.toThrow(/policy-statements: a preview run never changes IAM.*setup --policy-statements/);
+      ).rejects.toThrow(
+        'policy-statements: a preview run never changes IAM; put the statements in "npx github:org/lambda-deploy setup --name shop --aws-region eu-west-1 --repository octo/app --policy-statements FILE"',
+      );
       expect(fake.calls.calls).toHaveLength(0);
     });
   });
@@ -362,7 +379,7 @@ describe('ensureExecutionRole', () => {
         terminal(fake),
       );
       await expect(refused).rejects.toThrow(
-        /^--policy-statements: a preview deploy never changes IAM; put the statements in "npx github:org\/lambda-deploy setup --policy-statements"/,
+        /^--policy-statements: a preview deploy never changes IAM; put the statements in "npx github:org\/lambda-deploy setup --name shop --aws-region eu-west-1 --repository octo\/app --policy-statements FILE"/,
       );
     });
   });

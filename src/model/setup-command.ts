@@ -1,0 +1,96 @@
+/**
+ * The one `setup` command every hint prints (a deploy before setup, a
+ * placeholder role ARN, policy-statements on a preview) and init's next steps:
+ * with every flag whose value differs from setup's default, so the roles
+ * setup makes trust and protect what this project deploys. Pure.
+ */
+import { DEFAULT_PROTECTED_STAGES } from './protected-stages.js';
+import { branchStage } from './stage-name.js';
+
+/** Branches whose pushes the production deploy role trusts, without --protected-branches. */
+export const DEFAULT_PROTECTED_BRANCHES: readonly string[] = ['main', 'master'];
+/** GitHub environments the production deploy role trusts, without --github-environment. */
+export const DEFAULT_ENVIRONMENTS: readonly string[] = ['production'];
+
+const CLI = 'npx github:org/lambda-deploy';
+
+export interface SetupCommandOptions {
+  name: string;
+  /** `REGION` when unknown. */
+  region?: string | undefined;
+  /** `OWNER/REPO` when unknown (a CLI deploy outside git). */
+  repository?: string | undefined;
+  protectedStages?: readonly string[] | undefined;
+  protectedBranches?: readonly string[] | undefined;
+  environments?: readonly string[] | undefined;
+  s3Bucket?: string | undefined;
+  /** What the hint adds, e.g. `--policy-statements FILE`. */
+  extra?: string;
+}
+
+const sameList = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((item) => b.includes(item));
+
+/** `npx github:org/lambda-deploy setup --name … --aws-region … --repository …` and the non-default flags. */
+export function setupCommandLine(o: SetupCommandOptions): string {
+  const lists = [
+    ['github-environment', o.environments, DEFAULT_ENVIRONMENTS],
+    ['protected-branches', o.protectedBranches, DEFAULT_PROTECTED_BRANCHES],
+    ['protected-stages', o.protectedStages, DEFAULT_PROTECTED_STAGES],
+  ] as const;
+  const flags = [
+    `--name ${o.name}`,
+    `--aws-region ${o.region || 'REGION'}`,
+    `--repository ${o.repository || 'OWNER/REPO'}`,
+    ...lists
+      .filter(([, given, fallback]) => given?.length && !sameList(given, fallback))
+      .map(([flag, given]) => `--${flag} ${given!.join(',')}`),
+    ...(o.s3Bucket ? [`--s3-bucket ${o.s3Bucket}`] : []),
+    ...(o.extra ? [o.extra] : []),
+  ];
+  return `${CLI} setup ${flags.join(' ')}`;
+}
+
+/** What a deploy's settings say about setup: the command's options (see setupCommandFor). */
+export interface SetupSettings {
+  name: string;
+  awsRegion?: string | undefined;
+  protectedStages: readonly string[];
+  s3Bucket?: string | undefined;
+}
+
+/**
+ * The setup command's options for a deploy's settings. Its protected stages,
+ * as given (a branch's stage that the settings added beside the branch is
+ * left out); its protected branches: those stages but the defaults that name
+ * no branch (prod, production): the reusable workflow sends the push of any
+ * branch named in protected-stages to the production job, whose role must
+ * trust it. A list with no branch in it leaves setup its default branches.
+ */
+export function setupOptionsFor(
+  settings: SetupSettings,
+  repository: string | undefined,
+): SetupCommandOptions {
+  const stages = settings.protectedStages.filter(
+    (stage) => !settings.protectedStages.some((other) => other !== stage && branchStage(other) === stage),
+  );
+  const stageNames = DEFAULT_PROTECTED_STAGES.filter((s) => !DEFAULT_PROTECTED_BRANCHES.includes(s));
+  const branches = stages.filter((stage) => !stageNames.includes(stage));
+  return {
+    name: settings.name,
+    region: settings.awsRegion,
+    repository,
+    protectedStages: stages,
+    protectedBranches: branches.length ? branches : undefined,
+    s3Bucket: settings.s3Bucket,
+  };
+}
+
+/** The setup command for a deploy's settings, quoted as hints print it; `extra` is what the hint adds. */
+export function setupCommandFor(
+  settings: SetupSettings,
+  repository: string | undefined,
+  extra?: string,
+): string {
+  return `"${setupCommandLine({ ...setupOptionsFor(settings, repository), ...(extra && { extra }) })}"`;
+}

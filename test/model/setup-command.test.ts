@@ -1,0 +1,77 @@
+import { describe, expect, it } from '@jest/globals';
+import { setupCommandFor, setupCommandLine } from '../../src/model/setup-command.js';
+import { branchStage } from '../../src/model/stage-name.js';
+
+const CLI = 'npx github:org/lambda-deploy setup';
+
+describe('setupCommandLine', () => {
+  it('names the project, region and repository, and placeholders for what is unknown', () => {
+    expect(setupCommandLine({ name: 'shop', region: 'eu-west-1', repository: 'octo/shop' })).toBe(
+      `${CLI} --name shop --aws-region eu-west-1 --repository octo/shop`,
+    );
+    expect(setupCommandLine({ name: 'shop' })).toBe(
+      `${CLI} --name shop --aws-region REGION --repository OWNER/REPO`,
+    );
+  });
+
+  it('adds each list that is not setup default, the bucket, and what the hint asks for, in that order', () => {
+    const common = { name: 'shop', region: 'eu-west-1', repository: 'octo/shop' };
+    expect(
+      setupCommandLine({
+        ...common,
+        environments: ['prod-env'],
+        protectedBranches: ['main', 'release'],
+        protectedStages: ['main', 'release'],
+        s3Bucket: 'acme-artifacts',
+        extra: '--policy-statements FILE',
+      }),
+    ).toBe(
+      `${CLI} --name shop --aws-region eu-west-1 --repository octo/shop --github-environment prod-env ` +
+        '--protected-branches main,release --protected-stages main,release --s3-bucket acme-artifacts --policy-statements FILE',
+    );
+    // The defaults, in any order, say nothing.
+    expect(
+      setupCommandLine({
+        ...common,
+        environments: ['production'],
+        protectedBranches: ['master', 'main'],
+        protectedStages: ['production', 'prod', 'master', 'main'],
+      }),
+    ).toBe(`${CLI} --name shop --aws-region eu-west-1 --repository octo/shop`);
+  });
+});
+
+describe('setupCommandFor (a deploy settings, quoted as hints print it)', () => {
+  const settings = {
+    name: 'shop',
+    awsRegion: 'eu-west-1',
+    protectedStages: ['main', 'master', 'prod', 'production'],
+  };
+
+  it('with the defaults: the bare command', () => {
+    expect(setupCommandFor(settings, 'octo/shop')).toBe(
+      `"${CLI} --name shop --aws-region eu-west-1 --repository octo/shop"`,
+    );
+  });
+
+  it('carries protected-stages, the branches among them (the production job deploys their pushes) and s3-bucket', () => {
+    // The settings hold a branch name's stage beside it: release/1.x and its stage are one entry.
+    const protectedStages = ['main', 'release/1.x', branchStage('release/1.x'), 'prod'];
+    expect(
+      setupCommandFor(
+        { ...settings, protectedStages, s3Bucket: 'acme-artifacts' },
+        'octo/shop',
+        '--policy-statements FILE',
+      ),
+    ).toBe(
+      `"${CLI} --name shop --aws-region eu-west-1 --repository octo/shop --protected-branches main,release/1.x ` +
+        '--protected-stages main,release/1.x,prod --s3-bucket acme-artifacts --policy-statements FILE"',
+    );
+  });
+
+  it('leaves setup its default branches when no protected stage names a branch', () => {
+    expect(setupCommandFor({ ...settings, protectedStages: ['prod'] }, undefined)).toBe(
+      `"${CLI} --name shop --aws-region eu-west-1 --repository OWNER/REPO --protected-stages prod"`,
+    );
+  });
+});
