@@ -23,8 +23,8 @@ export function maskedValues(stdout: string): string[] {
     .filter(Boolean);
 }
 
-export function jobOutputs(run: ActionRun, jobSecrets: readonly string[] = []): JobOutputs {
-  const masked = [...maskedValues(run.stdout), ...jobSecrets];
+export function jobOutputs(run: ActionRun): JobOutputs {
+  const masked = maskedValues(run.stdout);
   const outputs: Record<string, string> = {};
   const skipped: string[] = [];
   for (const [name, value] of Object.entries(run.outputs)) {

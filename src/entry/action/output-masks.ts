@@ -30,8 +30,9 @@ export function maskedOutputWarnings(
       `Output '${output}' ${holds}: GitHub leaves it out of the job's outputs ("Skip output '${output}' since it may contain secret."), ` +
         `so a later job reading needs.<job>.outputs.${output} gets an empty value. ` +
         `Steps of this job still read it (steps.<id>.outputs.${output}). ` +
-        `A value that is no secret need not be in environment: the function reads its account and region from its own ARN ` +
-        `(the context's invoked function ARN), and with role-to-assume set the account ID is never masked.`,
+        `A value that is no secret need not be in environment: the function can read its account and region from its own ARN ` +
+        `(the invoked function ARN in its context) and its host from each request; the account ID is not masked when ` +
+        `role-to-assume or execution-role-arn names it.`,
     ];
   });
 }
