@@ -40,6 +40,14 @@ export class PipInstallError extends Error {
 const UNREACHABLE =
   /NewConnectionError|Failed to establish a new connection|Temporary failure in name resolution|Name or service not known|nodename nor servname|No address associated with hostname|ConnectTimeoutError|Connection to \S+ timed out|Read timed out|ProxyError|Network is unreachable|Connection refused|ConnectionResetError|SSLError|CERTIFICATE_VERIFY_FAILED|Max retries exceeded/;
 
+/**
+ * pip's words for an answer from some index or link: a file it fetched, the
+ * versions it found, or a resolution that got as far as a conflict. With one
+ * index unreachable and another answering, the failure is not the network's.
+ */
+const ANSWERED =
+  /^\s*(?:Downloading|Processing|Using cached)\s+\S+\.(?:whl|tar\.gz|zip)\b|\(from versions: (?!none\))|ResolutionImpossible/m;
+
 /** How messages name the requirements: the file, or the packages the lockfile it was written from pins. */
 function requirementsShown(options: PipInstallOptions): string {
   return options.lockfile ? `the packages ${options.lockfile} pins` : options.requirements;
@@ -78,8 +86,8 @@ export function explainPipFailure(
   const name = requirement
     ? (/^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(requirement)?.[0] ?? requirement)
     : undefined;
-  if (UNREACHABLE.test(output)) {
-    const cause = UNREACHABLE.exec(output)?.[0];
+  const cause = UNREACHABLE.exec(output)?.[0];
+  if (cause && !ANSWERED.test(output)) {
     return [
       `Could not reach the package index ${indexUrl(output, options.pipArgs ?? [])}${requirement ? ` to install "${requirement}"` : ''} (pip: ${cause}).`,
       'This is a network problem, not a missing package: pip never got an answer about any wheel.',
@@ -94,8 +102,17 @@ export function explainPipFailure(
   const building = requirement ? sourceBuild(output, requirement, options, surface) : undefined;
   if (building) return building;
   if (requirement) {
+    const offered = /\(from versions: (?!none\))([^)]+)\)/.exec(output)?.[1]?.trim();
     return [
       `No compatible wheel: pip found no installable wheel for "${requirement}" (package ${name}) for ${platform.description}.`,
+      ...(offered
+        ? [`For this platform, the versions of ${name} the indexes pip reached offer: ${offered}.`]
+        : []),
+      ...(cause
+        ? [
+            `pip could not reach ${indexUrl(output, options.pipArgs ?? [])} (pip: ${cause}) and the other indexes it reached have no such wheel: if ${name} is on that one, make it reachable (a proxy goes in HTTPS_PROXY).`,
+          ]
+        : []),
       `lambda-deploy installs only binary wheels built for the Lambda platform, never ${terminal ? "this machine's" : "the runner's"}, and never builds from source.`,
       'What to do:',
       `  - pick a version of ${name} that publishes manylinux wheels for ${platform.machine} and Python ${platform.pythonVersion} (see its "Download files" page on PyPI);`,

@@ -200,6 +200,68 @@ describe('pipInstall with a stand-in pip', () => {
     expect(noWheel).not.toMatch(/Could not reach/);
   });
 
+  describe('with one index unreachable and another answering (an extra-index-url in pip.conf, a mirror)', () => {
+    const options = {
+      requirements: '/tmp/lock/requirements.txt',
+      lockfile: '/app/uv.lock',
+      targetDir: '/t',
+      runtime: 'python3.12',
+      architecture: 'x86_64' as const,
+    };
+    const unreachable = (pkg: string) =>
+      `WARNING: Not retrying https://pypi.org:443/simple/${pkg}/: Failed to establish a new connection: [Errno -2] Name or service not known (no retry changes that)\n`;
+    const head =
+      'Looking in indexes: https://pypi.org/simple, file:///opt/pypi/simple\n' +
+      unreachable('annotated-doc') +
+      'Processing /opt/pypi/files/annotated_doc-0.0.5-py3-none-any.whl (from -r /tmp/lock/requirements.txt (line 2))\n';
+
+    it('a requirement no reachable index has a wheel of is "no compatible wheel", naming the index it could not reach too', () => {
+      const output =
+        head +
+        unreachable('pydantic-core') +
+        'ERROR: Could not find a version that satisfies the requirement pydantic-core==2.49.0 (from versions: none)\n' +
+        'ERROR: No matching distribution found for pydantic-core==2.49.0\n';
+      const message = explainPipFailure(output, options);
+      expect(message).toMatch(
+        /^No compatible wheel: pip found no installable wheel for "pydantic-core==2\.49\.0"/,
+      );
+      expect(message).toContain(
+        'pip could not reach https://pypi.org/simple (pip: Failed to establish a new connection) and the other indexes it reached have no such wheel',
+      );
+      expect(message).not.toContain('never got an answer');
+      // pip's "(from versions: none)" lists nothing to offer.
+      expect(message).not.toContain('reached offer');
+    });
+
+    it('a version the index lists others of names them', () => {
+      const output =
+        'Looking in indexes: https://pypi.org/simple, file:///opt/pypi/simple\n' +
+        unreachable('fastapi') +
+        'ERROR: Could not find a version that satisfies the requirement fastapi==0.92.0 (from versions: 0.141.0, 0.142.2)\n' +
+        'ERROR: No matching distribution found for fastapi==0.92.0\n';
+      const message = explainPipFailure(output, options);
+      expect(message).toMatch(/^No compatible wheel: pip found no installable wheel for "fastapi==0\.92\.0"/);
+      expect(message).toContain('the versions of fastapi the indexes pip reached offer: 0.141.0, 0.142.2');
+      expect(message).not.toContain('network problem');
+    });
+
+    it("conflicting versions are pip's conflict, shown as pip says it, not a network problem", () => {
+      const output =
+        head +
+        'INFO: pip is looking at multiple versions of pydantic to determine which version is compatible with other requirements. This could take a while.\n' +
+        'ERROR: Cannot install -r /tmp/lock/requirements.txt (line 8) and pydantic-core==2.49.0 because these package versions have conflicting dependencies.\n' +
+        '\nThe conflict is caused by:\n    The user requested pydantic-core==2.49.0\n    pydantic 2.13.5 depends on pydantic-core==2.46.5\n\n' +
+        "To fix this you could try to:\n1. loosen the range of package versions you've specified\n2. remove package versions to allow pip attempt to solve the dependency conflict\n\n" +
+        'ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics/dependency-resolution/#dealing-with-dependency-conflicts\n';
+      const message = explainPipFailure(output, options);
+      expect(message).toMatch(
+        /^pip install of the packages \/app\/uv\.lock pins failed for python3\.12 on Amazon Linux 2023, x86_64/,
+      );
+      expect(message).toContain('pydantic 2.13.5 depends on pydantic-core==2.46.5');
+      expect(message).not.toMatch(/Could not reach|network problem/);
+    });
+  });
+
   it('shows the end of pip output for other failures', () => {
     const message = explainPipFailure('line 1\nERROR: Invalid requirement: "==="\n', {
       requirements: '/r.txt',
