@@ -14,6 +14,7 @@ import type { Logger } from '../util/logger.js';
 import { collectFiles } from './collect-files.js';
 import { devOnlyNote } from './dev-dependencies.js';
 import { checkHandlerIn, handlerTarget, missingModuleError } from './handler-check.js';
+import { packageMain } from './package-main.js';
 import {
   checkNativeFiles,
   newerCxxMessage,
@@ -258,6 +259,7 @@ function handlerCheck(
         options.path,
         target.files.some((f) => existsSync(join(options.path, f))),
         deps.surface,
+        packageMain(options.path),
       ),
   };
 }

@@ -341,6 +341,7 @@ export function missingModuleError(
   codeDir: string,
   onDiskButLeftOut: boolean,
   surface?: Surface,
+  packageMain?: string,
 ): HandlerCheckError {
   const flag = (input: typeof Inputs.Path | typeof Inputs.Include | typeof Inputs.Exclude) =>
     inputName(surface ?? 'action', input);
@@ -353,9 +354,17 @@ export function missingModuleError(
       `${targetNamed(target, surface)} names a module that is not in the package: no ${target.files.join(' or ')} in ${codeDir}; top-level Python files: ${nearby.length ? nearby.join(', ') : 'none'}, but ${nested.file} is there: ` +
         `Lambda imports modules from the root of ${flag(Inputs.Path)}, so set ${flag(Inputs.Path)} to its folder ${nested.folder}${requirementsAbove(nested.folder, packaged, surface ?? 'action')}.`,
     );
-  const others = nearby.length || target.input === Inputs.App ? [] : topLevel(other);
+  // package.json's "main" (TypeScript built to dist/): the Node.js entry point when it is packaged.
+  const main = packageMain && JAVASCRIPT_FILE.test(packageMain) ? packageMain : undefined;
+  const built = main && packaged.includes(main) && !nearby.length ? main : undefined;
+  const topOther = nearby.length || target.input === Inputs.App ? [] : topLevel(other);
+  const others = !topOther.length && built && target.python ? [built] : topOther;
   // Only the other language's files: the entry point is suggested in that language, as the runtime hint asks.
   const [like, files] = others.length ? [{ ...target, python: !target.python }, others] : [target, nearby];
+  const unbuilt =
+    main && !packaged.includes(main) && !nearby.length && !topOther.length
+      ? `; package.json's "main" is ${main}, which is not in the package: build it first`
+      : '';
   return new HandlerCheckError(
     `${targetNamed(target, surface)} names a module that is not in the package: no ${target.files.join(' or ')} in ${codeDir}` +
       (onDiskButLeftOut
@@ -363,8 +372,9 @@ export function missingModuleError(
         : '') +
       `; top-level ${target.python ? 'Python' : 'JavaScript'} files: ${nearby.length ? nearby.join(', ') : 'none'}` +
       otherLanguageHint(target.python, others) +
+      unbuilt +
       '. ' +
-      `Expected ${target.input === Inputs.App ? 'module:attribute' : like.python ? 'module.function' : 'file.export'} relative to ${flag(Inputs.Path)}, like ${quotedSuggestion(moduleSuggestion(like, files, packaged))}.`,
+      `Expected ${target.input === Inputs.App ? 'module:attribute' : like.python ? 'module.function' : 'file.export'} relative to ${flag(Inputs.Path)}, like ${quotedSuggestion(moduleSuggestion(like, files, packaged, built))}.`,
   );
 }
 
@@ -436,15 +446,22 @@ function otherLanguageHint(python: boolean, files: readonly string[]): string {
 
 /**
  * The entry point the package's own files suggest: the AWS console's
- * `lambda_function.lambda_handler` (functions moved from the console), the
- * only top-level file with the name sought, else the default.
+ * `lambda_function.lambda_handler` (functions moved from the console), a
+ * Node.js package.json's built "main", the only top-level file with the name
+ * sought, else the default.
  */
 function moduleSuggestion(
   target: HandlerTarget,
   nearby: readonly string[],
   packaged: readonly string[],
+  main?: string,
 ): string | { spec: string; why: string } {
   const app = target.input === Inputs.App;
+  if (main && !target.python && !app)
+    return {
+      spec: `${main.replace(JAVASCRIPT_FILE, '')}.${target.name}`,
+      why: `package.json's "main" is ${main}`,
+    };
   if (target.python && !app && nearby.includes('lambda_function.py')) return 'lambda_function.lambda_handler';
   const django = app ? djangoWsgi(packaged) : undefined;
   if (django)

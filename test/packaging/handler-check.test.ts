@@ -343,6 +343,36 @@ describe('missingModuleError', () => {
     expect(like(handlerTarget('', 'python3.12', 'app:app'), ['manage.py'])).toBe('app:app');
   });
 
+  it('a Node.js project whose package.json "main" is a built file (TypeScript compiled to dist/): suggests the handler in it', () => {
+    const files = ['package.json', 'tsconfig.json', 'src/handler.ts', 'dist/handler.js'];
+    const node = handlerTarget('index.handler', 'nodejs22.x');
+    expect(missingModuleError(node, files, '/ws/api', false, 'terminal', 'dist/handler.js').message).toBe(
+      '--handler: "index.handler" names a module that is not in the package: no index.js or index.mjs or index.cjs in /ws/api; top-level JavaScript files: none. Expected file.export relative to --path, like "dist/handler.handler" (package.json\'s "main" is dist/handler.js).',
+    );
+    // Left on the default python3.12: the runtime hint names the main file, and the suggestion is in its language.
+    const python = handlerTarget('app.handler', 'python3.12');
+    const onPython = missingModuleError(python, files, '/ws/api', false, 'action', 'dist/handler.js').message;
+    expect(onPython).toContain(
+      'top-level Python files: none, but JavaScript files are there (dist/handler.js): a Node.js function needs runtime',
+    );
+    expect(onPython).toMatch(
+      /like "dist\/handler\.handler" \(package\.json's "main" is dist\/handler\.js\)\.$/,
+    );
+    // A main that is not packaged (not built yet: dist/ is seldom committed) is named, and not suggested.
+    expect(
+      missingModuleError(
+        node,
+        ['package.json', 'src/handler.ts'],
+        '/ws/api',
+        false,
+        'action',
+        'dist/handler.js',
+      ).message,
+    ).toMatch(
+      /top-level JavaScript files: none; package\.json's "main" is dist\/handler\.js, which is not in the package: build it first\. Expected file\.export relative to path, like "index\.handler"\.$/,
+    );
+  });
+
   it("a Django project under the quick start's app:app: suggests its wsgi module, never manage.py", () => {
     const files = [
       'manage.py',

@@ -1,0 +1,65 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { join } from 'node:path';
+import { packageMain } from '../../src/packaging/package-main.js';
+import { buildNodeFunction, tempDir, writeTree } from './helpers.js';
+
+const { dir: root, cleanup } = tempDir('package-main');
+afterAll(cleanup);
+
+function folder(name: string, files: Record<string, string>): string {
+  const dir = join(root, name);
+  writeTree(dir, files);
+  return dir;
+}
+
+describe('packageMain', () => {
+  it('reads "main" relative to the folder, with the extension Node.js resolves', () => {
+    expect(packageMain(folder('plain', { 'package.json': '{"main": "./dist/handler.js"}' }))).toBe(
+      'dist/handler.js',
+    );
+    const bare = folder('bare', { 'package.json': '{"main": "lib/entry"}', 'lib/entry.cjs': '' });
+    expect(packageMain(bare)).toBe('lib/entry.cjs');
+    // Not built yet: the .js Node.js would look for first.
+    expect(packageMain(folder('unbuilt', { 'package.json': '{"main": "dist/handler"}' }))).toBe(
+      'dist/handler.js',
+    );
+  });
+
+  it('gives nothing without a package.json, a string "main", or for one outside the folder', () => {
+    expect(packageMain(folder('none', { 'index.js': '' }))).toBeUndefined();
+    expect(packageMain(folder('no-main', { 'package.json': '{"name": "api"}' }))).toBeUndefined();
+    expect(packageMain(folder('not-json', { 'package.json': '{' }))).toBeUndefined();
+    expect(packageMain(folder('number', { 'package.json': '{"main": 1}' }))).toBeUndefined();
+    expect(
+      packageMain(folder('outside', { 'package.json': '{"main": "../shared/index.js"}' })),
+    ).toBeUndefined();
+  });
+});
+
+describe('a Node.js function built to dist/ (TypeScript), packaged without its handler set', () => {
+  const project = {
+    'package.json': '{"name": "api", "main": "dist/handler.js"}',
+    'src/handler.ts': 'export const handler = async () => ({ statusCode: 200 });\n',
+    'dist/handler.js':
+      '"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\nexports.handler = async () => ({ statusCode: 200 });\n',
+  };
+
+  it('the error suggests the handler in package.json\'s "main"', async () => {
+    const path = folder('ts-api', project);
+    await expect(buildNodeFunction(path, join(root, 'out'))).rejects.toThrow(
+      /like "dist\/handler\.handler" \(package\.json's "main" is dist\/handler\.js\)\.$/,
+    );
+    // The handler it suggests packages.
+    const { zipPath } = await buildNodeFunction(path, join(root, 'out'), { handler: 'dist/handler.handler' });
+    expect(zipPath).toMatch(/\.zip$/);
+  });
+
+  it('on the default python3.12 runtime, the error names the runtime and the same handler', async () => {
+    const path = folder('ts-api-python', project);
+    await expect(
+      buildNodeFunction(path, join(root, 'out'), { runtime: 'python3.12', handler: 'app.handler' }),
+    ).rejects.toThrow(
+      /JavaScript files are there \(dist\/handler\.js\): a Node\.js function needs runtime .*like "dist\/handler\.handler"/,
+    );
+  });
+});
