@@ -121,7 +121,10 @@ export function explainPipFailure(
       `  - or check the name and version in ${options.lockfile ?? 'the requirements file'}, and that ${terminal ? '--pip-args' : 'pip-args'} reaches your private index.`,
     ].join('\n');
   }
-  const tail = output.trim().split('\n').slice(-15).join('\n');
+  // A resolution conflict: pip's report from its first line (the lines before it only led there).
+  const conflict = output.search(/^ERROR: Cannot install .*conflicting dependencies/m);
+  const lines = output.slice(Math.max(conflict, 0)).trim().split('\n');
+  const tail = (conflict >= 0 ? lines.slice(0, 20) : lines.slice(-15)).join('\n');
   const what = options.lockfile ? `of ${requirementsShown(options)}` : `-r ${options.requirements}`;
   return `pip install ${what} failed for ${platform.description}:\n${tail}`;
 }

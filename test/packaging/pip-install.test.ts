@@ -258,6 +258,9 @@ describe('pipInstall with a stand-in pip', () => {
         /^pip install of the packages \/app\/uv\.lock pins failed for python3\.12 on Amazon Linux 2023, x86_64/,
       );
       expect(message).toContain('pydantic 2.13.5 depends on pydantic-core==2.46.5');
+      // The conflict report from its first line, without the lines that led to it.
+      expect(message.split('\n')[1]).toMatch(/^ERROR: Cannot install .* conflicting dependencies\.$/);
+      expect(message).not.toContain('Processing');
       expect(message).not.toMatch(/Could not reach|network problem/);
     });
   });
