@@ -121,8 +121,10 @@ export function githubTokenSource(
           },
         );
       } catch (error) {
+        // fetch says only `fetch failed`: the refused, reset or unnamed host is in its cause.
+        const network = networkError(error);
         throw new OidcTokenUnavailableError(
-          `Could not get an OIDC token from the runner for audience ${audience}: ${errorMessage(error)}`,
+          `Could not get an OIDC token from the runner for audience ${audience}: ${network ? describeNetworkError(network) : errorMessage(error)}`,
           'endpoint',
           { cause: error },
         );

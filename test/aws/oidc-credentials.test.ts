@@ -295,6 +295,21 @@ describe('OIDC sign-in', () => {
     expect(seen).toHaveLength(1); // a 401 is not retried
   });
 
+  it("a token endpoint that cannot be reached: the error gives the network's reason, not fetch's 'fetch failed'", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const deps = testDeps();
+    const source = githubTokenSource(
+      { ...env(), ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${port}/token` },
+      deps,
+    );
+    await expect(source.getToken('sts.amazonaws.com')).rejects.toThrow(
+      `Could not get an OIDC token from the runner for audience sts.amazonaws.com: connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+  });
+
   it('without role-to-assume: no credentials (the SDK default chain) and no token request', async () => {
     const deps = testDeps();
     expect(
