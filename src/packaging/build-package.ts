@@ -13,7 +13,7 @@ import { Inputs } from '../settings/names.js';
 import type { Logger } from '../util/logger.js';
 import { collectFiles } from './collect-files.js';
 import { devOnlyNote } from './dev-dependencies.js';
-import { checkHandlerIn, handlerTarget, missingModuleError } from './handler-check.js';
+import { checkHandlerIn, handlerTarget, missingModuleError, topLevelApps } from './handler-check.js';
 import { packageMain } from './package-main.js';
 import {
   checkNativeFiles,
@@ -124,13 +124,13 @@ async function buildWithPool(
   try {
     requirements = await pythonRequirements(options, codeFiles, deps);
     // A module that is not among the code files may come with the requirements.
-    if (!inCode && !requirements) throw check.missing();
+    if (!inCode && !requirements) throw await check.missing();
     let dependencies: Entry[] = [];
     let key: string | undefined;
     if (requirements) {
       const installed = await installRequirements(options, requirements, temporary, pool, prefetch, deps);
       dependencies = entriesFromFiles(installed.files);
-      if (!inCode && !(await check.found(installed.files))) throw check.missing();
+      if (!inCode && !(await check.found(installed.files))) throw await check.missing();
       key = installed.key;
       linked.push(...installed.linked);
       newerCxx.push(...installed.newerCxx);
@@ -234,7 +234,7 @@ async function collectCode(
 /** Finds the handler's module among files, statically; `missing()` is the error that says where it was looked for. */
 function handlerCheck(
   options: BuildPackageOptions,
-  codeFiles: readonly { path: string }[],
+  codeFiles: readonly { path: string; absPath: string }[],
   deps: BuildPackageDeps,
 ) {
   const target = handlerTarget(options.handler, options.runtime, options.app);
@@ -252,14 +252,25 @@ function handlerCheck(
         options.runtime,
         checkDeps,
       ),
-    missing: () =>
+    missing: async () =>
       missingModuleError(
         target,
         codeFiles.map((f) => f.path),
         options.path,
         target.files.some((f) => existsSync(join(options.path, f))),
         deps.surface,
-        packageMain(options.path),
+        {
+          packageMain: packageMain(options.path),
+          // Only the default handler's miss asks whether an app was meant (a Python run per file).
+          apps:
+            target.python && !options.app
+              ? await topLevelApps(
+                  new Map(codeFiles.map((f) => [f.path, f.absPath] as const)),
+                  options.runtime,
+                  checkDeps,
+                )
+              : [],
+        },
       ),
   };
 }

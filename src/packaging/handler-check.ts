@@ -334,6 +334,41 @@ function appSuggestion(target: HandlerTarget, names: readonly string[]): string 
   return `${module}:${object ?? (factory ? `${factory}()` : 'app')}`;
 }
 
+/** What the package holds besides its files' names, for the error of a handler that misses. */
+export interface MissingModuleContext {
+  /** package.json's "main" (packageMain()). */
+  packageMain?: string;
+  /** WSGI/ASGI apps its top-level Python files make (topLevelApps()). */
+  apps?: readonly AppFound[];
+}
+
+export interface AppFound {
+  /** `main:app` */
+  spec: string;
+  /** `FastAPI()` */
+  call: string;
+}
+
+/**
+ * The WSGI/ASGI apps the package's top-level Python files make, as app specs
+ * (`main:app` for main.py's `app = FastAPI()`): a handler that misses where
+ * one is made means the app input was forgotten.
+ */
+export async function topLevelApps(
+  files: ReadonlyMap<string, string>,
+  runtime: string,
+  deps: HandlerCheckDeps,
+): Promise<AppFound[]> {
+  const found: AppFound[] = [];
+  const top = [...files].filter(([path]) => PYTHON_FILE.test(path) && !path.includes('/')).slice(0, 10);
+  for (const [path, absPath] of top) {
+    const definitions = await pythonDefinitions(absPath, runtime, deps);
+    const apps = 'apps' in definitions ? Object.entries(definitions.apps ?? {}) : [];
+    found.push(...apps.map(([name, call]) => ({ spec: `${path.replace(PYTHON_FILE, '')}:${name}`, call })));
+  }
+  return found;
+}
+
 /** The module is in neither the code nor the dependencies: what there is instead, and why. */
 export function missingModuleError(
   target: HandlerTarget,
@@ -341,8 +376,9 @@ export function missingModuleError(
   codeDir: string,
   onDiskButLeftOut: boolean,
   surface?: Surface,
-  packageMain?: string,
+  around: MissingModuleContext = {},
 ): HandlerCheckError {
+  const { packageMain, apps = [] } = around;
   const flag = (input: typeof Inputs.Path | typeof Inputs.Include | typeof Inputs.Exclude) =>
     inputName(surface ?? 'action', input);
   const topLevel = (ext: RegExp) => packaged.filter((p) => ext.test(p) && !p.includes('/')).slice(0, 10);
@@ -361,6 +397,8 @@ export function missingModuleError(
   const others = !topOther.length && built && target.python ? [built] : topOther;
   // Only the other language's files: the entry point is suggested in that language, as the runtime hint asks.
   const [like, files] = others.length ? [{ ...target, python: !target.python }, others] : [target, nearby];
+  // The default handler where a top-level file makes an app: the app input was forgotten.
+  const forgotten = appForgotten(target, apps, surface);
   const unbuilt =
     main && !packaged.includes(main) && !nearby.length && !topOther.length
       ? `; package.json's "main" is ${main}, which is not in the package: build it first`
@@ -374,7 +412,8 @@ export function missingModuleError(
       otherLanguageHint(target.python, others) +
       unbuilt +
       '. ' +
-      `Expected ${target.input === Inputs.App ? 'module:attribute' : like.python ? 'module.function' : 'file.export'} relative to ${flag(Inputs.Path)}, like ${quotedSuggestion(moduleSuggestion(like, files, packaged, built))}.`,
+      forgotten +
+      `${forgotten ? 'e' : 'E'}xpected ${target.input === Inputs.App ? 'module:attribute' : like.python ? 'module.function' : 'file.export'} relative to ${flag(Inputs.Path)}, like ${quotedSuggestion(moduleSuggestion(like, files, packaged, built))}.`,
   );
 }
 
@@ -420,6 +459,18 @@ function requirementsAbove(folder: string, packaged: readonly string[], surface:
   if (packaged.includes('pyproject.toml'))
     return ` (its dependencies then come from a requirements file: export them beside pyproject.toml, e.g. uv export --no-dev --no-hashes --no-emit-project -o requirements.txt, and set ${settingOf(surface, Inputs.Requirements, up)})`;
   return '';
+}
+
+/** `main.py makes a WSGI/ASGI app (FastAPI()): set app: "main:app" instead of handler; ` when one was found. */
+function appForgotten(
+  target: HandlerTarget,
+  apps: readonly AppFound[],
+  surface: Surface | undefined,
+): string {
+  const app = target.python && target.input === Inputs.Handler ? apps[0] : undefined;
+  if (!app) return '';
+  const file = `${app.spec.slice(0, app.spec.indexOf(':'))}.py`;
+  return `${file} makes a WSGI/ASGI app (${app.call}): set ${appSetting(app.spec, surface)} instead of ${inputName(surface ?? 'action', Inputs.Handler)}; else `;
 }
 
 function quotedSuggestion(suggestion: string | { spec: string; why: string }): string {

@@ -406,6 +406,16 @@ describe('buildPackage', () => {
     ).rejects.toThrow(/no files to package .*include: src\/\*\* matched nothing/);
   });
 
+  it('a FastAPI app in main.py left on the default handler: the error says to set app, naming main:app', async () => {
+    const path = project('fastapi-no-app', {
+      'main.py':
+        'from fastapi import FastAPI\n\napp = FastAPI()\n\n@app.get("/")\ndef root():\n    return {}\n',
+    });
+    await expect(buildPackage(options(path), { logger: new RecordingLogger() })).rejects.toThrow(
+      /top-level Python files: main\.py\. main\.py makes a WSGI\/ASGI app \(FastAPI\(\)\): set app: "main:app" instead of handler;/,
+    );
+  });
+
   it("says the CLI's flags in a terminal: --handler, --path, --include", async () => {
     const path = project('no-handler-terminal', { 'main.py': 'def handler(e, c): pass\n' });
     const deps = { logger: new RecordingLogger(), surface: 'terminal' as const };

@@ -346,12 +346,17 @@ describe('missingModuleError', () => {
   it('a Node.js project whose package.json "main" is a built file (TypeScript compiled to dist/): suggests the handler in it', () => {
     const files = ['package.json', 'tsconfig.json', 'src/handler.ts', 'dist/handler.js'];
     const node = handlerTarget('index.handler', 'nodejs22.x');
-    expect(missingModuleError(node, files, '/ws/api', false, 'terminal', 'dist/handler.js').message).toBe(
+    expect(
+      missingModuleError(node, files, '/ws/api', false, 'terminal', { packageMain: 'dist/handler.js' })
+        .message,
+    ).toBe(
       '--handler: "index.handler" names a module that is not in the package: no index.js or index.mjs or index.cjs in /ws/api; top-level JavaScript files: none. Expected file.export relative to --path, like "dist/handler.handler" (package.json\'s "main" is dist/handler.js).',
     );
     // Left on the default python3.12: the runtime hint names the main file, and the suggestion is in its language.
     const python = handlerTarget('app.handler', 'python3.12');
-    const onPython = missingModuleError(python, files, '/ws/api', false, 'action', 'dist/handler.js').message;
+    const onPython = missingModuleError(python, files, '/ws/api', false, 'action', {
+      packageMain: 'dist/handler.js',
+    }).message;
     expect(onPython).toContain(
       'top-level Python files: none, but JavaScript files are there (dist/handler.js): a Node.js function needs runtime',
     );
@@ -360,16 +365,22 @@ describe('missingModuleError', () => {
     );
     // A main that is not packaged (not built yet: dist/ is seldom committed) is named, and not suggested.
     expect(
-      missingModuleError(
-        node,
-        ['package.json', 'src/handler.ts'],
-        '/ws/api',
-        false,
-        'action',
-        'dist/handler.js',
-      ).message,
+      missingModuleError(node, ['package.json', 'src/handler.ts'], '/ws/api', false, 'action', {
+        packageMain: 'dist/handler.js',
+      }).message,
     ).toMatch(
       /top-level JavaScript files: none; package\.json's "main" is dist\/handler\.js, which is not in the package: build it first\. Expected file\.export relative to path, like "index\.handler"\.$/,
+    );
+  });
+
+  it('the default handler where a top-level file makes a WSGI/ASGI app (app forgotten): suggests app, not a handler in it', () => {
+    const target = handlerTarget('app.handler', 'python3.12');
+    const apps = [{ spec: 'main:app', call: 'FastAPI()' }];
+    expect(missingModuleError(target, ['main.py'], '/ws/shop', false, 'terminal', { apps }).message).toBe(
+      '--handler: "app.handler" names a module that is not in the package: no app.py or app/__init__.py in /ws/shop; top-level Python files: main.py. main.py makes a WSGI/ASGI app (FastAPI()): set --app main:app instead of --handler; else expected module.function relative to --path, like "main.handler".',
+    );
+    expect(missingModuleError(target, ['main.py'], '/ws/shop', false, 'action', { apps }).message).toContain(
+      'set app: "main:app" instead of handler;',
     );
   });
 
