@@ -863,6 +863,24 @@ describe('lambda-deploy init', () => {
     );
   });
 
+  test('TypeScript built to dist/ (package.json "main"), or a FastAPI main.py without --app: warns with the entry point to set', async () => {
+    const node = tempRepo();
+    writeFileSync(join(node, 'package.json'), '{"name": "api", "main": "dist/handler.js"}');
+    mkdirSync(join(node, 'dist'));
+    writeFileSync(join(node, 'dist', 'handler.js'), 'exports.handler = async () => ({ statusCode: 200 });\n');
+    expect(await cli(['init', '--name=api', `--dir=${node}`, ...roles])).toBe(0);
+    expect(stderr).toContain(
+      `like "dist/handler.handler" (package.json's "main" is dist/handler.js). The workflow is written anyway; its first deploy would fail.`,
+    );
+
+    const fastapi = tempRepo();
+    writeFileSync(join(fastapi, 'main.py'), 'from fastapi import FastAPI\n\napp = FastAPI()\n');
+    expect(await cli(['init', '--name=shop', `--dir=${fastapi}`, ...roles])).toBe(0);
+    expect(stderr).toContain(
+      'main.py makes a WSGI/ASGI app (FastAPI()): set app: "main:app" instead of handler;',
+    );
+  });
+
   test('a Python folder with an index.js beside app.py (no --runtime): the Python workflow, as before', async () => {
     const dir = tempRepo();
     writeFileSync(join(dir, 'app.py'), 'def handler(event, context):\n    return {}\n');

@@ -11,7 +11,9 @@ import {
   HandlerCheckError,
   handlerTarget,
   missingModuleError,
+  topLevelApps,
 } from '../../../packaging/handler-check.js';
+import { packageMain } from '../../../packaging/package-main.js';
 import { pythonExecutable } from '../../../packaging/python-command.js';
 import type { Settings } from '../../../model/settings.js';
 import type { CommandContext } from '../command.js';
@@ -128,7 +130,14 @@ async function warnOfEntryPoint(settings: Settings, folder: string, ctx: Command
   try {
     if (await checkHandlerIn(target, files, settings.runtime, deps)) return;
     const present = shallowFiles(folder);
-    if (entryPointElsewhere(target, present)) throw missingModuleError(target, present, folder, false);
+    // What the folder says the entry point is: package.json's "main", an app object a Python file makes.
+    const main = target.python ? undefined : packageMain(folder);
+    const apps =
+      target.python && !settings.app
+        ? await topLevelApps(new Map(present.map((p) => [p, join(folder, p)])), settings.runtime, deps)
+        : [];
+    if (entryPointElsewhere(target, present) || main || apps.length)
+      throw missingModuleError(target, present, folder, false, undefined, { packageMain: main, apps });
     ctx.logger.warning(
       `${target.input}: ${JSON.stringify(target.value)}: no ${target.files.join(' or ')} in ${folder} yet; the first deploy needs it there (or in the requirements).`,
     );
