@@ -2,6 +2,8 @@ import { deployPolicyNotes, deployRolePolicy } from '../../../iam/deploy-policy.
 import { policyJson } from '../../../model/policy-document.js';
 import { oidcTrustPolicy, trustPolicyNotes } from '../../../iam/trust-policy.js';
 import type { GatewayKind } from '../../../model/settings.js';
+import type { Partition } from '../../../model/policy-document.js';
+import { partitionOf } from '../../../resources/execution-role/execution-role.js';
 import type { CliCommand, CommandResult } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { commaList, GATEWAY_CHOICES, oneOf, TRUST_FLAGS } from './shared-flags.js';
@@ -72,6 +74,9 @@ export const policyCommand: CliCommand = {
     const kinds: RoleKind[] =
       own.role === undefined ? ['production', 'preview'] : [oneOf('policy', 'role', own.role, ROLES)];
     const settings = ctx.settings({ command: 'deploy' });
+    // As setup does: China's and GovCloud's regions name their own partition in every exact ARN
+    // (the artifact bucket, the boundary, the OIDC provider), or IAM matches none of them there.
+    const partition = partitionOf(settings.awsRegion ?? '') as Partition;
     const trust = own.repository
       ? {
           repository: own.repository,
@@ -84,6 +89,7 @@ export const policyCommand: CliCommand = {
             ? await branchesToTrust(own.repository, own['protected-branches'], ctx)
             : commaList(own['protected-branches']),
           environments: commaList(own['github-environment']),
+          partition,
         }
       : undefined;
     // As setup does: a trust policy with only the classic sub form locks newer repositories out.
@@ -106,6 +112,7 @@ export const policyCommand: CliCommand = {
       protectedStages: settings.protectedStages,
       // GitHub's spelling when read from it: the deploy policy's tag conditions compare it exactly.
       repository: trust?.repository,
+      partition,
     };
 
     const roles: CommandResult[] = [];
