@@ -11,6 +11,7 @@ import { readActionYml } from '../support/action-yml.js';
 import {
   readReusableWorkflow,
   REPO_ROOT,
+  ROUTE_ON_MAIN,
   reusableWorkflowActionInputs,
   reusableWorkflowInputs,
 } from '../support/workflow-snippets.js';
@@ -254,6 +255,30 @@ describe('.github/workflows/deploy.yml', () => {
     expect(preview).toContain("if: inputs.preview-role == '' && inputs.role-to-assume != ''");
     expect(preview).toMatch(/Previews share production's power.*\n(.*\n)*.*>> "\$GITHUB_STEP_SUMMARY"/);
     expect(workflow).toMatch(/ {6}role-to-assume:\n(.*\n)? {8}required: false/);
+  });
+
+  it("previews never get production's secret environment variables: each job its own secret", () => {
+    const secrets = {
+      'environment-secrets': 'DB_PASSWORD=production-only-9f3k',
+      'preview-environment-secrets': 'DB_PASSWORD=staging-only-2m7q',
+    };
+    const caller = { name: 'shop', environment: 'LOG_LEVEL=info' };
+    const env = (job: 'deploy' | 'preview', event_name: string) =>
+      reusableWorkflowActionInputs(caller, job, REPO_ROOT, { event_name }, ROUTE_ON_MAIN, secrets)
+        .environment;
+    // Pull request code (its packaging and the function) reads every value the preview job deploys.
+    for (const event_name of ['pull_request', 'push']) {
+      expect(env('preview', event_name)).toContain('DB_PASSWORD=staging-only-2m7q');
+      expect(env('preview', event_name)).not.toContain('production-only-9f3k');
+      expect(env('preview', event_name)).toContain('LOG_LEVEL=info');
+    }
+    expect(env('deploy', 'push')).toContain('DB_PASSWORD=production-only-9f3k');
+    expect(env('deploy', 'push')).not.toContain('staging-only-2m7q');
+    const declared = readReusableWorkflow().on.workflow_call as { secrets?: Record<string, unknown> };
+    expect(Object.keys(declared.secrets ?? {})).toEqual([
+      'environment-secrets',
+      'preview-environment-secrets',
+    ]);
   });
 
   it('prune looks for unused slim archives in the bucket the deploys use', () => {

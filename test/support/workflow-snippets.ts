@@ -218,8 +218,8 @@ export const ROUTE_ON_MAIN = {
 /**
  * The inputs the reusable workflow's `job` passes to the action for a caller's
  * `with:`, its expressions evaluated as the runner would (workflow input
- * defaults applied, no secrets given, `github` the event's context, `needs`
- * the outputs of the jobs it needs).
+ * defaults applied, `secrets` the caller's (none by default), `github` the
+ * event's context, `needs` the outputs of the jobs it needs).
  */
 export function reusableWorkflowActionInputs(
   callerWith: Record<string, string>,
@@ -227,11 +227,12 @@ export function reusableWorkflowActionInputs(
   root = REPO_ROOT,
   github: Record<string, unknown> = {},
   needs: Record<string, unknown> = ROUTE_ON_MAIN,
+  secrets: Record<string, string> = {},
 ): Record<string, string> {
   const workflow = readReusableWorkflow(root);
   const contexts: Contexts = {
     inputs: reusableWorkflowInputs(callerWith, workflow),
-    secrets: {},
+    secrets,
     github,
     needs,
   };
