@@ -21,11 +21,29 @@ export function registerSecret(secret: string): void {
  * values and secret shapes are also replaced here: the runner hides only
  * registered values, and only in its own view of the log.
  */
+/**
+ * A line the runner would run as a workflow command: `::name::` at its start (after blanks), or the
+ * legacy `##[name]` anywhere (see test/support/workflow-commands.ts).
+ */
+const COMMAND_LIKE = /^\s*::|##\[/m;
+
+/** Prints `text` between stop-commands and a random token: shown as it is, and the runner runs none of it. */
+function printInert(text: string): void {
+  const token = randomBytes(16).toString('hex');
+  core.info(`::stop-commands::${token}`);
+  core.info(text);
+  core.info(`::${token}::`);
+}
+
 export function coreLogger(): Logger {
   const secrets: string[] = [];
   const clean = (text: string) => redact(text, secrets);
+  // Messages quote values others wrote (tags the preview role may set, read by prune with the
+  // production role): one that starts like a workflow command is shown, never run.
+  const inertWhenCommandLike = (text: string) =>
+    COMMAND_LIKE.test(text) ? printInert(text) : core.info(text);
   return {
-    info: (m) => core.info(clean(m)),
+    info: (m) => inertWhenCommandLike(clean(m)),
     warning: (m) => core.warning(clean(m)),
     error: (m) => core.error(clean(m)),
     debug: (m) => core.debug(clean(m)),
@@ -37,12 +55,7 @@ export function coreLogger(): Logger {
         if (usableSecrets([value]).length && !secrets.includes(value)) secrets.push(value);
       }
     },
-    untrusted: (text) => {
-      // Between stop-commands and its random token the runner executes no `::command::` line.
-      const token = randomBytes(16).toString('hex');
-      core.info(`::stop-commands::${token}`);
-      core.info(clean(text));
-      core.info(`::${token}::`);
-    },
+    // Between stop-commands and its random token the runner executes no `::command::` line.
+    untrusted: (text) => printInert(clean(text)),
   };
 }

@@ -50,6 +50,29 @@ describe('coreLogger', () => {
     ]);
   });
 
+  it('info lines that start like a workflow command (a tag value another role wrote, at the start of a prune line) are shown, never run', async () => {
+    // The preview role may tag its own functions with any stage value that is not protected, `::` included;
+    // prune (production role) prints each stage at the start of a line.
+    const messages = [
+      '::error title=Production deploy approved::pr-7: kept (pull request #7 is open)',
+      'Stages:\n  ::add-mask::production\n::set-output name=url::https://evil.example',
+      'An error quoted ##[set-output name=url;]https://evil.example',
+    ];
+    const out = await stdoutOf(() => {
+      const logger = coreLogger();
+      for (const m of messages) logger.info(m);
+      logger.info('feature-x: removed (branch feature-x no longer exists)');
+    });
+    for (const m of messages) for (const line of m.split('\n')) expect(out).toContain(line);
+    expect(executedCommands(out).map((c) => c.name)).toEqual([
+      'stop-commands',
+      'stop-commands',
+      'stop-commands',
+    ]);
+    // An ordinary line stays one line, with no stop and resume around it.
+    expect(out).toMatch(/\nfeature-x: removed \(branch feature-x no longer exists\)\n$/);
+  });
+
   it('uses a fresh token each time', async () => {
     const logger = coreLogger();
     const out = await stdoutOf(() => {
