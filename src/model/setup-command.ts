@@ -31,6 +31,14 @@ export interface SetupCommandOptions {
 const sameList = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((item) => b.includes(item));
 
+/**
+ * A value as a POSIX shell reads it back: bare when plain, else in single
+ * quotes: protected-stages is read as written (blanks too), and a branch
+ * name may hold characters a shell acts on (`$`, `;`, `(`, a quote).
+ */
+const shellWord = (value: string) =>
+  /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+
 /** `npx github:org/lambda-deploy setup --name … --aws-region … --repository …` and the non-default flags. */
 export function setupCommandLine(o: SetupCommandOptions): string {
   const lists = [
@@ -39,13 +47,13 @@ export function setupCommandLine(o: SetupCommandOptions): string {
     ['protected-stages', o.protectedStages, DEFAULT_PROTECTED_STAGES],
   ] as const;
   const flags = [
-    `--name ${o.name}`,
-    `--aws-region ${o.region || 'REGION'}`,
-    `--repository ${o.repository || 'OWNER/REPO'}`,
+    `--name ${shellWord(o.name)}`,
+    `--aws-region ${shellWord(o.region || 'REGION')}`,
+    `--repository ${shellWord(o.repository || 'OWNER/REPO')}`,
     ...lists
       .filter(([, given, fallback]) => given?.length && !sameList(given, fallback))
-      .map(([flag, given]) => `--${flag} ${given!.join(',')}`),
-    ...(o.s3Bucket ? [`--s3-bucket ${o.s3Bucket}`] : []),
+      .map(([flag, given]) => `--${flag} ${shellWord(given!.join(','))}`),
+    ...(o.s3Bucket ? [`--s3-bucket ${shellWord(o.s3Bucket)}`] : []),
     ...(o.extra ? [o.extra] : []),
   ];
   return `${CLI} setup ${flags.join(' ')}`;

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
 import { setupCommandFor, setupCommandLine } from '../../src/model/setup-command.js';
 import { branchStage } from '../../src/model/stage-name.js';
@@ -38,6 +39,34 @@ describe('setupCommandLine', () => {
         protectedStages: ['production', 'prod', 'master', 'main'],
       }),
     ).toBe(`${CLI} --name shop --aws-region eu-west-1 --repository octo/shop`);
+  });
+
+  it('quotes for a POSIX shell a value with blanks or characters a shell acts on; plain values stay bare', () => {
+    // protected-stages is read as written (a branch may hold $, ;, ( or a quote): the printed command is run as is.
+    const line = setupCommandLine({
+      name: 'shop',
+      region: 'eu-west-1',
+      repository: 'octo/shop',
+      protectedBranches: ['main', "it's$(id)"],
+      protectedStages: ['main', 'release candidate', 'a;b'],
+    });
+    expect(line).toBe(
+      `${CLI} --name shop --aws-region eu-west-1 --repository octo/shop ` +
+        `--protected-branches 'main,it'\\''s$(id)' --protected-stages 'main,release candidate,a;b'`,
+    );
+    const run = spawnSync('sh', ['-c', `printf '%s\\n' ${line.slice(CLI.length + 1)}`], { encoding: 'utf8' });
+    expect(run.stdout.split('\n').filter(Boolean)).toEqual([
+      '--name',
+      'shop',
+      '--aws-region',
+      'eu-west-1',
+      '--repository',
+      'octo/shop',
+      '--protected-branches',
+      "main,it's$(id)",
+      '--protected-stages',
+      'main,release candidate,a;b',
+    ]);
   });
 });
 
