@@ -127,7 +127,7 @@ export async function deployToAws(
   const report = initialReport(settings, plan, pkg, slim);
   // `hidden`: values for the smoke answers; `secrets` for the report (logs: both).
   // Signed in, the account is known: a value equal to it is in function-arn, no secret.
-  const named = { ...plan, accountId: session.accountId };
+  const named = signedInNames(settings, plan, session.accountId, logger);
   const lists = { hidden: secretValues(settings, named), secrets };
   let fn: (FunctionResult & { ephemeralStorageMb?: number | undefined }) | undefined;
   const marked: DeployingMark = { since: new Date(started).toISOString() };
@@ -241,6 +241,25 @@ function stageSlimTarget(
     region,
     protectedStage: isProtectedStage(plan.stage, settings.protectedStages),
   });
+}
+
+/**
+ * The plan with the signed-in account (its names are in the outputs), having
+ * masked what that account makes a secret: run-pipeline masked before sign-in,
+ * taking the account a role ARN names as public (see secretValues); signed in
+ * to another, a value equal to that one is in no output, and the steps after
+ * this take every value of the settings as masked already.
+ */
+function signedInNames(
+  settings: Settings,
+  plan: Plan,
+  accountId: string,
+  logger: Logger,
+): Plan & { accountId: string } {
+  const named = { ...plan, accountId };
+  const maskedBefore = new Set(secretValues(settings, plan));
+  for (const value of secretValues(settings, named)) if (!maskedBefore.has(value)) logger.mask(value);
+  return named;
 }
 
 /**

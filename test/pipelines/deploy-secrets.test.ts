@@ -5,6 +5,7 @@
 import { expect, it } from '@jest/globals';
 import { startFakeAws } from '../../fakes/aws/index.js';
 import { appFolder, deployApp, removeApp } from '../../fakes/aws/pipeline-deploy.js';
+import { OTHER_ACCOUNT_ID } from '../../fakes/aws/account.js';
 
 const KEY_VALUE = 'Rk7zQ2pXv9L4mN8sT1wY6bC3dF5gH0jK';
 
@@ -104,6 +105,27 @@ it('each line of a multi-line value set in the console is masked, and stays out 
     expect(run.logger.secrets).toEqual(expect.arrayContaining(LINES));
     expect(run.report.logs).toContain('keys in use:');
     for (const line of LINES) expect(run.report.logs).not.toContain(line);
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});
+
+it("a value equal to execution-role-arn's account stays masked when the deploy signs in to another account", async () => {
+  // Before sign-in the role ARN is taken to name the account (a value equal to it is in function-arn);
+  // signed in elsewhere, that value is no part of any output and must be masked like any other.
+  const fake = await startFakeAws();
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  try {
+    const run = await deployApp(fake, dir, {
+      inputs: {
+        'execution-role-arn': `arn:aws:iam::${OTHER_ACCOUNT_ID}:role/elsewhere`,
+        environment: `PARTNER_ACCOUNT=${OTHER_ACCOUNT_ID}`,
+      },
+    });
+
+    expect(run.logger.secrets).toContain(OTHER_ACCOUNT_ID);
   } finally {
     await fake.close();
     removeApp(dir);
