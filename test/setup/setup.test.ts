@@ -378,7 +378,7 @@ describe('lambda-deploy setup', () => {
         accountId: ACCOUNT_ID,
         tags: stageTags({ project: 'shop', stage: 'main', repository: 'octo/shop', ref: 'main' }),
         policyStatements: config.policyStatements as object[],
-        // As deploy-aws.ts passes it: the artifact bucket, for the slim archives' read grant.
+        // As stage-execution-role.ts passes it: the artifact bucket, for the slim archives' read grant.
         bucket: defaultBucketName(ACCOUNT_ID, REGION),
       },
       depsFor(aws),
