@@ -10,6 +10,7 @@ import { DEFAULT_PROTECTED_STAGES } from '../iam/deploy-policy.js';
 import { DEFAULT_PROTECTED_BRANCHES } from '../iam/trust-policy.js';
 import { setupCommandLine } from '../model/setup-command.js';
 import { deployRoleName } from './setup-documents.js';
+import { ADMIN_BYPASS_FLAG, CONFIGURE_GITHUB_FLAG } from './github-settings.js';
 import { branchStage } from '../model/stage-name.js';
 import { PLACEHOLDER_ACCOUNT } from '../settings/settings.js';
 
@@ -196,7 +197,9 @@ export function nextSteps(o: InitOptions, file: string): string[] {
     );
   steps.push(
     // One choice: by hand, or setup with a token that may administer the repository.
-    `Two GitHub settings keep production to reviewed code: either make them in GitHub's Settings, or add --configure-github to setup (with GH_TOKEN=$(gh auth token)), which makes the ones missing.` +
+    `Two GitHub settings keep production to reviewed code: either make them in GitHub's Settings, or add --${CONFIGURE_GITHUB_FLAG} to setup (with GH_TOKEN=$(gh auth token)), which makes the ones missing` +
+      // Nobody else can approve a lone maintainer's pull request: without the bypass nothing merges.
+      `; a maintainer working alone, who cannot approve their own pull request, adds --${ADMIN_BYPASS_FLAG} too (repository admins may then merge a pull request without the review).` +
       ` (a) In Settings > Environments, create "${environment}" and limit its deployment branches to exactly ${branches.join(', ')}` +
       `, the protected branches the production role trusts (add required reviewers if production deploys need an approval).` +
       ` Without that limit a pull request could name the environment` +

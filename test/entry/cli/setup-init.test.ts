@@ -946,9 +946,13 @@ describe('lambda-deploy init', () => {
     );
     // One step, the choice first: by hand, or setup makes both with a token that may administer the repository.
     expect(stdout).toMatch(
-      /^\d+\. Two GitHub settings keep production to reviewed code: either make them in GitHub's Settings, or add --configure-github to setup \(with GH_TOKEN=\$\(gh auth token\)\), which makes the ones missing\. \(a\) In Settings > Environments, create "production" .* \(b\) Protect main, master with /m,
+      /^\d+\. Two GitHub settings keep production to reviewed code: either make them in GitHub's Settings, or add --configure-github to setup \(with GH_TOKEN=\$\(gh auth token\)\), which makes the ones missing[.;] .*\(a\) In Settings > Environments, create "production" .* \(b\) Protect main, master with /m,
     );
     expect(stdout).not.toContain('Or let setup make');
+    // Offered with the --configure-github choice, and only for a maintainer working alone.
+    expect(stdout).toMatch(
+      /which makes the ones missing; a maintainer working alone, who cannot approve their own pull request, adds --admin-bypass too \(repository admins may then merge a pull request without the review\)\. \(a\) In Settings/,
+    );
     expect(readFileSync(file, 'utf8')).toMatch(
       /^# Written by lambda-deploy init\. Pushes to main, master deploy production/,
     );
