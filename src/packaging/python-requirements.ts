@@ -117,11 +117,17 @@ function lockfileOf(
  * repository or the workspace.
  */
 function srcLayoutManifest(options: Pick<BuildPackageOptions, 'path' | 'workspace'>): string | undefined {
+  const project = srcLayoutProject(options);
+  const manifest = project && join(project, 'pyproject.toml');
+  return manifest && existsSync(manifest) ? manifest : undefined;
+}
+
+/** The folder above a `path` shaped like a src layout's src folder, with a pyproject.toml there or not yet. */
+function srcLayoutProject(options: Pick<BuildPackageOptions, 'path' | 'workspace'>): string | undefined {
   const path = resolve(options.path);
   if (basename(path) !== 'src' || existsSync(join(path, '.git'))) return undefined;
   if (options.workspace && path === resolve(options.workspace)) return undefined;
-  const manifest = join(dirname(path), 'pyproject.toml');
-  return existsSync(manifest) ? manifest : undefined;
+  return dirname(path);
 }
 
 /**
@@ -155,8 +161,28 @@ export function requirementsInputsOutside(
         ...LOCKFILES.flatMap((l) => [join(project, l.manifest), join(project, l.name)]),
         lockfileOf(options)?.file,
       ];
+  return outsideOf(options.path, files);
+}
+
+/**
+ * What serve --watch watches outside `path`: the files that decide what pip
+ * installs now, and those that would once made (a src folder's
+ * ../pyproject.toml and lockfiles, not there yet), by name only: the folder
+ * above is never watched as a tree.
+ */
+export function requirementsInputsOutsideOnceMade(
+  options: Pick<BuildPackageOptions, 'path' | 'runtime' | 'requirements' | 'workspace'>,
+): string[] {
+  if (!isPythonRuntime(options.runtime) || options.requirements) return requirementsInputsOutside(options);
+  const project = srcLayoutProject(options);
+  const later = project ? LOCKFILES.flatMap((l) => [join(project, l.manifest), join(project, l.name)]) : [];
+  return outsideOf(options.path, [...requirementsInputsOutside(options), ...later]);
+}
+
+/** `files` (absolute, once each) that lie outside `path`. */
+function outsideOf(path: string, files: readonly (string | undefined)[]): string[] {
   const outside = (file: string) => {
-    const rel = relative(resolve(options.path), file);
+    const rel = relative(resolve(path), file);
     return rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
   };
   return [...new Set(files.flatMap((f) => (f ? [resolve(f)] : [])))].filter(outside);

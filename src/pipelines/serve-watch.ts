@@ -1,10 +1,13 @@
 import { existsSync, type watch } from 'node:fs';
 import { join, relative } from 'node:path';
-import { requirementsInputsOutside } from '../packaging/python-requirements.js';
+import {
+  requirementsInputsOutside,
+  requirementsInputsOutsideOnceMade,
+} from '../packaging/python-requirements.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/retry.js';
 import type { LocalStage } from './deploy-local.js';
-import { watchFiles, watchFolders, type FolderWatch } from './folder-watch.js';
+import { watchFiles, watchFolders, type FilesWatchOptions, type FolderWatch } from './folder-watch.js';
 import {
   ChangeBatch,
   changeFilter,
@@ -65,6 +68,8 @@ export function watchAndReload(
       if (due !== undefined) schedule(due);
       return;
     }
+    // What the build reads outside the folder may differ now (a ../pyproject.toml made, a member's own).
+    outside.refresh();
     reloading = reload(namedChanges(paths, (path) => existsSync(join(scope.path, path)))).finally(() => {
       reloading = undefined;
       schedule(now() + batch.quietMs);
@@ -80,7 +85,13 @@ export function watchAndReload(
     for (const watcher of watchers) watcher.close();
     deps.logger.warning(watchStoppedLine(scope.path, error));
   };
+  const outside = watchInputsOutside(scope, {
+    onChange: (file) => schedule(batch.add(relative(scope.path, file).split('\\').join('/'), now())),
+    onError,
+    ...(deps.watch && { watch: deps.watch }),
+  });
   watchers.push(
+    outside,
     watchFolders({
       root: scope.path,
       folderWatched: folderFilter(scope),
@@ -92,13 +103,6 @@ export function watchAndReload(
       onError,
       ...(deps.watch && { watch: deps.watch }),
     }),
-    // What the build reads outside the folder: a src layout's ../uv.lock, a ../requirements.txt.
-    watchFiles({
-      files: requirementsInputsOutside(scope),
-      onChange: (file) => schedule(batch.add(relative(scope.path, file).split('\\').join('/'), now())),
-      onError,
-      ...(deps.watch && { watch: deps.watch }),
-    }),
   );
   if (stopped) for (const watcher of watchers) watcher.close();
   return {
@@ -107,6 +111,52 @@ export function watchAndReload(
       clearTimeout(timer);
       for (const watcher of watchers) watcher.close();
       await reloading;
+    },
+  };
+}
+
+/**
+ * What the build reads outside the folder (a src layout's ../uv.lock, a
+ * ../requirements.txt, a uv workspace's uv.lock), and what it would read once
+ * made (a src folder's ../pyproject.toml): watched by name, reported when the
+ * build reads it before or after the change. `refresh` works the files out
+ * again, after the folder changed, so none needs a restart of serve.
+ */
+function watchInputsOutside(
+  scope: WatchScope,
+  options: Omit<FilesWatchOptions, 'files'>,
+): FolderWatch & { refresh(): void } {
+  let inputs = new Set<string>();
+  let watched = '';
+  let watcher: FolderWatch | undefined;
+  let closed = false;
+  const refresh = () => {
+    let files: string[];
+    try {
+      inputs = new Set(requirementsInputsOutside(scope));
+      files = requirementsInputsOutsideOnceMade(scope);
+    } catch {
+      return; // a pyproject.toml mid-edit: the reload says what is wrong with it; the watch stays as it was
+    }
+    if (closed || files.join('\n') === watched) return;
+    watcher?.close();
+    watched = files.join('\n');
+    watcher = watchFiles({
+      ...options,
+      files,
+      onChange: (file) => {
+        const read = inputs.has(file);
+        refresh();
+        if (read || inputs.has(file)) options.onChange(file);
+      },
+    });
+  };
+  refresh();
+  return {
+    refresh,
+    close() {
+      closed = true;
+      watcher?.close();
     },
   };
 }

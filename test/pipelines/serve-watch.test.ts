@@ -258,3 +258,81 @@ test("a uv workspace member (path: packages/api, the workspace's uv.lock at its 
     await watching.close();
   }
 }, 30_000);
+
+test('a src folder with nothing above at start: a ../pyproject.toml and ../uv.lock made later reload, with no restart; another file up there does not', async () => {
+  const project = join(dir, 'src-layout-later');
+  const src = join(project, 'src');
+  mkdirSync(src, { recursive: true });
+  writeFileSync(join(src, 'app.py'), 'x = 1\n');
+  let reloads = 0;
+  const logger = new RecordingLogger();
+  const watching = watchAndReload(
+    { reload: async () => void reloads++ },
+    { ...scope(src), workspace: project },
+    { logger, quietMs: 20 },
+  );
+  try {
+    writeFileSync(join(project, 'README.md'), '# demo\n');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(reloads).toBe(0);
+
+    // The build now reads the project's dependencies from there.
+    writeFileSync(join(project, 'pyproject.toml'), '[project]\nname = "demo"\ndependencies = ["requests"]\n');
+    expect(await until(() => reloads === 1)).toBe(true);
+    expect(logger.text('info')).toMatch(/^Reloaded after \.\.\/pyproject\.toml changed \(/);
+
+    writeFileSync(join(project, 'uv.lock'), 'version = 1\n');
+    expect(await until(() => reloads === 2)).toBe(true);
+    expect(logger.text('info')).toMatch(/^Reloaded after \.\.\/uv\.lock changed \(/m);
+  } finally {
+    await watching.close();
+  }
+}, 30_000);
+
+test('a src folder with its own pyproject.toml: the one above is not read, so its change does not reload', async () => {
+  const project = join(dir, 'src-own-project');
+  const src = join(project, 'src');
+  mkdirSync(src, { recursive: true });
+  writeFileSync(join(src, 'app.py'), 'x = 1\n');
+  writeFileSync(join(src, 'pyproject.toml'), '[project]\nname = "fn"\ndependencies = []\n');
+  writeFileSync(join(project, 'pyproject.toml'), '[tool.ruff]\n');
+  let reloads = 0;
+  const watching = watchAndReload(
+    { reload: async () => void reloads++ },
+    { ...scope(src), workspace: project },
+    { logger: new RecordingLogger(), quietMs: 20 },
+  );
+  try {
+    writeFileSync(join(project, 'pyproject.toml'), '[tool.ruff]\nline-length = 100\n');
+    writeFileSync(join(project, 'uv.lock'), 'version = 1\n');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(reloads).toBe(0);
+  } finally {
+    await watching.close();
+  }
+}, 30_000);
+
+test("a folder that becomes a uv workspace member (its pyproject.toml made later): the workspace's uv.lock is watched from then on", async () => {
+  const root = join(dir, 'uv-workspace-later');
+  const member = join(root, 'packages/api');
+  mkdirSync(member, { recursive: true });
+  writeFileSync(join(root, 'pyproject.toml'), '[tool.uv.workspace]\nmembers = ["packages/*"]\n');
+  writeFileSync(join(root, 'uv.lock'), 'version = 1\n');
+  writeFileSync(join(member, 'app.py'), 'x = 1\n');
+  let reloads = 0;
+  const logger = new RecordingLogger();
+  const watching = watchAndReload(
+    { reload: async () => void reloads++ },
+    { ...scope(member), workspace: root },
+    { logger, quietMs: 20 },
+  );
+  try {
+    writeFileSync(join(member, 'pyproject.toml'), '[project]\nname = "api"\ndependencies = ["requests"]\n');
+    expect(await until(() => reloads === 1)).toBe(true);
+    writeFileSync(join(root, 'uv.lock'), 'version = 1\nrevision = 2\n');
+    expect(await until(() => reloads === 2)).toBe(true);
+    expect(logger.text('info')).toMatch(/^Reloaded after \.\.\/\.\.\/uv\.lock changed \(/m);
+  } finally {
+    await watching.close();
+  }
+}, 30_000);
