@@ -46,7 +46,7 @@ export interface Settings {
   runtimeWarning?: string;
   /** Why a first deploy (no function yet) is refused: AWS no longer creates functions with the runtime. */
   runtimeCreateRefusal?: string;
-  /** `module.function`: the input, else `app.handler`; empty when `app` is set. */
+  /** `module.function`: the input, else `app.handler` (Node.js: `index.handler` unless an app.js is there); empty when `app` is set. */
   handler: string;
   /** WSGI/ASGI app as `module:attribute`; the package then carries our adapter. */
   app?: string;

@@ -86,8 +86,23 @@ export const RESERVED_ENV_NAMES: readonly string[] = [
 ];
 
 const DEFAULT_REQUIREMENTS = 'requirements.txt';
-/** The handler when neither `handler` nor `app` is set. */
+/** The handler when neither `handler` nor `app` is set (Python; Node.js: see defaultHandler). */
 export const DEFAULT_HANDLER = 'app.handler';
+/** Node.js's usual entry point, index.js (or .mjs, .cjs) exporting `handler`. */
+export const NODE_DEFAULT_HANDLER = 'index.handler';
+/** The Node.js modules DEFAULT_HANDLER means. */
+const DEFAULT_HANDLER_NODE_FILE = /^app\.[cm]?js$/;
+
+/**
+ * The handler when neither `handler` nor `app` is set: app.handler for
+ * Python; for Node.js index.handler, but app.handler where `path` holds an
+ * app.js, .mjs or .cjs (the default before, so those deploy as they did).
+ */
+export function defaultHandler(runtime: string, listing: readonly string[]): string {
+  if (isPythonRuntime(runtime) || listing.some((f) => DEFAULT_HANDLER_NODE_FILE.test(f)))
+    return DEFAULT_HANDLER;
+  return NODE_DEFAULT_HANDLER;
+}
 const ROLE_ARN = /^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 /** The account in the role ARNs `init` writes until setup has printed the real ones. */
 export const PLACEHOLDER_ACCOUNT = 'ACCOUNT_ID';
@@ -260,12 +275,12 @@ function readSource(r: InputReader, env: NodeJS.ProcessEnv): Source {
 }
 
 /** The runtime and the entry point: a handler, or a WSGI/ASGI app on Python. */
-function readEntryPoint(r: InputReader): Checked<'runtime' | 'handler' | 'app'> {
+function readEntryPoint(r: InputReader, source: Source): Checked<'runtime' | 'handler' | 'app'> {
   const runtime = r.value(Inputs.Runtime);
   if (!RUNTIMES.includes(runtime)) r.bad(Inputs.Runtime, `one of ${RUNTIMES.join(', ')}`);
   const app = r.value(Inputs.App) || undefined;
-  // No default in action.yml: the runner would pass it next to `app` (DESIGN.md).
-  const handler = app ? '' : r.value(Inputs.Handler) || DEFAULT_HANDLER;
+  // No default in action.yml: the runner would pass it next to `app` (DESIGN.md), and it follows the runtime.
+  const handler = app ? '' : r.value(Inputs.Handler) || defaultHandler(runtime, source.listing);
   if (app) {
     if (r.given(Inputs.Handler))
       r.problem(
@@ -765,7 +780,7 @@ export function readSettings(
   const r = new InputReader(read, surface);
   const project = readProject(r);
   const source = readSource(r, env);
-  const entryPoint = readEntryPoint(r);
+  const entryPoint = readEntryPoint(r, source);
   const functionConfig = readFunctionConfig(r);
   const dependencies = readDependencies(r, source, entryPoint.runtime);
   const aws = readAws(r, env);

@@ -19,6 +19,14 @@ mkdirSync(join(workspace, 'fn'));
 writeFileSync(join(workspace, 'fn', 'app.py'), 'def handler(e, c):\n  return 1\n');
 writeFileSync(join(workspace, 'fn', 'requirements.txt'), 'requests\n');
 mkdirSync(join(workspace, 'node'));
+for (const [folder, files] of [
+  ['node-index', ['index.js', 'package.json']],
+  ['node-app', ['app.mjs']],
+  ['node-both', ['app.js', 'index.js']],
+] as const) {
+  mkdirSync(join(workspace, folder));
+  for (const file of files) writeFileSync(join(workspace, folder, file), '');
+}
 
 const env = { GITHUB_WORKSPACE: workspace } as NodeJS.ProcessEnv;
 
@@ -59,6 +67,19 @@ describe('readSettings', () => {
     expect(s.stage).toBeUndefined();
     expect(s.requirements).toBeUndefined();
     expect(s.packageCache).toBeUndefined(); // the entry cache is off unless asked for
+  });
+
+  test.each([
+    ['python3.12', 'fn', 'app.handler'],
+    ['nodejs22.x', 'node', 'index.handler'],
+    ['nodejs20.x', 'node-index', 'index.handler'],
+    // The default before index.handler: a folder with app.js, or app.mjs, deploys as it did.
+    ['nodejs22.x', 'node-app', 'app.handler'],
+    ['nodejs24.x', 'node-both', 'app.handler'],
+  ])('no handler and no app: %s in %s defaults to %s', (runtime, path, handler) => {
+    expect(settingsFrom({ name: 'svc', runtime, path }).handler).toBe(handler);
+    // Given, it is taken as it is.
+    expect(settingsFrom({ name: 'svc', runtime, path, handler: 'main.run' }).handler).toBe('main.run');
   });
 
   test('package-cache: a folder, relative to the workspace, that may not exist yet', () => {

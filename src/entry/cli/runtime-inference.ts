@@ -5,6 +5,7 @@ import { Inputs, type InputName } from '../../settings/names.js';
 import {
   DEFAULT_HANDLER,
   DEFAULT_NODE_RUNTIME,
+  NODE_DEFAULT_HANDLER,
   NODE_RUNTIMES,
   PYTHON_RUNTIMES,
 } from '../../settings/settings.js';
@@ -12,8 +13,8 @@ import type { CliCommand } from './command.js';
 import type { ParsedFlags } from './flags.js';
 import { UsageError } from './flags.js';
 
-/** Where Node.js looks when no --handler is given: the default's module, then Lambda's usual index.js. */
-const NODE_DEFAULT_HANDLERS = [DEFAULT_HANDLER, 'index.handler'];
+/** Where Node.js looks when no --handler is given: the default's module, then Lambda's usual index.js (settings' defaultHandler). */
+const NODE_DEFAULT_HANDLERS = [DEFAULT_HANDLER, NODE_DEFAULT_HANDLER];
 
 export type RuntimeGuess =
   | { kind: 'node'; runtime: string; handler: string; file: string }

@@ -117,3 +117,20 @@ test('package --handler main.handler in a Node.js folder with no main.*: the err
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('package --runtime nodejs22.x with no --handler in a folder with index.mjs: packaged with index.handler, as the action does', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'node-runtime-given-'));
+  const output = join(tmpdir(), `node-runtime-given-${Date.now()}.zip`);
+  try {
+    writeFileSync(join(dir, 'package.json'), '{"type": "module"}\n');
+    writeFileSync(join(dir, 'index.mjs'), 'export const handler = async () => ({ statusCode: 200 });\n');
+    const io = testIo({ ...process.env, GITHUB_WORKSPACE: dir, LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1' });
+    const argv = ['package', '--name', 'shop', '--path', '.', '--runtime', 'nodejs22.x', '--json'];
+    expect(await main([...argv, '--output', output], io)).toBe(0);
+    expect(io.stderr()).not.toMatch(/error|app\.handler/);
+    expect(JSON.parse(io.stdout())).toMatchObject({ handler: 'index.handler' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(output, { force: true });
+  }
+});
