@@ -315,7 +315,7 @@ export async function pythonRequirements(
     `# Written by lambda-deploy from ${lock.name}: the versions it pins for ${lock.manifest}'s dependencies.\n${requirements.join('\n')}\n`,
   );
   deps.logger.info(
-    `Installing the ${count} ${count === 1 ? 'package' : 'packages'} ${lock.name} pins (${lock.manifest} has no requirements.txt)` +
+    `Installing the ${count} ${count === 1 ? 'package' : 'packages'} ${lock.name} pins (no requirements.txt)` +
       (unhashed === undefined ? checkedNote(lock.name, requirements) : ''),
   );
   if (unhashed !== undefined)

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type {
   Architecture,
   Command,
@@ -286,7 +286,7 @@ function readEntryPoint(r: InputReader, source: Source): Checked<'runtime' | 'ha
       r.problem(
         `${Inputs.App}, ${Inputs.Handler}: both are set (${show(app)}, ${show(r.raw(Inputs.Handler))}); expected only one: app for a WSGI/ASGI app, handler for a plain function.`,
       );
-    if (!APP.test(app)) r.bad(Inputs.App, entryPointExpected(app, ':'));
+    if (!APP.test(app)) r.bad(Inputs.App, entryPointExpected(app, ':', pythonModuleIn(source)));
     if (!isPythonRuntime(runtime))
       r.bad(Inputs.App, `a Python runtime to serve a WSGI/ASGI app (runtime is ${show(runtime)})`, app);
   } else if (!HANDLER.test(handler)) {
@@ -295,17 +295,35 @@ function readEntryPoint(r: InputReader, source: Source): Checked<'runtime' | 'ha
   return { runtime, handler, app };
 }
 
+/** The file of a dotted Python module in the source folder (main.py, service/main.py, a package's __init__.py), when it is there. */
+function pythonModuleIn(source: Source): (module: string) => string | undefined {
+  return (module) => {
+    if (!source.usable || !/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/.test(module)) return undefined;
+    const base = module.split('.').join('/');
+    return [`${base}.py`, `${base}/__init__.py`].find((file) => existsSync(join(source.path, file)));
+  };
+}
+
 /**
  * The expected form of an app (`module:attribute`) or a handler
  * (`module.function`); the value as it was meant when it has the other
- * separator before its last name (`main.app`, `index:handler`).
+ * separator before its last name (`main.app`, `index:handler`), or when it
+ * names only a module that is there (`main`: `main:app`).
  */
-function entryPointExpected(value: string, separator: ':' | '.'): string {
+function entryPointExpected(
+  value: string,
+  separator: ':' | '.',
+  moduleFile: (module: string) => string | undefined = () => undefined,
+): string {
   const app = separator === ':';
   // Django's project module: its object is `application`, not the module's last name.
   const django = app ? /^([A-Za-z_][\w.]*\.[wa]sgi)$/.exec(value) : null;
   if (django)
     return `module:attribute, here ${show(`${django[1]}:application`)} (Django's ${django[1]!.split('.').pop()}.py defines the app object application)`;
+  // Only the module (gunicorn's and uvicorn's form wants its object too): app is Flask's and FastAPI's usual name.
+  const module = app ? moduleFile(value) : undefined;
+  if (module)
+    return `module:attribute, here ${show(`${value}:app`)} (${module}'s app object after a colon; its own name if it is not app)`;
   // A file path (`mysite/wsgi.py:application`): Python imports the module dotted.
   const file = app ? /^([A-Za-z_][\w/.]*?)(?:\.py)?:([A-Za-z_][\w.]*(?:\(\))?)$/.exec(value) : null;
   if (file && /[/]|\.py:/.test(value))

@@ -607,9 +607,7 @@ describe('a uv project (pyproject.toml and uv.lock, no requirements file)', () =
       .map((f) => f.split('.dist-info')[0]);
     expect(distInfos.sort()).toEqual(pinned.map(([name, version]) => `${name}-${version}`));
     expect(files).toContain('flask/__init__.py');
-    expect(logger.text('info')).toContain(
-      'Installing the 10 packages uv.lock pins (pyproject.toml has no requirements.txt)',
-    );
+    expect(logger.text('info')).toContain('Installing the 10 packages uv.lock pins (no requirements.txt)');
     expect(logger.text('info')).toContain(`Installing the packages ${join(path, 'uv.lock')} pins for`);
     expect(logger.text('warning')).not.toContain('pyproject.toml declares');
     expect(readdirSync(path).sort()).toEqual(['app.py', 'pyproject.toml', 'uv.lock']);
@@ -859,9 +857,7 @@ describe('a uv workspace member (its pyproject.toml in path, uv.lock at the work
     expect(distInfos).toEqual(['greetlib-1.2.0.dist-info/METADATA', 'wslib-0.2.0.dist-info/METADATA']);
     expect(files).toEqual(expect.arrayContaining(['app.py', 'greetlib/__init__.py', 'wslib/__init__.py']));
     expect(files).not.toContain('packages/lib/backend.py');
-    expect(logger.text('info')).toContain(
-      'Installing the 2 packages uv.lock pins (pyproject.toml has no requirements.txt)',
-    );
+    expect(logger.text('info')).toContain('Installing the 2 packages uv.lock pins (no requirements.txt)');
     expect(logger.text('info')).toContain(`Installing the packages ${join(repo, 'uv.lock')} pins for`);
     expect(logger.text('warning')).not.toContain('pyproject.toml declares');
     expect(readdirSync(repo).sort()).toEqual(['.git', 'packages', 'pyproject.toml', 'uv.lock']);
@@ -998,7 +994,7 @@ describe('a Poetry project (pyproject.toml and poetry.lock, no requirements file
       const logger = new RecordingLogger();
       expect(await installed(path, logger)).toEqual(pinned);
       expect(logger.text('info')).toContain(
-        `Installing the ${count} packages poetry.lock pins (pyproject.toml has no requirements.txt)`,
+        `Installing the ${count} packages poetry.lock pins (no requirements.txt)`,
       );
       expect(logger.text('info')).toContain(`Installing the packages ${join(path, 'poetry.lock')} pins for`);
       // The fixtures' locks were written from these pyprojects: no "out of date" warning, nor any other.
@@ -1186,7 +1182,7 @@ describe('a Pipenv project (Pipfile and Pipfile.lock, no requirements file)', ()
       'greetlib-1.2.0.dist-info/METADATA',
     ]);
     expect(logger.text('info')).toContain(
-      'Installing the 2 packages Pipfile.lock pins (Pipfile has no requirements.txt)',
+      'Installing the 2 packages Pipfile.lock pins (no requirements.txt)',
     );
     expect(logger.text('warning')).toBe('');
     expect(readdirSync(path).sort()).toEqual(['Pipfile', 'Pipfile.lock', 'app.py']);
@@ -1313,7 +1309,7 @@ describe('a Pipenv project (Pipfile and Pipfile.lock, no requirements file)', ()
     // pip fails on the archive; the log line comes before it runs.
     await expect(buildPackage(pipenvOptions(path), { logger })).rejects.toThrow();
     expect(logger.text('info')).toContain(
-      'Installing the 1 package Pipfile.lock pins (Pipfile has no requirements.txt), each checked against the hashes Pipfile.lock records; pip builds greetlib from its source archive, and the build tools it installs for that (setuptools and the like) are not checked against any hash',
+      'Installing the 1 package Pipfile.lock pins (no requirements.txt), each checked against the hashes Pipfile.lock records; pip builds greetlib from its source archive, and the build tools it installs for that (setuptools and the like) are not checked against any hash',
     );
   });
 

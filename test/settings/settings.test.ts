@@ -23,8 +23,9 @@ for (const [folder, files] of [
   ['node-index', ['index.js', 'package.json']],
   ['node-app', ['app.mjs']],
   ['node-both', ['app.js', 'index.js']],
+  ['fastapi', ['main.py', 'service/main.py']],
 ] as const) {
-  mkdirSync(join(workspace, folder));
+  mkdirSync(join(workspace, folder, 'service'), { recursive: true });
   for (const file of files) writeFileSync(join(workspace, folder, file), '');
 }
 
@@ -366,6 +367,17 @@ describe('readSettings', () => {
       'an app with no attribute',
       { app: 'main' },
       /^app: "main" is not valid; expected module:attribute, like "app:app"/,
+    ],
+    // The module is there: the app object after it, not the generic example.
+    [
+      'an app with no attribute, its module there',
+      { app: 'main', path: 'fastapi' },
+      /^app: "main" is not valid; expected module:attribute, here "main:app" \(main\.py's app object after a colon; its own name if it is not app\)\.$/,
+    ],
+    [
+      'a dotted app module with no attribute, its module there',
+      { app: 'service.main', path: 'fastapi' },
+      /^app: "service\.main" is not valid; expected module:attribute, here "service\.main:app" \(service\/main\.py's app object after a colon; its own name if it is not app\)\.$/,
     ],
     ['bad layer', { layers: 'my-layer' }, /^layers: "my-layer".*layer version ARNs/],
     [
