@@ -21,6 +21,13 @@ export interface Plan {
   ref: string;
   branch?: string;
   pullRequest?: number;
+  /**
+   * The branch the stage was derived from (no stage input). Another branch can
+   * derive the same stage (`Feature/Login` is hashed to `feature-login-1ce27709`,
+   * a name a branch can have): a function last deployed for another ref is not
+   * this branch's, so deploy refuses it and undeploy keeps it.
+   */
+  stageBranch?: string;
   /** A pull request whose head lives in a fork: no OIDC token, no secrets. */
   fromFork: boolean;
   /**
@@ -265,5 +272,7 @@ export function makePlan(settings: PlanSettings, ctx: GitHubContext): Plan {
     ref: target?.ref ?? ctx.ref,
     branch: target?.branch,
     pullRequest: target?.pullRequest,
+    // A stage input shares its stage with every ref that names it, on purpose.
+    stageBranch: settings.stage === undefined ? target?.branch : undefined,
   };
 }

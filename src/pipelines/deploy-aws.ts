@@ -7,6 +7,7 @@ import {
   indexedFunctionTags,
   readStageFunction,
   type StageFunction,
+  type StageFunctionQuery,
 } from '../resources/function/stage-function-read.js';
 import { codeNeedsUpdate } from '../resources/function/function-config.js';
 import { gate, start, together, type Gate } from '../aws/together.js';
@@ -149,6 +150,27 @@ function refuseBlockedCreate(settings: Settings, current: StageFunction): StageF
   return current;
 }
 
+/**
+ * What the first read of the stage's function checks: that its tags are this
+ * stage's (the tagging index says whose it is when it may not be read), and
+ * with a stage derived from a branch, that it is not another ref's.
+ */
+function stageFunctionQuery(
+  settings: Settings,
+  plan: Plan,
+  context: StageContext,
+  tags: Record<string, string>,
+  { clients, awsDeps }: AwsSession,
+): StageFunctionQuery {
+  return {
+    functionName: plan.functionName,
+    tags,
+    adopt: settings.adopt,
+    indexedTags: indexedFunctionTags(clients.tagging, functionArn(context), awsDeps),
+    stageBranch: plan.stageBranch,
+  };
+}
+
 async function deployCode(
   settings: Settings,
   plan: Plan,
@@ -172,8 +194,7 @@ async function deployCode(
   const executionRole = startExecutionRole(settings, plan, session, tags, roleLog);
   let current: StageFunction;
   // Before anything is uploaded or changed: a function that is not this stage's is refused.
-  const indexedTags = indexedFunctionTags(clients.tagging, functionArn(context), awsDeps);
-  const query = { functionName: plan.functionName, tags, adopt: settings.adopt, indexedTags };
+  const query = stageFunctionQuery(settings, plan, context, tags, session);
   try {
     current = refuseBlockedCreate(settings, await readStageFunction(clients.lambda, query, awsDeps));
     // What the front door refuses (a private function URL on `live`), read meanwhile: refused before anything is written.
@@ -251,14 +272,18 @@ async function deployWithLayers(
   pkg: PackageResult,
   session: AwsSession,
   made: Parameters<typeof functionInput>[3],
-  query: Parameters<typeof readStageFunction>[1],
+  query: StageFunctionQuery,
 ): Promise<FunctionResult> {
   const { clients, awsDeps } = session;
   // The index again: a function this role may not read is told apart from one a parallel run made.
   const deploy = (layers: string[], known?: StageFunction) =>
     deployFunction(
       clients.lambda,
-      { ...functionInput(settings, plan, pkg, { ...made, layers }), indexedTags: query.indexedTags },
+      {
+        ...functionInput(settings, plan, pkg, { ...made, layers }),
+        indexedTags: query.indexedTags,
+        stageBranch: query.stageBranch,
+      },
       awsDeps,
       known,
     );

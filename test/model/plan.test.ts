@@ -254,3 +254,51 @@ describe('a pull request number that is not a positive whole number is refused',
     expect(makePlan(settings(), ctx('pull_request', pr('opened', n))).stage).toBe(`pr-${n}`);
   });
 });
+
+describe('a stage derived from a branch name names its branch (two branches can derive one stage)', () => {
+  // `Feature/Login` had to change to fit, so it is hashed: a branch literally named so derives the same stage.
+  const lookAlike = branchStage('Feature/Login');
+
+  test.each<[string, Command, GitHubContext, string]>([
+    ['a push', 'auto', ctx('push', {}, `refs/heads/${lookAlike}`), lookAlike],
+    [
+      'a workflow_dispatch',
+      'auto',
+      ctx('workflow_dispatch', {}, 'refs/heads/Feature/Login'),
+      'Feature/Login',
+    ],
+    [
+      'a deleted branch (auto)',
+      'auto',
+      ctx('delete', { ref: lookAlike, ref_type: 'branch' }, 'refs/heads/main'),
+      lookAlike,
+    ],
+    [
+      'a deleted branch (command: undeploy, as the reusable workflow runs it)',
+      'undeploy',
+      ctx('delete', { ref: lookAlike, ref_type: 'branch' }, 'refs/heads/main'),
+      lookAlike,
+    ],
+    ['command undeploy on a push', 'undeploy', ctx('push', {}, 'refs/heads/Main'), 'Main'],
+  ])('%s: stageBranch is the branch', (_, command, event, branch) => {
+    const plan = makePlan(settings(command), event);
+    expect(plan).toMatchObject({ stage: branchStage(branch), ref: branch, stageBranch: branch });
+  });
+
+  test.each<[string, ReturnType<typeof settings>, GitHubContext]>([
+    // Several refs sharing one stage is what a stage input is for.
+    ['a stage input', settings('deploy', lookAlike), ctx('push', {}, `refs/heads/${lookAlike}`)],
+    [
+      "a stage input equal to the deleted branch's own stage",
+      settings('undeploy', lookAlike),
+      ctx('delete', { ref: lookAlike, ref_type: 'branch' }, 'refs/heads/main'),
+    ],
+    // No branch derives pr-N (a branch named so is hashed): a pull request's stage is its own.
+    ['a pull request', settings('auto'), ctx('pull_request', pr('opened'), 'refs/pull/42/merge')],
+    ['a closed pull request', settings('auto'), ctx('pull_request', pr('closed'), 'refs/pull/42/merge')],
+  ])('%s: no stageBranch', (_, given, event) => {
+    const plan = makePlan(given, event);
+    expect(plan.stage).not.toBe('');
+    expect(plan.stageBranch).toBeUndefined();
+  });
+});

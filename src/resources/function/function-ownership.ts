@@ -1,4 +1,5 @@
 /** Whose an existing function of the stage's name is, and what this run may do with it. Pure. */
+import { describeRef, otherRefOfStage } from '../../model/branch-stage-claim.js';
 import { otherOwnerRefusal, ownerMismatch, TagKeys } from '../../model/tags.js';
 import { AwsError } from '../../aws/aws-call.js';
 import { Inputs } from '../../settings/names.js';
@@ -62,5 +63,33 @@ export function untaggedFunctionError(name: string, surface: Surface): AwsError 
       "(the preview role's policy keeps pull requests off every function named like the project without that tag). " +
       `Choose another name or stage, or deploy with the production role and ${adoptSetting(surface)} to take it over.`,
     'FunctionNotOwned',
+  );
+}
+
+/**
+ * The refusal of a stage derived from `branch`'s name whose function (`tags`)
+ * was last deployed for another ref (see otherRefOfStage), or undefined.
+ * Before anything is written: the deploy would replace the other's stage.
+ */
+export function otherBranchStageError(
+  name: string,
+  tags: Record<string, string>,
+  branch: string,
+  surface: Surface = 'action',
+): AwsError | undefined {
+  const other = otherRefOfStage(tags[TagKeys.Ref], branch);
+  if (other === undefined) return undefined;
+  const stage = tags[TagKeys.Stage] ?? '?';
+  const project = tags[TagKeys.Name] ?? '?';
+  const setStage =
+    surface === 'terminal'
+      ? `pass ${inputName(surface, Inputs.Stage)} with`
+      : `set the ${Inputs.Stage} input to`;
+  return new AwsError(
+    `Stage ${stage} was last deployed for ${describeRef(other)}, not for branch '${branch}' (function ${name}, tag ${TagKeys.Ref}), ` +
+      `whose name comes out as the same stage: deploying would replace the other's, so nothing of it was changed. ` +
+      `To deploy branch '${branch}', remove stage ${stage} first ("npx github:org/lambda-deploy undeploy --name ${project} --stage ${stage}"), ` +
+      `or ${setStage} a stage of this branch's own.`,
+    'StageOfAnotherRef',
   );
 }

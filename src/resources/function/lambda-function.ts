@@ -7,7 +7,6 @@ import {
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { DEPLOYED_TAG, DEPLOYING_TAG, TagKeys } from '../../model/tags.js';
-import type { IndexedTags } from '../stage/indexed-tags.js';
 import { errorMessage } from '../../util/retry.js';
 import { type AwsDeps, AwsError, callAws, deployRoleNeeds, hasErrorName } from '../../aws/aws-call.js';
 import {
@@ -30,7 +29,12 @@ import { defaultLogGroup } from '../logs/function-logs.js';
 import { start, together } from '../../aws/together.js';
 import { checkCode, codeFromRequest, type FunctionCode } from './function-code.js';
 import { untaggedFunctionError } from './function-ownership.js';
-import { readFunction, readStageFunction, type StageFunction } from './stage-function-read.js';
+import {
+  readFunction,
+  readStageFunction,
+  type StageFunction,
+  type StageFunctionQuery,
+} from './stage-function-read.js';
 import { listVersions, pruneVersions, publish } from './function-versions.js';
 import { setAlias } from './function-alias.js';
 import { isConflict, updateCall, waitForFunctionUpdated } from './function-wait.js';
@@ -465,7 +469,7 @@ async function updateCode(
  */
 export async function deployFunction(
   lambda: LambdaClient,
-  input: FunctionInput & { adopt?: boolean; indexedTags?: IndexedTags },
+  input: FunctionInput & Pick<StageFunctionQuery, 'adopt' | 'indexedTags' | 'stageBranch'>,
   deps: AwsDeps,
   /** readStageFunction's answer when the caller already read (and checked) the function. */
   known?: StageFunction,

@@ -13,7 +13,7 @@ import { TagKeys } from '../../model/tags.js';
 import { indexedTags, type IndexedTags } from '../stage/indexed-tags.js';
 import { type AwsDeps, AwsError, callAws, isAccessDenied, isNotRoleDeny } from '../../aws/aws-call.js';
 import { together } from '../../aws/together.js';
-import { adoptSetting, functionOwnership } from './function-ownership.js';
+import { adoptSetting, functionOwnership, otherBranchStageError } from './function-ownership.js';
 import { readAlias } from './function-alias.js';
 import { isNotFound } from './function-wait.js';
 
@@ -63,6 +63,8 @@ export interface StageFunctionQuery {
   adopt?: boolean;
   /** Asked when the function may not be read: whose it is, without reading it. */
   indexedTags?: IndexedTags;
+  /** The branch the stage was derived from (Plan.stageBranch): a function last deployed for another ref is refused. */
+  stageBranch?: string;
 }
 
 /**
@@ -101,6 +103,9 @@ export async function readStageFunction(
       deps.logger.warning(
         `Function ${name} was not deployed by lambda-deploy; adopting it (${adoptSetting(surface)})`,
       );
+    // Read here anyway: another branch's stage costs no request to tell.
+    const taken = input.stageBranch && otherBranchStageError(name, existing.tags, input.stageBranch, surface);
+    if (taken) throw taken;
   }
   return { existing, alias };
 }

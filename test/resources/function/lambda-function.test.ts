@@ -959,6 +959,22 @@ describe('deployFunction against the stateful fake', () => {
     expect(handed!.calls).toBeLessThan(write.seq);
   });
 
+  it("a branch's first deploy that finds its derived stage made meanwhile for another branch: refused on the read after CreateFunction, nothing changed", async () => {
+    const { fake, lambda, fn, count } = await account();
+    const deps = depsFor(fake);
+    // Branch main's deploy reads no function; a deploy of a branch whose name derives stage main makes it meanwhile.
+    const none = await readStageFunction(lambda, { ...input(zipB), stageBranch: 'main' }, deps);
+    expect(none.existing).toBeUndefined();
+    const theirs = stageTags({ project: 'shop', stage: 'main', repository: 'octo/app', ref: 'Other/Main' });
+    await deployFunction(lambda, input(zipA, { tags: theirs }), depsFor(fake));
+    fake.calls.clear();
+    await expect(deployFunction(lambda, { ...input(zipB), stageBranch: 'main' }, deps, none)).rejects.toThrow(
+      "Stage main was last deployed for branch 'Other/Main', not for branch 'main' (function shop-main, tag lambda-deploy:ref)",
+    );
+    expect(count('UpdateFunctionCode') + count('UpdateFunctionConfiguration') + count('TagResource')).toBe(0);
+    expect(fn().tags['lambda-deploy:ref']).toBe('Other/Main');
+  });
+
   it('UpdateAlias carries the RevisionId it read: a run that lost the race does not undo the newer deploy', async () => {
     const { fake, lambda, fn, inputsOf } = await account();
     await deployFunction(lambda, input(zipA), depsFor(fake));
