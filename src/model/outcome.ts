@@ -82,6 +82,11 @@ export interface UndeployOutcome {
    */
   notDeployedFor?: string;
   /**
+   * With UndeployTarget.stageBranch: why the stage was kept (its function was
+   * last deployed for another ref, see keptForOtherRef); nothing was removed.
+   */
+  keptForOtherRef?: string;
+  /**
    * With UndeployTarget.unlessDeployingAt: the deploy found running on the
    * stage (prune judged it before that deploy started); nothing was removed.
    */

@@ -252,9 +252,19 @@ async function runUndeploy({ settings, plan, ctx, deps }: CommandRun): Promise<P
       dryRun: settings.dryRun,
       protectedStages: settings.protectedStages,
       onlyIfDeployedFor: plan.onlyIfDeployedFor?.ref,
+      stageBranch: plan.stageBranch,
     },
     session.awsDeps,
   );
+  // Another branch's stage under this one's name: kept, and said where the run is looked at.
+  if (outcome.keptForOtherRef) {
+    const reason = outcome.keptForOtherRef;
+    logger.warning(reason);
+    return {
+      result: { kind: 'skip', reason },
+      markdown: `### lambda-deploy: stage kept\n\n${reason}\n`,
+    };
+  }
   if (outcome.notDeployedFor && plan.onlyIfDeployedFor) {
     const reason = stageInputKept(
       plan.reason,

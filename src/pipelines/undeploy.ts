@@ -3,7 +3,8 @@ import type { UndeployOutcome } from '../model/outcome.js';
 import { runningDeploy } from '../model/prune-decisions.js';
 import { Inputs } from '../settings/names.js';
 import { listWithout, protectedListSource } from '../model/protected-stages.js';
-import { inputName, type Surface } from '../settings/surface.js';
+import { inputName, settingOf, type Surface } from '../settings/surface.js';
+import { describeRef, otherRefOfStage } from '../model/branch-stage-claim.js';
 import { errorMessage } from '../util/retry.js';
 import { tagValue } from '../model/stage-name.js';
 import { TagKeys } from '../model/tags.js';
@@ -44,6 +45,12 @@ export interface UndeployTarget {
    */
   onlyIfDeployedFor?: string;
   /**
+   * The branch the stage was derived from (Plan.stageBranch): a stage whose
+   * function was last deployed for another ref is that ref's, and is kept
+   * (one with no ref tag, deployed before it, goes as before).
+   */
+  stageBranch?: string;
+  /**
    * Remove nothing when a deploy runs on the stage (its function's deploying
    * mark under an hour old at this time, or started since; Lambda applying an
    * update): prune's, whose judgement predates such a deploy.
@@ -67,6 +74,27 @@ export function notDeployedFor(inv: StageInventory, ref: string, repository: str
   if (other.length === 0) return undefined;
   const said = other.map((r) => (r ? `'${r}'` : 'nothing')).join(' and ');
   return `its function was last deployed for ${said} (tag ${TagKeys.Ref}), not for '${want}'`;
+}
+
+/**
+ * Why a stage derived from `branch` is kept: its function was last deployed
+ * for another ref (see otherRefOfStage); undefined when it may go.
+ */
+export function keptForOtherRef(
+  inv: StageInventory,
+  branch: string,
+  surface: Surface = 'action',
+): string | undefined {
+  for (const fn of inv.functions) {
+    const other = otherRefOfStage(fn.ref, branch);
+    if (other === undefined) continue;
+    return (
+      `Stage ${inv.stage} was last deployed for ${describeRef(other)} (${fn.label}, tag ${TagKeys.Ref}), ` +
+      `not for branch '${branch}', whose name comes out as the same stage: kept, nothing removed. ` +
+      `To remove it on purpose, run undeploy with ${settingOf(surface, Inputs.Stage, inv.stage)}.`
+    );
+  }
+  return undefined;
 }
 
 /** Refusal to remove a stage listed in protected-stages (the CLI's --protected-stages, whose default lists some). */
@@ -133,6 +161,10 @@ export async function undeployStage(
   if (target.onlyIfDeployedFor !== undefined) {
     outcome.notDeployedFor = notDeployedFor(inv, target.onlyIfDeployedFor, target.repository);
     if (outcome.notDeployedFor) return outcome;
+  }
+  if (target.stageBranch !== undefined) {
+    outcome.keptForOtherRef = keptForOtherRef(inv, target.stageBranch, deps.surface);
+    if (outcome.keptForOtherRef) return outcome;
   }
   if (target.unlessDeployingAt) {
     const at = target.unlessDeployingAt;
