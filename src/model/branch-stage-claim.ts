@@ -6,18 +6,25 @@
  * lambda-deploy:ref): a deploy refuses, and a branch's undeploy keeps, a stage
  * whose function names another ref. Pure.
  */
-import { tagValue } from './stage-name.js';
+import { branchStage, tagValue } from './stage-name.js';
 
 /**
- * The ref in a stage's lambda-deploy:ref tag when it is not `branch`, else
- * undefined: the branch's own, or unknown (no tag or an empty one: deployed
- * before the tag, or with a stage input outside git). Exact, as git compares
- * branch names: `Main` and `main` are two branches. The branch's name is
- * cleaned and cut as its own deploy's tag was.
+ * The ref in stage `stage`'s lambda-deploy:ref tag when it is another branch
+ * whose own name comes out as this stage, else undefined. Exact, as git
+ * compares branch names: `Main` and `main` are two branches. The branch's
+ * name is cleaned and cut as its own deploy's tag was. Not a claim: no tag or
+ * an empty one (deployed before the tag), and a ref whose stage is another
+ * (a pull request, a git tag or a branch deployed here through a stage input,
+ * which shares a stage on purpose: a rollback of production from a tag must
+ * not stop the branch's next push).
  */
-export function otherRefOfStage(refTag: string | undefined, branch: string): string | undefined {
+export function otherRefOfStage(
+  refTag: string | undefined,
+  branch: string,
+  stage: string | undefined,
+): string | undefined {
   if (!refTag || refTag === tagValue(branch)) return undefined;
-  return refTag;
+  return branchStage(refTag) === stage ? refTag : undefined;
 }
 
 /** A ref tag as a sentence names it: `pull request #7`, `branch 'Feature/Login'`, `'refs/tags/v1'`. */

@@ -86,7 +86,7 @@ export function keptForOtherRef(
   surface: Surface = 'action',
 ): string | undefined {
   for (const fn of inv.functions) {
-    const other = otherRefOfStage(fn.ref, branch);
+    const other = otherRefOfStage(fn.ref, branch, inv.stage);
     if (other === undefined) continue;
     return (
       `Stage ${inv.stage} was last deployed for ${describeRef(other)} (${fn.label}, tag ${TagKeys.Ref}), ` +

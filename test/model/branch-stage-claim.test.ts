@@ -7,21 +7,31 @@ const refTag = (ref: string) =>
   stageTags({ project: 'shop', stage: 's', repository: 'o/r', ref })['lambda-deploy:ref'];
 
 describe('otherRefOfStage: whether a branch-derived stage was last deployed for another ref', () => {
-  test.each<[string, string | undefined, string, string | undefined]>([
-    ['the same branch', refTag('feature-login-1ce27709'), 'feature-login-1ce27709', undefined],
-    ['the look-alike of a hashed branch', refTag('Feature/Login'), 'feature-login-1ce27709', 'Feature/Login'],
-    ['the other way round', refTag('feature-login-1ce27709'), 'Feature/Login', 'feature-login-1ce27709'],
-    // Git branch names are case-sensitive: Main and main are two branches.
-    ['a name differing only in case', 'Main', 'main', 'Main'],
-    ['a pull request (a stage input shared it)', 'pull/7', 'dev', 'pull/7'],
+  const LOOK_ALIKE = 'feature-login-1ce27709';
+  test.each<[string, string | undefined, string, string, string | undefined]>([
+    ['the same branch', refTag(LOOK_ALIKE), LOOK_ALIKE, LOOK_ALIKE, undefined],
+    ['the look-alike of a hashed branch', refTag('Feature/Login'), LOOK_ALIKE, LOOK_ALIKE, 'Feature/Login'],
+    ['the other way round', refTag(LOOK_ALIKE), 'Feature/Login', LOOK_ALIKE, LOOK_ALIKE],
+    // Git branch names are case-sensitive, and `Main`'s own stage is hashed: on stage main it came through a stage input.
+    ['a branch put here through a stage input (Main on main)', 'Main', 'main', 'main', undefined],
+    // A stage input shares a stage on purpose: production rolled back from a tag, a pull request on dev.
+    ['a git tag deployed to the branch stage (a rollback)', 'refs/tags/v1.2.3', 'main', 'main', undefined],
+    ['a pull request (a stage input shared it)', 'pull/7', 'dev', 'dev', undefined],
+    ['another branch deployed here through a stage input', 'release-candidate', 'main', 'main', undefined],
     // The tag holds the name cleaned to what AWS accepts: the branch's own deploy wrote the same.
-    ['a name the tag had to clean', refTag('feat#1'), 'feat#1', undefined],
-    ['a name the tag had to cut', refTag(`long/${'x'.repeat(300)}`), `long/${'x'.repeat(300)}`, undefined],
+    ['a name the tag had to clean', refTag('feat#1'), 'feat#1', 'feat-1-xxxxxxxx', undefined],
+    [
+      'a name the tag had to cut',
+      refTag(`long/${'x'.repeat(300)}`),
+      `long/${'x'.repeat(300)}`,
+      's',
+      undefined,
+    ],
     // Deploys from before the tag, or from outside git with a stage input: unknown, today's behaviour.
-    ['no ref tag', undefined, 'dev', undefined],
-    ['an empty ref tag', '', 'dev', undefined],
-  ])('%s', (_, tag, branch, other) => {
-    expect(otherRefOfStage(tag, branch)).toBe(other);
+    ['no ref tag', undefined, 'dev', 'dev', undefined],
+    ['an empty ref tag', '', 'dev', 'dev', undefined],
+  ])('%s', (_, tag, branch, stage, other) => {
+    expect(otherRefOfStage(tag, branch, stage)).toBe(other);
   });
 });
 

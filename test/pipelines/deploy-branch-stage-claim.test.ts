@@ -71,15 +71,14 @@ it('the CLI says --stage', async () => {
   expect(writes()).toEqual([]);
 });
 
-it("branch names compare exactly, as git does: a stage dev last deployed for branch Dev is not branch dev's", async () => {
-  // Dev's deploy chose stage dev (a stage input); dev's own stage is dev.
+it("a stage another ref shared through a stage input is the branch's own again: branch Dev deployed with stage dev, then branch dev pushes", async () => {
+  // Dev's own stage is hashed (dev-xxxxxxxx): on stage dev it came through a stage input, which shares on purpose
+  // (a rollback of production from a tag must not stop the branch's next push).
   const first = await deployApp(aws, dir, { ...push('Dev'), inputs: { stage: 'dev' } });
   expect(first.report.status).toBe('success');
   changeCode(dir);
-  aws.calls.clear();
   const run = await deployApp(aws, dir, push('dev'));
-  expect(run.failure).toContain("Stage dev was last deployed for branch 'Dev', not for branch 'dev'");
-  expect(writes()).toEqual([]);
+  expect([run.report.status, run.failure]).toEqual(['success', undefined]);
 });
 
 it('the owner itself redeploys as before', async () => {

@@ -77,9 +77,9 @@ export function otherBranchStageError(
   branch: string,
   surface: Surface = 'action',
 ): AwsError | undefined {
-  const other = otherRefOfStage(tags[TagKeys.Ref], branch);
-  if (other === undefined) return undefined;
-  const stage = tags[TagKeys.Stage] ?? '?';
+  const stage = tags[TagKeys.Stage];
+  const other = otherRefOfStage(tags[TagKeys.Ref], branch, stage);
+  if (other === undefined || stage === undefined) return undefined;
   const project = tags[TagKeys.Name] ?? '?';
   const setStage =
     surface === 'terminal'

@@ -962,17 +962,22 @@ describe('deployFunction against the stateful fake', () => {
   it("a branch's first deploy that finds its derived stage made meanwhile for another branch: refused on the read after CreateFunction, nothing changed", async () => {
     const { fake, lambda, fn, count } = await account();
     const deps = depsFor(fake);
-    // Branch main's deploy reads no function; a deploy of a branch whose name derives stage main makes it meanwhile.
-    const none = await readStageFunction(lambda, { ...input(zipB), stageBranch: 'main' }, deps);
+    // Branch feature-login-1ce27709's deploy reads no function; Feature/Login's, whose name derives the same stage, makes it meanwhile.
+    const stage = 'feature-login-1ce27709';
+    const ours = {
+      ...input(zipB, { tags: stageTags({ project: 'shop', stage, repository: 'octo/app', ref: stage }) }),
+      stageBranch: stage,
+    };
+    const none = await readStageFunction(lambda, ours, deps);
     expect(none.existing).toBeUndefined();
-    const theirs = stageTags({ project: 'shop', stage: 'main', repository: 'octo/app', ref: 'Other/Main' });
+    const theirs = stageTags({ project: 'shop', stage, repository: 'octo/app', ref: 'Feature/Login' });
     await deployFunction(lambda, input(zipA, { tags: theirs }), depsFor(fake));
     fake.calls.clear();
-    await expect(deployFunction(lambda, { ...input(zipB), stageBranch: 'main' }, deps, none)).rejects.toThrow(
-      "Stage main was last deployed for branch 'Other/Main', not for branch 'main' (function shop-main, tag lambda-deploy:ref)",
+    await expect(deployFunction(lambda, ours, deps, none)).rejects.toThrow(
+      `Stage ${stage} was last deployed for branch 'Feature/Login', not for branch '${stage}' (function shop-main, tag lambda-deploy:ref)`,
     );
     expect(count('UpdateFunctionCode') + count('UpdateFunctionConfiguration') + count('TagResource')).toBe(0);
-    expect(fn().tags['lambda-deploy:ref']).toBe('Other/Main');
+    expect(fn().tags['lambda-deploy:ref']).toBe('Feature/Login');
   });
 
   it('UpdateAlias carries the RevisionId it read: a run that lost the race does not undo the newer deploy', async () => {
