@@ -53,10 +53,42 @@ function requirementsShown(options: PipInstallOptions): string {
   return options.lockfile ? `the packages ${options.lockfile} pins` : options.requirements;
 }
 
-/** The index pip used: `Looking in indexes:` in its output, else pip-args' --index-url, else PyPI. */
+/** `scheme://host[:port]` of a URL (a default port left out), or undefined. */
+function origin(url: string): string | undefined {
+  try {
+    const { protocol, host } = new URL(url);
+    return `${protocol}//${host}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where pip's connection errors say it failed: our bootstrap's `Not retrying URL`,
+ * `Could not fetch URL`, urllib3's `HTTPSConnectionPool(host='h', port=443)`.
+ */
+function failedOrigins(output: string): Set<string> {
+  const found = new Set<string>();
+  for (const m of output.matchAll(/(?:Not retrying|Could not fetch URL) (\S+?):? /g)) {
+    const o = origin(m[1]!);
+    if (o) found.add(o);
+  }
+  for (const m of output.matchAll(/(HTTPS?)ConnectionPool\(host='([^']+)', port=(\d+)\)/g)) {
+    const o = origin(`${m[1]!.toLowerCase()}://${m[2]}:${m[3]}/`);
+    if (o) found.add(o);
+  }
+  return found;
+}
+
+/**
+ * The index pip could not reach: of those in `Looking in indexes:`, the one its
+ * connection errors name (else the first), else pip-args' --index-url, else PyPI.
+ */
 function indexUrl(output: string, pipArgs: readonly string[]): string {
-  const looked = /Looking in indexes:\s*(\S+)/.exec(output)?.[1];
-  if (looked) return looked.replace(/\/\/[^/@\s]*@/, '//***@').replace(/,$/, '');
+  const indexes = /Looking in indexes:\s*(.+)/.exec(output)?.[1]?.split(/,\s*/).filter(Boolean) ?? [];
+  const failed = failedOrigins(output);
+  const looked = indexes.find((url) => failed.has(origin(url) ?? '')) ?? indexes[0];
+  if (looked) return looked.replace(/\/\/[^/@\s]*@/, '//***@');
   // pip takes the last one given, abbreviated too (`--index=URL`, `-iURL`).
   const given = optionValues(pipArgs, '--index-url').at(-1);
   return given ? given.replace(/\/\/[^/@\s]*@/, '//***@') : 'https://pypi.org/simple';

@@ -486,6 +486,49 @@ describe('pipInstall with the real pip (local wheels only)', () => {
     expect(existsSync(join(target, 'greetlib', '__init__.py'))).toBe(true);
   });
 
+  it('an extra index unreachable beside one that answers: the message names the unreachable one, not the first', async () => {
+    const target = join(root, 'extra-unreachable-target');
+    mkdirSync(target);
+    const logger = new RecordingLogger();
+    const wheel = 'greetlib-1.2.0-py3-none-any.whl';
+    const server = createServer((req, res) => {
+      if (req.url === '/simple/greetlib/')
+        return void res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end(`<html><body><a href="/files/${wheel}">${wheel}</a></body></html>`);
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const { port } = server.address() as AddressInfo;
+    let message = '';
+    try {
+      await pipInstall(
+        {
+          requirements: requirements('extra-unreachable.txt', 'greetlib==9.9.9\n'),
+          targetDir: target,
+          runtime: 'python3.12',
+          architecture: 'x86_64',
+          pipArgs: [
+            '--index-url',
+            `http://127.0.0.1:${port}/simple`,
+            '--extra-index-url',
+            'http://deploy:Xtra-Pw-77@127.0.0.1:9/simple',
+          ],
+        },
+        { logger, runner: createCommandRunner(logger) },
+      );
+    } catch (error) {
+      message = (error as Error).message;
+    } finally {
+      server.close();
+    }
+    expect(message).toMatch(/^No compatible wheel: pip found no installable wheel for "greetlib==9\.9\.9"/);
+    expect(message).toContain('the indexes pip reached offer: 1.2.0');
+    expect(message).toContain('pip could not reach http://***@127.0.0.1:9/simple (pip: ');
+    expect(message).not.toContain(`could not reach http://127.0.0.1:${port}`);
+    expect(message).not.toContain('Xtra-Pw-77');
+  });
+
   it('installs a wheel from --find-links into the target, streaming pip output to the log', async () => {
     const target = join(root, 'real-target');
     mkdirSync(target);
