@@ -88,10 +88,10 @@ function indexUrl(output: string, pipArgs: readonly string[]): string {
   const indexes = /Looking in indexes:\s*(.+)/.exec(output)?.[1]?.split(/,\s*/).filter(Boolean) ?? [];
   const failed = failedOrigins(output);
   const looked = indexes.find((url) => failed.has(origin(url) ?? '')) ?? indexes[0];
-  if (looked) return looked.replace(/\/\/[^/@\s]*@/, '//***@');
+  if (looked) return looked.replace(/\/\/[^/\s]*@/, '//***@');
   // pip takes the last one given, abbreviated too (`--index=URL`, `-iURL`).
   const given = optionValues(pipArgs, '--index-url').at(-1);
-  return given ? given.replace(/\/\/[^/@\s]*@/, '//***@') : 'https://pypi.org/simple';
+  return given ? given.replace(/\/\/[^/\s]*@/, '//***@') : 'https://pypi.org/simple';
 }
 
 /**

@@ -200,6 +200,23 @@ describe('pipInstall with a stand-in pip', () => {
     expect(noWheel).not.toMatch(/Could not reach/);
   });
 
+  it('a password with an @ in it (pip splits at the last one) is hidden whole when the message names the index', () => {
+    const offline =
+      "WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) after connection broken by 'NewConnectionError('<pip._vendor.urllib3.connection.HTTPSConnection object at 0x7f>: Failed to establish a new connection: [Errno -3] Temporary failure in name resolution')': /simple/flask/\n" +
+      'ERROR: Could not find a version that satisfies the requirement flask>=2.2 (from versions: none)\n';
+    const message = explainPipFailure(offline, {
+      requirements: '/r.txt',
+      targetDir: '/t',
+      runtime: 'python3.12',
+      architecture: 'x86_64',
+      pipArgs: ['--index-url', 'https://deploy:p@ss-W0rd-9@pypi.example.com/simple'],
+    });
+    expect(message).toMatch(
+      /^Could not reach the package index https:\/\/\*\*\*@pypi\.example\.com\/simple /,
+    );
+    expect(message).not.toContain('W0rd');
+  });
+
   describe('with one index unreachable and another answering (an extra-index-url in pip.conf, a mirror)', () => {
     const options = {
       requirements: '/tmp/lock/requirements.txt',
