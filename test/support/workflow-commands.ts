@@ -34,7 +34,8 @@ const COMMANDS = new Set([
 ]);
 
 function parse(line: string, registered: Set<string>): Omit<WorkflowCommand, 'line'> | undefined {
-  const trimmed = line.trimStart();
+  // .NET's TrimStart: JavaScript's blanks and U+0085 (NEXT LINE), which .NET counts as white space.
+  const trimmed = line.replace(/^[\s\u0085]+/, '');
   if (trimmed.startsWith('::')) {
     const end = trimmed.indexOf('::', 2);
     if (end >= 0) {

@@ -22,10 +22,10 @@ export function registerSecret(secret: string): void {
  * registered values, and only in its own view of the log.
  */
 /**
- * A line the runner would run as a workflow command: `::name::` at its start (after blanks), or the
- * legacy `##[name]` anywhere (see test/support/workflow-commands.ts).
+ * A line the runner would run as a workflow command: `::name::` at its start (after blanks, .NET's:
+ * U+0085 too), or the legacy `##[name]` anywhere (see test/support/workflow-commands.ts).
  */
-const COMMAND_LIKE = /^\s*::|##\[/m;
+const COMMAND_LIKE = /^[\s\u0085]*::|##\[/m;
 
 /** Prints `text` between stop-commands and a random token: shown as it is, and the runner runs none of it. */
 function printInert(text: string): void {

@@ -73,6 +73,16 @@ describe('coreLogger', () => {
     expect(out).toMatch(/\nfeature-x: removed \(branch feature-x no longer exists\)\n$/);
   });
 
+  it('a line led by U+0085 (NEXT LINE, white space to the runner, not to a JavaScript \\s) is shown, never run', async () => {
+    const out = await stdoutOf(() => coreLogger().info('\u0085::set-output name=url::https://evil.example'));
+    expect(out).toContain('::set-output name=url::https://evil.example');
+    expect(executedCommands(out).map((c) => c.name)).toEqual(['stop-commands']);
+  });
+
+  it('the model trims as the runner does: without the stop-commands a U+0085-led line would run', () => {
+    expect(executedCommands('\u0085::set-output name=x::y').map((c) => c.name)).toEqual(['set-output']);
+  });
+
   it('uses a fresh token each time', async () => {
     const logger = coreLogger();
     const out = await stdoutOf(() => {
