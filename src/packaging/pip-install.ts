@@ -65,7 +65,8 @@ function origin(url: string): string | undefined {
 
 /**
  * Where pip's connection errors say it failed: our bootstrap's `Not retrying URL`,
- * `Could not fetch URL`, urllib3's `HTTPSConnectionPool(host='h', port=443)`.
+ * `Could not fetch URL`, urllib3's `HTTPSConnectionPool(host='h', port=443)` (origins),
+ * and its `Connection to HOST timed out` (a host name alone).
  */
 function failedOrigins(output: string): Set<string> {
   const found = new Set<string>();
@@ -77,7 +78,14 @@ function failedOrigins(output: string): Set<string> {
     const o = origin(`${m[1]!.toLowerCase()}://${m[2]}:${m[3]}/`);
     if (o) found.add(o);
   }
+  for (const m of output.matchAll(/Connection to (\S+) timed out/g)) found.add(m[1]!);
   return found;
+}
+
+/** Whether pip's connection errors name this index (its origin, or its host name alone). */
+function failedAt(url: string, failed: ReadonlySet<string>): boolean {
+  const o = origin(url);
+  return o !== undefined && (failed.has(o) || failed.has(new URL(url).hostname));
 }
 
 /**
@@ -87,7 +95,7 @@ function failedOrigins(output: string): Set<string> {
 function indexUrl(output: string, pipArgs: readonly string[]): string {
   const indexes = /Looking in indexes:\s*(.+)/.exec(output)?.[1]?.split(/,\s*/).filter(Boolean) ?? [];
   const failed = failedOrigins(output);
-  const looked = indexes.find((url) => failed.has(origin(url) ?? '')) ?? indexes[0];
+  const looked = indexes.find((url) => failedAt(url, failed)) ?? indexes[0];
   if (looked) return looked.replace(/\/\/[^/\s]*@/, '//***@');
   // pip takes the last one given, abbreviated too (`--index=URL`, `-iURL`).
   const given = optionValues(pipArgs, '--index-url').at(-1);

@@ -250,6 +250,18 @@ describe('pipInstall with a stand-in pip', () => {
       expect(message).not.toContain('reached offer');
     });
 
+    it("an index that timed out (urllib3 names only its host: 'Connection to HOST timed out') is the one named", () => {
+      const output =
+        'Looking in indexes: https://pypi.org/simple, https://__token__:****@private.example.com/simple\n' +
+        "WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None)) after connection broken by 'ConnectTimeoutError(<pip._vendor.urllib3.connection.HTTPSConnection object at 0x7f3>, 'Connection to private.example.com timed out. (connect timeout=15)')': /simple/acme-tools/\n" +
+        'ERROR: Could not find a version that satisfies the requirement acme-tools==3.1 (from versions: 1.0, 2.0)\n' +
+        'ERROR: No matching distribution found for acme-tools==3.1\n';
+      const message = explainPipFailure(output, options);
+      expect(message).toContain(
+        'pip could not reach https://***@private.example.com/simple (pip: ConnectTimeoutError)',
+      );
+    });
+
     it('a version the index lists others of names them', () => {
       const output =
         'Looking in indexes: https://pypi.org/simple, file:///opt/pypi/simple\n' +
