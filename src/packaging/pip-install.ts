@@ -166,7 +166,12 @@ export function explainPipFailure(
   const lines = output.slice(Math.max(conflict, 0)).trim().split('\n');
   const tail = (conflict >= 0 ? lines.slice(0, 20) : lines.slice(-15)).join('\n');
   const what = options.lockfile ? `of ${requirementsShown(options)}` : `-r ${options.requirements}`;
-  return `pip install ${what} failed for ${platform.description}:\n${tail}`;
+  // The lines naming the index pip could not reach come before the report: said here, or lost.
+  const unreached =
+    conflict >= 0 && cause
+      ? `\npip could not reach ${indexUrl(output, options.pipArgs ?? [])} (pip: ${cause}): a version only that index has may have resolved the conflict.`
+      : '';
+  return `pip install ${what} failed for ${platform.description}:\n${tail}${unreached}`;
 }
 
 /**

@@ -294,6 +294,45 @@ describe('pipInstall with a stand-in pip', () => {
     });
   });
 
+  it('a conflict pip reported with an index unreachable says which: a version there might have resolved it', () => {
+    // Real pip 23.2 output through the bootstrap: the index-url answers, the extra index refuses.
+    const output = [
+      'Looking in indexes: http://127.0.0.1:8765/simple, http://127.0.0.1:9/simple',
+      'WARNING: Not retrying http://127.0.0.1:9/simple/alpha/: Failed to establish a new connection: [Errno 111] Connection refused (no retry changes that)',
+      'Collecting alpha==1.0 (from -r req.txt (line 1))',
+      '  Downloading http://127.0.0.1:8765/files/alpha-1.0-py3-none-any.whl (662 bytes)',
+      'WARNING: Not retrying http://127.0.0.1:9/simple/beta/: Failed to establish a new connection: [Errno 111] Connection refused (no retry changes that)',
+      'Collecting beta==1.0 (from -r req.txt (line 2))',
+      '  Downloading http://127.0.0.1:8765/files/beta-1.0-py3-none-any.whl (628 bytes)',
+      'ERROR: Cannot install -r req.txt (line 1) and beta==1.0 because these package versions have conflicting dependencies.',
+      '',
+      'The conflict is caused by:',
+      '    The user requested beta==1.0',
+      '    alpha 1.0 depends on beta==2.0',
+      '',
+      'ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics/dependency-resolution/#dealing-with-dependency-conflicts',
+      '',
+    ].join('\n');
+    const message = explainPipFailure(output, {
+      requirements: '/r.txt',
+      targetDir: '/t',
+      runtime: 'python3.12',
+      architecture: 'x86_64',
+    });
+    expect(message).toContain('alpha 1.0 depends on beta==2.0');
+    expect(message).toContain(
+      'pip could not reach http://127.0.0.1:9/simple (pip: Failed to establish a new connection): a version only that index has may have resolved the conflict.',
+    );
+    // Without an unreachable index, pip's report alone.
+    const reachable = explainPipFailure(output.replace(/^WARNING: Not retrying.*\n/gm, ''), {
+      requirements: '/r.txt',
+      targetDir: '/t',
+      runtime: 'python3.12',
+      architecture: 'x86_64',
+    });
+    expect(reachable).not.toContain('could not reach');
+  });
+
   it('shows the end of pip output for other failures', () => {
     const message = explainPipFailure('line 1\nERROR: Invalid requirement: "==="\n', {
       requirements: '/r.txt',
