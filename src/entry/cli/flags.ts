@@ -233,13 +233,19 @@ export function flagDefault(flag: Flag): string | undefined {
 
 const BOOLEAN = /^(true|false|yes|no|on|off|1|0)$/i;
 
-function unknownFlag(name: string, command: string, flags: readonly Flag[]): UsageError {
+function unknownFlag(name: string, command: string, flags: readonly Flag[], value?: string): UsageError {
   const why = ACTION_ONLY[name as InputName];
   if (why) return new UsageError(`--${name} is not a flag of ${command}: ${why}.`, command);
-  const near = closestName(
-    name,
-    flags.map((f) => f.name),
-  );
+  const names = flags.map((f) => f.name);
+  // The AWS CLI's own flags, which a terminal user types out of habit.
+  if (name === 'profile' && names.includes(Inputs.AwsRegion))
+    return new UsageError(
+      `--profile is not a flag of ${command}: the CLI reads the profile from the environment; ` +
+        `expected AWS_PROFILE=${value && !value.startsWith('-') ? value : 'NAME'} before the command.`,
+      command,
+    );
+  const near =
+    name === 'region' && names.includes(Inputs.AwsRegion) ? Inputs.AwsRegion : closestName(name, names);
   return new UsageError(
     `unknown flag --${name} for ${command}${near ? ` (did you mean --${near}?)` : ''}; ` + flagsHint(command),
     command,
@@ -286,7 +292,7 @@ export function parseFlags(argv: readonly string[], flags: readonly Flag[], comm
       flag = byName.get(name);
       value = 'false';
     }
-    if (!flag) throw unknownFlag(name, command, all);
+    if (!flag) throw unknownFlag(name, command, all, value ?? argv[i + 1]);
 
     if (flag.kind === 'switch') {
       if (value === undefined) value = BOOLEAN.test(argv[i + 1] ?? '') ? (argv[++i] as string) : 'true';

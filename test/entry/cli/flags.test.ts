@@ -10,6 +10,7 @@ import { parseDuration } from '../../../src/entry/cli/commands/logs.js';
 
 const flags: Flag[] = [
   F.name,
+  F.awsRegion,
   F.path,
   F.pipArgs,
   F.environment,
@@ -73,6 +74,12 @@ describe('parseFlags', () => {
     [
       ['--role-to-assume', 'arn:x'],
       /--role-to-assume is not a flag of deploy: .*expected a profile \(AWS_PROFILE\)/,
+    ],
+    // The AWS CLI's spellings, typed out of habit: the flag or variable meant.
+    [['--region', 'eu-west-1'], /unknown flag --region for deploy \(did you mean --aws-region\?\)/],
+    [
+      ['--profile', 'admin'],
+      /^--profile is not a flag of deploy: the CLI reads the profile from the environment; expected AWS_PROFILE=admin before the command/,
     ],
     [['--name'], /--name needs a value \(NAME\)/],
     [['extra'], /unexpected argument "extra"; deploy takes only --flag value pairs/],
