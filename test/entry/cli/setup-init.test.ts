@@ -847,6 +847,27 @@ describe('lambda-deploy init', () => {
     expect(stderr.slice(before)).not.toMatch(/warning/);
   });
 
+  test('run in a folder below the checkout: refused (exit 2), since GitHub reads workflows only at its root; says the --dir and --path meant', async () => {
+    const root = tempRepo();
+    execFileSync('git', ['init', '-q', root]);
+    const sub = join(root, 'services', 'api');
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, 'app.py'), 'def handler(event, context):\n    return {}\n');
+    expect(await cli(['init', '--name=shop', `--dir=${sub}`, ...roles])).toBe(2);
+    expect(stderr).toContain(
+      `error: --dir: ${sub} is inside the git checkout ${root}, and GitHub reads workflows only from .github/workflows at its root; expected init run at its root, with --path services/api (cd ${root}).`,
+    );
+    expect(existsSync(join(sub, '.github'))).toBe(false);
+
+    // Run at the root (GITHUB_WORKSPACE stands for the current directory the path starts from).
+    const atRoot = testIo({ ...env, GITHUB_WORKSPACE: root });
+    const argv = ['init', '--name=shop', `--dir=${root}`, '--path=services/api', ...roles];
+    expect(await main(argv, atRoot)).toBe(0);
+    expect(readFileSync(join(root, '.github/workflows/lambda-deploy.yml'), 'utf8')).toContain(
+      'path: services/api',
+    );
+  });
+
   test("the quick start's --app app:app in a Django project: warns with the project's wsgi module", async () => {
     const dir = tempRepo();
     writeFileSync(join(dir, 'manage.py'), 'import sys\n');

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
 import { WORKFLOW_FILE, writeCallerWorkflow } from '../../../setup/init-workflow.js';
 import type { CliCommand } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
@@ -19,6 +20,7 @@ import type { Settings } from '../../../model/settings.js';
 import type { CommandContext } from '../command.js';
 import { Inputs } from '../../../settings/names.js';
 import { redact } from '../../../util/redact.js';
+import { enclosingRepository } from '../../../util/repository-root.js';
 
 const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
@@ -79,6 +81,7 @@ export const initCommand: CliCommand = {
         'init',
       );
     const dir = resolve(own.dir ?? '.');
+    refuseBelowCheckout(dir, inputs.path, ctx.io.env.HOME || homedir());
     const force = own.force === 'true';
     if (existsSync(join(dir, WORKFLOW_FILE)) && !force)
       throw new UsageError(
@@ -115,6 +118,22 @@ export const initCommand: CliCommand = {
     };
   },
 };
+
+/**
+ * A workflow written below the checkout's root is never run: GitHub reads
+ * `.github/workflows` only at the root. The code's folder becomes `--path`, which
+ * starts from the current directory.
+ */
+function refuseBelowCheckout(dir: string, path: string | undefined, home: string): void {
+  const root = enclosingRepository(dir, home);
+  if (root === undefined || root === dir) return;
+  const code = relative(root, resolve(dir, path ?? '.')) || '.';
+  throw new UsageError(
+    `--dir: ${dir} is inside the git checkout ${root}, and GitHub reads workflows only from .github/workflows at its root; ` +
+      `expected init run at its root, with --path ${code} (cd ${root}).`,
+    'init',
+  );
+}
 
 /**
  * The workflow's handler or app, checked as a deploy checks it (statically),
