@@ -226,7 +226,9 @@ async function collectCode(
       `${inputName(surface ?? 'action', Inputs.Path)}: no files to package in ${options.path}` +
         (options.include.length
           ? ` (${inputName(surface ?? 'action', Inputs.Include)}: ${options.include.join(', ')} matched nothing)`
-          : ''),
+          : surface === 'terminal'
+            ? "; expected the folder with your function's code: run the command in it, or name it with --path DIR."
+            : "; expected the folder with the function's code, relative to the checkout (path: DIR)."),
     );
   return codeFiles;
 }

@@ -426,6 +426,19 @@ describe('buildPackage', () => {
       /^--path: no files to package in .* \(--include: src\/\*\* matched nothing\)$/,
     );
   });
+
+  it('a folder with nothing to package (the command run in the wrong folder): says what to do', async () => {
+    const path = join(root, 'nothing-here');
+    mkdirSync(path);
+    const outcome = (surface?: 'terminal') =>
+      buildPackage(options(path), { logger: new RecordingLogger(), ...(surface && { surface }) });
+    await expect(outcome('terminal')).rejects.toThrow(
+      `--path: no files to package in ${path}; expected the folder with your function's code: run the command in it, or name it with --path DIR.`,
+    );
+    await expect(outcome()).rejects.toThrow(
+      `path: no files to package in ${path}; expected the folder with the function's code, relative to the checkout (path: DIR).`,
+    );
+  });
 });
 
 describe('dependenciesKey', () => {
