@@ -7,6 +7,8 @@ import type { Plan } from '../model/plan.js';
 import type { Settings } from '../model/settings.js';
 import { invokeSmokeTest, runSmokeTest } from '../smoke/smoke-test.js';
 import { realSleep } from '../util/sleep.js';
+import { Inputs } from '../settings/names.js';
+import { settingOf } from '../settings/surface.js';
 import type { AwsSession } from './aws-session.js';
 import type { SmokeResult } from '../model/outcome.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -38,7 +40,7 @@ export function smokeTestStage(
     if (!settings.smokeTest) {
       // gateway: none has no URL: the function itself went unchecked.
       logger.info(
-        `Smoke test skipped (smoke-test: false): nothing checked that ${gateway.url || 'the function'} answers.`,
+        `Smoke test skipped (${settingOf(deps.surface ?? 'action', Inputs.SmokeTest, 'false')}): nothing checked that ${gateway.url || 'the function'} answers.`,
       );
       return skippedSmoke('smoke-test: false');
     }

@@ -173,7 +173,8 @@ export async function undeployStage(
   }
   for (const s of inv.skipped) logger.warning(`Skipped ${s.resource}: ${s.why}.`);
   // A choice, not a problem: every stage's group carries its tags since the deploy makes it.
-  for (const name of inv.keptLogGroups) logger.info(`Kept log group ${name}: remove-logs is false.`);
+  const kept = deps.surface === 'terminal' ? ' (--remove-logs removes it).' : ': remove-logs is false.';
+  for (const name of inv.keptLogGroups) logger.info(`Kept log group ${name}${kept}`);
   if (inv.keptLogGroups.length) outcome.keptLogGroups = [...inv.keptLogGroups];
 
   if (inventoryIsEmpty(inv)) {

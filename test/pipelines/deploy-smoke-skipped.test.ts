@@ -26,3 +26,11 @@ it('smoke-test: false: the deploy succeeds and its log says the URL was not chec
     `Smoke test skipped (smoke-test: false): nothing checked that ${report.url} answers.`,
   );
 });
+
+it("in a terminal, the skipped smoke test names the CLI's flag", async () => {
+  const inputs = { 'smoke-test': 'false' };
+  const { report, logger } = await deployApp(aws, dir, { inputs, surface: 'terminal' });
+  expect(logger.text('info')).toContain(
+    `Smoke test skipped (--smoke-test false): nothing checked that ${report.url} answers.`,
+  );
+});

@@ -38,11 +38,12 @@ const seedStage = (options: Parameters<typeof seedDeployedStage>[1]) => seedDepl
 const fnArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${name}`;
 
 /** One undeploy run: the call log and the waits are this run's only. */
-async function undeploy(t: UndeployTarget) {
+async function undeploy(t: UndeployTarget, surface?: 'terminal') {
   aws.calls.clear();
   const logger = new RecordingLogger();
   const waitedBefore = aws.clock.sleep.calls.length;
-  const outcome = await undeployStage(aws.clients(), t, { logger, sleep: aws.clock.sleep, random: () => 1 });
+  const deps = { logger, sleep: aws.clock.sleep, random: () => 1, ...(surface && { surface }) };
+  const outcome = await undeployStage(aws.clients(), t, deps);
   return { outcome, logger, sleeps: aws.clock.sleep.calls.slice(waitedBefore) };
 }
 
@@ -75,6 +76,13 @@ describe('undeployStage: one sequence per front door', () => {
     expect(logger.text('info')).toContain('Kept log group /aws/lambda/shop-pr-7: remove-logs is false.');
     // The job summary says so too: it reads the outcome.
     expect(outcome.keptLogGroups).toEqual(['/aws/lambda/shop-pr-7']);
+  });
+
+  it("in a terminal, the kept log group names the CLI's flag that removes it", async () => {
+    seedStage({ project: PROJECT, stage: 'pr-8', gateway: 'http-api' });
+    const { logger } = await undeploy(target('pr-8'), 'terminal');
+    expect(logger.text('info')).toContain('Kept log group /aws/lambda/shop-pr-8 (--remove-logs removes it).');
+    expect(logger.text('info')).not.toContain('remove-logs is false');
   });
 
   it('rest-api: unlinks the key, detaches the stage, deletes plan, key, API, then the function', async () => {
