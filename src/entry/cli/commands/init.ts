@@ -81,7 +81,7 @@ export const initCommand: CliCommand = {
         'init',
       );
     const dir = resolve(own.dir ?? '.');
-    refuseBelowCheckout(dir, inputs.path, ctx.io.env.HOME || homedir());
+    refuseBelowCheckout(dir, own.dir === undefined, inputs.path, ctx.io.env.HOME || homedir());
     const force = own.force === 'true';
     if (existsSync(join(dir, WORKFLOW_FILE)) && !force)
       throw new UsageError(
@@ -124,12 +124,12 @@ export const initCommand: CliCommand = {
  * `.github/workflows` only at the root. The code's folder becomes `--path`, which
  * starts from the current directory.
  */
-function refuseBelowCheckout(dir: string, path: string | undefined, home: string): void {
+function refuseBelowCheckout(dir: string, here: boolean, path: string | undefined, home: string): void {
   const root = enclosingRepository(dir, home);
   if (root === undefined || root === dir) return;
   const code = relative(root, resolve(dir, path ?? '.')) || '.';
   throw new UsageError(
-    `--dir: ${dir} is inside the git checkout ${root}, and GitHub reads workflows only from .github/workflows at its root; ` +
+    `${here ? 'this folder' : '--dir'}: ${dir} is inside the git checkout ${root}, and GitHub reads workflows only from .github/workflows at its root; ` +
       `expected init run at its root, with --path ${code} (cd ${root}).`,
     'init',
   );
