@@ -250,7 +250,17 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   }
 }
 
+/** The README's words that are no command of the CLI, and where that happens instead. */
+const NOT_COMMANDS: Record<string, string> = {
+  prune:
+    'the action prunes (command: prune, nightly in the reusable workflow), since it asks GitHub which branches and pull requests are gone; expected undeploy --stage STAGE to remove one stage',
+  rollback:
+    'deploy rolls back by itself when its smoke test fails (--rollback, on by default); expected deploy of the earlier code to go back by hand',
+};
+
 function unknownCommand(word: string): UsageError {
+  const instead = Object.hasOwn(NOT_COMMANDS, word) ? NOT_COMMANDS[word] : undefined;
+  if (instead) return new UsageError(`"${word}" is not a command of the CLI: ${instead}`);
   const names = [...COMMANDS.map((c) => c.name), 'help'];
   const near = closestName(word, names);
   return new UsageError(

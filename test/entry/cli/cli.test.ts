@@ -125,6 +125,19 @@ describe('lambda-stage-deploy CLI', () => {
     expect(io.stderr()).toMatch(/^error: unknown command "stauts" \(did you mean status\?\)/);
   });
 
+  test('prune and rollback, which the README names: exit 2, saying where each happens instead', async () => {
+    io = testIo(env);
+    expect(await run('prune', '--name', 'shop')).toBe(2);
+    expect(io.stderr()).toMatch(
+      /^error: "prune" is not a command of the CLI: the action prunes \(command: prune, nightly in the reusable workflow\), since it asks GitHub which branches and pull requests are gone; expected undeploy --stage STAGE to remove one stage\n/,
+    );
+    io = testIo(env);
+    expect(await run('rollback', '--name', 'shop')).toBe(2);
+    expect(io.stderr()).toMatch(
+      /^error: "rollback" is not a command of the CLI: deploy rolls back by itself when its smoke test fails \(--rollback, on by default\); expected deploy of the earlier code to go back by hand\n/,
+    );
+  });
+
   // From a clone the CLI is "node dist/cli/index.js", through npx "npx github:org/lambda-deploy":
   // "lambda-stage-deploy" is a command only after a global install, so no hint asks to run it.
   test('the way to a command\'s flags works however the CLI was started: "<command> --help"', async () => {
