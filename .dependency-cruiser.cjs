@@ -79,7 +79,7 @@ module.exports = {
       comment:
         'The AWS pipelines (deploy, undeploy, prune) reach nothing in src/local-runtime/, not even through other files: what both need (failure hints) lives below both, in src/failure-hints/.',
       severity: 'error',
-      from: { path: '^src/pipelines/(deploy-aws|undeploy|prune)\\.ts$' },
+      from: { path: '^src/pipelines/(aws-deploy/deploy-aws|undeploy|prune)\\.ts$' },
       to: { path: '^src/local-runtime/', reachable: true },
     },
     {

@@ -37,7 +37,7 @@ import { executionPolicySizeProblem } from '../resources/execution-role/executio
 import type { Settings } from '../model/settings.js';
 import { realSleep } from '../util/sleep.js';
 import { checkAwsPrerequisites, openAwsSession } from './aws-session.js';
-import { deployToAws } from './deploy-aws.js';
+import { deployToAws } from './aws-deploy/deploy-aws.js';
 import { deployLocally, type LocalStage } from './deploy-local.js';
 import { packageStep } from './package-pipeline.js';
 import type { PipelineDeps } from './pipeline-deps.js';

@@ -1,6 +1,6 @@
 /** What the smoke test sends to a stage's front door, and which of API Gateway's own 403s it waits out. */
 import { expect, test } from '@jest/globals';
-import { frontDoorSmoke } from '../../src/pipelines/stage-smoke-test.js';
+import { frontDoorSmoke } from '../../src/pipelines/aws-deploy/stage-smoke-test.js';
 
 const url = 'https://abc123.execute-api.eu-west-1.amazonaws.com/pr-3';
 

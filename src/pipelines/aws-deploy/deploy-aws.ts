@@ -1,30 +1,30 @@
-import { publishSlimArchive } from '../resources/artifacts/slim-artifact.js';
-import { isMissingLayerVersion } from '../resources/layers/dependencies-layer.js';
-import { partitionOf } from '../resources/execution-role/execution-role.js';
-import { deployFunction, type FunctionResult } from '../resources/function/lambda-function.js';
-import { clearDeploying, markDeploying } from '../resources/function/deploying-mark.js';
+import { publishSlimArchive } from '../../resources/artifacts/slim-artifact.js';
+import { isMissingLayerVersion } from '../../resources/layers/dependencies-layer.js';
+import { partitionOf } from '../../resources/execution-role/execution-role.js';
+import { deployFunction, type FunctionResult } from '../../resources/function/lambda-function.js';
+import { clearDeploying, markDeploying } from '../../resources/function/deploying-mark.js';
 import {
   indexedFunctionTags,
   readStageFunction,
   type StageFunction,
   type StageFunctionQuery,
-} from '../resources/function/stage-function-read.js';
-import { codeNeedsUpdate } from '../resources/function/function-config.js';
-import { gate, start, together, type Gate } from '../aws/together.js';
-import { HeldLogger } from '../util/held-logger.js';
-import { keepMasked } from '../util/logger.js';
-import type { GitHubContext } from '../model/github-context.js';
-import { type GatewayResult } from '../resources/front-door/gateway-types.js';
-import type { PackageResult } from '../packaging/build-package-types.js';
-import type { Plan } from '../model/plan.js';
-import type { DeployReport } from '../model/outcome.js';
-import { secretValues } from '../settings/secret-values.js';
-import type { Settings } from '../model/settings.js';
-import { openAwsSession, stageContext, type AwsSession } from './aws-session.js';
-import type { StageContext } from '../model/stage-context.js';
-import { packageStep } from './package-pipeline.js';
-import type { PipelineDeps } from './pipeline-deps.js';
-import { ownRoleNote, slimOutcome, type SlimTarget } from './slim-deploy.js';
+} from '../../resources/function/stage-function-read.js';
+import { codeNeedsUpdate } from '../../resources/function/function-config.js';
+import { gate, start, together, type Gate } from '../../aws/together.js';
+import { HeldLogger } from '../../util/held-logger.js';
+import { keepMasked } from '../../util/logger.js';
+import type { GitHubContext } from '../../model/github-context.js';
+import { type GatewayResult } from '../../resources/front-door/gateway-types.js';
+import type { PackageResult } from '../../packaging/build-package-types.js';
+import type { Plan } from '../../model/plan.js';
+import type { DeployReport } from '../../model/outcome.js';
+import { secretValues } from '../../settings/secret-values.js';
+import type { Settings } from '../../model/settings.js';
+import { openAwsSession, stageContext, type AwsSession } from '../aws-session.js';
+import type { StageContext } from '../../model/stage-context.js';
+import { packageStep } from '../package-pipeline.js';
+import type { PipelineDeps } from '../pipeline-deps.js';
+import { ownRoleNote, slimOutcome, type SlimTarget } from '../slim-deploy.js';
 import { startAlongside } from './alongside-steps.js';
 import { uploadArtifact } from './artifact-upload.js';
 import { countLayers, dependenciesLayer } from './deploy-layers.js';

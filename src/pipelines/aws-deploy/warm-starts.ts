@@ -1,12 +1,12 @@
-import type { KeepWarmResult } from '../resources/warm-up/keep-warm.js';
+import type { KeepWarmResult } from '../../resources/warm-up/keep-warm.js';
 import {
   ensureProvisionedConcurrency,
   removeOwnProvisionedConcurrency,
-} from '../resources/warm-up/provisioned-concurrency.js';
-import type { FunctionResult } from '../resources/function/lambda-function.js';
-import type { Settings } from '../model/settings.js';
-import type { AwsSession } from './aws-session.js';
-import type { StageContext } from '../model/stage-context.js';
+} from '../../resources/warm-up/provisioned-concurrency.js';
+import type { FunctionResult } from '../../resources/function/lambda-function.js';
+import type { Settings } from '../../model/settings.js';
+import type { AwsSession } from '../aws-session.js';
+import type { StageContext } from '../../model/stage-context.js';
 
 /** keep-warm schedule and provisioned concurrency on `live`; returns notes for the summary (cost). */
 export async function warmStarts(

@@ -2,22 +2,22 @@
  * The stage's execution role: its input, read alongside the function and
  * made or brought up to date before the function is written.
  */
-import { defaultBucketName } from '../resources/artifacts/artifact-bucket.js';
+import { defaultBucketName } from '../../resources/artifacts/artifact-bucket.js';
 import {
   ensureExecutionRole,
   partitionOf,
   readExecutionRole,
   type ExecutionRoleInput,
   type ExecutionRoleResult,
-} from '../resources/execution-role/execution-role.js';
-import { isProtectedStage } from './undeploy.js';
-import { boundaryPolicyName } from '../resources/execution-role/execution-policy.js';
-import { start } from '../aws/together.js';
-import type { Logger } from '../util/logger.js';
-import type { Plan } from '../model/plan.js';
-import { setupOptionsFor } from '../model/setup-command.js';
-import type { Settings } from '../model/settings.js';
-import type { AwsSession } from './aws-session.js';
+} from '../../resources/execution-role/execution-role.js';
+import { isProtectedStage } from '../undeploy.js';
+import { boundaryPolicyName } from '../../resources/execution-role/execution-policy.js';
+import { start } from '../../aws/together.js';
+import type { Logger } from '../../util/logger.js';
+import type { Plan } from '../../model/plan.js';
+import { setupOptionsFor } from '../../model/setup-command.js';
+import type { Settings } from '../../model/settings.js';
+import type { AwsSession } from '../aws-session.js';
 
 /** The stage's execution role, as ensureExecutionRole takes it: production or preview by the stage. */
 function executionRoleInput(

@@ -1,11 +1,11 @@
-import type { StageFunction } from '../resources/function/stage-function-read.js';
-import { strayLogGroup } from '../resources/function/function-config.js';
-import type { Logger } from '../util/logger.js';
-import { defaultLogGroup, logGroupArn } from '../resources/logs/function-logs.js';
-import { ensureFunctionLogGroup, type LogGroupInput } from '../resources/logs/stage-logs.js';
-import { indexedTags } from '../resources/stage/indexed-tags.js';
-import type { AwsSession } from './aws-session.js';
-import type { StageContext } from '../model/stage-context.js';
+import type { StageFunction } from '../../resources/function/stage-function-read.js';
+import { strayLogGroup } from '../../resources/function/function-config.js';
+import type { Logger } from '../../util/logger.js';
+import { defaultLogGroup, logGroupArn } from '../../resources/logs/function-logs.js';
+import { ensureFunctionLogGroup, type LogGroupInput } from '../../resources/logs/stage-logs.js';
+import { indexedTags } from '../../resources/stage/indexed-tags.js';
+import type { AwsSession } from '../aws-session.js';
+import type { StageContext } from '../../model/stage-context.js';
 
 /**
  * The stage's log group, tagged for it (see ensureFunctionLogGroup), made

@@ -1,8 +1,8 @@
-import { isProtectedStage } from './undeploy.js';
-import type { PackageResult } from '../packaging/build-package-types.js';
-import type { Plan } from '../model/plan.js';
-import type { Settings } from '../model/settings.js';
-import { slimTarget, type SlimTarget } from './slim-deploy.js';
+import { isProtectedStage } from '../undeploy.js';
+import type { PackageResult } from '../../packaging/build-package-types.js';
+import type { Plan } from '../../model/plan.js';
+import type { Settings } from '../../model/settings.js';
+import { slimTarget, type SlimTarget } from '../slim-deploy.js';
 
 /** Where a slim package's dependencies archive goes for this stage (its kind: production or preview). */
 export function stageSlimTarget(

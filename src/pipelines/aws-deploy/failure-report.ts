@@ -3,21 +3,21 @@
  * input to change (a runtime AWS refused, an import that failed) and the
  * function's logs, secrets redacted.
  */
-import type { FunctionResult } from '../resources/function/lambda-function.js';
-import type { DeployReport } from '../model/outcome.js';
-import { importFailureIn, importFix } from '../failure-hints/import-hints.js';
-import { importHintContext } from '../failure-hints/import-hint-context.js';
-import { blockedRuntimeFix, blockedRuntimeIn } from '../failure-hints/runtime-hints.js';
-import type { Settings } from '../model/settings.js';
-import { Inputs } from '../settings/names.js';
-import { LAMBDA_RUNTIME_SCHEDULE } from '../settings/runtime-schedule.js';
-import { isPythonRuntime, RUNTIMES } from '../settings/settings.js';
-import { inputName, type Surface } from '../settings/surface.js';
-import { fetchFunctionLogs, logGroupArn } from '../resources/logs/function-logs.js';
-import { errorMessage } from '../util/retry.js';
-import { realSleep } from '../util/sleep.js';
-import type { AwsSession } from './aws-session.js';
-import type { PipelineDeps } from './pipeline-deps.js';
+import type { FunctionResult } from '../../resources/function/lambda-function.js';
+import type { DeployReport } from '../../model/outcome.js';
+import { importFailureIn, importFix } from '../../failure-hints/import-hints.js';
+import { importHintContext } from '../../failure-hints/import-hint-context.js';
+import { blockedRuntimeFix, blockedRuntimeIn } from '../../failure-hints/runtime-hints.js';
+import type { Settings } from '../../model/settings.js';
+import { Inputs } from '../../settings/names.js';
+import { LAMBDA_RUNTIME_SCHEDULE } from '../../settings/runtime-schedule.js';
+import { isPythonRuntime, RUNTIMES } from '../../settings/settings.js';
+import { inputName, type Surface } from '../../settings/surface.js';
+import { fetchFunctionLogs, logGroupArn } from '../../resources/logs/function-logs.js';
+import { errorMessage } from '../../util/retry.js';
+import { realSleep } from '../../util/sleep.js';
+import type { AwsSession } from '../aws-session.js';
+import type { PipelineDeps } from '../pipeline-deps.js';
 import { hideServedVersionValues } from './function-value-masks.js';
 
 const LOG_WINDOW_MARGIN_MS = 30_000;

@@ -2,16 +2,16 @@
  * The deploy's layers: counted in Lambda's 250 MB limit once signed in, and
  * the requirements' dependencies layer published.
  */
-import { publishArtifact } from '../resources/artifacts/artifact-bucket.js';
-import { ensureDependenciesLayer } from '../resources/layers/dependencies-layer.js';
-import { layersUnzippedBytes } from '../resources/layers/layer-size.js';
-import { PackageTooLargeError, type PackageResult } from '../packaging/build-package-types.js';
-import { installsRequirements } from '../packaging/python-requirements.js';
-import { checkPackageSize, formatBytes } from '../packaging/size-check.js';
-import type { Settings } from '../model/settings.js';
-import type { AwsSession } from './aws-session.js';
-import { packageStep } from './package-pipeline.js';
-import type { PipelineDeps } from './pipeline-deps.js';
+import { publishArtifact } from '../../resources/artifacts/artifact-bucket.js';
+import { ensureDependenciesLayer } from '../../resources/layers/dependencies-layer.js';
+import { layersUnzippedBytes } from '../../resources/layers/layer-size.js';
+import { PackageTooLargeError, type PackageResult } from '../../packaging/build-package-types.js';
+import { installsRequirements } from '../../packaging/python-requirements.js';
+import { checkPackageSize, formatBytes } from '../../packaging/size-check.js';
+import type { Settings } from '../../model/settings.js';
+import type { AwsSession } from '../aws-session.js';
+import { packageStep } from '../package-pipeline.js';
+import type { PipelineDeps } from '../pipeline-deps.js';
 
 /**
  * Lambda counts attached layers in the 250 MB unzipped limit: measured once

@@ -2,17 +2,17 @@
  * The function's variables' values set outside the workflow: masked in the
  * log as soon as they are read, and redacted from the smoke answers and logs.
  */
-import type { FunctionResult } from '../resources/function/lambda-function.js';
-import type { StageFunction } from '../resources/function/stage-function-read.js';
-import { versionEnvironmentValues } from '../resources/function/function-versions.js';
-import type { Logger } from '../util/logger.js';
-import type { DeployReport } from '../model/outcome.js';
-import { secretValues } from '../settings/secret-values.js';
-import type { Settings } from '../model/settings.js';
-import { errorMessage } from '../util/retry.js';
-import type { AwsSession } from './aws-session.js';
-import type { StageContext } from '../model/stage-context.js';
-import type { Plan } from '../model/plan.js';
+import type { FunctionResult } from '../../resources/function/lambda-function.js';
+import type { StageFunction } from '../../resources/function/stage-function-read.js';
+import { versionEnvironmentValues } from '../../resources/function/function-versions.js';
+import type { Logger } from '../../util/logger.js';
+import type { DeployReport } from '../../model/outcome.js';
+import { secretValues } from '../../settings/secret-values.js';
+import type { Settings } from '../../model/settings.js';
+import { errorMessage } from '../../util/retry.js';
+import type { AwsSession } from '../aws-session.js';
+import type { StageContext } from '../../model/stage-context.js';
+import type { Plan } from '../../model/plan.js';
 
 /**
  * The plan with the signed-in account (its names are in the outputs), having

@@ -1,9 +1,9 @@
-import type { FunctionResult } from '../resources/function/lambda-function.js';
-import type { DeployReport } from '../model/outcome.js';
-import type { Settings } from '../model/settings.js';
-import { rollbackAlias } from '../resources/function/rollback.js';
-import type { AwsSession } from './aws-session.js';
-import type { PipelineDeps } from './pipeline-deps.js';
+import type { FunctionResult } from '../../resources/function/lambda-function.js';
+import type { DeployReport } from '../../model/outcome.js';
+import type { Settings } from '../../model/settings.js';
+import { rollbackAlias } from '../../resources/function/rollback.js';
+import type { AwsSession } from '../aws-session.js';
+import type { PipelineDeps } from '../pipeline-deps.js';
 
 export async function rollBack(
   settings: Settings,

@@ -2,17 +2,17 @@
  * What the function is deployed with: its tags, its /tmp, its ARN and the
  * input deployFunction takes, once its role, layers and artifact are there.
  */
-import { provisionedTag } from '../resources/warm-up/provisioned-concurrency.js';
-import { partitionOf } from '../resources/execution-role/execution-role.js';
-import { isProtectedStage } from './undeploy.js';
-import type { deployFunction } from '../resources/function/lambda-function.js';
-import type { StageFunction } from '../resources/function/stage-function-read.js';
-import { GATEWAY_TAG } from '../resources/front-door/old-front-door.js';
-import type { PackageResult } from '../packaging/build-package-types.js';
-import type { Plan } from '../model/plan.js';
-import type { Settings } from '../model/settings.js';
-import type { StageContext } from '../model/stage-context.js';
-import { slimEphemeralStorage, slimFunctionEnvironment, type SlimTarget } from './slim-deploy.js';
+import { provisionedTag } from '../../resources/warm-up/provisioned-concurrency.js';
+import { partitionOf } from '../../resources/execution-role/execution-role.js';
+import { isProtectedStage } from '../undeploy.js';
+import type { deployFunction } from '../../resources/function/lambda-function.js';
+import type { StageFunction } from '../../resources/function/stage-function-read.js';
+import { GATEWAY_TAG } from '../../resources/front-door/old-front-door.js';
+import type { PackageResult } from '../../packaging/build-package-types.js';
+import type { Plan } from '../../model/plan.js';
+import type { Settings } from '../../model/settings.js';
+import type { StageContext } from '../../model/stage-context.js';
+import { slimEphemeralStorage, slimFunctionEnvironment, type SlimTarget } from '../slim-deploy.js';
 
 /** The lambda-deploy:deploying mark of this run: when it started, and the function once marked. */
 export interface DeployingMark {

@@ -2,18 +2,18 @@
  * The steps that run alongside the function's: the front door and keep-warm
  * read while the function deploys, and write once it is done.
  */
-import { ensureKeepWarm } from '../resources/warm-up/keep-warm.js';
-import { isProtectedStage } from './undeploy.js';
-import type { FunctionResult } from '../resources/function/lambda-function.js';
-import { LIVE_ALIAS } from '../model/live-alias.js';
-import { isAccessDenied } from '../aws/aws-call.js';
-import { start } from '../aws/together.js';
-import { HeldLogger } from '../util/held-logger.js';
-import { checkFrontDoor, ensureGateway } from '../resources/front-door/gateway.js';
-import type { Settings } from '../model/settings.js';
-import type { AwsSession } from './aws-session.js';
-import type { StageContext } from '../model/stage-context.js';
-import type { PipelineDeps } from './pipeline-deps.js';
+import { ensureKeepWarm } from '../../resources/warm-up/keep-warm.js';
+import { isProtectedStage } from '../undeploy.js';
+import type { FunctionResult } from '../../resources/function/lambda-function.js';
+import { LIVE_ALIAS } from '../../model/live-alias.js';
+import { isAccessDenied } from '../../aws/aws-call.js';
+import { start } from '../../aws/together.js';
+import { HeldLogger } from '../../util/held-logger.js';
+import { checkFrontDoor, ensureGateway } from '../../resources/front-door/gateway.js';
+import type { Settings } from '../../model/settings.js';
+import type { AwsSession } from '../aws-session.js';
+import type { StageContext } from '../../model/stage-context.js';
+import type { PipelineDeps } from '../pipeline-deps.js';
 import { functionArn } from './function-input.js';
 
 /** ARN of the stage's `live` alias. */

@@ -2,16 +2,16 @@
  * The deploy's smoke test of the stage: through its front door, or an invoke
  * of `live` when it has none.
  */
-import type { GatewayResult } from '../resources/front-door/gateway-types.js';
-import type { Plan } from '../model/plan.js';
-import type { Settings } from '../model/settings.js';
-import { invokeSmokeTest, runSmokeTest } from '../smoke/smoke-test.js';
-import { realSleep } from '../util/sleep.js';
-import { Inputs } from '../settings/names.js';
-import { settingOf } from '../settings/surface.js';
-import type { AwsSession } from './aws-session.js';
-import type { SmokeResult } from '../model/outcome.js';
-import type { PipelineDeps } from './pipeline-deps.js';
+import type { GatewayResult } from '../../resources/front-door/gateway-types.js';
+import type { Plan } from '../../model/plan.js';
+import type { Settings } from '../../model/settings.js';
+import { invokeSmokeTest, runSmokeTest } from '../../smoke/smoke-test.js';
+import { realSleep } from '../../util/sleep.js';
+import { Inputs } from '../../settings/names.js';
+import { settingOf } from '../../settings/surface.js';
+import type { AwsSession } from '../aws-session.js';
+import type { SmokeResult } from '../../model/outcome.js';
+import type { PipelineDeps } from '../pipeline-deps.js';
 
 export function skippedSmoke(detail: string): SmokeResult {
   return { status: 'skipped', target: '', attempts: 0, detail, durationMs: 0 };

@@ -1,9 +1,9 @@
-import type { PackageResult } from '../packaging/build-package-types.js';
-import type { Plan } from '../model/plan.js';
-import type { DeployReport } from '../model/outcome.js';
-import type { Settings } from '../model/settings.js';
-import { packageFacts } from './package-pipeline.js';
-import { slimOutcome, type SlimTarget } from './slim-deploy.js';
+import type { PackageResult } from '../../packaging/build-package-types.js';
+import type { Plan } from '../../model/plan.js';
+import type { DeployReport } from '../../model/outcome.js';
+import type { Settings } from '../../model/settings.js';
+import { packageFacts } from '../package-pipeline.js';
+import { slimOutcome, type SlimTarget } from '../slim-deploy.js';
 import { skippedSmoke } from './stage-smoke-test.js';
 
 /** The report before anything is deployed: a failure until the stage passes its smoke test. */

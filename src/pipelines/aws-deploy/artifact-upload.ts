@@ -1,8 +1,8 @@
-import { publishArtifact } from '../resources/artifacts/artifact-bucket.js';
-import type { HeldLogger } from '../util/held-logger.js';
-import type { PackageResult } from '../packaging/build-package-types.js';
-import type { Settings } from '../model/settings.js';
-import type { AwsSession } from './aws-session.js';
+import { publishArtifact } from '../../resources/artifacts/artifact-bucket.js';
+import type { HeldLogger } from '../../util/held-logger.js';
+import type { PackageResult } from '../../packaging/build-package-types.js';
+import type { Settings } from '../../model/settings.js';
+import type { AwsSession } from '../aws-session.js';
 
 /** The package to the artifact bucket (content-addressed), once `mayWrite` opens. */
 export function uploadArtifact(

@@ -3,24 +3,24 @@
  * stage passed its smoke test, the old front door removed and permissions
  * lambda-deploy did not add named.
  */
-import { isProtectedStage } from './undeploy.js';
-import type { FunctionResult } from '../resources/function/lambda-function.js';
-import { apiKeyValueCommand } from '../model/api-key.js';
-import { LIVE_ALIAS } from '../model/live-alias.js';
-import type { Logger } from '../util/logger.js';
-import { readPermissions } from '../resources/front-door/lambda-permission.js';
-import { foreignStatements } from '../resources/front-door/resource-policy.js';
+import { isProtectedStage } from '../undeploy.js';
+import type { FunctionResult } from '../../resources/function/lambda-function.js';
+import { apiKeyValueCommand } from '../../model/api-key.js';
+import { LIVE_ALIAS } from '../../model/live-alias.js';
+import type { Logger } from '../../util/logger.js';
+import { readPermissions } from '../../resources/front-door/lambda-permission.js';
+import { foreignStatements } from '../../resources/front-door/resource-policy.js';
 import {
   GATEWAY_TAG,
   oldFrontDoorKinds,
   removeOldFrontDoors,
-} from '../resources/front-door/old-front-door.js';
-import type { GatewayResult } from '../resources/front-door/gateway-types.js';
-import { gatewayTimeoutWarning } from '../resources/front-door/gateway-timeout.js';
-import type { Plan } from '../model/plan.js';
-import type { Settings } from '../model/settings.js';
-import { errorMessage } from '../util/retry.js';
-import type { AwsSession } from './aws-session.js';
+} from '../../resources/front-door/old-front-door.js';
+import type { GatewayResult } from '../../resources/front-door/gateway-types.js';
+import { gatewayTimeoutWarning } from '../../resources/front-door/gateway-timeout.js';
+import type { Plan } from '../../model/plan.js';
+import type { Settings } from '../../model/settings.js';
+import { errorMessage } from '../../util/retry.js';
+import type { AwsSession } from '../aws-session.js';
 
 /** The URL, and a warning when the front door gives up before the function's timeout. */
 export function announceFrontDoor(settings: Settings, gateway: GatewayResult, logger: Logger): void {
