@@ -210,7 +210,7 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
   }
 }
 
-/** Runs the CLI; returns the exit code (0 done, 1 failed, 2 wrong command line). */
+/** Runs the CLI; returns the exit code (0 done, 1 failed, 2 wrong command line or refused input). */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const json = argv.includes('--json');
   const tooOld = nodeVersionProblem(process.versions.node);

@@ -6,7 +6,10 @@ import { PROGRAM } from './program.js';
 export const EXIT_CODES = [
   ['0', 'done'],
   ['1', 'the command ran and failed (a failed deploy or smoke test, an AWS or packaging error)'],
-  ['2', 'the command line is wrong: no command, an unknown command or flag, a missing or invalid value'],
+  [
+    '2',
+    'the command line is wrong (no command, an unknown command or flag, a missing or invalid value) or refused (a protected stage to undeploy, or to deploy from a branch name alone)',
+  ],
 ] as const;
 
 function flagLine(flag: Flag): [string, string] {

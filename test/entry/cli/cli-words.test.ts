@@ -199,7 +199,7 @@ describe('advice from the packaging, for a terminal', () => {
 describe('refusals name the flags a terminal has', () => {
   test('undeploy of a protected stage: --protected-stages, not a protected-stages input', async () => {
     const io = terminal({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' });
-    expect(await main(['undeploy', '--name', 'shop', '--stage', 'main'], io)).toBe(1);
+    expect(await main(['undeploy', '--name', 'shop', '--stage', 'main'], io)).toBe(2);
     expect(io.stderr()).toContain(
       'Stage "main" is a protected stage (--protected-stages not given, so its default: main, master, prod, production): undeploy never removes it. ' +
         'To remove it on purpose, run undeploy with --protected-stages listing the stages to keep, without "main", like --protected-stages master,prod,production.',
@@ -207,7 +207,7 @@ describe('refusals name the flags a terminal has', () => {
     expect(io.stderr()).not.toMatch(/ protected-stages|prune/);
     const own = terminal({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' });
     const argv = ['undeploy', '--name', 'shop', '--stage', 'main', '--protected-stages', 'main,live'];
-    expect(await main(argv, own)).toBe(1);
+    expect(await main(argv, own)).toBe(2);
     expect(own.stderr()).toContain('Stage "main" is a protected stage (--protected-stages: main, live)');
   });
 

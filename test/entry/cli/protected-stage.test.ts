@@ -65,9 +65,22 @@ test('deploy on branch master without --stage: exit 2 before any AWS call, namin
   expect(lambda.calls()).toHaveLength(0);
 });
 
-test('undeploy on branch master refuses the same stage, also before any AWS call', async () => {
+test('undeploy on branch master refuses the same stage, also before any AWS call, with exit 2 (refused input)', async () => {
   const { code, stderr } = await inCheckout('undeploy', '--name', 'nodefn');
-  expect(code).toBe(1);
+  expect(code).toBe(2);
   expect(stderr).toMatch(/Stage "master" is a protected stage/);
   expect(sts.calls()).toHaveLength(0);
+});
+
+test('undeploy --stage prod: refused with exit 2, the message once, how to do it on purpose, and the same in --json', async () => {
+  const { code, stderr, stdout } = await inCheckout('undeploy', '--name', 'nodefn', '--stage', 'prod');
+  expect(code).toBe(2);
+  expect(stderr.match(/Stage "prod" is a protected stage/g)).toHaveLength(1);
+  expect(stderr).toContain('undeploy never removes it');
+  expect(stdout).toBe('');
+  expect(sts.calls()).toHaveLength(0);
+  expect(lambda.calls()).toHaveLength(0);
+  const json = await inCheckout('undeploy', '--name', 'nodefn', '--stage', 'prod', '--json');
+  expect(json.code).toBe(2);
+  expect(JSON.parse(json.stdout).error).toMatch(/Stage "prod" is a protected stage/);
 });

@@ -1,6 +1,7 @@
 import { runPipeline } from '../../../pipelines/run-pipeline.js';
+import { isProtectedStage, ProtectedStageError } from '../../../pipelines/undeploy.js';
 import type { CliCommand } from '../command.js';
-import { INPUT_FLAGS as F } from '../flags.js';
+import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { stagePlan } from './stage-plan.js';
 
 export const undeployCommand: CliCommand = {
@@ -17,6 +18,12 @@ export const undeployCommand: CliCommand = {
   async run(ctx) {
     const settings = ctx.settings({ command: 'undeploy' });
     const plan = stagePlan(ctx, settings, 'undeploy');
+    // Refused input, decided before any AWS call: exit 2, as deploy's refusals (the pipeline's own check stays for the action).
+    if (isProtectedStage(plan.stage, settings.protectedStages))
+      throw new UsageError(
+        new ProtectedStageError(plan.stage, settings.protectedStages, 'terminal').message,
+        'undeploy',
+      );
     const run = await runPipeline(settings, plan, ctx.github, ctx.pipelineDeps());
     if (run.result.kind !== 'undeploy') return { exitCode: 1, error: run.failure ?? 'nothing was removed' };
     const { outcome } = run.result;
