@@ -868,6 +868,22 @@ describe('lambda-deploy init', () => {
     );
   });
 
+  test('run outside any git checkout (before git init): writes the workflow anyway, with one note that it must end up at the repository root', async () => {
+    const loose = tempRepo();
+    writeFileSync(join(loose, 'app.py'), 'def handler(event, context):\n    return {}\n');
+    expect(await cli(['init', '--name=shop', `--dir=${loose}`, ...roles])).toBe(0);
+    expect(existsSync(join(loose, '.github/workflows/lambda-deploy.yml'))).toBe(true);
+    const note = `note: --dir: no git checkout found at ${loose} or above; the workflow must end up at the repository's root (.github/workflows/lambda-deploy.yml there): run git init in this folder, or move .github to the root of the repository it will be in.`;
+    expect(stderr.split(note)).toHaveLength(2);
+    expect(stderr).not.toMatch(/warning|error/);
+
+    // In a checkout's root: no such note.
+    execFileSync('git', ['init', '-q', loose]);
+    const before = stderr.length;
+    expect(await cli(['init', '--name=shop', `--dir=${loose}`, '--force', ...roles])).toBe(0);
+    expect(stderr.slice(before)).not.toContain('no git checkout');
+  });
+
   test("the quick start's --app app:app in a Django project: warns with the project's wsgi module", async () => {
     const dir = tempRepo();
     writeFileSync(join(dir, 'manage.py'), 'import sys\n');

@@ -81,7 +81,13 @@ export const initCommand: CliCommand = {
         'init',
       );
     const dir = resolve(own.dir ?? '.');
-    refuseBelowCheckout(dir, own.dir === undefined, inputs.path, ctx.io.env.HOME || homedir());
+    const here = own.dir === undefined;
+    // Not refused: init often comes before `git init`; said once, since only the root's .github is read.
+    if (!refuseBelowCheckout(dir, here, inputs.path, ctx.io.env.HOME || homedir()))
+      ctx.logger.info(
+        `note: ${here ? 'this folder' : '--dir'}: no git checkout found at ${dir} or above; the workflow must end up at the repository's root (${WORKFLOW_FILE} there): ` +
+          'run git init in this folder, or move .github to the root of the repository it will be in.',
+      );
     const force = own.force === 'true';
     if (existsSync(join(dir, WORKFLOW_FILE)) && !force)
       throw new UsageError(
@@ -122,11 +128,16 @@ export const initCommand: CliCommand = {
 /**
  * A workflow written below the checkout's root is never run: GitHub reads
  * `.github/workflows` only at the root. The code's folder becomes `--path`, which
- * starts from the current directory.
+ * starts from the current directory. Returns the checkout's root; undefined outside any.
  */
-function refuseBelowCheckout(dir: string, here: boolean, path: string | undefined, home: string): void {
+function refuseBelowCheckout(
+  dir: string,
+  here: boolean,
+  path: string | undefined,
+  home: string,
+): string | undefined {
   const root = enclosingRepository(dir, home);
-  if (root === undefined || root === dir) return;
+  if (root === undefined || root === dir) return root;
   const code = relative(root, resolve(dir, path ?? '.')) || '.';
   throw new UsageError(
     `${here ? 'this folder' : '--dir'}: ${dir} is inside the git checkout ${root}, and GitHub reads workflows only from .github/workflows at its root; ` +
