@@ -292,7 +292,8 @@ export async function checkHandlerIn(
     );
   if (found.names.includes(target.name)) return true;
   const what = target.python ? 'defines' : 'exports';
-  const message = `${named}: ${path} ${what} no "${target.name}" (it ${what}: ${listed(found.listed ?? found.names)})`;
+  const elsewhere = target.python ? '' : await siblingExporting(target, path, files, deps.surface);
+  const message = `${named}: ${path} ${what} no "${target.name}" (it ${what}: ${listed(found.listed ?? found.names)})${elsewhere}`;
   if (found.open || !found.exact) {
     deps.logger.warning(
       `${message}; it may still at run time (${found.open ? 'names come from elsewhere' : 'CommonJS exports built at run time'}), so the deploy goes on.`,
@@ -316,6 +317,37 @@ export async function checkHandlerIn(
   throw new HandlerCheckError(
     `${message}. Expected ${target.python ? 'module.function' : 'file.export'} naming the function Lambda calls.`,
   );
+}
+
+/** Beside the file; index first, as Lambda's own default handler is index.handler. */
+const SIBLINGS_READ = 10;
+
+/**
+ * `; index.js exports "handler": set handler: index.handler if …` when another
+ * JavaScript file of the handler's folder exports the name (an Express app.js
+ * beside the index.js meant, under the default app.handler); else ''.
+ */
+async function siblingExporting(
+  target: HandlerTarget,
+  path: string,
+  files: ReadonlyMap<string, string>,
+  surface: Surface | undefined,
+): Promise<string> {
+  const folder = path.slice(0, path.lastIndexOf('/') + 1);
+  const module = path.replace(/\.[cm]?js$/, '');
+  const rest = target.value.slice(module.length);
+  const candidates = [...files.keys()]
+    .filter((f) => f !== path && f.startsWith(folder) && !f.slice(folder.length).includes('/'))
+    .filter((f) => /\.[cm]?js$/.test(f) && !target.files.includes(f))
+    .sort((a, b) => Number(!a.startsWith(`${folder}index.`)) - Number(!b.startsWith(`${folder}index.`)))
+    .slice(0, SIBLINGS_READ);
+  for (const file of candidates) {
+    const found = await javascriptDefinitions(await readFile(files.get(file) as string, 'utf8'), file);
+    if ('unchecked' in found || found.error || !found.names.includes(target.name)) continue;
+    const handler = `${file.replace(/\.[cm]?js$/, '')}${rest}`;
+    return `; ${file} exports "${target.name}": set ${settingOf(surface ?? 'action', Inputs.Handler, handler)} if that is the function Lambda calls`;
+  }
+  return '';
 }
 
 const APP_OBJECT = /^(app|application|api)$/i;

@@ -291,6 +291,54 @@ describe('a Node.js handler, read with the module lexers', () => {
     expect(result.warnings).toMatch(/index\.js exports no "handler" .*it may still at run time/);
   });
 
+  it('app.handler not in app.mjs (an app, default export) while index.js exports handler: the error suggests handler: index.handler', async () => {
+    await expect(
+      check(
+        {
+          'app.mjs': 'import express from "express";\nconst app = express();\nexport default app;\n',
+          'index.js': 'exports.handler = async () => ({ statusCode: 200 });\n',
+        },
+        'app.handler',
+        'nodejs22.x',
+      ),
+    ).rejects.toThrow(
+      'handler: "app.handler": app.mjs exports no "handler" (it exports: default); index.js exports "handler": set handler: index.handler if that is the function Lambda calls. Lambda calls a named export:',
+    );
+  });
+
+  it('a CommonJS Express app.js beside an index.js exporting handler: the warning suggests it, in the terminal as --handler index.handler', async () => {
+    const logger = new RecordingLogger();
+    const files = pkg({
+      'app.js':
+        'const express = require("express");\nconst app = express();\napp.listen(3000);\nmodule.exports = app;\n',
+      'index.js': 'module.exports.handler = async () => ({ statusCode: 200 });\n',
+      'lib/util.js': 'exports.handler = 1;\n',
+    });
+    const target = handlerTarget('app.handler', 'nodejs22.x');
+    expect(
+      await checkHandlerIn(target, files, 'nodejs22.x', {
+        logger,
+        python: testPython(),
+        surface: 'terminal',
+      }),
+    ).toBe(true);
+    expect(logger.text('warning')).toContain(
+      '--handler: "app.handler": app.js exports no "handler" (it exports: nothing); index.js exports "handler": set --handler index.handler if that is the function Lambda calls; it may still at run time',
+    );
+  });
+
+  it('no other file exports the name: no suggestion', async () => {
+    await expect(
+      check(
+        { 'app.mjs': 'export const main = () => 1;\n', 'index.mjs': 'export const other = () => 1;\n' },
+        'app.handler',
+        'nodejs22.x',
+      ),
+    ).rejects.toThrow(
+      /^handler: "app\.handler": app\.mjs exports no "handler" \(it exports: main\)\. Expected file\.export/,
+    );
+  });
+
   it('the lexers read exports without running anything', async () => {
     expect(await javascriptDefinitions('process.exit(1);\nexport const handler = 1;\n', 'a.mjs')).toEqual({
       names: ['handler'],

@@ -884,6 +884,17 @@ describe('lambda-deploy init', () => {
     expect(stderr.slice(before)).not.toContain('no git checkout');
   });
 
+  test("a Node.js folder with an Express app.js and an index.js exporting handler: the warning suggests handler: index.handler (in the workflow's words, as init's other warnings)", async () => {
+    const dir = tempRepo();
+    execFileSync('git', ['init', '-q', dir]);
+    writeFileSync(join(dir, 'app.js'), 'const app = require("express")();\nmodule.exports = app;\n');
+    writeFileSync(join(dir, 'index.js'), 'exports.handler = async () => ({ statusCode: 200 });\n');
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, ...roles])).toBe(0);
+    expect(stderr).toContain(
+      'warning: handler: "app.handler": app.js exports no "handler" (it exports: nothing); index.js exports "handler": set handler: index.handler if that is the function Lambda calls',
+    );
+  });
+
   test("the quick start's --app app:app in a Django project: warns with the project's wsgi module", async () => {
     const dir = tempRepo();
     writeFileSync(join(dir, 'manage.py'), 'import sys\n');

@@ -153,8 +153,13 @@ function refuseBelowCheckout(
  */
 async function warnOfEntryPoint(settings: Settings, folder: string, ctx: CommandContext): Promise<void> {
   const target = handlerTarget(settings.handler, settings.runtime, settings.app);
+  // A Node.js handler's sibling files too: another may export the name (an Express app.js beside index.js).
+  const siblings = target.python ? [] : shallowFiles(folder).filter((f) => /\.[cm]?js$/.test(f));
   const files = new Map(
-    target.files.filter((f) => existsSync(join(folder, f))).map((f) => [f, join(folder, f)]),
+    [...target.files.filter((f) => existsSync(join(folder, f))), ...siblings].map((f) => [
+      f,
+      join(folder, f),
+    ]),
   );
   const deps = { logger: ctx.logger, python: pythonExecutable(ctx.io.env), env: ctx.io.env };
   try {
