@@ -16,15 +16,31 @@ function shortHash(text: string): string {
  * original name, so `feature/Login` and `feature-login` never share a stage.
  */
 export function branchStage(branch: string): string {
-  const slug = branch
+  const slug = slugOf(branch);
+  const fits = slug === branch && slug.length <= MAX_STAGE_LENGTH && !/^pr-\d+$/.test(slug);
+  if (fits) return slug;
+  return `${hashedStageStart(branch)}-${shortHash(branch)}`;
+}
+
+function slugOf(branch: string): string {
+  return branch
     .normalize('NFKD')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
-  const fits = slug === branch && slug.length <= MAX_STAGE_LENGTH && !/^pr-\d+$/.test(slug);
-  if (fits) return slug;
-  const base = slug.slice(0, MAX_STAGE_LENGTH - 9).replace(/-+$/, '');
-  return base ? `${base}-${shortHash(branch)}` : `b-${shortHash(branch)}`;
+}
+
+/**
+ * What comes before the hash in the stage of a branch whose name had to
+ * change: the same for the name as its tag value holds it (cleaned, cut),
+ * which no longer gives the hash.
+ */
+export function hashedStageStart(branch: string): string {
+  return (
+    slugOf(branch)
+      .slice(0, MAX_STAGE_LENGTH - 9)
+      .replace(/-+$/, '') || 'b'
+  );
 }
 
 /** The stage of pull request `number`. */
@@ -44,5 +60,8 @@ export function functionName(project: string, stage: string): string {
  * at most 256 characters. Anything else becomes `-`.
  */
 export function tagValue(text: string): string {
-  return text.replace(/[^\p{L}\p{N}\p{Zs}_.:/=+\-@]/gu, '-').slice(0, 256);
+  return text.replace(/[^\p{L}\p{N}\p{Zs}_.:/=+\-@]/gu, '-').slice(0, MAX_TAG_VALUE_LENGTH);
 }
+
+/** AWS's limit on a tag value. */
+export const MAX_TAG_VALUE_LENGTH = 256;

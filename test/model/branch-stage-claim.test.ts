@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { describeRef, otherRefOfStage } from '../../src/model/branch-stage-claim.js';
+import { branchStage } from '../../src/model/stage-name.js';
 import { stageTags } from '../../src/model/tags.js';
 
 /** The ref tag a deploy of `ref` writes. */
@@ -27,6 +28,45 @@ describe('otherRefOfStage: whether a branch-derived stage was last deployed for 
       's',
       undefined,
     ],
+    // The tag could not hold the other branch's name as it is (`#`, `(`, a combining accent, past 256
+    // characters): its stage is told by the name's start, which the cleaning keeps, not by its hash.
+    [
+      'the look-alike of a name the tag had to clean',
+      refTag('fix/#123-login'),
+      'fix-123-login-b9fe1b0b',
+      'fix-123-login-b9fe1b0b',
+      'fix/-123-login',
+    ],
+    [
+      'the look-alike of a name with brackets',
+      refTag('wip(ui)'),
+      'wip-ui-01fe0648',
+      'wip-ui-01fe0648',
+      'wip-ui-',
+    ],
+    [
+      'the look-alike of a decomposed accent',
+      refTag('feat/cafe\u0301'),
+      'feat-cafe-33c60fec',
+      'feat-cafe-33c60fec',
+      'feat/cafe-',
+    ],
+    [
+      'the look-alike of a name the tag had to cut',
+      refTag(`Long/${'x'.repeat(300)}`),
+      branchStage(`Long/${'x'.repeat(300)}`),
+      branchStage(`Long/${'x'.repeat(300)}`),
+      `Long/${'x'.repeat(251)}`,
+    ],
+    // A cleaned name is no claim on a stage whose start it does not give, nor on an unhashed one.
+    [
+      'a cleaned name on a stage of another start',
+      refTag('fix/#9'),
+      'other-b9fe1b0b',
+      'other-b9fe1b0b',
+      undefined,
+    ],
+    ['a cleaned name on an unhashed stage (a stage input)', refTag('fix/#9'), 'fix-9', 'fix-9', undefined],
     // Deploys from before the tag, or from outside git with a stage input: unknown, today's behaviour.
     ['no ref tag', undefined, 'dev', 'dev', undefined],
     ['an empty ref tag', '', 'dev', 'dev', undefined],

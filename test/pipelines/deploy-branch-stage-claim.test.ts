@@ -119,3 +119,23 @@ it("the other branch's first deploy wins a race: the look-alike's read after Cre
   expect(fn.tags).toEqual(before);
   expect(fn.aliases.get('live')?.FunctionVersion).toBe('1');
 });
+
+it('the look-alike of a branch whose name the ref tag had to clean (fix/#123-login is held as fix/-123-login) is refused too', async () => {
+  const owner = 'fix/#123-login';
+  const stage = branchStage(owner);
+  const lookAlike = stage;
+  const first = await deployApp(aws, dir, push(owner));
+  expect(first.report).toMatchObject({ status: 'success', stage, version: '1' });
+  expect(aws.account.functions.get(`shop-${stage}`)!.tags['lambda-deploy:ref']).toBe('fix/-123-login');
+  changeCode(dir);
+  aws.calls.clear();
+  const run = await deployApp(aws, dir, push(lookAlike));
+  expect(run.failure).toContain(
+    `Stage ${stage} was last deployed for branch 'fix/-123-login', not for branch '${lookAlike}'`,
+  );
+  expect(writes()).toEqual([]);
+  expect(aws.account.functions.get(`shop-${stage}`)!.aliases.get('live')?.FunctionVersion).toBe('1');
+  // The owner's own next push deploys as before.
+  const again = await deployApp(aws, dir, push(owner));
+  expect(again.report).toMatchObject({ status: 'success', version: '2' });
+});

@@ -106,6 +106,18 @@ describe("deleting the look-alike branch keeps the other branch's stage", () => 
   });
 });
 
+it("deleting the look-alike of a branch whose name the ref tag had to clean keeps that branch's stage", async () => {
+  const owner = 'fix/#123-login';
+  const stage = branchStage(owner);
+  seed(stage, owner);
+  const { run, logger } = await undeploy(deleted(stage));
+  expect(run.result.kind).toBe('skip');
+  expect(logger.text('warning')).toContain(
+    `Stage ${stage} was last deployed for branch 'fix/-123-login' (function svc-${stage}, tag lambda-deploy:ref), not for branch '${stage}'`,
+  );
+  expect(changes(aws)).toEqual([]);
+});
+
 describe("a deleted branch's own stage is removed as before", () => {
   it.each([
     ['deployed for that branch', OWNER, OWNER],
