@@ -79,7 +79,8 @@ export function executedCommands(stdout: string): WorkflowCommand[] {
   const registered = new Set(COMMANDS);
   const executed: WorkflowCommand[] = [];
   let stopToken: string | undefined;
-  stdout.split(/\r?\n/).forEach((text, index) => {
+  // .NET's ReadLine: a CR alone ends a line too.
+  stdout.split(/\r\n|\r|\n/).forEach((text, index) => {
     const command = parse(text, registered);
     if (!command) return;
     const name = command.name.toLowerCase();

@@ -83,6 +83,52 @@ describe('coreLogger', () => {
     expect(executedCommands('\u0085::set-output name=x::y').map((c) => c.name)).toEqual(['set-output']);
   });
 
+  it('warnings, errors, debug lines and group titles quoting a command run only their own: @actions/core escapes CR, LF and %, so what they quote stays inside one line', async () => {
+    // A stage tag, a branch name or an AWS error quoting one: every way a line could break or start.
+    const quoted = [
+      'x\n::set-output name=url::https://evil.example',
+      'x\r::add-mask::production',
+      'x\r\n  ::error::forged',
+      'x\u2028::set-env name=A::b',
+      'x\u0085::set-env name=A::b',
+      'x%0A::set-output name=url::encoded',
+      '::set-output name=url::at the start',
+      'x ##[set-output name=url;]legacy',
+    ];
+    const out = await stdoutOf(async () => {
+      const logger = coreLogger();
+      for (const q of quoted) {
+        logger.warning(`Stage kept: ${q}`);
+        logger.error(`Stage failed: ${q}`);
+        logger.debug(`read ${q}`);
+        await logger.group(`Stage ${q}`, async () => undefined);
+      }
+    });
+    const executed = executedCommands(out);
+    expect(executed.map((c) => c.name)).toEqual(
+      quoted.flatMap(() => ['warning', 'error', 'debug', 'group', 'endgroup']),
+    );
+    // Info lines: a line break the runner reads (a CR alone too) before `::` is shown between stop-commands.
+    const info = await stdoutOf(() => {
+      const logger = coreLogger();
+      for (const q of quoted) logger.info(`Stage ${q}`);
+    });
+    expect(
+      executedCommands(info)
+        .map((c) => c.name)
+        .filter((name) => name !== 'stop-commands'),
+    ).toEqual([]);
+    // Each shows the quoted text whole once the runner decodes it.
+    const decode = (d: string) => d.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+    expect(executed.filter((c) => c.name === 'warning').map((c) => decode(c.data))).toEqual(
+      quoted.map((q) => `Stage kept: ${q}`),
+    );
+  });
+
+  it('the model breaks lines as the runner does: a CR alone ends one', () => {
+    expect(executedCommands('shown\r::set-output name=x::y').map((c) => c.name)).toEqual(['set-output']);
+  });
+
   it('uses a fresh token each time', async () => {
     const logger = coreLogger();
     const out = await stdoutOf(() => {
