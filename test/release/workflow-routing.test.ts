@@ -218,7 +218,13 @@ describe('the reusable workflow routes a push to production only for a protected
     ['main, release', 'main', 'deploy'],
     ['main, release', 'prod', 'preview'],
     ['main,Release', 'release', 'deploy'],
-    ['main,Release', 'Release', 'preview'],
+    // An entry with capitals can only be a branch's name (the action protects its stage, release-<hash>,
+    // which the preview role may not touch): that branch, exactly, is production (README: case included).
+    ['main,Release', 'Release', 'deploy'],
+    ['main,Release/1.x', 'Release/1.x', 'deploy'],
+    ['main,Release/1.x', 'release/1.x', 'deploy'],
+    ['main,Release', 'RELEASE', 'preview'],
+    ['main,Release', 'Release2', 'preview'],
     ['main\nstaging\n', 'staging', 'deploy'],
     ['', 'main', 'preview'],
   ])('protected-stages %j, push of %j: %s', (stages, branch, job) => {
@@ -365,5 +371,10 @@ describe('the package cache of a production deploy', () => {
   it('reads protected-stages as the routing does', () => {
     const stages = { 'protected-stages': 'main, develop' };
     expect(production('main', 'develop', stages)).toEqual({ restores: true, folder: '.lambda-deploy-cache' });
+    // A default branch with capitals, listed as it is.
+    expect(production('main', 'Trunk', { 'protected-stages': 'main,Trunk' })).toEqual({
+      restores: true,
+      folder: '.lambda-deploy-cache',
+    });
   });
 });
