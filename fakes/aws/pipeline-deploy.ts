@@ -23,7 +23,8 @@ import type { GitHubApi } from '../../src/reporting/github-api.js';
 import { createAwsClients } from '../../src/aws/clients.js';
 import { makePlan } from '../../src/model/plan.js';
 import { runPipeline } from '../../src/pipelines/run-pipeline.js';
-import { readSettings, type RuntimeClock } from '../../src/settings/settings.js';
+import { readSettings } from '../../src/settings/settings.js';
+import type { RuntimeClock } from '../../src/settings/runtime-schedule-check.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import type { Surface } from '../../src/model/surface.js';
 

@@ -11,7 +11,7 @@ import type { Settings } from '../model/settings.js';
 import { devOnlyFolders } from '../packaging/npm-lockfiles.js';
 import { packageName } from '../packaging/dev-dependencies.js';
 import { npmInstallPlan } from '../packaging/npm-install.js';
-import { isPythonRuntime } from '../settings/settings.js';
+import { isPythonRuntime } from '../settings/runtimes.js';
 import type { Surface } from '../settings/surface.js';
 
 /** The files a project without a requirements file is installed from, in the order packaging reads them. */

@@ -1,5 +1,5 @@
 import { delimiter, join } from 'node:path';
-import { RESERVED_ENV_NAMES } from '../settings/settings.js';
+import { RESERVED_ENV_NAMES } from '../settings/environment-variables.js';
 
 /**
  * The environment a local runtime process starts with: a few harmless variables

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { isPythonRuntime } from '../settings/settings.js';
+import { isPythonRuntime } from '../settings/runtimes.js';
 import { inputName } from '../settings/surface.js';
 import { Inputs } from '../settings/names.js';
 import type { Logger } from '../util/logger.js';

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isPythonRuntime } from '../settings/settings.js';
+import { isPythonRuntime } from '../settings/runtimes.js';
 import { runtimeAssetsDir } from '../util/assets.js';
 import { type BuildPackageOptions } from './build-package-types.js';
 import { type Entry } from './package-zips.js';

@@ -7,7 +7,7 @@ import {
   type ImportSpecifier,
 } from 'es-module-lexer';
 import { Inputs } from '../settings/names.js';
-import { isPythonRuntime, NODE_RUNTIMES } from '../settings/settings.js';
+import { isPythonRuntime, NODE_RUNTIMES } from '../settings/runtimes.js';
 import { inputName, settingOf, type Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { isPythonRuntime } from '../settings/settings.js';
+import { isPythonRuntime } from '../settings/runtimes.js';
 import { inputName } from '../settings/surface.js';
 import { Inputs } from '../settings/names.js';
 import type { Logger } from '../util/logger.js';

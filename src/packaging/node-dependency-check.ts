@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { isPythonRuntime } from '../settings/settings.js';
+import { isPythonRuntime } from '../settings/runtimes.js';
 import { handlerTarget } from './handler-check.js';
 import {
   declaredDependencies,

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isPythonRuntime } from '../settings/settings.js';
+import { isPythonRuntime } from '../settings/runtimes.js';
 import { collectFiles } from './collect-files.js';
 import { npmCi, npmInstallPlan, npmPlatform } from './npm-install.js';
 import { formatCount } from './size-check.js';

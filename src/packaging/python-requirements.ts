@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { isPythonRuntime } from '../settings/settings.js';
+import { isPythonRuntime } from '../settings/runtimes.js';
 import { inputName, settingOf, type Surface } from '../settings/surface.js';
 import { Inputs } from '../settings/names.js';
 import { redact } from '../util/redact.js';

@@ -22,7 +22,7 @@ import { extractZip } from '../packaging/zip-reader.js';
 import type { Plan } from '../model/plan.js';
 import type { DeployReport } from '../model/outcome.js';
 import { secretValues } from '../settings/secret-values.js';
-import { isPythonRuntime } from '../settings/settings.js';
+import { isPythonRuntime } from '../settings/runtimes.js';
 import { type Settings } from '../model/settings.js';
 import { localFunctionLogs } from '../resources/logs/function-logs.js';
 import { runSmokeTest } from '../smoke/smoke-test.js';

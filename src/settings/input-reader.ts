@@ -1,8 +1,11 @@
+import type { Settings } from '../model/settings.js';
 import { INPUT_DEFAULTS, type InputName } from './names.js';
 import type { Surface } from './surface.js';
 
 /** Where raw input values come from: the action's inputs, or CLI flags. */
 export type InputSource = (name: InputName) => string | undefined;
+
+export type Checked<K extends keyof Settings> = Pick<Settings, K>;
 
 /** An input value quoted for a message, cut at 200 characters. */
 export function show(value: string): string {

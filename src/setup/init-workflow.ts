@@ -12,7 +12,7 @@ import { setupCommandLine } from '../model/setup-command.js';
 import { deployRoleName } from './setup-documents.js';
 import { ADMIN_BYPASS_FLAG, CONFIGURE_GITHUB_FLAG } from './github-settings.js';
 import { branchStage } from '../model/stage-name.js';
-import { PLACEHOLDER_ACCOUNT } from '../settings/settings.js';
+import { PLACEHOLDER_ACCOUNT } from '../settings/aws-account.js';
 
 export interface InitOptions {
   /** The `name` input. */

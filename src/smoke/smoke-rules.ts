@@ -1,5 +1,5 @@
 import { cutText, redact } from '../util/redact.js';
-import { statusAccepted } from '../settings/settings.js';
+import { statusAccepted } from '../settings/smoke-and-rollback.js';
 import { type StatusRanges } from '../model/settings.js';
 
 /** What one smoke request produced: an answer, or a failure to get one. */

@@ -4,7 +4,7 @@ import { cutText, redact } from '../util/redact.js';
 import type { StatusRanges } from '../model/settings.js';
 import { INPUT_DEFAULTS, Inputs } from '../settings/names.js';
 import { inputName, type Surface } from '../settings/surface.js';
-import { parseStatusRanges, statusAccepted } from '../settings/settings.js';
+import { parseStatusRanges, statusAccepted } from '../settings/smoke-and-rollback.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage, errorName, isTransient, withRetry } from '../util/retry.js';
 import type { Sleep } from '../util/sleep.js';

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startFrontDoor, startLocalFunction } from '../../src/local-runtime/index.js';
 import { extractZip, listZip } from '../../src/packaging/zip-reader.js';
-import { NODE_RUNTIMES } from '../../src/settings/settings.js';
+import { NODE_RUNTIMES } from '../../src/settings/runtimes.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { runAction, type ActionRun } from '../support/run-action.js';
 import { RUNNER_TOKEN } from '../support/action-yml.js';

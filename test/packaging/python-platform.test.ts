@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { PYTHON_RUNTIMES } from '../../src/settings/settings.js';
+import { PYTHON_RUNTIMES } from '../../src/settings/runtimes.js';
 import { binaryOverride } from '../../src/settings/pip-binary-options.js';
 import { optionValues } from '../../src/settings/pip-options.js';
 import { lambdaPythonPlatform, pipInstallArgs, wheelRunsOn } from '../../src/packaging/python-platform.js';

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Settings } from '../../src/model/settings.js';
 import type { InputName } from '../../src/settings/names.js';
-import { parseQuota, parseStatusRanges, readSettings, SettingsError } from '../../src/settings/settings.js';
+import { parseQuota } from '../../src/settings/front-door.js';
+import { parseStatusRanges } from '../../src/settings/smoke-and-rollback.js';
+import { readSettings, SettingsError } from '../../src/settings/settings.js';
 
 const workspace = mkdtempSync(join(tmpdir(), 'settings-limits-'));
 mkdirSync(join(workspace, 'node'));

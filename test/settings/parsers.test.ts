@@ -1,6 +1,8 @@
 /** The small parsers behind the inputs: pip-args like a shell, lists, slim, and the error's wording. */
 import { describe, expect, test } from '@jest/globals';
-import { SettingsError, slimSetting, splitArgs, splitList } from '../../src/settings/settings.js';
+import { SettingsError } from '../../src/settings/settings.js';
+import { slimSetting } from '../../src/settings/extras.js';
+import { splitArgs, splitList } from '../../src/settings/input-lists.js';
 
 describe('pip-args split like a POSIX shell would', () => {
   test.each<[string, string[]]>([

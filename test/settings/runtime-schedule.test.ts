@@ -9,7 +9,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InputName } from '../../src/settings/names.js';
-import { readSettings, RUNTIMES } from '../../src/settings/settings.js';
+import { readSettings } from '../../src/settings/settings.js';
+import { RUNTIMES } from '../../src/settings/runtimes.js';
 import {
   LAMBDA_RUNTIME_SCHEDULE,
   runtimeStanding,

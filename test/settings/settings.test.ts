@@ -3,14 +3,10 @@ import { mkdtempSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InputName } from '../../src/settings/names.js';
-import {
-  parseQuota,
-  parseStatusRanges,
-  readSettings,
-  SettingsError,
-  splitArgs,
-  statusAccepted,
-} from '../../src/settings/settings.js';
+import { parseQuota } from '../../src/settings/front-door.js';
+import { parseStatusRanges, statusAccepted } from '../../src/settings/smoke-and-rollback.js';
+import { readSettings, SettingsError } from '../../src/settings/settings.js';
+import { splitArgs } from '../../src/settings/input-lists.js';
 import { settingsProblems } from '../support/settings-problems.js';
 import { branchStage } from '../../src/model/stage-name.js';
 

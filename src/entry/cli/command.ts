@@ -2,7 +2,7 @@ import type { GitHubContext } from '../../model/github-context.js';
 import type { PipelineDeps } from '../../pipelines/pipeline-deps.js';
 import type { InputName } from '../../settings/names.js';
 import type { Settings } from '../../model/settings.js';
-import type { RuntimeClock } from '../../settings/settings.js';
+import type { RuntimeClock } from '../../settings/runtime-schedule-check.js';
 import type { Logger } from '../../util/logger.js';
 import type { Sleep } from '../../util/sleep.js';
 import type { Flag, ParsedFlags } from './flags.js';

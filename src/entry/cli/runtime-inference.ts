@@ -8,7 +8,7 @@ import {
   NODE_DEFAULT_HANDLER,
   NODE_RUNTIMES,
   PYTHON_RUNTIMES,
-} from '../../settings/settings.js';
+} from '../../settings/runtimes.js';
 import type { CliCommand } from './command.js';
 import type { ParsedFlags } from './flags.js';
 import { UsageError } from './flags.js';

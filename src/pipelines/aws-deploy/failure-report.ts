@@ -11,7 +11,7 @@ import { blockedRuntimeFix, blockedRuntimeIn } from '../../failure-hints/runtime
 import type { Settings } from '../../model/settings.js';
 import { Inputs } from '../../settings/names.js';
 import { LAMBDA_RUNTIME_SCHEDULE } from '../../settings/runtime-schedule.js';
-import { isPythonRuntime, RUNTIMES } from '../../settings/settings.js';
+import { isPythonRuntime, RUNTIMES } from '../../settings/runtimes.js';
 import { inputName, type Surface } from '../../settings/surface.js';
 import { fetchFunctionLogs, logGroupArn } from '../../resources/logs/function-logs.js';
 import { errorMessage } from '../../util/retry.js';

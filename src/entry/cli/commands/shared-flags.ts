@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Inputs } from '../../../settings/names.js';
-import { splitList } from '../../../settings/settings.js';
+import { splitList } from '../../../settings/input-lists.js';
 import { errorMessage } from '../../../util/retry.js';
 import type { CommandContext } from '../command.js';
 import { INPUT_FLAGS as F, UsageError, type Flag } from '../flags.js';

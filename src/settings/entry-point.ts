@@ -1,0 +1,75 @@
+/** The runtime, handler and app inputs; a wrong entry point is answered with the form that was meant. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { APP } from './adapter-settings.js';
+import { show, type Checked, type InputReader } from './input-reader.js';
+import { Inputs } from './names.js';
+import { defaultHandler, isPythonRuntime, RUNTIMES } from './runtimes.js';
+import type { Source } from './source-folder.js';
+
+const HANDLER = /^[A-Za-z_][\w./-]*\.[A-Za-z_$][\w$]*$/;
+
+/** The runtime and the entry point: a handler, or a WSGI/ASGI app on Python. */
+export function readEntryPoint(r: InputReader, source: Source): Checked<'runtime' | 'handler' | 'app'> {
+  const runtime = r.value(Inputs.Runtime);
+  if (!RUNTIMES.includes(runtime)) r.bad(Inputs.Runtime, `one of ${RUNTIMES.join(', ')}`);
+  const app = r.value(Inputs.App) || undefined;
+  // No default in action.yml: the runner would pass it next to `app` (DESIGN.md), and it follows the runtime.
+  const handler = app ? '' : r.value(Inputs.Handler) || defaultHandler(runtime, source.listing);
+  if (app) {
+    if (r.given(Inputs.Handler))
+      r.problem(
+        `${Inputs.App}, ${Inputs.Handler}: both are set (${show(app)}, ${show(r.raw(Inputs.Handler))}); expected only one: app for a WSGI/ASGI app, handler for a plain function.`,
+      );
+    if (!APP.test(app)) r.bad(Inputs.App, entryPointExpected(app, ':', pythonModuleIn(source)));
+    if (!isPythonRuntime(runtime))
+      r.bad(Inputs.App, `a Python runtime to serve a WSGI/ASGI app (runtime is ${show(runtime)})`, app);
+  } else if (!HANDLER.test(handler)) {
+    r.bad(Inputs.Handler, entryPointExpected(handler, '.'));
+  }
+  return { runtime, handler, app };
+}
+
+/** The file of a dotted Python module in the source folder (main.py, service/main.py, a package's __init__.py), when it is there. */
+function pythonModuleIn(source: Source): (module: string) => string | undefined {
+  return (module) => {
+    if (!source.usable || !/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/.test(module)) return undefined;
+    const base = module.split('.').join('/');
+    return [`${base}.py`, `${base}/__init__.py`].find((file) => existsSync(join(source.path, file)));
+  };
+}
+
+/**
+ * The expected form of an app (`module:attribute`) or a handler
+ * (`module.function`); the value as it was meant when it has the other
+ * separator before its last name (`main.app`, `index:handler`), or when it
+ * names only a module that is there (`main`: `main:app`).
+ */
+function entryPointExpected(
+  value: string,
+  separator: ':' | '.',
+  moduleFile: (module: string) => string | undefined = () => undefined,
+): string {
+  const app = separator === ':';
+  // Django's project module: its object is `application`, not the module's last name.
+  const django = app ? /^([A-Za-z_][\w.]*\.[wa]sgi)$/.exec(value) : null;
+  if (django)
+    return `module:attribute, here ${show(`${django[1]}:application`)} (Django's ${django[1]!.split('.').pop()}.py defines the app object application)`;
+  // Only the module (gunicorn's and uvicorn's form wants its object too): app is Flask's and FastAPI's usual name.
+  const module = app ? moduleFile(value) : undefined;
+  if (module)
+    return `module:attribute, here ${show(`${value}:app`)} (${module}'s app object after a colon; its own name if it is not app)`;
+  // A file path (`mysite/wsgi.py:application`): Python imports the module dotted.
+  const file = app ? /^([A-Za-z_][\w/.]*?)(?:\.py)?:([A-Za-z_][\w.]*(?:\(\))?)$/.exec(value) : null;
+  if (file && /[/]|\.py:/.test(value))
+    return `module:attribute, here ${show(`${file[1]!.replace(/\//g, '.')}:${file[2]}`)} (the module dotted, as Python imports it, not a file path)`;
+  const other = app ? /^([A-Za-z_][\w.]*)\.([A-Za-z_]\w*)$/ : /^([A-Za-z_][\w./-]*):([A-Za-z_$][\w$]*)$/;
+  const meant = other.exec(value);
+  if (meant)
+    return app
+      ? `module:attribute, here ${show(`${meant[1]}:${meant[2]}`)} (a colon, not a dot, before the app object)`
+      : `module.function, here ${show(`${meant[1]}.${meant[2]}`)} (a dot, not a colon, before the function)`;
+  return app
+    ? 'module:attribute, like "app:app" or "service.main:api"'
+    : 'module.function, like "app.handler" or "src/index.handler"';
+}

@@ -1,0 +1,51 @@
+/** Reporting on GitHub, protected-stages, preview-ttl, remove-logs, target and dry-run. */
+import type { Target } from '../model/settings.js';
+import { branchStage } from '../model/stage-name.js';
+import type { Checked, InputReader } from './input-reader.js';
+import { splitList } from './input-lists.js';
+import { Inputs } from './names.js';
+
+/**
+ * `protected-stages`, lower-cased. An entry that is a branch name rather than
+ * a stage (`release/1.x`, whose stage is `release-1-x-{hash}`; `Main`) also
+ * protects its branch's stage: read as it is, it matched no stage, so
+ * undeploy, prune and pull requests could reach that branch's stage while
+ * the reusable workflow deployed it as production.
+ */
+export function readProtectedStages(r: InputReader): string[] {
+  const stages = new Set<string>();
+  for (const entry of splitList(r.value(Inputs.ProtectedStages), /[,\n]/)) {
+    // As given too: the reusable workflow routes a push by comparing its branch with these.
+    stages.add(entry.toLowerCase());
+    stages.add(branchStage(entry));
+  }
+  return [...stages];
+}
+
+/** Reporting on GitHub, the stages' lifecycle, and where and whether to deploy. */
+export function readLifecycle(
+  r: InputReader,
+  env: NodeJS.ProcessEnv,
+): Checked<
+  | 'githubToken'
+  | 'comment'
+  | 'publicCommentLogs'
+  | 'deployment'
+  | 'protectedStages'
+  | 'previewTtl'
+  | 'removeLogs'
+  | 'target'
+  | 'dryRun'
+> {
+  return {
+    githubToken: r.value(Inputs.GithubToken) || env.GITHUB_TOKEN || '',
+    comment: r.bool(Inputs.Comment),
+    publicCommentLogs: r.bool(Inputs.PublicCommentLogs),
+    deployment: r.bool(Inputs.Deployment),
+    protectedStages: readProtectedStages(r),
+    previewTtl: r.integer(Inputs.PreviewTtl, 1, 3650, ' (days)'),
+    removeLogs: r.bool(Inputs.RemoveLogs),
+    target: r.oneOf<Target>(Inputs.Target, ['aws', 'local']),
+    dryRun: r.bool(Inputs.DryRun),
+  };
+}
