@@ -2,7 +2,7 @@
  * IAM's answer to the preview deploy role on the project's functions,
  * EventBridge rules and log groups (`/aws/lambda/{project}-*`): every call but
  * CreateFunction and CreateLogGroup on one without a lambda-deploy:name tag is
- * refused (src/iam/deploy-policy.ts, untaggedFunctions), and one that does not
+ * refused (src/iam/preview-denies.ts, untaggedFunctions), and one that does not
  * exist has no tags either, so it is refused too, where the service would
  * answer ResourceNotFoundException.
  */

@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { DEFAULT_PROTECTED_STAGES } from '../iam/deploy-policy.js';
+import { DEFAULT_PROTECTED_STAGES } from '../iam/deploy-policy-options.js';
 import { DEFAULT_PROTECTED_BRANCHES } from '../iam/trust-policy.js';
 import { setupCommandLine } from '../model/setup-command.js';
 import { deployRoleName } from './setup-documents.js';

@@ -6,7 +6,8 @@
  * `setup --cloudformation` turns them into a template.
  */
 import { ARTIFACT_EXPIRY_DAYS, defaultBucketName } from '../resources/artifacts/artifact-bucket.js';
-import { deployRolePolicy, DEFAULT_PROTECTED_STAGES } from '../iam/deploy-policy.js';
+import { deployRolePolicy } from '../iam/deploy-policy.js';
+import { DEFAULT_PROTECTED_STAGES } from '../iam/deploy-policy-options.js';
 import {
   boundaryPolicyName,
   executionBoundaryPolicy,

@@ -1,5 +1,5 @@
 /**
- * The Lambda, EventBridge and Logs action patterns of the deploy policies (src/iam/deploy-policy.ts) name exactly the
+ * The Lambda, EventBridge and Logs action patterns of the deploy policies (src/iam/policy-actions.ts) name exactly the
  * actions they stand for in AWS's own list (Service Authorization Reference data): a pattern that
  * took in another action would grant it.
  */

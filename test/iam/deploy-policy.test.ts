@@ -1,11 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  deployPolicyNotes,
-  deployRolePolicy,
-  executionRolePolicy,
-  managedExecutionRoleName,
-  oidcTrustPolicy,
-} from '../../src/iam/deploy-policy.js';
+import { deployPolicyNotes } from '../../src/iam/deploy-policy-notes.js';
+import { deployRolePolicy } from '../../src/iam/deploy-policy.js';
+import { executionRolePolicy } from '../../src/resources/execution-role/execution-policy.js';
+import { managedExecutionRoleName } from '../../src/iam/execution-role-statements.js';
+import { oidcTrustPolicy } from '../../src/iam/trust-policy.js';
 import { evaluate, isAllowed } from '../support/policy-check.js';
 import { policySize } from '../../src/model/policy-document.js';
 import { excludedSubjects, trustedSubjects, trustPolicyNotes } from '../../src/iam/trust-policy.js';

@@ -18,7 +18,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { deployRolePolicy, type DeployPolicyOptions } from '../../src/iam/deploy-policy.js';
+import { deployRolePolicy } from '../../src/iam/deploy-policy.js';
+import type { DeployPolicyOptions } from '../../src/iam/deploy-policy-options.js';
 import { functionName } from '../../src/model/stage-name.js';
 import { policySize, type PolicyDocument } from '../../src/model/policy-document.js';
 import {
@@ -215,7 +216,7 @@ function stoppedOnPurpose(
 
 /**
  * Allow statements name every partition (`arn:*:`) wherever the ARN names the account or a region
- * (ALLOW_PARTITION in src/iam/deploy-policy.ts): an account lives in one partition and a region
+ * (ALLOW_PARTITION in src/iam/policy-partitions.ts): an account lives in one partition and a region
  * belongs to one, so an ARN of another partition that names this account or region names nothing,
  * and the role acts only in its own partition anyway. Such an ARN is judged against what the old
  * document decided for the same ARN in the role's own partition: the new one may allow there only

@@ -9,11 +9,8 @@
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import {
-  deployRolePolicy,
-  type DeployPolicyOptions,
-  type DeployRoleKind,
-} from '../../src/iam/deploy-policy.js';
+import { deployRolePolicy } from '../../src/iam/deploy-policy.js';
+import type { DeployPolicyOptions, DeployRoleKind } from '../../src/iam/deploy-policy-options.js';
 import { isAllowed } from '../support/policy-check.js';
 import type { GatewayKind } from '../../src/model/settings.js';
 import { checkCalls, formatViolations, operations, type RecordedCall } from '../support/policy-recorder.js';

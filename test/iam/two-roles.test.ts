@@ -9,7 +9,9 @@
  * - Another project's tags: no Lambda, API Gateway or Logs write, for either role.
  */
 import { describe, expect, it } from '@jest/globals';
-import { deployRolePolicy, FUNCTION_ACTIONS, type DeployRoleKind } from '../../src/iam/deploy-policy.js';
+import { deployRolePolicy } from '../../src/iam/deploy-policy.js';
+import { FUNCTION_ACTIONS } from '../../src/iam/policy-actions.js';
+import type { DeployRoleKind } from '../../src/iam/deploy-policy-options.js';
 import { evaluate, missingPermissions, type RequestContext } from '../support/policy-check.js';
 import { isWrite, resourceTypeFor, sarActions, type SarAction } from '../support/sar.js';
 

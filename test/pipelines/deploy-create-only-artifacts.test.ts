@@ -1,6 +1,6 @@
 /**
  * The preview role may only create objects in the project's artifact folder
- * (src/iam/deploy-policy.ts, createOnlyArtifacts). Here a pull request's job
+ * (src/iam/artifact-statements.ts, createOnlyArtifacts). Here a pull request's job
  * holds that role: its S3 calls are judged by the project's IAM evaluator
  * against the preview policy, with the condition keys S3 gives them, and
  * answered AccessDenied where IAM would deny them; S3 itself answers 412 to a

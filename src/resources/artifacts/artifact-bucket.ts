@@ -410,7 +410,7 @@ export async function artifactChecksum(zipPath: string, size: number, codeSha256
  *
  * A key that holds nothing is created with `If-None-Match: *` (PutObject, or
  * the multipart upload's CompleteMultipartUpload), the only write the preview
- * role may make in the artifact folder (src/iam/deploy-policy.ts,
+ * role may make in the artifact folder (src/iam/artifact-statements.ts,
  * createOnlyArtifacts): a pull request's job cannot overwrite the package a
  * production deploy has Lambda read. What the upload then meets:
  *

@@ -39,7 +39,7 @@ export function isUpdateInProgress(error: unknown): boolean {
   return errorName(error) === 'ResourceConflictException' && !isStatementExists(error);
 }
 
-/** The AddPermission request for a spec: what the preview role's policy must let through (src/iam/deploy-policy.ts). */
+/** The AddPermission request for a spec: what the preview role's policy must let through (src/iam/preview-denies.ts). */
 export function addPermissionRequest(
   target: Pick<PermissionTarget, 'functionName' | 'qualifier'>,
   spec: PermissionSpec,

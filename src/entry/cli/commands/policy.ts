@@ -1,4 +1,5 @@
-import { deployPolicyNotes, deployRolePolicy } from '../../../iam/deploy-policy.js';
+import { deployPolicyNotes } from '../../../iam/deploy-policy-notes.js';
+import { deployRolePolicy } from '../../../iam/deploy-policy.js';
 import { policyJson } from '../../../model/policy-document.js';
 import { oidcTrustPolicy, trustPolicyNotes } from '../../../iam/trust-policy.js';
 import type { GatewayKind } from '../../../model/settings.js';
