@@ -12,7 +12,7 @@ import { Inputs } from './names.js';
 import { readProject } from './project.js';
 import { checkRuntimeSchedule, type RuntimeClock } from './runtime-schedule-check.js';
 import { readSmoke } from './smoke-and-rollback.js';
-import { readSource } from './source-folder.js';
+import { readSource, type SourceRoot } from './source-folder.js';
 import { readLifecycle } from './stage-lifecycle.js';
 import type { Surface } from './surface.js';
 
@@ -35,16 +35,18 @@ export class SettingsError extends Error {
  * @param read  raw inputs (empty or undefined means "not set")
  * @param env   process environment, for AWS_REGION and the workspace
  * @param surface  who reads the problems: the action's inputs, or the CLI's flags
+ * @param root  where `path` starts when not the workspace (init's --dir)
  */
 export function readSettings(
   read: InputSource,
   env: NodeJS.ProcessEnv = process.env,
   surface: Surface = 'action',
   clock?: RuntimeClock,
+  root?: SourceRoot,
 ): Settings {
   const r = new InputReader(read, surface);
   const project = readProject(r);
-  const source = readSource(r, env);
+  const source = readSource(r, env, root);
   const entryPoint = readEntryPoint(r, source);
   const functionConfig = readFunctionConfig(r);
   const dependencies = readDependencies(r, source, entryPoint.runtime);

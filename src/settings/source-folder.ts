@@ -25,21 +25,31 @@ export interface Source extends Checked<'path' | 'workspace'> {
   listing: string[];
 }
 
-export function readSource(r: InputReader, env: NodeJS.ProcessEnv): Source {
-  // Relative inputs start from the checkout, or the CLI's current directory.
-  const base = realOrResolved(env.GITHUB_WORKSPACE || process.cwd());
+/** Where a command's relative inputs start instead (init's --dir), and how its messages name that folder. */
+export interface SourceRoot {
+  folder: string;
+  /** Follows the folder in a message: `, the repository's folder (--dir) --path starts from`. */
+  said: string;
+}
+
+export function readSource(r: InputReader, env: NodeJS.ProcessEnv, root?: SourceRoot): Source {
+  // Relative inputs start from the checkout, or the CLI's current directory (or the command's root).
+  const base = realOrResolved(root?.folder ?? (env.GITHUB_WORKSPACE || process.cwd()));
   // The checkout: what the workflow may package. `path: /etc` or `../..` would package the runner.
   // The CLI's is the enclosing repository: run from a uv workspace member, the uv.lock is above.
-  const workspace = env.GITHUB_WORKSPACE ? base : (enclosingRepository(base, env.HOME || homedir()) ?? base);
+  const workspace =
+    env.GITHUB_WORKSPACE && !root ? base : (enclosingRepository(base, env.HOME || homedir()) ?? base);
   const path = resolve(base, r.value(Inputs.Path));
   const pathIsDir = existsSync(path) && statSync(path).isDirectory();
   const pathInside = isInside(workspace, realOrResolved(path));
   // Listed rather than probed by name: keeps the bundler from treating the name as an asset.
   const listing = pathIsDir && pathInside ? readdirSync(path) : [];
   // The CLI's workspace is no word its user knows: say which folder it is and what to do.
-  const where = env.GITHUB_WORKSPACE
-    ? `the workspace ${workspace}`
-    : `${workspace}, the folder the command runs in (or its git repository): run it from your project's folder`;
+  const where = root
+    ? `${workspace}, ${root.said}`
+    : env.GITHUB_WORKSPACE
+      ? `the workspace ${workspace}`
+      : `${workspace}, the folder the command runs in (or its git repository): run it from your project's folder`;
   if (!pathInside) r.bad(Inputs.Path, `a folder inside ${where} (resolved to ${realOrResolved(path)})`);
   else if (!pathIsDir && existsSync(path)) {
     // The handler's file given as the path: the folder that holds it was meant.

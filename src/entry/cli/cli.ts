@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { terminalCredentialsHint, terminalSignIn, yourCredentialsNeed } from '../../aws/aws-call.js';
 import { createAwsClients } from '../../aws/clients.js';
-import { Inputs } from '../../settings/names.js';
+import { Inputs, type InputName } from '../../settings/names.js';
 import { readSettings, SettingsError } from '../../settings/settings.js';
 import { packageVersion } from '../../util/assets.js';
 import { closestName } from '../../util/closest-name.js';
@@ -12,7 +12,7 @@ import { realSleep } from '../../util/sleep.js';
 import { NoRegionError, profileRegion } from './aws-region.js';
 import type { CliCommand, CliIo, CommandContext, CommandResult } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { asFlagProblems, parseFlags, UsageError } from './flags.js';
+import { asFlagProblems, parseFlags, UsageError, type ParsedFlags } from './flags.js';
 import { commandHelp, overviewHelp } from './help.js';
 import { localContext } from './local-context.js';
 import { flagsHint, nodeVersionProblem, PROGRAM } from './program.js';
@@ -123,6 +123,22 @@ function terminalDeps(io: CliIo, logger: TerminalLogger) {
   };
 }
 
+/** The inputs a command's settings read: its flags over the terminal's defaults, under what the command fixes. */
+function terminalInputs(
+  given: ParsedFlags['inputs'],
+  region: string | undefined,
+  fixed: Partial<Record<InputName, string>>,
+): Partial<Record<InputName, string>> {
+  // Outside Actions there is no pull request to comment on and no Deployment to record.
+  return {
+    comment: 'false',
+    deployment: 'false',
+    ...(region && { [Inputs.AwsRegion]: region }),
+    ...given,
+    ...fixed,
+  };
+}
+
 async function runCommand(command: CliCommand, argv: readonly string[], io: CliIo): Promise<number> {
   const flags = parseFlags(argv, command.flags, command.name);
   if (flags.help) {
@@ -150,19 +166,13 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
     verbose,
     github: localContext(io.env),
     settings: (fixed = {}) => {
-      // Outside Actions there is no pull request to comment on and no Deployment to record.
-      const inputs = {
-        comment: 'false',
-        deployment: 'false',
-        ...(region && { [Inputs.AwsRegion]: region }),
-        ...flags.inputs,
-        ...fixed,
-      };
+      const inputs = terminalInputs(flags.inputs, region, fixed);
       const settings = readSettings(
         (name) => inputs[name],
         io.env,
         'terminal',
         io.runtimeClock?.() ?? { now: new Date() },
+        command.codeRoot?.(flags),
       );
       // Said once, however often a command reads its settings (serve reloads).
       if (settings.runtimeWarning && !runtimeWarned) logger.warning(settings.runtimeWarning);

@@ -3,6 +3,7 @@ import type { PipelineDeps } from '../../pipelines/pipeline-deps.js';
 import type { InputName } from '../../settings/names.js';
 import type { Settings } from '../../model/settings.js';
 import type { RuntimeClock } from '../../settings/runtime-schedule-check.js';
+import type { SourceRoot } from '../../settings/source-folder.js';
 import type { Logger } from '../../util/logger.js';
 import type { Sleep } from '../../util/sleep.js';
 import type { Flag, ParsedFlags } from './flags.js';
@@ -70,6 +71,6 @@ export interface CliCommand {
   /** It calls AWS (credentials and region are needed). */
   usesAws: boolean;
   /** The folder --path starts from, when not the checkout (or this directory): init's --dir. */
-  codeRoot?(flags: ParsedFlags): string;
+  codeRoot?(flags: ParsedFlags): SourceRoot;
   run(ctx: CommandContext): Promise<CommandOutcome>;
 }

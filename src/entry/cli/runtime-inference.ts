@@ -107,7 +107,7 @@ export function inferRuntime(
   // An app is a Python WSGI/ASGI app; a given runtime is the user's word.
   if (given(Inputs.Runtime) || given(Inputs.App)) return;
   // Where --path starts: the checkout or this directory, or init's --dir.
-  const root = command.codeRoot?.(flags) ?? (env.GITHUB_WORKSPACE || process.cwd());
+  const root = command.codeRoot?.(flags).folder ?? (env.GITHUB_WORKSPACE || process.cwd());
   const dir = resolve(root, given(Inputs.Path) ?? '.');
   const handler = given(Inputs.Handler);
   const list = (sub: string) => {

@@ -855,16 +855,55 @@ describe('lambda-deploy init', () => {
     writeFileSync(join(sub, 'app.py'), 'def handler(event, context):\n    return {}\n');
     expect(await cli(['init', '--name=shop', `--dir=${sub}`, ...roles])).toBe(2);
     expect(stderr).toContain(
-      `error: --dir: ${sub} is inside the git checkout ${root}, and GitHub reads workflows only from .github/workflows at its root; expected init run at its root, with --path services/api (cd ${root}).`,
+      `error: --dir: ${sub} is inside the git checkout ${root}, and GitHub reads workflows only from .github/workflows at its root; expected init run at its root, with --path services/api (--dir ${root}, or cd ${root}).`,
     );
     expect(existsSync(join(sub, '.github'))).toBe(false);
 
-    // Run at the root (GITHUB_WORKSPACE stands for the current directory the path starts from).
-    const atRoot = testIo({ ...env, GITHUB_WORKSPACE: root });
+    // The --dir and --path it names work from any directory (GITHUB_WORKSPACE stands for the current one).
     const argv = ['init', '--name=shop', `--dir=${root}`, '--path=services/api', ...roles];
-    expect(await main(argv, atRoot)).toBe(0);
+    const before = stderr.length;
+    expect(await cli(argv)).toBe(0);
+    expect(stderr.slice(before)).not.toMatch(/warning|error/);
     expect(readFileSync(join(root, '.github/workflows/lambda-deploy.yml'), 'utf8')).toContain(
       'path: services/api',
+    );
+  });
+
+  test("--path starts from --dir, the repository's root, as the workflow's path starts from the checkout: never from the current directory", async () => {
+    const root = tempRepo();
+    execFileSync('git', ['init', '-q', root]);
+    mkdirSync(join(root, 'services', 'api'), { recursive: true });
+    writeFileSync(join(root, 'services', 'api', 'app.py'), 'def handler(event, context):\n    return {}\n');
+    // The current directory holds a services/api too, without the handler: never the one checked.
+    const here = tempRepo();
+    mkdirSync(join(here, 'services', 'api'), { recursive: true });
+    const io = testIo({ ...env, GITHUB_WORKSPACE: here });
+    const init = (path: string) => [
+      'init',
+      '--name=shop',
+      `--dir=${root}`,
+      `--path=${path}`,
+      '--force',
+      ...roles,
+    ];
+    expect(await main(init('services/api'), io)).toBe(0);
+    expect(io.stderr()).not.toMatch(/warning|error/);
+
+    // A --path that is not in --dir is refused, resolved from --dir, even when the current directory has it.
+    const io2 = testIo({ ...env, GITHUB_WORKSPACE: here });
+    expect(await main(init('services/web'), io2)).toBe(2);
+    expect(io2.stderr()).toContain(
+      `error: --path: "services/web" is not valid; expected an existing folder (resolved to ${join(root, 'services', 'web')}).`,
+    );
+    mkdirSync(join(here, 'services', 'web'));
+    const io3 = testIo({ ...env, GITHUB_WORKSPACE: here });
+    expect(await main(init('services/web'), io3)).toBe(2);
+    expect(io3.stderr()).toContain(`resolved to ${join(root, 'services', 'web')}`);
+    // Outside the repository: the folder it must be inside is named as the user knows it.
+    const io4 = testIo({ ...env, GITHUB_WORKSPACE: here });
+    expect(await main(init('..'), io4)).toBe(2);
+    expect(io4.stderr()).toContain(
+      `error: --path: ".." is not valid; expected a folder inside ${root}, the repository's folder (--dir), where --path starts (resolved to `,
     );
   });
 

@@ -53,11 +53,20 @@ export const initCommand: CliCommand = {
     F.gateway,
     F.apiKey,
     F.pipArgs,
-    { name: 'dir', kind: 'value', arg: 'DIR', help: "the repository's folder (default .)" },
+    {
+      name: 'dir',
+      kind: 'value',
+      arg: 'DIR',
+      help: "the repository's folder, where --path starts (default .)",
+    },
     { name: 'force', kind: 'switch', help: 'replace an existing workflow file' },
   ],
   usesAws: false,
-  codeRoot: (flags) => resolve(flags.own.dir ?? '.'),
+  // The workflow's path starts from the checkout's root on the runner: here, the folder it is written into.
+  codeRoot: (flags) => ({
+    folder: resolve(flags.own.dir ?? '.'),
+    said: `the repository's folder${flags.own.dir === undefined ? '' : ' (--dir)'}, where --path starts`,
+  }),
   async run(ctx) {
     const { own, inputs } = ctx.flags;
     const settings = ctx.settings({ command: 'deploy' });
@@ -94,8 +103,8 @@ export const initCommand: CliCommand = {
         `${WORKFLOW_FILE} exists already; expected --force to replace it (or edit it by hand).`,
         'init',
       );
-    // The workflow's path is relative to the repository it is written into.
-    await warnOfEntryPoint(settings, resolve(dir, inputs.path ?? '.'), ctx);
+    // --path from --dir (settings.path), as the workflow's path starts from the checkout's root.
+    await warnOfEntryPoint(settings, settings.path, ctx);
     const written = writeCallerWorkflow(
       dir,
       {
@@ -128,7 +137,7 @@ export const initCommand: CliCommand = {
 /**
  * A workflow written below the checkout's root is never run: GitHub reads
  * `.github/workflows` only at the root. The code's folder becomes `--path`, which
- * starts from the current directory. Returns the checkout's root; undefined outside any.
+ * starts from that root. Returns the checkout's root; undefined outside any.
  */
 function refuseBelowCheckout(
   dir: string,
@@ -141,7 +150,7 @@ function refuseBelowCheckout(
   const code = relative(root, resolve(dir, path ?? '.')) || '.';
   throw new UsageError(
     `${here ? 'this folder' : '--dir'}: ${dir} is inside the git checkout ${root}, and GitHub reads workflows only from .github/workflows at its root; ` +
-      `expected init run at its root, with --path ${code} (cd ${root}).`,
+      `expected init run at its root, with --path ${code} (--dir ${root}, or cd ${root}).`,
     'init',
   );
 }
