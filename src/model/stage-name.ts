@@ -10,6 +10,16 @@ function shortHash(text: string): string {
 }
 
 /**
+ * What an invalid stage name becomes when cleaned as a branch's name is
+ * (`Feature_X` -> `feature-x`), cut to the longest stage; undefined when
+ * nothing is left. Unlike branchStage, no hash: a name to suggest, which
+ * may be another stage's.
+ */
+export function cleanedStage(text: string): string | undefined {
+  return slugOf(text).slice(0, MAX_STAGE_LENGTH).replace(/-+$/, '') || undefined;
+}
+
+/**
  * The stage of a branch: lower-case `[a-z0-9-]`, at most 40 characters.
  * A branch whose name had to change to fit (case, slashes, dots, unicode,
  * length), or that would look like a pull-request stage, gets a hash of its
@@ -22,6 +32,7 @@ export function branchStage(branch: string): string {
   return `${hashedStageStart(branch)}-${shortHash(branch)}`;
 }
 
+/** Lower-case `[a-z0-9-]` with no outer hyphens: how a branch's name becomes its stage, before any hash. */
 function slugOf(branch: string): string {
   return branch
     .normalize('NFKD')

@@ -2,6 +2,8 @@
 import type { Command } from '../model/settings.js';
 import type { Checked, InputReader } from './input-reader.js';
 import { Inputs } from './names.js';
+import { readProtectedStages } from './stage-lifecycle.js';
+import { stageExpected } from './stage-input.js';
 
 const PROJECT_NAME = /^[A-Za-z][A-Za-z0-9-]{0,39}$/;
 const STAGE = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -15,6 +17,9 @@ export function readProject(r: InputReader): Checked<'command' | 'name' | 'stage
     r.bad(Inputs.Name, 'a letter followed by up to 39 letters, digits or hyphens, like "my-service"');
   const stage = r.value(Inputs.Stage) || undefined;
   if (stage !== undefined && !STAGE.test(stage))
-    r.bad(Inputs.Stage, 'up to 40 lower-case letters, digits and inner hyphens, like "staging" or "pr-42"');
+    r.bad(
+      Inputs.Stage,
+      stageExpected(stage, readProtectedStages(r), r.surface, r.given(Inputs.ProtectedStages)),
+    );
   return { command, name, stage };
 }

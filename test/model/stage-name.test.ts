@@ -1,6 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { branchStage, functionName, pullRequestStage, tagValue } from '../../src/model/stage-name.js';
+import {
+  branchStage,
+  cleanedStage,
+  functionName,
+  pullRequestStage,
+  tagValue,
+} from '../../src/model/stage-name.js';
 
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 // Valid as an API Gateway stage name and inside a Lambda alias/permission context.
@@ -26,6 +32,20 @@ describe('stage names', () => {
       expect(branchStage(branch)).toMatch(STAGE);
     },
   );
+
+  test.each([
+    ['Feature_X', 'feature-x'],
+    ['feature/Login', 'feature-login'],
+    ['Main', 'main'],
+    ['-x-', 'x'],
+    ['Café', 'cafe'],
+    [`a${'-b'.repeat(25)}`, `a${'-b'.repeat(19)}`],
+    ['__', undefined],
+    ['🚀', undefined],
+  ])('invalid stage %j, cleaned as a branch name is but with no hash: %j', (text, cleaned) => {
+    expect(cleanedStage(text)).toBe(cleaned);
+    if (cleaned) expect(cleaned).toMatch(STAGE);
+  });
 
   test('feature/Login and feature-login differ', () => {
     expect(branchStage('feature/Login')).not.toBe(branchStage('feature-login'));

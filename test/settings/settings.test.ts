@@ -333,6 +333,17 @@ describe('readSettings', () => {
       /^role-to-assume: "arn:aws:iam::ACCOUNT_ID:role\/svc-deploy-production" is not valid; expected the role ARN setup prints: ACCOUNT_ID is the placeholder lambda-deploy init writes \(production-role and preview-role of the reusable workflow\); run "npx github:org\/lambda-deploy setup --name svc --aws-region REGION --repository OWNER\/REPO" once and put the two ARNs it ends with in the workflow\.$/,
     ],
     ['bad stage', { stage: 'Feature/X' }, /^stage: "Feature\/X"/],
+    // In the workflow's words: the cleaned form to set, and a protected one named as such.
+    [
+      'a stage with capitals',
+      { stage: 'Feature_X' },
+      /^stage: "Feature_X" is not valid; expected up to 40 lower-case letters, digits and inner hyphens, like stage: feature-x \(a branch named Feature_X gets the stage feature-x-[0-9a-f]{8}\)\.$/,
+    ],
+    [
+      'a protected stage with a capital',
+      { stage: 'Prod' },
+      /^stage: "Prod" is not valid; .*; its cleaned form prod is a protected stage \(not set in the workflow, so its default: main, master, prod, production\): stage: prod only to mean that stage \(/,
+    ],
     ['bad name', { name: '1svc' }, /^name: "1svc"/],
     ['bad smoke status', { 'smoke-status': '2xx' }, /^smoke-status: "2xx"/],
     ['api key without rest', { 'api-key': 'true' }, /^api-key, gateway: .*expected gateway rest-api/],
