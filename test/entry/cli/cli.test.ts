@@ -507,6 +507,10 @@ describe('lambda-stage-deploy CLI', () => {
       .rejectsOnce(missing)
       .rejectsOnce(missing)
       .resolves({ events: [{ eventId: '1', timestamp: t, message: 'first call' }] });
+    // Just deployed: the function is there.
+    lambda
+      .on(GetFunctionCommand)
+      .resolves({ Configuration: { FunctionName: 'shop-pr-3' }, Tags: tags('pr-3') });
     let waits = 0;
     io.sleep = async () => {
       if (++waits === 3) io.interrupt();
@@ -657,7 +661,10 @@ describe('lambda-stage-deploy CLI', () => {
     expect(io.stdout()).toBe('');
   });
 
-  test('logs of a stage whose log group does not exist: exit 1, naming the group and what to check', async () => {
+  test('logs of a function whose log group does not exist: exit 1, naming the group and what to check', async () => {
+    lambda
+      .on(GetFunctionCommand)
+      .resolves({ Configuration: { FunctionName: 'shop-pr-9' }, Tags: tags('pr-9') });
     logs.on(FilterLogEventsCommand).rejects(
       Object.assign(new Error('The specified log group does not exist.'), {
         name: 'ResourceNotFoundException',

@@ -149,7 +149,7 @@ describe('logs masks secrets by default', () => {
     expect(await run()).toBe(0);
     expect(printed()[2]).toBe('calling GitHub with ***');
     expect(io.stderr()).toMatch(
-      /The environment values of function shop-pr-3 are unknown \(the function does not exist\): only secret shapes[^\n]* are masked/,
+      /Function shop-pr-3 does not exist \(undeployed\?\): [^\n]*its environment values are unknown: only secret shapes are masked/,
     );
   });
 });

@@ -8,6 +8,7 @@ import { openAwsSession, type AwsSession } from '../../../pipelines/aws-session.
 import type { CliCommand, CommandContext } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { secretValues } from '../../../settings/secret-values.js';
+import { Inputs } from '../../../settings/names.js';
 import { lineRedactor } from '../../../util/redact.js';
 import { errorMessage } from '../../../util/retry.js';
 import { LIVE_ALIAS } from '../../../model/live-alias.js';
@@ -93,21 +94,14 @@ async function functionLogs(
 ): Promise<{
   logGroupName: string;
   ours: (stream: string | undefined) => boolean;
-  latest: VersionValues;
+  /** Undefined when the function does not exist (`gone`). */
+  latest?: VersionValues;
+  /** The function does not exist: its own group is read (said once it is known whether that exists). */
+  gone?: true;
 }> {
   const own = { logGroupName: defaultLogGroup(functionName), ours: () => true };
   const found = await readFunction(session, functionName);
-  if (!found) {
-    session.awsDeps.logger.warning(
-      `Function ${functionName} does not exist (undeployed?): reading ${own.logGroupName}, which its tags cannot vouch for.`,
-    );
-    return {
-      ...own,
-      latest: {
-        unknown: `The environment values of function ${functionName} are unknown (the function does not exist)`,
-      },
-    };
-  }
+  if (!found) return { ...own, gone: true };
   const mismatch = tagMismatch(found.Tags, owner);
   if (mismatch)
     throw new Error(
@@ -170,7 +164,8 @@ const SHOW_SECRETS = 'show-secrets';
  * lines (the environment values of every version whose lines it prints, in
  * their printed forms, secret shapes, a PEM block over several lines) unless
  * --show-secrets. A version whose values are unknown is said on stderr.
- * `see` reads the versions of the streams of lines about to be shown.
+ * `see` reads the versions of the streams of lines about to be shown; of a
+ * function that is gone, none (its versions went with it).
  */
 async function stageLines(
   ctx: Pick<CommandContext, 'flags' | 'logger' | 'github'>,
@@ -200,6 +195,10 @@ async function stageLines(
     found,
     versionValues(session, functionName, LIVE_ALIAS),
   ]);
+  if (group.gone) {
+    const shapes = secretValues(settings, plan, []);
+    return { ...group, shown: lineRedactor(() => shapes), see: async () => undefined };
+  }
   versions.record('$LATEST', latest);
   versions.record(LIVE_ALIAS, live);
   let secrets = secretValues(settings, plan, versions.values);
@@ -212,6 +211,56 @@ async function stageLines(
       if (versions.values.length === counted) return;
       counted = versions.values.length;
       secrets = secretValues(settings, plan, versions.values);
+    },
+  };
+}
+
+/**
+ * What the first read of the log group tells, said once: a function that is
+ * gone whose group is there (undeployed, logs kept) is read with one
+ * warning; a group that is missing is waited for by --follow (Lambda makes
+ * it on the first invocation), and is otherwise, with no function either, one
+ * error: the stage is not there.
+ */
+function stageAbsence(
+  ctx: Pick<CommandContext, 'flags' | 'logger'>,
+  settings: Settings,
+  plan: Plan,
+  region: string,
+  logGroupName: string,
+  gone: boolean | undefined,
+) {
+  let said = false;
+  const what = `no function ${plan.functionName}, no log group ${logGroupName}`;
+  return {
+    found(): void {
+      if (!gone || said) return;
+      said = true;
+      const masked =
+        ctx.flags.own[SHOW_SECRETS] === 'true'
+          ? ''
+          : `, and its environment values are unknown: only secret shapes are masked in its lines below (--${SHOW_SECRETS} prints the lines unmasked)`;
+      ctx.logger.warning(
+        `Function ${plan.functionName} does not exist (undeployed?): its log group ${logGroupName} is read, which its tags cannot vouch for${masked}.`,
+      );
+    },
+    missing(error: unknown, follow: boolean): void {
+      if (!hasErrorName(error, 'ResourceNotFoundException')) throw error;
+      if (!follow && !gone) throw error;
+      if (!follow) {
+        const flag = settings.stage ? `--stage: ${JSON.stringify(plan.stage)}: ` : '';
+        const regionFlag = ctx.flags.inputs[Inputs.AwsRegion] ? ` --aws-region ${region}` : '';
+        throw new Error(
+          `${flag}no stage ${plan.stage} of ${settings.name} in ${region} (${what}); expected a deployed stage: "status --name ${settings.name}${regionFlag}" lists them.`,
+        );
+      }
+      if (said) return;
+      said = true;
+      ctx.logger.info(
+        gone
+          ? `Stage ${plan.stage} of ${settings.name} is not deployed in ${region} (${what}): waiting for its first deploy and invocation; Ctrl-C stops.`
+          : `Log group ${logGroupName} does not exist yet (Lambda creates it on the first invocation): waiting for it; Ctrl-C stops.`,
+      );
     },
   };
 }
@@ -249,7 +298,8 @@ export const logsCommand: CliCommand = {
     const settings = ctx.settings({ command: 'deploy' });
     const plan = stagePlan(ctx, settings, 'logs');
     const session = await openAwsSession(settings, plan, ctx.github, ctx.pipelineDeps());
-    const { logGroupName, ours, shown, see } = await stageLines(ctx, session, settings, plan);
+    const { logGroupName, ours, shown, see, gone } = await stageLines(ctx, session, settings, plan);
+    const absence = stageAbsence(ctx, settings, plan, session.clients.region, logGroupName, gone);
     const firstStart = Date.now() - windowMs;
     let startTime = firstStart;
     let newest = firstStart;
@@ -263,7 +313,6 @@ export const logsCommand: CliCommand = {
       stopped = true;
       wake.abort();
     });
-    let waitingSaid = false;
     let printed = 0;
     if (follow)
       ctx.logger.info(`Following ${logGroupName} (events of the last ${since} first); Ctrl-C stops.`);
@@ -281,16 +330,13 @@ export const logsCommand: CliCommand = {
             session.clients.logs.send(
               new FilterLogEventsCommand({ logGroupName, startTime, nextToken: token }),
             ),
-        ).catch((error: unknown) => {
-          // Lambda makes the group on the first invocation: a --follow right after a first deploy waits for it.
-          if (!follow || !hasErrorName(error, 'ResourceNotFoundException')) throw error;
-          if (!waitingSaid)
-            ctx.logger.info(
-              `Log group ${logGroupName} does not exist yet (Lambda creates it on the first invocation): waiting for it; Ctrl-C stops.`,
-            );
-          waitingSaid = true;
-          return {} as { events?: FilteredLogEvent[]; nextToken?: string };
-        });
+        ).then(
+          (found) => (absence.found(), found),
+          (error: unknown) => (
+            absence.missing(error, follow),
+            {} as { events?: FilteredLogEvent[]; nextToken?: string }
+          ),
+        );
         const fresh = (page.events ?? ([] as FilteredLogEvent[])).filter(
           (event) => ours(event.logStreamName) && !(event.eventId && seen.has(event.eventId)),
         );
