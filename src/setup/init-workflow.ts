@@ -168,13 +168,16 @@ export function writeCallerWorkflow(dir: string, o: InitOptions, force = false):
   return { path, nextSteps: nextSteps(o, relative(dir, path) || path) };
 }
 
+/**
+ * The steps after init, a short numbered list: each step's first line says
+ * what to do, the lines under it (indented) the details. Setup comes first
+ * when the roles are not known yet, with the GitHub settings it checks (it
+ * stops until they hold); the push comes last, since it deploys.
+ */
 export function nextSteps(o: InitOptions, file: string): string[] {
   const environment = o.environment ?? 'production';
   const stages = workflowStages(o);
   const branches = o.protectedBranches ?? DEFAULT_PROTECTED_BRANCHES;
-  // Stage names that are no protected branch (prod, production by default): a branch so named
-  // is one anyone with write access can push, so the environment must not admit it.
-  const stagesOnly = stages.filter((s) => !branches.includes(s));
   // setup must trust and protect what this workflow deploys: the same lists (the flags when not the defaults);
   // the production job signs in as repo:…:environment:NAME, so the production role must trust NAME.
   const setup = setupCommandLine({
@@ -185,30 +188,57 @@ export function nextSteps(o: InitOptions, file: string): string[] {
     protectedBranches: branches,
     protectedStages: stages,
   });
-  const steps: string[] = [];
+  const settings = (first: string) => gitHubSettings(environment, stages, branches, first);
+  const steps: string[][] = [];
   if (!o.productionRole || !o.previewRole)
     steps.push(
-      `Create the roles once, with administrator credentials: ${setup}` +
-        ` (add --dry-run to see the plan first, --dry-run --documents for every document, or --cloudformation for a template), then put the two ARNs it prints in ${file}.` +
+      [
+        'Create the roles once, with administrator AWS credentials (--dry-run shows the plan first; --cloudformation prints a template):',
+        `  ${setup}`,
         // The roles trust this repository's workflows: a fork named here could deploy to the account.
-        (o.repository
-          ? ` ${o.repository} is this checkout's origin: the roles will trust its workflows, so name the repository that deploys, never a fork.`
-          : ' No GitHub origin remote was found in this checkout (git remote get-url origin) to name the repository: replace OWNER/REPO with the one whose workflows deploy, never a fork.'),
+        o.repository
+          ? `${o.repository} is this checkout's origin: the roles will trust its workflows, so name the repository that deploys, never a fork.`
+          : 'OWNER/REPO: the repository whose workflows deploy, never a fork (this checkout has no GitHub origin remote to name it).',
+        ...settings(
+          'Setup stops until two GitHub settings keep production to reviewed code: make them first',
+        ),
+      ],
+      [`Put the two ARNs setup prints in ${file}, in place of ${PLACEHOLDER_ACCOUNT}.`],
     );
-  steps.push(
-    // One choice: by hand, or setup with a token that may administer the repository.
-    `Two GitHub settings keep production to reviewed code: either make them in GitHub's Settings, or add --${CONFIGURE_GITHUB_FLAG} to setup (with GH_TOKEN=$(gh auth token)), which makes the ones missing` +
-      // Nobody else can approve a lone maintainer's pull request: without the bypass nothing merges.
-      `; a maintainer working alone, who cannot approve their own pull request, adds --${ADMIN_BYPASS_FLAG} too (repository admins may then merge a pull request without the review).` +
-      ` (a) In Settings > Environments, create "${environment}" and limit its deployment branches to exactly ${branches.join(', ')}` +
-      `, the protected branches the production role trusts (add required reviewers if production deploys need an approval).` +
-      ` Without that limit a pull request could name the environment` +
-      (stagesOnly.length
-        ? `; and do not add ${stagesOnly.join(', ')}: those are protected stages, not protected branches, and anyone with write access could push a branch so named and be trusted as production.`
-        : '.') +
-      ` (b) Protect ${branches.join(', ')} with branch protection or a ruleset (Settings > Rules > Rulesets): require a pull request with an approving review, block force pushes and deletion,` +
-      ` so only reviewed merges land there. Whatever lands on them deploys production.`,
-    `Commit ${file} and push: the push deploys its branch, a pull request gets a pr-N preview.`,
+  else
+    steps.push(
+      settings('Two GitHub settings keep production to reviewed code (setup checks them): make them'),
+    );
+  steps.push([`Commit ${file} and push: the push deploys its branch; a pull request gets a pr-N preview.`]);
+  return steps.map(([first, ...rest], i) =>
+    [`${i + 1}. ${first}`, ...rest.map((line) => `   ${line}`)].join('\n'),
   );
-  return steps.map((s, i) => `${i + 1}. ${s}`);
+}
+
+/**
+ * The two GitHub settings that keep production to reviewed code, after
+ * `lead` (which offers making them by hand): or setup with a token that may
+ * administer the repository, the bypass only for a maintainer working alone
+ * (nobody else could approve their pull requests, so nothing would merge).
+ */
+function gitHubSettings(
+  environment: string,
+  stages: readonly string[],
+  branches: readonly string[],
+  lead: string,
+): string[] {
+  // Stage names that are no protected branch (prod, production by default): a branch so named
+  // is one anyone with write access can push, so the environment must not admit it.
+  const stagesOnly = stages.filter((s) => !branches.includes(s));
+  return [
+    `${lead} in GitHub's Settings, or add --${CONFIGURE_GITHUB_FLAG} to setup (with GH_TOKEN=$(gh auth token)) to make the ones missing; ` +
+      `working alone (you cannot approve your own pull requests), --${ADMIN_BYPASS_FLAG} too (repository admins may then merge without a review):`,
+    `(a) Settings > Environments: create "${environment}", deployment branches limited to exactly ${branches.join(', ')}, the protected branches the production role trusts ` +
+      '(else a pull request could use it); required reviewers if deploys need an approval.' +
+      (stagesOnly.length
+        ? ` Not ${stagesOnly.join(', ')}: protected stages, not branches; a branch so named, which anyone with write access can push, would be trusted as production.`
+        : ''),
+    `(b) Settings > Rules > Rulesets (or branch protection) on ${branches.join(', ')}: a pull request with an approving review, no force push, no deletion; ` +
+      'whatever lands there deploys production.',
+  ];
 }

