@@ -171,9 +171,11 @@ export function oidcTrustPolicy(options: TrustPolicyOptions): PolicyDocument {
       Condition: {
         StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: options.audience ?? 'sts.amazonaws.com' },
         StringLike: { [`${GITHUB_OIDC_HOST}:sub`]: trustedSubjects(options) },
-        ...(options.role === 'preview' && {
-          StringNotLike: { [`${GITHUB_OIDC_HOST}:sub`]: excludedSubjects(options) },
-        }),
+        // No production branch (protected-stages: prod): the preview role takes every push.
+        ...(options.role === 'preview' &&
+          excludedSubjects(options).length && {
+            StringNotLike: { [`${GITHUB_OIDC_HOST}:sub`]: excludedSubjects(options) },
+          }),
       },
     },
   ]);
@@ -190,7 +192,7 @@ export function trustPolicyNotes(options: TrustPolicyOptions): string[] {
         ]
       : options.role === 'preview'
         ? [
-            `Preview role: trusted for pull requests (not from forks: they get no token) and every branch but ${protectedBranches(options).join(', ')}.`,
+            `Preview role: trusted for pull requests (not from forks: they get no token) and every branch${protectedBranches(options).length ? ` but ${protectedBranches(options).join(', ')}` : ''}.`,
           ]
         : [
             'Branch pushes, pull requests (not from forks: they get no token) and branch deletions (they run on the default branch) are trusted.',

@@ -101,6 +101,12 @@ export interface Settings {
   publicCommentLogs: boolean;
   deployment: boolean;
   protectedStages: string[];
+  /**
+   * protected-stages as written, lower-cased: the entries the reusable
+   * workflow's route job compares a branch with, without the branches' stages
+   * added to protectedStages (see productionBranches). Absent: protectedStages.
+   */
+  protectedStageEntries?: string[];
   /** days; pull-request stages older than this are pruned. */
   previewTtl?: number;
   removeLogs: boolean;

@@ -4,11 +4,12 @@
  * with every flag whose value differs from setup's default, so the roles
  * setup makes trust and protect what this project deploys. Pure.
  */
+import { DEFAULT_PROTECTED_BRANCHES } from './production-branches.js';
 import { DEFAULT_PROTECTED_STAGES } from './protected-stages.js';
 import { branchStage } from './stage-name.js';
 
 /** Branches whose pushes the production deploy role trusts, without --protected-branches. */
-export const DEFAULT_PROTECTED_BRANCHES: readonly string[] = ['main', 'master'];
+export { DEFAULT_PROTECTED_BRANCHES };
 /** GitHub environments the production deploy role trusts, without --github-environment. */
 export const DEFAULT_ENVIRONMENTS: readonly string[] = ['production'];
 
@@ -64,32 +65,31 @@ export interface SetupSettings {
   name: string;
   awsRegion?: string | undefined;
   protectedStages: readonly string[];
+  /** protected-stages as written (Settings.protectedStageEntries). */
+  protectedStageEntries?: readonly string[] | undefined;
   s3Bucket?: string | undefined;
 }
 
 /**
- * The setup command's options for a deploy's settings. Its protected stages,
- * as given (a branch's stage that the settings added beside the branch is
- * left out); its protected branches: those stages but the defaults that name
- * no branch (prod, production): the reusable workflow sends the push of any
- * branch named in protected-stages to the production job, whose role must
- * trust it. A list with no branch in it leaves setup its default branches.
+ * The setup command's options for a deploy's settings: its protected stages
+ * as written (a branch's stage that the settings added beside the branch is
+ * left out). No --protected-branches: setup works them out from
+ * --protected-stages (productionBranches), as the workflow's route job does.
  */
 export function setupOptionsFor(
   settings: SetupSettings,
   repository: string | undefined,
 ): SetupCommandOptions {
-  const stages = settings.protectedStages.filter(
-    (stage) => !settings.protectedStages.some((other) => other !== stage && branchStage(other) === stage),
-  );
-  const stageNames = DEFAULT_PROTECTED_STAGES.filter((s) => !DEFAULT_PROTECTED_BRANCHES.includes(s));
-  const branches = stages.filter((stage) => !stageNames.includes(stage));
+  const stages =
+    settings.protectedStageEntries ??
+    settings.protectedStages.filter(
+      (stage) => !settings.protectedStages.some((other) => other !== stage && branchStage(other) === stage),
+    );
   return {
     name: settings.name,
     region: settings.awsRegion,
     repository,
     protectedStages: stages,
-    protectedBranches: branches.length ? branches : undefined,
     s3Bucket: settings.s3Bucket,
   };
 }

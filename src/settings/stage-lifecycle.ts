@@ -1,6 +1,7 @@
 /** Reporting on GitHub, protected-stages, preview-ttl, remove-logs, target and dry-run. */
 import type { Target } from '../model/settings.js';
 import { branchStage } from '../model/stage-name.js';
+import { routeStages } from '../model/production-branches.js';
 import type { Checked, InputReader } from './input-reader.js';
 import { splitList } from './input-lists.js';
 import { Inputs } from './names.js';
@@ -32,6 +33,7 @@ export function readLifecycle(
   | 'publicCommentLogs'
   | 'deployment'
   | 'protectedStages'
+  | 'protectedStageEntries'
   | 'previewTtl'
   | 'removeLogs'
   | 'target'
@@ -43,6 +45,7 @@ export function readLifecycle(
     publicCommentLogs: r.bool(Inputs.PublicCommentLogs),
     deployment: r.bool(Inputs.Deployment),
     protectedStages: readProtectedStages(r),
+    protectedStageEntries: routeStages(splitList(r.value(Inputs.ProtectedStages), /[,\n]/)),
     previewTtl: r.integer(Inputs.PreviewTtl, 1, 3650, ' (days)'),
     removeLogs: r.bool(Inputs.RemoveLogs),
     target: r.oneOf<Target>(Inputs.Target, ['aws', 'local']),

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DEFAULT_PROTECTED_STAGES } from '../iam/deploy-policy-options.js';
-import { DEFAULT_PROTECTED_BRANCHES } from '../iam/trust-policy.js';
+import { productionBranches, STAGE_ONLY_NAMES } from '../model/production-branches.js';
 import { setupCommandLine } from '../model/setup-command.js';
 import { deployRoleName } from './setup-documents.js';
 import { ADMIN_BYPASS_FLAG, CONFIGURE_GITHUB_FLAG } from './github-settings.js';
@@ -57,16 +57,38 @@ function scalar(value: string): string {
 }
 
 /**
- * The protected stages the workflow names: the given ones plus every protected
- * branch not among them. The reusable workflow sends a push to the production
- * job only when its branch is a protected stage, and the preview role does not
- * trust a protected branch's push: without it, that push could deploy nowhere.
+ * The protected stages the workflow names: the given ones (the defaults'
+ * stage names, prod and production, and the given branches without them)
+ * plus every protected branch not among them. The reusable workflow sends a
+ * push to the production job only when its branch is a protected stage, and
+ * the preview role does not trust a protected branch's push: without it,
+ * that push could deploy nowhere.
  */
 export function workflowStages(o: Pick<InitOptions, 'protectedStages' | 'protectedBranches'>): string[] {
-  const stages = [...(o.protectedStages ?? DEFAULT_PROTECTED_STAGES)];
-  for (const branch of o.protectedBranches ?? DEFAULT_PROTECTED_BRANCHES)
+  const given = o.protectedBranches;
+  const stages = [
+    ...(o.protectedStages ??
+      DEFAULT_PROTECTED_STAGES.filter((s) => !given || STAGE_ONLY_NAMES.includes(s) || given.includes(s))),
+  ];
+  for (const branch of given ?? [])
     if (!stages.includes(branch) && !stages.includes(branchStage(branch))) stages.push(branch);
   return stages;
+}
+
+/**
+ * The branches production deploys from: those of the written protected-stages
+ * (productionBranches, the route job's rule), unless --protected-branches
+ * named others; and whether it did (setup must then be told).
+ */
+function branchesOf(o: Pick<InitOptions, 'protectedStages' | 'protectedBranches'>): {
+  branches: readonly string[];
+  differ: boolean;
+} {
+  const derived = productionBranches(workflowStages(o));
+  const given = o.protectedBranches;
+  const differ =
+    given !== undefined && (given.length !== derived.length || given.some((b) => !derived.includes(b)));
+  return { branches: differ ? given! : derived, differ };
 }
 
 function roleArn(given: string | undefined, name: string, kind: 'production' | 'preview'): string {
@@ -101,7 +123,7 @@ function apiKeyCaseNote(stages: readonly string[]): string[] {
 
 export function callerWorkflow(o: InitOptions): string {
   const protectedStages = workflowStages(o);
-  const protectedBranches = o.protectedBranches ?? DEFAULT_PROTECTED_BRANCHES;
+  const { branches: protectedBranches } = branchesOf(o);
   const optional: [string, string | undefined][] = [
     ['app', o.app],
     ['handler', o.handler],
@@ -126,7 +148,10 @@ export function callerWorkflow(o: InitOptions): string {
   ].map(([k, v]) => `      ${k}: ${scalar(v!)}`);
   if (o.apiKey)
     withLines.push(...apiKeyCaseNote(protectedStages), `      api-key: ${productionOnly(protectedStages)}`);
-  return `# Written by lambda-deploy init. Pushes to ${protectedBranches.join(', ')} deploy production (in the
+  const pushes = protectedBranches.length
+    ? `Pushes to ${protectedBranches.join(', ')}`
+    : 'No branch: no push';
+  return `# Written by lambda-deploy init. ${pushes} deploy production (in the
 # GitHub environment below, with the production role); pull requests and other
 # branches get their own preview stage (the preview role, which cannot touch
 # production or IAM), removed when the pull request closes or the branch goes.
@@ -179,18 +204,20 @@ export function writeCallerWorkflow(dir: string, o: InitOptions, force = false):
 export function nextSteps(o: InitOptions, file: string): string[] {
   const environment = o.environment ?? 'production';
   const stages = workflowStages(o);
-  const branches = o.protectedBranches ?? DEFAULT_PROTECTED_BRANCHES;
-  // setup must trust and protect what this workflow deploys: the same lists (the flags when not the defaults);
+  const { branches, differ } = branchesOf(o);
+  // setup must trust and protect what this workflow deploys: the command a deploy's hint prints for it
+  // (setup works the branches out of --protected-stages), --protected-branches only when given otherwise;
   // the production job signs in as repo:…:environment:NAME, so the production role must trust NAME.
   const setup = setupCommandLine({
     name: o.name,
     region: o.awsRegion,
     repository: o.repository,
     environments: [environment],
-    protectedBranches: branches,
+    protectedBranches: differ ? branches : undefined,
     protectedStages: stages,
   });
-  const settings = (first: string) => gitHubSettings(environment, stages, branches, first);
+  const settings = (first: string): string[] =>
+    branches.length ? gitHubSettings(environment, stages, branches, first) : [];
   const steps: string[][] = [];
   if (!o.productionRole || !o.previewRole)
     steps.push(
@@ -207,10 +234,15 @@ export function nextSteps(o: InitOptions, file: string): string[] {
       ],
       [`Put the two ARNs setup prints in ${file}, in place of ${PLACEHOLDER_ACCOUNT}.`],
     );
-  else
+  else if (branches.length)
     steps.push(
       settings('Two GitHub settings keep production to reviewed code (setup checks them): make them'),
     );
+  if (!branches.length)
+    steps.push([
+      `protected-stages (${stages.join(', ')}) names no branch: every push deploys a preview, with the preview role, and no push reaches the production job. ` +
+        'To deploy production from a branch, run init again with --protected-branches naming it (added to protected-stages).',
+    ]);
   steps.push([`Commit ${file} and push: the push deploys its branch; a pull request gets a pr-N preview.`]);
   return steps.map(([first, ...rest], i) =>
     [`${i + 1}. ${first}`, ...rest.map((line) => `   ${line}`)].join('\n'),

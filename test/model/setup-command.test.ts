@@ -83,7 +83,7 @@ describe('setupCommandFor (a deploy settings, quoted as hints print it)', () => 
     );
   });
 
-  it('carries protected-stages, the branches among them (the production job deploys their pushes) and s3-bucket', () => {
+  it('carries protected-stages as written and s3-bucket; no --protected-branches: setup works them out of the stages', () => {
     // The settings hold a branch name's stage beside it: release/1.x and its stage are one entry.
     const protectedStages = ['main', 'release/1.x', branchStage('release/1.x'), 'prod'];
     expect(
@@ -93,12 +93,19 @@ describe('setupCommandFor (a deploy settings, quoted as hints print it)', () => 
         '--policy-statements FILE',
       ),
     ).toBe(
-      `"${CLI} --name shop --aws-region eu-west-1 --repository octo/shop --protected-branches main,release/1.x ` +
+      `"${CLI} --name shop --aws-region eu-west-1 --repository octo/shop ` +
         '--protected-stages main,release/1.x,prod --s3-bucket acme-artifacts --policy-statements FILE"',
     );
   });
 
-  it('leaves setup its default branches when no protected stage names a branch', () => {
+  it("takes the entries as written from the settings (Main's stage is no branch of the list)", () => {
+    const protectedStages = ['main', branchStage('Main'), 'prod'];
+    expect(
+      setupCommandFor({ ...settings, protectedStages, protectedStageEntries: ['main', 'prod'] }, 'octo/shop'),
+    ).toBe(`"${CLI} --name shop --aws-region eu-west-1 --repository octo/shop --protected-stages main,prod"`);
+  });
+
+  it('prod alone: only --protected-stages prod (setup then trusts no branch push; main is a preview)', () => {
     expect(setupCommandFor({ ...settings, protectedStages: ['prod'] }, undefined)).toBe(
       `"${CLI} --name shop --aws-region eu-west-1 --repository OWNER/REPO --protected-stages prod"`,
     );

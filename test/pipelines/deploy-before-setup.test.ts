@@ -47,7 +47,7 @@ it("the setup command a deploy before setup prints carries the workflow's protec
     const run = await deployApp(fake, dir, { inputs });
     expect(run.failure).toContain(
       `"npx github:org/lambda-deploy setup --name shop --aws-region ${fake.region} --repository octo/shop ` +
-        '--protected-branches main,release --protected-stages main,release --s3-bucket acme-artifacts"',
+        '--protected-stages main,release --s3-bucket acme-artifacts"',
     );
   } finally {
     await fake.close();

@@ -105,7 +105,7 @@ describe('runPipeline', () => {
     });
     await expect(run).rejects.toThrow(
       'Put the statements in "npx github:org/lambda-deploy setup --name shop --aws-region eu-west-1 --repository octo/shop ' +
-        '--protected-branches main,release --protected-stages main,release --s3-bucket acme-artifacts --policy-statements FILE" (run once',
+        '--protected-stages main,release --s3-bucket acme-artifacts --policy-statements FILE" (run once',
     );
   });
 

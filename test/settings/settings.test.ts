@@ -414,7 +414,7 @@ describe('readSettings', () => {
     expect(problems).toEqual([
       expect.stringContaining(
         'run "npx github:org/lambda-deploy setup --name svc --aws-region eu-west-1 --repository octo/svc ' +
-          '--protected-branches main,release --protected-stages main,release --s3-bucket acme-artifacts" once',
+          '--protected-stages main,release --s3-bucket acme-artifacts" once',
       ),
     ]);
   });

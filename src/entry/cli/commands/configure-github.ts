@@ -17,6 +17,8 @@ import {
   type GitHubSettingsReport,
 } from '../../../setup/github-settings.js';
 import type { CommandContext } from '../command.js';
+import type { Settings } from '../../../model/settings.js';
+import { stageEntries } from '../../../model/production-branches.js';
 import { UsageError } from '../flags.js';
 import { branchesToTrust } from './environment-check.js';
 import { commaList, TRUST_FLAGS } from './shared-flags.js';
@@ -66,7 +68,7 @@ export async function configureGitHub(
  */
 export async function gitHubTrust(
   repository: string,
-  dryRun: boolean,
+  settings: Pick<Settings, 'dryRun' | 'protectedStages' | 'protectedStageEntries'>,
   ctx: CommandContext,
 ): Promise<{
   protectedBranches: readonly string[] | undefined;
@@ -74,6 +76,7 @@ export async function gitHubTrust(
   made: GitHubSettingsMade | undefined;
 }> {
   const { own } = ctx.flags;
+  const { dryRun } = settings;
   const configure = own[CONFIGURE_GITHUB_FLAG] === 'true';
   const adminBypass = own[ADMIN_BYPASS_FLAG] === 'true';
   if (adminBypass && !configure)
@@ -90,7 +93,12 @@ export async function gitHubTrust(
         `or add --dry-run to see what --${CONFIGURE_GITHUB_FLAG} would make`,
       'setup',
     );
-  const protectedBranches = await branchesToTrust(repository, own[TRUST_FLAGS.protectedBranches.name], ctx);
+  const protectedBranches = await branchesToTrust(
+    repository,
+    own[TRUST_FLAGS.protectedBranches.name],
+    stageEntries(settings),
+    ctx,
+  );
   const environments = commaList(own[TRUST_FLAGS.githubEnvironment.name]);
   if (!configure) return { protectedBranches, environments, made: undefined };
   const made = await configureGitHub(

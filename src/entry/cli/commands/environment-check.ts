@@ -7,6 +7,7 @@
 import { DEFAULT_ENVIRONMENTS, DEFAULT_PROTECTED_BRANCHES } from '../../../iam/trust-policy.js';
 import { gitHubLookupFrom } from '../../../setup/github-api.js';
 import { checkTrustedBranches, presentBranches } from '../../../setup/github-branches.js';
+import { productionBranches } from '../../../model/production-branches.js';
 import { checkTrustedEnvironments } from '../../../setup/github-environments.js';
 import { SettingsError } from '../../../settings/settings.js';
 import type { CommandContext } from '../command.js';
@@ -59,26 +60,37 @@ export async function checkEnvironments(
 
 /**
  * The protected branches the production role is to trust: `--protected-branches`
- * as given, else those of the defaults (main, master) the repository has. A
- * default branch it lacks is left out rather than refused: most repositories
- * have one of the two, and anyone with write access could create the other
- * and assume the production role with a push. Undefined (the defaults, which
- * checkEnvironments then judges) when GitHub cannot say or the repository has
- * both or neither.
+ * as given, else the production branches of `protectedStages`
+ * (productionBranches: the pushes the workflow's route job sends to the
+ * production job; main, master by default) that the repository has. One it
+ * lacks is left out rather than refused: anyone with write access could
+ * create it and assume the production role with a push. All of them when
+ * GitHub cannot say, or the repository has all or none (checkEnvironments
+ * then judges them).
  */
 export async function branchesToTrust(
   repository: string,
   flag: string | undefined,
+  protectedStages: readonly string[],
   ctx: CommandContext,
-): Promise<readonly string[] | undefined> {
+): Promise<readonly string[]> {
   const given = commaList(flag);
   if (given) return given;
+  const candidates = productionBranches(protectedStages);
+  if (!candidates.length) {
+    ctx.logger.warning(
+      `--protected-stages ${protectedStages.join(',') || '(none)'} names no branch (prod and production name stages): ` +
+        'the workflow deploys every push as a preview, so the production role trusts no branch push and the preview role trusts them all. ' +
+        'Prune and branch deletions run on the default branch with the production role: name it with --protected-branches to keep them working.',
+    );
+    return candidates;
+  }
   const present = await presentBranches(
-    { repository, protectedBranches: DEFAULT_PROTECTED_BRANCHES },
+    { repository, protectedBranches: candidates },
     gitHubLookupFrom(ctx.io.env, ctx.io.fetch),
   );
-  if (!present?.length || present.length === DEFAULT_PROTECTED_BRANCHES.length) return undefined;
-  const absent = DEFAULT_PROTECTED_BRANCHES.filter((b) => !present.includes(b));
+  if (!present?.length || present.length === candidates.length) return candidates;
+  const absent = candidates.filter((b) => !present.includes(b));
   ctx.logger.info(
     `The production role trusts pushes to ${present.join(', ')} only: ${repository} has no ${absent.join(', ')} ` +
       `(a branch anyone with write access could create). --${BRANCHES_FLAG} names the branches yourself.`,

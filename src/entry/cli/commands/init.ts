@@ -121,7 +121,9 @@ export const initCommand: CliCommand = {
         gateway: inputs[Inputs.Gateway]?.trim() ? settings.gateway : undefined,
         apiKey: settings.apiKey,
         pipArgs,
-        protectedStages: settings.protectedStages,
+        // As written, when given (the defaults otherwise, with the given branches in place of main, master).
+        protectedStages:
+          inputs[Inputs.ProtectedStages] === undefined ? undefined : settings.protectedStageEntries,
         protectedBranches: commaList(own['protected-branches']),
         repository: gitHubRepository(undefined, dir),
         checkout,

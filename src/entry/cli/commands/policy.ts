@@ -11,6 +11,7 @@ import { commaList, GATEWAY_CHOICES, oneOf, TRUST_FLAGS } from './shared-flags.j
 import { trustRepositoryIds } from './repository-trust.js';
 import { branchesToTrust, checkEnvironments } from './environment-check.js';
 import { overlapUncheckedNote } from '../../../setup/project-overlap.js';
+import { productionBranches, stageEntries } from '../../../model/production-branches.js';
 
 const ROLES = ['production', 'preview', 'single'] as const;
 type RoleKind = (typeof ROLES)[number];
@@ -75,6 +76,7 @@ export const policyCommand: CliCommand = {
     const kinds: RoleKind[] =
       own.role === undefined ? ['production', 'preview'] : [oneOf('policy', 'role', own.role, ROLES)];
     const settings = ctx.settings({ command: 'deploy' });
+    const stages = stageEntries(settings);
     // As setup does: China's and GovCloud's regions name their own partition in every exact ARN
     // (the artifact bucket, the boundary, the OIDC provider), or IAM matches none of them there.
     const partition = partitionOf(settings.awsRegion ?? '') as Partition;
@@ -87,8 +89,8 @@ export const policyCommand: CliCommand = {
           audience: settings.audience,
           // Only the production role trusts the protected branches' pushes.
           protectedBranches: kinds.includes('production')
-            ? await branchesToTrust(own.repository, own['protected-branches'], ctx)
-            : commaList(own['protected-branches']),
+            ? await branchesToTrust(own.repository, own['protected-branches'], stages, ctx)
+            : (commaList(own['protected-branches']) ?? productionBranches(stages)),
           environments: commaList(own['github-environment']),
           partition,
         }

@@ -241,7 +241,7 @@ export const setupCommand: CliCommand = {
       credentialsHint: terminalCredentialsHint(ctx.io.env) + NO_CREDENTIALS_WAY,
     };
     // GitHub first: with --configure-github, a token that cannot write stops setup before any AWS change.
-    const { protectedBranches, environments, made } = await gitHubTrust(own.repository, settings.dryRun, ctx);
+    const { protectedBranches, environments, made } = await gitHubTrust(own.repository, settings, ctx);
     const clients = offline ? undefined : createAwsClients({ region });
     const accountId = offline ? (own.account as string) : await getAccountId(clients!.sts, deps);
     const config: SetupConfig = {

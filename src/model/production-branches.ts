@@ -1,0 +1,58 @@
+/**
+ * Which branches are production's, worked out once from the workflow's
+ * protected-stages: the setup command hints and init print, setup's and
+ * policy's defaults and the trust policies all take them from here. Pure.
+ *
+ * The rule is the reusable workflow's route job (.github/workflows/deploy.yml):
+ * a push goes to the production job when its branch (no stage input) is
+ * exactly one of protected-stages, read as commas or lines, trimmed, `#`
+ * lines skipped, lower-cased. So `staging` listed there is a production
+ * branch, `Main` listed there makes `main` one (the branch `Main` is a
+ * preview), and `release/1.x` is one as written.
+ */
+import { DEFAULT_PROTECTED_STAGES } from './protected-stages.js';
+
+/** Branches whose pushes the production deploy role trusts with the default protected-stages. */
+export const DEFAULT_PROTECTED_BRANCHES: readonly string[] = ['main', 'master'];
+
+/**
+ * The default protected stages that name no branch (prod, production): the
+ * stage input deploys them. A push of a branch so named does reach the
+ * production job, whose environment (limited to the production branches)
+ * then refuses it: anyone with write access could create such a branch.
+ */
+export const STAGE_ONLY_NAMES: readonly string[] = DEFAULT_PROTECTED_STAGES.filter(
+  (stage) => !DEFAULT_PROTECTED_BRANCHES.includes(stage),
+);
+
+/** protected-stages as the route job compares them: lower-cased, once each, in order. */
+export function routeStages(protectedStages: readonly string[]): string[] {
+  const stages = protectedStages.map((s) => s.trim().toLowerCase()).filter((s) => s && !s.startsWith('#'));
+  return [...new Set(stages)];
+}
+
+/** The settings' protected-stages as written (their entries, without the branches' stages added). */
+export function stageEntries(settings: {
+  protectedStages: readonly string[];
+  protectedStageEntries?: readonly string[] | undefined;
+}): readonly string[] {
+  return settings.protectedStageEntries ?? settings.protectedStages;
+}
+
+/** Whether the route job sends a push of `branch` (no stage input) to the production job. */
+export function routesToProduction(branch: string, protectedStages: readonly string[]): boolean {
+  return routeStages(protectedStages).includes(branch);
+}
+
+/**
+ * The production branches of a workflow whose protected-stages are
+ * `protectedStages` (as written: the settings' `protectedStageEntries`):
+ * those whose pushes the route job sends to the production job, but
+ * STAGE_ONLY_NAMES. The production role trusts their pushes, its GitHub
+ * environment admits them, the preview role excludes them; every other
+ * branch is a preview. Empty when no entry names a branch (`prod` alone):
+ * then no push deploys production, and main is a preview like any branch.
+ */
+export function productionBranches(protectedStages: readonly string[]): string[] {
+  return routeStages(protectedStages).filter((stage) => !STAGE_ONLY_NAMES.includes(stage));
+}

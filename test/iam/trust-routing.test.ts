@@ -1,0 +1,100 @@
+/**
+ * The deploy roles setup makes trust what the reusable workflow's route job
+ * does with a push, for the same protected-stages: the preview job's pushes
+ * are admitted by the preview role and not by the production role; the
+ * production job's are the production role's and shut out of the preview
+ * role. The route job is the real one (.github/workflows/deploy.yml, run in
+ * bash); the roles are setup's, given --protected-stages and nothing more.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { main } from '../../src/entry/cli/cli.js';
+import { GITHUB_OIDC_HOST } from '../../src/iam/trust-policy.js';
+import type { PolicyDocument } from '../../src/model/policy-document.js';
+import { testIo } from '../entry/cli/io.js';
+import { conditionsHold } from '../support/policy-check.js';
+import { deployingJobs } from '../support/workflow-runner.js';
+
+const env = { ...process.env, AWS_REGION: 'eu-west-1' } as NodeJS.ProcessEnv;
+
+/** The two deploy roles' trust policies setup would make (its template: no AWS, GitHub out of reach). */
+async function deployRoleTrust(
+  stages: string | undefined,
+): Promise<Record<'production' | 'preview', PolicyDocument>> {
+  const io = testIo(env);
+  const argv = [
+    'setup',
+    '--name=shop',
+    '--repository=octo/shop',
+    '--cloudformation',
+    '--account=123456789012',
+  ];
+  const code = await main(stages === undefined ? argv : [...argv, `--protected-stages=${stages}`], io);
+  expect({ code, stderr: code ? io.stderr() : '' }).toEqual({ code: 0, stderr: '' });
+  const template = JSON.parse(io.stdout()) as {
+    Resources: Record<
+      string,
+      { Type: string; Properties: { RoleName?: string; AssumeRolePolicyDocument?: PolicyDocument } }
+    >;
+  };
+  const trust = (name: string) =>
+    Object.values(template.Resources).find((r) => r.Properties.RoleName === name)?.Properties
+      .AssumeRolePolicyDocument as PolicyDocument;
+  return { production: trust('shop-deploy-production'), preview: trust('shop-deploy-preview') };
+}
+
+/** Whether a token with this `sub` may assume the role. */
+function admits(trust: PolicyDocument, sub: string): boolean {
+  const context = { [`${GITHUB_OIDC_HOST}:sub`]: sub, [`${GITHUB_OIDC_HOST}:aud`]: 'sts.amazonaws.com' };
+  return trust.Statement.some((s) => s.Effect === 'Allow' && conditionsHold(s.Condition, context));
+}
+
+const BRANCHES = [
+  'main',
+  'master',
+  'Main',
+  'staging',
+  'release/1.x',
+  'Release/1.x',
+  'prod',
+  'production',
+  'feature/x',
+];
+
+describe('the deploy roles trust each push where the route job sends it', () => {
+  it.each([
+    ['the default protected-stages', undefined],
+    ['prod alone', 'prod'],
+    ['a custom stage', 'main,staging,prod'],
+    ['a custom stage without main', 'staging'],
+    ['a branch with a slash', 'main,release/1.x'],
+    ['case', 'Main,Release/1.x,PROD'],
+  ])('%s (%j)', async (_, stages) => {
+    const roles = await deployRoleTrust(stages);
+    const routed: Record<string, string[]> = {};
+    for (const branch of BRANCHES) {
+      const job = deployingJobs(
+        { name: 'push', branch },
+        stages === undefined ? {} : { 'protected-stages': stages },
+      );
+      const sub = `repo:octo/shop:ref:refs/heads/${branch}`;
+      const trusted = { production: admits(roles.production, sub), preview: admits(roles.preview, sub) };
+      // prod and production name stages: a branch so named reaches the production job, whose
+      // environment admits only the production branches; the production role does not trust its push
+      // (whether the preview role would does not matter: the workflow never sends it there).
+      const stageOnly = job[0] === 'deploy' && ['prod', 'production'].includes(branch);
+      const expected =
+        job[0] === 'preview'
+          ? { production: false, preview: true }
+          : stageOnly
+            ? { production: false, preview: trusted.preview }
+            : { production: true, preview: false };
+      expect({ branch, job, trusted }).toEqual({ branch, job, trusted: expected });
+      (routed[job[0] ?? 'none'] ??= []).push(branch);
+    }
+    // The production job runs in its environment: the production role trusts it, the preview role never.
+    expect(admits(roles.production, 'repo:octo/shop:environment:production')).toBe(true);
+    expect(admits(roles.preview, 'repo:octo/shop:environment:production')).toBe(false);
+    expect(admits(roles.preview, 'repo:octo/shop:pull_request')).toBe(true);
+    expect(routed.preview).toContain('feature/x');
+  });
+});
