@@ -15,6 +15,7 @@ import { conditionsHold } from '../support/policy-check.js';
 import { deployingJobs } from '../support/workflow-runner.js';
 
 const env = { ...process.env, AWS_REGION: 'eu-west-1' } as NodeJS.ProcessEnv;
+let warnings = '';
 
 /** The two deploy roles' trust policies setup would make (its template: no AWS, GitHub out of reach). */
 async function deployRoleTrust(
@@ -30,6 +31,7 @@ async function deployRoleTrust(
   ];
   const code = await main(stages === undefined ? argv : [...argv, `--protected-stages=${stages}`], io);
   expect({ code, stderr: code ? io.stderr() : '' }).toEqual({ code: 0, stderr: '' });
+  warnings = io.stderr();
   const template = JSON.parse(io.stdout()) as {
     Resources: Record<
       string,
@@ -97,4 +99,38 @@ describe('the deploy roles trust each push where the route job sends it', () => 
     expect(admits(roles.preview, 'repo:octo/shop:pull_request')).toBe(true);
     expect(routed.preview).toContain('feature/x');
   });
+});
+
+it('setup says when protected-stages names neither main nor master: their pushes are previews, and what prune then needs', async () => {
+  await deployRoleTrust('prod');
+  expect(warnings).toContain(
+    'warning: --protected-stages: prod names no branch (prod and production name stages), so the workflow deploys every push as a preview',
+  );
+  expect(warnings).toContain(
+    'Prune and branch deletions run on the default branch with the production role and cannot sign in unless it is among them; ' +
+      'expected it there, like --protected-stages main,prod (and the same protected-stages in the workflow).',
+  );
+  await deployRoleTrust('staging');
+  expect(warnings).toContain(
+    'warning: --protected-stages: staging names neither main nor master, so the workflow deploys their pushes as previews and the production role trusts pushes to staging only.',
+  );
+  for (const stages of ['main,prod', 'master,staging', undefined]) {
+    await deployRoleTrust(stages);
+    expect(warnings).not.toContain('--protected-stages:');
+  }
+});
+
+it('setup --configure-github with no production branch: refused (exit 2), nothing to limit the environment to', async () => {
+  const io = testIo(env);
+  const argv = [
+    'setup',
+    '--name=shop',
+    '--repository=octo/shop',
+    '--configure-github',
+    '--protected-stages=prod',
+  ];
+  expect(await main(argv, io)).toBe(2);
+  expect(io.stderr()).toContain(
+    '--configure-github: no production branch to limit the environment to and protect (protected-stages names none)',
+  );
 });

@@ -38,6 +38,13 @@ export async function configureGitHub(
   const { dryRun } = options;
   // A wildcard would open the environment to every branch and rule every branch: refused before any write.
   checkTrustedNames(trust);
+  // An environment no branch may deploy to, a ruleset on no branch: nothing to make.
+  if (trust.protectedBranches?.length === 0)
+    throw new UsageError(
+      `--${CONFIGURE_GITHUB_FLAG}: no production branch to limit the environment to and protect (protected-stages names none); ` +
+        'expected the branch production deploys from in --protected-stages, like --protected-stages main,prod, or --protected-branches naming it.',
+      'setup',
+    );
   const lookup = gitHubLookupFrom(ctx.io.env, ctx.io.fetch);
   if (!lookup.token)
     throw new UsageError(

@@ -59,6 +59,23 @@ export async function checkEnvironments(
 }
 
 /**
+ * protected-stages without main or master: the reusable workflow deploys their
+ * pushes as previews, which the roles follow; but prune and branch deletions
+ * run on the default branch with the production role.
+ */
+function noDefaultBranch(protectedStages: readonly string[], branches: readonly string[]): string {
+  const stages = protectedStages.join(',') || 'none';
+  const what = branches.length
+    ? `${stages} names neither main nor master, so the workflow deploys their pushes as previews and the production role trusts pushes to ${branches.join(', ')} only. `
+    : `${stages} names no branch (prod and production name stages), so the workflow deploys every push as a preview: the production role trusts no branch push, the preview role every one. `;
+  return (
+    `--protected-stages: ${what}` +
+    'Prune and branch deletions run on the default branch with the production role and cannot sign in unless it is among them; ' +
+    `expected it there, like --protected-stages main,${protectedStages.join(',')} (and the same protected-stages in the workflow).`
+  );
+}
+
+/**
  * The protected branches the production role is to trust: `--protected-branches`
  * as given, else the production branches of `protectedStages`
  * (productionBranches: the pushes the workflow's route job sends to the
@@ -77,14 +94,9 @@ export async function branchesToTrust(
   const given = commaList(flag);
   if (given) return given;
   const candidates = productionBranches(protectedStages);
-  if (!candidates.length) {
-    ctx.logger.warning(
-      `--protected-stages ${protectedStages.join(',') || '(none)'} names no branch (prod and production name stages): ` +
-        'the workflow deploys every push as a preview, so the production role trusts no branch push and the preview role trusts them all. ' +
-        'Prune and branch deletions run on the default branch with the production role: name it with --protected-branches to keep them working.',
-    );
-    return candidates;
-  }
+  if (!candidates.some((b) => DEFAULT_PROTECTED_BRANCHES.includes(b)))
+    ctx.logger.warning(noDefaultBranch(protectedStages, candidates));
+  if (!candidates.length) return candidates;
   const present = await presentBranches(
     { repository, protectedBranches: candidates },
     gitHubLookupFrom(ctx.io.env, ctx.io.fetch),

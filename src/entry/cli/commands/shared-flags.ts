@@ -38,7 +38,7 @@ export const TRUST_FLAGS = {
     name: 'protected-branches',
     kind: 'value',
     arg: 'LIST',
-    help: 'branches whose pushes deploy production, comma-separated (default main,master)',
+    help: 'branches whose pushes deploy production, comma-separated (default: those among --protected-stages but prod and production, as the workflow routes them; main,master)',
   },
   githubEnvironment: {
     name: 'github-environment',
