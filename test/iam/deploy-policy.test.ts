@@ -436,6 +436,17 @@ describe('the two deploy roles trust different jobs', () => {
     ]);
   });
 
+  it('preview with no production branch (protected-stages: prod): every push, and no StringNotLike with an empty list of values', () => {
+    const doc = oidcTrustPolicy({ ...repo, role: 'preview', protectedBranches: [] });
+    expect(sub(doc).StringNotLike).toBeUndefined();
+    expect(sub(doc).StringLike!['token.actions.githubusercontent.com:sub']).toContain(
+      'repo:octo-org/shop:ref:refs/heads/*',
+    );
+    expect(trustPolicyNotes({ ...repo, role: 'preview', protectedBranches: [] })[0]).toBe(
+      'Preview role: trusted for pull requests (not from forks: they get no token) and every branch.',
+    );
+  });
+
   it('refuses wildcards in branch and environment names', () => {
     expect(() => oidcTrustPolicy({ ...repo, role: 'production', protectedBranches: ['*'] })).toThrow(
       /protected branch: "\*" is not valid/,
