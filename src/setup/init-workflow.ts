@@ -148,11 +148,10 @@ export function callerWorkflow(o: InitOptions): string {
   ].map(([k, v]) => `      ${k}: ${scalar(v!)}`);
   if (o.apiKey)
     withLines.push(...apiKeyCaseNote(protectedStages), `      api-key: ${productionOnly(protectedStages)}`);
-  const pushes = protectedBranches.length
-    ? `Pushes to ${protectedBranches.join(', ')}`
-    : 'No branch: no push';
-  return `# Written by lambda-deploy init. ${pushes} deploy production (in the
-# GitHub environment below, with the production role); pull requests and other
+  const production = protectedBranches.length
+    ? `Pushes to ${protectedBranches.join(', ')} deploy production (in the\n# GitHub environment below, with the production role)`
+    : 'No push deploys production: protected-stages names\n# no branch (prod and production are stages)';
+  return `# Written by lambda-deploy init. ${production}; pull requests and other
 # branches get their own preview stage (the preview role, which cannot touch
 # production or IAM), removed when the pull request closes or the branch goes.
 name: lambda-deploy
@@ -240,7 +239,8 @@ export function nextSteps(o: InitOptions, file: string): string[] {
     );
   if (!branches.length)
     steps.push([
-      `protected-stages (${stages.join(', ')}) names no branch: every push deploys a preview, with the preview role, and no push reaches the production job. ` +
+      `protected-stages (${stages.join(', ')}) names no branch: every push deploys a preview, with the preview role, and none reaches the production job; ` +
+        'prune and branch deletions, which run on the default branch with the production role, cannot sign in. ' +
         'To deploy production from a branch, run init again with --protected-branches naming it (added to protected-stages).',
     ]);
   steps.push([`Commit ${file} and push: the push deploys its branch; a pull request gets a pr-N preview.`]);

@@ -134,3 +134,22 @@ it('setup --configure-github with no production branch: refused (exit 2), nothin
     '--configure-github: no production branch to limit the environment to and protect (protected-stages names none)',
   );
 });
+
+it('policy prints the same preview trust as setup for the same protected-stages', async () => {
+  for (const stages of ['prod', 'main,staging,prod']) {
+    const io = testIo(env);
+    const argv = [
+      'policy',
+      '--name=shop',
+      '--account=123456789012',
+      '--repository=octo/shop',
+      '--role=preview',
+    ];
+    expect(await main([...argv, `--protected-stages=${stages}`, '--json'], io)).toBe(0);
+    const printed = JSON.parse(io.stdout()) as { roles: { 'trust-policy': PolicyDocument }[] };
+    const preview = printed.roles[0]!['trust-policy'];
+    expect(preview.Statement[0]!.Condition).toEqual(
+      (await deployRoleTrust(stages)).preview.Statement[0]!.Condition,
+    );
+  }
+});

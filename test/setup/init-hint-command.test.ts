@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { main } from '../../src/entry/cli/cli.js';
 import { readSettings, SettingsError } from '../../src/settings/settings.js';
+import { callerWorkflow, nextSteps } from '../../src/setup/init-workflow.js';
 import { testIo } from '../entry/cli/io.js';
 import { reusableWorkflowActionInputs } from '../support/workflow-snippets.js';
 
@@ -77,5 +78,20 @@ describe('init and a deploy print the same setup command for the same workflow',
     expect((await init(['--protected-branches=main,release/1.x'])).with['protected-stages']).toBe(
       'main,prod,production,release/1.x',
     );
+  });
+});
+
+describe('init with protected-stages naming no branch', () => {
+  it('says no push deploys production, in the workflow and the next steps, and what that leaves prune', () => {
+    const o = { name: 'shop', awsRegion: 'eu-west-1', protectedStages: ['prod'] };
+    expect(callerWorkflow(o)).toMatch(
+      /^# Written by lambda-deploy init\. No push deploys production: protected-stages names\n# no branch/,
+    );
+    const steps = nextSteps(o, 'lambda-deploy.yml');
+    expect(steps[2]).toMatch(
+      /^3\. protected-stages \(prod\) names no branch: every push deploys a preview, with the preview role, and none reaches the production job; prune and branch deletions/,
+    );
+    // No environment to limit to branches that are not there.
+    expect(steps.join('\n')).not.toContain('deployment branches limited to exactly');
   });
 });
