@@ -25,12 +25,19 @@ import type { PolicyStatement } from '../../../model/policy-document.js';
 import { DEFAULT_PROTECTED_BRANCHES } from '../../../iam/trust-policy.js';
 import { checkEnvironments } from './environment-check.js';
 import type { GatewayKind } from '../../../model/settings.js';
-import type { CliCommand, CommandOutcome } from '../command.js';
+import type { CliCommand, CommandContext, CommandOutcome } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { GATEWAY_CHOICES, jsonOrFile, oneOf, policyStatementsInput, TRUST_FLAGS } from './shared-flags.js';
 import { trustRepositoryIds } from './repository-trust.js';
 import { ADMIN_BYPASS_FLAG, CONFIGURE_GITHUB_FLAG, gitHubTrust } from './configure-github.js';
 import { checkProjectOverlap, overlapUncheckedNote } from '../../../setup/project-overlap.js';
+import { workflowProtectedStages } from '../../../setup/workflow-protected-stages.js';
+import { routeStages } from '../../../model/production-branches.js';
+import { DEFAULT_PROTECTED_STAGES } from '../../../model/protected-stages.js';
+import { enclosingRepository } from '../../../util/repository-root.js';
+import { Inputs, type InputName } from '../../../settings/names.js';
+import { splitList } from '../../../settings/settings.js';
+import { homedir } from 'node:os';
 
 /** `--preview-policy-statements JSON|FILE`: checked as the input is, named by its own flag. */
 function previewPolicyStatements(value: string | undefined): PolicyStatement[] | undefined {
@@ -67,6 +74,39 @@ export function branchesNotStages(
     'the reusable workflow deploys a push there as a preview, and the preview role does not trust such a push. ' +
     'Add it to --protected-stages, and to the protected-stages input of your workflow.'
   );
+}
+
+/**
+ * Without --protected-stages: the one the checkout's workflows give
+ * lambda-deploy, so the roles trust the branches they deploy to production;
+ * none (setup's default) when they give none or disagree, said so.
+ */
+function workflowStages(ctx: CommandContext): Partial<Record<InputName, string>> {
+  if (ctx.flags.inputs[Inputs.ProtectedStages] !== undefined) return {};
+  const root = enclosingRepository(
+    ctx.io.env.GITHUB_WORKSPACE || process.cwd(),
+    ctx.io.env.HOME || homedir(),
+  );
+  const found = root ? workflowProtectedStages(root) : [];
+  const values = [
+    ...new Set(found.flatMap((w) => w.stages.map((s) => routeStages(splitList(s, /[,\n]/)).join(',')))),
+  ];
+  const files = found.map((w) => w.file).join(', ');
+  if (values.length > 1)
+    ctx.logger.warning(
+      `--protected-stages: not given, and the workflows give lambda-deploy different ones (${values.join('; ')} in ${files}): setup takes its default, ` +
+        `${DEFAULT_PROTECTED_STAGES.join(',')}; expected --protected-stages naming the one production deploys with.`,
+    );
+  if (values.length !== 1) return {};
+  ctx.logger.info(
+    `--protected-stages: not given, so ${values[0]}, as ${files} ${found.length === 1 ? 'gives' : 'give'} lambda-deploy: the roles follow its production branches.`,
+  );
+  return { [Inputs.ProtectedStages]: values[0] as string };
+}
+
+/** The inputs setup reads beside its flags: --policy-statements' JSON, the workflows' protected-stages. */
+function setupInputs(ctx: CommandContext): Partial<Record<InputName, string>> {
+  return { ...policyStatementsInput(ctx, 'setup'), ...workflowStages(ctx) };
 }
 
 /** What previews run with, said when statements are given: production's never reach them. */
@@ -213,7 +253,7 @@ export const setupCommand: CliCommand = {
   usesAws: true,
   async run(ctx) {
     const { own } = ctx.flags;
-    const settings = ctx.settings({ command: 'deploy', ...policyStatementsInput(ctx, 'setup') });
+    const settings = ctx.settings({ command: 'deploy', ...setupInputs(ctx) });
     const previewStatements = previewPolicyStatements(own[PREVIEW_STATEMENTS_FLAG]);
     const region = settings.awsRegion;
     if (!region)
