@@ -102,9 +102,10 @@ export interface Settings {
   deployment: boolean;
   protectedStages: string[];
   /**
-   * protected-stages as written, lower-cased: the entries the reusable
-   * workflow's route job compares a branch with, without the branches' stages
-   * added to protectedStages (see productionBranches). Absent: protectedStages.
+   * protected-stages as written (trimmed, case kept): the entries the reusable
+   * workflow's route job compares a branch with (lower-cased there), without
+   * the branches' stages added to protectedStages (see productionBranches).
+   * Absent: protectedStages.
    */
   protectedStageEntries?: string[];
   /** days; pull-request stages older than this are pruned. */

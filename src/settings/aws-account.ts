@@ -3,9 +3,7 @@ import { setupCommandFor, type SetupSettings } from '../model/setup-command.js';
 import type { Checked, InputReader } from './input-reader.js';
 import { Inputs } from './names.js';
 import { parsePolicyStatements, POLICY_STATEMENTS_EXPECTED } from './policy-statements.js';
-import { readProtectedStages } from './stage-lifecycle.js';
-import { routeStages } from '../model/production-branches.js';
-import { splitList } from './input-lists.js';
+import { protectedStageEntries, readProtectedStages } from './stage-lifecycle.js';
 
 const ROLE_ARN = /^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 /** The account in the role ARNs `init` writes until setup has printed the real ones. */
@@ -36,7 +34,7 @@ function placeholderSetup(r: InputReader, awsRegion: string | undefined): SetupS
     name: r.value(Inputs.Name),
     awsRegion,
     protectedStages: readProtectedStages(r),
-    protectedStageEntries: routeStages(splitList(r.value(Inputs.ProtectedStages), /[,\n]/)),
+    protectedStageEntries: protectedStageEntries(r),
     s3Bucket: r.value(Inputs.S3Bucket) || undefined,
   };
 }

@@ -1,7 +1,6 @@
 /** Reporting on GitHub, protected-stages, preview-ttl, remove-logs, target and dry-run. */
 import type { Target } from '../model/settings.js';
 import { branchStage } from '../model/stage-name.js';
-import { routeStages } from '../model/production-branches.js';
 import type { Checked, InputReader } from './input-reader.js';
 import { splitList } from './input-lists.js';
 import { Inputs } from './names.js';
@@ -21,6 +20,11 @@ export function readProtectedStages(r: InputReader): string[] {
     stages.add(branchStage(entry));
   }
   return [...stages];
+}
+
+/** `protected-stages` as written (case kept: `Main` protects its branch's stage too), once each. */
+export function protectedStageEntries(r: InputReader): string[] {
+  return [...new Set(splitList(r.value(Inputs.ProtectedStages), /[,\n]/))];
 }
 
 /** Reporting on GitHub, the stages' lifecycle, and where and whether to deploy. */
@@ -45,7 +49,7 @@ export function readLifecycle(
     publicCommentLogs: r.bool(Inputs.PublicCommentLogs),
     deployment: r.bool(Inputs.Deployment),
     protectedStages: readProtectedStages(r),
-    protectedStageEntries: routeStages(splitList(r.value(Inputs.ProtectedStages), /[,\n]/)),
+    protectedStageEntries: protectedStageEntries(r),
     previewTtl: r.integer(Inputs.PreviewTtl, 1, 3650, ' (days)'),
     removeLogs: r.bool(Inputs.RemoveLogs),
     target: r.oneOf<Target>(Inputs.Target, ['aws', 'local']),

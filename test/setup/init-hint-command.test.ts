@@ -72,6 +72,10 @@ describe('init and a deploy print the same setup command for the same workflow',
     expect(command).toBe(
       'npx github:org/lambda-deploy setup --name shop --aws-region eu-west-1 --repository octo/shop --protected-stages main,staging,prod',
     );
+    // As written: Main protects its branch's stage too (the route job reads it as main).
+    const cased = await init(['--protected-stages=Main,release/1.x']);
+    expect(cased.with['protected-stages']).toBe('Main,release/1.x');
+    expect(cased.command).toMatch(/ --protected-stages Main,release\/1\.x$/);
     // prod alone stays prod alone: main is then a preview, as the route job deploys it.
     expect((await init(['--protected-stages=prod'])).with['protected-stages']).toBe('prod');
     // The branches given stand in for main, master: the workflow names no other branch.

@@ -36,7 +36,7 @@ import { routeStages } from '../../../model/production-branches.js';
 import { DEFAULT_PROTECTED_STAGES } from '../../../model/protected-stages.js';
 import { enclosingRepository } from '../../../util/repository-root.js';
 import { Inputs, type InputName } from '../../../settings/names.js';
-import { splitList } from '../../../settings/settings.js';
+import { splitList } from '../../../settings/input-lists.js';
 import { homedir } from 'node:os';
 
 /** `--preview-policy-statements JSON|FILE`: checked as the input is, named by its own flag. */
