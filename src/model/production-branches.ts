@@ -6,9 +6,10 @@
  * The rule is the reusable workflow's route job (.github/workflows/deploy.yml):
  * a push goes to the production job when its branch (no stage input) is
  * exactly one of protected-stages, read as commas or lines, trimmed, `#`
- * lines skipped, lower-cased. So `staging` listed there is a production
- * branch, `Main` listed there makes `main` one (the branch `Main` is a
- * preview), and `release/1.x` is one as written.
+ * lines skipped, each entry as written and lower-cased. So `staging` listed
+ * there is a production branch, `Release/1.x` makes both `Release/1.x` and
+ * `release/1.x` ones (setup trusts only those the repository has), and with
+ * the default list the branch `Main` is a preview.
  */
 import { DEFAULT_PROTECTED_STAGES } from './protected-stages.js';
 
@@ -25,10 +26,10 @@ export const STAGE_ONLY_NAMES: readonly string[] = DEFAULT_PROTECTED_STAGES.filt
   (stage) => !DEFAULT_PROTECTED_BRANCHES.includes(stage),
 );
 
-/** protected-stages as the route job compares them: lower-cased, once each, in order. */
+/** protected-stages as the route job compares them: each entry as written and lower-cased, once each, in order. */
 export function routeStages(protectedStages: readonly string[]): string[] {
-  const stages = protectedStages.map((s) => s.trim().toLowerCase()).filter((s) => s && !s.startsWith('#'));
-  return [...new Set(stages)];
+  const entries = protectedStages.map((s) => s.trim()).filter((s) => s && !s.startsWith('#'));
+  return [...new Set(entries.flatMap((s) => [s, s.toLowerCase()]))];
 }
 
 /** The settings' protected-stages as written (their entries, without the branches' stages added). */
@@ -54,5 +55,5 @@ export function routesToProduction(branch: string, protectedStages: readonly str
  * then no push deploys production, and main is a preview like any branch.
  */
 export function productionBranches(protectedStages: readonly string[]): string[] {
-  return routeStages(protectedStages).filter((stage) => !STAGE_ONLY_NAMES.includes(stage));
+  return routeStages(protectedStages).filter((stage) => !STAGE_ONLY_NAMES.includes(stage.toLowerCase()));
 }
