@@ -64,6 +64,7 @@ export async function installRequirements(
           runtime: options.runtime,
           architecture: options.architecture,
           pipArgs: options.pipArgs,
+          functionDir: options.path,
         },
         deps,
       ),

@@ -12,6 +12,8 @@ import { explainHashFailure } from './hash-failure.js';
 import { distInfoHeaders } from './installed-distributions.js';
 import { lambdaMarkerEnvironment, MARKERS_FALLBACK, pipBootstrapPath } from './lambda-markers.js';
 import { pythonExecutable, windowsStoreStub } from './python-command.js';
+import { editableMessage, editableOutside } from './editable-installs.js';
+import { pipArgsFrom, pipFolder } from './requirement-paths.js';
 import { lambdaPythonPlatform, pipInstallArgs, wheelRunsOn } from './python-platform.js';
 
 export type { CommandRunner, CommandResult } from './command-runner.js';
@@ -27,6 +29,8 @@ export interface PipInstallOptions {
   runtime: string;
   architecture: Architecture;
   pipArgs?: readonly string[];
+  /** The function's folder (`path`): an editable install of a project outside it packages no code. */
+  functionDir?: string;
 }
 
 export class PipInstallError extends Error {
@@ -228,9 +232,22 @@ export async function pipInstall(
   const python = pythonExecutable(deps.env);
   const platform = lambdaPythonPlatform(options.runtime, options.architecture);
   await refuseSourceBuildOptions(options.requirements, platform.description, deps.surface);
+  // A lock's export names absolute paths only; a requirements file's relative ones decide pip's folder.
+  const folder = options.lockfile
+    ? {}
+    : pipFolder(
+        options.requirements,
+        await readFile(options.requirements, 'utf8').catch(() => ''),
+        process.cwd(),
+      );
+  if ('missing' in folder) throw new PipInstallError(folder.missing);
   let pipArgs: string[];
   try {
-    pipArgs = pipInstallArgs({ ...options, target: options.targetDir });
+    pipArgs = pipInstallArgs({
+      ...options,
+      target: options.targetDir,
+      ...(folder.cwd && { pipArgs: pipArgsFrom(options.pipArgs ?? [], process.cwd()) }),
+    });
   } catch (error) {
     throw new PipInstallError((error as Error).message);
   }
@@ -245,7 +262,10 @@ export async function pipInstall(
   try {
     // pip run by the bootstrap decides markers for Lambda's Python, not this one (pypa/pip#11010).
     const args = [pipBootstrapPath(), JSON.stringify(markers), ...pipArgs];
-    result = await runner.run(python, args, { env: pipEnvironment(deps.env ?? process.env) });
+    result = await runner.run(python, args, {
+      env: pipEnvironment(deps.env ?? process.env),
+      ...(folder.cwd && { cwd: folder.cwd }),
+    });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new PipInstallError(
@@ -266,6 +286,8 @@ export async function pipInstall(
   await stripBytecode(options.targetDir);
   const foreign = await builtForThisMachine(options);
   if (foreign.length) throw new PipInstallError(foreignBuildMessage(foreign, options, deps.surface));
+  const linked = await editableOutside(options.targetDir, options.functionDir);
+  if (linked.length) throw new PipInstallError(editableMessage(linked, options));
   // The probe's one line of output is the log's business only when debugging.
   const quiet = deps.runner ?? createCommandRunner({ ...deps.logger, info: (m) => deps.logger.debug(m) });
   const fallback = MARKERS_FALLBACK.exec(result.output)?.[1];

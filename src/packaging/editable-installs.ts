@@ -1,0 +1,71 @@
+/**
+ * Editable installs (`-e PATH` in the requirements) in a finished pip install.
+ * pip installs a link, not the code: a `.pth` file and a finder that load the
+ * project from its folder on this machine. Lambda never reads `.pth` files in
+ * the function's folder, and that folder is not there anyway, so the
+ * project's modules fail to import on Lambda (and under `serve`, which runs
+ * the package as Lambda does). One inside the function's folder is packaged
+ * as the folder's own files, and is left alone.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { distInfoHeaders } from './installed-distributions.js';
+
+export interface EditableInstall {
+  name: string;
+  version: string;
+  /** The project's folder, from the distribution's direct_url.json. */
+  folder: string;
+}
+
+const inside = (dir: string, path: string) => {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !rel.startsWith('/'));
+};
+
+/** The editable installs in `targetDir` whose project is outside `functionDir` (all, without one). */
+export async function editableOutside(targetDir: string, functionDir?: string): Promise<EditableInstall[]> {
+  const infos = (await readdir(targetDir)).filter((n) => n.endsWith('.dist-info')).sort();
+  const found: EditableInstall[] = [];
+  for (const info of infos) {
+    const text = await readFile(join(targetDir, info, 'direct_url.json'), 'utf8').catch(() => '');
+    let direct: { url?: unknown; dir_info?: { editable?: unknown } };
+    try {
+      direct = JSON.parse(text || '{}') as typeof direct;
+    } catch {
+      continue;
+    }
+    if (direct.dir_info?.editable !== true || typeof direct.url !== 'string') continue;
+    if (!direct.url.startsWith('file:')) continue;
+    const folder = fileURLToPath(direct.url);
+    if (functionDir && inside(functionDir, folder)) continue;
+    const metadata = await distInfoHeaders(join(targetDir, info), 'METADATA');
+    const [name, version] = info.slice(0, -'.dist-info'.length).split('-');
+    found.push({
+      name: metadata('Name')[0] ?? name!,
+      version: metadata('Version')[0] ?? version ?? '',
+      folder,
+    });
+  }
+  return found;
+}
+
+/** Why the build stops, and the line to write instead. */
+export function editableMessage(
+  found: readonly EditableInstall[],
+  options: { requirements: string; lockfile?: string },
+): string {
+  const shown = options.lockfile ?? options.requirements;
+  const lines = found.map((e) => {
+    const written = relative(dirname(options.requirements), e.folder) || '.';
+    const path = written.startsWith('.') ? written : `./${written}`;
+    return `  - ${e.name} ${e.version} is installed editable (-e) from ${e.folder}: write its line in ${shown} without -e, as ${path}`;
+  });
+  return [
+    `${found.map((e) => `${e.name} ${e.version}`).join(', ')} ${found.length === 1 ? 'is' : 'are'} installed editable (-e): pip puts only a link to the project's folder on this machine into the package (a .pth file), which Lambda never reads, so the code is not in the package and fails to import on Lambda.`,
+    'What to do:',
+    ...lines,
+    '    pip then builds the project and installs its code into the package; keep your own editable install for local work (pip install -e PATH), outside the requirements file lambda-deploy reads.',
+  ].join('\n');
+}
