@@ -4,7 +4,7 @@
  * environment) and the preview role, on every event the reusable workflow
  * acts on. What `zappa init` is to Zappa: the file to commit, and the next steps.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DEFAULT_PROTECTED_STAGES } from '../iam/deploy-policy-options.js';
 import { productionBranches, STAGE_ONLY_NAMES } from '../model/production-branches.js';
@@ -44,6 +44,8 @@ export interface InitOptions {
   repository?: string;
   /** False when written into a folder that is no git checkout yet (no origin could name the repository). */
   checkout?: boolean;
+  /** The workflow's `name:` (default lambda-deploy): a second project's file names its project. */
+  workflowName?: string;
 }
 
 export const WORKFLOW_FILE = '.github/workflows/lambda-deploy.yml';
@@ -154,7 +156,7 @@ export function callerWorkflow(o: InitOptions): string {
   return `# Written by lambda-deploy init. ${production}; pull requests and other
 # branches get their own preview stage (the preview role, which cannot touch
 # production or IAM), removed when the pull request closes or the branch goes.
-name: lambda-deploy
+name: ${scalar(o.workflowName ?? 'lambda-deploy')}
 
 on:
   push:
@@ -184,13 +186,33 @@ export interface InitResult {
   nextSteps: string[];
 }
 
+/** The project a workflow init wrote deploys (its `with:` `name:`), or undefined. */
+export function workflowProject(text: string): string | undefined {
+  const written = /^ {6}name: (.+?)\s*$/m.exec(text)?.[1];
+  return written?.startsWith("'") ? written.slice(1, -1).replace(/''/g, "'") : written;
+}
+
+/**
+ * Where init writes a project's workflow under `dir`: WORKFLOW_FILE, unless
+ * that one deploys another project of the repository (a monorepo's second
+ * service), which is never replaced: then `lambda-deploy-{name}.yml`, with
+ * the project (`other`) whose file the default one is.
+ */
+export function workflowFileFor(dir: string, name: string): { file: string; other?: string } {
+  const text = existsSync(join(dir, WORKFLOW_FILE)) ? readFileSync(join(dir, WORKFLOW_FILE), 'utf8') : '';
+  const other = workflowProject(text);
+  if (!other || other === name) return { file: WORKFLOW_FILE };
+  return { file: `.github/workflows/lambda-deploy-${name}.yml`, other };
+}
+
 /** Writes the workflow under `dir`; refuses to overwrite one that is there unless `force`. */
 export function writeCallerWorkflow(dir: string, o: InitOptions, force = false): InitResult {
-  const path = join(dir, WORKFLOW_FILE);
+  const { file, other } = workflowFileFor(dir, o.name);
+  const path = join(dir, file);
   if (existsSync(path) && !force)
-    throw new Error(`${WORKFLOW_FILE} exists already; expected --force to replace it (or edit it by hand).`);
+    throw new Error(`${file} exists already; expected --force to replace it (or edit it by hand).`);
   mkdirSync(join(dir, '.github/workflows'), { recursive: true });
-  writeFileSync(path, callerWorkflow(o));
+  writeFileSync(path, callerWorkflow({ ...(other && { workflowName: `lambda-deploy ${o.name}` }), ...o }));
   return { path, nextSteps: nextSteps(o, relative(dir, path) || path) };
 }
 

@@ -1177,4 +1177,56 @@ Next steps:
     expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--force', '--preview-role=shop'])).toBe(2);
     expect(stderr).toMatch(/--preview-role: "shop" is not valid; expected a role ARN/);
   });
+
+  test("a second service of the repository gets its own workflow file, the first one's left as it is", async () => {
+    const dir = tempRepo();
+    for (const service of ['orders', 'notify'])
+      mkdirSync(join(dir, 'services', service), { recursive: true });
+    writeFileSync(join(dir, 'services/orders/app.py'), 'def handler(event, context):\n    return {}\n');
+    writeFileSync(join(dir, 'services/notify/index.mjs'), 'export const handler = async () => ({});\n');
+    execFileSync('git', ['init', '-q', dir]);
+    // At the root (GITHUB_WORKSPACE stands for the current directory --path starts from).
+    const init = async (name: string, ...more: string[]) => {
+      const io = testIo({ ...env, GITHUB_WORKSPACE: dir });
+      const argv = [
+        'init',
+        `--name=${name}`,
+        `--path=services/${name}`,
+        `--dir=${dir}`,
+        '--aws-region=eu-west-1',
+      ];
+      const code = await main([...argv, ...more], io);
+      stdout += io.stdout();
+      stderr += io.stderr();
+      return code;
+    };
+    expect({ code: await init('orders'), stderr }).toEqual({ code: 0, stderr: '' });
+    const first = readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8');
+    stdout = '';
+    expect(await init('notify')).toBe(0);
+    expect(readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8')).toBe(first);
+    const second = parse(readFileSync(join(dir, '.github/workflows/lambda-deploy-notify.yml'), 'utf8')) as {
+      name: string;
+      jobs: { lambda: { with: Record<string, string> } };
+    };
+    expect(second.name).toBe('lambda-deploy notify');
+    expect(second.jobs.lambda.with).toMatchObject({
+      name: 'notify',
+      path: 'services/notify',
+      runtime: 'nodejs22.x',
+    });
+    expect(stdout).toContain('lambda-deploy-notify.yml');
+    expect(stdout).toMatch(/lambda-deploy\.yml deploys orders/);
+    // Each project's file is its own: run again, refused without --force, replaced with it; the other stays.
+    expect(await init('notify')).toBe(2);
+    expect(stderr).toMatch(/lambda-deploy-notify\.yml exists already; expected --force/);
+    expect(await init('notify', '--force', '--gateway=function-url')).toBe(0);
+    expect(readFileSync(join(dir, '.github/workflows/lambda-deploy-notify.yml'), 'utf8')).toContain(
+      'gateway: function-url',
+    );
+    expect(await init('orders', '--force', '--gateway=function-url')).toBe(0);
+    expect(readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8')).toMatch(
+      /name: orders[\s\S]*gateway: function-url/,
+    );
+  });
 });

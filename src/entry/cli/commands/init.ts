@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { WORKFLOW_FILE, writeCallerWorkflow } from '../../../setup/init-workflow.js';
+import { WORKFLOW_FILE, workflowFileFor, writeCallerWorkflow } from '../../../setup/init-workflow.js';
 import type { CliCommand } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { gitHubRepository } from '../local-context.js';
@@ -31,7 +31,8 @@ export const initCommand: CliCommand = {
   description: [
     'Writes .github/workflows/lambda-deploy.yml: the reusable workflow with the production',
     'role (its job in a GitHub environment) and the preview role, on push, pull_request,',
-    'delete and a nightly prune. Prints the next steps.',
+    'delete and a nightly prune. Prints the next steps. When that file deploys another',
+    'project of the repository (a second service), writes lambda-deploy-NAME.yml instead.',
   ].join('\n'),
   flags: [
     F.name,
@@ -99,9 +100,11 @@ export const initCommand: CliCommand = {
           'run git init in this folder, or move .github to the root of the repository it will be in.',
       );
     const force = own.force === 'true';
-    if (existsSync(join(dir, WORKFLOW_FILE)) && !force)
+    // A monorepo's second service gets a file of its own: the first one's is never replaced.
+    const { file, other } = workflowFileFor(dir, settings.name);
+    if (existsSync(join(dir, file)) && !force)
       throw new UsageError(
-        `${WORKFLOW_FILE} exists already; expected --force to replace it (or edit it by hand).`,
+        `${file} exists already; expected --force to replace it (or edit it by hand).`,
         'init',
       );
     // --path from --dir (settings.path), as the workflow's path starts from the checkout's root.
@@ -133,7 +136,12 @@ export const initCommand: CliCommand = {
     return {
       exitCode: 0,
       result: { path: written.path, 'next-steps': written.nextSteps },
-      text: `Wrote ${written.path}\n\nNext steps:\n${written.nextSteps.join('\n')}`,
+      text:
+        `Wrote ${written.path}` +
+        (other
+          ? ` (${WORKFLOW_FILE} deploys ${other}: each project of the repository has a workflow file of its own)`
+          : '') +
+        `\n\nNext steps:\n${written.nextSteps.join('\n')}`,
     };
   },
 };
