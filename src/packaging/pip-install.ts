@@ -189,8 +189,10 @@ function sourceBuild(
   options: PipInstallOptions,
   surface: Surface,
 ): string | undefined {
-  if (!/installing build dependencies|to install build dependencies did not run successfully/i.test(output))
-    return undefined;
+  // The build tools' install failed, not one that went through before another requirement failed.
+  const failed =
+    /Installing build dependencies(?::| \.\.\.)(?: finished with status)? '?error|to install build dependencies did not run successfully/i;
+  if (!failed.test(output)) return undefined;
   const built = [...output.matchAll(/^\s*(?:Processing|Obtaining|Collecting)\s+(.+?)\s*$/gm)].map(
     (m) => m[1]!,
   );

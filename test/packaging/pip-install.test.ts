@@ -162,6 +162,31 @@ describe('pipInstall with a stand-in pip', () => {
     expect(message).toContain('public.ecr.aws/lambda/python:3.12');
   });
 
+  it("a dependency with no wheel is that, not a source build, when a local project's build tools installed fine before it", () => {
+    // pip's output for `fastapi` and `../../libs/common` on python3.12 with pydantic-core's wheels only for cp311.
+    const output = [
+      'Obtaining file:///repo/libs/common (from -r /repo/services/orders/requirements.txt (line 2))',
+      '  Installing build dependencies: started',
+      "  Installing build dependencies: finished with status 'done'",
+      "  Preparing editable metadata (pyproject.toml): finished with status 'done'",
+      'Processing /wheels/fastapi-0.142.2-py3-none-any.whl (from -r /repo/services/orders/requirements.txt (line 1))',
+      'Processing /wheels/annotated_types-0.8.0-py3-none-any.whl (from pydantic>=2.9.0->fastapi)',
+      'INFO: pip is looking at multiple versions of pydantic to determine which version is compatible with other requirements. This could take a while.',
+      'ERROR: Could not find a version that satisfies the requirement pydantic-core==2.46.5 (from pydantic) (from versions: none)',
+      'ERROR: No matching distribution found for pydantic-core==2.46.5',
+    ].join('\n');
+    const message = explainPipFailure(output, {
+      requirements: '/repo/services/orders/requirements.txt',
+      targetDir: root,
+      runtime: 'python3.12',
+      architecture: 'x86_64',
+    });
+    expect(message).not.toMatch(/had to build/);
+    expect(message).toMatch(
+      /^No compatible wheel: pip found no installable wheel for "pydantic-core==2\.46\.5" \(package pydantic-core\) for python3\.12/,
+    );
+  });
+
   it('tells "could not reach the package index" from "no compatible wheel", each with what to do', () => {
     const options = {
       requirements: '/r.txt',
