@@ -92,6 +92,11 @@ export async function runPipeline(
     return { result: { kind: 'skip', reason }, markdown: `### lambda-deploy skipped\n\n${reason}\n` };
   }
 
+  // dry-run is undeploy's and prune's: a deploy run with it is real, and the log says so before anything changes.
+  if (settings.dryRun && plan.command === 'deploy')
+    logger.warning(
+      `dry-run: true applies to undeploy and prune (it lists what they would remove); this run deploys stage ${plan.stage} for real. To build the package without deploying, set command: package.`,
+    );
   switch (plan.command) {
     case 'skip':
       if (plan.keptProtected) {

@@ -109,6 +109,39 @@ describe('runPipeline', () => {
     );
   });
 
+  it('dry-run: true on a run that deploys says first that this deploy is real (dry-run lists only what undeploy and prune would remove)', async () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'dry-run-deploy-'));
+    writeFileSync(join(workspace, 'app.py'), 'def handler(e, c):\n  return 1\n');
+    const inputs: Record<string, string> = { name: 'shop', 'aws-region': 'eu-west-1', 'dry-run': 'true' };
+    const settings = readSettings((name) => inputs[name], {
+      GITHUB_WORKSPACE: workspace,
+      RUNNER_TEMP: workspace,
+    });
+    const ctx = eventContext('pull_request', {
+      action: 'opened',
+      number: 7,
+      pull_request: {
+        number: 7,
+        head: { repo: { full_name: 'octo/svc' } },
+        base: { repo: { full_name: 'octo/svc' } },
+      },
+    });
+    const logger = new RecordingLogger();
+    // It stops at sign-in: no credentials here.
+    await expect(
+      runPipeline(settings, makePlan(settings, ctx), ctx, {
+        logger,
+        env: { RUNNER_TEMP: workspace },
+        awsClients: () => {
+          throw new Error('no AWS client in this test');
+        },
+      }),
+    ).rejects.toThrow();
+    expect(logger.text('warning')).toContain(
+      'dry-run: true applies to undeploy and prune (it lists what they would remove); this run deploys stage pr-7 for real. To build the package without deploying, set command: package.',
+    );
+  });
+
   it('api-key: true on a pull-request run is refused before any AWS call, naming the input and the fix', async () => {
     const workspace = mkdtempSync(join(tmpdir(), 'pr-api-key-'));
     writeFileSync(join(workspace, 'app.py'), 'def handler(e, c):\n  return 1\n');
