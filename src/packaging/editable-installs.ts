@@ -10,7 +10,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { distInfoHeaders } from './installed-distributions.js';
+import { distributionOf } from './installed-distributions.js';
 
 export interface EditableInstall {
   name: string;
@@ -40,13 +40,7 @@ export async function editableOutside(targetDir: string, functionDir?: string): 
     if (!direct.url.startsWith('file:')) continue;
     const folder = fileURLToPath(direct.url);
     if (functionDir && inside(functionDir, folder)) continue;
-    const metadata = await distInfoHeaders(join(targetDir, info), 'METADATA');
-    const [name, version] = info.slice(0, -'.dist-info'.length).split('-');
-    found.push({
-      name: metadata('Name')[0] ?? name!,
-      version: metadata('Version')[0] ?? version ?? '',
-      folder,
-    });
+    found.push({ ...(await distributionOf(targetDir, info)), folder });
   }
   return found;
 }

@@ -9,6 +9,16 @@ export async function distInfoHeaders(dir: string, file: string) {
     [...head.matchAll(new RegExp(`^${name}:\\s*(.+)$`, 'gm'))].map((m) => m[1]!.trim());
 }
 
+/** An installed distribution's name and version: its METADATA's, else the dist-info folder's name. */
+export async function distributionOf(
+  targetDir: string,
+  info: string,
+): Promise<{ name: string; version: string }> {
+  const metadata = await distInfoHeaders(join(targetDir, info), 'METADATA');
+  const [name, version] = info.slice(0, -'.dist-info'.length).split('-');
+  return { name: metadata('Name')[0] ?? name!, version: metadata('Version')[0] ?? version ?? '' };
+}
+
 /**
  * The paths a dist-info RECORD lists (CSV rows: path, hash, size), relative
  * to the folder pip installed into. A path with a comma or a quote is

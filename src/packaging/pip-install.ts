@@ -9,7 +9,7 @@ import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { createCommandRunner, installerEnvironment, type CommandRunner } from './command-runner.js';
 import { explainHashFailure } from './hash-failure.js';
-import { distInfoHeaders } from './installed-distributions.js';
+import { distInfoHeaders, distributionOf } from './installed-distributions.js';
 import { lambdaMarkerEnvironment, MARKERS_FALLBACK, pipBootstrapPath } from './lambda-markers.js';
 import { pythonExecutable, windowsStoreStub } from './python-command.js';
 import { editableMessage, editableOutside } from './editable-installs.js';
@@ -362,13 +362,7 @@ async function builtForThisMachine(options: PipInstallOptions): Promise<Installe
     const tags = (await distInfoHeaders(join(options.targetDir, info), 'WHEEL'))('Tag');
     // No WHEEL file: nothing tells how it was built (pip writes one for every wheel it installs).
     if (!tags.length || wheelRunsOn(tags, platform, userPlatforms)) continue;
-    const metadata = await distInfoHeaders(join(options.targetDir, info), 'METADATA');
-    const [name, version] = info.slice(0, -'.dist-info'.length).split('-');
-    found.push({
-      name: metadata('Name')[0] ?? name!,
-      version: metadata('Version')[0] ?? version ?? '',
-      tags,
-    });
+    found.push({ ...(await distributionOf(options.targetDir, info)), tags });
   }
   return found;
 }
