@@ -1,20 +1,23 @@
 /**
  * The HTTP side of the fake: one server on 127.0.0.1 for every service.
  * A request is routed by the service of its SigV4 credential scope (the one
- * unsigned call, AssumeRoleWithWebIdentity, by its Action), must carry a key
- * the account knows (the static key, or unexpired STS credentials with their
- * session token), then goes through the faults, the service handler and the
+ * unsigned call, AssumeRoleWithWebIdentity, by its Action), must pass AWS's
+ * checks of its signature (auth.ts: this region, the right service, a key the
+ * account knows, an unexpired session token, a SigV4 signature made with the
+ * key's secret), then goes through the faults, the service handler and the
  * call log.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ACCOUNT_ID, arn, newUuid } from './account.js';
+import { arn, newUuid } from './account.js';
+import { authenticate, serviceNamedBy, STATIC_USER } from './auth.js';
 import type { CallLog } from './call-log.js';
 import type { Clock } from './clock.js';
 import { AwsFault, COMMON_ERRORS, fault, type ServiceName } from './errors.js';
 import type { FaultRule, Faults } from './faults.js';
 import type { Caller, ServiceContext, ServiceHandler } from './service.js';
 import { apiGatewayFor } from './services/apigateway.js';
+import { formOf } from './services/query.js';
 import { layerBytes } from './services/lambda-attached.js';
 import type { AccountState } from './state.js';
 import { credentialScope, renderFault, type Protocol, type Reply, type WireRequest } from './wire.js';
@@ -31,8 +34,6 @@ export interface ServerParts {
   /** Everything a handler needs besides the request, the caller and the url. */
   context: Omit<ServiceContext, 'caller' | 'requestId' | 'url'>;
 }
-
-const STATIC_USER = { arn: `arn:aws:iam::${ACCOUNT_ID}:user/ci`, userId: 'AIDAFAKECIUSER000001' };
 
 /** The IAM action an operation needs, for AccessDenied messages. */
 function iamAction(service: ServiceName, operation: string): string {
@@ -133,34 +134,19 @@ function handlerFor(parts: ServerParts, req: WireRequest): ServiceHandler | unde
   return action === 'AssumeRoleWithWebIdentity' ? parts.handlers.sts : undefined;
 }
 
-/** The caller a signed request's key stands for; throws the protocol's auth error for an unknown or expired key. */
+/** The caller of a signed request, or AWS's refusal of it (auth.ts). */
 function callerOf(parts: ServerParts, req: WireRequest, protocol: Protocol): Caller {
-  if (!req.headers.authorization) return { accessKeyId: '', arn: 'anonymous', userId: 'anonymous' };
-  if (req.accessKeyId === parts.staticCredentials.accessKeyId)
-    return { accessKeyId: req.accessKeyId, ...STATIC_USER };
-  const session = parts.account.issued.find((c) => c.accessKeyId === req.accessKeyId);
-  const codes = {
-    'rest-json': ['UnrecognizedClientException', 403, 'ExpiredTokenException', 403],
-    'json-1.1': ['UnrecognizedClientException', 400, 'ExpiredTokenException', 400],
-    query: ['InvalidClientTokenId', 403, 'ExpiredToken', 403],
-    'rest-xml': ['InvalidAccessKeyId', 403, 'ExpiredToken', 400],
-  } as const;
-  const [invalidCode, invalidStatus, expiredCode, expiredStatus] = codes[protocol];
-  if (session && req.headers['x-amz-security-token'] === session.sessionToken) {
-    if (parts.clock.now() >= session.expiresAt)
-      throw new AwsFault(expiredStatus, expiredCode, 'The security token included in the request is expired');
-    const role = session.roleArn.split('/').at(-1);
-    return {
-      accessKeyId: req.accessKeyId,
-      arn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/${role}/${session.sessionName}`,
-      userId: `AROAFAKE:${session.sessionName}`,
-    };
-  }
-  if (parts.credentials === 'any') return { accessKeyId: req.accessKeyId, ...STATIC_USER };
-  throw new AwsFault(
-    invalidStatus,
-    invalidCode,
-    `The security token included in the request is invalid (key ${req.accessKeyId}).`,
+  const action = protocol === 'query' ? formOf(req).get('Action') : null;
+  return authenticate(
+    {
+      staticCredentials: parts.staticCredentials,
+      issued: parts.account.issued,
+      clock: parts.clock,
+      credentials: parts.credentials,
+    },
+    { method: req.method, rawPath: req.path, rawQuery: req.rawQuery, headers: req.headers, body: req.body },
+    protocol,
+    serviceNamedBy(protocol, String(req.headers['x-amz-target'] ?? ''), action),
   );
 }
 
@@ -176,6 +162,7 @@ async function parse(incoming: IncomingMessage): Promise<WireRequest> {
       .filter(Boolean)
       .map((s) => decodeURIComponent(s)),
     query: parsed.searchParams,
+    rawQuery: parsed.search.replace(/^\?/, ''),
     headers: incoming.headers,
     body: Buffer.concat(chunks),
     accessKeyId: credentialScope(incoming.headers.authorization)?.accessKeyId ?? '',

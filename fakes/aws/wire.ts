@@ -16,6 +16,8 @@ export interface WireRequest {
   /** Decoded path segments. */
   segments: string[];
   query: URLSearchParams;
+  /** The query string as sent (percent-encoded), without `?`: what the signature covers. */
+  rawQuery: string;
   headers: IncomingHttpHeaders;
   body: Buffer;
   /** Access key id of the SigV4 signature ('' for an unsigned request). */
@@ -205,7 +207,7 @@ export function renderFault(protocol: Protocol, fault: AwsFault, method: string,
       if (method === 'HEAD') return empty(fault.status, { ...headers, 'x-amz-request-id': requestId });
       return xml(
         fault.status,
-        `<Error><Code>${escapeXml(fault.code)}</Code><Message>${escapeXml(fault.message)}</Message><RequestId>${requestId}</RequestId></Error>`,
+        `<Error><Code>${escapeXml(fault.code)}</Code><Message>${escapeXml(fault.message)}</Message>${toXml(fault.extra.fields ?? {})}<RequestId>${requestId}</RequestId></Error>`,
         { ...headers, 'x-amz-request-id': requestId },
       );
   }
