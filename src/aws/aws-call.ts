@@ -35,7 +35,32 @@ export interface RetryDeps {
   credentialsHint?: string;
   /** Who reads the advice in errors (how to set an input): the action's inputs unless given. */
   surface?: Surface;
+  /**
+   * The whole error message for a request whose credentials AWS refused
+   * (wrong region, secret or key id, expired session), given what was sent;
+   * undefined for any other error. Supplied from above (failure-hints).
+   */
+  credentialRefusal?: (error: unknown, sent: SentWith) => string | undefined;
 }
+
+/** What a refused request was sent with: never a secret, the key id only to tell its kind. */
+export interface SentWith {
+  /** Scheme, host and port the request went to. */
+  endpoint?: string;
+  region?: string;
+  accessKeyId?: string;
+}
+
+/** Errors with which AWS refuses the credentials themselves (not a permission): each protocol's name. */
+const CREDENTIALS_REFUSED = [
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'InvalidSignatureException',
+  'AuthorizationHeaderMalformed',
+  'ExpiredToken',
+] as const;
 
 /** What every AWS module takes besides its client: how to talk and how to wait. */
 export interface AwsDeps extends RetryDeps {
@@ -117,7 +142,7 @@ export function isAccessDenied(error: unknown): boolean {
   if (error instanceof AwsError && error.cause !== undefined && isAccessDenied(error.cause)) return true;
   return (
     hasErrorName(error, 'AccessDenied', 'Unauthorized', 'UnauthorizedOperation', 'Forbidden') ||
-    (httpStatus(error) === 403 && !hasErrorName(error, 'InvalidClientTokenId', 'SignatureDoesNotMatch'))
+    (httpStatus(error) === 403 && !hasErrorName(error, ...CREDENTIALS_REFUSED))
   );
 }
 
@@ -300,6 +325,9 @@ export async function callAws<T>(deps: RetryDeps, call: AwsCall, fn: () => Promi
     );
   } catch (error) {
     if (call.passThrough?.(error) || error instanceof AwsError) throw error;
+    // Refused credentials (a session that expired mid-run): no permission to name, the credentials to fix.
+    const refused = deps.credentialRefusal?.(error, {});
+    if (refused) throw new AwsError(`Could not ${call.what}: ${refused}`, errorName(error), { cause: error });
     throw wrapAwsError(error, call.what, call.permission, call.hint?.(error), deps.needs, call.deniedHint);
   }
 }

@@ -21,6 +21,7 @@ import {
   hasErrorName,
   httpStatus,
   isAccessDenied,
+  type SentWith,
   type SignInWords,
   wrapAwsError,
 } from './aws-call.js';
@@ -334,6 +335,16 @@ function callerIdentity(onSend: (endpoint: string) => void): GetCallerIdentityCo
 
 const IDENTITY_ATTEMPTS = 4;
 
+/** The region and key id a client signs with (the SDK resolved both already), and where it sent. */
+async function sentWith(sts: STSClient, endpoint: string | undefined): Promise<SentWith> {
+  const region = await sts.config.region().catch(() => undefined);
+  const accessKeyId = await sts.config.credentials().then(
+    (c) => c.accessKeyId,
+    () => undefined,
+  );
+  return { endpoint, region, accessKeyId };
+}
+
 /** The account the credentials belong to; also the first proof that there are credentials at all. */
 export async function getAccountId(sts: STSClient, deps: AwsDeps): Promise<string> {
   let endpoint: string | undefined;
@@ -369,6 +380,9 @@ export async function getAccountId(sts: STSClient, deps: AwsDeps): Promise<strin
         errorName(error),
         { cause: error },
       );
+    // Credentials found and sent, but refused: say which part is wrong.
+    const refused = deps.credentialRefusal?.(error, await sentWith(sts, endpoint));
+    if (refused) throw new AwsError(refused, errorName(error), { cause: error });
     throw new AwsError(
       `Could not find AWS credentials: ${errorMessage(error)}; ${deps.credentialsHint ?? actionCredentialsHint}`,
       errorName(error),

@@ -1,4 +1,4 @@
-import { actionSignIn, type AwsDeps } from '../aws/aws-call.js';
+import { actionCredentialsHint, actionSignIn, type AwsDeps } from '../aws/aws-call.js';
 import type { AwsClients } from '../aws/clients.js';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import {
@@ -10,7 +10,9 @@ import {
 import type { GitHubContext } from '../model/github-context.js';
 import type { Plan } from '../model/plan.js';
 import { stageTags } from '../model/tags.js';
+import { credentialRefusalExplainer } from '../failure-hints/credential-hints.js';
 import { Inputs } from '../settings/names.js';
+import { inputName } from '../settings/surface.js';
 import type { Settings } from '../model/settings.js';
 import { errorMessage } from '../util/retry.js';
 import { realSleep } from '../util/sleep.js';
@@ -73,6 +75,10 @@ export async function openAwsSession(
     ...(deps.credentialsHint && { credentialsHint: deps.credentialsHint }),
     ...(deps.surface && { surface: deps.surface }),
     ...(deps.sequentialAws && { sequential: true }),
+    credentialRefusal: credentialRefusalExplainer(
+      `${inputName(deps.surface ?? 'action', Inputs.AwsRegion)} or AWS_REGION`,
+      deps.credentialsHint ?? actionCredentialsHint,
+    ),
   };
   const bootstrap = deps.awsClients({ region });
   const credentials = await resolveCredentials(

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import {
+  actionCredentialsHint,
   AwsError,
   callAws,
   findAws,
@@ -13,6 +14,7 @@ import {
   type RetryDeps,
   yourCredentialsNeed,
 } from '../../src/aws/aws-call.js';
+import { credentialRefusalExplainer } from '../../src/failure-hints/credential-hints.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { recordingSleep } from '../../src/util/sleep.js';
 
@@ -244,5 +246,44 @@ describe('isNotRoleDeny: a denial the role’s own Deny statements did not make'
         new AwsError('Could not read function shop-pr-7', 'AccessDenied', { cause: denied(why) }),
       ),
     ).toBe(expected);
+  });
+});
+
+describe('refused credentials are not a missing permission', () => {
+  const expired = () =>
+    sdkError('ExpiredTokenException', 'The security token included in the request is expired', 403);
+
+  it('a 403 that refuses the key, the secret, the region or the session names no permission', async () => {
+    for (const [name, message] of [
+      ['UnrecognizedClientException', 'The security token included in the request is invalid.'],
+      [
+        'InvalidSignatureException',
+        'The request signature we calculated does not match the signature you provided.',
+      ],
+      ['InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'],
+      ['ExpiredTokenException', 'The security token included in the request is expired'],
+    ] as const)
+      expect(
+        wrapAwsError(sdkError(name, message, 403), 'read function f', 'lambda:GetFunction').message,
+      ).not.toContain('needs lambda:GetFunction');
+  });
+
+  it('a session that expired mid-run: the explainer says what to do, once, without retrying', async () => {
+    const d = {
+      ...deps(),
+      credentialRefusal: credentialRefusalExplainer('aws-region or AWS_REGION', actionCredentialsHint),
+    };
+    const call = failing(expired(), expired());
+    const error = await callAws(
+      d,
+      { what: 'read function f', permission: 'lambda:GetFunction' },
+      call.fn,
+    ).catch((e: Error) => e);
+    expect(call.calls()).toBe(1);
+    expect((error as Error).message).toBe(
+      'Could not read function f: AWS refused the credentials: the session token of the access key id has expired. ' +
+        'Get new temporary credentials (aws sso login --profile NAME, or assume the role again) and set AWS_ACCESS_KEY_ID, ' +
+        `AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN anew; ${actionCredentialsHint}.`,
+    );
   });
 });

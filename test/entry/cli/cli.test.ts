@@ -168,9 +168,11 @@ describe('lambda-stage-deploy CLI', () => {
       }),
     );
     expect(await run('status', '--name', 'shop')).toBe(1);
+    // Found, sent and refused: what is wrong (the key id), then a terminal's ways to set credentials.
     expect(io.stderr()).toContain(
-      'Could not find AWS credentials: The security token included in the request is invalid.; set AWS_PROFILE',
+      "error: AWS refused the credentials: the access key id is not known in this account's partition",
     );
+    expect(io.stderr()).toContain('Check AWS_ACCESS_KEY_ID or the profile (AWS_PROFILE); set AWS_PROFILE');
     expect(io.stderr()).not.toMatch(/configure role-to-assume|aws-actions\/configure-aws-credentials/);
     // setup's way without credentials (a CloudFormation template) is setup's alone.
     expect(io.stderr()).not.toMatch(/--cloudformation/);

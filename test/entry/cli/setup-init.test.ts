@@ -355,8 +355,12 @@ describe('lambda-deploy setup', () => {
       }),
     );
     expect(await cli(['setup', '--name=shop', '--repository=octo/shop', '--dry-run'])).toBe(1);
+    // Found, sent and refused: what is wrong (the key id), then a terminal's ways, the template's too.
     expect(stderr).toContain(
-      'Could not find AWS credentials: The security token included in the request is invalid.; set AWS_PROFILE',
+      "AWS refused the credentials: the access key id is not known in this account's partition",
+    );
+    expect(stderr).toMatch(
+      /Check AWS_ACCESS_KEY_ID or the profile \(AWS_PROFILE\); set AWS_PROFILE .*setup --cloudformation/,
     );
     expect(stderr).not.toMatch(/configure role-to-assume|aws-actions\/configure-aws-credentials/);
   });

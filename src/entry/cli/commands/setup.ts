@@ -3,6 +3,7 @@ import { terminalCredentialsHint, yourCredentialsNeed, type AwsDeps } from '../.
 import { createAwsClients } from '../../../aws/clients.js';
 import { partitionOf } from '../../../resources/execution-role/execution-role.js';
 import { getAccountId } from '../../../aws/oidc-credentials.js';
+import { credentialRefusalExplainer } from '../../../failure-hints/credential-hints.js';
 import { cloudFormationTemplate } from '../../../setup/cloudformation.js';
 import {
   formatSetupReport,
@@ -162,6 +163,20 @@ function dryRunDocuments(docs: SetupDocuments, trustQuota: number, full: boolean
 const NO_CREDENTIALS_WAY =
   '; or, with no credentials at all, setup --cloudformation --account ID prints the same resources as a CloudFormation template to hand to an administrator';
 
+/** Setup runs with an administrator's own credentials: a denial names what they lack, a refusal what is wrong. */
+function administratorDeps(ctx: CommandContext) {
+  return {
+    logger: ctx.logger,
+    sleep: ctx.io.sleep,
+    needs: yourCredentialsNeed,
+    credentialsHint: terminalCredentialsHint(ctx.io.env) + NO_CREDENTIALS_WAY,
+    credentialRefusal: credentialRefusalExplainer(
+      '--aws-region or AWS_REGION',
+      terminalCredentialsHint(ctx.io.env) + NO_CREDENTIALS_WAY,
+    ),
+  };
+}
+
 export const setupCommand: CliCommand = {
   name: 'setup',
   summary: 'create the deploy roles, execution roles and artifact bucket, once (administrator credentials)',
@@ -273,13 +288,7 @@ export const setupCommand: CliCommand = {
     if (offline && !/^\d{12}$/.test(own.account as string))
       throw new UsageError('--account: expected the 12-digit AWS account id', 'setup');
 
-    // Setup runs with an administrator's own credentials: a denial names what they lack.
-    const deps = {
-      logger: ctx.logger,
-      sleep: ctx.io.sleep,
-      needs: yourCredentialsNeed,
-      credentialsHint: terminalCredentialsHint(ctx.io.env) + NO_CREDENTIALS_WAY,
-    };
+    const deps = administratorDeps(ctx);
     // GitHub first: with --configure-github, a token that cannot write stops setup before any AWS change.
     const { protectedBranches, environments, made } = await gitHubTrust(own.repository, settings, ctx);
     const clients = offline ? undefined : createAwsClients({ region });
