@@ -419,6 +419,28 @@ describe('readSettings', () => {
     ]);
   });
 
+  test("init's placeholder role: a protected branch with capitals (Release/1.x) is named as it is, not lower-cased or as its stage", () => {
+    // The reusable workflow sends the push of Release/1.x, exactly, to the production job: the role must trust that
+    // branch, not release/1.x or release-1-x-<hash>, names anyone with write access could create.
+    const problems = settingsProblems(() =>
+      settingsFrom(
+        {
+          name: 'svc',
+          'aws-region': 'eu-west-1',
+          'role-to-assume': 'arn:aws:iam::ACCOUNT_ID:role/svc-deploy-production',
+          'protected-stages': 'main,Release/1.x',
+        },
+        { GITHUB_REPOSITORY: 'octo/svc' },
+      ),
+    );
+    expect(problems).toEqual([
+      expect.stringContaining(
+        'run "npx github:org/lambda-deploy setup --name svc --aws-region eu-west-1 --repository octo/svc ' +
+          '--protected-stages main,Release/1.x" once',
+      ),
+    ]);
+  });
+
   test("protected-stages: a branch name (release/1.x, Main) protects its branch's stage too", () => {
     // Branch release/1.x deploys to stage release-1-x-<hash>: read as it is, "release/1.x" protected nothing,
     // so deleting the branch, prune, or a pull request with stage: set could reach its production stage.

@@ -1112,6 +1112,20 @@ Next steps:
     expect(stdout).not.toMatch(/Not \w.*: protected stages/);
   });
 
+  test('--protected-stages with capitals (Release/1.x): written as given, so the reusable workflow routes that branch to production', async () => {
+    const dir = tempRepo();
+    const lists = ['--protected-branches=main,Release/1.x', '--protected-stages=main,Release/1.x'];
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1', ...lists])).toBe(0);
+    const workflow = parse(readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8')) as {
+      jobs: { lambda: { with: Record<string, string> } };
+    };
+    // Lower-cased (release/1.x), the route sent Release/1.x to the preview job and its look-alike to production.
+    expect(workflow.jobs.lambda.with['protected-stages']).toBe('main,Release/1.x');
+    // Setup works the branches out of the stages as the route job reads them: main and Release/1.x.
+    expect(stdout).toContain('--repository OWNER/REPO --protected-stages main,Release/1.x\n');
+    expect(stdout).not.toMatch(/Not [^\n]*: protected stages, not branches/);
+  });
+
   test('--protected-branches alone: the workflow protects their stages too, so their pushes run the production job', async () => {
     const dir = tempRepo();
     const flags = ['--protected-branches=main,release/1.x', '--aws-region=eu-west-1'];
