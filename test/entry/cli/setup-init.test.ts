@@ -6,7 +6,15 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import 'aws-sdk-client-mock-jest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -909,6 +917,32 @@ describe('lambda-deploy init', () => {
     expect(io4.stderr()).toContain(
       `error: --path: ".." is not valid; expected a folder inside ${root}, the repository's folder (--dir), where --path starts (resolved to `,
     );
+  });
+
+  test('an absolute --path (through a symlinked folder too, like /var and /private/var on macOS) is written into the workflow from the repository root', async () => {
+    const root = tempRepo();
+    execFileSync('git', ['init', '-q', root]);
+    mkdirSync(join(root, 'services', 'api'), { recursive: true });
+    writeFileSync(join(root, 'services', 'api', 'app.py'), 'def handler(event, context):\n    return {}\n');
+    const link = `${root}-link`;
+    symlinkSync(root, link);
+    dirs.push(link);
+    const file = join(root, '.github/workflows/lambda-deploy.yml');
+    const pathOf = () =>
+      (parse(readFileSync(file, 'utf8')) as { jobs: { lambda: { with: { path?: string } } } }).jobs.lambda
+        .with.path;
+    // On the runner the checkout is elsewhere: a path of this machine would be refused there.
+    for (const [dir, path] of [
+      [root, join(root, 'services', 'api')],
+      [link, join(root, 'services', 'api')],
+      [root, join(link, 'services', 'api')],
+    ] as const) {
+      expect(await cli(['init', '--name=shop', `--dir=${dir}`, `--path=${path}`, '--force', ...roles])).toBe(
+        0,
+      );
+      expect(pathOf()).toBe('services/api');
+    }
+    expect(stderr).not.toMatch(/warning|error/);
   });
 
   test('run outside any git checkout (before git init): writes the workflow anyway, with one note that it must end up at the repository root', async () => {

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { WORKFLOW_FILE, workflowFileFor, writeCallerWorkflow } from '../../../setup/init-workflow.js';
 import type { CliCommand } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
@@ -19,6 +19,7 @@ import { pythonExecutable } from '../../../packaging/python-command.js';
 import type { Settings } from '../../../model/settings.js';
 import type { CommandContext } from '../command.js';
 import { Inputs } from '../../../settings/names.js';
+import { realOrResolved } from '../../../settings/source-folder.js';
 import { redact } from '../../../util/redact.js';
 import { enclosingRepository } from '../../../util/repository-root.js';
 
@@ -119,7 +120,7 @@ export const initCommand: CliCommand = {
         environment: own['github-environment'],
         app: settings.app,
         handler: inputs.handler,
-        path: inputs.path,
+        path: workflowPath(dir, inputs.path, settings.path),
         runtime: inputs.runtime,
         gateway: inputs[Inputs.Gateway]?.trim() ? settings.gateway : undefined,
         apiKey: settings.apiKey,
@@ -145,6 +146,17 @@ export const initCommand: CliCommand = {
     };
   },
 };
+
+/**
+ * --path as the workflow holds it: from the checkout's root, which is elsewhere
+ * on the runner, so an absolute one becomes relative to `dir` (both real: a
+ * symlinked temp folder names one folder two ways). The settings checked that
+ * `resolved` is inside.
+ */
+function workflowPath(dir: string, given: string | undefined, resolved: string): string | undefined {
+  if (given === undefined || !isAbsolute(given)) return given;
+  return relative(realOrResolved(dir), realOrResolved(resolved)) || '.';
+}
 
 /**
  * A workflow written below the checkout's root is never run: GitHub reads
