@@ -26,7 +26,10 @@ export function stageExpected(
   const branch = BRANCH_LIKE.test(value)
     ? ` (a branch named ${value} gets the stage ${branchStage(value)})`
     : '';
-  if (!protectedStages.includes(cleaned)) return `${FORM}, like ${use}${branch}`;
+  // A stage input shares its stage on purpose: say whose stage the suggestion already is.
+  const pull = /^pr-(\d+)$/.exec(cleaned);
+  const whose = pull ? `pull request #${pull[1]}'s preview` : `branch ${cleaned}`;
+  if (!protectedStages.includes(cleaned)) return `${FORM}, like ${use}, also the stage of ${whose}${branch}`;
   const list = protectedListSource(protectedStages, surface, protectedGiven);
   return `${FORM}; its cleaned form ${cleaned} is a protected stage (${list}): ${use} only to mean that stage${branch}`;
 }

@@ -337,7 +337,7 @@ describe('readSettings', () => {
     [
       'a stage with capitals',
       { stage: 'Feature_X' },
-      /^stage: "Feature_X" is not valid; expected up to 40 lower-case letters, digits and inner hyphens, like stage: feature-x \(a branch named Feature_X gets the stage feature-x-[0-9a-f]{8}\)\.$/,
+      /^stage: "Feature_X" is not valid; expected up to 40 lower-case letters, digits and inner hyphens, like stage: feature-x, also the stage of branch feature-x \(a branch named Feature_X gets the stage feature-x-[0-9a-f]{8}\)\.$/,
     ],
     [
       'a protected stage with a capital',

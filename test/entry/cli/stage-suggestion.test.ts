@@ -6,6 +6,7 @@
 import { beforeEach, describe, expect, test } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import { STSClient } from '@aws-sdk/client-sts';
+import { stageExpected } from '../../../src/settings/stage-input.js';
 import { main } from '../../../src/entry/cli/cli.js';
 import { branchStage } from '../../../src/model/stage-name.js';
 import { testIo } from './io.js';
@@ -35,7 +36,7 @@ describe.each(['deploy', 'undeploy', 'logs'])('%s --stage', (command) => {
     const { code, stderr } = await run(command, '--name=shop', '--stage=Feature_X');
     expect(code).toBe(2);
     expect(stderr.split('\n')[0]).toBe(
-      `error: --stage: "Feature_X" is not valid; expected up to 40 lower-case letters, digits and inner hyphens, like --stage feature-x (a branch named Feature_X gets the stage ${branchStage('Feature_X')}).`,
+      `error: --stage: "Feature_X" is not valid; expected up to 40 lower-case letters, digits and inner hyphens, like --stage feature-x, also the stage of branch feature-x (a branch named Feature_X gets the stage ${branchStage('Feature_X')}).`,
     );
     expect(sts.calls()).toHaveLength(0);
   });
@@ -55,7 +56,9 @@ test('the configured protected stages count: with --protected-stages live, LIVE 
     'its cleaned form live is a protected stage (--protected-stages: live): --stage live only to mean that stage',
   );
   const other = await run('undeploy', '--name=shop', '--stage=Main', '--protected-stages=live');
-  expect(other.stderr).toContain('like --stage main (a branch named Main gets the stage');
+  expect(other.stderr).toContain(
+    'like --stage main, also the stage of branch main (a branch named Main gets the stage',
+  );
 });
 
 test('nothing left to suggest (no letter or digit): the generic examples', async () => {
@@ -69,5 +72,18 @@ test('nothing left to suggest (no letter or digit): the generic examples', async
 test('too long: the suggestion is cut to 40 characters, as a stage must be', async () => {
   const long = `Feature-${'x'.repeat(40)}`;
   const { stderr } = await run('deploy', '--name=shop', `--stage=${long}`);
-  expect(stderr).toContain(`like --stage feature-${'x'.repeat(32)} (a branch named ${long} gets the stage `);
+  expect(stderr).toContain(
+    `like --stage feature-${'x'.repeat(32)}, also the stage of branch feature-${'x'.repeat(32)} (a branch named ${long} gets the stage `,
+  );
+});
+
+test("PR-7: the suggestion pr-7 is pull request #7's preview, and is said to be, in the action's words too", async () => {
+  const { code, stderr } = await run('deploy', '--name=shop', '--stage=PR-7');
+  expect(code).toBe(2);
+  expect(stderr.split('\n')[0]).toBe(
+    `error: --stage: "PR-7" is not valid; expected up to 40 lower-case letters, digits and inner hyphens, like --stage pr-7, also the stage of pull request #7's preview (a branch named PR-7 gets the stage ${branchStage('PR-7')}).`,
+  );
+  expect(stageExpected('PR-7', ['main'], 'action', false)).toBe(
+    `up to 40 lower-case letters, digits and inner hyphens, like stage: pr-7, also the stage of pull request #7's preview (a branch named PR-7 gets the stage ${branchStage('PR-7')})`,
+  );
 });
