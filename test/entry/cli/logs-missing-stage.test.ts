@@ -114,3 +114,43 @@ test('a deployed stage: its lines, and none of these messages', async () => {
   expect(said()).toEqual([]);
   expect(io.stdout()).toMatch(/ hello\n$/);
 });
+
+test('--follow of a stage not deployed yet: once it is deployed, its environment values are masked in its lines, with no warning that it is gone', async () => {
+  const value = 'db-pass-Qx7mVn2w';
+  let polls = 0;
+  io.sleep = async () => {
+    polls++;
+    if (polls > 1) return io.interrupt();
+    // Between two polls: the first deploy, and its first invocation.
+    lambda.on(GetFunctionCommand).resolves({
+      Configuration: {
+        FunctionName: 'shop-nope',
+        Version: '1',
+        Environment: { Variables: { DB_PASSWORD: value } },
+      },
+      Tags: {
+        'lambda-deploy:name': 'shop',
+        'lambda-deploy:stage': 'nope',
+        'lambda-deploy:ref': 'nope',
+        'lambda-deploy:repository': 'octo/shop',
+      },
+    });
+    logs.on(FilterLogEventsCommand).resolves({
+      events: [
+        {
+          eventId: '1',
+          timestamp: Date.now(),
+          logStreamName: '2026/12/06/[1]ab',
+          message: `connecting with ${value}\n`,
+        },
+      ],
+    });
+  };
+  expect(await run('--follow')).toBe(0);
+  expect(io.stdout()).toMatch(/ connecting with \*\*\*\n$/);
+  expect(io.stdout()).not.toContain(value);
+  expect(said()).toEqual([
+    'Following /aws/lambda/shop-nope (events of the last 10m first); Ctrl-C stops.',
+    'Stage nope of shop is not deployed in eu-west-1 (no function shop-nope, no log group /aws/lambda/shop-nope): waiting for its first deploy and invocation; Ctrl-C stops.',
+  ]);
+});

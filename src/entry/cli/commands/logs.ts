@@ -165,7 +165,8 @@ const SHOW_SECRETS = 'show-secrets';
  * their printed forms, secret shapes, a PEM block over several lines) unless
  * --show-secrets. A version whose values are unknown is said on stderr.
  * `see` reads the versions of the streams of lines about to be shown; of a
- * function that is gone, none (its versions went with it).
+ * function that is gone, none (its versions went with it), unless a --follow
+ * sees it deployed meanwhile: from then on, as of any.
  */
 async function stageLines(
   ctx: Pick<CommandContext, 'flags' | 'logger' | 'github'>,
@@ -195,18 +196,33 @@ async function stageLines(
     found,
     versionValues(session, functionName, LIVE_ALIAS),
   ]);
-  if (group.gone) {
-    const shapes = secretValues(settings, plan, []);
-    return { ...group, shown: lineRedactor(() => shapes), see: async () => undefined };
+  let back = !group.gone;
+  // A --follow that sees lines of a function that was gone reads it again first: a deploy
+  // meanwhile has values to mask. Without --follow, or still gone: no versions to read.
+  const stillGone = async (streams: (string | undefined)[]): Promise<boolean> => {
+    if (back) return false;
+    if (ctx.flags.own.follow !== 'true' || !streams.length) return true;
+    const [again, liveAgain] = await Promise.all([
+      functionLogs(session, owner, functionName),
+      versionValues(session, functionName, LIVE_ALIAS),
+    ]);
+    if (again.gone) return true;
+    back = true;
+    versions.record('$LATEST', again.latest);
+    versions.record(LIVE_ALIAS, liveAgain);
+    return false;
+  };
+  if (back) {
+    versions.record('$LATEST', latest);
+    versions.record(LIVE_ALIAS, live);
   }
-  versions.record('$LATEST', latest);
-  versions.record(LIVE_ALIAS, live);
   let secrets = secretValues(settings, plan, versions.values);
   let counted = versions.values.length;
   return {
     ...group,
     shown: lineRedactor(() => secrets),
     see: async (streams) => {
+      if (await stillGone(streams)) return;
       await versions.see(streams);
       if (versions.values.length === counted) return;
       counted = versions.values.length;
