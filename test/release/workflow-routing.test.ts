@@ -63,7 +63,10 @@ describe('the reusable workflow routes a push to production only for a protected
     // which the preview role may not touch): that branch, exactly, is production (README: case included).
     ['main,Release', 'Release', 'deploy'],
     ['main,Release/1.x', 'Release/1.x', 'deploy'],
-    ['main,Release/1.x', 'release/1.x', 'deploy'],
+    // Lower-cased, Release/1.x is no stage (the action protects none so named): its twin branch is a preview,
+    // which the production environment, limited to Release/1.x, would refuse.
+    ['main,Release/1.x', 'release/1.x', 'preview'],
+    ['main,Release-2', 'release-2', 'deploy'],
     ['main,Release', 'RELEASE', 'preview'],
     ['main,Release', 'Release2', 'preview'],
     ['main\nstaging\n', 'staging', 'deploy'],
