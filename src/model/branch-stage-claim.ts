@@ -44,6 +44,17 @@ function isHashedStageOf(stage: string, name: string): boolean {
   return stage.startsWith(start) && /^[0-9a-f]{8}$/.test(stage.slice(start.length));
 }
 
+/**
+ * What follows "tag lambda-deploy:ref" where the claim on `stage` came from the
+ * name's start (see mayBeCleaned): the tag is no branch's exact name, and
+ * whoever looks for that branch must not take the stage for an orphan. Else ''.
+ */
+export function cleanedRefNote(ref: string, stage: string): string {
+  return branchStage(ref) === stage
+    ? ''
+    : ', which holds that name cleaned or cut as AWS requires: a character a tag may not hold became -';
+}
+
 /** A ref tag as a sentence names it: `pull request #7`, `branch 'Feature/Login'`, `'refs/tags/v1'`. */
 export function describeRef(ref: string): string {
   const pull = /^pull\/(\d+)$/.exec(ref);

@@ -4,7 +4,7 @@ import { runningDeploy } from '../model/prune-decisions.js';
 import { Inputs } from '../settings/names.js';
 import { listWithout, protectedListSource } from '../model/protected-stages.js';
 import { inputName, settingOf, type Surface } from '../settings/surface.js';
-import { describeRef, otherRefOfStage } from '../model/branch-stage-claim.js';
+import { cleanedRefNote, describeRef, otherRefOfStage } from '../model/branch-stage-claim.js';
 import { errorMessage } from '../util/retry.js';
 import { tagValue } from '../model/stage-name.js';
 import { TagKeys } from '../model/tags.js';
@@ -89,7 +89,7 @@ export function keptForOtherRef(
     const other = otherRefOfStage(fn.ref, branch, inv.stage);
     if (other === undefined) continue;
     return (
-      `Stage ${inv.stage} was last deployed for ${describeRef(other)} (${fn.label}, tag ${TagKeys.Ref}), ` +
+      `Stage ${inv.stage} was last deployed for ${describeRef(other)} (${fn.label}, tag ${TagKeys.Ref}${cleanedRefNote(other, inv.stage)}), ` +
       `not for branch '${branch}', whose name comes out as the same stage: kept, nothing removed. ` +
       `To remove it on purpose, run undeploy with ${settingOf(surface, Inputs.Stage, inv.stage)}.`
     );

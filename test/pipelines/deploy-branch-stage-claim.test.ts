@@ -131,7 +131,7 @@ it('the look-alike of a branch whose name the ref tag had to clean (fix/#123-log
   aws.calls.clear();
   const run = await deployApp(aws, dir, push(lookAlike));
   expect(run.failure).toContain(
-    `Stage ${stage} was last deployed for branch 'fix/-123-login', not for branch '${lookAlike}'`,
+    `Stage ${stage} was last deployed for branch 'fix/-123-login', not for branch '${lookAlike}' (function shop-${stage}, tag lambda-deploy:ref, which holds that name cleaned or cut as AWS requires: a character a tag may not hold became -)`,
   );
   expect(writes()).toEqual([]);
   expect(aws.account.functions.get(`shop-${stage}`)!.aliases.get('live')?.FunctionVersion).toBe('1');

@@ -113,7 +113,7 @@ it("deleting the look-alike of a branch whose name the ref tag had to clean keep
   const { run, logger } = await undeploy(deleted(stage));
   expect(run.result.kind).toBe('skip');
   expect(logger.text('warning')).toContain(
-    `Stage ${stage} was last deployed for branch 'fix/-123-login' (function svc-${stage}, tag lambda-deploy:ref), not for branch '${stage}'`,
+    `Stage ${stage} was last deployed for branch 'fix/-123-login' (function svc-${stage}, tag lambda-deploy:ref, which holds that name cleaned or cut as AWS requires: a character a tag may not hold became -), not for branch '${stage}'`,
   );
   expect(changes(aws)).toEqual([]);
 });

@@ -1,5 +1,5 @@
 /** Whose an existing function of the stage's name is, and what this run may do with it. Pure. */
-import { describeRef, otherRefOfStage } from '../../model/branch-stage-claim.js';
+import { cleanedRefNote, describeRef, otherRefOfStage } from '../../model/branch-stage-claim.js';
 import { otherOwnerRefusal, ownerMismatch, TagKeys } from '../../model/tags.js';
 import { AwsError } from '../../aws/aws-call.js';
 import { Inputs } from '../../settings/names.js';
@@ -86,7 +86,7 @@ export function otherBranchStageError(
       ? `pass ${inputName(surface, Inputs.Stage)} with`
       : `set the ${Inputs.Stage} input to`;
   return new AwsError(
-    `Stage ${stage} was last deployed for ${describeRef(other)}, not for branch '${branch}' (function ${name}, tag ${TagKeys.Ref}), ` +
+    `Stage ${stage} was last deployed for ${describeRef(other)}, not for branch '${branch}' (function ${name}, tag ${TagKeys.Ref}${cleanedRefNote(other, stage)}), ` +
       `whose name comes out as the same stage: deploying would replace the other's, so nothing of it was changed. ` +
       `To deploy branch '${branch}', remove stage ${stage} first ("npx github:org/lambda-deploy undeploy --name ${project} --stage ${stage}"), ` +
       `or ${setStage} a stage of this branch's own.`,
