@@ -6,10 +6,12 @@
  * The rule is the reusable workflow's route job (.github/workflows/deploy.yml):
  * a push goes to the production job when its branch (no stage input) is
  * exactly one of protected-stages, read as commas or lines, trimmed, `#`
- * lines skipped, each entry as written and lower-cased. So `staging` listed
- * there is a production branch, `Release/1.x` makes both `Release/1.x` and
- * `release/1.x` ones (setup trusts only those the repository has), and with
- * the default list the branch `Main` is a preview.
+ * lines skipped, each entry as written, and lower-cased where that is a
+ * stage's form. So `staging` listed there is a production branch,
+ * `Release/1.x` makes `Release/1.x` one (its twin `release/1.x` is a
+ * preview), `Release` makes `Release` and `release` ones (setup trusts only
+ * those the repository has), and with the default list the branch `Main` is
+ * a preview.
  */
 import { DEFAULT_PROTECTED_STAGES } from './protected-stages.js';
 
@@ -26,10 +28,17 @@ export const STAGE_ONLY_NAMES: readonly string[] = DEFAULT_PROTECTED_STAGES.filt
   (stage) => !DEFAULT_PROTECTED_BRANCHES.includes(stage),
 );
 
-/** protected-stages as the route job compares them: each entry as written and lower-cased, once each, in order. */
+/**
+ * protected-stages as the route job compares them, once each, in order: each
+ * entry as written, and lower-cased where that is a stage's form (`Release`
+ * is also stage `release`; `Release/1.x` names no stage, so its twin
+ * `release/1.x` is a preview).
+ */
 export function routeStages(protectedStages: readonly string[]): string[] {
   const entries = protectedStages.map((s) => s.trim()).filter((s) => s && !s.startsWith('#'));
-  return [...new Set(entries.flatMap((s) => [s, s.toLowerCase()]))];
+  return [
+    ...new Set(entries.flatMap((s) => (/^[a-z0-9-]+$/.test(s.toLowerCase()) ? [s, s.toLowerCase()] : [s]))),
+  ];
 }
 
 /** The settings' protected-stages as written (their entries, without the branches' stages added). */

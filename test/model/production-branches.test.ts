@@ -17,8 +17,8 @@ describe('productionBranches: the branches the production job serves, from prote
     ['a custom stage', ['main', 'staging', 'prod'], ['main', 'staging']],
     ['a custom stage without main', ['staging'], ['staging']],
     ['a branch with a slash', ['main', 'release/1.x'], ['main', 'release/1.x']],
-    // The route compares the branch as it is with each entry as written and lower-cased.
-    ['case', ['Main', 'Release/1.X', 'PROD'], ['Main', 'main', 'Release/1.X', 'release/1.x']],
+    // The route compares the branch as it is with each entry as written, and lower-cased where that is a stage's form.
+    ['case', ['Main', 'Release/1.X', 'PROD'], ['Main', 'main', 'Release/1.X']],
     ['blanks, comments and repeats', [' main ', '# staging', 'main', ''], ['main']],
   ])('%s: %j -> %j', (_, stages, branches) => {
     expect(productionBranches(stages)).toEqual(branches);
@@ -38,5 +38,6 @@ describe('productionBranches: the branches the production job serves, from prote
     expect(routesToProduction('Main', ['Main'])).toBe(true);
     expect(routesToProduction('main', ['Main'])).toBe(true);
     expect(routesToProduction('Main', ['main'])).toBe(false);
+    expect(routesToProduction('release/1.x', ['Release/1.x'])).toBe(false);
   });
 });
