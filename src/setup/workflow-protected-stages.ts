@@ -72,9 +72,9 @@ function stagesOfUse(
     const m = KEY.exec(lines[i] as string);
     if (!m || keyColumn(lines[i] as string) !== column || m[3] !== 'with') continue;
     const inline = m[4] as string;
-    // A flow mapping, `with: { name: shop, protected-stages: main }`.
+    // A flow mapping, `with: { name: shop, protected-stages: main }`: a quoted value may hold commas.
     if (inline.startsWith('{')) {
-      const given = /[{,]\s*protected-stages:\s*([^,}]*)/.exec(inline);
+      const given = /[{,]\s*protected-stages:\s*('(?:[^']|'')*'|"(?:[^"\\]|\\.)*"|[^,}]*)/.exec(inline);
       return given ? checked(scalar((given[1] as string).trim())) : defaults;
     }
     for (let j = i + 1; j < end; j++) {

@@ -55,6 +55,14 @@ describe('protectedStagesIn: what each lambda-deploy use of a workflow file says
     expect(protectedStagesIn(text)).toEqual(['main, staging', 'main\nprod', DEFAULT]);
   });
 
+  it('a flow mapping whose protected-stages is a quoted list: the whole list, not its first entry with a quote', () => {
+    const use = (value: string) =>
+      `jobs:\n  a:\n    uses: o/lambda-deploy/.github/workflows/deploy.yml@v1\n    with: { name: shop, ${value}, aws-region: eu-west-1 }\n`;
+    expect(protectedStagesIn(use('protected-stages: "main,staging"'))).toEqual(['main,staging']);
+    expect(protectedStagesIn(use("protected-stages: 'main, it''s'"))).toEqual(["main, it's"]);
+    expect(protectedStagesIn(use('protected-stages: main'))).toEqual(['main']);
+  });
+
   it('an expression is not known before the run: left out (the reusable workflow passes its input on so)', () => {
     const reusable = readFileSync(new URL('../../.github/workflows/deploy.yml', import.meta.url), 'utf8');
     expect(protectedStagesIn(reusable)).toEqual([]);
