@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, isAbsolute } from 'node:path';
 
 /**
@@ -17,5 +17,14 @@ export function enclosingRepository(dir: string, home?: string): string | undefi
     if (underHome && !belowHome(at)) return undefined;
     if (existsSync(join(at, '.git'))) return at;
     if (dirname(at) === at) return undefined;
+  }
+}
+
+/** The branch checked out in the repository at `root` (its .git folder's HEAD); undefined when detached or unreadable. */
+export function checkedOutBranch(root: string): string | undefined {
+  try {
+    return /^ref: refs\/heads\/(\S+)/.exec(readFileSync(join(root, '.git', 'HEAD'), 'utf8'))?.[1];
+  } catch {
+    return undefined;
   }
 }

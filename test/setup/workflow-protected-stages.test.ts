@@ -144,6 +144,22 @@ describe("setup in a checkout, without --protected-stages, takes the workflows' 
     expect(flagged.said).not.toContain('--protected-stages: not given');
   });
 
+  it("a workflow that adds production branches beyond main and master: a warning naming them and the checkout's branch", async () => {
+    // A pull request's branch checked out: its workflow, not yet reviewed, names the branch itself.
+    const dir = checkout({ 'lambda-deploy.yml': written(['main', 'feature-x']) });
+    writeFileSync(join(dir, '.git', 'HEAD'), 'ref: refs/heads/feature-x\n');
+    const { excluded, said } = await setupIn(dir);
+    expect(excluded).toContain('repo:octo/shop:ref:refs/heads/feature-x');
+    expect(said).toContain(
+      'warning: --protected-stages: not given, so main,feature-x, as .github/workflows/lambda-deploy.yml gives lambda-deploy (this checkout is on branch feature-x): ' +
+        "the production role trusts pushes to feature-x too, beyond setup's default main, master.",
+    );
+    // The default branches only: said as before, no warning.
+    const plain = await setupIn(checkout({ 'lambda-deploy.yml': written(['main', 'prod']) }));
+    expect(plain.said).toContain('--protected-stages: not given, so main,prod, as');
+    expect(plain.said).not.toContain('warning: --protected-stages');
+  });
+
   it('workflows that disagree: the default, and a warning naming both', async () => {
     const dir = checkout({ 'a.yml': written(['prod']), 'b.yaml': written(['main', 'staging']) });
     const { excluded, said } = await setupIn(dir);

@@ -33,9 +33,9 @@ import { trustRepositoryIds } from './repository-trust.js';
 import { ADMIN_BYPASS_FLAG, CONFIGURE_GITHUB_FLAG, gitHubTrust } from './configure-github.js';
 import { checkProjectOverlap, overlapUncheckedNote } from '../../../setup/project-overlap.js';
 import { workflowProtectedStages } from '../../../setup/workflow-protected-stages.js';
-import { routeStages } from '../../../model/production-branches.js';
+import { productionBranches, routeStages } from '../../../model/production-branches.js';
 import { DEFAULT_PROTECTED_STAGES } from '../../../model/protected-stages.js';
-import { enclosingRepository } from '../../../util/repository-root.js';
+import { checkedOutBranch, enclosingRepository } from '../../../util/repository-root.js';
 import { Inputs, type InputName } from '../../../settings/names.js';
 import { splitList } from '../../../settings/input-lists.js';
 import { homedir } from 'node:os';
@@ -99,10 +99,26 @@ function workflowStages(ctx: CommandContext): Partial<Record<InputName, string>>
         `${DEFAULT_PROTECTED_STAGES.join(',')}; expected --protected-stages naming the one production deploys with.`,
     );
   if (values.length !== 1) return {};
-  ctx.logger.info(
-    `--protected-stages: not given, so ${values[0]}, as ${files} ${found.length === 1 ? 'gives' : 'give'} lambda-deploy: the roles follow its production branches.`,
+  const value = values[0] as string;
+  const gives = `${files} ${found.length === 1 ? 'gives' : 'give'} lambda-deploy`;
+  // A checkout's workflows may be a pull request's, unreviewed: a branch they add to production's is said loudly.
+  const added = productionBranches(splitList(value, /,/)).filter(
+    (b) => !DEFAULT_PROTECTED_BRANCHES.includes(b),
   );
-  return { [Inputs.ProtectedStages]: values[0] as string };
+  if (!added.length) {
+    ctx.logger.info(
+      `--protected-stages: not given, so ${value}, as ${gives}: the roles follow its production branches.`,
+    );
+    return { [Inputs.ProtectedStages]: value };
+  }
+  const branch = checkedOutBranch(root!);
+  ctx.logger.warning(
+    `--protected-stages: not given, so ${value}, as ${gives}${branch ? ` (this checkout is on branch ${branch})` : ''}: ` +
+      `the production role trusts pushes to ${added.join(', ')} too, beyond setup's default ${DEFAULT_PROTECTED_BRANCHES.join(', ')}. ` +
+      "Run setup in a checkout of the default branch, whose workflows were reviewed (a pull request's branch can name itself there), " +
+      `or give --protected-stages yourself, like --protected-stages ${value}.`,
+  );
+  return { [Inputs.ProtectedStages]: value };
 }
 
 /** The inputs setup reads beside its flags: --policy-statements' JSON, the workflows' protected-stages. */
