@@ -74,9 +74,11 @@ export function pipFolder(
   };
 }
 
-/** pip install options whose value is a local path (a URL is left as it is). */
+/** pip install options whose value may be a local path (a URL is left as it is): an index may be a folder too. */
 const PATH_OPTIONS = [
   '--find-links',
+  '--index-url',
+  '--extra-index-url',
   '--constraint',
   '--requirement',
   '--build-constraint',

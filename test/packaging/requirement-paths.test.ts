@@ -78,4 +78,29 @@ describe('pipArgsFrom', () => {
       '/abs',
     ]);
   });
+
+  it('a local index folder (pip reads a directory laid out as a simple index), plain or extra, from the working directory too', () => {
+    expect(
+      pipArgsFrom(
+        [
+          '--index-url',
+          './simple',
+          '-i',
+          'mirror',
+          '--extra-index-url=local/simple',
+          '--extra-index-url',
+          'https://x/simple',
+        ],
+        '/repo',
+      ),
+    ).toEqual([
+      '--index-url',
+      resolve('/repo', 'simple'),
+      '-i',
+      resolve('/repo', 'mirror'),
+      `--extra-index-url=${resolve('/repo', 'local/simple')}`,
+      '--extra-index-url',
+      'https://x/simple',
+    ]);
+  });
 });
