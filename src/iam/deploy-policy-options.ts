@@ -1,6 +1,7 @@
 /** What a deploy role's policy is made for: the role, the project, the account, the features it covers. */
 import type { Partition } from '../model/policy-document.js';
 import type { GatewayKind } from '../model/settings.js';
+import { DEFAULT_PROTECTED_STAGES } from '../model/protected-stages.js';
 
 /** Which deploy role a policy is for. */
 export type DeployRoleKind = 'production' | 'preview';
@@ -35,8 +36,6 @@ export interface DeployPolicyOptions {
   repository?: string;
   partition?: Partition;
 }
-
-export const DEFAULT_PROTECTED_STAGES: readonly string[] = ['main', 'master', 'prod', 'production'];
 
 /** Lower-cased, deduplicated, as the settings module reads protected-stages. */
 export function protectedStagesOf(options: DeployPolicyOptions): string[] {

@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { DEFAULT_PROTECTED_STAGES } from '../iam/deploy-policy-options.js';
+import { DEFAULT_PROTECTED_STAGES } from '../model/protected-stages.js';
 import { productionBranches, STAGE_ONLY_NAMES } from '../model/production-branches.js';
 import { setupCommandLine } from '../model/setup-command.js';
 import { deployRoleName } from './setup-documents.js';

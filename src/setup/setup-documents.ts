@@ -7,7 +7,7 @@
  */
 import { ARTIFACT_EXPIRY_DAYS, defaultBucketName } from '../resources/artifacts/artifact-bucket.js';
 import { deployRolePolicy } from '../iam/deploy-policy.js';
-import { DEFAULT_PROTECTED_STAGES } from '../iam/deploy-policy-options.js';
+import { DEFAULT_PROTECTED_STAGES } from '../model/protected-stages.js';
 import {
   boundaryPolicyName,
   executionBoundaryPolicy,
