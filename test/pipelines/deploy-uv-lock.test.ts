@@ -5,7 +5,7 @@
  * push the package past 250 MB (slim), and a lockfile lambda-deploy cannot
  * read stops the deploy before anything is created in AWS, as does a uv
  * workspace's uv.lock that does not know the function's member (the
- * member's install itself: test/packaging/build-package.test.ts).
+ * member's install itself: test/packaging/build-package-uv.test.ts).
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';

