@@ -4,8 +4,11 @@ import type { PackageResult } from '../../packaging/build-package-types.js';
 import type { Settings } from '../../model/settings.js';
 import type { AwsSession } from '../aws-session.js';
 
-/** The package to the artifact bucket (content-addressed), once `mayWrite` opens. */
-export function uploadArtifact(
+/**
+ * The deploy's package stored in the artifact bucket (content-addressed: the
+ * bucket made ready, the zip uploaded unless it is there), once `mayWrite` opens.
+ */
+export function storePackage(
   settings: Settings,
   pkg: PackageResult,
   session: AwsSession,

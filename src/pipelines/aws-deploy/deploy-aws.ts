@@ -26,7 +26,7 @@ import { packageStep } from '../package-pipeline.js';
 import type { PipelineDeps } from '../pipeline-deps.js';
 import { ownRoleNote, slimOutcome, type SlimTarget } from '../slim-deploy.js';
 import { startAlongside } from './alongside-steps.js';
-import { uploadArtifact } from './artifact-upload.js';
+import { storePackage } from './artifact-upload.js';
 import { countLayers, dependenciesLayer } from './deploy-layers.js';
 import { addFunctionLogs, recordFailure } from './failure-report.js';
 import { announceFrontDoor, afterSmokePassed } from './front-door-steps.js';
@@ -189,7 +189,7 @@ async function deployCode(
   // The artifact is looked for while the function is read; it is written only once the function is known to be ours.
   const mayWrite = gate<void>();
   const uploadLog = new HeldLogger(deps.logger);
-  const upload = start(awsDeps, () => uploadArtifact(settings, pkg, session, uploadLog, mayWrite.promise));
+  const upload = start(awsDeps, () => storePackage(settings, pkg, session, uploadLog, mayWrite.promise));
   const roleLog = new HeldLogger(deps.logger);
   const executionRole = startExecutionRole(settings, plan, session, tags, roleLog);
   let current: StageFunction;
