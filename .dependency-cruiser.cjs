@@ -83,6 +83,14 @@ module.exports = {
       to: { path: '^src/local-runtime/', reachable: true },
     },
     {
+      name: 'aws-and-local-deploys-stand-apart',
+      comment:
+        'src/pipelines/aws-deploy/ and src/pipelines/local-deploy/ import nothing of each other: what both use lives in src/pipelines/ itself, and run-pipeline.ts picks one.',
+      severity: 'error',
+      from: { path: '^src/pipelines/(aws|local)-deploy/' },
+      to: { path: '^src/pipelines/(aws|local)-deploy/', pathNot: '^src/pipelines/$1-deploy/' },
+    },
+    {
       name: 'pipelines-get-clients-through-deps',
       comment:
         'Pipelines take their AWS clients from PipelineDeps.awsClients (the entry passes createAwsClients): types only from aws/clients.ts.',

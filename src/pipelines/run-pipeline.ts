@@ -38,7 +38,7 @@ import type { Settings } from '../model/settings.js';
 import { realSleep } from '../util/sleep.js';
 import { checkAwsPrerequisites, openAwsSession } from './aws-session.js';
 import { deployToAws } from './aws-deploy/deploy-aws.js';
-import { deployLocally, type LocalStage } from './deploy-local.js';
+import { deployLocally, type LocalStage } from './local-deploy/deploy-local.js';
 import { packageStep } from './package-pipeline.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import type { PipelineResult } from './pipeline-result.js';

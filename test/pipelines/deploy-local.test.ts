@@ -8,7 +8,11 @@ import { appFolder, removeApp } from '../../fakes/aws/pipeline-deploy.js';
 import type { GitHubContext } from '../../src/model/github-context.js';
 import { createAwsClients } from '../../src/aws/clients.js';
 import { makePlan } from '../../src/model/plan.js';
-import { deployLocally, nodeVersionWarning, pythonVersionWarning } from '../../src/pipelines/deploy-local.js';
+import {
+  deployLocally,
+  nodeVersionWarning,
+  pythonVersionWarning,
+} from '../../src/pipelines/local-deploy/deploy-local.js';
 import { readSettings } from '../../src/settings/settings.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 

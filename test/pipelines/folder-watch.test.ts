@@ -2,7 +2,7 @@ import { expect, test } from '@jest/globals';
 import { EventEmitter } from 'node:events';
 import type { FSWatcher, watch as fsWatch } from 'node:fs';
 import { sep } from 'node:path';
-import { watchFolders } from '../../src/pipelines/folder-watch.js';
+import { watchFolders } from '../../src/pipelines/local-deploy/folder-watch.js';
 
 test.each<NodeJS.Platform>(['darwin', 'win32'])(
   '%s: one native recursive watch of the tree, its names with forward slashes',

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createAwsClients } from '../../src/aws/clients.js';
 import type { GitHubContext } from '../../src/model/github-context.js';
 import { makePlan } from '../../src/model/plan.js';
-import { deployLocally } from '../../src/pipelines/deploy-local.js';
+import { deployLocally } from '../../src/pipelines/local-deploy/deploy-local.js';
 import { readSettings } from '../../src/settings/settings.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { testPython } from '../support/vendor-wheels.js';

@@ -7,7 +7,7 @@ import { afterAll, expect, test } from '@jest/globals';
 import { watch as fsWatch, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { watchAndReload } from '../../src/pipelines/serve-watch.js';
+import { watchAndReload } from '../../src/pipelines/local-deploy/serve-watch.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'serve-watch-'));

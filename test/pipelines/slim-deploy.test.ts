@@ -5,7 +5,7 @@ import {
   diffConfig,
   type DesiredConfig,
 } from '../../src/resources/function/function-config.js';
-import { prepareLocalSlim } from '../../src/pipelines/local-slim.js';
+import { prepareLocalSlim } from '../../src/pipelines/local-deploy/local-slim.js';
 import {
   ownRoleNote,
   slimEphemeralStorage,

@@ -6,7 +6,7 @@ import {
   reloadedLine,
   reloadFailedLine,
   startFailureText,
-} from '../../src/pipelines/watch-changes.js';
+} from '../../src/pipelines/local-deploy/watch-changes.js';
 
 const scope = (over: Partial<Parameters<typeof changeFilter>[0]> = {}) => ({
   path: '/src/app',

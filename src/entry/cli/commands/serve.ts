@@ -1,6 +1,6 @@
 import { makePlan } from '../../../model/plan.js';
 import { runPipeline } from '../../../pipelines/run-pipeline.js';
-import { watchAndReload } from '../../../pipelines/serve-watch.js';
+import { watchAndReload } from '../../../pipelines/local-deploy/serve-watch.js';
 import type { CliCommand } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { CODE_FLAGS } from './shared-flags.js';

@@ -11,11 +11,11 @@
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { uploadArtifact } from '../resources/artifacts/artifact-bucket.js';
-import { type AwsDeps, callAws, hasErrorName, httpStatus } from '../aws/aws-call.js';
-import type { SlimPackage } from '../packaging/slim-package.js';
-import type { SlimOutcome } from '../model/outcome.js';
-import { slimFunctionEnvironment, slimOutcome, slimTarget } from './slim-deploy.js';
+import { uploadArtifact } from '../../resources/artifacts/artifact-bucket.js';
+import { type AwsDeps, callAws, hasErrorName, httpStatus } from '../../aws/aws-call.js';
+import type { SlimPackage } from '../../packaging/slim-package.js';
+import type { SlimOutcome } from '../../model/outcome.js';
+import { slimFunctionEnvironment, slimOutcome, slimTarget } from '../slim-deploy.js';
 
 /** The bucket a local stage uses when `s3-bucket` is not set. */
 export const LOCAL_BUCKET = 'lambda-deploy-local';

@@ -1,6 +1,6 @@
 import { isAbsolute, relative, resolve } from 'node:path';
-import { createFileFilter } from '../packaging/file-filter.js';
-import { redact } from '../util/redact.js';
+import { createFileFilter } from '../../packaging/file-filter.js';
+import { redact } from '../../util/redact.js';
 
 /**
  * serve --watch, pure: which changed paths call for a rebuild, when a burst

@@ -10,30 +10,30 @@ import {
   type LocalFunction,
   shownSourcePaths,
   runtimeFamily,
-} from '../local-runtime/index.js';
-import { restStageName } from '../resources/front-door/urls.js';
-import { isProtectedStage } from './undeploy.js';
-import { localRegion } from '../local-runtime/lambda-environment.js';
+} from '../../local-runtime/index.js';
+import { restStageName } from '../../resources/front-door/urls.js';
+import { isProtectedStage } from '../undeploy.js';
+import { localRegion } from '../../local-runtime/lambda-environment.js';
 import { prepareLocalSlim, type LocalSlim } from './local-slim.js';
-import { defaultOutDir } from '../packaging/build-package.js';
-import { InstallReuse } from '../packaging/install-reuse.js';
-import { pythonExecutable } from '../packaging/python-command.js';
-import { extractZip } from '../packaging/zip-reader.js';
-import type { Plan } from '../model/plan.js';
-import type { DeployReport } from '../model/outcome.js';
-import { secretValues } from '../settings/secret-values.js';
-import { isPythonRuntime } from '../settings/runtimes.js';
-import { type Settings } from '../model/settings.js';
-import { localFunctionLogs } from '../resources/logs/function-logs.js';
-import { runSmokeTest } from '../smoke/smoke-test.js';
-import { errorMessage } from '../util/retry.js';
-import { boundLogger, type Logger } from '../util/logger.js';
-import { realSleep } from '../util/sleep.js';
-import { packageFacts, packageStep } from './package-pipeline.js';
-import type { PipelineDeps } from './pipeline-deps.js';
+import { defaultOutDir } from '../../packaging/build-package.js';
+import { InstallReuse } from '../../packaging/install-reuse.js';
+import { pythonExecutable } from '../../packaging/python-command.js';
+import { extractZip } from '../../packaging/zip-reader.js';
+import type { Plan } from '../../model/plan.js';
+import type { DeployReport } from '../../model/outcome.js';
+import { secretValues } from '../../settings/secret-values.js';
+import { isPythonRuntime } from '../../settings/runtimes.js';
+import { type Settings } from '../../model/settings.js';
+import { localFunctionLogs } from '../../resources/logs/function-logs.js';
+import { runSmokeTest } from '../../smoke/smoke-test.js';
+import { errorMessage } from '../../util/retry.js';
+import { boundLogger, type Logger } from '../../util/logger.js';
+import { realSleep } from '../../util/sleep.js';
+import { packageFacts, packageStep } from '../package-pipeline.js';
+import type { PipelineDeps } from '../pipeline-deps.js';
 import { startFailureText } from './watch-changes.js';
-import { importFix } from '../failure-hints/import-hints.js';
-import { importHintContext } from '../failure-hints/import-hint-context.js';
+import { importFix } from '../../failure-hints/import-hints.js';
+import { importHintContext } from '../../failure-hints/import-hint-context.js';
 
 /**
  * A warning when the local Python is not the runtime's version (pure): the

@@ -3,9 +3,9 @@ import { join, relative } from 'node:path';
 import {
   requirementsInputsOutside,
   requirementsInputsOutsideOnceMade,
-} from '../packaging/python-requirements.js';
-import type { Logger } from '../util/logger.js';
-import { errorMessage } from '../util/retry.js';
+} from '../../packaging/python-requirements.js';
+import type { Logger } from '../../util/logger.js';
+import { errorMessage } from '../../util/retry.js';
 import type { LocalStage } from './deploy-local.js';
 import { watchFiles, watchFolders, type FilesWatchOptions, type FolderWatch } from './folder-watch.js';
 import {
