@@ -71,3 +71,24 @@ export function realClock(): Clock {
     onRequest: () => undefined,
   };
 }
+
+/**
+ * The time AWS checks a signature's X-Amz-Date against and dates its answers
+ * with: the wall clock, since the SDK signs with the wall clock, shifted by
+ * `offsetMs` for a runner whose clock is off (20 minutes ahead of it: the
+ * runner is 20 minutes behind). Apart from the account's Clock, which may be
+ * simulated and start anywhere.
+ */
+export interface ServerClock {
+  now(): number;
+  offsetMs: number;
+}
+
+export function serverClock(offsetMs = 0): ServerClock {
+  return {
+    offsetMs,
+    now() {
+      return Date.now() + this.offsetMs;
+    },
+  };
+}

@@ -34,7 +34,7 @@ import type { AwsClients } from '../../src/aws/clients.js';
 import { guardCreates } from '../../src/aws/create-once.js';
 import { ACCOUNT_ID, REGION } from './account.js';
 import { CallLog } from './call-log.js';
-import { realClock, simulatedClock, type Clock } from './clock.js';
+import { realClock, serverClock, simulatedClock, type Clock, type ServerClock } from './clock.js';
 import { Faults } from './faults.js';
 import { seeds, type Seeds } from './seeds.js';
 import { listen } from './server.js';
@@ -52,7 +52,7 @@ import { newAccountState, type AccountState, type LogEvent } from './state.js';
 
 export { ACCOUNT_ID, OTHER_ACCOUNT_ID, REGION } from './account.js';
 export type { AwsCall } from './call-log.js';
-export type { Clock } from './clock.js';
+export type { Clock, ServerClock } from './clock.js';
 export type { ServiceName } from './errors.js';
 export { EMPTY_ZIP, GITHUB_OIDC_HOST, LAMBDA_TRUST, githubTrust } from './seeds.js';
 export type { Timings } from './service.js';
@@ -60,6 +60,8 @@ export type { Timings } from './service.js';
 export interface FakeAwsOptions {
   /** 'simulated' (default): time moves with `clock.advance`, `clock.sleep` and `tickPerRequestMs`; 'real': the wall clock. */
   clock?: 'simulated' | 'real' | Clock;
+  /** How far the fake's wall clock (what signatures are checked against) is ahead of this machine's; default 0. */
+  serverClockOffsetMs?: number;
   /** Simulated ms added on every request: states advance per poll even when the code sleeps for real (dist). */
   tickPerRequestMs?: number;
   timings?: Partial<Timings>;
@@ -86,6 +88,8 @@ export interface FakeAws {
   region: string;
   account: AccountState;
   clock: Clock;
+  /** The wall clock a request's X-Amz-Date must be within 15 minutes of; `offsetMs` skews it. */
+  serverClock: ServerClock;
   faults: Faults;
   calls: CallLog;
   seed: Seeds;
@@ -132,6 +136,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
       : options.clock === 'real'
         ? realClock()
         : simulatedClock({ tickPerRequestMs: options.tickPerRequestMs });
+  const wallClock = serverClock(options.serverClockOffsetMs);
   const faults = new Faults();
   const calls = new CallLog();
   const staleIndex: IndexEntry[] = [];
@@ -167,6 +172,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     {
       account,
       clock,
+      serverClock: wallClock,
       faults,
       calls,
       staticCredentials,
@@ -200,6 +206,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     region: REGION,
     account,
     clock,
+    serverClock: wallClock,
     faults,
     calls,
     seed: seeds(account, clock, context, staleIndex),

@@ -10,9 +10,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { arn, newUuid } from './account.js';
-import { authenticate, serviceNamedBy, STATIC_USER } from './auth.js';
+import { authenticate, restServiceOf, serviceNamedBy, STATIC_USER } from './auth.js';
 import type { CallLog } from './call-log.js';
-import type { Clock } from './clock.js';
+import type { Clock, ServerClock } from './clock.js';
 import { AwsFault, COMMON_ERRORS, fault, type ServiceName } from './errors.js';
 import type { FaultRule, Faults } from './faults.js';
 import type { Caller, ServiceContext, ServiceHandler } from './service.js';
@@ -25,6 +25,7 @@ import { credentialScope, renderFault, type Protocol, type Reply, type WireReque
 export interface ServerParts {
   account: AccountState;
   clock: Clock;
+  serverClock: ServerClock;
   faults: Faults;
   calls: CallLog;
   staticCredentials: { accessKeyId: string; secretAccessKey: string };
@@ -126,10 +127,15 @@ function ruleFault(
   );
 }
 
-/** Which handler a request is for, by its signature (or, unsigned, its STS Action). */
+/** Which handler a request is for, by its signature's scope or its REST path (or, unsigned, its STS Action). */
 function handlerFor(parts: ServerParts, req: WireRequest): ServiceHandler | undefined {
   const scope = credentialScope(req.headers.authorization);
-  if (scope) return scope.service === 'apigateway' ? apiGatewayFor(req) : parts.handlers[scope.service];
+  if (scope) {
+    // A Lambda or API Gateway path is for its service (AWS: the host), whatever the scope says,
+    // which auth.ts then checks; S3 keeps its scope (a path-style bucket may be named anything).
+    const service = scope.service === 's3' ? 's3' : (restServiceOf(req.segments) ?? scope.service);
+    return service === 'apigateway' ? apiGatewayFor(req) : parts.handlers[service];
+  }
   const action = new URLSearchParams(req.body.toString('utf8')).get('Action') ?? req.query.get('Action');
   return action === 'AssumeRoleWithWebIdentity' ? parts.handlers.sts : undefined;
 }
@@ -142,11 +148,12 @@ function callerOf(parts: ServerParts, req: WireRequest, protocol: Protocol): Cal
       staticCredentials: parts.staticCredentials,
       issued: parts.account.issued,
       clock: parts.clock,
+      serverNow: () => parts.serverClock.now(),
       credentials: parts.credentials,
     },
     { method: req.method, rawPath: req.path, rawQuery: req.rawQuery, headers: req.headers, body: req.body },
     protocol,
-    serviceNamedBy(protocol, String(req.headers['x-amz-target'] ?? ''), action),
+    serviceNamedBy(protocol, String(req.headers['x-amz-target'] ?? ''), action, req.segments),
   );
 }
 
@@ -195,6 +202,8 @@ async function handle(
   res: ServerResponse,
 ): Promise<void> {
   const start = performance.now();
+  // Every AWS answer is dated by the server's clock: the SDK corrects its own clock by it.
+  res.setHeader('date', new Date(parts.serverClock.now()).toUTCString());
   const req = await parse(incoming);
   const own = ownUrl(parts, req);
   if (own) {

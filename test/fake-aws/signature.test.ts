@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
@@ -244,7 +245,14 @@ describe('requests the fake refuses, as AWS words them per protocol', () => {
 
   test('a body or a signed header changed after signing is refused', async () => {
     const lambda = client(LambdaClient);
-    tamper(lambda.middlewareStack as never, (r) => (r.headers['x-amz-date'] = '20200101T000000Z'));
+    // A second off: within the 15 minutes AWS allows, so it is the signature that fails.
+    tamper(
+      lambda.middlewareStack as never,
+      (r) =>
+        (r.headers['x-amz-date'] = r.headers['x-amz-date']!.replace(/\d\dZ$/, (t) =>
+          t === '00Z' ? '01Z' : '00Z',
+        )),
+    );
     await expectAwsError(
       lambda.send(new GetFunctionCommand({ FunctionName: 'f' })),
       'InvalidSignatureException',
@@ -264,6 +272,119 @@ describe('requests the fake refuses, as AWS words them per protocol', () => {
       (r) => (r.body = String(r.body).replace('2011-06-15', '2011-06-16')),
     );
     await expectAwsError(sts.send(new GetCallerIdentityCommand({})), 'SignatureDoesNotMatch', 403);
+  });
+
+  test('an S3 body that is not what its signed x-amz-content-sha256 says: 400 XAmzContentSHA256Mismatch with both hashes, nothing stored', async () => {
+    const s3 = aws.clients().s3;
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    // Changed after signing, as a body corrupted on the way would be: the signature still matches its header.
+    tamper(s3.middlewareStack as never, (r) => (r.body = 'y'));
+    const e = (await s3
+      .send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k', Body: 'x' }))
+      .catch((error: unknown) => error)) as Record<string, unknown>;
+    expect({
+      name: e.name,
+      status: (e.$metadata as { httpStatusCode: number }).httpStatusCode,
+      message: e.message,
+      client: e.ClientComputedContentSHA256,
+      s3: e.S3ComputedContentSHA256,
+    }).toEqual({
+      name: 'XAmzContentSHA256Mismatch',
+      status: 400,
+      message: "The provided 'x-amz-content-sha256' header does not match what was computed.",
+      client: createHash('sha256').update('x').digest('hex'),
+      s3: createHash('sha256').update('y').digest('hex'),
+    });
+    expect(aws.object(BUCKET, 'k')).toBeUndefined();
+  });
+
+  test('UNSIGNED-PAYLOAD and a streamed aws-chunked body (STREAMING-UNSIGNED-PAYLOAD-TRAILER) are taken, as S3 takes them', async () => {
+    const s3 = aws.clients().s3;
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    // Stated before signing, as a client that does not hash its body does.
+    s3.middlewareStack.add(
+      (next) => (args) => {
+        (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] =
+          'UNSIGNED-PAYLOAD';
+        return next(args);
+      },
+      { step: 'build', name: 'unsignedPayload' },
+    );
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'unsigned', Body: 'x' }));
+    expect(aws.object(BUCKET, 'unsigned')?.toString()).toBe('x');
+    // The SDK's default for a stream: a checksum trailer after an aws-chunked body.
+    const streaming = client(S3Client);
+    const sent: string[] = [];
+    tamper(streaming.middlewareStack as never, (r) => sent.push(r.headers['x-amz-content-sha256']!));
+    const body = Buffer.alloc(70_000, 7);
+    await streaming.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'streamed',
+        Body: Readable.from([body]),
+        ContentLength: body.length,
+      }),
+    );
+    expect(sent).toEqual(['STREAMING-UNSIGNED-PAYLOAD-TRAILER']);
+    expect(aws.object(BUCKET, 'streamed')).toEqual(body);
+  });
+
+  /** A GET of `path` signed with the static key for `service`, sent as is: status, error type, message. */
+  async function sendSigned(path: string, service: string) {
+    const signer = new SignatureV4({
+      service,
+      region: aws.region,
+      credentials: aws.staticCredentials,
+      sha256: Sha256,
+    });
+    const url = new URL(path, aws.url);
+    const request = await signer.sign({
+      method: 'GET',
+      protocol: 'http:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path,
+      headers: { host: url.host },
+    });
+    const response = await fetch(url, { headers: request.headers });
+    const body = (await response.json()) as { message?: string; Message?: string };
+    return {
+      status: response.status,
+      type: response.headers.get('x-amzn-errortype'),
+      message: body.message ?? body.Message,
+    };
+  }
+
+  test('a REST request signed for another service than its path names (AWS: its host): scoped to correct service, for API Gateway and Lambda', async () => {
+    expect(await sendSigned('/restapis', 'lambda')).toEqual({
+      status: 403,
+      type: 'InvalidSignatureException',
+      message: "Credential should be scoped to correct service: 'apigateway'. ",
+    });
+    expect(await sendSigned('/v2/apis', 'lambda')).toMatchObject({
+      status: 403,
+      message: "Credential should be scoped to correct service: 'apigateway'. ",
+    });
+    expect(await sendSigned('/2015-03-31/functions/', 'apigateway')).toEqual({
+      status: 403,
+      type: 'InvalidSignatureException',
+      message: "Credential should be scoped to correct service: 'lambda'. ",
+    });
+    expect(await sendSigned('/restapis', 'logs')).toMatchObject({
+      status: 403,
+      type: 'InvalidSignatureException',
+    });
+    // Signed for the right service, each answers.
+    expect((await sendSigned('/restapis', 'apigateway')).status).toBe(200);
+    expect((await sendSigned('/2015-03-31/functions/', 'lambda')).status).toBe(200);
+    expect(aws.calls.calls.map((c) => [c.service, c.status])).toEqual([
+      ['apiGateway', 403],
+      ['apiGatewayV2', 403],
+      ['lambda', 403],
+      ['apiGateway', 403],
+      ['apiGateway', 200],
+      ['lambda', 200],
+    ]);
   });
 
   test('a request signed for another service than it names: Credential should be scoped to correct service', async () => {
