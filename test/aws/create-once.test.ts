@@ -63,4 +63,24 @@ describe('non-unique creates', () => {
     expect(api?.ApiId).toBe([...fake.account.httpApis.keys()][0]);
     expect(fake.calls.calls.map((c) => c.operation)).toEqual(['CreateApi', 'GetApis']);
   });
+
+  it('a create refused for its signing time (the runner’s clock 20 minutes off) is made once: the guard stops the SDK’s retry, the finder looks with the corrected clock', async () => {
+    const { fake, clients } = await start();
+    fake.serverClock.offsetMs = 20 * 60_000;
+    const find = async () =>
+      (await clients.apiGatewayV2.send(new GetApisCommand({}))).Items?.find((a) => a.Name === 'shop');
+    const api = await createOnce<{ ApiId?: string }>(
+      { logger: new RecordingLogger(), sleep: fake.clock.sleep, random: () => 1 },
+      { what: 'create the HTTP API' },
+      find,
+      () => clients.apiGatewayV2.send(new CreateApiCommand({ Name: 'shop', ProtocolType: 'HTTP' })),
+    );
+    expect(api?.ApiId).toBe([...fake.account.httpApis.keys()][0]);
+    expect(fake.account.httpApis.size).toBe(1);
+    expect(fake.calls.calls.map((c) => [c.status, c.error ?? c.operation])).toEqual([
+      [403, 'InvalidSignatureException'],
+      [200, 'GetApis'],
+      [201, 'CreateApi'],
+    ]);
+  });
 });
