@@ -67,6 +67,24 @@ describe('run()', () => {
     expect({ failed: core.failed, logs: core.logs }).toEqual({ failed: [], logs: [] });
   });
 
+  test('a protected stage input on a branch that is not a production branch fails the step before anything signs in', async () => {
+    process.env.GITHUB_REF = 'refs/heads/feature/x';
+    // An unreachable STS: a run that got as far as signing in would fail there, not here.
+    process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:9';
+    await runWith({
+      name: 'svc',
+      stage: 'prod',
+      'aws-region': 'eu-west-1',
+      'role-to-assume': 'arn:aws:iam::123456789012:role/x',
+    });
+    expect(core.failed).toHaveLength(1);
+    expect(core.failed[0]).toContain(
+      'stage: "prod" is a protected stage (listed in protected-stages: not set in the workflow, so its default: main, master, prod, production), and this run is on branch feature/x, which is not a production branch (main, master)',
+    );
+    expect(core.summaries[0]).toContain('| **Failed at** | Choosing the command from the event |');
+    expect(core.outputs).toEqual({});
+  });
+
   test('bad inputs fail the step with every problem, before anything runs', async () => {
     await runWith({ name: 'svc', memory: '64', runtime: 'ruby3.3' });
     expect(core.failed).toHaveLength(1);

@@ -19,7 +19,8 @@
  * Two roles (DESIGN.md, "Who may deploy what"):
  * - production: pushes to the protected branches (`ref:refs/heads/main`; delete
  *   and schedule runs carry the default branch's ref, so prune and branch
- *   cleanup run with it too) and jobs in the named GitHub environments. An
+ *   cleanup run with it too when the default branch is one of them, else with
+ *   the preview role) and jobs in the named GitHub environments. An
  *   environment is only as safe as its deployment-branch rule: limit it to the
  *   protected branches, or a pull request's workflow could name it.
  * - preview: pull requests and every other branch, never a protected one.

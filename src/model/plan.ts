@@ -1,4 +1,5 @@
 import type { GitHubContext } from './github-context.js';
+import { productionBranches, STAGE_ONLY_NAMES } from './production-branches.js';
 import { DEFAULT_PROTECTED_STAGES, listWithout, protectedListSource } from './protected-stages.js';
 import type { Command, Settings } from './settings.js';
 import { branchStage, functionName, pullRequestStage } from './stage-name.js';
@@ -46,7 +47,8 @@ export interface Plan {
   sha: string;
 }
 
-type PlanSettings = Pick<Settings, 'command' | 'name' | 'stage'> & Partial<Pick<Settings, 'protectedStages'>>;
+type PlanSettings = Pick<Settings, 'command' | 'name' | 'stage'> &
+  Partial<Pick<Settings, 'protectedStages' | 'protectedStageEntries'>>;
 
 /** Events that run code from a pull request (or on its behalf): never allowed near a protected stage. */
 export function isPullRequestEvent(eventName: string): boolean {
@@ -63,6 +65,46 @@ export class ProtectedStageFromPullRequestError extends Error {
     );
     this.name = 'ProtectedStageFromPullRequestError';
   }
+}
+
+/**
+ * A run on a branch that is not a production branch (productionBranches: the
+ * branches the production role trusts and the reusable workflow's route job
+ * sends to the production job), whose stage input names a protected stage:
+ * refused before anything signs in. A production role that trusts a GitHub
+ * environment's sub trusts it whatever the branch, so a constant `stage: prod`
+ * in a workflow run on every push would let any branch overwrite production.
+ */
+export class ProtectedStageFromBranchError extends Error {
+  constructor(stage: string, branch: string, protectedStages: readonly string[], entries: readonly string[]) {
+    const branches = productionBranches(entries);
+    const first = branches[0] ?? 'main';
+    super(
+      `stage: "${stage}" is a protected stage (listed in protected-stages: ${protectedListSource(protectedStages)}), ` +
+        `and this run is on branch ${branch}, which is not a production branch (${branches.join(', ') || 'none: protected-stages names no branch'}): ` +
+        `only a push to, or a manual run on, a production branch deploys a protected stage; else any branch could overwrite production. Nothing was created. ` +
+        `Expected the stage input set only on a production branch, like stage: \${{ github.ref_name == '${first}' && '${stage}' || '' }}, ` +
+        (STAGE_ONLY_NAMES.includes(branch.toLowerCase())
+          ? `or the branch renamed: ${STAGE_ONLY_NAMES.join(' and ')} name stages, never production branches.`
+          : `or ${branch} listed in protected-stages (and in setup's --protected-stages) to make it a production branch.`),
+    );
+    this.name = 'ProtectedStageFromBranchError';
+  }
+}
+
+/** The branch of a GitHub Actions run (not a terminal's) that deploys a protected stage input without being a production branch, else undefined. */
+function nonProductionBranch(
+  settings: PlanSettings,
+  command: PlannedCommand,
+  ctx: GitHubContext,
+  isProtected: (stage: string) => boolean,
+): string | undefined {
+  const branch = branchFromRef(ctx.ref);
+  if (!ctx.eventName || command !== 'deploy' || settings.stage === undefined || branch === undefined)
+    return undefined;
+  if (!isProtected(settings.stage)) return undefined;
+  const entries = settings.protectedStageEntries ?? settings.protectedStages ?? DEFAULT_PROTECTED_STAGES;
+  return productionBranches(entries).includes(branch) ? undefined : branch;
 }
 
 interface Target {
@@ -227,6 +269,14 @@ export function makePlan(settings: PlanSettings, ctx: GitHubContext): Plan {
     };
   if (stage && isPullRequestEvent(ctx.eventName) && command !== 'package' && isProtected(stage))
     throw new ProtectedStageFromPullRequestError(stage, ctx.eventName, protectedStages);
+  const offBranch = nonProductionBranch(settings, command, ctx, isProtected);
+  if (stage && offBranch !== undefined)
+    throw new ProtectedStageFromBranchError(
+      stage,
+      offBranch,
+      protectedStages,
+      settings.protectedStageEntries ?? protectedStages,
+    );
   // A closed pull request or a deleted branch removes its own stage, and a stage input's only when that
   // stage was deployed for it (its tags, checked after signing in): a stage input says where to deploy
   // (on delete, an expression on github.ref_name sees the default branch), not what to remove.

@@ -75,6 +75,12 @@ export async function pruneStages(
       lines.push({ stage: decision.stage, action: 'kept', why: decision.why });
       continue;
     }
+    // Judged by the index's tags only: this role may not touch it (a protected stage of the policy's list).
+    if (record.unreadable !== undefined) {
+      const why = `its function ${record.functionName} could not be read (${record.unreadable}): this role may not remove it`;
+      lines.push({ stage: decision.stage, action: 'kept', why });
+      continue;
+    }
     if (options.dryRun) {
       lines.push({ stage: decision.stage, action: 'would remove', why: decision.why });
       continue;
@@ -140,9 +146,28 @@ export async function pruneDependencyLayers(
     );
     return [];
   }
+  // The preview role may not read a protected stage's function: what it uses is unknown.
+  const unknown = unreadableFunctions(functions);
+  if (unknown) {
+    deps.logger.info(
+      `Unused versions of the dependencies layer stay: ${unknown}, so which are in use is unknown.`,
+    );
+    return [];
+  }
   const inUse = new Set(functions.flatMap((f) => f.layers));
   const result = await pruneLayerVersions(clients.lambda, { project, inUse, dryRun }, deps);
   return result.deleted;
+}
+
+/**
+ * `the function X could not be read (why)` for functions this role may not read (the preview
+ * role, a protected stage's), '' when it read them all: what they use is unknown.
+ */
+function unreadableFunctions(functions: readonly ProjectStage[]): string {
+  const denied = functions.filter((f) => f.unreadable !== undefined);
+  if (!denied.length) return '';
+  const names = denied.map((f) => f.functionName).join(', ');
+  return `the function${denied.length > 1 ? 's' : ''} ${names} could not be read (${denied[0]!.unreadable})`;
 }
 
 /** The stages of these functions a deploy is running on: a fresh deploying mark (deployingMarkFresh), or Lambda applying an update. */
@@ -189,6 +214,9 @@ export async function pruneSlimArchives(
       failed: [],
       skipped: `a deploy of stage ${deploying.join(', ')} is running and may be about to name one of them`,
     };
+  const unknown = unreadableFunctions(functions);
+  if (unknown)
+    return { deleted: [], failed: [], skipped: `${unknown}, so which archives are in use is unknown` };
   const named = new Set<string>();
   for (const f of functions) {
     try {

@@ -402,3 +402,90 @@ export async function warmAndLayerScenario(): Promise<Recorded> {
   }
   return { region, accountId, calls, repository: 'octo/shop' };
 }
+
+/**
+ * Prune as the preview role runs it (a default branch that is not a production branch): IAM's
+ * answers to that role stood in by the fakes' denials, on the protected stage's function and log
+ * group (ProtectedStages) and on untagged look-alikes (denyUntaggedFunctions). A closed pull
+ * request's stage and a deleted branch's go, with their log groups; main stays.
+ */
+export async function previewPruneScenario(kind: GatewayKind): Promise<
+  Recorded & {
+    lines: { stage: string; action: string }[];
+    slim: { deleted: unknown[]; skipped?: string };
+    layers: string[];
+    denied: (call: RecordedCall) => boolean;
+  }
+> {
+  const { startFakeAws } = await import('../../fakes/aws/index.js');
+  const { seedDeployedStage } = await import('../../fakes/aws/deployed-stage.js');
+  const { denyUntaggedFunctions } = await import('../../fakes/aws/preview-iam.js');
+  const { pruneStages, pruneDependencyLayers, pruneSlimArchivesLogged, releaseClaimedLogGroupsLogged } =
+    await import('../../src/pipelines/prune.js');
+  const { defaultBucketName } = await import('../../src/resources/artifacts/artifact-bucket.js');
+  const aws = await startFakeAws({ pageSize: 2 });
+  try {
+    for (const [stage, ref] of [
+      ['pr-7', 'pull/7'],
+      ['feature-gone', 'feature-gone'],
+      ['main', 'main'],
+    ] as const)
+      seedDeployedStage(aws, { project: 'shop', stage, gateway: kind, ref });
+    aws.seed.function('shop-legacy', {});
+    const bucket = defaultBucketName(aws.accountId, aws.region);
+    aws.seed.object(bucket, `lambda-deploy-slim/shop/preview/${'a'.repeat(64)}.tar.gz`, Buffer.from('x'), {
+      lastModified: aws.clock.now() - 48 * 3_600_000,
+    });
+    const protectedName = /(^|:function:|log-group:)(\/aws\/lambda\/)?shop-main(:|$)/;
+    const namesProtected = (input: Record<string, unknown>) =>
+      [input.FunctionName, input.logGroupName, input.logGroupIdentifier, input.resourceArn].some(
+        (v) => typeof v === 'string' && protectedName.test(decodeURIComponent(v)),
+      );
+    aws.faults.denyWhen(
+      '*',
+      ({ service, input }) => ['lambda', 'logs'].includes(service) && namesProtected(input),
+    );
+    denyUntaggedFunctions(aws, 'shop');
+    // As IAM answers the preview role: no listing of /apikeys.
+    aws.faults.deny('GetApiKeys');
+    const clients = aws.clients();
+    const calls = record(aws, clients);
+    const lines = await pruneStages(
+      clients,
+      {
+        listBranches: async () => ['main'],
+        getPullRequestState: async () => 'closed',
+      },
+      {
+        project: 'shop',
+        repository: 'acme/shop',
+        protectedStages: ['main'],
+        dryRun: false,
+        removeLogs: true,
+        now: aws.clock.date(),
+      },
+      deps(aws),
+    );
+    await releaseClaimedLogGroupsLogged(clients, { project: 'shop', dryRun: false }, deps(aws));
+    const layers = await pruneDependencyLayers(clients, 'shop', false, deps(aws), aws.clock.date());
+    const slim = await pruneSlimArchivesLogged(
+      clients,
+      { project: 'shop', bucket, accountId: aws.accountId, dryRun: false, now: aws.clock.date() },
+      deps(aws),
+    );
+    const denied = (c: RecordedCall) =>
+      ['lambda', 'logs'].includes(c.service) && namesProtected(c.input as Record<string, unknown>);
+    return {
+      region: aws.region,
+      accountId: aws.accountId,
+      calls,
+      repository: 'acme/shop',
+      lines,
+      slim,
+      layers,
+      denied,
+    };
+  } finally {
+    await aws.close();
+  }
+}

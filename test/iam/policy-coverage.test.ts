@@ -348,6 +348,69 @@ describe('(b) every call the real modules make is allowed', () => {
     expect(violations(recorded, { gateway: kind, role: 'preview' }, deletes).length).toBe(deletes.length);
   });
 
+  // The reusable workflow's cleanup role when the default branch is not a production branch.
+  it.each(KINDS)(
+    'prune of %s stages with the preview role: previews and branch stages go with their logs, the protected stage is only read, and refused',
+    async (kind) => {
+      const recorded = await (await load()).previewPruneScenario(kind);
+      expect(recorded.lines.map((l) => [l.stage, l.action])).toEqual([
+        ['feature-gone', 'removed'],
+        ['main', 'kept'],
+        ['pr-7', 'removed'],
+      ]);
+      for (const op of ['lambda DeleteFunction', 'logs DeleteLogGroup'])
+        expect(operations(recorded.calls)).toContain(op);
+      const policy = { gateway: kind, role: 'preview' as const, layers: true };
+      // What IAM refuses the preview role, and prune carries on without: the protected stage's function
+      // (read to list the stages, for a claimed log group, and for the layer's and slim archives' use: both
+      // then kept), /apikeys,
+      // a usage plan a preview made before the role lost those writes (as undeploy, above).
+      const main = recorded.calls.filter(recorded.denied);
+      expect(main.length).toBeGreaterThan(0);
+      expect([...new Set(main.map((c) => c.command))]).toEqual(['GetFunctionCommand']);
+      expect(violations(recorded, policy, main)).toHaveLength(main.length);
+      const refused = (c: RecordedCall) =>
+        recorded.denied(c) ||
+        onUntaggedFunction(c) ||
+        ['GetApiKeysCommand', 'UpdateUsagePlanCommand'].includes(c.command);
+      expect(
+        formatViolations(
+          violations(
+            recorded,
+            policy,
+            recorded.calls.filter((c) => !refused(c)),
+          ),
+        ),
+      ).toBe('');
+      expect(recorded.layers).toEqual([]);
+      expect(recorded.slim).toMatchObject({
+        deleted: [],
+        skipped: expect.stringContaining('the function shop-main could not be read'),
+      });
+    },
+  );
+
+  it("the preview role removes a preview's or branch stage's function and log group, never a protected stage's", () => {
+    const preview = deployRolePolicy(options('all', { role: 'preview' }));
+    const tags = (stage: string) => ({
+      'aws:ResourceTag/lambda-deploy:name': PROJECT,
+      'aws:ResourceTag/lambda-deploy:stage': stage,
+      'aws:ResourceTag/lambda-deploy:repository': 'octo/shop',
+    });
+    const fn = (stage: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${PROJECT}-${stage}`;
+    const group = (stage: string) =>
+      `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/${PROJECT}-${stage}`;
+    for (const stage of ['pr-7', 'develop', 'feature-x']) {
+      expect(isAllowed(preview, 'lambda:DeleteFunction', fn(stage), tags(stage))).toBe(true);
+      expect(isAllowed(preview, 'logs:DeleteLogGroup', group(stage), tags(stage))).toBe(true);
+    }
+    for (const stage of ['main', 'master', 'prod', 'production']) {
+      expect(isAllowed(preview, 'lambda:DeleteFunction', fn(stage), tags(stage))).toBe(false);
+      expect(isAllowed(preview, 'lambda:GetFunction', fn(stage), tags(stage))).toBe(false);
+      expect(isAllowed(preview, 'logs:DeleteLogGroup', group(stage), tags(stage))).toBe(false);
+    }
+  });
+
   it.each(KINDS)('undeploy and prune of %s stages with keep-warm rules', async (kind) => {
     const recorded = await (await load()).cleanupScenario(kind, true);
     expect(operations(recorded.calls)).toContain('events DeleteRule');

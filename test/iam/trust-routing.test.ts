@@ -12,7 +12,8 @@ import { GITHUB_OIDC_HOST } from '../../src/iam/trust-policy.js';
 import type { PolicyDocument } from '../../src/model/policy-document.js';
 import { testIo } from '../entry/cli/io.js';
 import { conditionsHold } from '../support/policy-check.js';
-import { deployingJobs } from '../support/workflow-runner.js';
+import { deployingJobs, githubContext, runWorkflow, type Event } from '../support/workflow-runner.js';
+import { REPO_ROOT, reusableWorkflowActionInputs } from '../support/workflow-snippets.js';
 
 const env = { ...process.env, AWS_REGION: 'eu-west-1' } as NodeJS.ProcessEnv;
 let warnings = '';
@@ -80,16 +81,23 @@ describe('the deploy roles trust each push where the route job sends it', () => 
       );
       const sub = `repo:octo/shop:ref:refs/heads/${branch}`;
       const trusted = { production: admits(roles.production, sub), preview: admits(roles.preview, sub) };
-      // prod and production name stages: a branch so named reaches the production job, whose
-      // environment admits only the production branches; the production role does not trust its push
-      // (whether the preview role would does not matter: the workflow never sends it there).
-      const stageOnly = job[0] === 'deploy' && ['prod', 'production'].includes(branch);
+      // prod and production name stages: a push of a branch so named (its stage protected, the branch
+      // no production branch) fails in the route job; the production role does not trust it either
+      // (whether the preview role would does not matter: the workflow sends it nowhere).
+      if (job.length === 0) {
+        expect({
+          branch,
+          stageOnly: ['prod', 'production'].includes(branch),
+          trusted: trusted.production,
+        }).toEqual({
+          branch,
+          stageOnly: true,
+          trusted: false,
+        });
+        continue;
+      }
       const expected =
-        job[0] === 'preview'
-          ? { production: false, preview: true }
-          : stageOnly
-            ? { production: false, preview: trusted.preview }
-            : { production: true, preview: false };
+        job[0] === 'preview' ? { production: false, preview: true } : { production: true, preview: false };
       expect({ branch, job, trusted }).toEqual({ branch, job, trusted: expected });
       (routed[job[0] ?? 'none'] ??= []).push(branch);
     }
@@ -107,9 +115,12 @@ it('setup says when protected-stages names neither main nor master: their pushes
     'warning: --protected-stages: prod names no branch (prod and production name stages), so the workflow deploys every push as a preview',
   );
   expect(warnings).toContain(
-    'Prune and branch deletions run on the default branch with the production role and cannot sign in unless it is among them; ' +
-      'expected it there, like --protected-stages main,prod (and the same protected-stages in the workflow).',
+    'Prune and branch deletions run on the default branch: when it is none of them, the workflow signs them in with the preview role, ' +
+      "which removes previews and branch stages but may not read a protected stage's function, so prune keeps every version of the " +
+      'dependencies layer and every slim archive (it cannot tell which are in use). List the default branch for the production role ' +
+      'to prune those too, like --protected-stages main,prod (and the same protected-stages in the workflow).',
   );
+  expect(warnings).not.toContain('cannot sign in');
   await deployRoleTrust('staging');
   expect(warnings).toContain(
     'warning: --protected-stages: staging names neither main nor master, so the workflow deploys their pushes as previews and the production role trusts pushes to staging only.',
@@ -152,4 +163,146 @@ it('policy prints the same preview trust as setup for the same protected-stages'
       (await deployRoleTrust(stages)).preview.Statement[0]!.Condition,
     );
   }
+});
+
+/** The route job's run and the jobs that call the action, for `event` and the caller's `with:`. */
+function route(event: Event, callerWith: Record<string, string> = {}) {
+  const runs = runWorkflow(event, callerWith);
+  return { route: runs.get('route'), jobs: deployingJobs(event, callerWith) };
+}
+
+/** The role the job's lambda-deploy step is given, the route job's outputs read as the runner would. */
+function roleOf(job: 'undeploy-branch' | 'prune', event: Event, callerWith: Record<string, string>) {
+  const runs = runWorkflow(event, callerWith);
+  expect({ job, result: runs.get(job)?.result }).toEqual({ job, result: 'success' });
+  return reusableWorkflowActionInputs(
+    { name: 'shop', 'aws-region': 'eu-west-1', ...callerWith },
+    job,
+    REPO_ROOT,
+    githubContext(event),
+    { route: runs.get('route') },
+  )['role-to-assume'];
+}
+
+const ROLES = { 'production-role': 'arn:production', 'preview-role': 'arn:preview' };
+
+describe('a protected stage is production only when the pushed branch is a production branch', () => {
+  it.each([
+    ['a constant stage: prod', { stage: 'prod' }, 'prod'],
+    ['stage: staging, protected', { stage: 'staging', 'protected-stages': 'main,staging' }, 'staging'],
+    ['stage: main', { stage: 'main' }, 'main'],
+  ])('%s: a push or manual run from another branch fails in the route job, saying why', (_, with_, value) => {
+    for (const name of ['push', 'workflow_dispatch'] as const)
+      for (const branch of ['feature/x', 'develop', 'Main', 'release/1.x']) {
+        const run = route({ name, branch }, { ...ROLES, ...with_ });
+        expect({ branch, result: run.route?.result, jobs: run.jobs }).toEqual({
+          branch,
+          result: 'failure',
+          jobs: [],
+        });
+        expect(run.route?.log).toContain(
+          `::error title=lambda-deploy::The stage input is "${value}", a protected stage`,
+        );
+        expect(run.route?.log).toContain(`this run is on branch ${branch}, not a production branch`);
+        // What to do: set the input only where it belongs.
+        expect(run.route?.log).toContain("stage: ${{ github.ref_name == 'main' &&");
+      }
+  });
+
+  it.each([
+    ['push', 'main', { stage: 'prod' }],
+    // A manual rollback run from a production branch.
+    ['workflow_dispatch', 'main', { stage: 'prod' }],
+    ['workflow_dispatch', 'master', { stage: 'production' }],
+    ['push', 'main', { stage: 'staging', 'protected-stages': 'main,staging' }],
+    ['push', 'staging', { stage: 'staging', 'protected-stages': 'main,staging' }],
+  ] as const)('%s of %s with %j: the production job', (name, branch, with_) => {
+    expect(route({ name, branch }, { ...ROLES, ...with_ }).jobs).toEqual(['deploy']);
+  });
+
+  it('a branch named like a stage-only name (prod) fails in the route job: its stage is protected, it is no production branch', () => {
+    for (const [branch, stages] of [
+      ['prod', undefined],
+      ['production', undefined],
+      ['prod', 'main,PROD'],
+    ] as const) {
+      const run = route({ name: 'push', branch }, stages ? { 'protected-stages': stages } : {});
+      expect({ branch, result: run.route?.result, jobs: run.jobs }).toEqual({
+        branch,
+        result: 'failure',
+        jobs: [],
+      });
+      expect(run.route?.log).toContain(
+        `::error title=lambda-deploy::Branch ${branch} is listed in protected-stages (${stages ?? 'main,master,prod,production'}), but prod and production name stages, not production branches`,
+      );
+      expect(run.route?.log).toContain(`&& '${branch}' || '' }}, or rename the branch.`);
+    }
+  });
+
+  it('a stage input naming a stage that is not protected: a preview from other branches; from a production branch refused while the preview role cannot sign in there', () => {
+    expect(route({ name: 'push', branch: 'feature/x' }, { ...ROLES, stage: 'staging' }).jobs).toEqual([
+      'preview',
+    ]);
+    const run = route({ name: 'push', branch: 'main' }, { ...ROLES, stage: 'staging' });
+    expect({ result: run.route?.result, jobs: run.jobs }).toEqual({ result: 'failure', jobs: [] });
+    expect(run.route?.log).toContain(
+      '::error title=lambda-deploy::The stage input is "staging", not a protected stage',
+    );
+    expect(run.route?.log).toContain('this run is on branch main, a production branch');
+    // One role for everything trusts every branch: the preview job, as before.
+    expect(
+      route({ name: 'push', branch: 'main' }, { 'role-to-assume': 'arn:one', stage: 'staging' }).jobs,
+    ).toEqual(['preview']);
+  });
+
+  it('pull requests are not routed: the preview job, whose action refuses a protected stage input', () => {
+    expect(route({ name: 'pull_request', action: 'opened' }, { ...ROLES, stage: 'prod' }).jobs).toEqual([
+      'preview',
+    ]);
+  });
+});
+
+describe('cleanup signs in with the role that trusts the default branch', () => {
+  it.each([
+    ['main', undefined, 'arn:production'],
+    ['master', undefined, 'arn:production'],
+    ['develop', undefined, 'arn:preview'],
+    ['develop', 'main,develop', 'arn:production'],
+    ['main', 'prod', 'arn:preview'],
+    ['main', 'staging', 'arn:preview'],
+    ['prod', undefined, 'arn:preview'],
+  ])('default branch %s, protected-stages %j: %s', async (defaultBranch, stages, expected) => {
+    const callerWith = { ...ROLES, ...(stages === undefined ? {} : { 'protected-stages': stages }) };
+    const roles = await deployRoleTrust(stages);
+    const sub = `repo:octo/shop:ref:refs/heads/${defaultBranch}`;
+    for (const event of [
+      { name: 'delete', branch: 'feature/x', defaultBranch },
+      { name: 'schedule', defaultBranch },
+    ] as const) {
+      const role = roleOf(event.name === 'delete' ? 'undeploy-branch' : 'prune', event, callerWith);
+      expect({ event: event.name, role }).toEqual({ event: event.name, role: expected });
+      // The role chosen trusts the run's token: it runs on the default branch.
+      const trust = role === 'arn:production' ? roles.production : roles.preview;
+      expect({ event: event.name, role, admitted: admits(trust, sub) }).toEqual({
+        event: event.name,
+        role,
+        admitted: true,
+      });
+    }
+  });
+
+  it('one role, or only one of the two, is used as before; a constant stage input does not stop cleanup', () => {
+    const develop = { name: 'schedule', defaultBranch: 'develop' } as const;
+    expect(roleOf('prune', develop, { 'role-to-assume': 'arn:one' })).toBe('arn:one');
+    expect(roleOf('prune', { name: 'schedule' }, { 'role-to-assume': 'arn:one' })).toBe('arn:one');
+    expect(roleOf('prune', { name: 'schedule' }, { 'preview-role': 'arn:preview' })).toBe('arn:preview');
+    expect(roleOf('prune', develop, { ...ROLES, stage: 'prod' })).toBe('arn:preview');
+    expect(
+      roleOf(
+        'undeploy-branch',
+        { name: 'delete', branch: 'x', defaultBranch: 'develop' },
+        { ...ROLES, stage: 'prod' },
+      ),
+    ).toBe('arn:preview');
+  });
 });

@@ -302,3 +302,64 @@ describe('a stage derived from a branch name names its branch (two branches can 
     expect(plan.stageBranch).toBeUndefined();
   });
 });
+
+describe('a protected stage input is deployed from a production branch only', () => {
+  const protectedStages = ['main', 'master', 'prod', 'production'];
+  const withStage = (
+    stage: string,
+    extra: { protectedStageEntries?: string[]; protectedStages?: string[] } = {},
+  ) => ({
+    ...settings('auto', stage),
+    protectedStages,
+    ...extra,
+  });
+
+  test.each([
+    ['push', 'feature/x', 'prod'],
+    ['push', 'develop', 'main'],
+    ['workflow_dispatch', 'feature/x', 'production'],
+    // Branches named like stage-only names are no production branches; `Main` is another branch than main.
+    ['push', 'prod', 'prod'],
+    ['push', 'Main', 'main'],
+  ])('a %s run on branch %s with stage: %s is refused before anything is made', (event, branch, stage) => {
+    expect(() => makePlan(withStage(stage), ctx(event, {}, `refs/heads/${branch}`))).toThrow(
+      `stage: "${stage}" is a protected stage (listed in protected-stages: not set in the workflow, so its default: main, master, prod, production), and this run is on branch ${branch}, which is not a production branch (main, master)`,
+    );
+    // With command: deploy too; what to do is said.
+    expect(() =>
+      makePlan({ ...withStage(stage), command: 'deploy' }, ctx(event, {}, `refs/heads/${branch}`)),
+    ).toThrow(
+      `Nothing was created. Expected the stage input set only on a production branch, like stage: \${{ github.ref_name == 'main' && '${stage}' || '' }}, or ${
+        branch === 'prod' ? 'the branch renamed' : `${branch} listed in protected-stages`
+      }`,
+    );
+  });
+
+  test('a custom list: its branches are production branches (as written), the others are refused', () => {
+    const custom = { protectedStages: ['main', 'staging'], protectedStageEntries: ['main', 'staging'] };
+    for (const branch of ['main', 'staging'])
+      expect(makePlan(withStage('staging', custom), ctx('push', {}, `refs/heads/${branch}`)).stage).toBe(
+        'staging',
+      );
+    expect(() => makePlan(withStage('staging', custom), ctx('push', {}, 'refs/heads/feature/x'))).toThrow(
+      'which is not a production branch (main, staging)',
+    );
+  });
+
+  test('still deployed: a manual rollback from a production branch, stages that are not protected, tags, packaging, terminals', () => {
+    expect(makePlan(withStage('prod'), ctx('workflow_dispatch', {}, 'refs/heads/main')).stage).toBe('prod');
+    expect(makePlan(withStage('prod'), ctx('push', {}, 'refs/heads/master')).stage).toBe('prod');
+    expect(makePlan(withStage('staging'), ctx('push', {}, 'refs/heads/feature/x')).stage).toBe('staging');
+    // A tag is no branch (the reusable workflow refuses tags; the action alone deploys them).
+    expect(makePlan(withStage('prod'), ctx('workflow_dispatch', {}, 'refs/tags/v1.2.0')).stage).toBe('prod');
+    expect(makePlan(withStage('prod', {}), ctx('', {}, 'refs/heads/feature/x')).stage).toBe('prod');
+    expect(
+      makePlan({ ...withStage('prod'), command: 'package' }, ctx('push', {}, 'refs/heads/feature/x')).command,
+    ).toBe('package');
+    // Undeploy refuses every protected stage itself; an auto undeploy of a deleted branch keeps it.
+    expect(
+      makePlan(withStage('prod'), ctx('delete', { ref: 'feature/x', ref_type: 'branch' }, 'refs/heads/main'))
+        .command,
+    ).toBe('skip');
+  });
+});

@@ -136,6 +136,24 @@ describe('pruneSlimArchives', () => {
     expect(keys()).toEqual(before);
   });
 
+  it('the preview role, which may not read a protected stage’s function: deletes nothing, saying which function it could not read', async () => {
+    seedArchives();
+    aws.faults.denyWhen(
+      '*',
+      ({ service, input }) => service === 'lambda' && /shop-main/.test(String(input.FunctionName)),
+    );
+    const before = keys();
+    const { result } = await prune();
+    expect(result).toEqual({
+      deleted: [],
+      failed: [],
+      skipped: expect.stringMatching(
+        /^the function shop-main could not be read \(.*lambda:GetFunction.*\), so which archives are in use is unknown$/,
+      ),
+    });
+    expect(keys()).toEqual(before);
+  });
+
   it('a listing that hands out a token it handed out before is an error, never a shorter list: nothing goes', async () => {
     seedArchives();
     // The tagging index answers its first page again, with the same token: shop-main (whose

@@ -431,3 +431,71 @@ describe('pruneDependencyLayers', () => {
     },
   );
 });
+
+/**
+ * Prune with the preview role: the reusable workflow's choice when the default branch (where
+ * schedules run) is not a production branch. IAM refuses that role every call on a protected
+ * stage's function (src/iam/preview-denies.ts, ProtectedStages): prune must still judge the others.
+ */
+describe('prune with the preview role, which may not read a protected stage', () => {
+  const denyProtectedFunctions = () =>
+    aws.faults.denyWhen('*', ({ service, input }) => {
+      const named = decodeURIComponent(String(input.FunctionName ?? ''));
+      return service === 'lambda' && /(^|:function:)shop-(main|master|prod|production)(:|$)/.test(named);
+    });
+
+  it('judges the stages it can read; a protected stage is kept by its tags from the index', async () => {
+    seedProject();
+    denyProtectedFunctions();
+    const { lines, logger } = await prune();
+    expect(lines).toEqual([
+      { stage: 'develop', action: 'kept', why: 'branch develop exists' },
+      { stage: 'feature-gone', action: 'removed', why: 'branch feature-gone no longer exists' },
+      { stage: 'main', action: 'kept', why: 'protected (protected-stages)' },
+      { stage: 'pr-12', action: 'removed', why: 'pull request #12 is closed' },
+      { stage: 'pr-13', action: 'kept', why: 'pull request #13 is open' },
+      { stage: 'pr-14', action: 'removed', why: 'pull request #14 not deployed for 9 days (preview-ttl 7)' },
+      {
+        stage: 'staging',
+        action: 'kept',
+        why: "not a branch or pull request stage (ref 'main'; set by the stage input?)",
+      },
+    ]);
+    expect(aws.account.functions.has('shop-main')).toBe(true);
+    expect(logger.text('warning')).toBe('');
+  });
+
+  it('a stage whose function it may not read is never removed, whatever its tags say', async () => {
+    seedStage({ project: 'shop', stage: 'feature-gone', gateway: 'none' });
+    aws.faults.denyWhen(
+      '*',
+      ({ service, input }) => service === 'lambda' && /shop-feature-gone/.test(String(input.FunctionName)),
+    );
+    const { lines } = await prune();
+    expect(lines).toEqual([
+      {
+        stage: 'feature-gone',
+        action: 'kept',
+        why: expect.stringMatching(
+          /^its function shop-feature-gone could not be read \(.*not authorized to perform: lambda:GetFunction.*\): this role may not remove it$/,
+        ),
+      },
+    ]);
+    expect(aws.account.functions.has('shop-feature-gone')).toBe(true);
+  });
+
+  it('keeps every version of the dependencies layer while a function of the project cannot be read, and says so', async () => {
+    const layer = 'shop-deps';
+    const versions = [1, 2, 3].map(() => aws.seed.layerVersion(layer, undefined, OUR_LAYER));
+    seedStage({ project: 'shop', stage: 'main', gateway: 'none' });
+    seedStage({ project: 'shop', stage: 'pr-12', gateway: 'none' });
+    denyProtectedFunctions();
+    const logger = new RecordingLogger();
+    const deps = { logger, sleep: recordingSleep(), random: () => 1 };
+    expect(await pruneDependencyLayers(aws.clients(), 'shop', false, deps, NOW)).toEqual([]);
+    expect(logger.text('info')).toContain(
+      'Unused versions of the dependencies layer stay: the function shop-main could not be read',
+    );
+    expect([...aws.account.layers.get(layer)!.versions.values()].map((v) => v.arn)).toEqual(versions);
+  });
+});

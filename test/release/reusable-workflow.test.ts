@@ -230,9 +230,17 @@ describe('.github/workflows/deploy.yml', () => {
     );
     expect(j.get('preview')).not.toMatch(/\n {4}environment:/);
     expect(j.get('preview')).toContain('role-to-assume: ${{ inputs.preview-role || inputs.role-to-assume }}');
-    expect(j.get('prune')).toContain(
-      'role-to-assume: ${{ inputs.production-role || inputs.role-to-assume }}',
-    );
+    // On a production branch as default (trust-routing.test.ts runs the route job for the others).
+    expect(
+      reusableWorkflowActionInputs(
+        { name: 'shop', 'production-role': 'arn:prod', 'preview-role': 'arn:preview' },
+        'prune',
+        REPO_ROOT,
+        {
+          event_name: 'schedule',
+        },
+      )['role-to-assume'],
+    ).toBe('arn:prod');
     // A branch delete runs on the default branch: production's trust; a closed pull request: the preview role.
     const role = (caller: Record<string, string>, job: 'undeploy-pull-request' | 'undeploy-branch') =>
       reusableWorkflowActionInputs({ name: 'shop', ...caller }, job, REPO_ROOT, {

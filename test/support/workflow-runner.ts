@@ -34,8 +34,9 @@ export type Event =
   // A manual run started from a tag ("Use workflow from: Tags"): GITHUB_REF is refs/tags/{tag}.
   | { name: 'workflow_dispatch'; tag: string }
   | { name: 'pull_request'; action: string; fork?: boolean }
-  | { name: 'delete'; branch: string }
-  | { name: 'schedule' };
+  // Both run on the default branch (main unless given): GITHUB_REF is refs/heads/{default}.
+  | { name: 'delete'; branch: string; defaultBranch?: string }
+  | { name: 'schedule'; defaultBranch?: string };
 
 export function githubContext(event: Event): Record<string, unknown> {
   const base = { event_name: event.name, repository: REPOSITORY };
@@ -64,27 +65,37 @@ export function githubContext(event: Event): Record<string, unknown> {
           },
         },
       };
-    case 'delete':
+    case 'delete': {
       // Runs on the default branch; the deleted one is the event's ref.
+      const defaultBranch = event.defaultBranch ?? 'main';
       return {
         ...base,
-        ref: 'refs/heads/main',
-        ref_name: 'main',
-        event: { ref: event.branch, ref_type: 'branch' },
+        ref: `refs/heads/${defaultBranch}`,
+        ref_name: defaultBranch,
+        event: { ref: event.branch, ref_type: 'branch', repository: { default_branch: defaultBranch } },
       };
-    case 'schedule':
-      return { ...base, ref: 'refs/heads/main', ref_name: 'main', event: {} };
+    }
+    case 'schedule': {
+      // A schedule's payload names no repository: only the ref says which branch is the default.
+      const defaultBranch = event.defaultBranch ?? 'main';
+      return { ...base, ref: `refs/heads/${defaultBranch}`, ref_name: defaultBranch, event: {} };
+    }
   }
 }
 
 export interface JobRun {
   result: 'success' | 'failure' | 'skipped';
   outputs: Record<string, string>;
+  /** What its run: steps printed (workflow commands like ::error included). */
+  log?: string;
 }
 
 let scripts = 0;
 /** A `run:` step as the runner runs it with `shell: bash`: env from `env:`, outputs from GITHUB_OUTPUT. */
-function runStep(step: WorkflowStep, contexts: Contexts): { ok: boolean; outputs: Record<string, string> } {
+function runStep(
+  step: WorkflowStep,
+  contexts: Contexts,
+): { ok: boolean; outputs: Record<string, string>; log: string } {
   const n = ++scripts;
   const script = join(tmp, `step-${n}.sh`);
   const output = join(tmp, `output-${n}`);
@@ -102,7 +113,7 @@ function runStep(step: WorkflowStep, contexts: Contexts): { ok: boolean; outputs
     if (!m) throw new Error(`GITHUB_OUTPUT line not understood: ${line}`);
     outputs[m[1] as string] = m[2] as string;
   }
-  return { ok: r.status === 0, outputs };
+  return { ok: r.status === 0, outputs, log: `${r.stdout}${r.stderr}` };
 }
 
 /** Every job's outcome for `event`, in an order that puts each job after the jobs it needs. */
@@ -154,11 +165,13 @@ export function runJob(job: WorkflowJob, contexts: Contexts, needed: JobRun[]): 
   if (steps.some((s) => s.uses !== undefined || s.run === undefined))
     return { result: 'success', outputs: {} };
   const stepOutputs: Record<string, { outputs: Record<string, string> }> = {};
+  let log = '';
   for (const step of steps) {
     const withSteps = { ...contexts, steps: stepOutputs };
     if (step.if !== undefined && !condition(step.if, withSteps)) continue;
     const r = runStep(step, withSteps);
-    if (!r.ok) return { result: 'failure', outputs: {} };
+    log += r.log;
+    if (!r.ok) return { result: 'failure', outputs: {}, log };
     if (step.id) stepOutputs[step.id] = { outputs: r.outputs };
   }
   const outputs = Object.fromEntries(
@@ -167,7 +180,7 @@ export function runJob(job: WorkflowJob, contexts: Contexts, needed: JobRun[]): 
       interpolate(v, { ...contexts, steps: stepOutputs }),
     ]),
   );
-  return { result: 'success', outputs };
+  return { result: 'success', outputs, log };
 }
 
 /** The jobs that ran and call lambda-deploy: which role and environment the event gets. */

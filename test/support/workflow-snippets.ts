@@ -210,9 +210,9 @@ export function reusableWorkflowInputs(
   return inputs;
 }
 
-/** What the route job tells the jobs that need it, when the default branch is `main` (a protected stage). */
+/** What the route job tells the jobs that need it, when the default branch is `main` (a protected stage, a production branch) and the run is on it. */
 export const ROUTE_ON_MAIN = {
-  route: { result: 'success', outputs: { 'default-branch-protected': 'true' } },
+  route: { result: 'success', outputs: { 'default-branch-protected': 'true', 'branch-production': 'true' } },
 };
 
 /**

@@ -2,13 +2,14 @@
  * The project's stages as their tagged functions tell them: what prune
  * judges, and what a shared layer must keep serving.
  */
-import { GetFunctionCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionCommand, type GetFunctionCommandOutput } from '@aws-sdk/client-lambda';
 import { GetResourcesCommand, type ResourceTagMapping } from '@aws-sdk/client-resource-groups-tagging-api';
 import { allPages } from '../../aws/all-pages.js';
 import type { StageRecord } from '../../model/prune-decisions.js';
 import { functionName, tagValue } from '../../model/stage-name.js';
 import { DEPLOYED_TAG, DEPLOYING_TAG, TagKeys, tagsMatchProject, tagTime } from '../../model/tags.js';
-import { callAws, findAws, PATIENCE, type RetryDeps } from '../../aws/aws-call.js';
+import { callAws, findAws, isAccessDenied, PATIENCE, type RetryDeps } from '../../aws/aws-call.js';
+import { errorMessage } from '../../util/retry.js';
 import { eachTogether, type ConcurrencyDeps } from '../../aws/together.js';
 import type { CleanupClients } from './stage-search.js';
 import { parseTaggedArn } from './tag-guard.js';
@@ -18,6 +19,13 @@ export interface ProjectStage extends StageRecord {
   functionName: string;
   /** The layer versions its functions use (ARNs). */
   layers: string[];
+  /**
+   * Why a function of the stage could not be read (AccessDenied: the preview role
+   * on a protected stage's function): the record comes from the tagging index's
+   * tags, and its layers and versions are unknown. Prune never removes such a
+   * stage, nor what it may use.
+   */
+  unreadable?: string;
 }
 
 /** GetFunction requests in flight at once: a project's functions read in a few round trips, under Lambda's throttling. */
@@ -45,6 +53,7 @@ export function mergeStage(a: ProjectStage, b: ProjectStage, expectedName: strin
     deployingSince: latest(a.deployingSince, b.deployingSince),
     updating: Boolean(a.updating || b.updating),
     layers: [...new Set([...a.layers, ...b.layers])],
+    ...((a.unreadable ?? b.unreadable) !== undefined && { unreadable: a.unreadable ?? b.unreadable }),
   };
 }
 
@@ -110,38 +119,83 @@ export async function listProjectStages(
       }),
     ),
   ];
-  // The index may lag: the function's own tags and LastModified are the truth.
-  const read = await eachTogether(deps, names, READS_AT_ONCE, (name) =>
-    findAws(
-      deps,
-      { what: `read function ${name}`, permission: 'lambda:GetFunction', patience: PATIENCE.removal },
-      () => clients.lambda.send(new GetFunctionCommand({ FunctionName: name })),
-    ),
-  );
+  // The index may lag: the function's own tags and LastModified are the truth (the index's
+  // only for a function this role may not read).
+  const read = await eachTogether(deps, names, READS_AT_ONCE, (name) => readFunction(clients, name, deps));
   const byStage = new Map<string, ProjectStage>();
   names.forEach((name, i) => {
-    const fn = read[i];
-    const tags = fn?.Tags ?? {};
-    if (!fn) return;
+    const r = read[i];
+    if (!r) return;
+    const tags = 'denied' in r ? indexTags(mappings, name) : (r.Tags ?? {});
     if (
       repository === null
         ? tags[TagKeys.Name] !== tagValue(project)
         : !tagsMatchProject(tags, project, repository)
     )
       return;
-    const stage = tags[TagKeys.Stage] ?? '';
-    const key = repository === null ? name : stage;
-    const record: ProjectStage = {
-      stage,
-      ref: tags[TagKeys.Ref] ?? '',
-      functionName: name,
-      lastDeployed: latest(parseLambdaTime(fn.Configuration?.LastModified), tagTime(tags[DEPLOYED_TAG])),
-      deployingSince: tagTime(tags[DEPLOYING_TAG]),
-      updating: fn.Configuration?.State === 'Pending' || fn.Configuration?.LastUpdateStatus === 'InProgress',
-      layers: (fn.Configuration?.Layers ?? []).flatMap((l) => (l.Arn ? [l.Arn] : [])),
-    };
+    const record = stageRecord(name, tags, r);
+    const key = repository === null ? name : record.stage;
     const seen = byStage.get(key);
-    byStage.set(key, seen ? mergeStage(seen, record, functionName(project, stage)) : record);
+    byStage.set(key, seen ? mergeStage(seen, record, functionName(project, record.stage)) : record);
   });
   return [...byStage.values()].sort((a, b) => a.stage.localeCompare(b.stage));
+}
+
+/** The function, undefined when it is gone, or why this role may not read it. */
+async function readFunction(
+  clients: CleanupClients,
+  name: string,
+  deps: RetryDeps,
+): Promise<GetFunctionCommandOutput | { denied: string } | undefined> {
+  try {
+    return await findAws(
+      deps,
+      {
+        what: `read function ${name}`,
+        permission: 'lambda:GetFunction',
+        patience: PATIENCE.removal,
+        passThrough: isAccessDenied,
+      },
+      () => clients.lambda.send(new GetFunctionCommand({ FunctionName: name })),
+    );
+  } catch (error) {
+    if (!isAccessDenied(error)) throw error;
+    return { denied: errorMessage(error) };
+  }
+}
+
+/** The tags the tagging index holds for function `name`. */
+function indexTags(mappings: readonly ResourceTagMapping[], name: string): Record<string, string> {
+  const mapping = mappings.find((m) => {
+    const parsed = parseTaggedArn(m.ResourceARN ?? '');
+    return parsed.kind === 'function' && parsed.name === name;
+  });
+  return Object.fromEntries((mapping?.Tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? '']] : [])));
+}
+
+function stageRecord(
+  name: string,
+  tags: Record<string, string>,
+  fn: GetFunctionCommandOutput | { denied: string },
+): ProjectStage {
+  const base = {
+    stage: tags[TagKeys.Stage] ?? '',
+    ref: tags[TagKeys.Ref] ?? '',
+    functionName: name,
+    deployingSince: tagTime(tags[DEPLOYING_TAG]),
+  };
+  if ('denied' in fn)
+    return {
+      ...base,
+      lastDeployed: tagTime(tags[DEPLOYED_TAG]),
+      updating: false,
+      layers: [],
+      unreadable: fn.denied,
+    };
+  return {
+    ...base,
+    lastDeployed: latest(parseLambdaTime(fn.Configuration?.LastModified), tagTime(tags[DEPLOYED_TAG])),
+    updating: fn.Configuration?.State === 'Pending' || fn.Configuration?.LastUpdateStatus === 'InProgress',
+    layers: (fn.Configuration?.Layers ?? []).flatMap((l) => (l.Arn ? [l.Arn] : [])),
+  };
 }

@@ -60,8 +60,9 @@ export async function checkEnvironments(
 
 /**
  * protected-stages without main or master: the reusable workflow deploys their
- * pushes as previews, which the roles follow; but prune and branch deletions
- * run on the default branch with the production role.
+ * pushes as previews, which the roles follow; prune and branch deletions run on
+ * the default branch, with the preview role when it is no production branch
+ * (the route job says), which cannot read a protected stage.
  */
 function noDefaultBranch(protectedStages: readonly string[], branches: readonly string[]): string {
   const stages = protectedStages.join(',') || 'none';
@@ -70,8 +71,10 @@ function noDefaultBranch(protectedStages: readonly string[], branches: readonly 
     : `${stages} names no branch (prod and production name stages), so the workflow deploys every push as a preview: the production role trusts no branch push, the preview role every one. `;
   return (
     `--protected-stages: ${what}` +
-    'Prune and branch deletions run on the default branch with the production role and cannot sign in unless it is among them; ' +
-    `expected it there, like --protected-stages main,${protectedStages.join(',')} (and the same protected-stages in the workflow).`
+    'Prune and branch deletions run on the default branch: when it is none of them, the workflow signs them in with the preview role, ' +
+    "which removes previews and branch stages but may not read a protected stage's function, so prune keeps every version of the " +
+    'dependencies layer and every slim archive (it cannot tell which are in use). List the default branch for the production role ' +
+    `to prune those too, like --protected-stages main,${protectedStages.join(',')} (and the same protected-stages in the workflow).`
   );
 }
 
