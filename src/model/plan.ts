@@ -1,6 +1,11 @@
 import type { GitHubContext } from './github-context.js';
 import { productionBranches, STAGE_ONLY_NAMES } from './production-branches.js';
-import { DEFAULT_PROTECTED_STAGES, listWithout, protectedListSource } from './protected-stages.js';
+import {
+  DEFAULT_PROTECTED_STAGES,
+  isProtectedStage,
+  listWithout,
+  protectedListSource,
+} from './protected-stages.js';
 import type { Command, Settings } from './settings.js';
 import { branchStage, functionName, pullRequestStage } from './stage-name.js';
 
@@ -224,7 +229,7 @@ function keepProtectedOwnStage(
 ): { reason: string } | undefined {
   const target = eventTarget(ctx);
   if (command !== 'undeploy' || !stage || !target || stage !== target.stage) return undefined;
-  if (!protectedStages.some((p) => p.toLowerCase() === stage.toLowerCase())) return undefined;
+  if (!isProtectedStage(stage, protectedStages)) return undefined;
   const closedPullRequest = isPullRequestEvent(ctx.eventName) && ctx.payload.action === 'closed';
   if (!closedPullRequest && ctx.eventName !== 'delete') return undefined;
   const event =
@@ -255,7 +260,7 @@ export function makePlan(settings: PlanSettings, ctx: GitHubContext): Plan {
 
   const stage = settings.stage ?? target?.stage;
   const protectedStages = settings.protectedStages ?? DEFAULT_PROTECTED_STAGES;
-  const isProtected = (s: string) => protectedStages.some((p) => p.toLowerCase() === s.toLowerCase());
+  const isProtected = (s: string) => isProtectedStage(s, protectedStages);
   const kept = keepProtectedOwnStage(command, stage, ctx, protectedStages);
   if (kept)
     return {

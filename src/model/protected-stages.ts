@@ -11,6 +11,11 @@ const INPUT = 'protected-stages';
 /** The action's default protected-stages: action.yml's, which src/settings/names.ts takes from here. */
 export const DEFAULT_PROTECTED_STAGES: readonly string[] = ['main', 'master', 'prod', 'production'];
 
+/** Whether `stage` is one of protected-stages, ignoring case: `Main` is protected as main is. */
+export function isProtectedStage(stage: string, protectedStages: readonly string[]): boolean {
+  return protectedStages.some((p) => p.toLowerCase() === stage.toLowerCase());
+}
+
 /**
  * Where the list came from, to follow "listed in protected-stages (": the
  * default or the user's own input/flag. `given`, where the caller knows (the

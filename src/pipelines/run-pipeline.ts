@@ -5,7 +5,8 @@ import {
   releaseClaimedLogGroupsLogged,
 } from './prune.js';
 import { createGitHubApi } from '../reporting/github-api.js';
-import { isProtectedStage, ProtectedStageError, undeployStage } from './undeploy.js';
+import { isProtectedStage } from '../model/protected-stages.js';
+import { ProtectedStageError, undeployStage } from './undeploy.js';
 import { isPrivateRepository, type GitHubContext } from '../model/github-context.js';
 import { stageInputKept, type Plan } from '../model/plan.js';
 import { protectedListSource } from '../model/protected-stages.js';

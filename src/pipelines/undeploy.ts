@@ -2,7 +2,7 @@ import { PATIENCE, type RetryDeps } from '../aws/aws-call.js';
 import type { UndeployOutcome } from '../model/outcome.js';
 import { runningDeploy } from '../model/prune-decisions.js';
 import { Inputs } from '../settings/names.js';
-import { listWithout, protectedListSource } from '../model/protected-stages.js';
+import { isProtectedStage, listWithout, protectedListSource } from '../model/protected-stages.js';
 import { inputName, settingOf, type Surface } from '../settings/surface.js';
 import { cleanedRefNote, describeRef, otherRefOfStage } from '../model/branch-stage-claim.js';
 import { errorMessage } from '../util/retry.js';
@@ -112,10 +112,6 @@ export class ProtectedStageError extends Error {
     );
     this.name = 'ProtectedStageError';
   }
-}
-
-export function isProtectedStage(stage: string, protectedStages: readonly string[]): boolean {
-  return protectedStages.some((p) => p.toLowerCase() === stage.toLowerCase());
 }
 
 /**

@@ -7,7 +7,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { makePlan, ProtectedStageFromPullRequestError } from '../../src/model/plan.js';
 import { branchStage } from '../../src/model/stage-name.js';
-import { isProtectedStage } from '../../src/pipelines/undeploy.js';
+import { isProtectedStage } from '../../src/model/protected-stages.js';
 import { eventContext } from '../support/github-context.js';
 
 const PROTECTED = ['main', 'master', 'prod', 'production'];

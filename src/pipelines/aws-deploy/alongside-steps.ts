@@ -3,7 +3,7 @@
  * read while the function deploys, and write once it is done.
  */
 import { ensureKeepWarm } from '../../resources/warm-up/keep-warm.js';
-import { isProtectedStage } from '../undeploy.js';
+import { isProtectedStage } from '../../model/protected-stages.js';
 import type { FunctionResult } from '../../resources/function/lambda-function.js';
 import { LIVE_ALIAS } from '../../model/live-alias.js';
 import { isAccessDenied } from '../../aws/aws-call.js';

@@ -3,7 +3,7 @@
  * stage passed its smoke test, the old front door removed and permissions
  * lambda-deploy did not add named.
  */
-import { isProtectedStage } from '../undeploy.js';
+import { isProtectedStage } from '../../model/protected-stages.js';
 import type { FunctionResult } from '../../resources/function/lambda-function.js';
 import { apiKeyValueCommand } from '../../model/api-key.js';
 import { LIVE_ALIAS } from '../../model/live-alias.js';

@@ -4,7 +4,7 @@
  */
 import { provisionedTag } from '../../resources/warm-up/provisioned-concurrency.js';
 import { partitionOf } from '../../resources/execution-role/execution-role.js';
-import { isProtectedStage } from '../undeploy.js';
+import { isProtectedStage } from '../../model/protected-stages.js';
 import type { deployFunction } from '../../resources/function/lambda-function.js';
 import type { StageFunction } from '../../resources/function/stage-function-read.js';
 import { GATEWAY_TAG } from '../../resources/front-door/old-front-door.js';

@@ -10,7 +10,7 @@ import {
   type ExecutionRoleInput,
   type ExecutionRoleResult,
 } from '../../resources/execution-role/execution-role.js';
-import { isProtectedStage } from '../undeploy.js';
+import { isProtectedStage } from '../../model/protected-stages.js';
 import { boundaryPolicyName } from '../../resources/execution-role/execution-policy.js';
 import { start } from '../../aws/together.js';
 import type { Logger } from '../../util/logger.js';

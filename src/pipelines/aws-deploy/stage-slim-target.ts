@@ -1,4 +1,4 @@
-import { isProtectedStage } from '../undeploy.js';
+import { isProtectedStage } from '../../model/protected-stages.js';
 import type { PackageResult } from '../../packaging/build-package-types.js';
 import type { Plan } from '../../model/plan.js';
 import type { Settings } from '../../model/settings.js';

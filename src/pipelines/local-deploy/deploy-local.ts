@@ -12,7 +12,7 @@ import {
   runtimeFamily,
 } from '../../local-runtime/index.js';
 import { restStageName } from '../../resources/front-door/urls.js';
-import { isProtectedStage } from '../undeploy.js';
+import { isProtectedStage } from '../../model/protected-stages.js';
 import { localRegion } from '../../local-runtime/lambda-environment.js';
 import { prepareLocalSlim, type LocalSlim } from './local-slim.js';
 import { defaultOutDir } from '../../packaging/build-package.js';

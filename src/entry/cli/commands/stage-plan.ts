@@ -1,7 +1,7 @@
 import { makePlan, type Plan } from '../../../model/plan.js';
 import type { Settings } from '../../../model/settings.js';
 import { protectedListSource } from '../../../model/protected-stages.js';
-import { isProtectedStage } from '../../../pipelines/undeploy.js';
+import { isProtectedStage } from '../../../model/protected-stages.js';
 import { Inputs } from '../../../settings/names.js';
 import type { CommandContext } from '../command.js';
 import { UsageError } from '../flags.js';

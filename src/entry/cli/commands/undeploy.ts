@@ -1,5 +1,6 @@
 import { runPipeline } from '../../../pipelines/run-pipeline.js';
-import { isProtectedStage, ProtectedStageError } from '../../../pipelines/undeploy.js';
+import { isProtectedStage } from '../../../model/protected-stages.js';
+import { ProtectedStageError } from '../../../pipelines/undeploy.js';
 import type { CliCommand } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { stagePlan } from './stage-plan.js';
