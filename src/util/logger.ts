@@ -16,7 +16,8 @@ export interface Logger {
   /**
    * Prints text we did not write (the function's log lines), already
    * redacted: in the action none of its lines can act as a workflow command
-   * (`::set-output::`, `::add-mask::`...); on a terminal it is printed as is.
+   * (`::set-output::`, `::add-mask::`...); the CLI prints it as is (on a
+   * runner its streams make every write inert, see entry/cli/runner-output).
    */
   untrusted(text: string): void;
 }

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import * as core from '@actions/core';
 import { redact, usableSecrets, withLines } from '../../util/redact.js';
 import type { Logger } from '../../util/logger.js';
+import { COMMAND_LIKE, inertLines } from '../../util/workflow-commands.js';
 
 /** Values registered with the runner in this process: each is registered once. */
 const registered = new Set<string>();
@@ -16,25 +16,16 @@ export function registerSecret(secret: string): void {
   core.setSecret(secret);
 }
 
+/** Prints `text` between stop-commands and a random token: shown as it is, and the runner runs none of it. */
+function printInert(text: string): void {
+  for (const line of inertLines(text)) core.info(line);
+}
+
 /**
  * The pipelines' Logger, backed by the runner's workflow commands. Masked
  * values and secret shapes are also replaced here: the runner hides only
  * registered values, and only in its own view of the log.
  */
-/**
- * A line the runner would run as a workflow command: `::name::` at its start (after blanks, .NET's:
- * U+0085 too), or the legacy `##[name]` anywhere (see test/support/workflow-commands.ts).
- */
-const COMMAND_LIKE = /^[\s\u0085]*::|##\[/m;
-
-/** Prints `text` between stop-commands and a random token: shown as it is, and the runner runs none of it. */
-function printInert(text: string): void {
-  const token = randomBytes(16).toString('hex');
-  core.info(`::stop-commands::${token}`);
-  core.info(text);
-  core.info(`::${token}::`);
-}
-
 export function coreLogger(): Logger {
   const secrets: string[] = [];
   const clean = (text: string) => redact(text, secrets);

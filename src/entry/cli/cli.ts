@@ -17,6 +17,7 @@ import { commandHelp, overviewHelp } from './help.js';
 import { localContext } from './local-context.js';
 import { flagsHint, nodeVersionProblem, PROGRAM } from './program.js';
 import { inferRuntime } from './runtime-inference.js';
+import { runnerIo, runnerJson } from './runner-output.js';
 import { terminalLogger, type TerminalLogger } from './terminal-logger.js';
 
 /** The real process: stdout, stderr, its environment, Ctrl-C. */
@@ -75,7 +76,10 @@ function print(
   error?: string,
   hide: (text: string) => string = (t) => t,
 ): void {
-  if (json) io.out.write(`${JSON.stringify(hideIn({ ...result, ...(error ? { error } : {}) }, hide))}\n`);
+  if (json)
+    io.out.write(
+      `${runnerJson(io.env, JSON.stringify(hideIn({ ...result, ...(error ? { error } : {}) }, hide)))}\n`,
+    );
   else if (text !== undefined) io.out.write(hide(text.endsWith('\n') || !text ? text : `${text}\n`));
   else if (result && Object.keys(result).length)
     io.out.write(`${resultLines(hideIn(result, hide) as CommandResult)}\n`);
@@ -221,7 +225,9 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
 }
 
 /** Runs the CLI; returns the exit code (0 done, 1 failed, 2 wrong command line or refused input). */
-export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+export async function main(argv: readonly string[], given: CliIo = processIo()): Promise<number> {
+  // In a workflow step, what the function wrote and others' values it quotes are never run.
+  const io = runnerIo(given);
   const json = argv.includes('--json');
   const tooOld = nodeVersionProblem(process.versions.node);
   if (tooOld) {
