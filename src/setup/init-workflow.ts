@@ -183,7 +183,10 @@ ${withLines.join('\n')}
 
 export interface InitResult {
   path: string;
+  /** Numbered, each step's details on indented lines under it: for a terminal. */
   nextSteps: string[];
+  /** Each step on one line, unnumbered (a list's order numbers it): for --json. */
+  nextStepsInLine: string[];
 }
 
 /** The project a workflow init wrote deploys (its `with:` `name:`), or undefined. */
@@ -213,16 +216,33 @@ export function writeCallerWorkflow(dir: string, o: InitOptions, force = false):
     throw new Error(`${file} exists already; expected --force to replace it (or edit it by hand).`);
   mkdirSync(join(dir, '.github/workflows'), { recursive: true });
   writeFileSync(path, callerWorkflow({ ...(other && { workflowName: `lambda-deploy ${o.name}` }), ...o }));
-  return { path, nextSteps: nextSteps(o, relative(dir, path) || path) };
+  const steps = stepsAfterInit(o, relative(dir, path) || path);
+  return {
+    path,
+    nextSteps: numbered(steps),
+    nextStepsInLine: steps.map((lines) => lines.map((line) => line.trim()).join(' ')),
+  };
 }
 
 /**
  * The steps after init, a short numbered list: each step's first line says
- * what to do, the lines under it (indented) the details. Setup comes first
- * when the roles are not known yet, with the GitHub settings it checks (it
- * stops until they hold); the push comes last, since it deploys.
+ * what to do, the lines under it (indented) the details.
  */
-export function nextSteps(o: InitOptions, file: string): string[] {
+export const nextSteps = (o: InitOptions, file: string): string[] => numbered(stepsAfterInit(o, file));
+
+function numbered(steps: string[][]): string[] {
+  return steps.map(([first, ...rest], i) =>
+    [`${i + 1}. ${first}`, ...rest.map((line) => `   ${line}`)].join('\n'),
+  );
+}
+
+/**
+ * The steps after init, each what to do and then its details, a line each.
+ * Setup comes first when the roles are not known yet, with the GitHub
+ * settings it checks (it stops until they hold); the push comes last, since
+ * it deploys.
+ */
+function stepsAfterInit(o: InitOptions, file: string): string[][] {
   const environment = o.environment ?? 'production';
   const stages = workflowStages(o);
   const { branches, differ } = branchesOf(o);
@@ -266,9 +286,7 @@ export function nextSteps(o: InitOptions, file: string): string[] {
         'To deploy production from a branch, run init again with --protected-branches naming it (added to protected-stages).',
     ]);
   steps.push([`Commit ${file} and push: the push deploys its branch; a pull request gets a pr-N preview.`]);
-  return steps.map(([first, ...rest], i) =>
-    [`${i + 1}. ${first}`, ...rest.map((line) => `   ${line}`)].join('\n'),
-  );
+  return steps;
 }
 
 /**

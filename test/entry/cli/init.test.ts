@@ -308,6 +308,22 @@ Next steps:
     expect(stdout).not.toContain('OWNER/REPO');
   });
 
+  test('--json: each next step one string with no line breaks, numbering or indentation; the human list unchanged', async () => {
+    const dir = tempRepo();
+    expect(await cli(['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1', '--json'])).toBe(0);
+    const steps = (JSON.parse(stdout) as { 'next-steps': string[] })['next-steps'];
+    expect(steps).toHaveLength(3);
+    for (const step of steps) {
+      expect(step).not.toMatch(/[\r\n]|^\d+\. |^\s|\s$| {2}/);
+    }
+    expect(steps[0]).toMatch(
+      /^Create the roles once, [^\n]*template\): npx github:org\/lambda-deploy setup --name shop --aws-region eu-west-1 --repository OWNER\/REPO OWNER\/REPO: the repository whose workflows deploy, [^\n]* \(a\) Settings > Environments: [^\n]* \(b\) Settings > Rules/,
+    );
+    expect(steps[2]).toBe(
+      'Commit .github/workflows/lambda-deploy.yml and push: the push deploys its branch; a pull request gets a pr-N preview.',
+    );
+  });
+
   test('--protected-branches: the environment admits exactly those, and the setup step passes the same lists', async () => {
     const dir = tempRepo();
     const lists = ['--protected-branches=main,release', '--protected-stages=main,release,prod'];

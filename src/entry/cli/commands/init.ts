@@ -136,7 +136,7 @@ export const initCommand: CliCommand = {
     );
     return {
       exitCode: 0,
-      result: { path: written.path, 'next-steps': written.nextSteps },
+      result: { path: written.path, 'next-steps': written.nextStepsInLine },
       text:
         `Wrote ${written.path}` +
         (other
