@@ -29,6 +29,7 @@
  */
 import { policy, type Partition, type PolicyDocument } from '../model/policy-document.js';
 import { DEFAULT_ENVIRONMENTS, DEFAULT_PROTECTED_BRANCHES } from '../model/setup-command.js';
+import { BRANCH_NAME } from '../model/production-branches.js';
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
 
@@ -97,7 +98,6 @@ export function subjectPrefixes(
   return prefixes;
 }
 
-const BRANCH = /^[^\s*?~^:\\[]+$/;
 const ENVIRONMENT = /^[^\s*?'"`]+$/;
 
 type SubjectOptions = Pick<
@@ -108,7 +108,7 @@ type SubjectOptions = Pick<
 function protectedBranches(options: Pick<SubjectOptions, 'protectedBranches'>): readonly string[] {
   const branches = options.protectedBranches ?? DEFAULT_PROTECTED_BRANCHES;
   for (const b of branches)
-    if (!BRANCH.test(b))
+    if (!BRANCH_NAME.test(b))
       throw new Error(
         `protected branch: "${b}" is not valid; expected a branch name like "main" (no wildcards).`,
       );

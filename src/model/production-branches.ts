@@ -15,6 +15,13 @@
  */
 import { DEFAULT_PROTECTED_STAGES } from './protected-stages.js';
 
+/**
+ * An exact branch name (git refuses blanks and `~^:?*[\\` in one): what a
+ * trust policy's `ref:refs/heads/NAME` and the route job compare with, where
+ * a `*` would be a pattern or match nothing.
+ */
+export const BRANCH_NAME = /^[^\s*?~^:\\[]+$/;
+
 /** Branches whose pushes the production deploy role trusts with the default protected-stages. */
 export const DEFAULT_PROTECTED_BRANCHES: readonly string[] = ['main', 'master'];
 

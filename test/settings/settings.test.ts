@@ -450,6 +450,13 @@ describe('readSettings', () => {
     expect(settingsFrom({ name: 'svc' }).protectedStages).toEqual(['main', 'master', 'prod', 'production']);
   });
 
+  test('protected-stages: an entry that is no exact name (release-*, a pattern matching nothing) is refused, naming the input, quoting it, with the expected form', () => {
+    for (const entry of ['release-*', 'v?', 'hotfix/[0-9]'])
+      expect(problemsOf({ name: 'svc', 'protected-stages': `main,${entry}` })).toEqual([
+        `protected-stages: ${JSON.stringify(entry)} is not valid; expected exact stage or branch names, like main,prod,release/1.x (no wildcards: list each one).`,
+      ]);
+  });
+
   test('missing name is reported', () => {
     expect(problemsOf({})).toEqual([expect.stringMatching(/^name: is required/)]);
   });

@@ -324,6 +324,34 @@ Next steps:
     );
   });
 
+  test('--protected-stages with a wildcard (release-*): init, setup and policy refuse it by its flag, before writing anything', async () => {
+    const dir = tempRepo();
+    const expected =
+      'error: --protected-stages: "release-*" is not valid; expected exact stage or branch names, like main,prod,release/1.x (no wildcards: list each one).\n';
+    for (const argv of [
+      ['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1'],
+      ['setup', '--name=shop', '--repository=octo/shop', '--cloudformation', '--account=123456789012'],
+      ['policy', '--name=shop', '--repository=octo/shop', '--account=123456789012'],
+    ]) {
+      stderr = '';
+      expect(await cli([...argv, '--protected-stages=main,release-*'])).toBe(2);
+      expect(stderr.split('\n')[0] + '\n').toBe(expected);
+      expect(stderr).not.toContain('protected branch');
+    }
+    // --protected-branches likewise, in init (which trust policy checks never reach) too.
+    for (const argv of [
+      ['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1'],
+      ['policy', '--name=shop', '--repository=octo/shop', '--account=123456789012'],
+    ]) {
+      stderr = '';
+      expect(await cli([...argv, '--protected-branches=main,release-*'])).toBe(2);
+      expect(stderr).toContain(
+        'error: --protected-branches: "release-*" is not valid; expected exact branch names, like main,release/1.x (no wildcards: list each one).\n',
+      );
+    }
+    expect(existsSync(join(dir, '.github'))).toBe(false);
+  });
+
   test('--protected-branches: the environment admits exactly those, and the setup step passes the same lists', async () => {
     const dir = tempRepo();
     const lists = ['--protected-branches=main,release', '--protected-stages=main,release,prod'];

@@ -235,9 +235,10 @@ describe('lambda-deploy setup', () => {
 
     test('a wildcard branch or environment name is refused before any GitHub write (an environment open to *, a ruleset on every branch)', async () => {
       const wildcard = await run(['--configure-github', '--protected-branches=*'], 'gho_admin');
-      expect(wildcard.code).not.toBe(0);
+      // Named by the flag typed, as a wrong command line (exit 2).
+      expect(wildcard.code).toBe(2);
       expect(wildcard.stderr).toContain(
-        'protected branch: "*" is not valid; expected a branch name like "main" (no wildcards).',
+        'error: --protected-branches: "*" is not valid; expected exact branch names, like main,release/1.x (no wildcards: list each one).',
       );
       expect(wildcard.state.writes).toEqual([]);
       const environment = await run(['--configure-github', '--github-environment=prod*'], 'gho_admin');

@@ -11,7 +11,7 @@ import { productionBranches } from '../../../model/production-branches.js';
 import { checkTrustedEnvironments } from '../../../setup/github-environments.js';
 import { SettingsError } from '../../../settings/settings.js';
 import type { CommandContext } from '../command.js';
-import { commaList, TRUST_FLAGS } from './shared-flags.js';
+import { branchList, TRUST_FLAGS } from './shared-flags.js';
 
 const ENVIRONMENT_FLAG = TRUST_FLAGS.githubEnvironment.name;
 const BRANCHES_FLAG = TRUST_FLAGS.protectedBranches.name;
@@ -94,7 +94,7 @@ export async function branchesToTrust(
   protectedStages: readonly string[],
   ctx: CommandContext,
 ): Promise<readonly string[]> {
-  const given = commaList(flag);
+  const given = branchList(flag);
   if (given) return given;
   const candidates = productionBranches(protectedStages);
   if (!candidates.some((b) => DEFAULT_PROTECTED_BRANCHES.includes(b)))

@@ -5,7 +5,7 @@ import { WORKFLOW_FILE, workflowFileFor, writeCallerWorkflow } from '../../../se
 import type { CliCommand } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { gitHubRepository } from '../local-context.js';
-import { commaList, TRUST_FLAGS } from './shared-flags.js';
+import { branchList, TRUST_FLAGS } from './shared-flags.js';
 import {
   checkHandlerIn,
   entryPointElsewhere,
@@ -128,7 +128,7 @@ export const initCommand: CliCommand = {
         // As written, when given (the defaults otherwise, with the given branches in place of main, master).
         protectedStages:
           inputs[Inputs.ProtectedStages] === undefined ? undefined : settings.protectedStageEntries,
-        protectedBranches: commaList(own['protected-branches']),
+        protectedBranches: branchList(own['protected-branches']),
         repository: gitHubRepository(undefined, dir),
         checkout,
       },

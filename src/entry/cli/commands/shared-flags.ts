@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { BRANCH_NAME } from '../../../model/production-branches.js';
 import { Inputs } from '../../../settings/names.js';
+import { SettingsError } from '../../../settings/settings.js';
 import { splitList } from '../../../settings/input-lists.js';
 import { errorMessage } from '../../../util/retry.js';
 import type { CommandContext } from '../command.js';
@@ -54,6 +56,20 @@ export const GATEWAY_CHOICES = ['http-api', 'rest-api', 'function-url', 'none', 
 /** `a,b` or lines, trimmed; undefined when the flag was not given. */
 export function commaList(text: string | undefined): string[] | undefined {
   return text === undefined ? undefined : splitList(text, /[,\n]/);
+}
+
+/** --protected-branches as a list (undefined when not given), each an exact branch name, or an error naming the flag. */
+export function branchList(text: string | undefined): string[] | undefined {
+  const branches = commaList(text);
+  const bad = branches?.filter((b) => !BRANCH_NAME.test(b)) ?? [];
+  if (bad.length)
+    throw new SettingsError(
+      bad.map(
+        (b) =>
+          `--${TRUST_FLAGS.protectedBranches.name}: ${JSON.stringify(b)} is not valid; expected exact branch names, like main,release/1.x (no wildcards: list each one).`,
+      ),
+    );
+  return branches;
 }
 
 /** A flag value that must be one of `allowed`, or a usage error naming it. */
