@@ -28,7 +28,7 @@ export interface Source extends Checked<'path' | 'workspace'> {
 /** Where a command's relative inputs start instead (init's --dir), and how its messages name that folder. */
 export interface SourceRoot {
   folder: string;
-  /** Follows the folder in a message: `, the repository's folder (--dir) --path starts from`. */
+  /** Follows the folder in a message: `, the repository's folder (--dir), where --path starts`. */
   said: string;
 }
 
@@ -55,6 +55,8 @@ export function readSource(r: InputReader, env: NodeJS.ProcessEnv, root?: Source
     // The handler's file given as the path: the folder that holds it was meant.
     const raw = r.value(Inputs.Path);
     r.bad(Inputs.Path, `the folder that holds the code, like ${show(dirname(raw))} (${raw} is a file)`);
-  } else if (!pathIsDir) r.bad(Inputs.Path, `an existing folder (resolved to ${path})`);
+  } else if (!pathIsDir)
+    // A command whose --path starts elsewhere (init's --dir) names that folder: relative to what, else?
+    r.bad(Inputs.Path, `an existing folder${root ? ` in ${base}, ${root.said}` : ''} (resolved to ${path})`);
   return { path, workspace, base, usable: pathIsDir && pathInside, listing };
 }

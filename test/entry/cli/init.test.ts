@@ -56,6 +56,14 @@ describe('lambda-deploy init', () => {
     );
     expect(existsSync(join(sub, '.github'))).toBe(false);
 
+    // With a --path that is not there: the same error first (its folder is the one --path starts from),
+    // not one calling --dir the repository's folder.
+    stderr = '';
+    expect(await cli(['init', '--name=shop', `--dir=${sub}`, '--path=nope', ...roles])).toBe(2);
+    expect(stderr).toContain(`error: --dir: ${sub} is inside the git checkout ${root}, `);
+    expect(stderr).toContain(`with --path services/api/nope (--dir ${root}, or cd ${root}).`);
+    expect(stderr).not.toContain('--path: "nope"');
+
     // The --dir and --path it names work from any directory (GITHUB_WORKSPACE stands for the current one).
     const argv = ['init', '--name=shop', `--dir=${root}`, '--path=services/api', ...roles];
     const before = stderr.length;
@@ -90,7 +98,7 @@ describe('lambda-deploy init', () => {
     const io2 = testIo({ ...env, GITHUB_WORKSPACE: here });
     expect(await main(init('services/web'), io2)).toBe(2);
     expect(io2.stderr()).toContain(
-      `error: --path: "services/web" is not valid; expected an existing folder (resolved to ${join(root, 'services', 'web')}).`,
+      `error: --path: "services/web" is not valid; expected an existing folder in ${root}, the repository's folder (--dir), where --path starts (resolved to ${join(root, 'services', 'web')}).`,
     );
     mkdirSync(join(here, 'services', 'web'));
     const io3 = testIo({ ...env, GITHUB_WORKSPACE: here });
@@ -101,6 +109,12 @@ describe('lambda-deploy init', () => {
     expect(await main(init('..'), io4)).toBe(2);
     expect(io4.stderr()).toContain(
       `error: --path: ".." is not valid; expected a folder inside ${root}, the repository's folder (--dir), where --path starts (resolved to `,
+    );
+    // Without --dir: the folder it starts from is the current one, and --dir is named as what moves it.
+    const io5 = testIo({ ...env, GITHUB_WORKSPACE: here });
+    expect(await main(['init', '--name=shop', '--path=no-such-folder', ...roles], io5)).toBe(2);
+    expect(io5.stderr()).toContain(
+      `error: --path: "no-such-folder" is not valid; expected an existing folder in ${process.cwd()}, the repository's folder (--dir not given: the current folder), where --path starts (resolved to ${join(process.cwd(), 'no-such-folder')}).`,
     );
   });
 

@@ -67,10 +67,14 @@ export const initCommand: CliCommand = {
   // The workflow's path starts from the checkout's root on the runner: here, the folder it is written into.
   codeRoot: (flags) => ({
     folder: resolve(flags.own.dir ?? '.'),
-    said: `the repository's folder${flags.own.dir === undefined ? '' : ' (--dir)'}, where --path starts`,
+    said: `the repository's folder (--dir${flags.own.dir === undefined ? ' not given: the current folder' : ''}), where --path starts`,
   }),
   async run(ctx) {
     const { own, inputs } = ctx.flags;
+    const dir = resolve(own.dir ?? '.');
+    const here = own.dir === undefined;
+    // Before the inputs are read: --path starts from --dir, which a --dir below the checkout gets wrong.
+    const checkout = refuseBelowCheckout(dir, here, inputs.path, ctx.io.env.HOME || homedir()) !== undefined;
     const settings = ctx.settings({ command: 'deploy' });
     const region = settings.awsRegion;
     if (!region)
@@ -91,10 +95,7 @@ export const initCommand: CliCommand = {
           'expected arguments without it (a token belongs in a GitHub secret, never in a committed file).',
         'init',
       );
-    const dir = resolve(own.dir ?? '.');
-    const here = own.dir === undefined;
     // Not refused: init often comes before `git init`; said once, since only the root's .github is read.
-    const checkout = refuseBelowCheckout(dir, here, inputs.path, ctx.io.env.HOME || homedir()) !== undefined;
     if (!checkout)
       ctx.logger.info(
         `note: ${here ? 'this folder' : '--dir'}: no git checkout found at ${dir} or above; the workflow must end up at the repository's root (${WORKFLOW_FILE} there): ` +
