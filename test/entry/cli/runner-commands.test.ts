@@ -172,6 +172,56 @@ describe('deploy --target local', () => {
   }, 90_000);
 });
 
+describe('serve --verbose', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-runner-serve-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("on a runner, the function's lines and its traceback, printed as it serves: shown, none runs", async () => {
+    const src = join(dir, 'src');
+    mkdirSync(src, { recursive: true });
+    writeFileSync(
+      join(src, 'app.py'),
+      [
+        'def handler(event, context):',
+        `    print(${JSON.stringify(HOSTILE.join('\n'))}, flush=True)`,
+        '    if event["rawPath"] == "/boom":',
+        '        raise ValueError("\\n::error::from-the-raise ##[add-mask]y")',
+        '    return {"statusCode": 200, "body": "ok"}',
+        '',
+      ].join('\n'),
+    );
+    const io = testIo({
+      ...process.env,
+      AWS_REGION: 'us-east-1',
+      GITHUB_WORKSPACE: dir,
+      GITHUB_ACTIONS: 'true',
+      LAMBDA_DEPLOY_PYTHON: testPython(),
+      LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
+    });
+    const exited = main(['serve', '--name', 'demo', '--path', src, '--port', '0', '--verbose'], io);
+    try {
+      let url: string | undefined;
+      for (let i = 0; i < 200 && !url; i++) {
+        url = /^Serving demo at (http:\/\/127\.0\.0\.1:\d+)/m.exec(io.stdout())?.[1];
+        if (!url) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(url).toBeDefined();
+      for (const path of ['/ok', '/boom'])
+        await (await fetch(`${url!}${path}`, { signal: AbortSignal.timeout(10_000) })).text();
+      for (let i = 0; i < 200 && !/GET \/boom -> 5\d\d/.test(io.stderr()); i++)
+        await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      io.interrupt();
+      expect(await exited).toBe(0);
+    }
+    expect(io.stderr()).toMatch(/GET \/boom -> 5\d\d/);
+    for (const line of HOSTILE) expect(io.stderr()).toContain(line);
+    expect(io.stderr()).toContain('::error::from-the-raise');
+    expect(tokensOf(io.stderr()).length).toBeGreaterThan(0);
+    tokensOf(io.stdout());
+  }, 90_000);
+});
+
 describe('guardedText (each write on a runner)', () => {
   test('a command written in pieces (`:` then `:error::…`, blanks then `::`, `##` then `[`) runs nothing', () => {
     for (const [open, text] of [
