@@ -28,7 +28,11 @@
  * trusted, as before.
  */
 import { policy, type Partition, type PolicyDocument } from '../model/policy-document.js';
-import { DEFAULT_ENVIRONMENTS, DEFAULT_PROTECTED_BRANCHES } from '../model/setup-command.js';
+import {
+  DEFAULT_ENVIRONMENTS,
+  DEFAULT_PROTECTED_BRANCHES,
+  ENVIRONMENT_NAME,
+} from '../model/setup-command.js';
 import { BRANCH_NAME } from '../model/production-branches.js';
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
@@ -98,8 +102,6 @@ export function subjectPrefixes(
   return prefixes;
 }
 
-const ENVIRONMENT = /^[^\s*?'"`]+$/;
-
 type SubjectOptions = Pick<
   TrustPolicyOptions,
   'repository' | 'ownerId' | 'repoId' | 'environments' | 'role' | 'protectedBranches'
@@ -118,7 +120,7 @@ function protectedBranches(options: Pick<SubjectOptions, 'protectedBranches'>): 
 function environmentNames(options: Pick<SubjectOptions, 'environments'>): readonly string[] {
   const envs = Array.isArray(options.environments) ? options.environments : DEFAULT_ENVIRONMENTS;
   for (const e of envs)
-    if (!ENVIRONMENT.test(e))
+    if (!ENVIRONMENT_NAME.test(e))
       throw new Error(
         `environment: "${e}" is not valid; expected a GitHub environment name like "production".`,
       );

@@ -13,6 +13,9 @@ export { DEFAULT_PROTECTED_BRANCHES };
 /** GitHub environments the production deploy role trusts, without --github-environment. */
 export const DEFAULT_ENVIRONMENTS: readonly string[] = ['production'];
 
+/** An exact GitHub environment name: a trust policy's `environment:NAME`, where a `*` would be a pattern. */
+export const ENVIRONMENT_NAME = /^[^\s*?'"`]+$/;
+
 const CLI = 'npx github:org/lambda-deploy';
 
 export interface SetupCommandOptions {

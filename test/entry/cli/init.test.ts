@@ -338,7 +338,7 @@ Next steps:
     );
   });
 
-  test('--protected-stages with a wildcard (release-*): init, setup and policy refuse it by its flag, before writing anything', async () => {
+  test('a wildcard in --protected-stages (release-*), --protected-branches or --github-environment: init, setup and policy refuse it by its flag, before writing anything', async () => {
     const dir = tempRepo();
     const expected =
       'error: --protected-stages: "release-*" is not valid; expected exact stage or branch names, like main,prod,release/1.x (no wildcards: list each one).\n';
@@ -361,6 +361,18 @@ Next steps:
       expect(await cli([...argv, '--protected-branches=main,release-*'])).toBe(2);
       expect(stderr).toContain(
         'error: --protected-branches: "release-*" is not valid; expected exact branch names, like main,release/1.x (no wildcards: list each one).\n',
+      );
+    }
+    // --github-environment likewise: init writes it into the workflow, setup and policy trust it.
+    for (const argv of [
+      ['init', '--name=shop', `--dir=${dir}`, '--aws-region=eu-west-1'],
+      ['policy', '--name=shop', '--repository=octo/shop', '--account=123456789012'],
+      ['setup', '--name=shop', '--repository=octo/shop', '--cloudformation', '--account=123456789012'],
+    ]) {
+      stderr = '';
+      expect(await cli([...argv, '--github-environment=prod*'])).toBe(2);
+      expect(stderr).toContain(
+        'error: --github-environment: "prod*" is not valid; expected exact GitHub environment names, like production (no wildcards: list each one).\n',
       );
     }
     expect(existsSync(join(dir, '.github'))).toBe(false);

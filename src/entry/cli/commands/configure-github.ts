@@ -21,7 +21,7 @@ import type { Settings } from '../../../model/settings.js';
 import { stageEntries } from '../../../model/production-branches.js';
 import { UsageError } from '../flags.js';
 import { branchesToTrust } from './environment-check.js';
-import { commaList, TRUST_FLAGS } from './shared-flags.js';
+import { environmentList, TRUST_FLAGS } from './shared-flags.js';
 
 export { ADMIN_BYPASS_FLAG, CONFIGURE_GITHUB_FLAG };
 
@@ -106,7 +106,7 @@ export async function gitHubTrust(
     stageEntries(settings),
     ctx,
   );
-  const environments = commaList(own[TRUST_FLAGS.githubEnvironment.name]);
+  const environments = environmentList(own[TRUST_FLAGS.githubEnvironment.name]);
   if (!configure) return { protectedBranches, environments, made: undefined };
   const made = await configureGitHub(
     { repository, environments, protectedBranches },

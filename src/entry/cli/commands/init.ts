@@ -5,7 +5,7 @@ import { WORKFLOW_FILE, workflowFileFor, writeCallerWorkflow } from '../../../se
 import type { CliCommand } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { gitHubRepository } from '../local-context.js';
-import { branchList, TRUST_FLAGS } from './shared-flags.js';
+import { branchList, environmentList, TRUST_FLAGS } from './shared-flags.js';
 import {
   checkHandlerIn,
   entryPointElsewhere,
@@ -87,6 +87,8 @@ export const initCommand: CliCommand = {
           'init',
         );
     }
+    // The production role will trust it by name: a pattern there would be one for every environment.
+    environmentList(own['github-environment']);
     const pipArgs = inputs[Inputs.PipArgs]?.trim() || undefined;
     // The workflow is committed: a private index's token in it would be readable by everyone with the repository.
     if (pipArgs && redact(pipArgs) !== pipArgs)

@@ -7,7 +7,7 @@ import type { Partition } from '../../../model/policy-document.js';
 import { partitionOf } from '../../../resources/execution-role/execution-role.js';
 import type { CliCommand, CommandResult } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
-import { branchList, commaList, GATEWAY_CHOICES, oneOf, TRUST_FLAGS } from './shared-flags.js';
+import { branchList, environmentList, GATEWAY_CHOICES, oneOf, TRUST_FLAGS } from './shared-flags.js';
 import { trustRepositoryIds } from './repository-trust.js';
 import { branchesToTrust, checkEnvironments } from './environment-check.js';
 import { overlapUncheckedNote } from '../../../setup/project-overlap.js';
@@ -91,7 +91,7 @@ export const policyCommand: CliCommand = {
           protectedBranches: kinds.includes('production')
             ? await branchesToTrust(own.repository, own['protected-branches'], stages, ctx)
             : (branchList(own['protected-branches']) ?? productionBranches(stages)),
-          environments: commaList(own['github-environment']),
+          environments: environmentList(own['github-environment']),
           partition,
         }
       : undefined;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { BRANCH_NAME } from '../../../model/production-branches.js';
+import { ENVIRONMENT_NAME } from '../../../model/setup-command.js';
 import { Inputs } from '../../../settings/names.js';
 import { SettingsError } from '../../../settings/settings.js';
 import { splitList } from '../../../settings/input-lists.js';
@@ -58,19 +59,37 @@ export function commaList(text: string | undefined): string[] | undefined {
   return text === undefined ? undefined : splitList(text, /[,\n]/);
 }
 
-/** --protected-branches as a list (undefined when not given), each an exact branch name, or an error naming the flag. */
-export function branchList(text: string | undefined): string[] | undefined {
-  const branches = commaList(text);
-  const bad = branches?.filter((b) => !BRANCH_NAME.test(b)) ?? [];
+/** A list flag's names (undefined when not given), each an exact name, or an error naming the flag and each bad one. */
+function exactNames(
+  flag: string,
+  text: string | undefined,
+  exact: RegExp,
+  expected: string,
+): string[] | undefined {
+  const names = commaList(text);
+  const bad = names?.filter((n) => !exact.test(n)) ?? [];
   if (bad.length)
     throw new SettingsError(
       bad.map(
-        (b) =>
-          `--${TRUST_FLAGS.protectedBranches.name}: ${JSON.stringify(b)} is not valid; expected exact branch names, like main,release/1.x (no wildcards: list each one).`,
+        (n) =>
+          `--${flag}: ${JSON.stringify(n)} is not valid; expected exact ${expected} (no wildcards: list each one).`,
       ),
     );
-  return branches;
+  return names;
 }
+
+/** --protected-branches: the branches a trust policy names, exactly. */
+export const branchList = (text: string | undefined): string[] | undefined =>
+  exactNames(TRUST_FLAGS.protectedBranches.name, text, BRANCH_NAME, 'branch names, like main,release/1.x');
+
+/** --github-environment: the environments a trust policy names, exactly. */
+export const environmentList = (text: string | undefined): string[] | undefined =>
+  exactNames(
+    TRUST_FLAGS.githubEnvironment.name,
+    text,
+    ENVIRONMENT_NAME,
+    'GitHub environment names, like production',
+  );
 
 /** A flag value that must be one of `allowed`, or a usage error naming it. */
 export function oneOf<T extends string>(
