@@ -149,6 +149,38 @@ describe('a Node.js function: packages only devDependencies need are left out', 
     expect(entries).not.toContain('node_modules/.bin/tsc');
   });
 
+  it("a TypeScript function built by the reusable workflow's build (npm ci && npm run build): dist/handler.js, not the compiler", async () => {
+    // npm ci installed the devDependencies too (typescript) and wrote its hidden lockfile; tsc wrote dist/.
+    const { entries, log } = await build(
+      'built-ts',
+      {
+        'package.json': JSON.stringify({
+          name: 'svc',
+          version: '1.0.0',
+          main: 'dist/handler.js',
+          scripts: { build: 'tsc' },
+          devDependencies: { typescript: '^5.6.3' },
+        }),
+        'package-lock.json': lockfile(3),
+        'node_modules/.package-lock.json': lockfile(3),
+        'node_modules/.cache/tsc/state.json': '{}',
+        'src/handler.ts': 'export const handler = async () => ({ statusCode: 200 });\n',
+        'tsconfig.json': '{"compilerOptions":{"outDir":"dist"}}',
+        'dist/handler.js': 'exports.handler = async () => ({ statusCode: 200 });\n',
+      },
+      { handler: 'dist/handler.handler' },
+    );
+    expect(entries).toContain('dist/handler.js');
+    expect(entries.filter((e) => /^node_modules\/(typescript|\.cache)\//.test(e))).toEqual([]);
+    expect(log).toContain(
+      'Left out 4 packages only devDependencies need: @types/node, jest, pad-test, typescript',
+    );
+    // The rest of the folder is packaged as it is, the sources with it (exclude: "src/**" leaves them out).
+    expect(entries).toEqual(
+      expect.arrayContaining(['src/handler.ts', 'tsconfig.json', 'node_modules/left-pad/index.js']),
+    );
+  });
+
   it("leaves pnpm's node_modules alone", async () => {
     const { entries } = await build('dev-pnpm', {
       'package-lock.json': lockfile(3),
