@@ -13,6 +13,7 @@ import { deployRoleName } from './setup-documents.js';
 import { ADMIN_BYPASS_FLAG, CONFIGURE_GITHUB_FLAG } from './github-settings.js';
 import { branchStage } from '../model/stage-name.js';
 import { PLACEHOLDER_ACCOUNT } from '../settings/aws-account.js';
+import type { InitBuild } from './init-build.js';
 
 export interface InitOptions {
   /** The `name` input. */
@@ -26,6 +27,8 @@ export interface InitOptions {
   app?: string;
   handler?: string;
   path?: string;
+  /** The build the folder needs before packaging (initBuild), run by the reusable workflow's build input. */
+  build?: InitBuild;
   runtime?: string;
   /** The front door, when given (the reusable workflow's default otherwise). */
   gateway?: string;
@@ -130,6 +133,7 @@ export function callerWorkflow(o: InitOptions): string {
     ['app', o.app],
     ['handler', o.handler],
     ['path', o.path && o.path !== '.' ? o.path : undefined],
+    ['build', o.build?.command],
     ['runtime', o.runtime],
     ['gateway', o.gateway],
     ['pip-args', o.pipArgs],
@@ -285,8 +289,30 @@ function stepsAfterInit(o: InitOptions, file: string): string[][] {
         'prune and branch deletions, which run on the default branch with the production role, cannot sign in. ' +
         'To deploy production from a branch, run init again with --protected-branches naming it (added to protected-stages).',
     ]);
+  if (o.build) steps.push(buildStep(o.build, o.path ?? '.'));
   steps.push([`Commit ${file} and push: the push deploys its branch; a pull request gets a pr-N preview.`]);
   return steps;
+}
+
+/** What the workflow's build does, and what pnpm and yarn need for the package to hold what Lambda loads. */
+function buildStep(build: InitBuild, path: string): string[] {
+  const manager =
+    build.lockfile === 'pnpm' ? 'pnpm' : build.lockfile?.startsWith('yarn') ? 'yarn' : undefined;
+  const flat =
+    build.lockfile === 'pnpm'
+      ? 'node-linker=hoisted in .npmrc (pnpm links packages otherwise, which the package cannot hold)'
+      : build.lockfile === 'yarn-berry'
+        ? "nodeLinker: node-modules in .yarnrc.yml (Plug'n'Play writes no node_modules)"
+        : '';
+  return [
+    `The workflow's build (${build.command}) runs in ${path} before each deploy: package.json's ${build.script} script writes ${build.file}; commit the sources, not the build.`,
+    ...(manager
+      ? [
+          `With ${manager}, node_modules is packaged as ${manager} installs it, devDependencies included (only npm's lockfile tells the packages only devDependencies need)${flat ? `; set ${flat}` : ''}. ` +
+            'Or bundle the function (esbuild, say) and deploy the bundle.',
+        ]
+      : []),
+  ];
 }
 
 /**

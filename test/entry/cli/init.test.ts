@@ -205,6 +205,88 @@ describe('lambda-deploy init', () => {
     );
   });
 
+  test("a Node.js function a package.json script builds (dist/ not committed): the workflow's build installs and builds, with the folder's package manager, and the next steps say so", async () => {
+    const built = (files: Record<string, string>, scripts: Record<string, string> = { build: 'tsc' }) => {
+      const dir = tempRepo();
+      writeFileSync(
+        join(dir, 'package.json'),
+        JSON.stringify({ name: 'api', main: 'dist/handler.js', scripts }),
+      );
+      for (const [f, text] of Object.entries(files)) {
+        mkdirSync(join(dir, f, '..'), { recursive: true });
+        writeFileSync(join(dir, f), text);
+      }
+      return dir;
+    };
+    const init = async (dir: string, handler = 'dist/handler.handler', runtime = 'nodejs22.x') => {
+      const io = testIo(env);
+      const code = await main(
+        ['init', '--name=api', `--runtime=${runtime}`, `--handler=${handler}`, `--dir=${dir}`, ...roles],
+        io,
+      );
+      expect({ code, stderr: code ? io.stderr() : '' }).toMatchObject({ code: 0 });
+      const text = readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8');
+      const workflow = parse(text) as { jobs: { lambda: { with: Record<string, string> } } };
+      return {
+        build: workflow.jobs.lambda.with.build,
+        with: workflow.jobs.lambda.with,
+        stdout: io.stdout(),
+        text,
+      };
+    };
+    const ts = { 'src/handler.ts': 'export const handler = async () => ({});\n' };
+    // Not built yet (dist/ missing), or built here into dist/, which git does not keep: built on the runner.
+    const npm = await init(built({ ...ts, 'package-lock.json': '{"lockfileVersion": 3}' }));
+    expect(npm.build).toBe('npm ci && npm run build');
+    expect(npm.text).toContain("      build: 'npm ci && npm run build'\n");
+    // An input the reusable workflow declares (it throws on any other).
+    expect(() => reusableWorkflowActionInputs(npm.with, 'deploy')).not.toThrow();
+    expect(npm.stdout).toContain(
+      "The workflow's build (npm ci && npm run build) runs in . before each deploy: package.json's build script writes dist/handler.js; commit the sources, not the build.",
+    );
+    const here = await init(
+      built({ ...ts, 'package-lock.json': '{}', 'dist/handler.js': 'exports.handler = async () => ({});\n' }),
+    );
+    expect(here.build).toBe('npm ci && npm run build');
+    // Without a lockfile npm ci refuses to run: npm install writes one.
+    expect((await init(built(ts))).build).toBe('npm install && npm run build');
+    // pnpm and yarn lockfiles: their package manager, through corepack (the runner's Node.js has it).
+    expect((await init(built({ ...ts, 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n" }))).build).toBe(
+      'corepack enable && pnpm install --frozen-lockfile && pnpm run build',
+    );
+    expect((await init(built({ ...ts, 'yarn.lock': '# yarn lockfile v1\n' }))).build).toBe(
+      'corepack enable && yarn install --frozen-lockfile && yarn run build',
+    );
+    expect((await init(built({ ...ts, 'yarn.lock': '__metadata:\n  version: 8\n' }))).build).toBe(
+      'corepack enable && yarn install --immutable && yarn run build',
+    );
+    const pnpm = await init(built({ ...ts, 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n" }));
+    expect(pnpm.stdout).toContain("only npm's lockfile tells the packages only devDependencies need");
+    // A prepare script only: npm ci runs it.
+    expect((await init(built({ ...ts, 'package-lock.json': '{}' }, { prepare: 'tsc' }))).build).toBe(
+      'npm ci',
+    );
+    // The tsconfig's outDir is an output folder too.
+    const lib = built({
+      ...ts,
+      'package-lock.json': '{}',
+      'tsconfig.json': '{"compilerOptions": {"outDir": "./lib"}}',
+      'lib/handler.js': 'exports.handler = 1;\n',
+    });
+    expect((await init(lib, 'lib/handler.handler')).build).toBe('npm ci && npm run build');
+
+    // No build: the handler's file committed where no build writes, no build script, or a Python function.
+    const committed = await init(
+      built({ 'index.js': 'exports.handler = async () => ({});\n' }),
+      'index.handler',
+    );
+    expect(committed.build).toBeUndefined();
+    expect(committed.stdout).not.toContain('build');
+    expect((await init(built(ts, {}))).build).toBeUndefined();
+    const python = built({ 'app.py': 'def handler(event, context):\n    return {}\n' });
+    expect((await init(python, 'app.handler', 'python3.12')).build).toBeUndefined();
+  });
+
   test('a Python folder with an index.js beside app.py (no --runtime): the Python workflow, as before', async () => {
     const dir = tempRepo();
     writeFileSync(join(dir, 'app.py'), 'def handler(event, context):\n    return {}\n');

@@ -15,6 +15,7 @@ import {
   topLevelApps,
 } from '../../../packaging/handler-check.js';
 import { packageMain } from '../../../packaging/package-main.js';
+import { buildFacts, initBuild } from '../../../setup/init-build.js';
 import { pythonExecutable } from '../../../packaging/python-command.js';
 import type { Settings } from '../../../model/settings.js';
 import type { CommandContext } from '../command.js';
@@ -124,6 +125,7 @@ export const initCommand: CliCommand = {
         app: settings.app,
         handler: inputs.handler,
         path: workflowPath(dir, inputs.path, settings.path),
+        build: nodeBuild(settings),
         runtime: inputs.runtime,
         gateway: inputs[Inputs.Gateway]?.trim() ? settings.gateway : undefined,
         apiKey: settings.apiKey,
@@ -216,6 +218,12 @@ async function warnOfEntryPoint(settings: Settings, folder: string, ctx: Command
     if (!(error instanceof HandlerCheckError)) throw error;
     ctx.logger.warning(`${error.message} The workflow is written anyway; its first deploy would fail.`);
   }
+}
+
+/** The build a Node.js function's folder needs before packaging (its handler built by a package.json script). */
+function nodeBuild(settings: Settings): ReturnType<typeof initBuild> {
+  const target = handlerTarget(settings.handler, settings.runtime, settings.app);
+  return target.python ? undefined : initBuild(buildFacts(settings.path, target.files));
 }
 
 /** Folders init never looks into for the entry point: tools', environments' and dependencies'. */
