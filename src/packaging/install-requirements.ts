@@ -7,12 +7,13 @@ import { collectFiles } from './collect-files.js';
 import { installedNeeds, installedMuslMessage, installedTooNewMessage } from './native-addons.js';
 import { distributionsByPath } from './installed-distributions.js';
 import { pipInstall } from './pip-install.js';
-import { requirementsReadElsewhere } from './install-reuse.js';
+import { pipArgsReadElsewhere, requirementsReadElsewhere } from './install-reuse.js';
 import { DeflatePool, Prefetcher } from './zip-writer.js';
 import { type BuildPackageDeps, type BuildPackageOptions } from './build-package-types.js';
 import { keepInstall } from './install-reuse.js';
 import { type PythonRequirements } from './python-requirements.js';
 import { walkingFilter } from './walking-filter.js';
+import { repositoryRoot } from './uv-workspace.js';
 
 /** Content-addresses the dependencies: same requirements, runtime, architecture and pip-args, same key. */
 export function dependenciesKey(
@@ -45,8 +46,10 @@ export async function installRequirements(
   const text = await readFile(requirements.file);
   // A locked project's key is the written file's: a changed pin builds the layer again, an unchanged one reuses it.
   const key = dependenciesKey(text, options.runtime, options.architecture, options.pipArgs);
-  const reuse =
-    deps.installs && !requirementsReadElsewhere(text.toString('utf8')) ? deps.installs : undefined;
+  const readsElsewhere =
+    requirementsReadElsewhere(text.toString('utf8')) ||
+    pipArgsReadElsewhere(options.pipArgs, deps.env ?? process.env);
+  const reuse = deps.installs && !readsElsewhere ? deps.installs : undefined;
   let staging = reuse?.find('pip', key);
   if (staging) {
     deps.logger.info(
@@ -65,6 +68,8 @@ export async function installRequirements(
           architecture: options.architecture,
           pipArgs: options.pipArgs,
           functionDir: options.path,
+          // The settings' workspace (the checkout; the CLI's repository) bounds it; a caller without one checks nothing.
+          ...(options.workspace && { repository: repositoryRoot(options.path, options.workspace) }),
         },
         deps,
       ),

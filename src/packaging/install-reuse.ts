@@ -1,4 +1,6 @@
 import { rm } from 'node:fs/promises';
+import { lineTokens } from './requirement-files.js';
+import { localPathArgs, localPathEnvironment, localPaths } from './requirement-paths.js';
 
 /**
  * The dependencies a build installed (pip's or npm's folder), kept for the
@@ -33,19 +35,22 @@ export class InstallReuse {
 
 /**
  * Whether pip's result may hang on more than the requirements file's text: a
- * line naming a local path (`./lib`, `-e ../pkg`, `file:`), whose files can
- * change while the file does not, or another file (`-r`, `-c`), whose text
- * the key does not cover. Such requirements are installed every time.
+ * line naming a local path (`./lib`, `-e ../pkg`, `file:`, `wheels/x.whl`),
+ * whose files can change while the file does not, or another file (`-r`,
+ * `-c`, as pip takes them: `-rFILE`, `--requirem FILE`), whose text the key
+ * does not cover. Such requirements are installed every time. (A folder of
+ * wheels, `-f`, is an index: the key covers no index's new releases.)
  */
 export function requirementsReadElsewhere(text: string): boolean {
-  return text.split(/\r?\n/).some((raw) => {
-    const line = raw.replace(/(^|\s)#.*$/, '').trim();
-    return (
-      /^(?:-r|-c|--requirement|--constraint)\b/.test(line) ||
-      /^(?:(?:-e|--editable)\s*=?\s*)?(?:\.{1,2}(?:[\\/]|$)|[\\/]|~|[A-Za-z]:[\\/]|file:)/.test(line) ||
-      /@\s*file:/.test(line)
-    );
-  });
+  return (
+    localPaths(text).length > 0 ||
+    text.split(/\r?\n/).some((raw) => raw.trim().startsWith('-') && localPathArgs(lineTokens(raw)))
+  );
+}
+
+/** The same for pip-args and pip's environment (PIP_CONSTRAINT, PIP_REQUIREMENT...): the key holds their words only. */
+export function pipArgsReadElsewhere(args: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  return localPathArgs(args) || localPathEnvironment(env);
 }
 
 /** An install that succeeded, handed from this build's temporary folders to the session's reuse. */

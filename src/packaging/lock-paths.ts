@@ -12,12 +12,18 @@ import { fileURLToPath } from 'node:url';
 import { LockfileError } from './lock-walk.js';
 
 /** The real path (symbolic links resolved) of `path`; the path itself when it does not exist (pip then fails on it anyway). */
-function real(path: string): string {
+export function realPath(path: string): string {
   try {
     return realpathSync(path);
   } catch {
     return path;
   }
+}
+
+/** Whether `path` is `top` or below it (both real paths). */
+export function isInside(top: string, path: string): boolean {
+  const rel = relative(top, path);
+  return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
 /** `name[extra] @ file:///x#subdirectory=y ...`: the name and the local path, or undefined for a line of another kind. */
@@ -32,18 +38,17 @@ export function localPathOf(line: string): { name: string; url: string } | undef
  * repository's folder).
  */
 export function checkLocalPaths(lines: readonly string[], lockfile: string, root: string): void {
-  const top = real(root);
+  const top = realPath(root);
   for (const line of lines) {
     const local = localPathOf(line);
     if (!local) continue;
     let path: string | undefined;
     try {
-      path = real(fileURLToPath(local.url));
+      path = realPath(fileURLToPath(local.url));
     } catch {
       path = undefined;
     }
-    const rel = path === undefined ? undefined : relative(top, path);
-    if (rel !== undefined && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)) continue;
+    if (path !== undefined && isInside(top, path)) continue;
     throw new LockfileError(
       `${lockfile}: package ${local.name} installs from ${path ?? local.url}, outside the repository (${top}). ` +
         `lambda-deploy installs a local path from a lockfile only inside the repository: write it as a path relative to the lockfile's folder that stays inside ${top} (such as "./libs/${local.name}").`,

@@ -13,7 +13,8 @@ import { distInfoHeaders, distributionOf } from './installed-distributions.js';
 import { lambdaMarkerEnvironment, MARKERS_FALLBACK, pipBootstrapPath } from './lambda-markers.js';
 import { pythonExecutable, windowsStoreStub } from './python-command.js';
 import { editableMessage, editableOutside } from './editable-installs.js';
-import { pipArgsFrom, pipFolder } from './requirement-paths.js';
+import { pathOutside, pipArgsFrom, pipEnvironmentFrom, pipFolder } from './requirement-paths.js';
+import { requirementFiles, type RequirementFile } from './requirement-files.js';
 import { lambdaPythonPlatform, pipInstallArgs, wheelRunsOn } from './python-platform.js';
 
 export type { CommandRunner, CommandResult } from './command-runner.js';
@@ -31,6 +32,8 @@ export interface PipInstallOptions {
   pipArgs?: readonly string[];
   /** The function's folder (`path`): an editable install of a project outside it packages no code. */
   functionDir?: string;
+  /** The repository's folder: a local path in the requirements must stay inside it (unchecked without). */
+  repository?: string;
 }
 
 export class PipInstallError extends Error {
@@ -234,15 +237,7 @@ export async function pipInstall(
   const python = pythonExecutable(deps.env);
   const platform = lambdaPythonPlatform(options.runtime, options.architecture);
   await refuseSourceBuildOptions(options.requirements, platform.description, deps.surface);
-  // A lock's export names absolute paths only; a requirements file's relative ones decide pip's folder.
-  const folder = options.lockfile
-    ? {}
-    : pipFolder(
-        options.requirements,
-        await readFile(options.requirements, 'utf8').catch(() => ''),
-        process.cwd(),
-      );
-  if ('missing' in folder) throw new PipInstallError(folder.missing);
+  const folder = requirementsFolder(options);
   let pipArgs: string[];
   try {
     pipArgs = pipInstallArgs({
@@ -264,8 +259,9 @@ export async function pipInstall(
   try {
     // pip run by the bootstrap decides markers for Lambda's Python, not this one (pypa/pip#11010).
     const args = [pipBootstrapPath(), JSON.stringify(markers), ...pipArgs];
+    const env = pipEnvironment(deps.env ?? process.env);
     result = await runner.run(python, args, {
-      env: pipEnvironment(deps.env ?? process.env),
+      env: folder.cwd ? pipEnvironmentFrom(env, process.cwd()) : env,
       ...(folder.cwd && { cwd: folder.cwd }),
     });
   } catch (error) {
@@ -294,6 +290,28 @@ export async function pipInstall(
   const quiet = deps.runner ?? createCommandRunner({ ...deps.logger, info: (m) => deps.logger.debug(m) });
   const fallback = MARKERS_FALLBACK.exec(result.output)?.[1];
   if (fallback) await warnOfVersionMarkers(options, { ...deps, runner: quiet, python, why: fallback });
+}
+
+/**
+ * The folder pip runs in (see pipFolder), after the requirements file and
+ * those it includes are checked: no circle of includes, and no local path
+ * outside the repository. A lock's export names absolute paths only,
+ * checked when it was read.
+ */
+function requirementsFolder(options: PipInstallOptions): { cwd?: string } {
+  if (options.lockfile) return {};
+  let files: RequirementFile[];
+  try {
+    files = requirementFiles(options.requirements);
+  } catch (error) {
+    throw new PipInstallError((error as Error).message);
+  }
+  if (!files.length) return {};
+  const folder = pipFolder(files, process.cwd());
+  if ('missing' in folder) throw new PipInstallError(folder.missing);
+  const outside = options.repository && pathOutside(files, folder.cwd ?? process.cwd(), options.repository);
+  if (outside) throw new PipInstallError(outside);
+  return folder;
 }
 
 /**

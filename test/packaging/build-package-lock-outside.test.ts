@@ -86,3 +86,47 @@ describe('a local path in a lockfile must stay inside the repository', () => {
     await refused(path, 'Pipfile.lock', wheel, repo);
   });
 });
+
+describe("a local path in a requirements file must stay inside the repository, as a lockfile's", () => {
+  it('refuses one leading outside, in the file or one it includes, links resolved, before pip runs; one inside goes on', async () => {
+    mkdirSync(join(root, 'req-outside'));
+    const outside = realpathSync(join(root, 'req-outside'));
+    const repo = join(root, 'req-repo');
+    mkdirSync(join(repo, '.git'), { recursive: true });
+    mkdirSync(join(repo, 'libs', 'common'), { recursive: true });
+    symlinkSync(outside, join(repo, 'libs', 'link'));
+    const path = project('req-repo/services/orders', {
+      'app.py': 'def handler(event, context):\n    return 1\n',
+      'base.txt': '-e ../../libs/link\n',
+    });
+    const build = async (requirements: string) => {
+      writeFileSync(join(path, 'requirements.txt'), requirements);
+      const logger = new RecordingLogger();
+      const result = buildPackage(
+        options(path, { workspace: root, requirements: join(path, 'requirements.txt') }),
+        { logger },
+      ).then(
+        () => '',
+        (e: Error) => e.message,
+      );
+      return { message: await result, logger };
+    };
+    const real = realpathSync(repo);
+    for (const [requirements, file, line, leads] of [
+      ['fastapi\n../../../../../../../../../../etc\n', 'requirements.txt', 2, '/etc'],
+      ['-r base.txt\n', 'base.txt', 1, outside],
+    ] as const) {
+      const { message, logger } = await build(requirements);
+      expect(message).toContain(`${join(path, file)} line ${line}: `);
+      expect(message).toContain(
+        `installs from ${leads}, outside the repository (${real}). lambda-deploy installs a local path from a requirements file only inside the repository: write it as a path relative to ${path} that stays inside ${real}`,
+      );
+      // pip never ran: its line would follow the check.
+      expect(logger.text()).not.toMatch(/Installing \S+ for python3\.12/);
+    }
+    // Inside: no refusal (pip then fails on the empty folder, which is not a project).
+    const inside = await build('../../libs/common\n');
+    expect(inside.message).not.toContain('outside the repository');
+    expect(inside.logger.text()).toMatch(/Installing \S+ for python3\.12/);
+  });
+});

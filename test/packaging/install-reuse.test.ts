@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import { buildPackage } from '../../src/packaging/build-package.js';
 import { type BuildPackageOptions } from '../../src/packaging/build-package-types.js';
 import type { CommandRunner } from '../../src/packaging/command-runner.js';
-import { InstallReuse, requirementsReadElsewhere } from '../../src/packaging/install-reuse.js';
+import {
+  InstallReuse,
+  pipArgsReadElsewhere,
+  requirementsReadElsewhere,
+} from '../../src/packaging/install-reuse.js';
 import { listZip } from '../../src/packaging/zip-reader.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { testPython } from '../support/vendor-wheels.js';
@@ -140,10 +144,22 @@ describe('a session reuses the dependencies it installed while their inputs are 
     expect(installs).toEqual(['pip', 'pip']);
     await reuse.clear();
 
+    // A constraints file named in pip-args: its text can change while pip-args' words do not.
+    writeFileSync(join(path, 'requirements.txt'), 'greetlib\n');
+    const constrained = () =>
+      buildPackage(
+        options(path, { requirements: join(path, 'requirements.txt'), pipArgs: ['-c', join(path, 'c.txt')] }),
+        { logger: new RecordingLogger(), runner, env, installs: reuse },
+      );
+    await constrained();
+    await constrained();
+    expect(installs).toEqual(['pip', 'pip', 'pip', 'pip']);
+    await reuse.clear();
+
     writeFileSync(join(path, 'requirements.txt'), 'greetlib==1.0\n');
     await build();
     await build();
-    expect(installs).toEqual(['pip', 'pip', 'pip', 'pip']);
+    expect(installs).toEqual(['pip', 'pip', 'pip', 'pip', 'pip', 'pip']);
     // Installs kept for no session: each build removed its own.
     expect(present(targets)).toEqual([]);
   }, 60_000);
@@ -196,7 +212,33 @@ describe('requirementsReadElsewhere', () => {
     ['mylib @ file:///home/me/mylib\n', true],
     ['file:./lib\n', true],
     ['mylib @ https://example.com/mylib.whl\n', false],
+    // As pip takes them: joined, abbreviated. A folder of wheels or an index on disk is an index, as PyPI is.
+    ['-rbase.txt\n', true],
+    ['--requirem base.txt\n', true],
+    ['-cconstraints.txt\n', true],
+    ['--find-links ./wheels\ngreetlib\n', false],
+    ['-f wheels\ngreetlib\n', false],
+    ['--index-url ./simple\ngreetlib\n', false],
+    ['--index-url https://x/simple\n-f https://x/links\ngreetlib\n', false],
+    ['wheels/greetlib-1.0-py3-none-any.whl\n', true],
   ])('%j -> %s', (text, expected) => {
     expect(requirementsReadElsewhere(text)).toBe(expected);
+  });
+});
+
+describe('pipArgsReadElsewhere', () => {
+  it.each<[string[], NodeJS.ProcessEnv, boolean]>([
+    [['--pre', '--index-url', 'https://x/simple', '--only-binary=:all:'], {}, false],
+    [['--find-links', 'wheels/'], { PIP_FIND_LINKS: '/opt/wheels' }, false],
+    [['-cconstraints.txt'], {}, true],
+    [['-r', 'extra.txt'], {}, true],
+    [['./wheels/foo-1.0-py3-none-any.whl'], {}, true],
+    [['--index-url', '/srv/simple'], {}, false],
+    [['-e', '../lib'], {}, true],
+    [[], { PIP_CONSTRAINT: '/abs/c.txt' }, true],
+    [[], { PIP_REQUIREMENT: 'extra.txt' }, true],
+    [[], { PIP_INDEX_URL: 'https://x/simple', PIP_FIND_LINKS: 'https://x/links' }, false],
+  ])('%j %j -> %s', (args, env, expected) => {
+    expect(pipArgsReadElsewhere(args, env)).toBe(expected);
   });
 });

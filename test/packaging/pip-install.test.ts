@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   createCommandRunner,
@@ -898,5 +898,119 @@ describe('pipInstall with the real pip (local wheels only)', () => {
       expect(warning).not.toContain('--hash');
       expect(logger.text()).not.toContain('s3cr3t-pass');
     });
+  });
+});
+
+describe('pipInstall with the real pip: a monorepo requirements file that includes others (local wheels only)', () => {
+  /** repo/.git, repo/services/orders/requirements.txt and repo/libs/base.txt, the greetlib wheel in repo/wheels. */
+  function monorepo(name: string, orders: string, base: string) {
+    const repo = join(root, name);
+    mkdirSync(join(repo, '.git'), { recursive: true });
+    mkdirSync(join(repo, 'services', 'orders'), { recursive: true });
+    mkdirSync(join(repo, 'libs'), { recursive: true });
+    cpSync(wheels, join(repo, 'wheels'), { recursive: true });
+    writeFileSync(join(repo, 'libs', 'base.txt'), base);
+    const file = join(repo, 'services', 'orders', 'requirements.txt');
+    writeFileSync(file, orders);
+    const target = join(repo, 'target');
+    mkdirSync(target);
+    return { repo, file, target };
+  }
+  const wheel = 'greetlib-1.2.0-py3-none-any.whl';
+
+  it("a wheel path in an included file (-r), read from the requirements file's folder as pip there reads it, installs", async () => {
+    const { repo, file, target } = monorepo('nested', '-r ../../libs/base.txt\n', `../../wheels/${wheel}\n`);
+    const logger = new RecordingLogger();
+    await pipInstall(
+      {
+        requirements: file,
+        targetDir: target,
+        runtime: 'python3.12',
+        architecture: 'x86_64',
+        pipArgs: ['--no-index'],
+        repository: repo,
+      },
+      { logger, runner: createCommandRunner(logger) },
+    );
+    expect(readdirSync(join(target, 'greetlib'))).toEqual(['__init__.py']);
+  });
+
+  it("PIP_FIND_LINKS with a relative path is read from the step's working directory, as pip-args' --find-links is", async () => {
+    // The wheel's relative path has pip run in services/orders; otherlib is found only through PIP_FIND_LINKS.
+    const { repo, file, target } = monorepo('env-links', `../../wheels/${wheel}\notherlib==2.0.0\n`, '');
+    const elsewhere = join(root, 'env-wheels');
+    mkdirSync(elsewhere);
+    await buildWheel(elsewhere, 'otherlib', '2.0.0', 'X = 2\n');
+    const logger = new RecordingLogger();
+    await pipInstall(
+      {
+        requirements: file,
+        targetDir: target,
+        runtime: 'python3.12',
+        architecture: 'x86_64',
+        pipArgs: ['--no-index'],
+        repository: repo,
+      },
+      {
+        logger,
+        runner: createCommandRunner(logger),
+        env: { ...process.env, PIP_FIND_LINKS: relative(process.cwd(), elsewhere) },
+      },
+    );
+    expect(readdirSync(target)).toEqual(expect.arrayContaining(['greetlib', 'otherlib']));
+  });
+
+  it('a circle of includes is refused before pip runs, naming it (pip would recurse until its stack runs out)', async () => {
+    const { file, target, repo } = monorepo(
+      'circle',
+      '-r ../../libs/base.txt\n',
+      '-r ../services/orders/requirements.txt\n',
+    );
+    const attempt = pipInstall(
+      {
+        requirements: file,
+        targetDir: target,
+        runtime: 'python3.12',
+        architecture: 'x86_64',
+        pipArgs: ['--no-index'],
+        repository: repo,
+      },
+      { logger: new RecordingLogger() },
+    );
+    await expect(attempt).rejects.toThrow(
+      `${join(repo, 'libs', 'base.txt')} line 1: -r ../services/orders/requirements.txt includes ${file}, which includes ${join(repo, 'libs', 'base.txt')} again`,
+    );
+  });
+
+  it('a local path outside the repository, in the file or one it includes, is refused before pip runs', async () => {
+    for (const [name, orders, base, where] of <[string, string, string, string][]>[
+      ['outside-own', 'greetlib==1.2.0\n../../../../../../../../../etc\n', '', 'requirements.txt line 2'],
+      [
+        'outside-included',
+        '-r ../../libs/base.txt\n',
+        `../../wheels/${wheel}\n../../../../../../../../../etc\n`,
+        'base.txt line 2',
+      ],
+    ]) {
+      const { repo, file, target } = monorepo(name, orders, base);
+      const logger = new RecordingLogger();
+      const attempt = pipInstall(
+        {
+          requirements: file,
+          targetDir: target,
+          runtime: 'python3.12',
+          architecture: 'x86_64',
+          pipArgs: ['--no-index'],
+          repository: repo,
+        },
+        { logger, runner: createCommandRunner(logger) },
+      );
+      await expect(attempt).rejects.toThrow(
+        new RegExp(
+          `^\\S+${where.replace('.', '\\.')}: \\S+ installs from /etc, outside the repository \\(${repo}\\)\\. lambda-deploy installs a local path from a requirements file only inside the repository`,
+        ),
+      );
+      expect(logger.text()).not.toContain('Installing');
+    }
   });
 });

@@ -1,6 +1,16 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { resolve } from 'node:path';
-import { localPathRequirements, pipArgsFrom, pipFolder } from '../../src/packaging/requirement-paths.js';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  localPathRequirements,
+  localPaths,
+  pathOutside,
+  pipArgsFrom,
+  pipEnvironmentFrom,
+  pipFolder,
+} from '../../src/packaging/requirement-paths.js';
 
 describe('localPathRequirements', () => {
   it.each([
@@ -10,36 +20,116 @@ describe('localPathRequirements', () => {
     ['fastapi\n../lib[aws] ; python_version >= "3.9"', [{ line: 2, path: '../lib', editable: false }]],
     ['.', [{ line: 1, path: '.', editable: false }]],
     ['fastapi==1.0\n-r ../base.txt\n/abs/lib\nfile:///abs/lib\n# ../commented', []],
+    [
+      'libs/common\nwheels/x-1.0-py3-none-any.whl',
+      [
+        { line: 1, path: 'libs/common', editable: false },
+        { line: 2, path: 'wheels/x-1.0-py3-none-any.whl', editable: false },
+      ],
+    ],
   ])('%j', (text, expected) => {
     expect(localPathRequirements(text)).toEqual(expected);
   });
 });
 
+describe('localPaths', () => {
+  it('every path pip installs from: relative, absolute, file: URLs and name @ file:, not other URLs', () => {
+    expect(
+      localPaths(
+        '../lib\n/abs/lib\nfile:///abs/url#egg=x\n-e file:///abs/ed\nx @ file:///abs/named\ny@file:///abs/joined\nz @ https://x/z.whl\ngit+https://x/y.git\nfastapi>=1\n',
+      ).map((p) => p.path),
+    ).toEqual(['../lib', '/abs/lib', '/abs/url', '/abs/ed', '/abs/named', '/abs/joined']);
+  });
+});
+
 describe('pipFolder', () => {
   const file = '/repo/services/orders/requirements.txt';
+  const one = (text: string) => [{ file, text }];
   const existing =
     (...paths: string[]) =>
     (p: string) =>
       paths.includes(p);
 
   it('runs pip where it always did when the file names no relative path', () => {
-    expect(pipFolder(file, 'fastapi\n', '/repo', existing())).toEqual({});
+    expect(pipFolder(one('fastapi\n'), '/repo', existing())).toEqual({});
   });
   it("runs pip in the file's folder when its paths are there", () => {
-    expect(pipFolder(file, '../../libs/common\n', '/repo', existing('/repo/libs/common'))).toEqual({
+    expect(pipFolder(one('../../libs/common\n'), '/repo', existing('/repo/libs/common'))).toEqual({
       cwd: '/repo/services/orders',
     });
   });
   it('keeps the working directory for a file written for it (paths from the workspace root)', () => {
-    expect(pipFolder(file, './libs/common\n', '/repo', existing('/repo/libs/common'))).toEqual({});
+    expect(pipFolder(one('./libs/common\n'), '/repo', existing('/repo/libs/common'))).toEqual({});
   });
   it('names the line and both places looked at when neither has the path', () => {
-    const result = pipFolder(file, 'fastapi\n../../libs/nowhere\n', '/repo', existing());
+    const result = pipFolder(one('fastapi\n../../libs/nowhere\n'), '/repo', existing());
     expect(result).toEqual({
       missing: expect.stringMatching(
         /^requirements\.txt line 2: \.\.\/\.\.\/libs\/nowhere is no folder or file: looked for at \/repo\/libs\/nowhere .* and at \/libs\/nowhere /,
       ),
     });
+  });
+
+  const included = (text: string) => [
+    { file, text: 'fastapi\n-r ../../libs/common/requirements.txt\n' },
+    { file: '/repo/libs/common/requirements.txt', text },
+  ];
+  it("an included file's paths decide too, read from pip's folder as pip reads them (not from the included file's)", () => {
+    expect(pipFolder(included('../../libs/x\n'), '/repo', existing('/repo/libs/x'))).toEqual({
+      cwd: '/repo/services/orders',
+    });
+  });
+  it('names the included file and its line when its path is found nowhere, and that pip reads it from its own folder', () => {
+    const result = pipFolder(included('pydantic\n../x\n'), '/repo', existing('/repo/libs/x'));
+    expect('missing' in result && result.missing).toMatch(
+      /^\/repo\/libs\/common\/requirements\.txt line 2: \.\.\/x is no folder or file: looked for at \/repo\/services\/x .*\n.*\n\/repo\/libs\/common\/requirements\.txt is included \(-r, -c\) by \/repo\/services\/orders\/requirements\.txt: pip reads a path in an included file from the folder it runs in, not from the included file's folder \(pypa\/pip#8765\), so write it relative to \/repo\/services\/orders\.$/,
+    );
+  });
+});
+
+describe('pathOutside', () => {
+  const top = realpathSync(mkdtempSync(join(tmpdir(), 'path-outside-')));
+  const repo = join(top, 'repo');
+  mkdirSync(join(repo, 'services', 'orders'), { recursive: true });
+  mkdirSync(join(repo, 'libs', 'common'), { recursive: true });
+  mkdirSync(join(top, 'elsewhere'));
+  symlinkSync(join(top, 'elsewhere'), join(repo, 'libs', 'link'));
+  const file = join(repo, 'services', 'orders', 'requirements.txt');
+  const cwd = join(repo, 'services', 'orders');
+  afterAll(() => rmSync(top, { recursive: true, force: true }));
+
+  it('accepts paths inside the repository', () => {
+    expect(
+      pathOutside([{ file, text: '../../libs/common\n-e ../../libs/common\nfastapi\n' }], cwd, repo),
+    ).toBeUndefined();
+  });
+  it.each([
+    ['../../../../../../../../etc', '/etc'],
+    ['/etc', '/etc'],
+    ['x @ file:///etc', '/etc'],
+    ['-e ../../libs/link', 'elsewhere'],
+  ])('refuses %s, naming the file, the line, where it leads and the form expected', (line, leads) => {
+    const message = pathOutside(
+      [{ file, text: `fastapi\n${line.replace(/^-e /, '--editable ')}\n` }],
+      cwd,
+      repo,
+    );
+    expect(message).toContain(`${file} line 2: `);
+    expect(message).toContain(
+      `installs from ${leads === 'elsewhere' ? join(top, 'elsewhere') : leads}, outside the repository (${repo}).`,
+    );
+    expect(message).toContain(
+      'lambda-deploy installs a local path from a requirements file only inside the repository',
+    );
+  });
+  it("reads an included file's path from pip's folder, as pip does", () => {
+    const files = [
+      { file, text: '-r ../../libs/common/requirements.txt\n' },
+      { file: join(repo, 'libs', 'common', 'requirements.txt'), text: '../../../outside\n' },
+    ];
+    expect(pathOutside(files, cwd, repo)).toMatch(
+      /^\S+libs\/common\/requirements\.txt line 1: \.\.\/\.\.\/\.\.\/outside installs from \S+\/outside, outside/,
+    );
   });
 });
 
@@ -79,6 +169,20 @@ describe('pipArgsFrom', () => {
     ]);
   });
 
+  it('a wheel or sdist given by a path without ./ (wheels/x.whl, x.tar.gz) is a path to pip too; a name is not', () => {
+    expect(
+      pipArgsFrom(
+        ['wheels/foo-1.0-py3-none-any.whl', 'foo-1.0.tar.gz', 'requests>=2', 'https://x/y.whl'],
+        '/repo',
+      ),
+    ).toEqual([
+      '/repo/wheels/foo-1.0-py3-none-any.whl',
+      '/repo/foo-1.0.tar.gz',
+      'requests>=2',
+      'https://x/y.whl',
+    ]);
+  });
+
   it('a local index folder (pip reads a directory laid out as a simple index), plain or extra, from the working directory too', () => {
     expect(
       pipArgsFrom(
@@ -102,5 +206,30 @@ describe('pipArgsFrom', () => {
       '--extra-index-url',
       'https://x/simple',
     ]);
+  });
+});
+
+describe('pipEnvironmentFrom', () => {
+  it("makes the relative paths of pip's path variables absolute from the working directory, lists item by item", () => {
+    expect(
+      pipEnvironmentFrom(
+        {
+          PIP_FIND_LINKS: 'wheels  /abs/w https://x/links',
+          PIP_CONSTRAINT: 'constraints.txt',
+          PIP_REQUIREMENT: './extra.txt',
+          PIP_INDEX_URL: 'https://x/simple',
+          PIP_CACHE_DIR: 'my cache',
+          PATH: 'bin',
+        },
+        '/repo',
+      ),
+    ).toEqual({
+      PIP_FIND_LINKS: '/repo/wheels /abs/w https://x/links',
+      PIP_CONSTRAINT: '/repo/constraints.txt',
+      PIP_REQUIREMENT: '/repo/extra.txt',
+      PIP_INDEX_URL: 'https://x/simple',
+      PIP_CACHE_DIR: '/repo/my cache',
+      PATH: 'bin',
+    });
   });
 });

@@ -1,0 +1,74 @@
+/**
+ * A requirements file and the files it includes (`-r FILE`, `-c FILE`,
+ * abbreviated or not), as pip reads them: an included file's name is read
+ * from the folder of the file that names it, at any depth. (A package path
+ * in any of them is read from pip's current directory: pypa/pip#8765.)
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parsePipArgs } from '../settings/pip-options.js';
+
+export interface RequirementFile {
+  /** Absolute path. */
+  file: string;
+  text: string;
+}
+
+/** The words of a requirements line, its comment left out. */
+export function lineTokens(raw: string): string[] {
+  return raw
+    .replace(/(^|\s)#.*$/, '')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
+}
+
+/** The file a line includes (`-r`, `-c`, `--requirem=`, `-rFILE`), unless it is a URL. */
+export function includedFile(tokens: readonly string[]): string | undefined {
+  const value = parsePipArgs(tokens).options.find(
+    (o) => o.names.includes('--requirement') || o.names.includes('--constraint'),
+  )?.value;
+  return value && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : undefined;
+}
+
+export class RequirementCycleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RequirementCycleError';
+  }
+}
+
+/**
+ * `file` and every file it includes, each once, in the order pip reads them.
+ * A file that cannot be read is left out (pip names it). A file that
+ * includes itself, directly or through others, throws: pip would recurse
+ * until Python's stack runs out.
+ */
+export function requirementFiles(
+  file: string,
+  read: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): RequirementFile[] {
+  const found = new Map<string, RequirementFile>();
+  const walk = (path: string, stack: string[]) => {
+    if (found.has(path)) return;
+    let text: string;
+    try {
+      text = read(path);
+    } catch {
+      return;
+    }
+    found.set(path, { file: path, text });
+    for (const [i, raw] of text.split(/\r?\n/).entries()) {
+      const included = includedFile(lineTokens(raw));
+      if (!included) continue;
+      const next = resolve(dirname(path), included);
+      if (stack.includes(next) || next === path)
+        throw new RequirementCycleError(
+          `${path} line ${i + 1}: ${raw.trim()} includes ${next}, which includes ${path} again (${[...stack, path, next].slice(stack.indexOf(next) === -1 ? -2 : stack.indexOf(next)).join(' -> ')}): pip would read them in a circle until Python's stack runs out. Remove one of the -r / -c lines that close the circle.`,
+        );
+      walk(next, [...stack, path]);
+    }
+  };
+  walk(resolve(file), []);
+  return [...found.values()];
+}
