@@ -44,8 +44,13 @@ export const STAGE_ONLY_NAMES: readonly string[] = DEFAULT_PROTECTED_STAGES.filt
 export function routeStages(protectedStages: readonly string[]): string[] {
   const entries = protectedStages.map((s) => s.trim()).filter((s) => s && !s.startsWith('#'));
   return [
-    ...new Set(entries.flatMap((s) => (/^[a-z0-9-]+$/.test(s.toLowerCase()) ? [s, s.toLowerCase()] : [s]))),
+    ...new Set(entries.flatMap((s) => (/^[a-z0-9-]+$/.test(asciiLower(s)) ? [s, asciiLower(s)] : [s]))),
   ];
+}
+
+/** Lower-cased as the route job's `tr` does, A-Z only: toLowerCase makes the Kelvin sign `K` a `k`. */
+function asciiLower(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
 
 /** The settings' protected-stages as written (their entries, without the branches' stages added). */

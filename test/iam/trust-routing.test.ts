@@ -306,3 +306,42 @@ describe('cleanup signs in with the role that trusts the default branch', () => 
     ).toBe('arn:preview');
   });
 });
+
+describe('the route job reads the stage input as the action does: trimmed', () => {
+  // A dispatch input typed with a space, or a `stage: |` block's newline: the action deploys `prod`.
+  it.each(['prod\n', ' prod ', '\tprod', 'prod\r\n', '\u00a0prod', 'prod\u3000'])(
+    'stage %j from main: the production job, with either roles',
+    (stage) => {
+      expect(route({ name: 'push', branch: 'main' }, { ...ROLES, stage }).jobs).toEqual(['deploy']);
+      // One role: never the preview job, whose preview secrets and no keep-warm would land on production.
+      expect(route({ name: 'push', branch: 'main' }, { 'role-to-assume': 'arn:one', stage }).jobs).toEqual([
+        'deploy',
+      ]);
+      const run = route({ name: 'push', branch: 'feature/x' }, { ...ROLES, stage });
+      expect({ result: run.route?.result, jobs: run.jobs }).toEqual({ result: 'failure', jobs: [] });
+      expect(run.route?.log).toContain(
+        '::error title=lambda-deploy::The stage input is "prod", a protected stage',
+      );
+    },
+  );
+
+  it('a stage input of blanks is none: the branch names the stage', () => {
+    for (const stage of ['\n', '  ', ' \r\n'])
+      for (const with_ of [ROLES, { 'role-to-assume': 'arn:one' }]) {
+        expect(route({ name: 'push', branch: 'main' }, { ...with_, stage }).jobs).toEqual(['deploy']);
+        expect(route({ name: 'push', branch: 'feature/x' }, { ...with_, stage }).jobs).toEqual(['preview']);
+      }
+  });
+
+  it('a stage input across lines is shown on one line: no line of it reads as a workflow command', () => {
+    for (const [branch, stage, shown] of [
+      ['main', 'staging\n::warning::x', '"staging%0A::warning::x", not a protected stage'],
+      ['master', 'a 50%\r\n::warning::x', '"a 50%25%0D%0A::warning::x", not a protected stage'],
+    ]) {
+      const run = route({ name: 'workflow_dispatch', branch: branch! }, { ...ROLES, stage: stage! });
+      expect(run.route?.result).toBe('failure');
+      expect(run.route?.log).not.toMatch(/^::warning/m);
+      expect(run.route?.log).toContain(`The stage input is ${shown}`);
+    }
+  });
+});

@@ -484,6 +484,22 @@ describe('prune with the preview role, which may not read a protected stage', ()
     expect(aws.account.functions.has('shop-feature-gone')).toBe(true);
   });
 
+  // Only the role's own Deny is the preview role at work: a missing Allow (a policy older than
+  // this prune, a boundary, an SCP) is a permission to fix, or prune would keep every stage, layer
+  // version and archive forever, saying only "kept".
+  it('a GetFunction no policy allows fails prune, naming the permission: no stage is kept as unreadable', async () => {
+    seedProject();
+    aws.faults.deny('GetFunction');
+    await expect(prune()).rejects.toThrow(
+      /^Could not read function shop-\S+: .*because no identity-based policy allows the lambda:GetFunction action.*The deploy role needs lambda:GetFunction\.$/,
+    );
+    expect(aws.account.functions.has('shop-feature-gone')).toBe(true);
+    const deps = { logger: new RecordingLogger(), sleep: recordingSleep(), random: () => 1 };
+    await expect(pruneDependencyLayers(aws.clients(), 'shop', false, deps, NOW)).rejects.toThrow(
+      /lambda:GetFunction/,
+    );
+  });
+
   it('keeps every version of the dependencies layer while a function of the project cannot be read, and says so', async () => {
     const layer = 'shop-deps';
     const versions = [1, 2, 3].map(() => aws.seed.layerVersion(layer, undefined, OUR_LAYER));

@@ -8,7 +8,15 @@ import { allPages } from '../../aws/all-pages.js';
 import type { StageRecord } from '../../model/prune-decisions.js';
 import { functionName, tagValue } from '../../model/stage-name.js';
 import { DEPLOYED_TAG, DEPLOYING_TAG, TagKeys, tagsMatchProject, tagTime } from '../../model/tags.js';
-import { callAws, findAws, isAccessDenied, PATIENCE, type RetryDeps } from '../../aws/aws-call.js';
+import {
+  callAws,
+  findAws,
+  isAccessDenied,
+  isNotRoleDeny,
+  PATIENCE,
+  wrapAwsError,
+  type RetryDeps,
+} from '../../aws/aws-call.js';
 import { errorMessage } from '../../util/retry.js';
 import { eachTogether, type ConcurrencyDeps } from '../../aws/together.js';
 import type { CleanupClients } from './stage-search.js';
@@ -147,18 +155,16 @@ async function readFunction(
   name: string,
   deps: RetryDeps,
 ): Promise<GetFunctionCommandOutput | { denied: string } | undefined> {
+  const call = { what: `read function ${name}`, permission: 'lambda:GetFunction' };
   try {
-    return await findAws(
-      deps,
-      {
-        what: `read function ${name}`,
-        permission: 'lambda:GetFunction',
-        patience: PATIENCE.removal,
-        passThrough: isAccessDenied,
-      },
-      () => clients.lambda.send(new GetFunctionCommand({ FunctionName: name })),
+    return await findAws(deps, { ...call, patience: PATIENCE.removal, passThrough: isAccessDenied }, () =>
+      clients.lambda.send(new GetFunctionCommand({ FunctionName: name })),
     );
   } catch (error) {
+    // The role's own Deny (the preview role's on a protected stage) only: a missing Allow (an older
+    // policy, a boundary, an SCP) is a permission to fix, or prune would keep everything, forever.
+    if (isAccessDenied(error) && isNotRoleDeny(error))
+      throw wrapAwsError(error, call.what, call.permission, undefined, deps.needs);
     if (!isAccessDenied(error)) throw error;
     return { denied: errorMessage(error) };
   }
