@@ -27,9 +27,9 @@ export const DEFAULT_PROTECTED_BRANCHES: readonly string[] = ['main', 'master'];
 
 /**
  * The default protected stages that name no branch (prod, production): the
- * stage input deploys them. A push of a branch so named does reach the
- * production job, whose environment (limited to the production branches)
- * then refuses it: anyone with write access could create such a branch.
+ * stage input deploys them, from a production branch. A push of a branch so
+ * named fails in the route job (its stage protected, the branch none of
+ * production's): anyone with write access could create such a branch.
  */
 export const STAGE_ONLY_NAMES: readonly string[] = DEFAULT_PROTECTED_STAGES.filter(
   (stage) => !DEFAULT_PROTECTED_BRANCHES.includes(stage),
