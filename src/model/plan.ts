@@ -83,15 +83,19 @@ export class ProtectedStageFromPullRequestError extends Error {
 export class ProtectedStageFromBranchError extends Error {
   constructor(stage: string, branch: string, protectedStages: readonly string[], entries: readonly string[]) {
     const branches = productionBranches(entries);
-    const first = branches[0] ?? 'main';
+    const forMain = `stage: \${{ github.ref_name == '${branches[0] ?? 'main'}' && '${stage}' || '' }}`;
     super(
       `stage: "${stage}" is a protected stage (listed in protected-stages: ${protectedListSource(protectedStages)}), ` +
         `and this run is on branch ${branch}, which is not a production branch (${branches.join(', ') || 'none: protected-stages names no branch'}): ` +
         `only a push to, or a manual run on, a production branch deploys a protected stage; else any branch could overwrite production. Nothing was created. ` +
-        `Expected the stage input set only on a production branch, like stage: \${{ github.ref_name == '${first}' && '${stage}' || '' }}, ` +
-        (STAGE_ONLY_NAMES.includes(branch.toLowerCase())
-          ? `or the branch renamed: ${STAGE_ONLY_NAMES.join(' and ')} name stages, never production branches.`
-          : `or ${branch} listed in protected-stages (and in setup's --protected-stages) to make it a production branch.`),
+        // With none, an input set for main alone would be refused there too: a production branch first.
+        (branches.length === 0
+          ? `Expected a production branch listed in protected-stages first (and in setup's --protected-stages), like protected-stages: main,${entries.join(',')}, ` +
+            `then the stage input set for it only, like ${forMain}.`
+          : `Expected the stage input set only on a production branch, like ${forMain}, ` +
+            (STAGE_ONLY_NAMES.includes(branch.toLowerCase())
+              ? `or the branch renamed: ${STAGE_ONLY_NAMES.join(' and ')} name stages, never production branches.`
+              : `or ${branch} listed in protected-stages (and in setup's --protected-stages) to make it a production branch.`)),
     );
     this.name = 'ProtectedStageFromBranchError';
   }

@@ -345,3 +345,23 @@ describe('the route job reads the stage input as the action does: trimmed', () =
     }
   });
 });
+
+it('with no production branch (protected-stages: prod), the route job says to list one first: an input set for main alone is refused there too', () => {
+  for (const [branch, stage] of [
+    ['main', 'prod'],
+    ['feature/x', 'prod'],
+    ['prod', ''],
+  ] as const) {
+    const run = route({ name: 'push', branch }, { ...ROLES, 'protected-stages': 'prod', stage });
+    expect({ branch, result: run.route?.result, jobs: run.jobs }).toEqual({
+      branch,
+      result: 'failure',
+      jobs: [],
+    });
+    expect(run.route?.log).toContain('(production branches: none)');
+    expect(run.route?.log).toContain(
+      "Nothing was deployed. List a production branch in protected-stages first (and in setup's --protected-stages), " +
+        "like protected-stages: main,prod, then set the stage input for it only, like stage: ${{ github.ref_name == 'main' && 'prod' || '' }}.",
+    );
+  }
+});

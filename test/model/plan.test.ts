@@ -346,6 +346,20 @@ describe('a protected stage input is deployed from a production branch only', ()
     );
   });
 
+  test('with no production branch (protected-stages: prod), the advice lists one first: setting the input for main alone would be refused too', () => {
+    const only = { protectedStages: ['prod'], protectedStageEntries: ['prod'] };
+    for (const branch of ['main', 'feature/x']) {
+      const plan = () => makePlan(withStage('prod', only), ctx('push', {}, `refs/heads/${branch}`));
+      expect(plan).toThrow(
+        `this run is on branch ${branch}, which is not a production branch (none: protected-stages names no branch)`,
+      );
+      expect(plan).toThrow(
+        "Nothing was created. Expected a production branch listed in protected-stages first (and in setup's --protected-stages), " +
+          `like protected-stages: main,prod, then the stage input set for it only, like stage: \${{ github.ref_name == 'main' && 'prod' || '' }}.`,
+      );
+    }
+  });
+
   test('still deployed: a manual rollback from a production branch, stages that are not protected, tags, packaging, terminals', () => {
     expect(makePlan(withStage('prod'), ctx('workflow_dispatch', {}, 'refs/heads/main')).stage).toBe('prod');
     expect(makePlan(withStage('prod'), ctx('push', {}, 'refs/heads/master')).stage).toBe('prod');
