@@ -17,7 +17,7 @@ export interface Logger {
    * Prints text we did not write (the function's log lines), already
    * redacted: in the action none of its lines can act as a workflow command
    * (`::set-output::`, `::add-mask::`...); the CLI prints it as is (on a
-   * runner its streams make every write inert, see entry/cli/runner-output).
+   * runner its streams mark each line that could be one, see entry/cli/runner-output).
    */
   untrusted(text: string): void;
 }

@@ -58,8 +58,8 @@ export function terminalLogger(options: {
       // Each line of a value of several lines too: a function prints them apart.
       if (secret) for (const value of withLines(secret)) if (!secrets.includes(value)) secrets.push(value);
     },
-    // Printed as they are: a terminal runs no workflow commands, and on a runner main's guarded
-    // streams put any line that could be one between stop-commands (see runner-output).
+    // Printed as they are: a terminal runs no workflow commands, and on a runner main's streams
+    // mark any line that could be one so that it is not (see runner-output).
     untrusted: (text) => write(err, text),
   };
 }

@@ -2,8 +2,9 @@
  * The CLI in a GitHub Actions step (GITHUB_ACTIONS=true): the runner reads its
  * stdout and stderr for workflow commands. What the function printed (pull
  * request code: its log lines, its output under deploy --target local) is shown
- * between `::stop-commands::TOKEN` and `::TOKEN::`, so none of it runs; at a
- * terminal the output is as it was.
+ * with a blank mark (U+2800) before a line's `::` and inside `##[`, so no line
+ * on either stream runs, in any order the runner reads them; at a terminal the
+ * output is as it was.
  */
 import { afterAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -14,8 +15,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../src/entry/cli/cli.js';
-import { guardedText } from '../../../src/entry/cli/runner-output.js';
-import { executedCommands } from '../../support/workflow-commands.js';
+import { INERT_MARK, inertText, runnerIo } from '../../../src/entry/cli/runner-output.js';
+import { commandsInAnyOrder, executedCommands, ignorable } from '../../support/workflow-commands.js';
 import { testPython } from '../../support/vendor-wheels.js';
 import { testIo, type TestIo } from './io.js';
 
@@ -46,12 +47,19 @@ const HOSTILE = [
 ];
 const at = Date.now() - 60_000;
 
-/** The tokens of the blocks the runner opened: every other command it would run is an attack that worked. */
-function tokensOf(output: string): string[] {
-  const executed = executedCommands(output);
-  expect(executed.filter((c) => c.name !== 'stop-commands')).toEqual([]);
-  return executed.map((c) => c.data);
+/**
+ * Nothing the runner would run, in whatever order it reads stdout's and
+ * stderr's lines (two pipes, two readers), and no stop-commands: one stream's
+ * block would let the other's lines run (see test/support/workflow-commands).
+ */
+function runsNothing(io: TestIo): void {
+  expect(commandsInAnyOrder(io.stdout(), io.stderr())).toEqual([]);
+  expect(executedCommands(io.stdout())).toEqual([]);
+  expect(executedCommands(io.stderr())).toEqual([]);
 }
+
+/** What was printed, the blank mark put in command-like lines taken out: the lines as written. */
+const unmarked = (text: string) => text.replaceAll('\u2800', '');
 
 describe('logs', () => {
   let io: TestIo;
@@ -78,19 +86,15 @@ describe('logs', () => {
     });
   });
 
-  test('on a runner: every line is shown, none runs; each block has its own random token and commands resume after it', async () => {
+  test('on a runner: every line is shown, a blank mark in each that could be a command, none runs', async () => {
     expect(await run(onRunner)).toBe(0);
     const out = io.stdout();
-    for (const line of HOSTILE) expect(out).toContain(line);
-    const tokens = tokensOf(out);
-    expect(tokens.length).toBeGreaterThan(0);
-    for (const token of tokens) {
-      expect(token).toMatch(/^[0-9a-f]{32}$/);
-      expect(out).toContain(`\n::${token}::\n`);
-    }
-    expect(new Set(tokens).size).toBe(tokens.length);
-    tokensOf(io.stderr());
-    // Resumed: a command printed after the output runs.
+    for (const line of HOSTILE) expect(unmarked(out)).toContain(line);
+    // A line is its time, a blank, the message: only `##[` could make a command of it.
+    expect(out).toContain(' ::error::pwned\n');
+    expect(out).toContain(' START ##\u2800[add-path]/tmp/evil\n');
+    runsNothing(io);
+    // Nothing held back: a command printed after the output runs.
     expect(executedCommands(`${out}::notice::ours\n`).at(-1)?.name).toBe('notice');
   });
 
@@ -98,13 +102,28 @@ describe('logs', () => {
     io = testIo(onRunner);
     io.sleep = async () => io.interrupt();
     expect(await main(['logs', '--name', 'shop', '--stage', 'pr-3', '--follow'], io)).toBe(0);
-    for (const line of HOSTILE) expect(io.stdout()).toContain(line);
-    expect(tokensOf(io.stdout()).length).toBeGreaterThan(0);
+    for (const line of HOSTILE) expect(unmarked(io.stdout())).toContain(line);
+    runsNothing(io);
+  });
+
+  test('--follow on a runner, the lines on stdout and then an error quoting a command on stderr: none runs, in any order the runner reads the two', async () => {
+    logs
+      .on(FilterLogEventsCommand)
+      .resolvesOnce({
+        events: HOSTILE.map((message, i) => ({ eventId: `${i}`, timestamp: at + i, message })),
+      })
+      .rejects(Object.assign(new Error('denied\n::error::pwned-stderr'), { name: 'AccessDeniedException' }));
+    io = testIo(onRunner);
+    io.sleep = async () => undefined;
+    expect(await main(['logs', '--name', 'shop', '--stage', 'pr-3', '--follow'], io)).toBe(1);
+    expect(unmarked(io.stdout())).toContain('::error::pwned');
+    expect(unmarked(io.stderr())).toContain('::error::pwned-stderr');
+    runsNothing(io);
   });
 
   test('--json on a runner: one line the runner runs nothing of, whose parsed messages are as written', async () => {
     expect(await run(onRunner, '--json')).toBe(0);
-    expect(tokensOf(io.stdout())).toEqual([]);
+    runsNothing(io);
     expect(io.stdout().trimEnd().split('\n')).toHaveLength(1);
     const result = JSON.parse(io.stdout()) as { events: { message: string }[] };
     expect(result.events.map((e) => e.message)).toEqual([...HOSTILE, 'hello'].map((m) => m.trimEnd()));
@@ -119,7 +138,7 @@ describe('logs', () => {
         .split('\n')
         .map((line) => line.replace(/^\S+ /, '')),
     ).toEqual([...HOSTILE, 'hello']);
-    expect(io.stdout()).not.toMatch(/::stop-commands::[0-9a-f]{32}/);
+    expect(io.stdout()).not.toContain('\u2800');
   });
 
   test('on a runner, an error that quotes what AWS returned (a tag value) on stderr runs nothing', async () => {
@@ -128,8 +147,8 @@ describe('logs', () => {
       Tags: { 'lambda-deploy:name': 'shop', 'lambda-deploy:stage': '\n::error::pwned' },
     });
     expect(await run(onRunner)).toBe(1);
-    expect(io.stderr()).toContain('::error::pwned');
-    tokensOf(io.stderr());
+    expect(unmarked(io.stderr())).toContain('::error::pwned');
+    runsNothing(io);
   });
 });
 
@@ -164,10 +183,9 @@ describe('deploy --target local', () => {
       io,
     );
     expect(code).toBe(1);
-    expect(io.stderr()).toContain('::error::pwned');
+    expect(unmarked(io.stderr())).toContain('::error::pwned');
     expect(io.stderr()).toContain('from-the-error');
-    expect(tokensOf(io.stderr()).length).toBeGreaterThan(0);
-    tokensOf(io.stdout());
+    runsNothing(io);
     expect(JSON.parse(io.stdout())).toHaveProperty('error');
   }, 90_000);
 });
@@ -215,29 +233,58 @@ describe('serve --verbose', () => {
       expect(await exited).toBe(0);
     }
     expect(io.stderr()).toMatch(/GET \/boom -> 5\d\d/);
-    for (const line of HOSTILE) expect(io.stderr()).toContain(line);
-    expect(io.stderr()).toContain('::error::from-the-raise');
-    expect(tokensOf(io.stderr()).length).toBeGreaterThan(0);
-    tokensOf(io.stdout());
+    for (const line of HOSTILE) expect(unmarked(io.stderr())).toContain(line);
+    expect(unmarked(io.stderr())).toContain('::error::from-the-raise');
+    runsNothing(io);
   }, 90_000);
 });
 
-describe('guardedText (each write on a runner)', () => {
+describe('inertText (each write on a runner)', () => {
+  test("the mark stops the runner's first test, not only its reading of the name: not .NET white space (TrimStart keeps it), weighed by ICU (StartsWith and IndexOf see it)", () => {
+    expect(INERT_MARK).toBe('\u2800');
+    expect(/[\s\u0085]/.test(INERT_MARK)).toBe(false);
+    expect(ignorable(INERT_MARK)).toBe(false);
+  });
+
   test('a command written in pieces (`:` then `:error::…`, blanks then `::`, `##` then `[`) runs nothing', () => {
-    for (const [open, text] of [
-      [':', ':error::pwned\n'],
-      ['  ', '::add-mask::x'],
-      ['START ##', '[add-path]/tmp/evil\n'],
+    for (const [open, text, shown] of [
+      [':', ':error::pwned\n', '\u2800:error::pwned\n'],
+      ['  ', '::add-mask::x', '\u2800::add-mask::x'],
+      ['START ##', '[add-path]/tmp/evil\n', '\u2800[add-path]/tmp/evil\n'],
+      ['START #', '#[add-path]/tmp/evil\n', '#\u2800[add-path]/tmp/evil\n'],
     ] as const) {
-      const out = `${open}${guardedText(open, text)}`;
-      expect(out).toContain(text.trimEnd());
-      tokensOf(out);
-      expect(out.endsWith('::\n')).toBe(true);
+      expect(inertText(open, text)).toBe(shown);
+      expect(executedCommands(`${open}${inertText(open, text)}`)).toEqual([]);
     }
   });
 
+  test('every line of a write: after LF, CR alone and CRLF, after blanks .NET trims (U+0085, U+3000), `##[` twice', () => {
+    const text = '::a::1\n::error::2\r::error::3\r\n\u0085\u3000::error::4\nx ##[add-mask]5 ##[error]6\n';
+    const shown = inertText('', text);
+    expect(shown).toBe(
+      '\u2800::a::1\n\u2800::error::2\r\u2800::error::3\r\n\u0085\u3000\u2800::error::4\nx ##\u2800[add-mask]5 ##\u2800[error]6\n',
+    );
+    expect(executedCommands(shown)).toEqual([]);
+  });
+
   test('a line that could make no command is written as it is', () => {
-    expect(guardedText('', 'GET / -> 200 (1 ms)\n')).toBe('GET / -> 200 (1 ms)\n');
-    expect(guardedText('a: ', 'b:: c\n')).toBe('b:: c\n');
+    expect(inertText('', 'GET / -> 200 (1 ms)\n')).toBe('GET / -> 200 (1 ms)\n');
+    expect(inertText('a: ', 'b:: c\n')).toBe('b:: c\n');
+    expect(inertText('', 'arn:aws:iam::123456789012:role/x # ## [x]\n')).toBe(
+      'arn:aws:iam::123456789012:role/x # ## [x]\n',
+    );
+  });
+
+  test('both streams at once, each with blocks of lines that would be commands: none runs in any order', async () => {
+    const io = testIo(onRunner);
+    const guarded = runnerIo(io);
+    for (const line of HOSTILE) {
+      guarded.out.write(`${line}\n`);
+      guarded.err.write(Buffer.from(`${line}\n`));
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(unmarked(io.stdout())).toBe(`${HOSTILE.join('\n')}\n`);
+    expect(unmarked(io.stderr())).toBe(`${HOSTILE.join('\n')}\n`);
+    runsNothing(io);
   });
 });
