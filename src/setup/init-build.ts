@@ -4,8 +4,10 @@
  * Node.js function whose handler a package.json script writes (TypeScript
  * compiled to dist/, not committed) would deploy without it. Written when
  * package.json has a build (or prepare) script and the handler's file is
- * missing or in an output folder, with the package manager of its lockfile.
+ * missing or in an output folder git does not keep, with the package manager
+ * of its lockfile.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 
@@ -13,8 +15,8 @@ import { join, posix } from 'node:path';
 export interface BuildFacts {
   /** package.json's scripts; undefined without a readable package.json. */
   scripts?: Record<string, unknown>;
-  /** The handler's candidate files (index.js, .mjs, .cjs) and whether each is there. */
-  handlerFiles: readonly { path: string; present: boolean }[];
+  /** The handler's candidate files (index.js, .mjs, .cjs), whether each is there and whether git keeps it. */
+  handlerFiles: readonly { path: string; present: boolean; tracked?: boolean }[];
   /** tsconfig.json's compilerOptions.outDir, when it parses as JSON. */
   outDir?: string;
   lockfile?: 'npm' | 'pnpm' | 'yarn' | 'yarn-berry';
@@ -33,19 +35,29 @@ export interface InitBuild {
 /** Folders builds write into and repositories do not keep. */
 const OUTPUT_FOLDERS = ['dist', 'build', 'out'];
 
+/** Commands that install git hooks (a prepare script's usual work), which build nothing. */
+const HOOK_INSTALLER = /^(npx\s+)?(is-ci|husky(\s+install)?(\s+\S+)?|lefthook\s+install|simple-git-hooks)$/;
+
+/** Whether a script does more than install git hooks: `husky install` builds no handler. */
+function builds(script: unknown): boolean {
+  if (typeof script !== 'string') return false;
+  return script.split(/&&|\|\||;/).some((part) => part.trim() !== '' && !HOOK_INSTALLER.test(part.trim()));
+}
+
 function topFolder(path: string): string {
   return posix.normalize(path.replace(/\\/g, '/')).replace(/^\.\//, '').split('/')[0] ?? '';
 }
 
-/** Undefined when nothing needs building: no script, or the handler's file committed where no build writes. */
+/** Undefined when nothing needs building: no script (or one that installs git hooks only), or the handler's file committed. */
 export function initBuild(facts: BuildFacts): InitBuild | undefined {
-  const script = ['build', 'prepare'].find((s) => typeof facts.scripts?.[s] === 'string');
+  const script = ['build', 'prepare'].find((s) => builds(facts.scripts?.[s]));
   const [first] = facts.handlerFiles;
   if (!script || !first) return undefined;
   const outputs = [...OUTPUT_FOLDERS, ...(facts.outDir ? [topFolder(facts.outDir)] : [])];
   const present = facts.handlerFiles.find((f) => f.present);
   const file = present ?? first;
-  if (present && !outputs.includes(topFolder(present.path))) return undefined;
+  // Committed where a build writes (the reusable workflow built nothing before): deployed as committed.
+  if (present && (present.tracked || !outputs.includes(topFolder(present.path)))) return undefined;
   return { command: buildCommand(facts.lockfile, script), script, file: file.path, lockfile: facts.lockfile };
 }
 
@@ -69,11 +81,36 @@ function buildCommand(lockfile: BuildFacts['lockfile'], script: string): string 
   return `${install} && ${runner} run ${script}`;
 }
 
+/** JSON, or JSON with comments and trailing commas as tsconfig.json allows (tsc --init writes comments). */
 function readJson(path: string): unknown {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    const text = readFileSync(path, 'utf8')
+      // Strings kept whole; comments dropped.
+      .replace(
+        /("(?:[^"\\\n]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g,
+        (_, str: string | undefined) => str ?? '',
+      )
+      .replace(
+        /("(?:[^"\\\n]|\\.)*")|,(\s*[}\]])/g,
+        (_, str: string | undefined, close: string) => str ?? close,
+      );
+    return JSON.parse(text);
   } catch {
     return undefined;
+  }
+}
+
+/** The files among `paths` (relative to `folder`) git keeps; none outside a checkout or without git. */
+function trackedFiles(folder: string, paths: readonly string[]): Set<string> {
+  try {
+    const out = execFileSync('git', ['ls-files', '-z', '--', ...paths], {
+      cwd: folder,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return new Set(out.split('\0').filter(Boolean));
+  } catch {
+    return new Set();
   }
 }
 
@@ -92,9 +129,14 @@ export function buildFacts(folder: string, handlerFiles: readonly string[]): Bui
     { compilerOptions?: { outDir?: unknown } } | undefined;
   const outDir = tsconfig?.compilerOptions?.outDir;
   const scripts = manifest?.scripts;
+  const tracked = trackedFiles(folder, handlerFiles);
   return {
     ...(typeof scripts === 'object' && scripts !== null && { scripts: scripts as Record<string, unknown> }),
-    handlerFiles: handlerFiles.map((path) => ({ path, present: existsSync(join(folder, path)) })),
+    handlerFiles: handlerFiles.map((path) => ({
+      path,
+      present: existsSync(join(folder, path)),
+      tracked: tracked.has(posix.normalize(path.replace(/\\/g, '/'))),
+    })),
     ...(typeof outDir === 'string' && { outDir }),
     lockfile: lockfileOf(folder),
   };
