@@ -192,6 +192,14 @@ describe('the reusable workflow: the build input', () => {
     const bad = run('nodejs18');
     expect(bad.status).not.toBe(0);
     expect(bad.stdout).toContain('runtime: "nodejs18" is not valid; expected');
+    // Only the runtimes the action takes: no Node.js 18 or Python 3.8 set up and built on, for the action to refuse after.
+    for (const runtime of ['nodejs18.x', 'nodejs26.x', 'python3.8', 'python3.15']) {
+      const r = run(runtime);
+      expect({ status: r.status, outputs: r.outputs }).toEqual({ status: 1, outputs: {} });
+      expect(r.stdout).toContain(`runtime: "${runtime}" is not valid; expected`);
+    }
+    // Trimmed, as the action reads it.
+    expect(run(' nodejs22.x ').outputs).toEqual({ node: '22' });
     // The setups follow the toolchain's outputs.
     const node = stepsOf('preview').find((s) => s.uses === 'actions/setup-node@v6')!;
     const python = stepsOf('preview').find((s) => s.uses === 'actions/setup-python@v6')!;
