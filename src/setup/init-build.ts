@@ -36,7 +36,8 @@ export interface InitBuild {
 const OUTPUT_FOLDERS = ['dist', 'build', 'out'];
 
 /** Commands that install git hooks (a prepare script's usual work), which build nothing. */
-const HOOK_INSTALLER = /^(npx\s+)?(is-ci|husky(\s+install)?(\s+\S+)?|lefthook\s+install|simple-git-hooks)$/;
+const HOOK_INSTALLER =
+  /^((npx\s+)?(is-ci|husky(\s+install)?(\s+\S+)?|lefthook\s+install|simple-git-hooks)|node\s+\.husky\/\S+)$/;
 
 /** Whether a script does more than install git hooks: `husky install` builds no handler. */
 function builds(script: unknown): boolean {

@@ -63,6 +63,7 @@ describe('initBuild: scripts that build nothing, handlers git keeps', () => {
       'is-ci || husky install',
       'lefthook install',
       'simple-git-hooks',
+      'node .husky/install.mjs',
     ])
       expect(initBuild(facts({ scripts: { prepare } }))).toBeUndefined();
     // A hook installer and a compiler: still a build.
