@@ -237,7 +237,8 @@ export async function pipInstall(
   const python = pythonExecutable(deps.env);
   const platform = lambdaPythonPlatform(options.runtime, options.architecture);
   await refuseSourceBuildOptions(options.requirements, platform.description, deps.surface);
-  const folder = requirementsFolder(options);
+  const env = pipEnvironment(deps.env ?? process.env);
+  const folder = requirementsFolder(options, env);
   let pipArgs: string[];
   try {
     pipArgs = pipInstallArgs({
@@ -259,7 +260,6 @@ export async function pipInstall(
   try {
     // pip run by the bootstrap decides markers for Lambda's Python, not this one (pypa/pip#11010).
     const args = [pipBootstrapPath(), JSON.stringify(markers), ...pipArgs];
-    const env = pipEnvironment(deps.env ?? process.env);
     result = await runner.run(python, args, {
       env: folder.cwd ? pipEnvironmentFrom(env, process.cwd()) : env,
       ...(folder.cwd && { cwd: folder.cwd }),
@@ -295,14 +295,15 @@ export async function pipInstall(
 /**
  * The folder pip runs in (see pipFolder), after the requirements file and
  * those it includes are checked: no circle of includes, and no local path
- * outside the repository. A lock's export names absolute paths only,
+ * outside the repository, `${NAME}` in them read from pip's environment
+ * `env` as pip reads it. A lock's export names absolute paths only,
  * checked when it was read.
  */
-function requirementsFolder(options: PipInstallOptions): { cwd?: string } {
+function requirementsFolder(options: PipInstallOptions, env: NodeJS.ProcessEnv): { cwd?: string } {
   if (options.lockfile) return {};
   let files: RequirementFile[];
   try {
-    files = requirementFiles(options.requirements);
+    files = requirementFiles(options.requirements, undefined, env);
   } catch (error) {
     throw new PipInstallError((error as Error).message);
   }

@@ -14,13 +14,19 @@ export interface RequirementFile {
   text: string;
 }
 
-/** The words of a requirements line, its comment left out. */
+/** The words of a requirements line, its comment and a continuing `\\` (pip joins the next line) left out. */
 export function lineTokens(raw: string): string[] {
   return raw
     .replace(/(^|\s)#.*$/, '')
     .trim()
+    .replace(/\\$/, '')
     .split(/\s+/)
     .filter(Boolean);
+}
+
+/** `${NAME}` replaced by its value, as pip does in a requirements file; unset or empty, left as written (pip's rule). */
+export function expandVariables(text: string, env: NodeJS.ProcessEnv): string {
+  return text.replace(/\$\{([A-Z0-9_]+)\}/g, (written, name: string) => env[name] || written);
 }
 
 /** The file a line includes (`-r`, `-c`, `--requirem=`, `-rFILE`), unless it is a URL. */
@@ -39,21 +45,23 @@ export class RequirementCycleError extends Error {
 }
 
 /**
- * `file` and every file it includes, each once, in the order pip reads them.
- * A file that cannot be read is left out (pip names it). A file that
+ * `file` and every file it includes, each once, in the order pip reads them,
+ * their text with `${NAME}` read from `env` (pip's environment) as pip reads
+ * it. A file that cannot be read is left out (pip names it). A file that
  * includes itself, directly or through others, throws: pip would recurse
  * until Python's stack runs out.
  */
 export function requirementFiles(
   file: string,
   read: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+  env: NodeJS.ProcessEnv = {},
 ): RequirementFile[] {
   const found = new Map<string, RequirementFile>();
   const walk = (path: string, stack: string[]) => {
     if (found.has(path)) return;
     let text: string;
     try {
-      text = read(path);
+      text = expandVariables(read(path), env);
     } catch {
       return;
     }

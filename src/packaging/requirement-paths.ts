@@ -41,14 +41,33 @@ function looksLikePath(word: string): boolean {
   return !URL_LIKE.test(word) && (/[\\/]/.test(word) || ARCHIVE.test(word));
 }
 
-/** The path of a `file:` URL (`file:///x`, `file:./x`), or undefined. */
+/** %XX decoded as Python's unquote does: a sequence that is not UTF-8 stays as written. */
+const unquote = (text: string) =>
+  text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (encoded) => {
+    try {
+      return decodeURIComponent(encoded);
+    } catch {
+      return encoded;
+    }
+  });
+
+/** The path of a `file:` URL (`file:///x`, `file:./x`) as pip reads it, or undefined. */
 function filePath(url: string): string | undefined {
   if (!/^file:/i.test(url)) return undefined;
+  if (!/^file:\/\//i.test(url)) return unquote(url.slice(5));
   try {
-    return url.startsWith('file://') ? fileURLToPath(url) : decodeURIComponent(url.slice(5));
+    return fileURLToPath(url);
   } catch {
-    return undefined;
+    // Node refuses an encoded slash (..%2f); pip decodes it (url2pathname), so it leads where pip goes.
+    const local = /^file:\/\/(?:localhost)?(\/[^?#]*)/i.exec(url);
+    return local ? unquote(local[1]!) : undefined;
   }
+}
+
+/** The URL of `name[extras] @ URL` (PEP 508: white space around @ or not), unless what comes before @ is a path. */
+function namedUrl(line: string): string | undefined {
+  const m = /^([^\s@[;]+)\s*(?:\[[^\]]*\]\s*)?@\s*(\S+)/.exec(line);
+  return m && !looksLikePath(m[1]!) ? m[2] : undefined;
 }
 
 /**
@@ -61,17 +80,12 @@ export function localPaths(text: string): LocalPathRequirement[] {
     const tokens = lineTokens(raw);
     if (!tokens.length) continue;
     const editable = parsePipArgs(tokens).options.find((o) => o.names.includes('--editable'));
-    const at = tokens.indexOf('@');
-    const written = editable
-      ? editable.value
-      : tokens[0]!.startsWith('-')
-        ? undefined
-        : at > 0
-          ? tokens[at + 1]
-          : (/^[^@\s]+@(file:\S+)/.exec(tokens[0]!)?.[1] ?? tokens[0]);
+    const option = tokens[0]!.startsWith('-');
+    const url = editable || option ? undefined : namedUrl(tokens.join(' '));
+    const written = editable ? editable.value : option ? undefined : (url ?? tokens[0]);
     // `../lib[extra]`, `../lib; python_version < "3.13"`: the path is what comes before.
     const word = written?.split(/[[;#]/)[0];
-    const path = word && (filePath(word) ?? (looksLikePath(word) && !(at > 0) ? word : undefined));
+    const path = word && (filePath(word) ?? (looksLikePath(word) && !url ? word : undefined));
     if (path) found.push({ line: i + 1, path, editable: Boolean(editable) });
   }
   return found;

@@ -221,6 +221,11 @@ describe('requirementsReadElsewhere', () => {
     ['--index-url ./simple\ngreetlib\n', false],
     ['--index-url https://x/simple\n-f https://x/links\ngreetlib\n', false],
     ['wheels/greetlib-1.0-py3-none-any.whl\n', true],
+    // pip-compile --generate-hashes: a line continued with \ onto --hash lines names no path.
+    ['flask==3.0 \\\n    --hash=sha256:aa \\\n    --hash=sha256:bb\n', false],
+    ['flask==3.0 \\\r\n    --hash=sha256:aa\r\n', false],
+    // PEP 508 allows no space around @: a URL, not a path.
+    ['mylib@https://example.com/mylib-1.0-py3-none-any.whl\n', false],
   ])('%j -> %s', (text, expected) => {
     expect(requirementsReadElsewhere(text)).toBe(expected);
   });

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
@@ -1012,5 +1020,29 @@ describe('pipInstall with the real pip: a monorepo requirements file that includ
       );
       expect(logger.text()).not.toContain('Installing');
     }
+  });
+
+  it('${NAME} in a requirements file is read from the environment pip runs with, as pip reads it: inside the repository it installs, outside it is refused', async () => {
+    const { repo, file, target } = monorepo('env-var', `\${MONO_WHEELS}/${wheel}\n`, '');
+    const outside = join(root, 'env-var-outside');
+    cpSync(wheels, outside, { recursive: true });
+    const logger = new RecordingLogger();
+    const install = (folder: string) =>
+      pipInstall(
+        {
+          requirements: file,
+          targetDir: target,
+          runtime: 'python3.12',
+          architecture: 'x86_64',
+          pipArgs: ['--no-index'],
+          repository: repo,
+        },
+        { logger, runner: createCommandRunner(logger), env: { ...process.env, MONO_WHEELS: folder } },
+      );
+    await install(join(repo, 'wheels'));
+    expect(readdirSync(join(target, 'greetlib'))).toEqual(['__init__.py']);
+    await expect(install(outside)).rejects.toThrow(
+      `${file} line 1: ${outside}/${wheel} installs from ${realpathSync(outside)}/${wheel}, outside the repository`,
+    );
   });
 });

@@ -50,4 +50,19 @@ describe('requirementFiles', () => {
       /^\/r\/self\.txt line 1: -r self\.txt includes \/r\/self\.txt/,
     );
   });
+
+  it('reads ${NAME} as pip does, from the environment pip runs with (unset or empty: as written), in includes too', () => {
+    const found = requirementFiles(
+      '/r/a.txt',
+      files({
+        '/r/a.txt': '-r ${BASE}/b.txt\n-e ${LIBS}/common\n${UNSET}/x\n${EMPTY}/y\n$HOME/z\n',
+        '/r/sub/b.txt': '${LIBS}/other\n',
+      }),
+      { BASE: '/r/sub', LIBS: '/r/libs', EMPTY: '', HOME: '/home/me' },
+    );
+    expect(found).toEqual([
+      { file: '/r/a.txt', text: '-r /r/sub/b.txt\n-e /r/libs/common\n${UNSET}/x\n${EMPTY}/y\n$HOME/z\n' },
+      { file: '/r/sub/b.txt', text: '/r/libs/other\n' },
+    ]);
+  });
 });

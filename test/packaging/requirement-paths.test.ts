@@ -40,6 +40,19 @@ describe('localPaths', () => {
       ).map((p) => p.path),
     ).toEqual(['../lib', '/abs/lib', '/abs/url', '/abs/ed', '/abs/named', '/abs/joined']);
   });
+  it('a PEP 508 URL requirement without spaces around @ is a URL (a file: one its path), whatever its spacing', () => {
+    expect(
+      localPaths(
+        'a@https://x/a-1.0-py3-none-any.whl\nb@git+https://x/b.git\nc[s3]@https://x/c.whl\nd@ file:///abs/d\ne @file:///abs/e\nf@ https://x/f.whl\n',
+      ).map((p) => p.path),
+    ).toEqual(['/abs/d', '/abs/e']);
+  });
+  it("reads a file: URL's path as pip does, an encoded slash (%2f) decoded too", () => {
+    expect(localPaths('x @ file:///repo/..%2f..%2fetc\nfile:///repo/a%2Fb\n').map((p) => p.path)).toEqual([
+      '/repo/../../etc',
+      '/repo/a/b',
+    ]);
+  });
 });
 
 describe('pipFolder', () => {
@@ -60,6 +73,15 @@ describe('pipFolder', () => {
   });
   it('keeps the working directory for a file written for it (paths from the workspace root)', () => {
     expect(pipFolder(one('./libs/common\n'), '/repo', existing('/repo/libs/common'))).toEqual({});
+  });
+  it('runs pip where it always did for a PEP 508 URL written without spaces (name@https://...)', () => {
+    expect(
+      pipFolder(
+        one('mylib@https://example.com/mylib-1.0-py3-none-any.whl\nb@git+https://x/b.git\n'),
+        '/repo',
+        existing(),
+      ),
+    ).toEqual({});
   });
   it('names the line and both places looked at when neither has the path', () => {
     const result = pipFolder(one('fastapi\n../../libs/nowhere\n'), '/repo', existing());
@@ -107,6 +129,8 @@ describe('pathOutside', () => {
     ['../../../../../../../../etc', '/etc'],
     ['/etc', '/etc'],
     ['x @ file:///etc', '/etc'],
+    ['x @ file:///tmp/..%2f..%2f..%2f..%2f..%2f..%2fetc', '/etc'],
+    ['x@ file:///etc', '/etc'],
     ['-e ../../libs/link', 'elsewhere'],
   ])('refuses %s, naming the file, the line, where it leads and the form expected', (line, leads) => {
     const message = pathOutside(
