@@ -14,6 +14,13 @@ import { keepInstall } from './install-reuse.js';
 import { type PythonRequirements } from './python-requirements.js';
 import { walkingFilter } from './walking-filter.js';
 import { repositoryRoot } from './uv-workspace.js';
+import { superproject } from '../util/repository-root.js';
+
+/** The repository `path` is in, a submodule's superproject when it is one (see superproject). */
+function repositoryOf(path: string, workspace: string): string | undefined {
+  const root = repositoryRoot(path, workspace);
+  return root && superproject(root);
+}
 
 /** Content-addresses the dependencies: same requirements, runtime, architecture and pip-args, same key. */
 export function dependenciesKey(
@@ -69,7 +76,7 @@ export async function installRequirements(
           pipArgs: options.pipArgs,
           functionDir: options.path,
           // The settings' workspace (the checkout; the CLI's repository) bounds it; a caller without one checks nothing.
-          ...(options.workspace && { repository: repositoryRoot(options.path, options.workspace) }),
+          ...(options.workspace && { repository: repositoryOf(options.path, options.workspace) }),
         },
         deps,
       ),

@@ -129,4 +129,27 @@ describe("a local path in a requirements file must stay inside the repository, a
     expect(inside.message).not.toContain('outside the repository');
     expect(inside.logger.text()).toMatch(/Installing \S+ for python3\.12/);
   });
+
+  it("a function in a submodule (its .git a file naming the superproject's .git/modules) may install from the superproject: its checkout holds both", async () => {
+    const repo = join(root, 'sub-repo');
+    mkdirSync(join(repo, '.git', 'modules', 'orders'), { recursive: true });
+    mkdirSync(join(repo, 'libs', 'common'), { recursive: true });
+    const path = project('sub-repo/orders/fn', {
+      'app.py': 'def handler(event, context):\n    return 1\n',
+      'requirements.txt': '../../libs/common\n../../../../../../../../../../etc\n',
+    });
+    writeFileSync(join(repo, 'orders', '.git'), 'gitdir: ../.git/modules/orders\n');
+    const logger = new RecordingLogger();
+    const message = await buildPackage(
+      options(path, { workspace: root, requirements: join(path, 'requirements.txt') }),
+      { logger },
+    ).then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    // libs/common passes; /etc, outside the superproject too, is refused, naming the superproject.
+    expect(message).toContain(
+      `${join(path, 'requirements.txt')} line 2: ../../../../../../../../../../etc installs from /etc, outside the repository (${realpathSync(repo)}).`,
+    );
+  });
 });
