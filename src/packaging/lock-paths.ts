@@ -7,16 +7,21 @@
  * would reach into the deploy what the repository does not hold.
  */
 import { realpathSync } from 'node:fs';
-import { isAbsolute, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LockfileError } from './lock-walk.js';
 
-/** The real path (symbolic links resolved) of `path`; the path itself when it does not exist (pip then fails on it anyway). */
+/**
+ * The real path (symbolic links resolved) of `path`; for one that does not
+ * exist (pip then fails on it anyway), its nearest existing folder's real
+ * path with the rest: a missing file under a link to the repository is inside.
+ */
 export function realPath(path: string): string {
   try {
     return realpathSync(path);
   } catch {
-    return path;
+    const parent = dirname(path);
+    return parent === path ? path : join(realPath(parent), basename(path));
   }
 }
 

@@ -146,6 +146,13 @@ describe('pathOutside', () => {
       'lambda-deploy installs a local path from a requirements file only inside the repository',
     );
   });
+  it('reads a path not there yet through a link to the repository as inside (pip names it missing, not lambda-deploy outside)', () => {
+    const link = join(top, 'repo-link');
+    symlinkSync(repo, link);
+    expect(
+      pathOutside([{ file, text: `${link}/wheels/not-built-1.0-py3-none-any.whl\n` }], cwd, repo),
+    ).toBeUndefined();
+  });
   it("reads an included file's path from pip's folder, as pip does", () => {
     const files = [
       { file, text: '-r ../../libs/common/requirements.txt\n' },
