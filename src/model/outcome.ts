@@ -131,6 +131,16 @@ export interface ClaimedLogGroup {
   released: boolean;
 }
 
+/** Prune's look at the project's log groups for functions lambda-deploy did not make. */
+export interface ClaimedLogGroups {
+  claimed: ClaimedLogGroup[];
+  /**
+   * Groups this role (and so pull-request code, when it is the preview role) may read, whose
+   * function it may not: a hand-made one's, claimed, cannot be told from a removed stage's.
+   */
+  unchecked: string[];
+}
+
 /** What prune did with the project's unused slim archives. */
 export interface SlimPruneOutcome {
   /** Deleted (or, with dry-run, that would be). */

@@ -1,4 +1,5 @@
-import type { ClaimedLogGroup, PruneLine, SlimPruneOutcome } from '../model/outcome.js';
+import type { ClaimedLogGroups, PruneLine, SlimPruneOutcome } from '../model/outcome.js';
+import { TagKeys } from '../model/tags.js';
 import {
   decidePrune,
   deployingMarkFresh,
@@ -276,20 +277,42 @@ export async function pruneSlimArchivesLogged(
 
 /**
  * releaseClaimedLogGroups for the prune command: each group is its own
- * warning; a failure to look is one too, never the prune's failure (the stages
- * were judged already), and it names what was refused.
+ * warning; the groups it could not check one warning for all; a failure to
+ * look is one too, never the prune's failure (the stages were judged
+ * already), and it names what was refused.
  */
 export async function releaseClaimedLogGroupsLogged(
   clients: CleanupClients,
   options: { project: string; dryRun: boolean },
   deps: RetryDeps,
-): Promise<ClaimedLogGroup[]> {
+): Promise<ClaimedLogGroups> {
   try {
-    return await releaseClaimedLogGroups(clients, options, deps);
+    const outcome = await releaseClaimedLogGroups(clients, options, deps);
+    if (outcome.unchecked.length) deps.logger.warning(uncheckedWarning(options.project, outcome.unchecked));
+    return outcome;
   } catch (error) {
     deps.logger.warning(
       `Could not check the log groups /aws/lambda/${options.project}-* for functions lambda-deploy did not make: ${errorMessage(error)}`,
     );
-    return [];
+    return { claimed: [], unchecked: [] };
   }
+}
+
+/** Groups a warning names before `and N more` (the summary lists them all). */
+const UNCHECKED_NAMED = 5;
+
+/** One line: what was not checked, why (the role), and what to do. */
+export function uncheckedWarning(project: string, groups: readonly string[]): string {
+  const named = groups.slice(0, UNCHECKED_NAMED).join(', ');
+  const more = groups.length > UNCHECKED_NAMED ? ` and ${groups.length - UNCHECKED_NAMED} more` : '';
+  return (
+    `Log groups not checked for functions lambda-deploy did not make: ${groups.length} tagged for ${project} (${named}${more}), ` +
+    `whose functions this role may not read: it may read no function lambda-deploy did not make (the preview role, ` +
+    `which the reusable workflow prunes with when the default branch is not a production branch), so it cannot tell ` +
+    `a hand-made ${project}-* function's group, which pull-request code may have tagged to read its logs, from a ` +
+    `removed stage's. Make the default branch a production branch (list it in protected-stages and in setup's ` +
+    `--protected-stages) for prune to run with the production role and release such groups, or check them with ` +
+    `administrator credentials: a group whose function exists without the ${TagKeys.Name} tag may have been read; ` +
+    `remove its lambda-deploy:* tags and rotate what that function logged.`
+  );
 }

@@ -3,7 +3,7 @@
  * main.ts writes it to GITHUB_STEP_SUMMARY, the CLI prints it.
  */
 import type {
-  ClaimedLogGroup,
+  ClaimedLogGroups,
   DeployOutcome,
   DeployReport,
   PruneLine,
@@ -238,8 +238,10 @@ export function renderSlimPruneSummary(outcome: SlimPruneOutcome, dryRun: boolea
 }
 
 /** Prune's log groups of functions lambda-deploy did not make: what a pull-request job may have read. */
-export function renderClaimedLogGroupsSummary(claimed: readonly ClaimedLogGroup[], dryRun: boolean): string {
-  if (!claimed.length) return '';
+export function renderClaimedLogGroupsSummary(outcome: ClaimedLogGroups, dryRun: boolean): string {
+  const { claimed } = outcome;
+  const unchecked = renderUncheckedLogGroups(outcome.unchecked);
+  if (!claimed.length) return unchecked;
   const done = dryRun ? 'lambda-deploy tags would be removed (dry run)' : 'lambda-deploy tags removed';
   const kept = '❌ tags kept: this role may not remove them (logs:UntagResource)';
   return (
@@ -254,7 +256,25 @@ export function renderClaimedLogGroupsSummary(claimed: readonly ClaimedLogGroup[
             `| ${cell(code(c.group))} | ${cell(code(c.functionName))} | ${c.createdAt?.toISOString() ?? '?'} | ${c.released ? done : kept} |`,
         ),
       ].join('\n'),
-    ].join('\n\n') + '\n'
+    ].join('\n\n') +
+    '\n' +
+    (unchecked && `\n${unchecked}`)
+  );
+}
+
+/** The groups prune's role could not check (the preview role): what was not checked, why, and what to do. */
+function renderUncheckedLogGroups(groups: readonly string[]): string {
+  if (!groups.length) return '';
+  return (
+    `**Log groups not checked for functions lambda-deploy did not make**: ${groups.length}. This role may read no ` +
+    'function lambda-deploy did not make (the preview role, which the reusable workflow prunes with when the default ' +
+    "branch is not a production branch), so it cannot tell a hand-made function's group, which pull-request code may " +
+    "have tagged to read its logs, from a removed stage's. Make the default branch a production branch (list it in " +
+    "`protected-stages` and in setup's `--protected-stages`), or check these with administrator credentials: a group " +
+    'whose function exists without the `lambda-deploy:name` tag may have been read; remove its `lambda-deploy:*` tags ' +
+    'and rotate what that function logged.\n\n' +
+    groups.map((g) => `- ${code(g)}`).join('\n') +
+    '\n'
   );
 }
 

@@ -266,7 +266,7 @@ export async function cleanupScenario(
       { project: 'shop', dryRun: false },
       deps(aws),
     );
-    if (!claimed.some((g) => g.released))
+    if (!claimed.claimed.some((g) => g.released))
       throw new Error(`scenario: claimed groups: ${JSON.stringify(claimed)}`);
     // A slim archive of each kind that no version names any more, two days old: prune deletes them.
     const bucket = defaultBucketName(aws.accountId, aws.region);
@@ -414,6 +414,7 @@ export async function previewPruneScenario(kind: GatewayKind): Promise<
     lines: { stage: string; action: string }[];
     slim: { deleted: unknown[]; skipped?: string };
     layers: string[];
+    claimed: { claimed: unknown[]; unchecked: string[] };
     denied: (call: RecordedCall) => boolean;
   }
 > {
@@ -432,6 +433,13 @@ export async function previewPruneScenario(kind: GatewayKind): Promise<
     ] as const)
       seedDeployedStage(aws, { project: 'shop', stage, gateway: kind, ref });
     aws.seed.function('shop-legacy', {});
+    aws.seed.logGroup('/aws/lambda/shop-legacy', {
+      tags: {
+        'lambda-deploy:name': 'shop',
+        'lambda-deploy:stage': 'pr-9',
+        'lambda-deploy:repository': 'acme/shop',
+      },
+    });
     const bucket = defaultBucketName(aws.accountId, aws.region);
     aws.seed.object(bucket, `lambda-deploy-slim/shop/preview/${'a'.repeat(64)}.tar.gz`, Buffer.from('x'), {
       lastModified: aws.clock.now() - 48 * 3_600_000,
@@ -466,7 +474,11 @@ export async function previewPruneScenario(kind: GatewayKind): Promise<
       },
       deps(aws),
     );
-    await releaseClaimedLogGroupsLogged(clients, { project: 'shop', dryRun: false }, deps(aws));
+    const claimed = await releaseClaimedLogGroupsLogged(
+      clients,
+      { project: 'shop', dryRun: false },
+      deps(aws),
+    );
     const layers = await pruneDependencyLayers(clients, 'shop', false, deps(aws), aws.clock.date());
     const slim = await pruneSlimArchivesLogged(
       clients,
@@ -483,6 +495,7 @@ export async function previewPruneScenario(kind: GatewayKind): Promise<
       lines,
       slim,
       layers,
+      claimed,
       denied,
     };
   } finally {

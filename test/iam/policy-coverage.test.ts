@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { deployRolePolicy } from '../../src/iam/deploy-policy.js';
+import { PROBE_FUNCTION } from '../../src/resources/logs/claimed-log-groups.js';
 import type { DeployPolicyOptions, DeployRoleKind } from '../../src/iam/deploy-policy-options.js';
 import { isAllowed } from '../support/policy-check.js';
 import type { GatewayKind } from '../../src/model/settings.js';
@@ -367,7 +368,11 @@ describe('(b) every call the real modules make is allowed', () => {
       // a usage plan a preview made before the role lost those writes (as undeploy, above).
       const main = recorded.calls.filter(recorded.denied);
       expect(main.length).toBeGreaterThan(0);
-      expect([...new Set(main.map((c) => c.command))]).toEqual(['GetFunctionCommand']);
+      // Its log group too: asked whether this role (and so pull-request code) may read it, it is not left unchecked.
+      expect([...new Set(main.map((c) => c.command))]).toEqual([
+        'GetFunctionCommand',
+        'ListTagsForResourceCommand',
+      ]);
       expect(violations(recorded, policy, main)).toHaveLength(main.length);
       const refused = (c: RecordedCall) =>
         recorded.denied(c) ||
@@ -383,12 +388,23 @@ describe('(b) every call the real modules make is allowed', () => {
         ),
       ).toBe('');
       expect(recorded.layers).toEqual([]);
+      // A hand-made function's group a pull request tagged: the preview role may not read the function.
+      expect(recorded.claimed).toEqual({ claimed: [], unchecked: ['/aws/lambda/shop-legacy'] });
       expect(recorded.slim).toMatchObject({
         deleted: [],
         skipped: expect.stringContaining('the function shop-main could not be read'),
       });
     },
   );
+
+  // releaseClaimedLogGroups asks for a function no stage is named to tell which role it has.
+  it('reading a function lambda-deploy did not make (the probe): the production role may, the preview role may not', () => {
+    const probe = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${PROJECT}-${PROBE_FUNCTION}`;
+    for (const gateway of [...KINDS, 'all'] as const) {
+      expect(isAllowed(roleDoc('production', gateway), 'lambda:GetFunction', probe, {})).toBe(true);
+      expect(isAllowed(roleDoc('preview', gateway), 'lambda:GetFunction', probe, {})).toBe(false);
+    }
+  });
 
   it("the preview role removes a preview's or branch stage's function and log group, never a protected stage's", () => {
     const preview = deployRolePolicy(options('all', { role: 'preview' }));

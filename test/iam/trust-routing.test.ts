@@ -117,8 +117,10 @@ it('setup says when protected-stages names neither main nor master: their pushes
   expect(warnings).toContain(
     'Prune and branch deletions run on the default branch: when it is none of them, the workflow signs them in with the preview role, ' +
       "which removes previews and branch stages but may not read a protected stage's function, so prune keeps every version of the " +
-      'dependencies layer and every slim archive (it cannot tell which are in use). List the default branch for the production role ' +
-      'to prune those too, like --protected-stages main,prod (and the same protected-stages in the workflow).',
+      'dependencies layer and every slim archive (it cannot tell which are in use); nor may it read a function lambda-deploy did not make, ' +
+      "so it cannot check the project's log groups for a hand-made function's, which pull-request code may have " +
+      'tagged to read its logs (prune warns, naming the groups it could not check). List the default branch for the production role ' +
+      'to prune and check those too, like --protected-stages main,prod (and the same protected-stages in the workflow).',
   );
   expect(warnings).not.toContain('cannot sign in');
   await deployRoleTrust('staging');

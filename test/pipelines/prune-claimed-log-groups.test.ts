@@ -171,3 +171,65 @@ describe('prune: a log group a pull request made to stop the check', () => {
     expect(run.failure).toBeUndefined();
   });
 });
+
+/**
+ * The reusable workflow signs prune in with the preview role when the default branch is not a
+ * production branch. That role may read no function lambda-deploy did not make (nor a gone one):
+ * it cannot tell a claimed group from a removed stage's, and pull-request code, which runs with the
+ * same role, may read every group it may. Prune says so once, in the log and the summary.
+ */
+describe('prune with the preview role: log groups it cannot check', () => {
+  const denyProtectedByName = () =>
+    aws.faults.denyWhen('*', ({ service, input }) =>
+      [input.FunctionName, input.logGroupName, input.logGroupIdentifier, input.resourceArn].some(
+        (v) =>
+          ['lambda', 'logs'].includes(service) &&
+          typeof v === 'string' &&
+          /(^|:function:|log-group:)(\/aws\/lambda\/)?shop-main(:|$)/.test(decodeURIComponent(v)),
+      ),
+    );
+
+  it('one warning naming the groups it could not check, why, and what to do; nothing untagged', async () => {
+    await previewClaimsLegacyGroup();
+    const before = { ...tagsOf(LEGACY) };
+    denyUntaggedFunctions(aws, 'shop');
+    denyProtectedByName();
+    const { run, logger } = await runPrune();
+
+    expect(tagsOf(LEGACY)).toEqual(before);
+    expect(run.failure).toBeUndefined();
+    const warnings = logger.lines.filter((l) => l.level === 'warning').map((l) => l.message);
+    expect(warnings).toHaveLength(1);
+    const [warning] = warnings as [string];
+    expect(warning).not.toContain('\n');
+    // The claimed group and a removed stage's look alike to this role; main's group it may not read.
+    expect(warning).toContain('did not make: 2 tagged for shop');
+    expect(warning).toContain(LEGACY);
+    expect(warning).toContain('/aws/lambda/shop-pr-1');
+    expect(warning).not.toContain('shop-main');
+    expect(warning).not.toContain('shop-pr-3');
+    expect(warning).toMatch(/not checked/);
+    expect(warning).toMatch(/preview role/);
+    expect(warning).toMatch(/protected-stages/);
+    expect(warning).not.toContain('hunter2');
+    expect(run.markdown).toContain('**Log groups not checked for functions lambda-deploy did not make**: 2');
+    expect(run.markdown).toContain(`\`${LEGACY}\``);
+    expect(aws.calls.operations('logs')).not.toContain('UntagResource');
+  });
+
+  it('no warning when every tagged group’s function could be read', async () => {
+    seedDeployedStage(aws, { project: 'shop', stage: 'main', gateway: 'none' });
+    seedDeployedStage(aws, { project: 'shop', stage: 'pr-3', gateway: 'none', ref: 'pull/3' });
+    denyUntaggedFunctions(aws, 'shop');
+    denyProtectedByName();
+    const { run, logger } = await runPrune();
+    expect(logger.text('warning')).toBe('');
+    expect(run.markdown).not.toContain('not checked');
+  });
+
+  it('the production role reads a function lambda-deploy did not make: no such warning', async () => {
+    await previewClaimsLegacyGroup();
+    const { logger } = await runPrune();
+    expect(logger.text('warning')).not.toMatch(/not checked/);
+  });
+});

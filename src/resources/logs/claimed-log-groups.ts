@@ -7,6 +7,8 @@
  * for the project, their function there without the lambda-deploy:name tag. It
  * takes lambda-deploy's tags off (the preview role's Untagged Deny covers the
  * group again), never deletes the group or its logs, and says what to do.
+ * The preview role (prune's when the default branch is not a production
+ * branch) may read no such function: it lists the groups it could not check.
  */
 import {
   DescribeLogGroupsCommand,
@@ -15,7 +17,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { callAws, findAws, isAccessDenied, PATIENCE, type RetryDeps } from '../../aws/aws-call.js';
-import type { ClaimedLogGroup } from '../../model/outcome.js';
+import type { ClaimedLogGroup, ClaimedLogGroups } from '../../model/outcome.js';
 import { TagKeys } from '../../model/tags.js';
 import { errorMessage } from '../../util/retry.js';
 import type { CleanupClients } from '../stage/stage-search.js';
@@ -36,23 +38,28 @@ const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
  * The project's tagged log groups whose function exists without the
  * lambda-deploy:name tag, released (or, with dryRun, not). A group whose
  * function is gone is a stage's leftover and stays as it is; one whose
- * function this role may not read (another project's) too.
+ * function this role may not read (another project's) too. Under a role that
+ * may read no function lambda-deploy did not make (the preview role), such
+ * groups are `unchecked` when the role may read them: pull-request code may.
  */
 export async function releaseClaimedLogGroups(
   clients: Pick<CleanupClients, 'tagging' | 'lambda' | 'logs'>,
   options: { project: string; dryRun: boolean },
   deps: RetryDeps,
-): Promise<ClaimedLogGroup[]> {
+): Promise<ClaimedLogGroups> {
   const { project } = options;
   const mappings = await listProjectTagged(clients, project, 'logs:log-group', 'log groups', deps);
   const claimed: ClaimedLogGroup[] = [];
+  const refused: { arn: string; name: string }[] = [];
   for (const m of mappings) {
     const parsed = parseTaggedArn(m.ResourceARN ?? '');
     if (parsed.kind !== 'log-group' || !parsed.name.startsWith(`${LAMBDA_GROUP}${project}-`)) continue;
     const fnName = parsed.name.slice(LAMBDA_GROUP.length);
     if (!FUNCTION_NAME.test(fnName)) continue;
     try {
-      if (!(await madeByHand(clients, fnName, deps))) continue;
+      const by = await madeBy(clients, fnName, deps);
+      if (by === 'refused') refused.push({ arn: parsed.arn, name: parsed.name });
+      if (by !== 'hand') continue;
       claimed.push(await release(clients, { arn: parsed.arn, name: parsed.name, fnName }, options, deps));
     } catch (error) {
       // One group's failure does not keep the groups after it claimed.
@@ -61,15 +68,56 @@ export async function releaseClaimedLogGroups(
       );
     }
   }
-  return claimed;
+  return { claimed, unchecked: await uncheckedGroups(clients, project, refused, deps) };
 }
 
-/** The function is there and lambda-deploy did not make it. */
-async function madeByHand(
+/**
+ * A function no stage can be named (stage names have no capitals): none is there, so a role that
+ * may read a function lambda-deploy did not make is told it is missing, and the preview role,
+ * whose Untagged Deny covers every untagged or missing `{project}-*`, is refused.
+ */
+export const PROBE_FUNCTION = 'LambdaDeployProbe';
+
+/**
+ * Of the groups whose function this role was refused, those it could not check because it may
+ * read no function lambda-deploy did not make (the probe says), and that it may read itself (a
+ * protected stage's it may not, nor may pull-request code). None under a role that may read such a
+ * function: it was refused another project's, whose deploys tend its group.
+ */
+async function uncheckedGroups(
+  clients: Pick<CleanupClients, 'lambda' | 'logs'>,
+  project: string,
+  refused: readonly { arn: string; name: string }[],
+  deps: RetryDeps,
+): Promise<string[]> {
+  if (!refused.length || (await madeBy(clients, `${project}-${PROBE_FUNCTION}`, deps)) !== 'refused')
+    return [];
+  const readable: string[] = [];
+  for (const group of refused) {
+    try {
+      await findAws(
+        deps,
+        {
+          what: `read the tags of log group ${group.name}`,
+          permission: 'logs:ListTagsForResource',
+          passThrough: isAccessDenied,
+        },
+        () => clients.logs.send(new ListTagsForResourceCommand({ resourceArn: group.arn })),
+      );
+      readable.push(group.name);
+    } catch (error) {
+      if (!isAccessDenied(error)) throw error;
+    }
+  }
+  return readable;
+}
+
+/** Who made the function: lambda-deploy, by hand, nobody (gone), or unknown to this role (refused). */
+async function madeBy(
   clients: Pick<CleanupClients, 'lambda'>,
   fnName: string,
   deps: RetryDeps,
-): Promise<boolean> {
+): Promise<'ours' | 'hand' | 'gone' | 'refused'> {
   try {
     const fn = await findAws(
       deps,
@@ -81,12 +129,13 @@ async function madeByHand(
       },
       () => clients.lambda.send(new GetFunctionCommand({ FunctionName: fnName })),
     );
-    return fn !== undefined && fn.Tags?.[TagKeys.Name] === undefined;
+    if (fn === undefined) return 'gone';
+    return fn.Tags?.[TagKeys.Name] === undefined ? 'hand' : 'ours';
   } catch (error) {
     if (!isAccessDenied(error)) throw error;
-    // Tagged for another project or repository: its deploys tend its group.
+    // Tagged for another project or repository, or any untagged one to the preview role.
     deps.logger.debug(`function ${fnName}: this role may not read it (${errorMessage(error)})`);
-    return false;
+    return 'refused';
   }
 }
 

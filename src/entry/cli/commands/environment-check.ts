@@ -62,7 +62,8 @@ export async function checkEnvironments(
  * protected-stages without main or master: the reusable workflow deploys their
  * pushes as previews, which the roles follow; prune and branch deletions run on
  * the default branch, with the preview role when it is no production branch
- * (the route job says), which cannot read a protected stage.
+ * (the route job says), which cannot read a protected stage, nor a function
+ * lambda-deploy did not make (releaseClaimedLogGroups).
  */
 function noDefaultBranch(protectedStages: readonly string[], branches: readonly string[]): string {
   const stages = protectedStages.join(',') || 'none';
@@ -73,8 +74,10 @@ function noDefaultBranch(protectedStages: readonly string[], branches: readonly 
     `--protected-stages: ${what}` +
     'Prune and branch deletions run on the default branch: when it is none of them, the workflow signs them in with the preview role, ' +
     "which removes previews and branch stages but may not read a protected stage's function, so prune keeps every version of the " +
-    'dependencies layer and every slim archive (it cannot tell which are in use). List the default branch for the production role ' +
-    `to prune those too, like --protected-stages main,${protectedStages.join(',')} (and the same protected-stages in the workflow).`
+    'dependencies layer and every slim archive (it cannot tell which are in use); nor may it read a function lambda-deploy did not make, ' +
+    "so it cannot check the project's log groups for a hand-made function's, which pull-request code may have " +
+    'tagged to read its logs (prune warns, naming the groups it could not check). List the default branch for the production role ' +
+    `to prune and check those too, like --protected-stages main,${protectedStages.join(',')} (and the same protected-stages in the workflow).`
   );
 }
 
