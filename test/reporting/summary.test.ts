@@ -4,6 +4,7 @@ import {
   renderDeploySummary,
   renderPruneSummary,
   renderUndeploySummary,
+  renderClaimedLogGroupsSummary,
 } from '../../src/reporting/summary.js';
 import { type PruneLine } from '../../src/model/outcome.js';
 import { API_KEY, failureOutcome, successOutcome, undeployOutcome } from './outcomes.js';
@@ -237,5 +238,33 @@ describe('renderPruneSummary', () => {
 
   it('says when there were no stages', () => {
     expect(renderPruneSummary('shop', [])).toContain('No stages of this project were found.');
+  });
+});
+
+describe('renderClaimedLogGroupsSummary', () => {
+  const claimed = [
+    { group: '/aws/lambda/shop-legacy', functionName: 'shop-legacy', createdAt: undefined, released: true },
+  ];
+  const UNCHECKED = '**Log groups not checked for functions lambda-deploy did not make**: 2.';
+
+  it('the groups the role could not check: one paragraph saying why and what to do, and each group', () => {
+    const md = renderClaimedLogGroupsSummary(
+      { claimed: [], unchecked: ['/aws/lambda/shop-pr-1', '/aws/lambda/shop-old'] },
+      false,
+    );
+    expect(md.startsWith(UNCHECKED)).toBe(true);
+    expect(md).toMatch(/preview role/);
+    expect(md).toMatch(/`protected-stages`/);
+    expect(md).toContain('\n\n- `/aws/lambda/shop-pr-1`\n- `/aws/lambda/shop-old`\n');
+  });
+
+  it('after the released groups, apart from their table; nothing when there is neither', () => {
+    const md = renderClaimedLogGroupsSummary(
+      { claimed, unchecked: ['/aws/lambda/shop-pr-1', '/aws/lambda/shop-old'] },
+      false,
+    );
+    expect(md).toContain(`lambda-deploy tags removed |\n\n${UNCHECKED}`);
+    expect(renderClaimedLogGroupsSummary({ claimed, unchecked: [] }, false)).not.toContain('not checked');
+    expect(renderClaimedLogGroupsSummary({ claimed: [], unchecked: [] }, false)).toBe('');
   });
 });
