@@ -27,6 +27,26 @@ export const offlineFetch: typeof fetch = (input) =>
     }),
   );
 
+/**
+ * The CLI tests' environment: static test keys, a region, the working folder as the workspace and
+ * octo/shop as the repository (status lists only its stages). A terminal's: GITHUB_ACTIONS is
+ * removed, so a CI run on GitHub (which sets it) prints what a terminal user sees; a test of the
+ * runner sets it itself.
+ */
+export function cliTestEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+    GITHUB_WORKSPACE: process.cwd(),
+    LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
+    GITHUB_REPOSITORY: 'octo/shop',
+  };
+  delete env.GITHUB_ACTIONS;
+  return env;
+}
+
 export function testIo(env: NodeJS.ProcessEnv, fetchFn: typeof fetch = offlineFetch): TestIo {
   const out: string[] = [];
   const err: string[] = [];

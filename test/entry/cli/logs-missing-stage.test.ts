@@ -15,21 +15,13 @@ import {
 import { GetFunctionCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { main } from '../../../src/entry/cli/cli.js';
-import { testIo, type TestIo } from './io.js';
+import { cliTestEnv, testIo, type TestIo } from './io.js';
 
 const lambda = mockClient(LambdaClient);
 const sts = mockClient(STSClient);
 const logs = mockClient(CloudWatchLogsClient);
 
-const env = {
-  ...process.env,
-  AWS_REGION: 'eu-west-1',
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'secret',
-  GITHUB_WORKSPACE: process.cwd(),
-  LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
-  GITHUB_REPOSITORY: 'octo/shop',
-} as NodeJS.ProcessEnv;
+const env = cliTestEnv();
 
 const PAT = 'ghp_16C7e42F292c6912E7710c838347Ae178B4a';
 let io: TestIo;

@@ -18,22 +18,13 @@ import { main } from '../../../src/entry/cli/cli.js';
 import { INERT_MARK, inertText, runnerIo } from '../../../src/entry/cli/runner-output.js';
 import { commandsInAnyOrder, executedCommands, ignorable } from '../../support/workflow-commands.js';
 import { testPython } from '../../support/vendor-wheels.js';
-import { testIo, type TestIo } from './io.js';
+import { cliTestEnv, testIo, type TestIo } from './io.js';
 
 const lambda = mockClient(LambdaClient);
 const sts = mockClient(STSClient);
 const logs = mockClient(CloudWatchLogsClient);
 
-const env = {
-  ...process.env,
-  AWS_REGION: 'eu-west-1',
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'secret',
-  GITHUB_WORKSPACE: process.cwd(),
-  LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
-  GITHUB_REPOSITORY: 'octo/shop',
-} as NodeJS.ProcessEnv;
-delete env.GITHUB_ACTIONS;
+const env = cliTestEnv();
 const onRunner = { ...env, GITHUB_ACTIONS: 'true' };
 
 /** What the function wrote: each a workflow command if the runner ran it. */
