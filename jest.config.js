@@ -50,6 +50,8 @@ export default {
   // Jest's default on 2 cores is 1 worker; many suites wait on child processes, sockets
   // and injected latency, so 3 keep both cores busy.
   maxWorkers: 3,
+  // On a run with no timings (a fresh clone), the heavy project's suites first (see the file).
+  testSequencer: '<rootDir>/test/support/heavy-first-sequencer.mjs',
   projects: [
     {
       ...shared,

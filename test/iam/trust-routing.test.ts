@@ -170,7 +170,7 @@ it('policy prints the same preview trust as setup for the same protected-stages'
 /** The route job's run and the jobs that call the action, for `event` and the caller's `with:`. */
 function route(event: Event, callerWith: Record<string, string> = {}) {
   const runs = runWorkflow(event, callerWith);
-  return { route: runs.get('route'), jobs: deployingJobs(event, callerWith) };
+  return { route: runs.get('route'), jobs: deployingJobs(event, callerWith, runs) };
 }
 
 /** The role the job's lambda-deploy step is given, the route job's outputs read as the runner would. */

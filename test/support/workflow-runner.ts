@@ -184,9 +184,13 @@ export function runJob(job: WorkflowJob, contexts: Contexts, needed: JobRun[]): 
 }
 
 /** The jobs that ran and call lambda-deploy: which role and environment the event gets. */
-export function deployingJobs(event: Event, callerWith?: Record<string, string>): string[] {
+export function deployingJobs(
+  event: Event,
+  callerWith?: Record<string, string>,
+  /** runWorkflow's answer for the same event and inputs, when the caller has it already. */
+  runs: Map<string, JobRun> = runWorkflow(event, callerWith),
+): string[] {
   const workflow = readReusableWorkflow();
-  const runs = runWorkflow(event, callerWith);
   return [...runs]
     .filter(([name, run]) => {
       const steps = workflow.jobs[name]?.steps ?? [];

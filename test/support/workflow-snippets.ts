@@ -182,8 +182,13 @@ export interface ReusableWorkflow {
 
 /** The reusable workflow, parsed. */
 export function readReusableWorkflow(root = REPO_ROOT): ReusableWorkflow {
-  return parse(readFileSync(join(root, '.github/workflows/deploy.yml'), 'utf8')) as ReusableWorkflow;
+  const text = readFileSync(join(root, '.github/workflows/deploy.yml'), 'utf8');
+  // Parsed once per text (the routing tests read it for every event they run); a copy, as a caller may change it.
+  let parsed = parsedWorkflows.get(text);
+  if (!parsed) parsedWorkflows.set(text, (parsed = parse(text) as ReusableWorkflow));
+  return structuredClone(parsed);
 }
+const parsedWorkflows = new Map<string, ReusableWorkflow>();
 
 /**
  * The reusable workflow's `inputs` context for a caller's `with:`, as the
