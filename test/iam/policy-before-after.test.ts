@@ -296,12 +296,12 @@ describe.each(cases.filter((c) => !passesEveryRole(c.options)).map((c) => [c.nam
         const ctxs = contexts(options, service);
         const reference = new Map((await sarActions(service)).map((a) => [a.action, a]));
         for (const action of representatives([...reference.keys()], [before, after]))
-          for (const resource of arns[service]!)
+          for (const resource of arns[service]!) {
+            // Tags only where IAM has them: not on a layer, a collection, nor for a call on another type.
+            const tagged =
+              supportsResourceTag(action, resource) && !!resourceTypeFor(reference.get(action)!, resource);
             for (const sent of ctxs) {
               checked++;
-              // Tags only where IAM has them: not on a layer, a collection, nor for a call on another type.
-              const tagged =
-                supportsResourceTag(action, resource) && !!resourceTypeFor(reference.get(action)!, resource);
               const context = tagged
                 ? sent
                 : Object.fromEntries(Object.entries(sent).filter(([k]) => !k.startsWith('aws:ResourceTag/')));
@@ -315,6 +315,7 @@ describe.each(cases.filter((c) => !passesEveryRole(c.options)).map((c) => [c.nam
               else if (was === 'allowed' && !twin && !stoppedOnPurpose(options, action, resource, context))
                 stopped.push(line);
             }
+          }
       }
       expect(checked).toBeGreaterThan(10_000);
       expect({ lost, gained, stopped }).toEqual({ lost: [], gained: [], stopped: [] });

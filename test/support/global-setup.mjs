@@ -4,9 +4,10 @@
 // Every temp folder of the run (the suites', and those of the bundles, runtimes
 // and Python processes they start) goes under one folder that global teardown
 // removes: the suites need not clean up after themselves for /tmp to stay clean.
-import { mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { cachedBuild } from '../../scripts/build-cache.mjs';
 
 export default function buildBundlesUnderTest() {
@@ -15,7 +16,38 @@ export default function buildBundlesUnderTest() {
   process.env.LAMBDA_DEPLOY_DIST_CLI = join(dir, 'cli', 'index.js');
   // The workers and every process they start inherit it; os.tmpdir() and Python's tempfile read it.
   process.env.TMPDIR = mkdtempSync(join(tmpdir(), 'lambda-deploy-tests-'));
+  // `python3` on PATH (what the packager, the local runtime and the tests' zip checks start when
+  // LAMBDA_DEPLOY_PYTHON is unset) may be a version manager's shim (pyenv's: a bash script that looks
+  // the version up on every start, ~0.1 s of CPU, hundreds of starts in a run). Its interpreter's
+  // folder goes first on PATH, as the shim itself does for the process it starts: the same Python.
+  process.env.PATH = withoutPythonShim(process.env.PATH ?? '');
   // Tests reach only 127.0.0.1: where no region or credentials are given, the AWS SDK
   // would otherwise ask the instance metadata service (169.254.169.254) for them.
   process.env.AWS_EC2_METADATA_DISABLED = 'true';
+}
+
+/** PATH with the folder of the interpreter `python3` runs first, when `python3` on PATH is not that interpreter. */
+function withoutPythonShim(path) {
+  const found = path
+    .split(delimiter)
+    .map((dir) => join(dir || '.', 'python3'))
+    .find((file) => {
+      try {
+        accessSync(file, constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  if (!found) return path;
+  let executable;
+  try {
+    executable = execFileSync(found, ['-c', 'import sys; print(sys.executable)'], {
+      encoding: 'utf8',
+    }).trim();
+  } catch {
+    return path;
+  }
+  if (!executable || realpathSync(found) === realpathSync(executable)) return path;
+  return `${dirname(executable)}${delimiter}${path}`;
 }

@@ -80,19 +80,21 @@ type Input = Record<string, unknown>;
 // ---------------------------------------------------------------------------
 // Matching
 
-const patternCache = new Map<string, RegExp>();
+/** Each pattern's regex, by case: the policy tests match millions of times. */
+const patternCache = { i: new Map<string, RegExp>(), s: new Map<string, RegExp>() };
 
 /** IAM wildcard match: `*` any run of characters, `?` exactly one. */
 export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
-  const key = `${ignoreCase ? 'i' : 's'}${pattern}`;
-  let regex = patternCache.get(key);
+  if (pattern === '*') return true;
+  const cache = ignoreCase ? patternCache.i : patternCache.s;
+  let regex = cache.get(pattern);
   if (!regex) {
     const body = pattern
       .split('')
       .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
       .join('');
     regex = new RegExp(`^${body}$`, ignoreCase ? 'is' : 's');
-    patternCache.set(key, regex);
+    cache.set(pattern, regex);
   }
   return regex.test(value);
 }
@@ -101,19 +103,22 @@ function list(value: string | string[] | undefined): string[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
 
+/** Whether one of the patterns (one, or a list) matches: list().some() without a list per call. */
+function anyMatches(patterns: string | string[], value: string, ignoreCase = false): boolean {
+  if (typeof patterns === 'string') return wildcardMatch(patterns, value, ignoreCase);
+  for (const pattern of patterns) if (wildcardMatch(pattern, value, ignoreCase)) return true;
+  return false;
+}
+
 function actionMatches(statement: PolicyStatement, action: string): boolean {
-  if (statement.Action !== undefined)
-    return list(statement.Action).some((a) => wildcardMatch(a, action, true));
-  if (statement.NotAction !== undefined)
-    return !list(statement.NotAction).some((a) => wildcardMatch(a, action, true));
+  if (statement.Action !== undefined) return anyMatches(statement.Action, action, true);
+  if (statement.NotAction !== undefined) return !anyMatches(statement.NotAction, action, true);
   return false;
 }
 
 function resourceMatches(statement: PolicyStatement, resource: string): boolean {
-  if (statement.Resource !== undefined)
-    return list(statement.Resource).some((r) => wildcardMatch(r, resource));
-  if (statement.NotResource !== undefined)
-    return !list(statement.NotResource).some((r) => wildcardMatch(r, resource));
+  if (statement.Resource !== undefined) return anyMatches(statement.Resource, resource);
+  if (statement.NotResource !== undefined) return !anyMatches(statement.NotResource, resource);
   return false;
 }
 
@@ -180,10 +185,17 @@ function operatorHolds(
   return satisfies(present[0] as string);
 }
 
+/** A context by its keys in lower case (condition keys are case-insensitive). */
+function contextLookup(context: RequestContext): Map<string, ContextValue> {
+  return new Map(Object.entries(context).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
 /** True when every operator and key of the block holds (keys are case-insensitive, values OR-ed). */
 export function conditionsHold(condition: ConditionBlock | undefined, context: RequestContext = {}): boolean {
-  if (!condition) return true;
-  const lookup = new Map(Object.entries(context).map(([k, v]) => [k.toLowerCase(), v]));
+  return !condition || holdsIn(condition, contextLookup(context));
+}
+
+function holdsIn(condition: ConditionBlock, lookup: Map<string, ContextValue>): boolean {
   return Object.entries(condition).every(([rawOperator, keys]) =>
     Object.entries(keys).every(([key, expected]) =>
       operatorHolds(rawOperator, key, expected, lookup.get(key.toLowerCase())),
@@ -200,6 +212,8 @@ export function evaluate(
   context?: RequestContext,
 ): Decision {
   let allowed = false;
+  // Made once for the statements' conditions, when one needs it.
+  let lookup: Map<string, ContextValue> | undefined;
   for (const statement of document.Statement) {
     // Anything else is not IAM: a check must not read it as an Allow.
     if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny')
@@ -207,7 +221,8 @@ export function evaluate(
         `Statement ${statement.Sid ?? '(no Sid)'} has the Effect ${JSON.stringify(statement.Effect)}.`,
       );
     if (!actionMatches(statement, action) || !resourceMatches(statement, resource)) continue;
-    if (!conditionsHold(statement.Condition, context)) continue;
+    if (statement.Condition && !holdsIn(statement.Condition, (lookup ??= contextLookup(context ?? {}))))
+      continue;
     if (statement.Effect === 'Deny') return 'explicit-deny';
     allowed = true;
   }

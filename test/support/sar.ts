@@ -50,13 +50,20 @@ export function isWrite(action: SarAction): boolean {
   return !/^(Read|List)$/.test(action.accessLevel);
 }
 
+/** Each format's regex: the policy tests ask about every action and resource. */
+const formatCache = new Map<string, RegExp>();
+
 /** Whether an ARN has the shape of a reference ARN format (`${Var}` matches any run). */
 export function arnHasFormat(arn: string, format: string): boolean {
-  const body = format
-    .split(/\$\{[^}]+\}/)
-    .map((part) => part.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&'))
-    .join('.+');
-  return new RegExp(`^${body}$`).test(arn);
+  let regex = formatCache.get(format);
+  if (!regex) {
+    const body = format
+      .split(/\$\{[^}]+\}/)
+      .map((part) => part.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&'))
+      .join('.+');
+    formatCache.set(format, (regex = new RegExp(`^${body}$`)));
+  }
+  return regex.test(arn);
 }
 
 /** The reference's resource type of an action that fits the ARN, if any. */

@@ -1,5 +1,5 @@
 /**
- * The CLI from a terminal (its sources, run as `node --import tsx`) against
+ * The CLI from a terminal (the bundle built from the current sources, as npm installs it) against
  * the fake AWS with the four first-hour mistakes: a region the endpoint does
  * not serve, a wrong secret, an unknown key id, an expired session. Each of
  * `deploy`, `status` and `logs` says what is wrong and what to do, exits 1
@@ -10,13 +10,11 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { GITHUB_OIDC_HOST, startFakeAws, type FakeAws } from '../../../fakes/aws/index.js';
+import { DIST_CLI } from '../../support/run-action.js';
 
 const REPO = resolve(new URL('.', import.meta.url).pathname, '../../..');
-/** tsx's loader by path: the app folder the CLI runs in has no node_modules. */
-const TSX = pathToFileURL(join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
 const dirs: string[] = [];
 let aws: FakeAws;
 let app: string;
@@ -68,7 +66,8 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
   const home = mkdtempSync(join(tmpdir(), 'refused-home-'));
   dirs.push(home);
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'src/entry/cli/index.ts'), ...args], {
+    // The bundle, not the sources through tsx: the same code, without compiling every source file per run.
+    const child = spawn(process.execPath, [DIST_CLI, ...args], {
       cwd: app,
       env: {
         PATH: process.env.PATH,
