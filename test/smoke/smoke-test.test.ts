@@ -606,8 +606,11 @@ describe('invokeSmokeTest on the one fake AWS', () => {
   it('a version still Pending for all of smoke-timeout: each attempt has its line, the last one too, as the error counts', async () => {
     const { fake, lambda, deps } = await account(payload({ statusCode: 200 }));
     fake.account.functions.get('shop-pr-1')!.versions.get('1')!.readyAt = Number.MAX_SAFE_INTEGER;
-    const result = await invokeSmokeTest(lambda, 'shop-pr-1', deps, { timeoutSeconds: 10 });
+    // smoke-timeout on the account's clock, which the injected sleeps move: 10 s pass without waiting them.
+    const clocked = { ...deps, now: () => fake.clock.now() };
+    const result = await invokeSmokeTest(lambda, 'shop-pr-1', clocked, { timeoutSeconds: 10 });
     expect(result.status).toBe('failed');
+    expect(result.attempts).toBeGreaterThan(2);
     const lines = deps.logger.text('info').split('\n');
     const numbers = lines.map((l) => /\(attempt (\d+)\)/.exec(l)?.[1]).filter(Boolean);
     expect(numbers.map(Number)).toEqual(Array.from({ length: result.attempts }, (_, i) => i + 1));
