@@ -23,7 +23,11 @@ export const RUNNER_NODE = {
 };
 
 /** Test paths (jest patterns) of every suite that runs the bundles: dist/index.js, dist/cli/index.js. */
-export const RUNNER_NODE_SUITES = ['test/e2e/', 'test/fake-aws/dist.test.ts'];
+export const RUNNER_NODE_SUITES = [
+  'test/e2e/',
+  'test/fake-aws/dist.test.ts',
+  'test/entry/cli/credential-refusals.test.ts',
+];
 
 /** The major of `runs.using` in action.yml (24 for 'node24'). */
 export function actionNodeMajor(actionYml = readFileSync(join(ROOT, 'action.yml'), 'utf8')) {
