@@ -13,6 +13,7 @@ import { distInfoHeaders, distributionOf } from './installed-distributions.js';
 import { lambdaMarkerEnvironment, MARKERS_FALLBACK, pipBootstrapPath } from './lambda-markers.js';
 import { pythonExecutable, windowsStoreStub } from './python-command.js';
 import { editableMessage, editableOutside } from './editable-installs.js';
+import { indexOutside } from './index-folders.js';
 import { pathOutside, pipArgsFrom, pipEnvironmentFrom, pipFolder } from './requirement-paths.js';
 import { requirementFiles, type RequirementFile } from './requirement-files.js';
 import { lambdaPythonPlatform, pipInstallArgs, wheelRunsOn } from './python-platform.js';
@@ -295,9 +296,10 @@ export async function pipInstall(
 /**
  * The folder pip runs in (see pipFolder), after the requirements file and
  * those it includes are checked: no circle of includes, and no local path
- * outside the repository, `${NAME}` in them read from pip's environment
- * `env` as pip reads it. A lock's export names absolute paths only,
- * checked when it was read.
+ * nor folder of packages or index on disk (see indexOutside) outside the
+ * repository, `${NAME}` in them read from pip's environment `env` as pip
+ * reads it. A lock's export names absolute paths only, checked when it was
+ * read.
  */
 function requirementsFolder(options: PipInstallOptions, env: NodeJS.ProcessEnv): { cwd?: string } {
   if (options.lockfile) return {};
@@ -310,7 +312,10 @@ function requirementsFolder(options: PipInstallOptions, env: NodeJS.ProcessEnv):
   if (!files.length) return {};
   const folder = pipFolder(files, process.cwd());
   if ('missing' in folder) throw new PipInstallError(folder.missing);
-  const outside = options.repository && pathOutside(files, folder.cwd ?? process.cwd(), options.repository);
+  const cwd = folder.cwd ?? process.cwd();
+  const outside =
+    options.repository &&
+    (pathOutside(files, cwd, options.repository) ?? indexOutside(files, cwd, options.repository));
   if (outside) throw new PipInstallError(outside);
   return folder;
 }

@@ -33,7 +33,7 @@ export interface LocalPathRequirement {
 const RELATIVE_PATH = /^\.{1,2}(?:[\\/]|$)/;
 /** Files pip installs from by path (pip's own list of archive endings). */
 const ARCHIVE = /\.(?:whl|zip|tar\.gz|tgz|tar|tar\.bz2|tbz|tar\.xz|txz|tlz|tar\.lz|tar\.lzma)$/i;
-const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+export const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
 /** Whether pip reads `word` (a requirement or a pip-args positional) as a path: `./x`, `/x`, `libs/x`, `x.whl`. */
 function looksLikePath(word: string): boolean {
@@ -51,8 +51,14 @@ const unquote = (text: string) =>
     }
   });
 
-/** The path of a `file:` URL (`file:///x`, `file:./x`) as pip reads it, or undefined. */
-function filePath(url: string): string | undefined {
+/**
+ * The path of a `file:` URL (`file:///x`, `file:./x`) as pip reads it, or of
+ * a version control one on disk (`git+file:///x@v1`, its revision left out:
+ * pip clones that folder), or undefined.
+ */
+export function filePath(url: string): string | undefined {
+  const vcs = /^(?:git|hg|svn|bzr)\+(file:.*)$/i.exec(url);
+  if (vcs) return filePath(vcs[1]!)?.replace(/@[^/\\]*$/, '');
   if (!/^file:/i.test(url)) return undefined;
   if (!/^file:\/\//i.test(url)) return unquote(url.slice(5));
   try {
@@ -64,15 +70,19 @@ function filePath(url: string): string | undefined {
   }
 }
 
-/** The URL of `name[extras] @ URL` (PEP 508: white space around @ or not), unless what comes before @ is a path. */
+/**
+ * The URL of `name[extras] @ URL` (PEP 508: white space around @ or not),
+ * unless what comes before @ is no name: a path, or a URL with a revision
+ * (`git+file:///x@main`).
+ */
 function namedUrl(line: string): string | undefined {
   const m = /^([^\s@[;]+)\s*(?:\[[^\]]*\]\s*)?@\s*(\S+)/.exec(line);
-  return m && !looksLikePath(m[1]!) ? m[2] : undefined;
+  return m && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(m[1]!) ? m[2] : undefined;
 }
 
 /**
  * The local paths a requirements file installs from, editable (`-e PATH`)
- * or not: relative, absolute, `file:` URLs and `name @ file:...`.
+ * or not: relative, absolute, `file:` URLs (`git+file:` too) and `name @ file:...`.
  */
 export function localPaths(text: string): LocalPathRequirement[] {
   const found: LocalPathRequirement[] = [];

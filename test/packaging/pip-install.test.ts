@@ -990,6 +990,45 @@ describe('pipInstall with the real pip: a monorepo requirements file that includ
     );
   });
 
+  it('a folder of packages or an index on disk, or a git+file: clone, outside the repository is refused before pip runs', async () => {
+    const { repo, file, target } = monorepo('index-outside', 'greetlib==1.2.0\n', '');
+    const attempt = (text: string) => {
+      writeFileSync(file, text);
+      const { runner, calls } = fakeRunner({ exitCode: 0, output: '' });
+      const install = pipInstall(
+        {
+          requirements: file,
+          targetDir: target,
+          runtime: 'python3.12',
+          architecture: 'x86_64',
+          pipArgs: ['--no-index'],
+          repository: repo,
+        },
+        { logger: new RecordingLogger(), runner },
+      );
+      return { install, calls };
+    };
+    for (const [text, message] of [
+      [
+        'greetlib\n-f file:///etc\n',
+        `${file} line 2: "-f file:///etc" reads packages from /etc, outside the repository`,
+      ],
+      [
+        '--index-url /etc\ngreetlib\n',
+        `${file} line 1: "--index-url /etc" reads packages from /etc, outside`,
+      ],
+      ['-e git+file:///etc#egg=x\n', `${file} line 1: /etc installs from /etc, outside the repository`],
+    ]) {
+      const { install, calls } = attempt(text!);
+      await expect(install).rejects.toThrow(message);
+      expect(calls).toHaveLength(0);
+    }
+    // Inside the repository, pip runs.
+    const inside = attempt('-f ../../wheels\n--extra-index-url https://127.0.0.1:9/simple\ngreetlib\n');
+    await inside.install;
+    expect(inside.calls).toHaveLength(1);
+  });
+
   it('a local path outside the repository, in the file or one it includes, is refused before pip runs', async () => {
     for (const [name, orders, base, where] of <[string, string, string, string][]>[
       ['outside-own', 'greetlib==1.2.0\n../../../../../../../../../etc\n', '', 'requirements.txt line 2'],

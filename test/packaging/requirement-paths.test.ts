@@ -47,6 +47,13 @@ describe('localPaths', () => {
       ).map((p) => p.path),
     ).toEqual(['/abs/d', '/abs/e']);
   });
+  it('a version control URL on disk (git+file:, -e or not, named or not) is the folder pip clones, its revision left out', () => {
+    expect(
+      localPaths(
+        '-e git+file:///abs/repo#egg=x\ngit+file:///abs/r2@v1.0#egg=y\nz @ git+file:///abs/r3@main\nhg+file:///abs/h\ngit+https://x/y.git#egg=w\n',
+      ).map((p) => p.path),
+    ).toEqual(['/abs/repo', '/abs/r2', '/abs/r3', '/abs/h']);
+  });
   it("reads a file: URL's path as pip does, an encoded slash (%2f) decoded too", () => {
     expect(localPaths('x @ file:///repo/..%2f..%2fetc\nfile:///repo/a%2Fb\n').map((p) => p.path)).toEqual([
       '/repo/../../etc',
@@ -131,6 +138,9 @@ describe('pathOutside', () => {
     ['x @ file:///etc', '/etc'],
     ['x @ file:///tmp/..%2f..%2f..%2f..%2f..%2f..%2fetc', '/etc'],
     ['x@ file:///etc', '/etc'],
+    ['-e git+file:///etc#egg=x', '/etc'],
+    ['git+file:///etc@main#egg=x', '/etc'],
+    ['x @ git+file:///etc', '/etc'],
     ['-e ../../libs/link', 'elsewhere'],
   ])('refuses %s, naming the file, the line, where it leads and the form expected', (line, leads) => {
     const message = pathOutside(
