@@ -14,6 +14,7 @@ import { lambdaMarkerEnvironment, MARKERS_FALLBACK, pipBootstrapPath } from './l
 import { pythonExecutable, windowsStoreStub } from './python-command.js';
 import { editableMessage, editableOutside } from './editable-installs.js';
 import { indexOutside } from './index-folders.js';
+import { relativeConfigEntries } from './pip-config.js';
 import { pathOutside, pipArgsFrom, pipEnvironmentFrom, pipFolder } from './requirement-paths.js';
 import { requirementFiles, type RequirementFile } from './requirement-files.js';
 import { lambdaPythonPlatform, pipInstallArgs, wheelRunsOn } from './python-platform.js';
@@ -262,7 +263,8 @@ export async function pipInstall(
     // pip run by the bootstrap decides markers for Lambda's Python, not this one (pypa/pip#11010).
     const args = [pipBootstrapPath(), JSON.stringify(markers), ...pipArgs];
     result = await runner.run(python, args, {
-      env: folder.cwd ? pipEnvironmentFrom(env, process.cwd()) : env,
+      // The step's variables over its configuration files' relative entries, as pip reads them; all from its folder.
+      env: folder.cwd ? pipEnvironmentFrom({ ...relativeConfigEntries(env), ...env }, process.cwd()) : env,
       ...(folder.cwd && { cwd: folder.cwd }),
     });
   } catch (error) {

@@ -44,10 +44,10 @@ function fakeRunner(
   answer: { exitCode: number; output: string },
   effect?: (args: readonly string[]) => void,
 ) {
-  const calls: { command: string; args: readonly string[]; env?: NodeJS.ProcessEnv }[] = [];
+  const calls: { command: string; args: readonly string[]; env?: NodeJS.ProcessEnv; cwd?: string }[] = [];
   const runner: CommandRunner = {
     async run(command, args, options) {
-      calls.push({ command, args, env: options?.env });
+      calls.push({ command, args, env: options?.env, cwd: options?.cwd });
       effect?.(args);
       return answer;
     },
@@ -1027,6 +1027,34 @@ describe('pipInstall with the real pip: a monorepo requirements file that includ
     const inside = attempt('-f ../../wheels\n--extra-index-url https://127.0.0.1:9/simple\ngreetlib\n');
     await inside.install;
     expect(inside.calls).toHaveLength(1);
+  });
+
+  it("a pip configuration file's relative entries are read from the step's working directory when pip runs in the requirements file's folder; the step's variables win", async () => {
+    const { repo, file, target } = monorepo('config-file', `../../wheels/${wheel}\n`, '');
+    const config = join(repo, 'pip.conf');
+    writeFileSync(config, '[global]\nfind-links = cfg-wheels\n[install]\nconstraint = c.txt\n');
+    const run = async (extra: NodeJS.ProcessEnv) => {
+      const { runner, calls } = fakeRunner({ exitCode: 0, output: '' });
+      const home = join(repo, 'home');
+      const env = { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: home, XDG_CONFIG_DIRS: home };
+      await pipInstall(
+        {
+          requirements: file,
+          targetDir: target,
+          runtime: 'python3.12',
+          architecture: 'x86_64',
+          pipArgs: ['--no-index'],
+          repository: repo,
+        },
+        { logger: new RecordingLogger(), runner, env: { ...env, PIP_CONFIG_FILE: config, ...extra } },
+      );
+      return { cwd: calls[0]!.cwd, env: calls[0]!.env! };
+    };
+    const first = await run({});
+    expect(first.cwd).toBe(join(repo, 'services', 'orders'));
+    expect(first.env.PIP_FIND_LINKS).toBe(join(process.cwd(), 'cfg-wheels'));
+    expect(first.env.PIP_CONSTRAINT).toBe(join(process.cwd(), 'c.txt'));
+    expect((await run({ PIP_FIND_LINKS: 'mine' })).env.PIP_FIND_LINKS).toBe(join(process.cwd(), 'mine'));
   });
 
   it('a local path outside the repository, in the file or one it includes, is refused before pip runs', async () => {
