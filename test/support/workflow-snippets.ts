@@ -172,6 +172,7 @@ export interface WorkflowJob {
   environment?: string;
   permissions?: Record<string, string>;
   outputs?: Record<string, string>;
+  concurrency?: { group: string; 'cancel-in-progress'?: boolean };
   steps?: WorkflowStep[];
 }
 
