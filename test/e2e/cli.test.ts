@@ -168,6 +168,7 @@ describe('node dist/cli/index.js', () => {
     expect(usageJson.code).toBe(2);
     expect(JSON.parse(usageJson.stdout)).toEqual({
       error: expect.stringContaining('memory: "64" is not valid'),
+      problems: [expect.stringContaining('memory: "64" is not valid')],
     });
 
     const empty = tempDir('cli-no-wheels-');

@@ -12,7 +12,7 @@ import { realSleep } from '../../util/sleep.js';
 import { NoRegionError, profileRegion } from './aws-region.js';
 import type { CliCommand, CliIo, CommandContext, CommandResult } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { asFlagProblems, parseFlags, UsageError, type ParsedFlags } from './flags.js';
+import { asFlagProblems, flagProblems, parseFlags, UsageError, type ParsedFlags } from './flags.js';
 import { commandHelp, overviewHelp } from './help.js';
 import { localContext } from './local-context.js';
 import { flagsHint, nodeVersionProblem, PROGRAM } from './program.js';
@@ -66,7 +66,9 @@ function hideIn(value: unknown, hide: (text: string) => string): unknown {
 
 /**
  * A result on stdout: what the logger masked (an API key, environment values,
- * a password in pip-args) is `***` there too, as on stderr.
+ * a password in pip-args) is `***` there too, as on stderr. With --json, a
+ * failure's `error` is the text said on stderr, and `problems` its problems,
+ * one string each (several bad flags make one `error` of several lines).
  */
 function print(
   io: CliIo,
@@ -75,11 +77,10 @@ function print(
   text?: string,
   error?: string,
   hide: (text: string) => string = (t) => t,
+  problems: readonly string[] = error ? [error] : [],
 ): void {
-  if (json)
-    io.out.write(
-      `${runnerJson(io.env, JSON.stringify(hideIn({ ...result, ...(error ? { error } : {}) }, hide)))}\n`,
-    );
+  const failed = error ? { error, problems } : {};
+  if (json) io.out.write(`${runnerJson(io.env, JSON.stringify(hideIn({ ...result, ...failed }, hide)))}\n`);
   else if (text !== undefined) io.out.write(hide(text.endsWith('\n') || !text ? text : `${text}\n`));
   else if (result && Object.keys(result).length)
     io.out.write(`${resultLines(hideIn(result, hide) as CommandResult)}\n`);
@@ -92,13 +93,14 @@ function usageFailure(
   command?: string,
   hide: (text: string) => string = (t) => t,
 ): number {
+  const problems = error instanceof SettingsError ? flagProblems(error.problems) : [error.message];
   const message = hide(error instanceof SettingsError ? asFlagProblems(error.problems) : error.message);
   io.err.write(`error: ${message}\n`);
   const helpOf = (error instanceof UsageError ? error.command : undefined) ?? command;
   const hint = flagsHint(helpOf);
   // An error that gives the hint already (an unknown flag) is not followed by it again.
   if (!message.includes(hint)) io.err.write(`${hint}.\n`);
-  if (json) print(io, true, {}, undefined, message);
+  if (json) print(io, true, {}, undefined, message, hide, problems);
   return 2;
 }
 

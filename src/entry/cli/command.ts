@@ -31,7 +31,7 @@ export interface CommandOutcome {
   result?: CommandResult;
   /** The result for a terminal, instead of `key: value` lines (a table, policies, log lines). */
   text?: string;
-  /** Why it failed: on stderr, and as `error` in the JSON object. */
+  /** Why it failed: on stderr, and as `error` (and `problems`, itself alone) in the JSON object. */
   error?: string;
 }
 

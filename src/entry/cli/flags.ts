@@ -206,17 +206,22 @@ const ACTION_ONLY: Partial<Record<InputName, string>> = {
 
 const INPUT_NAMES: ReadonlySet<string> = new Set(Object.values(Inputs));
 
+/** Each problem of the settings as a terminal says it: `--memory: ...` for `memory: ...`. */
+export function flagProblems(problems: readonly string[]): string[] {
+  return problems.map((problem) => {
+    const label = /^([a-z0-9-]+(?:(?:, |\/)[a-z0-9-]+)*): /.exec(problem)?.[1];
+    if (!label || !label.split(/, |\//).every((name) => INPUT_NAMES.has(name))) return problem;
+    return label.replace(/[a-z0-9-]+/g, '--$&') + problem.slice(label.length);
+  });
+}
+
 /**
  * Settings problems as a terminal says them: the inputs they start with
  * (`memory:`, `app, handler:`, `throttle-rate/throttle-burst:`) become the
  * flags that set them, and "invalid inputs" "invalid flags".
  */
 export function asFlagProblems(problems: readonly string[]): string {
-  const said = problems.map((problem) => {
-    const label = /^([a-z0-9-]+(?:(?:, |\/)[a-z0-9-]+)*): /.exec(problem)?.[1];
-    if (!label || !label.split(/, |\//).every((name) => INPUT_NAMES.has(name))) return problem;
-    return label.replace(/[a-z0-9-]+/g, '--$&') + problem.slice(label.length);
-  });
+  const said = flagProblems(problems);
   return said.length === 1
     ? (said[0] as string)
     : `${said.length} invalid flags:\n${said.map((p) => `  - ${p}`).join('\n')}`;

@@ -170,7 +170,23 @@ describe('invalid values are said as flags', () => {
     expect(await main(argv, io)).toBe(2);
     expect(JSON.parse(io.stdout())).toEqual({
       error: '--memory: "1" is not valid; expected a whole number from 128 to 10240 (MB).',
+      problems: ['--memory: "1" is not valid; expected a whole number from 128 to 10240 (MB).'],
     });
+  });
+
+  test('--json with several bad flags: problems holds one string each, error the text said on stderr', async () => {
+    const io = terminal({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' });
+    const argv = ['deploy', '--name', 'shop', '--stage', 'demo', '--path', project];
+    expect(await main([...argv, '--memory', '64', '--gateway', 'alb', '--json'], io)).toBe(2);
+    const problems = [
+      '--memory: "64" is not valid; expected a whole number from 128 to 10240 (MB).',
+      '--gateway: "alb" is not valid; expected one of http-api, rest-api, function-url, none.',
+    ];
+    expect(JSON.parse(io.stdout())).toEqual({
+      error: `2 invalid flags:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      problems,
+    });
+    expect(io.stderr()).toContain(`error: ${JSON.parse(io.stdout()).error}\n`);
   });
 });
 

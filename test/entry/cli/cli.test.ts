@@ -615,7 +615,10 @@ describe('lambda-stage-deploy CLI', () => {
     expect(io.stderr()).toMatch(/--since: "yesterday" is not a duration; expected like 30s, 10m, 2h or 1d/);
     io = testIo(env);
     expect(await run('logs', '--name', 'shop', '--stage', 'pr-3', '--follow', '--json')).toBe(2);
-    expect(JSON.parse(io.stdout())).toEqual({ error: expect.stringMatching(/--follow never reaches/) });
+    expect(JSON.parse(io.stdout())).toEqual({
+      error: expect.stringMatching(/--follow never reaches/),
+      problems: [expect.stringMatching(/--follow never reaches/)],
+    });
     expect(logs).toHaveReceivedCommandTimes(FilterLogEventsCommand, 0);
     expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
   });
@@ -799,7 +802,10 @@ describe('lambda-stage-deploy CLI', () => {
     expect(await run('deploy', '--name', 'shop', '--stage', 'x', '--memory', '1', '--json')).toBe(2);
     expect(io.stderr()).toMatch(/memory: "1" is not valid; expected a whole number from 128 to 10240/);
     expect(io.stderr()).toMatch(/\n"deploy --help" lists its flags\.\n$/);
-    expect(JSON.parse(io.stdout())).toEqual({ error: expect.stringMatching(/memory: "1" is not valid/) });
+    expect(JSON.parse(io.stdout())).toEqual({
+      error: expect.stringMatching(/memory: "1" is not valid/),
+      problems: [expect.stringMatching(/memory: "1" is not valid/)],
+    });
     expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
   });
 

@@ -57,8 +57,9 @@ describe('a failure that quotes a masked value', () => {
     argv[4] = app;
     expect(await main([...argv, '--json'], io)).toBe(1);
     expect(io.stderr()).toContain('Unauthorized for url: https://deploy:***@127.0.0.1:9/simple/requests/');
-    const printed = JSON.parse(io.stdout()) as { error: string };
+    const printed = JSON.parse(io.stdout()) as { error: string; problems: string[] };
     expect(printed.error).toContain('Unauthorized for url: https://deploy:***@127.0.0.1:9/simple/requests/');
+    expect(printed.problems).toEqual([printed.error]);
     expect(io.stdout()).not.toContain(PASSWORD);
     expect(io.stderr()).not.toContain(PASSWORD);
   });

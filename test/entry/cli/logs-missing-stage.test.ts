@@ -60,7 +60,8 @@ test('no function and no log group: one error naming both and the command that l
 
 test('--json: the same error, in the object', async () => {
   expect(await run('--json')).toBe(1);
-  expect(JSON.parse(io.stdout())).toEqual({ error: NOT_FOUND.replace(/^error: /, '') });
+  const error = NOT_FOUND.replace(/^error: /, '');
+  expect(JSON.parse(io.stdout())).toEqual({ error, problems: [error] });
 });
 
 test('--follow: one line saying what it waits for (a first deploy), then Ctrl-C', async () => {
