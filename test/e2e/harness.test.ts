@@ -1,11 +1,14 @@
 /** The e2e harness itself: the bundle it runs, and the inputs it gives it. */
 import { describe, expect, test } from '@jest/globals';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { sourceHash } from '../../scripts/build-cache.mjs';
+import { RUNNER_NODE } from '../../scripts/runner-node.mjs';
 import { INPUT_DEFAULTS } from '../../src/settings/names.js';
 import { inputEnvName, readActionYml, RUNNER_TOKEN, runnerInputs } from '../support/action-yml.js';
-import { DIST_CLI, DIST_INDEX, runAction } from '../support/run-action.js';
+import { ACTION_NODE, DIST_CLI, DIST_INDEX, runAction } from '../support/run-action.js';
 import { REPO_ROOT } from '../support/workflow-snippets.js';
 
 describe('the e2e harness', () => {
@@ -43,5 +46,25 @@ describe('the e2e harness', () => {
     // The value reached the bundle: it reports what it got.
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('command: "explode" is not valid');
+  });
+
+  // GitHub runs dist/index.js on action.yml's runs.using Node (24), whatever Node runs jest.
+  test("runs the action bundle on the action's Node: the runner's, once fetched into .tmp/runner-node/", async () => {
+    const fetched = join(REPO_ROOT, '.tmp', 'runner-node', RUNNER_NODE.version, 'bin', 'node');
+    const given = process.env.LAMBDA_DEPLOY_RUNNER_NODE;
+    if (given) expect(ACTION_NODE).toBe(given.includes('/') ? resolve(given) : given);
+    else expect(ACTION_NODE).toBe(existsSync(fetched) ? fetched : process.execPath);
+    const dir = mkdtempSync(join(tmpdir(), 'action-node-'));
+    const probe = join(dir, 'probe.cjs');
+    writeFileSync(
+      probe,
+      `require('fs').writeFileSync(${JSON.stringify(join(dir, 'version'))}, process.version);\n`,
+    );
+    await runAction({
+      inputs: { name: 'shop', command: 'explode' },
+      env: { NODE_OPTIONS: `--require=${probe}` },
+    });
+    const expected = execFileSync(ACTION_NODE, ['-p', 'process.version'], { encoding: 'utf8' }).trim();
+    expect(readFileSync(join(dir, 'version'), 'utf8')).toBe(expected);
   });
 });

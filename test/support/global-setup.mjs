@@ -1,19 +1,29 @@
 // Jest global setup: the end-to-end tests run bundles built from the current
 // sources (built once per change of the sources, reused while they stay the
-// same), never a dist/ that a change to src/ has left behind.
+// same), never a dist/ that a change to src/ has left behind. The action bundle runs on
+// the action's Node (the runner's once fetched: see actionNode in scripts/runner-node.mjs),
+// the CLI bundle on jest's own.
 // Every temp folder of the run (the suites', and those of the bundles, runtimes
 // and Python processes they start) goes under one folder that global teardown
 // removes: the suites need not clean up after themselves for /tmp to stay clean.
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import { cachedBuild } from '../../scripts/build-cache.mjs';
+import { actionNode, recordActionNode } from '../../scripts/runner-node.mjs';
 
 export default function buildBundlesUnderTest() {
   const dir = cachedBuild();
   process.env.LAMBDA_DEPLOY_DIST = join(dir, 'index.js');
   process.env.LAMBDA_DEPLOY_DIST_CLI = join(dir, 'cli', 'index.js');
+  // Decided once: every suite starts dist/index.js on it (run-action.ts).
+  const node = actionNode();
+  process.env.LAMBDA_DEPLOY_ACTION_NODE = node.path;
+  recordActionNode(node, basename(dir));
+  console.log(
+    `\nThe action bundle runs on Node ${node.version} (${node.path}: ${node.why}); the CLI bundle on ${process.version}.`,
+  );
   // The workers and every process they start inherit it; os.tmpdir() and Python's tempfile read it.
   process.env.TMPDIR = mkdtempSync(join(tmpdir(), 'lambda-deploy-tests-'));
   // `python3` on PATH (what the packager, the local runtime and the tests' zip checks start when

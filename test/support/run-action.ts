@@ -15,6 +15,11 @@ import { inputEnvName, runnerInputs } from './action-yml.js';
 export const DIST_INDEX = resolve(bundleUnderTest('LAMBDA_DEPLOY_DIST'));
 /** The CLI bundle built with it. */
 export const DIST_CLI = resolve(bundleUnderTest('LAMBDA_DEPLOY_DIST_CLI'));
+/**
+ * The Node that runs DIST_INDEX: the runner's (action.yml's runs.using) once fetched, picked
+ * by global setup. The CLI runs on jest's own (process.execPath), as a terminal's would.
+ */
+export const ACTION_NODE = bundleUnderTest('LAMBDA_DEPLOY_ACTION_NODE');
 
 function bundleUnderTest(variable: string): string {
   const path = process.env[variable];
@@ -122,14 +127,14 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   };
 }
 
-/** `node dist/index.js` in `dir` with `env`, to its end (or killed once `cancel` settles). */
+/** `node dist/index.js` (on ACTION_NODE) in `dir` with `env`, to its end (or killed once `cancel` settles). */
 async function runBundle(
   dir: string,
   env: Record<string, string>,
   timeoutMs = 60_000,
   cancel?: Promise<unknown>,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [DIST_INDEX], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(ACTION_NODE, [DIST_INDEX], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
