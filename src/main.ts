@@ -4,6 +4,7 @@ import { readActionSettings } from './entry/action/action-inputs.js';
 import { coreLogger, registeredSecrets } from './entry/action/core-logger.js';
 import { maskedOutputWarnings } from './entry/action/output-masks.js';
 import { outputsFor } from './entry/action/outputs.js';
+import { Outputs } from './settings/names.js';
 import { isPostStep, keepForPostStep, runPostStep } from './entry/action/post-step.js';
 import { readGitHubContext, runUrlOf } from './entry/action/runner-context.js';
 import { makePlan } from './model/plan.js';
@@ -30,6 +31,7 @@ export async function run(): Promise<void> {
     const ctx = readGitHubContext();
     facts.steps = ['Choosing the command from the event'];
     const plan = makePlan(settings, ctx);
+    let report: string | undefined;
     Object.assign(facts, {
       command: plan.command,
       stage: plan.stage || undefined,
@@ -39,12 +41,19 @@ export async function run(): Promise<void> {
       logger: steps.logger,
       failedIn: steps.failedIn,
       onDeployment,
+      // For a later job's command: report (the deploy's JSON is redacted already).
+      onReport: (json) => {
+        report = json;
+        core.setOutput(Outputs.Report, json);
+      },
       env: process.env,
       awsClients: createAwsClients,
     });
     const outputs = outputsFor(result);
     for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
-    for (const warning of maskedOutputWarnings(outputs, settings.environment, registeredSecrets()))
+    // The report holds the URL too: a masked part of it empties the report for preview-report as well.
+    const checked = report === undefined ? outputs : { ...outputs, [Outputs.Report]: report };
+    for (const warning of maskedOutputWarnings(checked, settings.environment, registeredSecrets()))
       core.warning(warning);
     if (markdown) await writeSummary(markdown);
     if (failure) core.setFailed(failure);

@@ -109,7 +109,12 @@ function nonProductionBranch(
   isProtected: (stage: string) => boolean,
 ): string | undefined {
   const branch = branchFromRef(ctx.ref);
-  if (!ctx.eventName || command !== 'deploy' || settings.stage === undefined || branch === undefined)
+  if (
+    !ctx.eventName ||
+    (command !== 'deploy' && command !== 'report') ||
+    settings.stage === undefined ||
+    branch === undefined
+  )
     return undefined;
   if (!isProtected(settings.stage)) return undefined;
   const entries = settings.protectedStageEntries ?? settings.protectedStages ?? DEFAULT_PROTECTED_STAGES;

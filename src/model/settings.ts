@@ -3,7 +3,7 @@
  * Reading and validating them is src/settings/'s job; this file only says
  * what a valid Settings is, so that lower layers need not import the readers.
  */
-export type Command = 'auto' | 'deploy' | 'undeploy' | 'package' | 'prune';
+export type Command = 'auto' | 'deploy' | 'undeploy' | 'package' | 'prune' | 'report';
 export type Architecture = 'x86_64' | 'arm64';
 export type GatewayKind = 'http-api' | 'rest-api' | 'function-url' | 'none';
 export type Target = 'aws' | 'local';
@@ -124,4 +124,6 @@ export interface Settings {
   slim: SlimSetting;
   /** Take over an existing `{name}-{stage}` function without our tags. */
   adopt: boolean;
+  /** command: report: the report output of a deploy that ran without a token (checked by parseReport). */
+  report: string;
 }

@@ -36,6 +36,11 @@ export interface PipelineDeps {
    * has): the action keeps it for its post step, which ends one a cancelled job left.
    */
   onDeployment?: (deploymentId: number | undefined) => void;
+  /**
+   * A deploy's `report` output (JSON, redacted: see deployReportJson), for a later job that
+   * posts the comment and the Deployment with command: report. Called once, success or not.
+   */
+  onReport?: (json: string) => void;
   /** GitHub REST API (tests: a recorder); default: built from github-token and GITHUB_API_URL. */
   github?: GitHubApi;
   /** Keep the local runtime running after a `target: local` deploy (the CLI's serve). */

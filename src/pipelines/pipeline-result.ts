@@ -8,4 +8,6 @@ export type PipelineResult =
   | { kind: 'package'; stage: string; pkg: PackageResult }
   | { kind: 'deploy'; outcome: DeployOutcome }
   | { kind: 'undeploy'; outcome: UndeployOutcome }
-  | { kind: 'prune'; lines: PruneLine[]; dryRun: boolean };
+  | { kind: 'prune'; lines: PruneLine[]; dryRun: boolean }
+  /** command: report: what it reported on. */
+  | { kind: 'report'; stage: string; url: string };

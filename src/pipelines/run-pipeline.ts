@@ -18,6 +18,9 @@ import {
   type ReportOptions,
 } from '../reporting/report.js';
 import { keepMasked } from '../util/logger.js';
+import { errorMessage } from '../util/retry.js';
+import { deployReportJson, errorReportJson } from '../reporting/report-json.js';
+import { runReport } from './report-pipeline.js';
 import { redact } from '../util/redact.js';
 import { defaultBucketName } from '../resources/artifacts/artifact-bucket.js';
 import {
@@ -117,6 +120,8 @@ export async function runPipeline(
       return runUndeploy({ settings, plan, ctx, deps });
     case 'prune':
       return runPrune({ settings, plan, ctx, deps });
+    case 'report':
+      return runReport(settings, plan, reportOptions(settings, plan, ctx, deps), deps);
   }
 }
 
@@ -170,6 +175,13 @@ async function runDeploy(asked: CommandRun): Promise<PipelineRun> {
   try {
     const done = await (local ? runLocalDeploy(tracked, options) : runAwsDeploy(tracked, options));
     deps.onDeployment?.(undefined);
+    if (done.result.kind === 'deploy')
+      deps.onReport?.(
+        deployReportJson(done.result.outcome, {
+          secrets: [...(options.secrets ?? []), options.token, ...masked],
+          commentLogs: options.commentLogs !== false,
+        }),
+      );
     return done;
   } catch (error) {
     // A deploy that throws has no report of its own: the comment and the Deployment still say so.
@@ -181,6 +193,10 @@ async function runDeploy(asked: CommandRun): Promise<PipelineRun> {
       { logger },
     );
     deps.onDeployment?.(undefined);
+    const steps = deps.failedIn?.(error);
+    deps.onReport?.(
+      errorReportJson({ ...target, message: errorMessage(error), steps }, [...secrets, options.token]),
+    );
     throw error;
   }
 }

@@ -55,6 +55,7 @@ export const Inputs = {
   DependenciesLayer: 'dependencies-layer',
   Slim: 'slim',
   Adopt: 'adopt',
+  Report: 'report',
 } as const;
 
 export type InputName = (typeof Inputs)[keyof typeof Inputs];
@@ -73,6 +74,7 @@ export const Outputs = {
   RolledBack: 'rolled-back',
   ApiId: 'api-id',
   ApiKeyId: 'api-key-id',
+  Report: 'report',
 } as const;
 
 export type OutputName = (typeof Outputs)[keyof typeof Outputs];
@@ -133,4 +135,5 @@ export const INPUT_DEFAULTS: Record<InputName, string> = {
   'dependencies-layer': 'false',
   slim: 'auto',
   adopt: 'false',
+  report: '',
 };

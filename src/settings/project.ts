@@ -10,7 +10,14 @@ const STAGE = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 
 /** What to run, for which project and stage. */
 export function readProject(r: InputReader): Checked<'command' | 'name' | 'stage'> {
-  const command = r.oneOf<Command>(Inputs.Command, ['auto', 'deploy', 'undeploy', 'package', 'prune']);
+  const command = r.oneOf<Command>(Inputs.Command, [
+    'auto',
+    'deploy',
+    'undeploy',
+    'package',
+    'prune',
+    'report',
+  ]);
   const name = r.value(Inputs.Name);
   if (!name) r.problem(`${Inputs.Name}: is required; expected a project name like "my-service".`);
   else if (!PROJECT_NAME.test(name))

@@ -80,5 +80,6 @@ export function readSettings(
     dependenciesLayer: extras.dependenciesLayer,
     slim: extras.slim,
     adopt: extras.adopt,
+    report: r.value(Inputs.Report),
   };
 }

@@ -52,7 +52,14 @@ function actionInputs(job: string): string[] {
 }
 
 /** The jobs that run the action. */
-const ACTION_JOBS = ['deploy', 'preview', 'undeploy-pull-request', 'undeploy-branch', 'prune'] as const;
+const ACTION_JOBS = [
+  'deploy',
+  'preview',
+  'preview-report',
+  'undeploy-pull-request',
+  'undeploy-branch',
+  'prune',
+] as const;
 
 const declaredActionInputs = blockKeys(actionYml, /^inputs:\s*$/, 2);
 const workflowInputs = blockKeys(workflow, /^ {4}inputs:\s*$/, 6);
@@ -71,6 +78,7 @@ describe('.github/workflows/deploy.yml', () => {
       'route',
       'deploy',
       'preview',
+      'preview-report',
       'undeploy-pull-request',
       'undeploy-branch',
       'prune',
@@ -101,7 +109,10 @@ describe('.github/workflows/deploy.yml', () => {
     ['route', {}],
     // Pushes and manual runs only: no pull request to comment on, so no pull-requests permission.
     ['deploy', { 'id-token': 'write', contents: 'read', deployments: 'write' }],
-    ['preview', { 'id-token': 'write', contents: 'read', 'pull-requests': 'write', deployments: 'write' }],
+    // It runs the pull request's code, which can read the action step's token: nothing that writes to GitHub.
+    ['preview', { 'id-token': 'write', contents: 'read' }],
+    // Posts the preview's comment and Deployment; runs no code of the repository, signs in to nothing.
+    ['preview-report', { 'pull-requests': 'write', deployments: 'write' }],
     [
       'undeploy-pull-request',
       { 'id-token': 'write', contents: 'read', 'pull-requests': 'write', deployments: 'write' },
@@ -139,7 +150,10 @@ describe('.github/workflows/deploy.yml', () => {
     const passed = actionInputs(jobs().get(name) ?? '');
     expect(declaredActionInputs.length).toBeGreaterThan(20);
     expect(passed.filter((i) => !declaredActionInputs.includes(i))).toEqual([]);
-    expect(passed).toEqual(expect.arrayContaining(['command', 'name', 'aws-region', 'role-to-assume']));
+    // preview-report signs in to nothing: no region, no role.
+    const required =
+      name === 'preview-report' ? ['command', 'name'] : ['command', 'name', 'aws-region', 'role-to-assume'];
+    expect(passed).toEqual(expect.arrayContaining(required));
   });
 
   it('every workflow input reaches the action in some job, except the runner label and the roles', () => {
@@ -185,7 +199,8 @@ describe('.github/workflows/deploy.yml', () => {
     const declared = readReusableWorkflow().on.workflow_call.inputs;
     // command and target: each job's own; github-token: the job's token; policy-statements: setup
     // grants production's (a preview may not change IAM); adopt: a one-off take-over, made by hand.
-    const decided = ['command', 'target', 'github-token', 'policy-statements', 'adopt'];
+    // report: preview-report's, the preview job's output.
+    const decided = ['command', 'target', 'github-token', 'policy-statements', 'adopt', 'report'];
     expect(Object.keys(action).filter((name) => !(name in declared) && !decided.includes(name))).toEqual([]);
     // A caller who sets nothing gets what a step of the action would: package-cache alone is a
     // switch here (the workflow picks the folder) and a path in the action.
@@ -198,7 +213,11 @@ describe('.github/workflows/deploy.yml', () => {
 
   it('previews pass the same action inputs as production deploys, the package cache included', () => {
     const j = jobs();
-    expect(actionInputs(j.get('preview') ?? '')).toEqual(actionInputs(j.get('deploy') ?? ''));
+    // And github-token, empty, for the job that runs the pull request's code (preview-report posts).
+    const sorted = (names: string[]) => [...names].sort();
+    expect(sorted(actionInputs(j.get('preview') ?? ''))).toEqual(
+      sorted([...actionInputs(j.get('deploy') ?? ''), 'github-token']),
+    );
     const caller = { name: 'shop', 'package-cache': 'true' };
     for (const [job, event_name] of [
       ['deploy', 'push'],
@@ -300,5 +319,49 @@ describe('.github/workflows/deploy.yml', () => {
       expect(actionInputs(job)).not.toEqual(expect.arrayContaining(['path']));
       expect(actionInputs(job)).not.toContain('requirements');
     }
+  });
+
+  it("the job that runs the pull request's code gets no token that writes to GitHub; preview-report posts", () => {
+    const pr = { event_name: 'pull_request', event: { action: 'opened', pull_request: { number: 7 } } };
+    const preview = reusableWorkflowActionInputs({ name: 'shop' }, 'preview', REPO_ROOT, pr);
+    expect([preview['github-token'], preview.comment, preview.deployment]).toEqual(['', 'false', 'false']);
+    const job = jobs().get('preview') ?? '';
+    expect(job).toContain('      report: ${{ steps.lambda.outputs.report }}');
+    expect(job).not.toMatch(/pull-requests: write|deployments: write/);
+    // What the comment and the Deployment show, as the caller asked, goes to preview-report.
+    const report = reusableWorkflowActionInputs(
+      { name: 'shop', comment: 'false' },
+      'preview-report',
+      REPO_ROOT,
+      pr,
+      {
+        preview: { result: 'success', outputs: { report: '{"v":"1"}' } },
+      },
+    );
+    expect(report).toEqual(
+      expect.objectContaining({
+        command: 'report',
+        name: 'shop',
+        report: '{"v":"1"}',
+        comment: 'false',
+        deployment: 'true',
+      }),
+    );
+    expect(report).not.toHaveProperty('github-token');
+  });
+
+  it('preview-report checks out nothing and runs nothing of the repository: the action alone, after the preview', () => {
+    const job = jobs().get('preview-report') ?? '';
+    const workflowJob = readReusableWorkflow().jobs['preview-report'];
+    expect(job).toContain('    needs: preview\n');
+    expect(job).not.toContain('actions/checkout');
+    expect(job).not.toMatch(/^\s+(- )?run:/m);
+    expect(job).not.toContain('id-token');
+    // One step: the action, with command report.
+    expect(workflowJob?.steps?.map((s) => s.uses)).toEqual(['org/lambda-deploy@v1']);
+    expect(job).toContain('command: report');
+    // Same-repository pull requests (a fork's has no report) and branch stages with a Deployment.
+    expect(job).toContain('github.event.pull_request.head.repo.full_name == github.repository');
+    expect(job).toContain("needs.preview.outputs.report != ''");
   });
 });

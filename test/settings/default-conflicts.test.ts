@@ -20,7 +20,13 @@ type Usage = Record<string, string>;
 
 /** How users set each input, alone or with the inputs it goes with (README, examples/, action.yml). */
 const USAGES: Record<InputName, Usage[]> = {
-  command: [{ command: 'deploy' }, { command: 'undeploy' }, { command: 'package' }, { command: 'prune' }],
+  command: [
+    { command: 'deploy' },
+    { command: 'undeploy' },
+    { command: 'package' },
+    { command: 'prune' },
+    { command: 'report' },
+  ],
   name: [{ name: 'shop' }],
   stage: [{ stage: 'staging' }],
   path: [{ path: 'examples/flask-app' }, { path: 'examples/handler' }],
@@ -103,6 +109,8 @@ const USAGES: Record<InputName, Usage[]> = {
   'dependencies-layer': [{ 'dependencies-layer': 'true', path: 'examples/flask-app', app: 'app:app' }],
   slim: [{ slim: 'false' }, { slim: 'true', path: 'examples/flask-app', app: 'app:app' }],
   adopt: [{ adopt: 'true' }],
+  // The reusable workflow's preview-report job; checked when the report command runs.
+  report: [{ command: 'report', report: '{"v":"1"}' }],
 };
 
 const env = { GITHUB_WORKSPACE: REPO_ROOT, PATH: process.env.PATH } as NodeJS.ProcessEnv;

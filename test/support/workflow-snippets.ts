@@ -229,7 +229,13 @@ export const ROUTE_ON_MAIN = {
  */
 export function reusableWorkflowActionInputs(
   callerWith: Record<string, string>,
-  job: 'deploy' | 'preview' | 'undeploy-pull-request' | 'undeploy-branch' | 'prune' = 'deploy',
+  job:
+    | 'deploy'
+    | 'preview'
+    | 'preview-report'
+    | 'undeploy-pull-request'
+    | 'undeploy-branch'
+    | 'prune' = 'deploy',
   root = REPO_ROOT,
   github: Record<string, unknown> = {},
   needs: Record<string, unknown> = ROUTE_ON_MAIN,

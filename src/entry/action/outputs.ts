@@ -19,6 +19,8 @@ export function outputsFor(result: PipelineResult): Partial<Record<OutputName, s
     }
     case 'undeploy':
       return { [Outputs.Stage]: result.outcome.stage };
+    case 'report':
+      return { [Outputs.Stage]: result.stage, ...(result.url ? { [Outputs.Url]: result.url } : {}) };
     case 'deploy': {
       const o = result.outcome;
       const out: Partial<Record<OutputName, string>> = {

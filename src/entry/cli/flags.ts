@@ -202,6 +202,7 @@ const ACTION_ONLY: Partial<Record<InputName, string>> = {
   [Inputs.Comment]: 'only the action comments on pull requests',
   [Inputs.Deployment]: 'only the action records GitHub Deployments',
   [Inputs.PublicCommentLogs]: 'only the action comments on pull requests',
+  [Inputs.Report]: 'only the action reports to GitHub (command: report)',
 };
 
 const INPUT_NAMES: ReadonlySet<string> = new Set(Object.values(Inputs));

@@ -1,0 +1,135 @@
+/**
+ * command: report posts what the deploy itself posts today: the same pull request comment, the
+ * same GitHub Deployment with the same statuses, the same job summary, from the deploy's
+ * `report` output alone (against the local GitHub API recorder).
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { DeployReport } from '../../src/model/outcome.js';
+import type { Plan } from '../../src/model/plan.js';
+import type { Settings } from '../../src/model/settings.js';
+import type { PipelineDeps } from '../../src/pipelines/pipeline-deps.js';
+import { runReport } from '../../src/pipelines/report-pipeline.js';
+import { deployReportJson, errorReportJson } from '../../src/reporting/report-json.js';
+import { reportDeploy, reportDeployError, reportDeployStart } from '../../src/reporting/report.js';
+import { RecordingLogger } from '../../src/util/logger.js';
+import type { GitHubRecorder } from '../support/github-recorder.js';
+import { startGitHubRecorder } from '../support/github-recorder.js';
+import { API_KEY, failureOutcome, successOutcome, TOKEN } from '../reporting/outcomes.js';
+import { ctx, options } from '../reporting/report-options.js';
+
+const URL = 'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com';
+const MERGE_SHA = 'merge0000merge0000merge0000merge0000merg';
+const recorders: GitHubRecorder[] = [];
+afterEach(async () => {
+  for (const r of recorders.splice(0)) await r.close();
+});
+
+async function recorder(): Promise<GitHubRecorder> {
+  const gh = await startGitHubRecorder();
+  recorders.push(gh);
+  return gh;
+}
+
+const plan = { command: 'report', stage: 'pr-12', pullRequest: 12, sha: MERGE_SHA } as Plan;
+const settings = (report: string) => ({ name: 'shop', report }) as Settings;
+const deps = () => ({ logger: new RecordingLogger() }) as unknown as PipelineDeps;
+
+/** What GitHub holds after a run: the comments, and each Deployment with its statuses. */
+function posted(gh: GitHubRecorder) {
+  return {
+    comments: gh.comments.map((c) => ({ issue: c.issue, body: c.body })),
+    deployments: gh.deployments.map((d) => ({
+      ref: d.ref,
+      environment: d.environment,
+      description: d.description,
+      transient: d.transientEnvironment,
+      production: d.productionEnvironment,
+      statuses: gh.statusesOf(d.id).map(({ state, environmentUrl, logUrl, description }) => ({
+        state,
+        environmentUrl,
+        logUrl,
+        description,
+      })),
+    })),
+  };
+}
+
+/** Today's deploy: the Deployment started first, then the comment and the final status. */
+async function deployToday(outcome: DeployReport, gh: GitHubRecorder) {
+  const logger = new RecordingLogger();
+  const opts = options(gh);
+  const target = { project: 'shop', stage: 'pr-12', sha: MERGE_SHA };
+  Object.assign(opts, await reportDeployStart(target, opts, { logger }));
+  return reportDeploy(outcome, opts, { logger });
+}
+
+describe('command: report', () => {
+  it.each([
+    ['a success', successOutcome({ url: URL, sha: MERGE_SHA })],
+    ['a rolled-back failure with logs and secrets', failureOutcome({ url: URL, sha: MERGE_SHA })],
+  ])('%s: the same comment, Deployment and summary as the deploy posts', async (_what, outcome) => {
+    const [today, split] = [await recorder(), await recorder()];
+    const expected = await deployToday(outcome, today);
+    const json = deployReportJson(outcome, { secrets: [API_KEY, TOKEN], commentLogs: true });
+    const run = await runReport(settings(json), plan, options(split), deps());
+    expect(posted(split)).toEqual(posted(today));
+    expect(posted(split).comments).toHaveLength(1);
+    expect(posted(split).deployments[0]?.statuses.map((s) => s.state)).toEqual([
+      'in_progress',
+      outcome.status,
+    ]);
+    expect(run.markdown).toBe(expected.markdown);
+    expect(run.result).toEqual({ kind: 'report', stage: 'pr-12', url: URL });
+  });
+
+  it('a deploy that threw: the same failure comment and error status', async () => {
+    const [today, split] = [await recorder(), await recorder()];
+    const target = { project: 'shop', stage: 'pr-12', sha: MERGE_SHA };
+    const logger = new RecordingLogger();
+    const opts = options(today);
+    Object.assign(opts, await reportDeployStart(target, opts, { logger }));
+    const error = new Error('pip install failed: no matching distribution');
+    const expected = await reportDeployError(error, { ...target, steps: ['Build the package'] }, opts, {
+      logger,
+    });
+    const json = errorReportJson({ ...target, message: error.message, steps: ['Build the package'] }, []);
+    const run = await runReport(settings(json), plan, options(split), deps());
+    expect(posted(split)).toEqual(posted(today));
+    expect(posted(split).deployments[0]?.statuses.map((s) => s.state)).toEqual(['in_progress', 'error']);
+    expect(run.markdown).toBe(expected.markdown);
+  });
+
+  it('public-comment-logs false: the comment says the logs were left out, as the deploy does', async () => {
+    const [today, split] = [await recorder(), await recorder()];
+    const outcome = failureOutcome({ url: URL, sha: MERGE_SHA });
+    const logger = new RecordingLogger();
+    await reportDeploy(outcome, options(today, { commentLogs: false, deployment: false }), { logger });
+    const json = deployReportJson(outcome, { secrets: [], commentLogs: false });
+    await runReport(settings(json), plan, options(split, { deployment: false }), deps());
+    expect(posted(split).comments).toEqual(posted(today).comments);
+    expect(posted(split).comments[0]?.body).toContain('public-comment-logs: false');
+  });
+
+  it('a forged report posts nothing: the error names the input', async () => {
+    const gh = await recorder();
+    const json = JSON.stringify({
+      ...JSON.parse(deployReportJson(successOutcome({ url: URL }), { secrets: [], commentLogs: true })),
+      url: 'https://phish.example.com/login',
+    });
+    await expect(runReport(settings(json), plan, options(gh), deps())).rejects.toThrow(/^report: url is /);
+    expect(gh.requests).toEqual([]);
+  });
+
+  it("another stage than the run's own (a production environment) posts nothing", async () => {
+    const gh = await recorder();
+    const json = deployReportJson(successOutcome({ url: URL, stage: 'main' }), {
+      secrets: [],
+      commentLogs: true,
+    });
+    await expect(runReport(settings(json), plan, options(gh), deps())).rejects.toThrow(
+      /^report: stage is "main"; expected "pr-12"/,
+    );
+    expect(gh.requests).toEqual([]);
+    expect(ctx(gh).repository).toBe('octo/repo');
+  });
+});

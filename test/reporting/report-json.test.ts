@@ -1,0 +1,175 @@
+/**
+ * The `report` JSON a deploy without a token hands to the report job: what it carries is redacted
+ * and bounded, and what the report job accepts is only what a deploy makes (the JSON was written
+ * where pull-request code ran, so every key, type, size, the stage and the URL are checked).
+ */
+import { describe, expect, it } from '@jest/globals';
+import {
+  deployReportJson,
+  errorReportJson,
+  isReportUrl,
+  MAX_REPORT_CHARS,
+  parseReport,
+} from '../../src/reporting/report-json.js';
+import { API_KEY, failureOutcome, TOKEN } from './outcomes.js';
+
+const URL = 'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com';
+const EXPECTED = { project: 'shop', stage: 'pr-12' };
+
+function good(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    ...JSON.parse(deployReportJson(failureOutcome({ url: URL }), { secrets: [API_KEY], commentLogs: true })),
+    ...extra,
+  };
+}
+const parse = (value: unknown) => () => parseReport(JSON.stringify(value), EXPECTED);
+
+describe('deployReportJson', () => {
+  it('round-trips through parseReport: the outcome the comment and the Deployment need', () => {
+    const payload = parseReport(JSON.stringify(good()), EXPECTED);
+    expect(payload.kind).toBe('deploy');
+    if (payload.kind !== 'deploy') return;
+    const o = failureOutcome({ url: URL });
+    for (const key of [
+      'status',
+      'stage',
+      'version',
+      'previousVersion',
+      'failedVersion',
+      'url',
+      'rolledBack',
+    ] as const)
+      expect(payload.outcome[key]).toEqual(o[key]);
+    expect(payload.outcome.logs).toContain("KeyError: 'DATABASE_URL'");
+    expect(payload.logsOmitted).toBe(false);
+  });
+
+  it('redacts the known secrets and secret-shaped values before the JSON is made', () => {
+    const o = failureOutcome({ url: URL, error: `boom token=${TOKEN} key ${API_KEY}` });
+    const json = deployReportJson(o, { secrets: [API_KEY, TOKEN], commentLogs: true });
+    expect(json).not.toContain(API_KEY);
+    expect(json).not.toContain(TOKEN);
+    expect(json).not.toContain('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
+    expect(json).toContain('***');
+  });
+
+  it('public-comment-logs false in a public repository: the logs stay out, and the report says they were left out', () => {
+    const json = deployReportJson(failureOutcome({ url: URL }), { secrets: [], commentLogs: false });
+    expect(json).not.toContain('DATABASE_URL');
+    const payload = parseReport(json, EXPECTED);
+    expect(payload.kind === 'deploy' && payload.logsOmitted).toBe(true);
+  });
+
+  it('cuts an oversized log to what parseReport accepts', () => {
+    const json = deployReportJson(failureOutcome({ url: URL, logs: 'x'.repeat(200_000) }), {
+      secrets: [],
+      commentLogs: true,
+    });
+    expect(json.length).toBeLessThan(MAX_REPORT_CHARS);
+    expect(() => parseReport(json, EXPECTED)).not.toThrow();
+  });
+
+  it('a deploy that threw: its message, redacted, and where it failed', () => {
+    const json = errorReportJson(
+      { ...EXPECTED, message: `pip failed with password=${API_KEY}`, steps: ['Build'] },
+      [API_KEY],
+    );
+    expect(json).not.toContain(API_KEY);
+    expect(parseReport(json, EXPECTED)).toEqual(
+      expect.objectContaining({ kind: 'error', message: 'pip failed with password=***', steps: ['Build'] }),
+    );
+  });
+});
+
+describe('parseReport refuses what a deploy never makes, naming the input, the key and the form', () => {
+  it.each([
+    ['empty', '', /^report: is empty; expected the JSON of the deploy step's report output/],
+    ['not JSON', '{oops', /^report: "\{oops" is not JSON; expected the JSON/],
+    ['an array', '[1]', /^report: \[1\] is not an object; expected/],
+    ['unknown kind', '{"kind":"comment"}', /^report: kind is "comment"; expected deploy or error\.$/],
+  ])('%s', (_what, text, message) => {
+    expect(() => parseReport(text, EXPECTED)).toThrow(message);
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    [
+      'an unknown key',
+      { body: '<script>' },
+      /^report: body is not a known key; expected only v, project, stage, kind, status, target/,
+    ],
+    ['a missing key', { version: undefined }, /^report: version is missing; expected a version number\.$/],
+    ['a wrong type', { changed: 'yes' }, /^report: changed is "yes"; expected true or false\.$/],
+    [
+      'a negative number',
+      { packageBytes: -1 },
+      /^report: packageBytes is -1; expected a whole number, 0 or more\.$/,
+    ],
+    [
+      'an unknown status',
+      { status: 'approved' },
+      /^report: status is "approved"; expected one of success, failure\.$/,
+    ],
+    [
+      'a nested unknown key',
+      { smoke: { ...(good().smoke as object), html: 'x' } },
+      /^report: smoke\.html is not a known key/,
+    ],
+    [
+      'an invalid stage',
+      { stage: 'Main!' },
+      /^report: stage is "Main!"; expected a stage name: lower-case letters, digits and hyphens\.$/,
+    ],
+    [
+      'another stage',
+      { stage: 'main' },
+      /^report: stage is "main"; expected "pr-12", the stage of this run \(its name input and event\)\.$/,
+    ],
+    ['another project', { project: 'bank' }, /^report: project is "bank"; expected "shop"/],
+    [
+      'an oversized field',
+      { error: 'e'.repeat(4_001) },
+      /^report: error is ".+; expected at most 4000 characters \(got 4001\)\.$/,
+    ],
+  ])('%s', (_what, extra, message) => {
+    expect(parse(good(extra))).toThrow(message);
+  });
+
+  it('oversized as a whole', () => {
+    const text = JSON.stringify(good({ logs: 'l'.repeat(MAX_REPORT_CHARS) }));
+    expect(() => parseReport(text, EXPECTED)).toThrow(
+      new RegExp(`^report: has ${text.length} characters; expected at most ${MAX_REPORT_CHARS}`),
+    );
+  });
+
+  it.each([
+    'https://evil.example.com/',
+    'http://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com',
+    'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com.evil.example',
+    'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/main',
+    'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/pr-12/../x',
+    'https://user:pw@a1b2c3d4e5.execute-api.us-east-1.amazonaws.com',
+    'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com:8443',
+    'https://x.y.lambda-url.us-east-1.on.aws',
+    'javascript:alert(1)',
+  ])('a forged URL: %s', (url) => {
+    expect(parse(good({ url }))).toThrow(
+      /^report: url is ".+; expected a URL the deploy makes: https:\/\/\{id\}\.execute-api\.\{region\}\.amazonaws\.com \(REST API: \/pr-12 after it\), https:\/\/\{id\}\.lambda-url\.\{region\}\.on\.aws, or empty\.$/,
+    );
+  });
+
+  it.each([
+    ['HTTP API', URL, 'aws'],
+    ['REST API', `${URL}/pr-12`, 'aws'],
+    ['China', 'https://a1b2c3d4e5.execute-api.cn-north-1.amazonaws.com.cn', 'aws'],
+    ['function URL', 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws', 'aws'],
+    ['gateway none', '', 'aws'],
+    ['local', 'http://127.0.0.1:43121', 'local'],
+  ] as const)('accepts the URL a deploy makes: %s', (_what, url, target) => {
+    expect(isReportUrl(url, 'pr-12', target)).toBe(true);
+    expect(parse(good({ url, target }))).not.toThrow();
+  });
+
+  it('a loopback URL only for a local deploy', () => {
+    expect(isReportUrl('http://127.0.0.1:43121', 'pr-12', 'aws')).toBe(false);
+  });
+});
