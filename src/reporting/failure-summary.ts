@@ -3,7 +3,7 @@
  * invalid input, no credentials, a packaging error...): what failed, the
  * error, and where to look. Pure.
  */
-import { code, factTable, fenced, link } from './markdown.js';
+import { code, factTable, fenced, link, plainText } from './markdown.js';
 import { redact } from '../util/redact.js';
 
 export interface FailureFacts {
@@ -53,7 +53,8 @@ export function renderFailureSummary(facts: FailureFacts, secrets: readonly stri
   if (facts.project) rows.push(['Project', code(facts.project)]);
   if (facts.command) rows.push(['Command', facts.command]);
   if (facts.stage) rows.push(['Stage', code(facts.stage)]);
-  rows.push(['Failed at', facts.steps.length ? facts.steps.join(' › ') : 'Starting']);
+  // The log's group names, as text: command: report reads them from JSON pull-request code could write.
+  rows.push(['Failed at', facts.steps.length ? plainText(facts.steps.join(' › ')) : 'Starting']);
   if (facts.runUrl) rows.push(['Run', link(facts.runUrl)]);
   const title = facts.project
     ? `${code(facts.project)} ${facts.command ?? 'run'} failed`

@@ -96,7 +96,9 @@ export function deployFacts(o: DeployReport, compact = false): [string, string][
       `slim: ${formatBytes(o.slim.archiveBytes)} archive, ${formatBytes(o.slim.unpackedBytes)} unpacked into /tmp at cold start` +
         `${compact ? '' : ` (${o.slim.files.toLocaleString('en-US')} files, ${code(o.slim.location)}); ${slimStorage(o.slim)}`}`,
     ]);
-    rows.push(['Cold start', compact ? o.slim.atMemory : `${o.slim.measured}; ${o.slim.atMemory}`]);
+    // Shown as text: command: report reads these from JSON that pull-request code could write.
+    const { measured, atMemory } = o.slim;
+    rows.push(['Cold start', plainText(compact ? atMemory : `${measured}; ${atMemory}`)]);
   }
   if (o.changed) rows.push(['Changed', 'yes']);
   else if (!notReached) rows.push(['Changed', 'no (same code and configuration)']);
@@ -152,10 +154,10 @@ export function failureSections(o: DeployReport, options: RenderOptions = {}): s
       `_The function's logs are left out of comments on this public repository (${Inputs.PublicCommentLogs}: false): see the job summary of the workflow run._`,
     );
   } else if (o.logs) {
-    const body = [fenced(o.logs), ...(o.logsNote ? [`_${o.logsNote}_`] : [])].join('\n\n');
+    const body = [fenced(o.logs), ...(o.logsNote ? [`_${plainText(o.logsNote)}_`] : [])].join('\n\n');
     parts.push(details(`Function logs: ${o.functionName}`, body));
   } else if (o.logsNote) {
-    parts.push(`_Logs: ${o.logsNote}_`);
+    parts.push(`_Logs: ${plainText(o.logsNote)}_`);
   }
   if (options.runUrl) parts.push(`See ${link(options.runUrl, 'the workflow run')} for the full log.`);
   return parts;

@@ -120,6 +120,41 @@ describe('command: report', () => {
     expect(gh.requests).toEqual([]);
   });
 
+  it("a forged report's text fields show as text: no link, image, mention or hidden part of its own", async () => {
+    const gh = await recorder();
+    // What pull-request code may write into fields the deploy itself fills with its own words.
+    const forged =
+      '<!-- [Open the preview](https://phish.example.com/login) @octocat #7 ![x](https://t.example/p.png)';
+    const slim = {
+      archiveBytes: 1,
+      unpackedBytes: 2,
+      files: 3,
+      ephemeralStorageMb: 512,
+      measured: forged,
+      atMemory: forged,
+      location: 's3://b/k.zip',
+    };
+    const outcome = failureOutcome({ url: URL, sha: MERGE_SHA, slim, logsNote: forged });
+    await runReport(
+      settings(deployReportJson(outcome, { secrets: [], commentLogs: true })),
+      plan,
+      options(gh),
+      deps(),
+    );
+    const deployComment = gh.comments[0]?.body ?? '';
+    const failed = errorReportJson({ project: 'shop', stage: 'pr-12', message: 'm', steps: [forged] }, []);
+    const summary = (await runReport(settings(failed), plan, options(gh), deps())).markdown;
+    const bodies = [deployComment, gh.comments[0]?.body ?? '', summary];
+    expect(bodies).toHaveLength(3);
+    // In a code span (the log group's name under Where to look) all of that is inert.
+    for (const body of bodies.map((b) => b.replace(/`[^`\n]*`/g, ''))) {
+      expect(body).not.toContain('](https://phish.example.com');
+      expect(body).not.toContain('![x]');
+      expect(body.replace(/^<!-- lambda-deploy:[^\n]* -->/, '')).not.toContain('<!--');
+      expect(body).not.toMatch(/@octocat|#7/);
+    }
+  });
+
   it("another stage than the run's own (a production environment) posts nothing", async () => {
     const gh = await recorder();
     const json = deployReportJson(successOutcome({ url: URL, stage: 'main' }), {
