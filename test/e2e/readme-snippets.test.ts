@@ -17,7 +17,7 @@ import { startOidcServer, type OidcServer } from '../support/oidc-server.js';
 import { startSmokeTarget, type SmokeTarget } from '../support/smoke-target.js';
 import { startGitHubRecorder, type GitHubRecorder } from '../support/github-recorder.js';
 import { runAction, type ActionRun } from '../support/run-action.js';
-import { condition } from '../support/workflow-expressions.js';
+import { condition, interpolate, type Contexts } from '../support/workflow-expressions.js';
 import {
   commentsInBlockScalars,
   readReusableWorkflow,
@@ -78,6 +78,40 @@ function details(run: ActionRun): string {
 }
 
 const snippets = readSnippets();
+
+/** A job that posts another job's `report` output (command: report): it deploys nothing itself. */
+const isReportJob = (s: Snippet) => s.kind === 'action' && s.with.command === 'report';
+
+/** A push to `branch` of this repository, as the runner's github context has it. */
+const pushTo = (branch: string) => ({
+  event_name: 'push',
+  event: {},
+  ref: `refs/heads/${branch}`,
+  ref_name: branch,
+  repository: 'octo/svc',
+});
+
+/** The snippets a push starts (any branch): not a report job, nor a job for closed pull requests only. */
+const deploysOnPush = (s: Snippet) =>
+  s.kind !== 'action' ||
+  (!isReportJob(s) && (!s.if || ['main', 'feature'].some((b) => condition(s.if!, { github: pushTo(b) }))));
+
+/**
+ * A report as a real deploy writes it: the fake AWS serves each stage on the local smoke target
+ * (http://127.0.0.1:PORT/...), where AWS gives https://{api-id}.execute-api.{region}.amazonaws.com,
+ * the only shape command: report accepts.
+ */
+function asDeployed(report: string, run: ActionRun): string {
+  if (!report) return report;
+  const apiId = run.outputs['api-id'] || 'a1b2c3d4e5';
+  return JSON.stringify({
+    ...(JSON.parse(report) as Record<string, unknown>),
+    url: `https://${apiId}.execute-api.${REGION}.amazonaws.com`,
+  });
+}
+
+/** `README.md:232 jobs.preview` -> `preview`. */
+const jobName = (s: Snippet) => s.where.split(' jobs.')[1] as string;
 
 describe('README.md and examples/ snippets can be copied as they are', () => {
   test('no block scalar input (environment: |) carries a "# comment" after a value: YAML keeps it in the value', () => {
@@ -143,7 +177,7 @@ describe('README.md and examples/ workflow snippets, run as the runner runs them
     expect([...kinds].sort()).toEqual(['action', 'fragment', 'reusable']);
   });
 
-  test.each(snippets.map((s) => [`${s.where} (${s.kind})`, s] as const))(
+  test.each(snippets.filter(deploysOnPush).map((s) => [`${s.where} (${s.kind})`, s] as const))(
     '%s deploys on a push to main',
     async (_, snippet) => {
       // The fake AWS is one account in one region: a snippet's aws-region (eu-west-1) is moved there.
@@ -220,6 +254,7 @@ describe('README.md and examples/ workflow snippets, run as the runner runs them
       const names = new Set(jobs.map((j) => j.with.name!));
       for (const name of names) aws.seed.setup(name);
       const runs: Record<string, ActionRun> = {};
+      const reports: Record<string, ActionRun> = {};
       try {
         for (const action of ['opened', 'closed'] as const) {
           const payload = pullRequest(action);
@@ -232,7 +267,7 @@ describe('README.md and examples/ workflow snippets, run as the runner runs them
           };
           // The jobs the runner starts on this event: their `if:` (the reusable workflow's own, for a call to it).
           const started = jobs.flatMap((job) => {
-            if (job.if && !condition(job.if, { github: context })) return [];
+            if (isReportJob(job) || (job.if && !condition(job.if, { github: context }))) return [];
             if (job.kind === 'action') return [job.with];
             const reusable = readReusableWorkflow().jobs;
             const called = (['preview', 'undeploy-pull-request'] as const).filter((name) =>
@@ -246,12 +281,14 @@ describe('README.md and examples/ workflow snippets, run as the runner runs them
             return called.map((name) => reusableWorkflowActionInputs(job.with, name, undefined, context));
           });
           expect(started).toHaveLength(1);
+          const deployJob = jobs.find((job) => job.with === started[0]);
           const inputs = { ...started[0]! };
           if (inputs['aws-region']) inputs['aws-region'] = REGION;
           const role = /:role\/(.+)$/.exec(inputs['role-to-assume'] ?? '')?.[1];
           // A pull request's job signs in with the preview role: never production's.
           expect(role).toMatch(/-deploy-preview$/);
           aws.seed.githubDeployRole(role!, ['repo:octo/svc:*']);
+          const requestsBefore = github.requests.length;
           const run = await runAction({
             inputs,
             workspace: ws,
@@ -265,6 +302,36 @@ describe('README.md and examples/ workflow snippets, run as the runner runs them
           runs[action] = run;
           expect({ code: run.code, log: run.code === 0 ? '' : details(run) }).toEqual({ code: 0, log: '' });
           expect(run.outputs.stage).toBe('pr-42');
+          // The job that deploys a pull request runs its code: it gets no token that writes to GitHub.
+          if (action === 'opened') expect(inputs['github-token']).toBe('');
+          // A job that runs the pull request's code with github-token '' writes nothing to GitHub.
+          if (inputs['github-token'] === '')
+            expect(github.requests.slice(requestsBefore).map((r) => r.path)).toEqual([]);
+          // Its report job (command: report), started by its `if:` on the job's outputs, posts the comment.
+          const needs = deployJob
+            ? { [jobName(deployJob)]: { outputs: { report: asDeployed(run.outputs.report ?? '', run) } } }
+            : {};
+          const reportContexts: Contexts = { github: context, needs };
+          for (const job of jobs.filter(isReportJob)) {
+            if (job.if && !condition(job.if, reportContexts)) continue;
+            const reported = await runAction({
+              inputs: Object.fromEntries(
+                Object.entries(job.with).map(([k, v]) => [k, interpolate(v, reportContexts)]),
+              ),
+              workspace: mkdtempSync(join(tmpdir(), 'readme-report-ws-')),
+              eventName: 'pull_request',
+              ref: 'refs/pull/42/merge',
+              payload,
+              env: { GITHUB_API_URL: github.url },
+              timeoutMs: 30_000,
+            });
+            dirs.push(reported.dir);
+            reports[action] = reported;
+            expect({ code: reported.code, log: reported.code === 0 ? '' : details(reported) }).toEqual({
+              code: 0,
+              log: '',
+            });
+          }
         }
       } finally {
         dirs.push(ws);
@@ -275,6 +342,12 @@ describe('README.md and examples/ workflow snippets, run as the runner runs them
       expect(runs.opened!.summary).toContain('deployed to `pr-42`');
       expect(runs.closed!.stdout).toContain(`Removed function ${name}-pr-42.`);
       expect(aws.account.functions.has(`${name}-pr-42`)).toBe(false);
+      // A workflow whose deploy job has no token: its report job commented on the opened pull request only.
+      if (jobs.some(isReportJob)) {
+        expect(Object.keys(reports)).toEqual(['opened']);
+        expect(reports.opened!.stdout).toMatch(/(Commented on|Updated the comment on) pull request #42 /);
+        expect(reports.opened!.summary).toContain('deployed to `pr-42`');
+      }
     },
     180_000,
   );
