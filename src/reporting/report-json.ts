@@ -262,10 +262,25 @@ export function deployReportJson(
   o: DeployReport,
   options: { secrets: Secrets; commentLogs: boolean },
 ): string {
+  let json = reportJson(o, options, LOGS);
+  // JSON escapes grow a log (a control character takes six): each character cut frees one at least.
+  for (let max = LOGS; json.length > MAX_REPORT_CHARS && o.logs && options.commentLogs && max > 0;) {
+    max = Math.max(0, max - (json.length - MAX_REPORT_CHARS) - 100);
+    json = reportJson(o, options, max);
+  }
+  return json;
+}
+
+/** The report with the logs cut to `logsMax` (none at 0). */
+function reportJson(
+  o: DeployReport,
+  options: { secrets: Secrets; commentLogs: boolean },
+  logsMax: number,
+): string {
   const { secrets } = options;
   const optional = (key: keyof DeployReport, max: number) =>
     typeof o[key] === 'string' ? { [key]: clean(o[key], max, secrets) } : {};
-  const logs = o.logs && options.commentLogs ? { logs: clean(o.logs, LOGS, secrets) } : {};
+  const logs = o.logs && options.commentLogs && logsMax > 40 ? { logs: clean(o.logs, logsMax, secrets) } : {};
   return JSON.stringify({
     v: '1',
     kind: 'deploy',

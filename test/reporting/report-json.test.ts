@@ -69,6 +69,22 @@ describe('deployReportJson', () => {
     expect(() => parseReport(json, EXPECTED)).not.toThrow();
   });
 
+  it('a log that JSON escapes grow (a spinner: carriage returns and ANSI codes) still fits what parseReport accepts', () => {
+    // A spinner's redraw (CR, erase line, cursor up): 10 characters of log, 22 of JSON. Cut to its
+    // 30,000 characters, the log alone would pass the limit.
+    const logs = `Downloading${'.\r\u001b[2K\u001b[1A'.repeat(20_000)}`;
+    const json = deployReportJson(failureOutcome({ url: URL, logs }), { secrets: [], commentLogs: true });
+    expect(json.length).toBeLessThanOrEqual(MAX_REPORT_CHARS);
+    const payload = parseReport(json, EXPECTED);
+    // As much of the log as fits, and the rest of the report whole.
+    expect(payload.kind === 'deploy' && payload.outcome.logs).toMatch(
+      /^Downloading[\s\S]+more characters\)$/,
+    );
+    expect(payload.kind === 'deploy' && payload.outcome.rollbackMessage).toBe(
+      failureOutcome().rollbackMessage,
+    );
+  });
+
   it('a deploy that threw: its message, redacted, and where it failed', () => {
     const json = errorReportJson(
       { ...EXPECTED, message: `pip failed with password=${API_KEY}`, steps: ['Build'] },
