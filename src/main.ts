@@ -51,7 +51,7 @@ export async function run(): Promise<void> {
     });
     const outputs = outputsFor(result);
     for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
-    // The report holds the URL too: a masked part of it empties the report for preview-report as well.
+    // The report leaves out a URL the deploy masked (deployReportJson); a value masked otherwise is warned of too.
     const checked = report === undefined ? outputs : { ...outputs, [Outputs.Report]: report };
     for (const warning of maskedOutputWarnings(checked, settings.environment, registeredSecrets()))
       core.warning(warning);

@@ -292,7 +292,8 @@ function reportJson(
     version: o.version,
     previousVersion: o.previousVersion,
     ...(o.failedVersion !== undefined && { failedVersion: o.failedVersion }),
-    url: o.url,
+    // A masked value in it would make GitHub drop the whole output (no comment at all): left out.
+    url: redact(o.url, secrets) === o.url ? o.url : '',
     ...(o.apiKeyId && { apiKeyId: o.apiKeyId }),
     packageBytes: o.packageBytes,
     unpackedBytes: o.unpackedBytes,

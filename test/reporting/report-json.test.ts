@@ -85,6 +85,19 @@ describe('deployReportJson', () => {
     );
   });
 
+  it('a URL that holds a masked value is left out, not the report: GitHub would drop the whole output', () => {
+    // An environment value (masked: every one is) that names the API: the runner drops any job
+    // output holding it ("Skip output 'report' since it may contain secret"), so no comment at all.
+    const json = deployReportJson(failureOutcome({ url: URL }), {
+      secrets: ['a1b2c3d4e5'],
+      commentLogs: true,
+    });
+    expect(json).not.toContain('a1b2c3d4e5');
+    const payload = parseReport(json, EXPECTED);
+    expect(payload.kind === 'deploy' && payload.outcome.url).toBe('');
+    expect(payload.kind === 'deploy' && payload.outcome.status).toBe('failure');
+  });
+
   it('a deploy that threw: its message, redacted, and where it failed', () => {
     const json = errorReportJson(
       { ...EXPECTED, message: `pip failed with password=${API_KEY}`, steps: ['Build'] },
