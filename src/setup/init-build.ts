@@ -5,31 +5,50 @@
  * compiled to dist/, not committed) would deploy without it. Written when
  * package.json has a build (or prepare) script and the handler's file is
  * missing or in an output folder git does not keep, with the package manager
- * of its lockfile.
+ * of its lockfile; in a workspace (a monorepo's member), the root's, which
+ * installs every member there, and also when the folder only has dependencies
+ * to install.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { dirname, join, posix, resolve } from 'node:path';
+import {
+  findNodeWorkspace,
+  lockfileIn,
+  managerFacts,
+  type ManagerFacts,
+  type NodeLockfile,
+  type NodeWorkspace,
+} from './node-workspace.js';
+import { corepackNote, workspaceBlock, workspaceNote } from './workspace-build-notes.js';
 
 /** What init reads of the function's folder (buildFacts), for initBuild to decide (pure). */
-export interface BuildFacts {
+export interface BuildFacts extends ManagerFacts {
   /** package.json's scripts; undefined without a readable package.json. */
   scripts?: Record<string, unknown>;
   /** The handler's candidate files (index.js, .mjs, .cjs), whether each is there and whether git keeps it. */
   handlerFiles: readonly { path: string; present: boolean; tracked?: boolean }[];
   /** tsconfig.json's compilerOptions.outDir, when it parses as JSON. */
   outDir?: string;
-  lockfile?: 'npm' | 'pnpm' | 'yarn' | 'yarn-berry';
+  /** The folder's lockfile's package manager; in a workspace, the root's. */
+  lockfile?: NodeLockfile;
+  /** The workspace the folder is a member of (no lockfile of its own). */
+  workspace?: NodeWorkspace;
+  /** package.json's `dependencies`: what Lambda loads from node_modules at run time. */
+  dependencies?: readonly string[];
 }
 
 export interface InitBuild {
-  /** The workflow's `build:`. */
-  command: string;
-  /** The script that writes the handler (build or prepare). */
-  script: string;
+  /** The workflow's `build:`; undefined when no command init can write makes the folder deployable (`notes` say why). */
+  command?: string;
+  /** The script that writes the handler (build or prepare); none when the build only installs (a workspace's). */
+  script?: string;
   /** The handler's file it writes. */
-  file: string;
+  file?: string;
   lockfile?: BuildFacts['lockfile'];
+  workspace?: NodeWorkspace;
+  /** Next-step lines: what a workspace's build installs, the pnpm or Yarn corepack picks, why no build is written. */
+  notes: string[];
 }
 
 /** Folders builds write into and repositories do not keep. */
@@ -38,6 +57,10 @@ const OUTPUT_FOLDERS = ['dist', 'build', 'out'];
 /** Commands that install git hooks (a prepare script's usual work), which build nothing. */
 const HOOK_INSTALLER =
   /^((npx\s+)?(is-ci|husky(\s+install)?(\s+\S+)?|lefthook\s+install|simple-git-hooks)|node\s+\.husky\/\S+)$/;
+
+/** Bundlers: a script that runs one leaves no package for node_modules to hold (esbuild needs --bundle). */
+const BUNDLER =
+  /\b(esbuild\b[^&|;]*--bundle|tsup|ncc\s+build|webpack|rollup|rspack|parcel\s+build|bun\s+build)\b/;
 
 /** Whether a script does more than install git hooks: `husky install` builds no handler. */
 function builds(script: unknown): boolean {
@@ -49,26 +72,56 @@ function topFolder(path: string): string {
   return posix.normalize(path.replace(/\\/g, '/')).replace(/^\.\//, '').split('/')[0] ?? '';
 }
 
-/** Undefined when nothing needs building: no script (or one that installs git hooks only), or the handler's file committed. */
-export function initBuild(facts: BuildFacts): InitBuild | undefined {
+/** The script that writes the handler and its file; undefined with none, or the handler's file committed. */
+function handlerBuild(facts: BuildFacts): { script: string; file: string } | undefined {
   const script = ['build', 'prepare'].find((s) => builds(facts.scripts?.[s]));
   const [first] = facts.handlerFiles;
   if (!script || !first) return undefined;
   const outputs = [...OUTPUT_FOLDERS, ...(facts.outDir ? [topFolder(facts.outDir)] : [])];
   const present = facts.handlerFiles.find((f) => f.present);
-  const file = present ?? first;
   // Committed where a build writes (the reusable workflow built nothing before): deployed as committed.
   if (present && (present.tracked || !outputs.includes(topFolder(present.path)))) return undefined;
-  return { command: buildCommand(facts.lockfile, script), script, file: file.path, lockfile: facts.lockfile };
+  return { script, file: (present ?? first).path };
+}
+
+/**
+ * Undefined when nothing needs building: no script (or one that installs git
+ * hooks only), or the handler's file committed; in a workspace, also when
+ * the folder has no dependencies. A workspace member's build installs the
+ * whole workspace at its root (the packaging installs only a folder with a
+ * lockfile of its own); none is written where the package could not hold
+ * what it installs (see workspaceBlock) or corepack would run a package
+ * manager that does not read the lockfile.
+ */
+export function initBuild(facts: BuildFacts): InitBuild | undefined {
+  const handler = handlerBuild(facts);
+  const ws = facts.workspace;
+  if (!handler && !(ws && facts.dependencies?.length)) return undefined;
+  const manifest = ws && ws.at !== '.' ? `${ws.at}/package.json` : 'package.json';
+  const corepack = corepackNote(facts.lockfile, facts, manifest);
+  const base = { ...handler, lockfile: facts.lockfile, ...(ws && { workspace: ws }) };
+  const bundles = BUNDLER.test(String(handler ? facts.scripts?.[handler.script] : ''));
+  const blocked = ws ? workspaceBlock(ws, facts.dependencies ?? [], bundles) : undefined;
+  if (blocked) return { ...base, notes: [blocked, ...(corepack ? [corepack.note] : [])] };
+  if (corepack?.fails) return { ...base, notes: [corepack.note] };
+  return {
+    ...base,
+    command: buildCommand(facts.lockfile, handler?.script),
+    notes: [
+      ...(ws && facts.lockfile ? [workspaceNote(ws, facts.lockfile)] : []),
+      ...(corepack ? [corepack.note] : []),
+    ],
+  };
 }
 
 /**
  * Install (devDependencies too: the build needs them; the package leaves out
  * those npm's lockfile marks dev), then the script. npm ci and pnpm install
- * run the root's prepare script themselves. pnpm and yarn come through
- * corepack, which setup-node's Node.js carries.
+ * run the prepare scripts themselves (a workspace's members' too). pnpm and
+ * yarn come through corepack, which setup-node's Node.js carries. In a
+ * workspace member's folder each installs the whole workspace at its root.
  */
-function buildCommand(lockfile: BuildFacts['lockfile'], script: string): string {
+function buildCommand(lockfile: BuildFacts['lockfile'], script: string | undefined): string {
   const install = {
     npm: 'npm ci',
     // npm ci refuses to run without a lockfile; npm install writes one.
@@ -78,7 +131,7 @@ function buildCommand(lockfile: BuildFacts['lockfile'], script: string): string 
     'yarn-berry': 'corepack enable && yarn install --immutable',
   }[lockfile ?? 'none'];
   const runner = lockfile?.startsWith('yarn') ? 'yarn' : lockfile === 'pnpm' ? 'pnpm' : 'npm';
-  if (script === 'prepare' && runner !== 'yarn') return install;
+  if (!script || (script === 'prepare' && runner !== 'yarn')) return install;
   return `${install} && ${runner} run ${script}`;
 }
 
@@ -115,17 +168,17 @@ function trackedFiles(folder: string, paths: readonly string[]): Set<string> {
   }
 }
 
-/** The lockfile npm, pnpm or yarn (1, or 2+ whose lockfile has __metadata) left in the folder. */
-function lockfileOf(folder: string): BuildFacts['lockfile'] {
-  if (['npm-shrinkwrap.json', 'package-lock.json'].some((f) => existsSync(join(folder, f)))) return 'npm';
-  if (existsSync(join(folder, 'pnpm-lock.yaml'))) return 'pnpm';
-  if (!existsSync(join(folder, 'yarn.lock'))) return undefined;
-  return /^__metadata:/m.test(readFileSync(join(folder, 'yarn.lock'), 'utf8')) ? 'yarn-berry' : 'yarn';
-}
-
-/** The facts of `folder` for a Node.js handler whose candidate files are `handlerFiles`. */
-export function buildFacts(folder: string, handlerFiles: readonly string[]): BuildFacts {
-  const manifest = readJson(join(folder, 'package.json')) as { scripts?: unknown } | undefined;
+/**
+ * The facts of `folder` for a Node.js handler whose candidate files are
+ * `handlerFiles`; the workspace it is a member of, up to `top` (the
+ * repository's folder; the folder's parent when not given).
+ */
+export function buildFacts(folder: string, handlerFiles: readonly string[], top?: string): BuildFacts {
+  const manifest = readJson(join(folder, 'package.json')) as
+    { scripts?: unknown; dependencies?: unknown } | undefined;
+  const workspace = findNodeWorkspace(folder, top ?? dirname(resolve(folder)));
+  const lockFolder = workspace ? resolve(folder, relativeRoot(workspace)) : folder;
+  const deps = manifest?.dependencies;
   const tsconfig = readJson(join(folder, 'tsconfig.json')) as
     { compilerOptions?: { outDir?: unknown } } | undefined;
   const outDir = tsconfig?.compilerOptions?.outDir;
@@ -139,6 +192,17 @@ export function buildFacts(folder: string, handlerFiles: readonly string[]): Bui
       tracked: tracked.has(posix.normalize(path.replace(/\\/g, '/'))),
     })),
     ...(typeof outDir === 'string' && { outDir }),
-    lockfile: lockfileOf(folder),
+    lockfile: workspace ? workspace.lockfile : lockfileIn(folder)?.lockfile,
+    ...(workspace && { workspace }),
+    ...(typeof deps === 'object' && deps !== null && { dependencies: Object.keys(deps) }),
+    ...managerFacts(folder, lockFolder, top ?? folder),
   };
+}
+
+/** The workspace's root from the member's folder (`services/api` gives `../..`). */
+function relativeRoot(ws: NodeWorkspace): string {
+  return ws.member
+    .split('/')
+    .map(() => '..')
+    .join('/');
 }

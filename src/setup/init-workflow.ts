@@ -294,8 +294,13 @@ function stepsAfterInit(o: InitOptions, file: string): string[][] {
   return steps;
 }
 
-/** What the workflow's build does, and what pnpm and yarn need for the package to hold what Lambda loads. */
+/**
+ * What the workflow's build does, and what pnpm and yarn need for the package
+ * to hold what Lambda loads; with no build written (a workspace's that could
+ * not be deployed as written), why and what to do instead.
+ */
 function buildStep(build: InitBuild, path: string): string[] {
+  if (!build.command) return build.notes;
   const manager =
     build.lockfile === 'pnpm' ? 'pnpm' : build.lockfile?.startsWith('yarn') ? 'yarn' : undefined;
   const flat =
@@ -304,9 +309,14 @@ function buildStep(build: InitBuild, path: string): string[] {
       : build.lockfile === 'yarn-berry'
         ? "nodeLinker: node-modules in .yarnrc.yml (Plug'n'Play writes no node_modules)"
         : '';
+  const writes = build.script
+    ? `: package.json's ${build.script} script writes ${build.file}; commit the sources, not the build.`
+    : ': it installs the dependencies the packaging looks for.';
   return [
-    `The workflow's build (${build.command}) runs in ${path} before each deploy: package.json's ${build.script} script writes ${build.file}; commit the sources, not the build.`,
-    ...(manager
+    `The workflow's build (${build.command}) runs in ${path} before each deploy${writes}`,
+    ...build.notes,
+    // A workspace member's notes say where its packages are, and whether a bundle needs them.
+    ...(manager && !build.workspace
       ? [
           `With ${manager}, node_modules is packaged as ${manager} installs it, devDependencies included (only npm's lockfile tells the packages only devDependencies need)${flat ? `; set ${flat}` : ''}. ` +
             'Or bundle the function (esbuild, say) and deploy the bundle.',

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFacts, initBuild, type BuildFacts } from '../../src/setup/init-build.js';
+import type { NodeWorkspace } from '../../src/setup/node-workspace.js';
 
 const handler = (path: string, present = false) =>
   ['.js', '.mjs', '.cjs'].map((ext) => ({ path: `${path}${ext}`, present: present && ext === '.js' }));
@@ -22,6 +23,7 @@ describe('initBuild', () => {
       script: 'build',
       file: 'dist/handler.js',
       lockfile: 'npm',
+      notes: [],
     });
     for (const folder of ['dist', 'build', 'out'])
       expect(initBuild(facts({ handlerFiles: handler(`${folder}/handler`, true) }))?.file).toBe(
@@ -75,6 +77,119 @@ describe('initBuild: scripts that build nothing, handlers git keeps', () => {
     expect(initBuild(facts({ handlerFiles: committed }))).toBeUndefined();
     // Built here but not committed (dist/ ignored): built on the runner.
     expect(initBuild(facts({ handlerFiles: handler('dist/handler', true) }))?.file).toBe('dist/handler.js');
+  });
+});
+
+describe('initBuild: a workspace member (its dependencies installed at the root)', () => {
+  const ws = (over: Partial<NodeWorkspace> = {}): NodeWorkspace => ({
+    kind: 'package.json',
+    at: '.',
+    member: 'services/api',
+    lockfile: 'npm',
+    lockfileName: 'package-lock.json',
+    ...over,
+  });
+  const member = (over: Partial<BuildFacts>, workspace = ws()) =>
+    initBuild(facts({ workspace, lockfile: workspace.lockfile, dependencies: ['pg'], ...over }));
+
+  it('npm: npm ci in the member installs the workspace at the root, where the packaging takes the hoisted dependencies from', () => {
+    const built = member({});
+    expect(built?.command).toBe('npm ci && npm run build');
+    expect(built?.notes[0]).toContain(
+      "services/api is a member of the npm workspace at the repository's root (its package.json's workspaces takes services/api): npm ci, run in services/api, installs the whole workspace at the repository's root from package-lock.json",
+    );
+    // Nothing to build, but dependencies: only the root's install (the packaging installs only a folder with its own lockfile).
+    const install = member({ handlerFiles: handler('index', true), scripts: {} });
+    expect(install?.command).toBe('npm ci');
+    expect(install?.script).toBeUndefined();
+    // No dependencies, nothing to build: no build.
+    expect(member({ handlerFiles: handler('index', true), scripts: {}, dependencies: [] })).toBeUndefined();
+  });
+
+  it('pnpm or Yarn with dependencies: no build (they would be links or at the root), and why; with a bundle, the install and build', () => {
+    const pnpm = ws({ kind: 'pnpm', lockfile: 'pnpm', lockfileName: 'pnpm-lock.yaml' });
+    const blocked = member({ packageManager: 'pnpm@9.12.0', dependencies: ['pg', 'zod'] }, pnpm);
+    expect(blocked?.command).toBeUndefined();
+    expect(blocked?.notes).toEqual([
+      expect.stringContaining(
+        "services/api is a member of the pnpm workspace at the repository's root (its pnpm-workspace.yaml takes services/api), and its package.json lists dependencies (pg, zod): no build written, since pnpm installs them as links into node_modules/.pnpm",
+      ),
+    ]);
+    const yarn = ws({ lockfile: 'yarn', lockfileName: 'yarn.lock' });
+    expect(member({ packageManager: 'yarn@1.22.22' }, yarn)?.notes[0]).toContain(
+      'since Yarn hoists them into node_modules, outside services/api',
+    );
+    // A build that bundles (esbuild --bundle) needs no node_modules at run time.
+    const bundle = member(
+      {
+        packageManager: 'pnpm@9.12.0',
+        scripts: { build: 'esbuild src/index.ts --bundle --platform=node --outdir=dist' },
+      },
+      pnpm,
+    );
+    expect(bundle?.command).toBe('corepack enable && pnpm install --frozen-lockfile && pnpm run build');
+    expect(bundle?.notes[0]).toContain('exclude: "node_modules/**"');
+    // esbuild without --bundle leaves the imports: still blocked.
+    expect(
+      member({ packageManager: 'pnpm@9.12.0', scripts: { build: 'esbuild src/*.ts --outdir=dist' } }, pnpm)
+        ?.command,
+    ).toBeUndefined();
+    // No dependencies at all: installed and built.
+    expect(member({ packageManager: 'pnpm@9.12.0', dependencies: [] }, pnpm)?.command).toBe(
+      'corepack enable && pnpm install --frozen-lockfile && pnpm run build',
+    );
+  });
+
+  it('a workspace root without a lockfile: no build, and the step to commit one', () => {
+    const built = member({ lockfile: undefined }, ws({ lockfile: undefined, lockfileName: undefined }));
+    expect(built?.command).toBeUndefined();
+    expect(built?.notes[0]).toContain(
+      "services/api is a member of the workspace at the repository's root (its package.json's workspaces takes services/api), whose root has no lockfile: no build written",
+    );
+  });
+});
+
+describe("initBuild: the pnpm or Yarn corepack runs (package.json's packageManager)", () => {
+  it('pnpm without packageManager: built, and the next step names the pnpm of the lockfile and how to pin it', () => {
+    const built = initBuild(facts({ lockfile: 'pnpm', lockfileVersion: '6.0' }));
+    expect(built?.command).toBe('corepack enable && pnpm install --frozen-lockfile && pnpm run build');
+    expect(built?.notes).toEqual([
+      'package.json has no packageManager field, so corepack runs the newest pnpm on the npm registry when the build runs, which may not be the pnpm that wrote pnpm-lock.yaml (lockfileVersion 6.0: pnpm 8); pin it: run corepack use pnpm@8 where package.json is (it writes packageManager there) and commit it.',
+    ]);
+    expect(initBuild(facts({ lockfile: 'pnpm', lockfileVersion: '9.0' }))?.notes[0]).toContain(
+      'pnpm 9 or later',
+    );
+    expect(initBuild(facts({ lockfile: 'pnpm', packageManager: 'pnpm@9.12.0' }))?.notes).toEqual([]);
+    // In a workspace, the root's package.json is named.
+    const ws: NodeWorkspace = {
+      kind: 'pnpm',
+      at: 'apps',
+      member: 'api',
+      lockfile: 'pnpm',
+      lockfileName: 'pnpm-lock.yaml',
+    };
+    expect(initBuild(facts({ lockfile: 'pnpm', workspace: ws }))?.notes[1]).toContain(
+      'apps/package.json has no packageManager field',
+    );
+  });
+
+  it('Yarn 2+ without packageManager nor yarnPath: no build (corepack would run Yarn 1); with either, built', () => {
+    const berry = initBuild(facts({ lockfile: 'yarn-berry' }));
+    expect(berry?.command).toBeUndefined();
+    expect(berry?.notes[0]).toContain(
+      "corepack would run Yarn 1, the npm registry's newest yarn, which does not read this yarn.lock",
+    );
+    expect(initBuild(facts({ lockfile: 'yarn-berry', yarnPath: true }))?.command).toBe(
+      'corepack enable && yarn install --immutable && yarn run build',
+    );
+    expect(initBuild(facts({ lockfile: 'yarn-berry', packageManager: 'yarn@4.5.0' }))?.command).toBe(
+      'corepack enable && yarn install --immutable && yarn run build',
+    );
+    expect(initBuild(facts({ lockfile: 'yarn' }))?.notes[0]).toContain('corepack use yarn@1');
+    // packageManager naming another manager than the lockfile's: corepack runs that one, or refuses.
+    const other = initBuild(facts({ lockfile: 'pnpm', packageManager: 'yarn@4.5.0' }));
+    expect(other?.command).toBeUndefined();
+    expect(other?.notes[0]).toContain("package.json's packageManager (yarn@4.5.0) names yarn");
   });
 });
 

@@ -257,9 +257,14 @@ describe('lambda-deploy init', () => {
     expect((await init(built({ ...ts, 'yarn.lock': '# yarn lockfile v1\n' }))).build).toBe(
       'corepack enable && yarn install --frozen-lockfile && yarn run build',
     );
-    expect((await init(built({ ...ts, 'yarn.lock': '__metadata:\n  version: 8\n' }))).build).toBe(
-      'corepack enable && yarn install --immutable && yarn run build',
-    );
+    // Yarn 2+: corepack runs the Yarn that .yarnrc.yml's yarnPath (or packageManager) names; Yarn 1 otherwise, which does not read the lockfile.
+    const berry = { ...ts, 'yarn.lock': '__metadata:\n  version: 8\n' };
+    expect(
+      (await init(built({ ...berry, '.yarnrc.yml': 'yarnPath: .yarn/releases/yarn-4.5.0.cjs\n' }))).build,
+    ).toBe('corepack enable && yarn install --immutable && yarn run build');
+    const unpinned = await init(built(berry));
+    expect(unpinned.build).toBeUndefined();
+    expect(unpinned.stdout).toContain('so corepack would run Yarn 1');
     const pnpm = await init(built({ ...ts, 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n" }));
     expect(pnpm.stdout).toContain("only npm's lockfile tells the packages only devDependencies need");
     // A prepare script only: npm ci runs it.
@@ -285,6 +290,95 @@ describe('lambda-deploy init', () => {
     expect((await init(built(ts, {}))).build).toBeUndefined();
     const python = built({ 'app.py': 'def handler(event, context):\n    return {}\n' });
     expect((await init(python, 'app.handler', 'python3.12')).build).toBeUndefined();
+  });
+
+  test("a Node.js function in a workspace (a monorepo's member): the build installs at the workspace's root with its package manager, or none is written and the next steps say what to do", async () => {
+    /** A repository with `files` (objects written as JSON) and the function in services/api. */
+    const monorepo = (files: Record<string, string | object>) => {
+      const dir = tempRepo();
+      for (const [f, content] of Object.entries(files)) {
+        mkdirSync(join(dir, f, '..'), { recursive: true });
+        writeFileSync(join(dir, f), typeof content === 'string' ? content : JSON.stringify(content));
+      }
+      return dir;
+    };
+    const init = async (dir: string) => {
+      const io = testIo(env);
+      const args = ['init', '--name=api', '--runtime=nodejs22.x', '--handler=dist/handler.handler'];
+      const code = await main([...args, '--path=services/api', `--dir=${dir}`, ...roles], io);
+      expect({ code, stderr: code ? io.stderr() : '' }).toMatchObject({ code: 0 });
+      const text = readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8');
+      const workflow = parse(text) as { jobs: { lambda: { with: Record<string, string> } } };
+      return { build: workflow.jobs.lambda.with.build, stdout: io.stdout() };
+    };
+    const member = (manifest: object = {}) => ({
+      'services/api/package.json': {
+        name: 'api',
+        scripts: { build: 'tsc' },
+        dependencies: { pg: '^8' },
+        ...manifest,
+      },
+      'services/api/src/handler.ts': 'export const handler = async () => ({});\n',
+    });
+
+    // npm: npm ci in the member installs the workspace at the root, from the root's lockfile (not npm install in the folder).
+    const npm = await init(
+      monorepo({ ...member(), 'package.json': { workspaces: ['services/*'] }, 'package-lock.json': '{}' }),
+    );
+    expect(npm.build).toBe('npm ci && npm run build');
+    expect(npm.stdout).toContain(
+      "services/api is a member of the npm workspace at the repository's root (its package.json's workspaces takes services/api): npm ci, run in services/api, installs the whole workspace",
+    );
+    // Nothing to build (the handler committed), but dependencies to install: npm ci alone.
+    const plain = await init(
+      monorepo({
+        'services/api/package.json': { name: 'api', dependencies: { pg: '^8' } },
+        'services/api/dist/handler.js': 'exports.handler = async () => ({});\n',
+        'package.json': { workspaces: ['services/*'] },
+        'package-lock.json': '{}',
+      }),
+    );
+    expect(plain.build).toBe('npm ci');
+    expect(plain.stdout).toContain(
+      "The workflow's build (npm ci) runs in services/api before each deploy: it installs",
+    );
+
+    // pnpm with dependencies: none written (before: npm install && npm run build, which npm refuses for workspace: specs).
+    const pnpmRoot = {
+      'package.json': { name: 'root', private: true, packageManager: 'pnpm@9.12.0' },
+      'pnpm-workspace.yaml': "packages:\n  - 'services/*'\n",
+      'pnpm-lock.yaml': "lockfileVersion: '9.0'\n",
+    };
+    const pnpm = await init(monorepo({ ...member(), ...pnpmRoot }));
+    expect(pnpm.build).toBeUndefined();
+    expect(pnpm.stdout).toContain(
+      'and its package.json lists dependencies (pg): no build written, since pnpm installs them as links into node_modules/.pnpm',
+    );
+    // A bundle: pnpm installs the workspace and builds; without packageManager, the next step says which pnpm corepack picks.
+    const bundle = member({
+      scripts: { build: 'esbuild src/handler.ts --bundle --platform=node --outdir=dist' },
+    });
+    const bundled = await init(monorepo({ ...bundle, ...pnpmRoot, 'package.json': { private: true } }));
+    expect(bundled.build).toBe('corepack enable && pnpm install --frozen-lockfile && pnpm run build');
+    expect(bundled.stdout).toContain(
+      'package.json has no packageManager field, so corepack runs the newest pnpm on the npm registry when the build runs, which may not be the pnpm that wrote pnpm-lock.yaml (lockfileVersion 9.0: pnpm 9 or later); pin it: run corepack use pnpm@9',
+    );
+
+    // Yarn workspaces with dependencies (hoisted to the root): none written.
+    const yarn = await init(
+      monorepo({
+        ...member(),
+        'package.json': { workspaces: ['services/*'], packageManager: 'yarn@1.22.22' },
+        'yarn.lock': '# yarn lockfile v1\n',
+      }),
+    );
+    expect(yarn.build).toBeUndefined();
+    expect(yarn.stdout).toContain('since Yarn hoists them into node_modules, outside services/api');
+
+    // A workspace root without a lockfile: none written, and the step to commit one.
+    const unlocked = await init(monorepo({ ...member(), 'package.json': { workspaces: ['services/*'] } }));
+    expect(unlocked.build).toBeUndefined();
+    expect(unlocked.stdout).toContain('whose root has no lockfile: no build written');
   });
 
   test('a Python folder with an index.js beside app.py (no --runtime): the Python workflow, as before', async () => {

@@ -125,7 +125,7 @@ export const initCommand: CliCommand = {
         app: settings.app,
         handler: inputs.handler,
         path: workflowPath(dir, inputs.path, settings.path),
-        build: nodeBuild(settings),
+        build: nodeBuild(settings, dir),
         runtime: inputs.runtime,
         gateway: inputs[Inputs.Gateway]?.trim() ? settings.gateway : undefined,
         apiKey: settings.apiKey,
@@ -220,10 +220,14 @@ async function warnOfEntryPoint(settings: Settings, folder: string, ctx: Command
   }
 }
 
-/** The build a Node.js function's folder needs before packaging (its handler built by a package.json script). */
-function nodeBuild(settings: Settings): ReturnType<typeof initBuild> {
+/**
+ * The build a Node.js function's folder needs before packaging (its handler
+ * built by a package.json script; a workspace member's dependencies installed
+ * at the workspace's root, which init looks for up to `dir`).
+ */
+function nodeBuild(settings: Settings, dir: string): ReturnType<typeof initBuild> {
   const target = handlerTarget(settings.handler, settings.runtime, settings.app);
-  return target.python ? undefined : initBuild(buildFacts(settings.path, target.files));
+  return target.python ? undefined : initBuild(buildFacts(settings.path, target.files, dir));
 }
 
 /** Folders init never looks into for the entry point: tools', environments' and dependencies'. */

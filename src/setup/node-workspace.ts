@@ -1,0 +1,144 @@
+/**
+ * The npm, pnpm or yarn workspace a Node.js function's folder is a member of
+ * (a monorepo's `services/api`): its root holds the one lockfile and the
+ * package manager, and installs every member from there, so init's build
+ * must install at the root, with that package manager, not in the folder.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import picomatch from 'picomatch';
+
+export type NodeLockfile = 'npm' | 'pnpm' | 'yarn' | 'yarn-berry';
+
+export interface NodeWorkspace {
+  /** Which declares the workspace: pnpm-workspace.yaml, or package.json's `workspaces` (npm and yarn). */
+  kind: 'pnpm' | 'package.json';
+  /** The workspace root, relative to the repository's folder (`.`). */
+  at: string;
+  /** The function's folder, relative to the root (`services/api`). */
+  member: string;
+  /** The root's lockfile's package manager; undefined when the root has none. */
+  lockfile?: NodeLockfile;
+  /** The root's lockfile's name. */
+  lockfileName?: string;
+}
+
+/** What decides the pnpm or Yarn corepack runs, and whether it reads the lockfile. */
+export interface ManagerFacts {
+  /** The nearest package.json's packageManager (`pnpm@9.12.0`), as corepack looks for it: the version it runs. */
+  packageManager?: string;
+  /** pnpm-lock.yaml's lockfileVersion (`9.0`): which pnpm wrote it. */
+  lockfileVersion?: string;
+  /** .yarnrc.yml names a Yarn release (yarnPath), which any Yarn runs in its place. */
+  yarnPath?: boolean;
+}
+
+function readJson(path: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** package.json's `workspaces`: a list of globs, or yarn's `{ packages: [...] }`; undefined when none. */
+export function packageJsonWorkspaces(manifest: Record<string, unknown> | undefined): string[] | undefined {
+  const field = manifest?.workspaces;
+  const list = Array.isArray(field)
+    ? field
+    : typeof field === 'object' && field !== null
+      ? (field as { packages?: unknown }).packages
+      : undefined;
+  return Array.isArray(list) ? list.filter((g): g is string => typeof g === 'string') : undefined;
+}
+
+/** The `packages:` globs of pnpm-workspace.yaml (a block list, quoted or not); none without that key. */
+export function pnpmWorkspacePackages(yamlText: string): string[] {
+  const block = /^packages:[ \t]*\r?\n((?:[ \t]+-[^\n]*\r?\n?|[ \t]*(?:#[^\n]*)?\r?\n)*)/m.exec(
+    yamlText,
+  )?.[1];
+  if (!block) return [];
+  return [...block.matchAll(/^[ \t]+-[ \t]*(['"]?)([^'"#\r\n]*?)\1[ \t]*(?:#.*)?$/gm)]
+    .map((m) => m[2]!.trim())
+    .filter(Boolean);
+}
+
+/** Whether the workspace's globs take `member` (`!` globs leave folders out, as npm and pnpm read them). */
+export function isMember(globs: readonly string[], member: string): boolean {
+  const clean = (g: string) => g.replace(/^\.\//, '').replace(/\/+$/, '');
+  const matches = (g: string) => picomatch(clean(g), { dot: false })(member);
+  return (
+    globs.some((g) => !g.startsWith('!') && matches(g)) &&
+    !globs.some((g) => g.startsWith('!') && matches(g.slice(1)))
+  );
+}
+
+/** The lockfile npm, pnpm or yarn (1, or 2+ whose lockfile has __metadata) left in `folder`, and its name. */
+export function lockfileIn(folder: string): { lockfile: NodeLockfile; name: string } | undefined {
+  const npm = ['npm-shrinkwrap.json', 'package-lock.json'].find((f) => existsSync(join(folder, f)));
+  if (npm) return { lockfile: 'npm', name: npm };
+  if (existsSync(join(folder, 'pnpm-lock.yaml'))) return { lockfile: 'pnpm', name: 'pnpm-lock.yaml' };
+  if (!existsSync(join(folder, 'yarn.lock'))) return undefined;
+  const berry = /^__metadata:/m.test(readFileSync(join(folder, 'yarn.lock'), 'utf8'));
+  return { lockfile: berry ? 'yarn-berry' : 'yarn', name: 'yarn.lock' };
+}
+
+/**
+ * The facts of the lockfile's folder (`lockFolder`) and of the package.json
+ * files corepack reads, from `folder` up to `top`: the nearest with a
+ * packageManager field names the version it runs.
+ */
+export function managerFacts(folder: string, lockFolder: string, top: string): ManagerFacts {
+  let packageManager: unknown;
+  for (let at = resolve(folder); packageManager === undefined; at = dirname(at)) {
+    packageManager = readJson(join(at, 'package.json'))?.packageManager;
+    if (at === resolve(top) || dirname(at) === at) break;
+  }
+  const read = (file: string) => {
+    try {
+      return readFileSync(join(lockFolder, file), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const lockfileVersion = /^lockfileVersion:\s*['"]?([\d.]+)/m.exec(read('pnpm-lock.yaml'))?.[1];
+  const yarnPath = /^yarnPath:/m.test(read('.yarnrc.yml'));
+  return {
+    ...(typeof packageManager === 'string' && { packageManager }),
+    ...(lockfileVersion && { lockfileVersion }),
+    ...(yarnPath && { yarnPath }),
+  };
+}
+
+function workspaceAt(root: string, folder: string, top: string, kind: NodeWorkspace['kind']): NodeWorkspace {
+  const lock = lockfileIn(root);
+  return {
+    kind,
+    at: relative(top, root).split('\\').join('/') || '.',
+    member: relative(root, folder).split('\\').join('/'),
+    ...(lock && { lockfile: lock.lockfile, lockfileName: lock.name }),
+  };
+}
+
+/**
+ * The workspace whose root is the nearest folder above `folder`, up to `top`
+ * (the repository's folder), that declares one (pnpm-workspace.yaml, or a
+ * package.json with `workspaces`), when its globs take `folder`; undefined
+ * otherwise, and for a folder with a lockfile of its own (installed alone).
+ */
+export function findNodeWorkspace(folder: string, top: string): NodeWorkspace | undefined {
+  const at = resolve(folder);
+  const stop = resolve(top);
+  if (at === stop || lockfileIn(at) || relative(stop, at).startsWith('..')) return undefined;
+  for (let root = dirname(at); ; root = dirname(root)) {
+    const member = relative(root, at).split('\\').join('/');
+    if (existsSync(join(root, 'pnpm-workspace.yaml'))) {
+      const globs = pnpmWorkspacePackages(readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8'));
+      return isMember(globs, member) ? workspaceAt(root, at, stop, 'pnpm') : undefined;
+    }
+    const globs = packageJsonWorkspaces(readJson(join(root, 'package.json')));
+    if (globs) return isMember(globs, member) ? workspaceAt(root, at, stop, 'package.json') : undefined;
+    if (root === stop || dirname(root) === root) return undefined;
+  }
+}

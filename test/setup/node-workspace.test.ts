@@ -1,0 +1,139 @@
+/** The npm, pnpm or yarn workspace a Node.js function's folder is a member of, found from the folder up (findNodeWorkspace). */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  findNodeWorkspace,
+  isMember,
+  managerFacts,
+  pnpmWorkspacePackages,
+} from '../../src/setup/node-workspace.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'node-workspace-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** A repository folder with `files`; package.json values given as objects are written as JSON. */
+function repo(name: string, files: Record<string, string | object>): string {
+  const dir = join(tmp, name);
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), typeof content === 'string' ? content : JSON.stringify(content));
+  }
+  return dir;
+}
+
+const api = { 'services/api/package.json': { name: 'api', dependencies: { pg: '^8' } } };
+
+describe('findNodeWorkspace', () => {
+  it("a pnpm workspace: pnpm-workspace.yaml's packages and pnpm-lock.yaml at the root", () => {
+    const dir = repo('pnpm', {
+      ...api,
+      'package.json': { name: 'root', private: true },
+      'pnpm-workspace.yaml': 'packages:\n  - \'services/*\'\n  - "libs/**" # shared\n',
+      'pnpm-lock.yaml': "lockfileVersion: '9.0'\n",
+    });
+    expect(findNodeWorkspace(join(dir, 'services/api'), dir)).toEqual({
+      kind: 'pnpm',
+      at: '.',
+      member: 'services/api',
+      lockfile: 'pnpm',
+      lockfileName: 'pnpm-lock.yaml',
+    });
+  });
+
+  it("an npm workspace (package.json's workspaces, package-lock.json) and a Yarn one ({ packages }, yarn.lock), below the repository's root", () => {
+    const npm = repo('npm', {
+      'apps/package.json': { workspaces: ['services/*'] },
+      'apps/package-lock.json': '{}',
+      'apps/services/api/package.json': {},
+    });
+    expect(findNodeWorkspace(join(npm, 'apps/services/api'), npm)).toMatchObject({
+      kind: 'package.json',
+      at: 'apps',
+      member: 'services/api',
+      lockfile: 'npm',
+      lockfileName: 'package-lock.json',
+    });
+    const yarn = repo('yarn', {
+      ...api,
+      'package.json': { workspaces: { packages: ['services/api'] } },
+      'yarn.lock': '__metadata:\n  version: 8\n',
+    });
+    expect(findNodeWorkspace(join(yarn, 'services/api'), yarn)).toMatchObject({ lockfile: 'yarn-berry' });
+  });
+
+  it('a root without a lockfile is still the workspace (no lockfile said)', () => {
+    const dir = repo('nolock', { ...api, 'package.json': { workspaces: ['services/*'] } });
+    const ws = findNodeWorkspace(join(dir, 'services/api'), dir);
+    expect(ws).toEqual({ kind: 'package.json', at: '.', member: 'services/api' });
+  });
+
+  it('none: a folder the globs leave out, one with its own lockfile, the root itself, or a workspace above the repository', () => {
+    const out = repo('out', { ...api, 'package.json': { workspaces: ['packages/*', '!services/*'] } });
+    expect(findNodeWorkspace(join(out, 'services/api'), out)).toBeUndefined();
+    const own = repo('own', {
+      ...api,
+      'services/api/package-lock.json': '{}',
+      'package.json': { workspaces: ['services/*'] },
+      'package-lock.json': '{}',
+    });
+    expect(findNodeWorkspace(join(own, 'services/api'), own)).toBeUndefined();
+    expect(findNodeWorkspace(own, own)).toBeUndefined();
+    // The walk ends at the repository's folder: a workspace above it is someone else's.
+    const above = repo('above', {
+      'package.json': { workspaces: ['**'] },
+      'package-lock.json': '{}',
+      'repo/services/api/package.json': {},
+    });
+    expect(findNodeWorkspace(join(above, 'repo/services/api'), join(above, 'repo'))).toBeUndefined();
+    // The nearest workspace root decides: a nested one that leaves the folder out hides the outer one.
+    const nested = repo('nested', {
+      'package.json': { workspaces: ['**'] },
+      'package-lock.json': '{}',
+      'apps/package.json': { workspaces: ['web'] },
+      'apps/api/package.json': {},
+    });
+    expect(findNodeWorkspace(join(nested, 'apps/api'), nested)).toBeUndefined();
+  });
+});
+
+describe('workspace globs', () => {
+  it("reads pnpm-workspace.yaml's packages list, quoted or not, with comments", () => {
+    expect(
+      pnpmWorkspacePackages(
+        '# the monorepo\npackages:\n  - \'apps/*\'\n\n  - packages/** # all\n  - "!**/test/**"\ncatalog:\n  pg: ^8\n',
+      ),
+    ).toEqual(['apps/*', 'packages/**', '!**/test/**']);
+    expect(pnpmWorkspacePackages('catalog:\n  pg: ^8\n')).toEqual([]);
+  });
+
+  it('takes a member by glob, ./ and trailing slashes aside; a ! glob leaves it out', () => {
+    expect(isMember(['./services/*/'], 'services/api')).toBe(true);
+    expect(isMember(['libs/**'], 'libs/a/b')).toBe(true);
+    expect(isMember(['services/*'], 'services/api/v2')).toBe(false);
+    expect(isMember(['**', '!services/legacy'], 'services/legacy')).toBe(false);
+  });
+});
+
+describe('managerFacts', () => {
+  it("the nearest packageManager from the folder up, as corepack looks for it; pnpm-lock.yaml's lockfileVersion; .yarnrc.yml's yarnPath", () => {
+    const dir = repo('facts', {
+      'package.json': { packageManager: 'pnpm@9.12.0' },
+      'pnpm-lock.yaml': "---\nlockfileVersion: '6.0'\n",
+      '.yarnrc.yml': 'yarnPath: .yarn/releases/yarn-4.5.0.cjs\n',
+      'services/api/package.json': { name: 'api' },
+    });
+    expect(managerFacts(join(dir, 'services/api'), dir, dir)).toEqual({
+      packageManager: 'pnpm@9.12.0',
+      lockfileVersion: '6.0',
+      yarnPath: true,
+    });
+    // Not above the repository's folder; the member's own field first.
+    expect(
+      managerFacts(join(dir, 'services/api'), join(dir, 'services/api'), join(dir, 'services/api')),
+    ).toEqual({});
+    writeFileSync(join(dir, 'services/api/package.json'), JSON.stringify({ packageManager: 'pnpm@8.15.0' }));
+    expect(managerFacts(join(dir, 'services/api'), dir, dir).packageManager).toBe('pnpm@8.15.0');
+  });
+});
