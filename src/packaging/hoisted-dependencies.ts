@@ -198,12 +198,18 @@ export interface MissingDependency {
   foundIn?: string;
 }
 
-/** The error for dependencies the function loads but its package lacks: which, where they are, and how to install them into the folder. */
+/**
+ * The error for dependencies the function loads but its package lacks:
+ * which, where they are, and how to install them into the folder; with the
+ * pnpm or Yarn lockfile that pins them (`locked`), what that package manager
+ * needs, since the npm commands would not read it.
+ */
 export function missingDependenciesMessage(
   missing: readonly MissingDependency[],
   path: string,
   surface: Surface = 'action',
   unlocked = false,
+  locked?: { manager: 'npm' | 'pnpm' | 'yarn'; file: string },
 ): string {
   const names = missing.map((m) => m.name).sort();
   const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? `, … (${names.length} in all)` : '');
@@ -212,6 +218,7 @@ export function missingDependenciesMessage(
   const pathInput = inputName(surface, Inputs.Path);
   const lead = `${pathInput}: the function's package.json lists ${count} its code loads that ${path}/node_modules does not hold: ${shown}`;
   const lambda = 'Lambda would fail with "Cannot find module".';
+  if (locked && locked.manager !== 'npm') return lockedMessage(lead, folders, path, locked, pathInput);
   if (unlocked && !folders.length)
     return (
       `${lead}, and it has no package-lock.json (nor npm-shrinkwrap.json). ${lambda} ` +
@@ -228,6 +235,35 @@ export function missingDependenciesMessage(
     `npm install --omit=dev --no-workspaces (npm then installs there, not at the workspace root; it writes a package-lock.json there too); ` +
     `with pnpm, node-linker=hoisted in .npmrc and pnpm deploy --filter <package> --prod <folder> write a folder without links to point ${pathInput} at; ` +
     `or bundle the function (esbuild, say) and package the bundle.`
+  );
+}
+
+/**
+ * For dependencies pnpm or Yarn pinned: the build installs only from npm's
+ * lockfile in the function's folder, pnpm installs them as links into
+ * node_modules/.pnpm (whose packages' own dependencies the zip loses), and
+ * Yarn hoists a workspace's into the root's node_modules, outside the folder.
+ */
+function lockedMessage(
+  lead: string,
+  folders: readonly string[],
+  path: string,
+  locked: { manager: 'npm' | 'pnpm' | 'yarn'; file: string },
+  pathInput: string,
+): string {
+  const where = folders.length
+    ? `; Node.js finds some or all of them only in ${folders.map((f) => `${f}/node_modules`).join(', ')}, which is not packaged`
+    : '';
+  const pnpm = locked.manager === 'pnpm';
+  return (
+    `${lead}${where}. Lambda would fail with "Cannot find module". ${locked.file} pins them, and the build installs dependencies itself only with npm ci from a package-lock.json in ${path}; ` +
+    (pnpm
+      ? `pnpm installs them as links into node_modules/.pnpm, whose packages' own dependencies the zip would lose. `
+      : `Yarn installs a workspace's dependencies into its root's node_modules, outside ${path}. `) +
+    `Bundle the function (esbuild --bundle --platform=node, say, in its build script) so that its code loads none of them; or, in a step before deploying, write a folder holding the function with its dependencies as plain folders ` +
+    (pnpm
+      ? `(pnpm --filter <package> --prod deploy <folder>, with node-linker=hoisted) and point ${pathInput} at it.`
+      : `(Yarn 1: nohoist in the root package.json's workspaces; Yarn 2+: nmHoistingLimits: workspaces and nodeLinker: node-modules in .yarnrc.yml keep them in ${path}/node_modules) and point ${pathInput} at it.`)
   );
 }
 

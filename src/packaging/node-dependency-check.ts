@@ -18,6 +18,7 @@ import { dependencyNames, pnpmLayoutMessage, pnpmLinkedPackages } from './pnpm-l
 import { npmInstallPlan } from './npm-install.js';
 import { type BuildPackageDeps, type BuildPackageOptions } from './build-package-types.js';
 import { npmWorkspaceRoot } from './npm-lockfiles.js';
+import { nodeLockfile } from './node-lockfile.js';
 
 /** The function's dependencies are not where Lambda finds them; found before anything is created in AWS. */
 export class MissingDependenciesError extends Error {
@@ -125,7 +126,8 @@ export async function checkNodeDependencies(
   // Outside a workspace, a lockfile is what lets the build install them.
   const plan = npmInstallPlan(manifestText, (f) => existsSync(join(options.path, f)));
   const unlocked = !!plan && 'unlocked' in plan && !npmWorkspaceRoot(resolve(options.path));
-  const message = missingDependenciesMessage(missing, options.path, surface, unlocked);
+  const locked = nodeLockfile(options.path, options.workspace);
+  const message = missingDependenciesMessage(missing, options.path, surface, unlocked, locked);
   if (!options.layers?.length) throw new MissingDependenciesError(message);
   logger.warning(`${message} (Deploying anyway: one of the attached layers may hold them.)`);
 }

@@ -46,7 +46,7 @@ export function workspaceCovers(pyproject: string, member: string, file = 'pypro
  * holding .git), never above `top` (the GitHub workspace) when path is
  * inside it; when path is outside top, path alone.
  */
-function foldersUp(path: string, top?: string): string[] {
+export function foldersUp(path: string, top?: string): string[] {
   const limit = top ? resolve(top) : undefined;
   const inside = (dir: string) =>
     !limit || dir === limit || dir.startsWith(limit.endsWith(sep) ? limit : limit + sep);

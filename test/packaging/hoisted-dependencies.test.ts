@@ -63,6 +63,48 @@ describe('a Node.js function in a workspace whose dependencies are hoisted to th
     await expect(error).rejects.toThrow('npm install --omit=dev --no-workspaces');
   });
 
+  it("a pnpm workspace installed nowhere: names pnpm's lockfile and what pnpm needs, not npm's package-lock.json", async () => {
+    const dir = join(root, 'pnpm-none');
+    mkdirSync(join(dir, '.git'), { recursive: true });
+    writeTree(dir, {
+      'package.json': JSON.stringify({ name: 'mono', private: true }),
+      'pnpm-workspace.yaml': "packages:\n  - 'packages/*'\n",
+      'pnpm-lock.yaml': "lockfileVersion: '9.0'\n",
+      'packages/api/package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }),
+      'packages/api/index.js': handler,
+    });
+    const error = build(join(dir, 'packages/api'));
+    await expect(error).rejects.toThrow(
+      `path: the function's package.json lists 1 dependency its code loads that ${join(dir, 'packages/api')}/node_modules does not hold: lib-a. ` +
+        `Lambda would fail with "Cannot find module". ${join(dir, 'pnpm-lock.yaml')} pins them, and the build installs dependencies itself only with npm ci from a package-lock.json in ${join(dir, 'packages/api')}; ` +
+        "pnpm installs them as links into node_modules/.pnpm, whose packages' own dependencies the zip would lose. Bundle the function",
+    );
+    await expect(error).rejects.toThrow(
+      '(pnpm --filter <package> --prod deploy <folder>, with node-linker=hoisted) and point path at it.',
+    );
+    await expect(error).rejects.not.toThrow('package-lock.json (nor');
+  });
+
+  it('a Yarn workspace, its dependencies hoisted to the root: names yarn.lock and the folder, not an npm install', async () => {
+    const dir = join(root, 'yarn-hoisted');
+    mkdirSync(join(dir, '.git'), { recursive: true });
+    writeTree(dir, {
+      'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*'] }),
+      'yarn.lock': '# yarn lockfile v1\n',
+      ...fake('lib-a'),
+      'packages/api/package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }),
+      'packages/api/index.js': handler,
+    });
+    const error = build(join(dir, 'packages/api'));
+    await expect(error).rejects.toThrow(
+      `lib-a; Node.js finds some or all of them only in ${dir}/node_modules, which is not packaged. Lambda would fail with "Cannot find module". ${join(dir, 'yarn.lock')} pins them`,
+    );
+    await expect(error).rejects.toThrow(
+      "Yarn installs a workspace's dependencies into its root's node_modules",
+    );
+    await expect(error).rejects.not.toThrow('--no-workspaces');
+  });
+
   it('counts the ones nowhere at all too, and names the first five of many', () => {
     const many = ['f', 'e', 'd', 'c', 'b', 'a'].map((name) => ({ name }));
     const message = missingDependenciesMessage(many, 'svc', 'terminal');
