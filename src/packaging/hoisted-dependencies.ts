@@ -231,8 +231,13 @@ export function missingDependenciesMessage(
   return (
     `${lead}; Node.js finds ${they} only in ${folders.map((f) => `${f}/node_modules`).join(', ')}, ` +
     `where a workspace install put ${names.length === 1 ? 'it' : 'them'}, and that folder is not packaged. ${lambda} ` +
-    `Install the function's dependencies into its own folder before deploying: in ${path}, run ` +
-    `npm install --omit=dev --no-workspaces (npm then installs there, not at the workspace root; it writes a package-lock.json there too); ` +
+    (locked
+      ? ''
+      : `With npm, commit the workspace's lockfile: run npm install in ${folders[0]} and commit its package-lock.json, ` +
+        `which lists the function: the packaging then takes them from ${folders[0]}/node_modules as it resolves them (with build: npm ci, which installs the workspace there). `) +
+    `Or install the function's dependencies into its own folder before deploying: in ${path}, run ` +
+    `npm install --omit=dev --no-workspaces (npm then installs there, not at the workspace root; it writes a package-lock.json there too; ` +
+    `not for a workspace package among them, which that install looks for on the registry); ` +
     `with pnpm, node-linker=hoisted in .npmrc and pnpm deploy --filter <package> --prod <folder> write a folder without links to point ${pathInput} at; ` +
     `or bundle the function (esbuild, say) and package the bundle.`
   );

@@ -24,7 +24,7 @@ function rootName(ws: NodeWorkspace): string {
 
 /** A file or folder at the workspace's root, as the repository's folder names it. */
 function atRoot(ws: NodeWorkspace, name: string): string {
-  return ws.at === '.' ? name : `${ws.at}/${name}`;
+  return ws.at === '.' ? `${name} at the repository's root` : `${ws.at}/${name}`;
 }
 
 function shown(names: readonly string[]): string {
@@ -71,8 +71,8 @@ export function workspaceNote(ws: NodeWorkspace, lockfile: NodeLockfile): string
   const lock = atRoot(ws, ws.lockfileName ?? '');
   if (lockfile === 'npm')
     return (
-      `${ws.member} is a member of ${declaredBy(ws)}: npm ci, run in ${ws.member}, installs the whole workspace at ${rootName(ws)} from ${lock}, where npm hoists the function's dependencies; ` +
-      `the packaging takes those its code loads from ${atRoot(ws, 'node_modules')}, as that lockfile resolves them (a workspace package it depends on as npm packs it: build those first, npm run build --workspaces --if-present).`
+      `${ws.member} is a member of ${declaredBy(ws)}: npm ci, run in ${ws.member}, installs the whole workspace from ${lock}, hoisting the function's dependencies into ${atRoot(ws, 'node_modules')}; ` +
+      `the packaging takes those its code loads from there, as that lockfile resolves them (a workspace package it depends on as npm packs it: build those first, npm run build --workspaces --if-present).`
     );
   return (
     `${ws.member} is a member of ${declaredBy(ws)}: ${MANAGER[lockfile]}'s install, run in ${ws.member}, installs the whole workspace from ${lock}; ` +

@@ -61,6 +61,13 @@ describe('a Node.js function in a workspace whose dependencies are hoisted to th
         `@acme/shared, lib-a; Node.js finds them only in ${join(root, 'hoisted')}/node_modules`,
     );
     await expect(error).rejects.toThrow('npm install --omit=dev --no-workspaces');
+    // No lockfile at the root: committing one lets the packaging take them from there (@acme/shared, a workspace package, is on no registry).
+    await expect(error).rejects.toThrow(
+      `With npm, commit the workspace's lockfile: run npm install in ${join(root, 'hoisted')} and commit its package-lock.json`,
+    );
+    await expect(error).rejects.toThrow(
+      'not for a workspace package among them, which that install looks for on the registry',
+    );
   });
 
   it("a pnpm workspace installed nowhere: names pnpm's lockfile and what pnpm needs, not npm's package-lock.json", async () => {

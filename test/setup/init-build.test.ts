@@ -96,7 +96,7 @@ describe('initBuild: a workspace member (its dependencies installed at the root)
     const built = member({});
     expect(built?.command).toBe('npm ci && npm run build');
     expect(built?.notes[0]).toContain(
-      "services/api is a member of the npm workspace at the repository's root (its package.json's workspaces takes services/api): npm ci, run in services/api, installs the whole workspace at the repository's root from package-lock.json",
+      "services/api is a member of the npm workspace at the repository's root (its package.json's workspaces takes services/api): npm ci, run in services/api, installs the whole workspace from package-lock.json at the repository's root, hoisting the function's dependencies into node_modules at the repository's root",
     );
     // Nothing to build, but dependencies: only the root's install (the packaging installs only a folder with its own lockfile).
     const install = member({ handlerFiles: handler('index', true), scripts: {} });
@@ -112,12 +112,12 @@ describe('initBuild: a workspace member (its dependencies installed at the root)
     expect(blocked?.command).toBeUndefined();
     expect(blocked?.notes).toEqual([
       expect.stringContaining(
-        "services/api is a member of the pnpm workspace at the repository's root (its pnpm-workspace.yaml takes services/api), and its package.json lists dependencies (pg, zod): no build written, since pnpm installs them as links into node_modules/.pnpm",
+        "services/api is a member of the pnpm workspace at the repository's root (its pnpm-workspace.yaml takes services/api), and its package.json lists dependencies (pg, zod): no build written, since pnpm installs them as links into node_modules/.pnpm at the repository's root",
       ),
     ]);
     const yarn = ws({ lockfile: 'yarn', lockfileName: 'yarn.lock' });
     expect(member({ packageManager: 'yarn@1.22.22' }, yarn)?.notes[0]).toContain(
-      'since Yarn hoists them into node_modules, outside services/api',
+      "since Yarn hoists them into node_modules at the repository's root, outside services/api",
     );
     // A build that bundles (esbuild --bundle) needs no node_modules at run time.
     const bundle = member(

@@ -352,7 +352,7 @@ describe('lambda-deploy init', () => {
     const pnpm = await init(monorepo({ ...member(), ...pnpmRoot }));
     expect(pnpm.build).toBeUndefined();
     expect(pnpm.stdout).toContain(
-      'and its package.json lists dependencies (pg): no build written, since pnpm installs them as links into node_modules/.pnpm',
+      "and its package.json lists dependencies (pg): no build written, since pnpm installs them as links into node_modules/.pnpm at the repository's root",
     );
     // A bundle: pnpm installs the workspace and builds; without packageManager, the next step says which pnpm corepack picks.
     const bundle = member({
@@ -373,7 +373,9 @@ describe('lambda-deploy init', () => {
       }),
     );
     expect(yarn.build).toBeUndefined();
-    expect(yarn.stdout).toContain('since Yarn hoists them into node_modules, outside services/api');
+    expect(yarn.stdout).toContain(
+      "since Yarn hoists them into node_modules at the repository's root, outside services/api",
+    );
 
     // A workspace root without a lockfile: none written, and the step to commit one.
     const unlocked = await init(monorepo({ ...member(), 'package.json': { workspaces: ['services/*'] } }));
