@@ -1,0 +1,87 @@
+/**
+ * init's build for an npm workspace member, run for real with npm offline
+ * (local tarballs, a temporary cache): `npm ci` in the member installs the
+ * workspace at the root, and the packaging then holds what the handler loads.
+ */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { execFileSync, execSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildFacts, initBuild } from '../../src/setup/init-build.js';
+import { listZip } from '../../src/packaging/zip-reader.js';
+import { buildNodeFunction, haveCommand, tempDir, writeTree } from '../packaging/helpers.js';
+
+const { dir: base, cleanup } = tempDir('init-npm-ws');
+afterAll(cleanup);
+
+describe("init's build for an npm workspace member", () => {
+  (haveCommand('npm') ? it : it.skip)(
+    'npm ci in the member installs the workspace at the root; the package holds the hoisted dependencies and the workspace package',
+    async () => {
+      const npmEnv = { ...process.env, npm_config_cache: join(base, 'cache'), npm_config_offline: 'true' };
+      const npm = (args: string[], cwd: string) =>
+        execFileSync('npm', args, { cwd, env: npmEnv, stdio: 'pipe' });
+      const tarballs = join(base, 'tarballs');
+      mkdirSync(tarballs, { recursive: true });
+      writeTree(join(base, 'src/dep-b'), {
+        'package.json': JSON.stringify({ name: 'dep-b', version: '1.0.0', main: 'index.js' }),
+        'index.js': "module.exports = 'b';\n",
+      });
+      npm(['pack', '--pack-destination', tarballs], join(base, 'src/dep-b'));
+      writeTree(join(base, 'src/dep-a'), {
+        'package.json': JSON.stringify({
+          name: 'dep-a',
+          version: '1.0.0',
+          main: 'index.js',
+          dependencies: { 'dep-b': `file:${tarballs}/dep-b-1.0.0.tgz` },
+        }),
+        'index.js': "module.exports = require('dep-b') + 'a';\n",
+      });
+      npm(['pack', '--pack-destination', tarballs], join(base, 'src/dep-a'));
+      const repo = join(base, 'repo');
+      mkdirSync(join(repo, '.git'), { recursive: true });
+      writeTree(repo, {
+        'package.json': JSON.stringify({
+          name: 'mono',
+          private: true,
+          workspaces: ['packages/*', 'services/*'],
+        }),
+        'packages/shared/package.json': JSON.stringify({
+          name: '@acme/shared',
+          version: '1.0.0',
+          main: 'index.js',
+        }),
+        'packages/shared/index.js': "module.exports = 'shared';\n",
+        'services/api/package.json': JSON.stringify({
+          name: 'api',
+          version: '1.0.0',
+          dependencies: { 'dep-a': `file:${tarballs}/dep-a-1.0.0.tgz`, '@acme/shared': '^1.0.0' },
+        }),
+        'services/api/index.js':
+          "exports.handler = async () => require('dep-a') + require('@acme/shared');\n",
+      });
+      // The root's lockfile, as the repository commits it; then no node_modules, as a checkout has none.
+      npm(['install', '--no-audit', '--no-fund'], repo);
+      rmSync(join(repo, 'node_modules'), { recursive: true, force: true });
+      const member = join(repo, 'services/api');
+      const build = initBuild(buildFacts(member, ['index.js'], repo));
+      expect(build?.command).toBe('npm ci');
+      // Not installed (no build): refused before anything is created in AWS, naming what is missing.
+      await expect(buildNodeFunction(member, join(base, 'out'), { workspace: repo })).rejects.toThrow(
+        `the function needs dep-a, dep-b, which ${join(repo, 'package-lock.json')} lists but ${join(repo, 'node_modules')} does not hold`,
+      );
+      // As the reusable workflow runs it: in path, through bash.
+      execSync(build!.command!, { cwd: member, env: npmEnv, shell: '/bin/bash', stdio: 'pipe' });
+      const { zipPath } = await buildNodeFunction(member, join(base, 'out'), { workspace: repo });
+      const names = (await listZip(zipPath)).map((e) => e.name);
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'index.js',
+          'node_modules/dep-a/index.js',
+          'node_modules/dep-b/index.js',
+          'node_modules/@acme/shared/index.js',
+        ]),
+      );
+    },
+  );
+});
