@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import picomatch from 'picomatch';
+import { realOrResolved } from '../settings/source-folder.js';
 
 export type NodeLockfile = 'npm' | 'pnpm' | 'yarn' | 'yarn-berry';
 
@@ -128,8 +129,9 @@ function workspaceAt(root: string, folder: string, top: string, kind: NodeWorksp
  * otherwise, and for a folder with a lockfile of its own (installed alone).
  */
 export function findNodeWorkspace(folder: string, top: string): NodeWorkspace | undefined {
-  const at = resolve(folder);
-  const stop = resolve(top);
+  // Both real: a symlinked temp folder (/var and /private/var on macOS) names one folder two ways.
+  const at = realOrResolved(folder);
+  const stop = realOrResolved(top);
   if (at === stop || lockfileIn(at) || relative(stop, at).startsWith('..')) return undefined;
   for (let root = dirname(at); ; root = dirname(root)) {
     const member = relative(root, at).split('\\').join('/');

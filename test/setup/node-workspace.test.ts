@@ -1,6 +1,6 @@
 /** The npm, pnpm or yarn workspace a Node.js function's folder is a member of, found from the folder up (findNodeWorkspace). */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -61,6 +61,19 @@ describe('findNodeWorkspace', () => {
       'yarn.lock': '__metadata:\n  version: 8\n',
     });
     expect(findNodeWorkspace(join(yarn, 'services/api'), yarn)).toMatchObject({ lockfile: 'yarn-berry' });
+  });
+
+  it('the same workspace through a symbolic link to the repository (a folder named two ways)', () => {
+    const dir = repo('linked', {
+      ...api,
+      'package.json': { workspaces: ['services/*'] },
+      'package-lock.json': '{}',
+    });
+    symlinkSync(dir, join(tmp, 'link'));
+    expect(findNodeWorkspace(join(tmp, 'link', 'services/api'), dir)).toMatchObject({
+      at: '.',
+      member: 'services/api',
+    });
   });
 
   it('a root without a lockfile is still the workspace (no lockfile said)', () => {
