@@ -54,15 +54,52 @@ export function packageJsonWorkspaces(manifest: Record<string, unknown> | undefi
   return Array.isArray(list) ? list.filter((g): g is string => typeof g === 'string') : undefined;
 }
 
-/** The `packages:` globs of pnpm-workspace.yaml (a block list, quoted or not); none without that key. */
+/** A YAML scalar as written (quoted or plain), its comment (` #…`) left off. */
+function yamlScalar(text: string): string {
+  const quoted = /^\s*(?:'((?:[^']|'')*)'|"((?:[^"\\]|\\.)*)")/.exec(text);
+  if (quoted)
+    return quoted[1] !== undefined ? quoted[1].replace(/''/g, "'") : quoted[2]!.replace(/\\(.)/g, '$1');
+  return text.replace(/(^|\s)#.*$/, '').trim();
+}
+
+/** A flow sequence's items, from after its `[` (a glob's commas and brackets are quoted there). */
+function flowItems(text: string): string[] {
+  const bare = text.replace(
+    /('(?:[^']|'')*'|"(?:[^"\\]|\\.)*")|(?:^|\s)#[^\n]*/g,
+    (_, quoted?: string) => quoted ?? ' ',
+  );
+  const globs: string[] = [];
+  for (const [, item, end] of bare.matchAll(/\s*('(?:[^']|'')*'|"(?:[^"\\]|\\.)*"|[^,\]]*?)\s*([,\]])/g)) {
+    globs.push(yamlScalar(item!));
+    if (end === ']') break;
+  }
+  return globs.filter(Boolean);
+}
+
+/**
+ * The `packages:` globs of pnpm-workspace.yaml, in the forms YAML allows
+ * (pnpm reads it with a YAML parser): a block list, indented or not, or a
+ * flow sequence (`packages: ['apps/*']`), quoted or not, with comments; none
+ * without that key.
+ */
 export function pnpmWorkspacePackages(yamlText: string): string[] {
-  const block = /^packages:[ \t]*\r?\n((?:[ \t]+-[^\n]*\r?\n?|[ \t]*(?:#[^\n]*)?\r?\n)*)/m.exec(
-    yamlText,
-  )?.[1];
-  if (!block) return [];
-  return [...block.matchAll(/^[ \t]+-[ \t]*(['"]?)([^'"#\r\n]*?)\1[ \t]*(?:#.*)?$/gm)]
-    .map((m) => m[2]!.trim())
-    .filter(Boolean);
+  const lines = yamlText.split(/\r?\n/);
+  const start = lines.findIndex((line) => /^packages[ \t]*:/.test(line));
+  if (start < 0) return [];
+  const after = lines[start]!.replace(/^packages[ \t]*:/, '');
+  // A flow sequence, maybe over several lines, read to its closing bracket.
+  if (after.trim().startsWith('['))
+    return flowItems([after.trim().slice(1), ...lines.slice(start + 1)].join('\n'));
+  if (yamlScalar(after)) return [];
+  const globs: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (/^[ \t]*(#.*)?$/.test(line)) continue;
+    const item = /^[ \t]*-(?:[ \t]+(.*))?$/.exec(line);
+    // The next key ends the list.
+    if (!item) break;
+    globs.push(yamlScalar(item[1] ?? ''));
+  }
+  return globs.filter(Boolean);
 }
 
 /** Whether the workspace's globs take `member` (`!` globs leave folders out, as npm and pnpm read them). */

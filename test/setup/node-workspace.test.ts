@@ -121,6 +121,22 @@ describe('workspace globs', () => {
     expect(pnpmWorkspacePackages('catalog:\n  pg: ^8\n')).toEqual([]);
   });
 
+  it('reads the other forms YAML allows: items not indented, a comment after the key, a flow sequence', () => {
+    expect(pnpmWorkspacePackages('packages:\n- apps/*\n- "libs/**"\ncatalog:\n  pg: ^8\n')).toEqual([
+      'apps/*',
+      'libs/**',
+    ]);
+    expect(pnpmWorkspacePackages('packages: # members\n  - apps/*\n')).toEqual(['apps/*']);
+    expect(pnpmWorkspacePackages('packages: [\'apps/*\', "libs/**", tools] # all\n')).toEqual([
+      'apps/*',
+      'libs/**',
+      'tools',
+    ]);
+    expect(
+      pnpmWorkspacePackages("packages: [\n  'apps/*', # web\n  '!apps/legacy',\n  'libs/{a,b}'\n]\nx: 1\n"),
+    ).toEqual(['apps/*', '!apps/legacy', 'libs/{a,b}']);
+  });
+
   it('takes a member by glob, ./ and trailing slashes aside; a ! glob leaves it out', () => {
     expect(isMember(['./services/*/'], 'services/api')).toBe(true);
     expect(isMember(['libs/**'], 'libs/a/b')).toBe(true);
