@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, posix, resolve } from 'node:path';
 import {
-  findNodeWorkspace,
+  enclosingNodeWorkspace,
   lockfileIn,
   managerFacts,
   type ManagerFacts,
@@ -36,6 +36,8 @@ export interface BuildFacts extends ManagerFacts {
   workspace?: NodeWorkspace;
   /** package.json's `dependencies`: what Lambda loads from node_modules at run time. */
   dependencies?: readonly string[];
+  /** A folder with its own npm lockfile that a package.json's `workspaces` take: npm installs it alone only with --no-workspaces. */
+  alone?: boolean;
 }
 
 export interface InitBuild {
@@ -106,7 +108,7 @@ export function initBuild(facts: BuildFacts): InitBuild | undefined {
   if (corepack?.fails) return { ...base, notes: [corepack.note] };
   return {
     ...base,
-    command: buildCommand(facts.lockfile, handler?.script),
+    command: buildCommand(facts.lockfile, handler?.script, facts.alone),
     notes: [
       ...(ws && facts.lockfile ? [workspaceNote(ws, facts.lockfile)] : []),
       ...(corepack ? [corepack.note] : []),
@@ -119,11 +121,13 @@ export function initBuild(facts: BuildFacts): InitBuild | undefined {
  * those npm's lockfile marks dev), then the script. npm ci and pnpm install
  * run the prepare scripts themselves (a workspace's members' too). pnpm and
  * yarn come through corepack, which setup-node's Node.js carries. In a
- * workspace member's folder each installs the whole workspace at its root.
+ * workspace member's folder each installs the whole workspace at its root;
+ * npm, in one with its own lockfile (`alone`), there with --no-workspaces.
  */
-function buildCommand(lockfile: BuildFacts['lockfile'], script: string | undefined): string {
+function buildCommand(lockfile: BuildFacts['lockfile'], script: string | undefined, alone?: boolean): string {
   const install = {
-    npm: 'npm ci',
+    // Without --no-workspaces, npm ci in a member installs at the root, from the root's lockfile (or none).
+    npm: alone ? 'npm ci --no-workspaces' : 'npm ci',
     // npm ci refuses to run without a lockfile; npm install writes one.
     none: 'npm install',
     pnpm: 'corepack enable && pnpm install --frozen-lockfile',
@@ -176,7 +180,9 @@ function trackedFiles(folder: string, paths: readonly string[]): Set<string> {
 export function buildFacts(folder: string, handlerFiles: readonly string[], top?: string): BuildFacts {
   const manifest = readJson(join(folder, 'package.json')) as
     { scripts?: unknown; dependencies?: unknown } | undefined;
-  const workspace = findNodeWorkspace(folder, top ?? dirname(resolve(folder)));
+  const enclosing = enclosingNodeWorkspace(folder, top ?? dirname(resolve(folder)));
+  const own = lockfileIn(folder)?.lockfile;
+  const workspace = own ? undefined : enclosing;
   const lockFolder = workspace ? resolve(folder, relativeRoot(workspace)) : folder;
   const deps = manifest?.dependencies;
   const tsconfig = readJson(join(folder, 'tsconfig.json')) as
@@ -192,8 +198,9 @@ export function buildFacts(folder: string, handlerFiles: readonly string[], top?
       tracked: tracked.has(posix.normalize(path.replace(/\\/g, '/'))),
     })),
     ...(typeof outDir === 'string' && { outDir }),
-    lockfile: workspace ? workspace.lockfile : lockfileIn(folder)?.lockfile,
+    lockfile: workspace ? workspace.lockfile : own,
     ...(workspace && { workspace }),
+    ...(own === 'npm' && enclosing?.kind === 'package.json' && { alone: true }),
     ...(typeof deps === 'object' && deps !== null && { dependencies: Object.keys(deps) }),
     ...managerFacts(folder, lockFolder, top ?? folder),
   };

@@ -163,13 +163,14 @@ function workspaceAt(root: string, folder: string, top: string, kind: NodeWorksp
  * The workspace whose root is the nearest folder above `folder`, up to `top`
  * (the repository's folder), that declares one (pnpm-workspace.yaml, or a
  * package.json with `workspaces`), when its globs take `folder`; undefined
- * otherwise, and for a folder with a lockfile of its own (installed alone).
+ * otherwise. npm takes such a folder for a member even with a lockfile of
+ * its own: it installs at the root unless told --no-workspaces.
  */
-export function findNodeWorkspace(folder: string, top: string): NodeWorkspace | undefined {
+export function enclosingNodeWorkspace(folder: string, top: string): NodeWorkspace | undefined {
   // Both real: a symlinked temp folder (/var and /private/var on macOS) names one folder two ways.
   const at = realOrResolved(folder);
   const stop = realOrResolved(top);
-  if (at === stop || lockfileIn(at) || relative(stop, at).startsWith('..')) return undefined;
+  if (at === stop || relative(stop, at).startsWith('..')) return undefined;
   for (let root = dirname(at); ; root = dirname(root)) {
     const member = relative(root, at).split('\\').join('/');
     if (existsSync(join(root, 'pnpm-workspace.yaml'))) {
@@ -180,4 +181,9 @@ export function findNodeWorkspace(folder: string, top: string): NodeWorkspace | 
     if (globs) return isMember(globs, member) ? workspaceAt(root, at, stop, 'package.json') : undefined;
     if (root === stop || dirname(root) === root) return undefined;
   }
+}
+
+/** The workspace `folder` is installed as a member of (enclosingNodeWorkspace); undefined for a folder with a lockfile of its own (installed alone). */
+export function findNodeWorkspace(folder: string, top: string): NodeWorkspace | undefined {
+  return lockfileIn(realOrResolved(folder)) ? undefined : enclosingNodeWorkspace(folder, top);
 }

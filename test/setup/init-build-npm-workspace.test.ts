@@ -84,4 +84,46 @@ describe("init's build for an npm workspace member", () => {
       );
     },
   );
+
+  (haveCommand('npm') ? it : it.skip)(
+    'a member with a package-lock.json of its own (npm install --no-workspaces) below a workspace root without one: its build installs it in its folder',
+    async () => {
+      const npmEnv = { ...process.env, npm_config_cache: join(base, 'cache2'), npm_config_offline: 'true' };
+      const npm = (args: string[], cwd: string) =>
+        execFileSync('npm', args, { cwd, env: npmEnv, stdio: 'pipe' });
+      const tarballs = join(base, 'tarballs2');
+      mkdirSync(tarballs, { recursive: true });
+      writeTree(join(base, 'src2/dep-c'), {
+        'package.json': JSON.stringify({ name: 'dep-c', version: '1.0.0', main: 'index.js' }),
+        'index.js': "module.exports = 'c';\n",
+      });
+      npm(['pack', '--pack-destination', tarballs], join(base, 'src2/dep-c'));
+      const repo = join(base, 'own');
+      mkdirSync(join(repo, '.git'), { recursive: true });
+      writeTree(repo, {
+        'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['services/*'] }),
+        'services/api/package.json': JSON.stringify({
+          name: 'api',
+          version: '1.0.0',
+          scripts: { build: 'mkdir -p dist && cp src/index.js dist/index.js' },
+          dependencies: { 'dep-c': `file:${tarballs}/dep-c-1.0.0.tgz` },
+        }),
+        'services/api/src/index.js': "exports.handler = async () => require('dep-c');\n",
+      });
+      const member = join(repo, 'services/api');
+      npm(['install', '--no-workspaces', '--no-audit', '--no-fund'], member);
+      rmSync(join(member, 'node_modules'), { recursive: true, force: true });
+      const build = initBuild(buildFacts(member, ['dist/index.js'], repo));
+      expect(build?.command).toBe('npm ci --no-workspaces && npm run build');
+      // npm takes the root for the workspace's, and npm ci there would find no lockfile.
+      execSync(build!.command!, { cwd: member, env: npmEnv, shell: '/bin/bash', stdio: 'pipe' });
+      const { zipPath } = await buildNodeFunction(member, join(base, 'out2'), {
+        workspace: repo,
+        handler: 'dist/index.handler',
+      });
+      expect((await listZip(zipPath)).map((e) => e.name)).toEqual(
+        expect.arrayContaining(['dist/index.js', 'node_modules/dep-c/index.js']),
+      );
+    },
+  );
 });
