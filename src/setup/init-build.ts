@@ -21,6 +21,7 @@ import {
   type NodeWorkspace,
 } from './node-workspace.js';
 import { corepackNote, workspaceBlock, workspaceNote } from './workspace-build-notes.js';
+import { shellWord, workspaceBuildOrder } from './workspace-build-order.js';
 
 /** What init reads of the function's folder (buildFacts), for initBuild to decide (pure). */
 export interface BuildFacts extends ManagerFacts {
@@ -38,6 +39,8 @@ export interface BuildFacts extends ManagerFacts {
   dependencies?: readonly string[];
   /** A folder with its own npm lockfile that a package.json's `workspaces` take: npm installs it alone only with --no-workspaces. */
   alone?: boolean;
+  /** An npm workspace member's workspace packages with a build script, built before it (`@acme/shared`). */
+  buildFirst?: readonly string[];
 }
 
 export interface InitBuild {
@@ -108,7 +111,7 @@ export function initBuild(facts: BuildFacts): InitBuild | undefined {
   if (corepack?.fails) return { ...base, notes: [corepack.note] };
   return {
     ...base,
-    command: buildCommand(facts.lockfile, handler?.script, facts.alone),
+    command: buildCommand(facts.lockfile, handler?.script, facts.alone, facts.buildFirst),
     notes: [
       ...(ws && facts.lockfile ? [workspaceNote(ws, facts.lockfile)] : []),
       ...(corepack ? [corepack.note] : []),
@@ -124,7 +127,12 @@ export function initBuild(facts: BuildFacts): InitBuild | undefined {
  * workspace member's folder each installs the whole workspace at its root;
  * npm, in one with its own lockfile (`alone`), there with --no-workspaces.
  */
-function buildCommand(lockfile: BuildFacts['lockfile'], script: string | undefined, alone?: boolean): string {
+function buildCommand(
+  lockfile: BuildFacts['lockfile'],
+  script: string | undefined,
+  alone?: boolean,
+  buildFirst: readonly string[] = [],
+): string {
   const install = {
     // Without --no-workspaces, npm ci in a member installs at the root, from the root's lockfile (or none).
     npm: alone ? 'npm ci --no-workspaces' : 'npm ci',
@@ -135,8 +143,10 @@ function buildCommand(lockfile: BuildFacts['lockfile'], script: string | undefin
     'yarn-berry': 'corepack enable && yarn install --immutable',
   }[lockfile ?? 'none'];
   const runner = lockfile?.startsWith('yarn') ? 'yarn' : lockfile === 'pnpm' ? 'pnpm' : 'npm';
-  if (!script || (script === 'prepare' && runner !== 'yarn')) return install;
-  return `${install} && ${runner} run ${script}`;
+  const first =
+    lockfile === 'npm' ? buildFirst.map((name) => `npm run build --workspace=${shellWord(name)}`) : [];
+  const own = !script || (script === 'prepare' && runner !== 'yarn') ? [] : [`${runner} run ${script}`];
+  return [install, ...first, ...own].join(' && ');
 }
 
 /** JSON, or JSON with comments and trailing commas as tsconfig.json allows (tsc --init writes comments). */
@@ -201,6 +211,7 @@ export function buildFacts(folder: string, handlerFiles: readonly string[], top?
     lockfile: workspace ? workspace.lockfile : own,
     ...(workspace && { workspace }),
     ...(own === 'npm' && enclosing?.kind === 'package.json' && { alone: true }),
+    ...(workspace?.lockfile === 'npm' && { buildFirst: siblingBuilds(lockFolder, workspace) }),
     ...(typeof deps === 'object' && deps !== null && { dependencies: Object.keys(deps) }),
     ...managerFacts(folder, lockFolder, top ?? folder),
   };
@@ -212,4 +223,18 @@ function relativeRoot(ws: NodeWorkspace): string {
     .split('/')
     .map(() => '..')
     .join('/');
+}
+
+/** The workspace packages the member depends on whose build script runs before its own (workspaceBuildOrder). */
+function siblingBuilds(root: string, ws: NodeWorkspace): string[] {
+  let lockText = '';
+  try {
+    lockText = readFileSync(join(root, ws.lockfileName ?? ''), 'utf8');
+  } catch {
+    return [];
+  }
+  const scripts = (folder: string) =>
+    (readJson(join(root, folder, 'package.json')) as { scripts?: Record<string, unknown> } | undefined)
+      ?.scripts;
+  return workspaceBuildOrder(lockText, ws.member, (folder) => builds(scripts(folder)?.build));
 }

@@ -72,7 +72,7 @@ export function workspaceNote(ws: NodeWorkspace, lockfile: NodeLockfile): string
   if (lockfile === 'npm')
     return (
       `${ws.member} is a member of ${declaredBy(ws)}: npm ci, run in ${ws.member}, installs the whole workspace from ${lock}, hoisting the function's dependencies into ${atRoot(ws, 'node_modules')}; ` +
-      `the packaging takes those its code loads from there, as that lockfile resolves them (a workspace package it depends on as npm packs it: build those first, npm run build --workspaces --if-present).`
+      `the packaging takes those its code loads from there, as that lockfile resolves them (a workspace package it depends on as npm packs it, after the build runs its build script, if it has one, before the function's: npm ci runs only its prepare).`
     );
   return (
     `${ws.member} is a member of ${declaredBy(ws)}: ${MANAGER[lockfile]}'s install, run in ${ws.member}, installs the whole workspace from ${lock}; ` +

@@ -126,4 +126,53 @@ describe("init's build for an npm workspace member", () => {
       );
     },
   );
+
+  (haveCommand('npm') ? it : it.skip)(
+    'a member depending on a workspace package with a build script: that build runs first (npm ci runs only its prepare)',
+    async () => {
+      const npmEnv = { ...process.env, npm_config_cache: join(base, 'cache3'), npm_config_offline: 'true' };
+      const repo = join(base, 'sibling');
+      mkdirSync(join(repo, '.git'), { recursive: true });
+      writeTree(repo, {
+        'package.json': JSON.stringify({
+          name: 'mono',
+          private: true,
+          workspaces: ['services/*', 'packages/*'],
+        }),
+        'packages/shared/package.json': JSON.stringify({
+          name: '@acme/shared',
+          version: '1.0.0',
+          main: 'dist/index.js',
+          scripts: { build: 'mkdir -p dist && cp src/index.js dist/index.js' },
+        }),
+        'packages/shared/src/index.js': "module.exports = 'shared';\n",
+        'services/api/package.json': JSON.stringify({
+          name: 'api',
+          version: '1.0.0',
+          scripts: {
+            build: 'node -e "require(\'@acme/shared\')" && mkdir -p dist && cp src/index.js dist/index.js',
+          },
+          dependencies: { '@acme/shared': '^1.0.0' },
+        }),
+        'services/api/src/index.js': "exports.handler = async () => require('@acme/shared');\n",
+      });
+      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'], {
+        cwd: repo,
+        env: npmEnv,
+        stdio: 'pipe',
+      });
+      rmSync(join(repo, 'node_modules'), { recursive: true, force: true });
+      const member = join(repo, 'services/api');
+      const build = initBuild(buildFacts(member, ['dist/index.js'], repo));
+      expect(build?.command).toBe('npm ci && npm run build --workspace=@acme/shared && npm run build');
+      execSync(build!.command!, { cwd: member, env: npmEnv, shell: '/bin/bash', stdio: 'pipe' });
+      const { zipPath } = await buildNodeFunction(member, join(base, 'out3'), {
+        workspace: repo,
+        handler: 'dist/index.handler',
+      });
+      expect((await listZip(zipPath)).map((e) => e.name)).toEqual(
+        expect.arrayContaining(['dist/index.js', 'node_modules/@acme/shared/dist/index.js']),
+      );
+    },
+  );
 });
