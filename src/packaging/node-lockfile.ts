@@ -4,8 +4,8 @@
  * up to the repository's root. Which package manager wrote it decides what
  * the error for dependencies the package lacks tells the user to run.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { foldersUp } from './uv-workspace.js';
 
 export interface NodeLockfile {
@@ -21,10 +21,28 @@ const LOCKFILES: readonly [string, NodeLockfile['manager']][] = [
   ['yarn.lock', 'yarn'],
 ];
 
-/** The nearest lockfile from `path` up to its repository's root (never above `top`); undefined when none. */
+/** Whether `dir` is a workspace's root (pnpm-workspace.yaml, or a package.json with `workspaces`), whose lockfile pins its members'. */
+function declaresWorkspace(dir: string): boolean {
+  if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return true;
+  try {
+    const manifest: unknown = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    return typeof manifest === 'object' && manifest !== null && 'workspaces' in manifest;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The nearest lockfile from `path` up to its repository's root (never above
+ * `top`): the folder's own, or a workspace root's above it (a lockfile above
+ * that declares no workspace is another project's: the repository's web app);
+ * undefined when none.
+ */
 export function nodeLockfile(path: string, top?: string): NodeLockfile | undefined {
-  for (const dir of foldersUp(path, top))
+  for (const dir of foldersUp(path, top)) {
+    if (dir !== resolve(path) && !declaresWorkspace(dir)) continue;
     for (const [name, manager] of LOCKFILES)
       if (existsSync(join(dir, name))) return { manager, file: join(dir, name) };
+  }
   return undefined;
 }

@@ -112,6 +112,25 @@ describe('a Node.js function in a workspace whose dependencies are hoisted to th
     await expect(error).rejects.not.toThrow('--no-workspaces');
   });
 
+  it("a Yarn or pnpm lockfile above that is no workspace's (the repository's own project) pins nothing of the function's: npm's advice, not Yarn's", async () => {
+    for (const [name, lockfile] of [
+      ['yarn-project', 'yarn.lock'],
+      ['pnpm-project', 'pnpm-lock.yaml'],
+    ] as const) {
+      const dir = join(root, name);
+      mkdirSync(join(dir, '.git'), { recursive: true });
+      writeTree(dir, {
+        'package.json': JSON.stringify({ name: 'web', private: true }),
+        [lockfile]: '# lockfile\n',
+        'lambda/package.json': manifest({ dependencies: { 'lib-a': '^1.0.0' } }),
+        'lambda/index.js': handler,
+      });
+      const error = build(join(dir, 'lambda'));
+      await expect(error).rejects.toThrow('and it has no package-lock.json (nor npm-shrinkwrap.json)');
+      await expect(error).rejects.not.toThrow(lockfile);
+    }
+  });
+
   it('counts the ones nowhere at all too, and names the first five of many', () => {
     const many = ['f', 'e', 'd', 'c', 'b', 'a'].map((name) => ({ name }));
     const message = missingDependenciesMessage(many, 'svc', 'terminal');
