@@ -20,7 +20,7 @@ import {
   type NodeLockfile,
   type NodeWorkspace,
 } from './node-workspace.js';
-import { corepackNote, workspaceBlock, workspaceNote } from './workspace-build-notes.js';
+import { corepackNote, unlistedNote, workspaceBlock, workspaceNote } from './workspace-build-notes.js';
 import { shellWord, workspaceBuildOrder } from './workspace-build-order.js';
 
 /** What init reads of the function's folder (buildFacts), for initBuild to decide (pure). */
@@ -41,6 +41,8 @@ export interface BuildFacts extends ManagerFacts {
   alone?: boolean;
   /** An npm workspace member's workspace packages with a build script, built before it (`@acme/shared`). */
   buildFirst?: readonly string[];
+  /** An npm workspace member the root's lockfile does not list (a folder added since): npm ci refuses it. */
+  unlisted?: boolean;
 }
 
 export interface InitBuild {
@@ -114,6 +116,7 @@ export function initBuild(facts: BuildFacts): InitBuild | undefined {
     command: buildCommand(facts.lockfile, handler?.script, facts.alone, facts.buildFirst),
     notes: [
       ...(ws && facts.lockfile ? [workspaceNote(ws, facts.lockfile)] : []),
+      ...(ws && facts.unlisted ? [unlistedNote(ws)] : []),
       ...(corepack ? [corepack.note] : []),
     ],
   };
@@ -211,7 +214,7 @@ export function buildFacts(folder: string, handlerFiles: readonly string[], top?
     lockfile: workspace ? workspace.lockfile : own,
     ...(workspace && { workspace }),
     ...(own === 'npm' && enclosing?.kind === 'package.json' && { alone: true }),
-    ...(workspace?.lockfile === 'npm' && { buildFirst: siblingBuilds(lockFolder, workspace) }),
+    ...(workspace?.lockfile === 'npm' && rootLockFacts(lockFolder, workspace)),
     ...(typeof deps === 'object' && deps !== null && { dependencies: Object.keys(deps) }),
     ...managerFacts(folder, lockFolder, top ?? folder),
   };
@@ -225,16 +228,32 @@ function relativeRoot(ws: NodeWorkspace): string {
     .join('/');
 }
 
-/** The workspace packages the member depends on whose build script runs before its own (workspaceBuildOrder). */
-function siblingBuilds(root: string, ws: NodeWorkspace): string[] {
+/**
+ * What the npm workspace root's lockfile says of the member: the workspace
+ * packages it depends on whose build script runs before its own
+ * (workspaceBuildOrder), and whether it lists the member at all.
+ */
+function rootLockFacts(root: string, ws: NodeWorkspace): Pick<BuildFacts, 'buildFirst' | 'unlisted'> {
   let lockText = '';
   try {
     lockText = readFileSync(join(root, ws.lockfileName ?? ''), 'utf8');
   } catch {
-    return [];
+    return {};
   }
   const scripts = (folder: string) =>
     (readJson(join(root, folder, 'package.json')) as { scripts?: Record<string, unknown> } | undefined)
       ?.scripts;
-  return workspaceBuildOrder(lockText, ws.member, (folder) => builds(scripts(folder)?.build));
+  const buildFirst = workspaceBuildOrder(lockText, ws.member, (folder) => builds(scripts(folder)?.build));
+  const packages = (readJsonText(lockText) as { packages?: unknown } | undefined)?.packages;
+  // npm 7+'s lockfiles (v2, v3) list each workspace folder under packages.
+  const unlisted = typeof packages === 'object' && packages !== null && !(ws.member in packages);
+  return { buildFirst, ...(unlisted && { unlisted }) };
+}
+
+function readJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -80,6 +80,12 @@ export function workspaceNote(ws: NodeWorkspace, lockfile: NodeLockfile): string
   );
 }
 
+/** For an npm workspace member its root's lockfile does not list: npm ci refuses to install from it. */
+export function unlistedNote(ws: NodeWorkspace): string {
+  const lock = ws.lockfileName ?? 'package-lock.json';
+  return `${atRoot(ws, lock)} does not list ${ws.member}, and npm ci refuses a lockfile out of step with the workspace's package.json files: run npm install at ${rootName(ws)} and commit ${lock}.`;
+}
+
 /** The pnpm release that writes each pnpm-lock.yaml lockfileVersion. */
 function pnpmFor(version: string | undefined): number | undefined {
   if (!version) return undefined;

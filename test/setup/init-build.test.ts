@@ -248,4 +248,29 @@ describe('buildFacts', () => {
       { path: 'dist/handler.js', present: true, tracked: false },
     ]);
   });
+
+  it("an npm workspace member the root's package-lock.json does not list yet (a new folder): the next step says to run npm install at the root and commit it", () => {
+    const dir = join(tmp, 'unlisted');
+    mkdirSync(join(dir, 'services/api'), { recursive: true });
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ workspaces: ['services/*'] }));
+    writeFileSync(
+      join(dir, 'package-lock.json'),
+      JSON.stringify({ lockfileVersion: 3, packages: { '': { workspaces: ['services/*'] } } }),
+    );
+    writeFileSync(
+      join(dir, 'services/api/package.json'),
+      JSON.stringify({ name: 'api', scripts: { build: 'tsc' }, dependencies: { pg: '^8' } }),
+    );
+    const unlisted = initBuild(buildFacts(join(dir, 'services/api'), ['dist/index.js'], dir));
+    expect(unlisted?.command).toBe('npm ci && npm run build');
+    expect(unlisted?.notes).toContainEqual(
+      "package-lock.json at the repository's root does not list services/api, and npm ci refuses a lockfile out of step with the workspace's package.json files: run npm install at the repository's root and commit package-lock.json.",
+    );
+    writeFileSync(
+      join(dir, 'package-lock.json'),
+      JSON.stringify({ lockfileVersion: 3, packages: { '': {}, 'services/api': { name: 'api' } } }),
+    );
+    const listed = initBuild(buildFacts(join(dir, 'services/api'), ['dist/index.js'], dir));
+    expect(listed?.notes.join(' ')).not.toContain('does not list');
+  });
 });
