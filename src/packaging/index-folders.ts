@@ -36,17 +36,14 @@ function fileSources({ file, text }: RequirementFile, cwd: string, exists: (p: s
     const tokens = lineTokens(raw);
     if (!tokens[0]?.startsWith('-')) continue;
     for (const option of parsePipArgs(tokens).options) {
-      const path =
-        option.value && option.names.some((n) => INDEX_OPTIONS.includes(n)) && localIndex(option.value);
-      if (!path) continue;
-      // pip reads a file's --find-links from the file's folder when it is there, else from its own (req_file.py).
-      const beside = resolve(dirname(file), path);
+      if (!option.value || !option.names.some((n) => INDEX_OPTIONS.includes(n))) continue;
+      // pip reads a file's --find-links value, as written (file:../x too), from the file's folder
+      // when that is there, else from its own (req_file.py).
+      const beside = resolve(dirname(file), option.value);
       const links = option.names.includes('--find-links') && exists(beside);
-      found.push({
-        where: `${file} line ${i + 1}`,
-        written: option.written,
-        path: links ? beside : resolve(cwd, path),
-      });
+      const path = links ? beside : localIndex(option.value);
+      if (path)
+        found.push({ where: `${file} line ${i + 1}`, written: option.written, path: resolve(cwd, path) });
     }
   }
   return found;

@@ -14,14 +14,74 @@ export interface RequirementFile {
   text: string;
 }
 
-/** The words of a requirements line, its comment and a continuing `\\` (pip joins the next line) left out. */
+/**
+ * The words of a requirements line, its comment and a continuing `\\` (pip joins the next line) left out.
+ * An option line's words are read as pip reads them, with Python's shlex: `-f '../x'` is `../x`.
+ */
 export function lineTokens(raw: string): string[] {
-  return raw
+  const line = raw
     .replace(/(^|\s)#.*$/, '')
     .trim()
-    .replace(/\\$/, '')
-    .split(/\s+/)
-    .filter(Boolean);
+    .replace(/\\$/, '');
+  return (line.startsWith('-') && shellWords(line)) || line.split(/\s+/).filter(Boolean);
+}
+
+/**
+ * `text` split as Python's shlex.split splits it (POSIX mode, no comments):
+ * quotes and backslashes escape, `"..."` keeps a backslash before anything
+ * but `"` and `\\`; undefined for an unclosed quote or a trailing `\\` (pip fails on it).
+ */
+export function shellWords(text: string): string[] | undefined {
+  const words: string[] = [];
+  // The word being read, and whether one is (`''` is a word).
+  let word = '';
+  let open = false;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else if (quote === '"' && c === '\\' && /["\\]/.test(text[i + 1] ?? '')) word += text[++i];
+      else word += c;
+    } else if (/\s/.test(c)) {
+      if (open) words.push(word);
+      [word, open] = ['', false];
+    } else if (c === '\\') {
+      if (i + 1 >= text.length) return undefined;
+      [word, open] = [word + text[++i], true];
+    } else {
+      open = true;
+      if (c === "'" || c === '"') quote = c;
+      else word += c;
+    }
+  }
+  if (quote) return undefined;
+  return open ? [...words, word] : words;
+}
+
+/**
+ * Lines ending in `\\` joined with the next as pip joins them (before reading
+ * `${NAME}`; a comment line ends the run): the joined line where the first
+ * was, the lines it took in left empty, so that line numbers stay pip's.
+ */
+export function joinContinuations(text: string): string {
+  const out: string[] = [];
+  let first: number | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    const comment = /^\s*#/.test(line);
+    if (first === undefined) {
+      out.push(line);
+      if (line.endsWith('\\') && !comment) {
+        first = out.length - 1;
+        out[first] = line.replace(/^\\+|\\+$/g, '');
+      }
+      continue;
+    }
+    out.push('');
+    out[first] += comment ? ` ${line}` : line.replace(/^\\+|\\+$/g, '');
+    if (!line.endsWith('\\') || comment) first = undefined;
+  }
+  return out.join('\n');
 }
 
 /** `${NAME}` replaced by its value, as pip does in a requirements file; unset or empty, left as written (pip's rule). */
@@ -61,7 +121,7 @@ export function requirementFiles(
     if (found.has(path)) return;
     let text: string;
     try {
-      text = expandVariables(read(path), env);
+      text = expandVariables(joinContinuations(read(path)), env);
     } catch {
       return;
     }

@@ -65,4 +65,23 @@ describe('indexOutside', () => {
       ),
     ).toMatch(new RegExp(`^${base} line 3: "--extra-index-url=/etc" reads packages from /etc, outside`));
   });
+
+  it("reads a quoted value as pip's shlex does, and a file: URL's path from pip's folder only (pip looks beside the file for the value as written)", () => {
+    mkdirSync(join(repo, 'elsewhere'));
+    expect(check(`-f '../../../elsewhere'\n`)).toMatch(
+      /line 1: .* reads packages from \S+\/elsewhere, outside/,
+    );
+    expect(check(`--find-links "../../../else"'where'\n`)).toMatch(
+      /reads packages from \S+\/elsewhere, outside/,
+    );
+    expect(check(`-f ../../../else\\ where\n`)).toMatch(/reads packages from \S+\/else where, outside/);
+    // pip in services: file:../../elsewhere is above the repository; from the file's folder it would be repo/elsewhere.
+    const services = join(repo, 'services');
+    expect(check('-f file:../../elsewhere\n', services)).toEqual(
+      expect.stringMatching(
+        `^${file} line 1: "-f file:../../elsewhere" reads packages from ${top}/elsewhere, outside`,
+      ),
+    );
+    expect(check('-f ../../elsewhere\n', services)).toBeUndefined();
+  });
 });

@@ -65,4 +65,19 @@ describe('requirementFiles', () => {
       { file: '/r/sub/b.txt', text: '/r/libs/other\n' },
     ]);
   });
+
+  it("joins a line ending in \\ with the next, as pip does before reading ${NAME}, keeping the first line's number", () => {
+    const found = requirementFiles(
+      '/r/a.txt',
+      files({
+        '/r/a.txt': 'x\n--find-links \\\n${HO\\\nME}/w\n-r \\\n# note\nb.txt\n-r \\\nc.txt\n',
+        '/r/c.txt': 'y\n',
+      }),
+      { HOME: '/home/u' },
+    );
+    expect(found).toEqual([
+      { file: '/r/a.txt', text: 'x\n--find-links /home/u/w\n\n\n-r  # note\n\nb.txt\n-r c.txt\n\n' },
+      { file: '/r/c.txt', text: 'y\n' },
+    ]);
+  });
 });
