@@ -47,15 +47,23 @@ export function configEntries(text: string): Map<string, string> {
   return new Map([...(sections.get('global') ?? []), ...(sections.get('install') ?? [])]);
 }
 
-/** The configuration files pip reads on Linux and macOS, in its order (a later one wins); PIP_CONFIG_FILE last. */
-function configFiles(env: NodeJS.ProcessEnv): string[] {
+/**
+ * The configuration files pip reads on Linux and macOS, in its order (a
+ * later one wins); PIP_CONFIG_FILE last. The user's only when
+ * PIP_CONFIG_FILE names no file there is (`envFile`), as pip (configuration.py).
+ */
+function configFiles(env: NodeJS.ProcessEnv, envFile: boolean): string[] {
   if (env.PIP_CONFIG_FILE === devNull) return [];
   const home = env.HOME ?? homedir();
   return [
     ...(env.XDG_CONFIG_DIRS ?? '/etc/xdg').split(':').map((dir) => join(dir, 'pip', 'pip.conf')),
     '/etc/pip.conf',
-    join(home, '.pip', 'pip.conf'),
-    join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'pip', 'pip.conf'),
+    ...(envFile
+      ? []
+      : [
+          join(home, '.pip', 'pip.conf'),
+          join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'pip', 'pip.conf'),
+        ]),
     ...(env.PIP_CONFIG_FILE ? [env.PIP_CONFIG_FILE] : []),
   ];
 }
@@ -70,14 +78,17 @@ export function relativeConfigEntries(
   env: NodeJS.ProcessEnv,
   read: (path: string) => string = (path) => readFileSync(path, 'utf8'),
 ): NodeJS.ProcessEnv {
-  const merged = new Map<string, string>();
-  for (const file of configFiles(env)) {
+  const text = (file: string) => {
     try {
-      for (const [key, value] of configEntries(read(file))) merged.set(key, value);
+      return read(file);
     } catch {
-      // No such file: pip skips it too.
+      return undefined; // No such file: pip skips it too.
     }
-  }
+  };
+  const envFile = Boolean(env.PIP_CONFIG_FILE) && text(env.PIP_CONFIG_FILE!) !== undefined;
+  const merged = new Map<string, string>();
+  for (const file of configFiles(env, envFile))
+    for (const [key, value] of configEntries(text(file) ?? '')) merged.set(key, value);
   const relative = (value: string) =>
     value.split(/\s+/).some((v) => v && !isAbsolute(v) && !URL_LIKE.test(v));
   return Object.fromEntries(

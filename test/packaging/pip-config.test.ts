@@ -29,8 +29,7 @@ describe('relativeConfigEntries', () => {
         env,
         files({
           '/etc/pip.conf': '[global]\nconstraint = /etc/c.txt\nfind-links = global-wheels\n',
-          '/home/u/.config/pip/pip.conf':
-            '[global]\nindex-url = https://x/simple\nextra-index-url = local/simple\n',
+          '/etc/xdg/pip/pip.conf': '[global]\nindex-url = https://x/simple\nextra-index-url = local/simple\n',
           '/repo/pip.conf': '[install]\nfind-links = wheels https://x/links\n  /abs/w\n',
         }),
       ),
@@ -46,5 +45,16 @@ describe('relativeConfigEntries', () => {
         files({ '/etc/pip.conf': '[global]\nfind-links = w\n' }),
       ),
     ).toEqual({});
+  });
+
+  it("reads the user's files only when PIP_CONFIG_FILE names no file, as pip does (configuration.py)", () => {
+    const user = { '/home/u/.config/pip/pip.conf': '[global]\nfind-links = user-wheels\n' };
+    expect(
+      relativeConfigEntries(env, files({ ...user, '/repo/pip.conf': '[global]\ntimeout = 9\n' })),
+    ).toEqual({});
+    expect(relativeConfigEntries(env, files(user))).toEqual({ PIP_FIND_LINKS: 'user-wheels' });
+    expect(relativeConfigEntries({ HOME: '/home/u' }, files(user))).toEqual({
+      PIP_FIND_LINKS: 'user-wheels',
+    });
   });
 });
