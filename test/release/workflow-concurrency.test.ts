@@ -76,4 +76,17 @@ describe('the deploy and preview jobs are grouped by the stage deployed', () => 
     expect(name).toMatch(/^lambda-deploy-shop-[^\n]+$/);
     expect(name).not.toBe(group({ name: 'push', branch: 'feature/x' }, { stage: 'x' })[1]);
   });
+
+  it.each(['feature_x', 'fix/über', 'a,b'])(
+    "branch %s: the group its delete's undeploy-branch job takes, so that one waits for the other",
+    (branch) => {
+      const workflow = readReusableWorkflow();
+      const undeploy = interpolate(workflow.jobs['undeploy-branch']!.concurrency!.group, {
+        github: githubContext({ name: 'delete', branch }),
+        inputs: reusableWorkflowInputs({ name: 'shop', 'aws-region': 'eu-west-1', ...ROLES }, workflow),
+      });
+      expect(undeploy).toBe(`lambda-deploy-shop-${branch}`);
+      expect(group({ name: 'push', branch })).toEqual(['preview', undeploy]);
+    },
+  );
 });
