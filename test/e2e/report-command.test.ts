@@ -9,7 +9,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGitHubRecorder, type GitHubRecorder } from '../support/github-recorder.js';
-import { runAction, type ActionRun, type RunActionOptions } from '../support/run-action.js';
+import {
+  pullRequestOpened,
+  runAction,
+  type ActionRun,
+  type RunActionOptions,
+} from '../support/run-action.js';
 
 const DB_PASSWORD = 'Pg-Secret-7731-horse';
 const APP = `import os
@@ -20,20 +25,7 @@ def handler(event, context):
     raise RuntimeError("login refused for password " + os.environ["DB_PASSWORD"])
 `;
 
-const PULL_REQUEST: Pick<RunActionOptions, 'eventName' | 'ref' | 'payload'> = {
-  eventName: 'pull_request',
-  ref: 'refs/pull/7/merge',
-  payload: {
-    action: 'opened',
-    number: 7,
-    pull_request: {
-      number: 7,
-      head: { sha: 'a'.repeat(40), repo: { full_name: 'octo/svc' } },
-      base: { repo: { full_name: 'octo/svc' } },
-    },
-    repository: { full_name: 'octo/svc', private: false, visibility: 'public' },
-  },
-};
+const PULL_REQUEST = pullRequestOpened(7);
 
 let root: string;
 let github: GitHubRecorder;

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGitHubRecorder, type GitHubRecorder } from '../support/github-recorder.js';
-import { runAction, type ActionRun } from '../support/run-action.js';
+import { pullRequestOpened, runAction, type ActionRun } from '../support/run-action.js';
 import { executedCommands } from '../support/workflow-commands.js';
 
 const DB_PASSWORD = 'Pg-Secret-7731-horse';
@@ -89,18 +89,7 @@ describe('a failing handler that prints secrets (target: local, pull request, lo
         environment: `DB_PASSWORD=${DB_PASSWORD}\nLOG_LEVEL=info`,
         'smoke-timeout': '3',
       },
-      eventName: 'pull_request',
-      ref: 'refs/pull/7/merge',
-      payload: {
-        action: 'opened',
-        number: 7,
-        pull_request: {
-          number: 7,
-          head: { sha: 'a'.repeat(40), repo: { full_name: 'octo/svc' } },
-          base: { repo: { full_name: 'octo/svc' } },
-        },
-        repository: { full_name: 'octo/svc', private: false, visibility: 'public' },
-      },
+      ...pullRequestOpened(7),
       workspace: ws,
       env: { GITHUB_API_URL: github.url },
       timeoutMs: 80_000,

@@ -80,6 +80,24 @@ export function parseOutputFile(text: string): Record<string, string> {
   return outputs;
 }
 
+/** The event of a same-repository pull request `number` of octo/svc being opened, as the runner gives it. */
+export function pullRequestOpened(number: number): Pick<RunActionOptions, 'eventName' | 'ref' | 'payload'> {
+  return {
+    eventName: 'pull_request',
+    ref: `refs/pull/${number}/merge`,
+    payload: {
+      action: 'opened',
+      number,
+      pull_request: {
+        number,
+        head: { sha: 'a'.repeat(40), repo: { full_name: 'octo/svc' } },
+        base: { repo: { full_name: 'octo/svc' } },
+      },
+      repository: { full_name: 'octo/svc', private: false, visibility: 'public' },
+    },
+  };
+}
+
 export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), 'action-run-'));
   const outputFile = join(dir, 'github_output');
