@@ -78,6 +78,15 @@ export function relativeConfigEntries(
   env: NodeJS.ProcessEnv,
   read: (path: string) => string = (path) => readFileSync(path, 'utf8'),
 ): NodeJS.ProcessEnv {
+  return configPathEntries(env, read, true);
+}
+
+/** As relativeConfigEntries, but every path entry (absolute ones too) unless `onlyRelative`. */
+export function configPathEntries(
+  env: NodeJS.ProcessEnv,
+  read: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+  onlyRelative = false,
+): NodeJS.ProcessEnv {
   const text = (file: string) => {
     try {
       return read(file);
@@ -92,9 +101,8 @@ export function relativeConfigEntries(
   const relative = (value: string) =>
     value.split(/\s+/).some((v) => v && !isAbsolute(v) && !URL_LIKE.test(v));
   return Object.fromEntries(
-    PATH_KEYS.filter((key) => relative(merged.get(key) ?? '')).map((key) => [
-      `PIP_${key.toUpperCase().replace(/-/g, '_')}`,
-      merged.get(key)!.split(/\s+/).join(' '),
-    ]),
+    PATH_KEYS.filter((key) => (onlyRelative ? relative(merged.get(key) ?? '') : merged.has(key))).map(
+      (key) => [`PIP_${key.toUpperCase().replace(/-/g, '_')}`, merged.get(key)!.split(/\s+/).join(' ')],
+    ),
   );
 }

@@ -1,4 +1,5 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Architecture } from '../model/settings.js';
 import { Inputs } from '../settings/names.js';
@@ -14,7 +15,8 @@ import { lambdaMarkerEnvironment, MARKERS_FALLBACK, pipBootstrapPath } from './l
 import { pythonExecutable, windowsStoreStub } from './python-command.js';
 import { editableMessage, editableOutside } from './editable-installs.js';
 import { indexOutside } from './index-folders.js';
-import { relativeConfigEntries } from './pip-config.js';
+import { configPathEntries, relativeConfigEntries } from './pip-config.js';
+import { localSourcePaths, reportedSources, reportOutside, trustedFolders } from './install-report.js';
 import { pathOutside, pipArgsFrom, pipEnvironmentFrom, pipFolder } from './requirement-paths.js';
 import { requirementFiles, type RequirementFile } from './requirement-files.js';
 import { lambdaPythonPlatform, pipInstallArgs, wheelRunsOn } from './python-platform.js';
@@ -258,16 +260,21 @@ export async function pipInstall(
   );
   const noPython = (what: string) =>
     `${python} ${what}; it is needed to install ${requirementsShown(options)}. ${terminal ? 'Install Python 3' : 'Add actions/setup-python before this step'}, or set LAMBDA_DEPLOY_PYTHON to a Python 3 executable.`;
+  // The step's variables over its configuration files' relative entries, as pip reads them; all from its folder.
+  const pipEnv = folder.cwd
+    ? pipEnvironmentFrom({ ...relativeConfigEntries(env), ...env }, process.cwd())
+    : env;
+  const report = options.repository ? await reportFile(pipArgs, pipEnv, folder.cwd) : undefined;
   let result;
   try {
     // pip run by the bootstrap decides markers for Lambda's Python, not this one (pypa/pip#11010).
     const args = [pipBootstrapPath(), JSON.stringify(markers), ...pipArgs];
     result = await runner.run(python, args, {
-      // The step's variables over its configuration files' relative entries, as pip reads them; all from its folder.
-      env: folder.cwd ? pipEnvironmentFrom({ ...relativeConfigEntries(env), ...env }, process.cwd()) : env,
+      env: report?.env ?? pipEnv,
       ...(folder.cwd && { cwd: folder.cwd }),
     });
   } catch (error) {
+    await report?.cleanup();
     const code = (error as NodeJS.ErrnoException).code;
     throw new PipInstallError(
       code === 'ENOENT'
@@ -275,6 +282,7 @@ export async function pipInstall(
         : `could not start ${python} to install ${requirementsShown(options)}: ${(error as Error).message}`,
     );
   }
+  if (result.exitCode !== 0) await report?.cleanup();
   if (result.exitCode !== 0) {
     if (windowsStoreStub(result.output))
       throw new PipInstallError(noPython("is the Microsoft Store's placeholder, not a Python"));
@@ -283,6 +291,16 @@ export async function pipInstall(
         `${python} has no pip; install it (python3 -m ensurepip)${terminal ? '' : ' or use actions/setup-python'}.`,
       );
     throw new PipInstallError(explainPipFailure(result.output, options, deps.surface));
+  }
+  // Before anything is packaged: which files pip took, whatever led it to them.
+  if (report) {
+    const sources = folder.cwd ? pipArgsFrom(options.pipArgs ?? [], process.cwd()) : (options.pipArgs ?? []);
+    await checkReport(
+      report,
+      options.repository!,
+      { args: sources, env: pipEnv, cwd: folder.cwd },
+      deps.logger,
+    );
   }
   await stripBytecode(options.targetDir);
   const foreign = await builtForThisMachine(options);
@@ -293,6 +311,76 @@ export async function pipInstall(
   const quiet = deps.runner ?? createCommandRunner({ ...deps.logger, info: (m) => deps.logger.debug(m) });
   const fallback = MARKERS_FALLBACK.exec(result.output)?.[1];
   if (fallback) await warnOfVersionMarkers(options, { ...deps, runner: quiet, python, why: fallback });
+}
+
+/** Where pip writes its installation report: the user's own, or ours in a temporary folder. */
+interface ReportFile {
+  path?: string;
+  env: NodeJS.ProcessEnv;
+  cleanup: () => Promise<void>;
+}
+
+/**
+ * The installation report to read after pip: the one pip-args' --report or
+ * PIP_REPORT already names (`-`, the output: none), else ours, asked for in
+ * PIP_REPORT, which a pip before 22.2 ignores (on the command line it would
+ * stop at the unknown option).
+ */
+async function reportFile(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd?: string,
+): Promise<ReportFile> {
+  const theirs = optionValues(args, '--report').at(-1) ?? env.PIP_REPORT?.trim();
+  const none = async () => {};
+  if (theirs)
+    return { ...(theirs !== '-' && { path: resolve(cwd ?? process.cwd(), theirs) }), env, cleanup: none };
+  const dir = await mkdtemp(join(tmpdir(), 'lambda-deploy-report-'));
+  const path = join(dir, 'report.json');
+  return {
+    path,
+    env: { ...env, PIP_REPORT: path },
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * Refuses a distribution pip installed from a file outside the repository
+ * and the folders pip's own arguments, environment and configuration name
+ * (see install-report.ts); removes our report.
+ */
+async function checkReport(
+  report: ReportFile,
+  repository: string,
+  pip: { args: readonly string[]; env: NodeJS.ProcessEnv; cwd?: string },
+  logger: Logger,
+): Promise<void> {
+  let text: string | undefined;
+  try {
+    text = report.path ? await readFile(report.path, 'utf8') : undefined;
+  } catch {
+    text = undefined;
+  } finally {
+    await report.cleanup();
+  }
+  if (text === undefined) {
+    logger.debug(
+      `pip wrote no installation report${report.path ? ` (${report.path}; --report came with pip 22.2)` : ' file (--report -)'}: the files it installed from are not checked against the repository.`,
+    );
+    return;
+  }
+  let sources;
+  try {
+    sources = reportedSources(text);
+  } catch (error) {
+    throw new PipInstallError(
+      `pip's installation report ${report.path} could not be read: ${(error as Error).message}.`,
+    );
+  }
+  const cwd = pip.cwd ?? process.cwd();
+  const named = localSourcePaths(pip.args, { ...configPathEntries(pip.env), ...pip.env }, cwd);
+  const outside = reportOutside(sources, repository, trustedFolders(named));
+  if (outside) throw new PipInstallError(outside);
 }
 
 /**

@@ -7,12 +7,14 @@ import {
   readdirSync,
   readFileSync,
   realpathSync,
+  rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   createCommandRunner,
   explainPipFailure,
@@ -1055,6 +1057,71 @@ describe('pipInstall with the real pip: a monorepo requirements file that includ
     expect(first.env.PIP_FIND_LINKS).toBe(join(process.cwd(), 'cfg-wheels'));
     expect(first.env.PIP_CONSTRAINT).toBe(join(process.cwd(), 'c.txt'));
     expect((await run({ PIP_FIND_LINKS: 'mine' })).env.PIP_FIND_LINKS).toBe(join(process.cwd(), 'mine'));
+  });
+
+  it("a wheel outside the repository that a links page or a folder of wheels inside it leads to is refused after pip runs, from pip's installation report", async () => {
+    const outside = join(root, 'report-outside');
+    mkdirSync(outside);
+    await buildWheel(outside, 'greetlib', '1.2.0', 'def hello():\n    return "elsewhere"\n');
+    const { repo, file, target } = monorepo('report-links', 'greetlib==1.2.0\n', '');
+    const url = pathToFileURL(join(outside, wheel)).href;
+    writeFileSync(join(repo, 'links.html'), `<html><body><a href="${url}">${wheel}</a></body></html>\n`);
+    mkdirSync(join(repo, 'linked'));
+    symlinkSync(join(outside, wheel), join(repo, 'linked', wheel));
+    const install = (links: string) => {
+      writeFileSync(file, `--find-links ${links}\ngreetlib==1.2.0\n`);
+      rmSync(target, { recursive: true, force: true });
+      mkdirSync(target);
+      const logger = new RecordingLogger();
+      const attempt = pipInstall(
+        {
+          requirements: file,
+          targetDir: target,
+          runtime: 'python3.12',
+          architecture: 'x86_64',
+          pipArgs: ['--no-index'],
+          repository: repo,
+        },
+        { logger, runner: createCommandRunner(logger) },
+      );
+      return attempt;
+    };
+    for (const links of ['../../links.html', '../../linked']) {
+      await expect(install(links)).rejects.toThrow(
+        `greetlib==1.2.0 was installed from ${links.endsWith('html') ? url : pathToFileURL(join(repo, 'linked', wheel)).href} (${realpathSync(join(outside, wheel))}), outside the repository (${realpathSync(repo)})`,
+      );
+    }
+    // The repository's own wheels install.
+    await install('../../wheels');
+    expect(readFileSync(join(target, 'greetlib', '__init__.py'), 'utf8')).toContain('hello');
+  });
+
+  it("pip-args' own --report is read instead of ours; a pip without --report (before 22.2) writes none: a debug line, the install goes on", async () => {
+    const { repo, file, target } = monorepo('report-theirs', 'greetlib==1.2.0\n', '');
+    const theirs = join(root, 'their-report.json');
+    const run = (pipArgs: string[], write: boolean) => {
+      const { runner, calls } = fakeRunner({ exitCode: 0, output: '' }, (args) => {
+        if (!write) return;
+        const url = pathToFileURL('/etc/x-1-py3-none-any.whl').href;
+        const install = [{ download_info: { url, archive_info: {} }, metadata: { name: 'x', version: '1' } }];
+        writeFileSync(theirs, JSON.stringify({ version: '1', install }));
+        expect(args).toContain(theirs);
+      });
+      const logger = new RecordingLogger();
+      const options = { requirements: file, targetDir: target, runtime: 'python3.12', repository: repo };
+      const install = pipInstall({ ...options, architecture: 'x86_64', pipArgs }, { logger, runner });
+      return { install, calls, logger };
+    };
+    const mine = run(['--no-index', '--report', theirs], true);
+    await expect(mine.install).rejects.toThrow(
+      /^x==1 was installed from file:\/\/\/etc\/x-1-py3-none-any\.whl/,
+    );
+    expect(mine.calls[0]!.env!.PIP_REPORT).toBeUndefined();
+    const old = run(['--no-index'], false);
+    await old.install;
+    expect(old.calls[0]!.env!.PIP_REPORT).toMatch(/lambda-deploy-report-.*report\.json$/);
+    expect(existsSync(old.calls[0]!.env!.PIP_REPORT!)).toBe(false);
+    expect(old.logger.lines.map((e) => e.message).join('\n')).toContain('pip wrote no installation report');
   });
 
   it('a local path outside the repository, in the file or one it includes, is refused before pip runs', async () => {
