@@ -1096,6 +1096,33 @@ describe('pipInstall with the real pip: a monorepo requirements file that includ
     expect(readFileSync(join(target, 'greetlib', '__init__.py'), 'utf8')).toContain('hello');
   });
 
+  it("a folder outside the repository that pip-args or pip's environment name is the workflow's: its wheels install", async () => {
+    const outside = join(root, 'workflow-wheels');
+    mkdirSync(outside);
+    await buildWheel(outside, 'otherlib', '2.0.0', 'X = 2\n');
+    const { repo, file, target } = monorepo('report-workflow', 'otherlib==2.0.0\n', '');
+    for (const [pipArgs, env] of [
+      [['--no-index', '--find-links', outside], process.env],
+      [['--no-index'], { ...process.env, PIP_FIND_LINKS: outside }],
+    ] as const) {
+      rmSync(target, { recursive: true, force: true });
+      mkdirSync(target);
+      const logger = new RecordingLogger();
+      await pipInstall(
+        {
+          requirements: file,
+          targetDir: target,
+          runtime: 'python3.12',
+          architecture: 'x86_64',
+          pipArgs,
+          repository: repo,
+        },
+        { logger, runner: createCommandRunner(logger), env },
+      );
+      expect(readdirSync(target)).toContain('otherlib');
+    }
+  });
+
   it("pip-args' own --report is read instead of ours; a pip without --report (before 22.2) writes none: a debug line, the install goes on", async () => {
     const { repo, file, target } = monorepo('report-theirs', 'greetlib==1.2.0\n', '');
     const theirs = join(root, 'their-report.json');
