@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPackage } from '../../src/packaging/build-package.js';
 import { type BuildPackageDeps, type BuildPackageOptions } from '../../src/packaging/build-package-types.js';
+import type { CommandRunner } from '../../src/packaging/command-runner.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 
 /** A temp folder per test file, removed by the returned cleanup. */
@@ -152,4 +153,20 @@ export function runUnzipped(
   } finally {
     cleanup();
   }
+}
+
+/** Stands in for pip: records the call, answers as told. */
+export function fakeRunner(
+  answer: { exitCode: number; output: string },
+  effect?: (args: readonly string[]) => void,
+) {
+  const calls: { command: string; args: readonly string[]; env?: NodeJS.ProcessEnv; cwd?: string }[] = [];
+  const runner: CommandRunner = {
+    async run(command, args, options) {
+      calls.push({ command, args, env: options?.env, cwd: options?.cwd });
+      effect?.(args);
+      return answer;
+    },
+  };
+  return { runner, calls };
 }
