@@ -21,6 +21,8 @@ export const MAX_REPORT_CHARS = 60_000;
 const TEXT = 4_000;
 const LOGS = 30_000;
 const ID = 128;
+/** A deploy's notes (keep-warm, provisioned concurrency cost): a few short lines. */
+const NOTES = { max: 20, items: 1_000 };
 
 type Spec =
   | { type: 'string'; max: number; pattern?: RegExp; form?: string }
@@ -87,6 +89,7 @@ const DEPLOY: Fields = {
   error: { ...str(TEXT), optional: true },
   hint: { ...str(TEXT), optional: true },
   rollbackMessage: { ...str(TEXT), optional: true },
+  notes: { type: 'list', ...NOTES, optional: true },
 };
 
 const ERROR: Fields = {
@@ -308,6 +311,9 @@ function reportJson(
     ...optional('error', TEXT),
     ...optional('hint', TEXT),
     ...optional('rollbackMessage', TEXT),
+    ...(o.notes?.length && {
+      notes: o.notes.slice(0, NOTES.max).map((n) => clean(n, NOTES.items, secrets)),
+    }),
   });
 }
 

@@ -172,7 +172,8 @@ export function deployHeading(o: DeployOutcome): string {
 /** The job summary of a deploy. */
 export function renderDeploySummary(o: DeployReport, options: RenderOptions = {}): string {
   const parts = [deployHeading(o), factTable(deployFacts(o))];
-  if (o.notes?.length) parts.push(o.notes.map((n) => `- ${n}`).join('\n'));
+  // Shown as text: a report job's notes come from JSON that pull-request code could rewrite.
+  if (o.notes?.length) parts.push(o.notes.map((n) => `- ${bounded(n, options.secrets)}`).join('\n'));
   if (o.status === 'failure') parts.push(...failureSections(o, options));
   return `${redact(parts.join('\n\n'), options.secrets)}\n`;
 }

@@ -67,6 +67,16 @@ describe('command: report', () => {
   it.each([
     ['a success', successOutcome({ url: URL, sha: MERGE_SHA })],
     ['a rolled-back failure with logs and secrets', failureOutcome({ url: URL, sha: MERGE_SHA })],
+    [
+      'a success with notes (keep-warm, provisioned concurrency cost)',
+      {
+        ...successOutcome({ url: URL, sha: MERGE_SHA }),
+        notes: [
+          'Kept warm by lambda-deploy-shop-pr-12-warm (rate(5 minutes)).',
+          'Provisioned concurrency 2 costs about $21.90 a month.',
+        ],
+      },
+    ],
   ])('%s: the same comment, Deployment and summary as the deploy posts', async (_what, outcome) => {
     const [today, split] = [await recorder(), await recorder()];
     const expected = await deployToday(outcome, today);
@@ -134,8 +144,8 @@ describe('command: report', () => {
       atMemory: forged,
       location: 's3://b/k.zip',
     };
-    const outcome = failureOutcome({ url: URL, sha: MERGE_SHA, slim, logsNote: forged });
-    await runReport(
+    const outcome = failureOutcome({ url: URL, sha: MERGE_SHA, slim, logsNote: forged, notes: [forged] });
+    const { markdown: deploySummary } = await runReport(
       settings(deployReportJson(outcome, { secrets: [], commentLogs: true })),
       plan,
       options(gh),
@@ -144,8 +154,9 @@ describe('command: report', () => {
     const deployComment = gh.comments[0]?.body ?? '';
     const failed = errorReportJson({ project: 'shop', stage: 'pr-12', message: 'm', steps: [forged] }, []);
     const summary = (await runReport(settings(failed), plan, options(gh), deps())).markdown;
-    const bodies = [deployComment, gh.comments[0]?.body ?? '', summary];
-    expect(bodies).toHaveLength(3);
+    const bodies = [deployComment, gh.comments[0]?.body ?? '', summary, deploySummary];
+    expect(deploySummary).toContain('Open the preview');
+    expect(bodies).toHaveLength(4);
     // In a code span (the log group's name under Where to look) all of that is inert.
     for (const body of bodies.map((b) => b.replace(/`[^`\n]*`/g, ''))) {
       expect(body).not.toContain('](https://phish.example.com');

@@ -44,6 +44,25 @@ describe('deployReportJson', () => {
     expect(payload.logsOmitted).toBe(false);
   });
 
+  it("carries the deploy's notes, redacted and bounded, so the report job's summary shows them", () => {
+    const notes = [`Kept warm by shop-warm, key ${API_KEY}.`, 'x'.repeat(5_000), ...Array(30).fill('n')];
+    const json = deployReportJson(failureOutcome({ url: URL, notes }), {
+      secrets: [API_KEY],
+      commentLogs: true,
+    });
+    expect(json).not.toContain(API_KEY);
+    const payload = parseReport(json, EXPECTED);
+    if (payload.kind !== 'deploy') throw new Error('not a deploy');
+    expect(payload.outcome.notes?.[0]).toBe('Kept warm by shop-warm, key ***.');
+    expect(payload.outcome.notes?.[1]?.length).toBeLessThanOrEqual(1_000);
+    expect(payload.outcome.notes).toHaveLength(20);
+    const none = parseReport(
+      deployReportJson(failureOutcome({ url: URL }), { secrets: [], commentLogs: true }),
+      EXPECTED,
+    );
+    expect(none.kind === 'deploy' && none.outcome.notes).toBeUndefined();
+  });
+
   it('redacts the known secrets and secret-shaped values before the JSON is made', () => {
     const o = failureOutcome({ url: URL, error: `boom token=${TOKEN} key ${API_KEY}` });
     const json = deployReportJson(o, { secrets: [API_KEY, TOKEN], commentLogs: true });
@@ -154,6 +173,16 @@ describe('parseReport refuses what a deploy never makes, naming the input, the k
       /^report: stage is "main"; expected "pr-12", the stage of this run \(its name input and event\)\.$/,
     ],
     ['another project', { project: 'bank' }, /^report: project is "bank"; expected "shop"/],
+    [
+      'notes not a list of strings',
+      { notes: 'Kept warm' },
+      /^report: notes is "Kept warm"; expected a list of at most 20 strings of at most 1000 characters\.$/,
+    ],
+    [
+      'an oversized note',
+      { notes: ['n'.repeat(1_001)] },
+      /^report: notes is .+; expected a list of at most 20 strings of at most 1000 characters\.$/,
+    ],
     [
       'an oversized field',
       { error: 'e'.repeat(4_001) },
