@@ -26,8 +26,13 @@ export interface NodeWorkspace {
 
 /** What decides the pnpm or Yarn corepack runs, and whether it reads the lockfile. */
 export interface ManagerFacts {
-  /** The nearest package.json's packageManager (`pnpm@9.12.0`), as corepack looks for it: the version it runs. */
+  /**
+   * The nearest package.json's packageManager (`pnpm@9.12.0`), as corepack looks for it: the version
+   * it runs; else the topmost's devEngines.packageManager as `{name}@{version}` (`yarn@^4`, `yarn@*`).
+   */
   packageManager?: string;
+  /** Set when devEngines.packageManager named it (corepack 0.31+), for the notes to name that field. */
+  pinnedBy?: 'devEngines.packageManager';
   /** pnpm-lock.yaml's lockfileVersion (`9.0`): which pnpm wrote it. */
   lockfileVersion?: string;
   /** .yarnrc.yml names a Yarn release (yarnPath), which any Yarn runs in its place. */
@@ -123,16 +128,42 @@ export function lockfileIn(folder: string): { lockfile: NodeLockfile; name: stri
 }
 
 /**
- * The facts of the lockfile's folder (`lockFolder`) and of the package.json
- * files corepack reads, from `folder` up to `top`: the nearest with a
- * packageManager field names the version it runs.
+ * devEngines.packageManager as corepack 0.31+ reads it: an object (not a list) whose name has no
+ * `@`, its version a range or none (`*`); undefined otherwise, as corepack ignores it then.
  */
-export function managerFacts(folder: string, lockFolder: string, top: string): ManagerFacts {
-  let packageManager: unknown;
-  for (let at = resolve(folder); packageManager === undefined; at = dirname(at)) {
-    packageManager = readJson(join(at, 'package.json'))?.packageManager;
+function devEnginesManager(manifest: Record<string, unknown> | undefined): string | undefined {
+  const devEngines = manifest?.devEngines as { packageManager?: unknown } | undefined;
+  const field = typeof devEngines === 'object' && devEngines !== null ? devEngines.packageManager : undefined;
+  if (typeof field !== 'object' || field === null || Array.isArray(field)) return undefined;
+  const { name, version } = field as { name?: unknown; version?: unknown };
+  if (typeof name !== 'string' || name.includes('@')) return undefined;
+  if (version !== undefined && typeof version !== 'string') return undefined;
+  return `${name}@${version ?? '*'}`;
+}
+
+/**
+ * The package manager corepack runs in `folder`, looking up to `top`: the nearest package.json
+ * with a packageManager field; without one, corepack reads the topmost package.json it found,
+ * and its devEngines.packageManager (packageManager wins in one file, as in corepack).
+ */
+function corepackManager(folder: string, top: string): Pick<ManagerFacts, 'packageManager' | 'pinnedBy'> {
+  let topmost: Record<string, unknown> | undefined;
+  for (let at = resolve(folder); ; at = dirname(at)) {
+    const manifest = readJson(join(at, 'package.json'));
+    if (manifest) topmost = manifest;
+    const packageManager = manifest?.packageManager;
+    if (packageManager !== undefined) return typeof packageManager === 'string' ? { packageManager } : {};
     if (at === resolve(top) || dirname(at) === at) break;
   }
+  const devEngines = devEnginesManager(topmost);
+  return devEngines ? { packageManager: devEngines, pinnedBy: 'devEngines.packageManager' } : {};
+}
+
+/**
+ * The facts of the lockfile's folder (`lockFolder`) and of the package.json
+ * files corepack reads, from `folder` up to `top` (corepackManager).
+ */
+export function managerFacts(folder: string, lockFolder: string, top: string): ManagerFacts {
   const read = (file: string) => {
     try {
       return readFileSync(join(lockFolder, file), 'utf8');
@@ -143,7 +174,7 @@ export function managerFacts(folder: string, lockFolder: string, top: string): M
   const lockfileVersion = /^lockfileVersion:\s*['"]?([\d.]+)/m.exec(read('pnpm-lock.yaml'))?.[1];
   const yarnPath = /^yarnPath:/m.test(read('.yarnrc.yml'));
   return {
-    ...(typeof packageManager === 'string' && { packageManager }),
+    ...corepackManager(folder, top),
     ...(lockfileVersion && { lockfileVersion }),
     ...(yarnPath && { yarnPath }),
   };

@@ -113,7 +113,7 @@ export function corepackNote(
   if (pinned && pinned !== name)
     return {
       fails: true,
-      note: `${manifest}'s packageManager (${facts.packageManager}) names ${pinned}, which corepack runs in place of ${name} (whose lockfile is there) or refuses: no build written; make packageManager name the ${name} that wrote the lockfile (corepack use ${name}@<version>) and run init again with --force.`,
+      note: `${manifest}'s ${facts.pinnedBy ?? 'packageManager'} (${facts.packageManager}) names ${pinned}, which corepack runs in place of ${name} (whose lockfile is there) or refuses: no build written; make ${facts.pinnedBy ?? 'packageManager'} name the ${name} that wrote the lockfile (corepack use ${name}@<version>) and run init again with --force.`,
     };
   if (pinned) return undefined;
   const release = pnpmFor(facts.lockfileVersion);

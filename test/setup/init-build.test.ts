@@ -220,6 +220,25 @@ describe('buildFacts', () => {
     expect(buildFacts(dir, ['lib/handler.js']).outDir).toBe('out//x');
   });
 
+  it("a Yarn 2+ project pinned by devEngines.packageManager (corepack 0.31+): built with the Yarn it names; another manager's name is said as that field", () => {
+    const dir = join(tmp, 'dev-engines');
+    mkdirSync(dir, { recursive: true });
+    const write = (packageManager: object) =>
+      writeFileSync(
+        join(dir, 'package.json'),
+        JSON.stringify({ scripts: { build: 'tsc' }, devEngines: { packageManager } }),
+      );
+    write({ name: 'yarn', version: '^4.5.0' });
+    writeFileSync(join(dir, 'yarn.lock'), '__metadata:\n  version: 8\n');
+    expect(initBuild(buildFacts(dir, ['dist/handler.js']))?.command).toBe(
+      'corepack enable && yarn install --immutable && yarn run build',
+    );
+    write({ name: 'pnpm', version: '9.12.0' });
+    const other = initBuild(buildFacts(dir, ['dist/handler.js']));
+    expect(other?.command).toBeUndefined();
+    expect(other?.notes[0]).toContain("package.json's devEngines.packageManager (pnpm@9.12.0) names pnpm");
+  });
+
   it('marks the handler files git keeps in the checkout', () => {
     const dir = join(tmp, 'repo');
     mkdirSync(join(dir, 'api/dist'), { recursive: true });

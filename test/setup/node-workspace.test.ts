@@ -165,4 +165,29 @@ describe('managerFacts', () => {
     writeFileSync(join(dir, 'services/api/package.json'), JSON.stringify({ packageManager: 'pnpm@8.15.0' }));
     expect(managerFacts(join(dir, 'services/api'), dir, dir).packageManager).toBe('pnpm@8.15.0');
   });
+
+  it("devEngines.packageManager ({ name, version }) as corepack 0.31+ reads it: packageManager wins, else the topmost package.json's", () => {
+    const yarn4 = { devEngines: { packageManager: { name: 'yarn', version: '^4.5.0' } } };
+    const dir = repo('dev-engines', { 'package.json': yarn4, 'services/api/package.json': { name: 'api' } });
+    const facts = () => managerFacts(join(dir, 'services/api'), dir, dir);
+    expect(facts()).toEqual({ packageManager: 'yarn@^4.5.0', pinnedBy: 'devEngines.packageManager' });
+    // No version: any release of that manager (corepack's `*`).
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ devEngines: { packageManager: { name: 'pnpm' } } }),
+    );
+    expect(facts().packageManager).toBe('pnpm@*');
+    // packageManager wins in the same file, and a nearer one wins over a root's devEngines.
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...yarn4, packageManager: 'yarn@4.6.0' }));
+    expect(facts()).toEqual({ packageManager: 'yarn@4.6.0' });
+    writeFileSync(join(dir, 'package.json'), JSON.stringify(yarn4));
+    writeFileSync(join(dir, 'services/api/package.json'), JSON.stringify({ packageManager: 'yarn@4.1.0' }));
+    expect(facts()).toEqual({ packageManager: 'yarn@4.1.0' });
+    // What corepack ignores: a string, a list, a name with an @.
+    for (const packageManager of ['yarn@4.5.0', [{ name: 'yarn' }], { name: 'yarn@4' }]) {
+      writeFileSync(join(dir, 'services/api/package.json'), JSON.stringify({ name: 'api' }));
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ devEngines: { packageManager } }));
+      expect(facts()).toEqual({});
+    }
+  });
 });
