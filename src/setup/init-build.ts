@@ -43,6 +43,8 @@ export interface BuildFacts extends ManagerFacts {
   buildFirst?: readonly string[];
   /** An npm workspace member the root's lockfile does not list (a folder added since): npm ci refuses it. */
   unlisted?: boolean;
+  /** Package.json files above the folder, looked at for a workspace, that do not parse (their path, the JSON error). */
+  unparsable?: readonly { path: string; error: string }[];
 }
 
 export interface InitBuild {
@@ -193,7 +195,10 @@ function trackedFiles(folder: string, paths: readonly string[]): Set<string> {
 export function buildFacts(folder: string, handlerFiles: readonly string[], top?: string): BuildFacts {
   const manifest = readJson(join(folder, 'package.json')) as
     { scripts?: unknown; dependencies?: unknown } | undefined;
-  const enclosing = enclosingNodeWorkspace(folder, top ?? dirname(resolve(folder)));
+  const unparsable: { path: string; error: string }[] = [];
+  const enclosing = enclosingNodeWorkspace(folder, top ?? dirname(resolve(folder)), (path, error) =>
+    unparsable.push({ path, error }),
+  );
   const own = lockfileIn(folder)?.lockfile;
   const workspace = own ? undefined : enclosing;
   const lockFolder = workspace ? resolve(folder, relativeRoot(workspace)) : folder;
@@ -216,6 +221,7 @@ export function buildFacts(folder: string, handlerFiles: readonly string[], top?
     ...(own === 'npm' && enclosing?.kind === 'package.json' && { alone: true }),
     ...(workspace?.lockfile === 'npm' && rootLockFacts(lockFolder, workspace)),
     ...(typeof deps === 'object' && deps !== null && { dependencies: Object.keys(deps) }),
+    ...(unparsable.length && { unparsable }),
     ...managerFacts(folder, lockFolder, top ?? folder),
   };
 }

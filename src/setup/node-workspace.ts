@@ -39,11 +39,17 @@ export interface ManagerFacts {
   yarnPath?: boolean;
 }
 
-function readJson(path: string): Record<string, unknown> | undefined {
+/** Told of a workspace root's package.json that does not parse: its path and the JSON error. */
+export type OnUnparsable = (path: string, error: string) => void;
+
+/** A package.json that may declare a workspace: undefined when missing, and when it does not parse (said). */
+function readManifest(path: string, onUnparsable?: OnUnparsable): Record<string, unknown> | undefined {
+  if (!existsSync(path)) return undefined;
   try {
     const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-  } catch {
+  } catch (error) {
+    onUnparsable?.(path, error instanceof Error ? error.message : String(error));
     return undefined;
   }
 }
@@ -149,7 +155,7 @@ function devEnginesManager(manifest: Record<string, unknown> | undefined): strin
 function corepackManager(folder: string, top: string): Pick<ManagerFacts, 'packageManager' | 'pinnedBy'> {
   let topmost: Record<string, unknown> | undefined;
   for (let at = resolve(folder); ; at = dirname(at)) {
-    const manifest = readJson(join(at, 'package.json'));
+    const manifest = readManifest(join(at, 'package.json'));
     if (manifest) topmost = manifest;
     const packageManager = manifest?.packageManager;
     if (packageManager !== undefined) return typeof packageManager === 'string' ? { packageManager } : {};
@@ -197,7 +203,11 @@ function workspaceAt(root: string, folder: string, top: string, kind: NodeWorksp
  * otherwise. npm takes such a folder for a member even with a lockfile of
  * its own: it installs at the root unless told --no-workspaces.
  */
-export function enclosingNodeWorkspace(folder: string, top: string): NodeWorkspace | undefined {
+export function enclosingNodeWorkspace(
+  folder: string,
+  top: string,
+  onUnparsable?: OnUnparsable,
+): NodeWorkspace | undefined {
   // Both real: a symlinked temp folder (/var and /private/var on macOS) names one folder two ways.
   const at = realOrResolved(folder);
   const stop = realOrResolved(top);
@@ -208,7 +218,7 @@ export function enclosingNodeWorkspace(folder: string, top: string): NodeWorkspa
       const globs = pnpmWorkspacePackages(readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8'));
       return isMember(globs, member) ? workspaceAt(root, at, stop, 'pnpm') : undefined;
     }
-    const globs = packageJsonWorkspaces(readJson(join(root, 'package.json')));
+    const globs = packageJsonWorkspaces(readManifest(join(root, 'package.json'), onUnparsable));
     if (globs) return isMember(globs, member) ? workspaceAt(root, at, stop, 'package.json') : undefined;
     if (root === stop || dirname(root) === root) return undefined;
   }

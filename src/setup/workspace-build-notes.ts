@@ -137,3 +137,13 @@ export function corepackNote(
     note: `${manifest} has no packageManager field (nor .yarnrc.yml a yarnPath), so corepack would run Yarn 1, the npm registry's newest yarn, which does not read this yarn.lock (Yarn 2 or later's): no build written; ${howToPin.replace('pin it', 'pin the Yarn that wrote it')}, then run init again with --force.`,
   };
 }
+
+/**
+ * A package.json above the function's folder that does not parse: npm and Yarn refuse it too, but
+ * init cannot tell whether its `workspaces` take the folder, so it said so rather than guess.
+ * `path` is relative to the repository's folder.
+ */
+export function unparsableNote(path: string, error: string): string {
+  const folder = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : "the repository's root";
+  return `${path} does not parse as JSON (${error}): init took ${folder} for no workspace; fix it, then run init again with --force.`;
+}

@@ -1,9 +1,11 @@
 /** The npm, pnpm or yarn workspace a Node.js function's folder is a member of, found from the folder up (findNodeWorkspace). */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { unparsableNote } from '../../src/setup/workspace-build-notes.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  enclosingNodeWorkspace,
   findNodeWorkspace,
   isMember,
   managerFacts,
@@ -108,6 +110,22 @@ describe('findNodeWorkspace', () => {
       'apps/api/package.json': {},
     });
     expect(findNodeWorkspace(join(nested, 'apps/api'), nested)).toBeUndefined();
+  });
+});
+
+describe('a workspace root package.json that does not parse', () => {
+  it('is told (its path and the JSON error), not taken silently for no workspace; a missing one is not', () => {
+    const dir = repo('unparsable', { 'apps/package.json': '{ "workspaces": ["services/*"], }', ...api });
+    mkdirSync(join(dir, 'apps/services/api'), { recursive: true });
+    const told: [string, string][] = [];
+    const found = enclosingNodeWorkspace(join(dir, 'apps/services/api'), dir, (path, error) =>
+      told.push([path, error]),
+    );
+    expect(found).toBeUndefined();
+    expect(told).toEqual([[join(realpathSync(dir), 'apps/package.json'), expect.stringMatching(/JSON/)]]);
+    expect(unparsableNote('apps/package.json', 'Unexpected token')).toBe(
+      'apps/package.json does not parse as JSON (Unexpected token): init took apps for no workspace; fix it, then run init again with --force.',
+    );
   });
 });
 

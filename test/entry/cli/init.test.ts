@@ -309,7 +309,7 @@ describe('lambda-deploy init', () => {
       expect({ code, stderr: code ? io.stderr() : '' }).toMatchObject({ code: 0 });
       const text = readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8');
       const workflow = parse(text) as { jobs: { lambda: { with: Record<string, string> } } };
-      return { build: workflow.jobs.lambda.with.build, stdout: io.stdout() };
+      return { build: workflow.jobs.lambda.with.build, stdout: io.stdout(), stderr: io.stderr() };
     };
     const member = (manifest: object = {}) => ({
       'services/api/package.json': {
@@ -381,6 +381,19 @@ describe('lambda-deploy init', () => {
     const unlocked = await init(monorepo({ ...member(), 'package.json': { workspaces: ['services/*'] } }));
     expect(unlocked.build).toBeUndefined();
     expect(unlocked.stdout).toContain('whose root has no lockfile: no build written');
+
+    // A root package.json that does not parse: said, naming the file and the JSON error; init goes on.
+    const broken = await init(
+      monorepo({
+        ...member(),
+        'apps/package.json': '{}',
+        'package.json': '{ "workspaces": ["services/*"], }',
+      }),
+    );
+    expect(broken.stderr).toMatch(
+      /package\.json does not parse as JSON \(.*(JSON|property|token).*\): init took the repository's root for no workspace; fix it, then run init again with --force\./,
+    );
+    expect(broken.build).toBe('npm install && npm run build');
   });
 
   test('a Python folder with an index.js beside app.py (no --runtime): the Python workflow, as before', async () => {

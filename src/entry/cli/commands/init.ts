@@ -16,6 +16,7 @@ import {
 } from '../../../packaging/handler-check.js';
 import { packageMain } from '../../../packaging/package-main.js';
 import { buildFacts, initBuild } from '../../../setup/init-build.js';
+import { unparsableNote } from '../../../setup/workspace-build-notes.js';
 import { pythonExecutable } from '../../../packaging/python-command.js';
 import type { Settings } from '../../../model/settings.js';
 import type { CommandContext } from '../command.js';
@@ -125,7 +126,7 @@ export const initCommand: CliCommand = {
         app: settings.app,
         handler: inputs.handler,
         path: workflowPath(dir, inputs.path, settings.path),
-        build: nodeBuild(settings, dir),
+        build: nodeBuild(settings, dir, ctx),
         runtime: inputs.runtime,
         gateway: inputs[Inputs.Gateway]?.trim() ? settings.gateway : undefined,
         apiKey: settings.apiKey,
@@ -225,9 +226,13 @@ async function warnOfEntryPoint(settings: Settings, folder: string, ctx: Command
  * built by a package.json script; a workspace member's dependencies installed
  * at the workspace's root, which init looks for up to `dir`).
  */
-function nodeBuild(settings: Settings, dir: string): ReturnType<typeof initBuild> {
+function nodeBuild(settings: Settings, dir: string, ctx: CommandContext): ReturnType<typeof initBuild> {
   const target = handlerTarget(settings.handler, settings.runtime, settings.app);
-  return target.python ? undefined : initBuild(buildFacts(settings.path, target.files, dir));
+  if (target.python) return undefined;
+  const facts = buildFacts(settings.path, target.files, dir);
+  for (const { path, error } of facts.unparsable ?? [])
+    ctx.logger.warning(unparsableNote(relative(realOrResolved(dir), path).split('\\').join('/'), error));
+  return initBuild(facts);
 }
 
 /** Folders init never looks into for the entry point: tools', environments' and dependencies'. */
