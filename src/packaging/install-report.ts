@@ -9,7 +9,7 @@
  * resolving links.
  */
 import { dirname, resolve } from 'node:path';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { optionValues, parsePipArgs } from '../settings/pip-options.js';
 import { redact } from '../util/redact.js';
 import { isInside, realPath } from './lock-paths.js';
@@ -34,6 +34,16 @@ export function localSourcePaths(args: readonly string[], env: NodeJS.ProcessEnv
     const path = filePath(v) ?? (URL_LIKE.test(v) ? undefined : v);
     return path === undefined ? [] : [resolve(cwd, path)];
   });
+}
+
+/**
+ * Reads pip's configuration files for the folders they name, but for one
+ * inside `root` (PIP_CONFIG_FILE naming a file in the checkout): its text
+ * is the pull request's, so it counts as empty and names none.
+ */
+export function workflowConfigReader(root: string): (path: string) => string {
+  const top = realPath(root);
+  return (path) => (isInside(top, realPath(path)) ? '' : readFileSync(path, 'utf8'));
 }
 
 /** An installed distribution and the URL pip took it from. */

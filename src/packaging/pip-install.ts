@@ -16,7 +16,13 @@ import { pythonExecutable, windowsStoreStub } from './python-command.js';
 import { editableMessage, editableOutside } from './editable-installs.js';
 import { indexOutside } from './index-folders.js';
 import { configPathEntries, relativeConfigEntries } from './pip-config.js';
-import { localSourcePaths, reportedSources, reportOutside, trustedFolders } from './install-report.js';
+import {
+  localSourcePaths,
+  reportedSources,
+  reportOutside,
+  trustedFolders,
+  workflowConfigReader,
+} from './install-report.js';
 import { pathOutside, pipArgsFrom, pipEnvironmentFrom, pipFolder } from './requirement-paths.js';
 import { requirementFiles, type RequirementFile } from './requirement-files.js';
 import { lambdaPythonPlatform, pipInstallArgs, wheelRunsOn } from './python-platform.js';
@@ -378,7 +384,8 @@ async function checkReport(
     );
   }
   const cwd = pip.cwd ?? process.cwd();
-  const named = localSourcePaths(pip.args, { ...configPathEntries(pip.env), ...pip.env }, cwd);
+  const config = configPathEntries(pip.env, workflowConfigReader(repository));
+  const named = localSourcePaths(pip.args, { ...config, ...pip.env }, cwd);
   const outside = reportOutside(sources, repository, trustedFolders(named));
   if (outside) throw new PipInstallError(outside);
 }

@@ -237,6 +237,28 @@ describe('pipInstall with the real pip: a monorepo requirements file that includ
     }
   });
 
+  it("a pip configuration file inside the repository is the pull request's: the folders it names outside are not trusted, one outside the repository's are", async () => {
+    const outside = join(root, 'config-wheels');
+    mkdirSync(outside);
+    await buildWheel(outside, 'otherlib', '2.0.0', 'X = 2\n');
+    const { repo, file, target } = monorepo('report-config', 'otherlib==2.0.0\n', '');
+    const install = (config: string) => {
+      writeFileSync(config, `[global]\nfind-links = ${outside}\n`);
+      rmSync(target, { recursive: true, force: true });
+      mkdirSync(target);
+      const logger = new RecordingLogger();
+      // The runner's own PIP_FIND_LINKS would win over the file.
+      const env: NodeJS.ProcessEnv = { ...process.env, PIP_CONFIG_FILE: config };
+      delete env.PIP_FIND_LINKS;
+      return pipInstall(inRepo({ repo, file, target }), { logger, runner: createCommandRunner(logger), env });
+    };
+    await expect(install(join(repo, 'pip.conf'))).rejects.toThrow(
+      `otherlib==2.0.0 was installed from ${pathToFileURL(join(outside, 'otherlib-2.0.0-py3-none-any.whl')).href}`,
+    );
+    await install(join(root, 'report-config.conf'));
+    expect(readdirSync(target)).toContain('otherlib');
+  });
+
   it("pip-args' own --report is read instead of ours; a pip without --report (before 22.2) writes none: a debug line, the install goes on", async () => {
     const { repo, file, target } = monorepo('report-theirs', 'greetlib==1.2.0\n', '');
     const theirs = join(root, 'their-report.json');
