@@ -36,14 +36,18 @@ export function localSourcePaths(args: readonly string[], env: NodeJS.ProcessEnv
   });
 }
 
+/** Whether `path` is inside `root` as written or once links are followed (which the pull request's content decides). */
+function inRepository(root: string, path: string): boolean {
+  return isInside(resolve(root), resolve(path)) || isInside(realPath(root), realPath(path));
+}
+
 /**
  * Reads pip's configuration files for the folders they name, but for one
  * inside `root` (PIP_CONFIG_FILE naming a file in the checkout): its text
  * is the pull request's, so it counts as empty and names none.
  */
 export function workflowConfigReader(root: string): (path: string) => string {
-  const top = realPath(root);
-  return (path) => (isInside(top, realPath(path)) ? '' : readFileSync(path, 'utf8'));
+  return (path) => (inRepository(root, path) ? '' : readFileSync(path, 'utf8'));
 }
 
 /** An installed distribution and the URL pip took it from. */
@@ -80,13 +84,15 @@ export function reportedSources(text: string): ReportedSource[] {
  * its folder. They are the workflow's and the runner's, not the pull
  * request's.
  */
-export function trustedFolders(paths: readonly string[]): string[] {
-  return paths.map((p) => {
+export function trustedFolders(paths: readonly string[], root: string): string[] {
+  return paths.flatMap((p) => {
+    // A path inside the repository is the repository's, whatever the pull request links it to.
+    if (inRepository(root, p)) return [];
     const real = realPath(p);
     try {
-      return statSync(real).isDirectory() ? real : dirname(real);
+      return [statSync(real).isDirectory() ? real : dirname(real)];
     } catch {
-      return real;
+      return [real];
     }
   });
 }

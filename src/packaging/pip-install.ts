@@ -386,7 +386,7 @@ async function checkReport(
   const cwd = pip.cwd ?? process.cwd();
   const config = configPathEntries(pip.env, workflowConfigReader(repository));
   const named = localSourcePaths(pip.args, { ...config, ...pip.env }, cwd);
-  const outside = reportOutside(sources, repository, trustedFolders(named));
+  const outside = reportOutside(sources, repository, trustedFolders(named, repository));
   if (outside) throw new PipInstallError(outside);
 }
 

@@ -89,9 +89,15 @@ describe('reportOutside', () => {
     const inside = source(join(repo, 'wheels', 'y-1-py3-none-any.whl'), 'y');
     const web = { name: 'r', version: '2', url: 'https://files.example/r.whl', kind: 'archive' as const };
     expect(reportOutside([inside, web], repo)).toBeUndefined();
-    const trusted = trustedFolders([join(outside, 'x-1-py3-none-any.whl')]);
+    const trusted = trustedFolders([join(outside, 'x-1-py3-none-any.whl')], repo);
     expect(trusted).toEqual([realpathSync(outside)]);
     expect(reportOutside([source(join(outside, 'x-1-py3-none-any.whl'))], repo, trusted)).toBeUndefined();
+  });
+
+  it("trusts no folder for a path inside the repository, where the pull request's link may lead out", () => {
+    expect(
+      trustedFolders([join(repo, 'wheels', 'x-1-py3-none-any.whl'), join(repo, 'wheels')], repo),
+    ).toEqual([]);
   });
 });
 

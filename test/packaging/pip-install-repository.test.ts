@@ -259,6 +259,22 @@ describe('pipInstall with the real pip: a monorepo requirements file that includ
     expect(readdirSync(target)).toContain('otherlib');
   });
 
+  it("a folder pip-args names inside the repository stays the repository's: a symbolic link there leading out (the pull request's) is refused", async () => {
+    const outside = join(root, 'linked-wheels');
+    mkdirSync(outside);
+    await buildWheel(outside, 'otherlib', '2.0.0', 'X = 2\n');
+    const { repo, file, target } = monorepo('report-named-link', 'otherlib==2.0.0\n', '');
+    symlinkSync(outside, join(repo, 'vendor'));
+    const logger = new RecordingLogger();
+    const attempt = pipInstall(
+      { ...inRepo({ repo, file, target }), pipArgs: ['--no-index', '--find-links', join(repo, 'vendor')] },
+      { logger, runner: createCommandRunner(logger) },
+    );
+    await expect(attempt).rejects.toThrow(
+      `otherlib==2.0.0 was installed from ${pathToFileURL(join(realpathSync(outside), 'otherlib-2.0.0-py3-none-any.whl')).href}`,
+    );
+  });
+
   it("pip-args' own --report is read instead of ours; a pip without --report (before 22.2) writes none: a debug line, the install goes on", async () => {
     const { repo, file, target } = monorepo('report-theirs', 'greetlib==1.2.0\n', '');
     const theirs = join(root, 'their-report.json');
