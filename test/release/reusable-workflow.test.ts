@@ -137,6 +137,14 @@ describe('.github/workflows/deploy.yml', () => {
     expect(job).toContain('cancel-in-progress: false');
   });
 
+  it("the report job's group is never a deploy's or a preview's: it ends in `:report`, and git refuses `:` in a branch name (a stage has none)", () => {
+    const group = (name: string) =>
+      /concurrency:\n {6}group: >-\n([\s\S]*?)\n {6}cancel-in-progress/.exec(jobs().get(name) ?? '')?.[1] ??
+      '';
+    expect(group('preview-report')).toMatch(/\}\}:report$/);
+    for (const name of ['deploy', 'preview']) expect(group(name)).not.toContain(':');
+  });
+
   it('preview and undeploy agree on the stage of a pull request', () => {
     for (const name of ['preview', 'undeploy-pull-request'])
       expect(jobs().get(name)).toContain("format('pr-{0}', github.event.pull_request.number)");
