@@ -73,21 +73,11 @@ describe('pipInstall with the real pip: a monorepo requirements file that includ
     mkdirSync(elsewhere);
     await buildWheel(elsewhere, 'otherlib', '2.0.0', 'X = 2\n');
     const logger = new RecordingLogger();
-    await pipInstall(
-      {
-        requirements: file,
-        targetDir: target,
-        runtime: 'python3.12',
-        architecture: 'x86_64',
-        pipArgs: ['--no-index'],
-        repository: repo,
-      },
-      {
-        logger,
-        runner: createCommandRunner(logger),
-        env: { ...process.env, PIP_FIND_LINKS: relative(process.cwd(), elsewhere) },
-      },
-    );
+    await pipInstall(inRepo({ repo, file, target }), {
+      logger,
+      runner: createCommandRunner(logger),
+      env: { ...process.env, PIP_FIND_LINKS: relative(process.cwd(), elsewhere) },
+    });
     expect(readdirSync(target)).toEqual(expect.arrayContaining(['greetlib', 'otherlib']));
   });
 
@@ -97,17 +87,7 @@ describe('pipInstall with the real pip: a monorepo requirements file that includ
       '-r ../../libs/base.txt\n',
       '-r ../services/orders/requirements.txt\n',
     );
-    const attempt = pipInstall(
-      {
-        requirements: file,
-        targetDir: target,
-        runtime: 'python3.12',
-        architecture: 'x86_64',
-        pipArgs: ['--no-index'],
-        repository: repo,
-      },
-      { logger: new RecordingLogger() },
-    );
+    const attempt = pipInstall(inRepo({ repo, file, target }), { logger: new RecordingLogger() });
     await expect(attempt).rejects.toThrow(
       `${join(repo, 'libs', 'base.txt')} line 1: -r ../services/orders/requirements.txt includes ${file}, which includes ${join(repo, 'libs', 'base.txt')} again`,
     );
@@ -118,17 +98,7 @@ describe('pipInstall with the real pip: a monorepo requirements file that includ
     const attempt = (text: string) => {
       writeFileSync(file, text);
       const { runner, calls } = fakeRunner({ exitCode: 0, output: '' });
-      const install = pipInstall(
-        {
-          requirements: file,
-          targetDir: target,
-          runtime: 'python3.12',
-          architecture: 'x86_64',
-          pipArgs: ['--no-index'],
-          repository: repo,
-        },
-        { logger: new RecordingLogger(), runner },
-      );
+      const install = pipInstall(inRepo({ repo, file, target }), { logger: new RecordingLogger(), runner });
       return { install, calls };
     };
     for (const [text, message] of [
@@ -160,17 +130,11 @@ describe('pipInstall with the real pip: a monorepo requirements file that includ
       const { runner, calls } = fakeRunner({ exitCode: 0, output: '' });
       const home = join(repo, 'home');
       const env = { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: home, XDG_CONFIG_DIRS: home };
-      await pipInstall(
-        {
-          requirements: file,
-          targetDir: target,
-          runtime: 'python3.12',
-          architecture: 'x86_64',
-          pipArgs: ['--no-index'],
-          repository: repo,
-        },
-        { logger: new RecordingLogger(), runner, env: { ...env, PIP_CONFIG_FILE: config, ...extra } },
-      );
+      await pipInstall(inRepo({ repo, file, target }), {
+        logger: new RecordingLogger(),
+        runner,
+        env: { ...env, PIP_CONFIG_FILE: config, ...extra },
+      });
       return { cwd: calls[0]!.cwd, env: calls[0]!.env! };
     };
     const first = await run({});
@@ -223,14 +187,7 @@ describe('pipInstall with the real pip: a monorepo requirements file that includ
       mkdirSync(target);
       const logger = new RecordingLogger();
       await pipInstall(
-        {
-          requirements: file,
-          targetDir: target,
-          runtime: 'python3.12',
-          architecture: 'x86_64',
-          pipArgs,
-          repository: repo,
-        },
+        { ...inRepo({ repo, file, target }), pipArgs: pipArgs },
         { logger, runner: createCommandRunner(logger), env },
       );
       expect(readdirSync(target)).toContain('otherlib');
@@ -334,17 +291,11 @@ describe('pipInstall with the real pip: a monorepo requirements file that includ
     cpSync(wheels, outside, { recursive: true });
     const logger = new RecordingLogger();
     const install = (folder: string) =>
-      pipInstall(
-        {
-          requirements: file,
-          targetDir: target,
-          runtime: 'python3.12',
-          architecture: 'x86_64',
-          pipArgs: ['--no-index'],
-          repository: repo,
-        },
-        { logger, runner: createCommandRunner(logger), env: { ...process.env, MONO_WHEELS: folder } },
-      );
+      pipInstall(inRepo({ repo, file, target }), {
+        logger,
+        runner: createCommandRunner(logger),
+        env: { ...process.env, MONO_WHEELS: folder },
+      });
     await install(join(repo, 'wheels'));
     expect(readdirSync(join(target, 'greetlib'))).toEqual(['__init__.py']);
     await expect(install(outside)).rejects.toThrow(
