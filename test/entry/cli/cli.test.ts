@@ -28,7 +28,7 @@ import { LATE_EVENTS_MS, nextStartTime, SeenEvents } from '../../../src/entry/cl
 import { gitHubRepository } from '../../../src/entry/cli/local-context.js';
 import { realSleep } from '../../../src/util/sleep.js';
 import { startGitHubServer } from '../../support/github-server.js';
-import { testIo, type TestIo } from './io.js';
+import { cliTestEnv, testIo, type TestIo } from './io.js';
 
 // Class-level mocks: the CLI builds its own clients from the normal AWS chain.
 const lambda = mockClient(LambdaClient);
@@ -39,16 +39,8 @@ const v2 = mockClient(ApiGatewayV2Client);
 const v1 = mockClient(APIGatewayClient);
 const events = mockClient(EventBridgeClient);
 
-const env = {
-  ...process.env,
-  AWS_REGION: 'eu-west-1',
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'secret',
-  GITHUB_WORKSPACE: process.cwd(),
-  LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
-  // Whose stages these are: status lists only this repository's.
-  GITHUB_REPOSITORY: 'octo/shop',
-} as NodeJS.ProcessEnv;
+// A terminal's environment; whose stages these are (octo/shop): status lists only this repository's.
+const env = cliTestEnv();
 
 let io: TestIo;
 const run = (...argv: string[]) => main(argv, io);

@@ -9,21 +9,14 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { stageExpected } from '../../../src/settings/stage-input.js';
 import { main } from '../../../src/entry/cli/cli.js';
 import { branchStage } from '../../../src/model/stage-name.js';
-import { testIo } from './io.js';
+import { cliTestEnv, testIo } from './io.js';
 
 const sts = mockClient(STSClient);
 beforeEach(() => {
   sts.reset();
 });
 
-const env = {
-  ...process.env,
-  AWS_REGION: 'eu-west-1',
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'secret',
-  GITHUB_WORKSPACE: process.cwd(),
-  LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
-} as NodeJS.ProcessEnv;
+const env = cliTestEnv();
 
 async function run(...argv: string[]) {
   const io = testIo(env);
