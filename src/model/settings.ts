@@ -126,4 +126,8 @@ export interface Settings {
   adopt: boolean;
   /** command: report: the report output of a deploy that ran without a token (checked by parseReport). */
   report: string;
+  /** command: report, when GitHub dropped report: the deploy's url output (checked like the report's URL). */
+  reportUrl: string;
+  /** command: report, when GitHub dropped report: the deploy job's result, success or failure (checked). */
+  reportResult: string;
 }

@@ -10,6 +10,7 @@
 import type { DeployReport, SmokeResult } from '../model/outcome.js';
 import { Inputs } from '../settings/names.js';
 import { cutText, redact } from '../util/redact.js';
+import { reportUrlProblem } from './report-url.js';
 
 /** What a report job posts: a deploy's outcome, or a deploy that threw before it had one. */
 export type ReportPayload =
@@ -101,13 +102,13 @@ const ERROR: Fields = {
 
 /** The reader-facing error: names the input, the field, the bad value and the form expected. */
 export class ReportInputError extends Error {
-  constructor(detail: string) {
-    super(`${Inputs.Report}: ${detail}`);
+  constructor(detail: string, input: string = Inputs.Report) {
+    super(`${input}: ${detail}`);
     this.name = 'ReportInputError';
   }
 }
 
-function quote(value: unknown): string {
+export function quote(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
@@ -159,35 +160,23 @@ function check(value: Record<string, unknown>, fields: Fields, path: string): vo
   }
 }
 
-const REGION = String.raw`[a-z]{2}(?:-[a-z]+)+-\d{1,2}`;
-
-/**
- * The URLs a deploy makes: an HTTP API's (no path) or a REST API's (`/{stage}`) execute-api host,
- * a function URL's host, a local stage's loopback address, or none (gateway none).
- */
-export function isReportUrl(url: string, stage: string, target: 'aws' | 'local'): boolean {
-  if (url === '') return true;
-  const shapes =
-    target === 'local'
-      ? [new RegExp(String.raw`^http://127\.0\.0\.1:\d{1,5}(?:/${stage})?$`)]
-      : [
-          new RegExp(
-            String.raw`^https://[a-z0-9]{1,63}\.execute-api\.${REGION}\.amazonaws\.com(?:\.cn)?(?:/${stage})?$`,
-          ),
-          new RegExp(String.raw`^https://[a-z0-9]{1,63}\.lambda-url\.${REGION}\.on\.aws$`),
-        ];
-  return shapes.some((shape) => shape.test(url));
+/** report is empty, and nothing stands in for it (report-result). */
+export function emptyReportError(): ReportInputError {
+  return new ReportInputError(
+    `is empty; expected the JSON of the deploy step's report output, like "\${{ needs.preview.outputs.report }}" (GitHub leaves that output out when it holds a value masked in its job: pass ${Inputs.ReportResult}, and ${Inputs.ReportUrl}, for a comment that points at the run's log).`,
+  );
 }
 
 /**
  * Parses and checks `report` for this run's project and stage (from the report job's own event,
- * never from the JSON). Throws ReportInputError naming what is wrong and the form expected.
+ * never from the JSON) and region (its aws-region: none, no AWS URL is accepted). Throws
+ * ReportInputError naming what is wrong and the form expected.
  */
-export function parseReport(text: string, expected: { project: string; stage: string }): ReportPayload {
-  if (!text.trim())
-    throw new ReportInputError(
-      'is empty; expected the JSON of the deploy step\'s report output, like "${{ needs.preview.outputs.report }}".',
-    );
+export function parseReport(
+  text: string,
+  expected: { project: string; stage: string; region?: string | undefined },
+): ReportPayload {
+  if (!text.trim()) throw emptyReportError();
   if (text.length > MAX_REPORT_CHARS)
     throw new ReportInputError(
       `has ${text.length} characters; expected at most ${MAX_REPORT_CHARS} (the JSON of a deploy's report output).`,
@@ -217,10 +206,8 @@ export function parseReport(text: string, expected: { project: string; stage: st
     return { kind, project, stage, message, steps };
   }
   const { url, target, stage } = record as { url: string; target: 'aws' | 'local'; stage: string };
-  if (!isReportUrl(url, stage, target))
-    throw new ReportInputError(
-      `url is ${quote(url)}; expected a URL the deploy makes: https://{id}.execute-api.{region}.amazonaws.com (REST API: /${stage} after it), https://{id}.lambda-url.{region}.on.aws, or empty.`,
-    );
+  const problem = reportUrlProblem(url, { stage, target, region: expected.region });
+  if (problem) throw new ReportInputError(`url is ${quote(url)}; expected ${problem}.`);
   return toPayload(record);
 }
 

@@ -18,6 +18,7 @@ import {
 } from './deployment.js';
 import { createGitHubApi, isPermissionError, type GitHubApi } from './github-api.js';
 import {
+  commentMarker,
   renderDeployComment,
   renderUndeployComment,
   upsertStickyComment,
@@ -32,6 +33,7 @@ import {
   type RenderOptions as Render,
 } from './summary.js';
 import { type DeployReport } from '../model/outcome.js';
+import { missingReportDescription, renderMissingReport, type MissingReport } from './missing-report.js';
 
 export interface ReportOptions {
   ctx: GitHubContext;
@@ -218,7 +220,7 @@ function statusDescription(outcome: DeployReport, secrets: readonly (string | un
 /** Our earlier successes of a pull request or production environment go inactive: GitHub leaves those. */
 async function supersede(
   api: GitHubApi,
-  outcome: DeployReport,
+  outcome: Pick<DeployReport, 'project' | 'stage'>,
   current: number,
   options: ReportOptions,
   deps: Deps & { warnings: string[]; secrets: readonly (string | undefined)[] },
@@ -234,6 +236,49 @@ async function supersede(
     deps.secrets,
     () => deactivateSuperseded(api, environment, current, deps),
   );
+}
+
+/**
+ * command: report without the deploy's report (GitHub dropped the output): the comment and the
+ * Deployment's final status say what did arrive, checked (the job's result, its URL), and point at
+ * the run's log for the rest. Never throws.
+ */
+export async function reportMissing(
+  missing: MissingReport,
+  target: DeployTarget,
+  options: ReportOptions,
+  deps: Deps,
+): Promise<ReportResult> {
+  const { secrets, result, wantsComment } = startReport(options, () =>
+    renderMissingReport(missing, { ...target, runUrl: options.ctx.runUrl }),
+  );
+  const wantsStatus = options.deployment && options.deploymentId !== undefined;
+  const api = wantsComment || wantsStatus ? apiFor(options, deps) : undefined;
+  if (!api) return result;
+  if (wantsComment) {
+    const body = `${commentMarker(target.project, target.stage)}\n\n${result.markdown}`;
+    const comment = { ...target, pullRequest: options.pullRequest as number, body };
+    result.comment = await postComment(api, comment, result, deps, secrets);
+  }
+  if (wantsStatus) {
+    const id = options.deploymentId as number;
+    result.deploymentId = await recordDeployment(result, deps, secrets, async () => {
+      await finishDeployment(api, id, {
+        status: missing.result,
+        url: missing.url,
+        runUrl: options.ctx.runUrl,
+        description: missingReportDescription(missing),
+      });
+      return id;
+    });
+  }
+  if (missing.result === 'success' && result.deploymentId !== undefined)
+    await supersede(api, target, result.deploymentId, options, {
+      ...deps,
+      warnings: result.warnings,
+      secrets,
+    });
+  return result;
 }
 
 /** What a deploy is of, before it has an outcome. */

@@ -56,6 +56,8 @@ export const Inputs = {
   Slim: 'slim',
   Adopt: 'adopt',
   Report: 'report',
+  ReportUrl: 'report-url',
+  ReportResult: 'report-result',
 } as const;
 
 export type InputName = (typeof Inputs)[keyof typeof Inputs];
@@ -136,4 +138,6 @@ export const INPUT_DEFAULTS: Record<InputName, string> = {
   slim: 'auto',
   adopt: 'false',
   report: '',
+  'report-url': '',
+  'report-result': '',
 };

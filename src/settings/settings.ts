@@ -81,5 +81,7 @@ export function readSettings(
     slim: extras.slim,
     adopt: extras.adopt,
     report: r.value(Inputs.Report),
+    reportUrl: r.value(Inputs.ReportUrl),
+    reportResult: r.value(Inputs.ReportResult),
   };
 }

@@ -307,17 +307,22 @@ describe('README.md and examples/ workflow snippets, run as the runner runs them
           // A job that runs the pull request's code with github-token '' writes nothing to GitHub.
           if (inputs['github-token'] === '')
             expect(github.requests.slice(requestsBefore).map((r) => r.path)).toEqual([]);
-          // Its report job (command: report), started by its `if:` on the job's outputs, posts the comment.
+          // Its report job (command: report), started by its `if:` on the job's result, posts the comment.
+          const report = asDeployed(run.outputs.report ?? '', run);
+          const url = report ? (JSON.parse(report) as { url: string }).url : '';
           const needs = deployJob
-            ? { [jobName(deployJob)]: { outputs: { report: asDeployed(run.outputs.report ?? '', run) } } }
+            ? { [jobName(deployJob)]: { result: 'success', outputs: { report, url } } }
             : {};
           const reportContexts: Contexts = { github: context, needs };
           for (const job of jobs.filter(isReportJob)) {
             if (job.if && !condition(job.if, reportContexts)) continue;
+            const reportInputs = Object.fromEntries(
+              Object.entries(job.with).map(([k, v]) => [k, interpolate(v, reportContexts)]),
+            );
+            // The region the deploy ran in (the fake AWS's), as for the deploy job above.
+            if (reportInputs['aws-region']) reportInputs['aws-region'] = REGION;
             const reported = await runAction({
-              inputs: Object.fromEntries(
-                Object.entries(job.with).map(([k, v]) => [k, interpolate(v, reportContexts)]),
-              ),
+              inputs: reportInputs,
               workspace: mkdtempSync(join(tmpdir(), 'readme-report-ws-')),
               eventName: 'pull_request',
               ref: 'refs/pull/42/merge',

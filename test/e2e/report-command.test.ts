@@ -109,11 +109,78 @@ describe('a failing pull request deploy without a token, then command: report', 
       target: 'aws',
       url: 'https://phish.example.com',
     };
-    const report = await run({ inputs: { name: 'svc', command: 'report', report: JSON.stringify(forged) } });
+    const report = await run({
+      inputs: { name: 'svc', command: 'report', 'aws-region': 'us-east-1', report: JSON.stringify(forged) },
+    });
     expect(report.code).toBe(1);
     expect(report.stdout).toContain(
-      '::error::report: url is "https://phish.example.com"; expected a URL the deploy makes',
+      '::error::report: url is "https://phish.example.com"; expected a URL the deploy makes in this run\'s region us-east-1 (aws-region): https://{id}.execute-api.us-east-1.amazonaws.com (REST API: /pr-7 after it), https://{id}.lambda-url.us-east-1.on.aws, or empty.',
     );
+    expect(github.requests.length).toBe(before);
+  }, 30_000);
+
+  test("an API of another region than the report step's aws-region is refused, and nothing is posted", async () => {
+    const before = github.requests.length;
+    const url = 'https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com';
+    const forged = { ...JSON.parse(deploy.outputs.report ?? '{}'), target: 'aws', url };
+    const report = await run({
+      inputs: { name: 'svc', command: 'report', 'aws-region': 'us-east-1', report: JSON.stringify(forged) },
+    });
+    expect(report.code).toBe(1);
+    expect(report.stdout).toContain(
+      `::error::report: url is "${url}"; expected a URL the deploy makes in this run's region us-east-1`,
+    );
+    expect(github.requests.length).toBe(before);
+  }, 30_000);
+});
+
+/**
+ * GitHub drops a job output holding a value masked in its job ("Skip output 'report' since it may
+ * contain secret"): the report job gets report '', and still the url output and the job's result.
+ */
+describe("command: report when GitHub dropped the deploy's report output", () => {
+  const URL = 'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com';
+  const dropped = (extra: Record<string, string>) =>
+    run({ inputs: { name: 'svc', command: 'report', 'aws-region': 'us-east-1', report: '', ...extra } });
+
+  test("report-result and report-url: a short comment that links the run's log, and the Deployment's status", async () => {
+    const before = github.requests.length;
+    const report = await dropped({ 'report-url': URL, 'report-result': 'failure' });
+    expect({ code: report.code, log: describeRun(report) }).toEqual({ code: 0, log: describeRun(report) });
+    const requests = github.requests.slice(before);
+    expect(requests.length).toBeGreaterThan(0);
+    const comment = github.comments.find((c) => c.issue === 7)?.body ?? '';
+    expect(comment).toContain('<!-- lambda-deploy:svc:pr-7 -->');
+    expect(comment).toContain('### ❌ `svc` deploy to `pr-7`: its job failed');
+    expect(comment).toContain(`**URL:** [${URL}](${URL})`);
+    expect(comment).toContain("[the run's log](https://github.com/octo/svc/actions/runs/4242)");
+    const deployment = github.deployments.at(-1);
+    expect(deployment && github.statusesOf(deployment.id).map((s) => [s.state, s.environmentUrl])).toEqual([
+      ['in_progress', ''],
+      ['failure', URL],
+    ]);
+    expect(report.outputs).toEqual(expect.objectContaining({ stage: 'pr-7', url: URL }));
+    expect(report.summary).toContain('its job failed');
+  }, 30_000);
+
+  test('a report-url the deploy never makes fails naming the input, and posts nothing', async () => {
+    const before = github.requests.length;
+    const report = await dropped({ 'report-url': 'https://phish.example.com', 'report-result': 'success' });
+    expect(report.code).toBe(1);
+    expect(report.stdout).toContain(
+      '::error::report-url: "https://phish.example.com" is not valid; expected a URL the deploy makes in this run\'s region us-east-1',
+    );
+    expect(github.requests.length).toBe(before);
+  }, 30_000);
+
+  test('without report-result an empty report still fails, saying what to pass', async () => {
+    const before = github.requests.length;
+    const report = await dropped({ 'report-url': URL });
+    expect(report.code).toBe(1);
+    expect(report.stdout).toContain(
+      "::error::report: is empty; expected the JSON of the deploy step's report output",
+    );
+    expect(report.stdout).toContain('pass report-result, and report-url');
     expect(github.requests.length).toBe(before);
   }, 30_000);
 });

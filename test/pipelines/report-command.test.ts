@@ -15,7 +15,7 @@ import { RecordingLogger } from '../../src/util/logger.js';
 import type { GitHubRecorder } from '../support/github-recorder.js';
 import { startGitHubRecorder } from '../support/github-recorder.js';
 import { API_KEY, failureOutcome, successOutcome, TOKEN } from '../reporting/outcomes.js';
-import { ctx, options } from '../reporting/report-options.js';
+import { ctx, options, RUN_URL } from '../reporting/report-options.js';
 
 const URL = 'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com';
 const MERGE_SHA = 'merge0000merge0000merge0000merge0000merg';
@@ -31,7 +31,16 @@ async function recorder(): Promise<GitHubRecorder> {
 }
 
 const plan = { command: 'report', stage: 'pr-12', pullRequest: 12, sha: MERGE_SHA } as Plan;
-const settings = (report: string) => ({ name: 'shop', report }) as Settings;
+/** The report job's settings: its name and aws-region inputs; report-url and report-result when GitHub dropped report. */
+const settings = (report: string, fallback: { reportUrl?: string; reportResult?: string } = {}) =>
+  ({
+    name: 'shop',
+    awsRegion: 'us-east-1',
+    report,
+    reportUrl: '',
+    reportResult: '',
+    ...fallback,
+  }) as Settings;
 const deps = () => ({ logger: new RecordingLogger() }) as unknown as PipelineDeps;
 
 /** What GitHub holds after a run: the comments, and each Deployment with its statuses. */
@@ -177,5 +186,95 @@ describe('command: report', () => {
     );
     expect(gh.requests).toEqual([]);
     expect(ctx(gh).repository).toBe('octo/repo');
+  });
+});
+
+/**
+ * GitHub drops a job output that holds a value masked in the job ("Skip output 'report' since it
+ * may contain secret"): a secret too short to redact, inside a number of the report, is enough. The
+ * report job then gets '' for report, and still the deploy job's url output (dropped on its own
+ * only when it holds a masked value) and its result (GitHub's, not an output).
+ */
+describe('command: report when GitHub dropped the report output', () => {
+  it("success: a short comment that points at the run's log, with the URL, and a successful Deployment", async () => {
+    const gh = await recorder();
+    const run = await runReport(
+      settings('', { reportUrl: URL, reportResult: 'success' }),
+      plan,
+      options(gh),
+      deps(),
+    );
+    const body = posted(gh).comments[0]?.body ?? '';
+    expect(posted(gh).comments).toHaveLength(1);
+    expect(body).toMatch(
+      /^<!-- lambda-deploy:shop:pr-12 -->\n\n### ✅ `shop` deploy to `pr-12`: its job succeeded\n/,
+    );
+    expect(body).toContain(`[${URL}](${URL})`);
+    expect(body).toContain(`[the run's log](${RUN_URL})`);
+    expect(body).toContain("Skip output 'report' since it may contain secret");
+    expect(posted(gh).deployments[0]?.statuses).toEqual([
+      expect.objectContaining({ state: 'in_progress' }),
+      {
+        state: 'success',
+        environmentUrl: URL,
+        logUrl: RUN_URL,
+        description: "Deployed; the report is in the run's log",
+      },
+    ]);
+    expect(run.markdown).toContain('its job succeeded');
+    expect(run.result).toEqual({ kind: 'report', stage: 'pr-12', url: URL });
+  });
+
+  it('failure, no URL (dropped too, or none): the comment and the Deployment say it failed, without a URL', async () => {
+    const gh = await recorder();
+    await runReport(settings('', { reportResult: 'failure' }), plan, options(gh), deps());
+    const body = posted(gh).comments[0]?.body ?? '';
+    expect(body).toContain('### ❌ `shop` deploy to `pr-12`: its job failed');
+    expect(body).not.toContain('execute-api');
+    expect(posted(gh).deployments[0]?.statuses.map((s) => [s.state, s.environmentUrl])).toEqual([
+      ['in_progress', ''],
+      ['failure', ''],
+    ]);
+  });
+
+  it.each([
+    [
+      'a URL the deploy never makes',
+      { reportUrl: 'https://phish.example.com/login', reportResult: 'success' },
+      /^report-url: "https:\/\/phish\.example\.com\/login" is not valid; expected a URL the deploy makes in this run's region us-east-1 \(aws-region\): /,
+    ],
+    [
+      "another region's API",
+      { reportUrl: 'https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com', reportResult: 'success' },
+      /^report-url: ".+" is not valid; expected a URL the deploy makes in this run's region us-east-1/,
+    ],
+    [
+      'a result that is no job result',
+      { reportResult: 'success <!-- [x](https://phish.example.com)' },
+      /^report-result: "success <!-- .+" is not valid; expected success or failure \(the deploy job's result, needs\.<job>\.result\), or empty\.$/,
+    ],
+    [
+      'a URL without a result',
+      { reportUrl: URL },
+      /^report: is empty; expected the JSON of the deploy step's report output/,
+    ],
+  ])('%s: posts nothing, the error names the input', async (_what, fallback, message) => {
+    const gh = await recorder();
+    await expect(runReport(settings('', fallback), plan, options(gh), deps())).rejects.toThrow(message);
+    expect(gh.requests).toEqual([]);
+  });
+
+  it('a report that did arrive is what is posted: report-url and report-result are only its stand-ins', async () => {
+    const [today, split] = [await recorder(), await recorder()];
+    const outcome = failureOutcome({ url: URL, sha: MERGE_SHA });
+    await deployToday(outcome, today);
+    const json = deployReportJson(outcome, { secrets: [API_KEY, TOKEN], commentLogs: true });
+    await runReport(
+      settings(json, { reportUrl: URL, reportResult: 'success' }),
+      plan,
+      options(split),
+      deps(),
+    );
+    expect(posted(split)).toEqual(posted(today));
   });
 });

@@ -8,6 +8,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readActionYml } from '../support/action-yml.js';
+import { condition } from '../support/workflow-expressions.js';
 import {
   readReusableWorkflow,
   REPO_ROOT,
@@ -158,9 +159,11 @@ describe('.github/workflows/deploy.yml', () => {
     const passed = actionInputs(jobs().get(name) ?? '');
     expect(declaredActionInputs.length).toBeGreaterThan(20);
     expect(passed.filter((i) => !declaredActionInputs.includes(i))).toEqual([]);
-    // preview-report signs in to nothing: no region, no role.
+    // preview-report signs in to nothing: no role. Its region is the one the report's URL must be of.
     const required =
-      name === 'preview-report' ? ['command', 'name'] : ['command', 'name', 'aws-region', 'role-to-assume'];
+      name === 'preview-report'
+        ? ['command', 'name', 'aws-region']
+        : ['command', 'name', 'aws-region', 'role-to-assume'];
     expect(passed).toEqual(expect.arrayContaining(required));
   });
 
@@ -208,7 +211,17 @@ describe('.github/workflows/deploy.yml', () => {
     // command and target: each job's own; github-token: the job's token; policy-statements: setup
     // grants production's (a preview may not change IAM); adopt: a one-off take-over, made by hand.
     // report: preview-report's, the preview job's output.
-    const decided = ['command', 'target', 'github-token', 'policy-statements', 'adopt', 'report'];
+    // report-url and report-result: its stand-ins, the preview job's url output and result.
+    const decided = [
+      'command',
+      'target',
+      'github-token',
+      'policy-statements',
+      'adopt',
+      'report',
+      'report-url',
+      'report-result',
+    ];
     expect(Object.keys(action).filter((name) => !(name in declared) && !decided.includes(name))).toEqual([]);
     // A caller who sets nothing gets what a step of the action would: package-cache alone is a
     // switch here (the workflow picks the folder) and a path in the action.
@@ -338,19 +351,24 @@ describe('.github/workflows/deploy.yml', () => {
     expect(job).not.toMatch(/pull-requests: write|deployments: write/);
     // What the comment and the Deployment show, as the caller asked, goes to preview-report.
     const report = reusableWorkflowActionInputs(
-      { name: 'shop', comment: 'false' },
+      { name: 'shop', comment: 'false', 'aws-region': 'eu-west-1' },
       'preview-report',
       REPO_ROOT,
       pr,
       {
-        preview: { result: 'success', outputs: { report: '{"v":"1"}' } },
+        preview: { result: 'success', outputs: { report: '{"v":"1"}', url: 'https://u' } },
       },
     );
     expect(report).toEqual(
       expect.objectContaining({
         command: 'report',
         name: 'shop',
+        // The region the preview deployed to: the report's URL must be of it.
+        'aws-region': 'eu-west-1',
         report: '{"v":"1"}',
+        // What stands in for report when GitHub drops it: the url output (dropped on its own) and the job's result.
+        'report-url': 'https://u',
+        'report-result': 'success',
         comment: 'false',
         deployment: 'true',
       }),
@@ -370,6 +388,24 @@ describe('.github/workflows/deploy.yml', () => {
     expect(job).toContain('command: report');
     // Same-repository pull requests (a fork's has no report) and branch stages with a Deployment.
     expect(job).toContain('github.event.pull_request.head.repo.full_name == github.repository');
-    expect(job).toContain("needs.preview.outputs.report != ''");
+  });
+
+  it('preview-report runs after every preview that ran, also when GitHub dropped its report output (a masked value in it), and after no other', () => {
+    const ifOf = readReusableWorkflow().jobs['preview-report']?.if ?? '';
+    const inputs = reusableWorkflowInputs({ name: 'shop', 'aws-region': 'eu-west-1' });
+    const pr = {
+      event_name: 'pull_request',
+      repository: 'octo/svc',
+      event: { action: 'opened', pull_request: { number: 7, head: { repo: { full_name: 'octo/svc' } } } },
+    };
+    const runsAfter = (result: string, report: string) =>
+      condition(ifOf, { github: pr, inputs, needs: { preview: { result, outputs: { report } } } });
+    expect(runsAfter('success', '{"v":"1"}')).toBe(true);
+    expect(runsAfter('failure', '{"v":"1"}')).toBe(true);
+    // "Skip output 'report' since it may contain secret": the report job still comments, from the result.
+    expect(runsAfter('success', '')).toBe(true);
+    expect(runsAfter('failure', '')).toBe(true);
+    // A preview that did not run (a production push, a closed pull request) has nothing to report.
+    expect(runsAfter('skipped', '')).toBe(false);
   });
 });

@@ -7,14 +7,15 @@ import { describe, expect, it } from '@jest/globals';
 import {
   deployReportJson,
   errorReportJson,
-  isReportUrl,
   MAX_REPORT_CHARS,
   parseReport,
 } from '../../src/reporting/report-json.js';
+import { isReportUrl } from '../../src/reporting/report-url.js';
 import { API_KEY, failureOutcome, TOKEN } from './outcomes.js';
 
 const URL = 'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com';
-const EXPECTED = { project: 'shop', stage: 'pr-12' };
+/** The report job's own project, stage and region (its name and aws-region inputs, its event). */
+const EXPECTED = { project: 'shop', stage: 'pr-12', region: 'us-east-1' };
 
 function good(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -209,25 +210,68 @@ describe('parseReport refuses what a deploy never makes, naming the input, the k
     'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com:8443',
     'https://x.y.lambda-url.us-east-1.on.aws',
     'javascript:alert(1)',
+    // Well shaped, but not where this run deploys: another region's API, or a China suffix on it.
+    'https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com',
+    'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com.cn',
+    'https://a1b2c3d4e5.execute-api.cn-north-1.amazonaws.com.cn',
+    'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws',
   ])('a forged URL: %s', (url) => {
     expect(parse(good({ url }))).toThrow(
-      /^report: url is ".+; expected a URL the deploy makes: https:\/\/\{id\}\.execute-api\.\{region\}\.amazonaws\.com \(REST API: \/pr-12 after it\), https:\/\/\{id\}\.lambda-url\.\{region\}\.on\.aws, or empty\.$/,
+      /^report: url is ".+; expected a URL the deploy makes in this run's region us-east-1 \(aws-region\): https:\/\/\{id\}\.execute-api\.us-east-1\.amazonaws\.com \(REST API: \/pr-12 after it\), https:\/\/\{id\}\.lambda-url\.us-east-1\.on\.aws, or empty\.$/,
     );
   });
 
   it.each([
     ['HTTP API', URL, 'aws'],
     ['REST API', `${URL}/pr-12`, 'aws'],
-    ['China', 'https://a1b2c3d4e5.execute-api.cn-north-1.amazonaws.com.cn', 'aws'],
-    ['function URL', 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws', 'aws'],
+    ['function URL', 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws', 'aws'],
     ['gateway none', '', 'aws'],
     ['local', 'http://127.0.0.1:43121', 'local'],
   ] as const)('accepts the URL a deploy makes: %s', (_what, url, target) => {
-    expect(isReportUrl(url, 'pr-12', target)).toBe(true);
+    expect(isReportUrl(url, { stage: 'pr-12', target, region: 'us-east-1' })).toBe(true);
     expect(parse(good({ url, target }))).not.toThrow();
   });
 
+  describe('a run that deploys to a China region (amazonaws.com.cn)', () => {
+    const china = { ...EXPECTED, region: 'cn-north-1' };
+    const parseIn = (url: string) => () => parseReport(JSON.stringify(good({ url })), china);
+
+    it("accepts that region's execute-api URL, REST API or not", () => {
+      for (const url of [
+        'https://a1b2c3d4e5.execute-api.cn-north-1.amazonaws.com.cn',
+        'https://a1b2c3d4e5.execute-api.cn-north-1.amazonaws.com.cn/pr-12',
+      ])
+        expect(parseIn(url)).not.toThrow();
+    });
+
+    it.each([
+      'https://a1b2c3d4e5.execute-api.cn-north-1.amazonaws.com',
+      'https://a1b2c3d4e5.execute-api.cn-northwest-1.amazonaws.com.cn',
+      // AWS documents Lambda function URLs as not available in the China regions: no suffix to trust.
+      'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.cn-north-1.on.aws',
+      'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.cn-north-1.on.amazonwebservices.com.cn',
+    ])('refuses %s, saying function URLs are not available there', (url) => {
+      expect(parseIn(url)).toThrow(
+        /^report: url is ".+; expected a URL the deploy makes in this run's region cn-north-1 \(aws-region\): https:\/\/\{id\}\.execute-api\.cn-north-1\.amazonaws\.com\.cn \(REST API: \/pr-12 after it\), or empty \(Lambda function URLs are not available in the China regions\)\.$/,
+      );
+    });
+  });
+
+  it('with no region (no aws-region input, AWS_REGION unset) no AWS URL is accepted: the error says to pass it', () => {
+    const noRegion = { project: 'shop', stage: 'pr-12' };
+    expect(() => parseReport(JSON.stringify(good()), noRegion)).toThrow(
+      /^report: url is "https:\/\/a1b2c3d4e5\.execute-api\.us-east-1\.amazonaws\.com"; expected a URL of the region the deploy ran in, and this step has none: set its aws-region input to the deploy's\.$/,
+    );
+    // Gateway none and a local deploy name no region.
+    expect(() => parseReport(JSON.stringify(good({ url: '' })), noRegion)).not.toThrow();
+    expect(() =>
+      parseReport(JSON.stringify(good({ url: 'http://127.0.0.1:43121', target: 'local' })), noRegion),
+    ).not.toThrow();
+  });
+
   it('a loopback URL only for a local deploy', () => {
-    expect(isReportUrl('http://127.0.0.1:43121', 'pr-12', 'aws')).toBe(false);
+    expect(
+      isReportUrl('http://127.0.0.1:43121', { stage: 'pr-12', target: 'aws', region: 'us-east-1' }),
+    ).toBe(false);
   });
 });

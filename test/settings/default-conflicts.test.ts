@@ -111,6 +111,16 @@ const USAGES: Record<InputName, Usage[]> = {
   adopt: [{ adopt: 'true' }],
   // The reusable workflow's preview-report job; checked when the report command runs.
   report: [{ command: 'report', report: '{"v":"1"}' }],
+  // The same job's stand-ins when GitHub drops the report output; checked when the report command runs.
+  'report-url': [
+    {
+      command: 'report',
+      'report-url': 'https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com',
+      'report-result': 'success',
+      'aws-region': 'eu-west-1',
+    },
+  ],
+  'report-result': [{ command: 'report', 'report-result': 'failure' }],
 };
 
 const env = { GITHUB_WORKSPACE: REPO_ROOT, PATH: process.env.PATH } as NodeJS.ProcessEnv;

@@ -183,7 +183,10 @@ export function runJob(job: WorkflowJob, contexts: Contexts, needed: JobRun[]): 
   return { result: 'success', outputs, log };
 }
 
-/** The jobs that ran and call lambda-deploy: which role and environment the event gets. */
+/**
+ * The jobs that ran and call lambda-deploy to deploy or remove: which role and environment the event
+ * gets. Not preview-report (command: report), which signs in to nothing and follows every preview.
+ */
 export function deployingJobs(
   event: Event,
   callerWith?: Record<string, string>,
@@ -194,7 +197,9 @@ export function deployingJobs(
   return [...runs]
     .filter(([name, run]) => {
       const steps = workflow.jobs[name]?.steps ?? [];
-      return run.result === 'success' && steps.some((s) => s.uses?.startsWith('org/lambda-deploy@'));
+      const deploys = (s: WorkflowStep) =>
+        s.uses?.startsWith('org/lambda-deploy@') && String(s.with?.command ?? '') !== 'report';
+      return run.result === 'success' && steps.some(deploys);
     })
     .map(([name]) => name);
 }

@@ -203,6 +203,8 @@ const ACTION_ONLY: Partial<Record<InputName, string>> = {
   [Inputs.Deployment]: 'only the action records GitHub Deployments',
   [Inputs.PublicCommentLogs]: 'only the action comments on pull requests',
   [Inputs.Report]: 'only the action reports to GitHub (command: report)',
+  [Inputs.ReportUrl]: 'only the action reports to GitHub (command: report)',
+  [Inputs.ReportResult]: 'only the action reports to GitHub (command: report)',
 };
 
 const INPUT_NAMES: ReadonlySet<string> = new Set(Object.values(Inputs));
