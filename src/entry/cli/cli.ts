@@ -15,7 +15,7 @@ import { COMMANDS } from './commands/index.js';
 import { asFlagProblems, flagProblems, parseFlags, UsageError, type ParsedFlags } from './flags.js';
 import { commandHelp, overviewHelp } from './help.js';
 import { localContext } from './local-context.js';
-import { flagsHint, nodeVersionProblem, PROGRAM } from './program.js';
+import { flagsHint, nodeVersionNote, nodeVersionProblem, PROGRAM } from './program.js';
 import { inferRuntime } from './runtime-inference.js';
 import { runnerIo, runnerJson } from './runner-output.js';
 import { terminalLogger, type TerminalLogger } from './terminal-logger.js';
@@ -106,14 +106,14 @@ function usageFailure(
 
 /**
  * The AWS SDK prints an eight-line warning on Node.js 20 at every client it
- * builds; one line says the same. Returns that line, said once the command
- * runs (a wrong command line gets its error alone), or undefined.
+ * builds; nodeVersionNote says the same in one line. Returns that line, said
+ * once the command runs (a wrong command line gets its error alone), or undefined.
  */
 function replaceNode20Warning(io: CliIo): string | undefined {
-  if (Number(process.versions.node.split('.')[0]) >= 22) return undefined;
+  const note = nodeVersionNote(process.versions.node);
+  if (note === undefined) return undefined;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  if (io.env.LAMBDA_DEPLOY_QUIET_NODE_NOTICE === '1') return undefined;
-  return `note: Node.js ${process.versions.node} works; AWS SDK releases after January 2027 need Node.js 22 or newer.`;
+  return io.env.LAMBDA_DEPLOY_QUIET_NODE_NOTICE === '1' ? undefined : note;
 }
 
 /** What a pipeline needs from a terminal (see CommandContext.pipelineDeps). */
