@@ -47,6 +47,7 @@ import {
   writeZips,
   zipSetup,
 } from './package-zips.js';
+import { checkOwnPackageJson } from './package-json-check.js';
 import { type PythonRequirements, pythonRequirements } from './python-requirements.js';
 import { walkingFilter } from './walking-filter.js';
 
@@ -194,6 +195,8 @@ async function collectCode(
   prefetch: Prefetcher,
   { logger, surface }: BuildPackageDeps,
 ) {
+  // Before a file is read or npm runs: the readers below would take it for one without dependencies.
+  await checkOwnPackageJson(options);
   const excludeDirs = [outDir, ...(options.packageCache ? [resolve(options.packageCache)] : [])].flatMap(
     (dir) => {
       const rel = relative(options.path, dir);

@@ -396,6 +396,19 @@ describe('lambda-deploy init', () => {
     expect(broken.build).toBe('npm install && npm run build');
   });
 
+  test('a Node.js folder whose own package.json does not parse: warned, naming the file and the place (the first deploy refuses it); the workflow is written', async () => {
+    const dir = tempRepo();
+    mkdirSync(join(dir, 'services/api'), { recursive: true });
+    writeFileSync(join(dir, 'services/api/index.js'), 'exports.handler = async () => ({});\n');
+    writeFileSync(join(dir, 'services/api/package.json'), '{\n  "name": "api",\n  "main": "index.js",\n}\n');
+    const args = ['init', '--name=shop', '--runtime=nodejs22.x', '--path=services/api', `--dir=${dir}`];
+    expect(await cli([...args, ...roles])).toBe(0);
+    expect(stderr).toContain(
+      'services/api/package.json does not parse as JSON (line 4, column 1: Expected double-quoted property name): Node.js refuses to load a .js file under it and npm to install from it. The workflow is written anyway; its first deploy would refuse it.',
+    );
+    expect(existsSync(join(dir, '.github/workflows/lambda-deploy.yml'))).toBe(true);
+  });
+
   test('a Python folder with an index.js beside app.py (no --runtime): the Python workflow, as before', async () => {
     const dir = tempRepo();
     writeFileSync(join(dir, 'app.py'), 'def handler(event, context):\n    return {}\n');

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { WORKFLOW_FILE, workflowFileFor, writeCallerWorkflow } from '../../../setup/init-workflow.js';
@@ -15,6 +15,7 @@ import {
   topLevelApps,
 } from '../../../packaging/handler-check.js';
 import { packageMain } from '../../../packaging/package-main.js';
+import { packageJsonSyntax, UNPARSABLE_PACKAGE_JSON } from '../../../packaging/package-json-check.js';
 import { buildFacts, initBuild } from '../../../setup/init-build.js';
 import { unparsableNote } from '../../../setup/workspace-build-notes.js';
 import { pythonExecutable } from '../../../packaging/python-command.js';
@@ -230,8 +231,16 @@ function nodeBuild(settings: Settings, dir: string, ctx: CommandContext): Return
   const target = handlerTarget(settings.handler, settings.runtime, settings.app);
   if (target.python) return undefined;
   const facts = buildFacts(settings.path, target.files, dir);
+  const inRepo = (path: string) => relative(realOrResolved(dir), path).split('\\').join('/');
+  const manifest = join(settings.path, 'package.json');
+  // buildFacts reads it leniently (comments, trailing commas); Node.js and npm do not.
+  const own = existsSync(manifest) && packageJsonSyntax(inRepo(manifest), readFileSync(manifest, 'utf8'));
+  if (own)
+    ctx.logger.warning(
+      `${own}: ${UNPARSABLE_PACKAGE_JSON}. The workflow is written anyway; its first deploy would refuse it.`,
+    );
   for (const { path, error } of facts.unparsable ?? [])
-    ctx.logger.warning(unparsableNote(relative(realOrResolved(dir), path).split('\\').join('/'), error));
+    ctx.logger.warning(unparsableNote(inRepo(path), error));
   return initBuild(facts);
 }
 

@@ -1,0 +1,53 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { join } from 'node:path';
+import { packageJsonProblem } from '../../src/packaging/package-json-check.js';
+import { buildNodeFunction, tempDir, writeTree } from './helpers.js';
+
+const { dir: root, cleanup } = tempDir('package-json-check');
+afterAll(cleanup);
+
+const AFTER =
+  ': Node.js refuses to load a .js file under it and npm to install from it; fix it, then run again.';
+
+describe('packageJsonProblem', () => {
+  it('names the file and where the JSON breaks, by line and column', () => {
+    expect(packageJsonProblem('api/package.json', '{\n  "name": "x",\n  "type": "commonjs",\n}\n')).toBe(
+      `api/package.json does not parse as JSON (line 4, column 1: Expected double-quoted property name)${AFTER}`,
+    );
+    expect(packageJsonProblem('package.json', '{"name": "x" "main": "y"}')).toBe(
+      `package.json does not parse as JSON (line 1, column 14: Expected ',' or '}' after property value)${AFTER}`,
+    );
+    expect(packageJsonProblem('package.json', '{\n  "name": ')).toBe(
+      `package.json does not parse as JSON (line 2, column 11: the file ends before the JSON does)${AFTER}`,
+    );
+    expect(packageJsonProblem('package.json', '')).toBe(
+      `package.json does not parse as JSON (the file is empty)${AFTER}`,
+    );
+  });
+
+  it('takes what Node.js and npm take: JSON, after a byte-order mark', () => {
+    expect(packageJsonProblem('package.json', '{"name": "x"}')).toBeUndefined();
+    expect(packageJsonProblem('package.json', '\uFEFF{"name": "x"}\n')).toBeUndefined();
+  });
+});
+
+describe("a Node.js function's own package.json that does not parse", () => {
+  it('is refused before anything is installed or zipped, naming the file and the place', async () => {
+    const path = join(root, 'broken');
+    writeTree(path, {
+      'package.json': '{\n  "name": "fn",\n  "dependencies": { "tiny-dep": "^1.0.0" },\n}\n',
+      'package-lock.json': '{}',
+      'index.js': 'exports.handler = async () => 1;\n',
+    });
+    await expect(buildNodeFunction(path, join(root, 'broken-out'))).rejects.toThrow(
+      `${join(path, 'package.json')} does not parse as JSON (line 4, column 1: Expected double-quoted property name)`,
+    );
+  });
+
+  it('is no matter for a Python function (a package.json beside it is only a file)', async () => {
+    const path = join(root, 'python');
+    writeTree(path, { 'package.json': '{', 'app.py': 'def handler(event, context):\n    return 1\n' });
+    const python = { runtime: 'python3.12', handler: 'app.handler' } as const;
+    await expect(buildNodeFunction(path, join(root, 'python-out'), python)).resolves.toBeDefined();
+  });
+});
