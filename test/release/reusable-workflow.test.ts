@@ -379,7 +379,8 @@ describe('.github/workflows/deploy.yml', () => {
   it('preview-report checks out nothing and runs nothing of the repository: the action alone, after the preview', () => {
     const job = jobs().get('preview-report') ?? '';
     const workflowJob = readReusableWorkflow().jobs['preview-report'];
-    expect(job).toContain('    needs: preview\n');
+    // The route job (no permissions, none of the repository's code) only for its group's stage.
+    expect(job).toContain('    needs: [route, preview]\n');
     expect(job).not.toContain('actions/checkout');
     expect(job).not.toMatch(/^\s+(- )?run:/m);
     expect(job).not.toContain('id-token');

@@ -65,6 +65,59 @@ describe('the deploy and preview jobs are grouped by the stage deployed', () => 
       expect(group({ name: 'pull_request', action })).toEqual(['preview', 'lambda-deploy-shop-pr-7']);
   });
 
+  it.each(['demo', ' demo', 'demo\n', '\tdemo \n'])(
+    'a pull request with stage input %j: the stage demo, the group a push deploying demo takes',
+    (stage) => {
+      for (const action of ['opened', 'synchronize', 'reopened'])
+        expect(group({ name: 'pull_request', action }, { stage })).toEqual([
+          'preview',
+          'lambda-deploy-shop-demo',
+        ]);
+      expect(group({ name: 'push', branch: 'feature/x' }, { stage: 'demo' })).toEqual([
+        'preview',
+        'lambda-deploy-shop-demo',
+      ]);
+    },
+  );
+
+  it("a pull request's route job gives the stage only: a protected stage input still runs the preview job alone", () => {
+    const runs = runWorkflow({ name: 'pull_request', action: 'opened' }, { ...ROLES, stage: ' prod' });
+    expect(runs.get('route')?.outputs).toMatchObject({ stage: 'prod', production: '' });
+    expect(group({ name: 'pull_request', action: 'opened' }, { stage: ' prod' })).toEqual([
+      'preview',
+      'lambda-deploy-shop-prod',
+    ]);
+  });
+
+  it('a pull request with a blank stage input: its own stage, as the action reads it', () => {
+    expect(group({ name: 'pull_request', action: 'opened' }, { stage: ' \n' })).toEqual([
+      'preview',
+      'lambda-deploy-shop-pr-7',
+    ]);
+  });
+
+  it.each<[Event, string]>([
+    [{ name: 'pull_request', action: 'opened' }, ' demo\n'],
+    [{ name: 'push', branch: 'feature/x' }, 'demo '],
+  ])(
+    '%j, stage input %j: the preview-report job takes the stage the action reads, + :report',
+    (event, stage) => {
+      const workflow = readReusableWorkflow();
+      const runs = runWorkflow(event, { ...ROLES, stage });
+      const contexts = {
+        github: githubContext(event),
+        inputs: reusableWorkflowInputs(
+          { name: 'shop', 'aws-region': 'eu-west-1', ...ROLES, stage },
+          workflow,
+        ),
+        needs: { route: runs.get('route'), preview: { result: 'success', outputs: { report: '{}' } } },
+      };
+      expect(interpolate(workflow.jobs['preview-report']!.concurrency!.group, contexts)).toBe(
+        'lambda-deploy-shop-demo:report',
+      );
+    },
+  );
+
   it('a stage input that is no stage name (a line break inside) makes one line of output, not another output', () => {
     const runs = runWorkflow(
       { name: 'push', branch: 'feature/x' },
