@@ -10,6 +10,7 @@ import { isBuiltin } from 'node:module';
 import { posix } from 'node:path';
 import { Inputs } from '../settings/names.js';
 import { inputName, type Surface } from '../settings/surface.js';
+import { parsePackageJson } from './package-json-check.js';
 
 /**
  * The packages package.json's `dependencies` name that the function needs at
@@ -20,7 +21,7 @@ import { inputName, type Surface } from '../settings/surface.js';
 export function declaredDependencies(packageJsonText: string): string[] {
   let manifest: unknown;
   try {
-    manifest = JSON.parse(packageJsonText);
+    manifest = parsePackageJson(packageJsonText);
   } catch {
     return [];
   }

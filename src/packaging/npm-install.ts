@@ -14,6 +14,7 @@ import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { createCommandRunner, installerEnvironment, type CommandRunner } from './command-runner.js';
 import { npmCommand, type NpmHost } from './npm-command.js';
+import { parsePackageJson } from './package-json-check.js';
 
 /** The lockfiles `npm ci` installs from, in the order npm reads them. */
 export const NPM_CI_LOCKFILES = ['npm-shrinkwrap.json', 'package-lock.json'] as const;
@@ -31,7 +32,7 @@ export function npmInstallPlan(
   if (present('node_modules')) return undefined;
   let manifest: unknown;
   try {
-    manifest = JSON.parse(packageJsonText);
+    manifest = parsePackageJson(packageJsonText);
   } catch {
     return undefined;
   }
@@ -59,7 +60,7 @@ export function pathDependencies(
 ): { file: 'package.json' | 'lockfile'; found: string[] } | undefined {
   const parse = (text: string): Record<string, unknown> => {
     try {
-      const value: unknown = JSON.parse(text);
+      const value: unknown = parsePackageJson(text);
       return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
     } catch {
       return {};

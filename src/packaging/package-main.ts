@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { parsePackageJson } from './package-json-check.js';
 
 /**
  * "main" relative to the package folder, forward slashes, with the extension
@@ -14,7 +15,7 @@ import { join, posix } from 'node:path';
 export function packageMain(dir: string): string | undefined {
   let main: unknown;
   try {
-    main = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { main?: unknown }).main;
+    main = (parsePackageJson(readFileSync(join(dir, 'package.json'), 'utf8')) as { main?: unknown }).main;
   } catch {
     return undefined;
   }

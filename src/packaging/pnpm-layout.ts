@@ -8,6 +8,7 @@
  */
 import { Inputs } from '../settings/names.js';
 import { inputName, type Surface } from '../settings/surface.js';
+import { parsePackageJson } from './package-json-check.js';
 
 /** A package the zip holds at node_modules/<name>, copied from pnpm's store. */
 export interface PnpmLinkedPackage {
@@ -39,7 +40,7 @@ export function pnpmLinkedPackages(files: readonly { path: string; absPath: stri
  */
 export function dependencyNames(packageJsonText: string): string[] {
   try {
-    const deps: unknown = (JSON.parse(packageJsonText) as { dependencies?: unknown }).dependencies;
+    const deps: unknown = (parsePackageJson(packageJsonText) as { dependencies?: unknown }).dependencies;
     return typeof deps === 'object' && deps !== null ? Object.keys(deps) : [];
   } catch {
     return [];

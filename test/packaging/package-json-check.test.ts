@@ -1,6 +1,9 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
+import { declaredDependencies } from '../../src/packaging/hoisted-dependencies.js';
+import { npmInstallPlan, pathDependencies } from '../../src/packaging/npm-install.js';
 import { packageJsonProblem } from '../../src/packaging/package-json-check.js';
+import { dependencyNames } from '../../src/packaging/pnpm-layout.js';
 import { buildNodeFunction, tempDir, writeTree } from './helpers.js';
 
 const { dir: root, cleanup } = tempDir('package-json-check');
@@ -49,5 +52,21 @@ describe("a Node.js function's own package.json that does not parse", () => {
     writeTree(path, { 'package.json': '{', 'app.py': 'def handler(event, context):\n    return 1\n' });
     const python = { runtime: 'python3.12', handler: 'app.handler' } as const;
     await expect(buildNodeFunction(path, join(root, 'python-out'), python)).resolves.toBeDefined();
+  });
+});
+
+describe('a package.json that starts with a byte-order mark (Node.js and npm skip it) is read by the packager too', () => {
+  const text = '\uFEFF{"dependencies": {"pg": "^8", "shared": "file:../shared"}}';
+  it('its dependencies are installed, named and checked', () => {
+    expect(npmInstallPlan(text, (f) => f === 'package-lock.json')).toEqual({
+      install: true,
+      lockfile: 'package-lock.json',
+    });
+    expect(declaredDependencies(text)).toEqual(['pg', 'shared']);
+    expect(dependencyNames(text)).toEqual(['pg', 'shared']);
+    expect(pathDependencies(text, '{}')).toEqual({
+      file: 'package.json',
+      found: ['shared (file:../shared)'],
+    });
   });
 });
