@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { handlerTarget } from '../../packaging/handler-check.js';
+import { packageMain } from '../../packaging/package-main.js';
 import { Inputs, type InputName } from '../../settings/names.js';
 import {
   DEFAULT_HANDLER,
@@ -52,25 +53,39 @@ export function sourceLanguages(list: (sub: string) => string[]): SourceLanguage
 }
 
 /**
+ * The handler package.json's "main" names (`dist/handler.js`: TypeScript built
+ * to dist/), for a folder with no index.js; undefined for a file name with a
+ * dot before its extension, which Lambda's handler string cannot name.
+ */
+function mainHandler(main: string | undefined): string | undefined {
+  const module = /^((?:[^/]+\/)*[^./]+)\.[cm]?js$/.exec(main ?? '')?.[1];
+  return module && `${module}.handler`;
+}
+
+/**
  * What a folder's handler files say when --runtime is not given (pure; `has`
  * tells whether a path relative to the folder exists): a Node.js handler and
  * no Python one is Node.js on its default runtime; the handler's module in
  * both languages is a choice only the user can make; no handler file at all
  * but Node.js files and no Python ones (`languages`) is Node.js too, so the
  * handler check speaks of .js files; otherwise undefined (Python, the
- * action's default).
+ * action's default). Without index.js (or app.js), package.json's `main`
+ * names the handler's file, built or not yet.
  */
 export function guessRuntime(
   handler: string | undefined,
   has: (file: string) => boolean,
   languages: SourceLanguages = { python: [], node: [] },
+  main?: string,
 ): RuntimeGuess | undefined {
   const first = (files: string[]) => files.find(has);
   const python = first(handlerTarget(handler ?? DEFAULT_HANDLER, PYTHON_RUNTIMES[0]).files);
+  const fromMain = mainHandler(main);
+  const nodeDefaults = fromMain ? [...NODE_DEFAULT_HANDLERS, fromMain] : NODE_DEFAULT_HANDLERS;
   let node: { handler: string; file: string } | undefined;
   // Beside a Python handler only the same module in .js is a rival: an index.js next to app.py is
   // likely a front-end asset, and that folder deployed as Python before the runtime was inferred.
-  for (const candidate of handler ? [handler] : python ? [DEFAULT_HANDLER] : NODE_DEFAULT_HANDLERS) {
+  for (const candidate of handler ? [handler] : python ? [DEFAULT_HANDLER] : nodeDefaults) {
     const file = first(handlerTarget(candidate, NODE_RUNTIMES[0]).files);
     if (file) {
       node = { handler: candidate, file };
@@ -82,7 +97,7 @@ export function guessRuntime(
     return {
       kind: 'node',
       runtime: DEFAULT_NODE_RUNTIME,
-      handler: handler ?? NODE_DEFAULT_HANDLERS.at(-1)!,
+      handler: handler ?? nodeDefaults.at(-1)!,
       files: languages.node.slice(0, 5),
     };
   if (!node) return undefined;
@@ -117,7 +132,9 @@ export function inferRuntime(
       return []; // a file, or no such folder (the settings say so)
     }
   };
-  const guess = guessRuntime(handler, (file) => existsSync(join(dir, file)), sourceLanguages(list));
+  const has = (file: string) => existsSync(join(dir, file));
+  const main = packageMain(dir);
+  const guess = guessRuntime(handler, has, sourceLanguages(list), main);
   if (!guess) return;
   if (guess.kind === 'both')
     throw new UsageError(
@@ -132,7 +149,8 @@ export function inferRuntime(
     'file' in guess
       ? `${guess.file} is a Node.js handler (no Python one here)`
       : `the folder holds Node.js files (${guess.files.join(', ')}) and no Python ones`;
+  const named = !handler && guess.handler === mainHandler(main) ? ` (package.json's "main" is ${main})` : '';
   say(
-    `Runtime ${guess.runtime}, handler ${guess.handler}: no --runtime, and ${why}; --runtime and --handler choose others.`,
+    `Runtime ${guess.runtime}, handler ${guess.handler}${named}: no --runtime, and ${why}; --runtime and --handler choose others.`,
   );
 }

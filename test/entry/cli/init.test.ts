@@ -192,7 +192,8 @@ describe('lambda-deploy init', () => {
     writeFileSync(join(node, 'package.json'), '{"name": "api", "main": "dist/handler.js"}');
     mkdirSync(join(node, 'dist'));
     writeFileSync(join(node, 'dist', 'handler.js'), 'exports.handler = async () => ({ statusCode: 200 });\n');
-    expect(await cli(['init', '--name=api', `--dir=${node}`, ...roles])).toBe(0);
+    // Without --handler the CLI takes the main's (see below); the action's default handler is checked so.
+    expect(await cli(['init', '--name=api', '--handler=index.handler', `--dir=${node}`, ...roles])).toBe(0);
     expect(stderr).toContain(
       `like "dist/handler.handler" (package.json's "main" is dist/handler.js). The workflow is written anyway; its first deploy would fail.`,
     );
@@ -421,6 +422,50 @@ describe('lambda-deploy init', () => {
     };
     expect(workflow.jobs.lambda.with.runtime ?? 'python3.12').toMatch(/^python3\./);
     expect(workflow.jobs.lambda.with.handler ?? 'app.handler').toBe('app.handler');
+  });
+
+  test("a TypeScript function built to dist/ (package.json's main, no index.js): without --handler the workflow's handler is the main's, and no warning says the build's file is missing", async () => {
+    const typescript = (main: string) => {
+      const dir = tempRepo();
+      writeFileSync(
+        join(dir, 'package.json'),
+        JSON.stringify({
+          name: 'api',
+          main,
+          scripts: { build: 'tsc' },
+          devDependencies: { typescript: '^5' },
+        }),
+      );
+      writeFileSync(join(dir, 'tsconfig.json'), '{"compilerOptions": {"outDir": "dist"}}\n');
+      mkdirSync(join(dir, 'src'));
+      writeFileSync(join(dir, 'src/handler.ts'), 'export const handler = async () => ({});\n');
+      return dir;
+    };
+    const withOf = (dir: string) =>
+      (
+        parse(readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8')) as {
+          jobs: { lambda: { with: Record<string, string> } };
+        }
+      ).jobs.lambda.with;
+    const dir = typescript('dist/handler.js');
+    expect(await cli(['init', '--name=api', `--dir=${dir}`, ...roles])).toBe(0);
+    expect(withOf(dir)).toMatchObject({
+      runtime: 'nodejs22.x',
+      handler: 'dist/handler.handler',
+      build: 'npm install && npm run build',
+    });
+    expect(stderr.split('\n')[0]).toMatch(
+      /^Runtime nodejs22\.x, handler dist\/handler\.handler \(package.json's "main" is dist\/handler\.js\): no --runtime/,
+    );
+    expect(stdout).toContain("package.json's build script writes dist/handler.js;");
+    expect(stderr).not.toMatch(/warning|first deploy would fail/);
+    // Given as --handler: the same, no warning (the workflow's build writes it before each deploy).
+    const given = typescript('./dist/handler');
+    expect(
+      await cli(['init', '--name=api', '--handler=dist/handler.handler', `--dir=${given}`, ...roles]),
+    ).toBe(0);
+    expect(withOf(given)).toMatchObject({ handler: 'dist/handler.handler' });
+    expect(stderr).not.toMatch(/warning|first deploy would fail/);
   });
 
   test('a Node.js folder (index.mjs, no --runtime): the workflow says nodejs22.x and index.handler, which the action cannot infer', async () => {

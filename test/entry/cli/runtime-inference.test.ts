@@ -71,6 +71,33 @@ describe("guessRuntime: no handler file in either language, the folder's files d
       handler: 'index.handler',
     });
   });
+  test("no index.js or app.js and no --handler: package.json's main (TypeScript built to dist/), built or not", () => {
+    const ts = { python: [], node: ['package.json'] };
+    expect(guessRuntime(undefined, folder('package.json'), ts, 'dist/handler.js')).toEqual({
+      kind: 'node',
+      runtime: 'nodejs22.x',
+      handler: 'dist/handler.handler',
+      files: ['package.json'],
+    });
+    expect(guessRuntime(undefined, folder('package.json', 'dist/handler.js'), ts, 'dist/handler.js')).toEqual(
+      {
+        kind: 'node',
+        runtime: 'nodejs22.x',
+        handler: 'dist/handler.handler',
+        file: 'dist/handler.js',
+      },
+    );
+    // index.js first, a --handler given, or a main Lambda could not name (a dot in its file name): not the main's.
+    expect(guessRuntime(undefined, folder('index.js'), ts, 'dist/handler.js')).toMatchObject({
+      handler: 'index.handler',
+    });
+    expect(guessRuntime('lib.handler', folder(), ts, 'dist/handler.js')).toMatchObject({
+      handler: 'lib.handler',
+    });
+    expect(guessRuntime(undefined, folder(), ts, 'dist/my.lambda.js')).toMatchObject({
+      handler: 'index.handler',
+    });
+  });
   test('Python files too, only Python files, or none: Python, the default (undefined)', () => {
     expect(
       guessRuntime('main.handler', folder(), { python: ['tool.py'], node: ['index.js'] }),

@@ -114,8 +114,9 @@ export const initCommand: CliCommand = {
         `${file} exists already; expected --force to replace it (or edit it by hand).`,
         'init',
       );
+    const build = nodeBuild(settings, dir, ctx);
     // --path from --dir (settings.path), as the workflow's path starts from the checkout's root.
-    await warnOfEntryPoint(settings, settings.path, ctx);
+    await warnOfEntryPoint(settings, settings.path, ctx, build);
     const written = writeCallerWorkflow(
       dir,
       {
@@ -127,7 +128,7 @@ export const initCommand: CliCommand = {
         app: settings.app,
         handler: inputs.handler,
         path: workflowPath(dir, inputs.path, settings.path),
-        build: nodeBuild(settings, dir, ctx),
+        build,
         runtime: inputs.runtime,
         gateway: inputs[Inputs.Gateway]?.trim() ? settings.gateway : undefined,
         apiKey: settings.apiKey,
@@ -190,8 +191,14 @@ function refuseBelowCheckout(
  * The workflow's handler or app, checked as a deploy checks it (statically),
  * against the folder as it is now: a warning, since init may come before the
  * code, but a name the module does not define would fail the first deploy.
+ * None for a handler's file the workflow's build writes and that is not built yet.
  */
-async function warnOfEntryPoint(settings: Settings, folder: string, ctx: CommandContext): Promise<void> {
+async function warnOfEntryPoint(
+  settings: Settings,
+  folder: string,
+  ctx: CommandContext,
+  build: ReturnType<typeof initBuild>,
+): Promise<void> {
   const target = handlerTarget(settings.handler, settings.runtime, settings.app);
   // A Node.js handler's sibling files too: another may export the name (an Express app.js beside index.js).
   const siblings = target.python ? [] : shallowFiles(folder).filter((f) => /\.[cm]?js$/.test(f));
@@ -204,6 +211,8 @@ async function warnOfEntryPoint(settings: Settings, folder: string, ctx: Command
   const deps = { logger: ctx.logger, python: pythonExecutable(ctx.io.env), env: ctx.io.env };
   try {
     if (await checkHandlerIn(target, files, settings.runtime, deps)) return;
+    // Not built yet: the workflow's build writes it before each deploy, as the next steps say.
+    if (build?.command && build.script && build.file && !existsSync(join(folder, build.file))) return;
     const present = shallowFiles(folder);
     // What the folder says the entry point is: package.json's "main", an app object a Python file makes.
     const main = target.python ? undefined : packageMain(folder);
