@@ -129,6 +129,9 @@ export function pipInstallArgs(options: {
     // Bytecode from the runner's interpreter is stripped anyway (see pip-install.ts).
     '--no-compile',
     '--disable-pip-version-check',
+    // pip checks the packages of the Python running it, not its --target: "ERROR: ... incompatible"
+    // about what the package does not hold. Its resolver keeps what it installs consistent.
+    '--no-warn-conflicts',
     '--no-input',
     '--progress-bar',
     'off',

@@ -627,6 +627,32 @@ describe('pipInstall with the real pip (local wheels only)', () => {
     expect(logger.text('warning') + logger.text('info')).not.toMatch(/Running pip as the 'root' user/);
   });
 
+  it('reports no conflict with the packages of the Python running pip, which the package does not hold (pip checks those, not its --target)', async () => {
+    // An installed distribution of that Python (on PYTHONPATH) that wants another greetlib than the package gets.
+    const host = join(root, 'host-site');
+    mkdirSync(join(host, 'hostlib-1.0.dist-info'), { recursive: true });
+    writeFileSync(
+      join(host, 'hostlib-1.0.dist-info', 'METADATA'),
+      'Metadata-Version: 2.1\nName: hostlib\nVersion: 1.0\nRequires-Dist: greetlib>=5\n',
+    );
+    const target = join(root, 'host-conflict-target');
+    mkdirSync(target);
+    const logger = new RecordingLogger();
+    await pipInstall(
+      {
+        requirements: requirements('host-conflict.txt', 'greetlib==1.2.0\n'),
+        targetDir: target,
+        runtime: 'python3.12',
+        architecture: 'x86_64',
+        pipArgs: ['--no-index', '--find-links', wheels],
+      },
+      { logger, runner: createCommandRunner(logger), env: { ...process.env, PYTHONPATH: host } },
+    );
+    const said = logger.text('info') + logger.text('warning');
+    expect(said).toMatch(/Successfully installed greetlib-1\.2\.0/);
+    expect(said).not.toMatch(/hostlib|dependency resolver does not currently take into account/);
+  });
+
   it('fails with the missing package named when no wheel exists', async () => {
     const target = join(root, 'missing-target');
     mkdirSync(target);

@@ -67,6 +67,7 @@ describe('pipInstallArgs', () => {
     expect(args).toContain('--only-binary=:all:');
     expect(args).toContain('--no-compile');
     expect(args).toContain('--disable-pip-version-check');
+    expect(args).toContain('--no-warn-conflicts');
     expect(args).toContain('--no-input');
     expect(args.slice(-2)).toEqual(['--index-url', 'https://pypi.example.com/simple']);
   });
