@@ -260,10 +260,16 @@ function unknownFlag(name: string, command: string, flags: readonly Flag[], valu
   );
 }
 
-/** A word that is no flag; when it is one of the command's flags without its dashes (`name=shop`, `-stage`), the form meant. */
-function unexpectedArgument(word: string, command: string, byName: ReadonlyMap<string, Flag>): UsageError {
+/** When `word` is one of the command's flags without its dashes (`name=shop`, `-stage`), the form meant. */
+function flagMeant(word: string, byName: ReadonlyMap<string, Flag>): string | undefined {
   const bare = /^-?([a-z][a-z0-9-]*)(=.*)?$/.exec(word);
-  const meant = bare && byName.has(bare[1] as string) ? ` (did you mean --${bare[1]}${bare[2] ?? ''}?)` : '';
+  return bare && byName.has(bare[1] as string) ? `--${bare[1]}${bare[2] ?? ''}` : undefined;
+}
+
+/** A word that is no flag; when it is one of the command's flags without its dashes, the form meant. */
+function unexpectedArgument(word: string, command: string, byName: ReadonlyMap<string, Flag>): UsageError {
+  const flag = flagMeant(word, byName);
+  const meant = flag ? ` (did you mean ${flag}?)` : '';
   return new UsageError(
     `unexpected argument ${JSON.stringify(word)}${meant}; ${command} takes only --flag value pairs (a value that has spaces goes in quotes)`,
     command,
@@ -303,10 +309,13 @@ export function parseFlags(argv: readonly string[], flags: readonly Flag[], comm
     if (!flag) throw unknownFlag(name, command, all, value ?? argv[i + 1]);
 
     if (flag.kind === 'switch') {
-      if (value === undefined) value = BOOLEAN.test(argv[i + 1] ?? '') ? (argv[++i] as string) : 'true';
+      const next = argv[i + 1];
+      // No command takes a bare word: one after a switch (`--smoke-test nope`) is its value, and a bad one.
+      const taken = next !== undefined && !next.startsWith('-') && !flagMeant(next, byName);
+      if (value === undefined) value = taken || BOOLEAN.test(next ?? '') ? (argv[++i] as string) : 'true';
       if (!BOOLEAN.test(value))
         throw new UsageError(
-          `--${name}: ${JSON.stringify(value)} is not valid; expected true or false`,
+          `--${name}: ${JSON.stringify(value)} is not valid; expected true or false (--${name}, --${name} false or --no-${name})`,
           command,
         );
       value = /^(true|yes|on|1)$/i.test(value) ? 'true' : 'false';

@@ -84,6 +84,9 @@ describe('parseFlags', () => {
     [['--name'], /--name needs a value \(NAME\)/],
     [['extra'], /unexpected argument "extra"; deploy takes only --flag value pairs/],
     [['--dry-run=maybe'], /--dry-run: "maybe" is not valid; expected true or false/],
+    // A switch's next word that is neither true/false nor a flag: the switch's bad value, not a stray argument.
+    [['--dry-run', 'maybe'], /^--dry-run: "maybe" is not valid; expected true or false/],
+    [['--smoke-test', 'nope', '--name', 'x'], /^--smoke-test: "nope" is not valid; expected true or false/],
     [['--no-name'], /unknown flag --no-name/],
     // A flag written without its dashes, or with one: the form meant.
     [['name=shop'], /unexpected argument "name=shop" \(did you mean --name=shop\?\)/],
