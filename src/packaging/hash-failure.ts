@@ -24,6 +24,13 @@ export interface HashedInstall {
   requirements: string;
   lockfile?: string;
   pipArgs?: readonly string[];
+  /** The requirements file has a `--require-hashes` line of its own (requirementsRequireHashes). */
+  requireHashesLine?: boolean;
+}
+
+/** Whether a requirements file's text has a `--require-hashes` line, which asks for a hash on every requirement. */
+export function requirementsRequireHashes(text: string): boolean {
+  return /^[ \t]*--require-hashes[ \t]*(#.*)?$/m.test(text);
 }
 
 /** The indented lines pip lists after `heading`, up to the next blank or unindented line. */
@@ -45,9 +52,13 @@ function listedAfter(output: string, heading: RegExp): string[] {
  */
 function missingHashAdvice(
   names: string,
-  { from, lock, relock, pipArgs }: { from: string; lock?: string; relock?: string; pipArgs: string },
-  required: boolean,
+  facts: { from: string; lock?: string; relock?: string; pipArgs: string; userArgs: readonly string[] },
+  line?: boolean,
 ): string {
+  const { from, lock, relock, pipArgs } = facts;
+  const required = hasOption(facts.userArgs, '--require-hashes');
+  if (line && !lock)
+    return `  - the --require-hashes line in ${from} asks for hashes on every requirement: give ${names} their hashes too (pip-compile --generate-hashes writes them all), or leave that line and the --hash options out;`;
   if (required)
     return `  - --require-hashes in ${pipArgs} asks for hashes on every requirement: leave it out, or give ${names} ${lock ? `a hash in ${lock} (lock it from an index that serves hashes)` : 'their hashes'};`;
   if (lock)
@@ -61,7 +72,7 @@ function missingHashAdvice(
  */
 export function explainHashFailure(
   output: string,
-  { requirements, lockfile, pipArgs: userArgs = [] }: HashedInstall,
+  { requirements, lockfile, pipArgs: userArgs = [], requireHashesLine }: HashedInstall,
   surface: Surface = 'action',
   platform = "Lambda's platform",
 ): string | undefined {
@@ -127,9 +138,7 @@ export function explainHashFailure(
     'What to do:',
   ];
   if (missing.length)
-    what.push(
-      missingHashAdvice(names, { from, lock, relock, pipArgs }, hasOption(userArgs, '--require-hashes')),
-    );
+    what.push(missingHashAdvice(names, { from, lock, relock, pipArgs, userArgs }, requireHashesLine));
   if (!unpinned.length) return what.join('\n');
   if (lock === 'Pipfile.lock')
     what.push(

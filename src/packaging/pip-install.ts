@@ -9,7 +9,7 @@ import { settingOf, type Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { createCommandRunner, installerEnvironment, type CommandRunner } from './command-runner.js';
-import { explainHashFailure } from './hash-failure.js';
+import { explainHashFailure, requirementsRequireHashes, type HashedInstall } from './hash-failure.js';
 import { distInfoHeaders, distributionOf } from './installed-distributions.js';
 import { lambdaMarkerEnvironment, MARKERS_FALLBACK, pipBootstrapPath } from './lambda-markers.js';
 import { pythonExecutable, windowsStoreStub } from './python-command.js';
@@ -128,7 +128,7 @@ function indexUrl(output: string, pipArgs: readonly string[]): string {
  */
 export function explainPipFailure(
   output: string,
-  options: PipInstallOptions,
+  options: PipInstallOptions & Pick<HashedInstall, 'requireHashesLine'>,
   surface: Surface = 'action',
 ): string {
   const pipArgs = (value: string) => settingOf(surface, Inputs.PipArgs, value);
@@ -232,6 +232,17 @@ export function pipEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { PIP_ROOT_USER_ACTION: 'ignore', ...installerEnvironment(env), PIP_NO_INPUT: '1' };
 }
 
+/** pip's failure explained; the requirements file read for its own --require-hashes line. */
+async function pipFailure(
+  output: string,
+  options: PipInstallOptions,
+  surface?: Surface,
+): Promise<PipInstallError> {
+  const text = await readFile(options.requirements, 'utf8').catch(() => '');
+  const requireHashesLine = requirementsRequireHashes(text);
+  return new PipInstallError(explainPipFailure(output, { ...options, requireHashesLine }, surface));
+}
+
 /**
  * Installs the requirements into `targetDir` for the Lambda platform of the
  * runtime and architecture, then strips bytecode caches (compiled by the
@@ -296,7 +307,7 @@ export async function pipInstall(
       throw new PipInstallError(
         `${python} has no pip; install it (python3 -m ensurepip)${terminal ? '' : ' or use actions/setup-python'}.`,
       );
-    throw new PipInstallError(explainPipFailure(result.output, options, deps.surface));
+    throw await pipFailure(result.output, options, deps.surface);
   }
   // Before anything is packaged: which files pip took, whatever led it to them.
   if (report) {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { explainHashFailure } from '../../src/packaging/hash-failure.js';
+import { explainHashFailure, requirementsRequireHashes } from '../../src/packaging/hash-failure.js';
 import { explainPipFailure, pipInstall, PipInstallError } from '../../src/packaging/pip-install.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { tempDir } from './helpers.js';
@@ -133,6 +133,22 @@ describe('pip in hash-checking mode (--platform, --only-binary=:all:, --target)'
     );
   }, 60_000);
 
+  it('a requirements file with a --require-hashes line of its own: the advice names that line, not the --hash options', async () => {
+    const error = await install('own-line', [
+      '# pinned by hand',
+      '--require-hashes',
+      `toplib==1.0.0 \\`,
+      `    --hash=sha256:${hashOf.toplib}`,
+      'linuxonly==2.0.0  # no hash',
+    ]);
+    const file = join(root, 'own-line.txt');
+    expect(error?.message).toContain(`${file} has none for linuxonly`);
+    expect(error?.message).toContain(
+      `the --require-hashes line in ${file} asks for hashes on every requirement: give linuxonly their hashes too`,
+    );
+    expect(error?.message).not.toContain('one --hash in');
+  }, 60_000);
+
   it('a requirements file of the user: the advice is about that file', () => {
     const output =
       'ERROR: In --require-hashes mode, all requirements must have their versions pinned with ==. These do not:\n' +
@@ -149,6 +165,12 @@ describe('pip in hash-checking mode (--platform, --only-binary=:all:, --target)'
 });
 
 describe('explainHashFailure', () => {
+  it('requirementsRequireHashes: a --require-hashes line, with a comment after it or not; not one commented out', () => {
+    expect(requirementsRequireHashes('a==1\n  --require-hashes  # all of them\n')).toBe(true);
+    expect(requirementsRequireHashes('--require-hashes\r\na==1\r\n')).toBe(true);
+    expect(requirementsRequireHashes('# --require-hashes\na==1 --hash=sha256:00\n')).toBe(false);
+  });
+
   it('reads --require-hashes in pip-args abbreviated as pip allows (--require-h)', () => {
     const output = [
       'ERROR: Hashes are required in --require-hashes mode, but they are missing from some requirements. Here is a list of those requirements along with the hashes their downloaded archives actually had. You can add lines like these to your requirements files to prevent tampering.',
