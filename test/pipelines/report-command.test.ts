@@ -278,3 +278,42 @@ describe('command: report when GitHub dropped the report output', () => {
     expect(posted(split)).toEqual(posted(today));
   });
 });
+
+describe('command: report without the report, after earlier reports of the stage', () => {
+  /** A report that arrived: a successful deploy with its URL. */
+  const fullReport = () =>
+    settings(
+      deployReportJson(successOutcome({ url: URL, sha: MERGE_SHA }), { secrets: [], commentLogs: true }),
+    );
+
+  it("replaces the stage's sticky comment, as the full report does, rather than adding one", async () => {
+    const gh = await recorder();
+    await runReport(fullReport(), plan, options(gh), deps());
+    await runReport(settings('', { reportResult: 'failure' }), plan, options(gh), deps());
+    await runReport(settings('', { reportUrl: URL, reportResult: 'success' }), plan, options(gh), deps());
+    expect(posted(gh).comments).toHaveLength(1);
+    expect(posted(gh).comments[0]?.body).toContain('its job succeeded');
+  });
+
+  it('a failure leaves the earlier successful Deployment active; a success supersedes it', async () => {
+    const gh = await recorder();
+    await runReport(fullReport(), plan, options(gh), deps());
+    await runReport(settings('', { reportResult: 'failure' }), plan, options(gh), deps());
+    const last = () => posted(gh).deployments.map((d) => d.statuses.at(-1)?.state);
+    expect(last()).toEqual(['success', 'failure']);
+    await runReport(settings('', { reportUrl: URL, reportResult: 'success' }), plan, options(gh), deps());
+    expect(last()).toEqual(['inactive', 'failure', 'success']);
+  });
+
+  it('a branch stage (a push, no pull request): no comment, a Deployment of that stage only', async () => {
+    const gh = await recorder();
+    const push = { command: 'report', stage: 'feature-x', sha: MERGE_SHA } as Plan;
+    const pushCtx = { ...ctx(gh), eventName: 'push', payload: {}, ref: 'refs/heads/feature-x' };
+    const opts = options(gh, { ctx: pushCtx, pullRequest: undefined });
+    await runReport(settings('', { reportResult: 'failure' }), push, opts, deps());
+    expect(posted(gh).comments).toEqual([]);
+    expect(posted(gh).deployments.map((d) => [d.environment, d.ref, d.statuses.map((s) => s.state)])).toEqual(
+      [['shop/feature-x', MERGE_SHA, ['in_progress', 'failure']]],
+    );
+  });
+});

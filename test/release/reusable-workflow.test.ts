@@ -408,5 +408,16 @@ describe('.github/workflows/deploy.yml', () => {
     expect(runsAfter('failure', '')).toBe(true);
     // A preview that did not run (a production push, a closed pull request) has nothing to report.
     expect(runsAfter('skipped', '')).toBe(false);
+    // Cancelled (a newer push's preview took its place in the queue): the newer one reports.
+    expect(runsAfter('cancelled', '')).toBe(false);
+    // A fork's pull request: its preview is skipped, and nothing of it is reported whatever its result.
+    const fork = {
+      ...pr,
+      event: { ...pr.event, pull_request: { number: 7, head: { repo: { full_name: 'mallory/svc' } } } },
+    };
+    for (const result of ['success', 'failure', 'skipped'])
+      expect(
+        condition(ifOf, { github: fork, inputs, needs: { preview: { result, outputs: { report: '' } } } }),
+      ).toBe(false);
   });
 });
