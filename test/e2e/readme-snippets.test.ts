@@ -158,6 +158,32 @@ describe('README.md and examples/ snippets can be copied as they are', () => {
   });
 });
 
+describe('README.md and examples/ workflows on a tag push (on: push takes tags too)', () => {
+  const tagPush = {
+    event_name: 'push',
+    event: {},
+    ref: 'refs/tags/v1.2.0',
+    ref_name: 'v1.2.0',
+    repository: 'octo/svc',
+  };
+  const blocks = [...new Set(snippets.filter((s) => s.kind === 'action').map((s) => s.where.split(' ')[0]))];
+
+  test.each(blocks)(
+    '%s: no job runs: the action deploys no tag, and a report job run on that skip fails (a tag has no stage)',
+    (block) => {
+      const jobs = snippets.filter((s) => s.kind === 'action' && s.where.startsWith(`${block} `));
+      const started = jobs.filter((j) => !isReportJob(j) && (!j.if || condition(j.if, { github: tagPush })));
+      const needs = Object.fromEntries(
+        jobs.map((j) => [jobName(j), { result: started.includes(j) ? 'success' : 'skipped', outputs: {} }]),
+      );
+      const reports = jobs.filter(
+        (j) => isReportJob(j) && (!j.if || condition(j.if, { github: tagPush, needs })),
+      );
+      expect([...started, ...reports].map(jobName)).toEqual([]);
+    },
+  );
+});
+
 describe('README.md and examples/ workflow snippets, run as the runner runs them', () => {
   let oidc: OidcServer;
   let smoke: SmokeTarget;
