@@ -52,13 +52,15 @@ export function renderMissingReport(
       ? `### ✅ ${code(target.project)} deploy to ${code(target.stage)}: its job succeeded`
       : `### ❌ ${code(target.project)} deploy to ${code(target.stage)}: its job failed`;
   const log = target.runUrl ? link(target.runUrl, "the run's log") : "the run's log";
-  return [
-    heading,
-    ...(missing.url ? [`**URL:** ${link(missing.url)}`] : []),
-    `What the deploy did, its smoke test and the function's logs are in ${log}: its report did not reach this job. ` +
-      `GitHub leaves a job output out when it holds a value masked in that job ("Skip output 'report' since it may contain secret"): ` +
-      `the deploy step's log warns which output held one, and why.`,
-  ].join('\n\n');
+  const dropped = `("Skip output 'report' since it may contain secret"): the deploy step's log warns which output held one, and why.`;
+  // A failed job without a report most often stopped before the deploy step wrote one.
+  const where =
+    missing.result === 'success'
+      ? `What the deploy did, its smoke test and the function's logs are in ${log}: its report did not reach this job. ` +
+        `GitHub leaves a job output out when it holds a value masked in that job ${dropped}`
+      : `Why it failed is in ${log}: its report did not reach this job. Either the job failed before the deploy step wrote one ` +
+        `(a bad input, a step before it), or GitHub left the output out because it held a value masked in that job ${dropped}`;
+  return [heading, ...(missing.url ? [`**URL:** ${link(missing.url)}`] : []), where].join('\n\n');
 }
 
 /** The Deployment status's one line. */

@@ -237,6 +237,17 @@ describe('command: report when GitHub dropped the report output', () => {
     ]);
   });
 
+  it('failure: the comment does not blame a dropped output alone: most such jobs failed before the deploy wrote a report', async () => {
+    const gh = await recorder();
+    await runReport(settings('', { reportResult: 'failure' }), plan, options(gh), deps());
+    const body = posted(gh).comments[0]?.body ?? '';
+    // A bad input, a step before the deploy (the role check, the checkout): no report was ever written.
+    expect(body).toContain(
+      `Why it failed is in [the run's log](${RUN_URL}): its report did not reach this job. Either the job failed before the deploy step wrote one (a bad input, a step before it), or GitHub left the output out`,
+    );
+    expect(body).not.toContain('What the deploy did');
+  });
+
   it.each([
     [
       'a URL the deploy never makes',
