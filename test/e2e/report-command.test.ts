@@ -183,4 +183,24 @@ describe("command: report when GitHub dropped the deploy's report output", () =>
     expect(report.stdout).toContain('pass report-result, and report-url');
     expect(github.requests.length).toBe(before);
   }, 30_000);
+
+  test('an aws-region with surrounding spaces is the region; one in capitals fails naming the input, and posts nothing', async () => {
+    const spaced = await dropped({
+      'aws-region': ' us-east-1 ',
+      'report-url': URL,
+      'report-result': 'success',
+    });
+    expect({ code: spaced.code, log: describeRun(spaced) }).toEqual({ code: 0, log: describeRun(spaced) });
+    const before = github.requests.length;
+    const capitals = await dropped({
+      'aws-region': 'US-EAST-1',
+      'report-url': URL,
+      'report-result': 'success',
+    });
+    expect(capitals.code).toBe(1);
+    expect(capitals.stdout).toContain(
+      'aws-region: "US-EAST-1" is not valid; expected a region like us-east-1.',
+    );
+    expect(github.requests.length).toBe(before);
+  }, 30_000);
 });
