@@ -1,5 +1,6 @@
 /**
- * A Node.js function's own package.json that does not parse: Node.js refuses
+ * A Node.js function's own package.json that does not parse, or is not an
+ * object (Node.js 22 and newer refuse an array too, 20 null): Node.js refuses
  * to load a .js file under it (ERR_INVALID_PACKAGE_CONFIG, at the function's
  * first import on Lambda) and npm to install from it, while the packager's
  * readers would take it for one with no dependencies. Refused before the
@@ -20,14 +21,44 @@ function lineAndColumn(text: string, offset: number): string {
   return `line ${before.length}, column ${before.at(-1)!.length + 1}`;
 }
 
+const UNEXPECTED_TOKEN = /^(Unexpected token '.+?'), /s;
+
+/**
+ * Where V8's "Unexpected token 'x', \"<the text>\" is not valid JSON" (no position) is: the
+ * shortest prefix that fails so ends there, as a shorter one ends before the JSON does.
+ */
+function unexpectedTokenOffset(text: string): number {
+  let [low, high] = [0, text.length];
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    try {
+      JSON.parse(text.slice(0, mid + 1));
+      low = mid + 1;
+    } catch (error) {
+      if (UNEXPECTED_TOKEN.test(error instanceof Error ? error.message : '')) high = mid;
+      else low = mid + 1;
+    }
+  }
+  return low;
+}
+
 /** Where and why JSON.parse failed, the same on Node.js 20 (position only) and 22+ (with line and column). */
 function failure(text: string, message: string): string {
   if (!text.trim()) return 'the file is empty';
-  const at = /^(.*?) in JSON at position (\d+)/.exec(message);
+  const at = /^(.*?)(?: in JSON)? at position (\d+)/.exec(message);
   if (at) return `${lineAndColumn(text, Number(at[2]))}: ${at[1]}`;
   if (/Unexpected end of JSON input/.test(message))
     return `${lineAndColumn(text, text.length)}: the file ends before the JSON does`;
+  const token = UNEXPECTED_TOKEN.exec(message);
+  if (token) return `${lineAndColumn(text, unexpectedTokenOffset(text))}: ${token[1]}`;
   return message;
+}
+
+/** What JSON that is not an object holds, for the refusal. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'boolean' ? 'a boolean' : `a ${typeof value}`;
 }
 
 /** JSON.parse as Node.js and npm read a package.json: a leading byte-order mark skipped. Throws as JSON.parse does. */
@@ -39,13 +70,15 @@ export function parsePackageJson(text: string): unknown {
 export const UNPARSABLE_PACKAGE_JSON =
   'Node.js refuses to load a .js file under it and npm to install from it';
 
-/** `file does not parse as JSON (where: why)` when `text`, the package.json at `file`, is not JSON as Node.js and npm read it; else undefined. Pure. */
+/** `file does not parse as JSON (where: why)` when `text`, the package.json at `file`, is not JSON as Node.js and npm read it (or not an object); else undefined. Pure. */
 export function packageJsonSyntax(file: string, text: string): string | undefined {
   // Node.js and npm skip a byte-order mark.
   const json = text.replace(/^\uFEFF/, '');
   try {
-    JSON.parse(json);
-    return undefined;
+    // Node.js 22 and newer load a .js file under an object only; Node.js 20 and npm refuse null.
+    const value: unknown = JSON.parse(json);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return undefined;
+    return `${file} is not a JSON object (it holds ${kindOf(value)}; expected {...})`;
   } catch (error) {
     return `${file} does not parse as JSON (${failure(json, error instanceof Error ? error.message : String(error))})`;
   }

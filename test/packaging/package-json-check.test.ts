@@ -23,10 +23,39 @@ describe('packageJsonProblem', () => {
     expect(packageJsonProblem('package.json', '{\n  "name": ')).toBe(
       `package.json does not parse as JSON (line 2, column 11: the file ends before the JSON does)${AFTER}`,
     );
+    expect(packageJsonProblem('package.json', '{"name": "x"}\n}\n')).toBe(
+      `package.json does not parse as JSON (line 2, column 1: Unexpected non-whitespace character after JSON)${AFTER}`,
+    );
     expect(packageJsonProblem('package.json', '')).toBe(
       `package.json does not parse as JSON (the file is empty)${AFTER}`,
     );
   });
+
+  it('names the line and column where JSON.parse names none (an unexpected token), on one line', () => {
+    // V8 says "Unexpected token ',', ...\"  \"main\": ,\n  \"depen\"... is not valid JSON": no position, the text quoted.
+    const text = '{\r\n  "name": "fn",\r\n  "main": ,\r\n  "dependencies": { "pg": "^8" }\r\n}\r\n';
+    expect(packageJsonProblem('package.json', text)).toBe(
+      `package.json does not parse as JSON (line 3, column 11: Unexpected token ',')${AFTER}`,
+    );
+    expect(packageJsonProblem('package.json', '\uFEFF{"a": NaN}')).toBe(
+      `package.json does not parse as JSON (line 1, column 7: Unexpected token 'N')${AFTER}`,
+    );
+  });
+
+  it.each([
+    ['null', 'null'],
+    ['[{"name": "x"}]', 'an array'],
+    ['"x"', 'a string'],
+    ['1', 'a number'],
+    ['true', 'a boolean'],
+  ])(
+    'refuses JSON that is not an object: %s (Node.js 22 and newer refuse it, Node.js 20 and npm null)',
+    (text, kind) => {
+      expect(packageJsonProblem('package.json', `${text}\n`)).toBe(
+        `package.json is not a JSON object (it holds ${kind}; expected {...})${AFTER}`,
+      );
+    },
+  );
 
   it('takes what Node.js and npm take: JSON, after a byte-order mark', () => {
     expect(packageJsonProblem('package.json', '{"name": "x"}')).toBeUndefined();
