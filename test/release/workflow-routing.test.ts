@@ -127,6 +127,27 @@ describe('the reusable workflow routes a push to production only for a protected
     expect(deployingJobs({ name: 'delete', branch: 'feature/x' })).toEqual(['undeploy-branch']);
     expect(deployingJobs({ name: 'schedule' })).toEqual(['prune']);
   });
+
+  it.each(['', 'demo', ' prod'])(
+    'a pull request with stage input %j: the preview and its report run, whether the route job ran or not',
+    (stage) => {
+      const ran = (runs: Map<string, JobRun>) =>
+        [...runs].filter(([, run]) => run.result === 'success').map(([name]) => name);
+      for (const action of ['opened', 'synchronize', 'reopened'])
+        expect(ran(runWorkflow({ name: 'pull_request', action }, { stage }))).toEqual([
+          ...(stage ? ['route'] : []),
+          'preview',
+          'preview-report',
+        ]);
+      expect(ran(runWorkflow({ name: 'pull_request', action: 'closed' }, { stage }))).toEqual([
+        'undeploy-pull-request',
+      ]);
+      expect(ran(runWorkflow({ name: 'pull_request', action: 'opened', fork: true }, { stage }))).toEqual([
+        'fork-notice',
+        ...(stage ? ['route'] : []),
+      ]);
+    },
+  );
 });
 
 describe('the routing decision', () => {
