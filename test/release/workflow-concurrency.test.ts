@@ -80,14 +80,19 @@ describe('the deploy and preview jobs are grouped by the stage deployed', () => 
     },
   );
 
-  it("a pull request's route job gives the stage only: a protected stage input still runs the preview job alone", () => {
-    const runs = runWorkflow({ name: 'pull_request', action: 'opened' }, { ...ROLES, stage: ' prod' });
-    expect(runs.get('route')?.outputs).toMatchObject({ stage: 'prod', production: '' });
-    expect(group({ name: 'pull_request', action: 'opened' }, { stage: ' prod' })).toEqual([
-      'preview',
-      'lambda-deploy-shop-prod',
-    ]);
-  });
+  it.each(['prod', ' prod', 'prod\n', 'Prod'])(
+    "a pull request with protected stage input %j: the route job gives the stage only, and the pull request's own group, not production's",
+    (stage) => {
+      // A preview queued in production's group would cancel a production deploy waiting there;
+      // the action refuses a protected stage on a pull request anyway.
+      const runs = runWorkflow({ name: 'pull_request', action: 'opened' }, { ...ROLES, stage });
+      expect(runs.get('route')?.outputs).toMatchObject({ stage: 'pr-7', production: '' });
+      expect(group({ name: 'pull_request', action: 'opened' }, { stage })).toEqual([
+        'preview',
+        'lambda-deploy-shop-pr-7',
+      ]);
+    },
+  );
 
   it('a pull request with a blank stage input: its own stage, as the action reads it', () => {
     expect(group({ name: 'pull_request', action: 'opened' }, { stage: ' \n' })).toEqual([
