@@ -75,6 +75,8 @@ export async function deployApp(
     runtimeClock?: RuntimeClock;
     /** Who reads the messages: the CLI's deploy passes 'terminal' (the action's inputs when left out). */
     surface?: Surface;
+    /** More of the process environment the deploy reads (e.g. LAMBDA_DEPLOY_WAIT_SCALE). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<PipelineDeploy> {
   const inputs: Record<string, string> = {
@@ -92,6 +94,7 @@ export async function deployApp(
     RUNNER_TEMP: join(dir, 'runner-temp'),
     ...aws.env(),
     ...aws.staticCredentialsEnv(),
+    ...options.env,
   };
   const ctx: GitHubContext = {
     eventName: 'push',

@@ -22,6 +22,8 @@ export interface RetryDeps {
   sleep?: Sleep;
   /** Jitter source for backoff; tests pass `() => 1` for exact delays. */
   random?: () => number;
+  /** LAMBDA_DEPLOY_WAIT_SCALE: shortens the pauses of waits bounded by time (see wait-scale.ts); 1 unless given. */
+  waitScale?: number;
   /**
    * The advice after a denied call, for whoever signed in: the deploy role
    * unless given (the CLI runs with the user's own credentials).

@@ -1,4 +1,5 @@
 import { errorName, isTransient, withRetry } from '../util/retry.js';
+import { scaledWait } from '../util/wait-scale.js';
 import { type AwsDeps, AwsError, isAccessDenied, wrapAwsError } from './aws-call.js';
 
 export type PollResult<T> = { done: true; value: T } | { done: false; status: string };
@@ -29,12 +30,15 @@ export const POLL_DEFAULTS = { intervalMs: 1_000, maxIntervalMs: 5_000, maxWaitM
  * Polls `check` every 1 s, doubling to 5 s, for up to 5 minutes, on the
  * injected Sleep. Unlike the SDK waiters, an AccessDenied fails at once
  * (naming the permission) instead of being waited out; throttling and 5xx
- * are polled through.
+ * are polled through. deps.waitScale (LAMBDA_DEPLOY_WAIT_SCALE) shortens the pauses,
+ * never the 5 minutes.
  */
 export async function pollUntil<T>(deps: AwsDeps, options: PollOptions<T>): Promise<T> {
   const maxWaitMs = options.maxWaitMs ?? POLL_DEFAULTS.maxWaitMs;
   let lastStatus = 'no answer yet';
-  if (options.delayFirstMs) await deps.sleep(options.delayFirstMs);
+  // Shorter pauses (LAMBDA_DEPLOY_WAIT_SCALE) between the same checks; maxWaitMs stays the limit.
+  const pause = (ms: number) => scaledWait(ms, deps.waitScale);
+  if (options.delayFirstMs) await deps.sleep(pause(options.delayFirstMs));
   try {
     return await withRetry(
       async () => {
@@ -45,8 +49,8 @@ export async function pollUntil<T>(deps: AwsDeps, options: PollOptions<T>): Prom
       },
       {
         attempts: Number.MAX_SAFE_INTEGER,
-        baseDelayMs: options.intervalMs ?? POLL_DEFAULTS.intervalMs,
-        maxDelayMs: options.maxIntervalMs ?? POLL_DEFAULTS.maxIntervalMs,
+        baseDelayMs: pause(options.intervalMs ?? POLL_DEFAULTS.intervalMs),
+        maxDelayMs: pause(options.maxIntervalMs ?? POLL_DEFAULTS.maxIntervalMs),
         maxWaitMs,
         // A poll interval needs no jitter: exact delays, predictable call counts.
         random: () => 1,

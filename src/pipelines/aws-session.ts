@@ -71,6 +71,7 @@ export async function openAwsSession(
   const awsDeps: AwsDeps = {
     logger: deps.logger,
     sleep: deps.sleep ?? realSleep,
+    ...(deps.waitScale !== undefined && { waitScale: deps.waitScale }),
     ...(deps.needs && { needs: deps.needs }),
     ...(deps.credentialsHint && { credentialsHint: deps.credentialsHint }),
     ...(deps.surface && { surface: deps.surface }),

@@ -16,6 +16,8 @@ export interface PipelineDeps {
    */
   awsClients: (options: ClientOptions) => AwsClients;
   sleep?: Sleep;
+  /** Shortens the pauses of waits bounded by time (wait-scale.ts); runPipeline reads LAMBDA_DEPLOY_WAIT_SCALE from env when not given. */
+  waitScale?: number;
   /** The advice after a denied AWS call (RetryDeps.needs); the deploy role's unless given. */
   needs?: (permission: string) => string;
   /** What to do when AWS finds no usable credentials (RetryDeps.credentialsHint); the action's unless given. */

@@ -40,6 +40,7 @@ import { inputName, type Surface } from '../settings/surface.js';
 import { executionPolicySizeProblem } from '../resources/execution-role/execution-role.js';
 import type { Settings } from '../model/settings.js';
 import { realSleep } from '../util/sleep.js';
+import { waitScaleFrom } from '../util/wait-scale.js';
 import { checkAwsPrerequisites, openAwsSession } from './aws-session.js';
 import { deployToAws } from './aws-deploy/deploy-aws.js';
 import { deployLocally, type LocalStage } from './local-deploy/deploy-local.js';
@@ -83,8 +84,10 @@ export async function runPipeline(
   settings: Settings,
   plan: Plan,
   ctx: GitHubContext,
-  deps: PipelineDeps,
+  given: PipelineDeps,
 ): Promise<PipelineRun> {
+  // Read (and refused when malformed) before anything is done, and given to every wait.
+  const deps: PipelineDeps = { ...given, waitScale: given.waitScale ?? waitScaleFrom(given.env) };
   const { logger } = deps;
   // Before anything is logged: environment values, the token, passwords in pip-args.
   for (const secret of secretValues(settings, plan)) logger.mask(secret);

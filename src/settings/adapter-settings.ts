@@ -105,6 +105,7 @@ const PROCESS_SETTINGS = [
   'LAMBDA_DEPLOY_DEBUG',
   'LAMBDA_DEPLOY_QUIET_NODE_NOTICE',
   'LAMBDA_DEPLOY_TEST_PYTHON',
+  'LAMBDA_DEPLOY_WAIT_SCALE',
 ];
 
 /** Why `name` cannot be set in `environment` (a problem), or undefined when it may be. */

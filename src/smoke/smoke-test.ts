@@ -8,6 +8,7 @@ import { parseStatusRanges, statusAccepted } from '../settings/smoke-and-rollbac
 import type { Logger } from '../util/logger.js';
 import { errorMessage, errorName, isTransient, withRetry } from '../util/retry.js';
 import type { Sleep } from '../util/sleep.js';
+import { scaledWait } from '../util/wait-scale.js';
 import { LIVE_ALIAS } from '../model/live-alias.js';
 import {
   bodyExcerpt,
@@ -54,6 +55,8 @@ export interface SmokeDeps {
   random?: () => number;
   /** Who reads the failure: smoke-timeout is the action's input, --smoke-timeout the CLI's flag. */
   surface?: Surface;
+  /** LAMBDA_DEPLOY_WAIT_SCALE: shorter pauses between attempts, the same smoke-timeout (wait-scale.ts). */
+  waitScale?: number;
 }
 
 /**
@@ -69,7 +72,7 @@ function timeout(seconds: number, surface: Surface = 'action', startUp = false):
   return startUp ? `${seconds} s` : `${inputName(surface, Inputs.SmokeTimeout)} ${seconds} s`;
 }
 
-/** Backoff of the smoke test: 1 s, 2 s, 4 s, then every 8 s until the timeout (the last wait cut to end there). */
+/** Backoff of the smoke test: 1 s, 2 s, 4 s, then every 8 s until the timeout (the last wait cut to end there); shorter by waitScale. */
 const BASE_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 8_000;
 /** One request never waits longer than this, so a hanging attempt leaves time for others. */
@@ -244,8 +247,8 @@ export async function runSmokeTest(input: SmokeInput, deps: SmokeDeps): Promise<
       },
       {
         attempts: Number.MAX_SAFE_INTEGER,
-        baseDelayMs: BASE_DELAY_MS,
-        maxDelayMs: MAX_DELAY_MS,
+        baseDelayMs: scaledWait(BASE_DELAY_MS, deps.waitScale),
+        maxDelayMs: scaledWait(MAX_DELAY_MS, deps.waitScale),
         maxWaitMs: budgetMs,
         // The last wait ends at the deadline, where one more attempt is made: all of smoke-timeout is used.
         delayFor: (_error, backoff) => Math.min(backoff, Math.max(0, deadline - now())),
@@ -292,6 +295,8 @@ export interface InvokeSmokeDeps {
   now?: () => number;
   random?: () => number;
   surface?: Surface;
+  /** As SmokeDeps.waitScale. */
+  waitScale?: number;
 }
 
 export interface InvokeSmokeOptions {
@@ -397,8 +402,8 @@ function invokeWithRetries(
     {
       // Until smoke-timeout, as the URL smoke test: a version may stay Pending longer than a fixed count of tries.
       attempts: Number.MAX_SAFE_INTEGER,
-      baseDelayMs: BASE_DELAY_MS,
-      maxDelayMs: MAX_DELAY_MS,
+      baseDelayMs: scaledWait(BASE_DELAY_MS, deps.waitScale),
+      maxDelayMs: scaledWait(MAX_DELAY_MS, deps.waitScale),
       delayFor: (_error, backoff) => Math.min(backoff, Math.max(0, deadline - now())),
       random: deps.random,
       sleep: deps.sleep,

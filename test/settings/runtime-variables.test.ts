@@ -98,6 +98,10 @@ describe('a LAMBDA_DEPLOY_* name nothing reads: a warning, not an error', () => 
       "environment: LAMBDA_DEPLOY_PYTHON is read by lambda-deploy from its own environment (the step's env:, or the terminal's), not from the function's: set there, it only becomes a variable of the function.",
     ],
     [
+      'LAMBDA_DEPLOY_WAIT_SCALE',
+      "environment: LAMBDA_DEPLOY_WAIT_SCALE is read by lambda-deploy from its own environment (the step's env:, or the terminal's), not from the function's: set there, it only becomes a variable of the function.",
+    ],
+    [
       'LAMBDA_DEPLOY_COLOUR',
       'environment: LAMBDA_DEPLOY_COLOUR is not a variable lambda-deploy reads (those are LAMBDA_DEPLOY_APP, LAMBDA_DEPLOY_LIFESPAN, LAMBDA_DEPLOY_LIFESPAN_TIMEOUT, LAMBDA_DEPLOY_TEXT_TYPES, LAMBDA_DEPLOY_BASE_PATH, LAMBDA_DEPLOY_HANDLER). It is set on the function as it is.',
     ],

@@ -178,6 +178,24 @@ describe('runSmokeTest', () => {
     expect(result.durationMs).toBe(30_000);
   });
 
+  it('waitScale (LAMBDA_DEPLOY_WAIT_SCALE) shortens the pauses between attempts, not smoke-timeout: a front door that settles late still passes', async () => {
+    const time = fakeTime();
+    const start = time.now();
+    const t = await target((_req, res) => answer(time.now() - start >= 29_000 ? 200 : 503)(res));
+    const result = await runSmokeTest(input(t.url, { timeoutSeconds: 30 }), {
+      logger: new RecordingLogger(),
+      ...time,
+      random: () => 1,
+      waitScale: 0.05,
+    });
+    expect(result.status).toBe('passed');
+    // 50 ms doubling to 400 ms (a twentieth of 1 s doubling to 8 s), until the 29th second.
+    expect(time.sleep.calls.slice(0, 6)).toEqual([50, 100, 200, 400, 400, 400]);
+    expect(result.durationMs).toBeGreaterThanOrEqual(29_000);
+    expect(result.durationMs).toBeLessThanOrEqual(30_000);
+    expect(t.requests.length).toBeGreaterThan(70);
+  });
+
   it('stops at the deadline even when requests themselves take the time', async () => {
     const t = await target((_req, res) => answer(503)(res));
     let clock = 0;
@@ -618,6 +636,18 @@ describe('invokeSmokeTest on the one fake AWS', () => {
     expect(lines.at(-1)).toMatch(
       /failed with ResourceConflictException; no time left \(smoke-timeout 10 s\)\.$/,
     );
+  });
+
+  it('waitScale shortens the pauses between invokes of a Pending version, not smoke-timeout', async () => {
+    const { fake, lambda, deps } = await account(payload({ statusCode: 200 }));
+    fake.account.functions.get('shop-pr-1')!.versions.get('1')!.readyAt = Number.MAX_SAFE_INTEGER;
+    const clocked = { ...deps, now: () => fake.clock.now(), waitScale: 0.05 };
+    const result = await invokeSmokeTest(lambda, 'shop-pr-1', clocked, { timeoutSeconds: 10 });
+    expect(result.status).toBe('failed');
+    expect(fake.clock.sleep.calls.slice(0, 5)).toEqual([50, 100, 200, 400, 400]);
+    const waited = fake.clock.sleep.calls.reduce((a, b) => a + b, 0);
+    expect(waited).toBeGreaterThan(9_000);
+    expect(waited).toBeLessThanOrEqual(10_000);
   });
 
   it('invokes live with an HTTP API GET / event and passes on 200', async () => {

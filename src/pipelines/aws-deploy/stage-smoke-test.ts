@@ -48,7 +48,7 @@ export function smokeTestStage(
       return invokeSmokeTest(
         session.clients.lambda,
         plan.functionName,
-        { logger, sleep, surface: deps.surface },
+        { logger, sleep, surface: deps.surface, waitScale: deps.waitScale },
         {
           path: settings.smokePath,
           expectStatus: settings.smokeStatus,
@@ -67,7 +67,7 @@ export function smokeTestStage(
         ...frontDoorSmoke(gateway),
         secrets: hidden,
       },
-      { logger, sleep, surface: deps.surface },
+      { logger, sleep, surface: deps.surface, waitScale: deps.waitScale },
     );
   });
 }

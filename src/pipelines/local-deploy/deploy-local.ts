@@ -522,7 +522,12 @@ function smokeLocally(settings: Settings, url: string, hidden: string[], deps: P
         serverErrorsSettle: false,
         ...(startUp && { startUpOf: settings.name }),
       },
-      { logger: deps.logger, sleep: deps.sleep ?? realSleep, surface: deps.surface },
+      {
+        logger: deps.logger,
+        sleep: deps.sleep ?? realSleep,
+        surface: deps.surface,
+        waitScale: deps.waitScale,
+      },
     ),
   );
 }

@@ -88,4 +88,36 @@ describe('deployFunction on the awkward paths Lambda has', () => {
     expect(fake.clock.sleep.calls.slice(0, 5)).toEqual([1000, 2000, 4000, 5000, 5000]);
     expect(fake.clock.sleep.calls.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(300_000);
   });
+
+  // LAMBDA_DEPLOY_WAIT_SCALE (deps.waitScale): shorter pauses between the same checks, the same time limit.
+  it('waitScale shortens the pauses between polls: the update is still seen InProgress, then Successful', async () => {
+    const { fake, lambda, count } = await account({ timings: { functionUpdateMs: 150 } });
+    fake.seed.function('shop-main');
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'shop-main', MemorySize: 512 }));
+    fake.calls.clear();
+    await expect(
+      waitForFunctionUpdated(
+        lambda,
+        'shop-main',
+        { ...depsFor(fake), waitScale: 0.05 },
+        { delayFirst: true },
+      ),
+    ).resolves.toMatchObject({ LastUpdateStatus: 'Successful' });
+    // 1 s first, then 1 s doubling, each a twentieth: InProgress at 50 and 100 ms, done at 200.
+    expect(fake.clock.sleep.calls).toEqual([50, 50, 100]);
+    expect(count('GetFunctionConfiguration')).toBe(3);
+  });
+
+  it('waitScale keeps the five-minute limit: more polls, not less patience', async () => {
+    const { fake, lambda } = await account({ timings: { functionUpdateMs: 400_000 } });
+    fake.seed.function('shop-main');
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'shop-main', MemorySize: 512 }));
+    await expect(
+      waitForFunctionUpdated(lambda, 'shop-main', { ...depsFor(fake), waitScale: 0.05 }),
+    ).rejects.toThrow('Timed out after 300 s waiting for function shop-main to be ready');
+    expect(fake.clock.sleep.calls.slice(0, 5)).toEqual([50, 100, 200, 250, 250]);
+    const waited = fake.clock.sleep.calls.reduce((a, b) => a + b, 0);
+    expect(waited).toBeGreaterThan(299_000);
+    expect(waited).toBeLessThanOrEqual(300_000);
+  });
 });
