@@ -3,7 +3,8 @@
  * temp folder, with EVERY input of action.yml as an INPUT_* variable (the
  * test's value, else the default, `${{ github.token }}` expanded: see
  * action-yml.ts), GITHUB_* variables, an event payload file, and the
- * GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files it writes.
+ * GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files it writes; and LAMBDA_DEPLOY_WAIT_SCALE, so its
+ * waits make the same checks with shorter pauses between them.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -125,6 +126,13 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     GITHUB_STATE: stateFile,
+    // The documented setting for emulators (src/util/wait-scale.ts): a twentieth of each pause between
+    // checks (polls for a function's state, smoke attempts). The fake's states move per request
+    // (action-aws.ts), so the same checks see the same states; only the wall time between them is shorter.
+    LAMBDA_DEPLOY_WAIT_SCALE: '0.05',
+    // Node's on-disk cache of compiled code (Node 22.1+; the runner's Node 24 reads it): the 5 MB bundle,
+    // started hundreds of times a run, is compiled once. In the run's temp folder, which teardown removes.
+    NODE_COMPILE_CACHE: join(tmpdir(), 'node-compile-cache'),
   };
   for (const [name, value] of Object.entries(runnerInputs(options.inputs))) env[inputEnvName(name)] = value;
   Object.assign(env, options.env);
