@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import type { Logger } from '../util/logger.js';
 import { cutText, redact } from '../util/redact.js';
 import { toHttpApiEvent, type HttpRequestParts } from './http-api-event.js';
@@ -175,6 +175,21 @@ function logAnswer(
       .map((line) => `    ${cutText(line, MAX_SHOWN_LINE, secrets)}`)
       .join('\n'),
   );
+}
+
+/**
+ * Why 127.0.0.1:port cannot be listened on now (EADDRINUSE, EACCES), or
+ * undefined: serve asks before its build, which can take minutes, then binds
+ * the port for real; something that takes it in between fails that bind.
+ */
+export async function portProblem(port: number): Promise<NodeJS.ErrnoException | undefined> {
+  const probe = createNetServer();
+  const problem = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    probe.once('error', resolve);
+    probe.listen(port, '127.0.0.1', () => resolve(undefined));
+  });
+  if (!problem) await new Promise((closed) => probe.close(closed));
+  return problem;
 }
 
 /** Listens on 127.0.0.1; a port in use is an error that says so. */

@@ -9,7 +9,7 @@ export {
   type InvokeOptions,
 } from './local-function.js';
 export { StreamedResponse, type InvokeMode } from './response-stream.js';
-export { startFrontDoor, type FrontDoor, type FrontDoorOptions } from './front-door.js';
+export { portProblem, startFrontDoor, type FrontDoor, type FrontDoorOptions } from './front-door.js';
 export {
   toHttpApiEvent,
   isTextContentType,

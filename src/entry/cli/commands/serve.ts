@@ -1,3 +1,4 @@
+import { portProblem } from '../../../local-runtime/index.js';
 import { makePlan } from '../../../model/plan.js';
 import { runPipeline } from '../../../pipelines/run-pipeline.js';
 import { watchAndReload } from '../../../pipelines/local-deploy/serve-watch.js';
@@ -14,6 +15,16 @@ function port(text: string | undefined): number {
       'serve',
     );
   return n;
+}
+
+/** Why --port cannot serve, checked before the build (which can take minutes), or undefined. */
+async function busyPort(port: number): Promise<string | undefined> {
+  if (port === 0) return undefined;
+  const problem = await portProblem(port);
+  if (!problem) return undefined;
+  if (problem.code === 'EADDRINUSE')
+    return `--port: ${port} on 127.0.0.1 is already in use (another serve?); expected a free port: stop what listens there, or choose another with --port (--port 0: any free one)`;
+  return `--port: ${port} cannot be listened on at 127.0.0.1 (${problem.code ?? problem.message}); expected a port this user may open (above 1023 without privileges), or --port 0 for any free one`;
 }
 
 export const serveCommand: CliCommand = {
@@ -55,6 +66,8 @@ export const serveCommand: CliCommand = {
   usesAws: false,
   async run(ctx) {
     const localPort = port(ctx.flags.own.port);
+    const busy = await busyPort(localPort);
+    if (busy) return { exitCode: 1, error: busy };
     // The start-up check asks smoke-path once: any answer but a server error means it started.
     const settings = ctx.settings({ command: 'deploy', target: 'local', 'smoke-status': '100-499' });
     const plan = makePlan({ ...settings, stage: settings.stage ?? 'local' }, ctx.github);
