@@ -6,6 +6,7 @@ import type { CommandRunner } from './command-runner.js';
 import { type SizeEntry } from './size-check.js';
 import { type SlimPackage } from './slim-package.js';
 import { InstallReuse } from './install-reuse.js';
+import { type BuildFor } from './hash-failure.js';
 import { type WriteZipOptions } from './zip-writer.js';
 
 export type BuildPackageOptions = Pick<
@@ -61,6 +62,8 @@ export interface BuildPackageDeps {
   env?: NodeJS.ProcessEnv;
   /** Who reads pip's advice: the action's inputs (default) or the CLI's flags. */
   surface?: Surface;
+  /** The command that builds (default deploy): a refused install closes with what it stopped. */
+  buildFor?: BuildFor;
   /** Installs kept between the builds of a session (serve --watch): unchanged inputs reuse the last one. */
   installs?: InstallReuse;
 }

@@ -19,6 +19,16 @@ const RELOCK: Record<string, string> = {
   'Pipfile.lock': 'pipenv lock',
 };
 
+/** What a refused build stops: a deploy (the action's, and a default), package's zip, or serve's start (or reload). */
+export type BuildFor = 'deploy' | 'package' | 'serve';
+
+/** The closing words of a refused install, for the command that built. */
+const NOT_DONE: Record<BuildFor, string> = {
+  deploy: 'Nothing was deployed.',
+  package: 'No zip was written.',
+  serve: 'This build was not served.',
+};
+
 /** The install that failed: `lockfile` the requirements were written from (else they are the user's), and the pip-args. */
 export interface HashedInstall {
   requirements: string;
@@ -26,6 +36,8 @@ export interface HashedInstall {
   pipArgs?: readonly string[];
   /** The requirements file has a `--require-hashes` line of its own (requirementsRequireHashes). */
   requireHashesLine?: boolean;
+  /** The command that built (default deploy): the message closes with what it stopped. */
+  buildFor?: BuildFor;
 }
 
 /** Whether a requirements file's text has a `--require-hashes` line, which asks for a hash on every requirement. */
@@ -72,7 +84,7 @@ function missingHashAdvice(
  */
 export function explainHashFailure(
   output: string,
-  { requirements, lockfile, pipArgs: userArgs = [], requireHashesLine }: HashedInstall,
+  { requirements, lockfile, pipArgs: userArgs = [], requireHashesLine, buildFor = 'deploy' }: HashedInstall,
   surface: Surface = 'action',
   platform = "Lambda's platform",
 ): string | undefined {
@@ -80,6 +92,7 @@ export function explainHashFailure(
   const lock = lockfile && basename(lockfile);
   const relock = lock && RELOCK[lock] ? RELOCK[lock] : undefined;
   const from = lockfile ?? requirements;
+  const notDone = NOT_DONE[buildFor];
 
   // "    name==1.0 from https://…/name-1.0-….whl (from -r … (line 2)):" then Expected / Got.
   const mismatched = listedAfter(output, /THESE PACKAGES DO NOT MATCH THE HASHES/);
@@ -90,7 +103,7 @@ export function explainHashFailure(
     });
     const got = mismatched.find((l) => /^Got\s/.test(l))?.replace(/^Got\s+/, '');
     return [
-      `pip refused ${packages.join(', ') || 'a downloaded file'}: its hash${got ? ` (${got})` : ''} is none of those ${from} records for it, so it is not the file that was locked. The index now serves another file for that version (re-uploaded, replaced, or from another index than the lock's), or the file was tampered with. Nothing was deployed.`,
+      `pip refused ${packages.join(', ') || 'a downloaded file'}: its hash${got ? ` (${got})` : ''} is none of those ${from} records for it, so it is not the file that was locked. The index now serves another file for that version (re-uploaded, replaced, or from another index than the lock's), or the file was tampered with. ${notDone}`,
       'What to do:',
       "  - find out why the file changed (the package's release history, your index's logs) before you trust it;",
       relock
@@ -125,7 +138,7 @@ export function explainHashFailure(
   const ignored = without.find((n) => markerOf.has(normalize(n)));
   if (ignored && unpinned.length)
     return [
-      `${from} pins ${ignored} only where ${markerOf.get(normalize(ignored))}, which is false for ${platform}, yet ${needed ?? 'another package'} requires it there; pip checks every package against the hashes in ${from} and refuses one it leaves out. Nothing was deployed.`,
+      `${from} pins ${ignored} only where ${markerOf.get(normalize(ignored))}, which is false for ${platform}, yet ${needed ?? 'another package'} requires it there; pip checks every package against the hashes in ${from} and refuses one it leaves out. ${notDone}`,
       'What to do:',
       lock === 'Pipfile.lock'
         ? '  - Pipfile.lock holds the markers of the machine pipenv locked it on: lock it on Linux (pipenv lock in a Linux container or in CI).'
@@ -134,7 +147,7 @@ export function explainHashFailure(
           : `  - drop the marker from ${ignored}'s line in ${from}, or pin ${ignored} with its hashes on a line of its own.`,
     ].join('\n');
   const what = [
-    `pip checks every package against the hashes in ${from}, and ${from} has none for ${names}${needed ? ` (needed by ${needed})` : ''}: pip refuses a package it cannot check. Nothing was deployed.`,
+    `pip checks every package against the hashes in ${from}, and ${from} has none for ${names}${needed ? ` (needed by ${needed})` : ''}: pip refuses a package it cannot check. ${notDone}`,
     'What to do:',
   ];
   if (missing.length)

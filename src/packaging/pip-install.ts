@@ -9,7 +9,12 @@ import { settingOf, type Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { createCommandRunner, installerEnvironment, type CommandRunner } from './command-runner.js';
-import { explainHashFailure, requirementsRequireHashes, type HashedInstall } from './hash-failure.js';
+import {
+  explainHashFailure,
+  requirementsRequireHashes,
+  type BuildFor,
+  type HashedInstall,
+} from './hash-failure.js';
 import { distInfoHeaders, distributionOf } from './installed-distributions.js';
 import { lambdaMarkerEnvironment, MARKERS_FALLBACK, pipBootstrapPath } from './lambda-markers.js';
 import { pythonExecutable, windowsStoreStub } from './python-command.js';
@@ -44,6 +49,15 @@ export interface PipInstallOptions {
   functionDir?: string;
   /** The repository's folder: a local path in the requirements must stay inside it (unchecked without). */
   repository?: string;
+}
+
+export interface PipInstallDeps {
+  logger: Logger;
+  runner?: CommandRunner;
+  env?: NodeJS.ProcessEnv;
+  surface?: Surface;
+  /** The command that builds (default deploy): a refused install closes with what it stopped. */
+  buildFor?: BuildFor;
 }
 
 export class PipInstallError extends Error {
@@ -128,7 +142,7 @@ function indexUrl(output: string, pipArgs: readonly string[]): string {
  */
 export function explainPipFailure(
   output: string,
-  options: PipInstallOptions & Pick<HashedInstall, 'requireHashesLine'>,
+  options: PipInstallOptions & Pick<HashedInstall, 'requireHashesLine' | 'buildFor'>,
   surface: Surface = 'action',
 ): string {
   const pipArgs = (value: string) => settingOf(surface, Inputs.PipArgs, value);
@@ -236,11 +250,12 @@ export function pipEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 async function pipFailure(
   output: string,
   options: PipInstallOptions,
-  surface?: Surface,
+  { surface, buildFor }: PipInstallDeps,
 ): Promise<PipInstallError> {
   const text = await readFile(options.requirements, 'utf8').catch(() => '');
   const requireHashesLine = requirementsRequireHashes(text);
-  return new PipInstallError(explainPipFailure(output, { ...options, requireHashesLine }, surface));
+  const explained = { ...options, requireHashesLine, ...(buildFor && { buildFor }) };
+  return new PipInstallError(explainPipFailure(output, explained, surface));
 }
 
 /**
@@ -249,10 +264,7 @@ async function pipFailure(
  * runner's interpreter; Lambda does not need them). dist-info folders stay:
  * importlib.metadata reads them at run time.
  */
-export async function pipInstall(
-  options: PipInstallOptions,
-  deps: { logger: Logger; runner?: CommandRunner; env?: NodeJS.ProcessEnv; surface?: Surface },
-): Promise<void> {
+export async function pipInstall(options: PipInstallOptions, deps: PipInstallDeps): Promise<void> {
   const terminal = deps.surface === 'terminal';
   const runner = deps.runner ?? createCommandRunner(deps.logger);
   const python = pythonExecutable(deps.env);
@@ -307,7 +319,7 @@ export async function pipInstall(
       throw new PipInstallError(
         `${python} has no pip; install it (python3 -m ensurepip)${terminal ? '' : ' or use actions/setup-python'}.`,
       );
-    throw await pipFailure(result.output, options, deps.surface);
+    throw await pipFailure(result.output, options, deps);
   }
   // Before anything is packaged: which files pip took, whatever led it to them.
   if (report) {

@@ -1,9 +1,16 @@
 import { buildPackage, defaultOutDir } from '../packaging/build-package.js';
 import { type PackageResult } from '../packaging/build-package-types.js';
 import type { InstallReuse } from '../packaging/install-reuse.js';
+import type { BuildFor } from '../packaging/hash-failure.js';
 import type { DeployReport } from '../model/outcome.js';
 import type { Settings } from '../model/settings.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+
+/** Which command builds: package writes a zip, serve (a local stage kept running) serves it, the rest deploy. */
+function buildFor(settings: Settings, deps: PipelineDeps): BuildFor {
+  if (settings.command === 'package') return 'package';
+  return deps.keepLocalRunning ? 'serve' : 'deploy';
+}
 
 /**
  * Builds the package (pip install, zip, size check) into deps.outDir (default
@@ -28,6 +35,7 @@ export async function packageStep(
         logger: deps.logger,
         env: deps.env,
         ...(deps.surface && { surface: deps.surface }),
+        buildFor: buildFor(settings, deps),
         ...(installs && { installs }),
       },
     ),

@@ -171,6 +171,26 @@ describe('explainHashFailure', () => {
     expect(requirementsRequireHashes('# --require-hashes\na==1 --hash=sha256:00\n')).toBe(false);
   });
 
+  it.each([
+    [undefined, 'Nothing was deployed.'],
+    ['deploy', 'Nothing was deployed.'],
+    ['package', 'No zip was written.'],
+    ['serve', 'This build was not served.'],
+  ] as const)('built for %s, its first line closes with "%s"', (buildFor, closing) => {
+    const output = [
+      'ERROR: Hashes are required in --require-hashes mode, but they are missing from some requirements.',
+      '    toplib==1.0.0 --hash=sha256:aaaa',
+      '',
+    ].join('\n');
+    const message = explainHashFailure(output, {
+      requirements: '/t/requirements.txt',
+      ...(buildFor && { buildFor }),
+    });
+    expect(message?.split('\n')[0]).toMatch(
+      new RegExp(`: pip refuses a package it cannot check\\. ${closing.replace('.', '\\.')}$`),
+    );
+  });
+
   it('reads --require-hashes in pip-args abbreviated as pip allows (--require-h)', () => {
     const output = [
       'ERROR: Hashes are required in --require-hashes mode, but they are missing from some requirements. Here is a list of those requirements along with the hashes their downloaded archives actually had. You can add lines like these to your requirements files to prevent tampering.',
