@@ -146,7 +146,7 @@ function terminalInputs(
 }
 
 async function runCommand(command: CliCommand, argv: readonly string[], io: CliIo): Promise<number> {
-  const flags = parseFlags(argv, command.flags, command.name);
+  const flags = parseFlags(argv, command.flags, command.name, COMMANDS);
   if (flags.help) {
     io.out.write(`${commandHelp(command)}\n`);
     return 0;

@@ -241,9 +241,32 @@ export function flagDefault(flag: Flag): string | undefined {
 
 const BOOLEAN = /^(true|false|yes|no|on|off|1|0)$/i;
 
-function unknownFlag(name: string, command: string, flags: readonly Flag[], value?: string): UsageError {
+/** A command and its flags, as another command's unknown flag looks them up. */
+export interface CommandFlags {
+  name: string;
+  flags: readonly Flag[];
+}
+
+/** "a", "a and b", "a, b and c". */
+function listed(names: readonly string[]): string {
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? '');
+}
+
+function unknownFlag(
+  name: string,
+  command: string,
+  flags: readonly Flag[],
+  { value, others = [] }: { value?: string; others?: readonly CommandFlags[] },
+): UsageError {
   const why = ACTION_ONLY[name as InputName];
   if (why) return new UsageError(`--${name} is not a flag of ${command}: ${why}.`, command);
+  // A flag of another command (package --memory): which take it, rather than a near name of this one's.
+  const takers = others.filter((c) => c.name !== command && c.flags.some((f) => f.name === name));
+  if (takers.length)
+    return new UsageError(
+      `unknown flag --${name} for ${command}: ${listed(takers.map((c) => c.name))} take${takers.length > 1 ? '' : 's'} it; ${flagsHint(command)}`,
+      command,
+    );
   const names = flags.map((f) => f.name);
   // The AWS CLI's own flags, which a terminal user types out of habit.
   if (name === 'profile' && names.includes(Inputs.AwsRegion))
@@ -281,7 +304,13 @@ function unexpectedArgument(word: string, command: string, byName: ReadonlyMap<s
  * always accepted). `--flag value` and `--flag=value` both work; a value flag
  * takes the next word whatever it starts with.
  */
-export function parseFlags(argv: readonly string[], flags: readonly Flag[], command: string): ParsedFlags {
+export function parseFlags(
+  argv: readonly string[],
+  flags: readonly Flag[],
+  command: string,
+  /** The CLI's commands: an unknown flag that one of them takes says which. */
+  others: readonly CommandFlags[] = [],
+): ParsedFlags {
   const all = [...flags, ...GLOBAL_FLAGS];
   const byName = new Map(all.map((f) => [f.name, f]));
   const parsed: ParsedFlags = { inputs: {}, own: {}, json: false, verbose: false, help: false };
@@ -306,7 +335,7 @@ export function parseFlags(argv: readonly string[], flags: readonly Flag[], comm
       flag = byName.get(name);
       value = 'false';
     }
-    if (!flag) throw unknownFlag(name, command, all, value ?? argv[i + 1]);
+    if (!flag) throw unknownFlag(name, command, all, { value: value ?? argv[i + 1], others });
 
     if (flag.kind === 'switch') {
       const next = argv[i + 1];

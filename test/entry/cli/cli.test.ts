@@ -782,7 +782,7 @@ describe('lambda-stage-deploy CLI', () => {
 
   test('bad flag values are reported like the action reports bad inputs: exit 2, before anything runs', async () => {
     expect(await run('package', '--name', 'shop', '--path', 'examples/handler', '--memory', '1')).toBe(2);
-    expect(io.stderr()).toMatch(/unknown flag --memory for package/);
+    expect(io.stderr()).toMatch(/unknown flag --memory for package: serve and deploy take it;/);
     // The help command said once, in the error: not again on a line of its own.
     expect(io.stderr().match(/"package --help"/g)).toHaveLength(1);
     io = testIo(env);

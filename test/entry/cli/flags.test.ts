@@ -68,6 +68,23 @@ describe('parseFlags', () => {
     expect(GLOBAL_FLAGS.map((f) => f.name)).toEqual(['json', 'verbose', 'help']);
   });
 
+  test('a flag another command takes: the commands that take it, not a near name', () => {
+    const others = [
+      { name: 'serve', flags: [F.name, F.memory] },
+      { name: 'deploy', flags: [F.name, F.memory, F.stage] },
+      { name: 'logs', flags: [F.name, F.stage] },
+    ];
+    const parseFor = (argv: string[]) => () => parseFlags(argv, [F.name, F.path], 'package', others);
+    expect(parseFor(['--memory', '64'])).toThrow(
+      new UsageError(
+        'unknown flag --memory for package: serve and deploy take it; "package --help" lists its flags',
+      ),
+    );
+    expect(parseFor(['--stage', 'x'])).toThrow(/^unknown flag --stage for package: deploy and logs take it;/);
+    // None takes it: as before.
+    expect(parseFor(['--nmae', 'x'])).toThrow(/^unknown flag --nmae for package \(did you mean --name\?\);/);
+  });
+
   test.each([
     [['--colour', 'x'], /unknown flag --colour for deploy; "deploy --help" lists its flags/],
     [['--nmae', 'x'], /unknown flag --nmae for deploy \(did you mean --name\?\)/],
