@@ -1,13 +1,24 @@
 import { isAbsolute, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+/** How a packaged file that is none of the user's (an installed requirement, the adapter) is shown. */
+export const PACKAGE_PREFIX = '(package) ';
+
 /**
  * The path to show for each packaged file that came from the user's folder
  * (zip entry -> source file): relative to `cwd` when inside it, as a user
- * types it (`src/app.py`), else absolute.
+ * types it (`src/app.py`), else absolute. The package's other `entries`
+ * (installed requirements, generated files) are shown in the package,
+ * `(package) fastapi/routing.py`: no file of the user's, and not the
+ * temporary folder it was unpacked into.
  */
-export function shownSourcePaths(sourceFiles: ReadonlyMap<string, string>, cwd: string): Map<string, string> {
+export function shownSourcePaths(
+  sourceFiles: ReadonlyMap<string, string>,
+  cwd: string,
+  entries: readonly string[] = [],
+): Map<string, string> {
   const shown = new Map<string, string>();
+  for (const entry of entries) if (!sourceFiles.has(entry)) shown.set(entry, `${PACKAGE_PREFIX}${entry}`);
   for (const [entry, file] of sourceFiles) {
     const rel = relative(cwd, file);
     shown.set(entry, rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file);
@@ -22,9 +33,8 @@ const AFTER_PATH = /["':),\s]/g;
  * Rewrites the paths of the unpacked package's files in a runtime's text (a
  * traceback, a stack frame, an error message) to the files they were packaged
  * from: `/tmp/.../local-x/app.py` or `file:///tmp/.../local-x/index.mjs`
- * becomes `app.py`. Only a path naming an entry of `shown` is rewritten (the
- * requirements pip installed into the package, generated files and any other
- * text stay as they are). `roots`: the unpacked folder, as given and as its
+ * becomes `app.py`. Only a path naming an entry of `shown` is rewritten (any
+ * other text stays as it is). `roots`: the unpacked folder, as given and as its
  * real path (Node.js resolves links; Python keeps the path it was given).
  */
 export function sourcePathRewriter(

@@ -49,6 +49,22 @@ describe('sourcePathRewriter', () => {
 });
 
 describe('shownSourcePaths', () => {
+  test("the package's other entries (installed, generated) are named in the package, not as the user's", () => {
+    const files = new Map([['app.py', '/home/ada/shop/src/app.py']]);
+    const entries = ['app.py', 'fastapi/routing.py', '_lambda_deploy_adapter.py'];
+    expect(shownSourcePaths(files, '/home/ada/shop', entries)).toEqual(
+      new Map([
+        ['app.py', 'src/app.py'],
+        ['fastapi/routing.py', '(package) fastapi/routing.py'],
+        ['_lambda_deploy_adapter.py', '(package) _lambda_deploy_adapter.py'],
+      ]),
+    );
+    const rewrite = sourcePathRewriter([ROOT], shownSourcePaths(files, '/home/ada/shop', entries));
+    expect(rewrite(`  File "${ROOT}/fastapi/routing.py", line 301, in app`)).toBe(
+      '  File "(package) fastapi/routing.py", line 301, in app',
+    );
+  });
+
   test('relative to the current directory inside it, else absolute', () => {
     const files = new Map([
       ['app.py', '/home/ada/shop/src/app.py'],

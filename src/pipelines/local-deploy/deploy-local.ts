@@ -18,7 +18,7 @@ import { prepareLocalSlim, type LocalSlim } from './local-slim.js';
 import { defaultOutDir } from '../../packaging/build-package.js';
 import { InstallReuse } from '../../packaging/install-reuse.js';
 import { pythonExecutable } from '../../packaging/python-command.js';
-import { extractZip } from '../../packaging/zip-reader.js';
+import { extractZip, listZip } from '../../packaging/zip-reader.js';
 import type { Plan } from '../../model/plan.js';
 import type { DeployReport } from '../../model/outcome.js';
 import { secretValues } from '../../settings/secret-values.js';
@@ -190,6 +190,8 @@ type Package = Awaited<ReturnType<typeof packageStep>>;
 interface Build {
   /** The unpacked package: the function's code. */
   codeDir: string;
+  /** The function zip's file entries, as unpacked into codeDir. */
+  entries?: readonly string[];
   /** The dependencies layer, unpacked: the function's /opt. */
   optDir?: string;
   slim?: LocalSlim;
@@ -231,6 +233,7 @@ async function newBuild(deps: PipelineDeps): Promise<Build> {
 
 async function unpack(build: Build, pkg: Package, deps: PipelineDeps): Promise<void> {
   await extractZip(pkg.zipPath, build.codeDir);
+  build.entries = (await listZip(pkg.zipPath)).filter((e) => !e.isDirectory).map((e) => e.name);
   // dependencies-layer: the requirements are in the layer's zip, which Lambda unpacks into /opt.
   if (pkg.dependencies) {
     build.optDir = await mkdtemp(join(tempParent(deps), 'local-opt-'));
@@ -406,8 +409,11 @@ async function startFunction(
       },
       credentials: build.slim?.credentials,
       ...(build.optDir && { optDir: build.optDir }),
-      // Tracebacks name the user's files, relative to where they run the command, not the unpacked copies.
-      ...(pkg.sourceFiles && { sourcePaths: shownSourcePaths(pkg.sourceFiles, process.cwd()) }),
+      // Tracebacks name the user's files, relative to where they run the command, not the unpacked copies;
+      // the package's other files, (package) name.
+      ...(pkg.sourceFiles && {
+        sourcePaths: shownSourcePaths(pkg.sourceFiles, process.cwd(), build.entries),
+      }),
       timeout: settings.timeout,
       memory: settings.memory,
       functionName: report.functionName,
