@@ -87,7 +87,7 @@ export async function runPipeline(
   given: PipelineDeps,
 ): Promise<PipelineRun> {
   // Read (and refused when malformed) before anything is done, and given to every wait.
-  const deps: PipelineDeps = { ...given, waitScale: given.waitScale ?? waitScaleFrom(given.env) };
+  const deps: PipelineDeps = { ...given, waitScale: given.waitScale ?? waitScaleSetting(given.env) };
   const { logger } = deps;
   // Before anything is logged: environment values, the token, passwords in pip-args.
   for (const secret of secretValues(settings, plan)) logger.mask(secret);
@@ -125,6 +125,15 @@ export async function runPipeline(
       return runPrune({ settings, plan, ctx, deps });
     case 'report':
       return runReport(settings, plan, reportOptions(settings, plan, ctx, deps), deps);
+  }
+}
+
+/** LAMBDA_DEPLOY_WAIT_SCALE; a malformed one is refused input, as a bad input is (the CLI's exit 2). */
+function waitScaleSetting(env: NodeJS.ProcessEnv): number {
+  try {
+    return waitScaleFrom(env);
+  } catch (error) {
+    throw new SettingsError([errorMessage(error)]);
   }
 }
 
