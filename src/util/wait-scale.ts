@@ -19,7 +19,7 @@ export function waitScaleFrom(env: NodeJS.ProcessEnv): number {
   const value = /^\d*\.?\d+$/.test(raw) ? Number(raw) : NaN;
   if (!(value >= MIN_WAIT_SCALE && value <= 1))
     throw new Error(
-      `${WAIT_SCALE_VARIABLE} is "${raw}"; expected a number from ${MIN_WAIT_SCALE} to 1 (the factor that shortens the pauses between checks), or unset.`,
+      `${WAIT_SCALE_VARIABLE} is "${raw}"; expected a plain decimal from ${MIN_WAIT_SCALE} to 1, such as 0.05 or 0.5 (the factor that shortens the pauses between checks), or unset.`,
     );
   return value;
 }

@@ -46,7 +46,7 @@ describe('LAMBDA_DEPLOY_WAIT_SCALE in the environment of a deploy', () => {
   it('a malformed value stops the run before any AWS request, naming the variable and the expected form', async () => {
     const { aws, dir } = await start();
     await expect(deployApp(aws, dir, { env: { LAMBDA_DEPLOY_WAIT_SCALE: '0' } })).rejects.toThrow(
-      'LAMBDA_DEPLOY_WAIT_SCALE is "0"; expected a number from 0.05 to 1',
+      'LAMBDA_DEPLOY_WAIT_SCALE is "0"; expected a plain decimal from 0.05 to 1, such as 0.05 or 0.5',
     );
     expect(aws.calls.calls).toEqual([]);
   });

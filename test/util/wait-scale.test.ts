@@ -18,10 +18,19 @@ describe('waitScaleFrom', () => {
     '"%s" is an error naming the variable, quoting the value and saying the expected form',
     (value) => {
       expect(() => waitScaleFrom({ LAMBDA_DEPLOY_WAIT_SCALE: value })).toThrow(
-        `LAMBDA_DEPLOY_WAIT_SCALE is "${value}"; expected a number from 0.05 to 1`,
+        `LAMBDA_DEPLOY_WAIT_SCALE is "${value}"; expected a plain decimal from 0.05 to 1, such as 0.05 or 0.5`,
       );
     },
   );
+});
+
+describe('waitScaleFrom: a value in range written otherwise than as a plain decimal', () => {
+  // 5e-2 is 0.05 and +0.5 is 0.5: "expected a number from 0.05 to 1" would refuse them for being what it asks.
+  test.each(['5e-2', '+0.5', '0x1', '1.'])('"%s": the error says the form, digits and a point', (value) => {
+    expect(() => waitScaleFrom({ LAMBDA_DEPLOY_WAIT_SCALE: value })).toThrow(
+      `LAMBDA_DEPLOY_WAIT_SCALE is "${value}"; expected a plain decimal from 0.05 to 1, such as 0.05 or 0.5`,
+    );
+  });
 });
 
 describe('scaledWait', () => {
