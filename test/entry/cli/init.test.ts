@@ -468,6 +468,22 @@ describe('lambda-deploy init', () => {
     expect(stderr).not.toMatch(/warning|first deploy would fail/);
   });
 
+  test("--handler naming a file the build does not write (index.handler; package.json's main, dist/handler.js, not built yet): still warned that the main is not built", async () => {
+    const dir = tempRepo();
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'api', main: 'dist/handler.js', scripts: { build: 'tsc' } }),
+    );
+    writeFileSync(join(dir, 'tsconfig.json'), '{"compilerOptions": {"outDir": "dist"}}\n');
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'src/handler.ts'), 'export const handler = async () => ({});\n');
+    expect(await cli(['init', '--name=api', '--handler=index.handler', `--dir=${dir}`, ...roles])).toBe(0);
+    expect(stderr).toContain(
+      `top-level JavaScript files: none; package.json's "main" is dist/handler.js, which is not in the package: build it first.`,
+    );
+    expect(stderr).toContain('The workflow is written anyway; its first deploy would fail.');
+  });
+
   test('a Node.js folder (index.mjs, no --runtime): the workflow says nodejs22.x and index.handler, which the action cannot infer', async () => {
     const dir = tempRepo();
     writeFileSync(join(dir, 'index.mjs'), 'export const handler = async () => ({ statusCode: 200 });\n');

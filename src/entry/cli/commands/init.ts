@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, posix, relative, resolve } from 'node:path';
 import { WORKFLOW_FILE, workflowFileFor, writeCallerWorkflow } from '../../../setup/init-workflow.js';
 import type { CliCommand } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
@@ -211,11 +211,20 @@ async function warnOfEntryPoint(
   const deps = { logger: ctx.logger, python: pythonExecutable(ctx.io.env), env: ctx.io.env };
   try {
     if (await checkHandlerIn(target, files, settings.runtime, deps)) return;
-    // Not built yet: the workflow's build writes it before each deploy, as the next steps say.
-    if (build?.command && build.script && build.file && !existsSync(join(folder, build.file))) return;
-    const present = shallowFiles(folder);
     // What the folder says the entry point is: package.json's "main", an app object a Python file makes.
     const main = target.python ? undefined : packageMain(folder);
+    // Not built yet: the workflow's build writes it before each deploy, as the next steps say; unless
+    // "main" puts the build's output in another folder (index.handler while tsc writes dist/handler.js).
+    const writes = (file: string) => !main || posix.dirname(main) === posix.dirname(file);
+    if (
+      build?.command &&
+      build.script &&
+      build.file &&
+      !existsSync(join(folder, build.file)) &&
+      writes(build.file)
+    )
+      return;
+    const present = shallowFiles(folder);
     const apps =
       target.python && !settings.app
         ? await topLevelApps(new Map(present.map((p) => [p, join(folder, p)])), settings.runtime, deps)
