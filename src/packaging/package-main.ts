@@ -20,8 +20,12 @@ export function packageMain(dir: string): string | undefined {
     return undefined;
   }
   if (typeof main !== 'string' || !main.trim()) return undefined;
-  const file = posix.normalize(main.trim().replace(/\\/g, '/')).replace(/\/+$/, '');
+  const path = posix.normalize(main.trim().replace(/\\/g, '/'));
+  const file = path.replace(/\/+$/, '');
   if (file === '.' || file.startsWith('../') || posix.isAbsolute(file)) return undefined;
+  // `dist/` is a folder: Node.js reads its index.js, never dist.js.
+  const index = [`${file}/index.js`, `${file}/index.cjs`, `${file}/index.mjs`];
+  if (path.endsWith('/')) return index.find((f) => existsSync(join(dir, f))) ?? index[0];
   if (/\.[cm]?js$/.test(file)) return file;
   const candidates = [`${file}.js`, `${file}.cjs`, `${file}.mjs`, `${file}/index.js`];
   return candidates.find((f) => existsSync(join(dir, f))) ?? candidates[0];

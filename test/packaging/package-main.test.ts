@@ -25,6 +25,15 @@ describe('packageMain', () => {
     );
   });
 
+  it('a "main" ending in a slash names a folder: its index.js, built or not (Node.js reads no dist.js for "dist/")', () => {
+    expect(packageMain(folder('slash', { 'package.json': '{"main": "dist/"}' }))).toBe('dist/index.js');
+    expect(packageMain(folder('backslash', { 'package.json': '{"main": ".\\\\lib\\\\"}' }))).toBe(
+      'lib/index.js',
+    );
+    const built = folder('slash-built', { 'package.json': '{"main": "./dist/"}', 'dist/index.mjs': '' });
+    expect(packageMain(built)).toBe('dist/index.mjs');
+  });
+
   it('gives nothing without a package.json, a string "main", or for one outside the folder', () => {
     expect(packageMain(folder('none', { 'index.js': '' }))).toBeUndefined();
     expect(packageMain(folder('no-main', { 'package.json': '{"name": "api"}' }))).toBeUndefined();
