@@ -1,6 +1,6 @@
 import type { Architecture } from '../model/settings.js';
 import { binaryOverride, packagesOf } from '../settings/pip-binary-options.js';
-import { hasOption, placementOverride, withoutOption } from '../settings/pip-options.js';
+import { hasOption, optionValues, placementOverride, withoutOption } from '../settings/pip-options.js';
 import { lambdaOs } from './lambda-os.js';
 
 /**
@@ -130,8 +130,9 @@ export function pipInstallArgs(options: {
     '--no-compile',
     '--disable-pip-version-check',
     // pip checks the packages of the Python running it, not its --target: "ERROR: ... incompatible"
-    // about what the package does not hold. Its resolver keeps what it installs consistent.
-    '--no-warn-conflicts',
+    // about what the package does not hold. Its resolver keeps what it installs consistent; the
+    // legacy one does not, and that check is then all that tells of a conflict in the package.
+    ...(optionValues(user, '--use-deprecated').includes('legacy-resolver') ? [] : ['--no-warn-conflicts']),
     '--no-input',
     '--progress-bar',
     'off',

@@ -653,6 +653,37 @@ describe('pipInstall with the real pip (local wheels only)', () => {
     expect(said).not.toMatch(/hostlib|dependency resolver does not currently take into account/);
   });
 
+  it("pip-args choosing pip's legacy resolver, which installs a conflict rather than refusing it: pip's conflict ERROR about the package's own requirements still shows", async () => {
+    const legacy = join(root, 'legacy-wheels');
+    mkdirSync(legacy);
+    const spec = (name: string, version: string, requires?: string[]) =>
+      buildSpecWheel(legacy, {
+        name,
+        version,
+        files: { [`${name}/__init__.py`]: '' },
+        ...(requires && { requires }),
+      });
+    spec('alib', '1.0', ['blib>=2']);
+    spec('blib', '1.0');
+    spec('blib', '2.0');
+    const target = join(root, 'legacy-target');
+    mkdirSync(target);
+    const logger = new RecordingLogger();
+    await pipInstall(
+      {
+        requirements: requirements('legacy.txt', 'alib\nblib==1.0\n'),
+        targetDir: target,
+        runtime: 'python3.12',
+        architecture: 'x86_64',
+        pipArgs: ['--no-index', '--find-links', legacy, '--use-deprecated=legacy-resolver'],
+      },
+      { logger, runner: createCommandRunner(logger) },
+    );
+    expect(logger.text('info') + logger.text('warning')).toMatch(
+      /alib 1\.0 requires blib>=2, but you.* have blib 1\.0 which is incompatible/,
+    );
+  });
+
   it('fails with the missing package named when no wheel exists', async () => {
     const target = join(root, 'missing-target');
     mkdirSync(target);

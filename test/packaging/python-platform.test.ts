@@ -58,6 +58,19 @@ describe('pipInstallArgs', () => {
     target: '/t',
   };
 
+  it("--no-warn-conflicts, except with pip's legacy resolver, whose conflicts inside the package only that warning tells", () => {
+    expect(pipInstallArgs(base)).toContain('--no-warn-conflicts');
+    for (const legacy of [
+      ['--use-deprecated=legacy-resolver'],
+      ['--use-deprecated', 'legacy-resolver'],
+      ['--use-dep=legacy-resolver'],
+    ])
+      expect(pipInstallArgs({ ...base, pipArgs: legacy })).not.toContain('--no-warn-conflicts');
+    expect(pipInstallArgs({ ...base, pipArgs: ['--use-deprecated=legacy-certs'] })).toContain(
+      '--no-warn-conflicts',
+    );
+  });
+
   it('targets the Lambda platform, binary wheels only, no bytecode, user pip-args last', () => {
     const args = pipInstallArgs({ ...base, pipArgs: ['--index-url', 'https://pypi.example.com/simple'] });
     expect(args.slice(0, 5)).toEqual(['install', '--requirement', '/p/requirements.txt', '--target', '/t']);
