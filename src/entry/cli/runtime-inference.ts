@@ -106,10 +106,31 @@ export function guessRuntime(
 }
 
 /**
+ * A Node.js --runtime without --handler: package.json's "main" names the
+ * handler where the default's index.js (or app.js) is not there, as without
+ * --runtime; otherwise the default stands (settings' defaultHandler).
+ */
+function handlerFromMain(
+  flags: ParsedFlags,
+  has: (file: string) => boolean,
+  main: string | undefined,
+  say: (message: string) => void,
+): void {
+  const fromMain = mainHandler(main);
+  const defaults = NODE_DEFAULT_HANDLERS.flatMap((h) => handlerTarget(h, NODE_RUNTIMES[0]).files);
+  if (!fromMain || defaults.some(has)) return;
+  flags.inputs[Inputs.Handler] = fromMain;
+  say(
+    `Handler ${fromMain} (package.json's "main" is ${main}): no --handler, and no index.js or app.js; --handler chooses another.`,
+  );
+}
+
+/**
  * The CLI's runtime when --runtime is absent (the action cannot tell absent
  * from its default python3.12, so only a terminal infers it): sets
  * --runtime (and --handler, if it found index.handler) in `flags` for a
- * Node.js folder and says so, or refuses a folder that holds both kinds.
+ * Node.js folder and says so, or refuses a folder that holds both kinds;
+ * with a Node.js --runtime given, only --handler from package.json's "main".
  */
 export function inferRuntime(
   command: CliCommand,
@@ -119,8 +140,9 @@ export function inferRuntime(
 ): void {
   if (!command.flags.some((f) => f.input === Inputs.Runtime)) return;
   const given = (name: InputName) => flags.inputs[name]?.trim() || undefined;
-  // An app is a Python WSGI/ASGI app; a given runtime is the user's word.
-  if (given(Inputs.Runtime) || given(Inputs.App)) return;
+  // An app is a Python WSGI/ASGI app; a given runtime is the user's word (a Node.js one's handler is not).
+  const runtime = given(Inputs.Runtime);
+  if ((runtime && !runtime.startsWith('nodejs')) || given(Inputs.App)) return;
   // Where --path starts: the checkout or this directory, or init's --dir.
   const root = command.codeRoot?.(flags).folder ?? (env.GITHUB_WORKSPACE || process.cwd());
   const dir = resolve(root, given(Inputs.Path) ?? '.');
@@ -134,6 +156,7 @@ export function inferRuntime(
   };
   const has = (file: string) => existsSync(join(dir, file));
   const main = packageMain(dir);
+  if (runtime) return handler ? undefined : handlerFromMain(flags, has, main, say);
   const guess = guessRuntime(handler, has, sourceLanguages(list), main);
   if (!guess) return;
   if (guess.kind === 'both')

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../src/entry/cli/cli.js';
@@ -156,6 +156,26 @@ test('package --runtime nodejs22.x with no --handler in a folder with index.mjs:
     expect(await main([...argv, '--output', output], io)).toBe(0);
     expect(io.stderr()).not.toMatch(/error|app\.handler/);
     expect(JSON.parse(io.stdout())).toMatchObject({ handler: 'index.handler' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(output, { force: true });
+  }
+});
+
+test("package --runtime nodejs20.x with no --handler in a TypeScript folder built to dist/ (package.json's main, no index.js): packaged with the main's handler, as without --runtime", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'node-main-runtime-given-'));
+  const output = join(tmpdir(), `node-main-runtime-given-${Date.now()}.zip`);
+  try {
+    writeFileSync(join(dir, 'package.json'), '{"name": "api", "main": "dist/handler.js"}\n');
+    mkdirSync(join(dir, 'dist'));
+    writeFileSync(join(dir, 'dist/handler.js'), 'exports.handler = async () => ({ statusCode: 200 });\n');
+    const io = testIo({ ...process.env, GITHUB_WORKSPACE: dir, LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1' });
+    const argv = ['package', '--name', 'shop', '--path', '.', '--runtime', 'nodejs20.x', '--json'];
+    expect(await main([...argv, '--output', output], io)).toBe(0);
+    expect(io.stderr().split('\n')[0]).toBe(
+      `Handler dist/handler.handler (package.json's "main" is dist/handler.js): no --handler, and no index.js or app.js; --handler chooses another.`,
+    );
+    expect(JSON.parse(io.stdout())).toMatchObject({ handler: 'dist/handler.handler' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(output, { force: true });
