@@ -69,8 +69,16 @@ function missingHashAdvice(
 ): string {
   const { from, lock, relock, pipArgs } = facts;
   const required = hasOption(facts.userArgs, '--require-hashes');
-  if (line && !lock)
-    return `  - the --require-hashes line in ${from} asks for hashes on every requirement: give ${names} their hashes too (pip-compile --generate-hashes writes them all), or leave that line and the --hash options out;`;
+  if (line && !lock) {
+    // With pip-args' --require-hashes too, leaving the line out alone would not help.
+    const [asks, out] = required
+      ? [
+          `the --require-hashes line in ${from} and --require-hashes in ${pipArgs} ask`,
+          'leave both out, and the --hash options',
+        ]
+      : [`the --require-hashes line in ${from} asks`, 'leave that line and the --hash options out'];
+    return `  - ${asks} for hashes on every requirement: give ${names} their hashes too (pip-compile --generate-hashes writes them all), or ${out};`;
+  }
   if (required)
     return `  - --require-hashes in ${pipArgs} asks for hashes on every requirement: leave it out, or give ${names} ${lock ? `a hash in ${lock} (lock it from an index that serves hashes)` : 'their hashes'};`;
   if (lock)

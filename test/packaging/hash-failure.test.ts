@@ -204,4 +204,21 @@ describe('explainHashFailure', () => {
     });
     expect(message).toContain('--require-hashes in pip-args asks for hashes on every requirement');
   });
+
+  it('a --require-hashes line in the requirements file and --require-hashes in pip-args: the advice names both, since leaving one out does not help', () => {
+    const output = [
+      'ERROR: Hashes are required in --require-hashes mode, but they are missing from some requirements. Here is a list of those requirements along with the hashes their downloaded archives actually had. You can add lines like these to your requirements files to prevent tampering.',
+      '    toplib==1.0.0 --hash=sha256:aaaa',
+      '',
+    ].join('\n');
+    const message = explainHashFailure(output, {
+      requirements: '/r/requirements.txt',
+      pipArgs: ['--require-hashes'],
+      requireHashesLine: true,
+    });
+    expect(message).toContain(
+      'the --require-hashes line in /r/requirements.txt and --require-hashes in pip-args ask for hashes on every requirement: give toplib their hashes too',
+    );
+    expect(message).toContain('or leave both out, and the --hash options');
+  });
 });
