@@ -276,6 +276,7 @@ export async function pipInstall(options: PipInstallOptions, deps: PipInstallDep
   try {
     pipArgs = pipInstallArgs({
       ...options,
+      env,
       target: options.targetDir,
       ...(folder.cwd && { pipArgs: pipArgsFrom(options.pipArgs ?? [], process.cwd()) }),
     });

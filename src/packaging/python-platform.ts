@@ -81,6 +81,12 @@ export function wheelRunsOn(
 /** Options that choose the target platform; when pip-args sets one itself, ours are left out. */
 const PLATFORM_OPTIONS = ['--platform', '--python-version', '--implementation', '--abi'];
 
+/** Whether pip-args or pip's environment choose pip's legacy resolver (--use-deprecated=legacy-resolver). */
+function legacyResolver(user: readonly string[], env: NodeJS.ProcessEnv = {}): boolean {
+  const fromEnv = (env.PIP_USE_DEPRECATED ?? '').split(/\s+/);
+  return [...optionValues(user, '--use-deprecated'), ...fromEnv].includes('legacy-resolver');
+}
+
 /**
  * The full `pip install` argument list (after `python -m pip`) that installs
  * `requirements` into `target` for Lambda's platform. `pipArgs` come last,
@@ -94,6 +100,8 @@ export function pipInstallArgs(options: {
   requirements: string;
   target: string;
   pipArgs?: readonly string[];
+  /** pip's environment: PIP_USE_DEPRECATED may choose the legacy resolver. */
+  env?: NodeJS.ProcessEnv;
 }): string[] {
   const platform = lambdaPythonPlatform(options.runtime, options.architecture);
   const user = options.pipArgs ?? [];
@@ -132,7 +140,7 @@ export function pipInstallArgs(options: {
     // pip checks the packages of the Python running it, not its --target: "ERROR: ... incompatible"
     // about what the package does not hold. Its resolver keeps what it installs consistent; the
     // legacy one does not, and that check is then all that tells of a conflict in the package.
-    ...(optionValues(user, '--use-deprecated').includes('legacy-resolver') ? [] : ['--no-warn-conflicts']),
+    ...(legacyResolver(user, options.env) ? [] : ['--no-warn-conflicts']),
     '--no-input',
     '--progress-bar',
     'off',

@@ -69,6 +69,10 @@ describe('pipInstallArgs', () => {
     expect(pipInstallArgs({ ...base, pipArgs: ['--use-deprecated=legacy-certs'] })).toContain(
       '--no-warn-conflicts',
     );
+    // pip reads the option from its environment too (PIP_USE_DEPRECATED, several separated by spaces).
+    const env = (value: string) => pipInstallArgs({ ...base, env: { PIP_USE_DEPRECATED: value } });
+    expect(env('legacy-certs legacy-resolver')).not.toContain('--no-warn-conflicts');
+    expect(env('legacy-certs')).toContain('--no-warn-conflicts');
   });
 
   it('targets the Lambda platform, binary wheels only, no bytecode, user pip-args last', () => {
