@@ -40,7 +40,7 @@ import { inputName, type Surface } from '../settings/surface.js';
 import { executionPolicySizeProblem } from '../resources/execution-role/execution-role.js';
 import type { Settings } from '../model/settings.js';
 import { realSleep } from '../util/sleep.js';
-import { waitScaleFrom } from '../util/wait-scale.js';
+import { WAIT_SCALE_VARIABLE, waitScaleFrom } from '../util/wait-scale.js';
 import { checkAwsPrerequisites, openAwsSession } from './aws-session.js';
 import { deployToAws } from './aws-deploy/deploy-aws.js';
 import { deployLocally, type LocalStage } from './local-deploy/deploy-local.js';
@@ -91,6 +91,11 @@ export async function runPipeline(
   const { logger } = deps;
   // Before anything is logged: environment values, the token, passwords in pip-args.
   for (const secret of secretValues(settings, plan)) logger.mask(secret);
+  // Said, as a build step may have set it: the log then shows why waits check so often.
+  if (given.waitScale === undefined && deps.waitScale !== undefined && deps.waitScale < 1)
+    logger.info(
+      `${WAIT_SCALE_VARIABLE} is ${deps.waitScale}: the pauses between the checks of a wait (a function becoming ready, smoke test attempts) are ${deps.waitScale} of the usual; every wait keeps its time limit.`,
+    );
   const needsAws = settings.target === 'aws' && plan.command !== 'package' && plan.command !== 'skip';
   if (needsAws && plan.fromFork) {
     const reason =

@@ -30,6 +30,7 @@ describe('LAMBDA_DEPLOY_WAIT_SCALE in the environment of a deploy', () => {
     expect(aws.clock.sleep.calls).toContain(1_000);
     expect(aws.clock.sleep.calls.every((ms) => ms >= 1_000)).toBe(true);
     expect(aws.calls.of({ operation: 'GetFunctionConfiguration' }).length).toBeGreaterThan(1);
+    expect(run.logger.lines.map((l) => l.message).join('\n')).not.toContain('LAMBDA_DEPLOY_WAIT_SCALE');
   });
 
   it('0.05: the same checks of the new function (Pending, then Active) with 50 ms pauses', async () => {
@@ -41,6 +42,12 @@ describe('LAMBDA_DEPLOY_WAIT_SCALE in the environment of a deploy', () => {
     // The new function was read again after a pause: once Pending, then Active (the fake refuses a
     // change to a Pending function, so the deploy could not have ended well without the wait).
     expect(aws.calls.of({ operation: 'GetFunctionConfiguration' }).length).toBeGreaterThan(1);
+    // Whoever reads the log sees why the waits check so often (set in the step or by a build step).
+    expect(run.logger.lines).toContainEqual({
+      level: 'info',
+      message:
+        'LAMBDA_DEPLOY_WAIT_SCALE is 0.05: the pauses between the checks of a wait (a function becoming ready, smoke test attempts) are 0.05 of the usual; every wait keeps its time limit.',
+    });
   });
 
   it('a malformed value stops the run before any AWS request, naming the variable and the expected form', async () => {
