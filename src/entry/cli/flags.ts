@@ -256,12 +256,14 @@ function unknownFlag(
   name: string,
   command: string,
   flags: readonly Flag[],
-  { value, others = [] }: { value?: string; others?: readonly CommandFlags[] },
+  { value, others = [], inline }: { value?: string; others?: readonly CommandFlags[]; inline?: boolean },
 ): UsageError {
   const why = ACTION_ONLY[name as InputName];
   if (why) return new UsageError(`--${name} is not a flag of ${command}: ${why}.`, command);
-  // A flag of another command (package --memory): which take it, rather than a near name of this one's.
-  const takers = others.filter((c) => c.name !== command && c.flags.some((f) => f.name === name));
+  // A flag of another command (package --memory, or --no-watch for its switch, which takes no =value):
+  // which take it, rather than a near name of this one's.
+  const takes = (f: Flag) => f.name === name || (!inline && f.kind === 'switch' && name === `no-${f.name}`);
+  const takers = others.filter((c) => c.name !== command && c.flags.some(takes));
   if (takers.length)
     return new UsageError(
       `unknown flag --${name} for ${command}: ${listed(takers.map((c) => c.name))} take${takers.length > 1 ? '' : 's'} it; ${flagsHint(command)}`,
@@ -335,7 +337,7 @@ export function parseFlags(
       flag = byName.get(name);
       value = 'false';
     }
-    if (!flag) throw unknownFlag(name, command, all, { value: value ?? argv[i + 1], others });
+    if (!flag) throw unknownFlag(name, command, all, { value: value ?? argv[i + 1], others, inline: eq > 0 });
 
     if (flag.kind === 'switch') {
       const next = argv[i + 1];

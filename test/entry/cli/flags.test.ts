@@ -85,6 +85,19 @@ describe('parseFlags', () => {
     expect(parseFor(['--nmae', 'x'])).toThrow(/^unknown flag --nmae for package \(did you mean --name\?\);/);
   });
 
+  test("another command's switch in its --no- form: the commands that take it; a value flag's is no such form", () => {
+    const watch = { name: 'watch', kind: 'switch' as const, help: 'rebuild on change' };
+    const port = { name: 'port', kind: 'value' as const, help: 'local port' };
+    const others = [{ name: 'serve', flags: [F.name, watch, port] }];
+    const parseFor = (argv: string[]) => () => parseFlags(argv, [F.name, F.path], 'package', others);
+    expect(parseFor(['--no-watch'])).toThrow(
+      new UsageError('unknown flag --no-watch for package: serve takes it; "package --help" lists its flags'),
+    );
+    // --no-port is no flag of serve either, nor --no-watch=false (a --no- form takes no value).
+    expect(parseFor(['--no-port'])).toThrow(/^unknown flag --no-port for package;/);
+    expect(parseFor(['--no-watch=false'])).toThrow(/^unknown flag --no-watch for package;/);
+  });
+
   test.each([
     [['--colour', 'x'], /unknown flag --colour for deploy; "deploy --help" lists its flags/],
     [['--nmae', 'x'], /unknown flag --nmae for deploy \(did you mean --name\?\)/],
