@@ -101,8 +101,9 @@ export interface PackageResult extends PackageArtifact {
   slim?: SlimPackage;
   /**
    * The function zip's entries that are files of `path` (zip entry -> the file's path
-   * there): the local runtime names these, not its unpacked copies, in tracebacks.
-   * Installed requirements and generated files are not among them.
+   * there, or in the repository for a sibling workspace package's): the local runtime
+   * names these, not its unpacked copies, in tracebacks. Installed requirements,
+   * registry packages and generated files are not among them.
    */
   sourceFiles?: ReadonlyMap<string, string>;
 }

@@ -177,7 +177,7 @@ async function buildWithPool(
     const zips = await writeZips(options, outDir, functionEntries, layerEntries, key, zipOptions, logger);
     return {
       ...zips.artifact,
-      ...contents(options.path, collected, functionEntries),
+      ...contents(options.path, collected, functionEntries, codeFiles),
       handler: generated.handler,
       ...(zips.layer ? { dependencies: zips.layer } : {}),
       ...(slim ? { slim: slim.artifact } : {}),

@@ -199,7 +199,8 @@ async function unitFiles(
     undefined,
     sibling ? repository : dir,
   );
-  return found.map((f) => ({ ...f, path: `${at}/${f.path}` }));
+  // A sibling's files are the user's own (serve names them in the repository), a registry package's are not.
+  return found.map((f) => ({ ...f, path: `${at}/${f.path}`, sibling: sibling !== undefined }));
 }
 
 /** Says what came from the workspace root: the registry packages (`packaged`, their folders) and the workspace packages. */

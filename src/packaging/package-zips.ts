@@ -46,18 +46,25 @@ export function entriesFromFiles(
 
 /**
  * What the function zip holds: its largest parts, and the entries read from a file of
- * the folder (not replaced by a generated or installed one) with that file's path.
+ * the folder (not replaced by a generated or installed one) with that file's path;
+ * the `packaged` files of a sibling workspace package are the user's too, at their
+ * own paths outside the folder.
  */
 export function contents(
   folder: string,
   collected: readonly { path: string; absPath: string }[],
   entries: readonly Entry[],
+  packaged: readonly { path: string; absPath: string; sibling?: boolean }[] = [],
 ): Pick<PackageResult, 'largest' | 'sourceFiles'> {
   const read = new Map(collected.map((f) => [f.path, f.absPath]));
+  const outside = new Map(packaged.filter((f) => f.sibling).map((f) => [f.path, f.absPath]));
   const root = resolve(folder);
   const sourceFiles = new Map<string, string>();
-  for (const { path, source } of entries)
-    if (source.file !== undefined && read.get(path) === source.file) sourceFiles.set(path, join(root, path));
+  for (const { path, source } of entries) {
+    if (source.file === undefined) continue;
+    if (read.get(path) === source.file) sourceFiles.set(path, join(root, path));
+    else if (outside.get(path) === source.file) sourceFiles.set(path, source.file);
+  }
   return { largest: largestParts(entries), sourceFiles };
 }
 

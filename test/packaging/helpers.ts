@@ -132,7 +132,7 @@ export async function buildNodeFunction(
     },
     { logger, ...deps },
   );
-  return { zipPath: result.zipPath, logger };
+  return { zipPath: result.zipPath, sourceFiles: result.sourceFiles, logger };
 }
 
 /**

@@ -340,6 +340,25 @@ describe('npmPackFilter', () => {
   });
 });
 
+describe("a sibling workspace package's files", () => {
+  it("are the user's own: the package maps them to their files in the repository (serve names them there), not the registry packages", async () => {
+    const path = workspace('shown', {
+      'services/api': api(loadsShared),
+      'packages/shared': {
+        manifest: { name: '@acme/shared', dependencies: { 'lib-a': '^1.0.0' } },
+        files: { 'index.js': "module.exports = require('lib-a');\n" },
+      },
+    });
+    const { zipPath, sourceFiles } = await buildNodeFunction(path, join(path, '..', '..', 'out'));
+    const ws = join(path, '..', '..');
+    expect(sourceFiles?.get('index.js')).toBe(join(path, 'index.js'));
+    expect(sourceFiles?.get('node_modules/@acme/shared/index.js')).toBe(join(ws, 'packages/shared/index.js'));
+    // A registry package hoisted from the root is packaged, and none of the user's files.
+    expect((await listZip(zipPath)).map((e) => e.name)).toContain('node_modules/lib-a/index.js');
+    expect(sourceFiles?.has('node_modules/lib-a/index.js')).toBe(false);
+  });
+});
+
 describe('builtEntryFiles', () => {
   it('names the files a build writes that Node.js loads: main and the exports targets, not a types condition', () => {
     const manifest = {
