@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../src/entry/cli/cli.js';
-import { buildWheel, testPython } from '../../support/vendor-wheels.js';
-import { testIo } from './io.js';
+import { buildWheel } from '../../support/vendor-wheels.js';
+import { localCliEnv, testIo } from './io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-build-failure-words-'));
 const home = process.cwd();
@@ -43,13 +43,7 @@ test.each([
   '%s: a hash mismatch closes with "%s", not "Nothing was deployed."',
   async (command, closing) => {
     const args = project();
-    const io = testIo({
-      ...process.env,
-      AWS_REGION: 'us-east-1',
-      GITHUB_WORKSPACE: dir,
-      LAMBDA_DEPLOY_PYTHON: testPython(),
-      LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
-    });
+    const io = testIo(localCliEnv(dir));
     const code = await main([command, ...args, ...(command === 'serve' ? ['--port', '0'] : [])], io);
     expect(code).toBe(1);
     expect(io.stderr()).toMatch(/pip refused tinydep 1\.0 .*or the file was tampered with\. /);

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { main } from '../../../src/entry/cli/cli.js';
 import { testPython } from '../../support/vendor-wheels.js';
-import { testIo } from './io.js';
+import { localCliEnv, testIo } from './io.js';
 
 const EXAMPLE = resolve(new URL('.', import.meta.url).pathname, '../../../examples/handler');
 const sts = mockClient(STSClient);
@@ -62,14 +62,7 @@ test('deploy --target local needs no region, and prints no URL of the stage it s
 test('--json: a field has one type across commands (byte counts numbers, flags booleans)', async () => {
   const app = join(dir, 'typed');
   cpSync(EXAMPLE, app, { recursive: true });
-  const io = () =>
-    testIo({
-      ...process.env,
-      AWS_REGION: 'us-east-1',
-      GITHUB_WORKSPACE: dir,
-      LAMBDA_DEPLOY_PYTHON: testPython(),
-      LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
-    });
+  const io = () => testIo(localCliEnv(dir));
   const packaged = io();
   expect(await main(['package', '--name', 'demo', '--path', app, '--json'], packaged)).toBe(0);
   const deployed = io();
@@ -123,13 +116,7 @@ test.each([
     const app = join(dir, name.replace(/ /g, '-'));
     cpSync(EXAMPLE, app, { recursive: true });
     writeFileSync(join(app, 'app.py'), code);
-    const io = testIo({
-      ...process.env,
-      AWS_REGION: 'us-east-1',
-      GITHUB_WORKSPACE: dir,
-      LAMBDA_DEPLOY_PYTHON: testPython(),
-      LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
-    });
+    const io = testIo(localCliEnv(dir));
     const args = ['deploy', '--name', 'demo', '--stage', 'broken', '--target', 'local', '--path', app];
     expect(await main(args, io)).toBe(1);
     expect(io.stdout()).toBe('');

@@ -2,6 +2,7 @@
 import { Writable } from 'node:stream';
 import type { CliIo } from '../../../src/entry/cli/command.js';
 import { recordingSleep } from '../../../src/util/sleep.js';
+import { testPython } from '../../support/vendor-wheels.js';
 
 export interface TestIo extends CliIo {
   stdout(): string;
@@ -42,6 +43,22 @@ export function cliTestEnv(): NodeJS.ProcessEnv {
     GITHUB_WORKSPACE: process.cwd(),
     LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
     GITHUB_REPOSITORY: 'octo/shop',
+  };
+  delete env.GITHUB_ACTIONS;
+  return env;
+}
+
+/**
+ * A terminal's environment for a command that builds and runs the function here (serve, deploy
+ * --target local): the tests' Python, `workspace` as the workspace, GITHUB_ACTIONS removed.
+ */
+export function localCliEnv(workspace: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_REGION: 'us-east-1',
+    GITHUB_WORKSPACE: workspace,
+    LAMBDA_DEPLOY_PYTHON: testPython(),
+    LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
   };
   delete env.GITHUB_ACTIONS;
   return env;

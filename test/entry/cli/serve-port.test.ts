@@ -8,8 +8,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../src/entry/cli/cli.js';
-import { buildWheel, testPython } from '../../support/vendor-wheels.js';
-import { testIo } from './io.js';
+import { buildWheel } from '../../support/vendor-wheels.js';
+import { localCliEnv, testIo } from './io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-serve-port-'));
 const home = process.cwd();
@@ -31,13 +31,7 @@ test('serve on a port in use fails before the build: --port, its value, what to 
     mkdirSync(wheels);
     buildWheel(wheels, { name: 'tinydep', version: '1.0', files: { 'tinydep/__init__.py': '' } });
     process.chdir(dir);
-    const io = testIo({
-      ...process.env,
-      AWS_REGION: 'us-east-1',
-      GITHUB_WORKSPACE: dir,
-      LAMBDA_DEPLOY_PYTHON: testPython(),
-      LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
-    });
+    const io = testIo(localCliEnv(dir));
     const args = ['serve', '--name', 'demo', '--path', 'src', '--handler', 'app.handler'];
     const code = await main(
       [...args, '--port', String(port), '--pip-args', `--no-index --find-links ${wheels}`],

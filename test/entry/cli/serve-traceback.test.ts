@@ -11,8 +11,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../src/entry/cli/cli.js';
-import { buildWheel, testPython, vendorFlask } from '../../support/vendor-wheels.js';
-import { testIo, type TestIo } from './io.js';
+import { buildWheel, vendorFlask } from '../../support/vendor-wheels.js';
+import { localCliEnv, testIo, type TestIo } from './io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-serve-traceback-'));
 const home = process.cwd();
@@ -41,13 +41,7 @@ function project(name: string, files: Record<string, string>): string {
 }
 
 function io(root: string): TestIo {
-  return testIo({
-    ...process.env,
-    AWS_REGION: 'us-east-1',
-    GITHUB_WORKSPACE: root,
-    LAMBDA_DEPLOY_PYTHON: testPython(),
-    LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
-  });
+  return testIo(localCliEnv(root));
 }
 
 /**

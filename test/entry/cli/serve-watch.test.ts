@@ -8,8 +8,8 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { main } from '../../../src/entry/cli/cli.js';
-import { testPython } from '../../support/vendor-wheels.js';
-import { testIo } from './io.js';
+import {} from '../../support/vendor-wheels.js';
+import { localCliEnv, testIo } from './io.js';
 
 const EXAMPLE = resolve(new URL('.', import.meta.url).pathname, '../../../examples/handler');
 const dir = mkdtempSync(join(tmpdir(), 'cli-serve-watch-'));
@@ -37,13 +37,7 @@ test('serve --watch: an edit is served on the same port, the request in flight a
     `${slowLine}\n    if name == "slow":\n        __import__("time").sleep(1.5)\n    if name == "root":\n        name = context.function_name + " " + __import__("os").environ["LAMBDA_TASK_ROOT"]`,
   );
   writeFileSync(join(app, 'app.py'), source);
-  const io = testIo({
-    ...process.env,
-    AWS_REGION: 'us-east-1',
-    GITHUB_WORKSPACE: dir,
-    LAMBDA_DEPLOY_PYTHON: testPython(),
-    LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
-  });
+  const io = testIo(localCliEnv(dir));
   const exited = main(['serve', '--name', 'demo', '--path', app, '--port', '0', '--watch'], io);
   try {
     const url = await until(
@@ -117,13 +111,7 @@ test('serve --watch --app: an edit whose app cannot be imported (a syntax error,
   const app = join(dir, 'wsgi');
   mkdirSync(app);
   writeFileSync(join(app, 'app.py'), wsgiApp('v1'));
-  const io = testIo({
-    ...process.env,
-    AWS_REGION: 'us-east-1',
-    GITHUB_WORKSPACE: dir,
-    LAMBDA_DEPLOY_PYTHON: testPython(),
-    LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1',
-  });
+  const io = testIo(localCliEnv(dir));
   const exited = main(
     ['serve', '--name', 'wsgi', '--path', app, '--app', 'app:app', '--port', '0', '--watch'],
     io,
