@@ -126,8 +126,9 @@ describe('a deploy whose write took effect before its 5xx or dropped connection'
         } finally {
           if (from) removeApp(from.dir);
         }
-        // Two whole deploys for each write of a deploy and each way to fail it: about a minute for the
-        // whole file on an idle 2-core machine, over the heavy project's 3 minutes per case next to other work.
+        // A whole deploy for each write of a deploy and each way to fail it (a redeploy's first deploy is
+        // restored, not made again): 25-40 s for the whole file on a 2-core machine; the heavy project's
+        // 3 minutes per case leave room for other work beside it.
       }, 600_000);
     }
   }
