@@ -13,6 +13,13 @@ import { RecordingLogger } from '../../src/util/logger.js';
 import { tempDir } from './helpers.js';
 import { buildWheel, testPython } from '../support/vendor-wheels.js';
 
+/** pip's words when a requirement has no hash in --require-hashes mode (toplib's, as pip lists it). */
+const TOPLIB_HASH_MISSING = [
+  'ERROR: Hashes are required in --require-hashes mode, but they are missing from some requirements. Here is a list of those requirements along with the hashes their downloaded archives actually had. You can add lines like these to your requirements files to prevent tampering.',
+  '    toplib==1.0.0 --hash=sha256:aaaa',
+  '',
+].join('\n');
+
 const { dir: root, cleanup } = tempDir('hashes');
 afterAll(cleanup);
 
@@ -192,11 +199,7 @@ describe('explainHashFailure', () => {
   });
 
   it('reads --require-hashes in pip-args abbreviated as pip allows (--require-h)', () => {
-    const output = [
-      'ERROR: Hashes are required in --require-hashes mode, but they are missing from some requirements. Here is a list of those requirements along with the hashes their downloaded archives actually had. You can add lines like these to your requirements files to prevent tampering.',
-      '    toplib==1.0.0 --hash=sha256:aaaa',
-      '',
-    ].join('\n');
+    const output = TOPLIB_HASH_MISSING;
     const message = explainHashFailure(output, {
       requirements: '/t/requirements.txt',
       lockfile: '/app/poetry.lock',
@@ -206,11 +209,7 @@ describe('explainHashFailure', () => {
   });
 
   it('a --require-hashes line in the requirements file and --require-hashes in pip-args: the advice names both, since leaving one out does not help', () => {
-    const output = [
-      'ERROR: Hashes are required in --require-hashes mode, but they are missing from some requirements. Here is a list of those requirements along with the hashes their downloaded archives actually had. You can add lines like these to your requirements files to prevent tampering.',
-      '    toplib==1.0.0 --hash=sha256:aaaa',
-      '',
-    ].join('\n');
+    const output = TOPLIB_HASH_MISSING;
     const message = explainHashFailure(output, {
       requirements: '/r/requirements.txt',
       pipArgs: ['--require-hashes'],
