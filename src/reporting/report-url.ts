@@ -3,6 +3,7 @@
  * in the region this run deploys to (the report job's own aws-region, never the report's). A
  * well-shaped execute-api host of another region or partition is someone else's API. Pure.
  */
+import { dnsSuffix, isChinaRegion } from '../model/aws-hosts.js';
 import { Inputs } from '../settings/names.js';
 
 /** Where the deploy ran: this run's stage, the deploy's target, the report job's region (none: unknown). */
@@ -14,11 +15,6 @@ export interface UrlScope {
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** AWS documents Lambda function URLs as not available in the China regions: no host of theirs is trusted. */
-const isChina = (region: string) => region.startsWith('cn-');
-/** The execute-api host's suffix, as the deploy makes it (resources/front-door/urls.ts, dnsSuffix). */
-const dnsSuffix = (region: string) => (isChina(region) ? 'amazonaws.com.cn' : 'amazonaws.com');
-
 /** The regular expressions of the URLs a deploy to `scope` makes, besides none (''). */
 function shapes(scope: UrlScope & { region: string }): RegExp[] {
   const stage = escape(scope.stage);
@@ -28,7 +24,8 @@ function shapes(scope: UrlScope & { region: string }): RegExp[] {
   const api = new RegExp(
     String.raw`^https://[a-z0-9]{1,63}\.execute-api\.${region}\.${suffix}(?:/${stage})?$`,
   );
-  if (isChina(scope.region)) return [api];
+  // AWS documents Lambda function URLs as not available in the China regions: no host of theirs is trusted.
+  if (isChinaRegion(scope.region)) return [api];
   return [api, new RegExp(String.raw`^https://[a-z0-9]{1,63}\.lambda-url\.${region}\.on\.aws$`)];
 }
 
@@ -46,7 +43,7 @@ export function reportUrlProblem(url: string, scope: UrlScope): string {
     return `a URL the local deploy makes: http://127.0.0.1:{port} (REST API: /${scope.stage} after it), or empty`;
   const api = `https://{id}.execute-api.${region}.${dnsSuffix(region)} (REST API: /${scope.stage} after it)`;
   const where = `a URL the deploy makes in this run's region ${region} (${Inputs.AwsRegion})`;
-  return isChina(region)
+  return isChinaRegion(region)
     ? `${where}: ${api}, or empty (Lambda function URLs are not available in the China regions)`
     : `${where}: ${api}, https://{id}.lambda-url.${region}.on.aws, or empty`;
 }

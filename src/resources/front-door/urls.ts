@@ -1,4 +1,5 @@
 /** ARNs, names and URLs of the front doors: pure, no I/O. */
+import { dnsSuffix } from '../../model/aws-hosts.js';
 
 export interface AliasArnParts {
   partition: string;
@@ -26,11 +27,6 @@ export function parseAliasArn(arn: string): AliasArnParts {
     functionName: m[4] as string,
     qualifier: m[5] as string,
   };
-}
-
-/** The DNS suffix of a region's execute-api and lambda-url hosts. */
-export function dnsSuffix(region: string): string {
-  return region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
 }
 
 /**
