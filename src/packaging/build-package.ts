@@ -14,7 +14,7 @@ import type { Logger } from '../util/logger.js';
 import { collectFiles } from './collect-files.js';
 import { devOnlyNote } from './dev-dependencies.js';
 import { checkHandlerIn, handlerTarget, missingModuleError, topLevelApps } from './handler-check.js';
-import { packageMain } from './package-main.js';
+import { packageMain } from '../settings/package-json.js';
 import {
   checkNativeFiles,
   newerCxxMessage,

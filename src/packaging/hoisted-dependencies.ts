@@ -10,7 +10,7 @@ import { isBuiltin } from 'node:module';
 import { posix } from 'node:path';
 import { Inputs } from '../settings/names.js';
 import { inputName, type Surface } from '../settings/surface.js';
-import { parsePackageJson } from './package-json-check.js';
+import { parsePackageJson } from '../settings/package-json.js';
 
 /**
  * The packages package.json's `dependencies` name that the function needs at

@@ -14,7 +14,7 @@ import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { createCommandRunner, installerEnvironment, type CommandRunner } from './command-runner.js';
 import { npmCommand, type NpmHost } from './npm-command.js';
-import { parsePackageJson } from './package-json-check.js';
+import { parsePackageJson } from '../settings/package-json.js';
 
 /** The lockfiles `npm ci` installs from, in the order npm reads them. */
 export const NPM_CI_LOCKFILES = ['npm-shrinkwrap.json', 'package-lock.json'] as const;

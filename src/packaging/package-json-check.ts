@@ -61,11 +61,6 @@ function kindOf(value: unknown): string {
   return typeof value === 'boolean' ? 'a boolean' : `a ${typeof value}`;
 }
 
-/** JSON.parse as Node.js and npm read a package.json: a leading byte-order mark skipped. Throws as JSON.parse does. */
-export function parsePackageJson(text: string): unknown {
-  return JSON.parse(text.replace(/^\uFEFF/, ''));
-}
-
 /** What a package.json that does not parse breaks. */
 export const UNPARSABLE_PACKAGE_JSON =
   'Node.js refuses to load a .js file under it and npm to install from it';

@@ -8,7 +8,7 @@
  */
 import { Inputs } from '../settings/names.js';
 import { inputName, type Surface } from '../settings/surface.js';
-import { parsePackageJson } from './package-json-check.js';
+import { parsePackageJson } from '../settings/package-json.js';
 
 /** A package the zip holds at node_modules/<name>, copied from pnpm's store. */
 export interface PnpmLinkedPackage {

@@ -6,16 +6,22 @@ import { show, type Checked, type InputReader } from './input-reader.js';
 import { Inputs } from './names.js';
 import { defaultHandler, isPythonRuntime, RUNTIMES } from './runtimes.js';
 import type { Source } from './source-folder.js';
+import { inputName, type Surface } from './surface.js';
 
 const HANDLER = /^[A-Za-z_][\w./-]*\.[A-Za-z_$][\w$]*$/;
 
 /** The runtime and the entry point: a handler, or a WSGI/ASGI app on Python. */
-export function readEntryPoint(r: InputReader, source: Source): Checked<'runtime' | 'handler' | 'app'> {
+export function readEntryPoint(
+  r: InputReader,
+  source: Source,
+): Checked<'runtime' | 'handler' | 'app' | 'handlerNote'> {
   const runtime = r.value(Inputs.Runtime);
   if (!RUNTIMES.includes(runtime)) r.bad(Inputs.Runtime, `one of ${RUNTIMES.join(', ')}`);
   const app = r.value(Inputs.App) || undefined;
   // No default in action.yml: the runner would pass it next to `app` (DESIGN.md), and it follows the runtime.
-  const handler = app ? '' : r.value(Inputs.Handler) || defaultHandler(runtime, source.listing);
+  const byDefault =
+    app || r.value(Inputs.Handler) ? undefined : defaultHandler(runtime, source.listing, source.main);
+  const handler = app ? '' : (byDefault?.handler ?? r.value(Inputs.Handler));
   if (app) {
     if (r.given(Inputs.Handler))
       r.problem(
@@ -27,7 +33,19 @@ export function readEntryPoint(r: InputReader, source: Source): Checked<'runtime
   } else if (!HANDLER.test(handler)) {
     r.bad(Inputs.Handler, entryPointExpected(handler, '.'));
   }
-  return { runtime, handler, app };
+  return {
+    runtime,
+    handler,
+    app,
+    ...(byDefault?.main && { handlerNote: mainHandlerNote(r.surface, handler, byDefault.main) }),
+  };
+}
+
+/** The line that says where the handler came from (the action's and the CLI's): Lambda does not read "main", so the choice is ours, said. */
+export function mainHandlerNote(surface: Surface, handler: string, main: string): string {
+  const flag = inputName(surface, Inputs.Handler);
+  const [none, other] = surface === 'action' ? [`${flag} input`, `the ${flag} input`] : [flag, flag];
+  return `Handler ${handler} (package.json's "main" is ${main}): no ${none}, and no index.js or app.js; ${other} chooses another.`;
 }
 
 /** The file of a dotted Python module in the source folder (main.py, service/main.py, a package's __init__.py), when it is there. */

@@ -21,16 +21,38 @@ export function isPythonRuntime(runtime: string): boolean {
 export const DEFAULT_HANDLER = 'app.handler';
 /** Node.js's usual entry point, index.js (or .mjs, .cjs) exporting `handler`. */
 export const NODE_DEFAULT_HANDLER = 'index.handler';
-/** The Node.js modules DEFAULT_HANDLER means. */
-const DEFAULT_HANDLER_NODE_FILE = /^app\.[cm]?js$/;
+/** The Node.js modules DEFAULT_HANDLER and NODE_DEFAULT_HANDLER mean. */
+const APP_FILE = /^app\.[cm]?js$/;
+const INDEX_FILE = /^index\.[cm]?js$/;
 
 /**
- * The handler when neither `handler` nor `app` is set: app.handler for
- * Python; for Node.js index.handler, but app.handler where `path` holds an
- * app.js, .mjs or .cjs (the default before, so those deploy as they did).
+ * The handler package.json's "main" names (`dist/handler.js`: TypeScript
+ * built to dist/); undefined for a file name with a dot before its
+ * extension, which Lambda's handler string cannot name (its file ends at
+ * the first dot), or for no .js, .mjs or .cjs file.
  */
-export function defaultHandler(runtime: string, listing: readonly string[]): string {
-  if (isPythonRuntime(runtime) || listing.some((f) => DEFAULT_HANDLER_NODE_FILE.test(f)))
-    return DEFAULT_HANDLER;
-  return NODE_DEFAULT_HANDLER;
+export function mainHandler(main: string | undefined): string | undefined {
+  const module = /^((?:[^/]+\/)*[^./]+)\.[cm]?js$/.exec(main ?? '')?.[1];
+  return module && `${module}.handler`;
+}
+
+export interface DefaultHandler {
+  handler: string;
+  /** package.json's "main", when it named the handler. */
+  main?: string;
+}
+
+/**
+ * The handler when neither `handler` nor `app` is set, for the action and
+ * the CLI alike (pure; `listing`: the names at the top of `path`; `main`:
+ * package.json's, packageMain()): app.handler for Python; for Node.js
+ * index.handler, but app.handler where an app.js, .mjs or .cjs is there
+ * (the default before, so those deploy as they did), and where neither that
+ * nor an index.js is there, the handler "main" names, when Lambda's handler
+ * string can name it (index.handler would fail the build's check).
+ */
+export function defaultHandler(runtime: string, listing: readonly string[], main?: string): DefaultHandler {
+  if (isPythonRuntime(runtime) || listing.some((f) => APP_FILE.test(f))) return { handler: DEFAULT_HANDLER };
+  const fromMain = listing.some((f) => INDEX_FILE.test(f)) ? undefined : mainHandler(main);
+  return fromMain ? { handler: fromMain, main } : { handler: NODE_DEFAULT_HANDLER };
 }

@@ -257,4 +257,23 @@ describe('node dist/index.js with command: package', () => {
     expect(text).toContain('python3.12');
     expect(run.outputs['package-path']).toBeUndefined();
   }, 90_000);
+
+  test('a Node.js function built to dist/, handler not set: the handler package.json\'s "main" names, said', async () => {
+    const source = join(root, 'ts-api');
+    mkdirSync(join(source, 'dist'), { recursive: true });
+    writeFileSync(join(source, 'package.json'), '{"name": "api", "main": "dist/handler.js"}');
+    writeFileSync(
+      join(source, 'dist', 'handler.js'),
+      'exports.handler = async () => ({ statusCode: 200 });\n',
+    );
+    const run = await packageRun(source, { runtime: 'nodejs22.x' });
+    expect({ code: run.code, log: run.code === 0 ? '' : describeRun(run) }).toEqual({ code: 0, log: '' });
+    expect(run.stdout).toContain(
+      `Handler dist/handler.handler (package.json's "main" is dist/handler.js): no handler input, and no index.js or app.js; the handler input chooses another.`,
+    );
+    expect(zipEntries(run.outputs['package-path'] as string).map((e) => e.name)).toEqual([
+      'dist/handler.js',
+      'package.json',
+    ]);
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
-import { packageMain } from '../../src/packaging/package-main.js';
+import { packageMain } from '../../src/settings/package-json.js';
 import { buildNodeFunction, tempDir, writeTree } from './helpers.js';
 
 const { dir: root, cleanup } = tempDir('package-main');
@@ -32,6 +32,25 @@ describe('packageMain', () => {
     );
     const built = folder('slash-built', { 'package.json': '{"main": "./dist/"}', 'dist/index.mjs': '' });
     expect(packageMain(built)).toBe('dist/index.mjs');
+  });
+
+  it('a "main" without a slash that names a folder (built) is the folder, as Node.js resolves it: dist.js first, then dist/index.js', () => {
+    const built = folder('folder-built', { 'package.json': '{"main": "dist"}', 'dist/index.js': '' });
+    expect(packageMain(built)).toBe('dist/index.js');
+    const esm = folder('folder-esm', { 'package.json': '{"main": "./dist"}', 'dist/index.mjs': '' });
+    expect(packageMain(esm)).toBe('dist/index.mjs');
+    // Built, its index not yet there (tsc wrote other files): the index Node.js would look for.
+    const other = folder('folder-other', { 'package.json': '{"main": "dist"}', 'dist/util.js': '' });
+    expect(packageMain(other)).toBe('dist/index.js');
+    // A file beside the folder wins, as in Node.js.
+    const both = folder('folder-and-file', {
+      'package.json': '{"main": "lib"}',
+      'lib.js': '',
+      'lib/index.js': '',
+    });
+    expect(packageMain(both)).toBe('lib.js');
+    // Not built: the file Node.js would look for first.
+    expect(packageMain(folder('folder-unbuilt', { 'package.json': '{"main": "dist"}' }))).toBe('dist.js');
   });
 
   it('gives nothing without a package.json, a string "main", or for one outside the folder', () => {

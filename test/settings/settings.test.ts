@@ -24,6 +24,15 @@ for (const [folder, files] of [
   mkdirSync(join(workspace, folder, 'service'), { recursive: true });
   for (const file of files) writeFileSync(join(workspace, folder, file), '');
 }
+// TypeScript built to dist/: package.json's "main" names the handler's file.
+for (const [folder, files] of [
+  ['node-ts', ['dist/handler.js']],
+  ['node-ts-index', ['dist/handler.js', 'index.js']],
+] as const) {
+  mkdirSync(join(workspace, folder, 'dist'), { recursive: true });
+  writeFileSync(join(workspace, folder, 'package.json'), '{"name": "api", "main": "dist/handler.js"}');
+  for (const file of files) writeFileSync(join(workspace, folder, file), '');
+}
 
 const env = { GITHUB_WORKSPACE: workspace } as NodeJS.ProcessEnv;
 
@@ -77,6 +86,38 @@ describe('readSettings', () => {
     expect(settingsFrom({ name: 'svc', runtime, path }).handler).toBe(handler);
     // Given, it is taken as it is.
     expect(settingsFrom({ name: 'svc', runtime, path, handler: 'main.run' }).handler).toBe('main.run');
+  });
+
+  test('no handler and no app on Node.js, no index.js or app.js: the handler package.json\'s "main" names, said', () => {
+    const s = settingsFrom({ name: 'svc', runtime: 'nodejs22.x', path: 'node-ts' });
+    expect(s.handler).toBe('dist/handler.handler');
+    expect(s.handlerNote).toBe(
+      `Handler dist/handler.handler (package.json's "main" is dist/handler.js): no handler input, and no index.js or app.js; the handler input chooses another.`,
+    );
+    // The CLI's words for the same.
+    const cli = readSettings(
+      (name) => ({ name: 'svc', runtime: 'nodejs22.x', path: 'node-ts' })[name as string],
+      env,
+      'terminal',
+    );
+    expect(cli.handlerNote).toMatch(
+      /: no --handler, and no index\.js or app\.js; --handler chooses another\.$/,
+    );
+    // index.js there: index.handler, as before; a handler given, a Python runtime or an app: "main" is not read.
+    for (const inputs of [
+      { runtime: 'nodejs22.x', path: 'node-ts-index' },
+      { runtime: 'nodejs22.x', path: 'node-ts', handler: 'index.handler' },
+      { runtime: 'python3.12', path: 'node-ts' },
+      { runtime: 'python3.12', path: 'node-ts', app: 'main:app' },
+    ]) {
+      const other = settingsFrom({ name: 'svc', ...inputs });
+      expect({ handler: other.handler, note: other.handlerNote }).toEqual({
+        handler:
+          inputs.handler ??
+          (inputs.app ? '' : inputs.path === 'node-ts-index' ? 'index.handler' : 'app.handler'),
+        note: undefined,
+      });
+    }
   });
 
   test('package-cache: a folder, relative to the workspace, that may not exist yet', () => {

@@ -7,6 +7,7 @@ import { registerSecret } from './core-logger.js';
 export function readActionSettings(env: NodeJS.ProcessEnv = process.env, now: Date = new Date()): Settings {
   const settings = readSettings((name) => core.getInput(name), env, 'action', { now });
   if (settings.runtimeWarning) core.warning(settings.runtimeWarning);
+  if (settings.handlerNote) core.info(settings.handlerNote);
   // A token is a secret whichever way it arrived.
   if (settings.githubToken) registerSecret(settings.githubToken);
   return settings;

@@ -1,11 +1,14 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { handlerTarget } from '../../packaging/handler-check.js';
-import { packageMain } from '../../packaging/package-main.js';
+import { packageMain } from '../../settings/package-json.js';
+import { mainHandlerNote } from '../../settings/entry-point.js';
 import { Inputs, type InputName } from '../../settings/names.js';
 import {
   DEFAULT_HANDLER,
   DEFAULT_NODE_RUNTIME,
+  defaultHandler,
+  mainHandler,
   NODE_DEFAULT_HANDLER,
   NODE_RUNTIMES,
   PYTHON_RUNTIMES,
@@ -14,8 +17,10 @@ import type { CliCommand } from './command.js';
 import type { ParsedFlags } from './flags.js';
 import { UsageError } from './flags.js';
 
-/** Where Node.js looks when no --handler is given: the default's module, then Lambda's usual index.js (settings' defaultHandler). */
-const NODE_DEFAULT_HANDLERS = [DEFAULT_HANDLER, NODE_DEFAULT_HANDLER];
+/** The files of the Node.js defaults (app.js, index.js; .mjs, .cjs): those defaultHandler looks for. */
+const NODE_DEFAULT_FILES = [DEFAULT_HANDLER, NODE_DEFAULT_HANDLER].flatMap(
+  (h) => handlerTarget(h, NODE_RUNTIMES[0]).files,
+);
 
 export type RuntimeGuess =
   | { kind: 'node'; runtime: string; handler: string; file: string }
@@ -53,16 +58,6 @@ export function sourceLanguages(list: (sub: string) => string[]): SourceLanguage
 }
 
 /**
- * The handler package.json's "main" names (`dist/handler.js`: TypeScript built
- * to dist/), for a folder with no index.js; undefined for a file name with a
- * dot before its extension, which Lambda's handler string cannot name.
- */
-function mainHandler(main: string | undefined): string | undefined {
-  const module = /^((?:[^/]+\/)*[^./]+)\.[cm]?js$/.exec(main ?? '')?.[1];
-  return module && `${module}.handler`;
-}
-
-/**
  * What a folder's handler files say when --runtime is not given (pure; `has`
  * tells whether a path relative to the folder exists): a Node.js handler and
  * no Python one is Node.js on its default runtime; the handler's module in
@@ -80,24 +75,19 @@ export function guessRuntime(
 ): RuntimeGuess | undefined {
   const first = (files: string[]) => files.find(has);
   const python = first(handlerTarget(handler ?? DEFAULT_HANDLER, PYTHON_RUNTIMES[0]).files);
-  const fromMain = mainHandler(main);
-  const nodeDefaults = fromMain ? [...NODE_DEFAULT_HANDLERS, fromMain] : NODE_DEFAULT_HANDLERS;
-  let node: { handler: string; file: string } | undefined;
+  // The action's rule (settings' defaultHandler): app.js, else index.js, else package.json's "main".
+  const nodeDefault = defaultHandler(DEFAULT_NODE_RUNTIME, NODE_DEFAULT_FILES.filter(has), main).handler;
   // Beside a Python handler only the same module in .js is a rival: an index.js next to app.py is
   // likely a front-end asset, and that folder deployed as Python before the runtime was inferred.
-  for (const candidate of handler ? [handler] : python ? [DEFAULT_HANDLER] : nodeDefaults) {
-    const file = first(handlerTarget(candidate, NODE_RUNTIMES[0]).files);
-    if (file) {
-      node = { handler: candidate, file };
-      break;
-    }
-  }
+  const candidate = handler ?? (python ? DEFAULT_HANDLER : nodeDefault);
+  const file = first(handlerTarget(candidate, NODE_RUNTIMES[0]).files);
+  const node = file ? { handler: candidate, file } : undefined;
   // No handler file in either language: the folder's files say which language the error should speak.
   if (!node && !python && languages.node.length && !languages.python.length)
     return {
       kind: 'node',
       runtime: DEFAULT_NODE_RUNTIME,
-      handler: handler ?? nodeDefaults.at(-1)!,
+      handler: handler ?? nodeDefault,
       files: languages.node.slice(0, 5),
     };
   if (!node) return undefined;
@@ -106,23 +96,21 @@ export function guessRuntime(
 }
 
 /**
- * A Node.js --runtime without --handler: package.json's "main" names the
- * handler where the default's index.js (or app.js) is not there, as without
- * --runtime; otherwise the default stands (settings' defaultHandler).
+ * A Node.js --runtime without --handler: the handler package.json's "main"
+ * names where no index.js (or app.js) is there, settings' defaultHandler,
+ * set as --handler and said first; otherwise the default stands.
  */
 function handlerFromMain(
   flags: ParsedFlags,
-  has: (file: string) => boolean,
+  runtime: string,
+  listing: string[],
   main: string | undefined,
   say: (message: string) => void,
 ): void {
-  const fromMain = mainHandler(main);
-  const defaults = NODE_DEFAULT_HANDLERS.flatMap((h) => handlerTarget(h, NODE_RUNTIMES[0]).files);
-  if (!fromMain || defaults.some(has)) return;
-  flags.inputs[Inputs.Handler] = fromMain;
-  say(
-    `Handler ${fromMain} (package.json's "main" is ${main}): no --handler, and no index.js or app.js; --handler chooses another.`,
-  );
+  const chosen = defaultHandler(runtime, listing, main);
+  if (!chosen.main) return;
+  flags.inputs[Inputs.Handler] = chosen.handler;
+  say(mainHandlerNote('terminal', chosen.handler, chosen.main));
 }
 
 /**
@@ -156,7 +144,7 @@ export function inferRuntime(
   };
   const has = (file: string) => existsSync(join(dir, file));
   const main = packageMain(dir);
-  if (runtime) return handler ? undefined : handlerFromMain(flags, has, main, say);
+  if (runtime) return handler ? undefined : handlerFromMain(flags, runtime, list(''), main, say);
   const guess = guessRuntime(handler, has, sourceLanguages(list), main);
   if (!guess) return;
   if (guess.kind === 'both')

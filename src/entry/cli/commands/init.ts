@@ -14,7 +14,7 @@ import {
   missingModuleError,
   topLevelApps,
 } from '../../../packaging/handler-check.js';
-import { packageMain } from '../../../packaging/package-main.js';
+import { packageMain } from '../../../settings/package-json.js';
 import { packageJsonSyntax, UNPARSABLE_PACKAGE_JSON } from '../../../packaging/package-json-check.js';
 import { buildFacts, initBuild } from '../../../setup/init-build.js';
 import { unparsableNote } from '../../../setup/workspace-build-notes.js';
