@@ -49,6 +49,7 @@ import {
 } from './package-zips.js';
 import { checkOwnPackageJson } from './package-json-check.js';
 import { type PythonRequirements, pythonRequirements } from './python-requirements.js';
+import { refuseTypeScriptImports, typeScriptNote } from './typescript-sources.js';
 import { walkingFilter } from './walking-filter.js';
 
 /**
@@ -108,9 +109,7 @@ async function buildWithPool(
   const outDir = resolve(options.outDir);
   await mkdir(outDir, { recursive: true });
   const { zipOptions, prefetch } = await zipSetup(options, pool);
-  const collected = await collectCode(options, outDir, pool, prefetch, deps);
-  const ownFiles = [...collected, ...(await npmInstalledFiles(options, pool, prefetch, deps, temporary))];
-  const imports = javaScriptImports(ownFiles);
+  const { collected, ownFiles, imports } = await ownCode(options, outDir, pool, prefetch, deps, temporary);
   const codeFiles = [...ownFiles, ...(await hoistedFiles(options, ownFiles, imports, pool, prefetch, deps))];
   const code = entriesFromFiles(codeFiles);
   // Refused before pip runs; the libraries they link are judged with the requirements' files.
@@ -187,6 +186,26 @@ async function buildWithPool(
   }
 }
 
+/**
+ * The project's files and the packages npm installed, what their JavaScript
+ * imports, read when asked, and the refusal of a .js file that loads a .ts
+ * one left out (it would fail on Lambda), before anything runs.
+ */
+async function ownCode(
+  options: BuildPackageOptions,
+  outDir: string,
+  pool: DeflatePool,
+  prefetch: Prefetcher,
+  deps: BuildPackageDeps,
+  temporary: string[],
+) {
+  const { files: collected, typeScript } = await collectCode(options, outDir, pool, prefetch, deps);
+  const ownFiles = [...collected, ...(await npmInstalledFiles(options, pool, prefetch, deps, temporary))];
+  const imports = javaScriptImports(ownFiles);
+  await refuseTypeScriptImports(typeScript, imports, deps.surface);
+  return { collected, ownFiles, imports };
+}
+
 /** The project's files, without the build's own output and cache (even when they lie inside `path`), nor dev-only packages. */
 async function collectCode(
   options: BuildPackageOptions,
@@ -205,6 +224,7 @@ async function collectCode(
   );
   const devOnly = isPythonRuntime(options.runtime) ? undefined : devOnlyFolders(options.path, logger);
   const leftOut = new Set<string>();
+  const typeScript = new Set<string>();
   const codeFiles = await collectFiles(
     options.path,
     walkingFilter(
@@ -214,6 +234,7 @@ async function collectCode(
         include: options.include,
         exclude: options.exclude,
         excludeDirs,
+        onTypeScript: (file: string) => typeScript.add(file),
         ...(devOnly && { devOnlyDirs: devOnly.folders, onDevOnly: (dir: string) => leftOut.add(dir) }),
       },
       pool,
@@ -224,16 +245,19 @@ async function collectCode(
   );
   prefetch.end();
   if (devOnly && leftOut.size) logger.info(devOnlyNote([...leftOut], devOnly.lockfile, surface));
+  if (typeScript.size) logger.info(typeScriptNote([...typeScript], options.include, surface));
   if (codeFiles.length === 0)
     throw new Error(
       `${inputName(surface ?? 'action', Inputs.Path)}: no files to package in ${options.path}` +
         (options.include.length
           ? ` (${inputName(surface ?? 'action', Inputs.Include)}: ${options.include.join(', ')} matched nothing)`
-          : surface === 'terminal'
-            ? "; expected the folder with your function's code: run the command in it, or name it with --path DIR."
-            : "; expected the folder with the function's code, relative to the checkout (path: DIR)."),
+          : typeScript.size
+            ? `; only TypeScript files (${[...typeScript].sort().slice(0, 10).join(', ')}), which Lambda's Node.js runtimes do not run: build them to JavaScript first (tsc).`
+            : surface === 'terminal'
+              ? "; expected the folder with your function's code: run the command in it, or name it with --path DIR."
+              : "; expected the folder with the function's code, relative to the checkout (path: DIR)."),
     );
-  return codeFiles;
+  return { files: codeFiles, typeScript: [...typeScript] };
 }
 
 /** Finds the handler's module among files, statically; `missing()` is the error that says where it was looked for. */
@@ -266,6 +290,7 @@ function handlerCheck(
         deps.surface,
         {
           packageMain: packageMain(options.path),
+          ...(!target.python && { typeScript: handlerTypeScript(options.path, target.files[0]!) }),
           // Only the default handler's miss asks whether an app was meant (a Python run per file).
           apps:
             target.python && !options.app
@@ -278,6 +303,12 @@ function handlerCheck(
         },
       ),
   };
+}
+
+/** The handler's module as TypeScript (`index.ts` beside the `index.js` looked for), when it is on disk. */
+function handlerTypeScript(path: string, jsFile: string): string | undefined {
+  const base = jsFile.replace(/\.js$/, '');
+  return ['.ts', '.mts', '.cts'].map((ext) => base + ext).find((f) => existsSync(join(path, f)));
 }
 
 /** The folder a package's zip is kept in for later steps: RUNNER_TEMP, else the OS temp folder. */

@@ -1,5 +1,6 @@
 import picomatch from 'picomatch';
 import { packageLevels } from './dev-dependencies.js';
+import { isTypeScriptSource, namesTypeScript } from './typescript-sources.js';
 
 /**
  * Which files of the project go into the package: pure decisions on
@@ -17,7 +18,11 @@ import { packageLevels } from './dev-dependencies.js';
  *   lockfile) is skipped unless `include` names its folder (or a package
  *   folder it sits in) without a wildcard in the last segment
  *   (`node_modules/typescript`, not `node_modules/**`), or a `!pattern` of
- *   `exclude` reaches it, as for a default exclusion.
+ *   `exclude` reaches it, as for a default exclusion;
+ * - a Node.js function's TypeScript sources and tsconfig files outside
+ *   node_modules (typescript-sources.ts) are left out unless an `include`
+ *   pattern names them (`*.ts`, `tsconfig.json`; not `**` or `src`), or a
+ *   `!pattern` of `exclude` keeps them.
  */
 
 /** Folders never packaged, at any depth, for every runtime. */
@@ -79,6 +84,8 @@ export interface FilterOptions {
   devOnlyDirs?: ReadonlySet<string>;
   /** Told each folder of devOnlyDirs the walk skips (maybe twice: a symbolic link is asked twice). */
   onDevOnly?: (relPath: string) => void;
+  /** Told each TypeScript source or tsconfig file left out (maybe twice: a symbolic link is asked twice). */
+  onTypeScript?: (relPath: string) => void;
 }
 
 export interface FileFilter {
@@ -226,6 +233,11 @@ export function createFileFilter(options: FilterOptions): FileFilter {
   const includeNames = compile(
     include.filter((p) => !/[*?[\]{}()]/.test(p.replace(/\/+$/, '').split('/').pop()!)),
   );
+  // Node.js runs the built JavaScript; the defaults are off for the folders we produced ourselves.
+  const typeScript = options.defaults !== false && !options.runtime.startsWith('python');
+  const namedTypeScript = compile(include.filter(namesTypeScript));
+  const leavesOutTypeScript = (relPath: string): boolean =>
+    typeScript && isTypeScriptSource(relPath) && !kept(relPath) && !namedTypeScript?.(relPath);
   const devOnly = options.devOnlyDirs;
   const keepsDevOnly = (dir: string): boolean =>
     negationReaches(dir) || (includeNames !== undefined && packageLevels(dir).some(includeNames));
@@ -242,7 +254,12 @@ export function createFileFilter(options: FilterOptions): FileFilter {
     includeFile(relPath) {
       if (inOutDir(relPath) || excluded(relPath)) return false;
       if (defaults(relPath) && !kept(relPath)) return false;
-      return included(relPath);
+      if (!included(relPath)) return false;
+      if (leavesOutTypeScript(relPath)) {
+        options.onTypeScript?.(relPath);
+        return false;
+      }
+      return true;
     },
     ...(devOnly && {
       leftOut: (relPath: string) =>

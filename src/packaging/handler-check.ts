@@ -372,6 +372,8 @@ export interface MissingModuleContext {
   packageMain?: string;
   /** WSGI/ASGI apps its top-level Python files make (topLevelApps()). */
   apps?: readonly AppFound[];
+  /** The handler's module as TypeScript, on disk (`index.ts` for index.handler): Lambda runs none. */
+  typeScript?: string;
 }
 
 export interface AppFound {
@@ -410,7 +412,7 @@ export function missingModuleError(
   surface?: Surface,
   around: MissingModuleContext = {},
 ): HandlerCheckError {
-  const { packageMain, apps = [] } = around;
+  const { packageMain, apps = [], typeScript } = around;
   const flag = (input: typeof Inputs.Path | typeof Inputs.Include | typeof Inputs.Exclude) =>
     inputName(surface ?? 'action', input);
   const topLevel = (ext: RegExp) => packaged.filter((p) => ext.test(p) && !p.includes('/')).slice(0, 10);
@@ -435,6 +437,9 @@ export function missingModuleError(
     main && !packaged.includes(main) && !nearby.length && !topOther.length
       ? `; package.json's "main" is ${main}, which is not in the package: build it first`
       : '';
+  const unbuiltTypeScript = typeScript
+    ? `; ${typeScript} is TypeScript, which Lambda's Node.js runtimes do not run: build it to JavaScript first (tsc) and name the built file`
+    : '';
   return new HandlerCheckError(
     `${targetNamed(target, surface)} names a module that is not in the package: no ${target.files.join(' or ')} in ${codeDir}` +
       (onDiskButLeftOut
@@ -443,6 +448,7 @@ export function missingModuleError(
       `; top-level ${target.python ? 'Python' : 'JavaScript'} files: ${nearby.length ? nearby.join(', ') : 'none'}` +
       otherLanguageHint(target.python, others) +
       unbuilt +
+      unbuiltTypeScript +
       '. ' +
       forgotten +
       `${forgotten ? 'e' : 'E'}xpected ${target.input === Inputs.App ? 'module:attribute' : like.python ? 'module.function' : 'file.export'} relative to ${flag(Inputs.Path)}, like ${quotedSuggestion(moduleSuggestion(like, files, packaged, built))}.`,

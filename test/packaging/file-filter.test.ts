@@ -106,12 +106,52 @@ describe('createFileFilter: files', () => {
       '.env',
       false,
     ],
+    // TypeScript sources: Lambda's Node.js runtimes run the built JavaScript (dist/index.handler).
+    ['node: a TypeScript source dropped', node, 'src/index.ts', false],
+    ['node: .mts dropped', node, 'src/lib.mts', false],
+    ['node: .cts dropped', node, 'lib.cts', false],
+    ['node: .tsx dropped', node, 'src/page.tsx', false],
+    ["node: tsc's declarations dropped", node, 'dist/index.d.ts', false],
+    ['node: tsconfig.json dropped', node, 'tsconfig.json', false],
+    ['node: tsconfig.build.json dropped', node, 'packages/api/tsconfig.build.json', false],
+    ['node: the built JavaScript kept', node, 'dist/index.js', true],
+    ['node: its source map kept', node, 'dist/index.js.map', true],
+    ['node: a name that only holds ts kept', node, 'src/ts/notes.ts.txt', true],
+    ['node: another json kept', node, 'config/mytsconfig.json', true],
+    ["node: a package's declarations kept", node, 'node_modules/left-pad/index.d.ts', true],
+    ["node: a package's own tsconfig kept", node, 'node_modules/@scope/lib/tsconfig.json', true],
+    ['node: a nested package kept', node, 'node_modules/a/node_modules/b/src/x.ts', true],
+    ['python: a .ts file kept', py, 'static/app.ts', true],
+    ['python: tsconfig.json kept', py, 'tsconfig.json', true],
+    ['include naming TypeScript keeps it', { ...node, include: ['src/**/*.ts'] }, 'src/index.ts', true],
+    ['include naming a .ts file keeps it', { ...node, include: ['schema.ts'] }, 'schema.ts', true],
+    ['include naming tsconfig keeps it', { ...node, include: ['tsconfig*.json'] }, 'tsconfig.json', true],
+    ['include ** does not bring TypeScript back', { ...node, include: ['**'] }, 'src/index.ts', false],
+    ['include src does not bring TypeScript back', { ...node, include: ['src'] }, 'src/index.ts', false],
+    ['exclude "!*.ts" keeps TypeScript', { ...node, exclude: ['!*.ts'] }, 'src/index.ts', true],
+    ['exclude "!*.ts" is narrow', { ...node, exclude: ['!*.ts'] }, 'tsconfig.json', false],
+    ['defaults off keeps TypeScript', { ...node, defaults: false }, 'src/index.ts', true],
     ['output folder', { ...py, excludeDirs: ['dist/out'] }, 'dist/out/app-123.zip', false],
     ['output folder sibling kept', { ...py, excludeDirs: ['dist/out'] }, 'dist/outside.py', true],
     ['defaults off (installed deps)', { ...py, defaults: false }, 'pkg/.env', true],
   ];
   it.each(cases)('%s', (_what, options, path, expected) => {
     expect(createFileFilter(options).includeFile(path)).toBe(expected);
+  });
+});
+
+describe('createFileFilter: TypeScript sources left out', () => {
+  it('tells onTypeScript each file it leaves out, not the ones it keeps', () => {
+    const told: string[] = [];
+    const filter = createFileFilter({ ...node, onTypeScript: (p) => told.push(p) });
+    for (const p of ['src/index.ts', 'dist/index.js', 'tsconfig.json', 'node_modules/x/index.d.ts', '.env'])
+      filter.includeFile(p);
+    expect(told).toEqual(['src/index.ts', 'tsconfig.json']);
+  });
+
+  it('walks every folder: the files go one by one', () => {
+    const filter = createFileFilter(node);
+    expect(['src', 'dist', 'types'].map((d) => filter.walkDir(d))).toEqual([true, true, true]);
   });
 });
 

@@ -376,6 +376,18 @@ describe('missingModuleError', () => {
     );
   });
 
+  it('the handler names a TypeScript file: says Lambda runs the built JavaScript', () => {
+    const node = handlerTarget('index.handler', 'nodejs22.x');
+    expect(
+      missingModuleError(node, ['package.json'], '/ws/fn', false, 'action', { typeScript: 'index.ts' })
+        .message,
+    ).toBe(
+      'handler: "index.handler" names a module that is not in the package: no index.js or index.mjs or index.cjs in /ws/fn; top-level JavaScript files: none' +
+        "; index.ts is TypeScript, which Lambda's Node.js runtimes do not run: build it to JavaScript first (tsc) and name the built file. " +
+        'Expected file.export relative to path, like "index.handler".',
+    );
+  });
+
   it("suggests the package's own module: the AWS console's lambda_function.lambda_handler, the one file, else the default", () => {
     const python = handlerTarget('app.handler', 'python3.12');
     const like = (target: typeof python, files: string[]) =>

@@ -1,0 +1,129 @@
+/** buildPackage of a TypeScript Node.js function: the zip holds the built JavaScript, not the sources. */
+import { describe, expect, it } from '@jest/globals';
+import { buildPackage } from '../../src/packaging/build-package.js';
+import type { BuildPackageOptions } from '../../src/packaging/build-package-types.js';
+import { RecordingLogger } from '../../src/util/logger.js';
+import { buildWorkspace, names } from './build-workspace.js';
+
+const { project, options } = buildWorkspace();
+
+describe('a TypeScript Node.js function: its sources are left out', () => {
+  /** As `tsc -p tsconfig.build.json` leaves it: src/ built to dist/ with declarations and source maps. */
+  const tree: Record<string, string> = {
+    'package.json': '{"name":"svc","version":"1.0.0","main":"dist/index.js"}',
+    'tsconfig.json': '{"compilerOptions":{"outDir":"dist","declaration":true,"sourceMap":true}}',
+    'tsconfig.build.json': '{"extends":"./tsconfig.json","include":["src"]}',
+    'src/index.ts': 'export const handler = async (): Promise<number> => 200;\n',
+    'src/types.d.ts': 'export type Status = number;\n',
+    'src/legacy.cts': 'export = 1;\n',
+    'dist/index.js': 'export const handler = async () => 200;\n//# sourceMappingURL=index.js.map\n',
+    'dist/index.js.map': '{"version":3,"sources":["../src/index.ts"],"mappings":""}',
+    'dist/index.d.ts': 'export declare const handler: () => Promise<number>;\n',
+    'node_modules/left-pad/package.json': '{"name":"left-pad","version":"1.3.0","types":"index.d.ts"}',
+    'node_modules/left-pad/index.js': 'module.exports = () => "";\n',
+    'node_modules/left-pad/index.d.ts': 'export default function leftPad(): string;\n',
+    'node_modules/left-pad/tsconfig.json': '{}',
+  };
+  const node = { runtime: 'nodejs22.x', handler: 'dist/index.handler' } as const;
+  const kept = [
+    'dist/index.js',
+    'dist/index.js.map',
+    'node_modules/left-pad/index.d.ts',
+    'node_modules/left-pad/index.js',
+    'node_modules/left-pad/package.json',
+    'node_modules/left-pad/tsconfig.json',
+    'package.json',
+  ];
+
+  async function build(
+    name: string,
+    files: Record<string, string>,
+    overrides: Partial<BuildPackageOptions> = {},
+  ) {
+    const path = project(name, files);
+    const logger = new RecordingLogger();
+    const result = await buildPackage(options(path, { ...node, ...overrides }), { logger });
+    return { entries: await names(result.zipPath), log: logger.text('info') };
+  }
+
+  it('packages dist/ and node_modules as they are, without src/*.ts, declarations and tsconfig files, and says so', async () => {
+    const { entries, log } = await build('ts-default', tree);
+    expect(entries).toEqual(kept);
+    expect(log).toContain(
+      "Left out 6 TypeScript files (Lambda's Node.js runtimes run the built JavaScript): dist/index.d.ts, src/index.ts, src/legacy.cts, src/types.d.ts, tsconfig.build.json, tsconfig.json; " +
+        'package them anyway with exclude: "!*.ts".',
+    );
+  });
+
+  it('keeps the ones an include pattern names, not those a broad one covers', async () => {
+    const { entries, log } = await build('ts-included', tree, {
+      include: ['dist', 'node_modules', 'package.json', 'src/**/*.ts', 'tsconfig.json'],
+    });
+    expect(entries).toEqual([...kept, 'src/index.ts', 'src/types.d.ts', 'tsconfig.json'].sort());
+    expect(log).toContain(
+      // src/legacy.cts and tsconfig.build.json: left out by include itself.
+      "Left out 1 TypeScript file (Lambda's Node.js runtimes run the built JavaScript): dist/index.d.ts; " +
+        'package it anyway with exclude: "!*.ts", or by naming it in include (src/**/*.ts).',
+    );
+  });
+
+  it('keeps the ones a !pattern of exclude keeps', async () => {
+    const { entries, log } = await build('ts-negated', tree, { exclude: ['!*.ts', '!*.cts'] });
+    expect(entries).toEqual(
+      [...kept, 'dist/index.d.ts', 'src/index.ts', 'src/legacy.cts', 'src/types.d.ts'].sort(),
+    );
+    expect(log).toContain('Left out 2 TypeScript files');
+  });
+
+  it('leaves a Python function alone', async () => {
+    const { entries, log } = await build(
+      'ts-python',
+      {
+        'app.py': 'def handler(event, context):\n    return 200\n',
+        'static/app.ts': 'export {};\n',
+        'tsconfig.json': '{}',
+      },
+      { runtime: 'python3.12', handler: 'app.handler' },
+    );
+    expect(entries).toEqual(['app.py', 'static/app.ts', 'tsconfig.json']);
+    expect(log).not.toContain('TypeScript');
+  });
+
+  it('refuses a JavaScript file that imports a TypeScript one it left out, before anything is created', async () => {
+    const files = {
+      'package.json': '{"name":"svc","version":"1.0.0","type":"module"}',
+      'index.js': "export { handler } from './src/handler.ts';\n",
+      'src/handler.ts': 'export const handler = async (): Promise<number> => 200;\n',
+    };
+    await expect(build('ts-imported', files, { handler: 'index.handler' })).rejects.toThrow(
+      'index.js imports ./src/handler.ts, a TypeScript file the package leaves out by default (Node.js 22.18+ loads it, stripping the types): ' +
+        'package the TypeScript files with exclude: "!*.ts".',
+    );
+    const { entries } = await build('ts-imported-kept', files, {
+      handler: 'index.handler',
+      exclude: ['!*.ts'],
+    });
+    expect(entries).toEqual(['index.js', 'package.json', 'src/handler.ts']);
+  });
+
+  it('a handler that names a TypeScript file fails with what to do, as does a folder of TypeScript only', async () => {
+    await expect(
+      build(
+        'ts-handler',
+        { 'package.json': '{"name":"svc"}', 'index.ts': 'export const handler = 1;\n' },
+        { handler: 'index.handler' },
+      ),
+    ).rejects.toThrow(
+      "; index.ts is TypeScript, which Lambda's Node.js runtimes do not run: build it to JavaScript first (tsc) and name the built file.",
+    );
+    await expect(
+      build(
+        'ts-only',
+        { 'index.ts': 'export const handler = 1;\n', 'tsconfig.json': '{}' },
+        { handler: 'index.handler' },
+      ),
+    ).rejects.toThrow(
+      /no files to package in \S+ts-only; only TypeScript files \(index\.ts, tsconfig\.json\), which Lambda's Node\.js runtimes do not run: build them to JavaScript first \(tsc\)\.$/,
+    );
+  });
+});
