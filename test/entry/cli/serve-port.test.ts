@@ -47,3 +47,27 @@ test('serve on a port in use fails before the build: --port, its value, what to 
     held.close();
   }
 }, 60_000);
+
+test('serve with a bad flag value and a port in use: the flag is said first, the port not checked', async () => {
+  const held = createServer();
+  await new Promise<void>((done) => held.listen(0, '127.0.0.1', done));
+  const port = (held.address() as AddressInfo).port;
+  try {
+    mkdirSync(join(dir, 'bad-flag', 'src'), { recursive: true });
+    writeFileSync(
+      join(dir, 'bad-flag', 'src', 'app.py'),
+      'def handler(event, context):\n    return {"statusCode": 200}\n',
+    );
+    process.chdir(join(dir, 'bad-flag'));
+    const io = testIo(localCliEnv(join(dir, 'bad-flag')));
+    const code = await main(
+      ['serve', '--name', 'demo', '--path', 'src', '--port', String(port), '--gateway', 'bogus'],
+      io,
+    );
+    expect(code).not.toBe(0);
+    expect(io.stderr()).toMatch(/--gateway.*"bogus"/);
+    expect(io.stderr()).not.toContain('--port');
+  } finally {
+    held.close();
+  }
+}, 60_000);

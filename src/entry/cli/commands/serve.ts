@@ -66,10 +66,11 @@ export const serveCommand: CliCommand = {
   usesAws: false,
   async run(ctx) {
     const localPort = port(ctx.flags.own.port);
+    // The start-up check asks smoke-path once: any answer but a server error means it started.
+    // Every flag's value is checked here, before what this machine holds (the port, then Python...).
+    const settings = ctx.settings({ command: 'deploy', target: 'local', 'smoke-status': '100-499' });
     const busy = await busyPort(localPort);
     if (busy) return { exitCode: 1, error: busy };
-    // The start-up check asks smoke-path once: any answer but a server error means it started.
-    const settings = ctx.settings({ command: 'deploy', target: 'local', 'smoke-status': '100-499' });
     const plan = makePlan({ ...settings, stage: settings.stage ?? 'local' }, ctx.github);
     const deps = await ctx.buildDeps();
     // --verbose prints the function's own lines, its tracebacks among them: not a second time.
