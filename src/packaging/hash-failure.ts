@@ -58,6 +58,12 @@ function listedAfter(output: string, heading: RegExp): string[] {
   return listed;
 }
 
+/** More than one package in a list of names (`a, b`): a distribution's name has no comma. */
+const manyNames = (names: string) => names.includes(', ');
+
+/** A package's hashes (one per file it may be installed from): "its" for one package, "their" for more. */
+const hashesOf = (names: string) => (manyNames(names) ? 'their hashes' : 'its hashes');
+
 /**
  * What to do about requirements without a hash: pip says the same whether
  * --require-hashes was asked for or one --hash turned checking on.
@@ -69,6 +75,9 @@ function missingHashAdvice(
 ): string {
   const { from, lock, relock, pipArgs } = facts;
   const required = hasOption(facts.userArgs, '--require-hashes');
+  const many = manyNames(names);
+  const them = many ? 'them' : 'it';
+  const hashes = hashesOf(names);
   if (line && !lock) {
     // With pip-args' --require-hashes too, leaving the line out alone would not help.
     const [asks, out] = required
@@ -77,13 +86,13 @@ function missingHashAdvice(
           'leave both out, and the --hash options',
         ]
       : [`the --require-hashes line in ${from} asks`, 'leave that line and the --hash options out'];
-    return `  - ${asks} for hashes on every requirement: give ${names} their hashes too (pip-compile --generate-hashes writes them all), or ${out};`;
+    return `  - ${asks} for hashes on every requirement: give ${names} ${hashes} too (pip-compile --generate-hashes writes them all), or ${out};`;
   }
   if (required)
-    return `  - --require-hashes in ${pipArgs} asks for hashes on every requirement: leave it out, or give ${names} ${lock ? `a hash in ${lock} (lock it from an index that serves hashes)` : 'their hashes'};`;
+    return `  - --require-hashes in ${pipArgs} asks for hashes on every requirement: leave it out, or give ${names} ${lock ? `a hash in ${lock} (lock it from an index that serves hashes)` : hashes};`;
   if (lock)
-    return `  - ${names} comes from ${pipArgs} or the environment (PIP_REQUIRE_HASHES), not from ${lock}: add it to your project's dependencies and lock again${relock ? ` (${relock})` : ''}, or leave it out;`;
-  return `  - one --hash in ${from} turns hash checking on for every requirement: give ${names} their hashes too (pip-compile --generate-hashes writes them all), or leave the --hash options out;`;
+    return `  - ${names} ${many ? 'come' : 'comes'} from ${pipArgs} or the environment (PIP_REQUIRE_HASHES), not from ${lock}: add ${them} to your project's dependencies and lock again${relock ? ` (${relock})` : ''}, or leave ${them} out;`;
+  return `  - one --hash in ${from} turns hash checking on for every requirement: give ${names} ${hashes} too (pip-compile --generate-hashes writes them all), or leave the --hash options out;`;
 }
 
 /**
@@ -171,7 +180,7 @@ export function explainHashFailure(
     );
   else
     what.push(
-      `  - add ${names} to ${from}, pinned with == and with their hashes (pip-compile --generate-hashes writes them all).`,
+      `  - add ${names} to ${from}, pinned with == and with ${hashesOf(names)} (pip-compile --generate-hashes writes them all).`,
     );
   return what.join('\n');
 }

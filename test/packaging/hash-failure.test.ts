@@ -136,7 +136,7 @@ describe('pip in hash-checking mode (--platform, --only-binary=:all:, --target)'
     ]);
     expect(error?.message).toContain(`${join(root, 'mixed.txt')} has none for linuxonly`);
     expect(error?.message).toContain(
-      `one --hash in ${join(root, 'mixed.txt')} turns hash checking on for every requirement: give linuxonly their hashes too`,
+      `one --hash in ${join(root, 'mixed.txt')} turns hash checking on for every requirement: give linuxonly its hashes too`,
     );
   }, 60_000);
 
@@ -151,7 +151,7 @@ describe('pip in hash-checking mode (--platform, --only-binary=:all:, --target)'
     const file = join(root, 'own-line.txt');
     expect(error?.message).toContain(`${file} has none for linuxonly`);
     expect(error?.message).toContain(
-      `the --require-hashes line in ${file} asks for hashes on every requirement: give linuxonly their hashes too`,
+      `the --require-hashes line in ${file} asks for hashes on every requirement: give linuxonly its hashes too`,
     );
     expect(error?.message).not.toContain('one --hash in');
   }, 60_000);
@@ -216,8 +216,47 @@ describe('explainHashFailure', () => {
       requireHashesLine: true,
     });
     expect(message).toContain(
-      'the --require-hashes line in /r/requirements.txt and --require-hashes in pip-args ask for hashes on every requirement: give toplib their hashes too',
+      'the --require-hashes line in /r/requirements.txt and --require-hashes in pip-args ask for hashes on every requirement: give toplib its hashes too',
     );
     expect(message).toContain('or leave both out, and the --hash options');
+  });
+
+  it('one package without hashes is given "its hashes", two "their hashes"', () => {
+    const missing = (...names: string[]) =>
+      [
+        'ERROR: Hashes are required in --require-hashes mode, but they are missing from some requirements.',
+        ...names.map((n) => `    ${n}==1.0.0 --hash=sha256:aaaa`),
+        '',
+      ].join('\n');
+    const unpinned = (...names: string[]) =>
+      [
+        'ERROR: In --require-hashes mode, all requirements must have their versions pinned with ==. These do not:',
+        ...names.map(
+          (n) => `    ${n} from file:///w/${n}-1.0-py3-none-any.whl (from toplib==1.0.0->-r /r.txt (line 1))`,
+        ),
+        '',
+      ].join('\n');
+    const advice = (output: string, more: { pipArgs?: string[]; requireHashesLine?: boolean } = {}) =>
+      explainHashFailure(output, { requirements: '/r.txt', ...more });
+    expect(advice(missing('newpy'))).toContain('give newpy its hashes too (pip-compile');
+    expect(advice(missing('newpy', 'other'))).toContain('give newpy, other their hashes too (pip-compile');
+    expect(advice(missing('newpy'), { requireHashesLine: true })).toContain('give newpy its hashes too');
+    expect(advice(missing('newpy'), { pipArgs: ['--require-hashes'] })).toMatch(
+      /or give newpy its hashes;$/m,
+    );
+    expect(advice(missing('newpy', 'other'), { pipArgs: ['--require-hashes'] })).toMatch(
+      /or give newpy, other their hashes;$/m,
+    );
+    const locked = (output: string) =>
+      explainHashFailure(output, { requirements: '/t/requirements.txt', lockfile: '/app/uv.lock' });
+    expect(locked(missing('newpy'))).toContain('newpy comes from pip-args or the environment');
+    expect(locked(missing('newpy'))).toContain('not from uv.lock: add it to');
+    expect(locked(missing('newpy', 'other'))).toContain(
+      "newpy, other come from pip-args or the environment (PIP_REQUIRE_HASHES), not from uv.lock: add them to your project's dependencies and lock again (uv lock), or leave them out;",
+    );
+    expect(advice(unpinned('newpy'))).toContain('add newpy to /r.txt, pinned with == and with its hashes');
+    expect(advice(unpinned('newpy', 'other'))).toContain(
+      'add newpy, other to /r.txt, pinned with == and with their hashes',
+    );
   });
 });
