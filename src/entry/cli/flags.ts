@@ -252,6 +252,18 @@ function listed(names: readonly string[]): string {
   return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? '');
 }
 
+/** More commands taking a flag than this are said short: not every name. */
+const MAX_NAMED = 3;
+
+/** Which of the `others` commands take a flag: up to three named; more, said short (every other command, but a few). */
+function whoTakes(takers: readonly string[], others: readonly string[]): string {
+  if (takers.length <= MAX_NAMED) return `${listed(takers)} take${takers.length > 1 ? '' : 's'} it`;
+  const left = others.filter((c) => !takers.includes(c));
+  if (left.length === 0) return 'every other command takes it';
+  if (left.length <= 2) return `every other command but ${listed(left)} takes it`;
+  return `${takers.slice(0, MAX_NAMED).join(', ')} and ${takers.length - MAX_NAMED} more take it`;
+}
+
 function unknownFlag(
   name: string,
   command: string,
@@ -263,10 +275,14 @@ function unknownFlag(
   // A flag of another command (package --memory, or --no-watch for its switch, which takes no =value):
   // which take it, rather than a near name of this one's.
   const takes = (f: Flag) => f.name === name || (!inline && f.kind === 'switch' && name === `no-${f.name}`);
-  const takers = others.filter((c) => c.name !== command && c.flags.some(takes));
+  const rest = others.filter((c) => c.name !== command);
+  const takers = rest.filter((c) => c.flags.some(takes)).map((c) => c.name);
   if (takers.length)
     return new UsageError(
-      `unknown flag --${name} for ${command}: ${listed(takers.map((c) => c.name))} take${takers.length > 1 ? '' : 's'} it; ${flagsHint(command)}`,
+      `unknown flag --${name} for ${command}: ${whoTakes(
+        takers,
+        rest.map((c) => c.name),
+      )}; ${flagsHint(command)}`,
       command,
     );
   const names = flags.map((f) => f.name);

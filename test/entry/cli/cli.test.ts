@@ -786,6 +786,12 @@ describe('lambda-stage-deploy CLI', () => {
     // The help command said once, in the error: not again on a line of its own.
     expect(io.stderr().match(/"package --help"/g)).toHaveLength(1);
     io = testIo(env);
+    // Every command but package takes --aws-region: not eight names.
+    expect(
+      await run('package', '--name', 'shop', '--path', 'examples/handler', '--aws-region', 'eu-west-1'),
+    ).toBe(2);
+    expect(io.stderr()).toMatch(/unknown flag --aws-region for package: every other command takes it;/);
+    io = testIo(env);
     expect(await run('deploy', '--name', 'shop', '--stage', 'x', '--memroy', '256')).toBe(2);
     expect(io.stderr()).toBe(
       'error: unknown flag --memroy for deploy (did you mean --memory?); "deploy --help" lists its flags\n',

@@ -85,6 +85,45 @@ describe('parseFlags', () => {
     expect(parseFor(['--nmae', 'x'])).toThrow(/^unknown flag --nmae for package \(did you mean --name\?\);/);
   });
 
+  test('a flag more than three other commands take: said short, not every name', () => {
+    const region = (name: string) => ({ name, flags: [F.name, F.awsRegion] });
+    const parseFor = (others: { name: string; flags: Flag[] }[]) => () =>
+      parseFlags(['--aws-region', 'eu-west-1'], [F.name, F.path], 'package', [
+        { name: 'package', flags: [F.name, F.path] },
+        ...others,
+      ]);
+    const hint = '"package --help" lists its flags';
+    const names = ['serve', 'deploy', 'undeploy', 'logs', 'status'];
+    // Every other command.
+    expect(parseFor(names.map(region))).toThrow(
+      new UsageError(`unknown flag --aws-region for package: every other command takes it; ${hint}`),
+    );
+    // All but one or two: those named.
+    expect(parseFor([...names.map(region), { name: 'init', flags: [F.name] }])).toThrow(
+      new UsageError(`unknown flag --aws-region for package: every other command but init takes it; ${hint}`),
+    );
+    const two = [
+      { name: 'init', flags: [F.name] },
+      { name: 'policy', flags: [F.name] },
+    ];
+    expect(parseFor([...names.map(region), ...two])).toThrow(
+      new UsageError(
+        `unknown flag --aws-region for package: every other command but init and policy takes it; ${hint}`,
+      ),
+    );
+    // Four of many: three named, the rest counted.
+    const three = [...two, { name: 'setup', flags: [F.name] }];
+    expect(parseFor([...names.slice(0, 4).map(region), ...three])).toThrow(
+      new UsageError(
+        `unknown flag --aws-region for package: serve, deploy, undeploy and 1 more take it; ${hint}`,
+      ),
+    );
+    // Three: named, as before.
+    expect(parseFor([...names.slice(0, 3).map(region), ...three])).toThrow(
+      new UsageError(`unknown flag --aws-region for package: serve, deploy and undeploy take it; ${hint}`),
+    );
+  });
+
   test("another command's switch in its --no- form: the commands that take it; a value flag's is no such form", () => {
     const watch = { name: 'watch', kind: 'switch' as const, help: 'rebuild on change' };
     const port = { name: 'port', kind: 'value' as const, help: 'local port' };
