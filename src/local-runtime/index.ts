@@ -22,4 +22,4 @@ export { toHttpResponse, type HttpResponseParts } from './http-api-response.js';
 export { RuntimeApiServer, type LambdaError, type InvocationOutcome } from './runtime-api-server.js';
 export { lambdaEnvironment, INHERITED_VARIABLES, RESERVED_VARIABLES } from './lambda-environment.js';
 export type { LogStream } from './log-buffer.js';
-export { shownSourcePaths, sourcePathRewriter } from './source-paths.js';
+export { dependencyTrees, shownSourcePaths, sourcePathRewriter } from './source-paths.js';

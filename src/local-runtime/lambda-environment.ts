@@ -62,6 +62,14 @@ export interface LambdaEnvironment {
   ignored: string[];
 }
 
+/** The folders of the unpacked layers (`optDir`, Lambda's /opt) a Python runtime imports from, as Lambda's; none for Node.js. */
+export function layerPythonPaths(optDir: string, runtime: string): string[] {
+  const version = /^python(\d+\.\d+)$/.exec(runtime)?.[1];
+  return version
+    ? [join(optDir, 'python', 'lib', `python${version}`, 'site-packages'), join(optDir, 'python')]
+    : [];
+}
+
 export function lambdaEnvironment(input: LambdaEnvironmentInput): LambdaEnvironment {
   const env: Record<string, string> = {};
   for (const name of INHERITED_VARIABLES) {
@@ -96,14 +104,9 @@ export function lambdaEnvironment(input: LambdaEnvironmentInput): LambdaEnvironm
     AWS_REGION: input.region,
     AWS_DEFAULT_REGION: input.region,
   });
-  const version = /^python(\d+\.\d+)$/.exec(input.runtime)?.[1];
-  if (input.optDir && version) {
-    const layers = [
-      join(input.optDir, 'python', 'lib', `python${version}`, 'site-packages'),
-      join(input.optDir, 'python'),
-    ];
+  const layers = input.optDir ? layerPythonPaths(input.optDir, input.runtime) : [];
+  if (layers.length)
     env.PYTHONPATH = [...layers, ...(env.PYTHONPATH ? [env.PYTHONPATH] : [])].join(delimiter);
-  }
   if (input.credentials) {
     env.AWS_ACCESS_KEY_ID = input.credentials.accessKeyId;
     env.AWS_SECRET_ACCESS_KEY = input.credentials.secretAccessKey;

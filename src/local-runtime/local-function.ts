@@ -10,7 +10,7 @@ import { lambdaEnvironment, localRegion, type LambdaEnvironmentInput } from './l
 import { Deadline } from './deadline.js';
 import { HOST_SITE_PACKAGES_ENV, HOST_SITE_PACKAGES_LAYERS, hostModuleWarning } from './host-modules.js';
 import { LogBuffer, type LogStream } from './log-buffer.js';
-import { sourcePathRewriter } from './source-paths.js';
+import { sourcePathRewriter, type SourceTree } from './source-paths.js';
 import { errorLines, PrintedError } from './error-lines.js';
 import { importHint, type ImportHintContext } from '../failure-hints/import-hints.js';
 import type { StreamedResponse } from './response-stream.js';
@@ -45,6 +45,8 @@ export interface LocalFunctionOptions {
    * errors instead of its path in codeDir: the user's own file, which an editor opens.
    */
   sourcePaths?: ReadonlyMap<string, string>;
+  /** Folders of dependencies outside codeDir (a layer, a slim tree): their files shown labelled, not by their paths. */
+  sourceTrees?: readonly SourceTree[];
   /** What the hint on a failed import of a Python module knows of the package (its requirements). */
   importHint?: ImportHintContext;
   /**
@@ -191,7 +193,7 @@ class LocalFunctionImpl implements LocalFunction {
       deps.onLog ??
       ((line: string, _stream: LogStream, own: boolean) =>
         deps.logger.debug(`[${options.functionName}] ${shown(line, own)}`));
-    this.shown = sourcePathRewriter(roots, options.sourcePaths ?? new Map());
+    this.shown = sourcePathRewriter(roots, options.sourcePaths ?? new Map(), options.sourceTrees);
     const warned = new Set<string>();
     const watched = (line: string, stream: LogStream, own: boolean) => {
       if (!own) this.printed?.add(line);

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { join } from 'node:path';
 import { RecordingLogger } from '../../src/util/logger.js';
 import {
   startLocalFunction,
@@ -168,6 +169,54 @@ describe('Python handlers', () => {
     const logs = fn.logs().join('\n');
     expect(logs).toMatch(/Z {3}File "src\/helper\.py", line 2, in fail$/m);
     expect(logs).not.toContain(`${dir}/`);
+  });
+
+  it("names a Node.js frame of the package's installed files in one pair of parentheses, as Python's", async () => {
+    const { fn } = await start(
+      {
+        'index.mjs': "import { explode } from 'tinydep';\nexport const handler = async () => explode();\n",
+        'node_modules/tinydep/package.json': '{"name":"tinydep","type":"module","main":"index.js"}\n',
+        'node_modules/tinydep/index.js': "export function explode() {\n  throw new Error('boom');\n}\n",
+      },
+      {
+        runtime: 'nodejs22.x',
+        handler: 'index.handler',
+        sourcePaths: new Map([
+          ['index.mjs', 'src/index.mjs'],
+          ['node_modules/tinydep/index.js', '(package) node_modules/tinydep/index.js'],
+        ]),
+      },
+    );
+    const result = await fn.invoke({});
+    if (result.ok) throw new Error('the handler threw');
+    expect(result.stackTrace?.slice(0, 3)).toEqual([
+      'Error: boom',
+      '    at explode (package) node_modules/tinydep/index.js:2:9',
+      '    at handler (src/index.mjs:2:36)',
+    ]);
+  });
+
+  it('names a file of sourceTrees (the unpacked layer) after its label, not by its path', async () => {
+    const opt = await codeDir({
+      'python/tinydep/__init__.py': 'def explode():\n    raise ValueError("boom")\n',
+    });
+    dirs.push(opt);
+    const { fn } = await start(
+      { 'app.py': 'import tinydep\n\ndef handler(event, context):\n    return tinydep.explode()\n' },
+      {
+        handler: 'app.handler',
+        optDir: opt,
+        sourcePaths: new Map([['app.py', 'src/app.py']]),
+        sourceTrees: [{ dir: join(opt, 'python'), shown: '(layer) ' }],
+      },
+    );
+    const result = await fn.invoke({});
+    if (result.ok) throw new Error('the handler raised');
+    expect(result.stackTrace?.map((frame) => frame.split('\n')[0])).toEqual([
+      '  File "src/app.py", line 4, in handler',
+      '  File "(layer) tinydep/__init__.py", line 2, in explode',
+    ]);
+    expect(fn.logs().join('\n')).not.toContain(opt);
   });
 
   it('names the mapped file in an init error', async () => {

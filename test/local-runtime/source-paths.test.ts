@@ -37,6 +37,63 @@ describe('sourcePathRewriter', () => {
     expect(rewrite(line)).toBe(line);
   });
 
+  test("a Node.js frame of the package's own file: named as Python's are, in one pair of parentheses", () => {
+    const own = sourcePathRewriter(
+      [ROOT],
+      new Map([
+        ['index.mjs', 'src/index.mjs'],
+        ['node_modules/x/index.js', '(package) node_modules/x/index.js'],
+      ]),
+    );
+    expect(own(`    at fn (file://${ROOT}/node_modules/x/index.js:3:9)`)).toBe(
+      '    at fn (package) node_modules/x/index.js:3:9',
+    );
+    expect(own(`    at async fn (${ROOT}/node_modules/x/index.js:3:9)`)).toBe(
+      '    at async fn (package) node_modules/x/index.js:3:9',
+    );
+    expect(own(`    at file://${ROOT}/node_modules/x/index.js:1:7`)).toBe(
+      '    at (package) node_modules/x/index.js:1:7',
+    );
+    // The user's own files keep their parentheses; a Python frame of the package is as it was.
+    expect(own(`    at handler (file://${ROOT}/index.mjs:3:74)`)).toBe('    at handler (src/index.mjs:3:74)');
+    expect(
+      sourcePathRewriter(
+        [ROOT],
+        new Map([['x/api.py', '(package) x/api.py']]),
+      )(`  File "${ROOT}/x/api.py", line 2, in get`),
+    ).toBe('  File "(package) x/api.py", line 2, in get');
+  });
+
+  test("a folder of the dependencies (a layer, a slim package's tree): any file in it named in it, after its label", () => {
+    const OPT = '/tmp/lambda-deploy-x/local-opt-abc';
+    const SLIM = '/tmp/lambda-deploy-x/local-tmp-abc/lambda-deploy-slim/0123abcd';
+    const trees = [
+      { dir: `${OPT}/python`, shown: '(layer) ' },
+      { dir: `${OPT}/python/lib/python3.12/site-packages`, shown: '(layer) ' },
+      { dir: SLIM, shown: '(package) ' },
+    ];
+    const deps = sourcePathRewriter([ROOT], shown, trees);
+    expect(deps(`  File "${OPT}/python/requests/api.py", line 59, in request`)).toBe(
+      '  File "(layer) requests/api.py", line 59, in request',
+    );
+    expect(deps(`  File "${OPT}/python/lib/python3.12/site-packages/requests/api.py", line 59, in get`)).toBe(
+      '  File "(layer) requests/api.py", line 59, in get',
+    );
+    expect(deps(`  File "${SLIM}/flask/app.py", line 9, in wsgi_app`)).toBe(
+      '  File "(package) flask/app.py", line 9, in wsgi_app',
+    );
+    expect(deps(`  File "${ROOT}/app.py", line 5, in handler`)).toBe(
+      '  File "src/app.py", line 5, in handler',
+    );
+    // The folder itself, or one beside it that starts the same: no file in it.
+    expect(deps(`sys.path: ${OPT}/python`)).toBe(`sys.path: ${OPT}/python`);
+    expect(deps(`  File "${OPT}/python2/x.py", line 1`)).toBe(`  File "${OPT}/python2/x.py", line 1`);
+    // With no file of the package's to map, the folders still are.
+    expect(sourcePathRewriter([ROOT], new Map(), trees)(`${SLIM}/flask/app.py`)).toBe(
+      '(package) flask/app.py',
+    );
+  });
+
   test('a file URL names its entry percent-encoded', () => {
     const spaced = sourcePathRewriter(['/tmp/a b'], new Map([['my app.mjs', 'my app.mjs']]));
     expect(spaced('    at h (file:///tmp/a%20b/my%20app.mjs:2:3)')).toBe('    at h (my app.mjs:2:3)');

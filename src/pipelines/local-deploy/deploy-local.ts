@@ -8,6 +8,7 @@ import {
   type InvokeOptions,
   type InvokeResult,
   type LocalFunction,
+  dependencyTrees,
   shownSourcePaths,
   runtimeFamily,
 } from '../../local-runtime/index.js';
@@ -414,6 +415,8 @@ async function startFunction(
       ...(pkg.sourceFiles && {
         sourcePaths: shownSourcePaths(pkg.sourceFiles, process.cwd(), build.entries),
       }),
+      // And the dependencies unpacked outside the package (the layer, a slim tree): in it, not a temporary path.
+      sourceTrees: dependencyTrees(settings.runtime, { optDir: build.optDir, slimTree: build.slim?.tree }),
       timeout: settings.timeout,
       memory: settings.memory,
       functionName: report.functionName,

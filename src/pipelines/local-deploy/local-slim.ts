@@ -19,6 +19,8 @@ import { slimFunctionEnvironment, slimOutcome, slimTarget } from '../slim-deploy
 
 /** The bucket a local stage uses when `s3-bucket` is not set. */
 export const LOCAL_BUCKET = 'lambda-deploy-local';
+/** The loader's folder in /tmp, the tree in it named by the archive's SHA-256 (FOLDER in runtime/python/_lambda_deploy_slim.py). */
+const SLIM_TREE_FOLDER = 'lambda-deploy-slim';
 /** LocalStack's account, named as the expected bucket owner on uploads (s3rver and MinIO ignore it). */
 const LOCAL_ACCOUNT = '000000000000';
 
@@ -34,6 +36,8 @@ export interface LocalSlim {
   environment: Record<string, string>;
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   outcome: SlimOutcome;
+  /** Where the function's loader unpacks the dependencies, in the stage's /tmp. */
+  tree: string;
   /** Removes the stage's /tmp. */
   cleanup(): Promise<void>;
 }
@@ -157,6 +161,7 @@ export async function prepareLocalSlim(
     },
     credentials,
     outcome: slimOutcome(slim, target),
+    tree: join(tmp, SLIM_TREE_FOLDER, slim.sha256Hex),
     cleanup: () => rm(tmp, { recursive: true, force: true }),
   };
 }

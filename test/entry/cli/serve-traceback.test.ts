@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../src/entry/cli/cli.js';
+import { startS3StandIn } from '../../support/s3-stand-in.js';
 import { buildWheel, vendorFlask } from '../../support/vendor-wheels.js';
 import { localCliEnv, testIo, type TestIo } from './io.js';
 
@@ -40,8 +41,8 @@ function project(name: string, files: Record<string, string>): string {
   return root;
 }
 
-function io(root: string): TestIo {
-  return testIo(localCliEnv(root));
+function io(root: string, env: Record<string, string> = {}): TestIo {
+  return testIo({ ...localCliEnv(root), ...env });
 }
 
 /**
@@ -53,9 +54,9 @@ async function serveAndFail(
   args: string[],
   seen: RegExp,
   status = 502,
-  { verbose = true, paths = ['/boom'] } = {},
+  { verbose = true, paths = ['/boom'], env = {} as Record<string, string> } = {},
 ): Promise<string> {
-  const terminal = io(root);
+  const terminal = io(root, env);
   const exited = main(
     ['serve', '--name', 'demo', '--path', 'src', '--port', '0', ...(verbose ? ['--verbose'] : []), ...args],
     terminal,
@@ -130,6 +131,68 @@ test('serve, Python: the traceback names src/app.py and src/shop/orders.py at th
   expect(stderr).toMatch(/^warning: GET \/boom -> 502: ValueError: boom$/m);
   // --verbose printed the function's own lines: the traceback is not printed a second time.
   expect(stderr.match(/File "src\/app\.py", line 5, in handler/g)).toHaveLength(1);
+}, 90_000);
+
+/** PYTHON_APP with tinydep, whose explode() raises, from a local wheel: the --pip-args to install it. */
+function tinydepProject(name: string): { root: string; pipArgs: string } {
+  const root = project(name, PYTHON_APP);
+  const wheels = join(root, 'wheels');
+  mkdirSync(wheels);
+  buildWheel(wheels, {
+    name: 'tinydep',
+    version: '1.0',
+    files: { 'tinydep/__init__.py': 'def explode():\n    raise ValueError("boom")\n' },
+  });
+  writeFileSync(join(root, 'src', 'requirements.txt'), 'tinydep==1.0\n');
+  return { root, pipArgs: `--no-index --find-links ${wheels}` };
+}
+
+test('deploy --target local --dependencies-layer, Python: a frame in the layer is named in it, (layer) tinydep/..., not its unpacked folder', async () => {
+  const { root, pipArgs } = tinydepProject('layer');
+  const terminal = io(root);
+  const code = await main(
+    [
+      'deploy',
+      '--name',
+      'demo',
+      '--stage',
+      'dev',
+      '--target',
+      'local',
+      '--path',
+      'src',
+      '--dependencies-layer',
+      '--pip-args',
+      pipArgs,
+      '--smoke-path',
+      '/boom',
+    ],
+    terminal,
+  );
+  expect(code).toBe(1);
+  const stderr = terminal.stderr();
+  expect(stderr).toMatch(/File "src\/shop\/orders\.py", line 6, in total$/m);
+  expect(stderr).toMatch(/File "\(layer\) tinydep\/__init__\.py", line 2, in explode$/m);
+  expect(stderr).not.toMatch(/local-opt-/);
+}, 90_000);
+
+test('serve --slim true, Python: a frame in the tree fetched at cold start is named in the package, (package) tinydep/..., not its /tmp folder', async () => {
+  const { root, pipArgs } = tinydepProject('slim');
+  const s3 = await startS3StandIn();
+  try {
+    const stderr = await serveAndFail(
+      root,
+      ['--pip-args', pipArgs, '--slim', 'true'],
+      /^\[demo-local\] ValueError: boom$/m,
+      502,
+      { env: s3.env() },
+    );
+    expect(stderr).toMatch(/File "src\/shop\/orders\.py", line 6, in total$/m);
+    expect(stderr).toMatch(/File "\(package\) tinydep\/__init__\.py", line 2, in explode$/m);
+    expect(stderr).not.toMatch(/File "[^"]*local-tmp-/);
+  } finally {
+    await s3.close();
+  }
 }, 90_000);
 
 test('serve, Node.js: the stack names src/index.mjs and src/lib/orders.mjs at their lines and columns', async () => {
