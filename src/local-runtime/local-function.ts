@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { cutText, lineRedactor } from '../util/redact.js';
+import { cutText, isSecretName, isShortSecret, lineRedactor } from '../util/redact.js';
 import type { Logger } from '../util/logger.js';
 import { runtimeAssetsDir } from '../util/assets.js';
 import { pythonExecutable } from '../packaging/python-command.js';
@@ -184,8 +184,11 @@ class LocalFunctionImpl implements LocalFunction {
     const day = new Date(this.now()).toISOString().slice(0, 10).replace(/-/g, '/');
     this.logStreamName = `${day}/[$LATEST]${randomBytes(16).toString('hex')}`;
     // The function's live output (debug): its environment values and secret shapes hidden, line by
-    // line, before a long line is cut (a value cut in half would match nothing).
-    const secrets = Object.values(options.environment);
+    // line, before a long line is cut (a value cut in half would match nothing). A short value only
+    // when its name makes it a secret (DB_PASSWORD=k3y9; not LEVEL=info), as secretValues keeps them.
+    const secrets = Object.entries(options.environment).flatMap(([name, value]) =>
+      isShortSecret(value) && !isSecretName(name) ? [] : [value],
+    );
     const clean = lineRedactor(secrets);
     const shown = (line: string, own: boolean) =>
       cutText(own ? line : clean(line), MAX_LINE_CHARS, secrets, () => ' [truncated]');

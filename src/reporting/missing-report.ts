@@ -1,7 +1,9 @@
 /**
  * command: report with no report: GitHub left the deploy job's `report` output out, as it leaves
  * out any job output holding a value masked in that job ("Skip output 'report' since it may contain
- * secret"): a secret too short to redact, inside a number of the report, is enough. The pull request
+ * secret"): a secret the report still holds is enough: one too short to redact inside a number of
+ * it (one under 6 characters is redacted only when its name makes it a secret, and then only as a word
+ * of its own; under 3, never), or a value GitHub masked that the action was not given. The pull request
  * still gets a comment and the Deployment a status, from what did arrive: the job's result
  * (GitHub's) and its url output (dropped on its own), each checked as strictly as the report. The
  * comment claims nothing else and carries no other text of that job: the rest is in the run's log.

@@ -1,4 +1,10 @@
-import { MIN_SECRET_LENGTH, usableSecrets } from '../util/redact.js';
+import {
+  isSecretName,
+  isShortSecret,
+  MIN_NAMED_SECRET_LENGTH,
+  MIN_SECRET_LENGTH,
+  usableSecrets,
+} from '../util/redact.js';
 import type { Settings } from '../model/settings.js';
 
 type SecretSettings = Pick<Settings, 'environment' | 'githubToken' | 'pipArgs' | 'name' | 'awsRegion'> &
@@ -19,7 +25,9 @@ interface PublicNames {
  * none: it is the token then) and the values in smoke-path's query
  * (`/health?key=${{ secrets.X }}`, quoted by every smoke line). Values
  * shorter than MIN_SECRET_LENGTH are left out (masking `1` or `true` would star out every
- * occurrence in the log), and so are values that are already public: the
+ * occurrence in the log) unless their name (DB_PASSWORD=admin, `?token=`) or their place
+ * (a URL's password) makes them secrets: those from MIN_NAMED_SECRET_LENGTH on, which redact
+ * hides only as words and the runner is not given (see registerSecret). Left out too are values that are already public: the
  * project name, the stage, the function name and the region are in every
  * resource name and URL, and the account ID and the function's ARN are in
  * the function-arn output (see publicParts).
@@ -38,12 +46,18 @@ export function secretValues(
     const secret = m?.[2] || m?.[1];
     return secret ? [secret, decodeURIComponentSafe(secret)] : [];
   });
-  const queryValues = queryOf(settings.smokePath ?? '').flatMap((v) => [v, decodeURIComponentSafe(v)]);
+  const queryValues = queryOf(settings.smokePath ?? '').flatMap(([name, v]) =>
+    [v, decodeURIComponentSafe(v)].filter((form) => isSecretName(name) || !isShortSecret(form)),
+  );
   const isPublic = publicParts(settings, stage);
+  const variables = [
+    ...Object.entries(settings.environment).map(([name, value]) => ({ value, secret: isSecretName(name) })),
+    ...functionValues.map((value) => ({ value, secret: false })),
+  ];
   return usableSecrets([
-    ...[...Object.values(settings.environment), ...functionValues]
-      .filter((v) => !isPublic.has(v.trim()))
-      .flatMap(printedForms)
+    ...variables
+      .filter(({ value }) => !isPublic.has(value.trim()))
+      .flatMap(({ value, secret }) => printedForms(value, secret))
       // A line of a longer value may be one of them on its own.
       .filter((form) => !isPublic.has(form.trim())),
     settings.githubToken,
@@ -73,10 +87,15 @@ function publicParts(settings: SecretSettings, stage: PublicNames): Set<string |
   return new Set([settings.name, settings.awsRegion, stage.stage, stage.functionName, account, arn]);
 }
 
-/** The values of a path's query string, as written (`/health?key=a%2Bb` gives `a%2Bb`). */
-function queryOf(path: string): string[] {
+/** The names and values of a path's query string, as written (`/health?key=a%2Bb` gives `key`, `a%2Bb`). */
+function queryOf(path: string): [string, string][] {
   const query = path.split('#')[0]!.split('?').slice(1).join('?');
-  return query ? query.split('&').map((pair) => pair.slice(pair.indexOf('=') + 1)) : [];
+  return query
+    ? query.split('&').map((pair) => {
+        const cut = pair.indexOf('=');
+        return [decodeURIComponentSafe(pair.slice(0, Math.max(cut, 0))), pair.slice(cut + 1)];
+      })
+    : [];
 }
 
 /**
@@ -90,12 +109,16 @@ function queryOf(path: string): string[] {
  * several lines (set in the console: a key, a certificate) also line by
  * line: CloudWatch keeps each printed line as an event of its own, the
  * local runtime puts a timestamp before each, and the runner masks line by
- * line. A JSON value also each text in it (see jsonTexts).
+ * line. A JSON value also each text in it (see jsonTexts). A value shorter than
+ * MIN_SECRET_LENGTH only when `secretName` (its variable's name says it is a secret), and
+ * without base64 forms: those stand inside a longer run of base64, never as a word.
  */
-export function printedForms(value: string): string[] {
+export function printedForms(value: string, secretName = false): string[] {
   const bare = value.trim();
-  // As usableSecrets: an escaped form of a value too short to hide would be hidden alone.
-  if (bare.length < MIN_SECRET_LENGTH) return [];
+  if (bare.length < MIN_SECRET_LENGTH)
+    return secretName && bare.length >= MIN_NAMED_SECRET_LENGTH
+      ? [value, ...jsonForms(bare), ...htmlForms(bare), ...urlForms(bare)]
+      : [];
   const lines = bare.split(/\r\n|\r|\n/).map((line) => line.trim());
   const parts = [bare, ...(lines.length > 1 ? lines : []), ...jsonTexts(bare)].filter(
     (part, i) => i === 0 || part.length >= MIN_SECRET_LENGTH,

@@ -9,8 +9,18 @@
 
 export const REDACTED = '***';
 
-/** Shorter values are too likely to be ordinary words or numbers (`true`, `info`, `1`). */
+/** Shorter values are too likely to be ordinary words or numbers (`true`, `info`, `1`) to hide wherever they occur. */
 export const MIN_SECRET_LENGTH = 6;
+
+/**
+ * A known value shorter than MIN_SECRET_LENGTH is hidden from this length on, and only where it
+ * stands as a word of its own (see hideKnown); its gatherer lets it in only when its name or its
+ * source makes it a secret (DB_PASSWORD=admin, a URL's password; see isSecretName). One or two
+ * characters are a few thousand values, guessed at once, so hiding them protects nothing, while
+ * as words (`ok`, `id`, `42`) they are in most texts: the stars would garble them and, where they
+ * stand, tell the value.
+ */
+export const MIN_NAMED_SECRET_LENGTH = 3;
 
 type Pattern =
   | {
@@ -31,6 +41,18 @@ type Pattern =
 /** Names whose value is a secret when assigned with `=`: DB_PASSWORD=..., api_key=..., GITHUB_TOKEN=... */
 const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|credentials?)`;
 /**
+ * A variable's or a query parameter's whole name that says its value is a secret: one of SECRET_NAME,
+ * or a last part that is short for one (SMTP_PASS, MYSQL_PWD, STRIPE_SECRET_KEY, `key`). A `_KEY`
+ * that names a field (SORT_KEY) costs a few stars; a leaked key costs the key.
+ */
+const SECRET_VARIABLE = new RegExp(
+  String.raw`^(?:${SECRET_NAME}|(?:[A-Za-z0-9_.-]*[_.-])?(?:pass|pwd|key))$`,
+  'i',
+);
+
+/** Whether a variable (DB_PASSWORD) or a parameter (`?token=`) holds a secret by its name. */
+export const isSecretName = (name: string): boolean => SECRET_VARIABLE.test(name.trim());
+/**
  * The same after a colon (`"password": "x"`, `client_secret: x`), without the bare
  * `token` that ordinary text has (`id-token: write`).
  */
@@ -49,8 +71,8 @@ const SHORT_WORD = new RegExp(`^[A-Za-z]{1,${MIN_SECRET_LENGTH - 1}}$`);
  * Whether the value after a secret's name is one. After the name of a key or
  * token, a word of letters shorter than MIN_SECRET_LENGTH is not
  * (`api-key: "maybe"`, our own message about the api-key switch): machine-made
- * keys and tokens are longer or carry digits and symbols, and no known value
- * that short is hidden either. After a password's, passphrase's or secret's
+ * keys and tokens are longer or carry digits and symbols (a short one the action
+ * knows by its variable's name is hidden as a known value). After a password's, passphrase's or secret's
  * name a short word stays hidden (`password: admin`): people choose those.
  */
 const aSecretValue = (value: string, name: string) =>
@@ -133,11 +155,17 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** The values worth looking for: long enough, unique, longest first (a secret that contains another goes whole). */
+/** Whether a value is hidden only where it stands as a word (see MIN_NAMED_SECRET_LENGTH). */
+export const isShortSecret = (value: string): boolean => value.trim().length < MIN_SECRET_LENGTH;
+
+/**
+ * The values worth looking for: long enough (a short one as a word only, see hideKnown), unique,
+ * longest first (a secret that contains another goes whole).
+ */
 export function usableSecrets(secrets: readonly (string | undefined)[]): string[] {
   return [
     ...new Set(
-      secrets.filter((s): s is string => typeof s === 'string' && s.trim().length >= MIN_SECRET_LENGTH),
+      secrets.filter((s): s is string => typeof s === 'string' && s.trim().length >= MIN_NAMED_SECRET_LENGTH),
     ),
   ].sort((a, b) => b.length - a.length);
 }
@@ -146,11 +174,42 @@ export function usableSecrets(secrets: readonly (string | undefined)[]): string[
  * A value to mask and, when it has several lines, each line long enough to
  * mask: the runner matches the values it holds within one log line, and a
  * function's log keeps each printed line apart, so the whole never matches.
+ * A line is a piece, not a value its name makes secret: a short one is left out.
  */
 export function withLines(secret: string): string[] {
   const lines = secret.split(/\r\n|\r|\n/).map((line) => line.trim());
-  return lines.length > 1 ? [secret, ...usableSecrets(lines)] : [secret];
+  return lines.length > 1
+    ? [secret, ...usableSecrets(lines.filter((line) => !isShortSecret(line)))]
+    : [secret];
 }
+
+/** Letters, digits and marks of any script, and `_`: what a word is made of. */
+const WORD_CHAR = /[\p{L}\p{N}\p{M}_]/u;
+const isWordChar = (c: string | undefined) => c !== undefined && WORD_CHAR.test(c);
+
+/**
+ * Whether the text beside a value's edge character continues the word that edge is in: a word's
+ * character, or a decimal point or thousands separator between digits (`0.123`, `10,123`).
+ */
+function continues(edge: string | undefined, beside: string | undefined, beyond: string): boolean {
+  if (!isWordChar(edge)) return false;
+  return isWordChar(beside) || (/\d/.test(edge!) && /^[.,]$/.test(beside ?? '') && /\d/.test(beyond));
+}
+
+/** Whether `value` is at `at` in `text` as a word of its own: `admin` is not in `administrator`, `k3y9` not in `k3y99`. */
+function standsAlone(text: string, value: string, at: number): boolean {
+  const end = at + value.length;
+  const chars = Array.from(value);
+  const before = Array.from(text.slice(Math.max(0, at - 2), at)).at(-1);
+  const after = Array.from(text.slice(end, end + 2))[0];
+  return (
+    !continues(chars[0], before, text.charAt(at - 2)) && !continues(chars.at(-1), after, text.charAt(end + 1))
+  );
+}
+
+/** Whether a known value is at `at`: a long one anywhere, a short one as a word of its own. */
+const knownAt = (text: string, value: string, at: number) =>
+  text.startsWith(value, at) && (!isShortSecret(value) || standsAlone(text, value, at));
 
 /** The last values' matcher: a logger redacts every line with the same values (hundreds of forms). */
 let lastMatcher: { values: readonly string[]; pattern: RegExp } | undefined;
@@ -171,7 +230,8 @@ function matcherFor(values: readonly string[]): RegExp {
  * places as one: a regular expression's alternation resumes after its first match
  * (and a replacement one value after another finds the second no more), so of two
  * values that overlap where they meet (`abc123` + `123xyz` printed as `abc123xyz`)
- * the second one's rest would show. No length filter: callers choose the values.
+ * the second one's rest would show. A value shorter than MIN_SECRET_LENGTH only
+ * where it stands as a word. No other length filter: callers choose the values.
  */
 export function hideKnown(text: string, known: readonly string[]): string {
   const values = known.filter(Boolean);
@@ -181,11 +241,14 @@ export function hideKnown(text: string, known: readonly string[]): string {
   for (let m = any.exec(text); m; m = any.exec(text)) {
     // The longest value that starts here, then look again one further on (a value inside it may overlap another).
     const at = m.index;
-    const end = Math.max(...values.filter((k) => text.startsWith(k, at)).map((k) => at + k.length));
+    any.lastIndex = at + 1;
+    const here = values.filter((k) => knownAt(text, k, at));
+    // Only short values start here, inside a longer word.
+    if (!here.length) continue;
+    const end = Math.max(...here.map((k) => at + k.length));
     const last = spans[spans.length - 1];
     if (last && at <= last[1]) last[1] = Math.max(last[1], end);
     else spans.push([at, end]);
-    any.lastIndex = at + 1;
   }
   let out = '';
   let from = 0;
@@ -228,7 +291,13 @@ export function redactCutTail(text: string, secrets: readonly (string | undefine
   for (const secret of usableSecrets(secrets)) {
     // At least 3 characters: shorter endings match some secret's start by chance.
     for (let k = Math.min(secret.length - 1, text.length); k >= 3; k--) {
-      if (text.endsWith(secret.slice(0, k))) return `${text.slice(0, text.length - k)}${REDACTED}`;
+      const at = text.length - k;
+      // A short secret's start only where a word starts (`sysadm` is no cut `admin`).
+      if (
+        text.endsWith(secret.slice(0, k)) &&
+        (!isShortSecret(secret) || standsAlone(text, text.slice(at), at))
+      )
+        return `${text.slice(0, at)}${REDACTED}`;
     }
   }
   for (const shape of CUT_SHAPES) if (shape.test(text)) return text.replace(shape, REDACTED);

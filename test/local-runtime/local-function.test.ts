@@ -75,6 +75,16 @@ describe("the function's live output (debug)", () => {
     expect(debug).not.toContain('Pg-Se');
     expect(debug).toContain(`${'x'.repeat(100)}***`);
   });
+  it('hides a short value its name makes secret (DB_PASSWORD=k3y9) as a word, and shows a short one that is none (LEVEL=info)', async () => {
+    const { fn, logger } = await start(
+      {
+        'app.py': `import os\n\ndef handler(event, context):\n    print("level info, password", os.environ["DB_PASSWORD"], "pool k3y99")\n    return {}\n`,
+      },
+      { handler: 'app.handler', environment: { DB_PASSWORD: 'k3y9', LEVEL: 'info' } },
+    );
+    await fn.invoke({});
+    expect(logger.text('debug')).toContain('level info, password *** pool k3y99');
+  });
 });
 
 describe('Python handlers', () => {

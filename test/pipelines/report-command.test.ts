@@ -191,8 +191,8 @@ describe('command: report', () => {
 
 /**
  * GitHub drops a job output that holds a value masked in the job ("Skip output 'report' since it
- * may contain secret"): a secret too short to redact, inside a number of the report, is enough. The
- * report job then gets '' for report, and still the deploy job's url output (dropped on its own
+ * may contain secret"): a secret the report still holds is enough (a short one inside a number: one
+ * under 6 characters is redacted only as a word of its own, under 3 never). The report job then gets '' for report, and still the deploy job's url output (dropped on its own
  * only when it holds a masked value) and its result (GitHub's, not an output).
  */
 describe('command: report when GitHub dropped the report output', () => {

@@ -3,6 +3,7 @@ import { createGitHubApi } from '../../src/reporting/github-api.js';
 import { commentMarker, renderUndeployComment, upsertStickyComment } from '../../src/reporting/pr-comment.js';
 import { reportDeploy, reportUndeploy } from '../../src/reporting/report.js';
 import { renderUndeploySummary } from '../../src/reporting/summary.js';
+import { secretValues } from '../../src/settings/secret-values.js';
 import { RecordingLogger } from '../../src/util/logger.js';
 import { denyWith403 } from '../support/github-recorder.js';
 import { API_KEY, failureOutcome, successOutcome, TOKEN, undeployOutcome } from './outcomes.js';
@@ -153,18 +154,30 @@ describe('sticky pull request comment', () => {
     expect(gh.comments.map((c) => c.body)).toEqual([`${commentMarker('shop', 'pr-12')}\nhi`]);
   });
 
-  it('shows the failure with its logs, and no secret', async () => {
+  it('shows the failure with its logs, and no secret: not a short one its name makes secret either', async () => {
     const gh = await start();
-    const result = await reportDeploy(failureOutcome(), options(gh), { logger: new RecordingLogger() });
+    // The function echoes DB_PASSWORD=k3y9, shorter than any value hidden by its length alone.
+    const environment = { DB_PASSWORD: 'k3y9', LEVEL: 'info' };
+    const settings = { name: 'shop', awsRegion: 'us-east-1', githubToken: TOKEN, pipArgs: [], environment };
+    const failed = failureOutcome();
+    const outcome = failureOutcome({
+      smoke: { ...failed.smoke!, bodyExcerpt: `{"error":"auth failed for app/k3y9","level":"info"}` },
+      logs: `${failed.logs ?? ''}\nconnecting as app with password k3y9 (level info, pool k3y99)`,
+    });
+    const secrets = [...secretValues(settings, { stage: 'pr-12', functionName: 'shop-pr-12' }), API_KEY];
+    const result = await reportDeploy(outcome, options(gh, { secrets }), { logger: new RecordingLogger() });
     const body = gh.comments[0]?.body ?? '';
     expect(body).toContain('### ❌ `shop` deploy to `pr-12` failed');
     expect(body).toContain('<details><summary>Function logs: shop-pr-12</summary>');
     expect(body).toContain("KeyError: 'DATABASE_URL'");
     expect(body).toContain(`[the workflow run](${RUN_URL})`);
+    expect(body).toContain('with password *** (level info, pool k3y99)');
+    expect(body).toContain('auth failed for app/***');
     for (const text of [body, result.markdown, JSON.stringify(gh.requests.map((r) => r.body))]) {
       expect(text).not.toContain(API_KEY);
       expect(text).not.toContain(TOKEN);
       expect(text).not.toContain('wJalrXUtnFEMI');
+      expect(text).not.toMatch(/\bk3y9\b/);
     }
   });
 

@@ -5,7 +5,7 @@ import { redact, usableSecrets } from '../../src/util/redact.js';
 const base = { name: 'shop', awsRegion: 'eu-west-1', githubToken: '', pipArgs: [] as string[] };
 
 /** The values an environment value is hidden as (see printedForms), sorted. */
-const forms = (...values: string[]) => usableSecrets(values.flatMap(printedForms));
+const forms = (...values: string[]) => usableSecrets(values.flatMap((value) => printedForms(value)));
 
 describe('secretValues', () => {
   it('is every environment value, the token and a pip index password', () => {
@@ -50,6 +50,40 @@ describe('secretValues', () => {
       { stage: 'pr-12', functionName: 'shop-pr-12' },
     );
     expect(values).toEqual(forms('Pg-Secret-771'));
+  });
+
+  it('also a shorter value whose name says it is a secret (DB_PASSWORD=admin), from 3 characters, hidden as a word', () => {
+    const values = secretValues({
+      ...base,
+      environment: {
+        DB_PASSWORD: 'admin',
+        API_KEY: 'k3y9',
+        SMTP_PASS: 'p@ss',
+        GITHUB_TOKEN: 'abc',
+        DB_PASSWD: 'ab',
+        LEVEL: 'info',
+        MODE: 'prod',
+        DEBUG: '1',
+        TOKEN_TTL: '3600',
+        PASSWORD_FILE: 'x.pem',
+      },
+    });
+    expect(values).toEqual(expect.arrayContaining(['admin', 'k3y9', 'p@ss', 'p%40ss', 'abc']));
+    for (const kept of ['ab', 'info', 'prod', '1', '3600', 'x.pem']) expect(values).not.toContain(kept);
+    expect(
+      redact('login admin as administrator (info, prod) ttl 3600 key k3y9 not k3y99 from x.pem', values),
+    ).toBe('login *** as administrator (info, prod) ttl 3600 key *** not k3y99 from x.pem');
+  });
+
+  it("a short password in a pip-args URL (secret by its place) and a short smoke-path query value with a secret's name", () => {
+    const values = secretValues({
+      ...base,
+      environment: {},
+      pipArgs: ['-i', 'https://ci:pw9@pypi.example.com/simple'],
+      smokePath: '/health?token=t0k&v=2&mode=full&q=abc',
+    });
+    expect(values).toEqual(expect.arrayContaining(['pw9', 't0k']));
+    for (const kept of ['ci', '2', 'full', 'abc']) expect(values).not.toContain(kept);
   });
 
   it('leaves out the account ID and the function ARN: function-arn shows them, and GitHub drops an output holding a masked value', () => {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   cutText,
+  MIN_NAMED_SECRET_LENGTH,
   MIN_SECRET_LENGTH,
   redact,
   redactCutTail,
@@ -9,9 +10,23 @@ import {
   usableSecrets,
 } from '../../src/util/redact.js';
 
-describe('the shortest secret redacted is 6 characters', () => {
-  it('is 6', () => {
-    expect([MIN_SECRET_LENGTH, REDACTED]).toEqual([6, '***']);
+describe('the shortest secret redacted anywhere is 6 characters; a shorter known one from 3, as a word', () => {
+  it('is 6 and 3', () => {
+    expect([MIN_SECRET_LENGTH, MIN_NAMED_SECRET_LENGTH, REDACTED]).toEqual([6, 3, '***']);
+  });
+
+  it.each<[string, boolean]>([
+    ['q7', false],
+    ['q7x', true],
+    ['q7x2z', true],
+    ['q7x2zk', true],
+    // Counted without surrounding blanks: a padded value that short is not hidden.
+    ['  q7  ', false],
+    ['  q7x  ', true],
+  ])('a known value %j standing alone is redacted: %s', (secret, hidden) => {
+    const text = `value=[${secret}] end`;
+    expect(redact(text, [secret])).toBe(hidden ? `value=[${REDACTED}] end` : text);
+    expect(usableSecrets([secret])).toEqual(hidden ? [secret] : []);
   });
 
   it.each<[string, boolean]>([
@@ -19,13 +34,9 @@ describe('the shortest secret redacted is 6 characters', () => {
     ['q7x2z', false],
     ['q7x2zk', true],
     ['q7x2zk9', true],
-    // Counted without surrounding blanks: a padded short value is still short.
-    ['  q7x2z  ', false],
-    [' q7x2zk ', true],
-  ])('a known value %j is redacted: %s', (secret, hidden) => {
-    const text = `value=[${secret}] end`;
-    expect(redact(text, [secret])).toBe(hidden ? `value=[${REDACTED}] end` : text);
-    expect(usableSecrets([secret])).toEqual(hidden ? [secret] : []);
+  ])('a known value %j inside a longer word is redacted: %s', (secret, hidden) => {
+    const text = `value=a${secret}b end`;
+    expect(redact(text, [secret])).toBe(hidden ? `value=a${REDACTED}b end` : text);
   });
 
   it('longest first, each once', () => {

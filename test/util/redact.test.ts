@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { cutText, lineRedactor, redact, redactCutTail } from '../../src/util/redact.js';
+import { cutText, isSecretName, lineRedactor, redact, redactCutTail } from '../../src/util/redact.js';
 
 const SECRET_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
@@ -48,7 +48,7 @@ describe('redact', () => {
       'k=***;',
     ],
     ['a secret inside another, the outer one whole', 'k=zz-abcdef-zz', ['zz-abcdef-zz', 'abcdef'], 'k=***'],
-    ['too short a value is ignored', 'the cat', ['cat'], 'the cat'],
+    ['a value under 3 characters is ignored', 'the ok of 42', ['ok', '42'], 'the ok of 42'],
     ['empty and undefined are ignored', 'text', ['', undefined], 'text'],
   ])('%s', (_name, input, secrets, output) => {
     expect(redact(input, secrets)).toBe(output);
@@ -151,6 +151,95 @@ describe('redact', () => {
     ],
   ])('finds %s', (_name, input, output) => {
     expect(redact(input)).toBe(output);
+  });
+});
+
+// The gatherer (secretValues) lets a value shorter than MIN_SECRET_LENGTH in only when its name or its
+// source makes it a secret (DB_PASSWORD=admin): hidden where it stands as a word, not inside a longer one.
+describe('a short known value (a secret by its name)', () => {
+  it.each([
+    [
+      'alone and in punctuation',
+      'admin; "admin", (admin) user=admin.',
+      ['admin'],
+      '***; "***", (***) user=***.',
+    ],
+    [
+      'not inside a longer word',
+      'administrator sysadmin admin_ro admin2 admin',
+      ['admin'],
+      'administrator sysadmin admin_ro admin2 ***',
+    ],
+    [
+      'not inside a longer number or code',
+      'k3y9 k3y99 xk3y9 9k3y9 k3y9',
+      ['k3y9'],
+      '*** k3y99 xk3y9 9k3y9 ***',
+    ],
+    [
+      'a number of its own, not part of a decimal one',
+      'took 123 ms, 1234 bytes, 0.123 s, 123.5, 10,123 or 123.',
+      ['123'],
+      'took *** ms, 1234 bytes, 0.123 s, 123.5, 10,123 or ***.',
+    ],
+    ['next to letters of other scripts', 'émoi émoiX moi', ['moi'], 'émoi émoiX ***'],
+    ['regular expression characters taken literally', 'p=a.b* axb* xa.b*', ['a.b*'], 'p=*** axb* xa.b*'],
+    ['a value of symbols alone', 'x(?) x(.) (?)', ['(?)'], 'x*** x(.) ***'],
+    ['a value ending in a symbol, by the word it starts', 'p@s! xp@s! p@s!x', ['p@s!'], '*** xp@s! ***x'],
+    [
+      'a long value still anywhere, beside a short one',
+      'hunter2-prod inside xhunter2-prodx; pin 4242',
+      ['hunter2-prod', '4242'],
+      '*** inside x***x; pin ***',
+    ],
+  ])('%s', (_name, input, secrets, output) => {
+    expect(redact(input, secrets)).toBe(output);
+  });
+
+  it('a cut text keeps no first letters of a short secret, and cuts no other word', () => {
+    expect(redactCutTail('password is adm', ['admin'])).toBe('password is ***');
+    expect(redactCutTail('ask the sysadm', ['admin'])).toBe('ask the sysadm');
+  });
+});
+
+describe('isSecretName: a variable or a parameter whose value is a secret', () => {
+  it.each([
+    'DB_PASSWORD',
+    'PGPASSWORD',
+    'db_passwd',
+    'GPG_PASSPHRASE',
+    'CLIENT_SECRET',
+    'NEXTAUTH_SECRET',
+    'GITHUB_TOKEN',
+    'API_KEY',
+    'apikey',
+    'x-api-key',
+    'PRIVATE_KEY',
+    'AWS_ACCESS_KEY',
+    'GOOGLE_CREDENTIALS',
+    'STRIPE_SECRET_KEY',
+    'LICENSE_KEY',
+    'SMTP_PASS',
+    'MYSQL_PWD',
+    'key',
+    'token',
+  ])('%s is', (name) => {
+    expect(isSecretName(name)).toBe(true);
+  });
+
+  it.each([
+    'LEVEL',
+    'DEBUG',
+    'TOKEN_TTL',
+    'PASSWORD_FILE',
+    'SECRET_NAME',
+    'BYPASS',
+    'COMPASS',
+    'MONKEY',
+    'KEYS',
+    '',
+  ])('%j is not', (name) => {
+    expect(isSecretName(name)).toBe(false);
   });
 });
 

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { redact, usableSecrets, withLines } from '../../util/redact.js';
+import { isShortSecret, redact, usableSecrets, withLines } from '../../util/redact.js';
 import type { Logger } from '../../util/logger.js';
 import { COMMAND_LIKE, inertLines } from '../../util/workflow-commands.js';
 
@@ -9,9 +9,15 @@ const registered = new Set<string>();
 /** What this step registered with the runner: GitHub drops a job output that holds one (see output-masks). */
 export const registeredSecrets = (): string[] => [...registered];
 
-/** Registers a secret with the runner (`::add-mask::`), once however often it is met. */
+/**
+ * Registers a secret with the runner (`::add-mask::`), once however often it is met. Not one
+ * shorter than MIN_SECRET_LENGTH (a short one a name makes secret, see MIN_NAMED_SECRET_LENGTH):
+ * the runner would star it inside every word and number of the job's log that holds it (its stars
+ * then telling it: `***istrator`) and GitHub would drop every job output holding it; the logger
+ * hides it from our lines as a word, and a value from the secrets context the runner masks anyway.
+ */
 export function registerSecret(secret: string): void {
-  if (!secret || registered.has(secret)) return;
+  if (!secret || isShortSecret(secret) || registered.has(secret)) return;
   registered.add(secret);
   core.setSecret(secret);
 }
