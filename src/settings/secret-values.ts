@@ -35,8 +35,8 @@ interface PublicNames {
 export function secretValues(
   settings: SecretSettings,
   stage: PublicNames = {},
-  /** Values the function already had (see FunctionResult.environmentBefore), filtered the same way. */
-  functionValues: readonly string[] = [],
+  /** Variables the function already had, as [name, value] (see FunctionResult.environmentBefore), filtered the same way. */
+  functionValues: readonly (readonly [string, string])[] = [],
 ): string[] {
   const passwords = settings.pipArgs.flatMap((arg) => {
     // Anywhere in the argument: `--index-url=https://user:password@host/simple` is one.
@@ -51,8 +51,10 @@ export function secretValues(
   );
   const isPublic = publicParts(settings, stage);
   const variables = [
-    ...Object.entries(settings.environment).map(([name, value]) => ({ value, secret: isSecretName(name) })),
-    ...functionValues.map((value) => ({ value, secret: false })),
+    ...[...Object.entries(settings.environment), ...functionValues].map(([name, value]) => ({
+      value,
+      secret: isSecretName(name),
+    })),
   ];
   return usableSecrets([
     ...variables

@@ -111,6 +111,29 @@ it('each line of a multi-line value set in the console is masked, and stays out 
   }
 });
 
+it("a short password set in the console (DB_PASSWORD=k3y9) stays out of the logs the report quotes, by its variable's name, as a word", async () => {
+  const fake = await startFakeAws();
+  fake.seed.setup('shop');
+  const dir = appFolder();
+  try {
+    const inputs = { gateway: 'rest-api', 'api-key': 'true' };
+    expect((await deployApp(fake, dir, { inputs })).failure).toBeUndefined();
+    const fn = fake.account.functions.get('shop-main')!;
+    fn.latest.Environment = {
+      Variables: { ...fn.latest.Environment?.Variables, DB_PASSWORD: 'k3y9', LEVEL: 'info' },
+    };
+    fake.setFunctionLogs('shop-main', ['[ERROR] login failed for app with k3y9 (level info, pool k3y99)']);
+    fake.faults.deny('GetUsagePlans');
+    const run = await deployApp(fake, dir, { inputs });
+
+    expect(run.failure).toContain('Could not list the usage plans for stage main');
+    expect(run.report.logs).toContain('login failed for app with *** (level info, pool k3y99)');
+  } finally {
+    await fake.close();
+    removeApp(dir);
+  }
+});
+
 it("a value equal to execution-role-arn's account stays masked when the deploy signs in to another account", async () => {
   // Before sign-in the role ARN is taken to name the account (a value equal to it is in function-arn);
   // signed in elsewhere, that value is no part of any output and must be masked like any other.

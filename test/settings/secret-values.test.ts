@@ -29,9 +29,24 @@ describe('secretValues', () => {
     const values = secretValues(
       { ...base, environment: { DB_PASSWORD: 'Pg-Secret-771' } },
       { stage: 'pr-12', functionName: 'shop-pr-12' },
-      ['pk9f2Qm7Zr4Lw8Xb', 'pr-12', 'eu-west-1', 'on', 'Pg-Secret-771'],
+      [
+        ['STRIPE_KEY', 'pk9f2Qm7Zr4Lw8Xb'],
+        ['STAGE', 'pr-12'],
+        ['AWS_REGION_NAME', 'eu-west-1'],
+        ['FEATURE', 'on'],
+        ['DB_PASSWORD', 'Pg-Secret-771'],
+      ],
     );
     expect(values.sort()).toEqual(forms('Pg-Secret-771', 'pk9f2Qm7Zr4Lw8Xb').sort());
+  });
+
+  it("a short value the function already had (set in the console) by its variable's name, as the input's", () => {
+    const values = secretValues({ ...base, environment: {} }, {}, [
+      ['DB_PASSWORD', 'k3y9'],
+      ['LEVEL', 'info'],
+    ]);
+    expect(values).toContain('k3y9');
+    expect(values).not.toContain('info');
   });
 
   it('leaves out values too short to mask and the names every URL shows anyway', () => {
@@ -99,7 +114,10 @@ describe('secretValues', () => {
       expect(secretValues({ ...base, ...roles, environment }, stage)).toEqual(forms('Pg-Secret-771'));
     // Known once signed in (ambient credentials): the values the function already had.
     expect(
-      secretValues({ ...base, environment: {} }, { ...stage, accountId: account }, [account, arn]),
+      secretValues({ ...base, environment: {} }, { ...stage, accountId: account }, [
+        ['ACCOUNT_ID', account],
+        ['SELF_ARN', arn],
+      ]),
     ).toEqual([]);
     // Without an account, nothing says the 12 digits are public.
     expect(secretValues({ ...base, environment: { ACCOUNT_ID: account } }, stage)).toEqual(forms(account));
@@ -194,7 +212,11 @@ describe('secretValues', () => {
 
 describe('the forms a value is printed in', () => {
   const hidden = (environment: Record<string, string>, functionValues: string[] = []) =>
-    secretValues({ ...base, environment }, {}, functionValues);
+    secretValues(
+      { ...base, environment },
+      {},
+      functionValues.map((value) => ['CONSOLE_VALUE', value]),
+    );
 
   it.each([
     // json.dumps({"body": json.dumps({"token": secret})}): both with Python's ensure_ascii.
@@ -334,7 +356,7 @@ describe('printedForms', () => {
     const values = secretValues(
       { ...base, environment: {} },
       { stage: 'pr-12', functionName: 'shop-pr-12' },
-      ['shop-pr-12\nKey-Line-9x2Q'],
+      [['CONSOLE_KEY', 'shop-pr-12\nKey-Line-9x2Q']],
     );
     expect(values).toContain('Key-Line-9x2Q');
     expect(values).not.toContain('shop-pr-12');

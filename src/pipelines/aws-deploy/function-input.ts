@@ -65,7 +65,7 @@ export function functionInput(
     artifact: { bucket: string; key: string };
     marked: DeployingMark;
     tags: Record<string, string>;
-    maskValues: (values: readonly string[]) => void;
+    maskValues: (variables: readonly (readonly [string, string])[]) => void;
     whenCreated?: (() => Promise<void>) | undefined;
   },
 ): Parameters<typeof deployFunction>[1] {

@@ -105,11 +105,11 @@ export function functionValuesMask(
   logger: Logger,
   /** The function as read: its variables are masked at once. */
   existing: StageFunction['existing'],
-): (values: readonly string[]) => void {
+): (variables: readonly (readonly [string, string])[]) => void {
   const known = new Set(secretValues(settings, stage));
-  const mask = (values: readonly string[]) => {
-    for (const value of secretValues(settings, stage, values)) if (!known.has(value)) logger.mask(value);
+  const mask = (variables: readonly (readonly [string, string])[]) => {
+    for (const value of secretValues(settings, stage, variables)) if (!known.has(value)) logger.mask(value);
   };
-  mask(Object.values(existing?.config.Environment?.Variables ?? {}));
+  mask(Object.entries(existing?.config.Environment?.Variables ?? {}));
   return mask;
 }

@@ -15,7 +15,7 @@ import { checkCode, type CodeTarget } from './function-code.js';
 import { isConflict, waitForFunctionUpdated } from './function-wait.js';
 
 /**
- * The values of a published version's environment variables: a version keeps
+ * A published version's environment variables, as [name, value]: a version keeps
  * the ones it was published with, which may be older than $LATEST's (a key
  * rotated in a deploy that was then rolled back). Throws when Lambda cannot
  * tell them (variables under a KMS key this role may not use come back empty).
@@ -25,7 +25,7 @@ export async function versionEnvironmentValues(
   functionName: string,
   version: string,
   deps: AwsDeps,
-): Promise<string[]> {
+): Promise<[string, string][]> {
   const config = await callAws(
     deps,
     {
@@ -42,7 +42,7 @@ export async function versionEnvironmentValues(
         `${error.ErrorCode ?? ''} ${error.Message ?? ''}`.trimEnd(),
       'EnvironmentError',
     );
-  return Object.values(config.Environment?.Variables ?? {});
+  return Object.entries(config.Environment?.Variables ?? {});
 }
 
 export async function publish(

@@ -70,7 +70,7 @@ export interface FunctionInput {
    * the write: Lambda's error for variables over 4 KB quotes every value. The
    * caller hides the first read's itself; this is for a read made again.
    */
-  maskValues?: (values: readonly string[]) => void;
+  maskValues?: (variables: readonly (readonly [string, string])[]) => void;
   /**
    * Run once CreateFunction made the function (this run's), alongside the wait
    * for it to become Active: what must be there before anything can run it (its
@@ -96,10 +96,11 @@ export interface FunctionResult {
   /** Names of variables set outside the workflow that were kept. */
   environmentKept: string[];
   /**
-   * Values of the variables the function had before this deploy (kept, replaced
-   * or removed): a secret pasted in the console is one, so none may be shown.
+   * The variables ([name, value]) the function had before this deploy (kept,
+   * replaced or removed): a secret pasted in the console is one, so no value may
+   * be shown; the name tells whether a short one is a secret (see secretValues).
    */
-  environmentBefore: string[];
+  environmentBefore: [string, string][];
   /** The function's tags before this deploy ({} when it was created): what earlier deploys set up. */
   previousTags: Record<string, string>;
   /** The execution role the function ran as when this deploy changed it: another role deployed it last. */
@@ -222,8 +223,8 @@ interface UpdateOutcome {
   codeChanged: boolean;
   configChanged: boolean;
   environmentKept: string[];
-  /** The values of the variables the update was planned from (see FunctionResult). */
-  environmentBefore: string[];
+  /** The variables the update was planned from, [name, value] (see FunctionResult). */
+  environmentBefore: [string, string][];
   /** See FunctionResult. */
   roleBefore?: string;
 }
@@ -248,7 +249,7 @@ async function updateFunction(
     before = config.Environment?.Variables ?? {};
     // Masked at every read, before any write whose refusal may quote them: this read may be newer
     // than the caller's (a wait for another update, a function another run created meanwhile).
-    input.maskValues?.(Object.values(before));
+    input.maskValues?.(Object.entries(before));
     env = planEnvironment(before, input.environment, parseManagedTag(tags[ENV_TAG]));
     logEnvironmentPlan(env, deps);
     const desired = desiredConfig(input, env.variables);
@@ -278,7 +279,7 @@ async function updateFunction(
     }
   }
   const configChanged = fields.length > 0;
-  const environmentBefore = Object.values(before);
+  const environmentBefore = Object.entries(before);
   const roleBefore = fields.includes('role') ? (roleRead ?? '') : undefined;
 
   const codeChanged = codeNeedsUpdate(config, input.code.codeSha256, input.architecture);

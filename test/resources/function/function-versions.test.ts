@@ -12,7 +12,9 @@ describe('deployFunction on the awkward paths Lambda has', () => {
     const { fake, lambda } = await account();
     await deployFunction(lambda, input(zipA, { environment: { KEY: 'old-value-1' } }), depsFor(fake));
     await deployFunction(lambda, input(zipB, { environment: { KEY: 'new-value-2' } }), depsFor(fake));
-    expect(await versionEnvironmentValues(lambda, 'shop-main', '1', depsFor(fake))).toEqual(['old-value-1']);
+    expect(await versionEnvironmentValues(lambda, 'shop-main', '1', depsFor(fake))).toEqual([
+      ['KEY', 'old-value-1'],
+    ]);
     fake.faults.answer('GetFunctionConfiguration', {
       Version: '1',
       Environment: { Error: { ErrorCode: 'KMSAccessDeniedException', Message: 'KMS access denied' } },

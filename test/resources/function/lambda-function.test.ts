@@ -352,7 +352,7 @@ describe('deployFunction against the stateful fake', () => {
     expect(result.environmentKept).toEqual(['API_KEY', 'DEBUG']);
     // Every value the function had before, whatever becomes of it: the pipeline hides them all.
     expect(result.environmentBefore.sort()).toEqual(
-      Object.values({ ...before, API_KEY: 'console-secret-3', DEBUG: 'console-value-4' }).sort(),
+      Object.entries({ ...before, API_KEY: 'console-secret-3', DEBUG: 'console-value-4' }).sort(),
     );
     expect(fn().latest.Environment?.Variables).toEqual({
       MODE: 'prod-value-5',
@@ -392,7 +392,7 @@ describe('deployFunction against the stateful fake', () => {
     const result = await deployFunction(lambda, input(zipB, { environment: { MODE: 'b' } }), deps, known);
     expect(fn().latest.Environment?.Variables).toEqual({ MODE: 'b', API_KEY: 'console-secret' });
     expect(result.environmentKept).toEqual(['API_KEY']);
-    expect(result.environmentBefore).toContain('console-secret');
+    expect(result.environmentBefore).toContainEqual(['API_KEY', 'console-secret']);
     // The write names the revision it was planned from: Lambda refuses one planned from a stale read.
     expect(inputsOf('UpdateFunctionConfiguration').at(-1)).toHaveProperty('RevisionId');
   });
@@ -412,8 +412,8 @@ describe('deployFunction against the stateful fake', () => {
     );
     fake.clock.advance(1_000);
     const masked: { value: string; calls: number }[] = [];
-    const maskValues = (values: readonly string[]) => {
-      for (const value of values) masked.push({ value, calls: fake.calls.calls.length });
+    const maskValues = (variables: readonly (readonly [string, string])[]) => {
+      for (const [, value] of variables) masked.push({ value, calls: fake.calls.calls.length });
     };
     await expect(
       deployFunction(
@@ -445,8 +445,8 @@ describe('deployFunction against the stateful fake', () => {
     );
     fake.calls.clear();
     const masked: { value: string; calls: number }[] = [];
-    const maskValues = (values: readonly string[]) => {
-      for (const value of values) masked.push({ value, calls: fake.calls.calls.length });
+    const maskValues = (variables: readonly (readonly [string, string])[]) => {
+      for (const [, value] of variables) masked.push({ value, calls: fake.calls.calls.length });
     };
     await deployFunction(lambda, input(zipB, { environment: { MODE: 'b' }, maskValues }), deps, none);
     const write = fake.calls.of({ service: 'lambda', operation: 'UpdateFunctionConfiguration' })[0]!;

@@ -13,15 +13,16 @@ export function streamVersion(stream: string | undefined): string | undefined {
   return /\[(\$LATEST|\d+)\][^/[\]]*$/.exec(stream ?? '')?.[1];
 }
 
-/** A version's environment values, or why they are unknown. */
-export type VersionValues = { version?: string; values: string[] } | { version?: string; unknown: string };
+/** A version's environment variables ([name, value]: a name makes a short value a secret), or why they are unknown. */
+export type VersionValues =
+  { version?: string; values: [string, string][] } | { version?: string; unknown: string };
 
 /** What a configuration says of its environment values; `what` names the version for the message. Pure. */
 export function valuesOf(config: FunctionConfiguration | undefined, what: string): VersionValues {
   // Variables under a KMS key the caller may not use come back as an error instead.
   const error = config?.Environment?.Error;
   if (!error)
-    return { version: config?.Version, values: Object.values(config?.Environment?.Variables ?? {}) };
+    return { version: config?.Version, values: Object.entries(config?.Environment?.Variables ?? {}) };
   const reason = `${error.ErrorCode ?? ''}: ${error.Message ?? ''}`.replace(/^: |: $/, '');
   return {
     version: config?.Version,
@@ -37,7 +38,7 @@ export function valuesOf(config: FunctionConfiguration | undefined, what: string
  */
 export class PrintedVersions {
   private readonly asked = new Set<string>();
-  private readonly known: string[] = [];
+  private readonly known: [string, string][] = [];
 
   constructor(
     private readonly read: (version: string) => Promise<VersionValues>,
@@ -62,8 +63,8 @@ export class PrintedVersions {
     fresh.forEach((version, i) => this.record(version, found[i]));
   }
 
-  /** Every value read so far. */
-  get values(): readonly string[] {
+  /** Every variable read so far. */
+  get values(): readonly (readonly [string, string])[] {
     return this.known;
   }
 }
