@@ -111,30 +111,34 @@ function queryOf(path: string): [string, string][] {
  * several lines (set in the console: a key, a certificate) also line by
  * line: CloudWatch keeps each printed line as an event of its own, the
  * local runtime puts a timestamp before each, and the runner masks line by
- * line. A JSON value also each text in it (see jsonTexts). A value shorter than
- * MIN_SECRET_LENGTH only when `secretName` (its variable's name says it is a secret), and
- * without base64 forms: those stand inside a longer run of base64, never as a word.
+ * line. A JSON value also each text in it (see jsonTexts). A value or a JSON
+ * text shorter than MIN_SECRET_LENGTH only when a secret's name holds it
+ * (`secretName`: its variable's; `"password": "admin"` inside), and without
+ * base64 forms: those stand inside a longer run of base64, never as a word.
  */
 export function printedForms(value: string, secretName = false): string[] {
   const bare = value.trim();
-  if (bare.length < MIN_SECRET_LENGTH)
-    return secretName && bare.length >= MIN_NAMED_SECRET_LENGTH
-      ? [value, ...jsonForms(bare), ...htmlForms(bare), ...urlForms(bare)]
-      : [];
+  if (bare.length < MIN_SECRET_LENGTH) return secretName && named(bare) ? [value, ...escapedForms(bare)] : [];
   const lines = bare.split(/\r\n|\r|\n/).map((line) => line.trim());
-  const parts = [bare, ...(lines.length > 1 ? lines : []), ...jsonTexts(bare)].filter(
-    (part, i) => i === 0 || part.length >= MIN_SECRET_LENGTH,
-  );
+  const texts = jsonTexts(bare);
+  const parts = [
+    bare,
+    ...(lines.length > 1 ? lines : []),
+    ...texts.filter((t) => !isShortSecret(t.text)).map((t) => t.text),
+  ].filter((part, i) => i === 0 || part.length >= MIN_SECRET_LENGTH);
+  const short = texts.filter((t) => t.secretName && isShortSecret(t.text) && named(t.text));
   return [
     value,
-    ...parts.flatMap((part) => [
-      ...jsonForms(part),
-      ...htmlForms(part),
-      ...urlForms(part),
-      ...base64Forms(part),
-    ]),
+    ...parts.flatMap((part) => [...escapedForms(part), ...base64Forms(part)]),
+    ...short.flatMap((t) => escapedForms(t.text)),
   ];
 }
+
+/** Whether a short text is long enough to hide when a secret's name holds it. */
+const named = (text: string) => text.length >= MIN_NAMED_SECRET_LENGTH;
+
+/** A text as JSON, HTML and a URL escape it. */
+const escapedForms = (text: string) => [...jsonForms(text), ...htmlForms(text), ...urlForms(text)];
 
 /**
  * The texts in a value that is a JSON object or array (a service account's
@@ -144,7 +148,7 @@ export function printedForms(value: string, secretName = false): string[] {
  * word (`production`, `checkout`: a config's settings, masked they would
  * star out every such word in the log) unless a secret's name holds it.
  */
-function jsonTexts(value: string): string[] {
+function jsonTexts(value: string): { text: string; secretName: boolean }[] {
   if (!/^[[{]/.test(value)) return [];
   let parsed: unknown;
   try {
@@ -152,15 +156,19 @@ function jsonTexts(value: string): string[] {
   } catch {
     return [];
   }
-  const texts: string[] = [];
-  const walk = (node: unknown, secretName: boolean): void => {
+  const texts: { text: string; secretName: boolean }[] = [];
+  // `secretKey`: under a key SECRET_KEY matches (plain words too); `secretName`: one isSecretName
+  // matches (short texts too, as a variable's of that name).
+  const walk = (node: unknown, secretKey: boolean, secretName: boolean): void => {
     if (typeof node === 'string') {
-      if (secretName || !PLAIN_WORDS.test(node.trim())) texts.push(node.trim());
+      if (secretKey || !PLAIN_WORDS.test(node.trim())) texts.push({ text: node.trim(), secretName });
     } else if (node && typeof node === 'object')
-      for (const [key, child] of Object.entries(node))
-        walk(child, secretName || (!Array.isArray(node) && SECRET_KEY.test(key)));
+      for (const [key, child] of Object.entries(node)) {
+        const keyed = !Array.isArray(node);
+        walk(child, secretKey || (keyed && SECRET_KEY.test(key)), secretName || (keyed && isSecretName(key)));
+      }
   };
-  walk(parsed, false);
+  walk(parsed, false, false);
   return texts;
 }
 

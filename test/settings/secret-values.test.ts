@@ -296,6 +296,17 @@ describe('the forms a value is printed in', () => {
     expect(values).toContain(JSON.stringify(config));
   });
 
+  it('a short text in a JSON value under a secret\'s name (`"password": "admin"`), as a word; other short texts stay', () => {
+    const values = hidden({}, [
+      JSON.stringify({ user: 'app', password: 'admin', db: { api_key: ['k3y9'] } }),
+    ]);
+    expect(values).toEqual(expect.arrayContaining(['admin', 'k3y9']));
+    expect(values).not.toContain('app');
+    expect(redact('app logged in with admin (administrator), key k3y9', values)).toBe(
+      'app logged in with *** (administrator), key ***',
+    );
+  });
+
   it('a value that merely starts like JSON is a value like any other', () => {
     expect(() => hidden({ A: '{not json at all' })).not.toThrow();
     expect(hidden({ A: '["Gamma-Key-88"' })).not.toContain('Gamma-Key-88');
