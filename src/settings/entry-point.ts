@@ -4,11 +4,9 @@ import { join } from 'node:path';
 import { APP } from './adapter-settings.js';
 import { show, type Checked, type InputReader } from './input-reader.js';
 import { Inputs } from './names.js';
-import { defaultHandler, isPythonRuntime, RUNTIMES } from './runtimes.js';
+import { defaultHandler, HANDLER_FORM, isPythonRuntime, RUNTIMES } from './runtimes.js';
 import type { Source } from './source-folder.js';
 import { inputName, type Surface } from './surface.js';
-
-const HANDLER = /^[A-Za-z_][\w./-]*\.[A-Za-z_$][\w$]*$/;
 
 /** The runtime and the entry point: a handler, or a WSGI/ASGI app on Python. */
 export function readEntryPoint(
@@ -30,7 +28,7 @@ export function readEntryPoint(
     if (!APP.test(app)) r.bad(Inputs.App, entryPointExpected(app, ':', pythonModuleIn(source)));
     if (!isPythonRuntime(runtime))
       r.bad(Inputs.App, `a Python runtime to serve a WSGI/ASGI app (runtime is ${show(runtime)})`, app);
-  } else if (!HANDLER.test(handler)) {
+  } else if (!HANDLER_FORM.test(handler)) {
     r.bad(Inputs.Handler, entryPointExpected(handler, '.'));
   }
   return {

@@ -25,15 +25,20 @@ export const NODE_DEFAULT_HANDLER = 'index.handler';
 const APP_FILE = /^app\.[cm]?js$/;
 const INDEX_FILE = /^index\.[cm]?js$/;
 
+/** The handler input's form, `module.function` (`dist/handler.handler`). */
+export const HANDLER_FORM = /^[A-Za-z_][\w./-]*\.[A-Za-z_$][\w$]*$/;
+
 /**
  * The handler package.json's "main" names (`dist/handler.js`: TypeScript
  * built to dist/); undefined for a file name with a dot before its
  * extension, which Lambda's handler string cannot name (its file ends at
- * the first dot), or for no .js, .mjs or .cjs file.
+ * the first dot), for no .js, .mjs or .cjs file, or for a path the handler
+ * input would refuse (`dist/my handler.js`): an error on an input nobody set.
  */
 export function mainHandler(main: string | undefined): string | undefined {
   const module = /^((?:[^/]+\/)*[^./]+)\.[cm]?js$/.exec(main ?? '')?.[1];
-  return module && `${module}.handler`;
+  const handler = module && `${module}.handler`;
+  return handler && HANDLER_FORM.test(handler) ? handler : undefined;
 }
 
 export interface DefaultHandler {

@@ -60,6 +60,22 @@ describe('defaultHandler: the handler when neither handler nor app is set (the a
       'dist/my.lambda.js',
       { handler: 'index.handler' },
     ],
+    // The handler input's form (settings' entry point): a "main" outside it would fail the
+    // settings with an error on a handler input nobody gave.
+    [
+      'a "main" the handler input cannot hold (a space): index.handler',
+      'nodejs22.x',
+      ['package.json'],
+      'dist/my handler.js',
+      { handler: 'index.handler' },
+    ],
+    [
+      'a "main" the handler input cannot hold (a leading digit): index.handler',
+      'nodejs22.x',
+      ['package.json'],
+      '1st.js',
+      { handler: 'index.handler' },
+    ],
     [
       'a "main" that is no JavaScript file: index.handler',
       'nodejs22.x',
@@ -92,6 +108,8 @@ describe('defaultHandler: the handler when neither handler nor app is set (the a
     expect(mainHandler('handler.mjs')).toBe('handler.handler');
     expect(mainHandler('dist/my.lambda.js')).toBeUndefined();
     expect(mainHandler('dist/handler.ts')).toBeUndefined();
+    expect(mainHandler('dist/@scope/handler.js')).toBeUndefined();
+    expect(mainHandler('dist/v1.0/handler.js')).toBe('dist/v1.0/handler.handler');
     expect(mainHandler(undefined)).toBeUndefined();
   });
 });

@@ -28,9 +28,11 @@ for (const [folder, files] of [
 for (const [folder, files] of [
   ['node-ts', ['dist/handler.js']],
   ['node-ts-index', ['dist/handler.js', 'index.js']],
+  ['node-ts-space', ['dist/my handler.js']],
 ] as const) {
   mkdirSync(join(workspace, folder, 'dist'), { recursive: true });
-  writeFileSync(join(workspace, folder, 'package.json'), '{"name": "api", "main": "dist/handler.js"}');
+  const main = files[0];
+  writeFileSync(join(workspace, folder, 'package.json'), JSON.stringify({ name: 'api', main }));
   for (const file of files) writeFileSync(join(workspace, folder, file), '');
 }
 
@@ -115,6 +117,17 @@ describe('readSettings', () => {
         handler:
           inputs.handler ??
           (inputs.app ? '' : inputs.path === 'node-ts-index' ? 'index.handler' : 'app.handler'),
+        note: undefined,
+      });
+    }
+  });
+
+  test('a "main" the handler input cannot hold leaves index.handler, with no error on a handler nobody gave', () => {
+    // Before: handler "dist/my handler.handler" refused as `handler: "" is not valid`, undeploy too.
+    for (const command of ['deploy', 'undeploy']) {
+      const s = settingsFrom({ name: 'svc', command, runtime: 'nodejs22.x', path: 'node-ts-space' });
+      expect({ handler: s.handler, note: s.handlerNote }).toEqual({
+        handler: 'index.handler',
         note: undefined,
       });
     }
