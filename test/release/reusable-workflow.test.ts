@@ -232,6 +232,13 @@ describe('.github/workflows/deploy.yml', () => {
     expect(differing.sort()).toEqual(['aws-region', 'name', 'package-cache']);
   });
 
+  it("handler: the workflow's description gives the action's defaults (package.json's \"main\" on Node.js too)", () => {
+    const defaults = (description = '') => /Empty: .*unless app is set\./.exec(description)?.[0];
+    const action = defaults(readActionYml().inputs.handler?.description);
+    expect(action).toContain('"main"');
+    expect(defaults(readReusableWorkflow().on.workflow_call.inputs.handler?.description)).toBe(action);
+  });
+
   it('previews pass the same action inputs as production deploys, the package cache included', () => {
     const j = jobs();
     // And github-token, empty, for the job that runs the pull request's code (preview-report posts).

@@ -177,7 +177,7 @@ export interface WorkflowJob {
 }
 
 export interface ReusableWorkflow {
-  on: { workflow_call: { inputs: Record<string, { type: string; default?: Value }> } };
+  on: { workflow_call: { inputs: Record<string, { type: string; default?: Value; description?: string }> } };
   jobs: Record<string, WorkflowJob>;
 }
 
