@@ -4,7 +4,7 @@
  * the handler input names the file; without one (and without index.js) the
  * default handler is that file's (runtimes.ts), and the handler error suggests it.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { join, posix } from 'node:path';
 
 /** JSON.parse as Node.js and npm read a package.json: a leading byte-order mark skipped. Throws as JSON.parse does. */
@@ -33,15 +33,25 @@ export function packageMain(dir: string): string | undefined {
   // `dist/` is a folder: Node.js reads its index.js, never dist.js; `dist` too when no dist.js is there.
   const index = [`${file}/index.js`, `${file}/index.cjs`, `${file}/index.mjs`];
   if (path.endsWith('/')) return first(index) ?? index[0];
-  if (/\.[cm]?js$/.test(file)) return file;
+  // A file that is there comes first in Node.js, whatever its extension (src/index.ts, not src/index.ts.js).
+  if (/\.[cm]?js$/.test(file) || isFile(join(dir, file))) return file;
   const candidates = [`${file}.js`, `${file}.cjs`, `${file}.mjs`];
   return first(candidates) ?? (isFolder(join(dir, file)) ? (first(index) ?? index[0]) : candidates[0]);
 }
 
 function isFolder(path: string): boolean {
+  return kindOf(path)?.isDirectory() ?? false;
+}
+
+function isFile(path: string): boolean {
+  return kindOf(path)?.isFile() ?? false;
+}
+
+/** stat, or undefined where there is nothing (a file's name used as a folder's too). */
+function kindOf(path: string): Stats | undefined {
   try {
-    return statSync(path).isDirectory();
+    return statSync(path);
   } catch {
-    return false;
+    return undefined;
   }
 }

@@ -53,6 +53,19 @@ describe('packageMain', () => {
     expect(packageMain(folder('folder-unbuilt', { 'package.json': '{"main": "dist"}' }))).toBe('dist.js');
   });
 
+  it('a "main" naming a file that is there is that file, whatever its extension, as Node.js loads it first', async () => {
+    // A bundler's project: "main" is the TypeScript source. Not src/index.ts.js, "not built".
+    const ts = folder('main-ts', { 'package.json': '{"main": "src/index.ts"}', 'src/index.ts': '' });
+    expect(packageMain(ts)).toBe('src/index.ts');
+    // The handler's error then says nothing of a "main" to build.
+    await expect(buildNodeFunction(ts, join(root, 'out-ts'))).rejects.toThrow(
+      /top-level JavaScript files: none\. Expected file\.export/,
+    );
+    expect(packageMain(folder('main-bare-file', { 'package.json': '{"main": "server"}', server: '' }))).toBe(
+      'server',
+    );
+  });
+
   it('gives nothing without a package.json, a string "main", or for one outside the folder', () => {
     expect(packageMain(folder('none', { 'index.js': '' }))).toBeUndefined();
     expect(packageMain(folder('no-main', { 'package.json': '{"name": "api"}' }))).toBeUndefined();
