@@ -108,7 +108,9 @@ export function sourcePathRewriter(
           ? entryAt(text, start, prefix.name, shown)
           : treeFileAt(text, start, prefix);
       if (!found) continue;
-      const framed = found.shown.startsWith('(') ? unframed(text, m.index, found.end) : undefined;
+      // Labelled only: a user's file may start with a parenthesis too (a route group's `(shop)/index.mjs`).
+      const labelled = prefix.tree !== undefined || found.shown.startsWith(PACKAGE_PREFIX);
+      const framed = labelled ? unframed(text, m.index, found.end) : undefined;
       out += text.slice(done, framed ? m.index - 1 : m.index) + found.shown + (framed?.location ?? '');
       done = framed?.end ?? found.end;
       pattern.lastIndex = done;

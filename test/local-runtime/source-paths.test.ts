@@ -64,6 +64,25 @@ describe('sourcePathRewriter', () => {
     ).toBe('  File "(package) x/api.py", line 2, in get');
   });
 
+  test("a Node.js frame of the user's file whose path starts with a parenthesis (a route group's folder) keeps its own", () => {
+    const grouped = sourcePathRewriter(
+      [ROOT],
+      new Map([
+        ['(shop)/index.mjs', '(shop)/index.mjs'],
+        ['node_modules/x/index.js', '(package) node_modules/x/index.js'],
+      ]),
+    );
+    expect(grouped(`    at handler (file://${ROOT}/(shop)/index.mjs:3:74)`)).toBe(
+      '    at handler ((shop)/index.mjs:3:74)',
+    );
+    expect(grouped(`    at handler (${ROOT}/(shop)/index.mjs:3:74)`)).toBe(
+      '    at handler ((shop)/index.mjs:3:74)',
+    );
+    expect(grouped(`    at fn (${ROOT}/node_modules/x/index.js:3:9)`)).toBe(
+      '    at fn (package) node_modules/x/index.js:3:9',
+    );
+  });
+
   test("a folder of the dependencies (a layer, a slim package's tree): any file in it named in it, after its label", () => {
     const OPT = '/tmp/lambda-deploy-x/local-opt-abc';
     const SLIM = '/tmp/lambda-deploy-x/local-tmp-abc/lambda-deploy-slim/0123abcd';
