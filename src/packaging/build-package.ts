@@ -202,7 +202,13 @@ async function ownCode(
   const { files: collected, typeScript } = await collectCode(options, outDir, pool, prefetch, deps);
   const ownFiles = [...collected, ...(await npmInstalledFiles(options, pool, prefetch, deps, temporary))];
   const imports = javaScriptImports(ownFiles);
-  await refuseTypeScriptImports(typeScript, imports, deps.surface);
+  if (!isPythonRuntime(options.runtime))
+    await refuseTypeScriptImports(
+      typeScript,
+      imports,
+      handlerTarget(options.handler, options.runtime).files,
+      deps,
+    );
   return { collected, ownFiles, imports };
 }
 

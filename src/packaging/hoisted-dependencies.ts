@@ -151,16 +151,31 @@ export function reachablePackages(entry: string, files: ReadonlyMap<string, File
 }
 
 function packagesReached(entry: string, files: ReadonlyMap<string, FileImports>, withOptional: boolean) {
+  const names = new Set<string>();
+  for (const file of filesReached(entry, files, withOptional))
+    for (const name of packagesOf(followed(files.get(file), withOptional))) names.add(name);
+  return names;
+}
+
+/** A file's specifiers, without the optional ones unless withOptional. */
+function followed(imports: FileImports | undefined, withOptional: boolean): string[] {
+  return (imports?.specifiers ?? []).filter((spec) => withOptional || !imports?.optional.includes(spec));
+}
+
+/**
+ * The files (keys of `files`) the handler's file `entry` loads with relative
+ * specifiers, and those they load, in turn, entry included; through optional
+ * loads (see fileImports) only withOptional.
+ */
+export function filesReached(
+  entry: string,
+  files: ReadonlyMap<string, FileImports>,
+  withOptional: boolean,
+): Set<string> {
   const seen = new Set<string>([entry]);
   const queue = [entry];
-  const names = new Set<string>();
   for (let file; (file = queue.shift()) !== undefined;) {
-    const imports = files.get(file);
-    const specifiers = (imports?.specifiers ?? []).filter(
-      (spec) => withOptional || !imports?.optional.includes(spec),
-    );
-    for (const name of packagesOf(specifiers)) names.add(name);
-    for (const spec of specifiers) {
+    for (const spec of followed(files.get(file), withOptional)) {
       if (!spec.startsWith('./') && !spec.startsWith('../')) continue;
       const base = posix.join(posix.dirname(file), spec);
       const target = ['', '.js', '.mjs', '.cjs', '/index.js', '/index.mjs', '/index.cjs']
@@ -172,7 +187,7 @@ function packagesReached(entry: string, files: ReadonlyMap<string, FileImports>,
       }
     }
   }
-  return names;
+  return seen;
 }
 
 /** Lambda's Node.js runtimes carry the AWS SDK for JavaScript v3: a function may load it unpackaged. */

@@ -10,7 +10,8 @@
 import { posix } from 'node:path';
 import { Inputs } from '../settings/names.js';
 import { inputName, type Surface } from '../settings/surface.js';
-import type { FileImports } from './hoisted-dependencies.js';
+import type { Logger } from '../util/logger.js';
+import { filesReached, type FileImports } from './hoisted-dependencies.js';
 import { formatCount } from './size-check.js';
 
 const SOURCE = /\.(?:[cm]?ts|tsx)$/;
@@ -74,38 +75,82 @@ export function typeScriptNote(
   );
 }
 
-/**
- * The refusal of a JavaScript file that loads a TypeScript one left out
- * (`import { handler } from './src/handler.ts'`: Node.js 22.18+ strips the
- * types itself), which would fail on Lambda; undefined when none does. An
- * optional load (a try block, `import()`) is the code's to handle.
- */
-export function typeScriptImportError(
-  leftOut: readonly string[],
-  imports: ReadonlyMap<string, FileImports>,
-  surface: Surface = 'action',
-): string | undefined {
-  const dropped = new Set(leftOut);
-  for (const [file, { specifiers, optional }] of imports) {
-    for (const spec of specifiers) {
-      if (!/^\.\.?\//.test(spec) || optional.includes(spec)) continue;
-      const target = posix.join(posix.dirname(file), spec);
-      if (!dropped.has(target)) continue;
-      return (
-        `${file} imports ${spec}, a TypeScript file the package leaves out by default (Node.js 22.18+ loads it, stripping the types): ` +
-        `package the TypeScript files with ${excludeSetting(target, surface)}.`
-      );
-    }
-  }
-  return undefined;
+/** What the function's JavaScript loads of the TypeScript left out: a refusal, or warnings. */
+export interface TypeScriptImports {
+  /** A file the handler loads, unconditionally, loads one: it fails on Lambda. */
+  refusal?: string;
+  /** A load that may never happen there: optional (a try block, `import()`), or by a file the handler does not load. */
+  warnings: string[];
 }
 
-/** Throws typeScriptImportError's refusal; the files' imports are read only when some were left out. */
+/**
+ * Which JavaScript files load a TypeScript one left out (`import { handler }
+ * from './src/handler.ts'`: Node.js 22.18+ strips the types itself), which
+ * fails on Lambda. Refused only where the handler's file `entry` loads it
+ * without a catch, following relative imports: a script or test beside it
+ * (`scripts/seed.mjs`) never runs there, and an optional load (a try block,
+ * `import()`) is the code's to handle; those are warned of. Without an
+ * entry (the handler check says why), none is refused.
+ */
+export function typeScriptImports(
+  leftOut: readonly string[],
+  imports: ReadonlyMap<string, FileImports>,
+  entry: string | undefined,
+  surface: Surface = 'action',
+): TypeScriptImports {
+  const dropped = new Set(leftOut);
+  const required = entry ? filesReached(entry, imports, false) : new Set<string>();
+  const reached = entry ? filesReached(entry, imports, true) : new Set<string>();
+  const optional: string[] = [];
+  const unreached: string[] = [];
+  let refusal: string | undefined;
+  for (const [file, { specifiers, optional: caught }] of imports) {
+    for (const spec of specifiers) {
+      if (!/^\.\.?\//.test(spec)) continue;
+      const target = posix.join(posix.dirname(file), spec);
+      if (!dropped.has(target)) continue;
+      const fix = `package the TypeScript files with ${excludeSetting(target, surface)}`;
+      if (required.has(file) && !caught.includes(spec))
+        refusal ??= `${file} imports ${spec}, a TypeScript file the package leaves out by default (Node.js 22.18+ loads it, stripping the types): ${fix}.`;
+      else (reached.has(file) ? optional : unreached).push(`${file} imports ${spec}|${fix}`);
+    }
+  }
+  const warnings = [
+    warning(optional, 'where the code loads it (an import() or a try block)'),
+    warning(
+      unreached,
+      `if Lambda loads it (the handler's file${entry ? ` ${entry}` : ''} does not, as far as a static look tells)`,
+    ),
+  ].filter((w) => w !== undefined);
+  return { ...(refusal && { refusal }), warnings };
+}
+
+/** One warning for the loads (`what|fix`) of one kind: the first five named. */
+function warning(loads: readonly string[], when: string): string | undefined {
+  if (!loads.length) return undefined;
+  const shown = loads.slice(0, 5).map((l) => l.split('|')[0]!);
+  const files = loads.length === 1 ? 'a TypeScript file' : 'TypeScript files';
+  return (
+    `${shown.join(', ')}${loads.length > 5 ? `, … (${loads.length} in all)` : ''}, ${files} the package leaves out by default: ` +
+    `it fails with "Cannot find module" ${when}; ${loads[0]!.split('|')[1]!} to keep them.`
+  );
+}
+
+/**
+ * Throws typeScriptImports' refusal, logs its warnings; the files' imports
+ * are read only when some were left out. `handlerFiles`: where the
+ * handler's module may be (`index.js`, `index.mjs`, `index.cjs`).
+ */
 export async function refuseTypeScriptImports(
   leftOut: readonly string[],
   imports: () => Promise<ReadonlyMap<string, FileImports>>,
-  surface?: Surface,
+  handlerFiles: readonly string[],
+  { logger, surface }: { logger: Logger; surface?: Surface },
 ): Promise<void> {
-  const refusal = leftOut.length ? typeScriptImportError(leftOut, await imports(), surface) : undefined;
+  if (!leftOut.length) return;
+  const files = await imports();
+  const entry = handlerFiles.find((f) => files.has(f));
+  const { refusal, warnings } = typeScriptImports(leftOut, files, entry, surface);
   if (refusal) throw new Error(refusal);
+  for (const w of warnings) logger.warning(w);
 }

@@ -106,6 +106,41 @@ describe('a TypeScript Node.js function: its sources are left out', () => {
     expect(entries).toEqual(['index.js', 'package.json', 'src/handler.ts']);
   });
 
+  it('refuses only a file the handler loads: a script beside it that imports TypeScript is named in a warning', async () => {
+    const path = project('ts-script', {
+      'package.json': '{"name":"svc","version":"1.0.0","type":"module"}',
+      'dist/index.js': "import { lib } from './lib.js';\nexport const handler = async () => lib;\n",
+      'dist/lib.js': 'export const lib = 1;\n',
+      'src/db.ts': 'export const db = (): number => 1;\n',
+      // Run on the developer's machine (Node.js 22.18+), never on Lambda.
+      'scripts/seed.mjs': "import { db } from '../src/db.ts';\ndb();\n",
+    });
+    const logger = new RecordingLogger();
+    const result = await buildPackage(options(path, { ...node }), { logger });
+    expect(await names(result.zipPath)).toEqual([
+      'dist/index.js',
+      'dist/lib.js',
+      'package.json',
+      'scripts/seed.mjs',
+    ]);
+    expect(logger.text('warning')).toContain(
+      'scripts/seed.mjs imports ../src/db.ts, a TypeScript file the package leaves out by default: it fails with "Cannot find module" if Lambda loads it (the handler\'s file dist/index.js does not, as far as a static look tells);',
+    );
+  });
+
+  it('warns of a TypeScript file left out that the handler loads with import(), without refusing', async () => {
+    const path = project('ts-dynamic', {
+      'package.json': '{"name":"svc","version":"1.0.0","type":"module"}',
+      'index.js': "export const handler = async (e) => (await import('./src/handler.ts')).handler(e);\n",
+      'src/handler.ts': 'export const handler = async (): Promise<number> => 200;\n',
+    });
+    const logger = new RecordingLogger();
+    await buildPackage(options(path, { ...node, handler: 'index.handler' }), { logger });
+    expect(logger.text('warning')).toContain(
+      'index.js imports ./src/handler.ts, a TypeScript file the package leaves out by default: it fails with "Cannot find module" where the code loads it (an import() or a try block);',
+    );
+  });
+
   it('a handler that names a TypeScript file fails with what to do, as does a folder of TypeScript only', async () => {
     await expect(
       build(

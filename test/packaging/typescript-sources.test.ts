@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import {
   isTypeScriptSource,
   namesTypeScript,
-  typeScriptImportError,
+  typeScriptImports,
   typeScriptNote,
 } from '../../src/packaging/typescript-sources.js';
 
@@ -58,22 +58,56 @@ describe('typeScriptNote', () => {
   });
 });
 
-describe('typeScriptImportError', () => {
+describe('typeScriptImports', () => {
   const imports = (specifiers: string[], optional: string[] = []) =>
     new Map([['dist/index.js', { specifiers, optional }]]);
 
-  it('a relative import of a file left out, from another folder', () => {
-    expect(typeScriptImportError(['src/lib.mts'], imports(['node:fs', '../src/lib.mts']), 'terminal')).toBe(
-      'dist/index.js imports ../src/lib.mts, a TypeScript file the package leaves out by default (Node.js 22.18+ loads it, stripping the types): ' +
+  it('refuses a relative import of a file left out, from another folder, by the handler', () => {
+    expect(
+      typeScriptImports(['src/lib.mts'], imports(['node:fs', '../src/lib.mts']), 'dist/index.js', 'terminal'),
+    ).toEqual({
+      refusal:
+        'dist/index.js imports ../src/lib.mts, a TypeScript file the package leaves out by default (Node.js 22.18+ loads it, stripping the types): ' +
         "package the TypeScript files with --exclude '!*.mts'.",
+      warnings: [],
+    });
+  });
+
+  it('follows the relative imports of the handler: a file it loads in turn is refused too', () => {
+    const files = new Map([
+      ['index.mjs', { specifiers: ['./lib/a'], optional: [] }],
+      ['lib/a.js', { specifiers: ['./b.ts'], optional: [] }],
+    ]);
+    expect(typeScriptImports(['lib/b.ts'], files, 'index.mjs').refusal).toMatch(
+      /^lib\/a\.js imports \.\/b\.ts,/,
     );
   });
 
-  it('none for an optional import, a kept file, or a package', () => {
+  it('warns of an optional import, and of a file the handler does not load; a kept file or a package is fine', () => {
     expect(
-      typeScriptImportError(['src/lib.ts'], imports(['../src/lib.ts'], ['../src/lib.ts'])),
-    ).toBeUndefined();
-    expect(typeScriptImportError(['src/other.ts'], imports(['../src/lib.ts']))).toBeUndefined();
-    expect(typeScriptImportError(['src/lib.ts'], imports(['lib.ts']))).toBeUndefined();
+      typeScriptImports(['src/lib.ts'], imports(['../src/lib.ts'], ['../src/lib.ts']), 'dist/index.js'),
+    ).toEqual({
+      warnings: [
+        'dist/index.js imports ../src/lib.ts, a TypeScript file the package leaves out by default: it fails with "Cannot find module" where the code loads it (an import() or a try block); ' +
+          'package the TypeScript files with exclude: "!*.ts" to keep them.',
+      ],
+    });
+    const scripts = new Map(
+      Array.from({ length: 6 }, (_, i) => [
+        `scripts/s${i}.mjs`,
+        { specifiers: ['../src/lib.ts'], optional: [] },
+      ]),
+    );
+    expect(typeScriptImports(['src/lib.ts'], scripts, 'index.js')).toEqual({
+      warnings: [
+        'scripts/s0.mjs imports ../src/lib.ts, scripts/s1.mjs imports ../src/lib.ts, scripts/s2.mjs imports ../src/lib.ts, scripts/s3.mjs imports ../src/lib.ts, scripts/s4.mjs imports ../src/lib.ts, … (6 in all), ' +
+          'TypeScript files the package leaves out by default: it fails with "Cannot find module" if Lambda loads it (the handler\'s file index.js does not, as far as a static look tells); ' +
+          'package the TypeScript files with exclude: "!*.ts" to keep them.',
+      ],
+    });
+    expect(typeScriptImports(['src/other.ts'], imports(['../src/lib.ts']), 'dist/index.js')).toEqual({
+      warnings: [],
+    });
+    expect(typeScriptImports(['src/lib.ts'], imports(['lib.ts']), 'dist/index.js')).toEqual({ warnings: [] });
   });
 });
