@@ -207,6 +207,7 @@ async function ownCode(
       typeScript,
       imports,
       handlerTarget(options.handler, options.runtime).files,
+      ownFiles,
       deps,
     );
   return { collected, ownFiles, imports };

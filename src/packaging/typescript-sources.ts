@@ -97,6 +97,7 @@ export function typeScriptImports(
   imports: ReadonlyMap<string, FileImports>,
   entry: string | undefined,
   surface: Surface = 'action',
+  packaged: ReadonlySet<string> = new Set(imports.keys()),
 ): TypeScriptImports {
   const dropped = new Set(leftOut);
   const required = entry ? filesReached(entry, imports, false) : new Set<string>();
@@ -107,12 +108,18 @@ export function typeScriptImports(
   for (const [file, { specifiers, optional: caught }] of imports) {
     for (const spec of specifiers) {
       if (!/^\.\.?\//.test(spec)) continue;
-      const target = posix.join(posix.dirname(file), spec);
-      if (!dropped.has(target)) continue;
+      const base = posix.join(posix.dirname(file), spec);
+      const target = leftOutTarget(base, dropped, packaged);
+      if (!target) continue;
       const fix = `package the TypeScript files with ${excludeSetting(target, surface)}`;
+      const load = target === base ? spec : `${spec} (${target})`;
+      const how =
+        target === base
+          ? 'Node.js 22.18+ loads it, stripping the types'
+          : 'a loader such as ts-node or tsx resolves it';
       if (required.has(file) && !caught.includes(spec))
-        refusal ??= `${file} imports ${spec}, a TypeScript file the package leaves out by default (Node.js 22.18+ loads it, stripping the types): ${fix}.`;
-      else (reached.has(file) ? optional : unreached).push(`${file} imports ${spec}|${fix}`);
+        refusal ??= `${file} imports ${load}, a TypeScript file the package leaves out by default (${how}): ${fix}.`;
+      else (reached.has(file) ? optional : unreached).push(`${file} imports ${load}|${fix}`);
     }
   }
   const warnings = [
@@ -123,6 +130,22 @@ export function typeScriptImports(
     ),
   ].filter((w) => w !== undefined);
   return { ...(refusal && { refusal }), warnings };
+}
+
+/** What Node.js's require() finds for a path without extension, in the package: a .ts file never comes first. */
+const JAVASCRIPT_SUFFIXES = ['', '.js', '.json', '.node', '/index.js', '/index.json', '/index.node'];
+/** What a loader (ts-node, tsx, @swc/register) finds after them. */
+const TYPESCRIPT_SUFFIXES = ['.ts', '.tsx', '.cts', '.mts', '/index.ts', '/index.tsx'];
+
+/**
+ * The file left out a relative specifier (joined to its file's folder:
+ * `base`) loads: itself (`./a.ts`), or, where no packaged file answers it,
+ * the TypeScript one a loader resolves it to (`./a` -> `a.ts`).
+ */
+function leftOutTarget(base: string, dropped: ReadonlySet<string>, packaged: ReadonlySet<string>) {
+  if (dropped.has(base)) return base;
+  if (JAVASCRIPT_SUFFIXES.some((suffix) => packaged.has(base + suffix))) return undefined;
+  return TYPESCRIPT_SUFFIXES.map((suffix) => base + suffix).find((f) => dropped.has(f));
 }
 
 /** One warning for the loads (`what|fix`) of one kind: the first five named. */
@@ -139,18 +162,21 @@ function warning(loads: readonly string[], when: string): string | undefined {
 /**
  * Throws typeScriptImports' refusal, logs its warnings; the files' imports
  * are read only when some were left out. `handlerFiles`: where the
- * handler's module may be (`index.js`, `index.mjs`, `index.cjs`).
+ * handler's module may be (`index.js`, `index.mjs`, `index.cjs`);
+ * `packaged`: the files the package holds.
  */
 export async function refuseTypeScriptImports(
   leftOut: readonly string[],
   imports: () => Promise<ReadonlyMap<string, FileImports>>,
   handlerFiles: readonly string[],
+  packaged: readonly { path: string }[],
   { logger, surface }: { logger: Logger; surface?: Surface },
 ): Promise<void> {
   if (!leftOut.length) return;
   const files = await imports();
   const entry = handlerFiles.find((f) => files.has(f));
-  const { refusal, warnings } = typeScriptImports(leftOut, files, entry, surface);
+  const paths = new Set(packaged.map((f) => f.path));
+  const { refusal, warnings } = typeScriptImports(leftOut, files, entry, surface, paths);
   if (refusal) throw new Error(refusal);
   for (const w of warnings) logger.warning(w);
 }

@@ -141,6 +141,33 @@ describe('a TypeScript Node.js function: its sources are left out', () => {
     );
   });
 
+  it('refuses a require() without extension that a loader (ts-node) resolves to a TypeScript file left out, not one a .js file answers', async () => {
+    const files = {
+      'package.json': '{"name":"svc","version":"1.0.0","dependencies":{"ts-node":"10.9.2"}}',
+      'node_modules/ts-node/package.json': '{"name":"ts-node","version":"10.9.2"}',
+      'node_modules/ts-node/register/index.js': 'module.exports = {};\n',
+      'index.js':
+        "require('ts-node/register');\nmodule.exports = { ...require('./src/handler'), ...require('./lib') };\n",
+      'src/handler.ts': 'export const handler = async (): Promise<number> => 200;\n',
+      // Built in place: Node.js finds lib.js first.
+      'lib.ts': 'export const x = 1;\n',
+      'lib.js': 'exports.x = 1;\n',
+    };
+    await expect(build('ts-extensionless', files, { handler: 'index.handler' })).rejects.toThrow(
+      'index.js imports ./src/handler (src/handler.ts), a TypeScript file the package leaves out by default (a loader such as ts-node or tsx resolves it): ' +
+        'package the TypeScript files with exclude: "!*.ts".',
+    );
+    const { entries } = await build(
+      'ts-extensionless-kept',
+      { ...files, 'src/handler.js': 'exports.handler = 1;\n' },
+      {
+        handler: 'index.handler',
+      },
+    );
+    expect(entries).toContain('src/handler.js');
+    expect(entries).not.toContain('src/handler.ts');
+  });
+
   it('a handler that names a TypeScript file fails with what to do, as does a folder of TypeScript only', async () => {
     await expect(
       build(
