@@ -107,16 +107,10 @@ export function typeScriptImports(
   let refusal: string | undefined;
   for (const [file, { specifiers, optional: caught }] of imports) {
     for (const spec of specifiers) {
-      if (!/^\.\.?\//.test(spec)) continue;
-      const base = posix.join(posix.dirname(file), spec);
-      const target = leftOutTarget(base, dropped, packaged);
-      if (!target) continue;
+      const found = loadedTypeScript(file, spec, dropped, packaged);
+      if (!found) continue;
+      const { target, load, how } = found;
       const fix = `package the TypeScript files with ${excludeSetting(target, surface)}`;
-      const load = target === base ? spec : `${spec} (${target})`;
-      const how =
-        target === base
-          ? 'Node.js 22.18+ loads it, stripping the types'
-          : 'a loader such as ts-node or tsx resolves it';
       if (required.has(file) && !caught.includes(spec))
         refusal ??= `${file} imports ${load}, a TypeScript file the package leaves out by default (${how}): ${fix}.`;
       else (reached.has(file) ? optional : unreached).push(`${file} imports ${load}|${fix}`);
@@ -130,6 +124,35 @@ export function typeScriptImports(
     ),
   ].filter((w) => w !== undefined);
   return { ...(refusal && { refusal }), warnings };
+}
+
+/**
+ * The file left out that `spec` of `file` loads (`target`), as the messages
+ * name the load, and who loads it: a relative specifier (see leftOutTarget),
+ * or tsconfig-paths, which reads the tsconfig.json of the working folder
+ * (the package's root on Lambda) at run time for its path aliases.
+ */
+function loadedTypeScript(
+  file: string,
+  spec: string,
+  dropped: ReadonlySet<string>,
+  packaged: ReadonlySet<string>,
+): { target: string; load: string; how: string } | undefined {
+  if (/^tsconfig-paths(?:\/|$)/.test(spec))
+    return dropped.has('tsconfig.json')
+      ? {
+          target: 'tsconfig.json',
+          load: `${spec} (tsconfig.json)`,
+          how: 'tsconfig-paths reads it at run time',
+        }
+      : undefined;
+  if (!/^\.\.?\//.test(spec)) return undefined;
+  const base = posix.join(posix.dirname(file), spec);
+  const target = leftOutTarget(base, dropped, packaged);
+  if (!target) return undefined;
+  return target === base
+    ? { target, load: spec, how: 'Node.js 22.18+ loads it, stripping the types' }
+    : { target, load: `${spec} (${target})`, how: 'a loader such as ts-node or tsx resolves it' };
 }
 
 /** What Node.js's require() finds for a path without extension, in the package: a .ts file never comes first. */

@@ -168,6 +168,23 @@ describe('a TypeScript Node.js function: its sources are left out', () => {
     expect(entries).not.toContain('src/handler.ts');
   });
 
+  it('refuses a handler that loads tsconfig-paths, which reads the tsconfig.json left out at run time', async () => {
+    const files = {
+      'package.json': '{"name":"svc","version":"1.0.0","dependencies":{"tsconfig-paths":"4.2.0"}}',
+      'node_modules/tsconfig-paths/package.json': '{"name":"tsconfig-paths","version":"4.2.0"}',
+      'node_modules/tsconfig-paths/register.js': 'module.exports = {};\n',
+      'tsconfig.json': '{"compilerOptions":{"baseUrl":"dist","paths":{"@/*":["*"]}}}',
+      'dist/index.js': "require('tsconfig-paths/register');\nexports.handler = require('@/lib').handler;\n",
+      'dist/lib.js': 'exports.handler = async () => 200;\n',
+    };
+    await expect(build('ts-paths', files)).rejects.toThrow(
+      'dist/index.js imports tsconfig-paths/register (tsconfig.json), a TypeScript file the package leaves out by default (tsconfig-paths reads it at run time): ' +
+        'package the TypeScript files with exclude: "!tsconfig.json".',
+    );
+    const { entries } = await build('ts-paths-kept', files, { exclude: ['!tsconfig.json'] });
+    expect(entries).toContain('tsconfig.json');
+  });
+
   it('a handler that names a TypeScript file fails with what to do, as does a folder of TypeScript only', async () => {
     await expect(
       build(

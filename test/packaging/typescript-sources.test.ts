@@ -83,6 +83,18 @@ describe('typeScriptImports', () => {
     );
   });
 
+  it('refuses tsconfig-paths loaded by the handler when tsconfig.json is left out, not when it is kept', () => {
+    expect(
+      typeScriptImports(['tsconfig.json'], imports(['tsconfig-paths/register']), 'dist/index.js').refusal,
+    ).toBe(
+      'dist/index.js imports tsconfig-paths/register (tsconfig.json), a TypeScript file the package leaves out by default (tsconfig-paths reads it at run time): ' +
+        'package the TypeScript files with exclude: "!tsconfig.json".',
+    );
+    expect(typeScriptImports(['src/a.ts'], imports(['tsconfig-paths']), 'dist/index.js')).toEqual({
+      warnings: [],
+    });
+  });
+
   it('warns of an optional import, and of a file the handler does not load; a kept file or a package is fine', () => {
     expect(
       typeScriptImports(['src/lib.ts'], imports(['../src/lib.ts'], ['../src/lib.ts']), 'dist/index.js'),
