@@ -33,11 +33,19 @@ export function isTypeScriptSource(relPath: string): boolean {
 
 /**
  * Whether an `include` pattern asks for TypeScript by name (`*.ts`,
- * `tsconfig.json`): it keeps what it matches. A broad one (`**`, `src`) does
+ * `*.{js,ts}`, `tsconfig.json`): it keeps what it matches. A broad one (`**`, `src`) does
  * not, as for the packages only devDependencies need.
  */
 export function namesTypeScript(pattern: string): boolean {
-  return isTypeScriptName(pattern.trim().replace(/\/+$/, '').split('/').pop()!);
+  return alternatives(pattern.trim().replace(/\/+$/, '').split('/').pop()!).some(isTypeScriptName);
+}
+
+/** The names a glob's braces spell out (`*.{js,ts}`: `*.js`, `*.ts`). */
+function alternatives(name: string): string[] {
+  const brace = /\{([^{}]*)\}/.exec(name);
+  if (!brace) return [name];
+  const [before, after] = [name.slice(0, brace.index), name.slice(brace.index + brace[0].length)];
+  return brace[1]!.split(',').flatMap((alt) => alternatives(before + alt + after));
 }
 
 /** The `!pattern` of exclude that keeps files like `path`: `!*.ts` (a declaration too), `!*.mts`, or the tsconfig's name. */

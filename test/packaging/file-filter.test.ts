@@ -126,6 +126,12 @@ describe('createFileFilter: files', () => {
     ['include naming TypeScript keeps it', { ...node, include: ['src/**/*.ts'] }, 'src/index.ts', true],
     ['include naming a .ts file keeps it', { ...node, include: ['schema.ts'] }, 'schema.ts', true],
     ['include naming tsconfig keeps it', { ...node, include: ['tsconfig*.json'] }, 'tsconfig.json', true],
+    [
+      'include naming TypeScript in braces keeps it',
+      { ...node, include: ['src/**/*.{js,ts}'] },
+      'src/index.ts',
+      true,
+    ],
     ['include ** does not bring TypeScript back', { ...node, include: ['**'] }, 'src/index.ts', false],
     ['include src does not bring TypeScript back', { ...node, include: ['src'] }, 'src/index.ts', false],
     ['exclude "!*.ts" keeps TypeScript', { ...node, exclude: ['!*.ts'] }, 'src/index.ts', true],

@@ -36,6 +36,9 @@ describe('namesTypeScript', () => {
     ['src', false],
     ['src/**', false],
     ['*.json', false],
+    ['src/**/*.{js,ts}', true],
+    ['*.{ts,tsx}', true],
+    ['{a,b}/*.{js,json}', false],
   ])('%s: %s', (pattern, expected) => {
     expect(namesTypeScript(pattern)).toBe(expected);
   });
