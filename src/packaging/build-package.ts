@@ -209,6 +209,7 @@ async function ownCode(
       handlerTarget(options.handler, options.runtime).files,
       ownFiles,
       deps,
+      options.runtime,
     );
   return { collected, ownFiles, imports };
 }

@@ -105,7 +105,7 @@ export function typeScriptImports(
   imports: ReadonlyMap<string, FileImports>,
   entry: string | undefined,
   surface: Surface = 'action',
-  packaged: ReadonlySet<string> = new Set(imports.keys()),
+  { packaged = new Set(imports.keys()), runtime }: { packaged?: ReadonlySet<string>; runtime?: string } = {},
 ): TypeScriptImports {
   const dropped = new Set(leftOut);
   const required = entry ? filesReached(entry, imports, false) : new Set<string>();
@@ -119,8 +119,12 @@ export function typeScriptImports(
       if (!found) continue;
       const { target, load, how } = found;
       const fix = `package the TypeScript files with ${excludeSetting(target, surface)}`;
+      // Node.js 20 strips no types, and no Node.js strips those of .tsx: keeping the file does not help.
+      const unrun = found.stripped ? unrunnable(target, runtime) : undefined;
       if (required.has(file) && !caught.includes(spec))
-        refusal ??= `${file} imports ${load}, a TypeScript file the package leaves out by default (${how}): ${fix}.`;
+        refusal ??= unrun
+          ? `${file} imports ${load}, a TypeScript file, which ${unrun} does not run (Node.js 22.18+ strips the types of .ts, .mts and .cts files): build it to JavaScript first (tsc) and import the built file.`
+          : `${file} imports ${load}, a TypeScript file the package leaves out by default (${how}): ${fix}.`;
       else (reached.has(file) ? optional : unreached).push(`${file} imports ${load}|${fix}`);
     }
   }
@@ -145,7 +149,7 @@ function loadedTypeScript(
   spec: string,
   dropped: ReadonlySet<string>,
   packaged: ReadonlySet<string>,
-): { target: string; load: string; how: string } | undefined {
+): { target: string; load: string; how: string; stripped?: boolean } | undefined {
   if (/^tsconfig-paths(?:\/|$)/.test(spec))
     return dropped.has('tsconfig.json')
       ? {
@@ -159,8 +163,14 @@ function loadedTypeScript(
   const target = leftOutTarget(base, dropped, packaged);
   if (!target) return undefined;
   return target === base
-    ? { target, load: spec, how: 'Node.js 22.18+ loads it, stripping the types' }
+    ? { target, load: spec, how: 'Node.js 22.18+ loads it, stripping the types', stripped: true }
     : { target, load: `${spec} (${target})`, how: 'a loader such as ts-node or tsx resolves it' };
+}
+
+/** Who never runs the TypeScript file `target` on Lambda: the runtime (nodejs20.x), or any for a .tsx file. */
+function unrunnable(target: string, runtime: string | undefined): string | undefined {
+  if (target.endsWith('.tsx')) return "Lambda's Node.js";
+  return runtime === 'nodejs20.x' ? `Lambda's ${runtime}` : undefined;
 }
 
 /** What Node.js's require() finds for a path without extension, in the package: a .ts file never comes first. */
@@ -202,12 +212,16 @@ export async function refuseTypeScriptImports(
   handlerFiles: readonly string[],
   packaged: readonly { path: string }[],
   { logger, surface }: { logger: Logger; surface?: Surface },
+  runtime?: string,
 ): Promise<void> {
   if (!leftOut.length) return;
   const files = await imports();
   const entry = handlerFiles.find((f) => files.has(f));
   const paths = new Set(packaged.map((f) => f.path));
-  const { refusal, warnings } = typeScriptImports(leftOut, files, entry, surface, paths);
+  const { refusal, warnings } = typeScriptImports(leftOut, files, entry, surface, {
+    packaged: paths,
+    runtime,
+  });
   if (refusal) throw new Error(refusal);
   for (const w of warnings) logger.warning(w);
 }

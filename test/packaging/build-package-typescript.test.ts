@@ -99,6 +99,13 @@ describe('a TypeScript Node.js function: its sources are left out', () => {
       'index.js imports ./src/handler.ts, a TypeScript file the package leaves out by default (Node.js 22.18+ loads it, stripping the types): ' +
         'package the TypeScript files with exclude: "!*.ts".',
     );
+    // Node.js 20 strips no types: keeping the file would not help.
+    await expect(
+      build('ts-imported-20', files, { handler: 'index.handler', runtime: 'nodejs20.x' }),
+    ).rejects.toThrow(
+      "index.js imports ./src/handler.ts, a TypeScript file, which Lambda's nodejs20.x does not run (Node.js 22.18+ strips the types of .ts, .mts and .cts files): " +
+        'build it to JavaScript first (tsc) and import the built file.',
+    );
     const { entries } = await build('ts-imported-kept', files, {
       handler: 'index.handler',
       exclude: ['!*.ts'],

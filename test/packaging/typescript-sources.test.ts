@@ -86,6 +86,13 @@ describe('typeScriptImports', () => {
     );
   });
 
+  it('a .tsx file, which no Node.js runs, is to be built, not kept', () => {
+    expect(typeScriptImports(['src/page.tsx'], imports(['../src/page.tsx']), 'dist/index.js').refusal).toBe(
+      "dist/index.js imports ../src/page.tsx, a TypeScript file, which Lambda's Node.js does not run (Node.js 22.18+ strips the types of .ts, .mts and .cts files): " +
+        'build it to JavaScript first (tsc) and import the built file.',
+    );
+  });
+
   it('refuses tsconfig-paths loaded by the handler when tsconfig.json is left out, not when it is kept', () => {
     expect(
       typeScriptImports(['tsconfig.json'], imports(['tsconfig-paths/register']), 'dist/index.js').refusal,
