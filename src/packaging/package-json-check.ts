@@ -9,49 +9,11 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { jsonFailure } from '../settings/package-json.js';
 import { isPythonRuntime } from '../settings/runtimes.js';
 
 export class PackageJsonError extends Error {
   override name = 'PackageJsonError';
-}
-
-/** Line and column (1-based) of a character offset in `text`. */
-function lineAndColumn(text: string, offset: number): string {
-  const before = text.slice(0, offset).split('\n');
-  return `line ${before.length}, column ${before.at(-1)!.length + 1}`;
-}
-
-const UNEXPECTED_TOKEN = /^(Unexpected token '.+?'), /s;
-
-/**
- * Where V8's "Unexpected token 'x', \"<the text>\" is not valid JSON" (no position) is: the
- * shortest prefix that fails so ends there, as a shorter one ends before the JSON does.
- */
-function unexpectedTokenOffset(text: string): number {
-  let [low, high] = [0, text.length];
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    try {
-      JSON.parse(text.slice(0, mid + 1));
-      low = mid + 1;
-    } catch (error) {
-      if (UNEXPECTED_TOKEN.test(error instanceof Error ? error.message : '')) high = mid;
-      else low = mid + 1;
-    }
-  }
-  return low;
-}
-
-/** Where and why JSON.parse failed, the same on Node.js 20 (position only) and 22+ (with line and column). */
-function failure(text: string, message: string): string {
-  if (!text.trim()) return 'the file is empty';
-  const at = /^(.*?)(?: in JSON)? at position (\d+)/.exec(message);
-  if (at) return `${lineAndColumn(text, Number(at[2]))}: ${at[1]}`;
-  if (/Unexpected end of JSON input/.test(message))
-    return `${lineAndColumn(text, text.length)}: the file ends before the JSON does`;
-  const token = UNEXPECTED_TOKEN.exec(message);
-  if (token) return `${lineAndColumn(text, unexpectedTokenOffset(text))}: ${token[1]}`;
-  return message;
 }
 
 /** What JSON that is not an object holds, for the refusal. */
@@ -75,7 +37,7 @@ export function packageJsonSyntax(file: string, text: string): string | undefine
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return undefined;
     return `${file} is not a JSON object (it holds ${kindOf(value)}; expected {...})`;
   } catch (error) {
-    return `${file} does not parse as JSON (${failure(json, error instanceof Error ? error.message : String(error))})`;
+    return `${file} does not parse as JSON (${jsonFailure(json, error)})`;
   }
 }
 

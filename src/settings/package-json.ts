@@ -39,6 +39,49 @@ export function packageMain(dir: string): string | undefined {
   return first(candidates) ?? (isFolder(join(dir, file)) ? (first(index) ?? index[0]) : candidates[0]);
 }
 
+/** Line and column (1-based) of a character offset in `text`. */
+function lineAndColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${before.at(-1)!.length + 1}`;
+}
+
+const UNEXPECTED_TOKEN = /^(Unexpected token '.+?'), /s;
+
+/**
+ * Where V8's "Unexpected token 'x', \"<the text>\" is not valid JSON" (no position) is: the
+ * shortest prefix that fails so ends there, as a shorter one ends before the JSON does.
+ */
+function unexpectedTokenOffset(text: string): number {
+  let [low, high] = [0, text.length];
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    try {
+      JSON.parse(text.slice(0, mid + 1));
+      low = mid + 1;
+    } catch (error) {
+      if (UNEXPECTED_TOKEN.test(error instanceof Error ? error.message : '')) high = mid;
+      else low = mid + 1;
+    }
+  }
+  return low;
+}
+
+/**
+ * Where and why JSON.parse failed on `text` (`line 4, column 1: Expected double-quoted property
+ * name`), the same on Node.js 20 (position only) and 22+ (with line and column). Pure.
+ */
+export function jsonFailure(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!text.trim()) return 'the file is empty';
+  const at = /^(.*?)(?: in JSON)? at position (\d+)/.exec(message);
+  if (at) return `${lineAndColumn(text, Number(at[2]))}: ${at[1]}`;
+  if (/Unexpected end of JSON input/.test(message))
+    return `${lineAndColumn(text, text.length)}: the file ends before the JSON does`;
+  const token = UNEXPECTED_TOKEN.exec(message);
+  if (token) return `${lineAndColumn(text, unexpectedTokenOffset(text))}: ${token[1]}`;
+  return message;
+}
+
 function isFolder(path: string): boolean {
   return kindOf(path)?.isDirectory() ?? false;
 }

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import picomatch from 'picomatch';
+import { jsonFailure } from '../settings/package-json.js';
 import { realOrResolved } from '../settings/source-folder.js';
 
 export type NodeLockfile = 'npm' | 'pnpm' | 'yarn' | 'yarn-berry';
@@ -39,17 +40,19 @@ export interface ManagerFacts {
   yarnPath?: boolean;
 }
 
-/** Told of a workspace root's package.json that does not parse: its path and the JSON error. */
+/** Told of a workspace root's package.json that does not parse: its path and where and why (jsonFailure()). */
 export type OnUnparsable = (path: string, error: string) => void;
 
 /** A package.json that may declare a workspace: undefined when missing, and when it does not parse (said). */
 function readManifest(path: string, onUnparsable?: OnUnparsable): Record<string, unknown> | undefined {
   if (!existsSync(path)) return undefined;
+  // As npm reads it (a byte-order mark skipped); where it fails said as the function's own is (package-json-check).
+  const text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
   try {
-    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    const value: unknown = JSON.parse(text);
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
   } catch (error) {
-    onUnparsable?.(path, error instanceof Error ? error.message : String(error));
+    onUnparsable?.(path, jsonFailure(text, error));
     return undefined;
   }
 }

@@ -114,7 +114,7 @@ describe('findNodeWorkspace', () => {
 });
 
 describe('a workspace root package.json that does not parse', () => {
-  it('is told (its path and the JSON error), not taken silently for no workspace; a missing one is not', () => {
+  it('is told (its path, the line and column and the JSON error), not taken silently for no workspace; a missing one is not', () => {
     const dir = repo('unparsable', { 'apps/package.json': '{ "workspaces": ["services/*"], }', ...api });
     mkdirSync(join(dir, 'apps/services/api'), { recursive: true });
     const told: [string, string][] = [];
@@ -122,7 +122,12 @@ describe('a workspace root package.json that does not parse', () => {
       told.push([path, error]),
     );
     expect(found).toBeUndefined();
-    expect(told).toEqual([[join(realpathSync(dir), 'apps/package.json'), expect.stringMatching(/JSON/)]]);
+    expect(told).toEqual([
+      [
+        join(realpathSync(dir), 'apps/package.json'),
+        'line 1, column 33: Expected double-quoted property name',
+      ],
+    ]);
     expect(unparsableNote('apps/package.json', 'Unexpected token')).toBe(
       'apps/package.json does not parse as JSON (Unexpected token): init took apps for no workspace; fix it, then run init again with --force.',
     );

@@ -383,16 +383,17 @@ describe('lambda-deploy init', () => {
     expect(unlocked.build).toBeUndefined();
     expect(unlocked.stdout).toContain('whose root has no lockfile: no build written');
 
-    // A root package.json that does not parse: said, naming the file and the JSON error; init goes on.
+    // A root package.json that does not parse: said, naming the file, the line and column and the JSON
+    // error, as the function's own package.json is (package-json-check); init goes on.
     const broken = await init(
       monorepo({
         ...member(),
         'apps/package.json': '{}',
-        'package.json': '{ "workspaces": ["services/*"], }',
+        'package.json': '{\n  "workspaces": ["services/*"],\n}\n',
       }),
     );
-    expect(broken.stderr).toMatch(
-      /package\.json does not parse as JSON \(.*(JSON|property|token).*\): init took the repository's root for no workspace; fix it, then run init again with --force\./,
+    expect(broken.stderr).toContain(
+      "package.json does not parse as JSON (line 3, column 1: Expected double-quoted property name): init took the repository's root for no workspace; fix it, then run init again with --force.",
     );
     expect(broken.build).toBe('npm install && npm run build');
   });
