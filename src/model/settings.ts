@@ -46,7 +46,7 @@ export interface Settings {
   runtimeWarning?: string;
   /** Why a first deploy (no function yet) is refused: AWS no longer creates functions with the runtime. */
   runtimeCreateRefusal?: string;
-  /** `module.function`: the input, else `app.handler` (Node.js: `index.handler` unless an app.js is there, or the handler package.json's "main" names when neither is: defaultHandler()); empty when `app` is set. */
+  /** `module.function`: the input, else `app.handler` (Node.js: `index.handler` unless an app.js is there, or the handler package.json's "main" (or "exports") names when neither is: defaultHandler()); empty when `app` is set. */
   handler: string;
   /** One line to say: the handler is the one package.json's "main" names (no handler given, no index.js). */
   handlerNote?: string;

@@ -14,7 +14,7 @@ import type { Logger } from '../util/logger.js';
 import { collectFiles } from './collect-files.js';
 import { devOnlyNote } from './dev-dependencies.js';
 import { checkHandlerIn, handlerTarget, missingModuleError, topLevelApps } from './handler-check.js';
-import { packageMain } from '../settings/package-json.js';
+import { packageEntry } from '../settings/package-json.js';
 import {
   checkNativeFiles,
   newerCxxMessage,
@@ -297,7 +297,7 @@ function handlerCheck(
         target.files.some((f) => existsSync(join(options.path, f))),
         deps.surface,
         {
-          packageMain: packageMain(options.path),
+          packageMain: packageEntry(options.path),
           ...(!target.python && { typeScript: handlerTypeScript(options.path, target.files[0]!) }),
           // Only the default handler's miss asks whether an app was meant (a Python run per file).
           apps:

@@ -7,6 +7,7 @@ import {
   type ImportSpecifier,
 } from 'es-module-lexer';
 import { Inputs } from '../settings/names.js';
+import type { PackageEntry } from '../settings/package-json.js';
 import { isPythonRuntime, NODE_RUNTIMES } from '../settings/runtimes.js';
 import { inputName, settingOf, type Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
@@ -368,8 +369,8 @@ function appSuggestion(target: HandlerTarget, names: readonly string[]): string 
 
 /** What the package holds besides its files' names, for the error of a handler that misses. */
 export interface MissingModuleContext {
-  /** package.json's "main" (packageMain()). */
-  packageMain?: string;
+  /** package.json's "main" or "exports" (packageEntry()). */
+  packageMain?: PackageEntry;
   /** WSGI/ASGI apps its top-level Python files make (topLevelApps()). */
   apps?: readonly AppFound[];
   /** The handler's module as TypeScript, on disk (`index.ts` for index.handler): Lambda runs none. */
@@ -425,7 +426,8 @@ export function missingModuleError(
         `Lambda imports modules from the root of ${flag(Inputs.Path)}, so set ${flag(Inputs.Path)} to its folder ${nested.folder}${requirementsAbove(nested.folder, packaged, surface ?? 'action')}.`,
     );
   // package.json's "main" (TypeScript built to dist/): the Node.js entry point when it is packaged.
-  const main = packageMain && JAVASCRIPT_FILE.test(packageMain) ? packageMain : undefined;
+  const entry = packageMain && JAVASCRIPT_FILE.test(packageMain.file) ? packageMain : undefined;
+  const main = entry?.file;
   const built = main && packaged.includes(main) && !nearby.length ? main : undefined;
   const topOther = nearby.length || target.input === Inputs.App ? [] : topLevel(other);
   const others = !topOther.length && built && target.python ? [built] : topOther;
@@ -435,7 +437,7 @@ export function missingModuleError(
   const forgotten = appForgotten(target, apps, surface);
   const unbuilt =
     main && !packaged.includes(main) && !nearby.length && !topOther.length
-      ? `; package.json's "main" is ${main}, which is not in the package: build it first`
+      ? `; ${entry!.said}, which is not in the package: build it first`
       : '';
   const unbuiltTypeScript = typeScript
     ? `; ${typeScript} is TypeScript, which Lambda's Node.js runtimes do not run: build it to JavaScript first (tsc) and name the built file`
@@ -451,7 +453,7 @@ export function missingModuleError(
       unbuiltTypeScript +
       '. ' +
       forgotten +
-      `${forgotten ? 'e' : 'E'}xpected ${target.input === Inputs.App ? 'module:attribute' : like.python ? 'module.function' : 'file.export'} relative to ${flag(Inputs.Path)}, like ${quotedSuggestion(moduleSuggestion(like, files, packaged, built))}.`,
+      `${forgotten ? 'e' : 'E'}xpected ${target.input === Inputs.App ? 'module:attribute' : like.python ? 'module.function' : 'file.export'} relative to ${flag(Inputs.Path)}, like ${quotedSuggestion(moduleSuggestion(like, files, packaged, built ? entry : undefined))}.`,
   );
 }
 
@@ -543,14 +545,11 @@ function moduleSuggestion(
   target: HandlerTarget,
   nearby: readonly string[],
   packaged: readonly string[],
-  main?: string,
+  main?: PackageEntry,
 ): string | { spec: string; why: string } {
   const app = target.input === Inputs.App;
   if (main && !target.python && !app)
-    return {
-      spec: `${main.replace(JAVASCRIPT_FILE, '')}.${target.name}`,
-      why: `package.json's "main" is ${main}`,
-    };
+    return { spec: `${main.file.replace(JAVASCRIPT_FILE, '')}.${target.name}`, why: main.said };
   if (target.python && !app && nearby.includes('lambda_function.py')) return 'lambda_function.lambda_handler';
   const django = app ? djangoWsgi(packaged) : undefined;
   if (django)

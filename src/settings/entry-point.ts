@@ -5,6 +5,7 @@ import { APP } from './adapter-settings.js';
 import { show, type Checked, type InputReader } from './input-reader.js';
 import { Inputs } from './names.js';
 import { defaultHandler, HANDLER_FORM, isPythonRuntime, RUNTIMES } from './runtimes.js';
+import type { PackageEntry } from './package-json.js';
 import type { Source } from './source-folder.js';
 import { inputName, type Surface } from './surface.js';
 
@@ -40,10 +41,10 @@ export function readEntryPoint(
 }
 
 /** The line that says where the handler came from (the action's and the CLI's): Lambda does not read "main", so the choice is ours, said. */
-export function mainHandlerNote(surface: Surface, handler: string, main: string): string {
+export function mainHandlerNote(surface: Surface, handler: string, main: PackageEntry): string {
   const flag = inputName(surface, Inputs.Handler);
   const [none, other] = surface === 'action' ? [`${flag} input`, `the ${flag} input`] : [flag, flag];
-  return `Handler ${handler} (package.json's "main" is ${main}): no ${none}, and no index.js or app.js; ${other} chooses another.`;
+  return `Handler ${handler} (${main.said}): no ${none}, and no index.js or app.js; ${other} chooses another.`;
 }
 
 /** The file of a dotted Python module in the source folder (main.py, service/main.py, a package's __init__.py), when it is there. */

@@ -1,42 +1,119 @@
 /**
  * A Node.js function's package.json as Node.js reads it, and the file its
- * "main" names (TypeScript built to dist/, say): Lambda does not read "main",
+ * "main" (or "exports") names (TypeScript built to dist/, say): Lambda does not read "main",
  * the handler input names the file; without one (and without index.js) the
  * default handler is that file's (runtimes.ts), and the handler error suggests it.
  */
 import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { join, posix } from 'node:path';
+import { readJsonWithComments } from '../util/json-with-comments.js';
 
 /** JSON.parse as Node.js and npm read a package.json: a leading byte-order mark skipped. Throws as JSON.parse does. */
 export function parsePackageJson(text: string): unknown {
   return JSON.parse(text.replace(/^\uFEFF/, ''));
 }
 
+/** The file package.json names as the package's entry point, and where that came from, for the notes. */
+export interface PackageEntry {
+  /** Relative to the package folder, forward slashes: `dist/handler.js`. */
+  file: string;
+  /** `package.json's "main" is dist/handler.js`; a guess for a "main" not built yet says so. */
+  said: string;
+}
+
+/** packageEntry()'s file. */
+export function packageMain(dir: string): string | undefined {
+  return packageEntry(dir)?.file;
+}
+
 /**
  * "main" relative to the package folder, forward slashes, with the extension
  * Node.js would resolve (`./dist/handler` -> `dist/handler.js`, `dist` a
- * built folder -> `dist/index.js`); undefined
- * without a package.json, a string "main", or for one outside the folder.
+ * built folder -> `dist/index.js`); without "main", the "." export of
+ * "exports" (packages written since Node.js 12 may have no "main"); undefined
+ * without a package.json, or for an entry point outside the folder.
  */
-export function packageMain(dir: string): string | undefined {
-  let main: unknown;
+export function packageEntry(dir: string): PackageEntry | undefined {
+  let manifest: { main?: unknown; exports?: unknown };
   try {
-    main = (parsePackageJson(readFileSync(join(dir, 'package.json'), 'utf8')) as { main?: unknown }).main;
+    manifest = parsePackageJson(readFileSync(join(dir, 'package.json'), 'utf8')) as typeof manifest;
+    if (typeof manifest.main === 'string' && manifest.main.trim())
+      return mainEntry(dir, manifest.main.trim());
   } catch {
     return undefined;
   }
-  if (typeof main !== 'string' || !main.trim()) return undefined;
-  const path = posix.normalize(main.trim().replace(/\\/g, '/'));
+  return exportsEntry(dir, manifest.exports);
+}
+
+/** Build output folders far more often than files: a "main" of that name, not built yet, is the folder. */
+const OUTPUT_FOLDER = /^(dist|build|lib|out)$/;
+
+function mainEntry(dir: string, main: string): PackageEntry | undefined {
+  const path = posix.normalize(main.replace(/\\/g, '/'));
   const file = path.replace(/\/+$/, '');
   if (file === '.' || file.startsWith('../') || posix.isAbsolute(file)) return undefined;
+  const is = (found: string) => ({ file: found, said: `package.json's "main" is ${found}` });
   const first = (files: string[]) => files.find((f) => existsSync(join(dir, f)));
   // `dist/` is a folder: Node.js reads its index.js, never dist.js; `dist` too when no dist.js is there.
   const index = [`${file}/index.js`, `${file}/index.cjs`, `${file}/index.mjs`];
-  if (path.endsWith('/')) return first(index) ?? index[0];
+  if (path.endsWith('/')) return is(first(index) ?? index[0]!);
   // A file that is there comes first in Node.js, whatever its extension (src/index.ts, not src/index.ts.js).
-  if (/\.[cm]?js$/.test(file) || isFile(join(dir, file))) return file;
+  if (/\.[cm]?js$/.test(file) || isFile(join(dir, file))) return is(file);
   const candidates = [`${file}.js`, `${file}.cjs`, `${file}.mjs`];
-  return first(candidates) ?? (isFolder(join(dir, file)) ? (first(index) ?? index[0]) : candidates[0]);
+  const built = first(candidates) ?? (isFolder(join(dir, file)) ? (first(index) ?? index[0]) : undefined);
+  if (built) return is(built);
+  // Neither file nor folder yet: the build writes one. tsc writes the folder its outDir names, and a
+  // folder's name (dist) means the folder far more often than a dist.js; said as the guess it is.
+  const outDir = tsconfigOutDir(dir) === file;
+  if (!outDir && !OUTPUT_FOLDER.test(posix.basename(file)))
+    return {
+      file: candidates[0]!,
+      said: `package.json's "main" is ${file}, not built yet: taken for the file ${candidates[0]}`,
+    };
+  const which = outDir ? "the folder tsconfig.json's outDir names" : 'the folder';
+  return {
+    file: index[0]!,
+    said: `package.json's "main" is ${file}, not built yet: taken for ${which}, so ${index[0]}`,
+  };
+}
+
+/** tsconfig.json's compilerOptions.outDir as a path relative to the folder (`./dist/` -> `dist`), when set. */
+function tsconfigOutDir(dir: string): string | undefined {
+  const config = readJsonWithComments(join(dir, 'tsconfig.json')) as
+    { compilerOptions?: { outDir?: unknown } } | undefined;
+  const outDir = config?.compilerOptions?.outDir;
+  return typeof outDir === 'string'
+    ? posix.normalize(outDir.replace(/\\/g, '/')).replace(/\/+$/, '')
+    : undefined;
+}
+
+/**
+ * The conditions of an export Lambda could load (it loads the handler's file itself, so any of
+ * them would run), in a fixed order: the first whose file is there is taken.
+ */
+const CONDITIONS = ['require', 'default', 'import', 'node'];
+
+/** An export's targets, conditions followed in CONDITIONS' order and fallback arrays in theirs. */
+function exportTargets(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(exportTargets);
+  if (typeof value !== 'object' || value === null) return [];
+  const conditions = value as Record<string, unknown>;
+  return CONDITIONS.filter((c) => c in conditions).flatMap((c) => exportTargets(conditions[c]));
+}
+
+/** "exports"' "." export: a string, `{".": ...}`, or conditions with no subpath keys, which are ".". */
+function exportsEntry(dir: string, exports: unknown): PackageEntry | undefined {
+  const map = typeof exports === 'object' && exports !== null && !Array.isArray(exports);
+  const subpaths = map && Object.keys(exports).some((k) => k.startsWith('.'));
+  const root = subpaths ? (exports as Record<string, unknown>)['.'] : exports;
+  // Node.js takes only "./" targets; a pattern (*) names no one file.
+  const files = exportTargets(root)
+    .filter((t) => t.startsWith('./') && !t.includes('*'))
+    .map((t) => posix.normalize(t))
+    .filter((f) => /\.[cm]?js$/.test(f) && !f.startsWith('../'));
+  const file = files.find((f) => existsSync(join(dir, f))) ?? files[0];
+  return file === undefined ? undefined : { file, said: `package.json's "exports" gives ${file}` };
 }
 
 /** Line and column (1-based) of a character offset in `text`. */

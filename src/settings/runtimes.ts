@@ -1,4 +1,5 @@
 /** The Lambda runtimes lambda-deploy accepts, and the handler each runs when none is given. */
+import type { PackageEntry } from './package-json.js';
 
 export const PYTHON_RUNTIMES = [
   'python3.9',
@@ -43,21 +44,25 @@ export function mainHandler(main: string | undefined): string | undefined {
 
 export interface DefaultHandler {
   handler: string;
-  /** package.json's "main", when it named the handler. */
-  main?: string;
+  /** package.json's "main" (or "exports"), when it named the handler. */
+  main?: PackageEntry;
 }
 
 /**
  * The handler when neither `handler` nor `app` is set, for the action and
  * the CLI alike (pure; `listing`: the names at the top of `path`; `main`:
- * package.json's, packageMain()): app.handler for Python; for Node.js
+ * package.json's, packageEntry()): app.handler for Python; for Node.js
  * index.handler, but app.handler where an app.js, .mjs or .cjs is there
  * (the default before, so those deploy as they did), and where neither that
- * nor an index.js is there, the handler "main" names, when Lambda's handler
+ * nor an index.js is there, the handler "main" (or "exports") names, when Lambda's handler
  * string can name it (index.handler would fail the build's check).
  */
-export function defaultHandler(runtime: string, listing: readonly string[], main?: string): DefaultHandler {
+export function defaultHandler(
+  runtime: string,
+  listing: readonly string[],
+  main?: PackageEntry,
+): DefaultHandler {
   if (isPythonRuntime(runtime) || listing.some((f) => APP_FILE.test(f))) return { handler: DEFAULT_HANDLER };
-  const fromMain = listing.some((f) => INDEX_FILE.test(f)) ? undefined : mainHandler(main);
+  const fromMain = listing.some((f) => INDEX_FILE.test(f)) ? undefined : mainHandler(main?.file);
   return fromMain ? { handler: fromMain, main } : { handler: NODE_DEFAULT_HANDLER };
 }

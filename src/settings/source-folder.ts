@@ -6,7 +6,7 @@ import { isInside } from '../util/paths.js';
 import { enclosingRepository } from '../util/repository-root.js';
 import { show, type Checked, type InputReader } from './input-reader.js';
 import { Inputs } from './names.js';
-import { packageMain } from './package-json.js';
+import { packageEntry, type PackageEntry } from './package-json.js';
 
 /** The real path (links resolved) when it exists, else the path as given. */
 export function realOrResolved(path: string): string {
@@ -24,8 +24,8 @@ export interface Source extends Checked<'path' | 'workspace'> {
   /** A folder inside the workspace: the only case its files are looked at. */
   usable: boolean;
   listing: string[];
-  /** package.json's "main" (packageMain()), for the default handler of a Node.js function. */
-  main?: string;
+  /** package.json's "main" or "exports" (packageEntry()), for the default handler of a Node.js function. */
+  main?: PackageEntry;
 }
 
 /** Where a command's relative inputs start instead (init's --dir), and how its messages name that folder. */
@@ -61,6 +61,6 @@ export function readSource(r: InputReader, env: NodeJS.ProcessEnv, root?: Source
   } else if (!pathIsDir)
     // A command whose --path starts elsewhere (init's --dir) names that folder: relative to what, else?
     r.bad(Inputs.Path, `an existing folder${root ? ` in ${base}, ${root.said}` : ''} (resolved to ${path})`);
-  const main = listing.includes('package.json') ? packageMain(path) : undefined;
+  const main = listing.includes('package.json') ? packageEntry(path) : undefined;
   return { path, workspace, base, usable: pathIsDir && pathInside, listing, ...(main && { main }) };
 }

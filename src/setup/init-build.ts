@@ -22,6 +22,7 @@ import {
 } from './node-workspace.js';
 import { corepackNote, unlistedNote, workspaceBlock, workspaceNote } from './workspace-build-notes.js';
 import { shellWord, workspaceBuildOrder } from './workspace-build-order.js';
+import { readJsonWithComments } from '../util/json-with-comments.js';
 
 /** What init reads of the function's folder (buildFacts), for initBuild to decide (pure). */
 export interface BuildFacts extends ManagerFacts {
@@ -154,25 +155,6 @@ function buildCommand(
   return [install, ...first, ...own].join(' && ');
 }
 
-/** JSON, or JSON with comments and trailing commas as tsconfig.json allows (tsc --init writes comments). */
-function readJson(path: string): unknown {
-  try {
-    const text = readFileSync(path, 'utf8')
-      // Strings kept whole; comments dropped.
-      .replace(
-        /("(?:[^"\\\n]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g,
-        (_, str: string | undefined) => str ?? '',
-      )
-      .replace(
-        /("(?:[^"\\\n]|\\.)*")|,(\s*[}\]])/g,
-        (_, str: string | undefined, close: string) => str ?? close,
-      );
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The files among `paths` (relative to `folder`) git keeps; none outside a checkout or without git. */
 function trackedFiles(folder: string, paths: readonly string[]): Set<string> {
   try {
@@ -193,7 +175,7 @@ function trackedFiles(folder: string, paths: readonly string[]): Set<string> {
  * repository's folder; the folder's parent when not given).
  */
 export function buildFacts(folder: string, handlerFiles: readonly string[], top?: string): BuildFacts {
-  const manifest = readJson(join(folder, 'package.json')) as
+  const manifest = readJsonWithComments(join(folder, 'package.json')) as
     { scripts?: unknown; dependencies?: unknown } | undefined;
   const unparsable: { path: string; error: string }[] = [];
   const enclosing = enclosingNodeWorkspace(folder, top ?? dirname(resolve(folder)), (path, error) =>
@@ -203,7 +185,7 @@ export function buildFacts(folder: string, handlerFiles: readonly string[], top?
   const workspace = own ? undefined : enclosing;
   const lockFolder = workspace ? resolve(folder, relativeRoot(workspace)) : folder;
   const deps = manifest?.dependencies;
-  const tsconfig = readJson(join(folder, 'tsconfig.json')) as
+  const tsconfig = readJsonWithComments(join(folder, 'tsconfig.json')) as
     { compilerOptions?: { outDir?: unknown } } | undefined;
   const outDir = tsconfig?.compilerOptions?.outDir;
   const scripts = manifest?.scripts;
@@ -247,8 +229,10 @@ function rootLockFacts(root: string, ws: NodeWorkspace): Pick<BuildFacts, 'build
     return {};
   }
   const scripts = (folder: string) =>
-    (readJson(join(root, folder, 'package.json')) as { scripts?: Record<string, unknown> } | undefined)
-      ?.scripts;
+    (
+      readJsonWithComments(join(root, folder, 'package.json')) as
+        { scripts?: Record<string, unknown> } | undefined
+    )?.scripts;
   const buildFirst = workspaceBuildOrder(lockText, ws.member, (folder) => builds(scripts(folder)?.build));
   const packages = (readJsonText(lockText) as { packages?: unknown } | undefined)?.packages;
   // npm 7+'s lockfiles (v2, v3) list each workspace folder under packages.

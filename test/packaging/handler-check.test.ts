@@ -404,18 +404,20 @@ describe('missingModuleError', () => {
   });
 
   it('a Node.js project whose package.json "main" is a built file (TypeScript compiled to dist/): suggests the handler in it', () => {
+    const mainIs = (file: string) => ({ file, said: `package.json's "main" is ${file}` });
     const files = ['package.json', 'tsconfig.json', 'src/handler.ts', 'dist/handler.js'];
     const node = handlerTarget('index.handler', 'nodejs22.x');
     expect(
-      missingModuleError(node, files, '/ws/api', false, 'terminal', { packageMain: 'dist/handler.js' })
-        .message,
+      missingModuleError(node, files, '/ws/api', false, 'terminal', {
+        packageMain: mainIs('dist/handler.js'),
+      }).message,
     ).toBe(
       '--handler: "index.handler" names a module that is not in the package: no index.js or index.mjs or index.cjs in /ws/api; top-level JavaScript files: none. Expected file.export relative to --path, like "dist/handler.handler" (package.json\'s "main" is dist/handler.js).',
     );
     // Left on the default python3.12: the runtime hint names the main file, and the suggestion is in its language.
     const python = handlerTarget('app.handler', 'python3.12');
     const onPython = missingModuleError(python, files, '/ws/api', false, 'action', {
-      packageMain: 'dist/handler.js',
+      packageMain: mainIs('dist/handler.js'),
     }).message;
     expect(onPython).toContain(
       'top-level Python files: none, but JavaScript files are there (dist/handler.js): a Node.js function needs runtime',
@@ -426,11 +428,24 @@ describe('missingModuleError', () => {
     // A main that is not packaged (not built yet: dist/ is seldom committed) is named, and not suggested.
     expect(
       missingModuleError(node, ['package.json', 'src/handler.ts'], '/ws/api', false, 'action', {
-        packageMain: 'dist/handler.js',
+        packageMain: mainIs('dist/handler.js'),
       }).message,
     ).toMatch(
       /top-level JavaScript files: none; package\.json's "main" is dist\/handler\.js, which is not in the package: build it first\. Expected file\.export relative to path, like "index\.handler"\.$/,
     );
+    // From "exports" (no "main"): said so, built or not.
+    const exported = { file: 'dist/index.cjs', said: `package.json's "exports" gives dist/index.cjs` };
+    expect(
+      missingModuleError(node, ['package.json'], '/ws/api', false, 'action', { packageMain: exported })
+        .message,
+    ).toContain(
+      `package.json's "exports" gives dist/index.cjs, which is not in the package: build it first.`,
+    );
+    expect(
+      missingModuleError(node, ['package.json', 'dist/index.cjs'], '/ws/api', false, 'action', {
+        packageMain: exported,
+      }).message,
+    ).toMatch(/like "dist\/index\.handler" \(package\.json's "exports" gives dist\/index\.cjs\)\.$/);
   });
 
   it('the default handler where a top-level file makes a WSGI/ASGI app (app forgotten): suggests app, not a handler in it', () => {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
-import { packageMain } from '../../src/settings/package-json.js';
+import { packageEntry, packageMain } from '../../src/settings/package-json.js';
 import { buildNodeFunction, tempDir, writeTree } from './helpers.js';
 
 const { dir: root, cleanup } = tempDir('package-main');
@@ -49,8 +49,41 @@ describe('packageMain', () => {
       'lib/index.js': '',
     });
     expect(packageMain(both)).toBe('lib.js');
-    // Not built: the file Node.js would look for first.
-    expect(packageMain(folder('folder-unbuilt', { 'package.json': '{"main": "dist"}' }))).toBe('dist.js');
+  });
+
+  it('a "main" without an extension, neither file nor folder yet (not built): the folder tsconfig.json\'s outDir names, or one named as build output folders are; said as a guess', () => {
+    // tsc's outDir: the build writes the folder, dist/index.js, never a dist.js.
+    const outDir = folder('unbuilt-outdir', {
+      'package.json': '{"main": "dist"}',
+      'tsconfig.json': '{\n  // tsc writes here\n  "compilerOptions": {"outDir": "./dist/",},\n}\n',
+    });
+    expect(packageEntry(outDir)).toEqual({
+      file: 'dist/index.js',
+      said: 'package.json\'s "main" is dist, not built yet: taken for the folder tsconfig.json\'s outDir names, so dist/index.js',
+    });
+    // Any name tsconfig.json's outDir gives.
+    const output = folder('unbuilt-output', {
+      'package.json': '{"main": "./output"}',
+      'tsconfig.json': '{"compilerOptions": {"outDir": "output"}}',
+    });
+    expect(packageMain(output)).toBe('output/index.js');
+    // No tsconfig.json: dist, build, lib and out are build output folders far more often than files.
+    for (const name of ['dist', 'build', 'lib', 'out'])
+      expect(packageEntry(folder(`unbuilt-${name}`, { 'package.json': `{"main": "${name}"}` }))).toEqual({
+        file: `${name}/index.js`,
+        said: `package.json's "main" is ${name}, not built yet: taken for the folder, so ${name}/index.js`,
+      });
+    // Another name: the file Node.js would look for first, said as a guess too.
+    expect(packageEntry(folder('unbuilt-server', { 'package.json': '{"main": "server"}' }))).toEqual({
+      file: 'server.js',
+      said: 'package.json\'s "main" is server, not built yet: taken for the file server.js',
+    });
+    // outDir names another folder: the name decides.
+    const other = folder('unbuilt-other-outdir', {
+      'package.json': '{"main": "handler"}',
+      'tsconfig.json': '{"compilerOptions": {"outDir": "dist"}}',
+    });
+    expect(packageMain(other)).toBe('handler.js');
   });
 
   it('a "main" naming a file that is there is that file, whatever its extension, as Node.js loads it first', async () => {
@@ -64,6 +97,71 @@ describe('packageMain', () => {
     expect(packageMain(folder('main-bare-file', { 'package.json': '{"main": "server"}', server: '' }))).toBe(
       'server',
     );
+  });
+
+  it('without "main": the "." export, a string or conditions (require, default, import, node), the first whose file is there', () => {
+    expect(
+      packageEntry(folder('exports-string', { 'package.json': '{"exports": "./dist/index.js"}' })),
+    ).toEqual({
+      file: 'dist/index.js',
+      said: 'package.json\'s "exports" gives dist/index.js',
+    });
+    expect(
+      packageMain(
+        folder('exports-dot', {
+          'package.json': '{"exports": {".": "./lib/main.cjs", "./extra": "./lib/extra.js"}}',
+        }),
+      ),
+    ).toBe('lib/main.cjs');
+    const conditions = JSON.stringify({
+      exports: {
+        '.': {
+          types: './dist/index.d.ts',
+          import: './dist/index.mjs',
+          require: './dist/index.cjs',
+          default: './dist/index.js',
+        },
+      },
+    });
+    // Not built: the first in that order; built, the first that is there.
+    expect(packageMain(folder('exports-unbuilt', { 'package.json': conditions }))).toBe('dist/index.cjs');
+    expect(
+      packageMain(folder('exports-built-esm', { 'package.json': conditions, 'dist/index.mjs': '' })),
+    ).toBe('dist/index.mjs');
+    expect(
+      packageMain(
+        folder('exports-built-both', {
+          'package.json': conditions,
+          'dist/index.mjs': '',
+          'dist/index.js': '',
+        }),
+      ),
+    ).toBe('dist/index.js');
+    // Conditions with no "." key are the "." export's; nested conditions and fallback arrays are followed.
+    const nested = JSON.stringify({
+      exports: { node: { import: './esm/index.mjs' }, default: ['./cjs/index.js'] },
+    });
+    expect(packageMain(folder('exports-nested', { 'package.json': nested, 'esm/index.mjs': '' }))).toBe(
+      'esm/index.mjs',
+    );
+    // "main" first, when it is there.
+    expect(
+      packageMain(
+        folder('exports-and-main', {
+          'package.json': '{"main": "dist/handler.js", "exports": "./dist/index.js"}',
+        }),
+      ),
+    ).toBe('dist/handler.js');
+    // Only subpaths, a pattern, or a target outside the folder: nothing.
+    expect(
+      packageMain(folder('exports-subpath', { 'package.json': '{"exports": {"./a": "./a.js"}}' })),
+    ).toBeUndefined();
+    expect(
+      packageMain(folder('exports-pattern', { 'package.json': '{"exports": {".": "./dist/*.js"}}' })),
+    ).toBeUndefined();
+    expect(
+      packageMain(folder('exports-outside', { 'package.json': '{"exports": "../x/index.js"}' })),
+    ).toBeUndefined();
   });
 
   it('gives nothing without a package.json, a string "main", or for one outside the folder', () => {

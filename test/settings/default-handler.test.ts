@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { defaultHandler, mainHandler } from '../../src/settings/runtimes.js';
 
 describe('defaultHandler: the handler when neither handler nor app is set (the action and the CLI)', () => {
-  test.each<[string, string, string[], string | undefined, ReturnType<typeof defaultHandler>]>([
+  test.each<[string, string, string[], string | undefined, { handler: string; main?: string }]>([
     [
       'Python: app.handler, whatever package.json says',
       'python3.12',
@@ -99,7 +99,12 @@ describe('defaultHandler: the handler when neither handler nor app is set (the a
       { handler: 'dist/index.handler', main: 'dist/index.js' },
     ],
   ])('%s', (_, runtime, listing, main, expected) => {
-    expect(defaultHandler(runtime, listing, main)).toEqual(expected);
+    // package.json's "main" as packageEntry() gives it.
+    const entry = (file: string) => ({ file, said: `package.json's "main" is ${file}` });
+    expect(defaultHandler(runtime, listing, main === undefined ? undefined : entry(main))).toEqual({
+      ...expected,
+      ...(expected.main && { main: entry(expected.main) }),
+    });
   });
 
   test('mainHandler: the module before .js, .mjs or .cjs, and .handler', () => {

@@ -36,6 +36,20 @@ for (const [folder, files] of [
   for (const file of files) writeFileSync(join(workspace, folder, file), '');
 }
 
+// A modern package: "exports", no "main"; and a "main" naming tsc's outDir, not built yet.
+mkdirSync(join(workspace, 'node-exports', 'dist'), { recursive: true });
+writeFileSync(
+  join(workspace, 'node-exports', 'package.json'),
+  JSON.stringify({
+    name: 'api',
+    exports: { '.': { import: './dist/index.mjs', require: './dist/index.cjs' } },
+  }),
+);
+writeFileSync(join(workspace, 'node-exports', 'dist', 'index.mjs'), '');
+mkdirSync(join(workspace, 'node-outdir'));
+writeFileSync(join(workspace, 'node-outdir', 'package.json'), JSON.stringify({ name: 'api', main: 'dist' }));
+writeFileSync(join(workspace, 'node-outdir', 'tsconfig.json'), '{"compilerOptions": {"outDir": "dist"}}');
+
 const env = { GITHUB_WORKSPACE: workspace } as NodeJS.ProcessEnv;
 
 function settingsFrom(inputs: Partial<Record<InputName, string>>, extraEnv: NodeJS.ProcessEnv = {}) {
@@ -105,6 +119,18 @@ describe('readSettings', () => {
     expect(cli.handlerNote).toMatch(
       /: no --handler, and no index\.js or app\.js; --handler chooses another\.$/,
     );
+    // "exports" without "main": its "." export, said as such.
+    const exported = settingsFrom({ name: 'svc', runtime: 'nodejs22.x', path: 'node-exports' });
+    expect([exported.handler, exported.handlerNote]).toEqual([
+      'dist/index.handler',
+      `Handler dist/index.handler (package.json's "exports" gives dist/index.mjs): no handler input, and no index.js or app.js; the handler input chooses another.`,
+    ]);
+    // "main": "dist", not built, tsc's outDir: the folder's index, said as a guess.
+    const outDir = settingsFrom({ name: 'svc', runtime: 'nodejs22.x', path: 'node-outdir' });
+    expect([outDir.handler, outDir.handlerNote]).toEqual([
+      'dist/index.handler',
+      `Handler dist/index.handler (package.json's "main" is dist, not built yet: taken for the folder tsconfig.json's outDir names, so dist/index.js): no handler input, and no index.js or app.js; the handler input chooses another.`,
+    ]);
     // index.js there: index.handler, as before; a handler given, a Python runtime or an app: "main" is not read.
     for (const inputs of [
       { runtime: 'nodejs22.x', path: 'node-ts-index' },

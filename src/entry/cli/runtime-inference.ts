@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { handlerTarget } from '../../packaging/handler-check.js';
-import { packageMain } from '../../settings/package-json.js';
+import { packageEntry, type PackageEntry } from '../../settings/package-json.js';
 import { mainHandlerNote } from '../../settings/entry-point.js';
 import { Inputs, type InputName } from '../../settings/names.js';
 import {
@@ -71,7 +71,7 @@ export function guessRuntime(
   handler: string | undefined,
   has: (file: string) => boolean,
   languages: SourceLanguages = { python: [], node: [] },
-  main?: string,
+  main?: PackageEntry,
 ): RuntimeGuess | undefined {
   const first = (files: string[]) => files.find(has);
   const python = first(handlerTarget(handler ?? DEFAULT_HANDLER, PYTHON_RUNTIMES[0]).files);
@@ -104,7 +104,7 @@ function handlerFromMain(
   flags: ParsedFlags,
   runtime: string,
   listing: string[],
-  main: string | undefined,
+  main: PackageEntry | undefined,
   say: (message: string) => void,
 ): void {
   const chosen = defaultHandler(runtime, listing, main);
@@ -143,7 +143,7 @@ export function inferRuntime(
     }
   };
   const has = (file: string) => existsSync(join(dir, file));
-  const main = packageMain(dir);
+  const main = packageEntry(dir);
   if (runtime) return handler ? undefined : handlerFromMain(flags, runtime, list(''), main, say);
   const guess = guessRuntime(handler, has, sourceLanguages(list), main);
   if (!guess) return;
@@ -160,7 +160,7 @@ export function inferRuntime(
     'file' in guess
       ? `${guess.file} is a Node.js handler (no Python one here)`
       : `the folder holds Node.js files (${guess.files.join(', ')}) and no Python ones`;
-  const named = !handler && guess.handler === mainHandler(main) ? ` (package.json's "main" is ${main})` : '';
+  const named = main && !handler && guess.handler === mainHandler(main.file) ? ` (${main.said})` : '';
   say(
     `Runtime ${guess.runtime}, handler ${guess.handler}${named}: no --runtime, and ${why}; --runtime and --handler choose others.`,
   );

@@ -469,6 +469,34 @@ describe('lambda-deploy init', () => {
     expect(stderr).not.toMatch(/warning|first deploy would fail/);
   });
 
+  test('"main": "dist" (tsc\'s outDir, not built yet: no dist/ nor dist.js): the workflow\'s handler is dist/index.handler, said as a guess, not dist.handler', async () => {
+    const dir = tempRepo();
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({
+        name: 'api',
+        main: 'dist',
+        scripts: { build: 'tsc' },
+        devDependencies: { typescript: '^5' },
+      }),
+    );
+    writeFileSync(join(dir, 'tsconfig.json'), '{"compilerOptions": {"outDir": "dist"}}\n');
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'src/index.ts'), 'export const handler = async () => ({});\n');
+    expect(await cli(['init', '--name=api', `--dir=${dir}`, ...roles])).toBe(0);
+    const workflow = parse(readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8')) as {
+      jobs: { lambda: { with: Record<string, string> } };
+    };
+    expect(workflow.jobs.lambda.with).toMatchObject({
+      handler: 'dist/index.handler',
+      build: 'npm install && npm run build',
+    });
+    expect(stderr).toContain(
+      `Runtime nodejs22.x, handler dist/index.handler (package.json's "main" is dist, not built yet: taken for the folder tsconfig.json's outDir names, so dist/index.js): no --runtime`,
+    );
+    expect(stderr).not.toMatch(/warning|first deploy would fail/);
+  });
+
   test("--handler naming a file the build does not write (index.handler; package.json's main, dist/handler.js, not built yet): still warned that the main is not built", async () => {
     const dir = tempRepo();
     writeFileSync(

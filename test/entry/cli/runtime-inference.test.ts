@@ -73,28 +73,29 @@ describe("guessRuntime: no handler file in either language, the folder's files d
   });
   test("no index.js or app.js and no --handler: package.json's main (TypeScript built to dist/), built or not", () => {
     const ts = { python: [], node: ['package.json'] };
-    expect(guessRuntime(undefined, folder('package.json'), ts, 'dist/handler.js')).toEqual({
+    const mainIs = (file: string) => ({ file, said: `package.json's "main" is ${file}` });
+    expect(guessRuntime(undefined, folder('package.json'), ts, mainIs('dist/handler.js'))).toEqual({
       kind: 'node',
       runtime: 'nodejs22.x',
       handler: 'dist/handler.handler',
       files: ['package.json'],
     });
-    expect(guessRuntime(undefined, folder('package.json', 'dist/handler.js'), ts, 'dist/handler.js')).toEqual(
-      {
-        kind: 'node',
-        runtime: 'nodejs22.x',
-        handler: 'dist/handler.handler',
-        file: 'dist/handler.js',
-      },
-    );
+    expect(
+      guessRuntime(undefined, folder('package.json', 'dist/handler.js'), ts, mainIs('dist/handler.js')),
+    ).toEqual({
+      kind: 'node',
+      runtime: 'nodejs22.x',
+      handler: 'dist/handler.handler',
+      file: 'dist/handler.js',
+    });
     // index.js first, a --handler given, or a main Lambda could not name (a dot in its file name): not the main's.
-    expect(guessRuntime(undefined, folder('index.js'), ts, 'dist/handler.js')).toMatchObject({
+    expect(guessRuntime(undefined, folder('index.js'), ts, mainIs('dist/handler.js'))).toMatchObject({
       handler: 'index.handler',
     });
-    expect(guessRuntime('lib.handler', folder(), ts, 'dist/handler.js')).toMatchObject({
+    expect(guessRuntime('lib.handler', folder(), ts, mainIs('dist/handler.js'))).toMatchObject({
       handler: 'lib.handler',
     });
-    expect(guessRuntime(undefined, folder(), ts, 'dist/my.lambda.js')).toMatchObject({
+    expect(guessRuntime(undefined, folder(), ts, mainIs('dist/my.lambda.js'))).toMatchObject({
       handler: 'index.handler',
     });
   });

@@ -14,7 +14,7 @@ import {
   missingModuleError,
   topLevelApps,
 } from '../../../packaging/handler-check.js';
-import { packageMain } from '../../../settings/package-json.js';
+import { packageEntry } from '../../../settings/package-json.js';
 import { packageJsonSyntax, UNPARSABLE_PACKAGE_JSON } from '../../../packaging/package-json-check.js';
 import { buildFacts, initBuild } from '../../../setup/init-build.js';
 import { unparsableNote } from '../../../setup/workspace-build-notes.js';
@@ -212,10 +212,10 @@ async function warnOfEntryPoint(
   try {
     if (await checkHandlerIn(target, files, settings.runtime, deps)) return;
     // What the folder says the entry point is: package.json's "main", an app object a Python file makes.
-    const main = target.python ? undefined : packageMain(folder);
+    const main = target.python ? undefined : packageEntry(folder);
     // Not built yet: the workflow's build writes it before each deploy, as the next steps say; unless
     // "main" puts the build's output in another folder (index.handler while tsc writes dist/handler.js).
-    const writes = (file: string) => !main || posix.dirname(main) === posix.dirname(file);
+    const writes = (file: string) => !main || posix.dirname(main.file) === posix.dirname(file);
     if (
       build?.command &&
       build.script &&
