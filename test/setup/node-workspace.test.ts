@@ -134,6 +134,18 @@ describe('a workspace root package.json that does not parse', () => {
   });
 });
 
+describe('a workspace root package.json with a byte-order mark', () => {
+  it('is read as npm reads it (the mark skipped), not told as one that does not parse', () => {
+    const dir = repo('bom', { ...api, 'package.json': '\uFEFF{"workspaces": ["services/*"]}' });
+    const told: string[] = [];
+    expect(enclosingNodeWorkspace(join(dir, 'services/api'), dir, (path) => told.push(path))).toMatchObject({
+      kind: 'package.json',
+      member: 'services/api',
+    });
+    expect(told).toEqual([]);
+  });
+});
+
 describe('workspace globs', () => {
   it("reads pnpm-workspace.yaml's packages list, quoted or not, with comments", () => {
     expect(
