@@ -22,7 +22,7 @@ interface PublicNames {
  * every `environment` value (a workflow passes `${{ secrets.X }}` there and
  * nothing says which ones), the GitHub token, passwords in pip-args URLs
  * (`--index-url https://user:password@host/simple`; the user when it has
- * none: it is the token then) and the values in smoke-path's query
+ * none: it is the token then, when long) and the values in smoke-path's query
  * (`/health?key=${{ secrets.X }}`, quoted by every smoke line). Values
  * shorter than MIN_SECRET_LENGTH are left out (masking `1` or `true` would star out every
  * occurrence in the log) unless their name (DB_PASSWORD=admin, `?token=`) or their place
@@ -42,8 +42,10 @@ export function secretValues(
     // Anywhere in the argument: `--index-url=https://user:password@host/simple` is one.
     const m = /\b[a-z][a-z0-9+.-]*:\/\/([^\s:/?#@]*)(?::([^\s/?#@]*))?@/i.exec(arg);
     // Without a password the user is the token (Gemfury's `https://TOKEN:@pypi.fury.io/acme/`),
-    // which pip's own output shows: it stars only a password.
-    const secret = m?.[2] || m?.[1];
+    // which pip's own output shows: it stars only a password. A short one is a name (`git@`, made
+    // by people; tokens are made by machines, long): hidden, it would star our every `git`.
+    const user = m?.[1] && !isShortSecret(m[1]) ? m[1] : undefined;
+    const secret = m?.[2] || user;
     return secret ? [secret, decodeURIComponentSafe(secret)] : [];
   });
   const queryValues = queryOf(settings.smokePath ?? '').flatMap(([name, v]) =>

@@ -183,6 +183,16 @@ describe('secretValues', () => {
     expect(secretValues({ ...base, environment: {}, pipArgs })).toContain(secret);
   });
 
+  it('a short user of a pip-args URL without a password is a name (`git@`, `pip@`), not a token: never hidden', () => {
+    const values = secretValues({
+      ...base,
+      environment: {},
+      pipArgs: ['git+ssh://git@github.com/acme/lib.git', '-i', 'https://pip@x.example/simple'],
+    });
+    expect(values).toEqual([]);
+    expect(redact('pip install: git clone failed', values)).toBe('pip install: git clone failed');
+  });
+
   it('the user of a pip-args URL with a password is a name, not hidden', () => {
     const values = secretValues({
       ...base,
