@@ -196,6 +196,22 @@ function continues(edge: string | undefined, beside: string | undefined, beyond:
   return isWordChar(beside) || (/\d/.test(edge!) && /^[.,]$/.test(beside ?? '') && /\d/.test(beyond));
 }
 
+/**
+ * An escape just before a place, whose letter or digit stands for another character: URL-encoded
+ * (`%3D`, ASCII only: `%A9` is the end of a letter's bytes), JSON-escaped (`\n`, `\u003d`) or a
+ * terminal's colour (ESC `[1m`).
+ */
+const ESCAPE_BEFORE = new RegExp(
+  String.raw`(?:%([0-7][0-9A-Fa-f])|\\u([0-9A-Fa-f]{4})|\\[nrtbf]|${String.fromCharCode(0x1b)}\[[0-9;]*[A-Za-z])$`,
+);
+
+/** Whether an escape ends at `at` that stands for no word character (`pw%3Dadmin`, `\nadmin`: a word starts there). */
+function afterEscape(text: string, at: number): boolean {
+  const m = ESCAPE_BEFORE.exec(text.slice(Math.max(0, at - 32), at));
+  const code = m?.[1] ?? m?.[2];
+  return !!m && (code === undefined || !isWordChar(String.fromCharCode(parseInt(code, 16))));
+}
+
 /** Whether `value` is at `at` in `text` as a word of its own: `admin` is not in `administrator`, `k3y9` not in `k3y99`. */
 function standsAlone(text: string, value: string, at: number): boolean {
   const end = at + value.length;
@@ -203,7 +219,8 @@ function standsAlone(text: string, value: string, at: number): boolean {
   const before = Array.from(text.slice(Math.max(0, at - 2), at)).at(-1);
   const after = Array.from(text.slice(end, end + 2))[0];
   return (
-    !continues(chars[0], before, text.charAt(at - 2)) && !continues(chars.at(-1), after, text.charAt(end + 1))
+    (!continues(chars[0], before, text.charAt(at - 2)) || afterEscape(text, at)) &&
+    !continues(chars.at(-1), after, text.charAt(end + 1))
   );
 }
 

@@ -184,6 +184,18 @@ describe('a short known value (a secret by its name)', () => {
     ],
     ['next to letters of other scripts', 'émoi émoiX moi', ['moi'], 'émoi émoiX ***'],
     ['regular expression characters taken literally', 'p=a.b* axb* xa.b*', ['a.b*'], 'p=*** axb* xa.b*'],
+    [
+      'after an escape of a blank or a symbol: URL-encoded, JSON-escaped, a terminal colour',
+      'next=%2Flogin%3Fpw%3Dadmin%26x q=%22admin%22 hi%20admin "a\\nadmin" "b\\tadmin" "c\\u003dadmin" \x1b[1madmin\x1b[0m \x1b[38;2;255;100;0madmin',
+      ['admin'],
+      'next=%2Flogin%3Fpw%3D***%26x q=%22***%22 hi%20*** "a\\n***" "b\\t***" "c\\u003d***" \x1b[1m***\x1b[0m \x1b[38;2;255;100;0m***',
+    ],
+    [
+      'not after an escape of a letter (`é` continues the word)',
+      'caf%C3%A9admin x%41admin "\\u00e9admin"',
+      ['admin'],
+      'caf%C3%A9admin x%41admin "\\u00e9admin"',
+    ],
     ['a value of symbols alone', 'x(?) x(.) (?)', ['(?)'], 'x*** x(.) ***'],
     ['a value ending in a symbol, by the word it starts', 'p@s! xp@s! p@s!x', ['p@s!'], '*** xp@s! ***x'],
     [
