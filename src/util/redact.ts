@@ -228,18 +228,45 @@ function standsAlone(text: string, value: string, at: number): boolean {
 const knownAt = (text: string, value: string, at: number) =>
   text.startsWith(value, at) && (!isShortSecret(value) || standsAlone(text, value, at));
 
-/** The last values' matcher: a logger redacts every line with the same values (hundreds of forms). */
-let lastMatcher: { values: readonly string[]; pattern: RegExp } | undefined;
+/**
+ * The values' matcher, longest first (what it finds is the longest value there), and the short
+ * values by their first character: where it finds a short one, only those can be the value there,
+ * and they are what is checked (a short value met inside every other word of a large log would
+ * otherwise cost all the hundreds of forms at each).
+ */
+interface Matcher {
+  values: readonly string[];
+  pattern: RegExp;
+  shortByFirst: Map<string, string[]>;
+}
 
-function matcherFor(values: readonly string[]): RegExp {
+/** The last values' matcher: a logger redacts every line with the same values (hundreds of forms). */
+let lastMatcher: Matcher | undefined;
+
+function matcherFor(values: readonly string[]): Matcher {
   const last = lastMatcher;
   if (last && last.values.length === values.length && last.values.every((v, i) => v === values[i])) {
     last.pattern.lastIndex = 0;
-    return last.pattern;
+    return last;
   }
-  const pattern = new RegExp(values.map(escapeRegExp).join('|'), 'g');
-  lastMatcher = { values: [...values], pattern };
-  return pattern;
+  const ordered = [...values].sort((a, b) => b.length - a.length);
+  const pattern = new RegExp(ordered.map(escapeRegExp).join('|'), 'g');
+  const shortByFirst = new Map<string, string[]>();
+  for (const value of ordered.filter(isShortSecret))
+    shortByFirst.set(value[0]!, [...(shortByFirst.get(value[0]!) ?? []), value]);
+  lastMatcher = { values: [...values], pattern, shortByFirst };
+  return lastMatcher;
+}
+
+/**
+ * Where the known value found at `at` ends: the longest one there (`found`, see matcherFor), or
+ * when that is short, the longest short one there that stands as a word (a value that starts
+ * where a short one does and is no longer is a prefix of it, so short too); none, undefined.
+ */
+function knownEnd(text: string, at: number, found: string, { shortByFirst }: Matcher): number | undefined {
+  if (!isShortSecret(found)) return at + found.length;
+  const here = (shortByFirst.get(found[0]!) ?? []).filter((k) => knownAt(text, k, at));
+  return here.length ? Math.max(...here.map((k) => at + k.length)) : undefined;
 }
 
 /**
@@ -253,16 +280,16 @@ function matcherFor(values: readonly string[]): RegExp {
 export function hideKnown(text: string, known: readonly string[]): string {
   const values = known.filter(Boolean);
   if (!values.length) return text;
-  const any = matcherFor(values);
+  const matcher = matcherFor(values);
+  const any = matcher.pattern;
   const spans: [number, number][] = [];
   for (let m = any.exec(text); m; m = any.exec(text)) {
     // The longest value that starts here, then look again one further on (a value inside it may overlap another).
     const at = m.index;
     any.lastIndex = at + 1;
-    const here = values.filter((k) => knownAt(text, k, at));
+    const end = knownEnd(text, at, m[0], matcher);
     // Only short values start here, inside a longer word.
-    if (!here.length) continue;
-    const end = Math.max(...here.map((k) => at + k.length));
+    if (end === undefined) continue;
     const last = spans[spans.length - 1];
     if (last && at <= last[1]) last[1] = Math.max(last[1], end);
     else spans.push([at, end]);

@@ -2,6 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   cutText,
+  hideKnown,
   MIN_NAMED_SECRET_LENGTH,
   MIN_SECRET_LENGTH,
   redact,
@@ -45,6 +46,29 @@ describe('the shortest secret redacted anywhere is 6 characters; a shorter known
       'abcdefg',
       'abcdef',
     ]);
+  });
+});
+
+describe('a large text with many known values', () => {
+  // A function's log of 2 MB against thousands of known forms (a large environment's): a short value that stands
+  // inside many words (`data` in metadata) is met at each of them, and each such place must cost
+  // what its own candidates cost, not every known value's.
+  it('is redacted in time linear in the text, however often a short value stands inside a word', () => {
+    const known = usableSecrets(['data', ...Array.from({ length: 3000 }, (_, i) => `known-value-${i}`)]);
+    const text = 'metadata '.repeat(225_000);
+    const started = Date.now();
+    const out = redact(`${text}data`, known);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(out).toBe(`${text}${REDACTED}`);
+  });
+
+  // The CLI's logger gives its values in the order they were masked, not longest first.
+  it('hides the longest value that starts at a place, whatever the order it is given in', () => {
+    for (const known of [
+      ['abcdef', 'abcdef-zz', 'abc'],
+      ['abc', 'abcdef-zz', 'abcdef'],
+    ])
+      expect(hideKnown('k=abcdef-zz abc abcdefx', known)).toBe(`k=${REDACTED} ${REDACTED} ${REDACTED}x`);
   });
 });
 
