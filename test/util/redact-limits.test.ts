@@ -53,13 +53,20 @@ describe('a large text with many known values', () => {
   // A function's log of 2 MB against thousands of known forms (a large environment's): a short value that stands
   // inside many words (`data` in metadata) is met at each of them, and each such place must cost
   // what its own candidates cost, not every known value's.
+  // A complexity guard, not a speed claim: the same text without the short value inside its words
+  // is the yardstick, so a loaded machine slows both. Checking every known value at each of the
+  // 225,000 matches took ~90x the yardstick; the first-character index, 6-9x.
   it('is redacted in time linear in the text, however often a short value stands inside a word', () => {
     const known = usableSecrets(['data', ...Array.from({ length: 3000 }, (_, i) => `known-value-${i}`)]);
+    const time = (text: string): number => {
+      const started = performance.now();
+      redact(text, known);
+      return performance.now() - started;
+    };
     const text = 'metadata '.repeat(225_000);
-    const started = Date.now();
-    const out = redact(`${text}data`, known);
-    expect(Date.now() - started).toBeLessThan(3000);
-    expect(out).toBe(`${text}${REDACTED}`);
+    const yardstick = Math.min(time('metadatx '.repeat(225_000)), time('metadatx '.repeat(225_000)));
+    expect(time(text) / yardstick).toBeLessThan(30);
+    expect(redact(`${text}data`, known)).toBe(`${text}${REDACTED}`);
   });
 
   // The CLI's logger gives its values in the order they were masked, not longest first.
