@@ -84,6 +84,12 @@ describe('packageMain', () => {
       'tsconfig.json': '{"compilerOptions": {"outDir": "dist"}}',
     });
     expect(packageMain(other)).toBe('handler.js');
+    // A tsconfig.json starting with a byte-order mark (Visual Studio writes one) is read as tsc reads it.
+    const bom = folder('unbuilt-outdir-bom', {
+      'package.json': '{"main": "server"}',
+      'tsconfig.json': '\uFEFF{"compilerOptions": {"outDir": "server"}}',
+    });
+    expect(packageMain(bom)).toBe('server/index.js');
   });
 
   it('a "main" naming a file that is there is that file, whatever its extension, as Node.js loads it first', async () => {

@@ -220,6 +220,16 @@ describe('buildFacts', () => {
     expect(buildFacts(dir, ['lib/handler.js']).outDir).toBe('out//x');
   });
 
+  it('reads a package.json and tsconfig.json that start with a byte-order mark, as npm and tsc do', () => {
+    const dir = join(tmp, 'bom');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), '\uFEFF' + JSON.stringify({ scripts: { build: 'tsc' } }));
+    writeFileSync(join(dir, 'tsconfig.json'), '\uFEFF{"compilerOptions": {"outDir": "./lib"}}');
+    const facts = buildFacts(dir, ['lib/handler.js']);
+    expect(facts.scripts).toEqual({ build: 'tsc' });
+    expect(facts.outDir).toBe('./lib');
+  });
+
   it("a Yarn 2+ project pinned by devEngines.packageManager (corepack 0.31+): built with the Yarn it names; another manager's name is said as that field", () => {
     const dir = join(tmp, 'dev-engines');
     mkdirSync(dir, { recursive: true });
