@@ -89,9 +89,10 @@ function tsconfigOutDir(dir: string): string | undefined {
 
 /**
  * The conditions of an export Lambda could load (it loads the handler's file itself, so any of
- * them would run), in a fixed order: the first whose file is there is taken.
+ * them would run), in a fixed order: the first whose file is there is taken. "default" after
+ * "node": Node.js takes it only when no condition before it matches (a browser build, say).
  */
-const CONDITIONS = ['require', 'default', 'import', 'node'];
+const CONDITIONS = ['require', 'node', 'default', 'import'];
 
 /** An export's targets, conditions followed in CONDITIONS' order and fallback arrays in theirs. */
 function exportTargets(value: unknown): string[] {

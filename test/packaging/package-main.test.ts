@@ -105,7 +105,7 @@ describe('packageMain', () => {
     );
   });
 
-  it('without "main": the "." export, a string or conditions (require, default, import, node), the first whose file is there', () => {
+  it('without "main": the "." export, a string or conditions (require, node, default, import), the first whose file is there', () => {
     expect(
       packageEntry(folder('exports-string', { 'package.json': '{"exports": "./dist/index.js"}' })),
     ).toEqual({
@@ -150,6 +150,14 @@ describe('packageMain', () => {
     expect(packageMain(folder('exports-nested', { 'package.json': nested, 'esm/index.mjs': '' }))).toBe(
       'esm/index.mjs',
     );
+    // "default" is what Node.js takes when no other condition it knows matches: "node" comes first
+    // (an isomorphic package's browser build as "default" is not what runs on Lambda).
+    const isomorphic = JSON.stringify({ exports: { node: './server.js', default: './browser.js' } });
+    expect(
+      packageMain(
+        folder('exports-node-default', { 'package.json': isomorphic, 'server.js': '', 'browser.js': '' }),
+      ),
+    ).toBe('server.js');
     // "main" first, when it is there.
     expect(
       packageMain(
