@@ -67,7 +67,7 @@ export const INPUT_FLAGS = {
     Inputs.Handler,
     'value',
     'MODULE.FUNCTION',
-    'handler (default app.handler, unless --app; on Node.js index.handler, or app.handler when the folder holds an app.js, .mjs or .cjs, or with neither package.json\'s "main": dist/handler.js gives dist/handler.handler)',
+    'handler (default app.handler, unless --app; on Node.js index.handler, or app.handler when the folder holds an app.js, .mjs or .cjs, or with neither package.json\'s "main" (or "exports"): dist/handler.js gives dist/handler.handler)',
   ),
   app: input(Inputs.App, 'value', 'MODULE:ATTR', 'a WSGI/ASGI app (Flask, FastAPI) instead of a handler'),
   architecture: input(Inputs.Architecture, 'value', 'ARCH', 'x86_64 or arm64'),
