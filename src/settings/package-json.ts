@@ -65,7 +65,9 @@ function mainEntry(dir: string, main: string): PackageEntry | undefined {
   // Neither file nor folder yet: the build writes one. tsc writes the folder its outDir names, and a
   // folder's name (dist) means the folder far more often than a dist.js; said as the guess it is.
   const outDir = tsconfigOutDir(dir) === file;
-  if (!outDir && !OUTPUT_FOLDER.test(posix.basename(file)))
+  // lib.ts there (tsc without an outDir writes lib.js beside it): the file, whatever its name.
+  const source = ['.ts', '.mts', '.cts'].some((ext) => isFile(join(dir, `${file}${ext}`)));
+  if (!outDir && (source || !OUTPUT_FOLDER.test(posix.basename(file))))
     return {
       file: candidates[0]!,
       said: `package.json's "main" is ${file}, not built yet: taken for the file ${candidates[0]}`,

@@ -84,6 +84,16 @@ describe('packageMain', () => {
       'tsconfig.json': '{"compilerOptions": {"outDir": "dist"}}',
     });
     expect(packageMain(other)).toBe('handler.js');
+    // A TypeScript source of that name beside it, no outDir: tsc writes lib.js next to lib.ts.
+    const inPlace = folder('unbuilt-lib-ts', {
+      'package.json': '{"main": "lib"}',
+      'lib.ts': 'export const handler = async () => ({});\n',
+      'tsconfig.json': '{"compilerOptions": {"target": "es2022"}}',
+    });
+    expect(packageEntry(inPlace)).toEqual({
+      file: 'lib.js',
+      said: 'package.json\'s "main" is lib, not built yet: taken for the file lib.js',
+    });
     // A tsconfig.json starting with a byte-order mark (Visual Studio writes one) is read as tsc reads it.
     const bom = folder('unbuilt-outdir-bom', {
       'package.json': '{"main": "server"}',
