@@ -435,8 +435,10 @@ export function missingModuleError(
   const [like, files] = others.length ? [{ ...target, python: !target.python }, others] : [target, nearby];
   // The default handler where a top-level file makes an app: the app input was forgotten.
   const forgotten = appForgotten(target, apps, surface);
+  // The handler's own file on disk but left out: built already, as the note before says.
+  const leftOut = onDiskButLeftOut && main !== undefined && target.files.includes(main);
   const unbuilt =
-    main && !packaged.includes(main) && !nearby.length && !topOther.length
+    main && !leftOut && !packaged.includes(main) && !nearby.length && !topOther.length
       ? `; ${entry!.said}, which is not in the package: build it first`
       : '';
   const unbuiltTypeScript = typeScript

@@ -446,6 +446,17 @@ describe('missingModuleError', () => {
         packageMain: exported,
       }).message,
     ).toMatch(/like "dist\/index\.handler" \(package\.json's "exports" gives dist\/index\.cjs\)\.$/);
+    // Built, but left out by include/exclude: said so, not "build it first".
+    const leftOut = missingModuleError(
+      handlerTarget('dist/index.handler', 'nodejs22.x'),
+      ['package.json'],
+      '/ws/api',
+      true,
+      'action',
+      { packageMain: exported },
+    ).message;
+    expect(leftOut).toContain('(the file is there, but include/exclude leave it out)');
+    expect(leftOut).not.toContain('build it first');
   });
 
   it('the default handler where a top-level file makes a WSGI/ASGI app (app forgotten): suggests app, not a handler in it', () => {
