@@ -1,6 +1,7 @@
 /**
  * A Node.js function's TypeScript sources (`*.ts`, `*.mts`, `*.cts`, `*.tsx`,
- * declarations `*.d.ts` among them) and compiler settings (`tsconfig*.json`):
+ * declarations `*.d.ts` among them), compiler settings (`tsconfig*.json`) and
+ * tsc's incremental build state (`*.tsbuildinfo`, which no run time reads):
  * Lambda's Node.js runtimes run the built JavaScript (`dist/index.handler`)
  * and look for a handler's `.js`, `.mjs` or `.cjs` file only, so these are
  * dead weight in the zip, and they hand out the source. Left out by default
@@ -16,10 +17,11 @@ import { formatCount } from './size-check.js';
 
 const SOURCE = /\.(?:[cm]?ts|tsx)$/;
 const SETTINGS = /^tsconfig.*\.json$/;
+const BUILD_STATE = /\.tsbuildinfo$/;
 
-/** Whether the name is a TypeScript source or a tsconfig file. */
+/** Whether the name is a TypeScript source, a tsconfig file or tsc's build state. */
 function isTypeScriptName(name: string): boolean {
-  return SOURCE.test(name) || SETTINGS.test(name);
+  return SOURCE.test(name) || SETTINGS.test(name) || BUILD_STATE.test(name);
 }
 
 /** Whether the function's own file (relative, forward slashes) is one of them: outside any node_modules. */
@@ -48,14 +50,16 @@ function alternatives(name: string): string[] {
   return brace[1]!.split(',').flatMap((alt) => alternatives(before + alt + after));
 }
 
-/** The `!pattern` of exclude that keeps files like `path`: `!*.ts` (a declaration too), `!*.mts`, or the tsconfig's name. */
+/** The `!pattern` of exclude that keeps files like `path`: `!*.ts` (a declaration too), `!*.mts`, `!*.tsbuildinfo`, or the tsconfig's name. */
 function keepPattern(path: string): string {
   const name = posix.basename(path);
-  return SETTINGS.test(name) ? `!${name}` : `!*${SOURCE.exec(name)![0]}`;
+  if (SETTINGS.test(name)) return `!${name}`;
+  return BUILD_STATE.test(name) ? '!*.tsbuildinfo' : `!*${SOURCE.exec(name)![0]}`;
 }
 
-function excludeSetting(path: string, surface: Surface): string {
-  const example = keepPattern(path);
+/** The exclude setting that keeps files like `path`, or those `pattern` (`!tsconfig*.json`) names. */
+function excludeSetting(path: string, surface: Surface, pattern?: string): string {
+  const example = pattern ?? keepPattern(path);
   // A shell expands `!` in double quotes (history): single ones on the command line.
   return surface === 'terminal'
     ? `${inputName(surface, Inputs.Exclude)} '${example}'`
@@ -118,7 +122,7 @@ export function typeScriptImports(
       const found = loadedTypeScript(file, spec, dropped, packaged);
       if (!found) continue;
       const { target, load, how } = found;
-      const fix = `package the TypeScript files with ${excludeSetting(target, surface)}`;
+      const fix = `package the TypeScript files with ${excludeSetting(target, surface, found.pattern)}`;
       // Node.js 20 strips no types, and no Node.js strips those of .tsx: keeping the file does not help.
       const unrun = found.stripped ? unrunnable(target, runtime) : undefined;
       if (required.has(file) && !caught.includes(spec))
@@ -149,15 +153,8 @@ function loadedTypeScript(
   spec: string,
   dropped: ReadonlySet<string>,
   packaged: ReadonlySet<string>,
-): { target: string; load: string; how: string; stripped?: boolean } | undefined {
-  if (/^tsconfig-paths(?:\/|$)/.test(spec))
-    return dropped.has('tsconfig.json')
-      ? {
-          target: 'tsconfig.json',
-          load: `${spec} (tsconfig.json)`,
-          how: 'tsconfig-paths reads it at run time',
-        }
-      : undefined;
+): { target: string; load: string; how: string; stripped?: boolean; pattern?: string } | undefined {
+  if (/^tsconfig-paths(?:\/|$)/.test(spec)) return tsconfigPathsLoad(spec, dropped);
   if (!/^\.\.?\//.test(spec)) return undefined;
   const base = posix.join(posix.dirname(file), spec);
   const target = leftOutTarget(base, dropped, packaged);
@@ -165,6 +162,23 @@ function loadedTypeScript(
   return target === base
     ? { target, load: spec, how: 'Node.js 22.18+ loads it, stripping the types', stripped: true }
     : { target, load: `${spec} (${target})`, how: 'a loader such as ts-node or tsx resolves it' };
+}
+
+/**
+ * tsconfig-paths' load of tsconfig.json, when left out. It follows `extends`
+ * too (baseUrl and paths often sit in tsconfig.base.json), and drops what a
+ * missing file would give without an error: where other tsconfig files are
+ * left out beside it, the fix keeps them all (`!tsconfig*.json`).
+ */
+function tsconfigPathsLoad(spec: string, dropped: ReadonlySet<string>) {
+  if (!dropped.has('tsconfig.json')) return undefined;
+  const others = [...dropped].filter((f) => f !== 'tsconfig.json' && SETTINGS.test(f)).sort();
+  return {
+    target: 'tsconfig.json',
+    load: `${spec} (tsconfig.json)`,
+    how: `tsconfig-paths reads it at run time${others.length ? `, and any tsconfig file it extends: ${others.join(', ')}` : ''}`,
+    ...(others.length && { pattern: '!tsconfig*.json' }),
+  };
 }
 
 /** Who never runs the TypeScript file `target` on Lambda: the runtime (nodejs20.x), or any for a .tsx file. */

@@ -8,7 +8,7 @@ import { buildWorkspace, names } from './build-workspace.js';
 const { project, options } = buildWorkspace();
 
 describe('a TypeScript Node.js function: its sources are left out', () => {
-  /** As `tsc -p tsconfig.build.json` leaves it: src/ built to dist/ with declarations and source maps. */
+  /** As `tsc -p tsconfig.build.json` leaves it: src/ built to dist/ with declarations and source maps (and, incremental, its build state). */
   const tree: Record<string, string> = {
     'package.json': '{"name":"svc","version":"1.0.0","main":"dist/index.js"}',
     'tsconfig.json': '{"compilerOptions":{"outDir":"dist","declaration":true,"sourceMap":true}}',
@@ -19,6 +19,7 @@ describe('a TypeScript Node.js function: its sources are left out', () => {
     'dist/index.js': 'export const handler = async () => 200;\n//# sourceMappingURL=index.js.map\n',
     'dist/index.js.map': '{"version":3,"sources":["../src/index.ts"],"mappings":""}',
     'dist/index.d.ts': 'export declare const handler: () => Promise<number>;\n',
+    'tsconfig.build.tsbuildinfo': '{"program":{"fileNames":["./src/index.ts"]},"version":"5.9.3"}',
     'node_modules/left-pad/package.json': '{"name":"left-pad","version":"1.3.0","types":"index.d.ts"}',
     'node_modules/left-pad/index.js': 'module.exports = () => "";\n',
     'node_modules/left-pad/index.d.ts': 'export default function leftPad(): string;\n',
@@ -46,11 +47,11 @@ describe('a TypeScript Node.js function: its sources are left out', () => {
     return { entries: await names(result.zipPath), log: logger.text('info') };
   }
 
-  it('packages dist/ and node_modules as they are, without src/*.ts, declarations and tsconfig files, and says so', async () => {
+  it("packages dist/ and node_modules as they are, without src/*.ts, declarations, tsconfig files and tsc's build state, and says so", async () => {
     const { entries, log } = await build('ts-default', tree);
     expect(entries).toEqual(kept);
     expect(log).toContain(
-      "Left out 6 TypeScript files (Lambda's Node.js runtimes run the built JavaScript): dist/index.d.ts, src/index.ts, src/legacy.cts, src/types.d.ts, tsconfig.build.json, tsconfig.json; " +
+      "Left out 7 TypeScript files (Lambda's Node.js runtimes run the built JavaScript): dist/index.d.ts, src/index.ts, src/legacy.cts, src/types.d.ts, tsconfig.build.json, tsconfig.build.tsbuildinfo, tsconfig.json; " +
         'package them anyway with exclude: "!*.ts".',
     );
   });
@@ -72,7 +73,7 @@ describe('a TypeScript Node.js function: its sources are left out', () => {
     expect(entries).toEqual(
       [...kept, 'dist/index.d.ts', 'src/index.ts', 'src/legacy.cts', 'src/types.d.ts'].sort(),
     );
-    expect(log).toContain('Left out 2 TypeScript files');
+    expect(log).toContain('Left out 3 TypeScript files');
   });
 
   it('leaves a Python function alone', async () => {

@@ -15,6 +15,9 @@ describe('isTypeScriptSource', () => {
     ['src/page.tsx', true],
     ['tsconfig.json', true],
     ['tsconfig.base.json', true],
+    // tsc's incremental build state (incremental: true, composite), which nothing loads at run time.
+    ['tsconfig.tsbuildinfo', true],
+    ['dist/.tsbuildinfo', true],
     ['dist/index.js', false],
     ['dist/index.js.map', false],
     ['src/ts', false],
@@ -38,6 +41,7 @@ describe('namesTypeScript', () => {
     ['*.json', false],
     ['src/**/*.{js,ts}', true],
     ['*.{ts,tsx}', true],
+    ['*.tsbuildinfo', true],
     ['{a,b}/*.{js,json}', false],
   ])('%s: %s', (pattern, expected) => {
     expect(namesTypeScript(pattern)).toBe(expected);
@@ -50,6 +54,13 @@ describe('typeScriptNote', () => {
     expect(typeScriptNote([...paths, paths[0]!], [], 'terminal')).toBe(
       `Left out 12 TypeScript files (Lambda's Node.js runtimes run the built JavaScript): ${paths.slice(0, 10).join(', ')}, …; ` +
         "package them anyway with --exclude '!*.mts'.",
+    );
+  });
+
+  it("tsc's build state: its own pattern to keep it", () => {
+    expect(typeScriptNote(['tsconfig.tsbuildinfo'], [])).toBe(
+      "Left out 1 TypeScript file (Lambda's Node.js runtimes run the built JavaScript): tsconfig.tsbuildinfo; " +
+        'package it anyway with exclude: "!*.tsbuildinfo".',
     );
   });
 
@@ -99,6 +110,18 @@ describe('typeScriptImports', () => {
     ).toBe(
       'dist/index.js imports tsconfig-paths/register (tsconfig.json), a TypeScript file the package leaves out by default (tsconfig-paths reads it at run time): ' +
         'package the TypeScript files with exclude: "!tsconfig.json".',
+    );
+    // A tsconfig.json that extends one left out too (its baseUrl and paths there): keeping it alone is not enough.
+    expect(
+      typeScriptImports(
+        ['tsconfig.json', 'tsconfig.base.json', 'packages/a/tsconfig.lib.json'],
+        imports(['tsconfig-paths/register']),
+        'dist/index.js',
+        'terminal',
+      ).refusal,
+    ).toBe(
+      'dist/index.js imports tsconfig-paths/register (tsconfig.json), a TypeScript file the package leaves out by default (tsconfig-paths reads it at run time, and any tsconfig file it extends: tsconfig.base.json): ' +
+        "package the TypeScript files with --exclude '!tsconfig*.json'.",
     );
     expect(typeScriptImports(['src/a.ts'], imports(['tsconfig-paths']), 'dist/index.js')).toEqual({
       warnings: [],
