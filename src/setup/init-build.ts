@@ -82,12 +82,35 @@ function topFolder(path: string): string {
   return posix.normalize(path.replace(/\\/g, '/')).replace(/^\.\//, '').split('/')[0] ?? '';
 }
 
+/** The folders a build writes into: dist, build, out and tsconfig.json's outDir. */
+function outputFolders(facts: BuildFacts): string[] {
+  return [...OUTPUT_FOLDERS, ...(facts.outDir ? [topFolder(facts.outDir)] : [])];
+}
+
+/**
+ * The handler's file built here (tsc run by hand) in an output folder git
+ * does not keep, with no script for the workflow's build to run: the
+ * checkout the workflow deploys from lacks it, and nothing builds it there.
+ * Undefined otherwise; the caller asks only inside a git checkout.
+ */
+export function unbuiltHandlerNote(facts: BuildFacts): string | undefined {
+  if (['build', 'prepare'].some((s) => builds(facts.scripts?.[s]))) return undefined;
+  const present = facts.handlerFiles.find((f) => f.present);
+  if (!present || present.tracked) return undefined;
+  const folder = topFolder(present.path);
+  if (!outputFolders(facts).includes(folder)) return undefined;
+  return (
+    `${present.path} is here but not in git, in ${folder}/ where a build writes: the workflow's checkout will not have it, ` +
+    `and package.json has no build script for the workflow to run. Add one ("build": "tsc") and run init again with --force, or commit ${present.path}.`
+  );
+}
+
 /** The script that writes the handler and its file; undefined with none, or the handler's file committed. */
 function handlerBuild(facts: BuildFacts): { script: string; file: string } | undefined {
   const script = ['build', 'prepare'].find((s) => builds(facts.scripts?.[s]));
   const [first] = facts.handlerFiles;
   if (!script || !first) return undefined;
-  const outputs = [...OUTPUT_FOLDERS, ...(facts.outDir ? [topFolder(facts.outDir)] : [])];
+  const outputs = outputFolders(facts);
   const present = facts.handlerFiles.find((f) => f.present);
   // Committed where a build writes (the reusable workflow built nothing before): deployed as committed.
   if (present && (present.tracked || !outputs.includes(topFolder(present.path)))) return undefined;

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildFacts, initBuild, type BuildFacts } from '../../src/setup/init-build.js';
+import { buildFacts, initBuild, unbuiltHandlerNote, type BuildFacts } from '../../src/setup/init-build.js';
 import type { NodeWorkspace } from '../../src/setup/node-workspace.js';
 
 const handler = (path: string, present = false) =>
@@ -14,6 +14,33 @@ const facts = (over: Partial<BuildFacts>): BuildFacts => ({
   handlerFiles: handler('dist/handler'),
   lockfile: 'npm',
   ...over,
+});
+
+describe('unbuiltHandlerNote', () => {
+  const built = (folder: string, tracked = false) => [
+    { path: `${folder}/index.js`, present: true, tracked },
+    { path: `${folder}/index.mjs`, present: false, tracked: false },
+  ];
+
+  it('says so of a handler built here, in an output folder git does not keep, with no script to build it', () => {
+    expect(unbuiltHandlerNote(facts({ scripts: {}, handlerFiles: built('dist') }))).toBe(
+      "dist/index.js is here but not in git, in dist/ where a build writes: the workflow's checkout will not have it, " +
+        'and package.json has no build script for the workflow to run. Add one ("build": "tsc") and run init again with --force, or commit dist/index.js.',
+    );
+    expect(
+      unbuiltHandlerNote(facts({ scripts: undefined, handlerFiles: built('lib'), outDir: 'lib' })),
+    ).toContain('lib/index.js is here but not in git, in lib/');
+  });
+
+  it('none for a handler committed, outside an output folder, missing, or with a script that builds it', () => {
+    expect(unbuiltHandlerNote(facts({ scripts: {}, handlerFiles: built('dist', true) }))).toBeUndefined();
+    expect(unbuiltHandlerNote(facts({ scripts: {}, handlerFiles: built('src') }))).toBeUndefined();
+    expect(unbuiltHandlerNote(facts({ scripts: {}, handlerFiles: handler('dist/index') }))).toBeUndefined();
+    expect(unbuiltHandlerNote(facts({ handlerFiles: built('dist') }))).toBeUndefined();
+    expect(
+      unbuiltHandlerNote(facts({ scripts: { prepare: 'husky install' }, handlerFiles: built('dist') })),
+    ).toBeDefined();
+  });
 });
 
 describe('initBuild', () => {

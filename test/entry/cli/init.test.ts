@@ -232,6 +232,7 @@ describe('lambda-deploy init', () => {
         build: workflow.jobs.lambda.with.build,
         with: workflow.jobs.lambda.with,
         stdout: io.stdout(),
+        stderr: io.stderr(),
         text,
       };
     };
@@ -289,6 +290,15 @@ describe('lambda-deploy init', () => {
     expect(committed.build).toBeUndefined();
     expect(committed.stdout).not.toContain('build');
     expect((await init(built(ts, {}))).build).toBeUndefined();
+    // Built by hand (tsc), not committed, no build script: the workflow's checkout lacks it, as a warning says.
+    const handBuilt = built({ ...ts, 'dist/handler.js': 'exports.handler = async () => ({});\n' }, {});
+    execFileSync('git', ['init', '-q', handBuilt]);
+    const byHand = await init(handBuilt);
+    expect(byHand.build).toBeUndefined();
+    expect(byHand.stderr).toContain(
+      "warning: dist/handler.js is here but not in git, in dist/ where a build writes: the workflow's checkout will not have it",
+    );
+    expect(committed.stderr).not.toContain('not in git');
     const python = built({ 'app.py': 'def handler(event, context):\n    return {}\n' });
     expect((await init(python, 'app.handler', 'python3.12')).build).toBeUndefined();
   });

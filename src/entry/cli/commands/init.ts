@@ -16,7 +16,7 @@ import {
 } from '../../../packaging/handler-check.js';
 import { packageEntry } from '../../../settings/package-json.js';
 import { packageJsonSyntax, UNPARSABLE_PACKAGE_JSON } from '../../../packaging/package-json-check.js';
-import { buildFacts, initBuild } from '../../../setup/init-build.js';
+import { buildFacts, initBuild, unbuiltHandlerNote } from '../../../setup/init-build.js';
 import { unparsableNote } from '../../../setup/workspace-build-notes.js';
 import { pythonExecutable } from '../../../packaging/python-command.js';
 import type { Settings } from '../../../model/settings.js';
@@ -114,7 +114,7 @@ export const initCommand: CliCommand = {
         `${file} exists already; expected --force to replace it (or edit it by hand).`,
         'init',
       );
-    const build = nodeBuild(settings, dir, ctx);
+    const build = nodeBuild(settings, dir, ctx, checkout);
     // --path from --dir (settings.path), as the workflow's path starts from the checkout's root.
     await warnOfEntryPoint(settings, settings.path, ctx, build);
     const written = writeCallerWorkflow(
@@ -245,7 +245,12 @@ async function warnOfEntryPoint(
  * built by a package.json script; a workspace member's dependencies installed
  * at the workspace's root, which init looks for up to `dir`).
  */
-function nodeBuild(settings: Settings, dir: string, ctx: CommandContext): ReturnType<typeof initBuild> {
+function nodeBuild(
+  settings: Settings,
+  dir: string,
+  ctx: CommandContext,
+  checkout: boolean,
+): ReturnType<typeof initBuild> {
   const target = handlerTarget(settings.handler, settings.runtime, settings.app);
   if (target.python) return undefined;
   const facts = buildFacts(settings.path, target.files, dir);
@@ -259,6 +264,9 @@ function nodeBuild(settings: Settings, dir: string, ctx: CommandContext): Return
     );
   for (const { path, error } of facts.unparsable ?? [])
     ctx.logger.warning(unparsableNote(inRepo(path), error));
+  // Outside a checkout git keeps nothing yet: no telling what will be committed.
+  const unbuilt = checkout ? unbuiltHandlerNote(facts) : undefined;
+  if (unbuilt) ctx.logger.warning(unbuilt);
   return initBuild(facts);
 }
 
