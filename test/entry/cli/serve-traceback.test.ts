@@ -104,16 +104,7 @@ const PYTHON_APP = {
 };
 
 test('serve, Python: the traceback names src/app.py and src/shop/orders.py at their lines; the installed requirement is named in the package', async () => {
-  const root = project('python', PYTHON_APP);
-  const wheels = join(root, 'wheels');
-  mkdirSync(wheels);
-  buildWheel(wheels, {
-    name: 'tinydep',
-    version: '1.0',
-    files: { 'tinydep/__init__.py': 'def explode():\n    raise ValueError("boom")\n' },
-  });
-  writeFileSync(join(root, 'src', 'requirements.txt'), 'tinydep==1.0\n');
-  const pipArgs = `--no-index --find-links ${wheels}`;
+  const { root, pipArgs } = tinydepProject('python');
   const stderr = await serveAndFail(root, ['--pip-args', pipArgs], /^\[demo-local\] ValueError: boom$/m);
 
   const frames = stderr.split('\n').filter((line) => line.includes('File "'));
