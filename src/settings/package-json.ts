@@ -19,6 +19,12 @@ export interface PackageEntry {
   file: string;
   /** `package.json's "main" is dist/handler.js`; a guess for a "main" not built yet says so. */
   said: string;
+  /**
+   * Neither file nor folder of "main" is built yet, so `file` is how its name was taken (dist/index.js,
+   * server.js), not what the build writes (a bundler's dist.js): a handler from it is best left to the
+   * action, which reads "main" again after the build.
+   */
+  guessed: boolean;
 }
 
 /** packageEntry()'s file. */
@@ -52,7 +58,7 @@ function mainEntry(dir: string, main: string): PackageEntry | undefined {
   const path = posix.normalize(main.replace(/\\/g, '/'));
   const file = path.replace(/\/+$/, '');
   if (file === '.' || file.startsWith('../') || posix.isAbsolute(file)) return undefined;
-  const is = (found: string) => ({ file: found, said: `package.json's "main" is ${found}` });
+  const is = (found: string) => ({ file: found, said: `package.json's "main" is ${found}`, guessed: false });
   const first = (files: string[]) => files.find((f) => existsSync(join(dir, f)));
   // `dist/` is a folder: Node.js reads its index.js, never dist.js; `dist` too when no dist.js is there.
   const index = [`${file}/index.js`, `${file}/index.cjs`, `${file}/index.mjs`];
@@ -71,11 +77,13 @@ function mainEntry(dir: string, main: string): PackageEntry | undefined {
     return {
       file: candidates[0]!,
       said: `package.json's "main" is ${file}, not built yet: taken for the file ${candidates[0]}`,
+      guessed: true,
     };
   const which = outDir ? "the folder tsconfig.json's outDir names" : 'the folder';
   return {
     file: index[0]!,
     said: `package.json's "main" is ${file}, not built yet: taken for ${which}, so ${index[0]}`,
+    guessed: true,
   };
 }
 
@@ -116,7 +124,9 @@ function exportsEntry(dir: string, exports: unknown): PackageEntry | undefined {
     .map((t) => posix.normalize(t))
     .filter((f) => /\.[cm]?js$/.test(f) && !f.startsWith('../'));
   const file = files.find((f) => existsSync(join(dir, f))) ?? files[0];
-  return file === undefined ? undefined : { file, said: `package.json's "exports" gives ${file}` };
+  return file === undefined
+    ? undefined
+    : { file, said: `package.json's "exports" gives ${file}`, guessed: false };
 }
 
 /** Line and column (1-based) of a character offset in `text`. */

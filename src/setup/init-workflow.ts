@@ -26,6 +26,8 @@ export interface InitOptions {
   environment?: string;
   app?: string;
   handler?: string;
+  /** The handler package.json's "main" was guessed to name before the build (not written): said, not set. */
+  handlerAfterBuild?: string;
   path?: string;
   /** The build the folder needs before packaging (initBuild), run by the reusable workflow's build input. */
   build?: InitBuild;
@@ -289,7 +291,18 @@ function stepsAfterInit(o: InitOptions, file: string): string[][] {
         'prune and branch deletions, which run on the default branch with the production role, cannot sign in. ' +
         'To deploy production from a branch, run init again with --protected-branches naming it (added to protected-stages).',
     ]);
-  if (o.build) steps.push(buildStep(o.build, o.path ?? '.'));
+  // The guessed handler is said in the build's line when its script writes the file; on its own otherwise.
+  const guess = o.handlerAfterBuild;
+  const alone = guess && !(o.build?.command && o.build.script);
+  const step = [
+    ...(o.build ? buildStep(o.build, o.path ?? '.', guess) : []),
+    ...(alone
+      ? [
+          `The workflow names no handler: the action takes it from package.json's "main" when it deploys (${guess} is a guess until then).`,
+        ]
+      : []),
+  ];
+  if (step.length) steps.push(step);
   steps.push([`Commit ${file} and push: the push deploys its branch; a pull request gets a pr-N preview.`]);
   return steps;
 }
@@ -299,7 +312,7 @@ function stepsAfterInit(o: InitOptions, file: string): string[][] {
  * to hold what Lambda loads; with no build written (a workspace's that could
  * not be deployed as written), why and what to do instead.
  */
-function buildStep(build: InitBuild, path: string): string[] {
+function buildStep(build: InitBuild, path: string, guess?: string): string[] {
   if (!build.command) return build.notes;
   const manager =
     build.lockfile === 'pnpm' ? 'pnpm' : build.lockfile?.startsWith('yarn') ? 'yarn' : undefined;
@@ -309,9 +322,13 @@ function buildStep(build: InitBuild, path: string): string[] {
       : build.lockfile === 'yarn-berry'
         ? "nodeLinker: node-modules in .yarnrc.yml (Plug'n'Play writes no node_modules)"
         : '';
-  const writes = build.script
-    ? `: package.json's ${build.script} script writes ${build.file}; commit the sources, not the build.`
-    : ': it installs the dependencies the packaging looks for.';
+  // A handler guessed from a "main" not built: what the build writes names it, not the guess.
+  const writes = !build.script
+    ? ': it installs the dependencies the packaging looks for.'
+    : guess
+      ? `: package.json's ${build.script} script writes the handler's file, which the action takes from package.json's "main" after the build ` +
+        `(the workflow names no handler: ${guess} is a guess until then); commit the sources, not the build.`
+      : `: package.json's ${build.script} script writes ${build.file}; commit the sources, not the build.`;
   return [
     `The workflow's build (${build.command}) runs in ${path} before each deploy${writes}`,
     ...build.notes,

@@ -404,7 +404,7 @@ describe('missingModuleError', () => {
   });
 
   it('a Node.js project whose package.json "main" is a built file (TypeScript compiled to dist/): suggests the handler in it', () => {
-    const mainIs = (file: string) => ({ file, said: `package.json's "main" is ${file}` });
+    const mainIs = (file: string) => ({ file, said: `package.json's "main" is ${file}`, guessed: false });
     const files = ['package.json', 'tsconfig.json', 'src/handler.ts', 'dist/handler.js'];
     const node = handlerTarget('index.handler', 'nodejs22.x');
     expect(
@@ -434,7 +434,11 @@ describe('missingModuleError', () => {
       /top-level JavaScript files: none; package\.json's "main" is dist\/handler\.js, which is not in the package: build it first\. Expected file\.export relative to path, like "index\.handler"\.$/,
     );
     // From "exports" (no "main"): said so, built or not.
-    const exported = { file: 'dist/index.cjs', said: `package.json's "exports" gives dist/index.cjs` };
+    const exported = {
+      file: 'dist/index.cjs',
+      said: `package.json's "exports" gives dist/index.cjs`,
+      guessed: false,
+    };
     expect(
       missingModuleError(node, ['package.json'], '/ws/api', false, 'action', { packageMain: exported })
         .message,

@@ -60,6 +60,7 @@ describe('packageMain', () => {
     expect(packageEntry(outDir)).toEqual({
       file: 'dist/index.js',
       said: 'package.json\'s "main" is dist, not built yet: taken for the folder tsconfig.json\'s outDir names, so dist/index.js',
+      guessed: true,
     });
     // Any name tsconfig.json's outDir gives.
     const output = folder('unbuilt-output', {
@@ -72,11 +73,13 @@ describe('packageMain', () => {
       expect(packageEntry(folder(`unbuilt-${name}`, { 'package.json': `{"main": "${name}"}` }))).toEqual({
         file: `${name}/index.js`,
         said: `package.json's "main" is ${name}, not built yet: taken for the folder, so ${name}/index.js`,
+        guessed: true,
       });
     // Another name: the file Node.js would look for first, said as a guess too.
     expect(packageEntry(folder('unbuilt-server', { 'package.json': '{"main": "server"}' }))).toEqual({
       file: 'server.js',
       said: 'package.json\'s "main" is server, not built yet: taken for the file server.js',
+      guessed: true,
     });
     // outDir names another folder: the name decides.
     const other = folder('unbuilt-other-outdir', {
@@ -93,6 +96,7 @@ describe('packageMain', () => {
     expect(packageEntry(inPlace)).toEqual({
       file: 'lib.js',
       said: 'package.json\'s "main" is lib, not built yet: taken for the file lib.js',
+      guessed: true,
     });
     // A tsconfig.json starting with a byte-order mark (Visual Studio writes one) is read as tsc reads it.
     const bom = folder('unbuilt-outdir-bom', {
@@ -100,6 +104,26 @@ describe('packageMain', () => {
       'tsconfig.json': '\uFEFF{"compilerOptions": {"outDir": "server"}}',
     });
     expect(packageMain(bom)).toBe('server/index.js');
+  });
+
+  it("guessed only where the build has not written the entry yet and Node.js's resolution is taken for it; named or built, not", () => {
+    // Named with its extension, not built: the build writes that file, whatever it is.
+    expect(
+      packageEntry(folder('guess-named', { 'package.json': '{"main": "dist/handler.js"}' }))?.guessed,
+    ).toBe(false);
+    // Built: the file or folder that is there.
+    const built = folder('guess-built', { 'package.json': '{"main": "build"}', 'build.js': '' });
+    expect(packageEntry(built)).toEqual({
+      file: 'build.js',
+      said: 'package.json\'s "main" is build.js',
+      guessed: false,
+    });
+    const index = folder('guess-built-index', { 'package.json': '{"main": "build"}', 'build/index.js': '' });
+    expect(packageEntry(index)?.guessed).toBe(false);
+    // Neither yet: build/index.js taken for a bundler's build.js, a guess the action corrects once built.
+    expect(packageEntry(folder('guess-unbuilt', { 'package.json': '{"main": "build"}' }))?.guessed).toBe(
+      true,
+    );
   });
 
   it('a "main" naming a file that is there is that file, whatever its extension, as Node.js loads it first', async () => {
@@ -121,6 +145,7 @@ describe('packageMain', () => {
     ).toEqual({
       file: 'dist/index.js',
       said: 'package.json\'s "exports" gives dist/index.js',
+      guessed: false,
     });
     expect(
       packageMain(

@@ -100,7 +100,7 @@ describe('defaultHandler: the handler when neither handler nor app is set (the a
     ],
   ])('%s', (_, runtime, listing, main, expected) => {
     // package.json's "main" as packageEntry() gives it.
-    const entry = (file: string) => ({ file, said: `package.json's "main" is ${file}` });
+    const entry = (file: string) => ({ file, said: `package.json's "main" is ${file}`, guessed: false });
     expect(defaultHandler(runtime, listing, main === undefined ? undefined : entry(main))).toEqual({
       ...expected,
       ...(expected.main && { main: entry(expected.main) }),

@@ -30,6 +30,11 @@ export interface ParsedFlags {
   json: boolean;
   verbose: boolean;
   help: boolean;
+  /**
+   * Set by the runtime inference: no --handler, and the one it set is package.json's "main" guessed
+   * before the build (PackageEntry.guessed); init leaves it to the action, which reads "main" once built.
+   */
+  handlerGuessed?: boolean;
 }
 
 /** A command line that cannot run: unknown command or flag, a missing or malformed value. */

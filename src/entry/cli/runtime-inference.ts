@@ -110,6 +110,7 @@ function handlerFromMain(
   const chosen = defaultHandler(runtime, listing, main);
   if (!chosen.main) return;
   flags.inputs[Inputs.Handler] = chosen.handler;
+  flags.handlerGuessed = chosen.main.guessed;
   say(mainHandlerNote('terminal', chosen.handler, chosen.main));
 }
 
@@ -160,7 +161,9 @@ export function inferRuntime(
     'file' in guess
       ? `${guess.file} is a Node.js handler (no Python one here)`
       : `the folder holds Node.js files (${guess.files.join(', ')}) and no Python ones`;
-  const named = main && !handler && guess.handler === mainHandler(main.file) ? ` (${main.said})` : '';
+  const fromMain = main && !handler && guess.handler === mainHandler(main.file) ? main : undefined;
+  const named = fromMain ? ` (${fromMain.said})` : '';
+  flags.handlerGuessed = fromMain?.guessed;
   say(
     `Runtime ${guess.runtime}, handler ${guess.handler}${named}: no --runtime, and ${why}; --runtime and --handler choose others.`,
   );

@@ -479,7 +479,7 @@ describe('lambda-deploy init', () => {
     expect(stderr).not.toMatch(/warning|first deploy would fail/);
   });
 
-  test('"main": "dist" (tsc\'s outDir, not built yet: no dist/ nor dist.js): the workflow\'s handler is dist/index.handler, said as a guess, not dist.handler', async () => {
+  test('"main": "dist" (tsc\'s outDir, not built yet: no dist/ nor dist.js): the handler is dist/index.handler, said as a guess, not dist.handler, and left to the action after the build', async () => {
     const dir = tempRepo();
     writeFileSync(
       join(dir, 'package.json'),
@@ -497,14 +497,68 @@ describe('lambda-deploy init', () => {
     const workflow = parse(readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8')) as {
       jobs: { lambda: { with: Record<string, string> } };
     };
-    expect(workflow.jobs.lambda.with).toMatchObject({
-      handler: 'dist/index.handler',
-      build: 'npm install && npm run build',
-    });
+    expect(workflow.jobs.lambda.with).toMatchObject({ build: 'npm install && npm run build' });
+    expect(workflow.jobs.lambda.with).not.toHaveProperty('handler');
     expect(stderr).toContain(
       `Runtime nodejs22.x, handler dist/index.handler (package.json's "main" is dist, not built yet: taken for the folder tsconfig.json's outDir names, so dist/index.js): no --runtime`,
     );
     expect(stderr).not.toMatch(/warning|first deploy would fail/);
+  });
+
+  test('a handler guessed from a "main" not built yet (a bundler\'s build.js taken for build/index.js): no handler in the workflow, the action takes it from "main" after the build; built, or --handler given: written', async () => {
+    const bundled = (files: Record<string, string> = {}) => {
+      const dir = tempRepo();
+      const scripts = { build: 'esbuild src/index.ts --bundle --platform=node --outfile=build.js' };
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'api', main: 'build', scripts }));
+      mkdirSync(join(dir, 'src'));
+      writeFileSync(join(dir, 'src/index.ts'), 'export const handler = async () => ({});\n');
+      for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+      return dir;
+    };
+    const withOf = (dir: string) =>
+      (
+        parse(readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8')) as {
+          jobs: { lambda: { with: Record<string, string> } };
+        }
+      ).jobs.lambda.with;
+    const guessed = bundled();
+    expect(await cli(['init', '--name=api', `--dir=${guessed}`, ...roles])).toBe(0);
+    expect(withOf(guessed)).toMatchObject({ runtime: 'nodejs22.x', build: 'npm install && npm run build' });
+    expect(withOf(guessed)).not.toHaveProperty('handler');
+    expect(stderr).toContain(
+      `handler build/index.handler (package.json's "main" is build, not built yet: taken for the folder, so build/index.js)`,
+    );
+    expect(stdout).toContain(
+      `package.json's build script writes the handler's file, which the action takes from package.json's "main" after the build (the workflow names no handler: build/index.handler is a guess until then);`,
+    );
+    // The build writes it: no warning of a missing file.
+    expect(stderr).not.toMatch(/warning|first deploy would fail/);
+
+    // Built (build.js there): the handler it names, written as before, and no such note.
+    const built = bundled({ 'build.js': 'exports.handler = async () => ({});\n' });
+    const before = stdout.length;
+    expect(await cli(['init', '--name=api', `--dir=${built}`, ...roles])).toBe(0);
+    expect(withOf(built)).toMatchObject({ handler: 'build.handler' });
+    expect(stdout.slice(before)).not.toContain('names no handler');
+
+    // --handler given: the user's word, written.
+    const given = bundled();
+    expect(await cli(['init', '--name=api', '--handler=build.handler', `--dir=${given}`, ...roles])).toBe(0);
+    expect(withOf(given)).toMatchObject({ handler: 'build.handler' });
+    // A Node.js --runtime given, the handler guessed from "main": left out too.
+    const runtime = bundled();
+    expect(await cli(['init', '--name=api', '--runtime=nodejs20.x', `--dir=${runtime}`, ...roles])).toBe(0);
+    expect(withOf(runtime)).toMatchObject({ runtime: 'nodejs20.x' });
+    expect(withOf(runtime)).not.toHaveProperty('handler');
+    // No build script: nothing builds it, and the action reads "main" when it deploys.
+    const unbuilt = tempRepo();
+    writeFileSync(join(unbuilt, 'package.json'), JSON.stringify({ name: 'api', main: 'build' }));
+    const start = stdout.length;
+    expect(await cli(['init', '--name=api', `--dir=${unbuilt}`, ...roles])).toBe(0);
+    expect(withOf(unbuilt)).not.toHaveProperty('handler');
+    expect(stdout.slice(start)).toContain(
+      `The workflow names no handler: the action takes it from package.json's "main" when it deploys (build/index.handler is a guess until then).`,
+    );
   });
 
   test("--handler naming a file the build does not write (index.handler; package.json's main, dist/handler.js, not built yet): still warned that the main is not built", async () => {

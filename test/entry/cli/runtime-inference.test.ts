@@ -73,7 +73,7 @@ describe("guessRuntime: no handler file in either language, the folder's files d
   });
   test("no index.js or app.js and no --handler: package.json's main (TypeScript built to dist/), built or not", () => {
     const ts = { python: [], node: ['package.json'] };
-    const mainIs = (file: string) => ({ file, said: `package.json's "main" is ${file}` });
+    const mainIs = (file: string) => ({ file, said: `package.json's "main" is ${file}`, guessed: false });
     expect(guessRuntime(undefined, folder('package.json'), ts, mainIs('dist/handler.js'))).toEqual({
       kind: 'node',
       runtime: 'nodejs22.x',

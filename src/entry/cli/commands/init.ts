@@ -126,7 +126,8 @@ export const initCommand: CliCommand = {
         previewRole: own['preview-role'],
         environment: own['github-environment'],
         app: settings.app,
-        handler: inputs.handler,
+        // A guess at what the build writes: the action reads "main" after the build, right or not.
+        ...(ctx.flags.handlerGuessed ? { handlerAfterBuild: inputs.handler } : { handler: inputs.handler }),
         path: workflowPath(dir, inputs.path, settings.path),
         build,
         runtime: inputs.runtime,
