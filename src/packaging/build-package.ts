@@ -15,6 +15,7 @@ import { collectFiles } from './collect-files.js';
 import { devOnlyNote } from './dev-dependencies.js';
 import { checkHandlerIn, handlerTarget, missingModuleError, topLevelApps } from './handler-check.js';
 import { packageEntry } from '../settings/package-json.js';
+import { buildScriptCommand } from './build-script.js';
 import {
   checkNativeFiles,
   newerCxxMessage,
@@ -298,6 +299,7 @@ function handlerCheck(
         deps.surface,
         {
           packageMain: packageEntry(options.path),
+          buildCommand: buildScriptCommand(options.path),
           ...(!target.python && { typeScript: handlerTypeScript(options.path, target.files[0]!) }),
           // Only the default handler's miss asks whether an app was meant (a Python run per file).
           apps:

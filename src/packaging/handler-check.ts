@@ -375,6 +375,8 @@ export interface MissingModuleContext {
   apps?: readonly AppFound[];
   /** The handler's module as TypeScript, on disk (`index.ts` for index.handler): Lambda runs none. */
   typeScript?: string;
+  /** The command that runs package.json's build script (`npm run build`, buildScriptCommand()), when it has one. */
+  buildCommand?: string;
 }
 
 export interface AppFound {
@@ -413,7 +415,7 @@ export function missingModuleError(
   surface?: Surface,
   around: MissingModuleContext = {},
 ): HandlerCheckError {
-  const { packageMain, apps = [], typeScript } = around;
+  const { packageMain, apps = [], typeScript, buildCommand } = around;
   const flag = (input: typeof Inputs.Path | typeof Inputs.Include | typeof Inputs.Exclude) =>
     inputName(surface ?? 'action', input);
   const topLevel = (ext: RegExp) => packaged.filter((p) => ext.test(p) && !p.includes('/')).slice(0, 10);
@@ -439,7 +441,7 @@ export function missingModuleError(
   const leftOut = onDiskButLeftOut && main !== undefined && target.files.includes(main);
   const unbuilt =
     main && !leftOut && !packaged.includes(main) && !nearby.length && !topOther.length
-      ? `; ${entry!.said}, which is not in the package: build it first`
+      ? `; ${entry!.said}, which is not in the package: build it first${buildCommand ? ` (${buildCommand})` : ''}`
       : '';
   const unbuiltTypeScript = typeScript
     ? `; ${typeScript} is TypeScript, which Lambda's Node.js runtimes do not run: build it to JavaScript first (tsc) and name the built file`

@@ -242,6 +242,33 @@ describe('a Node.js function built to dist/ (TypeScript), packaged without its h
     expect(zipPath).toMatch(/\.zip$/);
   });
 
+  it('its "main" not built, with a build script: the error names the command that builds it, in the lockfile\'s manager', async () => {
+    const scripts = '"scripts": {"build": "tsc"}';
+    const npm = folder('unbuilt-npm', {
+      'package.json': `{"name": "api", "main": "dist/handler.js", ${scripts}}`,
+      'src/handler.ts': project['src/handler.ts'],
+    });
+    await expect(buildNodeFunction(npm, join(root, 'out'))).rejects.toThrow(
+      `package.json's "main" is dist/handler.js, which is not in the package: build it first (npm run build).`,
+    );
+    const pnpm = folder('unbuilt-pnpm', {
+      'package.json': `{"name": "api", "main": "dist/handler.js", ${scripts}}`,
+      'pnpm-lock.yaml': "lockfileVersion: '9.0'\n",
+      'src/handler.ts': project['src/handler.ts'],
+    });
+    await expect(buildNodeFunction(pnpm, join(root, 'out'))).rejects.toThrow(
+      'which is not in the package: build it first (pnpm run build).',
+    );
+    // No build script: nothing to name.
+    const none = folder('unbuilt-no-script', {
+      'package.json': '{"name": "api", "main": "dist/handler.js"}',
+      'src/handler.ts': project['src/handler.ts'],
+    });
+    await expect(buildNodeFunction(none, join(root, 'out'))).rejects.toThrow(
+      'which is not in the package: build it first. ',
+    );
+  });
+
   it('on the default python3.12 runtime, the error names the runtime and the same handler', async () => {
     const path = folder('ts-api-python', project);
     await expect(

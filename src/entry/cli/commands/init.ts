@@ -15,6 +15,7 @@ import {
   topLevelApps,
 } from '../../../packaging/handler-check.js';
 import { packageEntry } from '../../../settings/package-json.js';
+import { buildScriptCommand } from '../../../packaging/build-script.js';
 import { packageJsonSyntax, UNPARSABLE_PACKAGE_JSON } from '../../../packaging/package-json-check.js';
 import { buildFacts, initBuild, unbuiltHandlerNote } from '../../../setup/init-build.js';
 import { unparsableNote } from '../../../setup/workspace-build-notes.js';
@@ -231,7 +232,11 @@ async function warnOfEntryPoint(
         ? await topLevelApps(new Map(present.map((p) => [p, join(folder, p)])), settings.runtime, deps)
         : [];
     if (entryPointElsewhere(target, present) || main || apps.length)
-      throw missingModuleError(target, present, folder, false, undefined, { packageMain: main, apps });
+      throw missingModuleError(target, present, folder, false, undefined, {
+        packageMain: main,
+        apps,
+        buildCommand: main && buildScriptCommand(folder),
+      });
     ctx.logger.warning(
       `${target.input}: ${JSON.stringify(target.value)}: no ${target.files.join(' or ')} in ${folder} yet; the first deploy needs it there (or in the requirements).`,
     );

@@ -1,0 +1,21 @@
+/**
+ * The command that runs a Node.js function's package.json build script
+ * (`npm run build`; pnpm's or yarn's where their lockfile pins the folder):
+ * what an error about a handler not built yet tells the user to run.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parsePackageJson } from '../settings/package-json.js';
+import { nodeLockfile } from './node-lockfile.js';
+
+/** `npm run build` for a package.json with a build script in `dir`; undefined without one (or without a package.json). */
+export function buildScriptCommand(dir: string): string | undefined {
+  let manifest: { scripts?: Record<string, unknown> };
+  try {
+    manifest = parsePackageJson(readFileSync(join(dir, 'package.json'), 'utf8')) as typeof manifest;
+  } catch {
+    return undefined;
+  }
+  if (typeof manifest.scripts?.build !== 'string' || !manifest.scripts.build.trim()) return undefined;
+  return `${nodeLockfile(dir)?.manager ?? 'npm'} run build`;
+}
