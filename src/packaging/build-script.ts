@@ -10,12 +10,13 @@ import { nodeLockfile } from './node-lockfile.js';
 
 /** `npm run build` for a package.json with a build script in `dir`; undefined without one (or without a package.json). */
 export function buildScriptCommand(dir: string): string | undefined {
-  let manifest: { scripts?: Record<string, unknown> };
+  let manifest: { scripts?: Record<string, unknown> } | null;
   try {
     manifest = parsePackageJson(readFileSync(join(dir, 'package.json'), 'utf8')) as typeof manifest;
   } catch {
     return undefined;
   }
-  if (typeof manifest.scripts?.build !== 'string' || !manifest.scripts.build.trim()) return undefined;
+  // A package.json of null parses: not an object, no scripts (its own check says so, not a TypeError here).
+  if (typeof manifest?.scripts?.build !== 'string' || !manifest.scripts.build.trim()) return undefined;
   return `${nodeLockfile(dir)?.manager ?? 'npm'} run build`;
 }
