@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { foldersUp } from './uv-workspace.js';
+import { parsePackageJson } from '../settings/package-json.js';
 
 export interface NodeLockfile {
   manager: 'npm' | 'pnpm' | 'yarn';
@@ -25,7 +26,7 @@ const LOCKFILES: readonly [string, NodeLockfile['manager']][] = [
 function declaresWorkspace(dir: string): boolean {
   if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return true;
   try {
-    const manifest: unknown = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const manifest = parsePackageJson(readFileSync(join(dir, 'package.json'), 'utf8'));
     return typeof manifest === 'object' && manifest !== null && 'workspaces' in manifest;
   } catch {
     return false;

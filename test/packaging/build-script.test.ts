@@ -21,6 +21,13 @@ describe('buildScriptCommand', () => {
       'yarn.lock': '__metadata:\n  version: 8\n  cacheKey: 10c0\n',
     });
     expect(buildScriptCommand(berry)).toBe('yarn run build');
+    // A workspace member: the root's lockfile, its package.json (workspaces) read through a byte-order mark too.
+    const workspace = folder('workspace', {
+      'package.json': '\uFEFF{"private": true, "workspaces": ["api"]}',
+      'yarn.lock': '__metadata:\n  version: 8\n',
+      'api/package.json': scripts,
+    });
+    expect(buildScriptCommand(join(workspace, 'api'))).toBe('yarn run build');
   });
 
   it('none without a build script, or for a package.json that is not an object (null, a list): never a TypeError', () => {
