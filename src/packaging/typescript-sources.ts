@@ -80,11 +80,38 @@ export function typeScriptNote(
   const named = include.length
     ? `, or by naming ${them} in ${inputName(surface, Inputs.Include)} (src/**/*.ts)`
     : '';
-  const example = sorted.find((p) => p.endsWith('.ts')) ?? sorted[0]!;
   return (
     `Left out ${count} (Lambda's Node.js runtimes run the built JavaScript): ${shown}; ` +
-    `package ${them} anyway with ${excludeSetting(example, surface)}${named}.`
+    `package ${them} anyway with ${keepSetting(keepPatterns(sorted), surface)}${named}.`
   );
+}
+
+/**
+ * The `!patterns` that keep what was left out, the most files first (a tie:
+ * by name), at most three: a list of tsconfig files and build state alone
+ * gets no `!*.ts`; two tsconfig files or more, `!tsconfig*.json`.
+ */
+function keepPatterns(paths: readonly string[]): string[] {
+  const settings = new Set(paths.map((p) => posix.basename(p)).filter((n) => SETTINGS.test(n)));
+  const counts = new Map<string, number>();
+  for (const path of paths) {
+    const pattern =
+      settings.size > 1 && SETTINGS.test(posix.basename(path)) ? '!tsconfig*.json' : keepPattern(path);
+    counts.set(pattern, (counts.get(pattern) ?? 0) + 1);
+  }
+  return [...counts]
+    .sort(([a, m], [b, n]) => n - m || (a < b ? -1 : 1))
+    .slice(0, 3)
+    .map(([pattern]) => pattern);
+}
+
+/** The exclude setting with these patterns: repeated flags on the command line, one a line in the action's input. */
+function keepSetting(patterns: readonly string[], surface: Surface): string {
+  if (surface === 'terminal')
+    return patterns.map((p) => `${inputName(surface, Inputs.Exclude)} '${p}'`).join(' ');
+  if (patterns.length === 1) return `exclude: "${patterns[0]!}"`;
+  const quoted = patterns.map((p) => `"${p}"`);
+  return `exclude: ${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)!}, one a line`;
 }
 
 /** What the function's JavaScript loads of the TypeScript left out: a refusal, or warnings. */

@@ -72,6 +72,32 @@ describe('typeScriptNote', () => {
   });
 });
 
+describe('typeScriptNote: the patterns of what was left out', () => {
+  it('tsconfig files and build state only: no *.ts', () => {
+    expect(typeScriptNote(['tsconfig.json', 'tsconfig.build.json', 'tsconfig.tsbuildinfo'], [])).toBe(
+      "Left out 3 TypeScript files (Lambda's Node.js runtimes run the built JavaScript): tsconfig.build.json, tsconfig.json, tsconfig.tsbuildinfo; " +
+        'package them anyway with exclude: "!tsconfig*.json" and "!*.tsbuildinfo", one a line.',
+    );
+  });
+
+  it('the three most frequent, each once, repeated flags on the command line', () => {
+    const paths = [
+      'a.ts',
+      'b.d.ts',
+      'c.ts',
+      'd.cts',
+      'tsconfig.json',
+      'tsconfig.base.json',
+      'e.tsbuildinfo',
+      'f.mts',
+      'g.mts',
+    ];
+    expect(typeScriptNote(paths, [], 'terminal')).toMatch(
+      / package them anyway with --exclude '!\*\.ts' --exclude '!\*\.mts' --exclude '!tsconfig\*\.json'\.$/,
+    );
+  });
+});
+
 describe('typeScriptImports', () => {
   const imports = (specifiers: string[], optional: string[] = []) =>
     new Map([['dist/index.js', { specifiers, optional }]]);
