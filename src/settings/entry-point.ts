@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { APP } from './adapter-settings.js';
 import { show, type Checked, type InputReader } from './input-reader.js';
 import { Inputs } from './names.js';
-import { defaultHandler, HANDLER_FORM, isPythonRuntime, RUNTIMES } from './runtimes.js';
+import { defaultHandler, HANDLER_FORM, isPythonRuntime, RUNTIMES, type DefaultHandler } from './runtimes.js';
 import type { PackageEntry } from './package-json.js';
 import type { Source } from './source-folder.js';
-import { inputName, type Surface } from './surface.js';
+import { inputName, settingOf, type Surface } from './surface.js';
 
 /** The runtime and the entry point: a handler, or a WSGI/ASGI app on Python. */
 export function readEntryPoint(
@@ -37,7 +37,17 @@ export function readEntryPoint(
     handler,
     app,
     ...(byDefault?.main && { handlerNote: mainHandlerNote(r.surface, handler, byDefault.main) }),
+    ...(byDefault?.passedOver && { handlerNote: passedOverNote(r.surface, handler, byDefault.passedOver) }),
   };
+}
+
+/** The line for an index.js (app.js) chosen over package.json's "main": how to deploy "main"'s file instead. */
+export function passedOverNote(
+  surface: Surface,
+  handler: string,
+  { file, main, handler: other }: NonNullable<DefaultHandler['passedOver']>,
+): string {
+  return `Handler ${handler} (${file} is here; ${main.said}: set ${settingOf(surface, Inputs.Handler, other)} to deploy that).`;
 }
 
 /** The line that says where the handler came from (the action's and the CLI's): Lambda does not read "main", so the choice is ours, said. */

@@ -46,6 +46,8 @@ export interface DefaultHandler {
   handler: string;
   /** package.json's "main" (or "exports"), when it named the handler. */
   main?: PackageEntry;
+  /** Where index.js (or app.js) won over a "main" naming another module: that file, "main", and its handler. */
+  passedOver?: { file: string; main: PackageEntry; handler: string };
 }
 
 /**
@@ -62,7 +64,14 @@ export function defaultHandler(
   listing: readonly string[],
   main?: PackageEntry,
 ): DefaultHandler {
-  if (isPythonRuntime(runtime) || listing.some((f) => APP_FILE.test(f))) return { handler: DEFAULT_HANDLER };
-  const fromMain = listing.some((f) => INDEX_FILE.test(f)) ? undefined : mainHandler(main?.file);
-  return fromMain ? { handler: fromMain, main } : { handler: NODE_DEFAULT_HANDLER };
+  if (isPythonRuntime(runtime)) return { handler: DEFAULT_HANDLER };
+  const app = listing.find((f) => APP_FILE.test(f));
+  const index = app ?? listing.find((f) => INDEX_FILE.test(f));
+  const fromMain = mainHandler(main?.file);
+  if (!index) return fromMain ? { handler: fromMain, main } : { handler: NODE_DEFAULT_HANDLER };
+  const handler = app ? DEFAULT_HANDLER : NODE_DEFAULT_HANDLER;
+  // By design index.js (app.js) comes first; a "main" elsewhere (dist/index.js) is said, not silently passed over.
+  return fromMain && main && fromMain !== handler
+    ? { handler, passedOver: { file: index, main, handler: fromMain } }
+    : { handler };
 }

@@ -2,7 +2,15 @@ import { describe, expect, test } from '@jest/globals';
 import { defaultHandler, mainHandler } from '../../src/settings/runtimes.js';
 
 describe('defaultHandler: the handler when neither handler nor app is set (the action and the CLI)', () => {
-  test.each<[string, string, string[], string | undefined, { handler: string; main?: string }]>([
+  test.each<
+    [
+      string,
+      string,
+      string[],
+      string | undefined,
+      { handler: string; main?: string; passedOver?: [string, string] },
+    ]
+  >([
     [
       'Python: app.handler, whatever package.json says',
       'python3.12',
@@ -15,20 +23,35 @@ describe('defaultHandler: the handler when neither handler nor app is set (the a
       'nodejs22.x',
       ['index.js', 'package.json'],
       'dist/handler.js',
-      { handler: 'index.handler' },
+      { handler: 'index.handler', passedOver: ['index.js', 'dist/handler.handler'] },
     ],
     [
       'Node.js with index.cjs: index.handler',
       'nodejs22.x',
       ['index.cjs'],
       'dist/handler.js',
-      { handler: 'index.handler' },
+      { handler: 'index.handler', passedOver: ['index.cjs', 'dist/handler.handler'] },
     ],
     [
       'Node.js with app.mjs: app.handler',
       'nodejs20.x',
       ['app.mjs'],
       'dist/handler.js',
+      { handler: 'app.handler', passedOver: ['app.mjs', 'dist/handler.handler'] },
+    ],
+    // "main" naming the chosen module itself: they agree, nothing passed over.
+    [
+      'index.js and "main" index.mjs agree',
+      'nodejs22.x',
+      ['index.js'],
+      'index.mjs',
+      { handler: 'index.handler' },
+    ],
+    [
+      'app.js and "main" app.js agree',
+      'nodejs22.x',
+      ['app.js', 'index.js'],
+      'app.js',
       { handler: 'app.handler' },
     ],
     [
@@ -104,6 +127,9 @@ describe('defaultHandler: the handler when neither handler nor app is set (the a
     expect(defaultHandler(runtime, listing, main === undefined ? undefined : entry(main))).toEqual({
       ...expected,
       ...(expected.main && { main: entry(expected.main) }),
+      ...(expected.passedOver && {
+        passedOver: { file: expected.passedOver[0], main: entry(main!), handler: expected.passedOver[1] },
+      }),
     });
   });
 

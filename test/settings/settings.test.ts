@@ -36,6 +36,13 @@ for (const [folder, files] of [
   for (const file of files) writeFileSync(join(workspace, folder, file), '');
 }
 
+mkdirSync(join(workspace, 'node-main-index'));
+writeFileSync(
+  join(workspace, 'node-main-index', 'package.json'),
+  JSON.stringify({ name: 'api', main: 'index.js' }),
+);
+writeFileSync(join(workspace, 'node-main-index', 'index.js'), '');
+
 // A modern package: "exports", no "main"; and a "main" naming tsc's outDir, not built yet.
 mkdirSync(join(workspace, 'node-exports', 'dist'), { recursive: true });
 writeFileSync(
@@ -133,7 +140,6 @@ describe('readSettings', () => {
     ]);
     // index.js there: index.handler, as before; a handler given, a Python runtime or an app: "main" is not read.
     for (const inputs of [
-      { runtime: 'nodejs22.x', path: 'node-ts-index' },
       { runtime: 'nodejs22.x', path: 'node-ts', handler: 'index.handler' },
       { runtime: 'python3.12', path: 'node-ts' },
       { runtime: 'python3.12', path: 'node-ts', app: 'main:app' },
@@ -146,6 +152,24 @@ describe('readSettings', () => {
         note: undefined,
       });
     }
+  });
+
+  test('index.js there and "main" naming another file: index.handler, said with how to deploy the other', () => {
+    const s = settingsFrom({ name: 'svc', runtime: 'nodejs22.x', path: 'node-ts-index' });
+    expect([s.handler, s.handlerNote]).toEqual([
+      'index.handler',
+      `Handler index.handler (index.js is here; package.json's "main" is dist/handler.js: set handler: dist/handler.handler to deploy that).`,
+    ]);
+    const cli = readSettings(
+      (name) => ({ name: 'svc', runtime: 'nodejs22.x', path: 'node-ts-index' })[name as string],
+      env,
+      'terminal',
+    );
+    expect(cli.handlerNote).toMatch(/: set --handler dist\/handler\.handler to deploy that\)\.$/);
+    // "main" naming index.js itself: they agree, nothing to say.
+    expect(
+      settingsFrom({ name: 'svc', runtime: 'nodejs22.x', path: 'node-main-index' }).handlerNote,
+    ).toBeUndefined();
   });
 
   test('a "main" the handler input cannot hold leaves index.handler, with no error on a handler nobody gave', () => {

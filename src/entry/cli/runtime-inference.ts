@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { handlerTarget } from '../../packaging/handler-check.js';
 import { packageEntry, type PackageEntry } from '../../settings/package-json.js';
-import { mainHandlerNote } from '../../settings/entry-point.js';
+import { mainHandlerNote, passedOverNote } from '../../settings/entry-point.js';
 import { Inputs, type InputName } from '../../settings/names.js';
 import {
   DEFAULT_HANDLER,
@@ -108,6 +108,7 @@ function handlerFromMain(
   say: (message: string) => void,
 ): void {
   const chosen = defaultHandler(runtime, listing, main);
+  if (chosen.passedOver) say(passedOverNote('terminal', chosen.handler, chosen.passedOver));
   if (!chosen.main) return;
   flags.inputs[Inputs.Handler] = chosen.handler;
   flags.handlerGuessed = chosen.main.guessed;
@@ -167,4 +168,9 @@ export function inferRuntime(
   say(
     `Runtime ${guess.runtime}, handler ${guess.handler}${named}: no --runtime, and ${why}; --runtime and --handler choose others.`,
   );
+  // index.js (app.js) chosen over a "main" naming another file: said, as the action does.
+  const passedOver = handler
+    ? undefined
+    : defaultHandler(guess.runtime, NODE_DEFAULT_FILES.filter(has), main).passedOver;
+  if (passedOver) say(passedOverNote('terminal', guess.handler, passedOver));
 }

@@ -182,3 +182,26 @@ test("package --runtime nodejs20.x with no --handler in a TypeScript folder buil
     rmSync(output, { force: true });
   }
 });
+
+test('package with no --handler in a folder with index.js and a "main" naming dist/handler.js: index.handler, said with how to deploy the other', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'node-index-and-main-'));
+  const output = join(tmpdir(), `node-index-and-main-${Date.now()}.zip`);
+  const note = `Handler index.handler (index.js is here; package.json's "main" is dist/handler.js: set --handler dist/handler.handler to deploy that).`;
+  try {
+    writeFileSync(join(dir, 'package.json'), '{"name": "api", "main": "dist/handler.js"}\n');
+    writeFileSync(join(dir, 'index.js'), 'exports.handler = async () => ({ statusCode: 200 });\n');
+    mkdirSync(join(dir, 'dist'));
+    writeFileSync(join(dir, 'dist/handler.js'), 'exports.handler = async () => ({ statusCode: 200 });\n');
+    const env = { ...process.env, GITHUB_WORKSPACE: dir, LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1' };
+    const argv = ['package', '--name', 'shop', '--path', '.', '--json', '--output', output];
+    for (const runtime of [['--runtime', 'nodejs22.x'], []]) {
+      const io = testIo(env);
+      expect(await main([...argv, ...runtime], io)).toBe(0);
+      expect(io.stderr().split('\n')).toContain(note);
+      expect(JSON.parse(io.stdout())).toMatchObject({ handler: 'index.handler' });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(output, { force: true });
+  }
+});
