@@ -71,6 +71,7 @@ import {
   LAYER_ACTIONS,
   LOG_ACTIONS,
   PROVISIONED_CONCURRENCY_ACTIONS,
+  PUT_PROVISIONED_CONCURRENCY,
   RULE_REMOVAL_ACTIONS,
   RULE_WRITE_ACTIONS,
 } from './policy-actions.js';
@@ -130,9 +131,7 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
   // (IAM has no condition on the count): the preview role only reads and removes it.
   if (options.provisionedConcurrency)
     functionActions.push(
-      ...PROVISIONED_CONCURRENCY_ACTIONS.filter(
-        (a) => !preview || a !== 'lambda:PutProvisionedConcurrencyConfig',
-      ),
+      ...PROVISIONED_CONCURRENCY_ACTIONS.filter((a) => !preview || a !== PUT_PROVISIONED_CONCURRENCY),
     );
   // The functions, their log groups and keep-warm rules, in one statement to keep the policy under
   // IAM's size limit: IAM checks an action only on its own service's resources (a lambda:* action never
@@ -211,8 +210,15 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
     Resource: collections.map((c) => `${api}${c}/*`),
     Condition: { StringEquals: ours },
   });
+  // A stage's access log destination is any log group (production's too), written with API Gateway's
+  // own role, out of IAM's sight but for this key: the preview role sends none (lambda-deploy never does).
+  const noAccessLogs = { Null: { 'apigateway:Request/AccessLoggingDestination': 'true' } };
   // One statement for every kind of front door: the policy stays under IAM's size limit.
-  if (made.length) statements.push({ Sid: 'FrontDoors', ...manage(made) });
+  if (made.length) {
+    const doors = manage(made);
+    if (preview) doors.Condition = { ...doors.Condition, ...noAccessLogs };
+    statements.push({ Sid: 'FrontDoors', ...doors });
+  }
   if (preview && keys.length)
     statements.push({
       Sid: 'RemoveOwnApiKeys',

@@ -34,10 +34,16 @@ export const FUNCTION_ACTIONS: readonly string[] = [
  */
 export const FUNCTION_URL_ACTIONS = ['lambda:*FunctionUrlConfig'];
 
+/** PutProvisionedConcurrencyConfig: the production role's only. */
+export const PUT_PROVISIONED_CONCURRENCY = 'lambda:PutProv*';
+/**
+ * Get, Put and DeleteProvisionedConcurrencyConfig, one action each (ListProvisionedConcurrencyConfigs
+ * starts otherwise): short patterns keep the preview policy under IAM's size limit (see FUNCTION_ACTIONS).
+ */
 export const PROVISIONED_CONCURRENCY_ACTIONS = [
-  'lambda:GetProvisionedConcurrencyConfig',
-  'lambda:PutProvisionedConcurrencyConfig',
-  'lambda:DeleteProvisionedConcurrencyConfig',
+  'lambda:GetProv*',
+  PUT_PROVISIONED_CONCURRENCY,
+  'lambda:DeleteProv*',
 ];
 
 export const LAYER_ACTIONS = [

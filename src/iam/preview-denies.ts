@@ -73,7 +73,7 @@ export function previewDenies(options: DeployPolicyOptions, p: string): PolicySt
       // /tags/{arn} has no resource tags, so a tag write there could relabel anyone's API (reads
       // there are of no use to a preview); listing /apikeys would show every API key's value in the
       // region, production's included.
-      Sid: 'NoApiTagsOrKeyListing',
+      Sid: 'NoApiTagsOrKeys',
       Effect: 'Deny',
       Action: '*',
       Resource: [`arn:${p}:apigateway:*::/tags/*`, `arn:${p}:apigateway:*::/apikeys`],

@@ -23,6 +23,9 @@ const PATTERNS: Record<string, string[]> = {
   'logs:Filter*': ['logs:FilterLogEvents'],
   'lambda:PublishV*': ['lambda:PublishVersion'],
   'lambda:ListVersions*': ['lambda:ListVersionsByFunction'],
+  'lambda:GetProv*': ['lambda:GetProvisionedConcurrencyConfig'],
+  'lambda:PutProv*': ['lambda:PutProvisionedConcurrencyConfig'],
+  'lambda:DeleteProv*': ['lambda:DeleteProvisionedConcurrencyConfig'],
 };
 
 describe('Lambda, EventBridge and Logs action patterns', () => {

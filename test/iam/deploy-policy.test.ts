@@ -55,7 +55,7 @@ describe('deployRolePolicy', () => {
             'ProtectedStages',
             'ProtectedStageTags',
             'NoProtectedStageTags',
-            'NoApiTagsOrKeyListing',
+            'NoApiTagsOrKeys',
             'OnlyOurTagKeys',
             'NoIamWrites',
             'NotProductionExecutionRole',
