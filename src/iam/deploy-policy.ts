@@ -66,6 +66,7 @@ import { roleStatements } from './execution-role-statements.js';
 import { ownershipDenies } from './ownership-denies.js';
 import {
   APIGATEWAY_VERBS,
+  DELETE_LAYER_VERSION,
   FUNCTION_ACTIONS,
   FUNCTION_URL_ACTIONS,
   LAYER_ACTIONS,
@@ -188,7 +189,7 @@ export function deployRolePolicy(options: DeployPolicyOptions): PolicyDocument {
     statements.push({
       Sid: 'DependenciesLayer',
       Effect: 'Allow',
-      Action: LAYER_ACTIONS,
+      Action: preview ? LAYER_ACTIONS.filter((a) => a !== DELETE_LAYER_VERSION) : LAYER_ACTIONS,
       Resource: [layer, `${layer}:*`],
     });
   }

@@ -46,11 +46,13 @@ export const PROVISIONED_CONCURRENCY_ACTIONS = [
   'lambda:DeleteProv*',
 ];
 
+/** Prune's: the production role's only (see previewDenies). */
+export const DELETE_LAYER_VERSION = 'lambda:DeleteLayerVersion';
 export const LAYER_ACTIONS = [
   'lambda:PublishLayerVersion',
   'lambda:ListLayerVersions',
   'lambda:GetLayerVersion',
-  'lambda:DeleteLayerVersion',
+  DELETE_LAYER_VERSION,
 ];
 
 /** Bucket-level calls on a bucket someone else set up: HeadBucket is authorized as s3:ListBucket. */

@@ -5,7 +5,7 @@ import { TagKeys } from '../model/tags.js';
 import { executionRoleName } from '../resources/execution-role/execution-policy.js';
 import { warmRuleName } from '../resources/warm-up/keep-warm.js';
 import { protectedStagesOf, type DeployPolicyOptions } from './deploy-policy-options.js';
-import { IAM_WRITES } from './policy-actions.js';
+import { DELETE_LAYER_VERSION, IAM_WRITES } from './policy-actions.js';
 
 const TAG_PREFIX = 'lambda-deploy:';
 
@@ -224,9 +224,20 @@ function noApiReimport(options: DeployPolicyOptions, p: string): PolicyStatement
   ];
 }
 
+/**
+ * Every IAM write, and (in the same statement, for IAM's size limit) deleting a version of any
+ * layer: the dependencies layer is every stage's, production's functions attach its versions
+ * (which carry no tags), and a deleted number is gone for good. A preview never deletes one; its
+ * prune keeps them, told by this Deny (pruneLayerVersions).
+ */
 function iamDenies(options: DeployPolicyOptions, p: string): PolicyStatement[] {
   return [
-    { Sid: 'NoIamWrites', Effect: 'Deny', Action: [...IAM_WRITES], Resource: '*' },
+    {
+      Sid: 'NoIamWrites',
+      Effect: 'Deny',
+      Action: [...IAM_WRITES, DELETE_LAYER_VERSION],
+      Resource: '*',
+    },
     {
       Sid: 'NotProductionExecutionRole',
       Effect: 'Deny',

@@ -191,7 +191,8 @@ function representatives(actions: readonly string[], docs: readonly PolicyDocume
  * lambda-deploy never calls; an OpenAPI body's tags are tags IAM never sees, test/iam/two-roles.test.ts),
  * either role's requests that send another project's name or another repository
  * (test/iam/other-owner-tags.test.ts), and the preview's AddPermission for any principal but the
- * deploy's own (these contexts name none; test/iam/preview-invokers.test.ts has those).
+ * deploy's own (these contexts name none; test/iam/preview-invokers.test.ts has those), and the
+ * preview's deletes of layer versions.
  */
 function stoppedOnPurpose(
   o: DeployPolicyOptions,
@@ -210,7 +211,11 @@ function stoppedOnPurpose(
     (o.role === 'preview' &&
       action === 'apigateway:PUT' &&
       resource.startsWith(`arn:${p}:apigateway:${o.region}::/apis/`)) ||
-    (o.role === 'preview' && action === 'lambda:AddPermission' && context['lambda:Principal'] === undefined)
+    (o.role === 'preview' &&
+      action === 'lambda:AddPermission' &&
+      context['lambda:Principal'] === undefined) ||
+    // A version of the dependencies layer, production's functions' too (test/iam/preview-layer-deletes.test.ts).
+    (o.role === 'preview' && action === 'lambda:DeleteLayerVersion')
   );
 }
 

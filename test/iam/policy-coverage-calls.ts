@@ -296,7 +296,8 @@ export function stageCalls(stage: string) {
       Content: { S3Bucket: BUCKET, S3Key: `lambda-deploy/${PROJECT}/layer-9a9a.zip` },
     }),
     c('lambda', 'GetLayerVersionByArn', { Arn: `${LAYER_ARN}:3` }),
-    c('lambda', 'DeleteLayerVersion', { LayerName: LAYER, VersionNumber: 2 }),
+    // Prune's, with the production role: production's functions attach the layer's versions too.
+    ...(production ? [c('lambda', 'DeleteLayerVersion', { LayerName: LAYER, VersionNumber: 2 })] : []),
     c('lambda', 'UpdateFunctionConfiguration', {
       FunctionName: FUNCTION,
       Role: role,

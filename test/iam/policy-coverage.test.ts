@@ -449,11 +449,13 @@ describe('(b) every call the real modules make is allowed', () => {
     const on = { gateway: 'none' as const, keepWarm: true, provisionedConcurrency: true, layers: true };
     // Creating the rule and its target, letting EventBridge invoke the function, setting provisioned
     // concurrency: the production role's only; the preview role removes its own.
+    // Deleting a layer version: prune's, never a pull request's (production's functions attach them too).
     check(recorded, { ...on, role: 'preview' }, recorded.calls, [
       'PutRuleCommand',
       'PutTargetsCommand',
       'AddPermissionCommand',
       'PutProvisionedConcurrencyConfigCommand',
+      'DeleteLayerVersionCommand',
     ]);
     // Without the options those calls are refused.
     expect(violations(recorded, { gateway: 'none', role: 'preview' }).length).toBeGreaterThan(5);

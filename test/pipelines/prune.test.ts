@@ -500,6 +500,26 @@ describe('prune with the preview role, which may not read a protected stage', ()
     );
   });
 
+  it('keeps the versions of the dependencies layer, saying why, when the role may not delete them (its Deny)', async () => {
+    const layer = 'shop-deps';
+    const versions = [1, 2, 3].map(() => aws.seed.layerVersion(layer, undefined, OUR_LAYER));
+    seedStage({ project: 'shop', stage: 'pr-12', gateway: 'none' });
+    aws.faults.deny('DeleteLayerVersion', Number.POSITIVE_INFINITY, { explicit: true });
+    const logger = new RecordingLogger();
+    const deps = { logger, sleep: recordingSleep(), random: () => 1 };
+    expect(await pruneDependencyLayers(aws.clients(), 'shop', false, deps, NOW)).toEqual([]);
+    expect(logger.text('info')).toContain(
+      'Unused versions of the dependencies layer stay: this role may not delete them (the preview role',
+    );
+    expect(aws.calls.of({ operation: 'DeleteLayerVersion' })).toHaveLength(1);
+    expect([...aws.account.layers.get(layer)!.versions.values()].map((v) => v.arn)).toEqual(versions);
+    // A missing Allow is a permission to fix, as for the reads above.
+    aws.faults.allow('DeleteLayerVersion').deny('DeleteLayerVersion');
+    await expect(pruneDependencyLayers(aws.clients(), 'shop', false, deps, NOW)).rejects.toThrow(
+      /lambda:DeleteLayerVersion/,
+    );
+  });
+
   it('keeps every version of the dependencies layer while a function of the project cannot be read, and says so', async () => {
     const layer = 'shop-deps';
     const versions = [1, 2, 3].map(() => aws.seed.layerVersion(layer, undefined, OUR_LAYER));

@@ -20,7 +20,14 @@ import {
   type Runtime,
 } from '@aws-sdk/client-lambda';
 import { allPages } from '../../aws/all-pages.js';
-import { type AwsDeps, AwsError, callAws, hasErrorName } from '../../aws/aws-call.js';
+import {
+  type AwsDeps,
+  AwsError,
+  callAws,
+  hasErrorName,
+  isAccessDenied,
+  isNotRoleDeny,
+} from '../../aws/aws-call.js';
 import { errorMessage } from '../../util/retry.js';
 import type { Architecture } from '../../model/settings.js';
 
@@ -250,7 +257,8 @@ export interface PruneLayersResult {
  * natural name for a layer made by hand) and never touched. A function
  * version that used a deleted layer version keeps working (Lambda keeps its
  * copy), so rollback is unaffected; only attaching that version anew is no
- * longer possible.
+ * longer possible. The preview role is denied deleting any (previewDenies):
+ * then every version stays, and prune says so.
  */
 export async function pruneLayerVersions(
   lambda: LambdaClient,
@@ -266,7 +274,7 @@ export async function pruneLayerVersions(
     if (index === 0 || input.inUse.has(arn)) result.kept.push(arn);
     else result.deleted.push(arn);
   });
-  for (const arn of result.deleted) {
+  for (const [index, arn] of result.deleted.entries()) {
     const number = Number(arn.slice(arn.lastIndexOf(':') + 1));
     if (input.dryRun) {
       deps.logger.info(`Would delete unused layer version ${arn}.`);
@@ -278,14 +286,32 @@ export async function pruneLayerVersions(
         {
           what: `delete layer version ${arn}`,
           permission: 'lambda:DeleteLayerVersion',
-          passThrough: isNotFound,
+          passThrough: (e) => isNotFound(e) || roleDeny(e),
         },
         () => lambda.send(new DeleteLayerVersionCommand({ LayerName: layerName, VersionNumber: number })),
       );
     } catch (error) {
+      if (roleDeny(error)) return keepFrom(result, index, layerName, deps);
       if (!isNotFound(error)) throw error;
     }
     deps.logger.info(`Deleted unused layer version ${arn}.`);
   }
   return result;
+}
+
+/** The role's own Deny (the preview role's: production's functions attach these versions too), not a missing Allow. */
+const roleDeny = (error: unknown): boolean => isAccessDenied(error) && !isNotRoleDeny(error);
+
+/** The versions from `index` on stay: this role may not delete them. */
+function keepFrom(
+  result: PruneLayersResult,
+  index: number,
+  layerName: string,
+  deps: AwsDeps,
+): PruneLayersResult {
+  deps.logger.info(
+    `Unused versions of the dependencies layer stay: this role may not delete them (the preview role, ` +
+      `whose pull requests must not reach the versions production's functions attach); prune with the production role removes those of ${layerName} no function uses.`,
+  );
+  return { deleted: result.deleted.slice(0, index), kept: [...result.kept, ...result.deleted.slice(index)] };
 }
