@@ -23,7 +23,8 @@ export function renderDeployComment(o: DeployReport, options: RenderOptions = {}
   const parts = [commentMarker(o.project, o.stage), deployHeading(o), factTable(deployFacts(o, true))];
   if (o.status === 'failure') parts.push(...failureSections(o, options));
   else if (options.runUrl) parts.push(`<sub>${link(options.runUrl, 'Workflow run')}</sub>`);
-  return redact(parts.join('\n\n'), options.secrets);
+  // The stage's endpoint is ours: a short value equal to one of its words leaves it whole (see redact).
+  return redact(parts.join('\n\n'), options.secrets, [o.url]);
 }
 
 /** The comment after an undeploy: the preview is gone. */

@@ -282,8 +282,9 @@ function reportJson(
     version: o.version,
     previousVersion: o.previousVersion,
     ...(o.failedVersion !== undefined && { failedVersion: o.failedVersion }),
-    // A masked value in it would make GitHub drop the whole output (no comment at all): left out.
-    url: redact(o.url, secrets) === o.url ? o.url : '',
+    // A masked value in it would make GitHub drop the whole output (no comment at all): left out. The
+    // runner masks no short value, and one equal to a word of our endpoint hides nothing there (see redact).
+    url: redact(o.url, secrets, [o.url]) === o.url ? o.url : '',
     ...(o.apiKeyId && { apiKeyId: o.apiKeyId }),
     packageBytes: o.packageBytes,
     unpackedBytes: o.unpackedBytes,

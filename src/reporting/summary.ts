@@ -175,7 +175,7 @@ export function renderDeploySummary(o: DeployReport, options: RenderOptions = {}
   // Shown as text: a report job's notes come from JSON that pull-request code could rewrite.
   if (o.notes?.length) parts.push(o.notes.map((n) => `- ${bounded(n, options.secrets)}`).join('\n'));
   if (o.status === 'failure') parts.push(...failureSections(o, options));
-  return `${redact(parts.join('\n\n'), options.secrets)}\n`;
+  return `${redact(parts.join('\n\n'), options.secrets, [o.url])}\n`;
 }
 
 function undeployHeading(o: UndeployOutcome): string {

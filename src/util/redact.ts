@@ -38,15 +38,24 @@ type Pattern =
       accept: (match: string, name: string) => boolean;
     };
 
-/** Names whose value is a secret when assigned with `=`: DB_PASSWORD=..., api_key=..., GITHUB_TOKEN=... */
-const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|credentials?)`;
+/**
+ * Names whose value is a secret when assigned with `=`: DB_PASSWORD=..., api_key=..., GITHUB_TOKEN=...,
+ * STRIPE_SECRET_KEY=... (`secretKey`), and a password's short names as a name's last part (DB_PASS, MYSQL_PWD).
+ */
+const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret(?:[_-]?key)?|token|api[_-]?key|private[_-]?key|access[_-]?key|credentials?|[_.-]pass|[_.-]pwd)`;
+/**
+ * Kinds of key that are a secret (SIGNING_KEY, APP_KEY, LICENSE_KEY), as detect-secrets' and Sentry's
+ * scrubbers list them. A bare `key` or a key that names data (CACHE_KEY, S3_KEY, SORT_KEY, OBJECT_KEY)
+ * is not: its short value is a word (`api`, `data`, `id`) that would be starred wherever it stands.
+ */
+const SECRET_KEY_KIND = String.raw`(?:api|access|private|priv|secret|signing|sign|encryption|encrypt|crypt|crypto|license|licence|client|master|auth|service|account|subscription|app|ssh|deploy|hmac|jwt|webhook|consumer)[_.-]?key`;
 /**
  * A variable's or a query parameter's whole name that says its value is a secret: one of SECRET_NAME,
- * or a last part that is short for one (SMTP_PASS, MYSQL_PWD, STRIPE_SECRET_KEY, `key`). A `_KEY`
- * that names a field (SORT_KEY) costs a few stars; a leaked key costs the key.
+ * or a last part that is short for one (SMTP_PASS, MYSQL_PWD, BASIC_AUTH) or a key of a secret kind.
+ * It decides only for short values (see MIN_NAMED_SECRET_LENGTH): every longer one is hidden whatever its name.
  */
 const SECRET_VARIABLE = new RegExp(
-  String.raw`^(?:${SECRET_NAME}|(?:[A-Za-z0-9_.-]*[_.-])?(?:pass|pwd|key))$`,
+  String.raw`^(?:${SECRET_NAME}|(?:[A-Za-z0-9_.-]*[_.-])?(?:pass|pwd|auth(?:orization)?|${SECRET_KEY_KIND}))$`,
   'i',
 );
 
@@ -56,7 +65,7 @@ export const isSecretName = (name: string): boolean => SECRET_VARIABLE.test(name
  * The same after a colon (`"password": "x"`, `client_secret: x`), without the bare
  * `token` that ordinary text has (`id-token: write`).
  */
-const SECRET_NAME_COLON = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|api[_-]?key|private[_-]?key|access[_-]?key|(?:access|refresh|session|auth)[_-]?token)`;
+const SECRET_NAME_COLON = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret(?:[_-]?key)?|api[_-]?key|private[_-]?key|access[_-]?key|(?:access|refresh|session|auth)[_-]?token|[_.-]pass|[_.-]pwd)`;
 const VALUE = String.raw`[^\s"'\`,;&}\])]+`;
 
 /** Something secret-shaped with mixed case and a digit: real keys are, commit hashes and words are not. */
@@ -65,7 +74,7 @@ const mixed = (s: string) => /[a-z]/.test(s) && /[A-Z]/.test(s) && /\d/.test(s);
 const NOT_A_VALUE =
   /^(?:true|false|null|none|undefined|yes|no|on|off|read|write|required|optional|\*+|\$\{.*|<.*>)$/i;
 /** Names of secrets people choose (a short word is one); keys and tokens are made by machines. */
-const CHOSEN_BY_PEOPLE = /pass(?:word|wd|phrase)|secret/i;
+const CHOSEN_BY_PEOPLE = /pass|pwd|secret/i;
 const SHORT_WORD = new RegExp(`^[A-Za-z]{1,${MIN_SECRET_LENGTH - 1}}$`);
 /**
  * Whether the value after a secret's name is one. After the name of a key or
@@ -87,10 +96,12 @@ const PATTERNS: Pattern[] = [
     replace: REDACTED,
   },
   // URLs with a password: scheme://user:password@host, up to the authority's last @ (an unencoded @ in it too).
-  { pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@'"]*:)[^\s/?#'"]+(?=@)/gi, replace: `$1${REDACTED}` },
+  // A scheme of at most 32 characters, from anywhere: unbounded after any word's start, it would scan a long
+  // run of words joined by `-` or `.` to its end from each of them.
+  { pattern: /([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/?#@'"]*:)[^\s/?#'"]+(?=@)/gi, replace: `$1${REDACTED}` },
   // URLs with a token as the user (https://TOKEN@pypi.fury.io/acme/): machine-made, so long with a digit; `git@`, `deploy@` stay.
   {
-    pattern: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/?#@'"]+)(?=@)/gi,
+    pattern: /([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s:/?#@'"]+)(?=@)/gi,
     accept: (value) => value !== REDACTED && value.length >= 12 && /\d/.test(value) && /[A-Za-z]/.test(value),
   },
   // Slack incoming webhooks carry their secret in the path.
@@ -125,14 +136,21 @@ const PATTERNS: Pattern[] = [
     pattern: /(authorization["']?\s*[:=]\s*["']?(?:bearer|token|basic)\s+)[^\s"',;]+/gi,
     replace: `$1${REDACTED}`,
   },
+  // An Authorization header's value without a scheme (a raw API key): machine-made, so long with a
+  // digit; not a scheme's name, which credentials follow (`AWS4-HMAC-SHA256 Credential=...`).
+  {
+    pattern: /(authorization["']?\s*[:=]\s*["']?)([^\s"',;]+)(?![^\s"',;]|[ \t]+[A-Za-z])/gi,
+    accept: (value) => value.length >= 12 && /\d/.test(value) && /[A-Za-z]/.test(value),
+  },
   {
     pattern: /(\bbearer\s+)(?=[A-Za-z0-9._~+/-]*\d)[A-Za-z0-9._~+/-]{12,}=*/gi,
     replace: `$1${REDACTED}`,
   },
   // NAME=value, "name": "value", name: value for names that hold secrets; not the words
-  // our own messages put there (`api-key: true`, `permissions: id-token: write`).
+  // our own messages put there (`api-key: true`, `permissions: id-token: write`). A name starts where
+  // a run of name characters does: from each word in it, the name's pattern would scan the run again.
   {
-    pattern: new RegExp(String.raw`(\b${SECRET_NAME}["']?\s*=\s*["']?)(${VALUE})`, 'gi'),
+    pattern: new RegExp(String.raw`((?<![A-Za-z0-9_.-])${SECRET_NAME}["']?\s*=\s*["']?)(${VALUE})`, 'gi'),
     accept: aSecretValue,
   },
   {
@@ -140,7 +158,7 @@ const PATTERNS: Pattern[] = [
     accept: aSecretValue,
   },
   {
-    pattern: new RegExp(String.raw`(\b${SECRET_NAME_COLON}\s*:\s*["']?)(${VALUE})`, 'gi'),
+    pattern: new RegExp(String.raw`((?<![A-Za-z0-9_.-])${SECRET_NAME_COLON}\s*:\s*["']?)(${VALUE})`, 'gi'),
     accept: aSecretValue,
   },
 ];
@@ -148,7 +166,7 @@ const PATTERNS: Pattern[] = [
 /** The start of a secret shape at the very end of a cut text: the rest of it is gone, so no pattern above sees it. */
 const CUT_SHAPES: RegExp[] = [
   /(?:gh[pousr]_|github_pat_|(?:sk|rk)_(?:live|test)_|whsec_|xox[abposr]-|xapp-|AKIA|ASIA|eyJ)[A-Za-z0-9_+/=.-]*$/,
-  /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/?#@'"]*:[^\s/?#@'"]*$/i,
+  /[a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/?#@'"]*:[^\s/?#@'"]*$/i,
 ];
 
 function escapeRegExp(text: string): string {
@@ -270,26 +288,61 @@ function knownEnd(text: string, at: number, found: string, { shortByFirst }: Mat
 }
 
 /**
+ * The hosts of the endpoints a deploy makes (API Gateway's, a function URL's, the local front door's),
+ * wherever they are printed: the API's id, the service, the region and a port, never a secret.
+ */
+const ENDPOINT_HOST =
+  /https:\/\/[a-z0-9]{1,63}\.(?:execute-api\.[a-z0-9-]{1,32}\.amazonaws\.com(?:\.cn)?|lambda-url\.[a-z0-9-]{1,32}\.on\.aws)(?![\w.-])|http:\/\/127\.0\.0\.1:\d{1,5}(?!\d)/g;
+
+/**
+ * Where the texts we built ourselves are in `text` (the stage's endpoint, given whole with its stage),
+ * and any endpoint host: they hold no secret, so a short value equal to one of their words (PASSWORD=api,
+ * PIN=3000) is no reason to star it there (a link that no longer works, an empty `url` in the report,
+ * which the runner, given no short value, would keep). A longer value the runner masks anywhere, and so
+ * do we.
+ */
+function ownSpans(text: string, own: readonly (string | undefined)[]): [number, number][] {
+  const spans: [number, number][] = [...text.matchAll(ENDPOINT_HOST)].map((m) => [
+    m.index,
+    m.index + m[0].length,
+  ]);
+  for (const part of own.filter((p): p is string => !!p))
+    for (let at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + part.length))
+      spans.push([at, at + part.length]);
+  return spans;
+}
+
+/**
  * `text` with every place a known value covers replaced, overlapping and touching
  * places as one: a regular expression's alternation resumes after its first match
  * (and a replacement one value after another finds the second no more), so of two
  * values that overlap where they meet (`abc123` + `123xyz` printed as `abc123xyz`)
  * the second one's rest would show. A value shorter than MIN_SECRET_LENGTH only
- * where it stands as a word. No other length filter: callers choose the values.
+ * where it stands as a word, and not inside an endpoint or a text of ours (`own`, see
+ * ownSpans). No other length filter: callers choose the values.
  */
-export function hideKnown(text: string, known: readonly string[]): string {
+export function hideKnown(
+  text: string,
+  known: readonly string[],
+  // Stryker disable next-line ArrayDeclaration: default = none of ours; only a text holding the mutant's own placeholder could tell.
+  own: readonly (string | undefined)[] = [],
+): string {
   const values = known.filter(Boolean);
   if (!values.length) return text;
   const matcher = matcherFor(values);
   const any = matcher.pattern;
+  // Found when a short value is: most texts have none.
+  let ours: [number, number][] | undefined;
+  const inOurs = (at: number, end: number) =>
+    (ours ??= ownSpans(text, own)).some(([start, stop]) => start <= at && end <= stop);
   const spans: [number, number][] = [];
   for (let m = any.exec(text); m; m = any.exec(text)) {
     // The longest value that starts here, then look again one further on (a value inside it may overlap another).
     const at = m.index;
     any.lastIndex = at + 1;
     const end = knownEnd(text, at, m[0], matcher);
-    // Only short values start here, inside a longer word.
-    if (end === undefined) continue;
+    // Only short values start here, inside a longer word; or a short one is a word of a text of ours.
+    if (end === undefined || (isShortSecret(m[0]) && inOurs(at, end))) continue;
     const last = spans[spans.length - 1];
     if (last && at <= last[1]) last[1] = Math.max(last[1], end);
     else spans.push([at, end]);
@@ -304,9 +357,15 @@ export function hideKnown(text: string, known: readonly string[]): string {
 }
 
 /** `text` without the listed secrets and without anything shaped like a credential. */
-// Stryker disable next-line ArrayDeclaration: default = no known values; only a text holding the mutant's own placeholder ("Stryker was here") could tell.
-export function redact(text: string, secrets: readonly (string | undefined)[] = []): string {
-  let out = hideKnown(text, usableSecrets(secrets));
+export function redact(
+  text: string,
+  // Stryker disable next-line ArrayDeclaration: default = no known values; only a text holding the mutant's own placeholder ("Stryker was here") could tell.
+  secrets: readonly (string | undefined)[] = [],
+  /** Texts we built ourselves (the stage's endpoint): no short value is hidden inside one (see ownSpans). */
+  // Stryker disable next-line ArrayDeclaration: default = none of ours; only a text holding the mutant's own placeholder could tell.
+  own: readonly (string | undefined)[] = [],
+): string {
+  let out = hideKnown(text, usableSecrets(secrets), own);
   for (const p of PATTERNS) {
     if ('replace' in p) {
       out = out.replace(p.pattern, p.replace);

@@ -105,6 +105,16 @@ describe('deployReportJson', () => {
     );
   });
 
+  it('a URL with a word equal to a short secret (PASSWORD=api) is kept: the runner masks no short value, and ours holds no secret', () => {
+    const json = deployReportJson(failureOutcome({ url: URL, error: 'api refused' }), {
+      secrets: ['api', 'east'],
+      commentLogs: true,
+    });
+    const payload = parseReport(json, EXPECTED);
+    expect(payload.kind === 'deploy' && payload.outcome.url).toBe(URL);
+    expect(payload.kind === 'deploy' && payload.outcome.error).toBe('*** refused');
+  });
+
   it('a URL that holds a masked value is left out, not the report: GitHub would drop the whole output', () => {
     // An environment value (masked: every one is) that names the API: the runner drops any job
     // output holding it ("Skip output 'report' since it may contain secret"), so no comment at all.

@@ -166,6 +166,18 @@ describe('renderDeploySummary', () => {
     expect(md).toContain('AWS_SECRET_ACCESS_KEY=***');
   });
 
+  // A short value a secret's name holds (PASSWORD=api) is hidden as a word; our own endpoint holds none
+  // (its words are the API's id, `execute-api`, the region and the stage), so there it stays whole.
+  it("never stars a word of the stage's own URL, and still hides that word elsewhere", () => {
+    const url = 'https://abc123.execute-api.us-east-1.amazonaws.com/qa-live';
+    const o = failureOutcome({ url, error: 'login with api failed (east, live)' });
+    const secrets = ['api', 'east', 'live'];
+    for (const md of [renderDeploySummary(o, { secrets }), renderDeployComment(o, { secrets })]) {
+      expect(md).toContain(`[${url}](${url})`);
+      expect(md).toContain('login with *** failed (***, ***)');
+    }
+  });
+
   it('keeps a log line with backticks inside its block', () => {
     const md = renderDeploySummary(failureOutcome({ logs: 'a ``` b\n```\nc' }));
     expect(md).toContain('````text\na ``` b\n```\nc\n````');

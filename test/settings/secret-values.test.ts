@@ -90,6 +90,27 @@ describe('secretValues', () => {
     ).toBe('login *** as administrator (info, prod) ttl 3600 key *** not k3y99 from x.pem');
   });
 
+  it('a short value under a key that names data (CACHE_KEY=api, KEY=name) is a word, not a secret; a long one still is', () => {
+    const environment = {
+      CACHE_KEY: 'api',
+      S3_KEY: 'data',
+      SORT_KEY: 'id',
+      PARTITION_KEY: 'pk',
+      KEY: 'name',
+      OBJECT_KEY: 'logo',
+      SIGNING_KEY: 'k3y9',
+      SECRET_KEY: 'shh',
+      BASIC_AUTH: 'a:b9',
+      BUCKET_KEY: 'Rk7zQ2-bucket-key',
+    };
+    const values = secretValues({ ...base, environment });
+    for (const kept of ['api', 'data', 'id', 'pk', 'name', 'logo']) expect(values).not.toContain(kept);
+    expect(values).toEqual(expect.arrayContaining(['k3y9', 'shh', 'a:b9', 'Rk7zQ2-bucket-key']));
+    expect(redact('GET /api/data?name=logo -> 200 (signed k3y9, shh) bucket Rk7zQ2-bucket-key', values)).toBe(
+      'GET /api/data?name=logo -> 200 (signed ***, ***) bucket ***',
+    );
+  });
+
   it("a short password in a pip-args URL (secret by its place) and a short smoke-path query value with a secret's name", () => {
     const values = secretValues({
       ...base,

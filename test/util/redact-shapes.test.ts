@@ -49,6 +49,54 @@ describe("a value after a secret's name", () => {
   });
 });
 
+describe('a secret after a name that goes on past its secret word, or says it in short (nobody told us of it)', () => {
+  it.each([
+    ['a key named for its secret', 'STRIPE_SECRET_KEY=sk9Xq2mLp0Zr', `STRIPE_SECRET_KEY=${REDACTED}`],
+    ['the same in YAML', 'DJANGO_SECRET_KEY: hunter2xx', `DJANGO_SECRET_KEY: ${REDACTED}`],
+    ['camel case in JSON', '{"secretKey": "Zz8xQ2ppLm"}', `{"secretKey": "${REDACTED}"}`],
+    ['snake case in JSON', `{'secret_key': 'Zz8xQ2ppLm'}`, `{'secret_key': '${REDACTED}'}`],
+    ['a password named in short', 'DB_PASS=hunter2xx', `DB_PASS=${REDACTED}`],
+    ['the same in YAML', 'smtp_pass: hunter2xx', `smtp_pass: ${REDACTED}`],
+    ["MySQL's", 'MYSQL_PWD=hunter2xx', `MYSQL_PWD=${REDACTED}`],
+    [
+      'an Authorization header without a scheme',
+      'Authorization: abcdEFG123xyz99',
+      `Authorization: ${REDACTED}`,
+    ],
+  ])('%s: %j', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it.each([
+    // Already hidden before, kept so: each shape still goes.
+    ['DB_PASSWORD: hunter2xx', `DB_PASSWORD: ${REDACTED}`],
+    ['"apiKey": "Zz8xQ2ppLm"', `"apiKey": "${REDACTED}"`],
+    ['Authorization: Bearer abcdEFG123xyz', `Authorization: Bearer ${REDACTED}`],
+    ['aws_secret_access_key = abcdEFG123xyzXX', `aws_secret_access_key = ${REDACTED}`],
+    ['https://user:hunter2xx@db.example.com/x', `https://user:${REDACTED}@db.example.com/x`],
+  ])('still: %j', (text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it.each([
+    'the secret key is stored in SSM',
+    'SECRET_KEY_BASE is read at boot',
+    'TOKEN_TTL=3600',
+    'PASSWORD_FILE=/run/secrets/db',
+    'bypass=true compass: north',
+    'PWD=/var/task',
+    'SECRET_KEY=${SECRET_KEY}',
+    'secret_key: null',
+    'Authorization: required',
+    'Authorization: Bearer',
+    'authorization=none',
+    'Authorization: AWS4-HMAC-SHA256 SignedHeaders=host;x-amz-date',
+    'api_key_id=abc123def456',
+  ])('ordinary text stays: %j', (text) => {
+    expect(redact(text)).toBe(text);
+  });
+});
+
 describe("a short word after a key's or token's name is a word, not a key", () => {
   it.each([
     // Our own message about the api-key input (a switch): what the user typed must show.
@@ -68,6 +116,11 @@ describe("a short word after a key's or token's name is a word, not a key", () =
     // Passwords, passphrases and secrets are chosen by people: a short word is one.
     ['a short password in YAML', 'password: admin', `password: ${REDACTED}`],
     ['a short password assigned', 'DB_PASSWORD=guest', `DB_PASSWORD=${REDACTED}`],
+    [
+      'a short password under a short name',
+      'SMTP_PASS=guest mysql_pwd: admin',
+      `SMTP_PASS=${REDACTED} mysql_pwd: ${REDACTED}`,
+    ],
     ['a short secret in JSON', '{"jwt_secret": "hello"}', `{"jwt_secret": "${REDACTED}"}`],
     ['a short passphrase', 'passphrase: Alpha', `passphrase: ${REDACTED}`],
   ])('%s: hidden', (_name, text, out) => {

@@ -214,6 +214,32 @@ describe('a short known value (a secret by its name)', () => {
   });
 });
 
+describe('a short secret and the endpoints a deploy makes (none holds a secret)', () => {
+  it.each([
+    'URL: https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/pr-12',
+    'GET https://abcdefghij0123456789abcdefghij01.lambda-url.us-east-1.on.aws/api -> 200',
+    'https://a1b2c3d4e5.execute-api.cn-north-1.amazonaws.com.cn',
+    'serving at http://127.0.0.1:3000/api',
+  ])('leaves the host whole, and still hides the word elsewhere: %s', (line) => {
+    const secrets = ['api', 'east', 'north', '3000'];
+    expect(redact(`${line} (api east 3000)`, secrets)).toBe(
+      `${line.replace(/\/api\b/, '/***')} (*** *** ***)`,
+    );
+  });
+
+  it('hides a long value in a host as before: the runner masks it there too', () => {
+    expect(redact('https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com', ['a1b2c3d4e5'])).toBe(
+      'https://***.execute-api.us-east-1.amazonaws.com',
+    );
+  });
+
+  it("a host that only looks like one (another's domain after it) is no endpoint", () => {
+    expect(redact('https://x.execute-api.us-east-1.amazonaws.com.evil.example', ['east'])).toBe(
+      'https://x.execute-api.us-***-1.amazonaws.com.evil.example',
+    );
+  });
+});
+
 describe('isSecretName: a variable or a parameter whose value is a secret', () => {
   it.each([
     'DB_PASSWORD',
@@ -233,8 +259,20 @@ describe('isSecretName: a variable or a parameter whose value is a secret', () =
     'LICENSE_KEY',
     'SMTP_PASS',
     'MYSQL_PWD',
-    'key',
     'token',
+    // A key whose kind says it is a secret's, in any case or spelling.
+    'SECRET_KEY',
+    'SIGNING_KEY',
+    'signingKey',
+    'ENCRYPTION_KEY',
+    'MASTER_KEY',
+    'APP_KEY',
+    'CLIENT_KEY',
+    'SSH_KEY',
+    'HMAC_KEY',
+    'AUTH',
+    'BASIC_AUTH',
+    'SMTP_AUTH',
   ])('%s is', (name) => {
     expect(isSecretName(name)).toBe(true);
   });
@@ -249,6 +287,18 @@ describe('isSecretName: a variable or a parameter whose value is a secret', () =
     'COMPASS',
     'MONKEY',
     'KEYS',
+    // A bare key, or one that names a piece of data: a short value of one is a word (`api`, `data`, `name`).
+    'key',
+    'KEY',
+    'CACHE_KEY',
+    'S3_KEY',
+    'SORT_KEY',
+    'PARTITION_KEY',
+    'OBJECT_KEY',
+    'cacheKey',
+    'PUBLIC_KEY',
+    'AUTH_TYPE',
+    'OAUTH_PROVIDER',
     '',
   ])('%j is not', (name) => {
     expect(isSecretName(name)).toBe(false);
