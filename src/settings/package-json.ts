@@ -1,12 +1,12 @@
 /**
  * A Node.js function's package.json as Node.js reads it, and the file its
- * "main" (or "exports") names (TypeScript built to dist/, say): Lambda does not read "main",
+ * "exports" (or "main") names (TypeScript built to dist/, say): Lambda does not read "main",
  * the handler input names the file; without one (and without index.js) the
  * default handler is that file's (runtimes.ts), and the handler error suggests it.
  */
 import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { join, posix } from 'node:path';
-import { readJsonWithComments } from '../util/json-with-comments.js';
+import { tsconfigOutDir } from '../util/tsconfig-out-dir.js';
 
 /** JSON.parse as Node.js and npm read a package.json: a leading byte-order mark skipped. Throws as JSON.parse does. */
 export function parsePackageJson(text: string): unknown {
@@ -33,22 +33,38 @@ export function packageMain(dir: string): string | undefined {
 }
 
 /**
- * "main" relative to the package folder, forward slashes, with the extension
- * Node.js would resolve (`./dist/handler` -> `dist/handler.js`, `dist` a
- * built folder -> `dist/index.js`); without "main", the "." export of
- * "exports" (packages written since Node.js 12 may have no "main"); undefined
+ * The package's entry point as Node.js takes it when the package is loaded by name: the "."
+ * export of "exports" (packages written since Node.js 12 may have no "main"), else "main" relative
+ * to the package folder, forward slashes, with the extension Node.js would resolve
+ * (`./dist/handler` -> `dist/handler.js`, `dist` a built folder -> `dist/index.js`); undefined
  * without a package.json, or for an entry point outside the folder.
  */
 export function packageEntry(dir: string): PackageEntry | undefined {
   let manifest: { main?: unknown; exports?: unknown };
+  let main: PackageEntry | undefined;
   try {
     manifest = parsePackageJson(readFileSync(join(dir, 'package.json'), 'utf8')) as typeof manifest;
     if (typeof manifest.main === 'string' && manifest.main.trim())
-      return mainEntry(dir, manifest.main.trim());
+      main = mainEntry(dir, manifest.main.trim());
   } catch {
     return undefined;
   }
-  return exportsEntry(dir, manifest.exports);
+  return mainOrExports(main, exportsEntry(dir, manifest.exports));
+}
+
+/**
+ * "exports" over "main", as Node.js reads them (it takes "main" only without "exports"), said
+ * where they disagree; "main" where it is one of the "." export's files (a dual package's
+ * require build), so a project whose two agree reads as it did.
+ */
+function mainOrExports(main: PackageEntry | undefined, exported: ExportsEntry | undefined) {
+  if (!exported || !main) return exported?.entry ?? main;
+  if (!exported.files.includes(main.file)) {
+    const said = `${exported.entry.said}, taken over its "main" (${main.file}): Node.js reads "exports" first when both are set`;
+    return { ...exported.entry, said };
+  }
+  // A "main" not built yet is a guess; "exports" naming the same file says it outright.
+  return main.guessed ? exported.entry : main;
 }
 
 /** Build output folders far more often than files: a "main" of that name, not built yet, is the folder. */
@@ -87,16 +103,6 @@ function mainEntry(dir: string, main: string): PackageEntry | undefined {
   };
 }
 
-/** tsconfig.json's compilerOptions.outDir as a path relative to the folder (`./dist/` -> `dist`), when set. */
-function tsconfigOutDir(dir: string): string | undefined {
-  const config = readJsonWithComments(join(dir, 'tsconfig.json')) as
-    { compilerOptions?: { outDir?: unknown } } | undefined;
-  const outDir = config?.compilerOptions?.outDir;
-  return typeof outDir === 'string'
-    ? posix.normalize(outDir.replace(/\\/g, '/')).replace(/\/+$/, '')
-    : undefined;
-}
-
 /**
  * The conditions of an export Lambda could load (it loads the handler's file itself, so any of
  * them would run), in a fixed order: the first whose file is there is taken. "default" after
@@ -113,8 +119,14 @@ function exportTargets(value: unknown): string[] {
   return CONDITIONS.filter((c) => c in conditions).flatMap((c) => exportTargets(conditions[c]));
 }
 
+/** "exports"' "." entry, and every file its conditions name (built or not). */
+interface ExportsEntry {
+  entry: PackageEntry;
+  files: string[];
+}
+
 /** "exports"' "." export: a string, `{".": ...}`, or conditions with no subpath keys, which are ".". */
-function exportsEntry(dir: string, exports: unknown): PackageEntry | undefined {
+function exportsEntry(dir: string, exports: unknown): ExportsEntry | undefined {
   const map = typeof exports === 'object' && exports !== null && !Array.isArray(exports);
   const subpaths = map && Object.keys(exports).some((k) => k.startsWith('.'));
   const root = subpaths ? (exports as Record<string, unknown>)['.'] : exports;
@@ -126,7 +138,7 @@ function exportsEntry(dir: string, exports: unknown): PackageEntry | undefined {
   const file = files.find((f) => existsSync(join(dir, f))) ?? files[0];
   return file === undefined
     ? undefined
-    : { file, said: `package.json's "exports" gives ${file}`, guessed: false };
+    : { entry: { file, said: `package.json's "exports" gives ${file}`, guessed: false }, files };
 }
 
 /** Line and column (1-based) of a character offset in `text`. */

@@ -23,6 +23,7 @@ import {
 import { corepackNote, unlistedNote, workspaceBlock, workspaceNote } from './workspace-build-notes.js';
 import { shellWord, workspaceBuildOrder } from './workspace-build-order.js';
 import { readJsonWithComments } from '../util/json-with-comments.js';
+import { tsconfigOutDir } from '../util/tsconfig-out-dir.js';
 
 /** What init reads of the function's folder (buildFacts), for initBuild to decide (pure). */
 export interface BuildFacts extends ManagerFacts {
@@ -30,7 +31,7 @@ export interface BuildFacts extends ManagerFacts {
   scripts?: Record<string, unknown>;
   /** The handler's candidate files (index.js, .mjs, .cjs), whether each is there and whether git keeps it. */
   handlerFiles: readonly { path: string; present: boolean; tracked?: boolean }[];
-  /** tsconfig.json's compilerOptions.outDir, when it parses as JSON. */
+  /** tsconfig.json's compilerOptions.outDir (or that of a file it extends), relative to the folder: `lib`. */
   outDir?: string;
   /** The folder's lockfile's package manager; in a workspace, the root's. */
   lockfile?: NodeLockfile;
@@ -208,9 +209,7 @@ export function buildFacts(folder: string, handlerFiles: readonly string[], top?
   const workspace = own ? undefined : enclosing;
   const lockFolder = workspace ? resolve(folder, relativeRoot(workspace)) : folder;
   const deps = manifest?.dependencies;
-  const tsconfig = readJsonWithComments(join(folder, 'tsconfig.json')) as
-    { compilerOptions?: { outDir?: unknown } } | undefined;
-  const outDir = tsconfig?.compilerOptions?.outDir;
+  const outDir = tsconfigOutDir(folder);
   const scripts = manifest?.scripts;
   const tracked = trackedFiles(folder, handlerFiles);
   return {
@@ -220,7 +219,7 @@ export function buildFacts(folder: string, handlerFiles: readonly string[], top?
       present: existsSync(join(folder, path)),
       tracked: tracked.has(posix.normalize(path.replace(/\\/g, '/'))),
     })),
-    ...(typeof outDir === 'string' && { outDir }),
+    ...(outDir !== undefined && { outDir }),
     lockfile: workspace ? workspace.lockfile : own,
     ...(workspace && { workspace }),
     ...(own === 'npm' && enclosing?.kind === 'package.json' && { alone: true }),

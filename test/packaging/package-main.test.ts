@@ -106,6 +106,82 @@ describe('packageMain', () => {
     expect(packageMain(bom)).toBe('server/index.js');
   });
 
+  it('a "main" not built yet: the outDir a tsconfig.json it `extends` gives (relative, or an array, TS 5), as tsc reads it', () => {
+    const outDirOf = (name: string, files: Record<string, string>) =>
+      packageMain(folder(name, { 'package.json': '{"main": "server"}', ...files }));
+    // A relative extends, its ".json" left off as tsc allows.
+    const base = { 'tsconfig.json': '{"extends": "./tsconfig.base"}' };
+    expect(
+      outDirOf('extends-one', { ...base, 'tsconfig.base.json': '{"compilerOptions": {"outDir": "server"}}' }),
+    ).toBe('server/index.js');
+    // Two deep, the nearer's outDir winning; then the config's own over what it extends.
+    const deep = {
+      'tsconfig.json': '{"extends": "./configs/app.json"}',
+      'configs/app.json': '{"extends": "./base.json", "compilerOptions": {"outDir": "../server"}}',
+      'configs/base.json': '{"compilerOptions": {"outDir": "../dist"}}',
+    };
+    expect(outDirOf('extends-deep', deep)).toBe('server/index.js');
+    const own = {
+      ...deep,
+      'tsconfig.json': '{"extends": "./configs/app.json", "compilerOptions": {"outDir": "out"}}',
+    };
+    expect(outDirOf('extends-own', own)).toBe('server.js');
+    // An array (TypeScript 5): the later one's outDir.
+    const array = {
+      'tsconfig.json': '{"extends": ["./a.json", "./b.json"]}',
+      'a.json': '{"compilerOptions": {"outDir": "server"}}',
+      'b.json': '{"compilerOptions": {"outDir": "build"}}',
+    };
+    expect(outDirOf('extends-array', array)).toBe('server.js');
+    expect(outDirOf('extends-array-last', { ...array, 'b.json': '{}' })).toBe('server/index.js');
+    // An outDir is relative to the file that sets it (a monorepo's base: its own folder's server/) ...
+    const parent = folder('extends-parent', {
+      'tsconfig.base.json': '{"compilerOptions": {"outDir": "./server"}}',
+      'api/package.json': '{"main": "server"}',
+      'api/tsconfig.json': '{"extends": "../tsconfig.base.json"}',
+    });
+    expect(packageMain(join(parent, 'api'))).toBe('server.js');
+    // ... but ${configDir} (TypeScript 5.5) is the folder of the tsconfig.json tsc was given.
+    const configDir = folder('extends-config-dir', {
+      'tsconfig.base.json': '{"compilerOptions": {"outDir": "${configDir}/server"}}',
+      'api/package.json': '{"main": "server"}',
+      'api/tsconfig.json': '{"extends": "../tsconfig.base.json"}',
+    });
+    expect(packageMain(join(configDir, 'api'))).toBe('server/index.js');
+  });
+
+  it("a tsconfig.json's extends that loops, runs too deep, names a package or a missing file: no outDir from it, and no hang", () => {
+    const outDirOf = (name: string, files: Record<string, string>) =>
+      packageMain(folder(name, { 'package.json': '{"main": "server"}', ...files }));
+    const loop = {
+      'tsconfig.json': '{"extends": "./a.json"}',
+      'a.json': '{"extends": "./b.json"}',
+      'b.json': '{"extends": "./a.json"}',
+    };
+    expect(outDirOf('extends-loop', loop)).toBe('server.js');
+    // The loop's own outDir is still read.
+    const loopOwn = {
+      ...loop,
+      'b.json': '{"extends": "./tsconfig.json", "compilerOptions": {"outDir": "server"}}',
+    };
+    expect(outDirOf('extends-loop-own', loopOwn)).toBe('server/index.js');
+    // A chain 20 deep: the outDir at its end is past the depth limit.
+    const chain: Record<string, string> = { 'tsconfig.json': '{"extends": "./c1.json"}' };
+    for (let i = 1; i < 20; i++) chain[`c${i}.json`] = `{"extends": "./c${i + 1}.json"}`;
+    chain['c20.json'] = '{"compilerOptions": {"outDir": "server"}}';
+    expect(outDirOf('extends-chain', chain)).toBe('server.js');
+    for (const name of ['@tsconfig/node20/tsconfig.json', './missing.json'])
+      expect(
+        outDirOf(`extends-${name.replace(/\W/g, '')}`, { 'tsconfig.json': `{"extends": "${name}"}` }),
+      ).toBe('server.js');
+    // A bare name is a package's to tsc (node_modules/tsconfig.base.json), never the file beside it.
+    const bare = {
+      'tsconfig.json': '{"extends": "tsconfig.base.json"}',
+      'tsconfig.base.json': '{"compilerOptions": {"outDir": "server"}}',
+    };
+    expect(outDirOf('extends-bare', bare)).toBe('server.js');
+  });
+
   it("guessed only where the build has not written the entry yet and Node.js's resolution is taken for it; named or built, not", () => {
     // Named with its extension, not built: the build writes that file, whatever it is.
     expect(
@@ -193,14 +269,6 @@ describe('packageMain', () => {
         folder('exports-node-default', { 'package.json': isomorphic, 'server.js': '', 'browser.js': '' }),
       ),
     ).toBe('server.js');
-    // "main" first, when it is there.
-    expect(
-      packageMain(
-        folder('exports-and-main', {
-          'package.json': '{"main": "dist/handler.js", "exports": "./dist/index.js"}',
-        }),
-      ),
-    ).toBe('dist/handler.js');
     // Only subpaths, a pattern, or a target outside the folder: nothing.
     expect(
       packageMain(folder('exports-subpath', { 'package.json': '{"exports": {"./a": "./a.js"}}' })),
@@ -211,6 +279,39 @@ describe('packageMain', () => {
     expect(
       packageMain(folder('exports-outside', { 'package.json': '{"exports": "../x/index.js"}' })),
     ).toBeUndefined();
+  });
+
+  it('both "main" and "exports": "exports", as Node.js takes it first, said when the two disagree', () => {
+    const both = (name: string, manifest: object, files: Record<string, string> = {}) =>
+      packageEntry(folder(name, { 'package.json': JSON.stringify(manifest), ...files }));
+    expect(both('exports-over-main', { main: 'dist/handler.js', exports: './dist/index.js' })).toEqual({
+      file: 'dist/index.js',
+      said: 'package.json\'s "exports" gives dist/index.js, taken over its "main" (dist/handler.js): Node.js reads "exports" first when both are set',
+      guessed: false,
+    });
+    // They agree: "main" as before, said as before.
+    const agree = { main: './dist/index', exports: { '.': './dist/index.js' } };
+    expect(both('exports-agree', agree, { 'dist/index.js': '' })).toEqual({
+      file: 'dist/index.js',
+      said: 'package.json\'s "main" is dist/index.js',
+      guessed: false,
+    });
+    // "main" one of the "." export's conditions (a dual package's require build): no disagreement.
+    const dual = {
+      main: 'dist/index.cjs',
+      exports: { import: './dist/index.mjs', require: './dist/index.cjs' },
+    };
+    expect(both('exports-dual', dual, { 'dist/index.mjs': '' })?.file).toBe('dist/index.cjs');
+    // "main" a guess (not built) that "exports" names outright: no longer a guess.
+    const unbuilt = { main: 'dist', exports: './dist/index.js' };
+    expect(both('exports-names-guess', unbuilt)).toEqual({
+      file: 'dist/index.js',
+      said: 'package.json\'s "exports" gives dist/index.js',
+      guessed: false,
+    });
+    // "exports" with no "." file (subpaths only, a pattern): "main".
+    const subpaths = { main: 'lib/handler.js', exports: { './a': './a.js' } };
+    expect(both('exports-subpaths-main', subpaths)?.file).toBe('lib/handler.js');
   });
 
   it('gives nothing without a package.json, a string "main", or for one outside the folder', () => {

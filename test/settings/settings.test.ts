@@ -53,6 +53,14 @@ writeFileSync(
   }),
 );
 writeFileSync(join(workspace, 'node-exports', 'dist', 'index.mjs'), '');
+// "main" and "exports" naming different files: "exports", as Node.js takes it.
+mkdirSync(join(workspace, 'node-exports-main', 'dist', 'esm'), { recursive: true });
+writeFileSync(
+  join(workspace, 'node-exports-main', 'package.json'),
+  JSON.stringify({ name: 'api', main: 'dist/handler.js', exports: './dist/esm/handler.mjs' }),
+);
+for (const file of ['dist/handler.js', 'dist/esm/handler.mjs'])
+  writeFileSync(join(workspace, 'node-exports-main', file), '');
 mkdirSync(join(workspace, 'node-outdir'));
 writeFileSync(join(workspace, 'node-outdir', 'package.json'), JSON.stringify({ name: 'api', main: 'dist' }));
 writeFileSync(join(workspace, 'node-outdir', 'tsconfig.json'), '{"compilerOptions": {"outDir": "dist"}}');
@@ -132,6 +140,21 @@ describe('readSettings', () => {
       'dist/index.handler',
       `Handler dist/index.handler (package.json's "exports" gives dist/index.mjs): no handler input, and no index.js or app.js; the handler input chooses another.`,
     ]);
+    // Both, naming different files: "exports", said in the action's and the CLI's words alike.
+    const over = `(package.json's "exports" gives dist/esm/handler.mjs, taken over its "main" (dist/handler.js): Node.js reads "exports" first when both are set)`;
+    const both = settingsFrom({ name: 'svc', runtime: 'nodejs22.x', path: 'node-exports-main' });
+    expect([both.handler, both.handlerNote]).toEqual([
+      'dist/esm/handler.handler',
+      `Handler dist/esm/handler.handler ${over}: no handler input, and no index.js or app.js; the handler input chooses another.`,
+    ]);
+    const bothCli = readSettings(
+      (name) => ({ name: 'svc', runtime: 'nodejs22.x', path: 'node-exports-main' })[name as string],
+      env,
+      'terminal',
+    );
+    expect(bothCli.handlerNote).toBe(
+      `Handler dist/esm/handler.handler ${over}: no --handler, and no index.js or app.js; --handler chooses another.`,
+    );
     // "main": "dist", not built, tsc's outDir: the folder's index, said as a guess.
     const outDir = settingsFrom({ name: 'svc', runtime: 'nodejs22.x', path: 'node-outdir' });
     expect([outDir.handler, outDir.handlerNote]).toEqual([

@@ -241,10 +241,19 @@ describe('buildFacts', () => {
         '}',
       ].join('\n'),
     );
-    expect(buildFacts(dir, ['lib/handler.js']).outDir).toBe('./lib');
+    expect(buildFacts(dir, ['lib/handler.js']).outDir).toBe('lib');
     // A // inside a string is no comment.
     writeFileSync(join(dir, 'tsconfig.json'), '{"compilerOptions": {"outDir": "out//x", "baseUrl": "/*"}}');
-    expect(buildFacts(dir, ['lib/handler.js']).outDir).toBe('out//x');
+    expect(buildFacts(dir, ['lib/handler.js']).outDir).toBe('out/x');
+  });
+
+  it('follows a relative `extends` of tsconfig.json for the outDir, as tsc does', () => {
+    const dir = join(tmp, 'extends');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ scripts: { build: 'tsc' } }));
+    writeFileSync(join(dir, 'tsconfig.json'), '{"extends": "./tsconfig.build.json"}');
+    writeFileSync(join(dir, 'tsconfig.build.json'), '{"compilerOptions": {"outDir": "./lib"}}');
+    expect(buildFacts(dir, ['lib/handler.js']).outDir).toBe('lib');
   });
 
   it('reads a package.json and tsconfig.json that start with a byte-order mark, as npm and tsc do', () => {
@@ -254,7 +263,7 @@ describe('buildFacts', () => {
     writeFileSync(join(dir, 'tsconfig.json'), '\uFEFF{"compilerOptions": {"outDir": "./lib"}}');
     const facts = buildFacts(dir, ['lib/handler.js']);
     expect(facts.scripts).toEqual({ build: 'tsc' });
-    expect(facts.outDir).toBe('./lib');
+    expect(facts.outDir).toBe('lib');
   });
 
   it("a Yarn 2+ project pinned by devEngines.packageManager (corepack 0.31+): built with the Yarn it names; another manager's name is said as that field", () => {

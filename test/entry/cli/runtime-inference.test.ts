@@ -205,3 +205,25 @@ test('package with no --handler in a folder with index.js and a "main" naming di
     rmSync(output, { force: true });
   }
 });
+
+test('package with no --runtime nor --handler, package.json\'s "main" and "exports" naming different files: the "exports" one, as the action takes it, said', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'node-exports-over-main-'));
+  const output = join(tmpdir(), `node-exports-over-main-${Date.now()}.zip`);
+  try {
+    const manifest = { name: 'api', main: 'dist/old.js', exports: { '.': { require: './dist/handler.js' } } };
+    writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest));
+    mkdirSync(join(dir, 'dist'));
+    for (const file of ['dist/old.js', 'dist/handler.js'])
+      writeFileSync(join(dir, file), 'exports.handler = async () => ({ statusCode: 200 });\n');
+    const io = testIo({ ...process.env, GITHUB_WORKSPACE: dir, LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1' });
+    const argv = ['package', '--name', 'shop', '--path', '.', '--json', '--output', output];
+    expect(await main(argv, io)).toBe(0);
+    expect(io.stderr().split('\n')[0]).toBe(
+      `Runtime nodejs22.x, handler dist/handler.handler (package.json's "exports" gives dist/handler.js, taken over its "main" (dist/old.js): Node.js reads "exports" first when both are set): no --runtime, and dist/handler.js is a Node.js handler (no Python one here); --runtime and --handler choose others.`,
+    );
+    expect(JSON.parse(io.stdout())).toMatchObject({ handler: 'dist/handler.handler' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(output, { force: true });
+  }
+});

@@ -1,0 +1,63 @@
+/** tsconfig.json's compilerOptions.outDir as tsc reads it: through the files it `extends`. */
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { readJsonWithComments } from './json-with-comments.js';
+
+/** tsc stops only at a loop; 10 levels is far past any project's chain, and bounds a runaway one. */
+const MAX_DEPTH = 10;
+
+interface Found {
+  /** The file that sets it. */
+  config: string;
+  outDir: string;
+}
+
+interface TsConfig {
+  extends?: unknown;
+  compilerOptions?: { outDir?: unknown };
+}
+
+/**
+ * The outDir of `dir`'s tsconfig.json, or of the nearest file it extends that sets one, relative to
+ * `dir` with forward slashes (`./dist/` gives `dist`); undefined when none sets it. As tsc reads it,
+ * an outDir is relative to the file that sets it (a monorepo's base config's is the base's folder's),
+ * and `${configDir}` (TypeScript 5.5) is `dir`.
+ */
+export function tsconfigOutDir(dir: string): string | undefined {
+  const top = resolve(dir);
+  const found = outDirFrom(resolve(top, 'tsconfig.json'), new Set(), 0);
+  if (!found) return undefined;
+  const outDir = found.outDir.replace(/\\/g, '/').replace(/\$\{configDir\}/g, top);
+  return relative(top, resolve(dirname(found.config), outDir))
+    .split(sep)
+    .join('/');
+}
+
+/** The outDir `config` sets or extends, and the file that sets it; a file seen before (a loop) gives none. */
+function outDirFrom(config: string, seen: Set<string>, depth: number): Found | undefined {
+  if (seen.has(config) || depth > MAX_DEPTH) return undefined;
+  seen.add(config);
+  const json = readJsonWithComments(config) as TsConfig | undefined;
+  const own = json?.compilerOptions?.outDir;
+  if (typeof own === 'string') return { config, outDir: own };
+  // An array (TypeScript 5): a later file's options override an earlier's, so the last one's outDir wins.
+  const bases = [json?.extends].flat().filter((e): e is string => typeof e === 'string');
+  for (const base of bases.reverse()) {
+    const file = extendedFile(config, base);
+    const found = file && outDirFrom(file, seen, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * A relative or absolute `extends`, with ".json" added where tsc adds it (the name as given is no
+ * file). A package's (`@tsconfig/node20`) is skipped: finding it means node_modules lookup and its
+ * package.json's "tsconfig" or "exports", and shared configs set no outDir (one would be relative to
+ * node_modules).
+ */
+function extendedFile(from: string, name: string): string | undefined {
+  if (!/^\.\.?([/\\]|$)/.test(name) && !isAbsolute(name)) return undefined;
+  const path = resolve(dirname(from), name);
+  return existsSync(path) || path.endsWith('.json') ? path : `${path}.json`;
+}
