@@ -894,4 +894,43 @@ Next steps:
       /name: orders[\s\S]*gateway: function-url/,
     );
   });
+
+  test('no --name: package.json\'s "name" (its scope dropped) or pyproject.toml\'s [project] name, said; neither, or one no project name can be made of: an error naming --name (exit 2)', async () => {
+    const workflow = (dir: string) => readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8');
+    const node = tempRepo();
+    writeFileSync(join(node, 'package.json'), '{"name": "@acme/orders-api"}');
+    writeFileSync(join(node, 'index.js'), 'exports.handler = async () => ({});\n');
+    expect(await cli(['init', `--dir=${node}`, '--runtime=nodejs22.x', ...roles])).toBe(0);
+    expect(stderr).toContain(
+      'Name orders-api (package.json\'s "name" is "@acme/orders-api", its scope dropped): no --name; --name chooses another.',
+    );
+    expect(workflow(node)).toMatch(/^\s+name: orders-api$/m);
+
+    const python = tempRepo();
+    writeFileSync(join(python, 'pyproject.toml'), '[project]\nname = "billing_service.v2"\nversion = "1"\n');
+    writeFileSync(join(python, 'app.py'), 'def handler(event, context):\n    return {}\n');
+    // A package.json beside a Python function is its front end's tooling: the Python name first.
+    writeFileSync(join(python, 'package.json'), '{"name": "web-tools", "private": true}');
+    expect(await cli(['init', `--dir=${python}`, ...roles])).toBe(0);
+    expect(stderr).toContain(
+      'Name billing-service-v2 (pyproject.toml\'s [project] name is "billing_service.v2", its "_" and "." made "-"): no --name; --name chooses another.',
+    );
+    expect(workflow(python)).toMatch(/^\s+name: billing-service-v2$/m);
+
+    const none = tempRepo();
+    writeFileSync(join(none, 'app.py'), 'def handler(event, context):\n    return {}\n');
+    expect(await cli(['init', `--dir=${none}`, ...roles])).toBe(2);
+    expect(stderr).toContain(
+      `error: --name: not given, and ${none} has no package.json "name" or pyproject.toml [project] name to take it from; expected --name NAME: a letter followed by up to 39 letters, digits or hyphens, like "my-service".`,
+    );
+
+    const bad = tempRepo();
+    writeFileSync(join(bad, 'package.json'), '{"name": "1st-api"}');
+    writeFileSync(join(bad, 'index.js'), 'exports.handler = async () => ({});\n');
+    expect(await cli(['init', `--dir=${bad}`, '--runtime=nodejs22.x', ...roles])).toBe(2);
+    expect(stderr).toContain(
+      'error: --name: not given, and package.json\'s "name" is "1st-api", which makes no project name; expected --name NAME: a letter followed by up to 39 letters, digits or hyphens, like "my-service".',
+    );
+    expect(existsSync(join(bad, '.github'))).toBe(false);
+  });
 });

@@ -6,6 +6,7 @@ import type { CliCommand } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { gitHubRepository } from '../local-context.js';
 import { branchList, environmentList, TRUST_FLAGS } from './shared-flags.js';
+import { initProjectName } from './init-name.js';
 import {
   checkHandlerIn,
   entryPointElsewhere,
@@ -32,7 +33,7 @@ const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 export const initCommand: CliCommand = {
   name: 'init',
   summary: 'write the GitHub workflow (.github/workflows/lambda-deploy.yml) and print the next steps',
-  usage: '--name NAME [--aws-region REGION] [--production-role ARN --preview-role ARN]',
+  usage: '[--name NAME] [--aws-region REGION] [--production-role ARN --preview-role ARN]',
   description: [
     'Writes .github/workflows/lambda-deploy.yml: the reusable workflow with the production',
     'role (its job in a GitHub environment) and the preview role, on push, pull_request,',
@@ -40,7 +41,10 @@ export const initCommand: CliCommand = {
     'project of the repository (a second service), writes lambda-deploy-NAME.yml instead.',
   ].join('\n'),
   flags: [
-    F.name,
+    {
+      ...F.name,
+      help: `project name: every resource name starts with it (default: package.json's "name", its scope dropped, or pyproject.toml's [project] name)`,
+    },
     F.awsRegionOffline,
     { name: 'production-role', kind: 'value', arg: 'ARN', help: 'from setup (a placeholder otherwise)' },
     { name: 'preview-role', kind: 'value', arg: 'ARN', help: 'from setup (a placeholder otherwise)' },
@@ -79,6 +83,12 @@ export const initCommand: CliCommand = {
     const here = own.dir === undefined;
     // Before the inputs are read: --path starts from --dir, which a --dir below the checkout gets wrong.
     const checkout = refuseBelowCheckout(dir, here, inputs.path, ctx.io.env.HOME || homedir()) !== undefined;
+    if (!inputs[Inputs.Name]?.trim()) {
+      const python = !inputs[Inputs.Runtime]?.startsWith('nodejs');
+      inputs[Inputs.Name] = initProjectName(resolve(dir, inputs.path ?? '.'), python, (m) =>
+        ctx.logger.info(m),
+      );
+    }
     const settings = ctx.settings({ command: 'deploy' });
     const region = settings.awsRegion;
     if (!region)
