@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePackageJson } from '../settings/package-json.js';
+import type { Surface } from '../settings/surface.js';
 import { nodeLockfile } from './node-lockfile.js';
 
 /** `npm run build` for a package.json with a build script in `dir`; undefined without one (or without a package.json). */
@@ -19,4 +20,18 @@ export function buildScriptCommand(dir: string): string | undefined {
   // A package.json of null parses: not an object, no scripts (its own check says so, not a TypeError here).
   if (typeof manifest?.scripts?.build !== 'string' || !manifest.scripts.build.trim()) return undefined;
   return `${nodeLockfile(dir)?.manager ?? 'npm'} run build`;
+}
+
+/**
+ * "build it first", and where (pure): the action has no build of its own, so the reusable
+ * workflow's `build` input (which init writes) or a step before the action; the CLI builds
+ * nothing either, so the command before it. `command`: buildScriptCommand()'s.
+ */
+export function buildFirstAdvice(surface: Surface | undefined, command: string | undefined): string {
+  if (surface === 'terminal')
+    return command
+      ? `build it first: run ${command} there, then this command again`
+      : 'build it first, then run this command again';
+  const where = command ? ' after the install (init writes it)' : '';
+  return `build it first${command ? ` (${command})` : ''}: with the reusable workflow, in its build input${where}; calling the action directly, in a step before it`;
 }

@@ -12,6 +12,7 @@ import { isPythonRuntime, NODE_RUNTIMES } from '../settings/runtimes.js';
 import { inputName, settingOf, type Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';
+import { buildFirstAdvice } from './build-script.js';
 
 /** What the function's entry point must be: a file of the package that defines a name. */
 export interface HandlerTarget {
@@ -441,7 +442,7 @@ export function missingModuleError(
   const leftOut = onDiskButLeftOut && main !== undefined && target.files.includes(main);
   const unbuilt =
     main && !leftOut && !packaged.includes(main) && !nearby.length && !topOther.length
-      ? `; ${entry!.said}, which is not in the package: build it first${buildCommand ? ` (${buildCommand})` : ''}`
+      ? `; ${entry!.said}, which is not in the package: ${buildFirstAdvice(surface, buildCommand)}`
       : '';
   const unbuiltTypeScript = typeScript
     ? `; ${typeScript} is TypeScript, which Lambda's Node.js runtimes do not run: build it to JavaScript first (tsc) and name the built file`

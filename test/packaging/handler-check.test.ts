@@ -431,7 +431,7 @@ describe('missingModuleError', () => {
         packageMain: mainIs('dist/handler.js'),
       }).message,
     ).toMatch(
-      /top-level JavaScript files: none; package\.json's "main" is dist\/handler\.js, which is not in the package: build it first\. Expected file\.export relative to path, like "index\.handler"\.$/,
+      /top-level JavaScript files: none; package\.json's "main" is dist\/handler\.js, which is not in the package: build it first: with the reusable workflow, in its build input; calling the action directly, in a step before it\. Expected file\.export relative to path, like "index\.handler"\.$/,
     );
     // From "exports" (no "main"): said so, built or not.
     const exported = {
@@ -443,7 +443,7 @@ describe('missingModuleError', () => {
       missingModuleError(node, ['package.json'], '/ws/api', false, 'action', { packageMain: exported })
         .message,
     ).toContain(
-      `package.json's "exports" gives dist/index.cjs, which is not in the package: build it first.`,
+      `package.json's "exports" gives dist/index.cjs, which is not in the package: build it first: with the reusable workflow, in its build input; calling the action directly, in a step before it.`,
     );
     expect(
       missingModuleError(node, ['package.json', 'dist/index.cjs'], '/ws/api', false, 'action', {

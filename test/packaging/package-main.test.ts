@@ -343,14 +343,19 @@ describe('a Node.js function built to dist/ (TypeScript), packaged without its h
     expect(zipPath).toMatch(/\.zip$/);
   });
 
-  it('its "main" not built, with a build script: the error names the command that builds it, in the lockfile\'s manager', async () => {
+  it('its "main" not built, with a build script: the error names the command that builds it, in the lockfile\'s manager, and where to run it (the reusable workflow\'s build input; the CLI: before the command)', async () => {
     const scripts = '"scripts": {"build": "tsc"}';
     const npm = folder('unbuilt-npm', {
       'package.json': `{"name": "api", "main": "dist/handler.js", ${scripts}}`,
       'src/handler.ts': project['src/handler.ts'],
     });
+    const where =
+      'with the reusable workflow, in its build input after the install (init writes it); calling the action directly, in a step before it.';
     await expect(buildNodeFunction(npm, join(root, 'out'))).rejects.toThrow(
-      `package.json's "main" is dist/handler.js, which is not in the package: build it first (npm run build).`,
+      `package.json's "main" is dist/handler.js, which is not in the package: build it first (npm run build): ${where}`,
+    );
+    await expect(buildNodeFunction(npm, join(root, 'out'), {}, { surface: 'terminal' })).rejects.toThrow(
+      'which is not in the package: build it first: run npm run build there, then this command again.',
     );
     const pnpm = folder('unbuilt-pnpm', {
       'package.json': `{"name": "api", "main": "dist/handler.js", ${scripts}}`,
@@ -358,7 +363,7 @@ describe('a Node.js function built to dist/ (TypeScript), packaged without its h
       'src/handler.ts': project['src/handler.ts'],
     });
     await expect(buildNodeFunction(pnpm, join(root, 'out'))).rejects.toThrow(
-      'which is not in the package: build it first (pnpm run build).',
+      `which is not in the package: build it first (pnpm run build): ${where}`,
     );
     // No build script: nothing to name.
     const none = folder('unbuilt-no-script', {
@@ -366,7 +371,10 @@ describe('a Node.js function built to dist/ (TypeScript), packaged without its h
       'src/handler.ts': project['src/handler.ts'],
     });
     await expect(buildNodeFunction(none, join(root, 'out'))).rejects.toThrow(
-      'which is not in the package: build it first. ',
+      'which is not in the package: build it first: with the reusable workflow, in its build input; calling the action directly, in a step before it. ',
+    );
+    await expect(buildNodeFunction(none, join(root, 'out'), {}, { surface: 'terminal' })).rejects.toThrow(
+      'which is not in the package: build it first, then run this command again. ',
     );
   });
 

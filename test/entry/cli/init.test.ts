@@ -572,7 +572,7 @@ describe('lambda-deploy init', () => {
     writeFileSync(join(dir, 'src/handler.ts'), 'export const handler = async () => ({});\n');
     expect(await cli(['init', '--name=api', '--handler=index.handler', `--dir=${dir}`, ...roles])).toBe(0);
     expect(stderr).toContain(
-      `top-level JavaScript files: none; package.json's "main" is dist/handler.js, which is not in the package: build it first (npm run build).`,
+      `top-level JavaScript files: none; package.json's "main" is dist/handler.js, which is not in the package: build it first (npm run build): with the reusable workflow, in its build input after the install (init writes it); calling the action directly, in a step before it.`,
     );
     expect(stderr).toContain('The workflow is written anyway; its first deploy would fail.');
   });

@@ -227,3 +227,21 @@ test('package with no --runtime nor --handler, package.json\'s "main" and "expor
     rmSync(output, { force: true });
   }
 });
+
+test('package with a "main" not built yet: the error says to run the build script before this command (the CLI builds nothing)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'node-main-unbuilt-cli-'));
+  try {
+    const manifest = { name: 'api', main: 'dist/handler.js', scripts: { build: 'tsc' } };
+    writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest));
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'src/handler.ts'), 'export const handler = async () => ({});\n');
+    const io = testIo({ ...process.env, GITHUB_WORKSPACE: dir, LAMBDA_DEPLOY_QUIET_NODE_NOTICE: '1' });
+    const argv = ['package', '--name', 'shop', '--path', '.', '--runtime', 'nodejs22.x'];
+    expect(await main([...argv, '--output', join(tmpdir(), `${Date.now()}.zip`)], io)).toBe(1);
+    expect(io.stderr()).toContain(
+      `package.json's "main" is dist/handler.js, which is not in the package: build it first: run npm run build there, then this command again.`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
