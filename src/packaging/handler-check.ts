@@ -83,6 +83,8 @@ export interface Definitions {
   error?: string;
   /** Python: names bound to a WSGI/ASGI app object, and the call that made it (`get_wsgi_application()`). */
   apps?: Record<string, string>;
+  /** Python: undecorated functions called with no arguments: an app factory, never an app itself. */
+  factories?: string[];
 }
 
 /**
@@ -99,8 +101,12 @@ def app_call(value):
     while isinstance(f, ast.Attribute): parts.insert(0, f.attr); f = f.value
     if isinstance(f, ast.Name): parts.insert(0, f.id)
     return ".".join(parts) + "()" if parts and parts[-1] in APPS else None
+def no_arguments(f):
+    a = f.args
+    required = len(a.posonlyargs) + len(a.args) - len(a.defaults)
+    return not f.decorator_list and required == 0 and not a.vararg and None not in a.kw_defaults
 def names_of(tree):
-    names, listed, star, apps = set(), set(), False, {}
+    names, listed, star, apps, factories = set(), set(), False, {}, set()
     def target(t, shown):
         if isinstance(t, ast.Name):
             names.add(t.id)
@@ -113,6 +119,7 @@ def names_of(tree):
         for node in body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 names.add(node.name); listed.add(node.name)
+                if not isinstance(node, ast.ClassDef) and no_arguments(node): factories.add(node.name)
             elif isinstance(node, ast.Assign):
                 for t in node.targets: target(t, isinstance(node.value, CALLABLE))
                 for t in node.targets:
@@ -132,13 +139,13 @@ def names_of(tree):
                 for h in getattr(node, "handlers", []) or []: visit(h.body)
                 for c in getattr(node, "cases", []) or []: visit(c.body)
     visit(tree.body)
-    return sorted(names), sorted(listed), star or "__getattr__" in names, apps
+    return sorted(names), sorted(listed), star or "__getattr__" in names, apps, sorted(factories)
 out = {"python": "%d.%d" % sys.version_info[:2], "files": {}}
 for path in sys.argv[1:]:
     try:
         with open(path, "rb") as f: tree = ast.parse(f.read(), filename=path)
-        names, listed, star, apps = names_of(tree)
-        out["files"][path] = {"names": names, "listed": listed, "open": star, "apps": apps}
+        names, listed, star, apps, factories = names_of(tree)
+        out["files"][path] = {"names": names, "listed": listed, "open": star, "apps": apps, "factories": factories}
     except (SyntaxError, ValueError) as e:
         out["files"][path] = {"error": "%s (line %s)" % (getattr(e, "msg", e), getattr(e, "lineno", "?"))}
 print(json.dumps(out))
@@ -163,7 +170,14 @@ async function pythonDefinitions(
     python: string;
     files: Record<
       string,
-      { names?: string[]; listed?: string[]; open?: boolean; error?: string; apps?: Record<string, string> }
+      {
+        names?: string[];
+        listed?: string[];
+        open?: boolean;
+        error?: string;
+        apps?: Record<string, string>;
+        factories?: string[];
+      }
     >;
   };
   const found = parsed.files[file] ?? {};
@@ -183,6 +197,7 @@ async function pythonDefinitions(
     open: Boolean(found.open),
     exact: true,
     apps: found.apps ?? {},
+    factories: found.factories ?? [],
   };
 }
 
@@ -292,6 +307,10 @@ export async function checkHandlerIn(
     throw new HandlerCheckError(
       `${named}: ${path} defines "${target.name}" as a WSGI/ASGI app (${madeBy}), not a function Lambda can call with (event, context). Set ${appSetting(appSuggestion(target, [target.name]), deps.surface)} instead of ${inputName(deps.surface ?? 'action', Inputs.Handler)}: the package then carries an adapter as its handler.`,
     );
+  if (target.input === Inputs.App && calledUncalled(target, found))
+    throw new HandlerCheckError(
+      `${named}: ${path} defines "${target.name}" as a function that takes no arguments (an app factory), not a WSGI/ASGI app. Expected module:attribute naming the app object, here "${target.value}()" (with "()", the factory is called once to make the app).`,
+    );
   if (found.names.includes(target.name)) return true;
   const what = target.python ? 'defines' : 'exports';
   const elsewhere = target.python ? '' : await siblingExporting(target, path, files, deps.surface);
@@ -350,6 +369,12 @@ async function siblingExporting(
     return `; ${file} exports "${target.name}": set ${settingOf(surface ?? 'action', Inputs.Handler, handler)} if that is the function Lambda calls`;
   }
   return '';
+}
+
+/** `app:create_app`, a factory named without its call: the adapter would serve the factory, every request a 500. */
+function calledUncalled(target: HandlerTarget, found: Definitions): boolean {
+  const attribute = target.value.slice(target.value.indexOf(':') + 1);
+  return attribute === target.name && Boolean(found.factories?.includes(target.name));
 }
 
 const APP_OBJECT = /^(app|application|api)$/i;

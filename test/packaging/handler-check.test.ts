@@ -216,6 +216,20 @@ describe('a Python handler, read with ast', () => {
     );
   });
 
+  // Flask's factory named without its call: the adapter would serve create_app itself, and every
+  // request would answer 500 with "create_app() takes 0 positional arguments but 2 were given".
+  it('an app naming a factory without () fails, with the call to write', async () => {
+    const factory = 'from flask import Flask\n\ndef create_app(config=None):\n    return Flask(__name__)\n';
+    await expect(check({ 'app.py': factory }, '', 'python3.12', 'app:create_app')).rejects.toThrow(
+      'app: "app:create_app": app.py defines "create_app" as a function that takes no arguments (an app factory), not a WSGI/ASGI app. Expected module:attribute naming the app object, here "app:create_app()" (with "()", the factory is called once to make the app).',
+    );
+    // A WSGI app written as a function, and a decorated one, take their arguments: found as before.
+    const wsgi = 'def application(environ, start_response):\n    return []\n';
+    expect((await check({ 'app.py': wsgi }, '', 'python3.12', 'app:application')).found).toBe(true);
+    const decorated = 'import deco\n\n@deco.wsgi\ndef make_app():\n    pass\n';
+    expect((await check({ 'app.py': decorated }, '', 'python3.12', 'app:make_app')).found).toBe(true);
+  });
+
   it('a module not among the files: not found, for the caller to decide', async () => {
     expect(await check({ 'main.py': 'def handler(e, c): pass\n' }, 'app.handler')).toEqual({
       found: false,
