@@ -26,7 +26,8 @@ export function readEntryPoint(
       r.problem(
         `${Inputs.App}, ${Inputs.Handler}: both are set (${show(app)}, ${show(r.raw(Inputs.Handler))}); expected only one: app for a WSGI/ASGI app, handler for a plain function.`,
       );
-    if (!APP.test(app)) r.bad(Inputs.App, entryPointExpected(app, ':', pythonModuleIn(source)));
+    if (!APP.test(app) || filePathApp(app, pythonModuleIn(source)))
+      r.bad(Inputs.App, entryPointExpected(app, ':', pythonModuleIn(source)));
     if (!isPythonRuntime(runtime))
       r.bad(Inputs.App, `a Python runtime to serve a WSGI/ASGI app (runtime is ${show(runtime)})`, app);
   } else if (!HANDLER_FORM.test(handler)) {
@@ -64,6 +65,12 @@ function pythonModuleIn(source: Source): (module: string) => string | undefined 
     const base = module.split('.').join('/');
     return [`${base}.py`, `${base}/__init__.py`].find((file) => existsSync(join(source.path, file)));
   };
+}
+
+/** `app.py:app`: the file's name, which Python reads as a module py in a package app (unless that is there). */
+function filePathApp(app: string, moduleFile: (module: string) => string | undefined): boolean {
+  const module = app.slice(0, app.indexOf(':'));
+  return module.endsWith('.py') && !moduleFile(module);
 }
 
 /**

@@ -497,6 +497,12 @@ describe('readSettings', () => {
       { app: 'mysite/wsgi.py:application' },
       /^app: "mysite\/wsgi\.py:application" is not valid; expected module:attribute, here "mysite\.wsgi:application" \(the module dotted, as Python imports it, not a file path\)\.$/,
     ],
+    // The file's name with .py, as a path: Python would look for the module py in a package main.
+    [
+      'an app written with the .py of its file',
+      { app: 'main.py:app', path: 'fastapi' },
+      /^app: "main\.py:app" is not valid; expected module:attribute, here "main:app" \(the module dotted, as Python imports it, not a file path\)\.$/,
+    ],
     [
       'an app with no attribute',
       { app: 'main' },
@@ -523,6 +529,12 @@ describe('readSettings', () => {
     const problems = problemsOf({ name: 'svc', ...inputs });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(expected);
+  });
+
+  test('an app module named py that is there (service/py.py) is a module, not a file path', () => {
+    mkdirSync(join(workspace, 'py-module', 'service'), { recursive: true });
+    writeFileSync(join(workspace, 'py-module', 'service', 'py.py'), 'app = None\n');
+    expect(problemsOf({ name: 'svc', app: 'service.py:app', path: 'py-module' })).toEqual([]);
   });
 
   test("init's placeholder role: the setup command carries the workflow's region, repository, protected-stages and s3-bucket", () => {
