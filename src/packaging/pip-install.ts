@@ -219,8 +219,11 @@ function sourceBuild(
   // The build tools' install failed, not one that went through before another requirement failed.
   const failed =
     /Installing build dependencies(?::| \.\.\.)(?: finished with status)? '?error|to install build dependencies did not run successfully/i;
-  if (!failed.test(output)) return undefined;
-  const built = [...output.matchAll(/^\s*(?:Processing|Obtaining|Collecting)\s+(.+?)\s*$/gm)].map(
+  const failure = failed.exec(output);
+  if (!failure) return undefined;
+  // The project is the last one pip named before that: after it comes the build tools' own install output.
+  const before = output.slice(0, failure.index);
+  const built = [...before.matchAll(/^\s*(?:Processing|Obtaining|Collecting)\s+(.+?)\s*$/gm)].map(
     (m) => m[1]!,
   );
   const what = redact(built.at(-1) ?? 'a requirement');

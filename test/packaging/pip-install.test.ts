@@ -146,6 +146,35 @@ describe('pipInstall with a stand-in pip', () => {
     expect(message).toContain('public.ecr.aws/lambda/python:3.12');
   });
 
+  it("names the project pip was building, not a wheel its build tools' install processed", () => {
+    // pip 23.2's output for `-e ./lib` with --no-index --find-links wheels/ holding setuptools but not wheel.
+    const output = [
+      'Looking in links: /repo/fn/wheels',
+      'Obtaining file:///repo/fn/lib (from -r /repo/fn/requirements.txt (line 1))',
+      '  Installing build dependencies: started',
+      "  Installing build dependencies: finished with status 'error'",
+      '  error: subprocess-exited-with-error',
+      '  × pip subprocess to install build dependencies did not run successfully.',
+      '  │ exit code: 1',
+      '  ╰─> [4 lines of output]',
+      '      Looking in links: /repo/fn/wheels',
+      '      Processing ./wheels/setuptools-84.0.0-py3-none-any.whl',
+      '      ERROR: Could not find a version that satisfies the requirement wheel (from versions: none)',
+      '      ERROR: No matching distribution found for wheel',
+      '      [end of output]',
+    ].join('\n');
+    const message = explainPipFailure(output, {
+      requirements: '/repo/fn/requirements.txt',
+      targetDir: root,
+      runtime: 'python3.11',
+      architecture: 'x86_64',
+    });
+    expect(message).toMatch(
+      /^pip had to build file:\/\/\/repo\/fn\/lib \(from -r \/repo\/fn\/requirements\.txt \(line 1\)\) from source on this machine, and could not install the tools to build it \(wheel\)\./,
+    );
+    expect(message).not.toContain('setuptools-84.0.0');
+  });
+
   it("a dependency with no wheel is that, not a source build, when a local project's build tools installed fine before it", () => {
     // pip's output for `fastapi` and `../../libs/common` on python3.12 with pydantic-core's wheels only for cp311.
     const output = [
