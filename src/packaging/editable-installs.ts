@@ -4,8 +4,10 @@
  * project from its folder on this machine. Lambda never reads `.pth` files in
  * the function's folder, and that folder is not there anyway, so the
  * project's modules fail to import on Lambda (and under `serve`, which runs
- * the package as Lambda does). One inside the function's folder is packaged
- * as the folder's own files, and is left alone.
+ * the package as Lambda does). Only the function's folder itself (`-e .`) is
+ * left alone: its modules are the package's own files, at its root. A
+ * project in a subfolder (`-e ./lib`) is packaged under that subfolder,
+ * where Lambda's imports do not look.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
@@ -19,12 +21,7 @@ export interface EditableInstall {
   folder: string;
 }
 
-const inside = (dir: string, path: string) => {
-  const rel = relative(dir, path);
-  return rel === '' || (!rel.startsWith('..') && !rel.startsWith('/'));
-};
-
-/** The editable installs in `targetDir` whose project is outside `functionDir` (all, without one). */
+/** The editable installs in `targetDir` whose project is not `functionDir` itself (all, without one). */
 export async function editableOutside(targetDir: string, functionDir?: string): Promise<EditableInstall[]> {
   const infos = (await readdir(targetDir)).filter((n) => n.endsWith('.dist-info')).sort();
   const found: EditableInstall[] = [];
@@ -39,7 +36,7 @@ export async function editableOutside(targetDir: string, functionDir?: string): 
     if (direct.dir_info?.editable !== true || typeof direct.url !== 'string') continue;
     if (!direct.url.startsWith('file:')) continue;
     const folder = fileURLToPath(direct.url);
-    if (functionDir && inside(functionDir, folder)) continue;
+    if (functionDir && relative(functionDir, folder) === '') continue;
     found.push({ ...(await distributionOf(targetDir, info)), folder });
   }
   return found;

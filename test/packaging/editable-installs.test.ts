@@ -1,0 +1,45 @@
+/** Editable installs found in a finished pip install: which ones leave their code out of the package. */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { editableOutside } from '../../src/packaging/editable-installs.js';
+
+const root = mkdtempSync(join(tmpdir(), 'editable-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A pip target folder with one editable install of the project in `folder`, as pip writes it. */
+function installedEditable(name: string, folder: string): string {
+  const target = mkdtempSync(join(root, 'target-'));
+  const info = join(target, `${name}-0.1.dist-info`);
+  mkdirSync(info);
+  writeFileSync(join(info, 'METADATA'), `Metadata-Version: 2.1\nName: ${name}\nVersion: 0.1\n`);
+  const url = pathToFileURL(folder).href;
+  writeFileSync(join(info, 'direct_url.json'), JSON.stringify({ url, dir_info: { editable: true } }));
+  return target;
+}
+
+describe('editableOutside', () => {
+  const fn = join(root, 'fn');
+
+  it('`-e .`: the function folder itself, its modules at the root of the package: left alone', async () => {
+    expect(await editableOutside(installedEditable('svc', fn), fn)).toEqual([]);
+  });
+
+  // Its files are packaged under lib/, but Lambda imports from the root and never reads the .pth
+  // that would add lib/: `import libmod` fails on Lambda, and under serve.
+  it('`-e ./lib`: a project in a subfolder of the function is found, to be installed without -e', async () => {
+    const lib = join(fn, 'lib');
+    expect(await editableOutside(installedEditable('lib', lib), fn)).toEqual([
+      { name: 'lib', version: '0.1', folder: lib },
+    ]);
+  });
+
+  it('`-e ../../libs/common`: a project outside the function is found', async () => {
+    const common = join(root, 'libs', 'common');
+    expect(await editableOutside(installedEditable('common', common), fn)).toEqual([
+      { name: 'common', version: '0.1', folder: common },
+    ]);
+  });
+});
