@@ -1,6 +1,6 @@
 /** The requirements, pip-args and package-cache inputs. */
 import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { isInside } from '../util/paths.js';
 import { redact } from '../util/redact.js';
 import { show, type Checked, type InputReader } from './input-reader.js';
@@ -10,6 +10,7 @@ import { binaryOverride } from './pip-binary-options.js';
 import { placementOverride } from './pip-options.js';
 import { isPythonRuntime } from './runtimes.js';
 import { realOrResolved, type Source } from './source-folder.js';
+import { inputName, type Surface } from './surface.js';
 
 const DEFAULT_REQUIREMENTS = 'requirements.txt';
 
@@ -32,13 +33,27 @@ function readRequirements(r: InputReader, source: Source, runtime: string): stri
   }
   const requirements = isAbsolute(file) ? file : resolve(source.path, file);
   if (!existsSync(requirements))
-    r.bad(Inputs.Requirements, `a file relative to path (resolved to ${requirements})`);
+    r.bad(
+      Inputs.Requirements,
+      `a file relative to path (resolved to ${requirements})${fromWorkspace(file, source, r.surface)}`,
+    );
   else if (!isInside(source.workspace, realOrResolved(requirements)))
     r.bad(
       Inputs.Requirements,
       `a file inside the workspace ${source.workspace} (resolved to ${realOrResolved(requirements)})`,
     );
   return requirements;
+}
+
+/** `, here "requirements.txt" (...)` when the file was written from the workspace (or the current directory), as pip-args are. */
+function fromWorkspace(file: string, source: Source, surface: Surface): string {
+  if (isAbsolute(file)) return '';
+  const found = [resolve(source.workspace, file), resolve(file)].find(
+    (f) => existsSync(f) && statSync(f).isFile() && isInside(source.workspace, realOrResolved(f)),
+  );
+  if (!found) return '';
+  const base = surface === 'terminal' ? 'the current folder' : 'the workspace';
+  return `, here ${show(relative(source.path, found))} (relative to ${inputName(surface, Inputs.Path)}, not to ${base})`;
 }
 
 /** How dependencies are installed and where built packages are cached. */

@@ -440,6 +440,12 @@ describe('readSettings', () => {
       { path: 'fn', requirements: 'other.txt' },
       /^requirements: "other.txt".*a file relative to path/,
     ],
+    // Written from the workspace root, as pip-args are: the file is there, its path from path is the one to write.
+    [
+      'requirements written relative to the workspace, not to path',
+      { path: 'fn', requirements: 'fn/requirements.txt' },
+      /^requirements: "fn\/requirements\.txt" is not valid; expected a file relative to path \(resolved to .*\/fn\/fn\/requirements\.txt\), here "requirements\.txt" \(relative to path, not to the workspace\)\.$/,
+    ],
     [
       'app and handler',
       { app: 'app:app', handler: 'x.y' },
