@@ -32,6 +32,9 @@ export function readEntryPoint(
       r.bad(Inputs.App, `a Python runtime to serve a WSGI/ASGI app (runtime is ${show(runtime)})`, app);
   } else if (!HANDLER_FORM.test(handler)) {
     r.bad(Inputs.Handler, entryPointExpected(handler, '.'));
+  } else {
+    const extension = handlerExtension(handler, isPythonRuntime(runtime), pythonModuleIn(source));
+    if (extension) r.bad(Inputs.Handler, extension);
   }
   return {
     runtime,
@@ -65,6 +68,25 @@ function pythonModuleIn(source: Source): (module: string) => string | undefined 
     const base = module.split('.').join('/');
     return [`${base}.py`, `${base}/__init__.py`].find((file) => existsSync(join(source.path, file)));
   };
+}
+
+/**
+ * The expected form of a handler written with its file's extension
+ * (`app.py.handler`, `src/index.mjs.handler`), which Lambda reads as an
+ * export `py` or `mjs` of the module; undefined for any other handler.
+ */
+function handlerExtension(
+  handler: string,
+  python: boolean,
+  moduleFile: (module: string) => string | undefined,
+): string | undefined {
+  const folder = handler.slice(0, handler.lastIndexOf('/') + 1);
+  const file = python
+    ? /^(.+)\.(py)\.([A-Za-z_]\w*)$/.exec(handler.slice(folder.length))
+    : /^([^.]+)\.(js|mjs|cjs)\.(.+)$/.exec(handler.slice(folder.length));
+  if (!file || (python && moduleFile(`${folder}${file[1]}.py`))) return undefined;
+  const meant = `${folder}${file[1]}.${file[3]}`;
+  return `${python ? 'module.function' : 'file.export'}, here ${show(meant)} (the file's name without .${file[2]})`;
 }
 
 /** `app.py:app`: the file's name, which Python reads as a module py in a package app (unless that is there). */

@@ -509,6 +509,17 @@ describe('readSettings', () => {
       { app: 'main.py:app', path: 'fastapi' },
       /^app: "main\.py:app" is not valid; expected module:attribute, here "main:app" \(the module dotted, as Python imports it, not a file path\)\.$/,
     ],
+    // The file's extension in a handler: Lambda would look for the export js in index.js (py in app.py).
+    [
+      'a Python handler written with the .py of its file',
+      { handler: 'app.py.handler', path: 'fn' },
+      /^handler: "app\.py\.handler" is not valid; expected module\.function, here "app\.handler" \(the file's name without \.py\)\.$/,
+    ],
+    [
+      'a Node.js handler written with the .js of its file',
+      { handler: 'src/index.mjs.handler', runtime: 'nodejs22.x', path: 'node-index' },
+      /^handler: "src\/index\.mjs\.handler" is not valid; expected file\.export, here "src\/index\.handler" \(the file's name without \.mjs\)\.$/,
+    ],
     [
       'an app with no attribute',
       { app: 'main' },
@@ -537,10 +548,11 @@ describe('readSettings', () => {
     expect(problems[0]).toMatch(expected);
   });
 
-  test('an app module named py that is there (service/py.py) is a module, not a file path', () => {
+  test('an app or handler module named py that is there (service/py.py) is a module, not a file path', () => {
     mkdirSync(join(workspace, 'py-module', 'service'), { recursive: true });
     writeFileSync(join(workspace, 'py-module', 'service', 'py.py'), 'app = None\n');
     expect(problemsOf({ name: 'svc', app: 'service.py:app', path: 'py-module' })).toEqual([]);
+    expect(problemsOf({ name: 'svc', handler: 'service.py.handler', path: 'py-module' })).toEqual([]);
   });
 
   test("init's placeholder role: the setup command carries the workflow's region, repository, protected-stages and s3-bucket", () => {
