@@ -11,7 +11,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { deployRolePolicy } from '../../src/iam/deploy-policy.js';
 import type { DeployPolicyOptions } from '../../src/iam/deploy-policy-options.js';
-import { evaluate, type RequestContext } from '../support/policy-check.js';
+import { evaluate, missingPermissions, type RequestContext } from '../support/policy-check.js';
 import { sarActions } from '../support/sar.js';
 
 const R = 'eu-west-1';
@@ -75,5 +75,68 @@ describe('the condition key', () => {
       );
       expect(rt.conditionKeys).toContain('apigateway:Request/AccessLoggingDestination');
     }
+  });
+});
+
+/**
+ * What the coverage test (test/iam/policy-coverage.test.ts) sees of the deploy's own stage calls: the key
+ * is in the context only when a request sends a destination. "lambda-deploy never sets one" is held by
+ * that test only if the model puts the key there when one is sent.
+ */
+describe('the request context of a stage call', () => {
+  const scope = { region: R, accountId: A };
+  const tags = (arn: string) =>
+    /\/(apis|restapis)\/(h1|a1)$/.test(arn)
+      ? { 'lambda-deploy:name': 'shop', 'lambda-deploy:stage': 'pr-7' }
+      : undefined;
+  const group = `arn:aws:logs:${R}:${A}:log-group:/aws/lambda/shop-main`;
+  const calls: [string, 'apiGateway' | 'apiGatewayV2', string, Record<string, unknown>][] = [
+    [
+      'HTTP API CreateStage',
+      'apiGatewayV2',
+      'CreateStageCommand',
+      {
+        ApiId: 'h1',
+        StageName: 'pr-7',
+        AccessLogSettings: { DestinationArn: group, Format: '$context.requestId' },
+      },
+    ],
+    [
+      'HTTP API UpdateStage',
+      'apiGatewayV2',
+      'UpdateStageCommand',
+      { ApiId: 'h1', StageName: '$default', AccessLogSettings: { DestinationArn: group } },
+    ],
+    [
+      'REST API UpdateStage',
+      'apiGateway',
+      'UpdateStageCommand',
+      {
+        restApiId: 'a1',
+        stageName: 'pr-7',
+        patchOperations: [{ op: 'replace', path: '/accessLogSettings/destinationArn', value: group }],
+      },
+    ],
+  ];
+
+  it.each(calls)(
+    "%s sending a destination is refused to the preview role, not to production's",
+    (_, service, command, input) => {
+      expect(missingPermissions(preview, service, command, input, scope, { tags })).toHaveLength(1);
+      expect(
+        missingPermissions(production, service, command, input, scope, {
+          tags: (arn) => tags(arn) && { ...tags(arn), 'lambda-deploy:stage': 'main' },
+        }),
+      ).toEqual([]);
+    },
+  );
+
+  it.each(calls)('%s without one is allowed', (_, service, command, input) => {
+    const { AccessLogSettings: _logs, patchOperations: _ops, ...rest } = input;
+    const other =
+      service === 'apiGateway'
+        ? { patchOperations: [{ op: 'replace', path: '/deploymentId', value: 'd2' }] }
+        : {};
+    expect(missingPermissions(preview, service, command, { ...rest, ...other }, scope, { tags })).toEqual([]);
   });
 });

@@ -796,6 +796,11 @@ export function requiredPermissions(
         ? { 's3:if-none-match': input.IfNoneMatch }
         : {}),
     };
+  // A stage's access log destination (apigateway:Request/AccessLoggingDestination, CreateStage and
+  // UpdateStage): there only when the request sends one (test/iam/preview-access-logs.test.ts).
+  const destination = operation.endsWith('Stage') ? accessLogDestination(input) : undefined;
+  if ((service === 'apiGateway' || service === 'apiGatewayV2') && destination !== undefined)
+    own.context = { ...own.context, 'apigateway:Request/AccessLoggingDestination': destination };
   if (service === 's3' && operation === 'PutObject' && typeof input.Tagging === 'string')
     extra.push({ action: 's3:PutObjectTagging', resource: own.resource });
   if (service === 'iam') {
@@ -814,6 +819,18 @@ export function requiredPermissions(
   return [own, ...extra].map((permission) =>
     withTagContext(permission, tagging.has(permission) ? input : undefined, facts.tags, creates),
   );
+}
+
+/**
+ * The destination a stage request sets: an HTTP API's AccessLogSettings (CreateStage, UpdateStage), or a
+ * REST API's UpdateStage patch of /accessLogSettings/destinationArn (its CreateStage takes none).
+ */
+function accessLogDestination(input: Input): string | undefined {
+  const settings = input.AccessLogSettings as Input | undefined;
+  if (typeof settings?.DestinationArn === 'string') return settings.DestinationArn;
+  const ops = Array.isArray(input.patchOperations) ? (input.patchOperations as Input[]) : [];
+  const set = ops.find((op) => op.path === '/accessLogSettings/destinationArn' && op.op !== 'remove');
+  return set && typeof set.value === 'string' ? set.value : undefined;
 }
 
 /** The permissions of a call the policy does not grant (empty: the call is allowed). */
