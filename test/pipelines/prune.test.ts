@@ -511,6 +511,10 @@ describe('prune with the preview role, which may not read a protected stage', ()
     expect(logger.text('info')).toContain(
       'Unused versions of the dependencies layer stay: this role may not delete them (the preview role',
     );
+    // What to do, or they pile up for good: the nightly prune takes the production role only on a production branch.
+    expect(logger.text('info')).toContain(
+      "Make the default branch a production branch (list it in protected-stages and in setup's --protected-stages)",
+    );
     expect(aws.calls.of({ operation: 'DeleteLayerVersion' })).toHaveLength(1);
     expect([...aws.account.layers.get(layer)!.versions.values()].map((v) => v.arn)).toEqual(versions);
     // A missing Allow is a permission to fix, as for the reads above.

@@ -311,7 +311,10 @@ function keepFrom(
 ): PruneLayersResult {
   deps.logger.info(
     `Unused versions of the dependencies layer stay: this role may not delete them (the preview role, ` +
-      `whose pull requests must not reach the versions production's functions attach); prune with the production role removes those of ${layerName} no function uses.`,
+      `whose pull requests must not reach the versions production's functions attach); prune with the production role removes those of ${layerName} no function uses. ` +
+      // The reusable workflow's nightly prune: with no production branch as default, never the production role.
+      `Make the default branch a production branch (list it in protected-stages and in setup's --protected-stages) ` +
+      `for the nightly prune to run with the production role, or they stay for good.`,
   );
   return { deleted: result.deleted.slice(0, index), kept: [...result.kept, ...result.deleted.slice(index)] };
 }
