@@ -45,6 +45,17 @@ export function deployPolicyNotes(options: DeployPolicyOptions): string[] {
     notes.push(
       "Preview role: no usage plan or API key writes (create, change, link): IAM cannot check which key or API stage a link names, so a pull request could link production's key to its own plan and read it. It may read and delete its own; api-key: true is for stages deployed with the production role.",
     );
+  if (
+    options.role === 'preview' &&
+    (options.gateway === 'all' || options.gateway === 'http-api' || options.gateway === 'rest-api')
+  )
+    notes.push(
+      "Preview role: no stage access log destination (apigateway:Request/AccessLoggingDestination): API Gateway writes a stage's access log into any log group, production's too. lambda-deploy sets none; access logs you add yourself are for stages deployed with the production role.",
+    );
+  if (options.role === 'preview' && options.layers)
+    notes.push(
+      "Preview role: no lambda:DeleteLayerVersion: production's functions attach the dependencies layer's versions too. Its prune keeps them; prune with the production role removes those no function uses.",
+    );
   // One execution-role-arn for both roles would run pull-request code with production's runtime permissions.
   if (options.role === 'preview' && !options.managesExecutionRole && options.executionRoleArn)
     notes.push(

@@ -192,6 +192,24 @@ describe('deployRolePolicy', () => {
     expect(deployPolicyNotes({ ...base, gateway: 'all', role: 'production' })).not.toContain(said);
   });
 
+  it("the preview role notes that a stage's access log destination is not its to set", () => {
+    const said =
+      "Preview role: no stage access log destination (apigateway:Request/AccessLoggingDestination): API Gateway writes a stage's access log into any log group, production's too. lambda-deploy sets none; access logs you add yourself are for stages deployed with the production role.";
+    expect(deployPolicyNotes({ ...base, gateway: 'http-api', role: 'preview' })).toContain(said);
+    expect(deployPolicyNotes({ ...base, gateway: 'function-url', role: 'preview' })).not.toContain(said);
+    expect(deployPolicyNotes({ ...base, gateway: 'all', role: 'production' })).not.toContain(said);
+  });
+
+  it('the preview role notes that it deletes no layer version, so its prune keeps them', () => {
+    const said =
+      "Preview role: no lambda:DeleteLayerVersion: production's functions attach the dependencies layer's versions too. Its prune keeps them; prune with the production role removes those no function uses.";
+    expect(deployPolicyNotes({ ...base, gateway: 'none', layers: true, role: 'preview' })).toContain(said);
+    expect(deployPolicyNotes({ ...base, gateway: 'none', role: 'preview' })).not.toContain(said);
+    expect(deployPolicyNotes({ ...base, gateway: 'none', layers: true, role: 'production' })).not.toContain(
+      said,
+    );
+  });
+
   it('a preview role that passes a given execution-role-arn says pull-request code runs as that role', () => {
     const role = 'arn:aws:iam::123456789012:role/shop-functions';
     const given = { ...base, gateway: 'all', managesExecutionRole: false, executionRoleArn: role } as const;
