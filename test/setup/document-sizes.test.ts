@@ -70,6 +70,23 @@ describe('documentSizeProblems', () => {
     expect(documentSizeProblems(setupDocuments(ok), ok)).toEqual([]);
   });
 
+  // The README's numbers (China, the tightest): 14 with a 4-character name, 12 with 8, 6 with 40.
+  it.each([
+    [4, 14],
+    [8, 12],
+    [40, 6],
+  ])('a %i-character name: %i protected stages fit, one more does not', (length, fit) => {
+    const config = (n: number): SetupConfig => ({
+      ...base,
+      project: 'p'.repeat(length),
+      region: 'cn-northwest-1',
+      partition: 'aws-cn',
+      protectedStages: stages(n),
+    });
+    expect(documentSizeProblems(setupDocuments(config(fit)), config(fit))).toEqual([]);
+    expect(documentSizeProblems(setupDocuments(config(fit + 1)), config(fit + 1))).toHaveLength(1);
+  });
+
   it('too many protected stages: the preview deploy role, led by the input to change', () => {
     const ok = { ...base, protectedStages: stages(14) };
     expect(policySize(setupDocuments(ok).deployRoles.preview.policy)).toBeLessThanOrEqual(10_240);
