@@ -289,27 +289,57 @@ function knownEnd(text: string, at: number, found: string, { shortByFirst }: Mat
 
 /**
  * The hosts of the endpoints a deploy makes (API Gateway's, a function URL's, the local front door's),
- * wherever they are printed: the API's id, the service, the region and a port, never a secret.
+ * wherever they are printed. Only their fixed words are ours: a function's log or a smoke answer prints
+ * what its code chooses, and the labels that could carry a value (the API's id, the region's, a port)
+ * may carry a secret (`https://admin.execute-api...`, `http://127.0.0.1:1234`).
  */
 const ENDPOINT_HOST =
-  /https:\/\/[a-z0-9]{1,63}\.(?:execute-api\.[a-z0-9-]{1,32}\.amazonaws\.com(?:\.cn)?|lambda-url\.[a-z0-9-]{1,32}\.on\.aws)(?![\w.-])|http:\/\/127\.0\.0\.1:\d{1,5}(?!\d)/g;
+  /https:\/\/(?<id>[a-z0-9]{1,63})\.(?:execute-api|lambda-url)\.(?<region>[a-z0-9-]{1,32})\.(?:amazonaws\.com(?:\.cn)?|on\.aws)(?![\w.-])|http:\/\/127\.0\.0\.1:(?<port>\d{1,5})(?!\d)/dg;
+/** The words AWS's region names are made of (us-gov-west-1, ap-southeast-2): in a region's label, not a value. */
+const REGION_WORD =
+  /^(?:east|west|north|south|central|northeast|northwest|southeast|southwest|gov|iso[a-z]?)$/i;
+
+/** Where an endpoint's host is, and its labels that may carry a value (see ENDPOINT_HOST). */
+interface Host {
+  span: [number, number];
+  open: [number, number][];
+  region?: [number, number];
+}
+
+const hostsIn = (text: string): Host[] =>
+  [...text.matchAll(ENDPOINT_HOST)].map((m) => {
+    const g = m.indices!.groups!;
+    return {
+      span: [m.index, m.index + m[0].length],
+      open: [g.id, g.port].filter((s): s is [number, number] => !!s),
+      ...(g.region && { region: g.region }),
+    };
+  });
+
+const within = (at: number, end: number, [start, stop]: [number, number]) => start <= at && end <= stop;
+const overlaps = (at: number, end: number, [start, stop]: [number, number]) => at < stop && start < end;
 
 /**
- * Where the texts we built ourselves are in `text` (the stage's endpoint, given whole with its stage),
- * and any endpoint host: they hold no secret, so a short value equal to one of their words (PASSWORD=api,
- * PIN=3000) is no reason to star it there (a link that no longer works, an empty `url` in the report,
- * which the runner, given no short value, would keep). A longer value the runner masks anywhere, and so
- * do we.
+ * Whether the short value at [at, end) is a word of an endpoint's host or of a text we built ourselves
+ * (`own`: the stage's endpoint, given whole with its stage): they hold no secret, so a short value equal to
+ * one of their words (PASSWORD=api) is no reason to star it there (a link that no longer works, an empty
+ * `url` in the report, which the runner, given no short value, would keep). Never in a host's id or port, nor
+ * in its region's label unless a region's word: a report job's URL comes from JSON that pull-request code
+ * could write (its shape checked, its id and port its own). A longer value the runner masks anywhere, and
+ * so do we.
  */
-function ownSpans(text: string, own: readonly (string | undefined)[]): [number, number][] {
-  const spans: [number, number][] = [...text.matchAll(ENDPOINT_HOST)].map((m) => [
-    m.index,
-    m.index + m[0].length,
-  ]);
-  for (const part of own.filter((p): p is string => !!p))
-    for (let at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + part.length))
-      spans.push([at, at + part.length]);
-  return spans;
+function ownWord(text: string, at: number, end: number, hosts: Host[], own: readonly string[]): boolean {
+  const value = text.slice(at, end);
+  for (const host of hosts) {
+    if (host.open.some((label) => overlaps(at, end, label))) return false;
+    if (host.region && overlaps(at, end, host.region) && !REGION_WORD.test(value)) return false;
+  }
+  if (hosts.some((host) => within(at, end, host.span))) return true;
+  return own.some((part) => {
+    for (let from = text.indexOf(part); from >= 0; from = text.indexOf(part, from + part.length))
+      if (within(at, end, [from, from + part.length])) return true;
+    return false;
+  });
 }
 
 /**
@@ -318,8 +348,8 @@ function ownSpans(text: string, own: readonly (string | undefined)[]): [number, 
  * (and a replacement one value after another finds the second no more), so of two
  * values that overlap where they meet (`abc123` + `123xyz` printed as `abc123xyz`)
  * the second one's rest would show. A value shorter than MIN_SECRET_LENGTH only
- * where it stands as a word, and not inside an endpoint or a text of ours (`own`, see
- * ownSpans). No other length filter: callers choose the values.
+ * where it stands as a word, and not as a word of an endpoint or a text of ours (`own`, see
+ * ownWord). No other length filter: callers choose the values.
  */
 export function hideKnown(
   text: string,
@@ -332,9 +362,9 @@ export function hideKnown(
   const matcher = matcherFor(values);
   const any = matcher.pattern;
   // Found when a short value is: most texts have none.
-  let ours: [number, number][] | undefined;
-  const inOurs = (at: number, end: number) =>
-    (ours ??= ownSpans(text, own)).some(([start, stop]) => start <= at && end <= stop);
+  let hosts: Host[] | undefined;
+  const ours = own.filter((p): p is string => !!p);
+  const inOurs = (at: number, end: number) => ownWord(text, at, end, (hosts ??= hostsIn(text)), ours);
   const spans: [number, number][] = [];
   for (let m = any.exec(text); m; m = any.exec(text)) {
     // The longest value that starts here, then look again one further on (a value inside it may overlap another).
@@ -361,7 +391,7 @@ export function redact(
   text: string,
   // Stryker disable next-line ArrayDeclaration: default = no known values; only a text holding the mutant's own placeholder ("Stryker was here") could tell.
   secrets: readonly (string | undefined)[] = [],
-  /** Texts we built ourselves (the stage's endpoint): no short value is hidden inside one (see ownSpans). */
+  /** Texts we built ourselves (the stage's endpoint): no short value is hidden as one of their words (see ownWord). */
   // Stryker disable next-line ArrayDeclaration: default = none of ours; only a text holding the mutant's own placeholder could tell.
   own: readonly (string | undefined)[] = [],
 ): string {

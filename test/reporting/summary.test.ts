@@ -178,6 +178,18 @@ describe('renderDeploySummary', () => {
     }
   });
 
+  // A report job renders a URL from JSON that pull-request code could write: its shape is checked, its id is not ours.
+  it("hides a short secret the URL's id label carries, in the summary and the comment", () => {
+    const o = failureOutcome({ url: 'https://admin.execute-api.us-east-1.amazonaws.com/dev' });
+    for (const md of [
+      renderDeploySummary(o, { secrets: ['admin'] }),
+      renderDeployComment(o, { secrets: ['admin'] }),
+    ]) {
+      expect(md).not.toMatch(/\badmin\b/);
+      expect(md).toContain('https://***.execute-api.us-east-1.amazonaws.com/dev');
+    }
+  });
+
   it('keeps a log line with backticks inside its block', () => {
     const md = renderDeploySummary(failureOutcome({ logs: 'a ``` b\n```\nc' }));
     expect(md).toContain('````text\na ``` b\n```\nc\n````');

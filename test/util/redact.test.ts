@@ -219,12 +219,34 @@ describe('a short secret and the endpoints a deploy makes (none holds a secret)'
     'URL: https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/pr-12',
     'GET https://abcdefghij0123456789abcdefghij01.lambda-url.us-east-1.on.aws/api -> 200',
     'https://a1b2c3d4e5.execute-api.cn-north-1.amazonaws.com.cn',
-    'serving at http://127.0.0.1:3000/api',
+    'serving at http://127.0.0.1:8080/api',
   ])('leaves the host whole, and still hides the word elsewhere: %s', (line) => {
-    const secrets = ['api', 'east', 'north', '3000'];
-    expect(redact(`${line} (api east 3000)`, secrets)).toBe(
+    const secrets = ['api', 'east', 'north', 'aws', 'com', 'cn', 'url', '127'];
+    expect(redact(`${line} (api east aws)`, secrets)).toBe(
       `${line.replace(/\/api\b/, '/***')} (*** *** ***)`,
     );
+  });
+
+  // A function's log or a smoke answer prints what its code chooses: a host's labels that could carry a value
+  // (the API's id, a region that is none, a port) are no words of ours, so a short secret there is hidden.
+  it.each([
+    ['https://admin.execute-api.us-east-1.amazonaws.com', 'https://***.execute-api.us-east-1.amazonaws.com'],
+    ['https://x.lambda-url.admin.on.aws/', 'https://x.lambda-url.***.on.aws/'],
+    ['https://x.execute-api.us-admin-1.amazonaws.com', 'https://x.execute-api.us-***-1.amazonaws.com'],
+    ['https://x.execute-api.admin.amazonaws.com.cn', 'https://x.execute-api.***.amazonaws.com.cn'],
+    ['http://127.0.0.1:1234/x', 'http://127.0.0.1:***/x'],
+  ])('hides a short secret in a label that could carry it: %s', (line, shown) => {
+    expect(redact(line, ['admin', '1234'])).toBe(shown);
+  });
+
+  it("leaves the stage's own URL whole, its stage path too, but not a label a report's JSON could choose", () => {
+    const own = 'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/dev';
+    expect(redact(`${own} dev`, ['dev', 'east'], [own])).toBe(`${own} ***`);
+    const chosen = 'https://admin.execute-api.us-east-1.amazonaws.com/dev';
+    expect(redact(chosen, ['admin', 'dev'], [chosen])).toBe(
+      'https://***.execute-api.us-east-1.amazonaws.com/dev',
+    );
+    expect(redact('http://127.0.0.1:1234', ['1234'], ['http://127.0.0.1:1234'])).toBe('http://127.0.0.1:***');
   });
 
   it('hides a long value in a host as before: the runner masks it there too', () => {
