@@ -51,16 +51,25 @@ const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|secr
 const SECRET_KEY_KIND = String.raw`(?:api|access|private|priv|secret|signing|sign|encryption|encrypt|crypt|crypto|license|licence|client|master|auth|service|account|subscription|app|ssh|deploy|hmac|jwt|webhook|consumer)[_.-]?key`;
 /**
  * A variable's or a query parameter's whole name that says its value is a secret: one of SECRET_NAME,
- * or a last part that is short for one (SMTP_PASS, MYSQL_PWD, BASIC_AUTH) or a key of a secret kind.
- * It decides only for short values (see MIN_NAMED_SECRET_LENGTH): every longer one is hidden whatever its name.
+ * or a last part that is short for one (SMTP_PASS, MYSQL_PWD, DB_PW, BASIC_AUTH), a PIN, a passcode, a
+ * salt or pepper, or a key of a secret kind. It decides only for short values (see MIN_NAMED_SECRET_LENGTH):
+ * every longer one is hidden whatever its name.
  */
 const SECRET_VARIABLE = new RegExp(
-  String.raw`^(?:${SECRET_NAME}|(?:[A-Za-z0-9_.-]*[_.-])?(?:pass|pwd|auth(?:orization)?|${SECRET_KEY_KIND}))$`,
+  String.raw`^(?:${SECRET_NAME}|(?:[A-Za-z0-9_.-]*[_.-])?(?:pass|passcode|pwd|pw|pin|secrets|salt|pepper|auth(?:orization)?|${SECRET_KEY_KIND}))$`,
   'i',
 );
+/** The same short last parts in camelCase (dbPass, userPwd, cardPin): by case, so `bypass` is none. */
+const SECRET_CAMEL_PART = /[a-z0-9](?:Pass|Passcode|Pwd|Pw|Pin|Secrets|Salt|Pepper|Auth)$/;
 
-/** Whether a variable (DB_PASSWORD) or a parameter (`?token=`) holds a secret by its name. */
-export const isSecretName = (name: string): boolean => SECRET_VARIABLE.test(name.trim());
+/**
+ * Whether a variable (DB_PASSWORD, PASSWORD2, dbPass) or a parameter (`?token=`) holds a secret by its
+ * name; a number after it (a second password, a key being rotated) says nothing.
+ */
+export const isSecretName = (name: string): boolean => {
+  const base = name.trim().replace(/(?<=[A-Za-z])[_.-]?\d+$/, '');
+  return SECRET_VARIABLE.test(base) || SECRET_CAMEL_PART.test(base);
+};
 /**
  * The same after a colon (`"password": "x"`, `client_secret: x`), without the bare
  * `token` that ordinary text has (`id-token: write`).
