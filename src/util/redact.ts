@@ -96,6 +96,9 @@ const SHORT_WORD = new RegExp(`^[A-Za-z]{1,${MIN_SECRET_LENGTH - 1}}$`);
 const aSecretValue = (value: string, name: string) =>
   !NOT_A_VALUE.test(value) && (CHOSEN_BY_PEOPLE.test(name) || !SHORT_WORD.test(value));
 
+/** Authorization schemes with a digit in their name: credentials follow them, they are none (RFC 7804, SigV4). */
+const AUTH_SCHEME_WITH_DIGITS = /^(?:[A-Z0-9]+-HMAC-SHA\d+|SCRAM-SHA-\d+(?:-PLUS)?)$/i;
+
 const PATTERNS: Pattern[] = [
   // PEM blocks (private keys, and any other): whole, also when printed with literal \n inside a string.
   { pattern: /-----BEGIN ([A-Z0-9 ]{1,60})-----[\s\S]*?-----END \1-----/g, replace: REDACTED },
@@ -146,10 +149,14 @@ const PATTERNS: Pattern[] = [
     replace: `$1${REDACTED}`,
   },
   // An Authorization header's value without a scheme (a raw API key): machine-made, so long with a
-  // digit; not a scheme's name, which credentials follow (`AWS4-HMAC-SHA256 Credential=...`).
+  // digit, whatever follows it in the line; not a scheme's name (`AWS4-HMAC-SHA256 Credential=...`).
   {
-    pattern: /(authorization["']?\s*[:=]\s*["']?)([^\s"',;]+)(?![^\s"',;]|[ \t]+[A-Za-z])/gi,
-    accept: (value) => value.length >= 12 && /\d/.test(value) && /[A-Za-z]/.test(value),
+    pattern: /(authorization["']?\s*[:=]\s*["']?)([^\s"',;]+)/gi,
+    accept: (value) =>
+      value.length >= 12 &&
+      /\d/.test(value) &&
+      /[A-Za-z]/.test(value) &&
+      !AUTH_SCHEME_WITH_DIGITS.test(value),
   },
   {
     pattern: /(\bbearer\s+)(?=[A-Za-z0-9._~+/-]*\d)[A-Za-z0-9._~+/-]{12,}=*/gi,

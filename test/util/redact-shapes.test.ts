@@ -63,6 +63,12 @@ describe('a secret after a name that goes on past its secret word, or says it in
       'Authorization: abcdEFG123xyz99',
       `Authorization: ${REDACTED}`,
     ],
+    [
+      'the same with words after it in the line',
+      'Authorization: abcdEFG123xyz99 sent by bob',
+      `Authorization: ${REDACTED} sent by bob`,
+    ],
+    ['the same after =', 'authorization=abcdEFG123xyz99 user=bob', `authorization=${REDACTED} user=bob`],
   ])('%s: %j', (_name, text, out) => {
     expect(redact(text)).toBe(out);
   });
@@ -91,6 +97,8 @@ describe('a secret after a name that goes on past its secret word, or says it in
     'Authorization: Bearer',
     'authorization=none',
     'Authorization: AWS4-HMAC-SHA256 SignedHeaders=host;x-amz-date',
+    'Authorization: GOOG4-HMAC-SHA256 SignedHeaders=host',
+    'Authorization: SCRAM-SHA-256 realm=x',
     'api_key_id=abc123def456',
   ])('ordinary text stays: %j', (text) => {
     expect(redact(text)).toBe(text);
