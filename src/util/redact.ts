@@ -332,8 +332,46 @@ const hostsIn = (text: string): Host[] =>
     };
   });
 
-const within = (at: number, end: number, [start, stop]: [number, number]) => start <= at && end <= stop;
 const overlaps = (at: number, end: number, [start, stop]: [number, number]) => at < stop && start < end;
+
+/**
+ * Those of `spans` (in order, none overlapping another) that overlap [at, end): found by halving, so
+ * a text of many endpoints and many short values costs no product of the two.
+ */
+function overlapping<T>(
+  items: readonly T[],
+  spanOf: (item: T) => [number, number],
+  at: number,
+  end: number,
+): T[] {
+  let low = 0;
+  let high = items.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (spanOf(items[mid]!)[1] <= at) low = mid + 1;
+    else high = mid;
+  }
+  const found: T[] = [];
+  for (let i = low; i < items.length && spanOf(items[i]!)[0] < end; i++) found.push(items[i]!);
+  return found;
+}
+
+/** Where each of `own` is in `text`: one list per text, in order. */
+const ownSpansIn = (text: string, own: readonly string[]): [number, number][][] =>
+  own.map((part) => {
+    const spans: [number, number][] = [];
+    for (let from = text.indexOf(part); from >= 0; from = text.indexOf(part, from + part.length))
+      spans.push([from, from + part.length]);
+    return spans;
+  });
+
+/** The endpoints' hosts and the texts of ours in a text (see ownWord). */
+interface Ours {
+  hosts: Host[];
+  own: [number, number][][];
+}
+
+const within = (at: number, end: number, [start, stop]: [number, number]) => start <= at && end <= stop;
 
 /**
  * Whether the short value at [at, end) is a word of an endpoint's host or of a text we built ourselves
@@ -344,18 +382,18 @@ const overlaps = (at: number, end: number, [start, stop]: [number, number]) => a
  * could write (its shape checked, its id and port its own). A longer value the runner masks anywhere, and
  * so do we.
  */
-function ownWord(text: string, at: number, end: number, hosts: Host[], own: readonly string[]): boolean {
+function ownWord(text: string, at: number, end: number, ours: Ours): boolean {
   const value = text.slice(at, end);
+  const hosts = overlapping(ours.hosts, (host) => host.span, at, end);
   for (const host of hosts) {
     if (host.open.some((label) => overlaps(at, end, label))) return false;
     if (host.region && overlaps(at, end, host.region) && !REGION_WORD.test(value)) return false;
   }
-  if (hosts.some((host) => within(at, end, host.span))) return true;
-  return own.some((part) => {
-    for (let from = text.indexOf(part); from >= 0; from = text.indexOf(part, from + part.length))
-      if (within(at, end, [from, from + part.length])) return true;
-    return false;
-  });
+  const inside = (spans: [number, number][]) => spans.some((span) => within(at, end, span));
+  return (
+    inside(hosts.map((host) => host.span)) ||
+    ours.own.some((spans) => inside(overlapping(spans, (s) => s, at, end)))
+  );
 }
 
 /**
@@ -378,9 +416,20 @@ export function hideKnown(
   const matcher = matcherFor(values);
   const any = matcher.pattern;
   // Found when a short value is: most texts have none.
-  let hosts: Host[] | undefined;
-  const ours = own.filter((p): p is string => !!p);
-  const inOurs = (at: number, end: number) => ownWord(text, at, end, (hosts ??= hostsIn(text)), ours);
+  let ours: Ours | undefined;
+  const inOurs = (at: number, end: number) =>
+    ownWord(
+      text,
+      at,
+      end,
+      (ours ??= {
+        hosts: hostsIn(text),
+        own: ownSpansIn(
+          text,
+          own.filter((p): p is string => !!p),
+        ),
+      }),
+    );
   const spans: [number, number][] = [];
   for (let m = any.exec(text); m; m = any.exec(text)) {
     // The longest value that starts here, then look again one further on (a value inside it may overlap another).
