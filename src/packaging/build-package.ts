@@ -50,6 +50,7 @@ import {
 } from './package-zips.js';
 import { checkOwnPackageJson } from './package-json-check.js';
 import { type PythonRequirements, pythonRequirements } from './python-requirements.js';
+import { findLinksFolders, findLinksNote } from './find-links-folders.js';
 import { refuseTypeScriptImports, typeScriptNote } from './typescript-sources.js';
 import { walkingFilter } from './walking-filter.js';
 
@@ -221,7 +222,7 @@ async function collectCode(
   outDir: string,
   pool: DeflatePool,
   prefetch: Prefetcher,
-  { logger, surface }: BuildPackageDeps,
+  { logger, surface, env }: BuildPackageDeps,
 ) {
   // Before a file is read or npm runs: the readers below would take it for one without dependencies.
   await checkOwnPackageJson(options);
@@ -234,6 +235,7 @@ async function collectCode(
   const devOnly = isPythonRuntime(options.runtime) ? undefined : devOnlyFolders(options.path, logger);
   const leftOut = new Set<string>();
   const typeScript = new Set<string>();
+  const findLinks = new Set<string>();
   const codeFiles = await collectFiles(
     options.path,
     walkingFilter(
@@ -244,6 +246,10 @@ async function collectCode(
         exclude: options.exclude,
         excludeDirs,
         onTypeScript: (file: string) => typeScript.add(file),
+        ...(isPythonRuntime(options.runtime) && {
+          findLinksDirs: findLinksFolders({ ...options, env: env ?? process.env, workingDir: process.cwd() }),
+          onFindLinks: (dir: string) => findLinks.add(dir),
+        }),
         ...(devOnly && { devOnlyDirs: devOnly.folders, onDevOnly: (dir: string) => leftOut.add(dir) }),
       },
       pool,
@@ -254,6 +260,7 @@ async function collectCode(
   );
   prefetch.end();
   if (devOnly && leftOut.size) logger.info(devOnlyNote([...leftOut], devOnly.lockfile, surface));
+  if (findLinks.size) logger.info(findLinksNote([...findLinks].sort(), options.include, surface));
   if (typeScript.size) logger.info(typeScriptNote([...typeScript], options.include, surface));
   if (codeFiles.length === 0)
     throw new Error(

@@ -22,7 +22,10 @@ import { isTypeScriptSource, namesTypeScript } from './typescript-sources.js';
  * - a Node.js function's TypeScript sources and tsconfig files outside
  *   node_modules (typescript-sources.ts) are left out unless an `include`
  *   pattern names them (`*.ts`, `tsconfig.json`; not `**` or `src`), or a
- *   `!pattern` of `exclude` keeps them.
+ *   `!pattern` of `exclude` keeps them;
+ * - a Python function's folder of wheels pip installs from inside `path`
+ *   (`findLinksDirs`, find-links-folders.ts) is skipped unless `include`
+ *   names it (`wheels`, `wheels/**`) or a `!pattern` of `exclude` reaches it.
  */
 
 /** Folders never packaged, at any depth, for every runtime. */
@@ -86,6 +89,10 @@ export interface FilterOptions {
   onDevOnly?: (relPath: string) => void;
   /** Told each TypeScript source or tsconfig file left out (maybe twice: a symbolic link is asked twice). */
   onTypeScript?: (relPath: string) => void;
+  /** pip's --find-links folders inside the function's folder (see find-links-folders.ts): not walked unless the user names them. */
+  findLinksDirs?: readonly string[];
+  /** Told each folder of findLinksDirs left out (maybe twice). */
+  onFindLinks?: (relPath: string) => void;
 }
 
 export interface FileFilter {
@@ -238,13 +245,14 @@ export function createFileFilter(options: FilterOptions): FileFilter {
   const namedTypeScript = compile(include.filter(namesTypeScript));
   const leavesOutTypeScript = (relPath: string): boolean =>
     typeScript && isTypeScriptSource(relPath) && !kept(relPath) && !namedTypeScript?.(relPath);
+  const findLinks = findLinksLeftOut(options, include, negationReaches);
   const devOnly = options.devOnlyDirs;
   const keepsDevOnly = (dir: string): boolean =>
     negationReaches(dir) || (includeNames !== undefined && packageLevels(dir).some(includeNames));
 
   return {
     walkDir(relPath) {
-      if (inOutDir(relPath) || excluded.folder(relPath)) return false;
+      if (inOutDir(relPath) || excluded.folder(relPath) || findLinks(relPath)) return false;
       if (devOnly?.has(relPath) && !keepsDevOnly(relPath)) {
         options.onDevOnly?.(relPath);
         return false;
@@ -252,7 +260,7 @@ export function createFileFilter(options: FilterOptions): FileFilter {
       return !defaults.folder(relPath) || negationReaches(relPath);
     },
     includeFile(relPath) {
-      if (inOutDir(relPath) || excluded(relPath)) return false;
+      if (inOutDir(relPath) || excluded(relPath) || findLinks(relPath)) return false;
       if (defaults(relPath) && !kept(relPath)) return false;
       if (!included(relPath)) return false;
       if (leavesOutTypeScript(relPath)) {
@@ -261,12 +269,38 @@ export function createFileFilter(options: FilterOptions): FileFilter {
       }
       return true;
     },
-    ...(devOnly && {
+    ...((devOnly || options.findLinksDirs?.length) && {
       leftOut: (relPath: string) =>
+        findLinks(relPath) ||
         relPath.split('/').some((_, i, parts) => {
           const dir = parts.slice(0, i + 1).join('/');
-          return devOnly.has(dir) && !keepsDevOnly(dir);
+          return devOnly?.has(dir) === true && !keepsDevOnly(dir);
         }),
     }),
+  };
+}
+
+/**
+ * Whether a path is, or lies in, a --find-links folder left out (telling
+ * onFindLinks which): kept where a `!pattern` of exclude reaches it or an
+ * include pattern names it, or a path inside it (`wheels/**`), not a folder above.
+ */
+function findLinksLeftOut(
+  options: FilterOptions,
+  include: readonly string[],
+  negationReaches: (dir: string) => boolean,
+): Matcher {
+  const names = (dir: string) =>
+    include.some((raw) => {
+      const p = raw.trim().replace(/\/+$/, '');
+      const path = p.replace(/^\/+/, '');
+      return path === dir || path.startsWith(`${dir}/`) || (!p.includes('/') && p === dir.split('/').pop());
+    });
+  const dirs = (options.findLinksDirs ?? []).filter((dir) => !negationReaches(dir) && !names(dir));
+  if (!dirs.length) return () => false;
+  return (relPath) => {
+    const dir = dirs.find((d) => relPath === d || relPath.startsWith(`${d}/`));
+    if (dir !== undefined) options.onFindLinks?.(dir);
+    return dir !== undefined;
   };
 }

@@ -1,0 +1,134 @@
+/**
+ * The folders of wheels pip installs from (`--find-links wheels/`, as the
+ * README suggests for an offline install) that lie inside the function's
+ * folder: pip copies what it needs into the package, and nothing reads the
+ * folder at run time, so it is left out of the zip by default (file-filter.ts),
+ * as dead weight that can push a package past Lambda's limits. Named in
+ * pip-args, PIP_FIND_LINKS or pip's configuration files (read from the
+ * working directory, as pip-install.ts hands them to pip), or in the
+ * requirements file and those it includes (read as pip reads them: from the
+ * file's folder when there, else from pip's). A URL, a file (an HTML page of
+ * links), the function's folder itself or a folder outside it is not touched.
+ * Pure, but for reading the files and `isFolder`.
+ */
+import { statSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { Inputs } from '../settings/names.js';
+import { optionValues, parsePipArgs } from '../settings/pip-options.js';
+import { inputName, type Surface } from '../settings/surface.js';
+import { isInside, realPath } from './lock-paths.js';
+import { configPathEntries } from './pip-config.js';
+import { lineTokens, requirementFiles, type RequirementFile } from './requirement-files.js';
+import { filePath, pipFolder, URL_LIKE } from './requirement-paths.js';
+
+/** The local path a --find-links value names (a `file:` URL's too), or undefined for another URL. */
+const localPath = (value: string) => filePath(value) ?? (URL_LIKE.test(value) ? undefined : value);
+
+const folderExists = (path: string): boolean => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+/** Where pip finds a requirements file's --find-links value: beside the file when that is there, else from pip's folder (req_file.py). */
+function fileLinks(
+  { file, text }: RequirementFile,
+  pipCwd: string,
+  isFolder: (p: string) => boolean,
+): string[] {
+  return text.split(/\r?\n/).flatMap((raw) => {
+    const tokens = lineTokens(raw);
+    if (!tokens[0]?.startsWith('-')) return [];
+    return parsePipArgs(tokens)
+      .options.filter((o) => o.value && o.names.includes('--find-links'))
+      .flatMap((o) => {
+        const beside = resolve(dirname(file), o.value!);
+        const path = isFolder(beside) ? beside : localPath(o.value!);
+        return path === undefined ? [] : [resolve(pipCwd, path)];
+      });
+  });
+}
+
+/** The requirements files pip reads (none when unreadable or in a circle: pip install says why). */
+function readRequirements(file: string | undefined, env: NodeJS.ProcessEnv): RequirementFile[] {
+  if (!file) return [];
+  try {
+    return requirementFiles(file, undefined, env);
+  } catch {
+    return [];
+  }
+}
+
+export interface FindLinksSources {
+  /** The function's folder. */
+  path: string;
+  pipArgs?: readonly string[];
+  /** The requirements file, absolute. */
+  requirements?: string;
+  /** The step's environment (PIP_FIND_LINKS, PIP_CONFIG_FILE...). */
+  env: NodeJS.ProcessEnv;
+  /** The step's working directory, which pip-args and pip's environment are read from. */
+  workingDir: string;
+  isFolder?: (path: string) => boolean;
+}
+
+/** The --find-links folders inside `path` (not `path` itself): relative, forward slashes, sorted. */
+export function findLinksFolders({
+  path,
+  pipArgs = [],
+  requirements,
+  env,
+  workingDir,
+  isFolder = folderExists,
+}: FindLinksSources): string[] {
+  const files = readRequirements(requirements, env);
+  const folder = files.length ? pipFolder(files, workingDir) : {};
+  const pipCwd = ('cwd' in folder && folder.cwd) || workingDir;
+  const fromStep = [
+    ...optionValues(pipArgs, '--find-links'),
+    // The step's variable over its configuration files' entry, as pip reads them.
+    ...({ ...configPathEntries(env), ...env }.PIP_FIND_LINKS ?? '').trim().split(/\s+/),
+  ].flatMap((v) => {
+    const local = v ? localPath(v) : undefined;
+    return local === undefined ? [] : [resolve(workingDir, local)];
+  });
+  const top = realPath(path);
+  const found = new Set<string>();
+  for (const link of [...fromStep, ...files.flatMap((f) => fileLinks(f, pipCwd, isFolder))]) {
+    const real = realPath(link);
+    if (!isFolder(link) || !isInside(top, real)) continue;
+    const rel = relative(top, real).split(sep).join('/');
+    if (rel) found.add(rel);
+  }
+  return [...found].sort();
+}
+
+/** The build log's line: which folders were left out, why, and how to keep them. */
+export function findLinksNote(
+  folders: readonly string[],
+  include: readonly string[],
+  surface: Surface = 'action',
+): string {
+  const one = folders.length === 1;
+  const [it, them] = one ? ['it', 'folder'] : ['them', 'folders'];
+  const shown = folders.map((f) => `${f}/`);
+  const keep =
+    surface === 'terminal'
+      ? folders.map((f) => `${inputName(surface, Inputs.Exclude)} '!${f}'`).join(' ')
+      : one
+        ? `exclude: "!${folders[0]!}"`
+        : `exclude: ${folders
+            .slice(0, -1)
+            .map((f) => `"!${f}"`)
+            .join(', ')} and "!${folders.at(-1)!}", one a line`;
+  // Naming it in include only helps where include is set: else it would keep nothing but it.
+  const named = include.length
+    ? `, or by naming ${it} in ${inputName(surface, Inputs.Include)} (${folders[0]!}/)`
+    : '';
+  return (
+    `Left out ${shown.slice(0, -1).join(', ')}${one ? '' : ' and '}${shown.at(-1)!} (pip's --find-links ${them}): ` +
+    `pip installed from ${it}, and nothing reads ${it} at run time; package ${it} anyway with ${keep}${named}.`
+  );
+}

@@ -1,0 +1,110 @@
+/** buildPackage of a Python function installed offline from a folder of wheels inside `path`: the folder stays out of the zip. */
+import { describe, expect, it } from '@jest/globals';
+import { mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { buildPackage } from '../../src/packaging/build-package.js';
+import type { BuildPackageOptions } from '../../src/packaging/build-package-types.js';
+import { RecordingLogger } from '../../src/util/logger.js';
+import { buildWheel } from './helpers.js';
+import { buildWorkspace, names } from './build-workspace.js';
+
+const { project, options } = buildWorkspace();
+
+describe("a Python function's --find-links folder inside path", () => {
+  const tree = {
+    'app.py': 'import greetlib\n\ndef handler(e, c):\n    return greetlib.hello()\n',
+    'requirements.txt': 'greetlib==1.2.0\n',
+    // A wheel elsewhere in the tree is the user's business: it stays.
+    'assets/extra-0.1-py3-none-any.whl': 'not read',
+  };
+  const installed = [
+    'greetlib-1.2.0.dist-info/INSTALLER',
+    'greetlib-1.2.0.dist-info/METADATA',
+    'greetlib-1.2.0.dist-info/RECORD',
+    'greetlib-1.2.0.dist-info/REQUESTED',
+    'greetlib-1.2.0.dist-info/WHEEL',
+    'greetlib/__init__.py',
+  ];
+  const code = ['app.py', 'assets/extra-0.1-py3-none-any.whl', 'requirements.txt'];
+
+  async function build(
+    name: string,
+    files: Record<string, string>,
+    wheelsAt: string,
+    overrides: (path: string) => Partial<BuildPackageOptions>,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    const path = project(name, files);
+    mkdirSync(join(path, wheelsAt), { recursive: true });
+    await buildWheel(join(path, wheelsAt), 'greetlib', '1.2.0', 'def hello():\n    return "hello"\n');
+    const logger = new RecordingLogger();
+    const result = await buildPackage(
+      options(path, { requirements: join(path, 'requirements.txt'), ...overrides(path) }),
+      { logger, env },
+    );
+    const entries = await names(result.zipPath);
+    return { entries, log: logger.text('info'), path };
+  }
+
+  it('pip-args --find-links, relative to the working directory: the folder is left out, said once, with how to keep it', async () => {
+    const { entries, log } = await build('pip-args', tree, 'wheels', (path) => ({
+      pipArgs: ['--no-index', '--find-links', `${relative(process.cwd(), join(path, 'wheels'))}/`],
+    }));
+    expect(entries).toEqual([...installed, ...code].sort());
+    const lines = log.split('\n').filter((l) => l.startsWith('Left out'));
+    expect(lines).toEqual([
+      "Left out wheels/ (pip's --find-links folder): pip installed from it, and nothing reads it at run time; " +
+        'package it anyway with exclude: "!wheels".',
+    ]);
+  });
+
+  it('-f in a requirements file, and --find-links= in one it includes, read from its folder as pip reads them', async () => {
+    const files = {
+      ...tree,
+      'requirements.txt': '-r reqs/base.txt\n-f deps/wheels\n',
+      'reqs/base.txt': '--find-links=../more\ngreetlib==1.2.0\n',
+      'more/README': 'no wheels here',
+    };
+    const { entries, log } = await build('requirements-file', files, 'deps/wheels', () => ({
+      pipArgs: ['--no-index'],
+    }));
+    expect(entries).toEqual([...installed, ...code, 'reqs/base.txt'].sort());
+    expect(log).toContain(
+      "Left out deps/wheels/ and more/ (pip's --find-links folders): pip installed from them, and nothing reads them at run time; " +
+        'package them anyway with exclude: "!deps/wheels" and "!more", one a line.',
+    );
+  });
+
+  it('PIP_FIND_LINKS, from the working directory', async () => {
+    const { entries, log } = await build('environment', tree, 'wheels', () => ({ pipArgs: ['--no-index'] }), {
+      ...process.env,
+      PIP_FIND_LINKS: relative(process.cwd(), join(project('environment', {}), 'wheels')),
+    });
+    expect(entries).toEqual([...installed, ...code].sort());
+    expect(log).toContain("Left out wheels/ (pip's --find-links folder)");
+  });
+
+  it('keeps it where a !pattern of exclude or include names it', async () => {
+    const wheel = 'wheels/greetlib-1.2.0-py3-none-any.whl';
+    const negated = await build('negated', tree, 'wheels', (path) => ({
+      pipArgs: ['--no-index', '--find-links', join(path, 'wheels')],
+      exclude: ['!wheels'],
+    }));
+    expect(negated.entries).toEqual([...installed, ...code, wheel].sort());
+    expect(negated.log).not.toContain('--find-links folder');
+    const included = await build('included', tree, 'wheels', (path) => ({
+      pipArgs: ['--no-index', '--find-links', join(path, 'wheels')],
+      include: ['app.py', 'wheels/'],
+    }));
+    expect(included.entries).toEqual([...installed, 'app.py', wheel].sort());
+    expect(included.log).not.toContain('--find-links folder');
+  });
+
+  it('a folder outside path, or path itself, is not touched', async () => {
+    const { entries, log } = await build('itself', tree, '.', (path) => ({
+      pipArgs: ['--no-index', '--find-links', path],
+    }));
+    expect(entries).toEqual([...installed, ...code, 'greetlib-1.2.0-py3-none-any.whl'].sort());
+    expect(log).not.toContain('--find-links folder');
+  });
+});

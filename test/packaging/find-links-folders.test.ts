@@ -1,0 +1,56 @@
+/** find-links-folders: which --find-links folders lie inside the function's folder, and the build log's line. */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findLinksFolders, findLinksNote } from '../../src/packaging/find-links-folders.js';
+import { tempDir } from './helpers.js';
+
+const { dir: root, cleanup } = tempDir('find-links');
+afterAll(cleanup);
+
+describe('findLinksFolders', () => {
+  const path = join(root, 'svc');
+  for (const folder of ['wheels', 'conf-wheels', 'lib']) mkdirSync(join(path, folder), { recursive: true });
+  writeFileSync(join(path, 'links.html'), '<a href="x.whl">x</a>');
+  writeFileSync(join(root, 'pip.conf'), `[global]\nfind-links = svc/conf-wheels\n`);
+  const env = { PIP_CONFIG_FILE: join(root, 'pip.conf') };
+
+  it("reads pip's configuration files from the working directory; leaves URLs, files, missing folders and path itself alone", () => {
+    expect(
+      findLinksFolders({
+        path,
+        pipArgs: [
+          '-f',
+          'https://example.com/wheels/',
+          '-f',
+          'svc/links.html',
+          '-fsvc/gone',
+          '--find-links',
+          'svc',
+        ],
+        env,
+        workingDir: root,
+      }),
+    ).toEqual(['conf-wheels']);
+  });
+
+  it('takes file: URLs, and PIP_FIND_LINKS over the configuration files', () => {
+    expect(
+      findLinksFolders({
+        path,
+        pipArgs: ['--find-links', `file://${join(path, 'wheels')}`],
+        env: { ...env, PIP_FIND_LINKS: 'svc/lib ../elsewhere' },
+        workingDir: root,
+      }),
+    ).toEqual(['lib', 'wheels']);
+  });
+});
+
+describe('findLinksNote', () => {
+  it('on the command line: one --exclude each, and include named where it is set', () => {
+    expect(findLinksNote(['deps/wheels', 'wheels'], ['app.py'], 'terminal')).toBe(
+      "Left out deps/wheels/ and wheels/ (pip's --find-links folders): pip installed from them, and nothing reads them at run time; " +
+        "package them anyway with --exclude '!deps/wheels' --exclude '!wheels', or by naming them in --include (deps/wheels/).",
+    );
+  });
+});
