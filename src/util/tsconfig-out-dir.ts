@@ -1,5 +1,5 @@
 /** tsconfig.json's compilerOptions.outDir as tsc reads it: through the files it `extends`. */
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { readJsonWithComments } from './json-with-comments.js';
 
@@ -27,7 +27,7 @@ export function tsconfigOutDir(dir: string): string | undefined {
   const top = resolve(dir);
   const found = outDirFrom(resolve(top, 'tsconfig.json'), new Set(), 0);
   if (!found) return undefined;
-  const outDir = found.outDir.replace(/\\/g, '/').replace(/\$\{configDir\}/g, top);
+  const outDir = found.outDir.replace(/\\/g, '/').replace(/\$\{configDir\}/g, () => top);
   return relative(top, resolve(dirname(found.config), outDir))
     .split(sep)
     .join('/');
@@ -37,7 +37,8 @@ export function tsconfigOutDir(dir: string): string | undefined {
 function outDirFrom(config: string, seen: Set<string>, depth: number): Found | undefined {
   if (seen.has(config) || depth > MAX_DEPTH) return undefined;
   seen.add(config);
-  const json = readJsonWithComments(config) as TsConfig | undefined;
+  // A file only: a device (an extends of /dev/zero, in a pull request's code) would be read without end.
+  const json = (isFile(config) ? readJsonWithComments(config) : undefined) as TsConfig | undefined;
   const own = json?.compilerOptions?.outDir;
   if (typeof own === 'string') return { config, outDir: own };
   // An array (TypeScript 5): a later file's options override an earlier's, so the last one's outDir wins.
@@ -59,5 +60,14 @@ function outDirFrom(config: string, seen: Set<string>, depth: number): Found | u
 function extendedFile(from: string, name: string): string | undefined {
   if (!/^\.\.?([/\\]|$)/.test(name) && !isAbsolute(name)) return undefined;
   const path = resolve(dirname(from), name);
-  return existsSync(path) || path.endsWith('.json') ? path : `${path}.json`;
+  // As tsc: the name as given when it is a file (a folder of that name is not), else with ".json".
+  return isFile(path) || path.endsWith('.json') ? path : `${path}.json`;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
