@@ -49,16 +49,25 @@ export function packageEntry(dir: string): PackageEntry | undefined {
   } catch {
     return undefined;
   }
-  return mainOrExports(main, exportsEntry(dir, manifest.exports));
+  return mainOrExports(dir, main, exportsEntry(dir, manifest.exports));
 }
 
 /**
  * "exports" over "main", as Node.js reads them (it takes "main" only without "exports"), said
  * where they disagree; "main" where it is one of the "." export's files (a dual package's
- * require build), so a project whose two agree reads as it did.
+ * require build), so a project whose two agree reads as it did; and "main" where its file is there
+ * and the export's is not.
  */
-function mainOrExports(main: PackageEntry | undefined, exported: ExportsEntry | undefined) {
+function mainOrExports(dir: string, main: PackageEntry | undefined, exported: ExportsEntry | undefined) {
   if (!exported || !main) return exported?.entry ?? main;
+  // A stale "exports" (after the build, still no file of it) over the "main" that is there would name a
+  // handler file the package lacks, where the "main" deployed before: that one, said.
+  const there = (file: string) => existsSync(join(dir, file));
+  if (!there(exported.entry.file) && there(main.file))
+    return {
+      ...main,
+      said: `${main.said}, kept: its "exports" gives ${exported.entry.file}, which is not there`,
+    };
   if (!exported.files.includes(main.file)) {
     const said = `${exported.entry.said}, taken over its "main" (${main.file}): Node.js reads "exports" first when both are set`;
     return { ...exported.entry, said };

@@ -314,6 +314,21 @@ describe('packageMain', () => {
     expect(both('exports-subpaths-main', subpaths)?.file).toBe('lib/handler.js');
   });
 
+  it('keeps a "main" that is there over an "exports" file that is not (stale "exports"): the file Lambda can load, said', () => {
+    const both = (name: string, manifest: object, files: Record<string, string> = {}) =>
+      packageEntry(folder(name, { 'package.json': JSON.stringify(manifest), ...files }));
+    const stale = { main: 'dist/handler.js', exports: './dist/index.js' };
+    expect(both('exports-stale', stale, { 'dist/handler.js': '' })).toEqual({
+      file: 'dist/handler.js',
+      said: 'package.json\'s "main" is dist/handler.js, kept: its "exports" gives dist/index.js, which is not there',
+      guessed: false,
+    });
+    // Once the export's file is there, "exports" as Node.js takes it.
+    expect(both('exports-built', stale, { 'dist/handler.js': '', 'dist/index.js': '' })?.file).toBe(
+      'dist/index.js',
+    );
+  });
+
   it('gives nothing without a package.json, a string "main", or for one outside the folder', () => {
     expect(packageMain(folder('none', { 'index.js': '' }))).toBeUndefined();
     expect(packageMain(folder('no-main', { 'package.json': '{"name": "api"}' }))).toBeUndefined();
