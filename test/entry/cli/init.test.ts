@@ -933,4 +933,15 @@ Next steps:
     );
     expect(existsSync(join(bad, '.github'))).toBe(false);
   });
+
+  test('no --name and a package.json that does not parse: the error says so, where, not that it has no "name"', async () => {
+    const broken = tempRepo();
+    writeFileSync(join(broken, 'package.json'), '{"name": "orders",\n}');
+    writeFileSync(join(broken, 'index.js'), 'exports.handler = async () => ({});\n');
+    expect(await cli(['init', `--dir=${broken}`, '--runtime=nodejs22.x', ...roles])).toBe(2);
+    expect(stderr).toMatch(
+      /error: --name: not given, and .* has no package\.json "name" or pyproject\.toml \[project\] name to take it from \(package\.json does not parse: line 2, column 1: [^)]+\); expected --name NAME: /,
+    );
+    expect(existsSync(join(broken, '.github'))).toBe(false);
+  });
 });
