@@ -57,8 +57,10 @@ function outDirFrom(config: string, seen: Set<string>, depth: number): Found | u
  * package.json's "tsconfig" or "exports", and shared configs set no outDir (one would be relative to
  * node_modules).
  */
-function extendedFile(from: string, name: string): string | undefined {
-  if (!/^\.\.?([/\\]|$)/.test(name) && !isAbsolute(name)) return undefined;
+function extendedFile(from: string, given: string): string | undefined {
+  // tsc reads a backslash as a slash on every system (a config written on Windows, built on Linux).
+  const name = given.replace(/\\/g, '/');
+  if (!/^\.\.?(\/|$)/.test(name) && !isAbsolute(name)) return undefined;
   const path = resolve(dirname(from), name);
   // As tsc: the name as given when it is a file (a folder of that name is not), else with ".json".
   return isFile(path) || path.endsWith('.json') ? path : `${path}.json`;

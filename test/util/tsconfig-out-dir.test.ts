@@ -35,4 +35,12 @@ describe('tsconfigOutDir', () => {
     const dir = project({ 'tsconfig.json': '{"compilerOptions": {"outDir": "${configDir}/dist"}}' }, 'a$&b-');
     expect(tsconfigOutDir(dir)).toBe('dist');
   });
+
+  it('reads an extends written with backslashes (on Windows) as tsc does anywhere: its slashes', () => {
+    const dir = project({
+      'tsconfig.json': JSON.stringify({ extends: '.\\configs\\base' }),
+      'configs/base.json': '{"compilerOptions": {"outDir": "../lib"}}',
+    });
+    expect(tsconfigOutDir(dir)).toBe('lib');
+  });
 });
