@@ -1,7 +1,7 @@
 // Builds the committed bundles: dist/index.js (the action) and dist/cli/index.js (the CLI).
 // `node scripts/build.mjs OUTDIR` builds elsewhere (check-dist and the end-to-end tests do).
 import { spawn } from 'node:child_process';
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const out = resolve(process.argv[2] ?? 'dist');
@@ -25,3 +25,15 @@ const cli = join(out, 'cli', 'index.js');
 const code = readFileSync(cli, 'utf8');
 if (!code.startsWith('#!')) writeFileSync(cli, `#!/usr/bin/env node\n${code}`);
 chmodSync(cli, 0o755);
+
+// ncc copies any file its asset relocation takes for one the code reads (resolve(dir, 'tsconfig.json')
+// once bundled every node_modules tsconfig.json): the bundles hold code and package.json only.
+const assets = readdirSync(out, { recursive: true, withFileTypes: true })
+  .filter((e) => e.isFile() && !/^(\d+\.)?index\.js$|^package\.json$/.test(e.name))
+  .map((e) => join(e.parentPath, e.name));
+if (assets.length) {
+  console.error(
+    `ncc copied files the bundles must not carry (an fs call on a literal path?):\n${assets.slice(0, 10).join('\n')}`,
+  );
+  process.exit(1);
+}

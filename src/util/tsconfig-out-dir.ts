@@ -1,6 +1,6 @@
 /** tsconfig.json's compilerOptions.outDir as tsc reads it: through the files it `extends`. */
 import { statSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { readJsonWithComments } from './json-with-comments.js';
 
 /** tsc stops only at a loop; 10 levels is far past any project's chain, and bounds a runaway one. */
@@ -25,7 +25,8 @@ interface TsConfig {
  */
 export function tsconfigOutDir(dir: string): string | undefined {
   const top = resolve(dir);
-  const found = outDirFrom(resolve(top, 'tsconfig.json'), new Set(), 0);
+  // join, not resolve: ncc's asset relocation reads resolve(x, 'tsconfig.json') as a file to bundle.
+  const found = outDirFrom(join(top, 'tsconfig.json'), new Set(), 0);
   if (!found) return undefined;
   const outDir = found.outDir.replace(/\\/g, '/').replace(/\$\{configDir\}/g, () => top);
   return relative(top, resolve(dirname(found.config), outDir))
