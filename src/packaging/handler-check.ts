@@ -106,10 +106,10 @@ def no_arguments(f):
     required = len(a.posonlyargs) + len(a.args) - len(a.defaults)
     return not f.decorator_list and required == 0 and not a.vararg and None not in a.kw_defaults
 def names_of(tree):
-    names, listed, star, apps, factories = set(), set(), False, {}, set()
+    names, listed, star, apps, factories, rebound = set(), set(), False, {}, set(), set()
     def target(t, shown):
         if isinstance(t, ast.Name):
-            names.add(t.id)
+            names.add(t.id); rebound.add(t.id)
             if shown: listed.add(t.id)
         elif isinstance(t, (ast.Tuple, ast.List)):
             for e in t.elts: target(e, False)
@@ -120,6 +120,7 @@ def names_of(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 names.add(node.name); listed.add(node.name)
                 if not isinstance(node, ast.ClassDef) and no_arguments(node): factories.add(node.name)
+                else: rebound.add(node.name)
             elif isinstance(node, ast.Assign):
                 for t in node.targets: target(t, isinstance(node.value, CALLABLE))
                 for t in node.targets:
@@ -129,17 +130,18 @@ def names_of(tree):
                 if isinstance(node.target, ast.Name) and app_call(node.value): apps[node.target.id] = app_call(node.value)
             elif isinstance(node, ast.AugAssign): target(node.target, False)
             elif isinstance(node, ast.Import):
-                for a in node.names: names.add((a.asname or a.name).split(".")[0])
+                for a in node.names: names.add((a.asname or a.name).split(".")[0]); rebound.add((a.asname or a.name).split(".")[0])
             elif isinstance(node, ast.ImportFrom):
                 for a in node.names:
                     if a.name == "*": star = True
-                    else: names.add(a.asname or a.name); listed.add(a.asname or a.name)
+                    else: names.add(a.asname or a.name); listed.add(a.asname or a.name); rebound.add(a.asname or a.name)
             else:
                 for field in ("body", "orelse", "finalbody"): visit(getattr(node, field, []) or [])
                 for h in getattr(node, "handlers", []) or []: visit(h.body)
                 for c in getattr(node, "cases", []) or []: visit(c.body)
     visit(tree.body)
-    return sorted(names), sorted(listed), star or "__getattr__" in names, apps, sorted(factories)
+    # A factory only when nothing else binds the name (app = wrap(app), an app in another branch).
+    return sorted(names), sorted(listed), star or "__getattr__" in names, apps, sorted(factories - rebound)
 out = {"python": "%d.%d" % sys.version_info[:2], "files": {}}
 for path in sys.argv[1:]:
     try:

@@ -230,6 +230,26 @@ describe('a Python handler, read with ast', () => {
     expect((await check({ 'app.py': decorated }, '', 'python3.12', 'app:make_app')).found).toBe(true);
   });
 
+  // Only a name bound by nothing but a zero-argument def is a factory: rebound after the def (or
+  // beside it, in another branch), the name is whatever it was bound to last, app object or not.
+  it.each([
+    ['wrapped after its def', 'def app():\n    pass\napp = wrap(app)\n'],
+    [
+      'called into its own name',
+      'from flask import Flask\n\ndef app():\n    return Flask(__name__)\napp = app()\n',
+    ],
+    [
+      'an app in the other branch',
+      'import os\nfrom flask import Flask\nif os.environ.get("STUB"):\n    def app():\n        pass\nelse:\n    app = Flask(__name__)\n',
+    ],
+    [
+      'imported in a try, a stub def in the except',
+      'try:\n    from real import app\nexcept ImportError:\n    def app():\n        pass\n',
+    ],
+  ])('a zero-argument def whose name is bound again (%s) is not called a factory', async (_, source) => {
+    expect((await check({ 'app.py': source }, '', 'python3.12', 'app:app')).found).toBe(true);
+  });
+
   it('a module not among the files: not found, for the caller to decide', async () => {
     expect(await check({ 'main.py': 'def handler(e, c): pass\n' }, 'app.handler')).toEqual({
       found: false,
