@@ -84,7 +84,8 @@ function handlerExtension(
   const file = python
     ? /^(.+)\.(py)\.([A-Za-z_]\w*)$/.exec(handler.slice(folder.length))
     : /^([^.]+)\.(js|mjs|cjs)\.(.+)$/.exec(handler.slice(folder.length));
-  if (!file || (python && moduleFile(`${folder}${file[1]}.py`))) return undefined;
+  // Lambda's Python runtime imports src/app.py.handler as src.app.py: kept when that module is there.
+  if (!file || (python && moduleFile(`${folder.replace(/\//g, '.')}${file[1]}.py`))) return undefined;
   const meant = `${folder}${file[1]}.${file[3]}`;
   return `${python ? 'module.function' : 'file.export'}, here ${show(meant)} (the file's name without .${file[2]})`;
 }

@@ -555,6 +555,13 @@ describe('readSettings', () => {
     expect(problemsOf({ name: 'svc', handler: 'service.py.handler', path: 'py-module' })).toEqual([]);
   });
 
+  // Lambda's Python runtime reads src/service.py.handler as the module src.service.py: src/service/py.py.
+  test('a handler in a folder whose module is named py (src/service/py.py) is a module, not a file path', () => {
+    mkdirSync(join(workspace, 'py-folder', 'src', 'service'), { recursive: true });
+    writeFileSync(join(workspace, 'py-folder', 'src', 'service', 'py.py'), 'def handler(e, c): pass\n');
+    expect(problemsOf({ name: 'svc', handler: 'src/service.py.handler', path: 'py-folder' })).toEqual([]);
+  });
+
   test("init's placeholder role: the setup command carries the workflow's region, repository, protected-stages and s3-bucket", () => {
     const problems = settingsProblems(() =>
       settingsFrom(
