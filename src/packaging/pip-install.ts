@@ -221,8 +221,10 @@ function sourceBuild(
     /Installing build dependencies(?::| \.\.\.)(?: finished with status)? '?error|to install build dependencies did not run successfully/i;
   const failure = failed.exec(output);
   if (!failure) return undefined;
-  // The project is the last one pip named before that: after it comes the build tools' own install output.
-  const before = output.slice(0, failure.index);
+  // The project is the last one pip named before that install started: after it comes the build
+  // tools' own install output (before the failure too, with -v, which streams it).
+  const start = output.slice(0, failure.index).lastIndexOf('Installing build dependencies: started');
+  const before = output.slice(0, start >= 0 ? start : failure.index);
   const built = [...before.matchAll(/^\s*(?:Processing|Obtaining|Collecting)\s+(.+?)\s*$/gm)].map(
     (m) => m[1]!,
   );

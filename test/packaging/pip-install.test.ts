@@ -175,6 +175,54 @@ describe('pipInstall with a stand-in pip', () => {
     expect(message).not.toContain('setuptools-84.0.0');
   });
 
+  it("names the project pip was building when pip-args has -v, which shows the build tools' install before its failure", () => {
+    // pip -v streams the subprocess's output between "started" and "finished with status 'error'".
+    const output = [
+      'Looking in links: /repo/fn/wheels',
+      'Obtaining file:///repo/fn/lib (from -r /repo/fn/requirements.txt (line 1))',
+      '  Installing build dependencies: started',
+      '  Running command pip subprocess to install build dependencies',
+      '  Looking in links: /repo/fn/wheels',
+      '  Processing ./wheels/setuptools-84.0.0-py3-none-any.whl',
+      '  Collecting wheel',
+      '  ERROR: Could not find a version that satisfies the requirement wheel (from versions: none)',
+      '  ERROR: No matching distribution found for wheel',
+      '  error: subprocess-exited-with-error',
+      '',
+      '  × pip subprocess to install build dependencies did not run successfully.',
+      '  │ exit code: 1',
+      '  ╰─> See above for output.',
+      "  Installing build dependencies: finished with status 'error'",
+    ].join('\n');
+    const message = explainPipFailure(output, {
+      requirements: '/repo/fn/requirements.txt',
+      targetDir: root,
+      runtime: 'python3.11',
+      architecture: 'x86_64',
+      pipArgs: ['-v'],
+    });
+    expect(message).toMatch(
+      /^pip had to build file:\/\/\/repo\/fn\/lib \(from -r \/repo\/fn\/requirements\.txt \(line 1\)\) from source on this machine, and could not install the tools to build it \(wheel\)\./,
+    );
+  });
+
+  it('names the project whose one-line build tools install failed, not one whose went through before it', () => {
+    // pip's spinner on a terminal: one line per project, "... done" or "... error".
+    const output = [
+      'Processing /repo/libs/first',
+      '  Installing build dependencies ... done',
+      'Processing /repo/libs/second',
+      '  Installing build dependencies ... error',
+      '  error: subprocess-exited-with-error',
+      '  × pip subprocess to install build dependencies did not run successfully.',
+      '      ERROR: No matching distribution found for wheel',
+    ].join('\n');
+    const options = { requirements: '/repo/fn/requirements.txt', targetDir: root, runtime: 'python3.11' };
+    expect(explainPipFailure(output, { ...options, architecture: 'x86_64' })).toMatch(
+      /^pip had to build \/repo\/libs\/second from source on this machine/,
+    );
+  });
+
   it("a dependency with no wheel is that, not a source build, when a local project's build tools installed fine before it", () => {
     // pip's output for `fastapi` and `../../libs/common` on python3.12 with pydantic-core's wheels only for cp311.
     const output = [
