@@ -9,8 +9,8 @@
  * project in a subfolder (`-e ./lib`) is packaged under that subfolder,
  * where Lambda's imports do not look.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { readdir, readFile, realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { distributionOf } from './installed-distributions.js';
 
@@ -19,6 +19,8 @@ export interface EditableInstall {
   version: string;
   /** The project's folder, from the distribution's direct_url.json. */
   folder: string;
+  /** The folder of the function it is in (`lib`, for `-e ./lib`): packaged there, not at the root. */
+  under?: string;
 }
 
 /** The editable installs in `targetDir` whose project is not `functionDir` itself (all, without one). */
@@ -36,11 +38,16 @@ export async function editableOutside(targetDir: string, functionDir?: string): 
     if (direct.dir_info?.editable !== true || typeof direct.url !== 'string') continue;
     if (!direct.url.startsWith('file:')) continue;
     const folder = fileURLToPath(direct.url);
-    if (functionDir && relative(functionDir, folder) === '') continue;
-    found.push({ ...(await distributionOf(targetDir, info)), folder });
+    // pip records the folder as its getcwd() gives it, links resolved: compared as real paths.
+    const rel = functionDir ? relative(await real(functionDir), await real(folder)) : '..';
+    if (rel === '') continue;
+    const under = rel.startsWith('..') || isAbsolute(rel) ? undefined : rel.split(sep).join('/');
+    found.push({ ...(await distributionOf(targetDir, info)), folder, ...(under && { under }) });
   }
   return found;
 }
+
+const real = (path: string) => realpath(path).catch(() => path);
 
 /** Why the build stops, and the line to write instead. */
 export function editableMessage(
@@ -51,10 +58,13 @@ export function editableMessage(
   const lines = found.map((e) => {
     const written = relative(dirname(options.requirements), e.folder) || '.';
     const path = written.startsWith('.') ? written : `./${written}`;
-    return `  - ${e.name} ${e.version} is installed editable (-e) from ${e.folder}: write its line in ${shown} without -e, as ${path}`;
+    const where = e.under
+      ? `, whose files are packaged under ${e.under}/, where Lambda's imports do not look`
+      : '';
+    return `  - ${e.name} ${e.version} is installed editable (-e) from ${e.folder}${where}: write its line in ${shown} without -e, as ${path}`;
   });
   return [
-    `${found.map((e) => `${e.name} ${e.version}`).join(', ')} ${found.length === 1 ? 'is' : 'are'} installed editable (-e): pip puts only a link to the project's folder on this machine into the package (a .pth file), which Lambda never reads, so the code is not in the package and fails to import on Lambda.`,
+    `${found.map((e) => `${e.name} ${e.version}`).join(', ')} ${found.length === 1 ? 'is' : 'are'} installed editable (-e): pip puts only a link to the project's folder on this machine into the package (a .pth file), which Lambda never reads, so ${found.every((e) => e.under) ? 'its modules fail' : 'the code is not in the package and fails'} to import on Lambda.`,
     'What to do:',
     ...lines,
     '    pip then builds the project and installs its code into the package; keep your own editable install for local work (pip install -e PATH), outside the requirements file lambda-deploy reads.',

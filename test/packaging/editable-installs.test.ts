@@ -1,10 +1,10 @@
 /** Editable installs found in a finished pip install: which ones leave their code out of the package. */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { editableOutside } from '../../src/packaging/editable-installs.js';
+import { editableMessage, editableOutside } from '../../src/packaging/editable-installs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'editable-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -32,7 +32,7 @@ describe('editableOutside', () => {
   it('`-e ./lib`: a project in a subfolder of the function is found, to be installed without -e', async () => {
     const lib = join(fn, 'lib');
     expect(await editableOutside(installedEditable('lib', lib), fn)).toEqual([
-      { name: 'lib', version: '0.1', folder: lib },
+      { name: 'lib', version: '0.1', folder: lib, under: 'lib' },
     ]);
   });
 
@@ -41,5 +41,28 @@ describe('editableOutside', () => {
     expect(await editableOutside(installedEditable('common', common), fn)).toEqual([
       { name: 'common', version: '0.1', folder: common },
     ]);
+  });
+
+  // pip records the folder as its getcwd() gives it, links resolved: path reached through a link is still `-e .`.
+  it('`-e .` with path reached through a symbolic link: left alone', async () => {
+    const real = join(root, 'real-fn');
+    mkdirSync(real, { recursive: true });
+    symlinkSync(real, join(root, 'linked-fn'));
+    expect(await editableOutside(installedEditable('svc', real), join(root, 'linked-fn'))).toEqual([]);
+  });
+
+  // The subfolder's files are in the package: the message says where they are, not that they are missing.
+  it('the message for `-e ./lib` says its files are packaged under lib/, where imports do not look', () => {
+    const message = editableMessage([{ name: 'lib', version: '0.1', folder: '/repo/fn/lib', under: 'lib' }], {
+      requirements: '/repo/fn/requirements.txt',
+    });
+    expect(message).not.toContain('the code is not in the package');
+    expect(message).toContain(
+      "  - lib 0.1 is installed editable (-e) from /repo/fn/lib, whose files are packaged under lib/, where Lambda's imports do not look: write its line in /repo/fn/requirements.txt without -e, as ./lib",
+    );
+    const outside = editableMessage([{ name: 'common', version: '0.1', folder: '/repo/libs/common' }], {
+      requirements: '/repo/fn/requirements.txt',
+    });
+    expect(outside).toContain('so the code is not in the package');
   });
 });
