@@ -35,7 +35,7 @@ function readRequirements(r: InputReader, source: Source, runtime: string): stri
   if (!existsSync(requirements))
     r.bad(
       Inputs.Requirements,
-      `a file relative to path (resolved to ${requirements})${fromWorkspace(file, source, r.surface)}`,
+      `a file relative to ${inputName(r.surface, Inputs.Path)} (resolved to ${requirements})${fromWorkspace(file, source, r.surface)}`,
     );
   else if (!isInside(source.workspace, realOrResolved(requirements)))
     r.bad(

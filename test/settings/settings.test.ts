@@ -548,6 +548,20 @@ describe('readSettings', () => {
     expect(problems[0]).toMatch(expected);
   });
 
+  test("the CLI's words for requirements written from the current folder: --path throughout", () => {
+    const problems = settingsProblems(() =>
+      readSettings(
+        (name) => ({ name: 'svc', path: 'fn', requirements: 'fn/requirements.txt' })[name as string],
+        env,
+        'terminal',
+      ),
+    );
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /expected a file relative to --path \(resolved to .*\/fn\/fn\/requirements\.txt\), here "requirements\.txt" \(relative to --path, not to the current folder\)\.$/,
+    );
+  });
+
   test('an app or handler module named py that is there (service/py.py) is a module, not a file path', () => {
     mkdirSync(join(workspace, 'py-module', 'service'), { recursive: true });
     writeFileSync(join(workspace, 'py-module', 'service', 'py.py'), 'app = None\n');
