@@ -23,8 +23,8 @@ import { isTypeScriptSource, namesTypeScript } from './typescript-sources.js';
  *   node_modules (typescript-sources.ts) are left out unless an `include`
  *   pattern names them (`*.ts`, `tsconfig.json`; not `**` or `src`), or a
  *   `!pattern` of `exclude` keeps them;
- * - a Python function's folder of wheels pip installs from inside `path`
- *   (`findLinksDirs`, find-links-folders.ts) is skipped unless `include`
+ * - a Python function's folder of wheels pip installs from inside `path`,
+ *   holding nothing the code needs (`findLinksDirs`, find-links-folders.ts), is skipped unless `include`
  *   names it (`wheels`, `wheels/**`) or a `!pattern` of `exclude` reaches it.
  */
 

@@ -8,11 +8,14 @@
  * working directory, as pip-install.ts hands them to pip), or in the
  * requirements file and those it includes (read as pip reads them: from the
  * file's folder when there, else from pip's). A URL, a file (an HTML page of
- * links), the function's folder itself or a folder outside it is not touched.
+ * links), the function's folder itself or a folder outside it is not touched,
+ * nor a folder holding anything but what pip reads or a person does (`--find-links
+ * src`, `-f .` in a sub-package's requirements file): code or data there is
+ * the function's own, and leaving it out would break it at run time.
  * Pure, but for reading the files and `isFolder`.
  */
-import { statSync } from 'node:fs';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Inputs } from '../settings/names.js';
 import { optionValues, parsePipArgs } from '../settings/pip-options.js';
 import { inputName, type Surface } from '../settings/surface.js';
@@ -31,6 +34,40 @@ const folderExists = (path: string): boolean => {
     return false;
   }
 };
+
+/** What a folder of downloads holds: distributions, pip's link pages, checksums, notes for people. */
+const DOWNLOAD =
+  /\.(whl|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar|zip|egg|html?|sha256|sha512|asc|sig|md|rst|txt)$|^\.|^(readme|license|licence|notice|copying)(\.|$)/i;
+/** Past this many entries a folder is not read through: kept, as a folder that size is not only wheels we can be sure of. */
+const MOST_ENTRIES = 5000;
+
+/** Whether every file under `dir` (at any depth, links followed) is a download pip or a person reads, none the code needs. */
+export function holdsOnlyDownloads(dir: string): boolean {
+  const pending = [dir];
+  let seen = 0;
+  while (pending.length) {
+    const folder = pending.pop()!;
+    let names: string[];
+    try {
+      names = readdirSync(folder);
+    } catch {
+      return false;
+    }
+    for (const name of names) {
+      if ((seen += 1) > MOST_ENTRIES) return false;
+      const full = join(folder, name);
+      let isDir: boolean;
+      try {
+        isDir = statSync(full).isDirectory();
+      } catch {
+        continue; // a broken link: nothing the package could read
+      }
+      if (isDir) pending.push(full);
+      else if (!DOWNLOAD.test(name)) return false;
+    }
+  }
+  return true;
+}
 
 /** Where pip finds a requirements file's --find-links value: beside the file when that is there, else from pip's folder (req_file.py). */
 function fileLinks(
@@ -72,9 +109,11 @@ export interface FindLinksSources {
   /** The step's working directory, which pip-args and pip's environment are read from. */
   workingDir: string;
   isFolder?: (path: string) => boolean;
+  /** Whether a folder holds only what pip or a person reads (holdsOnlyDownloads). */
+  onlyDownloads?: (path: string) => boolean;
 }
 
-/** The --find-links folders inside `path` (not `path` itself): relative, forward slashes, sorted. */
+/** The --find-links folders inside `path` (not `path` itself) holding only downloads: relative, forward slashes, sorted. */
 export function findLinksFolders({
   path,
   pipArgs = [],
@@ -82,6 +121,7 @@ export function findLinksFolders({
   env,
   workingDir,
   isFolder = folderExists,
+  onlyDownloads = holdsOnlyDownloads,
 }: FindLinksSources): string[] {
   const files = readRequirements(requirements, env);
   const folder = files.length ? pipFolder(files, workingDir) : {};
@@ -100,7 +140,7 @@ export function findLinksFolders({
     const real = realPath(link);
     if (!isFolder(link) || !isInside(top, real)) continue;
     const rel = relative(top, real).split(sep).join('/');
-    if (rel) found.add(rel);
+    if (rel && onlyDownloads(real)) found.add(rel);
   }
   return [...found].sort();
 }

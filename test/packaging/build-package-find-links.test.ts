@@ -100,6 +100,41 @@ describe("a Python function's --find-links folder inside path", () => {
     expect(included.log).not.toContain('--find-links folder');
   });
 
+  it('a folder that also holds code (the handler, a data file) is packaged whole, with no line', async () => {
+    const files = {
+      'src/app.py': tree['app.py'],
+      'src/settings.json': '{}',
+      'requirements.txt': tree['requirements.txt'],
+    };
+    const { entries, log } = await build('code-folder', files, 'src', (path) => ({
+      pipArgs: ['--no-index', '--find-links', join(path, 'src')],
+      handler: 'src/app.handler',
+    }));
+    const kept = [
+      'requirements.txt',
+      'src/app.py',
+      'src/greetlib-1.2.0-py3-none-any.whl',
+      'src/settings.json',
+    ];
+    expect(entries).toEqual([...installed, ...kept].sort());
+    expect(log).not.toContain('--find-links folder');
+  });
+
+  it("-f . in a sub-package's requirements file: the sub-package stays", async () => {
+    const files = {
+      'app.py': 'from lib import tool\n\ndef handler(e, c):\n    return tool.go()\n',
+      'lib/__init__.py': '',
+      'lib/tool.py': 'import greetlib\n\ndef go():\n    return greetlib.hello()\n',
+      'lib/requirements.txt': '-f .\ngreetlib==1.2.0\n',
+      'requirements.txt': '-r lib/requirements.txt\n',
+    };
+    const { entries, log } = await build('sub-package', files, 'lib', () => ({ pipArgs: ['--no-index'] }));
+    expect(entries).toEqual(
+      expect.arrayContaining(['lib/__init__.py', 'lib/tool.py', 'lib/greetlib-1.2.0-py3-none-any.whl']),
+    );
+    expect(log).not.toContain('--find-links folder');
+  });
+
   it('a folder outside path, or path itself, is not touched', async () => {
     const { entries, log } = await build('itself', tree, '.', (path) => ({
       pipArgs: ['--no-index', '--find-links', path],

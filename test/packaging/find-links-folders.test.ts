@@ -1,8 +1,12 @@
 /** find-links-folders: which --find-links folders lie inside the function's folder, and the build log's line. */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findLinksFolders, findLinksNote } from '../../src/packaging/find-links-folders.js';
+import {
+  findLinksFolders,
+  findLinksNote,
+  holdsOnlyDownloads,
+} from '../../src/packaging/find-links-folders.js';
 import { tempDir } from './helpers.js';
 
 const { dir: root, cleanup } = tempDir('find-links');
@@ -43,6 +47,35 @@ describe('findLinksFolders', () => {
         workingDir: root,
       }),
     ).toEqual(['lib', 'wheels']);
+  });
+});
+
+describe('holdsOnlyDownloads', () => {
+  const write = (rel: string, text = '') => {
+    mkdirSync(join(root, rel, '..'), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  };
+  for (const name of [
+    'a-1-py3-none-any.whl',
+    'b-2.tar.gz',
+    'index.html',
+    'SHA256SUMS.txt',
+    'README',
+    '.gitkeep',
+  ])
+    write(`dl/${name}`);
+  write('dl/old/c-1.zip');
+  symlinkSync(join(root, 'nowhere'), join(root, 'dl', 'broken'));
+  write('mixed/a-1-py3-none-any.whl');
+  write('mixed/deep/handler.py');
+  write('data/a-1-py3-none-any.whl');
+  write('data/model.bin');
+
+  it('wheels, sdists, link pages, checksums and notes, at any depth: yes; a module or a data file anywhere in it: no', () => {
+    expect(holdsOnlyDownloads(join(root, 'dl'))).toBe(true);
+    expect(holdsOnlyDownloads(join(root, 'mixed'))).toBe(false);
+    expect(holdsOnlyDownloads(join(root, 'data'))).toBe(false);
+    expect(holdsOnlyDownloads(join(root, 'missing'))).toBe(false);
   });
 });
 
