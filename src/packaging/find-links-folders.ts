@@ -154,15 +154,11 @@ export function findLinksNote(
   const one = folders.length === 1;
   const [it, them] = one ? ['it', 'folder'] : ['them', 'folders'];
   const shown = folders.map((f) => `${f}/`);
+  // In the action, one YAML value that can be pasted: quoted (a bare `!` is a YAML tag), `\n` between patterns (the input's list is one a line).
   const keep =
     surface === 'terminal'
       ? folders.map((f) => `${inputName(surface, Inputs.Exclude)} '!${f}'`).join(' ')
-      : one
-        ? `exclude: "!${folders[0]!}"`
-        : `exclude: ${folders
-            .slice(0, -1)
-            .map((f) => `"!${f}"`)
-            .join(', ')} and "!${folders.at(-1)!}", one a line`;
+      : `exclude: "${folders.map((f) => `!${f}`).join('\\n')}"`;
   // Naming it in include only helps where include is set: else it would keep nothing but it.
   const named = include.length
     ? `, or by naming ${it} in ${inputName(surface, Inputs.Include)} (${folders[0]!}/)`

@@ -71,7 +71,7 @@ describe("a Python function's --find-links folder inside path", () => {
     expect(entries).toEqual([...installed, ...code, 'reqs/base.txt'].sort());
     expect(log).toContain(
       "Left out deps/wheels/ and more/ (pip's --find-links folders): pip installed from them, and nothing reads them at run time; " +
-        'package them anyway with exclude: "!deps/wheels" and "!more", one a line.',
+        'package them anyway with exclude: "!deps/wheels\\n!more".',
     );
   });
 

@@ -7,6 +7,8 @@ import {
   findLinksNote,
   holdsOnlyDownloads,
 } from '../../src/packaging/find-links-folders.js';
+import { parse } from 'yaml';
+import { splitList } from '../../src/settings/input-lists.js';
 import { tempDir } from './helpers.js';
 
 const { dir: root, cleanup } = tempDir('find-links');
@@ -80,6 +82,15 @@ describe('holdsOnlyDownloads', () => {
 });
 
 describe('findLinksNote', () => {
+  it("in the action: the exclude line it gives is YAML whose value keeps every folder, as the input's list", () => {
+    for (const folders of [['wheels'], ['deps/wheels', 'more']]) {
+      const note = findLinksNote(folders, [], 'action');
+      const setting = /with (exclude: .*?)(?:, or by naming|\.$)/.exec(note)?.[1] ?? '';
+      const value = (parse(setting) as { exclude: string }).exclude;
+      expect(splitList(value)).toEqual(folders.map((f) => `!${f}`));
+    }
+  });
+
   it('on the command line: one --exclude each, and include named where it is set', () => {
     expect(findLinksNote(['deps/wheels', 'wheels'], ['app.py'], 'terminal')).toBe(
       "Left out deps/wheels/ and wheels/ (pip's --find-links folders): pip installed from them, and nothing reads them at run time; " +
