@@ -33,6 +33,11 @@ describe('findLinksFolders', () => {
           '-fsvc/gone',
           '--find-links',
           'svc',
+          // the working directory, a parent of path: never the whole function
+          '-f',
+          '.',
+          '-f',
+          'svc/..',
         ],
         env,
         workingDir: root,
