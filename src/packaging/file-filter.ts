@@ -280,10 +280,14 @@ export function createFileFilter(options: FilterOptions): FileFilter {
   };
 }
 
+/** How a pattern naming pip's distributions ends. */
+const DISTRIBUTION = /\.(whl|tar\.gz|tgz|zip)$/i;
+
 /**
  * Whether a path is, or lies in, a --find-links folder left out (telling
- * onFindLinks which): kept where a `!pattern` of exclude reaches it or an
- * include pattern names it, or a path inside it (`wheels/**`), not a folder above.
+ * onFindLinks which): kept where a `!pattern` of exclude reaches it, an
+ * include pattern names it or a path inside it (`wheels/**`), not a folder
+ * above, or either names its wheels by kind (`*.whl`).
  */
 function findLinksLeftOut(
   options: FilterOptions,
@@ -296,7 +300,16 @@ function findLinksLeftOut(
       const path = p.replace(/^\/+/, '');
       return path === dir || path.startsWith(`${dir}/`) || (!p.includes('/') && p === dir.split('/').pop());
     });
-  const dirs = (options.findLinksDirs ?? []).filter((dir) => !negationReaches(dir) && !names(dir));
+  const negated = (options.exclude ?? []).filter((p) => p.startsWith('!')).map((p) => p.slice(1));
+  // `*.whl` in include or `!**/*.whl` in exclude asks for wheels, as `*.ts` asks for TypeScript (not `**`).
+  const kinds = [...include, ...negated].flatMap((p) => {
+    const ext = DISTRIBUTION.exec(p.trim())?.[0];
+    const match = ext === undefined ? undefined : compile([p]);
+    return match ? [(dir: string) => match(`${dir}/a-1-py3-none-any${ext}`)] : [];
+  });
+  const dirs = (options.findLinksDirs ?? []).filter(
+    (dir) => !negationReaches(dir) && !names(dir) && !kinds.some((asks) => asks(dir)),
+  );
   if (!dirs.length) return () => false;
   return (relPath) => {
     const dir = dirs.find((d) => relPath === d || relPath.startsWith(`${d}/`));

@@ -98,6 +98,18 @@ describe("a Python function's --find-links folder inside path", () => {
     }));
     expect(included.entries).toEqual([...installed, 'app.py', wheel].sort());
     expect(included.log).not.toContain('--find-links folder');
+    // Wheels named by their kind, as the TypeScript rule takes `*.ts`: shipped on purpose (installed at run time).
+    for (const [name, over] of <[string, Partial<BuildPackageOptions>][]>[
+      ['glob-included', { include: ['app.py', '*.whl'] }],
+      ['glob-negated', { exclude: ['!**/*.whl'] }],
+    ]) {
+      const globbed = await build(name, tree, 'wheels', (path) => ({
+        pipArgs: ['--no-index', '--find-links', join(path, 'wheels')],
+        ...over,
+      }));
+      expect(globbed.entries).toContain(wheel);
+      expect(globbed.log).not.toContain('--find-links folder');
+    }
   });
 
   it('a folder that also holds code (the handler, a data file) is packaged whole, with no line', async () => {
