@@ -24,8 +24,9 @@ import { isTypeScriptSource, namesTypeScript } from './typescript-sources.js';
  *   pattern names them (`*.ts`, `tsconfig.json`; not `**` or `src`), or a
  *   `!pattern` of `exclude` keeps them;
  * - a Python function's folder of wheels pip installs from inside `path`,
- *   holding nothing the code needs (`findLinksDirs`, find-links-folders.ts), is skipped unless `include`
- *   names it (`wheels`, `wheels/**`) or a `!pattern` of `exclude` reaches it.
+ *   holding nothing the code needs (`findLinksDirs`, find-links-folders.ts),
+ *   is skipped unless `include` names it (`wheels`, `wheels/**`, `*.whl`) or
+ *   a `!pattern` of `exclude` reaches it.
  */
 
 /** Folders never packaged, at any depth, for every runtime. */
