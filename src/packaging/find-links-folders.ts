@@ -21,6 +21,7 @@ import { optionValues, parsePipArgs } from '../settings/pip-options.js';
 import { inputName, type Surface } from '../settings/surface.js';
 import { isInside, realPath } from './lock-paths.js';
 import { configPathEntries } from './pip-config.js';
+import { excludeSetting } from './exclude-setting.js';
 import { lineTokens, requirementFiles, type RequirementFile } from './requirement-files.js';
 import { filePath, pipFolder, URL_LIKE } from './requirement-paths.js';
 
@@ -154,11 +155,10 @@ export function findLinksNote(
   const one = folders.length === 1;
   const [it, them] = one ? ['it', 'folder'] : ['them', 'folders'];
   const shown = folders.map((f) => `${f}/`);
-  // In the action, one YAML value that can be pasted: quoted (a bare `!` is a YAML tag), `\n` between patterns (the input's list is one a line).
-  const keep =
-    surface === 'terminal'
-      ? folders.map((f) => `${inputName(surface, Inputs.Exclude)} '!${f}'`).join(' ')
-      : `exclude: "${folders.map((f) => `!${f}`).join('\\n')}"`;
+  const keep = excludeSetting(
+    folders.map((f) => `!${f}`),
+    surface,
+  );
   // Naming it in include only helps where include is set: else it would keep nothing but it.
   const named = include.length
     ? `, or by naming ${it} in ${inputName(surface, Inputs.Include)} (${folders[0]!}/)`

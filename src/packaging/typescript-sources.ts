@@ -14,6 +14,7 @@ import { inputName, type Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
 import { filesReached, type FileImports } from './hoisted-dependencies.js';
 import { formatCount } from './size-check.js';
+import { excludeSetting } from './exclude-setting.js';
 
 const SOURCE = /\.(?:[cm]?ts|tsx)$/;
 const SETTINGS = /^tsconfig.*\.json$/;
@@ -57,15 +58,6 @@ function keepPattern(path: string): string {
   return BUILD_STATE.test(name) ? '!*.tsbuildinfo' : `!*${SOURCE.exec(name)![0]}`;
 }
 
-/** The exclude setting that keeps files like `path`, or those `pattern` (`!tsconfig*.json`) names. */
-function excludeSetting(path: string, surface: Surface, pattern?: string): string {
-  const example = pattern ?? keepPattern(path);
-  // A shell expands `!` in double quotes (history): single ones on the command line.
-  return surface === 'terminal'
-    ? `${inputName(surface, Inputs.Exclude)} '${example}'`
-    : `exclude: "${example}"`;
-}
-
 /** The build log's line: how many were left out, which (the first ten), and how to keep them. */
 export function typeScriptNote(
   paths: readonly string[],
@@ -82,7 +74,7 @@ export function typeScriptNote(
     : '';
   return (
     `Left out ${count} (Lambda's Node.js runtimes run the built JavaScript): ${shown}; ` +
-    `package ${them} anyway with ${keepSetting(keepPatterns(sorted), surface)}${named}.`
+    `package ${them} anyway with ${excludeSetting(keepPatterns(sorted), surface)}${named}.`
   );
 }
 
@@ -103,15 +95,6 @@ function keepPatterns(paths: readonly string[]): string[] {
     .sort(([a, m], [b, n]) => n - m || (a < b ? -1 : 1))
     .slice(0, 3)
     .map(([pattern]) => pattern);
-}
-
-/** The exclude setting with these patterns: repeated flags on the command line, one a line in the action's input. */
-function keepSetting(patterns: readonly string[], surface: Surface): string {
-  if (surface === 'terminal')
-    return patterns.map((p) => `${inputName(surface, Inputs.Exclude)} '${p}'`).join(' ');
-  if (patterns.length === 1) return `exclude: "${patterns[0]!}"`;
-  const quoted = patterns.map((p) => `"${p}"`);
-  return `exclude: ${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)!}, one a line`;
 }
 
 /** What the function's JavaScript loads of the TypeScript left out: a refusal, or warnings. */
@@ -149,7 +132,7 @@ export function typeScriptImports(
       const found = loadedTypeScript(file, spec, dropped, packaged);
       if (!found) continue;
       const { target, load, how } = found;
-      const fix = `package the TypeScript files with ${excludeSetting(target, surface, found.pattern)}`;
+      const fix = `package the TypeScript files with ${excludeSetting([found.pattern ?? keepPattern(target)], surface)}`;
       // Node.js 20 strips no types, and no Node.js strips those of .tsx: keeping the file does not help.
       const unrun = found.stripped ? unrunnable(target, runtime) : undefined;
       if (required.has(file) && !caught.includes(spec))

@@ -52,7 +52,7 @@ describe('a TypeScript Node.js function: its sources are left out', () => {
     expect(entries).toEqual(kept);
     expect(log).toContain(
       "Left out 7 TypeScript files (Lambda's Node.js runtimes run the built JavaScript): dist/index.d.ts, src/index.ts, src/legacy.cts, src/types.d.ts, tsconfig.build.json, tsconfig.build.tsbuildinfo, tsconfig.json; " +
-        'package them anyway with exclude: "!*.ts", "!tsconfig*.json" and "!*.cts", one a line.',
+        'package them anyway with exclude: "!*.ts\\n!tsconfig*.json\\n!*.cts".',
     );
   });
 

@@ -76,7 +76,7 @@ describe('typeScriptNote: the patterns of what was left out', () => {
   it('tsconfig files and build state only: no *.ts', () => {
     expect(typeScriptNote(['tsconfig.json', 'tsconfig.build.json', 'tsconfig.tsbuildinfo'], [])).toBe(
       "Left out 3 TypeScript files (Lambda's Node.js runtimes run the built JavaScript): tsconfig.build.json, tsconfig.json, tsconfig.tsbuildinfo; " +
-        'package them anyway with exclude: "!tsconfig*.json" and "!*.tsbuildinfo", one a line.',
+        'package them anyway with exclude: "!tsconfig*.json\\n!*.tsbuildinfo".',
     );
   });
 
