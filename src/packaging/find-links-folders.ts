@@ -36,9 +36,24 @@ const folderExists = (path: string): boolean => {
   }
 };
 
-/** What a folder of downloads holds: distributions, pip's link pages, checksums, notes for people. */
-const DOWNLOAD =
-  /\.(whl|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar|zip|egg|html?|sha256|sha512|asc|sig|md|rst|txt)$|^\.|^(readme|license|licence|notice|copying)(\.|$)/i;
+/**
+ * What a folder of downloads holds: distributions, pip's link pages, requirement and checksum
+ * lists, notes for people. An archive counts only when named as a distribution (name-version):
+ * `data.zip`, `words.txt` or `prompt.md` beside the wheels is the function's own, read at run time.
+ */
+const DOWNLOAD = new RegExp(
+  [
+    /\.(whl|egg|html?|sha256|sha512|md5|asc|sig)$/,
+    /^[a-z0-9][\w.+]*-v?\d[\w.+!-]*\.(tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar|zip)$/,
+    /^(requirements|constraints)[\w.-]*\.(txt|in)$/,
+    /^((sha\d+|md5)sums|checksums?)(\.txt)?$/,
+    /^(readme|license|licence|notice|copying|changelog|authors)(\.|$)/,
+    /^\./,
+  ]
+    .map((r) => r.source)
+    .join('|'),
+  'i',
+);
 /** Past this many entries a folder is not read through: kept, as a folder that size is not only wheels we can be sure of. */
 const MOST_ENTRIES = 5000;
 

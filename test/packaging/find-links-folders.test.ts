@@ -84,6 +84,28 @@ describe('holdsOnlyDownloads', () => {
     expect(holdsOnlyDownloads(join(root, 'data'))).toBe(false);
     expect(holdsOnlyDownloads(join(root, 'missing'))).toBe(false);
   });
+
+  // .zip, .tar, .txt and .md are also what a function reads (data.zip, words.txt, prompt.md): only
+  // an archive named as a distribution (name-version), pip's requirement and checksum lists and a
+  // person's notes count as downloads; any other such file keeps the folder whole.
+  it('an archive not named name-version, a .txt or .md that is not a requirements, checksum or notes file: no', () => {
+    for (const name of [
+      'requirements.txt',
+      'constraints-py312.txt',
+      'SHA256SUMS',
+      'CHANGELOG.md',
+      'LICENSE.txt',
+    ])
+      write(`dl2/${name}`);
+    write('dl2/d-1.0.tar');
+    write('dl2/e-v2.tgz');
+    expect(holdsOnlyDownloads(join(root, 'dl2'))).toBe(true);
+    for (const name of ['data.zip', 'archive.tar', 'words.txt', 'prompt.md', 'guide.rst', 'model.tar.gz']) {
+      write(`rt-${name}/a-1-py3-none-any.whl`);
+      write(`rt-${name}/${name}`);
+      expect([name, holdsOnlyDownloads(join(root, `rt-${name}`))]).toEqual([name, false]);
+    }
+  });
 });
 
 describe('findLinksNote', () => {
