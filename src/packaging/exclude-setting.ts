@@ -9,7 +9,10 @@ import { inputName, type Surface } from '../settings/surface.js';
  * a line).
  */
 export function excludeSetting(patterns: readonly string[], surface: Surface): string {
+  // A name may hold a quote or backslash: a shell's '\'' and a JSON string (YAML reads one) keep it.
   if (surface === 'terminal')
-    return patterns.map((p) => `${inputName(surface, Inputs.Exclude)} '${p}'`).join(' ');
-  return `exclude: "${patterns.join('\\n')}"`;
+    return patterns
+      .map((p) => `${inputName(surface, Inputs.Exclude)} '${p.replace(/'/g, "'\\''")}'`)
+      .join(' ');
+  return `exclude: ${JSON.stringify(patterns.join('\n'))}`;
 }

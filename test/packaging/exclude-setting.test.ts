@@ -1,0 +1,26 @@
+import { describe, expect, it } from '@jest/globals';
+import { parse } from 'yaml';
+import { excludeSetting } from '../../src/packaging/exclude-setting.js';
+import { splitArgs, splitList } from '../../src/settings/input-lists.js';
+
+/** The exclude input as the action reads it from the pasted line: YAML's value, one pattern a line. */
+const asAction = (line: string) => splitList((parse(line) as { exclude: string }).exclude);
+
+describe('excludeSetting', () => {
+  it('in the action: one pattern as exclude: "!*.ts"; two or more as one pasteable YAML value, one a line', () => {
+    expect(excludeSetting(['!*.ts'], 'action')).toBe('exclude: "!*.ts"');
+    expect(excludeSetting(['!*.ts', '!tsconfig*.json'], 'action')).toBe('exclude: "!*.ts\\n!tsconfig*.json"');
+    expect(asAction(excludeSetting(['!*.ts', '!tsconfig*.json'], 'action'))).toEqual([
+      '!*.ts',
+      '!tsconfig*.json',
+    ]);
+  });
+
+  // A folder's name may hold a quote or a backslash: the line must still be YAML giving that name.
+  it('a pattern with a double quote, a backslash or a single quote reads back as it is', () => {
+    const patterns = ['!we"ird', '!back\\slash', "!it's", '!a b'];
+    expect(asAction(excludeSetting(patterns, 'action'))).toEqual(patterns);
+    const flags = splitArgs(excludeSetting(patterns, 'terminal'));
+    expect(flags.filter((_, i) => i % 2 === 1)).toEqual(patterns);
+  });
+});
