@@ -105,6 +105,27 @@ def no_arguments(f):
     a = f.args
     required = len(a.posonlyargs) + len(a.args) - len(a.defaults)
     return not f.decorator_list and required == 0 and not a.vararg and None not in a.kw_defaults
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+def bound_later(tree):
+    # Every other way a statement binds a module name: for, with, except, walrus (a comprehension's
+    # too), match, and global in a function that may run at import.
+    bound = set()
+    def walk(node, comprehension):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, SCOPES):
+                for n in ast.walk(child):
+                    if isinstance(n, ast.Global): bound.update(n.names)
+                continue
+            if isinstance(child, ast.NamedExpr) and isinstance(child.target, ast.Name): bound.add(child.target.id)
+            elif comprehension: pass
+            elif isinstance(child, ast.Name) and not isinstance(child.ctx, ast.Load): bound.add(child.id)
+            elif isinstance(child, ast.ExceptHandler) and child.name: bound.add(child.name)
+            elif isinstance(getattr(child, "name", None), str) and type(child).__name__ in ("MatchAs", "MatchStar"): bound.add(child.name)
+            elif type(child).__name__ == "MatchMapping" and child.rest: bound.add(child.rest)
+            walk(child, comprehension or isinstance(child, COMPREHENSIONS))
+    walk(tree, False)
+    return bound
 def names_of(tree):
     names, listed, star, apps, factories, rebound = set(), set(), False, {}, set(), set()
     def target(t, shown):
@@ -140,8 +161,10 @@ def names_of(tree):
                 for h in getattr(node, "handlers", []) or []: visit(h.body)
                 for c in getattr(node, "cases", []) or []: visit(c.body)
     visit(tree.body)
-    # A factory only when nothing else binds the name (app = wrap(app), an app in another branch).
-    return sorted(names), sorted(listed), star or "__getattr__" in names, apps, sorted(factories - rebound)
+    # A factory only when nothing else binds the name (app = wrap(app), an app in another branch);
+    # a star import may bind any name: no factory is sure then.
+    sure = set() if star else factories - rebound - bound_later(tree)
+    return sorted(names), sorted(listed), star or "__getattr__" in names, apps, sorted(sure)
 out = {"python": "%d.%d" % sys.version_info[:2], "files": {}}
 for path in sys.argv[1:]:
     try:

@@ -223,6 +223,11 @@ describe('a Python handler, read with ast', () => {
     await expect(check({ 'app.py': factory }, '', 'python3.12', 'app:create_app')).rejects.toThrow(
       'app: "app:create_app": app.py defines "create_app" as a function that takes no arguments (an app factory), not a WSGI/ASGI app. Expected module:attribute naming the app object, here "app:create_app()" (with "()", the factory is called once to make the app).',
     );
+    // A comprehension's own loop name, a local in another function: not the module's name.
+    const scoped = `${factory}[create_app for create_app in []]\ndef other():\n    create_app = 1\n`;
+    await expect(check({ 'app.py': scoped }, '', 'python3.12', 'app:create_app')).rejects.toThrow(
+      'defines "create_app" as a function that takes no arguments (an app factory)',
+    );
     // A WSGI app written as a function, and a decorated one, take their arguments: found as before.
     const wsgi = 'def application(environ, start_response):\n    return []\n';
     expect((await check({ 'app.py': wsgi }, '', 'python3.12', 'app:application')).found).toBe(true);
@@ -246,6 +251,17 @@ describe('a Python handler, read with ast', () => {
       'imported in a try, a stub def in the except',
       'try:\n    from real import app\nexcept ImportError:\n    def app():\n        pass\n',
     ],
+    ['a for loop', 'def app():\n    pass\nfor app in [wrap(app)]:\n    pass\n'],
+    ['a with statement', 'def app():\n    pass\nwith made(app) as app:\n    pass\n'],
+    ['an except clause', 'def app():\n    pass\ntry:\n    go()\nexcept Exception as app:\n    pass\n'],
+    ['a walrus', 'def app():\n    pass\nif (app := wrap(app)):\n    pass\n'],
+    ['a walrus in a comprehension', 'def app():\n    pass\n[(app := wrap(a)) for a in [app]]\n'],
+    [
+      'global in a function called at import',
+      'def app():\n    pass\ndef setup():\n    global app\n    app = wrap(app)\nsetup()\n',
+    ],
+    ['import ... as', 'def app():\n    pass\nimport real_app as app\n'],
+    ['a star import after it', 'def app():\n    pass\nfrom real import *\n'],
   ])('a zero-argument def whose name is bound again (%s) is not called a factory', async (_, source) => {
     expect((await check({ 'app.py': source }, '', 'python3.12', 'app:app')).found).toBe(true);
   });
