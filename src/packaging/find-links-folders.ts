@@ -44,7 +44,7 @@ const folderExists = (path: string): boolean => {
 const DOWNLOAD = new RegExp(
   [
     /\.(whl|egg|html?|sha256|sha512|md5|asc|sig)$/,
-    /^[a-z0-9][\w.+]*-v?\d[\w.+!-]*\.(tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar|zip)$/,
+    /^[a-z0-9][\w.+-]*-v?\d[\w.+!-]*\.(tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar|zip)$/,
     /^(requirements|constraints)[\w.-]*\.(txt|in)$/,
     /^((sha\d+|md5)sums|checksums?)(\.txt)?$/,
     /^(readme|license|licence|notice|copying|changelog|authors)(\.|$)/,

@@ -99,6 +99,7 @@ describe('holdsOnlyDownloads', () => {
       write(`dl2/${name}`);
     write('dl2/d-1.0.tar');
     write('dl2/e-v2.tgz');
+    write('dl2/python-dateutil-2.8.2.tar.gz'); // an older sdist keeps its name's hyphens
     expect(holdsOnlyDownloads(join(root, 'dl2'))).toBe(true);
     for (const name of ['data.zip', 'archive.tar', 'words.txt', 'prompt.md', 'guide.rst', 'model.tar.gz']) {
       write(`rt-${name}/a-1-py3-none-any.whl`);
