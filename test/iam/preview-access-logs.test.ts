@@ -10,20 +10,10 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { deployRolePolicy } from '../../src/iam/deploy-policy.js';
-import type { DeployPolicyOptions } from '../../src/iam/deploy-policy-options.js';
 import { evaluate, missingPermissions, type RequestContext } from '../support/policy-check.js';
 import { sarActions } from '../support/sar.js';
+import { A, R, base } from '../support/shop-policy.js';
 
-const R = 'eu-west-1';
-const A = '123456789012';
-const base: DeployPolicyOptions = {
-  project: 'shop',
-  region: R,
-  accountId: A,
-  gateway: 'all',
-  managesExecutionRole: true,
-  repository: 'octo/shop',
-};
 const preview = deployRolePolicy({ ...base, role: 'preview' });
 const production = deployRolePolicy({ ...base, role: 'production' });
 

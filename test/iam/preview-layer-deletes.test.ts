@@ -11,18 +11,9 @@ import { describe, expect, it } from '@jest/globals';
 import { deployRolePolicy } from '../../src/iam/deploy-policy.js';
 import type { DeployPolicyOptions } from '../../src/iam/deploy-policy-options.js';
 import { evaluate } from '../support/policy-check.js';
+import { A, R, base as shop } from '../support/shop-policy.js';
 
-const R = 'eu-west-1';
-const A = '123456789012';
-const base: DeployPolicyOptions = {
-  project: 'shop',
-  region: R,
-  accountId: A,
-  gateway: 'all',
-  managesExecutionRole: true,
-  repository: 'octo/shop',
-  layers: true,
-};
+const base: DeployPolicyOptions = { ...shop, layers: true };
 const layer = `arn:aws:lambda:${R}:${A}:layer:shop-deps`;
 
 describe('versions of the dependencies layer', () => {

@@ -11,17 +11,8 @@ import type { DeployPolicyOptions } from '../../src/iam/deploy-policy-options.js
 import { parsePolicyStatements } from '../../src/settings/policy-statements.js';
 import type { PolicyDocument } from '../../src/model/policy-document.js';
 import { evaluate, type RequestContext } from '../support/policy-check.js';
+import { A, R, base } from '../support/shop-policy.js';
 
-const R = 'eu-west-1';
-const A = '123456789012';
-const base: DeployPolicyOptions = {
-  project: 'shop',
-  region: R,
-  accountId: A,
-  gateway: 'all',
-  managesExecutionRole: true,
-  repository: 'octo/shop',
-};
 const role = (name: string) => `arn:aws:iam::${A}:role/${name}`;
 const toLambda: RequestContext = { 'iam:PassedToService': 'lambda.amazonaws.com' };
 const production = deployRolePolicy({ ...base, role: 'production' });
