@@ -2,11 +2,14 @@
  * `serve` throughput: requests/s and p50 latency at concurrency 1 of the
  * local stage (front door -> Runtime API -> the Python runtime -> the
  * handler), next to the same handler called straight from a small Python
- * HTTP server (direct-wrapper.py), in the same run. One keep-alive
+ * HTTP server (direct-wrapper.py), and that wrapper behind a raw TCP pipe in
+ * Node.js (the floor of any design with a Node.js process in front), in the
+ * same run. One keep-alive
  * connection per client, as a browser or a test suite would hold, from a
  * client process of its own (serve-client.ts), as theirs are.
  */
 import { spawn } from 'node:child_process';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { appFolder, removeApp } from '../fakes/aws/pipeline-deploy.js';
@@ -97,6 +100,34 @@ async function startServe(dir: string): Promise<{ url: string; stop: () => Promi
   return run.local;
 }
 
+/**
+ * The floor of any design with a Node.js process in front of the Python one:
+ * a second wrapper reached through a byte-for-byte TCP pipe in this process
+ * (where serve's front door runs), with no HTTP parsing at all. Its own
+ * wrapper, as HTTPServer answers one connection at a time.
+ */
+async function startPipe(dir: string): Promise<{ url: string; stop: () => void }> {
+  const wrapper = await startDirect(dir);
+  const target = Number(new URL(wrapper.url).port);
+  const server = createServer((client) => {
+    const upstream = connect(target, '127.0.0.1');
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () => {
+      server.close();
+      wrapper.stop();
+    },
+  };
+}
+
 async function startDirect(dir: string): Promise<{ url: string; stop: () => void }> {
   const wrapper = join(new URL('.', import.meta.url).pathname, 'direct-wrapper.py');
   const child = spawn(python(), [wrapper, join(dir, 'app'), 'app.handler'], {
@@ -120,29 +151,34 @@ export async function runServeBench(
   const dir = appFolder();
   const serve = await startServe(dir);
   const direct = await startDirect(dir);
+  const pipe = await startPipe(dir);
   try {
-    // The two in turn, 100 requests at a time: a busy moment of the machine touches both alike.
-    const [serveRun, directRun] = await drive([serve.url, direct.url], warmup, requests);
+    // In turn, 100 requests at a time: a busy moment of the machine touches all alike.
+    const [serveRun, pipeRun, directRun] = await drive([serve.url, pipe.url, direct.url], warmup, requests);
     const rows = [
       row('serve (front door + Runtime API)', serveRun!),
-      row('handler in a Python HTTP wrapper', directRun!),
+      row('the wrapper behind a raw TCP pipe in Node.js (floor)', pipeRun!),
+      row(WRAPPER, directRun!),
     ];
     if (options.print !== false) {
       console.log(
-        `\nserve at concurrency 1: ${requests} GETs each after ${warmup} untimed ones, one keep-alive connection each, the two asked in turn, 100 at a time, from a client process of its own\n`,
+        `\nserve at concurrency 1: ${requests} GETs each after ${warmup} untimed ones, one keep-alive connection each, the three asked in turn, 100 at a time, from a client process of its own. The floor: no design with a Node.js process in front of Python's answers faster than a byte pipe.\n`,
       );
       console.log(formatServeTable(rows));
     }
     return rows;
   } finally {
+    pipe.stop();
     direct.stop();
     await serve.stop();
     removeApp(dir);
   }
 }
 
+const WRAPPER = 'handler in a Python HTTP wrapper';
+
 export function formatServeTable(rows: ServeRow[]): string {
-  const base = rows[1]!;
+  const base = rows.find((r) => r.target === WRAPPER)!;
   const lines = [
     '| target | requests/s | p50 | p99 | p50 vs wrapper |',
     '|---|---:|---:|---:|---:|',
