@@ -21,7 +21,7 @@ import type { GitHubRefs } from '../reporting/github-api.js';
 import { errorMessage } from '../util/retry.js';
 import { formatBytes } from '../packaging/size-check.js';
 import { undeployStage } from './undeploy.js';
-import { releaseClaimedLogGroups } from '../resources/logs/claimed-log-groups.js';
+import { readsOnlyOurFunctions, releaseClaimedLogGroups } from '../resources/logs/claimed-log-groups.js';
 
 export interface PruneOptions {
   project: string;
@@ -156,7 +156,9 @@ export async function pruneDependencyLayers(
     return [];
   }
   const inUse = new Set(functions.flatMap((f) => f.layers));
-  const result = await pruneLayerVersions(clients.lambda, { project, inUse, dryRun }, deps);
+  // A dry run meets no Deny: the probe tells the preview role, which a real run's Deny would keep them for.
+  const deleteDenied = () => readsOnlyOurFunctions(clients, project, deps);
+  const result = await pruneLayerVersions(clients.lambda, { project, inUse, dryRun, deleteDenied }, deps);
   return result.deleted;
 }
 

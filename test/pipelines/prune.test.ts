@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { TagResourceCommand } from '@aws-sdk/client-lambda';
 import { changes } from '../../fakes/aws/call-summaries.js';
 import { seedDeployedStage, tagsFor } from '../../fakes/aws/deployed-stage.js';
+import { denyUntaggedFunctions } from '../../fakes/aws/preview-iam.js';
 import { ACCOUNT_ID, REGION, startFakeAws, type FakeAws } from '../../fakes/aws/index.js';
 import { createGitHubApi } from '../../src/reporting/github-api.js';
 import { pruneDependencyLayers, pruneStages, type PruneOptions } from '../../src/pipelines/prune.js';
@@ -522,6 +523,41 @@ describe('prune with the preview role, which may not read a protected stage', ()
     await expect(pruneDependencyLayers(aws.clients(), 'shop', false, deps, NOW)).rejects.toThrow(
       /lambda:DeleteLayerVersion/,
     );
+  });
+
+  // A dry run deletes nothing, so no Deny tells it the role: it must still say what the real run would do.
+  it('dry-run under the preview role says the versions stay, with the real run\'s reason and advice, not "Would delete"', async () => {
+    const layer = 'shop-deps';
+    const versions = [1, 2, 3].map(() => aws.seed.layerVersion(layer, undefined, OUR_LAYER));
+    seedStage({ project: 'shop', stage: 'pr-12', gateway: 'none' });
+    // The preview role: its Deny on deleting layer versions, and on any function lambda-deploy did not make.
+    aws.faults.deny('DeleteLayerVersion', Number.POSITIVE_INFINITY, { explicit: true });
+    denyUntaggedFunctions(aws, 'shop');
+    const run = async (dryRun: boolean) => {
+      const logger = new RecordingLogger();
+      const deps = { logger, sleep: recordingSleep(), random: () => 1 };
+      expect(await pruneDependencyLayers(aws.clients(), 'shop', dryRun, deps, NOW)).toEqual([]);
+      return logger.text('info');
+    };
+    const dry = await run(true);
+    expect(dry).not.toContain('Would delete');
+    expect(aws.calls.of({ operation: 'DeleteLayerVersion' })).toHaveLength(0);
+    const real = await run(false);
+    expect(real).toContain('Unused versions of the dependencies layer stay: this role may not delete them');
+    expect(dry).toBe(real);
+    expect([...aws.account.layers.get(layer)!.versions.values()].map((v) => v.arn)).toEqual(versions);
+  });
+
+  it('dry-run under a role that may delete them still lists what would go (no Deny, no probe refusal)', async () => {
+    const layer = 'shop-deps';
+    const [v1, v2] = [1, 2, 3].map(() => aws.seed.layerVersion(layer, undefined, OUR_LAYER));
+    seedStage({ project: 'shop', stage: 'pr-12', gateway: 'none' });
+    const logger = new RecordingLogger();
+    const deps = { logger, sleep: recordingSleep(), random: () => 1 };
+    const listed = await pruneDependencyLayers(aws.clients(), 'shop', true, deps, NOW);
+    expect([...listed].sort()).toEqual([v1, v2]);
+    expect(logger.text('info')).toContain(`Would delete unused layer version ${v1}.`);
+    expect(aws.calls.of({ operation: 'DeleteLayerVersion' })).toHaveLength(0);
   });
 
   it('keeps every version of the dependencies layer while a function of the project cannot be read, and says so', async () => {

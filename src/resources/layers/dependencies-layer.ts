@@ -243,6 +243,11 @@ export interface PruneLayersInput {
   /** Layer version ARNs that any function version of the project still references. */
   inUse: ReadonlySet<string>;
   dryRun?: boolean;
+  /**
+   * A dry run's answer to whether this role may delete them: it deletes nothing, so no Deny tells
+   * it. Asked only when some would go; true keeps them all, as the real run's Deny does.
+   */
+  deleteDenied?: () => Promise<boolean>;
 }
 
 export interface PruneLayersResult {
@@ -274,12 +279,13 @@ export async function pruneLayerVersions(
     if (index === 0 || input.inUse.has(arn)) result.kept.push(arn);
     else result.deleted.push(arn);
   });
+  if (input.dryRun) {
+    if (result.deleted.length && (await input.deleteDenied?.())) return keepFrom(result, 0, layerName, deps);
+    for (const arn of result.deleted) deps.logger.info(`Would delete unused layer version ${arn}.`);
+    return result;
+  }
   for (const [index, arn] of result.deleted.entries()) {
     const number = Number(arn.slice(arn.lastIndexOf(':') + 1));
-    if (input.dryRun) {
-      deps.logger.info(`Would delete unused layer version ${arn}.`);
-      continue;
-    }
     try {
       await callAws(
         deps,
@@ -302,7 +308,7 @@ export async function pruneLayerVersions(
 /** The role's own Deny (the preview role's: production's functions attach these versions too), not a missing Allow. */
 const roleDeny = (error: unknown): boolean => isAccessDenied(error) && !isNotRoleDeny(error);
 
-/** The versions from `index` on stay: this role may not delete them. */
+/** The versions from `index` on stay: this role may not delete them. The real run's (its Deny) and the dry run's (deleteDenied) one rule. */
 function keepFrom(
   result: PruneLayersResult,
   index: number,

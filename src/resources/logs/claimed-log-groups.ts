@@ -79,6 +79,18 @@ export async function releaseClaimedLogGroups(
 export const PROBE_FUNCTION = 'LambdaDeployProbe';
 
 /**
+ * True under a role that may read no function lambda-deploy did not make: the preview role (its
+ * Untagged Deny, in the same policy as its Deny on deleting layer versions). The probe's answer.
+ */
+export async function readsOnlyOurFunctions(
+  clients: Pick<CleanupClients, 'lambda'>,
+  project: string,
+  deps: RetryDeps,
+): Promise<boolean> {
+  return (await madeBy(clients, `${project}-${PROBE_FUNCTION}`, deps)) === 'refused';
+}
+
+/**
  * Of the groups whose function this role was refused, those it could not check because it may
  * read no function lambda-deploy did not make (the probe says), and that it may read itself (a
  * protected stage's it may not, nor may pull-request code). None under a role that may read such a
@@ -90,8 +102,7 @@ async function uncheckedGroups(
   refused: readonly { arn: string; name: string }[],
   deps: RetryDeps,
 ): Promise<string[]> {
-  if (!refused.length || (await madeBy(clients, `${project}-${PROBE_FUNCTION}`, deps)) !== 'refused')
-    return [];
+  if (!refused.length || !(await readsOnlyOurFunctions(clients, project, deps))) return [];
   const readable: string[] = [];
   for (const group of refused) {
     try {
