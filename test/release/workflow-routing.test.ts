@@ -13,12 +13,14 @@ import {
   readReusableWorkflow,
   reusableWorkflowInputs,
   type WorkflowJob,
+  type WorkflowStep,
 } from '../support/workflow-snippets.js';
 import {
   deployingJobs,
   githubContext,
   needsOf,
   runJob,
+  runRunSteps,
   runWorkflow,
   type Event,
   type JobRun,
@@ -142,12 +144,46 @@ describe('the reusable workflow routes a push to production only for a protected
       expect(ran(runWorkflow({ name: 'pull_request', action: 'closed' }, { stage }))).toEqual([
         'undeploy-pull-request',
       ]);
+      // A fork's pull request gets no preview, so no group to name: no runner for the route job.
       expect(ran(runWorkflow({ name: 'pull_request', action: 'opened', fork: true }, { stage }))).toEqual([
         'fork-notice',
-        ...(stage ? ['route'] : []),
       ]);
     },
   );
+
+  describe('a closed pull request whose preview went to the stage input', () => {
+    const closed = (stage: string) => {
+      const job = readReusableWorkflow().jobs['undeploy-pull-request'] ?? {};
+      const contexts: Contexts = {
+        github: githubContext({ name: 'pull_request', action: 'closed' }),
+        inputs: reusableWorkflowInputs({ name: 'shop', 'aws-region': 'eu-west-1', stage }),
+        secrets: {},
+      };
+      return runRunSteps(job, contexts);
+    };
+
+    it('says the stage stays (other pull requests and branches may deploy it) and that only pr-N is removed', () => {
+      const { ran, log } = closed(' demo\n');
+      expect(ran).toBe(1);
+      expect(log).toContain(
+        '::notice title=lambda-deploy: stage demo kept::Pull request #7 deployed its preview to stage demo (the stage input), which other pull requests and branches may deploy too: closing it leaves stage demo in place.',
+      );
+      expect(log).toContain("This job removes only the pull request's own stage, pr-7, if one was deployed.");
+      expect(log).toContain('command: undeploy and stage: demo');
+    });
+
+    it('a protected stage input: no preview went there (a pull request never deploys one), and it stays', () => {
+      const { log } = closed('Prod');
+      expect(log).toContain('stage Prod kept::');
+      expect(log).toContain('is listed in protected-stages: a pull request never deploys it');
+      expect(log).not.toContain('command: undeploy');
+    });
+
+    it("no stage input (or a blank one): nothing said, the pull request's own stage is its stage", () => {
+      expect(closed('').ran).toBe(0);
+      expect(closed(' \n').log).toBe('');
+    });
+  });
 });
 
 describe('the routing decision', () => {
@@ -162,10 +198,17 @@ describe('the routing decision', () => {
   });
 
   it('is made by a job with no permissions whose scripts read every value from env, never through ${{ }}', () => {
+    const reads = (s: WorkflowStep) => JSON.stringify(s.env ?? {}).includes('inputs.protected-stages');
+    // A step with an id gives outputs other jobs act on: a decision. The closed pull request's
+    // notice reads the list too, only to word its message, as safely (env, never ${{ }}).
     const routing = Object.entries(workflow.jobs).filter(([, job]) =>
-      (job.steps ?? []).some((s) => JSON.stringify(s.env ?? {}).includes('inputs.protected-stages')),
+      (job.steps ?? []).some((s) => reads(s) && s.id !== undefined),
     );
     expect(routing.map(([name]) => name)).toEqual(['route']);
+    const notices = Object.values(workflow.jobs).flatMap(({ steps = [] }) =>
+      steps.filter((s) => reads(s) && s.id === undefined),
+    );
+    for (const step of notices) expect([step.shell, step.run?.includes('${{')]).toEqual(['bash', false]);
     const [, job] = routing[0] as [string, WorkflowJob];
     expect(job.permissions).toEqual({});
     for (const step of job.steps ?? []) {

@@ -184,6 +184,24 @@ export function runJob(job: WorkflowJob, contexts: Contexts, needed: JobRun[]): 
 }
 
 /**
+ * The `run:` steps of a job whose steps call actions too (runJob runs none of it): each whose
+ * `if:` holds, in order, as the runner would before and after the action. How many ran, and
+ * what they printed.
+ */
+export function runRunSteps(job: WorkflowJob, contexts: Contexts): { ran: number; log: string } {
+  let ran = 0;
+  let log = '';
+  for (const step of job.steps ?? []) {
+    if (step.run === undefined || (step.if !== undefined && !condition(step.if, contexts))) continue;
+    const r = runStep(step, contexts);
+    if (!r.ok) throw new Error(`step ${step.name ?? ''} failed: ${r.log}`);
+    ran++;
+    log += r.log;
+  }
+  return { ran, log };
+}
+
+/**
  * The jobs that ran and call lambda-deploy to deploy or remove: which role and environment the event
  * gets. Not preview-report (command: report), which signs in to nothing and follows every preview.
  */
