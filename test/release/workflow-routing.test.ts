@@ -166,7 +166,7 @@ describe('the reusable workflow routes a push to production only for a protected
       const { ran, log } = closed(' demo\n');
       expect(ran).toBe(1);
       expect(log).toContain(
-        '::notice title=lambda-deploy: stage demo kept::Pull request #7 deployed its preview to stage demo (the stage input), which other pull requests and branches may deploy too: closing it leaves stage demo in place.',
+        '::notice title=lambda-deploy stage kept::Pull request #7 deployed its preview to stage demo (the stage input), which other pull requests and branches may deploy too: closing it leaves stage demo in place.',
       );
       expect(log).toContain("This job removes only the pull request's own stage, pr-7, if one was deployed.");
       expect(log).toContain('command: undeploy and stage: demo');
@@ -174,8 +174,9 @@ describe('the reusable workflow routes a push to production only for a protected
 
     it('a protected stage input: no preview went there (a pull request never deploys one), and it stays', () => {
       const { log } = closed('Prod');
-      expect(log).toContain('stage Prod kept::');
-      expect(log).toContain('is listed in protected-stages: a pull request never deploys it');
+      expect(log).toContain(
+        '::notice title=lambda-deploy stage kept::Stage Prod (the stage input) is listed in protected-stages: a pull request never deploys it',
+      );
       expect(log).not.toContain('command: undeploy');
     });
 
