@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from '../util/logger.js';
 import { cutText, redact } from '../util/redact.js';
 import { toHttpApiEvent, type HttpRequestParts } from './http-api-event.js';
 import { HOP_BY_HOP, toHttpResponse, type HttpResponseParts } from './http-api-response.js';
 import type { InvokeResult, LocalFunction } from './local-function.js';
+import { plainServer, type PlainReply, type PlainRequest } from './plain-requests.js';
 import { gatewayRequestId, traceRoot } from './random-ids.js';
 import {
   PRELUDE_CONTENT_TYPE,
@@ -74,85 +75,93 @@ export async function startFrontDoor(
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const logger = options.logger;
   const stage = options.stage ?? 'local';
-  if (options.gateway === 'rest-api' && !/^[A-Za-z0-9_-]+$/.test(stage))
-    throw new Error(
-      `local front door: REST API stage ${JSON.stringify(stage)} must be letters, digits, - and _`,
-    );
+  if (options.gateway === 'rest-api') checkStageName(stage);
 
   const rest = options.gateway === 'rest-api';
   let port = 0;
-  const server = createServer((req, res) => {
-    const ids = requestIds(options.gateway);
-    serve(req, res, ids).catch((error: unknown) => {
-      logger?.warning(`front door: ${req.method} ${req.url} failed: ${String(error)}`);
-      if (!res.headersSent) send(res, ids, jsonError(500, 'Internal Server Error'));
-      else res.destroy();
-    });
+  // node:http answers what the plain path (plain-requests.ts) hands it, and a streamed function URL.
+  const server = createServer((req, res) => void answer(fromNode(req, limit), replyOf(res)));
+  const front = plainServer(server, {
+    maxBodyBytes: limit,
+    answer: (request, body, socket, reply) => answer(fromPlain(request, body, socket), reply),
+    nodeOnly: options.invokeMode === 'RESPONSE_STREAM',
   });
 
-  async function serve(req: IncomingMessage, res: ServerResponse, ids: RequestIds): Promise<void> {
+  function answer(request: FrontRequest, reply: FrontReply): Promise<void> {
+    const ids = requestIds(options.gateway);
+    return serve(request, reply, ids).catch((error: unknown) => {
+      logger?.warning(`front door: ${request.method} ${request.url} failed: ${String(error)}`);
+      if (!reply.headersSent) send(reply, request.method, ids, jsonError(500, 'Internal Server Error'));
+      else reply.destroy();
+    });
+  }
+
+  async function serve(req: FrontRequest, res: FrontReply, ids: RequestIds): Promise<void> {
     const started = now();
-    if (!servesHost(req.headers.host, port)) {
+    if (!servesHost(req.host, port)) {
       // A web page whose name was rebound to 127.0.0.1 (DNS rebinding) sends its own name as Host.
       logger?.warning(
-        `front door: refused ${req.method} for Host ${JSON.stringify(req.headers.host ?? '')}: only 127.0.0.1:${port} and localhost:${port} are served.`,
+        `front door: refused ${req.method} for Host ${JSON.stringify(req.host ?? '')}: only 127.0.0.1:${port} and localhost:${port} are served.`,
       );
       send(
         res,
+        req.method,
         ids,
         jsonError(421, 'Misdirected Request: this local server answers only 127.0.0.1 and localhost'),
       );
       return;
     }
-    // A request without a body (most are GETs) needs no wait for one.
-    const body = declaresNoBody(req) ? NO_BODY : await readBody(req, limit);
+    const body = await req.body();
     if (body === undefined) {
-      send(res, ids, jsonError(413, 'Request Entity Too Large'));
+      send(res, req.method, ids, jsonError(413, 'Request Entity Too Large'));
       return;
     }
     const parts: HttpRequestParts = {
-      method: req.method ?? 'GET',
-      url: req.url ?? '/',
+      method: req.method,
+      url: req.url,
       httpVersion: req.httpVersion,
       rawHeaders: req.rawHeaders,
       body,
-      sourceIp: sourceIp(req.socket.remoteAddress),
+      sourceIp: sourceIp(req.remoteAddress),
       requestId: ids.requestId,
       extendedRequestId: ids.extendedRequestId,
       traceId: traceRoot(started),
       timeEpoch: started,
     };
     const event = rest ? toRestApiEvent(parts, stage) : toHttpApiEvent(parts);
-    const shown = req.url?.split('?')[0] ?? '/';
+    const shown = req.url.split('?')[0];
     if (!event) {
       // Outside /{stage}: execute-api answers this itself, the function never sees it.
-      send(res, ids, jsonError(403, 'Forbidden'));
+      send(res, req.method, ids, jsonError(403, 'Forbidden'));
       // Logged like every request: a bare {"message":"Forbidden"} alone does not say where the stage is.
       logger?.info(
         `${req.method} ${shown} -> 403 (outside the stage: the REST API serves http://127.0.0.1:${port}/${stage}/...)`,
       );
       return;
     }
-    const response = await invokeFor(fn, event, res, ids, options.invokeMode, rest);
+    const response = await invokeFor(fn, event, res.live, ids, options.invokeMode, rest);
     if (response.problem)
       logger?.warning(
         `${req.method} ${shown} -> ${response.statusCode}: ${redact(response.problem, options.secrets)}`,
       );
-    if (!response.streamed) send(res, ids, response);
+    if (!response.streamed) send(res, req.method, ids, response);
     if (logger) logAnswer(logger, `${req.method} ${shown}`, response, now() - started, options);
   }
 
-  await listen(server, options.port ?? 0);
-  port = (server.address() as AddressInfo).port;
+  await listen(front.server, options.port ?? 0);
+  port = (front.server.address() as AddressInfo).port;
 
   return {
     url: `http://127.0.0.1:${port}${options.gateway === 'rest-api' ? `/${stage}` : ''}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => front.close(),
   };
+}
+
+function checkStageName(stage: string): void {
+  if (!/^[A-Za-z0-9_-]+$/.test(stage))
+    throw new Error(
+      `local front door: REST API stage ${JSON.stringify(stage)} must be letters, digits, - and _`,
+    );
 }
 
 /**
@@ -280,7 +289,7 @@ type Answer = HttpResponseParts & { streamed?: boolean; errorLines?: string[] };
 async function invokeFor(
   fn: Pick<LocalFunction, 'invoke'>,
   event: unknown,
-  res: ServerResponse,
+  res: ServerResponse | undefined,
   ids: RequestIds,
   invokeMode: InvokeMode | undefined,
   rest: boolean,
@@ -295,7 +304,7 @@ async function invokeFor(
     onStream: (stream) => {
       streamed = stream;
       named(stream.requestId);
-      if (invokeMode === 'RESPONSE_STREAM') live = sendLive(res, ids, stream, rest);
+      if (invokeMode === 'RESPONSE_STREAM' && res) live = sendLive(res, ids, stream, rest);
     },
   });
   named(result.requestId);
@@ -401,12 +410,67 @@ function responseHeaders(ids: RequestIds, list: [string, string][]): Record<stri
   return headers;
 }
 
-function send(res: ServerResponse, ids: RequestIds, response: HttpResponseParts): void {
+function send(reply: FrontReply, method: string, ids: RequestIds, response: HttpResponseParts): void {
   const headers = responseHeaders(ids, response.headers);
-  const length = contentLength(res.req.method, response);
+  const length = contentLength(method, response);
   if (length !== undefined) headers['content-length'] = [length];
-  res.writeHead(response.statusCode, headers);
-  res.end(response.body);
+  reply.send(response.statusCode, headers, response.body);
+}
+
+/** A request as serve reads it: from node:http, or read whole by the plain path. */
+interface FrontRequest {
+  method: string;
+  url: string;
+  httpVersion: string;
+  rawHeaders: string[];
+  host: string | undefined;
+  remoteAddress: string | undefined;
+  /** The whole body, or undefined past the limit (read once asked: after the Host check). */
+  body(): Buffer | undefined | Promise<Buffer | undefined>;
+}
+
+/** Where serve answers; `live` is node:http's response, which a streamed function URL writes as it comes. */
+interface FrontReply extends PlainReply {
+  live?: ServerResponse;
+}
+
+function fromNode(req: IncomingMessage, limit: number): FrontRequest {
+  return {
+    method: req.method ?? 'GET',
+    url: req.url ?? '/',
+    httpVersion: req.httpVersion,
+    rawHeaders: req.rawHeaders,
+    host: req.headers.host,
+    remoteAddress: req.socket.remoteAddress,
+    // A request without a body (most are GETs) needs no wait for one.
+    body: () => (declaresNoBody(req) ? NO_BODY : readBody(req, limit)),
+  };
+}
+
+function replyOf(res: ServerResponse): FrontReply {
+  return {
+    get headersSent() {
+      return res.headersSent;
+    },
+    send(statusCode, headers, body) {
+      res.writeHead(statusCode, headers);
+      res.end(body);
+    },
+    destroy: () => res.destroy(),
+    live: res,
+  };
+}
+
+function fromPlain(request: PlainRequest, body: Buffer, socket: Socket): FrontRequest {
+  return {
+    method: request.method,
+    url: request.url,
+    httpVersion: '1.1',
+    rawHeaders: request.rawHeaders,
+    host: request.host,
+    remoteAddress: socket.remoteAddress,
+    body: () => body,
+  };
 }
 
 /**

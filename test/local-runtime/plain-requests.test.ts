@@ -1,0 +1,299 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { startFrontDoor, type FrontDoor } from '../../src/local-runtime/front-door.js';
+import type { HttpApiEvent } from '../../src/local-runtime/http-api-event.js';
+import { parsePlainHead, responseBytes } from '../../src/local-runtime/plain-requests.js';
+
+const head = (...lines: string[]) => lines.join('\r\n');
+
+describe('parsePlainHead', () => {
+  it('reads a plain request: method, target, headers as sent with blanks trimmed, Content-Length', () => {
+    expect(
+      parsePlainHead(
+        head(
+          'POST /a/b?x=1&y=%20 HTTP/1.1',
+          'Host: 127.0.0.1:3000',
+          'X-Two:  a b \t',
+          'content-length: 3',
+          'x-empty:',
+        ),
+      ),
+    ).toEqual({
+      method: 'POST',
+      url: '/a/b?x=1&y=%20',
+      rawHeaders: ['Host', '127.0.0.1:3000', 'X-Two', 'a b', 'content-length', '3', 'x-empty', ''],
+      host: '127.0.0.1:3000',
+      contentLength: 3,
+      close: false,
+    });
+  });
+
+  it("keeps a value's non-breaking space and other latin1 bytes (only spaces and tabs are trimmed)", () => {
+    expect(parsePlainHead(head('GET / HTTP/1.1', 'Host: h', 'x-n: \xa0caf\xe9\xa0'))?.rawHeaders).toEqual([
+      'Host',
+      'h',
+      'x-n',
+      '\xa0caf\xe9\xa0',
+    ]);
+  });
+
+  it('notes Connection: close among other tokens', () => {
+    expect(parsePlainHead(head('GET / HTTP/1.1', 'Host: h', 'Connection: keep-alive, Close'))?.close).toBe(
+      true,
+    );
+    expect(parsePlainHead(head('GET / HTTP/1.1', 'Host: h', 'Connection: keep-alive'))?.close).toBe(false);
+  });
+
+  it.each([
+    ['HTTP/1.0', head('GET / HTTP/1.0', 'Host: h')],
+    ['a lowercase method', head('get / HTTP/1.1', 'Host: h')],
+    ['a method node:http decides on', head('PROPFIND / HTTP/1.1', 'Host: h')],
+    ['an absolute-form target', head('GET http://h/ HTTP/1.1', 'Host: h')],
+    ['an asterisk target', head('OPTIONS * HTTP/1.1', 'Host: h')],
+    ['a space in the target', head('GET /a b HTTP/1.1', 'Host: h')],
+    ['no Host', head('GET / HTTP/1.1', 'Accept: */*')],
+    ['two Hosts', head('GET / HTTP/1.1', 'Host: h', 'Host: i')],
+    ['a chunked body', head('POST / HTTP/1.1', 'Host: h', 'Transfer-Encoding: chunked')],
+    ['100-continue', head('POST / HTTP/1.1', 'Host: h', 'Expect: 100-continue', 'Content-Length: 1')],
+    ['an upgrade', head('GET / HTTP/1.1', 'Host: h', 'Upgrade: websocket')],
+    ['Connection: upgrade', head('GET / HTTP/1.1', 'Host: h', 'Connection: Upgrade')],
+    ['two Content-Lengths', head('POST / HTTP/1.1', 'Host: h', 'Content-Length: 1', 'Content-Length: 1')],
+    ['a Content-Length not digits', head('POST / HTTP/1.1', 'Host: h', 'Content-Length: 1x')],
+    ['a negative Content-Length', head('POST / HTTP/1.1', 'Host: h', 'Content-Length: -1')],
+    ['a space before the colon', head('GET / HTTP/1.1', 'Host : h')],
+    ['a line without a colon', head('GET / HTTP/1.1', 'Host: h', 'oops')],
+    ['an empty field name', head('GET / HTTP/1.1', 'Host: h', ': v')],
+    ['a folded line', head('GET / HTTP/1.1', 'Host: h', 'X-A: a', ' b')],
+    ['a control byte in a value', head('GET / HTTP/1.1', 'Host: h', 'X-A: a\x01b')],
+    ['a bare CR in a value', head('GET / HTTP/1.1', 'Host: h', 'X-A: a\rb')],
+    [
+      'more than 100 headers',
+      head('GET / HTTP/1.1', 'Host: h', ...Array.from({ length: 100 }, (_, i) => `x-${i}: ${i}`)),
+    ],
+  ])('leaves %s to node:http', (_, text) => {
+    expect(parsePlainHead(text)).toBeUndefined();
+  });
+
+  it('takes 100 headers, Host among them', () => {
+    const lines = ['GET / HTTP/1.1', 'Host: h', ...Array.from({ length: 99 }, (_, i) => `x-${i}: ${i}`)];
+    expect(parsePlainHead(head(...lines))?.rawHeaders).toHaveLength(200);
+  });
+});
+
+describe('responseBytes: the bytes node:http sends for writeHead + end', () => {
+  let server: Server;
+  let port: number;
+  beforeAll(async () => {
+    // Answers as the URL says: /STATUS?date=1 sets a Date of its own, ?close=1 asks to close.
+    server = createServer((req, res) => {
+      const url = new URL(req.url!, 'http://h');
+      res.writeHead(Number(url.pathname.slice(1)), headersFor(url));
+      res.end(Buffer.from('body!'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  function headersFor(url: URL): Record<string, string[]> {
+    const headers: Record<string, string[]> = {
+      'content-type': ['text/plain'],
+      'set-cookie': ['a=1', 'b=2'],
+    };
+    if (url.searchParams.has('date')) headers['date'] = ['Tue, 01 Jan 2030 00:00:00 GMT'];
+    if (url.searchParams.has('length')) headers['content-length'] = ['5'];
+    headers['x-amzn-RequestId'] = ['id-1'];
+    return headers;
+  }
+
+  async function nodeBytes(method: string, target: string, close: boolean): Promise<string> {
+    const socket = connect(port, '127.0.0.1');
+    socket.write(`${method} ${target} HTTP/1.1\r\nHost: h${close ? '\r\nConnection: close' : ''}\r\n\r\n`);
+    let text = '';
+    socket.setEncoding('latin1').on('data', (chunk: string) => (text += chunk));
+    // Whole once its blank line and (if any) the 5 body bytes came.
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        const end = text.indexOf('\r\n\r\n');
+        if (end >= 0 && (text.length === end + 4 || text.length === end + 9)) setTimeout(resolve, 30);
+        else setTimeout(check, 5);
+      };
+      check();
+    });
+    socket.destroy();
+    return text;
+  }
+
+  it.each([
+    ['GET', '/200?length=1', false],
+    ['GET', '/200?length=1', true],
+    ['GET', '/201?length=1&date=1', false],
+    ['HEAD', '/200?length=1', false],
+    ['HEAD', '/200', false],
+    ['GET', '/204', false],
+    ['GET', '/304', false],
+    ['GET', '/103', false],
+    ['GET', '/502?length=1', false],
+    ['GET', '/299?length=1', false],
+  ])('%s %s (close: %s)', async (method, target, close) => {
+    const fromNode = await nodeBytes(method, target, close);
+    const url = new URL(target, 'http://h');
+    const date = /\r\nDate: ([^\r]*)\r\n/.exec(fromNode)?.[1] ?? 'unused';
+    const ours = responseBytes(
+      method,
+      Number(url.pathname.slice(1)),
+      headersFor(url),
+      Buffer.from('body!'),
+      close,
+      date,
+    );
+    expect(ours.toString('latin1')).toBe(fromNode);
+  });
+});
+
+/**
+ * Sends each part (a short pause between them), then reads until the server closes or goes quiet;
+ * `closed` in `options` learns which.
+ */
+async function exchange(
+  port: number,
+  parts: string[],
+  options: { end?: boolean; closed?: (closed: boolean) => void } = {},
+): Promise<string> {
+  const socket = connect(port, '127.0.0.1');
+  let text = '';
+  let closed = false;
+  socket.setEncoding('latin1').on('data', (chunk: string) => (text += chunk));
+  socket.on('close', () => (closed = true));
+  for (const part of parts) {
+    socket.write(part);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  if (options.end) socket.end();
+  for (let quiet = 0; !closed && quiet < 40; quiet++) {
+    const before = text.length;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    if (text.length !== before) quiet = 0;
+  }
+  options.closed?.(closed);
+  socket.destroy();
+  return text;
+}
+
+/** The responses in the bytes: status and the echoed event's method, body and path. */
+function answers(text: string): { status: number; echo?: { method: string; body?: string; path: string } }[] {
+  const out = [];
+  let rest = text;
+  while (rest.length > 0) {
+    const end = rest.indexOf('\r\n\r\n');
+    const headText = rest.slice(0, end);
+    const length = Number(/\r\ncontent-length: (\d+)/i.exec(headText)?.[1] ?? 0);
+    const body = rest.slice(end + 4, end + 4 + length);
+    rest = rest.slice(end + 4 + length);
+    const status = Number(headText.slice(9, 12));
+    out.push(headText.includes('application/json; echo') ? { status, echo: JSON.parse(body) } : { status });
+  }
+  return out;
+}
+
+describe('the front door on the wire', () => {
+  let door: FrontDoor;
+  let port: number;
+  const seen: string[] = [];
+  beforeAll(async () => {
+    const echo = async (event: unknown) => {
+      const e = event as HttpApiEvent;
+      seen.push(`${e.requestContext.http.method} ${e.rawPath}`);
+      const body = e.isBase64Encoded ? Buffer.from(e.body ?? '', 'base64').toString('latin1') : e.body;
+      return {
+        ok: true as const,
+        requestId: 'r',
+        payload: {
+          statusCode: 200,
+          headers: { 'content-type': 'application/json; echo' },
+          body: JSON.stringify({ method: e.requestContext.http.method, body, path: e.rawPath }),
+        },
+      };
+    };
+    door = await startFrontDoor({ invoke: echo }, { maxBodyBytes: 64 });
+    port = Number(new URL(door.url).port);
+  });
+  afterAll(() => door.close());
+
+  const get = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${extra}\r\n`;
+  const post = (path: string, body: string) =>
+    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+
+  it('answers pipelined requests in order on one connection', async () => {
+    const text = await exchange(port, [get('/one') + post('/two', 'hi') + get('/three')]);
+    expect(answers(text).map((a) => a.echo)).toEqual([
+      { method: 'GET', path: '/one' },
+      { method: 'POST', body: 'hi', path: '/two' },
+      { method: 'GET', path: '/three' },
+    ]);
+  });
+
+  it('waits for a body that comes in pieces, and a head split across writes', async () => {
+    const request = post('/pieces', 'abcdef');
+    const text = await exchange(port, [
+      request.slice(0, 10),
+      request.slice(10, 60),
+      request.slice(60, -3),
+      request.slice(-3),
+    ]);
+    expect(answers(text).map((a) => a.echo)).toEqual([{ method: 'POST', body: 'abcdef', path: '/pieces' }]);
+  });
+
+  it('gives node:http a chunked body, 100-continue and HTTP/1.0, then the rest of that connection', async () => {
+    const chunked = `POST /chunked HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n`;
+    const text = await exchange(port, [get('/before'), chunked, get('/after')]);
+    expect(answers(text).map((a) => a.echo)).toEqual([
+      { method: 'GET', path: '/before' },
+      { method: 'POST', body: 'abcde', path: '/chunked' },
+      { method: 'GET', path: '/after' },
+    ]);
+    const continued = await exchange(port, [
+      `POST /continue HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n`,
+      'ok',
+    ]);
+    expect(continued.startsWith('HTTP/1.1 100 Continue\r\n\r\n')).toBe(true);
+    expect(answers(continued.slice(25)).map((a) => a.echo)).toEqual([
+      { method: 'POST', body: 'ok', path: '/continue' },
+    ]);
+    const old = await exchange(port, [`GET /old HTTP/1.0\r\nHost: 127.0.0.1:${port}\r\n\r\n`]);
+    expect(old).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*\r\nConnection: close\r\n/);
+  });
+
+  it('lets node:http refuse what is not HTTP, a head over 16 KiB and a body over the limit', async () => {
+    expect(await exchange(port, [`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nBad Header\r\n\r\n`])).toMatch(
+      /^HTTP\/1\.1 400 Bad Request\r\n/,
+    );
+    const big = `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`;
+    expect(await exchange(port, [big])).toMatch(/^HTTP\/1\.1 431 /);
+    expect(answers(await exchange(port, [post('/big', 'x'.repeat(65))]))).toEqual([{ status: 413 }]);
+  });
+
+  it('closes after Connection: close, and after answering a client that half-closed', async () => {
+    const text = await exchange(port, [get('/bye', 'Connection: close\r\n') + get('/never')]);
+    expect(text).toContain('\r\nConnection: close\r\n');
+    expect(answers(text).map((a) => a.echo?.path)).toEqual(['/bye']);
+    let closed = false;
+    const half = await exchange(port, [get('/half') + get('/half2')], {
+      end: true,
+      closed: (c) => (closed = c),
+    });
+    expect(answers(half).map((a) => a.echo?.path)).toEqual(['/half', '/half2']);
+    expect(closed).toBe(true);
+    // Kept alive otherwise: the server has not closed it when the client goes.
+    await exchange(port, [get('/stay')], { closed: (c) => (closed = c) });
+    expect(closed).toBe(false);
+  });
+
+  it('refuses another Host with 421 on the plain path too', async () => {
+    const before = seen.length;
+    const text = await exchange(port, [`GET / HTTP/1.1\r\nHost: evil.example:${port}\r\n\r\n`]);
+    expect(answers(text)).toEqual([{ status: 421 }]);
+    expect(seen.length).toBe(before);
+  });
+});
