@@ -8,6 +8,7 @@
  * production job; `Main`, `master,prod` or `ain` are previews.
  */
 import { describe, expect, it } from '@jest/globals';
+import { INPUT_DEFAULTS } from '../../src/settings/names.js';
 import { condition, interpolate, type Contexts } from '../support/workflow-expressions.js';
 import {
   readReusableWorkflow,
@@ -152,11 +153,11 @@ describe('the reusable workflow routes a push to production only for a protected
   );
 
   describe('a closed pull request whose preview went to the stage input', () => {
-    const closed = (stage: string) => {
+    const closed = (stage: string, more: Record<string, string> = {}) => {
       const job = readReusableWorkflow().jobs['undeploy-pull-request'] ?? {};
       const contexts: Contexts = {
         github: githubContext({ name: 'pull_request', action: 'closed' }),
-        inputs: reusableWorkflowInputs({ name: 'shop', 'aws-region': 'eu-west-1', stage }),
+        inputs: reusableWorkflowInputs({ name: 'shop', 'aws-region': 'eu-west-1', stage, ...more }),
         secrets: {},
       };
       return runRunSteps(job, contexts);
@@ -173,12 +174,35 @@ describe('the reusable workflow routes a push to production only for a protected
     });
 
     it('a protected stage input: no preview went there (a pull request never deploys one), and it stays', () => {
-      const { log } = closed('Prod');
+      const { log } = closed('prod');
       expect(log).toContain(
-        '::notice title=lambda-deploy stage kept::Stage Prod (the stage input) is listed in protected-stages: a pull request never deploys it',
+        '::notice title=lambda-deploy stage kept::Stage prod (the stage input) is listed in protected-stages: a pull request never deploys it',
       );
       expect(log).not.toContain('command: undeploy');
     });
+
+    // The action reads a blank protected-stages as its default list, and refuses prod on a pull request.
+    it('a blank protected-stages input is the default list: stage prod is still protected, no undeploy advised', () => {
+      const { log } = closed('prod', { 'protected-stages': ' ' });
+      const step = readReusableWorkflow().jobs['undeploy-pull-request']?.steps?.[0];
+      expect(step?.run).toContain(`list='${INPUT_DEFAULTS['protected-stages']}'`);
+      expect(log).toContain('Stage prod (the stage input) is listed in protected-stages');
+      expect(log).not.toContain('command: undeploy');
+    });
+
+    // The action trims the whole input (JavaScript's trim), not each line of it.
+    it('a stage input with a line break before it is that stage, as the action reads it', () => {
+      expect(closed('\n demo').log).toContain('to stage demo (the stage input)');
+    });
+
+    // The action refuses a stage input that is no stage's name on every run: no preview went there,
+    // and a value that is no name is never written into a workflow command or the summary.
+    it.each(['Demo', 'de mo', 'demo::warning::x', 'demo%0A::error::x', 'demo\n::error::x', 'a'.repeat(41)])(
+      'a stage input that is no stage (%j): nothing said',
+      (stage) => {
+        expect(closed(stage).log).toBe('');
+      },
+    );
 
     it("no stage input (or a blank one): nothing said, the pull request's own stage is its stage", () => {
       expect(closed('').ran).toBe(0);
@@ -209,6 +233,7 @@ describe('the routing decision', () => {
     const notices = Object.values(workflow.jobs).flatMap(({ steps = [] }) =>
       steps.filter((s) => reads(s) && s.id === undefined),
     );
+    expect(notices).not.toHaveLength(0);
     for (const step of notices) expect([step.shell, step.run?.includes('${{')]).toEqual(['bash', false]);
     const [, job] = routing[0] as [string, WorkflowJob];
     expect(job.permissions).toEqual({});
