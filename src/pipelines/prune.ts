@@ -21,7 +21,7 @@ import type { GitHubRefs } from '../reporting/github-api.js';
 import { errorMessage } from '../util/retry.js';
 import { formatBytes } from '../packaging/size-check.js';
 import { undeployStage } from './undeploy.js';
-import { readsOnlyOurFunctions, releaseClaimedLogGroups } from '../resources/logs/claimed-log-groups.js';
+import { releaseClaimedLogGroups, roleDeniesOtherFunctions } from '../resources/logs/claimed-log-groups.js';
 
 export interface PruneOptions {
   project: string;
@@ -156,8 +156,9 @@ export async function pruneDependencyLayers(
     return [];
   }
   const inUse = new Set(functions.flatMap((f) => f.layers));
-  // A dry run meets no Deny: the probe tells the preview role, which a real run's Deny would keep them for.
-  const deleteDenied = () => readsOnlyOurFunctions(clients, project, deps);
+  // A dry run meets no Deny: the probe tells the preview role (its own Deny, as a real run's refusal
+  // must be to keep them; a missing Allow or an SCP's Deny is no answer about deleting).
+  const deleteDenied = () => roleDeniesOtherFunctions(clients, project, deps);
   const result = await pruneLayerVersions(clients.lambda, { project, inUse, dryRun, deleteDenied }, deps);
   return result.deleted;
 }

@@ -560,6 +560,52 @@ describe('prune with the preview role, which may not read a protected stage', ()
     expect(aws.calls.of({ operation: 'DeleteLayerVersion' })).toHaveLength(0);
   });
 
+  // The real run keeps them only for the role's own Deny (a missing Allow or an SCP's Deny is
+  // no answer about DeleteLayerVersion): the probe's refusal counts only when it is that Deny too.
+  it.each([
+    ['a missing Allow', 'because no identity-based policy allows the lambda:GetFunction action'],
+    ['a service control policy', 'with an explicit deny in a service control policy'],
+  ])(
+    'dry-run whose probe is refused by %s, not a Deny of the role: still lists what would go',
+    async (_, why) => {
+      const layer = 'shop-deps';
+      const [v1, v2] = [1, 2, 3].map(() => aws.seed.layerVersion(layer, undefined, OUR_LAYER));
+      seedStage({ project: 'shop', stage: 'pr-12', gateway: 'none' });
+      aws.faults.rules.push({
+        selector: 'GetFunction',
+        kind: 'fail',
+        remaining: Number.POSITIVE_INFINITY,
+        code: 'AccessDeniedException',
+        message: `User: arn:aws:sts::${ACCOUNT_ID}:assumed-role/x/y is not authorized to perform: lambda:GetFunction ${why}`,
+        when: ({ input }) => input.FunctionName === 'shop-LambdaDeployProbe',
+      });
+      const logger = new RecordingLogger();
+      const deps = { logger, sleep: recordingSleep(), random: () => 1 };
+      const listed = await pruneDependencyLayers(aws.clients(), 'shop', true, deps, NOW);
+      expect(aws.calls.of({ operation: 'GetFunction' }).length).toBeGreaterThan(0);
+      expect([...listed].sort()).toEqual([v1, v2]);
+      expect(logger.text('info')).toContain(`Would delete unused layer version ${v1}.`);
+      expect(logger.text('info')).not.toContain('this role may not delete them');
+    },
+  );
+
+  // The probe is a dry run's only call beyond the real run's reads, and only when some would go.
+  it.each([
+    ['no version', 0],
+    ['only the newest (kept)', 1],
+  ])('dry-run with %s of the dependencies layer: no probe, nothing said to go', async (_, count) => {
+    for (let i = 0; i < count; i++) aws.seed.layerVersion('shop-deps', undefined, OUR_LAYER);
+    seedStage({ project: 'shop', stage: 'pr-12', gateway: 'none' });
+    const logger = new RecordingLogger();
+    const deps = { logger, sleep: recordingSleep(), random: () => 1 };
+    expect(await pruneDependencyLayers(aws.clients(), 'shop', true, deps, NOW)).toEqual([]);
+    const probes = aws.calls
+      .of({ operation: 'GetFunction' })
+      .filter((c) => c.input.FunctionName === 'shop-LambdaDeployProbe');
+    expect(probes).toEqual([]);
+    expect(logger.text('info')).not.toMatch(/Would delete|stay/);
+  });
+
   it('keeps every version of the dependencies layer while a function of the project cannot be read, and says so', async () => {
     const layer = 'shop-deps';
     const versions = [1, 2, 3].map(() => aws.seed.layerVersion(layer, undefined, OUR_LAYER));

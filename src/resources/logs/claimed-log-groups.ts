@@ -16,7 +16,14 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
-import { callAws, findAws, isAccessDenied, PATIENCE, type RetryDeps } from '../../aws/aws-call.js';
+import {
+  callAws,
+  findAws,
+  isAccessDenied,
+  isNotRoleDeny,
+  PATIENCE,
+  type RetryDeps,
+} from '../../aws/aws-call.js';
 import type { ClaimedLogGroup, ClaimedLogGroups } from '../../model/outcome.js';
 import { TagKeys } from '../../model/tags.js';
 import { errorMessage } from '../../util/retry.js';
@@ -82,12 +89,26 @@ export const PROBE_FUNCTION = 'LambdaDeployProbe';
  * True under a role that may read no function lambda-deploy did not make: the preview role (its
  * Untagged Deny, in the same policy as its Deny on deleting layer versions). The probe's answer.
  */
-export async function readsOnlyOurFunctions(
+async function readsOnlyOurFunctions(
   clients: Pick<CleanupClients, 'lambda'>,
   project: string,
   deps: RetryDeps,
 ): Promise<boolean> {
-  return (await madeBy(clients, `${project}-${PROBE_FUNCTION}`, deps)) === 'refused';
+  return (await lookUp(clients, `${project}-${PROBE_FUNCTION}`, deps)).by === 'refused';
+}
+
+/**
+ * The probe refused by the role's own Deny (the preview role's Untagged statement), not by a
+ * missing Allow or another policy's Deny (isNotRoleDeny): the rule a real run's refusal meets
+ * (the Deny on deleting layer versions, in the same policy), for a dry run, which meets none.
+ */
+export async function roleDeniesOtherFunctions(
+  clients: Pick<CleanupClients, 'lambda'>,
+  project: string,
+  deps: RetryDeps,
+): Promise<boolean> {
+  const { refusal } = await lookUp(clients, `${project}-${PROBE_FUNCTION}`, deps);
+  return refusal !== undefined && !isNotRoleDeny(refusal);
 }
 
 /**
@@ -129,6 +150,15 @@ async function madeBy(
   fnName: string,
   deps: RetryDeps,
 ): Promise<'ours' | 'hand' | 'gone' | 'refused'> {
+  return (await lookUp(clients, fnName, deps)).by;
+}
+
+/** madeBy, and AWS's refusal when refused (its wording tells whose Deny). */
+async function lookUp(
+  clients: Pick<CleanupClients, 'lambda'>,
+  fnName: string,
+  deps: RetryDeps,
+): Promise<{ by: 'ours' | 'hand' | 'gone' | 'refused'; refusal?: unknown }> {
   try {
     const fn = await findAws(
       deps,
@@ -140,13 +170,13 @@ async function madeBy(
       },
       () => clients.lambda.send(new GetFunctionCommand({ FunctionName: fnName })),
     );
-    if (fn === undefined) return 'gone';
-    return fn.Tags?.[TagKeys.Name] === undefined ? 'hand' : 'ours';
+    if (fn === undefined) return { by: 'gone' };
+    return { by: fn.Tags?.[TagKeys.Name] === undefined ? 'hand' : 'ours' };
   } catch (error) {
     if (!isAccessDenied(error)) throw error;
     // Tagged for another project or repository, or any untagged one to the preview role.
     deps.logger.debug(`function ${fnName}: this role may not read it (${errorMessage(error)})`);
-    return 'refused';
+    return { by: 'refused', refusal: error };
   }
 }
 
