@@ -171,6 +171,10 @@ describe('the reusable workflow routes a push to production only for a protected
       );
       expect(log).toContain("This job removes only the pull request's own stage, pr-7, if one was deployed.");
       expect(log).toContain('command: undeploy and stage: demo');
+      // decidePrune keeps a stage a branch derives while that branch exists (a `staging` branch).
+      expect(log).toContain(
+        'The scheduled prune removes demo once the pull request it was last deployed for is closed, unless a branch whose stage is demo exists;',
+      );
     });
 
     it('a protected stage input: no preview went there (a pull request never deploys one), and it stays', () => {
