@@ -40,7 +40,7 @@ export function packageMain(dir: string): string | undefined {
  * without a package.json, or for an entry point outside the folder.
  */
 export function packageEntry(dir: string): PackageEntry | undefined {
-  let manifest: { main?: unknown; exports?: unknown };
+  let manifest: { main?: unknown; exports?: unknown; type?: unknown };
   let main: PackageEntry | undefined;
   try {
     manifest = parsePackageJson(readFileSync(join(dir, 'package.json'), 'utf8')) as typeof manifest;
@@ -49,7 +49,7 @@ export function packageEntry(dir: string): PackageEntry | undefined {
   } catch {
     return undefined;
   }
-  return mainOrExports(dir, main, exportsEntry(dir, manifest.exports));
+  return mainOrExports(dir, main, exportsEntry(manifest.exports, manifest.type === 'module'));
 }
 
 /**
@@ -113,19 +113,61 @@ function mainEntry(dir: string, main: string): PackageEntry | undefined {
 }
 
 /**
- * The conditions of an export Lambda could load (it loads the handler's file itself, so any of
- * them would run), in a fixed order: the first whose file is there is taken. "default" after
- * "node": Node.js takes it only when no condition before it matches (a browser build, say).
+ * The conditions Node.js matches (besides "default") as Lambda's runtime loads the handler: a .js
+ * file with require(), or with import() where package.json says "type": "module" (it loads .mjs
+ * with import() and .cjs with require() whatever the type). "module-sync" matches either way on
+ * the Node.js of Lambda's runtimes (20.19 and 22.12 on, with require() of ES modules).
  */
-const CONDITIONS = ['require', 'node', 'default', 'import'];
+const conditionsFor = (esm: boolean) =>
+  new Set(['node', 'node-addons', 'module-sync', 'default', esm ? 'import' : 'require']);
 
-/** An export's targets, conditions followed in CONDITIONS' order and fallback arrays in theirs. */
-function exportTargets(value: unknown): string[] {
+/** An "exports" target Node.js takes: `./`, with no `.`, `..` or node_modules segment after it. */
+const validTarget = (t: string) =>
+  t.startsWith('./') &&
+  !t
+    .slice(2)
+    .split(/[/\\]/)
+    .some((s) => /^(\.\.?|node_modules)$/i.test(s));
+
+/** A resolved target and the conditions that led to it; null where the package exports nothing for the loader. */
+type Resolved = { target: string; via: string[] } | null | undefined;
+
+/**
+ * PACKAGE_TARGET_RESOLVE of Node.js's resolution algorithm: conditions in the object's own key
+ * order, the first matching one whose value resolves; in an array the first valid target (there
+ * or not: Node.js looks no further), invalid ones and nulls passed over. Throws on an invalid target.
+ */
+function resolveTarget(value: unknown, conditions: Set<string>): Resolved {
+  if (typeof value === 'string') {
+    if (!validTarget(value)) throw new Error(`invalid target ${value}`);
+    return { target: value, via: [] };
+  }
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      try {
+        const resolved = resolveTarget(item, conditions);
+        if (resolved) return resolved;
+      } catch {
+        // Node.js passes over an invalid target in a fallback array.
+      }
+    }
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [condition, target] of Object.entries(value)) {
+    if (!conditions.has(condition)) continue;
+    const resolved = resolveTarget(target, conditions);
+    if (resolved === undefined) continue;
+    return resolved && { ...resolved, via: [condition, ...resolved.via] };
+  }
+  return undefined;
+}
+
+/** Every string an export names, under any condition (a dual package's other build). */
+function allTargets(value: unknown): string[] {
   if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value.flatMap(exportTargets);
-  if (typeof value !== 'object' || value === null) return [];
-  const conditions = value as Record<string, unknown>;
-  return CONDITIONS.filter((c) => c in conditions).flatMap((c) => exportTargets(conditions[c]));
+  if (Array.isArray(value)) return value.flatMap(allTargets);
+  return typeof value === 'object' && value !== null ? Object.values(value).flatMap(allTargets) : [];
 }
 
 /** "exports"' "." entry, and every file its conditions name (built or not). */
@@ -134,20 +176,34 @@ interface ExportsEntry {
   files: string[];
 }
 
-/** "exports"' "." export: a string, `{".": ...}`, or conditions with no subpath keys, which are ".". */
-function exportsEntry(dir: string, exports: unknown): ExportsEntry | undefined {
+/** A JavaScript file in the folder, forward slashes, from an export's target. */
+const exportFile = (t: string) => (/\.[cm]?js$/.test(t) && !t.includes('*') ? posix.normalize(t) : undefined);
+
+/**
+ * "exports"' "." export as Node.js resolves it for the loader Lambda uses (`esm`: "type": "module"):
+ * a string or array, `{".": ...}`, or conditions with no subpath keys, which are "."; keys of both
+ * kinds, which Node.js refuses, give nothing.
+ */
+function exportsEntry(exports: unknown, esm: boolean): ExportsEntry | undefined {
   const map = typeof exports === 'object' && exports !== null && !Array.isArray(exports);
-  const subpaths = map && Object.keys(exports).some((k) => k.startsWith('.'));
-  const root = subpaths ? (exports as Record<string, unknown>)['.'] : exports;
-  // Node.js takes only "./" targets; a pattern (*) names no one file.
-  const files = exportTargets(root)
-    .filter((t) => t.startsWith('./') && !t.includes('*'))
-    .map((t) => posix.normalize(t))
-    .filter((f) => /\.[cm]?js$/.test(f) && !f.startsWith('../'));
-  const file = files.find((f) => existsSync(join(dir, f))) ?? files[0];
-  return file === undefined
-    ? undefined
-    : { entry: { file, said: `package.json's "exports" gives ${file}`, guessed: false }, files };
+  const keys = map ? Object.keys(exports).map((k) => k.startsWith('.')) : [];
+  if (keys.includes(true) && keys.includes(false)) return undefined;
+  const root = keys.includes(true) ? (exports as Record<string, unknown>)['.'] : exports;
+  let resolved: Resolved;
+  try {
+    resolved = resolveTarget(root, conditionsFor(esm));
+  } catch {
+    return undefined;
+  }
+  const file = resolved && exportFile(resolved.target);
+  if (!resolved || !file) return undefined;
+  const files = allTargets(root)
+    .filter(validTarget)
+    .flatMap((t) => exportFile(t) ?? []);
+  // Which condition, where the export names more than one file (a dual package's builds).
+  const conditions = resolved.via.map((c) => `"${c}"`).join(' > ');
+  const via = new Set(files).size > 1 && conditions ? ` under its ${conditions} condition` : '';
+  return { entry: { file, said: `package.json's "exports" gives ${file}${via}`, guessed: false }, files };
 }
 
 /** Line and column (1-based) of a character offset in `text`. */

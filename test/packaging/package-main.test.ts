@@ -215,7 +215,7 @@ describe('packageMain', () => {
     );
   });
 
-  it('without "main": the "." export, a string or conditions (require, node, default, import), the first whose file is there', () => {
+  it('without "main": the "." export, a string or conditions', () => {
     expect(
       packageEntry(folder('exports-string', { 'package.json': '{"exports": "./dist/index.js"}' })),
     ).toEqual({
@@ -240,26 +240,18 @@ describe('packageMain', () => {
         },
       },
     });
-    // Not built: the first in that order; built, the first that is there.
+    // Without "type": "module" Lambda loads a .js with require(): the "require" build, built or not
+    // (Node.js takes the condition's target, not the first file that is there).
     expect(packageMain(folder('exports-unbuilt', { 'package.json': conditions }))).toBe('dist/index.cjs');
     expect(
       packageMain(folder('exports-built-esm', { 'package.json': conditions, 'dist/index.mjs': '' })),
-    ).toBe('dist/index.mjs');
-    expect(
-      packageMain(
-        folder('exports-built-both', {
-          'package.json': conditions,
-          'dist/index.mjs': '',
-          'dist/index.js': '',
-        }),
-      ),
-    ).toBe('dist/index.js');
+    ).toBe('dist/index.cjs');
     // Conditions with no "." key are the "." export's; nested conditions and fallback arrays are followed.
     const nested = JSON.stringify({
       exports: { node: { import: './esm/index.mjs' }, default: ['./cjs/index.js'] },
     });
     expect(packageMain(folder('exports-nested', { 'package.json': nested, 'esm/index.mjs': '' }))).toBe(
-      'esm/index.mjs',
+      'cjs/index.js',
     );
     // "default" is what Node.js takes when no other condition it knows matches: "node" comes first
     // (an isomorphic package's browser build as "default" is not what runs on Lambda).
@@ -279,6 +271,121 @@ describe('packageMain', () => {
     expect(
       packageMain(folder('exports-outside', { 'package.json': '{"exports": "../x/index.js"}' })),
     ).toBeUndefined();
+  });
+
+  describe('"exports" as Node.js resolves it for the loader Lambda uses (require() for a .js file, import() with "type": "module")', () => {
+    const entry = (name: string, manifest: object, files: Record<string, string> = {}) =>
+      packageEntry(folder(name, { 'package.json': JSON.stringify(manifest), ...files }));
+    const file = (name: string, manifest: object, files: Record<string, string> = {}) =>
+      entry(name, manifest, files)?.file;
+
+    it('conditions in the object\'s own order, the first the loader matches: "default" first wins', () => {
+      const defaultFirst = { exports: { default: './dist/index.js', require: './dist/index.cjs' } };
+      expect(file('default-first', defaultFirst, { 'dist/index.js': '', 'dist/index.cjs': '' })).toBe(
+        'dist/index.js',
+      );
+      // "types" and "browser" are no conditions of Node.js: passed over, in any place.
+      const typesFirst = {
+        exports: { types: './index.d.ts', browser: './browser.js', node: './server.js', default: './x.js' },
+      };
+      expect(file('types-first', typesFirst)).toBe('server.js');
+      // "module-sync" matches for require() and import() alike on the Node.js of Lambda's runtimes.
+      const sync = { exports: { 'module-sync': './dist/index.mjs', require: './dist/index.cjs' } };
+      expect(file('module-sync-first', sync)).toBe('dist/index.mjs');
+    });
+
+    it('a dual package: its "require" build without "type": "module", its "import" build with it, whichever is built', () => {
+      const dual = { exports: { import: './dist/index.mjs', require: './dist/index.cjs' } };
+      // Node.js takes the condition's target, not the first file that is there.
+      expect(file('dual-cjs-esm-built', dual, { 'dist/index.mjs': '' })).toBe('dist/index.cjs');
+      expect(entry('dual-cjs', dual, { 'dist/index.mjs': '', 'dist/index.cjs': '' })).toEqual({
+        file: 'dist/index.cjs',
+        said: 'package.json\'s "exports" gives dist/index.cjs under its "require" condition',
+        guessed: false,
+      });
+      const esm = {
+        type: 'module',
+        exports: {
+          '.': { types: './dist/index.d.ts', require: './dist/index.cjs', import: './dist/index.js' },
+        },
+      };
+      expect(entry('dual-esm', esm, { 'dist/index.js': '', 'dist/index.cjs': '' })).toEqual({
+        file: 'dist/index.js',
+        said: 'package.json\'s "exports" gives dist/index.js under its "import" condition',
+        guessed: false,
+      });
+    });
+
+    it('nested conditions: "node" holding "import" and "require"; one that matches nothing falls through to the next', () => {
+      const nested = {
+        exports: {
+          node: { import: './esm/index.mjs', require: './cjs/index.cjs' },
+          default: './browser/index.js',
+        },
+      };
+      expect(entry('nested-cjs', nested)).toMatchObject({
+        file: 'cjs/index.cjs',
+        said: 'package.json\'s "exports" gives cjs/index.cjs under its "node" > "require" condition',
+      });
+      expect(file('nested-esm', { type: 'module', ...nested })).toBe('esm/index.mjs');
+      // "node" matches but holds no condition the loader has: on to "default".
+      const through = { exports: { node: { import: './esm/index.mjs' }, default: ['./cjs/index.js'] } };
+      expect(file('nested-through', through, { 'esm/index.mjs': '' })).toBe('cjs/index.js');
+      // null: the package exports nothing for that loader (no file of "default" after it).
+      expect(file('nested-null', { exports: { require: null, default: './index.js' } })).toBeUndefined();
+    });
+
+    it('a fallback array: the first valid target, there or not; an invalid one is passed over', () => {
+      const array = { exports: { '.': ['./dist/index.js', './lib/index.js'] } };
+      expect(file('array-first', array, { 'lib/index.js': '' })).toBe('dist/index.js');
+      const invalid = { exports: ['index.js', { worker: './worker.js' }, null, './lib/index.js'] };
+      expect(file('array-invalid', invalid)).toBe('lib/index.js');
+    });
+
+    it('"." among subpaths ("./package.json"), the sugar forms, and keys mixed (which Node.js refuses)', () => {
+      const withPackageJson = {
+        exports: { './package.json': './package.json', '.': { require: './dist/index.cjs' } },
+      };
+      expect(file('subpath-package-json', withPackageJson)).toBe('dist/index.cjs');
+      const onlyPackageJson = { main: 'lib/handler.js', exports: { './package.json': './package.json' } };
+      expect(file('only-package-json', onlyPackageJson)).toBe('lib/handler.js');
+      expect(file('sugar-conditions', { exports: { require: './index.cjs' } })).toBe('index.cjs');
+      expect(file('sugar-array', { exports: ['./index.js'] })).toBe('index.js');
+      const mixed = { main: 'lib/handler.js', exports: { '.': './index.js', require: './index.cjs' } };
+      expect(file('mixed-keys', mixed)).toBe('lib/handler.js');
+      // A target leaving its folder or through node_modules is invalid to Node.js.
+      expect(file('via-node-modules', { exports: './node_modules/x/index.js' })).toBeUndefined();
+      expect(file('dot-dot', { exports: './dist/../index.js' })).toBeUndefined();
+    });
+
+    it('"main" kept where it is one of the export\'s files, or the export\'s file is not there (stale)', () => {
+      const dual = {
+        main: 'dist/index.mjs',
+        exports: { import: './dist/index.mjs', require: './dist/index.cjs' },
+      };
+      expect(file('main-one-of', dual, { 'dist/index.mjs': '', 'dist/index.cjs': '' })).toBe(
+        'dist/index.mjs',
+      );
+      const stale = {
+        main: 'lib/handler.js',
+        exports: { default: './dist/index.js', require: './lib/handler.js' },
+      };
+      expect(
+        entry(
+          'main-stale',
+          { main: 'lib/handler.js', exports: { require: './dist/index.cjs' } },
+          {
+            'lib/handler.js': '',
+          },
+        ),
+      ).toMatchObject({
+        file: 'lib/handler.js',
+        said: 'package.json\'s "main" is lib/handler.js, kept: its "exports" gives dist/index.cjs, which is not there',
+      });
+      expect(file('main-stale-one-of', stale, { 'lib/handler.js': '', 'dist/index.js': '' })).toBe(
+        'lib/handler.js',
+      );
+    });
   });
 
   it('both "main" and "exports": "exports", as Node.js takes it first, said when the two disagree', () => {

@@ -52,7 +52,8 @@ writeFileSync(
     exports: { '.': { import: './dist/index.mjs', require: './dist/index.cjs' } },
   }),
 );
-writeFileSync(join(workspace, 'node-exports', 'dist', 'index.mjs'), '');
+for (const file of ['index.mjs', 'index.cjs'])
+  writeFileSync(join(workspace, 'node-exports', 'dist', file), '');
 // "main" and "exports" naming different files: "exports", as Node.js takes it.
 mkdirSync(join(workspace, 'node-exports-main', 'dist', 'esm'), { recursive: true });
 writeFileSync(
@@ -138,7 +139,7 @@ describe('readSettings', () => {
     const exported = settingsFrom({ name: 'svc', runtime: 'nodejs22.x', path: 'node-exports' });
     expect([exported.handler, exported.handlerNote]).toEqual([
       'dist/index.handler',
-      `Handler dist/index.handler (package.json's "exports" gives dist/index.mjs): no handler input, and no index.js or app.js; the handler input chooses another.`,
+      `Handler dist/index.handler (package.json's "exports" gives dist/index.cjs under its "require" condition): no handler input, and no index.js or app.js; the handler input chooses another.`,
     ]);
     // Both, naming different files: "exports", said in the action's and the CLI's words alike.
     const over = `(package.json's "exports" gives dist/esm/handler.mjs, taken over its "main" (dist/handler.js): Node.js reads "exports" first when both are set)`;
