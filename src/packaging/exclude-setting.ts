@@ -1,18 +1,33 @@
-/** How a "Left out ..." note tells the user to keep what was left out: the exclude setting, pasteable. */
-import { Inputs } from '../settings/names.js';
+/** How a "Left out ..." note tells the user to keep what was left out: the exclude or include setting, pasteable. */
+import { Inputs, type InputName } from '../settings/names.js';
 import { inputName, type Surface } from '../settings/surface.js';
 
 /**
- * `!patterns` as the exclude setting: repeated flags on the command line;
- * in the action one YAML value that can be pasted as it is, quoted (a bare
- * `!` starts a YAML tag) with `\n` between patterns (the input's list is one
- * a line).
+ * Patterns as a list input's setting: repeated flags on the command line; in
+ * the action one YAML value that can be pasted as it is, quoted (a bare `!`
+ * starts a YAML tag) with `\n` between patterns (the input's list is one a line).
  */
-export function excludeSetting(patterns: readonly string[], surface: Surface): string {
+function listSetting(input: InputName, patterns: readonly string[], surface: Surface): string {
   // A name may hold a quote or backslash: a shell's '\'' and a JSON string (YAML reads one) keep it.
   if (surface === 'terminal')
-    return patterns
-      .map((p) => `${inputName(surface, Inputs.Exclude)} '${p.replace(/'/g, "'\\''")}'`)
-      .join(' ');
-  return `exclude: ${JSON.stringify(patterns.join('\n'))}`;
+    return patterns.map((p) => `${inputName(surface, input)} '${p.replace(/'/g, "'\\''")}'`).join(' ');
+  return `${inputName(surface, input)}: ${JSON.stringify(patterns.join('\n'))}`;
+}
+
+/** `!patterns` as the exclude setting. */
+export function excludeSetting(patterns: readonly string[], surface: Surface): string {
+  return listSetting(Inputs.Exclude, patterns, surface);
+}
+
+/**
+ * The include setting that also names `added`: on the command line their flags, which add to
+ * those given; in the action the whole input, the patterns set and `added` after them, as a
+ * pasted value replaces the one there.
+ */
+export function includeSetting(
+  include: readonly string[],
+  added: readonly string[],
+  surface: Surface,
+): string {
+  return listSetting(Inputs.Include, surface === 'terminal' ? added : [...include, ...added], surface);
 }

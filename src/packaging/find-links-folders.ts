@@ -21,7 +21,7 @@ import { optionValues, parsePipArgs } from '../settings/pip-options.js';
 import { inputName, type Surface } from '../settings/surface.js';
 import { isInside, realPath } from './lock-paths.js';
 import { configPathEntries } from './pip-config.js';
-import { excludeSetting } from './exclude-setting.js';
+import { excludeSetting, includeSetting } from './exclude-setting.js';
 import { lineTokens, requirementFiles, type RequirementFile } from './requirement-files.js';
 import { filePath, pipFolder, URL_LIKE } from './requirement-paths.js';
 
@@ -161,6 +161,9 @@ export function findLinksFolders({
   return [...found].sort();
 }
 
+/** What DOWNLOAD lets a folder left out hold, for the note: whatever beside the wheels goes with them. */
+const HELD = 'wheels, sdists, link pages, requirement and checksum lists, notes and dotfiles only';
+
 /** The build log's line: which folders were left out, why, and how to keep them. */
 export function findLinksNote(
   folders: readonly string[],
@@ -174,12 +177,12 @@ export function findLinksNote(
     folders.map((f) => `!${f}`),
     surface,
   );
-  // Naming it in include only helps where include is set: else it would keep nothing but it.
+  // Naming them in include only helps where include is set: else it would keep nothing but them.
   const named = include.length
-    ? `, or by naming ${it} in ${inputName(surface, Inputs.Include)} (${folders[0]!}/)`
+    ? `, or by naming ${it} in ${inputName(surface, Inputs.Include)} (${includeSetting(include, shown, surface)})`
     : '';
   return (
-    `Left out ${shown.slice(0, -1).join(', ')}${one ? '' : ' and '}${shown.at(-1)!} (pip's --find-links ${them}): ` +
+    `Left out ${shown.slice(0, -1).join(', ')}${one ? '' : ' and '}${shown.at(-1)!} (pip's --find-links ${them}: ${HELD}): ` +
     `pip installed from ${it}, and nothing reads ${it} at run time; package ${it} anyway with ${keep}${named}.`
   );
 }

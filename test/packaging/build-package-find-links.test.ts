@@ -5,6 +5,8 @@ import { join, relative } from 'node:path';
 import { buildPackage } from '../../src/packaging/build-package.js';
 import type { BuildPackageOptions } from '../../src/packaging/build-package-types.js';
 import { RecordingLogger } from '../../src/util/logger.js';
+import { splitList } from '../../src/settings/input-lists.js';
+import { parse } from 'yaml';
 import { buildWheel } from './helpers.js';
 import { buildWorkspace, names } from './build-workspace.js';
 
@@ -53,7 +55,7 @@ describe("a Python function's --find-links folder inside path", () => {
     expect(entries).toEqual([...installed, ...code].sort());
     const lines = log.split('\n').filter((l) => l.startsWith('Left out'));
     expect(lines).toEqual([
-      "Left out wheels/ (pip's --find-links folder): pip installed from it, and nothing reads it at run time; " +
+      "Left out wheels/ (pip's --find-links folder: wheels, sdists, link pages, requirement and checksum lists, notes and dotfiles only): pip installed from it, and nothing reads it at run time; " +
         'package it anyway with exclude: "!wheels".',
     ]);
   });
@@ -70,7 +72,7 @@ describe("a Python function's --find-links folder inside path", () => {
     }));
     expect(entries).toEqual([...installed, ...code, 'reqs/base.txt'].sort());
     expect(log).toContain(
-      "Left out deps/wheels/ and more/ (pip's --find-links folders): pip installed from them, and nothing reads them at run time; " +
+      "Left out deps/wheels/ and more/ (pip's --find-links folders: wheels, sdists, link pages, requirement and checksum lists, notes and dotfiles only): pip installed from them, and nothing reads them at run time; " +
         'package them anyway with exclude: "!deps/wheels\\n!more".',
     );
   });
@@ -81,7 +83,9 @@ describe("a Python function's --find-links folder inside path", () => {
       PIP_FIND_LINKS: relative(process.cwd(), join(project('environment', {}), 'wheels')),
     });
     expect(entries).toEqual([...installed, ...code].sort());
-    expect(log).toContain("Left out wheels/ (pip's --find-links folder)");
+    expect(log).toContain(
+      "Left out wheels/ (pip's --find-links folder: wheels, sdists, link pages, requirement and checksum lists, notes and dotfiles only)",
+    );
   });
 
   it('keeps it where a !pattern of exclude or include names it', async () => {
@@ -110,6 +114,35 @@ describe("a Python function's --find-links folder inside path", () => {
       expect(globbed.entries).toContain(wheel);
       expect(globbed.log).not.toContain('--find-links folder');
     }
+  });
+
+  it('two folders left out with include set: the include line it gives, pasted, keeps both', async () => {
+    const files = { ...tree, 'deps/wheels/other-0.1-py3-none-any.whl': 'not read' };
+    const both = (path: string) => [
+      '--no-index',
+      '--find-links',
+      join(path, 'wheels'),
+      '--find-links',
+      join(path, 'deps/wheels'),
+    ];
+    const first = await build('two-included', files, 'wheels', (path) => ({
+      pipArgs: both(path),
+      include: ['app.py'],
+    }));
+    expect(first.entries).toEqual([...installed, 'app.py'].sort());
+    const setting = /by naming them in include \((include: .*)\)\.$/m.exec(first.log)?.[1] ?? '';
+    const include = splitList((parse(setting) as { include: string }).include);
+    expect(include).toEqual(['app.py', 'deps/wheels/', 'wheels/']);
+    const pasted = await build('two-pasted', files, 'wheels', (path) => ({ pipArgs: both(path), include }));
+    expect(pasted.entries).toEqual(
+      [
+        ...installed,
+        'app.py',
+        'deps/wheels/other-0.1-py3-none-any.whl',
+        'wheels/greetlib-1.2.0-py3-none-any.whl',
+      ].sort(),
+    );
+    expect(pasted.log).not.toContain('--find-links folder');
   });
 
   it('a folder that also holds code (the handler, a data file) is packaged whole, with no line', async () => {

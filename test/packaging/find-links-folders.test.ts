@@ -119,10 +119,24 @@ describe('findLinksNote', () => {
     }
   });
 
-  it('on the command line: one --exclude each, and include named where it is set', () => {
+  it('on the command line: one --exclude each, and one --include each where include is set', () => {
     expect(findLinksNote(['deps/wheels', 'wheels'], ['app.py'], 'terminal')).toBe(
-      "Left out deps/wheels/ and wheels/ (pip's --find-links folders): pip installed from them, and nothing reads them at run time; " +
-        "package them anyway with --exclude '!deps/wheels' --exclude '!wheels', or by naming them in --include (deps/wheels/).",
+      "Left out deps/wheels/ and wheels/ (pip's --find-links folders: wheels, sdists, link pages, requirement and checksum lists, notes and dotfiles only): " +
+        'pip installed from them, and nothing reads them at run time; ' +
+        "package them anyway with --exclude '!deps/wheels' --exclude '!wheels', or by naming them in --include (--include 'deps/wheels/' --include 'wheels/').",
     );
+    expect(findLinksNote(['wheels'], [], 'terminal')).toBe(
+      "Left out wheels/ (pip's --find-links folder: wheels, sdists, link pages, requirement and checksum lists, notes and dotfiles only): " +
+        "pip installed from it, and nothing reads it at run time; package it anyway with --exclude '!wheels'.",
+    );
+  });
+
+  it('in the action: the include line it gives is YAML whose value is the include set, and every folder after it', () => {
+    for (const folders of [['wheels'], ['deps/wheels', 'more']]) {
+      const note = findLinksNote(folders, ['app.py', 'lib/**'], 'action');
+      const setting = /by naming .* in include \((include: .*)\)\.$/.exec(note)?.[1] ?? '';
+      const value = (parse(setting) as { include: string }).include;
+      expect(splitList(value)).toEqual(['app.py', 'lib/**', ...folders.map((f) => `${f}/`)]);
+    }
   });
 });

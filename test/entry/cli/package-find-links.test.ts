@@ -54,7 +54,7 @@ test('the --find-links folder is left out, with the flag that keeps it', async (
   expect(names).toContain('greetlib/__init__.py');
   expect(names.filter((n) => n.startsWith('wheels/'))).toEqual([]);
   expect(io.stderr() + io.stdout()).toContain(
-    "Left out wheels/ (pip's --find-links folder): pip installed from it, and nothing reads it at run time; " +
+    "Left out wheels/ (pip's --find-links folder: wheels, sdists, link pages, requirement and checksum lists, notes and dotfiles only): pip installed from it, and nothing reads it at run time; " +
       "package it anyway with --exclude '!wheels'.",
   );
 });
