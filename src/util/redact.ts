@@ -40,15 +40,20 @@ type Pattern =
 
 /**
  * Names whose value is a secret when assigned with `=`: DB_PASSWORD=..., api_key=..., GITHUB_TOKEN=...,
- * STRIPE_SECRET_KEY=... (`secretKey`), and a password's short names as a name's last part (DB_PASS, MYSQL_PWD).
+ * STRIPE_SECRET_KEY=... (`secretKey`), Rails' SECRET_KEY_BASE, and a password's short names as a name's
+ * last part (DB_PASS, MYSQL_PWD).
  */
-const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret(?:[_-]?key)?|token|api[_-]?key|private[_-]?key|access[_-]?key|credentials?|[_.-]pass|[_.-]pwd)`;
+const SECRET_WORD = String.raw`secret(?:[_-]?key(?:[_-]?base)?)?`;
+const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|${SECRET_WORD}|token|api[_-]?key|private[_-]?key|access[_-]?key|credentials?|[_.-]pass|[_.-]pwd)`;
 /**
  * Kinds of key that are a secret (SIGNING_KEY, APP_KEY, LICENSE_KEY), as detect-secrets' and Sentry's
  * scrubbers list them. A bare `key` or a key that names data (CACHE_KEY, S3_KEY, SORT_KEY, OBJECT_KEY)
  * is not: its short value is a word (`api`, `data`, `id`) that would be starred wherever it stands.
+ * Nor is a vendor's (STRIPE_KEY: Laravel Cashier's is the publishable key); its real keys are long.
  */
 const SECRET_KEY_KIND = String.raw`(?:api|access|private|priv|secret|signing|sign|encryption|encrypt|crypt|crypto|license|licence|client|master|auth|service|account|subscription|app|ssh|deploy|hmac|jwt|webhook|consumer)[_.-]?key`;
+/** A name that ends in a key of a secret's kind (RAILS_MASTER_KEY, APP_KEY, signingKey), its kind a word of its own. */
+const SECRET_KEY_NAME = String.raw`(?:[A-Za-z0-9_.-]*[_.-])?${SECRET_KEY_KIND}`;
 /**
  * A variable's or a query parameter's whole name that says its value is a secret: one of SECRET_NAME,
  * or a last part that is short for one (SMTP_PASS, MYSQL_PWD, DB_PW, BASIC_AUTH), a PIN, a passcode, a
@@ -56,7 +61,7 @@ const SECRET_KEY_KIND = String.raw`(?:api|access|private|priv|secret|signing|sig
  * every longer one is hidden whatever its name.
  */
 const SECRET_VARIABLE = new RegExp(
-  String.raw`^(?:${SECRET_NAME}|(?:[A-Za-z0-9_.-]*[_.-])?(?:pass|passcode|pwd|pw|pin|secrets|salt|pepper|auth(?:orization)?|${SECRET_KEY_KIND}))$`,
+  String.raw`^(?:${SECRET_NAME}|${SECRET_KEY_NAME}|(?:[A-Za-z0-9_.-]*[_.-])?(?:pass|passcode|pwd|pw|pin|secrets|salt|pepper|auth(?:orization)?))$`,
   'i',
 );
 /** The same short last parts in camelCase (dbPass, userPwd, cardPin): by case, so `bypass` is none. */
@@ -74,7 +79,7 @@ export const isSecretName = (name: string): boolean => {
  * The same after a colon (`"password": "x"`, `client_secret: x`), without the bare
  * `token` that ordinary text has (`id-token: write`).
  */
-const SECRET_NAME_COLON = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret(?:[_-]?key)?|api[_-]?key|private[_-]?key|access[_-]?key|(?:access|refresh|session|auth)[_-]?token|[_.-]pass|[_.-]pwd)`;
+const SECRET_NAME_COLON = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|${SECRET_WORD}|api[_-]?key|private[_-]?key|access[_-]?key|(?:access|refresh|session|auth)[_-]?token|[_.-]pass|[_.-]pwd)`;
 const VALUE = String.raw`[^\s"'\`,;&}\])]+`;
 
 /** Something secret-shaped with mixed case and a digit: real keys are, commit hashes and words are not. */
@@ -82,6 +87,11 @@ const mixed = (s: string) => /[a-z]/.test(s) && /[A-Z]/.test(s) && /\d/.test(s);
 /** Values after a secret's name that are none: a setting, a placeholder, an already hidden value. */
 const NOT_A_VALUE =
   /^(?:true|false|null|none|undefined|yes|no|on|off|read|write|required|optional|\*+|\$\{.*|<.*>)$/i;
+/**
+ * `pass` after what a test run counts (tests_pass=12, checks_pass: 7) is a verb, and a number after it their
+ * count. Only both: a PIN is digits too (DB_PASS=1234), and so may a test user's be (TEST_PASS=1234).
+ */
+const TESTS_PASS = /(?<![A-Za-z0-9])(?:tests|checks|specs|cases|assertions)[_.-]pass(?![A-Za-z0-9])/i;
 /** Names of secrets people choose (a short word is one); keys and tokens are made by machines. */
 const CHOSEN_BY_PEOPLE = /pass|pwd|secret/i;
 const SHORT_WORD = new RegExp(`^[A-Za-z]{1,${MIN_SECRET_LENGTH - 1}}$`);
@@ -94,7 +104,9 @@ const SHORT_WORD = new RegExp(`^[A-Za-z]{1,${MIN_SECRET_LENGTH - 1}}$`);
  * name a short word stays hidden (`password: admin`): people choose those.
  */
 const aSecretValue = (value: string, name: string) =>
-  !NOT_A_VALUE.test(value) && (CHOSEN_BY_PEOPLE.test(name) || !SHORT_WORD.test(value));
+  !NOT_A_VALUE.test(value) &&
+  (CHOSEN_BY_PEOPLE.test(name) || !SHORT_WORD.test(value)) &&
+  !(TESTS_PASS.test(name) && /^\d+$/.test(value));
 
 /** Authorization schemes with a digit in their name: credentials follow them, they are none (RFC 7804, SigV4). */
 const AUTH_SCHEME_WITH_DIGITS = /^(?:[A-Z0-9]+-HMAC-SHA\d+|SCRAM-SHA-\d+(?:-PLUS)?)$/i;
@@ -162,19 +174,40 @@ const PATTERNS: Pattern[] = [
     pattern: /(\bbearer\s+)(?=[A-Za-z0-9._~+/-]*\d)[A-Za-z0-9._~+/-]{12,}=*/gi,
     replace: `$1${REDACTED}`,
   },
+  // A Cookie or Set-Cookie header's value (a session cookie is a bearer credential): whole, every pair and
+  // attribute in it, when it holds a pair (`cookie: none set` is prose).
+  {
+    pattern: /((?:set-)?cookie["']?\s*:\s*["']?)([^\r\n"'\\]+)/gi,
+    accept: (value) => value.includes('='),
+  },
+  // A signed request's signature (a presigned URL's, SigV2's, CloudFront's, GCS's, a SigV4 Authorization
+  // header's): with it the URL works for anyone until it expires. Long, and no plain words (`Signature=valid`).
+  {
+    pattern: /((?<![A-Za-z0-9_-])(?:x-amz-|x-goog-)?signature=)([^\s&"'<>,;]+)/gi,
+    accept: (value) => value.length >= 16 && !/^[A-Za-z]+(?:[_-][A-Za-z]+)*$/.test(value),
+  },
   // NAME=value, "name": "value", name: value for names that hold secrets; not the words
   // our own messages put there (`api-key: true`, `permissions: id-token: write`). A name starts where
   // a run of name characters does: from each word in it, the name's pattern would scan the run again.
   {
-    pattern: new RegExp(String.raw`((?<![A-Za-z0-9_.-])${SECRET_NAME}["']?\s*=\s*["']?)(${VALUE})`, 'gi'),
+    pattern: new RegExp(
+      String.raw`((?<![A-Za-z0-9_.-])(?:${SECRET_NAME}|${SECRET_KEY_NAME})["']?\s*=\s*["']?)(${VALUE})`,
+      'gi',
+    ),
     accept: aSecretValue,
   },
   {
-    pattern: new RegExp(String.raw`(["']${SECRET_NAME}["']\s*:\s*["']?)(${VALUE})`, 'gi'),
+    pattern: new RegExp(
+      String.raw`(["'](?:${SECRET_NAME}|${SECRET_KEY_NAME})["']\s*:\s*["']?)(${VALUE})`,
+      'gi',
+    ),
     accept: aSecretValue,
   },
   {
-    pattern: new RegExp(String.raw`((?<![A-Za-z0-9_.-])${SECRET_NAME_COLON}\s*:\s*["']?)(${VALUE})`, 'gi'),
+    pattern: new RegExp(
+      String.raw`((?<![A-Za-z0-9_.-])(?:${SECRET_NAME_COLON}|${SECRET_KEY_NAME})\s*:\s*["']?)(${VALUE})`,
+      'gi',
+    ),
     accept: aSecretValue,
   },
 ];

@@ -111,6 +111,27 @@ describe('secretValues', () => {
     );
   });
 
+  // A vendor's name says nothing of a key's kind: Laravel Cashier's STRIPE_KEY is the publishable key
+  // (its secret is STRIPE_SECRET), and a vendor's real keys are long, hidden whatever their name.
+  it('a short value under a credential-kind key (STRIPE_API_KEY=abc12) is a secret; under a vendor-named one (STRIPE_KEY) not', () => {
+    const environment = {
+      STRIPE_API_KEY: 'ab1',
+      AWS_ACCESS_KEY: 'ab2',
+      MY_SECRET_KEY: 'ab3',
+      GPG_PRIVATE_KEY: 'ab4',
+      RAILS_SECRET_KEY_BASE: 'ab5',
+      RAILS_MASTER_KEY: 'ab6',
+      STRIPE_KEY: 'abc12',
+      CACHE_KEY: 'api',
+      STRIPE_PUBLISHABLE_KEY: 'pk9f2Qm7Zr4Lw8Xb',
+    };
+    const values = secretValues({ ...base, environment });
+    expect(values).toEqual(
+      expect.arrayContaining(['ab1', 'ab2', 'ab3', 'ab4', 'ab5', 'ab6', 'pk9f2Qm7Zr4Lw8Xb']),
+    );
+    for (const kept of ['abc12', 'api']) expect(values).not.toContain(kept);
+  });
+
   it("a short password in a pip-args URL (secret by its place) and a short smoke-path query value with a secret's name", () => {
     const values = secretValues({
       ...base,

@@ -81,7 +81,7 @@ describe('a large text with many known values', () => {
     };
     const best = (text: string) => Math.min(time(text), time(text));
     const yardstick = best('a '.repeat(20_000));
-    for (const joined of ['a-', 'a.', 'x_pass-'])
+    for (const joined of ['a-', 'a.', 'x_pass-', 'app-key-', 'secret_key_base.', 'set-cookie:'])
       expect(best(joined.repeat(Math.ceil(40_000 / joined.length))) / yardstick).toBeLessThan(300);
   });
 

@@ -229,3 +229,130 @@ describe('the end of a cut text', () => {
     expect(redactCutTail(text)).toBe(text);
   });
 });
+
+describe("Rails' secret_key_base after its name, in each form a log prints it", () => {
+  const BASE = '9f8e7d6c5b4a3928f7e6d5c4b3a29180';
+  it.each([
+    ['an assignment', `SECRET_KEY_BASE=${BASE}`, `SECRET_KEY_BASE=${REDACTED}`],
+    ['a prefixed one', `RAILS_SECRET_KEY_BASE=${BASE} rails s`, `RAILS_SECRET_KEY_BASE=${REDACTED} rails s`],
+    ['YAML', `SECRET_KEY_BASE: ${BASE}`, `SECRET_KEY_BASE: ${REDACTED}`],
+    ['JSON', `{"secret_key_base": "${BASE}"}`, `{"secret_key_base": "${REDACTED}"}`],
+    ['camel case in JSON', `{"secretKeyBase": "${BASE}"}`, `{"secretKeyBase": "${REDACTED}"}`],
+    // A secret's name: people choose it, a short word too.
+    ['a short word', 'secret_key_base=hello', `secret_key_base=${REDACTED}`],
+  ])('%s: %j', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+});
+
+describe("a key of a secret's kind after its name (as isSecretName knows it), in each form", () => {
+  it.each([
+    [
+      "Rails' master key",
+      'RAILS_MASTER_KEY=0123456789abcdef0123456789abcdef',
+      `RAILS_MASTER_KEY=${REDACTED}`,
+    ],
+    ["Laravel's app key", 'APP_KEY=base64:Zk3j2Ls9Qp0xxQZk3j2Ls9Qp0=', `APP_KEY=${REDACTED}`],
+    ['YAML', 'signing_key: Zk3j2Ls9Qp0xx', `signing_key: ${REDACTED}`],
+    ['camel case in JSON', '{"encryptionKey": "Zk3j2Ls9Qp0xx"}', `{"encryptionKey": "${REDACTED}"}`],
+  ])('%s: %j', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it.each(['CACHE_KEY=user-1234', 'S3_KEY: uploads/2026/a.png', 'SORT_KEY=created9', 'MONKEY=banana7'])(
+    'a key that names data stays: %j',
+    (text) => {
+      expect(redact(text)).toBe(text);
+    },
+  );
+});
+
+describe('a count of passing tests after `tests_pass` is no password', () => {
+  it.each([
+    'tests_pass=12 tests_fail=0',
+    'unit_tests_pass=3',
+    'checks_pass: 7',
+    '{"tests_pass": 12, "specs_pass": 40}',
+  ])('stays: %j', (text) => {
+    expect(redact(text)).toBe(text);
+  });
+
+  it.each([
+    // A PIN-like password is digits too: only a count of tests' name makes digits a count.
+    ['a numeric password', 'DB_PASS=1234', `DB_PASS=${REDACTED}`],
+    ["a test user's password (singular)", 'TEST_PASS=1234', `TEST_PASS=${REDACTED}`],
+    ['not a count', 'tests_pass=hunter2', `tests_pass=${REDACTED}`],
+    ['a name that only ends like one', 'contests_pass=1234', `contests_pass=${REDACTED}`],
+  ])('%s: hidden', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+});
+
+describe('a signed request: a presigned URL is a bearer credential until it expires', () => {
+  const SIG4 = 'fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024';
+  it('a SigV4 presigned URL keeps its algorithm, date, expiry and signed headers, not its credential, token or signature', () => {
+    const url =
+      'https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256' +
+      '&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261207%2Fus-east-1%2Fs3%2Faws4_request' +
+      '&X-Amz-Date=20261207T000000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host' +
+      `&X-Amz-Security-Token=IQoJb3JpZ2luX2VjEJr%2F%2FwEaCXVz&X-Amz-Signature=${SIG4}`;
+    expect(redact(`GET ${url} 200`)).toBe(
+      'GET https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256' +
+        `&X-Amz-Credential=${REDACTED}&X-Amz-Date=20261207T000000Z&X-Amz-Expires=3600` +
+        `&X-Amz-SignedHeaders=host&X-Amz-Security-Token=${REDACTED}&X-Amz-Signature=${REDACTED} 200`,
+    );
+  });
+
+  it.each([
+    ['in lower case', `x-amz-signature=${SIG4}&x`, `x-amz-signature=${REDACTED}&x`],
+    [
+      'a SigV2 presigned URL',
+      '?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1700000000&Signature=vjbyPxybdZaNmGa%2ByT272YEAiv4%3D',
+      `?AWSAccessKeyId=${REDACTED}&Expires=1700000000&Signature=${REDACTED}`,
+    ],
+    [
+      'a CloudFront signed URL',
+      '?Expires=1700000000&Signature=Nql641NHEUkUaXQHZINK1FZ~SYeUSoBJMxjdgqrzIdzV2gyEXPDNv0pYdWJkflDKJ3xIu7lbwRpSkG98NBlgPi4ZJpRRnVX4kXAJK6tdNx6FucDB7OVqzcxkxHsGFd8VCG1BkC-Afh9~lOCMIYHIaiOB6~5jt9w2EOwi6sIIqrg_&Key-Pair-Id=K2JCJMDEHXQW5F',
+      `?Expires=1700000000&Signature=${REDACTED}&Key-Pair-Id=K2JCJMDEHXQW5F`,
+    ],
+    ['a GCS signed URL', `?X-Goog-Signature=${SIG4}`, `?X-Goog-Signature=${REDACTED}`],
+    [
+      'a SigV4 Authorization header',
+      `Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261207/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=${SIG4}`,
+      `Authorization: AWS4-HMAC-SHA256 Credential=${REDACTED}, SignedHeaders=host;x-amz-date, Signature=${REDACTED}`,
+    ],
+  ])('%s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it.each([
+    'Signature=valid',
+    'signature=none',
+    // Short: an algorithm's name, a version.
+    'signature=sha256',
+    'X-Amz-SignedHeaders=host;x-amz-date',
+    'check Signature=verification-failed',
+    'the request signature we calculated does not match the signature you provided',
+    'mySignature=abcdef0123456789abcdef',
+  ])('ordinary text stays: %j', (text) => {
+    expect(redact(text)).toBe(text);
+  });
+});
+
+describe("a Cookie header's values: a session cookie is a bearer credential", () => {
+  it.each([
+    ['a request header', 'Cookie: sessionid=Zk3j2Ls9Qp0xx; csrftoken=abc', `Cookie: ${REDACTED}`],
+    ['a response header', 'Set-Cookie: sid=Zk3j2Ls9Qp0xx; Path=/; HttpOnly', `Set-Cookie: ${REDACTED}`],
+    ["curl's", "curl -H 'cookie: a=b' https://x", `curl -H 'cookie: ${REDACTED}' https://x`],
+    ['JSON headers', '{"Cookie": "session=k3y9", "Host": "x"}', `{"Cookie": "${REDACTED}", "Host": "x"}`],
+  ])('%s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it.each(['cookie: none set', 'Cookie:', 'no cookie: the session expired', 'document.cookie = x'])(
+    'ordinary text stays (no name=value): %j',
+    (text) => {
+      expect(redact(text)).toBe(text);
+    },
+  );
+});

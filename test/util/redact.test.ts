@@ -318,6 +318,10 @@ describe('isSecretName: a variable or a parameter whose value is a secret', () =
     'AUTH',
     'BASIC_AUTH',
     'SMTP_AUTH',
+    // Rails' secret_key_base, alone or after a prefix, in any spelling.
+    'SECRET_KEY_BASE',
+    'RAILS_SECRET_KEY_BASE',
+    'secretKeyBase',
   ])('%s is', (name) => {
     expect(isSecretName(name)).toBe(true);
   });
