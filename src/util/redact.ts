@@ -79,7 +79,7 @@ export const isSecretName = (name: string): boolean => {
  * The same after a colon (`"password": "x"`, `client_secret: x`), without the bare
  * `token` that ordinary text has (`id-token: write`).
  */
-const SECRET_NAME_COLON = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|${SECRET_WORD}|api[_-]?key|private[_-]?key|access[_-]?key|(?:access|refresh|session|auth)[_-]?token|[_.-]pass|[_.-]pwd)`;
+const SECRET_NAME_COLON = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|${SECRET_WORD}|api[_-]?key|private[_-]?key|access[_-]?key|(?:access|refresh|session|auth|security)[_-]?token|[_.-]pass|[_.-]pwd)`;
 const VALUE = String.raw`[^\s"'\`,;&}\])]+`;
 
 /** Something secret-shaped with mixed case and a digit: real keys are, commit hashes and words are not. */
@@ -137,6 +137,11 @@ const PATTERNS: Pattern[] = [
   { pattern: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}\b/g, replace: REDACTED },
   { pattern: /\bwhsec_[A-Za-z0-9+/=]{10,}/g, replace: REDACTED },
   { pattern: /\b(?:xox[abposr]|xapp)-[A-Za-z0-9-]{10,}/g, replace: REDACTED },
+  // npm, PyPI (a macaroon: `AgE` starts every one) and GitLab tokens: a private index's or a publish step's.
+  {
+    pattern: /\b(?:npm_[A-Za-z0-9]{30,}|pypi-AgE[A-Za-z0-9_-]{16,}|glpat-[A-Za-z0-9_-]{20,})/g,
+    replace: REDACTED,
+  },
   // Access key ids: long-term (AKIA) and temporary (ASIA).
   { pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, replace: REDACTED },
   // Secret keys and session tokens after their names: ini, env, JSON, YAML, CLI output.
@@ -214,7 +219,9 @@ const PATTERNS: Pattern[] = [
 
 /** The start of a secret shape at the very end of a cut text: the rest of it is gone, so no pattern above sees it. */
 const CUT_SHAPES: RegExp[] = [
-  /(?:gh[pousr]_|github_pat_|(?:sk|rk)_(?:live|test)_|whsec_|xox[abposr]-|xapp-|AKIA|ASIA|eyJ)[A-Za-z0-9_+/=.-]*$/,
+  /(?:gh[pousr]_|github_pat_|(?:sk|rk)_(?:live|test)_|whsec_|xox[abposr]-|xapp-|pypi-AgE|glpat-|AKIA|ASIA|eyJ)[A-Za-z0-9_+/=.-]*$/,
+  // An npm token's start, not npm's own variables (npm_config_cache, npm_package_name): an upper-case letter or a digit.
+  /\bnpm_(?=[a-z]*[A-Z0-9])[A-Za-z0-9]*$/,
   /[a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/?#@'"]*:[^\s/?#@'"]*$/i,
 ];
 

@@ -356,3 +356,48 @@ describe("a Cookie header's values: a session cookie is a bearer credential", ()
     },
   );
 });
+
+describe('an AWS session token in a signed request header (an SDK wire trace)', () => {
+  const TOKEN = 'IQoJb3JpZ2luX2VjEJr//////////wEaCXVz';
+  it.each([
+    [`x-amz-security-token: ${TOKEN}`, `x-amz-security-token: ${REDACTED}`],
+    [`X-Amz-Security-Token:${TOKEN}`, `X-Amz-Security-Token:${REDACTED}`],
+  ])('%s', (text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+});
+
+describe('package registry tokens by their prefixes (an .npmrc, a PyPI upload, a private index)', () => {
+  const NPM = 'npm_Abcdef1234567890abcdefABCDEF123456';
+  const PYPI = 'pypi-AgEIcHlwaS5vcmcCJGE0ZjQ5ZTc2LWI2YjEtNDg3';
+  const GITLAB = 'glpat-Abcdef1234567890abcd';
+  it.each([
+    ['an npm token', `token ${NPM} used`, `token ${REDACTED} used`],
+    ['a PyPI token', `uv publish --token ${PYPI}`, `uv publish --token ${REDACTED}`],
+    ['a GitLab token', `PRIVATE-TOKEN: ${GITLAB}`, `PRIVATE-TOKEN: ${REDACTED}`],
+  ])('%s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it.each(['npm_config_cache=/tmp/npm', 'pypi-simple index', 'the glpat- prefix marks a token'])(
+    'ordinary text stays: %j',
+    (text) => {
+      expect(redact(text)).toBe(text);
+    },
+  );
+
+  it.each([
+    ['npm', 'token npm_Abc12'],
+    ['PyPI', 'token pypi-AgEIcHl'],
+    ['GitLab', 'token glpat-Abc1'],
+  ])("a %s token's start at the end of a cut text goes", (_name, text) => {
+    expect(redactCutTail(text)).toBe(`token ${REDACTED}`);
+  });
+
+  it.each(['env npm_config_cache', 'env npm_package_name'])(
+    "npm's own variable at the end of a cut text stays: %j",
+    (text) => {
+      expect(redactCutTail(text)).toBe(text);
+    },
+  );
+});
