@@ -92,6 +92,11 @@ const FIXED: [string, string, string][] = [
   ['main\r\nprod', 'feature/x', 'prod\r\n'],
   ['Release', 'release', ''],
   ['main,PROD', 'PROD', ''],
+  // Blank: the action's default list (an unset variable passed as protected-stages).
+  ['', 'main', ''],
+  [' \u00a0\n', 'main', 'prod'],
+  ['\u3000', 'feature/x', 'prod'],
+  ['\t', 'prod', ''],
 ];
 
 /** What the route job did with a push, against what the model says; undefined when they agree. */

@@ -94,6 +94,19 @@ describe('the deploy and preview jobs are grouped by the stage deployed', () => 
     },
   );
 
+  // An unset variable passed as protected-stages: the action's default list, so prod stays protected.
+  it.each(['', ' ', '\u00a0\n'])(
+    "a pull request with stage input prod and a blank protected-stages (%j): the pull request's own group",
+    (blank) => {
+      const stages = { stage: 'prod', 'protected-stages': blank };
+      expect(group({ name: 'pull_request', action: 'opened' }, stages)).toEqual([
+        'preview',
+        'lambda-deploy-shop-pr-7',
+      ]);
+      expect(group({ name: 'push', branch: 'main' }, stages)).toEqual(['deploy', 'lambda-deploy-shop-prod']);
+    },
+  );
+
   it('a pull request with a blank stage input: its own stage, as the action reads it', () => {
     expect(group({ name: 'pull_request', action: 'opened' }, { stage: ' \n' })).toEqual([
       'preview',

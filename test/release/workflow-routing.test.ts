@@ -74,10 +74,60 @@ describe('the reusable workflow routes a push to production only for a protected
     ['main,Release', 'RELEASE', 'preview'],
     ['main,Release', 'Release2', 'preview'],
     ['main\nstaging\n', 'staging', 'deploy'],
-    ['', 'main', 'preview'],
+    // Blank (an unset variable, `${{ vars.PROTECTED_STAGES }}`): the action's default list, as it reads it.
+    ['', 'main', 'deploy'],
+    // Entries, though none left: no default, nothing protected (the action's list is empty too).
+    ['# main', 'main', 'preview'],
   ])('protected-stages %j, push of %j: %s', (stages, branch, job) => {
     expect(deployingJobs({ name: 'push', branch }, { 'protected-stages': stages })).toEqual([job]);
   });
+
+  // The action reads a blank protected-stages (JavaScript's trim: Unicode blanks too) as its
+  // default list: so does the route job, or main would be a preview the action refuses, and a
+  // pull request's `stage: prod` would queue in production's concurrency group.
+  describe.each(['', ' ', '\n', ' \t\r\n', '\u00a0', '\u3000\n\ufeff', '\u2028'])(
+    'a blank protected-stages %j is the default list',
+    (blank) => {
+      const stages = { 'protected-stages': blank };
+      it('a push or manual run of main or master deploys production; of prod, production or Main, not', () => {
+        for (const name of ['push', 'workflow_dispatch'] as const) {
+          expect(deployingJobs({ name, branch: 'main' }, stages)).toEqual(['deploy']);
+          expect(deployingJobs({ name, branch: 'master' }, stages)).toEqual(['deploy']);
+          expect(deployingJobs({ name, branch: 'prod' }, stages)).toEqual([]);
+          expect(deployingJobs({ name, branch: 'production' }, stages)).toEqual([]);
+          expect(deployingJobs({ name, branch: 'Main' }, stages)).toEqual(['preview']);
+          expect(deployingJobs({ name, branch: 'feature/x' }, stages)).toEqual(['preview']);
+        }
+      });
+
+      it('the stage input prod: production from main, refused from another branch', () => {
+        expect(deployingJobs({ name: 'push', branch: 'main' }, { ...stages, stage: 'prod' })).toEqual([
+          'deploy',
+        ]);
+        const runs = runWorkflow({ name: 'push', branch: 'feature/x' }, { ...stages, stage: 'prod' });
+        expect(runs.get('route')?.result).toBe('failure');
+        expect(runs.get('route')?.log).toContain('(protected-stages: main,master,prod,production)');
+        expect(
+          deployingJobs({ name: 'push', branch: 'feature/x' }, { ...stages, stage: 'prod' }, runs),
+        ).toEqual([]);
+      });
+
+      it('a branch delete and a schedule on main sign in as a production branch', () => {
+        const said = (event: Event) => runWorkflow(event, stages).get('route')?.outputs['branch-production'];
+        expect(said({ name: 'delete', branch: 'feature/x' })).toBe('true');
+        expect(said({ name: 'schedule' })).toBe('true');
+        expect(said({ name: 'schedule', defaultBranch: 'develop' })).toBe('false');
+      });
+
+      it("a pull request with stage input prod groups as pr-N, never in production's group", () => {
+        for (const stage of ['prod', 'Production', ' main\n']) {
+          const runs = runWorkflow({ name: 'pull_request', action: 'opened' }, { ...stages, stage });
+          expect(runs.get('route')?.outputs).toMatchObject({ stage: 'pr-7', production: '' });
+          expect(deployingJobs({ name: 'pull_request', action: 'opened' }, {}, runs)).toEqual(['preview']);
+        }
+      });
+    },
+  );
 
   it('the stage input decides in place of the branch, production only from a production branch', () => {
     expect(deployingJobs({ name: 'workflow_dispatch', branch: 'main' }, { stage: 'production' })).toEqual([
@@ -185,13 +235,25 @@ describe('the reusable workflow routes a push to production only for a protected
       expect(log).not.toContain('command: undeploy');
     });
 
-    // The action reads a blank protected-stages as its default list, and refuses prod on a pull request.
-    it('a blank protected-stages input is the default list: stage prod is still protected, no undeploy advised', () => {
-      const { log } = closed('prod', { 'protected-stages': ' ' });
-      const step = readReusableWorkflow().jobs['undeploy-pull-request']?.steps?.[0];
-      expect(step?.run).toContain(`list='${INPUT_DEFAULTS['protected-stages']}'`);
-      expect(log).toContain('Stage prod (the stage input) is listed in protected-stages');
-      expect(log).not.toContain('command: undeploy');
+    // The action reads a blank protected-stages (JavaScript's trim) as its default list, and refuses
+    // prod on a pull request.
+    it.each([' ', '\n\t', '\u00a0', '\u3000\ufeff'])(
+      'a blank protected-stages input (%j) is the default list: stage prod is still protected, no undeploy advised',
+      (blank) => {
+        const { log } = closed('prod', { 'protected-stages': blank });
+        expect(log).toContain('Stage prod (the stage input) is listed in protected-stages');
+        expect(log).not.toContain('command: undeploy');
+      },
+    );
+
+    // Entries trimmed as the action trims them (Unicode blanks too), not run together.
+    it.each([
+      ['\u00a0prod\u00a0,main', true],
+      ['main,\tProd\r\n', true],
+      ['main,p rod', false],
+    ])('protected-stages %j: stage prod protected %s', (stages, protectedStage) => {
+      const { log } = closed('prod', { 'protected-stages': stages });
+      expect(log.includes('Stage prod (the stage input) is listed in protected-stages')).toBe(protectedStage);
     });
 
     // The action trims the whole input (JavaScript's trim), not each line of it.
@@ -217,6 +279,52 @@ describe('the reusable workflow routes a push to production only for a protected
 
 describe('the routing decision', () => {
   const workflow = readReusableWorkflow();
+
+  // One default list: action.yml's (INPUT_DEFAULTS), given to every script that reads the input
+  // through env, never written into a script where it could drift from the action's.
+  it("reads a blank protected-stages as the action's default list, from one env value equal to INPUT_DEFAULTS", () => {
+    const readers = Object.entries(workflow.jobs).flatMap(([job, { steps = [] }]) =>
+      steps
+        .filter((s) => s.run !== undefined && JSON.stringify(s.env ?? {}).includes('inputs.protected-stages'))
+        .map((s) => ({ job, step: s })),
+    );
+    expect(readers.map(({ job }) => job)).toEqual(['route', 'undeploy-pull-request']);
+    for (const { job, step } of readers) {
+      expect({ job, default: step.env?.DEFAULT_PROTECTED_STAGES }).toEqual({
+        job,
+        default: INPUT_DEFAULTS['protected-stages'],
+      });
+      expect(step.run).toContain('$DEFAULT_PROTECTED_STAGES');
+      expect(step.run).not.toContain(INPUT_DEFAULTS['protected-stages']);
+    }
+    expect(workflow.on.workflow_call.inputs['protected-stages']?.default).toBe(
+      INPUT_DEFAULTS['protected-stages'],
+    );
+  });
+
+  // Both read blanks as the action's trim() does (JavaScript's): one trim(), its blanks every
+  // character String.prototype.trim removes, and no other.
+  it('trims as JavaScript does, with the same trim() in both', () => {
+    const trimOf = (run = '') => /^blanks=\([\s\S]*?\n\}\n/m.exec(run.replace(/^ +/gm, ''))?.[0];
+    const [route, notice] = ['route', 'undeploy-pull-request'].map((job) =>
+      trimOf(workflow.jobs[job]?.steps?.find((s) => s.env?.DEFAULT_PROTECTED_STAGES !== undefined)?.run),
+    );
+    expect(route).toBeDefined();
+    expect(notice).toBe(route);
+    const words = /^blanks=\(([\s\S]*?)\)\n/.exec(route ?? '')?.[1]?.match(/' '|\$'[^']*'/g) ?? [];
+    const escapes: Record<string, number> = { t: 9, n: 10, v: 11, f: 12, r: 13 };
+    const decoded = words.map((w) => {
+      if (w === "' '") return ' ';
+      const bytes = [...w.slice(2, -1).matchAll(/\\(x([0-9a-f]{2})|[tnvfr])/g)].map((m) =>
+        m[2] ? parseInt(m[2], 16) : (escapes[m[1] as string] as number),
+      );
+      return Buffer.from(bytes).toString('utf8');
+    });
+    const javascript: string[] = [];
+    for (let c = 0; c <= 0x10ffff; c++)
+      if (String.fromCodePoint(c).trim() === '') javascript.push(String.fromCodePoint(c));
+    expect([...decoded].sort()).toEqual(javascript.sort());
+  });
 
   it('is not made by expressions, which compare strings ignoring case', () => {
     for (const [name, job] of Object.entries(workflow.jobs))
