@@ -90,6 +90,20 @@ export interface JobRun {
   log?: string;
 }
 
+/** The runner's own environment, below a step's `env:`: GitHub's ubuntu images set LANG=C.UTF-8. */
+let runnerEnvironment: Record<string, string> = { LANG: 'C.UTF-8' };
+
+/** `run()` with every step started from `environment` instead (a self-hosted runner's locale). */
+export function onRunner<T>(environment: Record<string, string>, run: () => T): T {
+  const hosted = runnerEnvironment;
+  runnerEnvironment = environment;
+  try {
+    return run();
+  } finally {
+    runnerEnvironment = hosted;
+  }
+}
+
 let scripts = 0;
 /** A `run:` step as the runner runs it with `shell: bash`: env from `env:`, outputs from GITHUB_OUTPUT. */
 function runStep(
@@ -101,7 +115,11 @@ function runStep(
   const output = join(tmp, `output-${n}`);
   writeFileSync(script, step.run ?? '');
   writeFileSync(output, '');
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', GITHUB_OUTPUT: output };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    ...runnerEnvironment,
+    GITHUB_OUTPUT: output,
+  };
   for (const [k, v] of Object.entries(step.env ?? {})) env[k] = interpolate(String(v), contexts);
   const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
     env,
