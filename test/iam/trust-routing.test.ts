@@ -346,6 +346,16 @@ describe('the route job reads the stage input as the action does: trimmed', () =
       expect(run.route?.log).toContain(`The stage input is ${shown}`);
     }
   });
+
+  // An entry with a carriage return inside (the runner reads a lone \r as a line's end) is no
+  // branch, but the production branches the message lists are shown escaped like the rest.
+  it('a protected-stages entry with a line break inside is shown on one line in the message', () => {
+    const stages = { ...ROLES, 'protected-stages': 'main\r::warning::x,prod' };
+    const run = route({ name: 'push', branch: 'prod' }, stages);
+    expect(run.route?.result).toBe('failure');
+    expect(run.route?.log).not.toMatch(/^::warning/m);
+    expect(run.route?.log).toContain('(production branches: main%0D::warning::x)');
+  });
 });
 
 it('with no production branch (protected-stages: prod), the route job says to list one first: an input set for main alone is refused there too', () => {
