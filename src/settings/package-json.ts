@@ -135,25 +135,33 @@ type Resolved = { target: string; via: string[] } | null | undefined;
 /**
  * PACKAGE_TARGET_RESOLVE of Node.js's resolution algorithm: conditions in the object's own key
  * order, the first matching one whose value resolves; in an array the first valid target (there
- * or not: Node.js looks no further), invalid ones and nulls passed over. Throws on an invalid target.
+ * or not: Node.js looks no further), invalid ones passed over, and as the last item gave where
+ * none resolves (undefined: on to the next condition; null; or the error). Throws on an invalid target.
  */
 function resolveTarget(value: unknown, conditions: Set<string>): Resolved {
   if (typeof value === 'string') {
     if (!validTarget(value)) throw new Error(`invalid target ${value}`);
     return { target: value, via: [] };
   }
+  if (value === null) return null;
   if (Array.isArray(value)) {
+    if (!value.length) return null;
+    let last: Resolved | Error = undefined;
     for (const item of value) {
       try {
         const resolved = resolveTarget(item, conditions);
         if (resolved) return resolved;
-      } catch {
-        // Node.js passes over an invalid target in a fallback array.
+        if (resolved === null) last = null;
+      } catch (error) {
+        last = error as Error;
       }
     }
-    return null;
+    if (last instanceof Error) throw last;
+    return last;
   }
-  if (typeof value !== 'object' || value === null) return null;
+  if (typeof value !== 'object') throw new Error(`invalid target ${String(value)}`);
+  // Node.js refuses numeric keys (which an object would put first).
+  if (Object.keys(value).some((k) => /^\d+$/.test(k))) throw new Error('numeric condition');
   for (const [condition, target] of Object.entries(value)) {
     if (!conditions.has(condition)) continue;
     const resolved = resolveTarget(target, conditions);
@@ -163,11 +171,15 @@ function resolveTarget(value: unknown, conditions: Set<string>): Resolved {
   return undefined;
 }
 
-/** Every string an export names, under any condition (a dual package's other build). */
+/** The conditions Node.js matches for either loader: a "browser" or "types" one names no file it loads. */
+const NODE_CONDITIONS = new Set([...conditionsFor(true), ...conditionsFor(false)]);
+
+/** Every string an export names under a condition Node.js matches (a dual package's other build). */
 function allTargets(value: unknown): string[] {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value)) return value.flatMap(allTargets);
-  return typeof value === 'object' && value !== null ? Object.values(value).flatMap(allTargets) : [];
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([c, v]) => (NODE_CONDITIONS.has(c) ? allTargets(v) : []));
 }
 
 /** "exports"' "." entry, and every file its conditions name (built or not). */
@@ -179,6 +191,17 @@ interface ExportsEntry {
 /** A JavaScript file in the folder, forward slashes, from an export's target. */
 const exportFile = (t: string) => (/\.[cm]?js$/.test(t) && !t.includes('*') ? posix.normalize(t) : undefined);
 
+/** The file of the "." export for a loader (`esm`: import()), and the conditions that led to it. */
+function loaderFile(root: unknown, esm: boolean): { file: string; via: string[] } | undefined {
+  try {
+    const resolved = resolveTarget(root, conditionsFor(esm));
+    const file = resolved && exportFile(resolved.target);
+    return file ? { file, via: resolved.via } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * "exports"' "." export as Node.js resolves it for the loader Lambda uses (`esm`: "type": "module"):
  * a string or array, `{".": ...}`, or conditions with no subpath keys, which are "."; keys of both
@@ -189,19 +212,17 @@ function exportsEntry(exports: unknown, esm: boolean): ExportsEntry | undefined 
   const keys = map ? Object.keys(exports).map((k) => k.startsWith('.')) : [];
   if (keys.includes(true) && keys.includes(false)) return undefined;
   const root = keys.includes(true) ? (exports as Record<string, unknown>)['.'] : exports;
-  let resolved: Resolved;
-  try {
-    resolved = resolveTarget(root, conditionsFor(esm));
-  } catch {
-    return undefined;
-  }
-  const file = resolved && exportFile(resolved.target);
-  if (!resolved || !file) return undefined;
+  // Lambda loads a .mjs with import() and a .cjs with require() whatever "type" says: such a file
+  // is the export where the loader of a .js file finds none (an ESM-only package without "type").
+  const other = loaderFile(root, !esm);
+  const found = loaderFile(root, esm) ?? (other?.file.endsWith(esm ? '.cjs' : '.mjs') ? other : undefined);
+  if (!found) return undefined;
+  const { file, via: path } = found;
   const files = allTargets(root)
     .filter(validTarget)
     .flatMap((t) => exportFile(t) ?? []);
   // Which condition, where the export names more than one file (a dual package's builds).
-  const conditions = resolved.via.map((c) => `"${c}"`).join(' > ');
+  const conditions = path.map((c) => `"${c}"`).join(' > ');
   const via = new Set(files).size > 1 && conditions ? ` under its ${conditions} condition` : '';
   return { entry: { file, said: `package.json's "exports" gives ${file}${via}`, guessed: false }, files };
 }

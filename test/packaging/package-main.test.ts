@@ -358,6 +358,34 @@ describe('packageMain', () => {
       expect(file('dot-dot', { exports: './dist/../index.js' })).toBeUndefined();
     });
 
+    it('an export only for the other loader: its .mjs (import()) or .cjs (require()), which Lambda loads with that loader whatever "type" says', () => {
+      // Node.js's require() refuses an import-only package, but Lambda loads a handler in x.mjs with import().
+      expect(file('import-only-mjs', { exports: { import: './dist/index.mjs' } })).toBe('dist/index.mjs');
+      expect(
+        entry('require-only-cjs', { type: 'module', exports: { require: './dist/index.cjs' } }),
+      ).toMatchObject({
+        file: 'dist/index.cjs',
+        said: 'package.json\'s "exports" gives dist/index.cjs',
+      });
+      // A .js file of the other loader's: Lambda would load it with the wrong one (null: nothing for require()).
+      expect(file('import-only-js', { exports: { import: './dist/index.js' } })).toBeUndefined();
+      expect(file('require-null-mjs', { exports: { require: null, import: './x.mjs' } })).toBe('x.mjs');
+    });
+
+    it('a fallback array with nothing for the loader is passed over, as Node.js passes over a condition that matches nothing', () => {
+      const unmatched = { exports: { require: [{ import: './e.mjs' }], default: './d.js' } };
+      expect(file('array-unmatched', unmatched)).toBe('d.js');
+      // A null in it: nothing for the loader, as a null condition.
+      expect(file('array-null', { exports: { require: [null], default: './d.js' } })).toBeUndefined();
+    });
+
+    it('"main" kept as one of the export\'s files only under a condition Node.js matches, not a browser build', () => {
+      const browser = { main: 'browser.js', exports: { browser: './browser.js', default: './server.js' } };
+      expect(entry('main-browser', browser, { 'browser.js': '', 'server.js': '' })).toMatchObject({
+        file: 'server.js',
+      });
+    });
+
     it('"main" kept where it is one of the export\'s files, or the export\'s file is not there (stale)', () => {
       const dual = {
         main: 'dist/index.mjs',
