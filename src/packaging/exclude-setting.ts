@@ -14,6 +14,13 @@ function listSetting(input: InputName, patterns: readonly string[], surface: Sur
   return `${inputName(surface, input)}: ${JSON.stringify(patterns.join('\n'))}`;
 }
 
+/**
+ * A path as a pattern matching it alone: glob characters escaped, and a leading `!` (a negation)
+ * or `#` (a comment line in the list) too, as picomatch reads `\x` as x.
+ */
+export const literalPattern = (path: string): string =>
+  path.replace(/[\\*?[\]{}()]/g, '\\$&').replace(/^[!#]/, '\\$&');
+
 /** `!patterns` as the exclude setting. */
 export function excludeSetting(patterns: readonly string[], surface: Surface): string {
   return listSetting(Inputs.Exclude, patterns, surface);

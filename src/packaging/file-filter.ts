@@ -297,7 +297,8 @@ function findLinksLeftOut(
 ): Matcher {
   const names = (dir: string) =>
     include.some((raw) => {
-      const p = raw.trim().replace(/\/+$/, '');
+      // A character escaped (`\#deps`, `wh\(old\)`, as findLinksNote gives) names itself.
+      const p = raw.trim().replace(/\/+$/, '').replace(/\\(.)/g, '$1');
       const path = p.replace(/^\/+/, '');
       return path === dir || path.startsWith(`${dir}/`) || (!p.includes('/') && p === dir.split('/').pop());
     });

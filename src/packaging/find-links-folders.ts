@@ -21,7 +21,7 @@ import { optionValues, parsePipArgs } from '../settings/pip-options.js';
 import { inputName, type Surface } from '../settings/surface.js';
 import { isInside, realPath } from './lock-paths.js';
 import { configPathEntries } from './pip-config.js';
-import { excludeSetting, includeSetting } from './exclude-setting.js';
+import { excludeSetting, includeSetting, literalPattern } from './exclude-setting.js';
 import { lineTokens, requirementFiles, type RequirementFile } from './requirement-files.js';
 import { filePath, pipFolder, URL_LIKE } from './requirement-paths.js';
 
@@ -173,16 +173,20 @@ export function findLinksNote(
   const one = folders.length === 1;
   const [it, them] = one ? ['it', 'folder'] : ['them', 'folders'];
   const shown = folders.map((f) => `${f}/`);
-  const keep = excludeSetting(
-    folders.map((f) => `!${f}`),
-    surface,
-  );
-  // Naming them in include only helps where include is set: else it would keep nothing but them.
-  const named = include.length
-    ? `, or by naming ${it} in ${inputName(surface, Inputs.Include)} (${includeSetting(include, shown, surface)})`
-    : '';
+  const patterns = folders.map(literalPattern);
+  // With include set, a `!` in exclude alone keeps nothing include leaves out: include then.
+  const keep = include.length
+    ? `by naming ${it} in ${inputName(surface, Inputs.Include)} (${includeSetting(
+        include,
+        patterns.map((p) => `${p}/`),
+        surface,
+      )})`
+    : `with ${excludeSetting(
+        patterns.map((p) => `!${p}`),
+        surface,
+      )}`;
   return (
     `Left out ${shown.slice(0, -1).join(', ')}${one ? '' : ' and '}${shown.at(-1)!} (pip's --find-links ${them}: ${HELD}): ` +
-    `pip installed from ${it}, and nothing reads ${it} at run time; package ${it} anyway with ${keep}${named}.`
+    `pip installed from ${it}, and nothing reads ${it} at run time; package ${it} anyway ${keep}.`
   );
 }

@@ -8,6 +8,7 @@ import {
   holdsOnlyDownloads,
 } from '../../src/packaging/find-links-folders.js';
 import { parse } from 'yaml';
+import { createFileFilter } from '../../src/packaging/file-filter.js';
 import { splitList } from '../../src/settings/input-lists.js';
 import { tempDir } from './helpers.js';
 
@@ -119,11 +120,11 @@ describe('findLinksNote', () => {
     }
   });
 
-  it('on the command line: one --exclude each, and one --include each where include is set', () => {
+  it('on the command line: one --exclude each, or where include is set one --include each (a `!` in exclude alone keeps nothing include leaves out)', () => {
     expect(findLinksNote(['deps/wheels', 'wheels'], ['app.py'], 'terminal')).toBe(
       "Left out deps/wheels/ and wheels/ (pip's --find-links folders: wheels, sdists, link pages, requirement and checksum lists, notes and dotfiles only): " +
         'pip installed from them, and nothing reads them at run time; ' +
-        "package them anyway with --exclude '!deps/wheels' --exclude '!wheels', or by naming them in --include (--include 'deps/wheels/' --include 'wheels/').",
+        "package them anyway by naming them in --include (--include 'deps/wheels/' --include 'wheels/').",
     );
     expect(findLinksNote(['wheels'], [], 'terminal')).toBe(
       "Left out wheels/ (pip's --find-links folder: wheels, sdists, link pages, requirement and checksum lists, notes and dotfiles only): " +
@@ -137,6 +138,40 @@ describe('findLinksNote', () => {
       const setting = /by naming .* in include \((include: .*)\)\.$/.exec(note)?.[1] ?? '';
       const value = (parse(setting) as { include: string }).include;
       expect(splitList(value)).toEqual(['app.py', 'lib/**', ...folders.map((f) => `${f}/`)]);
+    }
+  });
+
+  /** Every setting the action's note offers, pasted: the filter it gives keeps each folder's wheels, and nothing more (whx/: what a glob of `wh*` would add). */
+  const pasted = (folders: string[], include: string[]) => {
+    const note = findLinksNote(folders, include, 'action');
+    const offered = [...note.matchAll(/(exclude|include): ("(?:[^"\\]|\\.)*")/g)].map((m) => m[0]);
+    expect(offered.length).toBeGreaterThan(0);
+    return offered.map((setting) => {
+      const value = parse(setting) as { exclude?: string; include?: string };
+      const filter = createFileFilter({
+        runtime: 'python3.12',
+        include: value.include === undefined ? include : splitList(value.include),
+        exclude: splitList(value.exclude ?? ''),
+        findLinksDirs: folders,
+      });
+      return {
+        setting,
+        kept: folders.every((f) => filter.includeFile(`${f}/a-1.0-py3-none-any.whl`)),
+        more: ['extra.txt', '.git/config', 'whx/a.txt'].filter((f) => filter.includeFile(f)),
+      };
+    });
+  };
+
+  it('with include set, every setting it offers keeps the folders when pasted (exclude\'s "!" alone cannot: include leaves them out)', () => {
+    for (const result of pasted(['wheels', 'deps/wheels'], ['app.py']))
+      expect(result).toMatchObject({ kept: true, more: [] });
+  });
+
+  it('a folder named with glob or comment characters (#, a leading !, parentheses, braces, backslash, *) is named literally, pasted as it is', () => {
+    for (const folder of ['#deps', '!deps', 'wh (old)', 'wh{a,b}', 'back\\slash', 'wh*', 'wh[1]']) {
+      for (const result of pasted([folder], ['app.py']))
+        expect(result).toMatchObject({ kept: true, more: [] });
+      for (const result of pasted([folder], [])) expect(result).toMatchObject({ kept: true });
     }
   });
 });
