@@ -400,8 +400,9 @@ function withoutHopByHop(headers: [string, string][]): [string, string][] {
 function responseHeaders(ids: RequestIds, list: [string, string][]): Record<string, string[]> {
   const headers: Record<string, string[]> = {};
   for (const [name, value] of list) {
-    // A header Node refuses (bad name, newline in value) is dropped, not fatal.
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) continue;
+    // A header Node refuses (bad name; a control byte or a character past latin1 in the value) is
+    // dropped, not fatal, on node:http's path and the plain one alike.
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[^\t\x20-\x7e\x80-\xff]/.test(value)) continue;
     const lower = name.toLowerCase();
     // The front door's own ids replace the function's (no delete: it makes the object a slow one).
     if (!ids.names.includes(lower)) (headers[lower] ??= []).push(value);

@@ -31,6 +31,8 @@ const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const BAD_VALUE_BYTE = /[^\t\x20-\x7e\x80-\xff]/;
 /** Headers only node:http handles: a body in chunks, 100-continue, a protocol switch. */
 const NOT_PLAIN = new Set(['transfer-encoding', 'expect', 'upgrade']);
+/** llhttp's Content-Length: blanks before the digits, spaces (not a tab: a 400) after them. */
+const CONTENT_LENGTH = /^[ \t]*\d{1,15} *$/;
 
 /** The request a head (up to its blank line, as latin1) is, or undefined when node:http is to take it. */
 export function parsePlainHead(head: string): PlainRequest | undefined {
@@ -46,21 +48,23 @@ export function parsePlainHead(head: string): PlainRequest | undefined {
     const colon = line.indexOf(':');
     const name = line.slice(0, colon);
     if (colon < 1 || !FIELD_NAME.test(name)) return undefined;
-    const value = trimBlanks(line.slice(colon + 1));
+    const raw = line.slice(colon + 1);
+    const value = trimBlanks(raw);
     if (BAD_VALUE_BYTE.test(value)) return undefined;
     rawHeaders.push(name, value);
     const lower = name.toLowerCase();
     if (NOT_PLAIN.has(lower)) return undefined;
     if (lower === 'host') hosts.push(value);
-    else if (lower === 'content-length') lengths.push(value);
-    else if (lower === 'connection') {
-      const tokens = value.toLowerCase().split(',').map(trimBlanks);
-      if (tokens.includes('upgrade')) return undefined;
-      close ||= tokens.includes('close');
+    else if (lower === 'content-length') lengths.push(raw);
+    // llhttp reads Proxy-Connection as Connection.
+    else if (lower === 'connection' || lower === 'proxy-connection') {
+      const tokens = raw.toLowerCase().split(',');
+      if (tokens.some((token) => trimBlanks(token) === 'upgrade')) return undefined;
+      close ||= tokens.some(isClose);
     }
   }
   const length = lengths[0] ?? '0';
-  if (hosts.length !== 1 || lengths.length > 1 || !/^\d{1,15}$/.test(length)) return undefined;
+  if (hosts.length !== 1 || lengths.length > 1 || !CONTENT_LENGTH.test(length)) return undefined;
   return {
     method: start[1]!,
     url: start[2]!,
@@ -69,6 +73,11 @@ export function parsePlainHead(head: string): PlainRequest | undefined {
     contentLength: Number(length),
     close,
   };
+}
+
+/** A `close` token as llhttp matches it: blanks before it, spaces after it (`close<TAB>` is another token). */
+function isClose(token: string): boolean {
+  return /^[ \t]*close *$/.test(token);
 }
 
 /** Without leading and trailing spaces and tabs (HTTP's optional whitespace; not String#trim's NBSP). */
@@ -111,6 +120,11 @@ export function responseBytes(
 
 /** node:http's keepAliveTimeout: an idle kept-alive connection is ended after it. */
 const KEEP_ALIVE_SECONDS = 5;
+/**
+ * A request not whole this long after its first byte is node:http's, whose headersTimeout and
+ * requestTimeout (408) then bound a slow client, and which waits out a stalled body.
+ */
+const WHOLE_WITHIN_MS = 1000;
 
 let dateSecond = -1;
 let dateText = '';
@@ -149,6 +163,9 @@ export function plainServer(
   options: PlainServerOptions,
 ): { server: NetServer; close(): Promise<void> } {
   const sockets = new Set<Socket>();
+  // node:http checks its connections' headersTimeout and requestTimeout from 'listening' on (it
+  // never listens here): without this, a connection handed to it would have neither.
+  fallback.emit('listening');
   const server = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -160,6 +177,8 @@ export function plainServer(
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
+        // Stops node:http's connection checks; it never listened, so it has no port to close.
+        fallback.close();
         for (const socket of sockets) socket.destroy();
       }),
   };
@@ -179,6 +198,8 @@ class PlainConnection {
   private ended = false;
   /** The head read, while its body is still coming. */
   private pending: { request: PlainRequest; headBytes: number } | undefined;
+  /** Hands off a request that came in part and not whole within WHOLE_WITHIN_MS. */
+  private partial: ReturnType<typeof setTimeout> | undefined;
   private readonly onData = (chunk: Buffer) => {
     this.chunks.push(chunk);
     this.size += chunk.length;
@@ -188,7 +209,12 @@ class PlainConnection {
     this.ended = true;
     this.next();
   };
-  private readonly onIdle = () => this.socket.end();
+  // As node:http's socketOnTimeout: destroyed, not ended (a client may keep its end open).
+  private readonly onIdle = () => this.socket.destroy();
+  private readonly onPartial = () => {
+    this.partial = undefined;
+    if (!this.done && !this.busy && !this.socket.destroyed) this.handOff();
+  };
 
   constructor(
     private readonly socket: Socket,
@@ -214,11 +240,20 @@ class PlainConnection {
   }
 
   private next(): void {
-    if (this.done || this.busy) return;
-    if (this.startNext() === 'waiting' && this.ended) {
+    if (this.done || this.busy || this.startNext() !== 'waiting') return;
+    if (this.ended) {
       this.done = true;
+      this.stopPartial();
       this.socket.end();
+    } else if (this.size > 0 && !this.partial) {
+      this.partial = setTimeout(this.onPartial, WHOLE_WITHIN_MS).unref();
     }
+  }
+
+  private stopPartial(): void {
+    if (this.partial === undefined) return;
+    clearTimeout(this.partial);
+    this.partial = undefined;
   }
 
   /** Starts answering the next request if it came whole; else waits for more bytes, or hands off. */
@@ -248,6 +283,7 @@ class PlainConnection {
   private answer(request: PlainRequest, body: Buffer): void {
     const socket = this.socket;
     this.busy = true;
+    this.stopPartial();
     socket.pause();
     socket.setTimeout(0);
     const after = () => {
@@ -255,7 +291,8 @@ class PlainConnection {
       if (socket.destroyed) return;
       if (request.close) {
         this.done = true;
-        socket.end();
+        // As node:http: closed once the answer is out, though the client keeps its end open.
+        socket.destroySoon();
         return;
       }
       socket.setTimeout(KEEP_ALIVE_SECONDS * 1000);
@@ -268,6 +305,7 @@ class PlainConnection {
   /** From here node:http reads the connection: the bytes not yet answered go back on the socket. */
   private handOff(): void {
     this.done = true;
+    this.stopPartial();
     this.socket.off('data', this.onData);
     this.socket.off('end', this.onEnd);
     this.socket.off('timeout', this.onIdle);

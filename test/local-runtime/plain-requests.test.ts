@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { createServer, type Server, type ServerOptions } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { startFrontDoor, type FrontDoor } from '../../src/local-runtime/front-door.js';
 import type { HttpApiEvent } from '../../src/local-runtime/http-api-event.js';
-import { parsePlainHead, responseBytes } from '../../src/local-runtime/plain-requests.js';
+import { parsePlainHead, plainServer, responseBytes } from '../../src/local-runtime/plain-requests.js';
 
 const head = (...lines: string[]) => lines.join('\r\n');
 
@@ -45,6 +45,22 @@ describe('parsePlainHead', () => {
     expect(parsePlainHead(head('GET / HTTP/1.1', 'Host: h', 'Connection: keep-alive'))?.close).toBe(false);
   });
 
+  it('reads Connection: close as llhttp does: Proxy-Connection too, not a token with a tab after it', () => {
+    const close = (...lines: string[]) => parsePlainHead(head('GET / HTTP/1.1', 'Host: h', ...lines))?.close;
+    expect(close('Proxy-Connection: close')).toBe(true);
+    expect(close('Connection: keep-alive', 'proxy-connection: x, CLOSE')).toBe(true);
+    expect(close('Connection:\tclose  ')).toBe(true);
+    expect(close('Connection: keep-alive,\tclose')).toBe(true);
+    expect(close('Connection: close\t')).toBe(false);
+    expect(close('Connection: close\t, x')).toBe(false);
+  });
+
+  it('takes a Content-Length with blanks before it and spaces after it, as llhttp does', () => {
+    expect(parsePlainHead(head('POST / HTTP/1.1', 'Host: h', 'Content-Length:\t 05  '))?.contentLength).toBe(
+      5,
+    );
+  });
+
   it.each([
     ['HTTP/1.0', head('GET / HTTP/1.0', 'Host: h')],
     ['a lowercase method', head('get / HTTP/1.1', 'Host: h')],
@@ -61,6 +77,9 @@ describe('parsePlainHead', () => {
     ['two Content-Lengths', head('POST / HTTP/1.1', 'Host: h', 'Content-Length: 1', 'Content-Length: 1')],
     ['a Content-Length not digits', head('POST / HTTP/1.1', 'Host: h', 'Content-Length: 1x')],
     ['a negative Content-Length', head('POST / HTTP/1.1', 'Host: h', 'Content-Length: -1')],
+    // llhttp takes blanks before the digits and spaces after them, not a tab after them (a 400).
+    ['a tab after the Content-Length', head('POST / HTTP/1.1', 'Host: h', 'Content-Length: 5\t')],
+    ['a space and a tab after it', head('POST / HTTP/1.1', 'Host: h', 'Content-Length: 5 \t')],
     ['a space before the colon', head('GET / HTTP/1.1', 'Host : h')],
     ['a line without a colon', head('GET / HTTP/1.1', 'Host: h', 'oops')],
     ['an empty field name', head('GET / HTTP/1.1', 'Host: h', ': v')],
@@ -197,6 +216,13 @@ function answers(text: string): { status: number; echo?: { method: string; body?
   return out;
 }
 
+/** Header values node:http's writeHead refuses (a control byte, a character past latin1), and one it takes. */
+const oddHeaders = {
+  statusCode: 200,
+  headers: { 'x-control': 'a\x01b', 'x-wide': 'caf\u20ac', 'x-latin1': 'caf\xe9' },
+  body: 'odd',
+};
+
 describe('the front door on the wire', () => {
   let door: FrontDoor;
   let port: number;
@@ -205,6 +231,7 @@ describe('the front door on the wire', () => {
     const echo = async (event: unknown) => {
       const e = event as HttpApiEvent;
       seen.push(`${e.requestContext.http.method} ${e.rawPath}`);
+      if (e.rawPath === '/odd-headers') return { ok: true as const, requestId: 'r', payload: oddHeaders };
       const body = e.isBase64Encoded ? Buffer.from(e.body ?? '', 'base64').toString('latin1') : e.body;
       return {
         ok: true as const,
@@ -290,10 +317,108 @@ describe('the front door on the wire', () => {
     expect(closed).toBe(false);
   });
 
+  it('drops a header value node:http refuses on either path, as it drops one with a newline', async () => {
+    const chunked = `GET /odd-headers HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`;
+    for (const request of [get('/odd-headers'), chunked]) {
+      const text = await exchange(port, [request]);
+      expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(text).toContain('\r\nx-latin1: caf\xe9\r\n');
+      expect(text).not.toMatch(/x-control|x-wide/);
+    }
+  });
+
   it('refuses another Host with 421 on the plain path too', async () => {
     const before = seen.length;
     const text = await exchange(port, [`GET / HTTP/1.1\r\nHost: evil.example:${port}\r\n\r\n`]);
     expect(answers(text)).toEqual([{ status: 421 }]);
     expect(seen.length).toBe(before);
+  });
+});
+
+describe('plainServer: connections timed as node:http times them', () => {
+  /** A plain server whose answers say `plain:BODY`, node:http's `node:BODY`. */
+  async function start(options: ServerOptions) {
+    const fallback = createServer(options, (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => res.end(`node:${Buffer.concat(chunks).toString()}`));
+    });
+    const front = plainServer(fallback, {
+      maxBodyBytes: 1024,
+      answer: async (_request, body, _socket, reply) =>
+        reply.send(
+          200,
+          { 'content-length': [String(body.length + 6)] },
+          Buffer.from(`plain:${body.toString()}`),
+        ),
+    });
+    await new Promise<void>((resolve) => front.server.listen(0, '127.0.0.1', resolve));
+    const port = (front.server.address() as AddressInfo).port;
+    const connections = () =>
+      new Promise<number>((resolve, reject) =>
+        front.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      );
+    return { port, connections, close: () => front.close() };
+  }
+
+  /** A client that keeps its end open after the server's FIN (as one that ignores it would). */
+  function client(port: number): { socket: Socket; text: () => string; ended: () => boolean } {
+    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    let text = '';
+    let ended = false;
+    socket.setEncoding('latin1').on('data', (chunk: string) => (text += chunk));
+    socket.on('end', () => (ended = true));
+    socket.on('error', () => undefined);
+    return { socket, text: () => text, ended: () => ended };
+  }
+
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it("ends a head that does not come whole, and a chunked body that stops, with node:http's 408", async () => {
+    const door = await start({ headersTimeout: 300, requestTimeout: 600, connectionsCheckingInterval: 50 });
+    try {
+      const head = client(door.port);
+      head.socket.write('GET / HTTP/1.1\r\nHost: h\r\nX-Slow: 1');
+      const body = client(door.port);
+      body.socket.write('POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n');
+      await pause(2500);
+      expect(head.text()).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+      expect(body.text()).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+      expect(head.ended() && body.ended()).toBe(true);
+    } finally {
+      await door.close();
+    }
+  });
+
+  it('answers a body that stalls past the keep-alive timeout; ends an idle connection whole after it', async () => {
+    const door = await start({});
+    try {
+      const stalled = client(door.port);
+      stalled.socket.write('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nab');
+      const idle = client(door.port);
+      idle.socket.write('GET / HTTP/1.1\r\nHost: h\r\n\r\n');
+      await pause(5600);
+      stalled.socket.write('cd');
+      await pause(200);
+      expect(stalled.text()).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n(plain|node):abcd$/);
+      expect(idle.text()).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nplain:$/);
+      // The idle one is gone on the server's side, though its client never closed.
+      expect(await door.connections()).toBe(1);
+    } finally {
+      await door.close();
+    }
+  }, 15_000);
+
+  it('closes a Connection: close connection whole once answered, as node:http does', async () => {
+    const door = await start({});
+    try {
+      const bye = client(door.port);
+      bye.socket.write('GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n');
+      await pause(200);
+      expect(bye.text()).toMatch(/\r\nConnection: close\r\n[^]*plain:$/);
+      expect(await door.connections()).toBe(0);
+    } finally {
+      await door.close();
+    }
   });
 });
