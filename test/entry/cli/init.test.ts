@@ -921,7 +921,7 @@ Next steps:
     writeFileSync(join(none, 'app.py'), 'def handler(event, context):\n    return {}\n');
     expect(await cli(['init', `--dir=${none}`, ...roles])).toBe(2);
     expect(stderr).toContain(
-      `error: --name: not given, and ${none} has no package.json "name" or pyproject.toml [project] name to take it from; expected --name NAME: a letter followed by up to 39 letters, digits or hyphens, like "my-service".`,
+      `error: --name: not given, and ${none} has no package.json "name" or pyproject.toml [project] or [tool.poetry] name to take it from; expected --name NAME: a letter followed by up to 39 letters, digits or hyphens, like "my-service".`,
     );
 
     const bad = tempRepo();
@@ -934,13 +934,48 @@ Next steps:
     expect(existsSync(join(bad, '.github'))).toBe(false);
   });
 
+  test('no --name and a Poetry 1.x pyproject.toml ([tool.poetry] name, no [project]): its name, made one as the others; [project] first; malformed TOML said once', async () => {
+    const poetry = tempRepo();
+    writeFileSync(
+      join(poetry, 'pyproject.toml'),
+      '[tool.poetry]\nname = "billing_service"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\npython = "^3.12"\n',
+    );
+    writeFileSync(join(poetry, 'app.py'), 'def handler(event, context):\n    return {}\n');
+    expect(await cli(['init', `--dir=${poetry}`, ...roles])).toBe(0);
+    expect(stderr).toMatch(
+      /Name billing-service \(pyproject\.toml's \[tool\.poetry\] name is "billing_service", its "_" made "-"\): no --name; --name chooses another\./,
+    );
+    expect(readFileSync(join(poetry, '.github/workflows/lambda-deploy.yml'), 'utf8')).toMatch(
+      /^\s+name: billing-service$/m,
+    );
+
+    const both = tempRepo();
+    writeFileSync(
+      join(both, 'pyproject.toml'),
+      '[project]\nname = "orders"\nversion = "1"\n\n[tool.poetry]\nname = "legacy"\n',
+    );
+    writeFileSync(join(both, 'app.py'), 'def handler(event, context):\n    return {}\n');
+    expect(await cli(['init', `--dir=${both}`, ...roles])).toBe(0);
+    expect(stderr).toContain('Name orders (pyproject.toml\'s [project] name is "orders"): no --name;');
+
+    const bad = tempRepo();
+    writeFileSync(join(bad, 'pyproject.toml'), '[tool.poetry]\nname = "billing\n');
+    writeFileSync(join(bad, 'app.py'), 'def handler(event, context):\n    return {}\n');
+    stderr = '';
+    expect(await cli(['init', `--dir=${bad}`, ...roles])).toBe(2);
+    expect(stderr.match(/pyproject\.toml does not parse/g)).toHaveLength(1);
+    expect(stderr).toContain(
+      'pyproject.toml [project] or [tool.poetry] name to take it from (pyproject.toml does not parse:',
+    );
+  });
+
   test('no --name and a package.json that does not parse: the error says so, where, not that it has no "name"', async () => {
     const broken = tempRepo();
     writeFileSync(join(broken, 'package.json'), '{"name": "orders",\n}');
     writeFileSync(join(broken, 'index.js'), 'exports.handler = async () => ({});\n');
     expect(await cli(['init', `--dir=${broken}`, '--runtime=nodejs22.x', ...roles])).toBe(2);
     expect(stderr).toMatch(
-      /error: --name: not given, and .* has no package\.json "name" or pyproject\.toml \[project\] name to take it from \(package\.json does not parse: line 2, column 1: [^)]+\); expected --name NAME: /,
+      /error: --name: not given, and .* has no package\.json "name" or pyproject\.toml \[project\] or \[tool\.poetry\] name to take it from \(package\.json does not parse: line 2, column 1: [^)]+\); expected --name NAME: /,
     );
     expect(existsSync(join(broken, '.github'))).toBe(false);
   });

@@ -33,26 +33,44 @@ function declared(
   }
 }
 
-const SOURCES = [
-  {
-    said: `package.json's "name"`,
-    name: (folder: string, unread: string[]) =>
-      declared(
-        folder,
-        'package.json',
-        (text) => (parsePackageJson(text) as { name?: unknown })?.name,
-        unread,
-      ),
+/** pyproject.toml's PEP 621 name, else Poetry 1.x's (`[tool.poetry] name`, no [project] table), with where it was read. */
+function pyprojectName(text: string): { value: unknown; said: string } | undefined {
+  const root = readManifestToml(text, 'pyproject.toml').root;
+  const project = tableAt(root, 'project')?.name;
+  if (project !== undefined) return { value: project, said: "pyproject.toml's [project] name" };
+  const poetry = tableAt(root, 'tool', 'poetry')?.name;
+  return poetry === undefined ? undefined : { value: poetry, said: "pyproject.toml's [tool.poetry] name" };
+}
+
+/** A declared name and where it was read (`package.json's "name"`). */
+interface Declared {
+  value: string;
+  said: string;
+}
+
+const SOURCES: ((folder: string, unread: string[]) => Declared | undefined)[] = [
+  (folder, unread) => {
+    const value = declared(
+      folder,
+      'package.json',
+      (text) => (parsePackageJson(text) as { name?: unknown })?.name,
+      unread,
+    );
+    return value === undefined ? undefined : { value, said: `package.json's "name"` };
   },
-  {
-    said: "pyproject.toml's [project] name",
-    name: (folder: string, unread: string[]) =>
-      declared(
-        folder,
-        'pyproject.toml',
-        (text) => tableAt(readManifestToml(text, 'pyproject.toml').root, 'project')?.name,
-        unread,
-      ),
+  (folder, unread) => {
+    let said = '';
+    const value = declared(
+      folder,
+      'pyproject.toml',
+      (text) => {
+        const found = pyprojectName(text);
+        said = found?.said ?? '';
+        return found?.value;
+      },
+      unread,
+    );
+    return value === undefined ? undefined : { value, said };
   },
 ];
 
@@ -64,10 +82,11 @@ const SOURCES = [
 export function initProjectName(folder: string, python: boolean, say: (line: string) => void): string {
   const unread: string[] = [];
   for (const source of python ? [...SOURCES].reverse() : SOURCES) {
-    const raw = source.name(folder, unread);
-    if (raw === undefined) continue;
+    const found = source(folder, unread);
+    if (found === undefined) continue;
+    const { value: raw, said } = found;
     const { name, changes } = projectNameOf(raw);
-    const from = `${source.said} is ${JSON.stringify(raw)}`;
+    const from = `${said} is ${JSON.stringify(raw)}`;
     if (!name)
       throw new UsageError(
         `--name: not given, and ${from}, which makes no project name; expected --name NAME: ${PROJECT_NAME_FORM}.`,
@@ -78,7 +97,7 @@ export function initProjectName(folder: string, python: boolean, say: (line: str
   }
   const why = unread.length ? ` (${unread.join('; ')})` : '';
   throw new UsageError(
-    `--name: not given, and ${folder} has no package.json "name" or pyproject.toml [project] name to take it from${why}; expected --name NAME: ${PROJECT_NAME_FORM}.`,
+    `--name: not given, and ${folder} has no package.json "name" or pyproject.toml [project] or [tool.poetry] name to take it from${why}; expected --name NAME: ${PROJECT_NAME_FORM}.`,
     'init',
   );
 }

@@ -43,7 +43,7 @@ export const initCommand: CliCommand = {
   flags: [
     {
       ...F.name,
-      help: `project name: every resource name starts with it (default: package.json's "name", its scope dropped, or pyproject.toml's [project] name)`,
+      help: `project name: every resource name starts with it (default: package.json's "name", its scope dropped, or pyproject.toml's [project] name, or Poetry's [tool.poetry] name)`,
     },
     F.awsRegionOffline,
     { name: 'production-role', kind: 'value', arg: 'ARN', help: 'from setup (a placeholder otherwise)' },
