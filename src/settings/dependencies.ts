@@ -45,15 +45,31 @@ function readRequirements(r: InputReader, source: Source, runtime: string): stri
   return requirements;
 }
 
-/** `, here "requirements.txt" (...)` when the file was written from the workspace (or the current directory), as pip-args are. */
+/**
+ * `, here "requirements.txt" (...)` when the file was written from another folder, as pip-args are:
+ * the workspace (or the current directory); in a terminal, the current folder, or the repository's
+ * root above it, whichever the file was found from, named as it is.
+ */
 function fromWorkspace(file: string, source: Source, surface: Surface): string {
   if (isAbsolute(file)) return '';
-  const found = [resolve(source.workspace, file), resolve(file)].find(
-    (f) => existsSync(f) && statSync(f).isFile() && isInside(source.workspace, realOrResolved(f)),
-  );
+  const bases: [string, string][] =
+    surface === 'terminal'
+      ? [
+          [source.base, 'the current folder'],
+          [source.workspace, `the repository's root ${source.workspace}`],
+        ]
+      : [
+          [source.workspace, 'the workspace'],
+          [process.cwd(), 'the workspace'],
+        ];
+  const found = bases
+    .map(([base, said]) => ({ path: resolve(base, file), said }))
+    .find(
+      ({ path }) =>
+        existsSync(path) && statSync(path).isFile() && isInside(source.workspace, realOrResolved(path)),
+    );
   if (!found) return '';
-  const base = surface === 'terminal' ? 'the current folder' : 'the workspace';
-  return `, here ${show(relative(source.path, found))} (relative to ${inputName(surface, Inputs.Path)}, not to ${base})`;
+  return `, here ${show(relative(source.path, found.path))} (relative to ${inputName(surface, Inputs.Path)}, not to ${found.said})`;
 }
 
 /** How dependencies are installed and where built packages are cached. */

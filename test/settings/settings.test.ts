@@ -563,6 +563,41 @@ describe('readSettings', () => {
     );
   });
 
+  test("the CLI's words for requirements written from the repository's root, run in a folder below it: says the root, not the current folder", () => {
+    const repo = realpathSync(mkdtempSync(join(tmpdir(), 'settings-req-root-')));
+    mkdirSync(join(repo, '.git'));
+    mkdirSync(join(repo, 'services', 'fn'), { recursive: true });
+    writeFileSync(join(repo, 'services', 'fn', 'app.py'), 'def handler(e, c):\n  return 1\n');
+    writeFileSync(join(repo, 'services', 'fn', 'requirements.txt'), 'requests\n');
+    const before = process.cwd();
+    process.chdir(join(repo, 'services'));
+    try {
+      const problems = (requirements: string) =>
+        settingsProblems(() =>
+          readSettings(
+            (name) => ({ name: 'svc', path: 'fn', requirements })[name as string],
+            { HOME: tmpdir() },
+            'terminal',
+          ),
+        );
+      // Written from the root (services/fn/requirements.txt): not found from the current folder.
+      expect(problems('services/fn/requirements.txt')).toEqual([
+        expect.stringMatching(
+          /, here "requirements\.txt" \(relative to --path, not to the repository's root .*settings-req-root-\w+\)\.$/,
+        ),
+      ]);
+      // Written from the current folder (fn/requirements.txt): said so, as before.
+      expect(problems('fn/requirements.txt')).toEqual([
+        expect.stringMatching(
+          /, here "requirements\.txt" \(relative to --path, not to the current folder\)\.$/,
+        ),
+      ]);
+    } finally {
+      process.chdir(before);
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
+
   test('an app or handler module named py that is there (service/py.py) is a module, not a file path', () => {
     mkdirSync(join(workspace, 'py-module', 'service'), { recursive: true });
     writeFileSync(join(workspace, 'py-module', 'service', 'py.py'), 'app = None\n');
