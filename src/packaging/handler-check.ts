@@ -85,6 +85,8 @@ export interface Definitions {
   apps?: Record<string, string>;
   /** Python: undecorated functions called with no arguments: an app factory, never an app itself. */
   factories?: string[];
+  /** CommonJS: `module.exports = async () => ...`, a function as the whole export, which Lambda never calls. */
+  wholeFunction?: boolean;
 }
 
 /**
@@ -247,6 +249,10 @@ function notCallable(source: string, e: ExportSpecifier, imports: readonly Impor
   );
 }
 
+/** `module.exports = async (event) => ...`, `= function ...`, `= event => ...`: a function written as the whole export. */
+const WHOLE_FUNCTION =
+  /(?:^|[;\s])module\.exports\s*=\s*(?:async\s+)?(?:function\b|\([^()]*\)\s*=>|[\w$]+\s*=>)/m;
+
 let lexersReady: Promise<unknown> | undefined;
 
 /** Exports of a JavaScript file, by the lexers Node.js itself uses (the code is never run). */
@@ -269,7 +275,8 @@ export async function javascriptDefinitions(source: string, file: string): Promi
   try {
     const cjs = parseCjs(source);
     star ||= cjs.reexports.length > 0;
-    return { names: cjs.exports, open: star, exact: false };
+    const whole = WHOLE_FUNCTION.test(source);
+    return { names: cjs.exports, open: star, exact: false, ...(whole && { wholeFunction: true }) };
   } catch (error) {
     return { names: [], open: false, exact: true, error: (error as Error).message };
   }
@@ -340,6 +347,11 @@ export async function checkHandlerIn(
   const what = target.python ? 'defines' : 'exports';
   const elsewhere = target.python ? '' : await siblingExporting(target, path, files, deps.surface);
   const message = `${named}: ${path} ${what} no "${target.name}" (it ${what}: ${listed(found.listed ?? found.names)})${elsewhere}`;
+  // Lambda reads module.handler: a function as the whole export fails at start (Runtime.HandlerNotFound).
+  if (found.wholeFunction && !found.open && !found.names.length)
+    throw new HandlerCheckError(
+      `${message}. module.exports = ... makes the module itself the function, and Lambda calls the module's export named ${target.name}: write module.exports.${target.name} = ... (or exports.${target.name} = ...) instead.`,
+    );
   if (found.open || !found.exact) {
     deps.logger.warning(
       `${message}; it may still at run time (${found.open ? 'names come from elsewhere' : 'CommonJS exports built at run time'}), so the deploy goes on.`,

@@ -72,7 +72,7 @@ function pythonModuleIn(source: Source): (module: string) => string | undefined 
 
 /**
  * The expected form of a handler written with its file's extension
- * (`app.py.handler`, `src/index.mjs.handler`), which Lambda reads as an
+ * (`app.py.handler`, `src/index.mjs.handler`, `index.ts.handler`), which Lambda reads as an
  * export `py` or `mjs` of the module; undefined for any other handler.
  */
 function handlerExtension(
@@ -83,11 +83,15 @@ function handlerExtension(
   const folder = handler.slice(0, handler.lastIndexOf('/') + 1);
   const file = python
     ? /^(.+)\.(py)\.([A-Za-z_]\w*)$/.exec(handler.slice(folder.length))
-    : /^([^.]+)\.(js|mjs|cjs)\.(.+)$/.exec(handler.slice(folder.length));
+    : /^([^.]+)\.(js|mjs|cjs|ts|mts|cts)\.(.+)$/.exec(handler.slice(folder.length));
   // Lambda's Python runtime imports src/app.py.handler as src.app.py: kept when that module is there.
   if (!file || (python && moduleFile(`${folder.replace(/\//g, '.')}${file[1]}.py`))) return undefined;
   const meant = `${folder}${file[1]}.${file[3]}`;
-  return `${python ? 'module.function' : 'file.export'}, here ${show(meant)} (the file's name without .${file[2]})`;
+  // TypeScript (index.ts.handler): Lambda loads the JavaScript built from it, whose name has no .ts either.
+  const built = /ts$/.test(file[2]!)
+    ? ", naming the JavaScript built from it: Lambda's Node.js runtimes do not run TypeScript"
+    : '';
+  return `${python ? 'module.function' : 'file.export'}, here ${show(meant)} (the file's name without .${file[2]}${built})`;
 }
 
 /** `app.py:app`: the file's name, which Python reads as a module py in a package app (unless that is there). */

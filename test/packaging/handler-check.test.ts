@@ -331,6 +331,30 @@ describe('a Node.js handler, read with the module lexers', () => {
     );
   });
 
+  // Lambda reads the module's export the handler names: a function as the whole export has none (Runtime.HandlerNotFound).
+  it.each([
+    ['an async arrow function', 'module.exports = async () => ({ statusCode: 200 });\n'],
+    ['an arrow function with its event', 'module.exports = (event) => ({ statusCode: 200 });\n'],
+    ['an arrow function, one bare parameter', "'use strict';\nmodule.exports = event => event;\n"],
+    ['a function expression', 'module.exports = async function handle(event) {\n  return {};\n};\n'],
+  ])(
+    'CommonJS module.exports = %s (no named export): says to export it by the name',
+    async (_what, source) => {
+      await expect(check({ 'index.js': source }, 'index.handler', 'nodejs22.x')).rejects.toThrow(
+        'handler: "index.handler": index.js exports no "handler" (it exports: nothing). module.exports = ... makes the module itself the function, and Lambda calls the module\'s export named handler: write module.exports.handler = ... (or exports.handler = ...) instead.',
+      );
+    },
+  );
+
+  it('CommonJS module.exports = a function, and the named export added too: passes', async () => {
+    const result = await check(
+      { 'index.js': 'module.exports = async () => ({});\nmodule.exports.handler = module.exports;\n' },
+      'index.handler',
+      'nodejs22.x',
+    );
+    expect(result).toMatchObject({ found: true, warnings: '' });
+  });
+
   it('CommonJS exports built at run time cannot be seen: a warning, the deploy goes on', async () => {
     const result = await check(
       { 'index.js': 'module.exports = require("./build")();\n' },

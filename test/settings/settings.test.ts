@@ -521,6 +521,17 @@ describe('readSettings', () => {
       { handler: 'src/index.mjs.handler', runtime: 'nodejs22.x', path: 'node-index' },
       /^handler: "src\/index\.mjs\.handler" is not valid; expected file\.export, here "src\/index\.handler" \(the file's name without \.mjs\)\.$/,
     ],
+    // TypeScript's too: Lambda's Node.js runtimes run the JavaScript built from it, named without the extension.
+    [
+      'a Node.js handler written with the .ts of its TypeScript file',
+      { handler: 'index.ts.handler', runtime: 'nodejs22.x', path: 'node-index' },
+      /^handler: "index\.ts\.handler" is not valid; expected file\.export, here "index\.handler" \(the file's name without \.ts, naming the JavaScript built from it: Lambda's Node\.js runtimes do not run TypeScript\)\.$/,
+    ],
+    [
+      'a Node.js handler written with the .mts of its TypeScript file',
+      { handler: 'dist/api.mts.main', runtime: 'nodejs22.x', path: 'node-index' },
+      /^handler: "dist\/api\.mts\.main" is not valid; expected file\.export, here "dist\/api\.main" \(the file's name without \.mts, naming/,
+    ],
     [
       'an app with no attribute',
       { app: 'main' },
