@@ -22,16 +22,41 @@ export function buildScriptCommand(dir: string): string | undefined {
   return `${nodeLockfile(dir)?.manager ?? 'npm'} run build`;
 }
 
+/** What the workflow init wrote does to build the handler's file (init's warnings only). */
+export interface WorkflowBuild {
+  /** The workflow's build, as written; undefined when init wrote none. */
+  command?: string;
+  /** Whether that build runs the package.json script that writes the handler (not only an install). */
+  runsScript: boolean;
+  /** The file not built yet (package.json's "main"), to commit instead. */
+  file: string;
+}
+
 /**
  * "build it first", and where (pure): the action has no build of its own, so the reusable
  * workflow's `build` input (which init writes) or a step before the action; the CLI builds
- * nothing either, so the command before it. `command`: buildScriptCommand()'s.
+ * nothing either, so the command before it; init, what the workflow it wrote does about it.
+ * `command`: buildScriptCommand()'s.
  */
-export function buildFirstAdvice(surface: Surface | undefined, command: string | undefined): string {
+export function buildFirstAdvice(
+  surface: Surface | undefined,
+  command: string | undefined,
+  workflow?: WorkflowBuild,
+): string {
+  if (workflow) return workflowBuildAdvice(workflow, command);
   if (surface === 'terminal')
     return command
       ? `build it first: run ${command} there, then this command again`
       : 'build it first, then run this command again';
   const where = command ? ' after the install (init writes it)' : '';
   return `build it first${command ? ` (${command})` : ''}: with the reusable workflow, in its build input${where}; calling the action directly, in a step before it`;
+}
+
+/** init's advice: true for the workflow it wrote, which has a build that writes the file, or none (and why). */
+function workflowBuildAdvice(workflow: WorkflowBuild, command: string | undefined): string {
+  if (workflow.command && workflow.runsScript)
+    return `the workflow's build, which init wrote (${workflow.command}), builds it before each deploy`;
+  if (!command)
+    return `package.json has no build script, so the workflow init wrote builds nothing: add one ("build": "tsc") and run init again with --force, or commit ${workflow.file}`;
+  return `the workflow init wrote has no build to run ${command} (its next steps say why): give it a build input that does, or commit ${workflow.file}`;
 }

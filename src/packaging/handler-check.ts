@@ -12,7 +12,7 @@ import { isPythonRuntime, NODE_RUNTIMES } from '../settings/runtimes.js';
 import { inputName, settingOf, type Surface } from '../settings/surface.js';
 import type { Logger } from '../util/logger.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';
-import { buildFirstAdvice } from './build-script.js';
+import { buildFirstAdvice, type WorkflowBuild } from './build-script.js';
 
 /** What the function's entry point must be: a file of the package that defines a name. */
 export interface HandlerTarget {
@@ -440,6 +440,10 @@ export interface MissingModuleContext {
   typeScript?: string;
   /** The command that runs package.json's build script (`npm run build`, buildScriptCommand()), when it has one. */
   buildCommand?: string;
+  /** init's: the build of the workflow it wrote, which the advice for a "main" not built yet is about. */
+  workflowBuild?: Omit<WorkflowBuild, 'file'>;
+  /** init's: no --requirements flag, so the requirements input is named as the workflow holds it. */
+  requirementsInWorkflow?: boolean;
 }
 
 export interface AppFound {
@@ -478,7 +482,7 @@ export function missingModuleError(
   surface?: Surface,
   around: MissingModuleContext = {},
 ): HandlerCheckError {
-  const { packageMain, apps = [], typeScript, buildCommand } = around;
+  const { packageMain, apps = [], typeScript, buildCommand, workflowBuild, requirementsInWorkflow } = around;
   const flag = (input: typeof Inputs.Path | typeof Inputs.Include | typeof Inputs.Exclude) =>
     inputName(surface ?? 'action', input);
   const topLevel = (ext: RegExp) => packaged.filter((p) => ext.test(p) && !p.includes('/')).slice(0, 10);
@@ -488,7 +492,7 @@ export function missingModuleError(
   if (nested)
     return new HandlerCheckError(
       `${targetNamed(target, surface)} names a module that is not in the package: no ${target.files.join(' or ')} in ${codeDir}; top-level Python files: ${nearby.length ? nearby.join(', ') : 'none'}, but ${nested.file} is there: ` +
-        `Lambda imports modules from the root of ${flag(Inputs.Path)}, so set ${flag(Inputs.Path)} to its folder ${nested.folder}${requirementsAbove(nested.folder, packaged, surface ?? 'action')}.`,
+        `Lambda imports modules from the root of ${flag(Inputs.Path)}, so set ${flag(Inputs.Path)} to its folder ${nested.folder}${requirementsAbove(nested.folder, packaged, (up) => (requirementsInWorkflow ? `${settingOf('action', Inputs.Requirements, up)} in the workflow` : settingOf(surface ?? 'action', Inputs.Requirements, up)))}.`,
     );
   // package.json's "main" (TypeScript built to dist/): the Node.js entry point when it is packaged.
   const entry = packageMain && JAVASCRIPT_FILE.test(packageMain.file) ? packageMain : undefined;
@@ -504,8 +508,10 @@ export function missingModuleError(
   const leftOut = onDiskButLeftOut && main !== undefined && target.files.includes(main);
   const unbuilt =
     main && !leftOut && !packaged.includes(main) && !nearby.length && !topOther.length
-      ? `; ${entry!.said}, which is not in the package: ${buildFirstAdvice(surface, buildCommand)}`
+      ? `; ${entry!.said}, which is not in the package: ${buildFirstAdvice(surface, buildCommand, workflowBuild && { ...workflowBuild, file: main })}`
       : '';
+  // The workflow init wrote builds "main" before each deploy: the handler to name is the main's.
+  const builtThere = unbuilt && workflowBuild?.command && workflowBuild.runsScript ? entry : undefined;
   const unbuiltTypeScript = typeScript
     ? `; ${typeScript} is TypeScript, which Lambda's Node.js runtimes do not run: build it to JavaScript first (tsc) and name the built file`
     : '';
@@ -520,7 +526,7 @@ export function missingModuleError(
       unbuiltTypeScript +
       '. ' +
       forgotten +
-      `${forgotten ? 'e' : 'E'}xpected ${target.input === Inputs.App ? 'module:attribute' : like.python ? 'module.function' : 'file.export'} relative to ${flag(Inputs.Path)}, like ${quotedSuggestion(moduleSuggestion(like, files, packaged, built ? entry : undefined))}.`,
+      `${forgotten ? 'e' : 'E'}xpected ${target.input === Inputs.App ? 'module:attribute' : like.python ? 'module.function' : 'file.export'} relative to ${flag(Inputs.Path)}, like ${quotedSuggestion(moduleSuggestion(like, files, packaged, built ? entry : builtThere))}.`,
   );
 }
 
@@ -555,16 +561,20 @@ function nestedModule(
 }
 
 /** With `path` moved down to `folder`, the requirements beside pyproject.toml are read from above it. */
-function requirementsAbove(folder: string, packaged: readonly string[], surface: Surface): string {
+function requirementsAbove(
+  folder: string,
+  packaged: readonly string[],
+  setting: (requirements: string) => string,
+): string {
   const up = `${'../'.repeat(folder.split('/').length)}requirements.txt`;
   const lock = ['uv.lock', 'poetry.lock'].find((f) => packaged.includes(f));
   // Packaging reads the lock above only for a folder named src (python-requirements.ts, srcLayoutManifest).
   if (lock && packaged.includes('pyproject.toml') && folder === 'src')
     return ` (the ${lock} beside pyproject.toml still pins the dependencies)`;
   if (packaged.includes('requirements.txt'))
-    return ` (with ${settingOf(surface, Inputs.Requirements, up)}, relative to it, for requirements beside pyproject.toml)`;
+    return ` (with ${setting(up)}, relative to it, for requirements beside pyproject.toml)`;
   if (packaged.includes('pyproject.toml'))
-    return ` (its dependencies then come from a requirements file: export them beside pyproject.toml, e.g. uv export --no-dev --no-hashes --no-emit-project -o requirements.txt, and set ${settingOf(surface, Inputs.Requirements, up)})`;
+    return ` (its dependencies then come from a requirements file: export them beside pyproject.toml, e.g. uv export --no-dev --no-hashes --no-emit-project -o requirements.txt, and set ${setting(up)})`;
   return '';
 }
 

@@ -27,7 +27,7 @@ describe('lambda-deploy init', () => {
     const dir = tempRepo();
     writeFileSync(join(dir, 'app.py'), 'import json\n\ndef handler(event, context):\n    return {}\n');
     expect(await cli(['init', '--name=shop', '--handler=app.nope', `--dir=${dir}`, ...roles])).toBe(0);
-    expect(stderr).toContain('handler: "app.nope": app.py defines no "nope" (it defines: handler).');
+    expect(stderr).toContain('--handler: "app.nope": app.py defines no "nope" (it defines: handler).');
     expect(stderr).toContain('The workflow is written anyway; its first deploy would fail.');
     expect(readFileSync(join(dir, '.github/workflows/lambda-deploy.yml'), 'utf8')).toContain(
       'handler: app.nope',
@@ -35,7 +35,7 @@ describe('lambda-deploy init', () => {
 
     const empty = tempRepo();
     expect(await cli(['init', '--name=shop', '--app=web:app', `--dir=${empty}`, ...roles])).toBe(0);
-    expect(stderr).toContain(`app: "web:app": no web.py or web/__init__.py in ${empty} yet`);
+    expect(stderr).toContain(`--app: "web:app": no web.py or web/__init__.py in ${empty} yet`);
 
     const good = tempRepo();
     writeFileSync(join(good, 'app.py'), 'def handler(event, context):\n    return {}\n');
@@ -160,14 +160,14 @@ describe('lambda-deploy init', () => {
     expect(stderr.slice(before)).not.toContain('no git checkout');
   });
 
-  test("a Node.js folder with an Express app.js and an index.js exporting handler: the warning suggests handler: index.handler (in the workflow's words, as init's other warnings)", async () => {
+  test("a Node.js folder with an Express app.js and an index.js exporting handler: the warning suggests --handler index.handler (in the terminal's words: init's flags, as init's other warnings)", async () => {
     const dir = tempRepo();
     execFileSync('git', ['init', '-q', dir]);
     writeFileSync(join(dir, 'app.js'), 'const app = require("express")();\nmodule.exports = app;\n');
     writeFileSync(join(dir, 'index.js'), 'exports.handler = async () => ({ statusCode: 200 });\n');
     expect(await cli(['init', '--name=shop', `--dir=${dir}`, ...roles])).toBe(0);
     expect(stderr).toContain(
-      'warning: handler: "app.handler": app.js exports no "handler" (it exports: nothing); index.js exports "handler": set handler: index.handler if that is the function Lambda calls',
+      'warning: --handler: "app.handler": app.js exports no "handler" (it exports: nothing); index.js exports "handler": set --handler index.handler if that is the function Lambda calls',
     );
   });
 
@@ -183,7 +183,7 @@ describe('lambda-deploy init', () => {
     );
     expect(await cli(['init', '--name=shop', '--app=app:app', `--dir=${dir}`, ...roles])).toBe(0);
     expect(stderr).toContain(
-      `app: "app:app" names a module that is not in the package: no app.py or app/__init__.py in ${dir}; top-level Python files: manage.py. Expected module:attribute relative to path, like "mysite.wsgi:application" (a Django project: mysite/wsgi.py). The workflow is written anyway; its first deploy would fail.`,
+      `--app: "app:app" names a module that is not in the package: no app.py or app/__init__.py in ${dir}; top-level Python files: manage.py. Expected module:attribute relative to --path, like "mysite.wsgi:application" (a Django project: mysite/wsgi.py). The workflow is written anyway; its first deploy would fail.`,
     );
   });
 
@@ -199,10 +199,25 @@ describe('lambda-deploy init', () => {
     );
 
     const fastapi = tempRepo();
-    writeFileSync(join(fastapi, 'main.py'), 'from fastapi import FastAPI\n\napp = FastAPI()\n');
+    writeFileSync(join(fastapi, 'main.py'), 'from fastapi import FastAPI\n\napi = FastAPI()\n');
     expect(await cli(['init', '--name=shop', `--dir=${fastapi}`, ...roles])).toBe(0);
+    // In the terminal's words: init's --app, not the workflow's app: "main:api".
     expect(stderr).toContain(
-      'main.py makes a WSGI/ASGI app (FastAPI()): set app: "main:app" instead of handler;',
+      'main.py makes a WSGI/ASGI app (FastAPI()): set --app main:api instead of --handler;',
+    );
+    expect(stderr).not.toContain('app: "main:api"');
+
+    // A src layout: --path is init's flag, but init has none for the requirements: the workflow's input.
+    const nested = tempRepo();
+    mkdirSync(join(nested, 'src', 'shop'), { recursive: true });
+    writeFileSync(join(nested, 'src', 'shop', 'app.py'), 'def handler(event, context):\n    return {}\n');
+    writeFileSync(join(nested, 'requirements.txt'), 'requests\n');
+    writeFileSync(join(nested, 'pyproject.toml'), '[project]\nname = "shop"\n');
+    expect(
+      await cli(['init', '--name=shop', '--handler=shop.app.handler', `--dir=${nested}`, ...roles]),
+    ).toBe(0);
+    expect(stderr).toContain(
+      'so set --path to its folder src (with requirements: ../requirements.txt in the workflow, relative to it, for requirements beside pyproject.toml).',
     );
   });
 
@@ -572,9 +587,36 @@ describe('lambda-deploy init', () => {
     writeFileSync(join(dir, 'src/handler.ts'), 'export const handler = async () => ({});\n');
     expect(await cli(['init', '--name=api', '--handler=index.handler', `--dir=${dir}`, ...roles])).toBe(0);
     expect(stderr).toContain(
-      `top-level JavaScript files: none; package.json's "main" is dist/handler.js, which is not in the package: build it first (npm run build): with the reusable workflow, in its build input after the install (init writes it); calling the action directly, in a step before it.`,
+      `top-level JavaScript files: none; package.json's "main" is dist/handler.js, which is not in the package: the workflow's build, which init wrote (npm install && npm run build), builds it before each deploy. Expected file.export relative to --path, like "dist/handler.handler" (package.json's "main" is dist/handler.js).`,
     );
     expect(stderr).toContain('The workflow is written anyway; its first deploy would fail.');
+    expect(stderr).not.toMatch(/init writes it|calling the action directly|this command again/);
+
+    // No build script: init wrote no build, and says so (not "build it first, then run this command again").
+    const none = tempRepo();
+    writeFileSync(join(none, 'package.json'), JSON.stringify({ name: 'api', main: 'dist/handler.js' }));
+    stderr = '';
+    expect(await cli(['init', '--name=api', '--handler=index.handler', `--dir=${none}`, ...roles])).toBe(0);
+    expect(parse(readFileSync(join(none, '.github/workflows/lambda-deploy.yml'), 'utf8'))).not.toHaveProperty(
+      'jobs.lambda.with.build',
+    );
+    expect(stderr).toContain(
+      `package.json's "main" is dist/handler.js, which is not in the package: package.json has no build script, so the workflow init wrote builds nothing: add one ("build": "tsc") and run init again with --force, or commit dist/handler.js.`,
+    );
+    expect(stderr).not.toMatch(/init writes it|calling the action directly|this command again/);
+
+    // A build script init wrote no build for (Yarn 2+ with nothing to pin it): said, with the command.
+    const berry = tempRepo();
+    writeFileSync(
+      join(berry, 'package.json'),
+      JSON.stringify({ name: 'api', main: 'dist/handler.js', scripts: { build: 'tsc' } }),
+    );
+    writeFileSync(join(berry, 'yarn.lock'), '__metadata:\n  version: 8\n');
+    stderr = '';
+    expect(await cli(['init', '--name=api', '--handler=index.handler', `--dir=${berry}`, ...roles])).toBe(0);
+    expect(stderr).toContain(
+      `package.json's "main" is dist/handler.js, which is not in the package: the workflow init wrote has no build to run yarn run build (its next steps say why): give it a build input that does, or commit dist/handler.js.`,
+    );
   });
 
   test('a Node.js folder (index.mjs, no --runtime): the workflow says nodejs22.x and index.handler, which the action cannot infer', async () => {

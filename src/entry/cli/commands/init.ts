@@ -24,6 +24,7 @@ import { pythonExecutable } from '../../../packaging/python-command.js';
 import type { Settings } from '../../../model/settings.js';
 import type { CommandContext } from '../command.js';
 import { Inputs } from '../../../settings/names.js';
+import { inputName } from '../../../settings/surface.js';
 import { realOrResolved } from '../../../settings/source-folder.js';
 import { redact } from '../../../util/redact.js';
 import { enclosingRepository } from '../../../util/repository-root.js';
@@ -220,7 +221,13 @@ async function warnOfEntryPoint(
       join(folder, f),
     ]),
   );
-  const deps = { logger: ctx.logger, python: pythonExecutable(ctx.io.env), env: ctx.io.env };
+  // In the terminal's words: the fix is init's own flag (--app main:api), run again with --force.
+  const deps = {
+    logger: ctx.logger,
+    python: pythonExecutable(ctx.io.env),
+    env: ctx.io.env,
+    surface: 'terminal' as const,
+  };
   try {
     if (await checkHandlerIn(target, files, settings.runtime, deps)) return;
     // What the folder says the entry point is: package.json's "main", an app object a Python file makes.
@@ -242,13 +249,15 @@ async function warnOfEntryPoint(
         ? await topLevelApps(new Map(present.map((p) => [p, join(folder, p)])), settings.runtime, deps)
         : [];
     if (entryPointElsewhere(target, present) || main || apps.length)
-      throw missingModuleError(target, present, folder, false, undefined, {
+      throw missingModuleError(target, present, folder, false, 'terminal', {
         packageMain: main,
         apps,
         buildCommand: main && buildScriptCommand(folder),
+        workflowBuild: { command: build?.command, runsScript: Boolean(build?.script) },
+        requirementsInWorkflow: true,
       });
     ctx.logger.warning(
-      `${target.input}: ${JSON.stringify(target.value)}: no ${target.files.join(' or ')} in ${folder} yet; the first deploy needs it there (or in the requirements).`,
+      `${inputName('terminal', target.input)}: ${JSON.stringify(target.value)}: no ${target.files.join(' or ')} in ${folder} yet; the first deploy needs it there (or in the requirements).`,
     );
   } catch (error) {
     if (!(error instanceof HandlerCheckError)) throw error;
