@@ -10,9 +10,11 @@
  * where Lambda's imports do not look.
  */
 import { readdir, readFile, realpath } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { distributionOf } from './installed-distributions.js';
+import type { RequirementFile } from './requirement-files.js';
+import { localPaths } from './requirement-paths.js';
 
 export interface EditableInstall {
   name: string;
@@ -49,19 +51,48 @@ export async function editableOutside(targetDir: string, functionDir?: string): 
 
 const real = (path: string) => realpath(path).catch(() => path);
 
-/** Why the build stops, and the line to write instead. */
+/** A `-e PATH` line of the requirements files: where it is, and the project's folder it names. */
+export interface EditableLine {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** Read from the folder pip runs in (in an included file too: pypa/pip#8765), links resolved. */
+  folder: string;
+}
+
+/** The `-e` lines of `files` (the requirements file and those it includes), their paths read from `pipDir`. */
+export async function editableLines(
+  files: readonly RequirementFile[],
+  pipDir: string,
+): Promise<EditableLine[]> {
+  const lines: EditableLine[] = [];
+  for (const { file, text } of files)
+    for (const p of localPaths(text).filter((l) => l.editable))
+      lines.push({ file, line: p.line, folder: await real(resolve(pipDir, p.path)) });
+  return lines;
+}
+
+/** Why the build stops, and the line to write instead, in the file that holds it. */
 export function editableMessage(
   found: readonly EditableInstall[],
-  options: { requirements: string; lockfile?: string },
+  options: { requirements: string; lockfile?: string; lines?: readonly EditableLine[]; pipDir?: string },
 ): string {
   const shown = options.lockfile ?? options.requirements;
   const lines = found.map((e) => {
-    const written = relative(dirname(options.requirements), e.folder) || '.';
+    // An included file's line: named, and its path still read from pip's folder, not that file's.
+    const at = options.lockfile ? undefined : options.lines?.find((l) => l.folder === e.folder);
+    const included = at && resolve(at.file) !== resolve(options.requirements) ? at : undefined;
+    const from = (included && options.pipDir) || dirname(options.requirements);
+    const written = relative(from, e.folder) || '.';
     const path = written.startsWith('.') ? written : `./${written}`;
     const where = e.under
       ? `, whose files are packaged under ${e.under}/, where Lambda's imports do not look`
       : '';
-    return `  - ${e.name} ${e.version} is installed editable (-e) from ${e.folder}${where}: write its line in ${shown} without -e, as ${path}`;
+    const file = included ? `${included.file} (line ${included.line}, included by ${shown})` : shown;
+    const why = included
+      ? ` (pip reads a path in an included file from the folder it runs in, ${from}, not from that file's folder)`
+      : '';
+    return `  - ${e.name} ${e.version} is installed editable (-e) from ${e.folder}${where}: write its line in ${file} without -e, as ${path}${why}`;
   });
   return [
     `${found.map((e) => `${e.name} ${e.version}`).join(', ')} ${found.length === 1 ? 'is' : 'are'} installed editable (-e): pip puts only a link to the project's folder on this machine into the package (a .pth file), which Lambda never reads, so ${found.every((e) => e.under) ? 'its modules fail' : 'the code is not in the package and fails'} to import on Lambda.`,

@@ -18,7 +18,12 @@ import {
 import { distInfoHeaders, distributionOf } from './installed-distributions.js';
 import { lambdaMarkerEnvironment, MARKERS_FALLBACK, pipBootstrapPath } from './lambda-markers.js';
 import { pythonExecutable, windowsStoreStub } from './python-command.js';
-import { editableMessage, editableOutside } from './editable-installs.js';
+import {
+  editableLines,
+  editableMessage,
+  editableOutside,
+  type EditableInstall,
+} from './editable-installs.js';
 import { indexOutside } from './index-folders.js';
 import { configPathEntries, relativeConfigEntries } from './pip-config.js';
 import {
@@ -341,7 +346,7 @@ export async function pipInstall(options: PipInstallOptions, deps: PipInstallDep
   const foreign = await builtForThisMachine(options);
   if (foreign.length) throw new PipInstallError(foreignBuildMessage(foreign, options, deps.surface));
   const linked = await editableOutside(options.targetDir, options.functionDir);
-  if (linked.length) throw new PipInstallError(editableMessage(linked, options));
+  if (linked.length) throw new PipInstallError(await editableFailure(linked, options, folder.cwd, env));
   // The probe's one line of output is the log's business only when debugging.
   const quiet = deps.runner ?? createCommandRunner({ ...deps.logger, info: (m) => deps.logger.debug(m) });
   const fallback = MARKERS_FALLBACK.exec(result.output)?.[1];
@@ -417,6 +422,23 @@ async function checkReport(
   const named = localSourcePaths(pip.args, { ...config, ...pip.env }, cwd);
   const outside = reportOutside(sources, repository, trustedFolders(named, repository));
   if (outside) throw new PipInstallError(outside);
+}
+
+/** editableMessage, naming the file each -e line is in (an included one too), its path read from pip's folder. */
+async function editableFailure(
+  linked: readonly EditableInstall[],
+  options: PipInstallOptions,
+  cwd: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
+  const pipDir = cwd ?? process.cwd();
+  let files: RequirementFile[] = [];
+  try {
+    files = options.lockfile ? [] : requirementFiles(options.requirements, undefined, env);
+  } catch {
+    // Read before pip ran (requirementsFolder): a circle would have stopped it there.
+  }
+  return editableMessage(linked, { ...options, lines: await editableLines(files, pipDir), pipDir });
 }
 
 /**

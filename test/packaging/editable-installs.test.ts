@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { editableMessage, editableOutside } from '../../src/packaging/editable-installs.js';
+import { editableLines, editableMessage, editableOutside } from '../../src/packaging/editable-installs.js';
+import { requirementFiles } from '../../src/packaging/requirement-files.js';
 
 const root = mkdtempSync(join(tmpdir(), 'editable-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -64,5 +65,34 @@ describe('editableOutside', () => {
       requirements: '/repo/fn/requirements.txt',
     });
     expect(outside).toContain('so the code is not in the package');
+  });
+
+  // pip reads a package path in an included file from its own folder (pypa/pip#8765), not from that file's.
+  it('a -e line in a file the requirements include (-r): the message names that file and its line, with the path from the folder pip runs in', async () => {
+    const repo = mkdtempSync(join(root, 'nested-'));
+    const fn = join(repo, 'services', 'fn');
+    mkdirSync(join(fn, 'reqs'), { recursive: true });
+    mkdirSync(join(repo, 'libs', 'common'), { recursive: true });
+    writeFileSync(join(fn, 'requirements.txt'), 'requests\n-r reqs/local.txt\n');
+    writeFileSync(join(fn, 'reqs', 'local.txt'), '# shared code\n-e ../../libs/common\n');
+    const lines = await editableLines(requirementFiles(join(fn, 'requirements.txt')), fn);
+    const message = editableMessage(
+      [{ name: 'common', version: '0.1', folder: join(repo, 'libs', 'common') }],
+      { requirements: join(fn, 'requirements.txt'), lines, pipDir: fn },
+    );
+    expect(message).toContain(
+      `  - common 0.1 is installed editable (-e) from ${join(repo, 'libs', 'common')}: write its line in ${join(fn, 'reqs', 'local.txt')} (line 2, included by ${join(fn, 'requirements.txt')}) without -e, as ../../libs/common (pip reads a path in an included file from the folder it runs in, ${fn}, not from that file's folder)`,
+    );
+    expect(message).not.toContain(`write its line in ${join(fn, 'requirements.txt')} without -e`);
+    // In the top file: as before.
+    writeFileSync(join(fn, 'requirements.txt'), '-e ../../libs/common\n');
+    const top = editableMessage([{ name: 'common', version: '0.1', folder: join(repo, 'libs', 'common') }], {
+      requirements: join(fn, 'requirements.txt'),
+      lines: await editableLines(requirementFiles(join(fn, 'requirements.txt')), fn),
+      pipDir: fn,
+    });
+    expect(top).toContain(
+      `write its line in ${join(fn, 'requirements.txt')} without -e, as ../../libs/common\n`,
+    );
   });
 });

@@ -32,6 +32,38 @@ function requirements(name: string, content: string): string {
 }
 
 describe('pipInstall with a stand-in pip', () => {
+  it('an editable install from a -e line in an included file (-r): the error names that file and line, the path as pip reads it there', async () => {
+    const repo = join(root, 'editable-nested');
+    const fn = join(repo, 'services', 'fn');
+    mkdirSync(join(fn, 'reqs'), { recursive: true });
+    mkdirSync(join(repo, 'libs', 'common'), { recursive: true });
+    writeFileSync(join(fn, 'requirements.txt'), '-r reqs/local.txt\n');
+    writeFileSync(join(fn, 'reqs', 'local.txt'), '-e ../../libs/common\n');
+    const target = join(root, 'editable-nested-target');
+    mkdirSync(target);
+    // What pip leaves for an editable install: a dist-info whose direct_url.json says so.
+    const { runner } = fakeRunner({ exitCode: 0, output: '' }, () => {
+      const info = join(target, 'common-0.1.dist-info');
+      mkdirSync(info);
+      writeFileSync(join(info, 'METADATA'), 'Metadata-Version: 2.1\nName: common\nVersion: 0.1\n');
+      const url = `file://${join(repo, 'libs', 'common')}`;
+      writeFileSync(join(info, 'direct_url.json'), JSON.stringify({ url, dir_info: { editable: true } }));
+    });
+    const install = pipInstall(
+      {
+        requirements: join(fn, 'requirements.txt'),
+        targetDir: target,
+        runtime: 'python3.12',
+        architecture: 'x86_64',
+        functionDir: fn,
+      },
+      { logger: new RecordingLogger(), runner, env: { LAMBDA_DEPLOY_PYTHON: '/opt/py/bin/python3' } },
+    );
+    await expect(install).rejects.toThrow(
+      `write its line in ${join(fn, 'reqs', 'local.txt')} (line 1, included by ${join(fn, 'requirements.txt')}) without -e, as ../../libs/common (pip reads a path in an included file from the folder it runs in, ${fn}, not from that file's folder)`,
+    );
+  });
+
   it('runs python3 -m pip for the Lambda platform and strips bytecode afterwards', async () => {
     const target = join(root, 'fake-target');
     mkdirSync(target);
