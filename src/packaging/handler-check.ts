@@ -253,6 +253,54 @@ function notCallable(source: string, e: ExportSpecifier, imports: readonly Impor
 const WHOLE_FUNCTION =
   /(?:^|[;\s])module\.exports\s*=\s*(?:async\s+)?(?:function\b|\([^()]*\)\s*=>|[\w$]+\s*=>)/m;
 
+/**
+ * A function as the whole export, only when sure, as it is refused: the file's one mention of
+ * module.exports (none of Object.assign(module.exports, ...), a bundle's inner modules), in its
+ * code (not a comment or a string), a statement of its own (not `fn = module.exports = ...`, the
+ * name then given the export).
+ */
+function wholeFunctionExport(source: string): boolean {
+  if (source.match(/\bmodule\.exports\b/g)?.length !== 1) return false;
+  const match = WHOLE_FUNCTION.exec(source);
+  if (!match) return false;
+  const code = codeBefore(source.slice(0, match.index + match[0].indexOf('module.exports')));
+  return code !== undefined && !/[=(,:?&|!+\-*/<>%^~[]$/.test(code.trimEnd());
+}
+
+/**
+ * The code before a point with comments and strings blanked; undefined when the point is inside
+ * one. Regular expression literals are not told apart: a quote in one makes this unsure, and unsure
+ * is no refusal only when it ends inside a string, as a mismatched quote mostly does.
+ */
+function codeBefore(text: string): string | undefined {
+  let code = '';
+  let i = 0;
+  while (i < text.length) {
+    const two = text.slice(i, i + 2);
+    const end =
+      two === '//'
+        ? text.indexOf('\n', i)
+        : two === '/*'
+          ? text.indexOf('*/', i + 2) + 1
+          : /["'`]/.test(text[i]!)
+            ? closingQuote(text, i)
+            : i;
+    if (end === i) code += text[i++];
+    else if (end <= 0) return undefined;
+    else [code, i] = [`${code} `, end + 1];
+  }
+  return code;
+}
+
+/** Where the string opened at `start` closes (escapes skipped); -1 when it does not. */
+function closingQuote(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === text[start]) return i;
+  }
+  return -1;
+}
+
 let lexersReady: Promise<unknown> | undefined;
 
 /** Exports of a JavaScript file, by the lexers Node.js itself uses (the code is never run). */
@@ -275,7 +323,7 @@ export async function javascriptDefinitions(source: string, file: string): Promi
   try {
     const cjs = parseCjs(source);
     star ||= cjs.reexports.length > 0;
-    const whole = WHOLE_FUNCTION.test(source);
+    const whole = wholeFunctionExport(source);
     return { names: cjs.exports, open: star, exact: false, ...(whole && { wholeFunction: true }) };
   } catch (error) {
     return { names: [], open: false, exact: true, error: (error as Error).message };

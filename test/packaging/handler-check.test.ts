@@ -355,6 +355,33 @@ describe('a Node.js handler, read with the module lexers', () => {
     expect(result).toMatchObject({ found: true, warnings: '' });
   });
 
+  // Each loads in Node.js with require(file).handler a function: never refused, at most a warning.
+  it.each([
+    [
+      'a webpack bundle whose bundled dependency is module.exports = function',
+      '(() => {\n  var __webpack_modules__ = ({\n21: ((module) => {\nmodule.exports = function (ms) { return ms * 1000; };\n})\n  });\n  var __webpack_exports__ = {};\n  __webpack_exports__.handler = async () => ({ statusCode: 200 });\n  module.exports = __webpack_exports__;\n})()\n;\n',
+    ],
+    [
+      'Object.assign adding the named export',
+      'module.exports = async (event) => ({ statusCode: 200 });\nObject.assign(module.exports, { handler: module.exports });\n',
+    ],
+    [
+      'the function also bound to a name that gets the export',
+      'const fn = module.exports = async (event) => ({ statusCode: 200 });\nfn.handler = fn;\n',
+    ],
+    [
+      'the pattern only in a comment',
+      '// Before: module.exports = async (event) => ({ statusCode: 200 });\nconst impl = async () => ({});\nfor (const name of ["handler"]) exports[name] = impl;\n',
+    ],
+    [
+      'the pattern only in a string (a file this one writes)',
+      'const stub = `\nmodule.exports = async (event) => 1;\n`;\nconst impl = async () => ({ body: stub });\nfor (const name of ["handler"]) exports[name] = impl;\n',
+    ],
+  ])('CommonJS, %s: not refused (the deploy goes on)', async (_what, source) => {
+    const result = await check({ 'index.js': source }, 'index.handler', 'nodejs22.x');
+    expect(result.found).toBe(true);
+  });
+
   it('CommonJS exports built at run time cannot be seen: a warning, the deploy goes on', async () => {
     const result = await check(
       { 'index.js': 'module.exports = require("./build")();\n' },
