@@ -28,6 +28,8 @@ export interface WorkflowBuild {
   command?: string;
   /** Whether that build runs the package.json script that writes the handler (not only an install). */
   runsScript: boolean;
+  /** The package.json script that writes the handler (`build`, `prepare`), written into the build or not. */
+  script?: string;
   /** The file not built yet (package.json's "main"), to commit instead. */
   file: string;
 }
@@ -56,7 +58,9 @@ export function buildFirstAdvice(
 function workflowBuildAdvice(workflow: WorkflowBuild, command: string | undefined): string {
   if (workflow.command && workflow.runsScript)
     return `the workflow's build, which init wrote (${workflow.command}), builds it before each deploy`;
-  if (!command)
+  // A prepare script builds it too: no build script then is not why the workflow has none.
+  if (!command && !workflow.script)
     return `package.json has no build script, so the workflow init wrote builds nothing: add one ("build": "tsc") and run init again with --force, or commit ${workflow.file}`;
-  return `the workflow init wrote has no build to run ${command} (its next steps say why): give it a build input that does, or commit ${workflow.file}`;
+  const run = command ?? `package.json's ${workflow.script} script`;
+  return `the workflow init wrote has no build to run ${run} (its next steps say why): give it a build input that does, or commit ${workflow.file}`;
 }

@@ -617,6 +617,22 @@ describe('lambda-deploy init', () => {
     expect(stderr).toContain(
       `package.json's "main" is dist/handler.js, which is not in the package: the workflow init wrote has no build to run yarn run build (its next steps say why): give it a build input that does, or commit dist/handler.js.`,
     );
+
+    // Built by a prepare script (no build script) that init wrote no build for: not "has no build script, add one".
+    const prepare = tempRepo();
+    writeFileSync(
+      join(prepare, 'package.json'),
+      JSON.stringify({ name: 'api', main: 'dist/handler.js', scripts: { prepare: 'tsc' } }),
+    );
+    writeFileSync(join(prepare, 'yarn.lock'), '__metadata:\n  version: 8\n');
+    stderr = '';
+    expect(await cli(['init', '--name=api', '--handler=index.handler', `--dir=${prepare}`, ...roles])).toBe(
+      0,
+    );
+    expect(stderr).toContain(
+      `package.json's "main" is dist/handler.js, which is not in the package: the workflow init wrote has no build to run package.json's prepare script (its next steps say why): give it a build input that does, or commit dist/handler.js.`,
+    );
+    expect(stderr).not.toContain('package.json has no build script');
   });
 
   test('a Node.js folder (index.mjs, no --runtime): the workflow says nodejs22.x and index.handler, which the action cannot infer', async () => {

@@ -253,7 +253,7 @@ async function warnOfEntryPoint(
         packageMain: main,
         apps,
         buildCommand: main && buildScriptCommand(folder),
-        workflowBuild: { command: build?.command, runsScript: Boolean(build?.script) },
+        workflowBuild: { command: build?.command, runsScript: Boolean(build?.script), script: build?.script },
         requirementsInWorkflow: true,
       });
     ctx.logger.warning(
