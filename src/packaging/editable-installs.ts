@@ -89,9 +89,11 @@ export function editableMessage(
       ? `, whose files are packaged under ${e.under}/, where Lambda's imports do not look`
       : '';
     const file = included ? `${included.file} (line ${included.line}, included by ${shown})` : shown;
-    const why = included
-      ? ` (pip reads a path in an included file from the folder it runs in, ${from}, not from that file's folder)`
-      : '';
+    // An included file in pip's own folder: no other folder to tell it from.
+    const why =
+      included && resolve(dirname(included.file)) !== resolve(from)
+        ? ` (pip reads a path in an included file from the folder it runs in, ${from}, not from that file's folder)`
+        : '';
     return `  - ${e.name} ${e.version} is installed editable (-e) from ${e.folder}${where}: write its line in ${file} without -e, as ${path}${why}`;
   });
   return [

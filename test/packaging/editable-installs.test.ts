@@ -95,4 +95,25 @@ describe('editableOutside', () => {
       `write its line in ${join(fn, 'requirements.txt')} without -e, as ../../libs/common\n`,
     );
   });
+
+  it('a -e line in an included file beside the requirements (-r dev.txt): named there, with no word of another folder', async () => {
+    const repo = mkdtempSync(join(root, 'beside-'));
+    const fn = join(repo, 'fn');
+    mkdirSync(fn, { recursive: true });
+    mkdirSync(join(repo, 'libs', 'common'), { recursive: true });
+    writeFileSync(join(fn, 'requirements.txt'), 'requests\n-r dev.txt\n');
+    writeFileSync(join(fn, 'dev.txt'), '-e ../libs/common\n');
+    const message = editableMessage(
+      [{ name: 'common', version: '0.1', folder: join(repo, 'libs', 'common') }],
+      {
+        requirements: join(fn, 'requirements.txt'),
+        lines: await editableLines(requirementFiles(join(fn, 'requirements.txt')), fn),
+        pipDir: fn,
+      },
+    );
+    expect(message).toContain(
+      `write its line in ${join(fn, 'dev.txt')} (line 1, included by ${join(fn, 'requirements.txt')}) without -e, as ../libs/common\n`,
+    );
+    expect(message).not.toContain("not from that file's folder");
+  });
 });
