@@ -55,7 +55,13 @@ function fromWorkspace(file: string, source: Source, surface: Surface): string {
   const bases: [string, string][] =
     surface === 'terminal'
       ? [
-          [source.base, 'the current folder'],
+          // In a GitHub job the CLI's inputs start from GITHUB_WORKSPACE, wherever it runs.
+          [
+            source.base,
+            source.base === realOrResolved(process.cwd())
+              ? 'the current folder'
+              : `the workspace ${source.base}`,
+          ],
           [source.workspace, `the repository's root ${source.workspace}`],
         ]
       : [

@@ -561,6 +561,9 @@ describe('readSettings', () => {
   });
 
   test("the CLI's words for requirements written from the current folder: --path throughout", () => {
+    // Run in the workspace: the folder its inputs start from is then the current one.
+    const before = process.cwd();
+    process.chdir(workspace);
     const problems = settingsProblems(() =>
       readSettings(
         (name) => ({ name: 'svc', path: 'fn', requirements: 'fn/requirements.txt' })[name as string],
@@ -568,10 +571,41 @@ describe('readSettings', () => {
         'terminal',
       ),
     );
+    process.chdir(before);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(
       /expected a file relative to --path \(resolved to .*\/fn\/fn\/requirements\.txt\), here "requirements\.txt" \(relative to --path, not to the current folder\)\.$/,
     );
+  });
+
+  // A CLI step in a GitHub job (working-directory: services): inputs start from GITHUB_WORKSPACE, not the current folder.
+  test('the CLI run in a GitHub job below the workspace, requirements written from the workspace: says the workspace, not the current folder', () => {
+    const repo = realpathSync(mkdtempSync(join(tmpdir(), 'settings-req-job-')));
+    mkdirSync(join(repo, 'services', 'fn'), { recursive: true });
+    writeFileSync(join(repo, 'services', 'fn', 'app.py'), 'def handler(e, c):\n  return 1\n');
+    writeFileSync(join(repo, 'services', 'fn', 'requirements.txt'), 'requests\n');
+    const before = process.cwd();
+    process.chdir(join(repo, 'services'));
+    try {
+      const problems = settingsProblems(() =>
+        readSettings(
+          (name) =>
+            ({ name: 'svc', path: 'services/fn', requirements: 'services/fn/requirements.txt' })[
+              name as string
+            ],
+          { HOME: tmpdir(), GITHUB_WORKSPACE: repo },
+          'terminal',
+        ),
+      );
+      expect(problems).toEqual([
+        expect.stringMatching(
+          /, here "requirements\.txt" \(relative to --path, not to the workspace .*settings-req-job-\w+\)\.$/,
+        ),
+      ]);
+    } finally {
+      process.chdir(before);
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 
   test("the CLI's words for requirements written from the repository's root, run in a folder below it: says the root, not the current folder", () => {
