@@ -269,8 +269,8 @@ function wholeFunctionExport(source: string): boolean {
 
 /**
  * The code before a point with comments and strings blanked; undefined when the point is inside
- * one. Regular expression literals are not told apart: a quote in one makes this unsure, and unsure
- * is no refusal only when it ends inside a string, as a mismatched quote mostly does.
+ * one. Regular expression literals are not told apart: a quote in one mostly leaves the point
+ * inside a string, which is no refusal (the warning, as for any CommonJS export not seen).
  */
 function codeBefore(text: string): string | undefined {
   let code = '';
