@@ -81,6 +81,10 @@ export const isSecretName = (name: string): boolean => {
  */
 const SECRET_NAME_COLON = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|${SECRET_WORD}|api[_-]?key|private[_-]?key|access[_-]?key|(?:access|refresh|session|auth|security)[_-]?token|[_.-]pass|[_.-]pwd)`;
 const VALUE = String.raw`[^\s"'\`,;&}\])]+`;
+/** A value after a quoted name: up to an escaped quote too (JSON inside a JSON string: `{\"password\": \"x\"}`). */
+const QUOTED_VALUE = String.raw`(?:[^\s"'\`,;&}\])\\]|\\(?!["'\\]))+`;
+/** A value's opening quote: escaped, or a Python bytes' (`b'...'`, an SDK's wire trace of headers). */
+const OPENING_QUOTE = String.raw`(?:b?\\?["'])?`;
 
 /** Something secret-shaped with mixed case and a digit: real keys are, commit hashes and words are not. */
 const mixed = (s: string) => /[a-z]/.test(s) && /[A-Z]/.test(s) && /\d/.test(s);
@@ -89,9 +93,12 @@ const NOT_A_VALUE =
   /^(?:true|false|null|none|undefined|yes|no|on|off|read|write|required|optional|\*+|\$\{.*|<.*>)$/i;
 /**
  * `pass` after what a test run counts (tests_pass=12, checks_pass: 7) is a verb, and a number after it their
- * count. Only both: a PIN is digits too (DB_PASS=1234), and so may a test user's be (TEST_PASS=1234).
+ * count. Only both: a PIN is digits too (DB_PASS=1234), and so may a test user's be (TEST_PASS=1234). And only
+ * as the whole name, a test kind's at most (e2e_tests_pass): DB_TESTS_PASS is the tests' database's password.
+ * `name` is the pattern's whole prefix (quotes, separator).
  */
-const TESTS_PASS = /(?<![A-Za-z0-9])(?:tests|checks|specs|cases|assertions)[_.-]pass(?![A-Za-z0-9])/i;
+const TESTS_PASS =
+  /^(?:\\?["'])?(?:(?:unit|e2e|integration|smoke|api|ui|functional|acceptance|regression|component|contract|total|num)[_.-])?(?:tests|checks|specs|cases|assertions)[_.-]pass(?:\\?["'])?\s*[:=]/i;
 /** Names of secrets people choose (a short word is one); keys and tokens are made by machines. */
 const CHOSEN_BY_PEOPLE = /pass|pwd|secret/i;
 const SHORT_WORD = new RegExp(`^[A-Za-z]{1,${MIN_SECRET_LENGTH - 1}}$`);
@@ -182,13 +189,17 @@ const PATTERNS: Pattern[] = [
   // A Cookie or Set-Cookie header's value (a session cookie is a bearer credential): whole, every pair and
   // attribute in it, when it holds a pair (`cookie: none set` is prose).
   {
-    pattern: /((?:set-)?cookie["']?\s*:\s*["']?)([^\r\n"'\\]+)/gi,
+    pattern: new RegExp(
+      String.raw`((?:set-)?cookie(?:\\?["'])?\s*:\s*${OPENING_QUOTE})((?:[^\r\n"'\\]|(?<==)\\?"[^\r\n"\\]*\\?")+)`,
+      'gi',
+    ),
     accept: (value) => value.includes('='),
   },
   // A signed request's signature (a presigned URL's, SigV2's, CloudFront's, GCS's, a SigV4 Authorization
   // header's): with it the URL works for anyone until it expires. Long, and no plain words (`Signature=valid`).
   {
-    pattern: /((?<![A-Za-z0-9_-])(?:x-amz-|x-goog-)?signature=)([^\s&"'<>,;]+)/gi,
+    pattern:
+      /((?:(?<![A-Za-z0-9_-])|(?<=%[0-9A-F]{2}))(?:x-amz-|x-goog-)?signature(?:=|%3D))((?:(?!%26)[^\s&"'<>,;])+)/gi,
     accept: (value) => value.length >= 16 && !/^[A-Za-z]+(?:[_-][A-Za-z]+)*$/.test(value),
   },
   // NAME=value, "name": "value", name: value for names that hold secrets; not the words
@@ -203,7 +214,7 @@ const PATTERNS: Pattern[] = [
   },
   {
     pattern: new RegExp(
-      String.raw`(["'](?:${SECRET_NAME}|${SECRET_KEY_NAME})["']\s*:\s*["']?)(${VALUE})`,
+      String.raw`(["'](?:${SECRET_NAME}|${SECRET_KEY_NAME})\\?["']\s*:\s*${OPENING_QUOTE})(${QUOTED_VALUE})`,
       'gi',
     ),
     accept: aSecretValue,

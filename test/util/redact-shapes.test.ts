@@ -401,3 +401,76 @@ describe('package registry tokens by their prefixes (an .npmrc, a PyPI upload, a
     },
   );
 });
+
+describe("a count after `tests_pass` is shown only under a count's whole name", () => {
+  it.each([
+    // A password of the tests' database or the tests' user is digits too: its name is no count's.
+    ["a database's", 'DB_TESTS_PASS=1234', `DB_TESTS_PASS=${REDACTED}`],
+    ["MySQL's in YAML", 'mysql_tests_pass: 123456', `mysql_tests_pass: ${REDACTED}`],
+    ['a count word inside a longer name', 'tests_pass.db_pass=1234', `tests_pass.db_pass=${REDACTED}`],
+  ])('%s: hidden', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it.each(['e2e_tests_pass=3', 'integration-tests-pass: 41', 'smoke_checks_pass=2'])(
+    "a test kind's count stays: %j",
+    (text) => {
+      expect(redact(text)).toBe(text);
+    },
+  );
+});
+
+describe('a quoted cookie value (RFC 6265 allows one) goes whole', () => {
+  it.each([
+    ['a request header', 'Cookie: sid="Zk3j2Ls9Qp0xx"; theme=dark', `Cookie: ${REDACTED}`],
+    ['a response header', 'Set-Cookie: sid="Zk3j2Ls9Qp0xx"; Path=/', `Set-Cookie: ${REDACTED}`],
+    ['in JSON', '{"cookie": "sid=\\"Zk3j2Ls9Qp0xx\\"; a=1", "x": 1}', `{"cookie": "${REDACTED}", "x": 1}`],
+  ])('%s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+});
+
+describe("a Python SDK's wire trace prints header values as bytes (b'...')", () => {
+  it.each([
+    [
+      'a session token',
+      `{'X-Amz-Security-Token': b'${TOKEN}', 'X-Amz-Date': b'20261207T000000Z'}`,
+      `{'X-Amz-Security-Token': b'${REDACTED}', 'X-Amz-Date': b'20261207T000000Z'}`,
+    ],
+    ['a cookie', "{'Cookie': b'sid=Zk3j2Ls9Qp0xx'}", `{'Cookie': b'${REDACTED}'}`],
+  ])('%s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+});
+
+describe('a presigned URL inside another, URL-encoded (a redirect, a `next` parameter)', () => {
+  const SIG4 = 'fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024';
+  it.each([
+    [
+      'its signature',
+      `?next=https%3A%2F%2Fb.s3.amazonaws.com%2Fk%3FX-Amz-Date%3D20261207T000000Z%26X-Amz-Signature%3D${SIG4}%26x%3D1 200`,
+      `?next=https%3A%2F%2Fb.s3.amazonaws.com%2Fk%3FX-Amz-Date%3D20261207T000000Z%26X-Amz-Signature%3D${REDACTED}%26x%3D1 200`,
+    ],
+    ['in lower case', `signature%3d${SIG4}`, `signature%3d${REDACTED}`],
+  ])('%s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it('a plain word stays: signature%3Dvalid', () => {
+    expect(redact('signature%3Dvalid')).toBe('signature%3Dvalid');
+  });
+});
+
+describe('JSON inside a JSON string (an event body, a logged payload): its quotes escaped', () => {
+  it.each([
+    [
+      "Rails' secret_key_base",
+      '"body": "{\\"secret_key_base\\": \\"9f8e7d6c5b4a3928f7e6d5c4b3a29180\\", \\"a\\": 1}"',
+      `"body": "{\\"secret_key_base\\": \\"${REDACTED}\\", \\"a\\": 1}"`,
+    ],
+    ['a password', '{\\"password\\": \\"hunter2\\"}', `{\\"password\\": \\"${REDACTED}\\"}`],
+    ['an app key', "{\\'app_key\\': \\'Zk3j2Ls9Qp0\\'}", `{\\'app_key\\': \\'${REDACTED}\\'}`],
+  ])('%s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+});
