@@ -228,9 +228,23 @@ const PATTERNS: Pattern[] = [
   },
 ];
 
-/** The start of a secret shape at the very end of a cut text: the rest of it is gone, so no pattern above sees it. */
+/** A token's prefix in the run of a token's characters (CUT_TOKEN_CHAR) that ends a cut text: the rest of the token is gone. */
+const CUT_TOKEN_START =
+  /(?:gh[pousr]_|github_pat_|(?:sk|rk)_(?:live|test)_|whsec_|xox[abposr]-|xapp-|pypi-AgE|glpat-|AKIA|ASIA|eyJ)/;
+const CUT_TOKEN_CHAR = /[A-Za-z0-9_+/=.-]/;
+
+/**
+ * Where the run of a token's characters that ends `text` starts, found from the end: a pattern that ends in
+ * `[...]*$` is tried from each prefix in the run (`glpat-glpat-...`), and scans its rest again each time.
+ */
+function tokenRunStart(text: string): number {
+  let at = text.length;
+  while (at > 0 && CUT_TOKEN_CHAR.test(text.charAt(at - 1))) at--;
+  return at;
+}
+
+/** The start of other secret shapes at the very end of a cut text: the rest of it is gone, so no pattern above sees it. */
 const CUT_SHAPES: RegExp[] = [
-  /(?:gh[pousr]_|github_pat_|(?:sk|rk)_(?:live|test)_|whsec_|xox[abposr]-|xapp-|pypi-AgE|glpat-|AKIA|ASIA|eyJ)[A-Za-z0-9_+/=.-]*$/,
   // An npm token's start, not npm's own variables (npm_config_cache, npm_package_name): an upper-case letter or a digit.
   /\bnpm_(?=[a-z]*[A-Z0-9])[A-Za-z0-9]*$/,
   /[a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/?#@'"]*:[^\s/?#@'"]*$/i,
@@ -549,6 +563,9 @@ export function redactCutTail(text: string, secrets: readonly (string | undefine
         return `${text.slice(0, at)}${REDACTED}`;
     }
   }
+  const run = tokenRunStart(text);
+  const token = CUT_TOKEN_START.exec(text.slice(run));
+  if (token) return `${text.slice(0, run + token.index)}${REDACTED}`;
   for (const shape of CUT_SHAPES) if (shape.test(text)) return text.replace(shape, REDACTED);
   return text;
 }
