@@ -81,8 +81,11 @@ export const isSecretName = (name: string): boolean => {
  */
 const SECRET_NAME_COLON = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|${SECRET_WORD}|api[_-]?key|private[_-]?key|access[_-]?key|(?:access|refresh|session|auth|security)[_-]?token|[_.-]pass|[_.-]pwd)`;
 const VALUE = String.raw`[^\s"'\`,;&}\])]+`;
-/** A value after a quoted name: up to an escaped quote too (JSON inside a JSON string: `{\"password\": \"x\"}`). */
-const QUOTED_VALUE = String.raw`(?:[^\s"'\`,;&}\])\\]|\\(?!["'\\]))+`;
+/**
+ * A value after a quoted name: up to an escaped quote too (JSON inside a JSON string: `{\"password\": \"x\"}`);
+ * an escape pair (`\\`, `\n`) is the value's, whole: only an escaped quote ends it.
+ */
+const QUOTED_VALUE = String.raw`(?:[^\s"'\`,;&}\])\\]|\\[^\s"'])+`;
 /** A value's opening quote: escaped, or a Python bytes' (`b'...'`, an SDK's wire trace of headers). */
 const OPENING_QUOTE = String.raw`(?:b?\\?["'])?`;
 

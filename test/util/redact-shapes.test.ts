@@ -470,6 +470,14 @@ describe('JSON inside a JSON string (an event body, a logged payload): its quote
     ],
     ['a password', '{\\"password\\": \\"hunter2\\"}', `{\\"password\\": \\"${REDACTED}\\"}`],
     ['an app key', "{\\'app_key\\': \\'Zk3j2Ls9Qp0\\'}", `{\\'app_key\\': \\'${REDACTED}\\'}`],
+    // An escaped backslash is the value's: only an escaped quote ends it.
+    ['a password with a backslash', String.raw`{"password": "ab\\cd12"}`, `{"password": "${REDACTED}"}`],
+    ['a password ending in a backslash', String.raw`{"password": "ab12\\"}`, `{"password": "${REDACTED}"}`],
+    [
+      'a password with a backslash, escaped again',
+      String.raw`{\"password\": \"ab\\\\cd\"}`,
+      String.raw`{\"password\": \"***\"}`,
+    ],
   ])('%s', (_name, text, out) => {
     expect(redact(text)).toBe(out);
   });
