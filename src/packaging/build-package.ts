@@ -211,7 +211,7 @@ async function ownCode(
       handlerTarget(options.handler, options.runtime).files,
       ownFiles,
       deps,
-      options.runtime,
+      { runtime: options.runtime, exclude: options.exclude },
     );
   return { collected, ownFiles, imports };
 }
@@ -259,9 +259,12 @@ async function collectCode(
     options.workspace,
   );
   prefetch.end();
-  if (devOnly && leftOut.size) logger.info(devOnlyNote([...leftOut], devOnly.lockfile, surface));
-  if (findLinks.size) logger.info(findLinksNote([...findLinks].sort(), options.include, surface));
-  if (typeScript.size) logger.info(typeScriptNote([...typeScript], options.include, surface));
+  if (devOnly && leftOut.size)
+    logger.info(devOnlyNote([...leftOut], devOnly.lockfile, options.exclude, surface));
+  if (findLinks.size)
+    logger.info(findLinksNote([...findLinks].sort(), options.include, options.exclude, surface));
+  if (typeScript.size)
+    logger.info(typeScriptNote([...typeScript], options.include, options.exclude, surface));
   if (codeFiles.length === 0)
     throw new Error(
       `${inputName(surface ?? 'action', Inputs.Path)}: no files to package in ${options.path}` +

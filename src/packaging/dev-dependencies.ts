@@ -15,6 +15,7 @@
 import { Inputs } from '../settings/names.js';
 import { inputName, type Surface } from '../settings/surface.js';
 import { formatCount } from './size-check.js';
+import { excludeSetting } from './exclude-setting.js';
 
 /** A dev-only package folder of the lockfile: its path from the function's folder and the version npm installed there. */
 export interface DevOnlyPackage {
@@ -92,18 +93,17 @@ export function packageLevels(dir: string): string[] {
 export function devOnlyNote(
   folders: readonly string[],
   lockfile: string,
+  exclude: readonly string[],
   surface: Surface = 'action',
 ): string {
   const names = [...new Set(folders.map(packageName))].sort();
   const shown = names.slice(0, 10).join(', ') + (names.length > 10 ? ', …' : '');
   const sorted = [...folders].sort();
   const example = `!${sorted.find((f) => f.split('node_modules/').length === 2) ?? sorted[0]}`;
-  const keep =
-    surface === 'terminal' ? `${inputName(surface, Inputs.Exclude)} '${example}'` : `exclude: "${example}"`;
   const count = folders.length === 1 ? '1 package' : `${formatCount(folders.length)} packages`;
   return (
     `Left out ${count} only devDependencies need: ${shown} (${lockfile}); ` +
-    `package one anyway by naming its folder in ${inputName(surface, Inputs.Include)}, or with ${keep}.`
+    `package one anyway by naming its folder in ${inputName(surface, Inputs.Include)}, or with ${excludeSetting(exclude, [example], surface)}.`
   );
 }
 

@@ -21,8 +21,18 @@ function listSetting(input: InputName, patterns: readonly string[], surface: Sur
 export const literalPattern = (path: string): string =>
   path.replace(/[\\*?[\]{}()]/g, '\\$&').replace(/^[!#]/, '\\$&');
 
-/** `!patterns` as the exclude setting. */
-export function excludeSetting(patterns: readonly string[], surface: Surface): string {
+/**
+ * The exclude setting that also holds the `!patterns` `added`: on the command line their flags,
+ * which add to those given; in the action the whole input, the user's `exclude` (as the input
+ * reader gives it: no default of ours) and `added` after them, none twice, as a pasted value
+ * replaces the one there (`tests/` left out stays left out).
+ */
+export function excludeSetting(
+  exclude: readonly string[],
+  added: readonly string[],
+  surface: Surface,
+): string {
+  const patterns = surface === 'terminal' ? added : [...new Set([...exclude, ...added])];
   return listSetting(Inputs.Exclude, patterns, surface);
 }
 

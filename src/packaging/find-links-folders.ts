@@ -168,6 +168,7 @@ const HELD = 'wheels, sdists, link pages, requirement and checksum lists, notes 
 export function findLinksNote(
   folders: readonly string[],
   include: readonly string[],
+  exclude: readonly string[],
   surface: Surface = 'action',
 ): string {
   const one = folders.length === 1;
@@ -182,6 +183,7 @@ export function findLinksNote(
         surface,
       )})`
     : `with ${excludeSetting(
+        exclude,
         patterns.map((p) => `!${p}`),
         surface,
       )}`;

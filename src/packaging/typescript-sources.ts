@@ -62,6 +62,7 @@ function keepPattern(path: string): string {
 export function typeScriptNote(
   paths: readonly string[],
   include: readonly string[],
+  exclude: readonly string[],
   surface: Surface = 'action',
 ): string {
   const sorted = [...new Set(paths)].sort();
@@ -74,7 +75,7 @@ export function typeScriptNote(
     : '';
   return (
     `Left out ${count} (Lambda's Node.js runtimes run the built JavaScript): ${shown}; ` +
-    `package ${them} anyway with ${excludeSetting(keepPatterns(sorted), surface)}${named}.`
+    `package ${them} anyway with ${excludeSetting(exclude, keepPatterns(sorted), surface)}${named}.`
   );
 }
 
@@ -119,27 +120,31 @@ export function typeScriptImports(
   imports: ReadonlyMap<string, FileImports>,
   entry: string | undefined,
   surface: Surface = 'action',
-  { packaged = new Set(imports.keys()), runtime }: { packaged?: ReadonlySet<string>; runtime?: string } = {},
+  {
+    packaged = new Set(imports.keys()),
+    runtime,
+    exclude = [],
+  }: { packaged?: ReadonlySet<string>; runtime?: string; exclude?: readonly string[] } = {},
 ): TypeScriptImports {
   const dropped = new Set(leftOut);
   const required = entry ? filesReached(entry, imports, false) : new Set<string>();
   const reached = entry ? filesReached(entry, imports, true) : new Set<string>();
-  const optional: string[] = [];
-  const unreached: string[] = [];
+  const optional: Load[] = [];
+  const unreached: Load[] = [];
   let refusal: string | undefined;
   for (const [file, { specifiers, optional: caught }] of imports) {
     for (const spec of specifiers) {
       const found = loadedTypeScript(file, spec, dropped, packaged);
       if (!found) continue;
       const { target, load, how } = found;
-      const fix = `package the TypeScript files with ${excludeSetting([found.pattern ?? keepPattern(target)], surface)}`;
+      const fix = `package the TypeScript files with ${excludeSetting(exclude, [found.pattern ?? keepPattern(target)], surface)}`;
       // Node.js 20 strips no types, and no Node.js strips those of .tsx: keeping the file does not help.
       const unrun = found.stripped ? unrunnable(target, runtime) : undefined;
       if (required.has(file) && !caught.includes(spec))
         refusal ??= unrun
           ? `${file} imports ${load}, a TypeScript file, which ${unrun} does not run (Node.js 22.18+ strips the types of .ts, .mts and .cts files): build it to JavaScript first (tsc) and import the built file.`
           : `${file} imports ${load}, a TypeScript file the package leaves out by default (${how}): ${fix}.`;
-      else (reached.has(file) ? optional : unreached).push(`${file} imports ${load}|${fix}`);
+      else (reached.has(file) ? optional : unreached).push({ what: `${file} imports ${load}`, fix });
     }
   }
   const warnings = [
@@ -213,14 +218,20 @@ function leftOutTarget(base: string, dropped: ReadonlySet<string>, packaged: Rea
   return TYPESCRIPT_SUFFIXES.map((suffix) => base + suffix).find((f) => dropped.has(f));
 }
 
-/** One warning for the loads (`what|fix`) of one kind: the first five named. */
-function warning(loads: readonly string[], when: string): string | undefined {
+/** A load of a file left out, for a warning, and its fix (a pair: the user's patterns may hold any character, `|` too). */
+interface Load {
+  what: string;
+  fix: string;
+}
+
+/** One warning for the loads of one kind: the first five named. */
+function warning(loads: readonly Load[], when: string): string | undefined {
   if (!loads.length) return undefined;
-  const shown = loads.slice(0, 5).map((l) => l.split('|')[0]!);
+  const shown = loads.slice(0, 5).map((l) => l.what);
   const files = loads.length === 1 ? 'a TypeScript file' : 'TypeScript files';
   return (
     `${shown.join(', ')}${loads.length > 5 ? `, … (${loads.length} in all)` : ''}, ${files} the package leaves out by default: ` +
-    `it fails with "Cannot find module" ${when}; ${loads[0]!.split('|')[1]!} to keep them.`
+    `it fails with "Cannot find module" ${when}; ${loads[0]!.fix} to keep them.`
   );
 }
 
@@ -228,7 +239,8 @@ function warning(loads: readonly string[], when: string): string | undefined {
  * Throws typeScriptImports' refusal, logs its warnings; the files' imports
  * are read only when some were left out. `handlerFiles`: where the
  * handler's module may be (`index.js`, `index.mjs`, `index.cjs`);
- * `packaged`: the files the package holds.
+ * `packaged`: the files the package holds; `exclude`: the user's setting,
+ * which the fix's exclude line keeps.
  */
 export async function refuseTypeScriptImports(
   leftOut: readonly string[],
@@ -236,7 +248,7 @@ export async function refuseTypeScriptImports(
   handlerFiles: readonly string[],
   packaged: readonly { path: string }[],
   { logger, surface }: { logger: Logger; surface?: Surface },
-  runtime?: string,
+  { runtime, exclude }: { runtime?: string; exclude?: readonly string[] } = {},
 ): Promise<void> {
   if (!leftOut.length) return;
   const files = await imports();
@@ -245,6 +257,7 @@ export async function refuseTypeScriptImports(
   const { refusal, warnings } = typeScriptImports(leftOut, files, entry, surface, {
     packaged: paths,
     runtime,
+    exclude,
   });
   if (refusal) throw new Error(refusal);
   for (const w of warnings) logger.warning(w);

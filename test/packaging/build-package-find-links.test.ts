@@ -145,6 +145,25 @@ describe("a Python function's --find-links folder inside path", () => {
     expect(pasted.log).not.toContain('--find-links folder');
   });
 
+  it("with exclude set: the exclude line it gives, pasted in place of the user's, keeps the folder and the user's exclude", async () => {
+    const files = { ...tree, 'tests/test_app.py': 'def test(): pass\n' };
+    const pipArgs = (path: string) => ['--no-index', '--find-links', join(path, 'wheels')];
+    const first = await build('excluded', files, 'wheels', (path) => ({
+      pipArgs: pipArgs(path),
+      exclude: ['tests/'],
+    }));
+    expect(first.entries).toEqual([...installed, ...code].sort());
+    const setting = /package it anyway with (exclude: .*)\.$/m.exec(first.log)?.[1] ?? '';
+    const exclude = splitList((parse(setting) as { exclude: string }).exclude);
+    expect(exclude).toEqual(['tests/', '!wheels']);
+    const pasted = await build('excluded-pasted', files, 'wheels', (path) => ({
+      pipArgs: pipArgs(path),
+      exclude,
+    }));
+    expect(pasted.entries).toEqual([...installed, ...code, 'wheels/greetlib-1.2.0-py3-none-any.whl'].sort());
+    expect(pasted.log).not.toContain('--find-links folder');
+  });
+
   it('a folder that also holds code (the handler, a data file) is packaged whole, with no line', async () => {
     const files = {
       'src/app.py': tree['app.py'],

@@ -3,6 +3,8 @@ import { describe, expect, it } from '@jest/globals';
 import { buildPackage } from '../../src/packaging/build-package.js';
 import type { BuildPackageOptions } from '../../src/packaging/build-package-types.js';
 import { RecordingLogger } from '../../src/util/logger.js';
+import { splitList } from '../../src/settings/input-lists.js';
+import { parse } from 'yaml';
 import { buildWorkspace, names } from './build-workspace.js';
 
 const { project, options } = buildWorkspace();
@@ -74,6 +76,31 @@ describe('a TypeScript Node.js function: its sources are left out', () => {
       [...kept, 'dist/index.d.ts', 'src/index.ts', 'src/legacy.cts', 'src/types.d.ts'].sort(),
     );
     expect(log).toContain('Left out 3 TypeScript files');
+  });
+
+  it("with exclude set: the exclude line of the note and of a refusal, pasted in place of the user's, keeps the user's exclude", async () => {
+    const files = { ...tree, 'test/index.test.js': 'test("x", () => {});\n' };
+    const first = await build('ts-excluded', files, { exclude: ['test/'] });
+    expect(first.entries).toEqual(kept);
+    const setting = /package them anyway with (exclude: .*)\.$/m.exec(first.log)?.[1] ?? '';
+    const exclude = splitList((parse(setting) as { exclude: string }).exclude);
+    expect(exclude).toEqual(['test/', '!*.ts', '!tsconfig*.json', '!*.cts']);
+    const pasted = await build('ts-excluded-pasted', files, { exclude });
+    expect(pasted.entries).toEqual(
+      Object.keys(tree)
+        .filter((f) => f !== 'tsconfig.build.tsbuildinfo')
+        .sort(),
+    );
+    // The fix of a refusal (before anything is created) gives the whole input too.
+    const imported = {
+      'package.json': '{"name":"svc","version":"1.0.0","type":"module"}',
+      'index.js': "export { handler } from './src/handler.ts';\n",
+      'src/handler.ts': 'export const handler = async (): Promise<number> => 200;\n',
+      'test/handler.test.js': 'test("x", () => {});\n',
+    };
+    await expect(
+      build('ts-excluded-imported', imported, { handler: 'index.handler', exclude: ['test/'] }),
+    ).rejects.toThrow(/package the TypeScript files with exclude: "test\/\\n!\*\.ts"\.$/);
   });
 
   it('leaves a Python function alone', async () => {

@@ -5,6 +5,9 @@ import {
   lockfileMismatch,
   packageLevels,
 } from '../../src/packaging/dev-dependencies.js';
+import { parse } from 'yaml';
+import { createFileFilter } from '../../src/packaging/file-filter.js';
+import { splitList } from '../../src/settings/input-lists.js';
 
 const lock = (lockfileVersion: unknown, packages: unknown): string =>
   JSON.stringify({ name: 'svc', lockfileVersion, packages });
@@ -82,8 +85,24 @@ describe('packageLevels', () => {
 });
 
 describe('devOnlyNote', () => {
+  it("in the action: the exclude line, pasted in place of the user's, keeps the package and the user's exclude", () => {
+    const exclude = splitList('tests/\n# ours\n');
+    const note = devOnlyNote(['node_modules/jest', 'node_modules/@types/node'], 'package-lock.json', exclude);
+    const setting = /, or with (exclude: ".*")\.$/.exec(note)![1]!;
+    const pasted = splitList((parse(setting) as { exclude: string }).exclude);
+    const filter = createFileFilter({
+      runtime: 'nodejs22.x',
+      exclude: pasted,
+      devOnlyDirs: new Set(['node_modules/jest', 'node_modules/@types/node']),
+    });
+    // The user's exclude still applies; the package named is walked again.
+    expect(filter.includeFile('tests/a.test.js')).toBe(false);
+    expect(filter.walkDir('node_modules/@types/node')).toBe(true);
+    expect(pasted).toEqual(['tests/', '!node_modules/@types/node']);
+  });
+
   it('says how to keep a package on the CLI', () => {
-    expect(devOnlyNote(['node_modules/jest'], 'package-lock.json', 'terminal')).toBe(
+    expect(devOnlyNote(['node_modules/jest'], 'package-lock.json', ['tests/'], 'terminal')).toBe(
       "Left out 1 package only devDependencies need: jest (package-lock.json); package one anyway by naming its folder in --include, or with --exclude '!node_modules/jest'.",
     );
   });

@@ -8,19 +8,30 @@ const asAction = (line: string) => splitList((parse(line) as { exclude: string }
 
 describe('excludeSetting', () => {
   it('in the action: one pattern as exclude: "!*.ts"; two or more as one pasteable YAML value, one a line', () => {
-    expect(excludeSetting(['!*.ts'], 'action')).toBe('exclude: "!*.ts"');
-    expect(excludeSetting(['!*.ts', '!tsconfig*.json'], 'action')).toBe('exclude: "!*.ts\\n!tsconfig*.json"');
-    expect(asAction(excludeSetting(['!*.ts', '!tsconfig*.json'], 'action'))).toEqual([
+    expect(excludeSetting([], ['!*.ts'], 'action')).toBe('exclude: "!*.ts"');
+    expect(excludeSetting([], ['!*.ts', '!tsconfig*.json'], 'action')).toBe(
+      'exclude: "!*.ts\\n!tsconfig*.json"',
+    );
+    expect(asAction(excludeSetting([], ['!*.ts', '!tsconfig*.json'], 'action'))).toEqual([
       '!*.ts',
       '!tsconfig*.json',
     ]);
   });
 
+  it("in the action: the whole input, the user's patterns and the new ones after them, none twice; on the command line: the new flags only", () => {
+    expect(asAction(excludeSetting(['tests/', '!*.ts'], ['!*.ts', '!tsconfig.json'], 'action'))).toEqual([
+      'tests/',
+      '!*.ts',
+      '!tsconfig.json',
+    ]);
+    expect(excludeSetting(['tests/'], ['!*.ts'], 'terminal')).toBe("--exclude '!*.ts'");
+  });
+
   // A folder's name may hold a quote or a backslash: the line must still be YAML giving that name.
   it('a pattern with a double quote, a backslash or a single quote reads back as it is', () => {
     const patterns = ['!we"ird', '!back\\slash', "!it's", '!a b'];
-    expect(asAction(excludeSetting(patterns, 'action'))).toEqual(patterns);
-    const flags = splitArgs(excludeSetting(patterns, 'terminal'));
+    expect(asAction(excludeSetting([], patterns, 'action'))).toEqual(patterns);
+    const flags = splitArgs(excludeSetting([], patterns, 'terminal'));
     expect(flags.filter((_, i) => i % 2 === 1)).toEqual(patterns);
   });
 });

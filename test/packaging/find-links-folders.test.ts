@@ -9,7 +9,7 @@ import {
 } from '../../src/packaging/find-links-folders.js';
 import { parse } from 'yaml';
 import { createFileFilter } from '../../src/packaging/file-filter.js';
-import { splitList } from '../../src/settings/input-lists.js';
+import { splitArgs, splitList } from '../../src/settings/input-lists.js';
 import { tempDir } from './helpers.js';
 
 const { dir: root, cleanup } = tempDir('find-links');
@@ -113,7 +113,7 @@ describe('holdsOnlyDownloads', () => {
 describe('findLinksNote', () => {
   it("in the action: the exclude line it gives is YAML whose value keeps every folder, as the input's list", () => {
     for (const folders of [['wheels'], ['deps/wheels', 'more']]) {
-      const note = findLinksNote(folders, [], 'action');
+      const note = findLinksNote(folders, [], [], 'action');
       const setting = /with (exclude: .*?)(?:, or by naming|\.$)/.exec(note)?.[1] ?? '';
       const value = (parse(setting) as { exclude: string }).exclude;
       expect(splitList(value)).toEqual(folders.map((f) => `!${f}`));
@@ -121,12 +121,12 @@ describe('findLinksNote', () => {
   });
 
   it('on the command line: one --exclude each, or where include is set one --include each (a `!` in exclude alone keeps nothing include leaves out)', () => {
-    expect(findLinksNote(['deps/wheels', 'wheels'], ['app.py'], 'terminal')).toBe(
+    expect(findLinksNote(['deps/wheels', 'wheels'], ['app.py'], [], 'terminal')).toBe(
       "Left out deps/wheels/ and wheels/ (pip's --find-links folders: wheels, sdists, link pages, requirement and checksum lists, notes and dotfiles only): " +
         'pip installed from them, and nothing reads them at run time; ' +
         "package them anyway by naming them in --include (--include 'deps/wheels/' --include 'wheels/').",
     );
-    expect(findLinksNote(['wheels'], [], 'terminal')).toBe(
+    expect(findLinksNote(['wheels'], [], [], 'terminal')).toBe(
       "Left out wheels/ (pip's --find-links folder: wheels, sdists, link pages, requirement and checksum lists, notes and dotfiles only): " +
         "pip installed from it, and nothing reads it at run time; package it anyway with --exclude '!wheels'.",
     );
@@ -134,33 +134,70 @@ describe('findLinksNote', () => {
 
   it('in the action: the include line it gives is YAML whose value is the include set, and every folder after it', () => {
     for (const folders of [['wheels'], ['deps/wheels', 'more']]) {
-      const note = findLinksNote(folders, ['app.py', 'lib/**'], 'action');
+      const note = findLinksNote(folders, ['app.py', 'lib/**'], [], 'action');
       const setting = /by naming .* in include \((include: .*)\)\.$/.exec(note)?.[1] ?? '';
       const value = (parse(setting) as { include: string }).include;
       expect(splitList(value)).toEqual(['app.py', 'lib/**', ...folders.map((f) => `${f}/`)]);
     }
   });
 
-  /** Every setting the action's note offers, pasted: the filter it gives keeps each folder's wheels, and nothing more (whx/: what a glob of `wh*` would add). */
-  const pasted = (folders: string[], include: string[]) => {
-    const note = findLinksNote(folders, include, 'action');
+  /**
+   * Every setting the action's note offers, pasted in place of the user's: the filter it gives keeps each
+   * folder's wheels, and nothing more (whx/: what a glob of `wh*` would add); `lost`: what the user's
+   * own settings left out that it packages again.
+   */
+  const pasted = (folders: string[], include: string[], exclude: string[] = []) => {
+    const note = findLinksNote(folders, include, exclude, 'action');
     const offered = [...note.matchAll(/(exclude|include): ("(?:[^"\\]|\\.)*")/g)].map((m) => m[0]);
     expect(offered.length).toBeGreaterThan(0);
-    return offered.map((setting) => {
-      const value = parse(setting) as { exclude?: string; include?: string };
-      const filter = createFileFilter({
+    const filterOf = (setting: { exclude?: string; include?: string }) =>
+      createFileFilter({
         runtime: 'python3.12',
-        include: value.include === undefined ? include : splitList(value.include),
-        exclude: splitList(value.exclude ?? ''),
+        include: setting.include === undefined ? include : splitList(setting.include),
+        exclude: setting.exclude === undefined ? exclude : splitList(setting.exclude),
         findLinksDirs: folders,
       });
+    const before = filterOf({});
+    return offered.map((setting) => {
+      const filter = filterOf(parse(setting) as { exclude?: string; include?: string });
+      const own = ['app.py', 'tests/test_app.py', 'docs/guide.md'];
       return {
         setting,
         kept: folders.every((f) => filter.includeFile(`${f}/a-1.0-py3-none-any.whl`)),
         more: ['extra.txt', '.git/config', 'whx/a.txt'].filter((f) => filter.includeFile(f)),
+        lost: own.filter((f) => !before.includeFile(f) && filter.includeFile(f)),
       };
     });
   };
+
+  it("with exclude set, the exclude line it gives is the user's patterns and the folders' after them: pasted, the user's exclude still applies", () => {
+    // The input as the action reads it (settings.ts): one a line, trimmed, comments dropped.
+    const exclude = splitList('  tests/\n# ours\ndocs/**\n');
+    expect(exclude).toEqual(['tests/', 'docs/**']);
+    for (const folders of [['wheels'], ['deps/wheels', 'more']]) {
+      const note = findLinksNote(folders, [], exclude, 'action');
+      const setting = /with (exclude: .*?)\.$/.exec(note)?.[1] ?? '';
+      for (const result of pasted(folders, [], exclude))
+        expect(result).toMatchObject({ kept: true, lost: [] });
+      expect(splitList((parse(setting) as { exclude: string }).exclude)).toEqual([
+        ...exclude,
+        ...folders.map((f) => `!${f}`),
+      ]);
+    }
+  });
+
+  it("on the command line with exclude set: only the added flag, which adds to those given (the user's exclude still applies)", () => {
+    const note = findLinksNote(['wheels'], [], ['tests/'], 'terminal');
+    expect(note).toMatch(/ package it anyway with --exclude '!wheels'\.$/);
+    const added = splitArgs(/with (--exclude .*)\.$/.exec(note)![1]!).filter((_, i) => i % 2 === 1);
+    const filter = createFileFilter({
+      runtime: 'python3.12',
+      exclude: ['tests/', ...added],
+      findLinksDirs: ['wheels'],
+    });
+    expect(filter.includeFile('wheels/a-1.0-py3-none-any.whl')).toBe(true);
+    expect(filter.includeFile('tests/test_app.py')).toBe(false);
+  });
 
   it('with include set, every setting it offers keeps the folders when pasted (exclude\'s "!" alone cannot: include leaves them out)', () => {
     for (const result of pasted(['wheels', 'deps/wheels'], ['app.py']))

@@ -1,4 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { parse } from 'yaml';
+import { createFileFilter } from '../../src/packaging/file-filter.js';
+import { splitArgs, splitList } from '../../src/settings/input-lists.js';
 import {
   isTypeScriptSource,
   namesTypeScript,
@@ -51,30 +54,93 @@ describe('namesTypeScript', () => {
 describe('typeScriptNote', () => {
   it('counts the files, names the first ten, and says how to keep them on the command line', () => {
     const paths = Array.from({ length: 12 }, (_, i) => `src/m${String(i).padStart(2, '0')}.mts`);
-    expect(typeScriptNote([...paths, paths[0]!], [], 'terminal')).toBe(
+    expect(typeScriptNote([...paths, paths[0]!], [], [], 'terminal')).toBe(
       `Left out 12 TypeScript files (Lambda's Node.js runtimes run the built JavaScript): ${paths.slice(0, 10).join(', ')}, …; ` +
         "package them anyway with --exclude '!*.mts'.",
     );
   });
 
   it("tsc's build state: its own pattern to keep it", () => {
-    expect(typeScriptNote(['tsconfig.tsbuildinfo'], [])).toBe(
+    expect(typeScriptNote(['tsconfig.tsbuildinfo'], [], [])).toBe(
       "Left out 1 TypeScript file (Lambda's Node.js runtimes run the built JavaScript): tsconfig.tsbuildinfo; " +
         'package it anyway with exclude: "!*.tsbuildinfo".',
     );
   });
 
   it('a tsconfig alone: its own name to keep it', () => {
-    expect(typeScriptNote(['tsconfig.json'], ['dist'])).toBe(
+    expect(typeScriptNote(['tsconfig.json'], ['dist'], [])).toBe(
       "Left out 1 TypeScript file (Lambda's Node.js runtimes run the built JavaScript): tsconfig.json; " +
         'package it anyway with exclude: "!tsconfig.json", or by naming it in include (src/**/*.ts).',
     );
   });
 });
 
+describe("typeScriptNote and typeScriptImports with exclude set: the user's exclude still applies", () => {
+  const exclude = splitList('tests/\n# ours\n  *.test.js\n');
+  const files = ['src/lib.ts', 'tsconfig.json', 'tests/a.js', 'lib/a.test.js', 'index.js'];
+  /** What a filter with the exclude pasted in place of the user's, or with the flags added to it, packages. */
+  const packaged = (setting: string, surface: 'action' | 'terminal') => {
+    const pasted =
+      surface === 'action'
+        ? splitList((parse(setting) as { exclude: string }).exclude)
+        : [...exclude, ...splitArgs(setting).filter((_, i) => i % 2 === 1)];
+    const filter = createFileFilter({ runtime: 'nodejs22.x', exclude: pasted });
+    return files.filter((f) => filter.includeFile(f));
+  };
+
+  it("in the action: the user's patterns, then the `!` ones; on the command line: the added flags only", () => {
+    const action = /with (exclude: ".*")\.$/.exec(
+      typeScriptNote(['src/lib.ts', 'tsconfig.json'], [], exclude),
+    )![1]!;
+    expect(splitList((parse(action) as { exclude: string }).exclude)).toEqual([
+      'tests/',
+      '*.test.js',
+      '!*.ts',
+      '!tsconfig.json',
+    ]);
+    const terminal = /with (--exclude .*)\.$/.exec(
+      typeScriptNote(['src/lib.ts', 'tsconfig.json'], [], exclude, 'terminal'),
+    )![1]!;
+    expect(terminal).toBe("--exclude '!*.ts' --exclude '!tsconfig.json'");
+    for (const [setting, surface] of [
+      [action, 'action'],
+      [terminal, 'terminal'],
+    ] as const)
+      expect([surface, packaged(setting, surface)]).toEqual([
+        surface,
+        ['src/lib.ts', 'tsconfig.json', 'index.js'],
+      ]);
+  });
+
+  it("a warning's fix holds a user's pattern with a | (an extglob) whole", () => {
+    const { warnings } = typeScriptImports(
+      ['src/lib.ts'],
+      new Map([['index.js', { specifiers: ['./src/lib.ts'], optional: ['./src/lib.ts'] }]]),
+      'index.js',
+      'action',
+      { exclude: ['docs/*.@(md|txt)'] },
+    );
+    expect(warnings[0]).toMatch(/ with exclude: ".*" to keep them\.$/);
+    const setting = /with (exclude: ".*") to keep them\.$/.exec(warnings[0]!)![1]!;
+    expect(splitList((parse(setting) as { exclude: string }).exclude)).toEqual(['docs/*.@(md|txt)', '!*.ts']);
+  });
+
+  it("the import's fix, pasted, keeps the user's exclude too", () => {
+    const { refusal } = typeScriptImports(
+      ['src/lib.ts'],
+      new Map([['index.js', { specifiers: ['./src/lib.ts'], optional: [] }]]),
+      'index.js',
+      'action',
+      { exclude },
+    );
+    const setting = /with (exclude: ".*")\.$/.exec(refusal!)![1]!;
+    expect(packaged(setting, 'action')).toEqual(['src/lib.ts', 'index.js']);
+  });
+});
+
 describe('typeScriptNote: the patterns of what was left out', () => {
   it('tsconfig files and build state only: no *.ts', () => {
-    expect(typeScriptNote(['tsconfig.json', 'tsconfig.build.json', 'tsconfig.tsbuildinfo'], [])).toBe(
+    expect(typeScriptNote(['tsconfig.json', 'tsconfig.build.json', 'tsconfig.tsbuildinfo'], [], [])).toBe(
       "Left out 3 TypeScript files (Lambda's Node.js runtimes run the built JavaScript): tsconfig.build.json, tsconfig.json, tsconfig.tsbuildinfo; " +
         'package them anyway with exclude: "!tsconfig*.json\\n!*.tsbuildinfo".',
     );
@@ -92,7 +158,7 @@ describe('typeScriptNote: the patterns of what was left out', () => {
       'f.mts',
       'g.mts',
     ];
-    expect(typeScriptNote(paths, [], 'terminal')).toMatch(
+    expect(typeScriptNote(paths, [], [], 'terminal')).toMatch(
       / package them anyway with --exclude '!\*\.ts' --exclude '!\*\.mts' --exclude '!tsconfig\*\.json'\.$/,
     );
   });
