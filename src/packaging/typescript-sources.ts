@@ -137,21 +137,24 @@ export function typeScriptImports(
       const found = loadedTypeScript(file, spec, dropped, packaged);
       if (!found) continue;
       const { target, load, how } = found;
-      const fix = `package the TypeScript files with ${excludeSetting(exclude, [found.pattern ?? keepPattern(target)], surface)}`;
+      const pattern = found.pattern ?? keepPattern(target);
+      const fix = keepFix(exclude, [pattern], surface);
       // Node.js 20 strips no types, and no Node.js strips those of .tsx: keeping the file does not help.
       const unrun = found.stripped ? unrunnable(target, runtime) : undefined;
       if (required.has(file) && !caught.includes(spec))
         refusal ??= unrun
           ? `${file} imports ${load}, a TypeScript file, which ${unrun} does not run (Node.js 22.18+ strips the types of .ts, .mts and .cts files): build it to JavaScript first (tsc) and import the built file.`
           : `${file} imports ${load}, a TypeScript file the package leaves out by default (${how}): ${fix}.`;
-      else (reached.has(file) ? optional : unreached).push({ what: `${file} imports ${load}`, fix });
+      else (reached.has(file) ? optional : unreached).push({ what: `${file} imports ${load}`, pattern });
     }
   }
   const warnings = [
-    warning(optional, 'where the code loads it (an import() or a try block)'),
+    warning(optional, 'where the code loads it (an import() or a try block)', exclude, surface),
     warning(
       unreached,
       `if Lambda loads it (the handler's file${entry ? ` ${entry}` : ''} does not, as far as a static look tells)`,
+      exclude,
+      surface,
     ),
   ].filter((w) => w !== undefined);
   return { ...(refusal && { refusal }), warnings };
@@ -218,20 +221,29 @@ function leftOutTarget(base: string, dropped: ReadonlySet<string>, packaged: Rea
   return TYPESCRIPT_SUFFIXES.map((suffix) => base + suffix).find((f) => dropped.has(f));
 }
 
-/** A load of a file left out, for a warning, and its fix (a pair: the user's patterns may hold any character, `|` too). */
+/** How to package the TypeScript files left out: the exclude setting with `patterns`. */
+const keepFix = (exclude: readonly string[], patterns: readonly string[], surface: Surface): string =>
+  `package the TypeScript files with ${excludeSetting(exclude, patterns, surface)}`;
+
+/** A load of a file left out, for a warning, and the `!pattern` that keeps the file. */
 interface Load {
   what: string;
-  fix: string;
+  pattern: string;
 }
 
-/** One warning for the loads of one kind: the first five named. */
-function warning(loads: readonly Load[], when: string): string | undefined {
+/** One warning for the loads of one kind: the first five named; its fix keeps them all (`!*.ts`, `!*.mts`). */
+function warning(
+  loads: readonly Load[],
+  when: string,
+  exclude: readonly string[],
+  surface: Surface,
+): string | undefined {
   if (!loads.length) return undefined;
   const shown = loads.slice(0, 5).map((l) => l.what);
   const files = loads.length === 1 ? 'a TypeScript file' : 'TypeScript files';
   return (
     `${shown.join(', ')}${loads.length > 5 ? `, … (${loads.length} in all)` : ''}, ${files} the package leaves out by default: ` +
-    `it fails with "Cannot find module" ${when}; ${loads[0]!.fix} to keep them.`
+    `it fails with "Cannot find module" ${when}; ${keepFix(exclude, [...new Set(loads.map((l) => l.pattern))], surface)} to keep them.`
   );
 }
 

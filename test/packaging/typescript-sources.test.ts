@@ -125,6 +125,21 @@ describe("typeScriptNote and typeScriptImports with exclude set: the user's excl
     expect(splitList((parse(setting) as { exclude: string }).exclude)).toEqual(['docs/*.@(md|txt)', '!*.ts']);
   });
 
+  it("a warning's fix keeps every file it names, not only the first one's kind", () => {
+    const { warnings } = typeScriptImports(
+      ['src/lib.ts', 'src/page.mts'],
+      new Map([
+        ['scripts/a.mjs', { specifiers: ['../src/lib.ts'], optional: [] }],
+        ['scripts/b.mjs', { specifiers: ['../src/page.mts'], optional: [] }],
+      ]),
+      'index.js',
+      'action',
+      { exclude: ['tests/'] },
+    );
+    const setting = /with (exclude: ".*") to keep them\.$/.exec(warnings[0]!)![1]!;
+    expect(splitList((parse(setting) as { exclude: string }).exclude)).toEqual(['tests/', '!*.ts', '!*.mts']);
+  });
+
   it("the import's fix, pasted, keeps the user's exclude too", () => {
     const { refusal } = typeScriptImports(
       ['src/lib.ts'],
