@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { excludeSetting } from '../../src/packaging/exclude-setting.js';
+import { createFileFilter } from '../../src/packaging/file-filter.js';
 import { splitArgs, splitList } from '../../src/settings/input-lists.js';
 
 /** The exclude input as the action reads it from the pasted line: YAML's value, one pattern a line. */
@@ -25,6 +26,19 @@ describe('excludeSetting', () => {
       '!tsconfig.json',
     ]);
     expect(excludeSetting(['tests/'], ['!*.ts'], 'terminal')).toBe("--exclude '!*.ts'");
+  });
+
+  // The `!` ones come after the user's: a filter where the last match won would let them undo the user's own.
+  it('pasted, the line keeps what the user left out left out, whatever the order: a `!` undoes only ours', () => {
+    const files = ['legacy/a.ts', 'legacy/b.js', 'src/c.ts', 'src/d.js'];
+    const packaged = (exclude: string[]) => {
+      const filter = createFileFilter({ runtime: 'nodejs22.x', exclude });
+      return files.filter((f) => filter.includeFile(f));
+    };
+    const merged = asAction(excludeSetting(['legacy/**'], ['!*.ts'], 'action'));
+    expect(merged).toEqual(['legacy/**', '!*.ts']);
+    expect(packaged(merged)).toEqual(['src/c.ts', 'src/d.js']);
+    expect(packaged([...merged].reverse())).toEqual(['src/c.ts', 'src/d.js']);
   });
 
   // A folder's name may hold a quote or a backslash: the line must still be YAML giving that name.
