@@ -58,3 +58,31 @@ test('the --find-links folder is left out, with the flag that keeps it', async (
       "package it anyway with --exclude '!wheels'.",
   );
 });
+
+test("with --exclude given: the note gives only the flag to add, and with it added the user's --exclude still applies", async () => {
+  mkdirSync(join(app, 'tests'));
+  writeFileSync(join(app, 'tests', 'test_app.py'), 'def test():\n    pass\n');
+  const run = (...exclude: string[]) =>
+    main(
+      [
+        'package',
+        '--name',
+        'shop',
+        '--path',
+        'app',
+        '--output',
+        '../shop.zip',
+        '--pip-args',
+        '--no-index --find-links wheels/',
+        ...exclude.flatMap((p) => ['--exclude', p]),
+      ],
+      io,
+    );
+  expect(await run('tests/')).toBe(0);
+  expect(io.stderr() + io.stdout()).toContain("package it anyway with --exclude '!wheels'.");
+  expect(await run('tests/', '!wheels')).toBe(0);
+  const names = (await listZip(join(root, 'shop.zip'))).map((e) => e.name);
+  expect(names).toContain('wheels/greetlib-1.2.0-py3-none-any.whl');
+  expect(names.filter((n) => n.startsWith('tests/'))).toEqual([]);
+  expect(names).toContain('app.py');
+});
