@@ -77,9 +77,16 @@ describe('DeflatePool', () => {
     const cap = THREAD_RESOURCE_LIMITS.maxYoungGenerationSizeMb!;
     const oldCap = THREAD_RESOURCE_LIMITS.maxOldGenerationSizeMb!;
 
-    /** What a worker started without limits gets from V8 on this Node. */
+    /**
+     * What a worker started without limits gets from V8 on this Node. It stays up (a listener on
+     * its port) until terminated: a stopped worker's resourceLimits is `{}`, which a worker that
+     * ended right after its message sometimes was by the time it was read.
+     */
     async function defaultLimits(): Promise<Worker['resourceLimits']> {
-      const w = new Worker("require('node:worker_threads').parentPort.postMessage(0)", { eval: true });
+      const w = new Worker(
+        "const { parentPort } = require('node:worker_threads'); parentPort.on('message', () => {}); parentPort.postMessage(0);",
+        { eval: true },
+      );
       await new Promise((resolve) => w.once('message', resolve));
       const limits = w.resourceLimits;
       await w.terminate();
