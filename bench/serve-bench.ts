@@ -8,7 +8,7 @@
  * connection per client, as a browser or a test suite would hold, from a
  * client process of its own (serve-client.ts), as theirs are.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -75,7 +75,13 @@ async function startServe(dir: string): Promise<{ url: string; stop: () => Promi
     comment: 'false',
     deployment: 'false',
   };
-  const env = { GITHUB_WORKSPACE: dir, RUNNER_TEMP: join(dir, 'runner-temp'), PATH: process.env.PATH };
+  const env = {
+    GITHUB_WORKSPACE: dir,
+    RUNNER_TEMP: join(dir, 'runner-temp'),
+    PATH: process.env.PATH,
+    // The runtime on the same Python as the wrapper: with PATH's python3 instead, the ratio compared two Pythons.
+    LAMBDA_DEPLOY_PYTHON: python(),
+  };
   const settings = readSettings((name) => inputs[name], env);
   const ctx = {
     eventName: '',
@@ -162,7 +168,7 @@ export async function runServeBench(
     ];
     if (options.print !== false) {
       console.log(
-        `\nserve at concurrency 1: ${requests} GETs each after ${warmup} untimed ones, one keep-alive connection each, the three asked in turn, 100 at a time, from a client process of its own. The floor: no design with a Node.js process in front of Python's answers faster than a byte pipe.\n`,
+        `\nserve at concurrency 1: ${requests} GETs each after ${warmup} untimed ones, one keep-alive connection each, the three asked in turn, 100 at a time, from a client process of its own, every target on ${pythonVersion()}. The floor: no design with a Node.js process in front of Python's answers faster than a byte pipe.\n`,
       );
       console.log(formatServeTable(rows));
     }
@@ -176,6 +182,12 @@ export async function runServeBench(
 }
 
 const WRAPPER = 'handler in a Python HTTP wrapper';
+
+/** `python3 (Python 3.11.7)`: which Python the rows ran on, as the same figures differ by Python build. */
+function pythonVersion(): string {
+  const out = spawnSync(python(), ['-c', 'import sys; print(sys.version.split()[0])'], { encoding: 'utf8' });
+  return `${python()} (Python ${out.stdout?.trim() || 'unknown'})`;
+}
 
 export function formatServeTable(rows: ServeRow[]): string {
   const base = rows.find((r) => r.target === WRAPPER)!;
