@@ -21,7 +21,8 @@ import type { GitHubRefs } from '../reporting/github-api.js';
 import { errorMessage } from '../util/retry.js';
 import { formatBytes } from '../packaging/size-check.js';
 import { undeployStage } from './undeploy.js';
-import { releaseClaimedLogGroups, roleDeniesOtherFunctions } from '../resources/logs/claimed-log-groups.js';
+import { roleDeniesOtherFunctions } from '../resources/function/function-made-by.js';
+import { releaseClaimedLogGroups } from '../resources/logs/claimed-log-groups.js';
 
 export interface PruneOptions {
   project: string;

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { deployRolePolicy } from '../../src/iam/deploy-policy.js';
-import { PROBE_FUNCTION } from '../../src/resources/logs/claimed-log-groups.js';
+import { PROBE_FUNCTION } from '../../src/resources/function/function-made-by.js';
 import type { DeployPolicyOptions, DeployRoleKind } from '../../src/iam/deploy-policy-options.js';
 import { isAllowed } from '../support/policy-check.js';
 import type { GatewayKind } from '../../src/model/settings.js';
