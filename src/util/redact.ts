@@ -79,7 +79,7 @@ export const isSecretName = (name: string): boolean => {
  * The same after a colon (`"password": "x"`, `client_secret: x`), without the bare
  * `token` that ordinary text has (`id-token: write`).
  */
-const SECRET_NAME_COLON = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|${SECRET_WORD}|api[_-]?key|private[_-]?key|access[_-]?key|(?:access|refresh|session|auth|security)[_-]?token|[_.-]pass|[_.-]pwd)`;
+const SECRET_NAME_COLON = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|${SECRET_WORD}|api[_-]?key|private[_-]?key|access[_-]?key|(?:access|refresh|session|auth|security|vault)[_-]?token|[_.-]pass|[_.-]pwd)`;
 const VALUE = String.raw`[^\s"'\`,;&}\])]+`;
 /**
  * A value after a quoted name: up to an escaped quote too (JSON inside a JSON string: `{\"password\": \"x\"}`);
@@ -118,6 +118,45 @@ const aSecretValue = (value: string, name: string) =>
   (CHOSEN_BY_PEOPLE.test(name) || !SHORT_WORD.test(value)) &&
   !(TESTS_PASS.test(name) && /^\d+$/.test(value));
 
+/**
+ * GitLab's token prefixes, as its token overview lists them (personal, project and group tokens share
+ * glpat-), an instance's own prefix before them kept by the word break before `gl`; and the legacy
+ * runner registration token's GR1348941.
+ */
+const GITLAB_PREFIX = String.raw`gl(?:pat|dt|rtr?|oas|cbt|ptt|ft|imt|agent|soat|ffct|wt)-|GR1348941`;
+
+/** A signature, not a word about one (`Signature=valid`): long, and no plain words. */
+const aSignature = (value: string) => value.length >= 16 && !/^[A-Za-z]+(?:[_-][A-Za-z]+)*$/.test(value);
+
+/** A password on a command line, not a reference to one (`-p$MYSQL_PWD`, `-p***` already hidden). */
+const aCommandPassword = (value: string) => !NOT_A_VALUE.test(value) && !value.startsWith('$');
+
+/** Up to 30 arguments after a command's name, none past a shell's `;`, `|` or `&`: bounded, so linear. */
+const ARGUMENTS = String.raw`(?:\s+[^\s;|&]+){0,30}?\s+`;
+
+/**
+ * An option's value on a command line in each quoting: '...' or "..." up to its closing quote, blanks
+ * too, or a bare word. `before` and `after` are the text before and after the opening quote.
+ */
+const optionValue = (before: string, after: string): Pattern[] => [
+  { pattern: new RegExp(String.raw`(${before}'${after})([^'\r\n]+)(?=')`, 'g'), accept: aCommandPassword },
+  { pattern: new RegExp(String.raw`(${before}"${after})([^"\r\n]+)(?=")`, 'g'), accept: aCommandPassword },
+  { pattern: new RegExp(String.raw`(${before}${after})([^\s"'\`;|&]+)`, 'g'), accept: aCommandPassword },
+];
+
+/**
+ * Passwords in command lines a log echoes: curl's `-u user:password` (not docker's `-u 1000:1000` or
+ * date's `-u +%H:%M`: curl's own), and the MySQL clients' `-pPASSWORD` (`-p` alone asks for it; another
+ * command's `-p 8080` or `-pr` is no password).
+ */
+const commandPasswords: Pattern[] = [
+  ...optionValue(String.raw`\bcurl${ARGUMENTS}(?:-u|--user)(?:\s+|=)?`, '[A-Za-z0-9_.@+-]*:'),
+  ...optionValue(
+    String.raw`\b(?:mysql(?:dump|admin|import|check|show|sh)?|mariadb(?:-dump|-admin|-import|-check|-show)?)${ARGUMENTS}-p`,
+    '',
+  ),
+];
+
 /** Authorization schemes with a digit in their name: credentials follow them, they are none (RFC 7804, SigV4). */
 const AUTH_SCHEME_WITH_DIGITS = /^(?:[A-Z0-9]+-HMAC-SHA\d+|SCRAM-SHA-\d+(?:-PLUS)?)$/i;
 
@@ -149,9 +188,14 @@ const PATTERNS: Pattern[] = [
   { pattern: /\b(?:xox[abposr]|xapp)-[A-Za-z0-9-]{10,}/g, replace: REDACTED },
   // npm, PyPI (a macaroon: `AgE` starts every one) and GitLab tokens: a private index's or a publish step's.
   {
-    pattern: /\b(?:npm_[A-Za-z0-9]{30,}|pypi-AgE[A-Za-z0-9_-]{16,}|glpat-[A-Za-z0-9_-]{20,})/g,
+    pattern: new RegExp(
+      String.raw`\b(?:npm_[A-Za-z0-9]{30,}|pypi-AgE[A-Za-z0-9_-]{16,}|(?:${GITLAB_PREFIX})[A-Za-z0-9_-]{20,})`,
+      'g',
+    ),
     replace: REDACTED,
   },
+  // HashiCorp Vault's service, batch and recovery tokens; a legacy one (`s.`) only after its name (X-Vault-Token: s.x).
+  { pattern: /\bhv[sbr]\.[A-Za-z0-9_-]{20,}/g, replace: REDACTED },
   // Access key ids: long-term (AKIA) and temporary (ASIA).
   { pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, replace: REDACTED },
   // Secret keys and session tokens after their names: ini, env, JSON, YAML, CLI output.
@@ -203,7 +247,18 @@ const PATTERNS: Pattern[] = [
   {
     pattern:
       /((?:(?<![A-Za-z0-9_-])|(?<=%[0-9A-F]{2}))(?:x-amz-|x-goog-)?signature(?:=|%3D))((?:(?!%26)[^\s&"'<>,;])+)/gi,
-    accept: (value) => value.length >= 16 && !/^[A-Za-z]+(?:[_-][A-Za-z]+)*$/.test(value),
+    accept: aSignature,
+  },
+  // botocore's debug log prints a SigV4 signature after its label, on the next line (`Signature:\n<hex>`;
+  // Lambda's Python runtime turns a record's newline into \r). The string to sign before it holds a hash only.
+  {
+    pattern: /((?<![A-Za-z0-9_-])signature:[ \t]*(?:(?:\r\n|\r|\n)[ \t]*)?)[0-9a-f]{64}(?![0-9a-z])/gi,
+    replace: `$1${REDACTED}`,
+  },
+  // An Azure SAS token's signature: `sig` in a URL's query, also URL-encoded in another's (`%26sig%3D`) or in HTML (`&amp;`).
+  {
+    pattern: /((?:(?<=[?&;])|(?<=%26|%3F))sig(?:=|%3D))((?:(?!%26)[^\s&"'<>,;])+)/gi,
+    accept: aSignature,
   },
   // NAME=value, "name": "value", name: value for names that hold secrets; not the words
   // our own messages put there (`api-key: true`, `permissions: id-token: write`). A name starts where
@@ -215,6 +270,20 @@ const PATTERNS: Pattern[] = [
     ),
     accept: aSecretValue,
   },
+  // The same URL-encoded (a query string inside another's, a form body): `%3D` for `=`, up to an encoded `&`.
+  {
+    pattern: new RegExp(
+      String.raw`((?<![A-Za-z0-9_.-])(?:${SECRET_NAME}|${SECRET_KEY_NAME})%3D)((?:(?!%26)[^\s"'\`,;&}\])])+)`,
+      'gi',
+    ),
+    accept: (value, name) => aSecretValue(value, name.replace(/%3D$/i, '=')),
+  },
+  // .npmrc's `_auth` (base64 of user:password), alone or a registry's (`//registry.npmjs.org/:_auth=`).
+  {
+    pattern: new RegExp(String.raw`((?<![A-Za-z0-9_.-])_auth\s*=\s*["']?)(${VALUE})`, 'g'),
+    accept: (value) => !NOT_A_VALUE.test(value),
+  },
+  ...commandPasswords,
   {
     pattern: new RegExp(
       String.raw`(["'](?:${SECRET_NAME}|${SECRET_KEY_NAME})\\?["']\s*:\s*${OPENING_QUOTE})(${QUOTED_VALUE})`,
@@ -232,8 +301,9 @@ const PATTERNS: Pattern[] = [
 ];
 
 /** A token's prefix in the run of a token's characters (CUT_TOKEN_CHAR) that ends a cut text: the rest of the token is gone. */
-const CUT_TOKEN_START =
-  /(?:gh[pousr]_|github_pat_|(?:sk|rk)_(?:live|test)_|whsec_|xox[abposr]-|xapp-|pypi-AgE|glpat-|AKIA|ASIA|eyJ)/;
+const CUT_TOKEN_START = new RegExp(
+  String.raw`(?:gh[pousr]_|github_pat_|(?:sk|rk)_(?:live|test)_|whsec_|xox[abposr]-|xapp-|pypi-AgE|${GITLAB_PREFIX}|hv[sbr]\.|AKIA|ASIA|eyJ)`,
+);
 const CUT_TOKEN_CHAR = /[A-Za-z0-9_+/=.-]/;
 
 /**
@@ -591,10 +661,14 @@ export function cutText(
   return `${redactCutTail(text.slice(0, end), secrets)}${marker(text.length - end)}`;
 }
 
+/** A line that ends in a signature's label, the signature on the next (botocore's debug log). */
+const SIGNATURE_LABEL_ENDS = /(?<![A-Za-z0-9_-])signature:\s*$/i;
+
 /**
  * redact() for text that arrives one line at a time (a function's live
  * output): remembers an open PEM block, whose body lines carry no marker of
- * their own, until its END line. `secrets` may be a function, for values
+ * their own, until its END line, and a signature's label at a line's end (the
+ * signature is the next line). `secrets` may be a function, for values
  * that grow while lines come (those of another version whose lines show up).
  */
 export function lineRedactor(
@@ -603,6 +677,7 @@ export function lineRedactor(
 ): (line: string) => string {
   const current = typeof secrets === 'function' ? secrets : () => secrets;
   let inPem = false;
+  let afterSignatureLabel = false;
   return (line) => {
     const begins = /-----BEGIN [A-Z0-9 ]{1,60}-----/.test(line);
     const ends = /-----END [A-Z0-9 ]{1,60}-----/.test(line);
@@ -610,6 +685,9 @@ export function lineRedactor(
       inPem = !ends;
       return REDACTED;
     }
-    return redact(line, current());
+    // botocore's `Signature:` label ends its line; the signature is the next one (see PATTERNS).
+    const signature = afterSignatureLabel && /^\s*[0-9a-f]{64}\s*$/i.test(line);
+    afterSignatureLabel = SIGNATURE_LABEL_ENDS.test(line);
+    return signature ? REDACTED : redact(line, current());
   };
 }

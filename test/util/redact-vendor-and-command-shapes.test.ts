@@ -1,0 +1,239 @@
+/**
+ * Secret shapes a function's output or an error prints that need more than a name and `=`: a signature on
+ * the line after its label, URL-encoded assignments, vendors' token prefixes (GitLab, Vault, Azure SAS),
+ * .npmrc's `_auth`, and passwords on command lines; and the ordinary text beside each that stays.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { lineRedactor, redact, redactCutTail, REDACTED } from '../../src/util/redact.js';
+
+const SIG4 = 'fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024';
+
+describe("botocore's debug log: the signature on the line after its label", () => {
+  const STRING_TO_SIGN = `StringToSign:\nAWS4-HMAC-SHA256\n20261207T000000Z\n20261207/us-east-1/s3/aws4_request\n${'0a'.repeat(32)}`;
+
+  it.each([
+    ['a newline', `Signature:\n${SIG4}`, `Signature:\n${REDACTED}`],
+    ["the Lambda runtime's \\r for a record's newline", `Signature:\r${SIG4}`, `Signature:\r${REDACTED}`],
+    ['CRLF', `Signature:\r\n${SIG4}\r\n`, `Signature:\r\n${REDACTED}\r\n`],
+    [
+      'after a log prefix',
+      `2026-12-07 10:00:00,000 botocore.auth [DEBUG] Signature:\n${SIG4}`,
+      `2026-12-07 10:00:00,000 botocore.auth [DEBUG] Signature:\n${REDACTED}`,
+    ],
+    ['on the same line', `Signature: ${SIG4}`, `Signature: ${REDACTED}`],
+    // The string to sign holds only a hash of the request: it stays, the signature after it goes.
+    [
+      'after the string to sign',
+      `${STRING_TO_SIGN}\nSignature:\n${SIG4}`,
+      `${STRING_TO_SIGN}\nSignature:\n${REDACTED}`,
+    ],
+  ])('%s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it('line by line (a live log): the line after a line that ends in `Signature:` goes when it is the signature', () => {
+    const line = lineRedactor();
+    expect(['botocore.auth [DEBUG] Signature:', SIG4, SIG4].map(line)).toEqual([
+      'botocore.auth [DEBUG] Signature:',
+      REDACTED,
+      SIG4,
+    ]);
+    expect(['Signature:', 'verified', SIG4].map(line)).toEqual(['Signature:', 'verified', SIG4]);
+  });
+
+  it.each([
+    'signature verified',
+    'Signature: valid',
+    'Signature:\nverified by the bank',
+    `sha256: ${SIG4}`,
+    `digest\n${SIG4}`,
+  ])('ordinary text stays: %j', (text) => {
+    expect(redact(text)).toBe(text);
+  });
+});
+
+describe('a URL-encoded assignment (a query string inside another, a form body): %3D for =', () => {
+  it.each([
+    [
+      'a password in a form body',
+      'user=bob&p=a%26password%3Dhunter2%26x%3D1',
+      `user=bob&p=a%26password%3D${REDACTED}%26x%3D1`,
+    ],
+    [
+      'a token in a `next` URL',
+      '?next=%2Fcb%3Ftoken%3Dabc123def%26a%3Db',
+      `?next=%2Fcb%3Ftoken%3D${REDACTED}%26a%3Db`,
+    ],
+    ['in lower case', 'q=x%26password%3dhunter2%26y', `q=x%26password%3d${REDACTED}%26y`],
+    ['a short name for a password', 'db_pass%3Dhunter2', `db_pass%3D${REDACTED}`],
+    ['a key of a secret kind', 'f%3Fapi_key%3DZk3j2Ls9Qp0xx', `f%3Fapi_key%3D${REDACTED}`],
+    ['a value with escapes in it', 'password%3Dp%40ss%2Bw0rd%26x', `password%3D${REDACTED}%26x`],
+  ])('%s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it.each(['token%3Dtrue', 'api_key%3Dunset', 'password%3D%26x', 'keyword%3Dpassword'])(
+    'ordinary text stays: %j',
+    (text) => {
+      expect(redact(text)).toBe(text);
+    },
+  );
+});
+
+describe("GitLab's token prefixes (its docs' table) and a runner registration token", () => {
+  const BODY = 'Abcdef1234567890abcd';
+  it.each([
+    ['a deploy token', `gldt-${BODY}`],
+    ['a runner authentication token', `glrt-${BODY}`],
+    ['a routable runner token', `glrtr-${BODY}`],
+    ['an OAuth application secret', `gloas-${BODY}`],
+    ['a CI/CD job token', `glcbt-64_${BODY}`],
+    ['a pipeline trigger token', `glptt-${BODY}`],
+    ['a feed token', `glft-${BODY}`],
+    ['an incoming mail token', `glimt-${BODY}`],
+    ['an agent for Kubernetes token', `glagent-${BODY}`],
+    ['a SCIM token', `glsoat-${BODY}`],
+    ['a feature flags client token', `glffct-${BODY}`],
+    ['a workspace token', `glwt-${BODY}`],
+    ['a runner registration token', `GR1348941${BODY}`],
+    ["an instance's own prefix before one", `acme-glrt-${BODY}`],
+  ])('%s', (_name, token) => {
+    expect(redact(`CI_TOKEN ${token} used`)).not.toContain(BODY);
+    expect(redactCutTail(`token ${token.slice(0, -12)}`)).not.toContain(BODY.slice(0, 8));
+  });
+
+  it.each(['the gldt- and glrt- prefixes mark tokens', 'glft-short', 'GR1348941 is a prefix'])(
+    'ordinary text stays: %j',
+    (text) => {
+      expect(redact(text)).toBe(text);
+    },
+  );
+});
+
+describe("an Azure SAS token's signature: the sig parameter of a URL", () => {
+  it.each([
+    [
+      'a blob URL',
+      'GET https://a.blob.core.windows.net/c/b.txt?sv=2022-11-02&ss=b&srt=o&sp=r&se=2026-12-08T00:00:00Z&spr=https&sig=abc%2Bdef4DEF5ghiJKL6mno%2Fpqr%3D 200',
+      `GET https://a.blob.core.windows.net/c/b.txt?sv=2022-11-02&ss=b&srt=o&sp=r&se=2026-12-08T00:00:00Z&spr=https&sig=${REDACTED} 200`,
+    ],
+    ['first in the query', '?sig=Zk3j2Ls9Qp0xxQZk3j2Ls9%3D&sv=1', `?sig=${REDACTED}&sv=1`],
+    [
+      'URL-encoded in another',
+      '%3Fsv%3D1%26sig%3Dabc%252Bdef4DEF5ghiJKL%26x',
+      `%3Fsv%3D1%26sig%3D${REDACTED}%26x`,
+    ],
+    [
+      'in an HTML attribute',
+      'href="?sv=1&amp;sig=Zk3j2Ls9Qp0xxQZk3j2Ls9"',
+      `href="?sv=1&amp;sig=${REDACTED}"`,
+    ],
+  ])('%s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it.each([
+    'sig=Zk3j2Ls9Qp0xxQZk3j2Ls9 in prose',
+    'kill -s sig=SIGTERM',
+    '?sig=none&x=1',
+    'ssig=Zk3j2Ls9Qp0xxQZk3j2Ls9',
+  ])('ordinary text stays: %j', (text) => {
+    expect(redact(text)).toBe(text);
+  });
+});
+
+describe('.npmrc lines', () => {
+  it.each([
+    ['_auth', '_auth=dXNlcjpwYXNzd29yZA==', `_auth=${REDACTED}`],
+    [
+      "a registry's _auth",
+      '//registry.npmjs.org/:_auth=dXNlcjpwYXNzd29yZA==',
+      `//registry.npmjs.org/:_auth=${REDACTED}`,
+    ],
+    ['_auth with blanks', '_auth = "dXNlcjpwYXNzd29yZA=="', `_auth = "${REDACTED}"`],
+    [
+      "a registry's _authToken",
+      '//registry.npmjs.org/:_authToken=abcdef-1234-5678',
+      `//registry.npmjs.org/:_authToken=${REDACTED}`,
+    ],
+    ['_password', '//r.example/:_password=aHVudGVyMg==', `//r.example/:_password=${REDACTED}`],
+  ])('%s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it.each(['_auth=true', 'always-auth=true', 'oauth_provider=github', '_authority=Zk3j2Ls9Qp0xx'])(
+    'ordinary text stays: %j',
+    (text) => {
+      expect(redact(text)).toBe(text);
+    },
+  );
+});
+
+describe('HashiCorp Vault tokens', () => {
+  const HVS = 'hvs.CAESIJabcdefghijklmnopqrstuv0123456789ABCDEFGHIJ';
+  it.each([
+    ['an X-Vault-Token header', `X-Vault-Token: ${HVS}`, `X-Vault-Token: ${REDACTED}`],
+    ['a legacy token in the header', 'x-vault-token: s.Zk3j2Ls9Qp0xxQZk3j2Ls9', `x-vault-token: ${REDACTED}`],
+    ['in JSON', '{"X-Vault-Token": "s.Zk3j2Ls9Qp0"}', `{"X-Vault-Token": "${REDACTED}"}`],
+    ['a service token alone', `got ${HVS} back`, `got ${REDACTED} back`],
+    ['a batch token', 'hvb.AAAAAQJabcdefghijklmnopqrstuv012345', REDACTED],
+    ['a recovery token', 'hvr.AAAAAQJabcdefghijklmnop0123', REDACTED],
+    ['VAULT_TOKEN in YAML', 'vault_token: s.Zk3j2Ls9Qp0', `vault_token: ${REDACTED}`],
+  ])('%s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it("a Vault token's start at the end of a cut text goes", () => {
+    expect(redactCutTail('token hvs.CAESIJab')).toBe(`token ${REDACTED}`);
+  });
+
+  it.each(['hvs.short', 'the hvs. prefix marks a service token', 'X-Vault-Token: required'])(
+    'ordinary text stays: %j',
+    (text) => {
+      expect(redact(text)).toBe(text);
+    },
+  );
+});
+
+describe('passwords on command lines echoed in a log', () => {
+  it.each([
+    ['curl -u', 'curl -u admin:hunter2 https://x', `curl -u admin:${REDACTED} https://x`],
+    ['curl --user', 'curl --user admin:hunter2 https://x', `curl --user admin:${REDACTED} https://x`],
+    ['curl --user=', 'curl -s --user=admin:hunter2 https://x', `curl -s --user=admin:${REDACTED} https://x`],
+    ['attached', "curl -u'bot@corp.example:p@ss w' x", `curl -u'bot@corp.example:${REDACTED}' x`],
+    ['quoted', 'curl -u "admin:hunter2" x', `curl -u "admin:${REDACTED}" x`],
+    ['mysql -p', 'mysql -h db -u root -phunter2 app', `mysql -h db -u root -p${REDACTED} app`],
+    [
+      'mysqldump -p',
+      '/usr/bin/mysqldump -uroot -p"hunter 2" app',
+      `/usr/bin/mysqldump -uroot -p"${REDACTED}" app`,
+    ],
+    ['mariadb -p', 'mariadb -p%hunter2', `mariadb -p${REDACTED}`],
+    ['a PIN', 'mysql -uapp -p1234', `mysql -uapp -p${REDACTED}`],
+    ['curl -u, digits', 'curl -u 1000:1234 x', `curl -u 1000:${REDACTED} x`],
+    ['mysql --password=', 'mysql --password=hunter2 app', `mysql --password=${REDACTED} app`],
+    ['PGPASSWORD=', 'PGPASSWORD=hunter2 psql -h db', `PGPASSWORD=${REDACTED} psql -h db`],
+  ])('%s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it.each([
+    'curl -u admin https://x',
+    'curl -u admin https://x:8080/y',
+    'mysql -p app',
+    'mysql -p$MYSQL_PWD app',
+    'mysql -h db -p',
+    'docker run -p 8080:80 app',
+    'docker run -p8080:80 app',
+    'ssh -p 2222 host',
+    'mkdir -p /tmp/x',
+    'mysql -h db app; cp -pr a b',
+    'date -u +%H:%M:%S',
+    'docker run -u 1000:1000 app',
+    'docker run --user=$(id -u):$(id -g) app',
+    'git push -u origin main:main',
+    'sort -u a:b',
+  ])('ordinary text stays: %j', (text) => {
+    expect(redact(text)).toBe(text);
+  });
+});
