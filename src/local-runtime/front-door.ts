@@ -90,7 +90,7 @@ export async function startFrontDoor(
   function answer(request: FrontRequest, reply: FrontReply): Promise<void> {
     const ids = requestIds(options.gateway);
     return serve(request, reply, ids).catch((error: unknown) => {
-      logger?.warning(`front door: ${request.method} ${request.url} failed: ${String(error)}`);
+      logger?.warning(failedLine(request, error, options.secrets));
       if (!reply.headersSent) send(reply, request.method, ids, jsonError(500, 'Internal Server Error'));
       else reply.destroy();
     });
@@ -129,7 +129,7 @@ export async function startFrontDoor(
       timeEpoch: started,
     };
     const event = rest ? toRestApiEvent(parts, stage) : toHttpApiEvent(parts);
-    const shown = req.url.split('?')[0];
+    const shown = pathOf(req.url);
     if (!event) {
       // Outside /{stage}: execute-api answers this itself, the function never sees it.
       send(res, req.method, ids, jsonError(403, 'Forbidden'));
@@ -156,6 +156,13 @@ export async function startFrontDoor(
     close: () => front.close(),
   };
 }
+
+/** A request's path for a log line: its query string may carry a token (`?token=`, `?code=`), so none. */
+const pathOf = (url: string): string => url.split('?')[0]!;
+
+/** The warning for a request whose answer failed: its path, and its error without the secrets. */
+const failedLine = ({ method, url }: FrontRequest, error: unknown, secrets?: readonly string[]): string =>
+  `front door: ${method} ${pathOf(url)} failed: ${redact(String(error), secrets)}`;
 
 function checkStageName(stage: string): void {
   if (!/^[A-Za-z0-9_-]+$/.test(stage))

@@ -226,6 +226,38 @@ describe('startFrontDoor', () => {
   });
 });
 
+describe("a request that fails: the warning names its path, never its query's token", () => {
+  it('drops the query string, as every other request line does', async () => {
+    const failing = new RecordingLogger();
+    const broken = await startFrontDoor(
+      { invoke: () => Promise.reject(new Error('kaput')) },
+      { logger: failing, secrets: ['Zk3j2Ls9Qp0xxQ'] },
+    );
+    try {
+      const res = await fetch(`${broken.url}/cb?token=Zk3j2Ls9Qp0xxQ&code=4f2a9c&state=x`);
+      expect(res.status).toBe(500);
+      await res.arrayBuffer();
+    } finally {
+      await broken.close();
+    }
+    expect(failing.text('warning')).toBe('front door: GET /cb failed: Error: kaput');
+  });
+
+  it("hides a known value in the error's own text", async () => {
+    const failing = new RecordingLogger();
+    const broken = await startFrontDoor(
+      { invoke: () => Promise.reject(new Error('bad login Zk3j2Ls9Qp0xxQ')) },
+      { logger: failing, secrets: ['Zk3j2Ls9Qp0xxQ'] },
+    );
+    try {
+      await (await fetch(`${broken.url}/login`)).arrayBuffer();
+    } finally {
+      await broken.close();
+    }
+    expect(failing.text('warning')).toBe('front door: GET /login failed: Error: bad login ***');
+  });
+});
+
 describe('serve answers only its own address (DNS rebinding)', () => {
   /** A GET with the Host header a browser would send for `host`. */
   function get(host: string): Promise<{ status: number; body: string }> {
