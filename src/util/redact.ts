@@ -131,8 +131,11 @@ const aSignature = (value: string) => value.length >= 16 && !/^[A-Za-z]+(?:[_-][
 /** A password on a command line, not a reference to one (`-p$MYSQL_PWD`, `-p***` already hidden). */
 const aCommandPassword = (value: string) => !NOT_A_VALUE.test(value) && !value.startsWith('$');
 
-/** Up to 30 arguments after a command's name, none past a shell's `;`, `|` or `&`: bounded, so linear. */
-const ARGUMENTS = String.raw`(?:\s+[^\s;|&]+){0,30}?\s+`;
+/**
+ * Up to 30 arguments after a command's name, in its line and none past a shell's `;`, `|` or `&`:
+ * bounded, so linear.
+ */
+const ARGUMENTS = String.raw`(?:[ \t]+[^\s;|&]+){0,30}?[ \t]+`;
 
 /**
  * An option's value on a command line in each quoting: '...' or "..." up to its closing quote, blanks
@@ -150,7 +153,7 @@ const optionValue = (before: string, after: string): Pattern[] => [
  * command's `-p 8080` or `-pr` is no password).
  */
 const commandPasswords: Pattern[] = [
-  ...optionValue(String.raw`\bcurl${ARGUMENTS}(?:-u|--user)(?:\s+|=)?`, '[A-Za-z0-9_.@+-]*:'),
+  ...optionValue(String.raw`\bcurl${ARGUMENTS}(?:-u|--user)(?:[ \t]+|=)?`, '[A-Za-z0-9_.@+-]*:'),
   ...optionValue(
     String.raw`\b(?:mysql(?:dump|admin|import|check|show|sh)?|mariadb(?:-dump|-admin|-import|-check|-show)?)${ARGUMENTS}-p`,
     '',

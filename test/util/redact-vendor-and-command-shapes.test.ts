@@ -228,6 +228,9 @@ describe('passwords on command lines echoed in a log', () => {
     'ssh -p 2222 host',
     'mkdir -p /tmp/x',
     'mysql -h db app; cp -pr a b',
+    // A command line is one line: the next one is another command's.
+    'mysql is down\ncp -pr a b',
+    'curl failed\nsort -u a:b',
     'date -u +%H:%M:%S',
     'docker run -u 1000:1000 app',
     'docker run --user=$(id -u):$(id -g) app',
