@@ -253,9 +253,11 @@ const PATTERNS: Pattern[] = [
     accept: aSignature,
   },
   // botocore's debug log prints a SigV4 signature after its label, on the next line (`Signature:\n<hex>`;
-  // Lambda's Python runtime turns a record's newline into \r). The string to sign before it holds a hash only.
+  // Lambda's Python runtime turns a record's newline into \r; a JSON log line escapes it, `\n`). The string
+  // to sign before it holds a hash only.
   {
-    pattern: /((?<![A-Za-z0-9_-])signature:[ \t]*(?:(?:\r\n|\r|\n)[ \t]*)?)[0-9a-f]{64}(?![0-9a-z])/gi,
+    pattern:
+      /((?<![A-Za-z0-9_-])signature:[ \t]*(?:(?:\r\n|\r|\n|\\r\\n|\\[rn])[ \t]*)?)[0-9a-f]{64}(?![0-9a-z])/gi,
     replace: `$1${REDACTED}`,
   },
   // An Azure SAS token's signature: `sig` in a URL's query, also URL-encoded in another's (`%26sig%3D`) or in HTML (`&amp;`).

@@ -125,6 +125,7 @@ describe('a large text with many known values', () => {
       repeated("curl -u'a:"),
       repeated('&sig='),
       repeated('signature:\n'),
+      repeated('signature:\\r\\n \\n'),
       repeated('_auth ='),
       repeated('hvs.'),
       repeated('gldt-'),

@@ -21,6 +21,13 @@ describe("botocore's debug log: the signature on the line after its label", () =
       `2026-12-07 10:00:00,000 botocore.auth [DEBUG] Signature:\n${REDACTED}`,
     ],
     ['on the same line', `Signature: ${SIG4}`, `Signature: ${REDACTED}`],
+    // Lambda's JSON log format (and any JSON logger) escapes the record's newline inside its message.
+    [
+      'in a JSON log line',
+      `{"level":"DEBUG","message":"Signature:\\n${SIG4}","logger":"botocore.auth"}`,
+      `{"level":"DEBUG","message":"Signature:\\n${REDACTED}","logger":"botocore.auth"}`,
+    ],
+    ['in a JSON log line, CRLF', `"Signature:\\r\\n${SIG4}"`, `"Signature:\\r\\n${REDACTED}"`],
     // The string to sign holds only a hash of the request: it stays, the signature after it goes.
     [
       'after the string to sign',
