@@ -131,6 +131,13 @@ const aSignature = (value: string) => value.length >= 16 && !/^[A-Za-z]+(?:[_-][
 /** A password on a command line, not a reference to one (`-p$MYSQL_PWD`, `-p***` already hidden). */
 const aCommandPassword = (value: string) => !NOT_A_VALUE.test(value) && !value.startsWith('$');
 
+/** A published port (`3306:3306`, `127.0.0.1:3306:3306/tcp`): docker's -p after a container named `mysql`. */
+const PORT_MAPPING =
+  /^(?:(?:\d{1,3}\.){3}\d{1,3}:|\[[0-9A-Fa-f:]+\]:)?\d+(?:-\d+)?:\d+(?:-\d+)?(?:\/(?:tcp|udp|sctp))?$/;
+
+/** A MySQL client's -p value: a password, not another command's published port on the same line. */
+const aMysqlPassword = (value: string) => aCommandPassword(value) && !PORT_MAPPING.test(value);
+
 /**
  * Up to 30 arguments after a command's name, in its line and none past a shell's `;`, `|` or `&`:
  * bounded, so linear.
@@ -141,10 +148,10 @@ const ARGUMENTS = String.raw`(?:[ \t]+[^\s;|&]+){0,30}?[ \t]+`;
  * An option's value on a command line in each quoting: '...' or "..." up to its closing quote, blanks
  * too, or a bare word. `before` and `after` are the text before and after the opening quote.
  */
-const optionValue = (before: string, after: string): Pattern[] => [
-  { pattern: new RegExp(String.raw`(${before}'${after})([^'\r\n]+)(?=')`, 'g'), accept: aCommandPassword },
-  { pattern: new RegExp(String.raw`(${before}"${after})([^"\r\n]+)(?=")`, 'g'), accept: aCommandPassword },
-  { pattern: new RegExp(String.raw`(${before}${after})([^\s"'\`;|&]+)`, 'g'), accept: aCommandPassword },
+const optionValue = (before: string, after: string, accept = aCommandPassword): Pattern[] => [
+  { pattern: new RegExp(String.raw`(${before}'${after})([^'\r\n]+)(?=')`, 'g'), accept },
+  { pattern: new RegExp(String.raw`(${before}"${after})([^"\r\n]+)(?=")`, 'g'), accept },
+  { pattern: new RegExp(String.raw`(${before}${after})([^\s"'\`;|&]+)`, 'g'), accept },
 ];
 
 /**
@@ -157,6 +164,7 @@ const commandPasswords: Pattern[] = [
   ...optionValue(
     String.raw`\b(?:mysql(?:dump|admin|import|check|show|sh)?|mariadb(?:-dump|-admin|-import|-check|-show)?)${ARGUMENTS}-p`,
     '',
+    aMysqlPassword,
   ),
 ];
 
@@ -198,7 +206,11 @@ const PATTERNS: Pattern[] = [
     replace: REDACTED,
   },
   // HashiCorp Vault's service, batch and recovery tokens; a legacy one (`s.`) only after its name (X-Vault-Token: s.x).
-  { pattern: /\bhv[sbr]\.[A-Za-z0-9_-]{20,}/g, replace: REDACTED },
+  // Random, so in both cases: a host's name (`hvs.us-east-1-cluster.corp`) is in lower case.
+  {
+    pattern: /\bhv[sbr]\.[A-Za-z0-9_-]{20,}/g,
+    accept: (token) => /[a-z]/.test(token.slice(4)) && /[A-Z]/.test(token.slice(4)),
+  },
   // Access key ids: long-term (AKIA) and temporary (ASIA).
   { pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, replace: REDACTED },
   // Secret keys and session tokens after their names: ini, env, JSON, YAML, CLI output.
@@ -283,10 +295,11 @@ const PATTERNS: Pattern[] = [
     ),
     accept: (value, name) => aSecretValue(value, name.replace(/%3D$/i, '=')),
   },
-  // .npmrc's `_auth` (base64 of user:password), alone or a registry's (`//registry.npmjs.org/:_auth=`).
+  // .npmrc's `_auth` (base64 of user:password), alone or a registry's (`//registry.npmjs.org/:_auth=`); base64
+  // only: a traceback's source line assigns code to a variable of that name (`_auth = HTTPBasicAuth(user, pw)`).
   {
     pattern: new RegExp(String.raw`((?<![A-Za-z0-9_.-])_auth\s*=\s*["']?)(${VALUE})`, 'g'),
-    accept: (value) => !NOT_A_VALUE.test(value),
+    accept: (value) => !NOT_A_VALUE.test(value) && /^[A-Za-z0-9+/]+={0,2}$/.test(value),
   },
   ...commandPasswords,
   {

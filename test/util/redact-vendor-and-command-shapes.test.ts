@@ -168,12 +168,18 @@ describe('.npmrc lines', () => {
     expect(redact(text)).toBe(out);
   });
 
-  it.each(['_auth=true', 'always-auth=true', 'oauth_provider=github', '_authority=Zk3j2Ls9Qp0xx'])(
-    'ordinary text stays: %j',
-    (text) => {
-      expect(redact(text)).toBe(text);
-    },
-  );
+  it.each([
+    '_auth=true',
+    'always-auth=true',
+    'oauth_provider=github',
+    '_authority=Zk3j2Ls9Qp0xx',
+    // A traceback's source line: code, not base64.
+    '  File "app.py", line 3, in <module>\n    _auth = HTTPBasicAuth(user, pw)',
+    "const _auth = require('./auth');",
+    '_auth = self.session.auth',
+  ])('ordinary text stays: %j', (text) => {
+    expect(redact(text)).toBe(text);
+  });
 });
 
 describe('HashiCorp Vault tokens', () => {
@@ -194,12 +200,16 @@ describe('HashiCorp Vault tokens', () => {
     expect(redactCutTail('token hvs.CAESIJab')).toBe(`token ${REDACTED}`);
   });
 
-  it.each(['hvs.short', 'the hvs. prefix marks a service token', 'X-Vault-Token: required'])(
-    'ordinary text stays: %j',
-    (text) => {
-      expect(redact(text)).toBe(text);
-    },
-  );
+  it.each([
+    'hvs.short',
+    'the hvs. prefix marks a service token',
+    'X-Vault-Token: required',
+    // A host's name is in lower case; a token's random part is not.
+    'connect hvs.us-east-1-production-cluster.corp:8200',
+    'resolving hvb.internal-cluster-primary-01.example.com',
+  ])('ordinary text stays: %j', (text) => {
+    expect(redact(text)).toBe(text);
+  });
 });
 
 describe('passwords on command lines echoed in a log', () => {
@@ -232,6 +242,9 @@ describe('passwords on command lines echoed in a log', () => {
     'mysql -h db -p',
     'docker run -p 8080:80 app',
     'docker run -p8080:80 app',
+    // `mysql` is a word of the line, not its command: docker's -p publishes a port.
+    'docker run --name mysql -p3306:3306 -d mysql:8.0',
+    'docker run --name mysql -p127.0.0.1:3306:3306/tcp -d mysql:8.0',
     'ssh -p 2222 host',
     'mkdir -p /tmp/x',
     'mysql -h db app; cp -pr a b',
