@@ -160,7 +160,11 @@ const optionValue = (before: string, after: string, accept = aCommandPassword): 
  * command's `-p 8080` or `-pr` is no password).
  */
 const commandPasswords: Pattern[] = [
-  ...optionValue(String.raw`\bcurl${ARGUMENTS}(?:-u|--user)(?:[ \t]+|=)?`, '[A-Za-z0-9_.@+-]*:'),
+  // -u after other short options too (`-fsSu`); a user may be a domain's (NTLM's `CORP\bob`) or URL-encoded.
+  ...optionValue(
+    String.raw`\bcurl${ARGUMENTS}(?:-[A-Za-z]*u|--user)(?:[ \t]+|=)?`,
+    String.raw`[A-Za-z0-9_.@+%\\-]*:`,
+  ),
   ...optionValue(
     String.raw`\b(?:mysql(?:dump|admin|import|check|show|sh)?|mariadb(?:-dump|-admin|-import|-check|-show)?)${ARGUMENTS}-p`,
     '',

@@ -219,6 +219,16 @@ describe('passwords on command lines echoed in a log', () => {
     ['curl --user=', 'curl -s --user=admin:hunter2 https://x', `curl -s --user=admin:${REDACTED} https://x`],
     ['attached', "curl -u'bot@corp.example:p@ss w' x", `curl -u'bot@corp.example:${REDACTED}' x`],
     ['quoted', 'curl -u "admin:hunter2" x', `curl -u "admin:${REDACTED}" x`],
+    // NTLM's user is its domain's: CORP\\bob (escaped unquoted).
+    ['a domain user', "curl --ntlm -u 'CORP\\bob:hunter2' x", `curl --ntlm -u 'CORP\\bob:${REDACTED}' x`],
+    [
+      'a domain user, bare',
+      'curl --ntlm -u CORP\\\\bob:hunter2 x',
+      `curl --ntlm -u CORP\\\\bob:${REDACTED} x`,
+    ],
+    ['an encoded user', 'curl -u bob%40corp:hunter2 x', `curl -u bob%40corp:${REDACTED} x`],
+    // Short options together: -s and -u.
+    ['after other short options', 'curl -fsSu admin:hunter2 x', `curl -fsSu admin:${REDACTED} x`],
     ['mysql -p', 'mysql -h db -u root -phunter2 app', `mysql -h db -u root -p${REDACTED} app`],
     [
       'mysqldump -p',
