@@ -172,6 +172,9 @@ const commandPasswords: Pattern[] = [
   ),
 ];
 
+/** The time a local runtime's line starts with (LogBuffer's isoTime and a blank). */
+const LOCAL_LINE_TIME = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z `;
+
 /** Authorization schemes with a digit in their name: credentials follow them, they are none (RFC 7804, SigV4). */
 const AUTH_SCHEME_WITH_DIGITS = /^(?:[A-Z0-9]+-HMAC-SHA\d+|SCRAM-SHA-\d+(?:-PLUS)?)$/i;
 
@@ -269,11 +272,13 @@ const PATTERNS: Pattern[] = [
     accept: aSignature,
   },
   // botocore's debug log prints a SigV4 signature after its label, on the next line (`Signature:\n<hex>`;
-  // Lambda's Python runtime turns a record's newline into \r; a JSON log line escapes it, `\n`). The string
-  // to sign before it holds a hash only.
+  // Lambda's Python runtime turns a record's newline into \r; a JSON log line escapes it, `\n`; the local
+  // runtime's excerpt starts each line with its time, LOCAL_LINE_TIME). The string to sign before it holds a hash only.
   {
-    pattern:
-      /((?<![A-Za-z0-9_-])signature:[ \t]*(?:(?:\r\n|\r|\n|\\r\\n|\\[rn])[ \t]*)?)[0-9a-f]{64}(?![0-9a-z])/gi,
+    pattern: new RegExp(
+      String.raw`((?<![A-Za-z0-9_-])signature:[ \t]*(?:(?:\r\n|\r|\n|\\r\\n|\\[rn])(?:${LOCAL_LINE_TIME})?[ \t]*)?)[0-9a-f]{64}(?![0-9a-z])`,
+      'gi',
+    ),
     replace: `$1${REDACTED}`,
   },
   // An Azure SAS token's signature: `sig` in a URL's query, also URL-encoded in another's (`%26sig%3D`) or in HTML (`&amp;`).

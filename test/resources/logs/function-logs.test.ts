@@ -11,7 +11,9 @@ import {
   localFunctionLogs,
   streamPrefixes,
 } from '../../../src/resources/logs/function-logs.js';
+import { LogBuffer } from '../../../src/local-runtime/log-buffer.js';
 import { RecordingLogger } from '../../../src/util/logger.js';
+import { REDACTED } from '../../../src/util/redact.js';
 import { startFakeAws, type FakeAws, type FakeAwsOptions } from '../../../fakes/aws/index.js';
 
 const window = { functionName: 'shop-pr-7', startTime: 1_700_000_000_000, endTime: 1_700_000_060_000 };
@@ -335,5 +337,16 @@ describe('localFunctionLogs', () => {
       /^--- errors \(1 distinct\) ---\nException: x/,
     );
     expect(localFunctionLogs([]).note).toBe('The function wrote no log lines.');
+  });
+
+  // Each local line starts with its time: the signature's line too, after botocore's `Signature:` label.
+  it("hides botocore's signature on the line after its label, each line with its time", () => {
+    const sig = 'fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024';
+    const buffer = new LogBuffer(() => Date.UTC(2026, 11, 7, 10, 0, 0, 5));
+    buffer.write('stderr', `botocore.auth [DEBUG] Signature:\n${sig}\ndone, ${'0a'.repeat(32)}\n`);
+    const time = '2026-12-07T10:00:00.005Z';
+    expect(localFunctionLogs(buffer.snapshot()).text).toBe(
+      `--- last 3 lines ---\n${time} botocore.auth [DEBUG] Signature:\n${time} ${REDACTED}\n${time} done, ${'0a'.repeat(32)}`,
+    );
   });
 });
