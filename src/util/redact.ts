@@ -146,12 +146,19 @@ const ARGUMENTS = String.raw`(?:[ \t]+[^\s;|&]+){0,30}?[ \t]+`;
 
 /**
  * An option's value on a command line in each quoting: '...' or "..." up to its closing quote, blanks
- * too, or a bare word. `before` and `after` are the text before and after the opening quote.
+ * too, or a bare word. `before` and `after` are the text before and after the opening quote. The quotes
+ * may be escaped (a command line inside a JSON string: `-p\"x y\"`): then a bare word is no value, its `\`
+ * alone would be hidden and the password after it shown.
  */
 const optionValue = (before: string, after: string, accept = aCommandPassword): Pattern[] => [
-  { pattern: new RegExp(String.raw`(${before}'${after})([^'\r\n]+)(?=')`, 'g'), accept },
-  { pattern: new RegExp(String.raw`(${before}"${after})([^"\r\n]+)(?=")`, 'g'), accept },
-  { pattern: new RegExp(String.raw`(${before}${after})([^\s"'\`;|&]+)`, 'g'), accept },
+  ...["'", '"'].map((q) => ({
+    pattern: new RegExp(
+      String.raw`(${before}\\?${q}${after})((?:[^${q}\r\n\\]|\\(?!${q}))+)(?=\\?${q})`,
+      'g',
+    ),
+    accept,
+  })),
+  { pattern: new RegExp(String.raw`(${before}${after})(?!\\["'])([^\s"'\`;|&]+)`, 'g'), accept },
 ];
 
 /**

@@ -123,6 +123,8 @@ describe('a large text with many known values', () => {
       repeated('mysql -p"'),
       repeated('curl -u'),
       repeated("curl -u'a:"),
+      repeated('curl -u \\"a:'),
+      repeated('mysql -p\\"a\\'),
       repeated('&sig='),
       repeated('signature:\n'),
       repeated('signature:\\r\\n \\n'),

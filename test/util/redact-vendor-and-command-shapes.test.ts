@@ -238,6 +238,17 @@ describe('passwords on command lines echoed in a log', () => {
       `/usr/bin/mysqldump -uroot -p"${REDACTED}" app`,
     ],
     ['mariadb -p', 'mariadb -p%hunter2', `mariadb -p${REDACTED}`],
+    // A command line inside a JSON string (a JSON log line): its quotes escaped, and kept so.
+    [
+      'mysql -p in a JSON string',
+      String.raw`{"msg":"mysql -uroot -p\"hunter 2\" app"}`,
+      String.raw`{"msg":"mysql -uroot -p\"${REDACTED}\" app"}`,
+    ],
+    [
+      'curl -u in a JSON string',
+      String.raw`{"msg":"curl -u \"admin:hunter2\" x"}`,
+      String.raw`{"msg":"curl -u \"admin:${REDACTED}\" x"}`,
+    ],
     ['a PIN', 'mysql -uapp -p1234', `mysql -uapp -p${REDACTED}`],
     ['curl -u, digits', 'curl -u 1000:1234 x', `curl -u 1000:${REDACTED} x`],
     ['mysql --password=', 'mysql --password=hunter2 app', `mysql --password=${REDACTED} app`],
