@@ -243,6 +243,26 @@ describe("a request that fails: the warning names its path, never its query's to
     expect(failing.text('warning')).toBe('front door: GET /cb failed: Error: kaput');
   });
 
+  it('drops it for a HEAD too, and a query that is only its `?`', async () => {
+    const failing = new RecordingLogger();
+    const broken = await startFrontDoor(
+      { invoke: () => Promise.reject(new Error('kaput')) },
+      { logger: failing },
+    );
+    try {
+      for (const [method, query] of [
+        ['HEAD', '?token=Zk3j2Ls9Qp0xxQ'],
+        ['GET', '?'],
+      ])
+        expect((await fetch(`${broken.url}/cb${query}`, { method })).status).toBe(500);
+    } finally {
+      await broken.close();
+    }
+    expect(failing.text('warning')).toBe(
+      'front door: HEAD /cb failed: Error: kaput\nfront door: GET /cb failed: Error: kaput',
+    );
+  });
+
   it("hides a known value in the error's own text", async () => {
     const failing = new RecordingLogger();
     const broken = await startFrontDoor(
