@@ -111,11 +111,10 @@ export async function startFrontDoor(
       );
       return;
     }
-    const body = await req.body();
-    if (body === undefined) {
-      send(res, req.method, ids, jsonError(413, 'Request Entity Too Large'));
-      return;
-    }
+    // The plain path's body is here already: no await, a microtask turn before every event.
+    const read = req.body();
+    const body = read instanceof Promise ? await read : read;
+    if (body === undefined) return send(res, req.method, ids, jsonError(413, 'Request Entity Too Large'));
     const parts: HttpRequestParts = {
       method: req.method,
       url: req.url,
@@ -233,7 +232,11 @@ function listen(server: Server, port: number): Promise<void> {
 export function servesHost(host: string | undefined, port: number): boolean {
   if (!host) return false;
   const h = host.toLowerCase();
-  return ['127.0.0.1', 'localhost'].some((name) => h === `${name}:${port}` || (port === 80 && h === name));
+  // Compared in place, no array or closure: it runs for every request.
+  const colon = h.lastIndexOf(':');
+  const name = colon < 0 ? h : h.slice(0, colon);
+  if (name !== '127.0.0.1' && name !== 'localhost') return false;
+  return colon < 0 ? port === 80 : h.slice(colon + 1) === String(port);
 }
 
 interface RequestIds {
