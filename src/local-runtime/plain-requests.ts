@@ -114,9 +114,12 @@ export function responseBytes(
     ? 'Connection: close\r\n\r\n'
     : `Connection: keep-alive\r\nKeep-Alive: timeout=${KEEP_ALIVE_SECONDS}\r\n\r\n`;
   const bodyless = method === 'HEAD' || statusCode < 200 || statusCode === 204 || statusCode === 304;
-  return bodyless || body.length === 0
-    ? Buffer.from(head, 'latin1')
-    : Buffer.concat([Buffer.from(head, 'latin1'), body]);
+  if (bodyless || body.length === 0) return Buffer.from(head, 'latin1');
+  // One allocation and one copy of the body; the head is latin1 (one byte a character), as node:http sends it.
+  const data = Buffer.allocUnsafe(head.length + body.length);
+  data.write(head, 0, 'latin1');
+  body.copy(data, head.length);
+  return data;
 }
 
 /** node:http's keepAliveTimeout: an idle kept-alive connection is ended after it. */
@@ -201,17 +204,29 @@ class PlainConnection {
   private pending: { request: PlainRequest; headBytes: number } | undefined;
   /** Hands off a request that came in part and not whole within WHOLE_WITHIN_MS. */
   private partial: ReturnType<typeof setTimeout> | undefined;
+  /** Paused by a request that came while one is being answered: read on once it is. */
+  private paused = false;
   private readonly onData = (chunk: Buffer) => {
     this.chunks.push(chunk);
     this.size += chunk.length;
+    // Backpressure only when a pipelined request arrives: a pause and resume around every
+    // answer cost more than the rest of a request's bookkeeping here.
+    if (this.busy && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
     this.next();
   };
   private readonly onEnd = () => {
     this.ended = true;
     this.next();
   };
-  // As node:http's socketOnTimeout: destroyed, not ended (a client may keep its end open).
-  private readonly onIdle = () => this.socket.destroy();
+  // As node:http's socketOnTimeout: destroyed, not ended (a client may keep its end open). Not
+  // while a request is answered, however long the function runs: its answer's write re-arms the
+  // timer (a socket's timer restarts on each read and write), so the connection is idle from then.
+  private readonly onIdle = () => {
+    if (!this.busy) this.socket.destroy();
+  };
   private readonly onPartial = () => {
     this.partial = undefined;
     if (!this.done && !this.busy && !this.socket.destroyed) this.handOff();
@@ -285,19 +300,23 @@ class PlainConnection {
     const socket = this.socket;
     this.busy = true;
     this.stopPartial();
-    socket.pause();
-    socket.setTimeout(0);
+    // The socket keeps its keep-alive timer and reads on (see onIdle, onData): no timer is
+    // cleared and made again, no pause and resume, for every request.
     const after = () => {
       this.busy = false;
       if (socket.destroyed) return;
       if (request.close) {
         this.done = true;
-        // As node:http: closed once the answer is out, though the client keeps its end open.
+        // As node:http: closed once the answer is out, though the client keeps its end open
+        // (and however long a slow client takes to read it: no idle timer).
+        socket.setTimeout(0);
         socket.destroySoon();
         return;
       }
-      socket.setTimeout(KEEP_ALIVE_SECONDS * 1000);
-      socket.resume();
+      if (this.paused) {
+        this.paused = false;
+        socket.resume();
+      }
       this.next();
     };
     this.options.answer(request, body, socket, replyOn(socket, request)).then(after, after);

@@ -336,7 +336,7 @@ describe('the front door on the wire', () => {
 });
 
 describe('plainServer: connections timed as node:http times them', () => {
-  /** A plain server whose answers say `plain:BODY`, node:http's `node:BODY`. */
+  /** A plain server whose answers say `plain:BODY`, node:http's `node:BODY`; `/slow` is answered after 5.6 s. */
   async function start(options: ServerOptions) {
     const fallback = createServer(options, (req, res) => {
       const chunks: Buffer[] = [];
@@ -345,12 +345,14 @@ describe('plainServer: connections timed as node:http times them', () => {
     });
     const front = plainServer(fallback, {
       maxBodyBytes: 1024,
-      answer: async (_request, body, _socket, reply) =>
+      answer: async (request, body, _socket, reply) => {
+        if (request.url === '/slow') await pause(5600);
         reply.send(
           200,
           { 'content-length': [String(body.length + 6)] },
           Buffer.from(`plain:${body.toString()}`),
-        ),
+        );
+      },
     });
     await new Promise<void>((resolve) => front.server.listen(0, '127.0.0.1', resolve));
     const port = (front.server.address() as AddressInfo).port;
@@ -408,6 +410,28 @@ describe('plainServer: connections timed as node:http times them', () => {
       await door.close();
     }
   }, 15_000);
+
+  it('answers a request that runs past the keep-alive timeout, and one sent meanwhile; ends the connection idle after them', async () => {
+    const door = await start({});
+    try {
+      const slow = client(door.port);
+      slow.socket.write('GET /slow HTTP/1.1\r\nHost: h\r\n\r\n');
+      await pause(100);
+      // Sent while the first is answered (the second pauses the reading): read once that one is.
+      slow.socket.write('GET / HTTP/1.1\r\nHost: h\r\n\r\n');
+      await pause(100);
+      slow.socket.write('GET / HTTP/1.1\r\nHost: h\r\n\r\n');
+      await pause(5600);
+      expect(slow.text().match(/HTTP\/1\.1 200 OK\r\n/g)).toHaveLength(3);
+      expect(slow.text()).toMatch(/\r\n\r\nplain:$/);
+      // Kept alive: idle from its last answer on, not from its first request.
+      expect(await door.connections()).toBe(1);
+      await pause(5300);
+      expect(await door.connections()).toBe(0);
+    } finally {
+      await door.close();
+    }
+  }, 20_000);
 
   it('closes a Connection: close connection whole once answered, as node:http does', async () => {
     const door = await start({});
