@@ -99,6 +99,23 @@ function answerBytes(
   return data;
 }
 
+/**
+ * A request line's first three words, as `line.split(' ')` would give them: by index, not by
+ * destructuring split's array (an iterator over it: a third of the time of reading a head).
+ */
+function requestLine(line: string): { method: string; url?: string; version?: string } {
+  const first = line.indexOf(' ');
+  if (first < 0) return { method: line };
+  const second = line.indexOf(' ', first + 1);
+  if (second < 0) return { method: line.slice(0, first), url: line.slice(first + 1) };
+  const third = line.indexOf(' ', second + 1);
+  return {
+    method: line.slice(0, first),
+    url: line.slice(first + 1, second),
+    version: line.slice(second + 1, third < 0 ? line.length : third),
+  };
+}
+
 const MAX_HEAD_BYTES = 64 * 1024;
 /** The blank line after a head, as bytes: a string would be encoded again for every search. */
 const HEAD_END = Buffer.from('\r\n\r\n');
@@ -239,7 +256,7 @@ export class RuntimeApiConnection {
     this.input = this.input.subarray(end + 4);
     let eol = head.indexOf('\r\n');
     if (eol < 0) eol = head.length;
-    const [method, url, version] = head.slice(0, eol).split(' ');
+    const { method, url, version } = requestLine(head.slice(0, eol));
     if (!method || !url || !version?.startsWith('HTTP/1.')) {
       this.fail(400);
       return false;

@@ -106,6 +106,28 @@ describe('the Runtime API connection', () => {
     expect(c.text()).toMatch(/^HTTP\/1.1 400 Bad Request\r\n[\s\S]*Connection: close\r\n/);
   });
 
+  it.each([
+    ['no target or version', 'GET\r\nHost: x\r\n\r\n'],
+    ['no version', 'GET /nope\r\nHost: x\r\n\r\n'],
+    ['two spaces (an empty target)', 'GET  /nope HTTP/1.1\r\nHost: x\r\n\r\n'],
+    ['a version that is not HTTP/1.x', 'GET /nope HTTP/2.0\r\nHost: x\r\n\r\n'],
+  ])('refuses a request line with %s with 400', async (_, request) => {
+    const { c } = await fresh();
+    c.socket.write(request);
+    await c.until(c.ended);
+    expect(c.text()).toMatch(/^HTTP\/1.1 400 Bad Request\r\n/);
+  });
+
+  it('reads the first three words of a request line with more (as split on spaces would)', async () => {
+    const { c } = await fresh();
+    // HTTP/1.0 the version (not "HTTP/1.0 more words"): the connection closes after the answer.
+    c.socket.write('GET /nope HTTP/1.0 more words\r\nHost: x\r\n\r\n');
+    await c.until(c.ended);
+    expect(c.text()).toMatch(
+      /^HTTP\/1.1 404 Not Found\r\n[\s\S]*Connection: close\r\n[\s\S]*No Runtime API route for \/nope"/,
+    );
+  });
+
   it('answers pipelined requests in the order they came, the parked poll last', async () => {
     const { server, c } = await fresh();
     c.socket.write(`${post('unknown', '1')}GET /nope HTTP/1.1\r\nHost: x\r\n\r\n${NEXT}`);
