@@ -204,7 +204,7 @@ class PlainConnection {
   private pending: { request: PlainRequest; headBytes: number } | undefined;
   /** Hands off a request that came in part and not whole within WHOLE_WITHIN_MS. */
   private partial: ReturnType<typeof setTimeout> | undefined;
-  /** Paused by a request that came while one is being answered: read on once it is. */
+  /** Paused by bytes that came while a request is answered: read on once all read are answered. */
   private paused = false;
   private readonly onData = (chunk: Buffer) => {
     this.chunks.push(chunk);
@@ -313,13 +313,19 @@ class PlainConnection {
         socket.destroySoon();
         return;
       }
-      if (this.paused) {
-        this.paused = false;
-        socket.resume();
-      }
       this.next();
+      // Read on only once the requests already read are answered: a resume before the next
+      // answer starts would read a chunk more for every request answered, so a client that
+      // pipelines faster than it is answered would be read whole into memory.
+      if (!this.busy) this.resume();
     };
     this.options.answer(request, body, socket, replyOn(socket, request)).then(after, after);
+  }
+
+  private resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.socket.resume();
   }
 
   /** From here node:http reads the connection: the bytes not yet answered go back on the socket. */
@@ -331,6 +337,8 @@ class PlainConnection {
     this.socket.off('timeout', this.onIdle);
     this.socket.setTimeout(0);
     if (this.size > 0) this.socket.unshift(this.take(this.size));
+    // node:http reads a connection it is given as it comes: not one paused here.
+    this.resume();
     this.fallback.emit('connection', this.socket);
   }
 }

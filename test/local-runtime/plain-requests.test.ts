@@ -446,3 +446,64 @@ describe('plainServer: connections timed as node:http times them', () => {
     }
   });
 });
+
+describe('plainServer: backpressure on pipelined requests', () => {
+  it('gives node:http a request that came while a plain one was answered (the reading paused), and reads on', async () => {
+    const fallback = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => res.end(`node:${Buffer.concat(chunks).toString()}`));
+    });
+    const front = plainServer(fallback, {
+      maxBodyBytes: 1024,
+      answer: async (_request, _body, _socket, reply) => {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        reply.send(200, { 'content-length': ['5'] }, Buffer.from('plain'));
+      },
+    });
+    await new Promise<void>((resolve) => front.server.listen(0, '127.0.0.1', resolve));
+    const socket = connect({ port: (front.server.address() as AddressInfo).port, host: '127.0.0.1' });
+    let text = '';
+    try {
+      socket.setEncoding('latin1').on('data', (chunk: string) => (text += chunk));
+      socket.write('GET / HTTP/1.1\r\nHost: h\r\n\r\n');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      socket.write('POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n');
+      for (let i = 0; i < 100 && !text.endsWith('node:hi'); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(text).toMatch(
+        /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nplainHTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nnode:hi$/,
+      );
+    } finally {
+      socket.destroy();
+      await front.close();
+    }
+  });
+
+  it('reads no further while whole requests wait: a flood of pipelined requests stays unread, not buffered', async () => {
+    const request = 'GET / HTTP/1.1\r\nHost: h\r\n\r\n';
+    let answered = 0;
+    let mostUnanswered = 0;
+    const front = plainServer(createServer(), {
+      maxBodyBytes: 1024,
+      answer: async (_request, _body, socket, reply) => {
+        answered++;
+        // Bytes read from the socket and not yet answered: the bytes this connection holds.
+        mostUnanswered = Math.max(mostUnanswered, socket.bytesRead - answered * request.length);
+        await new Promise(setImmediate);
+        reply.send(204, {}, Buffer.alloc(0));
+      },
+    });
+    await new Promise<void>((resolve) => front.server.listen(0, '127.0.0.1', resolve));
+    const socket = connect({ port: (front.server.address() as AddressInfo).port, host: '127.0.0.1' });
+    try {
+      socket.on('data', () => undefined).on('error', () => undefined);
+      // 4 MiB of requests at once: the server may read a socket buffer's worth ahead, not all of it.
+      socket.write(request.repeat(Math.ceil((4 << 20) / request.length)));
+      while (answered < 300) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(mostUnanswered).toBeLessThan(256 * 1024);
+    } finally {
+      socket.destroy();
+      await front.close();
+    }
+  });
+});
