@@ -206,12 +206,18 @@ class PlainConnection {
   private partial: ReturnType<typeof setTimeout> | undefined;
   /** Paused by bytes that came while a request is answered: read on once all read are answered. */
   private paused = false;
+  /**
+   * An answer waits unsent (a client that does not read): nothing more is read or answered until
+   * it drains, as node:http pauses. Idle meanwhile: cut once its writes stop moving (net holds
+   * the idle timer off while a write progresses: 5 to 10 s).
+   */
+  private draining = false;
   private readonly onData = (chunk: Buffer) => {
     this.chunks.push(chunk);
     this.size += chunk.length;
     // Backpressure only when a pipelined request arrives: a pause and resume around every
     // answer cost more than the rest of a request's bookkeeping here.
-    if (this.busy && !this.paused) {
+    if ((this.busy || this.draining) && !this.paused) {
       this.paused = true;
       this.socket.pause();
     }
@@ -229,7 +235,11 @@ class PlainConnection {
   };
   private readonly onPartial = () => {
     this.partial = undefined;
-    if (!this.done && !this.busy && !this.socket.destroyed) this.handOff();
+    if (!this.done && !this.busy && !this.draining && !this.socket.destroyed) this.handOff();
+  };
+  private readonly onDrain = () => {
+    this.draining = false;
+    if (!this.socket.destroyed) this.readOn();
   };
 
   constructor(
@@ -256,7 +266,7 @@ class PlainConnection {
   }
 
   private next(): void {
-    if (this.done || this.busy || this.startNext() !== 'waiting') return;
+    if (this.done || this.busy || this.draining || this.startNext() !== 'waiting') return;
     if (this.ended) {
       this.done = true;
       this.stopPartial();
@@ -313,13 +323,20 @@ class PlainConnection {
         socket.destroySoon();
         return;
       }
-      this.next();
-      // Read on only once the requests already read are answered: a resume before the next
-      // answer starts would read a chunk more for every request answered, so a client that
-      // pipelines faster than it is answered would be read whole into memory.
-      if (!this.busy) this.resume();
+      if (!socket.writableNeedDrain) return this.readOn();
+      this.draining = true;
+      socket.once('drain', this.onDrain);
     };
     this.options.answer(request, body, socket, replyOn(socket, request)).then(after, after);
+  }
+
+  /** The next request read, if whole; else reading on. */
+  private readOn(): void {
+    this.next();
+    // Read on only once the requests already read are answered: a resume before the next
+    // answer starts would read a chunk more for every request answered, so a client that
+    // pipelines faster than it is answered would be read whole into memory.
+    if (!this.busy) this.resume();
   }
 
   private resume(): void {

@@ -479,6 +479,38 @@ describe('plainServer: backpressure on pipelined requests', () => {
     }
   });
 
+  it('reads no further while its answers wait unread: a client that sends and never reads is not answered into memory', async () => {
+    const request = 'GET / HTTP/1.1\r\nHost: h\r\n\r\n';
+    let mostUnsent = 0;
+    let answered = 0;
+    const front = plainServer(createServer(), {
+      maxBodyBytes: 1024,
+      answer: async (_request, _body, socket, reply) => {
+        answered++;
+        await new Promise(setImmediate);
+        reply.send(200, { 'content-length': ['1024'] }, Buffer.alloc(1024, 'x'));
+        mostUnsent = Math.max(mostUnsent, socket.writableLength);
+      },
+    });
+    await new Promise<void>((resolve) => front.server.listen(0, '127.0.0.1', resolve));
+    const socket = connect({ port: (front.server.address() as AddressInfo).port, host: '127.0.0.1' });
+    try {
+      socket.on('error', () => undefined).pause();
+      // 4 MiB of requests, 150 MiB of answers: the server stops reading once its answers back up.
+      socket.write(request.repeat(Math.ceil((4 << 20) / request.length)));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(mostUnsent).toBeLessThan(1 << 20);
+      // Once the client reads, its answers drain and the requests after them are answered.
+      const before = answered;
+      socket.resume();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(answered).toBeGreaterThan(before + 100);
+    } finally {
+      socket.destroy();
+      await front.close();
+    }
+  });
+
   it('reads no further while whole requests wait: a flood of pipelined requests stays unread, not buffered', async () => {
     const request = 'GET / HTTP/1.1\r\nHost: h\r\n\r\n';
     let answered = 0;
