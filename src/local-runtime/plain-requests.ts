@@ -212,6 +212,8 @@ class PlainConnection {
    * the idle timer off while a write progresses: 5 to 10 s).
    */
   private draining = false;
+  /** The idle timer fired while a request was answered: set again once it is (else an answer that writes nothing leaves none). */
+  private idledBusy = false;
   private readonly onData = (chunk: Buffer) => {
     this.chunks.push(chunk);
     this.size += chunk.length;
@@ -229,9 +231,11 @@ class PlainConnection {
   };
   // As node:http's socketOnTimeout: destroyed, not ended (a client may keep its end open). Not
   // while a request is answered, however long the function runs: its answer's write re-arms the
-  // timer (a socket's timer restarts on each read and write), so the connection is idle from then.
+  // timer (a socket's timer restarts on each read and write), so the connection is idle from then;
+  // an answer that writes nothing sets it again when done (see idledBusy).
   private readonly onIdle = () => {
-    if (!this.busy) this.socket.destroy();
+    if (this.busy) this.idledBusy = true;
+    else this.socket.destroy();
   };
   private readonly onPartial = () => {
     this.partial = undefined;
@@ -315,6 +319,10 @@ class PlainConnection {
     const after = () => {
       this.busy = false;
       if (socket.destroyed) return;
+      if (this.idledBusy) {
+        this.idledBusy = false;
+        socket.setTimeout(KEEP_ALIVE_SECONDS * 1000);
+      }
       if (request.close) {
         this.done = true;
         // As node:http: closed once the answer is out, though the client keeps its end open

@@ -336,7 +336,10 @@ describe('the front door on the wire', () => {
 });
 
 describe('plainServer: connections timed as node:http times them', () => {
-  /** A plain server whose answers say `plain:BODY`, node:http's `node:BODY`; `/slow` is answered after 5.6 s. */
+  /**
+   * A plain server whose answers say `plain:BODY`, node:http's `node:BODY`; `/slow` is answered
+   * after 5.6 s, `/quiet` not at all (its answer done after 5.6 s without a byte written).
+   */
   async function start(options: ServerOptions) {
     const fallback = createServer(options, (req, res) => {
       const chunks: Buffer[] = [];
@@ -346,7 +349,8 @@ describe('plainServer: connections timed as node:http times them', () => {
     const front = plainServer(fallback, {
       maxBodyBytes: 1024,
       answer: async (request, body, _socket, reply) => {
-        if (request.url === '/slow') await pause(5600);
+        if (request.url === '/slow' || request.url === '/quiet') await pause(5600);
+        if (request.url === '/quiet') return;
         reply.send(
           200,
           { 'content-length': [String(body.length + 6)] },
@@ -416,6 +420,8 @@ describe('plainServer: connections timed as node:http times them', () => {
     try {
       const slow = client(door.port);
       slow.socket.write('GET /slow HTTP/1.1\r\nHost: h\r\n\r\n');
+      // One whose answer writes nothing: idle from the answer's end all the same.
+      client(door.port).socket.write('GET /quiet HTTP/1.1\r\nHost: h\r\n\r\n');
       await pause(100);
       // Sent while the first is answered (the second pauses the reading): read once that one is.
       slow.socket.write('GET / HTTP/1.1\r\nHost: h\r\n\r\n');
@@ -425,7 +431,7 @@ describe('plainServer: connections timed as node:http times them', () => {
       expect(slow.text().match(/HTTP\/1\.1 200 OK\r\n/g)).toHaveLength(3);
       expect(slow.text()).toMatch(/\r\n\r\nplain:$/);
       // Kept alive: idle from its last answer on, not from its first request.
-      expect(await door.connections()).toBe(1);
+      expect(await door.connections()).toBe(2);
       await pause(5300);
       expect(await door.connections()).toBe(0);
     } finally {
