@@ -128,6 +128,9 @@ const GITLAB_PREFIX = String.raw`gl(?:pat|dt|rtr?|oas|cbt|ptt|ft|imt|agent|soat|
 /** A signature, not a word about one (`Signature=valid`): long, and no plain words. */
 const aSignature = (value: string) => value.length >= 16 && !/^[A-Za-z]+(?:[_-][A-Za-z]+)*$/.test(value);
 
+/** A word or words in one case (`invalid`, `MISSING`, `not-set`): a token's random part mixes cases or has digits. */
+const A_WORD = /^(?:[A-Z]?[a-z]+|[A-Z]+)(?:[_-](?:[a-z]+|[A-Z]+))*$/;
+
 /** A password on a command line, not a reference to one (`-p$MYSQL_PWD`, `-p***` already hidden). */
 const aCommandPassword = (value: string) => !NOT_A_VALUE.test(value) && !value.startsWith('$');
 
@@ -161,17 +164,26 @@ const optionValue = (before: string, after: string, accept = aCommandPassword): 
   { pattern: new RegExp(String.raw`(${before}${after})(?!\\["'])([^\s"'\`;|&]+)`, 'g'), accept },
 ];
 
+/** A user before its password in one argument: a domain's (NTLM's `CORP\\bob`) or URL-encoded too. */
+const USER_BEFORE_PASSWORD = String.raw`[A-Za-z0-9_.@+%\\-]*:`;
+
 /**
  * Passwords in command lines a log echoes: curl's `-u user:password` (not docker's `-u 1000:1000` or
- * date's `-u +%H:%M`: curl's own), and the MySQL clients' `-pPASSWORD` (`-p` alone asks for it; another
+ * date's `-u +%H:%M`: curl's own), httpie's, sshpass's, redis-cli's, and the MySQL clients' `-pPASSWORD` (`-p` alone asks for it; another
  * command's `-p 8080` or `-pr` is no password).
  */
 const commandPasswords: Pattern[] = [
-  // -u after other short options too (`-fsSu`); a user may be a domain's (NTLM's `CORP\bob`) or URL-encoded.
+  // -u after other short options too (`-fsSu`); -U and --proxy-user are the proxy's.
   ...optionValue(
-    String.raw`\bcurl${ARGUMENTS}(?:-[A-Za-z]*u|--user)(?:[ \t]+|=)?`,
-    String.raw`[A-Za-z0-9_.@+%\\-]*:`,
+    String.raw`\bcurl${ARGUMENTS}(?:-[A-Za-z]*[uU]|--user|--proxy-user)(?:[ \t]+|=)?`,
+    USER_BEFORE_PASSWORD,
   ),
+  // httpie's `http -a user:password` (`-a user` alone asks for it; `--auth-type` is no password).
+  ...optionValue(String.raw`\bhttps?${ARGUMENTS}(?:-a[ \t]*|--auth(?:[ \t]+|=))`, USER_BEFORE_PASSWORD),
+  // sshpass's -p after its own options only (-v, -P prompt): after `-f file` or `-e` the command's -p is its port.
+  ...optionValue(String.raw`\bsshpass(?:[ \t]+-(?:v+|P[ \t]*[^\s;|&]+))*[ \t]+-p[ \t]*`, ''),
+  // redis-cli's -a and --pass (its -p is a port).
+  ...optionValue(String.raw`\bredis-cli${ARGUMENTS}(?:-a|--pass)[ \t]+`, ''),
   ...optionValue(
     String.raw`\b(?:mysql(?:dump|admin|import|check|show|sh)?|mariadb(?:-dump|-admin|-import|-check|-show)?)${ARGUMENTS}-p`,
     '',
@@ -303,13 +315,35 @@ const PATTERNS: Pattern[] = [
     ),
     accept: aSecretValue,
   },
-  // The same URL-encoded (a query string inside another's, a form body): `%3D` for `=`, up to an encoded `&`.
-  {
+  // The same URL-encoded (a query string inside another's, a form body): `%3D` for `=`, up to an encoded `&`;
+  // and encoded twice (a URL in a `next` inside another's): `%253D`, up to `%2526` or an outer `%26`.
+  ...[String.raw`%3D)((?:(?!%26)`, String.raw`%253D)((?:(?!%(?:25)?26)`].map((encoded) => ({
     pattern: new RegExp(
-      String.raw`((?<![A-Za-z0-9_.-])(?:${SECRET_NAME}|${SECRET_KEY_NAME})%3D)((?:(?!%26)[^\s"'\`,;&}\])])+)`,
+      String.raw`((?<![A-Za-z0-9_.-])(?:${SECRET_NAME}|${SECRET_KEY_NAME})${encoded}[^\s"'\`,;&}\])])+)`,
       'gi',
     ),
-    accept: (value, name) => aSecretValue(value, name.replace(/%3D$/i, '=')),
+    accept: (value: string, name: string) => aSecretValue(value, name.replace(/%(?:25)?3D$/i, '=')),
+  })),
+  // Yarn Berry's .yarnrc.yml `npmAuthIdent` (user:password, or base64 of it); its `npmAuthToken` is a token's name below.
+  {
+    pattern: new RegExp(String.raw`((?<![A-Za-z0-9_.-])npmAuthIdent\s*:\s*["']?)(${VALUE})`, 'g'),
+    accept: aCommandPassword,
+  },
+  // GitLab's API token headers (`PRIVATE-TOKEN: x`, `JOB-TOKEN: x`): a token without a known prefix too
+  // (an older one, an instance's own), not a word about one (`PRIVATE-TOKEN: required`) or a variable.
+  {
+    pattern: new RegExp(
+      String.raw`((?<![A-Za-z0-9_-])(?:private|job)-token(?:\\?["'])?\s*:\s*${OPENING_QUOTE})(${VALUE})`,
+      'gi',
+    ),
+    accept: (value) => aCommandPassword(value) && !A_WORD.test(value),
+  },
+  // A JSON or Python dict's `signature` field (a SigV4 signature, a webhook's HMAC, after its digest's name):
+  // hex or base64 of one, long with a digit or a base64 symbol; not a word (`"valid"`) or a name.
+  {
+    pattern:
+      /(["']signature\\?["']\s*:\s*\\?["'](?:sha(?:1|256|512)=)?)([A-Za-z0-9+/_-]+={0,2})(?=\\?["'])/gi,
+    accept: (value) => value.length >= 32 && /[\d+/]/.test(value),
   },
   // .npmrc's `_auth` (base64 of user:password), alone or a registry's (`//registry.npmjs.org/:_auth=`); base64
   // only: a traceback's source line assigns code to a variable of that name (`_auth = HTTPBasicAuth(user, pw)`).

@@ -138,6 +138,39 @@ describe('a large text with many known values', () => {
     expect(best(`Signature:${' '.repeat(SIZE)}x`, line) / yardstick).toBeLessThan(100);
   });
 
+  // The same for the shapes GitLab's token headers, Yarn's npmAuthIdent, a JSON signature, a double-encoded
+  // `=` and other commands' password options start: each looked at once, under 100x plain words.
+  it('is redacted in time linear in the text, however often a header, a field or a command option starts in it', () => {
+    const SIZE = 400_000;
+    const time = (text: string): number => {
+      const started = performance.now();
+      redact(text);
+      return performance.now() - started;
+    };
+    const best = (text: string) => Math.min(time(text), time(text));
+    const yardstick = best('a '.repeat(SIZE / 2));
+    const repeated = (part: string) => part.repeat(Math.ceil(SIZE / part.length));
+    for (const text of [
+      repeated('PRIVATE-TOKEN:'),
+      repeated("'JOB-TOKEN': '"),
+      repeated('npmAuthIdent: "'),
+      repeated('"signature": "'),
+      repeated('"signature": "sha256=a'),
+      repeated('%253D'),
+      repeated('%2526password%253D'),
+      repeated('sshpass -p'),
+      repeated('sshpass -v -Pa'),
+      repeated('redis-cli -a'),
+      repeated('http -a'),
+      repeated("http --auth='a:"),
+      repeated('curl -U'),
+      repeated('curl --proxy-user \\"a:'),
+      `"signature": "${'a'.repeat(SIZE)}`,
+      `sshpass${' -v'.repeat(SIZE / 3)}`,
+    ])
+      expect(best(text) / yardstick).toBeLessThan(100);
+  });
+
   // The CLI's logger gives its values in the order they were masked, not longest first.
   it('hides the longest value that starts at a place, whatever the order it is given in', () => {
     for (const known of [

@@ -283,3 +283,174 @@ describe('passwords on command lines echoed in a log', () => {
     expect(redact(text)).toBe(text);
   });
 });
+
+describe("GitLab's API token headers: PRIVATE-TOKEN and JOB-TOKEN, whatever the token's prefix", () => {
+  it.each([
+    ['a header line', 'PRIVATE-TOKEN: Zk3j2Ls9Qp0xxQZk3j2L', `PRIVATE-TOKEN: ${REDACTED}`],
+    ['a job token', 'JOB-TOKEN: 64_Zk3j2Ls9Qp0xxQZk3j2L', `JOB-TOKEN: ${REDACTED}`],
+    ['in lower case', 'private-token: abcdef1234567890', `private-token: ${REDACTED}`],
+    [
+      "in a curl line's --header",
+      'curl --header "PRIVATE-TOKEN: abcdef1234567890" https://gitlab.example/api/v4/projects',
+      `curl --header "PRIVATE-TOKEN: ${REDACTED}" https://gitlab.example/api/v4/projects`,
+    ],
+    [
+      "a Python dict's repr",
+      "headers={'PRIVATE-TOKEN': 'abcdef1234567890', 'Accept': 'application/json'}",
+      `headers={'PRIVATE-TOKEN': '${REDACTED}', 'Accept': 'application/json'}`,
+    ],
+    [
+      "a Python dict's repr, a job token",
+      "{'JOB-TOKEN': 'abcdef1234567890'}",
+      `{'JOB-TOKEN': '${REDACTED}'}`,
+    ],
+    ['in JSON', '{"Job-Token":"abcdef1234567890"}', `{"Job-Token":"${REDACTED}"}`],
+  ])('%s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it.each([
+    'PRIVATE-TOKEN: required',
+    'JOB-TOKEN: $CI_JOB_TOKEN',
+    'curl --header "JOB-TOKEN: ${CI_JOB_TOKEN}" https://gitlab.example/api/v4/jobs',
+    'PRIVATE-TOKEN: <your_access_token>',
+    'send a PRIVATE-TOKEN header or a JOB-TOKEN header',
+    'PRIVATE-TOKEN: none',
+    '401 Unauthorized (PRIVATE-TOKEN: invalid)',
+    'JOB-TOKEN: MISSING',
+    'PRIVATE-TOKEN: not-set',
+  ])('ordinary text stays: %j', (text) => {
+    expect(redact(text)).toBe(text);
+  });
+});
+
+describe("other command lines' passwords: sshpass, redis-cli, httpie, curl's proxy user", () => {
+  it.each([
+    ['sshpass -p', 'sshpass -p hunter2 ssh -p 2222 bob@host', `sshpass -p ${REDACTED} ssh -p 2222 bob@host`],
+    ['sshpass -p quoted', "sshpass -p 'hunter 2' scp a host:b", `sshpass -p '${REDACTED}' scp a host:b`],
+    ['sshpass -p attached', 'sshpass -phunter2 ssh host', `sshpass -p${REDACTED} ssh host`],
+    ['sshpass -v -p', 'sshpass -v -p hunter2 ssh host', `sshpass -v -p ${REDACTED} ssh host`],
+    [
+      'redis-cli -a',
+      'redis-cli -h cache -p 6379 -a hunter2 ping',
+      `redis-cli -h cache -p 6379 -a ${REDACTED} ping`,
+    ],
+    [
+      'redis-cli --pass',
+      'redis-cli --user app --pass "hunter 2" ping',
+      `redis-cli --user app --pass "${REDACTED}" ping`,
+    ],
+    ['http -a', 'http -a bob:hunter2 GET https://x', `http -a bob:${REDACTED} GET https://x`],
+    ['https --auth', 'https --auth bob:hunter2 https://x', `https --auth bob:${REDACTED} https://x`],
+    ['http --auth=', "http --auth='bob:hunter 2' https://x", `http --auth='bob:${REDACTED}' https://x`],
+    [
+      'curl --proxy-user',
+      'curl -x http://proxy:3128 --proxy-user bob:hunter2 https://x',
+      `curl -x http://proxy:3128 --proxy-user bob:${REDACTED} https://x`,
+    ],
+    ['curl -U', 'curl -U bob:hunter2 https://x', `curl -U bob:${REDACTED} https://x`],
+    ['curl -U quoted', 'curl -sU "bob:hunter2" https://x', `curl -sU "bob:${REDACTED}" https://x`],
+  ])('%s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it.each([
+    'sshpass -f /run/secrets/pw ssh -p 2222 host',
+    'sshpass -e ssh -p 2222 host',
+    'sshpass -p $SSHPASS ssh host',
+    'redis-cli -h cache -p 6379 ping',
+    'redis-cli --askpass -h cache',
+    'redis-cli -a $REDIS_PASSWORD ping',
+    'http -a bob https://x',
+    'http --auth-type=bearer GET https://x',
+    'http GET https://x:8080/y',
+    'curl -U bob https://x',
+    'curl -x http://proxy:3128 https://x:8443/y',
+    'tar -a -cf a.tgz b:c',
+  ])('ordinary text stays: %j', (text) => {
+    expect(redact(text)).toBe(text);
+  });
+});
+
+describe("Yarn Berry's .yarnrc.yml: npmAuthToken and npmAuthIdent", () => {
+  const YARNRC = [
+    'npmRegistryServer: "https://npm.corp.example"',
+    'npmAuthIdent: "bob:hunter2"',
+    'npmAuthToken: abcdef-1234-5678-90ab',
+    'npmRegistries:',
+    '  "https://npm.corp.example":',
+    '    npmAlwaysAuth: true',
+    '    npmAuthToken: "Zk3j2Ls9Qp0xxQZk3j2L"',
+    'npmScopes:',
+    '  acme:',
+    '    npmAuthIdent: Ym9iOmh1bnRlcjI=',
+    '    npmRegistryServer: "https://npm.corp.example"',
+  ].join('\n');
+
+  it('hides each token and ident, keeps the rest', () => {
+    expect(redact(YARNRC)).toBe(
+      YARNRC.replace('bob:hunter2', REDACTED)
+        .replace('abcdef-1234-5678-90ab', REDACTED)
+        .replace('Zk3j2Ls9Qp0xxQZk3j2L', REDACTED)
+        .replace('Ym9iOmh1bnRlcjI=', REDACTED),
+    );
+  });
+
+  it.each([
+    'npmAuthToken: "${NPM_TOKEN}"',
+    'npmAuthIdent: "${NPM_IDENT}"',
+    'npmAlwaysAuth: true',
+    'set npmAuthIdent or npmAuthToken in .yarnrc.yml',
+  ])('ordinary text stays: %j', (text) => {
+    expect(redact(text)).toBe(text);
+  });
+});
+
+describe('a JSON "signature" field (SigV4, a webhook\'s HMAC)', () => {
+  const B64 = 'dGhpcyBpcyBhIHNpZ25hdHVyZSBvZiAzMiBieXRlcyE/+A==';
+  it.each([
+    ['64 hex', `{"signature": "${SIG4}", "id": 7}`, `{"signature": "${REDACTED}", "id": 7}`],
+    ['base64', `{"Signature":"${B64}"}`, `{"Signature":"${REDACTED}"}`],
+    ['in a Python dict', `{'signature': '${SIG4}'}`, `{'signature': '${REDACTED}'}`],
+    [
+      'escaped, in a JSON string',
+      `"{\\"signature\\": \\"${SIG4}\\"}"`,
+      `"{\\"signature\\": \\"${REDACTED}\\"}"`,
+    ],
+    ['after its digest name', `{"signature": "sha256=${SIG4}"}`, `{"signature": "sha256=${REDACTED}"}`],
+  ])('%s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it.each([
+    '{"signature": "valid"}',
+    '{"signature": null}',
+    '{"signature": "John Smith"}',
+    '{"signature": "signatureVerificationFailedForRequest"}',
+    '{"signature_version": "s3v4"}',
+    `{"sha256": "${SIG4}"}`,
+  ])('ordinary text stays: %j', (text) => {
+    expect(redact(text)).toBe(text);
+  });
+});
+
+describe('a double URL-encoded assignment: %253D for =, up to %2526', () => {
+  it.each([
+    [
+      'a password',
+      'next=%2Fcb%253Fuser%253Dbob%2526password%253Dhunter2%2526x%253D1',
+      `next=%2Fcb%253Fuser%253Dbob%2526password%253D${REDACTED}%2526x%253D1`,
+    ],
+    ['a token', 'r=%253Ftoken%253Dabc123def%2526a', `r=%253Ftoken%253D${REDACTED}%2526a`],
+    ['in lower case', 'q=x%2526password%253dhunter2%2526y', `q=x%2526password%253d${REDACTED}%2526y`],
+  ])('%s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it.each(['token%253Dtrue', 'password%253D%2526x', 'keyword%253Dpassword', 'user%253Dbob%2526x'])(
+    'ordinary text stays: %j',
+    (text) => {
+      expect(redact(text)).toBe(text);
+    },
+  );
+});
