@@ -169,8 +169,8 @@ const USER_BEFORE_PASSWORD = String.raw`[A-Za-z0-9_.@+%\\-]*:`;
 
 /**
  * Passwords in command lines a log echoes: curl's `-u user:password` (not docker's `-u 1000:1000` or
- * date's `-u +%H:%M`: curl's own), httpie's, sshpass's, redis-cli's, and the MySQL clients' `-pPASSWORD` (`-p` alone asks for it; another
- * command's `-p 8080` or `-pr` is no password).
+ * date's `-u +%H:%M`: curl's own), httpie's, sshpass's, redis-cli's, and the MySQL clients' `-pPASSWORD`
+ * (`-p` alone asks for it; another command's `-p 8080` or `-pr` is no password).
  */
 const commandPasswords: Pattern[] = [
   // -u after other short options too (`-fsSu`); -U and --proxy-user are the proxy's.
