@@ -128,6 +128,12 @@ const GITLAB_PREFIX = String.raw`gl(?:pat|dt|rtr?|oas|cbt|ptt|ft|imt|agent|soat|
 /** A signature, not a word about one (`Signature=valid`): long, and no plain words. */
 const aSignature = (value: string) => value.length >= 16 && !/^[A-Za-z]+(?:[_-][A-Za-z]+)*$/.test(value);
 
+/**
+ * A token header's value: a token's characters, from its first. Not a placeholder (`{token}`, `%s`) or a
+ * value already hidden (GitLab's `[MASKED]`), nor an escaped closing quote's `\\` (JSON in a JSON string).
+ */
+const TOKEN_VALUE = String.raw`[A-Za-z0-9_][A-Za-z0-9_.~+/=-]*`;
+
 /** A word or words in one case (`invalid`, `MISSING`, `not-set`): a token's random part mixes cases or has digits. */
 const A_WORD = /^(?:[A-Z]?[a-z]+|[A-Z]+)(?:[_-](?:[a-z]+|[A-Z]+))*$/;
 
@@ -181,9 +187,10 @@ const commandPasswords: Pattern[] = [
   // httpie's `http -a user:password` (`-a user` alone asks for it; `--auth-type` is no password).
   ...optionValue(String.raw`\bhttps?${ARGUMENTS}(?:-a[ \t]*|--auth(?:[ \t]+|=))`, USER_BEFORE_PASSWORD),
   // sshpass's -p after its own options only (-v, -P prompt): after `-f file` or `-e` the command's -p is its port.
-  ...optionValue(String.raw`\bsshpass(?:[ \t]+-(?:v+|P[ \t]*[^\s;|&]+))*[ \t]+-p[ \t]*`, ''),
-  // redis-cli's -a and --pass (its -p is a port).
-  ...optionValue(String.raw`\bredis-cli${ARGUMENTS}(?:-a|--pass)[ \t]+`, ''),
+  // A few: unbounded, `sshpass -P sshpass -P ...` had each sshpass scan the rest of the text.
+  ...optionValue(String.raw`\bsshpass(?:[ \t]+-(?:v+|P[ \t]*[^\s;|&]+)){0,4}[ \t]+-p[ \t]*`, ''),
+  // redis-cli's -a and --pass (its -p is a port); -a attached too, as a log echoes a mistyped command.
+  ...optionValue(String.raw`\bredis-cli${ARGUMENTS}(?:-a[ \t]*|--pass(?:[ \t]+|=))`, ''),
   ...optionValue(
     String.raw`\b(?:mysql(?:dump|admin|import|check|show|sh)?|mariadb(?:-dump|-admin|-import|-check|-show)?)${ARGUMENTS}-p`,
     '',
@@ -325,15 +332,13 @@ const PATTERNS: Pattern[] = [
     accept: (value: string, name: string) => aSecretValue(value, name.replace(/%(?:25)?3D$/i, '=')),
   })),
   // Yarn Berry's .yarnrc.yml `npmAuthIdent` (user:password, or base64 of it); its `npmAuthToken` is a token's name below.
-  {
-    pattern: new RegExp(String.raw`((?<![A-Za-z0-9_.-])npmAuthIdent\s*:\s*["']?)(${VALUE})`, 'g'),
-    accept: aCommandPassword,
-  },
+  // Quoted, a password's blanks are its; its name quoted too in JSON (`yarn config --json`).
+  ...optionValue(String.raw`(?<![A-Za-z0-9_.-])npmAuthIdent["']?[ \t]*:[ \t]*`, ''),
   // GitLab's API token headers (`PRIVATE-TOKEN: x`, `JOB-TOKEN: x`): a token without a known prefix too
   // (an older one, an instance's own), not a word about one (`PRIVATE-TOKEN: required`) or a variable.
   {
     pattern: new RegExp(
-      String.raw`((?<![A-Za-z0-9_-])(?:private|job)-token(?:\\?["'])?\s*:\s*${OPENING_QUOTE})(${VALUE})`,
+      String.raw`((?<![A-Za-z0-9_-])(?:private|job)-token(?:\\?["'])?\s*:\s*${OPENING_QUOTE})(${TOKEN_VALUE})`,
       'gi',
     ),
     accept: (value) => aCommandPassword(value) && !A_WORD.test(value),

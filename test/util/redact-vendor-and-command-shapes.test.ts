@@ -305,6 +305,11 @@ describe("GitLab's API token headers: PRIVATE-TOKEN and JOB-TOKEN, whatever the 
       `{'JOB-TOKEN': '${REDACTED}'}`,
     ],
     ['in JSON', '{"Job-Token":"abcdef1234567890"}', `{"Job-Token":"${REDACTED}"}`],
+    [
+      'escaped, in a JSON string: its closing quote kept escaped',
+      '"{\\"PRIVATE-TOKEN\\": \\"Zk3j2Ls9Qp0xxQZk3j2L\\"}"',
+      `"{\\"PRIVATE-TOKEN\\": \\"${REDACTED}\\"}"`,
+    ],
   ])('%s', (_name, text, out) => {
     expect(redact(text)).toBe(out);
   });
@@ -319,6 +324,9 @@ describe("GitLab's API token headers: PRIVATE-TOKEN and JOB-TOKEN, whatever the 
     '401 Unauthorized (PRIVATE-TOKEN: invalid)',
     'JOB-TOKEN: MISSING',
     'PRIVATE-TOKEN: not-set',
+    'JOB-TOKEN: [MASKED]',
+    'PRIVATE-TOKEN: {token}',
+    'PRIVATE-TOKEN: %s',
   ])('ordinary text stays: %j', (text) => {
     expect(redact(text)).toBe(text);
   });
@@ -349,6 +357,8 @@ describe("other command lines' passwords: sshpass, redis-cli, httpie, curl's pro
       `curl -x http://proxy:3128 --proxy-user bob:${REDACTED} https://x`,
     ],
     ['curl -U', 'curl -U bob:hunter2 https://x', `curl -U bob:${REDACTED} https://x`],
+    ['redis-cli -a attached', 'redis-cli -ahunter2 ping', `redis-cli -a${REDACTED} ping`],
+    ['redis-cli -a attached, quoted', 'redis-cli -a"hunter2" ping', `redis-cli -a"${REDACTED}" ping`],
     ['curl -U quoted', 'curl -sU "bob:hunter2" https://x', `curl -sU "bob:${REDACTED}" https://x`],
   ])('%s', (_name, text, out) => {
     expect(redact(text)).toBe(out);
@@ -394,6 +404,14 @@ describe("Yarn Berry's .yarnrc.yml: npmAuthToken and npmAuthIdent", () => {
         .replace('Zk3j2Ls9Qp0xxQZk3j2L', REDACTED)
         .replace('Ym9iOmh1bnRlcjI=', REDACTED),
     );
+  });
+
+  it.each([
+    ['quoted, a blank in its password', 'npmAuthIdent: "bob:hunter 2"', `npmAuthIdent: "${REDACTED}"`],
+    ['single-quoted', "npmAuthIdent: 'bob:hunter 2'", `npmAuthIdent: '${REDACTED}'`],
+    ['as JSON (yarn config --json)', '{"npmAuthIdent": "bob:hunter2"}', `{"npmAuthIdent": "${REDACTED}"}`],
+  ])('npmAuthIdent %s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
   });
 
   it.each([
