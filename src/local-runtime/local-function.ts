@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { cutText, isSecretName, isShortSecret, lineRedactor } from '../util/redact.js';
+import { cutText, isSecretName, isShortSecret, redact, streamRedactor } from '../util/redact.js';
 import type { Logger } from '../util/logger.js';
 import { runtimeAssetsDir } from '../util/assets.js';
 import { pythonExecutable } from '../packaging/python-command.js';
@@ -189,13 +189,14 @@ class LocalFunctionImpl implements LocalFunction {
     const secrets = Object.entries(options.environment).flatMap(([name, value]) =>
       isShortSecret(value) && !isSecretName(name) ? [] : [value],
     );
-    const clean = lineRedactor(secrets);
-    const shown = (line: string, own: boolean) =>
-      cutText(own ? line : clean(line), MAX_LINE_CHARS, secrets, () => ' [truncated]');
+    // Each stream's own: a PEM block or a `Signature:` label open in stderr is not closed by a stdout line.
+    const clean = streamRedactor(secrets);
+    const shown = (line: string, stream: LogStream, own: boolean) =>
+      cutText(own ? line : clean(line, stream), MAX_LINE_CHARS, secrets, () => ' [truncated]');
     const sink =
       deps.onLog ??
-      ((line: string, _stream: LogStream, own: boolean) =>
-        deps.logger.debug(`[${options.functionName}] ${shown(line, own)}`));
+      ((line: string, stream: LogStream, own: boolean) =>
+        deps.logger.debug(`[${options.functionName}] ${shown(line, stream, own)}`));
     this.shown = sourcePathRewriter(roots, options.sourcePaths ?? new Map(), options.sourceTrees);
     const warned = new Set<string>();
     const watched = (line: string, stream: LogStream, own: boolean) => {
@@ -204,7 +205,7 @@ class LocalFunctionImpl implements LocalFunction {
       const warning = stream === 'stderr' && !own ? hostModuleWarning(line) : undefined;
       if (warning && !warned.has(warning)) {
         warned.add(warning);
-        deps.logger.warning(`${options.functionName}: ${clean(warning)}`);
+        deps.logger.warning(`${options.functionName}: ${redact(warning, secrets)}`);
       }
     };
     this.buffer = new LogBuffer(this.now, deps.maxLogLines ?? 2000, MAX_LINE_CHARS, watched, this.shown);

@@ -91,9 +91,12 @@ const OPENING_QUOTE = String.raw`(?:b?\\?["'])?`;
 
 /** Something secret-shaped with mixed case and a digit: real keys are, commit hashes and words are not. */
 const mixed = (s: string) => /[a-z]/.test(s) && /[A-Z]/.test(s) && /\d/.test(s);
-/** Values after a secret's name that are none: a setting, a placeholder, an already hidden value. */
+/**
+ * Values after a secret's name that are none: a setting, a placeholder, an already hidden value (npm's own
+ * `_authToken = (protected)`, its `)` outside the value).
+ */
 const NOT_A_VALUE =
-  /^(?:true|false|null|none|undefined|yes|no|on|off|read|write|required|optional|\*+|\$\{.*|<.*>)$/i;
+  /^(?:true|false|null|none|undefined|yes|no|on|off|read|write|required|optional|\*+|\$\{.*|<.*>|\(protected)$/i;
 /**
  * `pass` after what a test run counts (tests_pass=12, checks_pass: 7) is a verb, and a number after it their
  * count. Only both: a PIN is digits too (DB_PASS=1234), and so may a test user's be (TEST_PASS=1234). And only
@@ -124,6 +127,13 @@ const aSecretValue = (value: string, name: string) =>
  * runner registration token's GR1348941.
  */
 const GITLAB_PREFIX = String.raw`gl(?:pat|dt|rtr?|oas|cbt|ptt|ft|imt|agent|soat|ffct|wt)-|GR1348941`;
+const GITLAB_PREFIX_AT_START = new RegExp(`^(?:${GITLAB_PREFIX})`);
+
+/**
+ * A host's or a cluster's name after a token's prefix: lower-case words or numbers joined by `-`. A token's
+ * random part has capitals or `_` too (20 of its 64 characters without either: fewer than 1 in 50,000).
+ */
+const HOST_LABEL = /^[a-z0-9]+(?:-[a-z0-9]+)+$/;
 
 /** A signature, not a word about one (`Signature=valid`): long, and no plain words. */
 const aSignature = (value: string) => value.length >= 16 && !/^[A-Za-z]+(?:[_-][A-Za-z]+)*$/.test(value);
@@ -134,11 +144,21 @@ const aSignature = (value: string) => value.length >= 16 && !/^[A-Za-z]+(?:[_-][
  */
 const TOKEN_VALUE = String.raw`[A-Za-z0-9_][A-Za-z0-9_.~+/=-]*`;
 
-/** A word or words in one case (`invalid`, `MISSING`, `not-set`): a token's random part mixes cases or has digits. */
-const A_WORD = /^(?:[A-Z]?[a-z]+|[A-Z]+)(?:[_-](?:[a-z]+|[A-Z]+))*$/;
+/**
+ * A word or words (`invalid`, `MISSING`, `not-set`, `NotSet`, `YourTokenHere`), each at most 16 letters: a
+ * token's random part mixes cases or has digits, and one in a single case and without digits
+ * (`abcdefghijklmnopqrst`) is a run of 20 letters, longer than a word. Each camelCase word starts with
+ * its capital, so a run of letters splits one way only (linear).
+ */
+const A_WORD =
+  /^(?:[A-Z]?[a-z]{1,16}(?:[A-Z][a-z]{1,16})*|[A-Z]{1,16})(?:[_-](?:[A-Z]?[a-z]{1,16}(?:[A-Z][a-z]{1,16})*|[A-Z]{1,16}))*$/;
 
 /** A password on a command line, not a reference to one (`-p$MYSQL_PWD`, `-p***` already hidden). */
 const aCommandPassword = (value: string) => !NOT_A_VALUE.test(value) && !value.startsWith('$');
+
+/** httpie's -a value after its `-A bearer` (`--auth-type=bearer`, `--auth-type bearer`): `name` is the command line before it. */
+const aBearerToken = (value: string, name: string) =>
+  /(?:-A|--auth-type)(?:[ \t]+|=)bearer\b/i.test(name) && aCommandPassword(value);
 
 /** A published port (`3306:3306`, `127.0.0.1:3306:3306/tcp`): docker's -p after a container named `mysql`. */
 const PORT_MAPPING =
@@ -148,10 +168,15 @@ const PORT_MAPPING =
 const aMysqlPassword = (value: string) => aCommandPassword(value) && !PORT_MAPPING.test(value);
 
 /**
- * Up to 30 arguments after a command's name, in its line and none past a shell's `;`, `|` or `&`:
- * bounded, so linear.
+ * Blanks between a command's arguments, and a line a `\` continues (`curl \` and `-u` on the next: a
+ * newline, or the `\r` Lambda's Python runtime prints for one).
  */
-const ARGUMENTS = String.raw`(?:[ \t]+[^\s;|&]+){0,30}?[ \t]+`;
+const BLANKS = String.raw`(?:[ \t]|\\(?:\r\n|\r|\n))+`;
+/**
+ * Up to 80 arguments after a command's name (a curl with 30 headers has 60), in its line or the lines a
+ * `\` continues, and none past a shell's `;`, `|` or `&`: bounded, so linear.
+ */
+const ARGUMENTS = String.raw`(?:${BLANKS}[^\s;|&]+){0,80}?${BLANKS}`;
 
 /**
  * An option's value on a command line in each quoting: '...' or "..." up to its closing quote, blanks
@@ -159,7 +184,11 @@ const ARGUMENTS = String.raw`(?:[ \t]+[^\s;|&]+){0,30}?[ \t]+`;
  * may be escaped (a command line inside a JSON string: `-p\"x y\"`): then a bare word is no value, its `\`
  * alone would be hidden and the password after it shown.
  */
-const optionValue = (before: string, after: string, accept = aCommandPassword): Pattern[] => [
+const optionValue = (
+  before: string,
+  after: string,
+  accept: (value: string, name: string) => boolean = aCommandPassword,
+): Pattern[] => [
   ...["'", '"'].map((q) => ({
     pattern: new RegExp(
       String.raw`(${before}\\?${q}${after})((?:[^${q}\r\n\\]|\\(?!${q}))+)(?=\\?${q})`,
@@ -186,6 +215,8 @@ const commandPasswords: Pattern[] = [
   ),
   // httpie's `http -a user:password` (`-a user` alone asks for it; `--auth-type` is no password).
   ...optionValue(String.raw`\bhttps?${ARGUMENTS}(?:-a[ \t]*|--auth(?:[ \t]+|=))`, USER_BEFORE_PASSWORD),
+  // After `-A bearer` (`--auth-type=bearer`) its -a is the token, whole.
+  ...optionValue(String.raw`\bhttps?${ARGUMENTS}(?:-a[ \t]*|--auth(?:[ \t]+|=))`, '', aBearerToken),
   // sshpass's -p after its own options only (-v, -P prompt): after `-f file` or `-e` the command's -p is its port.
   // A few: unbounded, `sshpass -P sshpass -P ...` had each sshpass scan the rest of the text.
   ...optionValue(String.raw`\bsshpass(?:[ \t]+-(?:v+|P[ \t]*[^\s;|&]+)){0,4}[ \t]+-p[ \t]*`, ''),
@@ -231,12 +262,11 @@ const PATTERNS: Pattern[] = [
   { pattern: /\bwhsec_[A-Za-z0-9+/=]{10,}/g, replace: REDACTED },
   { pattern: /\b(?:xox[abposr]|xapp)-[A-Za-z0-9-]{10,}/g, replace: REDACTED },
   // npm, PyPI (a macaroon: `AgE` starts every one) and GitLab tokens: a private index's or a publish step's.
+  { pattern: /\b(?:npm_[A-Za-z0-9]{30,}|pypi-AgE[A-Za-z0-9_-]{16,})/g, replace: REDACTED },
+  // GitLab's: not a host's or a cluster's name that starts with a prefix's letters (`glagent-production-cluster-01`).
   {
-    pattern: new RegExp(
-      String.raw`\b(?:npm_[A-Za-z0-9]{30,}|pypi-AgE[A-Za-z0-9_-]{16,}|(?:${GITLAB_PREFIX})[A-Za-z0-9_-]{20,})`,
-      'g',
-    ),
-    replace: REDACTED,
+    pattern: new RegExp(String.raw`\b(?:${GITLAB_PREFIX})[A-Za-z0-9_-]{20,}`, 'g'),
+    accept: (token) => !HOST_LABEL.test(token.replace(GITLAB_PREFIX_AT_START, '')),
   },
   // HashiCorp Vault's service, batch and recovery tokens; a legacy one (`s.`) only after its name (X-Vault-Token: s.x).
   // Random, so in both cases: a host's name (`hvs.us-east-1-cluster.corp`) is in lower case.
@@ -292,9 +322,10 @@ const PATTERNS: Pattern[] = [
   },
   // A signed request's signature (a presigned URL's, SigV2's, CloudFront's, GCS's, a SigV4 Authorization
   // header's): with it the URL works for anyone until it expires. Long, and no plain words (`Signature=valid`).
+  // After a JSON encoder's `\u0026` for `&` too (.NET's, Go's), up to the next one.
   {
     pattern:
-      /((?:(?<![A-Za-z0-9_-])|(?<=%[0-9A-F]{2}))(?:x-amz-|x-goog-)?signature(?:=|%3D))((?:(?!%26)[^\s&"'<>,;])+)/gi,
+      /((?:(?<![A-Za-z0-9_-])|(?<=%[0-9A-F]{2}|\\u0026))(?:x-amz-|x-goog-)?signature(?:=|%3D))((?:(?!%26|\\u0026)[^\s&"'<>,;])+)/gi,
     accept: aSignature,
   },
   // botocore's debug log prints a SigV4 signature after its label, on the next line (`Signature:\n<hex>`;
@@ -307,9 +338,10 @@ const PATTERNS: Pattern[] = [
     ),
     replace: `$1${REDACTED}`,
   },
-  // An Azure SAS token's signature: `sig` in a URL's query, also URL-encoded in another's (`%26sig%3D`) or in HTML (`&amp;`).
+  // An Azure SAS token's signature: `sig` in a URL's query, also URL-encoded in another's (`%26sig%3D`), in HTML
+  // (`&amp;`) or in JSON whose encoder escapes `&` (.NET's and Go's: `\u0026sig=`), up to the next escaped `&`.
   {
-    pattern: /((?:(?<=[?&;])|(?<=%26|%3F))sig(?:=|%3D))((?:(?!%26)[^\s&"'<>,;])+)/gi,
+    pattern: /((?:(?<=[?&;])|(?<=%26|%3F|\\u0026))sig(?:=|%3D))((?:(?!%26|\\u0026)[^\s&"'<>,;])+)/gi,
     accept: aSignature,
   },
   // NAME=value, "name": "value", name: value for names that hold secrets; not the words
@@ -323,13 +355,14 @@ const PATTERNS: Pattern[] = [
     accept: aSecretValue,
   },
   // The same URL-encoded (a query string inside another's, a form body): `%3D` for `=`, up to an encoded `&`;
-  // and encoded twice (a URL in a `next` inside another's): `%253D`, up to `%2526` or an outer `%26`.
-  ...[String.raw`%3D)((?:(?!%26)`, String.raw`%253D)((?:(?!%(?:25)?26)`].map((encoded) => ({
+  // encoded twice (a URL in a `next` inside another's): `%253D`, up to `%2526` or an outer `%26`; and three
+  // times (`%25253D`, up to `%252526` or an outer one).
+  ...[0, 1, 2].map((again) => ({
     pattern: new RegExp(
-      String.raw`((?<![A-Za-z0-9_.-])(?:${SECRET_NAME}|${SECRET_KEY_NAME})${encoded}[^\s"'\`,;&}\])])+)`,
+      String.raw`((?<![A-Za-z0-9_.-])(?:${SECRET_NAME}|${SECRET_KEY_NAME})%${'25'.repeat(again)}3D)((?:(?!%(?:25){0,${again}}26)[^\s"'\`,;&}\])])+)`,
       'gi',
     ),
-    accept: (value: string, name: string) => aSecretValue(value, name.replace(/%(?:25)?3D$/i, '=')),
+    accept: (value: string, name: string) => aSecretValue(value, name.replace(/%(?:25)*3D$/i, '=')),
   })),
   // Yarn Berry's .yarnrc.yml `npmAuthIdent` (user:password, or base64 of it); its `npmAuthToken` is a token's name below.
   // Quoted, a password's blanks are its; its name quoted too in JSON (`yarn config --json`).
@@ -343,12 +376,28 @@ const PATTERNS: Pattern[] = [
     ),
     accept: (value) => aCommandPassword(value) && !A_WORD.test(value),
   },
-  // A JSON or Python dict's `signature` field (a SigV4 signature, a webhook's HMAC, after its digest's name):
-  // hex or base64 of one, long with a digit or a base64 symbol; not a word (`"valid"`) or a name.
+  // A JSON or Python dict's `signature` field, or a Python keyword argument's (`verify(body, signature='...')`
+  // in a traceback or a repr): a SigV4 signature, a webhook's HMAC (SHA-1's 40 hex too), after its digest's
+  // name; hex or base64 of one, long with a digit or a base64 symbol; not a word (`"valid"`) or a name.
   {
     pattern:
-      /(["']signature\\?["']\s*:\s*\\?["'](?:sha(?:1|256|512)=)?)([A-Za-z0-9+/_-]+={0,2})(?=\\?["'])/gi,
+      /((?:["']signature\\?["']\s*:|(?<![A-Za-z0-9_-])signature[ \t]*=)[ \t]*\\?["'](?:sha(?:1|256|512)=)?)([A-Za-z0-9+/_-]+={0,2})(?=\\?["'])/gi,
     accept: (value) => value.length >= 32 && /[\d+/]/.test(value),
+  },
+  // A webhook's signature header under its vendor's name (GitHub's `X-Hub-Signature-256: sha256=<hex>`,
+  // `X-Hub-Signature: sha1=<hex>`), also as a dict's key: the hex after its digest's name.
+  {
+    pattern: new RegExp(
+      String.raw`((?<![A-Za-z0-9_-])(?:[A-Za-z0-9_]+-)*signature(?:-256)?(?:\\?["'])?[ \t]*:[ \t]*${OPENING_QUOTE}sha(?:1|256|512)=)[0-9a-f]{32,}(?![0-9a-z])`,
+      'gi',
+    ),
+    replace: `$1${REDACTED}`,
+  },
+  // Stripe's and Slack's signature schemes (`Stripe-Signature: t=1492774577,v1=<hex>,v0=<hex>`, Slack's
+  // `v0=<hex>`): each HMAC-SHA256 after its scheme's version, wherever printed; the timestamp stays.
+  {
+    pattern: /((?<![A-Za-z0-9_-])v\d=)[0-9a-f]{64}(?![0-9a-z])/gi,
+    replace: `$1${REDACTED}`,
   },
   // .npmrc's `_auth` (base64 of user:password), alone or a registry's (`//registry.npmjs.org/:_auth=`); base64
   // only: a traceback's source line assigns code to a variable of that name (`_auth = HTTPBasicAuth(user, pw)`).
@@ -375,7 +424,8 @@ const PATTERNS: Pattern[] = [
 
 /** A token's prefix in the run of a token's characters (CUT_TOKEN_CHAR) that ends a cut text: the rest of the token is gone. */
 const CUT_TOKEN_START = new RegExp(
-  String.raw`(?:gh[pousr]_|github_pat_|(?:sk|rk)_(?:live|test)_|whsec_|xox[abposr]-|xapp-|pypi-AgE|${GITLAB_PREFIX}|hv[sbr]\.|AKIA|ASIA|eyJ)`,
+  // Vault's prefix with none of a token after it is as often a host's first label (`hvs.us-east-1.corp` cut after `hvs.`).
+  String.raw`(?:gh[pousr]_|github_pat_|(?:sk|rk)_(?:live|test)_|whsec_|xox[abposr]-|xapp-|pypi-AgE|${GITLAB_PREFIX}|hv[sbr]\.(?!$)|AKIA|ASIA|eyJ)`,
 );
 const CUT_TOKEN_CHAR = /[A-Za-z0-9_+/=.-]/;
 
@@ -742,7 +792,8 @@ const SIGNATURE_LABEL_ENDS = /(?<![A-Za-z0-9_-])signature:\s*$/i;
  * output): remembers an open PEM block, whose body lines carry no marker of
  * their own, until its END line, and a signature's label at a line's end (the
  * signature is the next line). `secrets` may be a function, for values
- * that grow while lines come (those of another version whose lines show up).
+ * that grow while lines come (those of another version whose lines show up). One stream's lines: for
+ * several, interleaved, streamRedactor.
  */
 export function lineRedactor(
   // Stryker disable next-line ArrayDeclaration: default = no known values; only a text holding the mutant's own placeholder ("Stryker was here") could tell.
@@ -762,5 +813,22 @@ export function lineRedactor(
     const signature = afterSignatureLabel && /^\s*[0-9a-f]{64}\s*$/i.test(line);
     afterSignatureLabel = SIGNATURE_LABEL_ENDS.test(line);
     return signature ? REDACTED : redact(line, current());
+  };
+}
+
+/**
+ * lineRedactor() for lines of several streams that arrive interleaved (a local function's stdout and stderr,
+ * a log group's streams): an open PEM block or a `Signature:` label is remembered per stream, so another
+ * stream's line between the label and its signature neither shows the signature nor is taken for it.
+ */
+export function streamRedactor(
+  // Stryker disable next-line ArrayDeclaration: default = no known values; only a text holding the mutant's own placeholder ("Stryker was here") could tell.
+  secrets: readonly (string | undefined)[] | (() => readonly (string | undefined)[]) = [],
+): (line: string, stream: string) => string {
+  const streams = new Map<string, (line: string) => string>();
+  return (line, stream) => {
+    let clean = streams.get(stream);
+    if (!clean) streams.set(stream, (clean = lineRedactor(secrets)));
+    return clean(line);
   };
 }

@@ -85,6 +85,19 @@ describe("the function's live output (debug)", () => {
     await fn.invoke({});
     expect(logger.text('debug')).toContain('level info, password *** pool k3y99');
   });
+  it("hides a signature on the line after stderr's `Signature:` label though a stdout line comes between", async () => {
+    const sig = 'fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024';
+    const { fn, logger } = await start(
+      {
+        'app.py': `import sys, time\n\ndef handler(event, context):\n    print("botocore.auth [DEBUG] Signature:", file=sys.stderr, flush=True)\n    time.sleep(0.2)\n    print("request sent", flush=True)\n    time.sleep(0.2)\n    print("${sig}", file=sys.stderr, flush=True)\n    return {}\n`,
+      },
+      { handler: 'app.handler' },
+    );
+    await fn.invoke({});
+    const debug = logger.text('debug');
+    expect(debug).toContain('request sent');
+    expect(debug).not.toContain(sig.slice(0, 12));
+  });
 });
 
 describe('Python handlers', () => {

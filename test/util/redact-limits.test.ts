@@ -162,6 +162,41 @@ describe('a large text with many known values', () => {
       expect(bestMs(text) / yardstick).toBeLessThan(100);
   });
 
+  // The third round's shapes: `\u0026` before a signature, `%25253D`, httpie's `-A bearer`, a keyword argument's or
+  // a vendor header's signature, Stripe's `v1=`, a GitLab token header's words, a host after a GitLab prefix, and
+  // curl's arguments over continued lines (80 of them now): each looked at once, under 100x plain words.
+  it('is redacted in time linear in the text, however often an escaped, encoded or vendor shape starts in it', () => {
+    const SIZE = 400_000;
+    const yardstick = bestMs('a '.repeat(SIZE / 2));
+    const repeated = (part: string) => repeatedTo(SIZE, part);
+    for (const text of [
+      repeated('\\u0026sig='),
+      repeated('\\u0026Signature=a'),
+      repeated('%25253D'),
+      repeated('%252526password%25253D'),
+      repeated('http -A bearer -a'),
+      repeated('http --auth-type=bearer x '),
+      repeated("signature='"),
+      repeated('signature="sha256=a'),
+      repeated('x-hub-signature-256: sha256='),
+      repeated('a-signature: sha1=a'),
+      repeated(',v1=a'),
+      repeated('PRIVATE-TOKEN: Ab'),
+      `PRIVATE-TOKEN: ${'Ab'.repeat(SIZE / 2)}`,
+      `PRIVATE-TOKEN: ${'a'.repeat(SIZE)}`,
+      repeated('glagent-a-'),
+      `glagent-${'a-'.repeat(SIZE / 2)}`,
+      repeated('curl \\\n'),
+      repeated('curl \\\r -u'),
+      repeated('curl x '),
+      `curl${' \\\r\n x'.repeat(SIZE / 6)}`,
+    ])
+      expect(bestMs(text) / yardstick).toBeLessThan(100);
+    expect(
+      bestMs(repeatedTo(40_000, 'hvs.'), redactCutTail) / bestMs('a '.repeat(20_000), redactCutTail),
+    ).toBeLessThan(300);
+  });
+
   // sshpass's `-P prompt` takes any word, `sshpass` too: unbounded, each sshpass scanned the rest of the text.
   it('is redacted in time linear in the text, however often sshpass and its -P prompt repeat', () => {
     const SIZE = 100_000;

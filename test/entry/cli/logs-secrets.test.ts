@@ -108,6 +108,25 @@ describe('logs masks secrets by default', () => {
     expect(printed()).toEqual(['***', '***', '***', '***', 'after']);
   });
 
+  test("a signature on the line after its label, another instance's line between (one state per log stream)", async () => {
+    const sig = 'fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024';
+    const events = [
+      ['2026/12/06/[$LATEST]aaaa', 'botocore.auth [DEBUG] Signature:'],
+      ['2026/12/06/[$LATEST]bbbb', 'request sent'],
+      ['2026/12/06/[$LATEST]aaaa', sig],
+    ];
+    logs.on(FilterLogEventsCommand).resolves({
+      events: events.map(([logStreamName, message], i) => ({
+        eventId: `${i}`,
+        timestamp: at + i,
+        logStreamName,
+        message,
+      })),
+    });
+    expect(await run()).toBe(0);
+    expect(printed()).toEqual(['botocore.auth [DEBUG] Signature:', 'request sent', '***']);
+  });
+
   test('--show-secrets prints the lines as the function wrote them', async () => {
     expect(await run('--show-secrets')).toBe(0);
     expect(printed()).toEqual(EVENTS.map((e) => e.message.trimEnd()));

@@ -9,7 +9,7 @@ import type { CliCommand, CommandContext } from '../command.js';
 import { INPUT_FLAGS as F, UsageError } from '../flags.js';
 import { secretValues } from '../../../settings/secret-values.js';
 import { Inputs } from '../../../settings/names.js';
-import { lineRedactor } from '../../../util/redact.js';
+import { streamRedactor } from '../../../util/redact.js';
 import { errorMessage } from '../../../util/retry.js';
 import { LIVE_ALIAS } from '../../../model/live-alias.js';
 import { PrintedVersions, valuesOf, type VersionValues } from './log-versions.js';
@@ -175,7 +175,7 @@ async function stageLines(
   plan: Plan,
 ): Promise<
   Omit<Awaited<ReturnType<typeof functionLogs>>, 'latest'> & {
-    shown: (text: string) => string;
+    shown: (text: string, stream: string) => string;
     see: (streams: (string | undefined)[]) => Promise<void>;
   }
 > {
@@ -220,7 +220,8 @@ async function stageLines(
   let counted = versions.values.length;
   return {
     ...group,
-    shown: lineRedactor(() => secrets),
+    // Per log stream: FilterLogEvents interleaves the lines of a function's instances.
+    shown: streamRedactor(() => secrets),
     see: async (streams) => {
       if (await stillGone(streams)) return;
       await versions.see(streams);
@@ -362,7 +363,7 @@ export const logsCommand: CliCommand = {
           newest = Math.max(newest, event.timestamp ?? 0);
           const line = {
             time: new Date(event.timestamp ?? 0).toISOString(),
-            message: shown((event.message ?? '').trimEnd()),
+            message: shown((event.message ?? '').trimEnd(), event.logStreamName ?? ''),
           };
           printed++;
           if (ctx.flags.json) events.push(line);
