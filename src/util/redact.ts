@@ -217,6 +217,15 @@ const commandPasswords: Pattern[] = [
   ...optionValue(String.raw`\bhttps?${ARGUMENTS}(?:-a[ \t]*|--auth(?:[ \t]+|=))`, USER_BEFORE_PASSWORD),
   // After `-A bearer` (`--auth-type=bearer`) its -a is the token, whole.
   ...optionValue(String.raw`\bhttps?${ARGUMENTS}(?:-a[ \t]*|--auth(?:[ \t]+|=))`, '', aBearerToken),
+  // Before it too (`http -a TOKEN -A bearer`), a bare word, `-A` among the 10 arguments after it: each -a looks
+  // that far once, so a line of `http -a x` again and again stays linear.
+  {
+    pattern: new RegExp(
+      String.raw`(\bhttps?${ARGUMENTS}(?:-a[ \t]*|--auth(?:[ \t]+|=)))([^\s"'\`;|&]+)(?=(?:${BLANKS}[^\s;|&]+){0,10}?${BLANKS}(?:-A|--auth-type)(?:[ \t]+|=)bearer\b)`,
+      'g',
+    ),
+    accept: (value) => aCommandPassword(value) && !value.includes(REDACTED),
+  },
   // sshpass's -p after its own options only (-v, -P prompt): after `-f file` or `-e` the command's -p is its port.
   // A few: unbounded, `sshpass -P sshpass -P ...` had each sshpass scan the rest of the text.
   ...optionValue(String.raw`\bsshpass(?:[ \t]+-(?:v+|P[ \t]*[^\s;|&]+)){0,4}[ \t]+-p[ \t]*`, ''),

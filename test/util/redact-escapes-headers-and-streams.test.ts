@@ -79,6 +79,15 @@ describe("httpie's bearer token: -a after -A bearer", () => {
       `https --auth-type bearer --auth "${REDACTED}" api.example.com`,
     ],
     [`http -v -A bearer -a '${TOKEN}' :8080/x`, `http -v -A bearer -a '${REDACTED}' :8080/x`],
+    // The token before its type.
+    [
+      `http -a ${TOKEN} -A bearer https://api.example.com`,
+      `http -a ${REDACTED} -A bearer https://api.example.com`,
+    ],
+    [
+      `http --auth ${TOKEN} -v --auth-type=bearer POST :8080/x a=1`,
+      `http --auth ${REDACTED} -v --auth-type=bearer POST :8080/x a=1`,
+    ],
   ])('%s', (text, out) => {
     expect(redact(text)).toBe(out);
   });
@@ -88,6 +97,9 @@ describe("httpie's bearer token: -a after -A bearer", () => {
     'http -A bearer -a $API_TOKEN https://api.example.com',
     'http -A digest -a alice https://api.example.com',
     'use http -A bearer -a <token> to call it',
+    'http -a alice -A digest https://api.example.com',
+    // Past 10 arguments after it, `-A bearer` is not looked for.
+    `http -a alice ${'x=1 '.repeat(11)}-A bearer`,
   ])('ordinary text stays: %j', (text) => {
     expect(redact(text)).toBe(text);
   });

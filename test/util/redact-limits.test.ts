@@ -176,6 +176,8 @@ describe('a large text with many known values', () => {
       repeated('%252526password%25253D'),
       repeated('http -A bearer -a'),
       repeated('http --auth-type=bearer x '),
+      repeated('http -a x '),
+      repeated('http -a x -A '),
       repeated("signature='"),
       repeated('signature="sha256=a'),
       repeated('x-hub-signature-256: sha256='),
