@@ -91,12 +91,16 @@ const OPENING_QUOTE = String.raw`(?:b?\\?["'])?`;
 
 /** Something secret-shaped with mixed case and a digit: real keys are, commit hashes and words are not. */
 const mixed = (s: string) => /[a-z]/.test(s) && /[A-Z]/.test(s) && /\d/.test(s);
-/**
- * Values after a secret's name that are none: a setting, a placeholder, an already hidden value (npm's own
- * `_authToken = (protected)`, its `)` outside the value).
- */
+/** Values after a secret's name that are none: a setting, a placeholder, an already hidden value. */
 const NOT_A_VALUE =
-  /^(?:true|false|null|none|undefined|yes|no|on|off|read|write|required|optional|\*+|\$\{.*|<.*>|\(protected)$/i;
+  /^(?:true|false|null|none|undefined|yes|no|on|off|read|write|required|optional|\*+|\$\{.*|<.*>)$/i;
+/**
+ * npm's own placeholder for a value it hides (`_authToken = (protected)`), as the whole value only: a value
+ * stops at a `)` (`f(password=x)`), so a value's first part would be taken for it and the rest shown.
+ */
+const NPM_HIDDEN = '(protected)';
+/** A value after a secret's name (`value`: its characters) that starts with npm's placeholder: one with it. */
+const orNpmHidden = (value: string) => String.raw`\(protected\)(?:${value})?|${value}`;
 /**
  * `pass` after what a test run counts (tests_pass=12, checks_pass: 7) is a verb, and a number after it their
  * count. Only both: a PIN is digits too (DB_PASS=1234), and so may a test user's be (TEST_PASS=1234). And only
@@ -118,6 +122,7 @@ const SHORT_WORD = new RegExp(`^[A-Za-z]{1,${MIN_SECRET_LENGTH - 1}}$`);
  */
 const aSecretValue = (value: string, name: string) =>
   !NOT_A_VALUE.test(value) &&
+  value !== NPM_HIDDEN &&
   (CHOSEN_BY_PEOPLE.test(name) || !SHORT_WORD.test(value)) &&
   !(TESTS_PASS.test(name) && /^\d+$/.test(value));
 
@@ -130,10 +135,11 @@ const GITLAB_PREFIX = String.raw`gl(?:pat|dt|rtr?|oas|cbt|ptt|ft|imt|agent|soat|
 const GITLAB_PREFIX_AT_START = new RegExp(`^(?:${GITLAB_PREFIX})`);
 
 /**
- * A host's or a cluster's name after a token's prefix: lower-case words or numbers joined by `-`. A token's
- * random part has capitals or `_` too (20 of its 64 characters without either: fewer than 1 in 50,000).
+ * A host's or a cluster's name after a token's prefix: lower-case words and numbers joined by `-`, each a
+ * word or a number (`production-cluster-01`). A token's random part has capitals or `_` too; 1 in ~55,000
+ * has neither (`k3x9-m2v8q-7wzt4nb1p`), and of those almost none has no letter beside a digit.
  */
-const HOST_LABEL = /^[a-z0-9]+(?:-[a-z0-9]+)+$/;
+const HOST_LABEL = /^(?:[a-z]+|\d+)(?:-(?:[a-z]+|\d+))+$/;
 
 /** A signature, not a word about one (`Signature=valid`): long, and no plain words. */
 const aSignature = (value: string) => value.length >= 16 && !/^[A-Za-z]+(?:[_-][A-Za-z]+)*$/.test(value);
@@ -152,13 +158,21 @@ const TOKEN_VALUE = String.raw`[A-Za-z0-9_][A-Za-z0-9_.~+/=-]*`;
  */
 const A_WORD =
   /^(?:[A-Z]?[a-z]{1,16}(?:[A-Z][a-z]{1,16})*|[A-Z]{1,16})(?:[_-](?:[A-Z]?[a-z]{1,16}(?:[A-Z][a-z]{1,16})*|[A-Z]{1,16}))*$/;
+/**
+ * A word of camelCase a person wrote (`Not`, `Your`, `Me`): two letters or more, a vowel, no four consonants
+ * in a row. Mixed case alone is no sign of one: GitLab's legacy tokens (20 of Devise's base64url characters)
+ * are letters in camelCase runs 1 in ~1,000 times (`yfxkPmXvfryBhhziPerq`); in runs that read as words, 1 in
+ * ~170,000.
+ */
+const aCamelCaseWord = (word: string) =>
+  word.length >= 2 && /[aeiou]/i.test(word) && !/[^aeiou]{4}/i.test(word);
+/** A_WORD, and when in camelCase, each of its words one a person wrote. */
+const wordsOnly = (value: string) =>
+  A_WORD.test(value) &&
+  (!/[a-z][A-Z]/.test(value) || value.split(/[_-]|(?=[A-Z][a-z])/).every(aCamelCaseWord));
 
 /** A password on a command line, not a reference to one (`-p$MYSQL_PWD`, `-p***` already hidden). */
 const aCommandPassword = (value: string) => !NOT_A_VALUE.test(value) && !value.startsWith('$');
-
-/** httpie's -a value after its `-A bearer` (`--auth-type=bearer`, `--auth-type bearer`): `name` is the command line before it. */
-const aBearerToken = (value: string, name: string) =>
-  /(?:-A|--auth-type)(?:[ \t]+|=)bearer\b/i.test(name) && aCommandPassword(value);
 
 /** A published port (`3306:3306`, `127.0.0.1:3306:3306/tcp`): docker's -p after a container named `mysql`. */
 const PORT_MAPPING =
@@ -177,6 +191,16 @@ const BLANKS = String.raw`(?:[ \t]|\\(?:\r\n|\r|\n))+`;
  * `\` continues, and none past a shell's `;`, `|` or `&`: bounded, so linear.
  */
 const ARGUMENTS = String.raw`(?:${BLANKS}[^\s;|&]+){0,80}?${BLANKS}`;
+/** Between an option and its value, none (`-aVALUE`) or blanks, a continued line too (`-a \` and the value on the next). */
+const ATTACHED_OR_BLANKS = `(?:${BLANKS})?`;
+/** httpie's -a and --auth, before their value. */
+const HTTPIE_AUTH = String.raw`(?:-a${ATTACHED_OR_BLANKS}|--auth(?:${BLANKS}|=))`;
+/** httpie's `-A bearer` (`--auth-type=bearer`, `--auth-type bearer`): its -a is a token. */
+const BEARER_TYPE = String.raw`(?:-A|--auth-type)(?:${BLANKS}|=)bearer\b`;
+const BEARER_TYPE_IN = new RegExp(BEARER_TYPE, 'i');
+
+/** httpie's -a value after its `-A bearer`: `name` is the command line before it. */
+const aBearerToken = (value: string, name: string) => BEARER_TYPE_IN.test(name) && aCommandPassword(value);
 
 /**
  * An option's value on a command line in each quoting: '...' or "..." up to its closing quote, blanks
@@ -210,27 +234,30 @@ const USER_BEFORE_PASSWORD = String.raw`[A-Za-z0-9_.@+%\\-]*:`;
 const commandPasswords: Pattern[] = [
   // -u after other short options too (`-fsSu`); -U and --proxy-user are the proxy's.
   ...optionValue(
-    String.raw`\bcurl${ARGUMENTS}(?:-[A-Za-z]*[uU]|--user|--proxy-user)(?:[ \t]+|=)?`,
+    String.raw`\bcurl${ARGUMENTS}(?:-[A-Za-z]*[uU]|--user|--proxy-user)(?:${BLANKS}|=)?`,
     USER_BEFORE_PASSWORD,
   ),
   // httpie's `http -a user:password` (`-a user` alone asks for it; `--auth-type` is no password).
-  ...optionValue(String.raw`\bhttps?${ARGUMENTS}(?:-a[ \t]*|--auth(?:[ \t]+|=))`, USER_BEFORE_PASSWORD),
+  ...optionValue(String.raw`\bhttps?${ARGUMENTS}${HTTPIE_AUTH}`, USER_BEFORE_PASSWORD),
   // After `-A bearer` (`--auth-type=bearer`) its -a is the token, whole.
-  ...optionValue(String.raw`\bhttps?${ARGUMENTS}(?:-a[ \t]*|--auth(?:[ \t]+|=))`, '', aBearerToken),
+  ...optionValue(String.raw`\bhttps?${ARGUMENTS}${HTTPIE_AUTH}`, '', aBearerToken),
   // Before it too (`http -a TOKEN -A bearer`), a bare word, `-A` among the 10 arguments after it: each -a looks
   // that far once, so a line of `http -a x` again and again stays linear.
   {
     pattern: new RegExp(
-      String.raw`(\bhttps?${ARGUMENTS}(?:-a[ \t]*|--auth(?:[ \t]+|=)))([^\s"'\`;|&]+)(?=(?:${BLANKS}[^\s;|&]+){0,10}?${BLANKS}(?:-A|--auth-type)(?:[ \t]+|=)bearer\b)`,
+      String.raw`(\bhttps?${ARGUMENTS}${HTTPIE_AUTH})([^\s"'\`;|&]+)(?=(?:${BLANKS}[^\s;|&]+){0,10}?${BLANKS}${BEARER_TYPE})`,
       'g',
     ),
     accept: (value) => aCommandPassword(value) && !value.includes(REDACTED),
   },
   // sshpass's -p after its own options only (-v, -P prompt): after `-f file` or `-e` the command's -p is its port.
   // A few: unbounded, `sshpass -P sshpass -P ...` had each sshpass scan the rest of the text.
-  ...optionValue(String.raw`\bsshpass(?:[ \t]+-(?:v+|P[ \t]*[^\s;|&]+)){0,4}[ \t]+-p[ \t]*`, ''),
+  ...optionValue(
+    String.raw`\bsshpass(?:${BLANKS}-(?:v+|P${ATTACHED_OR_BLANKS}[^\s;|&]+)){0,4}${BLANKS}-p${ATTACHED_OR_BLANKS}`,
+    '',
+  ),
   // redis-cli's -a and --pass (its -p is a port); -a attached too, as a log echoes a mistyped command.
-  ...optionValue(String.raw`\bredis-cli${ARGUMENTS}(?:-a[ \t]*|--pass(?:[ \t]+|=))`, ''),
+  ...optionValue(String.raw`\bredis-cli${ARGUMENTS}(?:-a${ATTACHED_OR_BLANKS}|--pass(?:${BLANKS}|=))`, ''),
   ...optionValue(
     String.raw`\b(?:mysql(?:dump|admin|import|check|show|sh)?|mariadb(?:-dump|-admin|-import|-check|-show)?)${ARGUMENTS}-p`,
     '',
@@ -358,7 +385,7 @@ const PATTERNS: Pattern[] = [
   // a run of name characters does: from each word in it, the name's pattern would scan the run again.
   {
     pattern: new RegExp(
-      String.raw`((?<![A-Za-z0-9_.-])(?:${SECRET_NAME}|${SECRET_KEY_NAME})["']?\s*=\s*["']?)(${VALUE})`,
+      String.raw`((?<![A-Za-z0-9_.-])(?:${SECRET_NAME}|${SECRET_KEY_NAME})["']?\s*=\s*["']?)(${orNpmHidden(VALUE)})`,
       'gi',
     ),
     accept: aSecretValue,
@@ -383,7 +410,7 @@ const PATTERNS: Pattern[] = [
       String.raw`((?<![A-Za-z0-9_-])(?:private|job)-token(?:\\?["'])?\s*:\s*${OPENING_QUOTE})(${TOKEN_VALUE})`,
       'gi',
     ),
-    accept: (value) => aCommandPassword(value) && !A_WORD.test(value),
+    accept: (value) => aCommandPassword(value) && !wordsOnly(value),
   },
   // A JSON or Python dict's `signature` field, or a Python keyword argument's (`verify(body, signature='...')`
   // in a traceback or a repr): a SigV4 signature, a webhook's HMAC (SHA-1's 40 hex too), after its digest's
@@ -417,14 +444,14 @@ const PATTERNS: Pattern[] = [
   ...commandPasswords,
   {
     pattern: new RegExp(
-      String.raw`(["'](?:${SECRET_NAME}|${SECRET_KEY_NAME})\\?["']\s*:\s*${OPENING_QUOTE})(${QUOTED_VALUE})`,
+      String.raw`(["'](?:${SECRET_NAME}|${SECRET_KEY_NAME})\\?["']\s*:\s*${OPENING_QUOTE})(${orNpmHidden(QUOTED_VALUE)})`,
       'gi',
     ),
     accept: aSecretValue,
   },
   {
     pattern: new RegExp(
-      String.raw`((?<![A-Za-z0-9_.-])(?:${SECRET_NAME_COLON}|${SECRET_KEY_NAME})\s*:\s*["']?)(${VALUE})`,
+      String.raw`((?<![A-Za-z0-9_.-])(?:${SECRET_NAME_COLON}|${SECRET_KEY_NAME})\s*:\s*["']?)(${orNpmHidden(VALUE)})`,
       'gi',
     ),
     accept: aSecretValue,
@@ -796,6 +823,9 @@ export function cutText(
 /** A line that ends in a signature's label, the signature on the next (botocore's debug log). */
 const SIGNATURE_LABEL_ENDS = /(?<![A-Za-z0-9_-])signature:\s*$/i;
 
+/** Known values, or a function that gives them as they grow (see lineRedactor). */
+type Secrets = readonly (string | undefined)[] | (() => readonly (string | undefined)[]);
+
 /**
  * redact() for text that arrives one line at a time (a function's live
  * output): remembers an open PEM block, whose body lines carry no marker of
@@ -806,12 +836,18 @@ const SIGNATURE_LABEL_ENDS = /(?<![A-Za-z0-9_-])signature:\s*$/i;
  */
 export function lineRedactor(
   // Stryker disable next-line ArrayDeclaration: default = no known values; only a text holding the mutant's own placeholder ("Stryker was here") could tell.
-  secrets: readonly (string | undefined)[] | (() => readonly (string | undefined)[]) = [],
+  secrets: Secrets = [],
 ): (line: string) => string {
+  const lines = openLines(secrets);
+  return (line) => lines.clean(line);
+}
+
+/** lineRedactor's state and its lines: `open` while a PEM block or a signature's label awaits its next line. */
+function openLines(secrets: Secrets): { clean: (line: string) => string; open: () => boolean } {
   const current = typeof secrets === 'function' ? secrets : () => secrets;
   let inPem = false;
   let afterSignatureLabel = false;
-  return (line) => {
+  const clean = (line: string) => {
     const begins = /-----BEGIN [A-Z0-9 ]{1,60}-----/.test(line);
     const ends = /-----END [A-Z0-9 ]{1,60}-----/.test(line);
     if (inPem || (begins && !ends)) {
@@ -823,7 +859,15 @@ export function lineRedactor(
     afterSignatureLabel = SIGNATURE_LABEL_ENDS.test(line);
     return signature ? REDACTED : redact(line, current());
   };
+  return { clean, open: () => inPem || afterSignatureLabel };
 }
+
+/**
+ * The streams streamRedactor remembers at most, each one left open (a PEM block, a signature's label): past
+ * it, the one whose line came longest ago is forgotten (a log stream whose instance is gone, or stopped in a
+ * block). A stream with nothing open holds no place: its next line starts as a new stream's would.
+ */
+export const MAX_OPEN_STREAMS = 1000;
 
 /**
  * lineRedactor() for lines of several streams that arrive interleaved (a local function's stdout and stderr,
@@ -832,12 +876,18 @@ export function lineRedactor(
  */
 export function streamRedactor(
   // Stryker disable next-line ArrayDeclaration: default = no known values; only a text holding the mutant's own placeholder ("Stryker was here") could tell.
-  secrets: readonly (string | undefined)[] | (() => readonly (string | undefined)[]) = [],
+  secrets: Secrets = [],
 ): (line: string, stream: string) => string {
-  const streams = new Map<string, (line: string) => string>();
+  // Open streams only, in the order of their last line (`logs --follow` meets a new log stream per instance).
+  const open = new Map<string, ReturnType<typeof openLines>>();
   return (line, stream) => {
-    let clean = streams.get(stream);
-    if (!clean) streams.set(stream, (clean = lineRedactor(secrets)));
-    return clean(line);
+    const lines = open.get(stream) ?? openLines(secrets);
+    const shown = lines.clean(line);
+    open.delete(stream);
+    if (lines.open()) {
+      open.set(stream, lines);
+      if (open.size > MAX_OPEN_STREAMS) open.delete(open.keys().next().value!);
+    }
+    return shown;
   };
 }

@@ -2,10 +2,12 @@
  * Secret shapes behind one more escape or under another name: `&` as JSON's `\u0026`, an assignment URL-encoded
  * three times, httpie's bearer token, a Python keyword argument's signature, webhooks' signature headers, a
  * GitLab token header's value in one case, curl's -u far along or on a continued line; the live redactor's state
- * per stream; and the ordinary text beside each that stays.
+ * per stream; and the ordinary text beside each that stays. Then what their review found: npm's `(protected)`
+ * before a value, GitLab tokens taken for a host's name or for words, an option and its value on either side of a
+ * continued line, and the streams remembered.
  */
 import { describe, expect, it } from '@jest/globals';
-import { redact, redactCutTail, REDACTED, streamRedactor } from '../../src/util/redact.js';
+import { MAX_OPEN_STREAMS, redact, redactCutTail, REDACTED, streamRedactor } from '../../src/util/redact.js';
 
 const SIG4 = 'fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024';
 const SHA1 = 'da52005e3b1c9f8a7d6e5f4a3b2c1d0e9f8a7b6c';
@@ -265,5 +267,115 @@ describe('streamRedactor: a `Signature:` label and a PEM block remembered per st
     expect(clean('MIIEvQIBADANBgkqhkiG9w0BAQEFAASC', 'stderr')).toBe(REDACTED);
     expect(clean('-----END PRIVATE KEY-----', 'stderr')).toBe(REDACTED);
     expect(clean('done', 'stderr')).toBe('done');
+  });
+});
+
+describe("npm's `(protected)` is its placeholder only as the whole value", () => {
+  it.each([
+    ['_authToken=(protected)Rt9xKq2LmN4pX7vR', `_authToken=${REDACTED}`],
+    [
+      '//registry.npmjs.org/:_authToken = (protected)hunter22',
+      `//registry.npmjs.org/:_authToken = ${REDACTED}`,
+    ],
+    ['"_authToken": "(protected)Rt9xKq2LmN4pX7vR"', `"_authToken": "${REDACTED}"`],
+    ['password: (protected)hunter22', `password: ${REDACTED}`],
+  ])('%j', (text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+
+  it.each([
+    '"//registry.npmjs.org/:_authToken": "(protected)"',
+    '_authToken: (protected)',
+    'npm config get //registry.npmjs.org/:_authToken=(protected); echo done',
+  ])('stays: %j', (text) => {
+    expect(redact(text)).toBe(text);
+  });
+});
+
+describe("a GitLab token's random part in lower case with `-` and digits is no host's name", () => {
+  it.each(['glpat-k3x9-m2v8q-7wzt4nb1p', 'gldt-x1y2z3a4b5-c6d7e8f9g0h1', 'glagent-0a9b8c7d-6e5f4a3b2c1d'])(
+    '%j',
+    (token) => {
+      expect(redact(`token ${token} used`)).toBe(`token ${REDACTED} used`);
+    },
+  );
+
+  it.each(['glagent-prod-eu-west-1-cluster-02', 'glrt-runner-pool-eu-west-10.internal'])(
+    'stays: %j',
+    (text) => {
+      expect(redact(text)).toBe(text);
+    },
+  );
+});
+
+describe("a GitLab token header's value in mixed case without digits: only words that read as words stay", () => {
+  // Drawn as GitLab's legacy 20-character tokens are (Devise.friendly_token): 1 in ~1,000 of them is letters
+  // in camelCase runs of at most 16, which the camelCase check took for words.
+  it.each(['wbPsTxjDbyrkYzbvdx_L', 'yfxkPmXvfryBhhziPerq', 'HzGkxGseegyDxhjmZzkq', 'cXwmCtTfxUzVjBxBzkFx'])(
+    '%j',
+    (token) => {
+      expect(redact(`PRIVATE-TOKEN: ${token}`)).toBe(`PRIVATE-TOKEN: ${REDACTED}`);
+    },
+  );
+
+  it.each(['NotSet', 'YourTokenHere', 'ChangeMe', 'ReplaceWithYourToken', 'PersonalAccessToken', 'Not-Set'])(
+    'stays: %j',
+    (word) => {
+      expect(redact(`PRIVATE-TOKEN: ${word}`)).toBe(`PRIVATE-TOKEN: ${word}`);
+    },
+  );
+});
+
+describe("a command's option and its value on either side of a `\\`-continued line", () => {
+  it.each([
+    [
+      'sshpass -p on the next line',
+      'sshpass \\\n  -p Hunter2pw ssh host',
+      `sshpass \\\n  -p ${REDACTED} ssh host`,
+    ],
+    [
+      'sshpass -v, then -p',
+      'sshpass -v \\\r  -p Hunter2pw ssh host',
+      `sshpass -v \\\r  -p ${REDACTED} ssh host`,
+    ],
+    [
+      'sshpass -P prompt, each on its line',
+      'sshpass \\\n  -P assword \\\n  -p Hunter2pw ssh host',
+      `sshpass \\\n  -P assword \\\n  -p ${REDACTED} ssh host`,
+    ],
+    ["curl -u's value", 'curl -u \\\n  bob:Hunter2pw https://x', `curl -u \\\n  bob:${REDACTED} https://x`],
+    ["curl --user's value", 'curl --user \\\n bob:Hunter2pw x', `curl --user \\\n bob:${REDACTED} x`],
+    // The `\` was taken for the value: starred, and the password after it shown.
+    ["redis-cli -a's value", 'redis-cli -a \\\n  Hunter2pw ping', `redis-cli -a \\\n  ${REDACTED} ping`],
+    [
+      "httpie's bearer token",
+      'http -A bearer -a \\\n  ghz8Kq2LmN4pX7vR9sT1 https://x',
+      `http -A bearer -a \\\n  ${REDACTED} https://x`,
+    ],
+  ])('%s', (_name, text, out) => {
+    expect(redact(text)).toBe(out);
+  });
+});
+
+describe('streamRedactor keeps only the streams left open', () => {
+  // `logs --follow` meets a new log stream per instance: each one's state held for good grew without end.
+  it("forgets the stream open longest past MAX_OPEN_STREAMS; the others' blocks stay hidden", () => {
+    const clean = streamRedactor();
+    expect(clean('-----BEGIN PRIVATE KEY-----', 'first')).toBe(REDACTED);
+    for (let i = 0; i < MAX_OPEN_STREAMS; i++) clean('-----BEGIN PRIVATE KEY-----', `s${i}`);
+    expect(clean('MIIEvQIBADANBgkqhkiG9w0BAQEFAASC', `s${MAX_OPEN_STREAMS - 1}`)).toBe(REDACTED);
+    expect(clean('MIIEvQIBADANBgkqhkiG9w0BAQEFAASC', 's0')).toBe(REDACTED);
+    expect(clean('listening on 8080', 'first')).toBe('listening on 8080');
+  });
+
+  it('a closed stream holds no place: any number of streams that closed their blocks leaves an open one kept', () => {
+    const clean = streamRedactor();
+    clean('-----BEGIN PRIVATE KEY-----', 'open');
+    for (let i = 0; i < 2 * MAX_OPEN_STREAMS; i++) {
+      clean('-----BEGIN PRIVATE KEY-----', `s${i}`);
+      clean('-----END PRIVATE KEY-----', `s${i}`);
+      clean(`request ${i}`, `idle${i}`);
+    }
+    expect(clean('MIIEvQIBADANBgkqhkiG9w0BAQEFAASC', 'open')).toBe(REDACTED);
   });
 });

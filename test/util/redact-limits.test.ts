@@ -164,7 +164,8 @@ describe('a large text with many known values', () => {
 
   // The third round's shapes: `\u0026` before a signature, `%25253D`, httpie's `-A bearer`, a keyword argument's or
   // a vendor header's signature, Stripe's `v1=`, a GitLab token header's words, a host after a GitLab prefix, and
-  // curl's arguments over continued lines (80 of them now): each looked at once, under 100x plain words.
+  // curl's arguments over continued lines (80 of them now), and an option's value after one: each looked at once,
+  // under 100x plain words.
   it('is redacted in time linear in the text, however often an escaped, encoded or vendor shape starts in it', () => {
     const SIZE = 400_000;
     const yardstick = bestMs('a '.repeat(SIZE / 2));
@@ -192,6 +193,14 @@ describe('a large text with many known values', () => {
       repeated('curl \\\r -u'),
       repeated('curl x '),
       `curl${' \\\r\n x'.repeat(SIZE / 6)}`,
+      // An option's value after a continued line, npm's placeholder before a value, a host's words after a prefix.
+      repeated('sshpass \\\n -P x '),
+      repeated('redis-cli -a \\\n'),
+      repeated('http -a \\\n'),
+      repeated('_authToken=(protected)'),
+      repeated('"token": "(protected)'),
+      `glagent-${'ab-12-'.repeat(SIZE / 6)}`,
+      `PRIVATE-TOKEN: ${'AbcDef'.repeat(SIZE / 6)}`,
     ])
       expect(bestMs(text) / yardstick).toBeLessThan(100);
     expect(
