@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from '../util/logger.js';
 import { cutText, redact } from '../util/redact.js';
-import { toHttpApiEvent, type HttpRequestParts } from './http-api-event.js';
+import { originForm, toHttpApiEvent, type HttpRequestParts } from './http-api-event.js';
 import { HOP_BY_HOP, toHttpResponse, type HttpResponseParts } from './http-api-response.js';
 import type { InvokeResult, LocalFunction } from './local-function.js';
 import { plainServer, type PlainReply, type PlainRequest } from './plain-requests.js';
@@ -80,11 +80,15 @@ export async function startFrontDoor(
   const rest = options.gateway === 'rest-api';
   let port = 0;
   // node:http answers what the plain path (plain-requests.ts) hands it, and a streamed function URL.
-  const server = createServer((req, res) => void answer(fromNode(req, limit), replyOf(res)));
+  const failed = warnFailed(logger, options.secrets);
+  const server = createServer(
+    failSafe((req, res) => void answer(fromNode(req, limit), replyOf(res)), failed),
+  );
   const front = plainServer(server, {
     maxBodyBytes: limit,
     answer: (request, body, socket, reply) => answer(fromPlain(request, body, socket), reply),
     nodeOnly: options.invokeMode === 'RESPONSE_STREAM',
+    failed,
   });
 
   function answer(request: FrontRequest, reply: FrontReply): Promise<void> {
@@ -100,9 +104,7 @@ export async function startFrontDoor(
     const started = now();
     if (!servesHost(req.host, port)) {
       // A web page whose name was rebound to 127.0.0.1 (DNS rebinding) sends its own name as Host.
-      logger?.warning(
-        `front door: refused ${req.method} for Host ${JSON.stringify(req.host ?? '')}: only 127.0.0.1:${port} and localhost:${port} are served.`,
-      );
+      logger?.warning(refusedLine(req.method, req.host, port));
       send(
         res,
         req.method,
@@ -156,12 +158,36 @@ export async function startFrontDoor(
   };
 }
 
-/** A request's path for a log line: its query string may carry a token (`?token=`, `?code=`), so none. */
-const pathOf = (url: string): string => url.split('?')[0]!;
+/**
+ * A request's path for a log line, as its event has it: no query string (it may carry a token:
+ * `?token=`, `?code=`), and no authority of an absolute-form target (it may carry a password:
+ * `http://user:password@host/path`).
+ */
+const pathOf = (url: string): string => originForm(url).split('?')[0]! || '/';
+
+/** The warning for a request for another Host; userinfo in it (`user:password@`) hidden. */
+function refusedLine(method: string, host = '', port: number): string {
+  const at = host.lastIndexOf('@');
+  const shown = at < 0 ? host : `***${host.slice(at)}`;
+  return `front door: refused ${method} for Host ${JSON.stringify(shown)}: only 127.0.0.1:${port} and localhost:${port} are served.`;
+}
 
 /** The warning for a request whose answer failed: its path, and its error without the secrets. */
-const failedLine = ({ method, url }: FrontRequest, error: unknown, secrets?: readonly string[]): string =>
-  `front door: ${method} ${pathOf(url)} failed: ${redact(String(error), secrets)}`;
+const failedLine = (
+  { method, url }: { method: string; url: string },
+  error: unknown,
+  secrets?: readonly string[],
+): string => `front door: ${method} ${pathOf(url)} failed: ${redact(String(error), secrets)}`;
+
+/** Says a bug answering one request: its path alone, the error redacted. */
+const warnFailed =
+  (logger: Logger | undefined, secrets?: readonly string[]) =>
+  (error: unknown, request: { method: string; url: string } | undefined): void =>
+    logger?.warning(
+      request
+        ? failedLine(request, error, secrets)
+        : `front door: a request failed: ${redact(String(error), secrets)}`,
+    );
 
 function checkStageName(stage: string): void {
   if (!/^[A-Za-z0-9_-]+$/.test(stage))
@@ -470,6 +496,32 @@ function replyOf(res: ServerResponse): FrontReply {
     destroy: () => res.destroy(),
     live: res,
   };
+}
+
+/**
+ * node:http's request handler: `handle`, whose throw (it would escape node:http's handler, an
+ * uncaught exception that ends serve) is said and answered with a 500 that closes the connection.
+ */
+function failSafe(
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+  failed: ReturnType<typeof warnFailed>,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    try {
+      handle(req, res);
+    } catch (error) {
+      failed(error, { method: req.method ?? 'GET', url: req.url ?? '/' });
+      failOnNode(res);
+    }
+  };
+}
+
+/** node:http's answer to a request whose handling threw: a 500 that closes the connection, or the answer cut. */
+function failOnNode(res: ServerResponse): void {
+  if (res.headersSent) return void res.destroy();
+  const { body, headers } = jsonError(500, 'Internal Server Error');
+  res.writeHead(500, { ...Object.fromEntries(headers), 'content-length': body.length, connection: 'close' });
+  res.end(body);
 }
 
 function fromPlain(request: PlainRequest, body: Buffer, socket: Socket): FrontRequest {

@@ -167,8 +167,11 @@ function decode(s: string): string {
   }
 }
 
-/** A request target in absolute form (`http://host/path`, sent to proxies) cut to `/path?query`. */
-function originForm(url: string): string {
+/**
+ * A request target in absolute form (`http://host/path`, sent to proxies) cut to `/path?query`:
+ * its authority, with any userinfo (`user:password@`), is no part of the path.
+ */
+export function originForm(url: string): string {
   const hash = url.indexOf('#');
   const noFragment = hash < 0 ? url : url.slice(0, hash);
   if (noFragment.startsWith('/')) return noFragment;

@@ -156,6 +156,12 @@ export interface PlainServerOptions {
   answer(request: PlainRequest, body: Buffer, socket: Socket, reply: PlainReply): Promise<void>;
   /** Every connection is node:http's (a streamed function URL writes its response as it comes). */
   nodeOnly?: boolean;
+  /**
+   * The handling of a connection's request threw (`request`: the one being answered, if any), or
+   * `answer` rejected: a bug, said here. The connection gets a 500 (unless its answer began) and
+   * closes; serve serves on.
+   */
+  failed?(error: unknown, request: PlainRequest | undefined): void;
 }
 
 /**
@@ -223,11 +229,20 @@ class PlainConnection {
       this.paused = true;
       this.socket.pause();
     }
-    this.next();
+    // A throw here would escape the socket's handler: an uncaught exception that ends serve.
+    try {
+      this.next();
+    } catch (error) {
+      this.fail(error, this.pending?.request);
+    }
   };
   private readonly onEnd = () => {
     this.ended = true;
-    this.next();
+    try {
+      this.next();
+    } catch (error) {
+      this.fail(error, this.pending?.request);
+    }
   };
   // As node:http's socketOnTimeout: destroyed, not ended (a client may keep its end open). Not
   // while a request is answered, however long the function runs: its answer's write re-arms the
@@ -243,7 +258,12 @@ class PlainConnection {
   };
   private readonly onDrain = () => {
     this.draining = false;
-    if (!this.socket.destroyed) this.readOn();
+    if (this.socket.destroyed) return;
+    try {
+      this.readOn();
+    } catch (error) {
+      this.fail(error, this.pending?.request);
+    }
   };
 
   constructor(
@@ -331,11 +351,49 @@ class PlainConnection {
         socket.destroySoon();
         return;
       }
-      if (!socket.writableNeedDrain) return this.readOn();
-      this.draining = true;
-      socket.once('drain', this.onDrain);
+      if (socket.writableNeedDrain) {
+        this.draining = true;
+        socket.once('drain', this.onDrain);
+        return;
+      }
+      try {
+        this.readOn();
+      } catch (error) {
+        this.fail(error, this.pending?.request);
+      }
     };
-    this.options.answer(request, body, socket, replyOn(socket, request)).then(after, after);
+    const reply = replyOn(socket, request);
+    let answered: Promise<void>;
+    try {
+      answered = this.options.answer(request, body, socket, reply);
+    } catch (error) {
+      return this.fail(error, request, reply);
+    }
+    answered.then(after, (error: unknown) => this.fail(error, request, reply));
+  }
+
+  /**
+   * A bug in a request's handling (a throw, a rejected answer) fails its connection alone: said
+   * (options.failed), answered 500 unless its answer began (then cut), and closed.
+   */
+  private fail(error: unknown, request: PlainRequest | undefined, reply?: PlainReply): void {
+    this.busy = false;
+    this.done = true;
+    this.stopPartial();
+    this.socket.off('data', this.onData);
+    this.socket.off('end', this.onEnd);
+    try {
+      this.options.failed?.(error, request);
+    } catch {
+      // Its report failing too must not take serve down either.
+    }
+    if (this.socket.destroyed) return;
+    if (reply?.headersSent) return void this.socket.destroy();
+    const body = Buffer.from('{"message":"Internal Server Error"}');
+    const headers = { 'content-type': ['application/json'], 'content-length': [String(body.length)] };
+    this.socket.setTimeout(0);
+    this.socket.write(responseBytes(request?.method ?? 'GET', 500, headers, body, true, httpDate()));
+    this.socket.destroySoon();
   }
 
   /** The next request read, if whole; else reading on. */

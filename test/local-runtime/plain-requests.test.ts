@@ -3,7 +3,12 @@ import { createServer, type Server, type ServerOptions } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { startFrontDoor, type FrontDoor } from '../../src/local-runtime/front-door.js';
 import type { HttpApiEvent } from '../../src/local-runtime/http-api-event.js';
-import { parsePlainHead, plainServer, responseBytes } from '../../src/local-runtime/plain-requests.js';
+import {
+  parsePlainHead,
+  plainServer,
+  responseBytes,
+  type PlainServerOptions,
+} from '../../src/local-runtime/plain-requests.js';
 
 const head = (...lines: string[]) => lines.join('\r\n');
 
@@ -542,6 +547,91 @@ describe('plainServer: backpressure on pipelined requests', () => {
     } finally {
       socket.destroy();
       await front.close();
+    }
+  });
+});
+
+describe("plainServer: a throw in a request's handling fails that connection alone", () => {
+  /** A plain server whose answer throws at once for /throw, and rejects for /reject; the failures said. */
+  async function start(options: Partial<PlainServerOptions> = {}) {
+    const failures: { error: string; url?: string }[] = [];
+    const all: PlainServerOptions = {
+      maxBodyBytes: 1024,
+      answer: (request, _body, _socket, reply) => {
+        if (request.url === '/throw') throw new Error('boom');
+        if (request.url === '/reject') return Promise.reject(new Error('late boom'));
+        reply.send(200, { 'content-length': ['2'] }, Buffer.from('ok'));
+        return Promise.resolve();
+      },
+      failed: (error, request) => failures.push({ error: String(error), url: request?.url }),
+    };
+    // Descriptors, not a spread: a getter in `options` stays one.
+    Object.defineProperties(all, Object.getOwnPropertyDescriptors(options));
+    const front = plainServer(createServer(), all);
+    await new Promise<void>((resolve) => front.server.listen(0, '127.0.0.1', resolve));
+    return { port: (front.server.address() as AddressInfo).port, failures, close: () => front.close() };
+  }
+  const GET = (path: string) => `GET ${path} HTTP/1.1\r\nHost: h\r\n\r\n`;
+
+  it.each([
+    ['throws', '/throw', 'Error: boom'],
+    ['rejects', '/reject', 'Error: late boom'],
+  ])(
+    'answers 500 and closes when the answer %s; the request piped behind it is not answered, other connections are',
+    async (_, path, error) => {
+      const server = await start();
+      try {
+        let closed = false;
+        const text = await exchange(server.port, [GET(path) + GET('/after')], {
+          closed: (c) => (closed = c),
+        });
+        expect(text).toMatch(
+          /^HTTP\/1.1 500 Internal Server Error\r\n[\s\S]*Connection: close\r\n\r\n\{"message":"Internal Server Error"\}$/,
+        );
+        expect(closed).toBe(true);
+        expect(server.failures).toEqual([{ error, url: path }]);
+        expect(await exchange(server.port, [GET('/next')])).toMatch(
+          /^HTTP\/1.1 200 OK\r\n[\s\S]*\r\n\r\nok$/,
+        );
+      } finally {
+        await server.close();
+      }
+    },
+  );
+
+  it('answers 500 and closes when reading a request throws, before any request is known', async () => {
+    let reads = 0;
+    const server = await start({
+      // The options are read as a request's head is: the second request's read throws.
+      get maxBodyBytes(): number {
+        if (++reads === 2) throw new Error('unreadable');
+        return 1024;
+      },
+    });
+    try {
+      const text = await exchange(server.port, [
+        GET('/first'),
+        `POST /second HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nx`,
+      ]);
+      expect(answers(text).map((a) => a.status)).toEqual([200, 500]);
+      expect(server.failures).toEqual([{ error: 'Error: unreadable', url: undefined }]);
+      expect(await exchange(server.port, [GET('/next')])).toMatch(/^HTTP\/1.1 200 OK\r\n/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('serves on when saying the failure throws too', async () => {
+    const server = await start({
+      failed: () => {
+        throw new Error('no log');
+      },
+    });
+    try {
+      expect(await exchange(server.port, [GET('/throw')])).toMatch(/^HTTP\/1.1 500 /);
+      expect(await exchange(server.port, [GET('/next')])).toMatch(/^HTTP\/1.1 200 OK\r\n/);
+    } finally {
+      await server.close();
     }
   });
 });
