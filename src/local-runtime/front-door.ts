@@ -81,9 +81,7 @@ export async function startFrontDoor(
   let port = 0;
   // node:http answers what the plain path (plain-requests.ts) hands it, and a streamed function URL.
   const failed = warnFailed(logger, options.secrets);
-  const server = createServer(
-    failSafe((req, res) => void answer(fromNode(req, limit), replyOf(res)), failed),
-  );
+  const server = createServer(failSafe((req, res) => answer(fromNode(req, limit), replyOf(res)), failed));
   const front = plainServer(server, {
     maxBodyBytes: limit,
     answer: (request, body, socket, reply) => answer(fromPlain(request, body, socket), reply),
@@ -96,7 +94,8 @@ export async function startFrontDoor(
     return serve(request, reply, ids).catch((error: unknown) => {
       logger?.warning(failedLine(request, error, options.secrets));
       if (!reply.headersSent) send(reply, request.method, ids, jsonError(500, 'Internal Server Error'));
-      else reply.destroy();
+      // A streamed answer begun is cut; one sent whole (a log line after it failed) is left to go out.
+      else if (reply.live && !reply.live.writableEnded) reply.destroy();
     });
   }
 
@@ -499,29 +498,53 @@ function replyOf(res: ServerResponse): FrontReply {
 }
 
 /**
- * node:http's request handler: `handle`, whose throw (it would escape node:http's handler, an
- * uncaught exception that ends serve) is said and answered with a 500 that closes the connection.
+ * node:http's request handler: `handle`, whose throw or rejection (an uncaught exception or an
+ * unhandled rejection from node:http's handler, either of which ends serve) is said and answered
+ * with a 500 that closes the connection.
  */
 function failSafe(
-  handle: (req: IncomingMessage, res: ServerResponse) => void,
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
   failed: ReturnType<typeof warnFailed>,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     try {
-      handle(req, res);
+      // `answer` catches serve's failures; this, a throw in that catch (a 500 Node refuses, a
+      // warning that throws).
+      handle(req, res).catch((error: unknown) => failOnNode(req, res, error, failed));
     } catch (error) {
-      failed(error, { method: req.method ?? 'GET', url: req.url ?? '/' });
-      failOnNode(res);
+      failOnNode(req, res, error, failed);
     }
   };
 }
 
-/** node:http's answer to a request whose handling threw: a 500 that closes the connection, or the answer cut. */
-function failOnNode(res: ServerResponse): void {
-  if (res.headersSent) return void res.destroy();
-  const { body, headers } = jsonError(500, 'Internal Server Error');
-  res.writeHead(500, { ...Object.fromEntries(headers), 'content-length': body.length, connection: 'close' });
-  res.end(body);
+/**
+ * node:http's answer to a request whose handling failed: said, then a 500 that closes the
+ * connection, or the answer cut. Throws nothing: it is the last resort.
+ */
+function failOnNode(
+  req: IncomingMessage,
+  res: ServerResponse,
+  error: unknown,
+  failed: ReturnType<typeof warnFailed>,
+): void {
+  try {
+    failed(error, { method: req.method ?? 'GET', url: req.url ?? '/' });
+  } catch {
+    // Its report failing too must not take serve down either.
+  }
+  try {
+    if (res.headersSent) return void res.destroy();
+    const { body, headers } = jsonError(500, 'Internal Server Error');
+    // Its reason named: a writeHead that threw keeps the status text it set ("500 OK").
+    res.writeHead(500, 'Internal Server Error', {
+      ...Object.fromEntries(headers),
+      'content-length': body.length,
+      connection: 'close',
+    });
+    res.end(body);
+  } catch {
+    res.destroy();
+  }
 }
 
 function fromPlain(request: PlainRequest, body: Buffer, socket: Socket): FrontRequest {

@@ -158,8 +158,8 @@ export interface PlainServerOptions {
   nodeOnly?: boolean;
   /**
    * The handling of a connection's request threw (`request`: the one being answered, if any), or
-   * `answer` rejected: a bug, said here. The connection gets a 500 (unless its answer began) and
-   * closes; serve serves on.
+   * `answer` rejected: a bug, said here. The connection gets a 500 (unless its answer was sent)
+   * and closes; serve serves on.
    */
   failed?(error: unknown, request: PlainRequest | undefined): void;
 }
@@ -256,6 +256,10 @@ class PlainConnection {
     this.partial = undefined;
     if (!this.done && !this.busy && !this.draining && !this.socket.destroyed) this.handOff();
   };
+  /** The request answered now and its reply, for onRejected: no closure made for each request. */
+  private answering: PlainRequest | undefined;
+  private answeringReply: PlainReply | undefined;
+  private readonly onRejected = (error: unknown) => this.fail(error, this.answering, this.answeringReply);
   private readonly onDrain = () => {
     this.draining = false;
     if (this.socket.destroyed) return;
@@ -369,12 +373,14 @@ class PlainConnection {
     } catch (error) {
       return this.fail(error, request, reply);
     }
-    answered.then(after, (error: unknown) => this.fail(error, request, reply));
+    this.answering = request;
+    this.answeringReply = reply;
+    answered.then(after, this.onRejected);
   }
 
   /**
    * A bug in a request's handling (a throw, a rejected answer) fails its connection alone: said
-   * (options.failed), answered 500 unless its answer began (then cut), and closed.
+   * (options.failed), answered 500 unless its answer was sent (then that goes out), and closed.
    */
   private fail(error: unknown, request: PlainRequest | undefined, reply?: PlainReply): void {
     this.busy = false;
@@ -388,11 +394,13 @@ class PlainConnection {
       // Its report failing too must not take serve down either.
     }
     if (this.socket.destroyed) return;
-    if (reply?.headersSent) return void this.socket.destroy();
-    const body = Buffer.from('{"message":"Internal Server Error"}');
-    const headers = { 'content-type': ['application/json'], 'content-length': [String(body.length)] };
     this.socket.setTimeout(0);
-    this.socket.write(responseBytes(request?.method ?? 'GET', 500, headers, body, true, httpDate()));
+    // An answer sent is whole (PlainReply's send): it goes out before the close, not cut.
+    if (!reply?.headersSent) {
+      const body = Buffer.from('{"message":"Internal Server Error"}');
+      const headers = { 'content-type': ['application/json'], 'content-length': [String(body.length)] };
+      this.socket.write(responseBytes(request?.method ?? 'GET', 500, headers, body, true, httpDate()));
+    }
     this.socket.destroySoon();
   }
 

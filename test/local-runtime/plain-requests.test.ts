@@ -552,6 +552,7 @@ describe('plainServer: backpressure on pipelined requests', () => {
 });
 
 describe("plainServer: a throw in a request's handling fails that connection alone", () => {
+  const BIG = Buffer.alloc(4_000_000, 'x');
   /** A plain server whose answer throws at once for /throw, and rejects for /reject; the failures said. */
   async function start(options: Partial<PlainServerOptions> = {}) {
     const failures: { error: string; url?: string }[] = [];
@@ -560,6 +561,10 @@ describe("plainServer: a throw in a request's handling fails that connection alo
       answer: (request, _body, _socket, reply) => {
         if (request.url === '/throw') throw new Error('boom');
         if (request.url === '/reject') return Promise.reject(new Error('late boom'));
+        if (request.url === '/sent-then-reject') {
+          reply.send(200, { 'content-length': [String(BIG.length)] }, BIG);
+          return Promise.reject(new Error('boom after'));
+        }
         reply.send(200, { 'content-length': ['2'] }, Buffer.from('ok'));
         return Promise.resolve();
       },
@@ -616,6 +621,29 @@ describe("plainServer: a throw in a request's handling fails that connection alo
       expect(answers(text).map((a) => a.status)).toEqual([200, 500]);
       expect(server.failures).toEqual([{ error: 'Error: unreadable', url: undefined }]);
       expect(await exchange(server.port, [GET('/next')])).toMatch(/^HTTP\/1.1 200 OK\r\n/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('lets an answer sent whole go out, then closes, when the answer rejects after it', async () => {
+    const server = await start();
+    try {
+      const text = await new Promise<string>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        const socket = connect({ port: server.port, host: '127.0.0.1' }, () =>
+          socket.write(GET('/sent-then-reject')),
+        );
+        // Reads nothing for a while: the answer waits in the server's buffers when the rejection comes.
+        socket.pause();
+        setTimeout(() => socket.resume(), 300);
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+        socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+        socket.on('error', reject);
+      });
+      expect(text).toMatch(/^HTTP\/1.1 200 OK\r\n[\s\S]*Connection: keep-alive\r\n/);
+      expect(text.length - text.indexOf('\r\n\r\n') - 4).toBe(BIG.length);
+      expect(server.failures).toEqual([{ error: 'Error: boom after', url: '/sent-then-reject' }]);
     } finally {
       await server.close();
     }

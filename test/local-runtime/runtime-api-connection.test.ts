@@ -24,8 +24,9 @@ async function open(server: RuntimeApiServer) {
   socket.on('data', (chunk: Buffer) => reads.push(chunk.toString('latin1')));
   socket.on('end', () => (ended = true));
   const text = () => reads.join('');
-  // Bounded, and well within jest's 10 s: a failed wait says what the socket read, not jest's
-  // timeout; a poll that outlived a failed test would keep the jest worker from exiting.
+  // Bounded, and well within the test's timeout (60 s, jest.config.js): a failed wait says what
+  // the socket read, not jest's timeout; a poll that outlived a failed test would keep the jest
+  // worker from exiting.
   const until = async (done: () => boolean) => {
     for (const end = Date.now() + WAIT_MS; !done(); await new Promise((resolve) => setTimeout(resolve, 5)))
       if (Date.now() > end)
@@ -34,7 +35,7 @@ async function open(server: RuntimeApiServer) {
   return { socket, reads, text, until, ended: () => ended };
 }
 
-/** Generous for an answer over loopback on a loaded machine; under jest's 10 s. */
+/** Generous for an answer over loopback on a loaded machine; well under the test's 60 s timeout. */
 const WAIT_MS = 5000;
 
 /** Whether `text` starts with a whole answer: its head and, by its Content-Length, its body. */
