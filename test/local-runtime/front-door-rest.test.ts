@@ -7,12 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RecordingLogger } from '../../src/util/logger.js';
 import {
   startFrontDoor,
-  startLocalFunction,
   type FrontDoor,
   type LocalFunction,
   type RestApiEvent,
 } from '../../src/local-runtime/index.js';
-import { awsEvent, codeDir, removeAll } from './helpers.js';
+import { awsEvent, startPythonDoor, type PythonDoor } from './helpers.js';
 
 // Answers with the event it received; /cookies sets two, /v2 answers in the 2.0 shape.
 const APP = `
@@ -29,32 +28,22 @@ def handler(event, context):
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": json.dumps(event)}
 `;
 
-let dir: string;
 let fn: LocalFunction;
 let door: FrontDoor;
+let served: PythonDoor | undefined;
 const logger = new RecordingLogger();
 
 beforeAll(async () => {
-  dir = await codeDir({ 'app.py': APP });
-  fn = await startLocalFunction(
-    {
-      codeDir: dir,
-      runtime: 'python3.11',
-      handler: 'app.handler',
-      environment: {},
-      timeout: 5,
-      memory: 128,
-      functionName: 'rest-door',
-    },
-    { logger, pythonCommand: process.env.LAMBDA_DEPLOY_TEST_PYTHON || 'python3' },
+  served = await startPythonDoor(
+    APP,
+    { functionName: 'rest-door', timeout: 5 },
+    { logger, gateway: 'rest-api', stage: 'pr-7' },
   );
-  door = await startFrontDoor(fn, { logger, gateway: 'rest-api', stage: 'pr-7' });
+  ({ fn, door } = served);
 });
 
 afterAll(async () => {
-  await door?.close();
-  await fn?.stop();
-  await removeAll([dir]);
+  await served?.stop();
 });
 
 describe('startFrontDoor with gateway rest-api', () => {

@@ -3,14 +3,9 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { servesHost } from '../../src/local-runtime/front-door.js';
 import { RecordingLogger } from '../../src/util/logger.js';
-import {
-  startFrontDoor,
-  startLocalFunction,
-  type FrontDoor,
-  type LocalFunction,
-} from '../../src/local-runtime/index.js';
+import { startFrontDoor, type FrontDoor, type LocalFunction } from '../../src/local-runtime/index.js';
 import type { HttpApiEvent } from '../../src/local-runtime/http-api-event.js';
-import { awsEvent, codeDir, removeAll } from './helpers.js';
+import { awsEvent, startPythonDoor, type PythonDoor } from './helpers.js';
 
 // A Python handler that answers with what it received, and a few special routes.
 const APP = `
@@ -45,32 +40,18 @@ def handler(event, context):
     }
 `;
 
-let dir: string;
 let fn: LocalFunction;
 let door: FrontDoor;
+let served: PythonDoor | undefined;
 const logger = new RecordingLogger();
 
 beforeAll(async () => {
-  dir = await codeDir({ 'app.py': APP });
-  fn = await startLocalFunction(
-    {
-      codeDir: dir,
-      runtime: 'python3.11',
-      handler: 'app.handler',
-      environment: {},
-      timeout: 1,
-      memory: 128,
-      functionName: 'door',
-    },
-    { logger },
-  );
-  door = await startFrontDoor(fn, { logger });
+  served = await startPythonDoor(APP, { functionName: 'door' }, { logger });
+  ({ fn, door } = served);
 });
 
 afterAll(async () => {
-  await door?.close();
-  await fn?.stop();
-  await removeAll([dir]);
+  await served?.stop();
 });
 
 describe('startFrontDoor', () => {

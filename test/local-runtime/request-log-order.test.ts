@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RecordingLogger } from '../../src/util/logger.js';
-import {
-  startFrontDoor,
-  startLocalFunction,
-  type FrontDoor,
-  type LocalFunction,
-} from '../../src/local-runtime/index.js';
-import { codeDir, removeAll } from './helpers.js';
+import type { FrontDoor, LocalFunction } from '../../src/local-runtime/index.js';
+import { startPythonDoor, type PythonDoor } from './helpers.js';
 
 // What a handler prints right before it returns must be logged before its END and REPORT lines.
 const APP = `
@@ -32,33 +27,27 @@ def handler(event, context):
     return {"statusCode": 200, "body": path}
 `;
 
-let dir: string;
 let fn: LocalFunction;
 let door: FrontDoor;
+let served: PythonDoor | undefined;
 const logger = new RecordingLogger();
 
 beforeAll(async () => {
-  dir = await codeDir({ 'app.py': APP });
-  fn = await startLocalFunction(
+  served = await startPythonDoor(
+    APP,
+    { functionName: 'ordered', runtime: 'python3.12' },
     {
-      codeDir: dir,
-      runtime: 'python3.12',
-      handler: 'app.handler',
-      environment: {},
-      timeout: 1,
-      memory: 128,
-      functionName: 'ordered',
+      logger,
+      // A function URL names the invocation in x-amzn-RequestId: the id of its END and REPORT lines.
+      gateway: 'function-url',
+      showErrors: () => true,
     },
-    { logger },
   );
-  // A function URL names the invocation in x-amzn-RequestId: the id of its END and REPORT lines.
-  door = await startFrontDoor(fn, { logger, gateway: 'function-url', showErrors: () => true });
+  ({ fn, door } = served);
 });
 
 afterAll(async () => {
-  await door?.close();
-  await fn?.stop();
-  await removeAll([dir]);
+  await served?.stop();
 });
 
 /** Where each of `texts` is first found in `lines`, in that order (-1: not at all, or not after the one before). */
