@@ -51,7 +51,8 @@ import {
 import { checkOwnPackageJson } from './package-json-check.js';
 import { type PythonRequirements, pythonRequirements } from './python-requirements.js';
 import { findLinksFolders, findLinksNote } from './find-links-folders.js';
-import { refuseTypeScriptImports, typeScriptNote } from './typescript-sources.js';
+import { builtJavaScript, refuseTypeScriptImports, typeScriptNote } from './typescript-sources.js';
+import { tsconfigOutDir } from '../util/tsconfig-out-dir.js';
 import { walkingFilter } from './walking-filter.js';
 
 /**
@@ -310,7 +311,7 @@ function handlerCheck(
         {
           packageMain: packageEntry(options.path),
           buildCommand: buildScriptCommand(options.path),
-          ...(!target.python && { typeScript: handlerTypeScript(options.path, target.files[0]!) }),
+          ...(!target.python && typeScriptContext(options.path, target.files[0]!, codeFiles)),
           // Only the default handler's miss asks whether an app was meant (a Python run per file).
           apps:
             target.python && !options.app
@@ -329,6 +330,22 @@ function handlerCheck(
 function handlerTypeScript(path: string, jsFile: string): string | undefined {
   const base = jsFile.replace(/\.js$/, '');
   return ['.ts', '.mts', '.cts'].map((ext) => base + ext).find((f) => existsSync(join(path, f)));
+}
+
+/** The handler's TypeScript source, and the JavaScript tsc built from it when that is packaged elsewhere (dist/). */
+function typeScriptContext(
+  path: string,
+  jsFile: string,
+  codeFiles: readonly { path: string }[],
+): { typeScript?: string; typeScriptBuilt?: string } {
+  const typeScript = handlerTypeScript(path, jsFile);
+  if (!typeScript) return {};
+  const built = builtJavaScript(
+    typeScript,
+    tsconfigOutDir(path),
+    codeFiles.map((f) => f.path),
+  );
+  return { typeScript, ...(built && { typeScriptBuilt: built }) };
 }
 
 /** The folder a package's zip is kept in for later steps: RUNNER_TEMP, else the OS temp folder. */

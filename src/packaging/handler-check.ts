@@ -87,6 +87,8 @@ export interface Definitions {
   factories?: string[];
   /** CommonJS: `module.exports = async () => ...`, a function as the whole export, which Lambda never calls. */
   wholeFunction?: boolean;
+  /** CommonJS: `exports.handler = module.exports = fn`, the named export lost with the object replaced (replacedExport()). */
+  replaced?: ReplacedExport;
 }
 
 /**
@@ -267,6 +269,56 @@ function wholeFunctionExport(source: string): boolean {
   return code !== undefined && !/[=(,:?&|!+\-*/<>%^~[]$/.test(code.trimEnd());
 }
 
+/** `exports.NAME = module.exports = ...`, either way round or with `module.` before the first `exports`. */
+const REPLACING_CHAIN =
+  /(?:^|[;{}\s])((?:module\.)?exports\.([\w$]+)\s*=\s*module\.exports\s*=|module\.exports\s*=\s*(?:module\.)?exports\.([\w$]+)\s*=)\s*(?:(?:async\s+)?(?:function\b|\([^()]*\)\s*=>|[\w$]+\s*=>)|([\w$]+)\s*(?:;|$))/m;
+
+/** A named export the same statement's `module.exports = ...` throws away: where, and the name of its function. */
+export interface ReplacedExport {
+  name: string;
+  /** 1-based, in the file. */
+  line: number;
+  /** `exports.handler = module.exports = ...` */
+  statement: string;
+  /** The function's name when the chain assigns a declared one; else undefined. */
+  fn?: string;
+}
+
+/**
+ * `exports.handler = module.exports = fn`: assignments chain right to left, so the name goes on
+ * the exports object the chain then replaces, and the module exports fn without it. Only when sure,
+ * as for wholeFunctionExport(): a statement of its own in code, the file's only mentions of exports,
+ * a function as the value (an object may hold the name; `fn.handler = fn` may add it later).
+ */
+export function replacedExport(source: string): ReplacedExport | undefined {
+  const match = REPLACING_CHAIN.exec(source);
+  const code = codeBefore(source);
+  if (!match || code === undefined) return undefined;
+  const start = match.index + match[0].indexOf(match[1]!);
+  const before = codeBefore(source.slice(0, start));
+  if (before === undefined || /[=(,:?&|!+\-*/<>%^~[]$/.test(before.trimEnd())) return undefined;
+  if (code.match(/\bexports\b/g)?.length !== 2) return undefined;
+  const fn = match[4];
+  if (fn && !declaredFunctionOnly(code, fn)) return undefined;
+  const statement = `${match[1]!.replace(/\s+/g, ' ')} ...`;
+  const line = source.slice(0, start).split('\n').length;
+  return { name: (match[2] ?? match[3])!, line, statement, ...(fn && { fn }) };
+}
+
+/** `fn` declared as a function, elsewhere only called or in the chain: nothing can give it the name (fn.handler = fn, Object.assign(fn, ...)). */
+function declaredFunctionOnly(code: string, fn: string): boolean {
+  const name = fn.replace(/\$/g, '\\$');
+  const declared = new RegExp(
+    `(?:\\bfunction\\s*\\*?\\s*${name}\\s*\\(|\\b(?:const|let|var)\\s+${name}\\s*=\\s*(?:async\\s+)?(?:function\\b|\\([^()]*\\)\\s*=>|[\\w$]+\\s*=>))`,
+  );
+  // Its mentions but calls, `function fn(` and `const fn =`: the chain's alone.
+  const others = new RegExp(
+    `(?<![\\w$.])${name}(?![\\w$])(?!\\s*\\()(?<!\\b(?:const|let|var)\\s+${name})`,
+    'g',
+  );
+  return declared.test(code) && code.match(others)?.length === 1;
+}
+
 /**
  * The code before a point with comments and strings blanked; undefined when the point is inside
  * one. Regular expression literals are not told apart: a quote in one mostly leaves the point
@@ -324,7 +376,14 @@ export async function javascriptDefinitions(source: string, file: string): Promi
     const cjs = parseCjs(source);
     star ||= cjs.reexports.length > 0;
     const whole = wholeFunctionExport(source);
-    return { names: cjs.exports, open: star, exact: false, ...(whole && { wholeFunction: true }) };
+    const replaced = replacedExport(source);
+    return {
+      names: cjs.exports,
+      open: star,
+      exact: false,
+      ...(whole && { wholeFunction: true }),
+      ...(replaced && { replaced }),
+    };
   } catch (error) {
     return { names: [], open: false, exact: true, error: (error as Error).message };
   }
@@ -391,6 +450,7 @@ export async function checkHandlerIn(
     throw new HandlerCheckError(
       `${named}: ${path} defines "${target.name}" as a function that takes no arguments (an app factory), not a WSGI/ASGI app. Expected module:attribute naming the app object, here "${target.value}()" (with "()", the factory is called once to make the app).`,
     );
+  if (found.replaced?.name === target.name) throw replacedExportError(named, path, found.replaced);
   if (found.names.includes(target.name)) return true;
   const what = target.python ? 'defines' : 'exports';
   const elsewhere = target.python ? '' : await siblingExporting(target, path, files, deps.surface);
@@ -422,6 +482,15 @@ export async function checkHandlerIn(
     );
   throw new HandlerCheckError(
     `${message}. Expected ${target.python ? 'module.function' : 'file.export'} naming the function Lambda calls.`,
+  );
+}
+
+/** The lexer sees `exports.handler = module.exports = fn` export handler; Node.js loses it. */
+function replacedExportError(named: string, path: string, replaced: ReplacedExport): HandlerCheckError {
+  const { name, line, statement, fn = 'fn' } = replaced;
+  return new HandlerCheckError(
+    `${named}: ${path} line ${line} (${statement}) sets ${name} on the exports object that module.exports = ... replaces (assignments chain right to left), so Lambda finds no ${name} (Runtime.HandlerNotFound). ` +
+      `Expected module.exports = ${fn}; module.exports.${name} = ${fn}; (or exports.${name} = ${fn}; alone).`,
   );
 }
 
@@ -486,6 +555,8 @@ export interface MissingModuleContext {
   apps?: readonly AppFound[];
   /** The handler's module as TypeScript, on disk (`index.ts` for index.handler): Lambda runs none. */
   typeScript?: string;
+  /** The JavaScript tsc built from typeScript into tsconfig.json's outDir (`dist/index.js`), when packaged (builtJavaScript()). */
+  typeScriptBuilt?: string;
   /** The command that runs package.json's build script (`npm run build`, buildScriptCommand()), when it has one. */
   buildCommand?: string;
   /** init's: the build of the workflow it wrote, which the advice for a "main" not built yet is about. */
@@ -530,7 +601,7 @@ export function missingModuleError(
   surface?: Surface,
   around: MissingModuleContext = {},
 ): HandlerCheckError {
-  const { packageMain, apps = [], typeScript, buildCommand, workflowBuild, requirementsInWorkflow } = around;
+  const { packageMain, apps = [], typeScript, typeScriptBuilt, buildCommand, workflowBuild } = around;
   const flag = (input: typeof Inputs.Path | typeof Inputs.Include | typeof Inputs.Exclude) =>
     inputName(surface ?? 'action', input);
   const topLevel = (ext: RegExp) => packaged.filter((p) => ext.test(p) && !p.includes('/')).slice(0, 10);
@@ -540,7 +611,7 @@ export function missingModuleError(
   if (nested)
     return new HandlerCheckError(
       `${targetNamed(target, surface)} names a module that is not in the package: no ${target.files.join(' or ')} in ${codeDir}; top-level Python files: ${nearby.length ? nearby.join(', ') : 'none'}, but ${nested.file} is there: ` +
-        `Lambda imports modules from the root of ${flag(Inputs.Path)}, so set ${flag(Inputs.Path)} to its folder ${nested.folder}${requirementsAbove(nested.folder, packaged, (up) => (requirementsInWorkflow ? `${settingOf('action', Inputs.Requirements, up)} in the workflow` : settingOf(surface ?? 'action', Inputs.Requirements, up)))}.`,
+        `Lambda imports modules from the root of ${flag(Inputs.Path)}, so set ${flag(Inputs.Path)} to its folder ${nested.folder}${requirementsAbove(nested.folder, packaged, (up) => (around.requirementsInWorkflow ? `${settingOf('action', Inputs.Requirements, up)} in the workflow` : settingOf(surface ?? 'action', Inputs.Requirements, up)))}.`,
     );
   // package.json's "main" (TypeScript built to dist/): the Node.js entry point when it is packaged.
   const entry = packageMain && JAVASCRIPT_FILE.test(packageMain.file) ? packageMain : undefined;
@@ -560,8 +631,15 @@ export function missingModuleError(
       : '';
   // The workflow init wrote builds "main" before each deploy: the handler to name is the main's.
   const builtThere = unbuilt && workflowBuild?.command && workflowBuild.runsScript ? entry : undefined;
+  // Built already, elsewhere (tsconfig.json's outDir): the handler names that file, before any "main".
+  const fromTypeScript = typeScript &&
+    typeScriptBuilt && {
+      file: typeScriptBuilt,
+      said: `the JavaScript built from ${typeScript}`,
+      guessed: false,
+    };
   const unbuiltTypeScript = typeScript
-    ? `; ${typeScript} is TypeScript, which Lambda's Node.js runtimes do not run: build it to JavaScript first (tsc) and name the built file`
+    ? `; ${typeScript} is TypeScript, which Lambda's Node.js runtimes do not run: ${fromTypeScript ? `${typeScriptBuilt} is the JavaScript tsc built from it (tsconfig.json's outDir)` : 'build it to JavaScript first (tsc) and name the built file'}`
     : '';
   return new HandlerCheckError(
     `${targetNamed(target, surface)} names a module that is not in the package: no ${target.files.join(' or ')} in ${codeDir}` +
@@ -574,7 +652,7 @@ export function missingModuleError(
       unbuiltTypeScript +
       '. ' +
       forgotten +
-      `${forgotten ? 'e' : 'E'}xpected ${target.input === Inputs.App ? 'module:attribute' : like.python ? 'module.function' : 'file.export'} relative to ${flag(Inputs.Path)}, like ${quotedSuggestion(moduleSuggestion(like, files, packaged, built ? entry : builtThere))}.`,
+      `${forgotten ? 'e' : 'E'}xpected ${target.input === Inputs.App ? 'module:attribute' : like.python ? 'module.function' : 'file.export'} relative to ${flag(Inputs.Path)}, like ${quotedSuggestion(moduleSuggestion(like, files, packaged, fromTypeScript || (built ? entry : builtThere)))}.`,
   );
 }
 

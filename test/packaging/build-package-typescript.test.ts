@@ -220,6 +220,60 @@ describe('a TypeScript Node.js function: its sources are left out', () => {
     expect(entries).toContain('tsconfig.json');
   });
 
+  // tsc wrote the JavaScript to tsconfig.json's outDir: the handler to set is the built file's.
+  it.each([
+    [
+      'src/ built to dist/ (rootDir src)',
+      {
+        'tsconfig.json': '{ "compilerOptions": { "outDir": "dist" } }',
+        'src/index.ts': 'export const handler = 1;\n',
+        'dist/index.js': 'exports.handler = async () => 1;\n',
+      },
+      'src/index.handler',
+      'no src/index.js or src/index.mjs or src/index.cjs',
+      'src/index.ts',
+      'dist/index.js',
+      'dist/index.handler',
+    ],
+    [
+      'src/ built to dist/src/ (an index.ts above it too)',
+      {
+        'tsconfig.json': '{ "compilerOptions": { "outDir": "./dist/" } }',
+        'src/main.mts': 'export const main = 1;\n',
+        'dist/src/main.mjs': 'export const main = 1;\n',
+        'dist/main.mjs': 'export const main = 2;\n',
+      },
+      'src/main.main',
+      'no src/main.js or src/main.mjs or src/main.cjs',
+      'src/main.mts',
+      'dist/src/main.mjs',
+      'dist/src/main.main',
+    ],
+    [
+      'index.ts built to build/',
+      {
+        'tsconfig.json': '{ "compilerOptions": { "outDir": "build" } }',
+        'index.ts': 'export const handler = 1;\n',
+        'build/index.js': 'exports.handler = async () => 1;\n',
+      },
+      'index.handler',
+      'no index.js or index.mjs or index.cjs',
+      'index.ts',
+      'build/index.js',
+      'build/index.handler',
+    ],
+  ])(
+    'a handler naming a TypeScript file whose JavaScript tsc built elsewhere: %s, the error names the built file',
+    async (name, files, handler, none, source, built, meant) => {
+      const error = await build(`ts-built-${name.length}`, files, { handler }).catch((e: Error) => e);
+      expect((error as Error).message.replace(/ in \S+; top-level /, ' in DIR; top-level ')).toBe(
+        `handler: "${handler}" names a module that is not in the package: ${none} in DIR; top-level JavaScript files: none; ` +
+          `${source} is TypeScript, which Lambda's Node.js runtimes do not run: ${built} is the JavaScript tsc built from it (tsconfig.json's outDir). ` +
+          `Expected file.export relative to path, like "${meant}" (the JavaScript built from ${source}).`,
+      );
+    },
+  );
+
   it('a handler that names a TypeScript file fails with what to do, as does a folder of TypeScript only', async () => {
     await expect(
       build(

@@ -382,6 +382,76 @@ describe('a Node.js handler, read with the module lexers', () => {
     expect(result.found).toBe(true);
   });
 
+  // Assignments chain right to left: the named export lands on the exports object that
+  // module.exports = ... replaces. Each was loaded with real Node.js: require(file).handler is undefined.
+  it.each([
+    [
+      'exports.handler = module.exports = an arrow function',
+      "'use strict';\n\nexports.handler = module.exports = async (event) => ({ statusCode: 200 });\n",
+      'line 3 (exports.handler = module.exports = ...)',
+      'fn',
+    ],
+    [
+      'module.exports.handler = module.exports = a function declared above',
+      'async function handle(event) {\n  return { statusCode: 200 };\n}\nmodule.exports.handler = module.exports = handle;\n',
+      'line 4 (module.exports.handler = module.exports = ...)',
+      'handle',
+    ],
+    [
+      'module.exports = exports.handler = a function expression',
+      '/* a comment\n   over two lines */\nmodule.exports = exports.handler = function (event) {\n  return {};\n};\n',
+      'line 3 (module.exports = exports.handler = ...)',
+      'fn',
+    ],
+  ])('CommonJS %s: refused, naming the line and the fix', async (_what, source, where, fn) => {
+    await expect(check({ 'index.js': source }, 'index.handler', 'nodejs22.x')).rejects.toThrow(
+      `handler: "index.handler": index.js ${where} sets handler on the exports object that module.exports = ... replaces (assignments chain right to left), so Lambda finds no handler (Runtime.HandlerNotFound). Expected module.exports = ${fn}; module.exports.handler = ${fn}; (or exports.handler = ${fn}; alone).`,
+    );
+  });
+
+  // Each loads in Node.js with require(file).handler a function: never refused.
+  it.each([
+    [
+      'the chain, then module.exports.handler set again',
+      'const fn = async () => 1;\nexports.handler = module.exports = fn;\nmodule.exports.handler = fn;\n',
+    ],
+    [
+      'the chain on exports itself (exports = module.exports = fn)',
+      'const fn = async () => 1;\nexports = module.exports = fn;\nexports.handler = fn;\n',
+    ],
+    [
+      'the chain over an arrow function, then the named export added',
+      'exports.handler = module.exports = async () => 1;\nObject.assign(module.exports, { handler: module.exports });\n',
+    ],
+    [
+      'the chain over an object holding handler',
+      'const handler = async () => 1;\nexports.handler = module.exports = { handler };\n',
+    ],
+    [
+      'the chain over a name later given handler',
+      'const fn = async () => 1;\nexports.handler = module.exports = fn;\nfn.handler = fn;\n',
+    ],
+    [
+      'the chain over a name of unknown value',
+      "const lib = require('./lib');\nexports.handler = module.exports = lib;\n",
+    ],
+    [
+      'the chain only in a comment',
+      '// exports.handler = module.exports = fn;\nexports.handler = async () => 1;\n',
+    ],
+    [
+      'the chain naming another export',
+      'const fn = async () => 1;\nexports.other = module.exports = fn;\nmodule.exports.handler = fn;\n',
+    ],
+    [
+      'the chain inside a statement (fn keeps the export)',
+      'const fn = exports.handler = module.exports = async () => 1;\nfn.handler = fn;\n',
+    ],
+  ])('CommonJS, %s: not refused', async (_what, source) => {
+    const result = await check({ 'index.js': source }, 'index.handler', 'nodejs22.x');
+    expect(result.found).toBe(true);
+  });
+
   it('CommonJS exports built at run time cannot be seen: a warning, the deploy goes on', async () => {
     const result = await check(
       { 'index.js': 'module.exports = require("./build")();\n' },

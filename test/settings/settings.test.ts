@@ -493,6 +493,22 @@ describe('readSettings', () => {
       { handler: 'src/index:handler' },
       /^handler: "src\/index:handler" is not valid; expected module\.function, here "src\/index\.handler" \(a dot, not a colon, before the function\)\.$/,
     ],
+    // A Windows path (a backslash between folders) and a URL-encoded name: Lambda reads the value as written.
+    [
+      'a Node.js handler with a backslash between folders',
+      { handler: 'src\\index.handler', runtime: 'nodejs22.x' },
+      /^handler: "src\\\\index\.handler" is not valid; expected module\.function, like "app\.handler" or "src\/index\.handler"\.$/,
+    ],
+    [
+      'a Python handler with a backslash between folders',
+      { handler: 'app\\main.handler' },
+      /^handler: "app\\\\main\.handler" is not valid; expected module\.function, like "app\.handler" or "src\/index\.handler"\.$/,
+    ],
+    [
+      'a handler with a URL-encoded space',
+      { handler: 'my%20app.handler', runtime: 'nodejs22.x' },
+      /^handler: "my%20app\.handler" is not valid; expected module\.function, like "app\.handler" or "src\/index\.handler"\.$/,
+    ],
     // Django's WSGI module named without its object: not "mysite:wsgi", which would look for an object wsgi in mysite.
     [
       "Django's wsgi module without its object",
