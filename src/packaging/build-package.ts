@@ -51,8 +51,8 @@ import {
 import { checkOwnPackageJson } from './package-json-check.js';
 import { type PythonRequirements, pythonRequirements } from './python-requirements.js';
 import { findLinksFolders, findLinksNote } from './find-links-folders.js';
-import { builtJavaScript, refuseTypeScriptImports, typeScriptNote } from './typescript-sources.js';
-import { tsconfigOutDir } from '../util/tsconfig-out-dir.js';
+import { refuseTypeScriptImports, typeScriptNote } from './typescript-sources.js';
+import { builtJavaScript, tsconfigOutDir } from '../util/tsconfig-out-dir.js';
 import { walkingFilter } from './walking-filter.js';
 
 /**
@@ -340,11 +340,8 @@ function typeScriptContext(
 ): { typeScript?: string; typeScriptBuilt?: string } {
   const typeScript = handlerTypeScript(path, jsFile);
   if (!typeScript) return {};
-  const built = builtJavaScript(
-    typeScript,
-    tsconfigOutDir(path),
-    codeFiles.map((f) => f.path),
-  );
+  const packaged = new Set(codeFiles.map((f) => f.path));
+  const built = builtJavaScript(typeScript, tsconfigOutDir(path), (f) => packaged.has(f));
   return { typeScript, ...(built && { typeScriptBuilt: built }) };
 }
 

@@ -555,7 +555,7 @@ export interface MissingModuleContext {
   apps?: readonly AppFound[];
   /** The handler's module as TypeScript, on disk (`index.ts` for index.handler): Lambda runs none. */
   typeScript?: string;
-  /** The JavaScript tsc built from typeScript into tsconfig.json's outDir (`dist/index.js`), when packaged (builtJavaScript()). */
+  /** The JavaScript tsc built from typeScript into tsconfig.json's outDir (`dist/index.js`), when packaged (tsconfig-out-dir.ts, builtJavaScript()). */
   typeScriptBuilt?: string;
   /** The command that runs package.json's build script (`npm run build`, buildScriptCommand()), when it has one. */
   buildCommand?: string;

@@ -98,22 +98,6 @@ function keepPatterns(paths: readonly string[]): string[] {
     .map(([pattern]) => pattern);
 }
 
-/**
- * The JavaScript tsc built from `source` (`src/index.ts`) into `outDir` (tsconfig.json's), when it is
- * among `packaged`: `dist/src/index.js`, or `dist/index.js` as tsc writes it when src/ holds all
- * the sources (its rootDir); .mts gives .mjs, .cts .cjs.
- */
-export function builtJavaScript(
-  source: string,
-  outDir: string | undefined,
-  packaged: readonly string[],
-): string | undefined {
-  if (!outDir || outDir === '.' || outDir.startsWith('..')) return undefined;
-  const js = source.replace(/\.([cm]?)ts$/, '.$1js');
-  const below = js.includes('/') ? [js.slice(js.indexOf('/') + 1)] : [];
-  return [js, ...below].map((f) => `${outDir}/${f}`).find((f) => packaged.includes(f));
-}
-
 /** What the function's JavaScript loads of the TypeScript left out: a refusal, or warnings. */
 export interface TypeScriptImports {
   /** A file the handler loads, unconditionally, loads one: it fails on Lambda. */

@@ -8,6 +8,7 @@ import { defaultHandler, HANDLER_FORM, isPythonRuntime, RUNTIMES, type DefaultHa
 import type { PackageEntry } from './package-json.js';
 import type { Source } from './source-folder.js';
 import { inputName, settingOf, type Surface } from './surface.js';
+import { builtJavaScript, tsconfigOutDir } from '../util/tsconfig-out-dir.js';
 
 /** The runtime and the entry point: a handler, or a WSGI/ASGI app on Python. */
 export function readEntryPoint(
@@ -33,7 +34,7 @@ export function readEntryPoint(
   } else if (!HANDLER_FORM.test(handler)) {
     r.bad(Inputs.Handler, entryPointExpected(handler, '.'));
   } else {
-    const extension = handlerExtension(handler, isPythonRuntime(runtime), pythonModuleIn(source));
+    const extension = handlerExtension(handler, isPythonRuntime(runtime), pythonModuleIn(source), source);
     if (extension) r.bad(Inputs.Handler, extension);
   }
   return {
@@ -79,6 +80,7 @@ function handlerExtension(
   handler: string,
   python: boolean,
   moduleFile: (module: string) => string | undefined,
+  source: Source,
 ): string | undefined {
   const folder = handler.slice(0, handler.lastIndexOf('/') + 1);
   const file = python
@@ -86,9 +88,15 @@ function handlerExtension(
     : /^([^.]+)\.(js|mjs|cjs|ts|mts|cts)\.(.+)$/.exec(handler.slice(folder.length));
   // Lambda's Python runtime imports src/app.py.handler as src.app.py: kept when that module is there.
   if (!file || (python && moduleFile(`${folder.replace(/\//g, '.')}${file[1]}.py`))) return undefined;
+  // TypeScript (index.ts.handler): Lambda loads the JavaScript built from it, whose name has no .ts either,
+  // in tsconfig.json's outDir when tsc wrote it there (src/index.ts.handler: dist/index.handler).
+  const typeScript = /ts$/.test(file[2]!) ? `${folder}${file[1]}.${file[2]}` : undefined;
+  const outDir = typeScript && source.usable ? tsconfigOutDir(source.path) : undefined;
+  const js = typeScript && builtJavaScript(typeScript, outDir, (f) => existsSync(join(source.path, f)));
+  if (js)
+    return `file.export, here ${show(`${js.replace(/\.[cm]?js$/, '')}.${file[3]}`)} (${js}, the JavaScript tsc built from ${typeScript} into tsconfig.json's outDir: Lambda's Node.js runtimes do not run TypeScript)`;
   const meant = `${folder}${file[1]}.${file[3]}`;
-  // TypeScript (index.ts.handler): Lambda loads the JavaScript built from it, whose name has no .ts either.
-  const built = /ts$/.test(file[2]!)
+  const built = typeScript
     ? ", naming the JavaScript built from it: Lambda's Node.js runtimes do not run TypeScript"
     : '';
   return `${python ? 'module.function' : 'file.export'}, here ${show(meant)} (the file's name without .${file[2]}${built})`;

@@ -74,3 +74,19 @@ function isFile(path: string): boolean {
     return false;
   }
 }
+
+/**
+ * The JavaScript tsc built from `source` (`src/index.ts`) into `outDir` (tsconfigOutDir()), when
+ * `isThere`: `dist/src/index.js`, or `dist/index.js` as tsc writes it when src/ holds all the
+ * sources (its rootDir); .mts gives .mjs, .cts .cjs. None for an outDir of `.` or outside.
+ */
+export function builtJavaScript(
+  source: string,
+  outDir: string | undefined,
+  isThere: (file: string) => boolean,
+): string | undefined {
+  if (!outDir || outDir === '.' || outDir.startsWith('..')) return undefined;
+  const js = source.replace(/\.([cm]?)ts$/, '.$1js');
+  const below = js.includes('/') ? [js.slice(js.indexOf('/') + 1)] : [];
+  return [js, ...below].map((f) => `${outDir}/${f}`).find(isThere);
+}

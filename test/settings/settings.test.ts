@@ -36,6 +36,13 @@ for (const [folder, files] of [
   for (const file of files) writeFileSync(join(workspace, folder, file), '');
 }
 
+// TypeScript built by tsc into tsconfig.json's outDir: src/index.ts to dist/index.js.
+mkdirSync(join(workspace, 'node-ts-out', 'src'), { recursive: true });
+mkdirSync(join(workspace, 'node-ts-out', 'dist'));
+writeFileSync(join(workspace, 'node-ts-out', 'tsconfig.json'), '{ "compilerOptions": { "outDir": "dist" } }');
+writeFileSync(join(workspace, 'node-ts-out', 'src', 'index.ts'), '');
+writeFileSync(join(workspace, 'node-ts-out', 'dist', 'index.js'), '');
+
 mkdirSync(join(workspace, 'node-main-index'));
 writeFileSync(
   join(workspace, 'node-main-index', 'package.json'),
@@ -542,6 +549,12 @@ describe('readSettings', () => {
       'a Node.js handler written with the .ts of its TypeScript file',
       { handler: 'index.ts.handler', runtime: 'nodejs22.x', path: 'node-index' },
       /^handler: "index\.ts\.handler" is not valid; expected file\.export, here "index\.handler" \(the file's name without \.ts, naming the JavaScript built from it: Lambda's Node\.js runtimes do not run TypeScript\)\.$/,
+    ],
+    // tsc wrote it to outDir: the handler names the built file there, not the source's folder.
+    [
+      'a Node.js handler written with the .ts of a TypeScript file built to dist/',
+      { handler: 'src/index.ts.handler', runtime: 'nodejs22.x', path: 'node-ts-out' },
+      /^handler: "src\/index\.ts\.handler" is not valid; expected file\.export, here "dist\/index\.handler" \(dist\/index\.js, the JavaScript tsc built from src\/index\.ts into tsconfig\.json's outDir: Lambda's Node\.js runtimes do not run TypeScript\)\.$/,
     ],
     [
       'a Node.js handler written with the .mts of its TypeScript file',
