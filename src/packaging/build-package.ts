@@ -52,7 +52,7 @@ import { checkOwnPackageJson } from './package-json-check.js';
 import { type PythonRequirements, pythonRequirements } from './python-requirements.js';
 import { findLinksFolders, findLinksNote } from './find-links-folders.js';
 import { refuseTypeScriptImports, typeScriptNote } from './typescript-sources.js';
-import { builtJavaScript, tsconfigOutDir } from '../util/tsconfig-out-dir.js';
+import { builtJavaScript, tsconfigOutput } from '../util/tsconfig-out-dir.js';
 import { walkingFilter } from './walking-filter.js';
 
 /**
@@ -341,7 +341,12 @@ function typeScriptContext(
   const typeScript = handlerTypeScript(path, jsFile);
   if (!typeScript) return {};
   const packaged = new Set(codeFiles.map((f) => f.path));
-  const built = builtJavaScript(typeScript, tsconfigOutDir(path), (f) => packaged.has(f));
+  const built = builtJavaScript(
+    typeScript,
+    tsconfigOutput(path),
+    (f) => packaged.has(f),
+    (f) => existsSync(join(path, f)),
+  );
   return { typeScript, ...(built && { typeScriptBuilt: built }) };
 }
 

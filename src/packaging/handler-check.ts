@@ -271,7 +271,7 @@ function wholeFunctionExport(source: string): boolean {
 
 /** `exports.NAME = module.exports = ...`, either way round or with `module.` before the first `exports`. */
 const REPLACING_CHAIN =
-  /(?:^|[;{}\s])((?:module\.)?exports\.([\w$]+)\s*=\s*module\.exports\s*=|module\.exports\s*=\s*(?:module\.)?exports\.([\w$]+)\s*=)\s*(?:(?:async\s+)?(?:function\b|\([^()]*\)\s*=>|[\w$]+\s*=>)|([\w$]+)\s*(?:;|$))/m;
+  /(?:^|[;{}\s])((?:module\.)?exports\.([\w$]+)\s*=\s*module\.exports\s*=|module\.exports\s*=\s*(?:module\.)?exports\.([\w$]+)\s*=)\s*(?:(?:async\s+)?(?:(function\b)|\([^()]*\)\s*=>|[\w$]+\s*=>)|([\w$]+)\s*(?:;|$))/m;
 
 /** A named export the same statement's `module.exports = ...` throws away: where, and the name of its function. */
 export interface ReplacedExport {
@@ -297,16 +297,66 @@ export function replacedExport(source: string): ReplacedExport | undefined {
   const start = match.index + match[0].indexOf(match[1]!);
   const before = codeBefore(source.slice(0, start));
   if (before === undefined || /[=(,:?&|!+\-*/<>%^~[]$/.test(before.trimEnd())) return undefined;
-  if (code.match(/\bexports\b/g)?.length !== 2) return undefined;
-  const fn = match[4];
-  if (fn && !declaredFunctionOnly(code, fn)) return undefined;
+  // Counted in the whole text, comments and strings too: codeBefore() takes a quote in a regular
+  // expression (/'/g) for a string's start, which blanks the code up to the next quote, and
+  // module['exports'] names it in a string.
+  if (source.match(/\bexports\b/g)?.length !== 2) return undefined;
+  // Run again, `module.exports.handler = ...` finds the function as module.exports and gives it the name.
+  if (/module\.exports\.[\w$]+\s*=/.test(match[1]!) && !runsOnce(before)) return undefined;
+  const [, , , , called, fn] = match;
+  // The value ends there: not `function () { ... }()` (what it returns may hold the name) or `fn.call(...)`.
+  // An arrow function cannot be called where it is written.
+  const valueEnd = called
+    ? match.index + match[0].length
+    : fn && match.index + match[0].lastIndexOf(fn) + fn.length;
+  const rest = valueEnd ? (codeBefore(source.slice(valueEnd)) ?? '(') : ';';
+  if (!VALUE_ENDS.test(called ? functionEnd(rest) : rest)) return undefined;
+  if (fn && !declaredFunctionOnly(code, source, fn)) return undefined;
   const statement = `${match[1]!.replace(/\s+/g, ' ')} ...`;
   const line = source.slice(0, start).split('\n').length;
   return { name: (match[2] ?? match[3])!, line, statement, ...(fn && { fn }) };
 }
 
-/** `fn` declared as a function, elsewhere only called or in the chain: nothing can give it the name (fn.handler = fn, Object.assign(fn, ...)). */
-function declaredFunctionOnly(code: string, fn: string): boolean {
+/** Whether a statement after `before` (code) runs once at load: at the top level, not a loop's or an if's body. */
+function runsOnce(before: string): boolean {
+  let depth = 0;
+  for (const c of before) depth += c === '{' ? 1 : c === '}' ? -1 : 0;
+  const end = before.trimEnd();
+  if (depth !== 0 || /\b(?:else|do)$/.test(end)) return false;
+  if (!end.endsWith(')')) return true;
+  // `for (...) chain` runs as often as the loop; `require('x')` then a new line, once.
+  let open = 0;
+  let i = end.length;
+  while (--i > 0 && (end[i] !== '(' || --open > 0)) if (end[i] === ')') open++;
+  return !/\b(?:for|while|if|with)\s*$/.test(end.slice(0, i));
+}
+
+/** The code after a value, when the value is all the chain assigns: `;`, `}`, the end, or a new statement's line. */
+const VALUE_ENDS = /^(?:\s*(?:[;}]|$)|[ \t]*\n\s*[\w$])/;
+
+/** The code after a function expression's body, `code` starting after `function`; '(' (not an end) when unbalanced. */
+function functionEnd(code: string): string {
+  let depth = 0;
+  let body = false;
+  for (let i = 0; i < code.length; i++) {
+    const c = code[i]!;
+    // The parameters' parentheses first (a default value may hold braces), then the body's braces.
+    if (body ? c === '{' : c === '(') depth++;
+    else if (body ? c === '}' : c === ')') {
+      if (--depth > 0) continue;
+      if (body) return code.slice(i + 1);
+      body = true;
+    }
+  }
+  return '(';
+}
+
+/**
+ * `fn` declared as a function, elsewhere only called or in the chain: nothing can give it the name
+ * (fn.handler = fn, Object.assign(fn, ...)). Its mentions are counted in the whole text (`code`
+ * may have lost some to a quote in a regular expression, see replacedExport()).
+ */
+function declaredFunctionOnly(code: string, source: string, fn: string): boolean {
   const name = fn.replace(/\$/g, '\\$');
   const declared = new RegExp(
     `(?:\\bfunction\\s*\\*?\\s*${name}\\s*\\(|\\b(?:const|let|var)\\s+${name}\\s*=\\s*(?:async\\s+)?(?:function\\b|\\([^()]*\\)\\s*=>|[\\w$]+\\s*=>))`,
@@ -316,7 +366,7 @@ function declaredFunctionOnly(code: string, fn: string): boolean {
     `(?<![\\w$.])${name}(?![\\w$])(?!\\s*\\()(?<!\\b(?:const|let|var)\\s+${name})`,
     'g',
   );
-  return declared.test(code) && code.match(others)?.length === 1;
+  return declared.test(code) && source.match(others)?.length === 1;
 }
 
 /**

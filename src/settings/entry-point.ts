@@ -8,7 +8,7 @@ import { defaultHandler, HANDLER_FORM, isPythonRuntime, RUNTIMES, type DefaultHa
 import type { PackageEntry } from './package-json.js';
 import type { Source } from './source-folder.js';
 import { inputName, settingOf, type Surface } from './surface.js';
-import { builtJavaScript, tsconfigOutDir } from '../util/tsconfig-out-dir.js';
+import { builtJavaScript, tsconfigOutput } from '../util/tsconfig-out-dir.js';
 
 /** The runtime and the entry point: a handler, or a WSGI/ASGI app on Python. */
 export function readEntryPoint(
@@ -91,8 +91,10 @@ function handlerExtension(
   // TypeScript (index.ts.handler): Lambda loads the JavaScript built from it, whose name has no .ts either,
   // in tsconfig.json's outDir when tsc wrote it there (src/index.ts.handler: dist/index.handler).
   const typeScript = /ts$/.test(file[2]!) ? `${folder}${file[1]}.${file[2]}` : undefined;
-  const outDir = typeScript && source.usable ? tsconfigOutDir(source.path) : undefined;
-  const js = typeScript && builtJavaScript(typeScript, outDir, (f) => existsSync(join(source.path, f)));
+  // Only from a TypeScript file there: app.ts.handler beside app.js (and a copy in dist/) means app.js.
+  const there = (f: string) => source.usable && existsSync(join(source.path, f));
+  const js =
+    typeScript && there(typeScript) && builtJavaScript(typeScript, tsconfigOutput(source.path), there, there);
   if (js)
     return `file.export, here ${show(`${js.replace(/\.[cm]?js$/, '')}.${file[3]}`)} (${js}, the JavaScript tsc built from ${typeScript} into tsconfig.json's outDir: Lambda's Node.js runtimes do not run TypeScript)`;
   const meant = `${folder}${file[1]}.${file[3]}`;

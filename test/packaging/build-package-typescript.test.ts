@@ -236,18 +236,35 @@ describe('a TypeScript Node.js function: its sources are left out', () => {
       'dist/index.handler',
     ],
     [
-      'src/ built to dist/src/ (an index.ts above it too)',
+      'src/ built to dist/src/ (rootDir ., an index.ts above src/)',
       {
         'tsconfig.json': '{ "compilerOptions": { "outDir": "./dist/" } }',
+        'index.ts': 'export const other = 1;\n',
         'src/main.mts': 'export const main = 1;\n',
+        'dist/index.js': 'exports.other = 1;\n',
         'dist/src/main.mjs': 'export const main = 1;\n',
-        'dist/main.mjs': 'export const main = 2;\n',
       },
       'src/main.main',
       'no src/main.js or src/main.mjs or src/main.cjs',
       'src/main.mts',
       'dist/src/main.mjs',
       'dist/src/main.main',
+    ],
+    [
+      'rootDir src and outDir from an extended tsconfig with comments (a stale dist/src/ too)',
+      {
+        'tsconfig.base.json':
+          '{\n  // shared\n  "compilerOptions": { "outDir": "dist", "rootDir": "src", },\n}\n',
+        'tsconfig.json': '{ "extends": "./tsconfig.base.json" }',
+        'src/handlers/api.ts': 'export const handler = 1;\n',
+        'dist/handlers/api.js': 'exports.handler = async () => 1;\n',
+        'dist/src/handlers/api.js': 'exports.old = 1;\n',
+      },
+      'src/handlers/api.handler',
+      'no src/handlers/api.js or src/handlers/api.mjs or src/handlers/api.cjs',
+      'src/handlers/api.ts',
+      'dist/handlers/api.js',
+      'dist/handlers/api.handler',
     ],
     [
       'index.ts built to build/',
@@ -265,12 +282,61 @@ describe('a TypeScript Node.js function: its sources are left out', () => {
   ])(
     'a handler naming a TypeScript file whose JavaScript tsc built elsewhere: %s, the error names the built file',
     async (name, files, handler, none, source, built, meant) => {
-      const error = await build(`ts-built-${name.length}`, files, { handler }).catch((e: Error) => e);
+      const error = await build(`ts-built-${name.replace(/\W+/g, '-')}`, files, { handler }).catch(
+        (e: Error) => e,
+      );
       expect((error as Error).message.replace(/ in \S+; top-level /, ' in DIR; top-level ')).toBe(
         `handler: "${handler}" names a module that is not in the package: ${none} in DIR; top-level JavaScript files: none; ` +
           `${source} is TypeScript, which Lambda's Node.js runtimes do not run: ${built} is the JavaScript tsc built from it (tsconfig.json's outDir). ` +
           `Expected file.export relative to path, like "${meant}" (the JavaScript built from ${source}).`,
       );
+    },
+  );
+
+  // tsc puts a file at its path under rootDir; a wrong guess at that sends the deploy to another file's handler.
+  it.each([
+    [
+      'dist/index.js is the root index.ts built (rootDir ., lib/index.ts not built)',
+      {
+        'tsconfig.json': '{ "compilerOptions": { "outDir": "dist" } }',
+        'index.ts': 'export const main = 1;\n',
+        'lib/index.ts': 'export const handler = 1;\n',
+        'dist/index.js': 'exports.main = 1;\n',
+      },
+      'lib/index.handler',
+      'lib/index.ts',
+    ],
+    [
+      'dist/src/index.js left from a build before rootDir was src',
+      {
+        'tsconfig.json': '{ "compilerOptions": { "outDir": "dist", "rootDir": "src" } }',
+        'src/index.ts': 'export const handler = 1;\n',
+        'dist/src/index.js': 'exports.old = 1;\n',
+      },
+      'src/index.handler',
+      'src/index.ts',
+    ],
+    [
+      'both dist/src/main.mjs and dist/main.mjs (one left from an older build)',
+      {
+        'tsconfig.json': '{ "compilerOptions": { "outDir": "./dist/" } }',
+        'src/main.mts': 'export const main = 1;\n',
+        'dist/src/main.mjs': 'export const main = 1;\n',
+        'dist/main.mjs': 'export const main = 2;\n',
+      },
+      'src/main.main',
+      'src/main.mts',
+    ],
+  ])(
+    'a TypeScript handler whose built file cannot be told: %s, no built file is named',
+    async (name, files, handler, source) => {
+      const error = await build(`ts-not-built-${name.replace(/\W+/g, '-')}`, files, { handler }).catch(
+        (e: Error) => e,
+      );
+      expect((error as Error).message).toContain(
+        `${source} is TypeScript, which Lambda's Node.js runtimes do not run: build it to JavaScript first (tsc) and name the built file.`,
+      );
+      expect((error as Error).message).not.toContain('dist/');
     },
   );
 

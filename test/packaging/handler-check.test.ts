@@ -403,6 +403,18 @@ describe('a Node.js handler, read with the module lexers', () => {
       'line 3 (module.exports = exports.handler = ...)',
       'fn',
     ],
+    [
+      'exports.handler = module.exports = a function expression, no semicolons, a statement after it',
+      "exports.handler = module.exports = function handler (event) {\n  return { statusCode: 200 }\n}\nconsole.log('loaded')\n",
+      'line 1 (exports.handler = module.exports = ...)',
+      'fn',
+    ],
+    [
+      'module.exports.handler = module.exports = fn after a call, no semicolons',
+      "async function fn(event) {\n  return path.sep\n}\nconst path = require('node:path')\nmodule.exports.handler = module.exports = fn\n",
+      'line 5 (module.exports.handler = module.exports = ...)',
+      'fn',
+    ],
   ])('CommonJS %s: refused, naming the line and the fix', async (_what, source, where, fn) => {
     await expect(check({ 'index.js': source }, 'index.handler', 'nodejs22.x')).rejects.toThrow(
       `handler: "index.handler": index.js ${where} sets handler on the exports object that module.exports = ... replaces (assignments chain right to left), so Lambda finds no handler (Runtime.HandlerNotFound). Expected module.exports = ${fn}; module.exports.handler = ${fn}; (or exports.handler = ${fn}; alone).`,
@@ -446,6 +458,45 @@ describe('a Node.js handler, read with the module lexers', () => {
     [
       'the chain inside a statement (fn keeps the export)',
       'const fn = exports.handler = module.exports = async () => 1;\nfn.handler = fn;\n',
+    ],
+    // A quote in a regular expression literal reads as a string's start: the line that adds the name was blanked.
+    [
+      'the chain, a regular expression with a quote, then module.exports.handler set again',
+      `'use strict';\nasync function render(event) {\n  return { statusCode: 200, body: escapeHtml(event.rawPath) };\n}\nexports.handler = module.exports = render;\nfunction escapeHtml(s) {\n  return String(s).replace(/&/g, "&amp;").replace(/'/g, "&#39;");\n}\nmodule.exports.handler = render; // Lambda's runtime calls this one\n`,
+    ],
+    [
+      'the chain over an arrow function, a regular expression with a quote, then module.exports.handler set',
+      `'use strict';\nexports.handler = module.exports = async (event) => ({ statusCode: 200, body: escapeHtml(event.rawPath) });\nfunction escapeHtml(s) {\n  return String(s).replace(/&/g, "&amp;").replace(/'/g, "&#39;");\n}\nmodule.exports.handler = module.exports; // Lambda's runtime calls this one\n`,
+    ],
+    [
+      'the chain, a regular expression with a quote, then fn.handler = fn',
+      "async function fn(event) {\n  return 1;\n}\nexports.handler = module.exports = fn;\nconst q = /'/;\nfn.handler = fn; // it's set here\n",
+    ],
+    [
+      "the chain, then module['exports'].handler set again",
+      "exports.handler = module.exports = async (event) => 1;\nmodule['exports'].handler = module['exports'];\n",
+    ],
+    // A function expression called at once: the value is what it returns, which may hold the name.
+    [
+      'the chain over a function expression called at once',
+      'exports.handler = module.exports = function () {\n  const handle = async () => 1;\n  handle.handler = handle;\n  return handle;\n}();\n',
+    ],
+    [
+      'the reversed chain over a function expression called at once',
+      'module.exports = exports.handler = function () {\n  const handle = async () => 1;\n  handle.handler = handle;\n  return handle;\n}();\n',
+    ],
+    // Run again, module.exports.handler = ... finds the function as module.exports and gives it the name.
+    [
+      'module.exports.handler = module.exports = fn in a loop',
+      'async function fn() {}\nfor (const _ of [1, 2]) module.exports.handler = module.exports = fn;\n',
+    ],
+    [
+      'module.exports = module.exports.handler = fn in a loop',
+      'async function fn() {}\nfor (const _ of [1, 2]) module.exports = module.exports.handler = fn;\n',
+    ],
+    [
+      'module.exports.handler = module.exports = fn in a function called twice',
+      'async function fn() {}\nfunction set() {\n  module.exports.handler = module.exports = fn;\n}\nset();\nset();\n',
     ],
   ])('CommonJS, %s: not refused', async (_what, source) => {
     const result = await check({ 'index.js': source }, 'index.handler', 'nodejs22.x');

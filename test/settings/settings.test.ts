@@ -43,6 +43,15 @@ writeFileSync(join(workspace, 'node-ts-out', 'tsconfig.json'), '{ "compilerOptio
 writeFileSync(join(workspace, 'node-ts-out', 'src', 'index.ts'), '');
 writeFileSync(join(workspace, 'node-ts-out', 'dist', 'index.js'), '');
 
+// No TypeScript: a JavaScript function whose tsconfig.json (allowJs, for type checks) copies it to outDir.
+mkdirSync(join(workspace, 'node-js-out', 'dist'), { recursive: true });
+writeFileSync(
+  join(workspace, 'node-js-out', 'tsconfig.json'),
+  '{ "compilerOptions": { "allowJs": true, "outDir": "dist" } }',
+);
+writeFileSync(join(workspace, 'node-js-out', 'app.js'), '');
+writeFileSync(join(workspace, 'node-js-out', 'dist', 'app.js'), '');
+
 mkdirSync(join(workspace, 'node-main-index'));
 writeFileSync(
   join(workspace, 'node-main-index', 'package.json'),
@@ -555,6 +564,12 @@ describe('readSettings', () => {
       'a Node.js handler written with the .ts of a TypeScript file built to dist/',
       { handler: 'src/index.ts.handler', runtime: 'nodejs22.x', path: 'node-ts-out' },
       /^handler: "src\/index\.ts\.handler" is not valid; expected file\.export, here "dist\/index\.handler" \(dist\/index\.js, the JavaScript tsc built from src\/index\.ts into tsconfig\.json's outDir: Lambda's Node\.js runtimes do not run TypeScript\)\.$/,
+    ],
+    // No app.ts: dist/app.js is not built from it, and the file meant is app.js.
+    [
+      'a Node.js handler written with .ts, no such TypeScript file, a dist/ of the same name',
+      { handler: 'app.ts.handler', runtime: 'nodejs22.x', path: 'node-js-out' },
+      /^handler: "app\.ts\.handler" is not valid; expected file\.export, here "app\.handler" \(the file's name without \.ts, naming the JavaScript built from it: Lambda's Node\.js runtimes do not run TypeScript\)\.$/,
     ],
     [
       'a Node.js handler written with the .mts of its TypeScript file',
