@@ -332,7 +332,7 @@ function runsOnce(before: string): boolean {
 }
 
 /** The code after a value, when the value is all the chain assigns: `;`, `}`, the end, or a new statement's line. */
-const VALUE_ENDS = /^(?:\s*(?:[;}]|$)|[ \t]*\n\s*[\w$])/;
+const VALUE_ENDS = /^(?:\s*(?:[;}]|$)|[ \t]*\r?\n\s*[\w$])/;
 
 /** The code after a function expression's body, `code` starting after `function`; '(' (not an end) when unbalanced. */
 function functionEnd(code: string): string {

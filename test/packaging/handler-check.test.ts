@@ -415,6 +415,12 @@ describe('a Node.js handler, read with the module lexers', () => {
       'line 5 (module.exports.handler = module.exports = ...)',
       'fn',
     ],
+    [
+      'the same with Windows line endings',
+      "exports.handler = module.exports = function handler (event) {\r\n  return { statusCode: 200 }\r\n}\r\nconsole.log('loaded')\r\n",
+      'line 1 (exports.handler = module.exports = ...)',
+      'fn',
+    ],
   ])('CommonJS %s: refused, naming the line and the fix', async (_what, source, where, fn) => {
     await expect(check({ 'index.js': source }, 'index.handler', 'nodejs22.x')).rejects.toThrow(
       `handler: "index.handler": index.js ${where} sets handler on the exports object that module.exports = ... replaces (assignments chain right to left), so Lambda finds no handler (Runtime.HandlerNotFound). Expected module.exports = ${fn}; module.exports.handler = ${fn}; (or exports.handler = ${fn}; alone).`,
