@@ -52,7 +52,7 @@ import { checkOwnPackageJson } from './package-json-check.js';
 import { type PythonRequirements, pythonRequirements } from './python-requirements.js';
 import { findLinksFolders, findLinksNote } from './find-links-folders.js';
 import { refuseTypeScriptImports, typeScriptNote } from './typescript-sources.js';
-import { builtJavaScript, tsconfigOutput } from '../util/tsconfig-out-dir.js';
+import { typeScriptContext } from './typescript-built-handler.js';
 import { walkingFilter } from './walking-filter.js';
 
 /**
@@ -301,8 +301,9 @@ function handlerCheck(
         options.runtime,
         checkDeps,
       ),
-    missing: async () =>
-      missingModuleError(
+    missing: async () => {
+      const packaged = new Map(codeFiles.map((f) => [f.path, f.absPath] as const));
+      return missingModuleError(
         target,
         codeFiles.map((f) => f.path),
         options.path,
@@ -311,43 +312,14 @@ function handlerCheck(
         {
           packageMain: packageEntry(options.path),
           buildCommand: buildScriptCommand(options.path),
-          ...(!target.python && typeScriptContext(options.path, target.files[0]!, codeFiles)),
+          // The built file is named only as packaged (include/exclude may leave dist/ out).
+          ...(await typeScriptContext(options.path, target, (f) => packaged.get(f))),
           // Only the default handler's miss asks whether an app was meant (a Python run per file).
-          apps:
-            target.python && !options.app
-              ? await topLevelApps(
-                  new Map(codeFiles.map((f) => [f.path, f.absPath] as const)),
-                  options.runtime,
-                  checkDeps,
-                )
-              : [],
+          apps: target.python && !options.app ? await topLevelApps(packaged, options.runtime, checkDeps) : [],
         },
-      ),
+      );
+    },
   };
-}
-
-/** The handler's module as TypeScript (`index.ts` beside the `index.js` looked for), when it is on disk. */
-function handlerTypeScript(path: string, jsFile: string): string | undefined {
-  const base = jsFile.replace(/\.js$/, '');
-  return ['.ts', '.mts', '.cts'].map((ext) => base + ext).find((f) => existsSync(join(path, f)));
-}
-
-/** The handler's TypeScript source, and the JavaScript tsc built from it when that is packaged elsewhere (dist/). */
-function typeScriptContext(
-  path: string,
-  jsFile: string,
-  codeFiles: readonly { path: string }[],
-): { typeScript?: string; typeScriptBuilt?: string } {
-  const typeScript = handlerTypeScript(path, jsFile);
-  if (!typeScript) return {};
-  const packaged = new Set(codeFiles.map((f) => f.path));
-  const built = builtJavaScript(
-    typeScript,
-    tsconfigOutput(path),
-    (f) => packaged.has(f),
-    (f) => existsSync(join(path, f)),
-  );
-  return { typeScript, ...(built && { typeScriptBuilt: built }) };
 }
 
 /** The folder a package's zip is kept in for later steps: RUNNER_TEMP, else the OS temp folder. */

@@ -439,6 +439,45 @@ export async function javascriptDefinitions(source: string, file: string): Promi
   }
 }
 
+/** What the static look (javascriptDefinitions()) tells of a file exporting a name. */
+export interface ExportLook {
+  /** true: it does; false: it does not; undefined: cannot be told (CommonJS, names from elsewhere). */
+  exports: boolean | undefined;
+  /** When it does not: what it exports instead, or why it cannot be told. */
+  why?: string;
+}
+
+/**
+ * Whether the JavaScript file at `absPath` (`path` in the package) exports `name`, as checkHandlerIn()
+ * reads it: a file named as the handler to set must pass that check on the next run.
+ */
+export async function exportLook(absPath: string, path: string, name: string): Promise<ExportLook> {
+  let source: string;
+  try {
+    source = await readFile(absPath, 'utf8');
+  } catch (error) {
+    return { exports: undefined, why: `it could not be read: ${(error as Error).message}` };
+  }
+  const found = await javascriptDefinitions(source, path);
+  if (found.error) return { exports: false, why: `it does not parse: ${found.error}` };
+  // Seen by the lexer, lost by Node.js (replacedExport()).
+  if (found.replaced?.name === name)
+    return {
+      exports: false,
+      why: `line ${found.replaced.line} sets it on the exports object module.exports replaces`,
+    };
+  if (found.names.includes(name)) return { exports: true };
+  const unsure = found.open
+    ? 'names come from elsewhere'
+    : found.exact
+      ? undefined
+      : 'CommonJS exports built at run time escape a static look';
+  return {
+    exports: unsure ? undefined : false,
+    why: `it exports: ${listed(found.listed ?? found.names)}${unsure ? `; ${unsure}` : ''}`,
+  };
+}
+
 export interface HandlerCheckDeps {
   logger: Logger;
   /** The Python that parses Python modules (LAMBDA_DEPLOY_PYTHON or python3). */
@@ -605,8 +644,12 @@ export interface MissingModuleContext {
   apps?: readonly AppFound[];
   /** The handler's module as TypeScript, on disk (`index.ts` for index.handler): Lambda runs none. */
   typeScript?: string;
-  /** The JavaScript tsc built from typeScript into tsconfig.json's outDir (`dist/index.js`), when packaged (tsconfig-out-dir.ts, builtJavaScript()). */
-  typeScriptBuilt?: string;
+  /**
+   * The JavaScript tsc built from typeScript into tsconfig.json's outDir (`dist/index.js`), when it
+   * is there (packaged, for a deploy), and whether it exports the handler's name
+   * (typescript-built-handler.ts): named as the handler to set only when it does.
+   */
+  typeScriptBuilt?: { file: string } & ExportLook;
   /** The command that runs package.json's build script (`npm run build`, buildScriptCommand()), when it has one. */
   buildCommand?: string;
   /** init's: the build of the workflow it wrote, which the advice for a "main" not built yet is about. */
@@ -684,12 +727,14 @@ export function missingModuleError(
   // Built already, elsewhere (tsconfig.json's outDir): the handler names that file, before any "main".
   const fromTypeScript = typeScript &&
     typeScriptBuilt && {
-      file: typeScriptBuilt,
-      said: `the JavaScript built from ${typeScript}`,
+      file: typeScriptBuilt.file,
+      said: typeScriptBuilt.exports
+        ? `the JavaScript built from ${typeScript}`
+        : `${typeScriptBuilt.file}, once it exports ${target.name}`,
       guessed: false,
     };
   const unbuiltTypeScript = typeScript
-    ? `; ${typeScript} is TypeScript, which Lambda's Node.js runtimes do not run: ${fromTypeScript ? `${typeScriptBuilt} is the JavaScript tsc built from it (tsconfig.json's outDir)` : 'build it to JavaScript first (tsc) and name the built file'}`
+    ? `; ${typeScript} is TypeScript, which Lambda's Node.js runtimes do not run: ${builtFromTypeScript(typeScriptBuilt, target.name)}`
     : '';
   return new HandlerCheckError(
     `${targetNamed(target, surface)} names a module that is not in the package: no ${target.files.join(' or ')} in ${codeDir}` +
@@ -704,6 +749,16 @@ export function missingModuleError(
       forgotten +
       `${forgotten ? 'e' : 'E'}xpected ${target.input === Inputs.App ? 'module:attribute' : like.python ? 'module.function' : 'file.export'} relative to ${flag(Inputs.Path)}, like ${quotedSuggestion(moduleSuggestion(like, files, packaged, fromTypeScript || (built ? entry : builtThere)))}.`,
   );
+}
+
+/** The JavaScript tsc built from the handler's TypeScript: named as the file to set only if it exports it. */
+function builtFromTypeScript(built: MissingModuleContext['typeScriptBuilt'], name: string): string {
+  if (!built) return 'build it to JavaScript first (tsc) and name the built file';
+  if (built.exports) return `${built.file} is the JavaScript tsc built from it (tsconfig.json's outDir)`;
+  // Older than its source (edited since tsc ran), or the source exports another name: named as the fix,
+  // it would fail the next run.
+  const sure = built.exports === false ? '' : ' as far as a static look tells';
+  return `${built.file}, which tsc built from it (tsconfig.json's outDir), does not export "${name}"${sure} (${built.why}): rebuild it (tsc), and name the built file once it does`;
 }
 
 /**

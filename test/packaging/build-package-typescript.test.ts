@@ -340,6 +340,42 @@ describe('a TypeScript Node.js function: its sources are left out', () => {
     },
   );
 
+  // Named as the handler to set, a built file that does not export it fails the next run too.
+  it.each([
+    [
+      'an ES module left from an older build, exporting main (package.json\'s "main" is that file)',
+      {
+        'package.json': '{"name":"svc","version":"1.0.0","main":"dist/index.js"}',
+        'tsconfig.json': '{ "compilerOptions": { "outDir": "dist" } }',
+        'src/index.ts': 'export const handler = async (): Promise<number> => 1;\n',
+        'dist/index.js': 'export const main = async () => 1;\n',
+      },
+      'dist/index.js, which tsc built from it (tsconfig.json\'s outDir), does not export "handler" (it exports: main)',
+    ],
+    [
+      'CommonJS exporting main, which a static look cannot rule out',
+      {
+        'tsconfig.json': '{ "compilerOptions": { "outDir": "dist" } }',
+        'src/index.ts': 'export const handler = async (): Promise<number> => 1;\n',
+        'dist/index.js':
+          '"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\nexports.main = async () => 1;\n',
+      },
+      'dist/index.js, which tsc built from it (tsconfig.json\'s outDir), does not export "handler" as far as a static look tells (it exports: __esModule, main; CommonJS exports built at run time escape a static look)',
+    ],
+  ])(
+    'a TypeScript handler whose built file does not export the name: %s, the built file is not given as the fix',
+    async (name, files, said) => {
+      const error = await build(`ts-stale-${name.replace(/\W+/g, '-')}`, files, {
+        handler: 'src/index.handler',
+      }).catch((e: Error) => e);
+      expect((error as Error).message.replace(/ in \S+; top-level /, ' in DIR; top-level ')).toBe(
+        'handler: "src/index.handler" names a module that is not in the package: no src/index.js or src/index.mjs or src/index.cjs in DIR; top-level JavaScript files: none; ' +
+          `src/index.ts is TypeScript, which Lambda's Node.js runtimes do not run: ${said}: rebuild it (tsc), and name the built file once it does. ` +
+          'Expected file.export relative to path, like "dist/index.handler" (dist/index.js, once it exports handler).',
+      );
+    },
+  );
+
   it('a handler that names a TypeScript file fails with what to do, as does a folder of TypeScript only', async () => {
     await expect(
       build(

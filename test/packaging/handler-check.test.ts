@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   checkHandlerIn,
+  exportLook,
   handlerTarget,
   HandlerCheckError,
   javascriptDefinitions,
@@ -574,6 +575,44 @@ describe('a Node.js handler, read with the module lexers', () => {
       listed: [],
       open: false,
       exact: true,
+    });
+  });
+});
+
+describe('exportLook: whether a built file exports the name, as checkHandlerIn() would read it next run', () => {
+  it.each([
+    ['export const handler = async () => 1;\n', { exports: true }],
+    ['exports.handler = async () => 1;\n', { exports: true }],
+    ['export const main = async () => 1;\n', { exports: false, why: 'it exports: main' }],
+    [
+      'exports.main = async () => 1;\n',
+      {
+        exports: undefined,
+        why: 'it exports: main; CommonJS exports built at run time escape a static look',
+      },
+    ],
+    [
+      "export * from './handler.js';\n",
+      { exports: undefined, why: 'it exports: nothing; names come from elsewhere' },
+    ],
+    [
+      'function fn() {}\nexports.handler = module.exports = fn;\n',
+      { exports: false, why: 'line 2 sets it on the exports object module.exports replaces' },
+    ],
+  ])('%j', async (source, look) => {
+    const file = pkg({ 'dist/index.js': source }).get('dist/index.js')!;
+    expect(await exportLook(file, 'dist/index.js', 'handler')).toEqual(look);
+  });
+
+  it('a file that does not parse, or cannot be read', async () => {
+    const file = pkg({ 'dist/index.mjs': 'export const handler = `;\n' }).get('dist/index.mjs')!;
+    expect(await exportLook(file, 'dist/index.mjs', 'handler')).toEqual({
+      exports: false,
+      why: expect.stringMatching(/^it does not parse: /),
+    });
+    expect(await exportLook(dirname(file), 'dist', 'handler')).toEqual({
+      exports: undefined,
+      why: expect.stringMatching(/^it could not be read: EISDIR/),
     });
   });
 });

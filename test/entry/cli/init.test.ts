@@ -221,6 +221,58 @@ describe('lambda-deploy init', () => {
     );
   });
 
+  test("--handler naming a TypeScript file tsc built into outDir: warns with the built file's handler, as a deploy does; not a stale built file", async () => {
+    const typescript = (built: string, files: Record<string, string> = {}) => {
+      const dir = tempRepo();
+      const all = {
+        'tsconfig.json': '{"compilerOptions": {"outDir": "dist"}}\n',
+        'src/index.ts': 'export const handler = async () => ({});\n',
+        'dist/index.js': built,
+        ...files,
+      };
+      for (const [f, text] of Object.entries(all)) {
+        mkdirSync(join(dir, f, '..'), { recursive: true });
+        writeFileSync(join(dir, f), text);
+      }
+      return dir;
+    };
+    const init = (dir: string) =>
+      cli([
+        'init',
+        '--name=api',
+        '--runtime=nodejs22.x',
+        '--handler=src/index.handler',
+        `--dir=${dir}`,
+        ...roles,
+      ]);
+    const missing = (dir: string) =>
+      `warning: --handler: "src/index.handler" names a module that is not in the package: no src/index.js or src/index.mjs or src/index.cjs in ${dir}; top-level JavaScript files: none; ` +
+      "src/index.ts is TypeScript, which Lambda's Node.js runtimes do not run: ";
+    const dir = typescript('exports.handler = async () => ({});\n');
+    expect(await init(dir)).toBe(0);
+    expect(stderr).toContain(
+      missing(dir) +
+        "dist/index.js is the JavaScript tsc built from it (tsconfig.json's outDir). " +
+        'Expected file.export relative to --path, like "dist/index.handler" (the JavaScript built from src/index.ts). The workflow is written anyway; its first deploy would fail.',
+    );
+    // With a build script: tsc writes dist/index.js, not the src/index.js the handler names.
+    const scripted = typescript('exports.handler = async () => ({});\n', {
+      'package.json': JSON.stringify({ name: 'api', scripts: { build: 'tsc' } }),
+    });
+    stderr = '';
+    expect(await init(scripted)).toBe(0);
+    expect(stderr).toContain(`${missing(scripted)}dist/index.js is the JavaScript tsc built from it`);
+    // Built before the source exported handler: not given as the fix.
+    const stale = typescript('export const main = async () => ({});\n');
+    stderr = '';
+    expect(await init(stale)).toBe(0);
+    expect(stderr).toContain(
+      missing(stale) +
+        'dist/index.js, which tsc built from it (tsconfig.json\'s outDir), does not export "handler" (it exports: main): rebuild it (tsc), and name the built file once it does. ' +
+        'Expected file.export relative to --path, like "dist/index.handler" (dist/index.js, once it exports handler). The workflow is written anyway; its first deploy would fail.',
+    );
+  });
+
   test("a Node.js function a package.json script builds (dist/ not committed): the workflow's build installs and builds, with the folder's package manager, and the next steps say so", async () => {
     const built = (files: Record<string, string>, scripts: Record<string, string> = { build: 'tsc' }) => {
       const dir = tempRepo();

@@ -16,6 +16,7 @@ import {
   topLevelApps,
 } from '../../../packaging/handler-check.js';
 import { packageEntry } from '../../../settings/package-json.js';
+import { typeScriptContext } from '../../../packaging/typescript-built-handler.js';
 import { buildScriptCommand } from '../../../packaging/build-script.js';
 import { packageJsonSyntax, UNPARSABLE_PACKAGE_JSON } from '../../../packaging/package-json-check.js';
 import { buildFacts, initBuild, unbuiltHandlerNote } from '../../../setup/init-build.js';
@@ -232,10 +233,16 @@ async function warnOfEntryPoint(
     if (await checkHandlerIn(target, files, settings.runtime, deps)) return;
     // What the folder says the entry point is: package.json's "main", an app object a Python file makes.
     const main = target.python ? undefined : packageEntry(folder);
+    // The handler's TypeScript built into tsconfig.json's outDir already: that file's handler, as deploys say.
+    const typeScript = await typeScriptContext(folder, target, (f) =>
+      existsSync(join(folder, f)) ? join(folder, f) : undefined,
+    );
     // Not built yet: the workflow's build writes it before each deploy, as the next steps say; unless
-    // "main" puts the build's output in another folder (index.handler while tsc writes dist/handler.js).
+    // "main" puts the build's output in another folder (index.handler while tsc writes dist/handler.js),
+    // or tsc writes it into outDir (src/index.handler while dist/index.js is there).
     const writes = (file: string) => !main || posix.dirname(main.file) === posix.dirname(file);
     if (
+      !typeScript.typeScriptBuilt &&
       build?.command &&
       build.script &&
       build.file &&
@@ -248,10 +255,11 @@ async function warnOfEntryPoint(
       target.python && !settings.app
         ? await topLevelApps(new Map(present.map((p) => [p, join(folder, p)])), settings.runtime, deps)
         : [];
-    if (entryPointElsewhere(target, present) || main || apps.length)
+    if (entryPointElsewhere(target, present) || main || apps.length || typeScript.typeScriptBuilt)
       throw missingModuleError(target, present, folder, false, 'terminal', {
         packageMain: main,
         apps,
+        ...typeScript,
         buildCommand: main && buildScriptCommand(folder),
         workflowBuild: { command: build?.command, runsScript: Boolean(build?.script), script: build?.script },
         requirementsInWorkflow: true,
