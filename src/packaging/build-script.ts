@@ -11,6 +11,13 @@ import { nodeLockfile } from './node-lockfile.js';
 
 /** `npm run build` for a package.json with a build script in `dir`; undefined without one (or without a package.json). */
 export function buildScriptCommand(dir: string): string | undefined {
+  const build = packageScript(dir, 'build');
+  if (!build?.trim()) return undefined;
+  return `${nodeLockfile(dir)?.manager ?? 'npm'} run build`;
+}
+
+/** package.json's script `name` in `dir`; undefined without one (or without a package.json that parses). */
+function packageScript(dir: string, name: string): string | undefined {
   let manifest: { scripts?: Record<string, unknown> } | null;
   try {
     manifest = parsePackageJson(readFileSync(join(dir, 'package.json'), 'utf8')) as typeof manifest;
@@ -18,8 +25,18 @@ export function buildScriptCommand(dir: string): string | undefined {
     return undefined;
   }
   // A package.json of null parses: not an object, no scripts (its own check says so, not a TypeError here).
-  if (typeof manifest?.scripts?.build !== 'string' || !manifest.scripts.build.trim()) return undefined;
-  return `${nodeLockfile(dir)?.manager ?? 'npm'} run build`;
+  const script = manifest?.scripts?.[name];
+  return typeof script === 'string' ? script : undefined;
+}
+
+/**
+ * Whether package.json's `script` in `dir` names `file` as a word (a bundler's
+ * `--outfile=src/index.js`): it writes that file itself, whatever tsconfig.json's outDir holds.
+ */
+export function scriptNamesFile(dir: string, script: string, file: string): boolean {
+  const text = packageScript(dir, script);
+  const name = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return typeof text === 'string' && new RegExp(`(^|[\\s='"]|\\./)${name}($|[\\s'";&|])`).test(text);
 }
 
 /** What the workflow init wrote does to build the handler's file (init's warnings only). */

@@ -406,9 +406,11 @@ function closingQuote(text: string, start: number): number {
 let lexersReady: Promise<unknown> | undefined;
 
 /** Exports of a JavaScript file, by the lexers Node.js itself uses (the code is never run). */
-export async function javascriptDefinitions(source: string, file: string): Promise<Definitions> {
+export async function javascriptDefinitions(text: string, file: string): Promise<Definitions> {
   lexersReady ??= Promise.all([initEsmLexer, initCjsLexer()]);
   await lexersReady;
+  // Node.js skips a byte order mark (tsc's emitBOM); es-module-lexer would see no module syntax after one.
+  const source = text.replace(/^\uFEFF/, '');
   let esm: string[] = [];
   let listed: string[] = [];
   let star = /(^|[\s;])export\s*\*\s*from\b/m.test(source);
@@ -474,7 +476,8 @@ export async function exportLook(absPath: string, path: string, name: string): P
       : 'CommonJS exports built at run time escape a static look';
   return {
     exports: unsure ? undefined : false,
-    why: `it exports: ${listed(found.listed ?? found.names)}${unsure ? `; ${unsure}` : ''}`,
+    // tsc's CommonJS sets __esModule on every module: no name the source exports.
+    why: `it exports: ${listed((found.listed ?? found.names).filter((n) => n !== '__esModule'))}${unsure ? `; ${unsure}` : ''}`,
   };
 }
 

@@ -360,7 +360,7 @@ describe('a TypeScript Node.js function: its sources are left out', () => {
         'dist/index.js':
           '"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\nexports.main = async () => 1;\n',
       },
-      'dist/index.js, which tsc built from it (tsconfig.json\'s outDir), does not export "handler" as far as a static look tells (it exports: __esModule, main; CommonJS exports built at run time escape a static look)',
+      'dist/index.js, which tsc built from it (tsconfig.json\'s outDir), does not export "handler" as far as a static look tells (it exports: main; CommonJS exports built at run time escape a static look)',
     ],
   ])(
     'a TypeScript handler whose built file does not export the name: %s, the built file is not given as the fix',

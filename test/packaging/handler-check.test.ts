@@ -591,6 +591,25 @@ describe('exportLook: whether a built file exports the name, as checkHandlerIn()
         why: 'it exports: main; CommonJS exports built at run time escape a static look',
       },
     ],
+    // tsc's CommonJS marks every module __esModule: no export of the source's, so not listed.
+    [
+      '"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\nexports.main = void 0;\nexports.main = async () => 1;\n',
+      {
+        exports: undefined,
+        why: 'it exports: main; CommonJS exports built at run time escape a static look',
+      },
+    ],
+    // A byte order mark (tsc's emitBOM) or a shebang: Node.js skips both.
+    ['\uFEFFexport const handler = async () => 1;\n', { exports: true }],
+    ['\uFEFFexport const main = async () => 1;\n', { exports: false, why: 'it exports: main' }],
+    [
+      '#!/usr/bin/env node\nexport const main = async () => 1;\n',
+      { exports: false, why: 'it exports: main' },
+    ],
+    ["export { handler } from './x.js';\n", { exports: true }],
+    ["export { default as handler } from './x.js';\n", { exports: true }],
+    ['export default async () => 1;\n', { exports: false, why: 'it exports: default' }],
+    ['const handler = async () => 1;\nmodule.exports = { handler };\n', { exports: true }],
     [
       "export * from './handler.js';\n",
       { exports: undefined, why: 'it exports: nothing; names come from elsewhere' },

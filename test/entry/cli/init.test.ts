@@ -262,6 +262,16 @@ describe('lambda-deploy init', () => {
     stderr = '';
     expect(await init(scripted)).toBe(0);
     expect(stderr).toContain(`${missing(scripted)}dist/index.js is the JavaScript tsc built from it`);
+    // A build that writes the handler's own file (esbuild into src/index.js): dist/ is left from an older build.
+    const bundled = typescript('exports.handler = async () => ({});\n', {
+      'package.json': JSON.stringify({
+        name: 'api',
+        scripts: { build: 'esbuild src/index.ts --bundle --platform=node --outfile=src/index.js' },
+      }),
+    });
+    stderr = '';
+    expect(await init(bundled)).toBe(0);
+    expect(stderr).not.toContain('--handler');
     // Built before the source exported handler: not given as the fix.
     const stale = typescript('export const main = async () => ({});\n');
     stderr = '';

@@ -17,7 +17,7 @@ import {
 } from '../../../packaging/handler-check.js';
 import { packageEntry } from '../../../settings/package-json.js';
 import { typeScriptContext } from '../../../packaging/typescript-built-handler.js';
-import { buildScriptCommand } from '../../../packaging/build-script.js';
+import { buildScriptCommand, scriptNamesFile } from '../../../packaging/build-script.js';
 import { packageJsonSyntax, UNPARSABLE_PACKAGE_JSON } from '../../../packaging/package-json-check.js';
 import { buildFacts, initBuild, unbuiltHandlerNote } from '../../../setup/init-build.js';
 import { unparsableNote } from '../../../setup/workspace-build-notes.js';
@@ -239,15 +239,17 @@ async function warnOfEntryPoint(
     );
     // Not built yet: the workflow's build writes it before each deploy, as the next steps say; unless
     // "main" puts the build's output in another folder (index.handler while tsc writes dist/handler.js),
-    // or tsc writes it into outDir (src/index.handler while dist/index.js is there).
-    const writes = (file: string) => !main || posix.dirname(main.file) === posix.dirname(file);
+    // or tsc writes it into outDir (src/index.handler while dist/index.js is there) and the script
+    // does not name the file itself (a bundler's --outfile=src/index.js).
+    const writes = (file: string, script: string) =>
+      (!main || posix.dirname(main.file) === posix.dirname(file)) &&
+      (!typeScript.typeScriptBuilt || scriptNamesFile(folder, script, file));
     if (
-      !typeScript.typeScriptBuilt &&
       build?.command &&
       build.script &&
       build.file &&
       !existsSync(join(folder, build.file)) &&
-      writes(build.file)
+      writes(build.file, build.script)
     )
       return;
     const present = shallowFiles(folder);
